@@ -1,0 +1,78 @@
+/**
+ * The `featureguard` CLI: a thin layer over the same services the SDK exposes.
+ * Each command module registers itself; errors are mapped to exit codes once here.
+ */
+import { Command, CommanderError } from 'commander';
+import { isFeatureguardError } from '../errors.js';
+import type { Project } from '../project.js';
+import type { CliIo, CommandContext, ExitCode, GlobalOptions, RegisterCommands } from './context.js';
+import { registerProjectCommands } from './commands/project.js';
+import { registerDatasetCommands } from './commands/dataset.js';
+import { registerMaterializeCommands } from './commands/materialize.js';
+import { registerServeCommands } from './commands/serve.js';
+import { registerQualityCommands } from './commands/quality.js';
+import { VERSION } from '../version.js';
+
+const modules: RegisterCommands[] = [
+  registerProjectCommands,
+  registerDatasetCommands,
+  registerMaterializeCommands,
+  registerServeCommands,
+  registerQualityCommands,
+];
+
+const defaultIo: CliIo = {
+  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+  isTty: Boolean(process.stdout.isTTY),
+};
+
+/** Run the CLI with `argv` (without `node` and the script); resolves to the exit code. */
+export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  const program = new Command('featureguard')
+    .description('A feature store with built-in data-quality guards')
+    .version(VERSION)
+    .option('-p, --project <dir>', 'project folder (default: nearest folder upward with featureguard.yaml)')
+    .option('--json', 'machine-readable JSON output')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showHelpAfterError();
+
+  let exit: ExitCode = 0;
+  let project: Project | undefined;
+  const ctx: CommandContext = {
+    io,
+    globals: () => program.opts<GlobalOptions>(),
+    async project() {
+      if (!project) {
+        const { openProject } = await import('../project.js');
+        project = openProject(program.opts<GlobalOptions>().project);
+      }
+      return project;
+    },
+    print(value, human) {
+      io.out(program.opts<GlobalOptions>().json ? JSON.stringify(value, null, 2) : human());
+    },
+    setExit(code) {
+      exit = code;
+    },
+  };
+  for (const register of modules) register(program, ctx);
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exit;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (isFeatureguardError(e)) {
+      if (program.opts<GlobalOptions>().json) io.err(JSON.stringify({ error: e.toJSON() }, null, 2));
+      else io.err(`error: ${e.message}`);
+      return e.exitCode;
+    }
+    io.err(`error: ${e instanceof Error ? e.message : String(e)}`);
+    if (process.env.FEATUREGUARD_DEBUG && e instanceof Error) io.err(e.stack ?? '');
+    return 3;
+  } finally {
+    await project?.close();
+  }
+}

@@ -1,0 +1,74 @@
+/** Helpers over a project's definitions: lookup by name and feature references. */
+import { NotFoundError, InputError } from '../errors.js';
+import type { Definition, DefinitionSet, EntityDef, FeatureDef, FeatureServiceDef, FeatureViewDef, JoinKey } from './types.js';
+
+export function definitionSet(defs: readonly Definition[]): DefinitionSet {
+  const entities = new Map<string, EntityDef>();
+  const sources = new Map();
+  const views = new Map<string, FeatureViewDef>();
+  const services = new Map<string, FeatureServiceDef>();
+  for (const d of defs) {
+    if (d.kind === 'entity') entities.set(d.name, d);
+    else if (d.kind === 'source') sources.set(d.name, d);
+    else if (d.kind === 'feature_view') views.set(d.name, d);
+    else services.set(d.name, d);
+  }
+  return { entities, sources, views, services };
+}
+
+export function allDefinitions(set: DefinitionSet): Definition[] {
+  return [...set.entities.values(), ...set.sources.values(), ...set.views.values(), ...set.services.values()];
+}
+
+export function getView(set: DefinitionSet, name: string): FeatureViewDef {
+  const v = set.views.get(name);
+  if (!v) throw new NotFoundError(`unknown feature view '${name}'`, { known: [...set.views.keys()] });
+  return v;
+}
+
+export function getService(set: DefinitionSet, name: string): FeatureServiceDef {
+  const s = set.services.get(name);
+  if (!s) throw new NotFoundError(`unknown feature service '${name}'`, { known: [...set.services.keys()] });
+  return s;
+}
+
+/** Join keys of a view, in entity order. */
+export function viewJoinKeys(set: DefinitionSet, view: FeatureViewDef): JoinKey[] {
+  return view.entities.flatMap((e) => {
+    const ent = set.entities.get(e);
+    if (!ent) throw new NotFoundError(`feature view '${view.name}' names unknown entity '${e}'`);
+    return ent.join_keys;
+  });
+}
+
+/** Features of one view selected for a request. */
+export interface ViewSelection {
+  readonly view: FeatureViewDef;
+  readonly features: readonly FeatureDef[];
+}
+
+/**
+ * Resolve references (`view`, `view:*`, `view:feature`) into per-view selections,
+ * in first-mention order. Unknown views or features are an `InputError`.
+ */
+export function resolveFeatureRefs(set: DefinitionSet, refs: readonly string[]): ViewSelection[] {
+  const out = new Map<string, { view: FeatureViewDef; features: FeatureDef[] }>();
+  for (const ref of refs) {
+    const [viewName, featureName] = ref.split(':', 2) as [string, string | undefined];
+    const view = set.views.get(viewName);
+    if (!view) throw new InputError(`unknown feature view '${viewName}' in reference '${ref}'`, { known: [...set.views.keys()] }, 'unknown_feature');
+    let sel = out.get(viewName);
+    if (!sel) out.set(viewName, (sel = { view, features: [] }));
+    const wanted = featureName === undefined || featureName === '*' ? view.features : view.features.filter((f) => f.name === featureName);
+    if (wanted.length === 0) {
+      throw new InputError(`unknown feature '${featureName}' in view '${viewName}'`, { known: view.features.map((f) => f.name) }, 'unknown_feature');
+    }
+    for (const f of wanted) if (!sel.features.includes(f)) sel.features.push(f);
+  }
+  return [...out.values()];
+}
+
+/** The feature references of a service (without its label). */
+export function serviceRefs(service: FeatureServiceDef): string[] {
+  return [...service.features];
+}

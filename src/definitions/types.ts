@@ -1,0 +1,146 @@
+/**
+ * Definition objects: frozen data with a `kind`, identical whether they come from
+ * YAML/JSON files or from the `define*` builders. The JSON Schemas in `schemas/`
+ * describe exactly these shapes.
+ */
+import type { QualityConfig } from '../guards/config.js';
+
+export type ScalarType = 'bool' | 'int32' | 'int64' | 'float32' | 'float64' | 'string' | 'timestamp';
+export type ListType = 'float32[]' | 'float64[]';
+export type FeatureType = ScalarType | ListType;
+export type JoinKeyType = 'string' | 'int32' | 'int64';
+
+export const FEATURE_TYPES: readonly FeatureType[] = [
+  'bool', 'int32', 'int64', 'float32', 'float64', 'string', 'timestamp', 'float32[]', 'float64[]',
+];
+
+export interface JoinKey {
+  readonly name: string;
+  readonly type: JoinKeyType;
+  readonly description?: string;
+}
+
+interface Described {
+  readonly description?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly owner?: string;
+}
+
+export interface EntityDef extends Described {
+  readonly kind: 'entity';
+  readonly name: string;
+  readonly join_keys: readonly JoinKey[];
+}
+
+/** Exactly one of `path`, `database` + `table`, or `query` is set. */
+export interface SourceDef extends Described {
+  readonly kind: 'source';
+  readonly name: string;
+  /** Parquet or CSV file or glob, relative to the project root. */
+  readonly path?: string;
+  /** `parquet` or `csv`; inferred from the path's extension when absent. */
+  readonly format?: 'parquet' | 'csv';
+  /** A `.duckdb` file under the project root, opened read-only, with `table`. */
+  readonly database?: string;
+  readonly table?: string;
+  /** A DuckDB SQL query over files under the project root. */
+  readonly query?: string;
+  readonly timestamp_field: string;
+  readonly created_timestamp_field?: string;
+  /** source column name -> name used in definitions. */
+  readonly field_mapping?: Readonly<Record<string, string>>;
+}
+
+export interface FeatureConstraints {
+  readonly nullable?: boolean;
+  readonly max_null_ratio?: number;
+  readonly min?: number;
+  readonly max?: number;
+  readonly strict?: boolean;
+  readonly allowed_values?: readonly (string | number | boolean)[];
+  readonly pattern?: string;
+  readonly min_length?: number;
+  readonly max_length?: number;
+  readonly mostly?: number;
+  readonly allow_nan?: boolean;
+  readonly pii?: boolean;
+}
+
+export interface FeatureDef extends FeatureConstraints {
+  readonly name: string;
+  readonly type: FeatureType;
+  readonly description?: string;
+  /** Per-feature overrides of the view's quality policy. */
+  readonly quality?: QualityConfig;
+}
+
+export interface FeatureViewDef extends Described {
+  readonly kind: 'feature_view';
+  readonly name: string;
+  readonly entities: readonly string[];
+  readonly source: string;
+  /** `0` (unlimited) or a number with unit s, m, h, d, e.g. `6h`. */
+  readonly ttl?: string;
+  readonly online?: boolean;
+  /** `label` makes this a label view. */
+  readonly role?: 'feature' | 'label';
+  readonly schedule?: string;
+  readonly features: readonly FeatureDef[];
+  readonly quality?: QualityConfig;
+  readonly slices?: readonly string[];
+}
+
+export interface FeatureServiceDef extends Described {
+  readonly kind: 'feature_service';
+  readonly name: string;
+  /** `view` (all features) or `view:feature`. */
+  readonly features: readonly string[];
+  /** `label_view:feature`. */
+  readonly label?: string;
+  readonly quality?: QualityConfig;
+}
+
+export type Definition = EntityDef | SourceDef | FeatureViewDef | FeatureServiceDef;
+export type DefinitionKind = Definition['kind'];
+
+export type OnlineStoreConfig =
+  | { readonly type: 'sqlite'; readonly path?: string }
+  | { readonly type: 'redis'; readonly url?: string; readonly cluster?: readonly string[]; readonly key_prefix?: string };
+
+export interface AlertConfig {
+  readonly name: string;
+  readonly url: string;
+  /** Name of the environment variable holding the HMAC secret. */
+  readonly secret_env?: string;
+  readonly checks?: readonly string[];
+  readonly statuses?: readonly string[];
+  readonly views?: readonly string[];
+  readonly services?: readonly string[];
+}
+
+export interface ServerConfig {
+  readonly host?: string;
+  readonly port?: number;
+  readonly max_entities?: number;
+  readonly body_limit?: number;
+}
+
+/** `featureguard.yaml`. */
+export interface ProjectConfig {
+  readonly project: string;
+  readonly description?: string;
+  /** Folder (relative to the project root) holding definition files. Default `features`. */
+  readonly definitions?: string;
+  readonly online_store?: OnlineStoreConfig;
+  readonly quality?: QualityConfig;
+  readonly alerts?: readonly AlertConfig[];
+  readonly server?: ServerConfig;
+}
+
+/** All definitions of a project, by kind and name. */
+export interface DefinitionSet {
+  readonly entities: ReadonlyMap<string, EntityDef>;
+  readonly sources: ReadonlyMap<string, SourceDef>;
+  readonly views: ReadonlyMap<string, FeatureViewDef>;
+  readonly services: ReadonlyMap<string, FeatureServiceDef>;
+}

@@ -1,0 +1,68 @@
+/**
+ * The offline engine: one in-process DuckDB instance per process (in memory;
+ * sources are read read-only). All heavy work is SQL run here. Timestamps are
+ * naive `TIMESTAMP` values meaning UTC, with microsecond precision.
+ */
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { availableParallelism } from 'node:os';
+
+export interface OfflineEngine {
+  /** A new connection to the shared instance (own it: close it when done). */
+  connect(): Promise<DuckDBConnection>;
+  /** Run statements on a short-lived connection. */
+  run(sql: string): Promise<void>;
+  /** Rows as JSON-friendly objects (BIGINT and timestamps as strings). */
+  all(sql: string): Promise<Record<string, unknown>[]>;
+  close(): void;
+}
+
+let shared: Promise<DuckDBInstance> | undefined;
+
+async function instance(): Promise<DuckDBInstance> {
+  shared ??= (async () => {
+    const db = await DuckDBInstance.create(':memory:', { threads: String(availableParallelism()) });
+    const c = await db.connect();
+    // Global setting: TIMESTAMPTZ values render and cast in UTC in every connection.
+    await c.run("SET GLOBAL TimeZone = 'UTC'");
+    c.closeSync();
+    return db;
+  })();
+  return shared;
+}
+
+export async function openOfflineEngine(): Promise<OfflineEngine> {
+  const db = await instance();
+  return {
+    async connect() {
+      return db.connect();
+    },
+    async run(sql) {
+      const c = await db.connect();
+      try {
+        await c.run(sql);
+      } finally {
+        c.closeSync();
+      }
+    },
+    async all(sql) {
+      const c = await db.connect();
+      try {
+        const r = await c.runAndReadAll(sql);
+        return r.getRowObjectsJson() as Record<string, unknown>[];
+      } finally {
+        c.closeSync();
+      }
+    },
+    close() {},
+  };
+}
+
+/** Quote an identifier for DuckDB SQL. */
+export function ident(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Quote a string literal for DuckDB SQL. */
+export function literal(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}

@@ -1,0 +1,72 @@
+/**
+ * A project on disk and the resources a process opens for it: the state
+ * database, the registry, the offline engine and the online store. Everything
+ * the SDK, the CLI and the server do goes through one `Project`.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { InputError } from './errors.js';
+import { loadConfig } from './definitions/loader.js';
+import type { ProjectConfig } from './definitions/types.js';
+import { openOfflineEngine, type OfflineEngine } from './offline/engine.js';
+import { openOnlineStore } from './online/index.js';
+import type { OnlineStore } from './online/types.js';
+import { openSqliteRegistry } from './registry/sqlite-registry.js';
+import type { Registry } from './registry/types.js';
+import { openRunStore, type RunStore } from './runs/run-store.js';
+import { openStateDb, type StateDb } from './state/state-db.js';
+
+export const CONFIG_FILE = 'featureguard.yaml';
+export const STATE_DIR = '.featureguard';
+
+export interface Project {
+  /** Absolute path of the folder holding `featureguard.yaml`. */
+  readonly root: string;
+  readonly config: ProjectConfig;
+  readonly stateDir: string;
+  readonly state: StateDb;
+  readonly registry: Registry;
+  readonly runs: RunStore;
+  engine(): Promise<OfflineEngine>;
+  onlineStore(): Promise<OnlineStore>;
+  close(): Promise<void>;
+}
+
+/** The nearest folder at or above `start` holding `featureguard.yaml`. */
+export function findProjectRoot(start: string = process.cwd()): string {
+  let dir = resolve(start);
+  for (;;) {
+    if (existsSync(join(dir, CONFIG_FILE))) return dir;
+    const up = dirname(dir);
+    if (up === dir) {
+      throw new InputError(`no ${CONFIG_FILE} found in ${resolve(start)} or any folder above it; run 'featureguard init' or pass --project DIR`, undefined, 'no_project');
+    }
+    dir = up;
+  }
+}
+
+/** Open a project: `dir` is the project root or any folder below it. */
+export function openProject(dir?: string): Project {
+  const root = dir !== undefined && existsSync(join(resolve(dir), CONFIG_FILE)) ? resolve(dir) : findProjectRoot(dir);
+  const config = loadConfig(root);
+  const stateDir = join(root, STATE_DIR);
+  const state = openStateDb(join(stateDir, 'state.db'));
+  const registry = openSqliteRegistry(state);
+  const runs = openRunStore(state);
+  let engine: Promise<OfflineEngine> | undefined;
+  let online: Promise<OnlineStore> | undefined;
+  return {
+    root,
+    config,
+    stateDir,
+    state,
+    registry,
+    runs,
+    engine: () => (engine ??= openOfflineEngine()),
+    onlineStore: () => (online ??= openOnlineStore(config.online_store ?? { type: 'sqlite' }, root)),
+    async close() {
+      if (online) await (await online).close();
+      state.close();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/** The registry: every version of every applied definition, with plan/apply. */
+import type { Definition, DefinitionKind, DefinitionSet } from '../definitions/types.js';
+
+export interface FieldChange {
+  /** JSON path inside the object, e.g. `/features/2/type`. */
+  readonly path: string;
+  readonly before: unknown;
+  readonly after: unknown;
+}
+
+export interface ObjectChange {
+  readonly action: 'add' | 'change' | 'remove' | 'unchanged';
+  readonly kind: DefinitionKind;
+  readonly name: string;
+  readonly changes: readonly FieldChange[];
+  /** Reasons this change is breaking (empty when it is not). */
+  readonly breaking: readonly string[];
+}
+
+export interface Plan {
+  readonly changes: readonly ObjectChange[];
+  readonly hasChanges: boolean;
+  readonly breaking: boolean;
+}
+
+export interface VersionRecord {
+  readonly kind: DefinitionKind;
+  readonly name: string;
+  readonly version: number;
+  readonly hash: string;
+  readonly applied_at: string;
+  /** null when this version records a removal. */
+  readonly definition: Definition | null;
+}
+
+export interface ApplyResult {
+  readonly plan: Plan;
+  readonly applied: readonly VersionRecord[];
+}
+
+export interface Registry {
+  /** The currently applied definitions (re-read when another process applied). */
+  current(): DefinitionSet;
+  /** Version and hash of each current object, keyed `kind/name`. */
+  currentVersions(): ReadonlyMap<string, VersionRecord>;
+  plan(defs: readonly Definition[]): Plan;
+  apply(defs: readonly Definition[], options?: { allowBreaking?: boolean }): ApplyResult;
+  versions(kind: DefinitionKind, name: string): VersionRecord[];
+  /** Changes whenever anything is applied, by any process. */
+  generation(): number;
+}

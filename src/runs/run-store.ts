@@ -1,0 +1,199 @@
+/**
+ * The quality log in the state database: runs, their check results and column
+ * profiles. Paged queries only: the log may hold many thousands of runs.
+ */
+import { randomUUID } from 'node:crypto';
+import { NotFoundError } from '../errors.js';
+import { ensureTables, type StateDb } from '../state/state-db.js';
+import type { CheckResult, Run, RunFilter, RunKind, RunStatus } from './types.js';
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS runs (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  view TEXT,
+  service TEXT,
+  status TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  window_start TEXT,
+  window_end TEXT,
+  rows_in INTEGER,
+  rows_out INTEGER,
+  message TEXT,
+  counts TEXT NOT NULL,
+  lineage TEXT,
+  options TEXT
+);
+CREATE INDEX IF NOT EXISTS runs_started ON runs (started_at DESC);
+CREATE INDEX IF NOT EXISTS runs_view ON runs (view, started_at DESC);
+CREATE INDEX IF NOT EXISTS runs_service ON runs (service, started_at DESC);
+CREATE TABLE IF NOT EXISTS check_results (
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  "check" TEXT NOT NULL,
+  feature TEXT,
+  slice TEXT,
+  status TEXT NOT NULL,
+  record TEXT NOT NULL,
+  PRIMARY KEY (run_id, seq)
+);
+CREATE INDEX IF NOT EXISTS check_results_feature ON check_results (feature, "check");
+CREATE TABLE IF NOT EXISTS profiles (
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  "column" TEXT NOT NULL,
+  slice TEXT NOT NULL DEFAULT '',
+  profile TEXT NOT NULL,
+  PRIMARY KEY (run_id, "column", slice)
+);
+`;
+
+type Row = Record<string, unknown>;
+
+const EMPTY_COUNTS = { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 };
+
+function toRun(r: Row): Run {
+  const json = (v: unknown) => (v == null ? null : JSON.parse(String(v)));
+  return {
+    id: String(r.id),
+    kind: r.kind as RunKind,
+    view: (r.view as string | null) ?? null,
+    service: (r.service as string | null) ?? null,
+    status: r.status as RunStatus,
+    started_at: String(r.started_at),
+    finished_at: (r.finished_at as string | null) ?? null,
+    window_start: (r.window_start as string | null) ?? null,
+    window_end: (r.window_end as string | null) ?? null,
+    rows_in: (r.rows_in as number | null) ?? null,
+    rows_out: (r.rows_out as number | null) ?? null,
+    message: (r.message as string | null) ?? null,
+    counts: json(r.counts) ?? { ...EMPTY_COUNTS },
+    lineage: json(r.lineage),
+    options: json(r.options),
+  };
+}
+
+export interface NewRun {
+  kind: RunKind;
+  view?: string | null;
+  service?: string | null;
+  window_start?: string | null;
+  window_end?: string | null;
+  options?: Record<string, unknown> | null;
+}
+
+export type RunPatch = Partial<Omit<Run, 'id' | 'kind' | 'started_at'>>;
+
+export interface RunStore {
+  readonly db: StateDb;
+  create(run: NewRun): Run;
+  update(id: string, patch: RunPatch): Run;
+  get(id: string): Run;
+  list(filter?: RunFilter): { runs: Run[]; total: number };
+  /** The last `n` runs of a view with one of the given statuses, newest first. */
+  recent(view: string, statuses: readonly RunStatus[], n: number): Run[];
+  addResults(results: readonly CheckResult[]): void;
+  results(runId: string): CheckResult[];
+  addProfiles(runId: string, profiles: readonly { column: string; slice?: string | null; profile: unknown }[]): void;
+  profiles(runId: string): { column: string; slice: string | null; profile: unknown }[];
+}
+
+export function openRunStore(db: StateDb): RunStore {
+  ensureTables(db, 'runs', DDL);
+  const insert = db.prepare(`INSERT INTO runs (id, kind, view, service, status, started_at, window_start, window_end, counts, options)
+    VALUES (@id, @kind, @view, @service, 'running', @started_at, @window_start, @window_end, @counts, @options)`);
+  const byId = db.prepare('SELECT * FROM runs WHERE id = ?');
+  const insertResult = db.prepare('INSERT INTO check_results (run_id, seq, "check", feature, slice, status, record) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const maxSeq = db.prepare('SELECT COALESCE(MAX(seq), -1) AS m FROM check_results WHERE run_id = ?');
+  const insertProfile = db.prepare('INSERT OR REPLACE INTO profiles (run_id, "column", slice, profile) VALUES (?, ?, ?, ?)');
+
+  const get = (id: string): Run => {
+    const r = byId.get(id) as Row | undefined;
+    if (!r) throw new NotFoundError(`no run with id '${id}'`);
+    return toRun(r);
+  };
+
+  return {
+    db,
+    create(run) {
+      const id = randomUUID();
+      insert.run({
+        id,
+        kind: run.kind,
+        view: run.view ?? null,
+        service: run.service ?? null,
+        started_at: new Date().toISOString(),
+        window_start: run.window_start ?? null,
+        window_end: run.window_end ?? null,
+        counts: JSON.stringify(EMPTY_COUNTS),
+        options: run.options ? JSON.stringify(run.options) : null,
+      });
+      return get(id);
+    },
+    update(id, patch) {
+      const cols = Object.keys(patch) as (keyof RunPatch)[];
+      if (cols.length > 0) {
+        const json = new Set(['counts', 'lineage', 'options']);
+        const values = cols.map((c) => (json.has(c) && patch[c] != null ? JSON.stringify(patch[c]) : (patch[c] ?? null)));
+        db.prepare(`UPDATE runs SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...values, id);
+      }
+      return get(id);
+    },
+    get,
+    list(filter = {}) {
+      const where: string[] = [];
+      const args: unknown[] = [];
+      for (const k of ['view', 'service', 'kind', 'status'] as const) {
+        if (filter[k]) {
+          where.push(`${k} = ?`);
+          args.push(filter[k]);
+        }
+      }
+      if (filter.since) {
+        where.push('started_at >= ?');
+        args.push(filter.since);
+      }
+      if (filter.until) {
+        where.push('started_at < ?');
+        args.push(filter.until);
+      }
+      const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      const total = (db.prepare(`SELECT COUNT(*) AS n FROM runs ${w}`).get(...args) as { n: number }).n;
+      const rows = db
+        .prepare(`SELECT * FROM runs ${w} ORDER BY started_at DESC, id LIMIT ? OFFSET ?`)
+        .all(...args, filter.limit ?? 50, filter.offset ?? 0) as Row[];
+      return { runs: rows.map(toRun), total };
+    },
+    recent(view, statuses, n) {
+      const marks = statuses.map(() => '?').join(', ');
+      const rows = db
+        .prepare(`SELECT * FROM runs WHERE view = ? AND status IN (${marks}) ORDER BY started_at DESC LIMIT ?`)
+        .all(view, ...statuses, n) as Row[];
+      return rows.map(toRun);
+    },
+    addResults(results) {
+      if (results.length === 0) return;
+      db.transaction(() => {
+        const next = new Map<string, number>();
+        for (const r of results) {
+          const seq = (next.get(r.run_id) ?? (maxSeq.get(r.run_id) as { m: number }).m) + 1;
+          next.set(r.run_id, seq);
+          insertResult.run(r.run_id, seq, r.check, r.feature, r.slice, r.status, JSON.stringify(r));
+        }
+      })();
+    },
+    results(runId) {
+      const rows = db.prepare('SELECT record FROM check_results WHERE run_id = ? ORDER BY seq').all(runId) as { record: string }[];
+      return rows.map((r) => JSON.parse(r.record) as CheckResult);
+    },
+    addProfiles(runId, profiles) {
+      db.transaction(() => {
+        for (const p of profiles) insertProfile.run(runId, p.column, p.slice ?? '', JSON.stringify(p.profile));
+      })();
+    },
+    profiles(runId) {
+      const rows = db.prepare('SELECT "column", slice, profile FROM profiles WHERE run_id = ? ORDER BY "column", slice').all(runId) as Row[];
+      return rows.map((r) => ({ column: String(r.column), slice: r.slice === '' ? null : String(r.slice), profile: JSON.parse(String(r.profile)) }));
+    },
+  };
+}

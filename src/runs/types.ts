@@ -1,0 +1,68 @@
+/** The quality log's records: runs and check results (QUALITY-CHECKS.md §1). */
+export type RunKind = 'materialize' | 'dataset' | 'push' | 'check';
+/** `success`: every check passed; `warned`: done with warnings; `blocked`: a blocking check failed; `failed`: the run broke. */
+export type RunStatus = 'running' | 'success' | 'warned' | 'blocked' | 'failed';
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'error' | 'skipped';
+
+export interface CheckResult {
+  run_id: string;
+  check: string;
+  feature: string | null;
+  slice: string | null;
+  status: CheckStatus;
+  /** Policy in force when the check ran. */
+  policy?: 'block' | 'warn' | 'off';
+  method: string | null;
+  value: number | null;
+  thresholds: Record<string, number> | null;
+  metrics: Record<string, number | null> | null;
+  message: string;
+  details: Record<string, unknown> | null;
+}
+
+export interface LineageInput {
+  name: string;
+  kind: 'file' | 'table' | 'query' | 'entities' | 'push';
+  uri: string;
+  fingerprint: Record<string, unknown>;
+}
+
+export interface Lineage {
+  job: string;
+  definition_versions: Record<string, { version: number; hash: string }>;
+  inputs: LineageInput[];
+  output: { kind: string; uri: string } | null;
+  package_version: string;
+  host: string;
+  user: string;
+}
+
+export interface Run {
+  id: string;
+  kind: RunKind;
+  view: string | null;
+  service: string | null;
+  status: RunStatus;
+  started_at: string;
+  finished_at: string | null;
+  window_start: string | null;
+  window_end: string | null;
+  rows_in: number | null;
+  rows_out: number | null;
+  /** First line of why it was blocked or failed. */
+  message: string | null;
+  counts: { pass: number; warn: number; fail: number; error: number; skipped: number };
+  lineage: Lineage | null;
+  options: Record<string, unknown> | null;
+}
+
+export interface RunFilter {
+  view?: string;
+  service?: string;
+  kind?: RunKind;
+  status?: RunStatus;
+  since?: string;
+  until?: string;
+  limit?: number;
+  offset?: number;
+}

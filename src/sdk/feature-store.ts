@@ -1,0 +1,41 @@
+/**
+ * `openFeatureStore(dir)`: the in-process SDK. A thin facade: each method calls
+ * the same service function the CLI and the HTTP server call.
+ *
+ * @example
+ * const store = await openFeatureStore('examples/flights');
+ * const plan = await store.plan();
+ * await store.apply();
+ */
+import { loadDefinitions } from '../definitions/loader.js';
+import type { Definition } from '../definitions/types.js';
+import { openProject, type Project } from '../project.js';
+import type { ApplyResult, Plan } from '../registry/types.js';
+import type { RunStore } from '../runs/run-store.js';
+
+export interface FeatureStore {
+  readonly project: Project;
+  /** What `apply` would change; definitions default to the project's files. */
+  plan(definitions?: readonly Definition[]): Promise<Plan>;
+  /** Apply definitions (default: the project's files) in one transaction. */
+  apply(definitions?: readonly Definition[], options?: { allowBreaking?: boolean }): Promise<ApplyResult>;
+  /** The quality log. */
+  readonly runs: RunStore;
+  close(): Promise<void>;
+}
+
+export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
+  const project = openProject(dir);
+  const defs = (given?: readonly Definition[]) => given ?? loadDefinitions(project.root, project.config);
+  return {
+    project,
+    runs: project.runs,
+    async plan(definitions) {
+      return project.registry.plan(defs(definitions));
+    },
+    async apply(definitions, options) {
+      return project.registry.apply(defs(definitions), options);
+    },
+    close: () => project.close(),
+  };
+}

@@ -1,0 +1,6 @@
+/** featureguard's public SDK. */
+export { openFeatureStore, type FeatureStore } from './feature-store.js';
+export { defineEntity, defineSource, defineFeatureView, defineFeatureService } from '../definitions/define.js';
+export type * from '../definitions/types.js';
+export type * from '../runs/types.js';
+export { FeatureguardError, DefinitionError, InputError, NotFoundError, ConflictError, AuthError } from '../errors.js';
