@@ -1,0 +1,77 @@
+/**
+ * Field-by-field differences between two versions of a definition, as JSON
+ * paths with the value before and after. Arrays of named objects (features,
+ * join keys) are matched by `name`, not by position, so inserting a feature
+ * reports one added feature instead of shifting every later one; their paths
+ * use the name as the segment (`/features/mean_delay/type`). A pure reordering
+ * of named elements is reported once at `<array path>#order` with the name lists.
+ * Other arrays (entity lists, feature references) are compared as a whole.
+ * Absent values are reported as `null`.
+ */
+import type { FieldChange } from './types.js';
+import { canonicalJson } from './canonical.js';
+
+/**
+ * The differences between `before` and `after` (empty when equal).
+ *
+ * @example
+ * diffFields({ ttl: '6h' }, { ttl: '12h' }); // [{ path: '/ttl', before: '6h', after: '12h' }]
+ */
+export function diffFields(before: unknown, after: unknown): FieldChange[] {
+  const out: FieldChange[] = [];
+  diffInto('', before, after, out);
+  return out;
+}
+
+function diffInto(path: string, a: unknown, b: unknown, out: FieldChange[]): void {
+  if (a === b || canonicalJson(a ?? null) === canonicalJson(b ?? null)) return;
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = [...Object.keys(a), ...Object.keys(b).filter((k) => !(k in a))];
+    for (const k of keys) diffInto(`${path}/${escapeSegment(k)}`, a[k], b[k], out);
+    return;
+  }
+  if (Array.isArray(a) && Array.isArray(b) && isNamedList(a) && isNamedList(b)) {
+    diffNamedLists(path, a, b, out);
+    return;
+  }
+  out.push({ path: path || '/', before: a ?? null, after: b ?? null });
+}
+
+type Named = { name: string } & Record<string, unknown>;
+
+function diffNamedLists(path: string, a: Named[], b: Named[], out: FieldChange[]): void {
+  const byNameB = new Map(b.map((x) => [x.name, x]));
+  const byNameA = new Map(a.map((x) => [x.name, x]));
+  for (const x of a) {
+    const y = byNameB.get(x.name);
+    if (y) diffInto(`${path}/${escapeSegment(x.name)}`, x, y, out);
+    else out.push({ path: `${path}/${escapeSegment(x.name)}`, before: x, after: null });
+  }
+  for (const y of b) {
+    if (!byNameA.has(y.name)) out.push({ path: `${path}/${escapeSegment(y.name)}`, before: null, after: y });
+  }
+  const commonA = a.map((x) => x.name).filter((n) => byNameB.has(n));
+  const commonB = b.map((x) => x.name).filter((n) => byNameA.has(n));
+  if (commonA.join('\u0000') !== commonB.join('\u0000')) {
+    out.push({ path: `${path}#order`, before: a.map((x) => x.name), after: b.map((x) => x.name) });
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** An array whose elements are objects with distinct string names. */
+function isNamedList(v: unknown[]): v is Named[] {
+  const names = new Set<string>();
+  for (const x of v) {
+    if (!isPlainObject(x) || typeof x.name !== 'string' || names.has(x.name)) return false;
+    names.add(x.name);
+  }
+  return true;
+}
+
+/** JSON Pointer escaping (RFC 6901). */
+function escapeSegment(s: string): string {
+  return s.replaceAll('~', '~0').replaceAll('/', '~1');
+}

@@ -1,0 +1,127 @@
+/**
+ * The plan: what applying the desired definitions would add, change and remove,
+ * field by field, and which of those changes are breaking for consumers:
+ * - a feature's type changed;
+ * - a feature removed (or its whole view removed) that a current or desired
+ *   feature service uses (by `view`, `view:*`, `view:feature` or as its label);
+ * - join keys changed: an entity's join keys, or a view's entities;
+ * - a source's `timestamp_field` changed.
+ * Pure functions over definitions: the registry runs them inside its transaction.
+ */
+import { InputError } from '../errors.js';
+import type { Definition, DefinitionKind, FeatureServiceDef, FeatureViewDef, EntityDef, SourceDef } from '../definitions/types.js';
+import { canonicalJson } from './canonical.js';
+import { diffFields } from './diff.js';
+import type { ObjectChange, Plan } from './types.js';
+
+/** Kinds in dependency order (what plans and listings are sorted by). */
+export const KIND_ORDER: readonly DefinitionKind[] = ['entity', 'source', 'feature_view', 'feature_service'];
+
+/** `kind/name`, the registry's key of an object. */
+export const objectKey = (kind: DefinitionKind, name: string): string => `${kind}/${name}`;
+
+/** Index definitions by `kind/name`; a duplicate is an `InputError`. */
+export function indexDefinitions(defs: readonly Definition[]): Map<string, Definition> {
+  const out = new Map<string, Definition>();
+  for (const d of defs) {
+    const key = objectKey(d.kind, d.name);
+    if (out.has(key)) throw new InputError(`${d.kind} '${d.name}' is defined twice`, { kind: d.kind, name: d.name }, 'duplicate_definition');
+    out.set(key, d);
+  }
+  return out;
+}
+
+/**
+ * Compare the current (applied) definitions with the desired ones.
+ *
+ * @example
+ * const plan = computePlan(registry.current() as list, loadDefinitions(root, config));
+ * if (plan.breaking) console.log(plan.changes.flatMap((c) => c.breaking));
+ */
+export function computePlan(current: readonly Definition[], desired: readonly Definition[]): Plan {
+  const cur = indexDefinitions(current);
+  const want = indexDefinitions(desired);
+  const services = [...cur.values(), ...want.values()].filter((d): d is FeatureServiceDef => d.kind === 'feature_service');
+  const changes: ObjectChange[] = [];
+  for (const key of new Set([...cur.keys(), ...want.keys()])) {
+    const before = cur.get(key);
+    const after = want.get(key);
+    const { kind, name } = (before ?? after) as Definition;
+    if (!before) {
+      changes.push({ action: 'add', kind, name, changes: diffFields(null, after), breaking: [] });
+    } else if (!after) {
+      changes.push({ action: 'remove', kind, name, changes: diffFields(before, null), breaking: breakingReasons(before, undefined, services, want) });
+    } else if (canonicalJson(before) === canonicalJson(after)) {
+      changes.push({ action: 'unchanged', kind, name, changes: [], breaking: [] });
+    } else {
+      changes.push({ action: 'change', kind, name, changes: diffFields(before, after), breaking: breakingReasons(before, after, services, want) });
+    }
+  }
+  changes.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return {
+    changes,
+    hasChanges: changes.some((c) => c.action !== 'unchanged'),
+    breaking: changes.some((c) => c.breaking.length > 0),
+  };
+}
+
+function breakingReasons(
+  before: Definition,
+  after: Definition | undefined,
+  services: readonly FeatureServiceDef[],
+  desired: ReadonlyMap<string, Definition>,
+): string[] {
+  switch (before.kind) {
+    case 'entity':
+      return entityBreaking(before, after as EntityDef | undefined, desired);
+    case 'source':
+      return sourceBreaking(before, after as SourceDef | undefined);
+    case 'feature_view':
+      return viewBreaking(before, after as FeatureViewDef | undefined, services);
+    default:
+      return [];
+  }
+}
+
+function entityBreaking(before: EntityDef, after: EntityDef | undefined, desired: ReadonlyMap<string, Definition>): string[] {
+  if (!after) return [];
+  const keys = (e: EntityDef) => e.join_keys.map((k) => `${k.name}:${k.type}`).join(', ');
+  if (keys(before) === keys(after)) return [];
+  const users = [...desired.values()]
+    .filter((d): d is FeatureViewDef => d.kind === 'feature_view' && d.entities.includes(before.name))
+    .map((v) => v.name);
+  const usedBy = users.length ? ` (used by feature view${users.length > 1 ? 's' : ''} ${users.join(', ')})` : '';
+  return [`join keys of entity '${before.name}' changed from [${keys(before)}] to [${keys(after)}]${usedBy}`];
+}
+
+function sourceBreaking(before: SourceDef, after: SourceDef | undefined): string[] {
+  if (!after || before.timestamp_field === after.timestamp_field) return [];
+  return [`timestamp field of source '${before.name}' changed from '${before.timestamp_field}' to '${after.timestamp_field}'`];
+}
+
+function viewBreaking(before: FeatureViewDef, after: FeatureViewDef | undefined, services: readonly FeatureServiceDef[]): string[] {
+  const out: string[] = [];
+  if (after && before.entities.join(',') !== after.entities.join(',')) {
+    out.push(`join keys of feature view '${before.name}' changed: entities [${before.entities.join(', ')}] -> [${after.entities.join(', ')}]`);
+  }
+  const afterFeatures = new Map((after?.features ?? []).map((f) => [f.name, f]));
+  for (const f of before.features) {
+    const g = afterFeatures.get(f.name);
+    if (g && g.type !== f.type) {
+      out.push(`type of feature '${before.name}:${f.name}' changed from ${f.type} to ${g.type}`);
+    } else if (!g) {
+      const users = [...new Set(services.filter((s) => serviceUses(s, before.name, f.name)).map((s) => s.name))];
+      if (users.length) {
+        const what = after ? `feature '${before.name}:${f.name}' removed` : `feature '${before.name}:${f.name}' removed with its view`;
+        out.push(`${what} but feature service${users.length > 1 ? 's' : ''} ${users.join(', ')} use${users.length > 1 ? '' : 's'} it`);
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether a service references `view:feature` (directly, through the whole view, or as its label). */
+export function serviceUses(service: FeatureServiceDef, view: string, feature: string): boolean {
+  const refs = [...service.features, ...(service.label ? [service.label] : [])];
+  return refs.some((r) => r === view || r === `${view}:*` || r === `${view}:${feature}`);
+}

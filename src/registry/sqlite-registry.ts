@@ -1,0 +1,168 @@
+/**
+ * The registry on the SQLite state database. Every version of every object is
+ * kept (`registry_versions`: kind, name, version, content hash, applied time,
+ * definition JSON; a removal is a version with a null definition). `apply` runs
+ * in one `BEGIN IMMEDIATE` transaction, so a second process applying at the same
+ * time waits (busy_timeout) and then plans against what the first one wrote.
+ * `current()` is called per request by the server: it costs one indexed
+ * `max(id)` lookup unless another apply happened, in any process.
+ */
+import { ConflictError, FeatureguardError } from '../errors.js';
+import { deepFreeze } from '../definitions/define.js';
+import { allDefinitions, definitionSet } from '../definitions/definition-set.js';
+import type { Definition, DefinitionKind, DefinitionSet } from '../definitions/types.js';
+import { ensureTables, type StateDb } from '../state/state-db.js';
+import { contentHash } from './canonical.js';
+import { computePlan, objectKey } from './plan.js';
+import type { ApplyResult, Plan, Registry, VersionRecord } from './types.js';
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS registry_applies (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  applied_at TEXT NOT NULL,
+  changes INTEGER NOT NULL,
+  allow_breaking INTEGER NOT NULL,
+  pid INTEGER
+);
+CREATE TABLE IF NOT EXISTS registry_versions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  hash TEXT NOT NULL,
+  applied_at TEXT NOT NULL,
+  definition TEXT,
+  apply_id INTEGER NOT NULL REFERENCES registry_applies(id),
+  UNIQUE (kind, name, version)
+);
+`;
+
+interface VersionRow {
+  kind: DefinitionKind;
+  name: string;
+  version: number;
+  hash: string;
+  applied_at: string;
+  definition: string | null;
+}
+
+interface Snapshot {
+  readonly generation: number;
+  readonly set: DefinitionSet;
+  readonly versions: ReadonlyMap<string, VersionRecord>;
+}
+
+/**
+ * Open the registry stored in `db` (tables are created on first use).
+ *
+ * @example
+ * const registry = openSqliteRegistry(openStateDb('.featureguard/state.db'));
+ * const plan = registry.plan(defs);
+ * if (!plan.breaking) registry.apply(defs);
+ */
+export function openSqliteRegistry(db: StateDb): Registry {
+  ensureTables(db, 'registry', DDL);
+  const generationStmt = db.prepare('SELECT coalesce(max(id), 0) AS g FROM registry_versions').pluck();
+  const latestStmt = db.prepare(`
+    SELECT kind, name, version, hash, applied_at, definition FROM registry_versions v
+    WHERE version = (SELECT max(version) FROM registry_versions w WHERE w.kind = v.kind AND w.name = v.name)
+    ORDER BY kind, name`);
+  const versionsStmt = db.prepare(
+    'SELECT kind, name, version, hash, applied_at, definition FROM registry_versions WHERE kind = ? AND name = ? ORDER BY version',
+  );
+  const insertApply = db.prepare('INSERT INTO registry_applies (applied_at, changes, allow_breaking, pid) VALUES (?, ?, ?, ?)');
+  const insertVersion = db.prepare(
+    'INSERT INTO registry_versions (kind, name, version, hash, applied_at, definition, apply_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+
+  const generation = (): number => generationStmt.get() as number;
+
+  const readSnapshot = db.transaction((): Snapshot => {
+    const g = generation();
+    const versions = new Map<string, VersionRecord>();
+    for (const row of latestStmt.all() as VersionRow[]) {
+      const rec = toRecord(row);
+      if (rec.definition) versions.set(objectKey(rec.kind, rec.name), rec);
+    }
+    const defs = [...versions.values()].map((v) => v.definition as Definition);
+    return { generation: g, set: definitionSet(defs), versions };
+  });
+
+  let cache: Snapshot | undefined;
+  const snapshot = (): Snapshot => {
+    if (!cache || cache.generation !== generation()) cache = readSnapshot();
+    return cache;
+  };
+
+  const applyTx = db.transaction((defs: readonly Definition[], allowBreaking: boolean): ApplyResult => {
+    const snap = readSnapshot();
+    const plan = computePlan(allDefinitions(snap.set), defs);
+    if (plan.breaking && !allowBreaking) {
+      const reasons = plan.changes.flatMap((c) => c.breaking);
+      throw new ConflictError(
+        `refusing to apply breaking changes (pass --allow-breaking / allowBreaking to apply them):\n${reasons.map((r) => `  - ${r}`).join('\n')}`,
+        { breaking: reasons },
+        'breaking_change',
+      );
+    }
+    const changed = plan.changes.filter((c) => c.action !== 'unchanged');
+    if (changed.length === 0) return { plan, applied: [] };
+    const appliedAt = new Date().toISOString();
+    const applyId = insertApply.run(appliedAt, changed.length, allowBreaking ? 1 : 0, process.pid).lastInsertRowid;
+    const desired = new Map(defs.map((d) => [objectKey(d.kind, d.name), d]));
+    const applied: VersionRecord[] = [];
+    for (const c of changed) {
+      const key = objectKey(c.kind, c.name);
+      const previous = versionsStmt.all(c.kind, c.name) as VersionRow[];
+      const version = (previous.at(-1)?.version ?? 0) + 1;
+      const def = c.action === 'remove' ? null : (desired.get(key) as Definition);
+      const json = def === null ? null : JSON.stringify(def);
+      const hash = contentHash(def);
+      insertVersion.run(c.kind, c.name, version, hash, appliedAt, json, applyId);
+      applied.push({ kind: c.kind, name: c.name, version, hash, applied_at: appliedAt, definition: def === null ? null : deepFreeze(JSON.parse(json as string) as Definition) });
+    }
+    return { plan, applied };
+  });
+
+  return {
+    current: () => snapshot().set,
+    currentVersions: () => snapshot().versions,
+    plan(defs): Plan {
+      return computePlan(allDefinitions(readSnapshot().set), defs);
+    },
+    apply(defs, options = {}) {
+      try {
+        const result = applyTx.immediate(defs, options.allowBreaking === true);
+        cache = undefined;
+        return result;
+      } catch (e) {
+        throw translateBusy(e);
+      }
+    },
+    versions(kind, name) {
+      return (versionsStmt.all(kind, name) as VersionRow[]).map(toRecord);
+    },
+    generation,
+  };
+}
+
+function toRecord(row: VersionRow): VersionRecord {
+  return {
+    kind: row.kind,
+    name: row.name,
+    version: row.version,
+    hash: row.hash,
+    applied_at: row.applied_at,
+    definition: row.definition === null ? null : deepFreeze(JSON.parse(row.definition) as Definition),
+  };
+}
+
+/** SQLITE_BUSY after the busy timeout: another process holds the write lock too long. */
+function translateBusy(e: unknown): unknown {
+  if (e instanceof FeatureguardError) return e;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) {
+    return new ConflictError('the registry is locked by another process applying changes; try again', undefined, 'registry_busy');
+  }
+  return e;
+}
