@@ -1,0 +1,67 @@
+/**
+ * Column profiles (QUALITY-CHECKS.md §2): computed once per run, stored with it,
+ * and used as the reference of later runs so drift never re-reads old data.
+ */
+
+/** How a column is compared: numbers (int, float, bool as 0/1 excluded), categories (strings, bools), timestamps, or not at all. */
+export type ProfileKind = 'numeric' | 'categorical' | 'timestamp' | 'other';
+
+export interface Quantiles {
+  p1: number;
+  p5: number;
+  p25: number;
+  p50: number;
+  p75: number;
+  p95: number;
+  p99: number;
+}
+
+export interface ColumnProfile {
+  readonly column: string;
+  /** DuckDB type of the column (e.g. `DOUBLE`, `VARCHAR`). */
+  readonly type: string;
+  readonly kind: ProfileKind;
+  /** Rows (including nulls). */
+  readonly count: number;
+  readonly nulls: number;
+  /** NaN values (floats only). */
+  readonly nan: number;
+  /** ±Inf values (floats only). */
+  readonly inf: number;
+  /** Approximate distinct non-null values. */
+  readonly distinct: number;
+  /** Numbers for numeric columns, ISO strings for timestamps, strings for categorical. */
+  readonly min: number | string | null;
+  readonly max: number | string | null;
+  readonly mean: number | null;
+  /** Population standard deviation. */
+  readonly stddev: number | null;
+  readonly quantiles: Quantiles | null;
+  /**
+   * Histogram for PSI: `edges` are the inner bin edges (the reference's deciles,
+   * or this column's own when there is no reference); `counts` has
+   * `edges.length + 1` bins: (-inf, e0), [e0, e1), ..., [e_last, +inf). Non-null finite values only.
+   */
+  readonly histogram: { readonly edges: number[]; readonly counts: number[] } | null;
+  /** Own deciles (p10..p90), the edges a later run bins against when this profile is its reference. */
+  readonly deciles: number[] | null;
+  /** Uniform reservoir sample of up to 10,000 non-null finite values (numbers for numeric, strings for categorical). */
+  readonly sample: (number | string)[];
+  /** Median absolute deviation from the median, from the sample (numeric only). */
+  readonly mad: number | null;
+  /** Share of sample values with robust z > the outlier threshold (numeric only), against this profile's own median/MAD. */
+  readonly outlier_rate: number | null;
+  /** Top 50 values with counts (strings and bools). */
+  readonly top: readonly { readonly value: string; readonly count: number }[] | null;
+}
+
+/** A reference for drift: a pinned baseline or the last successful run. */
+export interface ReferenceProfiles {
+  /** `previous` or `baseline:<name>`. */
+  readonly description: string;
+  /** Run the profiles come from (for a baseline: the run it was pinned from, if any). */
+  readonly runId: string | null;
+  readonly profiles: ReadonlyMap<string, ColumnProfile>;
+  /** Slice profiles: slice column → slice value → column → profile. */
+  readonly slices?: ReadonlyMap<string, ReadonlyMap<string, ReadonlyMap<string, ColumnProfile>>>;
+}
