@@ -51,6 +51,8 @@ export interface ColumnProfile {
   readonly mad: number | null;
   /** Share of sample values with robust z > the outlier threshold (numeric only), against this profile's own median/MAD. */
   readonly outlier_rate: number | null;
+  /** Share of finite values with robust z > the outlier threshold against the reference's median/MAD (numeric, when profiled against a reference). */
+  readonly outlier_rate_vs_reference: number | null;
   /** Top 50 values with counts (strings and bools). */
   readonly top: readonly { readonly value: string; readonly count: number }[] | null;
 }

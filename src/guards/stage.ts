@@ -4,11 +4,26 @@
  * rows, runs every check family under its policy, stores profiles and results in
  * the quality log, and returns the verdict. A blocked verdict is data, not an
  * exception: the caller leaves the online store untouched and records the run.
+ *
+ * @example
+ * const g = await runGuardStage({ project, run, kind: 'materialize', view, conn, table: 'fg_rows', window });
+ * if (g.verdict === 'block') console.error(g.blockedReason);
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { FeatureServiceDef, FeatureViewDef } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import type { CheckResult, Run, RunKind } from '../runs/types.js';
+import { fireAlerts } from '../alerts/dispatch.js';
+import type { CheckContext, CheckedFeature } from './check.js';
+import { resolveQuality } from './config.js';
+import { checkFamilies } from './families.js';
+import { profileSlices, profileTable, describeTable } from './profile.js';
+import type { ColumnProfile } from './profile-types.js';
+import { findReference } from './reference.js';
+import { defaultSourceRelation } from './source-history.js';
+import { recordRunStats } from './run-stats.js';
+import { applyPolicies, runFamily } from './verdict.js';
+import { ident } from '../offline/engine.js';
 
 /** Extra facts a dataset build gives the guards (leakage, class imbalance, overlap). */
 export interface DatasetGuardInfo {
@@ -48,6 +63,16 @@ export interface GuardStageInput {
   readonly dataset?: DatasetGuardInfo;
   /** Skip every check (benchmarks measuring guard overhead). */
   readonly disabled?: boolean;
+  /**
+   * A SQL relation (usable after FROM) with the view's whole source in canonical
+   * columns, for re-checking already-materialized history (tamper detection).
+   * Default: built from the view's source definition when possible.
+   */
+  readonly sourceRelation?: string;
+  /** Clock of the stage (tests pin it). Default: now. */
+  readonly now?: Date;
+  /** Fire alerts for this run (default true). Callers that update the run's final status first may fire later with `fireAlertsForRun`. */
+  readonly alerts?: boolean;
 }
 
 export interface GuardStageResult {
@@ -60,8 +85,77 @@ export interface GuardStageResult {
   readonly counts: { pass: number; warn: number; fail: number; error: number; skipped: number };
 }
 
-/** Run the guards. (Placeholder until the guards land: records no checks.) */
+const EMPTY = { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 };
+
+/** Run the guards on `input.table` and store profiles and results with the run. */
 export async function runGuardStage(input: GuardStageInput): Promise<GuardStageResult> {
-  void input;
-  return { verdict: 'pass', results: [], blockedReason: null, counts: { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 } };
+  if (input.disabled) return { verdict: 'pass', results: [], blockedReason: null, counts: { ...EMPTY } };
+  const { project, conn, table, view, service } = input;
+  const now = input.now ?? new Date();
+  const quality = resolveQuality(project.config.quality, view?.quality ?? service?.quality);
+  const columns = await describeTable(conn, table);
+  const colNames = new Set(columns.map((c) => c.name));
+  const rowCount = Number(((await conn.runAndReadAll(`SELECT count(*) AS n FROM ${ident(table)}`)).getRowObjectsJson()[0] as { n: string }).n);
+  const features = checkedFeatures(input, project.config.quality);
+  const joinKeys = input.dataset ? [...input.dataset.joinKeyColumns] : view ? viewKeyNames(project, view) : [];
+
+  const { reference, problem } = findReference(project, { view: view?.name, service: service?.name, kind: input.kind, runId: input.run.id, setting: quality.drift.reference });
+  const exact = rowCount <= 1_000_000;
+  const profiles = await profileTable(conn, table, { reference: reference?.profiles, exactQuantiles: exact, outlierZ: quality.anomaly.outlier_z });
+  const sliceProfiles = new Map<string, Map<string, Map<string, ColumnProfile>>>();
+  for (const s of view?.slices ?? []) {
+    if (!colNames.has(s)) continue;
+    const sliceCols = columns.filter((c) => features.some((f) => f.column === c.name));
+    sliceProfiles.set(s, await profileSlices(conn, table, s, { columns: sliceCols, maxSlices: quality.drift.max_slices, reference: reference?.slices?.get(s), exactQuantiles: exact }));
+  }
+
+  const eventTs = input.dataset ? input.dataset.entityTimestampColumn : colNames.has('event_timestamp') ? 'event_timestamp' : null;
+  const createdTs = !input.dataset && colNames.has('created_timestamp') && (profiles.get('created_timestamp')?.nulls ?? 0) < rowCount ? 'created_timestamp' : null;
+  const ctx: CheckContext = {
+    project, conn, table, kind: input.kind, run: input.run, view, service, dataset: input.dataset, window: input.window, now, quality,
+    features, joinKeys, eventTimestampColumn: eventTs && colNames.has(eventTs) ? eventTs : null, createdTimestampColumn: createdTs,
+    columns, rowCount, profiles, sliceProfiles, reference, referenceProblem: problem,
+    sourceRelation: input.sourceRelation ?? (view ? await defaultSourceRelation(project, view, conn) : null),
+  };
+
+  const raw: CheckResult[] = [];
+  for (const family of checkFamilies()) {
+    if (family.kinds && !family.kinds.includes(input.kind)) continue;
+    raw.push(...(await runFamily(ctx, family)));
+  }
+  const { results, verdict, blockedReason, counts } = applyPolicies(raw);
+
+  project.runs.addResults(results);
+  const stored: { column: string; slice?: string | null; profile: unknown }[] = [...profiles.values()].map((p) => ({ column: p.column, profile: p }));
+  for (const [col, byValue] of sliceProfiles) for (const [value, m] of byValue) for (const p of m.values()) stored.push({ column: p.column, slice: `${col}=${value}`, profile: p });
+  project.runs.addProfiles(input.run.id, stored);
+  const maxTs = eventTs ? profiles.get(eventTs)?.max : null;
+  recordRunStats(project.state, { runId: input.run.id, rows: rowCount, maxEventTs: typeof maxTs === 'string' ? maxTs : null });
+  project.runs.update(input.run.id, { counts });
+
+  if (input.alerts !== false) {
+    // Alerts must never fail the run: delivery problems are recorded as attempts.
+    await fireAlerts(project, input.run.id, { verdict, results }).catch(() => undefined);
+  }
+  return { verdict, results, blockedReason, counts };
+}
+
+function viewKeyNames(project: Project, view: FeatureViewDef): string[] {
+  const set = project.registry.current();
+  return view.entities.flatMap((e) => set.entities.get(e)?.join_keys.map((k) => k.name) ?? []);
+}
+
+function checkedFeatures(input: GuardStageInput, projectQuality: Parameters<typeof resolveQuality>[0]): CheckedFeature[] {
+  const { view, service, dataset, project } = input;
+  if (dataset) {
+    const set = project.registry.current();
+    return dataset.features.flatMap((f) => {
+      const v = set.views.get(f.view);
+      const def = v?.features.find((x) => x.name === f.feature);
+      if (!v || !def) return [];
+      return [{ column: f.column, view: f.view, def, quality: resolveQuality(projectQuality, service?.quality ?? v.quality, def.quality) }];
+    });
+  }
+  if (!view) return [];
+  return view.features.map((def) => ({ column: def.name, view: view.name, def, quality: resolveQuality(projectQuality, view.quality, def.quality) }));
 }

@@ -1,12 +1,20 @@
 /**
  * The online store interface. Small on purpose: every implementation passes the
  * same conformance suite (`conformance.case.ts`).
+ *
+ * A store holds, per view and entity key, the latest feature vector with its
+ * event and created timestamps. Writes are monotonic (a stored value with a newer
+ * `(eventTs, createdTs)` is never replaced by an older one) and grouped in write
+ * sessions (`beginWrite`): readers see all of a committed session or none of it.
  */
 
-/** One entity's values for one view. `values` is in the order of the view's feature names. */
+/** Join key values in the view's join-key order, e.g. `['SEA']` or `['SEA', 'SFO']`. */
+export type OnlineKey = readonly (string | number)[];
+
+/** One entity's values for one view. `values` follow the `features` order given to the writer. */
 export interface OnlineRow {
-  /** Join key values in the view's join-key order, e.g. `['SEA']` or `['SEA', 'SFO']`. */
-  readonly key: readonly (string | number)[];
+  readonly key: OnlineKey;
+  /** JSON-friendly values: null, boolean, number (NaN and ±Infinity allowed), string, arrays of numbers. */
   readonly values: readonly unknown[];
   /** Microseconds since epoch (UTC). */
   readonly eventTs: number;
@@ -15,6 +23,7 @@ export interface OnlineRow {
 }
 
 export interface StoredValue {
+  /** In the order of the `features` asked for; null for a feature the stored vector lacks. */
   readonly values: readonly unknown[];
   readonly eventTs: number;
   readonly createdTs: number;
@@ -23,7 +32,7 @@ export interface StoredValue {
 export interface WriteResult {
   /** Rows that replaced an older (or absent) stored value. */
   readonly written: number;
-  /** Rows skipped because the store holds a newer (event_ts, created_ts). */
+  /** Rows skipped because the store holds a newer or equal (eventTs, createdTs). */
   readonly skipped: number;
 }
 
@@ -32,20 +41,31 @@ export interface OnlineStoreStats {
   readonly views: Record<string, { readonly entities: number }>;
 }
 
+/** A write session: nothing written through it is visible before `commit`. */
+export interface OnlineWriter {
+  write(rows: readonly OnlineRow[]): Promise<WriteResult>;
+  /** Make every write of the session visible at once; resolves to the session's totals. */
+  commit(): Promise<WriteResult>;
+  /** Discard the session: readers keep seeing what they saw before it began. */
+  abort(): Promise<void>;
+}
+
 export interface OnlineStore {
   readonly type: string;
   /**
-   * Write a batch for one view, atomically (readers see all of it or none) and
-   * monotonically (never replace a newer (eventTs, createdTs) with an older one).
-   * `features` names the columns of `values`.
+   * Open a write session for one view; `features` names the columns of the rows'
+   * `values` (the view's full feature vector). Sessions on one store instance run
+   * one at a time (a second `beginWrite` waits for the first to end).
    */
+  beginWrite(view: string, features: readonly string[]): Promise<OnlineWriter>;
+  /** One-batch session: `beginWrite`, `write`, `commit`. */
   writeBatch(view: string, features: readonly string[], rows: readonly OnlineRow[]): Promise<WriteResult>;
   /** Read many keys of one view; `undefined` where not found. Values follow `features` order. */
-  readMany(view: string, features: readonly string[], keys: readonly (readonly (string | number)[])[]): Promise<(StoredValue | undefined)[]>;
+  readMany(view: string, features: readonly string[], keys: readonly OnlineKey[]): Promise<(StoredValue | undefined)[]>;
   /** Remove everything stored for a view. */
   dropView(view: string): Promise<void>;
   stats(): Promise<OnlineStoreStats>;
   close(): Promise<void>;
 }
 
-export type OnlineStoreFactory<Options> = (options: Options) => Promise<OnlineStore>;
+export type OnlineStoreFactory<Options> = (options: Options, root: string) => Promise<OnlineStore>;

@@ -96,6 +96,8 @@ export interface RunStore {
   results(runId: string): CheckResult[];
   addProfiles(runId: string, profiles: readonly { column: string; slice?: string | null; profile: unknown }[]): void;
   profiles(runId: string): { column: string; slice: string | null; profile: unknown }[];
+  /** One column's profile (cheap: does not parse the other columns' samples), or null. */
+  profile(runId: string, column: string, slice?: string | null): unknown | null;
 }
 
 export function openRunStore(db: StateDb): RunStore {
@@ -194,6 +196,10 @@ export function openRunStore(db: StateDb): RunStore {
     profiles(runId) {
       const rows = db.prepare('SELECT "column", slice, profile FROM profiles WHERE run_id = ? ORDER BY "column", slice').all(runId) as Row[];
       return rows.map((r) => ({ column: String(r.column), slice: r.slice === '' ? null : String(r.slice), profile: JSON.parse(String(r.profile)) }));
+    },
+    profile(runId, column, slice) {
+      const r = db.prepare('SELECT profile FROM profiles WHERE run_id = ? AND "column" = ? AND slice = ?').get(runId, column, slice ?? '') as Row | undefined;
+      return r ? JSON.parse(String(r.profile)) : null;
     },
   };
 }

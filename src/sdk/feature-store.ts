@@ -12,6 +12,8 @@ import type { Definition } from '../definitions/types.js';
 import { openProject, type Project } from '../project.js';
 import type { ApplyResult, Plan } from '../registry/types.js';
 import type { RunStore } from '../runs/run-store.js';
+import type { MaterializeOptions, MaterializeResult } from '../materialize/types.js';
+import type { OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineReadOptions } from '../serving/online-features.js';
 
 export interface FeatureStore {
   readonly project: Project;
@@ -21,6 +23,10 @@ export interface FeatureStore {
   apply(definitions?: readonly Definition[], options?: { allowBreaking?: boolean }): Promise<ApplyResult>;
   /** The quality log. */
   readonly runs: RunStore;
+  /** Materialize a window (or `incremental`) into the online store; one result per view (a blocked guard is a result). */
+  materialize(options: MaterializeOptions): Promise<MaterializeResult[]>;
+  /** Online features in Feast's get-online-features shape, read in-process (no server). */
+  getOnlineFeatures(request: OnlineFeaturesRequest, options?: OnlineReadOptions): Promise<OnlineFeaturesResponse>;
   close(): Promise<void>;
 }
 
@@ -35,6 +41,12 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
     },
     async apply(definitions, options) {
       return project.registry.apply(defs(definitions), options);
+    },
+    async materialize(options) {
+      return (await import('../materialize/materialize.js')).materialize(project, options);
+    },
+    async getOnlineFeatures(request, options) {
+      return (await import('../serving/online-features.js')).getOnlineFeatures(project, request, options);
     },
     close: () => project.close(),
   };

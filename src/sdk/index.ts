@@ -4,3 +4,5 @@ export { defineEntity, defineSource, defineFeatureView, defineFeatureService } f
 export type * from '../definitions/types.js';
 export type * from '../runs/types.js';
 export { FeatureguardError, DefinitionError, InputError, NotFoundError, ConflictError, AuthError } from '../errors.js';
+export type { MaterializeOptions, MaterializeResult, MaterializeStatus } from '../materialize/types.js';
+export type { OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineFeatureVector, FeatureStatus, OnlineReadOptions } from '../serving/online-features.js';

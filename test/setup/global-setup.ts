@@ -1,7 +1,35 @@
 /**
- * Vitest global setup: starts the real services tests need (filled in by the
- * online-store work: redis-server standalone and a 3-node cluster on free
- * loopback ports) and tears them down.
+ * Vitest global setup: starts the real services tests need — a standalone
+ * redis-server and a 3-node Redis Cluster on free loopback ports — and hands their
+ * ports to tests through `provide`/`inject` (`inject('redisPort')`,
+ * `inject('redisClusterPorts')`). redis-server is required: install it with
+ * `apt-get install -y redis-server`.
  */
-export async function setup(): Promise<void> {}
-export async function teardown(): Promise<void> {}
+import type { TestProject } from 'vitest/node';
+import { startRedisCluster, startRedisServer, type RedisClusterProcess, type RedisProcess } from './redis.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    redisPort: number;
+    redisClusterPorts: number[];
+  }
+}
+
+let standalone: RedisProcess | undefined;
+let cluster: RedisClusterProcess | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  standalone = await startRedisServer();
+  try {
+    cluster = await startRedisCluster(3);
+  } catch (e) {
+    await standalone.stop();
+    throw e;
+  }
+  project.provide('redisPort', standalone.port);
+  project.provide('redisClusterPorts', [...cluster.ports]);
+}
+
+export async function teardown(): Promise<void> {
+  await Promise.all([standalone?.stop(), cluster?.stop()]);
+}

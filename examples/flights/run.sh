@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The flights example end to end, on the embedded default (SQLite state and
+# online store): prepare the data, validate, plan, apply, list, describe, build
+# a point-in-time training set, materialize the last two days, read online
+# features, and show the quality log. Stops at the first failing step.
+#
+#   npm run example            # = npm run build && bash examples/flights/run.sh
+#
+# Environment: FLIGHTS_NO_SHIFT=1 keeps the original 2001 dates (default: the
+# data is shifted by whole days so that it ends just before today, UTC).
+set -uo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$repo"
+project=examples/flights
+data="$project/data"
+
+fail() {
+  echo >&2
+  echo "run.sh: $1" >&2
+  exit "${2:-1}"
+}
+
+# step NAME COMMAND...: print the command, run it, stop with a clear message if it fails.
+step() {
+  local name="$1"
+  shift
+  echo
+  echo "==> $name"
+  if [ "$1" = fg ]; then echo "\$ featureguard --project $project ${*:2}"; else echo "\$ $*"; fi
+  "$@"
+  local code=$?
+  if [ "$code" -ne 0 ]; then
+    fail "step '$name' failed (exit code $code). Fix the problem above and run 'bash examples/flights/run.sh' again." "$code"
+  fi
+}
+
+fg() {
+  node bin/featureguard.js --project "$project" "$@"
+}
+
+[ -f dist/cli/main.js ] || fail "dist/ is missing: run 'npm run build' first (or 'npm run example', which builds)."
+[ -f node_modules/vega-datasets/data/flights-3m.parquet ] || fail "node_modules/vega-datasets is missing: run 'npm ci' first."
+
+prepare_args=()
+[ "${FLIGHTS_NO_SHIFT:-}" = "1" ] && prepare_args+=(--no-shift)
+step "prepare the data from vega-datasets' flights-3m.parquet" node --import tsx "$project/prepare.ts" "${prepare_args[@]}"
+
+step "validate the definitions and sources" fg validate
+step "plan" fg plan
+step "apply" fg apply
+step "list the registry" fg list
+step "describe a feature view" fg describe airport_hourly
+
+step "build a point-in-time training set for the delay_model service" \
+  fg dataset build --service delay_model --entities "$data/training_entities.parquet" --out "$data/train.parquet"
+
+# The last two days of data, up to now (the data ends just before today when shifted).
+read -r start end < <(node -e '
+  const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const end = new Date(Date.UTC(2001, 6, 1) + p.shift_days * 86400000);
+  const start = new Date(end.getTime() - 2 * 86400000);
+  const stop = p.shift ? new Date() : end;
+  console.log(start.toISOString(), stop.toISOString());
+' "$data/prepare.json") || fail "cannot read $data/prepare.json"
+step "materialize the last two days into the online store (guards run first)" \
+  fg materialize --start "$start" --end "$end"
+
+step "read online features for the delay model (ATL -> ORD)" \
+  fg online get --service delay_model --entity origin=ATL,destination=ORD --entity origin=SEA,destination=SFO
+
+step "the quality log" fg runs list
+
+echo
+echo "Done. Next: 'node bin/featureguard.js --project $project serve' and open http://127.0.0.1:6566/ui"

@@ -1,0 +1,52 @@
+/** Every webhook delivery attempt, recorded in the quality log (table `alert_attempts`). */
+import type { Project } from '../project.js';
+import { ensureTables, type StateDb } from '../state/state-db.js';
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS alert_attempts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  alert TEXT NOT NULL,
+  url TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  status_code INTEGER,
+  ok INTEGER NOT NULL,
+  error TEXT,
+  at TEXT NOT NULL,
+  duration_ms REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alert_attempts_run ON alert_attempts (run_id, id);
+`;
+
+export interface AlertAttempt {
+  run_id: string;
+  /** Alert name from featureguard.yaml. */
+  alert: string;
+  url: string;
+  /** 1, 2, 3. */
+  attempt: number;
+  /** HTTP status, null when the request itself failed. */
+  status_code: number | null;
+  ok: boolean;
+  error: string | null;
+  /** ISO 8601 UTC time the attempt started. */
+  at: string;
+  duration_ms: number;
+}
+
+function db(state: StateDb): StateDb {
+  ensureTables(state, 'alert_attempts', DDL);
+  return state;
+}
+
+export function recordAttempt(state: StateDb, a: AlertAttempt): void {
+  db(state)
+    .prepare('INSERT INTO alert_attempts (run_id, alert, url, attempt, status_code, ok, error, at, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    .run(a.run_id, a.alert, a.url, a.attempt, a.status_code, a.ok ? 1 : 0, a.error, a.at, a.duration_ms);
+}
+
+/** Delivery attempts of a run's alerts, in order. */
+export function listAlertAttempts(project: Pick<Project, 'state'>, runId: string): AlertAttempt[] {
+  const rows = db(project.state).prepare('SELECT * FROM alert_attempts WHERE run_id = ? ORDER BY id').all(runId) as (Omit<AlertAttempt, 'ok'> & { ok: number })[];
+  return rows.map((r) => ({ run_id: r.run_id, alert: r.alert, url: r.url, attempt: r.attempt, status_code: r.status_code, ok: r.ok === 1, error: r.error, at: r.at, duration_ms: r.duration_ms }));
+}

@@ -1,0 +1,121 @@
+/**
+ * Alerts (retraining triggers): after the guards of a run, every alert of
+ * `featureguard.yaml` whose filter matches gets the run summary POSTed as JSON,
+ * signed with HMAC-SHA256 (`X-Featureguard-Signature`), retried with backoff
+ * (3 tries). Every attempt is recorded; delivery problems never fail the run.
+ *
+ * @example
+ * # featureguard.yaml
+ * alerts:
+ *   - name: retrain
+ *     url: https://ml.example.com/hooks/retrain
+ *     secret_env: FG_WEBHOOK_SECRET
+ *     checks: [drift]
+ *     statuses: [fail]
+ *     services: [delay_model]
+ */
+import type { AlertConfig } from '../definitions/types.js';
+import type { Project } from '../project.js';
+import type { CheckResult, Run } from '../runs/types.js';
+import { recordAttempt, listAlertAttempts, type AlertAttempt } from './attempts.js';
+import { SIGNATURE_HEADER, signBody } from './signature.js';
+
+export { listAlertAttempts, type AlertAttempt };
+
+export interface AlertOptions {
+  /** Tries per alert (default 3). */
+  tries?: number;
+  /** First backoff in ms, doubled each retry (default 500, or FEATUREGUARD_ALERT_BACKOFF_MS). */
+  backoffMs?: number;
+  /** Per-attempt timeout (default 5000 ms). */
+  timeoutMs?: number;
+}
+
+export interface RunOutcome {
+  verdict: 'pass' | 'warn' | 'block';
+  results: readonly CheckResult[];
+  blockedReason?: string | null;
+}
+
+const RUN_STATUS = { pass: 'success', warn: 'warned', block: 'blocked' } as const;
+
+/** Results that match an alert's filter (views/services gate the run, checks/statuses pick results). */
+export function matchAlert(alert: AlertConfig, run: Run, outcome: RunOutcome): CheckResult[] | null {
+  if (alert.views?.length && !(run.view && alert.views.includes(run.view))) return null;
+  if (alert.services?.length && !(run.service && alert.services.includes(run.service))) return null;
+  const statuses = alert.statuses?.length ? alert.statuses : ['fail', 'error'];
+  // Run-level statuses (blocked, warned, success) match the whole run.
+  const runStatus = RUN_STATUS[outcome.verdict];
+  const checkOk = (r: CheckResult) => !alert.checks?.length || alert.checks.includes(r.check) || (r.method !== null && alert.checks.includes(`${r.check}.${r.method}`));
+  const matched = outcome.results.filter((r) => checkOk(r) && statuses.includes(r.status));
+  if (matched.length > 0) return matched;
+  if (statuses.includes(runStatus) && (!alert.checks?.length || outcome.results.some(checkOk))) return outcome.results.filter((r) => r.status !== 'pass' && r.status !== 'skipped' && checkOk(r));
+  return null;
+}
+
+/** The JSON body POSTed for a run. */
+export function alertPayload(project: Project, alert: AlertConfig, run: Run, outcome: RunOutcome, matched: readonly CheckResult[]): Record<string, unknown> {
+  return {
+    event: 'featureguard.run',
+    alert: alert.name,
+    project: project.config.project,
+    run: {
+      id: run.id, kind: run.kind, view: run.view, service: run.service,
+      status: run.status === 'running' ? RUN_STATUS[outcome.verdict] : run.status,
+      started_at: run.started_at, window_start: run.window_start, window_end: run.window_end,
+    },
+    verdict: outcome.verdict,
+    blocked_reason: outcome.blockedReason ?? null,
+    counts: countStatuses(outcome.results),
+    matched: matched.map((r) => ({ check: r.check, method: r.method, feature: r.feature, slice: r.slice, status: r.status, policy: r.policy ?? null, value: r.value, message: r.message })),
+    sent_at: new Date().toISOString(),
+  };
+}
+
+function countStatuses(results: readonly CheckResult[]): Record<string, number> {
+  const c: Record<string, number> = { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 };
+  for (const r of results) c[r.status]++;
+  return c;
+}
+
+/** POST one body with retries; returns the attempts made. */
+export async function deliver(state: Project['state'], alert: AlertConfig, runId: string, body: string, opts: AlertOptions = {}): Promise<AlertAttempt[]> {
+  const tries = opts.tries ?? 3;
+  const backoff = opts.backoffMs ?? Number(process.env.FEATUREGUARD_ALERT_BACKOFF_MS ?? 500);
+  const secret = alert.secret_env ? process.env[alert.secret_env] : undefined;
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'featureguard-alerts' };
+  if (secret) headers[SIGNATURE_HEADER] = signBody(body, secret);
+  const attempts: AlertAttempt[] = [];
+  for (let attempt = 1; attempt <= tries; attempt++) {
+    const started = Date.now();
+    const at = new Date(started).toISOString();
+    let a: AlertAttempt;
+    try {
+      const res = await fetch(alert.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(opts.timeoutMs ?? 5000) });
+      await res.arrayBuffer().catch(() => undefined);
+      a = { run_id: runId, alert: alert.name, url: alert.url, attempt, status_code: res.status, ok: res.ok, error: res.ok ? null : `HTTP ${res.status}`, at, duration_ms: Date.now() - started };
+    } catch (e) {
+      const msg = e instanceof Error ? (e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message) : String(e);
+      a = { run_id: runId, alert: alert.name, url: alert.url, attempt, status_code: null, ok: false, error: msg, at, duration_ms: Date.now() - started };
+    }
+    if (alert.secret_env && !secret && attempt === 1) a = { ...a, error: `${a.error ? `${a.error}; ` : ''}secret env ${alert.secret_env} is not set: sent unsigned` };
+    recordAttempt(state, a);
+    attempts.push(a);
+    if (a.ok) break;
+    if (attempt < tries) await new Promise((r) => setTimeout(r, backoff * 2 ** (attempt - 1)));
+  }
+  return attempts;
+}
+
+/** Fire every matching alert of the project for a run (alerts run concurrently). */
+export async function fireAlerts(project: Project, runId: string, outcome: RunOutcome, opts: AlertOptions = {}): Promise<AlertAttempt[]> {
+  const alerts = project.config.alerts ?? [];
+  if (alerts.length === 0) return [];
+  const run = project.runs.get(runId);
+  const jobs = alerts.map(async (alert) => {
+    const matched = matchAlert(alert, run, outcome);
+    if (!matched) return [];
+    return deliver(project.state, alert, runId, JSON.stringify(alertPayload(project, alert, run, outcome, matched)), opts);
+  });
+  return (await Promise.all(jobs)).flat();
+}

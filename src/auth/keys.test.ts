@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { timingSafeEqual } from 'node:crypto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+// Spy on timingSafeEqual so the test can prove the comparison goes through it.
+vi.mock('node:crypto', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:crypto')>();
+  return { ...actual, timingSafeEqual: vi.fn(actual.timingSafeEqual) };
+});
+import { openStateDb, type StateDb } from '../state/state-db.js';
+import { openKeyStore, scopeAllows } from './keys.js';
+
+let dir: string;
+let db: StateDb;
+const fresh = () => {
+  dir = mkdtempSync(join(tmpdir(), 'fg-keys-'));
+  db = openStateDb(join(dir, 'state.db'));
+  return openKeyStore(db);
+};
+afterEach(() => {
+  db?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('API keys', () => {
+  it('creates a key shown once, stores only its SHA-256, verifies it', () => {
+    const keys = fresh();
+    const { key, info } = keys.create('write', 'ingest');
+    expect(key).toMatch(/^fg_[a-z0-9]{10}_[A-Za-z0-9_-]{43}$/);
+    const row = db.prepare('SELECT * FROM api_keys').get() as Record<string, unknown>;
+    expect(JSON.stringify(row)).not.toContain(key.split('_').at(-1));
+    expect(Buffer.from(row.hash as Buffer).equals(createHash('sha256').update(key).digest())).toBe(true);
+    expect(keys.verify(key)).toEqual({ id: info.id, name: 'ingest', scope: 'write' });
+    expect(keys.list()[0]).toMatchObject({ id: info.id, scope: 'write', revoked_at: null });
+    expect(keys.list()[0].last_used_at).not.toBeNull();
+    expect(keys.activeCount()).toBe(1);
+  });
+
+  it('rejects wrong, malformed and revoked keys', () => {
+    const keys = fresh();
+    const { key, info } = keys.create('read');
+    const flipped = key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A');
+    expect(keys.verify(flipped)).toBeNull();
+    expect(keys.verify('fg_nope')).toBeNull();
+    expect(keys.verify('')).toBeNull();
+    keys.revoke(info.id);
+    expect(keys.verify(key)).toBeNull();
+    expect(keys.activeCount()).toBe(0);
+    expect(keys.list()[0].revoked_at).not.toBeNull();
+    expect(() => keys.revoke('nonexistent')).toThrow(/no API key/);
+  });
+
+  it('is visible to a second connection (another process)', () => {
+    const keys = fresh();
+    const { key } = keys.create('admin');
+    const other = openStateDb(join(dir, 'state.db'));
+    try {
+      expect(openKeyStore(other).verify(key)?.scope).toBe('admin');
+    } finally {
+      other.close();
+    }
+  });
+
+  it('compares the stored hash in constant time (crypto.timingSafeEqual)', () => {
+    const keys = fresh();
+    const { key } = keys.create('read');
+    vi.mocked(timingSafeEqual).mockClear();
+    expect(keys.verify(key.slice(0, -1) + (key.endsWith('x') ? 'y' : 'x'))).toBeNull();
+    expect(keys.verify(key)).not.toBeNull();
+    expect(vi.mocked(timingSafeEqual)).toHaveBeenCalledTimes(2);
+  });
+
+  it('nests scopes read ⊂ write ⊂ admin', () => {
+    expect(scopeAllows('admin', 'write')).toBe(true);
+    expect(scopeAllows('write', 'read')).toBe(true);
+    expect(scopeAllows('write', 'admin')).toBe(false);
+    expect(scopeAllows('read', 'write')).toBe(false);
+  });
+});

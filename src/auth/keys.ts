@@ -1,0 +1,159 @@
+/**
+ * API keys, stored in the state database. A key looks like `fg_<id>_<secret>`:
+ * the id is public (it is what `keys list` and `keys revoke` show), the secret is
+ * 32 random bytes. Only the SHA-256 of the whole key is stored. Keys are random
+ * and high-entropy, so a fast hash is enough (a slow KDF such as scrypt protects
+ * low-entropy passwords against guessing; it adds nothing here and would cost
+ * milliseconds on every request). The stored hash is compared with
+ * `crypto.timingSafeEqual`, so the comparison time does not depend on how much
+ * of a guess is right.
+ *
+ * Scopes nest: `read` ⊂ `write` ⊂ `admin`.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { InputError, NotFoundError } from '../errors.js';
+import { ensureTables, type StateDb } from '../state/state-db.js';
+
+export type Scope = 'read' | 'write' | 'admin';
+export const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
+
+/** True when `granted` includes everything `needed` allows. */
+export function scopeAllows(granted: Scope, needed: Scope): boolean {
+  return SCOPES.indexOf(granted) >= SCOPES.indexOf(needed);
+}
+
+export function isScope(v: unknown): v is Scope {
+  return typeof v === 'string' && (SCOPES as readonly string[]).includes(v);
+}
+
+/** What `keys list` shows: never the key or its hash. */
+export interface ApiKeyInfo {
+  readonly id: string;
+  readonly name: string | null;
+  readonly scope: Scope;
+  readonly created_at: string;
+  readonly last_used_at: string | null;
+  readonly revoked_at: string | null;
+}
+
+/** The identity of a verified key. */
+export interface KeyIdentity {
+  readonly id: string;
+  readonly name: string | null;
+  readonly scope: Scope;
+}
+
+export interface KeyStore {
+  /** Create a key; the returned `key` is shown once and never stored. */
+  create(scope: Scope, name?: string): { key: string; info: ApiKeyInfo };
+  list(): ApiKeyInfo[];
+  /** Revoke by id; revoking twice is fine, an unknown id is a `NotFoundError`. */
+  revoke(id: string): ApiKeyInfo;
+  /** The identity of a presented key, or null (unknown, malformed or revoked). */
+  verify(key: string): KeyIdentity | null;
+  /** Number of keys that are not revoked (any process may have changed it). */
+  activeCount(): number;
+}
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS api_keys (
+  id TEXT PRIMARY KEY,
+  name TEXT,
+  scope TEXT NOT NULL,
+  hash BLOB NOT NULL,
+  created_at TEXT NOT NULL,
+  last_used_at TEXT,
+  revoked_at TEXT
+);
+`;
+
+const KEY_RE = /^fg_([a-z0-9]{10})_([A-Za-z0-9_-]{43})$/;
+/** Write `last_used_at` at most this often per key: a write per request would cost more than the read it guards. */
+const LAST_USED_EVERY_MS = 60_000;
+
+interface KeyRow {
+  id: string;
+  name: string | null;
+  scope: Scope;
+  hash: Buffer;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+
+function toInfo(r: KeyRow): ApiKeyInfo {
+  return { id: r.id, name: r.name, scope: r.scope, created_at: r.created_at, last_used_at: r.last_used_at, revoked_at: r.revoked_at };
+}
+
+/**
+ * Open the key store of a state database.
+ *
+ * @example
+ * const keys = openKeyStore(project.state);
+ * const { key } = keys.create('read', 'dashboard');
+ * keys.verify(key); // { id, name: 'dashboard', scope: 'read' }
+ */
+export function openKeyStore(db: StateDb): KeyStore {
+  ensureTables(db, 'api_keys', DDL);
+  const insert = db.prepare('INSERT INTO api_keys (id, name, scope, hash, created_at) VALUES (?, ?, ?, ?, ?)');
+  const byId = db.prepare('SELECT * FROM api_keys WHERE id = ?');
+  const all = db.prepare('SELECT * FROM api_keys ORDER BY created_at, id');
+  const revokeStmt = db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
+  const touch = db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?');
+  const active = db.prepare('SELECT count(*) FROM api_keys WHERE revoked_at IS NULL').pluck();
+  const touched = new Map<string, number>();
+
+  return {
+    create(scope, name) {
+      if (!isScope(scope)) throw new InputError(`unknown scope '${String(scope)}' (expected read, write or admin)`);
+      const id = randomBytes(8).toString('hex').slice(0, 10);
+      const key = `fg_${id}_${randomBytes(32).toString('base64url')}`;
+      insert.run(id, name ?? null, scope, sha256(key), new Date().toISOString());
+      return { key, info: toInfo(byId.get(id) as KeyRow) };
+    },
+    list: () => (all.all() as KeyRow[]).map(toInfo),
+    revoke(id) {
+      const row = byId.get(id) as KeyRow | undefined;
+      if (!row) throw new NotFoundError(`no API key with id '${id}'`);
+      revokeStmt.run(new Date().toISOString(), id);
+      return toInfo(byId.get(id) as KeyRow);
+    },
+    verify(key) {
+      const m = KEY_RE.exec(key);
+      // Always hash, so a malformed key costs the same as a wrong one.
+      const presented = sha256(key);
+      if (!m) return null;
+      const row = byId.get(m[1]) as KeyRow | undefined;
+      if (!row || row.revoked_at !== null) return null;
+      const stored = Buffer.from(row.hash);
+      if (stored.length !== presented.length || !timingSafeEqual(stored, presented)) return null;
+      const now = Date.now();
+      if (now - (touched.get(row.id) ?? 0) > LAST_USED_EVERY_MS) {
+        touched.set(row.id, now);
+        touch.run(new Date(now).toISOString(), row.id);
+      }
+      return { id: row.id, name: row.name, scope: row.scope };
+    },
+    activeCount: () => active.get() as number,
+  };
+}
+
+/**
+ * Verify a presented key against a project's keys (for the UI's cookie login).
+ *
+ * @example
+ * const who = verifyKey(project, cookieValue); // { id, name, scope } or null
+ */
+export function verifyKey(project: { readonly state: StateDb }, key: string): KeyIdentity | null {
+  return keyStoreFor(project.state).verify(key);
+}
+
+const stores = new WeakMap<StateDb, KeyStore>();
+/** The key store of a state database, opened once per connection. */
+export function keyStoreFor(db: StateDb): KeyStore {
+  let s = stores.get(db);
+  if (!s) stores.set(db, (s = openKeyStore(db)));
+  return s;
+}

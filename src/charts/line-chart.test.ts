@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { lineChart } from './line-chart.js';
+import { plotArea } from './frame.js';
+
+const t0 = Date.parse('2026-01-01T00:00:00Z');
+const day = 86_400_000;
+
+describe('lineChart', () => {
+  const spec = {
+    title: 'psi of dep_delay',
+    xLabel: 'run start (UTC)',
+    yLabel: 'PSI',
+    xType: 'time' as const,
+    yMin: 0,
+    series: [
+      { label: 'psi', points: [0.01, 0.04, null, 0.3].map((y, i) => ({ x: t0 + i * day, y, href: `/ui/runs/r${i}` })) },
+      { label: 'null rate', points: [0, 0.01, 0.02, 0.01].map((y, i) => ({ x: t0 + i * day, y })) },
+    ],
+    thresholds: [
+      { label: 'warn', value: 0.1, kind: 'warn' as const },
+      { label: 'fail', value: 0.25, kind: 'fail' as const },
+    ],
+  };
+
+  it('draws both series, the thresholds at the right height, and breaks at missing values', () => {
+    const svg = lineChart(spec);
+    expect(svg).toContain('data-series="psi"');
+    expect(svg).toContain('data-series="null rate"');
+    expect(svg).toContain('data-threshold="warn"');
+    expect(svg).toContain('>fail 0.25</text>');
+    const p = plotArea(640, 260);
+    // y axis 0..0.3 (nice ticks 0, 0.05 .. 0.3)
+    const warnY = Number(/data-threshold="warn"><line x1="[\d.]+" x2="[\d.]+" y1="([\d.]+)"/.exec(svg)![1]);
+    expect(warnY).toBeCloseTo(p.top + p.height - (0.1 / 0.3) * p.height, 1);
+    const psiPath = /data-series="psi"><path d="([^"]+)"/.exec(svg)![1];
+    expect(psiPath.match(/M/g)).toHaveLength(2); // gap at the null
+    expect(svg.match(/<a href="\/ui\/runs\/r\d"/g)).toHaveLength(3);
+  });
+
+  it('keeps every marker inside the plot area', () => {
+    const svg = lineChart(spec);
+    const p = plotArea(640, 260);
+    let n = 0;
+    for (const m of svg.matchAll(/<circle[^>]* cx="([\d.]+)" cy="([\d.]+)"[^>]*><title>/g)) {
+      const [cx, cy] = [Number(m[1]), Number(m[2])];
+      expect(cx).toBeGreaterThanOrEqual(p.left);
+      expect(cx).toBeLessThanOrEqual(p.left + p.width);
+      expect(cy).toBeGreaterThanOrEqual(p.top - 0.01);
+      expect(cy).toBeLessThanOrEqual(p.top + p.height + 0.01);
+      n++;
+    }
+    expect(n).toBe(3); // psi markers are circles: 3 non-null values
+  });
+
+  it('escapes labels', () => {
+    const svg = lineChart({ ...spec, title: '</svg><script>x()</script>', series: [{ label: '"><b>', points: [{ x: t0, y: 1 }] }] });
+    expect(svg).not.toContain('<script>');
+    expect(svg).not.toContain('"><b>');
+  });
+
+  it('says so when there is nothing to draw', () => {
+    expect(lineChart({ ...spec, series: [{ label: 'psi', points: [] }] })).toContain('no values to draw');
+  });
+});

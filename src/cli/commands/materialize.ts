@@ -1,0 +1,147 @@
+/**
+ * `featureguard materialize` and `featureguard online get`: thin wrappers over
+ * `materialize()` and `getOnlineFeatures()`.
+ *
+ * @example
+ * featureguard materialize --start 2001-01-01 --end 2001-01-08 --views airport_hourly
+ * featureguard materialize --incremental
+ * featureguard online get --features airport_hourly:mean_delay --entity origin=SEA,SFO
+ */
+import type { Command } from 'commander';
+import type { MaterializeResult } from '../../materialize/types.js';
+import type { OnlineFeaturesResponse } from '../../serving/online-features.js';
+import type { CommandContext } from '../context.js';
+
+const list = (text: string | undefined): string[] | undefined =>
+  text === undefined ? undefined : text.split(',').map((s) => s.trim()).filter(Boolean);
+
+const collect = (value: string, prev: string[]): string[] => [...prev, value];
+
+function pad(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+function formatResults(results: readonly MaterializeResult[]): string {
+  const rows = [['VIEW', 'STATUS', 'WINDOW', 'ROWS READ', 'ENTITIES WRITTEN', 'SKIPPED (NEWER)', 'CHECKS', 'RUN']];
+  for (const r of results) {
+    const c = r.counts;
+    rows.push([
+      r.view,
+      r.status,
+      `${r.window.start} .. ${r.window.end}`,
+      String(r.rowsRead),
+      String(r.entitiesWritten),
+      String(r.skipped),
+      `${c.pass} pass, ${c.warn} warn, ${c.fail} fail, ${c.error} error`,
+      r.run?.id ?? '-',
+    ]);
+  }
+  const notes = results.filter((r) => r.message).map((r) => `${r.view}: ${r.status}: ${r.message}`);
+  return [pad(rows), ...notes].join('\n');
+}
+
+/** `{origin: ['SEA', 'SFO']}` from `--entity origin=SEA,SFO` or repeated `--entity origin=SEA --entity origin=SFO`. */
+export function parseEntityFlags(flags: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const flag of flags) {
+    for (const part of flag.split(/\s+(?=[^=\s]+=)/)) {
+      const eq = part.indexOf('=');
+      if (eq <= 0) throw new Error(`--entity expects key=value (e.g. origin=SEA), got '${part}'`);
+      const key = part.slice(0, eq).trim();
+      (out[key] ??= []).push(...part.slice(eq + 1).split(',').map((v) => v.trim()));
+    }
+  }
+  return out;
+}
+
+function formatOnline(res: OnlineFeaturesResponse): string {
+  const names = res.metadata.feature_names;
+  const n = res.results[0]?.values.length ?? 0;
+  const rows = [names.map((x) => x.toUpperCase())];
+  for (let i = 0; i < n; i++) {
+    rows.push(
+      res.results.map((r) => {
+        const v = r.values[i];
+        if (r.statuses[i] !== 'PRESENT') return `(${r.statuses[i].toLowerCase()})`;
+        return typeof v === 'string' ? v : JSON.stringify(v);
+      }),
+    );
+  }
+  return pad(rows);
+}
+
+export function registerMaterializeCommands(program: Command, ctx: CommandContext): void {
+  program
+    .command('materialize')
+    .description('copy the latest feature values of a time window [start, end) into the online store, after the guards pass')
+    .option('--start <time>', 'window start, inclusive (ISO 8601, UTC unless a zone is given)')
+    .option('--end <time>', 'window end, exclusive (default: now)')
+    .option('--views <names>', 'comma-separated feature views (default: every online view)')
+    .option('--incremental', 'start where the last successful window ended (first run: now - ttl)')
+    .option('--no-guards', 'skip the guard stage (not recommended)')
+    .action(async (opts: { start?: string; end?: string; views?: string; incremental?: boolean; guards: boolean }) => {
+      const { InputError } = await import('../../errors.js');
+      if (!opts.incremental && opts.start === undefined) throw new InputError('give --start (and optionally --end), or --incremental');
+      if (opts.incremental && opts.start !== undefined) throw new InputError('--incremental computes the start itself: drop --start');
+      const project = await ctx.project();
+      const { materialize } = await import('../../materialize/materialize.js');
+      const showProgress = ctx.io.isTty && !ctx.globals().json;
+      const bars = new Map<string, import('cli-progress').SingleBar>();
+      let multi: import('cli-progress').MultiBar | undefined;
+      if (showProgress) {
+        const { MultiBar, Presets } = await import('cli-progress');
+        multi = new MultiBar({ format: '{view} [{bar}] {value}/{total} entities', hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
+      }
+      try {
+        const results = await materialize(project, {
+          start: opts.start,
+          end: opts.end,
+          views: list(opts.views),
+          incremental: opts.incremental === true,
+          guards: opts.guards,
+          onProgress: multi
+            ? (p) => {
+                let bar = bars.get(p.view);
+                if (!bar) bars.set(p.view, (bar = multi!.create(p.entitiesTotal, 0, { view: p.view })));
+                bar.update(p.entitiesWritten);
+              }
+            : undefined,
+        });
+        multi?.stop();
+        ctx.print(results, () => formatResults(results));
+        if (results.some((r) => r.status === 'failed')) ctx.setExit(3);
+        else if (results.some((r) => r.status === 'blocked')) ctx.setExit(1);
+      } finally {
+        multi?.stop();
+      }
+    });
+
+  const online = program.command('online').description('read the online store');
+  online
+    .command('get')
+    .description('read online features for entities (the same response as POST /v1/online-features)')
+    .option('--features <refs>', 'comma-separated references view:feature or view')
+    .option('--service <name>', 'a feature service instead of --features')
+    .option('--entity <key=value>', 'entity key values, repeatable: --entity origin=SEA --entity origin=SFO (or origin=SEA,SFO)', collect, [])
+    .option('--full-feature-names', 'name features view__feature')
+    .action(async (opts: { features?: string; service?: string; entity: string[]; fullFeatureNames?: boolean }) => {
+      const { InputError } = await import('../../errors.js');
+      if (opts.entity.length === 0) throw new InputError('give at least one --entity key=value');
+      let entities: Record<string, string[]>;
+      try {
+        entities = parseEntityFlags(opts.entity);
+      } catch (e) {
+        throw new InputError((e as Error).message);
+      }
+      const project = await ctx.project();
+      const { getOnlineFeatures } = await import('../../serving/online-features.js');
+      const res = await getOnlineFeatures(project, {
+        features: list(opts.features),
+        service: opts.service,
+        entities,
+        fullFeatureNames: opts.fullFeatureNames === true,
+      });
+      ctx.print(res, () => formatOnline(res));
+    });
+}

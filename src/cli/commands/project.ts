@@ -1,0 +1,231 @@
+/**
+ * Project commands: `init`, `validate`, `plan`, `apply`, `list`, `describe`.
+ * Thin: each parses its flags, calls the loader or the registry, and prints.
+ * Everything heavier than commander is imported inside the actions so that
+ * `featureguard --help` stays fast.
+ */
+import type { Command } from 'commander';
+import type { Definition, DefinitionKind } from '../../definitions/types.js';
+import type { DefinitionProblem } from '../../errors.js';
+import type { Project } from '../../project.js';
+import type { VersionRecord } from '../../registry/types.js';
+import type { CommandContext } from '../context.js';
+
+const KINDS: readonly DefinitionKind[] = ['entity', 'source', 'feature_view', 'feature_service'];
+const KIND_ALIASES: Record<string, DefinitionKind> = {
+  entity: 'entity', entities: 'entity',
+  source: 'source', sources: 'source',
+  feature_view: 'feature_view', feature_views: 'feature_view', view: 'feature_view', views: 'feature_view',
+  feature_service: 'feature_service', feature_services: 'feature_service', service: 'feature_service', services: 'feature_service',
+};
+
+async function parseKind(value: string): Promise<DefinitionKind> {
+  const kind = KIND_ALIASES[value.toLowerCase().replaceAll('-', '_')];
+  if (kind) return kind;
+  const { InputError } = await import('../../errors.js');
+  throw new InputError(`unknown kind '${value}': use entity, source, feature_view (view) or feature_service (service)`);
+}
+
+async function loadProjectDefinitions(project: Project): Promise<Definition[]> {
+  const { loadDefinitions } = await import('../../definitions/loader.js');
+  return [...loadDefinitions(project.root, project.config)];
+}
+
+export function registerProjectCommands(program: Command, ctx: CommandContext): void {
+  program
+    .command('init')
+    .description('create a new project from the flights example')
+    .argument('[dir]', 'folder to create the project in', '.')
+    .option('--name <project>', 'project name (default: derived from the folder name)')
+    .option('--force', 'write into a non-empty folder, overwriting the example files')
+    .action(async (dir: string, opts: { name?: string; force?: boolean }) => {
+      const { scaffoldProject } = await import('../init-project.js');
+      const result = scaffoldProject(dir, opts);
+      ctx.print(result, () =>
+        [
+          `Created project '${result.project}' in ${result.dir}: ${result.files.join(', ')}`,
+          'Next steps:',
+          ...(result.dir === '.' ? [] : [`  cd ${result.dir}`]),
+          '  npx tsx prepare.ts          # derive the Parquet sources from vega-datasets (npm i vega-datasets)',
+          '  featureguard validate && featureguard plan && featureguard apply',
+        ].join('\n'),
+      );
+    });
+
+  program
+    .command('validate')
+    .description('check definitions (schemas, references) and that every source exists with the declared columns')
+    .action(async () => {
+      const project = await ctx.project();
+      const { DefinitionError, formatProblems } = await import('../../errors.js');
+      let defs: Definition[] | undefined;
+      let problems: DefinitionProblem[] = [];
+      try {
+        defs = await loadProjectDefinitions(project);
+      } catch (e) {
+        if (!(e instanceof DefinitionError)) throw e;
+        problems = e.problems;
+      }
+      if (defs) {
+        const { checkSources } = await import('../../definitions/source-check.js');
+        problems = await checkSources(project.root, defs);
+      }
+      const counts = countKinds(defs ?? []);
+      ctx.print({ ok: problems.length === 0, project: project.config.project, counts, problems }, () =>
+        problems.length === 0
+          ? `OK: project '${project.config.project}': ${describeCounts(counts)}; every source found with its declared columns.`
+          : `${problems.length} problem${problems.length > 1 ? 's' : ''}:\n${formatProblems(problems)}`,
+      );
+      if (problems.length) ctx.setExit(2);
+    });
+
+  program
+    .command('plan')
+    .description('show what apply would add, change and remove, field by field, and flag breaking changes')
+    .action(async () => {
+      const project = await ctx.project();
+      const plan = project.registry.plan(await loadProjectDefinitions(project));
+      const { formatPlan } = await import('../../registry/format.js');
+      ctx.print(plan, () => formatPlan(plan, { color: ctx.io.isTty }));
+    });
+
+  program
+    .command('apply')
+    .description('apply the definitions to the registry in one transaction (refuses breaking changes by default)')
+    .option('--allow-breaking', 'apply breaking changes too (type changes, removed features in use, join keys)')
+    .action(async (opts: { allowBreaking?: boolean }) => {
+      const project = await ctx.project();
+      const defs = await loadProjectDefinitions(project);
+      const { formatPlan } = await import('../../registry/format.js');
+      const json = ctx.globals().json === true;
+      if (!json) ctx.io.out(formatPlan(project.registry.plan(defs), { color: ctx.io.isTty }));
+      const result = project.registry.apply(defs, { allowBreaking: opts.allowBreaking === true });
+      const applied = result.applied.map(({ definition, ...v }) => ({ ...v, removed: definition === null }));
+      ctx.print({ plan: result.plan, applied }, () =>
+        applied.length === 0
+          ? 'Nothing to apply.'
+          : applied.length > 5
+            ? `Applied ${applied.length} changes in one transaction (see 'featureguard list').`
+            : `Applied ${applied.length} change${applied.length > 1 ? 's' : ''}: ${applied.map((v) => `${v.kind} ${v.name} v${v.version}${v.removed ? ' (removed)' : ''}`).join(', ')}.`,
+      );
+    });
+
+  program
+    .command('list')
+    .description('list the applied objects with their current version')
+    .argument('[kind]', 'only this kind: entity, source, feature_view (view), feature_service (service)')
+    .action(async (kindArg: string | undefined) => {
+      const kind = kindArg === undefined ? undefined : await parseKind(kindArg);
+      const project = await ctx.project();
+      const { KIND_ORDER } = await import('../../registry/plan.js');
+      const { shortTime } = await import('../../registry/format.js');
+      const rows = [...project.registry.currentVersions().values()]
+        .filter((v) => kind === undefined || v.kind === kind)
+        .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name))
+        .map((v) => ({ kind: v.kind, name: v.name, version: v.version, hash: v.hash, applied_at: v.applied_at, summary: summarize(v.definition as Definition) }));
+      ctx.print(rows, () =>
+        rows.length === 0
+          ? `Nothing applied${kind ? ` of kind ${kind}` : ''} yet: run 'featureguard apply'.`
+          : table(
+              ['KIND', 'NAME', 'VERSION', 'HASH', 'APPLIED', 'SUMMARY'],
+              rows.map((r) => [r.kind, r.name, `v${r.version}`, r.hash.slice(0, 12), shortTime(r.applied_at), r.summary]),
+            ),
+      );
+    });
+
+  program
+    .command('describe')
+    .description('show an applied object as YAML with its versions')
+    .argument('<name>', 'object name')
+    .option('--kind <kind>', 'kind, when several kinds share the name')
+    .option('--versions', 'also show what changed in each version')
+    .action(async (name: string, opts: { kind?: string; versions?: boolean }) => {
+      const project = await ctx.project();
+      const kinds = opts.kind ? [await parseKind(opts.kind)] : KINDS;
+      const found = kinds.map((k) => project.registry.versions(k, name)).filter((v) => v.length > 0);
+      const { InputError, NotFoundError } = await import('../../errors.js');
+      if (found.length === 0) throw new NotFoundError(`no ${opts.kind ? `${kinds[0]} ` : 'object '}named '${name}' in the registry (run 'featureguard list')`);
+      if (found.length > 1) {
+        throw new InputError(`'${name}' names several objects (${found.map((v) => v[0]?.kind).join(', ')}): pass --kind`);
+      }
+      await printDescription(ctx, found[0] as VersionRecord[], opts.versions === true);
+    });
+}
+
+async function printDescription(ctx: CommandContext, versions: VersionRecord[], withChanges: boolean): Promise<void> {
+  const { diffFields } = await import('../../registry/diff.js');
+  const { formatFieldChanges, formatVersionLine, shortTime } = await import('../../registry/format.js');
+  const { stringify } = await import('yaml');
+  const last = versions[versions.length - 1] as VersionRecord;
+  const history = versions.map((v, i) => ({
+    version: v.version,
+    hash: v.hash,
+    applied_at: v.applied_at,
+    removed: v.definition === null,
+    ...(withChanges ? { changes: diffFields(i === 0 ? null : versions[i - 1]?.definition ?? null, v.definition) } : {}),
+  }));
+  const value = {
+    kind: last.kind,
+    name: last.name,
+    version: last.version,
+    hash: last.hash,
+    applied_at: last.applied_at,
+    removed: last.definition === null,
+    definition: last.definition,
+    versions: history,
+  };
+  ctx.print(value, () => {
+    const lines = [
+      `${last.kind} ${last.name}: version ${last.version}${last.definition === null ? ' (removed)' : ''}, applied ${shortTime(last.applied_at)}, hash ${last.hash.slice(0, 12)}`,
+      '',
+    ];
+    if (last.definition) lines.push(stringify(last.definition, { lineWidth: 0, flowCollectionPadding: false }).trimEnd(), '');
+    lines.push(`Versions (${versions.length}):`);
+    history.forEach((h, i) => {
+      lines.push(`  ${formatVersionLine(versions[i] as VersionRecord)}`);
+      if (h.changes && i > 0) lines.push(...formatFieldChanges(h.changes, '      '));
+    });
+    return lines.join('\n');
+  });
+}
+
+function countKinds(defs: readonly Definition[]): Record<DefinitionKind, number> {
+  const counts: Record<DefinitionKind, number> = { entity: 0, source: 0, feature_view: 0, feature_service: 0 };
+  for (const d of defs) counts[d.kind]++;
+  return counts;
+}
+
+function describeCounts(c: Record<DefinitionKind, number>): string {
+  const n = (k: number, one: string, many: string) => `${k} ${k === 1 ? one : many}`;
+  return [
+    n(c.entity, 'entity', 'entities'),
+    n(c.source, 'source', 'sources'),
+    n(c.feature_view, 'feature view', 'feature views'),
+    n(c.feature_service, 'feature service', 'feature services'),
+  ].join(', ');
+}
+
+/** A short description for `list`. */
+function summarize(d: Definition): string {
+  switch (d.kind) {
+    case 'entity':
+      return `keys ${d.join_keys.map((k) => `${k.name}:${k.type}`).join(', ')}`;
+    case 'source':
+      return d.path ?? (d.table ? `${d.database}:${d.table}` : 'query');
+    case 'feature_view':
+      return [
+        `${d.features.length} features`,
+        d.role === 'label' ? 'label' : undefined,
+        d.ttl && d.ttl !== '0' ? `ttl ${d.ttl}` : 'no ttl',
+        d.online ? 'online' : undefined,
+      ].filter(Boolean).join(', ');
+    case 'feature_service':
+      return `${d.features.join(', ')}${d.label ? ` -> ${d.label}` : ''}`;
+  }
+}
+
+function table(header: string[], rows: string[][]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
+}

@@ -1,0 +1,97 @@
+/**
+ * Server commands: `serve`, `keys create|list|revoke`, `push`. Thin: parse flags,
+ * call the service, print.
+ */
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+
+export function registerServeCommands(program: Command, ctx: CommandContext): void {
+  program
+    .command('serve')
+    .description('serve the HTTP API (online features, push, materialize, datasets, registry, runs, /ui) and run view schedules')
+    .option('--host <host>', 'address to listen on (default server.host or 127.0.0.1; beyond loopback needs API keys)')
+    .option('--port <port>', 'port (default server.port or 6566)', (v) => Number.parseInt(v, 10))
+    .option('--quiet', 'no log line per request')
+    .option('--no-scheduler', 'do not run view schedules')
+    .action(async (opts: { host?: string; port?: number; quiet?: boolean; scheduler?: boolean }) => {
+      const { InputError } = await import('../../errors.js');
+      if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) {
+        throw new InputError(`--port must be an integer from 0 to 65535`);
+      }
+      const project = await ctx.project();
+      const { startServer } = await import('../../server/serve.js');
+      const server = await startServer(project, { host: opts.host, port: opts.port, quiet: opts.quiet, scheduler: opts.scheduler });
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void server.close().then(resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+
+  const keys = program.command('keys').description('API keys for the server (scopes: read ⊂ write ⊂ admin)');
+  keys
+    .command('create')
+    .description('create a key; it is printed once and only its hash is stored')
+    .requiredOption('--scope <scope>', 'read, write or admin')
+    .option('--name <name>', 'a label to recognise the key by')
+    .action(async (opts: { scope: string; name?: string }) => {
+      const { isScope, keyStoreFor } = await import('../../auth/keys.js');
+      const { InputError } = await import('../../errors.js');
+      if (!isScope(opts.scope)) throw new InputError(`--scope must be read, write or admin (got '${opts.scope}')`);
+      const project = await ctx.project();
+      const { key, info } = keyStoreFor(project.state).create(opts.scope, opts.name);
+      ctx.print({ ...info, key }, () =>
+        [`Created ${info.scope} key ${info.id}${info.name ? ` (${info.name})` : ''}. Store it now, it is not shown again:`, '', `  ${key}`, ''].join('\n'),
+      );
+    });
+  keys
+    .command('list')
+    .description('list keys (id, name, scope, created, last used, revoked)')
+    .action(async () => {
+      const { keyStoreFor } = await import('../../auth/keys.js');
+      const list = keyStoreFor((await ctx.project()).state).list();
+      ctx.print(list, () => {
+        if (list.length === 0) return 'No API keys: the server listens on loopback only and allows every request.';
+        const rows = list.map((k) => [k.id, k.name ?? '', k.scope, k.created_at, k.last_used_at ?? '-', k.revoked_at ? `revoked ${k.revoked_at}` : 'active']);
+        const head = ['ID', 'NAME', 'SCOPE', 'CREATED', 'LAST USED', 'STATE'];
+        const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+        return [head, ...rows].map((r) => r.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+      });
+    });
+  keys
+    .command('revoke')
+    .description('revoke a key by id (takes effect at once in running servers)')
+    .argument('<id>', 'key id, as shown by keys list')
+    .action(async (id: string) => {
+      const { keyStoreFor } = await import('../../auth/keys.js');
+      const info = keyStoreFor((await ctx.project()).state).revoke(id);
+      ctx.print(info, () => `Revoked key ${info.id}.`);
+    });
+
+  program
+    .command('push')
+    .description('push rows (JSON or Parquet) into a view after the guards: to the online store, the offline source, or both')
+    .requiredOption('--view <view>', 'feature view')
+    .requiredOption('--file <file>', 'rows.json (array of rows, {rows: [...]} or Feast {df: {...}}) or rows.parquet')
+    .option('--to <to>', 'online, offline or both', 'online')
+    .action(async (opts: { view: string; file: string; to: string }) => {
+      const { InputError } = await import('../../errors.js');
+      if (!['online', 'offline', 'both'].includes(opts.to)) throw new InputError(`--to must be online, offline or both (got '${opts.to}')`);
+      const project = await ctx.project();
+      const { readRowsFile } = await import('../../serving/push-file.js');
+      const rows = await readRowsFile(project, opts.file);
+      const { push } = await import('../../serving/push.js');
+      const result = await push(project, { view: opts.view, rows, to: opts.to as 'online' | 'offline' | 'both' });
+      if (result.status === 'blocked') ctx.setExit(1);
+      ctx.print(result, () =>
+        result.status === 'blocked'
+          ? `Push to ${result.view} BLOCKED (run ${result.run_id}): ${result.blocked_reason ?? ''}; nothing was written.`
+          : `Pushed ${result.rows} rows to ${result.view} (${result.to}; run ${result.run_id}, ${result.status}): ` +
+            `${result.written} written online, ${result.skipped} skipped as older${result.file ? `; file ${result.file}` : ''}.`,
+      );
+    });
+}

@@ -1,0 +1,67 @@
+/**
+ * `featureguard init`: scaffold a new project from the flights example
+ * (featureguard.yaml, features/, prepare.ts, .gitignore). The example ships
+ * with the package (`examples/flights`).
+ */
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../errors.js';
+
+/** The example project shipped with the package (same depth from `src/cli` and `dist/cli`). */
+export const EXAMPLE_DIR = fileURLToPath(new URL('../../examples/flights/', import.meta.url));
+const NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export interface InitResult {
+  dir: string;
+  project: string;
+  /** Files written, relative to `dir`. */
+  files: string[];
+}
+
+/** A valid project name from a folder name: `My Store-2` -> `my_store_2`. */
+export function projectNameFor(dir: string): string {
+  let name = basename(resolve(dir)).toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 63);
+  if (!/^[a-z_]/.test(name)) name = `_${name}`.slice(0, 63);
+  return NAME.test(name) ? name : 'flights';
+}
+
+/**
+ * Copy the example into `dir` (created when missing). Refuses a non-empty folder
+ * unless `force`, which overwrites the example's files and leaves others alone.
+ *
+ * @example
+ * scaffoldProject('my_store'); // { project: 'my_store', files: ['featureguard.yaml', ...] }
+ */
+export function scaffoldProject(dir: string, options: { name?: string; force?: boolean } = {}): InitResult {
+  const target = resolve(dir);
+  const project = options.name ?? projectNameFor(target);
+  if (!NAME.test(project)) {
+    throw new InputError(`invalid project name '${project}': use 1-63 lowercase letters, digits and underscores, starting with a letter or underscore`);
+  }
+  if (existsSync(target) && readdirSync(target).length > 0 && !options.force) {
+    throw new InputError(`folder ${target} is not empty: choose an empty or new folder, or pass --force to overwrite the example's files in it`);
+  }
+  if (!existsSync(join(EXAMPLE_DIR, 'featureguard.yaml'))) {
+    throw new InputError(`the flights example is missing from this installation (${EXAMPLE_DIR})`);
+  }
+  mkdirSync(join(target, 'features'), { recursive: true });
+  const files: string[] = [];
+  const config = readFileSync(join(EXAMPLE_DIR, 'featureguard.yaml'), 'utf8')
+    .replace(/^# yaml-language-server: .*\n/m, '')
+    .replace(/^project: flights$/m, `project: ${project}`);
+  writeFileSync(join(target, 'featureguard.yaml'), config);
+  files.push('featureguard.yaml');
+  for (const f of readdirSync(join(EXAMPLE_DIR, 'features')).sort()) {
+    copyFileSync(join(EXAMPLE_DIR, 'features', f), join(target, 'features', f));
+    files.push(`features/${f}`);
+  }
+  copyFileSync(join(EXAMPLE_DIR, 'prepare.ts'), join(target, 'prepare.ts'));
+  files.push('prepare.ts');
+  const gitignore = join(target, '.gitignore');
+  if (!existsSync(gitignore)) {
+    writeFileSync(gitignore, 'data/\n.featureguard/\n');
+    files.push('.gitignore');
+  }
+  return { dir: relative(process.cwd(), target) || '.', project, files };
+}

@@ -1,0 +1,191 @@
+/**
+ * Checks across definitions (after each passed its JSON Schema): references to
+ * entities, sources, views and features exist, names are unique, services have no
+ * colliding feature names, labels come from label views, constraints fit types,
+ * paths stay under the project root, schedules are valid cron expressions.
+ */
+import { validate as validateCron } from 'node-cron';
+import type { DefinitionProblem } from '../errors.js';
+import { definitionOrigin, problemAt } from './origins.js';
+import { resolveInProject, sourceFormat } from './source-location.js';
+import { didYouMean } from './suggest.js';
+import type { Definition, DefinitionKind, EntityDef, FeatureDef, FeatureServiceDef, FeatureViewDef, SourceDef } from './types.js';
+
+/** Column names featureguard itself puts next to join keys and features. */
+export const RESERVED_COLUMNS = ['event_timestamp', 'created_timestamp'] as const;
+
+/** Names seen per kind, including objects that failed their schema (so they do not also show up as "unknown"). */
+export type KnownNames = ReadonlyMap<DefinitionKind, ReadonlySet<string>>;
+
+const NUMERIC = new Set(['int32', 'int64', 'float32', 'float64']);
+const FLOAT = new Set(['float32', 'float64', 'float32[]', 'float64[]']);
+
+/** All cross-reference problems of a set of schema-valid definitions. */
+export function checkCrossReferences(defs: readonly Definition[], root: string, known?: KnownNames): DefinitionProblem[] {
+  const problems: DefinitionProblem[] = [];
+  const byKind = {
+    entity: new Map<string, EntityDef>(),
+    source: new Map<string, SourceDef>(),
+    feature_view: new Map<string, FeatureViewDef>(),
+    feature_service: new Map<string, FeatureServiceDef>(),
+  };
+  for (const d of defs) {
+    const map = byKind[d.kind] as Map<string, Definition>;
+    const first = map.get(d.name);
+    if (first) {
+      const o = definitionOrigin(first);
+      const pos = o.locate('/name');
+      const where = pos.line === undefined ? o.file : `${o.file}:${pos.line}:${pos.column}`;
+      problems.push(problemAt(d, '/name', `duplicate ${d.kind} name '${d.name}' (first defined at ${where})`));
+    } else map.set(d.name, d);
+  }
+  const isKnown = (kind: DefinitionKind, name: string): boolean => (byKind[kind] as Map<string, unknown>).has(name) || (known?.get(kind)?.has(name) ?? false);
+  const unknown = (kind: DefinitionKind, name: string): string => {
+    const names = [...(byKind[kind] as Map<string, unknown>).keys()];
+    return `unknown ${kind.replace('_', ' ')} '${name}'${didYouMean(name, names)}`;
+  };
+
+  for (const e of byKind.entity.values()) checkEntity(e, problems);
+  for (const s of byKind.source.values()) checkSource(s, root, problems);
+  for (const v of byKind.feature_view.values()) {
+    if (!isKnown('source', v.source)) problems.push(problemAt(v, '/source', unknown('source', v.source)));
+    const keyOwner = new Map<string, string>();
+    v.entities.forEach((name, i) => {
+      const ent = byKind.entity.get(name);
+      if (!ent) {
+        if (!isKnown('entity', name)) problems.push(problemAt(v, `/entities/${i}`, unknown('entity', name)));
+        return;
+      }
+      for (const k of ent.join_keys) {
+        const other = keyOwner.get(k.name);
+        if (other !== undefined && other !== name) {
+          problems.push(problemAt(v, `/entities/${i}`, `entities '${other}' and '${name}' both have join key '${k.name}'`));
+        }
+        keyOwner.set(k.name, name);
+      }
+    });
+    checkFeatures(v, new Set(keyOwner.keys()), problems);
+    if (v.schedule !== undefined && !validateCron(v.schedule)) {
+      problems.push(problemAt(v, '/schedule', `'${v.schedule}' is not a valid cron expression (5 fields: minute hour day-of-month month day-of-week, e.g. '0 * * * *')`));
+    }
+  }
+  for (const s of byKind.feature_service.values()) checkService(s, byKind.feature_view, isKnown, unknown, problems);
+  return problems;
+}
+
+function checkEntity(e: EntityDef, problems: DefinitionProblem[]): void {
+  const seen = new Map<string, number>();
+  e.join_keys.forEach((k, i) => {
+    const first = seen.get(k.name);
+    if (first !== undefined) problems.push(problemAt(e, `/join_keys/${i}/name`, `duplicate join key '${k.name}' (also /join_keys/${first})`));
+    else seen.set(k.name, i);
+    if ((RESERVED_COLUMNS as readonly string[]).includes(k.name)) {
+      problems.push(problemAt(e, `/join_keys/${i}/name`, `'${k.name}' is reserved for featureguard's own timestamp column; rename it (field_mapping can rename source columns)`));
+    }
+  });
+}
+
+function checkSource(s: SourceDef, root: string, problems: DefinitionProblem[]): void {
+  for (const key of ['path', 'database'] as const) {
+    const p = s[key];
+    if (p !== undefined && resolveInProject(root, p) === undefined) {
+      problems.push(problemAt(s, `/${key}`, `'${p}' is outside the project root; sources must be files inside the project folder`));
+    }
+  }
+  if (s.path !== undefined && sourceFormat(s) === undefined) {
+    problems.push(problemAt(s, '/path', `cannot tell the format of '${s.path}' from its extension; add format: parquet or format: csv`));
+  }
+  const target = new Map<string, string>();
+  for (const [column, name] of Object.entries(s.field_mapping ?? {})) {
+    const other = target.get(name);
+    if (other !== undefined) problems.push(problemAt(s, `/field_mapping/${column.replaceAll('~', '~0').replaceAll('/', '~1')}`, `columns '${other}' and '${column}' are both mapped to '${name}'`));
+    target.set(name, column);
+  }
+}
+
+function checkFeatures(v: FeatureViewDef, joinKeys: ReadonlySet<string>, problems: DefinitionProblem[]): void {
+  const seen = new Map<string, number>();
+  v.features.forEach((f, i) => {
+    const at = `/features/${i}`;
+    const first = seen.get(f.name);
+    if (first !== undefined) problems.push(problemAt(v, `${at}/name`, `duplicate feature name '${f.name}' (also /features/${first})`));
+    else seen.set(f.name, i);
+    if (joinKeys.has(f.name)) problems.push(problemAt(v, `${at}/name`, `feature '${f.name}' has the name of a join key of this view; rename it`));
+    if ((RESERVED_COLUMNS as readonly string[]).includes(f.name)) {
+      problems.push(problemAt(v, `${at}/name`, `'${f.name}' is reserved for featureguard's own timestamp column; rename the feature (field_mapping can rename source columns)`));
+    }
+    for (const m of constraintProblems(f)) problems.push(problemAt(v, `${at}/${m.key}`, m.message));
+  });
+  (v.slices ?? []).forEach((s, i) => {
+    if (!seen.has(s) && !joinKeys.has(s)) {
+      problems.push(problemAt(v, `/slices/${i}`, `unknown column '${s}': slices name a join key or a feature of this view${didYouMean(s, [...joinKeys, ...seen.keys()])}`));
+    }
+  });
+}
+
+function constraintProblems(f: FeatureDef): { key: string; message: string }[] {
+  const out: { key: string; message: string }[] = [];
+  const numeric = NUMERIC.has(f.type);
+  for (const key of ['min', 'max'] as const) {
+    if (f[key] !== undefined && !numeric) out.push({ key, message: `'${key}' applies to numeric features only (this one is ${f.type})` });
+  }
+  if (f.min !== undefined && f.max !== undefined && f.min > f.max) out.push({ key: 'max', message: `max (${f.max}) is smaller than min (${f.min})` });
+  for (const key of ['pattern', 'min_length', 'max_length'] as const) {
+    if (f[key] !== undefined && f.type !== 'string') out.push({ key, message: `'${key}' applies to string features only (this one is ${f.type})` });
+  }
+  if (f.min_length !== undefined && f.max_length !== undefined && f.min_length > f.max_length) {
+    out.push({ key: 'max_length', message: `max_length (${f.max_length}) is smaller than min_length (${f.min_length})` });
+  }
+  if (f.allow_nan !== undefined && !FLOAT.has(f.type)) out.push({ key: 'allow_nan', message: `'allow_nan' applies to float features only (this one is ${f.type})` });
+  (f.allowed_values ?? []).forEach((value, i) => {
+    const ok = f.type === 'string' ? typeof value === 'string' : f.type === 'bool' ? typeof value === 'boolean' : numeric ? typeof value === 'number' && (f.type.startsWith('float') || Number.isInteger(value)) : false;
+    if (!ok) out.push({ key: `allowed_values/${i}`, message: `${JSON.stringify(value)} is not a valid ${f.type} value` });
+  });
+  return out;
+}
+
+function checkService(
+  s: FeatureServiceDef,
+  views: ReadonlyMap<string, FeatureViewDef>,
+  isKnown: (kind: DefinitionKind, name: string) => boolean,
+  unknown: (kind: DefinitionKind, name: string) => string,
+  problems: DefinitionProblem[],
+): void {
+  // feature name -> the view and reference that first brought it in
+  const provided = new Map<string, { view: string; at: string }>();
+  const add = (name: string, view: string, at: string): void => {
+    const first = provided.get(name);
+    if (first && first.view !== view) {
+      problems.push(problemAt(s, at, `feature name '${name}' comes from both views '${first.view}' (${first.at}) and '${view}'; datasets and online reads would have two '${name}' columns`));
+    } else if (!first) provided.set(name, { view, at });
+  };
+  s.features.forEach((ref, i) => {
+    const at = `/features/${i}`;
+    const [viewName, featureName] = ref.split(':', 2) as [string, string | undefined];
+    const view = views.get(viewName);
+    if (!view) {
+      if (!isKnown('feature_view', viewName)) problems.push(problemAt(s, at, unknown('feature_view', viewName)));
+      return;
+    }
+    if (featureName === undefined || featureName === '*') {
+      for (const f of view.features) add(f.name, viewName, at);
+      return;
+    }
+    if (!view.features.some((f) => f.name === featureName)) {
+      problems.push(problemAt(s, at, `feature view '${viewName}' has no feature '${featureName}'${didYouMean(featureName, view.features.map((f) => f.name))}`));
+      return;
+    }
+    add(featureName, viewName, at);
+  });
+  if (s.label !== undefined) {
+    const [viewName, featureName] = s.label.split(':', 2) as [string, string];
+    const view = views.get(viewName);
+    if (!view) {
+      if (!isKnown('feature_view', viewName)) problems.push(problemAt(s, '/label', unknown('feature_view', viewName)));
+    } else if (view.role !== 'label') {
+      problems.push(problemAt(s, '/label', `'${viewName}' is not a label view: a label must come from a feature view with role: label`));
+    } else if (!view.features.some((f) => f.name === featureName)) {
+      problems.push(problemAt(s, '/label', `label view '${viewName}' has no feature '${featureName}'${didYouMean(featureName, view.features.map((f) => f.name))}`));
+    } else add(featureName, viewName, '/label');
+  }
+}

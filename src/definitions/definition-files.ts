@@ -1,0 +1,119 @@
+/**
+ * Parse definition files (YAML with one object per document, or JSON holding an
+ * object or a list of objects) into plain values that remember where they came
+ * from: any JSON path inside an object maps back to a line and column.
+ */
+import { isMap, isScalar, LineCounter, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
+import type { DefinitionProblem } from '../errors.js';
+
+/** A line and column (1-based) in a file; absent when unknown. */
+export interface Position {
+  readonly line?: number;
+  readonly column?: number;
+}
+
+/** Where an object was defined, and how to find a path inside it. */
+export interface DefinitionOrigin {
+  /** File path relative to the project root, with `/` separators. */
+  readonly file: string;
+  /** Line and column of a JSON pointer inside the object (`/features/1/type`); `atKey` points at the key. */
+  locate(pointer: string, atKey?: boolean): Position;
+}
+
+/** One top-level object found in a file. */
+export interface ParsedObject {
+  readonly value: unknown;
+  readonly origin: DefinitionOrigin;
+}
+
+/** Split a JSON pointer into segments (`/a/0/b~1c` → `['a', '0', 'b/c']`). */
+export function pointerSegments(pointer: string): string[] {
+  if (pointer === '' || pointer === '/') return [];
+  return pointer.slice(1).split('/').map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+}
+
+function originFor(file: string, doc: Document | undefined, lines: LineCounter, base: (string | number)[]): DefinitionOrigin {
+  return {
+    file,
+    locate(pointer, atKey = false) {
+      if (!doc) return {};
+      const segs: (string | number)[] = [...base, ...pointerSegments(pointer)];
+      if (atKey && segs.length > base.length) {
+        const parent = doc.getIn(segs.slice(0, -1), true);
+        const last = String(segs[segs.length - 1]);
+        if (isMap(parent)) {
+          const pair = parent.items.find((it) => isScalar(it.key) && String(it.key.value) === last);
+          const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
+          if (range) return toPosition(lines, range[0]);
+        }
+      }
+      for (let n = segs.length; n >= 0; n--) {
+        const node = (n === 0 ? doc.contents : doc.getIn(segs.slice(0, n), true)) as Node | null | undefined;
+        if (node && typeof node === 'object' && 'range' in node && node.range) return toPosition(lines, node.range[0]);
+      }
+      return {};
+    },
+  };
+}
+
+function toPosition(lines: LineCounter, offset: number): Position {
+  const { line, col } = lines.linePos(offset);
+  return { line, column: col };
+}
+
+function problem(file: string, pos: Position, message: string): DefinitionProblem {
+  return { file, line: pos.line, column: pos.column, path: '', message };
+}
+
+/** A parser error message without yaml's trailing code excerpt. */
+function parserReason(message: string): string {
+  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** Parse one file's text. Syntax errors become problems (file, line, column, the parser's reason). */
+export function parseDefinitionFile(file: string, text: string): { objects: ParsedObject[]; problems: DefinitionProblem[] } {
+  return file.endsWith('.json') ? parseJsonFile(file, text) : parseYamlFile(file, text);
+}
+
+function parseYamlFile(file: string, text: string): { objects: ParsedObject[]; problems: DefinitionProblem[] } {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const objects: ParsedObject[] = [];
+  const problems: DefinitionProblem[] = [];
+  // An empty stream (only comments or whitespace) holds no documents.
+  const list = Array.isArray(docs) ? docs : [];
+  for (const doc of list) {
+    if (doc.errors.length > 0) {
+      for (const err of doc.errors) problems.push(problem(file, toPosition(lines, err.pos[0]), `invalid YAML: ${parserReason(err.message)}`));
+      continue;
+    }
+    // An empty document, e.g. after a trailing `---`.
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) continue;
+    objects.push({ value: doc.toJS({ maxAliasCount: 1000 }), origin: originFor(file, doc, lines, []) });
+  }
+  return { objects, problems };
+}
+
+function parseJsonFile(file: string, text: string): { objects: ParsedObject[]; problems: DefinitionProblem[] } {
+  const lines = new LineCounter();
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    const at = /position (\d+)/.exec(reason);
+    lines.addNewLine(0);
+    for (let i = 0; i < text.length; i++) if (text[i] === '\n') lines.addNewLine(i + 1);
+    const pos = at ? toPosition(lines, Number(at[1])) : {};
+    return { objects: [], problems: [problem(file, pos, `invalid JSON: ${reason.replace(/ in JSON at position \d+.*$/, '')}`)] };
+  }
+  // JSON is YAML: parse again with the YAML parser only to map paths to lines.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const dup = doc.errors.find((e) => e.code === 'DUPLICATE_KEY');
+  if (dup) return { objects: [], problems: [problem(file, toPosition(lines, dup.pos[0]), `invalid JSON: ${parserReason(dup.message)}`)] };
+  const located = doc.errors.length === 0 ? doc : undefined;
+  const objects = Array.isArray(value)
+    ? value.map((v, i) => ({ value: v, origin: originFor(file, located, lines, [i]) }))
+    : [{ value, origin: originFor(file, located, lines, []) }];
+  return { objects, problems: [] };
+}

@@ -1,0 +1,112 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DefinitionError } from '../errors.js';
+import { defineEntity, defineFeatureService, defineFeatureView, defineSource } from './define.js';
+import { loadConfig, loadDefinitions } from './loader.js';
+import { definitionOrigin } from './origins.js';
+import type { FeatureViewDef } from './types.js';
+
+const dirs: string[] = [];
+function project(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'fg-loader-'));
+  dirs.push(root);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(root, name, '..'), { recursive: true });
+    writeFileSync(join(root, name), text);
+  }
+  return root;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const AIRPORT_YAML = `# yaml-language-server: $schema=../schemas/entity.schema.json
+kind: entity
+name: airport
+join_keys: [{name: origin, type: string}]
+---
+kind: source
+name: airport_hourly_source
+path: data/airport_hourly.parquet      # a file under the project root
+timestamp_field: hour
+created_timestamp_field: computed_at
+---
+kind: feature_view
+name: airport_hourly
+entities: [airport]
+source: airport_hourly_source
+ttl: 6h
+online: true
+schedule: "0 * * * *"
+features:
+  - {name: departures, type: int64, min: 0}
+  - {name: share_delayed, type: float64, min: 0, max: 1}
+quality: {}
+---
+`;
+
+const SERVICE_JSON = JSON.stringify([
+  { kind: 'feature_view', name: 'flight_outcome', role: 'label', ttl: 0, entities: ['airport'], source: 'airport_hourly_source', features: [{ name: 'delayed', type: 'bool' }] },
+  { kind: 'feature_service', name: 'delay_model', features: ['airport_hourly'], label: 'flight_outcome:delayed' },
+], null, 2);
+
+describe('loadConfig', () => {
+  it('reads and freezes featureguard.yaml', () => {
+    const root = project({ 'featureguard.yaml': 'project: flights\nonline_store: {type: redis, url: "redis://127.0.0.1:6379"}\n' });
+    const config = loadConfig(root);
+    expect(config).toEqual({ project: 'flights', online_store: { type: 'redis', url: 'redis://127.0.0.1:6379' } });
+    expect(Object.isFrozen(config.online_store)).toBe(true);
+  });
+
+  it('names line, column and path of a bad setting', () => {
+    const root = project({ 'featureguard.yaml': 'project: flights\nonline_store:\n  type: memcached\n' });
+    const err = (() => { try { loadConfig(root); } catch (e) { return e; } })() as DefinitionError;
+    expect(err).toBeInstanceOf(DefinitionError);
+    expect(err.problems).toEqual([expect.objectContaining({ file: 'featureguard.yaml', line: 3, column: 9, path: '/online_store/type' })]);
+    expect(err.message).toContain('must be one of sqlite, redis');
+  });
+});
+
+describe('loadDefinitions', () => {
+  it('returns frozen objects equal to the builders, YAML and JSON alike', () => {
+    const root = project({ 'featureguard.yaml': 'project: flights\n', 'features/airport.yaml': AIRPORT_YAML, 'features/services/model.json': SERVICE_JSON, 'features/README.md': '# not a definition' });
+    const defs = loadDefinitions(root, loadConfig(root));
+    expect(defs).toEqual([
+      defineEntity({ name: 'airport', join_keys: [{ name: 'origin', type: 'string' }] }),
+      defineSource({ name: 'airport_hourly_source', path: 'data/airport_hourly.parquet', timestamp_field: 'hour', created_timestamp_field: 'computed_at' }),
+      defineFeatureView({
+        name: 'airport_hourly', entities: ['airport'], source: 'airport_hourly_source', ttl: '6h', online: true, schedule: '0 * * * *',
+        features: [{ name: 'departures', type: 'int64', min: 0 }, { name: 'share_delayed', type: 'float64', min: 0, max: 1 }], quality: {},
+      }),
+      defineFeatureView({ name: 'flight_outcome', role: 'label', ttl: '0', entities: ['airport'], source: 'airport_hourly_source', features: [{ name: 'delayed', type: 'bool' }] }),
+      defineFeatureService({ name: 'delay_model', features: ['airport_hourly'], label: 'flight_outcome:delayed' }),
+    ]);
+    for (const d of defs) expect(Object.isFrozen(d)).toBe(true);
+    expect(Object.isFrozen((defs[2] as FeatureViewDef).features[0])).toBe(true);
+    expect(definitionOrigin(defs[4]).file).toBe('features/services/model.json');
+    expect(definitionOrigin(defs[2]).locate('/features/1/max')).toEqual({ line: 21, column: 55 });
+    expect(definitionOrigin(defs[4]).locate('/label')).toEqual({ line: 24, column: 14 });
+  });
+
+  it('honours config.definitions', () => {
+    const root = project({ 'featureguard.yaml': 'project: p\ndefinitions: defs\n', 'defs/a.yml': 'kind: entity\nname: a\njoin_keys: [{name: k, type: int64}]\n' });
+    expect(loadDefinitions(root, loadConfig(root)).map((d) => d.name)).toEqual(['a']);
+  });
+
+  it('reports every problem of every file in one error', () => {
+    const root = project({
+      'featureguard.yaml': 'project: p\n',
+      'features/a.yaml': 'kind: entity\nname: Airport\njoin_keys: []\n',
+      'features/b.yaml': 'kind: feature_view\nname: v\nentities: [airport]\nsource: nope\nfeatures: [{name: x, type: float}]\n',
+    });
+    const err = (() => { try { loadDefinitions(root, loadConfig(root)); } catch (e) { return e; } })() as DefinitionError;
+    expect(err.problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.path}`)).toEqual([
+      'features/a.yaml:2:7 /name',
+      'features/a.yaml:3:12 /join_keys',
+      'features/b.yaml:5:28 /features/0/type',
+    ]);
+    expect(err.message).not.toMatch(/instancePath|schemaPath|at Object\./);
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * Load a project from disk: `featureguard.yaml` and every definition file under
+ * the definitions folder. Everything is validated (JSON Schemas, then
+ * cross-references); all problems are reported at once in one `DefinitionError`,
+ * each with file, line, column and path. No DuckDB here (see `source-check.ts`).
+ *
+ * @example
+ * const config = loadConfig(root);
+ * const defs = loadDefinitions(root, config); // frozen, equal to defineX() output
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { DefinitionError, type DefinitionProblem } from '../errors.js';
+import { checkCrossReferences } from './cross-references.js';
+import { deepFreeze } from './define.js';
+import { parseDefinitionFile, type ParsedObject } from './definition-files.js';
+import { setDefinitionOrigin } from './origins.js';
+import { show, validateWithSchema } from './schema-validation.js';
+import { resolveInProject } from './source-location.js';
+import { didYouMean } from './suggest.js';
+import type { Definition, DefinitionKind, ProjectConfig } from './types.js';
+
+export const CONFIG_FILE_NAME = 'featureguard.yaml';
+export const DEFINITION_KINDS: readonly DefinitionKind[] = ['entity', 'source', 'feature_view', 'feature_service'];
+const EXTENSIONS = ['.yaml', '.yml', '.json'];
+
+/** Read and validate `<root>/featureguard.yaml`. Throws `DefinitionError` naming file, line and path. */
+export function loadConfig(root: string): ProjectConfig {
+  const full = join(root, CONFIG_FILE_NAME);
+  if (!existsSync(full)) {
+    throw new DefinitionError([{ file: CONFIG_FILE_NAME, path: '', message: `not found in ${root}` }]);
+  }
+  const { objects, problems } = parseDefinitionFile(CONFIG_FILE_NAME, readFileSync(full, 'utf8'));
+  if (problems.length > 0) throw new DefinitionError(problems);
+  if (objects.length !== 1) {
+    throw new DefinitionError([{ file: CONFIG_FILE_NAME, path: '', line: 1, column: 1, message: `must hold exactly one YAML document (found ${objects.length})` }]);
+  }
+  const [{ value, origin }] = objects;
+  const schemaProblems = validateWithSchema('project', value).map((p): DefinitionProblem => {
+    const pos = origin.locate(p.path, p.atKey);
+    return { file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: p.path, message: p.message };
+  });
+  const config = value as ProjectConfig;
+  if (schemaProblems.length === 0 && config.definitions !== undefined && resolveInProject(root, config.definitions) === undefined) {
+    const pos = origin.locate('/definitions');
+    schemaProblems.push({ file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: '/definitions', message: `'${config.definitions}' is outside the project root` });
+  }
+  if (schemaProblems.length > 0) throw new DefinitionError(schemaProblems);
+  return deepFreeze(config);
+}
+
+/** Definition files under `dir`, recursively, sorted, skipping hidden entries. Paths relative to `dir`. */
+function listDefinitionFiles(dir: string, prefix = ''): string[] {
+  const out: string[] = [];
+  const entries = readdirSync(dir, { withFileTypes: true })
+    .filter((e) => !e.name.startsWith('.'))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...listDefinitionFiles(join(dir, e.name), rel));
+    else if (EXTENSIONS.some((x) => e.name.toLowerCase().endsWith(x))) out.push(rel);
+  }
+  return out;
+}
+
+/** `ttl: 0` is written unquoted in YAML (a number); definitions hold it as the string '0'. */
+function normalize(value: Record<string, unknown>): Record<string, unknown> {
+  return value.kind === 'feature_view' && value.ttl === 0 ? { ...value, ttl: '0' } : value;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Validate one parsed object; returns the definition when it passed its schema. */
+function validateObject(obj: ParsedObject, problems: DefinitionProblem[], known: Map<DefinitionKind, Set<string>>): Definition | undefined {
+  const { value, origin } = obj;
+  const at = (path: string, message: string, object?: string, atKey = false): DefinitionProblem => {
+    const pos = origin.locate(path, atKey);
+    return { file: origin.file, line: pos.line, column: pos.column, path, object, message };
+  };
+  if (!isRecord(value)) {
+    problems.push(at('', `expected a definition (a mapping with kind: ${DEFINITION_KINDS.join(' | ')}), got ${show(value)}`));
+    return undefined;
+  }
+  const kind = value.kind;
+  const name = typeof value.name === 'string' ? value.name : undefined;
+  if (typeof kind !== 'string' || !(DEFINITION_KINDS as readonly string[]).includes(kind)) {
+    const message = kind === undefined
+      ? `missing 'kind': every definition starts with kind: ${DEFINITION_KINDS.join(' | ')}`
+      : `unknown kind ${show(kind)}: use one of ${DEFINITION_KINDS.join(', ')}${typeof kind === 'string' ? didYouMean(kind, DEFINITION_KINDS) : ''}`;
+    problems.push(at(kind === undefined ? '' : '/kind', message, name));
+    return undefined;
+  }
+  const k = kind as DefinitionKind;
+  if (name !== undefined) known.get(k)!.add(name);
+  const object = name === undefined ? k : `${k} ${name}`;
+  const normalized = normalize(value);
+  const schemaProblems = validateWithSchema(k, normalized);
+  for (const p of schemaProblems) problems.push(at(p.path, p.message, object, p.atKey));
+  return schemaProblems.length === 0 ? (normalized as unknown as Definition) : undefined;
+}
+
+/** Problems in file order, then by line (stable for problems without a line). */
+export function sortProblems(problems: DefinitionProblem[]): DefinitionProblem[] {
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => (a.p.file < b.p.file ? -1 : a.p.file > b.p.file ? 1 : (a.p.line ?? 0) - (b.p.line ?? 0) || a.i - b.i))
+    .map(({ p }) => p);
+}
+
+/**
+ * Read, validate and cross-check every definition under `<root>/<config.definitions ?? 'features'>`.
+ * Returns deeply frozen objects in file order; throws one `DefinitionError` listing all problems.
+ */
+export function loadDefinitions(root: string, config: ProjectConfig): Definition[] {
+  const folder = config.definitions ?? 'features';
+  const dir = resolveInProject(root, folder);
+  if (dir === undefined) throw new DefinitionError([{ file: CONFIG_FILE_NAME, path: '/definitions', message: `'${folder}' is outside the project root` }]);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new DefinitionError([{ file: CONFIG_FILE_NAME, path: '/definitions', message: `definitions folder '${folder}' does not exist` }]);
+  }
+  const prefix = relative(root, dir).split(sep).join('/');
+  const problems: DefinitionProblem[] = [];
+  const known = new Map<DefinitionKind, Set<string>>(DEFINITION_KINDS.map((k) => [k, new Set<string>()]));
+  const defs: Definition[] = [];
+  for (const rel of listDefinitionFiles(dir)) {
+    const file = prefix ? `${prefix}/${rel}` : rel;
+    const parsed = parseDefinitionFile(file, readFileSync(join(dir, rel), 'utf8'));
+    problems.push(...parsed.problems);
+    for (const obj of parsed.objects) {
+      const def = validateObject(obj, problems, known);
+      if (def) {
+        setDefinitionOrigin(def, obj.origin);
+        defs.push(def);
+      }
+    }
+  }
+  problems.push(...checkCrossReferences(defs, root, known));
+  if (problems.length > 0) throw new DefinitionError(sortProblems(problems));
+  return defs.map((d) => deepFreeze(d));
+}

@@ -1,0 +1,27 @@
+/**
+ * Where each loaded definition object came from (file, and a way to find a path
+ * inside it), kept beside the frozen objects so later checks (cross-references,
+ * sources) can name the file, line and path of a problem.
+ */
+import type { DefinitionProblem } from '../errors.js';
+import type { DefinitionOrigin } from './definition-files.js';
+import type { Definition } from './types.js';
+
+const origins = new WeakMap<object, DefinitionOrigin>();
+
+/** Remember where `def` was defined. */
+export function setDefinitionOrigin(def: object, origin: DefinitionOrigin): void {
+  origins.set(def, origin);
+}
+
+/** Where `def` was defined; for objects built in code, a pseudo file `(code)` without lines. */
+export function definitionOrigin(def: object): DefinitionOrigin {
+  return origins.get(def) ?? { file: '(code)', locate: () => ({}) };
+}
+
+/** A problem about a JSON pointer inside a definition. */
+export function problemAt(def: Definition, pointer: string, message: string, atKey = false): DefinitionProblem {
+  const origin = definitionOrigin(def);
+  const pos = origin.locate(pointer, atKey);
+  return { file: origin.file, line: pos.line, column: pos.column, path: pointer, object: `${def.kind} ${def.name}`, message };
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { validateWithSchema } from './schema-validation.js';
+
+const view = { kind: 'feature_view', name: 'v', entities: ['airport'], source: 's', features: [{ name: 'x', type: 'float64' }] };
+
+describe('validateWithSchema', () => {
+  it('accepts valid objects, including an unquoted ttl of 0', () => {
+    expect(validateWithSchema('feature_view', view)).toEqual([]);
+    expect(validateWithSchema('feature_view', { ...view, ttl: 0 })).toEqual([]);
+  });
+
+  it('picks the alternative that fits the data type (ttl: text or 0)', () => {
+    expect(validateWithSchema('feature_view', { ...view, ttl: '1w' })).toEqual([
+      { path: '/ttl', message: "'1w' is not a valid duration: use 0 (unlimited) or a whole number with unit s, m, h or d, e.g. 6h" },
+    ]);
+    expect(validateWithSchema('feature_view', { ...view, ttl: 5 })).toEqual([{ path: '/ttl', message: 'must be 0 (got 5)' }]);
+    expect(validateWithSchema('feature_view', { ...view, ttl: true })).toEqual([{ path: '/ttl', message: 'must be text or 0 (got true)' }]);
+  });
+
+  it('reports repeated items, empty lists and bounds in words', () => {
+    expect(validateWithSchema('feature_view', { ...view, entities: ['a', 'a'] })).toEqual([{ path: '/entities/1', message: "'a' is listed twice (items 0 and 1)" }]);
+    expect(validateWithSchema('feature_view', { ...view, features: [] })).toEqual([{ path: '/features', message: 'must list at least one item (the list is empty)' }]);
+    expect(validateWithSchema('feature_view', { ...view, features: [{ name: 'x', type: 'float64', mostly: 1.5 }] })).toEqual([
+      { path: '/features/0/mostly', message: 'must be <= 1 (got 1.5)' },
+    ]);
+  });
+
+  it('names the allowed online store types', () => {
+    expect(validateWithSchema('project', { project: 'p', online_store: { type: 'dynamo' } })).toEqual([
+      { path: '/online_store/type', message: 'must be one of sqlite, redis (got \'dynamo\')' },
+    ]);
+    expect(validateWithSchema('project', { project: 'p', online_store: { type: 'redis', urls: 'x' } })).toEqual([
+      { path: '/online_store/urls', message: "unknown property 'urls' (did you mean 'url'?)", atKey: true },
+    ]);
+  });
+
+  it('explains bad feature references and labels', () => {
+    const svc = { kind: 'feature_service', name: 's', features: ['a:b:c'], label: 'flight_outcome' };
+    expect(validateWithSchema('feature_service', svc).map((p) => p.path)).toEqual(['/features/0', '/label']);
+    expect(validateWithSchema('feature_service', svc)[1].message).toMatch(/use 'label_view:feature'/);
+  });
+});

@@ -1,0 +1,92 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { literal, openOfflineEngine } from '../offline/engine.js';
+import { defineEntity, defineFeatureView, defineSource } from './define.js';
+import { checkSources } from './source-check.js';
+import { isCompatibleType } from './type-compat.js';
+
+let root: string;
+let outside: string;
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'fg-source-check-'));
+  outside = mkdtempSync(join(tmpdir(), 'fg-outside-'));
+  mkdirSync(join(root, 'data/parts'), { recursive: true });
+  const engine = await openOfflineEngine();
+  for (const part of [1, 2]) {
+    await engine.run(`COPY (SELECT 'SEA' AS "Origin", TIMESTAMPTZ '2001-01-0${part} 10:00:00+00' AS hour, ${part}::SMALLINT AS deps, 1.5::DECIMAL(6,2) AS delay,
+      [0.5, 1.5]::FLOAT[2] AS emb, 'a'::ENUM('a', 'b') AS carrier) TO ${literal(join(root, `data/parts/p${part}.parquet`))} (FORMAT parquet)`);
+  }
+  writeFileSync(join(root, 'data/a.csv'), 'Origin,hour,deps\nSEA,2001-01-01 10:00:00,3\n');
+  writeFileSync(join(outside, 'secret.csv'), 'Origin,hour,deps\nSEA,2001-01-01 10:00:00,3\n');
+  symlinkSync(join(outside, 'secret.csv'), join(root, 'data/link.csv'));
+});
+
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+  rmSync(outside, { recursive: true, force: true });
+});
+
+const airport = defineEntity({ name: 'airport', join_keys: [{ name: 'origin', type: 'string' }] });
+const mapping = { Origin: 'origin', deps: 'departures' };
+
+describe('checkSources', () => {
+  it('accepts a glob of parquet files with coercible column types and field_mapping', async () => {
+    const src = defineSource({ name: 's', path: 'data/parts/*.parquet', timestamp_field: 'hour', field_mapping: mapping });
+    const view = defineFeatureView({
+      name: 'v', entities: ['airport'], source: 's',
+      features: [
+        { name: 'departures', type: 'int32' }, { name: 'delay', type: 'float32' }, { name: 'emb', type: 'float32[]' }, { name: 'carrier', type: 'string' },
+      ],
+    });
+    expect(await checkSources(root, [airport, src, view])).toEqual([]);
+  });
+
+  it('reports incompatible types and missing columns with their paths', async () => {
+    const src = defineSource({ name: 's', path: 'data/parts/*.parquet', timestamp_field: 'deps', field_mapping: mapping });
+    const view = defineFeatureView({
+      name: 'v', entities: ['airport'], source: 's',
+      features: [{ name: 'departures', type: 'bool' }, { name: 'carrier', type: 'int64' }, { name: 'nope', type: 'string' }],
+    });
+    const problems = await checkSources(root, [airport, src, view]);
+    expect(problems.map((p) => [p.object, p.path])).toEqual([
+      ['source s', '/timestamp_field'],
+      ['feature_view v', '/features/0'],
+      ['feature_view v', '/features/1'],
+      ['feature_view v', '/features/2'],
+    ]);
+    expect(problems[1].message).toContain("column 'deps' via field_mapping");
+    expect(problems[1].message).toContain('SMALLINT');
+  });
+
+  it('checks CSV columns by name only (they are cast on read)', async () => {
+    const src = defineSource({ name: 'c', path: 'data/a.csv', timestamp_field: 'hour', field_mapping: mapping });
+    const view = defineFeatureView({ name: 'v', entities: ['airport'], source: 'c', features: [{ name: 'departures', type: 'int64' }, { name: 'late', type: 'bool' }] });
+    const problems = await checkSources(root, [airport, src, view]);
+    expect(problems.map((p) => p.path)).toEqual(['/features/1']);
+  });
+
+  it('refuses a symbolic link leading out of the project root', async () => {
+    const src = defineSource({ name: 'l', path: 'data/link.csv', timestamp_field: 'hour' });
+    const problems = await checkSources(root, [src]);
+    expect(problems).toHaveLength(1);
+    expect(problems[0].message).toMatch(/outside the project root/);
+  });
+});
+
+describe('isCompatibleType', () => {
+  it('follows the documented coercions', () => {
+    const yes: [Parameters<typeof isCompatibleType>[0], string][] = [
+      ['int64', 'INTEGER'], ['int64', 'UINTEGER'], ['int32', 'SMALLINT'], ['float64', 'BIGINT'], ['float32', 'DOUBLE'], ['float64', 'DECIMAL(10,2)'],
+      ['timestamp', 'TIMESTAMP WITH TIME ZONE'], ['timestamp', 'DATE'], ['timestamp', 'TIMESTAMP_NS'], ['string', "ENUM('a', 'b')"],
+      ['float32[]', 'FLOAT[768]'], ['float64[]', 'DOUBLE[]'], ['bool', 'BOOLEAN'],
+    ];
+    const no: [Parameters<typeof isCompatibleType>[0], string][] = [
+      ['int32', 'BIGINT'], ['int64', 'UBIGINT'], ['int64', 'DOUBLE'], ['string', 'INTEGER'], ['bool', 'INTEGER'], ['timestamp', 'VARCHAR'], ['float64[]', 'VARCHAR[]'], ['float64', 'VARCHAR'],
+    ];
+    for (const [t, c] of yes) expect(isCompatibleType(t, c), `${t} <- ${c}`).toBe(true);
+    for (const [t, c] of no) expect(isCompatibleType(t, c), `${t} <- ${c}`).toBe(false);
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * Check sources against the data on disk (the part of `validate` that touches
+ * DuckDB): each source exists under the project root, and has the declared
+ * columns (timestamps, join keys of the views reading it, their features after
+ * `field_mapping`) with compatible types, via DuckDB `DESCRIBE`.
+ *
+ * @example
+ * const problems = await checkSources(root, loadDefinitions(root, loadConfig(root)));
+ */
+import { existsSync, realpathSync } from 'node:fs';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DefinitionProblem } from '../errors.js';
+import { literal, openOfflineEngine } from '../offline/engine.js';
+import { rawSourceSql, sourceColumnName } from '../offline/source-sql.js';
+import { problemAt } from './origins.js';
+import { isGlob, resolveInProject, sourceFormat } from './source-location.js';
+import { didYouMean } from './suggest.js';
+import { ACCEPTED_COLUMN_TYPES, isCompatibleType } from './type-compat.js';
+import type { Definition, EntityDef, FeatureType, FeatureViewDef, JoinKeyType, SourceDef } from './types.js';
+
+/** First line of a DuckDB error, without the stack. */
+function reason(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
+}
+
+function isInside(root: string, abs: string): boolean {
+  try {
+    return resolveInProject(realpathSync(root), realpathSync(abs)) !== undefined;
+  } catch {
+    return true; // missing files are reported elsewhere
+  }
+}
+
+/** Location problems (outside the root, missing file, no glob match), or undefined when the data is there. */
+async function locationProblem(conn: DuckDBConnection, root: string, s: SourceDef): Promise<DefinitionProblem | undefined> {
+  const key = s.path !== undefined ? 'path' : s.database !== undefined ? 'database' : undefined;
+  if (key === undefined) return undefined;
+  const p = s[key]!;
+  const abs = resolveInProject(root, p);
+  if (abs === undefined) return problemAt(s, `/${key}`, `'${p}' is outside the project root; sources must be files inside the project folder`);
+  if (key === 'path' && isGlob(p)) {
+    const reader = await conn.runAndReadAll(`SELECT file FROM glob(${literal(abs)}) LIMIT 1000`);
+    const files = reader.getRowObjectsJson().map((r) => String(r.file));
+    if (files.length === 0) return problemAt(s, '/path', `no file matches '${p}'`);
+    const outside = files.find((f) => !isInside(root, f));
+    if (outside) return problemAt(s, '/path', `'${outside}' (matched by '${p}') resolves to a file outside the project root`);
+    return undefined;
+  }
+  if (!existsSync(abs)) return problemAt(s, `/${key}`, `file '${p}' does not exist (looked in ${abs})`);
+  if (!isInside(root, abs)) return problemAt(s, `/${key}`, `'${p}' resolves (through a symbolic link) to a file outside the project root`);
+  return undefined;
+}
+
+async function describe(conn: DuckDBConnection, root: string, s: SourceDef): Promise<Map<string, string>> {
+  const { setup, from } = rawSourceSql(root, s);
+  for (const stmt of setup) await conn.run(stmt);
+  const reader = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`);
+  return new Map(reader.getRowObjectsJson().map((r) => [String(r.column_name), String(r.column_type)]));
+}
+
+interface ColumnCheck {
+  readonly def: Definition;
+  readonly pointer: string;
+  readonly what: string;
+  readonly name: string;
+  readonly type: FeatureType | JoinKeyType;
+}
+
+/** The columns a source must have: its timestamps, and the keys and features of every view reading it. */
+function requiredColumns(s: SourceDef, views: FeatureViewDef[], entities: ReadonlyMap<string, EntityDef>): ColumnCheck[] {
+  const out: ColumnCheck[] = [{ def: s, pointer: '/timestamp_field', what: `timestamp field '${s.timestamp_field}'`, name: s.timestamp_field, type: 'timestamp' }];
+  if (s.created_timestamp_field !== undefined) {
+    out.push({ def: s, pointer: '/created_timestamp_field', what: `created timestamp field '${s.created_timestamp_field}'`, name: s.created_timestamp_field, type: 'timestamp' });
+  }
+  for (const v of views) {
+    v.entities.forEach((e, i) => {
+      for (const k of entities.get(e)?.join_keys ?? []) {
+        out.push({ def: v, pointer: `/entities/${i}`, what: `join key '${k.name}' of entity '${e}'`, name: k.name, type: k.type });
+      }
+    });
+    v.features.forEach((f, i) => out.push({ def: v, pointer: `/features/${i}`, what: `feature '${f.name}'`, name: f.name, type: f.type }));
+  }
+  return out;
+}
+
+/**
+ * Check every source of `defs` against the files on disk. Resolves to the problems
+ * found (empty when all is well); never throws for bad data.
+ */
+export async function checkSources(root: string, defs: readonly Definition[]): Promise<DefinitionProblem[]> {
+  const sources = defs.filter((d): d is SourceDef => d.kind === 'source');
+  const views = defs.filter((d): d is FeatureViewDef => d.kind === 'feature_view');
+  const entities = new Map(defs.filter((d): d is EntityDef => d.kind === 'entity').map((e) => [e.name, e]));
+  const problems: DefinitionProblem[] = [];
+  if (sources.length === 0) return problems;
+  const conn = await (await openOfflineEngine()).connect();
+  try {
+    for (const s of sources) {
+      const located = await locationProblem(conn, root, s);
+      if (located) {
+        problems.push(located);
+        continue;
+      }
+      let columns: Map<string, string>;
+      try {
+        columns = await describe(conn, root, s);
+      } catch (e) {
+        const pointer = s.path !== undefined ? '/path' : s.database !== undefined ? '/table' : '/query';
+        problems.push(problemAt(s, pointer, `cannot read the source: ${reason(e)}`));
+        continue;
+      }
+      const csv = s.path !== undefined && sourceFormat(s) === 'csv';
+      for (const c of requiredColumns(s, views.filter((v) => v.source === s.name), entities)) {
+        const column = sourceColumnName(s, c.name);
+        const type = columns.get(column);
+        const via = column === c.name ? '' : ` (column '${column}' via field_mapping)`;
+        if (type === undefined) {
+          problems.push(problemAt(c.def, c.pointer, `${c.what}${via} is not a column of source '${s.name}'${didYouMean(column, columns.keys())}`));
+        } else if (!csv && !isCompatibleType(c.type, type)) {
+          // CSV is read as text and cast to the declared types on read: no column types to compare.
+          const accepted = ACCEPTED_COLUMN_TYPES[c.type as FeatureType].join(', ');
+          problems.push(problemAt(c.def, c.pointer, `${c.what}${via} is declared ${c.type} but column '${column}' of source '${s.name}' is ${type} (${c.type} accepts ${accepted})`));
+        }
+      }
+    }
+  } finally {
+    conn.closeSync();
+  }
+  return problems;
+}

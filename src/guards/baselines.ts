@@ -1,0 +1,131 @@
+/**
+ * Baselines: pinned copies of a run's profiles (for example the training
+ * dataset's) that drift is measured against instead of the previous run.
+ * Stored in the state database so they outlive the run they came from.
+ *
+ * @example
+ * pinBaseline(project, { name: 'train_2001_01', service: 'delay_model', fromDataset: 'train.parquet.manifest.json' });
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { InputError, NotFoundError } from '../errors.js';
+import type { Project } from '../project.js';
+import { ensureTables, type StateDb } from '../state/state-db.js';
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS baselines (
+  name TEXT PRIMARY KEY,
+  view TEXT,
+  service TEXT,
+  run_id TEXT,
+  source TEXT NOT NULL,
+  pinned_at TEXT NOT NULL,
+  profiles TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS baselines_view ON baselines (view, pinned_at DESC);
+CREATE INDEX IF NOT EXISTS baselines_service ON baselines (service, pinned_at DESC);
+`;
+
+const NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export interface Baseline {
+  name: string;
+  view: string | null;
+  service: string | null;
+  /** Run whose profiles were copied. */
+  run_id: string | null;
+  /** `run:<id>` or `dataset:<manifest path>`. */
+  source: string;
+  pinned_at: string;
+  columns: number;
+}
+
+export interface PinBaselineInput {
+  name: string;
+  view?: string;
+  service?: string;
+  fromRun?: string;
+  /** Path of a dataset manifest (`*.manifest.json`) whose run's profiles are pinned. */
+  fromDataset?: string;
+}
+
+type StoredProfile = { column: string; slice: string | null; profile: unknown };
+
+function db(project: Project): StateDb {
+  ensureTables(project.state, 'baselines', DDL);
+  return project.state;
+}
+
+/** Run id recorded in a dataset manifest (`run_id`, `runId` or `run.id`). */
+export function manifestRunId(path: string): string {
+  let m: Record<string, unknown>;
+  try {
+    m = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new InputError(`cannot read dataset manifest ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const run = m.run as Record<string, unknown> | undefined;
+  const id = m.run_id ?? m.runId ?? run?.id ?? (m.quality as Record<string, unknown> | undefined)?.run_id;
+  if (typeof id !== 'string') throw new InputError(`dataset manifest ${path} names no run (expected run_id)`);
+  return id;
+}
+
+/** Pin a baseline: copy the profiles of a run (or of a dataset build's run). Re-pinning a name replaces it. */
+export function pinBaseline(project: Project, input: PinBaselineInput): Baseline {
+  if (!NAME.test(input.name)) throw new InputError(`invalid baseline name '${input.name}': use ^[a-z_][a-z0-9_]{0,62}$`);
+  if (Boolean(input.view) === Boolean(input.service)) throw new InputError('pin a baseline for exactly one of --view or --service');
+  if (Boolean(input.fromRun) === Boolean(input.fromDataset)) throw new InputError('pin a baseline from exactly one of --from-run or --from-dataset');
+  const set = project.registry.current();
+  if (input.view && !set.views.has(input.view)) throw new NotFoundError(`unknown feature view '${input.view}'`, { known: [...set.views.keys()] });
+  if (input.service && !set.services.has(input.service)) throw new NotFoundError(`unknown feature service '${input.service}'`, { known: [...set.services.keys()] });
+  const runId = input.fromRun ?? manifestRunId(resolve(input.fromDataset!));
+  project.runs.get(runId); // NotFoundError when absent
+  const profiles = project.runs.profiles(runId) as StoredProfile[];
+  if (profiles.length === 0) throw new InputError(`run ${runId} has no profiles to pin (were its guards disabled?)`);
+  const source = input.fromRun ? `run:${runId}` : `dataset:${resolve(input.fromDataset!)}`;
+  const pinnedAt = new Date().toISOString();
+  db(project)
+    .prepare('INSERT OR REPLACE INTO baselines (name, view, service, run_id, source, pinned_at, profiles) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    .run(input.name, input.view ?? null, input.service ?? null, runId, source, pinnedAt, JSON.stringify(profiles));
+  return { name: input.name, view: input.view ?? null, service: input.service ?? null, run_id: runId, source, pinned_at: pinnedAt, columns: profiles.filter((p) => !p.slice).length };
+}
+
+type Row = { name: string; view: string | null; service: string | null; run_id: string | null; source: string; pinned_at: string; profiles?: string; n?: number };
+
+function toBaseline(r: Row): Baseline {
+  const columns = r.profiles ? (JSON.parse(r.profiles) as StoredProfile[]).filter((p) => !p.slice).length : (r.n ?? 0);
+  return { name: r.name, view: r.view, service: r.service, run_id: r.run_id, source: r.source, pinned_at: r.pinned_at, columns };
+}
+
+/** Every baseline, newest first (optionally of one view or service). */
+export function listBaselines(project: Project, filter: { view?: string; service?: string } = {}): Baseline[] {
+  const rows = db(project)
+    .prepare(
+      `SELECT name, view, service, run_id, source, pinned_at, json_array_length(profiles) AS n FROM baselines
+       WHERE (? IS NULL OR view = ?) AND (? IS NULL OR service = ?) ORDER BY pinned_at DESC, name`,
+    )
+    .all(filter.view ?? null, filter.view ?? null, filter.service ?? null, filter.service ?? null) as Row[];
+  return rows.map(toBaseline);
+}
+
+/** A baseline with its stored profiles, or null. */
+export function getBaseline(project: Project, name: string): (Baseline & { profiles: StoredProfile[] }) | null {
+  const r = db(project).prepare('SELECT * FROM baselines WHERE name = ?').get(name) as Row | undefined;
+  return r ? { ...toBaseline(r), profiles: JSON.parse(r.profiles!) as StoredProfile[] } : null;
+}
+
+/** The newest baseline pinned for a view or a service, or null. */
+export function pinnedBaselineFor(project: Project, target: { view?: string; service?: string }): (Baseline & { profiles: StoredProfile[] }) | null {
+  const d = db(project);
+  const r = (target.view
+    ? d.prepare('SELECT name FROM baselines WHERE view = ? ORDER BY pinned_at DESC LIMIT 1').get(target.view)
+    : target.service
+      ? d.prepare('SELECT name FROM baselines WHERE service = ? ORDER BY pinned_at DESC LIMIT 1').get(target.service)
+      : undefined) as { name: string } | undefined;
+  return r ? getBaseline(project, r.name) : null;
+}
+
+/** Remove a baseline; true when it existed. */
+export function unpinBaseline(project: Project, name: string): boolean {
+  return db(project).prepare('DELETE FROM baselines WHERE name = ?').run(name).changes > 0;
+}

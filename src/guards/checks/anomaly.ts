@@ -1,0 +1,108 @@
+/**
+ * Anomaly checks (default policy warn): volume (robust z-score of log row count
+ * against the last successful runs; an empty window fails unless `allow_empty`),
+ * freshness (now − max(event_ts) > `max_staleness` fails), outlier rate against
+ * the reference's median/MAD, and null-rate jumps.
+ */
+import type { CheckResult } from '../../runs/types.js';
+import { result, type Check, type CheckContext } from '../check.js';
+import { durationMs } from '../config.js';
+import { medianOf } from '../profile.js';
+import { volumeHistory } from '../run-stats.js';
+
+function fmt(x: number): string {
+  return Number(x.toPrecision(3)).toString();
+}
+
+/** Robust z-score of `x` against `history` (median and MAD scaled by 1.4826); null when MAD is 0 and x equals the median. */
+export function robustZ(x: number, history: readonly number[]): number | null {
+  const med = medianOf(history);
+  const mad = medianOf(history.map((h) => Math.abs(h - med))) * 1.4826;
+  if (mad === 0) return x === med ? 0 : null;
+  return (x - med) / mad;
+}
+
+function volume(ctx: CheckContext): CheckResult {
+  const a = ctx.quality.anomaly;
+  if (ctx.rowCount === 0) {
+    return result(ctx, {
+      check: 'anomaly', method: 'volume', status: a.allow_empty ? 'pass' : 'fail', value: 0,
+      message: a.allow_empty ? 'empty window (allowed: allow_empty)' : `the window has 0 rows${ctx.window ? ` (${ctx.window.start.toISOString()} to ${ctx.window.end.toISOString()})` : ''}`,
+    });
+  }
+  if (!ctx.view || ctx.kind === 'push' || ctx.kind === 'dataset') {
+    return result(ctx, { check: 'anomaly', method: 'volume', status: 'pass', value: ctx.rowCount, message: `${ctx.rowCount} rows`, metrics: { rows: ctx.rowCount } });
+  }
+  const hist = volumeHistory(ctx.project.state, ctx.view.name, a.volume_history, ctx.run.id);
+  if (hist.length < 3) {
+    return result(ctx, { check: 'anomaly', method: 'volume', status: 'pass', value: ctx.rowCount, metrics: { rows: ctx.rowCount, history: hist.length }, message: `${ctx.rowCount} rows (volume history too short: ${hist.length} run(s))` });
+  }
+  const logs = hist.map((h) => Math.log(Math.max(h, 1)));
+  const z = robustZ(Math.log(ctx.rowCount), logs);
+  // MAD 0 with a different count: every past window had the same size, any change is infinitely unusual.
+  const zv = z === null ? Number.POSITIVE_INFINITY : z;
+  const bad = Math.abs(zv) > a.volume_z;
+  return result(ctx, {
+    check: 'anomaly', method: 'volume', status: bad ? 'warn' : 'pass', value: Number.isFinite(zv) ? zv : null,
+    thresholds: { z: a.volume_z },
+    metrics: { rows: ctx.rowCount, median_rows: Math.round(Math.exp(medianOf(logs))), history: hist.length },
+    message: bad
+      ? `row count ${ctx.rowCount} is unusual vs the last ${hist.length} runs (median ${Math.round(Math.exp(medianOf(logs)))}, robust z ${Number.isFinite(zv) ? fmt(zv) : 'inf'})`
+      : `row count ${ctx.rowCount} is normal (robust z ${fmt(zv)})`,
+  });
+}
+
+function freshness(ctx: CheckContext): CheckResult | null {
+  const max = durationMs(ctx.quality.anomaly.max_staleness);
+  if (max === null || max === 0 || !ctx.eventTimestampColumn) return null;
+  const newest = ctx.profiles.get(ctx.eventTimestampColumn)?.max;
+  if (typeof newest !== 'string') {
+    return result(ctx, { check: 'anomaly', method: 'freshness', status: 'fail', message: `no event timestamps: staleness unknown (max_staleness ${ctx.quality.anomaly.max_staleness})` });
+  }
+  const age = ctx.now.getTime() - new Date(`${newest.replace(' ', 'T')}Z`).getTime();
+  const stale = age > max;
+  return result(ctx, {
+    check: 'anomaly', method: 'freshness', status: stale ? 'fail' : 'pass', value: age / 1000,
+    thresholds: { max_staleness_s: max / 1000 },
+    message: stale ? `newest event is ${fmt(age / 3_600_000)} h old (> ${ctx.quality.anomaly.max_staleness})` : `newest event is ${fmt(age / 3_600_000)} h old`,
+    details: { newest_event_timestamp: newest },
+  });
+}
+
+function perFeature(ctx: CheckContext): CheckResult[] {
+  const out: CheckResult[] = [];
+  const ref = ctx.reference;
+  for (const f of ctx.features) {
+    const a = f.quality.anomaly;
+    const cur = ctx.profiles.get(f.column);
+    const rp = ref?.profiles.get(f.column);
+    if (!cur || !rp || cur.count === 0 || rp.count === 0) continue;
+    const jump = cur.nulls / cur.count - rp.nulls / rp.count;
+    out.push(result(ctx, {
+      check: 'anomaly', method: 'null_rate', feature: f.column, status: jump > a.null_rate_jump ? 'warn' : 'pass', value: jump,
+      thresholds: { null_rate_jump: a.null_rate_jump },
+      metrics: { null_rate: cur.nulls / cur.count, null_rate_ref: rp.nulls / rp.count },
+      message: `${f.column} null rate ${fmt(cur.nulls / cur.count)} vs ${fmt(rp.nulls / rp.count)} in the reference${jump > a.null_rate_jump ? ` (jump ${fmt(jump)} > ${a.null_rate_jump})` : ''}`,
+    }));
+    if (cur.kind === 'numeric' && cur.outlier_rate_vs_reference !== null) {
+      const rate = cur.outlier_rate_vs_reference;
+      const refRate = rp.outlier_rate ?? 0;
+      const bad = rate > a.outlier_factor * refRate && rate > a.outlier_min_rate;
+      out.push(result(ctx, {
+        check: 'anomaly', method: 'outliers', feature: f.column, status: bad ? 'warn' : 'pass', value: rate,
+        thresholds: { factor: a.outlier_factor, min_rate: a.outlier_min_rate, z: a.outlier_z },
+        metrics: { outlier_rate: rate, outlier_rate_ref: refRate },
+        message: `${f.column} outlier rate ${fmt(rate)} vs ${fmt(refRate)} in the reference${bad ? ' (more than 3x and above 1%)' : ''}`,
+      }));
+    }
+  }
+  return out;
+}
+
+export const anomalyCheck: Check = async (ctx) => {
+  const out = [volume(ctx)];
+  const fresh = freshness(ctx);
+  if (fresh) out.push(fresh);
+  out.push(...perFeature(ctx));
+  return out;
+};

@@ -1,0 +1,95 @@
+/**
+ * The class imbalance check (label views and dataset builds; default policy warn):
+ * per label column, class shares, minority share, IR = max/min count and
+ * normalised entropy; warn when IR > `max_imbalance_ratio` (10); fail when a
+ * class of the reference vanished, the minority class has fewer than
+ * `min_class_count` (30) rows, or only one class is left. Numeric labels are
+ * skipped unless `bins` are configured (then the bins are the classes).
+ */
+import { ident } from '../../offline/engine.js';
+import type { CheckResult } from '../../runs/types.js';
+import { queryRows, result, skipped, type Check, type CheckContext } from '../check.js';
+import { binLabel, classBalance } from './class-imbalance-metrics.js';
+import { labelColumns, labelType } from './label-columns.js';
+
+const FAMILY = 'class_imbalance' as const;
+
+function binCaseSql(column: string, edges: readonly number[]): string {
+  const c = `CAST(${ident(column)} AS DOUBLE)`;
+  // binLabel(e) of an edge is the right-closed bin that ends at e
+  const parts = edges.map((e) => `WHEN ${c} <= ${e} THEN '${binLabel(e, edges)}'`);
+  return `CASE ${parts.join(' ')} ELSE '${binLabel(Infinity, edges)}' END`;
+}
+
+/** Classes the reference profile knows for this label (top values, else distinct sample values). */
+function referenceClasses(ctx: CheckContext, column: string, bins: readonly number[] | null): string[] {
+  const ref = ctx.reference?.profiles.get(column);
+  if (!ref) return [];
+  if (bins) return [...new Set(ref.sample.filter((v): v is number => typeof v === 'number').map((v) => binLabel(v, bins)))];
+  if (ref.top && ref.top.length) return ref.top.map((t) => t.value);
+  return [...new Set(ref.sample.map((v) => String(v)))];
+}
+
+async function checkLabel(ctx: CheckContext, column: string): Promise<CheckResult> {
+  const q = (ctx.features.find((f) => f.column === column)?.quality ?? ctx.quality).class_imbalance;
+  const kind = await labelType(ctx, column);
+  const bins = q.bins && q.bins.length ? [...q.bins].sort((a, b) => a - b) : null;
+  if (kind === 'numeric' && !bins) {
+    return skipped(ctx, FAMILY, `${column} is a numeric label: set class_imbalance.bins to check its balance`, { feature: column, method: 'imbalance' });
+  }
+  const expr = kind === 'numeric' && bins ? binCaseSql(column, bins) : `CAST(${ident(column)} AS VARCHAR)`;
+  const rows = await queryRows(
+    ctx,
+    `SELECT ${expr} AS v, count(*) AS n FROM ${ident(ctx.table)} WHERE ${ident(column)} IS NOT NULL GROUP BY 1`,
+  );
+  const counts = new Map(rows.map((r) => [String(r.v), Number(r.n)]));
+  const refClasses = referenceClasses(ctx, column, kind === 'numeric' ? bins : null);
+  const b = classBalance(counts, refClasses);
+  if (b.total === 0) {
+    return skipped(ctx, FAMILY, `${column} has no labelled rows`, { feature: column, method: 'imbalance' });
+  }
+  const problems: string[] = [];
+  let status: 'pass' | 'warn' | 'fail' = 'pass';
+  if (b.vanished.length) problems.push(`class${b.vanished.length > 1 ? 'es' : ''} ${b.vanished.map((v) => `'${v}'`).join(', ')} of the reference vanished`);
+  if (b.classes.length === 1) problems.push(`only one class ('${b.classes[0].value}') is present`);
+  else if (b.minorityCount < q.min_class_count) problems.push(`minority class '${b.minorityClass}' has ${b.minorityCount} rows < ${q.min_class_count}`);
+  if (problems.length) status = 'fail';
+  else if (b.imbalanceRatio > q.max_imbalance_ratio) {
+    status = 'warn';
+    problems.push(`imbalance ratio ${b.imbalanceRatio.toFixed(2)} > ${q.max_imbalance_ratio}`);
+  }
+  const summary = `${b.classes.length} classes, minority '${b.minorityClass}' ${(100 * b.minorityShare).toPrecision(3)}% (${b.minorityCount} rows), IR ${b.imbalanceRatio.toFixed(2)}`;
+  return result(ctx, {
+    check: FAMILY,
+    method: 'imbalance',
+    feature: column,
+    status,
+    value: b.imbalanceRatio,
+    thresholds: { warn: q.max_imbalance_ratio, min_class_count: q.min_class_count },
+    metrics: {
+      classes: b.classes.length,
+      minority_share: b.minorityShare,
+      minority_count: b.minorityCount,
+      imbalance_ratio: b.imbalanceRatio,
+      normalized_entropy: b.normalizedEntropy,
+      vanished_classes: b.vanished.length,
+    },
+    message: problems.length ? `${column}: ${problems.join('; ')} (${summary})` : `${column}: ${summary}`,
+    details: {
+      shares: Object.fromEntries(b.classes.slice(0, 50).map((c) => [c.value, c.share])),
+      counts: Object.fromEntries(b.classes.slice(0, 50).map((c) => [c.value, c.count])),
+      vanished: b.vanished,
+      reference: ctx.reference?.description ?? null,
+      ...(bins ? { bins } : {}),
+    },
+  });
+}
+
+/** Class balance of every label column (dataset label, or the features of a label view). */
+export const classImbalanceCheck: Check = async (ctx) => {
+  const labels = labelColumns(ctx);
+  if (!labels.length) return [skipped(ctx, FAMILY, 'no label column: class imbalance applies to dataset builds with a label and to label views', { method: 'imbalance' })];
+  const out: CheckResult[] = [];
+  for (const column of labels) out.push(await checkLabel(ctx, column));
+  return out;
+};

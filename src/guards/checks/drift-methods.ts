@@ -1,0 +1,199 @@
+/**
+ * Drift of one column between a reference profile and a current profile, from
+ * the stored profiles only (histograms, samples, top values). The primary
+ * method follows Evidently's choice table (QUALITY-CHECKS.md §3 drift); PSI, KS,
+ * normed Wasserstein, Jensen–Shannon, L-infinity and the null-rate change are
+ * always reported alongside.
+ */
+import { alignCounts, binCounts, chisquare, jensenshannon, ks2samp, linf, psi, wassersteinNormed, ztest2prop } from '../../stats/index.js';
+import type { DriftQuality } from '../config.js';
+import type { ColumnProfile } from '../profile-types.js';
+
+export interface DriftOutcome {
+  method: string;
+  /** The primary method's statistic (p-value for tests, distance otherwise). */
+  value: number;
+  drifted: boolean;
+  status: 'pass' | 'warn' | 'fail';
+  thresholds: Record<string, number>;
+  metrics: Record<string, number | null>;
+  /** Histograms the metrics were computed on (for review pages). */
+  histogram?: { edges: number[]; reference: number[]; current: number[] };
+  categories?: { values: string[]; reference: number[]; current: number[] };
+  nRef: number;
+  nCur: number;
+}
+
+const OTHER = '__other__';
+
+function nonNull(p: ColumnProfile): number {
+  return p.count - p.nulls - p.nan - p.inf;
+}
+
+function fin(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+/** Category counts from top values, with the remainder in `__other__`. */
+function categoryCounts(p: ColumnProfile): Map<string, number> {
+  const m = new Map<string, number>();
+  let sum = 0;
+  for (const t of p.top ?? []) {
+    m.set(t.value, t.count);
+    sum += t.count;
+  }
+  const rest = nonNull(p) - sum;
+  if (rest > 0) m.set(OTHER, rest);
+  return m;
+}
+
+function valueCounts(values: readonly (number | string)[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const v of values) m.set(String(v), (m.get(String(v)) ?? 0) + 1);
+  return m;
+}
+
+/**
+ * PSI is biased upwards on small samples: under no drift its expectation is about
+ * (bins − 1)·(1/n_ref + 1/n_cur). Its warn band only applies when that bias is
+ * well below the warn threshold; otherwise PSI is reported but does not warn.
+ */
+export function psiMeaningful(bins: number, nRef: number, nCur: number, psiWarn: number): boolean {
+  return (bins - 1) * (1 / nRef + 1 / nCur) < psiWarn / 4;
+}
+
+function safe<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch {
+    return fallback;
+  }
+}
+
+/** Chi-square of current counts against reference shares scaled to the current total (Evidently). */
+function chiSquareDrift(ref: number[], cur: number[]): { statistic: number; pvalue: number } {
+  const nRef = ref.reduce((a, b) => a + b, 0);
+  const nCur = cur.reduce((a, b) => a + b, 0);
+  const exp = ref.map((r) => (r * nCur) / nRef);
+  // A category absent from the reference but present now: infinite statistic (SciPy would return inf, p 0).
+  if (exp.some((e, i) => e === 0 && cur[i] > 0)) return { statistic: Number.POSITIVE_INFINITY, pvalue: 0 };
+  const keep = exp.map((e, i) => e > 0 || cur[i] > 0);
+  return chisquare(cur.filter((_, i) => keep[i]), exp.filter((_, i) => keep[i]));
+}
+
+/** Compare one column. Returns null when the column is not comparable (kind mismatch, no data). */
+export function driftOf(ref: ColumnProfile, cur: ColumnProfile, q: DriftQuality): DriftOutcome | null {
+  const nRef = nonNull(ref);
+  const nCur = nonNull(cur);
+  if (nRef === 0 || nCur === 0) return null;
+  const nullRateChange = cur.count > 0 && ref.count > 0 ? cur.nulls / cur.count - ref.nulls / ref.count : null;
+  if (ref.kind === 'numeric' && cur.kind === 'numeric') return numericDrift(ref, cur, q, nRef, nCur, nullRateChange);
+  if (ref.kind === 'categorical' && cur.kind === 'categorical') return categoricalDrift(ref, cur, q, nRef, nCur, nullRateChange);
+  return null;
+}
+
+function numericDrift(ref: ColumnProfile, cur: ColumnProfile, q: DriftQuality, nRef: number, nCur: number, nullRateChange: number | null): DriftOutcome {
+  const a = ref.sample as number[];
+  const b = cur.sample as number[];
+  // PSI on the reference's bins; the current profile was binned on the same edges when they were known.
+  let edges = ref.histogram?.edges ?? ref.deciles ?? [];
+  let refHist = ref.histogram?.counts ?? binCounts(a, edges);
+  let curHist: number[];
+  if (cur.histogram && JSON.stringify(cur.histogram.edges) === JSON.stringify(edges)) curHist = cur.histogram.counts;
+  else {
+    edges = ref.deciles ?? edges;
+    refHist = binCounts(a, edges);
+    curHist = binCounts(b, edges);
+  }
+  const psiValue = safe(() => psi(refHist, curHist), Number.NaN);
+  const ks = a.length && b.length ? safe(() => ks2samp(a, b), { statistic: Number.NaN, pvalue: Number.NaN }) : { statistic: Number.NaN, pvalue: Number.NaN };
+  const wn = a.length && b.length ? safe(() => wassersteinNormed(a, b), Number.NaN) : Number.NaN;
+  const jsHist = safe(() => jensenshannon(refHist, curHist), Number.NaN);
+
+  // n = unique values in reference ∪ current; only its size up to 5 matters, so count exactly (on the samples)
+  // only when the approximate distinct counts are small.
+  const n = Math.max(ref.distinct, cur.distinct) <= 10 ? new Set([...a, ...b].map(String)).size : Number.POSITIVE_INFINITY;
+  let method: string;
+  let value: number;
+  let drifted: boolean;
+  let threshold: number;
+  const choice = q.method === 'auto' ? autoNumeric(nRef, n) : q.method;
+  const counts = () => alignCounts(valueCounts(a), valueCounts(b));
+  switch (choice) {
+    case 'z': {
+      const c = counts();
+      const t = ztest2prop(c.ref[0] ?? 0, a.length, c.cur[0] ?? 0, b.length);
+      [method, value, threshold, drifted] = ['z', t.pvalue, q.p_value, t.pvalue < q.p_value];
+      break;
+    }
+    case 'chisquare': {
+      const c = counts();
+      const t = chiSquareDrift(c.ref, c.cur);
+      [method, value, threshold, drifted] = ['chisquare', t.pvalue, q.p_value, t.pvalue < q.p_value];
+      break;
+    }
+    case 'ks':
+      [method, value, threshold, drifted] = ['ks', ks.pvalue, q.p_value, ks.pvalue < q.p_value];
+      break;
+    case 'jensenshannon': {
+      const js = n <= 5 ? safe(() => { const c = counts(); return jensenshannon(c.ref, c.cur); }, Number.NaN) : jsHist;
+      [method, value, threshold, drifted] = ['jensenshannon', js, q.distance, js >= q.distance];
+      break;
+    }
+    case 'psi':
+      [method, value, threshold, drifted] = ['psi', psiValue, q.psi_fail, psiValue >= q.psi_fail];
+      break;
+    default:
+      [method, value, threshold, drifted] = ['wasserstein', wn, q.distance, wn >= q.distance];
+  }
+  const status = drifted ? 'fail' : psiValue >= q.psi_warn && psiMeaningful(refHist.length, nRef, nCur, q.psi_warn) ? 'warn' : 'pass';
+  const lo = Math.min(Number(ref.min ?? 0), Number(cur.min ?? 0));
+  const hi = Math.max(Number(ref.max ?? 0), Number(cur.max ?? 0));
+  return {
+    method, value, drifted, status, nRef, nCur,
+    thresholds: { [method === 'ks' || method === 'chisquare' || method === 'z' ? 'p_value' : method]: threshold, psi_warn: q.psi_warn, psi_fail: q.psi_fail },
+    metrics: {
+      psi: fin(psiValue), ks_statistic: fin(ks.statistic), ks_pvalue: fin(ks.pvalue), wasserstein_normed: fin(wn),
+      js_distance: fin(n <= 5 && method === 'jensenshannon' ? value : jsHist), l_inf: null, null_rate_change: nullRateChange,
+      mean_ref: ref.mean, mean_cur: cur.mean,
+    },
+    histogram: { edges: [Math.min(lo, edges[0] ?? lo), ...edges, Math.max(hi, edges[edges.length - 1] ?? hi)], reference: refHist, current: curHist },
+  };
+}
+
+function autoNumeric(nRef: number, n: number): DriftQuality['method'] {
+  if (nRef <= 1000) return n <= 2 ? 'z' : n <= 5 ? 'chisquare' : 'ks';
+  return n <= 5 ? 'jensenshannon' : 'wasserstein';
+}
+
+function categoricalDrift(ref: ColumnProfile, cur: ColumnProfile, q: DriftQuality, nRef: number, nCur: number, nullRateChange: number | null): DriftOutcome {
+  const c = alignCounts(categoryCounts(ref), categoryCounts(cur));
+  const n = c.categories.length;
+  const psiValue = safe(() => psi(c.ref, c.cur), Number.NaN);
+  const js = safe(() => jensenshannon(c.ref, c.cur), Number.NaN);
+  const li = safe(() => linf(c.ref, c.cur), Number.NaN);
+  let choice = q.method === 'auto' ? (nRef <= 1000 ? (n <= 2 ? 'z' : 'chisquare') : 'jensenshannon') : q.method;
+  if (choice === 'ks' || choice === 'wasserstein') choice = 'jensenshannon';
+  let method: string;
+  let value: number;
+  let threshold: number;
+  let drifted: boolean;
+  if (choice === 'z') {
+    const t = ztest2prop(c.ref[0] ?? 0, nRef, c.cur[0] ?? 0, nCur);
+    [method, value, threshold, drifted] = ['z', t.pvalue, q.p_value, t.pvalue < q.p_value];
+  } else if (choice === 'chisquare') {
+    const t = chiSquareDrift(c.ref, c.cur);
+    [method, value, threshold, drifted] = ['chisquare', t.pvalue, q.p_value, t.pvalue < q.p_value];
+  } else if (choice === 'psi') {
+    [method, value, threshold, drifted] = ['psi', psiValue, q.psi_fail, psiValue >= q.psi_fail];
+  } else {
+    [method, value, threshold, drifted] = ['jensenshannon', js, q.distance, js >= q.distance];
+  }
+  const status = drifted ? 'fail' : psiValue >= q.psi_warn && psiMeaningful(c.categories.length, nRef, nCur, q.psi_warn) ? 'warn' : 'pass';
+  return {
+    method, value, drifted, status, nRef, nCur,
+    thresholds: { [method === 'chisquare' || method === 'z' ? 'p_value' : method]: threshold, psi_warn: q.psi_warn, psi_fail: q.psi_fail },
+    metrics: { psi: fin(psiValue), ks_statistic: null, ks_pvalue: null, wasserstein_normed: null, js_distance: fin(js), l_inf: fin(li), null_rate_change: nullRateChange },
+    categories: { values: c.categories, reference: c.ref, current: c.cur },
+  };
+}

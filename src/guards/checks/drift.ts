@@ -1,0 +1,84 @@
+/**
+ * Drift check (default policy warn): every feature against the reference
+ * (pinned baseline or last successful run), per slice when the view declares
+ * `slices`, and the share of drifted features (`drift_share`) for the view or
+ * service as a whole.
+ */
+import type { CheckResult } from '../../runs/types.js';
+import { result, type Check, type CheckContext, type CheckedFeature } from '../check.js';
+import type { ColumnProfile } from '../profile-types.js';
+import { driftOf } from './drift-methods.js';
+
+function round(x: number | null): string {
+  return x === null || !Number.isFinite(x) ? String(x) : Number(x.toPrecision(3)).toString();
+}
+
+function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile | undefined, cur: ColumnProfile | undefined, slice: string | null): CheckResult {
+  const reference = ctx.reference!;
+  const base = { check: 'drift' as const, feature: f.column, slice };
+  const refDetails = { reference: reference.description === 'previous' ? `run:${reference.runId}` : reference.description, reference_run_id: reference.runId };
+  if (!ref || !cur) {
+    return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: not in the ${ref ? 'current rows' : 'reference'}`, details: refDetails });
+  }
+  const q = f.quality.drift;
+  const d = driftOf(ref, cur, q);
+  if (!d) return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: not comparable (${ref.kind} vs ${cur.kind}, or no values)`, details: refDetails });
+  const label = reference.description === 'previous' ? 'the previous run' : `baseline '${reference.description.slice('baseline:'.length)}'`;
+  const cmp = d.method === 'ks' || d.method === 'chisquare' || d.method === 'z' ? `p ${round(d.value)} < ${q.p_value}` : `${d.method} ${round(d.value)} >= ${Object.values(d.thresholds)[0]}`;
+  const message = d.drifted
+    ? `${f.column}${slice ? ` [${slice}]` : ''} drifted from ${label} (${cmp})`
+    : d.status === 'warn'
+      ? `${f.column}${slice ? ` [${slice}]` : ''} shifted from ${label} (psi ${round(d.metrics.psi)} >= ${q.psi_warn})`
+      : `${f.column}${slice ? ` [${slice}]` : ''} stable vs ${label} (${d.method} ${round(d.value)}, psi ${round(d.metrics.psi)})`;
+  return result(ctx, {
+    ...base, status: d.status, method: d.method, value: Number.isFinite(d.value) ? d.value : null, thresholds: d.thresholds, metrics: d.metrics, message,
+    details: { ...refDetails, n_ref: d.nRef, n_cur: d.nCur, drifted: d.drifted, histogram: d.histogram, categories: d.categories },
+  });
+}
+
+export const driftCheck: Check = async (ctx) => {
+  if (ctx.referenceProblem) return [result(ctx, { check: 'drift', status: 'error', message: ctx.referenceProblem })];
+  if (!ctx.reference) return [result(ctx, { check: 'drift', status: 'skipped', message: 'no reference yet: no pinned baseline and no earlier successful run' })];
+  if (ctx.rowCount === 0) return [result(ctx, { check: 'drift', status: 'skipped', message: 'no rows to compare' })];
+  const out: CheckResult[] = [];
+  const perFeature = ctx.features.filter((f) => f.quality.drift.policy !== 'off').map((f) => featureRecord(ctx, f, ctx.reference!.profiles.get(f.column), ctx.profiles.get(f.column), null));
+  out.push(...perFeature);
+
+  const compared = perFeature.filter((r) => r.status !== 'skipped');
+  if (compared.length > 0) {
+    const drifted = compared.filter((r) => (r.details as { drifted?: boolean }).drifted);
+    const share = drifted.length / compared.length;
+    const target = ctx.service ? `service ${ctx.service.name}` : ctx.view ? `view ${ctx.view.name}` : 'dataset';
+    out.push(result(ctx, {
+      check: 'drift', method: 'drift_share', status: share >= ctx.quality.drift.drift_share ? 'fail' : 'pass', value: share,
+      thresholds: { drift_share: ctx.quality.drift.drift_share },
+      metrics: { drifted: drifted.length, compared: compared.length },
+      message: `${drifted.length} of ${compared.length} feature(s) drifted (${round(share)})${share >= ctx.quality.drift.drift_share ? `: ${target} is drifted` : ''}`,
+      details: { drifted_features: drifted.map((r) => r.feature), reference: ctx.reference.description },
+    }));
+  }
+
+  for (const [sliceCol, byValue] of ctx.sliceProfiles) {
+    const refSlices = ctx.reference.slices?.get(sliceCol);
+    for (const [value, profiles] of byValue) {
+      const slice = `${sliceCol}=${value}`;
+      const refProfiles = refSlices?.get(value);
+      if (!refProfiles) {
+        out.push(result(ctx, { check: 'drift', slice, status: 'skipped', message: `slice ${slice} has no reference profile` }));
+        continue;
+      }
+      for (const f of ctx.features) {
+        if (f.quality.drift.policy === 'off') continue;
+        const ref = refProfiles.get(f.column);
+        const cur = profiles.get(f.column);
+        const min = f.quality.drift.min_slice_rows;
+        if (ref && cur && (ref.count < min || cur.count < min)) {
+          out.push(result(ctx, { check: 'drift', feature: f.column, slice, status: 'skipped', message: `slice ${slice} too small (${ref.count} / ${cur.count} rows < ${min})` }));
+          continue;
+        }
+        out.push(featureRecord(ctx, f, ref, cur, slice));
+      }
+    }
+  }
+  return out;
+};

@@ -1,0 +1,55 @@
+/**
+ * How the leakage and class-imbalance checks read a label column: which columns
+ * are labels, whether a label holds classes or numbers, and the SQL expression
+ * that reads it.
+ */
+import { ident } from '../../offline/engine.js';
+import { queryRows, type CheckContext } from '../check.js';
+
+/** An integer label with more distinct values than this is treated as numeric. */
+export const MAX_CLASSES = 50;
+
+export type LabelType = 'classes' | 'numeric';
+
+const FLOAT_TYPES = /^(FLOAT|DOUBLE|REAL|DECIMAL|NUMERIC)/;
+const INT_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|INT)/;
+
+/** The label columns of the rows under check: the dataset's label, or every feature of a label view. */
+export function labelColumns(ctx: CheckContext): string[] {
+  if (ctx.dataset?.labelColumn) return [ctx.dataset.labelColumn];
+  if (ctx.view?.role === 'label') return ctx.features.map((f) => f.column);
+  return [];
+}
+
+/** DuckDB type of a column of `ctx.table` (upper case), or null when absent. */
+export function columnType(ctx: CheckContext, column: string): string | null {
+  return ctx.columns.find((c) => c.name === column)?.type.toUpperCase() ?? null;
+}
+
+/**
+ * Classes or numbers: strings, booleans and integers with at most `MAX_CLASSES`
+ * distinct values are classes; floats and many-valued integers are numeric.
+ */
+export async function labelType(ctx: CheckContext, column: string): Promise<LabelType> {
+  const type = columnType(ctx, column) ?? 'VARCHAR';
+  if (FLOAT_TYPES.test(type)) return 'numeric';
+  if (!INT_TYPES.test(type)) return 'classes';
+  const [row] = await queryRows(ctx, `SELECT count(DISTINCT ${ident(column)}) AS d FROM ${ident(ctx.table)}`);
+  return Number(row.d) > MAX_CLASSES ? 'numeric' : 'classes';
+}
+
+/** Whether a feature column is read as numbers (AUC / Spearman) or as categories (predictive power). */
+export function featureReadAs(type: string): 'numeric' | 'categorical' | 'timestamp' | 'unsupported' {
+  const t = type.toUpperCase();
+  if (t.endsWith('[]') || t.startsWith('STRUCT') || t.startsWith('MAP') || t.startsWith('LIST')) return 'unsupported';
+  if (t.startsWith('TIMESTAMP') || t === 'DATE') return 'timestamp';
+  if (FLOAT_TYPES.test(t) || INT_TYPES.test(t) || t === 'BOOLEAN') return 'numeric';
+  return 'categorical';
+}
+
+/** SQL reading a column as DOUBLE (numbers, booleans as 0/1, timestamps as epoch microseconds) or VARCHAR. */
+export function readExpr(column: string, as: 'numeric' | 'categorical' | 'timestamp'): string {
+  const c = ident(column);
+  if (as === 'timestamp') return `CAST(epoch_us(CAST(${c} AS TIMESTAMP)) AS DOUBLE)`;
+  return as === 'numeric' ? `CAST(${c} AS DOUBLE)` : `CAST(${c} AS VARCHAR)`;
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { classBalance } from './class-imbalance-metrics.js';
+import { categoricalVsClasses, categoricalVsNumeric, distinctRatio, numericVsClasses, numericVsNumeric } from './leakage-scores.js';
+
+describe('target leakage scores', () => {
+  const label = Array.from({ length: 200 }, (_, i) => (i % 3 === 0 ? '1' : '0'));
+  it('a feature equal to the label scores 1; an inverted one too', () => {
+    expect(numericVsClasses(label.map(Number), label).score).toBe(1);
+    expect(numericVsClasses(label.map((l) => -Number(l)), label).score).toBe(1);
+  });
+  it('an unrelated feature scores near 0.5 (AUC) or 0 (predictive power)', () => {
+    const noise = label.map((_, i) => (i * 7919) % 101);
+    expect(numericVsClasses(noise, label).score).toBeLessThan(0.6);
+    const cats = label.map((_, i) => `c${i % 2}`); // independent of i % 3
+    expect(categoricalVsClasses(cats, label).score).toBeLessThan(0.05);
+  });
+  it('multiclass: one-vs-rest maximum', () => {
+    const y = Array.from({ length: 90 }, (_, i) => ['a', 'b', 'c'][i % 3]);
+    const x = y.map((c) => (c === 'b' ? 10 : 0) + ((y.indexOf(c) * 13) % 5)); // only separates 'b'
+    const s = numericVsClasses(x, y);
+    expect(s.method).toBe('auc_ovr');
+    expect(s.score).toBe(1);
+  });
+  it('categorical predictive power is (acc − base)/(1 − base)', () => {
+    // category A: 8×'1', 2×'0'; category B: 10×'0' → acc = 18/20, base = 12/20
+    const f = [...Array(10).fill('A'), ...Array(10).fill('B')];
+    const y = [...Array(8).fill('1'), ...Array(2).fill('0'), ...Array(10).fill('0')];
+    const s = categoricalVsClasses(f, y);
+    expect(s.score).toBeCloseTo((0.9 - 0.6) / 0.4, 12);
+  });
+  it('numeric label: |Spearman|; categorical vs numeric: correlation ratio', () => {
+    const x = Array.from({ length: 50 }, (_, i) => i);
+    expect(numericVsNumeric(x, x.map((v) => -3 * v + 1)).score).toBeCloseTo(1, 12);
+    const cats = x.map((v) => `g${v % 2}`);
+    expect(categoricalVsNumeric(cats, x.map((v) => (v % 2) * 100)).score).toBeCloseTo(1, 12);
+  });
+  it('missing values are ignored (numeric) or their own category (categorical)', () => {
+    expect(numericVsClasses([1, null, 0, Number.NaN, 1, 0], ['1', '1', '0', '0', '1', '0']).rows).toBe(4);
+    expect(categoricalVsClasses([null, null, 'x', 'x'], ['1', '1', '0', '0']).score).toBe(1);
+    expect(distinctRatio(['a', 'b', 'c', null, 'a'])).toBe(0.75);
+  });
+});
+
+describe('class balance', () => {
+  it('shares, IR, normalised entropy, vanished classes (no rounding)', () => {
+    const b = classBalance(new Map([['no', 900], ['yes', 80], ['maybe', 0]]), ['no', 'yes', 'maybe']);
+    expect(b.imbalanceRatio).toBe(11.25);
+    expect(b.minorityClass).toBe('yes');
+    expect(b.minorityShare).toBe(80 / 980);
+    expect(b.vanished).toEqual(['maybe']);
+    const p = [900 / 980, 80 / 980];
+    expect(b.normalizedEntropy).toBeCloseTo(1 + (p[0] * Math.log(p[0]) + p[1] * Math.log(p[1])) / Math.log(2), 12);
+    const even = classBalance(new Map([['a', 5], ['b', 5], ['c', 5]]));
+    expect(even.normalizedEntropy).toBeCloseTo(0, 12);
+    expect(even.imbalanceRatio).toBe(1);
+    expect(classBalance(new Map([['a', 5]])).normalizedEntropy).toBe(1);
+  });
+});

@@ -1,0 +1,144 @@
+/**
+ * Target leakage scores of one feature against the label (pure functions over
+ * plain arrays). A score near 1 means the feature alone predicts the label:
+ * - binary label, numeric feature: max(AUC, 1 − AUC), AUC from Mann–Whitney U;
+ * - multiclass label, numeric feature: one-vs-rest, the largest of those;
+ * - numeric label, numeric feature: |Spearman ρ|;
+ * - categorical feature, class label: predictive power, (acc − base)/(1 − base)
+ *   where acc is the accuracy of predicting each category's majority label and
+ *   base the majority class share;
+ * - categorical feature, numeric label: the correlation ratio η (share of the
+ *   label's spread explained by the category means, square-rooted).
+ */
+import { mannWhitneyAuc, spearman } from '../../stats/index.js';
+
+export type LabelKind = 'binary' | 'multiclass' | 'numeric';
+
+/** Label values: class names (strings) for class labels, numbers for numeric labels; null = missing. */
+export type LabelValues = readonly (string | null)[] | readonly (number | null)[];
+
+export interface LeakageScore {
+  /** In [0, 1]; NaN when it cannot be computed (too few rows, constant feature...). */
+  readonly score: number;
+  readonly method: 'auc' | 'auc_ovr' | 'spearman' | 'predictive_power' | 'correlation_ratio';
+  /** Rows used (label and feature both present). */
+  readonly rows: number;
+  readonly metrics: Record<string, number | null>;
+}
+
+const isPresent = (v: unknown): boolean => v !== null && v !== undefined && !(typeof v === 'number' && Number.isNaN(v));
+
+/** AUC-based score of a numeric feature against class labels (binary or one-vs-rest). */
+export function numericVsClasses(feature: readonly (number | null)[], label: readonly (string | null)[]): LeakageScore {
+  const xs: number[] = [];
+  const ys: string[] = [];
+  for (let i = 0; i < feature.length; i++) {
+    const f = feature[i];
+    const l = label[i];
+    if (isPresent(f) && isPresent(l)) {
+      xs.push(f as number);
+      ys.push(l as string);
+    }
+  }
+  const classes = [...new Set(ys)].sort();
+  if (classes.length < 2) return { score: Number.NaN, method: 'auc', rows: xs.length, metrics: {} };
+  const binary = classes.length === 2;
+  const targets = binary ? [classes[1]] : classes;
+  let best = Number.NaN;
+  let bestClass: string | null = null;
+  let bestAuc = Number.NaN;
+  for (const c of targets) {
+    const auc = mannWhitneyAuc(xs, ys.map((y) => (y === c ? 1 : 0)));
+    const s = Math.max(auc, 1 - auc);
+    if (!(s <= best)) {
+      best = s;
+      bestClass = c;
+      bestAuc = auc;
+    }
+  }
+  return {
+    score: best,
+    method: binary ? 'auc' : 'auc_ovr',
+    rows: xs.length,
+    metrics: { auc: bestAuc, classes: classes.length, ...(binary ? {} : { worst_class_index: bestClass === null ? null : classes.indexOf(bestClass) }) },
+  };
+}
+
+/** |Spearman ρ| of a numeric feature against a numeric label. */
+export function numericVsNumeric(feature: readonly (number | null)[], label: readonly (number | null)[]): LeakageScore {
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let i = 0; i < feature.length; i++) {
+    if (isPresent(feature[i]) && isPresent(label[i])) {
+      xs.push(feature[i] as number);
+      ys.push(label[i] as number);
+    }
+  }
+  const r = spearman(xs, ys);
+  return { score: Math.abs(r.statistic), method: 'spearman', rows: xs.length, metrics: { spearman_rho: r.statistic, spearman_pvalue: r.pvalue } };
+}
+
+/** Predictive power of a categorical feature (missing is its own category) for class labels. */
+export function categoricalVsClasses(feature: readonly (string | null)[], label: readonly (string | null)[]): LeakageScore {
+  const perCategory = new Map<string, Map<string, number>>();
+  const overall = new Map<string, number>();
+  let n = 0;
+  for (let i = 0; i < feature.length; i++) {
+    const l = label[i];
+    if (!isPresent(l)) continue;
+    const cat = isPresent(feature[i]) ? `v:${feature[i]}` : 'null';
+    let m = perCategory.get(cat);
+    if (!m) perCategory.set(cat, (m = new Map()));
+    m.set(l as string, (m.get(l as string) ?? 0) + 1);
+    overall.set(l as string, (overall.get(l as string) ?? 0) + 1);
+    n++;
+  }
+  if (n === 0 || overall.size < 2) return { score: Number.NaN, method: 'predictive_power', rows: n, metrics: {} };
+  let correct = 0;
+  for (const m of perCategory.values()) correct += Math.max(...m.values());
+  const acc = correct / n;
+  const base = Math.max(...overall.values()) / n;
+  const score = (acc - base) / (1 - base);
+  return { score, method: 'predictive_power', rows: n, metrics: { accuracy: acc, base_accuracy: base, categories: perCategory.size } };
+}
+
+/** Correlation ratio η of a categorical feature (missing is its own category) and a numeric label. */
+export function categoricalVsNumeric(feature: readonly (string | null)[], label: readonly (number | null)[]): LeakageScore {
+  const groups = new Map<string, { n: number; sum: number }>();
+  const ys: number[] = [];
+  const cats: string[] = [];
+  for (let i = 0; i < feature.length; i++) {
+    const y = label[i];
+    if (!isPresent(y)) continue;
+    const cat = isPresent(feature[i]) ? `v:${feature[i]}` : 'null';
+    const g = groups.get(cat) ?? { n: 0, sum: 0 };
+    g.n++;
+    g.sum += y as number;
+    groups.set(cat, g);
+    ys.push(y as number);
+    cats.push(cat);
+  }
+  const n = ys.length;
+  const mean = ys.reduce((a, b) => a + b, 0) / n;
+  let ssTotal = 0;
+  let ssWithin = 0;
+  for (let i = 0; i < n; i++) {
+    const g = groups.get(cats[i])!;
+    ssTotal += (ys[i] - mean) ** 2;
+    ssWithin += (ys[i] - g.sum / g.n) ** 2;
+  }
+  const eta = ssTotal > 0 ? Math.sqrt(Math.max(0, 1 - ssWithin / ssTotal)) : Number.NaN;
+  return { score: eta, method: 'correlation_ratio', rows: n, metrics: { categories: groups.size } };
+}
+
+/** Distinct non-null values / non-null rows: above the identifier ratio a categorical is identifier-like. */
+export function distinctRatio(feature: readonly (string | null)[]): number {
+  const seen = new Set<string>();
+  let n = 0;
+  for (const v of feature) {
+    if (!isPresent(v)) continue;
+    seen.add(v as string);
+    n++;
+  }
+  return n ? seen.size / n : 0;
+}

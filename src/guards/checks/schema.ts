@@ -1,0 +1,119 @@
+/**
+ * Schema checks (default policy block): declared feature type vs the DuckDB
+ * column type (with documented coercions), missing declared columns, undeclared
+ * extra columns (info), null join keys and event timestamps, per-feature
+ * constraints with Great Expectations' `mostly`, NaN/±Inf in float features.
+ */
+import type { FeatureDef, FeatureType } from '../../definitions/types.js';
+import type { CheckResult } from '../../runs/types.js';
+import { ident } from '../../offline/engine.js';
+import { queryRows, result, type Check, type CheckContext, type CheckedFeature } from '../check.js';
+import { constraintPlans, evaluateConstraint } from './schema-constraints.js';
+
+const INTS_32 = ['TINYINT', 'SMALLINT', 'INTEGER', 'UTINYINT', 'USMALLINT'];
+const INTS_64 = [...INTS_32, 'BIGINT', 'UINTEGER'];
+const TIMESTAMPS = ['TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS', 'TIMESTAMP WITH TIME ZONE', 'DATE'];
+
+/**
+ * DuckDB column types accepted for a declared feature type. Exact types first;
+ * the lenient coercions (documented in docs/guards.md) widen without loss:
+ * smaller integers for int32/int64, integers/FLOAT/DECIMAL for float64.
+ */
+export function acceptedTypes(type: FeatureType, lenientIntegers: boolean): string[] {
+  switch (type) {
+    case 'bool': return ['BOOLEAN'];
+    case 'int32': return lenientIntegers ? INTS_32 : ['INTEGER'];
+    case 'int64': return lenientIntegers ? INTS_64 : ['BIGINT'];
+    case 'float32': return ['FLOAT'];
+    case 'float64': return ['DOUBLE', 'FLOAT', ...(lenientIntegers ? INTS_64 : []), 'DECIMAL'];
+    case 'string': return ['VARCHAR'];
+    case 'timestamp': return TIMESTAMPS;
+    case 'float32[]': return ['FLOAT[]'];
+    case 'float64[]': return ['DOUBLE[]', 'FLOAT[]'];
+  }
+}
+
+function typeMatches(actual: string, accepted: readonly string[]): boolean {
+  const base = actual.startsWith('DECIMAL') ? 'DECIMAL' : actual;
+  return accepted.includes(base);
+}
+
+const CANONICAL = new Set(['event_timestamp', 'created_timestamp']);
+
+export const schemaCheck: Check = async (ctx) => {
+  const out: CheckResult[] = [];
+  const types = new Map(ctx.columns.map((c) => [c.name, c.type]));
+  const present: CheckedFeature[] = [];
+  for (const f of ctx.features) {
+    const actual = types.get(f.column);
+    if (actual === undefined) {
+      out.push(result(ctx, { check: 'schema', method: 'missing_column', feature: f.column, status: 'fail', message: `declared feature ${f.column} (${f.def.type}) is missing from the rows` }));
+      continue;
+    }
+    const accepted = acceptedTypes(f.def.type, f.quality.schema.lenient_integers);
+    const ok = typeMatches(actual, accepted);
+    out.push(result(ctx, {
+      check: 'schema', method: 'type', feature: f.column, status: ok ? 'pass' : 'fail',
+      message: ok ? `${f.column} is ${actual} (declared ${f.def.type})` : `${f.column} is ${actual} but declared ${f.def.type} (accepted: ${accepted.join(', ')})`,
+      details: { declared: f.def.type, actual, accepted },
+    }));
+    if (ok) present.push(f);
+  }
+  if (!ctx.dataset) {
+    const declared = new Set([...ctx.features.map((f) => f.column), ...ctx.joinKeys, ...CANONICAL, ...(ctx.view?.slices ?? [])]);
+    for (const c of ctx.columns) {
+      if (declared.has(c.name)) continue;
+      out.push(result(ctx, { check: 'schema', method: 'extra_column', status: 'pass', feature: c.name, message: `undeclared column ${c.name} (${c.type}) is ignored (info)`, details: { info: true, type: c.type } }));
+    }
+  }
+  out.push(...(await nullKeyChecks(ctx, types)));
+  out.push(...nanChecks(ctx, present));
+  out.push(...(await constraintChecks(ctx, present)));
+  return out;
+};
+
+async function nullKeyChecks(ctx: CheckContext, types: Map<string, string>): Promise<CheckResult[]> {
+  const cols = [...ctx.joinKeys.filter((k) => types.has(k)), ...(ctx.eventTimestampColumn ? [ctx.eventTimestampColumn] : [])];
+  const out: CheckResult[] = [];
+  for (const k of ctx.joinKeys) {
+    if (!types.has(k)) out.push(result(ctx, { check: 'schema', method: 'missing_column', feature: k, status: 'fail', message: `join key ${k} is missing from the rows` }));
+  }
+  if (!ctx.dataset && !ctx.eventTimestampColumn) out.push(result(ctx, { check: 'schema', method: 'missing_column', feature: 'event_timestamp', status: 'fail', message: 'event_timestamp is missing from the rows' }));
+  for (const c of cols) {
+    const nulls = ctx.profiles.get(c)?.nulls ?? 0;
+    const what = c === ctx.eventTimestampColumn ? 'event timestamp' : 'join key';
+    out.push(result(ctx, {
+      check: 'schema', method: c === ctx.eventTimestampColumn ? 'null_timestamp' : 'null_key', feature: c,
+      status: nulls > 0 ? 'fail' : 'pass', value: nulls,
+      message: nulls > 0 ? `${nulls} row(s) with a null ${what} ${c}` : `no null ${what} ${c}`,
+    }));
+  }
+  return out;
+}
+
+function nanChecks(ctx: CheckContext, present: readonly CheckedFeature[]): CheckResult[] {
+  return present
+    .filter((f) => f.def.type === 'float32' || f.def.type === 'float64')
+    .map((f) => {
+      const p = ctx.profiles.get(f.column);
+      const bad = (p?.nan ?? 0) + (p?.inf ?? 0);
+      const allowed = f.def.allow_nan === true;
+      return result(ctx, {
+        check: 'schema', method: 'nan', feature: f.column, value: bad,
+        status: bad > 0 && !allowed ? 'fail' : 'pass',
+        metrics: { nan: p?.nan ?? 0, inf: p?.inf ?? 0 },
+        message: bad === 0 ? `no NaN or Inf in ${f.column}` : `${p?.nan ?? 0} NaN and ${p?.inf ?? 0} Inf value(s) in ${f.column}${allowed ? ' (allowed: allow_nan)' : ''}`,
+      });
+    });
+}
+
+async function constraintChecks(ctx: CheckContext, present: readonly CheckedFeature[]): Promise<CheckResult[]> {
+  const plans = present.flatMap((f) => constraintPlans(f.column, f.def as FeatureDef));
+  if (plans.length === 0) return [];
+  const sel = plans.map((p, i) => `count(*) FILTER (WHERE ${p.violationSql}) AS v${i}`);
+  const [row] = await queryRows(ctx, `SELECT count(*) AS n, ${sel.join(', ')} FROM ${ident(ctx.table)}`);
+  return plans.map((p, i) => {
+    const prof = ctx.profiles.get(p.column);
+    return evaluateConstraint(ctx, p, { rows: Number(row.n), nonNull: (prof?.count ?? 0) - (prof?.nulls ?? 0), violations: Number(row[`v${i}`]) });
+  });
+}

@@ -1,0 +1,143 @@
+/**
+ * Tamper detection: every materialization stores an order-independent checksum
+ * per day-partition of its window (`sum(hash(row))` and the row count, over the
+ * exact time range it read). Each later run recomputes the checksums of the
+ * partitions of the previous `recheck_days` that successful materializations
+ * recorded, from its own rows when the range is inside its window and from the
+ * source otherwise. A changed checksum is a retroactive edit of history.
+ */
+import { createHash } from 'node:crypto';
+import { ident, literal } from '../../offline/engine.js';
+import type { CheckResult } from '../../runs/types.js';
+import { ensureTables } from '../../state/state-db.js';
+import { queryRows, result, type CheckContext } from '../check.js';
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS guard_partitions (
+  view TEXT NOT NULL,
+  day TEXT NOT NULL,
+  range_start TEXT NOT NULL,
+  range_end TEXT NOT NULL,
+  columns_hash TEXT NOT NULL,
+  rows INTEGER NOT NULL,
+  checksum TEXT NOT NULL,
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  PRIMARY KEY (view, day, run_id)
+);
+CREATE INDEX IF NOT EXISTS guard_partitions_view_day ON guard_partitions (view, day);
+`;
+
+const DAY = 86_400_000;
+
+interface Partition {
+  day: string;
+  range_start: string;
+  range_end: string;
+  rows: number;
+  checksum: string;
+  columns_hash: string;
+}
+
+/** Columns a checksum covers: keys, timestamps, features (declaration order). */
+function checksumColumns(ctx: CheckContext): string[] {
+  const names = new Set(ctx.columns.map((c) => c.name));
+  return [...ctx.joinKeys, 'event_timestamp', 'created_timestamp', ...ctx.features.map((f) => f.column)].filter((c, i, a) => names.has(c) && a.indexOf(c) === i);
+}
+
+function sqlTs(d: Date): string {
+  return `TIMESTAMP ${literal(d.toISOString().replace('T', ' ').replace('Z', ''))}`;
+}
+
+function iso(d: Date): string {
+  return d.toISOString();
+}
+
+/** Checksums of `[start, end)` ranges over a relation, by index. */
+async function rangeChecksums(ctx: CheckContext, relation: string, cols: string[], ranges: { start: Date; end: Date }[]): Promise<Map<number, { rows: number; checksum: string }>> {
+  if (ranges.length === 0) return new Map();
+  const values = ranges.map((r, i) => `(${i}, ${sqlTs(r.start)}, ${sqlTs(r.end)})`).join(', ');
+  const rows = await queryRows(
+    ctx,
+    `SELECT r.i AS i, count(t.event_timestamp) AS n, coalesce(sum(hash(${cols.map((c) => `t.${ident(c)}`).join(', ')})), 0)::VARCHAR AS s
+     FROM (VALUES ${values}) AS r(i, s, e) LEFT JOIN ${relation} AS t ON t.event_timestamp >= r.s AND t.event_timestamp < r.e GROUP BY r.i`,
+  );
+  return new Map(rows.map((r) => [Number(r.i), { rows: Number(r.n), checksum: String(r.s) }]));
+}
+
+/** The tamper check of a materialization (and partition bookkeeping for later runs). */
+export async function tamperCheck(ctx: CheckContext): Promise<CheckResult[]> {
+  const view = ctx.view;
+  if (!view || !ctx.window || ctx.kind === 'push' || ctx.dataset || !ctx.eventTimestampColumn) {
+    return [result(ctx, { check: 'provenance', method: 'tampering', sub: 'tampering', status: 'skipped', message: 'tamper detection needs a view window' })];
+  }
+  const db = ctx.project.state;
+  ensureTables(db, 'guard_partitions', DDL);
+  const cols = checksumColumns(ctx);
+  const colsHash = createHash('sha256').update(cols.join('\u0000')).digest('hex').slice(0, 16);
+  const { start, end } = ctx.window;
+  const recheckFrom = new Date(start.getTime() - ctx.quality.provenance.recheck_days * DAY);
+
+  // Latest recorded checksum per partition range of successful materializations.
+  const earlier = db
+    .prepare(
+      `SELECT p.day, p.range_start, p.range_end, p.rows, p.checksum, p.columns_hash FROM guard_partitions p JOIN runs r ON r.id = p.run_id
+       WHERE p.view = ? AND r.kind = 'materialize' AND r.status IN ('success', 'warned') AND p.run_id <> ?
+         AND p.range_end > ? AND p.range_start < ?
+       ORDER BY r.started_at DESC, r.rowid DESC`,
+    )
+    .all(view.name, ctx.run.id, iso(recheckFrom), iso(end)) as Partition[];
+  const seen = new Set<string>();
+  const toCheck = earlier.filter((p) => {
+    const k = `${p.range_start}|${p.range_end}`;
+    if (seen.has(k) || p.columns_hash !== colsHash) return false;
+    seen.add(k);
+    return true;
+  });
+
+  const inWindow = toCheck.filter((p) => new Date(p.range_start) >= start && new Date(p.range_end) <= end);
+  const outside = toCheck.filter((p) => !inWindow.includes(p));
+  const out: CheckResult[] = [];
+  const changed: { day: string; range: [string, string]; before: { rows: number; checksum: string }; now: { rows: number; checksum: string } }[] = [];
+  const compare = (list: Partition[], now: Map<number, { rows: number; checksum: string }>) =>
+    list.forEach((p, i) => {
+      const c = now.get(i);
+      if (c && c.checksum !== p.checksum) changed.push({ day: p.day, range: [p.range_start, p.range_end], before: { rows: p.rows, checksum: p.checksum }, now: c });
+    });
+  const asRanges = (list: Partition[]) => list.map((p) => ({ start: new Date(p.range_start), end: new Date(p.range_end) }));
+  compare(inWindow, await rangeChecksums(ctx, ident(ctx.table), cols, asRanges(inWindow)));
+  let unchecked = 0;
+  if (outside.length > 0) {
+    if (ctx.sourceRelation) compare(outside, await rangeChecksums(ctx, `(${ctx.sourceRelation})`, cols, asRanges(outside)));
+    else unchecked = outside.length;
+  }
+
+  // Record this window's partitions for later runs.
+  const mine = await queryRows(
+    ctx,
+    `SELECT date_trunc('day', event_timestamp) AS d, count(*) AS n, coalesce(sum(hash(${cols.map(ident).join(', ')})), 0)::VARCHAR AS s
+     FROM ${ident(ctx.table)} WHERE event_timestamp >= ${sqlTs(start)} AND event_timestamp < ${sqlTs(end)} GROUP BY 1`,
+  );
+  const byDay = new Map(mine.map((r) => [new Date(`${String(r.d).replace(' ', 'T')}Z`).getTime(), r]));
+  const insert = db.prepare('INSERT OR REPLACE INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  db.transaction(() => {
+    // Every day of the window gets a record (empty days too: rows appearing there later are edits of history).
+    for (let d = Math.floor(start.getTime() / DAY) * DAY; d < end.getTime(); d += DAY) {
+      const rs = new Date(Math.max(d, start.getTime()));
+      const re = new Date(Math.min(d + DAY, end.getTime()));
+      const r = byDay.get(d);
+      insert.run(view.name, iso(new Date(d)).slice(0, 10), iso(rs), iso(re), colsHash, r ? Number(r.n) : 0, r ? String(r.s) : '0', ctx.run.id);
+    }
+  })();
+
+  const days = [...new Set(changed.map((c) => c.day))].sort();
+  out.push(result(ctx, {
+    check: 'provenance', method: 'tampering', sub: 'tampering',
+    status: changed.length > 0 ? 'fail' : 'pass', value: changed.length,
+    metrics: { partitions_checked: toCheck.length - unchecked, partitions_changed: changed.length, partitions_unchecked: unchecked },
+    message: changed.length > 0
+      ? `already-materialized history changed in ${days.length} partition(s): ${days.join(', ')}`
+      : `${toCheck.length - unchecked} earlier partition(s) unchanged${unchecked ? ` (${unchecked} not re-checkable without the source)` : ''}`,
+    details: { changed, recheck_days: ctx.quality.provenance.recheck_days },
+  }));
+  return out;
+}

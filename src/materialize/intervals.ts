@@ -1,0 +1,50 @@
+/**
+ * Materialized intervals in the state database: which windows of each view have
+ * been written to the online store, by which run. `--incremental` starts where the
+ * last successful window ended.
+ */
+import { ensureTables, type StateDb } from '../state/state-db.js';
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS materialized_intervals (
+  view TEXT NOT NULL,
+  window_start TEXT NOT NULL,
+  window_end TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS materialized_intervals_view ON materialized_intervals (view, window_end);
+`;
+
+export interface MaterializedInterval {
+  readonly view: string;
+  /** ISO 8601 UTC. */
+  readonly window_start: string;
+  readonly window_end: string;
+  readonly run_id: string;
+  readonly recorded_at: string;
+}
+
+export function recordInterval(db: StateDb, view: string, start: Date, end: Date, runId: string): void {
+  ensureTables(db, 'materialized_intervals', DDL);
+  db.prepare('INSERT INTO materialized_intervals (view, window_start, window_end, run_id, recorded_at) VALUES (?, ?, ?, ?, ?)').run(
+    view,
+    start.toISOString(),
+    end.toISOString(),
+    runId,
+    new Date().toISOString(),
+  );
+}
+
+/** End of the latest successful window of `view`, or null when it was never materialized. */
+export function lastMaterializedEnd(db: StateDb, view: string): Date | null {
+  ensureTables(db, 'materialized_intervals', DDL);
+  const row = db.prepare('SELECT max(window_end) AS e FROM materialized_intervals WHERE view = ?').get(view) as { e: string | null };
+  return row.e === null ? null : new Date(row.e);
+}
+
+/** Intervals of a view, newest first. */
+export function listIntervals(db: StateDb, view: string, limit = 100): MaterializedInterval[] {
+  ensureTables(db, 'materialized_intervals', DDL);
+  return db.prepare('SELECT * FROM materialized_intervals WHERE view = ? ORDER BY window_end DESC LIMIT ?').all(view, limit) as MaterializedInterval[];
+}

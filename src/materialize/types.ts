@@ -1,0 +1,58 @@
+/** Options and results of materialization. */
+import type { GuardStageInput, GuardStageResult } from '../guards/stage.js';
+import type { CheckResult, Run } from '../runs/types.js';
+
+export interface MaterializeOptions {
+  /** Window start (inclusive). Required unless `incremental`. */
+  readonly start?: Date | string;
+  /** Window end (exclusive). Default now. */
+  readonly end?: Date | string;
+  /** Views to materialize (default: every view with `online: true`). */
+  readonly views?: readonly string[];
+  /**
+   * Start where the view's last successful window ended (first run: now − ttl,
+   * or the source's earliest row when the ttl is 0); end now (or `end`).
+   */
+  readonly incremental?: boolean;
+  /** `false` skips the guard stage (benchmarks of guard overhead). Default true. */
+  readonly guards?: boolean;
+  /** Rows per online store write (default 2048, one DuckDB chunk). */
+  readonly batchSize?: number;
+  /** Replace the guard stage (tests). */
+  readonly guardStage?: (input: GuardStageInput) => Promise<GuardStageResult>;
+  /** Called after each written batch (progress bars). */
+  readonly onProgress?: (progress: { view: string; entitiesWritten: number; entitiesTotal: number }) => void;
+}
+
+/**
+ * - `success`: written, every check passed; `warned`: written with warnings;
+ * - `blocked`: a blocking check failed, nothing written; `failed`: the run broke, nothing written;
+ * - `up_to_date`: incremental run with an empty window (no run recorded).
+ */
+export type MaterializeStatus = 'success' | 'warned' | 'blocked' | 'failed' | 'up_to_date';
+
+export interface MaterializeResult {
+  readonly view: string;
+  /** The run record in the quality log (null only for `up_to_date`). */
+  readonly run: Run | null;
+  readonly status: MaterializeStatus;
+  /** ISO 8601 UTC. */
+  readonly window: { readonly start: string; readonly end: string };
+  /** Rows of the source in the window. */
+  readonly rowsRead: number;
+  /** Entities whose online value this run replaced. */
+  readonly entitiesWritten: number;
+  /** Entities skipped because the online store holds a newer value. */
+  readonly skipped: number;
+  readonly checks: readonly CheckResult[];
+  readonly counts: GuardStageResult['counts'];
+  /** Why the run was blocked or failed, else null. */
+  readonly message: string | null;
+  readonly durationMs: number;
+}
+
+/** A started materialization: runs exist and leases are held; `done` resolves to the results. */
+export interface MaterializationHandle {
+  readonly runs: readonly { readonly view: string; readonly runId: string | null; readonly window: { readonly start: string; readonly end: string } }[];
+  readonly done: Promise<MaterializeResult[]>;
+}

@@ -1,0 +1,190 @@
+/**
+ * DuckDB results as Apache Arrow: `@duckdb/node-api` cannot emit Arrow, so record
+ * batches are assembled from DuckDB's column chunks. Fixed-width columns copy the
+ * chunk's typed array and validity bitmap directly (no per-value JS objects), so
+ * millions of rows stream through with little memory. Chunks are gathered into
+ * record batches of about `batchRows` rows.
+ *
+ * Type mapping: BOOLEAN→Bool, (U)TINY/SMALL/INT/BIGINT→(Ui)nt8..64, FLOAT→Float32,
+ * DOUBLE and DECIMAL→Float64, TIMESTAMP→Timestamp(µs, no zone: values are UTC), DATE→Date(day),
+ * VARCHAR→Utf8, FLOAT[]/DOUBLE[]→List<Float32/64>; anything else→Utf8 (text).
+ */
+import { DuckDBTypeId, type DuckDBDataChunk, type DuckDBResult, type DuckDBType, type DuckDBVector } from '@duckdb/node-api';
+import {
+  Bool, DateDay, Field, Float32, Float64, Int16, Int32, Int64, Int8, List, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter,
+  Schema, Struct, Table, TimestampMicrosecond, Uint16, Uint32, Uint64, Uint8, Utf8, makeData, vectorFromArray,
+  type DataType, type Data,
+} from 'apache-arrow';
+
+export const DEFAULT_BATCH_ROWS = 65_536;
+
+type Typed = Float64Array | Float32Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
+type TypedCtor = { new (n: number): Typed };
+
+interface ColumnPlan {
+  readonly name: string;
+  readonly arrow: DataType;
+  /** Typed array constructor for fixed-width columns copied from raw chunk memory. */
+  readonly raw?: TypedCtor;
+}
+
+const FIXED: Partial<Record<DuckDBTypeId, [() => DataType, TypedCtor]>> = {
+  [DuckDBTypeId.TINYINT]: [() => new Int8(), Int8Array],
+  [DuckDBTypeId.SMALLINT]: [() => new Int16(), Int16Array],
+  [DuckDBTypeId.INTEGER]: [() => new Int32(), Int32Array],
+  [DuckDBTypeId.BIGINT]: [() => new Int64(), BigInt64Array],
+  [DuckDBTypeId.UTINYINT]: [() => new Uint8(), Uint8Array],
+  [DuckDBTypeId.USMALLINT]: [() => new Uint16(), Uint16Array],
+  [DuckDBTypeId.UINTEGER]: [() => new Uint32(), Uint32Array],
+  [DuckDBTypeId.UBIGINT]: [() => new Uint64(), BigUint64Array],
+  [DuckDBTypeId.FLOAT]: [() => new Float32(), Float32Array],
+  [DuckDBTypeId.DOUBLE]: [() => new Float64(), Float64Array],
+  [DuckDBTypeId.TIMESTAMP]: [() => new TimestampMicrosecond(), BigInt64Array],
+  [DuckDBTypeId.DATE]: [() => new DateDay(), Int32Array],
+};
+
+function plan(name: string, type: DuckDBType): ColumnPlan {
+  const fixed = FIXED[type.typeId];
+  if (fixed) return { name, arrow: fixed[0](), raw: fixed[1] };
+  if (type.typeId === DuckDBTypeId.BOOLEAN) return { name, arrow: new Bool() };
+  if (type.typeId === DuckDBTypeId.DECIMAL) return { name, arrow: new Float64() };
+  if (type.typeId === DuckDBTypeId.LIST) {
+    const child = (type as unknown as { valueType: DuckDBType }).valueType;
+    const item = child.typeId === DuckDBTypeId.FLOAT ? new Float32() : child.typeId === DuckDBTypeId.DOUBLE ? new Float64() : null;
+    if (item) return { name, arrow: new List(new Field('item', item, true)) };
+  }
+  return { name, arrow: new Utf8() };
+}
+
+/** The Arrow schema a result converts to. */
+export function arrowSchemaOf(result: DuckDBResult): Schema {
+  const names = result.columnNames();
+  return new Schema(result.columnTypes().map((t, i) => new Field(names[i], plan(names[i], t).arrow, true)));
+}
+
+interface RawVector {
+  items?: Typed;
+  validity?: { data: BigUint64Array | null; offset: number };
+}
+
+/** Collects one column of one batch from successive chunks. */
+class ColumnCollector {
+  private parts: { vec: DuckDBVector; n: number }[] = [];
+  constructor(readonly plan: ColumnPlan) {}
+  add(vec: DuckDBVector, n: number): void {
+    this.parts.push({ vec, n });
+  }
+  build(length: number): Data {
+    const p = this.plan;
+    const parts = this.parts;
+    this.parts = [];
+    if (p.raw && parts.every((x) => (x.vec as unknown as RawVector).items !== undefined)) {
+      const values = new p.raw(length);
+      const bitmap = new Uint8Array((length + 7) >> 3);
+      let nulls = 0;
+      let at = 0;
+      for (const { vec, n } of parts) {
+        const raw = vec as unknown as RawVector;
+        (values as unknown as { set(a: ArrayLike<unknown>, o: number): void }).set(raw.items!.subarray(0, n) as ArrayLike<unknown>, at);
+        const valid = raw.validity?.data ?? null;
+        const off = raw.validity?.offset ?? 0;
+        if (valid === null) {
+          for (let i = 0; i < n; i++) bitmap[(at + i) >> 3] |= 1 << ((at + i) & 7);
+        } else {
+          const bytes = new Uint8Array(valid.buffer, valid.byteOffset, valid.byteLength);
+          for (let i = 0; i < n; i++) {
+            const b = off + i;
+            if ((bytes[b >> 3] >> (b & 7)) & 1) bitmap[(at + i) >> 3] |= 1 << ((at + i) & 7);
+            else nulls++;
+          }
+        }
+        at += n;
+      }
+      return makeData({ type: p.arrow, length, nullCount: nulls, nullBitmap: nulls > 0 ? bitmap : null, data: values } as never);
+    }
+    const values: unknown[] = [];
+    const isList = p.arrow instanceof List;
+    for (const { vec, n } of parts) {
+      for (let i = 0; i < n; i++) {
+        const v = vec.getItem(i) as unknown;
+        if (v === null || v === undefined) values.push(null);
+        else if (p.arrow instanceof Bool) values.push(Boolean(v));
+        else if (isList) values.push(Array.from((v as { items: readonly unknown[] }).items, (x) => (x === null ? null : Number(x))));
+        else if (p.arrow instanceof Float64) values.push(Number(String(v)));
+        else values.push(typeof v === 'string' ? v : String(v));
+      }
+    }
+    return vectorFromArray(values, p.arrow).data[0];
+  }
+}
+
+/**
+ * Stream a DuckDB result as Arrow record batches of about `batchRows` rows,
+ * converting chunk by chunk.
+ */
+export async function* arrowBatches(result: DuckDBResult, batchRows = DEFAULT_BATCH_ROWS): AsyncGenerator<RecordBatch> {
+  const schema = arrowSchemaOf(result);
+  const types = result.columnTypes();
+  const collectors = types.map((t, i) => new ColumnCollector(plan(schema.fields[i].name, t)));
+  let pending = 0;
+  const flush = (): RecordBatch => {
+    const children = collectors.map((c) => c.build(pending));
+    const data = makeData({ type: new Struct(schema.fields), length: pending, nullCount: 0, children });
+    pending = 0;
+    return new RecordBatch(schema, data);
+  };
+  let chunk: DuckDBDataChunk | null;
+  while ((chunk = await result.fetchChunk()) !== null && chunk.rowCount > 0) {
+    const n = chunk.rowCount;
+    for (let c = 0; c < collectors.length; c++) collectors[c].add(chunk.getColumnVector(c), n);
+    pending += n;
+    if (pending >= batchRows) yield flush();
+  }
+  if (pending > 0) yield flush();
+}
+
+/** A whole result as an in-memory Arrow table (an empty result keeps its schema). */
+export async function arrowTableFromResult(result: DuckDBResult, batchRows = DEFAULT_BATCH_ROWS): Promise<Table> {
+  const schema = arrowSchemaOf(result);
+  const batches: RecordBatch[] = [];
+  for await (const b of arrowBatches(result, batchRows)) batches.push(b);
+  return batches.length ? new Table(batches) : new Table(schema);
+}
+
+/** Give a writer a synchronous byte sink we can drain after each batch (apache-arrow queues bytes otherwise). */
+function drainable<W extends RecordBatchStreamWriter | RecordBatchFileWriter>(writer: W): { writer: W; drain(): Uint8Array[] } {
+  let out: Uint8Array[] = [];
+  const w = writer as unknown as { _write(chunk: unknown): unknown; _started: boolean; _position: number };
+  w._write = function (chunk: unknown) {
+    if (this._started && chunk && ArrayBuffer.isView(chunk) && chunk.byteLength > 0) {
+      out.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      this._position += chunk.byteLength;
+    }
+    return this;
+  };
+  return {
+    writer,
+    drain() {
+      const d = out;
+      out = [];
+      return d;
+    },
+  };
+}
+
+/**
+ * Arrow IPC bytes for a result, produced as the chunks arrive: the `stream`
+ * format (for HTTP) or the `file` format (Feather v2, `.arrow`).
+ */
+export async function* arrowIpcChunks(result: DuckDBResult, format: 'stream' | 'file' = 'stream', batchRows = DEFAULT_BATCH_ROWS): AsyncGenerator<Uint8Array> {
+  const { writer, drain } = drainable(format === 'file' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter());
+  let wrote = false;
+  for await (const batch of arrowBatches(result, batchRows)) {
+    writer.write(batch);
+    wrote = true;
+    yield* drain();
+  }
+  if (!wrote) writer.write(new Table(arrowSchemaOf(result)));
+  writer.finish();
+  yield* drain();
+}

@@ -1,0 +1,93 @@
+/**
+ * Writing dataset rows: Parquet, CSV and JSON through DuckDB `COPY`, Arrow IPC
+ * (file format, `.arrow`/`.feather`) assembled from DuckDB's column chunks. Also
+ * byte streams of the same formats for the HTTP server (Arrow IPC stream format
+ * by default). Timestamps in CSV and JSON are ISO 8601 UTC with `Z`.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, extname, join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { InputError } from '../errors.js';
+import { arrowIpcChunks } from './arrow.js';
+import { literal } from './engine.js';
+
+export type DatasetFormat = 'parquet' | 'arrow' | 'csv' | 'json';
+export const DATASET_FORMATS: readonly DatasetFormat[] = ['parquet', 'arrow', 'csv', 'json'];
+
+/** HTTP content type of each format (Arrow: the IPC stream format). */
+export const DATASET_CONTENT_TYPES: Record<DatasetFormat, string> = {
+  parquet: 'application/vnd.apache.parquet',
+  arrow: 'application/vnd.apache.arrow.stream',
+  csv: 'text/csv; charset=utf-8',
+  json: 'application/json',
+};
+
+const EXTENSIONS: Record<string, DatasetFormat> = {
+  '.parquet': 'parquet', '.pq': 'parquet', '.arrow': 'arrow', '.feather': 'arrow', '.ipc': 'arrow', '.csv': 'csv', '.json': 'json',
+};
+
+/** The format named, or inferred from the file extension. */
+export function datasetFormat(path: string, format?: string): DatasetFormat {
+  if (format !== undefined) {
+    if (!(DATASET_FORMATS as readonly string[]).includes(format)) throw new InputError(`unknown format '${format}': use ${DATASET_FORMATS.join(', ')}`, undefined, 'bad_format');
+    return format as DatasetFormat;
+  }
+  const f = EXTENSIONS[extname(path).toLowerCase()];
+  if (!f) throw new InputError(`cannot tell the output format from '${path}': use a .parquet, .arrow, .csv or .json file or pass --format`, undefined, 'bad_format');
+  return f;
+}
+
+/** `data/train.parquet` → `data/train.train.parquet` / `data/train.test.parquet`. */
+export function splitOutputPath(path: string, part: 'train' | 'test'): string {
+  const ext = extname(path);
+  const name = basename(path, ext);
+  return join(dirname(path), `${name}.${part}${ext}`);
+}
+
+function copyOptions(format: Exclude<DatasetFormat, 'arrow'>): string {
+  const iso = "TIMESTAMPFORMAT '%Y-%m-%dT%H:%M:%S.%fZ'";
+  if (format === 'parquet') return '(FORMAT parquet, COMPRESSION zstd)';
+  if (format === 'csv') return `(FORMAT csv, HEADER true, ${iso})`;
+  return `(FORMAT json, ARRAY true, ${iso})`;
+}
+
+/** Write the rows of `selectSql` to `path`; resolves to the file size in bytes. */
+export async function writeDatasetFile(conn: DuckDBConnection, selectSql: string, path: string, format: DatasetFormat): Promise<number> {
+  if (format === 'arrow') {
+    const out = createWriteStream(path);
+    try {
+      for await (const chunk of arrowIpcChunks(await conn.stream(selectSql), 'file')) {
+        if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+      }
+    } finally {
+      out.end();
+      await finished(out);
+    }
+  } else {
+    await conn.run(`COPY (${selectSql}) TO ${literal(path)} ${copyOptions(format)}`);
+  }
+  return (await stat(path)).size;
+}
+
+/**
+ * The rows of `selectSql` as bytes in `format`, produced lazily: Arrow as an IPC
+ * stream straight from the chunks; other formats via DuckDB `COPY` to a temp file
+ * that is streamed and removed.
+ */
+export async function* datasetBytes(conn: DuckDBConnection, selectSql: string, format: DatasetFormat): AsyncGenerator<Uint8Array> {
+  if (format === 'arrow') {
+    yield* arrowIpcChunks(await conn.stream(selectSql), 'stream');
+    return;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'featureguard-dataset-'));
+  try {
+    const file = join(dir, `dataset.${format}`);
+    await conn.run(`COPY (${selectSql}) TO ${literal(file)} ${copyOptions(format)}`);
+    for await (const chunk of createReadStream(file)) yield chunk as Uint8Array;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * Entity rows for a dataset build: from a Parquet/CSV file, a SQL query, an
+ * array of objects or an Arrow table. They are loaded into a temp table on the
+ * build's connection with a row ordinal first (`__fg_row`, the input order), the
+ * timestamp column renamed to `event_timestamp` (TIMESTAMP, UTC, microseconds)
+ * and join keys cast to their declared types. Mistakes a user can make are
+ * `InputError`s that say what to fix.
+ */
+import { DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { Type, type Table as ArrowTable } from 'apache-arrow';
+import { extname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import type { JoinKey, JoinKeyType } from '../definitions/types.js';
+import { InputError } from '../errors.js';
+import { ident, literal } from './engine.js';
+import { ENTITY_TS, ROW_ORDINAL } from './point-in-time.js';
+
+/** Where entity rows come from. */
+export type EntityInput =
+  | { readonly kind: 'file'; readonly path: string; readonly format?: 'parquet' | 'csv' }
+  | { readonly kind: 'sql'; readonly sql: string }
+  | { readonly kind: 'rows'; readonly rows: readonly Readonly<Record<string, unknown>>[] }
+  | { readonly kind: 'arrow'; readonly table: ArrowTable };
+
+export interface LoadedEntities {
+  /** Temp table with `__fg_row`, the entity columns (timestamp renamed), keys cast. */
+  readonly table: string;
+  /** Entity columns in output order (without `__fg_row`). */
+  readonly columns: readonly string[];
+  readonly rowCount: number;
+  readonly timeRange: { readonly min: string; readonly max: string } | null;
+  /** How the input is described in the manifest and lineage. */
+  readonly description: { readonly kind: EntityInput['kind']; readonly uri: string };
+}
+
+export interface LoadEntityOptions {
+  /** Name of the timestamp column in the input (default `event_timestamp`); renamed to `event_timestamp`. */
+  readonly timestampColumn?: string;
+  /** Join keys the selected views need, with the entity that declares each. */
+  readonly joinKeys: readonly (JoinKey & { readonly entity: string })[];
+  /** Name of the temp table to create. */
+  readonly table: string;
+  /** Folder relative file paths are resolved against (default: the process's working directory). */
+  readonly baseDir?: string;
+}
+
+const KEY_SQL: Record<JoinKeyType, string> = { string: 'VARCHAR', int32: 'INTEGER', int64: 'BIGINT' };
+const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'UHUGEINT']);
+const TIMESTAMP_TYPES = new Set(['TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS', 'TIMESTAMP WITH TIME ZONE', 'DATE']);
+
+/** Load entity rows into a temp table on `conn` and validate them against the join keys. */
+export async function loadEntityInput(conn: DuckDBConnection, input: EntityInput, options: LoadEntityOptions): Promise<LoadedEntities> {
+  const raw = `${options.table}_raw`;
+  const description = await loadRaw(conn, input, raw, options.baseDir);
+  const described = (await conn.runAndReadAll(`DESCRIBE ${ident(raw)}`)).getRowObjectsJS();
+  const types = new Map(described.map((r) => [String(r.column_name), String(r.column_type)]));
+  const names = [...types.keys()];
+  const tsCol = options.timestampColumn ?? ENTITY_TS;
+  if (!types.has(tsCol)) {
+    throw new InputError(
+      `the entity rows have no timestamp column '${tsCol}' (columns: ${names.join(', ')}); add an '${ENTITY_TS}' column or name yours with --timestamp-column / timestampColumn`,
+      { columns: names },
+      'missing_timestamp_column',
+    );
+  }
+  if (tsCol !== ENTITY_TS && types.has(ENTITY_TS)) {
+    throw new InputError(`the entity rows have both '${tsCol}' (chosen as timestamp) and '${ENTITY_TS}'; rename or drop '${ENTITY_TS}'`, undefined, 'column_collision');
+  }
+  const tsType = types.get(tsCol)!;
+  let tsExpr: string;
+  if (tsType === 'TIMESTAMP') tsExpr = ident(tsCol);
+  else if (TIMESTAMP_TYPES.has(tsType)) tsExpr = `CAST(${ident(tsCol)} AS TIMESTAMP)`;
+  else if (tsType === 'VARCHAR') tsExpr = `CAST(CAST(${ident(tsCol)} AS TIMESTAMPTZ) AS TIMESTAMP)`;
+  else throw new InputError(`entity timestamp column '${tsCol}' has type ${tsType}; expected a TIMESTAMP (or DATE, or ISO 8601 text)`, undefined, 'wrong_timestamp_type');
+
+  const keyExpr = new Map<string, string>();
+  for (const key of options.joinKeys) {
+    const t = types.get(key.name);
+    if (t === undefined) {
+      throw new InputError(
+        `the entity rows have no column '${key.name}', join key of entity '${key.entity}' (columns: ${names.join(', ')}); add it to the entity input`,
+        { columns: names, missing: key.name },
+        'missing_join_key',
+      );
+    }
+    const want = KEY_SQL[key.type];
+    const ok = key.type === 'string' ? t === 'VARCHAR' : INTEGER_TYPES.has(t);
+    if (!ok) {
+      throw new InputError(
+        `entity column '${key.name}' has type ${t}, but join key '${key.name}' of entity '${key.entity}' is ${key.type} (${want}); cast the column to ${want} in the entity input`,
+        { column: key.name, type: t, expected: want },
+        'wrong_join_key_type',
+      );
+    }
+    keyExpr.set(key.name, t === want ? ident(key.name) : `CAST(${ident(key.name)} AS ${want})`);
+  }
+  const columns = names.map((n) => (n === tsCol ? ENTITY_TS : n));
+  const select = names.map((n) => (n === tsCol ? `${tsExpr} AS ${ENTITY_TS}` : `${keyExpr.get(n) ?? ident(n)} AS ${ident(n)}`));
+  try {
+    // rowid of a freshly created table is the insertion (= input) order.
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(options.table)} AS SELECT rowid AS ${ROW_ORDINAL}, ${select.join(', ')} FROM ${ident(raw)} ORDER BY rowid`);
+  } catch (e) {
+    throw new InputError(`could not read entity timestamp column '${tsCol}' as a timestamp: ${(e as Error).message.split('\n')[0]}`, undefined, 'wrong_timestamp_type');
+  } finally {
+    await conn.run(`DROP TABLE IF EXISTS ${ident(raw)}`);
+  }
+  const stats = (await conn.runAndReadAll(
+    `SELECT count(*) AS n, count(${ENTITY_TS}) AS t, strftime(min(${ENTITY_TS}), '%Y-%m-%dT%H:%M:%S.%fZ') AS lo, strftime(max(${ENTITY_TS}), '%Y-%m-%dT%H:%M:%S.%fZ') AS hi FROM ${ident(options.table)}`,
+  )).getRowObjectsJS()[0];
+  const n = Number(stats.n);
+  if (Number(stats.t) !== n) {
+    throw new InputError(`${n - Number(stats.t)} entity row(s) have no timestamp in '${tsCol}'; every entity row needs one`, undefined, 'null_timestamp');
+  }
+  return { table: options.table, columns, rowCount: n, timeRange: n > 0 ? { min: String(stats.lo), max: String(stats.hi) } : null, description };
+}
+
+async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: string, baseDir?: string): Promise<LoadedEntities['description']> {
+  if (input.kind === 'file') {
+    const path = resolve(baseDir ?? process.cwd(), input.path);
+    if (!/[*?[]/.test(path) && !existsSync(path)) throw new InputError(`entity file '${input.path}' does not exist`, undefined, 'missing_entity_file');
+    const format = input.format ?? (extname(path).toLowerCase() === '.csv' ? 'csv' : extname(path).toLowerCase() === '.parquet' ? 'parquet' : undefined);
+    if (!format) throw new InputError(`cannot tell the format of entity file '${input.path}': use a .parquet or .csv file`, undefined, 'bad_entity_file');
+    const reader = format === 'csv' ? `read_csv(${literal(path)}, header = true)` : `read_parquet(${literal(path)})`;
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(raw)} AS SELECT * FROM ${reader}`);
+    return { kind: 'file', uri: `file://${path}` };
+  }
+  if (input.kind === 'sql') {
+    try {
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(raw)} AS SELECT * FROM (${input.sql}) AS __fg_q`);
+    } catch (e) {
+      throw new InputError(`the entity SQL query failed: ${(e as Error).message.split('\n')[0]}`, undefined, 'bad_entity_sql');
+    }
+    return { kind: 'sql', uri: `sql:${input.sql}` };
+  }
+  const cols = input.kind === 'rows' ? columnsFromRows(input.rows) : columnsFromArrow(input.table);
+  if (cols.length === 0) throw new InputError('the entity rows are empty: give at least one column', undefined, 'empty_entities');
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(raw)} (${cols.map((c) => `${ident(c.name)} ${c.type}`).join(', ')})`);
+  const app = await conn.createAppender(raw, 'main', 'temp');
+  try {
+    appendColumns(app, cols);
+  } finally {
+    app.closeSync();
+  }
+  return { kind: input.kind, uri: input.kind === 'rows' ? 'memory:rows' : 'memory:arrow' };
+}
+
+type ColType = 'BOOLEAN' | 'BIGINT' | 'DOUBLE' | 'VARCHAR' | 'TIMESTAMP';
+interface InColumn { name: string; type: ColType; values: unknown[] }
+
+function inferType(name: string, values: readonly unknown[]): ColType {
+  const kinds = new Set<string>();
+  for (const v of values) {
+    if (v === null || v === undefined) continue;
+    if (v instanceof Date) kinds.add('date');
+    else if (typeof v === 'number') kinds.add(Number.isInteger(v) ? 'int' : 'float');
+    else kinds.add(typeof v);
+  }
+  if (kinds.size === 0 || (kinds.size === 1 && kinds.has('string'))) return 'VARCHAR';
+  if (kinds.size === 1 && kinds.has('boolean')) return 'BOOLEAN';
+  if (kinds.size === 1 && kinds.has('date')) return 'TIMESTAMP';
+  if ([...kinds].every((k) => k === 'int' || k === 'bigint')) return 'BIGINT';
+  if ([...kinds].every((k) => k === 'int' || k === 'float')) return 'DOUBLE';
+  throw new InputError(`entity column '${name}' mixes value types (${[...kinds].join(', ')}); use one type per column`, undefined, 'mixed_column_types');
+}
+
+function columnsFromRows(rows: readonly Readonly<Record<string, unknown>>[]): InColumn[] {
+  const names: string[] = [];
+  const seen = new Set<string>();
+  for (const r of rows) for (const k of Object.keys(r)) if (!seen.has(k)) (seen.add(k), names.push(k));
+  return names.map((name) => {
+    const values = rows.map((r) => r[name] ?? null);
+    return { name, type: inferType(name, values), values };
+  });
+}
+
+const ARROW_UNIT_TO_MICROS = [1_000_000n, 1_000n, 1n, 0n]; // second, milli, micro, nano (nano divides)
+
+function columnsFromArrow(table: ArrowTable): InColumn[] {
+  return table.schema.fields.map((field, i) => {
+    const vec = table.getChildAt(i)!;
+    if (field.type.typeId === Type.Timestamp) {
+      const unit = (field.type as { unit: number }).unit;
+      const values: unknown[] = [];
+      for (const data of vec.data) {
+        const raw = data.values as unknown as BigInt64Array;
+        for (let j = 0; j < data.length; j++) {
+          if (!data.getValid(j)) values.push(null);
+          else {
+            const v = raw[data.offset + j];
+            values.push({ micros: unit === 3 ? v / 1000n : v * ARROW_UNIT_TO_MICROS[unit] });
+          }
+        }
+      }
+      return { name: field.name, type: 'TIMESTAMP' as const, values };
+    }
+    const values = [...vec].map((v) => (v === undefined ? null : v) as unknown);
+    if (field.type.typeId === Type.Date) return { name: field.name, type: 'TIMESTAMP' as const, values: values.map((v) => (v === null ? null : new Date(v as number))) };
+    return { name: field.name, type: inferType(field.name, values), values };
+  });
+}
+
+function appendColumns(app: DuckDBAppender, cols: readonly InColumn[]): void {
+  const n = cols[0].values.length;
+  for (let r = 0; r < n; r++) {
+    for (const c of cols) {
+      const v = c.values[r];
+      if (v === null || v === undefined) app.appendNull();
+      else if (c.type === 'VARCHAR') app.appendVarchar(String(v));
+      else if (c.type === 'BIGINT') app.appendBigInt(BigInt(v as number | bigint));
+      else if (c.type === 'DOUBLE') app.appendDouble(Number(v));
+      else if (c.type === 'BOOLEAN') app.appendBoolean(Boolean(v));
+      else {
+        const micros = v instanceof Date ? BigInt(v.getTime()) * 1000n : (v as { micros: bigint }).micros;
+        app.appendTimestamp(new DuckDBTimestampValue(micros));
+      }
+    }
+    app.endRow();
+  }
+}

@@ -1,0 +1,313 @@
+/**
+ * Point-in-time-correct training datasets: `getHistoricalFeatures` (SDK, CLI
+ * `dataset build`) and `buildDatasetStream` (HTTP `POST /v1/datasets`).
+ *
+ * A build: resolve the request against the applied registry (as Feast does),
+ * load the entity rows, run one point-in-time SQL statement into a temp table
+ * (with hidden per-view timestamp columns for the leakage check), run the guard
+ * stage on it, then — unless a blocking check failed and `allowFailedChecks` is
+ * off — write the outputs and a manifest beside each. A blocked build writes
+ * nothing (no output, no manifest); its run in the quality log says why.
+ *
+ * @example
+ * const res = await getHistoricalFeatures(project, { entities: 'data/training_entities.parquet', service: 'delay_model' });
+ * if (res.status !== 'blocked') console.log(res.table!.numRows);
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Table } from 'apache-arrow';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { FeatureguardError, InputError } from '../errors.js';
+import { runGuardStage, type DatasetGuardInfo, type GuardStageResult } from '../guards/stage.js';
+import type { Project } from '../project.js';
+import type { Run } from '../runs/types.js';
+import { arrowTableFromResult } from './arrow.js';
+import { datasetBytes, datasetFormat, splitOutputPath, writeDatasetFile, DATASET_CONTENT_TYPES, type DatasetFormat } from './dataset-output.js';
+import { pitViews, planDataset, reconcileWithEntities } from './dataset-plan.js';
+import { ident } from './engine.js';
+import { loadEntityInput, type EntityInput } from './entity-input.js';
+import { buildLineage, buildManifest, manifestPath, writeManifest, type BuildFacts, type DatasetManifest, type ManifestOutput } from './manifest.js';
+import { ENTITY_TS, hiddenTimestampColumns, pointInTimeJoinSql } from './point-in-time.js';
+
+/** Entity rows: an `EntityInput`, a file path, an array of objects, or an Arrow table. */
+export type EntitySpec = EntityInput | string | readonly Readonly<Record<string, unknown>>[] | Table;
+
+export interface DatasetProgress {
+  readonly phase: 'entities' | 'join' | 'guards' | 'write' | 'done';
+  readonly step: number;
+  readonly steps: number;
+  readonly rows?: number;
+}
+
+export interface HistoricalFeaturesRequest {
+  readonly entities: EntitySpec;
+  /** Feature references: `view`, `view:*`, `view:feature`. */
+  readonly features?: readonly string[];
+  /** A feature service (its features, plus its label as a column named after the label feature). */
+  readonly service?: string;
+  /** Output columns `view__feature` instead of `feature`. */
+  readonly fullFeatureNames?: boolean;
+  /** `event` (default): event_ts <= ts; `created`: also created_ts <= ts. */
+  readonly availability?: 'event' | 'created';
+  /** Timestamp column of the entity rows (default `event_timestamp`); output as `event_timestamp`. */
+  readonly timestampColumn?: string;
+  /** Split by time: rows with event_timestamp >= splitAt go to the test part. */
+  readonly splitAt?: string | Date;
+  /** Split by time so that about this fraction of rows (the latest) goes to the test part. */
+  readonly testFraction?: number;
+  /** Write to this file (or `<name>.train.<ext>` / `<name>.test.<ext>` when splitting) instead of returning a table. */
+  readonly out?: string;
+  /** Output format; inferred from `out`'s extension when absent. */
+  readonly format?: DatasetFormat;
+  /** Write the outputs even when a blocking check failed. */
+  readonly allowFailedChecks?: boolean;
+  /** Skip the guard stage (benchmarks). */
+  readonly disableGuards?: boolean;
+  /** Folder relative entity and output paths resolve against (default: the working directory). */
+  readonly baseDir?: string;
+  readonly onProgress?: (event: DatasetProgress) => void;
+}
+
+export interface HistoricalFeaturesResult {
+  /** `blocked`: a blocking check failed and nothing was written or returned. */
+  readonly status: 'success' | 'warned' | 'blocked';
+  /** The rows in memory (no `out`, not blocked); with a split, all rows. */
+  readonly table: Table | null;
+  /** With a split and no `out`: the train and test parts. */
+  readonly split: { readonly train: Table; readonly test: Table } | null;
+  readonly outputs: readonly ManifestOutput[];
+  readonly manifest: DatasetManifest;
+  readonly run: Run;
+  readonly checks: GuardStageResult;
+}
+
+/** A prepared build: the joined rows in a temp table, guards done. */
+interface Prepared {
+  readonly conn: DuckDBConnection;
+  readonly facts: BuildFacts;
+  readonly parts: readonly { readonly part: 'all' | 'train' | 'test'; readonly select: string; readonly rows: number; readonly range: ManifestOutput['time_range'] }[];
+  /** All rows (also when split). */
+  readonly selectAll: string;
+  readonly status: 'success' | 'warned' | 'blocked';
+  readonly guard: GuardStageResult;
+  readonly run: Run;
+  cleanup(): Promise<void>;
+}
+
+function normalizeEntities(spec: EntitySpec): EntityInput {
+  if (typeof spec === 'string') return { kind: 'file', path: spec };
+  if (Array.isArray(spec)) return { kind: 'rows', rows: spec as readonly Record<string, unknown>[] };
+  if (typeof (spec as Table).schema === 'object' && typeof (spec as Table).getChildAt === 'function') return { kind: 'arrow', table: spec as Table };
+  return spec as EntityInput;
+}
+
+const PASS: GuardStageResult = { verdict: 'pass', results: [], blockedReason: null, counts: { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 } };
+
+async function prepare(project: Project, request: HistoricalFeaturesRequest, outputKind: string): Promise<Prepared> {
+  const set = project.registry.current();
+  if (set.views.size === 0) throw new InputError('no feature views are applied in this project; run `featureguard apply` first', undefined, 'nothing_applied');
+  let plan = planDataset(project.root, set, request);
+  const availability = request.availability ?? 'event';
+  if (availability !== 'event' && availability !== 'created') throw new InputError(`availability must be 'event' or 'created', not '${String(availability)}'`);
+  if (request.splitAt !== undefined && request.testFraction !== undefined) throw new InputError('give splitAt or testFraction, not both');
+  if (request.testFraction !== undefined && !(request.testFraction > 0 && request.testFraction < 1)) throw new InputError(`test fraction must be between 0 and 1 (exclusive), got ${request.testFraction}`);
+  const steps = 4;
+  const progress = (phase: DatasetProgress['phase'], step: number, rows?: number) => request.onProgress?.({ phase, step, steps, rows });
+  const conn = await (await project.engine()).connect();
+  const tag = randomUUID().replaceAll('-', '').slice(0, 12);
+  const entTable = `__fg_ds_${tag}_entities`;
+  const dsTable = `__fg_ds_${tag}`;
+  const cleanup = async () => {
+    for (const t of [`${dsTable}_train`, `${dsTable}_test`]) await conn.run(`DROP VIEW IF EXISTS ${ident(t)}`).catch(() => {});
+    for (const t of [dsTable, entTable]) await conn.run(`DROP TABLE IF EXISTS ${ident(t)}`).catch(() => {});
+    conn.closeSync();
+  };
+  const options = {
+    features: request.features ?? null, service: request.service ?? null, full_feature_names: request.fullFeatureNames ?? false, availability,
+    timestamp_column: request.timestampColumn ?? ENTITY_TS, split_at: request.splitAt ? new Date(request.splitAt).toISOString() : null,
+    test_fraction: request.testFraction ?? null, output: outputKind, allow_failed_checks: request.allowFailedChecks ?? false,
+  };
+  const run = project.runs.create({ kind: 'dataset', service: plan.service?.name ?? null, options });
+  try {
+    progress('entities', 0);
+    const loaded = await loadEntityInput(conn, normalizeEntities(request.entities), {
+      timestampColumn: request.timestampColumn, joinKeys: plan.joinKeys, table: entTable, baseDir: request.baseDir,
+    });
+    plan = reconcileWithEntities(plan, loaded.columns);
+    const setup = [...new Set(plan.views.flatMap((v) => v.relation.setup))];
+    for (const s of setup) await conn.run(s);
+    progress('join', 1, loaded.rowCount);
+    const sql = pointInTimeJoinSql({ entitySql: `SELECT * FROM ${ident(entTable)}`, entityColumns: loaded.columns, views: pitViews(plan, set), availability, hiddenColumns: true });
+    await conn.run(`CREATE TEMP TABLE ${ident(dsTable)} AS ${sql}`);
+    const visible = [...loaded.columns, ...plan.views.flatMap((v) => v.features.map((f) => f.column))];
+    const select = (where = '') => `SELECT ${visible.map(ident).join(', ')} FROM ${ident(dsTable)}${where}`;
+
+    let splitAt: string | null = options.split_at;
+    if (request.testFraction !== undefined) {
+      const r = (await conn.runAndReadAll(`SELECT strftime(quantile_disc(${ENTITY_TS}, ${1 - request.testFraction}), '%Y-%m-%dT%H:%M:%S.%fZ') FROM ${ident(dsTable)}`)).getRowsJS();
+      splitAt = r[0]?.[0] == null ? null : String(r[0][0]);
+    }
+    const splitLit = splitAt === null ? null : `CAST(CAST('${splitAt}' AS TIMESTAMPTZ) AS TIMESTAMP)`;
+    const partDefs: { part: 'all' | 'train' | 'test'; where: string }[] = splitLit
+      ? [{ part: 'train', where: ` WHERE ${ENTITY_TS} < ${splitLit}` }, { part: 'test', where: ` WHERE ${ENTITY_TS} >= ${splitLit}` }]
+      : request.splitAt !== undefined || request.testFraction !== undefined
+        ? [{ part: 'train', where: '' }, { part: 'test', where: ' WHERE false' }]
+        : [{ part: 'all', where: '' }];
+    const parts = [];
+    for (const p of partDefs) {
+      const r = (await conn.runAndReadAll(
+        `SELECT count(*), strftime(min(${ENTITY_TS}), '%Y-%m-%dT%H:%M:%S.%fZ'), strftime(max(${ENTITY_TS}), '%Y-%m-%dT%H:%M:%S.%fZ') FROM ${ident(dsTable)}${p.where}`,
+      )).getRowsJS()[0];
+      parts.push({ part: p.part, select: select(p.where), rows: Number(r[0]), range: r[1] == null ? null : { min: String(r[1]), max: String(r[2]) } });
+    }
+    if (partDefs.length === 2) {
+      await conn.run(`CREATE TEMP VIEW ${ident(`${dsTable}_train`)} AS SELECT * FROM ${ident(dsTable)}${partDefs[0].where}`);
+      await conn.run(`CREATE TEMP VIEW ${ident(`${dsTable}_test`)} AS SELECT * FROM ${ident(dsTable)}${partDefs[1].where}`);
+    }
+
+    progress('guards', 2, loaded.rowCount);
+    const dataset: DatasetGuardInfo = {
+      entityTimestampColumn: ENTITY_TS,
+      joinKeyColumns: plan.joinKeys.map((k) => k.name),
+      labelColumn: plan.labelColumn,
+      features: plan.views.filter((v) => !v.isLabel).flatMap((v) => v.features.map((f) => ({ column: f.column, view: v.view.name, feature: f.feature }))),
+      viewTimestamps: plan.views.map((v, i) => {
+        const h = hiddenTimestampColumns(i, v.view.name);
+        return { view: v.view.name, eventTsColumn: h.event, createdTsColumn: v.source.created_timestamp_field ? h.created : null };
+      }),
+      availability,
+      split: partDefs.length === 2 ? { trainTable: `${dsTable}_train`, testTable: `${dsTable}_test` } : undefined,
+    };
+    const guard = request.disableGuards
+      ? PASS
+      : await runGuardStage({ project, run, kind: 'dataset', service: plan.service, conn, table: dsTable, dataset, disabled: false });
+    const status = guard.verdict === 'pass' ? 'success' : guard.verdict === 'warn' || request.allowFailedChecks ? 'warned' : 'blocked';
+    const types = (await conn.runAndReadAll(`DESCRIBE ${select()}`)).getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    const facts: BuildFacts = { project, set, plan, loaded, entTable, conn, availability, options, splitAt, types, guard, status, run };
+    return { conn, facts, parts, selectAll: select(), status, guard, run, cleanup };
+  } catch (e) {
+    project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
+    await cleanup();
+    throw e;
+  }
+}
+
+/** Record the finished run (status, rows, lineage) and return it. */
+async function finishRun(p: Prepared, manifest: DatasetManifest, outputs: readonly ManifestOutput[]): Promise<Run> {
+  const message = p.status === 'blocked' ? p.guard.blockedReason : p.status === 'warned' && p.guard.verdict === 'block' ? `written despite blocking checks (allowFailedChecks): ${p.guard.blockedReason ?? ''}` : null;
+  return p.facts.project.runs.update(p.run.id, {
+    status: p.status,
+    finished_at: new Date().toISOString(),
+    rows_in: manifest.entities.rows,
+    rows_out: p.status === 'blocked' ? 0 : manifest.rows,
+    counts: p.guard.counts,
+    message,
+    lineage: buildLineage(p.facts, manifest, outputs),
+  });
+}
+
+/**
+ * Build a point-in-time-correct dataset: in memory as an Arrow table, or
+ * written to `out` (with a manifest beside each file). Resolves to the result
+ * even when blocked (`status: 'blocked'`, nothing written); throws on bad input.
+ */
+export async function getHistoricalFeatures(project: Project, request: HistoricalFeaturesRequest): Promise<HistoricalFeaturesResult> {
+  const out = request.out === undefined ? undefined : resolve(request.baseDir ?? process.cwd(), request.out);
+  const format = out === undefined ? undefined : datasetFormat(out, request.format);
+  const p = await prepare(project, request, format ?? 'memory');
+  const written: string[] = [];
+  try {
+    const outputs: ManifestOutput[] = [];
+    let table: Table | null = null;
+    let split: HistoricalFeaturesResult['split'] = null;
+    if (p.status !== 'blocked') {
+      request.onProgress?.({ phase: 'write', step: 3, steps: 4 });
+      if (out !== undefined && format !== undefined) {
+        mkdirSync(dirname(out), { recursive: true });
+        for (const part of p.parts) {
+          const path = part.part === 'all' ? out : splitOutputPath(out, part.part);
+          written.push(path);
+          const bytes = await writeDatasetFile(p.conn, part.select, path, format);
+          outputs.push({ part: part.part, path, format, rows: part.rows, bytes, time_range: part.range });
+        }
+      } else {
+        table = await arrowTableFromResult(await p.conn.stream(p.selectAll));
+        if (p.parts.length === 2) split = { train: await arrowTableFromResult(await p.conn.stream(p.parts[0].select)), test: await arrowTableFromResult(await p.conn.stream(p.parts[1].select)) };
+        for (const part of p.parts) outputs.push({ part: part.part, path: null, format: 'memory', rows: part.rows, bytes: null, time_range: part.range });
+      }
+    }
+    const manifest = await buildManifest(p.facts, outputs);
+    const run = await finishRun(p, manifest, outputs);
+    for (const o of outputs) if (o.path) writeManifest(manifestPath(o.path), { ...manifest, run_id: run.id });
+    request.onProgress?.({ phase: 'done', step: 4, steps: 4, rows: manifest.rows });
+    return { status: p.status, table, split, outputs, manifest, run, checks: p.guard };
+  } catch (e) {
+    for (const f of written) rmSync(f, { force: true });
+    project.runs.update(p.run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
+    throw e;
+  } finally {
+    await p.cleanup();
+  }
+}
+
+/** A dataset as a byte stream (for `POST /v1/datasets`). */
+export interface DatasetStream {
+  readonly format: DatasetFormat;
+  /** HTTP content type (Arrow: `application/vnd.apache.arrow.stream`). */
+  readonly contentType: string;
+  readonly status: 'success' | 'warned';
+  readonly rows: number;
+  readonly manifest: DatasetManifest;
+  readonly run: Run;
+  /** The bytes; iterate once. Resources are released when it ends or is abandoned (`return()`). */
+  readonly body: AsyncIterable<Uint8Array>;
+  /** Release resources without reading `body`. */
+  cancel(): Promise<void>;
+}
+
+/**
+ * Build a dataset and stream it: Arrow IPC stream format by default, or
+ * parquet, csv, json. A split is not supported here (ask for two datasets).
+ * A blocked build (unless `allowFailedChecks`) throws a `FeatureguardError`
+ * with code `guard_blocked` (HTTP 422, CLI exit 1) whose details hold the run id
+ * and the failed checks.
+ */
+export async function buildDatasetStream(project: Project, request: HistoricalFeaturesRequest, format: DatasetFormat = 'arrow'): Promise<DatasetStream> {
+  if (request.splitAt !== undefined || request.testFraction !== undefined) throw new InputError('a streamed dataset cannot be split; build train and test separately or use `dataset build --split-at`');
+  const p = await prepare(project, { ...request, out: undefined }, `stream:${format}`);
+  const part = p.parts[0];
+  const outputs: ManifestOutput[] = [{ part: 'all', path: null, format, rows: part.rows, bytes: null, time_range: part.range }];
+  let manifest: DatasetManifest;
+  let run: Run;
+  try {
+    manifest = await buildManifest(p.facts, outputs);
+    run = await finishRun(p, manifest, outputs);
+  } catch (e) {
+    await p.cleanup();
+    throw e;
+  }
+  if (p.status === 'blocked') {
+    await p.cleanup();
+    throw new FeatureguardError('guard_blocked', `dataset blocked by checks: ${p.guard.blockedReason ?? 'a blocking check failed'}`, {
+      status: 422,
+      exitCode: 1,
+      details: { run_id: run.id, results: p.guard.results.filter((r) => r.status === 'fail' || r.status === 'error') },
+    });
+  }
+  let released = false;
+  const release = async () => {
+    if (!released) (released = true), await p.cleanup();
+  };
+  async function* body(): AsyncGenerator<Uint8Array> {
+    try {
+      yield* datasetBytes(p.conn, part.select, format);
+    } catch (e) {
+      project.runs.update(run.id, { status: 'failed', message: `streaming failed: ${(e as Error).message.split('\n')[0]}` });
+      throw e;
+    } finally {
+      await release();
+    }
+  }
+  return { format, contentType: DATASET_CONTENT_TYPES[format], status: p.status, rows: part.rows, manifest, run, body: body(), cancel: release };
+}

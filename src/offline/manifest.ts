@@ -1,0 +1,197 @@
+/**
+ * The manifest written beside every dataset output (`FILE.manifest.json`):
+ * everything needed to rebuild the same rows and to audit them later — the
+ * request, the definition versions, each source's fingerprint, the entity
+ * input's fingerprint, row counts, time range, the package version, the run and
+ * a summary of the checks.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import type { DefinitionSet } from '../definitions/types.js';
+import type { GuardStageResult } from '../guards/stage.js';
+import type { Project } from '../project.js';
+import type { CheckStatus, Lineage, LineageInput, Run } from '../runs/types.js';
+import { VERSION } from '../version.js';
+import type { DatasetFormat } from './dataset-output.js';
+import type { DatasetPlan } from './dataset-plan.js';
+import type { LoadedEntities } from './entity-input.js';
+import { fingerprintFile, fingerprintOrderedRelation, fingerprintSource } from './fingerprint.js';
+import { ROW_ORDINAL } from './point-in-time.js';
+
+export const MANIFEST_FORMAT_VERSION = 1;
+
+export interface ManifestOutput {
+  readonly part: 'all' | 'train' | 'test';
+  readonly path: string | null;
+  readonly format: DatasetFormat | 'memory';
+  readonly rows: number;
+  readonly bytes: number | null;
+  readonly time_range: { readonly min: string; readonly max: string } | null;
+}
+
+export interface DatasetManifest {
+  readonly kind: 'featureguard.dataset';
+  readonly format_version: number;
+  readonly created_at: string;
+  readonly package_version: string;
+  readonly project: string;
+  readonly run_id: string;
+  /** The request as given (enough to rebuild with the same definitions and inputs). */
+  readonly request: {
+    readonly features: readonly string[];
+    readonly service: string | null;
+    readonly full_feature_names: boolean;
+    readonly availability: 'event' | 'created';
+    readonly timestamp_column: string;
+    readonly split: { readonly at: string | null; readonly test_fraction: number | null } | null;
+  };
+  /** `kind/name` → version and content hash of each definition used. */
+  readonly definitions: Readonly<Record<string, { readonly version: number; readonly hash: string }>>;
+  readonly sources: readonly LineageInput[];
+  readonly entities: LineageInput & { readonly columns: readonly string[]; readonly rows: number };
+  readonly columns: readonly { readonly name: string; readonly type: string; readonly view?: string; readonly feature?: string }[];
+  readonly label: string | null;
+  readonly rows: number;
+  readonly time_range: { readonly min: string; readonly max: string } | null;
+  /** Split time: rows with `event_timestamp >= at` are in the test part. */
+  readonly split_at: string | null;
+  readonly outputs: readonly ManifestOutput[];
+  readonly checks: {
+    readonly verdict: 'pass' | 'warn' | 'block';
+    readonly status: 'success' | 'warned' | 'blocked';
+    readonly blocked_reason: string | null;
+    readonly allowed_failed_checks: boolean;
+    readonly counts: Readonly<Record<CheckStatus, number>>;
+    readonly results: readonly { readonly check: string; readonly feature: string | null; readonly status: CheckStatus; readonly message: string }[];
+  };
+  readonly notes: readonly string[];
+}
+
+/** Path of the manifest beside an output file. */
+export function manifestPath(outputPath: string): string {
+  return `${outputPath}.manifest.json`;
+}
+
+export function writeManifest(path: string, manifest: DatasetManifest): void {
+  writeFileSync(path, `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+export function readManifest(path: string): DatasetManifest {
+  return JSON.parse(readFileSync(path, 'utf8')) as DatasetManifest;
+}
+
+/** What a build knows when it writes its manifest (internal to the dataset modules). */
+export interface BuildFacts {
+  readonly project: Project;
+  readonly set: DefinitionSet;
+  readonly plan: DatasetPlan;
+  readonly loaded: LoadedEntities;
+  /** Temp table with the loaded entity rows (for their fingerprint). */
+  readonly entTable: string;
+  readonly conn: DuckDBConnection;
+  readonly availability: 'event' | 'created';
+  readonly options: {
+    readonly features: readonly string[] | null;
+    readonly service: string | null;
+    readonly full_feature_names: boolean;
+    readonly timestamp_column: string;
+    readonly split_at: string | null;
+    readonly test_fraction: number | null;
+    readonly allow_failed_checks: boolean;
+  };
+  readonly splitAt: string | null;
+  readonly types: readonly { readonly name: string; readonly type: string }[];
+  readonly guard: GuardStageResult;
+  readonly status: 'success' | 'warned' | 'blocked';
+  readonly run: Run;
+}
+
+function definitionVersions(f: BuildFacts): Record<string, { version: number; hash: string }> {
+  const versions = f.project.registry.currentVersions();
+  const wanted: string[] = [];
+  for (const v of f.plan.views) {
+    wanted.push(`feature_view/${v.view.name}`, `source/${v.source.name}`, ...v.view.entities.map((e) => `entity/${e}`));
+  }
+  if (f.plan.service) wanted.push(`feature_service/${f.plan.service.name}`);
+  const out: Record<string, { version: number; hash: string }> = {};
+  for (const key of [...new Set(wanted)].sort()) {
+    const rec = versions.get(key);
+    if (rec) out[key] = { version: rec.version, hash: rec.hash };
+  }
+  return out;
+}
+
+/** Fingerprint the sources and entity rows and assemble the manifest. */
+export async function buildManifest(f: BuildFacts, outputs: readonly ManifestOutput[]): Promise<DatasetManifest> {
+  const sources: LineageInput[] = [];
+  const seen = new Set<string>();
+  for (const v of f.plan.views) {
+    if (seen.has(v.source.name)) continue;
+    seen.add(v.source.name);
+    const relation = v.relation.select;
+    sources.push(await fingerprintSource(f.conn, f.project.root, v.source, relation));
+  }
+  const rel = await fingerprintOrderedRelation(f.conn, f.entTable, ROW_ORDINAL);
+  const d = f.loaded.description;
+  const file = d.kind === 'file' && !/[*?[]/.test(d.uri) ? await fingerprintFile(d.uri.replace(/^file:\/\//, '')).catch(() => null) : null;
+  const featureOf = new Map(f.plan.views.flatMap((v) => v.features.map((x) => [x.column, { view: v.view.name, feature: x.feature }] as const)));
+  const total = outputs.filter((o) => o.part !== 'all').reduce((n, o) => n + o.rows, 0) || (outputs[0]?.rows ?? f.loaded.rowCount);
+  const g = f.guard;
+  return {
+    kind: 'featureguard.dataset',
+    format_version: MANIFEST_FORMAT_VERSION,
+    created_at: new Date().toISOString(),
+    package_version: VERSION,
+    project: f.project.config.project,
+    run_id: f.run.id,
+    request: {
+      features: f.plan.refs,
+      service: f.options.service,
+      full_feature_names: f.options.full_feature_names,
+      availability: f.availability,
+      timestamp_column: f.options.timestamp_column,
+      split: f.options.split_at !== null || f.options.test_fraction !== null ? { at: f.options.split_at, test_fraction: f.options.test_fraction } : null,
+    },
+    definitions: definitionVersions(f),
+    sources,
+    entities: { name: 'entities', kind: 'entities', uri: d.uri, fingerprint: { ...rel, ordered: true, ...(file ? { file } : {}) }, columns: f.loaded.columns, rows: f.loaded.rowCount },
+    columns: f.types.map((t) => ({ ...t, ...(featureOf.get(t.name) ?? {}) })),
+    label: f.plan.labelColumn ?? null,
+    rows: total,
+    time_range: f.loaded.timeRange,
+    split_at: f.splitAt,
+    outputs,
+    checks: {
+      verdict: g.verdict,
+      status: f.status,
+      blocked_reason: g.blockedReason,
+      allowed_failed_checks: f.options.allow_failed_checks,
+      counts: g.counts,
+      results: g.results.map((r) => ({ check: r.check, feature: r.feature, status: r.status, message: r.message })),
+    },
+    notes: f.plan.labelColumn && !f.plan.views.some((v) => v.isLabel)
+      ? [`label '${f.plan.labelColumn}' taken from the entity rows (they already had that column)`]
+      : [],
+  };
+}
+
+/** The run's lineage record (OpenLineage-style inputs with fingerprints). */
+export function buildLineage(f: BuildFacts, manifest: DatasetManifest, outputs: readonly ManifestOutput[]): Lineage {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (containers)
+  }
+  const out = outputs.find((o) => o.path !== null);
+  return {
+    job: `dataset:${f.plan.service?.name ?? 'features'}`,
+    definition_versions: manifest.definitions,
+    inputs: [...manifest.sources, { name: manifest.entities.name, kind: 'entities', uri: manifest.entities.uri, fingerprint: manifest.entities.fingerprint }],
+    output: { kind: out ? `dataset:${out.format}` : `dataset:${outputs[0]?.format ?? 'memory'}`, uri: out?.path ? `file://${out.path}` : 'memory:' },
+    package_version: VERSION,
+    host: hostname(),
+    user,
+  };
+}

@@ -1,0 +1,129 @@
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineEntity, defineFeatureView, defineSource } from '../definitions/define.js';
+import { definitionSet } from '../definitions/definition-set.js';
+import { DefinitionError } from '../errors.js';
+import type { FeatureDef, SourceDef } from '../definitions/types.js';
+import { literal, openOfflineEngine } from './engine.js';
+import { duckdbType, sourceRelationSql, viewRelationSql, type SourceRelation } from './source-sql.js';
+
+let root: string;
+
+async function rows(rel: SourceRelation): Promise<Record<string, unknown>[]> {
+  const conn = await (await openOfflineEngine()).connect();
+  try {
+    for (const s of rel.setup) await conn.run(s);
+    return (await conn.runAndReadAll(`${rel.select} ORDER BY 1, 2`)).getRowObjectsJson() as Record<string, unknown>[];
+  } finally {
+    conn.closeSync();
+  }
+}
+
+async function types(rel: SourceRelation): Promise<Record<string, string>> {
+  const conn = await (await openOfflineEngine()).connect();
+  try {
+    for (const s of rel.setup) await conn.run(s);
+    const r = (await conn.runAndReadAll(`DESCRIBE ${rel.select}`)).getRowObjectsJson();
+    return Object.fromEntries(r.map((x) => [String(x.column_name), String(x.column_type)]));
+  } finally {
+    conn.closeSync();
+  }
+}
+
+const airport = defineEntity({ name: 'airport', join_keys: [{ name: 'origin', type: 'string' }] });
+const features: FeatureDef[] = [
+  { name: 'departures', type: 'int64' },
+  { name: 'share_delayed', type: 'float32' },
+  { name: 'busy', type: 'bool' },
+  { name: 'embedding', type: 'float64[]' },
+];
+const spec = { joinKeys: airport.join_keys, features };
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'fg-source-sql-'));
+  mkdirSync(join(root, 'data'));
+  const engine = await openOfflineEngine();
+  // Parquet with upper-case source names (renamed by field_mapping), int32 counts and TIMESTAMPTZ event times.
+  await engine.run(`COPY (SELECT * FROM (VALUES
+      ('SEA', TIMESTAMPTZ '2001-01-01 10:00:00.123456+02:00', TIMESTAMP '2001-01-01 09:00:00', 3::INTEGER, 0.25::DOUBLE, true, [1.0, 2.0]::FLOAT[]),
+      ('JFK', TIMESTAMPTZ '2001-01-01 23:30:00.000001-05:00', NULL, 7::INTEGER, 0.5::DOUBLE, false, [3.0]::FLOAT[])
+    ) t(ORIGIN, hour, computed_at, DEPS, share_delayed, busy, embedding)) TO ${literal(join(root, 'data/a.parquet'))} (FORMAT parquet)`);
+  writeFileSync(
+    join(root, 'data/a.csv'),
+    'ORIGIN,hour,DEPS,share_delayed,busy,embedding\nSEA,2001-01-01T10:00:00.123456+02:00,3,0.25,true,"[1.0, 2.0]"\nJFK,2001-01-02 04:30:00.000001,7,0.5,false,[3.0]\n',
+  );
+  const db = await DuckDBInstance.create(join(root, 'data/a.duckdb'));
+  const c = await db.connect();
+  await c.run("SET TimeZone = 'UTC'");
+  await c.run(`CREATE TABLE hourly AS SELECT * FROM read_parquet(${literal(join(root, 'data/a.parquet'))})`);
+  c.closeSync();
+  db.closeSync();
+});
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const mapping = { ORIGIN: 'origin', DEPS: 'departures' };
+const expected = [
+  { origin: 'JFK', event_timestamp: '2001-01-02 04:30:00.000001', departures: '7', share_delayed: 0.5, busy: false, embedding: [3] },
+  { origin: 'SEA', event_timestamp: '2001-01-01 08:00:00.123456', departures: '3', share_delayed: 0.25, busy: true, embedding: [1, 2] },
+];
+
+describe('sourceRelationSql', () => {
+  it('maps feature types to DuckDB types', () => {
+    expect(['bool', 'int32', 'int64', 'float32', 'float64', 'string', 'timestamp', 'float32[]', 'float64[]'].map((t) => duckdbType(t as FeatureDef['type'])))
+      .toEqual(['BOOLEAN', 'INTEGER', 'BIGINT', 'FLOAT', 'DOUBLE', 'VARCHAR', 'TIMESTAMP', 'FLOAT[]', 'DOUBLE[]']);
+  });
+
+  it('reads parquet with field_mapping, TIMESTAMPTZ → UTC and declared types', async () => {
+    const src = defineSource({ name: 'p', path: 'data/a.parquet', timestamp_field: 'hour', created_timestamp_field: 'computed_at', field_mapping: mapping });
+    const rel = sourceRelationSql(root, src, spec);
+    expect(await types(rel)).toEqual({
+      origin: 'VARCHAR', event_timestamp: 'TIMESTAMP', created_timestamp: 'TIMESTAMP', departures: 'BIGINT', share_delayed: 'FLOAT', busy: 'BOOLEAN', embedding: 'DOUBLE[]',
+    });
+    const got = await rows(rel);
+    expect(got.map(({ created_timestamp: _, ...r }) => r)).toEqual(expected);
+    expect(got.map((r) => r.created_timestamp)).toEqual([null, '2001-01-01 09:00:00']);
+  });
+
+  it('reads CSV as text and casts to the declared types, honouring offsets', async () => {
+    const src = defineSource({ name: 'c', path: 'data/a.csv', timestamp_field: 'hour', field_mapping: mapping });
+    const rel = sourceRelationSql(root, src, spec);
+    expect((await types(rel)).created_timestamp).toBe('TIMESTAMP');
+    const got = await rows(rel);
+    expect(got.map(({ created_timestamp: _, ...r }) => r)).toEqual(expected);
+    expect(got.every((r) => r.created_timestamp === null)).toBe(true);
+  });
+
+  it('reads a table of a DuckDB file attached read-only', async () => {
+    const src = defineSource({ name: 'd', database: 'data/a.duckdb', table: 'hourly', timestamp_field: 'hour', field_mapping: mapping });
+    const rel = sourceRelationSql(root, src, spec);
+    expect(rel.setup.some((s) => s.includes('READ_ONLY'))).toBe(true);
+    expect((await rows(rel)).map(({ created_timestamp: _, ...r }) => r)).toEqual(expected);
+    // Twice on the same instance: ATTACH IF NOT EXISTS is idempotent.
+    expect((await rows(rel)).length).toBe(2);
+  });
+
+  it('wraps a query whose relative paths resolve against the project root', async () => {
+    const src = defineSource({ name: 'q', query: "SELECT * FROM read_parquet('data/a.parquet') WHERE DEPS > 0;", timestamp_field: 'hour', field_mapping: mapping });
+    expect((await rows(sourceRelationSql(root, src, spec))).map(({ created_timestamp: _, ...r }) => r)).toEqual(expected);
+  });
+
+  it('builds the full relation of a view', async () => {
+    const src = defineSource({ name: 'p', path: 'data/a.parquet', timestamp_field: 'hour', field_mapping: mapping });
+    const view = defineFeatureView({ name: 'v', entities: ['airport'], source: 'p', features });
+    const set = definitionSet([airport, src, view]);
+    expect(Object.keys(await types(viewRelationSql(root, set, view)))).toEqual(['origin', 'event_timestamp', 'created_timestamp', ...features.map((f) => f.name)]);
+  });
+
+  it('refuses paths outside the project root', () => {
+    const bad: SourceDef[] = [
+      defineSource({ name: 'x', path: '../outside.parquet', timestamp_field: 'ts' }),
+      defineSource({ name: 'y', path: '/etc/passwd.csv', timestamp_field: 'ts' }),
+      defineSource({ name: 'z', database: 'data/../../x.duckdb', table: 't', timestamp_field: 'ts' }),
+    ];
+    for (const s of bad) expect(() => sourceRelationSql(root, s, spec)).toThrow(DefinitionError);
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * SQL that reads a source read-only and yields featureguard's canonical columns:
+ * the join keys by name, `event_timestamp` (TIMESTAMP, UTC), `created_timestamp`
+ * (TIMESTAMP or NULL), then the requested features cast to their declared types.
+ * Pure functions: the caller runs `setup` (ATTACH, session settings) on its
+ * connection, then uses `select` as a subquery.
+ *
+ * @example
+ * const rel = viewRelationSql(root, set, getView(set, 'airport_hourly'));
+ * for (const s of rel.setup) await conn.run(s);
+ * await conn.runAndReadAll(`SELECT count(*) FROM (${rel.select})`);
+ */
+import { createHash } from 'node:crypto';
+import { DefinitionError, NotFoundError } from '../errors.js';
+import { viewJoinKeys } from '../definitions/definition-set.js';
+import { problemAt } from '../definitions/origins.js';
+import { resolveInProject, sourceFormat } from '../definitions/source-location.js';
+import type { DefinitionSet, FeatureDef, FeatureType, FeatureViewDef, JoinKey, JoinKeyType, SourceDef } from '../definitions/types.js';
+import { ident, literal } from './engine.js';
+
+/** A relation: statements to run first on the same connection, then a SELECT. */
+export interface SourceRelation {
+  readonly setup: readonly string[];
+  readonly select: string;
+}
+
+/** Which definition columns to read from a source. */
+export interface SourceColumns {
+  readonly joinKeys: readonly JoinKey[];
+  readonly features: readonly FeatureDef[];
+}
+
+const DUCKDB_TYPES: Record<FeatureType, string> = {
+  bool: 'BOOLEAN',
+  int32: 'INTEGER',
+  int64: 'BIGINT',
+  float32: 'FLOAT',
+  float64: 'DOUBLE',
+  string: 'VARCHAR',
+  timestamp: 'TIMESTAMP',
+  'float32[]': 'FLOAT[]',
+  'float64[]': 'DOUBLE[]',
+};
+
+/** The DuckDB type a feature or join key type is stored as (`float32` → `FLOAT`, `float64[]` → `DOUBLE[]`). */
+export function duckdbType(type: FeatureType | JoinKeyType): string {
+  return DUCKDB_TYPES[type];
+}
+
+/** The source column holding definition name `name` (the inverse of `field_mapping`). */
+export function sourceColumnName(source: SourceDef, name: string): string {
+  for (const [column, mapped] of Object.entries(source.field_mapping ?? {})) if (mapped === name) return column;
+  return name;
+}
+
+function fail(source: SourceDef, pointer: string, message: string): never {
+  throw new DefinitionError([problemAt(source, pointer, message)]);
+}
+
+/** Stable alias under which a DuckDB database file is attached. */
+export function attachAlias(absolutePath: string): string {
+  return `fg_db_${createHash('sha256').update(absolutePath).digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * The raw relation of a source (all its columns, untyped for CSV): a FROM item.
+ * Paths must stay under `root`; a path escaping it is a `DefinitionError`.
+ */
+export function rawSourceSql(root: string, source: SourceDef): { setup: string[]; from: string } {
+  if (source.path !== undefined) {
+    const abs = resolveInProject(root, source.path) ?? fail(source, '/path', `'${source.path}' is outside the project root`);
+    const format = sourceFormat(source) ?? fail(source, '/path', `cannot tell the format of '${source.path}'; add format: parquet or format: csv`);
+    const from = format === 'parquet' ? `read_parquet(${literal(abs)})` : `read_csv(${literal(abs)}, header = true, all_varchar = true)`;
+    return { setup: ["SET TimeZone = 'UTC'"], from };
+  }
+  if (source.database !== undefined && source.table !== undefined) {
+    const abs = resolveInProject(root, source.database) ?? fail(source, '/database', `'${source.database}' is outside the project root`);
+    const alias = attachAlias(abs);
+    const table = source.table.split('.').map(ident).join('.');
+    return {
+      setup: ["SET TimeZone = 'UTC'", `ATTACH IF NOT EXISTS ${literal(abs)} AS ${ident(alias)} (READ_ONLY)`],
+      from: `${ident(alias)}.${table}`,
+    };
+  }
+  if (source.query !== undefined) {
+    // Relative file paths inside the query resolve against the project root (a per-connection setting).
+    const query = source.query.trim().replace(/;\s*$/, '');
+    return { setup: ["SET TimeZone = 'UTC'", `SET file_search_path = ${literal(root)}`], from: `(${query}) AS fg_query` };
+  }
+  return fail(source, '', 'set one of path, database + table, or query');
+}
+
+/** CSV is read as text: timestamps go through TIMESTAMPTZ so an offset like `+02:00` is honoured. */
+function timestampExpr(column: string, csv: boolean): string {
+  return csv ? `CAST(CAST(${ident(column)} AS TIMESTAMPTZ) AS TIMESTAMP)` : `CAST(${ident(column)} AS TIMESTAMP)`;
+}
+
+function castExpr(column: string, type: FeatureType | JoinKeyType, csv: boolean): string {
+  if (type === 'timestamp') return timestampExpr(column, csv);
+  return `CAST(${ident(column)} AS ${duckdbType(type)})`;
+}
+
+/**
+ * A SELECT yielding the canonical columns of `source` for the requested join keys
+ * and features: keys, `event_timestamp`, `created_timestamp`, features (declared types).
+ * TIMESTAMPTZ columns become naive UTC; DATE becomes midnight; CSV text is cast.
+ */
+export function sourceRelationSql(root: string, source: SourceDef, spec: SourceColumns): SourceRelation {
+  const { setup, from } = rawSourceSql(root, source);
+  const csv = source.path !== undefined && sourceFormat(source) === 'csv';
+  const cols: string[] = [];
+  for (const k of spec.joinKeys) cols.push(`${castExpr(sourceColumnName(source, k.name), k.type, csv)} AS ${ident(k.name)}`);
+  cols.push(`${timestampExpr(sourceColumnName(source, source.timestamp_field), csv)} AS event_timestamp`);
+  cols.push(
+    source.created_timestamp_field === undefined
+      ? 'NULL::TIMESTAMP AS created_timestamp'
+      : `${timestampExpr(sourceColumnName(source, source.created_timestamp_field), csv)} AS created_timestamp`,
+  );
+  for (const f of spec.features) cols.push(`${castExpr(sourceColumnName(source, f.name), f.type, csv)} AS ${ident(f.name)}`);
+  return { setup, select: `SELECT ${cols.join(', ')} FROM ${from}` };
+}
+
+/** The full canonical relation of a view: join keys of its entities, timestamps, all its features. */
+export function viewRelationSql(root: string, set: DefinitionSet, view: FeatureViewDef): SourceRelation {
+  const source = set.sources.get(view.source);
+  if (!source) throw new NotFoundError(`feature view '${view.name}' names unknown source '${view.source}'`);
+  return sourceRelationSql(root, source, { joinKeys: viewJoinKeys(set, view), features: view.features });
+}

@@ -1,0 +1,196 @@
+/**
+ * The online store conformance suite: one set of tests every implementation
+ * passes (sqlite, redis standalone, redis cluster).
+ *
+ * `newNamespace()` returns an opener for a fresh, empty store namespace (a new
+ * SQLite file, a new Redis key prefix); calling the opener twice gives two
+ * independent handles (connections) on the same data.
+ */
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { OnlineKey, OnlineRow, OnlineStore } from './types.js';
+
+export type StoreOpener = () => Promise<OnlineStore>;
+
+const FEATURES = ['b', 'i32', 'i64', 'f32', 'f64', 's', 'ts', 'fl32', 'fl64'] as const;
+
+function row(key: OnlineKey, values: readonly unknown[], eventTs: number, createdTs = 0): OnlineRow {
+  return { key, values, eventTs, createdTs };
+}
+
+export function describeOnlineStoreConformance(name: string, newNamespace: () => StoreOpener): void {
+  describe(`online store conformance: ${name}`, () => {
+    const opened: OnlineStore[] = [];
+    const open = async (opener: StoreOpener = newNamespace()) => {
+      const s = await opener();
+      opened.push(s);
+      return s;
+    };
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((s) => s.close()));
+    });
+
+    it('round-trips every feature type, nulls and unicode', async () => {
+      const store = await open();
+      const a = [true, -7, 9_007_199_254_740_991, 1.5, Math.PI, 'Zürich ✈️ 東京 "q" \\ |', '2001-03-04T05:06:07.123456Z', [1, 2.5], [-1e300, 0]];
+      const b = [false, 0, -1, Number.NaN, Number.POSITIVE_INFINITY, '', '1970-01-01T00:00:00Z', [], [Number.NaN, Number.NEGATIVE_INFINITY]];
+      const c = [null, null, null, null, null, null, null, null, null];
+      const res = await store.writeBatch('types', FEATURES, [row(['a'], a, 10, 1), row(['b'], b, 20), row(['c'], c, 30)]);
+      expect(res).toEqual({ written: 3, skipped: 0 });
+      const got = await store.readMany('types', FEATURES, [['a'], ['b'], ['c']]);
+      expect(got).toEqual([
+        { values: a, eventTs: 10, createdTs: 1 },
+        { values: b, eventTs: 20, createdTs: 0 },
+        { values: c, eventTs: 30, createdTs: 0 },
+      ]);
+      expect(Number.isNaN((got[1]!.values as number[])[3])).toBe(true);
+    });
+
+    it('keeps microsecond timestamps exactly', async () => {
+      const store = await open();
+      const ets = Date.UTC(2026, 10, 25, 12, 0, 0) * 1000 + 123_457;
+      await store.writeBatch('ts', ['x'], [row(['k'], [1], ets, ets + 1)]);
+      expect(await store.readMany('ts', ['x'], [['k']])).toEqual([{ values: [1], eventTs: ets, createdTs: ets + 1 }]);
+    });
+
+    it('returns undefined for missing keys, in request order, with duplicates', async () => {
+      const store = await open();
+      await store.writeBatch('v', ['x'], [row(['SEA'], [1], 1), row(['SFO'], [2], 1)]);
+      const got = await store.readMany('v', ['x'], [['SFO'], ['nope'], ['SEA'], ['SFO']]);
+      expect(got.map((g) => g?.values[0])).toEqual([2, undefined, 1, 2]);
+      expect(await store.readMany('other_view', ['x'], [['SEA']])).toEqual([undefined]);
+      expect(await store.readMany('v', ['x'], [])).toEqual([]);
+    });
+
+    it('distinguishes multi-key entities and key types', async () => {
+      const store = await open();
+      await store.writeBatch('route', ['n'], [row(['SEA', 'SFO'], [1], 1), row(['SFO', 'SEA'], [2], 1), row([42], [3], 1), row(['42'], [4], 1)]);
+      const got = await store.readMany('route', ['n'], [['SFO', 'SEA'], ['SEA', 'SFO'], ['42'], [42], ['SEA']]);
+      expect(got.map((g) => g?.values[0])).toEqual([2, 1, 4, 3, undefined]);
+    });
+
+    it('writes monotonically: older never overwrites newer; equal event_ts with greater created_ts does', async () => {
+      const store = await open();
+      await store.writeBatch('m', ['x'], [row(['k'], ['v10'], 10, 5)]);
+      expect(await store.writeBatch('m', ['x'], [row(['k'], ['v9'], 9, 99)])).toEqual({ written: 0, skipped: 1 });
+      expect(await store.writeBatch('m', ['x'], [row(['k'], ['same'], 10, 5)])).toEqual({ written: 0, skipped: 1 });
+      expect((await store.readMany('m', ['x'], [['k']]))[0]?.values).toEqual(['v10']);
+      expect(await store.writeBatch('m', ['x'], [row(['k'], ['v10c6'], 10, 6)])).toEqual({ written: 1, skipped: 0 });
+      expect((await store.readMany('m', ['x'], [['k']]))[0]).toEqual({ values: ['v10c6'], eventTs: 10, createdTs: 6 });
+      await store.writeBatch('m', ['x'], [row(['k'], ['v11'], 11, 0)]);
+      expect((await store.readMany('m', ['x'], [['k']]))[0]?.values).toEqual(['v11']);
+    });
+
+    it('projects, reorders and survives a schema change', async () => {
+      const store = await open();
+      await store.writeBatch('p', ['a', 'b', 'c'], [row(['k1'], [1, 2, 3], 1)]);
+      expect((await store.readMany('p', ['c', 'a'], [['k1']]))[0]?.values).toEqual([3, 1]);
+      // New view version: feature b dropped, d added. Old records stay readable.
+      await store.writeBatch('p', ['a', 'c', 'd'], [row(['k2'], [10, 30, 40], 1)]);
+      const got = await store.readMany('p', ['a', 'c', 'd'], [['k1'], ['k2']]);
+      expect(got.map((g) => g?.values)).toEqual([[1, 3, null], [10, 30, 40]]);
+    });
+
+    it('a session is invisible until commit, and an aborted session changes nothing', async () => {
+      const opener = newNamespace();
+      const store = await open(opener);
+      const other = await open(opener);
+      await store.writeBatch('s', ['x'], [row(['a'], ['old'], 1)]);
+      const w = await store.beginWrite('s', ['x']);
+      await w.write([row(['a'], ['new'], 2), row(['b'], ['new'], 2)]);
+      for (const s of [store, other]) expect((await s.readMany('s', ['x'], [['a'], ['b']])).map((g) => g?.values[0])).toEqual(['old', undefined]);
+      expect(await w.commit()).toEqual({ written: 2, skipped: 0 });
+      for (const s of [store, other]) expect((await s.readMany('s', ['x'], [['a'], ['b']])).map((g) => g?.values[0])).toEqual(['new', 'new']);
+
+      const w2 = await store.beginWrite('s', ['x']);
+      await w2.write([row(['a'], ['aborted'], 3), row(['c'], ['aborted'], 3)]);
+      await w2.abort();
+      expect((await other.readMany('s', ['x'], [['a'], ['c']])).map((g) => g?.values[0])).toEqual(['new', undefined]);
+      // Re-running the same rows after an abort makes them visible.
+      expect(await store.writeBatch('s', ['x'], [row(['a'], ['rerun'], 3), row(['c'], ['rerun'], 3)])).toEqual({ written: 2, skipped: 0 });
+      expect((await other.readMany('s', ['x'], [['a'], ['c']])).map((g) => g?.values[0])).toEqual(['rerun', 'rerun']);
+      expect((await other.stats()).views.s).toEqual({ entities: 3 });
+    });
+
+    it('a concurrent reader sees all of a large session or none of it', async () => {
+      const opener = newNamespace();
+      const store = await open(opener);
+      const reader = await open(opener);
+      const n = 4_000;
+      const keys: OnlineKey[] = Array.from({ length: n }, (_, i) => [`e${i}`]);
+      await store.writeBatch('big', ['gen'], keys.map((k) => row(k, [0], 1)));
+      const w = await store.beginWrite('big', ['gen']);
+      let done = false;
+      const seen = new Set<string>();
+      const readLoop = (async () => {
+        while (!done) {
+          const got = await reader.readMany('big', ['gen'], keys);
+          const gens = new Set(got.map((g) => g?.values[0]));
+          seen.add([...gens].sort().join(','));
+          await new Promise((r) => setImmediate(r));
+        }
+      })();
+      for (let i = 0; i < n; i += 500) {
+        await w.write(keys.slice(i, i + 500).map((k) => row(k, [1], 2)));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await w.commit();
+      const final = await reader.readMany('big', ['gen'], keys);
+      done = true;
+      await readLoop;
+      expect(new Set(final.map((g) => g?.values[0]))).toEqual(new Set([1]));
+      for (const s of seen) expect(['0', '1']).toContain(s);
+      expect(seen.has('0')).toBe(true);
+    });
+
+    it('reads many keys in one call', async () => {
+      const store = await open();
+      const rows = Array.from({ length: 1_000 }, (_, i) => row([i], [i * 2, `s${i}`], 1));
+      await store.writeBatch('many', ['x', 'y'], rows);
+      const keys = Array.from({ length: 1_000 }, (_, i) => [999 - i]);
+      const got = await store.readMany('many', ['y', 'x'], keys);
+      expect(got.map((g) => g?.values)).toEqual(keys.map(([k]) => [`s${k}`, (k as number) * 2]));
+    });
+
+    it('drops one view and reports stats', async () => {
+      const store = await open();
+      await store.writeBatch('keep', ['x'], [row(['a'], [1], 1), row(['b'], [1], 1)]);
+      await store.writeBatch('drop', ['x'], [row(['a'], [1], 1), row(['b'], [1], 1), row(['c'], [1], 1)]);
+      await store.writeBatch('drop', ['x'], [row(['a'], [2], 2)]);
+      expect((await store.stats()).views).toEqual({ keep: { entities: 2 }, drop: { entities: 3 } });
+      await store.dropView('drop');
+      expect(await store.readMany('drop', ['x'], [['a'], ['c']])).toEqual([undefined, undefined]);
+      expect((await store.readMany('keep', ['x'], [['a']]))[0]?.values).toEqual([1]);
+      expect((await store.stats()).views).toEqual({ keep: { entities: 2 } });
+      await store.writeBatch('drop', ['x'], [row(['a'], [3], 1)]);
+      expect((await store.readMany('drop', ['x'], [['a']]))[0]?.values).toEqual([3]);
+    });
+
+    it('matches a naive model under random monotonic writes (property)', async () => {
+      const store = await open();
+      let round = 0;
+      const write = fc.record({ k: fc.integer({ min: 0, max: 5 }), ets: fc.integer({ min: 0, max: 4 }), cts: fc.integer({ min: 0, max: 2 }), v: fc.integer() });
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.array(write, { maxLength: 8 }), { maxLength: 6 }), async (batches) => {
+          const view = `prop_${round++}`;
+          const model = new Map<number, { ets: number; cts: number; v: number }>();
+          for (const batch of batches) {
+            await store.writeBatch(view, ['v'], batch.map((w) => row([w.k], [w.v], w.ets, w.cts)));
+            for (const w of batch) {
+              const cur = model.get(w.k);
+              if (!cur || w.ets > cur.ets || (w.ets === cur.ets && w.cts > cur.cts)) model.set(w.k, { ets: w.ets, cts: w.cts, v: w.v });
+            }
+          }
+          const keys = [0, 1, 2, 3, 4, 5];
+          const got = await store.readMany(view, ['v'], keys.map((k) => [k]));
+          const want = keys.map((k) => {
+            const m = model.get(k);
+            return m ? { values: [m.v], eventTs: m.ets, createdTs: m.cts } : undefined;
+          });
+          expect(got).toEqual(want);
+        }),
+        { numRuns: 40 },
+      );
+    });
+  });
+}

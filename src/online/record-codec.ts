@@ -1,0 +1,104 @@
+/**
+ * How online stores encode keys and feature vectors: compact JSON, parsed once per
+ * read. Non-finite floats (which JSON lacks) are tagged, and only payloads that
+ * hold one pay for a reviver. Vectors carry a content hash of their feature list
+ * (the "schema") so that values written under an older view version stay readable.
+ */
+import { createHash } from 'node:crypto';
+import type { OnlineKey } from './types.js';
+
+/** Stable text of an entity key, shared by every store: `["SEA"]`, `["SEA","SFO"]`, `[42]`. */
+export function encodeKey(key: OnlineKey): string {
+  return JSON.stringify(key);
+}
+
+const schemaHashes = new Map<string, string>();
+
+/** Short content hash of a feature list (cached). */
+export function schemaHash(features: readonly string[]): string {
+  const text = JSON.stringify(features);
+  let h = schemaHashes.get(text);
+  if (h === undefined) {
+    h = createHash('sha1').update(text).digest('hex').slice(0, 12);
+    if (schemaHashes.size > 10_000) schemaHashes.clear();
+    schemaHashes.set(text, h);
+  }
+  return h;
+}
+
+const TAGGED = '~';
+
+function jsonValue(v: unknown, tagged: { on: boolean }): unknown {
+  switch (typeof v) {
+    case 'number':
+      if (Number.isFinite(v)) return v;
+      tagged.on = true;
+      return { $n: String(v) };
+    case 'bigint':
+      return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+    case 'object':
+      if (v === null) return null;
+      if (v instanceof Date) return v.toISOString();
+      if (Array.isArray(v)) return v.map((x) => jsonValue(x, tagged));
+      return v;
+    case 'undefined':
+      return null;
+    default:
+      return v;
+  }
+}
+
+/** Encode a feature vector. */
+export function encodeValues(values: readonly unknown[]): string {
+  const tagged = { on: false };
+  const out = values.map((v) => jsonValue(v, tagged));
+  const text = JSON.stringify(out);
+  return tagged.on ? TAGGED + text : text;
+}
+
+function revive(_key: string, v: unknown): unknown {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    const n = (v as { $n?: unknown }).$n;
+    if (typeof n === 'string') return Number(n);
+  }
+  return v;
+}
+
+/** Decode a feature vector written by `encodeValues`. */
+export function decodeValues(text: string): unknown[] {
+  if (text.charCodeAt(0) === 126 /* ~ */) return JSON.parse(text.slice(1), revive) as unknown[];
+  return JSON.parse(text) as unknown[];
+}
+
+/**
+ * Positions of `wanted` features inside a stored schema (`-1` when absent), or
+ * `null` when the two lists are identical (the common case: no remapping).
+ */
+export function projection(stored: readonly string[], wanted: readonly string[]): Int32Array | null {
+  if (stored.length === wanted.length && stored.every((f, i) => f === wanted[i])) return null;
+  const pos = new Map(stored.map((f, i) => [f, i]));
+  return Int32Array.from(wanted, (f) => pos.get(f) ?? -1);
+}
+
+/** Apply a `projection` to decoded values. */
+export function project(values: unknown[], proj: Int32Array | null): unknown[] {
+  if (proj === null) return values;
+  const out = new Array<unknown>(proj.length);
+  for (let i = 0; i < proj.length; i++) out[i] = proj[i] < 0 ? null : (values[proj[i]] ?? null);
+  return out;
+}
+
+/** Caches projections per (schema hash, requested feature list). */
+export class ProjectionCache {
+  private readonly byWanted = new WeakMap<readonly string[], Map<string, Int32Array | null>>();
+
+  get(hash: string, stored: readonly string[] | undefined, wanted: readonly string[]): Int32Array | null | undefined {
+    let m = this.byWanted.get(wanted);
+    if (!m) this.byWanted.set(wanted, (m = new Map()));
+    if (m.has(hash)) return m.get(hash);
+    if (stored === undefined) return undefined;
+    const p = projection(stored, wanted);
+    m.set(hash, p);
+    return p;
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * The Redis online store (standalone or Redis Cluster, via `ioredis`).
+ *
+ * Layout: one hash per (entity, view): `<prefix>{<key json>}:<view>`. The hash tag
+ * is the entity key, so every view of one entity lives on one cluster slot. Reads
+ * are `HMGET` per key, auto-pipelined: one round trip per node for a whole request.
+ *
+ * Atomic sessions without cross-slot transactions: every record carries the
+ * generation (`gen`) of the session that wrote it. A session registers its gen in
+ * the view's pending hash before writing and removes it on commit, one `HDEL`:
+ * readers treat a record of a pending gen as invisible and fall back to the
+ * previous record (`p`), so a session becomes visible all at once, on a single
+ * node and on a cluster alike. An aborted (or crashed, once its lease expires)
+ * session stays in the pending hash as dead: its records are never shown and
+ * later writes compare against what readers saw. Monotonicity is checked in Lua
+ * per key (redis-scripts.ts).
+ */
+import { Cluster, Redis } from 'ioredis';
+import { InputError } from '../errors.js';
+import { decodeValues, encodeKey, encodeValues, project, ProjectionCache, schemaHash } from './record-codec.js';
+import { MONOTONIC_WRITE_LUA } from './redis-scripts.js';
+import type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, StoredValue, WriteResult } from './types.js';
+
+export interface RedisOnlineStoreOptions {
+  /** `redis://host:port/db` for a single node. Default `redis://127.0.0.1:6379`. */
+  readonly url?: string;
+  /** Cluster seed nodes `host:port`; when set, `url` is ignored. */
+  readonly cluster?: readonly string[];
+  /** Prefix of every key (share one Redis between projects with different prefixes). Default `featureguard:`. */
+  readonly key_prefix?: string;
+}
+
+/** How long a session may go without writing before readers and writers treat it as dead. */
+const SESSION_LEASE_MS = 60_000;
+const SESSION_HEARTBEAT_MS = 15_000;
+const WRITE_CONCURRENCY = 2_000;
+
+type Client = Redis | Cluster;
+interface ScriptClient {
+  fgWrite(key: string, g: string, ets: string, cts: string, rec: string, live: string, dead: string): Promise<number>;
+}
+
+function parseNode(text: string): { host: string; port: number } {
+  const m = /^(?:redis:\/\/)?\[?([^\]]+?)\]?:(\d+)$/.exec(text.trim());
+  if (!m) throw new InputError(`invalid redis cluster node '${text}': use host:port`);
+  return { host: m[1], port: Number(m[2]) };
+}
+
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+/** Gen of a record: the text before its first `|`. */
+function genOf(rec: string): string {
+  return rec.slice(0, rec.indexOf('|'));
+}
+
+export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}): Promise<OnlineStore> {
+  const prefix = options.key_prefix ?? 'featureguard:';
+  if (/[{}]/.test(prefix)) throw new InputError(`online_store.key_prefix must not contain '{' or '}' (got '${prefix}')`);
+  const common = { enableAutoPipelining: true, maxRetriesPerRequest: 3, connectTimeout: 5_000 };
+  const client: Client = options.cluster?.length
+    ? new Cluster(options.cluster.map(parseNode), { enableAutoPipelining: true, redisOptions: { connectTimeout: 5_000, maxRetriesPerRequest: 3 } })
+    : new Redis(options.url ?? 'redis://127.0.0.1:6379', common);
+  client.defineCommand('fgWrite', { numberOfKeys: 1, lua: MONOTONIC_WRITE_LUA });
+  const scripts = client as unknown as ScriptClient;
+  try {
+    await client.ping();
+  } catch (e) {
+    client.disconnect();
+    throw new Error(`cannot reach the redis online store (${options.cluster?.join(',') ?? options.url ?? 'redis://127.0.0.1:6379'}): ${(e as Error).message}`, { cause: e });
+  }
+
+  const meta = `${prefix}{meta}`;
+  const entityKey = (view: string, key: OnlineKey) => `${prefix}{${encodeKey(key)}}:${view}`;
+  const pendingKey = (view: string) => `${meta}:pending:${view}`;
+  const countKey = (view: string) => `${meta}:count:${view}`;
+  const genKey = (view: string) => `${meta}:gen:${view}`;
+  const viewsKey = `${meta}:views`;
+  const schemasKey = `${meta}:schemas`;
+  const schemas = new Map<string, readonly string[]>();
+  const projections = new ProjectionCache();
+
+  const schemaOf = async (hash: string): Promise<readonly string[]> => {
+    let s = schemas.get(hash);
+    if (s === undefined) {
+      const text = await client.hget(schemasKey, hash);
+      s = text ? (JSON.parse(text) as string[]) : [];
+      schemas.set(hash, s);
+    }
+    return s;
+  };
+
+  /** Decode a record; `undefined` when its schema is not cached yet (see `readMany`). */
+  const decode = (rec: string, features: readonly string[]): StoredValue | undefined => {
+    const a = rec.indexOf('|');
+    const b = rec.indexOf('|', a + 1);
+    const c = rec.indexOf('|', b + 1);
+    const d = rec.indexOf('|', c + 1);
+    const hash = rec.slice(c + 1, d);
+    const proj = projections.get(hash, schemas.get(hash), features);
+    if (proj === undefined) return undefined;
+    return { values: project(decodeValues(rec.slice(d + 1)), proj), eventTs: Number(rec.slice(a + 1, b)), createdTs: Number(rec.slice(b + 1, c)) };
+  };
+
+  const recordSchema = (rec: string): string => {
+    const c = rec.indexOf('|', rec.indexOf('|', rec.indexOf('|') + 1) + 1);
+    return rec.slice(c + 1, rec.indexOf('|', c + 1));
+  };
+
+  /** Pending gens of a view split into live (other sessions still writing) and dead. */
+  const pendingGens = async (view: string, own: string): Promise<{ live: string; dead: string }> => {
+    const all = await client.hgetall(pendingKey(view));
+    const now = Date.now();
+    let live = ',';
+    let dead = ',';
+    for (const [g, expiry] of Object.entries(all)) {
+      if (g === own) continue;
+      if (Number(expiry) > now) live += `${g},`;
+      else dead += `${g},`;
+    }
+    return { live, dead };
+  };
+
+  const beginWrite = async (view: string, features: readonly string[]): Promise<OnlineWriter> => {
+    const hash = schemaHash(features);
+    const g = String(await client.incr(genKey(view)));
+    await client.hset(pendingKey(view), g, String(Date.now() + SESSION_LEASE_MS));
+    await Promise.all([client.sadd(viewsKey, view), client.hsetnx(schemasKey, hash, JSON.stringify(features))]);
+    let ended = false;
+    let written = 0;
+    let skipped = 0;
+    let created = 0;
+    const renew = () => client.hset(pendingKey(view), g, String(Date.now() + SESSION_LEASE_MS));
+    const heartbeat = setInterval(() => void renew().catch(() => undefined), SESSION_HEARTBEAT_MS);
+    heartbeat.unref();
+    return {
+      async write(rows: readonly OnlineRow[]): Promise<WriteResult> {
+        if (ended) throw new Error('write session already ended');
+        await renew();
+        const { live, dead } = await pendingGens(view, g);
+        let w = 0;
+        for (let i = 0; i < rows.length; i += WRITE_CONCURRENCY) {
+          const part = rows.slice(i, i + WRITE_CONCURRENCY);
+          const codes = await Promise.all(
+            part.map((r) => {
+              const ets = String(Math.trunc(r.eventTs));
+              const cts = String(Math.trunc(r.createdTs));
+              const rec = `${g}|${ets}|${cts}|${hash}|${encodeValues(r.values)}`;
+              return scripts.fgWrite(entityKey(view, r.key), g, ets, cts, rec, live, dead);
+            }),
+          );
+          for (const code of codes) {
+            if (code > 0) w++;
+            if (code === 2) created++;
+          }
+        }
+        written += w;
+        skipped += rows.length - w;
+        return { written: w, skipped: rows.length - w };
+      },
+      async commit() {
+        if (!ended) {
+          ended = true;
+          clearInterval(heartbeat);
+          // The single command that makes the whole session visible.
+          await client.hdel(pendingKey(view), g);
+          if (created > 0) await client.incrby(countKey(view), created);
+        }
+        return { written, skipped };
+      },
+      async abort() {
+        if (ended) return;
+        ended = true;
+        clearInterval(heartbeat);
+        await client.hset(pendingKey(view), g, '0');
+      },
+    };
+  };
+
+  const masters = (): Redis[] => (client instanceof Cluster ? client.nodes('master') : [client]);
+
+  return {
+    type: 'redis',
+    beginWrite,
+    async writeBatch(view, features, rows) {
+      const w = await beginWrite(view, features);
+      try {
+        await w.write(rows);
+        return await w.commit();
+      } catch (e) {
+        await w.abort();
+        throw e;
+      }
+    },
+    async readMany(view: string, features: readonly string[], keys: readonly OnlineKey[]) {
+      const [pending, ...records] = await Promise.all([
+        client.hkeys(pendingKey(view)),
+        ...keys.map((k) => client.hmget(entityKey(view, k), 'c', 'p')),
+      ]);
+      const hidden = pending.length > 0 ? new Set(pending) : null;
+      const out = new Array<StoredValue | undefined>(keys.length).fill(undefined);
+      for (let i = 0; i < records.length; i++) {
+        const [c, p] = records[i];
+        let rec = c;
+        if (rec !== null && hidden !== null && hidden.has(genOf(rec))) rec = p !== null && !hidden.has(genOf(p)) ? p : null;
+        if (rec === null) continue;
+        let v = decode(rec, features);
+        if (v === undefined) {
+          await schemaOf(recordSchema(rec));
+          v = decode(rec, features);
+        }
+        out[i] = v;
+      }
+      return out;
+    },
+    async dropView(view) {
+      const match = `${globEscape(prefix)}{*}:${globEscape(view)}`;
+      const suffix = `}:${view}`;
+      for (const node of masters()) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+          cursor = next;
+          await Promise.all(keys.filter((k) => k.endsWith(suffix)).map((k) => client.unlink(k)));
+        } while (cursor !== '0');
+      }
+      await Promise.all([client.del(countKey(view)), client.del(pendingKey(view)), client.srem(viewsKey, view)]);
+    },
+    async stats(): Promise<OnlineStoreStats> {
+      const views = (await client.smembers(viewsKey)).sort();
+      const counts = await Promise.all(views.map((v) => client.get(countKey(v))));
+      return { type: 'redis', views: Object.fromEntries(views.map((v, i) => [v, { entities: Number(counts[i] ?? 0) }])) };
+    },
+    async close() {
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}

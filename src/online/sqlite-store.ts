@@ -1,0 +1,192 @@
+/**
+ * The embedded online store: one SQLite file (`.featureguard/online.db` by
+ * default) in WAL mode. A write session is one SQLite transaction on a writer
+ * connection, so readers (a separate connection, or other processes such as
+ * `featureguard serve`) see either the state before the session or all of it.
+ * Monotonic writes are one upsert whose `WHERE` compares `(event_ts, created_ts)`.
+ *
+ * @example
+ * const store = await openSqliteOnlineStore({ path: '/tmp/online.db' });
+ * await store.writeBatch('flights', ['delay'], [{ key: ['SEA'], values: [3.5], eventTs: 1, createdTs: 0 }]);
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { decodeValues, encodeKey, encodeValues, project, ProjectionCache, schemaHash } from './record-codec.js';
+import type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, StoredValue, WriteResult } from './types.js';
+
+export interface SqliteOnlineStoreOptions {
+  /** File path, absolute or relative to `root`. Default `.featureguard/online.db`. */
+  readonly path?: string;
+}
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS online_values (
+  view TEXT NOT NULL,
+  key TEXT NOT NULL,
+  event_ts INTEGER NOT NULL,
+  created_ts INTEGER NOT NULL,
+  schema TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  PRIMARY KEY (view, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS online_schemas (
+  hash TEXT PRIMARY KEY,
+  features TEXT NOT NULL
+) WITHOUT ROWID;
+`;
+
+const UPSERT = `INSERT INTO online_values (view, key, event_ts, created_ts, schema, payload) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (view, key) DO UPDATE SET event_ts = excluded.event_ts, created_ts = excluded.created_ts,
+  schema = excluded.schema, payload = excluded.payload
+WHERE excluded.event_ts > online_values.event_ts
+   OR (excluded.event_ts = online_values.event_ts AND excluded.created_ts > online_values.created_ts)`;
+
+type ReadRow = { key: string; event_ts: number; created_ts: number; schema: string; payload: string };
+
+function open(file: string): Database.Database {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 30000');
+  db.pragma('synchronous = NORMAL');
+  return db;
+}
+
+/** A promise-chain mutex: write sessions on one instance run one after another. */
+function createMutex(): () => Promise<() => void> {
+  let tail: Promise<void> = Promise.resolve();
+  return async () => {
+    let release!: () => void;
+    const next = new Promise<void>((r) => (release = r));
+    const prev = tail;
+    tail = prev.then(() => next);
+    await prev;
+    return release;
+  };
+}
+
+export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = {}, root = process.cwd()): Promise<OnlineStore> {
+  const rel = options.path ?? join('.featureguard', 'online.db');
+  const file = isAbsolute(rel) ? rel : join(root, rel);
+  mkdirSync(dirname(file), { recursive: true });
+  const writer = open(file);
+  writer.exec(DDL);
+  const reader = open(file);
+  const upsert = writer.prepare(UPSERT);
+  const putSchema = writer.prepare('INSERT OR IGNORE INTO online_schemas (hash, features) VALUES (?, ?)');
+  const getSchema = reader.prepare('SELECT features FROM online_schemas WHERE hash = ?');
+  const readOne = reader.prepare('SELECT key, event_ts, created_ts, schema, payload FROM online_values WHERE view = ? AND key = ?');
+  const readJson = reader.prepare(
+    'SELECT key, event_ts, created_ts, schema, payload FROM online_values WHERE view = ? AND key IN (SELECT value FROM json_each(?))',
+  );
+  const schemas = new Map<string, readonly string[]>();
+  const projections = new ProjectionCache();
+  const lock = createMutex();
+  let closed = false;
+
+  const schemaOf = (hash: string): readonly string[] => {
+    let s = schemas.get(hash);
+    if (s === undefined) {
+      const row = getSchema.get(hash) as { features: string } | undefined;
+      s = row ? (JSON.parse(row.features) as string[]) : [];
+      schemas.set(hash, s);
+    }
+    return s;
+  };
+
+  const toStored = (r: ReadRow, features: readonly string[]): StoredValue => {
+    let proj = projections.get(r.schema, undefined, features);
+    if (proj === undefined) proj = projections.get(r.schema, schemaOf(r.schema), features);
+    return { values: project(decodeValues(r.payload), proj ?? null), eventTs: r.event_ts, createdTs: r.created_ts };
+  };
+
+  const beginWrite = async (view: string, features: readonly string[]): Promise<OnlineWriter> => {
+    const release = await lock();
+    const hash = schemaHash(features);
+    let ended = false;
+    let written = 0;
+    let skipped = 0;
+    try {
+      writer.exec('BEGIN IMMEDIATE');
+      putSchema.run(hash, JSON.stringify(features));
+    } catch (e) {
+      release();
+      throw e;
+    }
+    const end = (sql: 'COMMIT' | 'ROLLBACK') => {
+      if (ended) return;
+      ended = true;
+      try {
+        if (writer.inTransaction) writer.exec(sql);
+      } finally {
+        release();
+      }
+    };
+    return {
+      async write(rows: readonly OnlineRow[]) {
+        if (ended) throw new Error('write session already ended');
+        let w = 0;
+        for (const r of rows) w += upsert.run(view, encodeKey(r.key), r.eventTs, r.createdTs, hash, encodeValues(r.values)).changes;
+        written += w;
+        skipped += rows.length - w;
+        return { written: w, skipped: rows.length - w };
+      },
+      async commit() {
+        end('COMMIT');
+        return { written, skipped };
+      },
+      async abort() {
+        end('ROLLBACK');
+      },
+    };
+  };
+
+  return {
+    type: 'sqlite',
+    beginWrite,
+    async writeBatch(view, features, rows): Promise<WriteResult> {
+      const w = await beginWrite(view, features);
+      try {
+        await w.write(rows);
+        return await w.commit();
+      } catch (e) {
+        await w.abort();
+        throw e;
+      }
+    },
+    async readMany(view: string, features: readonly string[], keys: readonly OnlineKey[]) {
+      if (keys.length === 1) {
+        const r = readOne.get(view, encodeKey(keys[0])) as ReadRow | undefined;
+        return [r ? toStored(r, features) : undefined];
+      }
+      const encoded = keys.map(encodeKey);
+      const rows = readJson.all(view, JSON.stringify(encoded)) as ReadRow[];
+      const byKey = new Map<string, ReadRow>();
+      for (const r of rows) byKey.set(r.key, r);
+      return encoded.map((k) => {
+        const r = byKey.get(k);
+        return r ? toStored(r, features) : undefined;
+      });
+    },
+    async dropView(view) {
+      const release = await lock();
+      try {
+        writer.prepare('DELETE FROM online_values WHERE view = ?').run(view);
+      } finally {
+        release();
+      }
+    },
+    async stats(): Promise<OnlineStoreStats> {
+      const rows = reader.prepare('SELECT view, COUNT(*) AS n FROM online_values GROUP BY view ORDER BY view').all() as { view: string; n: number }[];
+      return { type: 'sqlite', views: Object.fromEntries(rows.map((r) => [r.view, { entities: r.n }])) };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const release = await lock();
+      reader.close();
+      writer.close();
+      release();
+    },
+  };
+}

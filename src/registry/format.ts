@@ -1,0 +1,82 @@
+/**
+ * Human-readable text for plans and version histories (the CLI's output; the
+ * `--json` output is the plain objects). Compact: one line per object, one
+ * indented line per changed field, breaking changes marked `!`.
+ */
+import type { FieldChange, ObjectChange, Plan, VersionRecord } from './types.js';
+
+export interface FormatOptions {
+  /** Colour (ANSI) the markers: only when writing to a terminal. */
+  color?: boolean;
+}
+
+const MARK = { add: '+', change: '~', remove: '-', unchanged: ' ' } as const;
+const ANSI = { add: '32', change: '33', remove: '31', unchanged: '0', breaking: '1;31' } as const;
+
+function paint(text: string, code: string, color: boolean | undefined): string {
+  return color ? `\u001b[${code}m${text}\u001b[0m` : text;
+}
+
+/** `"6h"`, `12`, `{"name":"x",...}` shortened to `max` characters; absent values as `(none)`. */
+export function formatValue(value: unknown, max = 72): string {
+  if (value === null || value === undefined) return '(none)';
+  const text = JSON.stringify(value);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** One line per changed field: `/ttl: "6h" -> "12h"`, `/features/p90_delay: added {...}`, `/features/x: removed`. */
+export function formatFieldChanges(changes: readonly FieldChange[], indent = '      '): string[] {
+  return changes.map((c) => {
+    if (c.before === null && c.after !== null && typeof c.after === 'object' && !Array.isArray(c.after)) return `${indent}${c.path}: added ${formatValue(c.after)}`;
+    if (c.after === null && c.before !== null && typeof c.before === 'object' && !Array.isArray(c.before)) return `${indent}${c.path}: removed`;
+    return `${indent}${c.path}: ${formatValue(c.before)} -> ${formatValue(c.after)}`;
+  });
+}
+
+function formatObjectChange(c: ObjectChange, options: FormatOptions): string[] {
+  const head = `  ${paint(MARK[c.action], ANSI[c.action], options.color)} ${c.kind} ${c.name}`;
+  const lines = [head];
+  if (c.action === 'change') lines.push(...formatFieldChanges(c.changes));
+  for (const reason of c.breaking) lines.push(`      ${paint('! BREAKING:', ANSI.breaking, options.color)} ${reason}`);
+  return lines;
+}
+
+/** Counts per action. */
+export function planCounts(plan: Plan): Record<ObjectChange['action'], number> {
+  const counts = { add: 0, change: 0, remove: 0, unchanged: 0 };
+  for (const c of plan.changes) counts[c.action]++;
+  return counts;
+}
+
+/**
+ * The plan as text.
+ *
+ * @example
+ * Plan: 0 to add, 1 to change, 0 to remove, 8 unchanged.
+ *   ~ feature_view airport_hourly
+ *       /ttl: "6h" -> "12h"
+ */
+export function formatPlan(plan: Plan, options: FormatOptions = {}): string {
+  const n = planCounts(plan);
+  const lines = [`Plan: ${n.add} to add, ${n.change} to change, ${n.remove} to remove, ${n.unchanged} unchanged.`];
+  if (!plan.hasChanges) {
+    lines.push('No changes: the registry matches the definitions.');
+    return lines.join('\n');
+  }
+  for (const c of plan.changes) if (c.action !== 'unchanged') lines.push(...formatObjectChange(c, options));
+  if (plan.breaking) {
+    const count = plan.changes.reduce((s, c) => s + c.breaking.length, 0);
+    lines.push(paint(`${count} breaking change${count > 1 ? 's' : ''}: apply refuses ${count > 1 ? 'them' : 'it'} unless --allow-breaking.`, ANSI.breaking, options.color));
+  }
+  return lines.join('\n');
+}
+
+/** `2026-11-25T18:10:02.123Z` -> `2026-11-25 18:10:02Z`. */
+export function shortTime(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+/** A version's one-line summary: `v2  2026-11-25 18:12:00Z  9a8b7c6d5e4f`, `(removed)` for removals. */
+export function formatVersionLine(v: VersionRecord): string {
+  return `v${v.version}  ${shortTime(v.applied_at)}  ${v.hash.slice(0, 12)}${v.definition === null ? '  (removed)' : ''}`;
+}

@@ -1,0 +1,160 @@
+/**
+ * The scheduler inside `featureguard serve`: each online view with a `schedule`
+ * (cron) runs an incremental materialization on it, with node-cron's `noOverlap`
+ * so a slow run is never stacked on itself. The schedules follow the registry:
+ * when its generation changes (an apply by any process) the tasks are rebuilt.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import { isFeatureguardError } from '../errors.js';
+import type { Registry } from '../registry/types.js';
+import type { MaterializeJobs } from '../server/materialize-jobs.js';
+
+/** The last time a view's schedule fired. */
+export interface ScheduleLastRun {
+  readonly started_at: string;
+  readonly finished_at: string | null;
+  /** `running`, `done`, `failed`, or `skipped` (the view was already materializing). */
+  readonly status: 'running' | 'done' | 'failed' | 'skipped';
+  readonly job_id: string | null;
+  readonly runs: readonly { id: string | null; status: string }[];
+  readonly message: string | null;
+}
+
+export interface ScheduleInfo {
+  readonly view: string;
+  readonly cron: string;
+  /** Whether a task is running for it (false when the expression is invalid or the scheduler is off). */
+  readonly active: boolean;
+  readonly next_run: string | null;
+  readonly last_run: ScheduleLastRun | null;
+  readonly error: string | null;
+}
+
+export interface Scheduler {
+  list(): ScheduleInfo[];
+  /** Rebuild the tasks if the registry changed since the last sync. */
+  sync(): void;
+  stop(): Promise<void>;
+}
+
+export interface SchedulerOptions {
+  /** How often the registry generation is checked (default 5 s). */
+  pollMs?: number;
+  /** Time zone of the cron expressions (default UTC). */
+  timezone?: string;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+interface Entry {
+  view: string;
+  cron: string;
+  task: ScheduledTask | null;
+  error: string | null;
+}
+
+/** Views with a schedule in the current registry, as `[view, cron]`. */
+export function scheduledViews(registry: Registry): [string, string][] {
+  return [...registry.current().views.values()]
+    .filter((v) => v.online === true && typeof v.schedule === 'string' && v.schedule.trim() !== '')
+    .map((v) => [v.name, v.schedule as string] as [string, string])
+    .sort((a, b) => a[0].localeCompare(b[0]));
+}
+
+/** Next fire time of a cron expression, without scheduling it (null when invalid). */
+export function nextRunOf(expression: string, timezone = 'UTC'): string | null {
+  if (!cron.validate(expression)) return null;
+  // A task only knows its next run once started; this one never fires (destroyed at once).
+  const task = cron.schedule(expression, () => undefined, { timezone });
+  try {
+    return task.getNextRun()?.toISOString() ?? null;
+  } finally {
+    void task.destroy();
+  }
+}
+
+/**
+ * Start the scheduler.
+ *
+ * @example
+ * const scheduler = startScheduler(project.registry, jobs);
+ * scheduler.list(); // [{ view: 'origin_delays', cron: '0 * * * *', next_run: '...', last_run: null, ... }]
+ */
+export function startScheduler(registry: Registry, jobs: MaterializeJobs, options: SchedulerOptions = {}): Scheduler {
+  const timezone = options.timezone ?? 'UTC';
+  const log = options.log ?? (() => undefined);
+  const entries = new Map<string, Entry>();
+  const lastRuns = new Map<string, ScheduleLastRun>();
+  let generation = -1;
+
+  const fire = async (view: string) => {
+    const started_at = new Date().toISOString();
+    try {
+      const { job, done } = await jobs.start({ views: [view], incremental: true }, 'schedule');
+      lastRuns.set(view, { started_at, finished_at: null, status: 'running', job_id: job.id, runs: [], message: null });
+      const end = await done;
+      lastRuns.set(view, {
+        started_at, finished_at: end.finished_at, status: end.status === 'failed' ? 'failed' : 'done', job_id: end.id,
+        runs: end.runs.map((r) => ({ id: r.run_id, status: r.status })), message: end.error ?? end.runs.find((r) => r.message)?.message ?? null,
+      });
+      log('scheduled materialization finished', { view, job: end.id, status: end.status });
+    } catch (e) {
+      const skipped = isFeatureguardError(e) && e.status === 409;
+      lastRuns.set(view, {
+        started_at, finished_at: new Date().toISOString(), status: skipped ? 'skipped' : 'failed', job_id: null, runs: [],
+        message: (e as Error).message,
+      });
+      log(skipped ? 'scheduled materialization skipped' : 'scheduled materialization failed', { view, error: (e as Error).message });
+    }
+  };
+
+  const sync = () => {
+    const g = registry.generation();
+    if (g === generation) return;
+    generation = g;
+    const wanted = new Map(scheduledViews(registry));
+    for (const [view, e] of entries) {
+      if (wanted.get(view) !== e.cron) {
+        void e.task?.destroy();
+        entries.delete(view);
+      }
+    }
+    for (const [view, expr] of wanted) {
+      if (entries.has(view)) continue;
+      if (!cron.validate(expr)) {
+        entries.set(view, { view, cron: expr, task: null, error: `invalid cron expression '${expr}'` });
+        continue;
+      }
+      const task = cron.schedule(expr, () => fire(view), { name: `materialize:${view}`, noOverlap: true, timezone });
+      entries.set(view, { view, cron: expr, task, error: null });
+      log('scheduled view', { view, cron: expr });
+    }
+  };
+
+  sync();
+  const timer = setInterval(() => {
+    try {
+      sync();
+    } catch (e) {
+      log('scheduler sync failed', { error: (e as Error).message });
+    }
+  }, options.pollMs ?? 5000);
+  timer.unref();
+
+  return {
+    sync,
+    list: () =>
+      [...entries.values()].map((e) => ({
+        view: e.view,
+        cron: e.cron,
+        active: e.task !== null,
+        next_run: e.task?.getNextRun()?.toISOString() ?? null,
+        last_run: lastRuns.get(e.view) ?? null,
+        error: e.error,
+      })),
+    async stop() {
+      clearInterval(timer);
+      await Promise.all([...entries.values()].map((e) => e.task?.destroy()));
+      entries.clear();
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * The HTTP API as a Hono app. `createApp(project)` wires the route modules, auth,
+ * limits, metrics and the one error handler; `featureguard serve` runs it on
+ * `@hono/node-server`, tests call `app.request()`.
+ *
+ * @example
+ * const app = createApp(openProject('examples/flights'));
+ * const res = await app.request('/v1/online-features', {
+ *   method: 'POST',
+ *   body: JSON.stringify({ features: ['origin_delays:dep_delay_mean'], entities: { origin: ['SEA'] } }),
+ * });
+ */
+import { Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Project } from '../project.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import { createServerAuth, type ServerAuth } from './auth.js';
+import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_ENTITIES, type ServerContext } from './context.js';
+import { errorResponse, notFound, onError, type ErrorLogger } from './http-errors.js';
+import { createMaterializeJobs, type MaterializeJobs } from './materialize-jobs.js';
+import { createMetrics, metricsMiddleware, type ServerMetrics } from './metrics.js';
+import { openApiDocument } from './openapi.js';
+import { datasetRoutes } from './routes/datasets.js';
+import { healthRoutes } from './routes/health.js';
+import { materializeRoutes, projectMaterializeFn } from './routes/materialize.js';
+import { onlineRoutes } from './routes/online.js';
+import { pushRoutes } from './routes/push.js';
+import { registryRoutes } from './routes/registry.js';
+import { runsRoutes } from './routes/runs.js';
+import { scheduleRoutes } from './routes/schedules.js';
+import { uiRoutes } from './ui/index.js';
+
+export interface AppOptions {
+  /** Require API keys even when none exist (the server listens beyond loopback). */
+  requireKeys?: boolean;
+  /** Override `server.body_limit` (bytes). */
+  bodyLimit?: number;
+  /** Override `server.max_entities`. */
+  maxEntities?: number;
+  /** Share auth, metrics or jobs with the caller (serve, scheduler). */
+  auth?: ServerAuth;
+  metrics?: ServerMetrics;
+  jobs?: MaterializeJobs;
+  scheduler?: Scheduler;
+  /** Per-request log line (serve passes pino). */
+  requestLog?: (line: { method: string; path: string; status: number; ms: number }) => void;
+  /** Unexpected errors (500s). Default: `console.error`. */
+  errorLog?: ErrorLogger;
+  /** Mount the web pages under `/ui` (default true). */
+  ui?: boolean;
+}
+
+/** The running app plus the pieces `serve` needs to manage. */
+export type FeatureguardApp = Hono & { readonly context: ServerContext };
+
+/** Build the API for a project (see the module comment). */
+export function createApp(project: Project, options: AppOptions = {}): FeatureguardApp {
+  const auth = options.auth ?? createServerAuth(project.state, { alwaysRequire: options.requireKeys });
+  const metrics = options.metrics ?? createMetrics();
+  const jobs = options.jobs ?? createMaterializeJobs(projectMaterializeFn(project));
+  jobs.onViewFinished ??= (view, status) => {
+    if (status !== 'up_to_date') metrics.recordRun('materialize', view, status);
+  };
+  const server = project.config.server ?? {};
+  const ctx: ServerContext = {
+    project,
+    auth,
+    metrics,
+    jobs,
+    scheduler: options.scheduler,
+    limits: {
+      bodyLimit: options.bodyLimit ?? server.body_limit ?? DEFAULT_BODY_LIMIT,
+      maxEntities: options.maxEntities ?? server.max_entities ?? DEFAULT_MAX_ENTITIES,
+    },
+  };
+
+  const app = new Hono();
+  app.onError(onError(options.errorLog ?? ((err) => console.error(err))));
+  app.notFound(notFound);
+  app.use('*', metricsMiddleware(metrics));
+  if (options.requestLog) app.use('*', requestLogger(options.requestLog));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: ctx.limits.bodyLimit,
+      onError: (c) => errorResponse(c, 413, 'payload_too_large', `request body exceeds the limit of ${ctx.limits.bodyLimit} bytes (server.body_limit)`, { limit: ctx.limits.bodyLimit }),
+    }),
+  );
+
+  app.route('/', healthRoutes(ctx));
+  app.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
+  let openapi: string | undefined;
+  app.get('/openapi.json', (c) => c.body((openapi ??= JSON.stringify(openApiDocument())), 200, { 'content-type': 'application/json' }));
+
+  const online = onlineRoutes(ctx);
+  app.route('/v1/online-features', online);
+  app.route('/get-online-features', online);
+  const pushApp = pushRoutes(ctx);
+  app.route('/v1/push', pushApp);
+  app.route('/push', pushApp);
+  app.route('/v1/materialize', materializeRoutes(ctx));
+  app.route('/v1/datasets', datasetRoutes(ctx));
+  app.route('/v1/registry', registryRoutes(ctx));
+  app.route('/v1/runs', runsRoutes(ctx));
+  app.route('/v1/schedules', scheduleRoutes(ctx));
+  if (options.ui !== false) app.route('/ui', uiRoutes(project, auth));
+
+  return Object.assign(app, { context: ctx });
+}
+
+function requestLogger(log: NonNullable<AppOptions['requestLog']>): MiddlewareHandler {
+  return async (c, next) => {
+    const started = performance.now();
+    await next();
+    log({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 100) / 100 });
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * Authentication for the HTTP API. Keys come in `Authorization: Bearer <key>`,
+ * `X-API-Key: <key>` or (for the web pages) the `featureguard_key` cookie.
+ * When no key exists and the server listens on loopback only, every request is
+ * allowed; as soon as a key exists (created by any process) keys are required.
+ * A server bound beyond loopback always requires keys.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { AuthError } from '../errors.js';
+import { keyStoreFor, scopeAllows, type KeyIdentity, type Scope } from '../auth/keys.js';
+import type { StateDb } from '../state/state-db.js';
+
+/** Name of the cookie the web pages keep a key in (HttpOnly). */
+export const KEY_COOKIE = 'featureguard_key';
+
+/** What routes (and the web pages) use to check callers. */
+export interface ServerAuth {
+  /** Whether requests must present a key right now. */
+  required(): boolean;
+  /** The identity of a key, or null. */
+  verify(key: string): KeyIdentity | null;
+  /** Middleware: 401 without a valid key, 403 when its scope is too small (no-op when keys are not required). */
+  requireScope(scope: Scope): MiddlewareHandler;
+  /** The identity of the request's key (null when none or when keys are not required). */
+  identity(c: Context): KeyIdentity | null;
+}
+
+export interface ServerAuthOptions {
+  /** Require keys even when none exist (the server listens beyond loopback). */
+  alwaysRequire?: boolean;
+}
+
+/** The presented key of a request, if any. */
+export function presentedKey(c: Context): string | undefined {
+  const header = c.req.header('authorization');
+  if (header) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (m) return m[1];
+  }
+  return c.req.header('x-api-key') ?? getCookie(c, KEY_COOKIE) ?? undefined;
+}
+
+/** How long the "does any key exist" answer is reused (keys created by another process take effect within this). */
+const ACTIVE_CACHE_MS = 1000;
+
+/**
+ * Create the auth helpers for a project's state database.
+ *
+ * @example
+ * const auth = createServerAuth(project.state);
+ * app.post('/v1/push', auth.requireScope('write'), handler);
+ */
+export function createServerAuth(state: StateDb, options: ServerAuthOptions = {}): ServerAuth {
+  const keys = keyStoreFor(state);
+  let cached = { at: 0, active: 0 };
+  const required = (): boolean => {
+    if (options.alwaysRequire) return true;
+    const now = Date.now();
+    if (now - cached.at > ACTIVE_CACHE_MS) cached = { at: now, active: keys.activeCount() };
+    return cached.active > 0;
+  };
+  const identities = new WeakMap<Request, KeyIdentity | null>();
+  const identity = (c: Context): KeyIdentity | null => {
+    if (identities.has(c.req.raw)) return identities.get(c.req.raw) ?? null;
+    const key = presentedKey(c);
+    const who = key === undefined ? null : keys.verify(key);
+    identities.set(c.req.raw, who);
+    return who;
+  };
+  return {
+    required,
+    verify: (key) => keys.verify(key),
+    identity,
+    requireScope(scope) {
+      return async (c, next) => {
+        if (required()) {
+          const key = presentedKey(c);
+          if (key === undefined) throw new AuthError('an API key is required: send "Authorization: Bearer <key>"');
+          const who = identity(c);
+          if (!who) throw new AuthError('invalid or revoked API key');
+          if (!scopeAllows(who.scope, scope)) throw new AuthError(`this API key has scope '${who.scope}'; '${scope}' is required`, 403);
+        }
+        await next();
+      };
+    },
+  };
+}

@@ -1,0 +1,26 @@
+/** What every route module gets: the project, auth, metrics, limits and the background pieces. */
+import type { Project } from '../project.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import type { ServerAuth } from './auth.js';
+import type { MaterializeJobs } from './materialize-jobs.js';
+import type { ServerMetrics } from './metrics.js';
+
+export interface ServerLimits {
+  /** Largest request body in bytes (`server.body_limit`, default 1 MiB). */
+  readonly bodyLimit: number;
+  /** Most entity rows per online request (`server.max_entities`, default 1,000). */
+  readonly maxEntities: number;
+}
+
+export interface ServerContext {
+  readonly project: Project;
+  readonly auth: ServerAuth;
+  readonly metrics: ServerMetrics;
+  readonly limits: ServerLimits;
+  readonly jobs: MaterializeJobs;
+  /** Present inside `featureguard serve` (absent in plain `createApp` use). */
+  readonly scheduler?: Scheduler;
+}
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+export const DEFAULT_MAX_ENTITIES = 1000;

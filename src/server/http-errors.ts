@@ -1,0 +1,35 @@
+/**
+ * The server's edge for errors: one `onError` that turns a `FeatureguardError`
+ * into `{"error": {code, message, details}}` with its status, a JSON 404 for
+ * unknown routes, and a generic 500 (logged, never echoing internals) for bugs.
+ */
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { isFeatureguardError, type ErrorDetails } from '../errors.js';
+
+/** A JSON error response in the one shape every route uses. */
+export function errorResponse(c: Context, status: number, code: string, message: string, details?: ErrorDetails): Response {
+  return c.json({ error: { code, message, details: details ?? null } }, status as ContentfulStatusCode);
+}
+
+/** Logs unexpected errors; the server passes its pino logger. */
+export type ErrorLogger = (err: unknown, c: Context) => void;
+
+export function onError(log: ErrorLogger): ErrorHandler {
+  return (err, c) => {
+    if (isFeatureguardError(err)) {
+      if (err.status >= 500) log(err, c);
+      return errorResponse(c, err.status, err.code, err.message, err.details);
+    }
+    if (err instanceof HTTPException) {
+      const status = err.status;
+      return errorResponse(c, status, status === 413 ? 'payload_too_large' : 'http_error', err.message || 'request failed');
+    }
+    log(err, c);
+    return errorResponse(c, 500, 'internal', 'internal server error');
+  };
+}
+
+export const notFound: NotFoundHandler = (c) =>
+  errorResponse(c, 404, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`);

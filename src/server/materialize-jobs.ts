@@ -1,0 +1,119 @@
+/**
+ * Background materializations started over HTTP or by the scheduler. `start`
+ * waits only until the materialization has taken its views' leases and created
+ * its runs (so a view that is materializing anywhere answers 409 at once, and
+ * the job knows its run ids), then the work continues in the background.
+ */
+import { randomUUID } from 'node:crypto';
+import { NotFoundError } from '../errors.js';
+import type { MaterializationHandle, MaterializeOptions, MaterializeStatus } from '../materialize/types.js';
+import type { RunStatus } from '../runs/types.js';
+
+/** Starts a materialization (the project's `startMaterialization`, bound). */
+export type StartMaterializeFn = (options: MaterializeOptions) => Promise<MaterializationHandle>;
+
+/** What a job records about each view. */
+export interface JobRun {
+  readonly view: string;
+  /** null when the view was already up to date (no run recorded). */
+  readonly run_id: string | null;
+  readonly status: RunStatus | MaterializeStatus;
+  readonly window: { readonly start: string; readonly end: string };
+  readonly rows_read: number | null;
+  readonly entities_written: number | null;
+  readonly message: string | null;
+}
+
+export interface MaterializeJob {
+  readonly id: string;
+  readonly trigger: 'api' | 'schedule';
+  readonly status: 'running' | 'done' | 'failed';
+  readonly started_at: string;
+  readonly finished_at: string | null;
+  readonly runs: readonly JobRun[];
+  readonly error: string | null;
+}
+
+export interface MaterializeJobs {
+  /**
+   * Start a job. Rejects at once (nothing started) for a bad request (400) or a
+   * view that is materializing in any process (`ConflictError`, 409).
+   */
+  start(options: MaterializeOptions, trigger: MaterializeJob['trigger']): Promise<{ job: MaterializeJob; done: Promise<MaterializeJob> }>;
+  get(id: string): MaterializeJob;
+  list(): MaterializeJob[];
+  /** Resolves when every running job finished (graceful shutdown). */
+  idle(): Promise<void>;
+  /** Called with each finished view's result (metrics). */
+  onViewFinished?: (view: string, status: MaterializeStatus) => void;
+}
+
+const KEEP_JOBS = 200;
+
+/**
+ * @example
+ * const jobs = createMaterializeJobs((o) => startMaterialization(project, o));
+ * const { job } = await jobs.start({ incremental: true }, 'api'); // job.runs[0].run_id
+ */
+export function createMaterializeJobs(start: StartMaterializeFn): MaterializeJobs {
+  const jobs = new Map<string, MaterializeJob>();
+  const running = new Set<Promise<unknown>>();
+  const self: MaterializeJobs = {
+    async start(options, trigger) {
+      const handle = await start(options);
+      const id = randomUUID();
+      let job: MaterializeJob = {
+        id,
+        trigger,
+        status: 'running',
+        started_at: new Date().toISOString(),
+        finished_at: null,
+        runs: handle.runs.map((r) => ({
+          view: r.view, run_id: r.runId, status: r.runId === null ? 'up_to_date' : 'running', window: r.window,
+          rows_read: null, entities_written: null, message: null,
+        })),
+        error: null,
+      };
+      jobs.set(id, job);
+      const done = (async () => {
+        try {
+          const results = await handle.done;
+          job = {
+            ...job,
+            status: 'done',
+            finished_at: new Date().toISOString(),
+            runs: results.map((r) => ({
+              view: r.view, run_id: r.run?.id ?? null, status: r.status, window: r.window,
+              rows_read: r.rowsRead, entities_written: r.entitiesWritten, message: r.message,
+            })),
+          };
+          for (const r of results) self.onViewFinished?.(r.view, r.status);
+        } catch (e) {
+          job = { ...job, status: 'failed', finished_at: new Date().toISOString(), error: (e as Error).message };
+        }
+        jobs.set(id, job);
+        prune();
+        return job;
+      })();
+      running.add(done);
+      void done.finally(() => running.delete(done));
+      return { job, done };
+    },
+    get(id) {
+      const job = jobs.get(id);
+      if (!job) throw new NotFoundError(`no materialization job '${id}' in this server (jobs are kept in memory)`);
+      return job;
+    },
+    list: () => [...jobs.values()].reverse(),
+    async idle() {
+      await Promise.allSettled([...running]);
+    },
+  };
+  function prune(): void {
+    for (const [id, j] of jobs) {
+      if (jobs.size <= KEEP_JOBS) break;
+      if (j.status !== 'running') jobs.delete(id);
+    }
+  }
+  return self;
+}

@@ -1,0 +1,85 @@
+/**
+ * Prometheus metrics of one server (`GET /metrics`): request latency per route
+ * pattern, materialization and push counts, and run verdicts. Each app owns its
+ * own prom-client registry, so several apps in one process (tests) don't clash.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { matchedRoutes } from 'hono/route';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RunKind, RunStatus } from '../runs/types.js';
+
+export interface ServerMetrics {
+  readonly registry: Registry;
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly materializeRuns: Counter<'view' | 'status'>;
+  readonly pushRuns: Counter<'view' | 'status'>;
+  readonly pushRows: Counter<'view' | 'to'>;
+  readonly runVerdicts: Counter<'kind' | 'status'>;
+  /** Count a finished run of any kind (also feeds the per-kind counters). */
+  recordRun(kind: RunKind, view: string | null, status: RunStatus): void;
+}
+
+export function createMetrics(): ServerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'featureguard_process_' });
+  const httpDuration = new Histogram({
+    name: 'featureguard_http_request_duration_seconds',
+    help: 'HTTP request latency by route pattern',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [registry],
+  });
+  const materializeRuns = new Counter({
+    name: 'featureguard_materialize_runs_total',
+    help: 'Materialization runs started by this server, by view and final status',
+    labelNames: ['view', 'status'] as const,
+    registers: [registry],
+  });
+  const pushRuns = new Counter({
+    name: 'featureguard_push_runs_total',
+    help: 'Push runs by view and final status',
+    labelNames: ['view', 'status'] as const,
+    registers: [registry],
+  });
+  const pushRows = new Counter({
+    name: 'featureguard_push_rows_total',
+    help: 'Rows accepted by push, by view and destination',
+    labelNames: ['view', 'to'] as const,
+    registers: [registry],
+  });
+  const runVerdicts = new Counter({
+    name: 'featureguard_run_verdicts_total',
+    help: 'Runs finished in this server by kind and status (success, warned, blocked, failed)',
+    labelNames: ['kind', 'status'] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    httpDuration,
+    materializeRuns,
+    pushRuns,
+    pushRows,
+    runVerdicts,
+    recordRun(kind, view, status) {
+      runVerdicts.inc({ kind, status });
+      if (kind === 'materialize') materializeRuns.inc({ view: view ?? '', status });
+      if (kind === 'push') pushRuns.inc({ view: view ?? '', status });
+    },
+  };
+}
+
+/** Middleware timing every request under its route pattern (`/v1/runs/:id`, not the concrete path). */
+export function metricsMiddleware(metrics: ServerMetrics): MiddlewareHandler {
+  return async (c, next) => {
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      const route = matchedRoutes(c).findLast((r) => r.method !== 'ALL')?.path ?? 'unmatched';
+      metrics.httpDuration.observe(
+        { method: c.req.method, route, status: String(c.res.status) },
+        (performance.now() - started) / 1000,
+      );
+    }
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * `POST /v1/materialize` (write scope): starts a materialization in the
+ * background and answers 202 with a job id and the run id of each view; 409
+ * while one of the views is materializing (in any process). `GET /v1/materialize/:job`
+ * polls a job; `GET /v1/materialize` lists this server's recent jobs.
+ */
+import { Hono } from 'hono';
+import { startMaterialization } from '../../materialize/materialize.js';
+import type { Project } from '../../project.js';
+import { jsonBody } from '../body.js';
+import type { ServerContext } from '../context.js';
+import type { StartMaterializeFn } from '../materialize-jobs.js';
+
+interface MaterializeBody {
+  views?: string[];
+  start?: string;
+  end?: string;
+  incremental?: boolean;
+}
+
+/** The project's materialization as the jobs' start function. */
+export function projectMaterializeFn(project: Project): StartMaterializeFn {
+  return (options) => startMaterialization(project, options);
+}
+
+export function materializeRoutes(ctx: ServerContext): Hono {
+  const app = new Hono();
+  app.post('/', ctx.auth.requireScope('write'), async (c) => {
+    const body = await jsonBody<MaterializeBody>(c, 'materialize');
+    const { job } = await ctx.jobs.start(
+      { views: body.views, start: body.start, end: body.end, incremental: body.incremental === true },
+      'api',
+    );
+    return c.json({ job_id: job.id, status: job.status, runs: job.runs, poll: `/v1/materialize/${job.id}` }, 202, {
+      location: `/v1/materialize/${job.id}`,
+    });
+  });
+  app.get('/', ctx.auth.requireScope('read'), (c) => c.json({ jobs: ctx.jobs.list() }));
+  app.get('/:job', ctx.auth.requireScope('read'), (c) => c.json(ctx.jobs.get(c.req.param('job'))));
+  return app;
+}

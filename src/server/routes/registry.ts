@@ -1,0 +1,70 @@
+/**
+ * The registry over HTTP: `GET /v1/registry/{entities,sources,feature_views,feature_services}[/:name][/versions]`,
+ * `POST /v1/registry/plan` (read scope) and `POST /v1/registry/apply` (admin scope).
+ * Every read goes through `registry.current()`, which re-reads when another process applied.
+ */
+import { Hono } from 'hono';
+import type { Definition, DefinitionKind } from '../../definitions/types.js';
+import { NotFoundError } from '../../errors.js';
+import type { VersionRecord } from '../../registry/types.js';
+import { jsonBody } from '../body.js';
+import type { ServerContext } from '../context.js';
+
+const KINDS: Record<string, DefinitionKind> = {
+  entities: 'entity',
+  sources: 'source',
+  feature_views: 'feature_view',
+  feature_services: 'feature_service',
+};
+
+interface ApplyBody {
+  definitions: Definition[];
+  allow_breaking?: boolean;
+}
+
+function item(rec: VersionRecord) {
+  return { name: rec.name, version: rec.version, hash: rec.hash, applied_at: rec.applied_at, definition: rec.definition };
+}
+
+export function registryRoutes(ctx: ServerContext): Hono {
+  const { registry } = ctx.project;
+  const app = new Hono();
+  const read = ctx.auth.requireScope('read');
+
+  const currentOf = (kind: DefinitionKind): VersionRecord[] =>
+    [...registry.currentVersions().values()].filter((v) => v.kind === kind).sort((a, b) => a.name.localeCompare(b.name));
+  const kindOf = (plural: string): DefinitionKind => {
+    const kind = KINDS[plural];
+    if (!kind) throw new NotFoundError(`unknown registry collection '${plural}'`, { known: Object.keys(KINDS) });
+    return kind;
+  };
+
+  app.get('/', read, (c) => {
+    const counts = Object.fromEntries(Object.entries(KINDS).map(([plural, kind]) => [plural, currentOf(kind).length]));
+    return c.json({ generation: registry.generation(), counts });
+  });
+  app.get('/:collection', read, (c) => c.json({ items: currentOf(kindOf(c.req.param('collection'))).map(item) }));
+  app.get('/:collection/:name', read, (c) => {
+    const kind = kindOf(c.req.param('collection'));
+    const name = c.req.param('name');
+    const rec = registry.currentVersions().get(`${kind}/${name}`) ?? currentOf(kind).find((r) => r.name === name);
+    if (!rec) throw new NotFoundError(`no ${kind} named '${name}' in the registry`);
+    return c.json(item(rec));
+  });
+  app.get('/:collection/:name/versions', read, (c) => {
+    const kind = kindOf(c.req.param('collection'));
+    const versions = registry.versions(kind, c.req.param('name'));
+    if (versions.length === 0) throw new NotFoundError(`no ${kind} named '${c.req.param('name')}' was ever applied`);
+    return c.json({ items: versions });
+  });
+
+  app.post('/plan', read, async (c) => {
+    const body = await jsonBody<ApplyBody>(c, 'registry_apply');
+    return c.json(registry.plan(body.definitions));
+  });
+  app.post('/apply', ctx.auth.requireScope('admin'), async (c) => {
+    const body = await jsonBody<ApplyBody>(c, 'registry_apply');
+    return c.json(registry.apply(body.definitions, { allowBreaking: body.allow_breaking === true }));
+  });
+  return app;
+}

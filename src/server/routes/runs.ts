@@ -1,0 +1,68 @@
+/**
+ * The quality log over HTTP: `GET /v1/runs` (filters `view`, `service`, `kind`,
+ * `status`, `since`, `until`; paging `limit` ≤ 500, `offset`), `GET /v1/runs/:id`
+ * (the run with its check results) and `GET /v1/runs/:id/lineage` (OpenLineage RunEvent).
+ */
+import { Hono } from 'hono';
+import { InputError } from '../../errors.js';
+import { toOpenLineageRunEvent } from '../../runs/lineage.js';
+import type { RunFilter, RunKind, RunStatus } from '../../runs/types.js';
+import type { ServerContext } from '../context.js';
+
+const KINDS: readonly RunKind[] = ['materialize', 'dataset', 'push', 'check'];
+const STATUSES: readonly RunStatus[] = ['running', 'success', 'warned', 'blocked', 'failed'];
+const MAX_LIMIT = 500;
+
+function intParam(name: string, raw: string | undefined, min: number, max: number, dflt: number): number {
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InputError(`query parameter '${name}' must be an integer from ${min} to ${max}`, { [name]: raw });
+  return n;
+}
+
+function timeParam(name: string, raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const t = Date.parse(raw);
+  if (Number.isNaN(t)) throw new InputError(`query parameter '${name}' must be an RFC 3339 time`, { [name]: raw });
+  return new Date(t).toISOString();
+}
+
+function enumParam<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!(allowed as readonly string[]).includes(raw)) throw new InputError(`query parameter '${name}' must be one of ${allowed.join(', ')}`, { [name]: raw });
+  return raw as T;
+}
+
+/** Parse `GET /v1/runs` query parameters into a run filter (bad values are a 400). */
+export function runFilterFromQuery(q: Record<string, string | undefined>): Required<Pick<RunFilter, 'limit' | 'offset'>> & RunFilter {
+  return {
+    view: q.view || undefined,
+    service: q.service || undefined,
+    kind: enumParam('kind', q.kind, KINDS),
+    status: enumParam('status', q.status, STATUSES),
+    since: timeParam('since', q.since),
+    until: timeParam('until', q.until),
+    limit: intParam('limit', q.limit, 1, MAX_LIMIT, 50),
+    offset: intParam('offset', q.offset, 0, Number.MAX_SAFE_INTEGER, 0),
+  };
+}
+
+export function runsRoutes(ctx: ServerContext): Hono {
+  const { runs } = ctx.project;
+  const app = new Hono();
+  app.use('*', ctx.auth.requireScope('read'));
+  app.get('/', (c) => {
+    const filter = runFilterFromQuery(c.req.query());
+    const { runs: items, total } = runs.list(filter);
+    return c.json({ runs: items, total, limit: filter.limit, offset: filter.offset });
+  });
+  app.get('/:id', (c) => {
+    const run = runs.get(c.req.param('id'));
+    return c.json({ run, results: runs.results(run.id) });
+  });
+  app.get('/:id/lineage', (c) => {
+    const run = runs.get(c.req.param('id'));
+    return c.json(toOpenLineageRunEvent(run, runs.results(run.id), { namespace: ctx.project.config.project, profiles: runs.profiles(run.id) }));
+  });
+  return app;
+}

@@ -1,0 +1,115 @@
+/**
+ * Running the API: `startServer(project, {host, port})` listens with
+ * `@hono/node-server`, starts the scheduler, logs one line per request with pino,
+ * and `close()` shuts down gracefully (stop accepting, finish requests and
+ * running materializations, stop the scheduler). Binding beyond loopback
+ * without any API key is refused.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { keyStoreFor } from '../auth/keys.js';
+import { InputError } from '../errors.js';
+import type { Project } from '../project.js';
+import { startScheduler, type Scheduler } from '../scheduler/scheduler.js';
+import { createApp, type FeatureguardApp } from './app.js';
+import { createMaterializeJobs } from './materialize-jobs.js';
+import { projectMaterializeFn } from './routes/materialize.js';
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 6566;
+
+export interface ServeOptions {
+  host?: string;
+  port?: number;
+  /** No per-request log lines (errors and lifecycle only). */
+  quiet?: boolean;
+  /** Run view schedules (default true). */
+  scheduler?: boolean;
+  /** Destination of the pino log (default stdout). */
+  logger?: Logger;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly app: FeatureguardApp;
+  readonly scheduler: Scheduler | null;
+  close(): Promise<void>;
+}
+
+/** True for 127.0.0.0/8, ::1 and `localhost`. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || h === '::ffff:127.0.0.1';
+}
+
+/**
+ * Refuse to listen beyond loopback while no API key exists.
+ * Returns whether keys must be required regardless of the key count.
+ */
+export function checkBinding(project: Project, host: string): { requireKeys: boolean } {
+  if (isLoopback(host)) return { requireKeys: false };
+  if (keyStoreFor(project.state).activeCount() === 0) {
+    throw new InputError(
+      `refusing to listen on ${host} without API keys: anyone who can reach it could read and write features. ` +
+        `Create a key first ('featureguard keys create --scope admin'), or listen on 127.0.0.1.`,
+      { host },
+      'no_api_keys',
+    );
+  }
+  return { requireKeys: true };
+}
+
+/** Start serving a project (see the module comment). */
+export async function startServer(project: Project, options: ServeOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? project.config.server?.host ?? DEFAULT_HOST;
+  const port = options.port ?? project.config.server?.port ?? DEFAULT_PORT;
+  const { requireKeys } = checkBinding(project, host);
+  const log = options.logger ?? pino({ name: 'featureguard', level: 'info' });
+
+  const jobs = createMaterializeJobs(projectMaterializeFn(project));
+  const scheduler = options.scheduler === false
+    ? null
+    : startScheduler(project.registry, jobs, { log: (msg, fields) => log.info(fields ?? {}, msg) });
+  const app = createApp(project, {
+    requireKeys,
+    jobs,
+    scheduler: scheduler ?? undefined,
+    requestLog: options.quiet ? undefined : (line) => log.info(line, 'request'),
+    errorLog: (err, c) => log.error({ err, method: c.req.method, path: c.req.path }, 'request failed'),
+  });
+
+  // Open the online store before accepting traffic, so the first request doesn't pay for it.
+  await project.onlineStore();
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${shownHost}:${address.port}`;
+  log.info({ url, keys: requireKeys ? 'required' : 'when created', scheduler: scheduler !== null }, 'featureguard serving');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    host,
+    port: address.port,
+    app,
+    scheduler,
+    close() {
+      closing ??= (async () => {
+        await scheduler?.stop();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        });
+        await app.context.jobs.idle();
+        log.info('featureguard stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * Route handlers of the pages: parse the request, read the quality log and
+ * the registry, render. No business logic lives here.
+ */
+import type { Context } from 'hono';
+import { resolveQuality } from '../../guards/config.js';
+import { getBaseline, listBaselines } from '../../guards/baselines.js';
+import type { ColumnProfile } from '../../guards/profile-types.js';
+import type { Project } from '../../project.js';
+import { diffFields } from '../../registry/diff.js';
+import type { DefinitionKind } from '../../definitions/types.js';
+import { driftDistribution, referenceOf } from './drift-data.js';
+import { DriftPage, type DriftSection } from './drift-page.js';
+import { featureHistory } from './history-data.js';
+import { HistoryPage } from './history-page.js';
+import type { PageFrame } from './layout.js';
+import { RegistryPage, type BaselineRow, type VersionWithDiff } from './registry-page.js';
+import { RunDetailPage, SORT_COLUMNS, type SortColumn } from './run-detail-page.js';
+import { parseRunsQuery, runFilter, RunsPage } from './runs-page.js';
+
+type Ctx = Context<{ Variables: { frame: PageFrame } }>;
+
+export function runsPage(c: Ctx, project: Project): Response | Promise<Response> {
+  const q = parseRunsQuery(c.req.query());
+  const { runs, total } = project.runs.list(runFilter(q));
+  const set = project.registry.current();
+  return c.html(<RunsPage frame={c.get('frame')} q={q} runs={runs} total={total} views={[...set.views.keys()].sort()} services={[...set.services.keys()].sort()} />);
+}
+
+export function runDetailPage(c: Ctx, project: Project, alertAttempts?: (runId: string) => readonly Record<string, unknown>[]): Response | Promise<Response> {
+  const run = project.runs.get(c.req.param('id') ?? '');
+  const results = project.runs.results(run.id);
+  const sortRaw = c.req.query('sort');
+  const sort: SortColumn = (SORT_COLUMNS as readonly string[]).includes(sortRaw ?? '') ? (sortRaw as SortColumn) : 'status';
+  const dir = c.req.query('dir') === 'desc' ? 'desc' : 'asc';
+  let attempts: readonly Record<string, unknown>[] | null = null;
+  if (alertAttempts) {
+    try {
+      attempts = alertAttempts(run.id);
+    } catch {
+      attempts = null;
+    }
+  }
+  return c.html(<RunDetailPage frame={c.get('frame')} run={run} results={results} sort={sort} dir={dir} alertAttempts={attempts} />);
+}
+
+type Stored = { column: string; slice: string | null; profile: unknown };
+
+/** The profile of `column` for an (optional) slice; stored slices are `col=value`, results may name either form. */
+function profileFor(stored: readonly Stored[], column: string, slice: string | null): ColumnProfile | undefined {
+  const hit = stored.find((p) => p.column === column && (slice === null ? p.slice === null : p.slice === slice || (p.slice ?? '').endsWith(`=${slice}`)));
+  return hit?.profile as ColumnProfile | undefined;
+}
+
+export function driftPage(c: Ctx, project: Project): Response | Promise<Response> {
+  const run = project.runs.get(c.req.param('id') ?? '');
+  const feature = c.req.param('feature') ?? '';
+  const results = project.runs.results(run.id).filter((r) => r.check === 'drift' && r.feature === feature);
+  const current = results.length ? (project.runs.profiles(run.id) as Stored[]) : [];
+  const refCache = new Map<string, Stored[]>();
+  const referenceProfiles = (key: string, load: () => Stored[]) => {
+    if (!refCache.has(key)) {
+      try {
+        refCache.set(key, load());
+      } catch {
+        refCache.set(key, []);
+      }
+    }
+    return refCache.get(key) ?? [];
+  };
+  let referenceLabel = 'the reference';
+  const sections: DriftSection[] = results
+    .sort((a, b) => (a.slice === null ? -1 : b.slice === null ? 1 : a.slice.localeCompare(b.slice)))
+    .map((result) => {
+      const ref = referenceOf(result);
+      if (!result.slice) referenceLabel = ref.label;
+      const refStored = ref.baseline
+        ? referenceProfiles(`b:${ref.baseline}`, () => getBaseline(project, ref.baseline as string)?.profiles ?? [])
+        : ref.runId
+          ? referenceProfiles(`r:${ref.runId}`, () => project.runs.profiles(ref.runId as string) as Stored[])
+          : [];
+      const distribution = driftDistribution(result, profileFor(current, feature, result.slice), profileFor(refStored, feature, result.slice));
+      return { result, distribution };
+    });
+  return c.html(<DriftPage frame={c.get('frame')} run={run} feature={feature} referenceLabel={referenceLabel} sections={sections} />, results.length ? 200 : 404);
+}
+
+export function historyPage(c: Ctx, project: Project): Response | Promise<Response> {
+  const view = c.req.param('view') ?? '';
+  const feature = c.req.param('feature') ?? '';
+  const limitRaw = Number(c.req.query('limit'));
+  const limit = Number.isInteger(limitRaw) && limitRaw > 0 ? Math.min(limitRaw, 500) : 50;
+  const set = project.registry.current();
+  const v = set.views.get(view);
+  const def = v?.features.find((f) => f.name === feature) ?? null;
+  const quality = resolveQuality(project.config.quality, v?.quality, def?.quality);
+  const points = featureHistory(project, view, feature, limit);
+  return c.html(<HistoryPage frame={c.get('frame')} view={view} feature={feature} def={def} quality={quality} points={points} limit={limit} />);
+}
+
+export function registryPage(c: Ctx, project: Project): Response | Promise<Response> {
+  const set = project.registry.current();
+  const versions = new Map<string, VersionWithDiff[]>();
+  const add = (kind: DefinitionKind, name: string) => {
+    const list = [...project.registry.versions(kind, name)].sort((a, b) => a.version - b.version);
+    versions.set(
+      `${kind}/${name}`,
+      list.map((record, i) => ({ record, changes: i === 0 ? [] : diffFields(list[i - 1].definition, record.definition) })),
+    );
+  };
+  for (const n of set.entities.keys()) add('entity', n);
+  for (const n of set.sources.keys()) add('source', n);
+  for (const n of set.views.keys()) add('feature_view', n);
+  for (const n of set.services.keys()) add('feature_service', n);
+  let baselines: BaselineRow[] | null;
+  try {
+    baselines = listBaselines(project);
+  } catch {
+    baselines = null;
+  }
+  return c.html(<RegistryPage frame={c.get('frame')} set={set} versions={versions} baselines={baselines} />);
+}

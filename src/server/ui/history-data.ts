@@ -1,0 +1,56 @@
+/**
+ * The data of the feature history page: for the last N runs of a view, the
+ * feature's overall drift result and null rate. Three indexed queries in all
+ * (the runs, their drift results, the column's profile counts), reading only
+ * the JSON fields needed: a profile's 10,000-value sample is never parsed.
+ */
+import type { Project } from '../../project.js';
+import type { CheckResult, Run } from '../../runs/types.js';
+
+export interface HistoryPoint {
+  readonly run: Run;
+  /** The overall (unsliced) drift result of the feature, if the run had one. */
+  readonly drift: CheckResult | null;
+  /** nulls / count of the feature's column in the run's profile. */
+  readonly nullRate: number | null;
+  readonly rows: number | null;
+}
+
+/** The feature's history over the view's last `limit` runs, oldest first. */
+export function featureHistory(project: Pick<Project, 'runs' | 'state'>, view: string, feature: string, limit = 50): HistoryPoint[] {
+  const { runs } = project.runs.list({ view, limit });
+  if (runs.length === 0) return [];
+  const ids = runs.map((r) => r.id);
+  const drift = new Map<string, CheckResult>();
+  const nulls = new Map<string, { rate: number | null; rows: number | null }>();
+  const marks = ids.map(() => '?').join(', ');
+  try {
+    const rows = project.state
+      .prepare(`SELECT run_id, record FROM check_results WHERE run_id IN (${marks}) AND "check" = 'drift' AND feature = ? AND slice IS NULL ORDER BY seq`)
+      .all(...ids, feature) as { run_id: string; record: string }[];
+    for (const r of rows) if (!drift.has(r.run_id)) drift.set(r.run_id, JSON.parse(r.record) as CheckResult);
+  } catch {
+    // The run store's tables changed shape: fall back to its public API (one query per run).
+    for (const id of ids) {
+      const r = project.runs.results(id).find((x) => x.check === 'drift' && x.feature === feature && !x.slice);
+      if (r) drift.set(id, r);
+    }
+  }
+  try {
+    const rows = project.state
+      .prepare(
+        `SELECT run_id, json_extract(profile, '$.count') AS n, COALESCE(json_extract(profile, '$.nulls'), json_extract(profile, '$.null_count')) AS nulls
+         FROM profiles WHERE run_id IN (${marks}) AND "column" = ? AND slice = ''`,
+      )
+      .all(...ids, feature) as { run_id: string; n: number | null; nulls: number | null }[];
+    for (const r of rows) nulls.set(r.run_id, { rows: r.n, rate: r.n ? (r.nulls ?? 0) / r.n : null });
+  } catch {
+    for (const id of ids) {
+      const p = project.runs.profiles(id).find((x) => x.column === feature && !x.slice)?.profile as { count?: number; nulls?: number } | undefined;
+      if (p?.count) nulls.set(id, { rows: p.count, rate: (p.nulls ?? 0) / p.count });
+    }
+  }
+  return runs
+    .map((run) => ({ run, drift: drift.get(run.id) ?? null, nullRate: nulls.get(run.id)?.rate ?? null, rows: nulls.get(run.id)?.rows ?? null }))
+    .reverse();
+}

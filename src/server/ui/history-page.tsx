@@ -1,0 +1,125 @@
+/**
+ * `/ui/features/:view/:feature`: the feature's drift metric and null rate
+ * across the view's last runs, as line charts with the thresholds drawn, and
+ * the same numbers as a table.
+ */
+import { raw } from 'hono/html';
+import { lineChart, type ThresholdLine } from '../../charts/index.js';
+import type { FeatureDef } from '../../definitions/types.js';
+import type { ResolvedQuality } from '../../guards/config.js';
+import { StatusBadge } from './components.js';
+import { formatNumber, formatTime } from './format.js';
+import type { HistoryPoint } from './history-data.js';
+import { Layout, type PageFrame } from './layout.js';
+
+export function HistoryPage(props: { frame: PageFrame; view: string; feature: string; def: FeatureDef | null; quality: ResolvedQuality; points: readonly HistoryPoint[]; limit: number }) {
+  const { frame, view, feature, points, quality } = props;
+  const runHref = (p: HistoryPoint) => `${frame.base}/runs/${encodeURIComponent(p.run.id)}/drift/${encodeURIComponent(feature)}`;
+  const at = (p: HistoryPoint) => Date.parse(p.run.started_at);
+  const psi = points.map((p) => ({ x: at(p), y: numberOrNull(p.drift?.metrics?.psi), href: p.drift ? runHref(p) : undefined }));
+  const latest = [...points].reverse().find((p) => p.drift);
+  const method = latest?.drift?.method ?? null;
+  const decisionIsPsi = method === null || method === 'psi';
+  const psiThresholds: ThresholdLine[] = [
+    { label: 'warn', value: quality.drift.psi_warn, kind: 'warn' },
+    { label: 'fail', value: quality.drift.psi_fail, kind: 'fail' },
+  ];
+  const decisionThresholds: ThresholdLine[] = Object.entries(latest?.drift?.thresholds ?? {})
+    .filter(([, v]) => typeof v === 'number')
+    .map(([k, v]) => ({ label: k, value: v, kind: k === 'fail' ? 'fail' : k === 'warn' ? 'warn' : 'info' }));
+  const nullThresholds: ThresholdLine[] = [];
+  if (props.def?.max_null_ratio !== undefined) nullThresholds.push({ label: 'max_null_ratio', value: props.def.max_null_ratio, kind: 'fail' });
+  const hasDrift = points.some((p) => p.drift);
+  return (
+    <Layout frame={frame} title={`History of ${feature}`} section="features">
+      <p>
+        <a href={`${frame.base}/runs?view=${encodeURIComponent(view)}`}>← runs of {view}</a>
+      </p>
+      <h1>
+        History of <code>{feature}</code> in {view}
+      </h1>
+      <p class="muted">
+        The last {points.length} run(s) of {view} (at most {props.limit}), oldest left. Points link to the run’s drift view.
+        {props.def ? ` Type ${props.def.type}.` : ' (The feature is not in the current registry.)'}
+      </p>
+      {points.length === 0 ? <p>No runs of this view yet.</p> : null}
+      {points.length ? (
+        <div class="grid2">
+          <section aria-labelledby="h-psi">
+            <h2 id="h-psi">PSI against the reference</h2>
+            <div class="chart-wrap">
+              {raw(lineChart({ id: 'hist-psi', title: `PSI of ${feature} per run`, xLabel: 'run start (UTC)', yLabel: 'PSI', xType: 'time', yMin: 0, series: [{ label: 'PSI', points: psi }], thresholds: psiThresholds }))}
+            </div>
+            {!hasDrift ? <p class="muted">No drift results yet (a first run has no reference).</p> : null}
+          </section>
+          {!decisionIsPsi ? (
+            <section aria-labelledby="h-dec">
+              <h2 id="h-dec">Decision metric: {method}</h2>
+              <div class="chart-wrap">
+                {raw(
+                  lineChart({
+                    id: 'hist-decision',
+                    title: `${method} of ${feature} per run`,
+                    xLabel: 'run start (UTC)',
+                    yLabel: method ?? 'value',
+                    xType: 'time',
+                    yMin: 0,
+                    series: [{ label: method ?? 'value', points: points.map((p) => ({ x: at(p), y: p.drift?.method === method ? numberOrNull(p.drift?.value) : null, href: p.drift ? runHref(p) : undefined })) }],
+                    thresholds: decisionThresholds,
+                  }),
+                )}
+              </div>
+            </section>
+          ) : null}
+          <section aria-labelledby="h-null">
+            <h2 id="h-null">Null rate</h2>
+            <div class="chart-wrap">
+              {raw(lineChart({ id: 'hist-null', title: `Null rate of ${feature} per run`, xLabel: 'run start (UTC)', yLabel: 'null rate (share of rows)', xType: 'time', yMin: 0, series: [{ label: 'null rate', points: points.map((p) => ({ x: at(p), y: p.nullRate })) }], thresholds: nullThresholds }))}
+            </div>
+          </section>
+        </div>
+      ) : null}
+      {points.length ? (
+        <>
+          <h2>Runs</h2>
+          <table class="history">
+            <thead>
+              <tr>
+                <th scope="col">Started (UTC)</th>
+                <th scope="col">Verdict</th>
+                <th scope="col">Drift</th>
+                <th scope="col">Method</th>
+                <th scope="col" class="num">Value</th>
+                <th scope="col" class="num">PSI</th>
+                <th scope="col" class="num">Null rate</th>
+                <th scope="col" class="num">Rows</th>
+              </tr>
+            </thead>
+            <tbody>
+              {[...points].reverse().map((p) => (
+                <tr>
+                  <td class="mono">
+                    <a href={`${frame.base}/runs/${encodeURIComponent(p.run.id)}`}>{formatTime(p.run.started_at)}</a>
+                  </td>
+                  <td>
+                    <StatusBadge status={p.run.status} />
+                  </td>
+                  <td>{p.drift ? <a href={runHref(p)}><StatusBadge status={p.drift.status} /></a> : <span class="muted">—</span>}</td>
+                  <td>{p.drift?.method ?? '—'}</td>
+                  <td class="num mono">{formatNumber(p.drift?.value ?? null)}</td>
+                  <td class="num mono">{formatNumber(numberOrNull(p.drift?.metrics?.psi))}</td>
+                  <td class="num mono">{p.nullRate === null ? '—' : `${formatNumber(p.nullRate * 100)}%`}</td>
+                  <td class="num">{p.rows === null ? '—' : p.rows.toLocaleString('en-US')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : null}
+    </Layout>
+  );
+}
+
+function numberOrNull(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}

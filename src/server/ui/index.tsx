@@ -1,0 +1,101 @@
+/**
+ * The quality review pages, mounted by the server under `/ui`:
+ * `/ui/runs` (the log, filtered and paged), `/ui/runs/:id` (one run),
+ * `/ui/runs/:id/drift/:feature` (histograms and drift metrics),
+ * `/ui/features/:view/:feature` (history charts), `/ui/registry`, and
+ * `/ui/login` when the server requires API keys. Server-rendered with Hono's
+ * JSX; charts are SVG from `src/charts`; no external assets, no build step.
+ *
+ * @example
+ * app.route('/ui', uiRoutes(project, auth));
+ */
+import { randomBytes } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { isFeatureguardError } from '../../errors.js';
+import type { Project } from '../../project.js';
+import { LoginPage, login, logout, pageIdentity, requirePageKey, safeNext, type UiAuth } from './auth.js';
+import { ErrorPage } from './error-page.js';
+import type { PageFrame } from './layout.js';
+import { driftPage, historyPage, registryPage, runDetailPage, runsPage } from './handlers.js';
+
+export type { UiAuth } from './auth.js';
+
+export interface UiOptions {
+  /** Where the pages are mounted (default `/ui`): links and the cookie path use it. */
+  readonly base?: string;
+  /** Alert attempts of a run (default: read from the alerts module when present). */
+  readonly alertAttempts?: (runId: string) => readonly Record<string, unknown>[];
+}
+
+type Env = { Variables: { frame: PageFrame } };
+
+/** Security headers of every page: a per-response CSP nonce, no framing, no caching of data pages. */
+function pageHeaders(c: Context, nonce: string): void {
+  c.header(
+    'Content-Security-Policy',
+    `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+  );
+  c.header('X-Content-Type-Options', 'nosniff');
+  c.header('Referrer-Policy', 'no-referrer');
+  c.header('X-Frame-Options', 'DENY');
+  c.header('Cache-Control', 'no-store');
+}
+
+/**
+ * The pages as a Hono sub-app. `auth` is the server's key check (see
+ * `src/server/auth.ts`); without it, or while no key exists on a loopback
+ * server, the pages are open like the rest of the API.
+ */
+export function uiRoutes(project: Project, auth?: UiAuth, options: UiOptions = {}): Hono<Env> {
+  const base = options.base ?? '/ui';
+  const app = new Hono<Env>();
+
+  app.use('*', async (c, next) => {
+    const nonce = randomBytes(16).toString('base64');
+    const loggedIn = Boolean(auth?.required() && pageIdentity(c, auth));
+    c.set('frame', { base, nonce, loggedIn, project: project.config.project });
+    pageHeaders(c, nonce);
+    await next();
+  });
+
+  app.onError((err, c) => {
+    const frame = c.get('frame') ?? { base, nonce: '', loggedIn: false, project: project.config.project };
+    const status = isFeatureguardError(err) ? err.status : 500;
+    if (status >= 500) console.error(err);
+    const message = isFeatureguardError(err) && status < 500 ? err.message : 'internal error: see the server log';
+    const res = c.html(<ErrorPage frame={frame} status={status} message={message} />, status as 400);
+    return res;
+  });
+
+  // Login and logout are reachable without a key.
+  app.get('/login', (c) => {
+    const frame = c.get('frame');
+    const next = safeNext(c.req.query('next'), base);
+    if (!auth || !auth.required()) return c.html(<LoginPage frame={frame} next={next} notRequired />);
+    return c.html(<LoginPage frame={frame} next={next} />);
+  });
+  app.post('/login', async (c) => {
+    const frame = c.get('frame');
+    const form = await c.req.parseBody();
+    const next = safeNext(typeof form.next === 'string' ? form.next : undefined, base);
+    if (!auth || !auth.required()) return c.redirect(next, 303);
+    const key = typeof form.key === 'string' ? form.key : '';
+    if (!login(c, auth, key, base)) return c.html(<LoginPage frame={frame} next={next} error="That key is not valid, was revoked, or lacks read scope." />, 401);
+    return c.redirect(next, 303);
+  });
+  app.post('/logout', (c) => {
+    logout(c, base);
+    return c.redirect(auth?.required() ? `${base}/login` : `${base}/runs`, 303);
+  });
+
+  app.use('*', requirePageKey(auth, base));
+  app.get('/', (c) => c.redirect(`${base}/runs`, 302));
+  app.get('/runs', (c) => runsPage(c, project));
+  app.get('/runs/:id', (c) => runDetailPage(c, project, options.alertAttempts));
+  app.get('/runs/:id/drift/:feature', (c) => driftPage(c, project));
+  app.get('/features/:view/:feature', (c) => historyPage(c, project));
+  app.get('/registry', (c) => registryPage(c, project));
+  // A sub-app's notFound is not used once mounted: an explicit catch-all keeps 404s as HTML pages.
+  app.all('*', (c) => c.html(<ErrorPage frame={c.get('frame')} status={404} message={`No page at ${new URL(c.req.url).pathname}.`} />, 404));
+  return app;
+}

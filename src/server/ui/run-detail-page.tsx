@@ -1,0 +1,328 @@
+/**
+ * `/ui/runs/:id`: why the run was blocked (first line), every check result
+ * (sortable on the server with `?sort=&dir=`, and in place by the inline
+ * script), links to the drift view of each feature, lineage and alert attempts.
+ */
+import type { Child } from 'hono/jsx';
+import type { CheckResult, Run } from '../../runs/types.js';
+import { Facts, StatusBadge } from './components.js';
+import { formatCount, formatDuration, formatNumber, formatThresholds, formatTime, formatValue, formatWindow, query } from './format.js';
+import { Layout, type PageFrame } from './layout.js';
+import { firstLine } from './runs-page.js';
+import { SORT_SCRIPT } from './sort-script.js';
+
+export const SORT_COLUMNS = ['check', 'feature', 'slice', 'status', 'method', 'value'] as const;
+export type SortColumn = (typeof SORT_COLUMNS)[number];
+
+const SEVERITY: Record<string, number> = { fail: 0, error: 1, warn: 2, skipped: 3, pass: 4 };
+
+/** Sort key of a result cell (status sorts by severity, worst first). */
+function sortKey(r: CheckResult, col: SortColumn): string | number {
+  switch (col) {
+    case 'status':
+      return SEVERITY[r.status] ?? 5;
+    case 'value':
+      return r.value ?? Number.NEGATIVE_INFINITY;
+    default:
+      return r[col] ?? '';
+  }
+}
+
+/** Results sorted by a column (stable; ties keep the check order). Default: worst status first. */
+export function sortResults(results: readonly CheckResult[], col: SortColumn = 'status', dir: 'asc' | 'desc' = 'asc'): CheckResult[] {
+  const sign = dir === 'asc' ? 1 : -1;
+  return results
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => {
+      const ka = sortKey(a.r, col);
+      const kb = sortKey(b.r, col);
+      const c = typeof ka === 'number' && typeof kb === 'number' ? ka - kb : String(ka).localeCompare(String(kb));
+      return c !== 0 ? c * sign : a.i - b.i;
+    })
+    .map((x) => x.r);
+}
+
+/** The first line of why the run was blocked or failed (stored message, else the first blocking result). */
+export function blockedReason(run: Run, results: readonly CheckResult[]): string | null {
+  if (run.message) return firstLine(run.message);
+  if (run.status !== 'blocked' && run.status !== 'failed') return null;
+  const r = results.find((x) => (x.status === 'fail' || x.status === 'error') && x.policy === 'block') ?? results.find((x) => x.status === 'fail' || x.status === 'error');
+  return r ? firstLine(`${r.check}${r.feature ? ` on ${r.feature}` : ''}: ${r.message}`) : null;
+}
+
+export interface AlertAttemptRow {
+  readonly [k: string]: unknown;
+}
+
+export interface RunDetailProps {
+  frame: PageFrame;
+  run: Run;
+  results: readonly CheckResult[];
+  sort: SortColumn;
+  dir: 'asc' | 'desc';
+  alertAttempts: readonly AlertAttemptRow[] | null;
+}
+
+function Verdict(props: { run: Run; reason: string | null }) {
+  const { run, reason } = props;
+  if (run.status === 'blocked' || run.status === 'failed') {
+    return (
+      <p class="reason" id="reason" role="status">
+        <strong>{run.status === 'blocked' ? 'Blocked: ' : 'Failed: '}</strong>
+        {reason ?? 'no reason recorded'}
+      </p>
+    );
+  }
+  if (run.status === 'warned') {
+    return (
+      <p class="reason warned" id="reason" role="status">
+        <strong>Done with warnings: </strong>
+        {reason ?? `${run.counts.warn} check(s) warned`}
+      </p>
+    );
+  }
+  if (run.status === 'success') {
+    return (
+      <p class="reason ok" id="reason" role="status">
+        <strong>Passed: </strong>every check passed or was skipped.
+      </p>
+    );
+  }
+  return (
+    <p class="reason" id="reason" role="status">
+      <strong>Running</strong>
+    </p>
+  );
+}
+
+function ResultsTable(props: { frame: PageFrame; run: Run; results: readonly CheckResult[]; sort: SortColumn; dir: 'asc' | 'desc' }) {
+  const { frame, run } = props;
+  const runPath = `${frame.base}/runs/${encodeURIComponent(run.id)}`;
+  const head = (col: SortColumn | null, label: string, cls?: string) => {
+    if (!col) return <th scope="col" class={cls}>{label}</th>;
+    const active = props.sort === col;
+    const nextDir = active && props.dir === 'asc' ? 'desc' : 'asc';
+    return (
+      <th scope="col" class={cls} data-col={col} aria-sort={active ? (props.dir === 'asc' ? 'ascending' : 'descending') : undefined}>
+        <a class="sort" href={`${runPath}${query({ sort: col, dir: nextDir })}#checks`}>
+          {label}
+          {active ? (props.dir === 'asc' ? ' ▲' : ' ▼') : ''}
+        </a>
+      </th>
+    );
+  };
+  const driftHref = (r: CheckResult) =>
+    r.feature ? `${runPath}/drift/${encodeURIComponent(r.feature)}${r.slice ? `#slice-${encodeURIComponent(r.slice)}` : ''}` : null;
+  return (
+    <table class="sortable checks" id="checks-table">
+      <thead>
+        <tr>
+          {head('check', 'Check')}
+          {head('feature', 'Feature / column')}
+          {head('slice', 'Slice')}
+          {head('status', 'Status')}
+          {head('method', 'Method')}
+          {head('value', 'Value', 'num')}
+          {head(null, 'Thresholds')}
+          {head(null, 'Message')}
+        </tr>
+      </thead>
+      <tbody>
+        {props.results.map((r) => (
+          <tr data-check={r.check} data-status={r.status}>
+            <td data-v={r.check}>
+              {r.check}
+              {r.policy ? <span class="muted"> ({r.policy})</span> : null}
+            </td>
+            <td data-v={r.feature ?? ''}>
+              {r.feature && r.check === 'drift' ? <a href={driftHref(r) ?? '#'}>{r.feature}</a> : (r.feature ?? '—')}
+            </td>
+            <td data-v={r.slice ?? ''}>{r.slice ?? '—'}</td>
+            <td data-v={String(SEVERITY[r.status] ?? 5)}>
+              <StatusBadge status={r.status} />
+            </td>
+            <td data-v={r.method ?? ''}>{r.method ?? '—'}</td>
+            <td class="num mono" data-v={r.value === null ? '' : String(r.value)}>
+              {formatNumber(r.value)}
+            </td>
+            <td class="mono">{formatThresholds(r.thresholds)}</td>
+            <td>
+              {r.message}
+              {r.metrics && Object.keys(r.metrics).length ? (
+                <details>
+                  <summary>metrics</summary>
+                  <span class="mono">
+                    {Object.entries(r.metrics)
+                      .map(([k, v]) => `${k} ${formatNumber(v)}`)
+                      .join(' · ')}
+                  </span>
+                </details>
+              ) : null}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Lineage(props: { frame: PageFrame; run: Run }) {
+  const l = props.run.lineage;
+  if (!l) return <p class="muted">No lineage recorded for this run.</p>;
+  const versions = Object.entries(l.definition_versions ?? {});
+  return (
+    <>
+      <Facts
+        items={[
+          ['Job', <code>{l.job}</code>],
+          ['Output', l.output ? <code>{`${l.output.kind}: ${l.output.uri}`}</code> : '—'],
+          ['featureguard', l.package_version],
+          ['Host / user', `${l.host} / ${l.user}`],
+        ]}
+      />
+      <h3>Inputs</h3>
+      <table class="inputs">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Kind</th>
+            <th scope="col">URI</th>
+            <th scope="col">Fingerprint</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(l.inputs ?? []).map((i) => (
+            <tr>
+              <th scope="row">{i.name}</th>
+              <td>{i.kind}</td>
+              <td class="mono">{i.uri}</td>
+              <td class="mono">
+                {Object.entries(i.fingerprint ?? {}).map(([k, v]) => (
+                  <div>
+                    {k}: {formatValue(v, 80)}
+                  </div>
+                ))}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3>Definition versions</h3>
+      <table class="versions">
+        <thead>
+          <tr>
+            <th scope="col">Object</th>
+            <th scope="col" class="num">Version</th>
+            <th scope="col">Hash</th>
+          </tr>
+        </thead>
+        <tbody>
+          {versions.map(([key, v]) => (
+            <tr>
+              <th scope="row">
+                <a href={`${props.frame.base}/registry#obj-${key.replace(/[^a-z0-9_]+/g, '-')}`}>{key}</a>
+              </th>
+              <td class="num">{v.version}</td>
+              <td class="mono">{String(v.hash).slice(0, 16)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+/** A table of records whose columns are the union of their scalar fields. */
+export function RecordsTable(props: { rows: readonly { readonly [k: string]: unknown }[]; caption?: string }) {
+  const cols: string[] = [];
+  for (const r of props.rows) for (const k of Object.keys(r)) if (!cols.includes(k) && k !== 'run_id') cols.push(k);
+  return (
+    <table>
+      {props.caption ? <caption class="skip">{props.caption}</caption> : null}
+      <thead>
+        <tr>
+          {cols.map((c) => (
+            <th scope="col">{c}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((r) => (
+          <tr>
+            {cols.map((c) => (
+              <td class={typeof r[c] === 'number' ? 'num' : undefined}>{formatValue(r[c])}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function RunDetailPage(props: RunDetailProps) {
+  const { frame, run } = props;
+  const reason = blockedReason(run, props.results);
+  const runPath = `${frame.base}/runs/${encodeURIComponent(run.id)}`;
+  const driftFeatures = [...new Set(props.results.filter((r) => r.check === 'drift' && r.feature).map((r) => r.feature as string))];
+  const sorted = sortResults(props.results, props.sort, props.dir);
+  const subject = run.view ?? run.service ?? '';
+  const facts: [string, Child][] = [
+    ['Run id', <code>{run.id}</code>],
+    ['Kind', run.kind],
+    ['View', run.view ? <a href={`${frame.base}/runs${query({ view: run.view })}`}>{run.view}</a> : '—'],
+    ['Service', run.service ?? '—'],
+    ['Window', <span class="mono">{formatWindow(run.window_start, run.window_end)}</span>],
+    ['Started', <span class="mono">{formatTime(run.started_at)}</span>],
+    ['Duration', formatDuration(run.started_at, run.finished_at)],
+    ['Rows in / out', `${formatCount(run.rows_in)} / ${formatCount(run.rows_out)}`],
+    ['Checks', `${run.counts.fail} fail · ${run.counts.error} error · ${run.counts.warn} warn · ${run.counts.pass} pass · ${run.counts.skipped} skipped`],
+  ];
+  return (
+    <Layout frame={frame} title={`Run ${run.id.slice(0, 8)} ${subject}`} section="runs" script={SORT_SCRIPT}>
+      <p>
+        <a href={`${frame.base}/runs`}>← all runs</a>
+      </p>
+      <h1>
+        {run.kind} {subject} <StatusBadge status={run.status} />
+      </h1>
+      <Verdict run={run} reason={reason} />
+      <Facts items={facts} />
+      {driftFeatures.length ? (
+        <>
+          <h2 id="drift">Drift per feature</h2>
+          <ul class="drift-links">
+            {driftFeatures.map((f) => {
+              const worst = sortResults(props.results.filter((r) => r.check === 'drift' && r.feature === f))[0];
+              return (
+                <li>
+                  <a href={`${runPath}/drift/${encodeURIComponent(f)}`}>{f}</a> <StatusBadge status={worst.status} />{' '}
+                  <span class="muted">
+                    {worst.method ?? ''} {formatNumber(worst.value)}
+                  </span>
+                  {run.view ? (
+                    <>
+                      {' · '}
+                      <a href={`${frame.base}/features/${encodeURIComponent(run.view)}/${encodeURIComponent(f)}`}>history</a>
+                    </>
+                  ) : null}
+                </li>
+              );
+            })}
+          </ul>
+        </>
+      ) : null}
+      <h2 id="checks">Checks ({props.results.length})</h2>
+      {props.results.length ? <ResultsTable frame={frame} run={run} results={sorted} sort={props.sort} dir={props.dir} /> : <p class="muted">No check results recorded.</p>}
+      <h2 id="lineage">Lineage</h2>
+      <Lineage frame={frame} run={run} />
+      <h2 id="alerts">Alert attempts</h2>
+      {props.alertAttempts === null ? (
+        <p class="muted">Alert attempts are not available in this build.</p>
+      ) : props.alertAttempts.length === 0 ? (
+        <p class="muted">No alerts were sent for this run.</p>
+      ) : (
+        <RecordsTable rows={props.alertAttempts} caption="Alert attempts" />
+      )}
+    </Layout>
+  );
+}

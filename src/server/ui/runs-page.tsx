@@ -1,0 +1,201 @@
+/**
+ * `/ui/runs`: the quality log as a table with filters (view or service, kind,
+ * status, time range: a plain GET form) and paging. One `COUNT(*)` and one
+ * `LIMIT/OFFSET` query per page, so 10,000 runs cost the same as 50.
+ */
+import type { Run, RunFilter, RunKind, RunStatus } from '../../runs/types.js';
+import { Pager, StatusBadge } from './components.js';
+import { formatCount, formatTime, formatWindow, query } from './format.js';
+import { Layout, type PageFrame } from './layout.js';
+
+export const RUN_KINDS: readonly RunKind[] = ['materialize', 'dataset', 'push', 'check'];
+export const RUN_STATUSES: readonly RunStatus[] = ['running', 'success', 'warned', 'blocked', 'failed'];
+export const MAX_PAGE = 500;
+
+/** The filter form's values, as typed (strings), after validation. */
+export interface RunsQuery {
+  view?: string;
+  service?: string;
+  kind?: RunKind;
+  status?: RunStatus;
+  /** `YYYY-MM-DDTHH:mm` (UTC) as the datetime-local control sends it. */
+  since?: string;
+  until?: string;
+  limit: number;
+  offset: number;
+}
+
+const int = (raw: string | undefined, min: number, max: number, dflt: number): number => {
+  const n = Number(raw);
+  return raw && Number.isInteger(n) ? Math.min(Math.max(n, min), max) : dflt;
+};
+const oneOf = <T extends string>(raw: string | undefined, allowed: readonly T[]): T | undefined =>
+  raw && (allowed as readonly string[]).includes(raw) ? (raw as T) : undefined;
+const localTime = (raw: string | undefined): string | undefined =>
+  raw && /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/.test(raw) && !Number.isNaN(Date.parse(`${raw.length === 10 ? `${raw}T00:00` : raw}Z`)) ? raw : undefined;
+
+/** Parse the page's query string leniently (a bad value is ignored, not an error page). */
+export function parseRunsQuery(q: Record<string, string | undefined>): RunsQuery {
+  const name = (s: string | undefined) => (s && /^[a-z_][a-z0-9_]{0,62}$/.test(s) ? s : undefined);
+  return {
+    view: name(q.view),
+    service: name(q.service),
+    kind: oneOf(q.kind, RUN_KINDS),
+    status: oneOf(q.status, RUN_STATUSES),
+    since: localTime(q.since),
+    until: localTime(q.until),
+    limit: int(q.limit, 1, MAX_PAGE, 50),
+    offset: int(q.offset, 0, Number.MAX_SAFE_INTEGER, 0),
+  };
+}
+
+const toIso = (local: string | undefined): string | undefined =>
+  local ? new Date(Date.parse(`${local.length === 10 ? `${local}T00:00` : local}Z`)).toISOString() : undefined;
+
+/** The run-store filter of a page query (times are UTC). */
+export function runFilter(q: RunsQuery): RunFilter {
+  return { view: q.view, service: q.service, kind: q.kind, status: q.status, since: toIso(q.since), until: toIso(q.until), limit: q.limit, offset: q.offset };
+}
+
+export function RunsPage(props: { frame: PageFrame; q: RunsQuery; runs: readonly Run[]; total: number; views: readonly string[]; services: readonly string[] }) {
+  const { frame, q } = props;
+  const base = frame.base;
+  const params = { view: q.view, service: q.service, kind: q.kind, status: q.status, since: q.since, until: q.until };
+  const filtered = Object.values(params).some((v) => v !== undefined);
+  return (
+    <Layout frame={frame} title="Runs" section="runs">
+      <h1>Runs</h1>
+      <p class="muted">Every materialization, dataset build, push and check, newest first, with the verdict of its guards.</p>
+      <form class="filters" method="get" action={`${base}/runs`} role="search" aria-label="filter runs">
+        <label for="f-view">
+          View
+          <select id="f-view" name="view">
+            <option value="">any</option>
+            {props.views.map((v) => (
+              <option value={v} selected={q.view === v}>
+                {v}
+              </option>
+            ))}
+          </select>
+        </label>
+        {props.services.length ? (
+          <label for="f-service">
+            Service
+            <select id="f-service" name="service">
+              <option value="">any</option>
+              {props.services.map((v) => (
+                <option value={v} selected={q.service === v}>
+                  {v}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
+        <label for="f-kind">
+          Kind
+          <select id="f-kind" name="kind">
+            <option value="">any</option>
+            {RUN_KINDS.map((k) => (
+              <option value={k} selected={q.kind === k}>
+                {k}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label for="f-status">
+          Verdict
+          <select id="f-status" name="status">
+            <option value="">any</option>
+            {RUN_STATUSES.map((s) => (
+              <option value={s} selected={q.status === s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label for="f-since">
+          Started from (UTC)
+          <input id="f-since" name="since" type="datetime-local" value={q.since ?? ''} />
+        </label>
+        <label for="f-until">
+          Started before (UTC)
+          <input id="f-until" name="until" type="datetime-local" value={q.until ?? ''} />
+        </label>
+        <label for="f-limit">
+          Per page
+          <select id="f-limit" name="limit">
+            {[25, 50, 100, 200].map((n) => (
+              <option value={String(n)} selected={q.limit === n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button class="primary" type="submit">
+          Apply filters
+        </button>
+        {filtered ? <a href={`${base}/runs`}>Clear</a> : null}
+      </form>
+      <Pager base={`${base}/runs`} params={params} limit={q.limit} offset={q.offset} total={props.total} />
+      <table class="runs">
+        <caption class="skip">Runs, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Started (UTC)</th>
+            <th scope="col">Kind</th>
+            <th scope="col">View or service</th>
+            <th scope="col">Window</th>
+            <th scope="col">Verdict</th>
+            <th scope="col" class="num">Fail</th>
+            <th scope="col" class="num">Warn</th>
+            <th scope="col" class="num">Rows</th>
+            <th scope="col">Why</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.runs.length === 0 ? (
+            <tr>
+              <td colspan={9} class="muted">
+                No runs{filtered ? ' match these filters' : ' yet: run `featureguard materialize`'}.
+              </td>
+            </tr>
+          ) : (
+            props.runs.map((r) => (
+              <tr data-run-id={r.id} data-status={r.status}>
+                <td class="mono">
+                  <a href={`${base}/runs/${encodeURIComponent(r.id)}`}>{formatTime(r.started_at)}</a>
+                </td>
+                <td>{r.kind}</td>
+                <td>
+                  {r.view ? <a href={`${base}/runs${query({ view: r.view })}`}>{r.view}</a> : null}
+                  {r.service ? (
+                    <>
+                      {r.view ? ' · ' : ''}
+                      <a href={`${base}/runs${query({ service: r.service })}`}>{r.service}</a>
+                    </>
+                  ) : null}
+                  {!r.view && !r.service ? '—' : null}
+                </td>
+                <td class="mono">{formatWindow(r.window_start, r.window_end)}</td>
+                <td>
+                  <StatusBadge status={r.status} />
+                </td>
+                <td class="num">{formatCount(r.counts?.fail ?? 0)}</td>
+                <td class="num">{formatCount(r.counts?.warn ?? 0)}</td>
+                <td class="num">{formatCount(r.rows_in)}</td>
+                <td>{r.message ? firstLine(r.message) : ''}</td>
+              </tr>
+            ))
+          )}
+        </tbody>
+      </table>
+      <Pager base={`${base}/runs`} params={params} limit={q.limit} offset={q.offset} total={props.total} />
+    </Layout>
+  );
+}
+
+/** The first line of a message, cut at 160 characters. */
+export function firstLine(s: string): string {
+  const line = s.split('\n', 1)[0];
+  return line.length > 160 ? `${line.slice(0, 159)}…` : line;
+}

@@ -1,0 +1,164 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDefinitions } from '../definitions/loader.js';
+import { openProject, type Project } from '../project.js';
+import { formatMicros, getOnlineFeatures } from './online-features.js';
+
+const CONFIG = `project: shop
+online_store: {type: sqlite}
+server: {max_entities: 5}
+`;
+const DEFS = `kind: entity
+name: airport
+join_keys: [{name: origin, type: string}]
+---
+kind: entity
+name: flight
+join_keys: [{name: flight_id, type: int64}]
+---
+kind: source
+name: src
+path: data/x.parquet
+timestamp_field: ts
+---
+kind: feature_view
+name: hourly
+entities: [airport]
+source: src
+ttl: 1h
+online: true
+features:
+  - {name: delay, type: float64}
+  - {name: label, type: string}
+---
+kind: feature_view
+name: forever
+entities: [airport]
+source: src
+ttl: "0"
+online: true
+features:
+  - {name: delay, type: int64}
+  - {name: vec, type: "float32[]"}
+---
+kind: feature_view
+name: per_flight
+entities: [flight]
+source: src
+online: true
+features:
+  - {name: late, type: bool}
+---
+kind: feature_view
+name: offline_only
+entities: [airport]
+source: src
+online: false
+features:
+  - {name: z, type: float64}
+---
+kind: feature_service
+name: model
+features: ["hourly:label", forever]
+`;
+
+const US = (iso: string) => Date.parse(iso) * 1000;
+const NOW = new Date('2001-01-02T12:00:00Z');
+
+describe('getOnlineFeatures', () => {
+  let dir: string;
+  let project: Project;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'fg-online-read-'));
+    mkdirSync(join(dir, 'features'));
+    mkdirSync(join(dir, 'data'));
+    writeFileSync(join(dir, 'featureguard.yaml'), CONFIG);
+    writeFileSync(join(dir, 'features', 'defs.yaml'), DEFS);
+    project = openProject(dir);
+    project.registry.apply(loadDefinitions(dir, project.config));
+    const store = await project.onlineStore();
+    await store.writeBatch('hourly', ['delay', 'label'], [
+      { key: ['SEA'], values: [12.5, 'ok'], eventTs: US('2001-01-02T11:30:00Z'), createdTs: 0 },
+      { key: ['SFO'], values: [null, 'late'], eventTs: US('2001-01-02T11:00:00Z'), createdTs: 0 },
+      { key: ['OLD'], values: [1, 'stale'], eventTs: US('2001-01-02T10:59:59Z'), createdTs: 0 },
+    ]);
+    await store.writeBatch('forever', ['delay', 'vec'], [{ key: ['SEA'], values: [7, [0.5, 1]], eventTs: US('1999-01-01T00:00:00Z') + 123, createdTs: 0 }]);
+    await store.writeBatch('per_flight', ['late'], [{ key: [42], values: [true], eventTs: US('2001-01-01T00:00:00Z'), createdTs: 0 }]);
+  });
+  afterAll(async () => {
+    await project.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('returns the Feast shape with every status', async () => {
+    const res = await getOnlineFeatures(project, { features: ['hourly:delay', 'hourly:label'], entities: { origin: ['SEA', 'SFO', 'OLD', 'NONE'] } }, { now: NOW });
+    expect(res).toEqual({
+      metadata: { feature_names: ['origin', 'delay', 'label'] },
+      results: [
+        { values: ['SEA', 'SFO', 'OLD', 'NONE'], statuses: ['PRESENT', 'PRESENT', 'PRESENT', 'PRESENT'], event_timestamps: Array(4).fill('1970-01-01T00:00:00Z') },
+        {
+          values: [12.5, null, null, null],
+          statuses: ['PRESENT', 'NULL_VALUE', 'OUTSIDE_MAX_AGE', 'NOT_FOUND'],
+          event_timestamps: ['2001-01-02T11:30:00Z', '2001-01-02T11:00:00Z', '2001-01-02T10:59:59Z', '1970-01-01T00:00:00Z'],
+        },
+        {
+          values: ['ok', 'late', null, null],
+          statuses: ['PRESENT', 'PRESENT', 'OUTSIDE_MAX_AGE', 'NOT_FOUND'],
+          event_timestamps: ['2001-01-02T11:30:00Z', '2001-01-02T11:00:00Z', '2001-01-02T10:59:59Z', '1970-01-01T00:00:00Z'],
+        },
+      ],
+    });
+  });
+
+  it('serves a feature service with full feature names; ttl 0 never expires', async () => {
+    const res = await getOnlineFeatures(project, { service: 'model', entities: { origin: ['SEA'] }, fullFeatureNames: true }, { now: NOW });
+    expect(res.metadata.feature_names).toEqual(['origin', 'hourly__label', 'forever__delay', 'forever__vec']);
+    expect(res.results.map((r) => r.values[0])).toEqual(['SEA', 'ok', 7, [0.5, 1]]);
+    expect(res.results[2].event_timestamps[0]).toBe('1999-01-01T00:00:00.000123Z');
+  });
+
+  it('reads int64 keys (numbers or digit strings)', async () => {
+    const res = await getOnlineFeatures(project, { features: ['per_flight:late'], entities: { flight_id: [42, '42', 7] } }, { now: NOW });
+    expect(res.results[1].values).toEqual([true, true, null]);
+    expect(res.results[0].values).toEqual([42, 42, 7]);
+  });
+
+  it('rejects bad requests with named InputErrors', async () => {
+    const bad = (req: Parameters<typeof getOnlineFeatures>[1]) => getOnlineFeatures(project, req, { now: NOW });
+    await expect(bad({ features: ['hourly:nope'], entities: { origin: ['SEA'] } })).rejects.toMatchObject({ status: 400, message: expect.stringContaining("'nope'") });
+    await expect(bad({ features: ['ghost:x'], entities: { origin: ['SEA'] } })).rejects.toMatchObject({ status: 400, message: expect.stringContaining("'ghost'") });
+    await expect(bad({ service: 'nosuch', entities: { origin: ['SEA'] } })).rejects.toMatchObject({ status: 400, code: 'unknown_service' });
+    await expect(bad({ entities: { origin: ['SEA'] } })).rejects.toMatchObject({ status: 400 });
+    await expect(bad({ features: ['hourly:delay'], entities: { dest: ['SEA'] } })).rejects.toMatchObject({ status: 400, message: expect.stringContaining("'dest'") });
+    await expect(bad({ features: ['hourly:delay', 'per_flight:late'], entities: { origin: ['SEA'] } })).rejects.toMatchObject({ code: 'missing_join_key' });
+    await expect(bad({ features: ['hourly:delay'], entities: { origin: [42] } })).rejects.toMatchObject({ status: 400, code: 'bad_entity' });
+    await expect(bad({ features: ['per_flight:late'], entities: { flight_id: [1.5] } })).rejects.toMatchObject({ status: 400, code: 'bad_entity' });
+    await expect(bad({ features: ['hourly:delay', 'per_flight:late'], entities: { origin: ['SEA'], flight_id: [1, 2] } })).rejects.toMatchObject({ code: 'bad_entity' });
+    await expect(bad({ features: ['hourly:delay'], entities: { origin: ['A', 'B', 'C', 'D', 'E', 'F'] } })).rejects.toMatchObject({ status: 413, code: 'too_many_entities' });
+    await expect(bad({ features: ['hourly:delay', 'forever:delay'], entities: { origin: ['SEA'] } })).rejects.toMatchObject({
+      code: 'feature_name_collision',
+      message: expect.stringMatching(/hourly.*forever/),
+    });
+    await expect(bad({ features: ['offline_only:z'], entities: { origin: ['SEA'] } })).rejects.toMatchObject({ code: 'view_not_online' });
+  });
+
+  it('sees registry changes (plans are cached per generation)', async () => {
+    const before = await getOnlineFeatures(project, { features: ['hourly'], entities: { origin: ['SEA'] } }, { now: NOW });
+    expect(before.metadata.feature_names).toEqual(['origin', 'delay', 'label']);
+    writeFileSync(join(dir, 'features', 'defs.yaml'), DEFS.replace('  - {name: label, type: string}\n', '  - {name: label, type: string}\n  - {name: extra, type: float64}\n'));
+    project.registry.apply(loadDefinitions(dir, project.config));
+    const after = await getOnlineFeatures(project, { features: ['hourly'], entities: { origin: ['SEA'] } }, { now: NOW });
+    expect(after.metadata.feature_names).toEqual(['origin', 'delay', 'label', 'extra']);
+    expect(after.results.map((r) => r.statuses[0])).toEqual(['PRESENT', 'PRESENT', 'PRESENT', 'NULL_VALUE']);
+  });
+
+  it('formats microsecond timestamps as RFC 3339 UTC', () => {
+    expect(formatMicros(0)).toBe('1970-01-01T00:00:00Z');
+    expect(formatMicros(US('2001-01-02T03:04:05.5Z'))).toBe('2001-01-02T03:04:05.5Z');
+    expect(formatMicros(US('2001-01-02T03:04:05Z') + 7)).toBe('2001-01-02T03:04:05.000007Z');
+    expect(formatMicros(-1)).toBe('1969-12-31T23:59:59.999999Z');
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * Read plans for online features: which views to read, which of their features,
+ * under which output names, with which join keys and ttl. Computed once per
+ * (feature list or service, full names) and cached per registry generation, so
+ * a request only validates its entities and reads the store.
+ */
+import { getService, resolveFeatureRefs, serviceRefs, viewJoinKeys } from '../definitions/definition-set.js';
+import type { DefinitionSet, JoinKey } from '../definitions/types.js';
+import { parseDuration } from '../definitions/ttl.js';
+import { InputError } from '../errors.js';
+
+export interface ViewReadPlan {
+  readonly view: string;
+  /** Features of the view to read, in output order. */
+  readonly features: readonly string[];
+  /** The view's join keys, in its key order. */
+  readonly joinKeys: readonly JoinKey[];
+  /** 0 = unlimited. */
+  readonly ttlUs: number;
+  /** Position of each feature among the response's feature entries (after the join keys). */
+  readonly outputIndex: readonly number[];
+}
+
+export interface OnlineReadPlan {
+  /** Union of the join keys of every view, first-mention order. */
+  readonly joinKeys: readonly JoinKey[];
+  /** Output names of the features (`feature` or `view__feature`). */
+  readonly featureNames: readonly string[];
+  readonly views: readonly ViewReadPlan[];
+}
+
+export interface PlanRequest {
+  readonly features?: readonly string[];
+  readonly service?: string;
+  readonly fullFeatureNames?: boolean;
+}
+
+/** Build the read plan of a request (no caching). */
+export function buildOnlineReadPlan(set: DefinitionSet, request: PlanRequest): OnlineReadPlan {
+  const hasFeatures = request.features !== undefined && request.features.length > 0;
+  if (hasFeatures === (request.service !== undefined)) {
+    throw new InputError('give either features (view:feature references) or a feature service, not both or neither', undefined, 'bad_request');
+  }
+  let refs: readonly string[];
+  if (request.service !== undefined) {
+    if (!set.services.has(request.service)) {
+      throw new InputError(`unknown feature service '${request.service}'`, { known: [...set.services.keys()] }, 'unknown_service');
+    }
+    refs = serviceRefs(getService(set, request.service));
+  } else {
+    refs = request.features ?? [];
+  }
+  const selections = resolveFeatureRefs(set, refs);
+  const joinKeys: JoinKey[] = [];
+  const featureNames: string[] = [];
+  const owner = new Map<string, string>();
+  const views: ViewReadPlan[] = [];
+  for (const sel of selections) {
+    if (sel.view.online !== true) {
+      throw new InputError(`feature view '${sel.view.name}' is not online (online: true) and has no online values`, { view: sel.view.name }, 'view_not_online');
+    }
+    const keys = viewJoinKeys(set, sel.view);
+    for (const k of keys) {
+      const seen = joinKeys.find((j) => j.name === k.name);
+      if (!seen) joinKeys.push(k);
+      else if (seen.type !== k.type) throw new InputError(`join key '${k.name}' has type ${seen.type} in one view and ${k.type} in '${sel.view.name}'`);
+    }
+    const outputIndex: number[] = [];
+    for (const f of sel.features) {
+      const name = request.fullFeatureNames ? `${sel.view.name}__${f.name}` : f.name;
+      const prev = owner.get(name);
+      if (prev !== undefined) {
+        throw new InputError(
+          `feature name '${name}' comes from both '${prev}' and '${sel.view.name}'; use full feature names (view__feature)`,
+          { feature: name, views: [prev, sel.view.name] },
+          'feature_name_collision',
+        );
+      }
+      owner.set(name, sel.view.name);
+      outputIndex.push(featureNames.length);
+      featureNames.push(name);
+    }
+    views.push({ view: sel.view.name, features: sel.features.map((f) => f.name), joinKeys: keys, ttlUs: parseDuration(sel.view.ttl) * 1000, outputIndex });
+  }
+  return { joinKeys, featureNames, views };
+}
+
+interface PlanCache {
+  generation: number;
+  plans: Map<string, OnlineReadPlan>;
+}
+
+const MAX_PLANS = 1_000;
+
+/** A cache of read plans, emptied whenever the registry generation changes. */
+export function createPlanCache(): (set: () => DefinitionSet, generation: number, request: PlanRequest) => OnlineReadPlan {
+  const cache: PlanCache = { generation: -1, plans: new Map() };
+  return (set, generation, request) => {
+    if (cache.generation !== generation) {
+      cache.generation = generation;
+      cache.plans.clear();
+    }
+    const key = `${request.fullFeatureNames ? 1 : 0}|${request.service ?? ''}|${request.features?.join('\u0000') ?? ''}`;
+    let plan = cache.plans.get(key);
+    if (!plan) {
+      plan = buildOnlineReadPlan(set(), request);
+      if (cache.plans.size >= MAX_PLANS) cache.plans.clear();
+      cache.plans.set(key, plan);
+    }
+    return plan;
+  };
+}

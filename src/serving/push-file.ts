@@ -1,0 +1,40 @@
+/** Reading the rows of `featureguard push --file`: JSON (rows, `{rows}` or Feast `{df}`) or Parquet. */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { InputError } from '../errors.js';
+import { ident, literal } from '../offline/engine.js';
+import type { Project } from '../project.js';
+import { rowsFromColumns } from './push-rows.js';
+
+/** Rows of a JSON or Parquet file; timestamps come back as RFC 3339 UTC strings. */
+export async function readRowsFile(project: Project, file: string): Promise<Record<string, unknown>[]> {
+  const path = resolve(file);
+  if (/\.parquet$/i.test(path)) {
+    const engine = await project.engine();
+    const conn = await engine.connect();
+    try {
+      const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${literal(path)})`);
+      const cols = described.getRowObjectsJson() as { column_name: string; column_type: string }[];
+      const select = cols.map(({ column_name: c, column_type: t }) =>
+        /^(TIMESTAMP|DATE)/.test(t) ? `strftime(${ident(c)}::TIMESTAMP, '%Y-%m-%dT%H:%M:%S.%fZ') AS ${ident(c)}` : ident(c),
+      );
+      const r = await conn.runAndReadAll(`SELECT ${select.join(', ')} FROM read_parquet(${literal(path)})`);
+      return r.getRowObjectsJson() as Record<string, unknown>[];
+    } finally {
+      conn.closeSync();
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new InputError(`cannot read rows from ${file}: ${(e as Error).message}`);
+  }
+  if (Array.isArray(parsed)) return parsed as Record<string, unknown>[];
+  const obj = parsed as { rows?: unknown; df?: Record<string, unknown[]> };
+  if (Array.isArray(obj?.rows)) return obj.rows as Record<string, unknown>[];
+  if (obj?.df && typeof obj.df === 'object') {
+    return rowsFromColumns(obj.df);
+  }
+  throw new InputError(`${file}: expected an array of rows, {"rows": [...]} or {"df": {column: [values]}}`);
+}

@@ -1,0 +1,169 @@
+/**
+ * Helpers of `push`: turning validated JSON rows into typed values, loading them
+ * into a DuckDB temp table with canonical columns (for the guards), and writing
+ * them as a file the view's offline source picks up.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { dirname, join, posix, resolve } from 'node:path';
+import type { FeatureType, JoinKey, SourceDef } from '../definitions/types.js';
+import { InputError } from '../errors.js';
+import { ident, literal } from '../offline/engine.js';
+
+/** A column of the canonical push table. */
+export interface PushColumn {
+  readonly name: string;
+  readonly type: FeatureType | JoinKey['type'];
+}
+
+const DUCK_TYPES: Record<PushColumn['type'], string> = {
+  bool: 'BOOLEAN',
+  int32: 'INTEGER',
+  int64: 'BIGINT',
+  float32: 'FLOAT',
+  float64: 'DOUBLE',
+  string: 'VARCHAR',
+  timestamp: 'TIMESTAMP',
+  'float32[]': 'FLOAT[]',
+  'float64[]': 'DOUBLE[]',
+};
+
+/** Microseconds since the epoch of an RFC 3339 time (keeps digits 4-6 of the fraction). */
+export function rfc3339ToMicros(text: string): number {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new InputError(`invalid timestamp '${text}'`);
+  const frac = /\.(\d+)/.exec(text)?.[1] ?? '';
+  const extra = frac.length > 3 ? Number(frac.slice(3, 6).padEnd(3, '0')) : 0;
+  return ms * 1000 + extra;
+}
+
+/** `YYYY-MM-DD HH:MM:SS.ffffff` (UTC) for DuckDB's naive TIMESTAMP. */
+export function microsToDuckTimestamp(us: number): string {
+  const ms = Math.floor(us / 1000);
+  const iso = new Date(ms).toISOString(); // 2026-01-01T00:00:00.123Z
+  const micros = String(us - ms * 1000).padStart(3, '0');
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}${micros}`;
+}
+
+function sqlValue(v: unknown, type: PushColumn['type']): string {
+  if (v === null || v === undefined) return 'NULL';
+  switch (type) {
+    case 'bool':
+      return v ? 'TRUE' : 'FALSE';
+    case 'string':
+      return literal(String(v));
+    case 'timestamp':
+      return `TIMESTAMP ${literal(microsToDuckTimestamp(rfc3339ToMicros(String(v))))}`;
+    case 'float32[]':
+    case 'float64[]':
+      return `[${(v as number[]).map((x) => String(Number(x))).join(', ')}]::${DUCK_TYPES[type]}`;
+    case 'int64':
+      return `${BigInt(v as string | number).toString()}::BIGINT`;
+    default:
+      return `${String(Number(v))}::${DUCK_TYPES[type]}`;
+  }
+}
+
+/** Create temp table `table` with canonical typed columns and insert the rows (in chunks). */
+export async function loadPushTable(
+  conn: DuckDBConnection,
+  table: string,
+  columns: readonly PushColumn[],
+  rows: readonly Record<string, unknown>[],
+): Promise<void> {
+  const cols = columns.map((c) => `${ident(c.name)} ${DUCK_TYPES[c.type]}`).join(', ');
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(table)} (${cols})`);
+  const CHUNK = 500;
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const values = rows
+      .slice(i, i + CHUNK)
+      .map((r) => `(${columns.map((c) => sqlValue(r[c.name], c.type)).join(', ')})`)
+      .join(',\n');
+    await conn.run(`INSERT INTO ${ident(table)} VALUES ${values}`);
+  }
+}
+
+/** Where a push to the offline store goes: a folder and a file name the source's path matches. */
+export interface OfflineTarget {
+  readonly dir: string;
+  readonly file: string;
+  readonly format: 'parquet' | 'csv';
+  /** What the source reads, for reading the existing column types. */
+  readonly readPath: string;
+}
+
+/**
+ * The file a push appends for `source`, named with the time and run id. Only
+ * `path` sources that are a folder or a glob can take appended files.
+ */
+export function offlineTarget(root: string, source: SourceDef, runId: string, now = new Date()): OfflineTarget {
+  const refuse = (why: string) =>
+    new InputError(`cannot push to the offline store of source '${source.name}': ${why}`, { source: source.name }, 'offline_push_unsupported');
+  if (!source.path) throw refuse('only `path` sources (a folder or a glob of Parquet/CSV files) can take pushed files');
+  const stem = `push-${now.toISOString().replace(/[-:]/g, '').replace('.', '')}-${runId}`;
+  const full = resolve(root, source.path);
+  const inferred = (p: string): 'parquet' | 'csv' => source.format ?? (/\.csv$/i.test(p) ? 'csv' : 'parquet');
+  if (/[*?[{]/.test(source.path)) {
+    const parts = source.path.split(/[\\/]/);
+    const base = parts.pop() as string;
+    const dirParts = parts.filter((p) => p !== '**');
+    if (dirParts.some((p) => /[*?[{]/.test(p))) throw refuse(`the glob '${source.path}' has wildcards in a folder name`);
+    if (/[?[{]/.test(base)) throw refuse(`the glob '${source.path}' uses wildcards other than '*' in the file name`);
+    if (!base.includes('*')) throw refuse(`the glob '${source.path}' has no '*' in the file name`);
+    const file = base.replace('*', stem).replaceAll('*', '');
+    const dir = resolve(root, posix.join(...(dirParts.length ? dirParts : ['.'])));
+    return { dir, file, format: inferred(base), readPath: full };
+  }
+  if (existsSync(full) && statSync(full).isDirectory()) {
+    const format = source.format ?? 'parquet';
+    return { dir: full, file: `${stem}.${format}`, format, readPath: join(full, `*.${format}`) };
+  }
+  throw refuse(`its path '${source.path}' is a single file; use a folder or a glob (e.g. 'data/flights/*.parquet') so pushed files are picked up`);
+}
+
+/**
+ * Write the rows of `table` to the offline target, with the source's column names
+ * and, when files already exist, their column types (so the glob reads as one table).
+ * Written under a temporary name, then renamed, so readers never see half a file.
+ */
+export async function writeOfflineFile(
+  conn: DuckDBConnection,
+  table: string,
+  target: OfflineTarget,
+  sourceNames: ReadonlyMap<string, string>,
+): Promise<string> {
+  const reader = target.format === 'csv' ? 'read_csv' : 'read_parquet';
+  let existing: { name: string; type: string }[] = [];
+  try {
+    const r = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${reader}(${literal(target.readPath)})`);
+    existing = (r.getRowObjectsJson() as { column_name: string; column_type: string }[]).map((x) => ({ name: x.column_name, type: x.column_type }));
+  } catch {
+    existing = []; // no files yet: write canonical types
+  }
+  const info = await conn.runAndReadAll(`DESCRIBE ${ident(table)}`);
+  const ours = (info.getRowObjectsJson() as { column_name: string }[]).map((x) => x.column_name);
+  const byName = new Map(ours.map((c) => [sourceNames.get(c) ?? c, c]));
+  const select = existing.length > 0
+    ? existing.map((e) => {
+        const mine = byName.get(e.name);
+        return `${mine === undefined ? 'NULL' : ident(mine)}::${e.type} AS ${ident(e.name)}`;
+      })
+    : ours.map((c) => `${ident(c)} AS ${ident(sourceNames.get(c) ?? c)}`);
+  mkdirSync(target.dir, { recursive: true });
+  const final = join(target.dir, target.file);
+  const tmp = `${final}.tmp`;
+  const fmt = target.format === 'csv' ? '(FORMAT csv, HEADER true)' : '(FORMAT parquet)';
+  await conn.run(`COPY (SELECT ${select.join(', ')} FROM ${ident(table)}) TO ${literal(tmp)} ${fmt}`);
+  mkdirSync(dirname(final), { recursive: true });
+  renameSync(tmp, final);
+  return final;
+}
+
+/** Feast's columnar `df` as rows; every column must have the same length. */
+export function rowsFromColumns(df: Record<string, unknown[]>): Record<string, unknown>[] {
+  const cols = Object.entries(df);
+  const n = cols[0]?.[1].length ?? 0;
+  const bad = cols.filter(([, v]) => v.length !== n).map(([k, v]) => ({ column: k, length: v.length }));
+  if (bad.length > 0) throw new InputError(`every column of 'df' must have the same length (${cols[0][0]} has ${n})`, { columns: bad }, 'invalid_rows');
+  return Array.from({ length: n }, (_, i) => Object.fromEntries(cols.map(([k, v]) => [k, v[i]])));
+}

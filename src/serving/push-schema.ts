@@ -1,0 +1,91 @@
+/**
+ * The JSON Schema of one pushed row of a feature view, generated from its join
+ * keys, timestamps and features (types and nullability), and compiled with ajv
+ * once per view definition. Also the renames that let a push use the source's
+ * own column names (`timestamp_field`, `field_mapping`) instead of canonical ones.
+ */
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import type { FeatureType, FeatureViewDef, JoinKey, SourceDef } from '../definitions/types.js';
+
+// ajv-formats is CommonJS: under NodeNext its default import is `module.exports`.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+type JsonSchema = Record<string, unknown>;
+
+const INT64_STRING = '^-?[0-9]{1,19}$';
+
+function typeSchema(type: FeatureType | JoinKey['type']): JsonSchema {
+  switch (type) {
+    case 'bool':
+      return { type: 'boolean' };
+    case 'int32':
+      return { type: 'integer', minimum: -2147483648, maximum: 2147483647 };
+    case 'int64':
+      return { anyOf: [{ type: 'integer' }, { type: 'string', pattern: INT64_STRING }] };
+    case 'float32':
+    case 'float64':
+      return { type: 'number' };
+    case 'string':
+      return { type: 'string' };
+    case 'timestamp':
+      return { type: 'string', format: 'date-time' };
+    case 'float32[]':
+    case 'float64[]':
+      return { type: 'array', items: { type: 'number' } };
+  }
+}
+
+const nullable = (s: JsonSchema): JsonSchema => ({ anyOf: [s, { type: 'null' }] });
+
+/** JSON Schema of one row pushed to `view` (canonical column names). */
+export function pushRowSchema(view: FeatureViewDef, joinKeys: readonly JoinKey[]): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  const required: string[] = [];
+  for (const k of joinKeys) {
+    properties[k.name] = typeSchema(k.type);
+    required.push(k.name);
+  }
+  properties.event_timestamp = { type: 'string', format: 'date-time' };
+  required.push('event_timestamp');
+  properties.created_timestamp = nullable({ type: 'string', format: 'date-time' });
+  for (const f of view.features) {
+    if (f.nullable === false) {
+      properties[f.name] = typeSchema(f.type);
+      required.push(f.name);
+    } else {
+      properties[f.name] = nullable(typeSchema(f.type));
+    }
+  }
+  return { type: 'object', additionalProperties: false, required, properties };
+}
+
+let ajv: Ajv2020 | undefined;
+const compiled = new WeakMap<FeatureViewDef, ValidateFunction>();
+
+/** The compiled row validator of a view (definitions are frozen, so one per definition object). */
+export function pushRowValidator(view: FeatureViewDef, joinKeys: readonly JoinKey[]): ValidateFunction {
+  let v = compiled.get(view);
+  if (!v) {
+    if (!ajv) {
+      ajv = new Ajv2020({ allErrors: true, strict: true });
+      addFormats(ajv);
+    }
+    v = ajv.compile(pushRowSchema(view, joinKeys));
+    compiled.set(view, v);
+  }
+  return v;
+}
+
+/**
+ * Source column name -> canonical name, for pushes written with the source's
+ * own column names (e.g. `FlightDate` for `event_timestamp`).
+ */
+export function pushRenames(source: SourceDef | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!source) return out;
+  for (const [from, to] of Object.entries(source.field_mapping ?? {})) out.set(from, to);
+  out.set(source.timestamp_field, 'event_timestamp');
+  if (source.created_timestamp_field) out.set(source.created_timestamp_field, 'created_timestamp');
+  return out;
+}

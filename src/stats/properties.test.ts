@@ -1,0 +1,154 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  binCounts,
+  chisquare,
+  decileEdges,
+  jensenshannon,
+  ks2samp,
+  linf,
+  mannWhitneyAuc,
+  psi,
+  quantiles,
+  rankdata,
+  spearman,
+  wassersteinDistance,
+  ztest2prop,
+} from './index.js';
+
+const finite = fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true });
+const sampleArb = fc.array(fc.oneof(finite, fc.integer({ min: -5, max: 5 })), { minLength: 1, maxLength: 60 });
+const countsArb = (len: number) => fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: len, maxLength: len });
+
+describe('statistics: properties', () => {
+  it('ks2samp: statistic and p in [0, 1], symmetric, identical samples give D = 0 and p = 1', () => {
+    fc.assert(
+      fc.property(sampleArb, sampleArb, (a, b) => {
+        const r = ks2samp(a, b);
+        const s = ks2samp(b, a);
+        expect(r.statistic).toBeGreaterThanOrEqual(0);
+        expect(r.statistic).toBeLessThanOrEqual(1);
+        expect(r.pvalue).toBeGreaterThanOrEqual(0);
+        expect(r.pvalue).toBeLessThanOrEqual(1);
+        expect(s).toEqual(r);
+        expect(ks2samp(a, [...a].reverse())).toEqual({ statistic: 0, pvalue: 1 });
+      }),
+    );
+  });
+
+  it('wassersteinDistance: symmetric, translation invariant, a shift by c costs |c|', () => {
+    fc.assert(
+      fc.property(sampleArb, sampleArb, fc.integer({ min: -100, max: 100 }), (a, b, c) => {
+        const w = wassersteinDistance(a, b);
+        expect(w).toBeGreaterThanOrEqual(0);
+        expect(wassersteinDistance(b, a)).toBeCloseTo(w, 6);
+        const ints = a.map(Math.round);
+        expect(wassersteinDistance(ints, ints.map((x) => x + c))).toBeCloseTo(Math.abs(c), 9);
+      }),
+    );
+  });
+
+  it('jensenshannon: symmetric, in [0, sqrt(ln 2)], scale invariant, 0 for equal shares', () => {
+    fc.assert(
+      fc.property(countsArb(6), countsArb(6), fc.integer({ min: 1, max: 50 }), (p, q, k) => {
+        fc.pre(p.some((x) => x > 0) && q.some((x) => x > 0));
+        const d = jensenshannon(p, q);
+        expect(d).toBeGreaterThanOrEqual(0);
+        expect(d).toBeLessThanOrEqual(Math.sqrt(Math.LN2) + 1e-12);
+        expect(jensenshannon(q, p)).toBeCloseTo(d, 12);
+        expect(jensenshannon(p.map((x) => x * k), q)).toBeCloseTo(d, 12);
+        expect(jensenshannon(p, p.map((x) => x * k))).toBeCloseTo(0, 7);
+      }),
+    );
+  });
+
+  it('spearman: invariant under strictly increasing transforms, sign flips under negation', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: -50, max: 50 }), fc.integer({ min: -50, max: 50 })), { minLength: 3, maxLength: 40 }), (pairs) => {
+        const x = pairs.map((p) => p[0]);
+        const y = pairs.map((p) => p[1]);
+        const r = spearman(x, y);
+        fc.pre(!Number.isNaN(r.statistic));
+        expect(Math.abs(r.statistic)).toBeLessThanOrEqual(1);
+        expect(r.pvalue).toBeGreaterThanOrEqual(0);
+        expect(r.pvalue).toBeLessThanOrEqual(1);
+        expect(spearman(x.map((v) => Math.exp(v / 10)), y).statistic).toBeCloseTo(r.statistic, 12);
+        expect(spearman(x.map((v) => -v), y).statistic).toBeCloseTo(-r.statistic, 12);
+      }),
+    );
+  });
+
+  it('mannWhitneyAuc: in [0, 1], negating scores gives 1 − AUC, monotone transforms keep it', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: -20, max: 20 }), fc.integer({ min: 0, max: 1 })), { minLength: 2, maxLength: 60 }), (rows) => {
+        const s = rows.map((r) => r[0]);
+        const l = rows.map((r) => r[1]);
+        fc.pre(l.includes(0) && l.includes(1));
+        const auc = mannWhitneyAuc(s, l);
+        expect(auc).toBeGreaterThanOrEqual(0);
+        expect(auc).toBeLessThanOrEqual(1);
+        expect(mannWhitneyAuc(s.map((v) => -v), l)).toBeCloseTo(1 - auc, 12);
+        expect(mannWhitneyAuc(s.map((v) => v * v * v + 7), l)).toBeCloseTo(auc, 12);
+        // brute-force pair counting as an independent reference
+        let wins = 0;
+        let pairs = 0;
+        for (let i = 0; i < s.length; i++) for (let j = 0; j < s.length; j++) {
+          if (l[i] === 1 && l[j] === 0) {
+            pairs++;
+            wins += s[i] > s[j] ? 1 : s[i] === s[j] ? 0.5 : 0;
+          }
+        }
+        expect(auc).toBeCloseTo(wins / pairs, 12);
+      }),
+    );
+  });
+
+  it('psi: non-negative, 0 for equal shares, symmetric', () => {
+    fc.assert(
+      fc.property(countsArb(10), countsArb(10), (r, c) => {
+        fc.pre(r.some((x) => x > 0) && c.some((x) => x > 0));
+        const v = psi(r, c);
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(psi(c, r)).toBeCloseTo(v, 9);
+        expect(psi(r, r.map((x) => 3 * x))).toBeCloseTo(0, 12);
+      }),
+    );
+  });
+
+  it('chisquare, ztest2prop, linf: p-values in [0, 1], linf in [0, 1]', () => {
+    fc.assert(
+      fc.property(countsArb(5), countsArb(5), (o, q) => {
+        fc.pre(o.every((x) => x > 0) && q.every((x) => x > 0));
+        const r = chisquare(o);
+        expect(r.pvalue).toBeGreaterThanOrEqual(0);
+        expect(r.pvalue).toBeLessThanOrEqual(1);
+        const z = ztest2prop(o[0], o[0] + o[1], q[0], q[0] + q[1]);
+        expect(z.pvalue).toBeGreaterThanOrEqual(0);
+        expect(z.pvalue).toBeLessThanOrEqual(1);
+        const d = linf(o, q);
+        expect(d).toBeGreaterThanOrEqual(0);
+        expect(d).toBeLessThanOrEqual(1);
+      }),
+    );
+  });
+
+  it('rankdata: ranks sum to n(n+1)/2 and ties share their mean rank', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 50 }), (v) => {
+        const r = rankdata(v);
+        const n = v.length;
+        expect(r.reduce((a, b) => a + b, 0)).toBeCloseTo((n * (n + 1)) / 2, 9);
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (v[i] === v[j]) expect(r[i]).toBe(r[j]);
+      }),
+    );
+  });
+
+  it('histogram helpers: decile edges split a sample into ~10% bins, counts add up', () => {
+    const ref = Array.from({ length: 1000 }, (_, i) => i);
+    const edges = decileEdges(ref);
+    expect(edges).toHaveLength(9);
+    expect(binCounts(ref, edges)).toEqual([100, 100, 100, 100, 100, 100, 100, 100, 100, 100]);
+    expect(quantiles([1, 2, 3, 4], [0.5, 0.25])).toEqual([2.5, 1.75]);
+    expect(binCounts([1, 2, 2, 3, 9, Number.NaN], [2, 5])).toEqual([3, 1, 1]);
+  });
+});

@@ -1,0 +1,33 @@
+/**
+ * Sorting and ranking helpers shared by the statistics.
+ */
+
+/** A sorted copy as a Float64Array (numeric order; NaN last). */
+export function sortedCopy(values: ArrayLike<number>): Float64Array {
+  return Float64Array.from(values).sort();
+}
+
+/**
+ * Ranks 1..n with ties given their average rank (SciPy's `rankdata(method='average')`).
+ *
+ * @example
+ * import { rankdata } from 'featureguard/stats';
+ * rankdata([10, 20, 20, 30]); // Float64Array [1, 2.5, 2.5, 4]
+ */
+export function rankdata(values: ArrayLike<number>): Float64Array {
+  const n = values.length;
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((i, j) => values[i] - values[j]);
+  const ranks = new Float64Array(n);
+  let start = 0;
+  while (start < n) {
+    let end = start + 1;
+    while (end < n && values[order[end]] === values[order[start]]) end++;
+    // positions start..end−1 hold equal values: ranks start+1..end, average (start+1+end)/2
+    const avg = (start + 1 + end) / 2;
+    for (let k = start; k < end; k++) ranks[order[k]] = avg;
+    start = end;
+  }
+  return ranks;
+}

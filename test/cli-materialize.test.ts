@@ -1,0 +1,64 @@
+/** `featureguard materialize` and `featureguard online get` on the flights example. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { loadDefinitions } from '../src/definitions/loader.js';
+import { openProject } from '../src/project.js';
+import { parseEntityFlags } from '../src/cli/commands/materialize.js';
+import { copyFlightsProject } from './helpers/flights.js';
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(args, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), isTty: false });
+  return { code, out, err };
+}
+
+describe('materialize and online get commands', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'fg-cli-mat-'));
+    await copyFlightsProject(dir, { data: 'link' });
+    const project = openProject(dir);
+    project.registry.apply(loadDefinitions(dir, project.config));
+    await project.close();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('parses --entity flags', () => {
+    expect(parseEntityFlags(['origin=SEA,SFO', 'origin=ORD'])).toEqual({ origin: ['SEA', 'SFO', 'ORD'] });
+    expect(parseEntityFlags(['origin=SEA', 'destination=SFO'])).toEqual({ origin: ['SEA'], destination: ['SFO'] });
+  });
+
+  it('materializes a window and reads it back as JSON', async () => {
+    const m = await cli(['-p', dir, '--json', 'materialize', '--start', '2001-01-02', '--end', '2001-01-09', '--views', 'route_daily', '--no-guards']);
+    expect(m.err).toBe('');
+    expect(m.code).toBe(0);
+    const results = JSON.parse(m.out) as { view: string; status: string; entitiesWritten: number }[];
+    expect(results).toMatchObject([{ view: 'route_daily', status: 'success' }]);
+    expect(results[0].entitiesWritten).toBeGreaterThan(1000);
+
+    const g = await cli(['-p', dir, '--json', 'online', 'get', '--features', 'route_daily:route_departures', '--entity', 'origin=SEA,ZZZ', '--entity', 'destination=SFO,LAX']);
+    expect(g.code).toBe(0);
+    const res = JSON.parse(g.out) as { metadata: { feature_names: string[] }; results: { statuses: string[]; values: unknown[] }[] };
+    expect(res.metadata.feature_names).toEqual(['origin', 'destination', 'route_departures']);
+    expect(res.results[2].statuses[1]).toBe('NOT_FOUND');
+    // The data is from 2001 and route_daily's ttl is 2d: found, but too old today.
+    expect(res.results[2].statuses[0]).toBe('OUTSIDE_MAX_AGE');
+    expect(res.results[2].values[0]).toBeNull();
+
+    const human = await cli(['-p', dir, 'online', 'get', '--service', 'delay_model', '--entity', 'origin=SEA', '--entity', 'destination=SFO']);
+    expect(human.code).toBe(0);
+    expect(human.out).toContain('ROUTE_DEPARTURES');
+  });
+
+  it('exits 2 on usage errors', async () => {
+    expect((await cli(['-p', dir, 'materialize', '--views', 'route_daily'])).code).toBe(2);
+    expect((await cli(['-p', dir, 'materialize', '--start', '2001-01-02', '--views', 'nope'])).code).toBe(2);
+    const bad = await cli(['-p', dir, 'online', 'get', '--features', 'route_daily:nope', '--entity', 'origin=SEA', '--entity', 'destination=SFO']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("'nope'");
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * The project commands on the flights example (real data, real SQLite state):
+ * validate, plan, apply, list, describe; an edited definition shows in plan
+ * and becomes a new version; breaking changes are refused unless allowed; init.
+ */
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFlightsProject } from '../helpers/flights.js';
+import { runCli } from './cli-io.js';
+
+let root: string;
+let dir: string;
+const cli = (...argv: string[]) => runCli(['--project', dir, ...argv]);
+const editView = (from: string, to: string) => {
+  const file = join(dir, 'features', 'airport_hourly.yaml');
+  const text = readFileSync(file, 'utf8');
+  expect(text).toContain(from);
+  writeFileSync(file, text.replace(from, to));
+};
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'fg-cli-'));
+  dir = await copyFlightsProject(join(root, 'flights'), { data: 'link' });
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('project commands on the flights example', () => {
+  it('validate reports the objects and checks the sources', async () => {
+    const r = await cli('validate');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^OK: project 'flights': 3 entities, 3 sources, 3 feature views, 1 feature service/);
+    const j = JSON.parse((await cli('--json', 'validate')).out);
+    expect(j).toEqual({ ok: true, project: 'flights', counts: { entity: 3, source: 3, feature_view: 3, feature_service: 1 }, problems: [] });
+  });
+
+  it('plan shows every object to add, apply applies them, a second apply changes nothing', async () => {
+    const plan = await cli('plan');
+    expect(plan.code).toBe(0);
+    expect(plan.out).toContain('Plan: 10 to add, 0 to change, 0 to remove, 0 unchanged.');
+    expect(plan.out).toContain('  + feature_view airport_hourly');
+    expect(plan.out).toContain('  + feature_service delay_model');
+
+    const applied = await cli('apply');
+    expect(applied.code).toBe(0);
+    expect(applied.out).toContain('Applied 10 changes');
+
+    const again = await cli('--json', 'apply');
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.out).applied).toEqual([]);
+    expect((await cli('plan')).out).toContain('No changes');
+  });
+
+  it('list --json gives every object at version 1; list views filters', async () => {
+    const rows = JSON.parse((await cli('--json', 'list')).out) as { kind: string; name: string; version: number; hash: string }[];
+    expect(rows.map((r) => `${r.kind}/${r.name}`)).toEqual([
+      'entity/airport', 'entity/flight', 'entity/route',
+      'source/airport_hourly_source', 'source/flights_source', 'source/route_daily_source',
+      'feature_view/airport_hourly', 'feature_view/flight_outcome', 'feature_view/route_daily',
+      'feature_service/delay_model',
+    ]);
+    expect(rows.every((r) => r.version === 1 && /^[0-9a-f]{64}$/.test(r.hash))).toBe(true);
+    const views = await cli('list', 'views');
+    expect(views.out.split('\n')).toHaveLength(4);
+    expect(views.out).toMatch(/feature_view\s+airport_hourly\s+v1\s+[0-9a-f]{12}\s+\S+ \S+Z\s+5 features, ttl 6h, online/);
+    expect((await cli('list', 'nonsense')).code).toBe(2);
+  });
+
+  it('describe airport_hourly prints the definition as YAML and its versions', async () => {
+    const r = await cli('describe', 'airport_hourly');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^feature_view airport_hourly: version 1, applied .*, hash [0-9a-f]{12}/);
+    expect(r.out).toContain('kind: feature_view');
+    expect(r.out).toContain('ttl: 6h');
+    expect(r.out).toContain('name: share_delayed');
+    expect(r.out).toContain('Versions (1):');
+    expect((await cli('describe', 'no_such_thing')).code).toBe(2);
+  });
+
+  it('an edited definition: plan shows the field diff first, apply makes version 2', async () => {
+    editView('ttl: 6h', 'ttl: 12h');
+    const plan = await cli('plan');
+    expect(plan.out).toContain('Plan: 0 to add, 1 to change, 0 to remove, 9 unchanged.');
+    expect(plan.out).toContain('  ~ feature_view airport_hourly\n      /ttl: "6h" -> "12h"');
+    const planJson = JSON.parse((await cli('--json', 'plan')).out);
+    expect(planJson.changes.find((c: { name: string }) => c.name === 'airport_hourly')).toMatchObject({
+      action: 'change',
+      changes: [{ path: '/ttl', before: '6h', after: '12h' }],
+      breaking: [],
+    });
+
+    const applied = await cli('apply');
+    expect(applied.code).toBe(0);
+    expect(applied.out).toContain('/ttl: "6h" -> "12h"'); // the plan is shown before applying
+    expect(applied.out).toContain('Applied 1 change: feature_view airport_hourly v2.');
+
+    const d = JSON.parse((await cli('--json', 'describe', 'airport_hourly', '--versions')).out);
+    expect(d.version).toBe(2);
+    expect(d.definition.ttl).toBe('12h');
+    expect(d.versions.map((v: { version: number }) => v.version)).toEqual([1, 2]);
+    expect(d.versions[1].changes).toEqual([{ path: '/ttl', before: '6h', after: '12h' }]);
+    expect(d.versions[0].hash).not.toBe(d.versions[1].hash);
+    const text = await cli('describe', 'airport_hourly', '--versions');
+    expect(text.out).toMatch(/Versions \(2\):\n {2}v1 .*\n {2}v2 .*\n {6}\/ttl: "6h" -> "12h"/);
+  });
+
+  it('refuses a breaking change (exit 3) until --allow-breaking', async () => {
+    editView('{name: departures, type: int64', '{name: departures, type: float64');
+    const plan = await cli('plan');
+    expect(plan.out).toContain("! BREAKING: type of feature 'airport_hourly:departures' changed from int64 to float64");
+    const refused = await cli('apply');
+    expect(refused.code).toBe(3);
+    expect(refused.err).toContain('refusing to apply breaking changes');
+    const json = await cli('--json', 'apply');
+    expect(JSON.parse(json.err).error.code).toBe('breaking_change');
+    expect(JSON.parse((await cli('--json', 'describe', 'airport_hourly')).out).version).toBe(2);
+    const allowed = await cli('apply', '--allow-breaking');
+    expect(allowed.code).toBe(0);
+    expect(allowed.out).toContain('feature_view airport_hourly v3');
+  });
+
+  it('validate names a missing source file and exits 2', async () => {
+    const copy = await copyFlightsProject(join(root, 'broken'));
+    renameSync(join(copy, 'data', 'route_daily.parquet'), join(copy, 'data', 'moved.parquet'));
+    const r = await runCli(['--project', copy, 'validate']);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/features\/route_daily\.yaml.*route_daily_source|route_daily\.parquet/);
+  });
+});
+
+describe('init', () => {
+  it('scaffolds a project from the example and refuses a non-empty folder without --force', async () => {
+    const target = join(root, 'My Store');
+    const r = await runCli(['init', target]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("Created project 'my_store'");
+    for (const f of ['featureguard.yaml', 'features/airport_hourly.yaml', 'features/delay_model.yaml', 'prepare.ts', '.gitignore']) {
+      expect(existsSync(join(target, f))).toBe(true);
+    }
+    expect(readFileSync(join(target, 'featureguard.yaml'), 'utf8')).toMatch(/^project: my_store$/m);
+    const again = await runCli(['init', target]);
+    expect(again.code).toBe(2);
+    expect(again.err).toContain('not empty');
+    expect((await runCli(['init', target, '--force'])).code).toBe(0);
+    // The scaffolded definitions load and plan (no data needed for that).
+    const plan = await runCli(['--project', target, 'plan']);
+    expect(plan.code).toBe(0);
+    expect(plan.out).toContain('10 to add');
+    expect((await runCli(['init', join(root, 'x'), '--name', 'Bad-Name'])).code).toBe(2);
+  });
+});

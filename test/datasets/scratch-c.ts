@@ -1,0 +1,15 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { copyFlightsProject } from '../helpers/flights.js';
+import { openProject } from '../../src/project.js';
+import { loadDefinitions } from '../../src/definitions/loader.js';
+import { getHistoricalFeatures } from '../../src/offline/historical.js';
+const dir = mkdtempSync(join(tmpdir(), 'fgc-'));
+await copyFlightsProject(dir, { data: 'link' });
+const project = openProject(dir);
+project.registry.apply(loadDefinitions(project.root, project.config));
+let t0 = performance.now();
+const res = await getHistoricalFeatures(project, { entities: join(dir, 'data/training_entities.parquet'), service: 'delay_model', out: join(dir, 'o.parquet'), onProgress: (p) => console.log(p.phase, Math.round(performance.now() - t0)) });
+console.log('total', Math.round(performance.now() - t0));
+await project.close();

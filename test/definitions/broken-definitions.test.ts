@@ -1,0 +1,204 @@
+/**
+ * Table-driven: each case writes one broken definition into a temp project and
+ * checks that `featureguard validate` names the exact file, line and path, says
+ * what is wrong in words, and exits with code 2. The same problems come out of
+ * the library functions (`loadConfig`, `loadDefinitions`, `checkSources`).
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { main } from '../../src/cli/main.js';
+import type { CliIo } from '../../src/cli/context.js';
+import { checkSources } from '../../src/definitions/source-check.js';
+import { loadConfig, loadDefinitions } from '../../src/definitions/loader.js';
+import { DefinitionError, type DefinitionProblem } from '../../src/errors.js';
+import { literal, openOfflineEngine } from '../../src/offline/engine.js';
+
+const CONFIG = 'project: demo\n';
+
+// Line numbers matter: the cases below refer to them.
+const BASE = `kind: entity
+name: airport
+join_keys: [{name: origin, type: string}]
+---
+kind: source
+name: airport_source
+path: data/airport.parquet
+timestamp_field: hour
+---
+kind: feature_view
+name: airport_hourly
+entities: [airport]
+source: airport_source
+ttl: 6h
+features:
+  - {name: departures, type: int64}
+  - {name: delay_mean, type: float64}
+---
+kind: source
+name: outcome_source
+path: data/outcome.parquet
+timestamp_field: dep_time
+---
+kind: feature_view
+name: flight_outcome
+role: label
+entities: [airport]
+source: outcome_source
+features:
+  - {name: delayed, type: bool}
+`;
+
+/** A view on airport_source, with `features` lines starting at line 6. */
+const view = (features: string, extra = ''): string =>
+  `kind: feature_view\nname: extra_view\nentities: [airport]\nsource: airport_source\nfeatures:\n${features}${extra}`;
+
+interface Case {
+  readonly name: string;
+  /** Files written over the base project (`features/bad.yaml`, `featureguard.yaml`, ...). */
+  readonly files: Readonly<Record<string, string>>;
+  readonly file: string;
+  readonly line: number;
+  readonly path: string;
+  readonly message: RegExp;
+}
+
+const CASES: readonly Case[] = [
+  // The parser notices an unclosed list where the file ends.
+  { name: 'bad YAML syntax (unclosed flow list)', files: { 'features/bad.yaml': 'kind: entity\nname: x\njoin_keys: [{name: k, type: string}\n' }, file: 'features/bad.yaml', line: 4, path: '', message: /^invalid YAML: Flow sequence .* must be sufficiently indented and end with a \]/ },
+  { name: 'bad YAML syntax (nested mapping on one line)', files: { 'features/bad.yaml': 'kind: entity\nname: x: y\njoin_keys: [{name: k, type: string}]\n' }, file: 'features/bad.yaml', line: 2, path: '', message: /^invalid YAML: Nested mappings are not allowed in compact mappings$/ },
+  { name: 'tab used as indentation', files: { 'features/bad.yaml': 'kind: entity\nname: x\njoin_keys:\n\t- {name: k, type: string}\n' }, file: 'features/bad.yaml', line: 4, path: '', message: /^invalid YAML: Tabs are not allowed as indentation$/ },
+  { name: 'duplicate key in a YAML mapping', files: { 'features/bad.yaml': 'kind: entity\nname: a\nname: b\njoin_keys: [{name: k, type: string}]\n' }, file: 'features/bad.yaml', line: 3, path: '', message: /invalid YAML: Map keys must be unique/ },
+  { name: 'bad JSON syntax', files: { 'features/bad.json': '{\n  "kind": "entity",\n}\n' }, file: 'features/bad.json', line: 3, path: '', message: /^invalid JSON: / },
+  { name: 'wrong type in a JSON file', files: { 'features/bad.json': '{\n  "kind": "entity",\n  "name": "x",\n  "join_keys": "origin"\n}\n' }, file: 'features/bad.json', line: 4, path: '/join_keys', message: /must be a list \(got 'origin'\)/ },
+  { name: 'unknown feature type', files: { 'features/bad.yaml': view('  - {name: p90, type: integer}\n') }, file: 'features/bad.yaml', line: 6, path: '/features/0/type', message: /must be one of bool, int32, int64, float32, float64, string, timestamp, float32\[\], float64\[\] \(got 'integer'\)/ },
+  { name: 'boolean given as text', files: { 'features/bad.yaml': view('  - {name: p90, type: float64}\n', 'online: "yes"\n') }, file: 'features/bad.yaml', line: 7, path: '/online', message: /must be true or false \(got 'yes'\)/ },
+  { name: 'illegal name (SQL injection attempt)', files: { 'features/bad.yaml': 'kind: entity\nname: "a;drop table x"\njoin_keys: [{name: k, type: string}]\n' }, file: 'features/bad.yaml', line: 2, path: '/name', message: /'a;drop table x' is not a valid name: names use 1-63 lowercase letters/ },
+  { name: 'upper-case name', files: { 'features/bad.yaml': 'kind: entity\nname: Airport2\njoin_keys: [{name: k, type: string}]\n' }, file: 'features/bad.yaml', line: 2, path: '/name', message: /not a valid name.*\(e\.g\. 'airport2'\)/ },
+  { name: 'unknown property with a near miss', files: { 'features/bad.yaml': 'kind: entity\nname: x\njion_keys: [{name: k, type: string}]\n' }, file: 'features/bad.yaml', line: 3, path: '/jion_keys', message: /unknown property 'jion_keys' \(did you mean 'join_keys'\?\)/ },
+  { name: 'missing required property', files: { 'features/bad.yaml': 'kind: source\nname: s\npath: data/airport.parquet\n' }, file: 'features/bad.yaml', line: 1, path: '/timestamp_field', message: /missing required property 'timestamp_field'/ },
+  { name: 'bad ttl', files: { 'features/bad.yaml': view('  - {name: p90, type: float64}\n', 'ttl: 6 hours\n') }, file: 'features/bad.yaml', line: 7, path: '/ttl', message: /'6 hours' is not a valid duration/ },
+  { name: 'bad cron schedule', files: { 'features/bad.yaml': view('  - {name: departures, type: int64}\n', 'schedule: "61 * * * *"\n') }, file: 'features/bad.yaml', line: 7, path: '/schedule', message: /not a valid cron expression/ },
+  { name: 'unknown kind', files: { 'features/bad.yaml': 'kind: featureview\nname: x\n' }, file: 'features/bad.yaml', line: 1, path: '/kind', message: /unknown kind 'featureview'.*did you mean 'feature_view'/ },
+  { name: 'missing kind', files: { 'features/bad.yaml': 'name: x\njoin_keys: [{name: k, type: string}]\n' }, file: 'features/bad.yaml', line: 1, path: '', message: /missing 'kind'/ },
+  { name: 'join key type not allowed', files: { 'features/bad.yaml': 'kind: entity\nname: x\njoin_keys:\n  - {name: k, type: float64}\n' }, file: 'features/bad.yaml', line: 4, path: '/join_keys/0/type', message: /must be one of string, int32, int64 \(got 'float64'\)/ },
+  { name: 'view with no entities', files: { 'features/bad.yaml': 'kind: feature_view\nname: v\nentities: []\nsource: airport_source\nfeatures: [{name: departures, type: int64}]\n' }, file: 'features/bad.yaml', line: 3, path: '/entities', message: /at least one/ },
+  { name: 'source with both path and query', files: { 'features/bad.yaml': 'kind: source\nname: s\npath: data/airport.parquet\nquery: SELECT 1\ntimestamp_field: hour\n' }, file: 'features/bad.yaml', line: 1, path: '', message: /set only one of 'path', 'database' \+ 'table' or 'query' \(found 'path' and 'query'\)/ },
+  { name: 'source with no location', files: { 'features/bad.yaml': 'kind: source\nname: s\ntimestamp_field: hour\n' }, file: 'features/bad.yaml', line: 1, path: '', message: /must set one of 'path', 'database' \+ 'table' or 'query'/ },
+  { name: 'database without table', files: { 'features/bad.yaml': 'kind: source\nname: s\ndatabase: data/x.duckdb\ntimestamp_field: hour\n' }, file: 'features/bad.yaml', line: 3, path: '/database', message: /'database' needs 'table'/ },
+  { name: 'field_mapping to an illegal name', files: { 'features/bad.yaml': 'kind: source\nname: s\npath: data/airport.parquet\ntimestamp_field: hour\nfield_mapping:\n  Origin Code: "Origin Code"\n' }, file: 'features/bad.yaml', line: 6, path: '/field_mapping/Origin Code', message: /'Origin Code' is not a valid name/ },
+  { name: 'unknown entity in a view', files: { 'features/bad.yaml': 'kind: feature_view\nname: v\nentities: [airprot]\nsource: airport_source\nfeatures: [{name: departures, type: int64}]\n' }, file: 'features/bad.yaml', line: 3, path: '/entities/0', message: /unknown entity 'airprot' \(did you mean 'airport'\?\)/ },
+  { name: 'unknown source in a view', files: { 'features/bad.yaml': 'kind: feature_view\nname: v\nentities: [airport]\nsource: airport_src\nfeatures: [{name: departures, type: int64}]\n' }, file: 'features/bad.yaml', line: 4, path: '/source', message: /unknown source 'airport_src'/ },
+  { name: 'duplicate name within a kind', files: { 'features/more.yaml': 'kind: entity\nname: airport\njoin_keys: [{name: origin, type: string}]\n' }, file: 'features/more.yaml', line: 2, path: '/name', message: /duplicate entity name 'airport' \(first defined at features\/base\.yaml:2:7\)/ },
+  { name: 'duplicate feature name within a view', files: { 'features/bad.yaml': view('  - {name: departures, type: int64}\n  - {name: departures, type: float64}\n') }, file: 'features/bad.yaml', line: 7, path: '/features/1/name', message: /duplicate feature name 'departures' \(also \/features\/0\)/ },
+  { name: 'feature named like a join key', files: { 'features/bad.yaml': view('  - {name: origin, type: string}\n') }, file: 'features/bad.yaml', line: 6, path: '/features/0/name', message: /has the name of a join key/ },
+  { name: 'feature with a reserved name', files: { 'features/bad.yaml': view('  - {name: event_timestamp, type: timestamp}\n') }, file: 'features/bad.yaml', line: 6, path: '/features/0/name', message: /reserved/ },
+  { name: 'slice naming an unknown column', files: { 'features/bad.yaml': view('  - {name: departures, type: int64}\n', 'slices: [orign]\n') }, file: 'features/bad.yaml', line: 7, path: '/slices/0', message: /unknown column 'orign'.*did you mean 'origin'/ },
+  { name: 'min on a string feature', files: { 'features/bad.yaml': view('  - name: carrier\n    type: string\n    min: 0\n') }, file: 'features/bad.yaml', line: 8, path: '/features/0/min', message: /'min' applies to numeric features only/ },
+  { name: 'allowed value of the wrong type', files: { 'features/bad.yaml': view('  - {name: departures, type: int64, allowed_values: [one]}\n') }, file: 'features/bad.yaml', line: 6, path: '/features/0/allowed_values/0', message: /"one" is not a valid int64 value/ },
+  { name: 'invalid regular expression', files: { 'features/bad.yaml': view('  - {name: carrier, type: string, pattern: "(["}\n') }, file: 'features/bad.yaml', line: 6, path: '/features/0/pattern', message: /not a valid regular expression/ },
+  { name: 'service naming a missing view', files: { 'features/bad.yaml': 'kind: feature_service\nname: svc\nfeatures:\n  - airport_hourly\n  - route_daily:mean_delay\n' }, file: 'features/bad.yaml', line: 5, path: '/features/1', message: /unknown feature view 'route_daily'/ },
+  { name: 'service naming a missing feature', files: { 'features/bad.yaml': 'kind: feature_service\nname: svc\nfeatures: [airport_hourly:delay_p99]\n' }, file: 'features/bad.yaml', line: 3, path: '/features/0', message: /feature view 'airport_hourly' has no feature 'delay_p99'/ },
+  { name: 'label not in a label view', files: { 'features/bad.yaml': 'kind: feature_service\nname: svc\nfeatures: [airport_hourly]\nlabel: airport_hourly:departures\n' }, file: 'features/bad.yaml', line: 4, path: '/label', message: /'airport_hourly' is not a label view/ },
+  { name: 'feature name collision between views in a service', files: { 'features/bad.yaml': `${view('  - {name: departures, type: int64}\n')}---\nkind: feature_service\nname: svc\nfeatures:\n  - airport_hourly\n  - extra_view:departures\n` }, file: 'features/bad.yaml', line: 12, path: '/features/1', message: /feature name 'departures' comes from both views 'airport_hourly' \(\/features\/0\) and 'extra_view'/ },
+  { name: 'path escaping the project root', files: { 'features/bad.yaml': 'kind: source\nname: s\npath: ../../etc/flights.parquet\ntimestamp_field: hour\n' }, file: 'features/bad.yaml', line: 3, path: '/path', message: /is outside the project root/ },
+  { name: 'absolute path outside the project root', files: { 'features/bad.yaml': 'kind: source\nname: s\ndatabase: /tmp/elsewhere.duckdb\ntable: t\ntimestamp_field: hour\n' }, file: 'features/bad.yaml', line: 3, path: '/database', message: /is outside the project root/ },
+  { name: 'bad project name in featureguard.yaml', files: { 'featureguard.yaml': 'project: Demo Project\n' }, file: 'featureguard.yaml', line: 1, path: '/project', message: /'Demo Project' is not a valid name/ },
+  { name: 'unknown setting in featureguard.yaml', files: { 'featureguard.yaml': 'project: demo\nonlin_store: {type: sqlite}\n' }, file: 'featureguard.yaml', line: 2, path: '/onlin_store', message: /unknown property 'onlin_store' \(did you mean 'online_store'\?\)/ },
+  // Checks against the data (DuckDB): reached only when the definitions themselves are valid.
+  { name: 'missing source file', files: { 'features/bad.yaml': 'kind: source\nname: s\npath: data/missing.parquet\ntimestamp_field: hour\n' }, file: 'features/bad.yaml', line: 3, path: '/path', message: /file 'data\/missing\.parquet' does not exist/ },
+  { name: 'glob matching no file', files: { 'features/bad.yaml': 'kind: source\nname: s\npath: data/2001-*.parquet\ntimestamp_field: hour\n' }, file: 'features/bad.yaml', line: 3, path: '/path', message: /no file matches 'data\/2001-\*\.parquet'/ },
+  { name: 'declared feature column missing from the source', files: { 'features/bad.yaml': view('  - {name: departures, type: int64}\n  - {name: delay_p90, type: float64}\n') }, file: 'features/bad.yaml', line: 7, path: '/features/1', message: /feature 'delay_p90' is not a column of source 'airport_source'/ },
+  { name: 'declared type incompatible with the column', files: { 'features/bad.yaml': view('  - {name: delay_mean, type: int32}\n') }, file: 'features/bad.yaml', line: 6, path: '/features/0', message: /declared int32 but column 'delay_mean' of source 'airport_source' is DOUBLE/ },
+  { name: 'timestamp field missing from the source', files: { 'features/bad.yaml': 'kind: source\nname: s\npath: data/airport.parquet\ntimestamp_field: hour_utc\n' }, file: 'features/bad.yaml', line: 4, path: '/timestamp_field', message: /timestamp field 'hour_utc' is not a column of source 's' \(did you mean 'hour'\?\)/ },
+  { name: 'join key missing from the source', files: { 'features/bad.yaml': 'kind: entity\nname: route\njoin_keys: [{name: dest, type: string}]\n---\nkind: feature_view\nname: v\nentities: [airport, route]\nsource: airport_source\nfeatures: [{name: departures, type: int64}]\n' }, file: 'features/bad.yaml', line: 7, path: '/entities/1', message: /join key 'dest' of entity 'route' is not a column of source 'airport_source'/ },
+  { name: 'query that does not run', files: { 'features/bad.yaml': 'kind: source\nname: s\nquery: SELEC origin FROM x\ntimestamp_field: hour\n' }, file: 'features/bad.yaml', line: 3, path: '/query', message: /cannot read the source: Parser Error/ },
+  { name: 'table missing from a DuckDB file', files: { 'features/bad.yaml': 'kind: source\nname: s\ndatabase: data/airport.duckdb\ntable: hourly_stats\ntimestamp_field: hour\n' }, file: 'features/bad.yaml', line: 4, path: '/table', message: /cannot read the source: .*hourly_stats/ },
+];
+
+let template: string;
+const made: string[] = [];
+
+beforeAll(async () => {
+  template = mkdtempSync(join(tmpdir(), 'fg-broken-tpl-'));
+  const engine = await openOfflineEngine();
+  await engine.run(`COPY (SELECT * FROM (VALUES ('SEA', TIMESTAMP '2001-01-01 10:00:00', 3::BIGINT, 1.5::DOUBLE)) t(origin, hour, departures, delay_mean))
+    TO ${literal(join(template, 'airport.parquet'))} (FORMAT parquet)`);
+  await engine.run(`COPY (SELECT 'SEA' AS origin, TIMESTAMP '2001-01-01 10:05:00' AS dep_time, true AS delayed) TO ${literal(join(template, 'outcome.parquet'))} (FORMAT parquet)`);
+  const db = await DuckDBInstance.create(join(template, 'airport.duckdb'));
+  const c = await db.connect();
+  await c.run('CREATE TABLE hourly AS SELECT 1 AS x');
+  c.closeSync();
+  db.closeSync();
+});
+
+afterAll(() => {
+  for (const d of [template, ...made]) rmSync(d, { recursive: true, force: true });
+});
+
+function projectFor(c: Case): string {
+  const root = mkdtempSync(join(tmpdir(), 'fg-broken-'));
+  made.push(root);
+  mkdirSync(join(root, 'features'));
+  mkdirSync(join(root, 'data'));
+  for (const f of ['airport.parquet', 'outcome.parquet', 'airport.duckdb']) copyFileSync(join(template, f), join(root, 'data', f));
+  writeFileSync(join(root, 'featureguard.yaml'), CONFIG);
+  writeFileSync(join(root, 'features/base.yaml'), BASE);
+  for (const [name, text] of Object.entries(c.files)) writeFileSync(join(root, name), text);
+  return root;
+}
+
+/** Problems as the library reports them (the same three steps as `validate`). */
+async function libraryProblems(root: string): Promise<DefinitionProblem[]> {
+  try {
+    return await checkSources(root, loadDefinitions(root, loadConfig(root)));
+  } catch (e) {
+    if (e instanceof DefinitionError) return e.problems;
+    throw e;
+  }
+}
+
+async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), isTty: false };
+  const code = await main(argv, io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('broken definitions', () => {
+  it('has at least 25 distinct cases', () => {
+    expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
+    expect(CASES.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it('accepts the base project as valid', async () => {
+    const root = projectFor({ name: 'base', files: {}, file: '', line: 0, path: '', message: /./ });
+    expect(await libraryProblems(root)).toEqual([]);
+    const r = await cli(['validate', '--project', root]);
+    expect(r.code, r.err).toBe(0);
+  });
+
+  it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const root = projectFor(c);
+    const matches = (p: DefinitionProblem): boolean => p.file === c.file && p.path === c.path;
+
+    const lib = await libraryProblems(root);
+    const hit = lib.find(matches);
+    expect(hit, `problems: ${JSON.stringify(lib, null, 1)}`).toBeDefined();
+    expect(hit!.line).toBe(c.line);
+    expect(hit!.message).toMatch(c.message);
+    for (const p of lib) expect(p.message).not.toMatch(/\n\s+at |instancePath|schemaPath|\bparams\b/);
+
+    const r = await cli(['validate', '--project', root, '--json']);
+    expect(r.code, `${r.out}\n${r.err}`).toBe(2);
+    const body = JSON.parse(r.out || r.err) as { problems?: DefinitionProblem[]; error?: { details: { problems: DefinitionProblem[] } } };
+    const cliProblems = body.problems ?? body.error?.details.problems ?? [];
+    expect(cliProblems.find(matches)).toEqual(hit);
+    const human = await cli(['validate', '--project', root]);
+    expect(human.code).toBe(2);
+    expect(`${human.out}\n${human.err}`).toContain(`${c.file}:${c.line}:`);
+  });
+});

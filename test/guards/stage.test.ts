@@ -1,0 +1,121 @@
+/**
+ * The guard stage end to end on real DuckDB tables and a real SQLite state db:
+ * crafted windows whose expected status is known, passing and failing.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { guardBench, pick, type GuardBench } from './helpers.js';
+
+let bench: GuardBench | undefined;
+afterEach(async () => {
+  await bench?.close();
+  bench = undefined;
+});
+
+describe('guard stage', () => {
+  it('passes a clean window, stores profiles and results, and uses the previous run as reference', async () => {
+    bench = await guardBench();
+    const g1 = await bench.runWindow('2024-01-01', '2024-01-08');
+    expect(g1.verdict).toBe('pass');
+    expect(pick(g1, 'drift')[0].status).toBe('skipped');
+    expect(bench.project.runs.results(g1.runId).length).toBe(g1.results.length);
+    const prof = bench.project.runs.profiles(g1.runId).find((p) => p.column === 'delay')!.profile as { count: number; histogram: { counts: number[] } };
+    expect(prof.count).toBe(24 * 7);
+    expect(prof.histogram.counts.reduce((a, b) => a + b, 0)).toBe(24 * 7);
+    const g2 = await bench.runWindow('2024-01-08', '2024-01-15');
+    const drift = pick(g2, 'drift', undefined, 'delay')[0];
+    expect(drift.status).toBe('pass');
+    expect((drift.details as { reference: string }).reference).toBe(`run:${g1.runId}`);
+    expect(g2.verdict).toBe('pass');
+  });
+
+  it('reports drift for a shifted distribution (warn policy: verdict warn, not block)', async () => {
+    bench = await guardBench();
+    await bench.runWindow('2024-01-01', '2024-01-08');
+    const g = await bench.runWindow('2024-01-08', '2024-01-15', { transform: 'SELECT * REPLACE (delay * 3 + 20 AS delay) FROM w' });
+    const d = pick(g, 'drift', undefined, 'delay')[0];
+    expect(d.status).toBe('fail');
+    expect(d.method).toBe('ks'); // 168 reference rows (≤ 1000), many unique values
+    expect(d.metrics!.psi).toBeGreaterThan(0.25);
+    expect(d.policy).toBe('warn');
+    expect(g.verdict).toBe('warn');
+  });
+
+  it('fails an empty window (anomaly) unless allow_empty', async () => {
+    bench = await guardBench();
+    const g = await bench.runWindow('2025-01-01', '2025-01-02');
+    const v = pick(g, 'anomaly', 'volume')[0];
+    expect(v.status).toBe('fail');
+    expect(g.verdict).toBe('warn');
+    await bench.close();
+    bench = await guardBench({ quality: { anomaly: { allow_empty: true, policy: 'block' } } });
+    const g2 = await bench.runWindow('2025-01-01', '2025-01-02');
+    expect(pick(g2, 'anomaly', 'volume')[0].status).toBe('pass');
+    expect(g2.verdict).toBe('pass');
+  });
+
+  it('blocks future timestamps beyond the clock skew and accepts ones within it', async () => {
+    bench = await guardBench();
+    const now = new Date('2024-01-05T00:00:00Z');
+    const within = await bench.runWindow('2024-01-01', '2024-01-04', { now, transform: "SELECT * FROM w UNION ALL (SELECT * REPLACE (TIMESTAMP '2024-01-05 00:04:00' AS event_timestamp) FROM w LIMIT 1)" });
+    expect(pick(within, 'provenance', 'future_timestamps')[0].status).toBe('pass');
+    const g = await bench.runWindow('2024-01-01', '2024-01-04', { now, transform: "SELECT * FROM w UNION ALL (SELECT * REPLACE (TIMESTAMP '2024-01-06 00:00:00' AS event_timestamp) FROM w LIMIT 1)" });
+    const f = pick(g, 'provenance', 'future_timestamps')[0];
+    expect(f.status).toBe('fail');
+    expect(f.value).toBe(1);
+    expect(f.policy).toBe('block');
+    expect(g.verdict).toBe('block');
+    expect(g.blockedReason).toMatch(/future_timestamps/);
+  });
+
+  it('detects a retroactively edited history partition and names it', async () => {
+    bench = await guardBench();
+    const g1 = await bench.runWindow('2024-01-01', '2024-01-08');
+    expect(pick(g1, 'provenance', 'tampering')[0].status).toBe('pass');
+    const clean = await bench.runWindow('2024-01-08', '2024-01-10');
+    expect(pick(clean, 'provenance', 'tampering')[0].status).toBe('pass');
+    expect(pick(clean, 'provenance', 'tampering')[0].metrics!.partitions_checked).toBe(7);
+    // Poison one already-materialized day in the source.
+    await bench.writeSource(`SELECT * REPLACE (CASE WHEN ts::DATE = DATE '2024-01-05' AND airport = 'SEA' THEN delay + 100 ELSE delay END AS delay) FROM (${(await import('./helpers.js')).DEFAULT_SOURCE})`);
+    const g = await bench.runWindow('2024-01-10', '2024-01-12');
+    const t = pick(g, 'provenance', 'tampering')[0];
+    expect(t.status).toBe('fail');
+    expect(t.message).toContain('2024-01-05');
+    expect(t.message).not.toContain('2024-01-04');
+    expect(g.verdict).toBe('block');
+  });
+
+  it('flags duplicates and created < event as warnings', async () => {
+    bench = await guardBench();
+    const g = await bench.runWindow('2024-01-01', '2024-01-03', {
+      transform: "SELECT * FROM w UNION ALL (SELECT * FROM w LIMIT 2) UNION ALL (SELECT * REPLACE (event_timestamp + INTERVAL 1 SECOND AS event_timestamp, event_timestamp - INTERVAL 1 HOUR AS created_timestamp) FROM w LIMIT 1)",
+    });
+    expect(pick(g, 'provenance', 'duplicates')[0]).toMatchObject({ status: 'warn', value: 2 });
+    expect(pick(g, 'provenance', 'created_before_event')[0]).toMatchObject({ status: 'warn', value: 1 });
+    expect(g.verdict).toBe('warn');
+  });
+
+  it('flags a volume anomaly against the last runs and staleness beyond max_staleness', async () => {
+    bench = await guardBench({ quality: { anomaly: { max_staleness: '2d' } } });
+    for (let d = 1; d <= 5; d++) await bench.runWindow(`2024-01-0${d}`, `2024-01-0${d + 1}`, { now: new Date(`2024-01-0${d + 1}T01:00:00Z`) });
+    const normal = await bench.runWindow('2024-01-06', '2024-01-07', { now: new Date('2024-01-07T01:00:00Z') });
+    expect(pick(normal, 'anomaly', 'volume')[0].status).toBe('pass');
+    expect(pick(normal, 'anomaly', 'freshness')[0].status).toBe('pass');
+    const spike = await bench.runWindow('2024-01-07', '2024-01-08', { now: new Date('2024-01-08T01:00:00Z'), transform: 'SELECT w.* FROM w, range(20)' });
+    expect(pick(spike, 'anomaly', 'volume')[0].status).toBe('warn');
+    const stale = await bench.runWindow('2024-01-08', '2024-01-09', { now: new Date('2024-01-12T00:00:00Z') });
+    expect(pick(stale, 'anomaly', 'freshness')[0].status).toBe('fail');
+  });
+
+  it('warns on a null-rate jump and records NaN in floats as a schema failure', async () => {
+    bench = await guardBench();
+    await bench.runWindow('2024-01-01', '2024-01-08');
+    const g = await bench.runWindow('2024-01-08', '2024-01-15', { transform: "SELECT * REPLACE (CASE WHEN hash(event_timestamp) % 4 = 0 THEN NULL ELSE carrier END AS carrier) FROM w" });
+    const nr = pick(g, 'anomaly', 'null_rate', 'carrier')[0];
+    expect(nr.status).toBe('warn');
+    expect(nr.value).toBeGreaterThan(0.1);
+    expect(pick(g, 'anomaly', 'null_rate', 'delay')[0].status).toBe('pass');
+    const nan = await bench.runWindow('2024-01-15', '2024-01-16', { transform: "SELECT * REPLACE (CASE WHEN hour(event_timestamp) = 3 THEN 'nan'::DOUBLE ELSE delay END AS delay) FROM w" });
+    expect(pick(nan, 'schema', 'nan', 'delay')[0]).toMatchObject({ status: 'fail', value: 1 });
+    expect(nan.verdict).toBe('block');
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * A battery of bad requests: every one answers a 4xx with the JSON error shape
+ * `{"error": {code, message, details}}`, never a 500.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type FeatureguardApp } from '../../src/server/app.js';
+import { createFixture, post, type Fixture } from './fixture.js';
+
+let fx: Fixture;
+let app: FeatureguardApp;
+beforeAll(async () => {
+  fx = await createFixture();
+  app = createApp(fx.project, { bodyLimit: 4096, maxEntities: 10 });
+});
+afterAll(async () => {
+  await fx?.close();
+});
+
+const big = (n: number) => Array.from({ length: n }, (_, i) => `A${i}`);
+
+type Case = [name: string, path: string, init: RequestInit | undefined, status: number, code: string | RegExp];
+const cases: Case[] = [
+  ['unknown route', '/v2/nothing', undefined, 404, 'not_found'],
+  ['wrong method', '/v1/online-features', { method: 'GET' }, 404, 'not_found'],
+  ['malformed JSON', '/v1/online-features', post('{"features": ['), 400, 'malformed_json'],
+  ['JSON array body', '/v1/online-features', post([1, 2]), 400, 'invalid_request'],
+  ['JSON string body', '/v1/online-features', post('"hello"'), 400, 'invalid_request'],
+  ['null body', '/v1/online-features', post('null'), 400, 'invalid_request'],
+  ['empty body', '/v1/online-features', post(''), 400, 'invalid_request'],
+  ['no entities', '/v1/online-features', post({ features: ['origin_delays:dep_delay'] }), 400, 'invalid_request'],
+  ['features and service', '/v1/online-features', post({ features: ['origin_delays'], feature_service: 'delay_service', entities: { origin: ['SEA'] } }), 400, 'invalid_request'],
+  ['bad feature reference', '/v1/online-features', post({ features: ['Origin Delays'], entities: { origin: ['SEA'] } }), 400, 'invalid_request'],
+  ['unknown feature', '/v1/online-features', post({ features: ['origin_delays:nope'], entities: { origin: ['SEA'] } }), 400, 'unknown_feature'],
+  ['unknown view', '/v1/online-features', post({ features: ['nope:x'], entities: { origin: ['SEA'] } }), 400, 'unknown_feature'],
+  ['unknown service', '/v1/online-features', post({ feature_service: 'nope', entities: { origin: ['SEA'] } }), 400, 'unknown_service'],
+  ['unknown property', '/v1/online-features', post({ features: ['origin_delays'], entities: { origin: ['SEA'] }, extra: 1 }), 400, 'invalid_request'],
+  ['entity not a list', '/v1/online-features', post({ features: ['origin_delays'], entities: { origin: 'SEA' } }), 400, 'invalid_request'],
+  ['entity value object', '/v1/online-features', post({ features: ['origin_delays'], entities: { origin: [{ a: 1 }] } }), 400, 'invalid_request'],
+  ['entity of wrong type', '/v1/online-features', post({ features: ['origin_delays'], entities: { origin: [42] } }), 400, 'bad_entity'],
+  ['missing join key', '/v1/online-features', post({ features: ['origin_delays'], entities: { dest: ['SEA'] } }), 400, /bad_entity|missing_join_key/],
+  ['ragged entity columns', '/v1/online-features', post({ features: ['origin_delays'], entities: { origin: ['SEA'], other: ['a', 'b'] } }), 400, /bad_entity|invalid_request/],
+  ['too many entities', '/v1/online-features', post({ features: ['origin_delays'], entities: { origin: big(11) } }), 413, 'too_many_entities'],
+  ['body too large', '/v1/online-features', post({ features: ['origin_delays'], entities: { origin: big(1000) } }), 413, 'payload_too_large'],
+  ['push without view', '/v1/push', post({ rows: [] }), 400, 'invalid_request'],
+  ['push to unknown view', '/v1/push', post({ view: 'nope', rows: [{}] }), 404, 'not_found'],
+  ['push unknown source name', '/push', post({ push_source_name: 'nope', df: { a: [1] } }), 400, 'unknown_view'],
+  ['push with no rows', '/v1/push', post({ view: 'origin_delays', rows: [] }), 400, 'invalid_rows'],
+  ['push rows not objects', '/v1/push', post({ view: 'origin_delays', rows: [1] }), 400, 'invalid_request'],
+  ['push bad target', '/v1/push', post({ view: 'origin_delays', rows: [{}], to: 'disk' }), 400, 'invalid_request'],
+  ['push ragged df', '/push', post({ push_source_name: 'origin_delays', df: { origin: ['SEA'], dep_delay: [1, 2] } }), 400, 'invalid_rows'],
+  ['materialize without window', '/v1/materialize', post({}), 400, 'invalid_request'],
+  ['materialize bad date', '/v1/materialize', post({ start: 'monday' }), 400, 'invalid_request'],
+  ['materialize unknown view', '/v1/materialize', post({ views: ['nope'], incremental: true }), 400, 'unknown_view'],
+  ['materialize start after end', '/v1/materialize', post({ start: '2001-02-01T00:00:00Z', end: '2001-01-01T00:00:00Z' }), 400, /.+/],
+  ['unknown job', '/v1/materialize/123', undefined, 404, 'not_found'],
+  ['registry apply bad definition', '/v1/registry/apply', post({ definitions: [{ kind: 'entity', name: 'Bad Name' }] }), 400, 'invalid_request'],
+  ['registry apply unknown kind', '/v1/registry/apply', post({ definitions: [{ kind: 'table', name: 'x' }] }), 400, 'invalid_request'],
+  ['registry apply not a list', '/v1/registry/plan', post({ definitions: 'all' }), 400, 'invalid_request'],
+  ['runs bad limit', '/v1/runs?limit=100000', undefined, 400, 'bad_request'],
+  ['runs bad kind', '/v1/runs?kind=nope', undefined, 400, 'bad_request'],
+  ['runs bad since', '/v1/runs?since=yesterday', undefined, 400, 'bad_request'],
+  ['unknown run', '/v1/runs/nope/lineage', undefined, 404, 'not_found'],
+];
+
+describe('bad requests', () => {
+  it.each(cases)('%s (%s)', async (_name, path, init, status, code) => {
+    const res = await app.request(path, init);
+    const text = await res.text();
+    expect(res.status, text).toBe(status);
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+    const body = JSON.parse(text) as { error: { code: string; message: string; details: unknown } };
+    expect(Object.keys(body)).toEqual(['error']);
+    expect(body.error.code).toMatch(code);
+    expect(typeof body.error.message).toBe('string');
+    expect(body.error.message.length).toBeGreaterThan(5);
+    expect('details' in body.error).toBe(true);
+  });
+
+  it('a body over the limit without content-length is refused too (streamed)', async () => {
+    const chunk = new TextEncoder().encode(`{"features": ["origin_delays"], "entities": {"origin": [${'"SEA",'.repeat(2000)}"SEA"]}}`);
+    const stream = new ReadableStream({ start(c) { c.enqueue(chunk); c.close(); } });
+    const res = await app.request('/v1/online-features', { method: 'POST', body: stream, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(413);
+    expect((await res.json()).error.code).toBe('payload_too_large');
+  });
+});

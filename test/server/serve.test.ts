@@ -1,0 +1,73 @@
+/**
+ * The real server: listening with @hono/node-server, registry changes applied by
+ * another process picked up without a restart, the scheduler listing, shutdown.
+ */
+import { execFileSync } from 'node:child_process';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/server/serve.js';
+import { createFixture, type Fixture } from './fixture.js';
+
+let fx: Fixture;
+let server: RunningServer;
+const lines: string[] = [];
+beforeAll(async () => {
+  fx = await createFixture();
+  const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+  server = await startServer(fx.project, { port: 0, logger: pino({ level: 'info' }, sink) });
+});
+afterAll(async () => {
+  await server?.close();
+  await fx?.close();
+});
+
+const call = async (path: string, body?: unknown) => {
+  const res = await fetch(`${server.url}${path}`, body === undefined ? undefined : { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  return { status: res.status, body: (await res.json()) as any };
+};
+
+it('serves over HTTP on loopback and logs one line per request', async () => {
+  expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  expect((await call('/health')).status).toBe(200);
+  const logged = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request');
+  expect(logged.at(-1)).toMatchObject({ method: 'GET', path: '/health', status: 200 });
+});
+
+it('picks up definitions applied by another process without a restart', async () => {
+  const before = await call('/v1/registry/feature_views');
+  expect(before.body.items.map((v: any) => v.name)).toEqual(['origin_delays']);
+  const unknown = await call('/v1/online-features', { features: ['origin_delays_v2:dep_delay'], entities: { origin: ['SEA'] } });
+  expect(unknown.status).toBe(400);
+  // A separate Node process applies a second view (copy of the first) and a schedule change.
+  const script = `
+    import { openProject } from './src/project.js';
+    const p = openProject(${JSON.stringify(fx.dir)});
+    const s = p.registry.current();
+    const v = s.views.get('origin_delays');
+    const defs = [...s.entities.values(), ...s.sources.values(), ...s.views.values(), ...s.services.values(),
+      { ...v, name: 'origin_delays_v2', schedule: '0 3 * * *' }];
+    p.registry.apply(defs);
+    await p.close();`;
+  execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), stdio: 'pipe' });
+  const after = await call('/v1/registry/feature_views');
+  expect(after.body.items.map((v: any) => v.name)).toEqual(['origin_delays', 'origin_delays_v2']);
+  const read = await call('/v1/online-features', { features: ['origin_delays_v2:dep_delay'], entities: { origin: ['SEA'] } });
+  expect(read.status).toBe(200);
+  expect(read.body.results[1].statuses).toEqual(['NOT_FOUND']);
+  // The scheduler follows the registry too.
+  const schedules = await call('/v1/schedules');
+  expect(schedules.body.scheduler).toBe('running');
+  expect(schedules.body.schedules.map((s: any) => [s.view, s.cron, s.active])).toEqual([
+    ['origin_delays', '*/5 * * * *', true],
+    ['origin_delays_v2', '0 3 * * *', true],
+  ]);
+  expect(new Date(schedules.body.schedules[1].next_run).getUTCHours()).toBe(3);
+});
+
+it('shuts down gracefully', async () => {
+  const other = await startServer(fx.project, { port: 0, quiet: true, scheduler: false, logger: pino({ level: 'silent' }) });
+  expect((await fetch(`${other.url}/health`)).status).toBe(200);
+  await other.close();
+  await expect(fetch(`${other.url}/health`)).rejects.toThrow();
+});

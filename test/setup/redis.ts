@@ -1,0 +1,130 @@
+/**
+ * Real `redis-server` processes for tests and benchmarks: one standalone server or
+ * a 3-node cluster (made with `redis-cli --cluster create`), each on free loopback
+ * ports with its own temporary directory, without persistence.
+ */
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface RedisProcess {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+export interface RedisClusterProcess {
+  /** Ports of the master nodes. */
+  readonly ports: readonly number[];
+  stop(): Promise<void>;
+}
+
+/** Throws a clear message when redis-server is not installed. */
+export function assertRedisInstalled(): void {
+  const r = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) {
+    throw new Error('redis-server is required by the test suite (online store conformance) but was not found. Install it: apt-get install -y redis-server');
+  }
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/** A free loopback port whose cluster bus port (`port + 10000`) is free too. */
+export async function freeRedisPort(taken: Set<number> = new Set()): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 30_000);
+    if (taken.has(port) || taken.has(port + 10_000)) continue;
+    if ((await portFree(port)) && (await portFree(port + 10_000))) {
+      taken.add(port);
+      taken.add(port + 10_000);
+      return port;
+    }
+  }
+  throw new Error('no free port for redis-server');
+}
+
+function waitReady(child: ChildProcess, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`redis-server on port ${port} did not start:\n${out}`)), 15_000);
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        child.stdout?.resume();
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server on port ${port} exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+async function startNode(port: number, extra: string[]): Promise<RedisProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'fg-redis-'));
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await waitReady(child, port);
+  return {
+    port,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Start a standalone redis-server on a free loopback port. */
+export async function startRedisServer(): Promise<RedisProcess> {
+  assertRedisInstalled();
+  return startNode(await freeRedisPort(), []);
+}
+
+/** Start `n` cluster nodes and join them with `redis-cli --cluster create` (no replicas). */
+export async function startRedisCluster(n = 3): Promise<RedisClusterProcess> {
+  assertRedisInstalled();
+  const taken = new Set<number>();
+  const ports: number[] = [];
+  for (let i = 0; i < n; i++) ports.push(await freeRedisPort(taken));
+  const nodes = await Promise.all(
+    ports.map((p) => startNode(p, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000'])),
+  );
+  const stop = async () => {
+    await Promise.all(nodes.map((x) => x.stop()));
+  };
+  try {
+    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
+    const deadline = Date.now() + 20_000;
+    for (const p of ports) {
+      for (;;) {
+        const { stdout } = await run('redis-cli', ['-p', String(p), 'cluster', 'info']);
+        if (stdout.includes('cluster_state:ok')) break;
+        if (Date.now() > deadline) throw new Error(`redis cluster node ${p} not ready:\n${stdout}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { ports, stop };
+}

@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""Make the SciPy reference values for the featureguard/stats tests.
+
+Run ONCE from the repository root (the fixtures are checked in):
+
+    python3 test/stats/make-fixtures.py
+
+The fixtures in test/stats/fixtures/*.json were made with this exact command,
+Python 3.11.7, SciPy 1.17.1, NumPy 2.4.6 (recorded in each file's "made_with").
+
+Large samples are not stored: they are described by a generator spec that the
+TypeScript test rebuilds bit-for-bit (Park-Miller LCG, only +,*,/,floor):
+    x_{k+1} = x_k * 48271 mod (2^31 - 1),  u = x / (2^31 - 1)
+    value   = floor(u * scale) + shift   if "floor" else   u * scale + shift
+{"sum": [spec, spec, ...]} is the element-wise sum of generated samples.
+"""
+import json
+import math
+import os
+import sys
+
+import numpy as np
+import scipy
+from scipy import special, stats
+from scipy.spatial.distance import jensenshannon
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
+MADE_WITH = {
+    "command": "python3 test/stats/make-fixtures.py",
+    "python": sys.version.split()[0],
+    "scipy": scipy.__version__,
+    "numpy": np.__version__,
+}
+
+
+def gen(spec):
+    x = spec["lcg"]
+    out = []
+    for _ in range(spec["n"]):
+        x = (x * 48271) % 2147483647
+        u = x / 2147483647
+        if spec.get("floor"):
+            out.append(math.floor(u * spec["scale"]) + spec.get("shift", 0))
+        else:
+            out.append(u * spec["scale"] + spec.get("shift", 0))
+    return np.array(out, dtype=float)
+
+
+def data(v):
+    if isinstance(v, dict) and "sum" in v:
+        return sum((gen(s) for s in v["sum"][1:]), gen(v["sum"][0]))
+    return gen(v) if isinstance(v, dict) else np.array(v, dtype=float)
+
+
+def num(x):
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+def write(name, cases):
+    with open(os.path.join(OUT, name), "w") as f:
+        json.dump({"made_with": MADE_WITH, "cases": cases}, f, indent=1)
+        f.write("\n")
+
+
+def L(seed, n, scale=1.0, shift=0.0, floor=False):
+    return {"lcg": seed, "n": n, "scale": scale, "shift": shift, "floor": floor}
+
+
+def ks_cases():
+    specs = [
+        ("n1 vs n1 equal", [1], [1]),
+        ("n1 vs n1 apart", [1], [2]),
+        ("n2 vs n3", [0.5, 2.0], [1.0, 1.5, 3.0]),
+        ("n3 vs n3", [1, 2, 3], [2.5, 3.5, 4.5]),
+        ("docs example", [1, 2, 3, 4, 5], [3, 4, 5, 6, 7, 8]),
+        ("ties small", [1, 1, 2, 2, 2, 3], [1, 2, 3, 3, 3, 3, 4]),
+        ("identical", [0.3, 1.2, 5.5, 2.2, 0.1], [0.3, 1.2, 5.5, 2.2, 0.1]),
+        ("separated 7 vs 5", [1, 2, 3, 4, 5, 6, 7], [10, 11, 12, 13, 14]),
+        ("unequal 100 vs 73", L(11, 100), L(12, 73, 1.0, 0.2)),
+        ("equal 500", L(13, 500), L(14, 500, 1.0, 0.05)),
+        ("discrete ties 300 vs 200", L(15, 300, 6, 0, True), L(16, 200, 6, 1, True)),
+        ("exact 10000 vs 10000", L(17, 10000), L(18, 10000, 1.0, 0.01)),
+        ("exact 10000 vs 9999", L(19, 10000), L(20, 9999, 1.0, 0.02)),
+        ("exact 10000 vs 6000 discrete", L(21, 10000, 50, 0, True), L(22, 6000, 50, 0, True)),
+        ("asymp 20000 vs 15000", L(23, 20000), L(24, 15000, 1.0, 0.01)),
+        ("asymp 20000 vs 20000 same dist", L(25, 20000), L(26, 20000)),
+        ("asymp 20000 vs 20000 discrete", L(27, 20000, 30, 0, True), L(28, 20000, 30, 0, True)),
+        ("asymp 20000 vs 60", L(29, 20000), L(30, 60, 1.0, 0.1)),
+        ("asymp 12000 vs 500 shifted", L(31, 12000), L(32, 500, 1.0, 0.15)),
+        ("asymp 10001 vs 3 ", L(33, 10001), [0.2, 0.5, 0.9]),
+        ("asymp 30000 vs 25000 shifted", L(34, 30000), L(35, 25000, 1.0, 0.05)),
+    ]
+    cases = []
+    for name, a, b in specs:
+        r = stats.ks_2samp(data(a), data(b))
+        cases.append({"name": name, "a": a, "b": b, "statistic": num(r.statistic), "pvalue": num(r.pvalue)})
+    return cases
+
+
+def kstwo_cases():
+    pts = [(3, 0.2), (3, 0.4), (10, 0.05), (10, 0.1), (10, 0.3), (10, 0.6), (50, 0.1), (50, 0.15), (50, 0.25),
+           (50, 0.4), (100, 0.05), (100, 0.2), (140, 0.12), (200, 0.004), (200, 0.03), (200, 0.08), (500, 0.03),
+           (500, 0.1), (2000, 0.005), (5000, 0.01), (5000, 0.05), (90000, 0.003), (150000, 0.001), (150000, 0.004),
+           (400000, 0.002), (1000, 0.7), (1000, 0.9995)]
+    out = [{"n": n, "x": x, "sf": num(stats.kstwo.sf(x, n))} for n, x in pts]
+    sm = [(5, 0.5), (20, 0.1), (100, 0.2), (1000, 0.05), (50000, 0.01), (300000, 0.003)]
+    return out, [{"n": n, "x": x, "sf": num(special.smirnov(n, x))} for n, x in sm]
+
+
+def chisquare_cases():
+    specs = [
+        ("docs example", [16, 18, 16, 14, 12, 12], [16, 16, 16, 16, 16, 8]),
+        ("uniform default", [16, 18, 16, 14, 12, 12], None),
+        ("two categories", [30, 70], [50, 50]),
+        ("perfect fit", [10, 20, 30], [10, 20, 30]),
+        ("strong misfit", [1000, 10, 10], [340, 340, 340]),
+        ("many categories", [int(v) for v in gen(L(40, 200, 100, 50, True))], None),
+        ("large counts", [100300, 99700, 100000, 100600], [100150, 100150, 100150, 100150]),
+        ("fractional expected", [5, 7, 9], [6.5, 7.25, 7.25]),
+    ]
+    cases = []
+    for name, o, e in specs:
+        r = stats.chisquare(o) if e is None else stats.chisquare(o, e)
+        cases.append({"name": name, "observed": o, "expected": e, "statistic": num(r.statistic), "pvalue": num(r.pvalue)})
+    return cases
+
+
+def wasserstein_cases():
+    specs = [
+        ("docs example", [0, 1, 3], [5, 6, 8]),
+        ("n1", [1], [2]),
+        ("ties", [1, 1, 2, 2, 2, 3], [1, 2, 3, 3, 3, 3, 4]),
+        ("identical", [0.3, 1.2, 5.5], [5.5, 0.3, 1.2]),
+        ("unequal 100 vs 73", L(41, 100), L(42, 73, 2.0, 0.2)),
+        ("large 10000 vs 20000", L(43, 10000, 10), L(44, 20000, 12, -1)),
+        ("discrete", L(45, 3000, 20, 0, True), L(46, 2000, 20, 2, True)),
+    ]
+    cases = []
+    for name, a, b in specs:
+        cases.append({"name": name, "a": a, "b": b, "distance": num(stats.wasserstein_distance(data(a), data(b)))})
+    return cases
+
+
+def js_cases():
+    specs = [
+        ("docs example", [1.0, 0.0], [0.5, 0.5], None),
+        ("disjoint", [1, 0, 0], [0, 1, 0], None),
+        ("disjoint base 2", [1, 0, 0], [0, 1, 0], 2),
+        ("identical", [1, 2, 3], [2, 4, 6], None),
+        ("counts", [120, 30, 0, 50], [100, 60, 10, 30], None),
+        ("many bins", [int(v) for v in gen(L(47, 50, 100, 0, True))], [int(v) for v in gen(L(48, 50, 100, 0, True))], None),
+    ]
+    cases = []
+    for name, p, q, base in specs:
+        v = jensenshannon(p, q) if base is None else jensenshannon(p, q, base)
+        cases.append({"name": name, "p": p, "q": q, "base": base, "distance": num(v)})
+    return cases
+
+
+def spearman_cases():
+    noisy = {"sum": [L(50, 5000), L(51, 5000, 2.0)]}
+    specs = [
+        ("docs example", [1, 2, 3, 4, 5], [5, 6, 7, 8, 7]),
+        ("n2", [1, 2], [2, 1]),
+        ("n3", [1, 2, 3], [1, 3, 2]),
+        ("perfect", [1, 2, 3, 4], [10, 20, 30, 40]),
+        ("ties", [1, 2, 2, 3, 3, 3, 4], [1, 1, 2, 2, 3, 5, 4]),
+        ("large noisy", L(50, 5000), noisy),
+        ("large discrete", L(52, 3000, 5, 0, True), L(53, 3000, 4, 0, True)),
+    ]
+    cases = []
+    for name, x, y in specs:
+        r = stats.spearmanr(data(x), data(y))
+        cases.append({"name": name, "x": x, "y": y, "statistic": num(r.statistic), "pvalue": num(r.pvalue)})
+    return cases
+
+
+def auc_cases():
+    specs = [
+        ("docs example", [0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]),
+        ("ties", [1, 1, 2, 2, 3, 3, 3], [0, 1, 0, 1, 0, 1, 1]),
+        ("perfect", [1, 2, 3, 4], [0, 0, 1, 1]),
+        ("inverted", [4, 3, 2, 1], [0, 0, 1, 1]),
+        ("large", L(60, 4000, 10, 0, True), L(61, 4000, 2, 0, True)),
+    ]
+    cases = []
+    for name, s, lab in specs:
+        s_arr = data(s)
+        lab_arr = data(lab)
+        pos, neg = s_arr[lab_arr == 1], s_arr[lab_arr == 0]
+        u = stats.mannwhitneyu(pos, neg).statistic
+        cases.append({"name": name, "scores": s, "labels": lab, "auc": num(u / (len(pos) * len(neg)))})
+    return cases
+
+
+def psi_cases():
+    # Evidently's formula: shares, empty-bin shares replaced by 0.0001, natural log.
+    specs = [
+        ("docs example", [10, 20, 30, 40], [20, 20, 30, 30]),
+        ("empty current bin", [25, 25, 25, 25], [40, 30, 30, 0]),
+        ("empty reference bin", [0, 50, 50], [10, 45, 45]),
+        ("identical", [5, 5, 5], [50, 50, 50]),
+    ]
+    cases = []
+    for name, r, c in specs:
+        rp = np.array(r, dtype=float) / sum(r)
+        cp = np.array(c, dtype=float) / sum(c)
+        np.place(rp, rp == 0, 0.0001)
+        np.place(cp, cp == 0, 0.0001)
+        cases.append({"name": name, "ref": r, "cur": c, "psi": num(np.sum((rp - cp) * np.log(rp / cp)))})
+    return cases
+
+
+def ztest_cases():
+    specs = [(30, 100, 45, 100), (500, 1000, 520, 1000), (1, 10, 9, 10), (5000, 100000, 5400, 100000)]
+    cases = []
+    for s1, n1, s2, n2 in specs:
+        p1, p2 = s1 / n1, s2 / n2
+        P = (s1 + s2) / (n1 + n2)
+        z = (p1 - p2) / np.sqrt(P * (1 - P) * (1.0 / n1 + 1.0 / n2))
+        cases.append({"s1": s1, "n1": n1, "s2": s2, "n2": n2, "statistic": num(z), "pvalue": num(2 * stats.norm.sf(abs(z)))})
+    return cases
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    write("ks2samp.json", ks_cases())
+    kstwo, smirnov = kstwo_cases()
+    write("kstwo.json", kstwo)
+    write("smirnov.json", smirnov)
+    write("chisquare.json", chisquare_cases())
+    write("wasserstein.json", wasserstein_cases())
+    write("jensenshannon.json", js_cases())
+    write("spearman.json", spearman_cases())
+    write("auc.json", auc_cases())
+    write("psi.json", psi_cases())
+    write("ztest.json", ztest_cases())
+
+
+if __name__ == "__main__":
+    main()

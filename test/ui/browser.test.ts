@@ -1,0 +1,163 @@
+/**
+ * The pages in a real browser: Debian's Chromium driven by playwright-core.
+ * Opens the runs page of a project with a blocked and a drifted run, logs in
+ * with a read key, filters to blocked runs, opens one and reads the reason,
+ * sorts its checks with the inline script, opens the drift view and finds the
+ * SVG histogram with both series, and checks the registry lists the view with
+ * a version diff. Screenshots go to test/artifacts/ui/ (gitignored); with
+ * UPDATE_DOCS_SCREENSHOTS=1 the two README images in docs/images/ are rewritten.
+ */
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keyStoreFor } from '../../src/auth/keys.js';
+import { createUiApp } from './app-under-test.js';
+import { createUiFixture, type UiFixture } from './fixture.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = resolve('test/artifacts/ui');
+const DOCS_IMAGES = resolve('docs/images');
+
+let fixture: UiFixture;
+let server: ServerType;
+let browser: Browser;
+let page: Page;
+let base: string;
+let readKey: string;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH. The UI browser tests are never skipped.`);
+  }
+  mkdirSync(ARTIFACTS, { recursive: true });
+  fixture = await createUiFixture();
+  readKey = keyStoreFor(fixture.project.state).create('read', 'ui-test').key;
+  const app = await createUiApp(fixture.project);
+  server = await new Promise<ServerType>((res) => {
+    const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => res(s));
+  });
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('request', (r) => {
+    if (!r.url().startsWith(base)) problems.push(`external request: ${r.url()}`);
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise<void>((res) => (server ? server.close(() => res()) : res()));
+  await fixture?.close();
+});
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** The README images: one viewport-sized, small PNG per page. */
+async function docsShot(name: string, selector: string): Promise<void> {
+  if (process.env.UPDATE_DOCS_SCREENSHOTS !== '1') return;
+  mkdirSync(DOCS_IMAGES, { recursive: true });
+  const file = join(DOCS_IMAGES, `${name}.png`);
+  await page.setViewportSize({ width: 1100, height: 760 });
+  await page.locator(selector).first().scrollIntoViewIfNeeded();
+  await page.screenshot({ path: file, fullPage: false });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  expect(statSync(file).size).toBeLessThan(150 * 1024);
+}
+
+describe('quality review pages in Chromium', () => {
+  it('asks for a key, then lists the runs', async () => {
+    await page.goto(`${base}/ui/runs`);
+    expect(new URL(page.url()).pathname).toBe('/ui/login');
+    await shot('login');
+    await page.getByLabel('API key').fill('fg_wrongwrong_' + 'x'.repeat(43));
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect(page.getByRole('alert')).toContainText('not valid');
+    await page.getByLabel('API key').fill(readKey);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    expect(new URL(page.url()).pathname).toBe('/ui/runs');
+    const cookies = await page.context().cookies();
+    const c = cookies.find((x) => x.name === 'featureguard_key');
+    expect(c?.httpOnly).toBe(true);
+    expect(c?.sameSite).toBe('Strict');
+    expect(await page.locator('table.runs tbody tr').count()).toBe(3);
+    await shot('runs');
+  });
+
+  it('filters to blocked runs, opens one and shows why it was blocked', async () => {
+    await page.getByLabel('Verdict').selectOption('blocked');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    expect(new URL(page.url()).searchParams.get('status')).toBe('blocked');
+    const rows = page.locator('table.runs tbody tr');
+    expect(await rows.count()).toBe(1);
+    await expect(rows.first().locator('.badge')).toHaveText(/blocked/);
+    await shot('runs-blocked');
+    await rows.first().locator('a').first().click();
+    expect(new URL(page.url()).pathname).toBe(`/ui/runs/${fixture.blocked.id}`);
+    await expect(page.locator('#reason')).toContainText("Blocked: schema: source airport_hourly_source has no column 'mean_delay'");
+    // Sort the checks by check name with the inline script (no reload), then back.
+    const firstCheck = () => page.locator('#checks-table tbody tr').first().getAttribute('data-check');
+    expect(await firstCheck()).toBe('schema'); // worst status first by default
+    await page.locator('#checks-table th[data-col="check"] a').click();
+    expect(await firstCheck()).toBe('provenance');
+    expect(page.url()).toContain('sort=check');
+    await shot('run-blocked');
+  });
+
+  it('opens the drifted run and its drift view with both histograms', async () => {
+    await page.goto(`${base}/ui/runs/${fixture.drifted.id}`);
+    await expect(page.locator('#reason')).toContainText('Done with warnings');
+    await shot('run-drifted');
+    await docsShot('run-detail', 'h1');
+    await page.locator('ul.drift-links a', { hasText: 'mean_delay' }).click();
+    expect(new URL(page.url()).pathname).toBe(`/ui/runs/${fixture.drifted.id}/drift/mean_delay`);
+    const svg = page.locator('#overall svg.histogram');
+    await expect(svg).toBeVisible();
+    for (const series of ['reference', 'current']) {
+      const bars = svg.locator(`g.series[data-series="${series}"] rect.bar`);
+      expect(await bars.count()).toBeGreaterThan(5);
+    }
+    await expect(svg.locator('.legend')).toContainText('reference');
+    await expect(svg.locator('.legend')).toContainText('current');
+    await expect(page.locator('#overall tr[data-metric="psi"]')).toContainText('0.312');
+    await expect(page.locator('section[data-slice="origin=SEA"] svg.histogram')).toBeVisible();
+    await shot('drift');
+    await docsShot('drift', '#overall');
+  });
+
+  it('draws the feature history with thresholds', async () => {
+    await page.locator('a', { hasText: 'history of mean_delay' }).click();
+    expect(new URL(page.url()).pathname).toBe('/ui/features/airport_hourly/mean_delay');
+    await expect(page.locator('svg.line-chart').first()).toBeVisible();
+    expect(await page.locator('svg.line-chart g[data-threshold="warn"]').count()).toBeGreaterThan(0);
+    await shot('history');
+  });
+
+  it('lists the views on the registry page with a version diff', async () => {
+    await page.getByRole('link', { name: 'Registry', exact: true }).click();
+    await expect(page.locator('section.view[data-view="airport_hourly"] h3')).toContainText('airport_hourly');
+    const diff = page.locator('section.view[data-view="airport_hourly"] table.diff');
+    await expect(diff.first()).toBeVisible();
+    const ttl = diff.locator('tr', { hasText: '/ttl' });
+    await expect(ttl).toContainText('6h');
+    await expect(ttl).toContainText('12h');
+    await shot('registry');
+  });
+
+  it('ran without script errors, CSP violations or external requests', () => {
+    expect(problems).toEqual([]);
+  });
+});
