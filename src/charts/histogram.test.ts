@@ -69,10 +69,28 @@ describe('histogramOverlay', () => {
   });
 });
 
+describe('histogramOverlay with xScale bins', () => {
+  it('draws equal-width bars labelled with the edges, heights as shares', () => {
+    const svg = histogramOverlay({ title: 't', xLabel: 'delay', xScale: 'bins', edges: [null, 0, 10, 1000, null], series: [{ label: 'reference', counts: [1, 1, 1, 1] }, { label: 'current', counts: [4, 0, 0, 0] }] });
+    const bars = rects(svg);
+    expect(bars).toHaveLength(8);
+    const widths = new Set(bars.map((b) => b.w.toFixed(1)));
+    expect(widths.size).toBe(1);
+    expect(svg).toContain('>−∞</text>');
+    expect(svg).toContain('>1000</text>');
+    expect(svg).toContain('>share of rows</text>');
+    const p = plotArea(640, 300);
+    // current's first bar holds 100 % of rows: the tallest bar reaches the top tick (1.0)
+    expect(bars[4].y).toBeCloseTo(p.top, 1);
+    expect(bars[0].h / bars[4].h).toBeCloseTo(0.25, 2);
+  });
+});
+
 describe('closeEdges', () => {
   it('closes open ends at a typical bin width', () => {
     expect(closeEdges([null, 0, 10, 20, null])).toEqual([-10, 0, 10, 20, 30]);
     expect(closeEdges([0, 1])).toEqual([0, 1]);
+    expect(closeEdges([null, 0, 10, 20, null], { min: -3, max: 95 })).toEqual([-3, 0, 10, 20, 95]);
   });
 });
 

@@ -17,19 +17,29 @@ export interface CountSeries {
 
 export interface HistogramOverlaySpec {
   readonly title: string;
-  /** k + 1 bin edges; non-finite outer edges (open-ended decile bins) are closed at one typical bin width. */
+  /**
+   * k + 1 bin edges. Non-finite outer edges (open-ended decile bins) are closed
+   * at `range` (the data's min and max) when given, else at one typical bin width.
+   */
   readonly edges: readonly (number | null)[];
+  readonly range?: { readonly min: number; readonly max: number };
   readonly series: readonly CountSeries[];
   readonly xLabel: string;
-  /** `auto` (default): density when bins are unequal, else share. */
+  /** `auto` (default): density when bins are unequal, else share. Ignored with `xScale: 'bins'` (always share). */
   readonly yMode?: 'auto' | 'share' | 'density';
+  /**
+   * `value` (default): bars at their true x extent. `bins`: one equal-width
+   * bar per bin with the edges as tick labels — the picture PSI measures, and
+   * readable when a long tail would squash a value axis.
+   */
+  readonly xScale?: 'value' | 'bins';
   readonly id?: string;
   readonly width?: number;
   readonly height?: number;
 }
 
-/** Close open-ended outer edges; returns null when there are fewer than 2 usable edges. */
-export function closeEdges(edges: readonly (number | null)[]): number[] | null {
+/** Close open-ended outer edges (at `range` when it lies outside the inner edges); null when there are fewer than 2 usable edges. */
+export function closeEdges(edges: readonly (number | null)[], range?: { readonly min: number; readonly max: number }): number[] | null {
   const e = edges.map((v) => (typeof v === 'number' && Number.isFinite(v) ? v : null));
   const inner = e.filter((v): v is number => v !== null);
   if (inner.length < 2 && e.length < 3) return null;
@@ -41,8 +51,10 @@ export function closeEdges(edges: readonly (number | null)[]): number[] | null {
   }
   widths.sort((a, b) => a - b);
   const typical = widths.length ? widths[Math.floor(widths.length / 2)] : 1;
-  if (e[0] === null) e[0] = (e[1] ?? 0) - typical;
-  if (e[e.length - 1] === null) e[e.length - 1] = (e[e.length - 2] ?? 0) + typical;
+  const first = e[1];
+  const last = e[e.length - 2];
+  if (e[0] === null) e[0] = range && first !== null && Number.isFinite(range.min) && range.min < first ? range.min : (first ?? 0) - typical;
+  if (e[e.length - 1] === null) e[e.length - 1] = range && last !== null && Number.isFinite(range.max) && range.max > last ? range.max : (last ?? 0) + typical;
   if (e.some((v) => v === null)) return null;
   return e as number[];
 }
@@ -64,7 +76,7 @@ export function histogramOverlay(spec: HistogramOverlaySpec): string {
   const width = spec.width ?? 640;
   const height = spec.height ?? 300;
   const id = chartId(spec.id, spec.title);
-  const edges = closeEdges(spec.edges);
+  const edges = closeEdges(spec.edges, spec.range);
   const frame = { id, width, height, title: spec.title, className: 'chart histogram' };
   const k = edges ? edges.length - 1 : 0;
   if (!edges || k < 1 || spec.series.length === 0 || spec.series.some((s) => s.counts.length !== k)) {
@@ -72,13 +84,26 @@ export function histogramOverlay(spec: HistogramOverlaySpec): string {
   }
   const binWidths = edges.slice(1).map((b, i) => Math.max(b - edges[i], 0));
   const equal = binWidths.every((w) => Math.abs(w - binWidths[0]) <= 1e-9 * Math.max(1, Math.abs(binWidths[0])));
-  const density = spec.yMode === 'density' || ((spec.yMode ?? 'auto') === 'auto' && !equal);
+  const byBin = spec.xScale === 'bins';
+  const density = !byBin && (spec.yMode === 'density' || ((spec.yMode ?? 'auto') === 'auto' && !equal));
   const heights = spec.series.map((s) => shares(s.counts).map((p, i) => (density ? (binWidths[i] > 0 ? p / binWidths[i] : 0) : p)));
   const plot = plotArea(width, height);
-  const xt = niceTicks(edges[0], edges[k], 6);
-  const x0 = Math.min(xt.min, edges[0]);
-  const x1 = Math.max(xt.max, edges[k]);
-  const x = linearScale(x0, x1, plot.left, plot.left + plot.width);
+  let xAt: (edgeIndex: number) => number;
+  let xTicks: { pos: number; label: string }[];
+  if (byBin) {
+    xAt = (i) => plot.left + (i / k) * plot.width;
+    const every = Math.ceil((k + 1) / Math.max(2, Math.floor(plot.width / 52)));
+    xTicks = edges
+      .map((v, i) => ({ pos: xAt(i), label: (i === 0 && spec.edges[0] == null && !spec.range) ? '−∞' : (i === k && spec.edges[k] == null && !spec.range) ? '+∞' : formatNumber(v) }))
+      .filter((_, i) => i % every === 0 || i === k);
+  } else {
+    const xt = niceTicks(edges[0], edges[k], 6);
+    const x0 = Math.min(xt.min, edges[0]);
+    const x1 = Math.max(xt.max, edges[k]);
+    const x = linearScale(x0, x1, plot.left, plot.left + plot.width);
+    xAt = (i) => x(edges[i]);
+    xTicks = xt.values.filter((v) => v >= x0 && v <= x1).map((v) => ({ pos: x(v), label: formatTick(v, xt.step) }));
+  }
   const yt = niceTicks(0, Math.max(...heights.flat(), 1e-12), 5);
   const y = linearScale(0, yt.max, plot.top + plot.height, plot.top);
   const styles = spec.series.map((_, i) => seriesStyle(i));
@@ -90,7 +115,7 @@ export function histogramOverlay(spec: HistogramOverlaySpec): string {
       const tip = `${s.label}: [${formatNumber(edges[i])}, ${formatNumber(edges[i + 1])}) ${formatNumber(own[i] * 100)}% of rows (${formatNumber(s.counts[i])})`;
       return el(
         'rect',
-        { class: 'bar', x: x(edges[i]), y: top, width: Math.max(x(edges[i + 1]) - x(edges[i]), 0.5), height: Math.max(plot.top + plot.height - top, 0), fill: `url(#${id}-p${si})`, stroke: st.color, 'stroke-width': 1.5, 'stroke-dasharray': st.dash },
+        { class: 'bar', x: xAt(i), y: top, width: Math.max(xAt(i + 1) - xAt(i), 0.5), height: Math.max(plot.top + plot.height - top, 0), fill: `url(#${id}-p${si})`, stroke: st.color, 'stroke-width': 1.5, 'stroke-dasharray': st.dash },
         el('title', {}, escapeXml(tip)),
       );
     });
@@ -101,7 +126,7 @@ export function histogramOverlay(spec: HistogramOverlaySpec): string {
     patternDefs(id, styles) +
     yAxis(plot, yt.values.map((v) => ({ pos: y(v), label: formatTick(v, yt.step) })), yLabel) +
     groups.join('') +
-    xAxis(plot, xt.values.filter((v) => v >= x0 && v <= x1).map((v) => ({ pos: x(v), label: formatTick(v, xt.step) })), spec.xLabel) +
+    xAxis(plot, xTicks, byBin ? `${spec.xLabel} (bins: edges of the reference deciles)` : spec.xLabel) +
     legend(plot, spec.series.map((s, i) => ({ label: s.label, style: styles[i], swatch: 'box' as const, fill: `url(#${id}-p${i})` })));
   const desc = `Histogram of ${spec.series.map((s) => s.label).join(' and ')} over ${k} bins from ${formatNumber(edges[0])} to ${formatNumber(edges[k])}.`;
   return svgRoot({ ...frame, desc }, body);

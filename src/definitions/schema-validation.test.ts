@@ -39,4 +39,11 @@ describe('validateWithSchema', () => {
     expect(validateWithSchema('feature_service', svc).map((p) => p.path)).toEqual(['/features/0', '/label']);
     expect(validateWithSchema('feature_service', svc)[1].message).toMatch(/use 'label_view:feature'/);
   });
+
+  it('keeps errors of the same referenced schema apart by location (quality on a view and on a feature)', () => {
+    const v = { ...view, quality: { drift: { policy: 'wrn' } }, features: [{ name: 'x', type: 'float64', quality: { drift: 'wrn' } }] };
+    const problems = validateWithSchema('feature_view', v);
+    expect(problems.map((p) => p.path)).toEqual(['/quality/drift/policy', '/features/0/quality/drift']);
+    for (const p of problems) expect(p.message).toMatch(/^must be one of .*warn.* \(got 'wrn'\) \(did you mean 'warn'\?\)$/);
+  });
 });

@@ -40,13 +40,18 @@ export function translateErrors(errors: readonly ErrorObject[]): SchemaProblem[]
   const consumed = new Set<ErrorObject>();
   for (const e of errors) {
     if (consumed.has(e) || (e.keyword !== 'oneOf' && e.keyword !== 'anyOf')) continue;
-    const inner = errors.filter((x) => x !== e && x.schemaPath.startsWith(`${e.schemaPath}/`));
+    // Referenced schemas are compiled separately, so schema paths repeat across instances: match both.
+    const inner = errors.filter((x) => x !== e && x.schemaPath.startsWith(`${e.schemaPath}/`) && isWithin(x.instancePath, e.instancePath));
     for (const x of inner) consumed.add(x);
     out.push(...translateAlternatives(e, inner));
     consumed.add(e);
   }
   for (const e of errors) if (!consumed.has(e)) out.push(translateOne(e));
   return out;
+}
+
+function isWithin(path: string, parent: string): boolean {
+  return path === parent || path.startsWith(`${parent}/`);
 }
 
 function translateAlternatives(e: ErrorObject, inner: ErrorObject[]): SchemaProblem[] {

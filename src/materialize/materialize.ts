@@ -25,12 +25,13 @@ import { ident } from '../offline/engine.js';
 import { fingerprintSource } from '../offline/fingerprint.js';
 import { viewRelationSql } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
+import type { OnlineRow } from '../online/types.js';
 import type { Lineage, Run } from '../runs/types.js';
 import { VERSION } from '../version.js';
 import { lastMaterializedEnd, recordInterval } from './intervals.js';
 import { latestPerEntitySql, windowSql } from './latest-sql.js';
 import { acquireLeases } from './lease.js';
-import { toOnlineRows } from './online-rows.js';
+import { chunkToOnlineRows } from './online-rows.js';
 import type { MaterializationHandle, MaterializeOptions, MaterializeResult } from './types.js';
 import { resolveWindow } from './window.js';
 
@@ -238,17 +239,19 @@ async function materializeView(
     let totals = { written: 0, skipped: 0 };
     try {
       const result = await conn.stream(latest);
-      let pending: unknown[][] = [];
+      let pending: OnlineRow[] = [];
       let sent = 0;
       const flush = async () => {
-        await writer.write(toOnlineRows(pending, joinKeys.length));
+        await writer.write(pending);
         sent += pending.length;
         pending = [];
         options.onProgress?.({ view: view.name, entitiesWritten: sent, entitiesTotal: total });
       };
-      for await (const rows of result.yieldRowsJs()) {
-        for (const r of rows) {
-          pending.push(r as unknown[]);
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        for (const row of chunkToOnlineRows(chunk.getColumns(), joinKeys.length)) {
+          pending.push(row);
           if (pending.length >= batchSize) await flush();
         }
       }

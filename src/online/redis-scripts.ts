@@ -5,41 +5,53 @@
  * (the record readers saw before `c` was written, kept while `c`'s session is
  * pending). A record is `gen|event_ts|created_ts|schema|payload`.
  *
- * KEYS[1] entity key. ARGV: 1 session gen, 2 event_ts (µs), 3 created_ts (µs),
- * 4 record, 5 live pending gens of other sessions (",3,7,"), 6 dead (aborted or
- * expired) gens. Returns 0 skipped (stored value is newer or equal), 1 written,
+ * KEYS: entity keys (one slot: several only on a single node). ARGV: 1 session
+ * gen, 2 live pending gens of other sessions (",3,7,"), 3 dead (aborted or
+ * expired) gens, then per key: event_ts (µs), created_ts (µs), record.
+ * Returns per key 0 skipped (stored value is newer or equal), 1 written,
  * 2 written where readers saw nothing before (a new entity).
  */
 export const MONOTONIC_WRITE_LUA = `
-local cur = redis.call('HGET', KEYS[1], 'c')
-if not cur then
-  redis.call('HSET', KEYS[1], 'c', ARGV[4])
-  return 2
-end
-local g = ARGV[1]
-local cg = string.match(cur, '^([^|]*)|')
-local base = cur
-local visible = cur
-if cg ~= g then
-  if string.find(ARGV[6], ',' .. cg .. ',', 1, true) then
-    base = redis.call('HGET', KEYS[1], 'p')
-    visible = base
-  elseif string.find(ARGV[5], ',' .. cg .. ',', 1, true) then
-    visible = redis.call('HGET', KEYS[1], 'p')
+local g, live, dead = ARGV[1], ARGV[2], ARGV[3]
+local out = {}
+for i = 1, #KEYS do
+  local key = KEYS[i]
+  local ets = tonumber(ARGV[3 * i + 1])
+  local cts = tonumber(ARGV[3 * i + 2])
+  local rec = ARGV[3 * i + 3]
+  local cur = redis.call('HGET', key, 'c')
+  if not cur then
+    redis.call('HSET', key, 'c', rec)
+    out[i] = 2
+  else
+    local cg = string.match(cur, '^([^|]*)|')
+    local base = cur
+    local visible = cur
+    if cg ~= g then
+      if string.find(dead, ',' .. cg .. ',', 1, true) then
+        base = redis.call('HGET', key, 'p')
+        visible = base
+      elseif string.find(live, ',' .. cg .. ',', 1, true) then
+        visible = redis.call('HGET', key, 'p')
+      end
+    end
+    local newer = true
+    if base then
+      local bets, bcts = string.match(base, '^[^|]*|([^|]*)|([^|]*)|')
+      bets = tonumber(bets)
+      bcts = tonumber(bcts)
+      if ets < bets or (ets == bets and cts <= bcts) then newer = false end
+    end
+    if not newer then
+      out[i] = 0
+    else
+      if cg ~= g then
+        if visible then redis.call('HSET', key, 'p', visible) else redis.call('HDEL', key, 'p') end
+      end
+      redis.call('HSET', key, 'c', rec)
+      if cg == g or visible then out[i] = 1 else out[i] = 2 end
+    end
   end
 end
-if base then
-  local bets, bcts = string.match(base, '^[^|]*|([^|]*)|([^|]*)|')
-  bets = tonumber(bets)
-  bcts = tonumber(bcts)
-  local ets = tonumber(ARGV[2])
-  local cts = tonumber(ARGV[3])
-  if ets < bets or (ets == bets and cts <= bcts) then return 0 end
-end
-if cg ~= g then
-  if visible then redis.call('HSET', KEYS[1], 'p', visible) else redis.call('HDEL', KEYS[1], 'p') end
-end
-redis.call('HSET', KEYS[1], 'c', ARGV[4])
-if cg == g or visible then return 1 end
-return 2
+return out
 `;

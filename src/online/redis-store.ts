@@ -34,10 +34,12 @@ export interface RedisOnlineStoreOptions {
 const SESSION_LEASE_MS = 60_000;
 const SESSION_HEARTBEAT_MS = 15_000;
 const WRITE_CONCURRENCY = 2_000;
+/** Keys per script call on a single node (a cluster gets one key per call: keys span slots). */
+const KEYS_PER_CALL = 128;
 
 type Client = Redis | Cluster;
 interface ScriptClient {
-  fgWrite(key: string, g: string, ets: string, cts: string, rec: string, live: string, dead: string): Promise<number>;
+  fgWrite(numKeys: number, ...keysThenArgs: string[]): Promise<number[]>;
 }
 
 function parseNode(text: string): { host: string; port: number } {
@@ -62,7 +64,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   const client: Client = options.cluster?.length
     ? new Cluster(options.cluster.map(parseNode), { enableAutoPipelining: true, redisOptions: { connectTimeout: 5_000, maxRetriesPerRequest: 3 } })
     : new Redis(options.url ?? 'redis://127.0.0.1:6379', common);
-  client.defineCommand('fgWrite', { numberOfKeys: 1, lua: MONOTONIC_WRITE_LUA });
+  client.defineCommand('fgWrite', { lua: MONOTONIC_WRITE_LUA });
   const scripts = client as unknown as ScriptClient;
   try {
     await client.ping();
@@ -140,19 +142,26 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
         await renew();
         const { live, dead } = await pendingGens(view, g);
         let w = 0;
+        const perCall = client instanceof Cluster ? 1 : KEYS_PER_CALL;
         for (let i = 0; i < rows.length; i += WRITE_CONCURRENCY) {
           const part = rows.slice(i, i + WRITE_CONCURRENCY);
-          const codes = await Promise.all(
-            part.map((r) => {
+          const calls: Promise<number[]>[] = [];
+          for (let j = 0; j < part.length; j += perCall) {
+            const group = part.slice(j, j + perCall);
+            const keys = group.map((r) => entityKey(view, r.key));
+            const args = [g, live, dead];
+            for (const r of group) {
               const ets = String(Math.trunc(r.eventTs));
               const cts = String(Math.trunc(r.createdTs));
-              const rec = `${g}|${ets}|${cts}|${hash}|${encodeValues(r.values)}`;
-              return scripts.fgWrite(entityKey(view, r.key), g, ets, cts, rec, live, dead);
-            }),
-          );
-          for (const code of codes) {
-            if (code > 0) w++;
-            if (code === 2) created++;
+              args.push(ets, cts, `${g}|${ets}|${cts}|${hash}|${encodeValues(r.values)}`);
+            }
+            calls.push(scripts.fgWrite(keys.length, ...keys, ...args));
+          }
+          for (const codes of await Promise.all(calls)) {
+            for (const code of codes) {
+              if (code > 0) w++;
+              if (code === 2) created++;
+            }
           }
         }
         written += w;

@@ -100,7 +100,6 @@ describe('concurrent apply from two processes', () => {
       for (const r of rows) expect(r.hash).toBe(contentHash(JSON.parse(r.definition)));
       // Both writers are in the history.
       const writers = views.map((r) => (JSON.parse(r.definition) as { description: string }).description).join('');
-      console.log("A2DEBUG", writers.replace(/(.)\1*/g, "$1").length);
       expect(writers).toMatch(/a/);
       expect(writers).toMatch(/b/);
     } finally {

@@ -35,7 +35,7 @@ export function indexDefinitions(defs: readonly Definition[]): Map<string, Defin
  * Compare the current (applied) definitions with the desired ones.
  *
  * @example
- * const plan = computePlan(registry.current() as list, loadDefinitions(root, config));
+ * const plan = computePlan(allDefinitions(registry.current()), loadDefinitions(root, config));
  * if (plan.breaking) console.log(plan.changes.flatMap((c) => c.breaking));
  */
 export function computePlan(current: readonly Definition[], desired: readonly Definition[]): Plan {

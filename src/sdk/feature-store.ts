@@ -14,6 +14,7 @@ import type { ApplyResult, Plan } from '../registry/types.js';
 import type { RunStore } from '../runs/run-store.js';
 import type { MaterializeOptions, MaterializeResult } from '../materialize/types.js';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineReadOptions } from '../serving/online-features.js';
+import type { HistoricalFeaturesRequest, HistoricalFeaturesResult } from '../offline/historical.js';
 
 export interface FeatureStore {
   readonly project: Project;
@@ -27,6 +28,8 @@ export interface FeatureStore {
   materialize(options: MaterializeOptions): Promise<MaterializeResult[]>;
   /** Online features in Feast's get-online-features shape, read in-process (no server). */
   getOnlineFeatures(request: OnlineFeaturesRequest, options?: OnlineReadOptions): Promise<OnlineFeaturesResponse>;
+  /** A point-in-time-correct training dataset (an Arrow table, or files with `out`); see docs/datasets.md. */
+  getHistoricalFeatures(request: HistoricalFeaturesRequest): Promise<HistoricalFeaturesResult>;
   close(): Promise<void>;
 }
 
@@ -47,6 +50,9 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
     },
     async getOnlineFeatures(request, options) {
       return (await import('../serving/online-features.js')).getOnlineFeatures(project, request, options);
+    },
+    async getHistoricalFeatures(request) {
+      return (await import('../offline/historical.js')).getHistoricalFeatures(project, request);
     },
     close: () => project.close(),
   };

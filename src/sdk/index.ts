@@ -6,3 +6,7 @@ export type * from '../runs/types.js';
 export { FeatureguardError, DefinitionError, InputError, NotFoundError, ConflictError, AuthError } from '../errors.js';
 export type { MaterializeOptions, MaterializeResult, MaterializeStatus } from '../materialize/types.js';
 export type { OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineFeatureVector, FeatureStatus, OnlineReadOptions } from '../serving/online-features.js';
+export type { HistoricalFeaturesRequest, HistoricalFeaturesResult, EntitySpec, DatasetProgress } from '../offline/historical.js';
+export type { EntityInput } from '../offline/entity-input.js';
+export type { DatasetManifest, ManifestOutput } from '../offline/manifest.js';
+export type { DatasetFormat } from '../offline/dataset-output.js';

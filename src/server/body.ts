@@ -5,7 +5,8 @@
  */
 import type { ErrorObject } from 'ajv';
 import type { Context } from 'hono';
-import { InputError } from '../errors.js';
+import type { IncomingMessage } from 'node:http';
+import { FeatureguardError, InputError } from '../errors.js';
 import { schemaValidator } from '../schemas.js';
 
 /** One problem in a request body. */
@@ -14,9 +15,52 @@ export interface BodyProblem {
   readonly message: string;
 }
 
+/** Default largest body, when the app did not set one (`server.body_limit`). */
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+const LIMIT_KEY = 'featureguard.bodyLimit';
+
+/** Set the body limit for the requests below (the app does this once, from `server.body_limit`). */
+export function setBodyLimit(c: Context, bytes: number): void {
+  c.set(LIMIT_KEY as never, bytes as never);
+}
+
+function tooLarge(limit: number): FeatureguardError {
+  return new FeatureguardError('payload_too_large', `request body exceeds the limit of ${limit} bytes (server.body_limit)`, {
+    status: 413, exitCode: 2, details: { limit },
+  });
+}
+
+/**
+ * The request body as text, refused with 413 beyond the limit (by
+ * `Content-Length` before reading, or while reading a chunked body). On
+ * @hono/node-server it reads the Node request directly: building a web
+ * `ReadableStream` for every small JSON body costs more than the whole lookup.
+ */
+export async function readBodyText(c: Context): Promise<string> {
+  const limit = (c.get(LIMIT_KEY as never) as number | undefined) ?? DEFAULT_BODY_LIMIT;
+  const declared = c.req.header('content-length');
+  if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const source: AsyncIterable<Uint8Array> | null = incoming && !incoming.readableEnded && incoming.readable
+    ? incoming
+    : (c.req.raw.body as unknown as AsyncIterable<Uint8Array> | null);
+  if (!source) return '';
+  for await (const chunk of source) {
+    size += chunk.byteLength;
+    if (size > limit) {
+      incoming?.resume();
+      throw tooLarge(limit);
+    }
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? Buffer.from(chunks[0]).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+}
+
 /** Parse the request body as JSON. An empty body is `{}`. */
 export async function readJson(c: Context): Promise<unknown> {
-  const text = await c.req.text();
+  const text = await readBodyText(c);
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text) as unknown;

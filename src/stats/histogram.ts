@@ -39,12 +39,13 @@ export function decileEdges(reference: ArrayLike<number>): number[] {
 }
 
 /**
- * Counts per bin for ascending `edges` e_0 < … < e_{k−1}: k + 1 bins, bin 0 holds
- * v ≤ e_0, bin i holds e_{i−1} < v ≤ e_i, the last bin v > e_{k−1}. NaN values are skipped.
+ * Counts per bin for ascending `edges` e_0 < … < e_{k−1}: k + 1 left-closed bins,
+ * (−∞, e_0), [e_0, e_1), …, [e_{k−1}, +∞) — the convention of the guard profiles'
+ * histograms. NaN values are skipped.
  *
  * @example
  * import { binCounts } from 'featureguard/stats';
- * binCounts([1, 2, 2, 3, 9], [2, 5]); // [3, 1, 1]
+ * binCounts([1, 2, 2, 3, 9], [2, 5]); // [1, 3, 1]
  */
 export function binCounts(values: ArrayLike<number>, edges: readonly number[]): number[] {
   const counts = new Array<number>(edges.length + 1).fill(0);
@@ -53,10 +54,10 @@ export function binCounts(values: ArrayLike<number>, edges: readonly number[]): 
     if (Number.isNaN(v)) continue;
     let lo = 0;
     let hi = edges.length;
-    // first edge index with edge >= v
+    // first edge index with edge > v
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (edges[mid] < v) lo = mid + 1;
+      if (edges[mid] <= v) lo = mid + 1;
       else hi = mid;
     }
     counts[lo]++;

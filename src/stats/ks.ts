@@ -20,6 +20,10 @@ const NAN_RESULT: TestResult = Object.freeze({ statistic: Number.NaN, pvalue: Nu
  * Largest distance between the two empirical CDFs, sup |F_a − F_b|, on sorted
  * samples. Ties are handled as SciPy does: both CDFs are evaluated after all
  * values equal to x (right-continuous).
+ *
+ * @example
+ * import { ksStatistic } from 'featureguard/stats';
+ * ksStatistic([1, 2, 3], [2, 3, 4]); // 0.33333333333333337
  */
 export function ksStatistic(sortedA: ArrayLike<number>, sortedB: ArrayLike<number>): number {
   const n1 = sortedA.length;

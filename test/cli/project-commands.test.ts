@@ -53,6 +53,19 @@ describe('project commands on the flights example', () => {
     expect((await cli('plan')).out).toContain('No changes');
   });
 
+  it('the SDK facade plans against the same registry', async () => {
+    const { openFeatureStore } = await import('../../src/sdk/index.js');
+    const store = await openFeatureStore(dir);
+    try {
+      const plan = await store.plan();
+      expect(plan.hasChanges).toBe(false);
+      expect(plan.changes).toHaveLength(10);
+      expect((await store.apply()).applied).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('list --json gives every object at version 1; list views filters', async () => {
     const rows = JSON.parse((await cli('--json', 'list')).out) as { kind: string; name: string; version: number; hash: string }[];
     expect(rows.map((r) => `${r.kind}/${r.name}`)).toEqual([

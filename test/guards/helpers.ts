@@ -51,12 +51,12 @@ export const DEFAULT_FEATURES: FeatureDef[] = [
   { name: 'carrier', type: 'string' },
 ];
 
-/** Default source rows: 3 airports, hourly rows over Jan 2024, delay ~ N(10, 5)-ish, no nulls. */
+/** Default source rows: 3 airports, hourly rows over Jan 2024, delay iid ≈ N(10, 2) (Irwin–Hall from hashes), no nulls. */
 export const DEFAULT_SOURCE = `
   SELECT ['SEA','JFK','LAX'][1 + (i % 3)] AS airport,
          TIMESTAMP '2024-01-01' + INTERVAL (i) HOUR AS ts,
          TIMESTAMP '2024-01-01' + INTERVAL (i) HOUR + INTERVAL 5 MINUTE AS created,
-         10 + 5 * sin(i * 0.7) + ((hash(i) % 1000) / 1000.0) AS delay,
+         10 + 2 * ((hash(i, 1) % 100000) / 100000.0 + (hash(i, 2) % 100000) / 100000.0 + (hash(i, 3) % 100000) / 100000.0 + (hash(i, 4) % 100000) / 100000.0 - 2) * 1.732 AS delay,
          ['AA','UA','DL','WN'][1 + (hash(i * 7) % 4)::INT] AS carrier
   FROM range(24 * 31) r(i)`;
 

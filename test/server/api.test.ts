@@ -286,6 +286,7 @@ describe('registry, runs, schedules', () => {
     expect(mats.runs.every((r: any) => r.kind === 'materialize' && r.status === 'success')).toBe(true);
     const lineage = await app.request(`/v1/runs/${mats.runs[0].id}/lineage`);
     expect(lineage.status).toBe(200);
+    expect(await json(lineage)).toMatchObject({ eventType: 'COMPLETE', run: { runId: mats.runs[0].id }, job: { namespace: 'servertest' } });
     expect((await app.request('/v1/runs/does-not-exist')).status).toBe(404);
   });
 

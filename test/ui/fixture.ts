@@ -125,7 +125,10 @@ export async function createUiFixture(opts: { xss?: boolean } = {}): Promise<UiF
   const jan = delays(12_000, 1, 0, 18);
   const ref = project.runs.create({ kind: 'materialize', view: 'airport_hourly', window_start: '2001-01-01T00:00:00.000Z', window_end: '2001-02-01T00:00:00.000Z' });
   const refProfile = numericProfile('mean_delay', jan, 24);
-  project.runs.addProfiles(ref.id, [{ column: 'mean_delay', profile: refProfile }]);
+  project.runs.addProfiles(ref.id, [
+    { column: 'mean_delay', profile: refProfile },
+    { column: 'mean_delay', slice: 'origin=SEA', profile: numericProfile('mean_delay', jan.slice(0, 2500), 5, refProfile.deciles) },
+  ]);
   const reference = finish(project, ref, 'success', [
     { run_id: ref.id, check: 'schema', feature: 'mean_delay', slice: null, status: 'pass', policy: 'block', method: 'type', value: null, thresholds: null, metrics: null, message: 'mean_delay is DOUBLE as declared', details: null },
     { run_id: ref.id, check: 'drift', feature: 'mean_delay', slice: null, status: 'skipped', policy: 'warn', method: null, value: null, thresholds: null, metrics: null, message: 'no earlier successful run and no pinned baseline', details: null },

@@ -1,5 +1,100 @@
-/** Placeholder until the owner of the `dataset` commands writes this module: registers nothing. */
+/**
+ * `featureguard dataset build`: a point-in-time-correct training dataset to a
+ * file (Parquet, Arrow IPC, CSV, JSON) with a manifest beside it. Exit code 1
+ * when a blocking check failed (nothing written), 2 for bad input.
+ */
 import type { Command } from 'commander';
+import { InputError } from '../../errors.js';
 import type { CommandContext } from '../context.js';
 
-export function registerDatasetCommands(_program: Command, _ctx: CommandContext): void {}
+interface BuildOptions {
+  entities?: string;
+  entitiesSql?: string;
+  features?: string;
+  service?: string;
+  fullFeatureNames?: boolean;
+  availability?: string;
+  timestampColumn?: string;
+  out: string;
+  format?: string;
+  splitAt?: string;
+  testFraction?: string;
+  allowFailedChecks?: boolean;
+}
+
+export function registerDatasetCommands(program: Command, ctx: CommandContext): void {
+  const dataset = program.command('dataset').description('Point-in-time-correct training datasets');
+  dataset
+    .command('build')
+    .description('Join features onto entity rows as of each row\'s timestamp and write the dataset with a manifest')
+    .option('--entities <file>', 'entity rows: Parquet or CSV file with join keys and event_timestamp')
+    .option('--entities-sql <sql>', 'entity rows from a DuckDB SQL query')
+    .option('--features <refs>', 'comma-separated references: view, view:*, view:feature')
+    .option('--service <name>', 'a feature service (its features and its label)')
+    .option('--full-feature-names', 'name columns view__feature')
+    .option('--availability <mode>', 'event (default) or created: also require created_timestamp <= entity timestamp', 'event')
+    .option('--timestamp-column <name>', 'timestamp column of the entity rows (output as event_timestamp)')
+    .requiredOption('--out <file>', 'output file (.parquet, .arrow, .csv, .json); a manifest is written to FILE.manifest.json')
+    .option('--format <format>', 'parquet, arrow, csv or json (default: from the extension)')
+    .option('--split-at <timestamp>', 'rows at or after this time go to FILE.test.EXT, the rest to FILE.train.EXT')
+    .option('--test-fraction <f>', 'split by time so that about this fraction (the latest rows) is the test part')
+    .option('--allow-failed-checks', 'write the outputs even if a blocking check failed')
+    .addHelpText('after', '\nExample:\n  featureguard dataset build --entities data/training_entities.parquet --service delay_model --out train.parquet\n')
+    .action(async (opts: BuildOptions) => {
+      if ((opts.entities === undefined) === (opts.entitiesSql === undefined)) throw new InputError('give exactly one of --entities FILE or --entities-sql SQL', undefined, 'usage');
+      if (opts.availability !== 'event' && opts.availability !== 'created') throw new InputError(`--availability must be event or created, not '${opts.availability}'`, undefined, 'usage');
+      const testFraction = opts.testFraction === undefined ? undefined : Number(opts.testFraction);
+      if (testFraction !== undefined && Number.isNaN(testFraction)) throw new InputError(`--test-fraction must be a number, not '${opts.testFraction}'`, undefined, 'usage');
+      if (opts.splitAt !== undefined && Number.isNaN(Date.parse(opts.splitAt))) throw new InputError(`--split-at must be a timestamp (ISO 8601), not '${opts.splitAt}'`, undefined, 'usage');
+      const project = await ctx.project();
+      const { getHistoricalFeatures } = await import('../../offline/historical.js');
+      const json = ctx.globals().json ?? false;
+      const bar = ctx.io.isTty && !json ? await progressBar() : null;
+      try {
+        const res = await getHistoricalFeatures(project, {
+          entities: opts.entities !== undefined ? { kind: 'file', path: opts.entities } : { kind: 'sql', sql: opts.entitiesSql! },
+          features: opts.features?.split(',').map((s) => s.trim()).filter(Boolean),
+          service: opts.service,
+          fullFeatureNames: opts.fullFeatureNames ?? false,
+          availability: opts.availability,
+          timestampColumn: opts.timestampColumn,
+          out: opts.out,
+          format: opts.format as 'parquet' | undefined,
+          splitAt: opts.splitAt,
+          testFraction,
+          allowFailedChecks: opts.allowFailedChecks ?? false,
+          onProgress: bar ? (p) => bar.update(p.step, { phase: p.phase }) : undefined,
+        });
+        bar?.stop();
+        if (res.status === 'blocked') ctx.setExit(1);
+        ctx.print(res.manifest, () => {
+          const lines: string[] = [];
+          if (res.status === 'blocked') {
+            lines.push(`dataset blocked by checks (run ${res.run.id}): ${res.checks.blockedReason ?? ''}`, 'nothing was written; fix the data or pass --allow-failed-checks');
+          } else {
+            for (const o of res.outputs) lines.push(`wrote ${o.rows.toLocaleString('en-US')} rows to ${o.path} (${o.part === 'all' ? o.format : `${o.part}, ${o.format}`})`);
+            lines.push(`manifest: ${res.outputs.map((o) => `${o.path}.manifest.json`).join(', ')}`);
+          }
+          const c = res.checks.counts;
+          lines.push(`checks: ${c.pass} pass, ${c.warn} warn, ${c.fail} fail, ${c.error} error, ${c.skipped} skipped — run ${res.run.id} (${res.status})`);
+          for (const r of res.checks.results) if (r.status === 'fail' || r.status === 'warn' || r.status === 'error') lines.push(`  ${r.status.padEnd(5)} ${r.check}${r.feature ? ` [${r.feature}]` : ''}: ${r.message}`);
+          return lines.join('\n');
+        });
+      } finally {
+        bar?.stop();
+      }
+    });
+}
+
+async function progressBar(): Promise<{ update(step: number, payload: { phase: string }): void; stop(): void }> {
+  const { SingleBar, Presets } = (await import('cli-progress')).default;
+  const bar = new SingleBar({ format: 'dataset {bar} {phase}', stream: process.stderr, clearOnComplete: true, hideCursor: true }, Presets.shades_classic);
+  bar.start(4, 0, { phase: 'starting' });
+  let stopped = false;
+  return {
+    update: (step, payload) => bar.update(step, payload),
+    stop: () => {
+      if (!stopped) (stopped = true), bar.stop();
+    },
+  };
+}

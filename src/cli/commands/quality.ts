@@ -1,5 +1,156 @@
-/** Placeholder until the owner of the `quality` commands writes this module: registers nothing. */
+/**
+ * Quality commands: the quality log (`runs list`, `runs show`), lineage export,
+ * `check` for CI pipelines, and baselines (`baseline pin`, `baseline list`).
+ * Thin: parse flags, call the guards/runs services, format.
+ */
 import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { InputError } from '../../errors.js';
+import type { CheckResult, Run, RunKind, RunStatus } from '../../runs/types.js';
 import type { CommandContext } from '../context.js';
+import { formatRunList, formatRunShow, formatCheckResult } from './quality-format.js';
 
-export function registerQualityCommands(_program: Command, _ctx: CommandContext): void {}
+const KINDS: RunKind[] = ['materialize', 'dataset', 'push', 'check'];
+const STATUSES: RunStatus[] = ['running', 'success', 'warned', 'blocked', 'failed'];
+
+/** `--since 7d` (relative) or an ISO date/time → ISO string. */
+export function parseSince(value: string, now = new Date()): string {
+  const m = /^(\d+)([smhdw])$/.exec(value);
+  if (m) {
+    const unit = { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7, w: 6.048e8 }[m[2] as 's']!;
+    return new Date(now.getTime() - Number(m[1]) * unit).toISOString();
+  }
+  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(d.getTime())) throw new InputError(`invalid --since '${value}': use an ISO date/time or a duration like 7d`);
+  return d.toISOString();
+}
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value as T)) throw new InputError(`invalid ${flag} '${value}': one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+export function registerQualityCommands(program: Command, ctx: CommandContext): void {
+  const runs = program.command('runs').description('the quality log: runs with their checks, profiles and lineage');
+  runs
+    .command('list')
+    .description('list runs, newest first')
+    .option('--view <name>', 'only runs of this feature view')
+    .option('--service <name>', 'only runs of this feature service')
+    .option('--kind <kind>', `only runs of this kind (${KINDS.join(', ')})`)
+    .option('--status <status>', `only runs with this status (${STATUSES.join(', ')})`)
+    .option('--since <when>', 'only runs started since (ISO date/time or a duration like 7d)')
+    .option('--limit <n>', 'at most n runs', '20')
+    .action(async (o: { view?: string; service?: string; kind?: string; status?: string; since?: string; limit: string }) => {
+      const limit = Number(o.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new InputError(`invalid --limit '${o.limit}'`);
+      const project = await ctx.project();
+      const list = project.runs.list({
+        view: o.view, service: o.service, kind: oneOf(o.kind, KINDS, '--kind'), status: oneOf(o.status, STATUSES, '--status'),
+        since: o.since ? parseSince(o.since) : undefined, limit,
+      });
+      ctx.print(list, () => formatRunList(list.runs, list.total));
+    });
+
+  runs
+    .command('show <id>')
+    .description('a run: verdict, why it was blocked, every check, profiles summary, lineage')
+    .option('--all', 'list passing checks too (default: only non-passing ones and a count)')
+    .action(async (id: string, o: { all?: boolean }) => {
+      const project = await ctx.project();
+      const run = project.runs.get(id);
+      const results = project.runs.results(id);
+      const profiles = project.runs.profiles(id).filter((p) => !p.slice);
+      const { listAlertAttempts } = await import('../../alerts/attempts.js');
+      const alerts = listAlertAttempts(project, id);
+      const summary = profiles.map((p) => summarizeProfile(p.column, p.profile));
+      ctx.print({ run, results, profiles: summary, alerts }, () => formatRunShow(run, results, summary, alerts, Boolean(o.all)));
+    });
+
+  program
+    .command('lineage')
+    .description('lineage of runs')
+    .command('export <id>')
+    .description('print (or write) a run as an OpenLineage RunEvent')
+    .option('--namespace <ns>', 'OpenLineage job namespace (default: the project name)')
+    .option('-o, --out <file>', 'write the event to a file')
+    .action(async (id: string, o: { namespace?: string; out?: string }) => {
+      const project = await ctx.project();
+      const { toOpenLineageRunEvent } = await import('../../runs/lineage.js');
+      const event = toOpenLineageRunEvent(project.runs.get(id), project.runs.results(id), { namespace: o.namespace ?? project.config.project, profiles: project.runs.profiles(id) });
+      if (o.out) {
+        writeFileSync(o.out, `${JSON.stringify(event, null, 2)}\n`);
+        ctx.print({ written: o.out, eventType: event.eventType }, () => `wrote ${o.out} (${event.eventType})`);
+      } else ctx.io.out(JSON.stringify(event, null, 2));
+    });
+
+  program
+    .command('check')
+    .description('run the guards without materializing: on a view window (--view --start --end) or a dataset (--dataset FILE --service S); exit 1 when a blocking check fails')
+    .option('--view <name>', 'feature view to check')
+    .option('--start <time>', 'window start (inclusive), ISO date/time')
+    .option('--end <time>', 'window end (exclusive), ISO date/time')
+    .option('--dataset <file>', 'dataset file (Parquet, CSV, JSON) to check')
+    .option('--service <name>', 'feature service the dataset was built for')
+    .action(async (o: { view?: string; start?: string; end?: string; dataset?: string; service?: string }) => {
+      if (Boolean(o.view) === Boolean(o.dataset)) throw new InputError('check needs exactly one of --view or --dataset');
+      const project = await ctx.project();
+      const { checkView, checkDataset } = await import('../../guards/check-run.js');
+      let r;
+      if (o.view) {
+        if (!o.start || !o.end) throw new InputError('check --view needs --start and --end');
+        r = await checkView(project, { view: o.view, start: o.start, end: o.end });
+      } else r = await checkDataset(project, { file: o.dataset!, service: o.service });
+      const { run, verdict, blockedReason, counts, results } = r;
+      ctx.print({ run_id: run.id, status: run.status, verdict, blocked_reason: blockedReason, counts, results }, () => formatCheck(run, verdict, blockedReason, results));
+      if (verdict === 'block') ctx.setExit(1);
+    });
+
+  const baseline = program.command('baseline').description('pinned reference profiles drift is measured against');
+  baseline
+    .command('pin')
+    .description('pin the profiles of a run or of a dataset build as a baseline for a view or a service')
+    .requiredOption('--name <name>', 'baseline name')
+    .option('--view <name>', 'feature view the baseline is for')
+    .option('--service <name>', 'feature service the baseline is for')
+    .option('--from-run <id>', 'copy the profiles of this run')
+    .option('--from-dataset <manifest>', 'copy the profiles of the dataset build of this FILE.manifest.json')
+    .action(async (o: { name: string; view?: string; service?: string; fromRun?: string; fromDataset?: string }) => {
+      const project = await ctx.project();
+      const { pinBaseline } = await import('../../guards/baselines.js');
+      const b = pinBaseline(project, { name: o.name, view: o.view, service: o.service, fromRun: o.fromRun, fromDataset: o.fromDataset });
+      ctx.print(b, () => `pinned baseline '${b.name}' for ${b.view ? `view ${b.view}` : `service ${b.service}`} from ${b.source} (${b.columns} columns)`);
+    });
+  baseline
+    .command('list')
+    .description('list pinned baselines')
+    .option('--view <name>')
+    .option('--service <name>')
+    .action(async (o: { view?: string; service?: string }) => {
+      const project = await ctx.project();
+      const { listBaselines } = await import('../../guards/baselines.js');
+      const list = listBaselines(project, o);
+      ctx.print(list, () => (list.length === 0 ? 'no baselines' : list.map((b) => `${b.name}  ${b.view ? `view ${b.view}` : `service ${b.service}`}  ${b.source}  ${b.pinned_at}`).join('\n')));
+    });
+}
+
+function formatCheck(run: Run, verdict: string, reason: string | null, results: readonly CheckResult[]): string {
+  const lines = [`run ${run.id}: ${run.status} (verdict ${verdict})`];
+  if (reason) lines.push(`blocked: ${reason}`);
+  for (const r of results.filter((x) => x.status !== 'pass' && x.status !== 'skipped')) lines.push(`  ${formatCheckResult(r)}`);
+  const c = run.counts;
+  lines.push(`${c.pass} passed, ${c.warn} warned, ${c.fail} failed, ${c.error} errors, ${c.skipped} skipped`);
+  return lines.join('\n');
+}
+
+/** A compact profile summary for `runs show` (no samples). */
+export function summarizeProfile(column: string, p: unknown): Record<string, unknown> {
+  const x = p as Record<string, unknown>;
+  const q = x.quantiles as Record<string, number> | null;
+  return {
+    column, type: x.type, kind: x.kind, count: x.count, nulls: x.nulls, nan: x.nan, distinct: x.distinct,
+    min: x.min, max: x.max, mean: x.mean, stddev: x.stddev, p50: q?.p50 ?? null,
+    top: Array.isArray(x.top) ? (x.top as unknown[]).slice(0, 5) : null,
+  };
+}

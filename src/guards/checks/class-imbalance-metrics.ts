@@ -47,13 +47,13 @@ export function classBalance(counts: ReadonlyMap<string, number>, referenceClass
 }
 
 /**
- * Label for the bin of a numeric value with ascending `edges` (right-closed bins,
- * as `binCounts` in featureguard/stats): `(-inf, e0]`, `(e0, e1]`, …, `(e_last, inf)`.
+ * Label for the bin of a numeric value with ascending `edges` (left-closed bins,
+ * as `binCounts` in featureguard/stats): `(-inf, e0)`, `[e0, e1)`, …, `[e_last, inf)`.
  */
 export function binLabel(value: number, edges: readonly number[]): string {
   let i = 0;
-  while (i < edges.length && edges[i] < value) i++;
-  const lo = i === 0 ? '-inf' : String(edges[i - 1]);
-  const hi = i === edges.length ? 'inf)' : `${edges[i]}]`;
-  return `(${lo}, ${hi}`;
+  while (i < edges.length && edges[i] <= value) i++;
+  const lo = i === 0 ? '(-inf' : `[${edges[i - 1]}`;
+  const hi = i === edges.length ? 'inf)' : `${edges[i]})`;
+  return `${lo}, ${hi}`;
 }

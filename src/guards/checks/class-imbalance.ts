@@ -16,8 +16,8 @@ const FAMILY = 'class_imbalance' as const;
 
 function binCaseSql(column: string, edges: readonly number[]): string {
   const c = `CAST(${ident(column)} AS DOUBLE)`;
-  // binLabel(e) of an edge is the right-closed bin that ends at e
-  const parts = edges.map((e) => `WHEN ${c} <= ${e} THEN '${binLabel(e, edges)}'`);
+  // left-closed bins: values below edge e fall in the bin that ends at e
+  const parts = edges.map((e, i) => `WHEN ${c} < ${e} THEN '${binLabel(i === 0 ? -Infinity : edges[i - 1], edges)}'`);
   return `CASE ${parts.join(' ')} ELSE '${binLabel(Infinity, edges)}' END`;
 }
 

@@ -4,7 +4,7 @@ import type { CheckStatus, RunStatus } from '../../runs/types.js';
 import { formatCount, query } from './format.js';
 
 const ICONS: Record<string, string> = {
-  success: '✓', pass: '✓', warned: '⚠', warn: '⚠', blocked: '⛔', fail: '✖', failed: '✖', error: '‼', running: '⟳', skipped: '–',
+  success: '✓', pass: '✓', warned: '⚠', warn: '⚠', blocked: '⊘', fail: '✖', failed: '✖', error: '!', running: '↻', skipped: '–',
 };
 
 const WORDS: Record<string, string> = {

@@ -13,6 +13,8 @@ export interface DriftDistribution {
   readonly kind: 'numeric' | 'categorical';
   /** Numeric: k + 1 edges, outer ones may be null (open-ended). */
   readonly edges?: readonly (number | null)[];
+  /** Numeric: smallest and largest value of reference and current, closing the open outer bins. */
+  readonly range?: { readonly min: number; readonly max: number };
   /** Categorical: one label per bar. */
   readonly categories?: readonly string[];
   readonly reference: readonly number[];
@@ -89,7 +91,7 @@ function fromProfiles(cur: ColumnProfile | undefined, ref: ColumnProfile | undef
       refCounts = binSample(ref.sample as number[], inner);
       note = `Current: exact counts on the reference’s decile edges. Reference: estimated from its ${ref.sample.length.toLocaleString('en-US')}-value sample.`;
     }
-    if (refCounts) return { kind: 'numeric', edges: [null, ...inner, null], reference: refCounts, current: [...cur.histogram.counts], note };
+    if (refCounts) return { kind: 'numeric', edges: [null, ...inner, null], range: rangeOf(cur, ref), reference: refCounts, current: [...cur.histogram.counts], note };
   }
   if (cur.top && ref.top) {
     const refMap = new Map(ref.top.map((t) => [t.value, t.count]));
@@ -108,6 +110,12 @@ function fromProfiles(cur: ColumnProfile | undefined, ref: ColumnProfile | undef
   return null;
 }
 
+function rangeOf(...profiles: (ColumnProfile | undefined)[]): { min: number; max: number } | undefined {
+  const mins = profiles.map((p) => p?.min).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const maxs = profiles.map((p) => p?.max).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  return mins.length && maxs.length ? { min: Math.min(...mins), max: Math.max(...maxs) } : undefined;
+}
+
 /** The reference named in a drift result: a run id or a baseline name. */
 export function referenceOf(result: CheckResult): { runId: string | null; baseline: string | null; label: string } {
   const d = isObj(result.details) ? result.details : {};
@@ -119,5 +127,7 @@ export function referenceOf(result: CheckResult): { runId: string | null; baseli
 
 /** The distributions to draw for one drift result. */
 export function driftDistribution(result: CheckResult, current: ColumnProfile | undefined, reference: ColumnProfile | undefined): DriftDistribution | null {
-  return fromDetails(isObj(result.details) ? result.details : null) ?? fromProfiles(current, reference);
+  const d = fromDetails(isObj(result.details) ? result.details : null);
+  if (d) return d.kind === 'numeric' && !d.range ? { ...d, range: rangeOf(current, reference) } : d;
+  return fromProfiles(current, reference);
 }

@@ -51,7 +51,7 @@ function MetricsTable(props: { result: CheckResult }) {
         {rows.map(([k, label, v]) => (
           <tr data-metric={k}>
             <th scope="row">{label}</th>
-            <td class="num mono">{formatNumber(v, 4)}</td>
+            <td class="num mono time">{formatNumber(v, 4)}</td>
           </tr>
         ))}
       </tbody>
@@ -68,7 +68,7 @@ function Chart(props: { id: string; title: string; feature: string; d: DriftDist
   ];
   const svg =
     d.kind === 'numeric' && d.edges
-      ? histogramOverlay({ id: props.id, title: props.title, edges: d.edges, series, xLabel: props.feature, width: 720, height: 320 })
+      ? histogramOverlay({ id: props.id, title: props.title, edges: d.edges, range: d.range, xScale: 'bins', series, xLabel: props.feature, width: 720, height: 320 })
       : categoryBars({ id: props.id, title: props.title, categories: d.categories ?? [], series, xLabel: props.feature, width: 720, height: 320 });
   return (
     <figure>
@@ -120,17 +120,23 @@ function BinsTable(props: { d: DriftDistribution }) {
   );
 }
 
-function Section(props: { frame: PageFrame; feature: string; s: DriftSection; idx: number }) {
+function Section(props: { frame: PageFrame; feature: string; s: DriftSection; idx: number; level: 2 | 3 }) {
   const r = props.s.result;
   const heading = r.slice ? `Slice ${r.slice}` : 'All rows';
   const anchor = r.slice ? `slice-${encodeURIComponent(r.slice)}` : 'overall';
   return (
     <section class="drift-section" id={anchor} aria-labelledby={`${anchor}-h`} data-slice={r.slice ?? ''}>
-      <h2 id={`${anchor}-h`}>
-        {heading} <StatusBadge status={r.status} />
-      </h2>
+      {props.level === 2 ? (
+        <h2 id={`${anchor}-h`}>
+          {heading} <StatusBadge status={r.status} />
+        </h2>
+      ) : (
+        <h3 id={`${anchor}-h`}>
+          {heading} <StatusBadge status={r.status} />
+        </h3>
+      )}
       <p>{r.message}</p>
-      <div class="grid2">
+      <div class="drift-grid">
         <div>
           <Chart id={`drift-${props.idx}`} title={`${props.feature}${r.slice ? ` (${r.slice})` : ''}: reference vs current`} feature={props.feature} d={props.s.distribution} />
         </div>
@@ -171,13 +177,13 @@ export function DriftPage(props: { frame: PageFrame; run: Run; feature: string; 
       </p>
       {props.sections.length === 0 ? <p>No drift results for this feature in this run.</p> : null}
       {overall.map((s, i) => (
-        <Section frame={frame} feature={feature} s={s} idx={i} />
+        <Section frame={frame} feature={feature} s={s} idx={i} level={2} />
       ))}
       {slices.length ? (
         <>
           <h2>Per slice ({slices.length})</h2>
           {slices.map((s, i) => (
-            <Section frame={frame} feature={feature} s={s} idx={overall.length + i} />
+            <Section frame={frame} feature={feature} s={s} idx={overall.length + i} level={3} />
           ))}
         </>
       ) : null}

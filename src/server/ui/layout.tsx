@@ -32,6 +32,7 @@ export function Layout(props: { frame: PageFrame; title: string; section: Sectio
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="referrer" content="no-referrer" />
+          <link rel="icon" href="data:," />
           <title>{`${props.title} · featureguard`}</title>
           <style nonce={frame.nonce}>{raw(CSS)}</style>
         </head>

@@ -162,7 +162,7 @@ export function RunsPage(props: { frame: PageFrame; q: RunsQuery; runs: readonly
           ) : (
             props.runs.map((r) => (
               <tr data-run-id={r.id} data-status={r.status}>
-                <td class="mono">
+                <td class="mono time">
                   <a href={`${base}/runs/${encodeURIComponent(r.id)}`}>{formatTime(r.started_at)}</a>
                 </td>
                 <td>{r.kind}</td>

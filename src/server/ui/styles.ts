@@ -49,10 +49,13 @@ button.primary { background:#0072B2; color:#fff; border-color:#0072B2; cursor:po
 dl.facts { display:grid; grid-template-columns:max-content 1fr; gap:.2rem 1rem; margin:.4rem 0 1rem; }
 dl.facts dt { color:var(--muted); }
 dl.facts dd { margin:0; }
+figure { margin:0; }
 .chart-wrap { overflow-x:auto; margin:.5rem 0; }
 .chart-wrap svg { max-width:100%; height:auto; }
 .grid2 { display:grid; grid-template-columns: minmax(0,1fr) minmax(0,1fr); gap:1rem 2rem; }
-@media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } }
+.drift-grid { display:grid; grid-template-columns: minmax(0, 740px) minmax(0, 1fr); gap:1rem 2rem; align-items:start; }
+@media (max-width: 1100px) { .grid2, .drift-grid { grid-template-columns: 1fr; } }
+td.time { white-space:nowrap; }
 details > summary { cursor:pointer; }
 .diff-before { color:var(--fail); }
 .diff-after { color:var(--pass); }

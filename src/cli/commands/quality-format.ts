@@ -1,0 +1,73 @@
+/** Human-readable output of the quality commands (tables, a run's report). */
+import type { AlertAttempt } from '../../alerts/attempts.js';
+import type { CheckResult, Run } from '../../runs/types.js';
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : pad(c, widths[i]))).join('  ')).join('\n');
+}
+
+function shortTime(iso: string | null): string {
+  return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-';
+}
+
+/** `runs list` as a table. */
+export function formatRunList(runs: readonly Run[], total: number): string {
+  if (runs.length === 0) return 'no runs';
+  const rows = [['ID', 'KIND', 'TARGET', 'STATUS', 'STARTED', 'WINDOW', 'CHECKS (pass/warn/fail/error)', 'MESSAGE']];
+  for (const r of runs) {
+    const c = r.counts;
+    rows.push([
+      r.id, r.kind, r.view ?? (r.service ? `service:${r.service}` : '-'), r.status, shortTime(r.started_at),
+      r.window_start ? `${r.window_start.slice(0, 10)}..${(r.window_end ?? '').slice(0, 10)}` : '-',
+      `${c.pass}/${c.warn}/${c.fail}/${c.error}`, (r.message ?? '').split('\n')[0].slice(0, 80),
+    ]);
+  }
+  return `${table(rows)}\n${runs.length} of ${total} run(s)`;
+}
+
+/** One result line: `[fail] provenance.tampering delay: message`. */
+export function formatCheckResult(r: CheckResult): string {
+  const name = `${r.check}${r.method ? `.${r.method}` : ''}`;
+  const where = [r.feature, r.slice ? `[${r.slice}]` : null].filter(Boolean).join(' ');
+  const policy = r.policy && r.policy !== 'warn' ? ` (${r.policy})` : '';
+  return `[${r.status}]${policy} ${name}${where ? ` ${where}` : ''}: ${r.message}`;
+}
+
+/** `runs show` as a report. */
+export function formatRunShow(run: Run, results: readonly CheckResult[], profiles: readonly Record<string, unknown>[], alerts: readonly AlertAttempt[], all: boolean): string {
+  const lines: string[] = [];
+  lines.push(`run ${run.id}`);
+  lines.push(`  kind ${run.kind}  ${run.view ? `view ${run.view}` : run.service ? `service ${run.service}` : ''}  status ${run.status.toUpperCase()}`);
+  lines.push(`  started ${shortTime(run.started_at)}  finished ${shortTime(run.finished_at)}`);
+  if (run.window_start) lines.push(`  window ${run.window_start} .. ${run.window_end}`);
+  if (run.rows_in !== null) lines.push(`  rows in ${run.rows_in}${run.rows_out !== null ? `, out ${run.rows_out}` : ''}`);
+  if (run.status === 'blocked' || run.status === 'failed') lines.push(`  WHY: ${run.message ?? '(no message)'}`);
+  const c = run.counts;
+  lines.push('', `checks: ${c.pass} passed, ${c.warn} warned, ${c.fail} failed, ${c.error} errors, ${c.skipped} skipped`);
+  const order = { error: 0, fail: 1, warn: 2, skipped: 3, pass: 4 } as const;
+  const shown = [...results].filter((r) => all || (r.status !== 'pass' && r.status !== 'skipped')).sort((a, b) => order[a.status] - order[b.status]);
+  for (const r of shown) lines.push(`  ${formatCheckResult(r)}`);
+  if (!all && shown.length < results.length) lines.push(`  (${results.length - shown.length} passing/skipped checks hidden; --all shows them)`);
+  if (profiles.length > 0) {
+    lines.push('', 'profiles:');
+    const rows = [['COLUMN', 'TYPE', 'COUNT', 'NULLS', 'DISTINCT', 'MIN', 'P50', 'MAX', 'MEAN']];
+    const f = (v: unknown) => (v === null || v === undefined ? '-' : typeof v === 'number' ? String(Number(v.toPrecision(4))) : String(v));
+    for (const p of profiles) rows.push([String(p.column), f(p.type), f(p.count), f(p.nulls), f(p.distinct), f(p.min), f(p.p50), f(p.max), f(p.mean)]);
+    lines.push(...table(rows).split('\n').map((l) => `  ${l}`));
+  }
+  if (run.lineage) {
+    lines.push('', `lineage: job ${run.lineage.job}, package ${run.lineage.package_version}, ${run.lineage.user}@${run.lineage.host}`);
+    for (const i of run.lineage.inputs) lines.push(`  input ${i.name} (${i.kind}) ${i.uri}`);
+    if (run.lineage.output) lines.push(`  output ${run.lineage.output.kind} ${run.lineage.output.uri}`);
+  }
+  if (alerts.length > 0) {
+    lines.push('', 'alerts:');
+    for (const a of alerts) lines.push(`  ${a.alert} attempt ${a.attempt}: ${a.ok ? 'delivered' : 'failed'} ${a.status_code ?? ''} ${a.error ?? ''}`.trimEnd());
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { openOfflineEngine } from '../offline/engine.js';
+import { medianOf, profileTable, robustStats } from './profile.js';
+
+let conn: DuckDBConnection;
+beforeAll(async () => {
+  conn = await (await openOfflineEngine()).connect();
+  await conn.run(`CREATE OR REPLACE TEMP TABLE prof_t AS SELECT i AS x, CASE WHEN i % 10 = 0 THEN NULL ELSE 'v' || (i % 3) END AS s, i % 2 = 0 AS b,
+    TIMESTAMP '2024-01-01' + INTERVAL (i) MINUTE AS event_timestamp FROM range(1, 1001) r(i)`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE prof_f AS SELECT (i * 0.5)::DOUBLE AS f FROM range(100) r(i) UNION ALL SELECT 'nan'::DOUBLE UNION ALL SELECT 'inf'::DOUBLE UNION ALL SELECT NULL`);
+});
+afterAll(() => conn.closeSync());
+
+describe('profiles', () => {
+  it('computes counts, moments, quantiles and top values that match independent computations', async () => {
+    const p = await profileTable(conn, 'prof_t');
+    const x = p.get('x')!;
+    const xs = Array.from({ length: 1000 }, (_, i) => i + 1);
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const std = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length);
+    expect(x).toMatchObject({ kind: 'numeric', count: 1000, nulls: 0, min: 1, max: 1000 });
+    expect(x.mean).toBeCloseTo(mean, 9);
+    expect(x.stddev).toBeCloseTo(std, 9);
+    expect(x.quantiles!.p50).toBeCloseTo(500.5, 9); // quantile_cont (linear interpolation), like numpy's default
+    expect(x.quantiles!.p1).toBeCloseTo(1 + 0.01 * 999, 9);
+    expect(x.sample).toHaveLength(1000);
+    expect(x.histogram!.counts.reduce((a, b) => a + b, 0)).toBe(1000);
+    expect(x.histogram!.counts.every((c) => c === 100)).toBe(true);
+    const s = p.get('s')!;
+    expect(s).toMatchObject({ kind: 'categorical', nulls: 100 });
+    expect(s.top!.map((t) => t.count).reduce((a, b) => a + b, 0)).toBe(900);
+    expect(p.get('b')!.top).toEqual([{ value: 'false', count: 500 }, { value: 'true', count: 500 }]);
+    expect(p.get('event_timestamp')).toMatchObject({ kind: 'timestamp', min: '2024-01-01 00:01:00', max: '2024-01-01 16:40:00' });
+  });
+
+  it('separates NaN and Inf from the finite statistics', async () => {
+    const f = (await profileTable(conn, 'prof_f')).get('f')!;
+    expect(f).toMatchObject({ count: 103, nulls: 1, nan: 1, inf: 1, min: 0, max: 49.5 });
+    expect(f.mean).toBeCloseTo(24.75, 9);
+    expect(f.sample.every(Number.isFinite)).toBe(true);
+  });
+
+  it('bins a later profile on the reference edges and counts outliers against the reference', async () => {
+    const ref = await profileTable(conn, 'prof_t');
+    await conn.run('CREATE OR REPLACE TEMP TABLE prof_t2 AS SELECT x + 5000 AS x FROM prof_t UNION ALL SELECT x FROM prof_t');
+    const cur = (await profileTable(conn, 'prof_t2', { reference: ref })).get('x')!;
+    expect(cur.histogram!.edges).toEqual(ref.get('x')!.histogram!.edges);
+    expect(cur.histogram!.counts[cur.histogram!.counts.length - 1]).toBe(100 + 1000);
+    // median 500.5, MAD 250 → limit 5 * 1.4826 * 250 = 1853.25: all shifted rows are outliers.
+    expect(cur.outlier_rate_vs_reference).toBeCloseTo(0.5, 9);
+  });
+
+  it('robust statistics', () => {
+    expect(medianOf([3, 1, 2, 4])).toBe(2.5);
+    expect(robustStats([1, 2, 3, 4, 100], 5)).toMatchObject({ median: 3, mad: 1, outlierRate: 0.2 });
+  });
+});

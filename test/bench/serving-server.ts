@@ -1,0 +1,37 @@
+/**
+ * Child process of the serving benchmark: serves a project with the real API
+ * (`createApp`, quiet, no scheduler) on a loopback port, plus bare Hono routes
+ * `POST /bare/:scenario` that return a constant JSON body as large as the real
+ * response of that scenario (the reference for throughput ratios).
+ *
+ * Usage: node --import tsx test/bench/serving-server.ts <projectDir> <scenarios.json>
+ * Prints `READY <url>` once listening; exits on SIGTERM.
+ */
+import { serve } from '@hono/node-server';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { Hono } from 'hono';
+import { openProject } from '../../src/project.js';
+import { createApp } from '../../src/server/app.js';
+
+const [dir, scenariosFile] = process.argv.slice(2);
+const scenarios = JSON.parse(readFileSync(scenariosFile, 'utf8')) as { name: string; sample: unknown }[];
+const project = openProject(dir);
+await project.onlineStore();
+const api = createApp(project, { ui: false, maxEntities: 1000 });
+
+const root = new Hono();
+for (const s of scenarios) {
+  const res = await api.request('/v1/online-features', { method: 'POST', body: JSON.stringify(s.sample), headers: { 'content-type': 'application/json' } });
+  if (res.status !== 200) throw new Error(`scenario ${s.name}: ${res.status} ${await res.text()}`);
+  const constant = await res.text();
+  root.post(`/bare/${s.name}`, (c) => c.body(constant, 200, { 'content-type': 'application/json' }));
+}
+root.route('/', api);
+
+const server = serve({ fetch: root.fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) => {
+  process.stdout.write(`READY http://127.0.0.1:${info.port}\n`);
+});
+process.on('SIGTERM', () => {
+  server.close(() => void project.close().then(() => process.exit(0)));
+});

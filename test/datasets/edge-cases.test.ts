@@ -1,0 +1,182 @@
+/**
+ * Named edge cases of dataset builds on a tiny project whose answers are
+ * worked out by hand (see tiny-project.ts for the rows), the errors a user can
+ * cause, every output format read back, the manifest and the split.
+ */
+import { tableFromIPC, type Table } from 'apache-arrow';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FeatureguardError } from '../../src/errors.js';
+import { openOfflineEngine } from '../../src/offline/engine.js';
+import { getHistoricalFeatures, type HistoricalFeaturesRequest } from '../../src/offline/historical.js';
+import { readManifest } from '../../src/offline/manifest.js';
+import type { Project } from '../../src/project.js';
+import { makeTinyProject } from './tiny-project.js';
+
+let dir: string;
+let project: Project;
+beforeAll(async () => {
+  ({ dir, project } = await makeTinyProject());
+});
+afterAll(async () => {
+  await project?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const at = (t: string) => `2024-01-01T${t}Z`;
+/** Rows of an Arrow table as plain objects (int64 as number, timestamps dropped). */
+function plain(table: Table | null, drop = ['event_timestamp']): Record<string, unknown>[] {
+  return table!.toArray().map((r) => {
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(r.toJSON() as Record<string, unknown>)) if (!drop.includes(k)) o[k] = typeof v === 'bigint' ? Number(v) : v;
+    return o;
+  });
+}
+const build = (req: Omit<HistoricalFeaturesRequest, 'baseDir'>) => getHistoricalFeatures(project, { baseDir: dir, ...req });
+async function failure(req: Omit<HistoricalFeaturesRequest, 'baseDir'>): Promise<FeatureguardError> {
+  try {
+    await build(req);
+  } catch (e) {
+    if (e instanceof FeatureguardError) return e;
+    throw e;
+  }
+  throw new Error('expected the build to fail');
+}
+
+const SERVICE_ROWS = [
+  { txn_id: 100, user_id: 1, merchant: 'acme', event_timestamp: at('01:30:00'), note: 'r0' },
+  { txn_id: 101, user_id: 1, merchant: 'bolt', event_timestamp: at('02:30:00'), note: 'r1' },
+  { txn_id: 102, user_id: 1, merchant: 'acme', event_timestamp: at('00:59:59'), note: 'r2' },
+  { txn_id: 101, user_id: 1, merchant: 'bolt', event_timestamp: at('02:30:00'), note: 'r1' },
+  { txn_id: 100, user_id: 1, merchant: 'bolt', event_timestamp: at('04:00:00'), note: 'r4' },
+  { txn_id: 100, user_id: 1, merchant: 'bolt', event_timestamp: at('04:00:00.000001'), note: 'r5' },
+  { txn_id: 101, user_id: 2, merchant: 'acme', event_timestamp: at('05:00:00'), note: 'r6' },
+  { txn_id: 101, user_id: 3, merchant: 'zed', event_timestamp: at('03:00:00'), note: 'r7' },
+  { txn_id: 103, user_id: 1, merchant: 'acme', event_timestamp: at('03:00:00'), note: 'r8' },
+];
+const f = (txn_count: number | null, avg_amount: number | null, risk: number | null, fraud: boolean | null) => ({ txn_count, avg_amount, risk, fraud });
+const SERVICE_EXPECTED = [
+  f(10, 1.0, 0.2, true), // acme's '03:00:00+02:00' row is 01:00Z
+  f(21, 2.1, 0.9, false), // equal event 02:00: the greater created (02:30) wins
+  f(null, null, 0.1, null), // before any user row; no label row for txn 102
+  f(21, 2.1, 0.9, false), // duplicate entity row: output twice, in place
+  f(30, null, 0.9, true), // exactly ttl (1h) after 03:00: inside; the null value is the value
+  f(null, null, 0.9, true), // one microsecond past the ttl: null, not an older row
+  f(50, 5.0, 0.2, false), // event availability: the 05:00 row counts though created at 06:00
+  f(null, null, null, false), // unknown user and merchant
+  f(30, null, 0.2, null),
+];
+
+describe('dataset build edge cases', () => {
+  it('joins a service with its label, as worked out by hand, in input order', async () => {
+    const res = await build({ entities: SERVICE_ROWS, service: 'fraud_model' });
+    expect(res.status).not.toBe('blocked');
+    expect(res.table!.schema.fields.map((x) => x.name)).toEqual(['txn_id', 'user_id', 'merchant', 'event_timestamp', 'note', 'txn_count', 'avg_amount', 'risk', 'fraud']);
+    const rows = plain(res.table);
+    expect(rows.map((r) => r.note)).toEqual(SERVICE_ROWS.map((r) => r.note));
+    expect(rows.map(({ txn_count, avg_amount, risk, fraud }) => ({ txn_count, avg_amount, risk, fraud }))).toEqual(SERVICE_EXPECTED);
+    expect(res.manifest.label).toBe('fraud');
+  });
+
+  it.each([
+    ['02:00:00', 20, 'created 02:30 is not known yet at 02:00'],
+    ['02:29:59.999999', 20, 'one microsecond before it is known'],
+    ['02:30:00', 21, 'known exactly at its created time'],
+  ])('availability created, user 1 at %s → %s (%s)', async (time, expected) => {
+    const res = await build({ entities: [{ user_id: 1, event_timestamp: at(time) }], features: ['user_stats:txn_count'], availability: 'created' });
+    expect(plain(res.table)).toEqual([{ user_id: 1, txn_count: expected }]);
+  });
+
+  it.each<[string, number | null, string]>([
+    ['05:00:00', 45, 'the 05:00 row is created at 06:00: fall back to 04:30'],
+    ['05:30:00', 45, 'the fallback is exactly at the ttl boundary'],
+    ['05:30:00.000001', null, 'the best available row is outside the ttl'],
+    ['06:00:00', 50, 'now the 05:00 row is known'],
+  ])('availability created, user 2 at %s → %s (%s)', async (time, expected) => {
+    const res = await build({ entities: [{ user_id: 2, event_timestamp: at(time) }], features: ['user_stats:txn_count'], availability: 'created' });
+    expect(plain(res.table)).toEqual([{ user_id: 2, txn_count: expected }]);
+  });
+
+  it('renames --timestamp-column to event_timestamp and keeps microseconds', async () => {
+    const res = await build({ entities: [{ user_id: 1, ts: at('04:00:00.000001') }], features: ['user_stats:txn_count'], timestampColumn: 'ts' });
+    expect(res.table!.schema.fields.map((x) => x.name)).toEqual(['user_id', 'event_timestamp', 'txn_count']);
+    const raw = res.table!.getChild('event_timestamp')!.data[0].values as BigInt64Array;
+    expect(raw[0]).toBe(1_704_081_600_000_001n); // 2024-01-01T04:00:00.000001Z
+  });
+
+  it('full feature names resolve a collision', async () => {
+    const res = await build({ entities: [{ user_id: 1, merchant: 'acme', event_timestamp: at('02:00:00') }], features: ['merchant_stats:risk', 'user_risk:risk'], fullFeatureNames: true });
+    expect(plain(res.table)).toEqual([{ user_id: 1, merchant: 'acme', merchant_stats__risk: 0.2, user_risk__risk: 0.5 }]);
+  });
+
+  it.each<[string, Omit<HistoricalFeaturesRequest, 'baseDir'>, string, RegExp[]]>([
+    ['missing timestamp column', { entities: [{ user_id: 1, when: at('01:00:00') }], features: ['user_stats'] }, 'missing_timestamp_column', [/event_timestamp/, /when/]],
+    ['missing join key column', { entities: [{ uid: 1, event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'missing_join_key', [/user_id/, /entity 'user'/]],
+    ['int key given as strings', { entities: [{ user_id: '1', event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'wrong_join_key_type', [/'user_id'/, /VARCHAR/, /BIGINT/]],
+    ['unknown feature', { entities: [{ user_id: 1, event_timestamp: at('01:00:00') }], features: ['user_stats:nope'] }, 'unknown_feature', [/nope/, /user_stats/]],
+    ['unknown view', { entities: [{ user_id: 1, event_timestamp: at('01:00:00') }], features: ['nope:x'] }, 'unknown_feature', [/nope/]],
+    ['name collision', { entities: [{ user_id: 1, merchant: 'a', event_timestamp: at('01:00:00') }], features: ['merchant_stats:risk', 'user_risk:risk'] }, 'feature_name_collision', [/merchant_stats/, /user_risk/, /full/]],
+    ['feature named like an entity column', { entities: [{ user_id: 1, txn_count: 3, event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'feature_name_collision', [/txn_count/]],
+    ['null timestamp', { entities: [{ user_id: 1, event_timestamp: null }, { user_id: 1, event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'null_timestamp', [/1 entity row/]],
+    ['timestamp that is no timestamp', { entities: [{ user_id: 1, event_timestamp: 'yesterday' }], features: ['user_stats'] }, 'wrong_timestamp_type', [/event_timestamp/]],
+    ['features and service', { entities: [{ user_id: 1, event_timestamp: at('01:00:00') }], features: ['user_stats'], service: 'fraud_model' }, 'bad_request', [/not both/]],
+    ['missing entity file', { entities: 'nope.parquet', features: ['user_stats'] }, 'missing_entity_file', [/nope\.parquet/]],
+  ])('error: %s', async (_name, req, code, patterns) => {
+    const e = await failure(req);
+    expect(e.code).toBe(code);
+    expect(e.exitCode).toBe(2);
+    for (const p of patterns) expect(e.message).toMatch(p);
+  });
+
+  it('writes parquet, arrow, csv and json with the same rows, and a manifest beside each', async () => {
+    const memTable = (await build({ entities: SERVICE_ROWS, service: 'fraud_model' })).table!;
+    // Raw microsecond values (Arrow's getters round timestamps to milliseconds).
+    const micros = (t: Table) => t.getChild('event_timestamp')!.data.flatMap((d) => Array.from((d.values as BigInt64Array).subarray(d.offset, d.offset + d.length), String));
+    const mem = plain(memTable).map((r, i) => ({ ...r, us: micros(memTable)[i] }));
+    expect(mem[5].us).toBe('1704081600000001');
+    const engine = await openOfflineEngine();
+    for (const format of ['parquet', 'arrow', 'csv', 'json'] as const) {
+      const out = join(dir, 'out', `ds.${format}`);
+      const res = await build({ entities: SERVICE_ROWS, service: 'fraud_model', out });
+      expect(res.outputs).toMatchObject([{ part: 'all', path: out, format, rows: 9 }]);
+      let rows: Record<string, unknown>[];
+      if (format === 'arrow') {
+        const t = tableFromIPC(readFileSync(out));
+        rows = plain(t).map((r, i) => ({ ...r, us: micros(t)[i] }));
+      } else {
+        const reader = format === 'parquet' ? 'read_parquet' : format === 'csv' ? 'read_csv' : 'read_json';
+        const r = await engine.all(`SELECT * EXCLUDE (event_timestamp), epoch_us(event_timestamp::TIMESTAMP)::VARCHAR AS us FROM ${reader}('${out}')`);
+        rows = r.map((o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) && !['note', 'merchant', 'us'].includes(k) ? Number(v) : v])));
+      }
+      expect(rows, format).toEqual(mem);
+      const m = readManifest(`${out}.manifest.json`);
+      expect(m.rows).toBe(9);
+      expect(m.run_id).toBe(res.run.id);
+      expect(m.request.service).toBe('fraud_model');
+      expect(Object.keys(m.definitions)).toContain('feature_view/user_stats');
+      expect(m.sources.map((s) => s.name).sort()).toEqual(['merchant_src', 'outcome_src', 'user_src']);
+      expect(m.entities.fingerprint).toMatchObject({ rows: 9, ordered: true });
+      expect(project.runs.get(res.run.id)).toMatchObject({ kind: 'dataset', service: 'fraud_model', rows_in: 9, rows_out: 9 });
+    }
+  });
+
+  it('splits by time into train and test files', async () => {
+    const out = join(dir, 'split', 'ds.parquet');
+    const res = await build({ entities: SERVICE_ROWS, service: 'fraud_model', out, splitAt: at('02:30:00') });
+    const train = join(dir, 'split', 'ds.train.parquet');
+    const test = join(dir, 'split', 'ds.test.parquet');
+    expect(res.outputs.map((o) => [o.part, o.path, o.rows])).toEqual([['train', train, 2], ['test', test, 7]]);
+    expect(existsSync(out)).toBe(false);
+    const engine = await openOfflineEngine();
+    expect(await engine.all(`SELECT note FROM read_parquet('${train}')`)).toEqual([{ note: 'r0' }, { note: 'r2' }]);
+    expect(readManifest(`${test}.manifest.json`).split_at).toBe('2024-01-01T02:30:00.000Z');
+  });
+
+  it('same inputs give the same rows in the same order', async () => {
+    const a = await build({ entities: SERVICE_ROWS, service: 'fraud_model', fullFeatureNames: true });
+    const b = await build({ entities: SERVICE_ROWS, service: 'fraud_model', fullFeatureNames: true });
+    expect(plain(b.table, [])).toEqual(plain(a.table, []));
+    expect(b.manifest.entities.fingerprint).toEqual(a.manifest.entities.fingerprint);
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * Alerts against a real HTTP receiver on 127.0.0.1 that fails the first
+ * attempt: signature, retries with backoff, every attempt recorded.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { listAlertAttempts } from '../../src/alerts/dispatch.js';
+import { verifySignature } from '../../src/alerts/signature.js';
+import { guardBench, type GuardBench } from './helpers.js';
+
+interface Received { body: string; signature: string | undefined }
+
+async function receiver(failFirst: number): Promise<{ server: Server; url: string; received: Received[] }> {
+  const received: Received[] = [];
+  let n = 0;
+  const server = createServer((req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      n++;
+      received.push({ body: Buffer.concat(chunks).toString('utf8'), signature: req.headers['x-featureguard-signature'] as string | undefined });
+      res.statusCode = n <= failFirst ? 503 : 204;
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received };
+}
+
+let bench: GuardBench | undefined;
+let server: Server | undefined;
+afterEach(async () => {
+  await bench?.close();
+  bench = undefined;
+  await new Promise((r) => (server ? server.close(r) : r(undefined)));
+  server = undefined;
+  delete process.env.FEATUREGUARD_ALERT_BACKOFF_MS;
+});
+
+describe('alerts', () => {
+  it('POSTs a signed run summary on a matching run, retries after a failure and records every attempt', async () => {
+    const rx = await receiver(1);
+    server = rx.server;
+    process.env.FG_TEST_SECRET = 's3cret';
+    process.env.FEATUREGUARD_ALERT_BACKOFF_MS = '20';
+    bench = await guardBench({
+      alerts: [
+        { name: 'retrain', url: rx.url, secret_env: 'FG_TEST_SECRET', checks: ['drift'], statuses: ['fail'] },
+        { name: 'other_view', url: rx.url, views: ['not_this_view'] },
+      ],
+    });
+    const clean = await bench.runWindow('2024-01-01', '2024-01-08');
+    expect(rx.received).toHaveLength(0);
+    expect(listAlertAttempts(bench.project, clean.runId)).toEqual([]);
+
+    const g = await bench.runWindow('2024-01-08', '2024-01-15', { transform: 'SELECT * REPLACE (delay * 3 AS delay) FROM w' });
+    expect(rx.received).toHaveLength(2);
+    const [first, second] = rx.received;
+    expect(first.body).toBe(second.body);
+    expect(verifySignature(second.body, second.signature, 's3cret')).toBe(true);
+    expect(verifySignature(second.body, second.signature, 'wrong')).toBe(false);
+    const payload = JSON.parse(second.body);
+    expect(payload).toMatchObject({ event: 'featureguard.run', alert: 'retrain', run: { id: g.runId, view: 'delays', status: 'warned' }, verdict: 'warn' });
+    expect(payload.matched.some((m: { check: string; feature: string; status: string }) => m.check === 'drift' && m.feature === 'delay' && m.status === 'fail')).toBe(true);
+    const attempts = listAlertAttempts(bench.project, g.runId);
+    expect(attempts.map((a) => [a.alert, a.attempt, a.status_code, a.ok])).toEqual([
+      ['retrain', 1, 503, false],
+      ['retrain', 2, 204, true],
+    ]);
+  });
+
+  it('gives up after 3 tries against a dead endpoint and records each failure', async () => {
+    process.env.FEATUREGUARD_ALERT_BACKOFF_MS = '10';
+    // A port that was just closed: connection refused.
+    const rx = await receiver(0);
+    await new Promise((r) => rx.server.close(r));
+    bench = await guardBench({ alerts: [{ name: 'dead', url: rx.url, statuses: ['fail'] }] });
+    const g = await bench.runWindow('2025-01-01', '2025-01-02'); // empty window: anomaly.volume fails
+    const attempts = listAlertAttempts(bench.project, g.runId);
+    expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
+    expect(attempts.every((a) => !a.ok && a.status_code === null && a.error)).toBe(true);
+    expect(g.verdict).toBe('warn'); // delivery problems never change the run
+  });
+});

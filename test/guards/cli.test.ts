@@ -1,0 +1,86 @@
+/**
+ * The quality CLI end to end: runs list/show, lineage export, check (view and
+ * dataset, exit codes), baseline pin/list, drift against a pinned baseline.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { literal } from '../../src/offline/engine.js';
+import { DEFAULT_SOURCE, guardBench, type GuardBench } from './helpers.js';
+
+async function cli(dir: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(['--project', dir, ...args], { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), isTty: false });
+  return { code, out, err };
+}
+
+let bench: GuardBench | undefined;
+afterEach(async () => {
+  await bench?.close();
+  bench = undefined;
+});
+
+describe('quality CLI', () => {
+  it('lists and shows runs, exports lineage, pins baselines and checks views with exit codes', async () => {
+    bench = await guardBench({ services: [{ kind: 'feature_service', name: 'svc', features: ['delays'] }] });
+    const dir = bench.dir;
+    const r1 = await bench.runWindow('2024-01-01', '2024-01-08');
+    const r2 = await bench.runWindow('2025-01-01', '2025-01-02'); // empty: warned
+
+    const list = await cli(dir, '--json', 'runs', 'list', '--view', 'delays', '--status', 'warned');
+    expect(list.code).toBe(0);
+    const parsed = JSON.parse(list.out) as { runs: { id: string }[]; total: number };
+    expect(parsed.runs.map((r) => r.id)).toEqual([r2.runId]);
+    expect((await cli(dir, 'runs', 'list', '--since', '1d')).out).toContain(r1.runId);
+    expect((await cli(dir, 'runs', 'list', '--kind', 'nope')).code).toBe(2);
+
+    const show = await cli(dir, 'runs', 'show', r2.runId);
+    expect(show.out).toContain('status WARNED');
+    expect(show.out).toMatch(/\[fail\] anomaly\.volume: the window has 0 rows/);
+    const showJson = JSON.parse((await cli(dir, '--json', 'runs', 'show', r1.runId)).out) as { results: unknown[]; profiles: { column: string }[] };
+    expect(showJson.profiles.map((p) => p.column)).toContain('delay');
+
+    const lineage = JSON.parse((await cli(dir, 'lineage', 'export', r1.runId)).out) as Record<string, any>;
+    expect(lineage.eventType).toBe('COMPLETE');
+    expect(lineage.run.runId).toBe(r1.runId);
+    expect(lineage.job).toMatchObject({ namespace: 'guards_test', name: 'materialize:delays' });
+    expect(lineage.outputs[0].facets.dataQualityMetrics.rowCount).toBe(168);
+    expect(lineage.outputs[0].facets.schema.fields.map((f: { name: string }) => f.name)).toContain('delay');
+    expect(lineage.outputs[0].facets.dataQualityAssertions.assertions.length).toBeGreaterThan(5);
+
+    const pin = await cli(dir, 'baseline', 'pin', '--name', 'jan', '--view', 'delays', '--from-run', r1.runId);
+    expect(pin.code).toBe(0);
+    expect(pin.out).toContain("pinned baseline 'jan'");
+    expect(JSON.parse((await cli(dir, '--json', 'baseline', 'list')).out)).toMatchObject([{ name: 'jan', view: 'delays', run_id: r1.runId }]);
+
+    // Drift is now measured against the pinned baseline, not the previous (empty) run.
+    const check = await cli(dir, '--json', 'check', '--view', 'delays', '--start', '2024-01-15', '--end', '2024-01-22');
+    expect(check.code).toBe(0);
+    const c = JSON.parse(check.out) as { results: { check: string; feature: string | null; details: Record<string, unknown> }[] };
+    expect(c.results.find((x) => x.check === 'drift' && x.feature === 'delay')!.details.reference).toBe('baseline:jan');
+
+    // A deliberately broken source: null join keys → schema blocks → exit 1.
+    await bench.writeSource(`SELECT * REPLACE (CASE WHEN hour(ts) = 0 THEN NULL ELSE airport END AS airport) FROM (${DEFAULT_SOURCE})`);
+    const broken = await cli(dir, 'check', '--view', 'delays', '--start', '2024-01-15', '--end', '2024-01-22');
+    expect(broken.code).toBe(1);
+    expect(broken.out).toMatch(/blocked: schema\.null_key/);
+    expect((await cli(dir, 'check', '--view', 'delays')).code).toBe(2);
+  });
+
+  it('checks a dataset file for a service and pins a baseline from its manifest', async () => {
+    bench = await guardBench({ services: [{ kind: 'feature_service', name: 'svc', features: ['delays'] }] });
+    const dir = bench.dir;
+    const file = join(dir, 'train.parquet');
+    await bench.conn.run(`COPY (SELECT airport, ts AS event_timestamp, delay, carrier FROM (${DEFAULT_SOURCE})) TO ${literal(file)} (FORMAT parquet)`);
+    const res = await cli(dir, '--json', 'check', '--dataset', file, '--service', 'svc');
+    expect(res.code).toBe(0);
+    const out = JSON.parse(res.out) as { run_id: string; results: { check: string; method: string; feature: string; status: string }[] };
+    expect(out.results.find((r) => r.check === 'schema' && r.method === 'type' && r.feature === 'delay')!.status).toBe('pass');
+    writeFileSync(`${file}.manifest.json`, JSON.stringify({ run_id: out.run_id }));
+    const pin = await cli(dir, 'baseline', 'pin', '--name', 'train', '--service', 'svc', '--from-dataset', `${file}.manifest.json`);
+    expect(pin.code).toBe(0);
+    expect((await cli(dir, 'baseline', 'pin', '--name', 'Bad-Name', '--service', 'svc', '--from-run', out.run_id)).code).toBe(2);
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * The scheduler on a real project: a view scheduled every second runs
+ * incremental materializations; the listing shows next and last runs; a
+ * schedule removed from the registry stops.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startMaterialization } from '../../src/materialize/materialize.js';
+import { startScheduler } from '../../src/scheduler/scheduler.js';
+import { createMaterializeJobs } from '../../src/server/materialize-jobs.js';
+import { createFixture, type Fixture } from './fixture.js';
+
+let fx: Fixture;
+beforeAll(async () => {
+  fx = await createFixture();
+});
+afterAll(async () => {
+  await fx?.close();
+});
+
+function applySchedule(schedule: string | undefined): void {
+  const s = fx.project.registry.current();
+  const v = s.views.get('origin_delays')!;
+  const { schedule: _old, ...rest } = v;
+  const view = schedule === undefined ? rest : { ...rest, schedule };
+  fx.project.registry.apply([...s.entities.values(), ...s.sources.values(), view, ...s.services.values()]);
+}
+
+it('runs each view schedule as an incremental materialization and follows the registry', async () => {
+  applySchedule('* * * * * *'); // every second (node-cron's optional seconds field)
+  const jobs = createMaterializeJobs((o) => startMaterialization(fx.project, o));
+  const scheduler = startScheduler(fx.project.registry, jobs, { pollMs: 100 });
+  try {
+    let info = scheduler.list();
+    expect(info).toHaveLength(1);
+    expect(info[0]).toMatchObject({ view: 'origin_delays', cron: '* * * * * *', active: true, error: null });
+    expect(Date.parse(info[0].next_run!) - Date.now()).toBeLessThanOrEqual(1000);
+    for (let i = 0; i < 100 && !['done', 'failed'].includes(scheduler.list()[0].last_run?.status ?? ''); i++) await new Promise((r) => setTimeout(r, 50));
+    info = scheduler.list();
+    expect(info[0].last_run, JSON.stringify(info[0])).toMatchObject({ status: 'done', job_id: expect.any(String) });
+    const runs = fx.project.runs.list({ kind: 'materialize', view: 'origin_delays' });
+    expect(runs.total).toBeGreaterThanOrEqual(1);
+    expect(runs.runs[0].options).toMatchObject({ incremental: true });
+    expect(jobs.list()[0].trigger).toBe('schedule');
+
+    applySchedule('0 4 * * *');
+    await new Promise((r) => setTimeout(r, 300));
+    info = scheduler.list();
+    expect(info.map((x) => x.cron)).toEqual(['0 4 * * *']);
+    expect(new Date(info[0].next_run!).getUTCHours()).toBe(4);
+
+    applySchedule('not a cron');
+    scheduler.sync();
+    expect(scheduler.list()[0]).toMatchObject({ active: false, error: expect.stringMatching(/invalid cron/) });
+    applySchedule(undefined);
+    scheduler.sync();
+    expect(scheduler.list()).toEqual([]);
+  } finally {
+    await scheduler.stop();
+    await jobs.idle();
+  }
+});

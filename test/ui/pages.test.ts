@@ -1,0 +1,193 @@
+/**
+ * The pages over HTTP without a browser: content, sorting, escaping, auth on
+ * every page, and speed with 10,000 runs in the log.
+ */
+import { Hono } from 'hono';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keyStoreFor } from '../../src/auth/keys.js';
+import { createServerAuth } from '../../src/server/auth.js';
+import { uiRoutes } from '../../src/server/ui/index.js';
+import { createUiFixture, type UiFixture } from './fixture.js';
+
+let f: UiFixture;
+let app: Hono;
+
+beforeAll(async () => {
+  f = await createUiFixture();
+  app = new Hono().route('/ui', uiRoutes(f.project, createServerAuth(f.project.state)));
+});
+afterAll(async () => f?.close());
+
+const get = async (path: string, init?: RequestInit) => {
+  const res = await app.request(path, init);
+  return { res, html: await res.text() };
+};
+
+describe('runs page', () => {
+  it('redirects /ui to the runs and lists every run with its verdict', async () => {
+    const r = await app.request('/ui');
+    expect(r.status).toBe(302);
+    expect(r.headers.get('location')).toBe('/ui/runs');
+    const { res, html } = await get('/ui/runs');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html.match(/<tr data-run-id=/g)).toHaveLength(3);
+    expect(html).toContain('data-status="blocked"');
+    expect(html).toMatch(/<th scope="col">Verdict<\/th>/);
+    expect(html).toContain('<label for="f-status">');
+  });
+
+  it('filters by status and kind and keeps the filters in the pager', async () => {
+    const { html } = await get('/ui/runs?status=blocked&limit=25');
+    expect(html.match(/<tr data-run-id=/g)).toHaveLength(1);
+    expect(html).toContain(`data-run-id="${f.blocked.id}"`);
+    expect(html).toContain('<option value="blocked" selected="">blocked</option>');
+    expect((await get('/ui/runs?kind=dataset')).html).toContain('No runs match these filters');
+  });
+
+  it('filters by time range (UTC)', async () => {
+    const { html } = await get('/ui/runs?since=2026-11-21T00:00&until=2026-11-22T00:00');
+    expect(html.match(/<tr data-run-id=/g)).toHaveLength(1);
+    expect(html).toContain(`data-run-id="${f.drifted.id}"`);
+  });
+});
+
+describe('run detail', () => {
+  it('starts with why the run was blocked', async () => {
+    const { html } = await get(`/ui/runs/${f.blocked.id}`);
+    expect(html).toMatch(/<p class="reason" id="reason" role="status"><strong>Blocked: <\/strong>schema: source airport_hourly_source has no column &#39;mean_delay&#39;/);
+  });
+
+  it('sorts checks on the server: worst status first by default, by any column on request', async () => {
+    const order = (html: string) => [...html.matchAll(/<tr data-check="([a-z_]+)" data-status="([a-z]+)"/g)].map((m) => `${m[1]}:${m[2]}`);
+    expect(order((await get(`/ui/runs/${f.blocked.id}`)).html)).toEqual(['schema:fail', 'schema:pass', 'provenance:pass']);
+    expect(order((await get(`/ui/runs/${f.blocked.id}?sort=check&dir=asc`)).html)).toEqual(['provenance:pass', 'schema:fail', 'schema:pass']);
+    expect(order((await get(`/ui/runs/${f.blocked.id}?sort=check&dir=desc`)).html)).toEqual(['schema:fail', 'schema:pass', 'provenance:pass']);
+  });
+
+  it('shows lineage and links drift views', async () => {
+    const { html } = await get(`/ui/runs/${f.drifted.id}`);
+    expect(html).toContain(`href="/ui/runs/${f.drifted.id}/drift/mean_delay"`);
+    expect(html).toContain('4d3c2b1a0f9e8d7c6b5a49382716050f4e3d2c1b0a99887766554433221100ff');
+    expect(html).toContain('feature_view/airport_hourly');
+  });
+
+  it('answers an unknown run with an HTML 404', async () => {
+    const { res, html } = await get('/ui/runs/nope');
+    expect(res.status).toBe(404);
+    expect(html).toContain("no run with id &#39;nope&#39;");
+  });
+});
+
+describe('drift and history', () => {
+  it('overlays reference and current histograms and lists the metrics', async () => {
+    const { html } = await get(`/ui/runs/${f.drifted.id}/drift/mean_delay`);
+    expect(html).toContain('<svg');
+    expect(html).toContain('data-series="reference"');
+    expect(html).toContain('data-series="current"');
+    expect(html).toMatch(/data-metric="psi"><th scope="row">PSI[^<]*<\/th><td[^>]*>0.312</);
+    expect(html).toContain('data-slice="origin=SEA"');
+  });
+
+  it('plots the drift metric and null rate with thresholds', async () => {
+    const { html } = await get('/ui/features/airport_hourly/mean_delay');
+    expect(html).toContain('data-threshold="warn"');
+    expect(html).toContain('>max_null_ratio 0.05</text>');
+    expect(html).toContain('>7.28%<');
+  });
+});
+
+describe('registry page', () => {
+  it('lists views with features and the diff between versions', async () => {
+    const { html } = await get('/ui/registry');
+    expect(html).toContain('id="obj-feature_view-airport_hourly"');
+    expect(html).toContain('share_delayed');
+    expect(html).toMatch(/<th scope="row" class="mono">\/ttl<\/th><td class="mono diff-before"><span aria-hidden="true">− <\/span>6h<\/td><td class="mono diff-after"><span aria-hidden="true">\+ <\/span>12h/);
+  });
+});
+
+describe('escaping', () => {
+  it('never emits hostile text as markup', async () => {
+    const x = await createUiFixture({ xss: true });
+    try {
+      const a = new Hono().route('/ui', uiRoutes(x.project));
+      const pages = ['/ui/runs', `/ui/runs/${x.blocked.id}`, `/ui/runs/${x.drifted.id}/drift/%3Cscript%3Ealert(1)%3C%2Fscript%3E`, '/ui/features/%3Cimg%20src%3Dx%3E/%3Cscript%3E', '/ui/runs?view=%3Cscript%3E', '/ui/nope%3Cscript%3E'];
+      for (const p of pages) {
+        const html = await (await a.request(p)).text();
+        expect(html, p).not.toMatch(/<script>alert|<img src=x>|<script><\/|<script>\/?</i);
+      }
+      const detail = await (await a.request(`/ui/runs/${x.blocked.id}`)).text();
+      expect(detail).toContain('&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;');
+    } finally {
+      await x.close();
+    }
+  });
+
+  it('sends a CSP that only allows the nonce-carrying inline style and script', async () => {
+    const { res, html } = await get(`/ui/runs/${f.blocked.id}`);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(nonce).toBeTruthy();
+    expect(csp).toContain("default-src 'none'");
+    expect(html).toContain(`<script nonce="${nonce}">`);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+});
+
+describe('auth', () => {
+  it('guards every page once a key exists: redirect to login without a key, pages with one', async () => {
+    const keys = keyStoreFor(f.project.state);
+    const { key } = keys.create('read', 'pages-test');
+    await new Promise((r) => setTimeout(r, 1100)); // the server caches "does any key exist" for 1 s
+    const pages = ['/ui/runs', `/ui/runs/${f.blocked.id}`, `/ui/runs/${f.drifted.id}/drift/mean_delay`, '/ui/features/airport_hourly/mean_delay', '/ui/registry', '/ui/runs/nope', '/ui/anything'];
+    try {
+      for (const p of pages) {
+        const res = await app.request(p);
+        expect(res.status, p).toBe(303);
+        expect(res.headers.get('location'), p).toBe(`/ui/login?next=${encodeURIComponent(p)}`);
+        expect(await res.text(), p).not.toContain('airport_hourly');
+        const bad = await app.request(p, { headers: { cookie: 'featureguard_key=fg_0000000000_' + 'a'.repeat(43) } });
+        expect(bad.status, p).toBe(303);
+        const post = await app.request(p, { method: 'POST' });
+        expect(post.status, p).toBe(401);
+      }
+      for (const p of pages.slice(0, 5)) {
+        const ok = await app.request(p, { headers: { cookie: `featureguard_key=${key}` } });
+        expect(ok.status, p).toBe(200);
+      }
+    } finally {
+      // leave no active key for later tests in this file
+      keys.revoke(keys.list().find((k) => k.name === 'pages-test')!.id);
+    }
+  });
+
+  it('logs in with a form post that sets an HttpOnly, SameSite=Strict cookie, and refuses bad keys', async () => {
+    const keys = keyStoreFor(f.project.state);
+    const { key, info } = keys.create('read', 'login-test');
+    await new Promise((r) => setTimeout(r, 1100));
+    try {
+      const login = await app.request('/ui/login?next=%2Fui%2Fregistry');
+      expect(await login.text()).toContain('<label for="key">API key</label>');
+      const bad = await app.request('/ui/login', { method: 'POST', body: new URLSearchParams({ key: 'nope', next: '/ui/registry' }) });
+      expect(bad.status).toBe(401);
+      expect(bad.headers.get('set-cookie')).toBeNull();
+      const good = await app.request('/ui/login', { method: 'POST', body: new URLSearchParams({ key, next: '/ui/registry' }) });
+      expect(good.status).toBe(303);
+      expect(good.headers.get('location')).toBe('/ui/registry');
+      const cookie = good.headers.get('set-cookie') ?? '';
+      expect(cookie).toMatch(/^featureguard_key=fg_/);
+      expect(cookie).toContain('HttpOnly');
+      expect(cookie).toContain('SameSite=Strict');
+      expect(cookie).toContain('Path=/ui');
+      const open = await app.request('/ui/login', { method: 'POST', body: new URLSearchParams({ key, next: 'https://evil.example/' }) });
+      expect(open.headers.get('location')).toBe('/ui/runs');
+      // Revoking the key logs the browser out at once.
+      keys.revoke(info.id);
+      const after = await app.request('/ui/registry', { headers: { cookie: `featureguard_key=${key}` } });
+      expect(after.status).toBe(303);
+    } finally {
+      keys.revoke(info.id);
+    }
+  });
+});
