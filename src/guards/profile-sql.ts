@@ -1,14 +1,13 @@
 /**
- * SQL of the profiling passes, as pure functions: one aggregate pass (counts,
- * moments, quantiles, histogram on given edges, outliers against a reference),
- * one reservoir-sample pass and one top-values pass. Optionally grouped by a
- * slice column.
+ * SQL of the profiling passes, as pure functions. Three passes over the rows:
+ * exact aggregates (counts, nulls, NaN/Inf, min/max, mean, population stddev),
+ * a uniform reservoir sample (quantiles, deciles, histograms and outlier rates
+ * are computed from it in JS: exact when the table fits the sample), and the top
+ * values of categorical columns. Optionally grouped by a slice column.
  */
 import { ident, literal } from '../offline/engine.js';
 import type { ProfileKind } from './profile-types.js';
 import type { TableColumn } from './check.js';
-
-export const QUANTILE_LEVELS = [0.01, 0.05, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.9, 0.95, 0.99] as const;
 
 const INT_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;
 const FLOAT_TYPES = /^(FLOAT|DOUBLE|REAL)$/;
@@ -25,91 +24,68 @@ export function isFloatType(type: string): boolean {
   return FLOAT_TYPES.test(type);
 }
 
-/** Per-column extra inputs of the aggregate pass. */
-export interface AggregateColumnPlan {
-  readonly column: TableColumn;
-  /** Inner histogram edges (numeric). */
-  readonly edges?: readonly number[];
-  /** Reference median and MAD for the outlier count (numeric, MAD > 0). */
-  readonly outlier?: { readonly median: number; readonly mad: number; readonly z: number };
-}
-
-function finite(x: string, type: string): string {
-  return isFloatType(type) ? `isfinite(${x})` : `${x} IS NOT NULL`;
+export interface GroupSpec {
+  readonly groupBy?: string;
+  readonly groups?: readonly string[];
 }
 
 /** Aggregate pass: one row (or one per group `g`), columns `n`, `c<i>_<stat>`. */
-export function aggregateSql(table: string, plans: readonly AggregateColumnPlan[], opts: { groupBy?: string; groups?: readonly string[]; exactQuantiles?: boolean } = {}): string {
+export function aggregateSql(table: string, columns: readonly TableColumn[], opts: GroupSpec = {}): string {
   const sel: string[] = ['count(*) AS n'];
-  plans.forEach((p, i) => {
-    const x = ident(p.column.name);
-    const t = p.column.type;
-    const kind = columnKind(t);
+  columns.forEach((col, i) => {
+    const x = ident(col.name);
+    const kind = columnKind(col.type);
     const c = `c${i}_`;
     sel.push(`count(${x}) AS ${c}nn`);
-    if (kind === 'other') return;
-    sel.push(`approx_count_distinct(${x}) AS ${c}distinct`);
     if (kind === 'numeric') {
-      const fin = finite(x, t);
-      const d = `${x}::DOUBLE`;
-      if (isFloatType(t)) {
-        sel.push(`count(*) FILTER (WHERE isnan(${x})) AS ${c}nan`, `count(*) FILTER (WHERE isinf(${x})) AS ${c}inf`);
+      if (isFloatType(col.type)) {
+        const fin = `isfinite(${x})`;
+        sel.push(
+          `count(*) FILTER (WHERE isnan(${x})) AS ${c}nan`, `count(*) FILTER (WHERE isinf(${x})) AS ${c}inf`,
+          `min(${x}) FILTER (WHERE ${fin}) AS ${c}min`, `max(${x}) FILTER (WHERE ${fin}) AS ${c}max`,
+          `avg(${x}) FILTER (WHERE ${fin}) AS ${c}mean`, `stddev_pop(${x}) FILTER (WHERE ${fin}) AS ${c}std`,
+        );
+      } else {
+        const d = col.type.startsWith('DECIMAL') || /HUGEINT/.test(col.type) ? `${x}::DOUBLE` : x;
+        sel.push(`min(${d}) AS ${c}min`, `max(${d}) AS ${c}max`, `avg(${d}) AS ${c}mean`, `stddev_pop(${d}) AS ${c}std`);
       }
-      sel.push(
-        `min(${d}) FILTER (WHERE ${fin}) AS ${c}min`,
-        `max(${d}) FILTER (WHERE ${fin}) AS ${c}max`,
-        `avg(${d}) FILTER (WHERE ${fin}) AS ${c}mean`,
-        `stddev_pop(${d}) FILTER (WHERE ${fin}) AS ${c}std`,
-        `${opts.exactQuantiles ? 'quantile_cont' : 'approx_quantile'}(${d}, [${QUANTILE_LEVELS.join(', ')}]) FILTER (WHERE ${fin}) AS ${c}q`,
-      );
-      if (p.edges) sel.push(`[${histogramBins(d, fin, p.edges).join(', ')}] AS ${c}hist`);
-      if (p.outlier) {
-        const lim = p.outlier.z * 1.4826 * p.outlier.mad;
-        sel.push(`count(*) FILTER (WHERE ${fin} AND abs(${d} - ${p.outlier.median}) > ${lim}) AS ${c}outliers`);
-      }
-    } else {
+    } else if (kind === 'timestamp') {
       sel.push(`min(${x})::VARCHAR AS ${c}min`, `max(${x})::VARCHAR AS ${c}max`);
     }
   });
-  return groupedSelect(table, sel, opts.groupBy, opts.groups);
+  return groupedSelect(table, sel, opts);
 }
 
-function histogramBins(d: string, fin: string, edges: readonly number[]): string[] {
-  const out: string[] = [];
-  for (let k = 0; k <= edges.length; k++) {
-    const conds = [fin];
-    if (k > 0) conds.push(`${d} >= ${num(edges[k - 1])}`);
-    if (k < edges.length) conds.push(`${d} < ${num(edges[k])}`);
-    out.push(`count(*) FILTER (WHERE ${conds.join(' AND ')})`);
-  }
-  return out;
-}
-
-/** Histogram-only pass (first run: bins on the column's own deciles). */
-export function histogramSql(table: string, plans: readonly { column: TableColumn; edges: readonly number[] }[], opts: { groupBy?: string; groups?: readonly string[] } = {}): string {
-  const sel = plans.map((p, i) => {
-    const x = ident(p.column.name);
-    return `[${histogramBins(`${x}::DOUBLE`, finite(x, p.column.type), p.edges).join(', ')}] AS c${i}_hist`;
+/**
+ * Reservoir-sample pass over the given columns: up to `size` rows (per group).
+ * Numbers come back as DOUBLE, categorical values as VARCHAR.
+ */
+export function sampleSql(table: string, columns: readonly TableColumn[], size: number, seed: number, opts: GroupSpec & { all?: boolean } = {}): string {
+  const cols = columns.map((c) => {
+    const k = columnKind(c.type);
+    return k === 'numeric' ? `${ident(c.name)}::DOUBLE AS ${ident(c.name)}` : `${ident(c.name)}::VARCHAR AS ${ident(c.name)}`;
   });
-  return groupedSelect(table, sel.length ? sel : ['count(*) AS n'], opts.groupBy, opts.groups);
-}
-
-/** Reservoir-sample pass: up to `size` rows (per group). */
-export function sampleSql(table: string, columns: readonly TableColumn[], size: number, seed: number, opts: { groupBy?: string; groups?: readonly string[] } = {}): string {
-  const cols = columns.map((c) => (columnKind(c.type) === 'numeric' ? `${ident(c.name)}::DOUBLE AS ${ident(c.name)}` : ident(c.name)));
-  if (!opts.groupBy) return `SELECT ${cols.join(', ')} FROM ${ident(table)} USING SAMPLE reservoir(${size} ROWS) REPEATABLE (${seed})`;
+  if (!opts.groupBy) {
+    return `SELECT ${cols.join(', ')} FROM ${ident(table)}${opts.all ? '' : ` USING SAMPLE reservoir(${size} ROWS) REPEATABLE (${seed})`}`;
+  }
   const g = ident(opts.groupBy);
   return `SELECT ${g}::VARCHAR AS g, ${cols.join(', ')} FROM ${ident(table)} WHERE ${inGroups(opts.groupBy, opts.groups)}
     QUALIFY row_number() OVER (PARTITION BY ${g} ORDER BY hash(random())) <= ${size}`;
 }
 
-/** Top values of categorical columns: rows (ci, g, v, n). */
-export function topSql(table: string, columns: readonly { index: number; column: TableColumn }[], k: number, opts: { groupBy?: string; groups?: readonly string[] } = {}): string {
-  const g = opts.groupBy ? `${ident(opts.groupBy)}::VARCHAR` : 'NULL::VARCHAR';
-  const where = opts.groupBy ? ` AND ${inGroups(opts.groupBy, opts.groups)}` : '';
+/** Top values of categorical columns: rows (ci, g, v, n), the `k` most frequent per column (and group). */
+export function topSql(table: string, columns: readonly { index: number; column: TableColumn }[], k: number, opts: GroupSpec = {}): string {
+  if (!opts.groupBy) {
+    const parts = columns.map(({ index, column }) => {
+      const x = ident(column.name);
+      return `(SELECT ${index} AS ci, NULL::VARCHAR AS g, ${x}::VARCHAR AS v, count(*) AS n FROM ${ident(table)} WHERE ${x} IS NOT NULL GROUP BY 3 ORDER BY n DESC, v LIMIT ${k})`;
+    });
+    return parts.join(' UNION ALL ');
+  }
+  const g = `${ident(opts.groupBy)}::VARCHAR`;
   const parts = columns.map(({ index, column }) => {
     const x = ident(column.name);
-    return `SELECT ${index} AS ci, ${g} AS g, ${x}::VARCHAR AS v, count(*) AS n FROM ${ident(table)} WHERE ${x} IS NOT NULL${where} GROUP BY ALL`;
+    return `SELECT ${index} AS ci, ${g} AS g, ${x}::VARCHAR AS v, count(*) AS n FROM ${ident(table)} WHERE ${x} IS NOT NULL AND ${inGroups(opts.groupBy!, opts.groups)} GROUP BY ALL`;
   });
   return `SELECT ci, g, v, n FROM (${parts.join(' UNION ALL ')}) QUALIFY row_number() OVER (PARTITION BY ci, g ORDER BY n DESC, v) <= ${k}`;
 }
@@ -119,12 +95,7 @@ function inGroups(col: string, groups?: readonly string[]): string {
   return `${ident(col)}::VARCHAR IN (${groups.map(literal).join(', ')})`;
 }
 
-function groupedSelect(table: string, sel: readonly string[], groupBy?: string, groups?: readonly string[]): string {
-  if (!groupBy) return `SELECT ${sel.join(', ')} FROM ${ident(table)}`;
-  return `SELECT ${ident(groupBy)}::VARCHAR AS g, ${sel.join(', ')} FROM ${ident(table)} WHERE ${inGroups(groupBy, groups)} GROUP BY 1`;
-}
-
-function num(v: number): string {
-  if (!Number.isFinite(v)) throw new Error(`non-finite histogram edge ${v}`);
-  return `${v}::DOUBLE`;
+function groupedSelect(table: string, sel: readonly string[], opts: GroupSpec): string {
+  if (!opts.groupBy) return `SELECT ${sel.join(', ')} FROM ${ident(table)}`;
+  return `SELECT ${ident(opts.groupBy)}::VARCHAR AS g, ${sel.join(', ')} FROM ${ident(table)} WHERE ${inGroups(opts.groupBy, opts.groups)} GROUP BY 1`;
 }

@@ -24,6 +24,7 @@ import { defaultSourceRelation } from './source-history.js';
 import { recordRunStats } from './run-stats.js';
 import { applyPolicies, runFamily } from './verdict.js';
 import { ident } from '../offline/engine.js';
+import { performance } from 'node:perf_hooks';
 
 /** Extra facts a dataset build gives the guards (leakage, class imbalance, overlap). */
 export interface DatasetGuardInfo {
@@ -83,6 +84,8 @@ export interface GuardStageResult {
   /** First line of why the run is blocked, else null. */
   readonly blockedReason: string | null;
   readonly counts: { pass: number; warn: number; fail: number; error: number; skipped: number };
+  /** Milliseconds spent per phase (profiles, each family, storing, alerts). */
+  readonly timings?: Readonly<Record<string, number>>;
 }
 
 const EMPTY = { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 };
@@ -92,6 +95,13 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   if (input.disabled) return { verdict: 'pass', results: [], blockedReason: null, counts: { ...EMPTY } };
   const { project, conn, table, view, service } = input;
   const now = input.now ?? new Date();
+  const timings: Record<string, number> = {};
+  let mark = performance.now();
+  const lap = (name: string) => {
+    const t = performance.now();
+    timings[name] = (timings[name] ?? 0) + (t - mark);
+    mark = t;
+  };
   const quality = resolveQuality(project.config.quality, view?.quality ?? service?.quality);
   const columns = await describeTable(conn, table);
   const colNames = new Set(columns.map((c) => c.name));
@@ -102,6 +112,7 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   const { reference, problem } = findReference(project, { view: view?.name, service: service?.name, kind: input.kind, runId: input.run.id, setting: quality.drift.reference });
   const exact = rowCount <= 1_000_000;
   const profiles = await profileTable(conn, table, { reference: reference?.profiles, exactQuantiles: exact, outlierZ: quality.anomaly.outlier_z });
+  lap('profiles');
   const sliceProfiles = new Map<string, Map<string, Map<string, ColumnProfile>>>();
   for (const s of view?.slices ?? []) {
     if (!colNames.has(s)) continue;
@@ -109,6 +120,7 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
     sliceProfiles.set(s, await profileSlices(conn, table, s, { columns: sliceCols, maxSlices: quality.drift.max_slices, reference: reference?.slices?.get(s), exactQuantiles: exact }));
   }
 
+  lap('slices');
   const eventTs = input.dataset ? input.dataset.entityTimestampColumn : colNames.has('event_timestamp') ? 'event_timestamp' : null;
   const createdTs = !input.dataset && colNames.has('created_timestamp') && (profiles.get('created_timestamp')?.nulls ?? 0) < rowCount ? 'created_timestamp' : null;
   const ctx: CheckContext = {
@@ -122,6 +134,7 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   for (const family of checkFamilies()) {
     if (family.kinds && !family.kinds.includes(input.kind)) continue;
     raw.push(...(await runFamily(ctx, family)));
+    lap(family.name ? `${family.family}.${family.name}` : family.family);
   }
   const { results, verdict, blockedReason, counts } = applyPolicies(raw);
 
@@ -132,12 +145,14 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   const maxTs = eventTs ? profiles.get(eventTs)?.max : null;
   recordRunStats(project.state, { runId: input.run.id, rows: rowCount, maxEventTs: typeof maxTs === 'string' ? maxTs : null });
   project.runs.update(input.run.id, { counts });
+  lap('store');
 
   if (input.alerts !== false) {
     // Alerts must never fail the run: delivery problems are recorded as attempts.
-    await fireAlerts(project, input.run.id, { verdict, results }).catch(() => undefined);
+    await fireAlerts(project, input.run.id, { verdict, results, blockedReason }).catch(() => undefined);
+    lap('alerts');
   }
-  return { verdict, results, blockedReason, counts };
+  return { verdict, results, blockedReason, counts, timings };
 }
 
 function viewKeyNames(project: Project, view: FeatureViewDef): string[] {

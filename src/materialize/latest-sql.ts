@@ -27,6 +27,17 @@ export interface LatestSpec {
   readonly table: string;
   readonly joinKeys: readonly JoinKey[];
   readonly features: readonly FeatureDef[];
+  /**
+   * Order the output like the online key text (`["SEA"]`, `[42]`): B-tree stores
+   * (SQLite) then insert nearly in key order, about twice as fast as random order.
+   */
+  readonly orderByKeyText?: boolean;
+}
+
+/** A DuckDB expression close to `encodeKey`'s JSON text of the join keys (only used to order rows). */
+function keyTextExpr(joinKeys: readonly JoinKey[]): string {
+  const parts = joinKeys.map((k) => (k.type === 'string' ? `'"' || ${ident(k.name)} || '"'` : `CAST(${ident(k.name)} AS VARCHAR)`));
+  return `'[' || ${parts.join(` || ',' || `)} || ']'`;
 }
 
 /**
@@ -41,5 +52,7 @@ export function latestPerEntitySql(spec: LatestSpec): string {
   return `SELECT ${keys.join(', ')}, epoch_us(event_timestamp) AS __fg_ets, coalesce(epoch_us(created_timestamp), 0) AS __fg_cts${spec.features.length ? ', ' : ''}${spec.features.map(featureExpr).join(', ')}
 FROM ${spec.table}
 WHERE ${keys.map((k) => `${k} IS NOT NULL`).join(' AND ')} AND event_timestamp IS NOT NULL
-QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY event_timestamp DESC, created_timestamp DESC NULLS LAST${tiebreak.length ? ', ' : ''}${tiebreak.join(', ')}) = 1`;
+QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY event_timestamp DESC, created_timestamp DESC NULLS LAST${tiebreak.length ? ', ' : ''}${tiebreak.join(', ')}) = 1${
+    spec.orderByKeyText ? `\nORDER BY ${keyTextExpr(spec.joinKeys)}` : ''
+  }`;
 }

@@ -230,7 +230,7 @@ async function materializeView(
     });
     if (guard.verdict === 'block') return finish('blocked', guard.blockedReason ?? 'a blocking check failed', 0, 0);
 
-    const latest = latestPerEntitySql({ table: ident(table), joinKeys, features: view.features });
+    const latest = latestPerEntitySql({ table: ident(table), joinKeys, features: view.features, orderByKeyText: store.type === 'sqlite' });
     const total = options.onProgress
       ? Number((await conn.runAndReadAll(`SELECT count(*) FROM (${latest})`)).getRowsJS()[0][0])
       : 0;

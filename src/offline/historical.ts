@@ -138,14 +138,22 @@ async function prepare(project: Project, request: HistoricalFeaturesRequest, out
     const setup = [...new Set(plan.views.flatMap((v) => v.relation.setup))];
     for (const s of setup) await conn.run(s);
     progress('join', 1, loaded.rowCount);
-    const sql = pointInTimeJoinSql({ entitySql: `SELECT * FROM ${ident(entTable)}`, entityColumns: loaded.columns, views: pitViews(plan, set), availability, hiddenColumns: true });
+    const bounds = (await conn.runAndReadAll(`SELECT min(${ENTITY_TS})::VARCHAR, max(${ENTITY_TS})::VARCHAR FROM ${ident(entTable)}`)).getRowsJS()[0];
+    const entityTimeRange = bounds[0] == null ? undefined : { min: String(bounds[0]), max: String(bounds[1]) };
+    const sql = pointInTimeJoinSql({
+      entitySql: `SELECT * FROM ${ident(entTable)}`, entityColumns: loaded.columns, views: pitViews(plan, set), availability, hiddenColumns: true, entityTimeRange,
+    });
     await conn.run(`CREATE TEMP TABLE ${ident(dsTable)} AS ${sql}`);
     const visible = [...loaded.columns, ...plan.views.flatMap((v) => v.features.map((f) => f.column))];
     const select = (where = '') => `SELECT ${visible.map(ident).join(', ')} FROM ${ident(dsTable)}${where}`;
 
     let splitAt: string | null = options.split_at;
     if (request.testFraction !== undefined) {
-      const r = (await conn.runAndReadAll(`SELECT strftime(quantile_disc(${ENTITY_TS}, ${1 - request.testFraction}), '%Y-%m-%dT%H:%M:%S.%fZ') FROM ${ident(dsTable)}`)).getRowsJS();
+      // The latest round(f·n) rows (at least one) go to test; rows tied with the boundary go with them.
+      const k = Math.max(1, Math.round(request.testFraction * loaded.rowCount));
+      const r = (await conn.runAndReadAll(
+        `SELECT strftime(${ENTITY_TS}, '%Y-%m-%dT%H:%M:%S.%fZ') FROM ${ident(dsTable)} ORDER BY ${ENTITY_TS} LIMIT 1 OFFSET ${Math.max(0, loaded.rowCount - k)}`,
+      )).getRowsJS();
       splitAt = r[0]?.[0] == null ? null : String(r[0][0]);
     }
     const splitLit = splitAt === null ? null : `CAST(CAST('${splitAt}' AS TIMESTAMPTZ) AS TIMESTAMP)`;

@@ -56,6 +56,12 @@ export interface PitJoinSpec {
   readonly availability: 'event' | 'created';
   /** Also output `__fg_row` and per view the chosen row's event/created timestamps. */
   readonly hiddenColumns?: boolean;
+  /**
+   * Smallest and greatest entity timestamp (DuckDB TIMESTAMP text). When given, feature
+   * rows that cannot be chosen are skipped early: `event_ts > max`, and with a ttl,
+   * `event_ts < min - ttl` (a pruning filter that Parquet scans push down).
+   */
+  readonly entityTimeRange?: { readonly min: string; readonly max: string };
 }
 
 /** Names of the hidden per-view columns with the chosen row's timestamps. */
@@ -71,11 +77,22 @@ function tieBreak(view: PitViewSpec): string {
   return `hash(${view.allFeatures.map(ident).join(', ')})`;
 }
 
+/** Rows of a view that can be chosen at all: timestamp and keys set, within the entity time range. */
+function eligible(view: PitViewSpec, range?: PitJoinSpec['entityTimeRange']): string {
+  const conds = [ENTITY_TS, ...view.joinKeys].map((c) => `${ident(c)} IS NOT NULL`);
+  if (range) {
+    conds.push(`${ENTITY_TS} <= TIMESTAMP '${range.max.replaceAll("'", '')}'`);
+    const ttl = BigInt(view.ttlMicros);
+    if (ttl > 0n) conds.push(`${ENTITY_TS} >= TIMESTAMP '${range.min.replaceAll("'", '')}' - to_microseconds(${ttl.toString()}::BIGINT)`);
+  }
+  return conds.join(' AND ');
+}
+
 /** Feature side of one view for `availability: event`. */
-export function eventSideSql(view: PitViewSpec): string {
+export function eventSideSql(view: PitViewSpec, range?: PitJoinSpec['entityTimeRange']): string {
   const keys = view.joinKeys.map(ident);
   const feats = view.features.map((f) => ident(f.feature));
-  const notNull = [ENTITY_TS, ...view.joinKeys].map((c) => `${ident(c)} IS NOT NULL`).join(' AND ');
+  const notNull = eligible(view, range);
   return `SELECT ${keys.join(', ')},
     struct_pack(t := event_timestamp, c := coalesce(created_timestamp, ${MINUS_INF}), h := ${tieBreak(view)}) AS __fg_sk,
     event_timestamp AS __fg_ev, created_timestamp AS __fg_cr${feats.map((f) => `, ${f}`).join('')}
@@ -83,9 +100,9 @@ export function eventSideSql(view: PitViewSpec): string {
 }
 
 /** Feature side of one view for `availability: created` (carry-forward on availability time). */
-export function createdSideSql(view: PitViewSpec): string {
+export function createdSideSql(view: PitViewSpec, range?: PitJoinSpec['entityTimeRange']): string {
   const keys = view.joinKeys.map(ident);
-  const notNull = [ENTITY_TS, ...view.joinKeys].map((c) => `${ident(c)} IS NOT NULL`).join(' AND ');
+  const notNull = eligible(view, range);
   const fields = [
     `t := event_timestamp`,
     `c := coalesce(created_timestamp, ${MINUS_INF})`,
@@ -119,7 +136,7 @@ export function pointInTimeJoinSql(spec: PitJoinSpec): string {
   spec.views.forEach((view, i) => {
     const alias = `__fg_v${i}`;
     const created = spec.availability === 'created';
-    ctes.push(`${alias} AS (${created ? createdSideSql(view) : eventSideSql(view)})`);
+    ctes.push(`${alias} AS (${created ? createdSideSql(view, spec.entityTimeRange) : eventSideSql(view, spec.entityTimeRange)})`);
     const keyEq = view.joinKeys.map((k) => `__fg_e.${ident(k)} = ${alias}.${ident(k)}`);
     const ineq = created ? `__fg_e.${ENTITY_TS} >= ${alias}.__fg_av` : `__fg_e.__fg_esk >= ${alias}.__fg_sk`;
     joins.push(`ASOF LEFT JOIN ${alias} ON ${[...keyEq, ineq].join(' AND ')}`);

@@ -40,6 +40,7 @@ const KEYS_PER_CALL = 128;
 type Client = Redis | Cluster;
 interface ScriptClient {
   fgWrite(numKeys: number, ...keysThenArgs: string[]): Promise<number[]>;
+  fgWrite1(key: string, ...args: string[]): Promise<number[]>;
 }
 
 function parseNode(text: string): { host: string; port: number } {
@@ -65,6 +66,8 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     ? new Cluster(options.cluster.map(parseNode), { enableAutoPipelining: true, redisOptions: { connectTimeout: 5_000, maxRetriesPerRequest: 3 } })
     : new Redis(options.url ?? 'redis://127.0.0.1:6379', common);
   client.defineCommand('fgWrite', { lua: MONOTONIC_WRITE_LUA });
+  // A cluster routes by key: one key per call, with a declared key count.
+  client.defineCommand('fgWrite1', { numberOfKeys: 1, lua: MONOTONIC_WRITE_LUA });
   const scripts = client as unknown as ScriptClient;
   try {
     await client.ping();
@@ -155,7 +158,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
               const cts = String(Math.trunc(r.createdTs));
               args.push(ets, cts, `${g}|${ets}|${cts}|${hash}|${encodeValues(r.values)}`);
             }
-            calls.push(scripts.fgWrite(keys.length, ...keys, ...args));
+            calls.push(perCall === 1 ? scripts.fgWrite1(keys[0], ...args) : scripts.fgWrite(keys.length, ...keys, ...args));
           }
           for (const codes of await Promise.all(calls)) {
             for (const code of codes) {

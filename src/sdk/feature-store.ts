@@ -15,6 +15,7 @@ import type { RunStore } from '../runs/run-store.js';
 import type { MaterializeOptions, MaterializeResult } from '../materialize/types.js';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineReadOptions } from '../serving/online-features.js';
 import type { HistoricalFeaturesRequest, HistoricalFeaturesResult } from '../offline/historical.js';
+import type { PushRequest, PushResult } from '../serving/push.js';
 
 export interface FeatureStore {
   readonly project: Project;
@@ -30,6 +31,8 @@ export interface FeatureStore {
   getOnlineFeatures(request: OnlineFeaturesRequest, options?: OnlineReadOptions): Promise<OnlineFeaturesResponse>;
   /** A point-in-time-correct training dataset (an Arrow table, or files with `out`); see docs/datasets.md. */
   getHistoricalFeatures(request: HistoricalFeaturesRequest): Promise<HistoricalFeaturesResult>;
+  /** Push rows into a view (online, offline or both) after the guards; a blocked push writes nothing. */
+  push(request: PushRequest): Promise<PushResult>;
   close(): Promise<void>;
 }
 
@@ -53,6 +56,9 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
     },
     async getHistoricalFeatures(request) {
       return (await import('../offline/historical.js')).getHistoricalFeatures(project, request);
+    },
+    async push(request) {
+      return (await import('../serving/push.js')).push(project, request);
     },
     close: () => project.close(),
   };

@@ -61,6 +61,18 @@ export function formatMicros(us: number): string {
   return `${iso}.${String(frac).padStart(6, '0').replace(/0+$/, '')}Z`;
 }
 
+const formatted = new Map<number, string>();
+
+/** `formatMicros` with a small cache: entities of one window share few distinct timestamps. */
+function formatCached(us: number): string {
+  let text = formatted.get(us);
+  if (text === undefined) {
+    if (formatted.size >= 10_000) formatted.clear();
+    formatted.set(us, (text = formatMicros(us)));
+  }
+  return text;
+}
+
 function normalizeKey(value: unknown, key: JoinKey, row: number): string | number {
   if (key.type === 'string') {
     if (typeof value === 'string') return value;
@@ -143,7 +155,7 @@ export async function getOnlineFeatures(project: Project, request: OnlineFeature
     for (let i = 0; i < n; i++) {
       const s: StoredValue | undefined = rows[i];
       const expired = s !== undefined && vp.ttlUs > 0 && s.eventTs < nowUs - vp.ttlUs;
-      const ts = s === undefined ? EPOCH : formatMicros(s.eventTs);
+      const ts = s === undefined ? EPOCH : formatCached(s.eventTs);
       for (let j = 0; j < vp.outputIndex.length; j++) {
         const out = results[offset + vp.outputIndex[j]];
         out.event_timestamps[i] = ts;

@@ -36,6 +36,38 @@ describe('statistics: properties', () => {
     );
   });
 
+  it('ks2samp exact p-value equals the permutation distribution of D (distinct values, enumerated)', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: -1000, max: 1000 }), { minLength: 2, maxLength: 11 }), fc.integer({ min: 1, max: 10 }), (values, cut) => {
+        const n1 = Math.min(Math.max(1, cut), values.length - 1);
+        const a = values.slice(0, n1);
+        const b = values.slice(n1);
+        const observed = ks2samp(a, b);
+        const all = [...values].sort((x, y) => x - y);
+        const n = all.length;
+        let extreme = 0;
+        let total = 0;
+        for (let mask = 0; mask < 1 << n; mask++) {
+          let bits = 0;
+          for (let m = mask; m; m &= m - 1) bits++;
+          if (bits !== n1) continue;
+          total++;
+          let i = 0;
+          let j = 0;
+          let d = 0;
+          for (let k = 0; k < n; k++) {
+            if (mask & (1 << k)) i++;
+            else j++;
+            d = Math.max(d, Math.abs(i / n1 - j / (n - n1)));
+          }
+          if (d >= observed.statistic - 1e-12) extreme++;
+        }
+        expect(observed.pvalue).toBeCloseTo(extreme / total, 10);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('wassersteinDistance: symmetric, translation invariant, a shift by c costs |c|', () => {
     fc.assert(
       fc.property(sampleArb, sampleArb, fc.integer({ min: -100, max: 100 }), (a, b, c) => {

@@ -180,3 +180,25 @@ describe('dataset build edge cases', () => {
     expect(b.manifest.entities.fingerprint).toEqual(a.manifest.entities.fingerprint);
   });
 });
+
+describe('dataset build guards', () => {
+  const req = (out: string, allowFailedChecks = false) => ({ entities: [{ user_id: 1, event_timestamp: at('01:00:00') }], features: ['user_profile:email'], out: join(dir, out), allowFailedChecks });
+
+  it('a blocking check failure writes nothing and records a blocked run', async () => {
+    const res = await build(req('blocked/ds.parquet'));
+    expect(res.status).toBe('blocked');
+    expect(res.outputs).toEqual([]);
+    expect(existsSync(join(dir, 'blocked'))).toBe(false);
+    expect(res.checks.results.some((r) => r.status === 'fail' && r.feature === 'email')).toBe(true);
+    expect(project.runs.get(res.run.id)).toMatchObject({ status: 'blocked', rows_out: 0 });
+    expect(res.run.message).toMatch(/email/);
+  });
+
+  it('allowFailedChecks writes the outputs and records the failures in the manifest', async () => {
+    const res = await build(req('allowed/ds.parquet', true));
+    expect(res.status).toBe('warned');
+    const m = readManifest(join(dir, 'allowed/ds.parquet.manifest.json'));
+    expect(m.checks).toMatchObject({ verdict: 'block', status: 'warned', allowed_failed_checks: true });
+    expect(m.checks.results.some((r) => r.status === 'fail')).toBe(true);
+  });
+});

@@ -5,7 +5,8 @@
  * Entities: user (user_id int64), merchant (merchant string), txn (txn_id int64).
  * Views: user_stats (ttl 1h, created timestamps), merchant_stats (CSV, ttl 0),
  * user_risk (a `risk` feature that collides with merchant_stats.risk), outcome
- * (label view: fraud). Service fraud_model = user_stats + merchant_stats:risk, label outcome:fraud.
+ * (label view: fraud), user_profile (an undeclared e-mail feature: the PII guard blocks it).
+ * Service fraud_model = user_stats + merchant_stats:risk, label outcome:fraud.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ export const definitions = [
   defineSource({ name: 'user_src', path: 'data/user_stats.parquet', timestamp_field: 'ts', created_timestamp_field: 'created' }),
   defineSource({ name: 'merchant_src', path: 'data/merchant_stats.csv', timestamp_field: 'ts' }),
   defineSource({ name: 'risk_src', path: 'data/user_risk.parquet', timestamp_field: 'ts' }),
+  defineSource({ name: 'profile_src', path: 'data/user_profile.parquet', timestamp_field: 'ts' }),
   defineSource({ name: 'outcome_src', path: 'data/outcomes.parquet', timestamp_field: 'ts' }),
   defineFeatureView({
     name: 'user_stats', entities: ['user'], source: 'user_src', ttl: '1h',
@@ -31,6 +33,7 @@ export const definitions = [
   defineFeatureView({ name: 'merchant_stats', entities: ['merchant'], source: 'merchant_src', features: [{ name: 'risk', type: 'float64' }] }),
   defineFeatureView({ name: 'user_risk', entities: ['user'], source: 'risk_src', features: [{ name: 'risk', type: 'float64' }] }),
   defineFeatureView({ name: 'outcome', entities: ['txn'], source: 'outcome_src', role: 'label', features: [{ name: 'fraud', type: 'bool' }] }),
+  defineFeatureView({ name: 'user_profile', entities: ['user'], source: 'profile_src', features: [{ name: 'email', type: 'string' }] }),
   defineFeatureService({ name: 'fraud_model', features: ['user_stats', 'merchant_stats:risk'], label: 'outcome:fraud' }),
 ];
 
@@ -57,6 +60,7 @@ export async function makeTinyProject(): Promise<{ dir: string; project: Project
   await engine.run(`COPY (SELECT * FROM (VALUES ${USER_ROWS.join(', ')}) t(user_id, ts, created, txn_count, avg_amount)) TO ${d('user_stats.parquet')} (FORMAT parquet)`);
   await engine.run(`COPY (SELECT 1::BIGINT AS user_id, ${T('00:00:00')} AS ts, 0.5::DOUBLE AS risk) TO ${d('user_risk.parquet')} (FORMAT parquet)`);
   await engine.run(`COPY (SELECT * FROM (VALUES (100, ${T('01:30:00')}, true), (101, ${T('02:30:00')}, false)) t(txn_id, ts, fraud)) TO ${d('outcomes.parquet')} (FORMAT parquet)`);
+  await engine.run(`COPY (SELECT 1::BIGINT AS user_id, ${T('00:00:00')} AS ts, 'ann@example.com' AS email) TO ${d('user_profile.parquet')} (FORMAT parquet)`);
   const project = openProject(dir);
   project.registry.apply(definitions);
   return { dir, project };

@@ -13,6 +13,8 @@ import { defineEntity, defineFeatureService, defineFeatureView, defineSource } f
 import type { FeatureViewDef } from '../../src/definitions/types.js';
 import { openProject, type Project } from '../../src/project.js';
 import type { CheckResult, Run, RunStatus } from '../../src/runs/types.js';
+import { recordAttempt } from '../../src/alerts/attempts.js';
+import { pinBaseline } from '../../src/guards/baselines.js';
 
 export const airport = defineEntity({ name: 'airport', description: 'An origin airport (IATA code).', join_keys: [{ name: 'origin', type: 'string' }] });
 export const source = defineSource({ name: 'airport_hourly_source', path: 'data/airport_hourly.parquet', timestamp_field: 'hour_end', created_timestamp_field: 'computed_at' });
@@ -164,6 +166,10 @@ export async function createUiFixture(opts: { xss?: boolean } = {}): Promise<UiF
     { run_id: blk.id, check: 'provenance', feature: null, slice: null, status: 'pass', policy: 'warn', method: 'duplicates', value: 0, thresholds: null, metrics: null, message: 'no duplicate (origin, hour_end) rows', details: null },
   ], reason, 15_100);
   setStartedAt(project, blk.id, '2026-11-22T06:05:00.000Z', '2026-11-22T06:05:01.100Z');
+  // The alert fired for the blocked run: the first delivery failed, the retry worked.
+  recordAttempt(project.state, { run_id: blk.id, alert: 'retrain_hook', url: 'https://hooks.example/retrain', attempt: 1, status_code: 503, ok: false, error: 'Service Unavailable', at: '2026-11-22T06:05:01.200Z', duration_ms: 41.5 });
+  recordAttempt(project.state, { run_id: blk.id, alert: 'retrain_hook', url: 'https://hooks.example/retrain', attempt: 2, status_code: 200, ok: true, error: null, at: '2026-11-22T06:05:02.300Z', duration_ms: 18.2 });
+  pinBaseline(project, { name: 'train_2001_01', view: 'airport_hourly', fromRun: ref.id });
 
   return {
     project,

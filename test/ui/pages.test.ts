@@ -73,6 +73,14 @@ describe('run detail', () => {
     expect(html).toContain('feature_view/airport_hourly');
   });
 
+  it('lists the alert attempts of the run', async () => {
+    const { html } = await get(`/ui/runs/${f.blocked.id}`);
+    const table = html.slice(html.indexOf('<table class="alerts">'));
+    expect(table.match(/<th scope="row">retrain_hook<\/th>/g)).toHaveLength(2);
+    expect(table).toContain('HTTP 503');
+    expect(table).toContain('Service Unavailable');
+  });
+
   it('answers an unknown run with an HTML 404', async () => {
     const { res, html } = await get('/ui/runs/nope');
     expect(res.status).toBe(404);
@@ -103,6 +111,7 @@ describe('registry page', () => {
     const { html } = await get('/ui/registry');
     expect(html).toContain('id="obj-feature_view-airport_hourly"');
     expect(html).toContain('share_delayed');
+    expect(html).toContain('<th scope="row" class="mono">train_2001_01</th>');
     expect(html).toMatch(/<th scope="row" class="mono">\/ttl<\/th><td class="mono diff-before"><span aria-hidden="true">− <\/span>6h<\/td><td class="mono diff-after"><span aria-hidden="true">\+ <\/span>12h/);
   });
 });

@@ -62,6 +62,17 @@ describe('class imbalance check', () => {
     expect(b).toMatchObject({ status: 'pass', details: expect.objectContaining({ counts: { '[15, inf)': 900, '(-inf, 15)': 150 } }) });
   });
 
+  it('a single class warns; with the other class in the reference it fails', async () => {
+    const one = `${T}_one`;
+    await conn.run(`CREATE TABLE ${one} AS SELECT * FROM ${T} WHERE skewed = 'no'`);
+    const [w] = await classImbalanceCheck(await checkContext({ conn, table: one, features: [], dataset: ds('skewed') }));
+    expect(w.status).toBe('warn');
+    expect(w.metrics?.normalized_entropy).toBe(1);
+    const [f] = await classImbalanceCheck(await checkContext({ conn, table: one, features: [], dataset: ds('skewed'), referenceTop: { skewed: ['no', 'yes'] } }));
+    expect(f.status).toBe('fail');
+    await conn.run(`DROP TABLE ${one}`);
+  });
+
   it('is skipped without a label', async () => {
     const [r] = await classImbalanceCheck(await checkContext({ conn, table: T, features: [] }));
     expect(r.status).toBe('skipped');

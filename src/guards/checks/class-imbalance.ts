@@ -3,7 +3,7 @@
  * per label column, class shares, minority share, IR = max/min count and
  * normalised entropy; warn when IR > `max_imbalance_ratio` (10); fail when a
  * class of the reference vanished, the minority class has fewer than
- * `min_class_count` (30) rows, or only one class is left. Numeric labels are
+ * `min_class_count` (30) rows (a single class present warns). Numeric labels are
  * skipped unless `bins` are configured (then the bins are the classes).
  */
 import { ident } from '../../offline/engine.js';
@@ -48,16 +48,14 @@ async function checkLabel(ctx: CheckContext, column: string): Promise<CheckResul
   if (b.total === 0) {
     return skipped(ctx, FAMILY, `${column} has no labelled rows`, { feature: column, method: 'imbalance' });
   }
-  const problems: string[] = [];
-  let status: 'pass' | 'warn' | 'fail' = 'pass';
-  if (b.vanished.length) problems.push(`class${b.vanished.length > 1 ? 'es' : ''} ${b.vanished.map((v) => `'${v}'`).join(', ')} of the reference vanished`);
-  if (b.classes.length === 1) problems.push(`only one class ('${b.classes[0].value}') is present`);
-  else if (b.minorityCount < q.min_class_count) problems.push(`minority class '${b.minorityClass}' has ${b.minorityCount} rows < ${q.min_class_count}`);
-  if (problems.length) status = 'fail';
-  else if (b.imbalanceRatio > q.max_imbalance_ratio) {
-    status = 'warn';
-    problems.push(`imbalance ratio ${b.imbalanceRatio.toFixed(2)} > ${q.max_imbalance_ratio}`);
-  }
+  const failures: string[] = [];
+  const warnings: string[] = [];
+  if (b.vanished.length) failures.push(`class${b.vanished.length > 1 ? 'es' : ''} ${b.vanished.map((v) => `'${v}'`).join(', ')} of the reference vanished`);
+  if (b.minorityCount < q.min_class_count) failures.push(`minority class '${b.minorityClass}' has ${b.minorityCount} rows < ${q.min_class_count}`);
+  if (b.classes.length === 1) warnings.push(`only one class ('${b.classes[0].value}') is present`);
+  else if (b.imbalanceRatio > q.max_imbalance_ratio) warnings.push(`imbalance ratio ${b.imbalanceRatio.toFixed(2)} > ${q.max_imbalance_ratio}`);
+  const status = failures.length ? 'fail' : warnings.length ? 'warn' : 'pass';
+  const problems = [...failures, ...warnings];
   const summary = `${b.classes.length} classes, minority '${b.minorityClass}' ${(100 * b.minorityShare).toPrecision(3)}% (${b.minorityCount} rows), IR ${b.imbalanceRatio.toFixed(2)}`;
   return result(ctx, {
     check: FAMILY,

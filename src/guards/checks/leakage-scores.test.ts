@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mannWhitneyAuc } from '../../stats/index.js';
 import { classBalance } from './class-imbalance-metrics.js';
 import { categoricalVsClasses, categoricalVsNumeric, distinctRatio, numericVsClasses, numericVsNumeric } from './leakage-scores.js';
 
@@ -13,6 +14,12 @@ describe('target leakage scores', () => {
     expect(numericVsClasses(noise, label).score).toBeLessThan(0.6);
     const cats = label.map((_, i) => `c${i % 2}`); // independent of i % 3
     expect(categoricalVsClasses(cats, label).score).toBeLessThan(0.05);
+  });
+  it('binary AUC equals mannWhitneyAuc, including ties', () => {
+    const x = label.map((l, i) => (i % 7) + (l === '1' ? 1 : 0));
+    const auc = mannWhitneyAuc(x, label.map(Number));
+    expect(numericVsClasses(x, label).score).toBeCloseTo(Math.max(auc, 1 - auc), 14);
+    expect(numericVsClasses(x, label).metrics.auc).toBeCloseTo(auc, 14);
   });
   it('multiclass: one-vs-rest maximum', () => {
     const y = Array.from({ length: 90 }, (_, i) => ['a', 'b', 'c'][i % 3]);

@@ -1,7 +1,8 @@
 /**
  * Target leakage scores of one feature against the label (pure functions over
  * plain arrays). A score near 1 means the feature alone predicts the label:
- * - binary label, numeric feature: max(AUC, 1 − AUC), AUC from Mann–Whitney U;
+ * - binary label, numeric feature: max(AUC, 1 − AUC), AUC from Mann–Whitney U
+ *   (as `mannWhitneyAuc` in featureguard/stats, average ranks for ties);
  * - multiclass label, numeric feature: one-vs-rest, the largest of those;
  * - numeric label, numeric feature: |Spearman ρ|;
  * - categorical feature, class label: predictive power, (acc − base)/(1 − base)
@@ -10,7 +11,7 @@
  * - categorical feature, numeric label: the correlation ratio η (share of the
  *   label's spread explained by the category means, square-rooted).
  */
-import { mannWhitneyAuc, spearman } from '../../stats/index.js';
+import { rankdata, spearman } from '../../stats/index.js';
 
 export type LabelKind = 'binary' | 'multiclass' | 'numeric';
 
@@ -42,13 +43,23 @@ export function numericVsClasses(feature: readonly (number | null)[], label: rea
   }
   const classes = [...new Set(ys)].sort();
   if (classes.length < 2) return { score: Number.NaN, method: 'auc', rows: xs.length, metrics: {} };
+  // One ranking serves every class: AUC_c = (R_c − n_c(n_c+1)/2) / (n_c (n − n_c)), R_c the rank sum of class c.
+  const ranks = rankdata(xs);
+  const rankSum = new Map<string, number>();
+  const count = new Map<string, number>();
+  for (let i = 0; i < ys.length; i++) {
+    rankSum.set(ys[i], (rankSum.get(ys[i]) ?? 0) + ranks[i]);
+    count.set(ys[i], (count.get(ys[i]) ?? 0) + 1);
+  }
+  const n = xs.length;
   const binary = classes.length === 2;
   const targets = binary ? [classes[1]] : classes;
   let best = Number.NaN;
   let bestClass: string | null = null;
   let bestAuc = Number.NaN;
   for (const c of targets) {
-    const auc = mannWhitneyAuc(xs, ys.map((y) => (y === c ? 1 : 0)));
+    const nc = count.get(c)!;
+    const auc = (rankSum.get(c)! - (nc * (nc + 1)) / 2) / (nc * (n - nc));
     const s = Math.max(auc, 1 - auc);
     if (!(s <= best)) {
       best = s;
@@ -59,7 +70,7 @@ export function numericVsClasses(feature: readonly (number | null)[], label: rea
   return {
     score: best,
     method: binary ? 'auc' : 'auc_ovr',
-    rows: xs.length,
+    rows: n,
     metrics: { auc: bestAuc, classes: classes.length, ...(binary ? {} : { worst_class_index: bestClass === null ? null : classes.indexOf(bestClass) }) },
   };
 }

@@ -36,13 +36,20 @@ async function targetLeakage(ctx: CheckContext, ds: DatasetGuardInfo): Promise<C
   const label = ds.labelColumn;
   if (!label) return [skipped(ctx, FAMILY, 'no label column in this dataset: target leakage not checked', { method: 'target' })];
   if (policyOf(ctx, FAMILY) === 'off') return [];
+  if (!ctx.columns.some((c) => c.name === label)) {
+    return [result(ctx, { check: FAMILY, method: 'target', status: 'error', message: `label column ${label} is missing from the dataset rows` })];
+  }
   const q = ctx.quality.leakage;
   const labelKind = await labelType(ctx, label);
   const out: CheckResult[] = [];
   const cols: { column: string; as: 'numeric' | 'categorical'; read: 'numeric' | 'categorical' | 'timestamp' }[] = [];
   for (const f of ctx.features) {
     if (f.column === label) continue;
-    const type = ctx.columns.find((c) => c.name === f.column)?.type ?? 'VARCHAR';
+    const type = ctx.columns.find((c) => c.name === f.column)?.type;
+    if (type === undefined) {
+      out.push(skipped(ctx, FAMILY, `${f.column} is not a column of the dataset rows`, { method: 'target', feature: f.column }));
+      continue;
+    }
     const as = featureReadAs(type);
     if (as === 'unsupported') {
       out.push(skipped(ctx, FAMILY, `${f.column} (${type}) is not scored for target leakage`, { method: 'target', feature: f.column }));
@@ -51,13 +58,14 @@ async function targetLeakage(ctx: CheckContext, ds: DatasetGuardInfo): Promise<C
     cols.push({ column: f.column, as: as === 'categorical' ? 'categorical' : 'numeric', read: as });
   }
   if (!cols.length) return out;
+  // Deterministic sample: hash order of the entity row, then the values themselves to break ties.
   const orderKeys = [...ds.joinKeyColumns, ds.entityTimestampColumn].map(ident).join(', ');
   const select = [
     `${readExpr(label, labelKind === 'numeric' ? 'numeric' : 'categorical')} AS "__label"`,
     ...cols.map((c, i) => `${readExpr(c.column, c.read)} AS "f${i}"`),
   ];
   const reader = await ctx.conn.runAndReadAll(
-    `SELECT ${select.join(', ')} FROM ${ident(ctx.table)} WHERE ${ident(label)} IS NOT NULL ORDER BY hash(${orderKeys}) LIMIT ${Math.max(1, Math.floor(q.sample_rows))}`,
+    `SELECT ${select.join(', ')} FROM ${ident(ctx.table)} WHERE ${ident(label)} IS NOT NULL ORDER BY hash(${orderKeys}), ${select.map((_, i) => i + 1).join(', ')} LIMIT ${Math.max(1, Math.floor(q.sample_rows))}`,
   );
   const data = reader.getColumnsJS();
   const labelValues = toCells(data[0], labelKind === 'numeric' ? 'numeric' : 'categorical');

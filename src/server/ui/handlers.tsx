@@ -3,6 +3,7 @@
  * the registry, render. No business logic lives here.
  */
 import type { Context } from 'hono';
+import { listAlertAttempts } from '../../alerts/attempts.js';
 import { resolveQuality } from '../../guards/config.js';
 import { getBaseline, listBaselines } from '../../guards/baselines.js';
 import type { ColumnProfile } from '../../guards/profile-types.js';
@@ -27,20 +28,13 @@ export function runsPage(c: Ctx, project: Project): Response | Promise<Response>
   return c.html(<RunsPage frame={c.get('frame')} q={q} runs={runs} total={total} views={[...set.views.keys()].sort()} services={[...set.services.keys()].sort()} />);
 }
 
-export function runDetailPage(c: Ctx, project: Project, alertAttempts?: (runId: string) => readonly Record<string, unknown>[]): Response | Promise<Response> {
+export function runDetailPage(c: Ctx, project: Project): Response | Promise<Response> {
   const run = project.runs.get(c.req.param('id') ?? '');
   const results = project.runs.results(run.id);
   const sortRaw = c.req.query('sort');
   const sort: SortColumn = (SORT_COLUMNS as readonly string[]).includes(sortRaw ?? '') ? (sortRaw as SortColumn) : 'status';
   const dir = c.req.query('dir') === 'desc' ? 'desc' : 'asc';
-  let attempts: readonly Record<string, unknown>[] | null = null;
-  if (alertAttempts) {
-    try {
-      attempts = alertAttempts(run.id);
-    } catch {
-      attempts = null;
-    }
-  }
+  const attempts = listAlertAttempts(project, run.id);
   return c.html(<RunDetailPage frame={c.get('frame')} run={run} results={results} sort={sort} dir={dir} alertAttempts={attempts} />);
 }
 
@@ -112,11 +106,6 @@ export function registryPage(c: Ctx, project: Project): Response | Promise<Respo
   for (const n of set.sources.keys()) add('source', n);
   for (const n of set.views.keys()) add('feature_view', n);
   for (const n of set.services.keys()) add('feature_service', n);
-  let baselines: BaselineRow[] | null;
-  try {
-    baselines = listBaselines(project);
-  } catch {
-    baselines = null;
-  }
+  const baselines: BaselineRow[] = listBaselines(project);
   return c.html(<RegistryPage frame={c.get('frame')} set={set} versions={versions} baselines={baselines} />);
 }

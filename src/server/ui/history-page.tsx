@@ -24,9 +24,10 @@ export function HistoryPage(props: { frame: PageFrame; view: string; feature: st
     { label: 'warn', value: quality.drift.psi_warn, kind: 'warn' },
     { label: 'fail', value: quality.drift.psi_fail, kind: 'fail' },
   ];
+  // Only the thresholds of the decision metric itself (its drift line, or warn/fail), not the PSI ones stored beside it.
   const decisionThresholds: ThresholdLine[] = Object.entries(latest?.drift?.thresholds ?? {})
-    .filter(([, v]) => typeof v === 'number')
-    .map(([k, v]) => ({ label: k, value: v, kind: k === 'fail' ? 'fail' : k === 'warn' ? 'warn' : 'info' }));
+    .filter(([k, v]) => typeof v === 'number' && (k === method || k === 'warn' || k === 'fail' || k === 'distance' || k === 'p_value'))
+    .map(([k, v]) => ({ label: k === method ? 'drift' : k, value: v, kind: k.includes('warn') ? 'warn' : 'fail' }));
   const nullThresholds: ThresholdLine[] = [];
   if (props.def?.max_null_ratio !== undefined) nullThresholds.push({ label: 'max_null_ratio', value: props.def.max_null_ratio, kind: 'fail' });
   const hasDrift = points.some((p) => p.drift);

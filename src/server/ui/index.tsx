@@ -23,8 +23,6 @@ export type { UiAuth } from './auth.js';
 export interface UiOptions {
   /** Where the pages are mounted (default `/ui`): links and the cookie path use it. */
   readonly base?: string;
-  /** Alert attempts of a run (default: read from the alerts module when present). */
-  readonly alertAttempts?: (runId: string) => readonly Record<string, unknown>[];
 }
 
 type Env = { Variables: { frame: PageFrame } };
@@ -91,7 +89,7 @@ export function uiRoutes(project: Project, auth?: UiAuth, options: UiOptions = {
   app.use('*', requirePageKey(auth, base));
   app.get('/', (c) => c.redirect(`${base}/runs`, 302));
   app.get('/runs', (c) => runsPage(c, project));
-  app.get('/runs/:id', (c) => runDetailPage(c, project, options.alertAttempts));
+  app.get('/runs/:id', (c) => runDetailPage(c, project));
   app.get('/runs/:id/drift/:feature', (c) => driftPage(c, project));
   app.get('/features/:view/:feature', (c) => historyPage(c, project));
   app.get('/registry', (c) => registryPage(c, project));

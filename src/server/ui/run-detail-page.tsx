@@ -4,6 +4,7 @@
  * script), links to the drift view of each feature, lineage and alert attempts.
  */
 import type { Child } from 'hono/jsx';
+import type { AlertAttempt } from '../../alerts/attempts.js';
 import type { CheckResult, Run } from '../../runs/types.js';
 import { Facts, StatusBadge } from './components.js';
 import { formatCount, formatDuration, formatNumber, formatThresholds, formatTime, formatValue, formatWindow, query } from './format.js';
@@ -42,16 +43,16 @@ export function sortResults(results: readonly CheckResult[], col: SortColumn = '
     .map((x) => x.r);
 }
 
-/** The first line of why the run was blocked or failed (stored message, else the first blocking result). */
+/**
+ * The first line of the verdict: the stored message (why it was blocked or
+ * failed), else the worst result (a blocking one first for blocked runs).
+ */
 export function blockedReason(run: Run, results: readonly CheckResult[]): string | null {
   if (run.message) return firstLine(run.message);
-  if (run.status !== 'blocked' && run.status !== 'failed') return null;
-  const r = results.find((x) => (x.status === 'fail' || x.status === 'error') && x.policy === 'block') ?? results.find((x) => x.status === 'fail' || x.status === 'error');
+  if (run.status === 'success' || run.status === 'running') return null;
+  const bad = sortResults(results.filter((x) => x.status === 'fail' || x.status === 'error' || x.status === 'warn'));
+  const r = (run.status === 'blocked' ? bad.find((x) => x.policy === 'block') : undefined) ?? bad[0];
   return r ? firstLine(`${r.check}${r.feature ? ` on ${r.feature}` : ''}: ${r.message}`) : null;
-}
-
-export interface AlertAttemptRow {
-  readonly [k: string]: unknown;
 }
 
 export interface RunDetailProps {
@@ -60,7 +61,7 @@ export interface RunDetailProps {
   results: readonly CheckResult[];
   sort: SortColumn;
   dir: 'asc' | 'desc';
-  alertAttempts: readonly AlertAttemptRow[] | null;
+  alertAttempts: readonly AlertAttempt[] | null;
 }
 
 function Verdict(props: { run: Run; reason: string | null }) {
@@ -78,6 +79,7 @@ function Verdict(props: { run: Run; reason: string | null }) {
       <p class="reason warned" id="reason" role="status">
         <strong>Done with warnings: </strong>
         {reason ?? `${run.counts.warn} check(s) warned`}
+        {run.counts.warn + run.counts.fail > 1 ? <span class="muted"> (and {run.counts.warn + run.counts.fail - 1} more: see the checks)</span> : null}
       </p>
     );
   }
@@ -232,26 +234,31 @@ function Lineage(props: { frame: PageFrame; run: Run }) {
   );
 }
 
-/** A table of records whose columns are the union of their scalar fields. */
-export function RecordsTable(props: { rows: readonly { readonly [k: string]: unknown }[]; caption?: string }) {
-  const cols: string[] = [];
-  for (const r of props.rows) for (const k of Object.keys(r)) if (!cols.includes(k) && k !== 'run_id') cols.push(k);
+/** Webhook deliveries of the run's alerts, one row per attempt. */
+function AlertAttempts(props: { attempts: readonly AlertAttempt[] }) {
   return (
-    <table>
-      {props.caption ? <caption class="skip">{props.caption}</caption> : null}
+    <table class="alerts">
       <thead>
         <tr>
-          {cols.map((c) => (
-            <th scope="col">{c}</th>
-          ))}
+          <th scope="col">Alert</th>
+          <th scope="col">URL</th>
+          <th scope="col" class="num">Attempt</th>
+          <th scope="col">Result</th>
+          <th scope="col">At (UTC)</th>
+          <th scope="col" class="num">Duration</th>
         </tr>
       </thead>
       <tbody>
-        {props.rows.map((r) => (
+        {props.attempts.map((a) => (
           <tr>
-            {cols.map((c) => (
-              <td class={typeof r[c] === 'number' ? 'num' : undefined}>{formatValue(r[c])}</td>
-            ))}
+            <th scope="row">{a.alert}</th>
+            <td class="mono">{a.url}</td>
+            <td class="num">{a.attempt}</td>
+            <td>
+              <StatusBadge status={a.ok ? 'pass' : 'fail'} /> {a.status_code === null ? '' : `HTTP ${a.status_code}`} {a.error ?? ''}
+            </td>
+            <td class="mono time">{formatTime(a.at)}</td>
+            <td class="num">{formatNumber(a.duration_ms)} ms</td>
           </tr>
         ))}
       </tbody>
@@ -321,7 +328,7 @@ export function RunDetailPage(props: RunDetailProps) {
       ) : props.alertAttempts.length === 0 ? (
         <p class="muted">No alerts were sent for this run.</p>
       ) : (
-        <RecordsTable rows={props.alertAttempts} caption="Alert attempts" />
+        <AlertAttempts attempts={props.alertAttempts} />
       )}
     </Layout>
   );

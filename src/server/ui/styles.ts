@@ -54,7 +54,7 @@ figure { margin:0; }
 .chart-wrap svg { max-width:100%; height:auto; }
 .grid2 { display:grid; grid-template-columns: minmax(0,1fr) minmax(0,1fr); gap:1rem 2rem; }
 .drift-grid { display:grid; grid-template-columns: minmax(0, 740px) minmax(0, 1fr); gap:1rem 2rem; align-items:start; }
-@media (max-width: 1100px) { .grid2, .drift-grid { grid-template-columns: 1fr; } }
+@media (max-width: 1000px) { .grid2, .drift-grid { grid-template-columns: 1fr; } }
 td.time { white-space:nowrap; }
 details > summary { cursor:pointer; }
 .diff-before { color:var(--fail); }

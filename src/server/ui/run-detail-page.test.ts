@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import type { CheckResult, Run } from '../../runs/types.js';
+import { blockedReason, sortResults } from './run-detail-page.js';
+import { parseRunsQuery, runFilter } from './runs-page.js';
+
+const r = (check: string, status: CheckResult['status'], value: number | null, policy: CheckResult['policy'] = 'warn', message = `${check} ${status}`): CheckResult => ({
+  run_id: 'x', check, feature: null, slice: null, status, policy, method: null, value, thresholds: null, metrics: null, message, details: null,
+});
+const run = (status: Run['status'], message: string | null = null): Run => ({
+  id: 'x', kind: 'materialize', view: 'v', service: null, status, started_at: '2026-01-01T00:00:00Z', finished_at: null, window_start: null, window_end: null, rows_in: null, rows_out: null, message, counts: { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 }, lineage: null, options: null,
+});
+
+describe('sortResults', () => {
+  const results = [r('b', 'pass', 3), r('a', 'warn', null), r('c', 'fail', 1), r('a', 'error', 2)];
+  it('puts the worst status first by default and keeps ties in check order', () => {
+    expect(sortResults(results).map((x) => x.status)).toEqual(['fail', 'error', 'warn', 'pass']);
+  });
+  it('sorts by value with missing values first ascending', () => {
+    expect(sortResults(results, 'value', 'asc').map((x) => x.value)).toEqual([null, 1, 2, 3]);
+    expect(sortResults(results, 'check', 'desc').map((x) => x.check)).toEqual(['c', 'b', 'a', 'a']);
+  });
+});
+
+describe('blockedReason', () => {
+  it('uses the stored message, first line only', () => {
+    expect(blockedReason(run('blocked', 'schema broke\nmore'), [])).toBe('schema broke');
+  });
+  it('falls back to the first blocking failure', () => {
+    expect(blockedReason(run('blocked'), [r('drift', 'fail', 1, 'warn', 'drifted'), r('schema', 'fail', 0, 'block', 'bad type')])).toBe('schema: bad type');
+    expect(blockedReason(run('success'), [r('drift', 'fail', 1)])).toBeNull();
+  });
+});
+
+describe('parseRunsQuery', () => {
+  it('ignores bad values and clamps paging', () => {
+    const q = parseRunsQuery({ view: '<script>', status: 'blocked', kind: 'nope', limit: '100000', offset: '-5', since: '2026-01-02T03:04' });
+    expect(q).toMatchObject({ view: undefined, status: 'blocked', kind: undefined, limit: 500, offset: 0, since: '2026-01-02T03:04' });
+    expect(runFilter(q).since).toBe('2026-01-02T03:04:00.000Z');
+  });
+});

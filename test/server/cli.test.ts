@@ -1,0 +1,50 @@
+/** `featureguard keys create|list|revoke` and `featureguard push` through the real CLI entry point. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { keyStoreFor } from '../../src/auth/keys.js';
+import { getOnlineFeatures } from '../../src/serving/online-features.js';
+import { createFixture, type Fixture } from './fixture.js';
+
+let fx: Fixture;
+beforeAll(async () => {
+  fx = await createFixture();
+});
+afterAll(async () => {
+  await fx?.close();
+});
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(['--project', fx.dir, ...args], { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), isTty: false });
+  return { code, out, err };
+}
+
+it('creates, lists and revokes keys; the key is printed once and only its hash is stored', async () => {
+  const created = await cli('--json', 'keys', 'create', '--scope', 'write', '--name', 'ingest');
+  expect(created.code, created.err).toBe(0);
+  const { key, id, scope } = JSON.parse(created.out);
+  expect(scope).toBe('write');
+  expect(keyStoreFor(fx.project.state).verify(key)?.id).toBe(id);
+  const listed = await cli('keys', 'list');
+  expect(listed.out).toMatch(new RegExp(`${id}\\s+ingest\\s+write`));
+  expect(listed.out).not.toContain(key);
+  expect((await cli('keys', 'revoke', id)).code).toBe(0);
+  expect(keyStoreFor(fx.project.state).verify(key)).toBeNull();
+  expect((await cli('keys', 'revoke', 'nope')).code).toBe(2);
+  expect((await cli('keys', 'create', '--scope', 'root')).code).toBe(2);
+});
+
+it('pushes a JSON file into the online store', async () => {
+  const file = join(fx.dir, 'rows.json');
+  writeFileSync(file, JSON.stringify({ df: { origin: ['SFO'], event_timestamp: ['2001-01-05T00:00:00Z'], dep_delay: [12.5], flights: [4], carrier: ['UA'] } }));
+  const res = await cli('push', '--view', 'origin_delays', '--file', file);
+  expect(res.code, res.err).toBe(0);
+  expect(res.out).toMatch(/Pushed 1 rows to origin_delays \(online; run .*\): 1 written online/);
+  const read = await getOnlineFeatures(fx.project, { features: ['origin_delays:dep_delay'], entities: { origin: ['SFO'] } });
+  expect(read.results[1].values).toEqual([12.5]);
+  const bad = await cli('push', '--view', 'origin_delays', '--file', file, '--to', 'disk');
+  expect(bad.code).toBe(2);
+});
