@@ -54,6 +54,15 @@ describe('materialize and online get commands', () => {
     expect(human.out).toContain('ROUTE_DEPARTURES');
   });
 
+  it('runs the guard stage and records its counts on the run', async () => {
+    const m = await cli(['-p', dir, '--json', 'materialize', '--start', '2001-01-09', '--end', '2001-01-10', '--views', 'airport_hourly']);
+    const [r] = JSON.parse(m.out) as { status: string; counts: Record<string, number>; run: { status: string; counts: Record<string, number> } }[];
+    expect(['success', 'warned', 'blocked']).toContain(r.status);
+    expect(m.code).toBe(r.status === 'blocked' ? 1 : 0);
+    expect(r.counts.pass + r.counts.warn + r.counts.fail + r.counts.error).toBeGreaterThan(0);
+    expect(r.run.counts).toEqual(r.counts);
+  });
+
   it('exits 2 on usage errors', async () => {
     expect((await cli(['-p', dir, 'materialize', '--views', 'route_daily'])).code).toBe(2);
     expect((await cli(['-p', dir, 'materialize', '--start', '2001-01-02', '--views', 'nope'])).code).toBe(2);

@@ -164,7 +164,12 @@ export async function prepareFlightsData(options: PrepareOptions = {}): Promise<
     conn.closeSync();
   }
   const seconds = (Date.now() - started) / 1000;
-  writeFileSync(marker, `${JSON.stringify({ ...settings, prepared_at: new Date().toISOString(), shift_ms: shiftDays * DAY_MS, rows, seconds }, null, 2)}\n`);
+  // Sizes and mtimes let users of a shared copy notice that a file was modified since.
+  const files = Object.fromEntries(names.map((n) => {
+    const st = statSync(join(outDir, `${n}.parquet`));
+    return [`${n}.parquet`, { size: st.size, mtime_ms: Math.floor(st.mtimeMs) }];
+  }));
+  writeFileSync(marker, `${JSON.stringify({ ...settings, prepared_at: new Date().toISOString(), shift_ms: shiftDays * DAY_MS, rows, files, seconds }, null, 2)}\n`);
   return { outDir, shift, shiftDays, rows, skipped: false, seconds };
 }
 

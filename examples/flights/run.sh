@@ -52,8 +52,11 @@ step "apply" fg apply
 step "list the registry" fg list
 step "describe a feature view" fg describe airport_hourly
 
+# --availability created: a statistic joins a flight only once it was computed
+# (computed_at <= departure), not merely once its window ended.
 step "build a point-in-time training set for the delay_model service" \
-  fg dataset build --service delay_model --entities "$data/training_entities.parquet" --out "$data/train.parquet"
+  fg dataset build --service delay_model --entities "$data/training_entities.parquet" --out "$data/train.parquet" \
+  --availability created
 
 # The last two days of data, up to now (the data ends just before today when shifted).
 read -r start end < <(node -e '
@@ -68,6 +71,8 @@ step "materialize the last two days into the online store (guards run first)" \
 
 step "read online features for the delay model (routes ATL -> ORD and SEA -> SFO)" \
   fg online get --service delay_model --entity origin=ATL,SEA --entity destination=ORD,SFO
+
+echo "(airport_hourly has ttl 6h: once its last hour is older than that, its values come back as outside_max_age.)"
 
 step "the quality log" fg runs list
 

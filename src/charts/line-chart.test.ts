@@ -58,6 +58,12 @@ describe('lineChart', () => {
     expect(svg).not.toContain('"><b>');
   });
 
+  it('keeps a floor of 0 when every value is 0', () => {
+    const svg = lineChart({ ...spec, thresholds: [], series: [{ label: 'null rate', points: [{ x: t0, y: 0 }, { x: t0 + day, y: 0 }] }] });
+    expect(svg).not.toContain('>-');
+    expect(svg).toContain('>1.0</text>');
+  });
+
   it('says so when there is nothing to draw', () => {
     expect(lineChart({ ...spec, series: [{ label: 'psi', points: [] }] })).toContain('no values to draw');
   });

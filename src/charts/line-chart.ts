@@ -70,7 +70,11 @@ export function lineChart(spec: LineChartSpec): string {
     xMax += pad;
   }
   const allY = [...ys, ...thresholds.map((t) => t.value)];
-  const yt = niceTicks(spec.yMin ?? Math.min(...allY), Math.max(...allY), 5);
+  const lo = spec.yMin ?? Math.min(...allY);
+  let hi = Math.max(...allY);
+  // All values at the floor (a null rate of 0 everywhere): show 0..1 rather than a band around 0.
+  if (spec.yMin !== undefined && hi <= lo) hi = lo === 0 ? 1 : lo + Math.abs(lo);
+  const yt = niceTicks(lo, hi, 5);
   const y = linearScale(yt.min, yt.max, plot.top + plot.height, plot.top);
   let xTicks: { pos: number; label: string }[];
   let x: (v: number) => number;

@@ -39,6 +39,10 @@ describe('timeTicks', () => {
     const t = timeTicks(Date.parse('2001-01-01T05:00:00Z'), Date.parse('2001-01-04T07:00:00Z'), 5);
     expect(t.values.map(t.format)).toEqual(['2001-01-02', '2001-01-03', '2001-01-04']);
   });
+  it('uses seconds for runs seconds apart', () => {
+    const t = timeTicks(Date.parse('2001-01-01T05:10:02Z'), Date.parse('2001-01-01T05:10:09Z'), 5);
+    expect(t.values.map(t.format)).toEqual(['05:10:05']);
+  });
   it('uses hours for short spans', () => {
     const t = timeTicks(Date.parse('2001-01-01T05:10:00Z'), Date.parse('2001-01-01T09:00:00Z'), 5);
     expect(t.values.map(t.format)[0]).toBe('01-01 06:00');

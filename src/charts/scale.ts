@@ -67,21 +67,22 @@ export function linearScale(d0: number, d1: number, r0: number, r1: number): (v:
   return (v) => r0 + ((v - d0) / span) * (r1 - r0);
 }
 
+const SECOND = 1000;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-const TIME_STEPS = [MINUTE, 5 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY, 14 * DAY, 30 * DAY, 91 * DAY, 365 * DAY];
+const TIME_STEPS = [SECOND, 5 * SECOND, 15 * SECOND, 30 * SECOND, MINUTE, 5 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY, 14 * DAY, 30 * DAY, 91 * DAY, 365 * DAY];
 
 export interface TimeTicks {
   readonly values: readonly number[];
   readonly step: number;
-  /** Formats a tick (UTC): dates for day steps, `MM-DD HH:mm` below. */
+  /** Formats a tick (UTC): dates for day steps, `MM-DD HH:mm` below, `HH:mm:ss` for second steps. */
   readonly format: (ms: number) => string;
 }
 
-/** Ticks for epoch-millisecond values at whole minutes, hours or days (UTC), about `count` of them. */
+/** Ticks for epoch-millisecond values at whole seconds, minutes, hours or days (UTC), about `count` of them. */
 export function timeTicks(min: number, max: number, count = 5): TimeTicks {
-  const span = Math.max(max - min, MINUTE);
+  const span = Math.max(max - min, SECOND);
   const step = TIME_STEPS.find((s) => span / s <= count) ?? TIME_STEPS[TIME_STEPS.length - 1];
   const values: number[] = [];
   for (let v = Math.ceil(min / step) * step; v <= max; v += step) values.push(v);
@@ -89,6 +90,7 @@ export function timeTicks(min: number, max: number, count = 5): TimeTicks {
   const format = (ms: number): string => {
     const iso = new Date(ms).toISOString();
     if (step >= DAY) return iso.slice(0, 10);
+    if (step < MINUTE) return iso.slice(11, 19);
     return `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
   };
   return { values, step, format };

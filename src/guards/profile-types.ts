@@ -28,8 +28,10 @@ export interface ColumnProfile {
   readonly nan: number;
   /** ±Inf values (floats only). */
   readonly inf: number;
-  /** Approximate distinct non-null values. */
+  /** Distinct non-null values: exact when they fit the sample or the top list, else a lower bound (0 for timestamps). */
   readonly distinct: number;
+  /** True when quantiles, histogram and outlier rates were estimated from the reservoir sample (more rows than the sample). */
+  readonly sampled: boolean;
   /** Numbers for numeric columns, ISO strings for timestamps, strings for categorical. */
   readonly min: number | string | null;
   readonly max: number | string | null;
@@ -38,9 +40,10 @@ export interface ColumnProfile {
   readonly stddev: number | null;
   readonly quantiles: Quantiles | null;
   /**
-   * Histogram for PSI: `edges` are the inner bin edges (the reference's deciles,
-   * or this column's own when there is no reference); `counts` has
-   * `edges.length + 1` bins: (-inf, e0), [e0, e1), ..., [e_last, +inf). Non-null finite values only.
+   * Histogram for PSI: `edges` are the inner bin edges (the reference's edges,
+   * or this column's own deciles when there is no reference); `counts` has
+   * `edges.length + 1` bins: (-inf, e0), [e0, e1), ..., [e_last, +inf), counted
+   * on the sample (all rows when `sampled` is false). Finite values only.
    */
   readonly histogram: { readonly edges: number[]; readonly counts: number[] } | null;
   /** Own deciles (p10..p90), the edges a later run bins against when this profile is its reference. */
@@ -53,6 +56,8 @@ export interface ColumnProfile {
   readonly outlier_rate: number | null;
   /** Share of finite values with robust z > the outlier threshold against the reference's median/MAD (numeric, when profiled against a reference). */
   readonly outlier_rate_vs_reference: number | null;
+  /** Non-null values the `top` counts are out of: all rows' non-null count, or the sample's when counted on the sample (large tables). */
+  readonly top_total: number | null;
   /** Top 50 values with counts (strings and bools). */
   readonly top: readonly { readonly value: string; readonly count: number }[] | null;
 }

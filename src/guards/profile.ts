@@ -31,8 +31,23 @@ export interface ProfileOptions {
   readonly topK?: number;
   /** Robust z of the outlier definition (default 5). */
   readonly outlierZ?: number;
-  /** Row count when the caller knows it (saves nothing but lets the sample pass read every row of small tables). */
-  readonly rowCount?: number;
+  /** Tables up to this many rows get exact top values (default 1,000,000); larger ones count them on the sample. */
+  readonly exactTopRows?: number;
+}
+
+/** Top values counted on the sample rows, in the shape of `topSql`'s rows. */
+function sampleTop(sample: readonly Row[], cats: readonly { column: TableColumn; index: number }[], k: number): Row[] {
+  const out: Row[] = [];
+  for (const { column, index } of cats) {
+    const counts = new Map<string, number>();
+    for (const r of sample) {
+      const v = r[column.name];
+      if (v !== null && v !== undefined) counts.set(String(v), (counts.get(String(v)) ?? 0) + 1);
+    }
+    const sorted = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, k);
+    for (const [v, n] of sorted) out.push({ ci: index, g: null, v, n });
+  }
+  return out;
 }
 
 type Row = Record<string, unknown>;
@@ -100,7 +115,9 @@ async function profileGroups(
   const sampleRows = sampled.length ? await rows(conn, sampleSql(table, sampled, sampleSize, opts.seed ?? 42, { ...group, all })) : [];
   const cats = columns.map((column, index) => ({ column, index })).filter((c) => columnKind(c.column.type) === 'categorical');
   const topK = opts.topK ?? 50;
-  const topRows = cats.length ? await rows(conn, topSql(table, cats, topK, group)) : [];
+  // Exact top values up to `exactTopRows` rows; above, they come from the sample (counts are sample counts, `sampled`).
+  const topFromSample = !group && maxRows > (opts.exactTopRows ?? 1_000_000);
+  const topRows = cats.length ? (topFromSample ? sampleTop(sampleRows, cats, topK) : await rows(conn, topSql(table, cats, topK, group))) : [];
 
   const out = new Map<string, Map<string, ColumnProfile>>();
   for (const agg of aggRows) {
@@ -109,7 +126,7 @@ async function profileGroups(
     const gTop = group ? topRows.filter((r) => String(r.g) === g) : topRows;
     const complete = Number(agg.n) <= gSample.length;
     const m = new Map<string, ColumnProfile>();
-    columns.forEach((column, i) => m.set(column.name, buildProfile(agg, i, column, gSample, gTop, complete, topK, z, refOf(column.name, g))));
+    columns.forEach((column, i) => m.set(column.name, buildProfile(agg, i, column, gSample, gTop, complete, z, refOf(column.name, g), topFromSample)));
     out.set(g, m);
   }
   return out;
@@ -121,7 +138,7 @@ function num(v: unknown): number | null {
   return Number.isFinite(x) ? x : null;
 }
 
-function buildProfile(agg: Row, i: number, column: TableColumn, sample: Row[], top: Row[], complete: boolean, topK: number, z: number, ref: ColumnProfile | undefined): ColumnProfile {
+function buildProfile(agg: Row, i: number, column: TableColumn, sample: Row[], top: Row[], complete: boolean, z: number, ref: ColumnProfile | undefined, topFromSample: boolean): ColumnProfile {
   const kind = columnKind(column.type);
   const c = `c${i}_`;
   const count = Number(agg.n);
@@ -130,7 +147,7 @@ function buildProfile(agg: Row, i: number, column: TableColumn, sample: Row[], t
     column: column.name, type: column.type, kind, count, nulls: count - nonNull,
     nan: Number(agg[`${c}nan`] ?? 0), inf: Number(agg[`${c}inf`] ?? 0), sampled: !complete,
   };
-  const empty = { mean: null, stddev: null, quantiles: null, deciles: null, histogram: null, sample: [], mad: null, outlier_rate: null, outlier_rate_vs_reference: null, top: null };
+  const empty = { mean: null, stddev: null, quantiles: null, deciles: null, histogram: null, sample: [], mad: null, outlier_rate: null, outlier_rate_vs_reference: null, top: null, top_total: null };
   if (kind === 'numeric') {
     const values = sample.map((r) => num(r[column.name])).filter((v): v is number => v !== null);
     const s = Float64Array.from(values).sort();
@@ -157,9 +174,11 @@ function buildProfile(agg: Row, i: number, column: TableColumn, sample: Row[], t
   }
   if (kind === 'categorical') {
     const topValues = top.filter((r) => Number(r.ci) === i).map((r) => ({ value: String(r.v), count: Number(r.n) }));
-    const inSample = new Set(sample.map((r) => r[column.name]).filter((v) => v !== null && v !== undefined)).size;
-    const distinct = topValues.length < topK || complete ? Math.max(topValues.length, inSample) : Math.max(topValues.length, inSample);
-    return { ...base, ...empty, distinct, min: null, max: null, top: topValues };
+    const sampleValues = sample.map((r) => r[column.name]).filter((v) => v !== null && v !== undefined);
+    const inSample = new Set(sampleValues).size;
+    // Exact when fewer than topK values exist or the sample holds every row; else a lower bound.
+    const distinct = Math.max(topValues.length, inSample);
+    return { ...base, ...empty, distinct, min: null, max: null, top: topValues, top_total: topFromSample ? sampleValues.length : nonNull };
   }
   return { ...base, ...empty, distinct: 0, min: (agg[`${c}min`] as string | null) ?? null, max: (agg[`${c}max`] as string | null) ?? null };
 }

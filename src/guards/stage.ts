@@ -110,14 +110,13 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   const joinKeys = input.dataset ? [...input.dataset.joinKeyColumns] : view ? viewKeyNames(project, view) : [];
 
   const { reference, problem } = findReference(project, { view: view?.name, service: service?.name, kind: input.kind, runId: input.run.id, setting: quality.drift.reference });
-  const exact = rowCount <= 1_000_000;
-  const profiles = await profileTable(conn, table, { reference: reference?.profiles, exactQuantiles: exact, outlierZ: quality.anomaly.outlier_z });
+  const profiles = await profileTable(conn, table, { columns, reference: reference?.profiles, outlierZ: quality.anomaly.outlier_z });
   lap('profiles');
   const sliceProfiles = new Map<string, Map<string, Map<string, ColumnProfile>>>();
   for (const s of view?.slices ?? []) {
     if (!colNames.has(s)) continue;
     const sliceCols = columns.filter((c) => features.some((f) => f.column === c.name));
-    sliceProfiles.set(s, await profileSlices(conn, table, s, { columns: sliceCols, maxSlices: quality.drift.max_slices, reference: reference?.slices?.get(s), exactQuantiles: exact }));
+    sliceProfiles.set(s, await profileSlices(conn, table, s, { columns: sliceCols, maxSlices: quality.drift.max_slices, reference: reference?.slices?.get(s) }));
   }
 
   lap('slices');

@@ -55,3 +55,25 @@ for i = 1, #KEYS do
 end
 return out
 `;
+
+/**
+ * Undo an aborted session on the given keys: where `c` was written by session
+ * ARGV[1], put back the previous record (or remove the entity). Then the session
+ * can leave the pending hash. Returns nothing.
+ */
+export const ROLLBACK_LUA = `
+local g = ARGV[1]
+for i = 1, #KEYS do
+  local cur = redis.call('HGET', KEYS[i], 'c')
+  if cur and string.match(cur, '^([^|]*)|') == g then
+    local prev = redis.call('HGET', KEYS[i], 'p')
+    if prev then
+      redis.call('HSET', KEYS[i], 'c', prev)
+      redis.call('HDEL', KEYS[i], 'p')
+    else
+      redis.call('DEL', KEYS[i])
+    end
+  end
+end
+return 0
+`;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { describeOnlineStoreConformance } from './conformance.case.js';
+import { Redis } from 'ioredis';
 import { openRedisOnlineStore } from './redis-store.js';
 
 describeOnlineStoreConformance('redis standalone', () => {
@@ -11,4 +12,61 @@ describeOnlineStoreConformance('redis standalone', () => {
 describeOnlineStoreConformance('redis cluster', () => {
   const key_prefix = `fgtest:${randomUUID()}:`;
   return () => openRedisOnlineStore({ cluster: inject('redisClusterPorts').map((p) => `127.0.0.1:${p}`), key_prefix });
+});
+
+describe('redis store: a crashed write session', () => {
+  it('stays invisible, and once its lease expires the same rows can be written again', async () => {
+    const url = `redis://127.0.0.1:${inject('redisPort')}`;
+    const key_prefix = `fgtest:${randomUUID()}:`;
+    const crashed = await openRedisOnlineStore({ url, key_prefix, session_lease_ms: 300 });
+    await crashed.writeBatch('v', ['x'], [{ key: ['a'], values: ['before'], eventTs: 1, createdTs: 0 }]);
+    const w = await crashed.beginWrite('v', ['x']);
+    await w.write([
+      { key: ['a'], values: ['crashed'], eventTs: 2, createdTs: 0 },
+      { key: ['b'], values: ['crashed'], eventTs: 2, createdTs: 0 },
+    ]);
+    await crashed.close(); // the process "dies": no commit, no abort, no heartbeat
+
+    const store = await openRedisOnlineStore({ url, key_prefix, session_lease_ms: 300 });
+    try {
+      const read = async () => (await store.readMany('v', ['x'], [['a'], ['b']])).map((r) => r?.values[0]);
+      expect(await read()).toEqual(['before', undefined]);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await read()).toEqual(['before', undefined]);
+      expect(await store.writeBatch('v', ['x'], [{ key: ['a'], values: ['rerun'], eventTs: 2, createdTs: 0 }, { key: ['b'], values: ['rerun'], eventTs: 2, createdTs: 0 }])).toEqual({
+        written: 2,
+        skipped: 0,
+      });
+      expect(await read()).toEqual(['rerun', 'rerun']);
+      expect((await store.stats()).views.v).toEqual({ entities: 2 });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('redis store: an aborted write session', () => {
+  it('is rolled back and leaves no pending entry', async () => {
+    const url = `redis://127.0.0.1:${inject('redisPort')}`;
+    const key_prefix = `fgtest:${randomUUID()}:`;
+    const store = await openRedisOnlineStore({ url, key_prefix });
+    const raw = new Redis(url);
+    try {
+      await store.writeBatch('v', ['x'], [{ key: ['a'], values: ['kept'], eventTs: 1, createdTs: 0 }]);
+      const before = await raw.hgetall(`${key_prefix}{["a"]}:v`);
+      const w = await store.beginWrite('v', ['x']);
+      await w.write([
+        { key: ['a'], values: ['aborted'], eventTs: 2, createdTs: 0 },
+        { key: ['b'], values: ['aborted'], eventTs: 2, createdTs: 0 },
+      ]);
+      await w.abort();
+      expect(await raw.hgetall(`${key_prefix}{["a"]}:v`)).toEqual(before);
+      expect(await raw.exists(`${key_prefix}{["b"]}:v`)).toBe(0);
+      expect(await raw.hkeys(`${key_prefix}{meta}:pending:v`)).toEqual([]);
+      expect((await store.readMany('v', ['x'], [['a'], ['b']])).map((r) => r?.values[0])).toEqual(['kept', undefined]);
+    } finally {
+      raw.disconnect();
+      await store.close();
+    }
+  });
 });

@@ -18,7 +18,7 @@
 import { Cluster, Redis } from 'ioredis';
 import { InputError } from '../errors.js';
 import { decodeValues, encodeKey, encodeValues, project, ProjectionCache, schemaHash } from './record-codec.js';
-import { MONOTONIC_WRITE_LUA } from './redis-scripts.js';
+import { MONOTONIC_WRITE_LUA, ROLLBACK_LUA } from './redis-scripts.js';
 import type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, StoredValue, WriteResult } from './types.js';
 
 export interface RedisOnlineStoreOptions {
@@ -28,6 +28,8 @@ export interface RedisOnlineStoreOptions {
   readonly cluster?: readonly string[];
   /** Prefix of every key (share one Redis between projects with different prefixes). Default `featureguard:`. */
   readonly key_prefix?: string;
+  /** How long a write session stays pending without a heartbeat before it counts as crashed (default 60 s; tests shorten it). */
+  readonly session_lease_ms?: number;
 }
 
 /** How long a session may go without writing before readers and writers treat it as dead. */
@@ -36,11 +38,15 @@ const SESSION_HEARTBEAT_MS = 15_000;
 const WRITE_CONCURRENCY = 2_000;
 /** Keys per script call on a single node (a cluster gets one key per call: keys span slots). */
 const KEYS_PER_CALL = 128;
+/** An aborted session with at most this many keys is rolled back and forgotten; a larger one just stays dead (invisible). */
+const ROLLBACK_MAX_KEYS = 200_000;
 
 type Client = Redis | Cluster;
 interface ScriptClient {
   fgWrite(numKeys: number, ...keysThenArgs: string[]): Promise<number[]>;
   fgWrite1(key: string, ...args: string[]): Promise<number[]>;
+  fgRollback(numKeys: number, ...keysThenGen: string[]): Promise<number>;
+  fgRollback1(key: string, gen: string): Promise<number>;
 }
 
 function parseNode(text: string): { host: string; port: number } {
@@ -68,6 +74,8 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   client.defineCommand('fgWrite', { lua: MONOTONIC_WRITE_LUA });
   // A cluster routes by key: one key per call, with a declared key count.
   client.defineCommand('fgWrite1', { numberOfKeys: 1, lua: MONOTONIC_WRITE_LUA });
+  client.defineCommand('fgRollback', { lua: ROLLBACK_LUA });
+  client.defineCommand('fgRollback1', { numberOfKeys: 1, lua: ROLLBACK_LUA });
   const scripts = client as unknown as ScriptClient;
   try {
     await client.ping();
@@ -76,6 +84,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     throw new Error(`cannot reach the redis online store (${options.cluster?.join(',') ?? options.url ?? 'redis://127.0.0.1:6379'}): ${(e as Error).message}`, { cause: e });
   }
 
+  const leaseMs = options.session_lease_ms ?? SESSION_LEASE_MS;
   const meta = `${prefix}{meta}`;
   const entityKey = (view: string, key: OnlineKey) => `${prefix}{${encodeKey(key)}}:${view}`;
   const pendingKey = (view: string) => `${meta}:pending:${view}`;
@@ -130,14 +139,15 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   const beginWrite = async (view: string, features: readonly string[]): Promise<OnlineWriter> => {
     const hash = schemaHash(features);
     const g = String(await client.incr(genKey(view)));
-    await client.hset(pendingKey(view), g, String(Date.now() + SESSION_LEASE_MS));
+    await client.hset(pendingKey(view), g, String(Date.now() + leaseMs));
     await Promise.all([client.sadd(viewsKey, view), client.hsetnx(schemasKey, hash, JSON.stringify(features))]);
     let ended = false;
     let written = 0;
     let skipped = 0;
     let created = 0;
-    const renew = () => client.hset(pendingKey(view), g, String(Date.now() + SESSION_LEASE_MS));
-    const heartbeat = setInterval(() => void renew().catch(() => undefined), SESSION_HEARTBEAT_MS);
+    let touched: string[] | null = [];
+    const renew = () => client.hset(pendingKey(view), g, String(Date.now() + leaseMs));
+    const heartbeat = setInterval(() => void renew().catch(() => undefined), Math.min(SESSION_HEARTBEAT_MS, leaseMs / 4));
     heartbeat.unref();
     return {
       async write(rows: readonly OnlineRow[]): Promise<WriteResult> {
@@ -152,6 +162,10 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
           for (let j = 0; j < part.length; j += perCall) {
             const group = part.slice(j, j + perCall);
             const keys = group.map((r) => entityKey(view, r.key));
+            if (touched !== null) {
+              if (touched.length + keys.length > ROLLBACK_MAX_KEYS) touched = null;
+              else touched.push(...keys);
+            }
             const args = [g, live, dead];
             for (const r of group) {
               const ets = String(Math.trunc(r.eventTs));
@@ -185,7 +199,20 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
         if (ended) return;
         ended = true;
         clearInterval(heartbeat);
+        // Dead first: readers hide the session's records from now on, whatever happens next.
         await client.hset(pendingKey(view), g, '0');
+        if (touched === null) return;
+        const keys = touched;
+        const perCall = client instanceof Cluster ? 1 : KEYS_PER_CALL;
+        for (let i = 0; i < keys.length; i += WRITE_CONCURRENCY) {
+          const calls: Promise<number>[] = [];
+          for (let j = i; j < Math.min(i + WRITE_CONCURRENCY, keys.length); j += perCall) {
+            const group = keys.slice(j, Math.min(j + perCall, i + WRITE_CONCURRENCY, keys.length));
+            calls.push(perCall === 1 ? scripts.fgRollback1(group[0], g) : scripts.fgRollback(group.length, ...group, g));
+          }
+          await Promise.all(calls);
+        }
+        await client.hdel(pendingKey(view), g);
       },
     };
   };

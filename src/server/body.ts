@@ -8,6 +8,7 @@ import type { Context } from 'hono';
 import type { IncomingMessage } from 'node:http';
 import { FeatureguardError, InputError } from '../errors.js';
 import { schemaValidator } from '../schemas.js';
+import { DEFAULT_BODY_LIMIT } from './context.js';
 
 /** One problem in a request body. */
 export interface BodyProblem {
@@ -15,8 +16,6 @@ export interface BodyProblem {
   readonly message: string;
 }
 
-/** Default largest body, when the app did not set one (`server.body_limit`). */
-export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 const LIMIT_KEY = 'featureguard.bodyLimit';
 
 /** Set the body limit for the requests below (the app does this once, from `server.body_limit`). */

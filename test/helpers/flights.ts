@@ -32,8 +32,16 @@ export function flightsCacheDir(options: FlightsDataOptions = {}): string {
 function isReady(dir: string, shift: boolean): boolean {
   if (!DATA_FILES.every((f) => existsSync(join(dir, f)))) return false;
   try {
-    const marker = JSON.parse(readFileSync(join(dir, 'prepare.json'), 'utf8')) as { shift?: boolean };
-    return marker.shift === shift;
+    const marker = JSON.parse(readFileSync(join(dir, 'prepare.json'), 'utf8')) as {
+      shift?: boolean;
+      files?: Record<string, { size: number; mtime_ms: number }>;
+    };
+    if (marker.shift !== shift || !marker.files) return false;
+    // A test that wrote into a hard-linked copy would have changed the cache: prepare again.
+    return Object.entries(marker.files).every(([f, m]) => {
+      const st = statSync(join(dir, f));
+      return st.size === m.size && Math.floor(st.mtimeMs) === m.mtime_ms;
+    });
   } catch {
     return false;
   }
@@ -67,7 +75,7 @@ export async function ensureFlightsData(options: FlightsDataOptions = {}): Promi
     }
   }
   try {
-    await prepareFlightsData({ shift, outDir: dir });
+    await prepareFlightsData({ shift, outDir: dir, force: !isReady(dir, shift) });
     return dir;
   } finally {
     rmSync(lock, { recursive: true, force: true });

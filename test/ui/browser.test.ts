@@ -15,7 +15,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyStoreFor } from '../../src/auth/keys.js';
-import { createUiApp } from './app-under-test.js';
+import { createApp } from '../../src/server/app.js';
 import { createFlightsUiFixture, type FlightsUiFixture } from './flights-fixture.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -37,7 +37,7 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   fixture = await createFlightsUiFixture();
   readKey = keyStoreFor(fixture.project.state).create('read', 'ui-test').key;
-  const app = await createUiApp(fixture.project);
+  const app = createApp(fixture.project); // the real server, which mounts the pages at /ui
   server = await new Promise<ServerType>((res) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => res(s));
   });

@@ -28,6 +28,9 @@ describe('runs page', () => {
     const r = await app.request('/ui');
     expect(r.status).toBe(302);
     expect(r.headers.get('location')).toBe('/ui/runs');
+    const slash = await app.request('/ui/runs/?status=blocked');
+    expect(slash.status).toBe(301);
+    expect(slash.headers.get('location')).toBe('/ui/runs?status=blocked');
     const { res, html } = await get('/ui/runs');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/html');
@@ -189,6 +192,9 @@ describe('auth', () => {
       expect(cookie).toContain('HttpOnly');
       expect(cookie).toContain('SameSite=Strict');
       expect(cookie).toContain('Path=/ui');
+      const csrf = await app.request('http://127.0.0.1:6566/ui/login', { method: 'POST', headers: { origin: 'https://evil.example' }, body: new URLSearchParams({ key, next: '/ui/runs' }) });
+      expect(csrf.status).toBe(403);
+      expect(csrf.headers.get('set-cookie')).toBeNull();
       const open = await app.request('/ui/login', { method: 'POST', body: new URLSearchParams({ key, next: 'https://evil.example/' }) });
       expect(open.headers.get('location')).toBe('/ui/runs');
       // Revoking the key logs the browser out at once.

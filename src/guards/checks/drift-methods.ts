@@ -42,7 +42,7 @@ function categoryCounts(p: ColumnProfile): Map<string, number> {
     m.set(t.value, t.count);
     sum += t.count;
   }
-  const rest = nonNull(p) - sum;
+  const rest = (p.top_total ?? nonNull(p)) - sum;
   if (rest > 0) m.set(OTHER, rest);
   return m;
 }

@@ -64,18 +64,54 @@ async function rangeChecksums(ctx: CheckContext, relation: string, cols: string[
   return new Map(rows.map((r) => [Number(r.i), { rows: Number(r.n), checksum: String(r.s) }]));
 }
 
+/** Checksum and row count per day of the rows (the window's partitions), from one GROUP BY pass. */
+export interface DayChecksum {
+  /** Day start, epoch ms (UTC). */
+  day: number;
+  rows: number;
+  checksum: string;
+}
+
+/** Per-day checksums of `ctx.table` over the checksum columns (keys, timestamps, features). */
+export async function dayChecksums(ctx: CheckContext): Promise<{ columns: string[]; days: DayChecksum[] }> {
+  const cols = checksumColumns(ctx);
+  const rows = await queryRows(
+    ctx,
+    `SELECT epoch_ms(date_trunc('day', event_timestamp)) AS d, count(*) AS n, coalesce(sum(hash(${cols.map(ident).join(', ')})), 0)::VARCHAR AS s
+     FROM ${ident(ctx.table)} GROUP BY 1`,
+  );
+  return { columns: cols, days: rows.map((r) => ({ day: Number(r.d), rows: Number(r.n), checksum: String(r.s) })) };
+}
+
+/** Sum of HUGEINT checksums given as decimal strings. */
+export function sumChecksums(values: readonly string[]): string {
+  return values.reduce((a, v) => a + BigInt(v), 0n).toString();
+}
+
 /** The tamper check of a materialization (and partition bookkeeping for later runs). */
-export async function tamperCheck(ctx: CheckContext): Promise<CheckResult[]> {
+export async function tamperCheck(ctx: CheckContext, daysIn?: { columns: string[]; days: DayChecksum[] }): Promise<CheckResult[]> {
   const view = ctx.view;
-  if (!view || !ctx.window || ctx.kind === 'push' || ctx.dataset || !ctx.eventTimestampColumn) {
+  if (!view || !ctx.window || ctx.kind === 'push' || ctx.dataset || ctx.eventTimestampColumn !== 'event_timestamp') {
     return [result(ctx, { check: 'provenance', method: 'tampering', sub: 'tampering', status: 'skipped', message: 'tamper detection needs a view window' })];
   }
   const db = ctx.project.state;
   ensureTables(db, 'guard_partitions', DDL);
-  const cols = checksumColumns(ctx);
+  const { columns: cols, days } = daysIn ?? (await dayChecksums(ctx));
   const colsHash = createHash('sha256').update(cols.join('\u0000')).digest('hex').slice(0, 16);
   const { start, end } = ctx.window;
   const recheckFrom = new Date(start.getTime() - ctx.quality.provenance.recheck_days * DAY);
+
+  // This window's partitions: [max(day, start), min(day + 1d, end)) for every day the window touches.
+  const byDay = new Map(days.map((d) => [d.day, d]));
+  const mine: Partition[] = [];
+  for (let d = Math.floor(start.getTime() / DAY) * DAY; d < end.getTime(); d += DAY) {
+    const r = byDay.get(d);
+    mine.push({
+      day: iso(new Date(d)).slice(0, 10), range_start: iso(new Date(Math.max(d, start.getTime()))), range_end: iso(new Date(Math.min(d + DAY, end.getTime()))),
+      rows: r?.rows ?? 0, checksum: r?.checksum ?? '0', columns_hash: colsHash,
+    });
+  }
+  const mineByRange = new Map(mine.map((p) => [`${p.range_start}|${p.range_end}`, p]));
 
   // Latest recorded checksum per partition range of successful materializations.
   const earlier = db
@@ -94,50 +130,48 @@ export async function tamperCheck(ctx: CheckContext): Promise<CheckResult[]> {
     return true;
   });
 
-  const inWindow = toCheck.filter((p) => new Date(p.range_start) >= start && new Date(p.range_end) <= end);
-  const outside = toCheck.filter((p) => !inWindow.includes(p));
-  const out: CheckResult[] = [];
   const changed: { day: string; range: [string, string]; before: { rows: number; checksum: string }; now: { rows: number; checksum: string } }[] = [];
-  const compare = (list: Partition[], now: Map<number, { rows: number; checksum: string }>) =>
-    list.forEach((p, i) => {
-      const c = now.get(i);
-      if (c && c.checksum !== p.checksum) changed.push({ day: p.day, range: [p.range_start, p.range_end], before: { rows: p.rows, checksum: p.checksum }, now: c });
-    });
+  const note = (p: Partition, now: { rows: number; checksum: string } | undefined) => {
+    if (now && now.checksum !== p.checksum) changed.push({ day: p.day, range: [p.range_start, p.range_end], before: { rows: p.rows, checksum: p.checksum }, now });
+  };
+  // Same range as one of this window's partitions: compare with the GROUP BY result (no extra pass).
+  const rest: Partition[] = [];
+  for (const p of toCheck) {
+    const same = mineByRange.get(`${p.range_start}|${p.range_end}`);
+    if (same) note(p, same);
+    else rest.push(p);
+  }
+  const inWindow = rest.filter((p) => new Date(p.range_start) >= start && new Date(p.range_end) <= end);
+  const outside = rest.filter((p) => !inWindow.includes(p));
   const asRanges = (list: Partition[]) => list.map((p) => ({ start: new Date(p.range_start), end: new Date(p.range_end) }));
-  compare(inWindow, await rangeChecksums(ctx, ident(ctx.table), cols, asRanges(inWindow)));
+  const cmp = (list: Partition[], now: Map<number, { rows: number; checksum: string }>) => list.forEach((p, i) => note(p, now.get(i)));
+  if (inWindow.length) cmp(inWindow, await rangeChecksums(ctx, ident(ctx.table), cols, asRanges(inWindow)));
   let unchecked = 0;
   if (outside.length > 0) {
-    if (ctx.sourceRelation) compare(outside, await rangeChecksums(ctx, `(${ctx.sourceRelation})`, cols, asRanges(outside)));
-    else unchecked = outside.length;
+    if (ctx.sourceRelation) {
+      // Read only the span of the re-checked ranges from the source (filter pushdown into the scan).
+      const lo = new Date(Math.min(...outside.map((p) => Date.parse(p.range_start))));
+      const hi = new Date(Math.max(...outside.map((p) => Date.parse(p.range_end))));
+      const rel = `(SELECT * FROM (${ctx.sourceRelation}) WHERE event_timestamp >= ${sqlTs(lo)} AND event_timestamp < ${sqlTs(hi)})`;
+      cmp(outside, await rangeChecksums(ctx, rel, cols, asRanges(outside)));
+    } else unchecked = outside.length;
   }
 
-  // Record this window's partitions for later runs.
-  const mine = await queryRows(
-    ctx,
-    `SELECT date_trunc('day', event_timestamp) AS d, count(*) AS n, coalesce(sum(hash(${cols.map(ident).join(', ')})), 0)::VARCHAR AS s
-     FROM ${ident(ctx.table)} WHERE event_timestamp >= ${sqlTs(start)} AND event_timestamp < ${sqlTs(end)} GROUP BY 1`,
-  );
-  const byDay = new Map(mine.map((r) => [new Date(`${String(r.d).replace(' ', 'T')}Z`).getTime(), r]));
+  // Record this window's partitions for later runs (empty days too: rows appearing there later are edits of history).
   const insert = db.prepare('INSERT OR REPLACE INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   db.transaction(() => {
-    // Every day of the window gets a record (empty days too: rows appearing there later are edits of history).
-    for (let d = Math.floor(start.getTime() / DAY) * DAY; d < end.getTime(); d += DAY) {
-      const rs = new Date(Math.max(d, start.getTime()));
-      const re = new Date(Math.min(d + DAY, end.getTime()));
-      const r = byDay.get(d);
-      insert.run(view.name, iso(new Date(d)).slice(0, 10), iso(rs), iso(re), colsHash, r ? Number(r.n) : 0, r ? String(r.s) : '0', ctx.run.id);
-    }
+    for (const p of mine) insert.run(view.name, p.day, p.range_start, p.range_end, colsHash, p.rows, p.checksum, ctx.run.id);
   })();
 
-  const days = [...new Set(changed.map((c) => c.day))].sort();
-  out.push(result(ctx, {
+  const changedDays = [...new Set(changed.map((c) => c.day))].sort();
+  const checked = toCheck.length - unchecked;
+  return [result(ctx, {
     check: 'provenance', method: 'tampering', sub: 'tampering',
     status: changed.length > 0 ? 'fail' : 'pass', value: changed.length,
-    metrics: { partitions_checked: toCheck.length - unchecked, partitions_changed: changed.length, partitions_unchecked: unchecked },
+    metrics: { partitions_checked: checked, partitions_changed: changed.length, partitions_unchecked: unchecked },
     message: changed.length > 0
-      ? `already-materialized history changed in ${days.length} partition(s): ${days.join(', ')}`
-      : `${toCheck.length - unchecked} earlier partition(s) unchanged${unchecked ? ` (${unchecked} not re-checkable without the source)` : ''}`,
+      ? `already-materialized history changed in ${changedDays.length} partition(s): ${changedDays.join(', ')}`
+      : `${checked} earlier partition(s) unchanged${unchecked ? ` (${unchecked} not re-checkable without the source)` : ''}`,
     details: { changed, recheck_days: ctx.quality.provenance.recheck_days },
-  }));
-  return out;
+  })];
 }

@@ -7,6 +7,7 @@
 import { Hono } from 'hono';
 import { getOnlineFeatures } from '../../serving/online-features.js';
 import { jsonBody } from '../body.js';
+import { feastResponseJson } from '../feast-json.js';
 import type { ServerContext } from '../context.js';
 
 /** The Feast `get-online-features` request body. */
@@ -26,7 +27,7 @@ export function onlineRoutes(ctx: ServerContext): Hono {
       { features: body.features, service: body.feature_service, entities: body.entities, fullFeatureNames: body.full_feature_names === true },
       { maxEntities: ctx.limits.maxEntities },
     );
-    return c.json(response);
+    return c.body(feastResponseJson(response), 200, { 'content-type': 'application/json' });
   });
   return app;
 }

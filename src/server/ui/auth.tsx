@@ -11,6 +11,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { scopeAllows, type KeyIdentity } from '../../auth/keys.js';
 import { KEY_COOKIE } from '../auth.js';
+import type { UiEnv } from './env.js';
 import { Layout, type PageFrame } from './layout.js';
 
 /** The part of the server's auth the pages use (see `src/server/auth.ts`). */
@@ -37,10 +38,11 @@ export function pageIdentity(c: Context, auth: UiAuth | undefined): KeyIdentity 
  * Middleware: without a valid read key, GET/HEAD requests are redirected (303)
  * to the login form, anything else gets 401. No page data is produced first.
  */
-export function requirePageKey(auth: UiAuth | undefined, base: string): MiddlewareHandler {
+export function requirePageKey(auth: UiAuth | undefined, base: string): MiddlewareHandler<UiEnv> {
   return async (c, next) => {
     if (auth && auth.required()) {
-      const who = pageIdentity(c, auth);
+      // Verified once per request by the pages' first middleware.
+      const who = c.get('identity') ?? null;
       if (!who || !scopeAllows(who.scope, 'read')) {
         if (c.req.method === 'GET' || c.req.method === 'HEAD') {
           const url = new URL(c.req.url);

@@ -54,6 +54,6 @@ describe('driftDistribution', () => {
 describe('referenceOf', () => {
   it('names the reference run or baseline', () => {
     expect(referenceOf(result({ reference: 'run:abc', reference_run_id: 'abc' }))).toMatchObject({ runId: 'abc', baseline: null });
-    expect(referenceOf(result({ reference: 'baseline:train', reference_run_id: 'r0' }))).toMatchObject({ baseline: 'train', label: 'baseline:train' });
+    expect(referenceOf(result({ reference: 'baseline:train', reference_run_id: 'r0' }))).toMatchObject({ baseline: 'train', label: 'baseline train' });
   });
 });

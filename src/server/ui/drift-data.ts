@@ -122,7 +122,8 @@ export function referenceOf(result: CheckResult): { runId: string | null; baseli
   const ref = typeof d.reference === 'string' ? d.reference : null;
   const runId = [d.reference_run_id, d.reference_run, d.ref_run_id].find((v): v is string => typeof v === 'string') ?? (ref?.startsWith('run:') ? ref.slice(4) : null);
   const baseline = ref?.startsWith('baseline:') ? ref.slice('baseline:'.length) : null;
-  return { runId, baseline, label: ref ?? (runId ? `run ${runId.slice(0, 8)}` : 'unknown reference') };
+  const label = baseline ? `baseline ${baseline}` : runId ? `the previous run ${runId.slice(0, 8)}` : (ref ?? 'an unknown reference');
+  return { runId, baseline, label };
 }
 
 /** The distributions to draw for one drift result. */

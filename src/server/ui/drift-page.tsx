@@ -23,6 +23,8 @@ export const METRIC_LABELS: readonly [string, string][] = [
   ['z_pvalue', 'z-test p-value'],
   ['l_inf', 'L∞ of category shares'],
   ['null_rate_change', 'null-rate change'],
+  ['mean_ref', 'mean (reference)'],
+  ['mean_cur', 'mean (current)'],
 ];
 
 export interface DriftSection {
@@ -152,7 +154,7 @@ function Section(props: { frame: PageFrame; feature: string; s: DriftSection; id
   );
 }
 
-export function DriftPage(props: { frame: PageFrame; run: Run; feature: string; referenceLabel: string; sections: readonly DriftSection[] }) {
+export function DriftPage(props: { frame: PageFrame; run: Run; feature: string; reference: { label: string; runId: string | null }; sections: readonly DriftSection[] }) {
   const { frame, run, feature } = props;
   const runPath = `${frame.base}/runs/${encodeURIComponent(run.id)}`;
   const overall = props.sections.filter((s) => !s.result.slice);
@@ -173,7 +175,8 @@ export function DriftPage(props: { frame: PageFrame; run: Run; feature: string; 
         {run.view ? <> in {run.view}</> : null}
       </h1>
       <p class="muted">
-        Run started {formatTime(run.started_at)}; compared with <strong>{props.referenceLabel}</strong>.
+        Run started {formatTime(run.started_at)}; compared with{' '}
+        {props.reference.runId ? <a href={`${frame.base}/runs/${encodeURIComponent(props.reference.runId)}`}>{props.reference.label}</a> : <strong>{props.reference.label}</strong>}.
       </p>
       {props.sections.length === 0 ? <p>No drift results for this feature in this run.</p> : null}
       {overall.map((s, i) => (

@@ -14,12 +14,12 @@ import { driftDistribution, referenceOf } from './drift-data.js';
 import { DriftPage, type DriftSection } from './drift-page.js';
 import { featureHistory } from './history-data.js';
 import { HistoryPage } from './history-page.js';
-import type { PageFrame } from './layout.js';
+import type { UiEnv } from './env.js';
 import { RegistryPage, type BaselineRow, type VersionWithDiff } from './registry-page.js';
 import { RunDetailPage, SORT_COLUMNS, type SortColumn } from './run-detail-page.js';
 import { parseRunsQuery, runFilter, RunsPage } from './runs-page.js';
 
-type Ctx = Context<{ Variables: { frame: PageFrame } }>;
+type Ctx = Context<UiEnv>;
 
 export function runsPage(c: Ctx, project: Project): Response | Promise<Response> {
   const q = parseRunsQuery(c.req.query());
@@ -62,12 +62,12 @@ export function driftPage(c: Ctx, project: Project): Response | Promise<Response
     }
     return refCache.get(key) ?? [];
   };
-  let referenceLabel = 'the reference';
+  let reference: { label: string; runId: string | null } = { label: 'the reference', runId: null };
   const sections: DriftSection[] = results
     .sort((a, b) => (a.slice === null ? -1 : b.slice === null ? 1 : a.slice.localeCompare(b.slice)))
     .map((result) => {
       const ref = referenceOf(result);
-      if (!result.slice) referenceLabel = ref.label;
+      if (!result.slice) reference = { label: ref.label, runId: ref.runId };
       const refStored = ref.baseline
         ? referenceProfiles(`b:${ref.baseline}`, () => getBaseline(project, ref.baseline as string)?.profiles ?? [])
         : ref.runId
@@ -76,7 +76,7 @@ export function driftPage(c: Ctx, project: Project): Response | Promise<Response
       const distribution = driftDistribution(result, profileFor(current, feature, result.slice), profileFor(refStored, feature, result.slice));
       return { result, distribution };
     });
-  return c.html(<DriftPage frame={c.get('frame')} run={run} feature={feature} referenceLabel={referenceLabel} sections={sections} />, results.length ? 200 : 404);
+  return c.html(<DriftPage frame={c.get('frame')} run={run} feature={feature} reference={reference} sections={sections} />, results.length ? 200 : 404);
 }
 
 export function historyPage(c: Ctx, project: Project): Response | Promise<Response> {

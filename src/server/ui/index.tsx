@@ -15,7 +15,7 @@ import { isFeatureguardError } from '../../errors.js';
 import type { Project } from '../../project.js';
 import { LoginPage, login, logout, pageIdentity, requirePageKey, safeNext, type UiAuth } from './auth.js';
 import { ErrorPage } from './error-page.js';
-import type { PageFrame } from './layout.js';
+import type { UiEnv } from './env.js';
 import { driftPage, historyPage, registryPage, runDetailPage, runsPage } from './handlers.js';
 
 export type { UiAuth } from './auth.js';
@@ -25,7 +25,7 @@ export interface UiOptions {
   readonly base?: string;
 }
 
-type Env = { Variables: { frame: PageFrame } };
+type Env = UiEnv;
 
 /** Security headers of every page: a per-response CSP nonce, no framing, no caching of data pages. */
 function pageHeaders(c: Context, nonce: string): void {
@@ -39,6 +39,17 @@ function pageHeaders(c: Context, nonce: string): void {
   c.header('Cache-Control', 'no-store');
 }
 
+/** A form post from another site (login CSRF): the browser's Origin names a different host. */
+function sameOrigin(c: Context): boolean {
+  const origin = c.req.header('origin');
+  if (!origin || origin === 'null') return origin !== 'null';
+  try {
+    return new URL(origin).host === new URL(c.req.url).host;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The pages as a Hono sub-app. `auth` is the server's key check (see
  * `src/server/auth.ts`); without it, or while no key exists on a loopback
@@ -50,8 +61,10 @@ export function uiRoutes(project: Project, auth?: UiAuth, options: UiOptions = {
 
   app.use('*', async (c, next) => {
     const nonce = randomBytes(16).toString('base64');
-    const loggedIn = Boolean(auth?.required() && pageIdentity(c, auth));
-    c.set('frame', { base, nonce, loggedIn, project: project.config.project });
+    const required = Boolean(auth?.required());
+    const identity = required ? pageIdentity(c, auth) : null;
+    c.set('identity', identity);
+    c.set('frame', { base, nonce, loggedIn: identity !== null, project: project.config.project });
     pageHeaders(c, nonce);
     await next();
   });
@@ -61,8 +74,7 @@ export function uiRoutes(project: Project, auth?: UiAuth, options: UiOptions = {
     const status = isFeatureguardError(err) ? err.status : 500;
     if (status >= 500) console.error(err);
     const message = isFeatureguardError(err) && status < 500 ? err.message : 'internal error: see the server log';
-    const res = c.html(<ErrorPage frame={frame} status={status} message={message} />, status as 400);
-    return res;
+    return c.html(<ErrorPage frame={frame} status={status} message={message} />, status as 400);
   });
 
   // Login and logout are reachable without a key.
@@ -74,6 +86,7 @@ export function uiRoutes(project: Project, auth?: UiAuth, options: UiOptions = {
   });
   app.post('/login', async (c) => {
     const frame = c.get('frame');
+    if (!sameOrigin(c)) return c.text('cross-site form posts are refused', 403);
     const form = await c.req.parseBody();
     const next = safeNext(typeof form.next === 'string' ? form.next : undefined, base);
     if (!auth || !auth.required()) return c.redirect(next, 303);
@@ -82,6 +95,7 @@ export function uiRoutes(project: Project, auth?: UiAuth, options: UiOptions = {
     return c.redirect(next, 303);
   });
   app.post('/logout', (c) => {
+    if (!sameOrigin(c)) return c.text('cross-site form posts are refused', 403);
     logout(c, base);
     return c.redirect(auth?.required() ? `${base}/login` : `${base}/runs`, 303);
   });
@@ -94,6 +108,10 @@ export function uiRoutes(project: Project, auth?: UiAuth, options: UiOptions = {
   app.get('/features/:view/:feature', (c) => historyPage(c, project));
   app.get('/registry', (c) => registryPage(c, project));
   // A sub-app's notFound is not used once mounted: an explicit catch-all keeps 404s as HTML pages.
-  app.all('*', (c) => c.html(<ErrorPage frame={c.get('frame')} status={404} message={`No page at ${new URL(c.req.url).pathname}.`} />, 404));
+  app.all('*', (c) => {
+    const url = new URL(c.req.url);
+    if (c.req.method === 'GET' && url.pathname.length > 1 && url.pathname.endsWith('/')) return c.redirect(url.pathname.replace(/\/+$/, '') + url.search, 301);
+    return c.html(<ErrorPage frame={c.get('frame')} status={404} message={`No page at ${url.pathname}.`} />, 404);
+  });
   return app;
 }
