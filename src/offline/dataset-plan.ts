@@ -118,5 +118,6 @@ export function pitViews(plan: DatasetPlan, set: DefinitionSet): PitViewSpec[] {
     features: v.features,
     allFeatures: v.view.features.map((f) => f.name),
     ttlMicros: v.ttlMicros,
+    hasCreated: v.source.created_timestamp_field !== undefined,
   }));
 }

@@ -162,6 +162,7 @@ export async function guardAccuracy(opts: { start?: string; warmup?: number; day
         out.cleanWindows++;
         const alarms = results.filter((r) => r.status === 'fail' || r.status === 'error');
         if (alarms.length > 0) out.falseAlarms++;
+        if (process.env.FG_BENCH_DEBUG) for (const a of alarms) console.log(day.toISOString().slice(0, 10), kind, a.check, a.method, a.feature, a.value, a.message);
         for (const a of alarms) out.falseAlarmChecks[`${a.check}.${a.method ?? ''}`] = (out.falseAlarmChecks[`${a.check}.${a.method ?? ''}`] ?? 0) + 1;
         if (results.some((r) => r.status === 'warn')) out.warnedClean++;
       }
