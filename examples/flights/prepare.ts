@@ -20,10 +20,11 @@
  * `day_end`) and a `computed_at` a few minutes later. Stamping it with the start
  * would let a training row see statistics that include its own flight's delay.
  *
- * By default every timestamp is moved by one whole number of days so that the
- * data ends just before today (UTC): ttl, freshness and schedules then behave as
- * in production. `--no-shift` keeps the 2001 dates (tests use that). Every file
- * keeps the original timestamp in `original_ts`.
+ * By default every timestamp is moved by one whole number of hours so that the
+ * data ends at the last completed hour (UTC): ttl, freshness and schedules then
+ * behave as in production (the hourly view's newest row is less than an hour
+ * old). `--no-shift` keeps the 2001 dates (tests use that). Every file keeps the
+ * original timestamp in `original_ts`; `prepare.json` records the offset.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -31,7 +32,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface PrepareOptions {
-  /** Move timestamps so the data ends just before today (default true). */
+  /** Move timestamps so the data ends at the last completed hour (default true). */
   shift?: boolean;
   /** Output folder (default: `data/` beside this script). */
   outDir?: string;
@@ -46,8 +47,8 @@ export interface PrepareOptions {
 export interface PrepareResult {
   outDir: string;
   shift: boolean;
-  /** Whole days added to every timestamp (0 without shift). */
-  shiftDays: number;
+  /** Whole hours added to every timestamp (0 without shift). */
+  shiftHours: number;
   /** Rows per output file. */
   rows: Record<string, number>;
   /** True when the data was already there and nothing was written. */
@@ -55,8 +56,8 @@ export interface PrepareResult {
   seconds: number;
 }
 
-const FORMAT_VERSION = 1;
-const DAY_MS = 86_400_000;
+const FORMAT_VERSION = 2;
+const HOUR_MS = 3_600_000;
 /** The six flights dated 2001-07-01 00:00 are left out so every day is complete. */
 const FIRST_TS = '2001-01-01 00:00:00';
 const END_TS = '2001-07-01 00:00:00';
@@ -77,9 +78,13 @@ export function findFlightsParquet(): string {
   throw new Error("cannot find vega-datasets/data/flights-3m.parquet: run 'npm install vega-datasets' or pass --input FILE");
 }
 
-/** Whole days that move the 2001 data so that its last timestamp is at or before `now`. */
-export function shiftDaysFor(now: Date): number {
-  return Math.floor((now.getTime() - LAST_KNOWN_MS) / DAY_MS);
+/**
+ * Whole hours that move the 2001 data so that its last timestamp (route_daily's
+ * last `computed_at`, 00:15) is at or before `now`: the last hourly window then
+ * ends at the last completed hour (or the one before, in the first 15 minutes).
+ */
+export function shiftHoursFor(now: Date): number {
+  return Math.floor((now.getTime() - LAST_KNOWN_MS) / HOUR_MS);
 }
 
 const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
@@ -95,16 +100,16 @@ export async function prepareFlightsData(options: PrepareOptions = {}): Promise<
   const shift = options.shift ?? true;
   const outDir = resolve(options.outDir ?? join(here, 'data'));
   const input = resolve(options.input ?? findFlightsParquet());
-  const shiftDays = shift ? shiftDaysFor(options.now ?? new Date()) : 0;
+  const shiftHours = shift ? shiftHoursFor(options.now ?? new Date()) : 0;
   const inputStat = statSync(input);
-  const settings = { format_version: FORMAT_VERSION, shift, shift_days: shiftDays, input: { path: input, size: inputStat.size, mtime: inputStat.mtime.toISOString() } };
+  const settings = { format_version: FORMAT_VERSION, shift, shift_hours: shiftHours, input: { path: input, size: inputStat.size, mtime: inputStat.mtime.toISOString() } };
 
   const marker = join(outDir, 'prepare.json');
   const names = ['flights', 'training_entities', 'airport_hourly', 'route_daily'];
   if (!options.force && existsSync(marker) && names.every((n) => existsSync(join(outDir, `${n}.parquet`)))) {
     const prev = JSON.parse(readFileSync(marker, 'utf8')) as typeof settings & { rows: Record<string, number> };
-    if (JSON.stringify({ ...settings }) === JSON.stringify({ format_version: prev.format_version, shift: prev.shift, shift_days: prev.shift_days, input: prev.input })) {
-      return { outDir, shift, shiftDays, rows: prev.rows, skipped: true, seconds: (Date.now() - started) / 1000 };
+    if (JSON.stringify({ ...settings }) === JSON.stringify({ format_version: prev.format_version, shift: prev.shift, shift_hours: prev.shift_hours, input: prev.input })) {
+      return { outDir, shift, shiftHours, rows: prev.rows, skipped: true, seconds: (Date.now() - started) / 1000 };
     }
   }
   mkdirSync(outDir, { recursive: true });
@@ -114,7 +119,7 @@ export async function prepareFlightsData(options: PrepareOptions = {}): Promise<
   const rows: Record<string, number> = {};
   try {
     await conn.run("SET TimeZone = 'UTC'");
-    const offset = `INTERVAL ${shiftDays} DAY`;
+    const offset = `INTERVAL ${shiftHours} HOUR`;
     // One pass over the input; everything else reads this table.
     await conn.run(`
       CREATE TEMP TABLE f AS
@@ -169,8 +174,8 @@ export async function prepareFlightsData(options: PrepareOptions = {}): Promise<
     const st = statSync(join(outDir, `${n}.parquet`));
     return [`${n}.parquet`, { size: st.size, mtime_ms: Math.floor(st.mtimeMs) }];
   }));
-  writeFileSync(marker, `${JSON.stringify({ ...settings, prepared_at: new Date().toISOString(), shift_ms: shiftDays * DAY_MS, rows, files, seconds }, null, 2)}\n`);
-  return { outDir, shift, shiftDays, rows, skipped: false, seconds };
+  writeFileSync(marker, `${JSON.stringify({ ...settings, prepared_at: new Date().toISOString(), shift_ms: shiftHours * HOUR_MS, rows, files, seconds }, null, 2)}\n`);
+  return { outDir, shift, shiftHours, rows, skipped: false, seconds };
 }
 
 function parseArgs(argv: string[]): PrepareOptions {
@@ -194,7 +199,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   try {
     const r = await prepareFlightsData(parseArgs(process.argv.slice(2)));
     const what = r.skipped ? 'up to date' : `prepared in ${r.seconds.toFixed(1)} s`;
-    const shifted = r.shift ? `timestamps shifted by ${r.shiftDays} days` : 'original 2001 timestamps';
+    const shifted = r.shift ? `timestamps shifted by ${r.shiftHours} hours, ending ${new Date(LAST_KNOWN_MS - 15 * 60_000 + r.shiftHours * HOUR_MS).toISOString()}` : 'original 2001 timestamps';
     console.log(`flights data ${what} in ${r.outDir} (${shifted})`);
     for (const [name, n] of Object.entries(r.rows)) console.log(`  ${name}.parquet: ${n.toLocaleString('en-US')} rows`);
   } catch (e) {

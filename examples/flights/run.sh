@@ -7,7 +7,7 @@
 #   npm run example            # = npm run build && bash examples/flights/run.sh
 #
 # Environment: FLIGHTS_NO_SHIFT=1 keeps the original 2001 dates (default: the
-# data is shifted by whole days so that it ends just before today, UTC).
+# data is shifted by whole hours so that it ends at the last completed hour, UTC).
 set -uo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -46,6 +46,19 @@ prepare_args=()
 [ "${FLIGHTS_NO_SHIFT:-}" = "1" ] && prepare_args+=(--no-shift)
 step "prepare the data from vega-datasets' flights-3m.parquet" node --import tsx "$project/prepare.ts" "${prepare_args[@]}"
 
+# Data prepared with another offset (an hour or more later) moves every row: to the
+# tamper check, history this example's state already materialized would look
+# edited. The example's state is disposable: start it afresh in that case.
+offset="$(node -e 'const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(`${p.shift}:${p.shift_ms}`)' "$data/prepare.json")" \
+  || fail "cannot read $data/prepare.json"
+marker="$project/.featureguard/example-offset"
+if [ -d "$project/.featureguard" ] && [ "$(cat "$marker" 2>/dev/null)" != "$offset" ]; then
+  echo
+  echo "==> the data was prepared with a new time offset: starting the example's state (.featureguard/) afresh"
+  rm -rf "$project/.featureguard"
+fi
+mkdir -p "$project/.featureguard" && echo "$offset" >"$marker"
+
 step "validate the definitions and sources" fg validate
 step "plan" fg plan
 step "apply" fg apply
@@ -58,12 +71,12 @@ step "build a point-in-time training set for the delay_model service" \
   fg dataset build --service delay_model --entities "$data/training_entities.parquet" --out "$data/train.parquet" \
   --availability created
 
-# The last two days of data, up to now (the data ends just before today when shifted).
+# The last two days of data, up to now (shifted data ends at the last completed hour).
 read -r start end < <(node -e '
   const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  const end = new Date(Date.UTC(2001, 6, 1) + p.shift_days * 86400000);
-  const start = new Date(end.getTime() - 2 * 86400000);
-  const stop = p.shift ? new Date() : end;
+  const last = new Date(Date.UTC(2001, 6, 1) + p.shift_ms);
+  const start = new Date(last.getTime() - 2 * 86400000);
+  const stop = p.shift ? new Date(Math.max(Date.now(), last.getTime())) : last;
   console.log(start.toISOString(), stop.toISOString());
 ' "$data/prepare.json") || fail "cannot read $data/prepare.json"
 step "materialize the last two days into the online store (guards run first)" \
@@ -72,7 +85,8 @@ step "materialize the last two days into the online store (guards run first)" \
 step "read online features for the delay model (routes ATL -> ORD and SEA -> SFO)" \
   fg online get --service delay_model --entity origin=ATL,SEA --entity destination=ORD,SFO
 
-echo "(airport_hourly has ttl 6h: once its last hour is older than that, its values come back as outside_max_age.)"
+echo "(airport_hourly has ttl 6h: its newest row covers the last completed hour; once it is older than 6h, e.g. on"
+echo " unshifted 2001 data, its values come back as outside_max_age. Prepare again to move the data up to now.)"
 
 step "the quality log" fg runs list
 

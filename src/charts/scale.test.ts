@@ -52,7 +52,8 @@ describe('timeTicks', () => {
 describe('formatNumber', () => {
   it('prints 3 significant digits', () => {
     expect(formatNumber(0.132456)).toBe('0.132');
-    expect(formatNumber(1234567)).toBe('1.23e+6');
+    expect(formatNumber(1234567.8)).toBe('1.23e+6');
+    expect(formatNumber(4991847)).toBe('4991847');
     expect(formatNumber(null)).toBe('—');
     expect(formatNumber(42)).toBe('42');
   });

@@ -97,8 +97,8 @@ export function timeTicks(min: number, max: number, count = 5): TimeTicks {
 }
 
 /**
- * Short human number: 3 significant digits, no trailing zeros, exponent for
- * very large or small magnitudes.
+ * Short human number: integers in full, else 3 significant digits without
+ * trailing zeros, and an exponent for very large or small magnitudes.
  *
  * @example
  * formatNumber(0.132456); // '0.132'
@@ -109,7 +109,7 @@ export function formatNumber(v: number | null | undefined, digits = 3): string {
   if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
   const abs = Math.abs(v);
   if (abs === 0) return '0';
+  if (Number.isInteger(v) && abs < 1e15) return String(v);
   if (abs >= 1e6 || abs < 1e-4) return v.toExponential(digits - 1);
-  if (Number.isInteger(v)) return String(v);
   return String(Number(v.toPrecision(digits)));
 }

@@ -83,6 +83,8 @@ export interface DriftQuality {
   max_slices: number;
   /** Minimum rows of a slice (in reference and current) to be compared. */
   min_slice_rows: number;
+  /** Minimum non-null current values of a feature to be compared at all (tiny pushes are skipped). */
+  min_rows: number;
 }
 
 export interface AnomalyQuality {
@@ -161,6 +163,7 @@ export const DEFAULT_QUALITY: ResolvedQuality = Object.freeze({
     drift_share: 0.5,
     max_slices: 20,
     min_slice_rows: 30,
+    min_rows: 30,
   },
   anomaly: {
     policy: 'warn',

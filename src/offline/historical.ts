@@ -27,7 +27,7 @@ import { datasetBytes, datasetFormat, splitOutputPath, writeDatasetFile, DATASET
 import { pitViews, planDataset, reconcileWithEntities } from './dataset-plan.js';
 import { ident } from './engine.js';
 import { loadEntityInput, type EntityInput } from './entity-input.js';
-import { buildLineage, buildManifest, manifestPath, writeManifest, type BuildFacts, type DatasetManifest, type ManifestOutput } from './manifest.js';
+import { buildLineage, buildManifest, manifestPath, startSourceFingerprints, writeManifest, type BuildFacts, type DatasetManifest, type ManifestOutput } from './manifest.js';
 import { ENTITY_TS, hiddenTimestampColumns, pointInTimeJoinSql } from './point-in-time.js';
 
 /** Entity rows: an `EntityInput`, a file path, an array of objects, or an Arrow table. */
@@ -114,7 +114,8 @@ async function prepare(project: Project, request: HistoricalFeaturesRequest, out
   if (request.testFraction !== undefined && !(request.testFraction > 0 && request.testFraction < 1)) throw new InputError(`test fraction must be between 0 and 1 (exclusive), got ${request.testFraction}`);
   const steps = 4;
   const progress = (phase: DatasetProgress['phase'], step: number, rows?: number) => request.onProgress?.({ phase, step, steps, rows });
-  const conn = await (await project.engine()).connect();
+  const engine = await project.engine();
+  const conn = await engine.connect();
   const tag = randomUUID().replaceAll('-', '').slice(0, 12);
   const entTable = `__fg_ds_${tag}_entities`;
   const dsTable = `__fg_ds_${tag}`;
@@ -129,6 +130,7 @@ async function prepare(project: Project, request: HistoricalFeaturesRequest, out
     test_fraction: request.testFraction ?? null, output: outputKind, allow_failed_checks: request.allowFailedChecks ?? false,
   };
   const run = project.runs.create({ kind: 'dataset', service: plan.service?.name ?? null, options });
+  const sources = startSourceFingerprints(engine, project.root, plan);
   try {
     progress('entities', 0);
     const loaded = await loadEntityInput(conn, normalizeEntities(request.entities), {
@@ -192,7 +194,7 @@ async function prepare(project: Project, request: HistoricalFeaturesRequest, out
       : await runGuardStage({ project, run, kind: 'dataset', service: plan.service, conn, table: dsTable, dataset, disabled: false });
     const status = guard.verdict === 'pass' ? 'success' : guard.verdict === 'warn' || request.allowFailedChecks ? 'warned' : 'blocked';
     const types = (await conn.runAndReadAll(`DESCRIBE ${select()}`)).getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
-    const facts: BuildFacts = { project, set, plan, loaded, entTable, conn, availability, options, splitAt, types, guard, status, run };
+    const facts: BuildFacts = { project, set, plan, loaded, entTable, conn, sources, availability, options, splitAt, types, guard, status, run };
     return { conn, facts, parts, selectAll: select(), status, guard, run, cleanup };
   } catch (e) {
     project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });

@@ -15,6 +15,7 @@ import type { CheckStatus, Lineage, LineageInput, Run } from '../runs/types.js';
 import { VERSION } from '../version.js';
 import type { DatasetFormat } from './dataset-output.js';
 import type { DatasetPlan } from './dataset-plan.js';
+import type { OfflineEngine } from './engine.js';
 import type { LoadedEntities } from './entity-input.js';
 import { fingerprintFile, fingerprintOrderedRelation, fingerprintSource } from './fingerprint.js';
 import { ROW_ORDINAL } from './point-in-time.js';
@@ -90,6 +91,8 @@ export interface BuildFacts {
   /** Temp table with the loaded entity rows (for their fingerprint). */
   readonly entTable: string;
   readonly conn: DuckDBConnection;
+  /** Source fingerprints, started early (see `startSourceFingerprints`). */
+  readonly sources: Promise<LineageInput[]>;
   readonly availability: 'event' | 'created';
   readonly options: {
     readonly features: readonly string[] | null;
@@ -105,6 +108,31 @@ export interface BuildFacts {
   readonly guard: GuardStageResult;
   readonly status: 'success' | 'warned' | 'blocked';
   readonly run: Run;
+}
+
+/**
+ * Fingerprint each source of the plan on a connection of its own, so that
+ * hashing files overlaps with the join running in DuckDB.
+ */
+export function startSourceFingerprints(engine: OfflineEngine, root: string, plan: DatasetPlan): Promise<LineageInput[]> {
+  const task = (async () => {
+    const conn = await engine.connect();
+    try {
+      const out: LineageInput[] = [];
+      const seen = new Set<string>();
+      for (const v of plan.views) {
+        if (seen.has(v.source.name)) continue;
+        seen.add(v.source.name);
+        for (const s of v.relation.setup) await conn.run(s);
+        out.push(await fingerprintSource(conn, root, v.source, v.relation.select));
+      }
+      return out;
+    } finally {
+      conn.closeSync();
+    }
+  })();
+  task.catch(() => undefined); // awaited later; never an unhandled rejection if the build fails first
+  return task;
 }
 
 function definitionVersions(f: BuildFacts): Record<string, { version: number; hash: string }> {
@@ -124,14 +152,8 @@ function definitionVersions(f: BuildFacts): Record<string, { version: number; ha
 
 /** Fingerprint the sources and entity rows and assemble the manifest. */
 export async function buildManifest(f: BuildFacts, outputs: readonly ManifestOutput[]): Promise<DatasetManifest> {
-  const sources: LineageInput[] = [];
-  const seen = new Set<string>();
-  for (const v of f.plan.views) {
-    if (seen.has(v.source.name)) continue;
-    seen.add(v.source.name);
-    const relation = v.relation.select;
-    sources.push(await fingerprintSource(f.conn, f.project.root, v.source, relation));
-  }
+  const used = new Set(f.plan.views.map((v) => v.source.name));
+  const sources = (await f.sources).filter((s) => used.has(s.name));
   const rel = await fingerprintOrderedRelation(f.conn, f.entTable, ROW_ORDINAL);
   const d = f.loaded.description;
   const file = d.kind === 'file' && !/[*?[]/.test(d.uri) ? await fingerprintFile(d.uri.replace(/^file:\/\//, '')).catch(() => null) : null;

@@ -1,12 +1,12 @@
 /**
- * Authentication for the HTTP API. Keys come in `Authorization: Bearer <key>`,
- * `X-API-Key: <key>` or (for the web pages) the `featureguard_key` cookie.
+ * Authentication for the HTTP API. Keys come in `Authorization: Bearer <key>`
+ * or `X-API-Key: <key>`. The API never reads the web pages' cookie
+ * (`featureguard_key`, scoped to `/ui`), so a cross-site form cannot use it.
  * When no key exists and the server listens on loopback only, every request is
  * allowed; as soon as a key exists (created by any process) keys are required.
  * A server bound beyond loopback always requires keys.
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import { getCookie } from 'hono/cookie';
 import { AuthError } from '../errors.js';
 import { keyStoreFor, scopeAllows, type KeyIdentity, type Scope } from '../auth/keys.js';
 import type { StateDb } from '../state/state-db.js';
@@ -38,7 +38,7 @@ export function presentedKey(c: Context): string | undefined {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (m) return m[1];
   }
-  return c.req.header('x-api-key') ?? getCookie(c, KEY_COOKIE) ?? undefined;
+  return c.req.header('x-api-key') ?? undefined;
 }
 
 /** How long the "does any key exist" answer is reused (keys created by another process take effect within this). */

@@ -47,3 +47,17 @@ describe('feastResponseJson', () => {
     expect(feastResponseJson(r)).toBe(JSON.stringify(r));
   });
 });
+
+describe('feastResponseJson on large responses', () => {
+  it('is byte-identical for 100 × 50', () => {
+    const r = {
+      metadata: { feature_names: ['id', ...Array.from({ length: 50 }, (_, i) => `f${i}`)] },
+      results: Array.from({ length: 51 }, (_, j) => ({
+        values: Array.from({ length: 100 }, (_, i) => (j === 0 ? `e${i}` : i * 0.1 + j)),
+        statuses: Array.from({ length: 100 }, () => 'PRESENT'),
+        event_timestamps: Array.from({ length: 100 }, () => '2001-01-01T00:00:00Z'),
+      })),
+    } as unknown as OnlineFeaturesResponse;
+    expect(feastResponseJson(r)).toBe(JSON.stringify(r));
+  });
+});

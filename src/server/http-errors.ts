@@ -20,6 +20,8 @@ export function onError(log: ErrorLogger): ErrorHandler {
   return (err, c) => {
     if (isFeatureguardError(err)) {
       if (err.status >= 500) log(err, c);
+      // An unread oversized body would keep the connection busy: close it after answering.
+      if (err.code === 'payload_too_large') c.header('connection', 'close');
       return errorResponse(c, err.status, err.code, err.message, err.details);
     }
     if (err instanceof HTTPException) {

@@ -2,14 +2,14 @@
  * The flights example's prepared data, checked against the raw input with
  * independent computations: row counts, ids, labels, one airport-hour and one
  * route-day recomputed in TypeScript, window-end timestamps (point in time), and
- * the whole-day shift.
+ * the whole-hour shift.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFlightsParquet, prepareFlightsData, shiftDaysFor } from '../../examples/flights/prepare.js';
+import { findFlightsParquet, prepareFlightsData, shiftHoursFor } from '../../examples/flights/prepare.js';
 import { ensureFlightsData } from '../helpers/flights.js';
 
 let conn: DuckDBConnection;
@@ -98,25 +98,31 @@ describe('prepared flights data (unshifted)', () => {
 });
 
 describe('prepare with the shift', () => {
-  it('moves every timestamp by whole days so the data ends just before now, keeps the originals, and skips when up to date', async () => {
+  it('moves every timestamp by whole hours so the data ends at the last completed hour, keeps the originals, and skips when up to date', async () => {
     const now = new Date('2026-11-25T18:30:00Z');
-    const days = shiftDaysFor(now);
+    const hours = shiftHoursFor(now);
+    // Independent of shiftHoursFor: from 2001-07-01 00:15 to 2026-11-25 18:15 (the last quarter past an hour before now).
+    expect(hours).toBe((Date.UTC(2026, 10, 25, 18, 15) - Date.UTC(2001, 6, 1, 0, 15)) / 3_600_000);
     const out = join(tmp, 'shifted');
     // The last week of the input is enough to check the shift, and quick.
     const input = join(tmp, 'last-week.parquet');
     await conn.run(`COPY (SELECT * FROM '${raw}' WHERE date >= TIMESTAMP '2001-06-24') TO '${input}' (FORMAT parquet)`);
     const r = await prepareFlightsData({ shift: true, now, outDir: out, input });
-    expect(r).toMatchObject({ shift: true, shiftDays: days, skipped: false });
+    expect(r).toMatchObject({ shift: true, shiftHours: hours, skipped: false });
     const marker = JSON.parse(readFileSync(join(out, 'prepare.json'), 'utf8'));
-    expect(marker.shift_days).toBe(days);
+    expect(marker).toMatchObject({ shift_hours: hours, shift_ms: hours * 3_600_000 });
     const [s] = await rows(`SELECT max(computed_at)::VARCHAR last_known, max(day_end)::VARCHAR last_day,
-        count(*) FILTER (WHERE day_end <> original_ts + INTERVAL (${days}) DAY)::INTEGER bad
+        count(*) FILTER (WHERE day_end <> original_ts + INTERVAL (${hours}) HOUR)::INTEGER bad
       FROM '${out}/route_daily.parquet'`);
-    expect(s).toEqual({ last_known: '2026-11-25 00:15:00', last_day: '2026-11-25 00:00:00', bad: 0 });
-    const [f] = await rows(`SELECT count(*) FILTER (WHERE dep_time <> original_ts + INTERVAL (${days}) DAY)::INTEGER bad,
+    expect(s).toEqual({ last_known: '2026-11-25 18:15:00', last_day: '2026-11-25 18:00:00', bad: 0 });
+    const [h] = await rows(`SELECT max(hour_end)::VARCHAR last_hour, max(computed_at)::VARCHAR last_computed,
+        count(*) FILTER (WHERE hour_end <> date_trunc('hour', hour_end))::INTEGER off_hour FROM '${out}/airport_hourly.parquet'`);
+    // The newest hourly row covers 17:00-18:00 and is 30 minutes old at 'now': within the view's 6h ttl.
+    expect(h).toEqual({ last_hour: '2026-11-25 18:00:00', last_computed: '2026-11-25 18:05:00', off_hour: 0 });
+    const [f] = await rows(`SELECT count(*) FILTER (WHERE dep_time <> original_ts + INTERVAL (${hours}) HOUR)::INTEGER bad,
         max(dep_time)::VARCHAR last_ts FROM '${out}/flights.parquet'`);
     expect(f?.bad).toBe(0);
-    expect(String(f?.last_ts).startsWith('2026-11-24 ')).toBe(true);
+    expect(String(f?.last_ts).startsWith('2026-11-25 17:')).toBe(true);
     expect((await prepareFlightsData({ shift: true, now, outDir: out, input })).skipped).toBe(true);
   });
 });

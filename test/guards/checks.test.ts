@@ -134,3 +134,21 @@ describe('slices', () => {
     expect(stored.map((p) => p.column).sort()).toEqual(['carrier', 'delay']);
   });
 });
+
+describe('raw relation for broken sources', () => {
+  it('lets the guards block a source that dropped a declared column or changed its type', async () => {
+    const { rawViewRelationSql } = await import('../../src/guards/raw-relation.js');
+    const { runGuardStage } = await import('../../src/guards/stage.js');
+    const { DEFAULT_SOURCE } = await import('./helpers.js');
+    bench = await guardBench();
+    await bench.writeSource(`SELECT * EXCLUDE (carrier) REPLACE (delay::VARCHAR AS delay) FROM (${DEFAULT_SOURCE})`);
+    const rel = await rawViewRelationSql(bench.project, bench.view, bench.conn);
+    expect(rel.missing).toEqual(['carrier']);
+    await bench.conn.run(`CREATE OR REPLACE TEMP TABLE raw_w AS SELECT * FROM (${rel.select}) WHERE event_timestamp < TIMESTAMP '2024-01-03'`);
+    const run = bench.project.runs.create({ kind: 'materialize', view: 'delays' });
+    const g = await runGuardStage({ project: bench.project, run, kind: 'materialize', view: bench.view, conn: bench.conn, table: 'raw_w', window: { start: new Date('2024-01-01'), end: new Date('2024-01-03') } });
+    expect(g.verdict).toBe('block');
+    expect(pick(g, 'schema', 'missing_column', 'carrier')[0].status).toBe('fail');
+    expect(pick(g, 'schema', 'type', 'delay')[0].status).toBe('fail');
+  });
+});

@@ -49,6 +49,8 @@ describe('API keys', () => {
     expect((await app.request('/v1/online-features', post(read, bearer(readKey)))).status).toBe(200);
     expect((await app.request('/v1/online-features', post(read, { 'x-api-key': readKey }))).status).toBe(200);
     expect((await app.request('/v1/runs', { headers: bearer(readKey) })).status).toBe(200);
+    // The web pages' cookie is not an API credential (no cross-site use of it).
+    expect((await app.request('/v1/runs', { headers: { cookie: `featureguard_key=${readKey}` } })).status).toBe(401);
 
     const denied = await app.request('/v1/push', post(pushBody, bearer(readKey)));
     expect(denied.status).toBe(403);

@@ -65,6 +65,24 @@ it('picks up definitions applied by another process without a restart', async ()
   expect(new Date(schedules.body.schedules[1].next_run).getUTCHours()).toBe(3);
 });
 
+it('refuses bodies over the limit over real HTTP, declared or chunked', async () => {
+  const big = JSON.stringify({ features: ['origin_delays'], entities: { origin: Array.from({ length: 200_000 }, () => "SEA") } });
+  expect(big.length).toBeGreaterThan(1024 * 1024);
+  const declared = await fetch(`${server.url}/v1/online-features`, { method: 'POST', body: big, headers: { 'content-type': 'application/json' } });
+  expect(declared.status).toBe(413);
+  expect(((await declared.json()) as any).error.code).toBe('payload_too_large');
+  const bytes = new TextEncoder().encode(big);
+  const chunked = await fetch(`${server.url}/v1/online-features`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: new ReadableStream({ start(c) { for (let i = 0; i < bytes.length; i += 65536) c.enqueue(bytes.slice(i, i + 65536)); c.close(); } }),
+    duplex: 'half',
+  } as RequestInit);
+  expect(chunked.status).toBe(413);
+  // The server is still fine afterwards.
+  expect((await call('/health')).status).toBe(200);
+});
+
 it('shuts down gracefully', async () => {
   const other = await startServer(fx.project, { port: 0, quiet: true, scheduler: false, logger: pino({ level: 'silent' }) });
   expect((await fetch(`${other.url}/health`)).status).toBe(200);

@@ -56,7 +56,7 @@ export function formatRunShow(run: Run, results: readonly CheckResult[], profile
   if (profiles.length > 0) {
     lines.push('', 'profiles:');
     const rows = [['COLUMN', 'TYPE', 'COUNT', 'NULLS', 'DISTINCT', 'MIN', 'P50', 'MAX', 'MEAN']];
-    const f = (v: unknown) => (v === null || v === undefined ? '-' : typeof v === 'number' ? String(Number(v.toPrecision(4))) : String(v));
+    const f = (v: unknown) => (v === null || v === undefined ? '-' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)))) : String(v));
     for (const p of profiles) rows.push([String(p.column), f(p.type), f(p.count), f(p.nulls), f(p.distinct), f(p.min), f(p.p50), f(p.max), f(p.mean)]);
     lines.push(...table(rows).split('\n').map((l) => `  ${l}`));
   }

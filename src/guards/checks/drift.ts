@@ -21,6 +21,10 @@ function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile 
     return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: not in the ${ref ? 'current rows' : 'reference'}`, details: refDetails });
   }
   const q = f.quality.drift;
+  const curValues = cur.count - cur.nulls - cur.nan - cur.inf;
+  if (curValues < q.min_rows) {
+    return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: ${curValues} value(s) < min_rows ${q.min_rows}, too few to compare`, details: refDetails });
+  }
   const d = driftOf(ref, cur, q);
   if (!d) return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: not comparable (${ref.kind} vs ${cur.kind}, or no values)`, details: refDetails });
   const label = reference.description === 'previous' ? 'the previous run' : `baseline '${reference.description.slice('baseline:'.length)}'`;

@@ -59,3 +59,23 @@ export function formatValue(v: unknown, max = 120): string {
   const s = typeof v === 'string' ? v : JSON.stringify(v);
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
+
+/**
+ * Nested JSON (a fingerprint) as `key: value` lines with dotted paths:
+ * `{files: [{path, sha256}]}` → `files[0].path: data/x.parquet`, `files[0].sha256: …`.
+ */
+export function flattenJson(v: unknown, maxLines = 24): [string, string][] {
+  const out: [string, string][] = [];
+  const walk = (path: string, x: unknown) => {
+    if (out.length >= maxLines) return;
+    if (x !== null && typeof x === 'object') {
+      const entries = Array.isArray(x) ? x.map((y, i) => [`${path}[${i}]`, y] as const) : Object.entries(x).map(([k, y]) => [path ? `${path}.${k}` : k, y] as const);
+      if (entries.length === 0) out.push([path, Array.isArray(x) ? '[]' : '{}']);
+      for (const [p, y] of entries) walk(p, y);
+      return;
+    }
+    out.push([path, formatValue(x, 100)]);
+  };
+  walk('', v);
+  return out;
+}

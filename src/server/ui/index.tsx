@@ -34,17 +34,23 @@ function pageHeaders(c: Context, nonce: string): void {
     `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
   );
   c.header('X-Content-Type-Options', 'nosniff');
-  c.header('Referrer-Policy', 'no-referrer');
+  c.header('Referrer-Policy', 'same-origin');
   c.header('X-Frame-Options', 'DENY');
   c.header('Cache-Control', 'no-store');
 }
 
-/** A form post from another site (login CSRF): the browser's Origin names a different host. */
+/**
+ * Refuse form posts from other sites (login CSRF). Browsers say where a request
+ * comes from in `Sec-Fetch-Site`; older ones only in `Origin`. Clients that send
+ * neither (curl, scripts) are not browsers being tricked and may post.
+ */
 function sameOrigin(c: Context): boolean {
+  const site = c.req.header('sec-fetch-site');
+  if (site) return site === 'same-origin' || site === 'none';
   const origin = c.req.header('origin');
-  if (!origin || origin === 'null') return origin !== 'null';
+  if (!origin) return true;
   try {
-    return new URL(origin).host === new URL(c.req.url).host;
+    return origin !== 'null' && new URL(origin).host === new URL(c.req.url).host;
   } catch {
     return false;
   }

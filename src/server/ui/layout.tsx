@@ -31,7 +31,7 @@ export function Layout(props: { frame: PageFrame; title: string; section: Sectio
         <head>
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <meta name="referrer" content="no-referrer" />
+          <meta name="referrer" content="same-origin" />
           <link rel="icon" href="data:," />
           <title>{`${props.title} · featureguard`}</title>
           <style nonce={frame.nonce}>{raw(CSS)}</style>

@@ -30,7 +30,7 @@ export interface RegistryPageProps {
   set: DefinitionSet;
   /** Versions per `kind/name`, oldest first. */
   versions: ReadonlyMap<string, readonly VersionWithDiff[]>;
-  baselines: readonly BaselineRow[] | null;
+  baselines: readonly BaselineRow[];
 }
 
 export const anchorOf = (kind: DefinitionKind, name: string) => `obj-${kind}-${name}`;
@@ -219,9 +219,7 @@ export function RegistryPage(props: RegistryPageProps) {
         </section>
       ))}
       <h2 id="baselines">Baselines</h2>
-      {props.baselines === null ? (
-        <p class="muted">Baselines are not available in this build.</p>
-      ) : props.baselines.length === 0 ? (
+      {props.baselines.length === 0 ? (
         <p class="muted">
           No baselines pinned (<code>featureguard baseline pin</code>); drift is measured against the previous successful run.
         </p>

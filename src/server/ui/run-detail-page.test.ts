@@ -2,6 +2,17 @@ import { describe, expect, it } from 'vitest';
 import type { CheckResult, Run } from '../../runs/types.js';
 import { blockedReason, sortResults } from './run-detail-page.js';
 import { parseRunsQuery, runFilter } from './runs-page.js';
+import { flattenJson } from './format.js';
+
+describe('flattenJson', () => {
+  it('flattens fingerprints into dotted lines', () => {
+    expect(flattenJson({ files: [{ path: 'data/a.parquet', size: 12 }], rows: 3 })).toEqual([
+      ['files[0].path', 'data/a.parquet'],
+      ['files[0].size', '12'],
+      ['rows', '3'],
+    ]);
+  });
+});
 
 const r = (check: string, status: CheckResult['status'], value: number | null, policy: CheckResult['policy'] = 'warn', message = `${check} ${status}`): CheckResult => ({
   run_id: 'x', check, feature: null, slice: null, status, policy, method: null, value, thresholds: null, metrics: null, message, details: null,

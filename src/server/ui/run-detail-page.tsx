@@ -7,7 +7,7 @@ import type { Child } from 'hono/jsx';
 import type { AlertAttempt } from '../../alerts/attempts.js';
 import type { CheckResult, Run } from '../../runs/types.js';
 import { Facts, StatusBadge } from './components.js';
-import { formatCount, formatDuration, formatNumber, formatThresholds, formatTime, formatValue, formatWindow, query } from './format.js';
+import { formatCount, formatDuration, formatNumber, formatThresholds, formatTime, formatWindow, flattenJson, query } from './format.js';
 import { Layout, type PageFrame } from './layout.js';
 import { firstLine } from './runs-page.js';
 import { SORT_SCRIPT } from './sort-script.js';
@@ -61,7 +61,7 @@ export interface RunDetailProps {
   results: readonly CheckResult[];
   sort: SortColumn;
   dir: 'asc' | 'desc';
-  alertAttempts: readonly AlertAttempt[] | null;
+  alertAttempts: readonly AlertAttempt[];
 }
 
 function Verdict(props: { run: Run; reason: string | null }) {
@@ -199,9 +199,9 @@ function Lineage(props: { frame: PageFrame; run: Run }) {
               <td>{i.kind}</td>
               <td class="mono">{i.uri}</td>
               <td class="mono">
-                {Object.entries(i.fingerprint ?? {}).map(([k, v]) => (
+                {flattenJson(i.fingerprint ?? {}).map(([k, v]) => (
                   <div>
-                    {k}: {formatValue(v, 80)}
+                    {k}: {v}
                   </div>
                 ))}
               </td>
@@ -323,9 +323,7 @@ export function RunDetailPage(props: RunDetailProps) {
       <h2 id="lineage">Lineage</h2>
       <Lineage frame={frame} run={run} />
       <h2 id="alerts">Alert attempts</h2>
-      {props.alertAttempts === null ? (
-        <p class="muted">Alert attempts are not available in this build.</p>
-      ) : props.alertAttempts.length === 0 ? (
+      {props.alertAttempts.length === 0 ? (
         <p class="muted">No alerts were sent for this run.</p>
       ) : (
         <AlertAttempts attempts={props.alertAttempts} />

@@ -1,0 +1,56 @@
+/**
+ * A view's source in canonical column names *without* casting the features to
+ * their declared types, and without the declared columns the source lacks. When
+ * the canonical (cast) relation cannot even be built — a declared column was
+ * dropped, or holds text where a number is declared — materialize can give the
+ * guards this relation instead, so the schema check reports `missing_column` /
+ * `type` failures and the run is `blocked` with a reason, not `failed` with a
+ * binder error. Join keys and timestamps keep their casts (they must be usable);
+ * CSV features are try-cast (CSV is all text), so a bad value shows up as nulls.
+ *
+ * @example
+ * const rel = await rawViewRelationSql(project, view, conn);
+ * await conn.run(`CREATE TEMP TABLE t AS SELECT * FROM (${rel.select}) WHERE event_timestamp >= ...`);
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { viewJoinKeys } from '../definitions/definition-set.js';
+import { sourceFormat } from '../definitions/source-location.js';
+import type { FeatureViewDef } from '../definitions/types.js';
+import { NotFoundError } from '../errors.js';
+import { ident } from '../offline/engine.js';
+import { duckdbType, rawSourceSql, sourceColumnName } from '../offline/source-sql.js';
+import type { Project } from '../project.js';
+
+export interface RawRelation {
+  readonly setup: readonly string[];
+  readonly select: string;
+  /** Declared features the source does not have. */
+  readonly missing: readonly string[];
+}
+
+/** Build the uncast relation; runs the setup statements on `conn` to describe the source. */
+export async function rawViewRelationSql(project: Project, view: FeatureViewDef, conn: DuckDBConnection): Promise<RawRelation> {
+  const set = project.registry.current();
+  const source = set.sources.get(view.source);
+  if (!source) throw new NotFoundError(`feature view '${view.name}' names unknown source '${view.source}'`);
+  const { setup, from } = rawSourceSql(project.root, source);
+  for (const s of setup) await conn.run(s);
+  const described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjectsJson() as { column_name: string }[];
+  const have = new Set(described.map((d) => d.column_name));
+  const csv = source.path !== undefined && sourceFormat(source) === 'csv';
+  const ts = (c: string) => (csv ? `CAST(CAST(${ident(c)} AS TIMESTAMPTZ) AS TIMESTAMP)` : `CAST(${ident(c)} AS TIMESTAMP)`);
+  const cols: string[] = [];
+  for (const k of viewJoinKeys(set, view)) cols.push(`CAST(${ident(sourceColumnName(source, k.name))} AS ${duckdbType(k.type)}) AS ${ident(k.name)}`);
+  cols.push(`${ts(sourceColumnName(source, source.timestamp_field))} AS event_timestamp`);
+  cols.push(source.created_timestamp_field ? `${ts(sourceColumnName(source, source.created_timestamp_field))} AS created_timestamp` : 'NULL::TIMESTAMP AS created_timestamp');
+  const missing: string[] = [];
+  for (const f of view.features) {
+    const col = sourceColumnName(source, f.name);
+    if (!have.has(col)) {
+      missing.push(f.name);
+      continue;
+    }
+    cols.push(csv ? `TRY_CAST(${ident(col)} AS ${duckdbType(f.type)}) AS ${ident(f.name)}` : `${ident(col)} AS ${ident(f.name)}`);
+  }
+  return { setup, select: `SELECT ${cols.join(', ')} FROM ${from}`, missing };
+}
