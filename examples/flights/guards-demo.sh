@@ -68,6 +68,12 @@ json() {
       console.log(typeof out === "string" ? out : JSON.stringify(out, null, 2));
     });' "$1"
 }
+# show_run ID: `runs show ID` up to its profiles table (the full report has profiles and lineage too).
+show_run() {
+  echo
+  echo "\$ featureguard runs show $1    # (cut before the profiles table)"
+  fg runs show "$1" | sed '/^profiles:/,$d'
+}
 last_run_id() {
   fg --json runs list --limit 1 "$@" | json 'j.runs[0].id'
 }
@@ -114,11 +120,13 @@ demo_imbalance() {
   [ "$rc" = 0 ] || die "the dataset build failed (exit code $rc)"
   echo
   echo "The manifest (data/train.parquet.manifest.json) records the same result:"
-  json 'j.quality.results.filter((r) => r.check === "class_imbalance").map(({check, feature, status, value, thresholds, metrics, message}) => ({check, feature, status, value, thresholds, metrics, message}))' \
-    <"$proj/data/train.parquet.manifest.json"
+  json 'j.checks.results.filter((r) => r.check === "class_imbalance")' <"$proj/data/train.parquet.manifest.json"
   local id
   id="$(last_run_id --kind dataset)"
-  run runs show "$id"
+  show_run "$id"
+  echo
+  echo "The figures, from the quality log (featureguard --json runs show $id):"
+  fg --json runs show "$id" | json '(({status, value, thresholds, metrics, details}) => ({status, value, thresholds, metrics, shares: details.shares}))(j.results.find((r) => r.check === "class_imbalance"))'
 }
 
 demo_drift() {
@@ -137,7 +145,7 @@ demo_drift() {
   run materialize --views airport_hourly --start 2001-06-11 --end 2001-06-18
   local jun
   jun="$(last_run_id --view airport_hourly)"
-  run runs show "$jun"
+  show_run "$jun"
   echo
   echo "Every drift metric of that run (fg --json runs show $jun):"
   fg --json runs show "$jun" | json 'j.results.filter((r) => r.check === "drift" && r.feature).map((r) =>
@@ -166,11 +174,11 @@ demo_blocked() {
   online_snapshot "$work/before.json"
 
   echo
-  echo "--- 3a. an upstream job starts writing share_delayed as a percentage for the last 3 hours"
-  node --import tsx "$example/break-source.ts" "$proj/data" percent --from 2001-06-30T21:00:00 --to 2001-07-01T00:00:00
+  echo "--- 3a. an upstream job starts writing share_delayed as a percentage (0-100) for the newest hours"
+  node --import tsx "$example/break-source.ts" "$proj/data" percent --from 2001-06-30T21:00:00 --to 2001-07-02T00:00:00
   run materialize --views airport_hourly --start "$cut" --end "$now"
   [ "$rc" = 1 ] || die "expected exit code 1 (blocked), got $rc"
-  run runs show "$(last_run_id --view airport_hourly)"
+  show_run "$(last_run_id --view airport_hourly)"
   online_snapshot "$work/after-a.json"
   if cmp -s "$work/before.json" "$work/after-a.json"; then echo "online store unchanged: online get returns the same values as before"; else die "the online store changed"; fi
 
@@ -180,9 +188,16 @@ demo_blocked() {
   node --import tsx "$example/break-source.ts" "$proj/data" tamper --day 2001-06-28 --origin ATL
   run materialize --views airport_hourly --start "$cut" --end "$now"
   [ "$rc" = 1 ] || die "expected exit code 1 (blocked), got $rc"
-  run runs show "$(last_run_id --view airport_hourly)"
+  show_run "$(last_run_id --view airport_hourly)"
   online_snapshot "$work/after-b.json"
   if cmp -s "$work/before.json" "$work/after-b.json"; then echo "online store unchanged: online get returns the same values as before"; else die "the online store changed"; fi
+
+  echo
+  echo "--- 3c. history restored: the same window goes through and the newest hours are served"
+  node --import tsx "$example/break-source.ts" "$proj/data" restore
+  run materialize --views airport_hourly --start "$cut" --end "$now"
+  [ "$rc" = 0 ] || die "expected the restored source to materialize (exit code $rc)"
+  run online get --features airport_hourly --entity origin=ATL,ORD,DFW,SEA
   echo
   echo "The quality log of the view:"
   run runs list --view airport_hourly

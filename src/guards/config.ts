@@ -34,6 +34,8 @@ export interface ProvenanceQuality {
   max_clock_skew: string;
   /** Files larger than this (bytes) are fingerprinted by size, mtime and first/last MiB. */
   full_hash_max_bytes: number;
+  /** Windows up to this many rows count duplicates exactly; larger ones count them on 1/16 of the key space and scale up. */
+  exact_duplicates_max_rows: number;
 }
 
 export interface ClassImbalanceQuality {
@@ -139,6 +141,7 @@ export const DEFAULT_QUALITY: ResolvedQuality = Object.freeze({
     recheck_days: 7,
     max_clock_skew: '5m',
     full_hash_max_bytes: 256 * 1024 * 1024,
+    exact_duplicates_max_rows: 1_000_000,
   },
   class_imbalance: { policy: 'warn', max_imbalance_ratio: 10, min_class_count: 30, bins: null },
   leakage: {

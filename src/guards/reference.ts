@@ -29,11 +29,23 @@ export function findReference(project: Project, q: ReferenceQuery): { reference:
     if (!b) return { reference: null, problem: `configured drift reference baseline '${name}' is not pinned`, reason: 'missing baseline' };
     return { reference: fromStored(`baseline:${name}`, b.run_id, b.profiles, q.view), problem: null, reason: '' };
   }
-  const pinned = pinnedBaselineFor(project, { view: q.view, service: q.view ? undefined : q.service });
+  const pinned = pinnedBaselineFor(project, { view: q.view, service: q.view ? undefined : q.service }) ?? (q.view ? serviceBaselineForView(project, q.view) : null);
   if (pinned) return { reference: fromStored(`baseline:${pinned.name}`, pinned.run_id, pinned.profiles, q.view), problem: null, reason: '' };
   const prev = previousRun(project, q);
   if (!prev) return { reference: null, problem: null, reason: 'no earlier successful run and no pinned baseline' };
   return { reference: fromStored('previous', prev, project.runs.profiles(prev) as StoredProfile[], undefined), problem: null, reason: '' };
+}
+
+/**
+ * Serving data vs training data: a view without its own baseline uses the newest
+ * baseline pinned for a feature service that consumes it (its dataset columns
+ * `feature` or `view__feature` map onto the view's features).
+ */
+function serviceBaselineForView(project: Project, view: string): ReturnType<typeof pinnedBaselineFor> {
+  const services = [...project.registry.current().services.values()].filter((s) => s.features.some((ref) => ref.split(':')[0] === view));
+  const found = services.map((s) => pinnedBaselineFor(project, { service: s.name })).filter((b) => b !== null);
+  found.sort((a, b) => (a!.pinned_at < b!.pinned_at ? 1 : -1));
+  return found[0] ?? null;
 }
 
 function previousRun(project: Project, q: ReferenceQuery): string | null {

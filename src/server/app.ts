@@ -15,7 +15,6 @@ import type { Project } from '../project.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { createServerAuth, type ServerAuth } from './auth.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_ENTITIES, type ServerContext } from './context.js';
-import { setBodyLimit } from './body.js';
 import { notFound, onError, type ErrorLogger } from './http-errors.js';
 import { createMaterializeJobs, type MaterializeJobs } from './materialize-jobs.js';
 import { createMetrics, metricsMiddleware, type ServerMetrics } from './metrics.js';
@@ -79,12 +78,9 @@ export function createApp(project: Project, options: AppOptions = {}): Featuregu
   app.notFound(notFound);
   app.use('*', metricsMiddleware(metrics));
   if (options.requestLog) app.use('*', requestLogger(options.requestLog));
-  // The body limit is enforced where bodies are read (`readJson`): hono's bodyLimit
-  // middleware turns every node request into a web stream, which costs ~3× the lookup.
-  app.use('*', async (c, next) => {
-    setBodyLimit(c, ctx.limits.bodyLimit);
-    await next();
-  });
+  // The body limit (server.body_limit) is enforced where bodies are read (`jsonBody`):
+  // hono's bodyLimit middleware turns every node request into a web stream, which
+  // costs more than the whole online lookup.
 
   app.route('/', healthRoutes(ctx));
   app.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));

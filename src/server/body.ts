@@ -16,13 +16,6 @@ export interface BodyProblem {
   readonly message: string;
 }
 
-const LIMIT_KEY = 'featureguard.bodyLimit';
-
-/** Set the body limit for the requests below (the app does this once, from `server.body_limit`). */
-export function setBodyLimit(c: Context, bytes: number): void {
-  c.set(LIMIT_KEY as never, bytes as never);
-}
-
 function tooLarge(limit: number): FeatureguardError {
   return new FeatureguardError('payload_too_large', `request body exceeds the limit of ${limit} bytes (server.body_limit)`, {
     status: 413, exitCode: 2, details: { limit },
@@ -35,8 +28,7 @@ function tooLarge(limit: number): FeatureguardError {
  * @hono/node-server it reads the Node request directly: building a web
  * `ReadableStream` for every small JSON body costs more than the whole lookup.
  */
-export async function readBodyText(c: Context): Promise<string> {
-  const limit = (c.get(LIMIT_KEY as never) as number | undefined) ?? DEFAULT_BODY_LIMIT;
+export async function readBodyText(c: Context, limit: number = DEFAULT_BODY_LIMIT): Promise<string> {
   const declared = c.req.header('content-length');
   if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
@@ -57,9 +49,9 @@ export async function readBodyText(c: Context): Promise<string> {
   return chunks.length === 1 ? Buffer.from(chunks[0]).toString('utf8') : Buffer.concat(chunks).toString('utf8');
 }
 
-/** Parse the request body as JSON. An empty body is `{}`. */
-export async function readJson(c: Context): Promise<unknown> {
-  const text = await readBodyText(c);
+/** Parse the request body as JSON (at most `limit` bytes). An empty body is `{}`. */
+export async function readJson(c: Context, limit: number = DEFAULT_BODY_LIMIT): Promise<unknown> {
+  const text = await readBodyText(c, limit);
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text) as unknown;
@@ -95,7 +87,7 @@ export function bodyProblems(errors: readonly ErrorObject[] | null | undefined):
  * Validate `body` with the schema `api/<name>`; throws `InputError` (400) listing the problems.
  *
  * @example
- * const req = validateBody<OnlineFeaturesBody>('online_features', await readJson(c));
+ * const req = validateBody<OnlineFeaturesBody>('online_features', await readJson(c, ctx.limits.bodyLimit));
  */
 export function validateBody<T>(name: string, body: unknown): T {
   const validate = schemaValidator<T>(`api/${name}`);
@@ -109,7 +101,7 @@ export function validateBody<T>(name: string, body: unknown): T {
   );
 }
 
-/** Read and validate a JSON body in one step. */
-export async function jsonBody<T>(c: Context, schema: string): Promise<T> {
-  return validateBody<T>(schema, await readJson(c));
+/** Read (at most `limit` bytes, `server.body_limit`) and validate a JSON body in one step. */
+export async function jsonBody<T>(c: Context, schema: string, limit: number = DEFAULT_BODY_LIMIT): Promise<T> {
+  return validateBody<T>(schema, await readJson(c, limit));
 }

@@ -79,7 +79,12 @@ export async function loadPushTable(
       .slice(i, i + CHUNK)
       .map((r) => `(${columns.map((c) => sqlValue(r[c.name], c.type)).join(', ')})`)
       .join(',\n');
-    await conn.run(`INSERT INTO ${ident(table)} VALUES ${values}`);
+    try {
+      await conn.run(`INSERT INTO ${ident(table)} VALUES ${values}`);
+    } catch (e) {
+      // The rows passed the schema; what DuckDB still refuses is a value the caller sent.
+      throw new InputError(`pushed rows ${i}-${Math.min(i + CHUNK, rows.length) - 1} could not be loaded: ${(e as Error).message.split('\n')[0]}`, undefined, 'invalid_rows');
+    }
   }
 }
 

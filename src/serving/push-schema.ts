@@ -13,7 +13,9 @@ const addFormats = addFormatsModule as unknown as typeof addFormatsModule.defaul
 
 type JsonSchema = Record<string, unknown>;
 
-const INT64_STRING = '^-?[0-9]{1,19}$';
+/** int64 values travel as JSON numbers: only the exactly representable range (or strings of up to 15 digits). */
+const INT64_STRING = '^-?[0-9]{1,15}$';
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 function typeSchema(type: FeatureType | JoinKey['type']): JsonSchema {
   switch (type) {
@@ -22,8 +24,9 @@ function typeSchema(type: FeatureType | JoinKey['type']): JsonSchema {
     case 'int32':
       return { type: 'integer', minimum: -2147483648, maximum: 2147483647 };
     case 'int64':
-      return { anyOf: [{ type: 'integer' }, { type: 'string', pattern: INT64_STRING }] };
+      return { anyOf: [{ type: 'integer', minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }, { type: 'string', pattern: INT64_STRING }] };
     case 'float32':
+      return { type: 'number', minimum: -FLOAT32_MAX, maximum: FLOAT32_MAX };
     case 'float64':
       return { type: 'number' };
     case 'string':
@@ -31,6 +34,7 @@ function typeSchema(type: FeatureType | JoinKey['type']): JsonSchema {
     case 'timestamp':
       return { type: 'string', format: 'date-time' };
     case 'float32[]':
+      return { type: 'array', items: { type: 'number', minimum: -FLOAT32_MAX, maximum: FLOAT32_MAX } };
     case 'float64[]':
       return { type: 'array', items: { type: 'number' } };
   }

@@ -161,6 +161,15 @@ function serverShare(before: Map<string, number>, after: Map<string, number>): s
   return ['0.001', '0.002', '0.01'].map((le) => `${((d(le) / total) * 100).toFixed(1)}%`).join(' / ');
 }
 
+/** Upper bound of the server's own p99 from its histogram buckets (e.g. `≤ 1 ms`). */
+function serverP99(before: Map<string, number>, after: Map<string, number>): string {
+  const total = (after.get('+Inf') ?? 0) - (before.get('+Inf') ?? 0);
+  if (total === 0) return '-';
+  const les = [...after.keys()].filter((k) => k !== '+Inf').sort((a, b) => Number(a) - Number(b));
+  for (const le of les) if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= 0.99 * total) return `≤ ${Number(le) * 1000} ms`;
+  return '> 10 s';
+}
+
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
 const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
 
@@ -187,7 +196,7 @@ export async function run(): Promise<string> {
       const { url, child } = await startChild(dir);
       try {
         // Warm up: JIT, connections, store caches.
-        for (const s of SCENARIOS) await load(url, '/v1/online-features', s, { duration: 1 });
+        for (const s of SCENARIOS) await load(url, '/v1/online-features', s, { duration: 2 });
         for (const s of SCENARIOS) {
           const real = await load(url, '/v1/online-features', s);
           const bare = await load(url, `/bare/${s.name}`, s);
@@ -200,10 +209,11 @@ export async function run(): Promise<string> {
           const rate = s.entities === 1 ? 1000 : 200;
           const before = await serverBuckets(url);
           const fixed = await load(url, '/v1/online-features', s, { rate });
-          const share = serverShare(before, await serverBuckets(url));
+          const after = await serverBuckets(url);
+          const share = serverShare(before, after);
           lines.push(`| ${store.name} | ${s.title} | fixed ${rate} req/s | ${f0(fixed.rps)} | ${f2(fixed.p50)} | ${f2(fixed.p99)} | | | ${share} | ${fixed.bytes} |`);
           const target = s.entities === 1 ? 2 : 10;
-          verdicts.push(`${store.name} ${s.title}: p99 ${f2(fixed.p99)} ms at ${rate} req/s (target ≤ ${target} ms): ${fixed.p99 <= target ? 'met' : 'NOT met'}`);
+          verdicts.push(`${store.name} ${s.title}: p99 ${f2(fixed.p99)} ms at ${rate} req/s measured by the client (target ≤ ${target} ms): ${fixed.p99 <= target ? 'met' : 'NOT met'}; the server's own p99 ${serverP99(before, after)}`);
           if (fixed.errors > 0) verdicts.push(`${store.name} ${s.title} fixed rate: ${fixed.errors} errors`);
         }
       } finally {

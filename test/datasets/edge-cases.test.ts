@@ -3,7 +3,7 @@
  * worked out by hand (see tiny-project.ts for the rows), the errors a user can
  * cause, every output format read back, the manifest and the split.
  */
-import { tableFromIPC, type Table } from 'apache-arrow';
+import { Int64, Table, TimestampMicrosecond, Utf8, tableFromIPC, vectorFromArray } from 'apache-arrow';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +105,28 @@ describe('dataset build edge cases', () => {
     expect(raw[0]).toBe(1_704_081_600_000_001n); // 2024-01-01T04:00:00.000001Z
   });
 
+  it('takes entity rows as an Arrow table (microsecond timestamps kept)', async () => {
+    const entities = new Table({
+      user_id: vectorFromArray([1n, 1n], new Int64()),
+      tag: vectorFromArray(['a', 'b'], new Utf8()),
+      event_timestamp: vectorFromArray([0, 0], new TimestampMicrosecond()),
+    });
+    // Set the raw microsecond values: 04:00:00 exactly (inside the ttl) and one microsecond later (outside).
+    const raw = entities.getChild('event_timestamp')!.data[0].values as BigInt64Array;
+    raw[0] = 1_704_081_600_000_000n;
+    raw[1] = 1_704_081_600_000_001n;
+    const res = await build({ entities, features: ['user_stats:txn_count'] });
+    expect(plain(res.table)).toEqual([{ user_id: 1, tag: 'a', txn_count: 30 }, { user_id: 1, tag: 'b', txn_count: null }]);
+  });
+
+  it('zero entity rows give an empty dataset with the full schema', async () => {
+    const res = await build({ entities: { kind: 'sql', sql: "SELECT 1::BIGINT AS user_id, TIMESTAMP '2024-01-01' AS event_timestamp WHERE false" }, features: ['user_stats'], out: join(dir, 'empty', 'e.arrow') });
+    expect(res.status).not.toBe('blocked');
+    const t = tableFromIPC(readFileSync(join(dir, 'empty', 'e.arrow')));
+    expect([t.numRows, t.schema.fields.map((x) => x.name)]).toEqual([0, ['user_id', 'event_timestamp', 'txn_count', 'avg_amount']]);
+    expect(res.manifest.time_range).toBeNull();
+  });
+
   it('full feature names resolve a collision', async () => {
     const res = await build({ entities: [{ user_id: 1, merchant: 'acme', event_timestamp: at('02:00:00') }], features: ['merchant_stats:risk', 'user_risk:risk'], fullFeatureNames: true });
     expect(plain(res.table)).toEqual([{ user_id: 1, merchant: 'acme', merchant_stats__risk: 0.2, user_risk__risk: 0.5 }]);
@@ -200,5 +222,35 @@ describe('dataset build guards', () => {
     const m = readManifest(join(dir, 'allowed/ds.parquet.manifest.json'));
     expect(m.checks).toMatchObject({ verdict: 'block', status: 'warned', allowed_failed_checks: true });
     expect(m.checks.results.some((r) => r.status === 'fail')).toBe(true);
+  });
+});
+
+describe('buildDatasetStream (for POST /v1/datasets)', () => {
+  it('streams Arrow IPC and CSV with the same rows as the in-memory build', async () => {
+    const { buildDatasetStream } = await import('../../src/offline/historical.js');
+    const mem = plain((await build({ entities: SERVICE_ROWS, service: 'fraud_model' })).table);
+    const s = await buildDatasetStream(project, { entities: SERVICE_ROWS, service: 'fraud_model' });
+    expect(s.contentType).toBe('application/vnd.apache.arrow.stream');
+    const chunks: Uint8Array[] = [];
+    for await (const c of s.body) chunks.push(c);
+    expect(plain(tableFromIPC(Buffer.concat(chunks)))).toEqual(mem);
+    expect(s.rows).toBe(9);
+
+    const csv = await buildDatasetStream(project, { entities: SERVICE_ROWS, service: 'fraud_model' }, 'csv');
+    let text = '';
+    for await (const c of csv.body) text += Buffer.from(c).toString('utf8');
+    const lines = text.trim().split('\n');
+    expect(lines[0]).toBe('txn_id,user_id,merchant,event_timestamp,note,txn_count,avg_amount,risk,fraud');
+    expect(lines[6]).toBe('100,1,bolt,2024-01-01T04:00:00.000001Z,r5,,,0.9,true');
+  });
+
+  it('a blocked stream is an error with code guard_blocked; cancel releases an unread stream', async () => {
+    const { buildDatasetStream } = await import('../../src/offline/historical.js');
+    const e = await buildDatasetStream(project, { entities: [{ user_id: 1, event_timestamp: at('01:00:00') }], features: ['user_profile:email'] }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(FeatureguardError);
+    expect((e as FeatureguardError).code).toBe('guard_blocked');
+    expect((e as FeatureguardError).status).toBe(422);
+    const s = await buildDatasetStream(project, { entities: SERVICE_ROWS, service: 'fraud_model' }, 'parquet');
+    await s.cancel();
   });
 });

@@ -81,6 +81,11 @@ describe('quality CLI', () => {
     writeFileSync(`${file}.manifest.json`, JSON.stringify({ run_id: out.run_id }));
     const pin = await cli(dir, 'baseline', 'pin', '--name', 'train', '--service', 'svc', '--from-dataset', `${file}.manifest.json`);
     expect(pin.code).toBe(0);
+    // Serving data vs training data: the view's materialization now drifts against the service's baseline.
+    const g = await bench.runWindow('2024-01-08', '2024-01-15');
+    const d = g.results.find((r) => r.check === 'drift' && r.feature === 'delay')!;
+    expect((d.details as { reference: string }).reference).toBe('baseline:train');
+    expect(d.status).toBe('pass');
     expect((await cli(dir, 'baseline', 'pin', '--name', 'Bad-Name', '--service', 'svc', '--from-run', out.run_id)).code).toBe(2);
   });
 });

@@ -49,7 +49,7 @@ export async function checkContext(init: ContextInit): Promise<CheckContext> {
   if (init.referenceTop) {
     const profiles = new Map<string, ColumnProfile>();
     for (const [col, values] of Object.entries(init.referenceTop)) {
-      profiles.set(col, { column: col, type: 'VARCHAR', kind: 'categorical', count: values.length, nulls: 0, nan: 0, inf: 0, distinct: values.length, min: null, max: null, mean: null, stddev: null, quantiles: null, histogram: null, deciles: null, sample: [], mad: null, outlier_rate: null, outlier_rate_vs_reference: null, top: values.map((value) => ({ value, count: 1 })) });
+      profiles.set(col, { column: col, type: 'VARCHAR', kind: 'categorical', count: values.length, nulls: 0, nan: 0, inf: 0, distinct: values.length, sampled: false, min: null, max: null, mean: null, stddev: null, quantiles: null, histogram: null, deciles: null, sample: [], mad: null, outlier_rate: null, outlier_rate_vs_reference: null, top_total: values.length, top: values.map((value) => ({ value, count: 1 })) });
     }
     reference = { description: 'baseline:test', runId: null, profiles };
   }

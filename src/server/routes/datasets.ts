@@ -45,7 +45,7 @@ function toWebStream(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Arr
 export function datasetRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.post('/', ctx.auth.requireScope('read'), async (c) => {
-    const body = await jsonBody<DatasetBody>(c, 'datasets');
+    const body = await jsonBody<DatasetBody>(c, 'datasets', ctx.limits.bodyLimit);
     const rows = body.entity_rows ?? rowsFromColumns(body.entities ?? {});
     const stream = await buildDatasetStream(
       ctx.project,

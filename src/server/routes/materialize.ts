@@ -26,7 +26,7 @@ export function projectMaterializeFn(project: Project): StartMaterializeFn {
 export function materializeRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.post('/', ctx.auth.requireScope('write'), async (c) => {
-    const body = await jsonBody<MaterializeBody>(c, 'materialize');
+    const body = await jsonBody<MaterializeBody>(c, 'materialize', ctx.limits.bodyLimit);
     const { job } = await ctx.jobs.start(
       { views: body.views, start: body.start, end: body.end, incremental: body.incremental === true },
       'api',

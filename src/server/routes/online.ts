@@ -21,7 +21,7 @@ export interface FeastOnlineRequest {
 export function onlineRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.post('/', ctx.auth.requireScope('read'), async (c) => {
-    const body = await jsonBody<FeastOnlineRequest>(c, 'online_features');
+    const body = await jsonBody<FeastOnlineRequest>(c, 'online_features', ctx.limits.bodyLimit);
     const response = await getOnlineFeatures(
       ctx.project,
       { features: body.features, service: body.feature_service, entities: body.entities, fullFeatureNames: body.full_feature_names === true },

@@ -32,7 +32,7 @@ export function viewForPushSource(project: Project, name: string): string {
 export function pushRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.post('/', ctx.auth.requireScope('write'), async (c) => {
-    const body = await jsonBody<PushBody>(c, 'push');
+    const body = await jsonBody<PushBody>(c, 'push', ctx.limits.bodyLimit);
     const view = body.view ?? viewForPushSource(ctx.project, body.push_source_name as string);
     const rows = body.rows ?? rowsFromColumns(body.df ?? {});
     try {

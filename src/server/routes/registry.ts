@@ -59,11 +59,11 @@ export function registryRoutes(ctx: ServerContext): Hono {
   });
 
   app.post('/plan', read, async (c) => {
-    const body = await jsonBody<ApplyBody>(c, 'registry_apply');
+    const body = await jsonBody<ApplyBody>(c, 'registry_apply', ctx.limits.bodyLimit);
     return c.json(registry.plan(body.definitions));
   });
   app.post('/apply', ctx.auth.requireScope('admin'), async (c) => {
-    const body = await jsonBody<ApplyBody>(c, 'registry_apply');
+    const body = await jsonBody<ApplyBody>(c, 'registry_apply', ctx.limits.bodyLimit);
     return c.json(registry.apply(body.definitions, { allowBreaking: body.allow_breaking === true }));
   });
   return app;
