@@ -12,9 +12,9 @@ import { resolve } from 'node:path';
 import { getService, getView, resolveFeatureRefs, viewJoinKeys } from '../definitions/definition-set.js';
 import { InputError } from '../errors.js';
 import { ident, literal } from '../offline/engine.js';
-import { viewRelationSql } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
 import type { Run } from '../runs/types.js';
+import { rawViewRelationSql } from './raw-relation.js';
 import { runGuardStage, type DatasetGuardInfo, type GuardStageResult } from './stage.js';
 
 export interface CheckRunResult extends GuardStageResult {
@@ -52,11 +52,10 @@ export async function checkView(project: Project, opts: { view: string; start: s
   const run = project.runs.create({ kind: 'check', view: view.name, window_start: window.start.toISOString(), window_end: window.end.toISOString() });
   const table = `fg_check_${run.id.replaceAll('-', '')}`;
   try {
-    const rel = viewRelationSql(project.root, set, view);
-    for (const s of rel.setup) await conn.run(s);
+    const rel = await rawViewRelationSql(project, view, conn);
     await conn.run(`CREATE TEMP TABLE ${ident(table)} AS SELECT * FROM (${rel.select}) WHERE event_timestamp >= ${sqlTs(window.start)} AND event_timestamp < ${sqlTs(window.end)}`);
     const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${ident(table)}`)).getRowsJS()[0][0]);
-    const g = await runGuardStage({ project, run, kind: 'check', view, conn, table, window, sourceRelation: rel.select, now: opts.now });
+    const g = await runGuardStage({ project, run, kind: 'check', view, conn, table, window, now: opts.now });
     return finish(project, run, g, rows);
   } catch (e) {
     project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: e instanceof Error ? e.message.split('\n')[0] : String(e) });

@@ -15,7 +15,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import { sourceFormat } from '../definitions/source-location.js';
-import type { FeatureViewDef } from '../definitions/types.js';
+import type { FeatureDef, FeatureViewDef } from '../definitions/types.js';
 import { NotFoundError } from '../errors.js';
 import { ident } from '../offline/engine.js';
 import { duckdbType, rawSourceSql, sourceColumnName } from '../offline/source-sql.js';
@@ -53,4 +53,15 @@ export async function rawViewRelationSql(project: Project, view: FeatureViewDef,
     cols.push(csv ? `TRY_CAST(${ident(col)} AS ${duckdbType(f.type)}) AS ${ident(f.name)}` : `${ident(col)} AS ${ident(f.name)}`);
   }
   return { setup, select: `SELECT ${cols.join(', ')} FROM ${from}`, missing };
+}
+
+/**
+ * The rows of `table` (built from a raw relation) with every feature cast to its
+ * declared type: what the online store gets once the schema check passed (the
+ * accepted coercions never lose a value's meaning).
+ */
+export function castFeaturesSql(table: string, features: readonly FeatureDef[]): string {
+  if (features.length === 0) return `SELECT * FROM ${ident(table)}`;
+  const casts = features.map((f) => `CAST(${ident(f.name)} AS ${duckdbType(f.type)}) AS ${ident(f.name)}`);
+  return `SELECT * REPLACE (${casts.join(', ')}) FROM ${ident(table)}`;
 }

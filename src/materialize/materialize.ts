@@ -20,6 +20,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import type { DefinitionSet, FeatureViewDef } from '../definitions/types.js';
 import { InputError } from '../errors.js';
+import { castFeaturesSql, rawViewRelationSql } from '../guards/raw-relation.js';
 import type { GuardStageResult } from '../guards/stage.js';
 import { ident } from '../offline/engine.js';
 import { fingerprintSource } from '../offline/fingerprint.js';
@@ -211,8 +212,9 @@ async function materializeView(
   };
   try {
     const store = await project.onlineStore();
-    const rel = viewRelationSql(project.root, set, view);
-    for (const s of rel.setup) await conn.run(s);
+    // The guards see the source's own column types (a column that changed type or vanished is a schema
+    // failure that blocks, not a cast error); the online store gets the features cast to their declared types.
+    const rel = await rawViewRelationSql(project, view, conn);
     await conn.run(`CREATE TEMP TABLE ${ident(table)} AS ${windowSql(rel.select, window.start, window.end)}`);
     rowsRead = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${ident(table)}`)).getRowsJS()[0][0]);
     lineage = await lineageOf(project, set, view, conn, rel.select, store.type);
@@ -230,7 +232,7 @@ async function materializeView(
     });
     if (guard.verdict === 'block') return finish('blocked', guard.blockedReason ?? 'a blocking check failed', 0, 0);
 
-    const latest = latestPerEntitySql({ table: ident(table), joinKeys, features: view.features, orderByKeyText: store.type === 'sqlite' });
+    const latest = latestPerEntitySql({ table: `(${castFeaturesSql(table, view.features)})`, joinKeys, features: view.features, orderByKeyText: store.type === 'sqlite' });
     const total = options.onProgress
       ? Number((await conn.runAndReadAll(`SELECT count(*) FROM (${latest})`)).getRowsJS()[0][0])
       : 0;

@@ -2,7 +2,7 @@
  * A real guard test bench: a temp project with featureguard.yaml, a Parquet
  * source written by DuckDB, definitions applied to the real SQLite registry, and
  * a `runWindow` that does what materialize does around the guard stage (create
- * the run, load the window's rows, run the guards, set the final status).
+ * the run, load the window's rows from the uncast source relation, run the guards, set the final status).
  */
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { defineEntity, defineFeatureView, defineSource, defineFeatureService } from '../../src/definitions/define.js';
 import type { AlertConfig, FeatureDef, FeatureServiceDef, FeatureViewDef } from '../../src/definitions/types.js';
 import { ident, literal } from '../../src/offline/engine.js';
-import { viewRelationSql } from '../../src/offline/source-sql.js';
+import { rawViewRelationSql } from '../../src/guards/raw-relation.js';
 import { openProject, type Project } from '../../src/project.js';
 import type { RunKind } from '../../src/runs/types.js';
 import type { QualityConfig } from '../../src/guards/config.js';
@@ -90,8 +90,7 @@ export async function guardBench(opts: BenchOptions = {}): Promise<GuardBench> {
     dir, project, conn, view, writeSource,
     async runWindow(start, end, o = {}) {
       const table = `w_${++n}`;
-      const rel = viewRelationSql(dir, project.registry.current(), view);
-      for (const s of rel.setup) await conn.run(s);
+      const rel = await rawViewRelationSql(project, view, conn);
       const window = { start: new Date(start), end: new Date(end) };
       const ts = (d: Date) => `TIMESTAMP ${literal(d.toISOString().replace('T', ' ').replace('Z', ''))}`;
       await conn.run(`CREATE OR REPLACE TEMP TABLE w AS SELECT * FROM (${rel.select}) WHERE event_timestamp >= ${ts(window.start)} AND event_timestamp < ${ts(window.end)}`);

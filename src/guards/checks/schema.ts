@@ -6,36 +6,25 @@
  */
 import type { FeatureDef, FeatureType } from '../../definitions/types.js';
 import type { CheckResult } from '../../runs/types.js';
+import { ACCEPTED_COLUMN_TYPES, isCompatibleType } from '../../definitions/type-compat.js';
 import { ident } from '../../offline/engine.js';
+import { duckdbType } from '../../offline/source-sql.js';
 import { queryRows, result, type Check, type CheckContext, type CheckedFeature } from '../check.js';
 import { constraintPlans, evaluateConstraint } from './schema-constraints.js';
 
-const INTS_32 = ['TINYINT', 'SMALLINT', 'INTEGER', 'UTINYINT', 'USMALLINT'];
-const INTS_64 = [...INTS_32, 'BIGINT', 'UINTEGER'];
-const TIMESTAMPS = ['TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS', 'TIMESTAMP WITH TIME ZONE', 'DATE'];
-
 /**
- * DuckDB column types accepted for a declared feature type. Exact types first;
- * the lenient coercions (documented in docs/guards.md) widen without loss:
- * smaller integers for int32/int64, integers/FLOAT/DECIMAL for float64.
+ * Does a DuckDB column type satisfy a declared feature type? With
+ * `lenient_integers` (the default) exactly the coercions `validate` accepts
+ * (`isCompatibleType`: widening integers, integers/DECIMAL to floats, ENUM/UUID
+ * to string, any timestamp flavour, numeric lists for embeddings); without it,
+ * only the declared type's own DuckDB type.
  */
-export function acceptedTypes(type: FeatureType, lenientIntegers: boolean): string[] {
-  switch (type) {
-    case 'bool': return ['BOOLEAN'];
-    case 'int32': return lenientIntegers ? INTS_32 : ['INTEGER'];
-    case 'int64': return lenientIntegers ? INTS_64 : ['BIGINT'];
-    case 'float32': return ['FLOAT'];
-    case 'float64': return ['DOUBLE', 'FLOAT', ...(lenientIntegers ? INTS_64 : []), 'DECIMAL'];
-    case 'string': return ['VARCHAR'];
-    case 'timestamp': return TIMESTAMPS;
-    case 'float32[]': return ['FLOAT[]'];
-    case 'float64[]': return ['DOUBLE[]', 'FLOAT[]'];
-  }
+function typeMatches(declared: FeatureType, actual: string, lenient: boolean): boolean {
+  return lenient ? isCompatibleType(declared, actual) : actual === duckdbType(declared);
 }
 
-function typeMatches(actual: string, accepted: readonly string[]): boolean {
-  const base = actual.startsWith('DECIMAL') ? 'DECIMAL' : actual;
-  return accepted.includes(base);
+function acceptedText(declared: FeatureType, lenient: boolean): string {
+  return lenient ? ACCEPTED_COLUMN_TYPES[declared].join(', ') : duckdbType(declared);
 }
 
 const CANONICAL = new Set(['event_timestamp', 'created_timestamp']);
@@ -50,11 +39,12 @@ export const schemaCheck: Check = async (ctx) => {
       out.push(result(ctx, { check: 'schema', method: 'missing_column', feature: f.column, status: 'fail', message: `declared feature ${f.column} (${f.def.type}) is missing from the rows` }));
       continue;
     }
-    const accepted = acceptedTypes(f.def.type, f.quality.schema.lenient_integers);
-    const ok = typeMatches(actual, accepted);
+    const lenient = f.quality.schema.lenient_integers;
+    const ok = typeMatches(f.def.type, actual, lenient);
+    const accepted = acceptedText(f.def.type, lenient);
     out.push(result(ctx, {
       check: 'schema', method: 'type', feature: f.column, status: ok ? 'pass' : 'fail',
-      message: ok ? `${f.column} is ${actual} (declared ${f.def.type})` : `${f.column} is ${actual} but declared ${f.def.type} (accepted: ${accepted.join(', ')})`,
+      message: ok ? `${f.column} is ${actual} (declared ${f.def.type})` : `${f.column} is ${actual} but declared ${f.def.type} (accepted: ${accepted})`,
       details: { declared: f.def.type, actual, accepted },
     }));
     if (ok) present.push(f);
