@@ -154,7 +154,8 @@ function buildProfile(agg: Row, i: number, column: TableColumn, sample: Row[], t
     const q = s.length ? quantilesOf(s, PROBS) : null;
     const quantiles: Quantiles | null = q ? { p1: q[0], p5: q[1], p25: q[2], p50: q[3], p75: q[4], p95: q[5], p99: q[6] } : null;
     const deciles = s.length ? [...new Set(quantilesOf(s, DECILES))] : null;
-    const edges = ref?.histogram?.edges.length ? ref.histogram.edges : deciles;
+    // PSI bins are the reference's own deciles (never its histogram's edges, which are *its* reference's).
+    const edges = ref?.deciles?.length ? ref.deciles : deciles;
     const { mad, outlierRate } = robustStats(s, z);
     const refMedian = ref?.quantiles?.p50;
     const refMad = ref?.mad;

@@ -40,6 +40,22 @@ describe('guard stage', () => {
     expect(g.verdict).toBe('warn');
   });
 
+  it('bins PSI on the reference\'s own deciles, also down a chain of runs', async () => {
+    bench = await guardBench();
+    await bench.runWindow('2024-01-01', '2024-01-08');
+    await bench.runWindow('2024-01-08', '2024-01-15', { transform: 'SELECT * REPLACE (delay + 100 AS delay) FROM w' });
+    // Week 3 vs week 2 (its reference): shifted by 4 standard deviations. Binned on week 1's edges both
+    // would sit in the last bin and PSI would be 0.
+    const g = await bench.runWindow('2024-01-15', '2024-01-22', { transform: 'SELECT * REPLACE (delay + 108 AS delay) FROM w' });
+    const d = pick(g, 'drift', undefined, 'delay')[0];
+    expect(d.metrics!.ks_statistic).toBeGreaterThan(0.9);
+    expect(d.metrics!.psi).toBeGreaterThan(1);
+    expect(d.metrics!.js_distance).toBeGreaterThan(0.5);
+    const prev = bench.project.runs.profiles(bench.project.runs.list({ view: 'delays', limit: 3 }).runs[1].id).find((p) => p.column === 'delay')!.profile as { deciles: number[] };
+    const cur = bench.project.runs.profiles(g.runId).find((p) => p.column === 'delay')!.profile as { histogram: { edges: number[] } };
+    expect(cur.histogram.edges).toEqual(prev.deciles);
+  });
+
   it('fails an empty window (anomaly) unless allow_empty', async () => {
     bench = await guardBench();
     const g = await bench.runWindow('2025-01-01', '2025-01-02');

@@ -95,16 +95,13 @@ export function driftOf(ref: ColumnProfile, cur: ColumnProfile, q: DriftQuality)
 function numericDrift(ref: ColumnProfile, cur: ColumnProfile, q: DriftQuality, nRef: number, nCur: number, nullRateChange: number | null): DriftOutcome {
   const a = ref.sample as number[];
   const b = cur.sample as number[];
-  // PSI on the reference's bins; the current profile was binned on the same edges when they were known.
-  let edges = ref.histogram?.edges ?? ref.deciles ?? [];
-  let refHist = ref.histogram?.counts ?? binCounts(a, edges);
-  let curHist: number[];
-  if (cur.histogram && JSON.stringify(cur.histogram.edges) === JSON.stringify(edges)) curHist = cur.histogram.counts;
-  else {
-    edges = ref.deciles ?? edges;
-    refHist = binCounts(a, edges);
-    curHist = binCounts(b, edges);
-  }
+  // PSI on the reference's own decile bins. Its stored histogram has exact counts when it was binned on
+  // those edges (no reference of its own); else count its sample. The current profile was binned on the
+  // same edges when the reference was known at profiling time.
+  const edges = ref.deciles ?? [];
+  const sameEdges = (h: ColumnProfile['histogram']) => h !== null && JSON.stringify(h.edges) === JSON.stringify(edges);
+  const refHist = sameEdges(ref.histogram) ? ref.histogram!.counts : binCounts(a, edges);
+  const curHist = sameEdges(cur.histogram) ? cur.histogram!.counts : binCounts(b, edges);
   const psiValue = safe(() => psi(refHist, curHist), Number.NaN);
   const ks = a.length && b.length ? safe(() => ks2samp(a, b), { statistic: Number.NaN, pvalue: Number.NaN }) : { statistic: Number.NaN, pvalue: Number.NaN };
   const wn = a.length && b.length ? safe(() => wassersteinNormed(a, b), Number.NaN) : Number.NaN;
