@@ -14,7 +14,7 @@ import { DefinitionError, type DefinitionProblem } from '../errors.js';
 import { checkCrossReferences } from './cross-references.js';
 import { deepFreeze } from './define.js';
 import { parseDefinitionFile, type ParsedObject } from './definition-files.js';
-import { setDefinitionOrigin } from './origins.js';
+import { definitionOrigin, setDefinitionOrigin } from './origins.js';
 import { show, validateWithSchema } from './schema-validation.js';
 import { resolveInProject } from './source-location.js';
 import { didYouMean } from './suggest.js';
@@ -136,6 +136,34 @@ export function loadDefinitions(root: string, config: ProjectConfig): Definition
       }
     }
   }
+  problems.push(...checkCrossReferences(defs, root, known));
+  if (problems.length > 0) throw new DefinitionError(sortProblems(problems));
+  return defs.map((d) => deepFreeze(d));
+}
+
+/**
+ * Validate definitions given in code or over HTTP (not read from files) exactly as
+ * the loader validates files: JSON Schema per kind, then cross-references. Objects
+ * that already came from the loader keep their file and line in messages; others
+ * are named `<label>[i]` (e.g. `(code)[2]`, `definitions[0]` of a request body).
+ * Returns the definitions frozen; throws one `DefinitionError` listing every problem.
+ *
+ * @example
+ * store.apply(validateDefinitions([defineEntity({ name: 'airport', join_keys: [...] })], root));
+ */
+export function validateDefinitions(input: readonly unknown[], root: string, label = '(code)'): Definition[] {
+  const problems: DefinitionProblem[] = [];
+  const known = new Map<DefinitionKind, Set<string>>(DEFINITION_KINDS.map((k) => [k, new Set<string>()]));
+  const defs: Definition[] = [];
+  input.forEach((value, i) => {
+    const fromFile = isRecord(value) ? definitionOrigin(value) : null;
+    const origin = fromFile && fromFile.file !== '(code)' ? fromFile : { file: `${label}[${i}]`, locate: () => ({}) };
+    const def = validateObject({ value, origin }, problems, known);
+    if (def) {
+      setDefinitionOrigin(def, origin);
+      defs.push(def);
+    }
+  });
   problems.push(...checkCrossReferences(defs, root, known));
   if (problems.length > 0) throw new DefinitionError(sortProblems(problems));
   return defs.map((d) => deepFreeze(d));

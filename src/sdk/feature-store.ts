@@ -7,7 +7,7 @@
  * const plan = await store.plan();
  * await store.apply();
  */
-import { loadDefinitions } from '../definitions/loader.js';
+import { loadDefinitions, validateDefinitions } from '../definitions/loader.js';
 import type { Definition } from '../definitions/types.js';
 import { openProject, type Project } from '../project.js';
 import type { ApplyResult, Plan } from '../registry/types.js';
@@ -38,7 +38,8 @@ export interface FeatureStore {
 
 export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
   const project = openProject(dir);
-  const defs = (given?: readonly Definition[]) => given ?? loadDefinitions(project.root, project.config);
+  // Definitions from code are validated exactly as files are (schemas, then cross-references).
+  const defs = (given?: readonly Definition[]) => (given ? validateDefinitions(given, project.root) : loadDefinitions(project.root, project.config));
   return {
     project,
     runs: project.runs,

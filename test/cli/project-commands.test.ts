@@ -66,6 +66,27 @@ describe('project commands on the flights example', () => {
     }
   });
 
+  it('the SDK validates definitions from code like files: schema and references, nothing applied', async () => {
+    const { openFeatureStore, defineEntity, defineFeatureView } = await import('../../src/sdk/index.js');
+    const { DefinitionError } = await import('../../src/errors.js');
+    const store = await openFeatureStore(dir);
+    try {
+      const before = store.project.registry.generation();
+      const bad = [
+        { kind: 'entity', name: 'a;drop table x', join_keys: [{ name: 'k', type: 'string' }] },
+        defineFeatureView({ name: 'v', entities: ['nosuch'], source: 'nosrc', features: [{ name: 'x', type: 'float64' }] }),
+      ] as unknown as Parameters<typeof store.apply>[0];
+      const e = await store.apply(bad).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(DefinitionError);
+      const problems = (e as InstanceType<typeof DefinitionError>).problems.map((p) => `${p.file} ${p.path}`);
+      expect(problems).toEqual(expect.arrayContaining(['(code)[0] /name', '(code)[1] /entities/0', '(code)[1] /source']));
+      await expect(store.plan([defineEntity({ name: 'ok', join_keys: [{ name: 'k', type: 'float64' as 'string' }] })])).rejects.toThrow(/\(code\)\[0\].*join_keys\/0\/type/);
+      expect(store.project.registry.generation()).toBe(before);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('list --json gives every object at version 1; list views filters', async () => {
     const rows = JSON.parse((await cli('--json', 'list')).out) as { kind: string; name: string; version: number; hash: string }[];
     expect(rows.map((r) => `${r.kind}/${r.name}`)).toEqual([

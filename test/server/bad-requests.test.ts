@@ -56,6 +56,8 @@ const cases: Case[] = [
   ['materialize start after end', '/v1/materialize', post({ start: '2001-02-01T00:00:00Z', end: '2001-01-01T00:00:00Z' }), 400, /.+/],
   ['unknown job', '/v1/materialize/123', undefined, 404, 'not_found'],
   ['registry apply bad definition', '/v1/registry/apply', post({ definitions: [{ kind: 'entity', name: 'Bad Name' }] }), 400, 'invalid_request'],
+  ['registry apply unknown reference', '/v1/registry/apply', post({ definitions: [{ kind: 'feature_view', name: 'v2', entities: ['nope'], source: 'nope', features: [{ name: 'x', type: 'float64' }] }] }), 422, 'invalid_definition'],
+  ['registry plan unknown reference', '/v1/registry/plan', post({ definitions: [{ kind: 'feature_service', name: 's', features: ['nope'] }] }), 422, 'invalid_definition'],
   ['registry apply unknown kind', '/v1/registry/apply', post({ definitions: [{ kind: 'table', name: 'x' }] }), 400, 'invalid_request'],
   ['registry apply not a list', '/v1/registry/plan', post({ definitions: 'all' }), 400, 'invalid_request'],
   ['dataset bad format', '/v1/datasets', post({ features: ['origin_delays'], entities: { origin: ['SEA'], event_timestamp: ['2001-01-01T00:00:00Z'] }, format: 'xlsx' }), 400, 'invalid_request'],

@@ -4,6 +4,7 @@
  * Every read goes through `registry.current()`, which re-reads when another process applied.
  */
 import { Hono } from 'hono';
+import { validateDefinitions } from '../../definitions/loader.js';
 import type { Definition, DefinitionKind } from '../../definitions/types.js';
 import { NotFoundError } from '../../errors.js';
 import type { VersionRecord } from '../../registry/types.js';
@@ -60,11 +61,11 @@ export function registryRoutes(ctx: ServerContext): Hono {
 
   app.post('/plan', read, async (c) => {
     const body = await jsonBody<ApplyBody>(c, 'registry_apply', ctx.limits.bodyLimit);
-    return c.json(registry.plan(body.definitions));
+    return c.json(registry.plan(validateDefinitions(body.definitions, ctx.project.root, 'definitions')));
   });
   app.post('/apply', ctx.auth.requireScope('admin'), async (c) => {
     const body = await jsonBody<ApplyBody>(c, 'registry_apply', ctx.limits.bodyLimit);
-    return c.json(registry.apply(body.definitions, { allowBreaking: body.allow_breaking === true }));
+    return c.json(registry.apply(validateDefinitions(body.definitions, ctx.project.root, 'definitions'), { allowBreaking: body.allow_breaking === true }));
   });
   return app;
 }
