@@ -13,7 +13,10 @@ export interface DriftOutcome {
   method: string;
   /** The primary method's statistic (p-value for tests, distance otherwise). */
   value: number;
+  /** Drifted by the primary method or by PSI ≥ psi_fail (counts towards `drift_share`). */
   drifted: boolean;
+  /** What said drifted: the primary method, PSI alone, or nothing. */
+  driftedBy: 'method' | 'psi' | null;
   status: 'pass' | 'warn' | 'fail';
   thresholds: Record<string, number>;
   metrics: Record<string, number | null>;
@@ -60,6 +63,15 @@ function valueCounts(values: readonly (number | string)[]): Map<string, number> 
  */
 export function psiMeaningful(bins: number, nRef: number, nCur: number, psiWarn: number): boolean {
   return (bins - 1) * (1 / nRef + 1 / nCur) < psiWarn / 4;
+}
+
+/**
+ * The record's status: `fail` when the primary method or PSI (≥ psi_fail) says drifted, `warn` when PSI is
+ * in its warn band, else `pass`; PSI only counts where it is meaningful for the sample sizes.
+ */
+function psiStatus(drifted: boolean, psiValue: number, q: DriftQuality, meaningful: boolean): 'pass' | 'warn' | 'fail' {
+  if (drifted) return 'fail';
+  return meaningful && psiValue >= q.psi_warn ? 'warn' : 'pass';
 }
 
 function safe<T>(f: () => T, fallback: T): T {
@@ -143,11 +155,14 @@ function numericDrift(ref: ColumnProfile, cur: ColumnProfile, q: DriftQuality, n
     default:
       [method, value, threshold, drifted] = ['wasserstein', wn, q.distance, wn >= q.distance];
   }
-  const status = drifted ? 'fail' : psiValue >= q.psi_warn && psiMeaningful(refHist.length, nRef, nCur, q.psi_warn) ? 'warn' : 'pass';
+  const meaningful = psiMeaningful(refHist.length, nRef, nCur, q.psi_warn);
+  const driftedBy = drifted ? 'method' : psiValue >= q.psi_fail && meaningful ? 'psi' : null;
+  drifted = driftedBy !== null;
+  const status = psiStatus(drifted, psiValue, q, meaningful);
   const lo = Math.min(Number(ref.min ?? 0), Number(cur.min ?? 0));
   const hi = Math.max(Number(ref.max ?? 0), Number(cur.max ?? 0));
   return {
-    method, value, drifted, status, nRef, nCur,
+    method, value, drifted, driftedBy, status, nRef, nCur,
     thresholds: { [method === 'ks' || method === 'chisquare' || method === 'z' ? 'p_value' : method]: threshold, psi_warn: q.psi_warn, psi_fail: q.psi_fail },
     metrics: {
       psi: fin(psiValue), ks_statistic: fin(ks.statistic), ks_pvalue: fin(ks.pvalue), wasserstein_normed: fin(wn),
@@ -186,9 +201,12 @@ function categoricalDrift(ref: ColumnProfile, cur: ColumnProfile, q: DriftQualit
   } else {
     [method, value, threshold, drifted] = ['jensenshannon', js, q.distance, js >= q.distance];
   }
-  const status = drifted ? 'fail' : psiValue >= q.psi_warn && psiMeaningful(c.categories.length, nRef, nCur, q.psi_warn) ? 'warn' : 'pass';
+  const meaningful = psiMeaningful(c.categories.length, nRef, nCur, q.psi_warn);
+  const driftedBy = drifted ? 'method' : psiValue >= q.psi_fail && meaningful ? 'psi' : null;
+  drifted = driftedBy !== null;
+  const status = psiStatus(drifted, psiValue, q, meaningful);
   return {
-    method, value, drifted, status, nRef, nCur,
+    method, value, drifted, driftedBy, status, nRef, nCur,
     thresholds: { [method === 'chisquare' || method === 'z' ? 'p_value' : method]: threshold, psi_warn: q.psi_warn, psi_fail: q.psi_fail },
     metrics: { psi: fin(psiValue), ks_statistic: null, ks_pvalue: null, wasserstein_normed: null, js_distance: fin(js), l_inf: fin(li), null_rate_change: nullRateChange },
     categories: { values: c.categories, reference: c.ref, current: c.cur },

@@ -25,18 +25,28 @@ function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile 
   if (curValues < q.min_rows) {
     return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: ${curValues} value(s) < min_rows ${q.min_rows}, too few to compare`, details: refDetails });
   }
+  if (ref.kind === 'numeric' && cur.kind === 'numeric' && Math.min(ref.sample.length, cur.sample.length) < q.min_rows) {
+    // Mostly-null columns: the row sample holds too few values for KS, Wasserstein or PSI to mean anything.
+    return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: only ${Math.min(ref.sample.length, cur.sample.length)} sampled value(s) (< min_rows ${q.min_rows}), too few to compare`, details: refDetails });
+  }
   const d = driftOf(ref, cur, q);
   if (!d) return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: not comparable (${ref.kind} vs ${cur.kind}, or no values)`, details: refDetails });
+  if (!Number.isFinite(d.value)) {
+    // A metric that could not be computed is an error, never a silent pass.
+    return result(ctx, { ...base, status: 'error', method: d.method, metrics: d.metrics, message: `${f.column}${slice ? ` [${slice}]` : ''}: the ${d.method} drift metric could not be computed (${d.value})`, details: { ...refDetails, n_ref: d.nRef, n_cur: d.nCur } });
+  }
   const label = reference.description === 'previous' ? 'the previous run' : `baseline '${reference.description.slice('baseline:'.length)}'`;
   const cmp = d.method === 'ks' || d.method === 'chisquare' || d.method === 'z' ? `p ${round(d.value)} < ${q.p_value}` : `${d.method} ${round(d.value)} >= ${Object.values(d.thresholds)[0]}`;
-  const message = d.drifted
+  const message = d.driftedBy === 'method'
     ? `${f.column}${slice ? ` [${slice}]` : ''} drifted from ${label} (${cmp})`
-    : d.status === 'warn'
-      ? `${f.column}${slice ? ` [${slice}]` : ''} shifted from ${label} (psi ${round(d.metrics.psi)} >= ${q.psi_warn})`
-      : `${f.column}${slice ? ` [${slice}]` : ''} stable vs ${label} (${d.method} ${round(d.value)}, psi ${round(d.metrics.psi)})`;
+    : d.driftedBy === 'psi'
+      ? `${f.column}${slice ? ` [${slice}]` : ''} drifted from ${label} (psi ${round(d.metrics.psi)} >= ${q.psi_fail})`
+      : d.status === 'warn'
+        ? `${f.column}${slice ? ` [${slice}]` : ''} shifted from ${label} (psi ${round(d.metrics.psi)} >= ${q.psi_warn})`
+        : `${f.column}${slice ? ` [${slice}]` : ''} stable vs ${label} (${d.method} ${round(d.value)}, psi ${round(d.metrics.psi)})`;
   return result(ctx, {
     ...base, status: d.status, method: d.method, value: Number.isFinite(d.value) ? d.value : null, thresholds: d.thresholds, metrics: d.metrics, message,
-    details: { ...refDetails, n_ref: d.nRef, n_cur: d.nCur, drifted: d.drifted, histogram: d.histogram, categories: d.categories },
+    details: { ...refDetails, n_ref: d.nRef, n_cur: d.nCur, drifted: d.drifted, drifted_by: d.driftedBy, histogram: d.histogram, categories: d.categories },
   });
 }
 

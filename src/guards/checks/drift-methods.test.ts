@@ -1,0 +1,125 @@
+/**
+ * Evidently's method choice and the PSI bands on real profiles (DuckDB tables
+ * profiled as the guard stage profiles them). Expected values come from the
+ * SciPy-verified `featureguard/stats` functions on the same numbers.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openOfflineEngine } from '../../offline/engine.js';
+import { jensenshannon, ks2samp, psi, wassersteinNormed, ztest2prop } from '../../stats/index.js';
+import { chisquare } from '../../stats/index.js';
+import { resolveQuality } from '../config.js';
+import { profileTable } from '../profile.js';
+import { driftOf } from './drift-methods.js';
+
+let conn: DuckDBConnection;
+let n = 0;
+beforeAll(async () => {
+  conn = await (await openOfflineEngine()).connect();
+});
+afterAll(() => conn.closeSync());
+
+const q = resolveQuality().drift;
+
+async function profilesOf(values: readonly (number | string)[], ref?: Awaited<ReturnType<typeof profileTable>>) {
+  const table = `dm_${++n}`;
+  const text = typeof values[0] === 'string';
+  await conn.run(`CREATE TEMP TABLE ${table} (v ${text ? 'VARCHAR' : 'DOUBLE'})`);
+  const app = await conn.createAppender(table);
+  for (const v of values) {
+    if (text) app.appendVarchar(String(v));
+    else app.appendDouble(Number(v));
+    app.endRow();
+  }
+  app.closeSync();
+  return profileTable(conn, table, { reference: ref });
+}
+
+async function drift(a: readonly (number | string)[], b: readonly (number | string)[], quality = q) {
+  const ref = await profilesOf(a);
+  const cur = await profilesOf(b, ref);
+  return driftOf(ref.get('v')!, cur.get('v')!, quality)!;
+}
+
+const rep = <T>(pattern: readonly T[], times: number): T[] => Array.from({ length: pattern.length * times }, (_, i) => pattern[i % pattern.length]);
+const counts = (xs: readonly (number | string)[], cats: readonly (number | string)[]) => cats.map((c) => xs.filter((x) => x === c).length);
+
+describe("drift method choice (Evidently's table)", () => {
+  it('numeric, ≤ 1000 reference rows, 2 values: two-proportion z-test', async () => {
+    const a = rep([0, 0, 0, 1], 100);
+    const b = rep([0, 1], 150);
+    const d = await drift(a, b);
+    expect(d.method).toBe('z');
+    expect(d.value).toBeCloseTo(ztest2prop(300, 400, 150, 300).pvalue, 12);
+    expect(d.status).toBe('fail');
+  });
+
+  it('numeric, ≤ 1000 reference rows, 3–5 values: chi-square on current vs reference shares', async () => {
+    const a = rep([1, 2, 3, 4], 100);
+    const b = rep([1, 2, 3, 4, 4], 60);
+    const d = await drift(a, b);
+    expect(d.method).toBe('chisquare');
+    const exp = counts(a, [1, 2, 3, 4]).map((c) => (c * b.length) / a.length);
+    expect(d.value).toBeCloseTo(chisquare(counts(b, [1, 2, 3, 4]), exp).pvalue, 12);
+  });
+
+  it('numeric, ≤ 1000 reference rows, many values: two-sample KS', async () => {
+    const a = Array.from({ length: 500 }, (_, i) => Math.sin(i) * 10);
+    const b = Array.from({ length: 400 }, (_, i) => Math.sin(i * 1.3) * 10 + 1);
+    const d = await drift(a, b);
+    expect(d.method).toBe('ks');
+    expect(d.value).toBeCloseTo(ks2samp(a, b).pvalue, 12);
+    expect(d.metrics.ks_statistic).toBeCloseTo(ks2samp(a, b).statistic, 12);
+  });
+
+  it('numeric, > 1000 reference rows, ≤ 5 values: Jensen–Shannon distance on value counts', async () => {
+    const a = rep([1, 2, 3], 500);
+    const b = rep([1, 2, 3, 3], 400);
+    const d = await drift(a, b);
+    expect(d.method).toBe('jensenshannon');
+    expect(d.value).toBeCloseTo(jensenshannon(counts(a, [1, 2, 3]), counts(b, [1, 2, 3])), 12);
+  });
+
+  it('numeric, > 1000 reference rows, many values: normed Wasserstein', async () => {
+    const a = Array.from({ length: 2000 }, (_, i) => Math.sin(i) * 10);
+    const b = Array.from({ length: 1500 }, (_, i) => Math.sin(i * 1.7) * 10 + 0.5);
+    const d = await drift(a, b);
+    expect(d.method).toBe('wasserstein');
+    expect(d.value).toBeCloseTo(wassersteinNormed(a, b), 12);
+  });
+
+  it('categorical: z-test for 2 categories, chi-square for more (≤ 1000 rows), Jensen–Shannon above 1000', async () => {
+    expect((await drift(rep(['x', 'y'], 100), rep(['x', 'y', 'y'], 100))).method).toBe('z');
+    expect((await drift(rep(['x', 'y', 'z'], 100), rep(['x', 'y', 'z', 'z'], 100))).method).toBe('chisquare');
+    const a = rep(['x', 'y', 'z'], 400);
+    const b = rep(['x', 'y', 'z', 'z'], 300);
+    const d = await drift(a, b);
+    expect(d.method).toBe('jensenshannon');
+    expect(d.value).toBeCloseTo(jensenshannon(counts(a, ['x', 'y', 'z']), counts(b, ['x', 'y', 'z'])), 12);
+    expect(d.metrics.psi).toBeCloseTo(psi(counts(a, ['x', 'y', 'z']), counts(b, ['x', 'y', 'z'])), 12);
+  });
+});
+
+describe('PSI bands', () => {
+  // Reference: a uniform grid on [0, 1). Current: in every second decile the lower half of the values moves
+  // just below the decile's lower edge, so shares alternate 15% / 5%: PSI ≈ 0.275 while each value moves by
+  // only 0.05 (normed Wasserstein ≈ 0.04, under its 0.1 threshold).
+  const a = Array.from({ length: 5000 }, (_, i) => i / 5000);
+  const b = a.map((x) => {
+    const decile = Math.floor(x * 10);
+    return decile % 2 === 1 && x - decile / 10 < 0.05 ? x - 0.05 : x;
+  });
+
+  it('PSI ≥ psi_fail fails even when the primary method does not drift', async () => {
+    const d = await drift(a, b);
+    expect(d.method).toBe('wasserstein');
+    expect(d.value).toBeLessThan(q.distance);
+    expect(d.metrics.psi).toBeGreaterThanOrEqual(q.psi_fail);
+    expect([d.status, d.driftedBy, d.drifted]).toEqual(['fail', 'psi', true]);
+  });
+
+  it('PSI in [psi_warn, psi_fail) warns; below psi_warn passes', async () => {
+    expect((await drift(a, b, { ...q, psi_fail: 1 })).status).toBe('warn');
+    expect((await drift(a, b, { ...q, psi_warn: 1, psi_fail: 2 })).status).toBe('pass');
+  });
+});
