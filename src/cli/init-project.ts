@@ -1,6 +1,6 @@
 /**
  * `featureguard init`: scaffold a new project from the flights example
- * (featureguard.yaml, features/, prepare.ts, .gitignore). The example ships
+ * (featureguard.yaml, features/, prepare.ts, package.json, .gitignore). The example ships
  * with the package (`examples/flights`).
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -58,6 +58,20 @@ export function scaffoldProject(dir: string, options: { name?: string; force?: b
   }
   copyFileSync(join(EXAMPLE_DIR, 'prepare.ts'), join(target, 'prepare.ts'));
   files.push('prepare.ts');
+  // prepare.ts is an ES module (top-level await): the folder needs "type": "module" for tsx to run it.
+  const pkg = join(target, 'package.json');
+  if (!existsSync(pkg)) {
+    const manifest = {
+      name: project.replaceAll('_', '-').replace(/^-+/, '') || 'featureguard-project',
+      private: true,
+      type: 'module',
+      scripts: { 'prepare-data': 'tsx prepare.ts' },
+      // What prepare.ts needs; featureguard itself is used from wherever it is installed.
+      dependencies: { '@duckdb/node-api': '^1.5.0', 'vega-datasets': '^3.2.0', tsx: '^4.0.0' },
+    };
+    writeFileSync(pkg, `${JSON.stringify(manifest, null, 2)}\n`);
+    files.push('package.json');
+  }
   const gitignore = join(target, '.gitignore');
   if (!existsSync(gitignore)) {
     writeFileSync(gitignore, 'data/\n.featureguard/\n');

@@ -3,7 +3,8 @@
  * validate, plan, apply, list, describe; an edited definition shows in plan
  * and becomes a new version; breaking changes are refused unless allowed; init.
  */
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -184,4 +185,17 @@ describe('init', () => {
     expect(plan.out).toContain('10 to add');
     expect((await runCli(['init', join(root, 'x'), '--name', 'Bad-Name'])).code).toBe(2);
   });
+
+  it('the scaffold prepares its data and validates against it', async () => {
+    const target = join(root, 'scaffold');
+    expect((await runCli(['init', target])).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(target, 'package.json'), 'utf8'))).toMatchObject({ type: 'module', scripts: { 'prepare-data': 'tsx prepare.ts' } });
+    // What `npm install` gives the folder: the packages prepare.ts imports (linked from this repository).
+    symlinkSync(join(process.cwd(), 'node_modules'), join(target, 'node_modules'), 'dir');
+    const prep = spawnSync(process.execPath, ['--import', 'tsx', 'prepare.ts', '--no-shift'], { cwd: target, encoding: 'utf8' });
+    expect(prep.status, prep.stderr).toBe(0);
+    expect(existsSync(join(target, 'data', 'airport_hourly.parquet'))).toBe(true);
+    const v = await runCli(['--project', target, 'validate']);
+    expect(v.code, v.out + v.err).toBe(0);
+  }, 120_000);
 });

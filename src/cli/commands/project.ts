@@ -46,7 +46,8 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
           `Created project '${result.project}' in ${result.dir}: ${result.files.join(', ')}`,
           'Next steps:',
           ...(result.dir === '.' ? [] : [`  cd ${result.dir}`]),
-          '  npx tsx prepare.ts          # derive the Parquet sources from vega-datasets (npm i vega-datasets)',
+          '  npm install                 # what prepare.ts needs: @duckdb/node-api, vega-datasets, tsx',
+          '  npm run prepare-data        # derive the Parquet sources from vega-datasets\' 3M flights',
           '  featureguard validate && featureguard plan && featureguard apply',
         ].join('\n'),
       );
