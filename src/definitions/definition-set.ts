@@ -1,5 +1,6 @@
 /** Helpers over a project's definitions: lookup by name and feature references. */
 import { NotFoundError, InputError } from '../errors.js';
+import { didYouMean } from './suggest.js';
 import type { Definition, DefinitionSet, EntityDef, FeatureDef, FeatureServiceDef, FeatureViewDef, JoinKey } from './types.js';
 
 export function definitionSet(defs: readonly Definition[]): DefinitionSet {
@@ -56,12 +57,12 @@ export function resolveFeatureRefs(set: DefinitionSet, refs: readonly string[]):
   for (const ref of refs) {
     const [viewName, featureName] = ref.split(':', 2) as [string, string | undefined];
     const view = set.views.get(viewName);
-    if (!view) throw new InputError(`unknown feature view '${viewName}' in reference '${ref}'`, { known: [...set.views.keys()] }, 'unknown_feature');
+    if (!view) throw new InputError(`unknown feature view '${viewName}' in reference '${ref}'${didYouMean(viewName, set.views.keys())}`, { known: [...set.views.keys()] }, 'unknown_feature');
     let sel = out.get(viewName);
     if (!sel) out.set(viewName, (sel = { view, features: [] }));
     const wanted = featureName === undefined || featureName === '*' ? view.features : view.features.filter((f) => f.name === featureName);
     if (wanted.length === 0) {
-      throw new InputError(`unknown feature '${featureName}' in view '${viewName}'`, { known: view.features.map((f) => f.name) }, 'unknown_feature');
+      throw new InputError(`unknown feature '${featureName}' in view '${viewName}'${didYouMean(featureName ?? '', view.features.map((f) => f.name))}`, { known: view.features.map((f) => f.name) }, 'unknown_feature');
     }
     for (const f of wanted) if (!sel.features.includes(f)) sel.features.push(f);
   }

@@ -8,6 +8,8 @@ import type { FieldChange, ObjectChange, Plan, VersionRecord } from './types.js'
 export interface FormatOptions {
   /** Colour (ANSI) the markers: only when writing to a terminal. */
   color?: boolean;
+  /** The plan is about to be applied with `--allow-breaking` (changes the breaking-change note). */
+  allowBreaking?: boolean;
 }
 
 const MARK = { add: '+', change: '~', remove: '-', unchanged: ' ' } as const;
@@ -66,7 +68,8 @@ export function formatPlan(plan: Plan, options: FormatOptions = {}): string {
   for (const c of plan.changes) if (c.action !== 'unchanged') lines.push(...formatObjectChange(c, options));
   if (plan.breaking) {
     const count = plan.changes.reduce((s, c) => s + c.breaking.length, 0);
-    lines.push(paint(`${count} breaking change${count > 1 ? 's' : ''}: apply refuses ${count > 1 ? 'them' : 'it'} unless --allow-breaking.`, ANSI.breaking, options.color));
+    const verdict = options.allowBreaking ? 'applied because of --allow-breaking' : `apply refuses ${count > 1 ? 'them' : 'it'} unless --allow-breaking`;
+    lines.push(paint(`${count} breaking change${count > 1 ? 's' : ''}: ${verdict}.`, ANSI.breaking, options.color));
   }
   return lines.join('\n');
 }

@@ -138,6 +138,8 @@ describe('dataset build edge cases', () => {
     ['int key given as strings', { entities: [{ user_id: '1', event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'wrong_join_key_type', [/'user_id'/, /VARCHAR/, /BIGINT/]],
     ['unknown feature', { entities: [{ user_id: 1, event_timestamp: at('01:00:00') }], features: ['user_stats:nope'] }, 'unknown_feature', [/nope/, /user_stats/]],
     ['unknown view', { entities: [{ user_id: 1, event_timestamp: at('01:00:00') }], features: ['nope:x'] }, 'unknown_feature', [/nope/]],
+    ['misspelt feature', { entities: [{ user_id: 1, event_timestamp: at('01:00:00') }], features: ['user_stats:txn_cout'] }, 'unknown_feature', [/did you mean 'txn_count'/]],
+    ['misspelt view', { entities: [{ user_id: 1, event_timestamp: at('01:00:00') }], features: ['user_stat:txn_count'] }, 'unknown_feature', [/did you mean 'user_stats'/]],
     ['name collision', { entities: [{ user_id: 1, merchant: 'a', event_timestamp: at('01:00:00') }], features: ['merchant_stats:risk', 'user_risk:risk'] }, 'feature_name_collision', [/merchant_stats/, /user_risk/, /full/]],
     ['feature named like an entity column', { entities: [{ user_id: 1, txn_count: 3, event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'feature_name_collision', [/txn_count/]],
     ['null timestamp', { entities: [{ user_id: 1, event_timestamp: null }, { user_id: 1, event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'null_timestamp', [/1 entity row/]],

@@ -43,6 +43,7 @@ export function registerDatasetCommands(program: Command, ctx: CommandContext): 
     .action(async (opts: BuildOptions) => {
       if ((opts.entities === undefined) === (opts.entitiesSql === undefined)) throw new InputError('give exactly one of --entities FILE or --entities-sql SQL', undefined, 'usage');
       if (opts.availability !== 'event' && opts.availability !== 'created') throw new InputError(`--availability must be event or created, not '${opts.availability}'`, undefined, 'usage');
+      if (opts.splitAt !== undefined && opts.testFraction !== undefined) throw new InputError('give --split-at or --test-fraction, not both', undefined, 'usage');
       const testFraction = opts.testFraction === undefined ? undefined : Number(opts.testFraction);
       if (testFraction !== undefined && Number.isNaN(testFraction)) throw new InputError(`--test-fraction must be a number, not '${opts.testFraction}'`, undefined, 'usage');
       if (opts.splitAt !== undefined && Number.isNaN(Date.parse(opts.splitAt))) throw new InputError(`--split-at must be a timestamp (ISO 8601), not '${opts.splitAt}'`, undefined, 'usage');
@@ -72,7 +73,7 @@ export function registerDatasetCommands(program: Command, ctx: CommandContext): 
           if (res.status === 'blocked') {
             lines.push(`dataset blocked by checks (run ${res.run.id}): ${res.checks.blockedReason ?? ''}`, 'nothing was written; fix the data or pass --allow-failed-checks');
           } else {
-            for (const o of res.outputs) lines.push(`wrote ${o.rows.toLocaleString('en-US')} rows to ${o.path} (${o.part === 'all' ? o.format : `${o.part}, ${o.format}`})`);
+            for (const o of res.outputs) lines.push(`wrote ${o.rows.toLocaleString('en-US')} row${o.rows === 1 ? '' : 's'} to ${o.path} (${o.part === 'all' ? o.format : `${o.part}, ${o.format}`})`);
             lines.push(`manifest: ${res.outputs.map((o) => `${o.path}.manifest.json`).join(', ')}`);
           }
           const c = res.checks.counts;

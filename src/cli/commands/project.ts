@@ -99,7 +99,7 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       const defs = await loadProjectDefinitions(project);
       const { formatPlan } = await import('../../registry/format.js');
       const json = ctx.globals().json === true;
-      if (!json) ctx.io.out(formatPlan(project.registry.plan(defs), { color: ctx.io.isTty }));
+      if (!json) ctx.io.out(formatPlan(project.registry.plan(defs), { color: ctx.io.isTty, allowBreaking: opts.allowBreaking === true }));
       const result = project.registry.apply(defs, { allowBreaking: opts.allowBreaking === true });
       const applied = result.applied.map(({ definition, ...v }) => ({ ...v, removed: definition === null }));
       ctx.print({ plan: result.plan, applied }, () =>
