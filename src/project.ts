@@ -63,9 +63,14 @@ export function openProject(dir?: string): Project {
     registry,
     runs,
     engine: () => (engine ??= openOfflineEngine()),
-    onlineStore: () => (online ??= openOnlineStore(config.online_store ?? { type: 'sqlite' }, root)),
+    // A failed open (Redis down at start) is not cached: the next request tries again.
+    onlineStore: () =>
+      (online ??= openOnlineStore(config.online_store ?? { type: 'sqlite' }, root).catch((e: unknown) => {
+        online = undefined;
+        throw e;
+      })),
     async close() {
-      if (online) await (await online).close();
+      if (online) await (await online.catch(() => null))?.close();
       state.close();
     },
   };

@@ -13,11 +13,22 @@
  *     checks: [drift]
  *     statuses: [fail]
  *     services: [delay_model]
+ *
+ * Filters: `views` keeps runs of those feature views. `services` keeps runs of
+ * those services (dataset builds, `check --dataset`) and runs of the feature
+ * views they consume in the current registry — every view named by a feature
+ * reference (`view`, `view:*`, `view:feature`) or by the label — with per-feature
+ * results limited to the features the service uses (results about keys,
+ * timestamps or the whole view are kept; `drift.drift_share` only when one of
+ * its drifted features is used). So a drift `fail` on a served feature's
+ * materialization fires the service's retraining trigger. Given both, a run must
+ * pass both filters. `checks` and `statuses` then pick the results.
  */
-import type { AlertConfig } from '../definitions/types.js';
+import type { AlertConfig, DefinitionSet } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import type { CheckResult, Run } from '../runs/types.js';
 import { recordAttempt, listAlertAttempts, type AlertAttempt } from './attempts.js';
+import { scopeIncludes, serviceScope } from './service-scope.js';
 import { SIGNATURE_HEADER, signBody } from './signature.js';
 
 export { listAlertAttempts, type AlertAttempt };
@@ -39,18 +50,47 @@ export interface RunOutcome {
 
 const RUN_STATUS = { pass: 'success', warn: 'warned', block: 'blocked' } as const;
 
-/** Results that match an alert's filter (views/services gate the run, checks/statuses pick results). */
-export function matchAlert(alert: AlertConfig, run: Run, outcome: RunOutcome): CheckResult[] | null {
+/** The registry parts `matchAlert` needs to resolve a `services` filter for view runs. */
+export type AlertRegistry = Pick<DefinitionSet, 'services' | 'views'>;
+
+/**
+ * Results that match an alert's filter (views/services gate the run,
+ * checks/statuses pick results), or null. `registry` (the current definitions)
+ * lets a `services` filter match runs of the views those services consume.
+ *
+ * @example
+ * const matched = matchAlert(alert, project.runs.get(runId), outcome, project.registry.current());
+ */
+export function matchAlert(alert: AlertConfig, run: Run, outcome: RunOutcome, registry?: AlertRegistry): CheckResult[] | null {
   if (alert.views?.length && !(run.view && alert.views.includes(run.view))) return null;
-  if (alert.services?.length && !(run.service && alert.services.includes(run.service))) return null;
+  const results = alert.services?.length ? serviceResults(alert.services, run, outcome.results, registry) : outcome.results;
+  if (!results) return null;
   const statuses = alert.statuses?.length ? alert.statuses : ['fail', 'error'];
   // Run-level statuses (blocked, warned, success) match the whole run.
   const runStatus = RUN_STATUS[outcome.verdict];
   const checkOk = (r: CheckResult) => !alert.checks?.length || alert.checks.includes(r.check) || (r.method !== null && alert.checks.includes(`${r.check}.${r.method}`));
-  const matched = outcome.results.filter((r) => checkOk(r) && statuses.includes(r.status));
+  const matched = results.filter((r) => checkOk(r) && statuses.includes(r.status));
   if (matched.length > 0) return matched;
-  if (statuses.includes(runStatus) && (!alert.checks?.length || outcome.results.some(checkOk))) return outcome.results.filter((r) => r.status !== 'pass' && r.status !== 'skipped' && checkOk(r));
+  if (statuses.includes(runStatus) && (!alert.checks?.length || results.some(checkOk))) return results.filter((r) => r.status !== 'pass' && r.status !== 'skipped' && checkOk(r));
   return null;
+}
+
+/** The results of a run that concern the named services, or null when the run concerns none of them. */
+function serviceResults(names: readonly string[], run: Run, results: readonly CheckResult[], registry: AlertRegistry | undefined): readonly CheckResult[] | null {
+  if (run.service) return names.includes(run.service) ? results : null;
+  if (!run.view || !registry) return null;
+  const scope = serviceScope(registry.services, names);
+  if (!scope.has(run.view)) return null;
+  const view = run.view;
+  const features = new Set(registry.views.get(view)?.features.map((f) => f.name) ?? []);
+  const used = (feature: string) => !features.has(feature) || scopeIncludes(scope, view, feature);
+  return results.filter((r) => (r.feature === null ? aboutFeatures(r)?.some(used) ?? true : used(r.feature)));
+}
+
+/** Features a view-level result is about, when it names them (`drift.drift_share`: the drifted ones). */
+function aboutFeatures(r: CheckResult): string[] | null {
+  const named = r.details?.drifted_features;
+  return Array.isArray(named) && named.length > 0 ? named.map(String) : null;
 }
 
 /** The JSON body POSTed for a run. */
@@ -112,8 +152,9 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
   const alerts = project.config.alerts ?? [];
   if (alerts.length === 0) return [];
   const run = project.runs.get(runId);
+  const registry = alerts.some((a) => a.services?.length) && !run.service && run.view ? project.registry.current() : undefined;
   const jobs = alerts.map(async (alert) => {
-    const matched = matchAlert(alert, run, outcome);
+    const matched = matchAlert(alert, run, outcome, registry);
     if (!matched) return [];
     return deliver(project.state, alert, runId, JSON.stringify(alertPayload(project, alert, run, outcome, matched)), opts);
   });

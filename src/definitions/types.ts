@@ -114,7 +114,13 @@ export interface AlertConfig {
   readonly secret_env?: string;
   readonly checks?: readonly string[];
   readonly statuses?: readonly string[];
+  /** Only runs of these views. */
   readonly views?: readonly string[];
+  /**
+   * Only runs of these services: their dataset builds and checks, and the runs of
+   * every view they consume (features and label), judged on the features the
+   * service uses. This is how drift of serving data triggers retraining.
+   */
   readonly services?: readonly string[];
 }
 

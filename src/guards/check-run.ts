@@ -13,6 +13,7 @@ import { getService, getView, resolveFeatureRefs, viewJoinKeys } from '../defini
 import { InputError } from '../errors.js';
 import { ident, literal } from '../offline/engine.js';
 import type { Project } from '../project.js';
+import { viewLineage } from '../runs/lineage-record.js';
 import type { Run } from '../runs/types.js';
 import { rawViewRelationSql } from './raw-relation.js';
 import { runGuardStage, type DatasetGuardInfo, type GuardStageResult } from './stage.js';
@@ -53,9 +54,10 @@ export async function checkView(project: Project, opts: { view: string; start: s
   const table = `fg_check_${run.id.replaceAll('-', '')}`;
   try {
     const rel = await rawViewRelationSql(project, view, conn);
+    const withLineage = project.runs.update(run.id, { lineage: await viewLineage(project, set, view, conn, rel.select, { job: `check:${view.name}`, output: null }) });
     await conn.run(`CREATE TEMP TABLE ${ident(table)} AS SELECT * FROM (${rel.select}) WHERE event_timestamp >= ${sqlTs(window.start)} AND event_timestamp < ${sqlTs(window.end)}`);
     const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${ident(table)}`)).getRowsJS()[0][0]);
-    const g = await runGuardStage({ project, run, kind: 'check', view, conn, table, window, now: opts.now });
+    const g = await runGuardStage({ project, run: withLineage, kind: 'check', view, conn, table, window, now: opts.now });
     return finish(project, run, g, rows);
   } catch (e) {
     project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: e instanceof Error ? e.message.split('\n')[0] : String(e) });

@@ -72,7 +72,7 @@ export interface GuardStageInput {
   readonly sourceRelation?: string;
   /** Clock of the stage (tests pin it). Default: now. */
   readonly now?: Date;
-  /** Fire alerts for this run (default true). Callers that update the run's final status first may fire later with `fireAlertsForRun`. */
+  /** Fire the matching alert webhooks for this run (default true). Alerts carry the guards' verdict: they fire before the caller writes anything. */
   readonly alerts?: boolean;
 }
 

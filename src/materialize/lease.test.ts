@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError } from '../errors.js';
+import { openRunStore } from '../runs/run-store.js';
 import { openStateDb, type StateDb } from '../state/state-db.js';
 import { acquireLeases, listLeases } from './lease.js';
 
@@ -31,7 +32,10 @@ describe('materialization leases', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(ConflictError);
-    expect(err).toMatchObject({ code: 'materialization_running', status: 409, details: { view: 'a', run_id: 'run-1', pid: process.pid } });
+    expect(err).toMatchObject({ code: 'materialization_running', status: 409, details: { view: 'a', owner: 'run-1', pid: process.pid } });
+    // No run of 'a' is in the quality log: the holder is "another process", not a made-up run id.
+    expect((err as ConflictError).message).toMatch(/^feature view 'a' is already being materialized by another process \(pid \d+ on /);
+    expect((err as ConflictError).details).not.toHaveProperty('run_id');
     expect(listLeases(db).map((l) => l.view)).toEqual(['a']);
     a.release();
     const leases = acquireLeases(other, ['b', 'a'], 'run-2');
@@ -48,5 +52,58 @@ describe('materialization leases', () => {
     const leases = acquireLeases(other, ['a', 'b'], 'next');
     expect(leases.map((l) => l.owner)).toEqual(['next', 'next']);
     for (const l of leases) l.release();
+  });
+
+  it("names the holder's running run ids in the 409, not the lease owner", () => {
+    const runs = openRunStore(db);
+    const [lease] = acquireLeases(db, ['a'], 'materialize-8244-0561954d');
+    const run = runs.create({ kind: 'materialize', view: 'a' });
+    runs.create({ kind: 'materialize', view: 'b' });
+    runs.create({ kind: 'check', view: 'a' });
+    let err: ConflictError | undefined;
+    try {
+      acquireLeases(other, ['a'], 'next');
+    } catch (e) {
+      err = e as ConflictError;
+    }
+    expect(err?.message).toMatch(new RegExp(`^feature view 'a' is already being materialized \\(run ${run.id}; pid ${process.pid} on `));
+    expect(err?.message).not.toContain('materialize-8244');
+    expect(err?.details).toMatchObject({ view: 'a', run_id: run.id, run_ids: [run.id], owner: 'materialize-8244-0561954d' });
+    lease.release();
+  });
+
+  it('marks the runs a stopped materialization left running as failed when it takes the lease over', () => {
+    const runs = openRunStore(db);
+    acquireLeases(db, ['a', 'b'], 'crashed');
+    const orphanA = runs.create({ kind: 'materialize', view: 'a' });
+    const orphanB = runs.create({ kind: 'materialize', view: 'b' });
+    const done = runs.update(runs.create({ kind: 'materialize', view: 'a' }).id, { status: 'success', finished_at: new Date().toISOString() });
+    const otherKind = runs.create({ kind: 'check', view: 'a' });
+    const otherView = runs.create({ kind: 'materialize', view: 'c' });
+    const [leaseC] = acquireLeases(db, ['c'], 'alive'); // c's lease was free: its running run is an orphan too
+    leaseC.release();
+    expect(runs.get(otherView.id)).toMatchObject({ status: 'failed', message: expect.stringMatching(/lease is gone/) });
+    // The process "dies": its leases stay until they expire (a) or its pid is found dead (b).
+    db.prepare("UPDATE materialization_leases SET expires_at = 0 WHERE view = 'a'").run();
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
+    db.prepare("UPDATE materialization_leases SET pid = ? WHERE view = 'b'").run(deadPid);
+    expect(runs.get(orphanA.id).status).toBe('running');
+    const leases = acquireLeases(other, ['a', 'b'], 'next');
+    const a = runs.get(orphanA.id);
+    expect(a).toMatchObject({ status: 'failed', message: 'the materialization process stopped before finishing (lease expired)' });
+    expect(a.finished_at).toBeTruthy();
+    expect(runs.get(orphanB.id)).toMatchObject({ status: 'failed', message: `the materialization process stopped before finishing (process ${deadPid} on ${hostname()} exited)` });
+    expect(runs.get(done.id)).toMatchObject({ status: 'success', message: null });
+    expect(runs.get(otherKind.id).status).toBe('running');
+    for (const l of leases) l.release();
+  });
+
+  it('leaves runs alone when the lease is refused', () => {
+    const runs = openRunStore(db);
+    const [lease] = acquireLeases(db, ['a'], 'holder');
+    const run = runs.create({ kind: 'materialize', view: 'a' });
+    expect(() => acquireLeases(other, ['a'], 'next')).toThrow(ConflictError);
+    expect(runs.get(run.id).status).toBe('running');
+    lease.release();
   });
 });

@@ -1,11 +1,14 @@
 /**
  * Materialization leases in the state database: at most one materialization of a
- * view runs at a time, across processes. A lease names its owner (run id), pid and
- * host and expires unless its holder renews it, so a crashed process does not lock
- * a view forever (a lease held by a dead pid on this host is taken over at once).
+ * view runs at a time, across processes. A lease names its owner (the process's
+ * materialization id), pid and host and expires unless its holder renews it, so a
+ * crashed process does not lock a view forever (a lease held by a dead pid on this
+ * host is taken over at once). Taking a view's lease over also closes the runs the
+ * stopped process left `running`: they become `failed`, saying why.
  */
 import { hostname } from 'node:os';
 import { ConflictError } from '../errors.js';
+import { ensureRunTables, failRunningRuns, runningRunIds } from '../runs/run-store.js';
 import { ensureTables, type StateDb } from '../state/state-db.js';
 
 const DDL = `
@@ -48,12 +51,37 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** The 409 for a view whose lease is held: names the holder's running run(s) when the quality log has them. */
+function heldError(db: StateDb, view: string, held: LeaseRow): ConflictError {
+  const runIds = runningRunIds(db, 'materialize', view, held.acquired_at);
+  const where = `pid ${held.pid} on ${held.host}, since ${held.acquired_at}`;
+  const base = { view, owner: held.owner, pid: held.pid, host: held.host, since: held.acquired_at };
+  return runIds.length > 0
+    ? new ConflictError(
+        `feature view '${view}' is already being materialized (run ${runIds.join(', ')}; ${where}); wait for it to finish`,
+        { ...base, run_id: runIds[0], run_ids: runIds },
+        'materialization_running',
+      )
+    : new ConflictError(`feature view '${view}' is already being materialized by another process (${where}); wait for it to finish`, base, 'materialization_running');
+}
+
+/** Why the runs a lease's previous holder left `running` failed. */
+function stoppedMessage(held: LeaseRow | undefined, now: number): string {
+  const why = held === undefined ? 'its lease is gone' : held.expires_at <= now ? 'lease expired' : `process ${held.pid} on ${held.host} exited`;
+  return `the materialization process stopped before finishing (${why})`;
+}
+
 /**
  * Take the leases of `views` for `owner`, all or none, in one transaction.
- * Throws `ConflictError` (code `materialization_running`) naming the holder.
+ * Throws `ConflictError` (code `materialization_running`) naming the holder's
+ * running run(s), or "another process" with `details.owner` when none is found.
+ * A taken view's runs still `running` (their process stopped: the lease expired,
+ * its pid is dead, or it is gone) are marked `failed` in the same transaction.
  */
 export function acquireLeases(db: StateDb, views: readonly string[], owner: string): Lease[] {
   ensureTables(db, 'materialization_leases', DDL);
+  // Before the transaction: DDL inside one that rolls back would be undone while marked done.
+  ensureRunTables(db);
   const host = hostname();
   const select = db.prepare('SELECT * FROM materialization_leases WHERE view = ?');
   const upsert = db.prepare(`INSERT INTO materialization_leases (view, owner, pid, host, acquired_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -64,13 +92,9 @@ export function acquireLeases(db: StateDb, views: readonly string[], owner: stri
     for (const view of views) {
       const held = select.get(view) as LeaseRow | undefined;
       const stale = held !== undefined && (held.expires_at <= now || (held.host === host && held.pid !== process.pid && !processAlive(held.pid)));
-      if (held && !stale) {
-        throw new ConflictError(
-          `feature view '${view}' is already being materialized (run ${held.owner}, pid ${held.pid} on ${held.host}, since ${held.acquired_at}); wait for it to finish`,
-          { view, run_id: held.owner, pid: held.pid, host: held.host, since: held.acquired_at },
-          'materialization_running',
-        );
-      }
+      if (held && !stale) throw heldError(db, view, held);
+      // Runs are created only under their view's lease: with the lease free or stale, a running one is orphaned.
+      failRunningRuns(db, 'materialize', view, stoppedMessage(held, now));
       upsert.run(view, owner, process.pid, host, new Date(now).toISOString(), now + LEASE_TTL_MS);
     }
   });

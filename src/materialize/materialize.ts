@@ -14,7 +14,6 @@
  * console.log(r.status, r.rowsRead, r.entitiesWritten);
  */
 import { randomUUID } from 'node:crypto';
-import { hostname, userInfo } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { viewJoinKeys } from '../definitions/definition-set.js';
@@ -23,12 +22,11 @@ import { InputError } from '../errors.js';
 import { castFeaturesSql, rawViewRelationSql } from '../guards/raw-relation.js';
 import type { GuardStageResult } from '../guards/stage.js';
 import { ident } from '../offline/engine.js';
-import { fingerprintSource } from '../offline/fingerprint.js';
 import { viewRelationSql } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
 import type { OnlineRow } from '../online/types.js';
+import { viewLineage } from '../runs/lineage-record.js';
 import type { Lineage, Run } from '../runs/types.js';
-import { VERSION } from '../version.js';
 import { lastMaterializedEnd, recordInterval } from './intervals.js';
 import { latestPerEntitySql, windowSql } from './latest-sql.js';
 import { acquireLeases } from './lease.js';
@@ -155,30 +153,11 @@ function upToDate(view: FeatureViewDef, window: { start: Date; end: Date }): Mat
 }
 
 async function lineageOf(project: Project, set: DefinitionSet, view: FeatureViewDef, conn: DuckDBConnection, relationSql: string, storeType: string): Promise<Lineage> {
-  const versions = project.registry.currentVersions();
-  const definition_versions: Lineage['definition_versions'] = {};
-  const keys = [`feature_view/${view.name}`, `source/${view.source}`, ...view.entities.map((e) => `entity/${e}`)];
-  for (const k of keys) {
-    const v = versions.get(k);
-    if (v) definition_versions[k] = { version: v.version, hash: v.hash };
-  }
-  const source = set.sources.get(view.source);
-  const inputs = source ? [await fingerprintSource(conn, project.root, source, relationSql)] : [];
-  let user = 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {
-    // no passwd entry (containers)
-  }
-  return {
+  // The source is hashed under the view's resolved `provenance.full_hash_max_bytes`.
+  return viewLineage(project, set, view, conn, relationSql, {
     job: `materialize:${view.name}`,
-    definition_versions,
-    inputs,
     output: { kind: 'online_store', uri: `${storeType}:${project.config.project}/${view.name}` },
-    package_version: VERSION,
-    host: hostname(),
-    user,
-  };
+  });
 }
 
 async function materializeView(

@@ -3,7 +3,9 @@
  * array of objects or an Arrow table. They are loaded into a temp table on the
  * build's connection with a row ordinal first (`__fg_row`, the input order), the
  * timestamp column renamed to `event_timestamp` (TIMESTAMP, UTC, microseconds)
- * and join keys cast to their declared types. Mistakes a user can make are
+ * and join keys cast to their declared types. CSV files are read with the join
+ * key columns typed as declared (a zip code `02134` stays text) and the timestamp
+ * column as text that is then cast strictly. Mistakes a user can make are
  * `InputError`s that say what to fix.
  */
 import { DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
@@ -51,11 +53,12 @@ const TIMESTAMP_TYPES = new Set(['TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TI
 /** Load entity rows into a temp table on `conn` and validate them against the join keys. */
 export async function loadEntityInput(conn: DuckDBConnection, input: EntityInput, options: LoadEntityOptions): Promise<LoadedEntities> {
   const raw = `${options.table}_raw`;
-  const description = await loadRaw(conn, input, raw, options.baseDir);
+  const tsCol = options.timestampColumn ?? ENTITY_TS;
+  const description = await loadRaw(conn, input, raw, options);
   const described = (await conn.runAndReadAll(`DESCRIBE ${ident(raw)}`)).getRowObjectsJS();
   const types = new Map(described.map((r) => [String(r.column_name), String(r.column_type)]));
   const names = [...types.keys()];
-  const tsCol = options.timestampColumn ?? ENTITY_TS;
+  checkColumnNames(names);
   if (!types.has(tsCol)) {
     throw new InputError(
       `the entity rows have no timestamp column '${tsCol}' (columns: ${names.join(', ')}); add an '${ENTITY_TS}' column or name yours with --timestamp-column / timestampColumn`,
@@ -114,14 +117,59 @@ export async function loadEntityInput(conn: DuckDBConnection, input: EntityInput
   return { table: options.table, columns, rowCount: n, timeRange: n > 0 ? { min: String(stats.lo), max: String(stats.hi) } : null, description };
 }
 
-async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: string, baseDir?: string): Promise<LoadedEntities['description']> {
+/** Entity column names may not start with this: the point-in-time SQL's own columns do. */
+const RESERVED_PREFIX = '__fg_';
+
+/** Column names DuckDB cannot take or that clash with the build's own hidden columns. */
+function checkColumnNames(names: readonly string[]): void {
+  if (names.some((n) => n === '')) {
+    throw new InputError('an entity column has an empty name; give every entity column a name', { columns: names }, 'bad_column_name');
+  }
+  const reserved = names.filter((n) => n.toLowerCase().startsWith(RESERVED_PREFIX));
+  if (reserved.length > 0) {
+    throw new InputError(
+      `entity column name(s) ${reserved.map((n) => `'${n}'`).join(', ')} start with '${RESERVED_PREFIX}', which featureguard reserves for its own columns; rename them`,
+      { columns: reserved },
+      'bad_column_name',
+    );
+  }
+}
+
+/** First line of a DuckDB error, plus the line of a CSV error that names the column and value. */
+function readErrorReason(e: unknown): string {
+  const lines = (e as Error).message.split('\n');
+  const detail = lines.find((l) => l.startsWith('Error when converting column'));
+  return detail ? `${lines[0]}: ${detail}` : lines[0];
+}
+
+/**
+ * `read_csv` of an entity file: the join key columns with their declared types
+ * and the timestamp column as text (cast strictly later, offsets honoured);
+ * the other columns' types are sniffed.
+ */
+async function csvReader(conn: DuckDBConnection, path: string, options: LoadEntityOptions): Promise<string> {
+  const sniffed = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_csv(${literal(path)}, header = true)`)).getRowObjectsJS();
+  const present = new Set(sniffed.map((r) => String(r.column_name)));
+  const forced = new Map<string, string>();
+  for (const key of options.joinKeys) if (present.has(key.name)) forced.set(key.name, KEY_SQL[key.type]);
+  const tsCol = options.timestampColumn ?? ENTITY_TS;
+  if (present.has(tsCol)) forced.set(tsCol, 'VARCHAR');
+  const types = [...forced].map(([name, type]) => `${literal(name)}: ${literal(type)}`).join(', ');
+  return `read_csv(${literal(path)}, header = true${forced.size > 0 ? `, types = {${types}}` : ''})`;
+}
+
+async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: string, options: LoadEntityOptions): Promise<LoadedEntities['description']> {
   if (input.kind === 'file') {
-    const path = resolve(baseDir ?? process.cwd(), input.path);
+    const path = resolve(options.baseDir ?? process.cwd(), input.path);
     if (!/[*?[]/.test(path) && !existsSync(path)) throw new InputError(`entity file '${input.path}' does not exist`, undefined, 'missing_entity_file');
     const format = input.format ?? (extname(path).toLowerCase() === '.csv' ? 'csv' : extname(path).toLowerCase() === '.parquet' ? 'parquet' : undefined);
     if (!format) throw new InputError(`cannot tell the format of entity file '${input.path}': use a .parquet or .csv file`, undefined, 'bad_entity_file');
-    const reader = format === 'csv' ? `read_csv(${literal(path)}, header = true)` : `read_parquet(${literal(path)})`;
-    await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(raw)} AS SELECT * FROM ${reader}`);
+    try {
+      const reader = format === 'csv' ? await csvReader(conn, path, options) : `read_parquet(${literal(path)})`;
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(raw)} AS SELECT * FROM ${reader}`);
+    } catch (e) {
+      throw new InputError(`could not read entity file '${input.path}' as ${format}: ${readErrorReason(e)}`, { file: input.path, format }, 'bad_entity_file');
+    }
     return { kind: 'file', uri: `file://${path}` };
   }
   if (input.kind === 'sql') {
@@ -134,6 +182,7 @@ async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: string, 
   }
   const cols = input.kind === 'rows' ? columnsFromRows(input.rows) : columnsFromArrow(input.table);
   if (cols.length === 0) throw new InputError('the entity rows are empty: give at least one column', undefined, 'empty_entities');
+  checkColumnNames(cols.map((c) => c.name));
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(raw)} (${cols.map((c) => `${ident(c.name)} ${c.type}`).join(', ')})`);
   const app = await conn.createAppender(raw, 'main', 'temp');
   try {
@@ -147,18 +196,37 @@ async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: string, 
 type ColType = 'BOOLEAN' | 'BIGINT' | 'DOUBLE' | 'VARCHAR' | 'TIMESTAMP';
 interface InColumn { name: string; type: ColType; values: unknown[] }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
 function inferType(name: string, values: readonly unknown[]): ColType {
   const kinds = new Set<string>();
-  for (const v of values) {
-    if (v === null || v === undefined) continue;
+  values.forEach((v, row) => {
+    if (v === null || v === undefined) return;
     if (v instanceof Date) kinds.add('date');
     else if (typeof v === 'number') kinds.add(Number.isInteger(v) ? 'int' : 'float');
-    else kinds.add(typeof v);
-  }
+    else if (typeof v === 'object') {
+      throw new InputError(
+        `entity column '${name}' holds ${Array.isArray(v) ? 'an array' : 'an object'} in row ${row}; entity values must be strings, numbers, booleans or timestamps`,
+        { column: name, row },
+        'bad_entity_value',
+      );
+    } else kinds.add(typeof v);
+  });
   if (kinds.size === 0 || (kinds.size === 1 && kinds.has('string'))) return 'VARCHAR';
   if (kinds.size === 1 && kinds.has('boolean')) return 'BOOLEAN';
   if (kinds.size === 1 && kinds.has('date')) return 'TIMESTAMP';
-  if ([...kinds].every((k) => k === 'int' || k === 'bigint')) return 'BIGINT';
+  if ([...kinds].every((k) => k === 'int' || k === 'bigint')) {
+    const row = values.findIndex((v) => (typeof v === 'number' || typeof v === 'bigint') && (BigInt(v) < INT64_MIN || BigInt(v) > INT64_MAX));
+    if (row >= 0) {
+      throw new InputError(
+        `entity column '${name}' holds ${String(values[row])} in row ${row}, outside the 64-bit integer range; send such values as strings`,
+        { column: name, row },
+        'bad_entity_value',
+      );
+    }
+    return 'BIGINT';
+  }
   if ([...kinds].every((k) => k === 'int' || k === 'float')) return 'DOUBLE';
   throw new InputError(`entity column '${name}' mixes value types (${[...kinds].join(', ')}); use one type per column`, undefined, 'mixed_column_types');
 }

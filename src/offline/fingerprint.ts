@@ -3,8 +3,9 @@
  * later whether a source still holds the same data.
  *
  * - Files: path, size, mtime and SHA-256 of the content. Files larger than
- *   `partialThresholdBytes` (default 256 MiB) get a `partial` SHA-256 over size,
- *   mtime and the first and last MiB instead of reading everything.
+ *   `partialThresholdBytes` (default 256 MiB; callers pass the view's
+ *   `provenance.full_hash_max_bytes`) get a SHA-256 over size, mtime and the
+ *   first and last MiB instead of reading everything, labelled `partial: true`.
  * - Tables and queries: row count and an order-independent checksum, the sum of
  *   DuckDB's `hash()` of each whole row modulo nothing (a HUGEINT, as text). A sum
  *   rather than `bit_xor` so that duplicate rows do not cancel out.

@@ -24,7 +24,7 @@ import type { Project } from '../project.js';
 import type { Run } from '../runs/types.js';
 import { arrowTableFromResult } from './arrow.js';
 import { datasetBytes, datasetFormat, splitOutputPath, writeDatasetFile, DATASET_CONTENT_TYPES, type DatasetFormat } from './dataset-output.js';
-import { pitViews, planDataset, reconcileWithEntities } from './dataset-plan.js';
+import { pitViews, planDataset, reconcileWithEntities, type DatasetPlan, type PlannedView } from './dataset-plan.js';
 import { ident } from './engine.js';
 import { loadEntityInput, type EntityInput } from './entity-input.js';
 import { buildLineage, buildManifest, manifestPath, startSourceFingerprints, writeManifest, type BuildFacts, type DatasetManifest, type ManifestOutput } from './manifest.js';
@@ -130,22 +130,27 @@ async function prepare(project: Project, request: HistoricalFeaturesRequest, out
     test_fraction: request.testFraction ?? null, output: outputKind, allow_failed_checks: request.allowFailedChecks ?? false,
   };
   const run = project.runs.create({ kind: 'dataset', service: plan.service?.name ?? null, options });
-  const sources = startSourceFingerprints(engine, project.root, plan);
+  const sources = startSourceFingerprints(engine, project.root, plan, project.config.quality);
   try {
     progress('entities', 0);
     const loaded = await loadEntityInput(conn, normalizeEntities(request.entities), {
       timestampColumn: request.timestampColumn, joinKeys: plan.joinKeys, table: entTable, baseDir: request.baseDir,
     });
     plan = reconcileWithEntities(plan, loaded.columns);
-    const setup = [...new Set(plan.views.flatMap((v) => v.relation.setup))];
-    for (const s of setup) await conn.run(s);
-    progress('join', 1, loaded.rowCount);
-    const bounds = (await conn.runAndReadAll(`SELECT min(${ENTITY_TS})::VARCHAR, max(${ENTITY_TS})::VARCHAR FROM ${ident(entTable)}`)).getRowsJS()[0];
-    const entityTimeRange = bounds[0] == null ? undefined : { min: String(bounds[0]), max: String(bounds[1]) };
-    const sql = pointInTimeJoinSql({
-      entitySql: `SELECT * FROM ${ident(entTable)}`, entityColumns: loaded.columns, views: pitViews(plan, set), availability, hiddenColumns: true, entityTimeRange,
-    });
-    await conn.run(`CREATE TEMP TABLE ${ident(dsTable)} AS ${sql}`);
+    // The sources are first read here: a failure names the view and source (`sourceFailure`), not SQL.
+    try {
+      const setup = [...new Set(plan.views.flatMap((v) => v.relation.setup))];
+      for (const s of setup) await conn.run(s);
+      progress('join', 1, loaded.rowCount);
+      const bounds = (await conn.runAndReadAll(`SELECT min(${ENTITY_TS})::VARCHAR, max(${ENTITY_TS})::VARCHAR FROM ${ident(entTable)}`)).getRowsJS()[0];
+      const entityTimeRange = bounds[0] == null ? undefined : { min: String(bounds[0]), max: String(bounds[1]) };
+      const sql = pointInTimeJoinSql({
+        entitySql: `SELECT * FROM ${ident(entTable)}`, entityColumns: loaded.columns, views: pitViews(plan, set), availability, hiddenColumns: true, entityTimeRange,
+      });
+      await conn.run(`CREATE TEMP TABLE ${ident(dsTable)} AS ${sql}`);
+    } catch (e) {
+      throw (await sourceFailure(conn, plan, e)) ?? e;
+    }
     const visible = [...loaded.columns, ...plan.views.flatMap((v) => v.features.map((f) => f.column))];
     const select = (where = '') => `SELECT ${visible.map(ident).join(', ')} FROM ${ident(dsTable)}${where}`;
 
@@ -201,6 +206,44 @@ async function prepare(project: Project, request: HistoricalFeaturesRequest, out
     await cleanup();
     throw e;
   }
+}
+
+/** Where a source points, for messages: its path, database table or query. */
+function sourceLocation(source: PlannedView['source']): { label: string; details: Record<string, string> } {
+  if (source.path !== undefined) return { label: `path '${source.path}'`, details: { path: source.path } };
+  if (source.database !== undefined) {
+    return { label: `table '${source.table ?? ''}' in '${source.database}'`, details: { database: source.database, table: source.table ?? '' } };
+  }
+  return { label: 'its SQL query', details: { query: source.query ?? '' } };
+}
+
+/**
+ * After the join failed: read each planned view's source on its own (every
+ * column, every row) to find the one that cannot be read, and say so in a
+ * `FeatureguardError` (code `source_unreadable`, HTTP 500, exit 3) naming the view,
+ * the source and where it points, with the first line of DuckDB's message.
+ * `null` when every source reads (the failure was something else).
+ */
+async function sourceFailure(conn: DuckDBConnection, plan: DatasetPlan, cause: unknown): Promise<FeatureguardError | null> {
+  if (cause instanceof FeatureguardError) return null;
+  const probed = new Set<string>();
+  for (const v of plan.views) {
+    if (probed.has(v.source.name)) continue;
+    probed.add(v.source.name);
+    try {
+      for (const s of v.relation.setup) await conn.run(s);
+      await conn.run(`SELECT count(COLUMNS(*)) FROM (${v.relation.select}) AS __fg_probe`);
+    } catch (e) {
+      const where = sourceLocation(v.source);
+      const reason = (e as Error).message.split('\n')[0];
+      return new FeatureguardError(
+        'source_unreadable',
+        `feature view '${v.view.name}' could not read its source '${v.source.name}' (${where.label}): ${reason}`,
+        { status: 500, exitCode: 3, details: { view: v.view.name, source: v.source.name, ...where.details, reason }, cause: e },
+      );
+    }
+  }
+  return null;
 }
 
 /** Record the finished run (status, rows, lineage) and return it. */

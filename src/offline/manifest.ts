@@ -9,9 +9,10 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import type { DefinitionSet } from '../definitions/types.js';
+import { resolveQuality, type QualityConfig } from '../guards/config.js';
 import type { GuardStageResult } from '../guards/stage.js';
 import type { Project } from '../project.js';
-import type { CheckStatus, Lineage, LineageInput, Run } from '../runs/types.js';
+import type { CheckResult, CheckStatus, Lineage, LineageInput, Run } from '../runs/types.js';
 import { VERSION } from '../version.js';
 import type { DatasetFormat } from './dataset-output.js';
 import type { DatasetPlan } from './dataset-plan.js';
@@ -64,9 +65,34 @@ export interface DatasetManifest {
     readonly blocked_reason: string | null;
     readonly allowed_failed_checks: boolean;
     readonly counts: Readonly<Record<CheckStatus, number>>;
-    readonly results: readonly { readonly check: string; readonly feature: string | null; readonly status: CheckStatus; readonly message: string }[];
+    /** Every check result as in the quality log (QUALITY-CHECKS.md §1), bulky `details` arrays left out. */
+    readonly results: readonly ManifestCheckResult[];
   };
   readonly notes: readonly string[];
+}
+
+/**
+ * A check result in the manifest: the full record of the quality log (run,
+ * check, feature, slice, status, policy, method, value, thresholds, metrics,
+ * message), with `details` minus the bulky parts (histograms, category counts,
+ * value samples and examples, the lineage inputs already listed as `sources`).
+ */
+export type ManifestCheckResult = Readonly<CheckResult>;
+
+/** `details` keys that hold bulky arrays (or copies of the manifest's sources), not kept in the manifest. */
+const BULKY_DETAILS = new Set(['histogram', 'categories', 'sample', 'samples', 'examples', 'inputs']);
+
+/** A check result as recorded in the manifest. */
+export function manifestCheckResult(r: CheckResult): ManifestCheckResult {
+  let details: Record<string, unknown> | null = null;
+  if (r.details) {
+    details = {};
+    for (const [k, v] of Object.entries(r.details)) if (!BULKY_DETAILS.has(k)) details[k] = v;
+  }
+  return {
+    run_id: r.run_id, check: r.check, feature: r.feature, slice: r.slice, status: r.status, policy: r.policy,
+    method: r.method, value: r.value, thresholds: r.thresholds, metrics: r.metrics, message: r.message, details,
+  };
 }
 
 /** Path of the manifest beside an output file. */
@@ -112,19 +138,30 @@ export interface BuildFacts {
 
 /**
  * Fingerprint each source of the plan on a connection of its own, so that
- * hashing files overlaps with the join running in DuckDB.
+ * hashing files overlaps with the join running in DuckDB. Files are hashed
+ * whole up to `provenance.full_hash_max_bytes` of the view reading them
+ * (`projectQuality` ← the view's `quality`), partially above; a source read by
+ * several views takes the largest of their limits.
+ *
+ * @example
+ * const sources = startSourceFingerprints(engine, project.root, plan, project.config.quality);
  */
-export function startSourceFingerprints(engine: OfflineEngine, root: string, plan: DatasetPlan): Promise<LineageInput[]> {
+export function startSourceFingerprints(engine: OfflineEngine, root: string, plan: DatasetPlan, projectQuality?: QualityConfig): Promise<LineageInput[]> {
   const task = (async () => {
     const conn = await engine.connect();
     try {
       const out: LineageInput[] = [];
+      const limits = new Map<string, number>();
+      for (const v of plan.views) {
+        const limit = resolveQuality(projectQuality, v.view.quality).provenance.full_hash_max_bytes;
+        limits.set(v.source.name, Math.max(limits.get(v.source.name) ?? 0, limit));
+      }
       const seen = new Set<string>();
       for (const v of plan.views) {
         if (seen.has(v.source.name)) continue;
         seen.add(v.source.name);
         for (const s of v.relation.setup) await conn.run(s);
-        out.push(await fingerprintSource(conn, root, v.source, v.relation.select));
+        out.push(await fingerprintSource(conn, root, v.source, v.relation.select, { partialThresholdBytes: limits.get(v.source.name) }));
       }
       return out;
     } finally {
@@ -156,7 +193,8 @@ export async function buildManifest(f: BuildFacts, outputs: readonly ManifestOut
   const sources = (await f.sources).filter((s) => used.has(s.name));
   const rel = await fingerprintOrderedRelation(f.conn, f.entTable, ROW_ORDINAL);
   const d = f.loaded.description;
-  const file = d.kind === 'file' && !/[*?[]/.test(d.uri) ? await fingerprintFile(d.uri.replace(/^file:\/\//, '')).catch(() => null) : null;
+  const partialThresholdBytes = resolveQuality(f.project.config.quality, f.plan.service?.quality).provenance.full_hash_max_bytes;
+  const file = d.kind === 'file' && !/[*?[]/.test(d.uri) ? await fingerprintFile(d.uri.replace(/^file:\/\//, ''), { partialThresholdBytes }).catch(() => null) : null;
   const featureOf = new Map(f.plan.views.flatMap((v) => v.features.map((x) => [x.column, { view: v.view.name, feature: x.feature }] as const)));
   const total = outputs.filter((o) => o.part !== 'all').reduce((n, o) => n + o.rows, 0) || (outputs[0]?.rows ?? f.loaded.rowCount);
   const g = f.guard;
@@ -190,7 +228,7 @@ export async function buildManifest(f: BuildFacts, outputs: readonly ManifestOut
       blocked_reason: g.blockedReason,
       allowed_failed_checks: f.options.allow_failed_checks,
       counts: g.counts,
-      results: g.results.map((r) => ({ check: r.check, feature: r.feature, status: r.status, message: r.message })),
+      results: g.results.map(manifestCheckResult),
     },
     notes: f.plan.labelColumn && !f.plan.views.some((v) => v.isLabel)
       ? [`label '${f.plan.labelColumn}' taken from the entity rows (they already had that column)`]

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
 import { describeOnlineStoreConformance } from './conformance.case.js';
 import { Redis } from 'ioredis';
-import { openRedisOnlineStore } from './redis-store.js';
+import { openRedisOnlineStore, storeUnavailable } from './redis-store.js';
 
 describeOnlineStoreConformance('redis standalone', () => {
   const key_prefix = `fgtest:${randomUUID()}:`;
@@ -68,5 +69,29 @@ describe('redis store: an aborted write session', () => {
       raw.disconnect();
       await store.close();
     }
+  });
+});
+
+describe('redis store: Redis not reachable', () => {
+  it('opening fails fast with store_unavailable (503, exit 3) naming the address', async () => {
+    // A port nothing listens on: bind one, then close it.
+    const probe = createServer();
+    const port = await new Promise<number>((r) => probe.listen(0, '127.0.0.1', () => r((probe.address() as AddressInfo).port)));
+    await new Promise((r) => probe.close(r));
+    const t0 = performance.now();
+    const err = await openRedisOnlineStore({ url: `redis://user:secret@127.0.0.1:${port}` }).then(() => null, (e: unknown) => e);
+    expect(performance.now() - t0).toBeLessThan(2_500);
+    expect(err).toMatchObject({ code: 'store_unavailable', status: 503, exitCode: 3 });
+    expect((err as Error).message).toMatch(new RegExp(`^the redis online store \\(redis://user:\\*\\*\\*@127\\.0\\.0\\.1:${port}/?\\) is unavailable: connect ECONNREFUSED`));
+    expect((err as Error).message).not.toContain('secret');
+  });
+
+  it('only connection failures become store_unavailable', () => {
+    const reply = Object.assign(new Error('WRONGTYPE Operation against a key holding the wrong kind of value'), { name: 'ReplyError' });
+    expect(storeUnavailable(reply, 'x')).toBe(reply);
+    const bug = new TypeError('x is undefined');
+    expect(storeUnavailable(bug, 'x')).toBe(bug);
+    expect(storeUnavailable(Object.assign(new Error('LOADING Redis is loading the dataset in memory'), { name: 'ReplyError' }), 'x')).toMatchObject({ code: 'store_unavailable' });
+    expect(storeUnavailable(new Error('Connection is closed.'), 'x')).toMatchObject({ code: 'store_unavailable', status: 503 });
   });
 });

@@ -14,9 +14,14 @@
  * session stays in the pending hash as dead: its records are never shown and
  * later writes compare against what readers saw. Monotonicity is checked in Lua
  * per key (redis-scripts.ts).
+ *
+ * Failing fast: commands are not queued while Redis is unreachable (no offline
+ * queue, one retry, a 2 s connect timeout); they fail at once with a
+ * `FeatureguardError` `store_unavailable` (HTTP 503) while the client keeps
+ * reconnecting in the background (at most every second).
  */
-import { Cluster, Redis } from 'ioredis';
-import { InputError } from '../errors.js';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { FeatureguardError, InputError } from '../errors.js';
 import { decodeValues, encodeKey, encodeValues, project, ProjectionCache, schemaHash } from './record-codec.js';
 import { MONOTONIC_WRITE_LUA, ROLLBACK_LUA } from './redis-scripts.js';
 import type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, StoredValue, WriteResult } from './types.js';
@@ -59,6 +64,40 @@ function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }
 
+const CONNECT_TIMEOUT_MS = 2_000;
+/** Reconnect delay: grows to at most a second, forever (the store comes back when Redis does). */
+const retryDelay = (times: number): number => Math.min(times * 100, 1_000);
+/** Server replies that mean "not serving right now" rather than "bad command". */
+const UNAVAILABLE_REPLY = /^(LOADING|CLUSTERDOWN|MASTERDOWN|TRYAGAIN)\b/;
+
+/** `redis://user:secret@host` without the secret, for messages. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * The error a caller sees when Redis cannot be reached: `store_unavailable`
+ * (HTTP 503, exit 3) naming the store. Bugs and command errors pass through.
+ */
+export function storeUnavailable(e: unknown, where: string, lastError?: string): unknown {
+  if (e instanceof FeatureguardError || e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError || e instanceof ReferenceError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof Error && e.name === 'ReplyError' && !UNAVAILABLE_REPLY.test(message)) return e;
+  const reason = lastError ?? message.split('\n')[0];
+  return new FeatureguardError('store_unavailable', `the redis online store (${where}) is unavailable: ${reason}; check that Redis is running and reachable`, {
+    status: 503,
+    exitCode: 3,
+    details: { store: 'redis', address: where },
+    cause: e,
+  });
+}
+
 /** Gen of a record: the text before its first `|`. */
 function genOf(rec: string): string {
   return rec.slice(0, rec.indexOf('|'));
@@ -67,10 +106,37 @@ function genOf(rec: string): string {
 export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}): Promise<OnlineStore> {
   const prefix = options.key_prefix ?? 'featureguard:';
   if (/[{}]/.test(prefix)) throw new InputError(`online_store.key_prefix must not contain '{' or '}' (got '${prefix}')`);
-  const common = { enableAutoPipelining: true, maxRetriesPerRequest: 3, connectTimeout: 5_000 };
+  const where = options.cluster?.length ? `cluster ${options.cluster.join(',')}` : redactUrl(options.url ?? 'redis://127.0.0.1:6379');
+  // Cluster nodes keep their own offline queue (ioredis connects them on first use); the cluster's is off.
+  const nodeOptions: RedisOptions = { connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: 1 };
   const client: Client = options.cluster?.length
-    ? new Cluster(options.cluster.map(parseNode), { enableAutoPipelining: true, redisOptions: { connectTimeout: 5_000, maxRetriesPerRequest: 3 } })
-    : new Redis(options.url ?? 'redis://127.0.0.1:6379', common);
+    ? new Cluster(options.cluster.map(parseNode), {
+        enableAutoPipelining: true,
+        enableOfflineQueue: false,
+        lazyConnect: true,
+        clusterRetryStrategy: retryDelay,
+        redisOptions: nodeOptions,
+      } satisfies ClusterOptions)
+    : new Redis(options.url ?? 'redis://127.0.0.1:6379', {
+        ...nodeOptions,
+        enableAutoPipelining: true,
+        enableOfflineQueue: false,
+        lazyConnect: true,
+        retryStrategy: retryDelay,
+      });
+  // Why the connection is down, for messages; also keeps ioredis from logging "Unhandled error event".
+  let lastError: string | undefined;
+  client.on('error', (e: Error) => {
+    lastError = e.message.split('\n')[0];
+  });
+  client.on('ready', () => {
+    lastError = undefined;
+  });
+  const unavailable = (e: unknown) => storeUnavailable(e, where, client.status === 'ready' ? undefined : (lastError ?? `not connected (${client.status})`));
+  const guarded = <T>(p: Promise<T>): Promise<T> =>
+    p.catch((e: unknown) => {
+      throw unavailable(e);
+    });
   client.defineCommand('fgWrite', { lua: MONOTONIC_WRITE_LUA });
   // A cluster routes by key: one key per call, with a declared key count.
   client.defineCommand('fgWrite1', { numberOfKeys: 1, lua: MONOTONIC_WRITE_LUA });
@@ -78,10 +144,11 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   client.defineCommand('fgRollback1', { numberOfKeys: 1, lua: ROLLBACK_LUA });
   const scripts = client as unknown as ScriptClient;
   try {
+    await client.connect();
     await client.ping();
   } catch (e) {
     client.disconnect();
-    throw new Error(`cannot reach the redis online store (${options.cluster?.join(',') ?? options.url ?? 'redis://127.0.0.1:6379'}): ${(e as Error).message}`, { cause: e });
+    throw storeUnavailable(e, where, lastError);
   }
 
   const leaseMs = options.session_lease_ms ?? SESSION_LEASE_MS;
@@ -136,7 +203,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     return { live, dead };
   };
 
-  const beginWrite = async (view: string, features: readonly string[]): Promise<OnlineWriter> => {
+  const beginWriteRaw = async (view: string, features: readonly string[]): Promise<OnlineWriter> => {
     const hash = schemaHash(features);
     const g = String(await client.incr(genKey(view)));
     await client.hset(pendingKey(view), g, String(Date.now() + leaseMs));
@@ -217,7 +284,32 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     };
   };
 
+  const beginWrite = async (view: string, features: readonly string[]): Promise<OnlineWriter> => {
+    const w = await guarded(beginWriteRaw(view, features));
+    return { write: (rows) => guarded(w.write(rows)), commit: () => guarded(w.commit()), abort: () => guarded(w.abort()) };
+  };
+
   const masters = (): Redis[] => (client instanceof Cluster ? client.nodes('master') : [client]);
+
+  const dropView = async (view: string): Promise<void> => {
+    const match = `${globEscape(prefix)}{*}:${globEscape(view)}`;
+    const suffix = `}:${view}`;
+    for (const node of masters()) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+        cursor = next;
+        await Promise.all(keys.filter((k) => k.endsWith(suffix)).map((k) => client.unlink(k)));
+      } while (cursor !== '0');
+    }
+    await Promise.all([client.del(countKey(view)), client.del(pendingKey(view)), client.srem(viewsKey, view)]);
+  };
+
+  const stats = async (): Promise<OnlineStoreStats> => {
+    const views = (await client.smembers(viewsKey)).sort();
+    const counts = await Promise.all(views.map((v) => client.get(countKey(v))));
+    return { type: 'redis', views: Object.fromEntries(views.map((v, i) => [v, { entities: Number(counts[i] ?? 0) }])) };
+  };
 
   return {
     type: 'redis',
@@ -228,15 +320,16 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
         await w.write(rows);
         return await w.commit();
       } catch (e) {
-        await w.abort();
+        // Redis gone mid-write: the abort fails too, and the write's error is the one to report.
+        await w.abort().catch(() => undefined);
         throw e;
       }
     },
     async readMany(view: string, features: readonly string[], keys: readonly OnlineKey[]) {
-      const [pending, ...records] = await Promise.all([
+      const [pending, ...records] = await guarded(Promise.all([
         client.hkeys(pendingKey(view)),
         ...keys.map((k) => client.hmget(entityKey(view, k), 'c', 'p')),
-      ]);
+      ]));
       const hidden = pending.length > 0 ? new Set(pending) : null;
       const out = new Array<StoredValue | undefined>(keys.length).fill(undefined);
       for (let i = 0; i < records.length; i++) {
@@ -246,31 +339,15 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
         if (rec === null) continue;
         let v = decode(rec, features);
         if (v === undefined) {
-          await schemaOf(recordSchema(rec));
+          await guarded(schemaOf(recordSchema(rec)));
           v = decode(rec, features);
         }
         out[i] = v;
       }
       return out;
     },
-    async dropView(view) {
-      const match = `${globEscape(prefix)}{*}:${globEscape(view)}`;
-      const suffix = `}:${view}`;
-      for (const node of masters()) {
-        let cursor = '0';
-        do {
-          const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-          cursor = next;
-          await Promise.all(keys.filter((k) => k.endsWith(suffix)).map((k) => client.unlink(k)));
-        } while (cursor !== '0');
-      }
-      await Promise.all([client.del(countKey(view)), client.del(pendingKey(view)), client.srem(viewsKey, view)]);
-    },
-    async stats(): Promise<OnlineStoreStats> {
-      const views = (await client.smembers(viewsKey)).sort();
-      const counts = await Promise.all(views.map((v) => client.get(countKey(v))));
-      return { type: 'redis', views: Object.fromEntries(views.map((v, i) => [v, { entities: Number(counts[i] ?? 0) }])) };
-    },
+    dropView: (view) => guarded(dropView(view)),
+    stats: () => guarded(stats()),
     async close() {
       await client.quit().catch(() => client.disconnect());
     },

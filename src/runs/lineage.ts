@@ -1,35 +1,67 @@
 /**
- * A run as an OpenLineage RunEvent (https://openlineage.io/spec): job
- * `materialize:<view>` (or `dataset:<service>`, ...), inputs with their
- * fingerprints, the output, and facets: `schema` (from the profiles),
- * `dataQualityMetrics` (row count and per-column metrics) and
- * `dataQualityAssertions` (one per check result).
+ * A run as an OpenLineage RunEvent (https://openlineage.io/spec, 2-0-2): job
+ * `materialize:<view>` (or `dataset:<service>`, `check:<view>`, ...), inputs with
+ * their fingerprints, the output, and facets with the schema versions of the spec.
+ *
+ * The guards check the rows a run reads, so the quality facets go on the
+ * *checked input*: `schema` (a dataset facet, from the profiles) in
+ * `inputs[].facets`; `dataQualityMetrics` (row count and per-column metrics) and
+ * `dataQualityAssertions` (one per check result), both input dataset facets in
+ * the spec, in `inputs[].inputFacets`. The checked input is the view's source
+ * for view runs (materialize, push, `check --view`), the entity rows for dataset
+ * builds (their output has one row per entity row), the file for `check
+ * --dataset`; a run with no recorded inputs gets one dataset standing for the
+ * rows it checked (`featureguard://<namespace>`, `/view/<name>`).
  *
  * @example
  * const event = toOpenLineageRunEvent(run, project.runs.results(run.id), { profiles: project.runs.profiles(run.id) });
  */
-import type { CheckResult, Run } from './types.js';
+import type { CheckResult, LineageInput, Run } from './types.js';
 
 const PRODUCER = 'https://featureguard.dev/producer';
 const SCHEMA_URL = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent';
-const facetUrl = (name: string) => `https://openlineage.io/spec/facets/1-0-1/${name}.json#/$defs/${name}`;
+
+/** The spec's facets used here, with the version of their JSON schema (spec/facets/*.json `$id`). */
+const FACET_VERSIONS = {
+  NominalTimeRunFacet: '1-0-1',
+  ErrorMessageRunFacet: '1-0-1',
+  JobTypeJobFacet: '2-0-4',
+  SchemaDatasetFacet: '1-2-0',
+  DataQualityMetricsInputDatasetFacet: '1-0-3',
+  DataQualityAssertionsDatasetFacet: '1-1-0',
+  OutputStatisticsOutputDatasetFacet: '1-0-2',
+} as const;
+type SpecFacet = keyof typeof FACET_VERSIONS;
+
+/** `_schemaURL` of a spec facet: its versioned schema file and definition. */
+export function facetSchemaUrl(name: SpecFacet): string {
+  return `https://openlineage.io/spec/facets/${FACET_VERSIONS[name]}/${name}.json#/$defs/${name}`;
+}
+
+type Facets = Record<string, unknown>;
+
+export interface OpenLineageDataset {
+  namespace: string;
+  name: string;
+  facets: Facets;
+}
 
 export interface OpenLineageRunEvent {
   eventType: 'START' | 'RUNNING' | 'COMPLETE' | 'FAIL' | 'ABORT';
   eventTime: string;
   producer: string;
   schemaURL: string;
-  run: { runId: string; facets: Record<string, unknown> };
-  job: { namespace: string; name: string; facets: Record<string, unknown> };
-  inputs: { namespace: string; name: string; facets: Record<string, unknown> }[];
-  outputs: { namespace: string; name: string; facets: Record<string, unknown>; outputFacets?: Record<string, unknown> }[];
+  run: { runId: string; facets: Facets };
+  job: { namespace: string; name: string; facets: Facets };
+  inputs: (OpenLineageDataset & { inputFacets?: Facets })[];
+  outputs: (OpenLineageDataset & { outputFacets?: Facets })[];
 }
 
 type StoredProfile = { column: string; slice: string | null; profile: unknown };
 interface ProfileLike { type?: string; count?: number; nulls?: number; distinct?: number; min?: unknown; max?: unknown; quantiles?: Record<string, number> | null }
 
-function facet(name: string, body: Record<string, unknown>): Record<string, unknown> {
-  return { _producer: PRODUCER, _schemaURL: facetUrl(name), ...body };
+function facet(name: SpecFacet, body: Facets): Facets {
+  return { _producer: PRODUCER, _schemaURL: facetSchemaUrl(name), ...body };
 }
 
 function jobName(run: Run): string {
@@ -37,7 +69,7 @@ function jobName(run: Run): string {
   return `${run.kind}:${run.view ?? run.service ?? 'adhoc'}`;
 }
 
-/** Namespace and name of a dataset from its URI (`file:///x.parquet` → `file`, `/x.parquet`). */
+/** Namespace and name of a dataset from its URI (`file:///x.parquet` → `file://`, `/x.parquet`). */
 function splitUri(uri: string): { namespace: string; name: string } {
   const m = /^([a-z][a-z0-9+.-]*):\/\/([^/]*)(.*)$/i.exec(uri);
   if (m) return { namespace: `${m[1]}://${m[2]}`, name: m[3] || '/' };
@@ -45,36 +77,100 @@ function splitUri(uri: string): { namespace: string; name: string } {
   return i > 0 ? { namespace: uri.slice(0, i), name: uri.slice(i + 1) } : { namespace: 'featureguard', name: uri };
 }
 
+/** The run's recorded inputs, or the dataset file a `check --dataset` run read. */
+function recordedInputs(run: Run): LineageInput[] {
+  if (run.lineage?.inputs.length) return run.lineage.inputs;
+  const file = run.options?.dataset;
+  return typeof file === 'string' ? [{ name: 'dataset', kind: 'file', uri: `file://${file}`, fingerprint: {} }] : [];
+}
+
+/** Indexes of the inputs whose rows the guards checked (see the module header). */
+function checkedInputs(run: Run, inputs: readonly LineageInput[]): number[] {
+  const idx = inputs.map((_, i) => i);
+  const sources = idx.filter((i) => inputs[i].kind !== 'entities');
+  const entities = idx.filter((i) => inputs[i].kind === 'entities');
+  if (run.view) return sources.length ? sources : idx;
+  return entities.length ? entities : idx;
+}
+
+function columnMetrics(p: ProfileLike): Facets {
+  const m: Facets = {};
+  const int = (k: string, v: unknown) => {
+    if (typeof v === 'number' && Number.isInteger(v)) m[k] = v;
+  };
+  int('nullCount', p.nulls);
+  int('distinctCount', p.distinct);
+  int('count', p.count);
+  if (typeof p.min === 'number' && Number.isFinite(p.min)) m.min = p.min;
+  if (typeof p.max === 'number' && Number.isFinite(p.max)) m.max = p.max;
+  if (p.quantiles) {
+    // Stored as p1..p99; the spec keys quantiles by their fraction ('0.01' .. '0.99').
+    m.quantiles = Object.fromEntries(Object.entries(p.quantiles).filter(([, v]) => Number.isFinite(v)).map(([k, v]) => [String(Number(k.slice(1)) / 100), v]));
+  }
+  return m;
+}
+
+function assertion(r: CheckResult): Facets {
+  return {
+    assertion: `${r.check}${r.method ? `.${r.method}` : ''}${r.slice ? `[${r.slice}]` : ''}`,
+    // The spec's `success` is "no issues found", independent of severity: a warning is an issue.
+    success: r.status === 'pass',
+    ...(r.feature ? { column: r.feature } : {}),
+    ...(r.policy === 'block' ? { severity: 'error' } : r.policy === 'warn' ? { severity: 'warn' } : {}),
+    ...(r.value !== null ? { actual: String(r.value) } : {}),
+    ...(r.thresholds ? { expected: JSON.stringify(r.thresholds) } : {}),
+  };
+}
+
+/** The quality facets of the checked input: `facets` (schema) and `inputFacets` (metrics, assertions). */
+function qualityFacets(run: Run, results: readonly CheckResult[], profiles: readonly StoredProfile[]): { facets: Facets; inputFacets: Facets } {
+  const cols = profiles.filter((p) => !p.slice).map((p) => ({ column: p.column, p: p.profile as ProfileLike }));
+  const facets: Facets = {};
+  const inputFacets: Facets = {
+    dataQualityAssertions: facet('DataQualityAssertionsDatasetFacet', { assertions: results.filter((r) => r.status !== 'skipped').map(assertion) }),
+  };
+  if (cols.length > 0) {
+    facets.schema = facet('SchemaDatasetFacet', { fields: cols.map(({ column, p }) => ({ name: column, type: p.type ?? 'UNKNOWN' })) });
+    const rowCount = cols[0].p.count ?? run.rows_in;
+    inputFacets.dataQualityMetrics = facet('DataQualityMetricsInputDatasetFacet', {
+      ...(typeof rowCount === 'number' ? { rowCount } : {}),
+      columnMetrics: Object.fromEntries(cols.map(({ column, p }) => [column, columnMetrics(p)])),
+    });
+  }
+  return { facets, inputFacets };
+}
+
+function inputDataset(i: LineageInput): OpenLineageDataset {
+  const u = splitUri(i.uri);
+  return {
+    namespace: u.namespace,
+    name: u.name,
+    facets: { featureguardFingerprint: { _producer: PRODUCER, _schemaURL: 'https://featureguard.dev/schemas/fingerprint-facet.json', source: i.name, kind: i.kind, ...i.fingerprint } },
+  };
+}
+
 /** Build the RunEvent of a finished (or running) run. */
 export function toOpenLineageRunEvent(run: Run, results: readonly CheckResult[], opts: { namespace?: string; profiles?: readonly StoredProfile[] } = {}): OpenLineageRunEvent {
   const namespace = opts.namespace ?? 'featureguard';
-  const profiles = (opts.profiles ?? []).filter((p) => !p.slice).map((p) => ({ column: p.column, p: p.profile as ProfileLike }));
   const eventType = run.status === 'running' ? 'RUNNING' : run.status === 'failed' || run.status === 'blocked' ? 'FAIL' : 'COMPLETE';
-  const rowCount = profiles[0]?.p.count ?? run.rows_in ?? null;
-  const columnMetrics: Record<string, unknown> = {};
-  for (const { column, p } of profiles) {
-    columnMetrics[column] = {
-      nullCount: p.nulls ?? null,
-      distinctCount: p.distinct ?? null,
-      count: p.count ?? null,
-      min: typeof p.min === 'number' ? p.min : undefined,
-      max: typeof p.max === 'number' ? p.max : undefined,
-      quantiles: p.quantiles ? Object.fromEntries(Object.entries(p.quantiles).map(([k, v]) => [String(Number(k.slice(1)) / 100), v])) : undefined,
-    };
+  const recorded = recordedInputs(run);
+  const inputs: OpenLineageRunEvent['inputs'] = recorded.map(inputDataset);
+  const checked = checkedInputs(run, recorded);
+  if (checked.length === 0) {
+    // No recorded inputs: one dataset stands for the rows the guards checked.
+    const subject = run.view ? `view/${run.view}` : run.service ? `service/${run.service}` : run.kind;
+    inputs.push({ namespace: `featureguard://${namespace}`, name: `/${subject}`, facets: {} });
+    checked.push(inputs.length - 1);
   }
-  const outputFacets: Record<string, unknown> = {
-    dataQualityAssertions: facet('DataQualityAssertionsDatasetFacet', {
-      assertions: results
-        .filter((r) => r.status !== 'skipped')
-        .map((r) => ({ assertion: `${r.check}${r.method ? `.${r.method}` : ''}${r.slice ? `[${r.slice}]` : ''}`, success: r.status === 'pass' || r.status === 'warn', ...(r.feature ? { column: r.feature } : {}) })),
-    }),
-  };
-  if (profiles.length > 0) {
-    outputFacets.schema = facet('SchemaDatasetFacet', { fields: profiles.map(({ column, p }) => ({ name: column, type: p.type ?? 'UNKNOWN' })) });
-    outputFacets.dataQualityMetrics = facet('DataQualityMetricsInputDatasetFacet', { rowCount, columnMetrics });
+  const quality = qualityFacets(run, results, opts.profiles ?? []);
+  for (const i of checked) {
+    inputs[i] = { ...inputs[i], facets: { ...inputs[i].facets, ...quality.facets }, inputFacets: quality.inputFacets };
   }
-  const out = run.lineage?.output ?? { kind: 'online', uri: `featureguard://${namespace}/${run.view ?? run.service ?? run.kind}` };
-  const o = splitUri(out.uri);
+  // A check run writes nothing; other runs without a recorded output wrote to the online store.
+  const out = run.lineage?.output ?? (run.kind === 'check' ? null : { kind: 'online', uri: `featureguard://${namespace}/${run.view ?? run.service ?? run.kind}` });
+  const outputs: OpenLineageRunEvent['outputs'] = out
+    ? [{ ...splitUri(out.uri), facets: {}, ...(run.rows_out !== null ? { outputFacets: { outputStatistics: facet('OutputStatisticsOutputDatasetFacet', { rowCount: run.rows_out }) } } : {}) }]
+    : [];
   return {
     eventType,
     eventTime: run.finished_at ?? run.started_at,
@@ -96,13 +192,7 @@ export function toOpenLineageRunEvent(run: Run, results: readonly CheckResult[],
       },
     },
     job: { namespace, name: jobName(run), facets: { jobType: facet('JobTypeJobFacet', { processingType: 'BATCH', integration: 'FEATUREGUARD', jobType: run.kind.toUpperCase() }) } },
-    inputs: (run.lineage?.inputs ?? []).map((i) => {
-      const u = splitUri(i.uri);
-      return { namespace: u.namespace, name: u.name, facets: { featureguardFingerprint: { _producer: PRODUCER, _schemaURL: 'https://featureguard.dev/schemas/fingerprint-facet.json', source: i.name, kind: i.kind, ...i.fingerprint } } };
-    }),
-    outputs: [{
-      namespace: o.namespace, name: o.name, facets: outputFacets,
-      ...(run.rows_out !== null ? { outputFacets: { outputStatistics: facet('OutputStatisticsOutputDatasetFacet', { rowCount: run.rows_out }) } } : {}),
-    }],
+    inputs,
+    outputs,
   };
 }

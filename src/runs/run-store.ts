@@ -100,8 +100,39 @@ export interface RunStore {
   profile(runId: string, column: string, slice?: string | null): unknown | null;
 }
 
-export function openRunStore(db: StateDb): RunStore {
+/** Create the quality log's tables on this connection if needed (do it outside a transaction that may roll back). */
+export function ensureRunTables(db: StateDb): void {
   ensureTables(db, 'runs', DDL);
+}
+
+/**
+ * Ids of a view's runs of `kind` still `running` that started at or after `since`
+ * (ISO 8601), oldest first. Used to name the run behind a held lease.
+ */
+export function runningRunIds(db: StateDb, kind: RunKind, view: string, since = ''): string[] {
+  ensureRunTables(db);
+  const rows = db
+    .prepare("SELECT id FROM runs WHERE kind = ? AND view = ? AND status = 'running' AND started_at >= ? ORDER BY started_at, id")
+    .all(kind, view, since) as { id: string }[];
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Mark a view's runs of `kind` still `running` as `failed` with `message`: for
+ * runs whose process stopped without finishing them (its lease is gone).
+ * Returns the ids it marked. Safe inside the caller's transaction.
+ */
+export function failRunningRuns(db: StateDb, kind: RunKind, view: string, message: string): string[] {
+  const ids = runningRunIds(db, kind, view);
+  if (ids.length === 0) return ids;
+  const finishedAt = new Date().toISOString();
+  const mark = db.prepare("UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE id = ? AND status = 'running'");
+  for (const id of ids) mark.run(finishedAt, message, id);
+  return ids;
+}
+
+export function openRunStore(db: StateDb): RunStore {
+  ensureRunTables(db);
   const insert = db.prepare(`INSERT INTO runs (id, kind, view, service, status, started_at, window_start, window_end, counts, options)
     VALUES (@id, @kind, @view, @service, 'running', @started_at, @window_start, @window_end, @counts, @options)`);
   const byId = db.prepare('SELECT * FROM runs WHERE id = ?');

@@ -22,6 +22,8 @@ export function onError(log: ErrorLogger): ErrorHandler {
       if (err.status >= 500) log(err, c);
       // An unread oversized body would keep the connection busy: close it after answering.
       if (err.code === 'payload_too_large') c.header('connection', 'close');
+      // A store that is down (503) is worth retrying shortly; the client reconnects in the background.
+      if (err.status === 503) c.header('retry-after', '1');
       return errorResponse(c, err.status, err.code, err.message, err.details);
     }
     if (err instanceof HTTPException) {

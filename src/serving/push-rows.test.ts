@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SourceDef } from '../definitions/types.js';
-import { microsToDuckTimestamp, offlineTarget, rfc3339ToMicros, rowsFromColumns } from './push-rows.js';
+import { openOfflineEngine } from '../offline/engine.js';
+import { loadPushTable, microsToDuckTimestamp, offlineTarget, rfc3339ToMicros, rowsFromColumns, type PushColumn } from './push-rows.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fg-push-rows-'));
 mkdirSync(join(root, 'data', 'dir'), { recursive: true });
@@ -44,5 +45,39 @@ describe('rowsFromColumns', () => {
   it('turns Feast columns into rows and rejects ragged columns', () => {
     expect(rowsFromColumns({ a: [1, 2], b: ['x', 'y'] })).toEqual([{ a: 1, b: 'x' }, { a: 2, b: 'y' }]);
     expect(() => rowsFromColumns({ a: [1, 2], b: ['x'] })).toThrow(/same length/);
+  });
+});
+
+describe('loadPushTable', () => {
+  const columns: PushColumn[] = [
+    { name: 's', type: 'string' },
+    { name: 'b', type: 'bool' },
+    { name: 'i32', type: 'int32' },
+    { name: 'i64', type: 'int64' },
+    { name: 'f32', type: 'float32' },
+    { name: 'f64', type: 'float64' },
+    { name: 'ts', type: 'timestamp' },
+    { name: 'v32', type: 'float32[]' },
+    { name: 'v64', type: 'float64[]' },
+  ];
+
+  it('loads every type exactly, with no SQL built from the values', async () => {
+    const conn = await (await openOfflineEngine()).connect();
+    try {
+      await loadPushTable(conn, 'push_rows_test', columns, [
+        { s: "\u0000'); DROP TABLE push_rows_test; --", b: true, i32: -2147483648, i64: '123456789012345', f32: 1.5, f64: -0.1, ts: '9999-12-31T23:59:59.999999Z', v32: [1.5, -2], v64: [] },
+        { s: null, b: false, i32: null, i64: -9007199254740991, f32: null, f64: 1e308, ts: '2001-01-01T02:00:00.000001+02:00', v32: null, v64: [0.1, 0.2] },
+      ]);
+      const rows = (await conn.runAndReadAll(
+        `SELECT s, b, i32, i64::VARCHAR AS i64, f32, f64, strftime(ts, '%Y-%m-%dT%H:%M:%S.%fZ') AS ts, v32, v64 FROM push_rows_test ORDER BY rowid`,
+      )).getRowObjectsJS();
+      expect(rows).toEqual([
+        { s: "\u0000'); DROP TABLE push_rows_test; --", b: true, i32: -2147483648, i64: '123456789012345', f32: 1.5, f64: -0.1, ts: '9999-12-31T23:59:59.999999Z', v32: [1.5, -2], v64: [] },
+        { s: null, b: false, i32: null, i64: '-9007199254740991', f32: null, f64: 1e308, ts: '2001-01-01T00:00:00.000001Z', v32: null, v64: [0.1, 0.2] },
+      ]);
+    } finally {
+      await conn.run('DROP TABLE IF EXISTS push_rows_test');
+      conn.closeSync();
+    }
   });
 });

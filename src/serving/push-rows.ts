@@ -1,9 +1,10 @@
 /**
  * Helpers of `push`: turning validated JSON rows into typed values, loading them
- * into a DuckDB temp table with canonical columns (for the guards), and writing
+ * into a DuckDB temp table with canonical columns (for the guards) through the
+ * appender (values never become SQL text), and writing
  * them as a file the view's offline source picks up.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { DOUBLE, DuckDBTimestampValue, FLOAT, LIST, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join, posix, resolve } from 'node:path';
 import type { FeatureType, JoinKey, SourceDef } from '../definitions/types.js';
@@ -45,26 +46,42 @@ export function microsToDuckTimestamp(us: number): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)}${micros}`;
 }
 
-function sqlValue(v: unknown, type: PushColumn['type']): string {
-  if (v === null || v === undefined) return 'NULL';
+/** Microseconds since the epoch as a bigint (exact for any year DuckDB takes). */
+function rfc3339ToMicrosBig(text: string): bigint {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new InputError(`invalid timestamp '${text}'`);
+  const frac = /\.(\d+)/.exec(text)?.[1] ?? '';
+  return BigInt(ms) * 1000n + BigInt(frac.length > 3 ? Number(frac.slice(3, 6).padEnd(3, '0')) : 0);
+}
+
+const FLOAT_LIST = LIST(FLOAT);
+const DOUBLE_LIST = LIST(DOUBLE);
+
+function appendValue(app: DuckDBAppender, v: unknown, type: PushColumn['type']): void {
+  if (v === null || v === undefined) return app.appendNull();
   switch (type) {
     case 'bool':
-      return v ? 'TRUE' : 'FALSE';
-    case 'string':
-      return literal(String(v));
-    case 'timestamp':
-      return `TIMESTAMP ${literal(microsToDuckTimestamp(rfc3339ToMicros(String(v))))}`;
-    case 'float32[]':
-    case 'float64[]':
-      return `[${(v as number[]).map((x) => String(Number(x))).join(', ')}]::${DUCK_TYPES[type]}`;
+      return app.appendBoolean(Boolean(v));
+    case 'int32':
+      return app.appendInteger(Number(v));
     case 'int64':
-      return `${BigInt(v as string | number).toString()}::BIGINT`;
-    default:
-      return `${String(Number(v))}::${DUCK_TYPES[type]}`;
+      return app.appendBigInt(BigInt(v as string | number));
+    case 'float32':
+      return app.appendFloat(Number(v));
+    case 'float64':
+      return app.appendDouble(Number(v));
+    case 'string':
+      return app.appendVarchar(String(v));
+    case 'timestamp':
+      return app.appendTimestamp(new DuckDBTimestampValue(rfc3339ToMicrosBig(String(v))));
+    case 'float32[]':
+      return app.appendList((v as unknown[]).map(Number), FLOAT_LIST);
+    case 'float64[]':
+      return app.appendList((v as unknown[]).map(Number), DOUBLE_LIST);
   }
 }
 
-/** Create temp table `table` with canonical typed columns and insert the rows (in chunks). */
+/** Create temp table `table` with canonical typed columns and append the rows (no SQL text from values). */
 export async function loadPushTable(
   conn: DuckDBConnection,
   table: string,
@@ -73,17 +90,24 @@ export async function loadPushTable(
 ): Promise<void> {
   const cols = columns.map((c) => `${ident(c.name)} ${DUCK_TYPES[c.type]}`).join(', ');
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(table)} (${cols})`);
-  const CHUNK = 500;
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const values = rows
-      .slice(i, i + CHUNK)
-      .map((r) => `(${columns.map((c) => sqlValue(r[c.name], c.type)).join(', ')})`)
-      .join(',\n');
+  const app = await conn.createAppender(table, 'main', 'temp');
+  let i = 0;
+  try {
+    for (; i < rows.length; i++) {
+      for (const c of columns) appendValue(app, rows[i][c.name], c.type);
+      app.endRow();
+    }
+    app.flushSync();
+  } catch (e) {
+    app.clear();
+    // The rows passed the schema; what DuckDB still refuses is a value the caller sent.
+    const which = i < rows.length ? `pushed row ${i}` : 'pushed rows';
+    throw new InputError(`${which} could not be loaded: ${(e as Error).message.split('\n')[0]}`, i < rows.length ? { row: i } : undefined, 'invalid_rows');
+  } finally {
     try {
-      await conn.run(`INSERT INTO ${ident(table)} VALUES ${values}`);
-    } catch (e) {
-      // The rows passed the schema; what DuckDB still refuses is a value the caller sent.
-      throw new InputError(`pushed rows ${i}-${Math.min(i + CHUNK, rows.length) - 1} could not be loaded: ${(e as Error).message.split('\n')[0]}`, undefined, 'invalid_rows');
+      app.closeSync();
+    } catch {
+      // closing flushes again; the error that matters was thrown above
     }
   }
 }

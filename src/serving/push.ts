@@ -1,7 +1,7 @@
 /**
  * `push`: write rows a caller sends (a stream processor, a backfill script) into
- * a feature view's online store and/or offline source, after the same guard
- * stage materialization runs. Each push is a run of kind `push` in the quality
+ * a feature view's online store (views with `online: true` only) and/or offline
+ * source, after the same guard stage materialization runs. Each push is a run of kind `push` in the quality
  * log; a blocked push writes nothing.
  *
  * @example
@@ -120,6 +120,13 @@ export async function push(project: Project, request: PushRequest): Promise<Push
   if (!['online', 'offline', 'both'].includes(to)) throw new InputError(`'to' must be online, offline or both`, { to: request.to });
   const set = project.registry.current();
   const view = getView(set, request.view);
+  if (to !== 'offline' && view.online !== true) {
+    throw new InputError(
+      `feature view '${view.name}' is not an online view, so pushed rows cannot be written to the online store; set online: true in its definition and apply it, or push with to: offline`,
+      { view: view.name, to },
+      'view_not_online',
+    );
+  }
   if (request.rows.length === 0) throw new InputError('push has no rows', undefined, 'invalid_rows');
   const rows = validateRows(project, view, request.rows);
   const source = set.sources.get(view.source);

@@ -70,6 +70,30 @@ describe('alerts', () => {
     ]);
   });
 
+  it('fires a service-level retraining trigger on materializations of the views the service consumes', async () => {
+    const rx = await receiver(0);
+    server = rx.server;
+    bench = await guardBench({
+      services: [
+        { kind: 'feature_service', name: 'delay_model', features: ['delays:delay'] },
+        { kind: 'feature_service', name: 'carrier_model', features: ['delays:carrier'] },
+      ],
+      alerts: [
+        { name: 'retrain', url: rx.url, checks: ['drift'], statuses: ['fail'], services: ['delay_model'] },
+        { name: 'carrier_retrain', url: rx.url, checks: ['drift'], statuses: ['fail'], services: ['carrier_model'] },
+      ],
+    });
+    await bench.runWindow('2024-01-01', '2024-01-08');
+    const g = await bench.runWindow('2024-01-08', '2024-01-15', { transform: 'SELECT * REPLACE (delay * 3 AS delay) FROM w' });
+    expect(bench.project.runs.get(g.runId)).toMatchObject({ kind: 'materialize', view: 'delays', service: null });
+    // delay drifted: the model that uses it is told; the one that only uses carrier is not.
+    expect(rx.received.map((r) => JSON.parse(r.body).alert)).toEqual(['retrain']);
+    const payload = JSON.parse(rx.received[0].body);
+    expect(payload.run).toMatchObject({ id: g.runId, view: 'delays', service: null });
+    expect(payload.matched.map((m: { check: string; feature: string }) => `${m.check}:${m.feature}`)).toContain('drift:delay');
+    expect(listAlertAttempts(bench.project, g.runId).map((a) => [a.alert, a.ok])).toEqual([['retrain', true]]);
+  });
+
   it('gives up after 3 tries against a dead endpoint and records each failure', async () => {
     process.env.FEATUREGUARD_ALERT_BACKOFF_MS = '10';
     // A port that was just closed: connection refused.

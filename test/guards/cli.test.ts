@@ -46,9 +46,11 @@ describe('quality CLI', () => {
     expect(lineage.eventType).toBe('COMPLETE');
     expect(lineage.run.runId).toBe(r1.runId);
     expect(lineage.job).toMatchObject({ namespace: 'guards_test', name: 'materialize:delays' });
-    expect(lineage.outputs[0].facets.dataQualityMetrics.rowCount).toBe(168);
-    expect(lineage.outputs[0].facets.schema.fields.map((f: { name: string }) => f.name)).toContain('delay');
-    expect(lineage.outputs[0].facets.dataQualityAssertions.assertions.length).toBeGreaterThan(5);
+    const checked = lineage.inputs[0];
+    expect(checked).toMatchObject({ namespace: 'featureguard://guards_test', name: '/view/delays' });
+    expect(checked.inputFacets.dataQualityMetrics.rowCount).toBe(168);
+    expect(checked.facets.schema.fields.map((f: { name: string }) => f.name)).toContain('delay');
+    expect(checked.inputFacets.dataQualityAssertions.assertions.length).toBeGreaterThan(5);
 
     const pin = await cli(dir, 'baseline', 'pin', '--name', 'jan', '--view', 'delays', '--from-run', r1.runId);
     expect(pin.code).toBe(0);

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import type { AlertConfig, FeatureServiceDef, FeatureViewDef } from '../definitions/types.js';
+import type { CheckResult, Run } from '../runs/types.js';
+import { matchAlert, type AlertRegistry } from './dispatch.js';
+
+const view = (name: string, features: string[]): FeatureViewDef =>
+  ({ kind: 'feature_view', name, entities: ['airport'], source: 'src', features: features.map((f) => ({ name: f, type: 'float64' })) }) as unknown as FeatureViewDef;
+const service = (name: string, features: string[], label?: string): FeatureServiceDef => ({ kind: 'feature_service', name, features, ...(label ? { label } : {}) });
+
+const registry: AlertRegistry = {
+  views: new Map([
+    ['hourly', view('hourly', ['mean_delay', 'flights'])],
+    ['daily', view('daily', ['mean_delay', 'cancelled'])],
+    ['routes', view('routes', ['distance'])],
+    ['outcome', view('outcome', ['late'])],
+    ['unused', view('unused', ['x'])],
+  ]),
+  services: new Map([
+    ['delay_model', service('delay_model', ['hourly', 'daily:*', 'routes:distance'], 'outcome:late')],
+    ['narrow_model', service('narrow_model', ['hourly:flights'])],
+  ]),
+};
+
+const run = (over: Partial<Run>): Run => ({
+  id: 'r1', kind: 'materialize', view: null, service: null, status: 'running', started_at: '2024-01-01T00:00:00Z', finished_at: null,
+  window_start: null, window_end: null, rows_in: null, rows_out: null, message: null, counts: { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 }, lineage: null, options: null, ...over,
+});
+const result = (feature: string | null, status: CheckResult['status'] = 'fail', check = 'drift'): CheckResult => ({
+  run_id: 'r1', check, feature, slice: null, status, method: 'psi', value: 0.3, thresholds: null, metrics: null, message: `${feature} ${status}`, details: null,
+});
+const retrain: AlertConfig = { name: 'retrain', url: 'http://127.0.0.1/hook', checks: ['drift'], statuses: ['fail'], services: ['delay_model'] };
+const drifted = (feature: string) => ({ verdict: 'warn' as const, results: [result(feature), result(null, 'pass')] });
+
+describe('matchAlert with a services filter', () => {
+  it('matches materializations of every view the service consumes: view, view:*, view:feature and the label view', () => {
+    for (const [v, f] of [['hourly', 'mean_delay'], ['daily', 'cancelled'], ['routes', 'distance'], ['outcome', 'late']]) {
+      expect(matchAlert(retrain, run({ view: v }), drifted(f), registry), v).toEqual([result(f)]);
+    }
+  });
+
+  it('does not match views the service does not consume, unknown services, or view runs without the registry', () => {
+    expect(matchAlert(retrain, run({ view: 'unused' }), drifted('x'), registry)).toBeNull();
+    expect(matchAlert({ ...retrain, services: ['nope'] }, run({ view: 'hourly' }), drifted('flights'), registry)).toBeNull();
+    expect(matchAlert(retrain, run({ view: 'hourly' }), drifted('flights'))).toBeNull();
+  });
+
+  it('limits per-feature results to the features the service uses, keeping view-level results', () => {
+    const narrow = { ...retrain, services: ['narrow_model'] };
+    expect(matchAlert(narrow, run({ view: 'hourly' }), drifted('mean_delay'), registry)).toBeNull();
+    expect(matchAlert(narrow, run({ view: 'hourly' }), drifted('flights'), registry)).toEqual([result('flights')]);
+    const share = (drifted: string[]) => ({ ...result(null), method: 'drift_share', details: { drifted_features: drifted } });
+    expect(matchAlert(narrow, run({ view: 'hourly' }), { verdict: 'warn', results: [share(['flights'])] }, registry)).toEqual([share(['flights'])]);
+    expect(matchAlert(narrow, run({ view: 'hourly' }), { verdict: 'warn', results: [share(['mean_delay'])] }, registry)).toBeNull();
+    const volume = { ...result(null), check: 'anomaly', method: 'volume' };
+    expect(matchAlert({ ...narrow, checks: ['anomaly'] }, run({ view: 'hourly' }), { verdict: 'warn', results: [volume] }, registry)).toEqual([volume]);
+    // A column that is not a feature of the view (a key) concerns every consumer.
+    expect(matchAlert({ ...narrow, checks: ['schema'] }, run({ view: 'hourly' }), { verdict: 'block', results: [result('airport', 'fail', 'schema')] }, registry)).toHaveLength(1);
+  });
+
+  it('still matches the service\'s own runs by name and keeps the views filter', () => {
+    expect(matchAlert(retrain, run({ kind: 'dataset', service: 'delay_model' }), drifted('hourly__mean_delay'), registry)).toHaveLength(1);
+    expect(matchAlert(retrain, run({ kind: 'dataset', service: 'narrow_model' }), drifted('flights'), registry)).toBeNull();
+    expect(matchAlert({ ...retrain, views: ['daily'] }, run({ view: 'hourly' }), drifted('mean_delay'), registry)).toBeNull();
+    expect(matchAlert({ ...retrain, views: ['daily'] }, run({ view: 'daily' }), drifted('mean_delay'), registry)).toHaveLength(1);
+    expect(matchAlert({ ...retrain, services: undefined }, run({ view: 'unused' }), drifted('x'), registry)).toHaveLength(1);
+  });
+});
