@@ -179,9 +179,23 @@ function buildProfile(agg: Row, i: number, column: TableColumn, sample: Row[], t
     const inSample = new Set(sampleValues).size;
     // Exact when fewer than topK values exist or the sample holds every row; else a lower bound.
     const distinct = Math.max(topValues.length, inSample);
-    return { ...base, ...empty, distinct, min: null, max: null, top: topValues, top_total: topFromSample ? sampleValues.length : nonNull };
+    const profile: ColumnProfile = { ...base, ...empty, distinct, min: null, max: null, top: topValues, top_total: topFromSample ? sampleValues.length : nonNull };
+    samplesOfRun.set(profile, sampleValues.map(String));
+    return profile;
   }
   return { ...base, ...empty, distinct: 0, min: (agg[`${c}min`] as string | null) ?? null, max: (agg[`${c}max`] as string | null) ?? null };
+}
+
+/**
+ * Categorical profiles are stored without their sample (it would bloat the quality
+ * log); during the run that profiled them the sample stays reachable here, so
+ * checks such as PII can reuse it instead of sampling the rows again.
+ */
+const samplesOfRun = new WeakMap<ColumnProfile, readonly string[]>();
+
+/** The non-null sampled values behind a categorical profile of this run (undefined for stored profiles). */
+export function categoricalSample(profile: ColumnProfile): readonly string[] | undefined {
+  return samplesOfRun.get(profile);
 }
 
 /** Median absolute deviation and the share of robust-z outliers, from a sample. */

@@ -56,6 +56,22 @@ describe('guard stage', () => {
     expect(cur.histogram.edges).toEqual(prev.deciles);
   });
 
+  it('finds PII in string features from the profile sample: emails, one Luhn-valid card; an invalid card passes', async () => {
+    bench = await guardBench();
+    const window = ['2024-01-01', '2024-01-08'] as const;
+    const pii = async (transform: string) => {
+      const g = await bench!.runWindow(...window, { transform });
+      return pick(g, 'leakage', 'pii', 'carrier')[0];
+    };
+    const emails = await pii("SELECT * REPLACE (CASE WHEN hash(event_timestamp) % 20 = 0 THEN 'ann' || hash(event_timestamp) % 1000 || '@example.com' ELSE carrier END AS carrier) FROM w");
+    expect(emails, JSON.stringify(emails)).toMatchObject({ status: 'fail', details: expect.objectContaining({ kinds: ['email'] }) });
+    expect(emails.metrics!.sampled_values).toBe(24 * 7);
+    const card = await pii("SELECT * REPLACE (CASE WHEN row_number() OVER (ORDER BY event_timestamp, airport) = 7 THEN 'paid with 4111 1111 1111 1111' ELSE carrier END AS carrier) FROM w");
+    expect(card).toMatchObject({ status: 'fail', details: expect.objectContaining({ kinds: ['credit_card'] }) });
+    const invalid = await pii("SELECT * REPLACE (CASE WHEN row_number() OVER (ORDER BY event_timestamp, airport) = 7 THEN 'paid with 4111 1111 1111 1112' ELSE carrier END AS carrier) FROM w");
+    expect(invalid.status).toBe('pass');
+  });
+
   it('fails an empty window (anomaly) unless allow_empty', async () => {
     bench = await guardBench();
     const g = await bench.runWindow('2025-01-01', '2025-01-02');

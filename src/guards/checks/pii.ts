@@ -1,7 +1,8 @@
 /**
  * The PII part of the leakage family (every run kind; sub-policy `pii`, block by
  * default): each string feature is sampled (up to `pii_sample` = 10,000 non-null
- * values, a deterministic hash-ordered row sample) and scanned for emails, credit cards (Luhn-valid),
+ * values: the profile's seeded reservoir sample when it holds enough, else a
+ * deterministic hash-ordered row sample) and scanned for emails, credit cards (Luhn-valid),
  * US SSNs, IBANs, phone numbers and IP addresses. A column is PII when at least
  * `pii_min_share` (1%) of the sampled values match one kind, or any value holds
  * a Luhn-valid card number; that fails unless the feature declares `pii: true`.
@@ -9,6 +10,7 @@
 import { ident } from '../../offline/engine.js';
 import type { CheckResult } from '../../runs/types.js';
 import { policyOf, queryRows, result, skipped, type Check, type CheckContext, type CheckedFeature } from '../check.js';
+import { categoricalSample } from '../profile.js';
 import { scanPii } from './pii-detectors.js';
 
 const FAMILY = 'leakage' as const;
@@ -29,10 +31,26 @@ function identityColumns(ctx: CheckContext): string[] {
   return cols.filter((c) => ctx.columns.some((x) => x.name === c));
 }
 
+/**
+ * The values to scan with their counts. The run's profile already holds a uniform
+ * (seeded) sample of the column: reuse it when it has `limit` values or all of
+ * them, which saves a pass over the rows; else sample with SQL.
+ */
+async function sampledValues(ctx: CheckContext, f: CheckedFeature, limit: number): Promise<{ value: string; count: number }[]> {
+  const prof = ctx.profiles.get(f.column);
+  const sample = prof ? categoricalSample(prof) : undefined;
+  if (prof && sample && (!prof.sampled || sample.length >= limit)) {
+    const counts = new Map<string, number>();
+    for (const v of sample.slice(0, limit)) counts.set(v, (counts.get(v) ?? 0) + 1);
+    return [...counts].map(([value, count]) => ({ value, count }));
+  }
+  const rows = await queryRows(ctx, piiSampleSql(ctx.table, f.column, limit, identityColumns(ctx)));
+  return rows.map((r) => ({ value: String(r.value), count: Number(r.n) }));
+}
+
 async function checkColumn(ctx: CheckContext, f: CheckedFeature): Promise<CheckResult> {
   const q = f.quality.leakage;
-  const rows = await queryRows(ctx, piiSampleSql(ctx.table, f.column, Math.max(1, Math.floor(q.pii_sample)), identityColumns(ctx)));
-  const scan = scanPii(rows.map((r) => ({ value: String(r.value), count: Number(r.n) })), q.pii_min_share);
+  const scan = scanPii(await sampledValues(ctx, f, Math.max(1, Math.floor(q.pii_sample))), q.pii_min_share);
   const declared = f.def.pii === true;
   const metrics: Record<string, number> = { sampled_values: scan.values, card_matches: scan.cardMatches };
   for (const [k, v] of Object.entries(scan.shares)) metrics[`${k}_share`] = v;

@@ -21,29 +21,32 @@ export const provenanceCheck: Check = async (ctx) => {
     out.push(result(ctx, { check: 'provenance', method: 'timestamps', status: 'skipped', message: 'no event timestamp column' }));
     return out;
   }
-  // One GROUP BY pass gives both the window's fingerprint and its per-day partition checksums.
-  const days = ctx.eventTimestampColumn === 'event_timestamp' && !ctx.dataset ? await dayChecksums(ctx) : undefined;
+  // One GROUP BY pass gives the window's fingerprint, its per-day partition checksums and the row counts below.
+  const days = ctx.eventTimestampColumn === 'event_timestamp' && !ctx.dataset ? await dayChecksums(ctx, rowCountConditions(ctx)) : undefined;
   out.push(await fingerprintRecord(ctx, days ? { rows: days.days.reduce((a, d) => a + d.rows, 0), checksum: sumChecksums(days.days.map((d) => d.checksum)), columns: days.columns } : null));
-  out.push(...(await rowChecks(ctx)));
+  out.push(...(await rowChecks(ctx, days?.totals)));
   out.push(...(await tamperCheck(ctx, days)));
   return out;
 };
 
-async function rowChecks(ctx: CheckContext): Promise<CheckResult[]> {
+/** Rows to count: event timestamps beyond now + max_clock_skew, and created before their event. */
+function rowCountConditions(ctx: CheckContext): Record<string, string> {
   const ts = ident(ctx.eventTimestampColumn!);
   const skewMs = durationMs(ctx.quality.provenance.max_clock_skew) ?? 0;
-  const limit = new Date(ctx.now.getTime() + skewMs);
   const created = ctx.createdTimestampColumn ? ident(ctx.createdTimestampColumn) : null;
+  return { future: `${ts} > ${sqlTs(new Date(ctx.now.getTime() + skewMs))}`, created_before: created ? `${created} < ${ts}` : 'false' };
+}
+
+async function rowChecks(ctx: CheckContext, counted?: Record<string, number>): Promise<CheckResult[]> {
+  const ts = ident(ctx.eventTimestampColumn!);
+  const skewMs = durationMs(ctx.quality.provenance.max_clock_skew) ?? 0;
   const keys = ctx.joinKeys.filter((k) => ctx.columns.some((c) => c.name === k));
   const dupKey = [...keys.map(ident), ts].join(', ');
-  const [r] = await queryRows(
-    ctx,
-    `SELECT count(*) FILTER (WHERE ${ts} > ${sqlTs(limit)}) AS future, max(${ts})::VARCHAR AS max_ts,
-       ${created ? `count(*) FILTER (WHERE ${created} < ${ts})` : '0'} AS created_before
-     FROM ${ident(ctx.table)}`,
-  );
-  const future = Number(r.future);
-  const createdBefore = Number(r.created_before);
+  const conds = rowCountConditions(ctx);
+  const totals = counted ?? (await queryRows(ctx, `SELECT count(*) FILTER (WHERE ${conds.future}) AS future, count(*) FILTER (WHERE ${conds.created_before}) AS created_before FROM ${ident(ctx.table)}`))[0];
+  const r = { max_ts: ctx.profiles.get(ctx.eventTimestampColumn!)?.max ?? null };
+  const future = Number(totals.future);
+  const createdBefore = Number(totals.created_before);
   // Extra rows beyond the first per (keys, event_ts). Up to `exact_duplicates_max_rows` rows: exact. Above, exact on
   // 1/16 of the key space (duplicates share their hash, so they land in the same part) and scaled up: the full
   // hash aggregate over millions of mostly unique keys would cost more than the rest of the guards together.
@@ -61,7 +64,7 @@ async function rowChecks(ctx: CheckContext): Promise<CheckResult[]> {
       details: { now: ctx.now.toISOString(), max_event_timestamp: r.max_ts ?? null },
     }),
   ];
-  if (created) {
+  if (ctx.createdTimestampColumn) {
     out.push(result(ctx, {
       check: 'provenance', method: 'created_before_event', status: createdBefore > 0 ? 'warn' : 'pass', value: createdBefore,
       message: createdBefore > 0 ? `${createdBefore} row(s) with created_timestamp before event_timestamp` : 'created_timestamp never precedes event_timestamp',

@@ -72,15 +72,22 @@ export interface DayChecksum {
   checksum: string;
 }
 
-/** Per-day checksums of `ctx.table` over the checksum columns (keys, timestamps, features). */
-export async function dayChecksums(ctx: CheckContext): Promise<{ columns: string[]; days: DayChecksum[] }> {
+/**
+ * Per-day checksums of `ctx.table` over the checksum columns (keys, timestamps,
+ * features). `counts` (name → SQL condition) are counted in the same pass and
+ * summed over the days, so other checks need no pass of their own.
+ */
+export async function dayChecksums(ctx: CheckContext, counts: Readonly<Record<string, string>> = {}): Promise<{ columns: string[]; days: DayChecksum[]; totals: Record<string, number> }> {
   const cols = checksumColumns(ctx);
+  const names = Object.keys(counts);
+  const extra = names.map((n, i) => `, count(*) FILTER (WHERE ${counts[n]}) AS x${i}`).join('');
   const rows = await queryRows(
     ctx,
-    `SELECT epoch_ms(date_trunc('day', event_timestamp)) AS d, count(*) AS n, coalesce(sum(hash(${cols.map(ident).join(', ')})), 0)::VARCHAR AS s
+    `SELECT epoch_ms(date_trunc('day', event_timestamp)) AS d, count(*) AS n, coalesce(sum(hash(${cols.map(ident).join(', ')})), 0)::VARCHAR AS s${extra}
      FROM ${ident(ctx.table)} GROUP BY 1`,
   );
-  return { columns: cols, days: rows.map((r) => ({ day: Number(r.d), rows: Number(r.n), checksum: String(r.s) })) };
+  const totals = Object.fromEntries(names.map((n, i) => [n, rows.reduce((a, r) => a + Number(r[`x${i}`]), 0)]));
+  return { columns: cols, days: rows.map((r) => ({ day: Number(r.d), rows: Number(r.n), checksum: String(r.s) })), totals };
 }
 
 /** Sum of HUGEINT checksums given as decimal strings. */
