@@ -29,7 +29,7 @@ export interface FeatureStore {
   materialize(options: MaterializeOptions): Promise<MaterializeResult[]>;
   /** Online features in Feast's get-online-features shape, read in-process (no server). */
   getOnlineFeatures(request: OnlineFeaturesRequest, options?: OnlineReadOptions): Promise<OnlineFeaturesResponse>;
-  /** A point-in-time-correct training dataset (an Arrow table, or files with `out`); see docs/datasets.md. */
+  /** A point-in-time-correct training dataset (an Arrow table, or files with `out`); see the README, "Training datasets". */
   getHistoricalFeatures(request: HistoricalFeaturesRequest): Promise<HistoricalFeaturesResult>;
   /** Push rows into a view (online, offline or both) after the guards; a blocked push writes nothing. */
   push(request: PushRequest): Promise<PushResult>;
