@@ -2,10 +2,9 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/context.js';
 import type { DatasetManifest } from '../../src/offline/manifest.js';
 import type { Project } from '../../src/project.js';
+import { runCli } from '../cli/cli-io.js';
 import { makeTinyProject } from './tiny-project.js';
 
 let dir: string;
@@ -19,13 +18,7 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`), isTty: false };
-  const code = await main(['--project', dir, ...args], io);
-  return { code, out, err };
-}
+const cli = (...args: string[]) => runCli(['--project', dir, ...args]);
 
 describe('featureguard dataset build', () => {
   it('writes the dataset and its manifest', async () => {

@@ -12,7 +12,7 @@ import { openOfflineEngine } from '../../src/offline/engine.js';
 import { getHistoricalFeatures, type HistoricalFeaturesRequest } from '../../src/offline/historical.js';
 import { readManifest } from '../../src/offline/manifest.js';
 import type { Project } from '../../src/project.js';
-import { makeTinyProject } from './tiny-project.js';
+import { buildFailure, makeTinyProject } from './tiny-project.js';
 
 let dir: string;
 let project: Project;
@@ -34,15 +34,7 @@ function plain(table: Table | null, drop = ['event_timestamp']): Record<string, 
   });
 }
 const build = (req: Omit<HistoricalFeaturesRequest, 'baseDir'>) => getHistoricalFeatures(project, { baseDir: dir, ...req });
-async function failure(req: Omit<HistoricalFeaturesRequest, 'baseDir'>): Promise<FeatureguardError> {
-  try {
-    await build(req);
-  } catch (e) {
-    if (e instanceof FeatureguardError) return e;
-    throw e;
-  }
-  throw new Error('expected the build to fail');
-}
+const failure = (req: Omit<HistoricalFeaturesRequest, 'baseDir'>) => buildFailure(project, dir, req);
 
 const SERVICE_ROWS = [
   { txn_id: 100, user_id: 1, merchant: 'acme', event_timestamp: at('01:30:00'), note: 'r0' },

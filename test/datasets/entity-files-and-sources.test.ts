@@ -7,12 +7,10 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/context.js';
-import { main } from '../../src/cli/main.js';
-import { FeatureguardError } from '../../src/errors.js';
 import { getHistoricalFeatures, type HistoricalFeaturesRequest } from '../../src/offline/historical.js';
 import type { Project } from '../../src/project.js';
-import { makeTinyProject } from './tiny-project.js';
+import { runCli } from '../cli/cli-io.js';
+import { buildFailure, makeTinyProject } from './tiny-project.js';
 
 let dir: string;
 let project: Project;
@@ -25,23 +23,9 @@ afterAll(async () => {
 });
 
 const build = (req: Omit<HistoricalFeaturesRequest, 'baseDir'>) => getHistoricalFeatures(project, { baseDir: dir, ...req });
-async function failure(req: Omit<HistoricalFeaturesRequest, 'baseDir'>): Promise<FeatureguardError> {
-  try {
-    await build(req);
-  } catch (e) {
-    if (e instanceof FeatureguardError) return e;
-    throw e;
-  }
-  throw new Error('expected the build to fail');
-}
+const failure = (req: Omit<HistoricalFeaturesRequest, 'baseDir'>) => buildFailure(project, dir, req);
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`), isTty: false };
-  const code = await main(['--project', dir, ...args], io);
-  return { code, out, err };
-}
+const cli = (...args: string[]) => runCli(['--project', dir, ...args]);
 
 describe('entity CSV files', () => {
   it('read string join keys that look numeric as strings (zip codes)', async () => {

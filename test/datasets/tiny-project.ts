@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineEntity, defineFeatureService, defineFeatureView, defineSource } from '../../src/definitions/define.js';
 import { openOfflineEngine } from '../../src/offline/engine.js';
+import { FeatureguardError } from '../../src/errors.js';
+import { getHistoricalFeatures, type HistoricalFeaturesRequest } from '../../src/offline/historical.js';
 import { openProject, type Project } from '../../src/project.js';
 
 const T = (hhmmss: string, us = 0) => `TIMESTAMP '2024-01-01 ${hhmmss}' + to_microseconds(${us})`;
@@ -64,4 +66,15 @@ export async function makeTinyProject(): Promise<{ dir: string; project: Project
   const project = openProject(dir);
   project.registry.apply(definitions);
   return { dir, project };
+}
+
+/** The `FeatureguardError` a dataset build fails with (the test fails if it succeeds or throws anything else). */
+export async function buildFailure(project: Project, dir: string, req: Omit<HistoricalFeaturesRequest, 'baseDir'>): Promise<FeatureguardError> {
+  try {
+    await getHistoricalFeatures(project, { baseDir: dir, ...req });
+  } catch (e) {
+    if (e instanceof FeatureguardError) return e;
+    throw e;
+  }
+  throw new Error('expected the build to fail');
 }

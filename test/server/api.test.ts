@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireLeases } from '../../src/materialize/lease.js';
 import { openOfflineEngine } from '../../src/offline/engine.js';
 import { createApp, type FeatureguardApp } from '../../src/server/app.js';
-import { createFixture, post, type Fixture } from './fixture.js';
+import { createFixture, post, type Fixture, json } from './fixture.js';
 
 let fx: Fixture;
 let app: FeatureguardApp;
@@ -23,14 +23,6 @@ afterAll(async () => {
   await fx?.close();
 });
 
-async function json(res: Response): Promise<any> {
-  const text = await res.text();
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new Error(`not JSON (${res.status}): ${text.slice(0, 200)}`);
-  }
-}
 
 async function materializeAndWait(body: unknown): Promise<any> {
   const res = await app.request('/v1/materialize', post(body));

@@ -82,3 +82,14 @@ export async function createFixture(options: { onlineStore?: string } = {}): Pro
 export function post(body: unknown, headers: Record<string, string> = {}): RequestInit {
   return { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } };
 }
+
+/** A response body as JSON; a body that is not JSON fails the test with its status and start. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary response shapes
+export async function json(res: Response): Promise<any> {
+  const text = await res.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`not JSON (${res.status}): ${text.slice(0, 200)}`);
+  }
+}

@@ -9,7 +9,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireLeases } from '../../src/materialize/lease.js';
 import { createApp, type FeatureguardApp } from '../../src/server/app.js';
-import { createFixture, post, type Fixture } from './fixture.js';
+import { createFixture, post, type Fixture, json } from './fixture.js';
 
 let fx: Fixture;
 let app: FeatureguardApp;
@@ -27,14 +27,6 @@ afterAll(async () => {
   await fx?.close();
 });
 
-async function json(res: Response): Promise<any> {
-  const text = await res.text();
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new Error(`not JSON (${res.status}): ${text.slice(0, 200)}`);
-  }
-}
 
 const ROW = { origin: 'SEA', event_timestamp: '2001-03-01T12:30:00Z' };
 const dataset = (entity_rows: Record<string, unknown>[], format?: string) =>
