@@ -48,3 +48,15 @@ export function listIntervals(db: StateDb, view: string, limit = 100): Materiali
   ensureTables(db, 'materialized_intervals', DDL);
   return db.prepare('SELECT * FROM materialized_intervals WHERE view = ? ORDER BY window_end DESC LIMIT ?').all(view, limit) as MaterializedInterval[];
 }
+
+/**
+ * Forget every materialized window of `view` (its online values were dropped):
+ * the next `--incremental` run starts afresh. Returns how many were forgotten.
+ *
+ * @example
+ * forgetIntervals(project.state, 'origin_delays'); // lastMaterializedEnd(...) is null again
+ */
+export function forgetIntervals(db: StateDb, view: string): number {
+  ensureTables(db, 'materialized_intervals', DDL);
+  return db.prepare('DELETE FROM materialized_intervals WHERE view = ?').run(view).changes;
+}

@@ -9,8 +9,13 @@ import { isFeatureguardError } from '../errors.js';
 import type { Registry } from '../registry/types.js';
 import type { MaterializeJobs } from '../server/materialize-jobs.js';
 
-/** The last time a view's schedule fired. */
+/**
+ * The last time a view's schedule fired (`source: 'scheduler'`, kept in memory),
+ * or, when this process has not run it yet, the view's newest materialize run
+ * in the quality log (`source: 'quality_log'`, see `last-run.ts`).
+ */
 export interface ScheduleLastRun {
+  readonly source: 'scheduler' | 'quality_log';
   readonly started_at: string;
   readonly finished_at: string | null;
   /** `running`, `done`, `failed`, or `skipped` (the view was already materializing). */
@@ -90,17 +95,17 @@ export function startScheduler(registry: Registry, jobs: MaterializeJobs, option
     const started_at = new Date().toISOString();
     try {
       const { job, done } = await jobs.start({ views: [view], incremental: true }, 'schedule');
-      lastRuns.set(view, { started_at, finished_at: null, status: 'running', job_id: job.id, runs: [], message: null });
+      lastRuns.set(view, { source: 'scheduler', started_at, finished_at: null, status: 'running', job_id: job.id, runs: [], message: null });
       const end = await done;
       lastRuns.set(view, {
-        started_at, finished_at: end.finished_at, status: end.status === 'failed' ? 'failed' : 'done', job_id: end.id,
+        source: 'scheduler', started_at, finished_at: end.finished_at, status: end.status === 'failed' ? 'failed' : 'done', job_id: end.id,
         runs: end.runs.map((r) => ({ id: r.run_id, status: r.status })), message: end.error ?? end.runs.find((r) => r.message)?.message ?? null,
       });
       log('scheduled materialization finished', { view, job: end.id, status: end.status });
     } catch (e) {
       const skipped = isFeatureguardError(e) && e.status === 409;
       lastRuns.set(view, {
-        started_at, finished_at: new Date().toISOString(), status: skipped ? 'skipped' : 'failed', job_id: null, runs: [],
+        source: 'scheduler', started_at, finished_at: new Date().toISOString(), status: skipped ? 'skipped' : 'failed', job_id: null, runs: [],
         message: (e as Error).message,
       });
       log(skipped ? 'scheduled materialization skipped' : 'scheduled materialization failed', { view, error: (e as Error).message });

@@ -10,7 +10,8 @@
 import { loadDefinitions, validateDefinitions } from '../definitions/loader.js';
 import type { Definition } from '../definitions/types.js';
 import { openProject, type Project } from '../project.js';
-import type { ApplyResult, Plan } from '../registry/types.js';
+import { applyDefinitions, type ApplyDefinitionsResult } from '../registry/apply-definitions.js';
+import type { Plan } from '../registry/types.js';
 import type { RunStore } from '../runs/run-store.js';
 import type { MaterializeOptions, MaterializeResult } from '../materialize/types.js';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineReadOptions } from '../serving/online-features.js';
@@ -21,8 +22,11 @@ export interface FeatureStore {
   readonly project: Project;
   /** What `apply` would change; definitions default to the project's files. */
   plan(definitions?: readonly Definition[]): Promise<Plan>;
-  /** Apply definitions (default: the project's files) in one transaction. */
-  apply(definitions?: readonly Definition[], options?: { allowBreaking?: boolean }): Promise<ApplyResult>;
+  /**
+   * Apply definitions (default: the project's files) in one transaction, then drop the
+   * online values of views removed or changed in a breaking way (`dropped`).
+   */
+  apply(definitions?: readonly Definition[], options?: { allowBreaking?: boolean }): Promise<ApplyDefinitionsResult>;
   /** The quality log. */
   readonly runs: RunStore;
   /** Materialize a window (or `incremental`) into the online store; one result per view (a blocked guard is a result). */
@@ -47,7 +51,7 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
       return project.registry.plan(defs(definitions));
     },
     async apply(definitions, options) {
-      return project.registry.apply(defs(definitions), options);
+      return applyDefinitions(project, defs(definitions), options);
     },
     async materialize(options) {
       return (await import('../materialize/materialize.js')).materialize(project, options);

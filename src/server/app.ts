@@ -21,6 +21,7 @@ import { createMetrics, metricsMiddleware, type ServerMetrics } from './metrics.
 import { openApiDocument } from './openapi.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
+import { keyRoutes } from './routes/keys.js';
 import { materializeRoutes, projectMaterializeFn } from './routes/materialize.js';
 import { onlineRoutes } from './routes/online.js';
 import { pushRoutes } from './routes/push.js';
@@ -54,6 +55,7 @@ export type FeatureguardApp = Hono & { readonly context: ServerContext };
 
 /** Build the API for a project (see the module comment). */
 export function createApp(project: Project, options: AppOptions = {}): FeatureguardApp {
+  // Keys created or revoked over `/v1/keys` must take effect on the next request, not within a second.
   const auth = options.auth ?? createServerAuth(project.state, { alwaysRequire: options.requireKeys });
   const metrics = options.metrics ?? createMetrics();
   const jobs = options.jobs ?? createMaterializeJobs(projectMaterializeFn(project));
@@ -98,6 +100,7 @@ export function createApp(project: Project, options: AppOptions = {}): Featuregu
   app.route('/v1/registry', registryRoutes(ctx));
   app.route('/v1/runs', runsRoutes(ctx));
   app.route('/v1/schedules', scheduleRoutes(ctx));
+  app.route('/v1/keys', keyRoutes(ctx, () => auth.keysChanged()));
   if (options.ui !== false) app.route('/ui', uiRoutes(project, auth));
 
   return Object.assign(app, { context: ctx });

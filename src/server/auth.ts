@@ -24,6 +24,8 @@ export interface ServerAuth {
   requireScope(scope: Scope): MiddlewareHandler;
   /** The identity of the request's key (null when none or when keys are not required). */
   identity(c: Context): KeyIdentity | null;
+  /** Keys were created or revoked through this process (`/v1/keys`): re-read whether any exists on the next request. */
+  keysChanged(): void;
 }
 
 export interface ServerAuthOptions {
@@ -72,6 +74,9 @@ export function createServerAuth(state: StateDb, options: ServerAuthOptions = {}
     required,
     verify: (key) => keys.verify(key),
     identity,
+    keysChanged() {
+      cached = { at: 0, active: 0 };
+    },
     requireScope(scope) {
       return async (c, next) => {
         if (required()) {

@@ -7,8 +7,11 @@ import type { Scope } from '../auth/keys.js';
 import { schemaNames, schemaObject } from '../schemas.js';
 import { VERSION } from '../version.js';
 
+/** A further response: an error (`{"error": ...}`) described by a text, or a body with its own component schema. */
+type ResponseDoc = string | { readonly description: string; readonly schema: string };
+
 interface RouteDoc {
-  readonly method: 'get' | 'post';
+  readonly method: 'get' | 'post' | 'delete';
   readonly path: string;
   readonly summary: string;
   readonly scope: Scope | null;
@@ -19,30 +22,63 @@ interface RouteDoc {
   /** Non-JSON success response types. */
   readonly produces?: readonly string[];
   readonly status?: number;
+  /** Responses besides success, 400/413 (a body), 401/403 (a scope) and 404 (path parameters). */
+  readonly responses?: Readonly<Record<number, ResponseDoc>>;
 }
+
+const STORE_UNAVAILABLE = 'the online store is unreachable (`store_unavailable`, with `Retry-After`)';
+const ONLINE: RouteDoc['responses'] = {
+  413: 'body over `server.body_limit` (`payload_too_large`) or more entity rows than `server.max_entities` (`too_many_entities`)',
+  503: STORE_UNAVAILABLE,
+};
+const PUSH: RouteDoc['responses'] = {
+  404: 'no such feature view',
+  422: 'blocked by the guards (`push_blocked`, with the run); nothing was written',
+  503: STORE_UNAVAILABLE,
+};
+const DEFINITIONS = 'definitions with unknown references or other problems (`invalid_definition`)';
 
 /** Every route of the API (the web pages under `/ui` are not part of it). */
 export const ROUTES: readonly RouteDoc[] = [
-  { method: 'post', path: '/v1/online-features', summary: 'Online feature values for entity rows (Feast get-online-features shape)', scope: 'read', body: 'api/online_features' },
-  { method: 'post', path: '/get-online-features', summary: 'Feast-compatible alias of /v1/online-features', scope: 'read', body: 'api/online_features' },
-  { method: 'post', path: '/v1/push', summary: 'Push rows into a view (online, offline or both) after the guards', scope: 'write', body: 'api/push' },
-  { method: 'post', path: '/push', summary: 'Feast-compatible alias of /v1/push', scope: 'write', body: 'api/push' },
-  { method: 'post', path: '/v1/materialize', summary: 'Start a materialization in the background (202 with a job id; 409 while a view is materializing)', scope: 'write', body: 'api/materialize', status: 202 },
+  { method: 'post', path: '/v1/online-features', summary: 'Online feature values for entity rows (Feast get-online-features shape)', scope: 'read', body: 'api/online_features', responses: ONLINE },
+  { method: 'post', path: '/get-online-features', summary: 'Feast-compatible alias of /v1/online-features', scope: 'read', body: 'api/online_features', responses: ONLINE },
+  { method: 'post', path: '/v1/push', summary: 'Push rows into a view (online, offline or both) after the guards', scope: 'write', body: 'api/push', responses: PUSH },
+  { method: 'post', path: '/push', summary: 'Feast-compatible alias of /v1/push', scope: 'write', body: 'api/push', responses: PUSH },
+  { method: 'post', path: '/v1/materialize', summary: 'Start a materialization in the background (202 with a job id; 409 while a view is materializing)', scope: 'write', body: 'api/materialize', status: 202,
+    responses: { 409: 'a view is materializing in this or another process (`materialization_running`)' } },
   { method: 'get', path: '/v1/materialize', summary: "This server's recent materialization jobs", scope: 'read' },
   { method: 'get', path: '/v1/materialize/{job}', summary: 'A materialization job with its runs', scope: 'read', params: ['job'] },
-  { method: 'post', path: '/v1/datasets', summary: 'Build a point-in-time dataset, streamed as Arrow IPC (default), Parquet, CSV or JSON', scope: 'read', body: 'api/datasets', produces: ['application/vnd.apache.arrow.stream', 'application/vnd.apache.parquet', 'text/csv', 'application/x-ndjson'] },
+  { method: 'post', path: '/v1/datasets', summary: 'Build a point-in-time dataset, streamed as Arrow IPC (default), Parquet, CSV or JSON', scope: 'read', body: 'api/datasets', produces: ['application/vnd.apache.arrow.stream', 'application/vnd.apache.parquet', 'text/csv', 'application/x-ndjson'],
+    responses: { 422: 'blocked by the guards (`guard_blocked`, the run id in `details`); no dataset' } },
   { method: 'get', path: '/v1/registry', summary: 'Registry generation and object counts', scope: 'read' },
   { method: 'get', path: '/v1/registry/{collection}', summary: 'Current entities, sources, feature_views or feature_services', scope: 'read', params: ['collection'] },
   { method: 'get', path: '/v1/registry/{collection}/{name}', summary: 'One current object with its version', scope: 'read', params: ['collection', 'name'] },
   { method: 'get', path: '/v1/registry/{collection}/{name}/versions', summary: 'Every version of an object', scope: 'read', params: ['collection', 'name'] },
-  { method: 'post', path: '/v1/registry/plan', summary: 'What applying these definitions would change', scope: 'read', body: 'api/registry_apply' },
-  { method: 'post', path: '/v1/registry/apply', summary: 'Apply definitions (admin)', scope: 'admin', body: 'api/registry_apply' },
+  { method: 'post', path: '/v1/registry/plan', summary: 'What applying these definitions would change', scope: 'read', body: 'api/registry_apply', responses: { 422: DEFINITIONS } },
+  {
+    method: 'post', path: '/v1/registry/apply', scope: 'admin', body: 'api/registry_apply',
+    summary: 'Apply definitions (admin); drops the online values of removed views and of views changed in a breaking way (`dropped`)',
+    responses: {
+      409: 'breaking changes without `allow_breaking` (`breaking_change`), or another apply holds the registry (`registry_busy`)',
+      422: DEFINITIONS,
+      503: 'applied, but the online values to drop could not be (`online_drop_failed`); applying again drops them',
+    },
+  },
   { method: 'get', path: '/v1/runs', summary: 'The quality log, newest first', scope: 'read', query: ['view', 'service', 'kind', 'status', 'since', 'until', 'limit', 'offset'] },
   { method: 'get', path: '/v1/runs/{id}', summary: 'A run with its check results', scope: 'read', params: ['id'] },
   { method: 'get', path: '/v1/runs/{id}/lineage', summary: 'A run as an OpenLineage RunEvent', scope: 'read', params: ['id'] },
-  { method: 'get', path: '/v1/schedules', summary: 'Scheduled views with next and last runs', scope: 'read' },
+  { method: 'get', path: '/v1/schedules', summary: 'Scheduled views with next and last runs (the last from the quality log when this process has not run it)', scope: 'read' },
+  { method: 'get', path: '/v1/keys', summary: 'API keys: id, name, scope, created, last used, revoked (never the key or its hash)', scope: 'admin' },
+  {
+    method: 'post', path: '/v1/keys', scope: 'admin', body: 'api/keys_create', status: 201,
+    summary: 'Create an API key; the answer shows the key once (open while no key exists on a loopback server, so the first key can be created)',
+  },
+  { method: 'delete', path: '/v1/keys/{id}', summary: 'Revoke an API key (at once, in every process)', scope: 'admin', params: ['id'] },
   { method: 'get', path: '/health', summary: 'Liveness', scope: null },
-  { method: 'get', path: '/ready', summary: 'Readiness: state database and online store reachable', scope: null },
+  {
+    method: 'get', path: '/ready', summary: 'Readiness: state database and online store reachable', scope: null,
+    responses: { 503: { description: 'not ready: the state database or the online store did not answer (within 1.5 s)', schema: 'readiness' } },
+  },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', scope: null, produces: ['text/plain'] },
   { method: 'get', path: '/openapi.json', summary: 'This document', scope: null },
 ];
@@ -78,6 +114,19 @@ function resolveRef(ref: string, from: string): string {
   return `#/components/schemas/${componentName(resolved.join('/'))}${pointer}`;
 }
 
+/** The body of `/ready`, ready (200) or not (503). */
+const readinessSchema = {
+  type: 'object',
+  required: ['status', 'checks'],
+  properties: {
+    status: { enum: ['ready', 'not_ready'] },
+    checks: {
+      type: 'object',
+      additionalProperties: { type: 'object', required: ['ok'], properties: { ok: { type: 'boolean' }, error: { type: 'string' } } },
+    },
+  },
+};
+
 const errorSchema = {
   type: 'object',
   required: ['error'],
@@ -95,6 +144,7 @@ export function openApiDocument(): Record<string, unknown> {
   const schemas: Record<string, unknown> = {};
   for (const name of schemaNames()) schemas[componentName(name)] = rewriteRefs(schemaObject(name), name);
   schemas.error = errorSchema;
+  schemas.readiness = readinessSchema;
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of ROUTES) {
     const ok = String(r.status ?? 200);
@@ -104,15 +154,19 @@ export function openApiDocument(): Record<string, unknown> {
     const responses: Record<string, unknown> = { [ok]: { description: 'success', content } };
     const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/error' } } } });
     if (r.body) {
-      responses['400'] = err('malformed JSON or an invalid body');
-      responses['413'] = err('body too large');
+      responses['400'] = err('malformed JSON (`malformed_json`) or a body that breaks its schema (`invalid_request`)');
+      responses['413'] = err('body over `server.body_limit` (`payload_too_large`)');
     }
     if (r.scope) {
       responses['401'] = err('missing, invalid or revoked API key');
       responses['403'] = err(`the key's scope is below '${r.scope}'`);
     }
     if (r.params) responses['404'] = err('not found');
-    if (r.path === '/v1/materialize' || r.path === '/v1/registry/apply') responses['409'] = err('conflict');
+    for (const [status, doc] of Object.entries(r.responses ?? {})) {
+      responses[status] = typeof doc === 'string'
+        ? { ...err(doc), ...(status === '503' ? { headers: { 'retry-after': { description: 'seconds', schema: { type: 'integer' } } } } : {}) }
+        : { description: doc.description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${doc.schema}` } } } };
+    }
     const op: Record<string, unknown> = {
       summary: r.summary,
       operationId: `${r.method}${r.path.replace(/[^a-zA-Z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ? ch.toUpperCase() : ''))}`,

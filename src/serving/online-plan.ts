@@ -38,8 +38,13 @@ export interface PlanRequest {
 /** Build the read plan of a request (no caching). */
 export function buildOnlineReadPlan(set: DefinitionSet, request: PlanRequest): OnlineReadPlan {
   const hasFeatures = request.features !== undefined && request.features.length > 0;
-  if (hasFeatures === (request.service !== undefined)) {
-    throw new InputError('give either features (view:feature references) or a feature service, not both or neither', undefined, 'bad_request');
+  if (hasFeatures && request.service !== undefined) {
+    // The request body schema cannot say this clearly (a `not` only reports "must NOT be valid"), so it is checked here.
+    const message = 'give either features or feature_service, not both';
+    throw new InputError(message, { problems: [{ path: '/', message }] }, 'invalid_request');
+  }
+  if (!hasFeatures && request.service === undefined) {
+    throw new InputError('give either features (view:feature references) or feature_service (a feature service)', undefined, 'bad_request');
   }
   let refs: readonly string[];
   if (request.service !== undefined) {

@@ -65,6 +65,23 @@ describe('materialize and online features', () => {
     for (let i = 0; i < 200 && (await json(await app.request(`/v1/materialize/${job_id}`))).status === 'running'; i++) await new Promise((r) => setTimeout(r, 25));
   });
 
+  it('takes date-only and other ISO 8601 times as the CLI does (date = midnight UTC)', async () => {
+    const { started, job } = await materializeAndWait({ views: ['origin_delays'], start: '2001-01-01', end: '2001-01-02' });
+    expect(started.runs[0].window).toEqual({ start: '2001-01-01T00:00:00.000Z', end: '2001-01-02T00:00:00.000Z' });
+    expect(job.runs[0]).toMatchObject({ status: 'success', rows_read: 72 });
+    const zoned = await materializeAndWait({ views: ['origin_delays'], start: '2001-01-01 06:00', end: '2001-01-01T12:00:00+02:00' });
+    expect(zoned.started.runs[0].window).toEqual({ start: '2001-01-01T06:00:00.000Z', end: '2001-01-01T10:00:00.000Z' });
+    for (const start of ['monday', '01/01/2001', '2001-01-01T25']) {
+      const res = await app.request('/v1/materialize', post({ views: ['origin_delays'], start }));
+      const body = await json(res);
+      expect(res.status, start).toBe(400);
+      expect(body.error.message).toMatch(/\/start/);
+    }
+    const impossible = await app.request('/v1/materialize', post({ views: ['origin_delays'], start: '2001-13-45' }));
+    expect(impossible.status).toBe(400);
+    expect((await json(impossible)).error.message).toMatch(/invalid start '2001-13-45'/);
+  });
+
   it('serves the exact Feast get-online-features response shape', async () => {
     const request = { features: ['origin_delays:dep_delay', 'origin_delays:flights'], entities: { origin: ['SEA', 'JFK', 'LAX'] }, full_feature_names: false };
     for (const path of ['/v1/online-features', '/get-online-features']) {
@@ -81,6 +98,20 @@ describe('materialize and online features', () => {
         ],
       });
     }
+  });
+
+  it('refuses features together with feature_service with a clear 400', async () => {
+    for (const path of ['/v1/online-features', '/get-online-features']) {
+      const res = await app.request(path, post({ features: ['origin_delays:dep_delay'], feature_service: 'delay_service', entities: { origin: ['SEA'] } }));
+      const body = await json(res);
+      expect(res.status).toBe(400);
+      expect(body.error).toMatchObject({ code: 'invalid_request', message: 'give either features or feature_service, not both' });
+      expect(body.error.message).not.toMatch(/must NOT be valid/);
+    }
+    // Neither is still refused by the schema.
+    const neither = await app.request('/v1/online-features', post({ entities: { origin: ['SEA'] } }));
+    expect(neither.status).toBe(400);
+    expect((await json(neither)).error.message).toMatch(/required property 'features'/);
   });
 
   it('reads a feature service with full feature names', async () => {
@@ -282,10 +313,19 @@ describe('registry, runs, schedules', () => {
     expect((await app.request('/v1/runs/does-not-exist')).status).toBe(404);
   });
 
-  it('shows schedules with the next run', async () => {
+  it('shows schedules with the next run, and the last run from the quality log', async () => {
     const body = await json(await app.request('/v1/schedules'));
     expect(body.scheduler).toBe('off');
-    expect(body.schedules).toEqual([{ view: 'origin_delays', cron: '*/5 * * * *', active: false, next_run: expect.any(String), last_run: null, error: null }]);
+    // No scheduler in this process (a `--no-scheduler` replica, or after a restart): the last run comes from the log.
+    const [newest] = fx.project.runs.list({ view: 'origin_delays', kind: 'materialize', limit: 1 }).runs;
+    expect(body.schedules).toEqual([{
+      view: 'origin_delays', cron: '*/5 * * * *', active: false, next_run: expect.any(String), error: null,
+      last_run: {
+        source: 'quality_log', started_at: newest.started_at, finished_at: newest.finished_at, status: 'done', job_id: null,
+        runs: [{ id: newest.id, status: newest.status }], message: newest.message,
+      },
+    }]);
+    expect(newest.finished_at).not.toBeNull();
     const next = Date.parse(body.schedules[0].next_run);
     expect(next).toBeGreaterThan(Date.now());
     expect(new Date(next).getUTCMinutes() % 5).toBe(0);
@@ -324,7 +364,7 @@ describe('operations', () => {
     const doc = await json(await app.request('/openapi.json'));
     expect(doc.openapi).toBe('3.1.0');
     for (const p of ['/v1/online-features', '/get-online-features', '/v1/push', '/push', '/v1/materialize', '/v1/materialize/{job}', '/v1/datasets',
-      '/v1/registry/{collection}', '/v1/registry/plan', '/v1/registry/apply', '/v1/runs', '/v1/runs/{id}', '/v1/runs/{id}/lineage', '/health', '/ready', '/metrics', '/v1/schedules']) {
+      '/v1/registry/{collection}', '/v1/registry/plan', '/v1/registry/apply', '/v1/runs', '/v1/runs/{id}', '/v1/runs/{id}/lineage', '/health', '/ready', '/metrics', '/v1/schedules', '/v1/keys', '/v1/keys/{id}']) {
       expect(doc.paths[p], p).toBeDefined();
     }
     expect(doc.paths['/v1/push'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/api_push');
@@ -338,6 +378,22 @@ describe('operations', () => {
     }
     for (const name of Object.keys(doc.components.schemas)) {
       expect(() => ajv.compile({ $ref: `https://openapi.test/doc#/components/schemas/${name}` }), name).not.toThrow();
+    }
+    // Every error a route can answer is documented.
+    const codes = (path: string, method = 'post') => Object.keys(doc.paths[path][method].responses);
+    for (const p of ['/v1/push', '/push']) expect(codes(p), p).toEqual(expect.arrayContaining(['200', '400', '401', '403', '404', '413', '422', '503']));
+    expect(codes('/v1/datasets')).toEqual(expect.arrayContaining(['200', '400', '413', '422']));
+    for (const p of ['/v1/online-features', '/get-online-features']) expect(codes(p), p).toEqual(expect.arrayContaining(['200', '400', '413', '503']));
+    expect(doc.paths['/v1/online-features'].post.responses['413'].description).toMatch(/max_entities/);
+    expect(doc.paths['/v1/push'].post.responses['503'].description).toMatch(/store_unavailable/);
+    expect(doc.paths['/v1/push'].post.responses['503'].headers['retry-after']).toBeDefined();
+    expect(doc.paths['/v1/push'].post.responses['422'].content['application/json'].schema.$ref).toBe('#/components/schemas/error');
+    expect(doc.paths['/ready'].get.responses['503'].content['application/json'].schema.$ref).toBe('#/components/schemas/readiness');
+    expect(codes('/v1/materialize')).toEqual(expect.arrayContaining(['202', '409', '413']));
+    expect(codes('/v1/materialize', 'get')).not.toContain('409');
+    expect(codes('/v1/registry/apply')).toEqual(expect.arrayContaining(['409', '413', '422']));
+    for (const [path, ops] of Object.entries(doc.paths) as [string, Record<string, any>][]) {
+      for (const [method, op] of Object.entries(ops)) if (op.requestBody) expect(Object.keys(op.responses), `${method} ${path}`).toContain('413');
     }
     const validatePush = ajv.compile({ $ref: 'https://openapi.test/doc#/components/schemas/api_push' });
     expect(validatePush({ view: 'origin_delays', rows: [] })).toBe(true);

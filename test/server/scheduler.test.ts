@@ -1,13 +1,15 @@
 /**
  * The scheduler on a real project: a view scheduled every second runs
  * incremental materializations; the listing shows next and last runs; a
- * schedule removed from the registry stops.
+ * schedule removed from the registry stops. After a restart the last run comes
+ * from the quality log.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startMaterialization } from '../../src/materialize/materialize.js';
 import { startScheduler } from '../../src/scheduler/scheduler.js';
+import { createApp } from '../../src/server/app.js';
 import { createMaterializeJobs } from '../../src/server/materialize-jobs.js';
-import { createFixture, type Fixture } from './fixture.js';
+import { createFixture, json, type Fixture } from './fixture.js';
 
 let fx: Fixture;
 beforeAll(async () => {
@@ -57,5 +59,39 @@ it('runs each view schedule as an incremental materialization and follows the re
   } finally {
     await scheduler.stop();
     await jobs.idle();
+  }
+});
+
+it('after a restart, GET /v1/schedules takes the last run from the quality log until the schedule fires', async () => {
+  applySchedule('0 4 * * *'); // not during the test
+  const jobs = createMaterializeJobs((o) => startMaterialization(fx.project, o));
+  // A fresh scheduler knows no runs; the materialization below ran in another process.
+  const scheduler = startScheduler(fx.project.registry, jobs, { pollMs: 100 });
+  try {
+    const [result] = await (await startMaterialization(fx.project, { views: ['origin_delays'], start: '2001-01-01', end: '2001-01-02' })).done;
+    expect(scheduler.list()[0].last_run).toBeNull();
+    const app = createApp(fx.project, { scheduler, jobs });
+    const body = await json(await app.request('/v1/schedules'));
+    expect(body.scheduler).toBe('running');
+    expect(body.schedules).toHaveLength(1);
+    expect(body.schedules[0]).toMatchObject({ view: 'origin_delays', cron: '0 4 * * *', active: true });
+    const run = fx.project.runs.get(result.run!.id);
+    expect(body.schedules[0].last_run).toEqual({
+      source: 'quality_log', started_at: run.started_at, finished_at: run.finished_at, status: 'done', job_id: null,
+      runs: [{ id: run.id, status: run.status }], message: run.message,
+    });
+  } finally {
+    await scheduler.stop();
+    await jobs.idle();
+  }
+});
+
+it('GET /v1/schedules shows last_run null for a view never materialized', async () => {
+  const fresh = await createFixture();
+  try {
+    const body = await json(await createApp(fresh.project).request('/v1/schedules'));
+    expect(body.schedules).toEqual([expect.objectContaining({ view: 'origin_delays', last_run: null })]);
+  } finally {
+    await fresh.close();
   }
 });

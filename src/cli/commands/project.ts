@@ -1,6 +1,6 @@
 /**
  * Project commands: `init`, `validate`, `plan`, `apply`, `list`, `describe`.
- * Thin: each parses its flags, calls the loader or the registry, and prints.
+ * Thin: each parses its flags, calls the loader, the registry or `applyDefinitions`, and prints.
  * Everything heavier than commander is imported inside the actions so that
  * `featureguard --help` stays fast.
  */
@@ -100,14 +100,21 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       const { formatPlan } = await import('../../registry/format.js');
       const json = ctx.globals().json === true;
       if (!json) ctx.io.out(formatPlan(project.registry.plan(defs), { color: ctx.io.isTty, allowBreaking: opts.allowBreaking === true }));
-      const result = project.registry.apply(defs, { allowBreaking: opts.allowBreaking === true });
+      const { applyDefinitions } = await import('../../registry/apply-definitions.js');
+      const result = await applyDefinitions(project, defs, { allowBreaking: opts.allowBreaking === true });
       const applied = result.applied.map(({ definition, ...v }) => ({ ...v, removed: definition === null }));
-      ctx.print({ plan: result.plan, applied }, () =>
-        applied.length === 0
-          ? 'Nothing to apply.'
-          : applied.length > 5
-            ? `Applied ${applied.length} changes in one transaction (see 'featureguard list').`
-            : `Applied ${applied.length} change${applied.length > 1 ? 's' : ''}: ${applied.map((v) => `${v.kind} ${v.name} v${v.version}${v.removed ? ' (removed)' : ''}`).join(', ')}.`,
+      const { dropped } = result;
+      ctx.print({ plan: result.plan, applied, dropped }, () =>
+        [
+          applied.length === 0
+            ? 'Nothing to apply.'
+            : applied.length > 5
+              ? `Applied ${applied.length} changes in one transaction (see 'featureguard list').`
+              : `Applied ${applied.length} change${applied.length > 1 ? 's' : ''}: ${applied.map((v) => `${v.kind} ${v.name} v${v.version}${v.removed ? ' (removed)' : ''}`).join(', ')}.`,
+          ...(dropped.length === 0
+            ? []
+            : [`Dropped the online values of ${dropped.join(', ')}: removed, or join keys or features changed in a breaking way (materialize a changed view again to serve it).`]),
+        ].join('\n'),
       );
     });
 

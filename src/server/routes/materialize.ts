@@ -2,7 +2,9 @@
  * `POST /v1/materialize` (write scope): starts a materialization in the
  * background and answers 202 with a job id and the run id of each view; 409
  * while one of the views is materializing (in any process). `GET /v1/materialize/:job`
- * polls a job; `GET /v1/materialize` lists this server's recent jobs.
+ * polls a job; `GET /v1/materialize` lists this server's recent jobs. `start` and
+ * `end` are read as the CLI reads them (`parseInstant`): an ISO 8601 date is
+ * midnight UTC, a time without a zone is UTC.
  */
 import { Hono } from 'hono';
 import { startMaterialization } from '../../materialize/materialize.js';

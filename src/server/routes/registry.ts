@@ -1,12 +1,14 @@
 /**
  * The registry over HTTP: `GET /v1/registry/{entities,sources,feature_views,feature_services}[/:name][/versions]`,
- * `POST /v1/registry/plan` (read scope) and `POST /v1/registry/apply` (admin scope).
+ * `POST /v1/registry/plan` (read scope) and `POST /v1/registry/apply` (admin scope; it also drops the
+ * online values of removed views and of views changed in a breaking way, listed in `dropped`).
  * Every read goes through `registry.current()`, which re-reads when another process applied.
  */
 import { Hono } from 'hono';
 import { validateDefinitions } from '../../definitions/loader.js';
 import type { Definition, DefinitionKind } from '../../definitions/types.js';
 import { NotFoundError } from '../../errors.js';
+import { applyDefinitions } from '../../registry/apply-definitions.js';
 import type { VersionRecord } from '../../registry/types.js';
 import { jsonBody } from '../body.js';
 import type { ServerContext } from '../context.js';
@@ -65,7 +67,8 @@ export function registryRoutes(ctx: ServerContext): Hono {
   });
   app.post('/apply', ctx.auth.requireScope('admin'), async (c) => {
     const body = await jsonBody<ApplyBody>(c, 'registry_apply', ctx.limits.bodyLimit);
-    return c.json(registry.apply(validateDefinitions(body.definitions, ctx.project.root, 'definitions'), { allowBreaking: body.allow_breaking === true }));
+    const defs = validateDefinitions(body.definitions, ctx.project.root, 'definitions');
+    return c.json(await applyDefinitions(ctx.project, defs, { allowBreaking: body.allow_breaking === true }));
   });
   return app;
 }

@@ -1,20 +1,27 @@
-/** `GET /v1/schedules`: each scheduled view's cron, next run and last run. */
+/**
+ * `GET /v1/schedules`: each scheduled view's cron, next run and last run. The
+ * last run is the scheduler's own when this process ran it, else the view's
+ * newest materialize run from the quality log (after a restart, on a replica
+ * started with `--no-scheduler`, or outside `serve`).
+ */
 import { Hono } from 'hono';
+import { withLastRunsFromLog } from '../../scheduler/last-run.js';
 import { nextRunOf, scheduledViews } from '../../scheduler/scheduler.js';
 import type { ServerContext } from '../context.js';
 
 export function scheduleRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.get('/', ctx.auth.requireScope('read'), (c) => {
+    const { runs } = ctx.project;
     if (ctx.scheduler) {
       ctx.scheduler.sync();
-      return c.json({ scheduler: 'running', schedules: ctx.scheduler.list() });
+      return c.json({ scheduler: 'running', schedules: withLastRunsFromLog(ctx.scheduler.list(), runs) });
     }
-    // Not inside `serve`: show what would run.
+    // Not inside `serve`, or `serve --no-scheduler`: show what would run.
     const schedules = scheduledViews(ctx.project.registry).map(([view, cron]) => ({
       view, cron, active: false, next_run: nextRunOf(cron), last_run: null, error: null,
     }));
-    return c.json({ scheduler: 'off', schedules });
+    return c.json({ scheduler: 'off', schedules: withLastRunsFromLog(schedules, runs) });
   });
   return app;
 }
