@@ -3,7 +3,10 @@
  * array of objects or an Arrow table. They are loaded into a temp table on the
  * build's connection with a row ordinal first (`__fg_row`, the input order), the
  * timestamp column renamed to `event_timestamp` (TIMESTAMP, UTC, microseconds)
- * and join keys cast to their declared types. CSV files are read with the join
+ * and join keys cast to their declared types. A single Parquet file is read
+ * straight into that table in one pass (its `file_row_number` is the ordinal);
+ * other inputs are first copied as they are into a raw temp table, whose
+ * insertion order gives the ordinal. CSV files are read with the join
  * key columns typed as declared (a zip code `02134` stays text) and the timestamp
  * column as text that is then cast strictly. Mistakes a user can make are
  * `InputError`s that say what to fix.
@@ -31,6 +34,8 @@ export interface LoadedEntities {
   readonly columns: readonly string[];
   readonly rowCount: number;
   readonly timeRange: { readonly min: string; readonly max: string } | null;
+  /** The same range as DuckDB TIMESTAMP text (for SQL literals), or null without rows. */
+  readonly timeBounds: { readonly min: string; readonly max: string } | null;
   /** How the input is described in the manifest and lineage. */
   readonly description: { readonly kind: EntityInput['kind']; readonly uri: string };
 }
@@ -52,11 +57,64 @@ const TIMESTAMP_TYPES = new Set(['TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TI
 
 /** Load entity rows into a temp table on `conn` and validate them against the join keys. */
 export async function loadEntityInput(conn: DuckDBConnection, input: EntityInput, options: LoadEntityOptions): Promise<LoadedEntities> {
+  const direct = await directParquet(conn, input, options);
+  if (direct) {
+    try {
+      return await loadFrom(conn, direct.from, direct.types, { ordinal: 'file_row_number', description: direct.description, direct: true }, options);
+    } catch (e) {
+      // The file could not be read into the table: a bad timestamp, or a bad file? The general path tells them apart.
+      if (!(e instanceof DirectReadFailed)) throw e;
+    }
+  }
   const raw = `${options.table}_raw`;
-  const tsCol = options.timestampColumn ?? ENTITY_TS;
   const description = await loadRaw(conn, input, raw, options);
-  const described = (await conn.runAndReadAll(`DESCRIBE ${ident(raw)}`)).getRowObjectsJS();
-  const types = new Map(described.map((r) => [String(r.column_name), String(r.column_type)]));
+  try {
+    const described = (await conn.runAndReadAll(`DESCRIBE ${ident(raw)}`)).getRowObjectsJS();
+    const types = new Map(described.map((r) => [String(r.column_name), String(r.column_type)]));
+    return await loadFrom(conn, ident(raw), types, { ordinal: 'rowid', description }, options);
+  } finally {
+    await conn.run(`DROP TABLE IF EXISTS ${ident(raw)}`);
+  }
+}
+
+/** The one-pass read of a Parquet file failed (the general path then reports why). */
+class DirectReadFailed extends Error {}
+
+/**
+ * A single Parquet file (no glob) whose columns DuckDB can describe: read it
+ * straight into the entity table, `file_row_number` being the input order.
+ * `null` for every other input (and for a file with its own `file_row_number`
+ * column), which takes the general path.
+ */
+async function directParquet(
+  conn: DuckDBConnection,
+  input: EntityInput,
+  options: LoadEntityOptions,
+): Promise<{ from: string; types: Map<string, string>; description: LoadedEntities['description'] } | null> {
+  if (input.kind !== 'file') return null;
+  const path = resolve(options.baseDir ?? process.cwd(), input.path);
+  const format = input.format ?? (extname(path).toLowerCase() === '.parquet' ? 'parquet' : undefined);
+  if (format !== 'parquet' || /[*?[]/.test(path) || !existsSync(path)) return null;
+  try {
+    const described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${literal(path)})`)).getRowObjectsJS();
+    const types = new Map(described.map((r) => [String(r.column_name), String(r.column_type)]));
+    if ([...types.keys()].some((n) => n.toLowerCase() === 'file_row_number')) return null;
+    return { from: `read_parquet(${literal(path)}, file_row_number = true)`, types, description: { kind: 'file', uri: `file://${path}` } };
+  } catch {
+    return null;
+  }
+}
+
+/** Validate the columns of `from` (a FROM item with column types `types`) and create the entity table from it. */
+async function loadFrom(
+  conn: DuckDBConnection,
+  from: string,
+  types: Map<string, string>,
+  how: { readonly ordinal: string; readonly description: LoadedEntities['description']; readonly direct?: boolean },
+  options: LoadEntityOptions,
+): Promise<LoadedEntities> {
+  const { description } = how;
+  const tsCol = options.timestampColumn ?? ENTITY_TS;
   const names = [...types.keys()];
   checkColumnNames(names);
   if (!types.has(tsCol)) {
@@ -100,21 +158,27 @@ export async function loadEntityInput(conn: DuckDBConnection, input: EntityInput
   const columns = names.map((n) => (n === tsCol ? ENTITY_TS : n));
   const select = names.map((n) => (n === tsCol ? `${tsExpr} AS ${ENTITY_TS}` : `${keyExpr.get(n) ?? ident(n)} AS ${ident(n)}`));
   try {
-    // rowid of a freshly created table is the insertion (= input) order.
-    await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(options.table)} AS SELECT rowid AS ${ROW_ORDINAL}, ${select.join(', ')} FROM ${ident(raw)} ORDER BY rowid`);
+    // The ordinal (rowid of the raw table: its insertion order; or the Parquet row number) is the input order.
+    // The entity table's own row order does not matter: everything downstream orders by the ordinal.
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(options.table)} AS SELECT ${how.ordinal} AS ${ROW_ORDINAL}, ${select.join(', ')} FROM ${from}`);
   } catch (e) {
+    if (how.direct) throw new DirectReadFailed();
     throw new InputError(`could not read entity timestamp column '${tsCol}' as a timestamp: ${(e as Error).message.split('\n')[0]}`, undefined, 'wrong_timestamp_type');
-  } finally {
-    await conn.run(`DROP TABLE IF EXISTS ${ident(raw)}`);
   }
   const stats = (await conn.runAndReadAll(
-    `SELECT count(*) AS n, count(${ENTITY_TS}) AS t, strftime(min(${ENTITY_TS}), '%Y-%m-%dT%H:%M:%S.%fZ') AS lo, strftime(max(${ENTITY_TS}), '%Y-%m-%dT%H:%M:%S.%fZ') AS hi FROM ${ident(options.table)}`,
+    `SELECT count(*) AS n, count(${ENTITY_TS}) AS t, strftime(min(${ENTITY_TS}), '%Y-%m-%dT%H:%M:%S.%fZ') AS lo, strftime(max(${ENTITY_TS}), '%Y-%m-%dT%H:%M:%S.%fZ') AS hi,
+      min(${ENTITY_TS})::VARCHAR AS blo, max(${ENTITY_TS})::VARCHAR AS bhi FROM ${ident(options.table)}`,
   )).getRowObjectsJS()[0];
   const n = Number(stats.n);
   if (Number(stats.t) !== n) {
     throw new InputError(`${n - Number(stats.t)} entity row(s) have no timestamp in '${tsCol}'; every entity row needs one`, undefined, 'null_timestamp');
   }
-  return { table: options.table, columns, rowCount: n, timeRange: n > 0 ? { min: String(stats.lo), max: String(stats.hi) } : null, description };
+  return {
+    table: options.table, columns, rowCount: n,
+    timeRange: n > 0 ? { min: String(stats.lo), max: String(stats.hi) } : null,
+    timeBounds: n > 0 ? { min: String(stats.blo), max: String(stats.bhi) } : null,
+    description,
+  };
 }
 
 /** Entity column names may not start with this: the point-in-time SQL's own columns do. */

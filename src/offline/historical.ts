@@ -3,7 +3,9 @@
  * `dataset build`) and `buildDatasetStream` (HTTP `POST /v1/datasets`).
  *
  * A build: resolve the request against the applied registry (as Feast does),
- * load the entity rows, run one point-in-time SQL statement into a temp table
+ * load the entity rows, plan each view's join (are its rows unique on keys and
+ * event time, so that it needs no tie-break key? see `planViewJoins`),
+ * run one point-in-time SQL statement into a temp table
  * (with hidden per-view timestamp columns for the leakage check), run the guard
  * stage on it, then — unless a blocking check failed and `allowFailedChecks` is
  * off — write the outputs and a manifest beside each. A blocked build writes
@@ -18,6 +20,7 @@ import type { Table } from 'apache-arrow';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { sourceFormat } from '../definitions/source-location.js';
 import { FeatureguardError, InputError } from '../errors.js';
 import { runGuardStage, type DatasetGuardInfo, type GuardStageResult } from '../guards/stage.js';
 import type { Project } from '../project.js';
@@ -28,7 +31,7 @@ import { pitViews, planDataset, reconcileWithEntities, type DatasetPlan, type Pl
 import { ident } from './engine.js';
 import { loadEntityInput, type EntityInput } from './entity-input.js';
 import { buildLineage, buildManifest, manifestPath, startSourceFingerprints, writeManifest, type BuildFacts, type DatasetManifest, type ManifestOutput } from './manifest.js';
-import { ENTITY_TS, hiddenTimestampColumns, pointInTimeJoinSql } from './point-in-time.js';
+import { ENTITY_TS, hiddenTimestampColumns, planViewJoins, pointInTimeJoinSql } from './point-in-time.js';
 
 /** Entity rows: an `EntityInput`, a file path, an array of objects, or an Arrow table. */
 export type EntitySpec = EntityInput | string | readonly Readonly<Record<string, unknown>>[] | Table;
@@ -142,11 +145,13 @@ async function prepare(project: Project, request: HistoricalFeaturesRequest, out
       const setup = [...new Set(plan.views.flatMap((v) => v.relation.setup))];
       for (const s of setup) await conn.run(s);
       progress('join', 1, loaded.rowCount);
-      const bounds = (await conn.runAndReadAll(`SELECT min(${ENTITY_TS})::VARCHAR, max(${ENTITY_TS})::VARCHAR FROM ${ident(entTable)}`)).getRowsJS()[0];
-      const entityTimeRange = bounds[0] == null ? undefined : { min: String(bounds[0]), max: String(bounds[1]) };
-      const sql = pointInTimeJoinSql({
-        entitySql: `SELECT * FROM ${ident(entTable)}`, entityColumns: loaded.columns, views: pitViews(plan, set), availability, hiddenColumns: true, entityTimeRange,
+      const entityTimeRange = loaded.timeBounds ?? undefined;
+      // Views whose rows are unique on (keys, event_ts) join on the plain event time, etc.; planned only
+      // where reading a source again is cheap (Parquet files, DuckDB tables), not for CSV or SQL query sources.
+      const views = await planViewJoins(conn, pitViews(plan, set), {
+        availability, entityTimeRange, entityRows: loaded.rowCount, probe: (_, i) => cheapToRescan(plan.views[i].source),
       });
+      const sql = pointInTimeJoinSql({ entitySql: `SELECT * FROM ${ident(entTable)}`, entityColumns: loaded.columns, views, availability, hiddenColumns: true, entityTimeRange });
       await conn.run(`CREATE TEMP TABLE ${ident(dsTable)} AS ${sql}`);
     } catch (e) {
       throw (await sourceFailure(conn, plan, e)) ?? e;
@@ -206,6 +211,12 @@ async function prepare(project: Project, request: HistoricalFeaturesRequest, out
     await cleanup();
     throw e;
   }
+}
+
+/** A source that is read without parsing or computing much: a Parquet file (or glob) or a DuckDB table. */
+function cheapToRescan(source: PlannedView['source']): boolean {
+  if (source.path !== undefined) return sourceFormat(source) === 'parquet';
+  return source.database !== undefined;
 }
 
 /** Where a source points, for messages: its path, database table or query. */

@@ -217,6 +217,13 @@ describe('dataset build guards', () => {
     expect(m.checks).toMatchObject({ verdict: 'block', status: 'warned', allowed_failed_checks: true });
     expect(m.checks.results.some((r) => r.status === 'fail')).toBe(true);
   });
+
+  it('profiles the dataset\'s columns, not featureguard\'s hidden ordinal and timestamp columns', async () => {
+    const res = await build({ entities: SERVICE_ROWS, service: 'fraud_model' });
+    const columns = project.runs.profiles(res.run.id).map((p) => p.column);
+    expect(columns).toEqual(expect.arrayContaining(['user_id', 'event_timestamp', 'txn_count']));
+    expect(columns.filter((c) => c.startsWith('__fg_'))).toEqual([]);
+  });
 });
 
 describe('buildDatasetStream (for POST /v1/datasets)', () => {

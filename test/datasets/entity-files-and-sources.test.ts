@@ -1,12 +1,14 @@
 /**
  * Entity CSV files read with the join keys' declared types (a numeric-looking
- * string key stays a string), and sources that break after apply (file deleted,
+ * string key stays a string), entity Parquet files (one file read in one pass,
+ * globs and odd files the general way, same rows and fingerprint), and sources that break after apply (file deleted,
  * a CSV value that does not parse): the build fails with an error naming the
  * view, its source and path, exit 3 in the CLI, never raw DuckDB SQL.
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openOfflineEngine } from '../../src/offline/engine.js';
 import { getHistoricalFeatures, type HistoricalFeaturesRequest } from '../../src/offline/historical.js';
 import type { Project } from '../../src/project.js';
 import { runCli } from '../cli/cli-io.js';
@@ -59,6 +61,59 @@ describe('entity CSV files', () => {
     const r = await cli('dataset', 'build', '--entities', join(dir, 'zips.csv'), '--features', 'merchant_stats:risk', '--out', join(dir, 'o', 'zips.parquet'));
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
+  });
+});
+
+describe('entity Parquet files', () => {
+  const q = (f: string) => `'${join(dir, f)}'`;
+  const rows = (res: { table: { toArray(): { toJSON(): Record<string, unknown> }[] } | null }) =>
+    res.table!.toArray().map((r) => Object.fromEntries(Object.entries(r.toJSON()).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
+  const T = (hhmmss: string) => `TIMESTAMP '2024-01-01 ${hhmmss}'`;
+  // Out of time order, with a duplicate row, a row before any feature row and an unknown user.
+  const VALUES = [`(1, ${T('02:30:00')}, 'a')`, `(2, ${T('05:00:00')}, 'b')`, `(1, ${T('02:30:00')}, 'a')`, `(1, ${T('00:00:01')}, 'c')`, `(9, ${T('03:00:00')}, 'd')`, `(1, ${T('03:30:00')}, 'e')`];
+
+  it('a single file is read in one pass: same rows, order and entity fingerprint as the same rows read another way', async () => {
+    const engine = await openOfflineEngine();
+    await engine.run(`COPY (SELECT * FROM (VALUES ${VALUES.join(', ')}) t(user_id, event_timestamp, note)) TO ${q('ents.parquet')} (FORMAT parquet, ROW_GROUP_SIZE 2)`);
+    const features = ['user_stats:txn_count', 'user_stats:avg_amount'];
+    const direct = await build({ entities: 'ents.parquet', features, out: 'o/direct.parquet' });
+    const viaSql = await build({ entities: { kind: 'sql', sql: `SELECT * FROM read_parquet(${q('ents.parquet')})` }, features, out: 'o/sql.parquet' });
+    const read = (f: string) => engine.all(`SELECT note, txn_count, avg_amount FROM read_parquet(${q(f)})`);
+    expect(await read('o/direct.parquet')).toEqual([
+      { note: 'a', txn_count: '21', avg_amount: 2.1 },
+      { note: 'b', txn_count: '50', avg_amount: 5 },
+      { note: 'a', txn_count: '21', avg_amount: 2.1 },
+      { note: 'c', txn_count: null, avg_amount: null },
+      { note: 'd', txn_count: null, avg_amount: null },
+      { note: 'e', txn_count: '30', avg_amount: null },
+    ]);
+    expect(await read('o/sql.parquet')).toEqual(await read('o/direct.parquet'));
+    expect(direct.manifest.entities.uri).toBe(`file://${join(dir, 'ents.parquet')}`);
+    expect(direct.manifest.entities.fingerprint.checksum).toBe(viaSql.manifest.entities.fingerprint.checksum);
+    expect(direct.manifest.entities.rows).toBe(6);
+    expect(direct.manifest.time_range).toEqual(viaSql.manifest.time_range);
+  });
+
+  it('a file with its own file_row_number column, and a glob of files, keep their order', async () => {
+    const engine = await openOfflineEngine();
+    await engine.run(`COPY (SELECT 7 - i AS file_row_number, * FROM (VALUES ${VALUES.join(', ')}) t(user_id, event_timestamp, note), (SELECT 0) z(i)) TO ${q('frn.parquet')} (FORMAT parquet)`);
+    const res = await build({ entities: 'frn.parquet', features: ['user_stats:txn_count'] });
+    expect(rows(res).map((r) => [r.file_row_number, r.note, r.txn_count])).toEqual([[7, 'a', 21], [7, 'b', 50], [7, 'a', 21], [7, 'c', null], [7, 'd', null], [7, 'e', 30]]);
+    await engine.run(`COPY (SELECT * FROM (VALUES ${VALUES.slice(0, 3).join(', ')}) t(user_id, event_timestamp, note)) TO ${q('part-1.parquet')} (FORMAT parquet)`);
+    await engine.run(`COPY (SELECT * FROM (VALUES ${VALUES.slice(3).join(', ')}) t(user_id, event_timestamp, note)) TO ${q('part-2.parquet')} (FORMAT parquet)`);
+    const glob = await build({ entities: 'part-*.parquet', features: ['user_stats:txn_count'] });
+    expect(rows(glob).map((r) => r.note)).toEqual(['a', 'b', 'a', 'c', 'd', 'e']);
+  });
+
+  it('a timestamp text that does not parse names the timestamp column; a missing key is named too', async () => {
+    const engine = await openOfflineEngine();
+    await engine.run(`COPY (SELECT 1 AS user_id, 'yesterday' AS event_timestamp) TO ${q('bad-ts.parquet')} (FORMAT parquet)`);
+    const e = await failure({ entities: 'bad-ts.parquet', features: ['user_stats:txn_count'] });
+    expect(e).toMatchObject({ code: 'wrong_timestamp_type', exitCode: 2 });
+    expect(e.message).toMatch(/^could not read entity timestamp column 'event_timestamp' as a timestamp: /);
+    expect(await failure({ entities: 'bad-ts.parquet', features: ['merchant_stats:risk'] })).toMatchObject({ code: 'missing_join_key' });
+    writeFileSync(join(dir, 'not-parquet.parquet'), 'this is not a parquet file\n');
+    expect(await failure({ entities: 'not-parquet.parquet', features: ['user_stats:txn_count'] })).toMatchObject({ code: 'bad_entity_file', exitCode: 2 });
   });
 });
 
