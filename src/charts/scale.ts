@@ -33,10 +33,10 @@ export function niceTicks(min: number, max: number, count = 5): Ticks {
   for (let i = 0, v = lo; v <= hi + step * 1e-9 && i < 1000; i++, v = lo + i * step) {
     values.push(Number(v.toFixed(decimals)));
   }
-  // Far from zero, min/step loses precision: make sure the ends really cover the data.
-  const eps = step * 1e-6;
-  while (values[0] > min + eps) values.unshift(Number((values[0] - step).toFixed(decimals)));
-  while (values[values.length - 1] < max - eps) values.push(Number((values[values.length - 1] + step).toFixed(decimals)));
+  // The ends must really cover the data: `min / step` loses precision far from zero, and the 1e-9 tolerance
+  // above may round a value just below a tick up to it (-1e-9 on a step of 2 gave a first tick of 0).
+  while (values[0] > min) values.unshift(Number((values[0] - step).toFixed(decimals)));
+  while (values[values.length - 1] < max) values.push(Number((values[values.length - 1] + step).toFixed(decimals)));
   return { min: values[0], max: values[values.length - 1], step, values };
 }
 
