@@ -24,11 +24,11 @@
  * materialization fires the service's retraining trigger. Given both, a run must
  * pass both filters. `checks` and `statuses` then pick the results.
  */
+import { resolveFeatureRefs } from '../definitions/definition-set.js';
 import type { AlertConfig, DefinitionSet } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import type { CheckResult, Run } from '../runs/types.js';
 import { recordAttempt, listAlertAttempts, type AlertAttempt } from './attempts.js';
-import { scopeIncludes, serviceScope } from './service-scope.js';
 import { SIGNATURE_HEADER, signBody } from './signature.js';
 
 export { listAlertAttempts, type AlertAttempt };
@@ -79,11 +79,22 @@ export function matchAlert(alert: AlertConfig, run: Run, outcome: RunOutcome, re
 function serviceResults(names: readonly string[], run: Run, results: readonly CheckResult[], registry: AlertRegistry | undefined): readonly CheckResult[] | null {
   if (run.service) return names.includes(run.service) ? results : null;
   if (!run.view || !registry) return null;
-  const scope = serviceScope(registry.services, names);
-  if (!scope.has(run.view)) return null;
   const view = run.view;
+  // The features of this view the services use: their feature references and labels, resolved as datasets resolve them.
+  const usedByServices = new Set<string>();
+  let consumed = false;
+  for (const name of names) {
+    const service = registry.services.get(name);
+    if (!service) continue;
+    for (const sel of resolveFeatureRefs(registry, [...service.features, ...(service.label ? [service.label] : [])])) {
+      if (sel.view.name !== view) continue;
+      consumed = true;
+      for (const f of sel.features) usedByServices.add(f.name);
+    }
+  }
+  if (!consumed) return null;
   const features = new Set(registry.views.get(view)?.features.map((f) => f.name) ?? []);
-  const used = (feature: string) => !features.has(feature) || scopeIncludes(scope, view, feature);
+  const used = (feature: string) => !features.has(feature) || usedByServices.has(feature);
   return results.filter((r) => (r.feature === null ? aboutFeatures(r)?.some(used) ?? true : used(r.feature)));
 }
 

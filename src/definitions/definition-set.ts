@@ -52,7 +52,7 @@ export interface ViewSelection {
  * Resolve references (`view`, `view:*`, `view:feature`) into per-view selections,
  * in first-mention order. Unknown views or features are an `InputError`.
  */
-export function resolveFeatureRefs(set: DefinitionSet, refs: readonly string[]): ViewSelection[] {
+export function resolveFeatureRefs(set: Pick<DefinitionSet, 'views'>, refs: readonly string[]): ViewSelection[] {
   const out = new Map<string, { view: FeatureViewDef; features: FeatureDef[] }>();
   for (const ref of refs) {
     const [viewName, featureName] = ref.split(':', 2) as [string, string | undefined];

@@ -4,6 +4,7 @@
  * (materializations for views, dataset builds for services). Profiles come from
  * the state database: a later run never re-reads old data.
  */
+import { resolveFeatureRefs } from '../definitions/definition-set.js';
 import type { Project } from '../project.js';
 import type { RunKind } from '../runs/types.js';
 import { getBaseline, pinnedBaselineFor } from './baselines.js';
@@ -42,7 +43,8 @@ export function findReference(project: Project, q: ReferenceQuery): { reference:
  * `feature` or `view__feature` map onto the view's features).
  */
 function serviceBaselineForView(project: Project, view: string): ReturnType<typeof pinnedBaselineFor> {
-  const services = [...project.registry.current().services.values()].filter((s) => s.features.some((ref) => ref.split(':')[0] === view));
+  const set = project.registry.current();
+  const services = [...set.services.values()].filter((s) => resolveFeatureRefs(set, s.features).some((sel) => sel.view.name === view));
   const found = services.map((s) => pinnedBaselineFor(project, { service: s.name })).filter((b) => b !== null);
   found.sort((a, b) => (a!.pinned_at < b!.pinned_at ? 1 : -1));
   return found[0] ?? null;

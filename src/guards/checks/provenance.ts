@@ -37,14 +37,20 @@ function rowCountConditions(ctx: CheckContext): Record<string, string> {
   return { future: `${ts} > ${sqlTs(new Date(ctx.now.getTime() + skewMs))}`, created_before: created ? `${created} < ${ts}` : 'false' };
 }
 
+/** The rows of the table matching each condition, in one pass (when no day-checksum pass counted them). */
+async function countRows(ctx: CheckContext, conds: Record<string, string>): Promise<Record<string, number>> {
+  const names = Object.keys(conds);
+  const [row] = await queryRows(ctx, `SELECT ${names.map((n, i) => `count(*) FILTER (WHERE ${conds[n]}) AS x${i}`).join(', ')} FROM ${ident(ctx.table)}`);
+  return Object.fromEntries(names.map((n, i) => [n, Number(row[`x${i}`])]));
+}
+
 async function rowChecks(ctx: CheckContext, counted?: Record<string, number>): Promise<CheckResult[]> {
   const ts = ident(ctx.eventTimestampColumn!);
   const skewMs = durationMs(ctx.quality.provenance.max_clock_skew) ?? 0;
   const keys = ctx.joinKeys.filter((k) => ctx.columns.some((c) => c.name === k));
   const dupKey = [...keys.map(ident), ts].join(', ');
-  const conds = rowCountConditions(ctx);
-  const totals = counted ?? (await queryRows(ctx, `SELECT count(*) FILTER (WHERE ${conds.future}) AS future, count(*) FILTER (WHERE ${conds.created_before}) AS created_before FROM ${ident(ctx.table)}`))[0];
-  const r = { max_ts: ctx.profiles.get(ctx.eventTimestampColumn!)?.max ?? null };
+  const totals = counted ?? (await countRows(ctx, rowCountConditions(ctx)));
+  const maxTs = ctx.profiles.get(ctx.eventTimestampColumn!)?.max ?? null;
   const future = Number(totals.future);
   const createdBefore = Number(totals.created_before);
   // Extra rows beyond the first per (keys, event_ts). Up to `exact_duplicates_max_rows` rows: exact. Above, exact on
@@ -60,8 +66,8 @@ async function rowChecks(ctx: CheckContext, counted?: Record<string, number>): P
     result(ctx, {
       check: 'provenance', method: 'future_timestamps', sub: 'future_timestamps', status: future > 0 ? 'fail' : 'pass', value: future,
       thresholds: { max_clock_skew_ms: skewMs },
-      message: future > 0 ? `${future} row(s) with ${ctx.eventTimestampColumn} later than now + ${ctx.quality.provenance.max_clock_skew} (max ${String(r.max_ts)})` : 'no event timestamps in the future',
-      details: { now: ctx.now.toISOString(), max_event_timestamp: r.max_ts ?? null },
+      message: future > 0 ? `${future} row(s) with ${ctx.eventTimestampColumn} later than now + ${ctx.quality.provenance.max_clock_skew} (max ${String(maxTs)})` : 'no event timestamps in the future',
+      details: { now: ctx.now.toISOString(), max_event_timestamp: maxTs },
     }),
   ];
   if (ctx.createdTimestampColumn) {
