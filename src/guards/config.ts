@@ -69,7 +69,7 @@ export interface LeakageQuality {
 
 export interface DriftQuality {
   policy: Policy;
-  /** `previous` (last successful run) or `baseline:<name>`. A pinned baseline for the view/service wins over `previous`. */
+  /** `previous` (last successful run), `previous:<n>` (last n runs pooled) or `baseline:<name>`. A pinned baseline for the view/service wins over `previous`. */
   reference: string;
   /** Method: `auto` follows Evidently's choice table; else one of psi, ks, wasserstein, jensenshannon, chisquare, z. */
   method: 'auto' | 'psi' | 'ks' | 'wasserstein' | 'jensenshannon' | 'chisquare' | 'z';

@@ -64,10 +64,12 @@ export interface ColumnProfile {
 
 /** A reference for drift: a pinned baseline or the last successful run. */
 export interface ReferenceProfiles {
-  /** `previous` or `baseline:<name>`. */
+  /** `previous`, `previous:<n>` (n runs pooled) or `baseline:<name>`. */
   readonly description: string;
   /** Run the profiles come from (for a baseline: the run it was pinned from, if any). */
   readonly runId: string | null;
+  /** Every run pooled into the reference, newest first (`previous:<n>`). */
+  readonly runIds?: readonly string[];
   readonly profiles: ReadonlyMap<string, ColumnProfile>;
   /** Slice profiles: slice column → slice value → column → profile. */
   readonly slices?: ReadonlyMap<string, ReadonlyMap<string, ReadonlyMap<string, ColumnProfile>>>;

@@ -55,6 +55,19 @@ type Row = Record<string, unknown>;
 const PROBS = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
 const DECILES = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
+/** What a profile estimates from its sorted sample of numbers: quantiles, own deciles (distinct), MAD and outlier rate. */
+export function sampleEstimates(sorted: Float64Array, z: number): { quantiles: Quantiles | null; deciles: number[] | null; mad: number | null; outlierRate: number | null } {
+  if (sorted.length === 0) return { quantiles: null, deciles: null, mad: null, outlierRate: null };
+  const q = quantilesOf(sorted, PROBS);
+  const { mad, outlierRate } = robustStats(sorted, z);
+  return {
+    quantiles: { p1: q[0], p5: q[1], p25: q[2], p50: q[3], p75: q[4], p95: q[5], p99: q[6] },
+    deciles: [...new Set(quantilesOf(sorted, DECILES))],
+    mad,
+    outlierRate,
+  };
+}
+
 /** Columns of a table or view as DuckDB describes them. */
 export async function describeTable(conn: DuckDBConnection, table: string): Promise<TableColumn[]> {
   const r = await conn.runAndReadAll(`DESCRIBE ${ident(table)}`);
@@ -151,12 +164,9 @@ function buildProfile(agg: Row, i: number, column: TableColumn, sample: Row[], t
   if (kind === 'numeric') {
     const values = sample.map((r) => num(r[column.name])).filter((v): v is number => v !== null);
     const s = Float64Array.from(values).sort();
-    const q = s.length ? quantilesOf(s, PROBS) : null;
-    const quantiles: Quantiles | null = q ? { p1: q[0], p5: q[1], p25: q[2], p50: q[3], p75: q[4], p95: q[5], p99: q[6] } : null;
-    const deciles = s.length ? [...new Set(quantilesOf(s, DECILES))] : null;
+    const { quantiles, deciles, mad, outlierRate } = sampleEstimates(s, z);
     // PSI bins are the reference's own deciles (never its histogram's edges, which are *its* reference's).
     const edges = ref?.deciles?.length ? ref.deciles : deciles;
-    const { mad, outlierRate } = robustStats(s, z);
     const refMedian = ref?.quantiles?.p50;
     const refMad = ref?.mad;
     let vsRef: number | null = null;

@@ -1,13 +1,15 @@
 /**
  * Finding the drift reference: `baseline:<name>` when configured, else the
  * newest baseline pinned for the view or service, else the last successful run
- * (materializations for views, dataset builds for services). Profiles come from
+ * (materializations for views, dataset builds for services), or with
+ * `previous:<n>` the last n successful runs pooled into one reference. Profiles come from
  * the state database: a later run never re-reads old data.
  */
 import { resolveFeatureRefs } from '../definitions/definition-set.js';
 import type { Project } from '../project.js';
 import type { RunKind } from '../runs/types.js';
 import { getBaseline, pinnedBaselineFor } from './baselines.js';
+import { poolProfiles } from './pooled-profile.js';
 import type { ColumnProfile, ReferenceProfiles } from './profile-types.js';
 
 type StoredProfile = { column: string; slice: string | null; profile: unknown };
@@ -18,8 +20,10 @@ export interface ReferenceQuery {
   kind: RunKind;
   /** The current run (never its own reference). */
   runId: string;
-  /** `previous` or `baseline:<name>`. */
+  /** `previous`, `previous:<n>` (the last n runs pooled) or `baseline:<name>`. */
   setting: string;
+  /** Robust z of the outlier definition, for pooled references. */
+  outlierZ?: number;
 }
 
 /** The reference, or null with the reason (`problem` is set when a configured baseline is missing). */
@@ -32,9 +36,32 @@ export function findReference(project: Project, q: ReferenceQuery): { reference:
   }
   const pinned = pinnedBaselineFor(project, { view: q.view, service: q.view ? undefined : q.service }) ?? (q.view ? serviceBaselineForView(project, q.view) : null);
   if (pinned) return { reference: fromStored(`baseline:${pinned.name}`, pinned.run_id, pinned.profiles, q.view), problem: null, reason: '' };
-  const prev = previousRun(project, q);
-  if (!prev) return { reference: null, problem: null, reason: 'no earlier successful run and no pinned baseline' };
-  return { reference: fromStored('previous', prev, project.runs.profiles(prev) as StoredProfile[], undefined), problem: null, reason: '' };
+  const runs = previousRuns(project, q, previousCount(q.setting));
+  if (runs.length === 0) return { reference: null, problem: null, reason: 'no earlier successful run and no pinned baseline' };
+  const refs = runs.map((id) => fromStored('previous', id, project.runs.profiles(id) as StoredProfile[], undefined));
+  return { reference: refs.length === 1 ? refs[0] : pooled(refs, q.outlierZ), problem: null, reason: '' };
+}
+
+/** `previous` → 1, `previous:7` → 7. */
+export function previousCount(setting: string): number {
+  const m = /^previous(?::(\d+))?$/.exec(setting);
+  return m?.[1] ? Math.max(1, Number(m[1])) : 1;
+}
+
+/** The last runs' references (newest first) as one: every column and slice pooled. */
+function pooled(refs: readonly ReferenceProfiles[], outlierZ: number | undefined): ReferenceProfiles {
+  const byColumn = (maps: readonly (ReadonlyMap<string, ColumnProfile> | undefined)[]) => {
+    const out = new Map<string, ColumnProfile>();
+    const columns = new Set(maps.flatMap((m) => [...(m?.keys() ?? [])]));
+    for (const c of columns) out.set(c, poolProfiles(maps.map((m) => m?.get(c)).filter((p) => p !== undefined), { outlierZ }));
+    return out;
+  };
+  const slices = new Map<string, Map<string, Map<string, ColumnProfile>>>();
+  for (const sliceCol of new Set(refs.flatMap((r) => [...(r.slices?.keys() ?? [])]))) {
+    const values = new Set(refs.flatMap((r) => [...(r.slices?.get(sliceCol)?.keys() ?? [])]));
+    slices.set(sliceCol, new Map([...values].map((v) => [v, byColumn(refs.map((r) => r.slices?.get(sliceCol)?.get(v)))])));
+  }
+  return { description: `previous:${refs.length}`, runId: refs[0].runId, runIds: refs.map((r) => r.runId!), profiles: byColumn(refs.map((r) => r.profiles)), slices };
 }
 
 /**
@@ -50,16 +77,17 @@ function serviceBaselineForView(project: Project, view: string): ReturnType<type
   return found[0] ?? null;
 }
 
-function previousRun(project: Project, q: ReferenceQuery): string | null {
+/** The last `n` successful runs with profiles of the view (materializations) or service (dataset builds), newest first. */
+function previousRuns(project: Project, q: ReferenceQuery, n: number): string[] {
   const [col, val, kind] = q.view ? ['view', q.view, 'materialize'] : q.service ? ['service', q.service, 'dataset'] : [null, null, null];
-  if (!col) return null;
-  const r = project.state
+  if (!col) return [];
+  const rows = project.state
     .prepare(
       `SELECT id FROM runs WHERE ${col} = ? AND kind = ? AND status IN ('success', 'warned') AND id <> ?
-       AND EXISTS (SELECT 1 FROM profiles p WHERE p.run_id = runs.id) ORDER BY started_at DESC, rowid DESC LIMIT 1`,
+       AND EXISTS (SELECT 1 FROM profiles p WHERE p.run_id = runs.id) ORDER BY started_at DESC, rowid DESC LIMIT ?`,
     )
-    .get(val, kind, q.runId) as { id: string } | undefined;
-  return r?.id ?? null;
+    .all(val, kind, q.runId, n) as { id: string }[];
+  return rows.map((r) => r.id);
 }
 
 /**

@@ -40,6 +40,19 @@ describe('guard stage', () => {
     expect(g.verdict).toBe('warn');
   });
 
+  it('pools the last n runs into the reference with reference: previous:<n>', async () => {
+    bench = await guardBench({ quality: { drift: { reference: 'previous:2' } } });
+    const w1 = await bench.runWindow('2024-01-01', '2024-01-08');
+    const w2 = await bench.runWindow('2024-01-08', '2024-01-15', { transform: 'SELECT * REPLACE (delay + 100 AS delay) FROM w' });
+    const g = await bench.runWindow('2024-01-15', '2024-01-22', { transform: 'SELECT * REPLACE (delay + 100 AS delay) FROM w' });
+    const d = pick(g, 'drift', undefined, 'delay')[0];
+    expect(d.details).toMatchObject({ reference: 'previous:2', reference_run_id: w2.runId, reference_run_ids: [w2.runId, w1.runId] });
+    expect(d.message).toMatch(/the previous 2 runs/);
+    // Half the pooled reference sits 100 minutes lower: drifted, where week 2 alone would say stable.
+    expect(d.status).toBe('fail');
+    expect(d.details).toMatchObject({ n_ref: 2 * 24 * 7 });
+  });
+
   it('bins PSI on the reference\'s own deciles, also down a chain of runs', async () => {
     bench = await guardBench();
     await bench.runWindow('2024-01-01', '2024-01-08');

@@ -123,3 +123,18 @@ describe('PSI bands', () => {
     expect((await drift(a, b, { ...q, psi_warn: 1, psi_fail: 2 })).status).toBe('pass');
   });
 });
+
+describe('categories beyond the top list', () => {
+  it('a value that moved across the top-50 boundary is not a category that vanished', async () => {
+    // 60 categories: the reference ranks c50..c59 below the top 50, the current run ranks c40..c49 there instead.
+    // Same shares apart from that swap of ranks near the bottom: the distribution barely moved.
+    const mk = (low: number) => Array.from({ length: 60 }, (_, k) => rep([`c${k}`], k < 40 ? 200 : k >= low && k < low + 10 ? 20 : 21)).flat();
+    const d = await drift(mk(50), mk(40));
+    expect(d.method).toBe('jensenshannon');
+    expect(d.value).toBeLessThan(0.02);
+    expect(d.metrics.psi).toBeLessThan(0.01);
+    expect(d.status).toBe('pass');
+    expect(d.categories!.values).not.toContain('c45');
+  });
+});
+

@@ -37,17 +37,39 @@ function fin(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
 
-/** Category counts from top values, with the remainder in `__other__`. */
-function categoryCounts(p: ColumnProfile): Map<string, number> {
-  const m = new Map<string, number>();
+/** Top values as a map, and whether they are every value of the column (nothing left for `__other__`). */
+function topCounts(p: ColumnProfile): { counts: Map<string, number>; total: number; complete: boolean } {
+  const counts = new Map((p.top ?? []).map((t) => [t.value, t.count] as const));
   let sum = 0;
-  for (const t of p.top ?? []) {
-    m.set(t.value, t.count);
-    sum += t.count;
-  }
-  const rest = (p.top_total ?? nonNull(p)) - sum;
-  if (rest > 0) m.set(OTHER, rest);
-  return m;
+  for (const n of counts.values()) sum += n;
+  const total = p.top_total ?? nonNull(p);
+  return { counts, total, complete: sum >= total };
+}
+
+/**
+ * Category counts of both sides on the same categories, the remainder of each
+ * side in `__other__`. A value in one side's top list but not in the other's
+ * (incomplete) top list has an unknown count there (it sits in that side's
+ * `__other__`), so it goes to `__other__` on both sides; comparing it with 0
+ * would report drift whenever a value near the top-50 boundary changes rank.
+ */
+export function comparableCategoryCounts(ref: ColumnProfile, cur: ColumnProfile): { ref: Map<string, number>; cur: Map<string, number> } {
+  const r = topCounts(ref);
+  const c = topCounts(cur);
+  const known = (side: typeof r, v: string) => side.complete || side.counts.has(v);
+  const values = [...new Set([...r.counts.keys(), ...c.counts.keys()])].filter((v) => known(r, v) && known(c, v));
+  const build = (side: typeof r) => {
+    const m = new Map<string, number>();
+    let sum = 0;
+    for (const v of values) {
+      const n = side.counts.get(v) ?? 0;
+      m.set(v, n);
+      sum += n;
+    }
+    if (side.total - sum > 0) m.set(OTHER, side.total - sum);
+    return m;
+  };
+  return { ref: build(r), cur: build(c) };
 }
 
 function valueCounts(values: readonly (number | string)[]): Map<string, number> {
@@ -179,7 +201,8 @@ function autoNumeric(nRef: number, n: number): DriftQuality['method'] {
 }
 
 function categoricalDrift(ref: ColumnProfile, cur: ColumnProfile, q: DriftQuality, nRef: number, nCur: number, nullRateChange: number | null): DriftOutcome {
-  const c = alignCounts(categoryCounts(ref), categoryCounts(cur));
+  const both = comparableCategoryCounts(ref, cur);
+  const c = alignCounts(both.ref, both.cur);
   const n = c.categories.length;
   const psiValue = safe(() => psi(c.ref, c.cur), Number.NaN);
   const js = safe(() => jensenshannon(c.ref, c.cur), Number.NaN);

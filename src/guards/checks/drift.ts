@@ -13,10 +13,21 @@ function round(x: number | null): string {
   return x === null || !Number.isFinite(x) ? String(x) : Number(x.toPrecision(3)).toString();
 }
 
+/** How messages name the reference: the previous run, the previous 7 runs, baseline 'x'. */
+function referenceLabel(description: string): string {
+  if (description === 'previous') return 'the previous run';
+  if (description.startsWith('previous:')) return `the previous ${description.slice('previous:'.length)} runs`;
+  return `baseline '${description.slice('baseline:'.length)}'`;
+}
+
 function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile | undefined, cur: ColumnProfile | undefined, slice: string | null): CheckResult {
   const reference = ctx.reference!;
   const base = { check: 'drift' as const, feature: f.column, slice };
-  const refDetails = { reference: reference.description === 'previous' ? `run:${reference.runId}` : reference.description, reference_run_id: reference.runId };
+  const refDetails = {
+    reference: reference.description === 'previous' ? `run:${reference.runId}` : reference.description,
+    reference_run_id: reference.runId,
+    ...(reference.runIds ? { reference_run_ids: reference.runIds } : {}),
+  };
   if (!ref || !cur) {
     return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: not in the ${ref ? 'current rows' : 'reference'}`, details: refDetails });
   }
@@ -35,7 +46,7 @@ function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile 
     // A metric that could not be computed is an error, never a silent pass.
     return result(ctx, { ...base, status: 'error', method: d.method, metrics: d.metrics, message: `${f.column}${slice ? ` [${slice}]` : ''}: the ${d.method} drift metric could not be computed (${d.value})`, details: { ...refDetails, n_ref: d.nRef, n_cur: d.nCur } });
   }
-  const label = reference.description === 'previous' ? 'the previous run' : `baseline '${reference.description.slice('baseline:'.length)}'`;
+  const label = referenceLabel(reference.description);
   const cmp = d.method === 'ks' || d.method === 'chisquare' || d.method === 'z' ? `p ${round(d.value)} < ${q.p_value}` : `${d.method} ${round(d.value)} >= ${Object.values(d.thresholds)[0]}`;
   const message = d.driftedBy === 'method'
     ? `${f.column}${slice ? ` [${slice}]` : ''} drifted from ${label} (${cmp})`

@@ -122,7 +122,12 @@ export function referenceOf(result: CheckResult): { runId: string | null; baseli
   const ref = typeof d.reference === 'string' ? d.reference : null;
   const runId = [d.reference_run_id, d.reference_run, d.ref_run_id].find((v): v is string => typeof v === 'string') ?? (ref?.startsWith('run:') ? ref.slice(4) : null);
   const baseline = ref?.startsWith('baseline:') ? ref.slice('baseline:'.length) : null;
-  const label = baseline ? `baseline ${baseline}` : runId ? `the previous run ${runId.slice(0, 8)}` : (ref ?? 'an unknown reference');
+  const pooled = Array.isArray(d.reference_run_ids) && d.reference_run_ids.length > 1 ? d.reference_run_ids.length : 0;
+  const label = baseline
+    ? `baseline ${baseline}`
+    : pooled && runId
+      ? `the previous ${pooled} runs (newest ${runId.slice(0, 8)})`
+      : runId ? `the previous run ${runId.slice(0, 8)}` : (ref ?? 'an unknown reference');
   return { runId, baseline, label };
 }
 

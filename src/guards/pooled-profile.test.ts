@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { openOfflineEngine } from '../offline/engine.js';
+import { poolProfiles } from './pooled-profile.js';
+import { profileTable } from './profile.js';
+
+let conn: DuckDBConnection;
+beforeAll(async () => {
+  conn = await (await openOfflineEngine()).connect();
+  // Three "days" of different size, centre and spread, with nulls, NaN and categories.
+  await conn.run(`CREATE OR REPLACE TEMP TABLE pool_all AS
+    SELECT d, CASE WHEN i % 17 = 0 THEN NULL WHEN i % 101 = 0 THEN 'nan'::DOUBLE ELSE (d * 40 + (i % 97) * (d + 1))::DOUBLE END AS x,
+      CASE WHEN i % 13 = 0 THEN NULL ELSE 'c' || ((i * (d + 3)) % 7) END AS s
+    FROM (SELECT 0 AS d, i FROM range(3000) r(i) UNION ALL SELECT 1, i FROM range(12000) r(i) UNION ALL SELECT 2, i FROM range(800) r(i))`);
+  for (const d of [0, 1, 2]) await conn.run(`CREATE OR REPLACE TEMP TABLE pool_${d} AS SELECT x, s FROM pool_all WHERE d = ${d}`);
+  await conn.run('CREATE OR REPLACE TEMP TABLE pool_u AS SELECT x, s FROM pool_all');
+});
+afterAll(() => conn.closeSync());
+
+describe('poolProfiles', () => {
+  it('pools runs into the profile of their rows taken together: exact counts and moments, sample estimates close', async () => {
+    const days = await Promise.all([2, 1, 0].map((d) => profileTable(conn, `pool_${d}`)));
+    const union = await profileTable(conn, 'pool_u', { sampleSize: 100_000 });
+    const x = poolProfiles(days.map((p) => p.get('x')!));
+    const u = union.get('x')!;
+    expect(x).toMatchObject({ count: u.count, nulls: u.nulls, nan: u.nan, inf: u.inf, min: u.min, max: u.max });
+    expect(x.mean).toBeCloseTo(u.mean!, 9);
+    expect(x.stddev).toBeCloseTo(u.stddev!, 9);
+    // The pooled sample is capped at 10,000 values drawn in proportion to each day's values.
+    expect(x.sample.length).toBeLessThanOrEqual(10_000);
+    expect(x.sampled).toBe(true);
+    const scale = u.quantiles!.p99 - u.quantiles!.p1;
+    for (const k of ['p5', 'p25', 'p50', 'p75', 'p95'] as const) expect(Math.abs(x.quantiles![k] - u.quantiles![k])).toBeLessThan(0.02 * scale);
+    expect(x.deciles).toHaveLength(9);
+    expect(x.histogram!.counts.reduce((a, b) => a + b, 0)).toBe(x.sample.length);
+    const s = poolProfiles(days.map((p) => p.get('s')!));
+    expect(s.top_total).toBe(union.get('s')!.top_total);
+    expect(new Map(s.top!.map((t) => [t.value, t.count]))).toEqual(new Map(union.get('s')!.top!.map((t) => [t.value, t.count])));
+  });
+
+  it('pools small runs exactly: the pooled sample holds every value', async () => {
+    const days = await Promise.all([2, 0].map((d) => profileTable(conn, `pool_${d}`)));
+    await conn.run('CREATE OR REPLACE TEMP TABLE pool_small AS SELECT x, s FROM pool_all WHERE d IN (0, 2)');
+    const u = (await profileTable(conn, 'pool_small')).get('x')!;
+    const x = poolProfiles(days.map((p) => p.get('x')!));
+    expect(x.sampled).toBe(false);
+    expect(x.sample).toHaveLength(u.sample.length);
+    for (const k of ['p1', 'p5', 'p25', 'p50', 'p75', 'p95', 'p99'] as const) expect(x.quantiles![k]).toBeCloseTo(u.quantiles![k], 9);
+    expect(x.deciles).toEqual(u.deciles);
+    expect(x.mad).toBeCloseTo(u.mad!, 9);
+    expect(x.distinct).toBe(u.distinct);
+  });
+
+  it('keeps a single profile as it is and leaves out runs where the column had another kind', async () => {
+    const p = (await profileTable(conn, 'pool_0')).get('x')!;
+    expect(poolProfiles([p])).toBe(p);
+    const asText = (await profileTable(conn, 'pool_0')).get('s')!;
+    expect(poolProfiles([p, { ...asText, column: 'x' }])).toBe(p);
+    expect(() => poolProfiles([])).toThrow(/at least one/);
+  });
+});

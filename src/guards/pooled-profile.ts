@@ -1,0 +1,102 @@
+/**
+ * One reference profile from the profiles of several runs (`reference:
+ * previous:<n>`): the rows of the last n windows taken together. Counts add up,
+ * mean and population stddev combine exactly, top values add their counts, and
+ * everything estimated from samples (quantiles, deciles, MAD, outlier rate,
+ * histogram) is recomputed on a pooled sample that draws from each run in
+ * proportion to its values, at most `sampleSize` in all.
+ *
+ * @example
+ * const ref = poolProfiles([monday.get('delay'), tuesday.get('delay')]);
+ * ref.count === monday.get('delay').count + tuesday.get('delay').count;
+ */
+import { binCounts } from '../stats/index.js';
+import { sampleEstimates } from './profile.js';
+import type { ColumnProfile } from './profile-types.js';
+const DEFAULT_SAMPLE = 10_000;
+
+function values(p: ColumnProfile): number {
+  return p.count - p.nulls - p.nan - p.inf;
+}
+
+/** `k` evenly spaced items of `xs` (all of them when `k >= xs.length`). */
+function spaced<T>(xs: readonly T[], k: number): T[] {
+  if (k >= xs.length) return [...xs];
+  const out: T[] = new Array(k);
+  for (let i = 0; i < k; i++) out[i] = xs[Math.floor(((i + 0.5) * xs.length) / k)];
+  return out;
+}
+
+/** Each profile's share of a pooled sample of at most `size`, in proportion to its values. */
+function pooledSample(profiles: readonly ColumnProfile[], size: number): (number | string)[] {
+  const total = profiles.reduce((s, p) => s + Math.max(values(p), 0), 0);
+  const available = profiles.reduce((s, p) => s + p.sample.length, 0);
+  if (available <= size || total === 0) return profiles.flatMap((p) => p.sample);
+  return profiles.flatMap((p) => spaced(p.sample, Math.round((size * Math.max(values(p), 0)) / total)));
+}
+
+function extreme(xs: readonly (number | string | null)[], pick: 'min' | 'max'): number | string | null {
+  let out: number | string | null = null;
+  for (const x of xs) {
+    if (x === null) continue;
+    if (out === null || (pick === 'min' ? x < out : x > out)) out = x;
+  }
+  return out;
+}
+
+function pooledMoments(profiles: readonly ColumnProfile[]): { mean: number | null; stddev: number | null } {
+  const parts = profiles.filter((p) => p.mean !== null && values(p) > 0);
+  const n = parts.reduce((s, p) => s + values(p), 0);
+  if (n === 0) return { mean: null, stddev: null };
+  const mean = parts.reduce((s, p) => s + values(p) * p.mean!, 0) / n;
+  if (parts.some((p) => p.stddev === null)) return { mean, stddev: null };
+  const ss = parts.reduce((s, p) => s + values(p) * (p.stddev! ** 2 + (p.mean! - mean) ** 2), 0);
+  return { mean, stddev: Math.sqrt(ss / n) };
+}
+
+function pooledTop(profiles: readonly ColumnProfile[], k: number): { top: { value: string; count: number }[] | null; total: number | null } {
+  if (profiles.every((p) => p.top === null)) return { top: null, total: null };
+  const counts = new Map<string, number>();
+  let total = 0;
+  for (const p of profiles) {
+    for (const t of p.top ?? []) counts.set(t.value, (counts.get(t.value) ?? 0) + t.count);
+    total += p.top_total ?? values(p);
+  }
+  const top = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, k).map(([value, count]) => ({ value, count }));
+  return { top, total };
+}
+
+/**
+ * Pool profiles of one column (newest first). Profiles of another kind than the
+ * newest (the column changed type) are left out. `outlierZ` is the robust z of
+ * the outlier definition (default 5).
+ */
+export function poolProfiles(profiles: readonly ColumnProfile[], opts: { sampleSize?: number; outlierZ?: number } = {}): ColumnProfile {
+  if (profiles.length === 0) throw new Error('poolProfiles needs at least one profile');
+  const newest = profiles[0];
+  const same = profiles.filter((p) => p.kind === newest.kind);
+  if (same.length === 1) return newest;
+  const sum = (f: (p: ColumnProfile) => number) => same.reduce((s, p) => s + f(p), 0);
+  const size = opts.sampleSize ?? DEFAULT_SAMPLE;
+  const sample = pooledSample(same, size);
+  const { top, total } = pooledTop(same, Math.max(...same.map((p) => p.top?.length ?? 0)));
+  const base: ColumnProfile = {
+    ...newest,
+    count: sum((p) => p.count), nulls: sum((p) => p.nulls), nan: sum((p) => p.nan), inf: sum((p) => p.inf),
+    distinct: Math.max(...same.map((p) => p.distinct)),
+    sampled: same.some((p) => p.sampled) || sample.length < sum((p) => values(p)),
+    min: extreme(same.map((p) => p.min), 'min'), max: extreme(same.map((p) => p.max), 'max'),
+    ...pooledMoments(same),
+    sample, top, top_total: total,
+    outlier_rate_vs_reference: null,
+  };
+  if (newest.kind !== 'numeric') return base;
+  const nums = sample.filter((v): v is number => typeof v === 'number');
+  const s = Float64Array.from(nums).sort();
+  const { quantiles, deciles, mad, outlierRate } = sampleEstimates(s, opts.outlierZ ?? 5);
+  return {
+    ...base,
+    distinct: Math.max(base.distinct, new Set(nums).size),
+    quantiles, deciles, histogram: deciles ? { edges: deciles, counts: binCounts(s, deciles) } : null, mad, outlier_rate: outlierRate,
+  };
+}
