@@ -1,5 +1,6 @@
 /**
- * Alerts (retraining triggers): after the guards of a run, every alert of
+ * Alerts (retraining triggers): when a run finishes (after its online write for
+ * materializations and pushes, after the guards otherwise), every alert of
  * `featureguard.yaml` whose filter matches gets the run summary POSTed as JSON,
  * signed with HMAC-SHA256 (`X-Featureguard-Signature`), retried with backoff
  * (3 tries). Every attempt is recorded; delivery problems never fail the run.
@@ -66,8 +67,9 @@ export function matchAlert(alert: AlertConfig, run: Run, outcome: RunOutcome, re
   const results = alert.services?.length ? serviceResults(alert.services, run, outcome.results, registry) : outcome.results;
   if (!results) return null;
   const statuses = alert.statuses?.length ? alert.statuses : ['fail', 'error'];
-  // Run-level statuses (blocked, warned, success) match the whole run.
-  const runStatus = RUN_STATUS[outcome.verdict];
+  // Run-level statuses (blocked, warned, success, failed) match the whole run: its final status once it
+  // finished (a run whose guards passed but whose write failed is `failed`), else the guards' verdict.
+  const runStatus = run.status === 'running' ? RUN_STATUS[outcome.verdict] : run.status;
   const checkOk = (r: CheckResult) => !alert.checks?.length || alert.checks.includes(r.check) || (r.method !== null && alert.checks.includes(`${r.check}.${r.method}`));
   const matched = results.filter((r) => checkOk(r) && statuses.includes(r.status));
   if (matched.length > 0) return matched;
@@ -156,6 +158,15 @@ export async function deliver(state: Project['state'], alert: AlertConfig, runId
     if (attempt < tries) await new Promise((r) => setTimeout(r, backoff * 2 ** (attempt - 1)));
   }
   return attempts;
+}
+
+/**
+ * Fire the alerts of a run once it has its final status (materializations and
+ * pushes call this after the online write, so the payload's `run.status` is what
+ * happened). Delivery problems are recorded as attempts and never thrown.
+ */
+export async function alertFinishedRun(project: Project, runId: string, outcome: RunOutcome): Promise<void> {
+  await fireAlerts(project, runId, outcome).catch(() => undefined);
 }
 
 /** Fire every matching alert of the project for a run (alerts run concurrently). */

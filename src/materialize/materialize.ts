@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { alertFinishedRun } from '../alerts/dispatch.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import type { DefinitionSet, FeatureViewDef } from '../definitions/types.js';
 import { InputError } from '../errors.js';
@@ -176,6 +177,7 @@ async function materializeView(
   let rowsRead = 0;
   let guard: GuardStageResult = { verdict: 'pass', results: [], blockedReason: null, counts: { ...NO_COUNTS } };
   let lineage: Lineage | null = null;
+  let guarded = false;
   const conn = await (await project.engine()).connect();
   const finish = (status: MaterializeResult['status'], message: string | null, written: number, skipped: number): MaterializeResult => {
     const updated = project.runs.update(run.id, {
@@ -208,7 +210,9 @@ async function materializeView(
       table,
       window,
       disabled: options.guards === false,
+      alerts: false,
     });
+    guarded = options.guards !== false;
     if (guard.verdict === 'block') return finish('blocked', guard.blockedReason ?? 'a blocking check failed', 0, 0);
 
     const latest = latestPerEntitySql({ table: `(${castFeaturesSql(table, view.features)})`, joinKeys, features: view.features, orderByKeyText: store.type === 'sqlite' });
@@ -250,5 +254,7 @@ async function materializeView(
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${ident(table)}`).catch(() => undefined);
     conn.closeSync();
+    // Alerts go out with the run's final status: a write that failed after the guards passed says `failed`.
+    if (guarded) await alertFinishedRun(project, run.id, guard);
   }
 }

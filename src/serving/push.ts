@@ -14,10 +14,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
+import { alertFinishedRun } from '../alerts/dispatch.js';
 import { getView, viewJoinKeys } from '../definitions/definition-set.js';
 import type { FeatureViewDef } from '../definitions/types.js';
 import { InputError } from '../errors.js';
-import { runGuardStage } from '../guards/stage.js';
+import { runGuardStage, type GuardStageResult } from '../guards/stage.js';
 import type { OnlineRow } from '../online/types.js';
 import type { Project } from '../project.js';
 import type { Lineage, RunStatus } from '../runs/types.js';
@@ -140,6 +141,7 @@ export async function push(project: Project, request: PushRequest): Promise<Push
   const engine = await project.engine();
   const conn = await engine.connect();
   const table = `push_${randomBytes(6).toString('hex')}`;
+  let guarded: GuardStageResult | null = null;
   try {
     const columns: PushColumn[] = [
       ...keys.map((k) => ({ name: k.name, type: k.type })),
@@ -148,7 +150,8 @@ export async function push(project: Project, request: PushRequest): Promise<Push
       ...view.features.map((f) => ({ name: f.name, type: f.type })),
     ];
     await loadPushTable(conn, table, columns, rows);
-    const guard = await runGuardStage({ project, run, kind: 'push', view, conn, table });
+    const guard = await runGuardStage({ project, run, kind: 'push', view, conn, table, alerts: false });
+    guarded = guard;
     if (guard.verdict === 'block') {
       project.runs.update(run.id, {
         status: 'blocked', finished_at: new Date().toISOString(), rows_in: rows.length, rows_out: 0,
@@ -187,6 +190,8 @@ export async function push(project: Project, request: PushRequest): Promise<Push
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     conn.closeSync();
+    // Alerts go out with the run's final status (a failed write after passing guards says `failed`).
+    if (guarded) await alertFinishedRun(project, run.id, guarded);
   }
 }
 

@@ -15,7 +15,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-async function overhead(reps: number): Promise<string> {
+export async function overhead(reps: number): Promise<string> {
   const { project } = await flightsBenchProject();
   const off: number[] = [];
   const on: number[] = [];

@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listAlertAttempts } from '../../src/alerts/dispatch.js';
 import { verifySignature } from '../../src/alerts/signature.js';
+import { runGuardStage } from '../../src/guards/stage.js';
+import { materialize } from '../../src/materialize/materialize.js';
 import { guardBench, type GuardBench } from './helpers.js';
 
 interface Received { body: string; signature: string | undefined }
@@ -92,6 +94,28 @@ describe('alerts', () => {
     expect(payload.run).toMatchObject({ id: g.runId, view: 'delays', service: null });
     expect(payload.matched.map((m: { check: string; feature: string }) => `${m.check}:${m.feature}`)).toContain('drift:delay');
     expect(listAlertAttempts(bench.project, g.runId).map((a) => [a.alert, a.ok])).toEqual([['retrain', true]]);
+  });
+
+  it('alerts a materialization with its final status: guards passed but the online write failed is `failed`', async () => {
+    const rx = await receiver(0);
+    server = rx.server;
+    bench = await guardBench({ alerts: [{ name: 'failures', url: rx.url, statuses: ['failed'] }] });
+    // The real guard stage, then the online store goes away before the write (a disk or Redis failure).
+    const [r] = await materialize(bench.project, {
+      start: '2024-01-01', end: '2024-01-08', views: ['delays'],
+      guardStage: async (input) => {
+        const g = await runGuardStage(input);
+        await (await bench!.project.onlineStore()).close();
+        return g;
+      },
+    });
+    expect(r.status).toBe('failed');
+    expect(r.checks.length).toBeGreaterThan(0);
+    expect(rx.received).toHaveLength(1);
+    const body = JSON.parse(rx.received[0].body) as { run: { id: string; status: string }; verdict: string };
+    expect(body.run).toMatchObject({ id: r.run.id, status: 'failed' });
+    expect(body.verdict).toBe('pass');
+    expect(listAlertAttempts(bench.project, r.run.id)).toHaveLength(1);
   });
 
   it('gives up after 3 tries against a dead endpoint and records each failure', async () => {
