@@ -16,6 +16,7 @@ import type { Project } from '../project.js';
 import type { CheckResult, CheckStatus, Run, RunKind } from '../runs/types.js';
 import { subPolicy, type Policy, type QualityFamily, type ResolvedQuality } from './config.js';
 import type { ColumnProfile, ReferenceProfiles } from './profile-types.js';
+import type { RowPass } from './row-pass.js';
 import type { DatasetGuardInfo } from './stage.js';
 
 /** A feature column under check, with its definition. */
@@ -71,6 +72,8 @@ export interface CheckContext {
   readonly reference: ReferenceProfiles | null;
   /** Why there is no reference when one was configured but is missing (drift records `error`). */
   readonly referenceProblem?: string | null;
+  /** The stage's one pass over the rows (profile aggregates, day checksums, row counts, duplicates), when it ran. */
+  readonly rowPass?: RowPass;
   /** SQL relation (usable after FROM) over the view's whole source in canonical columns, for re-reading history. */
   readonly sourceRelation?: string | null;
 }

@@ -51,6 +51,26 @@ describe('profiles', () => {
     expect(cur.outlier_rate_vs_reference).toBeCloseTo(0.5, 9);
   });
 
+  it('samples large tables uniformly: exactly 10,000 rows, the same for the same seed, also from a view', async () => {
+    await conn.run('CREATE OR REPLACE TEMP TABLE prof_big AS SELECT i::DOUBLE AS x FROM range(200000) r(i)');
+    await conn.run('CREATE OR REPLACE TEMP VIEW prof_big_view AS SELECT * FROM prof_big');
+    const a = (await profileTable(conn, 'prof_big')).get('x')!;
+    const b = (await profileTable(conn, 'prof_big')).get('x')!;
+    expect(a.sampled).toBe(true);
+    expect(a.sample).toHaveLength(10_000);
+    expect(new Set(a.sample).size).toBe(10_000);
+    expect(b.sample).toEqual(a.sample);
+    expect((await profileTable(conn, 'prof_big', { seed: 7 })).get('x')!.sample).not.toEqual(a.sample);
+    // Uniform on 0..199,999: deciles within 1.5% of the range (about 5 standard errors), each decile bin 10% ± 1.5%.
+    a.deciles!.forEach((d, i) => expect(Math.abs(d - (i + 1) * 20_000)).toBeLessThan(3_000));
+    const bins = new Array(10).fill(0);
+    for (const v of a.sample as number[]) bins[Math.floor(v / 20_000)]++;
+    for (const n of bins) expect(Math.abs(n - 1000)).toBeLessThan(150);
+    const v = (await profileTable(conn, 'prof_big_view')).get('x')!;
+    expect(v.sample).toHaveLength(10_000);
+    expect(v.count).toBe(200_000);
+  });
+
   it('robust statistics', () => {
     expect(medianOf([3, 1, 2, 4])).toBe(2.5);
     expect(robustStats([1, 2, 3, 4, 100], 5)).toMatchObject({ median: 3, mad: 1, outlierRate: 0.2 });

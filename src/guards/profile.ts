@@ -1,7 +1,7 @@
 /**
  * Column profiles (QUALITY-CHECKS.md §2) in three DuckDB passes over the rows:
  * exact aggregates (counts, NaN/Inf, min/max, mean, population stddev), a
- * uniform reservoir sample of up to 10,000 rows, and the top 50 values of
+ * uniform sample of up to 10,000 rows (hash bottom-k), and the top 50 values of
  * categorical columns. Quantiles, deciles, the histogram (on the reference's
  * edges, else on the column's own deciles), MAD and outlier rates come from the
  * sample: exact when the table fits in it, estimates on larger tables (the
@@ -33,6 +33,8 @@ export interface ProfileOptions {
   readonly outlierZ?: number;
   /** Tables up to this many rows get exact top values (default 1,000,000); larger ones count them on the sample. */
   readonly exactTopRows?: number;
+  /** The aggregate row of these columns when already computed (the stage's row pass): no aggregate pass. */
+  readonly aggregate?: Record<string, unknown>;
 }
 
 /** Top values counted on the sample rows, in the shape of `topSql`'s rows. */
@@ -121,11 +123,11 @@ async function profileGroups(
   const sampleSize = opts.sampleSize ?? 10_000;
   const z = opts.outlierZ ?? 5;
   const keyOf = (r: Row) => (group ? String(r.g) : '');
-  const aggRows = await rows(conn, aggregateSql(table, columns, group));
+  const aggRows = !group && opts.aggregate ? [opts.aggregate] : await rows(conn, aggregateSql(table, columns, group));
   const sampled = columns.filter((c) => columnKind(c.type) === 'numeric' || columnKind(c.type) === 'categorical');
   const maxRows = Math.max(0, ...aggRows.map((r) => Number(r.n)));
   const all = !group && maxRows <= sampleSize;
-  const sampleRows = sampled.length ? await rows(conn, sampleSql(table, sampled, sampleSize, opts.seed ?? 42, { ...group, all })) : [];
+  const sampleRows = sampled.length ? await sampleOf(conn, table, sampled, sampleSize, opts.seed ?? 42, { ...group, all, rows: group ? undefined : maxRows }) : [];
   const cats = columns.map((column, index) => ({ column, index })).filter((c) => columnKind(c.column.type) === 'categorical');
   const topK = opts.topK ?? 50;
   // Exact top values up to `exactTopRows` rows; above, they come from the sample (counts are sample counts, `sampled`).
@@ -143,6 +145,17 @@ async function profileGroups(
     out.set(g, m);
   }
   return out;
+}
+
+/** The sample rows: a hash bottom-k sample of a base table, DuckDB's reservoir sample when the relation has no `rowid` (a view). */
+async function sampleOf(conn: DuckDBConnection, table: string, columns: readonly TableColumn[], size: number, seed: number, opts: Parameters<typeof sampleSql>[4] = {}): Promise<Row[]> {
+  if (opts.rows === undefined || opts.all) return rows(conn, sampleSql(table, columns, size, seed, opts));
+  try {
+    return await rows(conn, sampleSql(table, columns, size, seed, opts));
+  } catch (e) {
+    if (!/rowid/i.test(String((e as Error).message))) throw e;
+    return rows(conn, sampleSql(table, columns, size, seed, { ...opts, rows: undefined }));
+  }
 }
 
 function num(v: unknown): number | null {

@@ -14,7 +14,9 @@ import type { FeatureServiceDef, FeatureViewDef } from '../definitions/types.js'
 import type { Project } from '../project.js';
 import type { CheckResult, Run, RunKind } from '../runs/types.js';
 import { fireAlerts } from '../alerts/dispatch.js';
-import type { CheckContext, CheckedFeature } from './check.js';
+import type { CheckContext, CheckedFeature, TableColumn } from './check.js';
+import { provenancePassRequest } from './checks/provenance.js';
+import { constraintCounts } from './checks/schema.js';
 import { resolveQuality } from './config.js';
 import { checkFamilies } from './families.js';
 import { profileSlices, profileTable, describeTable } from './profile.js';
@@ -22,6 +24,7 @@ import type { ColumnProfile } from './profile-types.js';
 import { findReference } from './reference.js';
 import { defaultSourceRelation } from './source-history.js';
 import { recordRunStats } from './run-stats.js';
+import { rowPass, type RowPass } from './row-pass.js';
 import { applyPolicies, runFamily } from './verdict.js';
 import { ident } from '../offline/engine.js';
 import { performance } from 'node:perf_hooks';
@@ -112,7 +115,16 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   const { reference, problem } = findReference(project, { view: view?.name, service: service?.name, kind: input.kind, runId: input.run.id, setting: quality.drift.reference, outlierZ: quality.anomaly.outlier_z });
   // featureguard's own hidden columns (a dataset's row ordinal and chosen-row timestamps) are not data: no profile, no drift.
   const profiled = columns.filter((c) => !c.name.startsWith('__fg_'));
-  const profiles = await profileTable(conn, table, { columns: profiled, reference: reference?.profiles, outlierZ: quality.anomaly.outlier_z });
+  const eventTs = input.dataset ? input.dataset.entityTimestampColumn : colNames.has('event_timestamp') ? 'event_timestamp' : null;
+  const base: CheckContext = {
+    project, conn, table, kind: input.kind, run: input.run, view, service, dataset: input.dataset, window: input.window, now, quality,
+    features, joinKeys, eventTimestampColumn: eventTs && colNames.has(eventTs) ? eventTs : null,
+    createdTimestampColumn: !input.dataset && colNames.has('created_timestamp') ? 'created_timestamp' : null,
+    columns, rowCount, profiles: new Map(), sliceProfiles: new Map(), reference, referenceProblem: problem,
+  };
+  const pass = await stageRowPass(base, profiled);
+  lap('row pass');
+  const profiles = await profileTable(conn, table, { columns: profiled, reference: reference?.profiles, outlierZ: quality.anomaly.outlier_z, aggregate: pass?.aggregate });
   lap('profiles');
   const sliceProfiles = new Map<string, Map<string, Map<string, ColumnProfile>>>();
   for (const s of view?.slices ?? []) {
@@ -122,12 +134,9 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   }
 
   lap('slices');
-  const eventTs = input.dataset ? input.dataset.entityTimestampColumn : colNames.has('event_timestamp') ? 'event_timestamp' : null;
-  const createdTs = !input.dataset && colNames.has('created_timestamp') && (profiles.get('created_timestamp')?.nulls ?? 0) < rowCount ? 'created_timestamp' : null;
+  const createdTs = base.createdTimestampColumn && (profiles.get('created_timestamp')?.nulls ?? 0) < rowCount ? 'created_timestamp' : null;
   const ctx: CheckContext = {
-    project, conn, table, kind: input.kind, run: input.run, view, service, dataset: input.dataset, window: input.window, now, quality,
-    features, joinKeys, eventTimestampColumn: eventTs && colNames.has(eventTs) ? eventTs : null, createdTimestampColumn: createdTs,
-    columns, rowCount, profiles, sliceProfiles, reference, referenceProblem: problem,
+    ...base, createdTimestampColumn: createdTs, profiles, sliceProfiles, rowPass: pass,
     sourceRelation: input.sourceRelation ?? (view ? await defaultSourceRelation(project, view, conn) : null),
   };
 
@@ -154,6 +163,25 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
     lap('alerts');
   }
   return { verdict, results, blockedReason, counts, timings };
+}
+
+/**
+ * One pass over the rows for the profile aggregates, the schema constraints and
+ * provenance (day checksums, row counts, duplicates): see row-pass.ts. If it
+ * fails (an unexpected type in some condition), each part runs its own pass and
+ * reports its own error.
+ */
+async function stageRowPass(ctx: CheckContext, profiled: readonly TableColumn[]): Promise<RowPass | undefined> {
+  const byDay = !ctx.dataset && ctx.eventTimestampColumn === 'event_timestamp';
+  const provenance = byDay ? provenancePassRequest(ctx) : {};
+  try {
+    return await rowPass(ctx.conn, ctx.table, {
+      columns: profiled, byDay, ...provenance, counts: { ...provenance.counts, ...constraintCounts(ctx) },
+      rows: ctx.rowCount, exactDuplicatesMaxRows: ctx.quality.provenance.exact_duplicates_max_rows,
+    });
+  } catch {
+    return undefined;
+  }
 }
 
 function viewKeyNames(project: Project, view: FeatureViewDef): string[] {

@@ -8,7 +8,8 @@ import { ident, literal } from '../../offline/engine.js';
 import type { CheckResult } from '../../runs/types.js';
 import { queryRows, result, type Check, type CheckContext } from '../check.js';
 import { durationMs } from '../config.js';
-import { dayChecksums, sumChecksums, tamperCheck } from './tamper.js';
+import { rowPass, type RowPass, type RowPassOptions } from '../row-pass.js';
+import { checksumColumns, tamperCheck } from './tamper.js';
 
 function sqlTs(d: Date): string {
   return `TIMESTAMP ${literal(d.toISOString().replace('T', ' ').replace('Z', ''))}`;
@@ -21,16 +22,24 @@ export const provenanceCheck: Check = async (ctx) => {
     out.push(result(ctx, { check: 'provenance', method: 'timestamps', status: 'skipped', message: 'no event timestamp column' }));
     return out;
   }
-  // One GROUP BY pass gives the window's fingerprint, its per-day partition checksums and the row counts below.
-  const days = ctx.eventTimestampColumn === 'event_timestamp' && !ctx.dataset ? await dayChecksums(ctx, rowCountConditions(ctx)) : undefined;
-  out.push(await fingerprintRecord(ctx, days ? { rows: days.days.reduce((a, d) => a + d.rows, 0), checksum: sumChecksums(days.days.map((d) => d.checksum)), columns: days.columns } : null));
-  out.push(...(await rowChecks(ctx, days?.totals)));
-  out.push(...(await tamperCheck(ctx, days)));
+  // The stage's row pass gives the window's fingerprint, its per-day partition checksums, the row counts and the
+  // duplicates below; without it (it failed, or a dataset) the same pass runs here for views.
+  const byDay = ctx.eventTimestampColumn === 'event_timestamp' && !ctx.dataset;
+  const pass = !byDay ? undefined : ctx.rowPass?.days ? ctx.rowPass : await rowPass(ctx.conn, ctx.table, { columns: [], byDay: true, ...provenancePassRequest(ctx), rows: ctx.rowCount, exactDuplicatesMaxRows: ctx.quality.provenance.exact_duplicates_max_rows });
+  out.push(await fingerprintRecord(ctx, pass?.fingerprint ? { ...pass.fingerprint, columns: [...pass.checksumColumns] } : null));
+  out.push(...(await rowChecks(ctx, pass)));
+  out.push(...(await tamperCheck(ctx, pass)));
   return out;
 };
 
+/** What the row pass computes for provenance: checksum columns, the row counts of `rowChecks`, the duplicate key. */
+export function provenancePassRequest(ctx: CheckContext): Pick<RowPassOptions, 'checksumColumns' | 'counts' | 'duplicateKey'> {
+  const keys = ctx.joinKeys.filter((k) => ctx.columns.some((c) => c.name === k));
+  return { checksumColumns: checksumColumns(ctx), counts: rowCountConditions(ctx), duplicateKey: keys.length ? keys : null };
+}
+
 /** Rows to count: event timestamps beyond now + max_clock_skew, and created before their event. */
-function rowCountConditions(ctx: CheckContext): Record<string, string> {
+export function rowCountConditions(ctx: CheckContext): Record<string, string> {
   const ts = ident(ctx.eventTimestampColumn!);
   const skewMs = durationMs(ctx.quality.provenance.max_clock_skew) ?? 0;
   const created = ctx.createdTimestampColumn ? ident(ctx.createdTimestampColumn) : null;
@@ -44,24 +53,18 @@ async function countRows(ctx: CheckContext, conds: Record<string, string>): Prom
   return Object.fromEntries(names.map((n, i) => [n, Number(row[`x${i}`])]));
 }
 
-async function rowChecks(ctx: CheckContext, counted?: Record<string, number>): Promise<CheckResult[]> {
-  const ts = ident(ctx.eventTimestampColumn!);
+async function rowChecks(ctx: CheckContext, pass: Pick<RowPass, 'totals' | 'duplicates'> | undefined): Promise<CheckResult[]> {
   const skewMs = durationMs(ctx.quality.provenance.max_clock_skew) ?? 0;
   const keys = ctx.joinKeys.filter((k) => ctx.columns.some((c) => c.name === k));
-  const dupKey = [...keys.map(ident), ts].join(', ');
-  const totals = counted ?? (await countRows(ctx, rowCountConditions(ctx)));
+  const conds = rowCountConditions(ctx);
+  const totals = pass && Object.keys(conds).every((k) => k in pass.totals) ? pass.totals : await countRows(ctx, conds);
   const maxTs = ctx.profiles.get(ctx.eventTimestampColumn!)?.max ?? null;
   const future = Number(totals.future);
   const createdBefore = Number(totals.created_before);
-  // Extra rows beyond the first per (keys, event_ts). Up to `exact_duplicates_max_rows` rows: exact. Above, exact on
-  // 1/16 of the key space (duplicates share their hash, so they land in the same part) and scaled up: the full
-  // hash aggregate over millions of mostly unique keys would cost more than the rest of the guards together.
-  const exact = ctx.rowCount <= ctx.quality.provenance.exact_duplicates_max_rows;
-  const part = exact ? '' : 'WHERE k % 16 = 0';
-  const dupRows = !ctx.dataset && keys.length > 0
-    ? Number((await queryRows(ctx, `SELECT coalesce(sum(c - 1), 0) AS d FROM (SELECT count(*) AS c FROM (SELECT hash(${dupKey}) AS k FROM ${ident(ctx.table)}) ${part} GROUP BY k HAVING count(*) > 1)`))[0].d)
-    : 0;
-  const dups = exact ? dupRows : dupRows * 16;
+  // Extra rows beyond the first per (keys, event_ts), from the row pass: exact up to `exact_duplicates_max_rows`
+  // rows; above, exact on 1/16 of the key space (duplicates share their hash) and scaled up.
+  const dups = pass?.duplicates?.rows ?? 0;
+  const exact = pass?.duplicates?.exact ?? true;
   const out: CheckResult[] = [
     result(ctx, {
       check: 'provenance', method: 'future_timestamps', sub: 'future_timestamps', status: future > 0 ? 'fail' : 'pass', value: future,
@@ -76,7 +79,7 @@ async function rowChecks(ctx: CheckContext, counted?: Record<string, number>): P
       message: createdBefore > 0 ? `${createdBefore} row(s) with created_timestamp before event_timestamp` : 'created_timestamp never precedes event_timestamp',
     }));
   }
-  if (!ctx.dataset && keys.length > 0) {
+  if (!ctx.dataset && keys.length > 0 && pass?.duplicates) {
     out.push(result(ctx, {
       check: 'provenance', method: 'duplicates', status: dups > 0 ? 'warn' : 'pass', value: dups,
       message: dups > 0

@@ -10,7 +10,7 @@ import { ACCEPTED_COLUMN_TYPES, isCompatibleType } from '../../definitions/type-
 import { ident } from '../../offline/engine.js';
 import { duckdbType } from '../../offline/source-sql.js';
 import { queryRows, result, type Check, type CheckContext, type CheckedFeature } from '../check.js';
-import { constraintPlans, evaluateConstraint } from './schema-constraints.js';
+import { constraintPlans, evaluateConstraint, type ConstraintPlan } from './schema-constraints.js';
 
 /**
  * Does a DuckDB column type satisfy a declared feature type? With
@@ -97,13 +97,32 @@ function nanChecks(ctx: CheckContext, present: readonly CheckedFeature[]): Check
     });
 }
 
+/** The features whose column exists with an accepted type (constraints and NaN checks apply to them). */
+function presentFeatures(ctx: Pick<CheckContext, 'columns' | 'features'>): CheckedFeature[] {
+  const types = new Map(ctx.columns.map((c) => [c.name, c.type]));
+  return ctx.features.filter((f) => types.has(f.column) && typeMatches(f.def.type, types.get(f.column)!, f.quality.schema.lenient_integers));
+}
+
+const constraintKey = (p: ConstraintPlan) => `constraint:${p.column}:${p.constraint}`;
+
+/** Violation conditions of every constraint, by key: counted by the stage's row pass. */
+export function constraintCounts(ctx: Pick<CheckContext, 'columns' | 'features'>): Record<string, string> {
+  const plans = presentFeatures(ctx).flatMap((f) => constraintPlans(f.column, f.def as FeatureDef));
+  return Object.fromEntries(plans.map((p) => [constraintKey(p), p.violationSql]));
+}
+
 async function constraintChecks(ctx: CheckContext, present: readonly CheckedFeature[]): Promise<CheckResult[]> {
   const plans = present.flatMap((f) => constraintPlans(f.column, f.def as FeatureDef));
   if (plans.length === 0) return [];
-  const sel = plans.map((p, i) => `count(*) FILTER (WHERE ${p.violationSql}) AS v${i}`);
-  const [row] = await queryRows(ctx, `SELECT count(*) AS n, ${sel.join(', ')} FROM ${ident(ctx.table)}`);
+  const counted = ctx.rowPass?.totals;
+  let violations: number[];
+  if (counted && plans.every((p) => constraintKey(p) in counted)) violations = plans.map((p) => counted[constraintKey(p)]);
+  else {
+    const [row] = await queryRows(ctx, `SELECT ${plans.map((p, i) => `count(*) FILTER (WHERE ${p.violationSql}) AS v${i}`).join(', ')} FROM ${ident(ctx.table)}`);
+    violations = plans.map((_, i) => Number(row[`v${i}`]));
+  }
   return plans.map((p, i) => {
     const prof = ctx.profiles.get(p.column);
-    return evaluateConstraint(ctx, p, { rows: Number(row.n), nonNull: (prof?.count ?? 0) - (prof?.nulls ?? 0), violations: Number(row[`v${i}`]) });
+    return evaluateConstraint(ctx, p, { rows: ctx.rowCount, nonNull: (prof?.count ?? 0) - (prof?.nulls ?? 0), violations: violations[i] });
   });
 }

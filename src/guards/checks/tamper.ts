@@ -11,6 +11,7 @@ import { ident, literal } from '../../offline/engine.js';
 import type { CheckResult } from '../../runs/types.js';
 import { ensureTables } from '../../state/state-db.js';
 import { queryRows, result, type CheckContext } from '../check.js';
+import type { RowPass } from '../row-pass.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS guard_partitions (
@@ -39,7 +40,7 @@ interface Partition {
 }
 
 /** Columns a checksum covers: keys, timestamps, features (declaration order). */
-function checksumColumns(ctx: CheckContext): string[] {
+export function checksumColumns(ctx: Pick<CheckContext, 'columns' | 'joinKeys' | 'features'>): string[] {
   const names = new Set(ctx.columns.map((c) => c.name));
   return [...ctx.joinKeys, 'event_timestamp', 'created_timestamp', ...ctx.features.map((f) => f.column)].filter((c, i, a) => names.has(c) && a.indexOf(c) === i);
 }
@@ -64,46 +65,16 @@ async function rangeChecksums(ctx: CheckContext, relation: string, cols: string[
   return new Map(rows.map((r) => [Number(r.i), { rows: Number(r.n), checksum: String(r.s) }]));
 }
 
-/** Checksum and row count per day of the rows (the window's partitions), from one GROUP BY pass. */
-export interface DayChecksum {
-  /** Day start, epoch ms (UTC). */
-  day: number;
-  rows: number;
-  checksum: string;
-}
-
-/**
- * Per-day checksums of `ctx.table` over the checksum columns (keys, timestamps,
- * features). `counts` (name → SQL condition) are counted in the same pass and
- * summed over the days, so other checks need no pass of their own.
- */
-export async function dayChecksums(ctx: CheckContext, counts: Readonly<Record<string, string>> = {}): Promise<{ columns: string[]; days: DayChecksum[]; totals: Record<string, number> }> {
-  const cols = checksumColumns(ctx);
-  const names = Object.keys(counts);
-  const extra = names.map((n, i) => `, count(*) FILTER (WHERE ${counts[n]}) AS x${i}`).join('');
-  const rows = await queryRows(
-    ctx,
-    `SELECT epoch_ms(date_trunc('day', event_timestamp)) AS d, count(*) AS n, coalesce(sum(hash(${cols.map(ident).join(', ')})), 0)::VARCHAR AS s${extra}
-     FROM ${ident(ctx.table)} GROUP BY 1`,
-  );
-  const totals = Object.fromEntries(names.map((n, i) => [n, rows.reduce((a, r) => a + Number(r[`x${i}`]), 0)]));
-  return { columns: cols, days: rows.map((r) => ({ day: Number(r.d), rows: Number(r.n), checksum: String(r.s) })), totals };
-}
-
-/** Sum of HUGEINT checksums given as decimal strings. */
-export function sumChecksums(values: readonly string[]): string {
-  return values.reduce((a, v) => a + BigInt(v), 0n).toString();
-}
-
 /** The tamper check of a materialization (and partition bookkeeping for later runs). */
-export async function tamperCheck(ctx: CheckContext, daysIn?: { columns: string[]; days: DayChecksum[] }): Promise<CheckResult[]> {
+export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checksumColumns' | 'days'> | undefined): Promise<CheckResult[]> {
   const view = ctx.view;
-  if (!view || !ctx.window || ctx.kind === 'push' || ctx.dataset || ctx.eventTimestampColumn !== 'event_timestamp') {
+  if (!view || !ctx.window || ctx.kind === 'push' || ctx.dataset || ctx.eventTimestampColumn !== 'event_timestamp' || !pass?.days) {
     return [result(ctx, { check: 'provenance', method: 'tampering', sub: 'tampering', status: 'skipped', message: 'tamper detection needs a view window' })];
   }
   const db = ctx.project.state;
   ensureTables(db, 'guard_partitions', DDL);
-  const { columns: cols, days } = daysIn ?? (await dayChecksums(ctx));
+  const cols = [...pass.checksumColumns];
+  const days = pass.days;
   const colsHash = createHash('sha256').update(cols.join('\u0000')).digest('hex').slice(0, 16);
   const { start, end } = ctx.window;
   const recheckFrom = new Date(start.getTime() - ctx.quality.provenance.recheck_days * DAY);

@@ -1,0 +1,73 @@
+/**
+ * The row pass against independent computations on the same DuckDB table: the
+ * ungrouped aggregate pass, a plain per-day GROUP BY for the checksums, and
+ * duplicates counted in JS from the raw rows.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openOfflineEngine } from '../offline/engine.js';
+import { describeTable } from './profile.js';
+import { aggregateSql } from './profile-sql.js';
+import { rowPass } from './row-pass.js';
+
+let conn: DuckDBConnection;
+beforeAll(async () => {
+  conn = await (await openOfflineEngine()).connect();
+  // 5 days of rows with nulls, NaN/Inf, a nullable timestamp, large magnitudes and planted duplicate (k, ts) rows.
+  await conn.run(`CREATE OR REPLACE TEMP TABLE rp AS
+    SELECT 'k' || (i % 37) AS k, TIMESTAMP '2024-03-01' + INTERVAL (i * 97) SECOND AS event_timestamp,
+      CASE WHEN i % 5 = 0 THEN NULL ELSE TIMESTAMP '2024-03-01' + INTERVAL (i * 97 - 30) SECOND END AS created_timestamp,
+      CASE WHEN i % 11 = 0 THEN NULL WHEN i % 173 = 0 THEN 'nan'::DOUBLE WHEN i % 191 = 0 THEN 'inf'::DOUBLE ELSE 1e9 + (i % 101) * 0.25 END AS x,
+      (i % 13)::INTEGER AS n, CASE WHEN i % 7 = 0 THEN NULL ELSE 'v' || (i % 4) END AS s
+    FROM range(4400) r(i)
+    UNION ALL SELECT 'k' || (i % 37), TIMESTAMP '2024-03-01' + INTERVAL (i * 97) SECOND, NULL, 1.5, 3, 'dup' FROM range(0, 4400, 200) r(i)`);
+});
+afterAll(() => conn.closeSync());
+
+async function rows(sql: string): Promise<Record<string, unknown>[]> {
+  return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+}
+
+describe('row pass', () => {
+  it('gives the aggregate row of the ungrouped pass, the per-day checksums of a plain GROUP BY and the counts', async () => {
+    const columns = await describeTable(conn, 'rp');
+    const cols = ['k', 'event_timestamp', 'created_timestamp', 'x', 'n', 's'];
+    const pass = await rowPass(conn, 'rp', {
+      columns, byDay: true, checksumColumns: cols, counts: { big: 'n > 10', early: 'created_timestamp < event_timestamp' },
+      duplicateKey: ['k'], rows: 4422, exactDuplicatesMaxRows: 1e6,
+    });
+    const [agg] = await rows(aggregateSql('rp', columns));
+    for (const [key, value] of Object.entries(agg)) {
+      if (typeof value === 'number' || (typeof value === 'string' && /^-?[\d.e+]+$/.test(value))) expect(Number(pass.aggregate[key]), key).toBeCloseTo(Number(value), 6);
+      else expect(pass.aggregate[key], key).toEqual(value);
+    }
+    const days = await rows(`SELECT epoch_ms(date_trunc('day', event_timestamp)) AS d, count(*) AS n, sum(hash(${cols.join(', ')}))::VARCHAR AS s FROM rp GROUP BY 1 ORDER BY 1`);
+    expect([...pass.days!].sort((a, b) => a.day - b.day)).toEqual(days.map((d) => ({ day: Number(d.d), rows: Number(d.n), checksum: String(d.s) })));
+    expect(pass.fingerprint).toEqual({ rows: 4422, checksum: days.reduce((a, d) => a + BigInt(String(d.s)), 0n).toString() });
+    const [c] = await rows('SELECT count(*) FILTER (WHERE n > 10) AS big, count(*) FILTER (WHERE created_timestamp < event_timestamp) AS early FROM rp');
+    expect(pass.totals).toEqual({ big: Number(c.big), early: Number(c.early) });
+  });
+
+  it('counts duplicate (keys, event_ts) rows exactly, or on 1/16 of the key space scaled up above the limit', async () => {
+    const columns = await describeTable(conn, 'rp');
+    const raw = await rows('SELECT k, event_timestamp::VARCHAR AS t FROM rp');
+    const seen = new Map<string, number>();
+    for (const r of raw) seen.set(`${r.k}|${r.t}`, (seen.get(`${r.k}|${r.t}`) ?? 0) + 1);
+    const naive = [...seen.values()].reduce((a, n) => a + n - 1, 0);
+    expect(naive).toBe(22);
+    const exact = await rowPass(conn, 'rp', { columns, byDay: true, duplicateKey: ['k'], rows: 4422, exactDuplicatesMaxRows: 1e6 });
+    expect(exact.duplicates).toEqual({ rows: naive, exact: true });
+    const estimated = await rowPass(conn, 'rp', { columns, byDay: true, duplicateKey: ['k'], rows: 4422, exactDuplicatesMaxRows: 100 });
+    const [part] = await rows(`SELECT count(*) - count(DISTINCT hash(k, event_timestamp)) AS d FROM rp WHERE hash(k, event_timestamp) % 16 = 0`);
+    expect(estimated.duplicates).toEqual({ rows: Number(part.d) * 16, exact: false });
+  });
+
+  it('without days: one group, no checksums, no duplicates', async () => {
+    const columns = await describeTable(conn, 'rp');
+    const pass = await rowPass(conn, 'rp', { columns, byDay: false, counts: { big: 'n > 10' }, duplicateKey: ['k'], rows: 4422, exactDuplicatesMaxRows: 1e6 });
+    expect(pass.days).toBeNull();
+    expect(pass.fingerprint).toBeNull();
+    expect(pass.duplicates).toBeNull();
+    expect(pass.aggregate.n).toBe(4422);
+  });
+});
