@@ -113,9 +113,9 @@ describe('alerts', () => {
     expect(r.checks.length).toBeGreaterThan(0);
     expect(rx.received).toHaveLength(1);
     const body = JSON.parse(rx.received[0].body) as { run: { id: string; status: string }; verdict: string };
-    expect(body.run).toMatchObject({ id: r.run.id, status: 'failed' });
+    expect(body.run).toMatchObject({ id: r.run!.id, status: 'failed' });
     expect(body.verdict).toBe('pass');
-    expect(listAlertAttempts(bench.project, r.run.id)).toHaveLength(1);
+    expect(listAlertAttempts(bench.project, r.run!.id)).toHaveLength(1);
   });
 
   it('gives up after 3 tries against a dead endpoint and records each failure', async () => {
