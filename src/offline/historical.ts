@@ -20,6 +20,7 @@ import type { Table } from 'apache-arrow';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { alertFinishedRun } from '../alerts/dispatch.js';
 import { sourceFormat } from '../definitions/source-location.js';
 import { FeatureguardError, InputError } from '../errors.js';
 import { runGuardStage, type DatasetGuardInfo, type GuardStageResult } from '../guards/stage.js';
@@ -96,6 +97,8 @@ interface Prepared {
   readonly guard: GuardStageResult;
   readonly run: Run;
   cleanup(): Promise<void>;
+  /** Fire the run's alerts once it has its final status (the first call only; nothing when guards were off). */
+  alert(): Promise<void>;
 }
 
 function normalizeEntities(spec: EntitySpec): EntityInput {
@@ -201,11 +204,15 @@ async function prepare(project: Project, request: HistoricalFeaturesRequest, out
     };
     const guard = request.disableGuards
       ? PASS
-      : await runGuardStage({ project, run, kind: 'dataset', service: plan.service, conn, table: dsTable, dataset, disabled: false });
+      : await runGuardStage({ project, run, kind: 'dataset', service: plan.service, conn, table: dsTable, dataset, disabled: false, alerts: false });
     const status = guard.verdict === 'pass' ? 'success' : guard.verdict === 'warn' || request.allowFailedChecks ? 'warned' : 'blocked';
     const types = (await conn.runAndReadAll(`DESCRIBE ${select()}`)).getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
     const facts: BuildFacts = { project, set, plan, loaded, entTable, conn, sources, availability, options, splitAt, types, guard, status, run };
-    return { conn, facts, parts, selectAll: select(), status, guard, run, cleanup };
+    let alerted = request.disableGuards === true;
+    const alert = async () => {
+      if (!alerted) (alerted = true), await alertFinishedRun(project, run.id, guard);
+    };
+    return { conn, facts, parts, selectAll: select(), status, guard, run, cleanup, alert };
   } catch (e) {
     project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
     await cleanup();
@@ -312,6 +319,7 @@ export async function getHistoricalFeatures(project: Project, request: Historica
     throw e;
   } finally {
     await p.cleanup();
+    await p.alert();
   }
 }
 
@@ -349,10 +357,12 @@ export async function buildDatasetStream(project: Project, request: HistoricalFe
     run = await finishRun(p, manifest, outputs);
   } catch (e) {
     await p.cleanup();
+    await p.alert();
     throw e;
   }
   if (p.status === 'blocked') {
     await p.cleanup();
+    await p.alert();
     throw new FeatureguardError('guard_blocked', `dataset blocked by checks: ${p.guard.blockedReason ?? 'a blocking check failed'}`, {
       status: 422,
       exitCode: 1,
@@ -360,8 +370,9 @@ export async function buildDatasetStream(project: Project, request: HistoricalFe
     });
   }
   let released = false;
+  // Alerts go out when the stream has ended (or was abandoned), with the run's final status.
   const release = async () => {
-    if (!released) (released = true), await p.cleanup();
+    if (!released) (released = true), await p.cleanup(), await p.alert();
   };
   async function* body(): AsyncGenerator<Uint8Array> {
     try {

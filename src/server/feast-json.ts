@@ -18,8 +18,21 @@ function value(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
+/** JSON text of one-element string arrays (`["PRESENT"]`, `["2024-05-01T00:00:00Z"]`): few distinct values repeat in every response. */
+const singles = new Map<string, string>();
+
+function single(item: string): string {
+  let text = singles.get(item);
+  if (text === undefined) {
+    if (singles.size >= 10_000) singles.clear();
+    singles.set(item, (text = JSON.stringify([item])));
+  }
+  return text;
+}
+
 /** `["a","b"]` for plain strings, else `JSON.stringify`. */
 function stringArray(items: readonly string[]): string {
+  if (items.length === 1 && typeof items[0] === 'string') return single(items[0]);
   const joined = items.join('","');
   if (NEEDS_ESCAPE.test(joined) || items.some((x) => typeof x !== 'string')) return JSON.stringify(items);
   return items.length === 0 ? '[]' : `["${joined}"]`;

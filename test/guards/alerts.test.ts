@@ -2,13 +2,16 @@
  * Alerts against a real HTTP receiver on 127.0.0.1 that fails the first
  * attempt: signature, retries with backoff, every attempt recorded.
  */
+import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listAlertAttempts } from '../../src/alerts/dispatch.js';
 import { verifySignature } from '../../src/alerts/signature.js';
 import { runGuardStage } from '../../src/guards/stage.js';
 import { materialize } from '../../src/materialize/materialize.js';
+import { getHistoricalFeatures } from '../../src/offline/historical.js';
 import { guardBench, type GuardBench } from './helpers.js';
 
 interface Received { body: string; signature: string | undefined }
@@ -116,6 +119,22 @@ describe('alerts', () => {
     expect(body.run).toMatchObject({ id: r.run!.id, status: 'failed' });
     expect(body.verdict).toBe('pass');
     expect(listAlertAttempts(bench.project, r.run!.id)).toHaveLength(1);
+  });
+
+  it('alerts a dataset build once its outputs are written or failed: a write failure after passing guards is `failed`', async () => {
+    const rx = await receiver(0);
+    server = rx.server;
+    bench = await guardBench({ alerts: [{ name: 'builds', url: rx.url, statuses: ['failed', 'success', 'warned'] }], services: [{ kind: 'feature_service', name: 'svc', features: ['delays:delay'] }] });
+    const entities = [{ airport: 'SEA', event_timestamp: '2024-01-10T00:00:00Z' }, { airport: 'JFK', event_timestamp: '2024-01-11T00:00:00Z' }];
+    const ok = await getHistoricalFeatures(bench.project, { service: 'svc', entities, out: join(bench.dir, 'out', 'ok.parquet') });
+    expect(rx.received).toHaveLength(1);
+    expect(JSON.parse(rx.received[0].body).run).toMatchObject({ id: ok.run.id, status: ok.status });
+    // The output folder is a file: the write fails after the guards passed.
+    writeFileSync(join(bench.dir, 'blocker'), 'not a folder');
+    await expect(getHistoricalFeatures(bench.project, { service: 'svc', entities, out: join(bench.dir, 'blocker', 'x.parquet') })).rejects.toThrow();
+    expect(rx.received).toHaveLength(2);
+    const body = JSON.parse(rx.received[1].body) as { run: { status: string }; verdict: string };
+    expect(body.run.status).toBe('failed');
   });
 
   it('gives up after 3 tries against a dead endpoint and records each failure', async () => {
