@@ -149,12 +149,14 @@ async function profileGroups(
 
 /** The sample rows: a hash bottom-k sample of a base table, DuckDB's reservoir sample when the relation has no `rowid` (a view). */
 async function sampleOf(conn: DuckDBConnection, table: string, columns: readonly TableColumn[], size: number, seed: number, opts: Parameters<typeof sampleSql>[4] = {}): Promise<Row[]> {
-  if (opts.rows === undefined || opts.all) return rows(conn, sampleSql(table, columns, size, seed, opts));
+  // The sample is DOUBLE and VARCHAR only (see sampleSql): plain JS values, no JSON conversion needed.
+  const read = async (o: typeof opts) => (await conn.runAndReadAll(sampleSql(table, columns, size, seed, o))).getRowObjectsJS() as Row[];
+  if (opts.rows === undefined || opts.all) return read(opts);
   try {
-    return await rows(conn, sampleSql(table, columns, size, seed, opts));
+    return await read(opts);
   } catch (e) {
     if (!/rowid/i.test(String((e as Error).message))) throw e;
-    return rows(conn, sampleSql(table, columns, size, seed, { ...opts, rows: undefined }));
+    return read({ ...opts, rows: undefined });
   }
 }
 

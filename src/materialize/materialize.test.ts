@@ -98,4 +98,52 @@ describe('materialize', () => {
     expect(again.entitiesWritten).toBe(0);
     expect(again.skipped).toBe(3);
   });
+
+  it('computes the latest rows beside the guards: no tables left behind; its failure counts only when the guards let the run on', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fg-mat-side-'));
+    mkdirSync(join(root, 'features'));
+    mkdirSync(join(root, 'data'));
+    writeFileSync(join(root, 'featureguard.yaml'), 'project: side\n');
+    writeFileSync(join(root, 'features', 'defs.yaml'), `kind: entity
+name: k
+join_keys: [{name: id, type: int64}]
+---
+kind: source
+name: src
+path: data/src.parquet
+timestamp_field: ts
+---
+kind: feature_view
+name: narrow
+entities: [k]
+source: src
+online: true
+features: [{name: x, type: int32}]
+`);
+    // 3e9 does not fit the declared int32: casting for the online store fails.
+    await (await openOfflineEngine()).run(`COPY (SELECT 1::BIGINT AS id, TIMESTAMP '2001-01-01 10:00' AS ts, 3000000000::BIGINT AS x) TO '${join(root, 'data', 'src.parquet')}' (FORMAT parquet)`);
+    const p = openProject(root);
+    try {
+      p.registry.apply(loadDefinitions(root, p.config));
+      const block = async () => ({ verdict: 'block' as const, results: [], blockedReason: 'stub says no', counts: { pass: 0, warn: 0, fail: 1, error: 0, skipped: 0 } });
+      const leftovers = async () => {
+        const conn = await (await p.engine()).connect();
+        try {
+          return (await conn.runAndReadAll("SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name LIKE 'fg_mat_%'")).getRowObjectsJS()[0].n;
+        } finally {
+          conn.closeSync();
+        }
+      };
+      const [blocked] = await materialize(p, { start: '2001-01-01', end: '2001-01-02', guardStage: block });
+      expect([blocked.status, blocked.message]).toEqual(['blocked', 'stub says no']);
+      const [failed] = await materialize(p, { start: '2001-01-01', end: '2001-01-02', guardStage: pass });
+      expect(failed.status).toBe('failed');
+      expect(failed.message).toMatch(/3000000000|out of range|can't be cast/i);
+      expect(await leftovers()).toBe(0);
+      expect((await (await p.onlineStore()).stats()).views.narrow?.entities ?? 0).toBe(0);
+    } finally {
+      await p.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });

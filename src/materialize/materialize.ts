@@ -37,10 +37,6 @@ import { resolveWindow } from './window.js';
 
 const NO_COUNTS = { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 };
 
-async function skipGuards(): Promise<GuardStageResult> {
-  return { verdict: 'pass', results: [], blockedReason: null, counts: { ...NO_COUNTS } };
-}
-
 /** The views a request names, or every online feature view. */
 export function materializableViews(set: DefinitionSet, names?: readonly string[]): FeatureViewDef[] {
   if (names && names.length > 0) {
@@ -178,6 +174,8 @@ async function materializeView(
   let guard: GuardStageResult = { verdict: 'pass', results: [], blockedReason: null, counts: { ...NO_COUNTS } };
   let lineage: Lineage | null = null;
   let guarded = false;
+  let latestFailure: unknown = null;
+  const windowTables: string[] = [];
   const conn = await (await project.engine()).connect();
   const finish = (status: MaterializeResult['status'], message: string | null, written: number, skipped: number): MaterializeResult => {
     const updated = project.runs.update(run.id, {
@@ -196,26 +194,35 @@ async function materializeView(
     // The guards see the source's own column types (a column that changed type or vanished is a schema
     // failure that blocks, not a cast error); the online store gets the features cast to their declared types.
     const rel = await rawViewRelationSql(project, view, conn);
-    await conn.run(`CREATE TEMP TABLE ${ident(table)} AS ${windowSql(rel.select, window.start, window.end)}`);
+    const withGuards = options.guards !== false;
+    // With guards the window's rows are a (uniquely named) table of the in-memory catalog, not a TEMP table,
+    // so that a second connection can compute the latest row per entity while the guards read the same rows.
+    await conn.run(`CREATE ${withGuards ? '' : 'TEMP '}TABLE ${ident(table)} AS ${windowSql(rel.select, window.start, window.end)}`);
+    windowTables.push(table);
     rowsRead = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${ident(table)}`)).getRowsJS()[0][0]);
     lineage = await lineageOf(project, set, view, conn, rel.select, store.type);
-    // Loaded on use: the guard stage pulls in every check family. `guards: false` skips it entirely.
-    const guardStage = options.guardStage ?? (options.guards === false ? skipGuards : (await import('../guards/stage.js')).runGuardStage);
-    guard = await guardStage({
-      project,
-      run,
-      kind: 'materialize',
-      view,
-      conn,
-      table,
-      window,
-      disabled: options.guards === false,
-      alerts: false,
-    });
-    guarded = options.guards !== false;
-    if (guard.verdict === 'block') return finish('blocked', guard.blockedReason ?? 'a blocking check failed', 0, 0);
+    let latest = latestPerEntitySql({ table: `(${castFeaturesSql(table, view.features)})`, joinKeys, features: view.features, orderByKeyText: store.type === 'sqlite' });
+    if (withGuards) {
+      // Loaded on use: the guard stage pulls in every check family. `guards: false` skips it entirely.
+      const guardStage = options.guardStage ?? (await import('../guards/stage.js')).runGuardStage;
+      // The latest rows are computed into a table meanwhile (nothing is written before the verdict): on two
+      // cores this hides part of the guards' time. Its error, if any, counts only when the guards let the run on.
+      const latestTable = `${table}_latest`;
+      windowTables.push(latestTable);
+      const side = await (await project.engine()).connect();
+      const computed = side.run(`CREATE TABLE ${ident(latestTable)} AS ${latest}`).then(() => null, (e: unknown) => e).finally(() => side.closeSync());
+      try {
+        guard = await guardStage({ project, run, kind: 'materialize', view, conn, table, window, disabled: false, alerts: false });
+      } finally {
+        latestFailure = await computed;
+      }
+      guarded = true;
+      if (guard.verdict === 'block') return finish('blocked', guard.blockedReason ?? 'a blocking check failed', 0, 0);
+      if (latestFailure) throw latestFailure;
+      // A table scan returns rows in insertion order, so the key order of the latest query is kept.
+      latest = `SELECT * FROM ${ident(latestTable)}`;
+    }
 
-    const latest = latestPerEntitySql({ table: `(${castFeaturesSql(table, view.features)})`, joinKeys, features: view.features, orderByKeyText: store.type === 'sqlite' });
     const total = options.onProgress
       ? Number((await conn.runAndReadAll(`SELECT count(*) FROM (${latest})`)).getRowsJS()[0][0])
       : 0;
@@ -252,7 +259,7 @@ async function materializeView(
     const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
     return finish('failed', message, 0, 0);
   } finally {
-    await conn.run(`DROP TABLE IF EXISTS ${ident(table)}`).catch(() => undefined);
+    for (const t of windowTables) await conn.run(`DROP TABLE IF EXISTS ${ident(t)}`).catch(() => undefined);
     conn.closeSync();
     // Alerts go out with the run's final status: a write that failed after the guards passed says `failed`.
     if (guarded) await alertFinishedRun(project, run.id, guard);

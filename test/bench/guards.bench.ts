@@ -55,7 +55,7 @@ export async function overhead(reps: number): Promise<string> {
     '|---|---|',
     `| materialize, guards off | ${(mOff / 1000).toFixed(2)} s |`,
     `| materialize, every guard on | ${(mOn / 1000).toFixed(2)} s |`,
-    `| guard stage alone | ${(median(stage.slice(1)) / 1000).toFixed(2)} s |`,
+    `| guard stage (beside the latest-row computation, sharing the cores) | ${(median(stage.slice(1)) / 1000).toFixed(2)} s |`,
     `| **added by the guards** | **${(((mOn - mOff) / mOff) * 100).toFixed(0)}%** (target ≤ 30%) |`,
     '',
     `Stage phases (median ms): ${Object.entries(phases).filter(([, v]) => median(v) >= 1).map(([k, v]) => `${k} ${median(v).toFixed(0)}`).join(', ')}.`,
