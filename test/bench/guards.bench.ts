@@ -89,7 +89,7 @@ async function accuracy(): Promise<string> {
 
 /** Markdown section with both measurements. */
 export async function run(): Promise<string> {
-  const a = await overhead(Number(process.env.FG_GUARDS_BENCH_REPS ?? 5));
+  const a = await overhead(Number(process.env.FG_GUARDS_BENCH_REPS ?? 7));
   const b = await accuracy();
   return ['## guards', '', a, '', b].join('\n');
 }
