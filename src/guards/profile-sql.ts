@@ -1,7 +1,8 @@
 /**
- * SQL of the profiling passes, as pure functions. Three passes over the rows:
- * exact aggregates (counts, nulls, NaN/Inf, min/max, mean, population stddev),
- * a uniform reservoir sample (quantiles, deciles, histograms and outlier rates
+ * SQL of the profiling passes, as pure functions: exact aggregates (counts,
+ * nulls, NaN/Inf, min/max, mean, population stddev; in the guard stage they ride
+ * on its one `GROUP BY` day pass, see row-pass.ts, and `combineAggregates` folds
+ * the days), a uniform sample (quantiles, deciles, histograms and outlier rates
  * are computed from it in JS: exact when the table fits the sample), and the top
  * values of categorical columns. Optionally grouped by a slice column.
  */

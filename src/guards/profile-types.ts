@@ -30,7 +30,7 @@ export interface ColumnProfile {
   readonly inf: number;
   /** Distinct non-null values: exact when they fit the sample or the top list, else a lower bound (0 for timestamps). */
   readonly distinct: number;
-  /** True when quantiles, histogram and outlier rates were estimated from the reservoir sample (more rows than the sample). */
+  /** True when quantiles, histogram and outlier rates were estimated from the sample (more rows than the sample). */
   readonly sampled: boolean;
   /** Numbers for numeric columns, ISO strings for timestamps, strings for categorical. */
   readonly min: number | string | null;
@@ -48,7 +48,7 @@ export interface ColumnProfile {
   readonly histogram: { readonly edges: number[]; readonly counts: number[] } | null;
   /** Own deciles (p10..p90), the edges a later run bins against when this profile is its reference. */
   readonly deciles: number[] | null;
-  /** Uniform reservoir sample of up to 10,000 non-null finite values (numbers for numeric, strings for categorical). */
+  /** Uniform sample of up to 10,000 non-null finite values (numbers for numeric, strings for categorical). */
   readonly sample: (number | string)[];
   /** Median absolute deviation from the median, from the sample (numeric only). */
   readonly mad: number | null;

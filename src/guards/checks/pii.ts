@@ -1,7 +1,7 @@
 /**
  * The PII part of the leakage family (every run kind; sub-policy `pii`, block by
  * default): each string feature is sampled (up to `pii_sample` = 10,000 non-null
- * values: the profile's seeded reservoir sample when it holds enough, else a
+ * values: the profile's seeded sample when it holds enough, else a
  * deterministic hash-ordered row sample) and scanned for emails, credit cards (Luhn-valid),
  * US SSNs, IBANs, phone numbers and IP addresses. A column is PII when at least
  * `pii_min_share` (1%) of the sampled values match one kind, or any value holds
