@@ -1,0 +1,113 @@
+/**
+ * Target leakage on label-linked views (QUALITY-CHECKS.md §3 leakage): a feature
+ * view is linked to a label when a feature service consumes some of its features
+ * and names that label (`label: outcome:delayed`). On a materialization, check or
+ * push of the view, a deterministic sample of its rows (up to `sample_rows`, by
+ * hash of keys and event time) gets the label joined point-in-time — the label
+ * view's latest row for the same keys at or before the row's event time, one
+ * DuckDB `ASOF LEFT JOIN` — and each feature the service uses is scored against it
+ * as a dataset build would score it. A feature that predicts the label almost
+ * perfectly fails before any training set is built from it.
+ *
+ * Skipped, with the reason, when the label view's join keys are not columns of
+ * the view's rows (the label is about another entity: only a dataset build's entity
+ * rows can join the two).
+ */
+import { randomBytes } from 'node:crypto';
+import { resolveFeatureRefs, viewJoinKeys } from '../../definitions/definition-set.js';
+import type { FeatureServiceDef, FeatureViewDef } from '../../definitions/types.js';
+import { ident } from '../../offline/engine.js';
+import { viewRelationSql } from '../../offline/source-sql.js';
+import type { CheckResult } from '../../runs/types.js';
+import { policyOf, result, skipped, type CheckContext } from '../check.js';
+import { describeTable } from '../profile.js';
+import { targetLeakage } from './target-leakage.js';
+
+const FAMILY = 'leakage' as const;
+
+interface Link {
+  label: string;
+  labelView: FeatureViewDef;
+  labelFeature: string;
+  services: string[];
+  /** Columns of the view's rows the services use as features. */
+  features: string[];
+}
+
+/** The labels linked to `view` through feature services, with the features each service uses. */
+function linksOf(ctx: CheckContext, view: FeatureViewDef): Link[] {
+  const set = ctx.project.registry.current();
+  const links = new Map<string, Link>();
+  for (const service of set.services.values() as Iterable<FeatureServiceDef>) {
+    if (!service.label) continue;
+    const used = resolveFeatureRefs(set, service.features).filter((s) => s.view.name === view.name).flatMap((s) => s.features.map((f) => f.name));
+    if (used.length === 0) continue;
+    const [labelViewName, labelFeature] = service.label.split(':', 2) as [string, string];
+    const labelView = set.views.get(labelViewName);
+    if (!labelView || labelView.name === view.name) continue;
+    const link = links.get(service.label) ?? { label: service.label, labelView, labelFeature, services: [], features: [] };
+    link.services.push(service.name);
+    for (const f of used) if (!link.features.includes(f)) link.features.push(f);
+    links.set(service.label, link);
+  }
+  return [...links.values()];
+}
+
+/** Target leakage of a view's rows against every label linked to it. */
+export async function linkedLabelLeakage(ctx: CheckContext, view: FeatureViewDef): Promise<CheckResult[]> {
+  if (policyOf(ctx, FAMILY) === 'off') return [];
+  const links = linksOf(ctx, view);
+  if (links.length === 0) return [skipped(ctx, FAMILY, `no feature service pairs ${view.name} with a label: target leakage is checked on dataset builds`, { method: 'target' })];
+  if (!ctx.eventTimestampColumn || ctx.rowCount === 0) return [skipped(ctx, FAMILY, 'no rows with an event timestamp to join labels onto', { method: 'target' })];
+  const out: CheckResult[] = [];
+  const set = ctx.project.registry.current();
+  const have = new Set(ctx.columns.map((c) => c.name));
+  for (const link of links) {
+    const keys = viewJoinKeys(set, link.labelView).map((k) => k.name);
+    const missing = keys.filter((k) => !have.has(k));
+    if (missing.length) {
+      out.push(skipped(ctx, FAMILY, `label ${link.label} is keyed by ${keys.join(', ')}; the rows of ${view.name} lack ${missing.join(', ')}: checked on dataset builds only`, { method: 'target', details: { label: link.label } }));
+      continue;
+    }
+    out.push(...(await scoreLink(ctx, link, keys)));
+  }
+  return out;
+}
+
+async function scoreLink(ctx: CheckContext, link: Link, keys: string[]): Promise<CheckResult[]> {
+  const set = ctx.project.registry.current();
+  const rel = viewRelationSql(ctx.project.root, set, link.labelView);
+  for (const s of rel.setup) await ctx.conn.run(s);
+  const features = link.features.filter((f) => ctx.columns.some((c) => c.name === f));
+  const labelColumn = features.includes(link.labelFeature) || keys.includes(link.labelFeature) ? `__fg_label_${link.labelFeature}` : link.labelFeature;
+  const table = `fg_leakage_${randomBytes(6).toString('hex')}`;
+  const ts = ident(ctx.eventTimestampColumn!);
+  const sampleRows = Math.max(1, Math.floor(ctx.quality.leakage.sample_rows));
+  const on = [...keys.map((k) => `s.${ident(k)} = l.${ident(k)}`), `s.${ts} >= l.event_timestamp`].join(' AND ');
+  try {
+    await ctx.conn.run(
+      `CREATE TEMP TABLE ${ident(table)} AS
+       SELECT ${[...keys, ctx.eventTimestampColumn!, ...features].map((c) => `s.${ident(c)}`).join(', ')}, l.${ident(link.labelFeature)} AS ${ident(labelColumn)}
+       FROM (SELECT * FROM ${ident(ctx.table)} WHERE ${ts} IS NOT NULL ORDER BY hash(${[...keys, ctx.eventTimestampColumn!].map(ident).join(', ')}) LIMIT ${sampleRows}) AS s
+       ASOF LEFT JOIN (${rel.select}) AS l ON ${on}`,
+    );
+    const sub: CheckContext = {
+      ...ctx,
+      table,
+      columns: await describeTable(ctx.conn, table),
+      features: ctx.features.filter((f) => features.includes(f.column)),
+      dataset: { entityTimestampColumn: ctx.eventTimestampColumn!, joinKeyColumns: keys, labelColumn, availability: 'event', viewTimestamps: [], features: [] },
+    };
+    const results = await targetLeakage(sub, sub.dataset!);
+    const via = `label ${link.label} via ${link.services.join(', ')}`;
+    return results.map((r) => ({
+      ...r,
+      message: `${r.message} (${via})`,
+      details: { ...(r.details ?? {}), label: link.label, label_view: link.labelView.name, services: link.services },
+    }));
+  } catch (e) {
+    return [result(ctx, { check: FAMILY, method: 'target', status: 'error', message: `target leakage against ${link.label} could not be computed: ${(e as Error).message.split('\n')[0]}`, details: { label: link.label } })];
+  } finally {
+    await ctx.conn.run(`DROP TABLE IF EXISTS ${ident(table)}`).catch(() => undefined);
+  }
+}
