@@ -3,10 +3,12 @@
  * view's offline source into the online store, after the guards pass.
  *
  * Per view: take the view's lease (one materialization per view at a time),
- * create a run, read the window with DuckDB into a temp table, run the guard
- * stage on all of the window's rows, then — unless blocked — stream the latest
- * row per entity into one online write session and commit it (readers see the
- * whole window or none of it). A blocked or failed run writes nothing visible.
+ * create a run, read the window with DuckDB into a table, run the guard stage on
+ * all of the window's rows (while a second connection computes the latest row
+ * per entity), then — unless blocked — stream the latest rows into one online
+ * write session and commit it (readers see the whole window or none of it). A
+ * blocked or failed run writes nothing visible; its alerts go out afterwards
+ * with the final status.
  * Results are data: a blocked guard is a result with status `blocked`.
  *
  * @example
