@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openOfflineEngine } from '../offline/engine.js';
 import { poolProfiles } from './pooled-profile.js';
+import type { ColumnProfile } from './profile-types.js';
 import { profileTable } from './profile.js';
 
 let conn: DuckDBConnection;
@@ -49,6 +50,27 @@ describe('poolProfiles', () => {
     expect(x.deciles).toEqual(u.deciles);
     expect(x.mad).toBeCloseTo(u.mad!, 9);
     expect(x.distinct).toBe(u.distinct);
+  });
+
+  it('pools top values in rows: sample-counted runs are rescaled, values outside a run\'s incomplete list are bounded', () => {
+    const cat = (count: number, top: [string, number][], topTotal: number): ColumnProfile => ({
+      column: 's', type: 'VARCHAR', kind: 'categorical', count, nulls: 0, nan: 0, inf: 0, distinct: top.length, sampled: count > topTotal,
+      min: null, max: null, mean: null, stddev: null, quantiles: null, histogram: null, deciles: null, sample: [], mad: null,
+      outlier_rate: null, outlier_rate_vs_reference: null, top_total: topTotal, top: top.map(([value, n]) => ({ value, count: n })),
+    });
+    // 2M rows counted on a 10,000-row sample, and 500k rows counted exactly.
+    const big = cat(2_000_000, [['x', 6000], ['y', 4000]], 10_000);
+    const small = cat(500_000, [['x', 100_000], ['y', 400_000]], 500_000);
+    const pooled = poolProfiles([small, big]);
+    expect(pooled.top_total).toBe(2_500_000);
+    expect(pooled.top).toEqual([{ value: 'x', count: 1_300_000 }, { value: 'y', count: 1_200_000 }]);
+    // A run whose list misses 'z' (incomplete: 100 rows elsewhere, smallest listed count 300) contributes at most 100 of it.
+    const partial = cat(1000, [['x', 600], ['y', 300]], 1000);
+    const withZ = cat(1000, [['x', 500], ['z', 500]], 1000);
+    const p2 = poolProfiles([withZ, partial]);
+    // The pooled list is as long as the longest run's (2 here): y (300) falls into the remainder.
+    expect(p2.top).toEqual([{ value: 'x', count: 1100 }, { value: 'z', count: 600 }]);
+    expect(p2.top_total).toBe(2000);
   });
 
   it('keeps a single profile as it is and leaves out runs where the column had another kind', async () => {

@@ -11,11 +11,12 @@
  * ref.count === monday.get('delay').count + tuesday.get('delay').count;
  */
 import { binCounts } from '../stats/index.js';
+import { countsOver, OTHER, topTotal, topValues } from './category-counts.js';
 import { sampleEstimates } from './profile.js';
 import type { ColumnProfile } from './profile-types.js';
 const DEFAULT_SAMPLE = 10_000;
 
-function values(p: ColumnProfile): number {
+function valueCount(p: ColumnProfile): number {
   return p.count - p.nulls - p.nan - p.inf;
 }
 
@@ -29,10 +30,10 @@ function spaced<T>(xs: readonly T[], k: number): T[] {
 
 /** Each profile's share of a pooled sample of at most `size`, in proportion to its values. */
 function pooledSample(profiles: readonly ColumnProfile[], size: number): (number | string)[] {
-  const total = profiles.reduce((s, p) => s + Math.max(values(p), 0), 0);
+  const total = profiles.reduce((s, p) => s + Math.max(valueCount(p), 0), 0);
   const available = profiles.reduce((s, p) => s + p.sample.length, 0);
   if (available <= size || total === 0) return profiles.flatMap((p) => p.sample);
-  return profiles.flatMap((p) => spaced(p.sample, Math.round((size * Math.max(values(p), 0)) / total)));
+  return profiles.flatMap((p) => spaced(p.sample, Math.round((size * Math.max(valueCount(p), 0)) / total)));
 }
 
 function extreme(xs: readonly (number | string | null)[], pick: 'min' | 'max'): number | string | null {
@@ -45,22 +46,30 @@ function extreme(xs: readonly (number | string | null)[], pick: 'min' | 'max'): 
 }
 
 function pooledMoments(profiles: readonly ColumnProfile[]): { mean: number | null; stddev: number | null } {
-  const parts = profiles.filter((p) => p.mean !== null && values(p) > 0);
-  const n = parts.reduce((s, p) => s + values(p), 0);
+  const parts = profiles.filter((p) => p.mean !== null && valueCount(p) > 0);
+  const n = parts.reduce((s, p) => s + valueCount(p), 0);
   if (n === 0) return { mean: null, stddev: null };
-  const mean = parts.reduce((s, p) => s + values(p) * p.mean!, 0) / n;
+  const mean = parts.reduce((s, p) => s + valueCount(p) * p.mean!, 0) / n;
   if (parts.some((p) => p.stddev === null)) return { mean, stddev: null };
-  const ss = parts.reduce((s, p) => s + values(p) * (p.stddev! ** 2 + (p.mean! - mean) ** 2), 0);
+  const ss = parts.reduce((s, p) => s + valueCount(p) * (p.stddev! ** 2 + (p.mean! - mean) ** 2), 0);
   return { mean, stddev: Math.sqrt(ss / n) };
 }
 
+/**
+ * Top values of the pooled rows: each run's counts over the union of the runs'
+ * top values (bounded where a run's incomplete list lacks a value, `countsOver`),
+ * rescaled to that run's rows (runs above the exact-top limit count on their
+ * sample), summed, the `k` largest kept.
+ */
 function pooledTop(profiles: readonly ColumnProfile[], k: number): { top: { value: string; count: number }[] | null; total: number | null } {
   if (profiles.every((p) => p.top === null)) return { top: null, total: null };
+  const values = [...new Set(profiles.flatMap(topValues))];
   const counts = new Map<string, number>();
   let total = 0;
   for (const p of profiles) {
-    for (const t of p.top ?? []) counts.set(t.value, (counts.get(t.value) ?? 0) + t.count);
-    total += p.top_total ?? values(p);
+    const scale = topTotal(p) > 0 ? valueCount(p) / topTotal(p) : 0;
+    total += valueCount(p);
+    for (const [v, n] of countsOver(p, values)) if (v !== OTHER) counts.set(v, (counts.get(v) ?? 0) + n * scale);
   }
   const top = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, k).map(([value, count]) => ({ value, count }));
   return { top, total };
@@ -84,7 +93,7 @@ export function poolProfiles(profiles: readonly ColumnProfile[], opts: { sampleS
     ...newest,
     count: sum((p) => p.count), nulls: sum((p) => p.nulls), nan: sum((p) => p.nan), inf: sum((p) => p.inf),
     distinct: Math.max(...same.map((p) => p.distinct)),
-    sampled: same.some((p) => p.sampled) || sample.length < sum((p) => values(p)),
+    sampled: same.some((p) => p.sampled) || sample.length < sum((p) => valueCount(p)),
     min: extreme(same.map((p) => p.min), 'min'), max: extreme(same.map((p) => p.max), 'max'),
     ...pooledMoments(same),
     sample, top, top_total: total,

@@ -127,7 +127,9 @@ async function profileGroups(
   const sampled = columns.filter((c) => columnKind(c.type) === 'numeric' || columnKind(c.type) === 'categorical');
   const maxRows = Math.max(0, ...aggRows.map((r) => Number(r.n)));
   const all = !group && maxRows <= sampleSize;
-  const sampleRows = sampled.length ? await sampleOf(conn, table, sampled, sampleSize, opts.seed ?? 42, { ...group, all, rows: group ? undefined : maxRows }) : [];
+  // A column named rowid would shadow DuckDB's row id that the hash sample is keyed on.
+  const rowidShadowed = columns.some((c) => c.name.toLowerCase() === 'rowid');
+  const sampleRows = sampled.length ? await sampleOf(conn, table, sampled, sampleSize, opts.seed ?? 42, { ...group, all, rows: group || rowidShadowed ? undefined : maxRows }) : [];
   const cats = columns.map((column, index) => ({ column, index })).filter((c) => columnKind(c.column.type) === 'categorical');
   const topK = opts.topK ?? 50;
   // Exact top values up to `exactTopRows` rows; above, they come from the sample (counts are sample counts, `sampled`).
@@ -155,7 +157,8 @@ async function sampleOf(conn: DuckDBConnection, table: string, columns: readonly
   try {
     return await read(opts);
   } catch (e) {
-    if (!/rowid/i.test(String((e as Error).message))) throw e;
+    // A view or subquery has no rowid: DuckDB's binder says the column does not exist.
+    if (!/"rowid"/i.test(String((e as Error).message).split('\n')[0])) throw e;
     return read({ ...opts, rows: undefined });
   }
 }

@@ -213,11 +213,21 @@ async function materializeView(
       windowTables.push(latestTable);
       const side = await (await project.engine()).connect();
       const computed = side.run(`CREATE TABLE ${ident(latestTable)} AS ${latest}`).then(() => null, (e: unknown) => e).finally(() => side.closeSync());
+      let verdict: GuardStageResult | undefined;
       try {
-        guard = await guardStage({ project, run, kind: 'materialize', view, conn, table, window, disabled: false, alerts: false });
+        verdict = await guardStage({ project, run, kind: 'materialize', view, conn, table, window, disabled: false, alerts: false });
       } finally {
+        // Blocked (or the stage broke): the latest rows are not needed, stop computing them.
+        if (!verdict || verdict.verdict === 'block') {
+          try {
+            side.interrupt();
+          } catch {
+            // Already finished and closed.
+          }
+        }
         latestFailure = await computed;
       }
+      guard = verdict;
       guarded = true;
       if (guard.verdict === 'block') return finish('blocked', guard.blockedReason ?? 'a blocking check failed', 0, 0);
       if (latestFailure) throw latestFailure;

@@ -136,6 +136,7 @@ async function prepare(project: Project, request: HistoricalFeaturesRequest, out
     test_fraction: request.testFraction ?? null, output: outputKind, allow_failed_checks: request.allowFailedChecks ?? false,
   };
   const run = project.runs.create({ kind: 'dataset', service: plan.service?.name ?? null, options });
+  let guarded: GuardStageResult | null = null;
   const sources = startSourceFingerprints(engine, project.root, plan, project.config.quality);
   try {
     progress('entities', 0);
@@ -202,9 +203,10 @@ async function prepare(project: Project, request: HistoricalFeaturesRequest, out
       availability,
       split: partDefs.length === 2 ? { trainTable: `${dsTable}_train`, testTable: `${dsTable}_test` } : undefined,
     };
-    const guard = request.disableGuards
+    guarded = request.disableGuards
       ? PASS
       : await runGuardStage({ project, run, kind: 'dataset', service: plan.service, conn, table: dsTable, dataset, disabled: false, alerts: false });
+    const guard = guarded;
     const status = guard.verdict === 'pass' ? 'success' : guard.verdict === 'warn' || request.allowFailedChecks ? 'warned' : 'blocked';
     const types = (await conn.runAndReadAll(`DESCRIBE ${select()}`)).getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
     const facts: BuildFacts = { project, set, plan, loaded, entTable, conn, sources, availability, options, splitAt, types, guard, status, run };
@@ -216,6 +218,8 @@ async function prepare(project: Project, request: HistoricalFeaturesRequest, out
   } catch (e) {
     project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
     await cleanup();
+    // The guards ran and something after them broke: their alerts go out with the failed run.
+    if (guarded && !request.disableGuards) await alertFinishedRun(project, run.id, guarded);
     throw e;
   }
 }
@@ -356,6 +360,7 @@ export async function buildDatasetStream(project: Project, request: HistoricalFe
     manifest = await buildManifest(p.facts, outputs);
     run = await finishRun(p, manifest, outputs);
   } catch (e) {
+    project.runs.update(p.run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
     await p.cleanup();
     await p.alert();
     throw e;
@@ -370,9 +375,10 @@ export async function buildDatasetStream(project: Project, request: HistoricalFe
     });
   }
   let released = false;
-  // Alerts go out when the stream has ended (or was abandoned), with the run's final status.
+  // Alerts go out when the stream has ended (or was abandoned), with the run's final status; the end of the
+  // body does not wait for webhook deliveries.
   const release = async () => {
-    if (!released) (released = true), await p.cleanup(), await p.alert();
+    if (!released) (released = true), await p.cleanup(), void p.alert();
   };
   async function* body(): AsyncGenerator<Uint8Array> {
     try {

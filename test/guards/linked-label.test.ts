@@ -58,6 +58,19 @@ describe('target leakage on label-linked views', () => {
     expect(Number(same.getRowObjectsJS()[0].n)).toBeGreaterThan(0);
   });
 
+  it('does not judge a handful of rows: below min_rows the check is skipped', async () => {
+    bench = await guardBench();
+    applyMore(bench, [
+      defineFeatureView({ name: 'outcome', role: 'label', entities: ['airport'], source: 'rows', online: false, features: [{ name: 'delay', type: 'float64' }] }),
+      defineFeatureService({ name: 'model', features: ['delays:delay'], label: 'outcome:delay' }),
+    ]);
+    // Six hours, one row an hour: 6 rows.
+    const g = await bench.runWindow('2024-01-01T00:00:00Z', '2024-01-01T06:00:00Z');
+    const r = pick(g, 'leakage', 'target')[0];
+    expect(r.status).toBe('skipped');
+    expect(r.message).toMatch(/6 row\(s\) < min_rows 30/);
+  });
+
   it('is skipped with the reason when the label is about another entity', async () => {
     bench = await guardBench();
     applyMore(bench, [

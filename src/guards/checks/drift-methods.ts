@@ -7,6 +7,7 @@
  */
 import { alignCounts, binCounts, chisquare, jensenshannon, ks2samp, linf, psi, wassersteinNormed, ztest2prop } from '../../stats/index.js';
 import type { DriftQuality } from '../config.js';
+import { countsOver, topValues } from '../category-counts.js';
 import type { ColumnProfile } from '../profile-types.js';
 
 export interface DriftOutcome {
@@ -27,8 +28,6 @@ export interface DriftOutcome {
   nCur: number;
 }
 
-const OTHER = '__other__';
-
 function nonNull(p: ColumnProfile): number {
   return p.count - p.nulls - p.nan - p.inf;
 }
@@ -37,39 +36,14 @@ function fin(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
 
-/** Top values as a map, and whether they are every value of the column (nothing left for `__other__`). */
-function topCounts(p: ColumnProfile): { counts: Map<string, number>; total: number; complete: boolean } {
-  const counts = new Map((p.top ?? []).map((t) => [t.value, t.count] as const));
-  let sum = 0;
-  for (const n of counts.values()) sum += n;
-  const total = p.top_total ?? nonNull(p);
-  return { counts, total, complete: sum >= total };
-}
-
 /**
- * Category counts of both sides on the same categories, the remainder of each
- * side in `__other__`. A value in one side's top list but not in the other's
- * (incomplete) top list has an unknown count there (it sits in that side's
- * `__other__`), so it goes to `__other__` on both sides; comparing it with 0
- * would report drift whenever a value near the top-50 boundary changes rank.
+ * Category counts of both sides on the union of their top values, each side's
+ * remainder in `__other__`; values missing from an incomplete top list are
+ * bounded by its smallest count (`countsOver`).
  */
 export function comparableCategoryCounts(ref: ColumnProfile, cur: ColumnProfile): { ref: Map<string, number>; cur: Map<string, number> } {
-  const r = topCounts(ref);
-  const c = topCounts(cur);
-  const known = (side: typeof r, v: string) => side.complete || side.counts.has(v);
-  const values = [...new Set([...r.counts.keys(), ...c.counts.keys()])].filter((v) => known(r, v) && known(c, v));
-  const build = (side: typeof r) => {
-    const m = new Map<string, number>();
-    let sum = 0;
-    for (const v of values) {
-      const n = side.counts.get(v) ?? 0;
-      m.set(v, n);
-      sum += n;
-    }
-    if (side.total - sum > 0) m.set(OTHER, side.total - sum);
-    return m;
-  };
-  return { ref: build(r), cur: build(c) };
+  const values = [...new Set([...topValues(ref), ...topValues(cur)])];
+  return { ref: countsOver(ref, values), cur: countsOver(cur, values) };
 }
 
 function valueCounts(values: readonly (number | string)[]): Map<string, number> {

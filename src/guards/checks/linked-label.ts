@@ -11,7 +11,8 @@
  *
  * Skipped, with the reason, when the label view's join keys are not columns of
  * the view's rows (the label is about another entity: only a dataset build's entity
- * rows can join the two).
+ * rows can join the two), and below `drift.min_rows` rows (a few rows score 0 or 1
+ * by chance: small pushes are not judged).
  */
 import { randomBytes } from 'node:crypto';
 import { resolveFeatureRefs, viewJoinKeys } from '../../definitions/definition-set.js';
@@ -59,6 +60,9 @@ export async function linkedLabelLeakage(ctx: CheckContext, view: FeatureViewDef
   const links = linksOf(ctx, view);
   if (links.length === 0) return [skipped(ctx, FAMILY, `no feature service pairs ${view.name} with a label: target leakage is checked on dataset builds`, { method: 'target' })];
   if (!ctx.eventTimestampColumn || ctx.rowCount === 0) return [skipped(ctx, FAMILY, 'no rows with an event timestamp to join labels onto', { method: 'target' })];
+  // A handful of rows scores 0 or 1 by chance (two rows with different labels give an AUC of 0 or 1).
+  const minRows = ctx.quality.drift.min_rows;
+  if (ctx.rowCount < minRows) return [skipped(ctx, FAMILY, `${ctx.rowCount} row(s) < min_rows ${minRows}: too few to score target leakage`, { method: 'target' })];
   const out: CheckResult[] = [];
   const set = ctx.project.registry.current();
   const have = new Set(ctx.columns.map((c) => c.name));
@@ -84,12 +88,21 @@ async function scoreLink(ctx: CheckContext, link: Link, keys: string[]): Promise
   const ts = ident(ctx.eventTimestampColumn!);
   const sampleRows = Math.max(1, Math.floor(ctx.quality.leakage.sample_rows));
   const on = [...keys.map((k) => `s.${ident(k)} = l.${ident(k)}`), `s.${ts} >= l.event_timestamp`].join(' AND ');
+  const sample = `${table}_rows`;
+  const k = keys.map(ident).join(', ');
   try {
+    await ctx.conn.run(`CREATE TEMP TABLE ${ident(sample)} AS SELECT * FROM ${ident(ctx.table)} WHERE ${ts} IS NOT NULL ORDER BY hash(${[...keys, ctx.eventTimestampColumn!].map(ident).join(', ')}) LIMIT ${sampleRows}`);
+    // The label side: only rows up to the newest sampled time (the scan skips later data), one row per
+    // (keys, event time) chosen as materialization chooses (latest created, then the value), so reruns agree.
     await ctx.conn.run(
       `CREATE TEMP TABLE ${ident(table)} AS
+       WITH l AS (
+         SELECT ${k}, event_timestamp, ${ident(link.labelFeature)} FROM (${rel.select}) AS src
+         WHERE event_timestamp <= (SELECT max(${ts}) FROM ${ident(sample)})
+         QUALIFY row_number() OVER (PARTITION BY ${k}, event_timestamp ORDER BY created_timestamp DESC NULLS LAST, ${ident(link.labelFeature)} DESC NULLS LAST) = 1
+       )
        SELECT ${[...keys, ctx.eventTimestampColumn!, ...features].map((c) => `s.${ident(c)}`).join(', ')}, l.${ident(link.labelFeature)} AS ${ident(labelColumn)}
-       FROM (SELECT * FROM ${ident(ctx.table)} WHERE ${ts} IS NOT NULL ORDER BY hash(${[...keys, ctx.eventTimestampColumn!].map(ident).join(', ')}) LIMIT ${sampleRows}) AS s
-       ASOF LEFT JOIN (${rel.select}) AS l ON ${on}`,
+       FROM ${ident(sample)} AS s ASOF LEFT JOIN l ON ${on}`,
     );
     const sub: CheckContext = {
       ...ctx,
@@ -108,6 +121,6 @@ async function scoreLink(ctx: CheckContext, link: Link, keys: string[]): Promise
   } catch (e) {
     return [result(ctx, { check: FAMILY, method: 'target', status: 'error', message: `target leakage against ${link.label} could not be computed: ${(e as Error).message.split('\n')[0]}`, details: { label: link.label } })];
   } finally {
-    await ctx.conn.run(`DROP TABLE IF EXISTS ${ident(table)}`).catch(() => undefined);
+    for (const t of [table, sample]) await ctx.conn.run(`DROP TABLE IF EXISTS ${ident(t)}`).catch(() => undefined);
   }
 }
