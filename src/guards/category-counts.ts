@@ -3,8 +3,8 @@
  * profile keeps the counts of its 50 most frequent values and the total; a value
  * outside an incomplete list sits in its `__other__` with an unknown count, at
  * most the list's smallest count. Such values get that bound, and together never
- * more than what `__other__` holds (shared equally when the bounds would exceed
- * it). So a value that changes rank near the boundary keeps about its count
+ * all of what `__other__` holds (an equal share of it each when the bounds would
+ * exceed it, one share left to `__other__`). So a value that changes rank near the boundary keeps about its count
  * (no false drift), while a value that is frequent on one side and absent from the
  * other side's list still differs by nearly its whole share (a real swap shows).
  *
@@ -46,9 +46,10 @@ export function countsOver(p: ColumnProfile, values: readonly string[]): Map<str
     } else if (complete) out.set(v, 0);
     else missing.push(v);
   }
-  // Listed values not asked for stay in the remainder too.
+  // Listed values not asked for stay in the remainder too. The bounds never take all of it: values outside
+  // both lists exist on an incomplete side, and an empty `__other__` would read as "no such values here".
   const rest = Math.max(0, total - known);
-  const each = missing.length === 0 ? 0 : Math.min(bound, rest / missing.length);
+  const each = missing.length === 0 ? 0 : Math.min(bound, rest / (missing.length + 1));
   for (const v of missing) out.set(v, each);
   const other = rest - each * missing.length;
   if (other > 1e-9) out.set(OTHER, other);

@@ -64,12 +64,13 @@ describe('poolProfiles', () => {
     const pooled = poolProfiles([small, big]);
     expect(pooled.top_total).toBe(2_500_000);
     expect(pooled.top).toEqual([{ value: 'x', count: 1_300_000 }, { value: 'y', count: 1_200_000 }]);
-    // A run whose list misses 'z' (incomplete: 100 rows elsewhere, smallest listed count 300) contributes at most 100 of it.
+    // A run whose list misses 'z' (incomplete: 100 rows elsewhere, smallest listed count 300) contributes a share of
+    // those 100 rows to it (one share each for z and for values outside every list: 50).
     const partial = cat(1000, [['x', 600], ['y', 300]], 1000);
     const withZ = cat(1000, [['x', 500], ['z', 500]], 1000);
     const p2 = poolProfiles([withZ, partial]);
     // The pooled list is as long as the longest run's (2 here): y (300) falls into the remainder.
-    expect(p2.top).toEqual([{ value: 'x', count: 1100 }, { value: 'z', count: 600 }]);
+    expect(p2.top).toEqual([{ value: 'x', count: 1100 }, { value: 'z', count: 550 }]);
     expect(p2.top_total).toBe(2000);
   });
 

@@ -217,7 +217,8 @@ async function materializeView(
       try {
         verdict = await guardStage({ project, run, kind: 'materialize', view, conn, table, window, disabled: false, alerts: false });
       } finally {
-        // Blocked (or the stage broke): the latest rows are not needed, stop computing them.
+        // Blocked (or the stage broke): the latest rows are not needed, stop computing them. (If the side query
+        // has not started yet, DuckDB clears the interrupt when it starts: then it runs to the end, costing time only.)
         if (!verdict || verdict.verdict === 'block') {
           try {
             side.interrupt();

@@ -362,12 +362,13 @@ export async function buildDatasetStream(project: Project, request: HistoricalFe
   } catch (e) {
     project.runs.update(p.run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
     await p.cleanup();
-    await p.alert();
+    // A server answer does not wait for webhook deliveries (the server outlives them).
+    void p.alert();
     throw e;
   }
   if (p.status === 'blocked') {
     await p.cleanup();
-    await p.alert();
+    void p.alert();
     throw new FeatureguardError('guard_blocked', `dataset blocked by checks: ${p.guard.blockedReason ?? 'a blocking check failed'}`, {
       status: 422,
       exitCode: 1,

@@ -71,6 +71,22 @@ describe('target leakage on label-linked views', () => {
     expect(r.message).toMatch(/6 row\(s\) < min_rows 30/);
   });
 
+  it('counts only rows that have a label as of their time toward min_rows', async () => {
+    bench = await guardBench();
+    // Labels for three rows only.
+    const file = join(bench.dir, 'data', 'labels.parquet');
+    await bench.conn.run(`COPY (SELECT airport, ts, delay FROM read_parquet('${join(bench.dir, 'data', 'rows.parquet')}') WHERE ts >= TIMESTAMP '2024-01-07 21:00' AND ts < TIMESTAMP '2024-01-08') TO '${file}' (FORMAT parquet)`);
+    applyMore(bench, [
+      defineSource({ name: 'labels', path: 'data/labels.parquet', timestamp_field: 'ts' }),
+      defineFeatureView({ name: 'outcome', role: 'label', entities: ['airport'], source: 'labels', online: false, features: [{ name: 'delay', type: 'float64' }] }),
+      defineFeatureService({ name: 'model', features: ['delays:delay'], label: 'outcome:delay' }),
+    ]);
+    const g = await bench.runWindow('2024-01-01', '2024-01-08');
+    const r = pick(g, 'leakage', 'target')[0];
+    expect(r.status).toBe('skipped');
+    expect(r.message).toMatch(/only 3 sampled row\(s\) have a label outcome:delay/);
+  });
+
   it('is skipped with the reason when the label is about another entity', async () => {
     bench = await guardBench();
     applyMore(bench, [

@@ -10,6 +10,7 @@ import { jensenshannon, ks2samp, psi, wassersteinNormed, ztest2prop } from '../.
 import { chisquare } from '../../stats/index.js';
 import { resolveQuality } from '../config.js';
 import { profileTable } from '../profile.js';
+import type { ColumnProfile } from '../profile-types.js';
 import { driftOf } from './drift-methods.js';
 
 let conn: DuckDBConnection;
@@ -148,6 +149,30 @@ describe('categories beyond the top list', () => {
     const sea = d.categories!.values.indexOf('SEA');
     expect(d.categories!.reference[sea]).toBe(2000);
     expect(d.categories!.current[sea]).toBeLessThanOrEqual(20);
+  });
+
+  it('small samples with ranks shuffled at the boundary: chi-square sees no drift (the bounds leave __other__ its share)', async () => {
+    const vs = Array.from({ length: 48 }, (_, k) => rep([`v${k}`], 14)).flat();
+    // Reference: A and B (4 each) in its top 50, C and D (3 each) not; current the other way round; a rare GU 1 → 3.
+    const ref = [...vs, ...rep(['A'], 4), ...rep(['B'], 4), ...rep(['C'], 3), ...rep(['D'], 3), 'GU'];
+    const cur = [...vs, ...rep(['C'], 4), ...rep(['D'], 4), ...rep(['A'], 3), ...rep(['B'], 3), ...rep(['GU'], 3)];
+    const d = await drift(ref, cur);
+    expect(d.method).toBe('chisquare');
+    expect(d.value).toBeGreaterThan(0.5);
+    expect(d.status).toBe('pass');
+  });
+
+  it('the two-category z-test takes proportions out of the counts\' own totals (sample counts on large tables)', () => {
+    const cat = (count: number, yes: number, no: number): ColumnProfile => ({
+      column: 'v', type: 'VARCHAR', kind: 'categorical', count, nulls: 0, nan: 0, inf: 0, distinct: 2, sampled: count > yes + no,
+      min: null, max: null, mean: null, stddev: null, quantiles: null, histogram: null, deciles: null, sample: [], mad: null,
+      outlier_rate: null, outlier_rate_vs_reference: null, top_total: yes + no, top: [{ value: 'no', count: no }, { value: 'yes', count: yes }],
+    });
+    // 800 exact rows half and half against 2M rows counted on a 10,000-row sample, also half and half.
+    const d = driftOf(cat(800, 400, 400), cat(2_000_000, 5000, 5000), q)!;
+    expect(d.method).toBe('z');
+    expect(d.value).toBeCloseTo(1, 9);
+    expect(d.status).toBe('pass');
   });
 });
 

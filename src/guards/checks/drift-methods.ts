@@ -188,7 +188,9 @@ function categoricalDrift(ref: ColumnProfile, cur: ColumnProfile, q: DriftQualit
   let threshold: number;
   let drifted: boolean;
   if (choice === 'z') {
-    const t = ztest2prop(c.ref[0] ?? 0, nRef, c.cur[0] ?? 0, nCur);
+    // Counts may be sample counts (large tables): proportions out of the counts' own totals.
+    const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+    const t = ztest2prop(c.ref[0] ?? 0, sum(c.ref), c.cur[0] ?? 0, sum(c.cur));
     [method, value, threshold, drifted] = ['z', t.pvalue, q.p_value, t.pvalue < q.p_value];
   } else if (choice === 'chisquare') {
     const t = chiSquareDrift(c.ref, c.cur);

@@ -93,7 +93,7 @@ async function scoreLink(ctx: CheckContext, link: Link, keys: string[]): Promise
   try {
     await ctx.conn.run(`CREATE TEMP TABLE ${ident(sample)} AS SELECT * FROM ${ident(ctx.table)} WHERE ${ts} IS NOT NULL ORDER BY hash(${[...keys, ctx.eventTimestampColumn!].map(ident).join(', ')}) LIMIT ${sampleRows}`);
     // The label side: only rows up to the newest sampled time (the scan skips later data), one row per
-    // (keys, event time) chosen as materialization chooses (latest created, then the value), so reruns agree.
+    // (keys, event time): the latest created, then the greatest label value, so reruns agree.
     await ctx.conn.run(
       `CREATE TEMP TABLE ${ident(table)} AS
        WITH l AS (
@@ -104,6 +104,11 @@ async function scoreLink(ctx: CheckContext, link: Link, keys: string[]): Promise
        SELECT ${[...keys, ctx.eventTimestampColumn!, ...features].map((c) => `s.${ident(c)}`).join(', ')}, l.${ident(link.labelFeature)} AS ${ident(labelColumn)}
        FROM ${ident(sample)} AS s ASOF LEFT JOIN l ON ${on}`,
     );
+    // Rows without a label as of their time (new entities, labels that come later) do not count.
+    const labelled = Number((await ctx.conn.runAndReadAll(`SELECT count(${ident(labelColumn)}) AS n FROM ${ident(table)}`)).getRowsJS()[0][0]);
+    if (labelled < ctx.quality.drift.min_rows) {
+      return [skipped(ctx, FAMILY, `only ${labelled} sampled row(s) have a label ${link.label} as of their time (< min_rows ${ctx.quality.drift.min_rows}): too few to score target leakage`, { method: 'target', details: { label: link.label, services: link.services } })];
+    }
     const sub: CheckContext = {
       ...ctx,
       table,
