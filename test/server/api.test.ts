@@ -6,30 +6,21 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { tableFromIPC } from 'apache-arrow';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { acquireLeases } from '../../src/materialize/lease.js';
 import { openOfflineEngine } from '../../src/offline/engine.js';
 import { createApp, type FeatureguardApp } from '../../src/server/app.js';
-import { createFixture, post, type Fixture, json } from './fixture.js';
+import { createFixture, json, post, useAppFixture } from './fixture.js';
 
-let fx: Fixture;
-let app: FeatureguardApp;
-
-beforeAll(async () => {
-  fx = await createFixture();
-  app = createApp(fx.project);
-});
-afterAll(async () => {
-  await fx?.close();
-});
+const t = useAppFixture();
 
 
 async function materializeAndWait(body: unknown): Promise<any> {
-  const res = await app.request('/v1/materialize', post(body));
+  const res = await t.app.request('/v1/materialize', post(body));
   const started = await json(res);
   expect(res.status, JSON.stringify(started)).toBe(202);
   for (let i = 0; i < 200; i++) {
-    const job = await json(await app.request(`/v1/materialize/${started.job_id}`));
+    const job = await json(await t.app.request(`/v1/materialize/${started.job_id}`));
     if (job.status !== 'running') return { started, job };
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -44,25 +35,25 @@ describe('materialize and online features', () => {
     expect(started.runs[0].run_id).toMatch(/[0-9a-f-]{36}/);
     expect(job.status).toBe('done');
     expect(job.runs[0]).toMatchObject({ view: 'origin_delays', run_id: started.runs[0].run_id, status: 'success', entities_written: 3, rows_read: 72 });
-    const run = await json(await app.request(`/v1/runs/${started.runs[0].run_id}`));
+    const run = await json(await t.app.request(`/v1/runs/${started.runs[0].run_id}`));
     expect(run.run).toMatchObject({ kind: 'materialize', view: 'origin_delays', status: 'success' });
     expect(Array.isArray(run.results)).toBe(true);
   });
 
   it('answers 409 while the view is materializing (lease held by another process)', async () => {
-    const leases = acquireLeases(fx.project.state, ['origin_delays'], 'other-process-run');
+    const leases = acquireLeases(t.fx.project.state, ['origin_delays'], 'other-process-run');
     try {
-      const res = await app.request('/v1/materialize', post({ views: ['origin_delays'], incremental: true }));
+      const res = await t.app.request('/v1/materialize', post({ views: ['origin_delays'], incremental: true }));
       const body = await json(res);
       expect(res.status).toBe(409);
       expect(body.error.code).toBe('materialization_running');
     } finally {
       for (const l of leases) l.release();
     }
-    const res = await app.request('/v1/materialize', post({ views: ['origin_delays'], start: '2001-01-01T00:00:00Z', end: '2001-01-02T00:00:00Z' }));
+    const res = await t.app.request('/v1/materialize', post({ views: ['origin_delays'], start: '2001-01-01T00:00:00Z', end: '2001-01-02T00:00:00Z' }));
     expect(res.status).toBe(202);
     const { job_id } = await json(res);
-    for (let i = 0; i < 200 && (await json(await app.request(`/v1/materialize/${job_id}`))).status === 'running'; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && (await json(await t.app.request(`/v1/materialize/${job_id}`))).status === 'running'; i++) await new Promise((r) => setTimeout(r, 25));
   });
 
   it('takes date-only and other ISO 8601 times as the CLI does (date = midnight UTC)', async () => {
@@ -72,12 +63,12 @@ describe('materialize and online features', () => {
     const zoned = await materializeAndWait({ views: ['origin_delays'], start: '2001-01-01 06:00', end: '2001-01-01T12:00:00+02:00' });
     expect(zoned.started.runs[0].window).toEqual({ start: '2001-01-01T06:00:00.000Z', end: '2001-01-01T10:00:00.000Z' });
     for (const start of ['monday', '01/01/2001', '2001-01-01T25']) {
-      const res = await app.request('/v1/materialize', post({ views: ['origin_delays'], start }));
+      const res = await t.app.request('/v1/materialize', post({ views: ['origin_delays'], start }));
       const body = await json(res);
       expect(res.status, start).toBe(400);
       expect(body.error.message).toMatch(/\/start/);
     }
-    const impossible = await app.request('/v1/materialize', post({ views: ['origin_delays'], start: '2001-13-45' }));
+    const impossible = await t.app.request('/v1/materialize', post({ views: ['origin_delays'], start: '2001-13-45' }));
     expect(impossible.status).toBe(400);
     expect((await json(impossible)).error.message).toMatch(/invalid start '2001-13-45'/);
   });
@@ -85,7 +76,7 @@ describe('materialize and online features', () => {
   it('serves the exact Feast get-online-features response shape', async () => {
     const request = { features: ['origin_delays:dep_delay', 'origin_delays:flights'], entities: { origin: ['SEA', 'JFK', 'LAX'] }, full_feature_names: false };
     for (const path of ['/v1/online-features', '/get-online-features']) {
-      const res = await app.request(path, post(request));
+      const res = await t.app.request(path, post(request));
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/application\/json/);
       const body = await json(res);
@@ -102,20 +93,20 @@ describe('materialize and online features', () => {
 
   it('refuses features together with feature_service with a clear 400', async () => {
     for (const path of ['/v1/online-features', '/get-online-features']) {
-      const res = await app.request(path, post({ features: ['origin_delays:dep_delay'], feature_service: 'delay_service', entities: { origin: ['SEA'] } }));
+      const res = await t.app.request(path, post({ features: ['origin_delays:dep_delay'], feature_service: 'delay_service', entities: { origin: ['SEA'] } }));
       const body = await json(res);
       expect(res.status).toBe(400);
       expect(body.error).toMatchObject({ code: 'invalid_request', message: 'give either features or feature_service, not both' });
       expect(body.error.message).not.toMatch(/must NOT be valid/);
     }
     // Neither is still refused by the schema.
-    const neither = await app.request('/v1/online-features', post({ entities: { origin: ['SEA'] } }));
+    const neither = await t.app.request('/v1/online-features', post({ entities: { origin: ['SEA'] } }));
     expect(neither.status).toBe(400);
     expect((await json(neither)).error.message).toMatch(/required property 'features'/);
   });
 
   it('reads a feature service with full feature names', async () => {
-    const body = await json(await app.request('/v1/online-features', post({ feature_service: 'delay_service', entities: { origin: ['SFO'] }, full_feature_names: true })));
+    const body = await json(await t.app.request('/v1/online-features', post({ feature_service: 'delay_service', entities: { origin: ['SFO'] }, full_feature_names: true })));
     expect(body.metadata.feature_names).toEqual(['origin', 'origin_delays__dep_delay', 'origin_delays__flights', 'origin_delays__carrier']);
     expect(body.results.map((r: any) => r.values[0])).toEqual(['SFO', 123, 23, 'AA']);
   });
@@ -123,7 +114,7 @@ describe('materialize and online features', () => {
 
 describe('push', () => {
   it('writes to the online store monotonically and records a push run', async () => {
-    const res = await app.request('/v1/push', post({
+    const res = await t.app.request('/v1/push', post({
       view: 'origin_delays',
       rows: [{ origin: 'SEA', event_timestamp: '2001-01-02T00:00:00Z', dep_delay: 999.5, flights: 7, carrier: 'UA' }],
     }));
@@ -131,22 +122,22 @@ describe('push', () => {
     expect(res.status, JSON.stringify(result)).toBe(200);
     expect(result).toMatchObject({ view: 'origin_delays', to: 'online', rows: 1, written: 1, skipped: 0, file: null });
     expect(['success', 'warned']).toContain(result.status);
-    const older = await json(await app.request('/push', post({
+    const older = await json(await t.app.request('/push', post({
       push_source_name: 'origin_delays',
       df: { origin: ['SEA'], event_timestamp: ['2000-12-31T00:00:00Z'], dep_delay: [-1], flights: [1], carrier: [null] },
       to: 'online',
     })));
     expect(older).toMatchObject({ written: 0, skipped: 1 });
-    const read = await json(await app.request('/v1/online-features', post({ features: ['origin_delays'], entities: { origin: ['SEA'] } })));
+    const read = await json(await t.app.request('/v1/online-features', post({ features: ['origin_delays'], entities: { origin: ['SEA'] } })));
     expect(read.results.map((r: any) => r.values[0])).toEqual(['SEA', 999.5, 7, 'UA']);
     expect(read.results[1].event_timestamps[0]).toBe('2001-01-02T00:00:00Z');
-    const runs = await json(await app.request('/v1/runs?kind=push&view=origin_delays'));
+    const runs = await json(await t.app.request('/v1/runs?kind=push&view=origin_delays'));
     expect(runs.total).toBe(2);
     expect(runs.runs.map((r: any) => r.id)).toContain(result.run_id);
   });
 
   it('appends a Parquet file the source glob picks up (offline)', async () => {
-    const res = await app.request('/v1/push', post({
+    const res = await t.app.request('/v1/push', post({
       view: 'origin_delays',
       rows: [
         { origin: 'BOS', event_timestamp: '2001-01-03T00:00:00Z', dep_delay: 5, flights: 2, carrier: 'B6' },
@@ -157,20 +148,20 @@ describe('push', () => {
     const result = await json(res);
     expect(res.status, JSON.stringify(result)).toBe(200);
     expect(result.file).toMatch(/data\/delays\/push-.*\.parquet$/);
-    expect(readdirSync(join(fx.dir, 'data', 'delays')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(join(t.fx.dir, 'data', 'delays')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     const engine = await openOfflineEngine();
-    const rows = await engine.all(`SELECT origin, dep_delay, carrier FROM read_parquet('${join(fx.dir, 'data/delays/*.parquet')}') WHERE origin = 'BOS' ORDER BY event_timestamp`);
+    const rows = await engine.all(`SELECT origin, dep_delay, carrier FROM read_parquet('${join(t.fx.dir, 'data/delays/*.parquet')}') WHERE origin = 'BOS' ORDER BY event_timestamp`);
     expect(rows).toEqual([{ origin: 'BOS', dep_delay: 5, carrier: 'B6' }, { origin: 'BOS', dep_delay: 6, carrier: null }]);
     // Nothing online yet; a materialization of that window brings it.
     const { job } = await materializeAndWait({ views: ['origin_delays'], start: '2001-01-03T00:00:00Z', end: '2001-01-04T00:00:00Z' });
     expect(job.runs[0], JSON.stringify(job)).toMatchObject({ rows_read: 2, entities_written: 1 });
     expect(['success', 'warned']).toContain(job.runs[0].status);
-    const read = await json(await app.request('/v1/online-features', post({ features: ['origin_delays:dep_delay'], entities: { origin: ['BOS'] } })));
+    const read = await json(await t.app.request('/v1/online-features', post({ features: ['origin_delays:dep_delay'], entities: { origin: ['BOS'] } })));
     expect(read.results[1].values).toEqual([6]);
   });
 
   it('rejects rows that do not match the view, naming row and column', async () => {
-    const res = await app.request('/v1/push', post({
+    const res = await t.app.request('/v1/push', post({
       view: 'origin_delays',
       rows: [
         { origin: 'SEA', event_timestamp: '2001-01-02T00:00:00Z', dep_delay: 1, flights: 1, carrier: 'AA' },
@@ -212,7 +203,7 @@ describe('push', () => {
   });
 
   it('a push the guards block answers 422 and writes nothing', async () => {
-    const res = await app.request('/v1/push', post({
+    const res = await t.app.request('/v1/push', post({
       view: 'origin_delays',
       rows: [{ origin: 'JFK', event_timestamp: '2001-01-05T00:00:00Z', dep_delay: 1, flights: -5, carrier: 'AA' }],
     }));
@@ -220,9 +211,9 @@ describe('push', () => {
     expect(res.status, JSON.stringify(body)).toBe(422);
     expect(body.error.code).toBe('push_blocked');
     expect(body.error.details.run_id).toBeTruthy();
-    const run = await json(await app.request(`/v1/runs/${body.error.details.run_id}`));
+    const run = await json(await t.app.request(`/v1/runs/${body.error.details.run_id}`));
     expect(run.run.status).toBe('blocked');
-    const read = await json(await app.request('/v1/online-features', post({ features: ['origin_delays:flights'], entities: { origin: ['JFK'] } })));
+    const read = await json(await t.app.request('/v1/online-features', post({ features: ['origin_delays:flights'], entities: { origin: ['JFK'] } })));
     expect(read.results[1].values).toEqual([23]);
   });
 });
@@ -238,7 +229,7 @@ describe('datasets', () => {
   };
 
   it('streams Arrow IPC by default, point-in-time correct, in input order', async () => {
-    const res = await app.request('/v1/datasets', post(request));
+    const res = await t.app.request('/v1/datasets', post(request));
     expect(res.status, res.status === 200 ? '' : await res.clone().text()).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/vnd.apache.arrow.stream');
     expect(res.headers.get('x-featureguard-rows')).toBe('4');
@@ -251,73 +242,73 @@ describe('datasets', () => {
       ['LAX', 1, null, null],
       ['SEA', 0, null, null],
     ]);
-    const run = await json(await app.request(`/v1/runs/${res.headers.get('x-featureguard-run-id')}`));
+    const run = await json(await t.app.request(`/v1/runs/${res.headers.get('x-featureguard-run-id')}`));
     expect(run.run.kind).toBe('dataset');
   });
 
   it('answers Parquet, CSV and JSON by format', async () => {
-    const parquet = await app.request('/v1/datasets', post({ ...request, format: 'parquet' }));
+    const parquet = await t.app.request('/v1/datasets', post({ ...request, format: 'parquet' }));
     const bytes = new Uint8Array(await parquet.arrayBuffer());
     expect(Buffer.from(bytes.slice(0, 4)).toString()).toBe('PAR1');
-    const csv = await (await app.request('/v1/datasets', post({ ...request, format: 'csv' }))).text();
+    const csv = await (await t.app.request('/v1/datasets', post({ ...request, format: 'csv' }))).text();
     expect(csv.split('\n')[0]).toMatch(/origin.*event_timestamp.*label.*dep_delay.*carrier/);
     expect(csv).toContain('2001-01-01T05:30:00');
-    const jsonRes = await app.request('/v1/datasets', post({ ...request, entity_rows: undefined, format: 'json' }));
+    const jsonRes = await t.app.request('/v1/datasets', post({ ...request, entity_rows: undefined, format: 'json' }));
     expect(jsonRes.status).toBe(200);
     expect(await jsonRes.text()).toContain('"dep_delay":200');
   });
 
   it('rejects entity rows without a timestamp with a 400', async () => {
-    const res = await app.request('/v1/datasets', post({ features: ['origin_delays:dep_delay'], entities: { origin: ['SEA'] } }));
+    const res = await t.app.request('/v1/datasets', post({ features: ['origin_delays:dep_delay'], entities: { origin: ['SEA'] } }));
     expect(res.status).toBe(400);
   });
 });
 
 describe('registry, runs, schedules', () => {
   it('lists and shows registry objects and their versions', async () => {
-    const views = await json(await app.request('/v1/registry/feature_views'));
+    const views = await json(await t.app.request('/v1/registry/feature_views'));
     expect(views.items.map((v: any) => v.name)).toEqual(['origin_delays']);
-    const one = await json(await app.request('/v1/registry/feature_views/origin_delays'));
+    const one = await json(await t.app.request('/v1/registry/feature_views/origin_delays'));
     expect(one).toMatchObject({ name: 'origin_delays', version: 1, definition: { kind: 'feature_view', ttl: '0' } });
-    const versions = await json(await app.request('/v1/registry/entities/airport/versions'));
+    const versions = await json(await t.app.request('/v1/registry/entities/airport/versions'));
     expect(versions.items).toHaveLength(1);
-    expect((await app.request('/v1/registry/feature_views/nope')).status).toBe(404);
-    expect((await app.request('/v1/registry/widgets')).status).toBe(404);
+    expect((await t.app.request('/v1/registry/feature_views/nope')).status).toBe(404);
+    expect((await t.app.request('/v1/registry/widgets')).status).toBe(404);
   });
 
   it('plans and applies definitions', async () => {
-    const set = fx.project.registry.current();
+    const set = t.fx.project.registry.current();
     const defs = [...set.entities.values(), ...set.sources.values(), ...set.views.values(), ...set.services.values()];
     const view = set.views.get('origin_delays')!;
     const changed = defs.map((d) => (d === view ? { ...view, description: 'delays per origin' } : d));
-    const plan = await json(await app.request('/v1/registry/plan', post({ definitions: changed })));
+    const plan = await json(await t.app.request('/v1/registry/plan', post({ definitions: changed })));
     expect(plan.hasChanges).toBe(true);
     expect(plan.changes.filter((c: any) => c.action === 'change').map((c: any) => c.name)).toEqual(['origin_delays']);
-    const applied = await json(await app.request('/v1/registry/apply', post({ definitions: changed })));
+    const applied = await json(await t.app.request('/v1/registry/apply', post({ definitions: changed })));
     expect(applied.applied.map((a: any) => [a.name, a.version])).toEqual([['origin_delays', 2]]);
-    const versions = await json(await app.request('/v1/registry/feature_views/origin_delays/versions'));
+    const versions = await json(await t.app.request('/v1/registry/feature_views/origin_delays/versions'));
     expect(versions.items.map((v: any) => v.version)).toEqual([1, 2]);
   });
 
   it('pages and filters runs, and exports lineage', async () => {
-    const all = await json(await app.request('/v1/runs?limit=2'));
+    const all = await json(await t.app.request('/v1/runs?limit=2'));
     expect(all.runs).toHaveLength(2);
     expect(all.total).toBeGreaterThanOrEqual(4);
-    const page2 = await json(await app.request('/v1/runs?limit=2&offset=2'));
+    const page2 = await json(await t.app.request('/v1/runs?limit=2&offset=2'));
     expect(page2.runs[0].id).not.toBe(all.runs[0].id);
-    const mats = await json(await app.request('/v1/runs?kind=materialize&status=success'));
+    const mats = await json(await t.app.request('/v1/runs?kind=materialize&status=success'));
     expect(mats.runs.every((r: any) => r.kind === 'materialize' && r.status === 'success')).toBe(true);
-    const lineage = await app.request(`/v1/runs/${mats.runs[0].id}/lineage`);
+    const lineage = await t.app.request(`/v1/runs/${mats.runs[0].id}/lineage`);
     expect(lineage.status).toBe(200);
     expect(await json(lineage)).toMatchObject({ eventType: 'COMPLETE', run: { runId: mats.runs[0].id }, job: { namespace: 'servertest' } });
-    expect((await app.request('/v1/runs/does-not-exist')).status).toBe(404);
+    expect((await t.app.request('/v1/runs/does-not-exist')).status).toBe(404);
   });
 
   it('shows schedules with the next run, and the last run from the quality log', async () => {
-    const body = await json(await app.request('/v1/schedules'));
+    const body = await json(await t.app.request('/v1/schedules'));
     expect(body.scheduler).toBe('off');
     // No scheduler in this process (a `--no-scheduler` replica, or after a restart): the last run comes from the log.
-    const [newest] = fx.project.runs.list({ view: 'origin_delays', kind: 'materialize', limit: 1 }).runs;
+    const [newest] = t.fx.project.runs.list({ view: 'origin_delays', kind: 'materialize', limit: 1 }).runs;
     expect(body.schedules).toEqual([{
       view: 'origin_delays', cron: '*/5 * * * *', active: false, next_run: expect.any(String), error: null,
       last_run: {
@@ -334,21 +325,21 @@ describe('registry, runs, schedules', () => {
 
 describe('operations', () => {
   it('mounts the web pages under /ui', async () => {
-    const res = await app.request('/ui/runs');
+    const res = await t.app.request('/ui/runs');
     expect([200, 303]).toContain(res.status);
     expect(res.headers.get('content-type') ?? '').toMatch(/text\/html/);
   });
 
   it('health and ready', async () => {
-    expect(await json(await app.request('/health'))).toMatchObject({ status: 'ok' });
-    const ready = await app.request('/ready');
+    expect(await json(await t.app.request('/health'))).toMatchObject({ status: 'ok' });
+    const ready = await t.app.request('/ready');
     expect(ready.status).toBe(200);
     expect(await json(ready)).toMatchObject({ status: 'ready', checks: { state_db: { ok: true }, online_store: { ok: true } } });
   });
 
   it('metrics expose latency histograms per route pattern and run counters', async () => {
-    await app.request('/v1/runs/abc');
-    const res = await app.request('/metrics');
+    await t.app.request('/v1/runs/abc');
+    const res = await t.app.request('/metrics');
     expect(res.headers.get('content-type')).toMatch(/text\/plain/);
     const text = await res.text();
     expect(text).toMatch(/# TYPE featureguard_http_request_duration_seconds histogram/);
@@ -361,7 +352,7 @@ describe('operations', () => {
   });
 
   it('openapi.json lists every route and its schemas compile', async () => {
-    const doc = await json(await app.request('/openapi.json'));
+    const doc = await json(await t.app.request('/openapi.json'));
     expect(doc.openapi).toBe('3.1.0');
     for (const p of ['/v1/online-features', '/get-online-features', '/v1/push', '/push', '/v1/materialize', '/v1/materialize/{job}', '/v1/datasets',
       '/v1/registry/{collection}', '/v1/registry/plan', '/v1/registry/apply', '/v1/runs', '/v1/runs/{id}', '/v1/runs/{id}/lineage', '/health', '/ready', '/metrics', '/v1/schedules', '/v1/keys', '/v1/keys/{id}']) {

@@ -3,36 +3,26 @@
  * required (401), scopes enforced (403), revocation immediate; binding beyond
  * loopback without keys refused.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keyStoreFor } from '../../src/auth/keys.js';
 import { createApp, type FeatureguardApp } from '../../src/server/app.js';
 import { checkBinding, isLoopback, startServer } from '../../src/server/serve.js';
 import { openProject } from '../../src/project.js';
-import { createFixture, post, type Fixture } from './fixture.js';
+import { bearer, createFixture, post, READ_SEA, useAppFixture } from './fixture.js';
 
-let fx: Fixture;
-let app: FeatureguardApp;
-beforeAll(async () => {
-  fx = await createFixture();
-  app = createApp(fx.project);
-});
-afterAll(async () => {
-  await fx?.close();
-});
+const t = useAppFixture();
 
-const read = { features: ['origin_delays:dep_delay'], entities: { origin: ['SEA'] } };
-const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const pushBody = { view: 'origin_delays', rows: [{ origin: 'SEA', event_timestamp: '2001-01-02T00:00:00Z', dep_delay: 1, flights: 1, carrier: 'AA' }] };
 
 describe('API keys', () => {
   it('allows everything while no key exists (loopback default)', async () => {
-    expect((await app.request('/v1/online-features', post(read))).status).toBe(200);
-    expect((await app.request('/v1/runs')).status).toBe(200);
+    expect((await t.app.request('/v1/online-features', post(READ_SEA))).status).toBe(200);
+    expect((await t.app.request('/v1/runs')).status).toBe(200);
   });
 
   it('requires keys once one exists (created by another process), with scopes', async () => {
     // Another process creates the keys (a second connection to the same state db).
-    const other = openProject(fx.dir);
+    const other = openProject(t.fx.dir);
     const keys = keyStoreFor(other.state);
     const readKey = keys.create('read', 'reader').key;
     const writeKey = keys.create('write', 'writer').key;
@@ -40,44 +30,44 @@ describe('API keys', () => {
     await other.close();
     await new Promise((r) => setTimeout(r, 1100)); // the "any key exists" answer is cached for 1 s
 
-    const noKey = await app.request('/v1/online-features', post(read));
+    const noKey = await t.app.request('/v1/online-features', post(READ_SEA));
     expect(noKey.status).toBe(401);
     expect((await noKey.json()).error.code).toBe('unauthorized');
-    expect((await app.request('/v1/online-features', post(read, bearer('fg_0123456789_' + 'x'.repeat(43))))).status).toBe(401);
-    expect((await app.request('/v1/online-features', post(read, { authorization: 'Basic abc' }))).status).toBe(401);
+    expect((await t.app.request('/v1/online-features', post(READ_SEA, bearer('fg_0123456789_' + 'x'.repeat(43))))).status).toBe(401);
+    expect((await t.app.request('/v1/online-features', post(READ_SEA, { authorization: 'Basic abc' }))).status).toBe(401);
 
-    expect((await app.request('/v1/online-features', post(read, bearer(readKey)))).status).toBe(200);
-    expect((await app.request('/v1/online-features', post(read, { 'x-api-key': readKey }))).status).toBe(200);
-    expect((await app.request('/v1/runs', { headers: bearer(readKey) })).status).toBe(200);
+    expect((await t.app.request('/v1/online-features', post(READ_SEA, bearer(readKey)))).status).toBe(200);
+    expect((await t.app.request('/v1/online-features', post(READ_SEA, { 'x-api-key': readKey }))).status).toBe(200);
+    expect((await t.app.request('/v1/runs', { headers: bearer(readKey) })).status).toBe(200);
     // The web pages' cookie is not an API credential (no cross-site use of it).
-    expect((await app.request('/v1/runs', { headers: { cookie: `featureguard_key=${readKey}` } })).status).toBe(401);
+    expect((await t.app.request('/v1/runs', { headers: { cookie: `featureguard_key=${readKey}` } })).status).toBe(401);
 
-    const denied = await app.request('/v1/push', post(pushBody, bearer(readKey)));
+    const denied = await t.app.request('/v1/push', post(pushBody, bearer(readKey)));
     expect(denied.status).toBe(403);
     expect((await denied.json()).error).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/scope 'read'.*'write'/) });
-    expect((await app.request('/v1/push', post(pushBody, bearer(writeKey)))).status).toBe(200);
-    expect((await app.request('/v1/materialize', post({ incremental: true }, bearer(readKey)))).status).toBe(403);
+    expect((await t.app.request('/v1/push', post(pushBody, bearer(writeKey)))).status).toBe(200);
+    expect((await t.app.request('/v1/materialize', post({ incremental: true }, bearer(readKey)))).status).toBe(403);
 
-    const set = fx.project.registry.current();
+    const set = t.fx.project.registry.current();
     const defs = { definitions: [...set.entities.values(), ...set.sources.values(), ...set.views.values(), ...set.services.values()] };
-    expect((await app.request('/v1/registry/apply', post(defs, bearer(writeKey)))).status).toBe(403);
-    expect((await app.request('/v1/registry/apply', post(defs, bearer(admin.key)))).status).toBe(200);
-    expect((await app.request('/v1/registry/plan', post(defs, bearer(readKey)))).status).toBe(200);
+    expect((await t.app.request('/v1/registry/apply', post(defs, bearer(writeKey)))).status).toBe(403);
+    expect((await t.app.request('/v1/registry/apply', post(defs, bearer(admin.key)))).status).toBe(200);
+    expect((await t.app.request('/v1/registry/plan', post(defs, bearer(readKey)))).status).toBe(200);
 
     // Operational endpoints stay open for probes and scrapers.
-    expect((await app.request('/health')).status).toBe(200);
-    expect((await app.request('/metrics')).status).toBe(200);
+    expect((await t.app.request('/health')).status).toBe(200);
+    expect((await t.app.request('/metrics')).status).toBe(200);
 
     // Revocation takes effect at once, even from another process.
-    const third = openProject(fx.dir);
+    const third = openProject(t.fx.dir);
     keyStoreFor(third.state).revoke(admin.info.id);
     await third.close();
-    expect((await app.request('/v1/registry/apply', post(defs, bearer(admin.key)))).status).toBe(401);
-    expect(keyStoreFor(fx.project.state).list().find((k) => k.id === admin.info.id)?.last_used_at).not.toBeNull();
+    expect((await t.app.request('/v1/registry/apply', post(defs, bearer(admin.key)))).status).toBe(401);
+    expect(keyStoreFor(t.fx.project.state).list().find((k) => k.id === admin.info.id)?.last_used_at).not.toBeNull();
   });
 
   it('auth is checked before the body is parsed', async () => {
-    const res = await app.request('/v1/online-features', post('{not json'));
+    const res = await t.app.request('/v1/online-features', post('{not json'));
     expect(res.status).toBe(401);
   });
 });

@@ -2,19 +2,10 @@
  * A battery of bad requests: every one answers a 4xx with the JSON error shape
  * `{"error": {code, message, details}}`, never a 500.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type FeatureguardApp } from '../../src/server/app.js';
-import { createFixture, post, type Fixture } from './fixture.js';
+import { describe, expect, it } from 'vitest';
+import { post, useAppFixture } from './fixture.js';
 
-let fx: Fixture;
-let app: FeatureguardApp;
-beforeAll(async () => {
-  fx = await createFixture();
-  app = createApp(fx.project, { bodyLimit: 4096, maxEntities: 10 });
-});
-afterAll(async () => {
-  await fx?.close();
-});
+const t = useAppFixture({ bodyLimit: 4096, maxEntities: 10 });
 
 const big = (n: number) => Array.from({ length: n }, (_, i) => `A${i}`);
 
@@ -74,7 +65,7 @@ const cases: Case[] = [
 
 describe('bad requests', () => {
   it.each(cases)('%s (%s)', async (_name, path, init, status, code) => {
-    const res = await app.request(path, init);
+    const res = await t.app.request(path, init);
     const text = await res.text();
     if (typeof status === 'number') expect(res.status, text).toBe(status);
     else expect(String(res.status), text).toMatch(status);
@@ -91,7 +82,7 @@ describe('bad requests', () => {
   it('a body over the limit without content-length is refused too (streamed)', async () => {
     const chunk = new TextEncoder().encode(`{"features": ["origin_delays"], "entities": {"origin": [${'"SEA",'.repeat(2000)}"SEA"]}}`);
     const stream = new ReadableStream({ start(c) { c.enqueue(chunk); c.close(); } });
-    const res = await app.request('/v1/online-features', { method: 'POST', body: stream, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    const res = await t.app.request('/v1/online-features', { method: 'POST', body: stream, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
     expect(res.status).toBe(413);
     expect((await res.json()).error.code).toBe('payload_too_large');
   });

@@ -5,9 +5,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { loadDefinitions } from '../../src/definitions/loader.js';
 import { openOfflineEngine } from '../../src/offline/engine.js';
 import { openProject, type Project } from '../../src/project.js';
+import { createApp, type AppOptions, type FeatureguardApp } from '../../src/server/app.js';
 
 export const ORIGINS = ['SEA', 'SFO', 'JFK'] as const;
 
@@ -17,7 +19,8 @@ quality:
   schema: block
 `;
 
-const DEFS = `kind: entity
+/** The entity and the source of the fixture, without the view and the service. */
+export const ENTITY_AND_SOURCE_DEFS = `kind: entity
 name: airport
 join_keys: [{name: origin, type: string}]
 ---
@@ -25,7 +28,9 @@ kind: source
 name: delays_source
 path: data/delays/*.parquet
 timestamp_field: event_timestamp
----
+`;
+
+const DEFS = `${ENTITY_AND_SOURCE_DEFS}---
 kind: feature_view
 name: origin_delays
 entities: [airport]
@@ -77,6 +82,32 @@ export async function createFixture(options: { onlineStore?: string } = {}): Pro
     },
   };
 }
+
+/**
+ * A fixture and its API for the tests of one file: created before them, closed
+ * after them. Read `t.fx` and `t.app` inside tests (they exist once `beforeAll` ran).
+ *
+ * @example
+ * const t = useAppFixture();
+ * it('reads', async () => expect((await t.app.request('/health')).status).toBe(200));
+ */
+export function useAppFixture(options: AppOptions = {}): { readonly fx: Fixture; readonly app: FeatureguardApp } {
+  const holder = {} as { fx: Fixture; app: FeatureguardApp };
+  beforeAll(async () => {
+    holder.fx = await createFixture();
+    holder.app = createApp(holder.fx.project, options);
+  });
+  afterAll(async () => {
+    await holder.fx?.close();
+  });
+  return holder;
+}
+
+/** An online read of one feature for SEA. */
+export const READ_SEA = { features: ['origin_delays:dep_delay'], entities: { origin: ['SEA'] } };
+
+/** The `Authorization` header of an API key. */
+export const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
 
 /** JSON request helper for `app.request`. */
 export function post(body: unknown, headers: Record<string, string> = {}): RequestInit {

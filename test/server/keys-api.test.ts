@@ -3,39 +3,28 @@
  * an open loopback server and is required from the very next request; list never
  * shows a secret or a hash; revoke takes effect at once; bad bodies are 400s.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keyStoreFor } from '../../src/auth/keys.js';
-import { createApp, type FeatureguardApp } from '../../src/server/app.js';
-import { createFixture, json, post, type Fixture } from './fixture.js';
+import { bearer, json, post, READ_SEA, useAppFixture } from './fixture.js';
 
-let fx: Fixture;
-let app: FeatureguardApp;
-beforeAll(async () => {
-  fx = await createFixture();
-  app = createApp(fx.project);
-});
-afterAll(async () => {
-  await fx?.close();
-});
+const t = useAppFixture();
 
-const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
-const read = { features: ['origin_delays:dep_delay'], entities: { origin: ['SEA'] } };
 
 describe('/v1/keys', () => {
   it('validates the body before creating anything', async () => {
     for (const body of [{}, { scope: 'root' }, { scope: 'read', name: '' }, { scope: 'read', extra: 1 }]) {
-      const res = await app.request('/v1/keys', post(body));
+      const res = await t.app.request('/v1/keys', post(body));
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect((await json(res)).error.code).toBe('invalid_request');
     }
-    expect((await app.request('/v1/keys', post('{nope'))).status).toBe(400);
-    expect(keyStoreFor(fx.project.state).list()).toEqual([]);
+    expect((await t.app.request('/v1/keys', post('{nope'))).status).toBe(400);
+    expect(keyStoreFor(t.fx.project.state).list()).toEqual([]);
   });
 
   it('creates the first key on an open loopback server; from the next request on, keys are required', async () => {
     // Open: no key yet.
-    expect((await app.request('/v1/online-features', post(read))).status).toBe(200);
-    const created = await app.request('/v1/keys', post({ scope: 'admin', name: 'ops' }));
+    expect((await t.app.request('/v1/online-features', post(READ_SEA))).status).toBe(200);
+    const created = await t.app.request('/v1/keys', post({ scope: 'admin', name: 'ops' }));
     expect(created.status).toBe(201);
     const admin = await json(created);
     expect(admin).toMatchObject({ id: expect.stringMatching(/^[a-z0-9]{10}$/), name: 'ops', scope: 'admin', revoked: false, revoked_at: null, last_used_at: null });
@@ -43,26 +32,26 @@ describe('/v1/keys', () => {
     expect(created.headers.get('location')).toBe(`/v1/keys/${admin.id}`);
 
     // At once, not after the one-second cache of "does any key exist".
-    const noKey = await app.request('/v1/online-features', post(read));
+    const noKey = await t.app.request('/v1/online-features', post(READ_SEA));
     expect(noKey.status).toBe(401);
     expect((await json(noKey)).error.code).toBe('unauthorized');
-    expect((await app.request('/v1/keys')).status).toBe(401);
-    expect((await app.request('/v1/keys', post({ scope: 'admin' }))).status).toBe(401);
-    expect((await app.request('/v1/online-features', post(read, bearer(admin.key)))).status).toBe(200);
+    expect((await t.app.request('/v1/keys')).status).toBe(401);
+    expect((await t.app.request('/v1/keys', post({ scope: 'admin' }))).status).toBe(401);
+    expect((await t.app.request('/v1/online-features', post(READ_SEA, bearer(admin.key)))).status).toBe(200);
 
     // Same key store as the CLI.
-    expect(keyStoreFor(fx.project.state).verify(admin.key)).toEqual({ id: admin.id, name: 'ops', scope: 'admin' });
+    expect(keyStoreFor(t.fx.project.state).verify(admin.key)).toEqual({ id: admin.id, name: 'ops', scope: 'admin' });
   });
 
   it('lists keys without secrets, needs admin scope, and revokes at once', async () => {
-    const [admin] = keyStoreFor(fx.project.state).list();
-    const adminKey = keyStoreFor(fx.project.state).create('admin', 'second admin').key;
-    const readRes = await app.request('/v1/keys', post({ scope: 'read' }, bearer(adminKey)));
+    const [admin] = keyStoreFor(t.fx.project.state).list();
+    const adminKey = keyStoreFor(t.fx.project.state).create('admin', 'second admin').key;
+    const readRes = await t.app.request('/v1/keys', post({ scope: 'read' }, bearer(adminKey)));
     expect(readRes.status).toBe(201);
     const reader = await json(readRes);
     expect(reader).toMatchObject({ scope: 'read', name: null });
 
-    const listed = await app.request('/v1/keys', { headers: bearer(adminKey) });
+    const listed = await t.app.request('/v1/keys', { headers: bearer(adminKey) });
     expect(listed.status).toBe(200);
     const text = await listed.text();
     const { keys } = JSON.parse(text);
@@ -75,24 +64,24 @@ describe('/v1/keys', () => {
     expect(text).not.toMatch(/hash/);
 
     // A write key is not enough.
-    const writer = keyStoreFor(fx.project.state).create('write').key;
-    expect((await app.request('/v1/keys', { headers: bearer(writer) })).status).toBe(403);
-    expect((await app.request('/v1/keys', post({ scope: 'admin' }, bearer(writer)))).status).toBe(403);
-    expect((await app.request(`/v1/keys/${reader.id}`, { method: 'DELETE', headers: bearer(reader.key) })).status).toBe(403);
+    const writer = keyStoreFor(t.fx.project.state).create('write').key;
+    expect((await t.app.request('/v1/keys', { headers: bearer(writer) })).status).toBe(403);
+    expect((await t.app.request('/v1/keys', post({ scope: 'admin' }, bearer(writer)))).status).toBe(403);
+    expect((await t.app.request(`/v1/keys/${reader.id}`, { method: 'DELETE', headers: bearer(reader.key) })).status).toBe(403);
 
-    expect((await app.request('/v1/online-features', post(read, bearer(reader.key)))).status).toBe(200);
-    const revoked = await app.request(`/v1/keys/${reader.id}`, { method: 'DELETE', headers: bearer(adminKey) });
+    expect((await t.app.request('/v1/online-features', post(READ_SEA, bearer(reader.key)))).status).toBe(200);
+    const revoked = await t.app.request(`/v1/keys/${reader.id}`, { method: 'DELETE', headers: bearer(adminKey) });
     expect(revoked.status).toBe(200);
     expect(await json(revoked)).toMatchObject({ id: reader.id, revoked: true, revoked_at: expect.any(String) });
-    expect((await app.request('/v1/online-features', post(read, bearer(reader.key)))).status).toBe(401);
+    expect((await t.app.request('/v1/online-features', post(READ_SEA, bearer(reader.key)))).status).toBe(401);
 
-    const unknown = await app.request('/v1/keys/0123456789', { method: 'DELETE', headers: bearer(adminKey) });
+    const unknown = await t.app.request('/v1/keys/0123456789', { method: 'DELETE', headers: bearer(adminKey) });
     expect(unknown.status).toBe(404);
     expect((await json(unknown)).error).toMatchObject({ code: 'not_found', message: expect.stringContaining('0123456789') });
   });
 
   it('is in the OpenAPI document', async () => {
-    const doc = await json(await app.request('/openapi.json'));
+    const doc = await json(await t.app.request('/openapi.json'));
     expect(doc.paths['/v1/keys'].get['x-featureguard-scope']).toBe('admin');
     expect(doc.paths['/v1/keys'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/api_keys_create');
     expect(Object.keys(doc.paths['/v1/keys'].post.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '403', '413']));

@@ -17,7 +17,7 @@ import type { Project } from '../../src/project.js';
 import { applyDefinitions } from '../../src/registry/apply-definitions.js';
 import { openFeatureStore, type FeatureStore } from '../../src/sdk/index.js';
 import { createApp } from '../../src/server/app.js';
-import { createFixture, json, post, type Fixture } from './fixture.js';
+import { createFixture, ENTITY_AND_SOURCE_DEFS, json, post, READ_SEA, type Fixture } from './fixture.js';
 
 let fx: Fixture;
 let store: FeatureStore;
@@ -35,7 +35,6 @@ const allDefs = (project: Project): Definition[] => {
   return [...s.entities.values(), ...s.sources.values(), ...s.views.values(), ...s.services.values()];
 };
 const withoutView = (defs: readonly Definition[]) => defs.filter((d) => d.kind !== 'feature_view' && d.kind !== 'feature_service');
-const read = { features: ['origin_delays:dep_delay'], entities: { origin: ['SEA'] } };
 
 async function materializeDay(): Promise<void> {
   const [r] = await store.materialize({ views: ['origin_delays'], start: '2001-01-01', end: '2001-01-02' });
@@ -50,7 +49,7 @@ describe('through the SDK', () => {
   it('removing a view drops its values and windows; adding it again does not serve stale values', async () => {
     const defs = allDefs(fx.project);
     await materializeDay();
-    expect((await store.getOnlineFeatures(read)).results[1]).toMatchObject({ values: [23], statuses: ['PRESENT'] });
+    expect((await store.getOnlineFeatures(READ_SEA)).results[1]).toMatchObject({ values: [23], statuses: ['PRESENT'] });
     expect(lastMaterializedEnd(fx.project.state, 'origin_delays')).not.toBeNull();
 
     // First the service that uses the view, then the view: neither apply is breaking.
@@ -66,11 +65,11 @@ describe('through the SDK', () => {
 
     const readded = await store.apply(defs);
     expect(readded.dropped).toEqual([]);
-    expect((await store.getOnlineFeatures(read)).results[1]).toMatchObject({ values: [null], statuses: ['NOT_FOUND'] });
+    expect((await store.getOnlineFeatures(READ_SEA)).results[1]).toMatchObject({ values: [null], statuses: ['NOT_FOUND'] });
     // The windows were forgotten too: an incremental run starts afresh (ttl 0: at the source's first row).
     const [inc] = await store.materialize({ views: ['origin_delays'], incremental: true, end: '2001-01-02' });
     expect(inc.window.start).toBe('2001-01-01T00:00:00.000Z');
-    expect((await store.getOnlineFeatures(read)).results[1]).toMatchObject({ values: [23], statuses: ['PRESENT'] });
+    expect((await store.getOnlineFeatures(READ_SEA)).results[1]).toMatchObject({ values: [23], statuses: ['PRESENT'] });
   });
 
   it('a breaking change to features or join keys drops only with allowBreaking; other changes keep the values', async () => {
@@ -82,21 +81,21 @@ describe('through the SDK', () => {
     // Not breaking: values stay.
     const described = defs.map((d) => (d === view ? { ...view, description: 'delays per origin' } : d));
     expect((await store.apply(described)).dropped).toEqual([]);
-    expect((await store.getOnlineFeatures(read)).results[1].values).toEqual([23]);
+    expect((await store.getOnlineFeatures(READ_SEA)).results[1].values).toEqual([23]);
 
     // A feature's type changed: refused without allowBreaking, nothing dropped.
     const retyped = described.map((d) =>
       d.kind === 'feature_view' ? { ...d, features: d.features.map((f) => (f.name === 'flights' ? { ...f, type: 'float64' as const } : f)) } : d,
     );
     await expect(store.apply(retyped)).rejects.toMatchObject({ code: 'breaking_change' });
-    expect((await store.getOnlineFeatures(read)).results[1].values).toEqual([23]);
+    expect((await store.getOnlineFeatures(READ_SEA)).results[1].values).toEqual([23]);
     const applied = await store.apply(retyped, { allowBreaking: true });
     expect(applied.dropped).toEqual(['origin_delays']);
-    expect((await store.getOnlineFeatures(read)).results[1].statuses).toEqual(['NOT_FOUND']);
+    expect((await store.getOnlineFeatures(READ_SEA)).results[1].statuses).toEqual(['NOT_FOUND']);
 
     // An entity's join keys changed: every view keyed by it is dropped.
     await materializeDay();
-    expect((await store.getOnlineFeatures(read)).results[1].values).toEqual([23]);
+    expect((await store.getOnlineFeatures(READ_SEA)).results[1].values).toEqual([23]);
     const rekeyed = retyped.map((d) => (d.kind === 'entity' ? { ...d, join_keys: [{ name: 'origin', type: 'int64' as const }] } : d));
     expect((await store.apply(rekeyed, { allowBreaking: true })).dropped).toEqual(['origin_delays']);
     expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
@@ -134,7 +133,7 @@ describe('over HTTP and from the CLI', () => {
     const app = createApp(fx.project);
     const defs = allDefs(fx.project);
     await materializeDay();
-    expect((await json(await app.request('/v1/online-features', post(read)))).results[1].values).toEqual([23]);
+    expect((await json(await app.request('/v1/online-features', post(READ_SEA)))).results[1].values).toEqual([23]);
 
     // The view and the service using it: a breaking change.
     expect((await app.request('/v1/registry/apply', post({ definitions: withoutView(defs) }))).status).toBe(409);
@@ -146,22 +145,14 @@ describe('over HTTP and from the CLI', () => {
 
     const back = await json(await app.request('/v1/registry/apply', post({ definitions: defs })));
     expect(back.dropped).toEqual([]);
-    const after = await json(await app.request('/v1/online-features', post(read)));
+    const after = await json(await app.request('/v1/online-features', post(READ_SEA)));
     expect(after.results[1]).toMatchObject({ values: [null], statuses: ['NOT_FOUND'] });
   });
 
   it('featureguard apply prints what was dropped', async () => {
     await materializeDay();
     // Keep only the entity and the source in the definition files.
-    writeFileSync(join(fx.dir, 'features', 'defs.yaml'), `kind: entity
-name: airport
-join_keys: [{name: origin, type: string}]
----
-kind: source
-name: delays_source
-path: data/delays/*.parquet
-timestamp_field: event_timestamp
-`);
+    writeFileSync(join(fx.dir, 'features', 'defs.yaml'), ENTITY_AND_SOURCE_DEFS);
     let out = '';
     let err = '';
     const code = await main(['--project', fx.dir, 'apply', '--allow-breaking'], { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), isTty: false });
