@@ -12,7 +12,7 @@
  * const values = [...new Set([...topValues(ref), ...topValues(cur)])];
  * psi([...countsOver(ref, values).values()], [...countsOver(cur, values).values()]);
  */
-import type { ColumnProfile } from './profile-types.js';
+import { valueCount, type ColumnProfile } from './profile-types.js';
 
 /** Name of the remainder category. */
 export const OTHER = '__other__';
@@ -24,7 +24,7 @@ export function topValues(p: ColumnProfile): string[] {
 
 /** What the top counts are out of: `top_total`, else the non-null finite count. */
 export function topTotal(p: ColumnProfile): number {
-  return p.top_total ?? p.count - p.nulls - p.nan - p.inf;
+  return p.top_total ?? valueCount(p);
 }
 
 /** Counts of `values` in `p` (bounded where unknown, see the module comment), in that order, then `__other__` when positive. */

@@ -13,12 +13,8 @@
 import { binCounts } from '../stats/index.js';
 import { countsOver, OTHER, topTotal, topValues } from './category-counts.js';
 import { sampleEstimates } from './profile.js';
-import type { ColumnProfile } from './profile-types.js';
+import { valueCount, type ColumnProfile } from './profile-types.js';
 const DEFAULT_SAMPLE = 10_000;
-
-function valueCount(p: ColumnProfile): number {
-  return p.count - p.nulls - p.nan - p.inf;
-}
 
 /** `k` evenly spaced items of `xs` (all of them when `k >= xs.length`). */
 function spaced<T>(xs: readonly T[], k: number): T[] {

@@ -74,3 +74,8 @@ export interface ReferenceProfiles {
   /** Slice profiles: slice column → slice value → column → profile. */
   readonly slices?: ReadonlyMap<string, ReadonlyMap<string, ReadonlyMap<string, ColumnProfile>>>;
 }
+
+/** Values a profile describes: rows that are not NULL, NaN or ±Inf (what means, samples and top values are out of). */
+export function valueCount(p: ColumnProfile): number {
+  return p.count - p.nulls - p.nan - p.inf;
+}

@@ -8,7 +8,7 @@
 import { alignCounts, binCounts, chisquare, jensenshannon, ks2samp, linf, psi, wassersteinNormed, ztest2prop } from '../../stats/index.js';
 import type { DriftQuality } from '../config.js';
 import { countsOver, topValues } from '../category-counts.js';
-import type { ColumnProfile } from '../profile-types.js';
+import { valueCount, type ColumnProfile } from '../profile-types.js';
 
 export interface DriftOutcome {
   method: string;
@@ -26,10 +26,6 @@ export interface DriftOutcome {
   categories?: { values: string[]; reference: number[]; current: number[] };
   nRef: number;
   nCur: number;
-}
-
-function nonNull(p: ColumnProfile): number {
-  return p.count - p.nulls - p.nan - p.inf;
 }
 
 function fin(x: number): number | null {
@@ -91,8 +87,8 @@ function chiSquareDrift(ref: number[], cur: number[]): { statistic: number; pval
 
 /** Compare one column. Returns null when the column is not comparable (kind mismatch, no data). */
 export function driftOf(ref: ColumnProfile, cur: ColumnProfile, q: DriftQuality): DriftOutcome | null {
-  const nRef = nonNull(ref);
-  const nCur = nonNull(cur);
+  const nRef = valueCount(ref);
+  const nCur = valueCount(cur);
   if (nRef === 0 || nCur === 0) return null;
   const nullRateChange = cur.count > 0 && ref.count > 0 ? cur.nulls / cur.count - ref.nulls / ref.count : null;
   if (ref.kind === 'numeric' && cur.kind === 'numeric') return numericDrift(ref, cur, q, nRef, nCur, nullRateChange);

@@ -6,7 +6,7 @@
  */
 import type { CheckResult } from '../../runs/types.js';
 import { result, type Check, type CheckContext, type CheckedFeature } from '../check.js';
-import type { ColumnProfile } from '../profile-types.js';
+import { valueCount, type ColumnProfile } from '../profile-types.js';
 import { driftOf } from './drift-methods.js';
 
 function round(x: number | null): string {
@@ -32,7 +32,7 @@ function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile 
     return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: not in the ${ref ? 'current rows' : 'reference'}`, details: refDetails });
   }
   const q = f.quality.drift;
-  const curValues = cur.count - cur.nulls - cur.nan - cur.inf;
+  const curValues = valueCount(cur);
   if (curValues < q.min_rows) {
     return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: ${curValues} value(s) < min_rows ${q.min_rows}, too few to compare`, details: refDetails });
   }

@@ -16,7 +16,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { resolveFeatureRefs, viewJoinKeys } from '../../definitions/definition-set.js';
-import type { FeatureServiceDef, FeatureViewDef } from '../../definitions/types.js';
+import type { DefinitionSet, FeatureViewDef } from '../../definitions/types.js';
 import { ident } from '../../offline/engine.js';
 import { viewRelationSql } from '../../offline/source-sql.js';
 import type { CheckResult } from '../../runs/types.js';
@@ -36,10 +36,9 @@ interface Link {
 }
 
 /** The labels linked to `view` through feature services, with the features each service uses. */
-function linksOf(ctx: CheckContext, view: FeatureViewDef): Link[] {
-  const set = ctx.project.registry.current();
+function linksOf(set: DefinitionSet, view: FeatureViewDef): Link[] {
   const links = new Map<string, Link>();
-  for (const service of set.services.values() as Iterable<FeatureServiceDef>) {
+  for (const service of set.services.values()) {
     if (!service.label) continue;
     const used = resolveFeatureRefs(set, service.features).filter((s) => s.view.name === view.name).flatMap((s) => s.features.map((f) => f.name));
     if (used.length === 0) continue;
@@ -57,14 +56,14 @@ function linksOf(ctx: CheckContext, view: FeatureViewDef): Link[] {
 /** Target leakage of a view's rows against every label linked to it. */
 export async function linkedLabelLeakage(ctx: CheckContext, view: FeatureViewDef): Promise<CheckResult[]> {
   if (policyOf(ctx, FAMILY) === 'off') return [];
-  const links = linksOf(ctx, view);
+  const set = ctx.project.registry.current();
+  const links = linksOf(set, view);
   if (links.length === 0) return [skipped(ctx, FAMILY, `no feature service pairs ${view.name} with a label: target leakage is checked on dataset builds`, { method: 'target' })];
   if (!ctx.eventTimestampColumn || ctx.rowCount === 0) return [skipped(ctx, FAMILY, 'no rows with an event timestamp to join labels onto', { method: 'target' })];
   // A handful of rows scores 0 or 1 by chance (two rows with different labels give an AUC of 0 or 1).
   const minRows = ctx.quality.drift.min_rows;
   if (ctx.rowCount < minRows) return [skipped(ctx, FAMILY, `${ctx.rowCount} row(s) < min_rows ${minRows}: too few to score target leakage`, { method: 'target' })];
   const out: CheckResult[] = [];
-  const set = ctx.project.registry.current();
   const have = new Set(ctx.columns.map((c) => c.name));
   for (const link of links) {
     const keys = viewJoinKeys(set, link.labelView).map((k) => k.name);
@@ -73,13 +72,12 @@ export async function linkedLabelLeakage(ctx: CheckContext, view: FeatureViewDef
       out.push(skipped(ctx, FAMILY, `label ${link.label} is keyed by ${keys.join(', ')}; the rows of ${view.name} lack ${missing.join(', ')}: checked on dataset builds only`, { method: 'target', details: { label: link.label } }));
       continue;
     }
-    out.push(...(await scoreLink(ctx, link, keys)));
+    out.push(...(await scoreLink(ctx, set, link, keys)));
   }
   return out;
 }
 
-async function scoreLink(ctx: CheckContext, link: Link, keys: string[]): Promise<CheckResult[]> {
-  const set = ctx.project.registry.current();
+async function scoreLink(ctx: CheckContext, set: DefinitionSet, link: Link, keys: string[]): Promise<CheckResult[]> {
   const rel = viewRelationSql(ctx.project.root, set, link.labelView);
   for (const s of rel.setup) await ctx.conn.run(s);
   const features = link.features.filter((f) => ctx.columns.some((c) => c.name === f));
