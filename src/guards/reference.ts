@@ -43,7 +43,7 @@ export function findReference(project: Project, q: ReferenceQuery): { reference:
 }
 
 /** `previous` → 1, `previous:7` → 7. */
-export function previousCount(setting: string): number {
+function previousCount(setting: string): number {
   const m = /^previous(?::(\d+))?$/.exec(setting);
   return m?.[1] ? Math.max(1, Number(m[1])) : 1;
 }

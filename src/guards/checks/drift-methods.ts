@@ -37,7 +37,7 @@ function fin(x: number): number | null {
  * remainder in `__other__`; values missing from an incomplete top list are
  * bounded by its smallest count (`countsOver`).
  */
-export function comparableCategoryCounts(ref: ColumnProfile, cur: ColumnProfile): { ref: Map<string, number>; cur: Map<string, number> } {
+function comparableCategoryCounts(ref: ColumnProfile, cur: ColumnProfile): { ref: Map<string, number>; cur: Map<string, number> } {
   const values = [...new Set([...topValues(ref), ...topValues(cur)])];
   return { ref: countsOver(ref, values), cur: countsOver(cur, values) };
 }

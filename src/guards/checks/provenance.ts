@@ -39,7 +39,7 @@ export function provenancePassRequest(ctx: CheckContext): Pick<RowPassOptions, '
 }
 
 /** Rows to count: event timestamps beyond now + max_clock_skew, and created before their event. */
-export function rowCountConditions(ctx: CheckContext): Record<string, string> {
+function rowCountConditions(ctx: CheckContext): Record<string, string> {
   const ts = ident(ctx.eventTimestampColumn!);
   const skewMs = durationMs(ctx.quality.provenance.max_clock_skew) ?? 0;
   const created = ctx.createdTimestampColumn ? ident(ctx.createdTimestampColumn) : null;
