@@ -9,9 +9,8 @@
  * const store = await openSqliteOnlineStore({ path: '/tmp/online.db' });
  * await store.writeBatch('flights', ['delay'], [{ key: ['SEA'], values: [3.5], eventTs: 1, createdTs: 0 }]);
  */
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
+import { openWalDatabase } from '../state/state-db.js';
 import { decodeValues, encodeKey, encodeValues, project, ProjectionCache, schemaHash } from './record-codec.js';
 import type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, StoredValue, WriteResult } from './types.js';
 
@@ -42,15 +41,10 @@ ON CONFLICT (view, key) DO UPDATE SET event_ts = excluded.event_ts, created_ts =
 WHERE excluded.event_ts > online_values.event_ts
    OR (excluded.event_ts = online_values.event_ts AND excluded.created_ts > online_values.created_ts)`;
 
-type ReadRow = { key: string; event_ts: number; created_ts: number; schema: string; payload: string };
+/** How long a write waits for another process's write session (materializations can hold it for seconds). */
+const BUSY_TIMEOUT_MS = 30_000;
 
-function open(file: string): Database.Database {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 30000');
-  db.pragma('synchronous = NORMAL');
-  return db;
-}
+type ReadRow = { key: string; event_ts: number; created_ts: number; schema: string; payload: string };
 
 /** A promise-chain mutex: write sessions on one instance run one after another. */
 function createMutex(): () => Promise<() => void> {
@@ -68,10 +62,9 @@ function createMutex(): () => Promise<() => void> {
 export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = {}, root = process.cwd()): Promise<OnlineStore> {
   const rel = options.path ?? join('.featureguard', 'online.db');
   const file = isAbsolute(rel) ? rel : join(root, rel);
-  mkdirSync(dirname(file), { recursive: true });
-  const writer = open(file);
+  const writer = openWalDatabase(file, BUSY_TIMEOUT_MS);
   writer.exec(DDL);
-  const reader = open(file);
+  const reader = openWalDatabase(file, BUSY_TIMEOUT_MS);
   const upsert = writer.prepare(UPSERT);
   const putSchema = writer.prepare('INSERT OR IGNORE INTO online_schemas (hash, features) VALUES (?, ?)');
   const getSchema = reader.prepare('SELECT features FROM online_schemas WHERE hash = ?');
