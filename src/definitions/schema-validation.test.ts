@@ -17,6 +17,15 @@ describe('validateWithSchema', () => {
     expect(validateWithSchema('feature_view', { ...view, ttl: true })).toEqual([{ path: '/ttl', message: 'must be text or 0 (got true)' }]);
   });
 
+  it('says what a drift reference may be instead of printing its pattern', () => {
+    for (const reference of ['prev', 'previous:0', 'previous:100', 'baseline:Jan']) {
+      expect(validateWithSchema('feature_view', { ...view, quality: { drift: { reference } } })).toEqual([
+        { path: '/quality/drift/reference', message: `'${reference}' is not a valid drift reference: use 'previous', 'previous:<n>' (the last n successful runs, n from 1 to 99) or 'baseline:<name>'` },
+      ]);
+    }
+    expect(validateWithSchema('feature_view', { ...view, quality: { drift: { reference: 'previous:7' } } })).toEqual([]);
+  });
+
   it('reports repeated items, empty lists and bounds in words', () => {
     expect(validateWithSchema('feature_view', { ...view, entities: ['a', 'a'] })).toEqual([{ path: '/entities/1', message: "'a' is listed twice (items 0 and 1)" }]);
     expect(validateWithSchema('feature_view', { ...view, features: [] })).toEqual([{ path: '/features', message: 'must list at least one item (the list is empty)' }]);
