@@ -66,6 +66,10 @@ describe('materialize and online get commands', () => {
   it('exits 2 on usage errors', async () => {
     expect((await cli(['-p', dir, 'materialize', '--views', 'route_daily'])).code).toBe(2);
     expect((await cli(['-p', dir, 'materialize', '--start', '2001-01-02', '--views', 'nope'])).code).toBe(2);
+    // Date.parse would read this as March 2 and materialize another window.
+    const impossible = await cli(['-p', dir, 'materialize', '--start', '2001-02-30', '--end', '2001-03-05', '--views', 'route_daily']);
+    expect(impossible.code).toBe(2);
+    expect(impossible.err).toContain("invalid start '2001-02-30': February 2001 has 28 days");
     const bad = await cli(['-p', dir, 'online', 'get', '--features', 'route_daily:nope', '--entity', 'origin=SEA', '--entity', 'destination=SFO']);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("'nope'");

@@ -2,19 +2,7 @@
 import type { FeatureViewDef } from '../definitions/types.js';
 import { parseDuration } from '../definitions/ttl.js';
 import { InputError } from '../errors.js';
-
-/** A Date from a Date or an ISO 8601 text; text without a zone means UTC. */
-export function parseInstant(value: Date | string, what: string): Date {
-  if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) throw new InputError(`invalid ${what}: not a valid date`);
-    return value;
-  }
-  const text = value.trim();
-  const zoned = /(Z|[+-]\d\d:?\d\d)$/i.test(text) || /^\d{4}-\d\d-\d\d$/.test(text) ? text : `${text}Z`;
-  const d = new Date(zoned.replace(' ', 'T'));
-  if (Number.isNaN(d.getTime())) throw new InputError(`invalid ${what} '${value}': use an ISO 8601 date or time, e.g. 2001-01-31 or 2001-01-31T12:00:00Z`);
-  return d;
-}
+import { parseInstant } from '../time/instant.js';
 
 export interface WindowInput {
   readonly view: FeatureViewDef;

@@ -23,6 +23,7 @@ import { dirname, resolve } from 'node:path';
 import { alertFinishedRun } from '../alerts/dispatch.js';
 import { sourceFormat } from '../definitions/source-location.js';
 import { FeatureguardError, InputError } from '../errors.js';
+import { parseInstant } from '../time/instant.js';
 import { runGuardStage, type DatasetGuardInfo, type GuardStageResult } from '../guards/stage.js';
 import type { Project } from '../project.js';
 import type { Run } from '../runs/types.js';
@@ -132,7 +133,7 @@ async function prepare(project: Project, request: HistoricalFeaturesRequest, out
   };
   const options = {
     features: request.features ?? null, service: request.service ?? null, full_feature_names: request.fullFeatureNames ?? false, availability,
-    timestamp_column: request.timestampColumn ?? ENTITY_TS, split_at: request.splitAt ? new Date(request.splitAt).toISOString() : null,
+    timestamp_column: request.timestampColumn ?? ENTITY_TS, split_at: request.splitAt === undefined ? null : parseInstant(request.splitAt, 'splitAt').toISOString(),
     test_fraction: request.testFraction ?? null, output: outputKind, allow_failed_checks: request.allowFailedChecks ?? false,
   };
   const run = project.runs.create({ kind: 'dataset', service: plan.service?.name ?? null, options });

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
+import { parseInstant } from '../../time/instant.js';
 import type { CommandContext } from '../context.js';
 
 interface BuildOptions {
@@ -46,7 +47,7 @@ export function registerDatasetCommands(program: Command, ctx: CommandContext): 
       if (opts.splitAt !== undefined && opts.testFraction !== undefined) throw new InputError('give --split-at or --test-fraction, not both', undefined, 'usage');
       const testFraction = opts.testFraction === undefined ? undefined : Number(opts.testFraction);
       if (testFraction !== undefined && Number.isNaN(testFraction)) throw new InputError(`--test-fraction must be a number, not '${opts.testFraction}'`, undefined, 'usage');
-      if (opts.splitAt !== undefined && Number.isNaN(Date.parse(opts.splitAt))) throw new InputError(`--split-at must be a timestamp (ISO 8601), not '${opts.splitAt}'`, undefined, 'usage');
+      if (opts.splitAt !== undefined) parseInstant(opts.splitAt, '--split-at');
       const project = await ctx.project();
       const { getHistoricalFeatures } = await import('../../offline/historical.js');
       const json = ctx.globals().json ?? false;

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { InputError } from '../../errors.js';
+import { parseInstant } from '../../time/instant.js';
 import type { CheckResult, Run, RunKind, RunStatus } from '../../runs/types.js';
 import type { CommandContext } from '../context.js';
 import { formatRunList, formatRunShow, formatCheckResult } from './quality-format.js';
@@ -20,9 +21,8 @@ export function parseSince(value: string, now = new Date()): string {
     const unit = { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7, w: 6.048e8 }[m[2] as 's']!;
     return new Date(now.getTime() - Number(m[1]) * unit).toISOString();
   }
-  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(d.getTime())) throw new InputError(`invalid --since '${value}': use an ISO date/time or a duration like 7d`);
-  return d.toISOString();
+  if (/^\d+[a-z]+$/i.test(value)) throw new InputError(`invalid --since '${value}': a duration is a whole number with unit s, m, h, d or w, e.g. 7d`);
+  return parseInstant(value, '--since').toISOString();
 }
 
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {

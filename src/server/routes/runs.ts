@@ -5,6 +5,7 @@
  */
 import { Hono } from 'hono';
 import { InputError } from '../../errors.js';
+import { parseInstant } from '../../time/instant.js';
 import { toOpenLineageRunEvent } from '../../runs/lineage.js';
 import type { RunFilter, RunKind, RunStatus } from '../../runs/types.js';
 import type { ServerContext } from '../context.js';
@@ -22,9 +23,7 @@ function intParam(name: string, raw: string | undefined, min: number, max: numbe
 
 function timeParam(name: string, raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
-  const t = Date.parse(raw);
-  if (Number.isNaN(t)) throw new InputError(`query parameter '${name}' must be an RFC 3339 time`, { [name]: raw });
-  return new Date(t).toISOString();
+  return parseInstant(raw, `query parameter '${name}'`).toISOString();
 }
 
 function enumParam<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T | undefined {

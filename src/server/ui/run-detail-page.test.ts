@@ -47,5 +47,6 @@ describe('parseRunsQuery', () => {
     const q = parseRunsQuery({ view: '<script>', status: 'blocked', kind: 'nope', limit: '100000', offset: '-5', since: '2026-01-02T03:04' });
     expect(q).toMatchObject({ view: undefined, status: 'blocked', kind: undefined, limit: 500, offset: 0, since: '2026-01-02T03:04' });
     expect(runFilter(q).since).toBe('2026-01-02T03:04:00.000Z');
+    expect(parseRunsQuery({ since: '2026-02-30', until: '2026-02-28' })).toMatchObject({ since: undefined, until: '2026-02-28' });
   });
 });

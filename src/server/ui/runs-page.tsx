@@ -3,6 +3,7 @@
  * status, time range: a plain GET form) and paging. One `COUNT(*)` and one
  * `LIMIT/OFFSET` query per page, so 10,000 runs cost the same as 50.
  */
+import { parseInstant } from '../../time/instant.js';
 import type { Run, RunFilter, RunKind, RunStatus } from '../../runs/types.js';
 import { Pager, StatusBadge } from './components.js';
 import { formatCount, formatTime, formatWindow, query } from './format.js';
@@ -31,8 +32,15 @@ const int = (raw: string | undefined, min: number, max: number, dflt: number): n
 };
 const oneOf = <T extends string>(raw: string | undefined, allowed: readonly T[]): T | undefined =>
   raw && (allowed as readonly string[]).includes(raw) ? (raw as T) : undefined;
-const localTime = (raw: string | undefined): string | undefined =>
-  raw && /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/.test(raw) && !Number.isNaN(Date.parse(`${raw.length === 10 ? `${raw}T00:00` : raw}Z`)) ? raw : undefined;
+/** A `datetime-local` value (read as UTC) that names a real instant, else undefined. */
+const localTime = (raw: string | undefined): string | undefined => {
+  if (!raw || !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/.test(raw)) return undefined;
+  try {
+    return parseInstant(raw, 'time') && raw;
+  } catch {
+    return undefined;
+  }
+};
 
 /** Parse the page's query string leniently (a bad value is ignored, not an error page). */
 export function parseRunsQuery(q: Record<string, string | undefined>): RunsQuery {
@@ -49,8 +57,7 @@ export function parseRunsQuery(q: Record<string, string | undefined>): RunsQuery
   };
 }
 
-const toIso = (local: string | undefined): string | undefined =>
-  local ? new Date(Date.parse(`${local.length === 10 ? `${local}T00:00` : local}Z`)).toISOString() : undefined;
+const toIso = (local: string | undefined): string | undefined => (local ? parseInstant(local, 'time').toISOString() : undefined);
 
 /** The run-store filter of a page query (times are UTC). */
 export function runFilter(q: RunsQuery): RunFilter {

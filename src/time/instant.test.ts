@@ -1,0 +1,68 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseInstant } from './instant.js';
+
+const iso = (text: string) => parseInstant(text, 'start').toISOString();
+
+describe('parseInstant', () => {
+  it('reads dates and times as UTC unless zoned', () => {
+    expect(iso('2001-01-02')).toBe('2001-01-02T00:00:00.000Z');
+    expect(iso('2001-01-02T03:00')).toBe('2001-01-02T03:00:00.000Z');
+    expect(iso('2001-01-02T03:00:00')).toBe('2001-01-02T03:00:00.000Z');
+    expect(iso('2001-01-02 03:00:00+02:00')).toBe('2001-01-02T01:00:00.000Z');
+    expect(iso('2001-01-02T03:00:00-0130')).toBe('2001-01-02T04:30:00.000Z');
+    expect(iso('2001-01-02t03:00:00.5z')).toBe('2001-01-02T03:00:00.500Z');
+    expect(iso('2001-01-02T03:00:00.123000Z')).toBe('2001-01-02T03:00:00.123Z');
+    expect(iso(' 2024-02-29 ')).toBe('2024-02-29T00:00:00.000Z');
+    expect(iso('2000-02-29T23:59:59.999Z')).toBe('2000-02-29T23:59:59.999Z');
+    expect(iso('0099-12-31')).toBe('0099-12-31T00:00:00.000Z');
+  });
+
+  it('refuses what Date.parse would bend into another instant, saying why', () => {
+    const cases: [string, RegExp][] = [
+      ['2001-02-30', /February 2001 has 28 days/],
+      ['2001-02-29', /February 2001 has 28 days/],
+      ['1900-02-29', /February 1900 has 28 days/],
+      ['2001-04-31', /April 2001 has 30 days/],
+      ['2001-13-01', /no month 13/],
+      ['2001-00-10', /no month 0/],
+      ['2001-01-00', /January 2001 has 31 days/],
+      ['2001-01-01T24:00:00', /hours run to 23/],
+      ['2001-01-01T10:60', /minutes and seconds to 59/],
+      ['2001-01-01T10:00:00.0000001Z', /millisecond precision/],
+      ['2001-01-01T10:00:00+25:00', /not a time zone offset/],
+      ['Feb 3 2001', /ISO 8601/],
+      ['1', /ISO 8601/],
+      ['June 5', /ISO 8601/],
+      ['2001-1-5', /ISO 8601/],
+      ['yesterday', /ISO 8601/],
+      ['', /ISO 8601/],
+    ];
+    for (const [text, why] of cases) {
+      expect(() => parseInstant(text, 'start'), text).toThrow(why);
+      expect(() => parseInstant(text, 'start'), text).toThrow(`invalid start '${text}'`);
+    }
+    expect(() => parseInstant(new Date(NaN), 'end')).toThrow(/invalid end/);
+  });
+
+  it('agrees with the Date of every calendar instant, in every zone', () => {
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }),
+        fc.integer({ min: -14 * 60, max: 14 * 60 }),
+        fc.constantFrom('T', ' '),
+        (d, offset, sep) => {
+          // Write the instant as the local time of zone `offset` (minutes east of UTC), then read it back.
+          const local = new Date(d.getTime() + offset * 60_000);
+          if (local.getUTCFullYear() < 1 || local.getUTCFullYear() > 9999) return;
+          const sign = offset < 0 ? '-' : '+';
+          const zone = `${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+          const text = `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}${sep}${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}.${pad(local.getUTCMilliseconds(), 3)}${zone}`;
+          expect(parseInstant(text, 'start').getTime()).toBe(d.getTime());
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});

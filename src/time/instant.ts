@@ -1,0 +1,64 @@
+/**
+ * Reading the instants people type: `--start`, `--end`, `--split-at`, `--since`,
+ * `since`/`until` query parameters and the SDK's `splitAt`. Strict ISO 8601 /
+ * RFC 3339, because `Date.parse` is not: it turns `2001-02-30` into March 2,
+ * reads `Feb 3 2001` in the machine's time zone and `1` as the year 2001. A
+ * window that silently starts on another day is a wrong training set.
+ *
+ * Accepted: `YYYY-MM-DD` (midnight UTC), or `YYYY-MM-DD` then `T` or a space
+ * then `HH:MM`, optionally `:SS` and a fraction, optionally a zone `Z`, `±HH:MM`
+ * or `±HHMM`. Without a zone the time is UTC (as naive timestamps are, DESIGN.md
+ * §3). Fractions may have up to 9 digits; digits below the millisecond must be
+ * zero, since these instants are JavaScript dates.
+ *
+ * @example
+ * parseInstant('2001-06-01', 'start').toISOString(); // '2001-06-01T00:00:00.000Z'
+ * parseInstant('2001-06-01 12:30+02:00', 'end').toISOString(); // '2001-06-01T10:30:00.000Z'
+ * parseInstant('2001-02-30', 'start'); // InputError: invalid start '2001-02-30': February 2001 has 28 days
+ */
+import { InputError } from '../errors.js';
+
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/;
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+function daysIn(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** The instant `text` names, or why it names none. */
+function check(text: string): { date: Date } | { reason: string } {
+  const m = INSTANT.exec(text);
+  if (!m) return { reason: 'use an ISO 8601 date or time, e.g. 2001-01-31, 2001-01-31T12:00:00Z or 2001-01-31 12:00:00+02:00' };
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number);
+  const frac = m[7] ?? '';
+  if (month < 1 || month > 12) return { reason: `there is no month ${month}` };
+  const days = daysIn(year, month);
+  if (day < 1 || day > days) return { reason: `${MONTHS[month - 1]} ${year} has ${days} days` };
+  if (hour > 23 || minute > 59 || second > 59) return { reason: 'hours run to 23, minutes and seconds to 59' };
+  if (/[1-9]/.test(frac.slice(3))) return { reason: 'give at most millisecond precision (3 fraction digits)' };
+  let offsetMinutes = 0;
+  if (m[9] !== undefined) {
+    const [oh, om] = [Number(m[10]), Number(m[11])];
+    if (oh > 23 || om > 59) return { reason: `'${m[9]}${m[10]}:${m[11]}' is not a time zone offset` };
+    offsetMinutes = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  const ms = Number(frac.slice(0, 3).padEnd(3, '0'));
+  // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear does not.
+  const d = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, ms));
+  d.setUTCFullYear(year);
+  return { date: new Date(d.getTime() - offsetMinutes * 60_000) };
+}
+
+/**
+ * A Date from a Date or an ISO 8601 text (see the module comment); throws an
+ * `InputError` naming `what` (e.g. `start`, `--split-at`) and the reason.
+ */
+export function parseInstant(value: Date | string, what: string): Date {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new InputError(`invalid ${what}: not a valid date`);
+    return value;
+  }
+  const r = check(String(value).trim());
+  if ('reason' in r) throw new InputError(`invalid ${what} '${value}': ${r.reason}`, { [what]: String(value) });
+  return r.date;
+}
