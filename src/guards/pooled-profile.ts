@@ -14,6 +14,7 @@ import { binCounts } from '../stats/index.js';
 import { countsOver, OTHER, topTotal, topValues } from './category-counts.js';
 import { sampleEstimates } from './profile.js';
 import { valueCount, type ColumnProfile } from './profile-types.js';
+import { compareTimestampText } from './timestamp-text.js';
 const DEFAULT_SAMPLE = 10_000;
 
 /** `k` evenly spaced items of `xs` (all of them when `k >= xs.length`). */
@@ -36,7 +37,8 @@ function extreme(xs: readonly (number | string | null)[], pick: 'min' | 'max'): 
   let out: number | string | null = null;
   for (const x of xs) {
     if (x === null) continue;
-    if (out === null || (pick === 'min' ? x < out : x > out)) out = x;
+    const order = typeof x === 'string' && typeof out === 'string' ? compareTimestampText(x, out) : out === null ? 0 : x < out ? -1 : x > out ? 1 : 0;
+    if (out === null || (pick === 'min' ? order < 0 : order > 0)) out = x;
   }
   return out;
 }

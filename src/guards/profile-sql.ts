@@ -9,6 +9,7 @@
 import { ident, literal } from '../offline/engine.js';
 import type { ProfileKind } from './profile-types.js';
 import type { TableColumn } from './check.js';
+import { compareTimestampText } from './timestamp-text.js';
 
 const INT_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;
 const FLOAT_TYPES = /^(FLOAT|DOUBLE|REAL)$/;
@@ -69,7 +70,7 @@ const asNumber = (v: unknown): number | null => (v === null || v === undefined ?
 /**
  * One aggregate row from the rows of the same aggregates over disjoint parts
  * of a table (for example its days): counts add up, min/max of the parts
- * (timestamps as text: ISO order), mean weighted by each part's values and the
+ * (timestamps as DuckDB text, in time order: `compareTimestampText`), mean weighted by each part's values and the
  * population stddev combined exactly from the parts' means and stddevs (no
  * sums of squares, so no cancellation).
  */
@@ -94,8 +95,8 @@ export function combineAggregates(parts: readonly AggRow[], columns: readonly Ta
       out[`${c}std`] = mean === null ? null : Math.sqrt(stats.reduce((a, p) => a + p.n * ((p.std ?? 0) ** 2 + (p.mean! - mean) ** 2), 0) / n);
     } else if (kind === 'timestamp') {
       const texts = (k: string) => parts.map((r) => r[`${c}${k}`]).filter((v): v is string => typeof v === 'string');
-      const mins = texts('min').sort();
-      const maxs = texts('max').sort();
+      const mins = texts('min').sort(compareTimestampText);
+      const maxs = texts('max').sort(compareTimestampText);
       out[`${c}min`] = mins[0] ?? null;
       out[`${c}max`] = maxs[maxs.length - 1] ?? null;
     }
