@@ -21,12 +21,13 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { alertFinishedRun } from '../alerts/dispatch.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import type { DefinitionSet, FeatureViewDef } from '../definitions/types.js';
-import { InputError } from '../errors.js';
+import { ConflictError, FeatureguardError, InputError } from '../errors.js';
 import { castFeaturesSql, rawViewRelationSql } from '../guards/raw-relation.js';
 import type { GuardStageResult } from '../guards/stage.js';
 import { ident } from '../offline/engine.js';
 import { viewRelationSql } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
+import { dropPendingView, dropUnlessMaterializing, isDropPending } from '../registry/online-drops.js';
 import type { OnlineRow } from '../online/types.js';
 import { viewLineage } from '../runs/lineage-record.js';
 import type { Lineage, Run } from '../runs/types.js';
@@ -67,6 +68,12 @@ async function earliestEventTs(project: Project, set: DefinitionSet, view: Featu
   }
 }
 
+/** Drop a view's values for an apply that ran during its materialization (this run holds the lease), and say so. */
+async function droppedDuringRun(project: Project, view: string, what: string): Promise<Error> {
+  await dropPendingView(project, view);
+  return new ConflictError(`feature view '${view}' was removed or changed in a breaking way by an apply while it was being materialized; ${what}`, { view }, 'view_changed');
+}
+
 /**
  * Start materializing: checks the request, takes every view's lease (all or none:
  * `ConflictError` with code `materialization_running` when one is held) and
@@ -93,6 +100,21 @@ export async function startMaterialization(project: Project, options: Materializ
   const leases = acquireLeases(project.state, views.map((v) => v.name), `materialize-${process.pid}-${randomUUID().slice(0, 8)}`);
   const planned: { view: FeatureViewDef; run: Run | null; window: { start: Date; end: Date } }[] = [];
   try {
+    // Drops an earlier apply could not do (the store was down, or this view was being materialized): before
+    // reading anything, and with the windows forgotten, so an incremental window starts afresh.
+    for (const [i, view] of views.entries()) {
+      if (!isDropPending(project.state, view.name)) continue;
+      await dropPendingView(project, view.name).catch((e: unknown) => {
+        throw new FeatureguardError('online_drop_failed', `could not drop the online values of '${view.name}' that an apply removed or changed in a breaking way: ${(e as Error).message}`, {
+          status: 503, exitCode: 3, cause: e, details: { view: view.name },
+        });
+      });
+      if (options.incremental) {
+        windows[i] = await resolveWindow({
+          view, start: options.start, end: options.end, incremental: true, lastEnd: null, earliest: () => earliestEventTs(project, set, view), now,
+        });
+      }
+    }
     views.forEach((view, i) => {
       const window = windows[i];
       const empty = window.start.getTime() >= window.end.getTime();
@@ -120,6 +142,9 @@ export async function startMaterialization(project: Project, options: Materializ
         results.push(run === null ? upToDate(view, window) : await materializeView(project, set, view, run, window, options));
       } finally {
         leases[i].release();
+        // An apply that found the lease held after this run's last check deferred its drop to us. If the store
+        // fails, the drop stays pending for the next apply or materialization.
+        if (isDropPending(project.state, view.name)) await dropUnlessMaterializing(project, view.name).catch(() => undefined);
       }
     }
     return results;
@@ -240,6 +265,9 @@ async function materializeView(
       ? Number((await conn.runAndReadAll(`SELECT count(*) FROM (${latest})`)).getRowsJS()[0][0])
       : 0;
     const batchSize = options.batchSize ?? 2048;
+    options.onProgress?.({ view: view.name, entitiesWritten: 0, entitiesTotal: total });
+    // An apply that removed the view or changed it in a breaking way while this run read it: write nothing.
+    if (isDropPending(project.state, view.name)) throw await droppedDuringRun(project, view.name, 'nothing was written');
     const writer = await store.beginWrite(view.name, featureNames);
     let totals = { written: 0, skipped: 0 };
     try {
@@ -266,6 +294,8 @@ async function materializeView(
       await writer.abort().catch(() => undefined);
       throw e;
     }
+    // Such an apply during the write: the values just written are stale, drop them.
+    if (isDropPending(project.state, view.name)) throw await droppedDuringRun(project, view.name, 'the values this run wrote were dropped');
     recordInterval(project.state, view.name, window.start, window.end, run.id);
     return finish(guard.verdict === 'warn' ? 'warned' : 'success', null, totals.written, totals.skipped);
   } catch (e) {

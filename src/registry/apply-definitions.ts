@@ -12,13 +12,13 @@
  * only removed from there once its values are gone. When the store cannot be
  * reached the apply stays committed, the error says so (503
  * `online_drop_failed`), and the next apply — even one with nothing to change —
- * drops what is still pending.
+ * drops what is still pending. A view being materialized is `deferred`: its
+ * running materialization drops the values instead (`online-drops.ts`).
  */
 import type { Definition } from '../definitions/types.js';
 import { FeatureguardError } from '../errors.js';
-import { forgetIntervals } from '../materialize/intervals.js';
 import type { Project } from '../project.js';
-import { ensureTables, type StateDb } from '../state/state-db.js';
+import { dropUnlessMaterializing, noteDropFailure, pendingDrops, requestDrops } from './online-drops.js';
 import type { ApplyResult, Plan } from './types.js';
 
 export interface ApplyDefinitionsOptions {
@@ -29,15 +29,12 @@ export interface ApplyDefinitionsOptions {
 export interface ApplyDefinitionsResult extends ApplyResult {
   /** Views whose online values were dropped (and materialized windows forgotten), sorted. */
   readonly dropped: readonly string[];
+  /**
+   * Views being materialized right now: their running materialization drops
+   * the values (and writes none) instead, see `online-drops.ts`.
+   */
+  readonly deferred: readonly string[];
 }
-
-const DDL = `
-CREATE TABLE IF NOT EXISTS online_drops_pending (
-  view TEXT PRIMARY KEY,
-  requested_at TEXT NOT NULL,
-  last_error TEXT
-);
-`;
 
 /**
  * The views whose online values an applied plan invalidates: removed views,
@@ -60,11 +57,6 @@ export function viewsToDrop(plan: Plan, desired: readonly Definition[]): string[
   return [...out].sort();
 }
 
-function pendingDrops(db: StateDb): string[] {
-  ensureTables(db, 'online_drops_pending', DDL);
-  return db.prepare('SELECT view FROM online_drops_pending ORDER BY view').pluck().all() as string[];
-}
-
 /**
  * Apply definitions to the registry in one transaction (a breaking change
  * without `allowBreaking` is a `ConflictError` and changes nothing), then drop
@@ -81,42 +73,25 @@ export async function applyDefinitions(
 ): Promise<ApplyDefinitionsResult> {
   const result = project.registry.apply(defs, { allowBreaking: options.allowBreaking === true });
   const db = project.state;
-  const toDrop = viewsToDrop(result.plan, defs);
-  if (toDrop.length > 0) {
-    ensureTables(db, 'online_drops_pending', DDL);
-    const record = db.prepare('INSERT INTO online_drops_pending (view, requested_at) VALUES (?, ?) ON CONFLICT (view) DO NOTHING');
-    const now = new Date().toISOString();
-    db.transaction(() => toDrop.forEach((v) => record.run(v, now)))();
-  }
+  requestDrops(db, viewsToDrop(result.plan, defs));
   const pending = pendingDrops(db);
-  if (pending.length === 0) return { ...result, dropped: [] };
+  if (pending.length === 0) return { ...result, dropped: [], deferred: [] };
 
   const dropped: string[] = [];
+  const deferred: string[] = [];
   const failed: { view: string; error: string }[] = [];
   let cause: unknown;
-  try {
-    const store = await project.onlineStore();
-    for (const view of pending) {
-      try {
-        await store.dropView(view);
-        db.transaction(() => {
-          forgetIntervals(db, view);
-          db.prepare('DELETE FROM online_drops_pending WHERE view = ?').run(view);
-        })();
-        dropped.push(view);
-      } catch (e) {
-        cause ??= e;
-        failed.push({ view, error: (e as Error).message });
-      }
+  for (const view of pending) {
+    try {
+      // A view being materialized is dropped by that run (see online-drops.ts).
+      ((await dropUnlessMaterializing(project, view)) === 'dropped' ? dropped : deferred).push(view);
+    } catch (e) {
+      cause ??= e;
+      failed.push({ view, error: (e as Error).message });
     }
-  } catch (e) {
-    // The store did not open (Redis down): nothing could be dropped.
-    cause = e;
-    failed.push(...pending.map((view) => ({ view, error: (e as Error).message })));
   }
   if (failed.length > 0) {
-    const note = db.prepare('UPDATE online_drops_pending SET last_error = ? WHERE view = ?');
-    for (const f of failed) note.run(f.error, f.view);
+    for (const f of failed) noteDropFailure(db, f.view, f.error);
     const views = failed.map((f) => `'${f.view}'`).join(', ');
     throw new FeatureguardError(
       'online_drop_failed',
@@ -127,9 +102,9 @@ export async function applyDefinitions(
         status: 503,
         exitCode: 3,
         cause,
-        details: { applied: result.applied.map((a) => `${a.kind}/${a.name} v${a.version}`), dropped, failed },
+        details: { applied: result.applied.map((a) => `${a.kind}/${a.name} v${a.version}`), dropped, deferred, failed },
       },
     );
   }
-  return { ...result, dropped };
+  return { ...result, dropped, deferred };
 }

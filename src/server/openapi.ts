@@ -57,7 +57,7 @@ export const ROUTES: readonly RouteDoc[] = [
   { method: 'post', path: '/v1/registry/plan', summary: 'What applying these definitions would change', scope: 'read', body: 'api/registry_apply', responses: { 422: DEFINITIONS } },
   {
     method: 'post', path: '/v1/registry/apply', scope: 'admin', body: 'api/registry_apply',
-    summary: 'Apply definitions (admin); drops the online values of removed views and of views changed in a breaking way (`dropped`)',
+    summary: 'Apply definitions (admin); drops the online values of removed views and of views changed in a breaking way (`dropped`; `deferred`: views being materialized, whose running materialization drops them instead)',
     responses: {
       409: 'breaking changes without `allow_breaking` (`breaking_change`), or another apply holds the registry (`registry_busy`)',
       422: DEFINITIONS,

@@ -13,6 +13,7 @@ import { main } from '../../src/cli/main.js';
 import type { Definition } from '../../src/definitions/types.js';
 import { FeatureguardError } from '../../src/errors.js';
 import { lastMaterializedEnd, listIntervals } from '../../src/materialize/intervals.js';
+import { acquireLeases } from '../../src/materialize/lease.js';
 import type { Project } from '../../src/project.js';
 import { applyDefinitions } from '../../src/registry/apply-definitions.js';
 import { openFeatureStore, type FeatureStore } from '../../src/sdk/index.js';
@@ -125,6 +126,91 @@ describe('through the SDK', () => {
     expect(again.dropped).toEqual(['origin_delays']);
     expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
     expect((await applyDefinitions(fx.project, withoutView(defs))).dropped).toEqual([]);
+  });
+});
+
+describe('an apply while the view is being materialized', () => {
+  const retype = (defs: readonly Definition[]) =>
+    defs.map((d) => (d.kind === 'feature_view' ? { ...d, features: d.features.map((f) => (f.name === 'flights' ? { ...f, type: 'float64' as const } : f)) } : d));
+
+  // The apply runs from the materialization's progress callback: synchronously up to its first await, which
+  // commits the registry, records the drop and finds the view's lease held (so the drop is deferred to the run).
+  async function materializeWithApplyAt(when: (p: { entitiesWritten: number; entitiesTotal: number }) => boolean, defs: readonly Definition[]) {
+    let applying: ReturnType<FeatureStore['apply']> | undefined;
+    const [r] = await store.materialize({
+      views: ['origin_delays'], start: '2001-01-01', end: '2001-01-03', batchSize: 1,
+      onProgress: (p) => {
+        if (!applying && when(p)) applying = store.apply(defs, { allowBreaking: true });
+      },
+    });
+    expect(applying).toBeDefined();
+    return { run: r, apply: await applying! };
+  }
+
+  it('before the write: the run writes nothing, drops the old values and fails saying why', async () => {
+    const defs = allDefs(fx.project);
+    await materializeDay();
+    const { run, apply } = await materializeWithApplyAt((p) => p.entitiesWritten === 0, retype(defs));
+    expect(apply).toMatchObject({ dropped: [], deferred: ['origin_delays'] });
+    expect(run.status).toBe('failed');
+    expect(run.message).toBe("feature view 'origin_delays' was removed or changed in a breaking way by an apply while it was being materialized; nothing was written");
+    expect(run.entitiesWritten).toBe(0);
+    // The day materialized before the change is gone too, and so are the windows; nothing is pending.
+    expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
+    expect(listIntervals(fx.project.state, 'origin_delays')).toEqual([]);
+    expect(fx.project.state.prepare('SELECT count(*) FROM online_drops_pending').pluck().get()).toBe(0);
+  });
+
+  it('during the write: the run drops the values it wrote and fails saying why', async () => {
+    const defs = allDefs(fx.project);
+    const { run, apply } = await materializeWithApplyAt((p) => p.entitiesWritten > 0, retype(defs));
+    expect(apply.deferred).toEqual(['origin_delays']);
+    expect(run.status).toBe('failed');
+    expect(run.message).toMatch(/by an apply while it was being materialized; the values this run wrote were dropped$/);
+    expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
+    expect(listIntervals(fx.project.state, 'origin_delays')).toEqual([]);
+    // The changed view materializes normally afterwards.
+    const [again] = await store.materialize({ views: ['origin_delays'], start: '2001-01-01', end: '2001-01-02' });
+    expect(again.status).toBe('success');
+    expect((await store.getOnlineFeatures(READ_SEA)).results[1]).toMatchObject({ values: [23], statuses: ['PRESENT'] });
+  });
+
+  it('after the write: the run, once it gave its lease back, drops what the apply deferred to it', async () => {
+    const defs = allDefs(fx.project);
+    const runs = store.project.runs;
+    const update = runs.update.bind(runs);
+    let applying: ReturnType<FeatureStore['apply']> | undefined;
+    // The run's final update comes after its last check for a pending drop, still under its lease.
+    runs.update = (id, patch) => {
+      if (patch.status === 'success' && !applying) applying = store.apply(retype(defs), { allowBreaking: true });
+      return update(id, patch);
+    };
+    try {
+      const [r] = await store.materialize({ views: ['origin_delays'], start: '2001-01-01', end: '2001-01-02' });
+      expect(r.status).toBe('success');
+    } finally {
+      runs.update = update;
+    }
+    expect((await applying!).deferred).toEqual(['origin_delays']);
+    expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
+    expect(fx.project.state.prepare('SELECT count(*) FROM online_drops_pending').pluck().get()).toBe(0);
+  });
+
+  it('a drop left pending when the run started is done first, and the run serves the new values', async () => {
+    const defs = allDefs(fx.project);
+    await materializeDay();
+    // Another process holds the view's lease during the apply: the drop stays pending.
+    const [lease] = acquireLeases(fx.project.state, ['origin_delays'], 'another-process');
+    const apply = await store.apply(retype(defs), { allowBreaking: true });
+    lease.release();
+    expect(apply).toMatchObject({ dropped: [], deferred: ['origin_delays'] });
+    expect((await sqliteValues('origin_delays'))[0]).toBeDefined();
+    // An incremental run starts afresh (the old windows are forgotten before its window is chosen).
+    const [r] = await store.materialize({ views: ['origin_delays'], incremental: true, end: '2001-01-02' });
+    expect(r.status).toBe('success');
+    expect(r.window.start).toBe('2001-01-01T00:00:00.000Z');
+    expect(fx.project.state.prepare('SELECT count(*) FROM online_drops_pending').pluck().get()).toBe(0);
+    expect((await store.getOnlineFeatures(READ_SEA)).results[1]).toMatchObject({ values: [23], statuses: ['PRESENT'] });
   });
 });
 

@@ -103,8 +103,8 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       const { applyDefinitions } = await import('../../registry/apply-definitions.js');
       const result = await applyDefinitions(project, defs, { allowBreaking: opts.allowBreaking === true });
       const applied = result.applied.map(({ definition, ...v }) => ({ ...v, removed: definition === null }));
-      const { dropped } = result;
-      ctx.print({ plan: result.plan, applied, dropped }, () =>
+      const { dropped, deferred } = result;
+      ctx.print({ plan: result.plan, applied, dropped, deferred }, () =>
         [
           applied.length === 0
             ? 'Nothing to apply.'
@@ -114,6 +114,9 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
           ...(dropped.length === 0
             ? []
             : [`Dropped the online values of ${dropped.join(', ')}: removed, or join keys or features changed in a breaking way (materialize a changed view again to serve it).`]),
+          ...(deferred.length === 0
+            ? []
+            : [`${deferred.join(', ')} ${deferred.length > 1 ? 'are' : 'is'} being materialized: that run writes nothing and drops the online values instead (it ends as failed, saying why).`]),
         ].join('\n'),
       );
     });
