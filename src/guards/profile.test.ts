@@ -38,6 +38,8 @@ describe('profiles', () => {
     const f = (await profileTable(conn, 'prof_f')).get('f')!;
     expect(f).toMatchObject({ count: 103, nulls: 1, nan: 1, inf: 1, min: 0, max: 49.5 });
     expect(f.mean).toBeCloseTo(24.75, 9);
+    // Population stddev of 0, 0.5, …, 49.5: 0.5 · sqrt((100² − 1) / 12).
+    expect(f.stddev).toBeCloseTo(0.5 * Math.sqrt((100 ** 2 - 1) / 12), 9);
     expect(f.sample.every(Number.isFinite)).toBe(true);
   });
 

@@ -48,6 +48,19 @@ describe('row pass', () => {
     expect(pass.totals).toEqual({ big: Number(c.big), early: Number(c.early) });
   });
 
+  it('without days: one aggregate row, the fingerprint of all rows and the counts (a dataset)', async () => {
+    const columns = await describeTable(conn, 'rp');
+    const cols = columns.map((c) => c.name);
+    const pass = await rowPass(conn, 'rp', { columns, byDay: false, checksumColumns: cols, counts: { big: 'n > 10' }, rows: 4422, exactDuplicatesMaxRows: 1e6 });
+    const [agg] = await rows(aggregateSql('rp', columns));
+    expect(pass.aggregate.n).toBe(Number(agg.n));
+    const [f] = await rows(`SELECT count(*) AS n, sum(hash(${cols.join(', ')}))::VARCHAR AS s, count(*) FILTER (WHERE n > 10) AS big FROM rp`);
+    expect(pass.days).toBeNull();
+    expect(pass.fingerprint).toEqual({ rows: 4422, checksum: String(f.s) });
+    expect(pass.totals).toEqual({ big: Number(f.big) });
+    expect(pass.duplicates).toBeNull();
+  });
+
   it('counts duplicate (keys, event_ts) rows exactly, or on 1/16 of the key space scaled up above the limit', async () => {
     const columns = await describeTable(conn, 'rp');
     const raw = await rows('SELECT k, event_timestamp::VARCHAR AS t FROM rp');

@@ -31,7 +31,7 @@ export interface RowPassOptions {
   readonly columns: readonly TableColumn[];
   /** Group by the day of `event_timestamp` (checksums and duplicates need it). */
   readonly byDay: boolean;
-  /** Columns of the content checksum (by day only). */
+  /** Columns of the content checksum (per day when `byDay`, and the fingerprint of all rows). */
   readonly checksumColumns?: readonly string[];
   /** Name → SQL condition: rows matching each are counted. */
   readonly counts?: Readonly<Record<string, string>>;
@@ -47,7 +47,7 @@ export interface RowPass {
   readonly aggregate: Record<string, unknown>;
   /** Per-day checksums (null when not grouped by day; rows without a timestamp are in no day). */
   readonly days: DayChecksum[] | null;
-  /** Rows and content checksum of all rows (the sum of the per-day checksums), when grouped by day. */
+  /** Rows and content checksum of all rows (the sum of the per-day checksums), with `checksumColumns`. */
   readonly fingerprint: { readonly rows: number; readonly checksum: string } | null;
   readonly checksumColumns: readonly string[];
   /** Rows matching each named condition. */
@@ -60,13 +60,16 @@ export interface RowPass {
 export async function rowPass(conn: DuckDBConnection, table: string, opts: RowPassOptions): Promise<RowPass> {
   const names = Object.keys(opts.counts ?? {});
   const sel = ['count(*) AS n', ...aggregateSelects(opts.columns), ...names.map((n, i) => `count(*) FILTER (WHERE ${opts.counts![n]}) AS x${i}`)];
-  const checksumColumns = opts.byDay ? (opts.checksumColumns ?? []) : [];
+  const checksumColumns = opts.checksumColumns ?? [];
   if (checksumColumns.length) sel.push(`coalesce(sum(hash(${checksumColumns.map(ident).join(', ')})), 0)::VARCHAR AS s`);
   const dupKey = opts.byDay && opts.duplicateKey?.length ? [...opts.duplicateKey.map(ident), 'event_timestamp'].join(', ') : null;
   const exact = opts.rows <= opts.exactDuplicatesMaxRows;
   if (dupKey) sel.push(`list(hash(${dupKey}))${exact ? '' : ` FILTER (WHERE hash(${dupKey}) % 16 = 0)`} AS k`);
   // Grouped by a DATE (not an epoch number): DuckDB aggregates a small DATE domain far faster (perfect hashing).
-  const inner = `SELECT ${opts.byDay ? 'event_timestamp::DATE' : 'NULL::DATE'} AS g, ${sel.join(', ')} FROM ${ident(table)} GROUP BY 1`;
+  // Without days, one ungrouped aggregate (a third faster than grouping by a constant; it answers one row even for no rows).
+  const inner = opts.byDay
+    ? `SELECT event_timestamp::DATE AS g, ${sel.join(', ')} FROM ${ident(table)} GROUP BY 1`
+    : `SELECT NULL::DATE AS g, ${sel.join(', ')} FROM ${ident(table)}`;
   // Lists stay inside DuckDB: only their lengths come back.
   const sql = `SELECT epoch_ms(g::TIMESTAMP) AS d, * EXCLUDE (g${dupKey ? ', k' : ''})${dupKey ? ', coalesce(len(k) - len(list_distinct(k)), 0) AS dup' : ''} FROM (${inner})`;
   const rows = (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
@@ -76,7 +79,7 @@ export async function rowPass(conn: DuckDBConnection, table: string, opts: RowPa
   return {
     aggregate: combineAggregates(parts, opts.columns),
     days: opts.byDay ? rows.filter((r) => r.d !== null).map((r) => ({ day: Number(r.d), rows: Number(r.n), checksum: checksumColumns.length ? String(r.s) : '0' })) : null,
-    fingerprint: opts.byDay && checksumColumns.length
+    fingerprint: checksumColumns.length
       ? { rows: rows.reduce((a, r) => a + Number(r.n), 0), checksum: rows.reduce((a, r) => a + BigInt(String(r.s)), 0n).toString() }
       : null,
     checksumColumns,

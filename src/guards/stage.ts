@@ -173,7 +173,7 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
  */
 async function stageRowPass(ctx: CheckContext, profiled: readonly TableColumn[]): Promise<RowPass | undefined> {
   const byDay = !ctx.dataset && ctx.eventTimestampColumn === 'event_timestamp';
-  const provenance = byDay ? provenancePassRequest(ctx) : {};
+  const provenance = byDay || (ctx.dataset && ctx.eventTimestampColumn) ? provenancePassRequest(ctx) : {};
   try {
     return await rowPass(ctx.conn, ctx.table, {
       columns: profiled, byDay, ...provenance, counts: { ...provenance.counts, ...constraintCounts(ctx) },

@@ -23,9 +23,10 @@ export const provenanceCheck: Check = async (ctx) => {
     return out;
   }
   // The stage's row pass gives the window's fingerprint, its per-day partition checksums, the row counts and the
-  // duplicates below; without it (it failed, or a dataset) the same pass runs here for views.
+  // duplicates below (for a dataset, its fingerprint and counts); without it (it failed) the same pass runs here for
+  // views, and separate queries for datasets.
   const byDay = ctx.eventTimestampColumn === 'event_timestamp' && !ctx.dataset;
-  const pass = !byDay ? undefined : ctx.rowPass?.days ? ctx.rowPass : await rowPass(ctx.conn, ctx.table, { columns: [], byDay: true, ...provenancePassRequest(ctx), rows: ctx.rowCount, exactDuplicatesMaxRows: ctx.quality.provenance.exact_duplicates_max_rows });
+  const pass = !byDay ? (ctx.dataset ? ctx.rowPass : undefined) : ctx.rowPass?.days ? ctx.rowPass : await rowPass(ctx.conn, ctx.table, { columns: [], byDay: true, ...provenancePassRequest(ctx), rows: ctx.rowCount, exactDuplicatesMaxRows: ctx.quality.provenance.exact_duplicates_max_rows });
   out.push(await fingerprintRecord(ctx, pass?.fingerprint ? { ...pass.fingerprint, columns: [...pass.checksumColumns] } : null));
   out.push(...(await rowChecks(ctx, pass)));
   out.push(...(await tamperCheck(ctx, pass)));
@@ -34,6 +35,8 @@ export const provenanceCheck: Check = async (ctx) => {
 
 /** What the row pass computes for provenance: checksum columns, the row counts of `rowChecks`, the duplicate key. */
 export function provenancePassRequest(ctx: CheckContext): Pick<RowPassOptions, 'checksumColumns' | 'counts' | 'duplicateKey'> {
+  // A dataset: the fingerprint covers every column (no days, no tamper check, no duplicates).
+  if (ctx.dataset) return { checksumColumns: ctx.columns.map((c) => c.name), counts: rowCountConditions(ctx), duplicateKey: null };
   const keys = ctx.joinKeys.filter((k) => ctx.columns.some((c) => c.name === k));
   return { checksumColumns: checksumColumns(ctx), counts: rowCountConditions(ctx), duplicateKey: keys.length ? keys : null };
 }
@@ -96,8 +99,10 @@ async function fingerprintRecord(ctx: CheckContext, known: { rows: number; check
   const inputs = ctx.run.lineage?.inputs ?? [];
   let fp = known;
   if (!fp) {
-    const [r] = await queryRows(ctx, `SELECT count(*) AS n, coalesce(sum(hash(__fg_t)), 0)::VARCHAR AS s FROM ${ident(ctx.table)} AS __fg_t`);
-    fp = { rows: Number(r.n), checksum: String(r.s), columns: ctx.columns.map((c) => c.name) };
+    // The same checksum as the row pass computes for a dataset (every column).
+    const columns = ctx.columns.map((c) => c.name);
+    const [r] = await queryRows(ctx, `SELECT count(*) AS n, coalesce(sum(hash(${columns.map(ident).join(', ')})), 0)::VARCHAR AS s FROM ${ident(ctx.table)}`);
+    fp = { rows: Number(r.n), checksum: String(r.s), columns };
   }
   return result(ctx, {
     check: 'provenance', method: 'fingerprint', status: 'pass', value: fp.rows,
