@@ -59,7 +59,7 @@ export interface RowPass {
 /** Run the pass (see the module comment). */
 export async function rowPass(conn: DuckDBConnection, table: string, opts: RowPassOptions): Promise<RowPass> {
   const names = Object.keys(opts.counts ?? {});
-  const sel = ['count(*) AS n', ...aggregateSelects(opts.columns), ...names.map((n, i) => `count(*) FILTER (WHERE ${opts.counts![n]}) AS x${i}`)];
+  const sel = ['count(*) AS n', ...aggregateSelects(opts.columns), ...names.map((n, i) => `count_if(${opts.counts![n]}) AS x${i}`)];
   const checksumColumns = opts.checksumColumns ?? [];
   if (checksumColumns.length) sel.push(`coalesce(sum(hash(${checksumColumns.map(ident).join(', ')})), 0)::VARCHAR AS s`);
   const dupKey = opts.byDay && opts.duplicateKey?.length ? [...opts.duplicateKey.map(ident), 'event_timestamp'].join(', ') : null;
