@@ -172,6 +172,24 @@ describe('sqlite registry', () => {
     expect(reader.current().views.get('airport_hourly')?.ttl).toBe('6h');
   });
 
+  it('answers generation(maxAgeMs) from its last read for that long, but its own applies at once', async () => {
+    const reader = openSqliteRegistry(db);
+    const g0 = reader.generation(60_000);
+    const other = openStateDb(join(dir, 'state.db'));
+    try {
+      openSqliteRegistry(other).apply(base);
+    } finally {
+      other.close();
+    }
+    expect(reader.generation(60_000)).toBe(g0); // read less than a minute ago
+    const g1 = reader.generation();
+    expect(g1).toBeGreaterThan(g0); // exact
+    await new Promise((r) => setTimeout(r, 15));
+    expect(reader.generation(10)).toBe(g1);
+    reader.apply([...base, { kind: 'entity', name: 'carrier', join_keys: [{ name: 'carrier', type: 'string' }] }]);
+    expect(reader.generation(60_000)).toBeGreaterThan(g1); // its own apply
+  });
+
   it('fails cleanly when another connection holds the write lock past the busy timeout', () => {
     const holder = openStateDb(join(dir, 'state.db'));
     const reg = openSqliteRegistry(db);

@@ -75,7 +75,12 @@ export function openSqliteRegistry(db: StateDb): Registry {
     'INSERT INTO registry_versions (kind, name, version, hash, applied_at, definition, apply_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
 
-  const generation = (): number => generationStmt.get() as number;
+  let known = { generation: 0, at: -Infinity };
+  const generation = (maxAgeMs = 0): number => {
+    const now = performance.now();
+    if (maxAgeMs <= 0 || now - known.at > maxAgeMs) known = { generation: generationStmt.get() as number, at: now };
+    return known.generation;
+  };
 
   const readSnapshot = db.transaction((): Snapshot => {
     const g = generation();
@@ -134,6 +139,7 @@ export function openSqliteRegistry(db: StateDb): Registry {
       try {
         const result = applyTx.immediate(defs, options.allowBreaking === true);
         cache = undefined;
+        known = { generation: 0, at: -Infinity };
         return result;
       } catch (e) {
         throw translateBusy(e);

@@ -46,6 +46,11 @@ export interface Registry {
   plan(defs: readonly Definition[]): Plan;
   apply(defs: readonly Definition[], options?: { allowBreaking?: boolean }): ApplyResult;
   versions(kind: DefinitionKind, name: string): VersionRecord[];
-  /** Changes whenever anything is applied, by any process. */
-  generation(): number;
+  /**
+   * Changes whenever anything is applied, by any process. With `maxAgeMs`, a
+   * value read from the database at most that long ago may be returned (an
+   * apply through this registry is always seen at once): the online read path
+   * asks once per request and this saves it a query.
+   */
+  generation(maxAgeMs?: number): number;
 }

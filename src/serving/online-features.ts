@@ -120,6 +120,13 @@ function entityColumns(plan: OnlineReadPlan, entities: OnlineFeaturesRequest['en
 }
 
 /**
+ * How stale the registry generation may be on the online read path: definitions
+ * applied by another process are served within this time (one query saved per
+ * request; an apply in this process is seen at once).
+ */
+const REGISTRY_MAX_AGE_MS = 50;
+
+/**
  * Read online features for entity rows. Statuses: `PRESENT`, `NOT_FOUND` (no value
  * stored), `NULL_VALUE` (stored null), `OUTSIDE_MAX_AGE` (older than the view's
  * ttl: value null). Unknown features or services, missing join keys, wrong key
@@ -128,7 +135,7 @@ function entityColumns(plan: OnlineReadPlan, entities: OnlineFeaturesRequest['en
 export async function getOnlineFeatures(project: Project, request: OnlineFeaturesRequest, options: OnlineReadOptions = {}): Promise<OnlineFeaturesResponse> {
   let plans = planCaches.get(project);
   if (!plans) planCaches.set(project, (plans = createPlanCache()));
-  const plan = plans(() => project.registry.current(), project.registry.generation(), request);
+  const plan = plans(() => project.registry.current(), project.registry.generation(REGISTRY_MAX_AGE_MS), request);
   const max = options.maxEntities ?? project.config.server?.max_entities ?? DEFAULT_MAX_ENTITIES;
   const { columns, n } = entityColumns(plan, request.entities, max);
   const store = await project.onlineStore();
