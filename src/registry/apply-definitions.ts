@@ -18,8 +18,10 @@
 import type { Definition } from '../definitions/types.js';
 import { FeatureguardError } from '../errors.js';
 import type { Project } from '../project.js';
-import { dropUnlessMaterializing, noteDropFailure, pendingDrops, requestDrops } from './online-drops.js';
-import type { ApplyResult, Plan } from './types.js';
+import { dropUnlessMaterializing, noteDropFailure, pendingDrops, requestDrops, viewsToDrop } from './online-drops.js';
+
+export { viewsToDrop };
+import type { ApplyResult } from './types.js';
 
 export interface ApplyDefinitionsOptions {
   /** Apply breaking changes too (removed features in use, changed types, join keys). */
@@ -34,27 +36,6 @@ export interface ApplyDefinitionsResult extends ApplyResult {
    * the values (and writes none) instead, see `online-drops.ts`.
    */
   readonly deferred: readonly string[];
-}
-
-/**
- * The views whose online values an applied plan invalidates: removed views,
- * views with a breaking change (join keys, a feature's type, a feature in use
- * removed), and views of `desired` keyed by an entity whose join keys changed.
- *
- * @example
- * viewsToDrop(computePlan(current, desired), desired); // ['origin_delays']
- */
-export function viewsToDrop(plan: Plan, desired: readonly Definition[]): string[] {
-  const out = new Set<string>();
-  const rekeyed = new Set<string>();
-  for (const c of plan.changes) {
-    if (c.kind === 'entity' && c.action === 'change' && c.breaking.length > 0) rekeyed.add(c.name);
-    if (c.kind === 'feature_view' && (c.action === 'remove' || (c.action === 'change' && c.breaking.length > 0))) out.add(c.name);
-  }
-  for (const d of desired) {
-    if (d.kind === 'feature_view' && d.entities.some((e) => rekeyed.has(e))) out.add(d.name);
-  }
-  return [...out].sort();
 }
 
 /**

@@ -16,10 +16,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConflictError } from '../errors.js';
+import { allDefinitions } from '../definitions/definition-set.js';
+import type { Definition, DefinitionSet } from '../definitions/types.js';
 import { forgetIntervals } from '../materialize/intervals.js';
 import { acquireLeases } from '../materialize/lease.js';
 import type { Project } from '../project.js';
 import { ensureTables, type StateDb } from '../state/state-db.js';
+import { computePlan } from './plan.js';
+import type { Plan } from './types.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS online_drops_pending (
@@ -28,6 +32,39 @@ CREATE TABLE IF NOT EXISTS online_drops_pending (
   last_error TEXT
 );
 `;
+
+/**
+ * The views whose online values an applied plan invalidates: removed views,
+ * views with a breaking change (join keys, a feature's type, a feature in use
+ * removed), and views of `desired` keyed by an entity whose join keys changed.
+ *
+ * @example
+ * viewsToDrop(computePlan(current, desired), desired); // ['origin_delays']
+ */
+export function viewsToDrop(plan: Plan, desired: readonly Definition[]): string[] {
+  const out = new Set<string>();
+  const rekeyed = new Set<string>();
+  for (const c of plan.changes) {
+    if (c.kind === 'entity' && c.action === 'change' && c.breaking.length > 0) rekeyed.add(c.name);
+    if (c.kind === 'feature_view' && (c.action === 'remove' || (c.action === 'change' && c.breaking.length > 0))) out.add(c.name);
+  }
+  for (const d of desired) {
+    if (d.kind === 'feature_view' && d.entities.some((e) => rekeyed.has(e))) out.add(d.name);
+  }
+  return [...out].sort();
+}
+
+/**
+ * Whether `view` lost its online values between the definitions `before` and
+ * the registry's current ones (removed, or changed in a breaking way): a writer
+ * that validated rows against `before` must not leave them online.
+ */
+export function droppedSince(project: Project, before: DefinitionSet, view: string): boolean {
+  const now = project.registry.current();
+  if (now === before) return false;
+  const desired = allDefinitions(now);
+  return viewsToDrop(computePlan(allDefinitions(before), desired), desired).includes(view);
+}
 
 /** Record that the online values of `views` must be dropped (kept until they are). */
 export function requestDrops(db: StateDb, views: readonly string[]): void {

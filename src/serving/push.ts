@@ -17,10 +17,11 @@ import { hostname, userInfo } from 'node:os';
 import { alertFinishedRun } from '../alerts/dispatch.js';
 import { getView, viewJoinKeys } from '../definitions/definition-set.js';
 import type { FeatureViewDef } from '../definitions/types.js';
-import { InputError } from '../errors.js';
+import { ConflictError, InputError } from '../errors.js';
 import { runGuardStage, type GuardStageResult } from '../guards/stage.js';
 import type { OnlineRow } from '../online/types.js';
 import type { Project } from '../project.js';
+import { droppedSince, dropUnlessMaterializing, requestDrops } from '../registry/online-drops.js';
 import type { Lineage, RunStatus } from '../runs/types.js';
 import { VERSION } from '../version.js';
 import { bodyProblems } from '../server/body.js';
@@ -176,7 +177,15 @@ export async function push(project: Project, request: PushRequest): Promise<Push
         eventTs: rfc3339ToMicros(String(r.event_timestamp)),
         createdTs: r.created_timestamp == null ? 0 : rfc3339ToMicros(String(r.created_timestamp)),
       }));
+      // An apply that removed the view or changed it in a breaking way since the rows were validated:
+      // write nothing, or drop what was written (the rows follow the old definition).
+      if (droppedSince(project, set, view.name)) throw viewChanged(view.name, 'nothing was written online');
       ({ written, skipped } = await store.writeBatch(view.name, features, online));
+      if (droppedSince(project, set, view.name)) {
+        requestDrops(project.state, [view.name]);
+        await dropUnlessMaterializing(project, view.name);
+        throw viewChanged(view.name, "the view's online values were dropped");
+      }
     }
     const status: RunStatus = guard.verdict === 'warn' ? 'warned' : 'success';
     project.runs.update(run.id, {
@@ -193,6 +202,10 @@ export async function push(project: Project, request: PushRequest): Promise<Push
     // Alerts go out with the run's final status (a failed write after passing guards says `failed`).
     if (guarded) await alertFinishedRun(project, run.id, guarded);
   }
+}
+
+function viewChanged(view: string, what: string): ConflictError {
+  return new ConflictError(`feature view '${view}' was removed or changed in a breaking way by an apply while rows were pushed to it; ${what}`, { view }, 'view_changed');
 }
 
 /** The value stored online: int64 strings become numbers, timestamps RFC 3339 UTC with `Z`. */

@@ -214,6 +214,48 @@ describe('an apply while the view is being materialized', () => {
   });
 });
 
+describe('an apply while rows are pushed', () => {
+  const retype = (defs: readonly Definition[]) =>
+    defs.map((d) => (d.kind === 'feature_view' ? { ...d, features: d.features.map((f) => (f.name === 'flights' ? { ...f, type: 'float64' as const } : f)) } : d));
+  const row = { origin: 'SEA', event_timestamp: '2001-01-05T00:00:00Z', dep_delay: 7, flights: 3, carrier: 'AA' };
+
+  it('after validation, before the write: nothing is written; during the write: the values are dropped', async () => {
+    const defs = allDefs(store.project);
+    await materializeDay();
+    const online = await store.project.onlineStore();
+    const writeBatch = online.writeBatch.bind(online);
+    const runs = store.project.runs;
+    const addResults = runs.addResults.bind(runs);
+    // The guard stage records its results after the rows were validated against the old definition.
+    runs.addResults = (results) => {
+      runs.addResults = addResults;
+      store.project.registry.apply(retype(defs), { allowBreaking: true });
+      return addResults(results);
+    };
+    await expect(store.push({ view: 'origin_delays', rows: [row] })).rejects.toMatchObject({
+      code: 'view_changed', status: 409,
+      message: "feature view 'origin_delays' was removed or changed in a breaking way by an apply while rows were pushed to it; nothing was written online",
+    });
+    expect((await sqliteValues('origin_delays'))[0]?.values[0]).toBe(23);
+    expect(store.project.runs.list({ kind: 'push' }).runs[0]).toMatchObject({ status: 'failed' });
+
+    // Back to the old definition (itself a breaking change, its drop done by this apply), then an apply during the write.
+    await store.apply(defs, { allowBreaking: true });
+    online.writeBatch = async (...args) => {
+      online.writeBatch = writeBatch;
+      const [done] = await Promise.all([writeBatch(...args), Promise.resolve().then(() => store.project.registry.apply(retype(defs), { allowBreaking: true }))]);
+      return done;
+    };
+    await expect(store.push({ view: 'origin_delays', rows: [row] })).rejects.toMatchObject({ code: 'view_changed', message: expect.stringMatching(/the view's online values were dropped$/) });
+    expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
+    expect(store.project.state.prepare('SELECT count(*) FROM online_drops_pending').pluck().get()).toBe(0);
+
+    // A push against the current definition is written.
+    const ok = await store.push({ view: 'origin_delays', rows: [row] });
+    expect(ok).toMatchObject({ status: expect.stringMatching(/success|warned/), written: 1 });
+  });
+});
+
 describe('over HTTP and from the CLI', () => {
   it('POST /v1/registry/apply lists and drops the values of a removed view', async () => {
     const app = createApp(fx.project);
