@@ -33,6 +33,7 @@ const ONLINE: RouteDoc['responses'] = {
 };
 const PUSH: RouteDoc['responses'] = {
   404: 'no such feature view',
+  409: 'an apply removed the view or changed it in a breaking way while the rows were pushed (`view_changed`): nothing was written online, or the view\'s online values were dropped',
   422: 'blocked by the guards (`push_blocked`, with the run); nothing was written',
   503: STORE_UNAVAILABLE,
 };
