@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateWithSchema } from './schema-validation.js';
+import { NAME_RULE, validateWithSchema } from './schema-validation.js';
 
 const view = { kind: 'feature_view', name: 'v', entities: ['airport'], source: 's', features: [{ name: 'x', type: 'float64' }] };
 
@@ -20,7 +20,7 @@ describe('validateWithSchema', () => {
   it('says what a drift reference may be instead of printing its pattern', () => {
     for (const reference of ['prev', 'previous:0', 'previous:100', 'baseline:Jan']) {
       expect(validateWithSchema('feature_view', { ...view, quality: { drift: { reference } } })).toEqual([
-        { path: '/quality/drift/reference', message: `'${reference}' is not a valid drift reference: use 'previous', 'previous:<n>' (the last n successful runs, n from 1 to 99) or 'baseline:<name>'` },
+        { path: '/quality/drift/reference', message: `'${reference}' is not a valid drift reference: use 'previous', 'previous:<n>' (the last n successful runs, n from 1 to 99) or 'baseline:<name>' (${NAME_RULE})` },
       ]);
     }
     expect(validateWithSchema('feature_view', { ...view, quality: { drift: { reference: 'previous:7' } } })).toEqual([]);

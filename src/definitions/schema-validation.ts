@@ -151,7 +151,7 @@ function patternMessage(pattern: string, data: unknown): string {
   if (pattern.includes('}:[a-z_]')) return `'${value}' is not a valid label reference: use 'label_view:feature' (${NAME_RULE})`;
   if (pattern.startsWith('^[A-Za-z_][A-Za-z0-9_]*(\\.')) return `'${value}' is not a valid table name: use 'table' or 'schema.table' (letters, digits, underscores)`;
   if (pattern === '^[A-Za-z_][A-Za-z0-9_]*$') return `'${value}' is not a valid environment variable name`;
-  if (pattern.startsWith('^(previous')) return `'${value}' is not a valid drift reference: use 'previous', 'previous:<n>' (the last n successful runs, n from 1 to 99) or 'baseline:<name>'`;
+  if (pattern.startsWith('^(previous')) return `'${value}' is not a valid drift reference: use 'previous', 'previous:<n>' (the last n successful runs, n from 1 to 99) or 'baseline:<name>' (${NAME_RULE})`;
   return `'${value}' does not match the pattern ${pattern}`;
 }
 

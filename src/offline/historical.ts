@@ -109,9 +109,17 @@ function normalizeEntities(spec: EntitySpec): EntityInput {
   return spec as EntityInput;
 }
 
+/** `splitAt` and `testFraction` given as null or '' by JavaScript callers mean "no split", as before strict parsing. */
+function withoutEmptySplit(request: HistoricalFeaturesRequest): HistoricalFeaturesRequest {
+  const empty = (v: unknown) => v === null || v === '';
+  if (!empty(request.splitAt) && !empty(request.testFraction)) return request;
+  return { ...request, splitAt: empty(request.splitAt) ? undefined : request.splitAt, testFraction: empty(request.testFraction) ? undefined : request.testFraction };
+}
+
 const PASS: GuardStageResult = { verdict: 'pass', results: [], blockedReason: null, counts: { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 } };
 
-async function prepare(project: Project, request: HistoricalFeaturesRequest, outputKind: string): Promise<Prepared> {
+async function prepare(project: Project, given: HistoricalFeaturesRequest, outputKind: string): Promise<Prepared> {
+  const request = withoutEmptySplit(given);
   const set = project.registry.current();
   if (set.views.size === 0) throw new InputError('no feature views are applied in this project; run `featureguard apply` first', undefined, 'nothing_applied');
   let plan = planDataset(project.root, set, request);
@@ -351,7 +359,7 @@ export interface DatasetStream {
  * and the failed checks.
  */
 export async function buildDatasetStream(project: Project, request: HistoricalFeaturesRequest, format: DatasetFormat = 'arrow'): Promise<DatasetStream> {
-  if (request.splitAt !== undefined || request.testFraction !== undefined) throw new InputError('a streamed dataset cannot be split; build train and test separately or use `dataset build --split-at`');
+  if (withoutEmptySplit(request).splitAt !== undefined || withoutEmptySplit(request).testFraction !== undefined) throw new InputError('a streamed dataset cannot be split; build train and test separately or use `dataset build --split-at`');
   const p = await prepare(project, { ...request, out: undefined }, `stream:${format}`);
   const part = p.parts[0];
   const outputs: ManifestOutput[] = [{ part: 'all', path: null, format, rows: part.rows, bytes: null, time_range: part.range }];

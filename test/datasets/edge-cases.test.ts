@@ -189,6 +189,15 @@ describe('dataset build edge cases', () => {
     expect(readManifest(`${test}.manifest.json`).split_at).toBe('2024-01-01T02:30:00.000Z');
   });
 
+  it('reads splitAt strictly, and null or an empty text as no split', async () => {
+    await expect(build({ entities: SERVICE_ROWS, service: 'fraud_model', splitAt: '2024-02-30' })).rejects.toThrow("invalid splitAt '2024-02-30': February 2024 has 29 days");
+    for (const splitAt of [null, ''] as unknown as string[]) {
+      const res = await build({ entities: SERVICE_ROWS, service: 'fraud_model', splitAt, testFraction: null as unknown as undefined });
+      expect(res.split).toBeNull();
+      expect(res.outputs.map((o) => o.part)).toEqual(['all']);
+    }
+  });
+
   it('same inputs give the same rows in the same order', async () => {
     const a = await build({ entities: SERVICE_ROWS, service: 'fraud_model', fullFeatureNames: true });
     const b = await build({ entities: SERVICE_ROWS, service: 'fraud_model', fullFeatureNames: true });

@@ -23,7 +23,7 @@ function intParam(name: string, raw: string | undefined, min: number, max: numbe
 
 function timeParam(name: string, raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
-  return parseInstant(raw, `query parameter '${name}'`).toISOString();
+  return parseInstant(raw, `query parameter '${name}'`, name).toISOString();
 }
 
 function enumParam<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T | undefined {
