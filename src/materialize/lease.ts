@@ -29,6 +29,8 @@ const RENEW_EVERY_MS = 10_000;
 export interface Lease {
   readonly view: string;
   readonly owner: string;
+  /** Whether this owner still holds the lease (false once it expired and another process took it over). */
+  held(): boolean;
   /** Give the lease back (idempotent). */
   release(): void;
 }
@@ -102,6 +104,7 @@ export function acquireLeases(db: StateDb, views: readonly string[], owner: stri
 
   const renew = db.prepare('UPDATE materialization_leases SET expires_at = ? WHERE view = ? AND owner = ?');
   const remove = db.prepare('DELETE FROM materialization_leases WHERE view = ? AND owner = ?');
+  const holds = db.prepare('SELECT 1 FROM materialization_leases WHERE view = ? AND owner = ?');
   return views.map((view) => {
     const timer = setInterval(() => {
       try {
@@ -115,6 +118,7 @@ export function acquireLeases(db: StateDb, views: readonly string[], owner: stri
     return {
       view,
       owner,
+      held: () => !released && holds.get(view, owner) !== undefined,
       release() {
         if (released) return;
         released = true;

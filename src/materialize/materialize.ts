@@ -27,13 +27,13 @@ import type { GuardStageResult } from '../guards/stage.js';
 import { ident } from '../offline/engine.js';
 import { viewRelationSql } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
-import { dropPendingView, dropUnlessMaterializing, isDropPending } from '../registry/online-drops.js';
+import { droppedSince, dropPendingView, dropUnlessMaterializing, isDropPending, requestDrops } from '../registry/online-drops.js';
 import type { OnlineRow } from '../online/types.js';
 import { viewLineage } from '../runs/lineage-record.js';
 import type { Lineage, Run } from '../runs/types.js';
 import { lastMaterializedEnd, recordInterval } from './intervals.js';
 import { latestPerEntitySql, windowSql } from './latest-sql.js';
-import { acquireLeases } from './lease.js';
+import { acquireLeases, type Lease } from './lease.js';
 import { chunkToOnlineRows } from './online-rows.js';
 import type { MaterializationHandle, MaterializeOptions, MaterializeResult } from './types.js';
 import { resolveWindow } from './window.js';
@@ -71,6 +71,10 @@ async function earliestEventTs(project: Project, set: DefinitionSet, view: Featu
 /** Drop a view's values for an apply that ran during its materialization (this run holds the lease), and say so. */
 async function droppedDuringRun(project: Project, view: string, what: string): Promise<Error> {
   await dropPendingView(project, view);
+  return viewChanged(view, what);
+}
+
+function viewChanged(view: string, what: string): ConflictError {
   return new ConflictError(`feature view '${view}' was removed or changed in a breaking way by an apply while it was being materialized; ${what}`, { view }, 'view_changed');
 }
 
@@ -81,39 +85,52 @@ async function droppedDuringRun(project: Project, view: string, what: string): P
  * view's failure: that is a result with status `failed`.
  */
 export async function startMaterialization(project: Project, options: MaterializeOptions = {}): Promise<MaterializationHandle> {
-  const set = project.registry.current();
-  const views = materializableViews(set, options.views);
+  // Bad input (unknown view, bad times) is a 400 even while a view is being materialized: checked before the leases.
+  let set = project.registry.current();
+  let views = materializableViews(set, options.views);
   const now = new Date();
-  const windows = await Promise.all(
-    views.map((view) =>
-      resolveWindow({
-        view,
-        start: options.start,
-        end: options.end,
-        incremental: options.incremental,
-        lastEnd: options.incremental ? lastMaterializedEnd(project.state, view.name) : null,
-        earliest: () => earliestEventTs(project, set, view),
-        now,
-      }),
-    ),
-  );
+  const resolveAll = () =>
+    Promise.all(
+      views.map((view) =>
+        resolveWindow({
+          view,
+          start: options.start,
+          end: options.end,
+          incremental: options.incremental,
+          lastEnd: options.incremental ? lastMaterializedEnd(project.state, view.name) : null,
+          earliest: () => earliestEventTs(project, set, view),
+          now,
+        }),
+      ),
+    );
+  let windows = await resolveAll();
   const leases = acquireLeases(project.state, views.map((v) => v.name), `materialize-${process.pid}-${randomUUID().slice(0, 8)}`);
-  const planned: { view: FeatureViewDef; run: Run | null; window: { start: Date; end: Date } }[] = [];
+  const planned: { view: FeatureViewDef; run: Run | null; window: { start: Date; end: Date }; lease: Lease }[] = [];
   try {
     // Drops an earlier apply could not do (the store was down, or this view was being materialized): before
     // reading anything, and with the windows forgotten, so an incremental window starts afresh.
-    for (const [i, view] of views.entries()) {
+    let dropped = false;
+    for (const view of views) {
       if (!isDropPending(project.state, view.name)) continue;
       await dropPendingView(project, view.name).catch((e: unknown) => {
         throw new FeatureguardError('online_drop_failed', `could not drop the online values of '${view.name}' that an apply removed or changed in a breaking way: ${(e as Error).message}`, {
           status: 503, exitCode: 3, cause: e, details: { view: view.name },
         });
       });
-      if (options.incremental) {
-        windows[i] = await resolveWindow({
-          view, start: options.start, end: options.end, incremental: true, lastEnd: null, earliest: () => earliestEventTs(project, set, view), now,
-        });
-      }
+      dropped = true;
+    }
+    // Under the leases, the definitions this run goes by: an apply (and its drop) between the first read and
+    // the leases is seen here, and the run writes by the new definitions, or refuses a view that is gone.
+    const current = project.registry.current();
+    if (current !== set || dropped) {
+      set = current;
+      views = views.map((v) => {
+        const def = set.views.get(v.name);
+        if (!def) throw new InputError(`feature view '${v.name}' was removed by an apply before its materialization started`, { view: v.name }, 'unknown_view');
+        if (!def.online) throw new InputError(`feature view '${v.name}' is not online any more (changed by an apply before its materialization started)`, { view: v.name }, 'view_not_online');
+        return def;
+      });
+      windows = await resolveAll();
     }
     views.forEach((view, i) => {
       const window = windows[i];
@@ -127,7 +144,7 @@ export async function startMaterialization(project: Project, options: Materializ
             window_end: window.end.toISOString(),
             options: { incremental: options.incremental === true, guards: options.guards !== false },
           });
-      planned.push({ view, run, window });
+      planned.push({ view, run, window, lease: leases[i] });
     });
   } catch (e) {
     for (const l of leases) l.release();
@@ -137,9 +154,9 @@ export async function startMaterialization(project: Project, options: Materializ
   const done = (async () => {
     const results: MaterializeResult[] = [];
     for (let i = 0; i < planned.length; i++) {
-      const { view, run, window } = planned[i];
+      const { view, run, window, lease } = planned[i];
       try {
-        results.push(run === null ? upToDate(view, window) : await materializeView(project, set, view, run, window, options));
+        results.push(run === null ? upToDate(view, window) : await materializeView(project, set, view, run, window, options, lease));
       } finally {
         leases[i].release();
         // An apply that found the lease held after this run's last check deferred its drop to us. If the store
@@ -191,6 +208,7 @@ async function materializeView(
   run: Run,
   window: { start: Date; end: Date },
   options: MaterializeOptions,
+  lease: Lease,
 ): Promise<MaterializeResult> {
   const t0 = performance.now();
   const base = { view: view.name, window: { start: window.start.toISOString(), end: window.end.toISOString() } };
@@ -266,8 +284,13 @@ async function materializeView(
       : 0;
     const batchSize = options.batchSize ?? 2048;
     options.onProgress?.({ view: view.name, entitiesWritten: 0, entitiesTotal: total });
-    // An apply that removed the view or changed it in a breaking way while this run read it: write nothing.
+    // An apply that removed the view or changed it in a breaking way while this run read it: write nothing (and
+    // do the drop deferred to this run). A lease lost to a pause longer than its ttl: write nothing either.
     if (isDropPending(project.state, view.name)) throw await droppedDuringRun(project, view.name, 'nothing was written');
+    if (droppedSince(project, set, view.name)) throw viewChanged(view.name, 'nothing was written');
+    if (!lease.held()) {
+      throw new FeatureguardError('lease_lost', `the materialization lease of '${view.name}' expired and was taken over (was this process paused?); nothing was written`, { status: 409, exitCode: 3, details: { view: view.name } });
+    }
     const writer = await store.beginWrite(view.name, featureNames);
     let totals = { written: 0, skipped: 0 };
     try {
@@ -295,7 +318,10 @@ async function materializeView(
       throw e;
     }
     // Such an apply during the write: the values just written are stale, drop them.
-    if (isDropPending(project.state, view.name)) throw await droppedDuringRun(project, view.name, 'the values this run wrote were dropped');
+    if (isDropPending(project.state, view.name) || droppedSince(project, set, view.name)) {
+      requestDrops(project.state, [view.name]);
+      throw await droppedDuringRun(project, view.name, 'the values this run wrote were dropped');
+    }
     recordInterval(project.state, view.name, window.start, window.end, run.id);
     return finish(guard.verdict === 'warn' ? 'warned' : 'success', null, totals.written, totals.skipped);
   } catch (e) {

@@ -13,7 +13,7 @@ import { main } from '../../src/cli/main.js';
 import type { Definition } from '../../src/definitions/types.js';
 import { FeatureguardError } from '../../src/errors.js';
 import { lastMaterializedEnd, listIntervals } from '../../src/materialize/intervals.js';
-import { acquireLeases } from '../../src/materialize/lease.js';
+import { acquireLeases, listLeases } from '../../src/materialize/lease.js';
 import type { Project } from '../../src/project.js';
 import { applyDefinitions } from '../../src/registry/apply-definitions.js';
 import { openFeatureStore, type FeatureStore } from '../../src/sdk/index.js';
@@ -194,6 +194,42 @@ describe('an apply while the view is being materialized', () => {
     expect((await applying!).deferred).toEqual(['origin_delays']);
     expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
     expect(fx.project.state.prepare('SELECT count(*) FROM online_drops_pending').pluck().get()).toBe(0);
+  });
+
+  it('an apply between reading the definitions and taking the lease: the run goes by the new definitions', async () => {
+    const defs = allDefs(store.project);
+    await materializeDay();
+    const registry = store.project.registry;
+    const current = registry.current.bind(registry);
+    const stale = current();
+    // Removed and dropped by an apply that completes before the run takes the view's lease.
+    const removed = await store.apply(withoutView(defs), { allowBreaking: true });
+    expect(removed.dropped).toEqual(['origin_delays']);
+    let calls = 0;
+    registry.current = () => (calls++ === 0 ? stale : current());
+    try {
+      await expect(store.materialize({ views: ['origin_delays'], start: '2001-01-01', end: '2001-01-02' })).rejects.toMatchObject({
+        code: 'unknown_view', message: "feature view 'origin_delays' was removed by an apply before its materialization started",
+      });
+    } finally {
+      registry.current = current;
+    }
+    expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
+    expect(listLeases(store.project.state)).toEqual([]);
+  });
+
+  it('a run whose lease expired and was taken over writes nothing', async () => {
+    const [r] = await store.materialize({
+      views: ['origin_delays'], start: '2001-01-01', end: '2001-01-02',
+      onProgress: (p) => {
+        // Another process takes the lease over, as after this one paused longer than the lease ttl.
+        if (p.entitiesWritten === 0) store.project.state.prepare("UPDATE materialization_leases SET owner = 'someone-else' WHERE view = 'origin_delays'").run();
+      },
+    });
+    expect(r.status).toBe('failed');
+    expect(r.message).toMatch(/^the materialization lease of 'origin_delays' expired and was taken over .*; nothing was written$/);
+    expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
+    store.project.state.prepare("DELETE FROM materialization_leases WHERE owner = 'someone-else'").run();
   });
 
   it('a drop left pending when the run started is done first, and the run serves the new values', async () => {
