@@ -6,13 +6,21 @@
  * gone (`dropPendingView`).
  *
  * A drop takes the view's materialization lease, so it never runs beside a
- * materialization's write. When a materialization holds the lease, the drop is
- * deferred to it: that run writes nothing if the drop was requested before its
- * write, and drops what it wrote if the request came during the write (its run
- * then fails, saying why). A pending drop left from before a materialization
- * started is done when it starts, before it reads anything. And when a run
- * has given its lease back, it drops what is still pending for its view: an
- * apply that found the lease held after the run's last check is covered too.
+ * materialization's write (another drop holding it is waited for). When a
+ * materialization holds the lease, the drop is deferred to it: that run writes
+ * nothing if the drop was requested before its write, and drops what it wrote if
+ * the request came during the write (its run then fails, saying why). A pending
+ * drop left from before a materialization started is done when it starts, before
+ * it reads anything. And when a run has given its lease back, it drops what is
+ * still pending for its view: an apply that found the lease held after the run's
+ * last check is covered too (that run ends `success`, its values dropped after).
+ * A run that never finishes (its process died) leaves the drop to the next apply
+ * or materialization of the view once its lease expires.
+ *
+ * Each request bumps the row's `seq`; a drop clears the row only if no request
+ * came while it ran (its values may have been written after the drop began).
+ * Until the row is cleared, online reads answer `NOT_FOUND` for the view
+ * (`viewsWithPendingDrops`): values of the old definition are never served.
  */
 import { randomUUID } from 'node:crypto';
 import { ConflictError } from '../errors.js';
@@ -29,9 +37,20 @@ const DDL = `
 CREATE TABLE IF NOT EXISTS online_drops_pending (
   view TEXT PRIMARY KEY,
   requested_at TEXT NOT NULL,
-  last_error TEXT
+  last_error TEXT,
+  seq INTEGER NOT NULL DEFAULT 0
 );
 `;
+
+/** The table, with `seq` added to one created by an earlier version. */
+function ensureDropTable(db: StateDb): void {
+  ensureTables(db, 'online_drops_pending', DDL);
+  if (seqChecked.has(db)) return;
+  const cols = db.prepare("SELECT name FROM pragma_table_info('online_drops_pending')").pluck().all() as string[];
+  if (!cols.includes('seq')) db.exec('ALTER TABLE online_drops_pending ADD COLUMN seq INTEGER NOT NULL DEFAULT 0');
+  seqChecked.add(db);
+}
+const seqChecked = new WeakSet<StateDb>();
 
 /**
  * The views whose online values an applied plan invalidates: removed views,
@@ -69,26 +88,27 @@ export function droppedSince(project: Project, before: DefinitionSet, view: stri
 /** Record that the online values of `views` must be dropped (kept until they are). */
 export function requestDrops(db: StateDb, views: readonly string[]): void {
   if (views.length === 0) return;
-  ensureTables(db, 'online_drops_pending', DDL);
-  const record = db.prepare('INSERT INTO online_drops_pending (view, requested_at) VALUES (?, ?) ON CONFLICT (view) DO NOTHING');
+  ensureDropTable(db);
+  const record = db.prepare('INSERT INTO online_drops_pending (view, requested_at) VALUES (?, ?) ON CONFLICT (view) DO UPDATE SET seq = seq + 1');
   const now = new Date().toISOString();
   db.transaction(() => views.forEach((v) => record.run(v, now)))();
+  readCache.delete(db);
 }
 
 /** Views whose drop is still pending, sorted. */
 export function pendingDrops(db: StateDb): string[] {
-  ensureTables(db, 'online_drops_pending', DDL);
+  ensureDropTable(db);
   return db.prepare('SELECT view FROM online_drops_pending ORDER BY view').pluck().all() as string[];
 }
 
 export function isDropPending(db: StateDb, view: string): boolean {
-  ensureTables(db, 'online_drops_pending', DDL);
+  ensureDropTable(db);
   return db.prepare('SELECT 1 FROM online_drops_pending WHERE view = ?').get(view) !== undefined;
 }
 
 /** Note why a pending drop could not be done (shown by the next apply's error). */
 export function noteDropFailure(db: StateDb, view: string, error: string): void {
-  ensureTables(db, 'online_drops_pending', DDL);
+  ensureDropTable(db);
   db.prepare('UPDATE online_drops_pending SET last_error = ? WHERE view = ?').run(error, view);
 }
 
@@ -98,13 +118,17 @@ export function noteDropFailure(db: StateDb, view: string, error: string): void 
  * drop pending) when the store fails.
  */
 export async function dropPendingView(project: Project, view: string): Promise<void> {
+  const db = project.state;
+  ensureDropTable(db);
+  const seq = db.prepare('SELECT seq FROM online_drops_pending WHERE view = ?').pluck().get(view) as number | undefined;
   const store = await project.onlineStore();
   await store.dropView(view);
-  const db = project.state;
   db.transaction(() => {
     forgetIntervals(db, view);
-    db.prepare('DELETE FROM online_drops_pending WHERE view = ?').run(view);
+    // A request that came while the store dropped stays: what it stands for may have been written meanwhile.
+    db.prepare('DELETE FROM online_drops_pending WHERE view = ? AND seq = ?').run(view, seq ?? 0);
   })();
+  readCache.delete(db);
 }
 
 /**
@@ -112,18 +136,48 @@ export async function dropPendingView(project: Project, view: string): Promise<v
  * materialization holds the lease (that run drops them). Throws when the store
  * fails; the drop then stays pending.
  */
-export async function dropUnlessMaterializing(project: Project, view: string): Promise<'dropped' | 'deferred'> {
-  let lease;
-  try {
-    [lease] = acquireLeases(project.state, [view], `drop-${process.pid}-${randomUUID().slice(0, 8)}`);
-  } catch (e) {
-    if (e instanceof ConflictError && e.code === 'materialization_running') return 'deferred';
-    throw e;
+export async function dropUnlessMaterializing(project: Project, view: string, waitMs = DROP_WAIT_MS): Promise<'dropped' | 'deferred'> {
+  const owner = `drop-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const until = Date.now() + waitMs;
+  for (;;) {
+    let lease;
+    try {
+      [lease] = acquireLeases(project.state, [view], owner);
+    } catch (e) {
+      if (!(e instanceof ConflictError && e.code === 'materialization_running')) throw e;
+      // Another drop (an apply's or a push's) is short: wait for it. A materialization does the drop itself.
+      const holder = String((e.details as { owner?: unknown } | undefined)?.owner ?? '');
+      if (holder.startsWith('drop-') && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 25));
+        continue;
+      }
+      return 'deferred';
+    }
+    try {
+      // Again while a request came during the drop (its values may have been written after the drop began).
+      do await dropPendingView(project, view);
+      while (isDropPending(project.state, view) && Date.now() < until);
+      return 'dropped';
+    } finally {
+      lease.release();
+    }
   }
-  try {
-    await dropPendingView(project, view);
-    return 'dropped';
-  } finally {
-    lease.release();
-  }
+}
+
+/** How long a drop waits for another drop of the same view (they take milliseconds to seconds). */
+const DROP_WAIT_MS = 30_000;
+
+const readCache = new WeakMap<StateDb, { at: number; views: ReadonlySet<string> }>();
+
+/**
+ * Views whose drop is pending, read at most every `maxAgeMs` (the online read
+ * path asks on every request; a request or drop in this process is seen at once).
+ */
+export function viewsWithPendingDrops(db: StateDb, maxAgeMs: number): ReadonlySet<string> {
+  const now = performance.now();
+  const hit = readCache.get(db);
+  if (hit && now - hit.at <= maxAgeMs) return hit.views;
+  const views = new Set(pendingDrops(db));
+  readCache.set(db, { at: now, views });
+  return views;
 }

@@ -15,6 +15,7 @@ import type { JoinKey } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
 import type { OnlineKey, StoredValue } from '../online/types.js';
 import type { Project } from '../project.js';
+import { viewsWithPendingDrops } from '../registry/online-drops.js';
 import { createPlanCache, type OnlineReadPlan } from './online-plan.js';
 
 export type FeatureStatus = 'PRESENT' | 'NOT_FOUND' | 'NULL_VALUE' | 'OUTSIDE_MAX_AGE';
@@ -120,9 +121,9 @@ function entityColumns(plan: OnlineReadPlan, entities: OnlineFeaturesRequest['en
 }
 
 /**
- * How stale the registry generation may be on the online read path: definitions
- * applied by another process are served within this time (one query saved per
- * request; an apply in this process is seen at once).
+ * How stale the registry generation and the pending drops may be on the online
+ * read path: what another process applied is served within this time (queries
+ * saved per request; an apply in this process is seen at once).
  */
 const REGISTRY_MAX_AGE_MS = 50;
 
@@ -139,8 +140,11 @@ export async function getOnlineFeatures(project: Project, request: OnlineFeature
   const max = options.maxEntities ?? project.config.server?.max_entities ?? DEFAULT_MAX_ENTITIES;
   const { columns, n } = entityColumns(plan, request.entities, max);
   const store = await project.onlineStore();
+  // A view whose values an apply invalidated and that are not dropped yet: nothing of it is served.
+  const dropping = viewsWithPendingDrops(project.state, REGISTRY_MAX_AGE_MS);
   const stored = await Promise.all(
     plan.views.map((vp) => {
+      if (dropping.size > 0 && dropping.has(vp.view)) return new Array<StoredValue | undefined>(n).fill(undefined);
       const cols = vp.joinKeys.map((k) => columns.get(k.name)!);
       const keys: OnlineKey[] = new Array(n);
       for (let i = 0; i < n; i++) keys[i] = cols.length === 1 ? [cols[0][i]] : cols.map((c) => c[i]);

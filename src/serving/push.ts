@@ -183,8 +183,10 @@ export async function push(project: Project, request: PushRequest): Promise<Push
       ({ written, skipped } = await store.writeBatch(view.name, features, online));
       if (droppedSince(project, set, view.name)) {
         requestDrops(project.state, [view.name]);
-        await dropUnlessMaterializing(project, view.name);
-        throw viewChanged(view.name, "the view's online values were dropped");
+        const outcome = await dropUnlessMaterializing(project, view.name);
+        throw viewChanged(view.name, outcome === 'dropped'
+          ? "the view's online values were dropped"
+          : "the view's running materialization drops its online values (reads answer NOT_FOUND until then)");
       }
     }
     const status: RunStatus = guard.verdict === 'warn' ? 'warned' : 'success';

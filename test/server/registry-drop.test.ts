@@ -16,6 +16,7 @@ import { lastMaterializedEnd, listIntervals } from '../../src/materialize/interv
 import { acquireLeases, listLeases } from '../../src/materialize/lease.js';
 import type { Project } from '../../src/project.js';
 import { applyDefinitions } from '../../src/registry/apply-definitions.js';
+import { dropPendingView, dropUnlessMaterializing, requestDrops } from '../../src/registry/online-drops.js';
 import { openFeatureStore, type FeatureStore } from '../../src/sdk/index.js';
 import { createApp } from '../../src/server/app.js';
 import { createFixture, ENTITY_AND_SOURCE_DEFS, json, post, READ_SEA, type Fixture } from './fixture.js';
@@ -247,6 +248,60 @@ describe('an apply while the view is being materialized', () => {
     expect(r.window.start).toBe('2001-01-01T00:00:00.000Z');
     expect(fx.project.state.prepare('SELECT count(*) FROM online_drops_pending').pluck().get()).toBe(0);
     expect((await store.getOnlineFeatures(READ_SEA)).results[1]).toMatchObject({ values: [23], statuses: ['PRESENT'] });
+  });
+});
+
+describe('pending drops', () => {
+  const retype = (defs: readonly Definition[]) =>
+    defs.map((d) => (d.kind === 'feature_view' ? { ...d, features: d.features.map((f) => (f.name === 'flights' ? { ...f, type: 'float64' as const } : f)) } : d));
+  const pending = () => store.project.state.prepare('SELECT view FROM online_drops_pending').pluck().all();
+
+  it('reads answer NOT_FOUND while a drop is deferred to a running materialization', async () => {
+    const defs = allDefs(store.project);
+    await materializeDay();
+    const [lease] = acquireLeases(store.project.state, ['origin_delays'], 'materialize-elsewhere');
+    try {
+      expect((await store.apply(retype(defs), { allowBreaking: true })).deferred).toEqual(['origin_delays']);
+      // The old values are still in the store, but not served.
+      expect((await sqliteValues('origin_delays'))[0]).toBeDefined();
+      expect((await store.getOnlineFeatures(READ_SEA)).results[1]).toMatchObject({ values: [null], statuses: ['NOT_FOUND'] });
+    } finally {
+      lease.release();
+    }
+    expect((await applyDefinitions(store.project, retype(defs))).dropped).toEqual(['origin_delays']);
+    expect(pending()).toEqual([]);
+  });
+
+  it("an apply waits for another apply's drop instead of deferring to it", async () => {
+    const defs = allDefs(store.project);
+    await materializeDay();
+    const [lease] = acquireLeases(store.project.state, ['origin_delays'], 'drop-elsewhere');
+    setTimeout(() => lease.release(), 100);
+    const applied = await store.apply(retype(defs), { allowBreaking: true });
+    expect(applied).toMatchObject({ dropped: ['origin_delays'], deferred: [] });
+    expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('a request that comes while the store drops keeps the row, and the drop runs again', async () => {
+    await materializeDay();
+    const online = await store.project.onlineStore();
+    const dropView = online.dropView.bind(online);
+    let during = 0;
+    online.dropView = async (view) => {
+      // A writer of the old definition asks for a drop while this one runs (its values may land after it).
+      if (during++ === 0) requestDrops(store.project.state, [view]);
+      return dropView(view);
+    };
+    try {
+      requestDrops(store.project.state, ['origin_delays']);
+      await dropPendingView(store.project, 'origin_delays');
+      expect(pending()).toEqual(['origin_delays']);
+      expect(await dropUnlessMaterializing(store.project, 'origin_delays')).toBe('dropped');
+      expect(pending()).toEqual([]);
+      expect(during).toBe(2);
+    } finally {
+      online.dropView = dropView;
+    }
   });
 });
 
