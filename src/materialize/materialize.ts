@@ -75,12 +75,14 @@ async function droppedDuringRun(project: Project, view: string, what: string): P
 }
 
 function viewChanged(view: string, what: string): ConflictError {
+  // Usually an apply; also a push of rows of the old definition that raced one (it asks for the drop too).
   return new ConflictError(`feature view '${view}' was removed or changed in a breaking way by an apply while it was being materialized; ${what}`, { view }, 'view_changed');
 }
 
 /**
  * Start materializing: checks the request, takes every view's lease (all or none:
- * `ConflictError` with code `materialization_running` when one is held) and
+ * `ConflictError` with code `materialization_running` when one is held, or
+ * `online_drop_running` while an apply drops a view's values) and
  * creates the runs, then works in the background. `done` never rejects for a
  * view's failure: that is a result with status `failed`.
  */

@@ -18,7 +18,7 @@
 import type { Definition } from '../definitions/types.js';
 import { FeatureguardError } from '../errors.js';
 import type { Project } from '../project.js';
-import { dropUnlessMaterializing, noteDropFailure, pendingDrops, requestDrops, viewsToDrop } from './online-drops.js';
+import { dropUnlessMaterializing, ensureDropTable, noteDropFailure, pendingDrops, requestDrops, viewsToDrop } from './online-drops.js';
 
 export { viewsToDrop };
 import type { ApplyResult } from './types.js';
@@ -52,9 +52,13 @@ export async function applyDefinitions(
   defs: readonly Definition[],
   options: ApplyDefinitionsOptions = {},
 ): Promise<ApplyDefinitionsResult> {
-  const result = project.registry.apply(defs, { allowBreaking: options.allowBreaking === true });
   const db = project.state;
-  requestDrops(db, viewsToDrop(result.plan, defs));
+  ensureDropTable(db);
+  // The drops are recorded in the registry's own transaction: a crash after the commit cannot lose them.
+  const result = project.registry.apply(defs, {
+    allowBreaking: options.allowBreaking === true,
+    inTransaction: (r) => requestDrops(db, viewsToDrop(r.plan, defs)),
+  });
   const pending = pendingDrops(db);
   if (pending.length === 0) return { ...result, dropped: [], deferred: [] };
 
@@ -65,7 +69,9 @@ export async function applyDefinitions(
   for (const view of pending) {
     try {
       // A view being materialized is dropped by that run (see online-drops.ts).
-      ((await dropUnlessMaterializing(project, view)) === 'dropped' ? dropped : deferred).push(view);
+      const outcome = await dropUnlessMaterializing(project, view);
+      if (outcome === 'pending') throw new Error('another drop of its values is still running');
+      (outcome === 'dropped' ? dropped : deferred).push(view);
     } catch (e) {
       cause ??= e;
       failed.push({ view, error: (e as Error).message });

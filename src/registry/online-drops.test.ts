@@ -13,14 +13,18 @@ afterEach(() => {
 });
 
 describe('online_drops_pending', () => {
-  it("adds the seq column to a table from an earlier version and keeps its rows", () => {
+  it('adds the token column to a table from an earlier version and keeps its rows; each request gets a new token', () => {
     dir = mkdtempSync(join(tmpdir(), 'fg-drops-'));
     db = openStateDb(join(dir, 'state.db'));
     db.exec("CREATE TABLE online_drops_pending (view TEXT PRIMARY KEY, requested_at TEXT NOT NULL, last_error TEXT); INSERT INTO online_drops_pending VALUES ('old', '2026-01-01T00:00:00Z', NULL)");
     expect(pendingDrops(db)).toEqual(['old']);
+    const token = () => db.prepare("SELECT token FROM online_drops_pending WHERE view = 'old'").pluck().get();
+    expect(token()).toBeNull();
     requestDrops(db, ['old', 'new']);
+    const first = token();
+    expect(first).toMatch(/^[0-9a-f-]{36}$/);
     requestDrops(db, ['old']);
-    expect(db.prepare('SELECT view, seq FROM online_drops_pending ORDER BY view').all()).toEqual([{ view: 'new', seq: 0 }, { view: 'old', seq: 2 }]);
+    expect(token()).not.toBe(first);
     expect(isDropPending(db, 'new')).toBe(true);
   });
 

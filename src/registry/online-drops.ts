@@ -17,10 +17,13 @@
  * A run that never finishes (its process died) leaves the drop to the next apply
  * or materialization of the view once its lease expires.
  *
- * Each request bumps the row's `seq`; a drop clears the row only if no request
- * came while it ran (its values may have been written after the drop began).
+ * Each request gives the row a new random `token`; a drop clears the row only
+ * if its token is still the one read before the drop began (a request that came
+ * meanwhile stands for values that may have been written after the drop began).
  * Until the row is cleared, online reads answer `NOT_FOUND` for the view
- * (`viewsWithPendingDrops`): values of the old definition are never served.
+ * (`viewsWithPendingDrops`, within 50 ms in other processes): values of the old
+ * definition are not served. An apply records its drops in the registry's own
+ * transaction, so a crash after its commit cannot lose them.
  */
 import { randomUUID } from 'node:crypto';
 import { ConflictError } from '../errors.js';
@@ -38,19 +41,26 @@ CREATE TABLE IF NOT EXISTS online_drops_pending (
   view TEXT PRIMARY KEY,
   requested_at TEXT NOT NULL,
   last_error TEXT,
-  seq INTEGER NOT NULL DEFAULT 0
+  token TEXT
 );
 `;
 
-/** The table, with `seq` added to one created by an earlier version. */
-function ensureDropTable(db: StateDb): void {
+/** The table (call it outside transactions), with `token` added to one created by an earlier version. */
+export function ensureDropTable(db: StateDb): void {
   ensureTables(db, 'online_drops_pending', DDL);
-  if (seqChecked.has(db)) return;
+  if (tokenChecked.has(db)) return;
   const cols = db.prepare("SELECT name FROM pragma_table_info('online_drops_pending')").pluck().all() as string[];
-  if (!cols.includes('seq')) db.exec('ALTER TABLE online_drops_pending ADD COLUMN seq INTEGER NOT NULL DEFAULT 0');
-  seqChecked.add(db);
+  if (!cols.includes('token')) {
+    try {
+      db.exec('ALTER TABLE online_drops_pending ADD COLUMN token TEXT');
+    } catch (e) {
+      // Another process added it between the check and the ALTER.
+      if (!/duplicate column/i.test((e as Error).message)) throw e;
+    }
+  }
+  tokenChecked.add(db);
 }
-const seqChecked = new WeakSet<StateDb>();
+const tokenChecked = new WeakSet<StateDb>();
 
 /**
  * The views whose online values an applied plan invalidates: removed views,
@@ -89,9 +99,9 @@ export function droppedSince(project: Project, before: DefinitionSet, view: stri
 export function requestDrops(db: StateDb, views: readonly string[]): void {
   if (views.length === 0) return;
   ensureDropTable(db);
-  const record = db.prepare('INSERT INTO online_drops_pending (view, requested_at) VALUES (?, ?) ON CONFLICT (view) DO UPDATE SET seq = seq + 1');
+  const record = db.prepare('INSERT INTO online_drops_pending (view, requested_at, token) VALUES (?, ?, ?) ON CONFLICT (view) DO UPDATE SET token = excluded.token');
   const now = new Date().toISOString();
-  db.transaction(() => views.forEach((v) => record.run(v, now)))();
+  db.transaction(() => views.forEach((v) => record.run(v, now, randomUUID())))();
   readCache.delete(db);
 }
 
@@ -120,23 +130,26 @@ export function noteDropFailure(db: StateDb, view: string, error: string): void 
 export async function dropPendingView(project: Project, view: string): Promise<void> {
   const db = project.state;
   ensureDropTable(db);
-  const seq = db.prepare('SELECT seq FROM online_drops_pending WHERE view = ?').pluck().get(view) as number | undefined;
+  const row = db.prepare('SELECT token FROM online_drops_pending WHERE view = ?').get(view) as { token: string | null } | undefined;
   const store = await project.onlineStore();
   await store.dropView(view);
   db.transaction(() => {
     forgetIntervals(db, view);
-    // A request that came while the store dropped stays: what it stands for may have been written meanwhile.
-    db.prepare('DELETE FROM online_drops_pending WHERE view = ? AND seq = ?').run(view, seq ?? 0);
+    // A request that came while the store dropped stays (what it stands for may have been written meanwhile),
+    // and so does one made after a row this drop never saw.
+    if (row) db.prepare('DELETE FROM online_drops_pending WHERE view = ? AND token IS ?').run(view, row.token);
   })();
   readCache.delete(db);
 }
 
 /**
- * Drop a pending view's values under its lease, or return `deferred` when a
- * materialization holds the lease (that run drops them). Throws when the store
- * fails; the drop then stays pending.
+ * Drop a pending view's values under its lease: `dropped`; `deferred` when a
+ * materialization holds the lease (that run drops them); `pending` when another
+ * drop held it for `waitMs` or requests kept coming (the row stays: reads
+ * answer NOT_FOUND, and the next apply or materialization drops). Throws when
+ * the store fails; the drop then stays pending.
  */
-export async function dropUnlessMaterializing(project: Project, view: string, waitMs = DROP_WAIT_MS): Promise<'dropped' | 'deferred'> {
+export async function dropUnlessMaterializing(project: Project, view: string, waitMs = DROP_WAIT_MS): Promise<'dropped' | 'deferred' | 'pending'> {
   const owner = `drop-${process.pid}-${randomUUID().slice(0, 8)}`;
   const until = Date.now() + waitMs;
   for (;;) {
@@ -144,20 +157,22 @@ export async function dropUnlessMaterializing(project: Project, view: string, wa
     try {
       [lease] = acquireLeases(project.state, [view], owner);
     } catch (e) {
-      if (!(e instanceof ConflictError && e.code === 'materialization_running')) throw e;
-      // Another drop (an apply's or a push's) is short: wait for it. A materialization does the drop itself.
-      const holder = String((e.details as { owner?: unknown } | undefined)?.owner ?? '');
-      if (holder.startsWith('drop-') && Date.now() < until) {
-        await new Promise((r) => setTimeout(r, 25));
-        continue;
+      if (!(e instanceof ConflictError && e.code === 'online_drop_running')) {
+        if (e instanceof ConflictError && e.code === 'materialization_running') return 'deferred';
+        throw e;
       }
-      return 'deferred';
+      // Another drop (an apply's or a push's) is short: wait for it, then drop what is still pending.
+      if (Date.now() >= until) return 'pending';
+      await new Promise((r) => setTimeout(r, 50));
+      continue;
     }
     try {
-      // Again while a request came during the drop (its values may have been written after the drop began).
-      do await dropPendingView(project, view);
-      while (isDropPending(project.state, view) && Date.now() < until);
-      return 'dropped';
+      // Again when a request came during the drop (its values may have been written after the drop began).
+      for (let i = 0; i < 3; i++) {
+        await dropPendingView(project, view);
+        if (!isDropPending(project.state, view)) return 'dropped';
+      }
+      return 'pending';
     } finally {
       lease.release();
     }

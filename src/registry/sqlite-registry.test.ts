@@ -190,6 +190,26 @@ describe('sqlite registry', () => {
     expect(reader.generation(60_000)).toBeGreaterThan(g1); // its own apply
   });
 
+  it('commits what inTransaction writes with the change, or neither', () => {
+    const reg = openSqliteRegistry(db);
+    db.exec('CREATE TABLE IF NOT EXISTS side (x TEXT)');
+    const g0 = reg.generation();
+    expect(() => reg.apply(base, { inTransaction: () => {
+      db.prepare("INSERT INTO side VALUES ('written')").run();
+      throw new Error('crash before the commit');
+    } })).toThrow('crash before the commit');
+    expect(reg.generation()).toBe(g0);
+    expect(db.prepare('SELECT count(*) FROM side').pluck().get()).toBe(0);
+    const seen: number[] = [];
+    reg.apply(base, { inTransaction: (r) => {
+      seen.push(r.applied.length);
+      db.prepare("INSERT INTO side VALUES ('written')").run();
+    } });
+    expect(seen).toEqual([base.length]);
+    expect(reg.generation()).toBeGreaterThan(g0);
+    expect(db.prepare('SELECT count(*) FROM side').pluck().get()).toBe(1);
+  });
+
   it('fails cleanly when another connection holds the write lock past the busy timeout', () => {
     const holder = openStateDb(join(dir, 'state.db'));
     const reg = openSqliteRegistry(db);

@@ -99,7 +99,7 @@ export function openSqliteRegistry(db: StateDb): Registry {
     return cache;
   };
 
-  const applyTx = db.transaction((defs: readonly Definition[], allowBreaking: boolean): ApplyResult => {
+  const applyTx = db.transaction((defs: readonly Definition[], allowBreaking: boolean, inTransaction?: (result: ApplyResult) => void): ApplyResult => {
     const snap = readSnapshot();
     const plan = computePlan(allDefinitions(snap.set), defs);
     if (plan.breaking && !allowBreaking) {
@@ -111,7 +111,11 @@ export function openSqliteRegistry(db: StateDb): Registry {
       );
     }
     const changed = plan.changes.filter((c) => c.action !== 'unchanged');
-    if (changed.length === 0) return { plan, applied: [] };
+    if (changed.length === 0) {
+      const none = { plan, applied: [] };
+      inTransaction?.(none);
+      return none;
+    }
     const appliedAt = new Date().toISOString();
     const applyId = insertApply.run(appliedAt, changed.length, allowBreaking ? 1 : 0, process.pid).lastInsertRowid;
     const desired = new Map(defs.map((d) => [objectKey(d.kind, d.name), d]));
@@ -126,7 +130,9 @@ export function openSqliteRegistry(db: StateDb): Registry {
       insertVersion.run(c.kind, c.name, version, hash, appliedAt, json, applyId);
       applied.push({ kind: c.kind, name: c.name, version, hash, applied_at: appliedAt, definition: def === null ? null : deepFreeze(JSON.parse(json as string) as Definition) });
     }
-    return { plan, applied };
+    const result = { plan, applied };
+    inTransaction?.(result);
+    return result;
   });
 
   return {
@@ -137,7 +143,7 @@ export function openSqliteRegistry(db: StateDb): Registry {
     },
     apply(defs, options = {}) {
       try {
-        const result = applyTx.immediate(defs, options.allowBreaking === true);
+        const result = applyTx.immediate(defs, options.allowBreaking === true, options.inTransaction);
         cache = undefined;
         known = { generation: 0, at: -Infinity };
         return result;

@@ -44,7 +44,12 @@ export interface Registry {
   /** Version and hash of each current object, keyed `kind/name`. */
   currentVersions(): ReadonlyMap<string, VersionRecord>;
   plan(defs: readonly Definition[]): Plan;
-  apply(defs: readonly Definition[], options?: { allowBreaking?: boolean }): ApplyResult;
+  /**
+   * Apply in one transaction. `inTransaction` runs inside it once the change is
+   * planned and written (before the commit): what it writes commits with the
+   * change or not at all.
+   */
+  apply(defs: readonly Definition[], options?: { allowBreaking?: boolean; inTransaction?: (result: ApplyResult) => void }): ApplyResult;
   versions(kind: DefinitionKind, name: string): VersionRecord[];
   /**
    * Changes whenever anything is applied, by any process. With `maxAgeMs`, a

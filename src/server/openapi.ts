@@ -46,7 +46,7 @@ export const ROUTES: readonly RouteDoc[] = [
   { method: 'post', path: '/v1/push', summary: 'Push rows into a view (online, offline or both) after the guards', scope: 'write', body: 'api/push', responses: PUSH },
   { method: 'post', path: '/push', summary: 'Feast-compatible alias of /v1/push', scope: 'write', body: 'api/push', responses: PUSH },
   { method: 'post', path: '/v1/materialize', summary: 'Start a materialization in the background (202 with a job id; 409 while a view is materializing)', scope: 'write', body: 'api/materialize', status: 202,
-    responses: { 409: 'a view is materializing in this or another process (`materialization_running`)' } },
+    responses: { 409: 'a view is materializing in this or another process (`materialization_running`), or its online values are being dropped after an apply (`online_drop_running`)' } },
   { method: 'get', path: '/v1/materialize', summary: "This server's recent materialization jobs", scope: 'read' },
   { method: 'get', path: '/v1/materialize/{job}', summary: 'A materialization job with its runs', scope: 'read', params: ['job'] },
   { method: 'post', path: '/v1/datasets', summary: 'Build a point-in-time dataset, streamed as Arrow IPC (default), Parquet, CSV or JSON', scope: 'read', body: 'api/datasets', produces: ['application/vnd.apache.arrow.stream', 'application/vnd.apache.parquet', 'text/csv', 'application/x-ndjson'],

@@ -186,7 +186,9 @@ export async function push(project: Project, request: PushRequest): Promise<Push
         const outcome = await dropUnlessMaterializing(project, view.name);
         throw viewChanged(view.name, outcome === 'dropped'
           ? "the view's online values were dropped"
-          : "the view's running materialization drops its online values (reads answer NOT_FOUND until then)");
+          : outcome === 'deferred'
+            ? "the view's running materialization drops its online values (reads answer NOT_FOUND until then)"
+            : "its online values are to be dropped (reads answer NOT_FOUND until the next apply or materialization drops them)");
       }
     }
     const status: RunStatus = guard.verdict === 'warn' ? 'warned' : 'success';

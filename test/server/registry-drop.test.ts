@@ -303,6 +303,43 @@ describe('pending drops', () => {
       online.dropView = dropView;
     }
   });
+
+  it('a request made during a drop that found no row is kept too (a new row never matches an old reading)', async () => {
+    await materializeDay();
+    const online = await store.project.onlineStore();
+    const dropView = online.dropView.bind(online);
+    online.dropView = async (view) => {
+      online.dropView = dropView;
+      requestDrops(store.project.state, [view]);
+      return dropView(view);
+    };
+    try {
+      expect(pending()).toEqual([]);
+      await dropPendingView(store.project, 'origin_delays');
+      expect(pending()).toEqual(['origin_delays']);
+    } finally {
+      online.dropView = dropView;
+    }
+    expect(await dropUnlessMaterializing(store.project, 'origin_delays')).toBe('dropped');
+    expect(pending()).toEqual([]);
+  });
+
+  it('a drop held up by another drop past its wait stays pending; materializing meanwhile is refused, naming the drop', async () => {
+    const defs = allDefs(store.project);
+    await materializeDay();
+    const [lease] = acquireLeases(store.project.state, ['origin_delays'], 'drop-elsewhere');
+    try {
+      requestDrops(store.project.state, ['origin_delays']);
+      expect(await dropUnlessMaterializing(store.project, 'origin_delays', 120)).toBe('pending');
+      // Materializing meanwhile is refused, naming the drop.
+      await expect(store.materialize({ views: ['origin_delays'], start: '2001-01-01', end: '2001-01-02' })).rejects.toMatchObject({ code: 'online_drop_running', status: 409 });
+    } finally {
+      lease.release();
+    }
+    expect(pending()).toEqual(['origin_delays']);
+    expect((await store.getOnlineFeatures(READ_SEA)).results[1].statuses).toEqual(['NOT_FOUND']);
+    expect((await applyDefinitions(store.project, defs)).dropped).toEqual(['origin_delays']);
+  });
 });
 
 describe('an apply while rows are pushed', () => {
