@@ -196,3 +196,22 @@ export function viewsWithPendingDrops(db: StateDb, maxAgeMs: number): ReadonlySe
   readCache.set(db, { at: now, views });
   return views;
 }
+
+/**
+ * Try every pending drop once, without waiting (`serve` calls this every 15 s):
+ * a drop left by a run whose process died is done
+ * once its lease expires, without waiting for the next apply or materialization.
+ * Store failures are returned, not thrown.
+ */
+export async function sweepPendingDrops(project: Project): Promise<{ dropped: string[]; failed: { view: string; error: string }[] }> {
+  const dropped: string[] = [];
+  const failed: { view: string; error: string }[] = [];
+  for (const view of pendingDrops(project.state)) {
+    try {
+      if ((await dropUnlessMaterializing(project, view, 0)) === 'dropped') dropped.push(view);
+    } catch (e) {
+      failed.push({ view, error: (e as Error).message });
+    }
+  }
+  return { dropped, failed };
+}

@@ -1,6 +1,7 @@
 /**
  * Running the API: `startServer(project, {host, port})` listens with
- * `@hono/node-server`, starts the scheduler, logs one line per request with pino,
+ * `@hono/node-server`, starts the scheduler and a sweep of pending online drops
+ * (every 15 s), logs one line per request with pino,
  * and `close()` shuts down gracefully (stop accepting, finish requests and
  * running materializations, stop the scheduler). Binding beyond loopback
  * without any API key is refused.
@@ -11,6 +12,7 @@ import { pino, type Logger } from 'pino';
 import { keyStoreFor } from '../auth/keys.js';
 import { InputError } from '../errors.js';
 import type { Project } from '../project.js';
+import { sweepPendingDrops } from '../registry/online-drops.js';
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js';
 import { createApp, type FeatureguardApp } from './app.js';
 import { createMaterializeJobs } from './materialize-jobs.js';
@@ -18,6 +20,7 @@ import { projectMaterializeFn } from './routes/materialize.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 6566;
+const DROP_SWEEP_MS = 15_000;
 
 export interface ServeOptions {
   host?: string;
@@ -28,6 +31,8 @@ export interface ServeOptions {
   scheduler?: boolean;
   /** Destination of the pino log (default stdout). */
   logger?: Logger;
+  /** How often pending online drops are retried (default 15 s; see `sweepPendingDrops`). */
+  dropSweepMs?: number;
 }
 
 export interface RunningServer {
@@ -92,6 +97,18 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   const url = `http://${shownHost}:${address.port}`;
   log.info({ url, keys: requireKeys ? 'required' : 'when created', scheduler: scheduler !== null }, 'featureguard serving');
 
+  // Drops left pending (a run whose process died, a store that was down) are retried in the background.
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const sweep = setInterval(() => {
+    sweeping = sweepPendingDrops(project)
+      .then(({ dropped, failed }) => {
+        if (dropped.length) log.info({ views: dropped }, 'dropped pending online values');
+        for (const f of failed) log.warn(f, 'pending online drop failed; retrying later');
+      })
+      .catch((err: unknown) => log.warn({ err }, 'pending online drop sweep failed'));
+  }, options.dropSweepMs ?? DROP_SWEEP_MS);
+  sweep.unref();
+
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -101,6 +118,8 @@ export async function startServer(project: Project, options: ServeOptions = {}):
     scheduler,
     close() {
       closing ??= (async () => {
+        clearInterval(sweep);
+        await sweeping;
         await scheduler?.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

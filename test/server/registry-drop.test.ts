@@ -19,6 +19,8 @@ import { applyDefinitions } from '../../src/registry/apply-definitions.js';
 import { dropPendingView, dropUnlessMaterializing, requestDrops } from '../../src/registry/online-drops.js';
 import { openFeatureStore, type FeatureStore } from '../../src/sdk/index.js';
 import { createApp } from '../../src/server/app.js';
+import { startServer } from '../../src/server/serve.js';
+import { pino } from 'pino';
 import { createFixture, ENTITY_AND_SOURCE_DEFS, json, post, READ_SEA, type Fixture } from './fixture.js';
 
 let fx: Fixture;
@@ -322,6 +324,24 @@ describe('pending drops', () => {
     }
     expect(await dropUnlessMaterializing(store.project, 'origin_delays')).toBe('dropped');
     expect(pending()).toEqual([]);
+  });
+
+  it('serve retries a drop deferred to a run whose process died, once its lease expired', async () => {
+    await materializeDay();
+    const state = store.project.state;
+    // The run's lease, left by a process on another host that died; it expired a moment ago.
+    const [dead] = acquireLeases(state, ['origin_delays'], 'materialize-dead');
+    state.prepare("UPDATE materialization_leases SET pid = 999999, host = 'elsewhere', expires_at = ? WHERE owner = 'materialize-dead'").run(Date.now() - 1);
+    requestDrops(state, ['origin_delays']);
+    const server = await startServer(store.project, { port: 0, quiet: true, scheduler: false, logger: pino({ level: 'silent' }), dropSweepMs: 20 });
+    try {
+      for (let i = 0; i < 150 && pending().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      await server.close();
+      dead.release();
+    }
+    expect(pending()).toEqual([]);
+    expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
   });
 
   it('a drop held up by another drop past its wait stays pending; materializing meanwhile is refused, naming the drop', async () => {
