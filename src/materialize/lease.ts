@@ -60,7 +60,7 @@ function heldError(db: StateDb, view: string, held: LeaseRow): ConflictError {
   const base = { view, owner: held.owner, pid: held.pid, host: held.host, since: held.acquired_at };
   // Dropping a view's online values after an apply takes its lease too (registry/online-drops.ts).
   if (held.owner.startsWith('drop-')) {
-    return new ConflictError(`the online values of feature view '${view}' are being dropped after an apply (${where}); try again in a moment`, base, 'online_drop_running');
+    return new ConflictError(`the online values of feature view '${view}' are being dropped (after an apply, a push or a materialization, or by serve's retry; ${where}); try again in a moment`, base, 'online_drop_running');
   }
   return runIds.length > 0
     ? new ConflictError(

@@ -65,12 +65,17 @@ export async function applyDefinitions(
   const dropped: string[] = [];
   const deferred: string[] = [];
   const failed: { view: string; error: string }[] = [];
+  const busy: string[] = [];
   let cause: unknown;
   for (const view of pending) {
     try {
       // A view being materialized is dropped by that run (see online-drops.ts).
       const outcome = await dropUnlessMaterializing(project, view);
-      if (outcome === 'pending') throw new Error('another drop of its values is still running');
+      if (outcome === 'pending') {
+        busy.push(view);
+        failed.push({ view, error: 'another drop of the view held its lease for 30 s, or drop requests kept coming while it dropped' });
+        continue;
+      }
       (outcome === 'dropped' ? dropped : deferred).push(view);
     } catch (e) {
       cause ??= e;
@@ -83,8 +88,8 @@ export async function applyDefinitions(
     throw new FeatureguardError(
       'online_drop_failed',
       `${result.applied.length > 0 ? `applied ${result.applied.length} change${result.applied.length > 1 ? 's' : ''} to the registry, but ` : ''}` +
-        `could not drop the online values of ${views} (${failed[0].error}); they stay in the online store until dropped: ` +
-        'apply again once the store answers',
+        `could not drop the online values of ${views} (${failed[0].error}); they stay in the online store until dropped ` +
+        `(reads answer NOT_FOUND meanwhile): ${busy.length === failed.length ? 'a running serve retries every 15 s, and so does the next apply or materialization' : 'apply again once the store answers'}`,
       {
         status: 503,
         exitCode: 3,

@@ -14,8 +14,9 @@
  * it reads anything. And when a run has given its lease back, it drops what is
  * still pending for its view: an apply that found the lease held after the run's
  * last check is covered too (that run ends `success`, its values dropped after).
- * A run that never finishes (its process died) leaves the drop to the next apply
- * or materialization of the view once its lease expires.
+ * A run that never finishes (its process died) leaves the drop pending until its
+ * lease expires; then a running `serve` (`sweepPendingDrops`, every 15 s) or the
+ * next apply or materialization of the view does it.
  *
  * Each request gives the row a new random `token`; a drop clears the row only
  * if its token is still the one read before the drop began (a request that came
@@ -146,7 +147,8 @@ export async function dropPendingView(project: Project, view: string): Promise<v
  * Drop a pending view's values under its lease: `dropped`; `deferred` when a
  * materialization holds the lease (that run drops them); `pending` when another
  * drop held it for `waitMs` or requests kept coming (the row stays: reads
- * answer NOT_FOUND, and the next apply or materialization drops). Throws when
+ * answer NOT_FOUND, and a running `serve` or the next apply or materialization
+ * drops). Throws when
  * the store fails; the drop then stays pending.
  */
 export async function dropUnlessMaterializing(project: Project, view: string, waitMs = DROP_WAIT_MS): Promise<'dropped' | 'deferred' | 'pending'> {

@@ -98,14 +98,19 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   log.info({ url, keys: requireKeys ? 'required' : 'when created', scheduler: scheduler !== null }, 'featureguard serving');
 
   // Drops left pending (a run whose process died, a store that was down) are retried in the background.
-  let sweeping: Promise<unknown> = Promise.resolve();
+  // One sweep at a time: a tick while one runs (a long Redis scan) is skipped.
+  let sweeping: Promise<void> | null = null;
   const sweep = setInterval(() => {
+    if (sweeping) return;
     sweeping = sweepPendingDrops(project)
       .then(({ dropped, failed }) => {
         if (dropped.length) log.info({ views: dropped }, 'dropped pending online values');
         for (const f of failed) log.warn(f, 'pending online drop failed; retrying later');
       })
-      .catch((err: unknown) => log.warn({ err }, 'pending online drop sweep failed'));
+      .catch((err: unknown) => log.warn({ err }, 'pending online drop sweep failed'))
+      .finally(() => {
+        sweeping = null;
+      });
   }, options.dropSweepMs ?? DROP_SWEEP_MS);
   sweep.unref();
 
@@ -119,13 +124,14 @@ export async function startServer(project: Project, options: ServeOptions = {}):
     close() {
       closing ??= (async () => {
         clearInterval(sweep);
-        await sweeping;
         await scheduler?.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
         });
         await app.context.jobs.idle();
+        // The sweep running now, if any, finishes before the project can be closed under it.
+        await sweeping;
         log.info('featureguard stopped');
       })();
       return closing;

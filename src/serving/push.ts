@@ -188,7 +188,7 @@ export async function push(project: Project, request: PushRequest): Promise<Push
           ? "the view's online values were dropped"
           : outcome === 'deferred'
             ? "the view's running materialization drops its online values (reads answer NOT_FOUND until then)"
-            : "its online values are to be dropped (reads answer NOT_FOUND until the next apply or materialization drops them)");
+            : "its online values are to be dropped (reads answer NOT_FOUND until a running serve or the next apply or materialization drops them)");
       }
     }
     const status: RunStatus = guard.verdict === 'warn' ? 'warned' : 'success';

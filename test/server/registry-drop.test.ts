@@ -329,10 +329,14 @@ describe('pending drops', () => {
   it('serve retries a drop deferred to a run whose process died, once its lease expired', async () => {
     await materializeDay();
     const state = store.project.state;
-    // The run's lease, left by a process on another host that died; it expired a moment ago.
+    // A run on another host holds the lease; the drop is deferred to it. Then its process dies.
     const [dead] = acquireLeases(state, ['origin_delays'], 'materialize-dead');
-    state.prepare("UPDATE materialization_leases SET pid = 999999, host = 'elsewhere', expires_at = ? WHERE owner = 'materialize-dead'").run(Date.now() - 1);
+    state.prepare("UPDATE materialization_leases SET pid = 999999, host = 'elsewhere' WHERE owner = 'materialize-dead'").run();
     requestDrops(state, ['origin_delays']);
+    expect(await dropUnlessMaterializing(store.project, 'origin_delays')).toBe('deferred');
+    expect(pending()).toEqual(['origin_delays']);
+    // Its lease expires (nobody renews it).
+    state.prepare("UPDATE materialization_leases SET expires_at = ? WHERE owner = 'materialize-dead'").run(Date.now() - 1);
     const server = await startServer(store.project, { port: 0, quiet: true, scheduler: false, logger: pino({ level: 'silent' }), dropSweepMs: 20 });
     try {
       for (let i = 0; i < 150 && pending().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
