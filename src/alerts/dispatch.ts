@@ -25,7 +25,7 @@
  * materialization fires the service's retraining trigger. Given both, a run must
  * pass both filters. `checks` and `statuses` then pick the results.
  */
-import { resolveFeatureRefs } from '../definitions/definition-set.js';
+import { featuresOfView } from '../definitions/definition-set.js';
 import type { AlertConfig, DefinitionSet } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import type { CheckResult, Run } from '../runs/types.js';
@@ -83,18 +83,13 @@ function serviceResults(names: readonly string[], run: Run, results: readonly Ch
   if (!run.view || !registry) return null;
   const view = run.view;
   // The features of this view the services use: their feature references and labels, resolved as datasets resolve them.
-  const usedByServices = new Set<string>();
-  let consumed = false;
-  for (const name of names) {
-    const service = registry.services.get(name);
-    if (!service) continue;
-    for (const sel of resolveFeatureRefs(registry, [...service.features, ...(service.label ? [service.label] : [])])) {
-      if (sel.view.name !== view) continue;
-      consumed = true;
-      for (const f of sel.features) usedByServices.add(f.name);
-    }
-  }
-  if (!consumed) return null;
+  const usedByServices = new Set(
+    names.flatMap((name) => {
+      const service = registry.services.get(name);
+      return service ? featuresOfView(registry, [...service.features, ...(service.label ? [service.label] : [])], view) : [];
+    }),
+  );
+  if (usedByServices.size === 0) return null;
   const features = new Set(registry.views.get(view)?.features.map((f) => f.name) ?? []);
   const used = (feature: string) => !features.has(feature) || usedByServices.has(feature);
   return results.filter((r) => (r.feature === null ? aboutFeatures(r)?.some(used) ?? true : used(r.feature)));

@@ -69,6 +69,11 @@ export function resolveFeatureRefs(set: Pick<DefinitionSet, 'views'>, refs: read
   return [...out.values()];
 }
 
+/** Names of the features of `view` that references select (empty when none names the view). */
+export function featuresOfView(set: Pick<DefinitionSet, 'views'>, refs: readonly string[], view: string): string[] {
+  return resolveFeatureRefs(set, refs).filter((s) => s.view.name === view).flatMap((s) => s.features.map((f) => f.name));
+}
+
 /** The feature references of a service (without its label). */
 export function serviceRefs(service: FeatureServiceDef): string[] {
   return [...service.features];

@@ -106,6 +106,15 @@ export function combineAggregates(parts: readonly AggRow[], columns: readonly Ta
 }
 
 /**
+ * The `UBIGINT` literal below which a fraction `share` (0 to 1) of uniform 64-bit
+ * hashes lie: for pre-filters of hash-ordered samples (exact in 53 bits of
+ * `share`, then scaled to the 64-bit range).
+ */
+export function hashBelow(share: number): string {
+  return `${BigInt(Math.floor(share * 2 ** 53)) << 11n}::UBIGINT`;
+}
+
+/**
  * Sample pass over the given columns: up to `size` rows (per group), uniform.
  * With `rows` (the table's row count; `table` must be a base table, which has
  * `rowid`) a hash bottom-k sample, else DuckDB's reservoir sample. Numbers come
@@ -125,7 +134,7 @@ export function sampleSql(table: string, columns: readonly TableColumn[], size: 
     // it runs in parallel, unlike DuckDB's reservoir sample, and takes about half its time.
     const h = `hash(rowid + ${Math.trunc(seed)})`;
     const share = Math.min(1, (1.25 * size + 100) / Math.max(opts.rows, 1));
-    const filter = share < 1 ? ` WHERE ${h} < ${BigInt(Math.floor(share * 2 ** 53)) << 11n}::UBIGINT` : '';
+    const filter = share < 1 ? ` WHERE ${h} < ${hashBelow(share)}` : '';
     return `SELECT ${cols.join(', ')} FROM ${ident(table)}${filter} ORDER BY ${h} LIMIT ${size}`;
   }
   const g = ident(opts.groupBy);

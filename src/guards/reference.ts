@@ -5,7 +5,7 @@
  * `previous:<n>` the last n successful runs pooled into one reference. Profiles come from
  * the state database: a later run never re-reads old data.
  */
-import { resolveFeatureRefs } from '../definitions/definition-set.js';
+import { featuresOfView } from '../definitions/definition-set.js';
 import type { Project } from '../project.js';
 import type { RunKind } from '../runs/types.js';
 import { getBaseline, pinnedBaselineFor } from './baselines.js';
@@ -71,7 +71,7 @@ function pooled(refs: readonly ReferenceProfiles[], outlierZ: number | undefined
  */
 function serviceBaselineForView(project: Project, view: string): ReturnType<typeof pinnedBaselineFor> {
   const set = project.registry.current();
-  const services = [...set.services.values()].filter((s) => resolveFeatureRefs(set, s.features).some((sel) => sel.view.name === view));
+  const services = [...set.services.values()].filter((s) => featuresOfView(set, s.features, view).length > 0);
   const found = services.map((s) => pinnedBaselineFor(project, { service: s.name })).filter((b) => b !== null);
   found.sort((a, b) => (a!.pinned_at < b!.pinned_at ? 1 : -1));
   return found[0] ?? null;

@@ -87,3 +87,20 @@ export async function rowPass(conn: DuckDBConnection, table: string, opts: RowPa
     duplicates: dupKey ? { rows: exact ? dupRows : dupRows * 16, exact } : null,
   };
 }
+
+/**
+ * Rows of `table` matching each named condition: taken from `counted` (a row
+ * pass's `totals`) when it has them all, else counted in a pass of their own
+ * (when the stage's row pass failed, each check then reports its own error).
+ */
+export async function countMatching(
+  conn: DuckDBConnection,
+  table: string,
+  conds: Readonly<Record<string, string>>,
+  counted?: Readonly<Record<string, number>>,
+): Promise<Record<string, number>> {
+  const names = Object.keys(conds);
+  if (counted && names.every((n) => n in counted)) return Object.fromEntries(names.map((n) => [n, counted[n]]));
+  const [row] = (await conn.runAndReadAll(`SELECT ${names.map((n, i) => `count_if(${conds[n]}) AS x${i}`).join(', ')} FROM ${ident(table)}`)).getRowObjectsJson();
+  return Object.fromEntries(names.map((n, i) => [n, Number(row[`x${i}`])]));
+}

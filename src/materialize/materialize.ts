@@ -21,13 +21,13 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { alertFinishedRun } from '../alerts/dispatch.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import type { DefinitionSet, FeatureViewDef } from '../definitions/types.js';
-import { ConflictError, FeatureguardError, InputError } from '../errors.js';
+import { FeatureguardError, InputError } from '../errors.js';
 import { castFeaturesSql, rawViewRelationSql } from '../guards/raw-relation.js';
 import type { GuardStageResult } from '../guards/stage.js';
 import { ident } from '../offline/engine.js';
 import { viewRelationSql } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
-import { droppedSince, dropPendingView, dropUnlessMaterializing, isDropPending, requestDrops } from '../registry/online-drops.js';
+import { droppedSince, dropPendingView, dropUnlessMaterializing, isDropPending, requestDrops, viewChangedError } from '../registry/online-drops.js';
 import type { OnlineRow } from '../online/types.js';
 import { viewLineage } from '../runs/lineage-record.js';
 import type { Lineage, Run } from '../runs/types.js';
@@ -74,10 +74,8 @@ async function droppedDuringRun(project: Project, view: string, what: string): P
   return viewChanged(view, what);
 }
 
-function viewChanged(view: string, what: string): ConflictError {
-  // Usually an apply; also a push of rows of the old definition that raced one (it asks for the drop too).
-  return new ConflictError(`feature view '${view}' was removed or changed in a breaking way by an apply while it was being materialized; ${what}`, { view }, 'view_changed');
-}
+// Usually an apply; also a push of rows of the old definition that raced one (it asks for the drop too).
+const viewChanged = (view: string, what: string) => viewChangedError(view, 'it was being materialized', what);
 
 /**
  * Start materializing: checks the request, takes every view's lease (all or none:
@@ -155,12 +153,11 @@ export async function startMaterialization(project: Project, options: Materializ
 
   const done = (async () => {
     const results: MaterializeResult[] = [];
-    for (let i = 0; i < planned.length; i++) {
-      const { view, run, window, lease } = planned[i];
+    for (const { view, run, window, lease } of planned) {
       try {
         results.push(run === null ? upToDate(view, window) : await materializeView(project, set, view, run, window, options, lease));
       } finally {
-        leases[i].release();
+        lease.release();
         // An apply that found the lease held after this run's last check deferred its drop to us. If the store
         // fails, the drop stays pending for the next apply or materialization.
         if (isDropPending(project.state, view.name)) await dropUnlessMaterializing(project, view.name).catch(() => undefined);

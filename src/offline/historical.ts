@@ -359,7 +359,8 @@ export interface DatasetStream {
  * and the failed checks.
  */
 export async function buildDatasetStream(project: Project, request: HistoricalFeaturesRequest, format: DatasetFormat = 'arrow'): Promise<DatasetStream> {
-  if (withoutEmptySplit(request).splitAt !== undefined || withoutEmptySplit(request).testFraction !== undefined) throw new InputError('a streamed dataset cannot be split; build train and test separately or use `dataset build --split-at`');
+  const { splitAt, testFraction } = withoutEmptySplit(request);
+  if (splitAt !== undefined || testFraction !== undefined) throw new InputError('a streamed dataset cannot be split; build train and test separately or use `dataset build --split-at`');
   const p = await prepare(project, { ...request, out: undefined }, `stream:${format}`);
   const part = p.parts[0];
   const outputs: ManifestOutput[] = [{ part: 'all', path: null, format, rows: part.rows, bytes: null, time_range: part.range }];

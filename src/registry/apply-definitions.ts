@@ -18,7 +18,7 @@
 import type { Definition } from '../definitions/types.js';
 import { FeatureguardError } from '../errors.js';
 import type { Project } from '../project.js';
-import { dropUnlessMaterializing, ensureDropTable, noteDropFailure, pendingDrops, requestDrops, viewsToDrop } from './online-drops.js';
+import { dropPendingViews, ensureDropTable, noteDropFailure, requestDrops, viewsToDrop } from './online-drops.js';
 
 export { viewsToDrop };
 import type { ApplyResult } from './types.js';
@@ -59,29 +59,12 @@ export async function applyDefinitions(
     allowBreaking: options.allowBreaking === true,
     inTransaction: (r) => requestDrops(db, viewsToDrop(r.plan, defs)),
   });
-  const pending = pendingDrops(db);
-  if (pending.length === 0) return { ...result, dropped: [], deferred: [] };
-
-  const dropped: string[] = [];
-  const deferred: string[] = [];
-  const failed: { view: string; error: string }[] = [];
-  const busy: string[] = [];
-  let cause: unknown;
-  for (const view of pending) {
-    try {
-      // A view being materialized is dropped by that run (see online-drops.ts).
-      const outcome = await dropUnlessMaterializing(project, view);
-      if (outcome === 'pending') {
-        busy.push(view);
-        failed.push({ view, error: 'another drop of the view held its lease for 30 s, or drop requests kept coming while it dropped' });
-        continue;
-      }
-      (outcome === 'dropped' ? dropped : deferred).push(view);
-    } catch (e) {
-      cause ??= e;
-      failed.push({ view, error: (e as Error).message });
-    }
-  }
+  // A view being materialized is dropped by that run (`deferred`, see online-drops.ts).
+  const { dropped, deferred, pending, failed: broken } = await dropPendingViews(project);
+  const failed = [
+    ...broken.map(({ view, error }) => ({ view, error })),
+    ...pending.map((view) => ({ view, error: 'another drop of the view held its lease for 30 s, or drop requests kept coming while it dropped' })),
+  ];
   if (failed.length > 0) {
     for (const f of failed) noteDropFailure(db, f.view, f.error);
     const views = failed.map((f) => `'${f.view}'`).join(', ');
@@ -89,11 +72,11 @@ export async function applyDefinitions(
       'online_drop_failed',
       `${result.applied.length > 0 ? `applied ${result.applied.length} change${result.applied.length > 1 ? 's' : ''} to the registry, but ` : ''}` +
         `could not drop the online values of ${views} (${failed[0].error}); they stay in the online store until dropped ` +
-        `(reads answer NOT_FOUND meanwhile): ${busy.length === failed.length ? 'a running serve retries every 15 s, and so does the next apply or materialization' : 'apply again once the store answers'}`,
+        `(reads answer NOT_FOUND meanwhile): ${broken.length === 0 ? 'a running serve retries every 15 s, and so does the next apply or materialization' : 'apply again once the store answers'}`,
       {
         status: 503,
         exitCode: 3,
-        cause,
+        cause: broken[0]?.cause,
         details: { applied: result.applied.map((a) => `${a.kind}/${a.name} v${a.version}`), dropped, deferred, failed },
       },
     );

@@ -15,7 +15,7 @@
  * still pending for its view: an apply that found the lease held after the run's
  * last check is covered too (that run ends `success`, its values dropped after).
  * A run that never finishes (its process died) leaves the drop pending until its
- * lease expires; then a running `serve` (`sweepPendingDrops`, every 15 s) or the
+ * lease expires; then a running `serve` (`dropPendingViews`, every 15 s) or the
  * next apply or materialization of the view does it.
  *
  * Each request gives the row a new random `token`; a drop clears the row only
@@ -199,21 +199,36 @@ export function viewsWithPendingDrops(db: StateDb, maxAgeMs: number): ReadonlySe
   return views;
 }
 
+/** What a pass over the pending drops did with each view (`dropUnlessMaterializing`'s outcome, or the store's error). */
+export interface PendingDropsPass {
+  readonly dropped: string[];
+  readonly deferred: string[];
+  readonly pending: string[];
+  readonly failed: { view: string; error: string; cause: unknown }[];
+}
+
 /**
- * Try every pending drop once, without waiting (`serve` calls this every 15 s):
- * a drop left by a run whose process died is done
- * once its lease expires, without waiting for the next apply or materialization.
- * Store failures are returned, not thrown.
+ * Try every pending drop once: an apply does (waiting up to 30 s for another
+ * drop of a view), and `serve` every 15 s without waiting, so a drop left by a
+ * run whose process died is done once its lease expires. Store failures are
+ * returned, not thrown.
  */
-export async function sweepPendingDrops(project: Project): Promise<{ dropped: string[]; failed: { view: string; error: string }[] }> {
-  const dropped: string[] = [];
-  const failed: { view: string; error: string }[] = [];
+export async function dropPendingViews(project: Project, waitMs = DROP_WAIT_MS): Promise<PendingDropsPass> {
+  const out: PendingDropsPass = { dropped: [], deferred: [], pending: [], failed: [] };
   for (const view of pendingDrops(project.state)) {
     try {
-      if ((await dropUnlessMaterializing(project, view, 0)) === 'dropped') dropped.push(view);
+      out[await dropUnlessMaterializing(project, view, waitMs)].push(view);
     } catch (e) {
-      failed.push({ view, error: (e as Error).message });
+      out.failed.push({ view, error: (e as Error).message, cause: e });
     }
   }
-  return { dropped, failed };
+  return out;
+}
+
+/**
+ * The 409 `view_changed` of a writer (a materialization, a push) that an apply
+ * outran: `during` says what it was doing, `what` what became of its rows.
+ */
+export function viewChangedError(view: string, during: string, what: string): ConflictError {
+  return new ConflictError(`feature view '${view}' was removed or changed in a breaking way by an apply while ${during}; ${what}`, { view }, 'view_changed');
 }

@@ -12,7 +12,7 @@ import { pino, type Logger } from 'pino';
 import { keyStoreFor } from '../auth/keys.js';
 import { InputError } from '../errors.js';
 import type { Project } from '../project.js';
-import { sweepPendingDrops } from '../registry/online-drops.js';
+import { dropPendingViews } from '../registry/online-drops.js';
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js';
 import { createApp, type FeatureguardApp } from './app.js';
 import { createMaterializeJobs } from './materialize-jobs.js';
@@ -31,7 +31,7 @@ export interface ServeOptions {
   scheduler?: boolean;
   /** Destination of the pino log (default stdout). */
   logger?: Logger;
-  /** How often pending online drops are retried (default 15 s; see `sweepPendingDrops`). */
+  /** How often pending online drops are retried (default 15 s; see `dropPendingViews`). */
   dropSweepMs?: number;
 }
 
@@ -102,10 +102,10 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   let sweeping: Promise<void> | null = null;
   const sweep = setInterval(() => {
     if (sweeping) return;
-    sweeping = sweepPendingDrops(project)
+    sweeping = dropPendingViews(project, 0)
       .then(({ dropped, failed }) => {
         if (dropped.length) log.info({ views: dropped }, 'dropped pending online values');
-        for (const f of failed) log.warn(f, 'pending online drop failed; retrying later');
+        for (const { view, error } of failed) log.warn({ view, error }, 'pending online drop failed; retrying later');
       })
       .catch((err: unknown) => log.warn({ err }, 'pending online drop sweep failed'))
       .finally(() => {

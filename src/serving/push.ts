@@ -17,11 +17,11 @@ import { hostname, userInfo } from 'node:os';
 import { alertFinishedRun } from '../alerts/dispatch.js';
 import { getView, viewJoinKeys } from '../definitions/definition-set.js';
 import type { FeatureViewDef } from '../definitions/types.js';
-import { ConflictError, InputError } from '../errors.js';
+import { InputError } from '../errors.js';
 import { runGuardStage, type GuardStageResult } from '../guards/stage.js';
 import type { OnlineRow } from '../online/types.js';
 import type { Project } from '../project.js';
-import { droppedSince, dropUnlessMaterializing, requestDrops } from '../registry/online-drops.js';
+import { droppedSince, dropUnlessMaterializing, requestDrops, viewChangedError } from '../registry/online-drops.js';
 import type { Lineage, RunStatus } from '../runs/types.js';
 import { VERSION } from '../version.js';
 import { bodyProblems } from '../server/body.js';
@@ -208,9 +208,7 @@ export async function push(project: Project, request: PushRequest): Promise<Push
   }
 }
 
-function viewChanged(view: string, what: string): ConflictError {
-  return new ConflictError(`feature view '${view}' was removed or changed in a breaking way by an apply while rows were pushed to it; ${what}`, { view }, 'view_changed');
-}
+const viewChanged = (view: string, what: string) => viewChangedError(view, 'rows were pushed to it', what);
 
 /** The value stored online: int64 strings become numbers, timestamps RFC 3339 UTC with `Z`. */
 function onlineValue(v: unknown, type: string): unknown {

@@ -15,7 +15,7 @@
  * by chance: small pushes are not judged).
  */
 import { randomBytes } from 'node:crypto';
-import { resolveFeatureRefs, viewJoinKeys } from '../../definitions/definition-set.js';
+import { featuresOfView, viewJoinKeys } from '../../definitions/definition-set.js';
 import type { DefinitionSet, FeatureViewDef } from '../../definitions/types.js';
 import { ident } from '../../offline/engine.js';
 import { viewRelationSql } from '../../offline/source-sql.js';
@@ -40,7 +40,7 @@ function linksOf(set: DefinitionSet, view: FeatureViewDef): Link[] {
   const links = new Map<string, Link>();
   for (const service of set.services.values()) {
     if (!service.label) continue;
-    const used = resolveFeatureRefs(set, service.features).filter((s) => s.view.name === view.name).flatMap((s) => s.features.map((f) => f.name));
+    const used = featuresOfView(set, service.features, view.name);
     if (used.length === 0) continue;
     const [labelViewName, labelFeature] = service.label.split(':', 2) as [string, string];
     const labelView = set.views.get(labelViewName);

@@ -8,7 +8,7 @@ import { ident, literal } from '../../offline/engine.js';
 import type { CheckResult } from '../../runs/types.js';
 import { queryRows, result, type Check, type CheckContext } from '../check.js';
 import { durationMs } from '../config.js';
-import { rowPass, type RowPass, type RowPassOptions } from '../row-pass.js';
+import { countMatching, rowPass, type RowPass, type RowPassOptions } from '../row-pass.js';
 import { checksumColumns, tamperCheck } from './tamper.js';
 
 function sqlTs(d: Date): string {
@@ -49,18 +49,11 @@ function rowCountConditions(ctx: CheckContext): Record<string, string> {
   return { future: `${ts} > ${sqlTs(new Date(ctx.now.getTime() + skewMs))}`, created_before: created ? `${created} < ${ts}` : 'false' };
 }
 
-/** The rows of the table matching each condition, in one pass (when no day-checksum pass counted them). */
-async function countRows(ctx: CheckContext, conds: Record<string, string>): Promise<Record<string, number>> {
-  const names = Object.keys(conds);
-  const [row] = await queryRows(ctx, `SELECT ${names.map((n, i) => `count(*) FILTER (WHERE ${conds[n]}) AS x${i}`).join(', ')} FROM ${ident(ctx.table)}`);
-  return Object.fromEntries(names.map((n, i) => [n, Number(row[`x${i}`])]));
-}
-
 async function rowChecks(ctx: CheckContext, pass: Pick<RowPass, 'totals' | 'duplicates'> | undefined): Promise<CheckResult[]> {
   const skewMs = durationMs(ctx.quality.provenance.max_clock_skew) ?? 0;
   const keys = ctx.joinKeys.filter((k) => ctx.columns.some((c) => c.name === k));
   const conds = rowCountConditions(ctx);
-  const totals = pass && Object.keys(conds).every((k) => k in pass.totals) ? pass.totals : await countRows(ctx, conds);
+  const totals = await countMatching(ctx.conn, ctx.table, conds, pass?.totals);
   const maxTs = ctx.profiles.get(ctx.eventTimestampColumn!)?.max ?? null;
   const future = Number(totals.future);
   const createdBefore = Number(totals.created_before);

@@ -10,6 +10,7 @@ import { ACCEPTED_COLUMN_TYPES, isCompatibleType } from '../../definitions/type-
 import { ident } from '../../offline/engine.js';
 import { duckdbType } from '../../offline/source-sql.js';
 import { queryRows, result, type Check, type CheckContext, type CheckedFeature } from '../check.js';
+import { countMatching } from '../row-pass.js';
 import { constraintPlans, evaluateConstraint, type ConstraintPlan } from './schema-constraints.js';
 
 /**
@@ -114,15 +115,9 @@ export function constraintCounts(ctx: Pick<CheckContext, 'columns' | 'features'>
 async function constraintChecks(ctx: CheckContext, present: readonly CheckedFeature[]): Promise<CheckResult[]> {
   const plans = present.flatMap((f) => constraintPlans(f.column, f.def as FeatureDef));
   if (plans.length === 0) return [];
-  const counted = ctx.rowPass?.totals;
-  let violations: number[];
-  if (counted && plans.every((p) => constraintKey(p) in counted)) violations = plans.map((p) => counted[constraintKey(p)]);
-  else {
-    const [row] = await queryRows(ctx, `SELECT ${plans.map((p, i) => `count(*) FILTER (WHERE ${p.violationSql}) AS v${i}`).join(', ')} FROM ${ident(ctx.table)}`);
-    violations = plans.map((_, i) => Number(row[`v${i}`]));
-  }
-  return plans.map((p, i) => {
+  const violations = await countMatching(ctx.conn, ctx.table, Object.fromEntries(plans.map((p) => [constraintKey(p), p.violationSql])), ctx.rowPass?.totals);
+  return plans.map((p) => {
     const prof = ctx.profiles.get(p.column);
-    return evaluateConstraint(ctx, p, { rows: ctx.rowCount, nonNull: (prof?.count ?? 0) - (prof?.nulls ?? 0), violations: violations[i] });
+    return evaluateConstraint(ctx, p, { rows: ctx.rowCount, nonNull: (prof?.count ?? 0) - (prof?.nulls ?? 0), violations: violations[constraintKey(p)] });
   });
 }

@@ -8,6 +8,7 @@ import { ident } from '../../offline/engine.js';
 import type { CheckResult } from '../../runs/types.js';
 import type { DatasetGuardInfo } from '../stage.js';
 import { policyOf, result, skipped, type CheckContext } from '../check.js';
+import { hashBelow } from '../profile-sql.js';
 import { featureReadAs, labelType, readExpr } from './label-columns.js';
 import {
   categoricalVsClasses,
@@ -88,8 +89,7 @@ export async function hashOrderedSample(
   const tail = `ORDER BY ${q.hash}, ${q.tieBreak} LIMIT ${q.size}`;
   const share = (3 * q.size) / Math.max(q.rows, 1);
   if (share < 0.5) {
-    const below = (BigInt(Math.floor(share * 2 ** 53)) << 11n).toString();
-    const r = await conn.runAndReadAll(`${q.select} WHERE (${q.where}) AND ${q.hash} < ${below}::UBIGINT ${tail}`);
+    const r = await conn.runAndReadAll(`${q.select} WHERE (${q.where}) AND ${q.hash} < ${hashBelow(share)} ${tail}`);
     if (r.currentRowCount >= q.size) return r.getColumnsJS();
   }
   return (await conn.runAndReadAll(`${q.select} WHERE ${q.where} ${tail}`)).getColumnsJS();
