@@ -46,6 +46,23 @@ export function describeOnlineStoreConformance(name: string, newNamespace: () =>
       expect(Number.isNaN((got[1]!.values as number[])[3])).toBe(true);
     });
 
+    it('reads the same values as JSON texts (readManyText)', async () => {
+      const store = await open();
+      const a = [true, -7, 9_007_199_254_740_991, 1.5, Math.PI, 'Zürich ✈️ 東京 "q" \\ |,]', '2001-03-04T05:06:07.123456Z', [1, 2.5], [-1e300, 0]];
+      const b = [false, 0, -1, Number.NaN, Number.POSITIVE_INFINITY, '', '1970-01-01T00:00:00Z', [], [Number.NaN, Number.NEGATIVE_INFINITY]];
+      const c = [null, null, null, null, null, null, null, null, null];
+      await store.writeBatch('texts', FEATURES, [row(['a'], a, 10, 1), row(['b'], b, 20), row(['c'], c, 30)]);
+      const keys = [['a'], ['nope'], ['b'], ['c'], ['a']];
+      const wanted = ['s', 'f64', 'gone', ...FEATURES];
+      const text = (v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v));
+      const values = await store.readMany('texts', wanted, keys);
+      const texts = await store.readManyText('texts', wanted, keys);
+      expect(texts).toEqual(values.map((v) => v && { texts: v.values.map(text), eventTs: v.eventTs, createdTs: v.createdTs }));
+      expect(texts[1]).toBeUndefined();
+      expect(texts[2]?.texts.slice(0, 3)).toEqual(['""', 'Infinity', 'null']);
+      expect(await store.readManyText('texts', ['s'], [])).toEqual([]);
+    });
+
     it('keeps microsecond timestamps exactly', async () => {
       const store = await open();
       const ets = Date.UTC(2026, 10, 25, 12, 0, 0) * 1000 + 123_457;

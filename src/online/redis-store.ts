@@ -22,9 +22,9 @@
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { FeatureguardError, InputError } from '../errors.js';
-import { decodeValues, encodeKey, encodeValues, project, ProjectionCache, schemaHash } from './record-codec.js';
+import { decodeValues, decodeValueTexts, encodeKey, encodeValues, project, ProjectionCache, schemaHash } from './record-codec.js';
 import { MONOTONIC_WRITE_LUA, ROLLBACK_LUA } from './redis-scripts.js';
-import type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, StoredValue, WriteResult } from './types.js';
+import type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, StoredText, StoredValue, WriteResult } from './types.js';
 
 export interface RedisOnlineStoreOptions {
   /** `redis://host:port/db` for a single node. Default `redis://127.0.0.1:6379`. */
@@ -97,6 +97,11 @@ export function storeUnavailable(e: unknown, where: string, lastError?: string):
     cause: e,
   });
 }
+
+/** Turns a record's payload, projection and timestamps into what a read returns. */
+type Decoder<T> = (payload: string, proj: Int32Array | null, eventTs: number, createdTs: number) => T;
+const asValues: Decoder<StoredValue> = (payload, proj, eventTs, createdTs) => ({ values: project(decodeValues(payload), proj), eventTs, createdTs });
+const asTexts: Decoder<StoredText> = (payload, proj, eventTs, createdTs) => ({ texts: decodeValueTexts(payload, proj), eventTs, createdTs });
 
 /** Gen of a record: the text before its first `|`. */
 function genOf(rec: string): string {
@@ -172,8 +177,8 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     return s;
   };
 
-  /** Decode a record; `undefined` when its schema is not cached yet (see `readMany`). */
-  const decode = (rec: string, features: readonly string[]): StoredValue | undefined => {
+  /** Decode a record with `make`; `undefined` when its schema is not cached yet (see `read`). */
+  const decode = <T>(rec: string, features: readonly string[], make: Decoder<T>): T | undefined => {
     const a = rec.indexOf('|');
     const b = rec.indexOf('|', a + 1);
     const c = rec.indexOf('|', b + 1);
@@ -181,7 +186,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     const hash = rec.slice(c + 1, d);
     const proj = projections.get(hash, schemas.get(hash), features);
     if (proj === undefined) return undefined;
-    return { values: project(decodeValues(rec.slice(d + 1)), proj), eventTs: Number(rec.slice(a + 1, b)), createdTs: Number(rec.slice(b + 1, c)) };
+    return make(rec.slice(d + 1), proj, Number(rec.slice(a + 1, b)), Number(rec.slice(b + 1, c)));
   };
 
   const recordSchema = (rec: string): string => {
@@ -311,6 +316,29 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     return { type: 'redis', views: Object.fromEntries(views.map((v, i) => [v, { entities: Number(counts[i] ?? 0) }])) };
   };
 
+  /** The records of `keys` (in order, `undefined` where none; a record of a session still writing is hidden), decoded in `form`. */
+  const read = async <T>(view: string, features: readonly string[], keys: readonly OnlineKey[], make: Decoder<T>): Promise<(T | undefined)[]> => {
+    const [pending, ...records] = await guarded(Promise.all([
+      client.hkeys(pendingKey(view)),
+      ...keys.map((k) => client.hmget(entityKey(view, k), 'c', 'p')),
+    ]));
+    const hidden = pending.length > 0 ? new Set(pending) : null;
+    const out = new Array<T | undefined>(keys.length).fill(undefined);
+    for (let i = 0; i < records.length; i++) {
+      const [c, p] = records[i];
+      let rec = c;
+      if (rec !== null && hidden !== null && hidden.has(genOf(rec))) rec = p !== null && !hidden.has(genOf(p)) ? p : null;
+      if (rec === null) continue;
+      let v = decode(rec, features, make);
+      if (v === undefined) {
+        await guarded(schemaOf(recordSchema(rec)));
+        v = decode(rec, features, make);
+      }
+      out[i] = v;
+    }
+    return out;
+  };
+
   return {
     type: 'redis',
     beginWrite,
@@ -325,27 +353,8 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
         throw e;
       }
     },
-    async readMany(view: string, features: readonly string[], keys: readonly OnlineKey[]) {
-      const [pending, ...records] = await guarded(Promise.all([
-        client.hkeys(pendingKey(view)),
-        ...keys.map((k) => client.hmget(entityKey(view, k), 'c', 'p')),
-      ]));
-      const hidden = pending.length > 0 ? new Set(pending) : null;
-      const out = new Array<StoredValue | undefined>(keys.length).fill(undefined);
-      for (let i = 0; i < records.length; i++) {
-        const [c, p] = records[i];
-        let rec = c;
-        if (rec !== null && hidden !== null && hidden.has(genOf(rec))) rec = p !== null && !hidden.has(genOf(p)) ? p : null;
-        if (rec === null) continue;
-        let v = decode(rec, features);
-        if (v === undefined) {
-          await guarded(schemaOf(recordSchema(rec)));
-          v = decode(rec, features);
-        }
-        out[i] = v;
-      }
-      return out;
-    },
+    readMany: (view, features, keys) => read(view, features, keys, asValues),
+    readManyText: (view, features, keys) => read(view, features, keys, asTexts),
     dropView: (view) => guarded(dropView(view)),
     stats: () => guarded(stats()),
     async close() {

@@ -11,8 +11,8 @@
  */
 import { isAbsolute, join } from 'node:path';
 import { openWalDatabase } from '../state/state-db.js';
-import { decodeValues, encodeKey, encodeValues, project, ProjectionCache, schemaHash } from './record-codec.js';
-import type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, StoredValue, WriteResult } from './types.js';
+import { decodeValues, decodeValueTexts, encodeKey, encodeValues, project, ProjectionCache, schemaHash } from './record-codec.js';
+import type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, StoredText, StoredValue, WriteResult } from './types.js';
 
 export interface SqliteOnlineStoreOptions {
   /** File path, absolute or relative to `root`. Default `.featureguard/online.db`. */
@@ -87,10 +87,29 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
     return s;
   };
 
-  const toStored = (r: ReadRow, features: readonly string[]): StoredValue => {
-    let proj = projections.get(r.schema, undefined, features);
-    if (proj === undefined) proj = projections.get(r.schema, schemaOf(r.schema), features);
-    return { values: project(decodeValues(r.payload), proj ?? null), eventTs: r.event_ts, createdTs: r.created_ts };
+  const projectionOf = (r: ReadRow, features: readonly string[]): Int32Array | null => {
+    const proj = projections.get(r.schema, undefined, features);
+    return proj === undefined ? (projections.get(r.schema, schemaOf(r.schema), features) ?? null) : proj;
+  };
+  const toStored = (r: ReadRow, features: readonly string[]): StoredValue =>
+    ({ values: project(decodeValues(r.payload), projectionOf(r, features)), eventTs: r.event_ts, createdTs: r.created_ts });
+  const toText = (r: ReadRow, features: readonly string[]): StoredText =>
+    ({ texts: decodeValueTexts(r.payload, projectionOf(r, features)), eventTs: r.event_ts, createdTs: r.created_ts });
+
+  /** The stored rows of `keys` (in order, `undefined` where none), each decoded by `decode`. */
+  const read = <T>(view: string, keys: readonly OnlineKey[], decode: (r: ReadRow) => T): (T | undefined)[] => {
+    if (keys.length === 1) {
+      const r = readOne.get(view, encodeKey(keys[0])) as ReadRow | undefined;
+      return [r ? decode(r) : undefined];
+    }
+    const encoded = keys.map(encodeKey);
+    const rows = readJson.all(view, JSON.stringify(encoded)) as ReadRow[];
+    const byKey = new Map<string, ReadRow>();
+    for (const r of rows) byKey.set(r.key, r);
+    return encoded.map((k) => {
+      const r = byKey.get(k);
+      return r ? decode(r) : undefined;
+    });
   };
 
   const beginWrite = async (view: string, features: readonly string[]): Promise<OnlineWriter> => {
@@ -147,19 +166,11 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
         throw e;
       }
     },
-    async readMany(view: string, features: readonly string[], keys: readonly OnlineKey[]) {
-      if (keys.length === 1) {
-        const r = readOne.get(view, encodeKey(keys[0])) as ReadRow | undefined;
-        return [r ? toStored(r, features) : undefined];
-      }
-      const encoded = keys.map(encodeKey);
-      const rows = readJson.all(view, JSON.stringify(encoded)) as ReadRow[];
-      const byKey = new Map<string, ReadRow>();
-      for (const r of rows) byKey.set(r.key, r);
-      return encoded.map((k) => {
-        const r = byKey.get(k);
-        return r ? toStored(r, features) : undefined;
-      });
+    async readMany(view, features, keys) {
+      return read(view, keys, (r) => toStored(r, features));
+    },
+    async readManyText(view, features, keys) {
+      return read(view, keys, (r) => toText(r, features));
     },
     async dropView(view) {
       const release = await lock();

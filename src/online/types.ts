@@ -29,6 +29,14 @@ export interface StoredValue {
   readonly createdTs: number;
 }
 
+/** `StoredValue` with each value as its JSON text (see `decodeValueTexts`): what the online API writes as it is. */
+export interface StoredText {
+  /** JSON text per feature asked for (`null` where absent); non-finite numbers as `NaN`, `Infinity`, `-Infinity`. */
+  readonly texts: readonly string[];
+  readonly eventTs: number;
+  readonly createdTs: number;
+}
+
 export interface WriteResult {
   /** Rows that replaced an older (or absent) stored value. */
   readonly written: number;
@@ -62,6 +70,8 @@ export interface OnlineStore {
   writeBatch(view: string, features: readonly string[], rows: readonly OnlineRow[]): Promise<WriteResult>;
   /** Read many keys of one view; `undefined` where not found. Values follow `features` order. */
   readMany(view: string, features: readonly string[], keys: readonly OnlineKey[]): Promise<(StoredValue | undefined)[]>;
+  /** `readMany` with each value as its JSON text, not parsed (the HTTP API's read). */
+  readManyText(view: string, features: readonly string[], keys: readonly OnlineKey[]): Promise<(StoredText | undefined)[]>;
   /** Remove everything stored for a view. */
   dropView(view: string): Promise<void>;
   stats(): Promise<OnlineStoreStats>;

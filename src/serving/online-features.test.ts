@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDefinitions } from '../definitions/loader.js';
 import { openProject, type Project } from '../project.js';
-import { formatMicros, getOnlineFeatures } from './online-features.js';
+import fc from 'fast-check';
+import { formatMicros, getOnlineFeatures as getValues, getOnlineFeaturesJson } from './online-features.js';
 
 const CONFIG = `project: shop
 online_store: {type: sqlite}
@@ -65,6 +66,13 @@ features: ["hourly:label", forever]
 `;
 
 const US = (iso: string) => Date.parse(iso) * 1000;
+
+/** `getOnlineFeatures`, also checking that the HTTP API's text form is `JSON.stringify` of it, byte for byte. */
+async function getOnlineFeatures(...args: Parameters<typeof getValues>): ReturnType<typeof getValues> {
+  const values = await getValues(...args);
+  expect(await getOnlineFeaturesJson(...args)).toBe(JSON.stringify(values));
+  return values;
+}
 const NOW = new Date('2001-01-02T12:00:00Z');
 
 describe('getOnlineFeatures', () => {
@@ -153,6 +161,25 @@ describe('getOnlineFeatures', () => {
     const after = await getOnlineFeatures(project, { features: ['hourly'], entities: { origin: ['SEA'] } }, { now: NOW });
     expect(after.metadata.feature_names).toEqual(['origin', 'delay', 'label', 'extra']);
     expect(after.results.map((r) => r.statuses[0])).toEqual(['PRESENT', 'PRESENT', 'PRESENT', 'NULL_VALUE']);
+  });
+
+  it('the JSON text form matches JSON.stringify of the values for any stored vectors (property)', async () => {
+    const store = await project.onlineStore();
+    const value = fc.oneof(fc.double(), fc.integer(), fc.constant(null), fc.string({ unit: 'binary' }), fc.constantFrom('a,b', 'q"u', '\\'));
+    const vec = fc.array(fc.oneof(fc.double(), fc.constant(null)), { maxLength: 3 });
+    const entity = fc.record({ delay: value, label: value, vec, age: fc.integer({ min: 0, max: 7200 }) });
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(entity, { minLength: 1, maxLength: 4 }), fc.boolean(), async (rows, full) => {
+        const keys = rows.map((_, i) => `P${round}_${i}`);
+        round++;
+        const ts = (age: number) => NOW.getTime() * 1000 - age * 1_000_000;
+        await store.writeBatch('hourly', ['delay', 'label', 'extra'], rows.map((r, i) => ({ key: [keys[i]], values: [r.delay, r.label, r.delay], eventTs: ts(r.age), createdTs: 0 })));
+        await store.writeBatch('forever', ['vec', 'delay'], rows.map((r, i) => ({ key: [keys[i]], values: [r.vec, r.label], eventTs: ts(r.age), createdTs: 0 })));
+        await getOnlineFeatures(project, { features: ['hourly', 'forever:vec'], entities: { origin: [...keys, 'missing', keys[0]] }, fullFeatureNames: full }, { now: NOW, maxEntities: 10 });
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('formats microsecond timestamps as RFC 3339 UTC', () => {

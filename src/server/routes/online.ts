@@ -5,9 +5,8 @@
  * are capped (`server.max_entities`, default 1,000; 413 beyond).
  */
 import { Hono } from 'hono';
-import { getOnlineFeatures } from '../../serving/online-features.js';
+import { getOnlineFeaturesJson } from '../../serving/online-features.js';
 import { jsonBody } from '../body.js';
-import { feastResponseJson } from '../feast-json.js';
 import type { ServerContext } from '../context.js';
 
 /** The Feast `get-online-features` request body. */
@@ -22,12 +21,12 @@ export function onlineRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.post('/', ctx.auth.requireScope('read'), async (c) => {
     const body = await jsonBody<FeastOnlineRequest>(c, 'online_features', ctx.limits.bodyLimit);
-    const response = await getOnlineFeatures(
+    const json = await getOnlineFeaturesJson(
       ctx.project,
       { features: body.features, service: body.feature_service, entities: body.entities, fullFeatureNames: body.full_feature_names === true },
       { maxEntities: ctx.limits.maxEntities },
     );
-    return c.body(feastResponseJson(response), 200, { 'content-type': 'application/json' });
+    return c.body(json, 200, { 'content-type': 'application/json' });
   });
   return app;
 }
