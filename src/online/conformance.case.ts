@@ -8,6 +8,7 @@
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { decodeValues, decodeValueTexts, project } from './record-codec.js';
 import type { OnlineKey, OnlineRow, OnlineStore } from './types.js';
 
 export type StoreOpener = () => Promise<OnlineStore>;
@@ -46,7 +47,7 @@ export function describeOnlineStoreConformance(name: string, newNamespace: () =>
       expect(Number.isNaN((got[1]!.values as number[])[3])).toBe(true);
     });
 
-    it('reads the same values as JSON texts (readManyText)', async () => {
+    it('reads the same values encoded (readManyEncoded)', async () => {
       const store = await open();
       const a = [true, -7, 9_007_199_254_740_991, 1.5, Math.PI, 'Zürich ✈️ 東京 "q" \\ |,]', '2001-03-04T05:06:07.123456Z', [1, 2.5], [-1e300, 0]];
       const b = [false, 0, -1, Number.NaN, Number.POSITIVE_INFINITY, '', '1970-01-01T00:00:00Z', [], [Number.NaN, Number.NEGATIVE_INFINITY]];
@@ -56,11 +57,15 @@ export function describeOnlineStoreConformance(name: string, newNamespace: () =>
       const wanted = ['s', 'f64', 'gone', ...FEATURES];
       const text = (v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v));
       const values = await store.readMany('texts', wanted, keys);
-      const texts = await store.readManyText('texts', wanted, keys);
-      expect(texts).toEqual(values.map((v) => v && { texts: v.values.map(text), eventTs: v.eventTs, createdTs: v.createdTs }));
+      const encoded = await store.readManyEncoded('texts', wanted, keys);
+      expect(encoded.map((e) => e && { values: project(decodeValues(e.encoded), e.projection), eventTs: e.eventTs, createdTs: e.createdTs })).toEqual(values);
+      const texts = encoded.map((e) => e && decodeValueTexts(e.encoded, e.projection));
+      expect(texts).toEqual(values.map((v) => v && v.values.map(text)));
       expect(texts[1]).toBeUndefined();
-      expect(texts[2]?.texts.slice(0, 3)).toEqual(['""', 'Infinity', 'null']);
-      expect(await store.readManyText('texts', ['s'], [])).toEqual([]);
+      expect(texts[2]?.slice(0, 3)).toEqual(['""', 'Infinity', 'null']);
+      // The stored features asked for in order: no projection.
+      expect((await store.readManyEncoded('texts', FEATURES, [['a']]))[0]?.projection).toBeNull();
+      expect(await store.readManyEncoded('texts', ['s'], [])).toEqual([]);
     });
 
     it('keeps microsecond timestamps exactly', async () => {

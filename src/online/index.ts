@@ -29,4 +29,4 @@ export async function openOnlineStore(config: OnlineStoreConfig, root: string): 
   }
 }
 
-export type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, StoredText, StoredValue, WriteResult } from './types.js';
+export type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, StoredEncoded, StoredValue, WriteResult } from './types.js';

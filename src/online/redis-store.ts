@@ -22,9 +22,9 @@
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { FeatureguardError, InputError } from '../errors.js';
-import { decodeValues, decodeValueTexts, encodeKey, encodeValues, project, ProjectionCache, schemaHash } from './record-codec.js';
+import { decodeValues, encodeKey, encodeValues, project, ProjectionCache, schemaHash } from './record-codec.js';
 import { MONOTONIC_WRITE_LUA, ROLLBACK_LUA } from './redis-scripts.js';
-import type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, StoredText, StoredValue, WriteResult } from './types.js';
+import type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, StoredEncoded, StoredValue, WriteResult } from './types.js';
 
 export interface RedisOnlineStoreOptions {
   /** `redis://host:port/db` for a single node. Default `redis://127.0.0.1:6379`. */
@@ -101,7 +101,7 @@ export function storeUnavailable(e: unknown, where: string, lastError?: string):
 /** Turns a record's payload, projection and timestamps into what a read returns. */
 type Decoder<T> = (payload: string, proj: Int32Array | null, eventTs: number, createdTs: number) => T;
 const asValues: Decoder<StoredValue> = (payload, proj, eventTs, createdTs) => ({ values: project(decodeValues(payload), proj), eventTs, createdTs });
-const asTexts: Decoder<StoredText> = (payload, proj, eventTs, createdTs) => ({ texts: decodeValueTexts(payload, proj), eventTs, createdTs });
+const asEncoded: Decoder<StoredEncoded> = (encoded, projection, eventTs, createdTs) => ({ encoded, projection, eventTs, createdTs });
 
 /** Gen of a record: the text before its first `|`. */
 function genOf(rec: string): string {
@@ -354,7 +354,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
       }
     },
     readMany: (view, features, keys) => read(view, features, keys, asValues),
-    readManyText: (view, features, keys) => read(view, features, keys, asTexts),
+    readManyEncoded: (view, features, keys) => read(view, features, keys, asEncoded),
     dropView: (view) => guarded(dropView(view)),
     stats: () => guarded(stats()),
     async close() {

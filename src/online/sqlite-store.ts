@@ -11,8 +11,8 @@
  */
 import { isAbsolute, join } from 'node:path';
 import { openWalDatabase } from '../state/state-db.js';
-import { decodeValues, decodeValueTexts, encodeKey, encodeValues, project, ProjectionCache, schemaHash } from './record-codec.js';
-import type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, StoredText, StoredValue, WriteResult } from './types.js';
+import { decodeValues, encodeKey, encodeValues, project, ProjectionCache, schemaHash } from './record-codec.js';
+import type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, StoredEncoded, StoredValue, WriteResult } from './types.js';
 
 export interface SqliteOnlineStoreOptions {
   /** File path, absolute or relative to `root`. Default `.featureguard/online.db`. */
@@ -93,8 +93,8 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
   };
   const toStored = (r: ReadRow, features: readonly string[]): StoredValue =>
     ({ values: project(decodeValues(r.payload), projectionOf(r, features)), eventTs: r.event_ts, createdTs: r.created_ts });
-  const toText = (r: ReadRow, features: readonly string[]): StoredText =>
-    ({ texts: decodeValueTexts(r.payload, projectionOf(r, features)), eventTs: r.event_ts, createdTs: r.created_ts });
+  const toEncoded = (r: ReadRow, features: readonly string[]): StoredEncoded =>
+    ({ encoded: r.payload, projection: projectionOf(r, features), eventTs: r.event_ts, createdTs: r.created_ts });
 
   /** The stored rows of `keys` (in order, `undefined` where none), each decoded by `decode`. */
   const read = <T>(view: string, keys: readonly OnlineKey[], decode: (r: ReadRow) => T): (T | undefined)[] => {
@@ -169,8 +169,8 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
     async readMany(view, features, keys) {
       return read(view, keys, (r) => toStored(r, features));
     },
-    async readManyText(view, features, keys) {
-      return read(view, keys, (r) => toText(r, features));
+    async readManyEncoded(view, features, keys) {
+      return read(view, keys, (r) => toEncoded(r, features));
     },
     async dropView(view) {
       const release = await lock();

@@ -29,10 +29,16 @@ export interface StoredValue {
   readonly createdTs: number;
 }
 
-/** `StoredValue` with each value as its JSON text (see `decodeValueTexts`): what the online API writes as it is. */
-export interface StoredText {
-  /** JSON text per feature asked for (`null` where absent); non-finite numbers as `NaN`, `Infinity`, `-Infinity`. */
-  readonly texts: readonly string[];
+/**
+ * A stored vector as encoded (`record-codec.ts`), not decoded: what the online API
+ * writes out as it is. `project(decodeValues(encoded), projection)` is the
+ * `StoredValue`'s `values`; `decodeValueTexts(encoded, projection)` their JSON texts.
+ */
+export interface StoredEncoded {
+  /** The vector as `encodeValues` wrote it, in the stored feature order. */
+  readonly encoded: string;
+  /** Positions of the features asked for in the stored vector (`-1`: absent), or `null` when they are the stored features in order. */
+  readonly projection: Int32Array | null;
   readonly eventTs: number;
   readonly createdTs: number;
 }
@@ -70,8 +76,8 @@ export interface OnlineStore {
   writeBatch(view: string, features: readonly string[], rows: readonly OnlineRow[]): Promise<WriteResult>;
   /** Read many keys of one view; `undefined` where not found. Values follow `features` order. */
   readMany(view: string, features: readonly string[], keys: readonly OnlineKey[]): Promise<(StoredValue | undefined)[]>;
-  /** `readMany` with each value as its JSON text, not parsed (the HTTP API's read). */
-  readManyText(view: string, features: readonly string[], keys: readonly OnlineKey[]): Promise<(StoredText | undefined)[]>;
+  /** `readMany` without decoding the stored vectors (the HTTP API's read). */
+  readManyEncoded(view: string, features: readonly string[], keys: readonly OnlineKey[]): Promise<(StoredEncoded | undefined)[]>;
   /** Remove everything stored for a view. */
   dropView(view: string): Promise<void>;
   stats(): Promise<OnlineStoreStats>;

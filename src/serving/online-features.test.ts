@@ -182,6 +182,33 @@ describe('getOnlineFeatures', () => {
     );
   });
 
+  it('one entity row of numbers and booleans (one replaceAll per view) gives the same text as the general path (property)', async () => {
+    const store = await project.onlineStore();
+    // Mostly plain numbers and booleans; sometimes a null, a string or a list sends the row down the general path.
+    const plain = fc.oneof(fc.double(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.boolean(), fc.constantFrom(-0, 1e21, 5e-324));
+    const value = fc.oneof({ arbitrary: plain, weight: 20 }, fc.constant(null), fc.constantFrom('a,b', 'n'), fc.array(fc.double(), { maxLength: 2 }));
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(value, { minLength: 3, maxLength: 3 }),
+        fc.array(value, { minLength: 2, maxLength: 2 }),
+        fc.integer({ min: 0, max: 7200 }),
+        fc.boolean(),
+        fc.constantFrom<readonly string[]>(['hourly', 'forever'], ['forever', 'hourly'], ['hourly:label', 'hourly:delay', 'forever'], ['hourly']),
+        fc.boolean(),
+        async (hourly, forever, age, reordered, features, full) => {
+          const key = `R${round++}`;
+          const eventTs = NOW.getTime() * 1000 - age * 1_000_000 - (round % 7);
+          const names = reordered ? ['extra', 'label', 'delay'] : ['delay', 'label', 'extra'];
+          await store.writeBatch('hourly', names, [{ key: [key], values: hourly, eventTs, createdTs: 0 }]);
+          await store.writeBatch('forever', ['delay', 'vec'], [{ key: [key], values: forever, eventTs, createdTs: 0 }]);
+          await getOnlineFeatures(project, { features, entities: { origin: [key] }, fullFeatureNames: full || features.length > 1 }, { now: NOW });
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
   it('formats microsecond timestamps as RFC 3339 UTC', () => {
     expect(formatMicros(0)).toBe('1970-01-01T00:00:00Z');
     expect(formatMicros(US('2001-01-02T03:04:05.5Z'))).toBe('2001-01-02T03:04:05.5Z');

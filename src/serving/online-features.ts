@@ -13,10 +13,11 @@
  */
 import type { JoinKey } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
-import type { OnlineKey, OnlineStore, StoredText, StoredValue } from '../online/types.js';
+import { decodeValueTexts } from '../online/record-codec.js';
+import type { OnlineKey, OnlineStore, StoredEncoded, StoredValue } from '../online/types.js';
 import type { Project } from '../project.js';
 import { viewsWithPendingDrops } from '../registry/online-drops.js';
-import { feastJsonFromTexts } from './online-json.js';
+import { feastJsonFromTexts, feastJsonHead } from './online-json.js';
 import { createPlanCache, type OnlineReadPlan } from './online-plan.js';
 
 export type FeatureStatus = 'PRESENT' | 'NOT_FOUND' | 'NULL_VALUE' | 'OUTSIDE_MAX_AGE';
@@ -125,12 +126,14 @@ function entityColumns(plan: OnlineReadPlan, entities: OnlineFeaturesRequest['en
 const REGISTRY_MAX_AGE_MS = 50;
 
 /** One of the two forms a response is built in: JS values (SDK) or JSON texts (HTTP, see `getOnlineFeaturesJson`). */
-interface ResponseForm<S, V> {
+interface ResponseForm<S, R, V> {
   read(store: OnlineStore, view: string, features: readonly string[], keys: readonly OnlineKey[]): Promise<(S | undefined)[]>;
+  /** A stored row's values, decoded once per row. */
+  row(stored: S): R;
+  /** Feature `j` of a row as shown, or `null` when the stored value is null (status `NULL_VALUE`). */
+  cell(row: R, j: number): V | null;
   /** A join key value as shown. */
   key(value: string | number): V;
-  /** Feature `j` of a stored row as shown, or `null` when the stored value is null (status `NULL_VALUE`). */
-  cell(stored: S, j: number): V | null;
   /** How a missing value (`NOT_FOUND`, `OUTSIDE_MAX_AGE`, `NULL_VALUE`) is shown. */
   readonly missing: V;
 }
@@ -141,36 +144,43 @@ export interface ResponseVector<V> {
   event_timestamps: string[];
 }
 
-const VALUES: ResponseForm<StoredValue, unknown> = {
+const VALUES: ResponseForm<StoredValue, readonly unknown[], unknown> = {
   read: (store, view, features, keys) => store.readMany(view, features, keys),
+  row: (stored) => stored.values,
+  cell: (values, j) => values[j] ?? null,
   key: (value) => value,
-  cell: (stored, j) => stored.values[j] ?? null,
   missing: null,
 };
 
-const TEXTS: ResponseForm<StoredText, string> = {
-  read: (store, view, features, keys) => store.readManyText(view, features, keys),
-  key: (value) => JSON.stringify(value),
-  cell(stored, j) {
-    const t = stored.texts[j];
+const TEXTS: ResponseForm<StoredEncoded, string[], string> = {
+  read: (store, view, features, keys) => store.readManyEncoded(view, features, keys),
+  row: (stored) => decodeValueTexts(stored.encoded, stored.projection),
+  cell(texts, j) {
+    const t = texts[j];
     if (t === 'null') return null;
     // Non-finite numbers are PRESENT and shown as null, as JSON.stringify shows them.
     return t === 'NaN' || t === 'Infinity' || t === '-Infinity' ? 'null' : t;
   },
+  key: (value) => JSON.stringify(value),
   missing: 'null',
 };
 
-/**
- * The read shared by both forms: plan (cached), entity validation, one store
- * read per view, then per cell its status (`PRESENT`, `NOT_FOUND`, `NULL_VALUE`,
- * `OUTSIDE_MAX_AGE`: older than the view's ttl, value null).
- */
-async function readOnline<S extends { readonly eventTs: number }, V>(
+/** What both forms read: the plan (cached), the validated entity columns and each view's stored rows. */
+interface StoredRead<S> {
+  readonly plan: OnlineReadPlan;
+  readonly columns: Map<string, (string | number)[]>;
+  readonly n: number;
+  /** Per view of the plan, per entity row. */
+  readonly stored: readonly (readonly (S | undefined)[])[];
+  readonly nowUs: number;
+}
+
+async function readStored<S>(
   project: Project,
   request: OnlineFeaturesRequest,
   options: OnlineReadOptions,
-  form: ResponseForm<S, V>,
-): Promise<{ plan: OnlineReadPlan; results: ResponseVector<V>[] }> {
+  read: ResponseForm<S, unknown, unknown>['read'],
+): Promise<StoredRead<S>> {
   let plans = planCaches.get(project);
   if (!plans) planCaches.set(project, (plans = createPlanCache()));
   const plan = plans(() => project.registry.current(), project.registry.generation(REGISTRY_MAX_AGE_MS), request);
@@ -185,11 +195,23 @@ async function readOnline<S extends { readonly eventTs: number }, V>(
       const cols = vp.joinKeys.map((k) => columns.get(k.name)!);
       const keys: OnlineKey[] = new Array(n);
       for (let i = 0; i < n; i++) keys[i] = cols.length === 1 ? [cols[0][i]] : cols.map((c) => c[i]);
-      return form.read(store, vp.view, vp.features, keys);
+      return read(store, vp.view, vp.features, keys);
     }),
   );
+  return { plan, columns, n, stored, nowUs: (options.now ?? new Date()).getTime() * 1000 };
+}
 
-  const nowUs = (options.now ?? new Date()).getTime() * 1000;
+/** Whether a stored row is older than its view's ttl (its values are then shown as `OUTSIDE_MAX_AGE`). */
+function expired(vp: OnlineReadPlan['views'][number], eventTs: number, nowUs: number): boolean {
+  return vp.ttlUs > 0 && eventTs < nowUs - vp.ttlUs;
+}
+
+/**
+ * The response vectors, join keys first, with per cell its status (`PRESENT`,
+ * `NOT_FOUND`, `NULL_VALUE`, `OUTSIDE_MAX_AGE`: older than the view's ttl, value null).
+ */
+function assemble<S extends { readonly eventTs: number }, R, V>(read: StoredRead<S>, form: ResponseForm<S, R, V>): ResponseVector<V>[] {
+  const { plan, columns, n, stored, nowUs } = read;
   const results: ResponseVector<V>[] = [];
   for (const key of plan.joinKeys) {
     results.push({ values: columns.get(key.name)!.map(form.key), statuses: new Array<FeatureStatus>(n).fill('PRESENT'), event_timestamps: new Array<string>(n).fill(EPOCH) });
@@ -202,26 +224,24 @@ async function readOnline<S extends { readonly eventTs: number }, V>(
     const rows = stored[v];
     for (let i = 0; i < n; i++) {
       const s = rows[i];
-      const expired = s !== undefined && vp.ttlUs > 0 && s.eventTs < nowUs - vp.ttlUs;
+      const old = s !== undefined && expired(vp, s.eventTs, nowUs);
+      const row = s === undefined || old ? undefined : form.row(s);
       const ts = s === undefined ? EPOCH : formatCached(s.eventTs);
       for (let j = 0; j < vp.outputIndex.length; j++) {
         const out = results[offset + vp.outputIndex[j]];
         out.event_timestamps[i] = ts;
-        if (s === undefined) {
+        if (row === undefined) {
           out.values[i] = form.missing;
-          out.statuses[i] = 'NOT_FOUND';
-        } else if (expired) {
-          out.values[i] = form.missing;
-          out.statuses[i] = 'OUTSIDE_MAX_AGE';
+          out.statuses[i] = s === undefined ? 'NOT_FOUND' : 'OUTSIDE_MAX_AGE';
         } else {
-          const value = form.cell(s, j);
+          const value = form.cell(row, j);
           out.values[i] = value ?? form.missing;
           out.statuses[i] = value === null ? 'NULL_VALUE' : 'PRESENT';
         }
       }
     }
   });
-  return { plan, results };
+  return results;
 }
 
 /**
@@ -231,17 +251,47 @@ async function readOnline<S extends { readonly eventTs: number }, V>(
  * types and too many entities are `InputError`s (413 for too many entities).
  */
 export async function getOnlineFeatures(project: Project, request: OnlineFeaturesRequest, options: OnlineReadOptions = {}): Promise<OnlineFeaturesResponse> {
-  const { plan, results } = await readOnline(project, request, options, VALUES);
-  return { metadata: { feature_names: [...plan.joinKeys.map((k) => k.name), ...plan.featureNames] }, results };
+  const read = await readStored(project, request, options, VALUES.read);
+  return { metadata: { feature_names: [...read.plan.joinKeys.map((k) => k.name), ...read.plan.featureNames] }, results: assemble(read, VALUES) };
 }
 
 /**
  * `getOnlineFeatures` as JSON text, byte for byte `JSON.stringify` of its
  * result, built without parsing the stored values or printing them again: the
- * stores hand over each value's JSON text (`readManyText`). This is the HTTP
- * API's read; printing 50 doubles anew was the largest cost of a 1 × 50 response.
+ * stores hand over the vectors as stored (`readManyEncoded`, JSON arrays), whose
+ * element texts are written as they are. This is the HTTP API's read; printing
+ * 50 doubles anew was the largest cost of a 1 × 50 response.
  */
 export async function getOnlineFeaturesJson(project: Project, request: OnlineFeaturesRequest, options: OnlineReadOptions = {}): Promise<string> {
-  const { plan, results } = await readOnline(project, request, options, TEXTS);
-  return feastJsonFromTexts(plan, results);
+  const read = await readStored(project, request, options, TEXTS.read);
+  return (read.n === 1 ? plainRowJson(read) : null) ?? feastJsonFromTexts(read.plan, assemble(read, TEXTS));
+}
+
+/** Anything in a stored vector's text but numbers and booleans: a string, list or object (which may hold a comma) or a null. */
+const NOT_PLAIN = /["[{n]/;
+
+/**
+ * The common case of one entity row, written with one `replaceAll` per view
+ * instead of one string per feature: every view's row is found, within its
+ * ttl, stored with exactly the features asked for in that order, and holds only
+ * numbers and booleans (all `PRESENT`; no comma inside a value). `null` when
+ * any of that does not hold (the general path then writes the response). Same
+ * text as the general path (property test in `online-features.test.ts`).
+ */
+function plainRowJson(read: StoredRead<StoredEncoded>): string | null {
+  const { plan, columns, stored, nowUs } = read;
+  let body = '';
+  // Each view's features are one block of output positions, in plan order (`ViewReadPlan.outputIndex`).
+  for (let v = 0; v < plan.views.length; v++) {
+    const vp = plan.views[v];
+    const s = stored[v][0];
+    if (s === undefined || s.projection !== null || vp.features.length === 0) return null;
+    if (expired(vp, s.eventTs, nowUs) || s.encoded.charCodeAt(0) !== 91 /* [ (not a tagged vector) */) return null;
+    const inner = s.encoded.slice(1, -1);
+    if (inner.length === 0 || NOT_PLAIN.test(inner)) return null;
+    const tail = `],"statuses":["PRESENT"],"event_timestamps":["${formatCached(s.eventTs)}"]}`;
+    body += `,{"values":[${inner.replaceAll(',', `${tail},{"values":[`)}${tail}`;
+  }
+  const keys = plan.joinKeys.map((k) => `{"values":[${JSON.stringify(columns.get(k.name)![0])}],"statuses":["PRESENT"],"event_timestamps":["${EPOCH}"]}`);
+  return feastJsonHead(plan) + keys.join(',') + body + ']}';
 }

@@ -11,7 +11,7 @@ import type { OnlineReadPlan } from './online-plan.js';
 /** `{"metadata":{"feature_names":[...]},"results":[` of each plan (plans are cached per registry generation). */
 const heads = new WeakMap<OnlineReadPlan, string>();
 
-function head(plan: OnlineReadPlan): string {
+export function feastJsonHead(plan: OnlineReadPlan): string {
   let text = heads.get(plan);
   if (text === undefined) {
     text = `{"metadata":{"feature_names":${JSON.stringify([...plan.joinKeys.map((k) => k.name), ...plan.featureNames])}},"results":[`;
@@ -43,5 +43,5 @@ export function feastJsonFromTexts(plan: OnlineReadPlan, results: readonly Respo
     const r = results[i];
     parts[i] = `{"values":[${r.values.join(',')}],"statuses":${plainStrings(r.statuses)},"event_timestamps":${plainStrings(r.event_timestamps)}}`;
   }
-  return `${head(plan)}${parts.join(',')}]}`;
+  return `${feastJsonHead(plan)}${parts.join(',')}]}`;
 }

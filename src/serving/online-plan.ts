@@ -17,7 +17,11 @@ export interface ViewReadPlan {
   readonly joinKeys: readonly JoinKey[];
   /** 0 = unlimited. */
   readonly ttlUs: number;
-  /** Position of each feature among the response's feature entries (after the join keys). */
+  /**
+   * Position of each feature among the response's feature entries (after the join
+   * keys): consecutive, each view's block after the previous view's (the one-row
+   * fast path of `getOnlineFeaturesJson` relies on this).
+   */
   readonly outputIndex: readonly number[];
 }
 
