@@ -94,11 +94,15 @@ export function decodeValueTexts(text: string, proj: Int32Array | null): string[
   return out;
 }
 
+/** Text of a JSON array with no string, list or object inside: every comma separates two elements. */
+const FLAT = /^\[[^"[{]*\]$/;
+
 /** The element texts of a JSON array written by `JSON.stringify` (no whitespace). */
 function splitJsonArray(text: string): string[] {
-  const out: string[] = [];
   const end = text.length - 1;
-  if (end <= 1) return out;
+  if (end <= 1) return [];
+  if (FLAT.test(text)) return text.slice(1, end).split(',');
+  const out: string[] = [];
   let depth = 0;
   let start = 1;
   for (let i = 1; i < end; i++) {

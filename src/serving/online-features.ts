@@ -13,12 +13,12 @@
  */
 import type { JoinKey } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
-import { decodeValueTexts } from '../online/record-codec.js';
-import type { OnlineKey, OnlineStore, StoredEncoded, StoredValue } from '../online/types.js';
+import type { OnlineKey, OnlineStore } from '../online/types.js';
 import type { Project } from '../project.js';
 import { viewsWithPendingDrops } from '../registry/online-drops.js';
-import { feastJsonFromTexts, feastJsonHead } from './online-json.js';
-import { createPlanCache, type OnlineReadPlan } from './online-plan.js';
+import { feastJson } from './online-json.js';
+import { EPOCH, formatCached } from './online-time.js';
+import { createPlanCache, rowStatus, type OnlineReadPlan } from './online-plan.js';
 
 export type FeatureStatus = 'PRESENT' | 'NOT_FOUND' | 'NULL_VALUE' | 'OUTSIDE_MAX_AGE';
 
@@ -33,7 +33,11 @@ export interface OnlineFeaturesRequest {
   readonly fullFeatureNames?: boolean;
 }
 
-export type OnlineFeatureVector = ResponseVector<unknown>;
+export interface OnlineFeatureVector {
+  values: unknown[];
+  statuses: FeatureStatus[];
+  event_timestamps: string[];
+}
 
 export interface OnlineFeaturesResponse {
   metadata: { feature_names: string[] };
@@ -48,30 +52,10 @@ export interface OnlineReadOptions {
 }
 
 export const DEFAULT_MAX_ENTITIES = 1_000;
-const EPOCH = '1970-01-01T00:00:00Z';
+
+export { formatMicros } from './online-time.js';
 
 const planCaches = new WeakMap<Project, ReturnType<typeof createPlanCache>>();
-
-/** RFC 3339 UTC with `Z` from microseconds since epoch (fraction only when non-zero). */
-export function formatMicros(us: number): string {
-  const frac = ((us % 1_000_000) + 1_000_000) % 1_000_000;
-  const iso = new Date(((us - frac) / 1000)).toISOString().slice(0, 19);
-  if (frac === 0) return `${iso}Z`;
-  return `${iso}.${String(frac).padStart(6, '0').replace(/0+$/, '')}Z`;
-}
-
-const formatted = new Map<number, string>();
-
-/** `formatMicros` with a small cache: entities of one window share few distinct timestamps. */
-function formatCached(us: number): string {
-  let text = formatted.get(us);
-  if (text === undefined) {
-    if (formatted.size >= 10_000) formatted.clear();
-    formatted.set(us, (text = formatMicros(us)));
-  }
-  return text;
-}
-
 function normalizeKey(value: unknown, key: JoinKey, row: number): string | number {
   if (key.type === 'string') {
     if (typeof value === 'string') return value;
@@ -125,49 +109,10 @@ function entityColumns(plan: OnlineReadPlan, entities: OnlineFeaturesRequest['en
  */
 const REGISTRY_MAX_AGE_MS = 50;
 
-/** One of the two forms a response is built in: JS values (SDK) or JSON texts (HTTP, see `getOnlineFeaturesJson`). */
-interface ResponseForm<S, R, V> {
-  read(store: OnlineStore, view: string, features: readonly string[], keys: readonly OnlineKey[]): Promise<(S | undefined)[]>;
-  /** A stored row's values, decoded once per row. */
-  row(stored: S): R;
-  /** Feature `j` of a row as shown, or `null` when the stored value is null (status `NULL_VALUE`). */
-  cell(row: R, j: number): V | null;
-  /** A join key value as shown. */
-  key(value: string | number): V;
-  /** How a missing value (`NOT_FOUND`, `OUTSIDE_MAX_AGE`, `NULL_VALUE`) is shown. */
-  readonly missing: V;
-}
-
-export interface ResponseVector<V> {
-  values: V[];
-  statuses: FeatureStatus[];
-  event_timestamps: string[];
-}
-
-const VALUES: ResponseForm<StoredValue, readonly unknown[], unknown> = {
-  read: (store, view, features, keys) => store.readMany(view, features, keys),
-  row: (stored) => stored.values,
-  cell: (values, j) => values[j] ?? null,
-  key: (value) => value,
-  missing: null,
-};
-
-const TEXTS: ResponseForm<StoredEncoded, string[], string> = {
-  read: (store, view, features, keys) => store.readManyEncoded(view, features, keys),
-  row: (stored) => decodeValueTexts(stored.encoded, stored.projection),
-  cell(texts, j) {
-    const t = texts[j];
-    if (t === 'null') return null;
-    // Non-finite numbers are PRESENT and shown as null, as JSON.stringify shows them.
-    return t === 'NaN' || t === 'Infinity' || t === '-Infinity' ? 'null' : t;
-  },
-  key: (value) => JSON.stringify(value),
-  missing: 'null',
-};
-
 /** What both forms read: the plan (cached), the validated entity columns and each view's stored rows. */
-interface StoredRead<S> {
+export interface StoredRead<S> {
   readonly plan: OnlineReadPlan;
+  /** Normalized join key values per join key name. */
   readonly columns: Map<string, (string | number)[]>;
   readonly n: number;
   /** Per view of the plan, per entity row. */
@@ -175,12 +120,9 @@ interface StoredRead<S> {
   readonly nowUs: number;
 }
 
-async function readStored<S>(
-  project: Project,
-  request: OnlineFeaturesRequest,
-  options: OnlineReadOptions,
-  read: ResponseForm<S, unknown, unknown>['read'],
-): Promise<StoredRead<S>> {
+type StoreRead<S> = (store: OnlineStore, view: string, features: readonly string[], keys: readonly OnlineKey[]) => Promise<(S | undefined)[]>;
+
+async function readStored<S>(project: Project, request: OnlineFeaturesRequest, options: OnlineReadOptions, read: StoreRead<S>): Promise<StoredRead<S>> {
   let plans = planCaches.get(project);
   if (!plans) planCaches.set(project, (plans = createPlanCache()));
   const plan = plans(() => project.registry.current(), project.registry.generation(REGISTRY_MAX_AGE_MS), request);
@@ -201,49 +143,6 @@ async function readStored<S>(
   return { plan, columns, n, stored, nowUs: (options.now ?? new Date()).getTime() * 1000 };
 }
 
-/** Whether a stored row is older than its view's ttl (its values are then shown as `OUTSIDE_MAX_AGE`). */
-function expired(vp: OnlineReadPlan['views'][number], eventTs: number, nowUs: number): boolean {
-  return vp.ttlUs > 0 && eventTs < nowUs - vp.ttlUs;
-}
-
-/**
- * The response vectors, join keys first, with per cell its status (`PRESENT`,
- * `NOT_FOUND`, `NULL_VALUE`, `OUTSIDE_MAX_AGE`: older than the view's ttl, value null).
- */
-function assemble<S extends { readonly eventTs: number }, R, V>(read: StoredRead<S>, form: ResponseForm<S, R, V>): ResponseVector<V>[] {
-  const { plan, columns, n, stored, nowUs } = read;
-  const results: ResponseVector<V>[] = [];
-  for (const key of plan.joinKeys) {
-    results.push({ values: columns.get(key.name)!.map(form.key), statuses: new Array<FeatureStatus>(n).fill('PRESENT'), event_timestamps: new Array<string>(n).fill(EPOCH) });
-  }
-  const offset = results.length;
-  for (let f = 0; f < plan.featureNames.length; f++) {
-    results.push({ values: new Array<V>(n), statuses: new Array<FeatureStatus>(n), event_timestamps: new Array<string>(n) });
-  }
-  plan.views.forEach((vp, v) => {
-    const rows = stored[v];
-    for (let i = 0; i < n; i++) {
-      const s = rows[i];
-      const old = s !== undefined && expired(vp, s.eventTs, nowUs);
-      const row = s === undefined || old ? undefined : form.row(s);
-      const ts = s === undefined ? EPOCH : formatCached(s.eventTs);
-      for (let j = 0; j < vp.outputIndex.length; j++) {
-        const out = results[offset + vp.outputIndex[j]];
-        out.event_timestamps[i] = ts;
-        if (row === undefined) {
-          out.values[i] = form.missing;
-          out.statuses[i] = s === undefined ? 'NOT_FOUND' : 'OUTSIDE_MAX_AGE';
-        } else {
-          const value = form.cell(row, j);
-          out.values[i] = value ?? form.missing;
-          out.statuses[i] = value === null ? 'NULL_VALUE' : 'PRESENT';
-        }
-      }
-    }
-  });
-  return results;
-}
-
 /**
  * Read online features for entity rows. Statuses: `PRESENT`, `NOT_FOUND` (no value
  * stored), `NULL_VALUE` (stored null), `OUTSIDE_MAX_AGE` (older than the view's
@@ -251,47 +150,40 @@ function assemble<S extends { readonly eventTs: number }, R, V>(read: StoredRead
  * types and too many entities are `InputError`s (413 for too many entities).
  */
 export async function getOnlineFeatures(project: Project, request: OnlineFeaturesRequest, options: OnlineReadOptions = {}): Promise<OnlineFeaturesResponse> {
-  const read = await readStored(project, request, options, VALUES.read);
-  return { metadata: { feature_names: [...read.plan.joinKeys.map((k) => k.name), ...read.plan.featureNames] }, results: assemble(read, VALUES) };
+  const { plan, columns, n, stored, nowUs } = await readStored(project, request, options, (store, view, features, keys) => store.readMany(view, features, keys));
+  const results: OnlineFeatureVector[] = [];
+  for (const key of plan.joinKeys) {
+    results.push({ values: columns.get(key.name)!, statuses: new Array<FeatureStatus>(n).fill('PRESENT'), event_timestamps: new Array<string>(n).fill(EPOCH) });
+  }
+  const offset = results.length;
+  for (let f = 0; f < plan.featureNames.length; f++) {
+    results.push({ values: new Array<unknown>(n), statuses: new Array<FeatureStatus>(n), event_timestamps: new Array<string>(n) });
+  }
+  plan.views.forEach((vp, v) => {
+    const rows = stored[v];
+    for (let i = 0; i < n; i++) {
+      const s = rows[i];
+      const status = rowStatus(vp, s, nowUs);
+      const ts = s === undefined ? EPOCH : formatCached(s.eventTs);
+      for (let j = 0; j < vp.outputIndex.length; j++) {
+        const out = results[offset + vp.outputIndex[j]];
+        out.event_timestamps[i] = ts;
+        const value = status === 'PRESENT' ? (s!.values[j] ?? null) : null;
+        out.values[i] = value;
+        out.statuses[i] = status === 'PRESENT' && value === null ? 'NULL_VALUE' : status;
+      }
+    }
+  });
+  return { metadata: { feature_names: [...plan.joinKeys.map((k) => k.name), ...plan.featureNames] }, results };
 }
 
 /**
  * `getOnlineFeatures` as JSON text, byte for byte `JSON.stringify` of its
  * result, built without parsing the stored values or printing them again: the
  * stores hand over the vectors as stored (`readManyEncoded`, JSON arrays), whose
- * element texts are written as they are. This is the HTTP API's read; printing
- * 50 doubles anew was the largest cost of a 1 × 50 response.
+ * element texts are written as they are (`online-json.ts`). This is the HTTP
+ * API's read; printing 50 doubles anew was the largest cost of a 1 × 50 response.
  */
 export async function getOnlineFeaturesJson(project: Project, request: OnlineFeaturesRequest, options: OnlineReadOptions = {}): Promise<string> {
-  const read = await readStored(project, request, options, TEXTS.read);
-  return (read.n === 1 ? plainRowJson(read) : null) ?? feastJsonFromTexts(read.plan, assemble(read, TEXTS));
-}
-
-/** Anything in a stored vector's text but numbers and booleans: a string, list or object (which may hold a comma) or a null. */
-const NOT_PLAIN = /["[{n]/;
-
-/**
- * The common case of one entity row, written with one `replaceAll` per view
- * instead of one string per feature: every view's row is found, within its
- * ttl, stored with exactly the features asked for in that order, and holds only
- * numbers and booleans (all `PRESENT`; no comma inside a value). `null` when
- * any of that does not hold (the general path then writes the response). Same
- * text as the general path (property test in `online-features.test.ts`).
- */
-function plainRowJson(read: StoredRead<StoredEncoded>): string | null {
-  const { plan, columns, stored, nowUs } = read;
-  let body = '';
-  // Each view's features are one block of output positions, in plan order (`ViewReadPlan.outputIndex`).
-  for (let v = 0; v < plan.views.length; v++) {
-    const vp = plan.views[v];
-    const s = stored[v][0];
-    if (s === undefined || s.projection !== null || vp.features.length === 0) return null;
-    if (expired(vp, s.eventTs, nowUs) || s.encoded.charCodeAt(0) !== 91 /* [ (not a tagged vector) */) return null;
-    const inner = s.encoded.slice(1, -1);
-    if (inner.length === 0 || NOT_PLAIN.test(inner)) return null;
-    const tail = `],"statuses":["PRESENT"],"event_timestamps":["${formatCached(s.eventTs)}"]}`;
-    body += `,{"values":[${inner.replaceAll(',', `${tail},{"values":[`)}${tail}`;
-  }
-  const keys = plan.joinKeys.map((k) => `{"values":[${JSON.stringify(columns.get(k.name)![0])}],"statuses":["PRESENT"],"event_timestamps":["${EPOCH}"]}`);
-  return feastJsonHead(plan) + keys.join(',') + body + ']}';
+  return feastJson(await readStored(project, request, options, (store, view, features, keys) => store.readManyEncoded(view, features, keys)));
 }

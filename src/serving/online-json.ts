@@ -1,17 +1,25 @@
 /**
- * The JSON text of a Feast `get-online-features` response whose values are
- * already JSON texts (see `getOnlineFeaturesJson`): the texts are written as
- * they are, statuses and timestamps (plain ASCII) without escaping. Byte for
- * byte `JSON.stringify` of the same response with parsed values (property tests
- * in `online-features.test.ts`).
+ * The HTTP API's online response as JSON text, written from the vectors as the
+ * stores keep them (JSON arrays, `readManyEncoded`): each value's text is sliced
+ * out and written as it is, never parsed and printed again. Column by column,
+ * as Feast's shape wants: one `values` array per feature over the entity rows;
+ * a view's `event_timestamps` (and, without nulls, its `statuses`) are the same
+ * for all its features and written once. The common case of one entity row of
+ * numbers and booleans takes one `replaceAll` per view (`plainRowJson`).
+ *
+ * The text is byte for byte `JSON.stringify(await getOnlineFeatures(...))`:
+ * property tests in `online-features.test.ts` compare the two.
  */
-import type { ResponseVector } from './online-features.js';
-import type { OnlineReadPlan } from './online-plan.js';
+import { decodeValueTexts } from '../online/record-codec.js';
+import type { StoredEncoded } from '../online/types.js';
+import type { StoredRead } from './online-features.js';
+import { EPOCH, formatCached } from './online-time.js';
+import { rowStatus, type OnlineReadPlan } from './online-plan.js';
 
 /** `{"metadata":{"feature_names":[...]},"results":[` of each plan (plans are cached per registry generation). */
 const heads = new WeakMap<OnlineReadPlan, string>();
 
-export function feastJsonHead(plan: OnlineReadPlan): string {
+function head(plan: OnlineReadPlan): string {
   let text = heads.get(plan);
   if (text === undefined) {
     text = `{"metadata":{"feature_names":${JSON.stringify([...plan.joinKeys.map((k) => k.name), ...plan.featureNames])}},"results":[`;
@@ -36,12 +44,77 @@ function plainStrings(items: readonly string[]): string {
   return items.length === 0 ? '[]' : `["${items.join('","')}"]`;
 }
 
-/** The response text of a plan and its result vectors of JSON texts. */
-export function feastJsonFromTexts(plan: OnlineReadPlan, results: readonly ResponseVector<string>[]): string {
-  const parts = new Array<string>(results.length);
-  for (let i = 0; i < results.length; i++) {
-    const r = results[i];
-    parts[i] = `{"values":[${r.values.join(',')}],"statuses":${plainStrings(r.statuses)},"event_timestamps":${plainStrings(r.event_timestamps)}}`;
+/** A value's text as shown: `null` for non-finite numbers (as `JSON.stringify` shows them). */
+function shown(text: string): string {
+  return text === 'NaN' || text === 'Infinity' || text === '-Infinity' ? 'null' : text;
+}
+
+/** The response text (see the module comment). */
+export function feastJson(read: StoredRead<StoredEncoded>): string {
+  if (read.n === 1) {
+    const plain = plainRowJson(read);
+    if (plain !== null) return plain;
   }
-  return `${feastJsonHead(plan)}${parts.join(',')}]}`;
+  const { plan, columns, n, stored, nowUs } = read;
+  const parts: string[] = [];
+  const keyTimestamps = plainStrings(new Array<string>(n).fill(EPOCH));
+  const keyStatuses = plainStrings(new Array<string>(n).fill('PRESENT'));
+  for (const key of plan.joinKeys) {
+    parts.push(`{"values":[${columns.get(key.name)!.map((v) => JSON.stringify(v)).join(',')}],"statuses":${keyStatuses},"event_timestamps":${keyTimestamps}}`);
+  }
+  for (let v = 0; v < plan.views.length; v++) {
+    const vp = plan.views[v];
+    const rows = stored[v];
+    const statuses = new Array<string>(n);
+    const timestamps = new Array<string>(n);
+    const texts = new Array<string[] | undefined>(n);
+    for (let i = 0; i < n; i++) {
+      const s = rows[i];
+      statuses[i] = rowStatus(vp, s, nowUs);
+      timestamps[i] = s === undefined ? EPOCH : formatCached(s.eventTs);
+      texts[i] = statuses[i] === 'PRESENT' ? decodeValueTexts(s!.encoded, s!.projection) : undefined;
+    }
+    const timestampsJson = plainStrings(timestamps);
+    const statusesJson = plainStrings(statuses);
+    const values = new Array<string>(n);
+    for (let j = 0; j < vp.features.length; j++) {
+      let nulls: string[] | null = null;
+      for (let i = 0; i < n; i++) {
+        const t = texts[i]?.[j];
+        if (t === undefined || t === 'null') {
+          values[i] = 'null';
+          if (t === 'null') (nulls ??= statuses.slice())[i] = 'NULL_VALUE';
+        } else values[i] = shown(t);
+      }
+      parts.push(`{"values":[${values.join(',')}],"statuses":${nulls ? plainStrings(nulls) : statusesJson},"event_timestamps":${timestampsJson}}`);
+    }
+  }
+  return `${head(plan)}${parts.join(',')}]}`;
+}
+
+/** Anything in a stored vector's text but numbers and booleans: a string, list or object (which may hold a comma) or a null. */
+const NOT_PLAIN = /["[{n]/;
+
+/**
+ * One entity row, written with one `replaceAll` per view instead of one string
+ * per feature, when every view's row is found, within its ttl, stored with
+ * exactly the features asked for in that order, and holds only numbers and
+ * booleans (all `PRESENT`; no comma inside a value). `null` when any of that
+ * does not hold (the general path then writes the response).
+ */
+function plainRowJson(read: StoredRead<StoredEncoded>): string | null {
+  const { plan, columns, stored, nowUs } = read;
+  let body = '';
+  for (let v = 0; v < plan.views.length; v++) {
+    const vp = plan.views[v];
+    const s = stored[v][0];
+    if (s === undefined || s.projection !== null || vp.features.length === 0) return null;
+    if (rowStatus(vp, s, nowUs) !== 'PRESENT' || s.encoded.charCodeAt(0) !== 91 /* [ (not a tagged vector) */) return null;
+    const inner = s.encoded.slice(1, -1);
+    if (inner.length === 0 || NOT_PLAIN.test(inner)) return null;
+    const tail = `],"statuses":["PRESENT"],"event_timestamps":["${formatCached(s.eventTs)}"]}`;
+    body += `,{"values":[${inner.replaceAll(',', `${tail},{"values":[`)}${tail}`;
+  }
+  const keys = plan.joinKeys.map((k) => `{"values":[${JSON.stringify(columns.get(k.name)![0])}],"statuses":["PRESENT"],"event_timestamps":["${EPOCH}"]}`);
+  return head(plan) + keys.join(',') + body + ']}';
 }

@@ -94,6 +94,16 @@ export function buildOnlineReadPlan(set: DefinitionSet, request: PlanRequest): O
   return { joinKeys, featureNames, views };
 }
 
+/**
+ * The status of a view's stored row for an entity before looking at its values:
+ * `NOT_FOUND` (none), `OUTSIDE_MAX_AGE` (older than the view's ttl) or `PRESENT`
+ * (its null values are then `NULL_VALUE`).
+ */
+export function rowStatus(vp: ViewReadPlan, stored: { readonly eventTs: number } | undefined, nowUs: number): 'NOT_FOUND' | 'OUTSIDE_MAX_AGE' | 'PRESENT' {
+  if (stored === undefined) return 'NOT_FOUND';
+  return vp.ttlUs > 0 && stored.eventTs < nowUs - vp.ttlUs ? 'OUTSIDE_MAX_AGE' : 'PRESENT';
+}
+
 interface PlanCache {
   generation: number;
   plans: Map<string, OnlineReadPlan>;

@@ -1,0 +1,24 @@
+/** Event timestamps of online responses: RFC 3339 UTC text from microseconds since the epoch. */
+
+/** The event timestamp of join key values and of features not found. */
+export const EPOCH = '1970-01-01T00:00:00Z';
+
+/** RFC 3339 UTC with `Z` from microseconds since epoch (fraction only when non-zero). */
+export function formatMicros(us: number): string {
+  const frac = ((us % 1_000_000) + 1_000_000) % 1_000_000;
+  const iso = new Date(((us - frac) / 1000)).toISOString().slice(0, 19);
+  if (frac === 0) return `${iso}Z`;
+  return `${iso}.${String(frac).padStart(6, '0').replace(/0+$/, '')}Z`;
+}
+
+const formatted = new Map<number, string>();
+
+/** `formatMicros` with a small cache: entities of one window share few distinct timestamps. */
+export function formatCached(us: number): string {
+  let text = formatted.get(us);
+  if (text === undefined) {
+    if (formatted.size >= 10_000) formatted.clear();
+    formatted.set(us, (text = formatMicros(us)));
+  }
+  return text;
+}
