@@ -129,6 +129,12 @@ export interface ServerConfig {
   readonly port?: number;
   readonly max_entities?: number;
   readonly body_limit?: number;
+  /**
+   * Accept sources with a new or changed `query` through `POST /v1/registry/apply`
+   * (default false: a query runs its SQL on the server, which can read any file the
+   * server can; apply such sources from the project folder with the CLI instead).
+   */
+  readonly allow_query_sources?: boolean;
 }
 
 /** `featureguard.yaml`. */

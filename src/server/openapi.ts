@@ -60,6 +60,7 @@ export const ROUTES: readonly RouteDoc[] = [
     method: 'post', path: '/v1/registry/apply', scope: 'admin', body: 'api/registry_apply',
     summary: 'Apply definitions (admin); drops the online values of removed views and of views changed in a breaking way (`dropped`; `deferred`: views being materialized, whose running materialization drops them instead)',
     responses: {
+      403: "the key's scope is below 'admin', or a source with a new or changed `query` while `server.allow_query_sources` is off (`query_source_refused`)",
       409: 'breaking changes without `allow_breaking` (`breaking_change`), or another apply holds the registry (`registry_busy`)',
       422: DEFINITIONS,
       503: 'applied, but the online values to drop could not be (`online_drop_failed`); applying again drops them',

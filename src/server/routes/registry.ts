@@ -7,7 +7,7 @@
 import { Hono } from 'hono';
 import { validateDefinitions } from '../../definitions/loader.js';
 import type { Definition, DefinitionKind } from '../../definitions/types.js';
-import { NotFoundError } from '../../errors.js';
+import { FeatureguardError, NotFoundError } from '../../errors.js';
 import { applyDefinitions } from '../../registry/apply-definitions.js';
 import type { VersionRecord } from '../../registry/types.js';
 import { jsonBody } from '../body.js';
@@ -68,7 +68,32 @@ export function registryRoutes(ctx: ServerContext): Hono {
   app.post('/apply', ctx.auth.requireScope('admin'), async (c) => {
     const body = await jsonBody<ApplyBody>(c, 'registry_apply', ctx.limits.bodyLimit);
     const defs = validateDefinitions(body.definitions, ctx.project.root, 'definitions');
+    if (ctx.project.config.server?.allow_query_sources !== true) refuseNewQuerySources(registry.currentVersions(), defs);
     return c.json(await applyDefinitions(ctx.project, defs, { allowBreaking: body.allow_breaking === true }));
   });
   return app;
+}
+
+/**
+ * A source's `query` is SQL that the server runs as it is, and DuckDB SQL can read
+ * any file the server can (`read_csv('/etc/…')`), which `path` sources cannot (they
+ * must stay inside the project root). Over HTTP a query is therefore accepted only
+ * as already applied (re-applying a project that has one), unless the project
+ * allows it (`server.allow_query_sources: true`); queries come from the project
+ * folder through the CLI. 403 `query_source_refused` names the sources.
+ */
+function refuseNewQuerySources(current: ReadonlyMap<string, VersionRecord>, defs: readonly Definition[]): void {
+  const refused = defs.filter((d) => {
+    if (d.kind !== 'source' || d.query === undefined) return false;
+    const applied = current.get(`source/${d.name}`)?.definition;
+    return !(applied?.kind === 'source' && applied.query === d.query);
+  });
+  if (refused.length === 0) return;
+  const names = refused.map((d) => `'${d.name}'`).join(', ');
+  throw new FeatureguardError(
+    'query_source_refused',
+    `source ${names}: a new or changed query is not accepted over HTTP, since its SQL runs on the server and can read any file the server can. ` +
+      'Apply it from the project folder (`featureguard apply`), or set `server.allow_query_sources: true` in featureguard.yaml.',
+    { status: 403, exitCode: 2, details: { sources: refused.map((d) => d.name) } },
+  );
 }
