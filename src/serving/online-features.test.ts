@@ -209,6 +209,24 @@ describe('getOnlineFeatures', () => {
     );
   });
 
+  it('a vector written shorter or longer than its feature list reads the same in both forms (property)', async () => {
+    const store = await project.onlineStore();
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(fc.oneof(fc.double(), fc.boolean(), fc.constant(null)), { maxLength: 5 }), { minLength: 1, maxLength: 3 }), async (vectors) => {
+        const keys = vectors.map((_, i) => `L${round}_${i}`);
+        round++;
+        // The stores take the vectors as given: `values` need not match `features` in length.
+        for (const [i, values] of vectors.entries()) {
+          await store.writeBatch('hourly', ['delay', 'label', 'extra'], [{ key: [keys[i]], values, eventTs: NOW.getTime() * 1000, createdTs: 0 }]);
+        }
+        for (const k of keys) await getOnlineFeatures(project, { features: ['hourly'], entities: { origin: [k] } }, { now: NOW });
+        await getOnlineFeatures(project, { features: ['hourly'], entities: { origin: keys } }, { now: NOW });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('formats microsecond timestamps as RFC 3339 UTC', () => {
     expect(formatMicros(0)).toBe('1970-01-01T00:00:00Z');
     expect(formatMicros(US('2001-01-02T03:04:05.5Z'))).toBe('2001-01-02T03:04:05.5Z');

@@ -80,7 +80,9 @@ export function feastJson(read: StoredRead<StoredEncoded>): string {
     for (let j = 0; j < vp.features.length; j++) {
       let nulls: string[] | null = null;
       for (let i = 0; i < n; i++) {
-        const t = texts[i]?.[j];
+        const row = texts[i];
+        // No row: NOT_FOUND or OUTSIDE_MAX_AGE. A null, or a vector shorter than its feature list: NULL_VALUE.
+        const t = row === undefined ? undefined : (row[j] ?? 'null');
         if (t === undefined || t === 'null') {
           values[i] = 'null';
           if (t === 'null') (nulls ??= statuses.slice())[i] = 'NULL_VALUE';
@@ -92,13 +94,20 @@ export function feastJson(read: StoredRead<StoredEncoded>): string {
   return `${head(plan)}${parts.join(',')}]}`;
 }
 
+/** Elements of a plain vector's text (commas + 1): a vector written shorter or longer than its feature list goes the general way. */
+function elements(inner: string): number {
+  let count = 1;
+  for (let k = inner.indexOf(','); k !== -1; k = inner.indexOf(',', k + 1)) count++;
+  return count;
+}
+
 /** Anything in a stored vector's text but numbers and booleans: a string, list or object (which may hold a comma) or a null. */
 const NOT_PLAIN = /["[{n]/;
 
 /**
  * One entity row, written with one `replaceAll` per view instead of one string
  * per feature, when every view's row is found, within its ttl, stored with
- * exactly the features asked for in that order, and holds only numbers and
+ * exactly the features asked for in that order (one value each), and holds only numbers and
  * booleans (all `PRESENT`; no comma inside a value). `null` when any of that
  * does not hold (the general path then writes the response).
  */
@@ -111,7 +120,7 @@ function plainRowJson(read: StoredRead<StoredEncoded>): string | null {
     if (s === undefined || s.projection !== null || vp.features.length === 0) return null;
     if (rowStatus(vp, s, nowUs) !== 'PRESENT' || s.encoded.charCodeAt(0) !== 91 /* [ (not a tagged vector) */) return null;
     const inner = s.encoded.slice(1, -1);
-    if (inner.length === 0 || NOT_PLAIN.test(inner)) return null;
+    if (inner.length === 0 || NOT_PLAIN.test(inner) || elements(inner) !== vp.features.length) return null;
     const tail = `],"statuses":["PRESENT"],"event_timestamps":["${formatCached(s.eventTs)}"]}`;
     body += `,{"values":[${inner.replaceAll(',', `${tail},{"values":[`)}${tail}`;
   }

@@ -55,6 +55,19 @@ describe('query sources over POST /v1/registry/apply', () => {
     expect(fx.project.registry.current().sources.get('late_delays')).toMatchObject({ query: LATE });
   });
 
+  it('turning a path source into a query is refused; a query source back into a path is accepted', async () => {
+    const toQuery = current((d) => (d.kind === 'source' && d.name === 'delays_source' ? { kind: 'source', name: d.name, query: "SELECT * FROM 'data/delays/*.parquet'", timestamp_field: d.timestamp_field } : d));
+    const refused = await apply(app, toQuery);
+    expect(refused.status, JSON.stringify(refused.body)).toBe(403);
+    expect(refused.body.error.details).toEqual({ sources: ['delays_source'] });
+    const toPath = current((d) => (d.kind === 'source' && d.name === 'late_delays' ? { kind: 'source', name: d.name, path: 'data/delays/*.parquet', timestamp_field: d.timestamp_field } : d));
+    const accepted = await apply(app, toPath);
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+    expect(fx.project.registry.current().sources.get('late_delays')).toMatchObject({ path: 'data/delays/*.parquet' });
+    // Applied from the project again, for the next test.
+    fx.project.registry.apply(current((d) => (d.kind === 'source' && d.name === 'late_delays' ? { kind: 'source', name: d.name, query: LATE, timestamp_field: d.timestamp_field } : d)));
+  });
+
   it('is accepted when the project sets server.allow_query_sources', async () => {
     appendFileSync(join(fx.dir, 'featureguard.yaml'), 'server: {allow_query_sources: true}\n');
     const allowing = openProject(fx.dir);
