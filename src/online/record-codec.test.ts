@@ -19,6 +19,9 @@ const value = fc.oneof(
   fc.constant(null),
   fc.array(fc.oneof(fc.double(), fc.integer(), fc.constant(null)), { maxLength: 4 }),
   fc.array(fc.string(), { maxLength: 3 }),
+  fc.bigInt(),
+  fc.date({ noInvalidDate: true }),
+  fc.array(fc.array(fc.oneof(fc.double(), fc.string()), { maxLength: 3 }), { maxLength: 3 }),
 );
 
 describe('decodeValueTexts', () => {
