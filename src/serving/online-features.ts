@@ -1,7 +1,8 @@
 /**
- * Online reads in Feast's `get-online-features` shape: the hot path behind
- * `POST /v1/online-features`, `featureguard online get` and the SDK. No DuckDB
- * here: a cached read plan, entity validation and one store read per view.
+ * Online reads in Feast's `get-online-features` shape: `getOnlineFeatures`
+ * (parsed values: the SDK and `featureguard online get`) and
+ * `getOnlineFeaturesJson` (the response text: `POST /v1/online-features`). No
+ * DuckDB here: a cached read plan, entity validation and one store read per view.
  *
  * @example
  * const res = await getOnlineFeatures(project, {
