@@ -68,6 +68,17 @@ export function describeOnlineStoreConformance(name: string, newNamespace: () =>
       expect(await store.readManyEncoded('texts', ['s'], [])).toEqual([]);
     });
 
+    it('refuses a batch with a vector that is not one value per feature, writing none of it', async () => {
+      const store = await open();
+      for (const values of [[1], [1, 2, 3]]) {
+        await expect(store.writeBatch('len', ['a', 'b'], [row(['ok'], [1, 2], 1), row(['bad'], values, 1)])).rejects.toMatchObject({
+          code: 'bad_vector',
+          message: expect.stringContaining(`has ${values.length} values for 2 features (a, b)`),
+        });
+      }
+      expect(await store.readMany('len', ['a', 'b'], [['ok'], ['bad']])).toEqual([undefined, undefined]);
+    });
+
     it('keeps microsecond timestamps exactly', async () => {
       const store = await open();
       const ets = Date.UTC(2026, 10, 25, 12, 0, 0) * 1000 + 123_457;

@@ -5,7 +5,8 @@
  * (the "schema") so that values written under an older view version stay readable.
  */
 import { createHash } from 'node:crypto';
-import type { OnlineKey } from './types.js';
+import { InputError } from '../errors.js';
+import type { OnlineKey, OnlineRow } from './types.js';
 
 /** Stable text of an entity key, shared by every store: `["SEA"]`, `["SEA","SFO"]`, `[42]`. */
 export function encodeKey(key: OnlineKey): string {
@@ -46,6 +47,20 @@ function jsonValue(v: unknown, tagged: { on: boolean }): unknown {
     default:
       return v;
   }
+}
+
+/**
+ * Refuse (400 `bad_vector`) a batch with a row whose vector does not hold one value
+ * per feature of its write session, before anything of the batch is written.
+ */
+export function checkVectorLengths(view: string, features: readonly string[], rows: readonly OnlineRow[]): void {
+  const bad = rows.find((r) => r.values.length !== features.length);
+  if (bad === undefined) return;
+  throw new InputError(
+    `online write to '${view}': a row of key ${encodeKey(bad.key)} has ${bad.values.length} values for ${features.length} features (${features.join(', ')})`,
+    { view, key: bad.key, values: bad.values.length, features: features.length },
+    'bad_vector',
+  );
 }
 
 /** Encode a feature vector. */

@@ -22,7 +22,7 @@
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { FeatureguardError, InputError } from '../errors.js';
-import { decodeValues, encodeKey, encodeValues, project, ProjectionCache, schemaHash } from './record-codec.js';
+import { checkVectorLengths, decodeValues, encodeKey, encodeValues, project, ProjectionCache, schemaHash } from './record-codec.js';
 import { MONOTONIC_WRITE_LUA, ROLLBACK_LUA } from './redis-scripts.js';
 import type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, StoredEncoded, StoredValue, WriteResult } from './types.js';
 
@@ -224,6 +224,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     return {
       async write(rows: readonly OnlineRow[]): Promise<WriteResult> {
         if (ended) throw new Error('write session already ended');
+        checkVectorLengths(view, features, rows);
         await renew();
         const { live, dead } = await pendingGens(view, g);
         let w = 0;

@@ -11,7 +11,7 @@
  */
 import { isAbsolute, join } from 'node:path';
 import { openWalDatabase } from '../state/state-db.js';
-import { decodeValues, encodeKey, encodeValues, project, ProjectionCache, schemaHash } from './record-codec.js';
+import { checkVectorLengths, decodeValues, encodeKey, encodeValues, project, ProjectionCache, schemaHash } from './record-codec.js';
 import type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, StoredEncoded, StoredValue, WriteResult } from './types.js';
 
 export interface SqliteOnlineStoreOptions {
@@ -137,6 +137,7 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
     return {
       async write(rows: readonly OnlineRow[]) {
         if (ended) throw new Error('write session already ended');
+        checkVectorLengths(view, features, rows);
         let w = 0;
         for (const r of rows) w += upsert.run(view, encodeKey(r.key), r.eventTs, r.createdTs, hash, encodeValues(r.values)).changes;
         written += w;
