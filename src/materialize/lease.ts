@@ -44,7 +44,8 @@ interface LeaseRow {
   expires_at: number;
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process of this host with that pid exists (EPERM: it does, owned by another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

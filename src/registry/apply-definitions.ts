@@ -12,8 +12,9 @@
  * only removed from there once its values are gone. When the store cannot be
  * reached the apply stays committed, the error says so (503
  * `online_drop_failed`), and the next apply — even one with nothing to change —
- * drops what is still pending. A view being materialized is `deferred`: its
- * running materialization drops the values instead (`online-drops.ts`).
+ * drops what is still pending. A view being materialized or pushed to is
+ * `deferred`: that writer drops the values instead (`online-drops.ts`,
+ * `online-writes.ts`).
  */
 import type { Definition } from '../definitions/types.js';
 import { FeatureguardError } from '../errors.js';
@@ -59,7 +60,7 @@ export async function applyDefinitions(
     allowBreaking: options.allowBreaking === true,
     inTransaction: (r) => requestDrops(db, viewsToDrop(r.plan, defs)),
   });
-  // A view being materialized is dropped by that run (`deferred`, see online-drops.ts).
+  // A view being materialized or pushed to is dropped by that writer (`deferred`, see online-drops.ts).
   const { dropped, deferred, pending, failed: broken } = await dropPendingViews(project);
   const failed = [
     ...broken.map(({ view, error }) => ({ view, error })),

@@ -16,7 +16,9 @@
  * last check is covered too (that run ends `success`, its values dropped after).
  * A run that never finishes (its process died) leaves the drop pending until its
  * lease expires; then a running `serve` (`dropPendingViews`, every 15 s) or the
- * next apply or materialization of the view does it.
+ * next apply or materialization of the view does it. A push writing the view is
+ * deferred to in the same way (`online-writes.ts`): it drops what it wrote when
+ * it sees the change, and if its process dies, its registration expires.
  *
  * Each request gives the row a new random `token`; a drop clears the row only
  * if its token is still the one read before the drop began (a request that came
@@ -34,6 +36,7 @@ import { forgetIntervals } from '../materialize/intervals.js';
 import { acquireLeases } from '../materialize/lease.js';
 import type { Project } from '../project.js';
 import { ensureTables, type StateDb } from '../state/state-db.js';
+import { liveOnlineWrites } from './online-writes.js';
 import { computePlan } from './plan.js';
 import type { Plan } from './types.js';
 
@@ -145,7 +148,8 @@ export async function dropPendingView(project: Project, view: string): Promise<v
 
 /**
  * Drop a pending view's values under its lease: `dropped`; `deferred` when a
- * materialization holds the lease (that run drops them); `pending` when another
+ * materialization holds the lease or a push is writing the view (that writer
+ * drops them; see `online-writes.ts`); `pending` when another
  * drop held it for `waitMs` or requests kept coming (the row stays: reads
  * answer NOT_FOUND, and a running `serve` or the next apply or materialization
  * drops). Throws when
@@ -169,6 +173,8 @@ export async function dropUnlessMaterializing(project: Project, view: string, wa
       continue;
     }
     try {
+      // A push writing the view drops the values itself once it sees the change (`online-writes.ts`).
+      if (liveOnlineWrites(project.state, view) > 0) return 'deferred';
       // Again when a request came during the drop (its values may have been written after the drop began).
       for (let i = 0; i < 3; i++) {
         await dropPendingView(project, view);

@@ -33,7 +33,7 @@ const ONLINE: RouteDoc['responses'] = {
 };
 const PUSH: RouteDoc['responses'] = {
   404: 'no such feature view',
-  409: 'an apply removed the view or changed it in a breaking way while the rows were pushed (`view_changed`): nothing was written online, or the view\'s online values were dropped',
+  409: 'an apply removed the view or changed it in a breaking way while the rows were pushed (`view_changed`): nothing was written online, or the view\'s online values were dropped; or the view\'s old online values are still being dropped after such an apply (`online_drop_pending`): push again in a moment',
   422: 'blocked by the guards (`push_blocked`, with the run); nothing was written',
   503: STORE_UNAVAILABLE,
 };
@@ -58,7 +58,7 @@ export const ROUTES: readonly RouteDoc[] = [
   { method: 'post', path: '/v1/registry/plan', summary: 'What applying these definitions would change', scope: 'read', body: 'api/registry_apply', responses: { 422: DEFINITIONS } },
   {
     method: 'post', path: '/v1/registry/apply', scope: 'admin', body: 'api/registry_apply',
-    summary: 'Apply definitions (admin); drops the online values of removed views and of views changed in a breaking way (`dropped`; `deferred`: views being materialized, whose running materialization drops them instead)',
+    summary: 'Apply definitions (admin); drops the online values of removed views and of views changed in a breaking way (`dropped`; `deferred`: views being materialized or pushed to, whose running writer drops them instead)',
     responses: {
       403: "the key's scope is below 'admin', or a source with a new or changed `query` while `server.allow_query_sources` is off (`query_source_refused`)",
       409: 'breaking changes without `allow_breaking` (`breaking_change`), or another apply holds the registry (`registry_busy`)',

@@ -17,11 +17,12 @@ import { hostname, userInfo } from 'node:os';
 import { alertFinishedRun } from '../alerts/dispatch.js';
 import { getView, viewJoinKeys } from '../definitions/definition-set.js';
 import type { FeatureViewDef } from '../definitions/types.js';
-import { InputError } from '../errors.js';
+import { ConflictError, InputError } from '../errors.js';
 import { runGuardStage, type GuardStageResult } from '../guards/stage.js';
 import type { OnlineRow } from '../online/types.js';
 import type { Project } from '../project.js';
-import { droppedSince, dropUnlessMaterializing, requestDrops, viewChangedError } from '../registry/online-drops.js';
+import { droppedSince, dropUnlessMaterializing, isDropPending, requestDrops, viewChangedError } from '../registry/online-drops.js';
+import { beginOnlineWrite, type OnlineWrite } from '../registry/online-writes.js';
 import type { Lineage, RunStatus } from '../runs/types.js';
 import { VERSION } from '../version.js';
 import { bodyProblems } from '../server/body.js';
@@ -143,6 +144,7 @@ export async function push(project: Project, request: PushRequest): Promise<Push
   const conn = await engine.connect();
   const table = `push_${randomBytes(6).toString('hex')}`;
   let guarded: GuardStageResult | null = null;
+  let writing: OnlineWrite | undefined;
   try {
     const columns: PushColumn[] = [
       ...keys.map((k) => ({ name: k.name, type: k.type })),
@@ -161,6 +163,16 @@ export async function push(project: Project, request: PushRequest): Promise<Push
       return { run_id: run.id, view: view.name, status: 'blocked', to, rows: rows.length, written: 0, skipped: 0, file: null, blocked_reason: guard.blockedReason, counts: guard.counts };
     }
 
+    // Registered before the definitions are checked again: an apply from now on defers its drop of the view to this push.
+    if (to !== 'offline') writing = beginOnlineWrite(project.state, view.name);
+    // A drop deferred to another writer (or left by a failed one) is pending: rows written now would go with it.
+    if (to !== 'offline' && isDropPending(project.state, view.name) && !droppedSince(project, set, view.name)) {
+      throw new ConflictError(
+        `the online values of feature view '${view.name}' are being dropped after an apply (reads answer NOT_FOUND until then); push again in a moment`,
+        { view: view.name },
+        'online_drop_pending',
+      );
+    }
     let file: string | null = null;
     if (target) {
       const toSource = new Map([...pushRenames(source)].map(([from, canonical]) => [canonical, from]));
@@ -179,15 +191,21 @@ export async function push(project: Project, request: PushRequest): Promise<Push
       }));
       // An apply that removed the view or changed it in a breaking way since the rows were validated:
       // write nothing, or drop what was written (the rows follow the old definition).
-      if (droppedSince(project, set, view.name)) throw viewChanged(view.name, 'nothing was written online');
+      if (droppedSince(project, set, view.name)) {
+        // The apply may have deferred its drop to this push: do it (not deferring to ourselves).
+        writing?.end();
+        if (isDropPending(project.state, view.name)) await dropUnlessMaterializing(project, view.name).catch(() => undefined);
+        throw viewChanged(view.name, 'nothing was written online');
+      }
       ({ written, skipped } = await store.writeBatch(view.name, features, online));
       if (droppedSince(project, set, view.name)) {
+        writing?.end();
         requestDrops(project.state, [view.name]);
         const outcome = await dropUnlessMaterializing(project, view.name);
         throw viewChanged(view.name, outcome === 'dropped'
           ? "the view's online values were dropped"
           : outcome === 'deferred'
-            ? "the view's running materialization drops its online values (reads answer NOT_FOUND until then)"
+            ? "the view's running materialization, or another push writing it, drops its online values (reads answer NOT_FOUND until then)"
             : "its online values are to be dropped (reads answer NOT_FOUND until a running serve or the next apply or materialization drops them)");
       }
     }
@@ -201,6 +219,7 @@ export async function push(project: Project, request: PushRequest): Promise<Push
     project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
     throw e;
   } finally {
+    writing?.end();
     await conn.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     conn.closeSync();
     // Alerts go out with the run's final status (a failed write after passing guards says `failed`).

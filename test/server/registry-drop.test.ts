@@ -16,7 +16,8 @@ import { lastMaterializedEnd, listIntervals } from '../../src/materialize/interv
 import { acquireLeases, listLeases } from '../../src/materialize/lease.js';
 import type { Project } from '../../src/project.js';
 import { applyDefinitions } from '../../src/registry/apply-definitions.js';
-import { dropPendingView, dropUnlessMaterializing, requestDrops } from '../../src/registry/online-drops.js';
+import { dropPendingView, dropPendingViews, dropUnlessMaterializing, requestDrops } from '../../src/registry/online-drops.js';
+import { beginOnlineWrite } from '../../src/registry/online-writes.js';
 import { openFeatureStore, type FeatureStore } from '../../src/sdk/index.js';
 import { createApp } from '../../src/server/app.js';
 import { startServer } from '../../src/server/serve.js';
@@ -405,6 +406,71 @@ describe('an apply while rows are pushed', () => {
     // A push against the current definition is written.
     const ok = await store.push({ view: 'origin_delays', rows: [row] });
     expect(ok).toMatchObject({ status: expect.stringMatching(/success|warned/), written: 1 });
+  });
+});
+
+describe('an apply while a push writes (the drop is deferred to the push)', () => {
+  const retype = (defs: readonly Definition[]) =>
+    defs.map((d) => (d.kind === 'feature_view' ? { ...d, features: d.features.map((f) => (f.name === 'flights' ? { ...f, type: 'float64' as const } : f)) } : d));
+  const row = { origin: 'SEA', event_timestamp: '2001-01-05T00:00:00Z', dep_delay: 7, flights: 3, carrier: 'AA' };
+  const pending = () => store.project.state.prepare('SELECT view FROM online_drops_pending').pluck().all();
+
+  it('during the write: the apply defers, the push drops the values and says so', async () => {
+    const defs = allDefs(store.project);
+    await materializeDay();
+    const online = await store.project.onlineStore();
+    const writeBatch = online.writeBatch.bind(online);
+    let applied: Awaited<ReturnType<typeof applyDefinitions>> | undefined;
+    online.writeBatch = async (...args) => {
+      online.writeBatch = writeBatch;
+      const done = await writeBatch(...args);
+      applied = await applyDefinitions(store.project, retype(defs), { allowBreaking: true });
+      return done;
+    };
+    await expect(store.push({ view: 'origin_delays', rows: [row] })).rejects.toMatchObject({ code: 'view_changed', message: expect.stringMatching(/the view's online values were dropped$/) });
+    expect(applied).toMatchObject({ dropped: [], deferred: ['origin_delays'] });
+    expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
+    expect(pending()).toEqual([]);
+  });
+
+  it('a push whose process died after its write: reads answer NOT_FOUND and pushes wait until its registration is gone, then the drop is done', async () => {
+    const defs = allDefs(store.project);
+    await materializeDay();
+    const state = store.project.state;
+    // A push of the old definition (a process on another host) registered; an apply came; the push wrote a row and died.
+    const dead = beginOnlineWrite(state, 'origin_delays');
+    try {
+      state.prepare("UPDATE online_writes_in_flight SET pid = 999999, host = 'elsewhere'").run();
+      expect(await store.apply(retype(defs), { allowBreaking: true })).toMatchObject({ dropped: [], deferred: ['origin_delays'] });
+      await (await store.project.onlineStore()).writeBatch('origin_delays', ['dep_delay', 'flights', 'carrier'], [{ key: ['SEA'], values: [99, 1, 'old'], eventTs: Date.parse('2001-01-06T00:00:00Z') * 1000, createdTs: 0 }]);
+      expect(pending()).toEqual(['origin_delays']);
+      expect((await store.getOnlineFeatures(READ_SEA)).results[1].statuses).toEqual(['NOT_FOUND']);
+      await expect(store.push({ view: 'origin_delays', rows: [row] })).rejects.toMatchObject({ code: 'online_drop_pending', status: 409 });
+      // Still registered: a retry defers again.
+      expect(await dropPendingViews(store.project, 0)).toMatchObject({ deferred: ['origin_delays'] });
+      // Its registration expires (nobody renews it): the retry drops.
+      state.prepare('UPDATE online_writes_in_flight SET expires_at = ?').run(Date.now() - 1);
+      expect(await dropPendingViews(store.project, 0)).toMatchObject({ dropped: ['origin_delays'] });
+    } finally {
+      dead.end();
+    }
+    expect(pending()).toEqual([]);
+    expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
+    expect(await store.push({ view: 'origin_delays', rows: [row] })).toMatchObject({ written: 1 });
+    expect(state.prepare('SELECT count(*) FROM online_writes_in_flight').pluck().get()).toBe(0);
+  });
+
+  it('a registration of a dead process on this host does not hold a drop up', async () => {
+    await materializeDay();
+    const state = store.project.state;
+    const dead = beginOnlineWrite(state, 'origin_delays');
+    try {
+      state.prepare('UPDATE online_writes_in_flight SET pid = 999999').run();
+      requestDrops(state, ['origin_delays']);
+      expect(await dropUnlessMaterializing(store.project, 'origin_delays')).toBe('dropped');
+    } finally {
+      dead.end();
+    }
   });
 });
 

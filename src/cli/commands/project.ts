@@ -116,7 +116,7 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
             : [`Dropped the online values of ${dropped.join(', ')}: removed, or join keys or features changed in a breaking way (materialize a changed view again to serve it).`]),
           ...(deferred.length === 0
             ? []
-            : [`${deferred.join(', ')} ${deferred.length > 1 ? 'are' : 'is'} being materialized: reads answer NOT_FOUND for ${deferred.length > 1 ? 'them' : 'it'} from now on, and that run drops the online values (writing nothing, or dropping what it wrote; if it never finishes, a running serve or the next apply or materialization does).`]),
+            : [`${deferred.join(', ')} ${deferred.length > 1 ? 'are' : 'is'} being written (materialized or pushed to): reads answer NOT_FOUND for ${deferred.length > 1 ? 'them' : 'it'} from now on, and that writer drops the online values (writing nothing, or dropping what it wrote; if it never finishes, a running serve or the next apply or materialization does).`]),
         ].join('\n'),
       );
     });

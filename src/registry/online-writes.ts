@@ -1,0 +1,76 @@
+/**
+ * Online writes in flight outside a materialization's lease: pushes. A push
+ * registers here before it checks the definitions and writes, and ends its
+ * registration once it has checked them again after its write. While a push of
+ * a view is registered, a drop of that view is deferred to it
+ * (`dropUnlessMaterializing` answers `deferred`): the push drops the values
+ * itself when it finds that an apply changed the view. A push whose process
+ * died stops counting when its pid is gone (same host) or its registration
+ * expired (60 s, renewed every 10 s while it writes); the drop it held up is
+ * then done by a running `serve`'s retry, or the next apply or materialization.
+ *
+ * @example
+ * const writing = beginOnlineWrite(project.state, 'origin_delays');
+ * try { ... } finally { writing.end(); }
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { processAlive } from '../materialize/lease.js';
+import { ensureTables, type StateDb } from '../state/state-db.js';
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS online_writes_in_flight (
+  id TEXT PRIMARY KEY,
+  view TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+`;
+
+const TTL_MS = 60_000;
+const RENEW_EVERY_MS = 10_000;
+
+export interface OnlineWrite {
+  /** End the registration (idempotent). */
+  end(): void;
+}
+
+/** Register an online write of `view` by this process (see the module comment). */
+export function beginOnlineWrite(db: StateDb, view: string): OnlineWrite {
+  ensureTables(db, 'online_writes_in_flight', DDL);
+  const id = randomUUID();
+  db.prepare('INSERT INTO online_writes_in_flight (id, view, pid, host, expires_at) VALUES (?, ?, ?, ?, ?)').run(id, view, process.pid, hostname(), Date.now() + TTL_MS);
+  const timer = setInterval(() => {
+    try {
+      db.prepare('UPDATE online_writes_in_flight SET expires_at = ? WHERE id = ?').run(Date.now() + TTL_MS, id);
+    } catch {
+      // busy state db: the next tick retries; the registration lasts TTL_MS
+    }
+  }, RENEW_EVERY_MS);
+  timer.unref();
+  let ended = false;
+  return {
+    end() {
+      if (ended) return;
+      ended = true;
+      clearInterval(timer);
+      db.prepare('DELETE FROM online_writes_in_flight WHERE id = ?').run(id);
+    },
+  };
+}
+
+/** How many online writes of `view` are in flight; registrations of dead processes are removed first. */
+export function liveOnlineWrites(db: StateDb, view: string): number {
+  ensureTables(db, 'online_writes_in_flight', DDL);
+  const rows = db.prepare('SELECT id, pid, host, expires_at FROM online_writes_in_flight WHERE view = ?').all(view) as { id: string; pid: number; host: string; expires_at: number }[];
+  const host = hostname();
+  const now = Date.now();
+  let live = 0;
+  for (const r of rows) {
+    const dead = r.expires_at <= now || (r.host === host && r.pid !== process.pid && !processAlive(r.pid));
+    if (dead) db.prepare('DELETE FROM online_writes_in_flight WHERE id = ?').run(r.id);
+    else live++;
+  }
+  return live;
+}
