@@ -21,7 +21,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { alertFinishedRun } from '../alerts/dispatch.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import type { DefinitionSet, FeatureViewDef } from '../definitions/types.js';
-import { FeatureguardError, InputError } from '../errors.js';
+import { ConflictError, FeatureguardError, InputError } from '../errors.js';
 import { castFeaturesSql, rawViewRelationSql } from '../guards/raw-relation.js';
 import type { GuardStageResult } from '../guards/stage.js';
 import { ident } from '../offline/engine.js';
@@ -117,6 +117,15 @@ export async function startMaterialization(project: Project, options: Materializ
           status: 503, exitCode: 3, cause: e, details: { view: view.name },
         });
       });
+      // A push of the old definition is still writing: the drop stays pending (`online-writes.ts`), and values
+      // written now would go with it.
+      if (isDropPending(project.state, view.name)) {
+        throw new ConflictError(
+          `the online values of feature view '${view.name}' are being dropped after an apply and the drop is still pending (a push of the old definition may still be writing the view); materialize again in a moment`,
+          { view: view.name },
+          'online_drop_pending',
+        );
+      }
       dropped = true;
     }
     // Under the leases, the definitions this run goes by: an apply (and its drop) between the first read and

@@ -128,8 +128,10 @@ export function noteDropFailure(db: StateDb, view: string, error: string): void 
 
 /**
  * Drop a view's online values and forget its materialized windows, then clear
- * its pending drop. The caller holds the view's lease. Throws (and leaves the
- * drop pending) when the store fails.
+ * its pending drop, unless a push is registered as writing the view
+ * (`online-writes.ts`: its rows may still land; the drop stays pending and that
+ * push, or a later retry, drops again). The caller holds the view's lease.
+ * Throws (and leaves the drop pending) when the store fails.
  */
 export async function dropPendingView(project: Project, view: string): Promise<void> {
   const db = project.state;
@@ -141,7 +143,7 @@ export async function dropPendingView(project: Project, view: string): Promise<v
     forgetIntervals(db, view);
     // A request that came while the store dropped stays (what it stands for may have been written meanwhile),
     // and so does one made after a row this drop never saw.
-    if (row) db.prepare('DELETE FROM online_drops_pending WHERE view = ? AND token IS ?').run(view, row.token);
+    if (row && liveOnlineWrites(db, view) === 0) db.prepare('DELETE FROM online_drops_pending WHERE view = ? AND token IS ?').run(view, row.token);
   })();
   readCache.delete(db);
 }
@@ -173,10 +175,10 @@ export async function dropUnlessMaterializing(project: Project, view: string, wa
       continue;
     }
     try {
-      // A push writing the view drops the values itself once it sees the change (`online-writes.ts`).
-      if (liveOnlineWrites(project.state, view) > 0) return 'deferred';
       // Again when a request came during the drop (its values may have been written after the drop began).
       for (let i = 0; i < 3; i++) {
+        // A push writing the view drops the values itself when it ends (`online-writes.ts`).
+        if (liveOnlineWrites(project.state, view) > 0) return 'deferred';
         await dropPendingView(project, view);
         if (!isDropPending(project.state, view)) return 'dropped';
       }

@@ -3,11 +3,13 @@
  * registers here before it checks the definitions and writes, and ends its
  * registration once it has checked them again after its write. While a push of
  * a view is registered, a drop of that view is deferred to it
- * (`dropUnlessMaterializing` answers `deferred`): the push drops the values
- * itself when it finds that an apply changed the view. A push whose process
- * died stops counting when its pid is gone (same host) or its registration
- * expired (60 s, renewed every 10 s while it writes); the drop it held up is
- * then done by a running `serve`'s retry, or the next apply or materialization.
+ * (`dropUnlessMaterializing` answers `deferred`), and a drop done meanwhile
+ * under the lease (by a materialization) removes the values but stays pending
+ * (`dropPendingView`): the push's rows may still land. A push drops what is
+ * pending when it ends. A push whose process died stops counting when its pid
+ * is gone (same host) or its registration expired (60 s, renewed every 10 s
+ * while it writes); the drop it held up is then done by a running `serve`'s
+ * retry, or the next apply or materialization.
  *
  * @example
  * const writing = beginOnlineWrite(project.state, 'origin_delays');
@@ -31,6 +33,9 @@ CREATE TABLE IF NOT EXISTS online_writes_in_flight (
 const TTL_MS = 60_000;
 const RENEW_EVERY_MS = 10_000;
 
+/** Registrations of this process still writing: a row with this pid but not in here is an earlier process's (pids are reused). */
+const mine = new Set<string>();
+
 export interface OnlineWrite {
   /** End the registration (idempotent). */
   end(): void;
@@ -41,6 +46,7 @@ export function beginOnlineWrite(db: StateDb, view: string): OnlineWrite {
   ensureTables(db, 'online_writes_in_flight', DDL);
   const id = randomUUID();
   db.prepare('INSERT INTO online_writes_in_flight (id, view, pid, host, expires_at) VALUES (?, ?, ?, ?, ?)').run(id, view, process.pid, hostname(), Date.now() + TTL_MS);
+  mine.add(id);
   const timer = setInterval(() => {
     try {
       db.prepare('UPDATE online_writes_in_flight SET expires_at = ? WHERE id = ?').run(Date.now() + TTL_MS, id);
@@ -55,7 +61,12 @@ export function beginOnlineWrite(db: StateDb, view: string): OnlineWrite {
       if (ended) return;
       ended = true;
       clearInterval(timer);
-      db.prepare('DELETE FROM online_writes_in_flight WHERE id = ?').run(id);
+      mine.delete(id);
+      try {
+        db.prepare('DELETE FROM online_writes_in_flight WHERE id = ?').run(id);
+      } catch {
+        // busy state db: no longer counted in this process, and no longer renewed, so it expires within TTL_MS elsewhere
+      }
     },
   };
 }
@@ -68,7 +79,8 @@ export function liveOnlineWrites(db: StateDb, view: string): number {
   const now = Date.now();
   let live = 0;
   for (const r of rows) {
-    const dead = r.expires_at <= now || (r.host === host && r.pid !== process.pid && !processAlive(r.pid));
+    const ours = r.host === host && r.pid === process.pid;
+    const dead = r.expires_at <= now || (ours ? !mine.has(r.id) : r.host === host && !processAlive(r.pid));
     if (dead) db.prepare('DELETE FROM online_writes_in_flight WHERE id = ?').run(r.id);
     else live++;
   }

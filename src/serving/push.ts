@@ -191,12 +191,8 @@ export async function push(project: Project, request: PushRequest): Promise<Push
       }));
       // An apply that removed the view or changed it in a breaking way since the rows were validated:
       // write nothing, or drop what was written (the rows follow the old definition).
-      if (droppedSince(project, set, view.name)) {
-        // The apply may have deferred its drop to this push: do it (not deferring to ourselves).
-        writing?.end();
-        if (isDropPending(project.state, view.name)) await dropUnlessMaterializing(project, view.name).catch(() => undefined);
-        throw viewChanged(view.name, 'nothing was written online');
-      }
+      // (The apply may have deferred its drop to this push: it is done when the push ends, below.)
+      if (droppedSince(project, set, view.name)) throw viewChanged(view.name, 'nothing was written online');
       ({ written, skipped } = await store.writeBatch(view.name, features, online));
       if (droppedSince(project, set, view.name)) {
         writing?.end();
@@ -219,7 +215,14 @@ export async function push(project: Project, request: PushRequest): Promise<Push
     project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
     throw e;
   } finally {
-    writing?.end();
+    if (writing) {
+      writing.end();
+      // A drop deferred to this push (or kept pending while it wrote) is done now, not deferring to itself;
+      // if it cannot be, it stays pending for a running serve or the next apply or materialization.
+      await Promise.resolve()
+        .then(async () => (isDropPending(project.state, view.name) ? dropUnlessMaterializing(project, view.name) : null))
+        .catch(() => undefined);
+    }
     await conn.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     conn.closeSync();
     // Alerts go out with the run's final status (a failed write after passing guards says `failed`).

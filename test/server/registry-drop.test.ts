@@ -7,6 +7,7 @@
  * for the next apply.
  */
 import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -460,7 +461,7 @@ describe('an apply while a push writes (the drop is deferred to the push)', () =
     expect(state.prepare('SELECT count(*) FROM online_writes_in_flight').pluck().get()).toBe(0);
   });
 
-  it('a registration of a dead process on this host does not hold a drop up', async () => {
+  it('a registration of a dead process on this host does not hold a drop up, nor one of an earlier process with our pid', async () => {
     await materializeDay();
     const state = store.project.state;
     const dead = beginOnlineWrite(state, 'origin_delays');
@@ -468,9 +469,77 @@ describe('an apply while a push writes (the drop is deferred to the push)', () =
       state.prepare('UPDATE online_writes_in_flight SET pid = 999999').run();
       requestDrops(state, ['origin_delays']);
       expect(await dropUnlessMaterializing(store.project, 'origin_delays')).toBe('dropped');
+      // A row with this pid and host that this process did not register (a restarted container reuses pids).
+      state.prepare("INSERT INTO online_writes_in_flight (id, view, pid, host, expires_at) VALUES ('earlier', 'origin_delays', ?, ?, ?)").run(process.pid, hostname(), Date.now() + 60_000);
+      requestDrops(state, ['origin_delays']);
+      expect(await dropUnlessMaterializing(store.project, 'origin_delays')).toBe('dropped');
     } finally {
       dead.end();
     }
+  });
+
+  it('an apply after the push checked the definitions again: deferred to the push, which drops as it ends', async () => {
+    const defs = allDefs(store.project);
+    await materializeDay();
+    const runs = store.project.runs;
+    const update = runs.update.bind(runs);
+    let applied: Awaited<ReturnType<typeof applyDefinitions>> | undefined;
+    runs.update = (id, patch) => {
+      // The push's final status: its last check is behind it, its registration not yet ended.
+      if (patch.status === 'success' || patch.status === 'warned') {
+        runs.update = update;
+        void applyDefinitions(store.project, retype(defs), { allowBreaking: true }).then((r) => (applied = r));
+      }
+      return update(id, patch);
+    };
+    try {
+      expect(await store.push({ view: 'origin_delays', rows: [row] })).toMatchObject({ written: 1 });
+    } finally {
+      runs.update = update;
+    }
+    for (let i = 0; i < 100 && !applied; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(applied).toMatchObject({ dropped: [], deferred: ['origin_delays'] });
+    expect(pending()).toEqual([]);
+    expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('an apply after the push registered, before it writes: nothing is written and the push does the deferred drop', async () => {
+    const defs = allDefs(store.project);
+    await materializeDay();
+    const project = store.project;
+    const onlineStore = project.onlineStore.bind(project);
+    let applied: Awaited<ReturnType<typeof applyDefinitions>> | undefined;
+    // The push opens the store after registering, just before its check and write.
+    project.onlineStore = async () => {
+      project.onlineStore = onlineStore;
+      applied = await applyDefinitions(project, retype(defs), { allowBreaking: true });
+      return onlineStore();
+    };
+    try {
+      await expect(store.push({ view: 'origin_delays', rows: [row] })).rejects.toMatchObject({ code: 'view_changed', message: expect.stringMatching(/nothing was written online$/) });
+    } finally {
+      project.onlineStore = onlineStore;
+    }
+    expect(applied).toMatchObject({ dropped: [], deferred: ['origin_delays'] });
+    expect(pending()).toEqual([]);
+    expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('a materialization drops under its lease but keeps the drop pending while a push writes, and refuses to write', async () => {
+    await materializeDay();
+    const state = store.project.state;
+    const writing = beginOnlineWrite(state, 'origin_delays');
+    try {
+      requestDrops(state, ['origin_delays']);
+      await expect(store.materialize({ views: ['origin_delays'], start: '2001-01-01', end: '2001-01-02' })).rejects.toMatchObject({ code: 'online_drop_pending', status: 409 });
+      expect(pending()).toEqual(['origin_delays']);
+      expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
+    } finally {
+      writing.end();
+    }
+    await materializeDay();
+    expect(pending()).toEqual([]);
+    expect((await sqliteValues('origin_delays'))[0]).toBeDefined();
   });
 });
 
