@@ -157,6 +157,11 @@ export async function startMaterialization(project: Project, options: Materializ
     });
   } catch (e) {
     for (const l of leases) l.release();
+    // A drop this run could not finish (a push of the old definition was writing) or never reached: whoever
+    // it was deferred to meanwhile found the lease held, so try once more now that it is free.
+    for (const v of views) {
+      if (isDropPending(project.state, v.name)) await dropUnlessMaterializing(project, v.name).catch(() => undefined);
+    }
     throw e;
   }
 

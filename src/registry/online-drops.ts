@@ -130,20 +130,24 @@ export function noteDropFailure(db: StateDb, view: string, error: string): void 
  * Drop a view's online values and forget its materialized windows, then clear
  * its pending drop, unless a push is registered as writing the view
  * (`online-writes.ts`: its rows may still land; the drop stays pending and that
- * push, or a later retry, drops again). The caller holds the view's lease.
- * Throws (and leaves the drop pending) when the store fails.
+ * push, or a later retry, drops again). Nothing happens when no drop is pending
+ * (another process did it meanwhile: values written since follow the current
+ * definition). The caller holds the view's lease. Throws (and leaves the drop
+ * pending) when the store fails.
  */
 export async function dropPendingView(project: Project, view: string): Promise<void> {
   const db = project.state;
   ensureDropTable(db);
   const row = db.prepare('SELECT token FROM online_drops_pending WHERE view = ?').get(view) as { token: string | null } | undefined;
+  if (!row) return;
   const store = await project.onlineStore();
   await store.dropView(view);
+  // Read before the transaction (it may create its table: no DDL inside a transaction).
+  const pushing = liveOnlineWrites(db, view) > 0;
   db.transaction(() => {
     forgetIntervals(db, view);
-    // A request that came while the store dropped stays (what it stands for may have been written meanwhile),
-    // and so does one made after a row this drop never saw.
-    if (row && liveOnlineWrites(db, view) === 0) db.prepare('DELETE FROM online_drops_pending WHERE view = ? AND token IS ?').run(view, row.token);
+    // A request that came while the store dropped stays (what it stands for may have been written meanwhile).
+    if (!pushing) db.prepare('DELETE FROM online_drops_pending WHERE view = ? AND token IS ?').run(view, row.token);
   })();
   readCache.delete(db);
 }
@@ -177,6 +181,8 @@ export async function dropUnlessMaterializing(project: Project, view: string, wa
     try {
       // Again when a request came during the drop (its values may have been written after the drop began).
       for (let i = 0; i < 3; i++) {
+        // Done meanwhile by another process (while this one waited for the lease, or worked through a list).
+        if (!isDropPending(project.state, view)) return 'dropped';
         // A push writing the view drops the values itself when it ends (`online-writes.ts`).
         if (liveOnlineWrites(project.state, view) > 0) return 'deferred';
         await dropPendingView(project, view);
