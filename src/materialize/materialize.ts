@@ -21,13 +21,13 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { alertFinishedRun } from '../alerts/dispatch.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import type { DefinitionSet, FeatureViewDef } from '../definitions/types.js';
-import { ConflictError, FeatureguardError, InputError } from '../errors.js';
+import { FeatureguardError, InputError } from '../errors.js';
 import { castFeaturesSql, rawViewRelationSql } from '../guards/raw-relation.js';
 import type { GuardStageResult } from '../guards/stage.js';
 import { ident } from '../offline/engine.js';
 import { viewRelationSql } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
-import { droppedSince, dropPendingView, dropUnlessMaterializing, isDropPending, requestDrops, viewChangedError } from '../registry/online-drops.js';
+import { droppedSince, dropIfPending, dropPendingError, dropPendingView, isDropPending, requestDrops, viewChangedError } from '../registry/online-drops.js';
 import type { OnlineRow } from '../online/types.js';
 import { viewLineage } from '../runs/lineage-record.js';
 import type { Lineage, Run } from '../runs/types.js';
@@ -120,11 +120,7 @@ export async function startMaterialization(project: Project, options: Materializ
       // A push of the old definition is still writing: the drop stays pending (`online-writes.ts`), and values
       // written now would go with it.
       if (isDropPending(project.state, view.name)) {
-        throw new ConflictError(
-          `the online values of feature view '${view.name}' are being dropped after an apply and the drop is still pending (a push of the old definition may still be writing the view); materialize again in a moment`,
-          { view: view.name },
-          'online_drop_pending',
-        );
+        throw dropPendingError(view.name, 'and the drop is still pending (a push of the old definition may still be writing the view)', 'materialize');
       }
       dropped = true;
     }
@@ -159,9 +155,7 @@ export async function startMaterialization(project: Project, options: Materializ
     for (const l of leases) l.release();
     // A drop this run could not finish (a push of the old definition was writing) or never reached: whoever
     // it was deferred to meanwhile found the lease held, so try once more now that it is free.
-    for (const v of views) {
-      if (isDropPending(project.state, v.name)) await dropUnlessMaterializing(project, v.name).catch(() => undefined);
-    }
+    for (const v of views) await dropIfPending(project, v.name);
     throw e;
   }
 
@@ -174,7 +168,7 @@ export async function startMaterialization(project: Project, options: Materializ
         lease.release();
         // An apply that found the lease held after this run's last check deferred its drop to us. If the store
         // fails, the drop stays pending for the next apply or materialization.
-        if (isDropPending(project.state, view.name)) await dropUnlessMaterializing(project, view.name).catch(() => undefined);
+        await dropIfPending(project, view.name);
       }
     }
     return results;

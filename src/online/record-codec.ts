@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { InputError } from '../errors.js';
-import type { OnlineKey, OnlineRow } from './types.js';
+import type { OnlineKey, OnlineRow, StoredEncoded, StoredValue } from './types.js';
 
 /** Stable text of an entity key, shared by every store: `["SEA"]`, `["SEA","SFO"]`, `[42]`. */
 export function encodeKey(key: OnlineKey): string {
@@ -157,6 +157,13 @@ export function project(values: unknown[], proj: Int32Array | null): unknown[] {
   for (let i = 0; i < proj.length; i++) out[i] = proj[i] < 0 ? null : (values[proj[i]] ?? null);
   return out;
 }
+
+/** Turns a stored record's payload, projection and timestamps into what a store read returns (every store's two reads). */
+export type RecordDecoder<T> = (payload: string, proj: Int32Array | null, eventTs: number, createdTs: number) => T;
+/** `readMany`: the values, parsed and projected. */
+export const asStoredValue: RecordDecoder<StoredValue> = (payload, proj, eventTs, createdTs) => ({ values: project(decodeValues(payload), proj), eventTs, createdTs });
+/** `readManyEncoded`: the payload as stored, with its projection. */
+export const asStoredEncoded: RecordDecoder<StoredEncoded> = (encoded, projection, eventTs, createdTs) => ({ encoded, projection, eventTs, createdTs });
 
 /** Caches projections per (schema hash, requested feature list). */
 export class ProjectionCache {

@@ -22,9 +22,9 @@
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { FeatureguardError, InputError } from '../errors.js';
-import { checkVectorLengths, decodeValues, encodeKey, encodeValues, project, ProjectionCache, schemaHash } from './record-codec.js';
+import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
 import { MONOTONIC_WRITE_LUA, ROLLBACK_LUA } from './redis-scripts.js';
-import type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, StoredEncoded, StoredValue, WriteResult } from './types.js';
+import type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, WriteResult } from './types.js';
 
 export interface RedisOnlineStoreOptions {
   /** `redis://host:port/db` for a single node. Default `redis://127.0.0.1:6379`. */
@@ -97,11 +97,6 @@ export function storeUnavailable(e: unknown, where: string, lastError?: string):
     cause: e,
   });
 }
-
-/** Turns a record's payload, projection and timestamps into what a read returns. */
-type Decoder<T> = (payload: string, proj: Int32Array | null, eventTs: number, createdTs: number) => T;
-const asValues: Decoder<StoredValue> = (payload, proj, eventTs, createdTs) => ({ values: project(decodeValues(payload), proj), eventTs, createdTs });
-const asEncoded: Decoder<StoredEncoded> = (encoded, projection, eventTs, createdTs) => ({ encoded, projection, eventTs, createdTs });
 
 /** Gen of a record: the text before its first `|`. */
 function genOf(rec: string): string {
@@ -178,7 +173,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   };
 
   /** Decode a record with `make`; `undefined` when its schema is not cached yet (see `read`). */
-  const decode = <T>(rec: string, features: readonly string[], make: Decoder<T>): T | undefined => {
+  const decode = <T>(rec: string, features: readonly string[], make: RecordDecoder<T>): T | undefined => {
     const a = rec.indexOf('|');
     const b = rec.indexOf('|', a + 1);
     const c = rec.indexOf('|', b + 1);
@@ -318,7 +313,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   };
 
   /** The records of `keys` (in order, `undefined` where none; a record of a session still writing is hidden), decoded in `form`. */
-  const read = async <T>(view: string, features: readonly string[], keys: readonly OnlineKey[], make: Decoder<T>): Promise<(T | undefined)[]> => {
+  const read = async <T>(view: string, features: readonly string[], keys: readonly OnlineKey[], make: RecordDecoder<T>): Promise<(T | undefined)[]> => {
     const [pending, ...records] = await guarded(Promise.all([
       client.hkeys(pendingKey(view)),
       ...keys.map((k) => client.hmget(entityKey(view, k), 'c', 'p')),
@@ -354,8 +349,8 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
         throw e;
       }
     },
-    readMany: (view, features, keys) => read(view, features, keys, asValues),
-    readManyEncoded: (view, features, keys) => read(view, features, keys, asEncoded),
+    readMany: (view, features, keys) => read(view, features, keys, asStoredValue),
+    readManyEncoded: (view, features, keys) => read(view, features, keys, asStoredEncoded),
     dropView: (view) => guarded(dropView(view)),
     stats: () => guarded(stats()),
     async close() {

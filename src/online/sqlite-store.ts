@@ -11,8 +11,8 @@
  */
 import { isAbsolute, join } from 'node:path';
 import { openWalDatabase } from '../state/state-db.js';
-import { checkVectorLengths, decodeValues, encodeKey, encodeValues, project, ProjectionCache, schemaHash } from './record-codec.js';
-import type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, StoredEncoded, StoredValue, WriteResult } from './types.js';
+import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
+import type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, WriteResult } from './types.js';
 
 export interface SqliteOnlineStoreOptions {
   /** File path, absolute or relative to `root`. Default `.featureguard/online.db`. */
@@ -91,13 +91,9 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
     const proj = projections.get(r.schema, undefined, features);
     return proj === undefined ? (projections.get(r.schema, schemaOf(r.schema), features) ?? null) : proj;
   };
-  const toStored = (r: ReadRow, features: readonly string[]): StoredValue =>
-    ({ values: project(decodeValues(r.payload), projectionOf(r, features)), eventTs: r.event_ts, createdTs: r.created_ts });
-  const toEncoded = (r: ReadRow, features: readonly string[]): StoredEncoded =>
-    ({ encoded: r.payload, projection: projectionOf(r, features), eventTs: r.event_ts, createdTs: r.created_ts });
-
-  /** The stored rows of `keys` (in order, `undefined` where none), each decoded by `decode`. */
-  const read = <T>(view: string, keys: readonly OnlineKey[], decode: (r: ReadRow) => T): (T | undefined)[] => {
+  /** The stored rows of `keys` (in order, `undefined` where none), each decoded by `make`. */
+  const read = <T>(view: string, features: readonly string[], keys: readonly OnlineKey[], make: RecordDecoder<T>): (T | undefined)[] => {
+    const decode = (r: ReadRow) => make(r.payload, projectionOf(r, features), r.event_ts, r.created_ts);
     if (keys.length === 1) {
       const r = readOne.get(view, encodeKey(keys[0])) as ReadRow | undefined;
       return [r ? decode(r) : undefined];
@@ -168,10 +164,10 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
       }
     },
     async readMany(view, features, keys) {
-      return read(view, keys, (r) => toStored(r, features));
+      return read(view, features, keys, asStoredValue);
     },
     async readManyEncoded(view, features, keys) {
-      return read(view, keys, (r) => toEncoded(r, features));
+      return read(view, features, keys, asStoredEncoded);
     },
     async dropView(view) {
       const release = await lock();

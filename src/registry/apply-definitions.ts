@@ -33,8 +33,8 @@ export interface ApplyDefinitionsResult extends ApplyResult {
   /** Views whose online values were dropped (and materialized windows forgotten), sorted. */
   readonly dropped: readonly string[];
   /**
-   * Views being materialized right now: their running materialization drops
-   * the values (and writes none) instead, see `online-drops.ts`.
+   * Views being materialized or pushed to right now: that writer drops the
+   * values (and writes none of the old definition) instead, see `online-drops.ts`.
    */
   readonly deferred: readonly string[];
 }

@@ -195,6 +195,20 @@ export async function dropUnlessMaterializing(project: Project, view: string, wa
   }
 }
 
+/**
+ * Best effort, for a writer that has let go of the view (released its lease,
+ * ended its push registration): do the view's pending drop, if any. Whatever
+ * cannot be done now (the store fails, another writer holds the view) stays
+ * pending for that writer, a running `serve` or the next apply or materialization.
+ */
+export async function dropIfPending(project: Project, view: string): Promise<void> {
+  try {
+    if (isDropPending(project.state, view)) await dropUnlessMaterializing(project, view);
+  } catch {
+    // stays pending (see above)
+  }
+}
+
 /** How long a drop waits for another drop of the same view (they take milliseconds to seconds). */
 const DROP_WAIT_MS = 30_000;
 
@@ -237,6 +251,15 @@ export async function dropPendingViews(project: Project, waitMs = DROP_WAIT_MS):
     }
   }
   return out;
+}
+
+/**
+ * The 409 `online_drop_pending` of a writer that found the view's drop still
+ * pending (values written now would go with it): `why` says what keeps it
+ * pending, `retry` what to do again in a moment.
+ */
+export function dropPendingError(view: string, why: string, retry: string): ConflictError {
+  return new ConflictError(`the online values of feature view '${view}' are being dropped after an apply ${why}; ${retry} again in a moment`, { view }, 'online_drop_pending');
 }
 
 /**

@@ -17,11 +17,11 @@ import { hostname, userInfo } from 'node:os';
 import { alertFinishedRun } from '../alerts/dispatch.js';
 import { getView, viewJoinKeys } from '../definitions/definition-set.js';
 import type { FeatureViewDef } from '../definitions/types.js';
-import { ConflictError, InputError } from '../errors.js';
+import { InputError } from '../errors.js';
 import { runGuardStage, type GuardStageResult } from '../guards/stage.js';
 import type { OnlineRow } from '../online/types.js';
 import type { Project } from '../project.js';
-import { droppedSince, dropUnlessMaterializing, isDropPending, requestDrops, viewChangedError } from '../registry/online-drops.js';
+import { droppedSince, dropIfPending, dropPendingError, dropUnlessMaterializing, isDropPending, requestDrops, viewChangedError } from '../registry/online-drops.js';
 import { beginOnlineWrite, type OnlineWrite } from '../registry/online-writes.js';
 import type { Lineage, RunStatus } from '../runs/types.js';
 import { VERSION } from '../version.js';
@@ -167,11 +167,7 @@ export async function push(project: Project, request: PushRequest): Promise<Push
     if (to !== 'offline') writing = beginOnlineWrite(project.state, view.name);
     // A drop deferred to another writer (or left by a failed one) is pending: rows written now would go with it.
     if (to !== 'offline' && isDropPending(project.state, view.name) && !droppedSince(project, set, view.name)) {
-      throw new ConflictError(
-        `the online values of feature view '${view.name}' are being dropped after an apply (reads answer NOT_FOUND until then); push again in a moment`,
-        { view: view.name },
-        'online_drop_pending',
-      );
+      throw dropPendingError(view.name, '(reads answer NOT_FOUND until then)', 'push');
     }
     let file: string | null = null;
     if (target) {
@@ -217,11 +213,8 @@ export async function push(project: Project, request: PushRequest): Promise<Push
   } finally {
     if (writing) {
       writing.end();
-      // A drop deferred to this push (or kept pending while it wrote) is done now, not deferring to itself;
-      // if it cannot be, it stays pending for a running serve or the next apply or materialization.
-      await Promise.resolve()
-        .then(async () => (isDropPending(project.state, view.name) ? dropUnlessMaterializing(project, view.name) : null))
-        .catch(() => undefined);
+      // A drop deferred to this push (or kept pending while it wrote) is done now, not deferring to itself.
+      await dropIfPending(project, view.name);
     }
     await conn.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     conn.closeSync();

@@ -286,16 +286,26 @@ describe('pending drops', () => {
     expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
   });
 
-  it('a request that comes while the store drops keeps the row, and the drop runs again', async () => {
-    await materializeDay();
+  /** Run `before` ahead of every drop of the online store, until the returned function is called. */
+  async function beforeEachDrop(before: (view: string) => void): Promise<() => void> {
     const online = await store.project.onlineStore();
     const dropView = online.dropView.bind(online);
-    let during = 0;
     online.dropView = async (view) => {
-      // A writer of the old definition asks for a drop while this one runs (its values may land after it).
-      if (during++ === 0) requestDrops(store.project.state, [view]);
+      before(view);
       return dropView(view);
     };
+    return () => {
+      online.dropView = dropView;
+    };
+  }
+
+  it('a request that comes while the store drops keeps the row, and the drop runs again', async () => {
+    await materializeDay();
+    let during = 0;
+    // A writer of the old definition asks for a drop while this one runs (its values may land after it).
+    const restore = await beforeEachDrop((view) => {
+      if (during++ === 0) requestDrops(store.project.state, [view]);
+    });
     try {
       requestDrops(store.project.state, ['origin_delays']);
       await dropPendingView(store.project, 'origin_delays');
@@ -304,26 +314,21 @@ describe('pending drops', () => {
       expect(pending()).toEqual([]);
       expect(during).toBe(2);
     } finally {
-      online.dropView = dropView;
+      restore();
     }
   });
 
   it('a drop that finds nothing pending (done meanwhile by another process) leaves the values written since', async () => {
     await materializeDay();
-    const online = await store.project.onlineStore();
-    const dropView = online.dropView.bind(online);
     let drops = 0;
-    online.dropView = async (view) => {
-      drops++;
-      return dropView(view);
-    };
+    const restore = await beforeEachDrop(() => drops++);
     try {
       // A sweep or an apply that listed the view before another process dropped it, or waited for the lease meanwhile.
       expect(pending()).toEqual([]);
       await dropPendingView(store.project, 'origin_delays');
       expect(await dropUnlessMaterializing(store.project, 'origin_delays')).toBe('dropped');
     } finally {
-      online.dropView = dropView;
+      restore();
     }
     expect(drops).toBe(0);
     expect((await sqliteValues('origin_delays'))[0]).toBeDefined();
