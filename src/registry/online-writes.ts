@@ -1,7 +1,9 @@
 /**
  * Online writes in flight outside a materialization's lease: pushes. A push
  * registers here before it checks the definitions and writes, and ends its
- * registration once it has checked them again after its write. While a push of
+ * registration after its write, just before it checks once more whether a drop
+ * was requested meanwhile (then its rows go too, and it fails saying so; the
+ * registration no longer makes that drop defer to itself). While a push of
  * a view is registered, a drop of that view is deferred to it
  * (`dropUnlessMaterializing` answers `deferred`), and a drop done meanwhile
  * under the lease (by a materialization) removes the values but stays pending

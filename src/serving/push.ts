@@ -13,11 +13,12 @@
  * if (result.status === 'blocked') console.log(result.blocked_reason);
  */
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { alertFinishedRun } from '../alerts/dispatch.js';
 import { getView, viewJoinKeys } from '../definitions/definition-set.js';
 import type { FeatureViewDef } from '../definitions/types.js';
-import { InputError } from '../errors.js';
+import { FeatureguardError, InputError } from '../errors.js';
 import { runGuardStage, type GuardStageResult } from '../guards/stage.js';
 import type { OnlineRow } from '../online/types.js';
 import type { Project } from '../project.js';
@@ -145,6 +146,7 @@ export async function push(project: Project, request: PushRequest): Promise<Push
   const table = `push_${randomBytes(6).toString('hex')}`;
   let guarded: GuardStageResult | null = null;
   let writing: OnlineWrite | undefined;
+  let file: string | null = null;
   try {
     const columns: PushColumn[] = [
       ...keys.map((k) => ({ name: k.name, type: k.type })),
@@ -169,15 +171,18 @@ export async function push(project: Project, request: PushRequest): Promise<Push
     if (to !== 'offline' && isDropPending(project.state, view.name) && !droppedSince(project, set, view.name)) {
       throw dropPendingError(view.name, '(reads answer NOT_FOUND until then)', 'push');
     }
-    let file: string | null = null;
     if (target) {
       const toSource = new Map([...pushRenames(source)].map(([from, canonical]) => [canonical, from]));
       file = await writeOfflineFile(conn, table, target, toSource);
     }
+    const store = to === 'offline' ? null : await project.onlineStore();
+    // An apply that removed the view or changed it in a breaking way since the rows were validated:
+    // write nothing (a file already appended is removed below), the rows follow the old definition.
+    // (The apply may have deferred its drop to this push: it is done when the push ends, below.)
+    if (droppedSince(project, set, view.name)) throw viewChanged(view.name, 'nothing was written');
     let written = 0;
     let skipped = 0;
-    if (to !== 'offline') {
-      const store = await project.onlineStore();
+    if (store) {
       const features = view.features.map((f) => f.name);
       const online: OnlineRow[] = rows.map((r) => ({
         key: keys.map((k) => (k.type === 'string' ? String(r[k.name]) : Number(r[k.name]))),
@@ -185,20 +190,18 @@ export async function push(project: Project, request: PushRequest): Promise<Push
         eventTs: rfc3339ToMicros(String(r.event_timestamp)),
         createdTs: r.created_timestamp == null ? 0 : rfc3339ToMicros(String(r.created_timestamp)),
       }));
-      // An apply that removed the view or changed it in a breaking way since the rows were validated:
-      // write nothing, or drop what was written (the rows follow the old definition).
-      // (The apply may have deferred its drop to this push: it is done when the push ends, below.)
-      if (droppedSince(project, set, view.name)) throw viewChanged(view.name, 'nothing was written online');
       ({ written, skipped } = await store.writeBatch(view.name, features, online));
-      if (droppedSince(project, set, view.name)) {
-        writing?.end();
+      // Last check, after this push stopped deferring drops to itself: a drop requested since it began
+      // takes these rows with it, also when the view was removed and added again unchanged.
+      writing?.end();
+      if (droppedSince(project, set, view.name) || isDropPending(project.state, view.name)) {
         requestDrops(project.state, [view.name]);
         const outcome = await dropUnlessMaterializing(project, view.name);
         throw viewChanged(view.name, outcome === 'dropped'
-          ? "the view's online values were dropped"
+          ? "the view's online values, these rows among them, were dropped"
           : outcome === 'deferred'
-            ? "the view's running materialization, or another push writing it, drops its online values (reads answer NOT_FOUND until then)"
-            : "its online values are to be dropped (reads answer NOT_FOUND until a running serve or the next apply or materialization drops them)");
+            ? "the view's running materialization, or another push writing it, drops its online values, these rows among them (reads answer NOT_FOUND until then)"
+            : "its online values, these rows among them, are to be dropped (reads answer NOT_FOUND until a running serve or the next apply or materialization drops them)");
       }
     }
     const status: RunStatus = guard.verdict === 'warn' ? 'warned' : 'success';
@@ -208,7 +211,10 @@ export async function push(project: Project, request: PushRequest): Promise<Push
     });
     return { run_id: run.id, view: view.name, status, to, rows: rows.length, written, skipped, file, blocked_reason: null, counts: guard.counts };
   } catch (e) {
+    // A failed push leaves nothing behind: a caller that retries it must not find its rows twice offline.
+    if (file) rmSync(file, { force: true });
     project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
+    if (file && e instanceof FeatureguardError) e.message += '; the file written to the offline source was removed';
     throw e;
   } finally {
     if (writing) {

@@ -1,7 +1,9 @@
 /**
- * A bench project over the 3M real flights: one online view keyed by origin
- * airport whose source is the prepared `flights.parquet` (one row per flight),
- * so a materialization reads every flight of its window.
+ * A bench project over the 3M real flights: two online views over the prepared
+ * `flights.parquet` (one row per flight), so a materialization reads every flight
+ * of its window: `flights`, keyed by origin airport (a few hundred entities
+ * written: the read-heavy case), and `flight_rows`, keyed by flight (every flight
+ * written online).
  */
 import { mkdirSync, mkdtempSync, writeFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,8 +32,10 @@ export async function flightsBenchProject(quality: Record<string, unknown> = {})
   const project = openProject(dir);
   project.registry.apply([
     defineEntity({ name: 'airport', join_keys: [{ name: 'origin', type: 'string' }] }),
+    defineEntity({ name: 'flight', join_keys: [{ name: 'flight_id', type: 'int64' }] }),
     defineSource({ name: 'flights_source', path: 'data/flights.parquet', timestamp_field: 'dep_time' }),
     defineFeatureView({ name: 'flights', entities: ['airport'], source: 'flights_source', ttl: '0', online: true, features: FLIGHT_FEATURES }),
+    defineFeatureView({ name: 'flight_rows', entities: ['flight'], source: 'flights_source', ttl: '0', online: true, features: FLIGHT_FEATURES }),
   ]);
   return { dir, project, data: join(cache, 'flights.parquet') };
 }

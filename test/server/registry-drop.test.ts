@@ -6,7 +6,7 @@
  * `applyDefinitions`. A store that cannot be reached leaves the drop pending
  * for the next apply.
  */
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -395,7 +395,7 @@ describe('an apply while rows are pushed', () => {
     };
     await expect(store.push({ view: 'origin_delays', rows: [row] })).rejects.toMatchObject({
       code: 'view_changed', status: 409,
-      message: "feature view 'origin_delays' was removed or changed in a breaking way by an apply while rows were pushed to it; nothing was written online",
+      message: "feature view 'origin_delays' was removed or changed in a breaking way by an apply while rows were pushed to it; nothing was written",
     });
     expect((await sqliteValues('origin_delays'))[0]?.values[0]).toBe(23);
     expect(store.project.runs.list({ kind: 'push' }).runs[0]).toMatchObject({ status: 'failed' });
@@ -407,7 +407,7 @@ describe('an apply while rows are pushed', () => {
       const [done] = await Promise.all([writeBatch(...args), Promise.resolve().then(() => store.project.registry.apply(retype(defs), { allowBreaking: true }))]);
       return done;
     };
-    await expect(store.push({ view: 'origin_delays', rows: [row] })).rejects.toMatchObject({ code: 'view_changed', message: expect.stringMatching(/the view's online values were dropped$/) });
+    await expect(store.push({ view: 'origin_delays', rows: [row] })).rejects.toMatchObject({ code: 'view_changed', message: expect.stringMatching(/the view's online values, these rows among them, were dropped$/) });
     expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
     expect(store.project.state.prepare('SELECT count(*) FROM online_drops_pending').pluck().get()).toBe(0);
 
@@ -435,7 +435,7 @@ describe('an apply while a push writes (the drop is deferred to the push)', () =
       applied = await applyDefinitions(store.project, retype(defs), { allowBreaking: true });
       return done;
     };
-    await expect(store.push({ view: 'origin_delays', rows: [row] })).rejects.toMatchObject({ code: 'view_changed', message: expect.stringMatching(/the view's online values were dropped$/) });
+    await expect(store.push({ view: 'origin_delays', rows: [row] })).rejects.toMatchObject({ code: 'view_changed', message: expect.stringMatching(/the view's online values, these rows among them, were dropped$/) });
     expect(applied).toMatchObject({ dropped: [], deferred: ['origin_delays'] });
     expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
     expect(pending()).toEqual([]);
@@ -485,14 +485,14 @@ describe('an apply while a push writes (the drop is deferred to the push)', () =
     }
   });
 
-  it('an apply after the push checked the definitions again: deferred to the push, which drops as it ends', async () => {
+  it('an apply after the push checked the definitions for the last time: the push succeeded, the apply drops the values itself', async () => {
     const defs = allDefs(store.project);
     await materializeDay();
     const runs = store.project.runs;
     const update = runs.update.bind(runs);
     let applied: Awaited<ReturnType<typeof applyDefinitions>> | undefined;
     runs.update = (id, patch) => {
-      // The push's final status: its last check is behind it, its registration not yet ended.
+      // The push's final status: its last check and its registration are behind it.
       if (patch.status === 'success' || patch.status === 'warned') {
         runs.update = update;
         void applyDefinitions(store.project, retype(defs), { allowBreaking: true }).then((r) => (applied = r));
@@ -505,9 +505,69 @@ describe('an apply while a push writes (the drop is deferred to the push)', () =
       runs.update = update;
     }
     for (let i = 0; i < 100 && !applied; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(applied).toMatchObject({ dropped: [], deferred: ['origin_delays'] });
+    expect(applied).toMatchObject({ dropped: ['origin_delays'], deferred: [] });
     expect(pending()).toEqual([]);
     expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('the view removed and added again unchanged during the write: the push says its rows were dropped with the old values', async () => {
+    const defs = allDefs(store.project);
+    await materializeDay();
+    const online = await store.project.onlineStore();
+    const writeBatch = online.writeBatch.bind(online);
+    const applied: Awaited<ReturnType<typeof applyDefinitions>>[] = [];
+    online.writeBatch = async (...args) => {
+      online.writeBatch = writeBatch;
+      const done = await writeBatch(...args);
+      applied.push(await applyDefinitions(store.project, withoutView(defs), { allowBreaking: true }));
+      applied.push(await applyDefinitions(store.project, defs));
+      return done;
+    };
+    await expect(store.push({ view: 'origin_delays', rows: [row] })).rejects.toMatchObject({
+      code: 'view_changed', status: 409, message: expect.stringMatching(/these rows among them, were dropped$/),
+    });
+    expect(applied[0]).toMatchObject({ dropped: [], deferred: ['origin_delays'] });
+    expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
+    expect(pending()).toEqual([]);
+    expect(store.project.runs.list({ kind: 'push' }).runs[0]).toMatchObject({ status: 'failed' });
+    // Pushed again, the rows stay.
+    expect(await store.push({ view: 'origin_delays', rows: [row] })).toMatchObject({ written: 1 });
+    expect((await sqliteValues('origin_delays'))[0]?.values[0]).toBe(7);
+  });
+
+  it('a push to both stores that meets a breaking apply removes the file it appended to the offline source', async () => {
+    const defs = allDefs(store.project);
+    await materializeDay();
+    const parts = () => readdirSync(join(fx.dir, 'data', 'delays')).sort();
+    const before = parts();
+    const online = await store.project.onlineStore();
+    const writeBatch = online.writeBatch.bind(online);
+    online.writeBatch = async (...args) => {
+      online.writeBatch = writeBatch;
+      const done = await writeBatch(...args);
+      await applyDefinitions(store.project, retype(defs), { allowBreaking: true });
+      return done;
+    };
+    await expect(store.push({ view: 'origin_delays', rows: [row], to: 'both' })).rejects.toMatchObject({
+      code: 'view_changed', message: expect.stringMatching(/were dropped; the file written to the offline source was removed$/),
+    });
+    expect(parts()).toEqual(before);
+    // Before the online write (the apply comes as the store is opened): nothing is written anywhere.
+    const project = store.project;
+    const onlineStore = project.onlineStore.bind(project);
+    project.onlineStore = async () => {
+      project.onlineStore = onlineStore;
+      await applyDefinitions(project, defs, { allowBreaking: true });
+      return onlineStore();
+    };
+    await expect(store.push({ view: 'origin_delays', rows: [{ ...row, flights: 3.5 }], to: 'both' })).rejects.toMatchObject({
+      code: 'view_changed', message: expect.stringMatching(/nothing was written; the file written to the offline source was removed$/),
+    });
+    expect(parts()).toEqual(before);
+    expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
+    // A push that goes through keeps its file.
+    expect(await store.push({ view: 'origin_delays', rows: [row], to: 'both' })).toMatchObject({ written: 1, file: expect.any(String) });
+    expect(parts()).toHaveLength(before.length + 1);
   });
 
   it('an apply after the push registered, before it writes: nothing is written and the push does the deferred drop', async () => {
@@ -523,7 +583,7 @@ describe('an apply while a push writes (the drop is deferred to the push)', () =
       return onlineStore();
     };
     try {
-      await expect(store.push({ view: 'origin_delays', rows: [row] })).rejects.toMatchObject({ code: 'view_changed', message: expect.stringMatching(/nothing was written online$/) });
+      await expect(store.push({ view: 'origin_delays', rows: [row] })).rejects.toMatchObject({ code: 'view_changed', message: expect.stringMatching(/nothing was written$/) });
     } finally {
       project.onlineStore = onlineStore;
     }
