@@ -1,9 +1,9 @@
 /**
  * Online writes in flight outside a materialization's lease: pushes. A push
- * registers here before it checks the definitions and writes, and ends its
- * registration after its write, just before it checks once more whether a drop
- * was requested meanwhile (then its rows go too, and it fails saying so; the
- * registration no longer makes that drop defer to itself). While a push of
+ * registers here before it checks the definitions and writes; after its write,
+ * still registered, it checks once more whether a drop was requested meanwhile,
+ * then ends its registration (so that drop is done, not deferred to itself; its
+ * rows go too, and it fails saying so). While a push of
  * a view is registered, a drop of that view is deferred to it
  * (`dropUnlessMaterializing` answers `deferred`), and a drop done meanwhile
  * under the lease (by a materialization) removes the values but stays pending

@@ -5,8 +5,8 @@
  * them as a file the view's offline source picks up.
  */
 import { DOUBLE, DuckDBTimestampValue, FLOAT, LIST, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
-import { dirname, join, posix, resolve } from 'node:path';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join, posix, resolve } from 'node:path';
 import type { FeatureType, JoinKey, SourceDef } from '../definitions/types.js';
 import { InputError } from '../errors.js';
 import { ident, literal } from '../offline/engine.js';
@@ -182,9 +182,13 @@ export async function writeOfflineFile(
   const final = join(target.dir, target.file);
   const tmp = `${final}.tmp`;
   const fmt = target.format === 'csv' ? '(FORMAT csv, HEADER true)' : '(FORMAT parquet)';
-  await conn.run(`COPY (SELECT ${select.join(', ')} FROM ${ident(table)}) TO ${literal(tmp)} ${fmt}`);
-  mkdirSync(dirname(final), { recursive: true });
-  renameSync(tmp, final);
+  try {
+    await conn.run(`COPY (SELECT ${select.join(', ')} FROM ${ident(table)}) TO ${literal(tmp)} ${fmt}`);
+    renameSync(tmp, final);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
   return final;
 }
 

@@ -191,11 +191,14 @@ export async function push(project: Project, request: PushRequest): Promise<Push
         createdTs: r.created_timestamp == null ? 0 : rfc3339ToMicros(String(r.created_timestamp)),
       }));
       ({ written, skipped } = await store.writeBatch(view.name, features, online));
-      // Last check, after this push stopped deferring drops to itself: a drop requested since it began
-      // takes these rows with it, also when the view was removed and added again unchanged.
+      // Last check, still registered (so no other process can clear a drop deferred to this push in
+      // between): a drop requested since the push began takes these rows with it, also when the view
+      // was removed and added again unchanged. An apply after this check is after the push.
+      const dropped = droppedSince(project, set, view.name) || isDropPending(project.state, view.name);
+      if (dropped) requestDrops(project.state, [view.name]);
+      // No longer deferring drops to itself: the drop below is done, not deferred.
       writing?.end();
-      if (droppedSince(project, set, view.name) || isDropPending(project.state, view.name)) {
-        requestDrops(project.state, [view.name]);
+      if (dropped) {
         const outcome = await dropUnlessMaterializing(project, view.name);
         throw viewChanged(view.name, outcome === 'dropped'
           ? "the view's online values, these rows among them, were dropped"
@@ -211,11 +214,10 @@ export async function push(project: Project, request: PushRequest): Promise<Push
     });
     return { run_id: run.id, view: view.name, status, to, rows: rows.length, written, skipped, file, blocked_reason: null, counts: guard.counts };
   } catch (e) {
-    // A failed push leaves nothing behind: a caller that retries it must not find its rows twice offline.
-    if (file) rmSync(file, { force: true });
-    project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
-    if (file && e instanceof FeatureguardError) e.message += '; the file written to the offline source was removed';
-    throw e;
+    // A failed push takes its file back: a caller that retries it must not find its rows twice offline.
+    const error = file ? withFileNote(e, removeFile(file)) : e;
+    project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (error as Error).message.split('\n')[0] });
+    throw error;
   } finally {
     if (writing) {
       writing.end();
@@ -227,6 +229,30 @@ export async function push(project: Project, request: PushRequest): Promise<Push
     // Alerts go out with the run's final status (a failed write after passing guards says `failed`).
     if (guarded) await alertFinishedRun(project, run.id, guarded);
   }
+}
+
+/** Remove a pushed file again; the reason when that failed. */
+function removeFile(file: string): string | null {
+  try {
+    rmSync(file, { force: true });
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/**
+ * The error of a push that had written `file`, saying what became of the file. A new
+ * error: the caught one may be shared (every caller of a store that failed to open gets the same).
+ */
+function withFileNote(e: unknown, removeError: string | null): unknown {
+  const note = removeError === null
+    ? 'the file written to the offline source was removed'
+    : `the file written to the offline source could not be removed (${removeError}); delete it before pushing these rows again`;
+  if (e instanceof FeatureguardError) {
+    return new FeatureguardError(e.code, `${e.message}; ${note}`, { status: e.status, exitCode: e.exitCode, details: e.details, cause: e });
+  }
+  return new Error(`${e instanceof Error ? e.message : String(e)}; ${note}`, { cause: e });
 }
 
 const viewChanged = (view: string, what: string) => viewChangedError(view, 'rows were pushed to it', what);

@@ -564,7 +564,31 @@ describe('an apply while a push writes (the drop is deferred to the push)', () =
       code: 'view_changed', message: expect.stringMatching(/nothing was written; the file written to the offline source was removed$/),
     });
     expect(parts()).toEqual(before);
-    expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
+    expect(store.project.runs.list({ kind: 'push' }).runs[0]).toMatchObject({
+      status: 'failed', message: expect.stringMatching(/nothing was written; the file written to the offline source was removed$/),
+    });
+    // An offline-only push holds no registration: the apply comes while its file is written.
+    const engine = await project.engine();
+    const connect = engine.connect.bind(engine);
+    engine.connect = async () => {
+      engine.connect = connect;
+      const conn = await connect();
+      const run = conn.run.bind(conn);
+      conn.run = async (...args: Parameters<typeof conn.run>) => {
+        const done = await run(...args);
+        if (String(args[0]).startsWith('COPY')) {
+          conn.run = run;
+          await applyDefinitions(project, retype(defs), { allowBreaking: true });
+        }
+        return done;
+      };
+      return conn;
+    };
+    await expect(store.push({ view: 'origin_delays', rows: [row], to: 'offline' })).rejects.toMatchObject({
+      code: 'view_changed', message: expect.stringMatching(/nothing was written; the file written to the offline source was removed$/),
+    });
+    expect(parts()).toEqual(before);
+    await applyDefinitions(project, defs, { allowBreaking: true });
     // A push that goes through keeps its file.
     expect(await store.push({ view: 'origin_delays', rows: [row], to: 'both' })).toMatchObject({ written: 1, file: expect.any(String) });
     expect(parts()).toHaveLength(before.length + 1);
@@ -590,6 +614,36 @@ describe('an apply while a push writes (the drop is deferred to the push)', () =
     expect(applied).toMatchObject({ dropped: [], deferred: ['origin_delays'] });
     expect(pending()).toEqual([]);
     expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('a push that fails after writing its file says so in its own error, never in a shared one', async () => {
+    const project = store.project;
+    const parts = () => readdirSync(join(fx.dir, 'data', 'delays')).sort();
+    const before = parts();
+    const shared = new FeatureguardError('store_unavailable', 'the online store is unavailable', { status: 503 });
+    const onlineStore = project.onlineStore.bind(project);
+    project.onlineStore = () => Promise.reject(shared);
+    try {
+      const errors = await Promise.all([
+        store.push({ view: 'origin_delays', rows: [row], to: 'both' }).catch((e: unknown) => e),
+        store.push({ view: 'origin_delays', rows: [row], to: 'both' }).catch((e: unknown) => e),
+        store.push({ view: 'origin_delays', rows: [row] }).catch((e: unknown) => e),
+      ]);
+      expect(shared.message).toBe('the online store is unavailable');
+      for (const e of errors.slice(0, 2)) {
+        expect(e).toMatchObject({ code: 'store_unavailable', status: 503, message: 'the online store is unavailable; the file written to the offline source was removed' });
+      }
+      expect(errors[2]).toBe(shared);
+      const messages = project.runs.list({ kind: 'push' }).runs.map((r) => r.message).sort();
+      expect(messages).toEqual([
+        'the online store is unavailable',
+        'the online store is unavailable; the file written to the offline source was removed',
+        'the online store is unavailable; the file written to the offline source was removed',
+      ]);
+    } finally {
+      project.onlineStore = onlineStore;
+    }
+    expect(parts()).toEqual(before);
   });
 
   it('a materialization drops under its lease but keeps the drop pending while a push writes, and refuses to write', async () => {
