@@ -63,6 +63,7 @@ export interface FeatureConstraints {
   readonly max_length?: number;
   readonly mostly?: number;
   readonly allow_nan?: boolean;
+  /** Personal data: the PII check passes, and the quality log keeps hashes of its (string) values only (guards/profile-mask.ts). */
   readonly pii?: boolean;
 }
 

@@ -14,6 +14,7 @@ import { binCounts } from '../stats/index.js';
 import { countsOver, OTHER, topTotal, topValues } from './category-counts.js';
 import { sampleEstimates } from './profile.js';
 import { valueCount, type ColumnProfile } from './profile-types.js';
+import { maskProfile } from './profile-mask.js';
 import { compareTimestampText } from './timestamp-text.js';
 const DEFAULT_SAMPLE = 10_000;
 
@@ -80,8 +81,11 @@ function pooledTop(profiles: readonly ColumnProfile[], k: number): { top: { valu
  */
 export function poolProfiles(profiles: readonly ColumnProfile[], opts: { sampleSize?: number; outlierZ?: number } = {}): ColumnProfile {
   if (profiles.length === 0) throw new Error('poolProfiles needs at least one profile');
-  const newest = profiles[0];
-  const same = profiles.filter((p) => p.kind === newest.kind);
+  const kindOf = profiles[0].kind;
+  const sameKind = profiles.filter((p) => p.kind === kindOf);
+  // Runs that masked the column (personal data) and runs that did not pool as masked.
+  const same = sameKind.some((p) => p.masked) ? sameKind.map(maskProfile) : sameKind;
+  const newest = same[0];
   if (same.length === 1) return newest;
   const sum = (f: (p: ColumnProfile) => number) => same.reduce((s, p) => s + f(p), 0);
   const size = opts.sampleSize ?? DEFAULT_SAMPLE;

@@ -60,6 +60,8 @@ export interface ColumnProfile {
   readonly top_total: number | null;
   /** Top 50 values with counts (strings and bools). */
   readonly top: readonly { readonly value: string; readonly count: number }[] | null;
+  /** True when the column holds personal data: `top`, `sample`, `min` and `max` hold hashes of the values, not the values (profile-mask.ts). */
+  readonly masked?: boolean;
 }
 
 /** A reference for drift: a pinned baseline or the last successful run. */

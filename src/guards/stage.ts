@@ -21,6 +21,8 @@ import { resolveQuality } from './config.js';
 import { checkFamilies } from './families.js';
 import { profileSlices, profileTable, describeTable } from './profile.js';
 import type { ColumnProfile } from './profile-types.js';
+import { maskColumns, maskValue } from './profile-mask.js';
+import { OTHER } from './category-counts.js';
 import { findReference } from './reference.js';
 import { defaultSourceRelation } from './source-history.js';
 import { recordRunStats } from './run-stats.js';
@@ -124,13 +126,19 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   };
   const pass = await stageRowPass(base, profiled);
   lap('row pass');
-  const profiles = await profileTable(conn, table, { columns: profiled, reference: reference?.profiles, outlierZ: quality.anomaly.outlier_z, aggregate: pass?.aggregate });
+  // Personal data declared with pii: true is masked from the start: its values reach no check record.
+  const declaredPii = new Set(features.filter((f) => f.def.pii === true).map((f) => f.column));
+  const profiles = maskColumns(
+    await profileTable(conn, table, { columns: profiled, reference: reference?.profiles, outlierZ: quality.anomaly.outlier_z, aggregate: pass?.aggregate }),
+    declaredPii,
+  );
   lap('profiles');
   const sliceProfiles = new Map<string, Map<string, Map<string, ColumnProfile>>>();
   for (const s of view?.slices ?? []) {
     if (!colNames.has(s)) continue;
     const sliceCols = columns.filter((c) => features.some((f) => f.column === c.name));
-    sliceProfiles.set(s, await profileSlices(conn, table, s, { columns: sliceCols, maxSlices: quality.drift.max_slices, reference: reference?.slices?.get(s) }));
+    const bySlice = await profileSlices(conn, table, s, { columns: sliceCols, maxSlices: quality.drift.max_slices, reference: reference?.slices?.get(s) });
+    sliceProfiles.set(s, new Map([...bySlice].map(([value, m]) => [value, maskColumns(m, declaredPii)])));
   }
 
   lap('slices');
@@ -146,11 +154,17 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
     raw.push(...(await runFamily(ctx, family)));
     lap(family.name ? `${family.family}.${family.name}` : family.family);
   }
-  const { results, verdict, blockedReason, counts } = applyPolicies(raw);
+  const policed = applyPolicies(raw);
+  const { verdict, blockedReason, counts } = policed;
 
+  // Columns the PII check found personal data in: the quality log keeps no values of them either.
+  const foundPii = piiColumns(policed.results);
+  const results = maskResults(policed.results, foundPii);
   project.runs.addResults(results);
-  const stored: { column: string; slice?: string | null; profile: unknown }[] = [...profiles.values()].map((p) => ({ column: p.column, profile: p }));
-  for (const [col, byValue] of sliceProfiles) for (const [value, m] of byValue) for (const p of m.values()) stored.push({ column: p.column, slice: `${col}=${value}`, profile: p });
+  const stored: { column: string; slice?: string | null; profile: unknown }[] = [...maskColumns(profiles, foundPii).values()].map((p) => ({ column: p.column, profile: p }));
+  for (const [col, byValue] of sliceProfiles) {
+    for (const [value, m] of byValue) for (const p of maskColumns(m, foundPii).values()) stored.push({ column: p.column, slice: `${col}=${value}`, profile: p });
+  }
   project.runs.addProfiles(input.run.id, stored);
   const maxTs = eventTs ? profiles.get(eventTs)?.max : null;
   recordRunStats(project.state, { runId: input.run.id, rows: rowCount, maxEventTs: typeof maxTs === 'string' ? maxTs : null });
@@ -202,4 +216,25 @@ function checkedFeatures(input: GuardStageInput, projectQuality: Parameters<type
   }
   if (!view) return [];
   return view.features.map((def) => ({ column: def.name, view: view.name, def, quality: resolveQuality(projectQuality, view.quality, def.quality) }));
+}
+
+/** Columns whose PII check found personal data (declared or not). */
+function piiColumns(results: readonly CheckResult[]): Set<string> {
+  const out = new Set<string>();
+  for (const r of results) {
+    const kinds = (r.details as { kinds?: unknown[] } | null | undefined)?.kinds;
+    if (r.check === 'leakage' && r.method === 'pii' && r.feature && Array.isArray(kinds) && kinds.length > 0) out.add(r.feature);
+  }
+  return out;
+}
+
+/** Drift records of `columns` with their category values masked (the counts stay). */
+function maskResults(results: readonly CheckResult[], columns: ReadonlySet<string>): CheckResult[] {
+  if (columns.size === 0) return [...results];
+  return results.map((r) => {
+    const details = r.details as { categories?: { values: string[] }; masked?: boolean } | null | undefined;
+    if (r.check !== 'drift' || !r.feature || !columns.has(r.feature) || !details?.categories || details.masked) return r;
+    const values = details.categories.values.map((v) => (v === OTHER ? v : maskValue(v)));
+    return { ...r, details: { ...details, categories: { ...details.categories, values }, masked: true } };
+  });
 }

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { guardBench, pick, type GuardBench } from './helpers.js';
+import { maskValue } from '../../src/guards/profile-mask.js';
 
 let bench: GuardBench | undefined;
 afterEach(async () => {
@@ -83,6 +84,49 @@ describe('guard stage', () => {
     expect(card).toMatchObject({ status: 'fail', details: expect.objectContaining({ kinds: ['credit_card'] }) });
     const invalid = await pii("SELECT * REPLACE (CASE WHEN row_number() OVER (ORDER BY event_timestamp, airport) = 7 THEN 'paid with 4111 1111 1111 1112' ELSE carrier END AS carrier) FROM w");
     expect(invalid.status).toBe('pass');
+  });
+
+  it('keeps no values of a column holding PII in the quality log: profiles and drift records hold hashes, compared hash to hash', async () => {
+    bench = await guardBench({ viewQuality: { leakage: { pii: 'warn' } } });
+    const emails = "SELECT * REPLACE (CASE WHEN hash(event_timestamp) % 4 = 0 THEN 'ann' || hash(event_timestamp) % 3 || '@example.com' ELSE carrier END AS carrier) FROM w";
+    const raw = /ann\d@example\.com/;
+    const clean = await bench.runWindow('2024-01-01', '2024-01-08');
+    const stored = (runId: string) => bench!.project.runs.profiles(runId).find((p) => p.column === 'carrier')!.profile as { masked?: boolean; top: { value: string }[] };
+    expect(stored(clean.runId).masked).toBeUndefined();
+    expect(stored(clean.runId).top.map((t) => t.value)).toContain('AA');
+
+    // Found by the PII check (undeclared, warn): stored masked, and no record of the run names an email.
+    const first = await bench.runWindow('2024-01-08', '2024-01-15', { transform: emails });
+    expect(pick(first, 'leakage', 'pii', 'carrier')[0]).toMatchObject({ status: 'fail', details: expect.objectContaining({ kinds: ['email'] }) });
+    expect(stored(first.runId)).toMatchObject({ masked: true });
+    expect(stored(first.runId).top.map((t) => t.value)).toContain(maskValue('AA'));
+    expect(JSON.stringify(bench.project.runs.profiles(first.runId))).not.toMatch(raw);
+    expect(JSON.stringify(bench.project.runs.get(first.runId))).not.toMatch(raw);
+    expect(JSON.stringify(first.results)).not.toMatch(raw);
+
+    // The next run (emails again) is compared with that masked reference in the same hashed space.
+    const next = await bench.runWindow('2024-01-15', '2024-01-22', { transform: emails });
+    const drift = pick(next, 'drift', undefined, 'carrier')[0];
+    const cats = (drift.details as { categories: { values: string[]; reference: number[]; current: number[] } }).categories;
+    const masked = [0, 1, 2].map((i) => maskValue(`ann${i}@example.com`));
+    for (const m of masked) {
+      const i = cats.values.indexOf(m);
+      expect(i, JSON.stringify(cats)).toBeGreaterThanOrEqual(0);
+      expect(cats.reference[i]).toBeGreaterThan(0);
+      expect(cats.current[i]).toBeGreaterThan(0);
+    }
+    expect(JSON.stringify(next.results)).not.toMatch(raw);
+  });
+
+  it('masks a feature declared pii: true from the first run on, and still reports what the PII check finds in it', async () => {
+    bench = await guardBench({ features: [{ name: 'delay', type: 'float64' }, { name: 'carrier', type: 'string', pii: true }] });
+    const emails = "SELECT * REPLACE ('ann' || hash(event_timestamp) % 5 || '@example.com' AS carrier) FROM w";
+    await bench.runWindow('2024-01-01', '2024-01-08', { transform: emails });
+    const g = await bench.runWindow('2024-01-08', '2024-01-15', { transform: emails });
+    expect(pick(g, 'leakage', 'pii', 'carrier')[0]).toMatchObject({ status: 'pass', message: expect.stringMatching(/holds PII \(email 100%\), declared with pii: true/) });
+    expect(pick(g, 'drift', undefined, 'carrier')[0].status).not.toBe('error');
+    expect(JSON.stringify(g.results)).not.toMatch(/ann\d@example\.com/);
+    expect(JSON.stringify(bench.project.runs.profiles(g.runId))).not.toMatch(/ann\d@example\.com/);
   });
 
   it('fails an empty window (anomaly) unless allow_empty', async () => {

@@ -8,6 +8,7 @@ import type { CheckResult } from '../../runs/types.js';
 import { result, type Check, type CheckContext, type CheckedFeature } from '../check.js';
 import { valueCount, type ColumnProfile } from '../profile-types.js';
 import { driftOf } from './drift-methods.js';
+import { comparable } from '../profile-mask.js';
 
 function round(x: number | null): string {
   return x === null || !Number.isFinite(x) ? String(x) : Number(x.toPrecision(3)).toString();
@@ -40,7 +41,8 @@ function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile 
     // Mostly-null columns: the row sample holds too few values for KS, Wasserstein or PSI to mean anything.
     return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: only ${Math.min(ref.sample.length, cur.sample.length)} sampled value(s) (< min_rows ${q.min_rows}), too few to compare`, details: refDetails });
   }
-  const d = driftOf(ref, cur, q);
+  const [r, c] = comparable(ref, cur);
+  const d = driftOf(r, c, q);
   if (!d) return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: not comparable (${ref.kind} vs ${cur.kind}, or no values)`, details: refDetails });
   if (!Number.isFinite(d.value)) {
     // A metric that could not be computed is an error, never a silent pass.
@@ -57,7 +59,7 @@ function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile 
         : `${f.column}${slice ? ` [${slice}]` : ''} stable vs ${label} (${d.method} ${round(d.value)}, psi ${round(d.metrics.psi)})`;
   return result(ctx, {
     ...base, status: d.status, method: d.method, value: Number.isFinite(d.value) ? d.value : null, thresholds: d.thresholds, metrics: d.metrics, message,
-    details: { ...refDetails, n_ref: d.nRef, n_cur: d.nCur, drifted: d.drifted, drifted_by: d.driftedBy, histogram: d.histogram, categories: d.categories },
+    details: { ...refDetails, n_ref: d.nRef, n_cur: d.nCur, drifted: d.drifted, drifted_by: d.driftedBy, histogram: d.histogram, categories: d.categories, ...(r.masked ? { masked: true } : {}) },
   });
 }
 

@@ -38,7 +38,8 @@ function identityColumns(ctx: CheckContext): string[] {
  */
 async function sampledValues(ctx: CheckContext, f: CheckedFeature, limit: number): Promise<{ value: string; count: number }[]> {
   const prof = ctx.profiles.get(f.column);
-  const sample = prof ? categoricalSample(prof) : undefined;
+  // A masked profile (declared pii: true) holds hashes: sample the rows themselves.
+  const sample = prof && !prof.masked ? categoricalSample(prof) : undefined;
   if (prof && sample && (!prof.sampled || sample.length >= limit)) {
     const counts = new Map<string, number>();
     for (const v of sample.slice(0, limit)) counts.set(v, (counts.get(v) ?? 0) + 1);
