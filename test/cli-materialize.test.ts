@@ -63,6 +63,20 @@ describe('materialize and online get commands', () => {
     expect(r.run.counts).toEqual(r.counts);
   });
 
+  it('says wherever the run shows that it skipped the guards', async () => {
+    const m = await cli(['-p', dir, 'materialize', '--start', '2001-01-10', '--end', '2001-01-11', '--views', 'airport_hourly', '--no-guards']);
+    expect(m.code).toBe(0);
+    expect(m.out).toMatch(/airport_hourly\s+success\s.*guards off/);
+    // The RUN column is the last one of the view's row.
+    const runId = m.out.trim().split('\n')[1].trim().split(/\s+/).pop()!;
+    const list = await cli(['-p', dir, 'runs', 'list', '--view', 'airport_hourly']);
+    expect(list.out.split('\n').find((l) => l.startsWith(runId))).toContain('guards off');
+    const guarded = list.out.split('\n').find((l) => l.includes('2001-01-09..2001-01-10'));
+    expect(guarded).not.toContain('guards off');
+    const show = await cli(['-p', dir, 'runs', 'show', runId]);
+    expect(show.out).toContain('checks: GUARDS OFF: this run skipped the guard stage (--no-guards)');
+  });
+
   it('exits 2 on usage errors', async () => {
     expect((await cli(['-p', dir, 'materialize', '--views', 'route_daily'])).code).toBe(2);
     expect((await cli(['-p', dir, 'materialize', '--start', '2001-01-02', '--views', 'nope'])).code).toBe(2);

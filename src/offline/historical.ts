@@ -143,6 +143,7 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
     features: request.features ?? null, service: request.service ?? null, full_feature_names: request.fullFeatureNames ?? false, availability,
     timestamp_column: request.timestampColumn ?? ENTITY_TS, split_at: request.splitAt === undefined ? null : parseInstant(request.splitAt, 'splitAt').toISOString(),
     test_fraction: request.testFraction ?? null, output: outputKind, allow_failed_checks: request.allowFailedChecks ?? false,
+    ...(request.disableGuards ? { guards: false } : {}),
   };
   const run = project.runs.create({ kind: 'dataset', service: plan.service?.name ?? null, options });
   let guarded: GuardStageResult | null = null;

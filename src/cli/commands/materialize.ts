@@ -9,6 +9,7 @@
  */
 import type { Command } from 'commander';
 import type { MaterializeResult } from '../../materialize/types.js';
+import { guardsSkipped } from './quality-format.js';
 import type { OnlineFeaturesResponse } from '../../serving/online-features.js';
 import type { CommandContext } from '../context.js';
 
@@ -33,7 +34,7 @@ function formatResults(results: readonly MaterializeResult[]): string {
       String(r.rowsRead),
       String(r.entitiesWritten),
       String(r.skipped),
-      `${c.pass} pass, ${c.warn} warn, ${c.fail} fail, ${c.error} error`,
+      guardsSkipped(r.run) ? 'guards off' : `${c.pass} pass, ${c.warn} warn, ${c.fail} fail, ${c.error} error`,
       r.run?.id ?? '-',
     ]);
   }

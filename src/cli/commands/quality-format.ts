@@ -15,6 +15,11 @@ function shortTime(iso: string | null): string {
   return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-';
 }
 
+/** Whether a run skipped the guard stage (`--no-guards`, SDK `guards: false` / `disableGuards`). */
+export function guardsSkipped(run: Pick<Run, 'options'> | null | undefined): boolean {
+  return run?.options?.guards === false;
+}
+
 /** `runs list` as a table. */
 export function formatRunList(runs: readonly Run[], total: number): string {
   if (runs.length === 0) return 'no runs';
@@ -24,7 +29,7 @@ export function formatRunList(runs: readonly Run[], total: number): string {
     rows.push([
       r.id, r.kind, r.view ?? (r.service ? `service:${r.service}` : '-'), r.status, shortTime(r.started_at),
       r.window_start ? `${r.window_start.slice(0, 10)}..${(r.window_end ?? '').slice(0, 10)}` : '-',
-      `${c.pass}/${c.warn}/${c.fail}/${c.error}`, (r.message ?? '').split('\n')[0].slice(0, 80),
+      guardsSkipped(r) ? 'guards off' : `${c.pass}/${c.warn}/${c.fail}/${c.error}`, (r.message ?? '').split('\n')[0].slice(0, 80),
     ]);
   }
   return `${table(rows)}\n${runs.length} of ${total} run(s)`;
@@ -48,7 +53,10 @@ export function formatRunShow(run: Run, results: readonly CheckResult[], profile
   if (run.rows_in !== null) lines.push(`  rows in ${run.rows_in}${run.rows_out !== null ? `, out ${run.rows_out}` : ''}`);
   if (run.status === 'blocked' || run.status === 'failed') lines.push(`  WHY: ${run.message ?? '(no message)'}`);
   const c = run.counts;
-  lines.push('', `checks: ${c.pass} passed, ${c.warn} warned, ${c.fail} failed, ${c.error} errors, ${c.skipped} skipped`);
+  if (guardsSkipped(run)) {
+    lines.push('', 'checks: GUARDS OFF: this run skipped the guard stage (--no-guards), nothing was checked and no profile recorded;');
+    lines.push('  later runs cannot detect edits of its window (no checksums were recorded for it)');
+  } else lines.push('', `checks: ${c.pass} passed, ${c.warn} warned, ${c.fail} failed, ${c.error} errors, ${c.skipped} skipped`);
   const order = { error: 0, fail: 1, warn: 2, skipped: 3, pass: 4 } as const;
   const shown = [...results].filter((r) => all || (r.status !== 'pass' && r.status !== 'skipped')).sort((a, b) => order[a.status] - order[b.status]);
   for (const r of shown) lines.push(`  ${formatCheckResult(r)}`);
