@@ -213,6 +213,10 @@ describe('push', () => {
     expect(body.error.details.run_id).toBeTruthy();
     const run = await json(await t.app.request(`/v1/runs/${body.error.details.run_id}`));
     expect(run.run.status).toBe('blocked');
+    // The same report as `runs show --json`: check results, profile summaries, alert deliveries.
+    expect(run.results.some((r: { status: string; check: string }) => r.status === 'fail' && r.check === 'schema')).toBe(true);
+    expect(run.profiles.find((p: { column: string }) => p.column === 'flights')).toMatchObject({ count: 1, min: -5, max: -5 });
+    expect(run.alerts).toEqual([]);
     const read = await json(await t.app.request('/v1/online-features', post({ features: ['origin_delays:flights'], entities: { origin: ['JFK'] } })));
     expect(read.results[1].values).toEqual([23]);
   });

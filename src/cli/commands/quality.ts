@@ -59,13 +59,9 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
     .option('--all', 'list passing checks too (default: only non-passing ones and a count)')
     .action(async (id: string, o: { all?: boolean }) => {
       const project = await ctx.project();
-      const run = project.runs.get(id);
-      const results = project.runs.results(id);
-      const profiles = project.runs.profiles(id).filter((p) => !p.slice);
-      const { listAlertAttempts } = await import('../../alerts/attempts.js');
-      const alerts = listAlertAttempts(project, id);
-      const summary = profiles.map((p) => summarizeProfile(p.column, p.profile));
-      ctx.print({ run, results, profiles: summary, alerts }, () => formatRunShow(run, results, summary, alerts, Boolean(o.all)));
+      const { runReport } = await import('../../runs/run-report.js');
+      const report = runReport(project, id);
+      ctx.print(report, () => formatRunShow(report.run, report.results, report.profiles, report.alerts, Boolean(o.all)));
     });
 
   program
@@ -142,15 +138,4 @@ function formatCheck(run: Run, verdict: string, reason: string | null, results: 
   const c = run.counts;
   lines.push(`${c.pass} passed, ${c.warn} warned, ${c.fail} failed, ${c.error} errors, ${c.skipped} skipped`);
   return lines.join('\n');
-}
-
-/** A compact profile summary for `runs show` (no samples). */
-export function summarizeProfile(column: string, p: unknown): Record<string, unknown> {
-  const x = p as Record<string, unknown>;
-  const q = x.quantiles as Record<string, number> | null;
-  return {
-    column, type: x.type, kind: x.kind, count: x.count, nulls: x.nulls, nan: x.nan, distinct: x.distinct,
-    min: x.min, max: x.max, mean: x.mean, stddev: x.stddev, p50: q?.p50 ?? null,
-    top: Array.isArray(x.top) ? (x.top as unknown[]).slice(0, 5) : null,
-  };
 }

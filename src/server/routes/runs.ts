@@ -1,12 +1,14 @@
 /**
  * The quality log over HTTP: `GET /v1/runs` (filters `view`, `service`, `kind`,
  * `status`, `since`, `until`; paging `limit` ≤ 500, `offset`), `GET /v1/runs/:id`
- * (the run with its check results) and `GET /v1/runs/:id/lineage` (OpenLineage RunEvent).
+ * (the run report of `runs show --json`: run, check results, profile summaries, alert
+ * deliveries) and `GET /v1/runs/:id/lineage` (OpenLineage RunEvent).
  */
 import { Hono } from 'hono';
 import { InputError } from '../../errors.js';
 import { parseInstant } from '../../time/instant.js';
 import { toOpenLineageRunEvent } from '../../runs/lineage.js';
+import { runReport } from '../../runs/run-report.js';
 import type { RunFilter, RunKind, RunStatus } from '../../runs/types.js';
 import type { ServerContext } from '../context.js';
 
@@ -55,10 +57,7 @@ export function runsRoutes(ctx: ServerContext): Hono {
     const { runs: items, total } = runs.list(filter);
     return c.json({ runs: items, total, limit: filter.limit, offset: filter.offset });
   });
-  app.get('/:id', (c) => {
-    const run = runs.get(c.req.param('id'));
-    return c.json({ run, results: runs.results(run.id) });
-  });
+  app.get('/:id', (c) => c.json(runReport(ctx.project, c.req.param('id'))));
   app.get('/:id/lineage', (c) => {
     const run = runs.get(c.req.param('id'));
     return c.json(toOpenLineageRunEvent(run, runs.results(run.id), { namespace: ctx.project.config.project, profiles: runs.profiles(run.id) }));
