@@ -24,7 +24,7 @@ import type { OnlineRow } from '../online/types.js';
 import type { Project } from '../project.js';
 import { droppedSince, dropIfPending, dropPendingError, dropUnlessMaterializing, isDropPending, requestDrops, viewChangedError } from '../registry/online-drops.js';
 import { beginOnlineWrite, type OnlineWrite } from '../registry/online-writes.js';
-import type { Lineage, RunStatus } from '../runs/types.js';
+import type { CheckResult, Lineage, RunStatus } from '../runs/types.js';
 import { VERSION } from '../version.js';
 import { bodyProblems } from '../server/body.js';
 import { pushRenames, pushRowValidator } from './push-schema.js';
@@ -93,6 +93,33 @@ function validateRows(project: Project, view: FeatureViewDef, rows: readonly Rec
   return out;
 }
 
+/**
+ * The rows validated; rows that do not fit the view (a null join key, a wrong
+ * type) never reach the guards' typed table, but the refusal is still a `push`
+ * run in the quality log: `blocked`, with one `schema` record listing the
+ * problems, alerts fired. The error (400 `invalid_rows`) names the run.
+ */
+async function validatedOrRecorded(project: Project, view: FeatureViewDef, raw: readonly Record<string, unknown>[], to: PushTarget): Promise<Record<string, unknown>[]> {
+  try {
+    return validateRows(project, view, raw);
+  } catch (e) {
+    if (!(e instanceof InputError) || e.code !== 'invalid_rows') throw e;
+    const run = project.runs.create({ kind: 'push', view: view.name, options: { to, rows: raw.length } });
+    const problems = (e.details as { problems?: unknown[] } | undefined)?.problems ?? [];
+    const record: CheckResult = {
+      run_id: run.id, check: 'schema', feature: null, slice: null, status: 'fail', policy: 'block', method: 'rows',
+      value: problems.length, thresholds: null, metrics: { rows: raw.length }, message: e.message, details: { problems },
+    };
+    project.runs.addResults([record]);
+    project.runs.update(run.id, {
+      status: 'blocked', finished_at: new Date().toISOString(), rows_in: raw.length, rows_out: 0, message: e.message,
+      counts: { pass: 0, warn: 0, fail: 1, error: 0, skipped: 0 },
+    });
+    await alertFinishedRun(project, run.id, { verdict: 'block', results: [record], blockedReason: e.message });
+    throw new InputError(e.message, { ...(e.details as Record<string, unknown>), run_id: run.id }, 'invalid_rows');
+  }
+}
+
 function lineageOf(project: Project, view: FeatureViewDef, rows: number, to: PushTarget, file: string | null): Lineage {
   const versions = project.registry.currentVersions();
   const definition_versions: Lineage['definition_versions'] = {};
@@ -132,7 +159,7 @@ export async function push(project: Project, request: PushRequest): Promise<Push
     );
   }
   if (request.rows.length === 0) throw new InputError('push has no rows', undefined, 'invalid_rows');
-  const rows = validateRows(project, view, request.rows);
+  const rows = await validatedOrRecorded(project, view, request.rows, to);
   const source = set.sources.get(view.source);
   const keys = viewJoinKeys(set, view);
 

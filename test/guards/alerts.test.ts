@@ -12,6 +12,7 @@ import { verifySignature } from '../../src/alerts/signature.js';
 import { runGuardStage } from '../../src/guards/stage.js';
 import { materialize } from '../../src/materialize/materialize.js';
 import { getHistoricalFeatures } from '../../src/offline/historical.js';
+import { push } from '../../src/serving/push.js';
 import { guardBench, type GuardBench } from './helpers.js';
 
 interface Received { body: string; signature: string | undefined }
@@ -44,6 +45,23 @@ afterEach(async () => {
 });
 
 describe('alerts', () => {
+  it('a push refused for rows that do not fit the view is a blocked run in the quality log, and alerts fire', async () => {
+    const rx = await receiver(0);
+    server = rx.server;
+    bench = await guardBench({ alerts: [{ name: 'schema', url: rx.url, checks: ['schema'], statuses: ['fail'] }] });
+    const rows = [
+      { airport: 'SEA', event_timestamp: '2024-01-02T00:00:00Z', delay: 1, carrier: 'AA' },
+      { airport: null, event_timestamp: '2024-01-02T00:00:00Z', delay: 1, carrier: 'AA' },
+    ];
+    const error = await push(bench.project, { view: 'delays', rows }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'invalid_rows', status: 400, message: expect.stringMatching(/row 1 at \/1\/airport/) });
+    const runId = (error as { details: { run_id: string } }).details.run_id;
+    expect(bench.project.runs.get(runId)).toMatchObject({ kind: 'push', view: 'delays', status: 'blocked', rows_in: 2, rows_out: 0, counts: { fail: 1 } });
+    expect(bench.project.runs.results(runId)).toMatchObject([{ check: 'schema', method: 'rows', status: 'fail', policy: 'block', details: { problems: [expect.objectContaining({ row: 1 })] } }]);
+    expect(rx.received).toHaveLength(1);
+    expect(JSON.parse(rx.received[0].body)).toMatchObject({ run: expect.objectContaining({ id: runId, status: 'blocked' }) });
+  });
+
   it('POSTs a signed run summary on a matching run, retries after a failure and records every attempt', async () => {
     const rx = await receiver(1);
     server = rx.server;
