@@ -86,8 +86,9 @@ export class NotFoundError extends FeatureguardError {
 
 /** The operation conflicts with current state (a materialization already running, a breaking change): HTTP 409. */
 export class ConflictError extends FeatureguardError {
-  constructor(message: string, details?: ErrorDetails, code = 'conflict') {
-    super(code, message, { status: 409, exitCode: 3, details });
+  /** `exitCode` 2 when the caller resolves the conflict by asking differently (a flag), 3 when it must wait. */
+  constructor(message: string, details?: ErrorDetails, code = 'conflict', exitCode: 2 | 3 = 3) {
+    super(code, message, { status: 409, exitCode, details });
     this.name = 'ConflictError';
   }
 }

@@ -108,6 +108,7 @@ export function openSqliteRegistry(db: StateDb): Registry {
         `refusing to apply breaking changes (pass --allow-breaking / allowBreaking to apply them):\n${reasons.map((r) => `  - ${r}`).join('\n')}`,
         { breaking: reasons },
         'breaking_change',
+        2, // a usage error (DESIGN.md: exit 2): the same apply with --allow-breaking goes through
       );
     }
     const changed = plan.changes.filter((c) => c.action !== 'unchanged');

@@ -141,12 +141,12 @@ describe('project commands on the flights example', () => {
     expect(text.out).toMatch(/Versions \(2\):\n {2}v1 .*\n {2}v2 .*\n {6}\/ttl: "6h" -> "12h"/);
   });
 
-  it('refuses a breaking change (exit 3) until --allow-breaking', async () => {
+  it('refuses a breaking change (exit 2, a usage error) until --allow-breaking', async () => {
     editView('{name: departures, type: int64', '{name: departures, type: float64');
     const plan = await cli('plan');
     expect(plan.out).toContain("! BREAKING: type of feature 'airport_hourly:departures' changed from int64 to float64");
     const refused = await cli('apply');
-    expect(refused.code).toBe(3);
+    expect(refused.code).toBe(2);
     expect(refused.err).toContain('refusing to apply breaking changes');
     const json = await cli('--json', 'apply');
     expect(JSON.parse(json.err).error.code).toBe('breaking_change');
