@@ -79,7 +79,14 @@ export function pinBaseline(project: Project, input: PinBaselineInput): Baseline
   if (input.view && !set.views.has(input.view)) throw new NotFoundError(`unknown feature view '${input.view}'`, { known: [...set.views.keys()] });
   if (input.service && !set.services.has(input.service)) throw new NotFoundError(`unknown feature service '${input.service}'`, { known: [...set.services.keys()] });
   const runId = input.fromRun ?? manifestRunId(resolve(input.fromDataset!));
-  project.runs.get(runId); // NotFoundError when absent
+  const run = project.runs.get(runId); // NotFoundError when absent
+  if (run.status === 'blocked' || run.status === 'failed' || run.status === 'running') {
+    throw new InputError(
+      `run ${runId} is ${run.status}${run.message ? ` (${run.message.split('\n')[0]})` : ''}: a baseline is what good data looks like; pin a successful or warned run`,
+      { run_id: runId, status: run.status },
+      'baseline_from_bad_run',
+    );
+  }
   const profiles = project.runs.profiles(runId) as StoredProfile[];
   if (profiles.length === 0) throw new InputError(`run ${runId} has no profiles to pin (were its guards disabled?)`);
   const source = input.fromRun ? `run:${runId}` : `dataset:${resolve(input.fromDataset!)}`;

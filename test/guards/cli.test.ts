@@ -52,6 +52,14 @@ describe('quality CLI', () => {
     expect(checked.facets.schema.fields.map((f: { name: string }) => f.name)).toContain('delay');
     expect(checked.inputFacets.dataQualityAssertions.assertions.length).toBeGreaterThan(5);
 
+    // A blocked run is not what good data looks like.
+    const blocked = await bench.runWindow('2024-01-08', '2024-01-15', { transform: "SELECT * REPLACE (CASE WHEN hash(event_timestamp) % 4 = 0 THEN 'ann@example.com' ELSE carrier END AS carrier) FROM w" });
+    expect(bench.project.runs.get(blocked.runId).status).toBe('blocked');
+    const refused = await cli(dir, 'baseline', 'pin', '--name', 'bad', '--view', 'delays', '--from-run', blocked.runId);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain(`run ${blocked.runId} is blocked (`);
+    expect(refused.err).toContain('pin a successful or warned run');
+
     const pin = await cli(dir, 'baseline', 'pin', '--name', 'jan', '--view', 'delays', '--from-run', r1.runId);
     expect(pin.code).toBe(0);
     expect(pin.out).toContain("pinned baseline 'jan'");
