@@ -125,6 +125,24 @@ describe('PSI bands', () => {
   });
 });
 
+describe('PSI bands on small samples', () => {
+  // 200 values a side in 4 categories: PSI's small-sample bias 3·(1/200 + 1/200) = 0.03 is above psi_warn/4.
+  const ref = [...rep(['a'], 80), ...rep(['b'], 60), ...rep(['c'], 40), ...rep(['d'], 20)];
+  const cur = [...rep(['a'], 50), ...rep(['b'], 60), ...rep(['c'], 50), ...rep(['d'], 40)];
+  const expected = psi([80, 60, 40, 20], [50, 60, 50, 40]);
+
+  it('only reports PSI under the auto method, and applies its bands as configured when PSI is the chosen method', async () => {
+    expect(expected).toBeGreaterThanOrEqual(q.psi_warn);
+    expect(expected).toBeLessThan(q.psi_fail);
+    const auto = await drift(ref, cur, { ...q, p_value: 1e-9 });
+    expect(auto.metrics.psi).toBeCloseTo(expected, 9);
+    expect(auto.method).toBe('chisquare');
+    expect(auto.status).toBe('pass');
+    const chosen = await drift(ref, cur, { ...q, method: 'psi' });
+    expect([chosen.method, chosen.value, chosen.status]).toEqual(['psi', auto.metrics.psi, 'warn']);
+  });
+});
+
 describe('categories beyond the top list', () => {
   it('a value that moved across the top-50 boundary is not a category that vanished', async () => {
     // 60 categories: the reference ranks c50..c59 below the top 50, the current run ranks c40..c49 there instead.

@@ -147,7 +147,8 @@ function numericDrift(ref: ColumnProfile, cur: ColumnProfile, q: DriftQuality, n
     default:
       [method, value, threshold, drifted] = ['wasserstein', wn, q.distance, wn >= q.distance];
   }
-  const meaningful = psiMeaningful(refHist.length, nRef, nCur, q.psi_warn);
+  // Chosen as the method (`method: psi`), PSI's bands apply as configured, whatever the sample sizes.
+  const meaningful = method === 'psi' || psiMeaningful(refHist.length, nRef, nCur, q.psi_warn);
   const driftedBy = drifted ? 'method' : psiValue >= q.psi_fail && meaningful ? 'psi' : null;
   drifted = driftedBy !== null;
   const status = psiStatus(drifted, psiValue, q, meaningful);
@@ -196,7 +197,7 @@ function categoricalDrift(ref: ColumnProfile, cur: ColumnProfile, q: DriftQualit
   } else {
     [method, value, threshold, drifted] = ['jensenshannon', js, q.distance, js >= q.distance];
   }
-  const meaningful = psiMeaningful(c.categories.length, nRef, nCur, q.psi_warn);
+  const meaningful = method === 'psi' || psiMeaningful(c.categories.length, nRef, nCur, q.psi_warn);
   const driftedBy = drifted ? 'method' : psiValue >= q.psi_fail && meaningful ? 'psi' : null;
   drifted = driftedBy !== null;
   const status = psiStatus(drifted, psiValue, q, meaningful);
