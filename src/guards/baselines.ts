@@ -87,6 +87,15 @@ export function pinBaseline(project: Project, input: PinBaselineInput): Baseline
       'baseline_from_bad_run',
     );
   }
+  // A dataset written with --allow-failed-checks despite blocking failures is `warned`: not good data either.
+  const blocking = project.runs.results(runId).filter((r) => (r.status === 'fail' || r.status === 'error') && r.policy === 'block');
+  if (blocking.length > 0) {
+    throw new InputError(
+      `run ${runId} has ${blocking.length} blocking check failure(s) (first: ${blocking[0].message}): a baseline is what good data looks like; pin a run whose blocking checks passed`,
+      { run_id: runId, status: run.status },
+      'baseline_from_bad_run',
+    );
+  }
   const profiles = project.runs.profiles(runId) as StoredProfile[];
   if (profiles.length === 0) throw new InputError(`run ${runId} has no profiles to pin (were its guards disabled?)`);
   const source = input.fromRun ? `run:${runId}` : `dataset:${resolve(input.fromDataset!)}`;

@@ -1,7 +1,7 @@
 /**
  * Profiles of personal data keep no values: the top list, the sample and the
- * min/max of a string column that holds PII (declared `pii: true`, or found by
- * the PII check) are replaced by hashes (`sha256:` and 16 hex digits). Equal
+ * min/max of a string column that holds PII (declared `pii: true`, found by the
+ * PII check, or a join key) are replaced by hashes (`sha256:` and 16 hex digits). Equal
  * values still hash equal, so category drift between two masked profiles means
  * what it meant before; a masked and an unmasked profile are compared with both
  * masked (`comparable`). A hash is not encryption: whoever guesses a value can
@@ -18,9 +18,16 @@ export function maskValue(value: string): string {
   return `sha256:${createHash('sha256').update(value, 'utf8').digest('hex').slice(0, 16)}`;
 }
 
-/** A profile whose string values are masked (itself when it has none or is masked already). */
+/**
+ * A profile that keeps no values: strings become hashes; numbers and timestamps
+ * (a phone number stored as int64, a birth date) lose their sample, range,
+ * quantiles and histogram, so their drift is not computed (itself when masked already).
+ */
 export function maskProfile(p: ColumnProfile): ColumnProfile {
-  if (p.masked || p.kind !== 'categorical') return p;
+  if (p.masked) return p;
+  if (p.kind !== 'categorical') {
+    return { ...p, masked: true, min: null, max: null, quantiles: null, histogram: null, deciles: null, sample: [], mad: null, top: p.top?.map((t) => ({ value: maskValue(t.value), count: t.count })) ?? null };
+  }
   const text = (v: number | string | null) => (typeof v === 'string' ? maskValue(v) : v);
   return {
     ...p,

@@ -19,7 +19,8 @@ import { provenancePassRequest } from './checks/provenance.js';
 import { constraintCounts } from './checks/schema.js';
 import { resolveQuality } from './config.js';
 import { checkFamilies } from './families.js';
-import { profileSlices, profileTable, describeTable } from './profile.js';
+import { categoricalSample, profileSlices, profileTable, describeTable } from './profile.js';
+import { scanPii } from './checks/pii-detectors.js';
 import type { ColumnProfile } from './profile-types.js';
 import { maskColumns, maskValue } from './profile-mask.js';
 import { OTHER } from './category-counts.js';
@@ -126,19 +127,19 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   };
   const pass = await stageRowPass(base, profiled);
   lap('row pass');
-  // Personal data declared with pii: true is masked from the start: its values reach no check record.
-  const declaredPii = new Set(features.filter((f) => f.def.pii === true).map((f) => f.column));
-  const profiles = maskColumns(
-    await profileTable(conn, table, { columns: profiled, reference: reference?.profiles, outlierZ: quality.anomaly.outlier_z, aggregate: pass?.aggregate }),
-    declaredPii,
-  );
+  const rawProfiles = await profileTable(conn, table, { columns: profiled, reference: reference?.profiles, outlierZ: quality.anomaly.outlier_z, aggregate: pass?.aggregate });
+  // Personal data declared with pii: true, and PII in columns the PII check does not judge (join keys
+  // such as an email, a dataset's pass-through columns), is masked from the start: its values reach no record.
+  const declaredPii = new Set([...features.filter((f) => f.def.pii === true).map((f) => f.column), ...uncheckedPii(rawProfiles, features, quality.leakage.pii_min_share)]);
+  const profiles = maskColumns(rawProfiles, declaredPii);
   lap('profiles');
   const sliceProfiles = new Map<string, Map<string, Map<string, ColumnProfile>>>();
   for (const s of view?.slices ?? []) {
     if (!colNames.has(s)) continue;
     const sliceCols = columns.filter((c) => features.some((f) => f.column === c.name));
     const bySlice = await profileSlices(conn, table, s, { columns: sliceCols, maxSlices: quality.drift.max_slices, reference: reference?.slices?.get(s) });
-    sliceProfiles.set(s, new Map([...bySlice].map(([value, m]) => [value, maskColumns(m, declaredPii)])));
+    // Slices of a column holding personal data are named by the hash of their value.
+    sliceProfiles.set(s, new Map([...bySlice].map(([value, m]) => [declaredPii.has(s) ? maskValue(value) : value, maskColumns(m, declaredPii)])));
   }
 
   lap('slices');
@@ -218,6 +219,19 @@ function checkedFeatures(input: GuardStageInput, projectQuality: Parameters<type
   return view.features.map((def) => ({ column: def.name, view: view.name, def, quality: resolveQuality(projectQuality, view.quality, def.quality) }));
 }
 
+/** String columns that are not checked features (join keys, pass-through columns) whose profile sample holds PII. */
+function uncheckedPii(profiles: ReadonlyMap<string, ColumnProfile>, features: readonly CheckedFeature[], minShare: number): string[] {
+  const checked = new Set(features.map((f) => f.column));
+  const out: string[] = [];
+  for (const p of profiles.values()) {
+    if (p.kind !== 'categorical' || checked.has(p.column)) continue;
+    const counts = new Map<string, number>();
+    for (const v of categoricalSample(p) ?? (p.top ?? []).map((t) => t.value)) counts.set(v, (counts.get(v) ?? 0) + 1);
+    if (scanPii([...counts].map(([value, count]) => ({ value, count })), minShare).kinds.length > 0) out.push(p.column);
+  }
+  return out;
+}
+
 /** Columns whose PII check found personal data (declared or not). */
 function piiColumns(results: readonly CheckResult[]): Set<string> {
   const out = new Set<string>();
@@ -228,13 +242,23 @@ function piiColumns(results: readonly CheckResult[]): Set<string> {
   return out;
 }
 
-/** Drift records of `columns` with their category values masked (the counts stay). */
+/** Drift and class-balance records of `columns` with the values they name masked (the counts stay). */
 function maskResults(results: readonly CheckResult[], columns: ReadonlySet<string>): CheckResult[] {
   if (columns.size === 0) return [...results];
   return results.map((r) => {
-    const details = r.details as { categories?: { values: string[] }; masked?: boolean } | null | undefined;
-    if (r.check !== 'drift' || !r.feature || !columns.has(r.feature) || !details?.categories || details.masked) return r;
-    const values = details.categories.values.map((v) => (v === OTHER ? v : maskValue(v)));
-    return { ...r, details: { ...details, categories: { ...details.categories, values }, masked: true } };
+    const details = r.details as { categories?: { values: string[] }; counts?: Record<string, number>; shares?: Record<string, number>; vanished?: string[]; masked?: boolean } | null | undefined;
+    if (!r.feature || !columns.has(r.feature) || !details || details.masked) return r;
+    if (r.check === 'drift' && details.categories) {
+      const values = details.categories.values.map((v) => (v === OTHER ? v : maskValue(v)));
+      return { ...r, details: { ...details, categories: { ...details.categories, values }, masked: true } };
+    }
+    if (r.check === 'class_imbalance' && details.counts) {
+      const named = [...Object.keys(details.counts), ...(details.vanished ?? [])];
+      const keyed = (m: Record<string, number> | undefined) => (m ? Object.fromEntries(Object.entries(m).map(([k, v]) => [maskValue(k), v])) : m);
+      let message = r.message;
+      for (const v of named) message = message.replaceAll(`'${v}'`, `'${maskValue(v)}'`);
+      return { ...r, message, details: { ...details, counts: keyed(details.counts), shares: keyed(details.shares), vanished: details.vanished?.map(maskValue), masked: true } };
+    }
+    return r;
   });
 }

@@ -60,6 +60,14 @@ describe('quality CLI', () => {
     expect(refused.err).toContain(`run ${blocked.runId} is blocked (`);
     expect(refused.err).toContain('pin a successful or warned run');
 
+    // Nor is a run written despite a blocking failure (a dataset built with --allow-failed-checks ends `warned`).
+    const despite = await bench.runWindow('2024-01-15', '2024-01-22');
+    bench.project.runs.update(despite.runId, { status: 'warned' });
+    bench.project.runs.addResults([{ run_id: despite.runId, check: 'leakage', feature: 'delay', slice: null, status: 'fail', policy: 'block', method: 'target', value: 1, thresholds: null, metrics: null, message: 'delay: leaks the label', details: null }]);
+    const refusedDespite = await cli(dir, 'baseline', 'pin', '--name', 'bad', '--view', 'delays', '--from-run', despite.runId);
+    expect(refusedDespite.code).toBe(2);
+    expect(refusedDespite.err).toContain('1 blocking check failure(s) (first: delay: leaks the label)');
+
     const pin = await cli(dir, 'baseline', 'pin', '--name', 'jan', '--view', 'delays', '--from-run', r1.runId);
     expect(pin.code).toBe(0);
     expect(pin.out).toContain("pinned baseline 'jan'");

@@ -42,6 +42,8 @@ export interface BenchOptions {
   viewQuality?: QualityConfig;
   features?: FeatureDef[];
   slices?: string[];
+  /** `label`: the view is a label view (class balance is checked on its features). */
+  role?: 'label';
   alerts?: AlertConfig[];
   services?: FeatureServiceDef[];
 }
@@ -78,6 +80,7 @@ export async function guardBench(opts: BenchOptions = {}): Promise<GuardBench> {
     features: opts.features ?? DEFAULT_FEATURES,
     ...(opts.viewQuality ? { quality: opts.viewQuality } : {}),
     ...(opts.slices ? { slices: opts.slices } : {}),
+    ...(opts.role ? { role: opts.role } : {}),
   });
   const file = join(dir, 'data', 'rows.parquet');
   const writeSource = async (sql: string) => {

@@ -351,8 +351,9 @@ describe('operations', () => {
     expect(text).toMatch(/route="\/v1\/runs\/:id",status="404"/);
     expect(text).toMatch(/featureguard_materialize_runs_total\{view="origin_delays",status="success"\} [1-9]/);
     expect(text).toMatch(/featureguard_push_runs_total\{view="origin_delays",status="(success|warned)"\} [1-9]/);
-    expect(text).toMatch(/featureguard_push_runs_total\{view="origin_delays",status="blocked"\} 1/);
-    expect(text).toMatch(/featureguard_run_verdicts_total\{kind="push",status="blocked"\} 1/);
+    // One push blocked by the guards (422), one refused for rows that do not fit the view (400, recorded blocked).
+    expect(text).toMatch(/featureguard_push_runs_total\{view="origin_delays",status="blocked"\} 2/);
+    expect(text).toMatch(/featureguard_run_verdicts_total\{kind="push",status="blocked"\} 2/);
   });
 
   it('openapi.json lists every route and its schemas compile', async () => {

@@ -54,8 +54,8 @@ export function formatRunShow(run: Run, results: readonly CheckResult[], profile
   if (run.status === 'blocked' || run.status === 'failed') lines.push(`  WHY: ${run.message ?? '(no message)'}`);
   const c = run.counts;
   if (guardsSkipped(run)) {
-    lines.push('', 'checks: GUARDS OFF: this run skipped the guard stage (--no-guards), nothing was checked and no profile recorded;');
-    lines.push('  later runs cannot detect edits of its window (no checksums were recorded for it)');
+    lines.push('', `checks: GUARDS OFF: this run skipped the guard stage${run.kind === 'materialize' ? ' (--no-guards)' : ''}, nothing was checked and no profile recorded`);
+    if (run.kind === 'materialize') lines.push('  later runs cannot detect edits of its window (no checksums were recorded for it)');
   } else lines.push('', `checks: ${c.pass} passed, ${c.warn} warned, ${c.fail} failed, ${c.error} errors, ${c.skipped} skipped`);
   const order = { error: 0, fail: 1, warn: 2, skipped: 3, pass: 4 } as const;
   const shown = [...results].filter((r) => all || (r.status !== 'pass' && r.status !== 'skipped')).sort((a, b) => order[a.status] - order[b.status]);

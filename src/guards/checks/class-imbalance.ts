@@ -11,6 +11,7 @@ import type { CheckResult } from '../../runs/types.js';
 import { queryRows, result, skipped, type Check, type CheckContext } from '../check.js';
 import { binLabel, classBalance } from './class-imbalance-metrics.js';
 import { labelColumns, labelType } from './label-columns.js';
+import { maskProfile, maskValue } from '../profile-mask.js';
 
 const FAMILY = 'class_imbalance' as const;
 
@@ -22,9 +23,10 @@ function binCaseSql(column: string, edges: readonly number[]): string {
 }
 
 /** Classes the reference profile knows for this label (top values, else distinct sample values). */
-function referenceClasses(ctx: CheckContext, column: string, bins: readonly number[] | null): string[] {
-  const ref = ctx.reference?.profiles.get(column);
-  if (!ref) return [];
+function referenceClasses(ctx: CheckContext, column: string, bins: readonly number[] | null, masked: boolean): string[] {
+  const reference = ctx.reference?.profiles.get(column);
+  if (!reference) return [];
+  const ref = masked ? maskProfile(reference) : reference;
   if (bins) return [...new Set(ref.sample.filter((v): v is number => typeof v === 'number').map((v) => binLabel(v, bins)))];
   if (ref.top && ref.top.length) return ref.top.map((t) => t.value);
   return [...new Set(ref.sample.map((v) => String(v)))];
@@ -42,8 +44,10 @@ async function checkLabel(ctx: CheckContext, column: string): Promise<CheckResul
     ctx,
     `SELECT ${expr} AS v, count(*) AS n FROM ${ident(ctx.table)} WHERE ${ident(column)} IS NOT NULL GROUP BY 1`,
   );
-  const counts = new Map(rows.map((r) => [String(r.v), Number(r.n)]));
-  const refClasses = referenceClasses(ctx, column, kind === 'numeric' ? bins : null);
+  // Personal data (a masked profile on either side) is counted by the hash of each class, as profiles keep it.
+  const masked = Boolean(ctx.profiles.get(column)?.masked || ctx.reference?.profiles.get(column)?.masked) && !bins;
+  const counts = new Map(rows.map((r) => [masked ? maskValue(String(r.v)) : String(r.v), Number(r.n)]));
+  const refClasses = referenceClasses(ctx, column, kind === 'numeric' ? bins : null, masked);
   const b = classBalance(counts, refClasses);
   if (b.total === 0) {
     return skipped(ctx, FAMILY, `${column} has no labelled rows`, { feature: column, method: 'imbalance' });
@@ -79,6 +83,7 @@ async function checkLabel(ctx: CheckContext, column: string): Promise<CheckResul
       vanished: b.vanished,
       reference: ctx.reference?.description ?? null,
       ...(bins ? { bins } : {}),
+      ...(masked ? { masked: true } : {}),
     },
   });
 }

@@ -95,7 +95,8 @@ export const driftCheck: Check = async (ctx) => {
         continue;
       }
       for (const f of ctx.features) {
-        if (f.quality.drift.policy === 'off') continue;
+        // Within a slice the slice column is one value: nothing to compare.
+        if (f.quality.drift.policy === 'off' || f.column === sliceCol) continue;
         const ref = refProfiles.get(f.column);
         const cur = profiles.get(f.column);
         const min = f.quality.drift.min_slice_rows;

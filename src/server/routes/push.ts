@@ -47,6 +47,8 @@ export function pushRoutes(ctx: ServerContext): Hono {
       return c.json(result);
     } catch (e) {
       if (!(e instanceof FeatureguardError) || e.status >= 500) ctx.metrics.recordRun('push', view, 'failed');
+      // Rows that did not fit the view: recorded as a blocked run (`details.run_id`), counted as one.
+      else if (e.code === 'invalid_rows' && (e.details as { run_id?: string } | undefined)?.run_id) ctx.metrics.recordRun('push', view, 'blocked');
       throw e;
     }
   });

@@ -8,6 +8,7 @@
  */
 import type { ColumnProfile } from '../../guards/profile-types.js';
 import type { CheckResult } from '../../runs/types.js';
+import { comparable } from '../../guards/profile-mask.js';
 
 export interface DriftDistribution {
   readonly kind: 'numeric' | 'categorical';
@@ -80,8 +81,10 @@ export function binSample(sample: readonly number[], innerEdges: readonly number
 const sameEdges = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => Math.abs(x - b[i]) <= 1e-12 * Math.max(1, Math.abs(x)));
 
 /** Rebuild from profiles: the current run's histogram and the reference profile. */
-function fromProfiles(cur: ColumnProfile | undefined, ref: ColumnProfile | undefined): DriftDistribution | null {
-  if (!cur || !ref) return null;
+function fromProfiles(current: ColumnProfile | undefined, reference: ColumnProfile | undefined): DriftDistribution | null {
+  if (!current || !reference) return null;
+  // A masked side (personal data) is compared with the other masked, as the drift check does.
+  const [ref, cur] = comparable(reference, current);
   if (cur.kind === 'numeric' && cur.histogram && cur.histogram.counts.length === cur.histogram.edges.length + 1) {
     const inner = cur.histogram.edges;
     let refCounts: number[] | null = null;
