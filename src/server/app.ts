@@ -14,6 +14,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import type { Project } from '../project.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { createServerAuth, type ServerAuth } from './auth.js';
+import { createBackgroundWork } from './background.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_ENTITIES, type ServerContext } from './context.js';
 import { notFound, onError, type ErrorLogger } from './http-errors.js';
 import { createMaterializeJobs, type MaterializeJobs } from './materialize-jobs.js';
@@ -68,6 +69,7 @@ export function createApp(project: Project, options: AppOptions = {}): Featuregu
     auth,
     metrics,
     jobs,
+    background: createBackgroundWork(),
     scheduler: options.scheduler,
     limits: {
       bodyLimit: options.bodyLimit ?? server.body_limit ?? DEFAULT_BODY_LIMIT,

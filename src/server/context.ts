@@ -2,6 +2,7 @@
 import type { Project } from '../project.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { ServerAuth } from './auth.js';
+import type { BackgroundWork } from './background.js';
 import type { MaterializeJobs } from './materialize-jobs.js';
 import type { ServerMetrics } from './metrics.js';
 
@@ -18,6 +19,8 @@ export interface ServerContext {
   readonly metrics: ServerMetrics;
   readonly limits: ServerLimits;
   readonly jobs: MaterializeJobs;
+  /** Work requests leave running (push alert deliveries); `serve` waits for it on shutdown. */
+  readonly background: BackgroundWork;
   /** Present inside `featureguard serve` (absent in plain `createApp` use). */
   readonly scheduler?: Scheduler;
 }

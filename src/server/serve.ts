@@ -130,6 +130,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
           (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
         });
         await app.context.jobs.idle();
+        await app.context.background.idle();
         // The sweep running now, if any, finishes before the project can be closed under it.
         await sweeping;
         log.info('featureguard stopped');

@@ -55,6 +55,21 @@ export interface PushResult {
   readonly counts: { pass: number; warn: number; fail: number; error: number; skipped: number };
 }
 
+export interface PushOptions {
+  /**
+   * Take over the delivery of the run's alerts instead of the push waiting for it
+   * (a server answers at once; webhook retries can take seconds). Without it the
+   * push resolves once every alert attempt is made and recorded.
+   */
+  readonly deliverAlerts?: (delivery: Promise<void>) => void;
+}
+
+/** Deliver alerts as `options` says: handed over, or awaited. */
+async function sendAlerts(options: PushOptions, delivery: Promise<void>): Promise<void> {
+  if (options.deliverAlerts) options.deliverAlerts(delivery);
+  else await delivery;
+}
+
 const MAX_REPORTED_PROBLEMS = 20;
 
 /** Validate rows against the view; problems name the row index and column. */
@@ -99,7 +114,7 @@ function validateRows(project: Project, view: FeatureViewDef, rows: readonly Rec
  * run in the quality log: `blocked`, with one `schema` record listing the
  * problems, alerts fired. The error (400 `invalid_rows`) names the run.
  */
-async function validatedOrRecorded(project: Project, view: FeatureViewDef, raw: readonly Record<string, unknown>[], to: PushTarget): Promise<Record<string, unknown>[]> {
+async function validatedOrRecorded(project: Project, view: FeatureViewDef, raw: readonly Record<string, unknown>[], to: PushTarget, options: PushOptions): Promise<Record<string, unknown>[]> {
   try {
     return validateRows(project, view, raw);
   } catch (e) {
@@ -115,7 +130,7 @@ async function validatedOrRecorded(project: Project, view: FeatureViewDef, raw: 
       status: 'blocked', finished_at: new Date().toISOString(), rows_in: raw.length, rows_out: 0, message: e.message,
       counts: { pass: 0, warn: 0, fail: 1, error: 0, skipped: 0 },
     });
-    await alertFinishedRun(project, run.id, { verdict: 'block', results: [record], blockedReason: e.message });
+    await sendAlerts(options, alertFinishedRun(project, run.id, { verdict: 'block', results: [record], blockedReason: e.message }));
     throw new InputError(e.message, { ...(e.details as Record<string, unknown>), run_id: run.id }, 'invalid_rows');
   }
 }
@@ -146,7 +161,7 @@ function lineageOf(project: Project, view: FeatureViewDef, rows: number, to: Pus
 }
 
 /** Push rows into a view (see the module comment). Bad rows are an `InputError` listing the problems. */
-export async function push(project: Project, request: PushRequest): Promise<PushResult> {
+export async function push(project: Project, request: PushRequest, options: PushOptions = {}): Promise<PushResult> {
   const to: PushTarget = request.to === 'online_and_offline' ? 'both' : (request.to ?? 'online');
   if (!['online', 'offline', 'both'].includes(to)) throw new InputError(`'to' must be online, offline or both`, { to: request.to });
   const set = project.registry.current();
@@ -159,7 +174,7 @@ export async function push(project: Project, request: PushRequest): Promise<Push
     );
   }
   if (request.rows.length === 0) throw new InputError('push has no rows', undefined, 'invalid_rows');
-  const rows = await validatedOrRecorded(project, view, request.rows, to);
+  const rows = await validatedOrRecorded(project, view, request.rows, to, options);
   const source = set.sources.get(view.source);
   const keys = viewJoinKeys(set, view);
 
@@ -254,7 +269,7 @@ export async function push(project: Project, request: PushRequest): Promise<Push
     await conn.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     conn.closeSync();
     // Alerts go out with the run's final status (a failed write after passing guards says `failed`).
-    if (guarded) await alertFinishedRun(project, run.id, guarded);
+    if (guarded) await sendAlerts(options, alertFinishedRun(project, run.id, guarded));
   }
 }
 

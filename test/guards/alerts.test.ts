@@ -3,7 +3,7 @@
  * attempt: signature, retries with backoff, every attempt recorded.
  */
 import { writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { runGuardStage } from '../../src/guards/stage.js';
 import { materialize } from '../../src/materialize/materialize.js';
 import { getHistoricalFeatures } from '../../src/offline/historical.js';
 import { push } from '../../src/serving/push.js';
+import { createApp } from '../../src/server/app.js';
 import { guardBench, type GuardBench } from './helpers.js';
 
 interface Received { body: string; signature: string | undefined }
@@ -45,6 +46,35 @@ afterEach(async () => {
 });
 
 describe('alerts', () => {
+  it('a push over HTTP answers without waiting for its webhooks; their attempts are recorded once delivered', async () => {
+    const held: ServerResponse[] = [];
+    let got = 0;
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        got++;
+        held.push(res);
+      });
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    bench = await guardBench({ alerts: [{ name: 'schema', url, checks: ['schema'], statuses: ['fail'] }] });
+    const app = createApp(bench.project, { ui: false });
+    const res = await app.request('/v1/push', {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ view: 'delays', rows: [{ airport: null, event_timestamp: '2024-01-02T00:00:00Z', delay: 1, carrier: 'AA' }] }),
+    });
+    expect(res.status).toBe(400);
+    const runId = ((await res.json()) as { error: { details: { run_id: string } } }).error.details.run_id;
+    // Answered while the receiver still holds the webhook request.
+    for (let i = 0; i < 200 && got === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(got).toBe(1);
+    expect(listAlertAttempts(bench.project, runId)).toEqual([]);
+    for (const r of held) r.writeHead(204).end();
+    await app.context.background.idle();
+    expect(listAlertAttempts(bench.project, runId)).toMatchObject([{ alert: 'schema', attempt: 1, ok: true }]);
+  });
+
   it('a push refused for rows that do not fit the view is a blocked run in the quality log, and alerts fire', async () => {
     const rx = await receiver(0);
     server = rx.server;

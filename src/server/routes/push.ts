@@ -36,7 +36,8 @@ export function pushRoutes(ctx: ServerContext): Hono {
     const view = body.view ?? viewForPushSource(ctx.project, body.push_source_name as string);
     const rows = body.rows ?? rowsFromColumns(body.df ?? {});
     try {
-      const result = await push(ctx.project, { view, rows, to: body.to });
+      // The answer does not wait for webhooks (their attempts are recorded with the run).
+      const result = await push(ctx.project, { view, rows, to: body.to }, { deliverAlerts: (d) => ctx.background.track(d) });
       ctx.metrics.recordRun('push', view, result.status);
       if (result.status === 'blocked') {
         throw new FeatureguardError('push_blocked', `push blocked by the guards: ${result.blocked_reason ?? 'a blocking check failed'}; nothing was written`, {
