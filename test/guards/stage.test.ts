@@ -212,6 +212,20 @@ describe('guard stage', () => {
     expect(g.verdict).toBe('block');
   });
 
+  it('an empty window recorded earlier is still empty: no false tampering (a late upstream does not block the view)', async () => {
+    bench = await guardBench();
+    // The source ends with January: February's first day is empty (warned: anomaly.volume), then the next day re-checks it.
+    const empty = await bench.runWindow('2024-02-01', '2024-02-02');
+    expect(empty.verdict).toBe('warn');
+    const next = await bench.runWindow('2024-02-02', '2024-02-03');
+    expect(pick(next, 'provenance', 'tampering')[0], JSON.stringify(pick(next, 'provenance', 'tampering')[0])).toMatchObject({ status: 'pass', metrics: { partitions_checked: 1, partitions_changed: 0 } });
+    expect(next.verdict).not.toBe('block');
+    // Rows appearing later on that empty day are an edit of history.
+    await bench.writeSource(`SELECT * FROM (${(await import('./helpers.js')).DEFAULT_SOURCE}) UNION ALL SELECT 'SEA', TIMESTAMP '2024-02-01 10:00', TIMESTAMP '2024-02-01 10:05', 3.0, 'AA'`);
+    const later = await bench.runWindow('2024-02-03', '2024-02-04');
+    expect(pick(later, 'provenance', 'tampering')[0]).toMatchObject({ status: 'fail', message: expect.stringContaining('2024-02-01') });
+  });
+
   it('flags duplicates and created < event as warnings', async () => {
     bench = await guardBench();
     const g = await bench.runWindow('2024-01-01', '2024-01-03', {

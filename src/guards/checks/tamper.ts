@@ -59,7 +59,8 @@ async function rangeChecksums(ctx: CheckContext, relation: string, cols: string[
   const values = ranges.map((r, i) => `(${i}, ${sqlTs(r.start)}, ${sqlTs(r.end)})`).join(', ');
   const rows = await queryRows(
     ctx,
-    `SELECT r.i AS i, count(t.event_timestamp) AS n, coalesce(sum(hash(${cols.map((c) => `t.${ident(c)}`).join(', ')})), 0)::VARCHAR AS s
+    // A range without rows joins one row of NULLs: it must not be hashed (an empty day's checksum is 0).
+    `SELECT r.i AS i, count(t.event_timestamp) AS n, coalesce(sum(hash(${cols.map((c) => `t.${ident(c)}`).join(', ')})) FILTER (WHERE t.event_timestamp IS NOT NULL), 0)::VARCHAR AS s
      FROM (VALUES ${values}) AS r(i, s, e) LEFT JOIN ${relation} AS t ON t.event_timestamp >= r.s AND t.event_timestamp < r.e GROUP BY r.i`,
   );
   return new Map(rows.map((r) => [Number(r.i), { rows: Number(r.n), checksum: String(r.s) }]));
