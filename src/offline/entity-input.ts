@@ -119,7 +119,7 @@ async function loadFrom(
   checkColumnNames(names);
   if (!types.has(tsCol)) {
     throw new InputError(
-      `the entity rows have no timestamp column '${tsCol}' (columns: ${names.join(', ')}); add an '${ENTITY_TS}' column or name yours with --timestamp-column / timestampColumn`,
+      `the entity rows have no timestamp column '${tsCol}' (columns: ${names.join(', ')}); add an '${ENTITY_TS}' column or name yours (CLI --timestamp-column, SDK timestampColumn, API timestamp_column)`,
       { columns: names },
       'missing_timestamp_column',
     );
@@ -154,6 +154,13 @@ async function loadFrom(
       );
     }
     keyExpr.set(key.name, t === want ? ident(key.name) : `CAST(${ident(key.name)} AS ${want})`);
+  }
+  if (tsType === 'VARCHAR') {
+    const c = ident(tsCol);
+    const bad = (await conn.runAndReadAll(
+      `SELECT ${c} AS v FROM (SELECT ${c}, ${BAD_OFFSET_SQL(c)} AS o FROM ${from}) WHERE TRY_CAST(o.h AS INTEGER) > 23 OR TRY_CAST(o.m AS INTEGER) > 59 LIMIT 1`,
+    )).getRowObjectsJS()[0];
+    if (bad) throw new InputError(`entity timestamp '${String(bad.v)}' in '${tsCol}' has no valid UTC offset (hours 00-23, minutes 00-59)`, { value: String(bad.v) }, 'wrong_timestamp_type');
   }
   const columns = names.map((n) => (n === tsCol ? ENTITY_TS : n));
   const select = names.map((n) => (n === tsCol ? `${tsExpr} AS ${ENTITY_TS}` : `${keyExpr.get(n) ?? ident(n)} AS ${ident(n)}`));
@@ -197,7 +204,20 @@ function checkColumnNames(names: readonly string[]): void {
       'bad_column_name',
     );
   }
+  // DuckDB's column names are case-insensitive: 'origin' and 'ORIGIN' would be one column.
+  const byLower = new Map<string, string>();
+  for (const n of names) {
+    const other = byLower.get(n.toLowerCase());
+    if (other !== undefined) {
+      throw new InputError(`entity columns '${other}' and '${n}' differ only in case, which is one column name here; rename or drop one`, { columns: [other, n] }, 'column_collision');
+    }
+    byLower.set(n.toLowerCase(), n);
+  }
 }
+
+/** A text timestamp whose UTC offset is no offset (`+99:00`): DuckDB would shift the time by it. */
+const BAD_OFFSET_SQL = (col: string) =>
+  `regexp_extract(${col}, '[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]+)?)? *[+-]([0-9]{2}):?([0-9]{2})$', ['h', 'm'])`;
 
 /** First line of a DuckDB error, plus the line of a CSV error that names the column and value. */
 function readErrorReason(e: unknown): string {

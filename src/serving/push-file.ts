@@ -13,7 +13,12 @@ export async function readRowsFile(project: Project, file: string): Promise<Reco
     const engine = await project.engine();
     const conn = await engine.connect();
     try {
-      const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${literal(path)})`);
+      let described;
+      try {
+        described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${literal(path)})`);
+      } catch (e) {
+        throw new InputError(`cannot read rows from ${file}: not a readable Parquet file (${(e as Error).message.split('\n')[0]})`, { file }, 'bad_rows_file');
+      }
       const cols = described.getRowObjectsJson() as { column_name: string; column_type: string }[];
       const select = cols.map(({ column_name: c, column_type: t }) =>
         /^(TIMESTAMP|DATE)/.test(t) ? `strftime(${ident(c)}::TIMESTAMP, '%Y-%m-%dT%H:%M:%S.%fZ') AS ${ident(c)}` : ident(c),

@@ -126,6 +126,17 @@ describe('entity rows from the SDK', () => {
     expect(await failure({ entities: [{ user_id: 1, event_timestamp: at, n: { a: 1 } }], features: ['user_stats:txn_count'] })).toMatchObject({ code: 'bad_entity_value' });
   });
 
+  it('reject columns that differ only in case, and a timestamp whose UTC offset is no offset', async () => {
+    const e = await failure({ entities: [{ user_id: 1, event_timestamp: at, USER_ID: 2 }], features: ['user_stats:txn_count'] });
+    expect(e).toMatchObject({ code: 'column_collision', exitCode: 2, message: "entity columns 'user_id' and 'USER_ID' differ only in case, which is one column name here; rename or drop one" });
+    const bad = await failure({ entities: [{ user_id: 1, event_timestamp: at }, { user_id: 1, event_timestamp: '2024-01-01T02:00:00+99:00' }], features: ['user_stats:txn_count'] });
+    expect(bad).toMatchObject({ code: 'wrong_timestamp_type', exitCode: 2, message: "entity timestamp '2024-01-01T02:00:00+99:00' in 'event_timestamp' has no valid UTC offset (hours 00-23, minutes 00-59)" });
+    // Real offsets (also without a colon, and with fractions) are honoured.
+    const ok = await build({ entities: [{ user_id: 1, event_timestamp: '2024-01-01T03:00:00.5+01:00' }, { user_id: 1, event_timestamp: '2024-01-01T07:30:00-0530' }, { user_id: 1, event_timestamp: '2024-01-01' }], features: ['user_stats:txn_count'] });
+    expect(ok.table!.numRows).toBe(3);
+    expect([...ok.table!.getChild('event_timestamp')!.toArray()].map((t) => new Date(Number(t) / 1000).toISOString())).toEqual(['2024-01-01T02:00:00.500Z', '2024-01-01T13:00:00.000Z', '2024-01-01T00:00:00.000Z']);
+  });
+
   it('keep int64 values at the edge of the range exactly', async () => {
     const res = await build({ entities: [{ user_id: 1, event_timestamp: at, n: 2n ** 63n - 1n }, { user_id: 1, event_timestamp: at, n: -(2n ** 63n) }], features: ['user_stats:txn_count'] });
     expect(res.table!.getChild('n')!.toArray()).toEqual(new BigInt64Array([2n ** 63n - 1n, -(2n ** 63n)]));

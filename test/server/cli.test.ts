@@ -47,4 +47,10 @@ it('pushes a JSON file into the online store', async () => {
   expect(read.results[1].values).toEqual([12.5]);
   const bad = await cli('push', '--view', 'origin_delays', '--file', file, '--to', 'disk');
   expect(bad.code).toBe(2);
+  const notParquet = join(fx.dir, 'rows.parquet');
+  writeFileSync(notParquet, 'not parquet at all');
+  const unreadable = await cli('push', '--view', 'origin_delays', '--file', notParquet);
+  expect(unreadable.code).toBe(2);
+  expect(unreadable.err).toContain(`cannot read rows from ${notParquet}: not a readable Parquet file`);
+  expect(unreadable.err).not.toContain('DESCRIBE');
 });
