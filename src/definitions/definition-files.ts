@@ -89,7 +89,16 @@ function parseYamlFile(file: string, text: string): { objects: ParsedObject[]; p
     }
     // An empty document, e.g. after a trailing `---`.
     if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) continue;
-    objects.push({ value: doc.toJS({ maxAliasCount: 1000 }), origin: originFor(file, doc, lines, []) });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 1000 });
+    } catch (e) {
+      // An alias bomb (aliases expanding to millions of nodes), or an alias to nothing.
+      const at = toPosition(lines, doc.contents?.range?.[0] ?? 0);
+      problems.push(problem(file, at, `invalid YAML: ${(e as Error).message}`));
+      continue;
+    }
+    objects.push({ value, origin: originFor(file, doc, lines, []) });
   }
   return { objects, problems };
 }
