@@ -23,6 +23,7 @@ import { categoricalSample, profileSlices, profileTable, describeTable } from '.
 import { scanPii } from './checks/pii-detectors.js';
 import type { ColumnProfile } from './profile-types.js';
 import { maskColumns, maskValue } from './profile-mask.js';
+import { knownPiiColumns, piiTarget, recordPiiColumns } from './pii-columns.js';
 import { OTHER } from './category-counts.js';
 import { findReference } from './reference.js';
 import { defaultSourceRelation } from './source-history.js';
@@ -130,7 +131,10 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   const rawProfiles = await profileTable(conn, table, { columns: profiled, reference: reference?.profiles, outlierZ: quality.anomaly.outlier_z, aggregate: pass?.aggregate });
   // Personal data declared with pii: true, and PII in columns the PII check does not judge (join keys
   // such as an email, a dataset's pass-through columns), is masked from the start: its values reach no record.
-  const declaredPii = new Set([...features.filter((f) => f.def.pii === true).map((f) => f.column), ...uncheckedPii(rawProfiles, features, quality.leakage.pii_min_share)]);
+  // Columns found to hold PII by an earlier run of this view or service stay masked.
+  const piiOf = piiTarget(view, service);
+  const unchecked = uncheckedPii(rawProfiles, features, quality.leakage.pii_min_share);
+  const declaredPii = new Set([...features.filter((f) => f.def.pii === true).map((f) => f.column), ...unchecked, ...knownPiiColumns(project.state, piiOf)]);
   const profiles = maskColumns(rawProfiles, declaredPii);
   lap('profiles');
   const sliceProfiles = new Map<string, Map<string, Map<string, ColumnProfile>>>();
@@ -160,6 +164,7 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
 
   // Columns the PII check found personal data in: the quality log keeps no values of them either.
   const foundPii = piiColumns(policed.results);
+  recordPiiColumns(project.state, piiOf, [...foundPii, ...unchecked], input.run.id);
   const results = maskResults(policed.results, foundPii);
   project.runs.addResults(results);
   const stored: { column: string; slice?: string | null; profile: unknown }[] = [...maskColumns(profiles, foundPii).values()].map((p) => ({ column: p.column, profile: p }));
