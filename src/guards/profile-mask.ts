@@ -25,18 +25,12 @@ export function maskValue(value: string): string {
  */
 export function maskProfile(p: ColumnProfile): ColumnProfile {
   if (p.masked) return p;
+  const top = p.top?.map((t) => ({ value: maskValue(t.value), count: t.count })) ?? null;
   if (p.kind !== 'categorical') {
-    return { ...p, masked: true, min: null, max: null, quantiles: null, histogram: null, deciles: null, sample: [], mad: null, top: p.top?.map((t) => ({ value: maskValue(t.value), count: t.count })) ?? null };
+    return { ...p, masked: true, min: null, max: null, quantiles: null, histogram: null, deciles: null, sample: [], mad: null, top };
   }
-  const text = (v: number | string | null) => (typeof v === 'string' ? maskValue(v) : v);
-  return {
-    ...p,
-    masked: true,
-    min: text(p.min),
-    max: text(p.max),
-    sample: p.sample.map((v) => (typeof v === 'string' ? maskValue(v) : v)),
-    top: p.top?.map((t) => ({ value: maskValue(t.value), count: t.count })) ?? null,
-  };
+  const text = <T>(v: T): T | string => (typeof v === 'string' ? maskValue(v) : v);
+  return { ...p, masked: true, min: text(p.min), max: text(p.max), sample: p.sample.map(text), top };
 }
 
 /** `profiles` with the columns in `columns` masked. */

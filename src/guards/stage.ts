@@ -20,7 +20,7 @@ import { constraintCounts } from './checks/schema.js';
 import { resolveQuality } from './config.js';
 import { checkFamilies } from './families.js';
 import { categoricalSample, profileSlices, profileTable, describeTable } from './profile.js';
-import { scanPii } from './checks/pii-detectors.js';
+import { countedValues, scanPii } from './checks/pii-detectors.js';
 import type { ColumnProfile } from './profile-types.js';
 import { maskColumns, maskValue } from './profile-mask.js';
 import { knownPiiColumns, piiTarget, recordPiiColumns } from './pii-columns.js';
@@ -134,8 +134,8 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   // Columns found to hold PII by an earlier run of this view or service stay masked.
   const piiOf = piiTarget(view, service);
   const unchecked = uncheckedPii(rawProfiles, features, quality.leakage.pii_min_share);
-  const declaredPii = new Set([...features.filter((f) => f.def.pii === true).map((f) => f.column), ...unchecked, ...knownPiiColumns(project.state, piiOf)]);
-  const profiles = maskColumns(rawProfiles, declaredPii);
+  const maskedFromStart = new Set([...features.filter((f) => f.def.pii === true).map((f) => f.column), ...unchecked, ...knownPiiColumns(project.state, piiOf)]);
+  const profiles = maskColumns(rawProfiles, maskedFromStart);
   lap('profiles');
   const sliceProfiles = new Map<string, Map<string, Map<string, ColumnProfile>>>();
   for (const s of view?.slices ?? []) {
@@ -143,7 +143,7 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
     const sliceCols = columns.filter((c) => features.some((f) => f.column === c.name));
     const bySlice = await profileSlices(conn, table, s, { columns: sliceCols, maxSlices: quality.drift.max_slices, reference: reference?.slices?.get(s) });
     // Slices of a column holding personal data are named by the hash of their value.
-    sliceProfiles.set(s, new Map([...bySlice].map(([value, m]) => [declaredPii.has(s) ? maskValue(value) : value, maskColumns(m, declaredPii)])));
+    sliceProfiles.set(s, new Map([...bySlice].map(([value, m]) => [maskedFromStart.has(s) ? maskValue(value) : value, maskColumns(m, maskedFromStart)])));
   }
 
   lap('slices');
@@ -230,9 +230,8 @@ function uncheckedPii(profiles: ReadonlyMap<string, ColumnProfile>, features: re
   const out: string[] = [];
   for (const p of profiles.values()) {
     if (p.kind !== 'categorical' || checked.has(p.column)) continue;
-    const counts = new Map<string, number>();
-    for (const v of categoricalSample(p) ?? (p.top ?? []).map((t) => t.value)) counts.set(v, (counts.get(v) ?? 0) + 1);
-    if (scanPii([...counts].map(([value, count]) => ({ value, count })), minShare).kinds.length > 0) out.push(p.column);
+    const values = categoricalSample(p) ?? (p.top ?? []).map((t) => t.value);
+    if (scanPii(countedValues(values), minShare).kinds.length > 0) out.push(p.column);
   }
   return out;
 }

@@ -140,6 +140,13 @@ export function maskExample(value: string): string {
   return v.replace(/[A-Za-z0-9]/g, (c, i: number) => (i < 2 || i >= v.length - 2 ? c : c >= '0' && c <= '9' ? '#' : 'x'));
 }
 
+/** Values with how often each occurs, the form `scanPii` takes. */
+export function countedValues(values: Iterable<string>): { value: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts].map(([value, count]) => ({ value, count }));
+}
+
 /**
  * Scan a column's sample, given as distinct values with their row counts.
  *

@@ -11,7 +11,7 @@ import { ident } from '../../offline/engine.js';
 import type { CheckResult } from '../../runs/types.js';
 import { policyOf, queryRows, result, skipped, type Check, type CheckContext, type CheckedFeature } from '../check.js';
 import { categoricalSample } from '../profile.js';
-import { scanPii } from './pii-detectors.js';
+import { countedValues, scanPii } from './pii-detectors.js';
 
 const FAMILY = 'leakage' as const;
 
@@ -40,11 +40,7 @@ async function sampledValues(ctx: CheckContext, f: CheckedFeature, limit: number
   const prof = ctx.profiles.get(f.column);
   // A masked profile (declared pii: true) holds hashes: sample the rows themselves.
   const sample = prof && !prof.masked ? categoricalSample(prof) : undefined;
-  if (prof && sample && (!prof.sampled || sample.length >= limit)) {
-    const counts = new Map<string, number>();
-    for (const v of sample.slice(0, limit)) counts.set(v, (counts.get(v) ?? 0) + 1);
-    return [...counts].map(([value, count]) => ({ value, count }));
-  }
+  if (prof && sample && (!prof.sampled || sample.length >= limit)) return countedValues(sample.slice(0, limit));
   const rows = await queryRows(ctx, piiSampleSql(ctx.table, f.column, limit, identityColumns(ctx)));
   return rows.map((r) => ({ value: String(r.value), count: Number(r.n) }));
 }
