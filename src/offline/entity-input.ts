@@ -158,9 +158,9 @@ async function loadFrom(
   if (tsType === 'VARCHAR') {
     const c = ident(tsCol);
     const bad = (await conn.runAndReadAll(
-      `SELECT ${c} AS v FROM (SELECT ${c}, ${BAD_OFFSET_SQL(c)} AS o FROM ${from}) WHERE TRY_CAST(o.h AS INTEGER) > 23 OR TRY_CAST(o.m AS INTEGER) > 59 LIMIT 1`,
+      `SELECT ${c} AS v FROM (SELECT ${c}, ${BAD_OFFSET_SQL(c)} AS o FROM ${from}) WHERE TRY_CAST(o.h AS INTEGER) > 23 OR TRY_CAST(o.m AS INTEGER) > 59 OR TRY_CAST(o.s AS INTEGER) > 59 LIMIT 1`,
     )).getRowObjectsJS()[0];
-    if (bad) throw new InputError(`entity timestamp '${String(bad.v)}' in '${tsCol}' has no valid UTC offset (hours 00-23, minutes 00-59)`, { value: String(bad.v) }, 'wrong_timestamp_type');
+    if (bad) throw new InputError(`entity timestamp '${String(bad.v)}' in '${tsCol}' has no valid UTC offset (hours 00-23, minutes and seconds 00-59)`, { value: String(bad.v) }, 'wrong_timestamp_type');
   }
   const columns = names.map((n) => (n === tsCol ? ENTITY_TS : n));
   const select = names.map((n) => (n === tsCol ? `${tsExpr} AS ${ENTITY_TS}` : `${keyExpr.get(n) ?? ident(n)} AS ${ident(n)}`));
@@ -196,7 +196,7 @@ function checkColumnNames(names: readonly string[]): void {
   if (names.some((n) => n === '')) {
     throw new InputError('an entity column has an empty name; give every entity column a name', { columns: names }, 'bad_column_name');
   }
-  const reserved = names.filter((n) => n.toLowerCase().startsWith(RESERVED_PREFIX));
+  const reserved = names.filter((n) => foldAscii(n).startsWith(RESERVED_PREFIX));
   if (reserved.length > 0) {
     throw new InputError(
       `entity column name(s) ${reserved.map((n) => `'${n}'`).join(', ')} start with '${RESERVED_PREFIX}', which featureguard reserves for its own columns; rename them`,
@@ -204,20 +204,28 @@ function checkColumnNames(names: readonly string[]): void {
       'bad_column_name',
     );
   }
-  // DuckDB's column names are case-insensitive: 'origin' and 'ORIGIN' would be one column.
-  const byLower = new Map<string, string>();
+  // DuckDB's column names are case-insensitive for A-Z only: 'origin' and 'ORIGIN' would be one
+  // column, 'Ä' and 'ä' are two (JavaScript's toLowerCase would fold those too).
+  const folded = new Map<string, string>();
   for (const n of names) {
-    const other = byLower.get(n.toLowerCase());
+    const key = foldAscii(n);
+    const other = folded.get(key);
     if (other !== undefined) {
       throw new InputError(`entity columns '${other}' and '${n}' differ only in case, which is one column name here; rename or drop one`, { columns: [other, n] }, 'column_collision');
     }
-    byLower.set(n.toLowerCase(), n);
+    folded.set(key, n);
   }
 }
 
-/** A text timestamp whose UTC offset is no offset (`+99:00`): DuckDB would shift the time by it. */
+/** Lower case for A-Z only, the way DuckDB compares identifiers. */
+const foldAscii = (name: string) => name.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+/**
+ * The parts of a text timestamp's UTC offset, which DuckDB reads as `±HH[[:]MM[[:]SS]]`
+ * and applies whatever the numbers: `+99`, `+09:60` and `+09:00:99` would shift the time.
+ */
 const BAD_OFFSET_SQL = (col: string) =>
-  `regexp_extract(${col}, '[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]+)?)? *[+-]([0-9]{2}):?([0-9]{2})$', ['h', 'm'])`;
+  `regexp_extract(${col}, '[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]+)?)? *[+-]([0-9]{2})(?::?([0-9]{2})(?::?([0-9]{2}))?)?$', ['h', 'm', 's'])`;
 
 /** First line of a DuckDB error, plus the line of a CSV error that names the column and value. */
 function readErrorReason(e: unknown): string {

@@ -130,11 +130,19 @@ describe('entity rows from the SDK', () => {
     const e = await failure({ entities: [{ user_id: 1, event_timestamp: at, USER_ID: 2 }], features: ['user_stats:txn_count'] });
     expect(e).toMatchObject({ code: 'column_collision', exitCode: 2, message: "entity columns 'user_id' and 'USER_ID' differ only in case, which is one column name here; rename or drop one" });
     const bad = await failure({ entities: [{ user_id: 1, event_timestamp: at }, { user_id: 1, event_timestamp: '2024-01-01T02:00:00+99:00' }], features: ['user_stats:txn_count'] });
-    expect(bad).toMatchObject({ code: 'wrong_timestamp_type', exitCode: 2, message: "entity timestamp '2024-01-01T02:00:00+99:00' in 'event_timestamp' has no valid UTC offset (hours 00-23, minutes 00-59)" });
+    expect(bad).toMatchObject({ code: 'wrong_timestamp_type', exitCode: 2, message: "entity timestamp '2024-01-01T02:00:00+99:00' in 'event_timestamp' has no valid UTC offset (hours 00-23, minutes and seconds 00-59)" });
+    // DuckDB reads ±HH, ±HH:MM and ±HH:MM:SS and would shift the time by any numbers in them.
+    for (const text of ['2024-01-01T02:00:00+99', '2024-01-01T02:00:00+99:00:00', '2024-01-01T02:00:00+09:00:99', '2024-01-01T02:00:00+09:60', '2024-01-01T02:00-24']) {
+      const e = await failure({ entities: [{ user_id: 1, event_timestamp: text }], features: ['user_stats:txn_count'] });
+      expect(e, text).toMatchObject({ code: 'wrong_timestamp_type', details: { value: text } });
+    }
+    // Only A-Z fold, as in DuckDB: 'Ä' and 'ä' are two columns.
+    const umlauts = await build({ entities: [{ user_id: 1, event_timestamp: at, 'Ä': 1, 'ä': 2 }], features: ['user_stats:txn_count'] });
+    expect([umlauts.table!.getChild('Ä')!.get(0), umlauts.table!.getChild('ä')!.get(0)]).toEqual([1n, 2n]);
     // Real offsets (also without a colon, and with fractions) are honoured.
-    const ok = await build({ entities: [{ user_id: 1, event_timestamp: '2024-01-01T03:00:00.5+01:00' }, { user_id: 1, event_timestamp: '2024-01-01T07:30:00-0530' }, { user_id: 1, event_timestamp: '2024-01-01' }], features: ['user_stats:txn_count'] });
-    expect(ok.table!.numRows).toBe(3);
-    expect([...ok.table!.getChild('event_timestamp')!.toArray()].map((t) => new Date(Number(t) / 1000).toISOString())).toEqual(['2024-01-01T02:00:00.500Z', '2024-01-01T13:00:00.000Z', '2024-01-01T00:00:00.000Z']);
+    const ok = await build({ entities: [{ user_id: 1, event_timestamp: '2024-01-01T03:00:00.5+01:00' }, { user_id: 1, event_timestamp: '2024-01-01T07:30:00-0530' }, { user_id: 1, event_timestamp: '2024-01-01' }, { user_id: 1, event_timestamp: '2024-01-01T00:00:00-05' }, { user_id: 1, event_timestamp: '2024-01-01T12:00:00+09:30:15' }], features: ['user_stats:txn_count'] });
+    expect(ok.table!.numRows).toBe(5);
+    expect([...ok.table!.getChild('event_timestamp')!.toArray()].map((t) => new Date(Number(t) / 1000).toISOString())).toEqual(['2024-01-01T02:00:00.500Z', '2024-01-01T13:00:00.000Z', '2024-01-01T00:00:00.000Z', '2024-01-01T05:00:00.000Z', '2024-01-01T02:29:45.000Z']);
   });
 
   it('keep int64 values at the edge of the range exactly', async () => {
