@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv2020, type AnySchemaObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { createRequire } from 'node:module';
+import { DURATION_FORMAT, durationWithinLimit } from './definitions/ttl.js';
 
 /** Base URL of every schema `$id`. */
 export const SCHEMA_BASE_URL = 'https://featureguard.dev/schemas/';
@@ -56,6 +57,8 @@ function load(): NonNullable<typeof cached> {
     inlineRefs: false,
   });
   addFormats(ajv);
+  // A duration the pattern accepts but that is too long to compute with (the pattern reports malformed ones).
+  ajv.addFormat(DURATION_FORMAT, { type: 'string', validate: (text) => !/^[0-9]+[smhd]$/.test(text) || durationWithinLimit(text) });
   // Some schemas (e.g. written by hand or generated) declare draft-07; allow them next to 2020-12 ones.
   ajv.addMetaSchema(draft7MetaSchema);
   const ids = new Map<string, string>();

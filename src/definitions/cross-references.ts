@@ -10,7 +10,6 @@ import { definitionOrigin, problemAt } from './origins.js';
 import { resolveInProject, sourceFormat } from './source-location.js';
 import { didYouMean } from './suggest.js';
 import type { Definition, DefinitionKind, EntityDef, FeatureDef, FeatureServiceDef, FeatureViewDef, SourceDef } from './types.js';
-import { parseDuration } from './ttl.js';
 
 /** Column names featureguard itself puts next to join keys and features. */
 export const RESERVED_COLUMNS = ['event_timestamp', 'created_timestamp'] as const;
@@ -66,13 +65,6 @@ export function checkCrossReferences(defs: readonly Definition[], root: string, 
       }
     });
     checkFeatures(v, new Set(keyOwner.keys()), problems);
-    if (v.ttl !== undefined) {
-      try {
-        parseDuration(String(v.ttl));
-      } catch (e) {
-        problems.push(problemAt(v, '/ttl', (e as Error).message));
-      }
-    }
     if (v.schedule !== undefined && !validateCron(v.schedule)) {
       problems.push(problemAt(v, '/schedule', `'${v.schedule}' is not a valid cron expression (5 fields: minute hour day-of-month month day-of-week, e.g. '0 * * * *')`));
     }

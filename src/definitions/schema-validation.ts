@@ -5,7 +5,7 @@
  */
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import { schemaValidator } from '../schemas.js';
-import { DURATION_PATTERN } from './ttl.js';
+import { DURATION_FORMAT, DURATION_PATTERN, tooLongMessage } from './ttl.js';
 import { didYouMean } from './suggest.js';
 
 /** The name rule of every registry object. */
@@ -199,6 +199,7 @@ function translateOne(e: ErrorObject): SchemaProblem {
     case 'maxLength':
       return { path, message: `must have at most ${String(p.limit)} characters` };
     case 'format':
+      if (p.format === DURATION_FORMAT) return { path, message: tooLongMessage(String(e.data)) };
       return { path, message: p.format === 'regex' ? `${show(e.data)} is not a valid regular expression` : `${show(e.data)} is not a valid ${String(p.format)}` };
     case 'dependentRequired':
     case 'dependencies':

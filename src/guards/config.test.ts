@@ -1,4 +1,5 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { DURATION_FORMAT } from '../definitions/ttl.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_QUALITY, resolveQuality, subPolicy } from './config.js';
@@ -32,7 +33,7 @@ describe('quality config', () => {
 
   it('is described by schemas/quality.schema.json (every property documented)', () => {
     const schema = JSON.parse(readFileSync(new URL('../../schemas/quality.schema.json', import.meta.url), 'utf8'));
-    const validate = new Ajv2020({ strict: true }).compile(schema);
+    const validate = new Ajv2020({ strict: true }).addFormat(DURATION_FORMAT, true).compile(schema);
     expect(validate({ drift: { policy: 'block', reference: 'baseline:train_2001_01' }, provenance: { tampering: 'warn' }, anomaly: { max_staleness: '2d' } })).toBe(true);
     expect(validate({ drift: { bogus: 1 } })).toBe(false);
     expect(validate({ drift: 'sometimes' })).toBe(false);

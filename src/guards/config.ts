@@ -11,7 +11,7 @@
  * q.drift.policy; // 'warn'
  * subPolicy(q, 'provenance', 'tampering'); // 'block'
  */
-import { parseDuration } from '../definitions/ttl.js';
+import { storedDuration } from '../definitions/ttl.js';
 
 export type Policy = 'block' | 'warn' | 'off';
 
@@ -230,5 +230,5 @@ export function subPolicy(q: ResolvedQuality, family: QualityFamily, sub?: strin
 
 /** A duration setting in milliseconds (`'5m'` → 300000). */
 export function durationMs(value: string | null): number | null {
-  return value === null ? null : parseDuration(value);
+  return value === null ? null : storedDuration(value);
 }

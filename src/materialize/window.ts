@@ -1,6 +1,6 @@
 /** Resolving the time window of a materialization (explicit or incremental). */
 import type { FeatureViewDef } from '../definitions/types.js';
-import { parseDuration } from '../definitions/ttl.js';
+import { storedDuration } from '../definitions/ttl.js';
 import { InputError } from '../errors.js';
 import { parseInstant } from '../time/instant.js';
 
@@ -24,7 +24,7 @@ export async function resolveWindow(input: WindowInput): Promise<{ start: Date; 
   const end = input.end === undefined ? input.now : parseInstant(input.end, 'end');
   if (input.incremental) {
     if (input.lastEnd) return { start: input.lastEnd, end };
-    const ttl = parseDuration(input.view.ttl);
+    const ttl = storedDuration(input.view.ttl);
     if (ttl > 0) return { start: new Date(end.getTime() - ttl), end };
     return { start: (await input.earliest()) ?? end, end };
   }

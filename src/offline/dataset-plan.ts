@@ -5,7 +5,7 @@
  * Name collisions are `InputError`s that name both sides.
  */
 import { getService, resolveFeatureRefs, viewJoinKeys, type ViewSelection } from '../definitions/definition-set.js';
-import { parseDuration } from '../definitions/ttl.js';
+import { storedDuration } from '../definitions/ttl.js';
 import type { DefinitionSet, FeatureServiceDef, FeatureViewDef, JoinKey, SourceDef } from '../definitions/types.js';
 import { InputError } from '../errors.js';
 import type { PitViewSpec } from './point-in-time.js';
@@ -69,7 +69,7 @@ export function planDataset(root: string, set: DefinitionSet, request: PlanReque
       owner.set(column, sel.view.name);
       return { feature: f.name, column };
     });
-    return { view: sel.view, source, relation: viewRelationSql(root, set, sel.view), features, isLabel, ttlMicros: parseDuration(sel.view.ttl) * 1000 };
+    return { view: sel.view, source, relation: viewRelationSql(root, set, sel.view), features, isLabel, ttlMicros: storedDuration(sel.view.ttl) * 1000 };
   });
   const keys = new Map<string, JoinKey & { entity: string }>();
   for (const { view } of views) {

@@ -6,7 +6,7 @@
  */
 import { getService, resolveFeatureRefs, serviceRefs, viewJoinKeys } from '../definitions/definition-set.js';
 import type { DefinitionSet, JoinKey } from '../definitions/types.js';
-import { parseDuration } from '../definitions/ttl.js';
+import { storedDuration } from '../definitions/ttl.js';
 import { InputError } from '../errors.js';
 
 export interface ViewReadPlan {
@@ -89,7 +89,7 @@ export function buildOnlineReadPlan(set: DefinitionSet, request: PlanRequest): O
       outputIndex.push(featureNames.length);
       featureNames.push(name);
     }
-    views.push({ view: sel.view.name, features: sel.features.map((f) => f.name), joinKeys: keys, ttlUs: parseDuration(sel.view.ttl) * 1000, outputIndex });
+    views.push({ view: sel.view.name, features: sel.features.map((f) => f.name), joinKeys: keys, ttlUs: storedDuration(sel.view.ttl) * 1000, outputIndex });
   }
   return { joinKeys, featureNames, views };
 }
