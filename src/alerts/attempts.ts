@@ -22,6 +22,7 @@ export interface AlertAttempt {
   run_id: string;
   /** Alert name from featureguard.yaml. */
   alert: string;
+  /** Scheme, host and port of the webhook, with `/…` when it has a path or query: see `webhookEndpoint`. */
   url: string;
   /** 1, 2, 3. */
   attempt: number;
@@ -34,6 +35,25 @@ export interface AlertAttempt {
   duration_ms: number;
 }
 
+/**
+ * What the quality log keeps of a webhook URL: its scheme, host and port. Paths,
+ * queries and user info often hold the hook's secret (a Slack or Teams hook is its
+ * path), and the log is readable by every token with the read scope; the alert's
+ * name says which hook it was.
+ *
+ * @example
+ * webhookEndpoint('https://hooks.slack.com/services/T0/B0/XyZ'); // 'https://hooks.slack.com/…'
+ */
+export function webhookEndpoint(url: string): string {
+  try {
+    const u = new URL(url);
+    const rest = (u.pathname !== '/' && u.pathname !== '') || u.search !== '' || u.hash !== '';
+    return `${u.protocol}//${u.host}${rest ? '/…' : ''}`;
+  } catch {
+    return '(not a URL)';
+  }
+}
+
 function db(state: StateDb): StateDb {
   ensureTables(state, 'alert_attempts', DDL);
   return state;
@@ -42,11 +62,12 @@ function db(state: StateDb): StateDb {
 export function recordAttempt(state: StateDb, a: AlertAttempt): void {
   db(state)
     .prepare('INSERT INTO alert_attempts (run_id, alert, url, attempt, status_code, ok, error, at, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-    .run(a.run_id, a.alert, a.url, a.attempt, a.status_code, a.ok ? 1 : 0, a.error, a.at, a.duration_ms);
+    .run(a.run_id, a.alert, webhookEndpoint(a.url), a.attempt, a.status_code, a.ok ? 1 : 0, a.error, a.at, a.duration_ms);
 }
 
 /** Delivery attempts of a run's alerts, in order. */
 export function listAlertAttempts(project: Pick<Project, 'state'>, runId: string): AlertAttempt[] {
   const rows = db(project.state).prepare('SELECT * FROM alert_attempts WHERE run_id = ? ORDER BY id').all(runId) as (Omit<AlertAttempt, 'ok'> & { ok: number })[];
-  return rows.map((r) => ({ run_id: r.run_id, alert: r.alert, url: r.url, attempt: r.attempt, status_code: r.status_code, ok: r.ok === 1, error: r.error, at: r.at, duration_ms: r.duration_ms }));
+  // Attempts recorded before URLs were cut to their endpoint are cut on the way out (cutting is idempotent).
+  return rows.map((r) => ({ run_id: r.run_id, alert: r.alert, url: webhookEndpoint(r.url), attempt: r.attempt, status_code: r.status_code, ok: r.ok === 1, error: r.error, at: r.at, duration_ms: r.duration_ms }));
 }

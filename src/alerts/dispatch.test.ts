@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AlertConfig, FeatureServiceDef, FeatureViewDef } from '../definitions/types.js';
 import type { CheckResult, Run } from '../runs/types.js';
 import { matchAlert, type AlertRegistry } from './dispatch.js';
+import { webhookEndpoint } from './attempts.js';
 
 const view = (name: string, features: string[]): FeatureViewDef =>
   ({ kind: 'feature_view', name, entities: ['airport'], source: 'src', features: features.map((f) => ({ name: f, type: 'float64' })) }) as unknown as FeatureViewDef;
@@ -63,5 +64,19 @@ describe('matchAlert with a services filter', () => {
     expect(matchAlert({ ...retrain, views: ['daily'] }, run({ view: 'hourly' }), drifted('mean_delay'), registry)).toBeNull();
     expect(matchAlert({ ...retrain, views: ['daily'] }, run({ view: 'daily' }), drifted('mean_delay'), registry)).toHaveLength(1);
     expect(matchAlert({ ...retrain, services: undefined }, run({ view: 'unused' }), drifted('x'), registry)).toHaveLength(1);
+  });
+});
+
+describe('webhookEndpoint', () => {
+  it('keeps scheme, host and port, and marks a cut path, query or user info', () => {
+    expect(webhookEndpoint('https://hooks.slack.com/services/T0/B0/XyZ')).toBe('https://hooks.slack.com/…');
+    expect(webhookEndpoint('http://user:pw@127.0.0.1:8080/?token=x')).toBe('http://127.0.0.1:8080/…');
+    expect(webhookEndpoint('https://ml.example.com')).toBe('https://ml.example.com');
+    expect(webhookEndpoint('https://ml.example.com/')).toBe('https://ml.example.com');
+    expect(webhookEndpoint('not a url')).toBe('(not a URL)');
+    // Idempotent: attempts stored before the cut are cut again on the way out.
+    for (const u of ['https://hooks.slack.com/services/T0/B0/XyZ', 'https://ml.example.com', 'not a url']) {
+      expect(webhookEndpoint(webhookEndpoint(u))).toBe(webhookEndpoint(u));
+    }
   });
 });

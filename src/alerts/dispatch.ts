@@ -29,7 +29,7 @@ import { featuresOfView } from '../definitions/definition-set.js';
 import type { AlertConfig, DefinitionSet } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import type { CheckResult, Run } from '../runs/types.js';
-import { recordAttempt, listAlertAttempts, type AlertAttempt } from './attempts.js';
+import { recordAttempt, listAlertAttempts, webhookEndpoint, type AlertAttempt } from './attempts.js';
 import { SIGNATURE_HEADER, signBody } from './signature.js';
 
 export { listAlertAttempts, type AlertAttempt };
@@ -134,6 +134,7 @@ export async function deliver(state: Project['state'], alert: AlertConfig, runId
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'featureguard-alerts' };
   if (secret) headers[SIGNATURE_HEADER] = signBody(body, secret);
   const attempts: AlertAttempt[] = [];
+  const endpoint = webhookEndpoint(alert.url);
   for (let attempt = 1; attempt <= tries; attempt++) {
     const started = Date.now();
     const at = new Date(started).toISOString();
@@ -141,10 +142,10 @@ export async function deliver(state: Project['state'], alert: AlertConfig, runId
     try {
       const res = await fetch(alert.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(opts.timeoutMs ?? 5000) });
       await res.arrayBuffer().catch(() => undefined);
-      a = { run_id: runId, alert: alert.name, url: alert.url, attempt, status_code: res.status, ok: res.ok, error: res.ok ? null : `HTTP ${res.status}`, at, duration_ms: Date.now() - started };
+      a = { run_id: runId, alert: alert.name, url: endpoint, attempt, status_code: res.status, ok: res.ok, error: res.ok ? null : `HTTP ${res.status}`, at, duration_ms: Date.now() - started };
     } catch (e) {
       const msg = e instanceof Error ? (e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message) : String(e);
-      a = { run_id: runId, alert: alert.name, url: alert.url, attempt, status_code: null, ok: false, error: msg, at, duration_ms: Date.now() - started };
+      a = { run_id: runId, alert: alert.name, url: endpoint, attempt, status_code: null, ok: false, error: msg, at, duration_ms: Date.now() - started };
     }
     if (alert.secret_env && !secret && attempt === 1) a = { ...a, error: `${a.error ? `${a.error}; ` : ''}secret env ${alert.secret_env} is not set: sent unsigned` };
     recordAttempt(state, a);

@@ -99,7 +99,7 @@ describe('alerts', () => {
     process.env.FEATUREGUARD_ALERT_BACKOFF_MS = '20';
     bench = await guardBench({
       alerts: [
-        { name: 'retrain', url: rx.url, secret_env: 'FG_TEST_SECRET', checks: ['drift'], statuses: ['fail'] },
+        { name: 'retrain', url: `${rx.url}/T0/B0?token=hook-secret`, secret_env: 'FG_TEST_SECRET', checks: ['drift'], statuses: ['fail'] },
         { name: 'other_view', url: rx.url, views: ['not_this_view'] },
       ],
     });
@@ -121,6 +121,9 @@ describe('alerts', () => {
       ['retrain', 1, 503, false],
       ['retrain', 2, 204, true],
     ]);
+    // The hook's path and query (its secret, for many services) stay out of the quality log.
+    expect(attempts.map((a) => a.url)).toEqual([`${new URL(rx.url).origin}/…`, `${new URL(rx.url).origin}/…`]);
+    expect(JSON.stringify(bench.project.state.prepare('SELECT * FROM alert_attempts').all())).not.toMatch(/hook-secret|\/T0\//);
   });
 
   it('fires a service-level retraining trigger on materializations of the views the service consumes', async () => {
