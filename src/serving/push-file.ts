@@ -13,18 +13,18 @@ export async function readRowsFile(project: Project, file: string): Promise<Reco
     const engine = await project.engine();
     const conn = await engine.connect();
     try {
-      let described;
+      // The footer (DESCRIBE) and the data pages (SELECT) can each be what is broken.
       try {
-        described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${literal(path)})`);
+        const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${literal(path)})`);
+        const cols = described.getRowObjectsJson() as { column_name: string; column_type: string }[];
+        const select = cols.map(({ column_name: c, column_type: t }) =>
+          /^(TIMESTAMP|DATE)/.test(t) ? `strftime(${ident(c)}::TIMESTAMP, '%Y-%m-%dT%H:%M:%S.%fZ') AS ${ident(c)}` : ident(c),
+        );
+        const r = await conn.runAndReadAll(`SELECT ${select.join(', ')} FROM read_parquet(${literal(path)})`);
+        return r.getRowObjectsJson() as Record<string, unknown>[];
       } catch (e) {
-        throw new InputError(`cannot read rows from ${file}: not a readable Parquet file (${(e as Error).message.split('\n')[0]})`, { file }, 'bad_rows_file');
+        throw unreadable(file, `not a readable Parquet file (${(e as Error).message.split('\n')[0]})`);
       }
-      const cols = described.getRowObjectsJson() as { column_name: string; column_type: string }[];
-      const select = cols.map(({ column_name: c, column_type: t }) =>
-        /^(TIMESTAMP|DATE)/.test(t) ? `strftime(${ident(c)}::TIMESTAMP, '%Y-%m-%dT%H:%M:%S.%fZ') AS ${ident(c)}` : ident(c),
-      );
-      const r = await conn.runAndReadAll(`SELECT ${select.join(', ')} FROM read_parquet(${literal(path)})`);
-      return r.getRowObjectsJson() as Record<string, unknown>[];
     } finally {
       conn.closeSync();
     }
@@ -33,7 +33,7 @@ export async function readRowsFile(project: Project, file: string): Promise<Reco
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new InputError(`cannot read rows from ${file}: ${(e as Error).message}`);
+    throw unreadable(file, (e as Error).message);
   }
   if (Array.isArray(parsed)) return parsed as Record<string, unknown>[];
   const obj = parsed as { rows?: unknown; df?: Record<string, unknown[]> };
@@ -41,5 +41,7 @@ export async function readRowsFile(project: Project, file: string): Promise<Reco
   if (obj?.df && typeof obj.df === 'object') {
     return rowsFromColumns(obj.df);
   }
-  throw new InputError(`${file}: expected an array of rows, {"rows": [...]} or {"df": {column: [values]}}`);
+  throw new InputError(`${file}: expected an array of rows, {"rows": [...]} or {"df": {column: [values]}}`, { file }, 'bad_rows_file');
 }
+
+const unreadable = (file: string, reason: string) => new InputError(`cannot read rows from ${file}: ${reason}`, { file }, 'bad_rows_file');

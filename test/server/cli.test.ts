@@ -1,5 +1,5 @@
 /** `featureguard keys create|list|revoke` and `featureguard push` through the real CLI entry point. */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -53,4 +53,15 @@ it('pushes a JSON file into the online store', async () => {
   expect(unreadable.code).toBe(2);
   expect(unreadable.err).toContain(`cannot read rows from ${notParquet}: not a readable Parquet file`);
   expect(unreadable.err).not.toContain('DESCRIBE');
+  // A file whose footer reads but whose data pages are broken: the same clear error, nothing pushed.
+  const engine = await fx.project.engine();
+  const broken = join(fx.dir, 'broken.parquet');
+  await engine.run(`COPY (SELECT 'SEA' AS origin, TIMESTAMP '2001-01-05' + INTERVAL (i) MINUTE AS event_timestamp, i * 1.5 AS dep_delay, 4 AS flights, 'UA' AS carrier FROM range(1000) t(i)) TO '${broken}' (FORMAT parquet, COMPRESSION zstd)`);
+  const bytes = readFileSync(broken);
+  bytes.fill(0xab, 4, 600);
+  writeFileSync(broken, bytes);
+  const pages = await cli('push', '--view', 'origin_delays', '--file', broken);
+  expect(pages.code).toBe(2);
+  expect(pages.err).toContain(`cannot read rows from ${broken}: not a readable Parquet file`);
+  expect((await getOnlineFeatures(fx.project, { features: ['origin_delays:dep_delay'], entities: { origin: ['SEA'] } })).results[1].values).toEqual([null]);
 });
