@@ -59,15 +59,15 @@ export interface PushOptions {
   /**
    * Take over the delivery of the run's alerts instead of the push waiting for it
    * (a server answers at once; webhook retries can take seconds). Without it the
-   * push resolves once every alert attempt is made and recorded.
+   * push resolves once every alert attempt is made and recorded. The push awaits
+   * what it returns (a bounded queue returns the delivery itself when full).
    */
-  readonly deliverAlerts?: (delivery: Promise<void>) => void;
+  readonly deliverAlerts?: (delivery: Promise<void>) => void | Promise<void>;
 }
 
 /** Deliver alerts as `options` says: handed over, or awaited. */
 async function sendAlerts(options: PushOptions, delivery: Promise<void>): Promise<void> {
-  if (options.deliverAlerts) options.deliverAlerts(delivery);
-  else await delivery;
+  await (options.deliverAlerts ? options.deliverAlerts(delivery) : delivery);
 }
 
 const MAX_REPORTED_PROBLEMS = 20;
