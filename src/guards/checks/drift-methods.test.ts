@@ -140,6 +140,9 @@ describe('PSI bands on small samples', () => {
     expect(auto.status).toBe('pass');
     const chosen = await drift(ref, cur, { ...q, method: 'psi' });
     expect([chosen.method, chosen.value, chosen.status]).toEqual(['psi', auto.metrics.psi, 'warn']);
+    // The record's thresholds are PSI's two bands, as in QUALITY-CHECKS.md §1; other methods keep theirs beside PSI's.
+    expect(chosen.thresholds).toEqual({ warn: q.psi_warn, fail: q.psi_fail });
+    expect(auto.thresholds).toEqual({ p_value: 1e-9, psi_warn: q.psi_warn, psi_fail: q.psi_fail });
   });
 });
 

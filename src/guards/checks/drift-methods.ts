@@ -66,6 +66,16 @@ function psiStatus(drifted: boolean, psiValue: number, q: DriftQuality, meaningf
   return meaningful && psiValue >= q.psi_warn ? 'warn' : 'pass';
 }
 
+/**
+ * The record's thresholds: PSI as the method has its two bands, `{warn, fail}` (as in
+ * QUALITY-CHECKS.md §1); any other method has its own threshold (`p_value` for the
+ * tests, the distance under the method's name) beside the PSI bands that also apply.
+ */
+function thresholdsOf(method: string, threshold: number, q: DriftQuality): Record<string, number> {
+  if (method === 'psi') return { warn: q.psi_warn, fail: q.psi_fail };
+  return { [method === 'ks' || method === 'chisquare' || method === 'z' ? 'p_value' : method]: threshold, psi_warn: q.psi_warn, psi_fail: q.psi_fail };
+}
+
 function safe<T>(f: () => T, fallback: T): T {
   try {
     return f();
@@ -156,7 +166,7 @@ function numericDrift(ref: ColumnProfile, cur: ColumnProfile, q: DriftQuality, n
   const hi = Math.max(Number(ref.max ?? 0), Number(cur.max ?? 0));
   return {
     method, value, drifted, driftedBy, status, nRef, nCur,
-    thresholds: { [method === 'ks' || method === 'chisquare' || method === 'z' ? 'p_value' : method]: threshold, psi_warn: q.psi_warn, psi_fail: q.psi_fail },
+    thresholds: thresholdsOf(method, threshold, q),
     metrics: {
       psi: fin(psiValue), ks_statistic: fin(ks.statistic), ks_pvalue: fin(ks.pvalue), wasserstein_normed: fin(wn),
       js_distance: fin(n <= 5 && method === 'jensenshannon' ? value : jsHist), l_inf: null, null_rate_change: nullRateChange,
@@ -203,7 +213,7 @@ function categoricalDrift(ref: ColumnProfile, cur: ColumnProfile, q: DriftQualit
   const status = psiStatus(drifted, psiValue, q, meaningful);
   return {
     method, value, drifted, driftedBy, status, nRef, nCur,
-    thresholds: { [method === 'chisquare' || method === 'z' ? 'p_value' : method]: threshold, psi_warn: q.psi_warn, psi_fail: q.psi_fail },
+    thresholds: thresholdsOf(method, threshold, q),
     metrics: { psi: fin(psiValue), ks_statistic: null, ks_pvalue: null, wasserstein_normed: null, js_distance: fin(js), l_inf: fin(li), null_rate_change: nullRateChange },
     categories: { values: c.categories, reference: c.ref, current: c.cur },
   };

@@ -49,7 +49,7 @@ function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile 
     return result(ctx, { ...base, status: 'error', method: d.method, metrics: d.metrics, message: `${f.column}${slice ? ` [${slice}]` : ''}: the ${d.method} drift metric could not be computed (${d.value})`, details: { ...refDetails, n_ref: d.nRef, n_cur: d.nCur } });
   }
   const label = referenceLabel(reference.description);
-  const cmp = d.method === 'ks' || d.method === 'chisquare' || d.method === 'z' ? `p ${round(d.value)} < ${q.p_value}` : `${d.method} ${round(d.value)} >= ${Object.values(d.thresholds)[0]}`;
+  const cmp = d.method === 'ks' || d.method === 'chisquare' || d.method === 'z' ? `p ${round(d.value)} < ${q.p_value}` : `${d.method} ${round(d.value)} >= ${d.thresholds[d.method] ?? d.thresholds.fail}`;
   const message = d.driftedBy === 'method'
     ? `${f.column}${slice ? ` [${slice}]` : ''} drifted from ${label} (${cmp})`
     : d.driftedBy === 'psi'
