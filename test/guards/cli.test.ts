@@ -35,6 +35,14 @@ describe('quality CLI', () => {
     expect(parsed.runs.map((r) => r.id)).toEqual([r2.runId]);
     expect((await cli(dir, 'runs', 'list', '--since', '1d')).out).toContain(r1.runId);
     expect((await cli(dir, 'runs', 'list', '--kind', 'nope')).code).toBe(2);
+    // Paging and an upper bound, as GET /v1/runs has them: newest first.
+    const page = async (...args: string[]) => (JSON.parse((await cli(dir, '--json', 'runs', 'list', '--view', 'delays', ...args)).out) as { runs: { id: string }[]; total: number });
+    expect((await page('--limit', '1', '--offset', '1')).runs.map((r) => r.id)).toEqual([r1.runId]);
+    expect((await page('--until', '1d')).runs).toEqual([]);
+    expect((await page('--until', '2999-01-01')).runs.map((r) => r.id)).toEqual([r2.runId, r1.runId]);
+    const badOffset = await cli(dir, 'runs', 'list', '--offset', '-1');
+    expect([badOffset.code, badOffset.err]).toEqual([2, expect.stringContaining("invalid --offset '-1'")]);
+    expect((await cli(dir, 'runs', 'list', '--until', '3 days')).code).toBe(2);
 
     const show = await cli(dir, 'runs', 'show', r2.runId);
     expect(show.out).toContain('status WARNED');

@@ -15,14 +15,14 @@ const KINDS: RunKind[] = ['materialize', 'dataset', 'push', 'check'];
 const STATUSES: RunStatus[] = ['running', 'success', 'warned', 'blocked', 'failed'];
 
 /** `--since 7d` (relative) or an ISO date/time → ISO string. */
-export function parseSince(value: string, now = new Date()): string {
+export function parseSince(value: string, now = new Date(), flag = '--since'): string {
   const m = /^(\d+)([smhdw])$/.exec(value);
   if (m) {
     const unit = { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7, w: 6.048e8 }[m[2] as 's']!;
     return new Date(now.getTime() - Number(m[1]) * unit).toISOString();
   }
-  if (/^\d+[a-z]+$/i.test(value)) throw new InputError(`invalid --since '${value}': a duration is a whole number with unit s, m, h, d or w, e.g. 7d`);
-  return parseInstant(value, '--since').toISOString();
+  if (/^\d+[a-z]+$/i.test(value)) throw new InputError(`invalid ${flag} '${value}': a duration is a whole number with unit s, m, h, d or w, e.g. 7d`);
+  return parseInstant(value, flag).toISOString();
 }
 
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
@@ -41,14 +41,18 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
     .option('--kind <kind>', `only runs of this kind (${KINDS.join(', ')})`)
     .option('--status <status>', `only runs with this status (${STATUSES.join(', ')})`)
     .option('--since <when>', 'only runs started since (ISO date/time or a duration like 7d)')
+    .option('--until <when>', 'only runs started before (ISO date/time or a duration like 1d: that long ago)')
     .option('--limit <n>', 'at most n runs', '20')
-    .action(async (o: { view?: string; service?: string; kind?: string; status?: string; since?: string; limit: string }) => {
+    .option('--offset <n>', 'skip the newest n runs (paging)', '0')
+    .action(async (o: { view?: string; service?: string; kind?: string; status?: string; since?: string; until?: string; limit: string; offset: string }) => {
       const limit = Number(o.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new InputError(`invalid --limit '${o.limit}'`);
+      if (!Number.isInteger(limit) || limit < 1) throw new InputError(`invalid --limit '${o.limit}': a whole number from 1`);
+      const offset = Number(o.offset);
+      if (!Number.isInteger(offset) || offset < 0) throw new InputError(`invalid --offset '${o.offset}': a whole number from 0`);
       const project = await ctx.project();
       const list = project.runs.list({
         view: o.view, service: o.service, kind: oneOf(o.kind, KINDS, '--kind'), status: oneOf(o.status, STATUSES, '--status'),
-        since: o.since ? parseSince(o.since) : undefined, limit,
+        since: o.since ? parseSince(o.since) : undefined, until: o.until ? parseSince(o.until, new Date(), '--until') : undefined, limit, offset,
       });
       ctx.print(list, () => formatRunList(list.runs, list.total));
     });
