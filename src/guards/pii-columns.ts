@@ -40,3 +40,29 @@ export function recordPiiColumns(db: StateDb, target: string | null, columns: It
   const now = new Date().toISOString();
   db.transaction(() => list.forEach((c) => insert.run(target, c, runId, now)))();
 }
+
+/** One remembered column: where it was found, and by which run. */
+export interface PiiColumnRecord {
+  readonly target: string;
+  readonly column: string;
+  readonly run_id: string;
+  readonly found_at: string;
+}
+
+/** Every remembered column, or those of one target, sorted. */
+export function listPiiColumns(db: StateDb, target?: string): PiiColumnRecord[] {
+  ensureTables(db, 'guard_pii_columns', DDL);
+  const sql = `SELECT target, "column", run_id, found_at FROM guard_pii_columns${target === undefined ? '' : ' WHERE target = ?'} ORDER BY target, "column"`;
+  return db.prepare(sql).all(...(target === undefined ? [] : [target])) as PiiColumnRecord[];
+}
+
+/**
+ * Forget that `column` of `target` holds PII (a false positive of the check, or a
+ * column whose content changed): later runs profile it unmasked again unless the
+ * PII check finds PII in it again. Stored profiles stay as they were. Returns
+ * whether there was anything to forget.
+ */
+export function forgetPiiColumn(db: StateDb, target: string, column: string): boolean {
+  ensureTables(db, 'guard_pii_columns', DDL);
+  return db.prepare('DELETE FROM guard_pii_columns WHERE target = ? AND "column" = ?').run(target, column).changes > 0;
+}

@@ -95,6 +95,29 @@ describe('quality CLI', () => {
     expect((await cli(dir, 'check', '--view', 'delays')).code).toBe(2);
   });
 
+  it('lists the columns remembered as PII and forgets one, after which runs profile it unmasked again', async () => {
+    bench = await guardBench({ viewQuality: { leakage: { pii: 'warn' } } });
+    const dir = bench.dir;
+    const emails = "SELECT * REPLACE (CASE WHEN hash(event_timestamp) % 4 = 0 THEN 'ann' || hash(event_timestamp) % 3 || '@example.com' ELSE carrier END AS carrier) FROM w";
+    const found = await bench.runWindow('2024-01-01', '2024-01-08', { transform: emails });
+    const carrier = (runId: string) => bench!.project.runs.profiles(runId).find((p) => p.column === 'carrier')!.profile as { masked?: boolean };
+    expect(carrier(found.runId).masked).toBe(true);
+    const listed = JSON.parse((await cli(dir, '--json', 'pii', 'list')).out) as { target: string; column: string; run_id: string }[];
+    expect(listed).toEqual([expect.objectContaining({ target: 'view:delays', column: 'carrier', run_id: found.runId })]);
+    expect((await cli(dir, 'pii', 'list', '--view', 'delays')).out).toContain(`view:delays  carrier  found `);
+    expect((await cli(dir, 'pii', 'list', '--view', 'other')).out).toContain('no columns found to hold PII');
+    // Still remembered: a clean day stays masked.
+    const remembered = await bench.runWindow('2024-01-08', '2024-01-09');
+    expect(carrier(remembered.runId).masked).toBe(true);
+    const missing = await cli(dir, 'pii', 'forget', 'carrier', '--view', 'other');
+    expect([missing.code, missing.err]).toEqual([2, expect.stringContaining("column 'carrier' of view other is not remembered as PII")]);
+    expect((await cli(dir, 'pii', 'forget', 'carrier')).code).toBe(2);
+    expect((await cli(dir, 'pii', 'forget', 'carrier', '--view', 'delays')).code).toBe(0);
+    expect(JSON.parse((await cli(dir, '--json', 'pii', 'list')).out)).toEqual([]);
+    const clean = await bench.runWindow('2024-01-09', '2024-01-10');
+    expect(carrier(clean.runId).masked).toBeUndefined();
+  });
+
   it('checks a dataset file for a service and pins a baseline from its manifest', async () => {
     bench = await guardBench({ services: [{ kind: 'feature_service', name: 'svc', features: ['delays'] }] });
     const dir = bench.dir;

@@ -133,6 +133,41 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
       const list = listBaselines(project, o);
       ctx.print(list, () => (list.length === 0 ? 'no baselines' : list.map((b) => `${b.name}  ${b.view ? `view ${b.view}` : `service ${b.service}`}  ${b.source}  ${b.pinned_at}`).join('\n')));
     });
+
+  const pii = program.command('pii').description('columns the PII check found personal data in: their profiles stay masked in every later run');
+  const targetOf = (o: { view?: string; service?: string }, required: boolean): string | undefined => {
+    if (o.view !== undefined && o.service !== undefined) throw new InputError('give --view or --service, not both');
+    if (o.view !== undefined) return `view:${o.view}`;
+    if (o.service !== undefined) return `service:${o.service}`;
+    if (required) throw new InputError('say whose column it is: --view NAME or --service NAME');
+    return undefined;
+  };
+  pii
+    .command('list')
+    .description('list the remembered PII columns, with the run that found each')
+    .option('--view <name>', 'only columns of this feature view')
+    .option('--service <name>', 'only columns of this feature service')
+    .action(async (o: { view?: string; service?: string }) => {
+      const target = targetOf(o, false);
+      const project = await ctx.project();
+      const { listPiiColumns } = await import('../../guards/pii-columns.js');
+      const list = listPiiColumns(project.state, target);
+      ctx.print(list, () => (list.length === 0 ? 'no columns found to hold PII' : list.map((r) => `${r.target}  ${r.column}  found ${r.found_at} by run ${r.run_id}`).join('\n')));
+    });
+  pii
+    .command('forget <column>')
+    .description('stop masking a column from the next run on (a false positive); the PII check still runs and may find it again')
+    .option('--view <name>', 'the feature view of the column')
+    .option('--service <name>', 'the feature service of the column')
+    .action(async (column: string, o: { view?: string; service?: string }) => {
+      const target = targetOf(o, true)!;
+      const project = await ctx.project();
+      const { forgetPiiColumn } = await import('../../guards/pii-columns.js');
+      if (!forgetPiiColumn(project.state, target, column)) {
+        throw new InputError(`column '${column}' of ${target.replace(':', ' ')} is not remembered as PII (see featureguard pii list)`, { target, column }, 'not_found');
+      }
+      ctx.print({ target, column, forgotten: true }, () => `forgot ${target.replace(':', ' ')} column '${column}': later runs profile it unmasked unless the PII check finds PII in it again`);
+    });
 }
 
 function formatCheck(run: Run, verdict: string, reason: string | null, results: readonly CheckResult[]): string {
