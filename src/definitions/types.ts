@@ -148,6 +148,15 @@ export interface ProjectConfig {
   readonly quality?: QualityConfig;
   readonly alerts?: readonly AlertConfig[];
   readonly server?: ServerConfig;
+  readonly quality_log?: QualityLogConfig;
+}
+
+/** Retention of the quality log (`quality_log:` in featureguard.yaml). */
+export interface QualityLogConfig {
+  /** `serve` removes runs older than this many days, at start and daily. */
+  readonly keep_days: number;
+  /** Newest successful runs kept per (kind, view, service) whatever their age (default 100). */
+  readonly keep_runs?: number;
 }
 
 /** All definitions of a project, by kind and name. */

@@ -13,6 +13,7 @@ import { openProject, type Project } from '../project.js';
 import { applyDefinitions, type ApplyDefinitionsResult } from '../registry/apply-definitions.js';
 import type { Plan } from '../registry/types.js';
 import type { RunStore } from '../runs/run-store.js';
+import { pruneRuns, type PruneOptions, type PruneResult } from '../runs/prune.js';
 import type { MaterializeOptions, MaterializeResult } from '../materialize/types.js';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineReadOptions } from '../serving/online-features.js';
 import type { HistoricalFeaturesRequest, HistoricalFeaturesResult } from '../offline/historical.js';
@@ -29,6 +30,8 @@ export interface FeatureStore {
   apply(definitions?: readonly Definition[], options?: { allowBreaking?: boolean }): Promise<ApplyDefinitionsResult>;
   /** The quality log. */
   readonly runs: RunStore;
+  /** Remove runs that started before `before` from the quality log, keeping what the guards still read (README, "Retention"). */
+  pruneRuns(options: PruneOptions): PruneResult;
   /** Materialize a window (or `incremental`) into the online store; one result per view (a blocked guard is a result). */
   materialize(options: MaterializeOptions): Promise<MaterializeResult[]>;
   /** Online features in Feast's get-online-features shape, read in-process (no server). */
@@ -47,6 +50,9 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
   return {
     project,
     runs: project.runs,
+    pruneRuns(options) {
+      return pruneRuns(project.state, options);
+    },
     async plan(definitions) {
       return project.registry.plan(defs(definitions));
     },

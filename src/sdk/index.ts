@@ -10,3 +10,4 @@ export type { HistoricalFeaturesRequest, HistoricalFeaturesResult, EntitySpec, D
 export type { EntityInput } from '../offline/entity-input.js';
 export type { DatasetManifest, ManifestOutput } from '../offline/manifest.js';
 export type { DatasetFormat } from '../offline/dataset-output.js';
+export type { PruneOptions, PruneResult } from '../runs/prune.js';

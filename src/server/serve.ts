@@ -1,7 +1,8 @@
 /**
  * Running the API: `startServer(project, {host, port})` listens with
- * `@hono/node-server`, starts the scheduler and a sweep of pending online drops
- * (every 15 s), logs one line per request with pino,
+ * `@hono/node-server`, starts the scheduler, a sweep of pending online drops
+ * (every 15 s) and, with `quality_log.keep_days`, a daily prune of the quality
+ * log; logs one line per request with pino,
  * and `close()` shuts down gracefully (stop accepting, finish requests and
  * running materializations, stop the scheduler). Binding beyond loopback
  * without any API key is refused.
@@ -13,6 +14,7 @@ import { keyStoreFor } from '../auth/keys.js';
 import { InputError } from '../errors.js';
 import type { Project } from '../project.js';
 import { dropPendingViews } from '../registry/online-drops.js';
+import { pruneRuns } from '../runs/prune.js';
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js';
 import { createApp, type FeatureguardApp } from './app.js';
 import { createMaterializeJobs } from './materialize-jobs.js';
@@ -21,6 +23,7 @@ import { projectMaterializeFn } from './routes/materialize.js';
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 6566;
 const DROP_SWEEP_MS = 15_000;
+const DAY_MS = 86_400_000;
 
 export interface ServeOptions {
   host?: string;
@@ -33,6 +36,8 @@ export interface ServeOptions {
   logger?: Logger;
   /** How often pending online drops are retried (default 15 s; see `dropPendingViews`). */
   dropSweepMs?: number;
+  /** How often the quality log is pruned when `quality_log.keep_days` is set (default daily; also once at start). */
+  pruneEveryMs?: number;
 }
 
 export interface RunningServer {
@@ -114,6 +119,23 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   }, options.dropSweepMs ?? DROP_SWEEP_MS);
   sweep.unref();
 
+  // Retention of the quality log (`quality_log.keep_days`): at start, then daily. Synchronous SQLite work in
+  // chunks of 500 runs, so requests wait at most for one chunk.
+  const retention = project.config.quality_log;
+  const pruneOnce = () => {
+    if (!retention) return;
+    try {
+      const r = pruneRuns(project.state, { before: new Date(Date.now() - retention.keep_days * DAY_MS), keep: retention.keep_runs });
+      if (r.deleted || r.trimmed) log.info({ deleted: r.deleted, trimmed: r.trimmed, before: r.before }, 'pruned the quality log');
+    } catch (err) {
+      log.warn({ err }, 'pruning the quality log failed; retrying tomorrow');
+    }
+  };
+  const pruneStart = retention ? setTimeout(pruneOnce, 0) : undefined;
+  const pruneDaily = retention ? setInterval(pruneOnce, options.pruneEveryMs ?? DAY_MS) : undefined;
+  pruneStart?.unref();
+  pruneDaily?.unref();
+
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -124,6 +146,8 @@ export async function startServer(project: Project, options: ServeOptions = {}):
     close() {
       closing ??= (async () => {
         clearInterval(sweep);
+        clearTimeout(pruneStart);
+        clearInterval(pruneDaily);
         await scheduler?.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

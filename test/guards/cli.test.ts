@@ -118,6 +118,47 @@ describe('quality CLI', () => {
     expect(carrier(clean.runId).masked).toBeUndefined();
   });
 
+  it('prunes old runs from the CLI and from serve (quality_log.keep_days), keeping the newest successful one and running runs', async () => {
+    bench = await guardBench({ qualityLog: { keep_days: 30, keep_runs: 1 } });
+    const dir = bench.dir;
+    const runs = [];
+    for (const [start, end] of [['2024-01-01', '2024-01-02'], ['2024-01-02', '2024-01-03'], ['2024-01-03', '2024-01-04']]) runs.push(await bench.runWindow(start, end));
+    const blocked = await bench.runWindow('2024-01-04', '2024-01-05', { transform: 'SELECT * REPLACE (NULL AS airport) FROM w' });
+    const running = bench.project.runs.create({ kind: 'materialize', view: 'delays' });
+    const backdate = bench.project.state.prepare('UPDATE runs SET started_at = ? WHERE id = ?');
+    for (const [i, r] of [...runs, blocked].entries()) backdate.run(new Date(Date.UTC(2025, 0, 1 + i)).toISOString(), r.runId);
+    backdate.run('2025-01-01T00:00:00.000Z', running.id);
+    expect(bench.project.runs.get(blocked.runId).status).toBe('blocked');
+    const remaining = () => new Set(bench!.project.runs.list({ limit: 100 }).runs.map((r) => r.id));
+
+    const dry = JSON.parse((await cli(dir, '--json', 'runs', 'prune', '--older-than', '30d', '--keep', '1', '--dry-run')).out) as { deleted: number; trimmed: number; protected: number };
+    expect(remaining().size).toBe(5);
+    // The two older successful runs hold the newest tamper checksums of their days: cut to their summary, not removed.
+    expect(dry).toMatchObject({ deleted: 1, trimmed: 2, protected: 2, dryRun: true });
+    const done = await cli(dir, 'runs', 'prune', '--older-than', '30d', '--keep', '1');
+    expect(done.out).toMatch(/^removed 1 run\(s\) started before .*; cut 2 to their summary .*; kept 2 whole/);
+    expect(remaining()).toEqual(new Set([runs[0].runId, runs[1].runId, runs[2].runId, running.id]));
+    expect(bench.project.runs.results(runs[0].runId)).toEqual([]);
+    expect((await cli(dir, 'runs', 'show', runs[0].runId)).out).toContain('check results and profiles pruned');
+    expect(bench.project.runs.results(runs[2].runId).length).toBeGreaterThan(0);
+    expect((await cli(dir, 'runs', 'prune', '--older-than', 'soon')).code).toBe(2);
+
+    // serve with quality_log.keep_days prunes at start: a new old run without checksums goes.
+    const old = bench.project.runs.create({ kind: 'push', view: 'delays' });
+    bench.project.runs.update(old.id, { status: 'blocked', finished_at: new Date().toISOString() });
+    backdate.run('2025-02-01T00:00:00.000Z', old.id);
+    const { startServer } = await import('../../src/server/serve.js');
+    const { pino } = await import('pino');
+    const server = await startServer(bench.project, { port: 0, scheduler: false, quiet: true, logger: pino({ level: 'silent' }) });
+    try {
+      for (let i = 0; i < 100 && remaining().has(old.id); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(remaining().has(old.id)).toBe(false);
+      expect(remaining().has(runs[2].runId)).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('checks a dataset file for a service and pins a baseline from its manifest', async () => {
     bench = await guardBench({ services: [{ kind: 'feature_service', name: 'svc', features: ['delays'] }] });
     const dir = bench.dir;

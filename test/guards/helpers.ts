@@ -45,6 +45,8 @@ export interface BenchOptions {
   /** `label`: the view is a label view (class balance is checked on its features). */
   role?: 'label';
   alerts?: AlertConfig[];
+  /** `quality_log:` of featureguard.yaml (retention). */
+  qualityLog?: { keep_days: number; keep_runs?: number };
   services?: FeatureServiceDef[];
 }
 
@@ -69,6 +71,7 @@ export async function guardBench(opts: BenchOptions = {}): Promise<GuardBench> {
   const config: Record<string, unknown> = { project: 'guards_test' };
   if (opts.quality) config.quality = opts.quality;
   if (opts.alerts) config.alerts = opts.alerts;
+  if (opts.qualityLog) config.quality_log = opts.qualityLog;
   writeFileSync(join(dir, 'featureguard.yaml'), stringify(config));
   const project = openProject(dir);
   const engine = await project.engine();

@@ -61,6 +61,7 @@ export function formatRunShow(run: Run, results: readonly CheckResult[], profile
   const shown = [...results].filter((r) => all || (r.status !== 'pass' && r.status !== 'skipped')).sort((a, b) => order[a.status] - order[b.status]);
   for (const r of shown) lines.push(`  ${formatCheckResult(r)}`);
   if (!all && shown.length < results.length) lines.push(`  (${results.length - shown.length} passing/skipped checks hidden; --all shows them)`);
+  if (results.length === 0 && c.pass + c.warn + c.fail + c.error + c.skipped > 0) lines.push('  (check results and profiles pruned: `runs prune` kept this run\'s summary and tamper checksums)');
   if (profiles.length > 0) {
     lines.push('', 'profiles:');
     const rows = [['COLUMN', 'TYPE', 'COUNT', 'NULLS', 'DISTINCT', 'MIN', 'P50', 'MAX', 'MEAN']];

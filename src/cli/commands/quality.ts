@@ -1,5 +1,5 @@
 /**
- * Quality commands: the quality log (`runs list`, `runs show`), lineage export,
+ * Quality commands: the quality log (`runs list`, `runs show`, `runs prune`), lineage export,
  * `check` for CI pipelines, and baselines (`baseline pin`, `baseline list`).
  * Thin: parse flags, call the guards/runs services, format.
  */
@@ -55,6 +55,23 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
         since: o.since ? parseSince(o.since) : undefined, until: o.until ? parseSince(o.until, new Date(), '--until') : undefined, limit, offset,
       });
       ctx.print(list, () => formatRunList(list.runs, list.total));
+    });
+
+  runs
+    .command('prune')
+    .description('remove old runs from the quality log, keeping what the guards still read (running runs, the newest successful ones, the newest tamper checksum of each day)')
+    .requiredOption('--older-than <when>', 'remove runs started before this: an age such as 90d, or a date/time')
+    .option('--keep <n>', 'newest successful or warned runs kept per kind, view and service, whatever their age (default 100)')
+    .option('--dry-run', 'count what would go; remove nothing')
+    .action(async (o: { olderThan: string; keep?: string; dryRun?: boolean }) => {
+      const keep = o.keep === undefined ? undefined : Number(o.keep);
+      if (keep !== undefined && (!Number.isInteger(keep) || keep < 0)) throw new InputError(`invalid --keep '${o.keep}': a whole number from 0`);
+      const before = new Date(parseSince(o.olderThan, new Date(), '--older-than'));
+      const project = await ctx.project();
+      const { pruneRuns } = await import('../../runs/prune.js');
+      const r = pruneRuns(project.state, { before, keep, dryRun: o.dryRun === true });
+      ctx.print(r, () =>
+        `${r.dryRun ? 'would remove' : 'removed'} ${r.deleted} run(s) started before ${r.before}; ${r.dryRun ? 'would cut' : 'cut'} ${r.trimmed} to their summary (they hold the newest tamper checksum of a day); kept ${r.protected} whole (running, or among the newest successful runs of their view or service)`);
     });
 
   runs

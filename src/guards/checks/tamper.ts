@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { ident, literal } from '../../offline/engine.js';
 import type { CheckResult } from '../../runs/types.js';
-import { ensureTables } from '../../state/state-db.js';
+import { ensureTables, type StateDb } from '../../state/state-db.js';
 import { queryRows, result, type CheckContext } from '../check.js';
 import type { RowPass } from '../row-pass.js';
 
@@ -27,6 +27,11 @@ CREATE TABLE IF NOT EXISTS guard_partitions (
 );
 CREATE INDEX IF NOT EXISTS guard_partitions_view_day ON guard_partitions (view, day);
 `;
+
+/** Create the tamper checksums' table on this connection if needed. */
+export function ensureTamperTables(db: StateDb): void {
+  ensureTables(db, 'guard_partitions', DDL);
+}
 
 const DAY = 86_400_000;
 
@@ -73,7 +78,7 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
     return [result(ctx, { check: 'provenance', method: 'tampering', sub: 'tampering', status: 'skipped', message: 'tamper detection needs a view window' })];
   }
   const db = ctx.project.state;
-  ensureTables(db, 'guard_partitions', DDL);
+  ensureTamperTables(db);
   const cols = [...pass.checksumColumns];
   const days = pass.days;
   const colsHash = createHash('sha256').update(cols.join('\u0000')).digest('hex').slice(0, 16);

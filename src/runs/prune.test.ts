@@ -1,0 +1,137 @@
+/**
+ * `pruneRuns` against a naive reference written with loops over the same rows:
+ * random quality logs (kinds, views, services, statuses, equal start times, tamper
+ * checksums, details present or already cut), random cutoffs and `keep`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { listAlertAttempts, recordAttempt } from '../alerts/attempts.js';
+import { ensureTamperTables } from '../guards/checks/tamper.js';
+import { openStateDb, type StateDb } from '../state/state-db.js';
+import { pruneRuns } from './prune.js';
+import { ensureRunTables } from './run-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fg-prune-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface RunSpec {
+  kind: 'materialize' | 'push' | 'dataset' | 'check';
+  view: 'a' | 'b' | null;
+  service: 's' | null;
+  status: 'running' | 'success' | 'warned' | 'blocked' | 'failed';
+  day: number;
+  details: boolean;
+  attempts: boolean;
+  partitionDays: number[];
+}
+
+const runSpec: fc.Arbitrary<RunSpec> = fc.record({
+  kind: fc.constantFrom('materialize', 'materialize', 'materialize', 'push', 'dataset', 'check'),
+  view: fc.constantFrom('a', 'b', null),
+  service: fc.constantFrom('s', null),
+  status: fc.constantFrom('running', 'success', 'warned', 'blocked', 'failed'),
+  day: fc.integer({ min: 0, max: 9 }),
+  details: fc.boolean(),
+  attempts: fc.boolean(),
+  partitionDays: fc.uniqueArray(fc.integer({ min: 0, max: 2 }), { maxLength: 2 }),
+});
+
+const at = (day: number) => new Date(Date.UTC(2026, 0, 1 + day)).toISOString();
+
+let n = 0;
+function fill(specs: RunSpec[]): StateDb {
+  const db = openStateDb(join(dir, `state-${n++}.db`));
+  ensureRunTables(db);
+  ensureTamperTables(db);
+  listAlertAttempts({ state: db }, ''); // creates the attempts table
+  specs.forEach((s, i) => {
+    const id = `r${i}`;
+    db.prepare(`INSERT INTO runs (id, kind, view, service, status, started_at, counts) VALUES (?, ?, ?, ?, ?, ?, '{}')`).run(id, s.kind, s.view, s.service, s.status, at(s.day));
+    if (s.details) {
+      db.prepare(`INSERT INTO check_results (run_id, seq, "check", status, record) VALUES (?, 0, 'schema', 'pass', '{}')`).run(id);
+      db.prepare(`INSERT INTO profiles (run_id, "column", profile) VALUES (?, 'x', '{}')`).run(id);
+    }
+    if (s.attempts) recordAttempt(db, { run_id: id, alert: 'hook', url: 'https://h', attempt: 1, status_code: 204, ok: true, error: null, at: at(s.day), duration_ms: 1 });
+    if (s.kind === 'materialize' && s.view !== null) {
+      for (const d of s.partitionDays) {
+        db.prepare(`INSERT INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id) VALUES (?, ?, '', '', '', 1, 'c', ?)`).run(s.view, String(d), id);
+      }
+    }
+  });
+  return db;
+}
+
+/** The reference: which runs go, which are cut to their row, which stay, by loops. */
+function naive(specs: RunSpec[], cutoffDay: number, keep: number): { drop: Set<string>; trim: Set<string>; kept: number } {
+  const indexed = specs.map((s, i) => ({ ...s, id: `r${i}`, i }));
+  const newerFirst = (a: { day: number; i: number }, b: { day: number; i: number }) => b.day - a.day || b.i - a.i;
+  const ok = (s: RunSpec) => s.status === 'success' || s.status === 'warned';
+  const newest = new Set<string>();
+  const groups = new Map<string, typeof indexed>();
+  for (const s of indexed.filter(ok)) {
+    const g = `${s.kind}|${s.view ?? ''}|${s.service ?? ''}`;
+    groups.set(g, [...(groups.get(g) ?? []), s]);
+  }
+  for (const g of groups.values()) g.sort(newerFirst).slice(0, keep).forEach((s) => newest.add(s.id));
+  const owner = new Map<string, (typeof indexed)[number]>();
+  for (const s of indexed) {
+    if (s.kind !== 'materialize' || s.view === null || !ok(s)) continue;
+    for (const d of s.partitionDays) {
+      const k = `${s.view}|${d}`;
+      const cur = owner.get(k);
+      if (!cur || newerFirst(s, cur) < 0) owner.set(k, s);
+    }
+  }
+  const owners = new Set([...owner.values()].map((s) => s.id));
+  const drop = new Set<string>();
+  const trim = new Set<string>();
+  let kept = 0;
+  for (const s of indexed) {
+    if (s.day >= cutoffDay) continue;
+    if (s.status === 'running' || newest.has(s.id)) kept++;
+    else if (owners.has(s.id)) {
+      if (s.details) trim.add(s.id);
+    } else drop.add(s.id);
+  }
+  return { drop, trim, kept };
+}
+
+const ids = (db: StateDb, sql: string) => new Set((db.prepare(sql).all() as { id: string }[]).map((r) => r.id));
+
+describe('pruneRuns', () => {
+  it('removes exactly what the naive reference removes, and cuts exactly the runs it cuts', () => {
+    fc.assert(
+      fc.property(fc.array(runSpec, { maxLength: 30 }), fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 2 }), (specs, cutoffDay, keep) => {
+        const db = fill(specs);
+        try {
+          const want = naive(specs, cutoffDay, keep);
+          const dry = pruneRuns(db, { before: new Date(at(cutoffDay)), keep, dryRun: true });
+          expect([dry.deleted, dry.trimmed, dry.protected]).toEqual([want.drop.size, want.trim.size, want.kept]);
+          expect(ids(db, 'SELECT id FROM runs').size).toBe(specs.length);
+
+          const res = pruneRuns(db, { before: new Date(at(cutoffDay)), keep });
+          expect([res.deleted, res.trimmed, res.protected]).toEqual([want.drop.size, want.trim.size, want.kept]);
+          const all = specs.map((_, i) => `r${i}`);
+          expect(ids(db, 'SELECT id FROM runs')).toEqual(new Set(all.filter((id) => !want.drop.has(id))));
+          const withDetails = all.filter((id, i) => specs[i].details && !want.drop.has(id) && !want.trim.has(id));
+          expect(ids(db, 'SELECT DISTINCT run_id AS id FROM check_results')).toEqual(new Set(withDetails));
+          expect(ids(db, 'SELECT DISTINCT run_id AS id FROM profiles')).toEqual(new Set(withDetails));
+          expect(ids(db, 'SELECT DISTINCT run_id AS id FROM alert_attempts')).toEqual(new Set(all.filter((id, i) => specs[i].attempts && !want.drop.has(id) && !want.trim.has(id))));
+          // Tamper checksums go only with their run.
+          const partitioned = all.filter((id, i) => specs[i].kind === 'materialize' && specs[i].view !== null && specs[i].partitionDays.length > 0 && !want.drop.has(id));
+          expect(ids(db, 'SELECT DISTINCT run_id AS id FROM guard_partitions')).toEqual(new Set(partitioned));
+
+          // A second prune finds nothing more to do.
+          const again = pruneRuns(db, { before: new Date(at(cutoffDay)), keep });
+          expect([again.deleted, again.trimmed]).toEqual([0, 0]);
+        } finally {
+          db.close();
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

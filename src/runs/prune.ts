@@ -1,0 +1,113 @@
+/**
+ * Retention of the quality log: every materialization, push, dataset build and
+ * check is a run with its check results and column profiles (samples of up to
+ * 10,000 values per column), so the state database grows with every run. Pruning
+ * removes runs that started before a cutoff, except what the guards still read:
+ *
+ * - runs still `running`;
+ * - the newest `keep` successful or warned runs of each (kind, view, service):
+ *   drift's `previous` / `previous:<n>` references (n ≤ 99) and the volume
+ *   history (`volume_history`, default 10) read them;
+ * - for each (view, day), the newest successful materialization holding that
+ *   day's tamper checksum: a later run re-checking that day compares against it.
+ *   Such a run keeps its summary row and checksums; its check results, profiles
+ *   and alert attempts go (`trimmed`).
+ *
+ * Pinned baselines hold copies of their profiles and are never touched.
+ * Materialized intervals (where `--incremental` starts) are not runs and stay.
+ *
+ * @example
+ * pruneRuns(project.state, { before: new Date(Date.now() - 90 * 86_400_000) });
+ * // { deleted: 1200, trimmed: 85, protected: 240 }
+ */
+import { ensureRunTables } from './run-store.js';
+import type { StateDb } from '../state/state-db.js';
+
+/** Successful runs kept per (kind, view, service) by default: drift's `previous:<n>` goes up to 99. */
+export const DEFAULT_KEEP_RUNS = 100;
+
+export interface PruneOptions {
+  /** Runs that started before this instant may go. */
+  readonly before: Date;
+  /** Newest successful or warned runs kept per (kind, view, service), whatever their age (default 100). */
+  readonly keep?: number;
+  /** Count what would go without removing anything. */
+  readonly dryRun?: boolean;
+}
+
+export interface PruneResult {
+  /** Runs removed with everything recorded about them. */
+  readonly deleted: number;
+  /** Runs cut to a summary row (their tamper checksums are the newest of a day): results, profiles and alert attempts removed. Runs cut earlier are not counted again. */
+  readonly trimmed: number;
+  /** Runs older than the cutoff kept whole (running, or among the newest `keep` successful runs). */
+  readonly protected: number;
+  readonly before: string;
+  readonly dryRun: boolean;
+}
+
+/** Runs removed per transaction, so a server reading the log is never held up for long. */
+const CHUNK = 500;
+
+function hasTable(db: StateDb, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
+/** Classify the runs older than the cutoff: what goes whole, what is trimmed, what stays. */
+function classify(db: StateDb, before: string, keep: number): { drop: string[]; trim: string[]; kept: number } {
+  const newest = `SELECT id FROM (
+      SELECT id, ROW_NUMBER() OVER (PARTITION BY kind, coalesce(view, ''), coalesce(service, '') ORDER BY started_at DESC, rowid DESC) AS k
+      FROM runs WHERE status IN ('success', 'warned')
+    ) WHERE k <= @keep`;
+  const checksums = hasTable(db, 'guard_partitions')
+    ? `SELECT run_id AS id FROM (
+        SELECT p.run_id, ROW_NUMBER() OVER (PARTITION BY p.view, p.day ORDER BY r.started_at DESC, r.rowid DESC) AS k
+        FROM guard_partitions p JOIN runs r ON r.id = p.run_id
+        WHERE r.kind = 'materialize' AND r.status IN ('success', 'warned')
+      ) WHERE k = 1`
+    : 'SELECT NULL AS id WHERE 0';
+  const rows = db
+    .prepare(
+      `WITH newest AS (${newest}), checksums AS (${checksums})
+       SELECT r.id,
+         CASE WHEN r.status = 'running' OR r.id IN (SELECT id FROM newest) THEN 'keep'
+              WHEN r.id IN (SELECT id FROM checksums) THEN
+                CASE WHEN EXISTS (SELECT 1 FROM check_results c WHERE c.run_id = r.id) OR EXISTS (SELECT 1 FROM profiles p WHERE p.run_id = r.id)
+                  THEN 'trim' ELSE 'trimmed' END
+              ELSE 'drop' END AS fate
+       FROM runs r WHERE r.started_at < @before`,
+    )
+    .all({ before, keep }) as { id: string; fate: 'keep' | 'trim' | 'trimmed' | 'drop' }[];
+  const drop: string[] = [];
+  const trim: string[] = [];
+  let kept = 0;
+  for (const r of rows) {
+    if (r.fate === 'drop') drop.push(r.id);
+    else if (r.fate === 'trim') trim.push(r.id);
+    else if (r.fate === 'keep') kept++;
+  }
+  return { drop, trim, kept };
+}
+
+/** Remove old runs from the quality log (see the module comment). */
+export function pruneRuns(db: StateDb, options: PruneOptions): PruneResult {
+  ensureRunTables(db);
+  const keep = options.keep ?? DEFAULT_KEEP_RUNS;
+  if (!Number.isInteger(keep) || keep < 0) throw new RangeError(`keep must be a whole number from 0 (got ${keep})`);
+  const before = options.before.toISOString();
+  const { drop, trim, kept } = db.transaction(() => classify(db, before, keep))();
+  // Trimmed runs only lose their details: results and profiles always exist, alert attempts only once an alert fired.
+  const details = ['check_results', 'profiles', ...(hasTable(db, 'alert_attempts') ? ['alert_attempts'] : [])];
+  if (!options.dryRun) {
+    // The runs table cascades to results, profiles, alert attempts, run stats and tamper checksums.
+    const deleteRun = db.prepare('DELETE FROM runs WHERE id = ?');
+    const deleteDetails = details.map((t) => db.prepare(`DELETE FROM ${t} WHERE run_id = ?`));
+    for (let i = 0; i < drop.length; i += CHUNK) {
+      db.transaction((ids: string[]) => ids.forEach((id) => deleteRun.run(id)))(drop.slice(i, i + CHUNK));
+    }
+    for (let i = 0; i < trim.length; i += CHUNK) {
+      db.transaction((ids: string[]) => ids.forEach((id) => deleteDetails.forEach((s) => s.run(id))))(trim.slice(i, i + CHUNK));
+    }
+  }
+  return { deleted: drop.length, trimmed: trim.length, protected: kept, before, dryRun: options.dryRun === true };
+}
