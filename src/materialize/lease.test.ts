@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { ConflictError } from '../errors.js';
 import { openRunStore } from '../runs/run-store.js';
 import { openStateDb, type StateDb } from '../state/state-db.js';
 import { acquireLeases, listLeases } from './lease.js';
+import { processHost } from '../state/process-host.js';
 
 describe('materialization leases', () => {
   let dir: string;
@@ -92,10 +93,25 @@ describe('materialization leases', () => {
     const a = runs.get(orphanA.id);
     expect(a).toMatchObject({ status: 'failed', message: 'the materialization process stopped before finishing (lease expired)' });
     expect(a.finished_at).toBeTruthy();
-    expect(runs.get(orphanB.id)).toMatchObject({ status: 'failed', message: `the materialization process stopped before finishing (process ${deadPid} on ${hostname()} exited)` });
+    expect(runs.get(orphanB.id)).toMatchObject({ status: 'failed', message: `the materialization process stopped before finishing (process ${deadPid} on ${processHost()} exited)` });
     expect(runs.get(done.id)).toMatchObject({ status: 'success', message: null });
     expect(runs.get(otherKind.id).status).toBe('running');
     for (const l of leases) l.release();
+  });
+
+  it('does not take over a lease whose pid is dead here but lives in another pid namespace of the same host name', () => {
+    // On Linux a lease row names the pid namespace beside the host name.
+    expect(processHost()).toBe(`${hostname()}/pid:${/\d+/.exec(readlinkSync('/proc/self/ns/pid'))![0]}`);
+    const [lease] = acquireLeases(db, ['a'], 'container-2');
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
+    // Another container sharing the host name (--network host) and the state database: its own pid namespace.
+    db.prepare("UPDATE materialization_leases SET pid = ?, host = ? WHERE view = 'a'").run(deadPid, `${hostname()}/pid:1`);
+    expect(() => acquireLeases(other, ['a'], 'next')).toThrow(ConflictError);
+    // Same namespace: the dead pid frees the lease at once.
+    db.prepare("UPDATE materialization_leases SET host = ? WHERE view = 'a'").run(processHost());
+    const taken = acquireLeases(other, ['a'], 'next');
+    for (const l of taken) l.release();
+    lease.release();
   });
 
   it('leaves runs alone when the lease is refused', () => {

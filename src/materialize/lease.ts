@@ -1,15 +1,15 @@
 /**
  * Materialization leases in the state database: at most one materialization of a
  * view runs at a time, across processes. A lease names its owner (the process's
- * materialization id), pid and host and expires unless its holder renews it, so a
- * crashed process does not lock a view forever (a lease held by a dead pid on this
- * host is taken over at once). Taking a view's lease over also closes the runs the
+ * materialization id), pid and host (with its pid namespace: see `processHost`) and
+ * expires unless its holder renews it, so a crashed process does not lock a view
+ * forever (a lease held by a dead pid of this host and pid namespace is taken over at once). Taking a view's lease over also closes the runs the
  * stopped process left `running`: they become `failed`, saying why.
  */
-import { hostname } from 'node:os';
 import { ConflictError } from '../errors.js';
 import { ensureRunTables, failRunningRuns, runningRunIds } from '../runs/run-store.js';
 import { ensureTables, type StateDb } from '../state/state-db.js';
+import { processHost } from '../state/process-host.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS materialization_leases (
@@ -89,7 +89,7 @@ export function acquireLeases(db: StateDb, views: readonly string[], owner: stri
   ensureTables(db, 'materialization_leases', DDL);
   // Before the transaction: DDL inside one that rolls back would be undone while marked done.
   ensureRunTables(db);
-  const host = hostname();
+  const host = processHost();
   const select = db.prepare('SELECT * FROM materialization_leases WHERE view = ?');
   const upsert = db.prepare(`INSERT INTO materialization_leases (view, owner, pid, host, acquired_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT (view) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, host = excluded.host,

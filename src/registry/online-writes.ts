@@ -18,9 +18,9 @@
  * try { ... } finally { writing.end(); }
  */
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { processAlive } from '../materialize/lease.js';
 import { ensureTables, type StateDb } from '../state/state-db.js';
+import { processHost } from '../state/process-host.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS online_writes_in_flight (
@@ -47,7 +47,7 @@ export interface OnlineWrite {
 export function beginOnlineWrite(db: StateDb, view: string): OnlineWrite {
   ensureTables(db, 'online_writes_in_flight', DDL);
   const id = randomUUID();
-  db.prepare('INSERT INTO online_writes_in_flight (id, view, pid, host, expires_at) VALUES (?, ?, ?, ?, ?)').run(id, view, process.pid, hostname(), Date.now() + TTL_MS);
+  db.prepare('INSERT INTO online_writes_in_flight (id, view, pid, host, expires_at) VALUES (?, ?, ?, ?, ?)').run(id, view, process.pid, processHost(), Date.now() + TTL_MS);
   mine.add(id);
   const timer = setInterval(() => {
     try {
@@ -77,7 +77,7 @@ export function beginOnlineWrite(db: StateDb, view: string): OnlineWrite {
 export function liveOnlineWrites(db: StateDb, view: string): number {
   ensureTables(db, 'online_writes_in_flight', DDL);
   const rows = db.prepare('SELECT id, pid, host, expires_at FROM online_writes_in_flight WHERE view = ?').all(view) as { id: string; pid: number; host: string; expires_at: number }[];
-  const host = hostname();
+  const host = processHost();
   const now = Date.now();
   let live = 0;
   for (const r of rows) {

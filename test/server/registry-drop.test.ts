@@ -7,7 +7,7 @@
  * for the next apply.
  */
 import { readdirSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { processHost } from '../../src/state/process-host.js';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -477,7 +477,7 @@ describe('an apply while a push writes (the drop is deferred to the push)', () =
       requestDrops(state, ['origin_delays']);
       expect(await dropUnlessMaterializing(store.project, 'origin_delays')).toBe('dropped');
       // A row with this pid and host that this process did not register (a restarted container reuses pids).
-      state.prepare("INSERT INTO online_writes_in_flight (id, view, pid, host, expires_at) VALUES ('earlier', 'origin_delays', ?, ?, ?)").run(process.pid, hostname(), Date.now() + 60_000);
+      state.prepare("INSERT INTO online_writes_in_flight (id, view, pid, host, expires_at) VALUES ('earlier', 'origin_delays', ?, ?, ?)").run(process.pid, processHost(), Date.now() + 60_000);
       requestDrops(state, ['origin_delays']);
       expect(await dropUnlessMaterializing(store.project, 'origin_delays')).toBe('dropped');
     } finally {
