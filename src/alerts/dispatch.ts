@@ -31,6 +31,7 @@ import type { Project } from '../project.js';
 import type { CheckResult, Run } from '../runs/types.js';
 import { recordAttempt, listAlertAttempts, webhookEndpoint, type AlertAttempt } from './attempts.js';
 import { SIGNATURE_HEADER, signBody } from './signature.js';
+import { takeDeliverySlot } from './throttle.js';
 
 export { listAlertAttempts, type AlertAttempt };
 
@@ -174,7 +175,17 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
   const jobs = alerts.map(async (alert) => {
     const matched = matchAlert(alert, run, outcome, registry);
     if (!matched) return [];
-    return deliver(project.state, alert, runId, JSON.stringify(alertPayload(project, alert, run, outcome, matched)), opts);
+    const slot = takeDeliverySlot(project.state, alert, run.service ? `service:${run.service}` : run.view ? `view:${run.view}` : 'project', Date.now());
+    if (!slot.send) {
+      const held: AlertAttempt = {
+        run_id: runId, alert: alert.name, url: webhookEndpoint(alert.url), attempt: 0, status_code: null, ok: false,
+        error: `not sent: within min_interval ${alert.min_interval} of the delivery at ${slot.lastSentAt}; counted in the next one`, at: new Date().toISOString(), duration_ms: 0,
+      };
+      recordAttempt(project.state, held);
+      return [held];
+    }
+    const payload = alertPayload(project, alert, run, outcome, matched);
+    return deliver(project.state, alert, runId, JSON.stringify(alert.min_interval ? { ...payload, suppressed: slot.suppressed } : payload), opts);
   });
   return (await Promise.all(jobs)).flat();
 }

@@ -113,6 +113,8 @@ export interface AlertConfig {
   readonly url: string;
   /** Name of the environment variable holding the HMAC secret. */
   readonly secret_env?: string;
+  /** At most one delivery per view or service within this duration (`10m`); default `0`: every match. */
+  readonly min_interval?: string;
   readonly checks?: readonly string[];
   readonly statuses?: readonly string[];
   /** Only runs of these views. */

@@ -92,6 +92,28 @@ describe('alerts', () => {
     expect(JSON.parse(rx.received[0].body)).toMatchObject({ run: expect.objectContaining({ id: runId, status: 'blocked' }) });
   });
 
+  it('min_interval: a storm of refused pushes pages once, later matches are recorded as not sent and counted in the next delivery', async () => {
+    const rx = await receiver(0);
+    server = rx.server;
+    bench = await guardBench({ alerts: [{ name: 'schema', url: rx.url, checks: ['schema'], statuses: ['fail'], min_interval: '1h' }] });
+    const bad = [{ airport: null, event_timestamp: '2024-01-02T00:00:00Z', delay: 1, carrier: 'AA' }];
+    const runIds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const e = (await push(bench.project, { view: 'delays', rows: bad }).catch((x: unknown) => x)) as { details: { run_id: string } };
+      runIds.push(e.details.run_id);
+    }
+    expect(rx.received).toHaveLength(1);
+    expect(JSON.parse(rx.received[0].body)).toMatchObject({ run: { id: runIds[0] }, suppressed: 0 });
+    for (const id of runIds.slice(1)) {
+      expect(listAlertAttempts(bench.project, id)).toEqual([expect.objectContaining({ alert: 'schema', attempt: 0, ok: false, error: expect.stringMatching(/^not sent: within min_interval 1h of the delivery at /) })]);
+    }
+    // An hour later (the last delivery moved back), the next match is sent and says how many were held back.
+    bench.project.state.prepare('UPDATE alert_throttle SET last_sent_at = last_sent_at - 3600000').run();
+    await push(bench.project, { view: 'delays', rows: bad }).catch(() => undefined);
+    expect(rx.received).toHaveLength(2);
+    expect(JSON.parse(rx.received[1].body)).toMatchObject({ suppressed: 2 });
+  });
+
   it('POSTs a signed run summary on a matching run, retries after a failure and records every attempt', async () => {
     const rx = await receiver(1);
     server = rx.server;

@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AlertConfig } from '../definitions/types.js';
+import { openStateDb } from '../state/state-db.js';
+import { takeDeliverySlot } from './throttle.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fg-throttle-'));
+const db = openStateDb(join(dir, 'state.db'));
+afterAll(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('takeDeliverySlot', () => {
+  const alert: AlertConfig = { name: 'page', url: 'https://h', min_interval: '10m' };
+  const T = Date.UTC(2026, 0, 1);
+  const MIN = 60_000;
+
+  it('sends the first match, holds back the ones within the interval, and counts them in the next delivery', () => {
+    expect(takeDeliverySlot(db, alert, 'view:a', T)).toEqual({ send: true, suppressed: 0 });
+    expect(takeDeliverySlot(db, alert, 'view:a', T + 1)).toEqual({ send: false, lastSentAt: new Date(T).toISOString() });
+    expect(takeDeliverySlot(db, alert, 'view:a', T + 10 * MIN - 1)).toMatchObject({ send: false });
+    // Each view or service has its own interval; each alert too.
+    expect(takeDeliverySlot(db, alert, 'view:b', T + 1)).toEqual({ send: true, suppressed: 0 });
+    expect(takeDeliverySlot(db, { ...alert, name: 'other' }, 'view:a', T + 1)).toEqual({ send: true, suppressed: 0 });
+    expect(takeDeliverySlot(db, alert, 'view:a', T + 10 * MIN)).toEqual({ send: true, suppressed: 2 });
+    expect(takeDeliverySlot(db, alert, 'view:a', T + 10 * MIN + 1)).toMatchObject({ send: false });
+    // A clock set back does not silence the alert for the distance it jumped.
+    expect(takeDeliverySlot(db, alert, 'view:a', T - 60 * MIN)).toEqual({ send: true, suppressed: 1 });
+  });
+
+  it('sends every match without min_interval (or with 0)', () => {
+    for (const a of [{ ...alert, min_interval: undefined }, { ...alert, min_interval: '0' }]) {
+      expect(takeDeliverySlot(db, a, 'view:c', T)).toEqual({ send: true, suppressed: 0 });
+      expect(takeDeliverySlot(db, a, 'view:c', T + 1)).toEqual({ send: true, suppressed: 0 });
+    }
+  });
+});

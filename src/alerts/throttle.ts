@@ -1,0 +1,46 @@
+/**
+ * `min_interval` of an alert: at most one delivery per alert and view/service
+ * within the interval, across processes (the state database keeps when each was
+ * last sent). A match inside the interval is not sent; it is counted, and the next
+ * delivery says how many were held back (`suppressed`). A push storm of rows a
+ * client keeps getting wrong then pages once, not once per request.
+ *
+ * @example
+ * const slot = takeDeliverySlot(db, alert, 'view:airport_hourly', Date.now());
+ * if (slot.send) post({ ...payload, suppressed: slot.suppressed });
+ */
+import { storedDuration } from '../definitions/ttl.js';
+import type { AlertConfig } from '../definitions/types.js';
+import { ensureTables, type StateDb } from '../state/state-db.js';
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS alert_throttle (
+  alert TEXT NOT NULL,
+  target TEXT NOT NULL,
+  last_sent_at INTEGER NOT NULL,
+  suppressed INTEGER NOT NULL,
+  PRIMARY KEY (alert, target)
+);
+`;
+
+export type DeliverySlot =
+  | { readonly send: true; /** Matches held back since the last delivery. */ readonly suppressed: number }
+  | { readonly send: false; /** When the last delivery was sent (ISO 8601). */ readonly lastSentAt: string };
+
+/** Whether `alert` may deliver for `target` now; records the decision (one transaction). */
+export function takeDeliverySlot(db: StateDb, alert: AlertConfig, target: string, now: number): DeliverySlot {
+  const interval = storedDuration(alert.min_interval);
+  if (interval <= 0) return { send: true, suppressed: 0 };
+  ensureTables(db, 'alert_throttle', DDL);
+  return db.transaction((): DeliverySlot => {
+    const row = db.prepare('SELECT last_sent_at, suppressed FROM alert_throttle WHERE alert = ? AND target = ?').get(alert.name, target) as
+      | { last_sent_at: number; suppressed: number }
+      | undefined;
+    if (row && now - row.last_sent_at < interval && now >= row.last_sent_at) {
+      db.prepare('UPDATE alert_throttle SET suppressed = suppressed + 1 WHERE alert = ? AND target = ?').run(alert.name, target);
+      return { send: false, lastSentAt: new Date(row.last_sent_at).toISOString() };
+    }
+    db.prepare('INSERT OR REPLACE INTO alert_throttle (alert, target, last_sent_at, suppressed) VALUES (?, ?, ?, 0)').run(alert.name, target, now);
+    return { send: true, suppressed: row?.suppressed ?? 0 };
+  }).immediate();
+}
