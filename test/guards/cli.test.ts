@@ -1,6 +1,7 @@
 /**
  * The quality CLI end to end: runs list/show, lineage export, check (view and
- * dataset, exit codes), baseline pin/list, drift against a pinned baseline.
+ * dataset, exit codes), baseline pin/list/unpin, drift against a pinned baseline,
+ * runs prune and the PII column memory.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -86,6 +87,13 @@ describe('quality CLI', () => {
     expect(check.code).toBe(0);
     const c = JSON.parse(check.out) as { results: { check: string; feature: string | null; details: Record<string, unknown> }[] };
     expect(c.results.find((x) => x.check === 'drift' && x.feature === 'delay')!.details.reference).toBe('baseline:jan');
+    // Unpinned: back to the reference setting (the previous successful run).
+    const unpin = await cli(dir, 'baseline', 'unpin', 'jan');
+    expect(unpin.out).toContain("unpinned baseline 'jan' of view delays; its drift is now measured against its reference setting");
+    expect(JSON.parse((await cli(dir, '--json', 'baseline', 'list')).out)).toEqual([]);
+    expect((await cli(dir, 'baseline', 'unpin', 'jan')).code).toBe(2);
+    const after = JSON.parse((await cli(dir, '--json', 'check', '--view', 'delays', '--start', '2024-01-15', '--end', '2024-01-22')).out) as typeof c;
+    expect(after.results.find((x) => x.check === 'drift' && x.feature === 'delay')!.details.reference).not.toBe('baseline:jan');
 
     // A deliberately broken source: null join keys → schema blocks → exit 1.
     await bench.writeSource(`SELECT * REPLACE (CASE WHEN hour(ts) = 0 THEN NULL ELSE airport END AS airport) FROM (${DEFAULT_SOURCE})`);

@@ -1,6 +1,6 @@
 /**
  * Quality commands: the quality log (`runs list`, `runs show`, `runs prune`), lineage export,
- * `check` for CI pipelines, and baselines (`baseline pin`, `baseline list`).
+ * `check` for CI pipelines, baselines (`baseline pin`, `baseline list`, `baseline unpin`) and PII columns.
  * Thin: parse flags, call the guards/runs services, format.
  */
 import type { Command } from 'commander';
@@ -149,6 +149,21 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
       const { listBaselines } = await import('../../guards/baselines.js');
       const list = listBaselines(project, o);
       ctx.print(list, () => (list.length === 0 ? 'no baselines' : list.map((b) => `${b.name}  ${b.view ? `view ${b.view}` : `service ${b.service}`}  ${b.source}  ${b.pinned_at}`).join('\n')));
+    });
+
+  baseline
+    .command('unpin <name>')
+    .description('remove a pinned baseline: drift of its view or service is measured against the next newest pinned baseline, else the reference setting (previous runs)')
+    .action(async (name: string) => {
+      const project = await ctx.project();
+      const { unpinBaseline, pinnedBaselineFor, getBaseline } = await import('../../guards/baselines.js');
+      const b = getBaseline(project, name);
+      if (!b || !unpinBaseline(project, name)) throw new InputError(`no baseline named '${name}' (see featureguard baseline list)`, { name }, 'not_found');
+      const target = b.view ? { view: b.view } : { service: b.service! };
+      const next = pinnedBaselineFor(project, target);
+      const whose = b.view ? `view ${b.view}` : `service ${b.service}`;
+      ctx.print({ name, unpinned: true, ...target, now: next ? `baseline:${next.name}` : 'reference setting' }, () =>
+        `unpinned baseline '${name}' of ${whose}; its drift is now measured against ${next ? `baseline '${next.name}'` : 'its reference setting (default: the previous successful run)'}`);
     });
 
   const pii = program.command('pii').description('columns the PII check found personal data in: their profiles stay masked in every later run');
