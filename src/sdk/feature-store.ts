@@ -18,6 +18,7 @@ import type { MaterializeOptions, MaterializeResult } from '../materialize/types
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineReadOptions } from '../serving/online-features.js';
 import type { HistoricalFeaturesRequest, HistoricalFeaturesResult } from '../offline/historical.js';
 import type { PushRequest, PushResult } from '../serving/push.js';
+import { verifyDataset, type DatasetVerification } from '../offline/verify-dataset.js';
 
 export interface FeatureStore {
   readonly project: Project;
@@ -38,6 +39,8 @@ export interface FeatureStore {
   getOnlineFeatures(request: OnlineFeaturesRequest, options?: OnlineReadOptions): Promise<OnlineFeaturesResponse>;
   /** A point-in-time-correct training dataset (an Arrow table, or files with `out`); see the README, "Training datasets". */
   getHistoricalFeatures(request: HistoricalFeaturesRequest): Promise<HistoricalFeaturesResult>;
+  /** Would building the dataset of this manifest again give the same rows? (definitions, sources, entity file, outputs) */
+  verifyDataset(manifestPath: string): Promise<DatasetVerification>;
   /** Push rows into a view (online, offline or both) after the guards; a blocked push writes nothing. */
   push(request: PushRequest): Promise<PushResult>;
   close(): Promise<void>;
@@ -50,6 +53,9 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
   return {
     project,
     runs: project.runs,
+    verifyDataset(manifestPath) {
+      return verifyDataset(project, manifestPath);
+    },
     pruneRuns(options) {
       return pruneRuns(project.state, options);
     },

@@ -11,3 +11,4 @@ export type { EntityInput } from '../offline/entity-input.js';
 export type { DatasetManifest, ManifestOutput } from '../offline/manifest.js';
 export type { DatasetFormat } from '../offline/dataset-output.js';
 export type { PruneOptions, PruneResult } from '../runs/prune.js';
+export type { DatasetVerification, DatasetDifference } from '../offline/verify-dataset.js';

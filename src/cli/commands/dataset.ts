@@ -86,6 +86,23 @@ export function registerDatasetCommands(program: Command, ctx: CommandContext): 
         bar?.stop();
       }
     });
+
+  dataset
+    .command('verify <manifest>')
+    .description('would building this dataset again give the same rows? Compares its manifest with the applied definitions, the sources, the entity file and the outputs now (exit 1 when something changed)')
+    .action(async (manifest: string) => {
+      const project = await ctx.project();
+      const { verifyDataset } = await import('../../offline/verify-dataset.js');
+      const v = await verifyDataset(project, manifest);
+      if (!v.reproducible) ctx.setExit(1);
+      ctx.print(v, () => [
+        v.reproducible
+          ? `reproducible: the definitions, sources and entity rows of run ${v.run_id} (${v.created_at}) are as they were, and the outputs are in place`
+          : `NOT reproducible: ${v.differences.length} change${v.differences.length === 1 ? '' : 's'} since run ${v.run_id} (${v.created_at})`,
+        ...v.differences.map((d) => `  ${d.what.padEnd(10)} ${d.message}`),
+        ...v.notes.map((n) => `  note: ${n}`),
+      ].join('\n'));
+    });
 }
 
 async function progressBar(): Promise<{ update(step: number, payload: { phase: string }): void; stop(): void }> {

@@ -1,0 +1,128 @@
+/**
+ * `featureguard dataset verify FILE.manifest.json`: would building this dataset
+ * again give the same rows? It compares what the manifest recorded at build time
+ * with the project now — the applied definitions the build used (kind, name,
+ * content hash), each source's fingerprint (files: SHA-256; tables and queries:
+ * row count and checksum), the entity file's fingerprint — and checks that the
+ * output files are still there with their recorded sizes.
+ *
+ * @example
+ * const v = await verifyDataset(project, 'data/train.parquet.manifest.json');
+ * if (!v.reproducible) console.log(v.differences.map((d) => d.message));
+ */
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { InputError } from '../errors.js';
+import type { Project } from '../project.js';
+import type { LineageInput } from '../runs/types.js';
+import { planDataset } from './dataset-plan.js';
+import { fingerprintFile, type FileFingerprint } from './fingerprint.js';
+import { readManifest, startSourceFingerprints, type DatasetManifest } from './manifest.js';
+
+export interface DatasetDifference {
+  readonly what: 'definition' | 'source' | 'entities' | 'output';
+  /** `feature_view/airport_hourly`, a source name, `entities`, or an output path. */
+  readonly name: string;
+  readonly message: string;
+}
+
+export interface DatasetVerification {
+  readonly manifest: string;
+  readonly run_id: string;
+  readonly created_at: string;
+  /** True when nothing below differs: a rebuild with the recorded request gives the same rows. */
+  readonly reproducible: boolean;
+  readonly differences: readonly DatasetDifference[];
+  /** What could not be checked (entity rows from memory or SQL). */
+  readonly notes: readonly string[];
+}
+
+function loadManifest(path: string): DatasetManifest {
+  let m: DatasetManifest;
+  try {
+    m = readManifest(path);
+  } catch (e) {
+    throw new InputError(`cannot read dataset manifest ${path}: ${(e as Error).message.split('\n')[0]}`, { path }, 'bad_manifest');
+  }
+  if (m?.kind !== 'featureguard.dataset' || !m.request || !m.definitions || !Array.isArray(m.sources)) {
+    throw new InputError(`${path} is not a featureguard dataset manifest (kind 'featureguard.dataset')`, { path }, 'bad_manifest');
+  }
+  return m;
+}
+
+/** Differences between the files of a recorded fingerprint and of the current one. */
+function fileDifferences(name: string, was: readonly FileFingerprint[], now: readonly FileFingerprint[]): string[] {
+  const before = new Map(was.map((f) => [f.path, f]));
+  const after = new Map(now.map((f) => [f.path, f]));
+  const out: string[] = [];
+  for (const [path, f] of before) {
+    const g = after.get(path);
+    if (!g) out.push(`file ${path} of source '${name}' is gone`);
+    else if (g.size !== f.size || g.sha256 !== f.sha256) {
+      out.push(`file ${path} of source '${name}' changed (${g.size !== f.size ? `${f.size} → ${g.size} bytes` : f.partial ? 'size, modification time or first/last MiB' : 'content'})`);
+    }
+  }
+  for (const path of after.keys()) if (!before.has(path)) out.push(`file ${path} was added to source '${name}'`);
+  return out;
+}
+
+function sourceDifferences(was: LineageInput, now: LineageInput | undefined): string[] {
+  if (!now) return [`source '${was.name}' is no longer read by the build`];
+  const a = was.fingerprint as { files?: FileFingerprint[]; rows?: number; checksum?: string; database?: FileFingerprint };
+  const b = now.fingerprint as typeof a;
+  if (a.files) return fileDifferences(was.name, a.files, b.files ?? []);
+  if (a.rows !== b.rows || a.checksum !== b.checksum) {
+    return [`source '${was.name}' holds other rows (${a.rows} rows, checksum ${a.checksum} → ${b.rows} rows, checksum ${b.checksum})`];
+  }
+  return [];
+}
+
+/** Compare a dataset's manifest with the project as it is now (see the module comment). */
+export async function verifyDataset(project: Project, manifestFile: string, baseDir = process.cwd()): Promise<DatasetVerification> {
+  const path = isAbsolute(manifestFile) ? manifestFile : resolve(baseDir, manifestFile);
+  const m = loadManifest(path);
+  const differences: DatasetDifference[] = [];
+  const notes: string[] = [];
+
+  const versions = project.registry.currentVersions();
+  for (const [key, rec] of Object.entries(m.definitions)) {
+    const now = versions.get(key);
+    if (!now) differences.push({ what: 'definition', name: key, message: `${key.replace('/', " '")}' is no longer applied` });
+    else if (now.hash !== rec.hash) differences.push({ what: 'definition', name: key, message: `${key.replace('/', " '")}' changed since the build (version ${rec.version} → ${now.version})` });
+  }
+
+  // The sources as the build fingerprints them (same relations, same full-hash limits).
+  const set = project.registry.current();
+  let current: LineageInput[] | null = null;
+  try {
+    const plan = planDataset(project.root, set, m.request.service ? { service: m.request.service, fullFeatureNames: m.request.full_feature_names } : { features: m.request.features, fullFeatureNames: m.request.full_feature_names });
+    current = await startSourceFingerprints(await project.engine(), project.root, plan, project.config.quality);
+  } catch (e) {
+    differences.push({ what: 'definition', name: m.request.service ? `feature_service/${m.request.service}` : 'features', message: `the request cannot be planned with the applied definitions: ${(e as Error).message.split('\n')[0]}` });
+  }
+  if (current) {
+    const byName = new Map(current.map((s) => [s.name, s]));
+    for (const s of m.sources) for (const message of sourceDifferences(s, byName.get(s.name))) differences.push({ what: 'source', name: s.name, message });
+  }
+
+  const file = (m.entities.fingerprint as { file?: FileFingerprint }).file;
+  if (file) {
+    const abs = m.entities.uri.replace(/^file:\/\//, '');
+    if (!existsSync(abs)) differences.push({ what: 'entities', name: 'entities', message: `entity file ${abs} is gone` });
+    else {
+      // Hashed as at build time: whole, or (a large file) its size, modification time and first and last MiB.
+      const now = await fingerprintFile(abs, { partialThresholdBytes: file.partial ? file.size - 1 : Number.MAX_SAFE_INTEGER });
+      if (now.size !== file.size || now.sha256 !== file.sha256) differences.push({ what: 'entities', name: 'entities', message: `entity file ${abs} changed (${now.size !== file.size ? `${file.size} → ${now.size} bytes` : 'content'})` });
+    }
+  } else {
+    const from = m.entities.uri.startsWith('sql:') ? 'a SQL query' : m.entities.uri.startsWith('file://') ? 'a glob of files' : 'memory';
+    notes.push(`entity rows came from ${from}: the manifest has their fingerprint (${String((m.entities.fingerprint as { checksum?: string }).checksum)}) but not their source, so they are not re-read`);
+  }
+
+  for (const o of m.outputs) {
+    if (!o.path) continue;
+    if (!existsSync(o.path)) differences.push({ what: 'output', name: o.path, message: `output ${o.path} is gone` });
+    else if (o.bytes !== null && statSync(o.path).size !== o.bytes) differences.push({ what: 'output', name: o.path, message: `output ${o.path} has ${statSync(o.path).size} bytes, the build wrote ${o.bytes}` });
+  }
+  return { manifest: path, run_id: m.run_id, created_at: m.created_at, reproducible: differences.length === 0, differences, notes };
+}

@@ -1,0 +1,78 @@
+/** `featureguard dataset verify`: a manifest against the project as it is now. */
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineFeatureView } from '../../src/definitions/define.js';
+import { verifyDataset } from '../../src/offline/verify-dataset.js';
+import { openProject, type Project } from '../../src/project.js';
+import { runCli } from '../cli/cli-io.js';
+import { definitions, makeTinyProject } from './tiny-project.js';
+
+let dir: string;
+let project: Project;
+beforeAll(async () => {
+  ({ dir, project } = await makeTinyProject());
+  await project.close();
+  writeFileSync(join(dir, 'entities.csv'), 'user_id,merchant,txn_id,event_timestamp\n1,acme,100,2024-01-01T01:30:00Z\n1,bolt,101,2024-01-01T02:30:00Z\n');
+});
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const cli = (...args: string[]) => runCli(['--project', dir, ...args]);
+
+describe('featureguard dataset verify', () => {
+  it('says reproducible until a source, the entity file, a definition or an output changes, and names what did', async () => {
+    const out = join(dir, 'train.parquet');
+    const manifest = `${out}.manifest.json`;
+    expect((await cli('dataset', 'build', '--entities', join(dir, 'entities.csv'), '--service', 'fraud_model', '--out', out)).code).toBe(0);
+    const ok = await cli('dataset', 'verify', manifest);
+    expect([ok.code, ok.out]).toEqual([0, expect.stringMatching(/^reproducible: the definitions, sources and entity rows of run /)]);
+
+    // A source file edited, then put back byte for byte (its modification time differs: the content decides).
+    const csv = join(dir, 'data', 'merchant_stats.csv');
+    const original = readFileSync(csv);
+    appendFileSync(csv, 'acme,2024-01-01T04:00:00Z,0.3\n');
+    const edited = await cli('--json', 'dataset', 'verify', manifest);
+    expect(edited.code).toBe(1);
+    expect(JSON.parse(edited.out)).toMatchObject({ reproducible: false, differences: [{ what: 'source', name: 'merchant_src', message: expect.stringMatching(/^file data\/merchant_stats\.csv of source 'merchant_src' changed \(\d+ → \d+ bytes\)$/) }] });
+    writeFileSync(csv, original);
+    expect((await cli('dataset', 'verify', manifest)).code).toBe(0);
+
+    // The entity file and the output.
+    const entities = readFileSync(join(dir, 'entities.csv'));
+    appendFileSync(join(dir, 'entities.csv'), '2,acme,102,2024-01-01T05:00:00Z\n');
+    rmSync(out);
+    project = openProject(dir);
+    try {
+      const v = await verifyDataset(project, manifest);
+      expect(v.differences.map((d) => [d.what, d.message])).toEqual([
+        ['entities', expect.stringMatching(/^entity file .*entities\.csv changed \(\d+ → \d+ bytes\)$/)],
+        ['output', `output ${out} is gone`],
+      ]);
+      writeFileSync(join(dir, 'entities.csv'), entities);
+
+      // A definition applied since: its version and what the request still resolves to.
+      const next = definitions.map((d) => (d.kind === 'feature_view' && d.name === 'user_stats' ? defineFeatureView({ ...d, ttl: '2h' }) : d));
+      project.registry.apply(next);
+      const changed = await verifyDataset(project, manifest);
+      expect(changed.differences).toContainEqual({ what: 'definition', name: 'feature_view/user_stats', message: "feature_view 'user_stats' changed since the build (version 1 → 2)" });
+      expect(changed.reproducible).toBe(false);
+    } finally {
+      await project.close();
+    }
+  });
+
+  it('notes entity rows it cannot re-read, and refuses a file that is no manifest (exit 2)', async () => {
+    const out = join(dir, 'sql.parquet');
+    const sql = "SELECT 1::BIGINT AS user_id, TIMESTAMP '2024-01-01 01:30:00' AS event_timestamp";
+    expect((await cli('dataset', 'build', '--entities-sql', sql, '--features', 'user_risk:risk', '--out', out)).code).toBe(0);
+    const v = JSON.parse((await cli('--json', 'dataset', 'verify', `${out}.manifest.json`)).out) as { reproducible: boolean; notes: string[] };
+    expect(v.reproducible).toBe(true);
+    expect(v.notes).toEqual([expect.stringMatching(/^entity rows came from a SQL query: /)]);
+    const bad = await cli('dataset', 'verify', join(dir, 'entities.csv'));
+    expect([bad.code, bad.err]).toEqual([2, expect.stringContaining('cannot read dataset manifest')]);
+    writeFileSync(join(dir, 'other.json'), '{"kind": "something"}');
+    expect((await cli('dataset', 'verify', join(dir, 'other.json'))).err).toContain('is not a featureguard dataset manifest');
+  });
+});
