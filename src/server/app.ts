@@ -19,6 +19,7 @@ import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_ENTITIES, type ServerContext } from './
 import { notFound, onError, type ErrorLogger } from './http-errors.js';
 import { createMaterializeJobs, type MaterializeJobs } from './materialize-jobs.js';
 import { createMetrics, metricsMiddleware, type ServerMetrics } from './metrics.js';
+import { registerFreshnessGauges } from './freshness-metrics.js';
 import { openApiDocument } from './openapi.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
@@ -59,6 +60,7 @@ export function createApp(project: Project, options: AppOptions = {}): Featuregu
   // Keys created or revoked over `/v1/keys` must take effect on the next request, not within a second.
   const auth = options.auth ?? createServerAuth(project.state, { alwaysRequire: options.requireKeys });
   const metrics = options.metrics ?? createMetrics();
+  if (!options.metrics) registerFreshnessGauges(metrics.registry, project);
   const jobs = options.jobs ?? createMaterializeJobs(projectMaterializeFn(project));
   jobs.onViewFinished ??= (view, status) => {
     if (status !== 'up_to_date') metrics.recordRun('materialize', view, status);

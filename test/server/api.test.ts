@@ -354,6 +354,13 @@ describe('operations', () => {
     // One push blocked by the guards (422), one refused for rows that do not fit the view (400, recorded blocked).
     expect(text).toMatch(/featureguard_push_runs_total\{view="origin_delays",status="blocked"\} 2/);
     expect(text).toMatch(/featureguard_run_verdicts_total\{kind="push",status="blocked"\} 2/);
+    // Freshness, read from the quality log at scrape time: the newest materialized window end and the last success.
+    const done = (['success', 'warned'] as const).flatMap((status) => t.fx.project.runs.list({ view: 'origin_delays', kind: 'materialize', status, limit: 500 }).runs)
+      .sort((a, b) => (a.started_at < b.started_at ? 1 : -1));
+    const until = Math.max(...done.map((r) => Date.parse(r.window_end!))) / 1000;
+    expect(text).toContain(`featureguard_view_materialized_until_seconds{view="origin_delays"} ${until}`);
+    expect(text).toContain(`featureguard_view_last_success_seconds{view="origin_delays"} ${Date.parse(done[0].finished_at!) / 1000}`);
+    expect(text).toMatch(/featureguard_view_last_run_blocked\{view="origin_delays"\} [01]/);
   });
 
   it('openapi.json lists every route and its schemas compile', async () => {

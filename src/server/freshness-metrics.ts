@@ -1,0 +1,65 @@
+/**
+ * Freshness gauges on `GET /metrics`, read from the state database at scrape time
+ * (so materializations run by the CLI, another server or the scheduler all count):
+ * per online view, how far it is materialized, when its last materialization
+ * succeeded, and whether its newest finished one was blocked. The usual feature
+ * store SLO alert is `time() - featureguard_view_materialized_until_seconds > 7200`.
+ *
+ * @example
+ * registerFreshnessGauges(metrics.registry, project);
+ */
+import { Gauge, type Registry } from 'prom-client';
+import { lastMaterializedEnd } from '../materialize/intervals.js';
+import type { Project } from '../project.js';
+import { ensureRunTables } from '../runs/run-store.js';
+
+const seconds = (iso: string | null | undefined) => (iso ? Date.parse(iso) / 1000 : null);
+
+export function registerFreshnessGauges(registry: Registry, project: Project): void {
+  const views = () => [...project.registry.current().views.values()].filter((v) => v.online === true).map((v) => v.name).sort();
+  const lastRun = (statuses: string) =>
+    `SELECT status, finished_at FROM runs WHERE view = ? AND kind = 'materialize' AND status IN (${statuses}) ORDER BY started_at DESC, rowid DESC LIMIT 1`;
+  new Gauge({
+    name: 'featureguard_view_materialized_until_seconds',
+    help: 'End of the latest window materialized into the online store (unix seconds), per online view',
+    labelNames: ['view'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const view of views()) {
+        const end = lastMaterializedEnd(project.state, view);
+        if (end) this.set({ view }, end.getTime() / 1000);
+      }
+    },
+  });
+  new Gauge({
+    name: 'featureguard_view_last_success_seconds',
+    help: 'When the last successful (or warned) materialization of the view finished (unix seconds)',
+    labelNames: ['view'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      ensureRunTables(project.state);
+      const q = project.state.prepare(lastRun("'success', 'warned'"));
+      for (const view of views()) {
+        const t = seconds((q.get(view) as { finished_at: string | null } | undefined)?.finished_at);
+        if (t !== null) this.set({ view }, t);
+      }
+    },
+  });
+  new Gauge({
+    name: 'featureguard_view_last_run_blocked',
+    help: '1 when the newest finished materialization of the view was blocked by the guards (or failed), else 0',
+    labelNames: ['view'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      ensureRunTables(project.state);
+      const q = project.state.prepare(lastRun("'success', 'warned', 'blocked', 'failed'"));
+      for (const view of views()) {
+        const row = q.get(view) as { status: string } | undefined;
+        if (row) this.set({ view }, row.status === 'blocked' || row.status === 'failed' ? 1 : 0);
+      }
+    },
+  });
+}
