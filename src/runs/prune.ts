@@ -89,8 +89,8 @@ function classify(db: StateDb, before: string, keep: number): { drop: string[]; 
   return { drop, trim, kept };
 }
 
-/** Remove old runs from the quality log (see the module comment). */
-export function pruneRuns(db: StateDb, options: PruneOptions): PruneResult {
+/** The prune as steps: each `yield` comes after one chunk's transaction, so an async caller can let other work in. */
+function* pruneSteps(db: StateDb, options: PruneOptions): Generator<void, PruneResult> {
   ensureRunTables(db);
   const keep = options.keep ?? DEFAULT_KEEP_RUNS;
   if (!Number.isInteger(keep) || keep < 0) throw new RangeError(`keep must be a whole number from 0 (got ${keep})`);
@@ -104,10 +104,31 @@ export function pruneRuns(db: StateDb, options: PruneOptions): PruneResult {
     const deleteDetails = details.map((t) => db.prepare(`DELETE FROM ${t} WHERE run_id = ?`));
     for (let i = 0; i < drop.length; i += CHUNK) {
       db.transaction((ids: string[]) => ids.forEach((id) => deleteRun.run(id)))(drop.slice(i, i + CHUNK));
+      yield;
     }
     for (let i = 0; i < trim.length; i += CHUNK) {
       db.transaction((ids: string[]) => ids.forEach((id) => deleteDetails.forEach((s) => s.run(id))))(trim.slice(i, i + CHUNK));
+      yield;
     }
   }
   return { deleted: drop.length, trimmed: trim.length, protected: kept, before, dryRun: options.dryRun === true };
+}
+
+/** Remove old runs from the quality log (see the module comment), in one go (CLI, SDK). */
+export function pruneRuns(db: StateDb, options: PruneOptions): PruneResult {
+  const steps = pruneSteps(db, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** The same, letting the event loop run between chunks (a server pruning while it answers requests). */
+export async function pruneRunsInBackground(db: StateDb, options: PruneOptions): Promise<PruneResult> {
+  const steps = pruneSteps(db, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }

@@ -14,7 +14,7 @@ import { keyStoreFor } from '../auth/keys.js';
 import { InputError } from '../errors.js';
 import type { Project } from '../project.js';
 import { dropPendingViews } from '../registry/online-drops.js';
-import { pruneRuns } from '../runs/prune.js';
+import { pruneRunsInBackground } from '../runs/prune.js';
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js';
 import { createApp, type FeatureguardApp } from './app.js';
 import { createMaterializeJobs } from './materialize-jobs.js';
@@ -119,17 +119,20 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   }, options.dropSweepMs ?? DROP_SWEEP_MS);
   sweep.unref();
 
-  // Retention of the quality log (`quality_log.keep_days`): at start, then daily. Synchronous SQLite work in
-  // chunks of 500 runs, so requests wait at most for one chunk.
+  // Retention of the quality log (`quality_log.keep_days`): at start, then daily, in chunks of 500 runs with
+  // the event loop free between them, so requests wait at most for one chunk.
   const retention = project.config.quality_log;
+  let pruning: Promise<void> | null = null;
   const pruneOnce = () => {
-    if (!retention) return;
-    try {
-      const r = pruneRuns(project.state, { before: new Date(Date.now() - retention.keep_days * DAY_MS), keep: retention.keep_runs });
-      if (r.deleted || r.trimmed) log.info({ deleted: r.deleted, trimmed: r.trimmed, before: r.before }, 'pruned the quality log');
-    } catch (err) {
-      log.warn({ err }, 'pruning the quality log failed; retrying tomorrow');
-    }
+    if (!retention || pruning) return;
+    pruning = pruneRunsInBackground(project.state, { before: new Date(Date.now() - retention.keep_days * DAY_MS), keep: retention.keep_runs })
+      .then((r) => {
+        if (r.deleted || r.trimmed) log.info({ deleted: r.deleted, trimmed: r.trimmed, before: r.before }, 'pruned the quality log');
+      })
+      .catch((err: unknown) => log.warn({ err }, 'pruning the quality log failed; retrying tomorrow'))
+      .finally(() => {
+        pruning = null;
+      });
   };
   const pruneStart = retention ? setTimeout(pruneOnce, 0) : undefined;
   const pruneDaily = retention ? setInterval(pruneOnce, options.pruneEveryMs ?? DAY_MS) : undefined;
@@ -155,8 +158,9 @@ export async function startServer(project: Project, options: ServeOptions = {}):
         });
         await app.context.jobs.idle();
         await app.context.background.idle();
-        // The sweep running now, if any, finishes before the project can be closed under it.
+        // The sweep and the prune running now, if any, finish before the project can be closed under them.
         await sweeping;
+        await pruning;
         log.info('featureguard stopped');
       })();
       return closing;
