@@ -23,13 +23,14 @@ export function allDefinitions(set: DefinitionSet): Definition[] {
 
 export function getView(set: DefinitionSet, name: string): FeatureViewDef {
   const v = set.views.get(name);
-  if (!v) throw new NotFoundError(`unknown feature view '${name}'`, { known: [...set.views.keys()] });
+  // A name given in a request body or a flag: a bad request (400), as an unknown feature is, not a missing URL.
+  if (!v) throw new InputError(`unknown feature view '${name}'${didYouMean(name, set.views.keys())}`, { known: [...set.views.keys()] }, 'unknown_view');
   return v;
 }
 
 export function getService(set: DefinitionSet, name: string): FeatureServiceDef {
   const s = set.services.get(name);
-  if (!s) throw new NotFoundError(`unknown feature service '${name}'`, { known: [...set.services.keys()] });
+  if (!s) throw new InputError(`unknown feature service '${name}'${didYouMean(name, set.services.keys())}`, { known: [...set.services.keys()] }, 'unknown_service');
   return s;
 }
 

@@ -37,6 +37,9 @@ export function aggregateSql(table: string, columns: readonly TableColumn[], opt
 }
 
 /** The per-column aggregates of the aggregate pass (`c<i>_nn`, `_nan`, `_inf`, `_min`, `_max`, `_mean`, `_std`). */
+/** Magnitude from which a float's squared deviation may overflow a DOUBLE in DuckDB's stddev. */
+export const HUGE = 1e150;
+
 export function aggregateSelects(columns: readonly TableColumn[]): string[] {
   const sel: string[] = [];
   columns.forEach((col, i) => {
@@ -51,7 +54,10 @@ export function aggregateSelects(columns: readonly TableColumn[]): string[] {
         const fin = `CASE WHEN isfinite(${x}) THEN ${x} END`;
         sel.push(
           `count_if(isnan(${x})) AS ${c}nan`, `count_if(isinf(${x})) AS ${c}inf`,
-          `min(${fin}) AS ${c}min`, `max(${fin}) AS ${c}max`, `avg(${fin}) AS ${c}mean`, `stddev_pop(${fin}) AS ${c}std`,
+          `min(${fin}) AS ${c}min`, `max(${fin}) AS ${c}max`, `avg(${fin}) AS ${c}mean`,
+          // DuckDB's stddev squares deviations and throws once they overflow (|x| near 1e154 and up): such values are
+          // left out here, and a column holding any (its min or max says so) gets no stddev (see profileFromAggregates).
+          `stddev_pop(CASE WHEN abs(${x}) < ${HUGE} THEN ${x} END) AS ${c}std`,
         );
       } else {
         const d = col.type.startsWith('DECIMAL') || /HUGEINT/.test(col.type) ? `${x}::DOUBLE` : x;

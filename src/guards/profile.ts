@@ -17,7 +17,7 @@ import { ident } from '../offline/engine.js';
 import { binCounts, quantiles as quantilesOf } from '../stats/index.js';
 import type { TableColumn } from './check.js';
 import type { ColumnProfile, Quantiles } from './profile-types.js';
-import { aggregateSql, columnKind, sampleSql, topSql, type GroupSpec } from './profile-sql.js';
+import { aggregateSql, columnKind, HUGE, sampleSql, topSql, type GroupSpec } from './profile-sql.js';
 
 export interface ProfileOptions {
   /** Columns to profile (default: every column of the table). */
@@ -195,7 +195,9 @@ function buildProfile(agg: Row, i: number, column: TableColumn, sample: Row[], t
     return {
       ...base, ...empty,
       distinct: new Set(values).size,
-      min: num(agg[`${c}min`]), max: num(agg[`${c}max`]), mean: num(agg[`${c}mean`]), stddev: num(agg[`${c}std`]),
+      min: num(agg[`${c}min`]), max: num(agg[`${c}max`]), mean: num(agg[`${c}mean`]),
+      // Values beyond ±HUGE are left out of the SQL stddev (it would overflow): then there is none.
+      stddev: Math.max(Math.abs(num(agg[`${c}min`]) ?? 0), Math.abs(num(agg[`${c}max`]) ?? 0)) >= HUGE ? null : num(agg[`${c}std`]),
       quantiles, deciles,
       histogram: edges && s.length ? { edges: [...edges], counts: binCounts(s, edges) } : null,
       sample: values, mad, outlier_rate: outlierRate, outlier_rate_vs_reference: vsRef,

@@ -22,6 +22,15 @@ export interface WindowInput {
  */
 export async function resolveWindow(input: WindowInput): Promise<{ start: Date; end: Date }> {
   const end = input.end === undefined ? input.now : parseInstant(input.end, 'end');
+  // A window ending in the future would be recorded as materialized up to then: `--incremental` would
+  // start there and skip every row that arrives until that time.
+  if (end.getTime() > input.now.getTime()) {
+    throw new InputError(
+      `window end ${end.toISOString()} is later than now (${input.now.toISOString()}): a materialized window ends at or before now, or an incremental run would skip the rows arriving until then; leave the end out for now`,
+      { end: end.toISOString(), now: input.now.toISOString() },
+      'end_in_future',
+    );
+  }
   if (input.incremental) {
     if (input.lastEnd) return { start: input.lastEnd, end };
     const ttl = storedDuration(input.view.ttl);

@@ -124,6 +124,14 @@ async function loadFrom(
       'missing_timestamp_column',
     );
   }
+  const keyAsTime = options.joinKeys.find((k) => k.name === tsCol);
+  if (keyAsTime) {
+    throw new InputError(
+      `the timestamp column '${tsCol}' is also join key '${tsCol}' of entity '${keyAsTime.entity}'; a column cannot be both: name the entity rows' timestamp column (CLI --timestamp-column, SDK timestampColumn, API timestamp_column) after another column`,
+      { column: tsCol },
+      'column_collision',
+    );
+  }
   if (tsCol !== ENTITY_TS && types.has(ENTITY_TS)) {
     throw new InputError(`the entity rows have both '${tsCol}' (chosen as timestamp) and '${ENTITY_TS}'; rename or drop '${ENTITY_TS}'`, undefined, 'column_collision');
   }
@@ -174,11 +182,17 @@ async function loadFrom(
   }
   const stats = (await conn.runAndReadAll(
     `SELECT count(*) AS n, count(${ENTITY_TS}) AS t, strftime(min(${ENTITY_TS}), '%Y-%m-%dT%H:%M:%S.%fZ') AS lo, strftime(max(${ENTITY_TS}), '%Y-%m-%dT%H:%M:%S.%fZ') AS hi,
-      min(${ENTITY_TS})::VARCHAR AS blo, max(${ENTITY_TS})::VARCHAR AS bhi FROM ${ident(options.table)}`,
+      min(${ENTITY_TS})::VARCHAR AS blo, max(${ENTITY_TS})::VARCHAR AS bhi,
+      arg_min(${ENTITY_TS}::VARCHAR, ${ROW_ORDINAL}) FILTER (WHERE NOT isfinite(${ENTITY_TS}) OR year(${ENTITY_TS}) NOT BETWEEN 1 AND 9999) AS odd
+      FROM ${ident(options.table)}`,
   )).getRowObjectsJS()[0];
   const n = Number(stats.n);
   if (Number(stats.t) !== n) {
     throw new InputError(`${n - Number(stats.t)} entity row(s) have no timestamp in '${tsCol}'; every entity row needs one`, undefined, 'null_timestamp');
+  }
+  if (stats.odd !== null && stats.odd !== undefined) {
+    // DuckDB reads 'infinity', '-infinity' and dates BC as timestamps; no feature row can be joined at them.
+    throw new InputError(`entity timestamp '${String(stats.odd)}' in '${tsCol}' is not a time in the years 1 to 9999`, { value: String(stats.odd) }, 'wrong_timestamp_type');
   }
   return {
     table: options.table, columns, rowCount: n,
@@ -296,6 +310,8 @@ function inferType(name: string, values: readonly unknown[]): ColType {
   values.forEach((v, row) => {
     if (v === null || v === undefined) return;
     if (v instanceof Date) kinds.add('date');
+    // A whole number beyond the int64 range is refused below (an id sent as a JSON number has lost digits
+    // already); in a column that also holds fractions it is a float like the rest.
     else if (typeof v === 'number') kinds.add(Number.isInteger(v) ? 'int' : 'float');
     else if (typeof v === 'object') {
       throw new InputError(

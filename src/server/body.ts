@@ -31,6 +31,12 @@ function tooLarge(limit: number): FeatureguardError {
  * listeners come within 5% of a route that reads no body at all).
  */
 export async function readBodyText(c: Context, limit: number = DEFAULT_BODY_LIMIT): Promise<string> {
+  const encoding = c.req.header('content-encoding');
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    throw new FeatureguardError('unsupported_encoding', `request bodies are read as sent: Content-Encoding '${encoding}' is not supported; send the body uncompressed`, {
+      status: 415, exitCode: 2, details: { encoding },
+    });
+  }
   const declared = c.req.header('content-length');
   if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;

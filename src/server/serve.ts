@@ -24,6 +24,8 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 6566;
 const DROP_SWEEP_MS = 15_000;
 const DAY_MS = 86_400_000;
+const HEADERS_TIMEOUT_MS = 20_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface ServeOptions {
   host?: string;
@@ -97,6 +99,11 @@ export async function startServer(project: Project, options: ServeOptions = {}):
     const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
     s.once('error', reject);
   });
+  // A client that declares a body and stalls (or trickles headers) is cut off instead of holding a socket for
+  // Node's default 300 s; responses (a dataset stream) are not limited by these.
+  const http = server as ServerType & { requestTimeout: number; headersTimeout: number };
+  http.headersTimeout = HEADERS_TIMEOUT_MS;
+  http.requestTimeout = REQUEST_TIMEOUT_MS;
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}`;

@@ -192,11 +192,11 @@ export async function writeOfflineFile(
   return final;
 }
 
-/** Feast's columnar `df` as rows; every column must have the same length. */
-export function rowsFromColumns(df: Record<string, unknown[]>): Record<string, unknown>[] {
+/** Columns as rows (Feast's `df` of a push, the `entities` of a dataset request); every column must have the same length. */
+export function rowsFromColumns(df: Record<string, unknown[]>, field = 'df', code = 'invalid_rows'): Record<string, unknown>[] {
   const cols = Object.entries(df);
   const n = cols[0]?.[1].length ?? 0;
   const bad = cols.filter(([, v]) => v.length !== n).map(([k, v]) => ({ column: k, length: v.length }));
-  if (bad.length > 0) throw new InputError(`every column of 'df' must have the same length (${cols[0][0]} has ${n})`, { columns: bad }, 'invalid_rows');
+  if (bad.length > 0) throw new InputError(`every column of '${field}' must have the same length (${cols[0][0]} has ${n}, ${bad[0].column} ${bad[0].length})`, { columns: bad }, code);
   return Array.from({ length: n }, (_, i) => Object.fromEntries(cols.map(([k, v]) => [k, v[i]])));
 }

@@ -6,6 +6,7 @@
  */
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
 import type { FeatureType, FeatureViewDef, JoinKey, SourceDef } from '../definitions/types.js';
 
 // ajv-formats is CommonJS: under NodeNext its default import is `module.exports`.
@@ -64,6 +65,16 @@ export function pushRowSchema(view: FeatureViewDef, joinKeys: readonly JoinKey[]
   return { type: 'object', additionalProperties: false, required, properties };
 }
 
+const MIN_INSTANT = new Date('0001-01-01T00:00:00Z').getTime();
+const MAX_INSTANT = new Date('9999-12-31T23:59:59.999Z').getTime();
+
+/** A date-time DuckDB, JavaScript and the online API's RFC 3339 output all hold: no leap second, years 1-9999 UTC. */
+export function storableInstant(text: string): boolean {
+  if (/T\d{2}:\d{2}:60|[ t]\d{2}:\d{2}:60/i.test(text)) return false;
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) && ms >= MIN_INSTANT && ms <= MAX_INSTANT;
+}
+
 let ajv: Ajv2020 | undefined;
 const compiled = new WeakMap<FeatureViewDef, ValidateFunction>();
 
@@ -74,6 +85,10 @@ export function pushRowValidator(view: FeatureViewDef, joinKeys: readonly JoinKe
     if (!ajv) {
       ajv = new Ajv2020({ allErrors: true, strict: true });
       addFormats(ajv);
+      // Stricter than RFC 3339's date-time: no leap second (:60, which DuckDB and JavaScript cannot hold)
+      // and an instant in years 1-9999 UTC (0000-01-01T00:00:00+23:59 is in year -1).
+      const rfc3339 = fullFormats['date-time'] as { validate: (s: string) => boolean };
+      ajv.addFormat('date-time', { type: 'string', validate: (text: string) => rfc3339.validate(text) && storableInstant(text) });
     }
     v = ajv.compile(pushRowSchema(view, joinKeys));
     compiled.set(view, v);

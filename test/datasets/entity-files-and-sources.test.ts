@@ -119,10 +119,15 @@ describe('entity Parquet files', () => {
 
 describe('entity rows from the SDK', () => {
   const at = '2024-01-01T02:00:00Z';
-  it('reject empty column names, integers beyond int64 and nested values with InputErrors', async () => {
+  it('reject empty column names, integers beyond int64 and nested values with InputErrors; huge floats are kept', async () => {
     expect(await failure({ entities: [{ user_id: 1, event_timestamp: at, '': 1 }], features: ['user_stats:txn_count'] })).toMatchObject({ code: 'bad_column_name', exitCode: 2 });
     expect(await failure({ entities: [{ user_id: 1, event_timestamp: at, n: 2n ** 64n }], features: ['user_stats:txn_count'] })).toMatchObject({ code: 'bad_entity_value', exitCode: 2 });
+    // A whole number beyond int64 is refused (an id that lost digits); in a column with fractions it is a float.
     expect(await failure({ entities: [{ user_id: 1, event_timestamp: at, n: 1e20 }], features: ['user_stats:txn_count'] })).toMatchObject({ code: 'bad_entity_value', exitCode: 2 });
+    const floats = await build({ entities: [{ user_id: 1, event_timestamp: at, n: 0.5 }, { user_id: 1, event_timestamp: at, n: 1e308 }], features: ['user_stats:txn_count'] });
+    expect([...floats.table!.getChild('n')!.toArray()]).toEqual([0.5, 1e308]);
+    // The guards profiled it without DuckDB's stddev overflowing: no stddev for values that large.
+    expect(project.runs.profile(floats.run.id, 'n')).toMatchObject({ min: 0.5, max: 1e308, stddev: null });
     expect(await failure({ entities: [{ user_id: 1, event_timestamp: at, n: { a: 1 } }], features: ['user_stats:txn_count'] })).toMatchObject({ code: 'bad_entity_value' });
   });
 

@@ -33,7 +33,7 @@ const cases: Case[] = [
   ['too many entities', '/v1/online-features', post({ features: ['origin_delays'], entities: { origin: big(11) } }), 413, 'too_many_entities'],
   ['body too large', '/v1/online-features', post({ features: ['origin_delays'], entities: { origin: big(1000) } }), 413, 'payload_too_large'],
   ['push without view', '/v1/push', post({ rows: [] }), 400, 'invalid_request'],
-  ['push to unknown view', '/v1/push', post({ view: 'nope', rows: [{}] }), 404, 'not_found'],
+  ['push to unknown view', '/v1/push', post({ view: 'nope', rows: [{}] }), 400, 'unknown_view'],
   ['push unknown source name', '/push', post({ push_source_name: 'nope', df: { a: [1] } }), 400, 'unknown_view'],
   ['push with no rows', '/v1/push', post({ view: 'origin_delays', rows: [] }), 400, 'invalid_rows'],
   ['push rows not objects', '/v1/push', post({ view: 'origin_delays', rows: [1] }), 400, 'invalid_request'],
@@ -63,6 +63,22 @@ const cases: Case[] = [
   ['runs bad since', '/v1/runs?since=yesterday', undefined, 400, 'bad_request'],
   ['runs impossible until', '/v1/runs?until=2001-02-30', undefined, 400, 'bad_request'],
   ['unknown run', '/v1/runs/nope/lineage', undefined, 404, 'not_found'],
+  // Found by fuzzing the server (each was a 500, or accepted):
+  ['registry collection named like an inherited property', '/v1/registry/__proto__/x/versions', undefined, 404, 'not_found'],
+  ['registry collection constructor', '/v1/registry/constructor', undefined, 404, 'not_found'],
+  ['registry collection toString', '/v1/registry/toString/x', undefined, 404, 'not_found'],
+  ['dataset timestamp column that is a join key', '/v1/datasets', post({ features: ['origin_delays'], timestamp_column: 'origin', entity_rows: [{ origin: '2001-01-01T00:00:00Z' }] }), 400, 'column_collision'],
+  ['dataset ragged entity columns', '/v1/datasets', post({ features: ['origin_delays'], entities: { origin: ['SEA', 'SFO'], event_timestamp: ['2001-01-01T00:00:00Z'] } }), 400, 'bad_entity'],
+  ['dataset entity timestamp -infinity', '/v1/datasets', post({ features: ['origin_delays'], entity_rows: [{ origin: 'SEA', event_timestamp: '-infinity' }] }), 400, 'wrong_timestamp_type'],
+  ['dataset entity timestamp BC', '/v1/datasets', post({ features: ['origin_delays'], entity_rows: [{ origin: 'SEA', event_timestamp: '0044-03-15 (BC)' }] }), 400, 'wrong_timestamp_type'],
+  ['dataset unknown service', '/v1/datasets', post({ feature_service: 'nope', entities: { origin: ['SEA'], event_timestamp: ['2001-01-01T00:00:00Z'] } }), 400, 'unknown_service'],
+  ['push leap second', '/v1/push', post({ view: 'origin_delays', rows: [{ origin: 'SEA', event_timestamp: '2001-12-31T23:59:60Z', dep_delay: 1, flights: 1, carrier: 'AA' }] }), 400, 'invalid_rows'],
+  ['push timestamp in year -1', '/v1/push', post({ view: 'origin_delays', rows: [{ origin: 'SEA', event_timestamp: '0000-01-01T00:00:00+23:59', dep_delay: 1, flights: 1, carrier: 'AA' }] }), 400, 'invalid_rows'],
+  ['materialize end in the future', '/v1/materialize', post({ start: '2001-01-01T00:00:00Z', end: '2099-01-01' }), 400, 'end_in_future'],
+  ['runs limit in exponent notation', '/v1/runs?limit=1e2', undefined, 400, 'bad_request'],
+  ['runs offset in hex', '/v1/runs?offset=0x1', undefined, 400, 'bad_request'],
+  ['runs limit given twice', '/v1/runs?limit=1&limit=2', undefined, 400, 'bad_request'],
+  ['gzip body', '/v1/online-features', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } }, 415, 'unsupported_encoding'],
 ];
 
 describe('bad requests', () => {

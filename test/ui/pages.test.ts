@@ -183,6 +183,11 @@ describe('auth', () => {
       expect(await login.text()).toContain('<label for="key">API key</label>');
       const bad = await app.request('/ui/login', { method: 'POST', body: new URLSearchParams({ key: 'nope', next: '/ui/registry' }) });
       expect(bad.status).toBe(401);
+      // A broken multipart body, or a form beyond a few KB: a 400 page, not a 500.
+      const multipart = await app.request('/ui/login', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: '--x\r\nContent-Disposition: form-da' });
+      expect([multipart.status, await multipart.text()]).toEqual([400, expect.stringContaining('application/x-www-form-urlencoded')]);
+      const huge = await app.request('/ui/login', { method: 'POST', body: new URLSearchParams({ key: 'k'.repeat(100_000) }) });
+      expect(huge.status).toBe(413);
       expect(bad.headers.get('set-cookie')).toBeNull();
       const good = await app.request('/ui/login', { method: 'POST', body: new URLSearchParams({ key, next: '/ui/registry' }) });
       expect(good.status).toBe(303);

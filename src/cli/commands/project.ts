@@ -20,8 +20,8 @@ const KIND_ALIASES: Record<string, DefinitionKind> = {
 };
 
 async function parseKind(value: string): Promise<DefinitionKind> {
-  const kind = KIND_ALIASES[value.toLowerCase().replaceAll('-', '_')];
-  if (kind) return kind;
+  const key = value.toLowerCase().replaceAll('-', '_');
+  if (Object.hasOwn(KIND_ALIASES, key)) return KIND_ALIASES[key];
   const { InputError } = await import('../../errors.js');
   throw new InputError(`unknown kind '${value}': use entity, source, feature_view (view) or feature_service (service)`);
 }

@@ -46,7 +46,7 @@ export function datasetRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.post('/', ctx.auth.requireScope('read'), async (c) => {
     const body = await jsonBody<DatasetBody>(c, 'datasets', ctx.limits.bodyLimit);
-    const rows = body.entity_rows ?? rowsFromColumns(body.entities ?? {});
+    const rows = body.entity_rows ?? rowsFromColumns(body.entities ?? {}, 'entities', 'bad_entity');
     const stream = await buildDatasetStream(
       ctx.project,
       {

@@ -13,12 +13,13 @@ import type { VersionRecord } from '../../registry/types.js';
 import { jsonBody } from '../body.js';
 import type { ServerContext } from '../context.js';
 
-const KINDS: Record<string, DefinitionKind> = {
-  entities: 'entity',
-  sources: 'source',
-  feature_views: 'feature_view',
-  feature_services: 'feature_service',
-};
+// A Map, not an object: `constructor` or `__proto__` in the URL must not find an inherited property.
+const KINDS = new Map<string, DefinitionKind>([
+  ['entities', 'entity'],
+  ['sources', 'source'],
+  ['feature_views', 'feature_view'],
+  ['feature_services', 'feature_service'],
+]);
 
 interface ApplyBody {
   definitions: Definition[];
@@ -37,13 +38,13 @@ export function registryRoutes(ctx: ServerContext): Hono {
   const currentOf = (kind: DefinitionKind): VersionRecord[] =>
     [...registry.currentVersions().values()].filter((v) => v.kind === kind).sort((a, b) => a.name.localeCompare(b.name));
   const kindOf = (plural: string): DefinitionKind => {
-    const kind = KINDS[plural];
-    if (!kind) throw new NotFoundError(`unknown registry collection '${plural}'`, { known: Object.keys(KINDS) });
+    const kind = KINDS.get(plural);
+    if (!kind) throw new NotFoundError(`unknown registry collection '${plural}'`, { known: [...KINDS.keys()] });
     return kind;
   };
 
   app.get('/', read, (c) => {
-    const counts = Object.fromEntries(Object.entries(KINDS).map(([plural, kind]) => [plural, currentOf(kind).length]));
+    const counts = Object.fromEntries([...KINDS].map(([plural, kind]) => [plural, currentOf(kind).length]));
     return c.json({ generation: registry.generation(), counts });
   });
   app.get('/:collection', read, (c) => c.json({ items: currentOf(kindOf(c.req.param('collection'))).map(item) }));

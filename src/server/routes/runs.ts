@@ -18,7 +18,8 @@ const MAX_LIMIT = 500;
 
 function intParam(name: string, raw: string | undefined, min: number, max: number, dflt: number): number {
   if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
+  // Digits only: Number() would also take '1e2', '0x10' and ' 5'.
+  const n = /^[0-9]{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(n) || n < min || n > max) throw new InputError(`query parameter '${name}' must be an integer from ${min} to ${max}`, { [name]: raw });
   return n;
 }
@@ -53,6 +54,8 @@ export function runsRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.use('*', ctx.auth.requireScope('read'));
   app.get('/', (c) => {
+    const repeated = Object.entries(c.req.queries()).find(([, values]) => values.length > 1);
+    if (repeated) throw new InputError(`query parameter '${repeated[0]}' is given ${repeated[1].length} times; give it once`, { [repeated[0]]: repeated[1] });
     const filter = runFilterFromQuery(c.req.query());
     const { runs: items, total } = runs.list(filter);
     return c.json({ runs: items, total, limit: filter.limit, offset: filter.offset });

@@ -11,7 +11,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import { isFeatureguardError } from '../../errors.js';
+import { InputError, isFeatureguardError } from '../../errors.js';
+import { readBodyText } from '../body.js';
 import type { Project } from '../../project.js';
 import { LoginPage, login, logout, pageIdentity, requirePageKey, safeNext, type UiAuth } from './auth.js';
 import { ErrorPage } from './error-page.js';
@@ -93,10 +94,10 @@ export function uiRoutes(project: Project, auth?: UiAuth, options: UiOptions = {
   app.post('/login', async (c) => {
     const frame = c.get('frame');
     if (!sameOrigin(c)) return c.text('cross-site form posts are refused', 403);
-    const form = await c.req.parseBody();
-    const next = safeNext(typeof form.next === 'string' ? form.next : undefined, base);
+    const form = await loginForm(c);
+    const next = safeNext(form.get('next') ?? undefined, base);
     if (!auth || !auth.required()) return c.redirect(next, 303);
-    const key = typeof form.key === 'string' ? form.key : '';
+    const key = form.get('key') ?? '';
     if (!login(c, auth, key, base)) return c.html(<LoginPage frame={frame} next={next} error="That key is not valid, was revoked, or lacks read scope." />, 401);
     return c.redirect(next, 303);
   });
@@ -121,3 +122,15 @@ export function uiRoutes(project: Project, auth?: UiAuth, options: UiOptions = {
   });
   return app;
 }
+
+/** The login form's fields: a small URL-encoded body (what the page's form sends), 400 otherwise. */
+async function loginForm(c: Context): Promise<URLSearchParams> {
+  const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') {
+    throw new InputError(`the login form is sent as application/x-www-form-urlencoded, not '${type || 'no content type'}'`, undefined, 'bad_request');
+  }
+  return new URLSearchParams(await readBodyText(c, LOGIN_BODY_LIMIT));
+}
+
+/** A login form holds a key and a path: a few hundred bytes. */
+const LOGIN_BODY_LIMIT = 16 * 1024;
