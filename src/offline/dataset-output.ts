@@ -5,11 +5,10 @@
  * by default). Timestamps in CSV and JSON are ISO 8601 UTC with `Z`.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
-import { finished } from 'node:stream/promises';
 import { InputError } from '../errors.js';
 import { arrowIpcChunks } from './arrow.js';
 import { literal } from './engine.js';
@@ -57,14 +56,12 @@ function copyOptions(format: Exclude<DatasetFormat, 'arrow'>): string {
 /** Write the rows of `selectSql` to `path`; resolves to the file size in bytes. */
 export async function writeDatasetFile(conn: DuckDBConnection, selectSql: string, path: string, format: DatasetFormat): Promise<number> {
   if (format === 'arrow') {
-    const out = createWriteStream(path);
+    // A file handle, not a write stream: a write error is a rejection here, never an unhandled 'error' event.
+    const out = await open(path, 'w');
     try {
-      for await (const chunk of arrowIpcChunks(await conn.stream(selectSql), 'file')) {
-        if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
-      }
+      for await (const chunk of arrowIpcChunks(await conn.stream(selectSql), 'file')) await out.write(chunk);
     } finally {
-      out.end();
-      await finished(out);
+      await out.close();
     }
   } else {
     await conn.run(`COPY (${selectSql}) TO ${literal(path)} ${copyOptions(format)}`);

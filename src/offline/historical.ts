@@ -18,7 +18,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Table } from 'apache-arrow';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { alertFinishedRun } from '../alerts/dispatch.js';
 import { sourceFormat } from '../definitions/source-location.js';
@@ -34,6 +34,7 @@ import { ident } from './engine.js';
 import { loadEntityInput, type EntityInput } from './entity-input.js';
 import { buildLineage, buildManifest, manifestPath, startSourceFingerprints, writeManifest, type BuildFacts, type DatasetManifest, type ManifestOutput } from './manifest.js';
 import { ENTITY_TS, hiddenTimestampColumns, planViewJoins, pointInTimeJoinSql } from './point-in-time.js';
+import { checkOutputTargets } from './output-targets.js';
 
 /** Entity rows: an `EntityInput`, a file path, an array of objects, or an Arrow table. */
 export type EntitySpec = EntityInput | string | readonly Readonly<Record<string, unknown>>[] | Table;
@@ -300,7 +301,15 @@ async function finishRun(p: Prepared, manifest: DatasetManifest, outputs: readon
 export async function getHistoricalFeatures(project: Project, request: HistoricalFeaturesRequest): Promise<HistoricalFeaturesResult> {
   const out = request.out === undefined ? undefined : resolve(request.baseDir ?? process.cwd(), request.out);
   const format = out === undefined ? undefined : datasetFormat(out, request.format);
+  if (out !== undefined) {
+    const splitting = (request.splitAt !== undefined && request.splitAt !== null && request.splitAt !== '') || (request.testFraction !== undefined && request.testFraction !== null);
+    const input = normalizeEntities(request.entities);
+    const entityFile = input.kind === 'file' ? resolve(request.baseDir ?? process.cwd(), input.path) : undefined;
+    checkOutputTargets(project, splitting ? [splitOutputPath(out, 'train'), splitOutputPath(out, 'test')] : [out], entityFile);
+  }
   const p = await prepare(project, request, format ?? 'memory');
+  // Files are written beside their target and renamed into place once every part is written: an interrupted
+  // or failed build leaves an earlier dataset at that path as it was, and removes only its own temp files.
   const written: string[] = [];
   try {
     const outputs: ManifestOutput[] = [];
@@ -310,12 +319,21 @@ export async function getHistoricalFeatures(project: Project, request: Historica
       request.onProgress?.({ phase: 'write', step: 3, steps: 4 });
       if (out !== undefined && format !== undefined) {
         mkdirSync(dirname(out), { recursive: true });
+        const tag = randomUUID().slice(0, 8);
         for (const part of p.parts) {
           const path = part.part === 'all' ? out : splitOutputPath(out, part.part);
-          written.push(path);
-          const bytes = await writeDatasetFile(p.conn, part.select, path, format);
+          const temp = `${path}.featureguard-${tag}.tmp`;
+          written.push(temp);
+          let bytes: number;
+          try {
+            bytes = await writeDatasetFile(p.conn, part.select, temp, format);
+          } catch (e) {
+            throw new FeatureguardError('output_write_failed', `could not write the dataset to ${path}: ${(e as Error).message.split('\n')[0]}`, { status: 500, exitCode: 3, details: { path } });
+          }
           outputs.push({ part: part.part, path, format, rows: part.rows, bytes, time_range: part.range });
         }
+        outputs.forEach((o, i) => renameSync(written[i], o.path!));
+        written.length = 0;
       } else {
         table = await arrowTableFromResult(await p.conn.stream(p.selectAll));
         if (p.parts.length === 2) split = { train: await arrowTableFromResult(await p.conn.stream(p.parts[0].select)), test: await arrowTableFromResult(await p.conn.stream(p.parts[1].select)) };
@@ -328,8 +346,14 @@ export async function getHistoricalFeatures(project: Project, request: Historica
     request.onProgress?.({ phase: 'done', step: 4, steps: 4, rows: manifest.rows });
     return { status: p.status, table, split, outputs, manifest, run, checks: p.guard };
   } catch (e) {
-    for (const f of written) rmSync(f, { force: true });
     project.runs.update(p.run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
+    for (const f of written) {
+      try {
+        rmSync(f, { force: true });
+      } catch {
+        // the error that matters is the build's
+      }
+    }
     throw e;
   } finally {
     await p.cleanup();

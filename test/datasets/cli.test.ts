@@ -1,5 +1,5 @@
 /** `featureguard dataset build` through the CLI entry point: outputs, --json, exit codes. */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetManifest } from '../../src/offline/manifest.js';
@@ -44,6 +44,28 @@ describe('featureguard dataset build', () => {
     const r = await cli('dataset', 'build', '--entities', join(dir, 'entities.csv'), '--features', 'outcome:fraud', '--out', join(dir, 'o', 'x.csv'));
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/no timestamp column 'event_timestamp'.*--timestamp-column/);
+  });
+
+  it('refuses an output that is a source file, the entity input or a folder, before building; a rebuild replaces the file whole', async () => {
+    const source = join(dir, 'data', 'user_stats.parquet');
+    const before = readFileSync(source);
+    const entities = join(dir, 'entities.csv');
+    const build = (out: string) => cli('dataset', 'build', '--entities', entities, '--timestamp-column', 'when', '--features', 'user_stats:txn_count', '--out', out);
+    const overSource = await build(source);
+    expect([overSource.code, overSource.err]).toEqual([2, expect.stringContaining("is the file of source 'user_src': writing it would replace the source")]);
+    expect(readFileSync(source).equals(before)).toBe(true);
+    const overEntities = await cli('dataset', 'build', '--entities', entities, '--timestamp-column', 'when', '--features', 'user_stats:txn_count', '--out', entities, '--format', 'csv');
+    expect([overEntities.code, overEntities.err]).toEqual([2, expect.stringContaining('is the entity input itself')]);
+    expect((await build(join(dir, 'data'))).err).toMatch(/--out|is a folder|cannot tell the output format/);
+    const folder = join(dir, 'o', 'folder.parquet');
+    mkdirSync(folder, { recursive: true });
+    expect(await build(folder)).toMatchObject({ code: 2, err: expect.stringContaining('is a folder; give a file name') });
+    expect(await build(join(entities, 'x.parquet'))).toMatchObject({ code: 2, err: expect.stringContaining('is a file, not a folder') });
+    // Built twice to the same path: replaced through a temp file, none left behind.
+    const out = join(dir, 'o2', 'twice.arrow');
+    expect((await build(out)).code).toBe(0);
+    expect((await build(out)).code).toBe(0);
+    expect(readdirSync(join(dir, 'o2')).sort()).toEqual(['twice.arrow', 'twice.arrow.manifest.json']);
   });
 
   it('exit 2 for usage errors', async () => {
