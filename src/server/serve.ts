@@ -11,7 +11,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { keyStoreFor } from '../auth/keys.js';
-import { InputError } from '../errors.js';
+import { FeatureguardError, InputError } from '../errors.js';
 import type { Project } from '../project.js';
 import { dropPendingViews } from '../registry/online-drops.js';
 import { pruneRunsInBackground } from '../runs/prune.js';
@@ -95,10 +95,19 @@ export async function startServer(project: Project, options: ServeOptions = {}):
 
   // Open the online store before accepting traffic, so the first request doesn't pay for it.
   await project.onlineStore();
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
-    s.once('error', reject);
-  });
+  let server: ServerType;
+  try {
+    server = await new Promise((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
+      s.once('error', reject);
+    });
+  } catch (e) {
+    // Nothing may keep the process alive once it cannot listen (the scheduler's timers would).
+    await scheduler?.stop();
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'EADDRINUSE' ? 'the port is in use (another featureguard serve?)' : err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' ? 'no such address on this machine' : err.code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : err.message;
+    throw new FeatureguardError('listen_failed', `cannot listen on ${host}:${port}: ${why}`, { status: 500, exitCode: 3, details: { host, port, code: err.code ?? null } });
+  }
   // A client that declares a body and stalls (or trickles headers) is cut off instead of holding a socket for
   // Node's default 300 s; responses (a dataset stream) are not limited by these.
   const http = server as ServerType & { requestTimeout: number; headersTimeout: number };

@@ -89,3 +89,13 @@ it('shuts down gracefully', async () => {
   await other.close();
   await expect(fetch(`${other.url}/health`)).rejects.toThrow();
 });
+
+it('a port in use is a clear listen_failed error (exit 3)', async () => {
+  const taken = await startServer(fx.project, { port: 0, quiet: true, scheduler: false, logger: pino({ level: 'silent' }) });
+  try {
+    const err = await startServer(fx.project, { port: taken.port, quiet: true, logger: pino({ level: 'silent' }) }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'listen_failed', exitCode: 3, message: `cannot listen on 127.0.0.1:${taken.port}: the port is in use (another featureguard serve?)` });
+  } finally {
+    await taken.close();
+  }
+});
