@@ -9,7 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
+import { resolveFeatureRefs, serviceRefs } from '../definitions/definition-set.js';
+import type { DefinitionSet } from '../definitions/types.js';
 import type { Project } from '../project.js';
+import type { Run } from '../runs/types.js';
 import { ensureTables, type StateDb } from '../state/state-db.js';
 
 const DDL = `
@@ -98,12 +101,35 @@ export function pinBaseline(project: Project, input: PinBaselineInput): Baseline
   }
   const profiles = project.runs.profiles(runId) as StoredProfile[];
   if (profiles.length === 0) throw new InputError(`run ${runId} has no profiles to pin (were its guards disabled?)`);
+  checkRunFitsTarget(set, run, profiles, input);
   const source = input.fromRun ? `run:${runId}` : `dataset:${resolve(input.fromDataset!)}`;
   const pinnedAt = new Date().toISOString();
   db(project)
     .prepare('INSERT OR REPLACE INTO baselines (name, view, service, run_id, source, pinned_at, profiles) VALUES (?, ?, ?, ?, ?, ?, ?)')
     .run(input.name, input.view ?? null, input.service ?? null, runId, source, pinnedAt, JSON.stringify(profiles));
   return { name: input.name, view: input.view ?? null, service: input.service ?? null, run_id: runId, source, pinned_at: pinnedAt, columns: profiles.filter((p) => !p.slice).length };
+}
+
+/**
+ * A baseline must describe its view or service: a run of another view (or service) is refused, and so is
+ * any run without a profile of one of the target's features (`feature` or `view__feature`) — drift of
+ * every feature would otherwise be skipped as "not in the reference" from then on.
+ */
+function checkRunFitsTarget(set: DefinitionSet, run: Run, profiles: readonly StoredProfile[], input: PinBaselineInput): void {
+  const target = input.view ? `view '${input.view}'` : `service '${input.service}'`;
+  const other = input.view ? (run.view && run.view !== input.view ? `view '${run.view}'` : null) : run.service && run.service !== input.service ? `service '${run.service}'` : null;
+  if (other) {
+    throw new InputError(`run ${run.id} is a run of ${other}, not of ${target}: pin a run of ${target} (or a dataset build that has its features)`, { run_id: run.id }, 'baseline_wrong_target');
+  }
+  const selections = input.view ? [{ view: set.views.get(input.view)!, features: set.views.get(input.view)!.features }] : resolveFeatureRefs(set, serviceRefs(set.services.get(input.service!)!));
+  const wanted = new Set(selections.flatMap((s) => s.features.flatMap((f) => [f.name, `${s.view.name}__${f.name}`])));
+  if (!profiles.some((p) => !p.slice && wanted.has(p.column))) {
+    throw new InputError(
+      `run ${run.id} has no profile of any feature of ${target} (it profiled ${profiles.filter((p) => !p.slice).map((p) => p.column).slice(0, 8).join(', ')}): its drift would compare nothing`,
+      { run_id: run.id },
+      'baseline_wrong_target',
+    );
+  }
 }
 
 type Row = { name: string; view: string | null; service: string | null; run_id: string | null; source: string; pinned_at: string; profiles?: string; n?: number };

@@ -81,3 +81,16 @@ describe('featureguard dataset build', () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe('baseline pin from a dataset build', () => {
+  it('pins a view that the build has features of, and refuses one it has none of', async () => {
+    const out = join(dir, 'pin', 'users.parquet');
+    expect((await cli('dataset', 'build', '--entities', join(dir, 'entities.csv'), '--timestamp-column', 'when', '--features', 'user_stats:txn_count', '--out', out)).code).toBe(0);
+    const manifest = `${out}.manifest.json`;
+    expect((await cli('baseline', 'pin', '--name', 'users', '--view', 'user_stats', '--from-dataset', manifest)).code).toBe(0);
+    const wrong = await cli('--json', 'baseline', 'pin', '--name', 'merchants', '--view', 'merchant_stats', '--from-dataset', manifest);
+    expect(wrong.code).toBe(2);
+    expect(JSON.parse(wrong.err).error).toMatchObject({ code: 'baseline_wrong_target', message: expect.stringContaining("has no profile of any feature of view 'merchant_stats'") });
+    expect(JSON.parse((await cli('--json', 'baseline', 'list')).out).map((b: { name: string }) => b.name)).toEqual(['users']);
+  });
+});
