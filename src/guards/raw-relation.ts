@@ -17,9 +17,12 @@ import { viewJoinKeys } from '../definitions/definition-set.js';
 import { sourceFormat } from '../definitions/source-location.js';
 import type { FeatureDef, FeatureViewDef } from '../definitions/types.js';
 import { NotFoundError } from '../errors.js';
-import { ident } from '../offline/engine.js';
+import { ident, literal } from '../offline/engine.js';
 import { duckdbType, rawSourceSql, sourceColumnName } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
+
+/** Hidden column of a CSV view's rows: the first feature whose text is no value of its declared type, else NULL. */
+export const CSV_UNPARSED = '__fg_csv_unparsed';
 
 export interface RawRelation {
   readonly setup: readonly string[];
@@ -44,6 +47,7 @@ export async function rawViewRelationSql(project: Project, view: FeatureViewDef,
   cols.push(`${ts(sourceColumnName(source, source.timestamp_field))} AS event_timestamp`);
   cols.push(source.created_timestamp_field ? `${ts(sourceColumnName(source, source.created_timestamp_field))} AS created_timestamp` : 'NULL::TIMESTAMP AS created_timestamp');
   const missing: string[] = [];
+  const unparsed: string[] = [];
   for (const f of view.features) {
     const col = sourceColumnName(source, f.name);
     if (!have.has(col)) {
@@ -51,7 +55,11 @@ export async function rawViewRelationSql(project: Project, view: FeatureViewDef,
       continue;
     }
     cols.push(csv ? `TRY_CAST(${ident(col)} AS ${duckdbType(f.type)}) AS ${ident(f.name)}` : `${ident(col)} AS ${ident(f.name)}`);
+    if (csv && f.type !== 'string') unparsed.push(`WHEN ${ident(col)} IS NOT NULL AND TRY_CAST(${ident(col)} AS ${duckdbType(f.type)}) IS NULL THEN ${literal(f.name)}`);
   }
+  // CSV text that is no value of the declared type would silently become NULL: the row names the first such
+  // feature in a hidden column, which the schema check counts (and which is neither profiled nor written).
+  if (unparsed.length > 0) cols.push(`CASE ${unparsed.join(' ')} END AS ${CSV_UNPARSED}`);
   return { setup, select: `SELECT ${cols.join(', ')} FROM ${from}`, missing };
 }
 

@@ -318,14 +318,14 @@ export async function getHistoricalFeatures(project: Project, request: Historica
     if (p.status !== 'blocked') {
       request.onProgress?.({ phase: 'write', step: 3, steps: 4 });
       if (out !== undefined && format !== undefined) {
-        mkdirSync(dirname(out), { recursive: true });
         const tag = randomUUID().slice(0, 8);
         for (const part of p.parts) {
           const path = part.part === 'all' ? out : splitOutputPath(out, part.part);
           const temp = `${path}.featureguard-${tag}.tmp`;
-          written.push(temp);
           let bytes: number;
           try {
+            mkdirSync(dirname(path), { recursive: true });
+            written.push(temp);
             bytes = await writeDatasetFile(p.conn, part.select, temp, format);
           } catch (e) {
             throw new FeatureguardError('output_write_failed', `could not write the dataset to ${path}: ${(e as Error).message.split('\n')[0]}`, { status: 500, exitCode: 3, details: { path } });

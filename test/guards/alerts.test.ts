@@ -202,9 +202,11 @@ describe('alerts', () => {
     const ok = await getHistoricalFeatures(bench.project, { service: 'svc', entities, out: join(bench.dir, 'out', 'ok.parquet') });
     expect(rx.received).toHaveLength(1);
     expect(JSON.parse(rx.received[0].body).run).toMatchObject({ id: ok.run.id, status: ok.status });
-    // The output folder is a file: the write fails after the guards passed.
-    writeFileSync(join(bench.dir, 'blocker'), 'not a folder');
-    await expect(getHistoricalFeatures(bench.project, { service: 'svc', entities, out: join(bench.dir, 'blocker', 'x.parquet') })).rejects.toThrow();
+    // The output folder turns out to be a file once the guards passed (it was fine when the build started).
+    const onProgress = (e: { phase: string }) => {
+      if (e.phase === 'write') writeFileSync(join(bench!.dir, 'blocker'), 'not a folder');
+    };
+    await expect(getHistoricalFeatures(bench.project, { service: 'svc', entities, out: join(bench.dir, 'blocker', 'x.parquet'), onProgress })).rejects.toMatchObject({ code: 'output_write_failed' });
     expect(rx.received).toHaveLength(2);
     const body = JSON.parse(rx.received[1].body) as { run: { status: string }; verdict: string };
     expect(body.run.status).toBe('failed');

@@ -12,6 +12,7 @@ import { duckdbType } from '../../offline/source-sql.js';
 import { queryRows, result, type Check, type CheckContext, type CheckedFeature } from '../check.js';
 import { countMatching } from '../row-pass.js';
 import { constraintPlans, evaluateConstraint, type ConstraintPlan } from './schema-constraints.js';
+import { CSV_UNPARSED } from '../raw-relation.js';
 
 /**
  * Does a DuckDB column type satisfy a declared feature type? With
@@ -50,10 +51,11 @@ export const schemaCheck: Check = async (ctx) => {
     }));
     if (ok) present.push(f);
   }
+  if (types.has(CSV_UNPARSED)) out.push(...(await csvTextChecks(ctx, out)));
   if (!ctx.dataset) {
     const declared = new Set([...ctx.features.map((f) => f.column), ...ctx.joinKeys, ...CANONICAL, ...(ctx.view?.slices ?? [])]);
     for (const c of ctx.columns) {
-      if (declared.has(c.name)) continue;
+      if (declared.has(c.name) || c.name.startsWith('__fg_')) continue;
       out.push(result(ctx, { check: 'schema', method: 'extra_column', status: 'pass', feature: c.name, message: `undeclared column ${c.name} (${c.type}) is ignored (info)`, details: { info: true, type: c.type } }));
     }
   }
@@ -62,6 +64,29 @@ export const schemaCheck: Check = async (ctx) => {
   out.push(...(await constraintChecks(ctx, present)));
   return out;
 };
+
+/**
+ * A CSV source is text: a feature's value that does not parse as its declared type (`abc` in an int64
+ * column) is a type failure with the count of such rows, not a NULL that passes. Replaces the type
+ * results of those features (their column type is the declared one after the try-cast).
+ */
+async function csvTextChecks(ctx: CheckContext, results: CheckResult[]): Promise<CheckResult[]> {
+  const rows = await queryRows(ctx, `SELECT ${CSV_UNPARSED} AS f, count(*) AS n FROM ${ident(ctx.table)} WHERE ${CSV_UNPARSED} IS NOT NULL GROUP BY 1`);
+  const out: CheckResult[] = [];
+  for (const r of rows) {
+    const f = ctx.features.find((x) => x.column === String(r.f) || x.def.name === String(r.f));
+    if (!f) continue;
+    const n = Number(r.n);
+    const i = results.findIndex((x) => x.method === 'type' && x.feature === f.column);
+    if (i >= 0) results.splice(i, 1);
+    out.push(result(ctx, {
+      check: 'schema', method: 'type', feature: f.column, status: 'fail', value: n,
+      message: `${n} row(s) of ${f.column} hold CSV text that is no ${f.def.type} value (it would be read as null)`,
+      details: { declared: f.def.type, actual: 'VARCHAR (CSV text)', unparsed_rows: n },
+    }));
+  }
+  return out;
+}
 
 async function nullKeyChecks(ctx: CheckContext, types: Map<string, string>): Promise<CheckResult[]> {
   const cols = [...ctx.joinKeys.filter((k) => types.has(k)), ...(ctx.eventTimestampColumn ? [ctx.eventTimestampColumn] : [])];
