@@ -69,10 +69,23 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       else io.err(`error: ${e.message}`);
       return e.exitCode;
     }
-    io.err(`error: ${e instanceof Error ? e.message : String(e)}`);
+    // Not one of featureguard's own errors: a runtime failure, said as plainly as the cause allows.
+    const message = unexpectedMessage(e);
+    if (program.opts<GlobalOptions>().json) io.err(JSON.stringify({ error: { code: 'internal', message, details: null } }, null, 2));
+    else io.err(`error: ${message}`);
     if (process.env.FEATUREGUARD_DEBUG && e instanceof Error) io.err(e.stack ?? '');
     return 3;
   } finally {
     await project?.close();
   }
+}
+
+/** The message of an unexpected error, with what to do for the causes users meet (a locked or read-only state database, a full disk). */
+function unexpectedMessage(e: unknown): string {
+  const code = (e as { code?: string } | null)?.code ?? '';
+  const text = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  if (code === 'SQLITE_BUSY') return `${text}: another featureguard process held the state database's write lock for more than 10 s (a long apply, materialization or prune?); try again when it finishes`;
+  if (code === 'SQLITE_READONLY') return `${text}: the state database (.featureguard/state.db) is read-only for this user`;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return `${text}: the disk is full`;
+  return text;
 }

@@ -7,10 +7,11 @@
  * const r = await checkView(project, { view: 'airport_daily', start: '2001-06-01', end: '2001-07-01' });
  * if (r.verdict === 'block') process.exitCode = 1;
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { getService, getView, resolveFeatureRefs, viewJoinKeys } from '../definitions/definition-set.js';
-import { InputError } from '../errors.js';
+import { FeatureguardError, InputError } from '../errors.js';
+import { parseInstant } from '../time/instant.js';
 import { ident, literal } from '../offline/engine.js';
 import type { Project } from '../project.js';
 import { viewLineage } from '../runs/lineage-record.js';
@@ -22,11 +23,8 @@ export interface CheckRunResult extends GuardStageResult {
   readonly run: Run;
 }
 
-function toDate(v: string | Date, what: string): Date {
-  const d = v instanceof Date ? v : new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
-  if (Number.isNaN(d.getTime())) throw new InputError(`invalid ${what} '${String(v)}': use an ISO 8601 date or time`);
-  return d;
-}
+/** The first line of an error, for messages. */
+const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
 
 function sqlTs(d: Date): string {
   return `TIMESTAMP ${literal(d.toISOString().replace('T', ' ').replace('Z', ''))}`;
@@ -47,15 +45,24 @@ function finish(project: Project, run: Run, g: GuardStageResult, rows: number): 
 export async function checkView(project: Project, opts: { view: string; start: string | Date; end: string | Date; now?: Date }): Promise<CheckRunResult> {
   const set = project.registry.current();
   const view = getView(set, opts.view);
-  const window = { start: toDate(opts.start, 'start'), end: toDate(opts.end, 'end') };
+  const window = { start: parseInstant(opts.start, 'start'), end: parseInstant(opts.end, 'end') };
   if (window.end <= window.start) throw new InputError('--end must be after --start');
   const conn = await (await project.engine()).connect();
   const run = project.runs.create({ kind: 'check', view: view.name, window_start: window.start.toISOString(), window_end: window.end.toISOString() });
   const table = `fg_check_${run.id.replaceAll('-', '')}`;
   try {
-    const rel = await rawViewRelationSql(project, view, conn);
+    let rel: Awaited<ReturnType<typeof rawViewRelationSql>>;
+    try {
+      rel = await rawViewRelationSql(project, view, conn);
+      await conn.run(`CREATE TEMP TABLE ${ident(table)} AS SELECT * FROM (${rel.select}) WHERE event_timestamp >= ${sqlTs(window.start)} AND event_timestamp < ${sqlTs(window.end)}`);
+    } catch (e) {
+      if (e instanceof FeatureguardError) throw e;
+      const source = set.sources.get(view.source);
+      throw new FeatureguardError('source_unreadable', `feature view '${view.name}' could not read its source '${view.source}'${source?.path ? ` (path '${source.path}')` : ''}: ${firstLine(e)}`, {
+        status: 500, exitCode: 3, details: { view: view.name, source: view.source, reason: firstLine(e) }, cause: e,
+      });
+    }
     const withLineage = project.runs.update(run.id, { lineage: await viewLineage(project, set, view, conn, rel.select, { job: `check:${view.name}`, output: null }) });
-    await conn.run(`CREATE TEMP TABLE ${ident(table)} AS SELECT * FROM (${rel.select}) WHERE event_timestamp >= ${sqlTs(window.start)} AND event_timestamp < ${sqlTs(window.end)}`);
     const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${ident(table)}`)).getRowsJS()[0][0]);
     const g = await runGuardStage({ project, run: withLineage, kind: 'check', view, conn, table, window, now: opts.now });
     return finish(project, run, g, rows);
@@ -74,6 +81,22 @@ interface ManifestLike {
   request?: { service?: string | null; timestamp_column?: string };
 }
 
+/** The manifest beside a dataset file, checked for the shape the check reads. */
+function readManifestLike(path: string): ManifestLike {
+  let m: unknown;
+  try {
+    m = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new InputError(`cannot read the manifest ${path}: ${firstLine(e)}; fix or remove it`, { path }, 'bad_manifest');
+  }
+  const ok = (v: unknown, t: string) => v === undefined || v === null || typeof v === t;
+  const x = m as ManifestLike;
+  if (typeof m !== 'object' || m === null || Array.isArray(m) || !(x.columns === undefined || Array.isArray(x.columns)) || !ok(x.label, 'string') || !ok(x.request, 'object')) {
+    throw new InputError(`${path} is not a dataset manifest (columns, label and request have the wrong shape); fix or remove it`, { path }, 'bad_manifest');
+  }
+  return x;
+}
+
 /**
  * Run the guards on a dataset file (Parquet, CSV or JSON) built for a feature
  * service. Feature columns are found by the manifest beside the file
@@ -82,8 +105,9 @@ interface ManifestLike {
 export async function checkDataset(project: Project, opts: { file: string; service?: string; now?: Date }): Promise<CheckRunResult> {
   const file = resolve(opts.file);
   if (!existsSync(file)) throw new InputError(`dataset file not found: ${opts.file}`);
+  if (statSync(file).isDirectory()) throw new InputError(`${opts.file} is a folder; give the dataset file`, { file: opts.file }, 'bad_dataset_file');
   const manifestPath = `${file}.manifest.json`;
-  const manifest: ManifestLike | null = existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as ManifestLike) : null;
+  const manifest = existsSync(manifestPath) ? readManifestLike(manifestPath) : null;
   const serviceName = opts.service ?? manifest?.request?.service ?? undefined;
   if (!serviceName) throw new InputError('checking a dataset needs --service (or a manifest naming one)');
   const set = project.registry.current();
@@ -93,7 +117,11 @@ export async function checkDataset(project: Project, opts: { file: string; servi
   const table = `fg_check_${run.id.replaceAll('-', '')}`;
   try {
     const reader = file.endsWith('.csv') ? 'read_csv' : file.endsWith('.json') || file.endsWith('.jsonl') ? 'read_json_auto' : 'read_parquet';
-    await conn.run(`CREATE TEMP TABLE ${ident(table)} AS SELECT * FROM ${reader}(${literal(file)})`);
+    try {
+      await conn.run(`CREATE TEMP TABLE ${ident(table)} AS SELECT * FROM ${reader}(${literal(file)})`);
+    } catch (e) {
+      throw new InputError(`cannot read the dataset file ${opts.file}: ${firstLine(e)}`, { file: opts.file }, 'bad_dataset_file');
+    }
     const cols = new Set(((await conn.runAndReadAll(`DESCRIBE ${ident(table)}`)).getRowObjectsJson() as { column_name: string }[]).map((r) => r.column_name));
     const features: { column: string; view: string; feature: string }[] = [];
     const keys = new Set<string>();

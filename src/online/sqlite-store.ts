@@ -10,7 +10,7 @@
  * await store.writeBatch('flights', ['delay'], [{ key: ['SEA'], values: [3.5], eventTs: 1, createdTs: 0 }]);
  */
 import { isAbsolute, join } from 'node:path';
-import { openWalDatabase } from '../state/state-db.js';
+import { openWalDatabase, stateError } from '../state/state-db.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
 import type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, WriteResult } from './types.js';
 
@@ -62,9 +62,15 @@ function createMutex(): () => Promise<() => void> {
 export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = {}, root = process.cwd()): Promise<OnlineStore> {
   const rel = options.path ?? join('.featureguard', 'online.db');
   const file = isAbsolute(rel) ? rel : join(root, rel);
-  const writer = openWalDatabase(file, BUSY_TIMEOUT_MS);
-  writer.exec(DDL);
-  const reader = openWalDatabase(file, BUSY_TIMEOUT_MS);
+  let writer: ReturnType<typeof openWalDatabase>;
+  let reader: ReturnType<typeof openWalDatabase>;
+  try {
+    writer = openWalDatabase(file, BUSY_TIMEOUT_MS);
+    writer.exec(DDL);
+    reader = openWalDatabase(file, BUSY_TIMEOUT_MS);
+  } catch (e) {
+    throw stateError(file, e, 'store_unavailable');
+  }
   const upsert = writer.prepare(UPSERT);
   const putSchema = writer.prepare('INSERT OR IGNORE INTO online_schemas (hash, features) VALUES (?, ?)');
   const getSchema = reader.prepare('SELECT features FROM online_schemas WHERE hash = ?');

@@ -5,6 +5,7 @@
  * State access goes through small store modules so a Postgres backend can be added.
  */
 import Database from 'better-sqlite3';
+import { FeatureguardError } from '../errors.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -42,9 +43,30 @@ export function openWalDatabase(file: string, busyTimeoutMs: number): Database.D
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 export function openStateDb(file: string): StateDb {
-  const db = openWalDatabase(file, 10_000);
-  db.pragma('foreign_keys = ON');
-  return db;
+  try {
+    const db = openWalDatabase(file, 10_000);
+    db.pragma('foreign_keys = ON');
+    return db;
+  } catch (e) {
+    throw stateError(file, e);
+  }
+}
+
+/**
+ * A clear error for a state database (or online SQLite file) that cannot be opened: the file, what
+ * SQLite or the file system said, and what to do. Exit 3 (a runtime failure, not bad input).
+ */
+export function stateError(file: string, e: unknown, errorCode = 'state_unavailable'): FeatureguardError {
+  const code = (e as { code?: string }).code ?? '';
+  const reason = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  const hint = code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT'
+    ? 'the file is damaged or not a SQLite database: restore a backup, or move it away to start afresh (its registry and quality log are then gone)'
+    : code === 'SQLITE_BUSY'
+      ? 'another featureguard process holds it locked; try again when it finishes'
+      : code === 'SQLITE_READONLY' || code === 'EROFS' || code === 'EACCES' || code === 'SQLITE_CANTOPEN' || code === 'EEXIST' || code === 'ENOTDIR'
+        ? `featureguard keeps its state in ${dirname(file)}: it must be a folder this user can write`
+        : 'see the reason above';
+  return new FeatureguardError(errorCode, `cannot open ${file}: ${reason} (${hint})`, { status: 503, exitCode: 3, details: { file, code: code || null }, cause: e });
 }
 
 const ensured = new WeakMap<StateDb, Set<string>>();

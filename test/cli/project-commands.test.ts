@@ -199,3 +199,28 @@ describe('init', () => {
     expect(v.code, v.out + v.err).toBe(0);
   }, 120_000);
 });
+
+describe('a state database that cannot be opened', () => {
+  it('is a clear exit-3 error naming the file and what to do, also as JSON', async () => {
+    const p = mkdtempSync(join(tmpdir(), 'fg-cli-state-'));
+    try {
+      writeFileSync(join(p, 'featureguard.yaml'), 'project: broken_state\n');
+      // The state folder is a file.
+      writeFileSync(join(p, '.featureguard'), 'not a folder');
+      const asFile = await runCli(['--project', p, 'list']);
+      expect(asFile.code).toBe(3);
+      expect(asFile.err).toMatch(/^error: cannot open .*\.featureguard\/state\.db: .*featureguard keeps its state in .*\.featureguard: it must be a folder this user can write/);
+      rmSync(join(p, '.featureguard'));
+      // A damaged file.
+      await runCli(['--project', p, 'list']);
+      writeFileSync(join(p, '.featureguard', 'state.db'), 'garbage, not SQLite '.repeat(400));
+      rmSync(join(p, '.featureguard', 'state.db-wal'), { force: true });
+      rmSync(join(p, '.featureguard', 'state.db-shm'), { force: true });
+      const damaged = await runCli(['--project', p, '--json', 'list']);
+      expect(damaged.code).toBe(3);
+      expect(JSON.parse(damaged.err).error).toMatchObject({ code: 'state_unavailable', message: expect.stringContaining('damaged or not a SQLite database') });
+    } finally {
+      rmSync(p, { recursive: true, force: true });
+    }
+  });
+});

@@ -3,7 +3,7 @@
  * dataset, exit codes), baseline pin/list/unpin, drift against a pinned baseline,
  * runs prune and the PII column memory.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -185,5 +185,20 @@ describe('quality CLI', () => {
     expect((d.details as { reference: string }).reference).toBe('baseline:train');
     expect(d.status).toBe('pass');
     expect((await cli(dir, 'baseline', 'pin', '--name', 'Bad-Name', '--service', 'svc', '--from-run', out.run_id)).code).toBe(2);
+
+    // Bad input to check: clear exit-2 errors, never a DuckDB dump.
+    const bad = async (...args: string[]) => {
+      const r = await cli(dir, '--json', 'check', ...args);
+      return [r.code, (JSON.parse(r.err) as { error: { code: string } }).error.code];
+    };
+    writeFileSync(`${file}.manifest.json`, '{"columns": 5');
+    expect(await bad('--dataset', file, '--service', 'svc')).toEqual([2, 'bad_manifest']);
+    writeFileSync(`${file}.manifest.json`, '{"columns": "all"}');
+    expect(await bad('--dataset', file, '--service', 'svc')).toEqual([2, 'bad_manifest']);
+    const truncated = join(dir, 'truncated.parquet');
+    writeFileSync(truncated, readFileSync(file).subarray(0, 100));
+    expect(await bad('--dataset', truncated, '--service', 'svc')).toEqual([2, 'bad_dataset_file']);
+    expect(await bad('--dataset', dir, '--service', 'svc')).toEqual([2, 'bad_dataset_file']);
+    expect(await bad('--view', 'delays', '--start', '2024-02-30', '--end', '2024-03-05')).toEqual([2, 'bad_request']);
   });
 });
