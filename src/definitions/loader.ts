@@ -30,7 +30,10 @@ export function loadConfig(root: string): ProjectConfig {
   if (!existsSync(full)) {
     throw new DefinitionError([{ file: CONFIG_FILE_NAME, path: '', message: `not found in ${root}` }]);
   }
-  const { objects, problems } = parseDefinitionFile(CONFIG_FILE_NAME, readFileSync(full, 'utf8'));
+  const readProblems: DefinitionProblem[] = [];
+  const text = readDefinitionText(full, CONFIG_FILE_NAME, readProblems);
+  if (text === undefined) throw new DefinitionError(readProblems);
+  const { objects, problems } = parseDefinitionFile(CONFIG_FILE_NAME, text);
   if (problems.length > 0) throw new DefinitionError(problems);
   if (objects.length !== 1) {
     throw new DefinitionError([{ file: CONFIG_FILE_NAME, path: '', line: 1, column: 1, message: `must hold exactly one YAML document (found ${objects.length})` }]);
@@ -50,17 +53,44 @@ export function loadConfig(root: string): ProjectConfig {
 }
 
 /** Definition files under `dir`, recursively, sorted, skipping hidden entries. Paths relative to `dir`. */
-function listDefinitionFiles(dir: string, prefix = ''): string[] {
+function listDefinitionFiles(dir: string, prefix = '', problems: DefinitionProblem[] = [], shown = prefix): string[] {
   const out: string[] = [];
-  const entries = readdirSync(dir, { withFileTypes: true })
-    .filter((e) => !e.name.startsWith('.'))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    problems.push({ file: shown || '.', path: '', message: `cannot read this folder: ${readReason(e)}` });
+    return out;
+  }
+  entries = entries.filter((e) => !e.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...listDefinitionFiles(join(dir, e.name), rel));
+    const shownRel = shown ? `${shown}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...listDefinitionFiles(join(dir, e.name), rel, problems, shownRel));
     else if (EXTENSIONS.some((x) => e.name.toLowerCase().endsWith(x))) out.push(rel);
   }
   return out;
+}
+
+/** Why a file or folder could not be read, in words (permission, a dangling link, a folder named like a file). */
+function readReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOENT') return 'it does not exist (a symbolic link to nothing?)';
+  if (code === 'EISDIR') return 'it is a folder, not a file';
+  if (code === 'ENOTDIR') return 'it is a file, not a folder';
+  return (e as Error).message.split('\n')[0];
+}
+
+/** A definition file's text, or a problem naming it. */
+function readDefinitionText(full: string, file: string, problems: DefinitionProblem[]): string | undefined {
+  try {
+    const text = readFileSync(full, 'utf8');
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // a byte-order mark is not content
+  } catch (e) {
+    problems.push({ file, path: '', message: `cannot read this file: ${readReason(e)}` });
+    return undefined;
+  }
 }
 
 /** `ttl: 0` is written unquoted in YAML (a number); definitions hold it as the string '0'. */
@@ -118,15 +148,18 @@ export function loadDefinitions(root: string, config: ProjectConfig): Definition
   const dir = resolveInProject(root, folder);
   if (dir === undefined) throw new DefinitionError([{ file: CONFIG_FILE_NAME, path: '/definitions', message: `'${folder}' is outside the project root` }]);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new DefinitionError([{ file: CONFIG_FILE_NAME, path: '/definitions', message: `definitions folder '${folder}' does not exist` }]);
+    const what = existsSync(dir) ? `'${folder}' is a file, not a folder of definitions` : `definitions folder '${folder}' does not exist`;
+    throw new DefinitionError([{ file: CONFIG_FILE_NAME, path: '/definitions', message: what }]);
   }
   const prefix = relative(root, dir).split(sep).join('/');
   const problems: DefinitionProblem[] = [];
   const known = new Map<DefinitionKind, Set<string>>(DEFINITION_KINDS.map((k) => [k, new Set<string>()]));
   const defs: Definition[] = [];
-  for (const rel of listDefinitionFiles(dir)) {
+  for (const rel of listDefinitionFiles(dir, '', problems, prefix)) {
     const file = prefix ? `${prefix}/${rel}` : rel;
-    const parsed = parseDefinitionFile(file, readFileSync(join(dir, rel), 'utf8'));
+    const text = readDefinitionText(join(dir, rel), file, problems);
+    if (text === undefined) continue;
+    const parsed = parseDefinitionFile(file, text);
     problems.push(...parsed.problems);
     for (const obj of parsed.objects) {
       const def = validateObject(obj, problems, known);

@@ -4,7 +4,7 @@
  * what is wrong in words, and exits with code 2. The same problems come out of
  * the library functions (`loadConfig`, `loadDefinitions`, `checkSources`).
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -208,5 +208,26 @@ describe('broken definitions', () => {
     const human = await cli(['validate', '--project', root]);
     expect(human.code).toBe(2);
     expect(`${human.out}\n${human.err}`).toContain(`${c.file}:${c.line}:`);
+  });
+});
+
+describe('definition files that cannot be read', () => {
+  it('name the file and the reason (exit 2), never a bare file-system error; a byte-order mark is not content', async () => {
+    const root = projectFor({ name: 'unreadable', files: {}, file: '', line: 0, path: '', message: /./ });
+    symlinkSync(join(root, 'features', 'nowhere.yaml'), join(root, 'features', 'dangling.yaml'));
+    mkdirSync(join(root, 'features', 'folder.yaml'));
+    writeFileSync(join(root, 'features', 'bom.json'), '\ufeff{"kind": "entity", "name": "bom", "join_keys": [{"name": "b", "type": "string"}]}');
+    const problems = await libraryProblems(root);
+    expect(problems.map((p) => [p.file, p.message])).toEqual([
+      ['features/dangling.yaml', 'cannot read this file: it does not exist (a symbolic link to nothing?)'],
+    ]);
+    const r = await cli(['validate', '--project', root]);
+    expect([r.code, `${r.out}${r.err}`]).toEqual([2, expect.stringContaining('features/dangling.yaml')]);
+    // featureguard.yaml itself a folder.
+    const other = projectFor({ name: 'config-folder', files: {}, file: '', line: 0, path: '', message: /./ });
+    rmSync(join(other, 'featureguard.yaml'));
+    mkdirSync(join(other, 'featureguard.yaml'));
+    const c = await cli(['validate', '--project', other]);
+    expect([c.code, c.err]).toEqual([2, expect.stringMatching(/featureguard\.yaml.*cannot read this file: it is a folder, not a file/)]);
   });
 });
