@@ -44,6 +44,13 @@ describe('quality CLI', () => {
     const badOffset = await cli(dir, 'runs', 'list', '--offset', '-1');
     expect([badOffset.code, badOffset.err]).toEqual([2, expect.stringContaining("invalid --offset '-1'")]);
     expect((await cli(dir, 'runs', 'list', '--until', '3 days')).code).toBe(2);
+    // Numbers and ages too large for SQLite or a Date: exit 2 naming the flag, not a raw error.
+    for (const args of [['--limit', '99999999999999999999'], ['--since', '99999999999d'], ['--offset', '1e3']]) {
+      const r = await cli(dir, 'runs', 'list', ...args);
+      expect([r.code, r.err], args.join(' ')).toEqual([2, expect.stringContaining(`invalid ${args[0]}`)]);
+    }
+    expect((await cli(dir, 'runs', 'prune', '--older-than', '99999999999999w')).code).toBe(2);
+    expect((await cli(dir, 'materialize', '--views', ',,', '--start', '2024-01-01', '--end', '2024-01-02')).err).toContain('--views is empty');
 
     const show = await cli(dir, 'runs', 'show', r2.runId);
     expect(show.out).toContain('status WARNED');

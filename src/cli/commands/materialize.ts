@@ -8,13 +8,19 @@
  * featureguard online get --features airport_hourly:mean_delay --entity origin=SEA,SFO
  */
 import type { Command } from 'commander';
+import { InputError } from '../../errors.js';
 import type { MaterializeResult } from '../../materialize/types.js';
 import { guardsSkipped } from './quality-format.js';
 import type { OnlineFeaturesResponse } from '../../serving/online-features.js';
 import type { CommandContext } from '../context.js';
 
-const list = (text: string | undefined): string[] | undefined =>
-  text === undefined ? undefined : text.split(',').map((s) => s.trim()).filter(Boolean);
+/** A comma-separated flag value; given but naming nothing (`--views ''`) is a usage error, not "all". */
+const list = (text: string | undefined, flag = '--views'): string[] | undefined => {
+  if (text === undefined) return undefined;
+  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new InputError(`${flag} is empty; ${flag === '--views' ? 'leave it out for every online view' : 'name at least one'}`);
+  return names;
+};
 
 const collect = (value: string, prev: string[]): string[] => [...prev, value];
 
@@ -138,7 +144,7 @@ export function registerMaterializeCommands(program: Command, ctx: CommandContex
       const project = await ctx.project();
       const { getOnlineFeatures } = await import('../../serving/online-features.js');
       const res = await getOnlineFeatures(project, {
-        features: list(opts.features),
+        features: list(opts.features, '--features'),
         service: opts.service,
         entities,
         fullFeatureNames: opts.fullFeatureNames === true,

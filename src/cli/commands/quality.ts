@@ -19,7 +19,9 @@ export function parseSince(value: string, now = new Date(), flag = '--since'): s
   const m = /^(\d+)([smhdw])$/.exec(value);
   if (m) {
     const unit = { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7, w: 6.048e8 }[m[2] as 's']!;
-    return new Date(now.getTime() - Number(m[1]) * unit).toISOString();
+    const at = new Date(now.getTime() - Number(m[1]) * unit);
+    if (Number.isNaN(at.getTime()) || at.getUTCFullYear() < 1) throw new InputError(`invalid ${flag} '${value}': that reaches back before the year 1`);
+    return at.toISOString();
   }
   if (/^\d+[a-z]+$/i.test(value)) throw new InputError(`invalid ${flag} '${value}': a duration is a whole number with unit s, m, h, d or w, e.g. 7d`);
   return parseInstant(value, flag).toISOString();
@@ -45,10 +47,10 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
     .option('--limit <n>', 'at most n runs', '20')
     .option('--offset <n>', 'skip the newest n runs (paging)', '0')
     .action(async (o: { view?: string; service?: string; kind?: string; status?: string; since?: string; until?: string; limit: string; offset: string }) => {
-      const limit = Number(o.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new InputError(`invalid --limit '${o.limit}': a whole number from 1`);
-      const offset = Number(o.offset);
-      if (!Number.isInteger(offset) || offset < 0) throw new InputError(`invalid --offset '${o.offset}': a whole number from 0`);
+      const limit = /^[0-9]{1,9}$/.test(o.limit) ? Number(o.limit) : Number.NaN;
+      if (!(limit >= 1)) throw new InputError(`invalid --limit '${o.limit}': a whole number from 1 to 999999999`);
+      const offset = /^[0-9]{1,9}$/.test(o.offset) ? Number(o.offset) : Number.NaN;
+      if (!(offset >= 0)) throw new InputError(`invalid --offset '${o.offset}': a whole number from 0 to 999999999`);
       const project = await ctx.project();
       const list = project.runs.list({
         view: o.view, service: o.service, kind: oneOf(o.kind, KINDS, '--kind'), status: oneOf(o.status, STATUSES, '--status'),
