@@ -28,7 +28,21 @@ const defaultIo: CliIo = {
 };
 
 /** Run the CLI with `argv` (without `node` and the script); resolves to the exit code. */
-export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo = defaultIo, options: { handleSignals?: boolean } = {}): Promise<number> {
+  // The executable (not tests calling main in-process): Ctrl-C or a kill marks this process's unfinished runs
+  // failed instead of leaving them `running` in the quality log. `serve` shuts down gracefully on its own.
+  if (options.handleSignals && !argv.includes('serve')) {
+    const onSignal = (signal: NodeJS.Signals) => {
+      void Promise.all([import('../runs/run-store.js'), import('../state/interrupt.js')]).then(([{ failUnfinishedRuns }, { runInterruptCleanups }]) => {
+        runInterruptCleanups();
+        const ids = failUnfinishedRuns(`interrupted (${signal}) before it finished`);
+        io.err(`interrupted${ids.length > 0 ? `: run ${ids.join(', ')} marked failed` : ''}`);
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      });
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
   const program = new Command('featureguard')
     .description('A feature store with built-in data-quality guards')
     .version(VERSION)

@@ -35,6 +35,7 @@ import { loadEntityInput, type EntityInput } from './entity-input.js';
 import { buildLineage, buildManifest, manifestPath, startSourceFingerprints, writeManifest, type BuildFacts, type DatasetManifest, type ManifestOutput } from './manifest.js';
 import { ENTITY_TS, hiddenTimestampColumns, planViewJoins, pointInTimeJoinSql } from './point-in-time.js';
 import { checkOutputTargets } from './output-targets.js';
+import { onInterrupt } from '../state/interrupt.js';
 
 /** Entity rows: an `EntityInput`, a file path, an array of objects, or an Arrow table. */
 export type EntitySpec = EntityInput | string | readonly Readonly<Record<string, unknown>>[] | Table;
@@ -311,6 +312,16 @@ export async function getHistoricalFeatures(project: Project, request: Historica
   // Files are written beside their target and renamed into place once every part is written: an interrupted
   // or failed build leaves an earlier dataset at that path as it was, and removes only its own temp files.
   const written: string[] = [];
+  const removeTemps = () => {
+    for (const f of written) {
+      try {
+        rmSync(f, { force: true });
+      } catch {
+        // the error that matters is the build's
+      }
+    }
+  };
+  const undone = onInterrupt(removeTemps);
   try {
     const outputs: ManifestOutput[] = [];
     let table: Table | null = null;
@@ -347,15 +358,10 @@ export async function getHistoricalFeatures(project: Project, request: Historica
     return { status: p.status, table, split, outputs, manifest, run, checks: p.guard };
   } catch (e) {
     project.runs.update(p.run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
-    for (const f of written) {
-      try {
-        rmSync(f, { force: true });
-      } catch {
-        // the error that matters is the build's
-      }
-    }
+    removeTemps();
     throw e;
   } finally {
+    undone();
     await p.cleanup();
     await p.alert();
   }

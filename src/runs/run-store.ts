@@ -131,6 +131,28 @@ export function failRunningRuns(db: StateDb, kind: RunKind, view: string, messag
   return ids;
 }
 
+/** Runs this process created and has not finished yet, with their database. */
+const unfinished = new Map<string, StateDb>();
+
+/**
+ * Mark the runs this process left `running` as `failed` with `message` (a CLI command interrupted with
+ * Ctrl-C: its runs would otherwise stay `running` in the quality log for good). Synchronous, for signal
+ * handlers. Returns their ids.
+ */
+export function failUnfinishedRuns(message: string): string[] {
+  const done: string[] = [];
+  const at = new Date().toISOString();
+  for (const [id, db] of unfinished) {
+    try {
+      if (db.open && db.prepare("UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE id = ? AND status = 'running'").run(at, message, id).changes > 0) done.push(id);
+    } catch {
+      // a database closed or locked under the handler: the next run of the view marks it failed
+    }
+  }
+  unfinished.clear();
+  return done;
+}
+
 export function openRunStore(db: StateDb): RunStore {
   ensureRunTables(db);
   const insert = db.prepare(`INSERT INTO runs (id, kind, view, service, status, started_at, window_start, window_end, counts, options)
@@ -150,6 +172,7 @@ export function openRunStore(db: StateDb): RunStore {
     db,
     create(run) {
       const id = randomUUID();
+      unfinished.set(id, db);
       insert.run({
         id,
         kind: run.kind,
@@ -164,6 +187,7 @@ export function openRunStore(db: StateDb): RunStore {
       return get(id);
     },
     update(id, patch) {
+      if (patch.status !== undefined && patch.status !== 'running') unfinished.delete(id);
       const cols = Object.keys(patch) as (keyof RunPatch)[];
       if (cols.length > 0) {
         const json = new Set(['counts', 'lineage', 'options']);

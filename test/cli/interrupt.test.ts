@@ -1,0 +1,59 @@
+/**
+ * Ctrl-C in the middle of a command: the run it started is marked failed
+ * (not left `running` in the quality log for good), its temp files go, and an
+ * earlier output at the same path stays whole.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFlightsProject } from '../helpers/flights.js';
+import { runCli } from './cli-io.js';
+
+let root: string;
+let dir: string;
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'fg-interrupt-'));
+  dir = await copyFlightsProject(join(root, 'flights'), { data: 'link' });
+  expect((await runCli(['--project', dir, 'apply'])).code).toBe(0);
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('an interrupted command', () => {
+  it('marks its run failed and leaves an earlier output as it was', async () => {
+    const out = join(root, 'out', 'train.parquet');
+    await runCli(['--project', dir, 'dataset', 'build', '--features', 'airport_hourly:departures', '--entities-sql', "SELECT 'SEA' AS origin, TIMESTAMP '2001-03-01' AS event_timestamp", '--out', out]);
+    expect(existsSync(out)).toBe(true);
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'interrupt-child.ts'), '--project', dir, 'dataset', 'build', '--service', 'delay_model', '--entities', join(dir, 'data', 'training_entities.parquet'), '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Wait until the build's run is in the quality log, then interrupt it.
+    const state = join(dir, '.featureguard', 'state.db');
+    let runId: string | undefined;
+    for (let i = 0; i < 600 && !runId; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const db = new Database(state, { readonly: true, fileMustExist: true });
+      try {
+        runId = (db.prepare("SELECT id FROM runs WHERE kind = 'dataset' AND service = 'delay_model' AND status = 'running'").get() as { id: string } | undefined)?.id;
+      } finally {
+        db.close();
+      }
+    }
+    expect(runId, stderr).toBeDefined();
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain(`interrupted: run ${runId} marked failed`);
+    const db = new Database(state, { readonly: true });
+    try {
+      expect(db.prepare('SELECT status, message FROM runs WHERE id = ?').get(runId)).toEqual({ status: 'failed', message: 'interrupted (SIGINT) before it finished' });
+    } finally {
+      db.close();
+    }
+    // The earlier dataset is whole (its manifest still matches it) and no temp file is left.
+    expect(readdirSync(join(root, 'out')).sort()).toEqual(['train.parquet', 'train.parquet.manifest.json']);
+    expect((await runCli(['--project', dir, 'dataset', 'verify', `${out}.manifest.json`])).code).toBe(0);
+  }, 60_000);
+});
