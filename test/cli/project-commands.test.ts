@@ -184,6 +184,9 @@ describe('init', () => {
     expect(plan.code).toBe(0);
     expect(plan.out).toContain('10 to add');
     expect((await runCli(['init', join(root, 'x'), '--name', 'Bad-Name'])).code).toBe(2);
+    // Into a path under a file: exit 2 saying why, not a bare ENOTDIR.
+    const underFile = await runCli(['init', join(target, 'featureguard.yaml', 'sub')]);
+    expect([underFile.code, underFile.err]).toEqual([2, expect.stringMatching(/cannot create the project in .*: a part of the path is a file, not a folder \((ENOTDIR|EEXIST)\)|a file is in the way/)]);
   });
 
   it('the scaffold prepares its data and validates against it', async () => {

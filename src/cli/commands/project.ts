@@ -40,7 +40,13 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
     .option('--force', 'write into a non-empty folder, overwriting the example files')
     .action(async (dir: string, opts: { name?: string; force?: boolean }) => {
       const { scaffoldProject } = await import('../init-project.js');
-      const result = scaffoldProject(dir, opts);
+      const { fsInputError } = await import('../fs-error.js');
+      let result: ReturnType<typeof scaffoldProject>;
+      try {
+        result = scaffoldProject(dir, opts);
+      } catch (e) {
+        throw fsInputError(e, `cannot create the project in ${dir}`);
+      }
       ctx.print(result, () =>
         [
           `Created project '${result.project}' in ${result.dir}: ${result.files.join(', ')}`,

@@ -10,6 +10,7 @@ import { parseInstant } from '../../time/instant.js';
 import type { CheckResult, Run, RunKind, RunStatus } from '../../runs/types.js';
 import type { CommandContext } from '../context.js';
 import { formatRunList, formatRunShow, formatCheckResult } from './quality-format.js';
+import { fsInputError } from '../fs-error.js';
 
 const KINDS: RunKind[] = ['materialize', 'dataset', 'push', 'check'];
 const STATUSES: RunStatus[] = ['running', 'success', 'warned', 'blocked', 'failed'];
@@ -99,7 +100,11 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
       const { toOpenLineageRunEvent } = await import('../../runs/lineage.js');
       const event = toOpenLineageRunEvent(project.runs.get(id), project.runs.results(id), { namespace: o.namespace ?? project.config.project, profiles: project.runs.profiles(id) });
       if (o.out) {
-        writeFileSync(o.out, `${JSON.stringify(event, null, 2)}\n`);
+        try {
+          writeFileSync(o.out, `${JSON.stringify(event, null, 2)}\n`);
+        } catch (e) {
+          throw fsInputError(e, `cannot write ${o.out}`);
+        }
         ctx.print({ written: o.out, eventType: event.eventType }, () => `wrote ${o.out} (${event.eventType})`);
       } else ctx.io.out(JSON.stringify(event, null, 2));
     });
