@@ -117,6 +117,14 @@ async function loadFrom(
   const tsCol = options.timestampColumn ?? ENTITY_TS;
   const names = [...types.keys()];
   checkColumnNames(names);
+  if (!types.has(tsCol) && names.length === 1 && /[,;|\t]/.test(names[0])) {
+    // DuckDB's CSV sniffer gives up on a ragged file and reads each line as one column.
+    throw new InputError(
+      `the entity file could not be split into columns (it was read as one column named '${names[0]}'): check for rows with more or fewer fields than the header, or unbalanced quotes`,
+      { columns: names },
+      'bad_entity_file',
+    );
+  }
   if (!types.has(tsCol)) {
     throw new InputError(
       `the entity rows have no timestamp column '${tsCol}' (columns: ${names.join(', ')}); add an '${ENTITY_TS}' column or name yours (CLI --timestamp-column, SDK timestampColumn, API timestamp_column)`,

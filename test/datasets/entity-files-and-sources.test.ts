@@ -105,6 +105,12 @@ describe('entity Parquet files', () => {
     expect(rows(glob).map((r) => r.note)).toEqual(['a', 'b', 'a', 'c', 'd', 'e']);
   });
 
+  it('a ragged CSV file is said to be ragged, not to lack its timestamp column', async () => {
+    writeFileSync(join(dir, 'ragged.csv'), 'user_id,event_timestamp\n1,2024-01-01T01:00:00Z,extra\n2\n');
+    const e = await failure({ entities: 'ragged.csv', features: ['user_stats:txn_count'] });
+    expect(e).toMatchObject({ code: 'bad_entity_file', exitCode: 2, message: expect.stringContaining('could not be split into columns') });
+  });
+
   it('a timestamp text that does not parse names the timestamp column; a missing key is named too', async () => {
     const engine = await openOfflineEngine();
     await engine.run(`COPY (SELECT 1 AS user_id, 'yesterday' AS event_timestamp) TO ${q('bad-ts.parquet')} (FORMAT parquet)`);
