@@ -88,7 +88,10 @@ function checkEntity(e: EntityDef, problems: DefinitionProblem[]): void {
 function checkSource(s: SourceDef, root: string, problems: DefinitionProblem[]): void {
   for (const key of ['path', 'database'] as const) {
     const p = s[key];
-    if (p !== undefined && resolveInProject(root, p) === undefined) {
+    if (p === undefined) continue;
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p) || p.includes('\0')) {
+      problems.push(problemAt(s, `/${key}`, `'${p.replaceAll('\0', '\\0')}' is not a file path; sources are files inside the project folder (no URLs, no NUL characters)`));
+    } else if (resolveInProject(root, p) === undefined) {
       problems.push(problemAt(s, `/${key}`, `'${p}' is outside the project root; sources must be files inside the project folder`));
     }
   }

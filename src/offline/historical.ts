@@ -170,7 +170,7 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
       const sql = pointInTimeJoinSql({ entitySql: `SELECT * FROM ${ident(entTable)}`, entityColumns: loaded.columns, views, availability, hiddenColumns: true, entityTimeRange });
       await conn.run(`CREATE TEMP TABLE ${ident(dsTable)} AS ${sql}`);
     } catch (e) {
-      throw (await sourceFailure(conn, plan, e)) ?? e;
+      throw (await sourceFailure(conn, plan, e, project.root)) ?? e;
     }
     const visible = [...loaded.columns, ...plan.views.flatMap((v) => v.features.map((f) => f.column))];
     const select = (where = '') => `SELECT ${visible.map(ident).join(', ')} FROM ${ident(dsTable)}${where}`;
@@ -258,7 +258,7 @@ function sourceLocation(source: PlannedView['source']): { label: string; details
  * the source and where it points, with the first line of DuckDB's message.
  * `null` when every source reads (the failure was something else).
  */
-async function sourceFailure(conn: DuckDBConnection, plan: DatasetPlan, cause: unknown): Promise<FeatureguardError | null> {
+async function sourceFailure(conn: DuckDBConnection, plan: DatasetPlan, cause: unknown, root: string): Promise<FeatureguardError | null> {
   if (cause instanceof FeatureguardError) return null;
   const probed = new Set<string>();
   for (const v of plan.views) {
@@ -269,7 +269,8 @@ async function sourceFailure(conn: DuckDBConnection, plan: DatasetPlan, cause: u
       await conn.run(`SELECT count(COLUMNS(*)) FROM (${v.relation.select}) AS __fg_probe`);
     } catch (e) {
       const where = sourceLocation(v.source);
-      const reason = (e as Error).message.split('\n')[0];
+      // Paths relative to the project: an API caller learns which file, not where the server keeps it.
+      const reason = (e as Error).message.split('\n')[0].replaceAll(`${root}/`, '');
       return new FeatureguardError(
         'source_unreadable',
         `feature view '${v.view.name}' could not read its source '${v.source.name}' (${where.label}): ${reason}`,
