@@ -16,7 +16,7 @@ import type { Scheduler } from '../scheduler/scheduler.js';
 import { createServerAuth, type ServerAuth } from './auth.js';
 import { createBackgroundWork } from './background.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_ENTITIES, type ServerContext } from './context.js';
-import { notFound, onError, type ErrorLogger } from './http-errors.js';
+import { notFoundOrWrongMethod, onError, type ErrorLogger } from './http-errors.js';
 import { createMaterializeJobs, type MaterializeJobs } from './materialize-jobs.js';
 import { createMetrics, metricsMiddleware, type ServerMetrics } from './metrics.js';
 import { registerFreshnessGauges } from './freshness-metrics.js';
@@ -81,7 +81,6 @@ export function createApp(project: Project, options: AppOptions = {}): Featuregu
 
   const app = new Hono();
   app.onError(onError(options.errorLog ?? ((err) => console.error(err))));
-  app.notFound(notFound);
   app.use('*', metricsMiddleware(metrics));
   if (options.requestLog) app.use('*', requestLogger(options.requestLog));
   // The body limit (server.body_limit) is enforced where bodies are read (`jsonBody`):
@@ -106,6 +105,8 @@ export function createApp(project: Project, options: AppOptions = {}): Featuregu
   app.route('/v1/schedules', scheduleRoutes(ctx));
   app.route('/v1/keys', keyRoutes(ctx, () => auth.keysChanged()));
   if (options.ui !== false) app.route('/ui', uiRoutes(project, auth));
+  // Registered last: the handler needs the complete route list.
+  app.notFound(notFoundOrWrongMethod(app.routes));
 
   return Object.assign(app, { context: ctx });
 }

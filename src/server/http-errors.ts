@@ -37,3 +37,21 @@ export function onError(log: ErrorLogger): ErrorHandler {
 
 export const notFound: NotFoundHandler = (c) =>
   errorResponse(c, 404, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`);
+
+/**
+ * The not-found handler of an app whose routes are `routes`: a path that exists with other methods is a
+ * 405 `method_not_allowed` with an `Allow` header (`GET /v1/push`), anything else the JSON 404.
+ */
+export function notFoundOrWrongMethod(routes: readonly { method: string; path: string }[]): NotFoundHandler {
+  const patterns = routes
+    .filter((r) => r.method !== 'ALL' && !r.path.includes('*'))
+    .map((r) => ({ method: r.method, re: new RegExp(`^${r.path.replace(/\/+$/, '').replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_][A-Za-z0-9_]*/g, '[^/]+')}/?$`) }));
+  return (c) => {
+    const path = new URL(c.req.url).pathname;
+    const allowed = [...new Set(patterns.filter((p) => p.re.test(path)).map((p) => p.method))];
+    if (allowed.length === 0 || allowed.includes(c.req.method)) return notFound(c);
+    if (allowed.includes('GET')) allowed.push('HEAD');
+    c.header('allow', allowed.join(', '));
+    return errorResponse(c, 405, 'method_not_allowed', `${c.req.method} is not allowed on ${path}; use ${allowed.join(' or ')}`, { allowed });
+  };
+}

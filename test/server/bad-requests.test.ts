@@ -12,7 +12,9 @@ const big = (n: number) => Array.from({ length: n }, (_, i) => `A${i}`);
 type Case = [name: string, path: string, init: RequestInit | undefined, status: number | RegExp, code: string | RegExp];
 const cases: Case[] = [
   ['unknown route', '/v2/nothing', undefined, 404, 'not_found'],
-  ['wrong method', '/v1/online-features', { method: 'GET' }, 404, 'not_found'],
+  ['wrong method', '/v1/online-features', { method: 'GET' }, 405, 'method_not_allowed'],
+  ['wrong method on a route with a parameter', '/v1/runs/abc', { method: 'DELETE' }, 405, 'method_not_allowed'],
+  ['GET of push', '/v1/push', { method: 'GET' }, 405, 'method_not_allowed'],
   ['malformed JSON', '/v1/online-features', post('{"features": ['), 400, 'malformed_json'],
   ['JSON array body', '/v1/online-features', post([1, 2]), 400, 'invalid_request'],
   ['JSON string body', '/v1/online-features', post('"hello"'), 400, 'invalid_request'],
@@ -95,6 +97,13 @@ describe('bad requests', () => {
     expect(typeof body.error.message).toBe('string');
     expect(body.error.message.length).toBeGreaterThan(5);
     expect('details' in body.error).toBe(true);
+  });
+
+  it('a wrong method names the allowed ones in Allow', async () => {
+    const res = await t.app.request('/v1/keys/abc', { method: 'GET' });
+    expect([res.status, res.headers.get('allow')]).toEqual([405, 'DELETE']);
+    expect((await t.app.request('/v1/runs', { method: 'POST' })).headers.get('allow')).toBe('GET, HEAD');
+    expect((await t.app.request('/v1/nothing', { method: 'POST' })).status).toBe(404);
   });
 
   it('a body over the limit without content-length is refused too (streamed)', async () => {
