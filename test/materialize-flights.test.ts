@@ -213,6 +213,9 @@ for (const storeKind of ['sqlite', 'redis', 'redis-cluster'] as const) {
       const third = await materialize(project, { guardStage, incremental: true, end: '2001-02-03T00:00:00Z', views: ['route_daily'] });
       expect(third[0].status).toBe('up_to_date');
       expect(third[0].run).toBeNull();
+      // Asked to end before the last window ended: up to date, no reversed window.
+      const earlier = await materialize(project, { guardStage, incremental: true, end: '2001-01-15T00:00:00Z', views: ['route_daily'] });
+      expect(earlier[0]).toMatchObject({ status: 'up_to_date', window: { start: '2001-02-03T00:00:00.000Z', end: '2001-02-03T00:00:00.000Z' }, message: 'already materialized up to 2001-02-03T00:00:00.000Z' });
     });
   });
 }

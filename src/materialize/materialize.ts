@@ -185,17 +185,19 @@ export async function materialize(project: Project, options: MaterializeOptions 
 }
 
 function upToDate(view: FeatureViewDef, window: { start: Date; end: Date }): MaterializeResult {
+  // An incremental run asked to end before the view's last window ended: nothing to do, and no reversed window.
+  const end = window.end.getTime() < window.start.getTime() ? window.start : window.end;
   return {
     view: view.name,
     run: null,
     status: 'up_to_date',
-    window: { start: window.start.toISOString(), end: window.end.toISOString() },
+    window: { start: window.start.toISOString(), end: end.toISOString() },
     rowsRead: 0,
     entitiesWritten: 0,
     skipped: 0,
     checks: [],
     counts: { ...NO_COUNTS },
-    message: null,
+    message: `already materialized up to ${window.start.toISOString()}`,
     durationMs: 0,
   };
 }
