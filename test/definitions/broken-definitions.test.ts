@@ -232,3 +232,17 @@ describe('definition files that cannot be read', () => {
     expect([c.code, c.err]).toEqual([2, expect.stringMatching(/featureguard\.yaml.*cannot read this file: it is a folder, not a file/)]);
   });
 });
+
+describe('plan and apply with source problems', () => {
+  it('apply still applies but warns (a push-fed source may have no file yet), in words and in JSON', async () => {
+    const c = CASES.find((x) => x.name === 'declared feature column missing from the source')!;
+    const root = projectFor(c);
+    const plan = await cli(['plan', '--project', root, '--json']);
+    expect(plan.code).toBe(0);
+    expect(JSON.parse(plan.out).source_problems).toEqual([expect.objectContaining({ file: c.file, path: c.path, message: expect.stringMatching(c.message) })]);
+    const human = await cli(['apply', '--project', root]);
+    expect(human.code).toBe(0);
+    expect(human.out).toMatch(new RegExp(`^warning: ${c.file}:${c.line} ${c.path}: feature 'delay_p90' is not a column`, 'm'));
+    expect(human.out).toContain('1 source problem');
+  });
+});

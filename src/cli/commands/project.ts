@@ -91,9 +91,11 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
     .description('show what apply would add, change and remove, field by field, and flag breaking changes')
     .action(async () => {
       const project = await ctx.project();
-      const plan = project.registry.plan(await loadProjectDefinitions(project));
+      const defs = await loadProjectDefinitions(project);
+      const plan = project.registry.plan(defs);
       const { formatPlan } = await import('../../registry/format.js');
-      ctx.print(plan, () => formatPlan(plan, { color: ctx.io.isTty }));
+      const sourceProblems = await sourceWarnings(project.root, defs);
+      ctx.print({ ...plan, source_problems: sourceProblems }, () => formatPlan(plan, { color: ctx.io.isTty }) + (sourceProblems.length ? `\n${warningText(sourceProblems)}` : ''));
     });
 
   program
@@ -110,8 +112,11 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       const result = await applyDefinitions(project, defs, { allowBreaking: opts.allowBreaking === true });
       const applied = result.applied.map(({ definition, ...v }) => ({ ...v, removed: definition === null }));
       const { dropped, deferred } = result;
-      ctx.print({ plan: result.plan, applied, dropped, deferred }, () =>
+      // Applied anyway (a push-fed source may have no file yet), but said now rather than at the first materialization.
+      const sourceProblems = await sourceWarnings(project.root, defs);
+      ctx.print({ plan: result.plan, applied, dropped, deferred, source_problems: sourceProblems }, () =>
         [
+          ...(sourceProblems.length ? [warningText(sourceProblems)] : []),
           applied.length === 0
             ? 'Nothing to apply.'
             : applied.length > 5
@@ -245,4 +250,15 @@ function table(header: string[], rows: string[][]): string {
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
+}
+
+/** What `validate` would say about the sources (missing files, columns, types): warnings for plan and apply. */
+async function sourceWarnings(root: string, defs: readonly Definition[]): Promise<DefinitionProblem[]> {
+  const { checkSources } = await import('../../definitions/source-check.js');
+  return checkSources(root, defs);
+}
+
+function warningText(problems: readonly DefinitionProblem[]): string {
+  const lines = problems.map((p) => `warning: ${p.file}${p.line ? `:${p.line}` : ''} ${p.path}: ${p.message}`);
+  return [...lines, `(${problems.length} source problem${problems.length > 1 ? 's' : ''}: materializations and builds of these views fail or block until fixed; 'featureguard validate' lists them)`].join('\n');
 }
