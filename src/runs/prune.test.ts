@@ -25,18 +25,19 @@ interface RunSpec {
   day: number;
   details: boolean;
   attempts: boolean;
-  partitionDays: number[];
+  /** Tamper checksums: a time range (index) and the checksummed columns' hash. */
+  partitions: { range: number; cols: 'a' | 'b' }[];
 }
 
 const runSpec: fc.Arbitrary<RunSpec> = fc.record({
   kind: fc.constantFrom('materialize', 'materialize', 'materialize', 'push', 'dataset', 'check'),
-  view: fc.constantFrom('a', 'b', null),
+  view: fc.constantFrom('a', 'a', 'b', null),
   service: fc.constantFrom('s', null),
-  status: fc.constantFrom('running', 'success', 'warned', 'blocked', 'failed'),
+  status: fc.constantFrom('running', 'success', 'success', 'warned', 'blocked', 'failed'),
   day: fc.integer({ min: 0, max: 9 }),
   details: fc.boolean(),
   attempts: fc.boolean(),
-  partitionDays: fc.uniqueArray(fc.integer({ min: 0, max: 2 }), { maxLength: 2 }),
+  partitions: fc.uniqueArray(fc.record({ range: fc.integer({ min: 0, max: 2 }), cols: fc.constantFrom('a', 'b') }), { maxLength: 2, selector: (p) => (p.range < 2 ? 'd0' : 'd1') }), // one checksum per day and run (the table's key)
 });
 
 const at = (day: number) => new Date(Date.UTC(2026, 0, 1 + day)).toISOString();
@@ -56,8 +57,10 @@ function fill(specs: RunSpec[]): StateDb {
     }
     if (s.attempts) recordAttempt(db, { run_id: id, alert: 'hook', url: 'https://h', attempt: 1, status_code: 204, ok: true, error: null, at: at(s.day), duration_ms: 1 });
     if (s.kind === 'materialize' && s.view !== null) {
-      for (const d of s.partitionDays) {
-        db.prepare(`INSERT INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id) VALUES (?, ?, '', '', '', 1, 'c', ?)`).run(s.view, String(d), id);
+      // Ranges 0 and 1 are two parts of one day (hourly windows); range 2 is another day.
+      for (const p of s.partitions) {
+        db.prepare(`INSERT INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id) VALUES (?, ?, ?, ?, ?, 1, 'c', ?)`)
+          .run(s.view, p.range < 2 ? 'd0' : 'd1', `s${p.range}`, `e${p.range}`, p.cols, id);
       }
     }
   });
@@ -71,7 +74,7 @@ function naive(specs: RunSpec[], cutoffDay: number, keep: number): { drop: Set<s
   const ok = (s: RunSpec) => s.status === 'success' || s.status === 'warned';
   const newest = new Set<string>();
   const groups = new Map<string, typeof indexed>();
-  for (const s of indexed.filter(ok)) {
+  for (const s of indexed.filter((x) => ok(x) && x.details)) {
     const g = `${s.kind}|${s.view ?? ''}|${s.service ?? ''}`;
     groups.set(g, [...(groups.get(g) ?? []), s]);
   }
@@ -79,8 +82,8 @@ function naive(specs: RunSpec[], cutoffDay: number, keep: number): { drop: Set<s
   const owner = new Map<string, (typeof indexed)[number]>();
   for (const s of indexed) {
     if (s.kind !== 'materialize' || s.view === null || !ok(s)) continue;
-    for (const d of s.partitionDays) {
-      const k = `${s.view}|${d}`;
+    for (const p of s.partitions) {
+      const k = `${s.view}|${p.range}|${p.cols}`;
       const cur = owner.get(k);
       if (!cur || newerFirst(s, cur) < 0) owner.set(k, s);
     }
@@ -104,7 +107,7 @@ const ids = (db: StateDb, sql: string) => new Set((db.prepare(sql).all() as { id
 describe('pruneRuns', () => {
   it('removes exactly what the naive reference removes, and cuts exactly the runs it cuts', () => {
     fc.assert(
-      fc.property(fc.array(runSpec, { maxLength: 30 }), fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 2 }), (specs, cutoffDay, keep) => {
+      fc.property(fc.array(runSpec, { maxLength: 30 }), fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 1 }), (specs, cutoffDay, keep) => {
         const db = fill(specs);
         try {
           const want = naive(specs, cutoffDay, keep);
@@ -121,7 +124,7 @@ describe('pruneRuns', () => {
           expect(ids(db, 'SELECT DISTINCT run_id AS id FROM profiles')).toEqual(new Set(withDetails));
           expect(ids(db, 'SELECT DISTINCT run_id AS id FROM alert_attempts')).toEqual(new Set(all.filter((id, i) => specs[i].attempts && !want.drop.has(id) && !want.trim.has(id))));
           // Tamper checksums go only with their run.
-          const partitioned = all.filter((id, i) => specs[i].kind === 'materialize' && specs[i].view !== null && specs[i].partitionDays.length > 0 && !want.drop.has(id));
+          const partitioned = all.filter((id, i) => specs[i].kind === 'materialize' && specs[i].view !== null && specs[i].partitions.length > 0 && !want.drop.has(id));
           expect(ids(db, 'SELECT DISTINCT run_id AS id FROM guard_partitions')).toEqual(new Set(partitioned));
 
           // A second prune finds nothing more to do.
@@ -131,7 +134,7 @@ describe('pruneRuns', () => {
           db.close();
         }
       }),
-      { numRuns: 200 },
+      { numRuns: 300 },
     );
   });
 });

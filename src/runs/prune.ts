@@ -5,11 +5,14 @@
  * removes runs that started before a cutoff, except what the guards still read:
  *
  * - runs still `running`;
- * - the newest `keep` successful or warned runs of each (kind, view, service):
- *   drift's `previous` / `previous:<n>` references (n ≤ 99) and the volume
- *   history (`volume_history`, default 10) read them;
- * - for each (view, day), the newest successful materialization holding that
- *   day's tamper checksum: a later run re-checking that day compares against it.
+ * - the newest `keep` successful or warned runs with profiles of each (kind, view,
+ *   service): drift's `previous` / `previous:<n>` references (n ≤ 99) and the
+ *   volume history (`volume_history`, default 10) read them (runs with the guards
+ *   off have no profiles and are skipped by those readers, so they are not counted);
+ * - for each view and time range (a day, or the part of it a window covered) and
+ *   set of checksummed columns, the newest successful materialization holding its
+ *   tamper checksum: a later run re-checking that range compares against it
+ *   (tamper.ts picks exactly that one).
  *   Such a run keeps its summary row and checksums; its check results, profiles
  *   and alert attempts go (`trimmed`).
  *
@@ -57,11 +60,11 @@ function hasTable(db: StateDb, name: string): boolean {
 function classify(db: StateDb, before: string, keep: number): { drop: string[]; trim: string[]; kept: number } {
   const newest = `SELECT id FROM (
       SELECT id, ROW_NUMBER() OVER (PARTITION BY kind, coalesce(view, ''), coalesce(service, '') ORDER BY started_at DESC, rowid DESC) AS k
-      FROM runs WHERE status IN ('success', 'warned')
+      FROM runs WHERE status IN ('success', 'warned') AND EXISTS (SELECT 1 FROM profiles p WHERE p.run_id = runs.id)
     ) WHERE k <= @keep`;
   const checksums = hasTable(db, 'guard_partitions')
     ? `SELECT run_id AS id FROM (
-        SELECT p.run_id, ROW_NUMBER() OVER (PARTITION BY p.view, p.day ORDER BY r.started_at DESC, r.rowid DESC) AS k
+        SELECT p.run_id, ROW_NUMBER() OVER (PARTITION BY p.view, p.range_start, p.range_end, p.columns_hash ORDER BY r.started_at DESC, r.rowid DESC) AS k
         FROM guard_partitions p JOIN runs r ON r.id = p.run_id
         WHERE r.kind = 'materialize' AND r.status IN ('success', 'warned')
       ) WHERE k = 1`

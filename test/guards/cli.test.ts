@@ -157,6 +157,8 @@ describe('quality CLI', () => {
     expect((await cli(dir, 'runs', 'show', runs[0].runId)).out).toContain('check results and profiles pruned');
     expect(bench.project.runs.results(runs[2].runId).length).toBeGreaterThan(0);
     expect((await cli(dir, 'runs', 'prune', '--older-than', 'soon')).code).toBe(2);
+    expect((await cli(dir, 'runs', 'prune', '--older-than', '2999-01-01')).err).toContain('is in the future');
+    expect((await cli(dir, 'runs', 'prune', '--older-than', '30d', '--keep', '0x10')).err).toContain("invalid --keep '0x10'");
 
     // serve with quality_log.keep_days prunes at start: a new old run without checksums goes.
     const old = bench.project.runs.create({ kind: 'push', view: 'delays' });

@@ -67,9 +67,11 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
     .option('--keep <n>', 'newest successful or warned runs kept per kind, view and service, whatever their age (default 100)')
     .option('--dry-run', 'count what would go; remove nothing')
     .action(async (o: { olderThan: string; keep?: string; dryRun?: boolean }) => {
-      const keep = o.keep === undefined ? undefined : Number(o.keep);
-      if (keep !== undefined && (!Number.isInteger(keep) || keep < 0)) throw new InputError(`invalid --keep '${o.keep}': a whole number from 0`);
-      const before = new Date(parseSince(o.olderThan, new Date(), '--older-than'));
+      const keep = o.keep === undefined ? undefined : /^[0-9]{1,6}$/.test(o.keep) ? Number(o.keep) : Number.NaN;
+      if (keep !== undefined && Number.isNaN(keep)) throw new InputError(`invalid --keep '${o.keep}': a whole number from 0 to 999999`);
+      const now = new Date();
+      const before = new Date(parseSince(o.olderThan, now, '--older-than'));
+      if (before.getTime() > now.getTime()) throw new InputError(`--older-than ${o.olderThan} is in the future: it would remove every run not protected; give an age (90d) or a past date`);
       const project = await ctx.project();
       const { pruneRuns } = await import('../../runs/prune.js');
       const r = pruneRuns(project.state, { before, keep, dryRun: o.dryRun === true });
