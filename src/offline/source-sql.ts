@@ -95,8 +95,34 @@ function timestampExpr(column: string, csv: boolean): string {
   return csv ? `CAST(CAST(${ident(column)} AS TIMESTAMPTZ) AS TIMESTAMP)` : `CAST(${ident(column)} AS TIMESTAMP)`;
 }
 
+/**
+ * Texts a CSV file writes for a missing value, read as NULL in columns declared as anything but
+ * `string` (where they could be values: `NA` is Namibia): an empty field, `NA`, `N/A`, `NULL`,
+ * `None`, in any case and with surrounding spaces.
+ */
+export const CSV_NULL_MARKERS = ['', 'NA', 'N/A', 'NULL', 'NONE'] as const;
+
+/** A CSV text column with the missing-value markers as NULL (for non-string declared types). */
+export function csvText(column: string): string {
+  return `CASE WHEN upper(trim(${ident(column)})) IN (${CSV_NULL_MARKERS.map(literal).join(', ')}) THEN NULL ELSE ${ident(column)} END`;
+}
+
+/**
+ * A CSV text column as `type`: `try` gives NULL for text that is no such value (the guards count those
+ * rows: `CSV_UNPARSED`), otherwise the cast fails. Timestamps go through TIMESTAMPTZ (offsets honoured).
+ */
+export function csvCastExpr(column: string, type: FeatureType | JoinKeyType, try_: boolean): string {
+  const cast = try_ ? 'TRY_CAST' : 'CAST';
+  const c = ident(column);
+  if (type === 'string') return `${cast}(${c} AS VARCHAR)`;
+  // The cast applies to the column itself, so a failing one names it ("when casting from source column risk").
+  const typed = type === 'timestamp' ? `${cast}(${cast}(${c} AS TIMESTAMPTZ) AS TIMESTAMP)` : `${cast}(${c} AS ${duckdbType(type)})`;
+  return `CASE WHEN upper(trim(${c})) IN (${CSV_NULL_MARKERS.map(literal).join(', ')}) THEN NULL ELSE ${typed} END`;
+}
+
 function castExpr(column: string, type: FeatureType | JoinKeyType, csv: boolean): string {
-  if (type === 'timestamp') return timestampExpr(column, csv);
+  if (csv) return csvCastExpr(column, type, false);
+  if (type === 'timestamp') return timestampExpr(column, false);
   return `CAST(${ident(column)} AS ${duckdbType(type)})`;
 }
 

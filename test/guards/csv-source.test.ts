@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineEntity, defineFeatureView, defineSource } from '../../src/definitions/define.js';
 import { materialize } from '../../src/materialize/materialize.js';
+import { getHistoricalFeatures } from '../../src/offline/historical.js';
 import { openProject, type Project } from '../../src/project.js';
 import { getOnlineFeatures } from '../../src/serving/online-features.js';
 
@@ -42,7 +43,7 @@ describe('a CSV source', () => {
     expect(ok.checks.find((r) => r.check === 'schema' && r.method === 'type' && r.feature === 'sales')).toMatchObject({ status: 'pass' });
     expect(await sales()).toEqual([10, 20]);
 
-    csv(['s1,2024-01-02T01:00:00Z,abc,a', 's2,2024-01-02T02:00:00Z,21,b', 's2,2024-01-02T03:00:00Z,n/a,c']);
+    csv(['s1,2024-01-02T01:00:00Z,abc,a', 's2,2024-01-02T02:00:00Z,21,b', 's2,2024-01-02T03:00:00Z,2x,c']);
     const [bad] = await materialize(project, { start: '2024-01-02', end: '2024-01-03', views: ['stats'] });
     expect(bad.status).toBe('blocked');
     expect(bad.checks.find((r) => r.check === 'schema' && r.method === 'type' && r.feature === 'sales')).toMatchObject({
@@ -52,5 +53,16 @@ describe('a CSV source', () => {
     expect(bad.checks.some((r) => r.feature === '__fg_csv_unparsed')).toBe(false);
     expect(project.runs.profiles(bad.run!.id).map((p) => p.column)).not.toContain('__fg_csv_unparsed');
     expect(await sales()).toEqual([10, 20]);
+
+    // Missing-value markers (NA, N/A, NULL, None, empty) are nulls in a numeric column, not unparsed text;
+    // a string column keeps them as values (NA is Namibia).
+    csv(['s1,2024-01-03T01:00:00Z,NA,NA', 's2,2024-01-03T02:00:00Z, n/a ,b', 's1,2024-01-03T03:00:00Z,,c']);
+    const [markers] = await materialize(project, { start: '2024-01-03', end: '2024-01-04', views: ['stats'] });
+    expect(markers.checks.find((r) => r.check === 'schema' && r.method === 'type' && r.feature === 'sales')).toMatchObject({ status: 'pass' });
+    expect(project.runs.profile(markers.run!.id, 'sales')).toMatchObject({ count: 3, nulls: 3 });
+    expect((project.runs.profile(markers.run!.id, 'note') as { nulls: number }).nulls).toBe(0);
+    // A dataset build reads the markers the same way (it used to fail on 'NA' with a conversion error).
+    const ds = await getHistoricalFeatures(project, { entities: [{ store: 's1', event_timestamp: '2024-01-03T01:30:00Z' }], features: ['stats:sales', 'stats:note'], disableGuards: true });
+    expect([ds.table!.getChild('sales')!.get(0), ds.table!.getChild('note')!.get(0)]).toEqual([null, 'NA']);
   });
 });
