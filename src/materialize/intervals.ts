@@ -36,10 +36,18 @@ export function recordInterval(db: StateDb, view: string, start: Date, end: Date
   );
 }
 
-/** End of the latest successful window of `view`, or null when it was never materialized. */
+/**
+ * End of the latest successful window of `view`, or null when it was never materialized. A window
+ * recorded as ending after it was recorded (an `--end` in the future, accepted by earlier versions)
+ * counts only up to when it was recorded: rows arriving later were never read, and incremental runs
+ * must not wait for that future time to pick them up.
+ */
 export function lastMaterializedEnd(db: StateDb, view: string): Date | null {
   ensureTables(db, 'materialized_intervals', DDL);
-  const row = db.prepare('SELECT max(window_end) AS e FROM materialized_intervals WHERE view = ?').get(view) as { e: string | null };
+  // Both are ISO 8601 texts, compared as text; a year beyond 9999 is written '+010000-…', which sorts first.
+  const row = db
+    .prepare("SELECT max(CASE WHEN window_end > recorded_at OR window_end LIKE '+%' THEN recorded_at ELSE window_end END) AS e FROM materialized_intervals WHERE view = ?")
+    .get(view) as { e: string | null };
   return row.e === null ? null : new Date(row.e);
 }
 
