@@ -31,7 +31,7 @@ import type { Project } from '../project.js';
 import type { CheckResult, Run } from '../runs/types.js';
 import { recordAttempt, listAlertAttempts, webhookEndpoint, type AlertAttempt } from './attempts.js';
 import { SIGNATURE_HEADER, signBody } from './signature.js';
-import { takeDeliverySlot } from './throttle.js';
+import { releaseDeliverySlot, takeDeliverySlot } from './throttle.js';
 
 export { listAlertAttempts, type AlertAttempt };
 
@@ -175,7 +175,8 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
   const jobs = alerts.map(async (alert) => {
     const matched = matchAlert(alert, run, outcome, registry);
     if (!matched) return [];
-    const slot = takeDeliverySlot(project.state, alert, run.service ? `service:${run.service}` : run.view ? `view:${run.view}` : 'project', Date.now());
+    const target = run.service ? `service:${run.service}` : run.view ? `view:${run.view}` : 'project';
+    const slot = takeDeliverySlot(project.state, alert, target, Date.now());
     if (!slot.send) {
       const held: AlertAttempt = {
         run_id: runId, alert: alert.name, url: webhookEndpoint(alert.url), attempt: 0, status_code: null, ok: false,
@@ -185,7 +186,9 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
       return [held];
     }
     const payload = alertPayload(project, alert, run, outcome, matched);
-    return deliver(project.state, alert, runId, JSON.stringify(alert.min_interval ? { ...payload, suppressed: slot.suppressed } : payload), opts);
+    const attempts = await deliver(project.state, alert, runId, JSON.stringify(alert.min_interval ? { ...payload, suppressed: slot.suppressed } : payload), opts);
+    if (!attempts.some((a) => a.ok)) releaseDeliverySlot(project.state, alert, target, slot);
+    return attempts;
   });
   return (await Promise.all(jobs)).flat();
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AlertConfig } from '../definitions/types.js';
 import { openStateDb } from '../state/state-db.js';
-import { takeDeliverySlot } from './throttle.js';
+import { releaseDeliverySlot, takeDeliverySlot } from './throttle.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fg-throttle-'));
 const db = openStateDb(join(dir, 'state.db'));
@@ -19,22 +19,34 @@ describe('takeDeliverySlot', () => {
   const MIN = 60_000;
 
   it('sends the first match, holds back the ones within the interval, and counts them in the next delivery', () => {
-    expect(takeDeliverySlot(db, alert, 'view:a', T)).toEqual({ send: true, suppressed: 0 });
+    expect(takeDeliverySlot(db, alert, 'view:a', T)).toMatchObject({ send: true, suppressed: 0 });
     expect(takeDeliverySlot(db, alert, 'view:a', T + 1)).toEqual({ send: false, lastSentAt: new Date(T).toISOString() });
     expect(takeDeliverySlot(db, alert, 'view:a', T + 10 * MIN - 1)).toMatchObject({ send: false });
     // Each view or service has its own interval; each alert too.
-    expect(takeDeliverySlot(db, alert, 'view:b', T + 1)).toEqual({ send: true, suppressed: 0 });
-    expect(takeDeliverySlot(db, { ...alert, name: 'other' }, 'view:a', T + 1)).toEqual({ send: true, suppressed: 0 });
-    expect(takeDeliverySlot(db, alert, 'view:a', T + 10 * MIN)).toEqual({ send: true, suppressed: 2 });
+    expect(takeDeliverySlot(db, alert, 'view:b', T + 1)).toMatchObject({ send: true, suppressed: 0 });
+    expect(takeDeliverySlot(db, { ...alert, name: 'other' }, 'view:a', T + 1)).toMatchObject({ send: true, suppressed: 0 });
+    expect(takeDeliverySlot(db, alert, 'view:a', T + 10 * MIN)).toMatchObject({ send: true, suppressed: 2 });
     expect(takeDeliverySlot(db, alert, 'view:a', T + 10 * MIN + 1)).toMatchObject({ send: false });
     // A clock set back does not silence the alert for the distance it jumped.
-    expect(takeDeliverySlot(db, alert, 'view:a', T - 60 * MIN)).toEqual({ send: true, suppressed: 1 });
+    expect(takeDeliverySlot(db, alert, 'view:a', T - 60 * MIN)).toMatchObject({ send: true, suppressed: 1 });
+  });
+
+  it('gives the slot back when the delivery reached no one: the next match is sent and counts the failed one', () => {
+    const first = takeDeliverySlot(db, alert, 'view:f', T);
+    expect(first).toMatchObject({ send: true, suppressed: 0 });
+    releaseDeliverySlot(db, alert, 'view:f', first);
+    const second = takeDeliverySlot(db, alert, 'view:f', T + 1);
+    expect(second).toMatchObject({ send: true, suppressed: 1 });
+    expect(takeDeliverySlot(db, alert, 'view:f', T + 2)).toMatchObject({ send: false });
+    // Failed again, with one held back meanwhile: both counted; the earlier successful send is the interval's start.
+    releaseDeliverySlot(db, alert, 'view:f', second);
+    expect(takeDeliverySlot(db, alert, 'view:f', T + 3)).toEqual({ send: true, suppressed: 3, previous: { lastSentAt: 0, suppressed: 3 } });
   });
 
   it('sends every match without min_interval (or with 0)', () => {
     for (const a of [{ ...alert, min_interval: undefined }, { ...alert, min_interval: '0' }]) {
-      expect(takeDeliverySlot(db, a, 'view:c', T)).toEqual({ send: true, suppressed: 0 });
-      expect(takeDeliverySlot(db, a, 'view:c', T + 1)).toEqual({ send: true, suppressed: 0 });
+      expect(takeDeliverySlot(db, a, 'view:c', T)).toMatchObject({ send: true, suppressed: 0 });
+      expect(takeDeliverySlot(db, a, 'view:c', T + 1)).toMatchObject({ send: true, suppressed: 0 });
     }
   });
 });

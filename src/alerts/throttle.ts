@@ -24,13 +24,19 @@ CREATE TABLE IF NOT EXISTS alert_throttle (
 `;
 
 export type DeliverySlot =
-  | { readonly send: true; /** Matches held back since the last delivery. */ readonly suppressed: number }
+  | {
+      readonly send: true;
+      /** Matches held back since the last delivery. */
+      readonly suppressed: number;
+      /** Give the slot back when the delivery failed (see `releaseDeliverySlot`). */
+      readonly previous: { readonly lastSentAt: number; readonly suppressed: number } | null;
+    }
   | { readonly send: false; /** When the last delivery was sent (ISO 8601). */ readonly lastSentAt: string };
 
 /** Whether `alert` may deliver for `target` now; records the decision (one transaction). */
 export function takeDeliverySlot(db: StateDb, alert: AlertConfig, target: string, now: number): DeliverySlot {
   const interval = storedDuration(alert.min_interval);
-  if (interval <= 0) return { send: true, suppressed: 0 };
+  if (interval <= 0) return { send: true, suppressed: 0, previous: null };
   ensureTables(db, 'alert_throttle', DDL);
   return db.transaction((): DeliverySlot => {
     const row = db.prepare('SELECT last_sent_at, suppressed FROM alert_throttle WHERE alert = ? AND target = ?').get(alert.name, target) as
@@ -41,6 +47,18 @@ export function takeDeliverySlot(db: StateDb, alert: AlertConfig, target: string
       return { send: false, lastSentAt: new Date(row.last_sent_at).toISOString() };
     }
     db.prepare('INSERT OR REPLACE INTO alert_throttle (alert, target, last_sent_at, suppressed) VALUES (?, ?, ?, 0)').run(alert.name, target, now);
-    return { send: true, suppressed: row?.suppressed ?? 0 };
+    return { send: true, suppressed: row?.suppressed ?? 0, previous: { lastSentAt: row?.last_sent_at ?? 0, suppressed: row?.suppressed ?? 0 } };
   }).immediate();
+}
+
+/**
+ * A delivery taken with `takeDeliverySlot` reached no one (every try failed): the interval starts from the
+ * last delivery that did, and this match is counted as held back, so the next one is sent and reports it.
+ */
+export function releaseDeliverySlot(db: StateDb, alert: AlertConfig, target: string, slot: DeliverySlot): void {
+  if (!slot.send || slot.previous === null) return;
+  ensureTables(db, 'alert_throttle', DDL);
+  // Matches held back meanwhile (by this or another process) stay counted.
+  db.prepare('UPDATE alert_throttle SET last_sent_at = ?, suppressed = suppressed + ? WHERE alert = ? AND target = ?')
+    .run(slot.previous.lastSentAt, slot.previous.suppressed + 1, alert.name, target);
 }

@@ -76,7 +76,11 @@ export function formatRunShow(run: Run, results: readonly CheckResult[], profile
   }
   if (alerts.length > 0) {
     lines.push('', 'alerts:');
-    for (const a of alerts) lines.push(`  ${a.alert} attempt ${a.attempt}: ${a.ok ? 'delivered' : 'failed'} ${a.status_code ?? ''} ${a.error ?? ''}`.trimEnd());
+    for (const a of alerts) {
+      // Attempt 0: held back by the alert's min_interval, not a failed delivery.
+      const what = a.ok ? 'delivered' : a.attempt === 0 ? 'held' : 'failed';
+      lines.push(`  ${a.alert} ${a.attempt === 0 ? 'not sent' : `attempt ${a.attempt}`}: ${what} ${a.status_code ?? ''} ${a.error ?? ''}`.trimEnd());
+    }
   }
   return lines.join('\n');
 }

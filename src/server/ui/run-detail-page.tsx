@@ -255,7 +255,7 @@ function AlertAttempts(props: { attempts: readonly AlertAttempt[] }) {
             <td class="mono">{a.url}</td>
             <td class="num">{a.attempt}</td>
             <td>
-              <StatusBadge status={a.ok ? 'pass' : 'fail'} /> {a.status_code === null ? '' : `HTTP ${a.status_code}`} {a.error ?? ''}
+              <StatusBadge status={a.ok ? 'pass' : a.attempt === 0 ? 'skipped' : 'fail'} /> {a.status_code === null ? '' : `HTTP ${a.status_code}`} {a.error ?? ''}
             </td>
             <td class="mono time">{formatTime(a.at)}</td>
             <td class="num">{formatNumber(a.duration_ms)} ms</td>
