@@ -12,6 +12,7 @@ import { registerMaterializeCommands } from './commands/materialize.js';
 import { registerServeCommands } from './commands/serve.js';
 import { registerQualityCommands } from './commands/quality.js';
 import { VERSION } from '../version.js';
+import { runInterruptCleanups } from '../state/interrupt.js';
 
 const modules: RegisterCommands[] = [
   registerProjectCommands,
@@ -29,20 +30,7 @@ const defaultIo: CliIo = {
 
 /** Run the CLI with `argv` (without `node` and the script); resolves to the exit code. */
 export async function main(argv: readonly string[], io: CliIo = defaultIo, options: { handleSignals?: boolean } = {}): Promise<number> {
-  // The executable (not tests calling main in-process): Ctrl-C or a kill marks this process's unfinished runs
-  // failed instead of leaving them `running` in the quality log. `serve` shuts down gracefully on its own.
-  if (options.handleSignals && !argv.includes('serve')) {
-    const onSignal = (signal: NodeJS.Signals) => {
-      void Promise.all([import('../runs/run-store.js'), import('../state/interrupt.js')]).then(([{ failUnfinishedRuns }, { runInterruptCleanups }]) => {
-        runInterruptCleanups();
-        const ids = failUnfinishedRuns(`interrupted (${signal}) before it finished`);
-        io.err(`interrupted${ids.length > 0 ? `: run ${ids.join(', ')} marked failed` : ''}`);
-        process.exit(signal === 'SIGINT' ? 130 : 143);
-      });
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  }
+
   const program = new Command('featureguard')
     .description('A feature store with built-in data-quality guards')
     .version(VERSION)
@@ -72,6 +60,21 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
     },
   };
   for (const register of modules) register(program, ctx);
+  // The executable (not tests calling main in-process): Ctrl-C or a kill runs the registered cleanups
+  // synchronously (unfinished runs marked failed, temp files removed) and exits. `serve` shuts down
+  // gracefully on its own signal handlers.
+  if (options.handleSignals) {
+    program.hook('preAction', (_program, command) => {
+      if (command.name() === 'serve') return;
+      const onSignal = (signal: NodeJS.Signals) => {
+        const said = runInterruptCleanups(signal);
+        io.err(`interrupted${said.length > 0 ? `: ${said.join('; ')}` : ''}`);
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    });
+  }
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

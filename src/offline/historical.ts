@@ -313,7 +313,9 @@ export async function getHistoricalFeatures(project: Project, request: Historica
   // Files are written beside their target and renamed into place once every part is written: an interrupted
   // or failed build leaves an earlier dataset at that path as it was, and removes only its own temp files.
   const written: string[] = [];
-  const removeTemps = () => {
+  const renames: [string, string][] = [];
+  const tag = randomUUID().slice(0, 8);
+  const removeTemps = (): undefined => {
     for (const f of written) {
       try {
         rmSync(f, { force: true });
@@ -322,7 +324,15 @@ export async function getHistoricalFeatures(project: Project, request: Historica
       }
     }
   };
-  const undone = onInterrupt(removeTemps);
+  const undone = onInterrupt(() => {
+    // Stop DuckDB writing first, so no temp file is written again after it is removed.
+    try {
+      p.conn.interrupt();
+    } catch {
+      // not running anything
+    }
+    removeTemps();
+  });
   try {
     const outputs: ManifestOutput[] = [];
     let table: Table | null = null;
@@ -330,7 +340,6 @@ export async function getHistoricalFeatures(project: Project, request: Historica
     if (p.status !== 'blocked') {
       request.onProgress?.({ phase: 'write', step: 3, steps: 4 });
       if (out !== undefined && format !== undefined) {
-        const tag = randomUUID().slice(0, 8);
         for (const part of p.parts) {
           const path = part.part === 'all' ? out : splitOutputPath(out, part.part);
           const temp = `${path}.featureguard-${tag}.tmp`;
@@ -343,9 +352,8 @@ export async function getHistoricalFeatures(project: Project, request: Historica
             throw new FeatureguardError('output_write_failed', `could not write the dataset to ${path}: ${(e as Error).message.split('\n')[0]}`, { status: 500, exitCode: 3, details: { path } });
           }
           outputs.push({ part: part.part, path, format, rows: part.rows, bytes, time_range: part.range });
+          renames.push([temp, path]);
         }
-        outputs.forEach((o, i) => renameSync(written[i], o.path!));
-        written.length = 0;
       } else {
         table = await arrowTableFromResult(await p.conn.stream(p.selectAll));
         if (p.parts.length === 2) split = { train: await arrowTableFromResult(await p.conn.stream(p.parts[0].select)), test: await arrowTableFromResult(await p.conn.stream(p.parts[1].select)) };
@@ -354,7 +362,16 @@ export async function getHistoricalFeatures(project: Project, request: Historica
     }
     const manifest = await buildManifest(p.facts, outputs);
     const run = await finishRun(p, manifest, outputs);
-    for (const o of outputs) if (o.path) writeManifest(manifestPath(o.path), { ...manifest, run_id: run.id });
+    // Manifests too go to temp files; then every file is renamed into place, outputs and manifests together.
+    for (const o of outputs) {
+      if (!o.path) continue;
+      const temp = `${manifestPath(o.path)}.featureguard-${tag}.tmp`;
+      written.push(temp);
+      writeManifest(temp, { ...manifest, run_id: run.id });
+      renames.push([temp, manifestPath(o.path)]);
+    }
+    for (const [from, to] of renames) renameSync(from, to);
+    written.length = 0;
     request.onProgress?.({ phase: 'done', step: 4, steps: 4, rows: manifest.rows });
     return { status: p.status, table, split, outputs, manifest, run, checks: p.guard };
   } catch (e) {

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundError } from '../errors.js';
 import { ensureTables, type StateDb } from '../state/state-db.js';
+import { onInterrupt } from '../state/interrupt.js';
 import type { CheckResult, Run, RunFilter, RunKind, RunStatus } from './types.js';
 
 const DDL = `
@@ -133,6 +134,12 @@ export function failRunningRuns(db: StateDb, kind: RunKind, view: string, messag
 
 /** Runs this process created and has not finished yet, with their database. */
 const unfinished = new Map<string, StateDb>();
+
+// An interrupted CLI command (Ctrl-C) marks them failed rather than leaving them `running` for good.
+onInterrupt((signal) => {
+  const ids = failUnfinishedRuns(`interrupted (${signal}) before it finished`);
+  return ids.length > 0 ? `run ${ids.join(', ')} marked failed` : undefined;
+});
 
 /**
  * Mark the runs this process left `running` as `failed` with `message` (a CLI command interrupted with

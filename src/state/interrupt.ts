@@ -1,28 +1,34 @@
 /**
  * Work to undo when the CLI is interrupted (Ctrl-C, a kill) in the middle of a
- * command: temp files of a dataset being written. The CLI's signal handler runs
- * these synchronously before it exits; a command unregisters its cleanup once
- * the work is done or undone on the normal path.
+ * command: runs left `running`, temp files of a dataset being written. The
+ * CLI's signal handler runs these synchronously before it exits; a command
+ * unregisters its cleanup once the work is done or undone on the normal path.
  *
  * @example
  * const done = onInterrupt(() => rmSync(temp, { force: true }));
  * try { write(temp); renameSync(temp, out); } finally { done(); }
  */
-const cleanups = new Set<() => void>();
+/** A cleanup; what it returns (if anything) is said to the user. */
+export type InterruptCleanup = (signal: string) => string | void;
 
-export function onInterrupt(cleanup: () => void): () => void {
+const cleanups = new Set<InterruptCleanup>();
+
+export function onInterrupt(cleanup: InterruptCleanup): () => void {
   cleanups.add(cleanup);
   return () => cleanups.delete(cleanup);
 }
 
-/** Run every registered cleanup (errors are ignored: the process is exiting). */
-export function runInterruptCleanups(): void {
+/** Run every registered cleanup, synchronously (errors are ignored: the process is exiting); returns what they said. */
+export function runInterruptCleanups(signal: string): string[] {
+  const said: string[] = [];
   for (const c of [...cleanups]) {
     try {
-      c();
+      const s = c(signal);
+      if (s) said.push(s);
     } catch {
       // best effort
     }
   }
   cleanups.clear();
+  return said;
 }
