@@ -9,7 +9,7 @@
 import { ConflictError } from '../errors.js';
 import { ensureRunTables, failRunningRuns, runningRunIds } from '../runs/run-store.js';
 import { ensureTables, type StateDb } from '../state/state-db.js';
-import { processHost } from '../state/process-host.js';
+import { isThisHost, processHost } from '../state/process-host.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS materialization_leases (
@@ -98,7 +98,7 @@ export function acquireLeases(db: StateDb, views: readonly string[], owner: stri
     const now = Date.now();
     for (const view of views) {
       const held = select.get(view) as LeaseRow | undefined;
-      const stale = held !== undefined && (held.expires_at <= now || (held.host === host && held.pid !== process.pid && !processAlive(held.pid)));
+      const stale = held !== undefined && (held.expires_at <= now || (isThisHost(held.host) && held.pid !== process.pid && !processAlive(held.pid)));
       if (held && !stale) throw heldError(db, view, held);
       // Runs are created only under their view's lease: with the lease free or stale, a running one is orphaned.
       failRunningRuns(db, 'materialize', view, stoppedMessage(held, now));

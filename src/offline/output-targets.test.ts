@@ -8,6 +8,8 @@ describe('globRegExp', () => {
       ['/p/data/*.parquet', '/p/data/sub/x.parquet', false],
       ['/p/data/*.parquet', '/p/data/x.parquet.manifest.json', false],
       ['/p/data/**/*.parquet', '/p/data/a/b/x.parquet', true],
+      ['/p/data/**/*.parquet', '/p/data/x.parquet', true],
+      ['/p/data/**', '/p/data/a/x.csv', true],
       ['/p/data/2001-0?.csv', '/p/data/2001-03.csv', true],
       ['/p/data/2001-0?.csv', '/p/data/2001-10.csv', false],
       ['/p/data/[ab].csv', '/p/data/b.csv', true],

@@ -20,8 +20,14 @@ export function globRegExp(pattern: string): RegExp {
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i];
     if (ch === '*' && pattern[i + 1] === '*') {
-      re += '.*';
-      i++;
+      // `**/` also matches no folder at all (data/**/*.parquet takes data/x.parquet).
+      if (pattern[i + 2] === '/') {
+        re += '(?:.*/)?';
+        i += 2;
+      } else {
+        re += '.*';
+        i++;
+      }
     } else if (ch === '*') re += '[^/]*';
     else if (ch === '?') re += '[^/]';
     else if (ch === '[') {
@@ -56,9 +62,13 @@ function real(path: string): string {
 /** Throws `InputError` (exit 2, HTTP 400) when a build must not write to one of `targets` (absolute paths). */
 export function checkOutputTargets(project: Project, targets: readonly string[], entityFile?: string): void {
   const sources = [...project.registry.current().sources.values()];
+  const stateDir = real(project.stateDir);
   for (const target of targets) {
     for (const path of [target, `${target}.manifest.json`]) {
       const p = real(path);
+      if (p === stateDir || p.startsWith(`${stateDir}/`)) {
+        throw new InputError(`the output ${path} is inside ${project.stateDir}, featureguard's own state; write the dataset elsewhere`, { path }, 'bad_output');
+      }
       if (entityFile !== undefined && p === real(entityFile)) {
         throw new InputError(`the output ${path} is the entity input itself; write the dataset to another file`, { path }, 'bad_output');
       }

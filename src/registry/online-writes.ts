@@ -20,7 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import { processAlive } from '../materialize/lease.js';
 import { ensureTables, type StateDb } from '../state/state-db.js';
-import { processHost } from '../state/process-host.js';
+import { isThisHost, processHost } from '../state/process-host.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS online_writes_in_flight (
@@ -82,7 +82,7 @@ export function liveOnlineWrites(db: StateDb, view: string): number {
   let live = 0;
   for (const r of rows) {
     const ours = r.host === host && r.pid === process.pid;
-    const dead = r.expires_at <= now || (ours ? !mine.has(r.id) : r.host === host && !processAlive(r.pid));
+    const dead = r.expires_at <= now || (ours ? !mine.has(r.id) : isThisHost(r.host) && !processAlive(r.pid));
     if (dead) db.prepare('DELETE FROM online_writes_in_flight WHERE id = ?').run(r.id);
     else live++;
   }

@@ -112,7 +112,8 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   // Node's default 300 s; responses (a dataset stream) are not limited by these.
   const http = server as ServerType & { requestTimeout: number; headersTimeout: number };
   http.headersTimeout = HEADERS_TIMEOUT_MS;
-  http.requestTimeout = REQUEST_TIMEOUT_MS;
+  // At least 30 s, and enough for the largest accepted body at 100 KB/s (a raised server.body_limit).
+  http.requestTimeout = Math.max(REQUEST_TIMEOUT_MS, Math.ceil((app.context.limits.bodyLimit / 100_000) * 1000));
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}`;

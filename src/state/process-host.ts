@@ -27,3 +27,11 @@ export function processHost(): string {
   cached = `${hostname()}${ns}`;
   return cached;
 }
+
+/**
+ * Whether a lease or write row was written on this host (and pid namespace), so that its pid can be checked
+ * here. A row with the bare host name comes from a version before namespaces were recorded: taken as this host.
+ */
+export function isThisHost(host: string): boolean {
+  return host === processHost() || host === hostname();
+}

@@ -61,6 +61,7 @@ describe('featureguard dataset build', () => {
     mkdirSync(folder, { recursive: true });
     expect(await build(folder)).toMatchObject({ code: 2, err: expect.stringContaining('is a folder; give a file name') });
     expect(await build(join(entities, 'x.parquet'))).toMatchObject({ code: 2, err: expect.stringContaining('is a file, not a folder') });
+    expect(await build(join(dir, '.featureguard', 'x.parquet'))).toMatchObject({ code: 2, err: expect.stringContaining("featureguard's own state") });
     // Built twice to the same path: replaced through a temp file, none left behind.
     const out = join(dir, 'o2', 'twice.arrow');
     expect((await build(out)).code).toBe(0);
