@@ -17,7 +17,8 @@
  * `online-writes.ts`).
  */
 import type { Definition } from '../definitions/types.js';
-import { FeatureguardError } from '../errors.js';
+import { checkSources } from '../definitions/source-check.js';
+import { FeatureguardError, type DefinitionProblem } from '../errors.js';
 import type { Project } from '../project.js';
 import { dropPendingViews, ensureDropTable, noteDropFailure, requestDrops, viewsToDrop } from './online-drops.js';
 
@@ -37,6 +38,8 @@ export interface ApplyDefinitionsResult extends ApplyResult {
    * values (and writes none of the old definition) instead, see `online-drops.ts`.
    */
   readonly deferred: readonly string[];
+  /** What `validate` finds wrong with the sources (missing file, column, type): applied anyway, said now. */
+  readonly source_problems: readonly DefinitionProblem[];
 }
 
 /**
@@ -82,5 +85,7 @@ export async function applyDefinitions(
       },
     );
   }
-  return { ...result, dropped, deferred };
+  // What `validate` would say about the sources: warnings, since a push-fed source may have no file yet.
+  const sourceProblems = await checkSources(project.root, defs).catch((): DefinitionProblem[] => []);
+  return { ...result, dropped, deferred, source_problems: sourceProblems };
 }

@@ -290,6 +290,8 @@ describe('registry, runs, schedules', () => {
     expect(plan.changes.filter((c: any) => c.action === 'change').map((c: any) => c.name)).toEqual(['origin_delays']);
     const applied = await json(await t.app.request('/v1/registry/apply', post({ definitions: changed })));
     expect(applied.applied.map((a: any) => [a.name, a.version])).toEqual([['origin_delays', 2]]);
+    // What validate would say about the sources comes with the answer (here: nothing).
+    expect(applied.source_problems).toEqual([]);
     const versions = await json(await t.app.request('/v1/registry/feature_views/origin_delays/versions'));
     expect(versions.items.map((v: any) => v.version)).toEqual([1, 2]);
   });

@@ -113,7 +113,7 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       const applied = result.applied.map(({ definition, ...v }) => ({ ...v, removed: definition === null }));
       const { dropped, deferred } = result;
       // Applied anyway (a push-fed source may have no file yet), but said now rather than at the first materialization.
-      const sourceProblems = await sourceWarnings(project.root, defs);
+      const sourceProblems = result.source_problems;
       ctx.print({ plan: result.plan, applied, dropped, deferred, source_problems: sourceProblems }, () =>
         [
           ...(sourceProblems.length ? [warningText(sourceProblems)] : []),
