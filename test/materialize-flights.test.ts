@@ -215,7 +215,7 @@ for (const storeKind of ['sqlite', 'redis', 'redis-cluster'] as const) {
       expect(third[0].run).toBeNull();
       // Asked to end before the last window ended: up to date, no reversed window.
       const earlier = await materialize(project, { guardStage, incremental: true, end: '2001-01-15T00:00:00Z', views: ['route_daily'] });
-      expect(earlier[0]).toMatchObject({ status: 'up_to_date', window: { start: '2001-02-03T00:00:00.000Z', end: '2001-02-03T00:00:00.000Z' }, message: 'already materialized up to 2001-02-03T00:00:00.000Z' });
+      expect(earlier[0]).toMatchObject({ status: 'up_to_date', window: { start: '2001-02-03T00:00:00.000Z', end: '2001-02-03T00:00:00.000Z' }, message: 'nothing to materialize: already materialized up to 2001-02-03T00:00:00.000Z' });
     });
   });
 }

@@ -40,7 +40,15 @@ describe('takeDeliverySlot', () => {
     expect(takeDeliverySlot(db, alert, 'view:f', T + 2)).toMatchObject({ send: false });
     // Failed again, with one held back meanwhile: both counted; the earlier successful send is the interval's start.
     releaseDeliverySlot(db, alert, 'view:f', second);
-    expect(takeDeliverySlot(db, alert, 'view:f', T + 3)).toEqual({ send: true, suppressed: 3, previous: { lastSentAt: 0, suppressed: 3 } });
+    expect(takeDeliverySlot(db, alert, 'view:f', T + 3)).toEqual({ send: true, suppressed: 3, previous: { lastSentAt: 0, suppressed: 3, takenAt: T + 3 } });
+  });
+
+  it('a failed delivery does not take back a slot a later delivery took meanwhile', () => {
+    const a = takeDeliverySlot(db, alert, 'view:g', T);
+    const b = takeDeliverySlot(db, alert, 'view:g', T + 20 * 60_000); // sent (and delivered) while a still retried
+    expect(b).toMatchObject({ send: true });
+    releaseDeliverySlot(db, alert, 'view:g', a);
+    expect(takeDeliverySlot(db, alert, 'view:g', T + 21 * 60_000)).toMatchObject({ send: false });
   });
 
   it('sends every match without min_interval (or with 0)', () => {

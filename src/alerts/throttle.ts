@@ -29,7 +29,7 @@ export type DeliverySlot =
       /** Matches held back since the last delivery. */
       readonly suppressed: number;
       /** Give the slot back when the delivery failed (see `releaseDeliverySlot`). */
-      readonly previous: { readonly lastSentAt: number; readonly suppressed: number } | null;
+      readonly previous: { readonly lastSentAt: number; readonly suppressed: number; readonly takenAt: number } | null;
     }
   | { readonly send: false; /** When the last delivery was sent (ISO 8601). */ readonly lastSentAt: string };
 
@@ -47,7 +47,7 @@ export function takeDeliverySlot(db: StateDb, alert: AlertConfig, target: string
       return { send: false, lastSentAt: new Date(row.last_sent_at).toISOString() };
     }
     db.prepare('INSERT OR REPLACE INTO alert_throttle (alert, target, last_sent_at, suppressed) VALUES (?, ?, ?, 0)').run(alert.name, target, now);
-    return { send: true, suppressed: row?.suppressed ?? 0, previous: { lastSentAt: row?.last_sent_at ?? 0, suppressed: row?.suppressed ?? 0 } };
+    return { send: true, suppressed: row?.suppressed ?? 0, previous: { lastSentAt: row?.last_sent_at ?? 0, suppressed: row?.suppressed ?? 0, takenAt: now } };
   }).immediate();
 }
 
@@ -59,6 +59,7 @@ export function releaseDeliverySlot(db: StateDb, alert: AlertConfig, target: str
   if (!slot.send || slot.previous === null) return;
   ensureTables(db, 'alert_throttle', DDL);
   // Matches held back meanwhile (by this or another process) stay counted.
-  db.prepare('UPDATE alert_throttle SET last_sent_at = ?, suppressed = suppressed + ? WHERE alert = ? AND target = ?')
-    .run(slot.previous.lastSentAt, slot.previous.suppressed + 1, alert.name, target);
+  // The interval goes back only if no delivery took the slot since (a later successful one keeps it).
+  db.prepare('UPDATE alert_throttle SET last_sent_at = CASE WHEN last_sent_at = ? THEN ? ELSE last_sent_at END, suppressed = suppressed + ? WHERE alert = ? AND target = ?')
+    .run(slot.previous.takenAt, slot.previous.lastSentAt, slot.previous.suppressed + 1, alert.name, target);
 }

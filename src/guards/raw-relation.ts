@@ -18,7 +18,7 @@ import { sourceFormat } from '../definitions/source-location.js';
 import type { FeatureDef, FeatureViewDef } from '../definitions/types.js';
 import { NotFoundError } from '../errors.js';
 import { ident, literal } from '../offline/engine.js';
-import { csvCastExpr, csvText, duckdbType, rawSourceSql, sourceColumnName } from '../offline/source-sql.js';
+import { csvCastExpr, csvMarker, duckdbType, rawSourceSql, sourceColumnName } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
 
 /** Hidden column of a CSV view's rows: the first feature whose text is no value of its declared type, else NULL. */
@@ -55,7 +55,7 @@ export async function rawViewRelationSql(project: Project, view: FeatureViewDef,
       continue;
     }
     cols.push(csv ? `${csvCastExpr(col, f.type, true)} AS ${ident(f.name)}` : `${ident(col)} AS ${ident(f.name)}`);
-    if (csv && f.type !== 'string') unparsed.push(`WHEN ${csvText(col)} IS NOT NULL AND ${csvCastExpr(col, f.type, true)} IS NULL THEN ${literal(f.name)}`);
+    if (csv && f.type !== 'string') unparsed.push(`WHEN ${ident(col)} IS NOT NULL AND ${csvCastExpr(col, f.type, true)} IS NULL AND NOT ${csvMarker(col)} THEN ${literal(f.name)}`);
   }
   // CSV text that is no value of the declared type would silently become NULL: the row names the first such
   // feature in a hidden column, which the schema check counts (and which is neither profiled nor written).

@@ -107,6 +107,9 @@ describe('materialization leases', () => {
     // Another container sharing the host name (--network host) and the state database: its own pid namespace.
     db.prepare("UPDATE materialization_leases SET pid = ?, host = ? WHERE view = 'a'").run(deadPid, `${hostname()}/pid:1`);
     expect(() => acquireLeases(other, ['a'], 'next')).toThrow(ConflictError);
+    // A bare host name (a row from a version that did not record namespaces) could be either container: it waits for its ttl.
+    db.prepare("UPDATE materialization_leases SET host = ? WHERE view = 'a'").run(hostname());
+    expect(() => acquireLeases(other, ['a'], 'next')).toThrow(ConflictError);
     // Same namespace: the dead pid frees the lease at once.
     db.prepare("UPDATE materialization_leases SET host = ? WHERE view = 'a'").run(processHost());
     const taken = acquireLeases(other, ['a'], 'next');

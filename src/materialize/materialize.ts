@@ -36,7 +36,7 @@ import { latestPerEntitySql, windowSql } from './latest-sql.js';
 import { acquireLeases, type Lease } from './lease.js';
 import { chunkToOnlineRows } from './online-rows.js';
 import type { MaterializationHandle, MaterializeOptions, MaterializeResult } from './types.js';
-import { resolveWindow } from './window.js';
+import { resolveWindow, type ResolvedWindow } from './window.js';
 
 const NO_COUNTS = { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 };
 
@@ -105,7 +105,7 @@ export async function startMaterialization(project: Project, options: Materializ
     );
   let windows = await resolveAll();
   const leases = acquireLeases(project.state, views.map((v) => v.name), `materialize-${process.pid}-${randomUUID().slice(0, 8)}`);
-  const planned: { view: FeatureViewDef; run: Run | null; window: { start: Date; end: Date }; lease: Lease }[] = [];
+  const planned: { view: FeatureViewDef; run: Run | null; window: ResolvedWindow; lease: Lease }[] = [];
   try {
     // Drops an earlier apply could not do (the store was down, or this view was being materialized): before
     // reading anything, and with the windows forgotten, so an incremental window starts afresh.
@@ -184,20 +184,18 @@ export async function materialize(project: Project, options: MaterializeOptions 
   return (await startMaterialization(project, options)).done;
 }
 
-function upToDate(view: FeatureViewDef, window: { start: Date; end: Date }): MaterializeResult {
-  // An incremental run asked to end before the view's last window ended: nothing to do, and no reversed window.
-  const end = window.end.getTime() < window.start.getTime() ? window.start : window.end;
+function upToDate(view: FeatureViewDef, window: ResolvedWindow): MaterializeResult {
   return {
     view: view.name,
     run: null,
     status: 'up_to_date',
-    window: { start: window.start.toISOString(), end: end.toISOString() },
+    window: { start: window.start.toISOString(), end: window.end.toISOString() },
     rowsRead: 0,
     entitiesWritten: 0,
     skipped: 0,
     checks: [],
     counts: { ...NO_COUNTS },
-    message: `already materialized up to ${window.start.toISOString()}`,
+    message: `nothing to materialize: ${window.nothingToDo ?? 'the window is empty'}`,
     durationMs: 0,
   };
 }

@@ -19,4 +19,15 @@ describe('materialization windows', () => {
     const first = new Date('2000-12-31T00:00:00Z');
     expect(await resolveWindow({ view: view('0'), incremental: true, lastEnd: null, earliest: async () => first, now })).toEqual({ start: first, end: now });
   });
+
+  it('never reverses an empty incremental window, and says why it is empty', async () => {
+    const last = new Date('2001-01-20T00:00:00Z');
+    const end = '2001-01-10T00:00:00Z';
+    expect(await resolveWindow({ view: view('6h'), incremental: true, end, lastEnd: last, earliest: never, now }))
+      .toEqual({ start: last, end: last, nothingToDo: 'already materialized up to 2001-01-20T00:00:00.000Z' });
+    expect(await resolveWindow({ view: view('0'), incremental: true, lastEnd: null, earliest: async () => null, now }))
+      .toEqual({ start: now, end: now, nothingToDo: 'the source has no rows' });
+    expect(await resolveWindow({ view: view('0'), incremental: true, end, lastEnd: null, earliest: async () => last, now }))
+      .toEqual({ start: last, end: last, nothingToDo: "the source's earliest row (2001-01-20T00:00:00.000Z) is not before the window end 2001-01-10T00:00:00.000Z" });
+  });
 });

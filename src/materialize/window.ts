@@ -20,7 +20,14 @@ export interface WindowInput {
  * The window `[start, end)` of one view. Incremental: start at the last successful
  * window's end; first run: now − ttl, or the source's earliest row when ttl is 0.
  */
-export async function resolveWindow(input: WindowInput): Promise<{ start: Date; end: Date }> {
+export interface ResolvedWindow {
+  readonly start: Date;
+  readonly end: Date;
+  /** Set when an incremental window is empty: why there is nothing to materialize. */
+  readonly nothingToDo?: string;
+}
+
+export async function resolveWindow(input: WindowInput): Promise<ResolvedWindow> {
   const end = input.end === undefined ? input.now : parseInstant(input.end, 'end');
   // A window ending in the future would be recorded as materialized up to then: `--incremental` would
   // start there and skip every row that arrives until that time.
@@ -32,10 +39,15 @@ export async function resolveWindow(input: WindowInput): Promise<{ start: Date; 
     );
   }
   if (input.incremental) {
-    if (input.lastEnd) return { start: input.lastEnd, end };
+    // An empty window is never reversed: it ends where it starts, and says why nothing is left to do.
+    const upTo = (start: Date, why: string): ResolvedWindow =>
+      start.getTime() < end.getTime() ? { start, end } : { start, end: start, nothingToDo: why };
+    if (input.lastEnd) return upTo(input.lastEnd, `already materialized up to ${input.lastEnd.toISOString()}`);
     const ttl = storedDuration(input.view.ttl);
     if (ttl > 0) return { start: new Date(end.getTime() - ttl), end };
-    return { start: (await input.earliest()) ?? end, end };
+    const earliest = await input.earliest();
+    if (earliest === null) return { start: end, end, nothingToDo: 'the source has no rows' };
+    return upTo(earliest, `the source's earliest row (${earliest.toISOString()}) is not before the window end ${end.toISOString()}`);
   }
   if (input.start === undefined) throw new InputError('materialize needs a window start (--start), or --incremental');
   const start = parseInstant(input.start, 'start');

@@ -97,6 +97,18 @@ describe('sourceRelationSql', () => {
     expect(got.every((r) => r.created_timestamp === null)).toBe(true);
   });
 
+  it('reads the missing-value markers of a CSV as NULL in typed features, refuses other text, and refuses a marker as a key', async () => {
+    const write = (name: string, body: string) => writeFileSync(join(root, 'data', name), `ORIGIN,hour,DEPS,share_delayed,busy,embedding\n${body}`);
+    const read = (name: string) => rows(sourceRelationSql(root, defineSource({ name: 'm', path: `data/${name}`, timestamp_field: 'hour', field_mapping: mapping }), spec));
+    write('markers.csv', 'SEA,2001-01-01 10:00:00,NA,n/a,,[1.0]\nJFK,2001-01-01 11:00:00, null ,None,NULL,[2.0]\n');
+    expect((await read('markers.csv')).map((r) => [r.origin, r.departures, r.share_delayed, r.busy])).toEqual([['JFK', null, null, null], ['SEA', null, null, null]]);
+    write('text.csv', 'SEA,2001-01-01 10:00:00,lots,0.5,true,[1.0]\n');
+    await expect(read('text.csv')).rejects.toThrow(/lots/);
+    write('key.csv', 'NA,2001-01-01 10:00:00,3,0.5,true,[1.0]\n');
+    // A string key is read as it is ('NA' is an airport code as good as any): only typed keys could fail.
+    expect((await read('key.csv')).map((r) => r.origin)).toEqual(['NA']);
+  });
+
   it('reads a table of a DuckDB file attached read-only', async () => {
     const src = defineSource({ name: 'd', database: 'data/a.duckdb', table: 'hourly', timestamp_field: 'hour', field_mapping: mapping });
     const rel = sourceRelationSql(root, src, spec);

@@ -102,26 +102,29 @@ function timestampExpr(column: string, csv: boolean): string {
  */
 export const CSV_NULL_MARKERS = ['', 'NA', 'N/A', 'NULL', 'NONE'] as const;
 
-/** A CSV text column with the missing-value markers as NULL (for non-string declared types). */
-export function csvText(column: string): string {
-  return `CASE WHEN upper(trim(${ident(column)})) IN (${CSV_NULL_MARKERS.map(literal).join(', ')}) THEN NULL ELSE ${ident(column)} END`;
+
+/** Whether a CSV text is one of the missing-value markers (for non-string declared types). */
+export function csvMarker(column: string): string {
+  return `upper(trim(${ident(column)})) IN (${CSV_NULL_MARKERS.map(literal).join(', ')})`;
 }
 
 /**
- * A CSV text column as `type`: `try` gives NULL for text that is no such value (the guards count those
- * rows: `CSV_UNPARSED`), otherwise the cast fails. Timestamps go through TIMESTAMPTZ (offsets honoured).
+ * A CSV feature column as `type`. `try`: NULL for text that is no such value (the guards count those rows,
+ * `CSV_UNPARSED`, leaving the markers out); otherwise the cast fails on such text, except on the markers,
+ * which are NULL. The marker test runs only on values the cast could not read (cheap on clean files).
+ * Timestamps go through TIMESTAMPTZ (offsets honoured).
  */
 export function csvCastExpr(column: string, type: FeatureType | JoinKeyType, try_: boolean): string {
-  const cast = try_ ? 'TRY_CAST' : 'CAST';
   const c = ident(column);
-  if (type === 'string') return `${cast}(${c} AS VARCHAR)`;
-  // The cast applies to the column itself, so a failing one names it ("when casting from source column risk").
-  const typed = type === 'timestamp' ? `${cast}(${cast}(${c} AS TIMESTAMPTZ) AS TIMESTAMP)` : `${cast}(${c} AS ${duckdbType(type)})`;
-  return `CASE WHEN upper(trim(${c})) IN (${CSV_NULL_MARKERS.map(literal).join(', ')}) THEN NULL ELSE ${typed} END`;
+  const cast = (fn: string) => (type === 'timestamp' ? `${fn}(${fn}(${c} AS TIMESTAMPTZ) AS TIMESTAMP)` : `${fn}(${c} AS ${duckdbType(type)})`);
+  if (type === 'string') return `CAST(${c} AS VARCHAR)`;
+  if (try_) return cast('TRY_CAST');
+  // The CAST applies to the column itself, so a failing one names it ("when casting from source column risk").
+  return `coalesce(${cast('TRY_CAST')}, CASE WHEN ${c} IS NULL OR ${csvMarker(column)} THEN NULL ELSE ${cast('CAST')} END)`;
 }
 
 function castExpr(column: string, type: FeatureType | JoinKeyType, csv: boolean): string {
-  if (csv) return csvCastExpr(column, type, false);
+  if (csv && type !== 'string') return csvCastExpr(column, type, false);
   if (type === 'timestamp') return timestampExpr(column, false);
   return `CAST(${ident(column)} AS ${duckdbType(type)})`;
 }
@@ -135,7 +138,8 @@ export function sourceRelationSql(root: string, source: SourceDef, spec: SourceC
   const { setup, from } = rawSourceSql(root, source);
   const csv = source.path !== undefined && sourceFormat(source) === 'csv';
   const cols: string[] = [];
-  for (const k of spec.joinKeys) cols.push(`${castExpr(sourceColumnName(source, k.name), k.type, csv)} AS ${ident(k.name)}`);
+  // Join keys are cast plainly, as in the guards' relation: a missing-value marker in a key is an error, not a NULL key.
+  for (const k of spec.joinKeys) cols.push(`CAST(${ident(sourceColumnName(source, k.name))} AS ${duckdbType(k.type)}) AS ${ident(k.name)}`);
   cols.push(`${timestampExpr(sourceColumnName(source, source.timestamp_field), csv)} AS event_timestamp`);
   cols.push(
     source.created_timestamp_field === undefined

@@ -45,11 +45,12 @@ export const notFound: NotFoundHandler = (c) =>
 export function notFoundOrWrongMethod(routes: readonly { method: string; path: string }[]): NotFoundHandler {
   const patterns = routes
     .filter((r) => r.method !== 'ALL' && !r.path.includes('*'))
-    .map((r) => ({ method: r.method, re: new RegExp(`^${r.path.replace(/\/+$/, '').replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_][A-Za-z0-9_]*/g, '[^/]+')}/?$`) }));
+    .map((r) => ({ method: r.method, re: new RegExp(`^${(r.path.replace(/\/+$/, '') || '/').replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_][A-Za-z0-9_]*/g, '[^/]+')}$`) }));
   return (c) => {
     const path = new URL(c.req.url).pathname;
     const allowed = [...new Set(patterns.filter((p) => p.re.test(path)).map((p) => p.method))];
-    if (allowed.length === 0 || allowed.includes(c.req.method)) return notFound(c);
+    const method = c.req.method === 'HEAD' ? 'GET' : c.req.method;
+    if (allowed.length === 0 || allowed.includes(method)) return notFound(c);
     if (allowed.includes('GET')) allowed.push('HEAD');
     c.header('allow', allowed.join(', '));
     return errorResponse(c, 405, 'method_not_allowed', `${c.req.method} is not allowed on ${path}; use ${allowed.join(' or ')}`, { allowed });

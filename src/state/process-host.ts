@@ -29,9 +29,10 @@ export function processHost(): string {
 }
 
 /**
- * Whether a lease or write row was written on this host (and pid namespace), so that its pid can be checked
- * here. A row with the bare host name comes from a version before namespaces were recorded: taken as this host.
+ * Whether a lease or write row was written on this host and pid namespace, so that its pid can be checked
+ * here. A row with the bare host name (a version before namespaces were recorded) is not: it could come from
+ * another container sharing the host name, so it waits for its ttl (60 s) instead.
  */
 export function isThisHost(host: string): boolean {
-  return host === processHost() || host === hostname();
+  return host === processHost();
 }
