@@ -126,5 +126,8 @@ export async function checkSources(root: string, defs: readonly Definition[]): P
   } finally {
     conn.closeSync();
   }
-  return problems;
+  // DuckDB's messages name absolute paths: relative to the project, as the definitions write them (and
+  // without telling an API client where the project lives).
+  const prefix = `${root.replace(/\/+$/, '')}/`;
+  return problems.map((p) => ({ ...p, message: p.message.replaceAll(prefix, '') }));
 }

@@ -1,5 +1,30 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { globRegExp } from './output-targets.js';
+import { openProject } from '../project.js';
+import { checkOutputTargets, globRegExp } from './output-targets.js';
+
+describe('checkOutputTargets', () => {
+  it("refuses the SQLite online store's database (and its journal files) configured outside the state folder", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fg-targets-'));
+    try {
+      mkdirSync(join(root, 'features'));
+      writeFileSync(join(root, 'featureguard.yaml'), 'project: t\nonline_store: {type: sqlite, path: stores/online.db}\n');
+      const project = openProject(root);
+      try {
+        for (const f of ['stores/online.db', 'stores/online.db-wal']) {
+          expect(() => checkOutputTargets(project, [join(root, f)])).toThrow(/online store's database/);
+        }
+        expect(() => checkOutputTargets(project, [join(root, 'stores/online.db.parquet')])).not.toThrow();
+      } finally {
+        await project.close();
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('globRegExp', () => {
   it('matches paths as DuckDB globs do: * and ? within a folder, ** across folders, classes and alternatives', () => {

@@ -2,8 +2,8 @@
  * Where a dataset build may write. Refused before any work is done: an output
  * (or its manifest) that is one of the project's source files or matched by a
  * source's glob (the next build or materialization would read the dataset as
- * source rows, or the source would be gone), the entity input itself, or a
- * folder; a folder that cannot be created or written is named with the reason.
+ * source rows, or the source would be gone), featureguard's state or SQLite
+ * online store, the entity input itself, or a folder; a folder that cannot be created or written is named with the reason.
  *
  * @example
  * checkOutputTargets(project, ['/p/data/train.parquet'], '/p/data/entities.parquet');
@@ -63,12 +63,19 @@ function real(path: string): string {
 export function checkOutputTargets(project: Project, targets: readonly string[], entityFile?: string): void {
   const sources = [...project.registry.current().sources.values()];
   const stateDir = real(project.stateDir);
+  const store = project.config.online_store;
+  // A SQLite online store configured outside the state folder is featureguard's own too.
+  const onlineFile = store?.type === 'sqlite' && store.path !== undefined ? real(resolve(project.root, store.path)) : undefined;
   for (const target of targets) {
     for (const path of [target, `${target}.manifest.json`]) {
       const p = real(path);
       if (p === stateDir || p.startsWith(`${stateDir}/`)) {
         throw new InputError(`the output ${path} is inside ${project.stateDir}, featureguard's own state; write the dataset elsewhere`, { path }, 'bad_output');
       }
+      if (p === onlineFile || (onlineFile !== undefined && [`${onlineFile}-wal`, `${onlineFile}-shm`, `${onlineFile}-journal`].includes(p))) {
+        throw new InputError(`the output ${path} is the online store's database (online_store.path); write the dataset elsewhere`, { path }, 'bad_output');
+      }
+      if (existsSync(path) && statSync(path).isDirectory()) throw new InputError(`the output ${path} is a folder; give a file name`, { path }, 'bad_output');
       if (entityFile !== undefined && p === real(entityFile)) {
         throw new InputError(`the output ${path} is the entity input itself; write the dataset to another file`, { path }, 'bad_output');
       }
@@ -86,7 +93,6 @@ export function checkOutputTargets(project: Project, targets: readonly string[],
         }
       }
     }
-    if (existsSync(target) && statSync(target).isDirectory()) throw new InputError(`the output ${target} is a folder; give a file name`, { path: target }, 'bad_output');
     // The folder is created when the build writes (a blocked build creates nothing): check its nearest existing ancestor.
     let dir = dirname(target);
     while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);

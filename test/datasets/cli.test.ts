@@ -60,6 +60,10 @@ describe('featureguard dataset build', () => {
     const folder = join(dir, 'o', 'folder.parquet');
     mkdirSync(folder, { recursive: true });
     expect(await build(folder)).toMatchObject({ code: 2, err: expect.stringContaining('is a folder; give a file name') });
+    // The manifest's path a folder: refused before building, the dataset not written either.
+    mkdirSync(join(dir, 'o', 'm.parquet.manifest.json'), { recursive: true });
+    expect(await build(join(dir, 'o', 'm.parquet'))).toMatchObject({ code: 2, err: expect.stringContaining('m.parquet.manifest.json is a folder') });
+    expect(existsSync(join(dir, 'o', 'm.parquet'))).toBe(false);
     expect(await build(join(entities, 'x.parquet'))).toMatchObject({ code: 2, err: expect.stringContaining('is a file, not a folder') });
     expect(await build(join(dir, '.featureguard', 'x.parquet'))).toMatchObject({ code: 2, err: expect.stringContaining("featureguard's own state") });
     // Built twice to the same path: replaced through a temp file, none left behind.

@@ -125,6 +125,7 @@ const CASES: readonly Case[] = [
   { name: 'declared column missing from a CSV source', files: { 'data/extra.csv': 'origin,hour,departures\nSEA,2001-01-01 10:00:00,3\n', 'features/bad.yaml': 'kind: source\nname: csv_source\npath: data/extra.csv\ntimestamp_field: hour\n---\nkind: feature_view\nname: v\nentities: [airport]\nsource: csv_source\nfeatures:\n  - {name: departures, type: int64}\n  - {name: delay_mean, type: float64}\n' }, file: 'features/bad.yaml', line: 12, path: '/features/1', message: /feature 'delay_mean' is not a column of source 'csv_source'/ },
   { name: 'query that does not run', files: { 'features/bad.yaml': 'kind: source\nname: s\nquery: SELEC origin FROM x\ntimestamp_field: hour\n' }, file: 'features/bad.yaml', line: 3, path: '/query', message: /cannot read the source: Parser Error/ },
   { name: 'table missing from a DuckDB file', files: { 'features/bad.yaml': 'kind: source\nname: s\ndatabase: data/airport.duckdb\ntable: hourly_stats\ntimestamp_field: hour\n' }, file: 'features/bad.yaml', line: 4, path: '/table', message: /cannot read the source: .*hourly_stats/ },
+  { name: 'source file that is no Parquet', files: { 'data/broken.parquet': 'not parquet at all', 'features/bad.yaml': 'kind: source\nname: s\npath: data/broken.parquet\ntimestamp_field: hour\n' }, file: 'features/bad.yaml', line: 3, path: '/path', message: /cannot read the source: .*'data\/broken\.parquet'/ },
 ];
 
 let template: string;
@@ -200,6 +201,8 @@ describe('broken definitions', () => {
     expect(hit!.line).toBe(c.line);
     expect(hit!.message).toMatch(c.message);
     for (const p of lib) expect(p.message).not.toMatch(/\n\s+at |instancePath|schemaPath|\bparams\b/);
+    // Paths relative to the project, as the definitions write them.
+    for (const p of lib) expect(p.message).not.toContain(root);
 
     const r = await cli(['validate', '--project', root, '--json']);
     expect(r.code, `${r.out}\n${r.err}`).toBe(2);

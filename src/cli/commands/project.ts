@@ -255,7 +255,8 @@ function table(header: string[], rows: string[][]): string {
 /** What `validate` would say about the sources (missing files, columns, types): warnings for plan and apply. */
 async function sourceWarnings(root: string, defs: readonly Definition[]): Promise<DefinitionProblem[]> {
   const { checkSources } = await import('../../definitions/source-check.js');
-  return checkSources(root, defs);
+  // Only warnings: a check that cannot run (the engine fails to open) must not stop the plan.
+  return checkSources(root, defs).catch((): DefinitionProblem[] => []);
 }
 
 function warningText(problems: readonly DefinitionProblem[]): string {
