@@ -17,6 +17,7 @@ import { dropPendingViews } from '../registry/online-drops.js';
 import { pruneRunsInBackground } from '../runs/prune.js';
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js';
 import { createApp, type FeatureguardApp } from './app.js';
+import { answerClientErrors } from './client-errors.js';
 import { createMaterializeJobs } from './materialize-jobs.js';
 import { projectMaterializeFn } from './routes/materialize.js';
 
@@ -111,6 +112,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   // A client that declares a body and stalls (or trickles headers) is cut off instead of holding a socket for
   // Node's default 300 s; responses (a dataset stream) are not limited by these.
   const http = server as ServerType & { requestTimeout: number; headersTimeout: number };
+  answerClientErrors(server as Parameters<typeof answerClientErrors>[0]);
   http.headersTimeout = HEADERS_TIMEOUT_MS;
   // At least 30 s, and enough for the largest accepted body at 100 KB/s (a raised server.body_limit).
   http.requestTimeout = Math.max(REQUEST_TIMEOUT_MS, Math.ceil((app.context.limits.bodyLimit / 100_000) * 1000));

@@ -83,6 +83,21 @@ it('refuses bodies over the limit over real HTTP, declared or chunked', async ()
   expect((await call('/health')).status).toBe(200);
 });
 
+it('answers requests the HTTP parser refuses (huge headers, a malformed request line) in the JSON error shape', async () => {
+  const huge = await fetch(`${server.url}/health`, { headers: { 'x-big': 'a'.repeat(20_000) } });
+  expect(huge.status).toBe(431);
+  expect(((await huge.json()) as any).error).toMatchObject({ code: 'headers_too_large', message: expect.stringContaining('16 KB') });
+  const { connect } = await import('node:net');
+  const raw = await new Promise<string>((resolve, reject) => {
+    const sock = connect(server.port, '127.0.0.1', () => sock.write('NOT A REQUEST\r\n\r\n'));
+    let got = '';
+    sock.on('data', (d) => (got += String(d))).on('end', () => resolve(got)).on('error', reject);
+  });
+  expect(raw).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+  expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)).error.code).toBe('bad_request');
+  expect((await call('/health')).status).toBe(200);
+});
+
 it('shuts down gracefully', async () => {
   const other = await startServer(fx.project, { port: 0, quiet: true, scheduler: false, logger: pino({ level: 'silent' }) });
   expect((await fetch(`${other.url}/health`)).status).toBe(200);
