@@ -82,9 +82,22 @@ function readReason(e: unknown): string {
   return (e as Error).message.split('\n')[0];
 }
 
+/** Larger files are no hand-written definitions. */
+export const MAX_DEFINITION_FILE_BYTES = 8 * 2 ** 20;
+
 /** A definition file's text, or a problem naming it. */
 function readDefinitionText(full: string, file: string, problems: DefinitionProblem[]): string | undefined {
   try {
+    // A named pipe would block the read forever, a log file renamed .yaml fill the memory: refused by their stat.
+    const st = statSync(full);
+    if (!st.isFile()) {
+      problems.push({ file, path: '', message: `cannot read this file: ${st.isDirectory() ? 'it is a folder, not a file' : 'it is not a regular file (a pipe or device?)'}` });
+      return undefined;
+    }
+    if (st.size > MAX_DEFINITION_FILE_BYTES) {
+      problems.push({ file, path: '', message: `this file is ${(st.size / 2 ** 20).toFixed(1)} MiB: a definition file holds at most ${MAX_DEFINITION_FILE_BYTES / 2 ** 20} MiB (is it a data file in the definitions' folder?)` });
+      return undefined;
+    }
     const text = readFileSync(full, 'utf8');
     return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // a byte-order mark is not content
   } catch (e) {

@@ -4,7 +4,8 @@
  * what is wrong in words, and exits with code 2. The same problems come out of
  * the library functions (`loadConfig`, `loadDefinitions`, `checkSources`).
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -221,9 +222,15 @@ describe('definition files that cannot be read', () => {
     symlinkSync(join(root, 'features', 'nowhere.yaml'), join(root, 'features', 'dangling.yaml'));
     mkdirSync(join(root, 'features', 'folder.yaml'));
     writeFileSync(join(root, 'features', 'bom.json'), '\ufeff{"kind": "entity", "name": "bom", "join_keys": [{"name": "b", "type": "string"}]}');
+    // A named pipe would block a read forever; a huge file is no definition (refused before reading it).
+    execFileSync('mkfifo', [join(root, 'features', 'pipe.yaml')]);
+    writeFileSync(join(root, 'features', 'huge.yaml'), '');
+    truncateSync(join(root, 'features', 'huge.yaml'), 9 * 2 ** 20);
     const problems = await libraryProblems(root);
     expect(problems.map((p) => [p.file, p.message])).toEqual([
       ['features/dangling.yaml', 'cannot read this file: it does not exist (a symbolic link to nothing?)'],
+      ['features/huge.yaml', "this file is 9.0 MiB: a definition file holds at most 8 MiB (is it a data file in the definitions' folder?)"],
+      ['features/pipe.yaml', 'cannot read this file: it is not a regular file (a pipe or device?)'],
     ]);
     const r = await cli(['validate', '--project', root]);
     expect([r.code, `${r.out}${r.err}`]).toEqual([2, expect.stringContaining('features/dangling.yaml')]);
