@@ -95,7 +95,7 @@ function readDefinitionText(full: string, file: string, problems: DefinitionProb
       return undefined;
     }
     if (st.size > MAX_DEFINITION_FILE_BYTES) {
-      problems.push({ file, path: '', message: `this file is ${(st.size / 2 ** 20).toFixed(1)} MiB: a definition file holds at most ${MAX_DEFINITION_FILE_BYTES / 2 ** 20} MiB (is it a data file in the definitions' folder?)` });
+      problems.push({ file, path: '', message: `this file is ${(Math.ceil((st.size / 2 ** 20) * 10) / 10).toFixed(1)} MiB: a definition file holds at most ${MAX_DEFINITION_FILE_BYTES / 2 ** 20} MiB (is it a data file in the definitions' folder?)` });
       return undefined;
     }
     const text = readFileSync(full, 'utf8');

@@ -8,7 +8,7 @@ import { definitionSet } from '../definitions/definition-set.js';
 import { DefinitionError } from '../errors.js';
 import type { FeatureDef, SourceDef } from '../definitions/types.js';
 import { literal, openOfflineEngine } from './engine.js';
-import { duckdbType, sourceRelationSql, viewRelationSql, type SourceRelation } from './source-sql.js';
+import { csvCastExpr, duckdbType, sourceRelationSql, viewRelationSql, type SourceRelation } from './source-sql.js';
 
 let root: string;
 
@@ -105,8 +105,28 @@ describe('sourceRelationSql', () => {
     write('text.csv', 'SEA,2001-01-01 10:00:00,lots,0.5,true,[1.0]\n');
     await expect(read('text.csv')).rejects.toThrow(/lots/);
     write('key.csv', 'NA,2001-01-01 10:00:00,3,0.5,true,[1.0]\n');
-    // A string key is read as it is ('NA' is an airport code as good as any): only typed keys could fail.
+    // A string key is read as it is ('NA' is an airport code as good as any); in a typed key a marker is an
+    // error, as any other text, not a NULL key.
     expect((await read('key.csv')).map((r) => r.origin)).toEqual(['NA']);
+    const intKey = sourceRelationSql(root, defineSource({ name: 'm', path: 'data/key.csv', timestamp_field: 'hour', field_mapping: mapping }), { ...spec, joinKeys: [{ name: 'origin', type: 'int64' }] });
+    await expect(rows(intKey)).rejects.toThrow(/'NA'.*source column ORIGIN/);
+  });
+
+  it('reads a CSV list only when every element is a value or a null: a bad element fails the read, or is NULL for the guards to count', async () => {
+    const conn = await (await openOfflineEngine()).connect();
+    const texts = ['[1.0, abc]', '[1.0,]', '[1.5, NULL]', '[]', 'NA', 'abc', null];
+    const values = texts.map((t) => `(${t === null ? 'NULL' : literal(t)})`).join(', ');
+    const read = async (try_: boolean) =>
+      (await conn.runAndReadAll(`SELECT ${csvCastExpr('v', 'float64[]', try_)} AS v FROM (VALUES ${values}) t(v)`)).getRowObjectsJson().map((r) => r.v);
+    try {
+      expect(await read(true)).toEqual([null, null, [1.5, null], [], null, null, null]);
+      await expect(read(false)).rejects.toThrow(/'abc'/);
+      const good = async (t: string) => (await conn.runAndReadAll(`SELECT ${csvCastExpr('v', 'float32[]', false)} AS v FROM (VALUES (${literal(t)})) t(v)`)).getRowObjectsJson()[0].v;
+      expect([await good('[1.5, NULL]'), await good(' n/a ')]).toEqual([[1.5, null], null]);
+      await expect(good('[1.0,]')).rejects.toThrow(/Could not convert string '' to FLOAT/);
+    } finally {
+      conn.closeSync();
+    }
   });
 
   it('reads a table of a DuckDB file attached read-only', async () => {

@@ -118,6 +118,13 @@ export function csvCastExpr(column: string, type: FeatureType | JoinKeyType, try
   const c = ident(column);
   const cast = (fn: string) => (type === 'timestamp' ? `${fn}(${fn}(${c} AS TIMESTAMPTZ) AS TIMESTAMP)` : `${fn}(${c} AS ${duckdbType(type)})`);
   if (type === 'string') return `CAST(${c} AS VARCHAR)`;
+  if (type.endsWith('[]')) {
+    // TRY_CAST of a list gives NULL only for the element it cannot read ('[1.0, abc]' → [1.0, NULL]): a list
+    // counts as read when every element is a NULL or a value of the element type.
+    const elem = duckdbType(type.slice(0, -2) as FeatureType);
+    if (!try_) return `CASE WHEN ${c} IS NULL OR ${csvMarker(column)} THEN NULL ELSE ${cast('CAST')} END`;
+    return `CASE WHEN coalesce(list_bool_and(list_transform(TRY_CAST(${c} AS VARCHAR[]), lambda x: x IS NULL OR TRY_CAST(x AS ${elem}) IS NOT NULL)), true) THEN ${cast('TRY_CAST')} END`;
+  }
   if (try_) return cast('TRY_CAST');
   // The CAST applies to the column itself, so a failing one names it ("when casting from source column risk").
   return `coalesce(${cast('TRY_CAST')}, CASE WHEN ${c} IS NULL OR ${csvMarker(column)} THEN NULL ELSE ${cast('CAST')} END)`;

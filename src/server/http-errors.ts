@@ -49,8 +49,7 @@ export function notFoundOrWrongMethod(routes: readonly { method: string; path: s
   return (c) => {
     const path = new URL(c.req.url).pathname;
     const allowed = [...new Set(patterns.filter((p) => p.re.test(path)).map((p) => p.method))];
-    const method = c.req.method === 'HEAD' ? 'GET' : c.req.method;
-    if (allowed.length === 0 || allowed.includes(method)) return notFound(c);
+    if (allowed.length === 0 || allowed.includes(c.req.method)) return notFound(c);
     if (allowed.includes('GET')) allowed.push('HEAD');
     c.header('allow', allowed.join(', '));
     return errorResponse(c, 405, 'method_not_allowed', `${c.req.method} is not allowed on ${path}; use ${allowed.join(' or ')}`, { allowed });

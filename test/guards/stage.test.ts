@@ -235,9 +235,9 @@ describe('guard stage', () => {
   it('a window an earlier version recorded ahead of its run (ending in the future) is no reference for the rows that came since', async () => {
     bench = await guardBench();
     const ahead = await bench.runWindow('2024-02-01', '2024-02-02');
-    // As if that run had finished on Jan 31st: Feb 1st had not happened yet, so it held no rows.
-    bench.project.runs.update(ahead.runId, { finished_at: '2024-01-31T12:00:00.000Z' });
-    await bench.writeSource(`SELECT * FROM (${(await import('./helpers.js')).DEFAULT_SOURCE}) UNION ALL SELECT 'SEA', TIMESTAMP '2024-02-01 10:00', TIMESTAMP '2024-02-01 10:05', 3.0, 'AA'`);
+    // As if that run had started at noon on Feb 1st: the afternoon had not happened yet.
+    bench.project.state.prepare('UPDATE runs SET started_at = ?, finished_at = ? WHERE id = ?').run('2024-02-01T12:00:00.000Z', '2024-02-01T12:00:01.000Z', ahead.runId);
+    await bench.writeSource(`SELECT * FROM (${(await import('./helpers.js')).DEFAULT_SOURCE}) UNION ALL SELECT 'SEA', TIMESTAMP '2024-02-01 18:00', TIMESTAMP '2024-02-01 18:05', 3.0, 'AA'`);
     const next = await bench.runWindow('2024-02-02', '2024-02-03');
     expect(pick(next, 'provenance', 'tampering')[0]).toMatchObject({ status: 'pass', metrics: { partitions_checked: 0, partitions_changed: 0 } });
   });

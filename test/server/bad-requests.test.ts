@@ -104,7 +104,7 @@ describe('bad requests', () => {
     expect([res.status, res.headers.get('allow')]).toEqual([405, 'DELETE']);
     expect((await t.app.request('/v1/runs', { method: 'POST' })).headers.get('allow')).toBe('GET, HEAD');
     expect((await t.app.request('/v1/nothing', { method: 'POST' })).status).toBe(404);
-    // HEAD is allowed wherever GET is: a HEAD that finds nothing is a 404, not a 405.
+    // HEAD goes where GET goes: a HEAD that finds nothing is a 404; on a POST-only route a 405.
     expect((await t.app.request('/v1/push', { method: 'HEAD' })).status).toBe(405);
     expect((await t.app.request('/v1/no-such-thing', { method: 'HEAD' })).status).toBe(404);
     // A trailing slash is another path (routes are strict): a 404, not a 405 for the path without it.

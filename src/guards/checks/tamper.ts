@@ -103,9 +103,10 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
       `SELECT p.day, p.range_start, p.range_end, p.rows, p.checksum, p.columns_hash FROM guard_partitions p JOIN runs r ON r.id = p.run_id
        WHERE p.view = ? AND r.kind = 'materialize' AND r.status IN ('success', 'warned') AND p.run_id <> ?
          AND p.range_end > ? AND p.range_start < ?
-         -- A range that began after its run finished (a window ending in the future, which earlier versions
-         -- accepted) held no rows yet: no reference for the rows that arrived since.
-         AND (r.finished_at IS NULL OR p.range_start < r.finished_at)
+         -- A range that ended after its run started (a window ending in the future, which earlier versions
+         -- accepted) had not seen all its rows yet: no reference for the rows that arrived since. A window
+         -- always ends before its run starts now.
+         AND p.range_end <= r.started_at
        ORDER BY r.started_at DESC, r.rowid DESC`,
     )
     .all(view.name, ctx.run.id, iso(recheckFrom), iso(end)) as Partition[];
