@@ -71,3 +71,30 @@ export function listAlertAttempts(project: Pick<Project, 'state'>, runId: string
   // Attempts recorded before URLs were cut to their endpoint are cut on the way out (cutting is idempotent).
   return rows.map((r) => ({ run_id: r.run_id, alert: r.alert, url: webhookEndpoint(r.url), attempt: r.attempt, status_code: r.status_code, ok: r.ok === 1, error: r.error, at: r.at, duration_ms: r.duration_ms }));
 }
+
+/** A run whose match of an alert reached no one (held back by `min_interval`, or every try failed). */
+export interface HeldBackRun {
+  id: string;
+  kind: string;
+  view: string | null;
+  service: string | null;
+  status: string;
+  started_at: string;
+}
+
+/**
+ * The runs whose matches of `alert` for `target` (`view:NAME`, `service:NAME` or `project`) reached no one
+ * since `since` (ISO 8601): held back, or failed on every try. Oldest first, at most the latest `limit`.
+ */
+export function heldBackRuns(state: StateDb, alert: string, target: string, since: string, limit = 100): HeldBackRun[] {
+  const rows = db(state)
+    .prepare(
+      `SELECT r.id, r.kind, r.view, r.service, r.status, r.started_at FROM alert_attempts a JOIN runs r ON r.id = a.run_id
+       WHERE a.alert = ? AND a.at >= ?
+         AND (CASE WHEN r.service IS NOT NULL THEN 'service:' || r.service WHEN r.view IS NOT NULL THEN 'view:' || r.view ELSE 'project' END) = ?
+         AND NOT EXISTS (SELECT 1 FROM alert_attempts b WHERE b.run_id = a.run_id AND b.alert = a.alert AND b.ok = 1)
+       GROUP BY r.id ORDER BY max(a.id) DESC LIMIT ?`,
+    )
+    .all(alert, since, target, limit) as HeldBackRun[];
+  return rows.reverse();
+}

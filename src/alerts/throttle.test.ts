@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AlertConfig } from '../definitions/types.js';
 import { openStateDb } from '../state/state-db.js';
-import { releaseDeliverySlot, takeDeliverySlot } from './throttle.js';
+import { claimHeldBack, releaseDeliverySlot, takeDeliverySlot } from './throttle.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fg-throttle-'));
 const db = openStateDb(join(dir, 'state.db'));
@@ -55,6 +55,29 @@ describe('takeDeliverySlot', () => {
     for (const a of [{ ...alert, min_interval: undefined }, { ...alert, min_interval: '0' }]) {
       expect(takeDeliverySlot(db, a, 'view:c', T)).toMatchObject({ send: true, suppressed: 0 });
       expect(takeDeliverySlot(db, a, 'view:c', T + 1)).toMatchObject({ send: true, suppressed: 0 });
+    }
+  });
+});
+
+describe('claimHeldBack', () => {
+  const alert: AlertConfig = { name: 'sum', url: 'https://h', min_interval: '10m' };
+  const T = Date.UTC(2026, 1, 1);
+  const MIN = 60_000;
+
+  it('claims each target with held-back matches once its interval ended, once across connections', () => {
+    const other = openStateDb(join(dir, 'state.db'));
+    try {
+      takeDeliverySlot(db, alert, 'view:x', T);
+      takeDeliverySlot(db, alert, 'view:x', T + MIN);
+      takeDeliverySlot(db, alert, 'view:y', T); // nothing held back for y
+      expect(claimHeldBack(db, alert, T + 10 * MIN - 1)).toEqual([]);
+      expect(claimHeldBack(db, alert, T + 10 * MIN)).toEqual([{ target: 'view:x', since: T, suppressed: 1, takenAt: T + 10 * MIN }]);
+      expect(claimHeldBack(other, alert, T + 10 * MIN)).toEqual([]);
+      // The claim is a delivery: a match right after it is held back.
+      expect(takeDeliverySlot(other, alert, 'view:x', T + 11 * MIN)).toMatchObject({ send: false });
+      expect(claimHeldBack(db, { ...alert, min_interval: undefined }, T + 99 * MIN)).toEqual([]);
+    } finally {
+      other.close();
     }
   });
 });

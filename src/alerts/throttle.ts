@@ -63,3 +63,41 @@ export function releaseDeliverySlot(db: StateDb, alert: AlertConfig, target: str
   db.prepare('UPDATE alert_throttle SET last_sent_at = CASE WHEN last_sent_at = ? THEN ? ELSE last_sent_at END, suppressed = suppressed + ? WHERE alert = ? AND target = ?')
     .run(slot.previous.takenAt, slot.previous.lastSentAt, slot.previous.suppressed + 1, alert.name, target);
 }
+
+/** Matches held back for one target whose interval has ended: claimed for a summary delivery. */
+export interface HeldBackClaim {
+  readonly target: string;
+  /** When the last delivery went (ms); the held-back matches came after it. */
+  readonly since: number;
+  readonly suppressed: number;
+  /** The claim's own time: the interval now runs from here. */
+  readonly takenAt: number;
+}
+
+/**
+ * The targets of `alert` with matches held back and an interval that has ended by `now`, each claimed in one
+ * transaction (its count taken, the interval restarted at `now`): of processes sweeping the same state
+ * database, one sends each summary.
+ */
+export function claimHeldBack(db: StateDb, alert: AlertConfig, now: number): HeldBackClaim[] {
+  const interval = storedDuration(alert.min_interval);
+  if (interval <= 0) return [];
+  ensureTables(db, 'alert_throttle', DDL);
+  return db.transaction((): HeldBackClaim[] => {
+    const rows = db
+      .prepare('SELECT target, last_sent_at, suppressed FROM alert_throttle WHERE alert = ? AND suppressed > 0 AND last_sent_at <= ?')
+      .all(alert.name, now - interval) as { target: string; last_sent_at: number; suppressed: number }[];
+    const claim = db.prepare('UPDATE alert_throttle SET last_sent_at = ?, suppressed = 0 WHERE alert = ? AND target = ?');
+    for (const r of rows) claim.run(now, alert.name, r.target);
+    return rows.map((r) => ({ target: r.target, since: r.last_sent_at, suppressed: r.suppressed, takenAt: now }));
+  }).immediate();
+}
+
+/**
+ * A summary that reached no one: its matches are held back again and counted in the next delivery. The
+ * interval still runs from the claim, so a receiver that is down gets one summary try per interval.
+ */
+export function releaseHeldBack(db: StateDb, alert: AlertConfig, claim: HeldBackClaim): void {
+  ensureTables(db, 'alert_throttle', DDL);
+  db.prepare('UPDATE alert_throttle SET suppressed = suppressed + ? WHERE alert = ? AND target = ?').run(claim.suppressed, alert.name, claim.target);
+}

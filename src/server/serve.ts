@@ -10,6 +10,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
+import { sendHeldBackSummaries } from '../alerts/held-back.js';
 import { keyStoreFor } from '../auth/keys.js';
 import { FeatureguardError, InputError } from '../errors.js';
 import type { Project } from '../project.js';
@@ -25,6 +26,7 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 6566;
 const DROP_SWEEP_MS = 15_000;
 const DAY_MS = 86_400_000;
+const HELD_BACK_SWEEP_MS = 60_000;
 const HEADERS_TIMEOUT_MS = 20_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -41,6 +43,8 @@ export interface ServeOptions {
   dropSweepMs?: number;
   /** How often the quality log is pruned when `quality_log.keep_days` is set (default daily; also once at start). */
   pruneEveryMs?: number;
+  /** How often summaries of alert matches held back by `min_interval` are sent when due (default every minute). */
+  heldBackSweepMs?: number;
 }
 
 export interface RunningServer {
@@ -158,6 +162,23 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   pruneStart?.unref();
   pruneDaily?.unref();
 
+  // Alert matches held back by `min_interval`: a summary once the interval has ended (`held-back.ts`).
+  let summarizing: Promise<void> | null = null;
+  const heldBack = (project.config.alerts ?? []).some((a) => a.min_interval)
+    ? setInterval(() => {
+        if (summarizing) return;
+        summarizing = sendHeldBackSummaries(project)
+          .then((attempts) => {
+            if (attempts.length) log.info({ attempts: attempts.length, ok: attempts.filter((a) => a.ok).length }, 'sent held-back alert summaries');
+          })
+          .catch((err: unknown) => log.warn({ err }, 'held-back alert summaries failed; retrying'))
+          .finally(() => {
+            summarizing = null;
+          });
+      }, options.heldBackSweepMs ?? HELD_BACK_SWEEP_MS)
+    : undefined;
+  heldBack?.unref();
+
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -170,6 +191,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
         clearInterval(sweep);
         clearTimeout(pruneStart);
         clearInterval(pruneDaily);
+        clearInterval(heldBack);
         await scheduler?.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
@@ -180,6 +202,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
         // The sweep and the prune running now, if any, finish before the project can be closed under them.
         await sweeping;
         await pruning;
+        await summarizing;
         log.info('featureguard stopped');
       })();
       return closing;

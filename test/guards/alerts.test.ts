@@ -6,14 +6,17 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listAlertAttempts } from '../../src/alerts/dispatch.js';
+import { sendHeldBackSummaries } from '../../src/alerts/held-back.js';
 import { verifySignature } from '../../src/alerts/signature.js';
 import { runGuardStage } from '../../src/guards/stage.js';
 import { materialize } from '../../src/materialize/materialize.js';
 import { getHistoricalFeatures } from '../../src/offline/historical.js';
 import { push } from '../../src/serving/push.js';
 import { createApp } from '../../src/server/app.js';
+import { startServer } from '../../src/server/serve.js';
 import { guardBench, type GuardBench } from './helpers.js';
 
 interface Received { body: string; signature: string | undefined }
@@ -112,6 +115,67 @@ describe('alerts', () => {
     await push(bench.project, { view: 'delays', rows: bad }).catch(() => undefined);
     expect(rx.received).toHaveLength(2);
     expect(JSON.parse(rx.received[1].body)).toMatchObject({ suppressed: 2 });
+  });
+
+  it('min_interval: matches held back until the interval ends are summed up in one held_back event, retried an interval later if it fails', async () => {
+    const rx = await receiver(0);
+    server = rx.server;
+    bench = await guardBench({ alerts: [{ name: 'schema', url: rx.url, checks: ['schema'], statuses: ['fail'], min_interval: '1h' }] });
+    const bad = [{ airport: null, event_timestamp: '2024-01-02T00:00:00Z', delay: 1, carrier: 'AA' }];
+    const runIds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const e = (await push(bench.project, { view: 'delays', rows: bad }).catch((x: unknown) => x)) as { details: { run_id: string } };
+      runIds.push(e.details.run_id);
+    }
+    expect(rx.received).toHaveLength(1);
+    // Within the interval: nothing due.
+    expect(await sendHeldBackSummaries(bench.project)).toEqual([]);
+    // Once it has ended (the last delivery moved back an hour): one summary naming the two held-back runs,
+    // recorded on the latest.
+    const throttle = () => bench!.project.state.prepare('SELECT last_sent_at, suppressed FROM alert_throttle').get() as { last_sent_at: number; suppressed: number };
+    bench.project.state.prepare('UPDATE alert_throttle SET last_sent_at = last_sent_at - 3600000').run();
+    const sentAt = throttle().last_sent_at;
+    process.env.FEATUREGUARD_ALERT_BACKOFF_MS = '1';
+    const attempts = await sendHeldBackSummaries(bench.project);
+    expect(attempts.map((a) => [a.run_id, a.ok])).toEqual([[runIds[2], true]]);
+    expect(rx.received).toHaveLength(2);
+    const summary = JSON.parse(rx.received[1].body);
+    expect(summary).toMatchObject({
+      event: 'featureguard.held_back', alert: 'schema', target: { view: 'delays' }, suppressed: 2, since: new Date(sentAt).toISOString(),
+      runs: [{ id: runIds[1], kind: 'push', view: 'delays', status: 'blocked' }, { id: runIds[2] }],
+    });
+    expect(summary.runs).toHaveLength(2);
+    // It counts as a delivery: nothing more is due, and a match within the next interval is held back.
+    expect(await sendHeldBackSummaries(bench.project)).toEqual([]);
+    const late = (await push(bench.project, { view: 'delays', rows: bad }).catch((x: unknown) => x)) as { details: { run_id: string } };
+    expect(rx.received).toHaveLength(2);
+    // A summary that reaches no one: the count is kept, and it is tried again only once the next interval ended.
+    bench.project.state.prepare('UPDATE alert_throttle SET last_sent_at = last_sent_at - 3600000').run();
+    await new Promise((r) => rx.server.close(r));
+    const failed = await sendHeldBackSummaries(bench.project);
+    expect(failed.map((a) => [a.run_id, a.ok])).toEqual([[late.details.run_id, false], [late.details.run_id, false], [late.details.run_id, false]]);
+    expect(throttle()).toEqual({ last_sent_at: expect.any(Number), suppressed: 1 });
+    expect(Date.now() - throttle().last_sent_at).toBeLessThan(60_000);
+    expect(await sendHeldBackSummaries(bench.project)).toEqual([]);
+    server = undefined;
+  });
+
+  it('serve sends the held-back summary by itself once the interval has ended', async () => {
+    const rx = await receiver(0);
+    server = rx.server;
+    bench = await guardBench({ alerts: [{ name: 'schema', url: rx.url, checks: ['schema'], statuses: ['fail'], min_interval: '1h' }] });
+    const running = await startServer(bench.project, { port: 0, quiet: true, scheduler: false, heldBackSweepMs: 20, logger: pino({ level: 'silent' }) });
+    try {
+      const bad = [{ airport: null, event_timestamp: '2024-01-02T00:00:00Z', delay: 1, carrier: 'AA' }];
+      for (let i = 0; i < 2; i++) await push(bench.project, { view: 'delays', rows: bad }).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(rx.received).toHaveLength(1);
+      bench.project.state.prepare('UPDATE alert_throttle SET last_sent_at = last_sent_at - 3600000').run();
+      for (let i = 0; i < 100 && rx.received.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(JSON.parse(rx.received[1].body)).toMatchObject({ event: 'featureguard.held_back', suppressed: 1 });
+    } finally {
+      await running.close();
+    }
   });
 
   it('POSTs a signed run summary on a matching run, retries after a failure and records every attempt', async () => {
