@@ -48,6 +48,21 @@ afterEach(async () => {
   delete process.env.FEATUREGUARD_ALERT_BACKOFF_MS;
 });
 
+/** A bench whose alert `schema` (min_interval 1h) fires on refused pushes, and `n` such pushes made. */
+async function storm(n: number) {
+  const rx = await receiver(0);
+  server = rx.server;
+  bench = await guardBench({ alerts: [{ name: 'schema', url: rx.url, checks: ['schema'], statuses: ['fail'], min_interval: '1h' }] });
+  const b = bench;
+  const pushBad = async (): Promise<string> => {
+    const e = (await push(b.project, { view: 'delays', rows: [{ airport: null, event_timestamp: '2024-01-02T00:00:00Z', delay: 1, carrier: 'AA' }] }).catch((x: unknown) => x)) as { details: { run_id: string } };
+    return e.details.run_id;
+  };
+  const runIds: string[] = [];
+  for (let i = 0; i < n; i++) runIds.push(await pushBad());
+  return { rx, runIds, pushBad, project: b.project };
+}
+
 describe('alerts', () => {
   it('a push over HTTP answers without waiting for its webhooks; their attempts are recorded once delivered', async () => {
     const held: ServerResponse[] = [];
@@ -96,47 +111,31 @@ describe('alerts', () => {
   });
 
   it('min_interval: a storm of refused pushes pages once, later matches are recorded as not sent and counted in the next delivery', async () => {
-    const rx = await receiver(0);
-    server = rx.server;
-    bench = await guardBench({ alerts: [{ name: 'schema', url: rx.url, checks: ['schema'], statuses: ['fail'], min_interval: '1h' }] });
-    const bad = [{ airport: null, event_timestamp: '2024-01-02T00:00:00Z', delay: 1, carrier: 'AA' }];
-    const runIds: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const e = (await push(bench.project, { view: 'delays', rows: bad }).catch((x: unknown) => x)) as { details: { run_id: string } };
-      runIds.push(e.details.run_id);
-    }
+    const { rx, runIds, pushBad, project } = await storm(3);
     expect(rx.received).toHaveLength(1);
     expect(JSON.parse(rx.received[0].body)).toMatchObject({ run: { id: runIds[0] }, suppressed: 0 });
     for (const id of runIds.slice(1)) {
-      expect(listAlertAttempts(bench.project, id)).toEqual([expect.objectContaining({ alert: 'schema', attempt: 0, ok: false, error: expect.stringMatching(/^not sent: within min_interval 1h of the delivery at /) })]);
+      expect(listAlertAttempts(project, id)).toEqual([expect.objectContaining({ alert: 'schema', attempt: 0, ok: false, error: expect.stringMatching(/^not sent: within min_interval 1h of the delivery at /) })]);
     }
     // An hour later (the last delivery moved back), the next match is sent and says how many were held back.
-    bench.project.state.prepare('UPDATE alert_throttle SET last_sent_at = last_sent_at - 3600000').run();
-    await push(bench.project, { view: 'delays', rows: bad }).catch(() => undefined);
+    project.state.prepare('UPDATE alert_throttle SET last_sent_at = last_sent_at - 3600000').run();
+    await pushBad();
     expect(rx.received).toHaveLength(2);
     expect(JSON.parse(rx.received[1].body)).toMatchObject({ suppressed: 2 });
   });
 
   it('min_interval: matches held back until the interval ends are summed up in one held_back event, retried an interval later if it fails', async () => {
-    const rx = await receiver(0);
-    server = rx.server;
-    bench = await guardBench({ alerts: [{ name: 'schema', url: rx.url, checks: ['schema'], statuses: ['fail'], min_interval: '1h' }] });
-    const bad = [{ airport: null, event_timestamp: '2024-01-02T00:00:00Z', delay: 1, carrier: 'AA' }];
-    const runIds: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const e = (await push(bench.project, { view: 'delays', rows: bad }).catch((x: unknown) => x)) as { details: { run_id: string } };
-      runIds.push(e.details.run_id);
-    }
+    const { rx, runIds, pushBad, project } = await storm(3);
     expect(rx.received).toHaveLength(1);
     // Within the interval: nothing due.
-    expect(await sendHeldBackSummaries(bench.project)).toEqual([]);
+    expect(await sendHeldBackSummaries(project)).toEqual([]);
     // Once it has ended (the last delivery moved back an hour): one summary naming the two held-back runs,
     // recorded on the latest.
-    const throttle = () => bench!.project.state.prepare('SELECT last_sent_at, suppressed FROM alert_throttle').get() as { last_sent_at: number; suppressed: number };
-    bench.project.state.prepare('UPDATE alert_throttle SET last_sent_at = last_sent_at - 3600000').run();
+    const throttle = () => project.state.prepare('SELECT last_sent_at, suppressed FROM alert_throttle').get() as { last_sent_at: number; suppressed: number };
+    project.state.prepare('UPDATE alert_throttle SET last_sent_at = last_sent_at - 3600000').run();
     const sentAt = throttle().last_sent_at;
     process.env.FEATUREGUARD_ALERT_BACKOFF_MS = '1';
-    const attempts = await sendHeldBackSummaries(bench.project);
+    const attempts = await sendHeldBackSummaries(project);
     expect(attempts.map((a) => [a.run_id, a.ok])).toEqual([[runIds[2], true]]);
     expect(rx.received).toHaveLength(2);
     const summary = JSON.parse(rx.received[1].body);
@@ -146,31 +145,27 @@ describe('alerts', () => {
     });
     expect(summary.runs).toHaveLength(2);
     // It counts as a delivery: nothing more is due, and a match within the next interval is held back.
-    expect(await sendHeldBackSummaries(bench.project)).toEqual([]);
-    const late = (await push(bench.project, { view: 'delays', rows: bad }).catch((x: unknown) => x)) as { details: { run_id: string } };
+    expect(await sendHeldBackSummaries(project)).toEqual([]);
+    const late = await pushBad();
     expect(rx.received).toHaveLength(2);
     // A summary that reaches no one: the count is kept, and it is tried again only once the next interval ended.
-    bench.project.state.prepare('UPDATE alert_throttle SET last_sent_at = last_sent_at - 3600000').run();
+    project.state.prepare('UPDATE alert_throttle SET last_sent_at = last_sent_at - 3600000').run();
     await new Promise((r) => rx.server.close(r));
-    const failed = await sendHeldBackSummaries(bench.project);
-    expect(failed.map((a) => [a.run_id, a.ok])).toEqual([[late.details.run_id, false], [late.details.run_id, false], [late.details.run_id, false]]);
+    const failed = await sendHeldBackSummaries(project);
+    expect(failed.map((a) => [a.run_id, a.ok])).toEqual([[late, false], [late, false], [late, false]]);
     expect(throttle()).toEqual({ last_sent_at: expect.any(Number), suppressed: 1 });
     expect(Date.now() - throttle().last_sent_at).toBeLessThan(60_000);
-    expect(await sendHeldBackSummaries(bench.project)).toEqual([]);
+    expect(await sendHeldBackSummaries(project)).toEqual([]);
     server = undefined;
   });
 
   it('serve sends the held-back summary by itself once the interval has ended', async () => {
-    const rx = await receiver(0);
-    server = rx.server;
-    bench = await guardBench({ alerts: [{ name: 'schema', url: rx.url, checks: ['schema'], statuses: ['fail'], min_interval: '1h' }] });
-    const running = await startServer(bench.project, { port: 0, quiet: true, scheduler: false, heldBackSweepMs: 20, logger: pino({ level: 'silent' }) });
+    const { rx, project } = await storm(2);
+    const running = await startServer(project, { port: 0, quiet: true, scheduler: false, heldBackSweepMs: 20, logger: pino({ level: 'silent' }) });
     try {
-      const bad = [{ airport: null, event_timestamp: '2024-01-02T00:00:00Z', delay: 1, carrier: 'AA' }];
-      for (let i = 0; i < 2; i++) await push(bench.project, { view: 'delays', rows: bad }).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 100));
       expect(rx.received).toHaveLength(1);
-      bench.project.state.prepare('UPDATE alert_throttle SET last_sent_at = last_sent_at - 3600000').run();
+      project.state.prepare('UPDATE alert_throttle SET last_sent_at = last_sent_at - 3600000').run();
       for (let i = 0; i < 100 && rx.received.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
       expect(JSON.parse(rx.received[1].body)).toMatchObject({ event: 'featureguard.held_back', suppressed: 1 });
     } finally {
