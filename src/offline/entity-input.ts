@@ -11,7 +11,7 @@
  * column as text that is then cast strictly. Mistakes a user can make are
  * `InputError`s that say what to fix.
  */
-import { DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBTimestampValue, StatementType, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { Type, type Table as ArrowTable } from 'apache-arrow';
 import { extname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -287,8 +287,9 @@ async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: string, 
     return { kind: 'file', uri: `file://${path}` };
   }
   if (input.kind === 'sql') {
+    const query = await singleSelect(conn, input.sql);
     try {
-      await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(raw)} AS SELECT * FROM (${input.sql}) AS __fg_q`);
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(raw)} AS SELECT * FROM (${query}\n) AS __fg_q`);
     } catch (e) {
       throw new InputError(`the entity SQL query failed: ${(e as Error).message.split('\n')[0]}`, undefined, 'bad_entity_sql');
     }
@@ -305,6 +306,37 @@ async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: string, 
     app.closeSync();
   }
   return { kind: input.kind, uri: input.kind === 'rows' ? 'memory:rows' : 'memory:arrow' };
+}
+
+/**
+ * The entity SQL as one query, checked before it runs: one statement, and a SELECT (or VALUES, FROM …).
+ * Anything else would run with the process's DuckDB: a `COPY` writing files, an `ATTACH`, a `SET GLOBAL
+ * TimeZone` that shifts every later build's timestamps. A trailing `;` is allowed.
+ */
+async function singleSelect(conn: DuckDBConnection, sql: string): Promise<string> {
+  let count: number;
+  let statements: Awaited<ReturnType<DuckDBConnection['extractStatements']>>;
+  try {
+    statements = await conn.extractStatements(sql);
+    count = statements.count;
+  } catch (e) {
+    throw new InputError(`the entity SQL query failed: ${(e as Error).message.split('\n')[0]}`, undefined, 'bad_entity_sql');
+  }
+  if (count !== 1) {
+    throw new InputError(`the entity SQL must be one query (a SELECT); it holds ${count} statements`, { statements: count }, 'bad_entity_sql');
+  }
+  let type: StatementType;
+  try {
+    const prepared = await statements.prepare(0);
+    type = prepared.statementType;
+    prepared.destroySync();
+  } catch (e) {
+    throw new InputError(`the entity SQL query failed: ${(e as Error).message.split('\n')[0]}`, undefined, 'bad_entity_sql');
+  }
+  if (type !== StatementType.SELECT) {
+    throw new InputError(`the entity SQL must be a query (a SELECT), not a ${StatementType[type] ?? 'other'} statement`, { statement: StatementType[type] ?? null }, 'bad_entity_sql');
+  }
+  return sql.replace(/[\s;]+$/, '');
 }
 
 type ColType = 'BOOLEAN' | 'BIGINT' | 'DOUBLE' | 'VARCHAR' | 'TIMESTAMP';

@@ -5,7 +5,7 @@
  * a CSV value that does not parse): the build fails with an error naming the
  * view, its source and path, exit 3 in the CLI, never raw DuckDB SQL.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openOfflineEngine } from '../../src/offline/engine.js';
@@ -120,6 +120,32 @@ describe('entity Parquet files', () => {
     expect(await failure({ entities: 'bad-ts.parquet', features: ['merchant_stats:risk'] })).toMatchObject({ code: 'missing_join_key' });
     writeFileSync(join(dir, 'not-parquet.parquet'), 'this is not a parquet file\n');
     expect(await failure({ entities: 'not-parquet.parquet', features: ['user_stats:txn_count'] })).toMatchObject({ code: 'bad_entity_file', exitCode: 2 });
+  });
+});
+
+describe('entity SQL', () => {
+  const ok = "SELECT 1::BIGINT AS user_id, TIMESTAMP '2024-01-01 02:00:00' AS event_timestamp";
+  it('runs one query and nothing else: further statements, a COPY, an ATTACH or a SET are refused before anything runs', async () => {
+    const written = join(dir, 'side-effect.csv');
+    const attempts = [
+      `${ok}) AS x; COPY (SELECT 1) TO '${written}'; SELECT * FROM (${ok}`,
+      `${ok}; COPY (SELECT 1) TO '${written}'`,
+      `COPY (SELECT 1) TO '${written}'`,
+      "SET GLOBAL TimeZone = 'America/New_York'",
+      `ATTACH '${join(dir, 'side.duckdb')}' AS side`,
+    ];
+    for (const sql of attempts) {
+      expect(await failure({ entities: { kind: 'sql', sql }, features: ['user_stats:txn_count'] }), sql).toMatchObject({ code: 'bad_entity_sql', exitCode: 2 });
+    }
+    expect(existsSync(written) || existsSync(join(dir, 'side.duckdb'))).toBe(false);
+    const tz = await (await openOfflineEngine()).all("SELECT current_setting('TimeZone') AS tz");
+    expect(tz).toEqual([{ tz: 'UTC' }]);
+  });
+
+  it('accepts a trailing semicolon and a trailing comment', async () => {
+    for (const sql of [`${ok};`, `${ok} ;\n`, `${ok} -- the first user`]) {
+      expect((await build({ entities: { kind: 'sql', sql }, features: ['user_stats:txn_count'] })).table!.numRows, sql).toBe(1);
+    }
   });
 });
 
