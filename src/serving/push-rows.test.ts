@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SourceDef } from '../definitions/types.js';
 import { openOfflineEngine } from '../offline/engine.js';
-import { loadPushTable, microsToDuckTimestamp, offlineTarget, rfc3339ToMicros, rowsFromColumns, type PushColumn } from './push-rows.js';
+import fc from 'fast-check';
+import { loadPushTable, microsToDuckTimestamp, microsToRfc3339, offlineTarget, rfc3339ToMicros, rfc3339ToMicrosBig, rowsFromColumns, type PushColumn } from './push-rows.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fg-push-rows-'));
 mkdirSync(join(root, 'data', 'dir'), { recursive: true });
@@ -19,6 +20,25 @@ describe('timestamps', () => {
     expect(rfc3339ToMicros('2001-01-01T02:00:00.5+02:00')).toBe(Date.UTC(2001, 0, 1) * 1000 + 500000);
     expect(microsToDuckTimestamp(Date.UTC(2001, 0, 1) * 1000 + 123456)).toBe('2001-01-01 00:00:00.123456');
     expect(() => rfc3339ToMicros('soon')).toThrow(/invalid timestamp/);
+  });
+
+  it('writes microseconds as DuckDB prints materialized timestamps (strftime %f), for any instant of years 1-9999 (property)', async () => {
+    const conn = await (await openOfflineEngine()).connect();
+    const lo = -62135596800000000n; // 0001-01-01
+    const hi = 253402300799999999n; // 9999-12-31T23:59:59.999999
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.bigInt({ min: lo, max: hi }), { minLength: 1, maxLength: 50 }), async (us) => {
+          const want = (await conn.runAndReadAll(`SELECT strftime(make_timestamp(v), '%Y-%m-%dT%H:%M:%S.%fZ') AS t FROM unnest([${us.join(', ')}]::BIGINT[]) u(v)`)).getRowObjectsJson().map((r) => r.t);
+          expect(us.map(microsToRfc3339)).toEqual(want);
+          // And back: the text names the same instant.
+          expect(us.map((u) => rfc3339ToMicrosBig(microsToRfc3339(u)))).toEqual(us);
+        }),
+        { numRuns: 40 },
+      );
+    } finally {
+      conn.closeSync();
+    }
   });
 });
 

@@ -47,11 +47,22 @@ export function microsToDuckTimestamp(us: number): string {
 }
 
 /** Microseconds since the epoch as a bigint (exact for any year DuckDB takes). */
-function rfc3339ToMicrosBig(text: string): bigint {
+export function rfc3339ToMicrosBig(text: string): bigint {
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) throw new InputError(`invalid timestamp '${text}'`);
   const frac = /\.(\d+)/.exec(text)?.[1] ?? '';
   return BigInt(ms) * 1000n + BigInt(frac.length > 3 ? Number(frac.slice(3, 6).padEnd(3, '0')) : 0);
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS.ffffffZ`, as materialized timestamps are stored online (`strftime(…, '%f')`), for
+ * microseconds since the epoch (years 1-9999).
+ */
+export function microsToRfc3339(us: bigint): string {
+  let ms = us / 1000n;
+  if (us % 1000n < 0n) ms -= 1n; // floor, before 1970 too
+  const iso = new Date(Number(ms)).toISOString(); // 2026-01-01T00:00:00.123Z
+  return `${iso.slice(0, 23)}${String(us - ms * 1000n).padStart(3, '0')}Z`;
 }
 
 const FLOAT_LIST = LIST(FLOAT);

@@ -28,7 +28,7 @@ import type { CheckResult, Lineage, RunStatus } from '../runs/types.js';
 import { VERSION } from '../version.js';
 import { bodyProblems } from '../server/body.js';
 import { pushRenames, pushRowValidator } from './push-schema.js';
-import { loadPushTable, offlineTarget, rfc3339ToMicros, writeOfflineFile, type PushColumn } from './push-rows.js';
+import { loadPushTable, microsToRfc3339, offlineTarget, rfc3339ToMicros, rfc3339ToMicrosBig, writeOfflineFile, type PushColumn } from './push-rows.js';
 
 export type PushTarget = 'online' | 'offline' | 'both';
 
@@ -299,10 +299,11 @@ function withFileNote(e: unknown, removeError: string | null): unknown {
 
 const viewChanged = (view: string, what: string) => viewChangedError(view, 'rows were pushed to it', what);
 
-/** The value stored online: int64 strings become numbers, timestamps RFC 3339 UTC with `Z`. */
+/** The value stored online: int64 strings become numbers, timestamps RFC 3339 UTC with microseconds and `Z`. */
 function onlineValue(v: unknown, type: string): unknown {
   if (v === null || v === undefined) return null;
   if (type === 'int64') return Number(v);
-  if (type === 'timestamp') return new Date(String(v)).toISOString();
+  // Microseconds kept, in the form materialized timestamps take (a pushed value reads back as it was sent).
+  if (type === 'timestamp') return microsToRfc3339(v instanceof Date ? BigInt(v.getTime()) * 1000n : rfc3339ToMicrosBig(String(v)));
   return v;
 }
