@@ -145,7 +145,9 @@ export async function deliver(state: Project['state'], alert: AlertConfig, runId
       await res.arrayBuffer().catch(() => undefined);
       a = { run_id: runId, alert: alert.name, url: endpoint, attempt, status_code: res.status, ok: res.ok, error: res.ok ? null : `HTTP ${res.status}`, at, duration_ms: Date.now() - started };
     } catch (e) {
-      const msg = e instanceof Error ? (e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message) : String(e);
+      const raw = e instanceof Error ? (e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message) : String(e);
+      // An error quoting the URL would put its path (often the hook's secret) into the quality log.
+      const msg = raw.replaceAll(alert.url, endpoint).replaceAll(URL.canParse(alert.url) ? new URL(alert.url).href : alert.url, endpoint);
       a = { run_id: runId, alert: alert.name, url: endpoint, attempt, status_code: null, ok: false, error: msg, at, duration_ms: Date.now() - started };
     }
     if (alert.secret_env && !secret && attempt === 1) a = { ...a, error: `${a.error ? `${a.error}; ` : ''}secret env ${alert.secret_env} is not set: sent unsigned` };

@@ -48,8 +48,30 @@ export function loadConfig(root: string): ProjectConfig {
     const pos = origin.locate('/definitions');
     schemaProblems.push({ file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: '/definitions', message: `'${config.definitions}' is outside the project root` });
   }
+  if (schemaProblems.length === 0) {
+    (config.alerts ?? []).forEach((alert, i) => {
+      const why = webhookUrlProblem(alert.url);
+      if (why === null) return;
+      const pos = origin.locate(`/alerts/${i}/url`);
+      schemaProblems.push({ file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: `/alerts/${i}/url`, message: why });
+    });
+  }
   if (schemaProblems.length > 0) throw new DefinitionError(schemaProblems);
   return deepFreeze(config);
+}
+
+/** Why a webhook URL cannot be delivered to, or null. */
+function webhookUrlProblem(url: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return `'${url}' is not a URL`;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `a webhook URL is http or https, not ${u.protocol.slice(0, -1)}`;
+  // fetch refuses such URLs, and its error would carry the password into the quality log.
+  if (u.username || u.password) return 'a webhook URL holds no user name or password (they could not be sent); put a token in its path or query, or sign the body with secret_env';
+  return null;
 }
 
 /** Definition files under `dir`, recursively, sorted, skipping hidden entries. Paths relative to `dir`. */

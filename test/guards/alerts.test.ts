@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listAlertAttempts } from '../../src/alerts/dispatch.js';
+import { deliver, listAlertAttempts } from '../../src/alerts/dispatch.js';
 import { sendHeldBackSummaries } from '../../src/alerts/held-back.js';
 import { verifySignature } from '../../src/alerts/signature.js';
 import { runGuardStage } from '../../src/guards/stage.js';
@@ -171,6 +171,16 @@ describe('alerts', () => {
     } finally {
       await running.close();
     }
+  });
+
+  it("never records a webhook URL's path or password in an attempt's error", async () => {
+    bench = await guardBench();
+    const run = bench.project.runs.create({ kind: 'check', view: 'delays' });
+    // featureguard.yaml refuses such a URL; an error quoting one must not carry it into the quality log anyway.
+    const [a] = await deliver(bench.project.state, { name: 'page', url: 'http://bot:S3cret@127.0.0.1:9/T0/SECRETTOKEN' }, run.id, '{}', { tries: 1 });
+    expect(a.ok).toBe(false);
+    expect(a.error).not.toMatch(/S3cret|SECRETTOKEN/);
+    expect(listAlertAttempts(bench.project, run.id)[0].error).toContain('http://127.0.0.1:9/…');
   });
 
   it('POSTs a signed run summary on a matching run, retries after a failure and records every attempt', async () => {

@@ -81,6 +81,18 @@ describe('runs page with 10,000 runs', () => {
     }
   });
 
+  it('past the last page says so and leads back to the last page; filters outside the form options are kept', async () => {
+    const total = N + 3;
+    const past = await render('/ui/runs?offset=20000&limit=50');
+    expect(past.html).toContain(`past the last of ${total.toLocaleString('en-US')}`);
+    expect(past.html).toContain('No runs on this page: the list ends before it.');
+    expect(past.html).toContain(`href="/ui/runs?limit=50&amp;offset=${Math.floor((total - 1) / 50) * 50}" rel="prev"`);
+    // A limit typed into the URL and a view no longer in the registry stay selected in the form.
+    const kept = await render('/ui/runs?limit=7&view=gone_view');
+    expect(kept.html).toContain('<option value="7" selected="">7</option>');
+    expect(kept.html).toContain('<option value="gone_view" selected="">gone_view</option>');
+  });
+
   it('renders the feature history of a long log from its last 50 runs only', async () => {
     const h = await render('/ui/features/airport_hourly/mean_delay');
     expect(h.html).toContain('mean_delay');

@@ -204,6 +204,13 @@ describe('auth', () => {
       expect(csrf.headers.get('set-cookie')).toBeNull();
       const open = await app.request('/ui/login', { method: 'POST', body: new URLSearchParams({ key, next: 'https://evil.example/' }) });
       expect(open.headers.get('location')).toBe('/ui/runs');
+      // A control character in next (no Location can hold it) falls back too, instead of a 500.
+      const control = await app.request('/ui/login', { method: 'POST', body: new URLSearchParams({ key, next: '/ui/runs\x01' }) });
+      expect([control.status, control.headers.get('location')]).toEqual([303, '/ui/runs']);
+      // Plain HTTP: no Secure (the browser would not send it back); behind a TLS proxy: Secure.
+      expect(cookie).not.toContain('Secure');
+      const proxied = await app.request('/ui/login', { method: 'POST', headers: { 'x-forwarded-proto': 'https' }, body: new URLSearchParams({ key, next: '/ui/runs' }) });
+      expect(proxied.headers.get('set-cookie')).toContain('Secure');
       // Revoking the key logs the browser out at once.
       keys.revoke(info.id);
       const after = await app.request('/ui/registry', { headers: { cookie: `featureguard_key=${key}` } });

@@ -57,7 +57,8 @@ export function requirePageKey(auth: UiAuth | undefined, base: string): Middlewa
 
 /** Only local page paths are accepted as a post-login target (no open redirect). */
 export function safeNext(next: string | undefined, base: string): string {
-  if (next && next.startsWith(`${base}/`) && !next.startsWith('//') && !/[\\\r\n]/.test(next)) return next;
+  // No control characters either: a Location header cannot carry them (the login would end in a 500).
+  if (next && next.startsWith(`${base}/`) && !next.startsWith('//') && !/[\\\x00-\x1f\x7f]/.test(next)) return next;
   return `${base}/runs`;
 }
 
@@ -98,6 +99,15 @@ export function LoginPage(props: { frame: PageFrame; next: string; error?: strin
   );
 }
 
+/**
+ * Whether the page was asked for over https: directly, or through a TLS proxy (`X-Forwarded-Proto: https`;
+ * `serve` itself speaks plain HTTP). A forged header only makes the cookie stricter, so it needs no trust.
+ */
+function overHttps(c: Context): boolean {
+  if (new URL(c.req.url).protocol === 'https:') return true;
+  return c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https';
+}
+
 /** Verify a posted key; on success set the cookie. Returns the identity or null. */
 export function login(c: Context, auth: UiAuth, key: string, base: string): KeyIdentity | null {
   const who = auth.verify(key.trim());
@@ -105,7 +115,7 @@ export function login(c: Context, auth: UiAuth, key: string, base: string): KeyI
   setCookie(c, KEY_COOKIE, key.trim(), {
     httpOnly: true,
     sameSite: 'Strict',
-    secure: new URL(c.req.url).protocol === 'https:',
+    secure: overHttps(c),
     path: base,
     maxAge: COOKIE_MAX_AGE,
   });

@@ -25,15 +25,18 @@ export function StatusBadge(props: { status: RunStatus | CheckStatus | string })
 /** Previous/next links keeping the filters, with "51–100 of 10,000". */
 export function Pager(props: { base: string; params: Record<string, string | undefined>; limit: number; offset: number; total: number }) {
   const { limit, offset, total } = props;
+  // Past the end (an old link, a list that shrank): "newer" leads to the last page, not to another empty one.
+  const beyond = total > 0 && offset >= total;
   const first = total === 0 ? 0 : offset + 1;
   const last = Math.min(offset + limit, total);
-  const prev = offset > 0 ? `${props.base}${query({ ...props.params, limit, offset: Math.max(0, offset - limit) })}` : null;
+  const prevOffset = beyond ? Math.floor((total - 1) / limit) * limit : Math.max(0, offset - limit);
+  const prev = offset > 0 ? `${props.base}${query({ ...props.params, limit, offset: prevOffset })}` : null;
   const next = offset + limit < total ? `${props.base}${query({ ...props.params, limit, offset: offset + limit })}` : null;
   return (
     <nav class="pager" aria-label="pages">
       {prev ? <a href={prev} rel="prev">← newer</a> : <span class="muted">← newer</span>}
       <span>
-        {formatCount(first)}–{formatCount(last)} of {formatCount(total)}
+        {beyond ? `past the last of ${formatCount(total)}` : `${formatCount(first)}–${formatCount(last)} of ${formatCount(total)}`}
       </span>
       {next ? <a href={next} rel="next">older →</a> : <span class="muted">older →</span>}
     </nav>

@@ -64,6 +64,11 @@ export function runFilter(q: RunsQuery): RunFilter {
   return { view: q.view, service: q.service, kind: q.kind, status: q.status, since: toIso(q.since), until: toIso(q.until), limit: q.limit, offset: q.offset };
 }
 
+/** The options of a filter, with the current value kept (a view removed since, a limit typed into the URL). */
+function withCurrent<T>(options: readonly T[], current: T | undefined): T[] {
+  return current === undefined || options.includes(current) ? [...options] : [...options, current];
+}
+
 export function RunsPage(props: { frame: PageFrame; q: RunsQuery; runs: readonly Run[]; total: number; views: readonly string[]; services: readonly string[] }) {
   const { frame, q } = props;
   const base = frame.base;
@@ -78,19 +83,19 @@ export function RunsPage(props: { frame: PageFrame; q: RunsQuery; runs: readonly
           View
           <select id="f-view" name="view">
             <option value="">any</option>
-            {props.views.map((v) => (
+            {withCurrent(props.views, q.view).map((v) => (
               <option value={v} selected={q.view === v}>
                 {v}
               </option>
             ))}
           </select>
         </label>
-        {props.services.length ? (
+        {props.services.length || q.service ? (
           <label for="f-service">
             Service
             <select id="f-service" name="service">
               <option value="">any</option>
-              {props.services.map((v) => (
+              {withCurrent(props.services, q.service).map((v) => (
                 <option value={v} selected={q.service === v}>
                   {v}
                 </option>
@@ -131,7 +136,7 @@ export function RunsPage(props: { frame: PageFrame; q: RunsQuery; runs: readonly
         <label for="f-limit">
           Per page
           <select id="f-limit" name="limit">
-            {[25, 50, 100, 200].map((n) => (
+            {withCurrent([25, 50, 100, 200], q.limit).sort((a, b) => a - b).map((n) => (
               <option value={String(n)} selected={q.limit === n}>
                 {n}
               </option>
@@ -163,7 +168,7 @@ export function RunsPage(props: { frame: PageFrame; q: RunsQuery; runs: readonly
           {props.runs.length === 0 ? (
             <tr>
               <td colspan={9} class="muted">
-                No runs{filtered ? ' match these filters' : ' yet: run `featureguard materialize`'}.
+                {props.total > 0 ? 'No runs on this page: the list ends before it.' : `No runs${filtered ? ' match these filters' : ' yet: run `featureguard materialize`'}.`}
               </td>
             </tr>
           ) : (
