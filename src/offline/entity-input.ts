@@ -349,7 +349,10 @@ function inferType(name: string, values: readonly unknown[]): ColType {
   const kinds = new Set<string>();
   values.forEach((v, row) => {
     if (v === null || v === undefined) return;
-    if (v instanceof Date) kinds.add('date');
+    if (v instanceof Date) {
+      if (Number.isNaN(v.getTime())) throw new InputError(`entity column '${name}' holds an invalid Date in row ${row}`, { column: name, row }, 'bad_entity_value');
+      kinds.add('date');
+    }
     // A whole number beyond the int64 range is refused below (an id sent as a JSON number has lost digits
     // already); in a column that also holds fractions it is a float like the rest.
     else if (typeof v === 'number') kinds.add(Number.isInteger(v) ? 'int' : 'float');
@@ -382,6 +385,11 @@ function inferType(name: string, values: readonly unknown[]): ColType {
 function columnsFromRows(rows: readonly Readonly<Record<string, unknown>>[]): InColumn[] {
   const names: string[] = [];
   const seen = new Set<string>();
+  rows.forEach((r, row) => {
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) {
+      throw new InputError(`entity row ${row} is ${r === null ? 'null' : Array.isArray(r) ? 'an array' : `a ${typeof r}`}; each entity row is an object of column values`, { row }, 'bad_entity_value');
+    }
+  });
   for (const r of rows) for (const k of Object.keys(r)) if (!seen.has(k)) (seen.add(k), names.push(k));
   return names.map((name) => {
     const values = rows.map((r) => r[name] ?? null);
@@ -402,7 +410,7 @@ function columnsFromArrow(table: ArrowTable): InColumn[] {
         for (let j = 0; j < data.length; j++) {
           if (!data.getValid(j)) values.push(null);
           else {
-            const v = raw[data.offset + j];
+            const v = raw[j]; // a slice's values start at its first row already (data.offset is for the validity bits)
             values.push({ micros: unit === 3 ? v / 1000n : v * ARROW_UNIT_TO_MICROS[unit] });
           }
         }

@@ -107,8 +107,27 @@ interface Prepared {
 function normalizeEntities(spec: EntitySpec): EntityInput {
   if (typeof spec === 'string') return { kind: 'file', path: spec };
   if (Array.isArray(spec)) return { kind: 'rows', rows: spec as readonly Record<string, unknown>[] };
-  if (typeof (spec as Table).schema === 'object' && typeof (spec as Table).getChildAt === 'function') return { kind: 'arrow', table: spec as Table };
-  return spec as EntityInput;
+  if (spec !== null && typeof spec === 'object') {
+    if (typeof (spec as Table).schema === 'object' && typeof (spec as Table).getChildAt === 'function') return { kind: 'arrow', table: spec as Table };
+    const input = spec as Partial<EntityInput> & { kind?: unknown };
+    if (input.kind === 'file' && typeof (input as { path?: unknown }).path === 'string') return input as EntityInput;
+    if (input.kind === 'sql' && typeof (input as { sql?: unknown }).sql === 'string') return input as EntityInput;
+    if (input.kind === 'rows' && Array.isArray((input as { rows?: unknown }).rows)) return input as EntityInput;
+    if (input.kind === 'arrow' && typeof (input as { table?: Table }).table?.getChildAt === 'function') return input as EntityInput;
+  }
+  // Untyped JavaScript: a clear error rather than a TypeError from deep inside.
+  throw new InputError(
+    `entities must be a file path, an array of row objects, an apache-arrow Table, or {kind: 'file', path} / {kind: 'sql', sql} / {kind: 'rows', rows}; got ${describeValue(spec)}`,
+    undefined,
+    'bad_entities',
+  );
+}
+
+function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v !== 'object') return `a ${typeof v}`;
+  const kind = (v as { kind?: unknown }).kind;
+  return kind === undefined ? 'an object without kind (columns are given as an array of row objects)' : `{kind: ${JSON.stringify(kind)}} without its ${kind === 'file' ? 'path' : kind === 'sql' ? 'sql' : kind === 'rows' ? 'rows array' : 'fields'}`;
 }
 
 /** `splitAt` and `testFraction` given as null or '' by JavaScript callers mean "no split", as before strict parsing. */

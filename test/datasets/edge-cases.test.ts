@@ -109,6 +109,10 @@ describe('dataset build edge cases', () => {
     raw[1] = 1_704_081_600_000_001n;
     const res = await build({ entities, features: ['user_stats:txn_count'] });
     expect(plain(res.table)).toEqual([{ user_id: 1, tag: 'a', txn_count: 30 }, { user_id: 1, tag: 'b', txn_count: null }]);
+    // A slice of it, and a table whose batches are slices: the rows of the slice, not of the whole.
+    expect(plain((await build({ entities: entities.slice(1), features: ['user_stats:txn_count'] })).table)).toEqual([{ user_id: 1, tag: 'b', txn_count: null }]);
+    const mixed = entities.slice(1).concat(entities.slice(0, 1));
+    expect(plain((await build({ entities: mixed, features: ['user_stats:txn_count'] })).table)).toEqual([{ user_id: 1, tag: 'b', txn_count: null }, { user_id: 1, tag: 'a', txn_count: 30 }]);
   });
 
   it('zero entity rows give an empty dataset with the full schema', async () => {

@@ -182,6 +182,16 @@ describe('entity rows from the SDK', () => {
     expect([...ok.table!.getChild('event_timestamp')!.toArray()].map((t) => new Date(Number(t) / 1000).toISOString())).toEqual(['2024-01-01T02:00:00.500Z', '2024-01-01T13:00:00.000Z', '2024-01-01T00:00:00.000Z', '2024-01-01T05:00:00.000Z', '2024-01-01T02:29:45.000Z']);
   });
 
+  it('refuse what untyped JavaScript can pass with InputErrors naming it, not TypeErrors', async () => {
+    const f = ['user_stats:txn_count'];
+    const bad = async (entities: unknown) => failure({ entities: entities as never, features: f });
+    for (const entities of [undefined, null, 42, { user_id: [1], event_timestamp: [at] }, { kind: 'file' }, { kind: 'rows' }, { kind: 'sql', sql: 7 }]) {
+      expect(await bad(entities), JSON.stringify(entities) ?? 'undefined').toMatchObject({ code: 'bad_entities', exitCode: 2 });
+    }
+    expect(await bad([{ user_id: 1, event_timestamp: at }, null])).toMatchObject({ code: 'bad_entity_value', message: expect.stringContaining('entity row 1 is null') });
+    expect(await bad([{ user_id: 1, event_timestamp: new Date('x') }])).toMatchObject({ code: 'bad_entity_value', message: "entity column 'event_timestamp' holds an invalid Date in row 0" });
+  });
+
   it('keep int64 values at the edge of the range exactly', async () => {
     const res = await build({ entities: [{ user_id: 1, event_timestamp: at, n: 2n ** 63n - 1n }, { user_id: 1, event_timestamp: at, n: -(2n ** 63n) }], features: ['user_stats:txn_count'] });
     expect(res.table!.getChild('n')!.toArray()).toEqual(new BigInt64Array([2n ** 63n - 1n, -(2n ** 63n)]));
