@@ -56,6 +56,9 @@ export interface ViewSelection {
 export function resolveFeatureRefs(set: Pick<DefinitionSet, 'views'>, refs: readonly string[]): ViewSelection[] {
   const out = new Map<string, { view: FeatureViewDef; features: FeatureDef[] }>();
   for (const ref of refs) {
+    if (typeof ref !== 'string' || ref.split(':').length > 2) {
+      throw new InputError(`'${String(ref)}' is not a feature reference: use view, view:* or view:feature`, { reference: String(ref) }, 'unknown_feature');
+    }
     const [viewName, featureName] = ref.split(':', 2) as [string, string | undefined];
     const view = set.views.get(viewName);
     if (!view) throw new InputError(`unknown feature view '${viewName}' in reference '${ref}'${didYouMean(viewName, set.views.keys())}`, { known: [...set.views.keys()] }, 'unknown_feature');

@@ -155,6 +155,21 @@ describe('getOnlineFeatures', () => {
     await expect(bad({ features: ['offline_only:z'], entities: { origin: ['SEA'] } })).rejects.toMatchObject({ code: 'view_not_online' });
   });
 
+  it('reads bigint keys and refuses what untyped JavaScript can pass with InputErrors, not TypeErrors', async () => {
+    const bad = (req: unknown) => getOnlineFeatures(project, req as Parameters<typeof getOnlineFeatures>[1], { now: NOW });
+    expect((await bad({ features: ['per_flight:late'], entities: { flight_id: [42n] } })).results[1].values).toEqual([true]);
+    await expect(bad({ features: ['per_flight:late'], entities: { flight_id: [2n ** 60n] } })).rejects.toMatchObject({ code: 'bad_entity', message: expect.stringContaining('1152921504606846976n') });
+    await expect(bad({ features: ['per_flight:late'], entities: { flight_id: [NaN] } })).rejects.toMatchObject({ code: 'bad_entity', message: expect.stringContaining('got NaN') });
+    // A hole is a missing value, not a row left out.
+    // eslint-disable-next-line no-sparse-arrays
+    await expect(bad({ features: ['per_flight:late'], entities: { flight_id: [42, , 7] } })).rejects.toMatchObject({ code: 'bad_entity', message: expect.stringContaining('row 1') });
+    await expect(bad({ features: 'per_flight:late', entities: { flight_id: [42] } })).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(bad({ features: ['per_flight:late:junk'], entities: { flight_id: [42] } })).rejects.toMatchObject({ code: 'unknown_feature', message: expect.stringContaining('is not a feature reference') });
+    // An empty service name is a service, whatever was asked before (the plan cache keeps them apart).
+    await bad({ features: ['per_flight:late'], entities: { flight_id: [42] } });
+    await expect(bad({ service: '', features: ['per_flight:late'], entities: { flight_id: [42] } })).rejects.toMatchObject({ code: 'invalid_request', message: expect.stringContaining('not both') });
+  });
+
   it('sees registry changes (plans are cached per generation)', async () => {
     const before = await getOnlineFeatures(project, { features: ['hourly'], entities: { origin: ['SEA'] } }, { now: NOW });
     expect(before.metadata.feature_names).toEqual(['origin', 'delay', 'label']);

@@ -70,7 +70,9 @@ function normalizeKey(value: unknown, key: JoinKey, row: number): string | numbe
     }
     return value;
   }
-  throw new InputError(`entity '${key.name}' row ${row}: expected an integer (${key.type}), got ${JSON.stringify(value) ?? typeof value}`, { join_key: key.name, row }, 'bad_entity');
+  if (typeof value === 'bigint' && value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)) return normalizeKey(Number(value), key, row);
+  const shown = typeof value === 'bigint' ? `${value}n (beyond ±2^53, which online keys hold exactly)` : Number.isNaN(value) ? 'NaN' : (JSON.stringify(value) ?? typeof value);
+  throw new InputError(`entity '${key.name}' row ${row}: expected an integer (${key.type}), got ${shown}`, { join_key: key.name, row }, 'bad_entity');
 }
 
 /** Validate the entity columns against the plan: returns the normalized columns and the row count. */
@@ -98,7 +100,8 @@ function entityColumns(plan: OnlineReadPlan, entities: OnlineFeaturesRequest['en
         details: { limit: max, got: values.length },
       });
     }
-    columns.set(key.name, values.map((v, i) => normalizeKey(v, key, i)));
+    // Array.from, not map: a hole ([3, , 4]) is a missing value, not a row skipped.
+    columns.set(key.name, Array.from(values, (v: unknown, i) => normalizeKey(v, key, i)));
   }
   return { columns, n: Math.max(n, 0) };
 }

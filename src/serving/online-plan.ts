@@ -119,7 +119,13 @@ export function createPlanCache(): (set: () => DefinitionSet, generation: number
       cache.generation = generation;
       cache.plans.clear();
     }
-    const key = `${request.fullFeatureNames ? 1 : 0}|${request.service ?? ''}|${request.features?.join('\u0000') ?? ''}`;
+    // Untyped callers: a list of strings, or a clear error (not a TypeError from join).
+    if (request.features !== undefined && (!Array.isArray(request.features) || request.features.some((f) => typeof f !== 'string'))) {
+      throw new InputError('features must be a list of feature references (view, view:* or view:feature)', undefined, 'invalid_request');
+    }
+    if (request.service !== undefined && typeof request.service !== 'string') throw new InputError('feature_service must be the name of a feature service', undefined, 'invalid_request');
+    // `service: ''` is a service (an unknown one), not the absence of one: the key keeps them apart.
+    const key = `${request.fullFeatureNames ? 1 : 0}|${request.service === undefined ? '\u0001' : request.service}|${request.features?.join('\u0000') ?? ''}`;
     let plan = cache.plans.get(key);
     if (!plan) {
       plan = buildOnlineReadPlan(set(), request);
