@@ -42,6 +42,9 @@ const NO_COUNTS = { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 };
 
 /** The views a request names, or every online feature view. */
 export function materializableViews(set: DefinitionSet, names?: readonly string[]): FeatureViewDef[] {
+  if (names !== undefined && (!Array.isArray(names) || names.some((n) => typeof n !== 'string'))) {
+    throw new InputError('views must be a list of feature view names', undefined, 'invalid_request');
+  }
   if (names && names.length > 0) {
     return names.map((name) => {
       const v = set.views.get(name);

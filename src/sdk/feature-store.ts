@@ -9,6 +9,7 @@
  */
 import { loadDefinitions, validateDefinitions } from '../definitions/loader.js';
 import type { Definition } from '../definitions/types.js';
+import { FeatureguardError, InputError } from '../errors.js';
 import { openProject, type Project } from '../project.js';
 import { applyDefinitions, type ApplyDefinitionsResult } from '../registry/apply-definitions.js';
 import type { Plan } from '../registry/types.js';
@@ -49,34 +50,61 @@ export interface FeatureStore {
 export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
   const project = openProject(dir);
   // Definitions from code are validated exactly as files are (schemas, then cross-references).
-  const defs = (given?: readonly Definition[]) => (given ? validateDefinitions(given, project.root) : loadDefinitions(project.root, project.config));
+  const defs = (given?: readonly Definition[]) => {
+    if (given === undefined) return loadDefinitions(project.root, project.config);
+    if (!Array.isArray(given)) throw new InputError('definitions must be a list, e.g. [defineEntity(…), defineFeatureView(…)]', undefined, 'invalid_request');
+    return validateDefinitions(given, project.root);
+  };
+  // close() waits for the calls still running (a materialization holds a lease and a running run), and
+  // calls after it are a clear error rather than a closed database's TypeError.
+  const running = new Set<Promise<unknown>>();
+  let closing: Promise<void> | undefined;
+  const closedError = () => new FeatureguardError('store_closed', 'this feature store is closed; open another with openFeatureStore()', { status: 409, exitCode: 2 });
+  const open = () => {
+    if (closing) throw closedError();
+  };
+  const track = <T>(work: () => Promise<T>): Promise<T> => {
+    if (closing) return Promise.reject(closedError());
+    const p = work();
+    running.add(p);
+    const done = () => running.delete(p);
+    p.then(done, done);
+    return p;
+  };
   return {
     project,
     runs: project.runs,
     verifyDataset(manifestPath) {
-      return verifyDataset(project, manifestPath);
+      return track(() => verifyDataset(project, manifestPath));
     },
     pruneRuns(options) {
+      open();
       return pruneRuns(project.state, options);
     },
-    async plan(definitions) {
-      return project.registry.plan(defs(definitions));
+    plan(definitions) {
+      return track(async () => project.registry.plan(defs(definitions)));
     },
-    async apply(definitions, options) {
-      return applyDefinitions(project, defs(definitions), options);
+    apply(definitions, options) {
+      return track(async () => applyDefinitions(project, defs(definitions), options));
     },
-    async materialize(options) {
-      return (await import('../materialize/materialize.js')).materialize(project, options);
+    materialize(options) {
+      return track(async () => (await import('../materialize/materialize.js')).materialize(project, options));
     },
-    async getOnlineFeatures(request, options) {
-      return (await import('../serving/online-features.js')).getOnlineFeatures(project, request, options);
+    getOnlineFeatures(request, options) {
+      return track(async () => (await import('../serving/online-features.js')).getOnlineFeatures(project, request, options));
     },
-    async getHistoricalFeatures(request) {
-      return (await import('../offline/historical.js')).getHistoricalFeatures(project, request);
+    getHistoricalFeatures(request) {
+      return track(async () => (await import('../offline/historical.js')).getHistoricalFeatures(project, request));
     },
-    async push(request) {
-      return (await import('../serving/push.js')).push(project, request);
+    push(request) {
+      return track(async () => (await import('../serving/push.js')).push(project, request));
     },
-    close: () => project.close(),
+    close() {
+      closing ??= (async () => {
+        await Promise.allSettled([...running]);
+        await project.close();
+      })();
+      return closing;
+    },
   };
 }

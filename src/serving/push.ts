@@ -173,6 +173,7 @@ export async function push(project: Project, request: PushRequest, options: Push
       'view_not_online',
     );
   }
+  if (!Array.isArray(request.rows)) throw new InputError('push rows must be a list of row objects', undefined, 'invalid_rows');
   if (request.rows.length === 0) throw new InputError('push has no rows', undefined, 'invalid_rows');
   const rows = await validatedOrRecorded(project, view, request.rows, to, options);
   const source = set.sources.get(view.source);

@@ -88,6 +88,30 @@ describe('project commands on the flights example', () => {
     }
   });
 
+  it('the SDK store waits for a materialization on close, and refuses calls after it with store_closed', async () => {
+    const { openFeatureStore } = await import('../../src/sdk/index.js');
+    const store = await openFeatureStore(dir);
+    const running = store.materialize({ start: '2001-01-02', end: '2001-01-03', views: ['airport_hourly'] });
+    const closed = store.close();
+    const [result] = await running;
+    expect(result.status).not.toBe('failed');
+    await closed;
+    await store.close(); // twice is fine
+    await expect(store.getOnlineFeatures({ features: ['airport_hourly:departures'], entities: { origin: ['SEA'] } })).rejects.toMatchObject({ code: 'store_closed' });
+    expect(() => store.pruneRuns({ before: new Date() })).toThrow(/closed/);
+    // The run finished and its lease is free: another store materializes the view at once.
+    const next = await openFeatureStore(dir);
+    try {
+      expect(next.runs.get(result.run!.id).status).toBe(result.status);
+      await expect(next.apply({ kind: 'entity' } as never)).rejects.toMatchObject({ code: 'invalid_request' });
+      await expect(next.materialize({ start: '2001-01-02', end: '2001-01-03', views: 'airport_hourly' as never })).rejects.toMatchObject({ code: 'invalid_request' });
+      await expect(next.push({ view: 'airport_hourly', rows: {} as never })).rejects.toMatchObject({ code: 'invalid_rows' });
+      expect((await next.materialize({ start: '2001-01-02', end: '2001-01-03', views: ['airport_hourly'] }))[0].status).not.toBe('failed');
+    } finally {
+      await next.close();
+    }
+  });
+
   it('list --json gives every object at version 1; list views filters', async () => {
     const rows = JSON.parse((await cli('--json', 'list')).out) as { kind: string; name: string; version: number; hash: string }[];
     expect(rows.map((r) => `${r.kind}/${r.name}`)).toEqual([
