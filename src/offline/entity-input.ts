@@ -233,7 +233,10 @@ function checkColumnNames(names: readonly string[]): void {
     const key = foldAscii(n);
     const other = folded.get(key);
     if (other !== undefined) {
-      throw new InputError(`entity columns '${other}' and '${n}' differ only in case, which is one column name here; rename or drop one`, { columns: [other, n] }, 'column_collision');
+      const message = other === n
+        ? `entity column '${n}' appears twice; rename or drop one`
+        : `entity columns '${other}' and '${n}' differ only in case, which is one column name here; rename or drop one`;
+      throw new InputError(message, { columns: [other, n] }, 'column_collision');
     }
     folded.set(key, n);
   }
@@ -419,8 +422,21 @@ function columnsFromArrow(table: ArrowTable): InColumn[] {
     }
     const values = [...vec].map((v) => (v === undefined ? null : v) as unknown);
     if (field.type.typeId === Type.Date) return { name: field.name, type: 'TIMESTAMP' as const, values: values.map((v) => (v === null ? null : new Date(v as number))) };
-    return { name: field.name, type: inferType(field.name, values), values };
+    return { name: field.name, type: arrowColumnType(field.type) ?? inferType(field.name, values), values };
   });
+}
+
+/**
+ * The column type an Arrow type declares, so that an empty or all-null column keeps it (a key column of
+ * nulls is still an int64 key). Unsigned 64-bit integers, and types without a counterpart, are inferred.
+ */
+function arrowColumnType(type: { typeId: Type; bitWidth?: number; isSigned?: boolean; dictionary?: { typeId: Type } }): ColType | undefined {
+  const t = type.typeId === Type.Dictionary && type.dictionary ? type.dictionary.typeId : type.typeId;
+  if (t === Type.Int) return type.bitWidth === 64 && type.isSigned === false ? undefined : 'BIGINT';
+  if (t === Type.Float) return 'DOUBLE';
+  if (t === Type.Bool) return 'BOOLEAN';
+  if (t === Type.Utf8 || t === Type.LargeUtf8) return 'VARCHAR';
+  return undefined;
 }
 
 function appendColumns(app: DuckDBAppender, cols: readonly InColumn[]): void {

@@ -113,6 +113,12 @@ describe('dataset build edge cases', () => {
     expect(plain((await build({ entities: entities.slice(1), features: ['user_stats:txn_count'] })).table)).toEqual([{ user_id: 1, tag: 'b', txn_count: null }]);
     const mixed = entities.slice(1).concat(entities.slice(0, 1));
     expect(plain((await build({ entities: mixed, features: ['user_stats:txn_count'] })).table)).toEqual([{ user_id: 1, tag: 'b', txn_count: null }, { user_id: 1, tag: 'a', txn_count: 30 }]);
+    // The Arrow types hold when no value says them: an all-null int64 key column, and no rows at all.
+    const nullKeys = new Table({ user_id: vectorFromArray([null], new Int64()), event_timestamp: vectorFromArray([0], new TimestampMicrosecond()) });
+    const nk = await build({ entities: nullKeys, features: ['user_stats:txn_count'] });
+    // (its null key is blocked by the guards, as a null key is anywhere; the column is the int64 key all the same)
+    expect([nk.status, nk.manifest.columns[0]]).toEqual(['blocked', { name: 'user_id', type: 'BIGINT' }]);
+    expect((await build({ entities: entities.slice(0, 0), features: ['user_stats:txn_count'] })).table!.numRows).toBe(0);
   });
 
   it('zero entity rows give an empty dataset with the full schema', async () => {
