@@ -82,19 +82,33 @@ export interface HeldBackRun {
   started_at: string;
 }
 
+/** What a held-back summary reports: since when nothing reached the receiver, and which runs. */
+export interface HeldBack {
+  /** The last delivery that reached the receiver for this alert and target (ISO 8601), or null if none did. */
+  readonly since: string | null;
+  /** The runs whose matches reached no one since then, oldest first (at most the latest `limit`). */
+  readonly runs: HeldBackRun[];
+}
+
+const TARGET_OF_RUN = "(CASE WHEN r.service IS NOT NULL THEN 'service:' || r.service WHEN r.view IS NOT NULL THEN 'view:' || r.view ELSE 'project' END)";
+
 /**
  * The runs whose matches of `alert` for `target` (`view:NAME`, `service:NAME` or `project`) reached no one
- * since `since` (ISO 8601): held back, or failed on every try. Oldest first, at most the latest `limit`.
+ * (held back, or failed on every try) since the last delivery that did. Taken from the attempts themselves, so a
+ * summary that failed and is retried lists the same runs again.
  */
-export function heldBackRuns(state: StateDb, alert: string, target: string, since: string, limit = 100): HeldBackRun[] {
+export function heldBackRuns(state: StateDb, alert: string, target: string, limit = 100): HeldBack {
+  const since = (db(state)
+    .prepare(`SELECT max(a.at) FROM alert_attempts a JOIN runs r ON r.id = a.run_id WHERE a.alert = ? AND a.ok = 1 AND ${TARGET_OF_RUN} = ?`)
+    .pluck()
+    .get(alert, target) ?? null) as string | null;
   const rows = db(state)
     .prepare(
       `SELECT r.id, r.kind, r.view, r.service, r.status, r.started_at FROM alert_attempts a JOIN runs r ON r.id = a.run_id
-       WHERE a.alert = ? AND a.at >= ?
-         AND (CASE WHEN r.service IS NOT NULL THEN 'service:' || r.service WHEN r.view IS NOT NULL THEN 'view:' || r.view ELSE 'project' END) = ?
+       WHERE a.alert = ? AND a.at >= ? AND ${TARGET_OF_RUN} = ?
          AND NOT EXISTS (SELECT 1 FROM alert_attempts b WHERE b.run_id = a.run_id AND b.alert = a.alert AND b.ok = 1)
        GROUP BY r.id ORDER BY max(a.id) DESC LIMIT ?`,
     )
-    .all(alert, since, target, limit) as HeldBackRun[];
-  return rows.reverse();
+    .all(alert, since ?? '', target, limit) as HeldBackRun[];
+  return { since, runs: rows.reverse() };
 }

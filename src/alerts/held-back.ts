@@ -12,9 +12,9 @@
 import type { Project } from '../project.js';
 import { heldBackRuns, type AlertAttempt } from './attempts.js';
 import { deliver, type AlertOptions } from './dispatch.js';
-import { claimHeldBack, releaseHeldBack } from './throttle.js';
+import { claimHeldBack, dropHeldBack, forgetUnconfigured, releaseHeldBack } from './throttle.js';
 
-/** `view:NAME` / `service:NAME` / `project` as the payload's `target`. */
+/** `view:NAME` / `service:NAME` as the payload's `target`; `{}` for runs of neither (project-wide). */
 function targetOf(target: string): Record<string, string> {
   const [kind, ...rest] = target.split(':');
   return kind === 'view' || kind === 'service' ? { [kind]: rest.join(':') } : {};
@@ -22,28 +22,37 @@ function targetOf(target: string): Record<string, string> {
 
 /** Send the summaries that are due at `now`; returns the attempts made. Delivery problems are recorded, never thrown. */
 export async function sendHeldBackSummaries(project: Project, now = Date.now(), opts: AlertOptions = {}): Promise<AlertAttempt[]> {
+  const alerts = project.config.alerts ?? [];
+  forgetUnconfigured(project.state, alerts);
   const out: AlertAttempt[] = [];
-  for (const alert of project.config.alerts ?? []) {
+  for (const alert of alerts) {
     if (!alert.min_interval) continue;
     for (const claim of claimHeldBack(project.state, alert, now)) {
-      const since = new Date(claim.since).toISOString();
-      const runs = heldBackRuns(project.state, alert.name, claim.target, since);
-      // Runs pruned from the quality log meanwhile: nothing to list, nor to record the delivery on.
-      if (runs.length === 0) continue;
-      const body = {
-        event: 'featureguard.held_back',
-        alert: alert.name,
-        project: project.config.project,
-        target: targetOf(claim.target),
-        suppressed: claim.suppressed,
-        since,
-        runs,
-        sent_at: new Date(now).toISOString(),
-      };
-      // Recorded on the latest held-back run: `runs show` of it lists the summary's attempts.
-      const attempts = await deliver(project.state, alert, runs[runs.length - 1].id, JSON.stringify(body), opts);
-      if (!attempts.some((a) => a.ok)) releaseHeldBack(project.state, alert, claim);
-      out.push(...attempts);
+      try {
+        const { since, runs } = heldBackRuns(project.state, alert.name, claim.target);
+        // Runs pruned from the quality log meanwhile: nothing to list, nor to record the delivery on.
+        if (runs.length === 0) {
+          dropHeldBack(project.state, alert, claim);
+          continue;
+        }
+        const body = {
+          event: 'featureguard.held_back',
+          alert: alert.name,
+          project: project.config.project,
+          target: targetOf(claim.target),
+          suppressed: claim.suppressed,
+          since,
+          runs,
+          sent_at: new Date(now).toISOString(),
+        };
+        // Recorded on the latest held-back run: `runs show` of it lists the summary's attempts.
+        const attempts = await deliver(project.state, alert, runs[runs.length - 1].id, JSON.stringify(body), opts);
+        if (!attempts.some((a) => a.ok)) releaseHeldBack(project.state, alert, claim);
+        out.push(...attempts);
+      } catch {
+        // The run went between the query and the record (a prune): tried again next time.
+        releaseHeldBack(project.state, alert, claim);
+      }
     }
   }
   return out;

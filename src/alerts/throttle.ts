@@ -101,3 +101,20 @@ export function releaseHeldBack(db: StateDb, alert: AlertConfig, claim: HeldBack
   ensureTables(db, 'alert_throttle', DDL);
   db.prepare('UPDATE alert_throttle SET suppressed = suppressed + ? WHERE alert = ? AND target = ?').run(claim.suppressed, alert.name, claim.target);
 }
+
+/**
+ * A claim with nothing to report (its runs were pruned meanwhile): as if it had not been made, the count
+ * dropped; the interval goes back to the last delivery unless taken since.
+ */
+export function dropHeldBack(db: StateDb, alert: AlertConfig, claim: HeldBackClaim): void {
+  ensureTables(db, 'alert_throttle', DDL);
+  db.prepare('UPDATE alert_throttle SET last_sent_at = CASE WHEN last_sent_at = ? THEN ? ELSE last_sent_at END WHERE alert = ? AND target = ?')
+    .run(claim.takenAt, claim.since, alert.name, claim.target);
+}
+
+/** Forget the intervals of alerts no longer configured with a min_interval (a name that comes back starts afresh). */
+export function forgetUnconfigured(db: StateDb, alerts: readonly AlertConfig[]): void {
+  ensureTables(db, 'alert_throttle', DDL);
+  const names = alerts.filter((a) => storedDuration(a.min_interval) > 0).map((a) => a.name);
+  db.prepare(`DELETE FROM alert_throttle WHERE alert NOT IN (${names.map(() => '?').join(', ')})`).run(...names);
+}

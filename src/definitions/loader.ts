@@ -66,7 +66,7 @@ function webhookUrlProblem(url: string): string | null {
   try {
     u = new URL(url);
   } catch {
-    return `'${url}' is not a URL`;
+    return 'not a URL';
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return `a webhook URL is http or https, not ${u.protocol.slice(0, -1)}`;
   // fetch refuses such URLs, and its error would carry the password into the quality log.

@@ -292,7 +292,8 @@ async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: string, 
   if (input.kind === 'sql') {
     const query = await singleSelect(conn, input.sql);
     try {
-      await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(raw)} AS SELECT * FROM (${query}\n) AS __fg_q`);
+      // query() takes the text as it is: a trailing `;` or comment cannot end up inside wrapping parentheses.
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(raw)} AS SELECT * FROM query(${literal(query)}) AS __fg_q`);
     } catch (e) {
       throw new InputError(`the entity SQL query failed: ${(e as Error).message.split('\n')[0]}`, undefined, 'bad_entity_sql');
     }
@@ -314,7 +315,7 @@ async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: string, 
 /**
  * The entity SQL as one query, checked before it runs: one statement, and a SELECT (or VALUES, FROM …).
  * Anything else would run with the process's DuckDB: a `COPY` writing files, an `ATTACH`, a `SET GLOBAL
- * TimeZone` that shifts every later build's timestamps. A trailing `;` is allowed.
+ * TimeZone` that shifts every later build's timestamps. A trailing `;` and comments are allowed.
  */
 async function singleSelect(conn: DuckDBConnection, sql: string): Promise<string> {
   let count: number;
@@ -339,7 +340,7 @@ async function singleSelect(conn: DuckDBConnection, sql: string): Promise<string
   if (type !== StatementType.SELECT) {
     throw new InputError(`the entity SQL must be a query (a SELECT), not a ${StatementType[type] ?? 'other'} statement`, { statement: StatementType[type] ?? null }, 'bad_entity_sql');
   }
-  return sql.replace(/[\s;]+$/, '');
+  return sql;
 }
 
 type ColType = 'BOOLEAN' | 'BIGINT' | 'DOUBLE' | 'VARCHAR' | 'TIMESTAMP';
@@ -422,21 +423,30 @@ function columnsFromArrow(table: ArrowTable): InColumn[] {
     }
     const values = [...vec].map((v) => (v === undefined ? null : v) as unknown);
     if (field.type.typeId === Type.Date) return { name: field.name, type: 'TIMESTAMP' as const, values: values.map((v) => (v === null ? null : new Date(v as number))) };
-    return { name: field.name, type: arrowColumnType(field.type) ?? inferType(field.name, values), values };
+    // The values decide, as for rows (a Float64 column of whole numbers is an int64 key, as apache-arrow stores
+    // plain JavaScript numbers); the Arrow type only when no value can (an empty or all-null column).
+    const declared = values.every((v) => v === null) ? arrowColumnType(field.type) : undefined;
+    return { name: field.name, type: declared ?? inferType(field.name, values), values };
   });
 }
 
 /**
- * The column type an Arrow type declares, so that an empty or all-null column keeps it (a key column of
- * nulls is still an int64 key). Unsigned 64-bit integers, and types without a counterpart, are inferred.
+ * The column type an Arrow type declares, for a column no value can tell (a key column of nulls is still an
+ * int64 key). Types without a counterpart are inferred.
  */
-function arrowColumnType(type: { typeId: Type; bitWidth?: number; isSigned?: boolean; dictionary?: { typeId: Type } }): ColType | undefined {
-  const t = type.typeId === Type.Dictionary && type.dictionary ? type.dictionary.typeId : type.typeId;
-  if (t === Type.Int) return type.bitWidth === 64 && type.isSigned === false ? undefined : 'BIGINT';
+function arrowColumnType(given: ArrowTypeLike): ColType | undefined {
+  const type = given.typeId === Type.Dictionary && given.dictionary ? given.dictionary : given;
+  const t = type.typeId;
+  if (t === Type.Int) return 'BIGINT';
   if (t === Type.Float) return 'DOUBLE';
   if (t === Type.Bool) return 'BOOLEAN';
   if (t === Type.Utf8 || t === Type.LargeUtf8) return 'VARCHAR';
   return undefined;
+}
+
+interface ArrowTypeLike {
+  typeId: Type;
+  dictionary?: ArrowTypeLike;
 }
 
 function appendColumns(app: DuckDBAppender, cols: readonly InColumn[]): void {

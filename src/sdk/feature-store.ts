@@ -73,7 +73,10 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
   };
   return {
     project,
-    runs: project.runs,
+    get runs() {
+      open();
+      return project.runs;
+    },
     verifyDataset(manifestPath) {
       return track(() => verifyDataset(project, manifestPath));
     },

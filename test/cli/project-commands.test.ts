@@ -99,6 +99,7 @@ describe('project commands on the flights example', () => {
     await store.close(); // twice is fine
     await expect(store.getOnlineFeatures({ features: ['airport_hourly:departures'], entities: { origin: ['SEA'] } })).rejects.toMatchObject({ code: 'store_closed' });
     expect(() => store.pruneRuns({ before: new Date() })).toThrow(/closed/);
+    expect(() => store.runs.list()).toThrow(/closed/);
     // The run finished and its lease is free: another store materializes the view at once.
     const next = await openFeatureStore(dir);
     try {

@@ -3,7 +3,7 @@
  * worked out by hand (see tiny-project.ts for the rows), the errors a user can
  * cause, every output format read back, the manifest and the split.
  */
-import { Int64, Table, TimestampMicrosecond, Utf8, tableFromIPC, vectorFromArray } from 'apache-arrow';
+import { Float64, Int64, Table, TimestampMicrosecond, Utf8, tableFromIPC, vectorFromArray } from 'apache-arrow';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +119,9 @@ describe('dataset build edge cases', () => {
     // (its null key is blocked by the guards, as a null key is anywhere; the column is the int64 key all the same)
     expect([nk.status, nk.manifest.columns[0]]).toEqual(['blocked', { name: 'user_id', type: 'BIGINT' }]);
     expect((await build({ entities: entities.slice(0, 0), features: ['user_stats:txn_count'] })).table!.numRows).toBe(0);
+    // apache-arrow stores plain JavaScript numbers as Float64: whole ones still make an int64 key.
+    const floats = new Table({ user_id: vectorFromArray([1], new Float64()), event_timestamp: entities.getChild('event_timestamp')!.slice(0, 1) });
+    expect(plain((await build({ entities: floats, features: ['user_stats:txn_count'] })).table)).toEqual([{ user_id: 1, txn_count: 30 }]);
   });
 
   it('zero entity rows give an empty dataset with the full schema', async () => {

@@ -143,7 +143,7 @@ describe('entity SQL', () => {
   });
 
   it('accepts a trailing semicolon and a trailing comment', async () => {
-    for (const sql of [`${ok};`, `${ok} ;\n`, `${ok} -- the first user`]) {
+    for (const sql of [`${ok};`, `${ok} ;\n`, `${ok} -- the first user`, `${ok}; -- the first user`, `${ok}; /* c */`, `-- users\n${ok}`]) {
       expect((await build({ entities: { kind: 'sql', sql }, features: ['user_stats:txn_count'] })).table!.numRows, sql).toBe(1);
     }
   });

@@ -132,31 +132,47 @@ describe('alerts', () => {
     // Once it has ended (the last delivery moved back an hour): one summary naming the two held-back runs,
     // recorded on the latest.
     const throttle = () => project.state.prepare('SELECT last_sent_at, suppressed FROM alert_throttle').get() as { last_sent_at: number; suppressed: number };
+    const firstDelivery = listAlertAttempts(project, runIds[0]).find((a) => a.ok)!.at;
     project.state.prepare('UPDATE alert_throttle SET last_sent_at = last_sent_at - 3600000').run();
-    const sentAt = throttle().last_sent_at;
     process.env.FEATUREGUARD_ALERT_BACKOFF_MS = '1';
     const attempts = await sendHeldBackSummaries(project);
     expect(attempts.map((a) => [a.run_id, a.ok])).toEqual([[runIds[2], true]]);
     expect(rx.received).toHaveLength(2);
     const summary = JSON.parse(rx.received[1].body);
     expect(summary).toMatchObject({
-      event: 'featureguard.held_back', alert: 'schema', target: { view: 'delays' }, suppressed: 2, since: new Date(sentAt).toISOString(),
+      event: 'featureguard.held_back', alert: 'schema', target: { view: 'delays' }, suppressed: 2, since: firstDelivery,
       runs: [{ id: runIds[1], kind: 'push', view: 'delays', status: 'blocked' }, { id: runIds[2] }],
     });
     expect(summary.runs).toHaveLength(2);
+    const summaryAt = listAlertAttempts(project, runIds[2]).find((a) => a.ok)!.at;
     // It counts as a delivery: nothing more is due, and a match within the next interval is held back.
     expect(await sendHeldBackSummaries(project)).toEqual([]);
-    const late = await pushBad();
+    const late = [await pushBad(), await pushBad()];
     expect(rx.received).toHaveLength(2);
     // A summary that reaches no one: the count is kept, and it is tried again only once the next interval ended.
     project.state.prepare('UPDATE alert_throttle SET last_sent_at = last_sent_at - 3600000').run();
+    const port = (rx.server.address() as AddressInfo).port;
     await new Promise((r) => rx.server.close(r));
     const failed = await sendHeldBackSummaries(project);
-    expect(failed.map((a) => [a.run_id, a.ok])).toEqual([[late, false], [late, false], [late, false]]);
-    expect(throttle()).toEqual({ last_sent_at: expect.any(Number), suppressed: 1 });
+    expect(failed.map((a) => [a.run_id, a.ok])).toEqual([[late[1], false], [late[1], false], [late[1], false]]);
+    expect(throttle()).toEqual({ last_sent_at: expect.any(Number), suppressed: 2 });
     expect(Date.now() - throttle().last_sent_at).toBeLessThan(60_000);
     expect(await sendHeldBackSummaries(project)).toEqual([]);
-    server = undefined;
+    // The retry, an interval later, lists the same runs and counts since the last summary that arrived.
+    await new Promise<void>((r) => rx.server.listen(port, '127.0.0.1', r));
+    project.state.prepare('UPDATE alert_throttle SET last_sent_at = last_sent_at - 3600000').run();
+    expect((await sendHeldBackSummaries(project)).map((a) => a.ok)).toEqual([true]);
+    expect(JSON.parse(rx.received[2].body)).toMatchObject({ suppressed: 2, since: summaryAt, runs: [{ id: late[0] }, { id: late[1] }] });
+  });
+
+  it('a held-back summary whose runs were all pruned sends nothing and gives the interval back', async () => {
+    const { rx, runIds, pushBad, project } = await storm(2);
+    project.state.prepare('DELETE FROM runs WHERE id = ?').run(runIds[1]);
+    project.state.prepare('UPDATE alert_throttle SET last_sent_at = last_sent_at - 3600000').run();
+    expect(await sendHeldBackSummaries(project)).toEqual([]);
+    // Nothing was delivered for an interval: the next match is sent at once.
+    await pushBad();
+    expect(rx.received.map((r) => JSON.parse(r.body).event)).toEqual(['featureguard.run', 'featureguard.run']);
   });
 
   it('serve sends the held-back summary by itself once the interval has ended', async () => {
