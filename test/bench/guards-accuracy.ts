@@ -104,7 +104,8 @@ async function runWindow(h: Harness, kind: RunKind, day: Date, transform?: strin
     const view = set.views.get('flights')!;
     await conn.run(`CREATE OR REPLACE TEMP TABLE wv AS ${transform ?? `SELECT ${VIEW_COLS} FROM w`}`);
     const run = project.runs.create({ kind, view: view.name, window_start: window.start.toISOString(), window_end: window.end.toISOString() });
-    const g = await runGuardStage({ project, run, kind, view, conn, table: 'wv', window, now, sourceRelation: `SELECT ${VIEW_COLS} FROM src`, alerts: false });
+    // The source as it stood at the replayed `now`: the flights of later days had not happened yet.
+    const g = await runGuardStage({ project, run, kind, view, conn, table: 'wv', window, now, sourceRelation: `SELECT ${VIEW_COLS} FROM src WHERE event_timestamp <= ${ts(now)}`, alerts: false });
     project.runs.update(run.id, { status: g.verdict === 'block' ? 'blocked' : g.verdict === 'warn' ? 'warned' : 'success', finished_at: now.toISOString() });
     results = [...g.results];
     runId = run.id;

@@ -189,16 +189,31 @@ describe('guard stage', () => {
 
   it('blocks future timestamps beyond the clock skew and accepts ones within it', async () => {
     bench = await guardBench();
-    const now = new Date('2024-01-05T00:00:00Z');
-    const within = await bench.runWindow('2024-01-01', '2024-01-04', { now, transform: "SELECT * FROM w UNION ALL (SELECT * REPLACE (TIMESTAMP '2024-01-05 00:04:00' AS event_timestamp) FROM w LIMIT 1)" });
+    const now = new Date('2024-02-05T00:00:00Z');
+    const within = await bench.runWindow('2024-01-01', '2024-01-04', { now, transform: "SELECT * FROM w UNION ALL (SELECT * REPLACE (TIMESTAMP '2024-02-05 00:04:00' AS event_timestamp) FROM w LIMIT 1)" });
     expect(pick(within, 'provenance', 'future_timestamps')[0].status).toBe('pass');
-    const g = await bench.runWindow('2024-01-01', '2024-01-04', { now, transform: "SELECT * FROM w UNION ALL (SELECT * REPLACE (TIMESTAMP '2024-01-06 00:00:00' AS event_timestamp) FROM w LIMIT 1)" });
+    const g = await bench.runWindow('2024-01-01', '2024-01-04', { now, transform: "SELECT * FROM w UNION ALL (SELECT * REPLACE (TIMESTAMP '2024-02-06 00:00:00' AS event_timestamp) FROM w LIMIT 1)" });
     const f = pick(g, 'provenance', 'future_timestamps')[0];
     expect(f.status).toBe('fail');
     expect(f.value).toBe(1);
     expect(f.policy).toBe('block');
     expect(g.verdict).toBe('block');
     expect(g.blockedReason).toMatch(/future_timestamps/);
+  });
+
+  it("counts a materialized view's source rows dated after now, which no window (ending at or before now) holds", async () => {
+    bench = await guardBench();
+    // The source runs to Jan 31st: seen from Jan 20th, the rows after 00:05 (the default skew) are in the future.
+    const now = new Date('2024-01-20T00:00:00Z');
+    const g = await bench.runWindow('2024-01-10', '2024-01-11', { now });
+    const f = pick(g, 'provenance', 'future_timestamps')[0];
+    const ahead = 24 * 31 - 24 * 19 - 1; // hourly rows after Jan 20 00:05
+    expect(f).toMatchObject({ status: 'fail', value: ahead, details: { source_rows_ahead: ahead, max_event_timestamp: '2024-01-31 23:00:00.000000' } });
+    expect(f.message).toContain('all in the source beyond this window');
+    expect(g.verdict).toBe('block');
+    // A check of a window reads only that window.
+    const c = await bench.runWindow('2024-01-10', '2024-01-11', { now, kind: 'check' });
+    expect(pick(c, 'provenance', 'future_timestamps')[0].status).toBe('pass');
   });
 
   it('detects a retroactively edited history partition and names it', async () => {
@@ -253,7 +268,8 @@ describe('guard stage', () => {
   });
 
   it('flags a volume anomaly against the last runs and staleness beyond max_staleness', async () => {
-    bench = await guardBench({ quality: { anomaly: { max_staleness: '2d' } } });
+    // Each run's clock is inside the source's month: a skew of 40 days keeps its later rows from being "future".
+    bench = await guardBench({ quality: { anomaly: { max_staleness: '2d' }, provenance: { max_clock_skew: '40d' } } });
     for (let d = 1; d <= 5; d++) await bench.runWindow(`2024-01-0${d}`, `2024-01-0${d + 1}`, { now: new Date(`2024-01-0${d + 1}T01:00:00Z`) });
     const normal = await bench.runWindow('2024-01-06', '2024-01-07', { now: new Date('2024-01-07T01:00:00Z') });
     expect(pick(normal, 'anomaly', 'volume')[0].status).toBe('pass');

@@ -104,6 +104,17 @@ describe('leakage check', () => {
     await conn.run(`DROP TABLE ${N}`);
   });
 
+  it('a 0/1 label stored as DOUBLE is read as classes: a feature it was cut from fails by AUC', async () => {
+    const B = `${T}_float01`;
+    await conn.run(`CREATE TABLE ${B} AS SELECT i AS driver_id, TIMESTAMP '2024-01-01' + INTERVAL (i) MINUTE AS event_timestamp, d, (d > 80)::DOUBLE AS late
+      FROM (SELECT i, (hash(i) % 1000) / 10.0 AS d FROM range(3000) r(i))`);
+    const ctx = await checkContext({ conn, table: B, features: [{ column: 'd', type: 'float64' }], dataset: dataset({ labelColumn: 'late', viewTimestamps: [] }) });
+    const [r] = (await leakageCheck(ctx)).filter((x) => x.method === 'target');
+    // Read as numbers, |Spearman| would be about 0.69 here (below the 0.9 warn line): a total leak passing.
+    expect(r).toMatchObject({ status: 'fail', value: 1, details: expect.objectContaining({ label_kind: 'classes' }) });
+    await conn.run(`DROP TABLE ${B}`);
+  });
+
   it('temporal leakage: a feature from the future fails; a late-created value warns under availability event', async () => {
     const ctx = await checkContext({
       conn,

@@ -49,13 +49,33 @@ function rowCountConditions(ctx: CheckContext): Record<string, string> {
   return { future: `${ts} > ${sqlTs(new Date(ctx.now.getTime() + skewMs))}`, created_before: created ? `${created} < ${ts}` : 'false' };
 }
 
+/**
+ * Rows of a materialized view's source dated after now + skew. A window ends at or before now, so they are
+ * never in the rows under check: without this count a clock or time-zone bug upstream would pass, and its rows
+ * be materialized silently once their time comes. Null when not a materialization, or the source cannot be read
+ * (the tamper check reports that).
+ */
+async function sourceRowsAhead(ctx: CheckContext, skewMs: number): Promise<{ rows: number; max: string | null } | null> {
+  if (ctx.kind !== 'materialize' || !ctx.sourceRelation || !ctx.window) return null;
+  try {
+    const [row] = await queryRows(
+      ctx,
+      `SELECT count(*) AS n, strftime(max(event_timestamp), '%Y-%m-%d %H:%M:%S.%f') AS mx FROM (${ctx.sourceRelation}) WHERE event_timestamp > ${sqlTs(new Date(ctx.now.getTime() + skewMs))}`,
+    );
+    return { rows: Number(row?.n ?? 0), max: (row?.mx as string | null) ?? null };
+  } catch {
+    return null;
+  }
+}
+
 async function rowChecks(ctx: CheckContext, pass: Pick<RowPass, 'totals' | 'duplicates'> | undefined): Promise<CheckResult[]> {
   const skewMs = durationMs(ctx.quality.provenance.max_clock_skew) ?? 0;
   const keys = ctx.joinKeys.filter((k) => ctx.columns.some((c) => c.name === k));
   const conds = rowCountConditions(ctx);
   const totals = await countMatching(ctx.conn, ctx.table, conds, pass?.totals);
-  const maxTs = ctx.profiles.get(ctx.eventTimestampColumn!)?.max ?? null;
-  const future = Number(totals.future);
+  const ahead = await sourceRowsAhead(ctx, skewMs);
+  const maxTs = ahead?.max ?? ctx.profiles.get(ctx.eventTimestampColumn!)?.max ?? null;
+  const future = Number(totals.future) + (ahead?.rows ?? 0);
   const createdBefore = Number(totals.created_before);
   // Extra rows beyond the first per (keys, event_ts), from the row pass: exact up to `exact_duplicates_max_rows`
   // rows; above, exact on 1/16 of the key space (duplicates share their hash) and scaled up.
@@ -65,8 +85,10 @@ async function rowChecks(ctx: CheckContext, pass: Pick<RowPass, 'totals' | 'dupl
     result(ctx, {
       check: 'provenance', method: 'future_timestamps', sub: 'future_timestamps', status: future > 0 ? 'fail' : 'pass', value: future,
       thresholds: { max_clock_skew_ms: skewMs },
-      message: future > 0 ? `${future} row(s) with ${ctx.eventTimestampColumn} later than now + ${ctx.quality.provenance.max_clock_skew} (max ${String(maxTs)})` : 'no event timestamps in the future',
-      details: { now: ctx.now.toISOString(), max_event_timestamp: maxTs },
+      message: future > 0
+        ? `${future} row(s) with ${ctx.eventTimestampColumn} later than now + ${ctx.quality.provenance.max_clock_skew} (max ${String(maxTs)})${ahead?.rows ? `${ahead.rows === future ? ', all' : `, ${ahead.rows} of them`} in the source beyond this window` : ''}`
+        : 'no event timestamps in the future',
+      details: { now: ctx.now.toISOString(), max_event_timestamp: maxTs, ...(ahead ? { source_rows_ahead: ahead.rows } : {}) },
     }),
   ];
   if (ctx.createdTimestampColumn) {
