@@ -32,6 +32,11 @@ describe('PII detectors', () => {
     expect(ibanValid('DE89370400440532013000')).toBe(true);
     expect(ibanValid('GB82 WEST 1234 5698 7654 33')).toBe(false);
     expect(detectPii('iban: DE89 3704 0044 0532 0130 00')).toEqual(['iban']);
+    // Inside free text, where the pattern runs on into the words around it.
+    expect(detectPii('pay DE89370400440532013000 now')).toEqual(['iban']);
+    expect(detectPii('IBAN GB82 WEST 1234 5698 7654 32 paid')).toEqual(['iban']);
+    expect(detectPii('ref AB12 DE89370400440532013000')).toEqual(['iban']);
+    expect(detectPii('pay DE89370400440532013001 now')).toEqual([]);
   });
 
   it('email, phone, IP addresses', () => {

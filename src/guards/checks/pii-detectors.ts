@@ -81,6 +81,22 @@ export function ibanValid(text: string): boolean {
   return rem === 1;
 }
 
+/**
+ * Whether a candidate the IBAN pattern matched holds an IBAN: the pattern runs on into the words after it
+ * ('DE89 3704 0044 0532 0130 00 PAID'), so shorter runs of its space-separated groups are tried too.
+ */
+function ibanIn(match: string): boolean {
+  const groups = match.split(' ');
+  // Any run of groups that starts like an IBAN (a word before it may have started the match: 'AB12 DE89…').
+  for (let i = 0; i < groups.length; i++) {
+    if (!/^[A-Z]{2}[0-9]{2}/.test(groups[i])) continue;
+    for (let k = groups.length; k > i; k--) {
+      if (ibanValid(groups.slice(i, k).join(' '))) return true;
+    }
+  }
+  return false;
+}
+
 function anyMatch(re: RegExp, text: string, valid: (m: string) => boolean): boolean {
   re.lastIndex = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
@@ -103,7 +119,7 @@ export function detectPii(value: string): PiiKind[] {
   if (value.includes('@') && EMAIL.test(value)) found.push('email');
   if (anyMatch(CREDIT_CARD, value, (m) => luhnValid(m.replace(/[- ]/g, '')))) found.push('credit_card');
   if (anyMatch(SSN, value, (m) => !ssnInvalid(m))) found.push('us_ssn');
-  if (anyMatch(IBAN, value.toUpperCase(), ibanValid)) found.push('iban');
+  if (anyMatch(IBAN, value.toUpperCase(), ibanIn)) found.push('iban');
   if (
     anyMatch(PHONE_INTL, value, (m) => {
       const n = digitCount(m);
