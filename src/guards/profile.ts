@@ -29,8 +29,8 @@ export interface ProfileOptions {
   readonly seed?: number;
   /** Top values kept for categorical columns (default 50). */
   readonly topK?: number;
-  /** Robust z of the outlier definition (default 5). */
-  readonly outlierZ?: number;
+  /** Robust z of the outlier definition (default 5); per column when the features set their own. */
+  readonly outlierZ?: number | ((column: string) => number);
   /** Tables up to this many rows get exact top values (default 1,000,000); larger ones count them on the sample. */
   readonly exactTopRows?: number;
   /** The aggregate row of these columns when already computed (the stage's row pass): no aggregate pass. */
@@ -121,7 +121,7 @@ async function profileGroups(
   group?: GroupSpec,
 ): Promise<Map<string, Map<string, ColumnProfile>>> {
   const sampleSize = opts.sampleSize ?? 10_000;
-  const z = opts.outlierZ ?? 5;
+  const zOf = (column: string): number => (typeof opts.outlierZ === 'function' ? opts.outlierZ(column) : (opts.outlierZ ?? 5));
   const keyOf = (r: Row) => (group ? String(r.g) : '');
   const aggRows = !group && opts.aggregate ? [opts.aggregate] : await rows(conn, aggregateSql(table, columns, group));
   const sampled = columns.filter((c) => columnKind(c.type) === 'numeric' || columnKind(c.type) === 'categorical');
@@ -143,7 +143,7 @@ async function profileGroups(
     const gTop = group ? topRows.filter((r) => String(r.g) === g) : topRows;
     const complete = Number(agg.n) <= gSample.length;
     const m = new Map<string, ColumnProfile>();
-    columns.forEach((column, i) => m.set(column.name, buildProfile(agg, i, column, gSample, gTop, complete, z, refOf(column.name, g), topFromSample)));
+    columns.forEach((column, i) => m.set(column.name, buildProfile(agg, i, column, gSample, gTop, complete, zOf(column.name), refOf(column.name, g), topFromSample)));
     out.set(g, m);
   }
   return out;

@@ -128,7 +128,7 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   };
   const pass = await stageRowPass(base, profiled);
   lap('row pass');
-  const rawProfiles = await profileTable(conn, table, { columns: profiled, reference: reference?.profiles, outlierZ: quality.anomaly.outlier_z, aggregate: pass?.aggregate });
+  const rawProfiles = await profileTable(conn, table, { columns: profiled, reference: reference?.profiles, outlierZ: outlierZOf(features, quality.anomaly.outlier_z), aggregate: pass?.aggregate });
   // Personal data declared with pii: true, and PII in columns the PII check does not judge (join keys
   // such as an email, a dataset's pass-through columns), is masked from the start: its values reach no record.
   // Columns found to hold PII by an earlier run of this view or service stay masked.
@@ -265,4 +265,10 @@ function maskResults(results: readonly CheckResult[], columns: ReadonlySet<strin
     }
     return r;
   });
+}
+
+/** The robust z of each column's outlier rate: its feature's `anomaly.outlier_z`, else the view's. */
+function outlierZOf(features: readonly CheckedFeature[], fallback: number): (column: string) => number {
+  const z = new Map(features.map((f) => [f.column, f.quality.anomaly.outlier_z]));
+  return (column) => z.get(column) ?? fallback;
 }

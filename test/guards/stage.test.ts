@@ -280,6 +280,26 @@ describe('guard stage', () => {
     expect(pick(stale, 'anomaly', 'freshness')[0].status).toBe('fail');
   });
 
+  it("computes a feature's outlier rate with its own anomaly.outlier_z", async () => {
+    // delay ≈ N(10, 2): values of 18 are 4 robust z out (MAD·1.4826 ≈ 2), outliers at z 3, not at the default 5.
+    const spiky = "SELECT * REPLACE (CASE WHEN hash(event_timestamp) % 10 = 0 THEN 18.0 ELSE delay END AS delay) FROM w";
+    const rate = async (quality?: { anomaly: { outlier_z: number } }) => {
+      bench = await guardBench({ features: [{ name: 'delay', type: 'float64', ...(quality ? { quality } : {}) }, { name: 'carrier', type: 'string' }] });
+      await bench.runWindow('2024-01-01', '2024-01-08');
+      const g = await bench.runWindow('2024-01-08', '2024-01-15', { transform: spiky });
+      const r = pick(g, 'anomaly', 'outliers', 'delay')[0];
+      await bench.close();
+      bench = undefined;
+      return r;
+    };
+    const own = await rate({ anomaly: { outlier_z: 3 } });
+    expect(own).toMatchObject({ status: 'warn', thresholds: { z: 3 } });
+    expect(own.value).toBeGreaterThan(0.05);
+    const dflt = await rate();
+    expect(dflt).toMatchObject({ status: 'pass', thresholds: { z: 5 } });
+    expect(dflt.value).toBeLessThan(0.01);
+  });
+
   it('warns on a null-rate jump and records NaN in floats as a schema failure', async () => {
     bench = await guardBench();
     await bench.runWindow('2024-01-01', '2024-01-08');
