@@ -301,7 +301,8 @@ async function materializeView(
     if (!lease.held()) {
       throw new FeatureguardError('lease_lost', `the materialization lease of '${view.name}' expired and was taken over (was this process paused?); nothing was written`, { status: 409, exitCode: 3, details: { view: view.name } });
     }
-    const writer = await store.beginWrite(view.name, featureNames);
+    // Exclusive: this run holds the view's lease (an earlier session it left pending in Redis is dead).
+    const writer = await store.beginWrite(view.name, featureNames, { exclusive: true });
     let totals = { written: 0, skipped: 0 };
     try {
       const result = await conn.stream(latest);

@@ -46,6 +46,33 @@ describe('redis store: a crashed write session', () => {
   });
 });
 
+describe('redis store: an exclusive session after one that failed before its abort reached Redis', () => {
+  it('writes over the failed session at once (within its lease): its values are neither compared against nor shown', async () => {
+    const url = `redis://127.0.0.1:${inject('redisPort')}`;
+    const key_prefix = `fgtest:${randomUUID()}:`;
+    const failed = await openRedisOnlineStore({ url, key_prefix });
+    await failed.writeBatch('v', ['x'], [{ key: ['a'], values: ['v1'], eventTs: 1, createdTs: 0 }]);
+    const w = await failed.beginWrite('v', ['x'], { exclusive: true });
+    await w.write([{ key: ['a'], values: ['v2'], eventTs: 2, createdTs: 0 }]);
+    await failed.close(); // Redis went away for this process: no commit, no abort; the session stays live for 60 s
+
+    const store = await openRedisOnlineStore({ url, key_prefix });
+    try {
+      const read = async () => (await store.readMany('v', ['x'], [['a']])).map((r) => r?.values[0]);
+      expect(await read()).toEqual(['v1']);
+      // A push beside it is not exclusive: the failed session still counts as live for it (equal rows skipped).
+      expect(await store.writeBatch('v', ['x'], [{ key: ['a'], values: ['v2'], eventTs: 2, createdTs: 0 }])).toEqual({ written: 0, skipped: 1 });
+      // The retry of the materialization, under the lease: written, and visible once committed.
+      const retry = await store.beginWrite('v', ['x'], { exclusive: true });
+      expect(await retry.write([{ key: ['a'], values: ['v2'], eventTs: 2, createdTs: 0 }])).toEqual({ written: 1, skipped: 0 });
+      await retry.commit();
+      expect(await read()).toEqual(['v2']);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('redis store: an aborted write session', () => {
   it('is rolled back and leaves no pending entry', async () => {
     const url = `redis://127.0.0.1:${inject('redisPort')}`;

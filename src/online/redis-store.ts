@@ -24,7 +24,7 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import { FeatureguardError, InputError } from '../errors.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
 import { MONOTONIC_WRITE_LUA, ROLLBACK_LUA } from './redis-scripts.js';
-import type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, WriteResult } from './types.js';
+import type { BeginWriteOptions, OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, WriteResult } from './types.js';
 
 export interface RedisOnlineStoreOptions {
   /** `redis://host:port/db` for a single node. Default `redis://127.0.0.1:6379`. */
@@ -155,6 +155,8 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   const meta = `${prefix}{meta}`;
   const entityKey = (view: string, key: OnlineKey) => `${prefix}{${encodeKey(key)}}:${view}`;
   const pendingKey = (view: string) => `${meta}:pending:${view}`;
+  /** Gens of the exclusive (materialization) sessions of a view not yet ended. */
+  const exclusiveKey = (view: string) => `${meta}:exclusive:${view}`;
   const countKey = (view: string) => `${meta}:count:${view}`;
   const genKey = (view: string) => `${meta}:gen:${view}`;
   const viewsKey = `${meta}:views`;
@@ -203,10 +205,24 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     return { live, dead };
   };
 
-  const beginWriteRaw = async (view: string, features: readonly string[]): Promise<OnlineWriter> => {
+  const beginWriteRaw = async (view: string, features: readonly string[], options: BeginWriteOptions = {}): Promise<OnlineWriter> => {
     const hash = schemaHash(features);
     const g = String(await client.incr(genKey(view)));
     await client.hset(pendingKey(view), g, String(Date.now() + leaseMs));
+    if (options.exclusive) {
+      // Under the view's lease no other exclusive session can be writing: one still pending failed before its
+      // abort reached Redis (Redis was down, the process was killed). Marked dead now, before this session
+      // writes, so that its hidden records are neither compared against nor shown later.
+      const earlier = (await client.smembers(exclusiveKey(view))).filter((x) => x !== g);
+      for (const old of earlier) {
+        if ((await client.hget(pendingKey(view), old)) !== null) await client.hset(pendingKey(view), old, '0');
+        await client.srem(exclusiveKey(view), old);
+      }
+      await client.sadd(exclusiveKey(view), g);
+    }
+    const leaveExclusive = async () => {
+      if (options.exclusive) await client.srem(exclusiveKey(view), g);
+    };
     await Promise.all([client.sadd(viewsKey, view), client.hsetnx(schemasKey, hash, JSON.stringify(features))]);
     let ended = false;
     let written = 0;
@@ -259,6 +275,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
           clearInterval(heartbeat);
           // The single command that makes the whole session visible.
           await client.hdel(pendingKey(view), g);
+          await leaveExclusive();
           if (created > 0) await client.incrby(countKey(view), created);
         }
         return { written, skipped };
@@ -269,6 +286,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
         clearInterval(heartbeat);
         // Dead first: readers hide the session's records from now on, whatever happens next.
         await client.hset(pendingKey(view), g, '0');
+        await leaveExclusive();
         if (touched === null) return;
         const keys = touched;
         const perCall = client instanceof Cluster ? 1 : KEYS_PER_CALL;
@@ -285,8 +303,8 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     };
   };
 
-  const beginWrite = async (view: string, features: readonly string[]): Promise<OnlineWriter> => {
-    const w = await guarded(beginWriteRaw(view, features));
+  const beginWrite = async (view: string, features: readonly string[], options?: BeginWriteOptions): Promise<OnlineWriter> => {
+    const w = await guarded(beginWriteRaw(view, features, options));
     return { write: (rows) => guarded(w.write(rows)), commit: () => guarded(w.commit()), abort: () => guarded(w.abort()) };
   };
 
@@ -303,7 +321,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
         await Promise.all(keys.filter((k) => k.endsWith(suffix)).map((k) => client.unlink(k)));
       } while (cursor !== '0');
     }
-    await Promise.all([client.del(countKey(view)), client.del(pendingKey(view)), client.srem(viewsKey, view)]);
+    await Promise.all([client.del(countKey(view)), client.del(pendingKey(view)), client.del(exclusiveKey(view)), client.srem(viewsKey, view)]);
   };
 
   const stats = async (): Promise<OnlineStoreStats> => {

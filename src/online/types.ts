@@ -11,6 +11,17 @@
 /** Join key values in the view's join-key order, e.g. `['SEA']` or `['SEA', 'SFO']`. */
 export type OnlineKey = readonly (string | number)[];
 
+/** How a write session is opened. */
+export interface BeginWriteOptions {
+  /**
+   * The caller holds the view's materialization lease: an earlier exclusive session of the view still pending
+   * can only be one whose process failed or died before its abort reached the store, and is dead from now
+   * on (its records never shown, nor compared against). Pushes, which run beside materializations, are not
+   * exclusive.
+   */
+  readonly exclusive?: boolean;
+}
+
 /** One entity's values for one view. `values` follow the `features` order given to the writer. */
 export interface OnlineRow {
   readonly key: OnlineKey;
@@ -71,7 +82,7 @@ export interface OnlineStore {
    * `values` (the view's full feature vector). Sessions on one store instance run
    * one at a time (a second `beginWrite` waits for the first to end).
    */
-  beginWrite(view: string, features: readonly string[]): Promise<OnlineWriter>;
+  beginWrite(view: string, features: readonly string[], options?: BeginWriteOptions): Promise<OnlineWriter>;
   /** One-batch session: `beginWrite`, `write`, `commit`. */
   writeBatch(view: string, features: readonly string[], rows: readonly OnlineRow[]): Promise<WriteResult>;
   /** Read many keys of one view; `undefined` where not found. Values follow `features` order. */
