@@ -73,6 +73,16 @@ describe('redis store: an exclusive session after one that failed before its abo
   });
 });
 
+describe('redis store: configuration', () => {
+  it('refuses a database number the server does not have, instead of writing into database 0', async () => {
+    const e = await openRedisOnlineStore({ url: `redis://127.0.0.1:${inject('redisPort')}/99` }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'bad_online_store', exitCode: 2, message: expect.stringMatching(/database 99, which .* does not have: ERR DB index is out of range/) });
+    // An existing one is fine.
+    const ok = await openRedisOnlineStore({ url: `redis://127.0.0.1:${inject('redisPort')}/3`, key_prefix: `fgtest:${randomUUID()}:` });
+    await ok.close();
+  });
+});
+
 describe('redis store: an aborted write session', () => {
   it('is rolled back and leaves no pending entry', async () => {
     const url = `redis://127.0.0.1:${inject('redisPort')}`;

@@ -150,6 +150,19 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     client.disconnect();
     throw storeUnavailable(e, where, lastError);
   }
+  // ioredis goes on in database 0 when the URL's database does not exist: asked again here, so that such a
+  // URL is an error rather than writes among another project's keys.
+  const db = client instanceof Cluster ? 0 : (client.options.db ?? 0);
+  if (db > 0) {
+    try {
+      await client.select(db);
+    } catch (e) {
+      client.disconnect();
+      throw new FeatureguardError('bad_online_store', `online_store.url selects Redis database ${db}, which ${where} does not have: ${(e as Error).message.split('\n')[0]}`, {
+        status: 500, exitCode: 2, details: { db },
+      });
+    }
+  }
 
   const leaseMs = options.session_lease_ms ?? SESSION_LEASE_MS;
   const meta = `${prefix}{meta}`;
