@@ -65,7 +65,7 @@ export function openProject(dir?: string): Project {
     engine: () => (engine ??= openOfflineEngine()),
     // A failed open (Redis down at start) is not cached: the next request tries again.
     onlineStore: () =>
-      (online ??= openOnlineStore(config.online_store ?? { type: 'sqlite' }, root).catch((e: unknown) => {
+      (online ??= openOnlineStore(config.online_store ?? { type: 'sqlite' }, root, config.project).catch((e: unknown) => {
         online = undefined;
         throw e;
       })),

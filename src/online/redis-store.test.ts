@@ -81,6 +81,17 @@ describe('redis store: configuration', () => {
     const ok = await openRedisOnlineStore({ url: `redis://127.0.0.1:${inject('redisPort')}/3`, key_prefix: `fgtest:${randomUUID()}:` });
     await ok.close();
   });
+
+  it('gives a key prefix to the first project that uses it, and refuses another project on it', async () => {
+    const url = `redis://127.0.0.1:${inject('redisPort')}`;
+    const key_prefix = `fgtest:${randomUUID()}:`;
+    const a = await openRedisOnlineStore({ url, key_prefix, project: 'p7' });
+    await a.close();
+    const e = await openRedisOnlineStore({ url, key_prefix, project: 'p8' }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'online_store_in_use', exitCode: 2, message: expect.stringContaining("holds the online values of project 'p7'; give project 'p8' its own online_store.key_prefix") });
+    const again = await openRedisOnlineStore({ url, key_prefix, project: 'p7' });
+    await again.close();
+  });
 });
 
 describe('redis store: an aborted write session', () => {

@@ -35,6 +35,11 @@ export interface RedisOnlineStoreOptions {
   readonly key_prefix?: string;
   /** How long a write session stays pending without a heartbeat before it counts as crashed (default 60 s; tests shorten it). */
   readonly session_lease_ms?: number;
+  /**
+   * The project opening the store: the first one to use a key prefix owns it, and another project opening
+   * it is refused (two projects under one prefix read each other's values and drop each other's views).
+   */
+  readonly project?: string;
 }
 
 /** How long a session may go without writing before readers and writers treat it as dead. */
@@ -166,6 +171,24 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
 
   const leaseMs = options.session_lease_ms ?? SESSION_LEASE_MS;
   const meta = `${prefix}{meta}`;
+  if (options.project !== undefined) {
+    const ownerKey = `${meta}:project`;
+    const owner = await guarded((async () => {
+      await client.set(ownerKey, options.project!, 'NX');
+      return client.get(ownerKey);
+    })()).catch((e: unknown) => {
+      client.disconnect();
+      throw e;
+    });
+    if (owner !== options.project) {
+      client.disconnect();
+      throw new FeatureguardError(
+        'online_store_in_use',
+        `the Redis key prefix '${prefix}' on ${where} holds the online values of project '${owner}'; give project '${options.project}' its own online_store.key_prefix`,
+        { status: 500, exitCode: 2, details: { key_prefix: prefix, owner } },
+      );
+    }
+  }
   const entityKey = (view: string, key: OnlineKey) => `${prefix}{${encodeKey(key)}}:${view}`;
   const pendingKey = (view: string) => `${meta}:pending:${view}`;
   /** Gens of the exclusive (materialization) sessions of a view not yet ended. */
