@@ -18,8 +18,11 @@ export interface ScheduleLastRun {
   readonly source: 'scheduler' | 'quality_log';
   readonly started_at: string;
   readonly finished_at: string | null;
-  /** `running`, `done`, `failed`, or `skipped` (the view was already materializing). */
-  readonly status: 'running' | 'done' | 'failed' | 'skipped';
+  /**
+   * `running`, `done`, `failed`, `skipped` (the view was already materializing), or `missed` (the process
+   * was stalled past the slot and the next one had come: the next run's incremental window covers it).
+   */
+  readonly status: 'running' | 'done' | 'failed' | 'skipped' | 'missed';
   readonly job_id: string | null;
   readonly runs: readonly { id: string | null; status: string }[];
   readonly message: string | null;
@@ -84,9 +87,19 @@ export function nextRunOf(expression: string, timezone = 'UTC'): string | null {
  * const scheduler = startScheduler(project.registry, jobs);
  * scheduler.list(); // [{ view: 'origin_delays', cron: '0 * * * *', next_run: '...', last_run: null, ... }]
  */
+/** How late a slot may still run (the next slot, if sooner, wins). */
+const MISSED_TOLERANCE_MS = 15 * 60_000;
+
 export function startScheduler(registry: Registry, jobs: MaterializeJobs, options: SchedulerOptions = {}): Scheduler {
   const timezone = options.timezone ?? 'UTC';
   const log = options.log ?? (() => undefined);
+  // node-cron's own messages (an overlap blocked, a slot missed) go to our log, not coloured text on stdout.
+  const cronLogger = {
+    info: (m: string) => log(`node-cron: ${m}`),
+    warn: (m: string) => log(`node-cron: ${m}`),
+    error: (m: string | Error) => log(`node-cron: ${String(m)}`),
+    debug: () => undefined,
+  };
   const entries = new Map<string, Entry>();
   const lastRuns = new Map<string, ScheduleLastRun>();
   let generation = -1;
@@ -129,7 +142,18 @@ export function startScheduler(registry: Registry, jobs: MaterializeJobs, option
         entries.set(view, { view, cron: expr, task: null, error: `invalid cron expression '${expr}'` });
         continue;
       }
-      const task = cron.schedule(expr, () => fire(view), { name: `materialize:${view}`, noOverlap: true, timezone });
+      const task = cron.schedule(expr, () => fire(view), {
+        name: `materialize:${view}`, noOverlap: true, timezone,
+        // A slot reached late (the event loop stalled by a long synchronous step) still runs, until the next
+        // slot comes; node-cron's default drops it after 1 s, and a daily view would go a day without a refresh.
+        missedExecutionTolerance: MISSED_TOLERANCE_MS,
+        logger: cronLogger,
+      });
+      task.on('execution:missed', (ctx) => {
+        const at = ctx.date.toISOString();
+        lastRuns.set(view, { source: 'scheduler', started_at: at, finished_at: at, status: 'missed', job_id: null, runs: [], message: `the slot of ${at} was missed (the process was stalled); the next run covers its window` });
+        log('scheduled materialization missed', { view, slot: at });
+      });
       entries.set(view, { view, cron: expr, task, error: null });
       log('scheduled view', { view, cron: expr });
     }
