@@ -27,6 +27,7 @@ export const DEFAULT_PORT = 6566;
 const DROP_SWEEP_MS = 15_000;
 const DAY_MS = 86_400_000;
 const HELD_BACK_SWEEP_MS = 60_000;
+const SHUTDOWN_GRACE_MS = 30_000;
 const HEADERS_TIMEOUT_MS = 20_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -45,6 +46,8 @@ export interface ServeOptions {
   pruneEveryMs?: number;
   /** How often summaries of alert matches held back by `min_interval` are sent when due (default every minute). */
   heldBackSweepMs?: number;
+  /** On close, how long open requests (a dataset streaming to a client that stopped reading) may take before their connections are cut (default 30 s). */
+  shutdownGraceMs?: number;
 }
 
 export interface RunningServer {
@@ -53,6 +56,9 @@ export interface RunningServer {
   readonly port: number;
   readonly app: FeatureguardApp;
   readonly scheduler: Scheduler | null;
+  /** How long `close` lets open requests run before cutting their connections. */
+  readonly shutdownGraceMs: number;
+  /** Stop accepting, let the work under way finish (open requests up to `shutdownGraceMs`), then close. */
   close(): Promise<void>;
 }
 
@@ -180,8 +186,10 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   heldBack?.unref();
 
   let closing: Promise<void> | undefined;
+  const shutdownGraceMs = options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
   return {
     url,
+    shutdownGraceMs,
     host,
     port: address.port,
     app,
@@ -195,7 +203,10 @@ export async function startServer(project: Project, options: ServeOptions = {}):
         await scheduler?.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
-          (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+          const http = server as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+          http.closeIdleConnections?.();
+          // A client that stopped reading would hold the close for as long as it likes: cut after the grace time.
+          setTimeout(() => http.closeAllConnections?.(), shutdownGraceMs).unref();
         });
         await app.context.jobs.idle();
         await app.context.background.idle();

@@ -55,4 +55,29 @@ describe('an interrupted command', () => {
     expect(readdirSync(join(root, 'out')).sort()).toEqual(['train.parquet', 'train.parquet.manifest.json']);
     expect((await runCli(['--project', dir, 'dataset', 'verify', `${out}.manifest.json`])).code).toBe(0);
   }, 150_000);
+
+  it('serve: a first signal stops gracefully, a second one at once (exit 130)', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'interrupt-child.ts'), '--project', dir, 'serve', '--port', '0', '--no-scheduler', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    for (let i = 0; i < 600 && !/featureguard serving/.test(stdout); i++) await new Promise((r) => setTimeout(r, 50));
+    const port = Number(/"url":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(stdout)?.[1]);
+    expect(port, stdout + stderr).toBeGreaterThan(0);
+    // A client holding a connection open (headers that never finish) keeps the graceful stop waiting.
+    const { connect } = await import('node:net');
+    const sock = connect(port, '127.0.0.1');
+    sock.on('error', () => undefined);
+    await new Promise((r) => sock.once('connect', r));
+    sock.write('GET /health HTTP/1.1\r\nhost: x\r\n');
+    child.kill('SIGTERM');
+    for (let i = 0; i < 200 && !/stopping \(SIGTERM\)/.test(stderr); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(stderr).toContain('a second signal stops at once');
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('stopped at once (SIGINT)');
+    sock.destroy();
+  }, 60_000);
 });

@@ -105,6 +105,19 @@ it('shuts down gracefully', async () => {
   await expect(fetch(`${other.url}/health`)).rejects.toThrow();
 });
 
+it('close cuts a connection that holds it after the grace time', async () => {
+  const other = await startServer(fx.project, { port: 0, quiet: true, scheduler: false, shutdownGraceMs: 300, logger: pino({ level: 'silent' }) });
+  const { connect } = await import('node:net');
+  const sock = connect(other.port, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  sock.write('GET /health HTTP/1.1\r\nhost: x\r\n'); // headers that never finish (Node would wait 20 s for them)
+  sock.on('error', () => undefined);
+  const t0 = Date.now();
+  await other.close();
+  expect(Date.now() - t0).toBeLessThan(5000);
+  sock.destroy();
+});
+
 it('a port in use is a clear listen_failed error (exit 3)', async () => {
   const taken = await startServer(fx.project, { port: 0, quiet: true, scheduler: false, logger: pino({ level: 'silent' }) });
   try {
