@@ -65,7 +65,9 @@ export function checkCrossReferences(defs: readonly Definition[], root: string, 
       }
     });
     checkFeatures(v, new Set(keyOwner.keys()), problems);
-    if (v.schedule !== undefined && !validateCron(v.schedule)) {
+    if (v.schedule !== undefined && validateCron(v.schedule) && v.online !== true) {
+      problems.push(problemAt(v, '/schedule', `a schedule materializes the view into the online store, which it is not in: set online: true, or remove the schedule`));
+    } else if (v.schedule !== undefined && !validateCron(v.schedule)) {
       problems.push(problemAt(v, '/schedule', `'${v.schedule}' is not a valid cron expression (5 fields: minute hour day-of-month month day-of-week, e.g. '0 * * * *')`));
     }
   }
