@@ -300,6 +300,17 @@ describe('guard stage', () => {
     expect(dflt.value).toBeLessThan(0.01);
   });
 
+  it('a 0/1 label stored as DOUBLE keeps its classes from run to run (no vanished classes against its own reference)', async () => {
+    bench = await guardBench({ role: 'label', features: [{ name: 'late', type: 'float64' }] });
+    await bench.writeSource(`SELECT ['SEA','JFK','LAX'][1 + (i % 3)] AS airport, TIMESTAMP '2024-01-01' + INTERVAL (i) HOUR AS ts,
+      TIMESTAMP '2024-01-01' + INTERVAL (i) HOUR + INTERVAL 5 MINUTE AS created, (hash(i) % 4 = 0)::DOUBLE AS late FROM range(24 * 31) r(i)`);
+    const first = await bench.runWindow('2024-01-01', '2024-01-08');
+    const second = await bench.runWindow('2024-01-08', '2024-01-15');
+    for (const g of [first, second]) {
+      expect(pick(g, 'class_imbalance')[0], JSON.stringify(pick(g, 'class_imbalance')[0])).toMatchObject({ status: 'pass', metrics: expect.objectContaining({ classes: 2 }) });
+    }
+  });
+
   it('warns on a null-rate jump and records NaN in floats as a schema failure', async () => {
     bench = await guardBench();
     await bench.runWindow('2024-01-01', '2024-01-08');

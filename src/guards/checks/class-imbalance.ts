@@ -10,7 +10,7 @@ import { ident } from '../../offline/engine.js';
 import type { CheckResult } from '../../runs/types.js';
 import { queryRows, result, skipped, type Check, type CheckContext } from '../check.js';
 import { binLabel, classBalance } from './class-imbalance-metrics.js';
-import { labelColumns, labelType } from './label-columns.js';
+import { classExpr, labelColumns, labelType } from './label-columns.js';
 import { maskProfile, maskValue } from '../profile-mask.js';
 
 const FAMILY = 'class_imbalance' as const;
@@ -39,7 +39,7 @@ async function checkLabel(ctx: CheckContext, column: string): Promise<CheckResul
   if (kind === 'numeric' && !bins) {
     return skipped(ctx, FAMILY, `${column} is a numeric label: set class_imbalance.bins to check its balance`, { feature: column, method: 'imbalance' });
   }
-  const expr = kind === 'numeric' && bins ? binCaseSql(column, bins) : `CAST(${ident(column)} AS VARCHAR)`;
+  const expr = kind === 'numeric' && bins ? binCaseSql(column, bins) : classExpr(ctx, column);
   const rows = await queryRows(
     ctx,
     `SELECT ${expr} AS v, count(*) AS n FROM ${ident(ctx.table)} WHERE ${ident(column)} IS NOT NULL GROUP BY 1`,

@@ -45,6 +45,15 @@ export async function labelType(ctx: CheckContext, column: string): Promise<Labe
   return Number(row.d) > MAX_CLASSES ? 'numeric' : 'classes';
 }
 
+/**
+ * SQL reading a label of classes as its class names: a float label's whole values as integers ('1', not
+ * DuckDB's '1.0'), so that they match the reference's classes, which profiles keep as numbers.
+ */
+export function classExpr(ctx: CheckContext, column: string): string {
+  const c = ident(column);
+  return FLOAT_TYPES.test(columnType(ctx, column) ?? '') ? `CAST(CAST(${c} AS BIGINT) AS VARCHAR)` : `CAST(${c} AS VARCHAR)`;
+}
+
 /** Whether a feature column is read as numbers (AUC / Spearman) or as categories (predictive power). */
 export function featureReadAs(type: string): 'numeric' | 'categorical' | 'timestamp' | 'unsupported' {
   const t = type.toUpperCase();

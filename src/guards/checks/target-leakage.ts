@@ -9,7 +9,7 @@ import type { CheckResult } from '../../runs/types.js';
 import type { DatasetGuardInfo } from '../stage.js';
 import { policyOf, result, skipped, type CheckContext } from '../check.js';
 import { hashBelow } from '../profile-sql.js';
-import { featureReadAs, labelType, readExpr } from './label-columns.js';
+import { classExpr, featureReadAs, labelType, readExpr } from './label-columns.js';
 import {
   categoricalVsClasses,
   categoricalVsNumeric,
@@ -56,7 +56,7 @@ export async function targetLeakage(ctx: CheckContext, ds: DatasetGuardInfo): Pr
   // Deterministic sample: hash order of the entity row, then the values themselves to break ties.
   const orderKeys = [...ds.joinKeyColumns, ds.entityTimestampColumn].map(ident).join(', ');
   const select = [
-    `${readExpr(label, labelKind === 'numeric' ? 'numeric' : 'categorical')} AS "__label"`,
+    `${labelKind === 'numeric' ? readExpr(label, 'numeric') : classExpr(ctx, label)} AS "__label"`,
     ...cols.map((c, i) => `${readExpr(c.column, c.read)} AS "f${i}"`),
   ];
   const labelProfile = ctx.profiles.get(label);
