@@ -98,10 +98,17 @@ const TARGET_OF_RUN = "(CASE WHEN r.service IS NOT NULL THEN 'service:' || r.ser
  * summary that failed and is retried lists the same runs again.
  */
 export function heldBackRuns(state: StateDb, alert: string, target: string, limit = 100): HeldBack {
+  // The last delivery that arrived took its slot when its first try began (its retries came later, and matches
+  // held back meanwhile are after that): since then.
   const since = (db(state)
-    .prepare(`SELECT max(a.at) FROM alert_attempts a JOIN runs r ON r.id = a.run_id WHERE a.alert = ? AND a.ok = 1 AND ${TARGET_OF_RUN} = ?`)
+    .prepare(
+      `WITH ok AS (SELECT a.id, a.run_id FROM alert_attempts a JOIN runs r ON r.id = a.run_id
+                   WHERE a.alert = @alert AND a.ok = 1 AND ${TARGET_OF_RUN} = @target ORDER BY a.id DESC LIMIT 1)
+       SELECT b.at FROM alert_attempts b, ok WHERE b.run_id = ok.run_id AND b.alert = @alert AND b.attempt = 1 AND b.id <= ok.id
+       ORDER BY b.id DESC LIMIT 1`,
+    )
     .pluck()
-    .get(alert, target) ?? null) as string | null;
+    .get({ alert, target }) ?? null) as string | null;
   const rows = db(state)
     .prepare(
       `SELECT r.id, r.kind, r.view, r.service, r.status, r.started_at FROM alert_attempts a JOIN runs r ON r.id = a.run_id

@@ -12,7 +12,7 @@
 import type { Project } from '../project.js';
 import { heldBackRuns, type AlertAttempt } from './attempts.js';
 import { deliver, type AlertOptions } from './dispatch.js';
-import { claimHeldBack, dropHeldBack, forgetUnconfigured, releaseHeldBack } from './throttle.js';
+import { claimHeldBack, forgetUnconfigured, releaseHeldBack, unclaimHeldBack } from './throttle.js';
 
 /** `view:NAME` / `service:NAME` as the payload's `target`; `{}` for runs of neither (project-wide). */
 function targetOf(target: string): Record<string, string> {
@@ -23,16 +23,17 @@ function targetOf(target: string): Record<string, string> {
 /** Send the summaries that are due at `now`; returns the attempts made. Delivery problems are recorded, never thrown. */
 export async function sendHeldBackSummaries(project: Project, now = Date.now(), opts: AlertOptions = {}): Promise<AlertAttempt[]> {
   const alerts = project.config.alerts ?? [];
-  forgetUnconfigured(project.state, alerts);
+  forgetUnconfigured(project.state, alerts, now);
   const out: AlertAttempt[] = [];
   for (const alert of alerts) {
     if (!alert.min_interval) continue;
     for (const claim of claimHeldBack(project.state, alert, now)) {
       try {
         const { since, runs } = heldBackRuns(project.state, alert.name, claim.target);
-        // Runs pruned from the quality log meanwhile: nothing to list, nor to record the delivery on.
+        // Runs pruned from the quality log meanwhile: nothing to list, nor to record the delivery on. The count
+        // goes with the next delivery.
         if (runs.length === 0) {
-          dropHeldBack(project.state, alert, claim);
+          unclaimHeldBack(project.state, alert, claim);
           continue;
         }
         const body = {

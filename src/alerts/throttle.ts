@@ -103,18 +103,24 @@ export function releaseHeldBack(db: StateDb, alert: AlertConfig, claim: HeldBack
 }
 
 /**
- * A claim with nothing to report (its runs were pruned meanwhile): as if it had not been made, the count
- * dropped; the interval goes back to the last delivery unless taken since.
+ * A claim with nothing to report (its runs were pruned meanwhile): put back as it was, its count kept for the
+ * next delivery and the interval back to the last delivery unless taken since.
  */
-export function dropHeldBack(db: StateDb, alert: AlertConfig, claim: HeldBackClaim): void {
+export function unclaimHeldBack(db: StateDb, alert: AlertConfig, claim: HeldBackClaim): void {
   ensureTables(db, 'alert_throttle', DDL);
-  db.prepare('UPDATE alert_throttle SET last_sent_at = CASE WHEN last_sent_at = ? THEN ? ELSE last_sent_at END WHERE alert = ? AND target = ?')
-    .run(claim.takenAt, claim.since, alert.name, claim.target);
+  db.prepare('UPDATE alert_throttle SET last_sent_at = CASE WHEN last_sent_at = ? THEN ? ELSE last_sent_at END, suppressed = suppressed + ? WHERE alert = ? AND target = ?')
+    .run(claim.takenAt, claim.since, claim.suppressed, alert.name, claim.target);
 }
 
-/** Forget the intervals of alerts no longer configured with a min_interval (a name that comes back starts afresh). */
-export function forgetUnconfigured(db: StateDb, alerts: readonly AlertConfig[]): void {
+/**
+ * Forget the intervals of alerts no longer configured with a min_interval (a name that comes back starts
+ * afresh), once untouched for a week: a process started with an older featureguard.yaml must not forget
+ * an alert just added.
+ */
+export function forgetUnconfigured(db: StateDb, alerts: readonly AlertConfig[], now = Date.now()): void {
   ensureTables(db, 'alert_throttle', DDL);
   const names = alerts.filter((a) => storedDuration(a.min_interval) > 0).map((a) => a.name);
-  db.prepare(`DELETE FROM alert_throttle WHERE alert NOT IN (${names.map(() => '?').join(', ')})`).run(...names);
+  db.prepare(`DELETE FROM alert_throttle WHERE last_sent_at < ? AND alert NOT IN (${names.map(() => '?').join(', ')})`).run(now - FORGET_AFTER_MS, ...names);
 }
+
+const FORGET_AFTER_MS = 7 * 86_400_000;

@@ -165,6 +165,24 @@ describe('alerts', () => {
     expect(JSON.parse(rx.received[2].body)).toMatchObject({ suppressed: 2, since: summaryAt, runs: [{ id: late[0] }, { id: late[1] }] });
   });
 
+  it('a match held back while the delivery before it retried is in the next summary', async () => {
+    const rx = await receiver(1); // the first try fails: the delivery succeeds on its retry
+    server = rx.server;
+    bench = await guardBench({ alerts: [{ name: 'schema', url: rx.url, checks: ['schema'], statuses: ['fail'], min_interval: '1h' }] });
+    process.env.FEATUREGUARD_ALERT_BACKOFF_MS = '300';
+    const project = bench.project;
+    const bad = [{ airport: null, event_timestamp: '2024-01-02T00:00:00Z', delay: 1, carrier: 'AA' }];
+    const runOf = (p: Promise<unknown>) => p.then(() => '', (e: { details: { run_id: string } }) => e.details.run_id);
+    const first = runOf(push(project, { view: 'delays', rows: bad }));
+    await new Promise((r) => setTimeout(r, 100)); // the first delivery is waiting for its retry
+    const held = await runOf(push(project, { view: 'delays', rows: bad }));
+    await first;
+    expect(rx.received).toHaveLength(2); // the failed try and its successful retry
+    project.state.prepare('UPDATE alert_throttle SET last_sent_at = last_sent_at - 3600000').run();
+    expect((await sendHeldBackSummaries(project)).map((a) => a.ok)).toEqual([true]);
+    expect(JSON.parse(rx.received[2].body)).toMatchObject({ event: 'featureguard.held_back', suppressed: 1, runs: [{ id: held }] });
+  });
+
   it('a held-back summary whose runs were all pruned sends nothing and gives the interval back', async () => {
     const { rx, runIds, pushBad, project } = await storm(2);
     project.state.prepare('DELETE FROM runs WHERE id = ?').run(runIds[1]);
