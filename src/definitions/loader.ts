@@ -49,6 +49,12 @@ export function loadConfig(root: string): ProjectConfig {
     schemaProblems.push({ file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: '/definitions', message: `'${config.definitions}' is outside the project root` });
   }
   if (schemaProblems.length === 0) {
+    const store = config.online_store;
+    const scheme = store?.type === 'redis' ? /^([a-z][a-z0-9+.-]*):\/\//i.exec(store.url ?? '')?.[1].toLowerCase() : undefined;
+    if (scheme !== undefined && scheme !== 'redis' && scheme !== 'rediss') {
+      const pos = origin.locate('/online_store/url');
+      schemaProblems.push({ file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: '/online_store/url', message: `a Redis URL is redis:// or rediss:// (TLS), not ${scheme}://` });
+    }
     (config.alerts ?? []).forEach((alert, i) => {
       const why = webhookUrlProblem(alert.url);
       if (why === null) return;

@@ -174,6 +174,9 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   if (options.project !== undefined) {
     const ownerKey = `${meta}:project`;
     const owner = await guarded((async () => {
+      // Read first: a read-only replica or user can serve a prefix that is claimed already.
+      const claimed = await client.get(ownerKey);
+      if (claimed !== null) return claimed;
       await client.set(ownerKey, options.project!, 'NX');
       return client.get(ownerKey);
     })()).catch((e: unknown) => {
@@ -184,7 +187,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
       client.disconnect();
       throw new FeatureguardError(
         'online_store_in_use',
-        `the Redis key prefix '${prefix}' on ${where} holds the online values of project '${owner}'; give project '${options.project}' its own online_store.key_prefix`,
+        `the Redis key prefix '${prefix}' on ${where} holds the online values of project '${owner}'; give project '${options.project}' its own online_store.key_prefix (or, after renaming the project, DEL ${ownerKey})`,
         { status: 500, exitCode: 2, details: { key_prefix: prefix, owner } },
       );
     }
