@@ -77,3 +77,28 @@ for i = 1, #KEYS do
 end
 return 0
 `;
+
+/**
+ * Session states in the pending hash (KEYS[1]), each one command so that none is lost between a read and a
+ * write: mark a session dead only while it is pending (ARGV[1] gen), renew a session's expiry (ARGV[2]) unless
+ * it was marked dead, commit (remove it) unless it was marked dead. Return 1 when done, 0 when not.
+ */
+export const MARK_DEAD_LUA = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[1], ARGV[1], '0')
+  return 1
+end
+return 0
+`;
+
+export const RENEW_LUA = `
+if redis.call('HGET', KEYS[1], ARGV[1]) == '0' then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`;
+
+export const COMMIT_LUA = `
+if redis.call('HGET', KEYS[1], ARGV[1]) == '0' then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+return 1
+`;

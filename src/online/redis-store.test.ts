@@ -71,6 +71,27 @@ describe('redis store: an exclusive session after one that failed before its abo
       await store.close();
     }
   });
+
+  it('a session marked dead while still writing cannot renew or commit itself back to life', async () => {
+    const url = `redis://127.0.0.1:${inject('redisPort')}`;
+    const key_prefix = `fgtest:${randomUUID()}:`;
+    const a = await openRedisOnlineStore({ url, key_prefix });
+    const b = await openRedisOnlineStore({ url, key_prefix });
+    try {
+      const slow = await a.beginWrite('v', ['x'], { exclusive: true });
+      await slow.write([{ key: ['k'], values: ['slow'], eventTs: 5, createdTs: 0 }]);
+      // Its lease was taken over (say its renewals failed): the next materialization marks it dead.
+      const next = await b.beginWrite('v', ['x'], { exclusive: true });
+      await expect(slow.write([{ key: ['j'], values: ['slow'], eventTs: 5, createdTs: 0 }])).rejects.toMatchObject({ code: 'session_taken_over' });
+      await expect(slow.commit()).rejects.toMatchObject({ code: 'session_taken_over' });
+      await next.write([{ key: ['k'], values: ['next'], eventTs: 4, createdTs: 0 }]);
+      await next.commit();
+      expect((await b.readMany('v', ['x'], [['k'], ['j']])).map((r) => r?.values[0])).toEqual(['next', undefined]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
 });
 
 describe('redis store: configuration', () => {

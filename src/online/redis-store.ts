@@ -23,7 +23,7 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { FeatureguardError, InputError } from '../errors.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
-import { MONOTONIC_WRITE_LUA, ROLLBACK_LUA } from './redis-scripts.js';
+import { COMMIT_LUA, MARK_DEAD_LUA, MONOTONIC_WRITE_LUA, RENEW_LUA, ROLLBACK_LUA } from './redis-scripts.js';
 import type { BeginWriteOptions, OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, WriteResult } from './types.js';
 
 export interface RedisOnlineStoreOptions {
@@ -57,6 +57,9 @@ interface ScriptClient {
   fgWrite1(key: string, ...args: string[]): Promise<number[]>;
   fgRollback(numKeys: number, ...keysThenGen: string[]): Promise<number>;
   fgRollback1(key: string, gen: string): Promise<number>;
+  fgMarkDead(pendingKey: string, gen: string): Promise<number>;
+  fgRenew(pendingKey: string, gen: string, expiry: string): Promise<number>;
+  fgCommit(pendingKey: string, gen: string): Promise<number>;
 }
 
 function parseNode(text: string): { host: string; port: number } {
@@ -147,6 +150,9 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   client.defineCommand('fgWrite1', { numberOfKeys: 1, lua: MONOTONIC_WRITE_LUA });
   client.defineCommand('fgRollback', { lua: ROLLBACK_LUA });
   client.defineCommand('fgRollback1', { numberOfKeys: 1, lua: ROLLBACK_LUA });
+  client.defineCommand('fgMarkDead', { numberOfKeys: 1, lua: MARK_DEAD_LUA });
+  client.defineCommand('fgRenew', { numberOfKeys: 1, lua: RENEW_LUA });
+  client.defineCommand('fgCommit', { numberOfKeys: 1, lua: COMMIT_LUA });
   const scripts = client as unknown as ScriptClient;
   try {
     await client.connect();
@@ -254,7 +260,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
       // writes, so that its hidden records are neither compared against nor shown later.
       const earlier = (await client.smembers(exclusiveKey(view))).filter((x) => x !== g);
       for (const old of earlier) {
-        if ((await client.hget(pendingKey(view), old)) !== null) await client.hset(pendingKey(view), old, '0');
+        await scripts.fgMarkDead(pendingKey(view), old);
         await client.srem(exclusiveKey(view), old);
       }
       await client.sadd(exclusiveKey(view), g);
@@ -268,7 +274,11 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     let skipped = 0;
     let created = 0;
     let touched: string[] | null = [];
-    const renew = () => client.hset(pendingKey(view), g, String(Date.now() + leaseMs));
+    // A session marked dead (a later materialization of the view took over) stays dead: renewing it fails.
+    const takenOver = () => new FeatureguardError('session_taken_over', `the write session of view '${view}' was marked dead by a later materialization of the view (this one's lease had been taken over); nothing of it is shown`, { status: 409, exitCode: 3, details: { view } });
+    const renew = async () => {
+      if ((await scripts.fgRenew(pendingKey(view), g, String(Date.now() + leaseMs))) === 0) throw takenOver();
+    };
     const heartbeat = setInterval(() => void renew().catch(() => undefined), Math.min(SESSION_HEARTBEAT_MS, leaseMs / 4));
     heartbeat.unref();
     return {
@@ -312,8 +322,8 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
         if (!ended) {
           ended = true;
           clearInterval(heartbeat);
-          // The single command that makes the whole session visible.
-          await client.hdel(pendingKey(view), g);
+          // The single command that makes the whole session visible (unless it was marked dead meanwhile).
+          if ((await scripts.fgCommit(pendingKey(view), g)) === 0) throw takenOver();
           await leaveExclusive();
           if (created > 0) await client.incrby(countKey(view), created);
         }
