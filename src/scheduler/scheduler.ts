@@ -97,7 +97,7 @@ export function startScheduler(registry: Registry, jobs: MaterializeJobs, option
   const cronLogger = {
     info: (m: string) => log(`node-cron: ${m}`),
     warn: (m: string) => log(`node-cron: ${m}`),
-    error: (m: string | Error) => log(`node-cron: ${String(m)}`),
+    error: (m: string | Error, err?: Error) => log(`node-cron: ${String(m)}${err ? `: ${err.message}` : ''}`),
     debug: () => undefined,
   };
   const entries = new Map<string, Entry>();
@@ -151,7 +151,8 @@ export function startScheduler(registry: Registry, jobs: MaterializeJobs, option
       });
       task.on('execution:missed', (ctx) => {
         const at = ctx.date.toISOString();
-        lastRuns.set(view, { source: 'scheduler', started_at: at, finished_at: at, status: 'missed', job_id: null, runs: [], message: `the slot of ${at} was missed (the process was stalled); the next run covers its window` });
+        // A run still going (noOverlap) keeps its entry: the slot is logged only.
+        if (lastRuns.get(view)?.status !== 'running') lastRuns.set(view, { source: 'scheduler', started_at: at, finished_at: at, status: 'missed', job_id: null, runs: [], message: `the slot of ${at} was missed (the process was stalled); the next run covers its window` });
         log('scheduled materialization missed', { view, slot: at });
       });
       entries.set(view, { view, cron: expr, task, error: null });

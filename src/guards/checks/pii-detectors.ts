@@ -88,10 +88,14 @@ export function ibanValid(text: string): boolean {
 function ibanIn(match: string): boolean {
   const groups = match.split(' ');
   // Any run of groups that starts like an IBAN (a word before it may have started the match: 'AB12 DE89…').
+  // Only the forms IBANs are written in (one word, or groups of four with a shorter last one): every other
+  // run of words would be one more chance for a 1-in-97 checksum to pass by accident.
+  const printed = (run: string[]) => run.length === 1 || (run.slice(0, -1).every((w) => w.length === 4) && run[run.length - 1].length <= 4);
   for (let i = 0; i < groups.length; i++) {
     if (!/^[A-Z]{2}[0-9]{2}/.test(groups[i])) continue;
     for (let k = groups.length; k > i; k--) {
-      if (ibanValid(groups.slice(i, k).join(' '))) return true;
+      const run = groups.slice(i, k);
+      if (printed(run) && ibanValid(run.join(' '))) return true;
     }
   }
   return false;
