@@ -80,11 +80,12 @@ return 0
 
 /**
  * Session states in the pending hash (KEYS[1]), each one command so that none is lost between a read and a
- * write: mark a session dead only while it is pending (ARGV[1] gen), renew a session's expiry (ARGV[2]) unless
+ * write: mark a session dead only while it is pending and its expiry is before ARGV[2] (it stopped renewing), renew a session's expiry (ARGV[2]) unless
  * it was marked dead, commit (remove it) unless it was marked dead. Return 1 when done, 0 when not.
  */
 export const MARK_DEAD_LUA = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+local v = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '')
+if v and v ~= 0 and v < tonumber(ARGV[2]) then
   redis.call('HSET', KEYS[1], ARGV[1], '0')
   return 1
 end

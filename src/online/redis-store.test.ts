@@ -46,6 +46,17 @@ describe('redis store: a crashed write session', () => {
   });
 });
 
+/** Age every pending session of `view` as if it had not renewed for 40 s. */
+async function stopRenewals(url: string, prefix: string, view: string): Promise<void> {
+  const r = new Redis(url);
+  try {
+    const key = `${prefix}{meta}:pending:${view}`;
+    for (const [g, v] of Object.entries(await r.hgetall(key))) if (v !== '0') await r.hset(key, g, String(Date.now() + 60_000 - 40_000));
+  } finally {
+    r.disconnect();
+  }
+}
+
 describe('redis store: an exclusive session after one that failed before its abort reached Redis', () => {
   it('writes over the failed session at once (within its lease): its values are neither compared against nor shown', async () => {
     const url = `redis://127.0.0.1:${inject('redisPort')}`;
@@ -55,6 +66,7 @@ describe('redis store: an exclusive session after one that failed before its abo
     const w = await failed.beginWrite('v', ['x'], { exclusive: true });
     await w.write([{ key: ['a'], values: ['v2'], eventTs: 2, createdTs: 0 }]);
     await failed.close(); // Redis went away for this process: no commit, no abort; the session stays live for 60 s
+    await stopRenewals(url, key_prefix, 'v'); // 40 s later: no renewal since
 
     const store = await openRedisOnlineStore({ url, key_prefix });
     try {
@@ -80,7 +92,12 @@ describe('redis store: an exclusive session after one that failed before its abo
     try {
       const slow = await a.beginWrite('v', ['x'], { exclusive: true });
       await slow.write([{ key: ['k'], values: ['slow'], eventTs: 5, createdTs: 0 }]);
-      // Its lease was taken over (say its renewals failed): the next materialization marks it dead.
+      // A live writer (renewing) is left alone, even by an exclusive session (another state folder's).
+      const beside = await b.beginWrite('v', ['x'], { exclusive: true });
+      await beside.commit();
+      expect((await slow.write([{ key: ['i'], values: ['slow'], eventTs: 5, createdTs: 0 }])).written).toBe(1);
+      // Its renewals failed for a while (its lease taken over): the next materialization marks it dead.
+      await stopRenewals(url, key_prefix, 'v');
       const next = await b.beginWrite('v', ['x'], { exclusive: true });
       await expect(slow.write([{ key: ['j'], values: ['slow'], eventTs: 5, createdTs: 0 }])).rejects.toMatchObject({ code: 'session_taken_over' });
       await expect(slow.commit()).rejects.toMatchObject({ code: 'session_taken_over' });
@@ -111,7 +128,11 @@ describe('redis store: configuration', () => {
     const e = await openRedisOnlineStore({ url, key_prefix, project: 'p8' }).catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'online_store_in_use', exitCode: 2, message: expect.stringContaining("holds the online values of project 'p7'; give project 'p8' its own online_store.key_prefix") });
     const again = await openRedisOnlineStore({ url, key_prefix, project: 'p7' });
+    // Dropping a view named like a meta key leaves the meta keys alone.
+    await again.writeBatch('project', ['x'], [{ key: ['a'], values: [1], eventTs: 1, createdTs: 0 }]);
+    await again.dropView('project');
     await again.close();
+    await expect(openRedisOnlineStore({ url, key_prefix, project: 'p8' })).rejects.toMatchObject({ code: 'online_store_in_use' });
   });
 });
 

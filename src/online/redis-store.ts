@@ -57,7 +57,7 @@ interface ScriptClient {
   fgWrite1(key: string, ...args: string[]): Promise<number[]>;
   fgRollback(numKeys: number, ...keysThenGen: string[]): Promise<number>;
   fgRollback1(key: string, gen: string): Promise<number>;
-  fgMarkDead(pendingKey: string, gen: string): Promise<number>;
+  fgMarkDead(pendingKey: string, gen: string, staleBefore: string): Promise<number>;
   fgRenew(pendingKey: string, gen: string, expiry: string): Promise<number>;
   fgCommit(pendingKey: string, gen: string): Promise<number>;
 }
@@ -180,10 +180,16 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   if (options.project !== undefined) {
     const ownerKey = `${meta}:project`;
     const owner = await guarded((async () => {
-      // Read first: a read-only replica or user can serve a prefix that is claimed already.
+      // Read first: a read-only replica or user can serve a prefix that is claimed already; one that cannot
+      // claim an unclaimed prefix goes on without (a writer of the project claims it).
       const claimed = await client.get(ownerKey);
       if (claimed !== null) return claimed;
-      await client.set(ownerKey, options.project!, 'NX');
+      try {
+        await client.set(ownerKey, options.project!, 'NX');
+      } catch (e) {
+        if (/READONLY|NOPERM/.test((e as Error).message)) return options.project!;
+        throw e;
+      }
       return client.get(ownerKey);
     })()).catch((e: unknown) => {
       client.disconnect();
@@ -259,9 +265,13 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
       // abort reached Redis (Redis was down, the process was killed). Marked dead now, before this session
       // writes, so that its hidden records are neither compared against nor shown later.
       const earlier = (await client.smembers(exclusiveKey(view))).filter((x) => x !== g);
+      // Only sessions that stopped renewing: one renewed lately is alive, writing from another state folder
+      // (whose leases this one cannot see), and is left alone.
+      const staleBefore = String(Date.now() + leaseMs - Math.min(2 * SESSION_HEARTBEAT_MS, leaseMs / 2));
       for (const old of earlier) {
-        await scripts.fgMarkDead(pendingKey(view), old);
-        await client.srem(exclusiveKey(view), old);
+        await scripts.fgMarkDead(pendingKey(view), old, staleBefore);
+        const state = await client.hget(pendingKey(view), old);
+        if (state === null || state === '0') await client.srem(exclusiveKey(view), old);
       }
       await client.sadd(exclusiveKey(view), g);
     }
@@ -367,7 +377,8 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
       do {
         const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', 1000);
         cursor = next;
-        await Promise.all(keys.filter((k) => k.endsWith(suffix)).map((k) => client.unlink(k)));
+        // Entity keys only: `{meta}` keys (the prefix's owner, a view named `project`) end the same way.
+        await Promise.all(keys.filter((k) => k.endsWith(suffix) && !k.startsWith(meta)).map((k) => client.unlink(k)));
       } while (cursor !== '0');
     }
     await Promise.all([client.del(countKey(view)), client.del(pendingKey(view)), client.del(exclusiveKey(view)), client.srem(viewsKey, view)]);

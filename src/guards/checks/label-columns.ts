@@ -51,7 +51,10 @@ export async function labelType(ctx: CheckContext, column: string): Promise<Labe
  */
 export function classExpr(ctx: CheckContext, column: string): string {
   const c = ident(column);
-  return FLOAT_TYPES.test(columnType(ctx, column) ?? '') ? `CAST(CAST(${c} AS BIGINT) AS VARCHAR)` : `CAST(${c} AS VARCHAR)`;
+  // Beyond the int64 range (no label of classes, but whole all the same) the value's own text.
+  return FLOAT_TYPES.test(columnType(ctx, column) ?? '')
+    ? `CASE WHEN abs(CAST(${c} AS DOUBLE)) < 9.2e18 THEN CAST(CAST(${c} AS BIGINT) AS VARCHAR) ELSE CAST(${c} AS VARCHAR) END`
+    : `CAST(${c} AS VARCHAR)`;
 }
 
 /** Whether a feature column is read as numbers (AUC / Spearman) or as categories (predictive power). */
