@@ -9,7 +9,7 @@
 import { ConflictError } from '../errors.js';
 import { ensureRunTables, failRunningRuns, runningRunIds } from '../runs/run-store.js';
 import { ensureTables, type StateDb } from '../state/state-db.js';
-import { isThisHost, processHost } from '../state/process-host.js';
+import { isThisHost, processAlive, processHost } from '../state/process-host.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS materialization_leases (
@@ -44,15 +44,7 @@ interface LeaseRow {
   expires_at: number;
 }
 
-/** Whether a process of this host with that pid exists (EPERM: it does, owned by another user). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { processAlive };
 
 /** The 409 for a view whose lease is held: names the holder's running run(s) when the quality log has them. */
 function heldError(db: StateDb, view: string, held: LeaseRow): ConflictError {

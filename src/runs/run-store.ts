@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { NotFoundError } from '../errors.js';
 import { ensureTables, type StateDb } from '../state/state-db.js';
 import { onInterrupt } from '../state/interrupt.js';
+import { isThisHost, processAlive, processHost } from '../state/process-host.js';
 import type { CheckResult, Run, RunFilter, RunKind, RunStatus } from './types.js';
 
 const DDL = `
@@ -25,6 +26,11 @@ CREATE TABLE IF NOT EXISTS runs (
   counts TEXT NOT NULL,
   lineage TEXT,
   options TEXT
+);
+CREATE TABLE IF NOT EXISTS run_owners (
+  run_id TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+  pid INTEGER NOT NULL,
+  host TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS runs_started ON runs (started_at DESC);
 CREATE INDEX IF NOT EXISTS runs_view ON runs (view, started_at DESC);
@@ -175,6 +181,8 @@ export function openRunStore(db: StateDb): RunStore {
     return toRun(r);
   };
 
+  const insertOwner = db.prepare('INSERT OR REPLACE INTO run_owners (run_id, pid, host) VALUES (?, ?, ?)');
+  const deleteOwner = db.prepare('DELETE FROM run_owners WHERE run_id = ?');
   return {
     db,
     create(run) {
@@ -191,10 +199,15 @@ export function openRunStore(db: StateDb): RunStore {
         counts: JSON.stringify(EMPTY_COUNTS),
         options: run.options ? JSON.stringify(run.options) : null,
       });
+      // Which process runs it: a run whose process died (a kill -9) is failed later, not left `running` for good.
+      insertOwner.run(id, process.pid, processHost());
       return get(id);
     },
     update(id, patch) {
-      if (patch.status !== undefined && patch.status !== 'running') unfinished.delete(id);
+      if (patch.status !== undefined && patch.status !== 'running') {
+        unfinished.delete(id);
+        deleteOwner.run(id);
+      }
       const cols = Object.keys(patch) as (keyof RunPatch)[];
       if (cols.length > 0) {
         const json = new Set(['counts', 'lineage', 'options']);
@@ -264,4 +277,27 @@ export function openRunStore(db: StateDb): RunStore {
       return r ? JSON.parse(String(r.profile)) : null;
     },
   };
+}
+
+/**
+ * Mark failed the runs left `running` by a process of this host (and pid namespace) that no longer exists: a
+ * kill -9, an out-of-memory kill, a second Ctrl-C. Runs of other hosts, and of live processes, are left alone.
+ * Returns their ids. `serve` calls it at start; a materialization's runs are also failed when its lease is taken over.
+ */
+export function failOrphanedRuns(db: StateDb): string[] {
+  ensureTables(db, 'runs', DDL);
+  const rows = db
+    .prepare("SELECT r.id, o.pid, o.host FROM runs r JOIN run_owners o ON o.run_id = r.id WHERE r.status = 'running'")
+    .all() as { id: string; pid: number; host: string }[];
+  const done: string[] = [];
+  const at = new Date().toISOString();
+  for (const r of rows) {
+    if (!isThisHost(r.host) || r.pid === process.pid || processAlive(r.pid)) continue;
+    const changed = db
+      .prepare("UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE id = ? AND status = 'running'")
+      .run(at, `the process that ran it (pid ${r.pid} on ${r.host}) stopped before it finished`, r.id).changes;
+    db.prepare('DELETE FROM run_owners WHERE run_id = ?').run(r.id);
+    if (changed > 0) done.push(r.id);
+  }
+  return done;
 }

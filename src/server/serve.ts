@@ -16,6 +16,7 @@ import { FeatureguardError, InputError } from '../errors.js';
 import type { Project } from '../project.js';
 import { dropPendingViews } from '../registry/online-drops.js';
 import { pruneRunsInBackground } from '../runs/prune.js';
+import { failOrphanedRuns } from '../runs/run-store.js';
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js';
 import { createApp, type FeatureguardApp } from './app.js';
 import { answerClientErrors } from './client-errors.js';
@@ -104,6 +105,10 @@ export async function startServer(project: Project, options: ServeOptions = {}):
     errorLog: (err, c) => log.error({ err, method: c.req.method, path: c.req.path }, 'request failed'),
   });
 
+  // Runs a killed process left `running` (dataset builds, pushes, checks: materializations are also failed when
+  // their lease is taken over) are failed now, rather than shown running for good.
+  const orphans = failOrphanedRuns(project.state);
+  if (orphans.length) log.info({ runs: orphans }, 'marked failed the runs of processes that stopped');
   // Open the online store before accepting traffic, so the first request doesn't pay for it.
   await project.onlineStore();
   let server: ServerType;

@@ -36,3 +36,13 @@ export function processHost(): string {
 export function isThisHost(host: string): boolean {
   return host === processHost();
 }
+
+/** Whether a process of this host with that pid exists (EPERM: it does, owned by another user). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -105,6 +105,18 @@ it('shuts down gracefully', async () => {
   await expect(fetch(`${other.url}/health`)).rejects.toThrow();
 });
 
+it('fails at start the runs a killed process left running', async () => {
+  const run = fx.project.runs.create({ kind: 'dataset', service: 'delay_service' });
+  const { spawnSync } = await import('node:child_process');
+  fx.project.state.prepare('UPDATE run_owners SET pid = ? WHERE run_id = ?').run(spawnSync(process.execPath, ['-e', '0']).pid, run.id);
+  const other = await startServer(fx.project, { port: 0, quiet: true, scheduler: false, logger: pino({ level: 'silent' }) });
+  try {
+    expect(fx.project.runs.get(run.id)).toMatchObject({ status: 'failed', message: expect.stringContaining('stopped before it finished') });
+  } finally {
+    await other.close();
+  }
+});
+
 it('close cuts a connection that holds it after the grace time', async () => {
   const other = await startServer(fx.project, { port: 0, quiet: true, scheduler: false, shutdownGraceMs: 300, logger: pino({ level: 'silent' }) });
   const { connect } = await import('node:net');
