@@ -108,7 +108,7 @@ export function startScheduler(registry: Registry, jobs: MaterializeJobs, option
     const started_at = new Date().toISOString();
     try {
       const { job, done } = await jobs.start({ views: [view], incremental: true }, 'schedule');
-      lastRuns.set(view, { source: 'scheduler', started_at, finished_at: null, status: 'running', job_id: job.id, runs: [], message: null });
+      lastRuns.set(view, { source: 'scheduler', started_at, finished_at: null, status: 'running', job_id: job.id, runs: job.runs.map((r) => ({ id: r.run_id, status: r.status })), message: null });
       const end = await done;
       lastRuns.set(view, {
         source: 'scheduler', started_at, finished_at: end.finished_at, status: end.status === 'failed' ? 'failed' : 'done', job_id: end.id,

@@ -121,3 +121,28 @@ it('runs a slot the process reached late (a stalled event loop) instead of dropp
     await jobs.idle();
   }
 }, 20_000);
+
+it('lists the run ids of a scheduled materialization while it is still going', async () => {
+  applySchedule('* * * * * *');
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  // The real materialization, held back from finishing until the listing was read.
+  const jobs = createMaterializeJobs(async (o) => {
+    const handle = await startMaterialization(fx.project, o);
+    return { ...handle, done: gate.then(() => handle.done) };
+  });
+  const scheduler = startScheduler(fx.project.registry, jobs, { pollMs: 100 });
+  try {
+    for (let i = 0; i < 60 && scheduler.list()[0]?.last_run?.status !== 'running'; i++) await new Promise((r) => setTimeout(r, 50));
+    const last = scheduler.list()[0].last_run!;
+    expect(last).toMatchObject({ status: 'running', job_id: expect.any(String) });
+    const runs = fx.project.runs.list({ kind: 'materialize', view: 'origin_delays', status: 'running' }).runs;
+    expect(last.runs).toEqual(runs.map((r) => ({ id: r.id, status: 'running' })));
+    expect(last.runs).toHaveLength(1);
+  } finally {
+    applySchedule(undefined);
+    open();
+    await scheduler.stop();
+    await jobs.idle();
+  }
+});
