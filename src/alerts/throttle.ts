@@ -57,11 +57,18 @@ export function takeDeliverySlot(db: StateDb, alert: AlertConfig, target: string
  */
 export function releaseDeliverySlot(db: StateDb, alert: AlertConfig, target: string, slot: DeliverySlot): void {
   if (!slot.send || slot.previous === null) return;
+  giveBack(db, alert, target, slot.previous.suppressed + 1, { takenAt: slot.previous.takenAt, restore: slot.previous.lastSentAt });
+}
+
+/**
+ * Count `matches` back as held back for a target (added: matches held back meanwhile, by this or another
+ * process, stay counted), and with `interval`, put its start back to `restore`, but only if no delivery took
+ * the slot since `takenAt` (a later successful one keeps it).
+ */
+function giveBack(db: StateDb, alert: AlertConfig, target: string, matches: number, interval?: { takenAt: number; restore: number }): void {
   ensureTables(db, 'alert_throttle', DDL);
-  // Matches held back meanwhile (by this or another process) stay counted.
-  // The interval goes back only if no delivery took the slot since (a later successful one keeps it).
   db.prepare('UPDATE alert_throttle SET last_sent_at = CASE WHEN last_sent_at = ? THEN ? ELSE last_sent_at END, suppressed = suppressed + ? WHERE alert = ? AND target = ?')
-    .run(slot.previous.takenAt, slot.previous.lastSentAt, slot.previous.suppressed + 1, alert.name, target);
+    .run(interval?.takenAt ?? null, interval?.restore ?? null, matches, alert.name, target);
 }
 
 /** Matches held back for one target whose interval has ended: claimed for a summary delivery. */
@@ -98,8 +105,7 @@ export function claimHeldBack(db: StateDb, alert: AlertConfig, now: number): Hel
  * interval still runs from the claim, so a receiver that is down gets one summary try per interval.
  */
 export function releaseHeldBack(db: StateDb, alert: AlertConfig, claim: HeldBackClaim): void {
-  ensureTables(db, 'alert_throttle', DDL);
-  db.prepare('UPDATE alert_throttle SET suppressed = suppressed + ? WHERE alert = ? AND target = ?').run(claim.suppressed, alert.name, claim.target);
+  giveBack(db, alert, claim.target, claim.suppressed);
 }
 
 /**
@@ -107,9 +113,7 @@ export function releaseHeldBack(db: StateDb, alert: AlertConfig, claim: HeldBack
  * next delivery and the interval back to the last delivery unless taken since.
  */
 export function unclaimHeldBack(db: StateDb, alert: AlertConfig, claim: HeldBackClaim): void {
-  ensureTables(db, 'alert_throttle', DDL);
-  db.prepare('UPDATE alert_throttle SET last_sent_at = CASE WHEN last_sent_at = ? THEN ? ELSE last_sent_at END, suppressed = suppressed + ? WHERE alert = ? AND target = ?')
-    .run(claim.takenAt, claim.since, claim.suppressed, alert.name, claim.target);
+  giveBack(db, alert, claim.target, claim.suppressed, { takenAt: claim.takenAt, restore: claim.since });
 }
 
 /**
