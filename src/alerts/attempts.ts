@@ -90,6 +90,12 @@ export interface HeldBack {
   readonly runs: HeldBackRun[];
 }
 
+/** What an alert's `min_interval` counts per: `service:NAME`, `view:NAME`, or `project` for runs of neither. */
+export function alertTarget(run: { readonly service: string | null; readonly view: string | null }): string {
+  return run.service ? `service:${run.service}` : run.view ? `view:${run.view}` : 'project';
+}
+
+/** `alertTarget` in SQL, over runs `r`. */
 const TARGET_OF_RUN = "(CASE WHEN r.service IS NOT NULL THEN 'service:' || r.service WHEN r.view IS NOT NULL THEN 'view:' || r.view ELSE 'project' END)";
 
 /**

@@ -29,7 +29,7 @@ import { featuresOfView } from '../definitions/definition-set.js';
 import type { AlertConfig, DefinitionSet } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import type { CheckResult, Run } from '../runs/types.js';
-import { recordAttempt, listAlertAttempts, webhookEndpoint, type AlertAttempt } from './attempts.js';
+import { alertTarget, recordAttempt, listAlertAttempts, webhookEndpoint, type AlertAttempt } from './attempts.js';
 import { SIGNATURE_HEADER, signBody } from './signature.js';
 import { releaseDeliverySlot, takeDeliverySlot } from './throttle.js';
 
@@ -177,7 +177,7 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
   const jobs = alerts.map(async (alert) => {
     const matched = matchAlert(alert, run, outcome, registry);
     if (!matched) return [];
-    const target = run.service ? `service:${run.service}` : run.view ? `view:${run.view}` : 'project';
+    const target = alertTarget(run);
     const slot = takeDeliverySlot(project.state, alert, target, Date.now());
     if (!slot.send) {
       const held: AlertAttempt = {
