@@ -12,7 +12,7 @@ import { registerMaterializeCommands } from './commands/materialize.js';
 import { registerServeCommands } from './commands/serve.js';
 import { registerQualityCommands } from './commands/quality.js';
 import { VERSION } from '../version.js';
-import { runInterruptCleanups } from '../state/interrupt.js';
+import { exitInterrupted } from '../state/interrupt.js';
 
 const modules: RegisterCommands[] = [
   registerProjectCommands,
@@ -30,7 +30,6 @@ const defaultIo: CliIo = {
 
 /** Run the CLI with `argv` (without `node` and the script); resolves to the exit code. */
 export async function main(argv: readonly string[], io: CliIo = defaultIo, options: { handleSignals?: boolean } = {}): Promise<number> {
-
   const program = new Command('featureguard')
     .description('A feature store with built-in data-quality guards')
     .version(VERSION)
@@ -66,11 +65,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
   if (options.handleSignals) {
     program.hook('preAction', (_program, command) => {
       if (command.name() === 'serve') return;
-      const onSignal = (signal: NodeJS.Signals) => {
-        const said = runInterruptCleanups(signal);
-        io.err(`interrupted${said.length > 0 ? `: ${said.join('; ')}` : ''}`);
-        process.exit(signal === 'SIGINT' ? 130 : 143);
-      };
+      const onSignal = (signal: NodeJS.Signals) => exitInterrupted(signal, io.err, 'interrupted');
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
     });

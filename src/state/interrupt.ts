@@ -32,3 +32,13 @@ export function runInterruptCleanups(signal: string): string[] {
   cleanups.clear();
   return said;
 }
+
+/**
+ * Run the cleanups, say what they did (one line, `said` starts it) and exit as a process ended by `signal`
+ * does: 130 for SIGINT, 143 for SIGTERM.
+ */
+export function exitInterrupted(signal: NodeJS.Signals, say: (line: string) => void, said: string): never {
+  const done = runInterruptCleanups(signal);
+  say(`${said}${done.length > 0 ? `: ${done.join('; ')}` : ''}`);
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+}

@@ -20,6 +20,7 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
       }
       const project = await ctx.project();
       const { startServer } = await import('../../server/serve.js');
+      const { exitInterrupted } = await import('../../state/interrupt.js');
       const server = await startServer(project, { host: opts.host, port: opts.port, quiet: opts.quiet, scheduler: opts.scheduler });
       await new Promise<void>((resolve) => {
         let stopping = false;
@@ -27,13 +28,7 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
           if (stopping) {
             // A second signal: stop now. The runs still going are marked failed (not left `running` for good),
             // temp files removed; leases expire or are taken over.
-            void (async () => {
-              const { runInterruptCleanups } = await import('../../state/interrupt.js');
-              const said = runInterruptCleanups(signal);
-              ctx.io.err(`stopped at once (${signal})${said.length > 0 ? `: ${said.join('; ')}` : ''}`);
-              process.exit(signal === 'SIGINT' ? 130 : 143);
-            })();
-            return;
+            exitInterrupted(signal, ctx.io.err, `stopped at once (${signal})`);
           }
           stopping = true;
           ctx.io.err(`stopping (${signal}): finishing the work under way (up to ${Math.round(server.shutdownGraceMs / 1000)} s for open requests); a second signal stops at once`);
