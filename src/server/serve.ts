@@ -21,6 +21,7 @@ import { startScheduler, type Scheduler } from '../scheduler/scheduler.js';
 import { createApp, type FeatureguardApp } from './app.js';
 import { answerClientErrors } from './client-errors.js';
 import { createMaterializeJobs } from './materialize-jobs.js';
+import { repeat } from './repeat.js';
 import { projectMaterializeFn } from './routes/materialize.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -137,58 +138,41 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   log.info({ url, keys: requireKeys ? 'required' : 'when created', scheduler: scheduler !== null }, 'featureguard serving');
 
   // Drops left pending (a run whose process died, a store that was down) are retried in the background.
-  // One sweep at a time: a tick while one runs (a long Redis scan) is skipped.
-  let sweeping: Promise<void> | null = null;
-  const sweep = setInterval(() => {
-    if (sweeping) return;
-    sweeping = dropPendingViews(project, 0)
-      .then(({ dropped, failed }) => {
-        if (dropped.length) log.info({ views: dropped }, 'dropped pending online values');
-        for (const { view, error } of failed) log.warn({ view, error }, 'pending online drop failed; retrying later');
-      })
-      .catch((err: unknown) => log.warn({ err }, 'pending online drop sweep failed'))
-      .finally(() => {
-        sweeping = null;
-      });
-  }, options.dropSweepMs ?? DROP_SWEEP_MS);
-  sweep.unref();
+  const sweep = repeat(
+    async () => {
+      const { dropped, failed } = await dropPendingViews(project, 0);
+      if (dropped.length) log.info({ views: dropped }, 'dropped pending online values');
+      for (const { view, error } of failed) log.warn({ view, error }, 'pending online drop failed; retrying later');
+    },
+    options.dropSweepMs ?? DROP_SWEEP_MS,
+    { onError: (err) => log.warn({ err }, 'pending online drop sweep failed') },
+  );
 
   // Retention of the quality log (`quality_log.keep_days`): at start, then daily, in chunks of 500 runs with
   // the event loop free between them, so requests wait at most for one chunk.
   const retention = project.config.quality_log;
-  let pruning: Promise<void> | null = null;
-  const pruneOnce = () => {
-    if (!retention || pruning) return;
-    pruning = pruneRunsInBackground(project.state, { before: new Date(Date.now() - retention.keep_days * DAY_MS), keep: retention.keep_runs })
-      .then((r) => {
-        if (r.deleted || r.trimmed) log.info({ deleted: r.deleted, trimmed: r.trimmed, before: r.before }, 'pruned the quality log');
-      })
-      .catch((err: unknown) => log.warn({ err }, 'pruning the quality log failed; retrying tomorrow'))
-      .finally(() => {
-        pruning = null;
-      });
-  };
-  const pruneStart = retention ? setTimeout(pruneOnce, 0) : undefined;
-  const pruneDaily = retention ? setInterval(pruneOnce, options.pruneEveryMs ?? DAY_MS) : undefined;
-  pruneStart?.unref();
-  pruneDaily?.unref();
+  const prune = retention
+    ? repeat(
+        async () => {
+          const r = await pruneRunsInBackground(project.state, { before: new Date(Date.now() - retention.keep_days * DAY_MS), keep: retention.keep_runs });
+          if (r.deleted || r.trimmed) log.info({ deleted: r.deleted, trimmed: r.trimmed, before: r.before }, 'pruned the quality log');
+        },
+        options.pruneEveryMs ?? DAY_MS,
+        { atStart: true, onError: (err) => log.warn({ err }, 'pruning the quality log failed; retrying tomorrow') },
+      )
+    : null;
 
   // Alert matches held back by `min_interval`: a summary once the interval has ended (`held-back.ts`).
-  let summarizing: Promise<void> | null = null;
   const heldBack = (project.config.alerts ?? []).some((a) => a.min_interval)
-    ? setInterval(() => {
-        if (summarizing) return;
-        summarizing = sendHeldBackSummaries(project)
-          .then((attempts) => {
-            if (attempts.length) log.info({ attempts: attempts.length, ok: attempts.filter((a) => a.ok).length }, 'sent held-back alert summaries');
-          })
-          .catch((err: unknown) => log.warn({ err }, 'held-back alert summaries failed; retrying'))
-          .finally(() => {
-            summarizing = null;
-          });
-      }, options.heldBackSweepMs ?? HELD_BACK_SWEEP_MS)
-    : undefined;
-  heldBack?.unref();
+    ? repeat(
+        async () => {
+          const attempts = await sendHeldBackSummaries(project);
+          if (attempts.length) log.info({ attempts: attempts.length, ok: attempts.filter((a) => a.ok).length }, 'sent held-back alert summaries');
+        },
+        options.heldBackSweepMs ?? HELD_BACK_SWEEP_MS,
+        { onError: (err) => log.warn({ err }, 'held-back alert summaries failed; retrying') },
+      )
+    : null;
 
   let closing: Promise<void> | undefined;
   const shutdownGraceMs = options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
@@ -201,10 +185,8 @@ export async function startServer(project: Project, options: ServeOptions = {}):
     scheduler,
     close() {
       closing ??= (async () => {
-        clearInterval(sweep);
-        clearTimeout(pruneStart);
-        clearInterval(pruneDaily);
-        clearInterval(heldBack);
+        // No new background runs from now; the ones in progress are awaited below.
+        const background = Promise.all([sweep.stop(), prune?.stop(), heldBack?.stop()]);
         await scheduler?.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
@@ -215,10 +197,8 @@ export async function startServer(project: Project, options: ServeOptions = {}):
         });
         await app.context.jobs.idle();
         await app.context.background.idle();
-        // The sweep and the prune running now, if any, finish before the project can be closed under them.
-        await sweeping;
-        await pruning;
-        await summarizing;
+        // The sweep, prune and summaries running now, if any, finish before the project can be closed under them.
+        await background;
         log.info('featureguard stopped');
       })();
       return closing;
