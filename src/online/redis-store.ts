@@ -161,23 +161,22 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     client.disconnect();
     throw storeUnavailable(e, where, lastError);
   }
-  // ioredis goes on in database 0 when the URL's database does not exist: asked again here, so that such a
-  // URL is an error rather than writes among another project's keys.
-  const db = client instanceof Cluster ? 0 : (client.options.db ?? 0);
-  if (db > 0) {
-    try {
-      await client.select(db);
-    } catch (e) {
-      client.disconnect();
-      throw new FeatureguardError('bad_online_store', `online_store.url selects Redis database ${db}, which ${where} does not have: ${(e as Error).message.split('\n')[0]}`, {
-        status: 500, exitCode: 2, details: { db },
-      });
-    }
-  }
-
   const leaseMs = options.session_lease_ms ?? SESSION_LEASE_MS;
   const meta = `${prefix}{meta}`;
-  if (options.project !== undefined) {
+
+  /** Which database and whose keys this client is about to use; a refusal leaves the connection closed. */
+  const checkTarget = async (): Promise<void> => {
+    // ioredis goes on in database 0 when the URL's database does not exist: asked again here, so that such a
+    // URL is an error rather than writes among another project's keys.
+    const db = client instanceof Cluster ? 0 : (client.options.db ?? 0);
+    if (db > 0) {
+      await client.select(db).catch((e: unknown) => {
+        throw new FeatureguardError('bad_online_store', `online_store.url selects Redis database ${db}, which ${where} does not have: ${(e as Error).message.split('\n')[0]}`, {
+          status: 500, exitCode: 2, details: { db },
+        });
+      });
+    }
+    if (options.project === undefined) return;
     const ownerKey = `${meta}:project`;
     const owner = await guarded((async () => {
       // Read first: a read-only replica or user can serve a prefix that is claimed already; one that cannot
@@ -191,19 +190,19 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
         throw e;
       }
       return client.get(ownerKey);
-    })()).catch((e: unknown) => {
-      client.disconnect();
-      throw e;
-    });
+    })());
     if (owner !== options.project) {
-      client.disconnect();
       throw new FeatureguardError(
         'online_store_in_use',
         `the Redis key prefix '${prefix}' on ${where} holds the online values of project '${owner}'; give project '${options.project}' its own online_store.key_prefix (or, after renaming the project, DEL ${ownerKey})`,
         { status: 500, exitCode: 2, details: { key_prefix: prefix, owner } },
       );
     }
-  }
+  };
+  await checkTarget().catch((e: unknown) => {
+    client.disconnect();
+    throw e;
+  });
   const entityKey = (view: string, key: OnlineKey) => `${prefix}{${encodeKey(key)}}:${view}`;
   const pendingKey = (view: string) => `${meta}:pending:${view}`;
   /** Gens of the exclusive (materialization) sessions of a view not yet ended. */
