@@ -318,25 +318,18 @@ async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: string, 
  * TimeZone` that shifts every later build's timestamps. A trailing `;` and comments are allowed.
  */
 async function singleSelect(conn: DuckDBConnection, sql: string): Promise<string> {
-  let count: number;
-  let statements: Awaited<ReturnType<DuckDBConnection['extractStatements']>>;
-  try {
-    statements = await conn.extractStatements(sql);
-    count = statements.count;
-  } catch (e) {
-    throw new InputError(`the entity SQL query failed: ${(e as Error).message.split('\n')[0]}`, undefined, 'bad_entity_sql');
+  const failed = (e: unknown) => new InputError(`the entity SQL query failed: ${(e as Error).message.split('\n')[0]}`, undefined, 'bad_entity_sql');
+  const statements = await conn.extractStatements(sql).catch((e: unknown) => {
+    throw failed(e);
+  });
+  if (statements.count !== 1) {
+    throw new InputError(`the entity SQL must be one query (a SELECT); it holds ${statements.count} statements`, { statements: statements.count }, 'bad_entity_sql');
   }
-  if (count !== 1) {
-    throw new InputError(`the entity SQL must be one query (a SELECT); it holds ${count} statements`, { statements: count }, 'bad_entity_sql');
-  }
-  let type: StatementType;
-  try {
-    const prepared = await statements.prepare(0);
-    type = prepared.statementType;
-    prepared.destroySync();
-  } catch (e) {
-    throw new InputError(`the entity SQL query failed: ${(e as Error).message.split('\n')[0]}`, undefined, 'bad_entity_sql');
-  }
+  const prepared = await statements.prepare(0).catch((e: unknown) => {
+    throw failed(e);
+  });
+  const type = prepared.statementType;
+  prepared.destroySync();
   if (type !== StatementType.SELECT) {
     throw new InputError(`the entity SQL must be a query (a SELECT), not a ${StatementType[type] ?? 'other'} statement`, { statement: StatementType[type] ?? null }, 'bad_entity_sql');
   }

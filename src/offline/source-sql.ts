@@ -102,7 +102,6 @@ function timestampExpr(column: string, csv: boolean): string {
  */
 export const CSV_NULL_MARKERS = ['', 'NA', 'N/A', 'NULL', 'NONE'] as const;
 
-
 /** Whether a CSV text is one of the missing-value markers (for non-string declared types). */
 export function csvMarker(column: string): string {
   return `upper(trim(${ident(column)})) IN (${CSV_NULL_MARKERS.map(literal).join(', ')})`;
