@@ -1,17 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempStateDb } from '../../test/helpers/state-db.js';
 import type { AlertConfig } from '../definitions/types.js';
 import { openStateDb } from '../state/state-db.js';
 import { claimHeldBack, releaseDeliverySlot, takeDeliverySlot } from './throttle.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fg-throttle-'));
-const db = openStateDb(join(dir, 'state.db'));
-afterAll(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { db, file } = tempStateDb('throttle');
 
 describe('takeDeliverySlot', () => {
   const alert: AlertConfig = { name: 'page', url: 'https://h', min_interval: '10m' };
@@ -65,7 +58,7 @@ describe('claimHeldBack', () => {
   const MIN = 60_000;
 
   it('claims each target with held-back matches once its interval ended, once across connections', () => {
-    const other = openStateDb(join(dir, 'state.db'));
+    const other = openStateDb(file);
     try {
       takeDeliverySlot(db, alert, 'view:x', T);
       takeDeliverySlot(db, alert, 'view:x', T + MIN);

@@ -1,16 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { openStateDb } from '../state/state-db.js';
+import { describe, expect, it } from 'vitest';
+import { tempStateDb } from '../../test/helpers/state-db.js';
 import { lastMaterializedEnd, recordInterval } from './intervals.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fg-intervals-'));
-const db = openStateDb(join(dir, 'state.db'));
-afterAll(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { db } = tempStateDb('intervals');
 
 describe('lastMaterializedEnd', () => {
   it('is the latest window end, but a window recorded as ending in the future counts only up to when it was recorded', () => {

@@ -1,17 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { openStateDb } from '../state/state-db.js';
+import { hostname } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { tempStateDb } from '../../test/helpers/state-db.js';
 import { failOrphanedRuns, openRunStore } from './run-store.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fg-run-owners-'));
-const db = openStateDb(join(dir, 'state.db'));
-afterAll(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { db } = tempStateDb('run-owners');
 
 describe('failOrphanedRuns', () => {
   it("fails the running runs of this host's dead processes, and only those", () => {
