@@ -44,7 +44,6 @@ interface LeaseRow {
   expires_at: number;
 }
 
-export { processAlive };
 
 /** The 409 for a view whose lease is held: names the holder's running run(s) when the quality log has them. */
 function heldError(db: StateDb, view: string, held: LeaseRow): ConflictError {

@@ -18,9 +18,8 @@
  * try { ... } finally { writing.end(); }
  */
 import { randomUUID } from 'node:crypto';
-import { processAlive } from '../materialize/lease.js';
 import { ensureTables, type StateDb } from '../state/state-db.js';
-import { isThisHost, processHost } from '../state/process-host.js';
+import { isThisHost, processAlive, processHost } from '../state/process-host.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS online_writes_in_flight (
