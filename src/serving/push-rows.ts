@@ -29,29 +29,30 @@ const DUCK_TYPES: Record<PushColumn['type'], string> = {
   'float64[]': 'DOUBLE[]',
 };
 
-/** Microseconds since the epoch of an RFC 3339 time (keeps digits 4-6 of the fraction). */
-export function rfc3339ToMicros(text: string): number {
+/** An RFC 3339 time as its milliseconds since the epoch and the microseconds beyond them (digits 4-6 of the fraction). */
+function parseRfc3339(text: string): { ms: number; micros: number } {
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) throw new InputError(`invalid timestamp '${text}'`);
   const frac = /\.(\d+)/.exec(text)?.[1] ?? '';
-  const extra = frac.length > 3 ? Number(frac.slice(3, 6).padEnd(3, '0')) : 0;
-  return ms * 1000 + extra;
+  return { ms, micros: frac.length > 3 ? Number(frac.slice(3, 6).padEnd(3, '0')) : 0 };
+}
+
+/** Microseconds since the epoch of an RFC 3339 time (keeps digits 4-6 of the fraction). */
+export function rfc3339ToMicros(text: string): number {
+  const { ms, micros } = parseRfc3339(text);
+  return ms * 1000 + micros;
 }
 
 /** `YYYY-MM-DD HH:MM:SS.ffffff` (UTC) for DuckDB's naive TIMESTAMP. */
 export function microsToDuckTimestamp(us: number): string {
-  const ms = Math.floor(us / 1000);
-  const iso = new Date(ms).toISOString(); // 2026-01-01T00:00:00.123Z
-  const micros = String(us - ms * 1000).padStart(3, '0');
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}${micros}`;
+  const t = microsToRfc3339(BigInt(Math.floor(us)));
+  return `${t.slice(0, 10)} ${t.slice(11, -1)}`;
 }
 
 /** Microseconds since the epoch as a bigint (exact for any year DuckDB takes). */
 export function rfc3339ToMicrosBig(text: string): bigint {
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new InputError(`invalid timestamp '${text}'`);
-  const frac = /\.(\d+)/.exec(text)?.[1] ?? '';
-  return BigInt(ms) * 1000n + BigInt(frac.length > 3 ? Number(frac.slice(3, 6).padEnd(3, '0')) : 0);
+  const { ms, micros } = parseRfc3339(text);
+  return BigInt(ms) * 1000n + BigInt(micros);
 }
 
 /**
