@@ -41,13 +41,19 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
 
   let exit: ExitCode = 0;
   let project: Project | undefined;
+  let command = '';
+  program.hook('preAction', (_program, action) => {
+    command = action.name();
+  });
   const ctx: CommandContext = {
     io,
     globals: () => program.opts<GlobalOptions>(),
     async project() {
       if (!project) {
-        const { openProject } = await import('../project.js');
+        const [{ openProject }, { failOrphanedRunsIfWritable }] = await Promise.all([import('../project.js'), import('../runs/run-store.js')]);
         project = openProject(program.opts<GlobalOptions>().project);
+        // Runs a killed featureguard process left `running` are failed now (`serve` does it itself, and logs them).
+        if (command !== 'serve') failOrphanedRunsIfWritable(project.state);
       }
       return project;
     },

@@ -1,7 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { hostname } from 'node:os';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../test/cli/cli-io.js';
 import { tempStateDb } from '../../test/helpers/state-db.js';
+import { openProject } from '../project.js';
+import { openFeatureStore } from '../sdk/feature-store.js';
 import { failOrphanedRuns, openRunStore } from './run-store.js';
 
 const { db } = tempStateDb('run-owners');
@@ -21,5 +26,38 @@ describe('failOrphanedRuns', () => {
     expect(runs.get(dead.id)).toMatchObject({ status: 'failed', message: expect.stringMatching(new RegExp(`^the process that ran it \\(pid ${deadPid} on .*\\) stopped before it finished$`)) });
     expect([runs.get(mine.id).status, runs.get(elsewhere.id).status, runs.get(finished.id).status]).toEqual(['running', 'running', 'success']);
     expect(failOrphanedRuns(db)).toEqual([]);
+  });
+});
+
+describe('opening a project fails the runs of dead processes', () => {
+  // A project used only from the CLI or the SDK (no `serve`) would otherwise keep a killed build `running` for
+  // good: listed as running, and kept by `runs prune`.
+  const orphan = (dir: string): string => {
+    const project = openProject(dir);
+    try {
+      const run = project.runs.create({ kind: 'dataset', service: 's' });
+      project.state.prepare('UPDATE run_owners SET pid = ? WHERE run_id = ?').run(spawnSync(process.execPath, ['-e', '0']).pid, run.id);
+      return run.id;
+    } finally {
+      void project.close();
+    }
+  };
+  const root = mkdtempSync(join(tmpdir(), 'fg-orphans-'));
+  writeFileSync(join(root, 'featureguard.yaml'), 'project: orphans\n');
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('in the CLI (any command) and in openFeatureStore', async () => {
+    const viaCli = orphan(root);
+    const listed = await runCli(['--project', root, '--json', 'runs', 'list']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.out).runs).toEqual([expect.objectContaining({ id: viaCli, status: 'failed', message: expect.stringContaining('stopped before it finished') })]);
+
+    const viaSdk = orphan(root);
+    const store = await openFeatureStore(root);
+    try {
+      expect(store.runs.get(viaSdk)).toMatchObject({ status: 'failed' });
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -282,7 +282,8 @@ export function openRunStore(db: StateDb): RunStore {
 /**
  * Mark failed the runs left `running` by a process of this host (and pid namespace) that no longer exists: a
  * kill -9, an out-of-memory kill, a second Ctrl-C. Runs of other hosts, and of live processes, are left alone.
- * Returns their ids. `serve` calls it at start; a materialization's runs are also failed when its lease is taken over.
+ * Returns their ids. `serve` calls it at start (and logs them), the CLI and `openFeatureStore` when they open a
+ * project (`failOrphanedRunsIfWritable`); a materialization's runs are also failed when its lease is taken over.
  */
 export function failOrphanedRuns(db: StateDb): string[] {
   ensureTables(db, 'runs', DDL);
@@ -300,4 +301,16 @@ export function failOrphanedRuns(db: StateDb): string[] {
     if (changed > 0) done.push(r.id);
   }
   return done;
+}
+
+/**
+ * `failOrphanedRuns` as housekeeping when a CLI command or an SDK store opens a project: a state database that
+ * is read-only for this user, or busy, leaves them for the next process rather than failing the command.
+ */
+export function failOrphanedRunsIfWritable(db: StateDb): string[] {
+  try {
+    return failOrphanedRuns(db);
+  } catch {
+    return [];
+  }
 }

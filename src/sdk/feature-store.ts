@@ -13,7 +13,7 @@ import { FeatureguardError, InputError } from '../errors.js';
 import { openProject, type Project } from '../project.js';
 import { applyDefinitions, type ApplyDefinitionsResult } from '../registry/apply-definitions.js';
 import type { Plan } from '../registry/types.js';
-import type { RunStore } from '../runs/run-store.js';
+import { failOrphanedRunsIfWritable, type RunStore } from '../runs/run-store.js';
 import { pruneRuns, type PruneOptions, type PruneResult } from '../runs/prune.js';
 import type { MaterializeOptions, MaterializeResult } from '../materialize/types.js';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineReadOptions } from '../serving/online-features.js';
@@ -49,6 +49,8 @@ export interface FeatureStore {
 
 export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
   const project = openProject(dir);
+  // Runs a killed featureguard process left `running` are failed now.
+  failOrphanedRunsIfWritable(project.state);
   // Definitions from code are validated exactly as files are (schemas, then cross-references).
   const defs = (given?: readonly Definition[]) => {
     if (given === undefined) return loadDefinitions(project.root, project.config);

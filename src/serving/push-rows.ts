@@ -43,12 +43,6 @@ export function rfc3339ToMicros(text: string): number {
   return ms * 1000 + micros;
 }
 
-/** `YYYY-MM-DD HH:MM:SS.ffffff` (UTC) for DuckDB's naive TIMESTAMP. */
-export function microsToDuckTimestamp(us: number): string {
-  const t = microsToRfc3339(BigInt(Math.floor(us)));
-  return `${t.slice(0, 10)} ${t.slice(11, -1)}`;
-}
-
 /** Microseconds since the epoch as a bigint (exact for any year DuckDB takes). */
 export function rfc3339ToMicrosBig(text: string): bigint {
   const { ms, micros } = parseRfc3339(text);
