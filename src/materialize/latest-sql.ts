@@ -43,7 +43,9 @@ function keyTextExpr(joinKeys: readonly JoinKey[], from: string): string {
 
 /**
  * The latest row per entity by (event_timestamp, created_timestamp), ties broken
- * by the feature values so the same input always gives the same output. Rows with
+ * as the point-in-time join breaks them (the greatest `hash` of the feature values,
+ * given in the view's order), so the online row is the one a training set built at
+ * the same instant holds, and the same input always gives the same output. Rows with
  * a NULL join key are left out. Columns: keys, `__fg_ets` and `__fg_cts`
  * (microseconds since epoch, created 0 when NULL), then the features.
  *
@@ -56,7 +58,11 @@ function keyTextExpr(joinKeys: readonly JoinKey[], from: string): string {
 export function latestPerEntitySql(spec: LatestSpec): string {
   const keys = spec.joinKeys.map((k) => ident(k.name));
   const onKeys = keys.map((k) => `t.${k} = m.${k}`).join(' AND ');
-  const tiebreak = spec.features.map((f) => `t.${ident(f.name)} DESC NULLS LAST`);
+  // The point-in-time join's tie-break first (the greatest hash of all the view's feature values, in definition
+  // order: `tieBreak` in offline/point-in-time.ts), so that a model is served the row it was trained on; the values
+  // themselves then decide between rows whose hashes collide.
+  const values = spec.features.map((f) => `t.${ident(f.name)}`);
+  const tiebreak = values.length ? [`hash(${values.join(', ')}) DESC`, ...values.map((v) => `${v} DESC NULLS LAST`)] : [];
   const features = spec.features.map((f) => featureExpr(f, 't'));
   return `WITH __fg_newest AS (
   SELECT ${keys.join(', ')}, max(event_timestamp) AS __fg_max_ets FROM ${spec.table} AS s
