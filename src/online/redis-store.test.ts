@@ -84,6 +84,31 @@ describe('redis store: an exclusive session after one that failed before its abo
     }
   });
 
+  it('of the same lease domain (state folder): dead at once, a retry seconds after a kill writes every row', async () => {
+    const url = `redis://127.0.0.1:${inject('redisPort')}`;
+    const key_prefix = `fgtest:${randomUUID()}:`;
+    const killed = await openRedisOnlineStore({ url, key_prefix });
+    await killed.writeBatch('v', ['x'], [{ key: ['a'], values: ['v1'], eventTs: 1, createdTs: 0 }]);
+    const w = await killed.beginWrite('v', ['x'], { exclusive: true, leaseDomain: 'state-1' });
+    await w.write([{ key: ['a'], values: ['v2'], eventTs: 2, createdTs: 0 }]);
+    await killed.close(); // kill -9: no commit, no abort; its session renewed a moment ago
+    const store = await openRedisOnlineStore({ url, key_prefix });
+    try {
+      const read = async () => (await store.readMany('v', ['x'], [['a']])).map((r) => r?.values[0]);
+      // Another state folder's materialization cannot know the session is dead: it leaves it alone (skips).
+      const elsewhere = await store.beginWrite('v', ['x'], { exclusive: true, leaseDomain: 'state-2' });
+      expect(await elsewhere.write([{ key: ['a'], values: ['v2'], eventTs: 2, createdTs: 0 }])).toEqual({ written: 0, skipped: 1 });
+      await elsewhere.commit();
+      // The retry under the same state folder's lease: the killed session is dead, its rows are written again.
+      const retry = await store.beginWrite('v', ['x'], { exclusive: true, leaseDomain: 'state-1' });
+      expect(await retry.write([{ key: ['a'], values: ['v2'], eventTs: 2, createdTs: 0 }])).toEqual({ written: 1, skipped: 0 });
+      await retry.commit();
+      expect(await read()).toEqual(['v2']);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a session marked dead while still writing cannot renew or commit itself back to life', async () => {
     const url = `redis://127.0.0.1:${inject('redisPort')}`;
     const key_prefix = `fgtest:${randomUUID()}:`;

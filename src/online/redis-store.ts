@@ -259,23 +259,29 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     const hash = schemaHash(features);
     const g = String(await client.incr(genKey(view)));
     await client.hset(pendingKey(view), g, String(Date.now() + leaseMs));
+    // A member of the view's exclusive set: the session's gen, and the lease domain it was opened under.
+    const member = options.leaseDomain ? `${g}@${options.leaseDomain}` : g;
     if (options.exclusive) {
       // Under the view's lease no other exclusive session can be writing: one still pending failed before its
       // abort reached Redis (Redis was down, the process was killed). Marked dead now, before this session
-      // writes, so that its hidden records are neither compared against nor shown later.
-      const earlier = (await client.smembers(exclusiveKey(view))).filter((x) => x !== g);
-      // Only sessions that stopped renewing: one renewed lately is alive, writing from another state folder
-      // (whose leases this one cannot see), and is left alone.
+      // writes, so that its hidden records are neither compared against (a retry would skip every row they
+      // hold) nor shown later.
+      const earlier = (await client.smembers(exclusiveKey(view))).filter((x) => x !== member);
+      // A session of another lease domain (or of none) only once it stopped renewing: one renewed lately is
+      // alive, writing from another state folder (whose leases this one cannot see), and is left alone.
       const staleBefore = String(Date.now() + leaseMs - Math.min(2 * SESSION_HEARTBEAT_MS, leaseMs / 2));
       for (const old of earlier) {
-        await scripts.fgMarkDead(pendingKey(view), old, staleBefore);
-        const state = await client.hget(pendingKey(view), old);
+        const at = old.indexOf('@');
+        const oldGen = at < 0 ? old : old.slice(0, at);
+        const sameDomain = at >= 0 && options.leaseDomain !== undefined && old.slice(at + 1) === options.leaseDomain;
+        await scripts.fgMarkDead(pendingKey(view), oldGen, sameDomain ? '1e300' : staleBefore);
+        const state = await client.hget(pendingKey(view), oldGen);
         if (state === null || state === '0') await client.srem(exclusiveKey(view), old);
       }
-      await client.sadd(exclusiveKey(view), g);
+      await client.sadd(exclusiveKey(view), member);
     }
     const leaveExclusive = async () => {
-      if (options.exclusive) await client.srem(exclusiveKey(view), g);
+      if (options.exclusive) await client.srem(exclusiveKey(view), member);
     };
     await Promise.all([client.sadd(viewsKey, view), client.hsetnx(schemasKey, hash, JSON.stringify(features))]);
     let ended = false;

@@ -20,6 +20,12 @@ export interface BeginWriteOptions {
    * exclusive.
    */
   readonly exclusive?: boolean;
+  /**
+   * With `exclusive`: where the caller's lease lives (`stateIdentity` of the state database). An earlier
+   * exclusive session of the same domain is dead at once; one of another domain (another state folder writing
+   * to the same Redis) only once it stopped renewing.
+   */
+  readonly leaseDomain?: string;
 }
 
 /** One entity's values for one view. `values` follow the `features` order given to the writer. */

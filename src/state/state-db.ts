@@ -6,6 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { FeatureguardError } from '../errors.js';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -78,4 +79,24 @@ export function ensureTables(db: StateDb, module: string, ddl: string): void {
   if (done.has(module)) return;
   db.exec(ddl);
   done.add(module);
+}
+
+const identities = new WeakMap<StateDb, string>();
+
+/**
+ * This state database's identity: a random id made when it is first asked for and kept in the database. Leases
+ * live in one state database, so an online write session tagged with it is known, by a later holder of the same
+ * lease, to be dead (see the Redis store's exclusive sessions).
+ */
+export function stateIdentity(db: StateDb): string {
+  let id = identities.get(db);
+  if (id === undefined) {
+    ensureTables(db, 'identity', 'CREATE TABLE IF NOT EXISTS state_identity (id TEXT NOT NULL)');
+    db.transaction(() => {
+      if (!db.prepare('SELECT 1 FROM state_identity').get()) db.prepare('INSERT INTO state_identity (id) VALUES (?)').run(randomUUID());
+    }).immediate();
+    id = String((db.prepare('SELECT id FROM state_identity LIMIT 1').get() as { id: string }).id);
+    identities.set(db, id);
+  }
+  return id;
 }
