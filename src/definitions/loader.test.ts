@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -92,6 +92,25 @@ describe('loadDefinitions', () => {
 
   it('honours config.definitions', () => {
     const root = project({ 'featureguard.yaml': 'project: p\ndefinitions: defs\n', 'defs/a.yml': 'kind: entity\nname: a\njoin_keys: [{name: k, type: int64}]\n' });
+    expect(loadDefinitions(root, loadConfig(root)).map((d) => d.name)).toEqual(['a']);
+  });
+
+  it('follows symbolic links to folders of definitions, and reports a link loop', () => {
+    const shared = project({ 'views/a.yml': 'kind: entity\nname: a\njoin_keys: [{name: k, type: int64}]\n' });
+    const root = project({ 'featureguard.yaml': 'project: p\n', 'features/b.yml': 'kind: entity\nname: b\njoin_keys: [{name: k, type: int64}]\n' });
+    symlinkSync(join(shared, 'views'), join(root, 'features', 'shared'));
+    // Skipped before: `apply` then removed every object defined there.
+    expect(loadDefinitions(root, loadConfig(root)).map((d) => [d.name, definitionOrigin(d).file])).toEqual([['b', 'features/b.yml'], ['a', 'features/shared/a.yml']]);
+    symlinkSync('..', join(root, 'features', 'up'));
+    expect(() => loadDefinitions(root, loadConfig(root))).toThrow(/features\/up at \/: this symbolic link leads to a folder read already \(a loop/);
+  });
+
+  it('with `definitions: .`, reads neither featureguard.yaml nor node_modules as definitions', () => {
+    const root = project({
+      'featureguard.yaml': 'project: p\ndefinitions: .\n',
+      'entities.yml': 'kind: entity\nname: a\njoin_keys: [{name: k, type: int64}]\n',
+      'node_modules/x/package.json': '{"name": "x"}',
+    });
     expect(loadDefinitions(root, loadConfig(root)).map((d) => d.name)).toEqual(['a']);
   });
 

@@ -8,7 +8,7 @@
  * const config = loadConfig(root);
  * const defs = loadDefinitions(root, config); // frozen, equal to defineX() output
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { DefinitionError, type DefinitionProblem } from '../errors.js';
 import { checkCrossReferences } from './cross-references.js';
@@ -80,21 +80,38 @@ function webhookUrlProblem(url: string): string | null {
   return null;
 }
 
-/** Definition files under `dir`, recursively, sorted, skipping hidden entries. Paths relative to `dir`. */
-function listDefinitionFiles(dir: string, prefix = '', problems: DefinitionProblem[] = [], shown = prefix): string[] {
+/** Definition files under `dir`, recursively (following symbolic links), sorted, skipping hidden entries and `node_modules`. Paths relative to `dir`. */
+function listDefinitionFiles(dir: string, prefix = '', problems: DefinitionProblem[] = [], shown = prefix, seen = new Set<string>()): string[] {
   const out: string[] = [];
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
+    seen.add(realpathSync(dir));
   } catch (e) {
     problems.push({ file: shown || '.', path: '', message: `cannot read this folder: ${readReason(e)}` });
     return out;
   }
-  entries = entries.filter((e) => !e.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Hidden entries (the state folder) and installed packages (a `definitions: .` project with a package.json) are not definitions.
+  entries = entries.filter((e) => !e.name.startsWith('.') && e.name !== 'node_modules').sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
     const shownRel = shown ? `${shown}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...listDefinitionFiles(join(dir, e.name), rel, problems, shownRel));
+    const full = join(dir, e.name);
+    // A symbolic link is followed: to a folder (shared definitions linked in) as to a file. Skipping one would
+    // make `apply` remove every object defined below it.
+    let isDir = e.isDirectory();
+    if (e.isSymbolicLink()) {
+      try {
+        isDir = statSync(full).isDirectory();
+      } catch {
+        isDir = false; // a link to nothing: reported below if it is named like a definition file
+      }
+      if (isDir && seen.has(realpathSync(full))) {
+        problems.push({ file: shownRel, path: '', message: 'this symbolic link leads to a folder read already (a loop, or a second link to it); skipped' });
+        continue;
+      }
+    }
+    if (isDir) out.push(...listDefinitionFiles(full, rel, problems, shownRel, seen));
     else if (EXTENSIONS.some((x) => e.name.toLowerCase().endsWith(x))) out.push(rel);
   }
   return out;
@@ -196,7 +213,8 @@ export function loadDefinitions(root: string, config: ProjectConfig): Definition
   const problems: DefinitionProblem[] = [];
   const known = new Map<DefinitionKind, Set<string>>(DEFINITION_KINDS.map((k) => [k, new Set<string>()]));
   const defs: Definition[] = [];
-  for (const rel of listDefinitionFiles(dir, '', problems, prefix)) {
+  // With `definitions: .` the project file itself lies in the folder: it is the configuration, not a definition.
+  for (const rel of listDefinitionFiles(dir, '', problems, prefix).filter((f) => prefix !== '' || f !== CONFIG_FILE_NAME)) {
     const file = prefix ? `${prefix}/${rel}` : rel;
     const text = readDefinitionText(join(dir, rel), file, problems);
     if (text === undefined) continue;
