@@ -38,4 +38,11 @@ describe('viewsToDrop', () => {
     const described = base.map((d) => (d === airport ? defineEntity({ ...airport, description: 'an airport' }) : d));
     expect(drops(described)).toEqual([]);
   });
+
+  it('drops every view reading a source whose timestamp field changed (another time axis), not for other source edits', () => {
+    const retimed = base.map((d) => (d === source ? defineSource({ ...source, timestamp_field: 'hour_end' }) : d));
+    expect(drops(retimed)).toEqual(['a', 'b', 'c']);
+    const described = base.map((d) => (d === source ? defineSource({ ...source, description: 'hourly counts' }) : d));
+    expect(drops(described)).toEqual([]);
+  });
 });

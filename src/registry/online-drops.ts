@@ -35,7 +35,7 @@ import type { Definition, DefinitionSet } from '../definitions/types.js';
 import { forgetIntervals } from '../materialize/intervals.js';
 import { acquireLeases } from '../materialize/lease.js';
 import type { Project } from '../project.js';
-import { ensureTables, type StateDb } from '../state/state-db.js';
+import { ensureTables, hasTable, type StateDb } from '../state/state-db.js';
 import { liveOnlineWrites } from './online-writes.js';
 import { computePlan } from './plan.js';
 import type { Plan } from './types.js';
@@ -69,7 +69,8 @@ const tokenChecked = new WeakSet<StateDb>();
 /**
  * The views whose online values an applied plan invalidates: removed views,
  * views with a breaking change (join keys, a feature's type, a feature in use
- * removed), and views of `desired` keyed by an entity whose join keys changed.
+ * removed), and views of `desired` keyed by an entity whose join keys changed or
+ * reading a source whose timestamp field changed.
  *
  * @example
  * viewsToDrop(computePlan(current, desired), desired); // ['origin_delays']
@@ -77,12 +78,15 @@ const tokenChecked = new WeakSet<StateDb>();
 export function viewsToDrop(plan: Plan, desired: readonly Definition[]): string[] {
   const out = new Set<string>();
   const rekeyed = new Set<string>();
+  // A source whose timestamp field changed: its views' values and materialized windows are on another time axis.
+  const retimed = new Set<string>();
   for (const c of plan.changes) {
     if (c.kind === 'entity' && c.action === 'change' && c.breaking.length > 0) rekeyed.add(c.name);
+    if (c.kind === 'source' && c.action === 'change' && c.breaking.length > 0) retimed.add(c.name);
     if (c.kind === 'feature_view' && (c.action === 'remove' || (c.action === 'change' && c.breaking.length > 0))) out.add(c.name);
   }
   for (const d of desired) {
-    if (d.kind === 'feature_view' && d.entities.some((e) => rekeyed.has(e))) out.add(d.name);
+    if (d.kind === 'feature_view' && (d.entities.some((e) => rekeyed.has(e)) || retimed.has(d.source))) out.add(d.name);
   }
   return [...out].sort();
 }
@@ -144,8 +148,11 @@ export async function dropPendingView(project: Project, view: string): Promise<v
   await store.dropView(view);
   // Read before the transaction (it may create its table: no DDL inside a transaction).
   const pushing = liveOnlineWrites(db, view) > 0;
+  const checksums = hasTable(db, 'guard_partitions');
   db.transaction(() => {
     forgetIntervals(db, view);
+    // The tamper check's day checksums too: the view starts afresh, its history is not compared with the old one's.
+    if (checksums) db.prepare('DELETE FROM guard_partitions WHERE view = ?').run(view);
     // A request that came while the store dropped stays (what it stands for may have been written meanwhile).
     if (!pushing) db.prepare('DELETE FROM online_drops_pending WHERE view = ? AND token IS ?').run(view, row.token);
   })();

@@ -24,7 +24,7 @@
  * // { deleted: 1200, trimmed: 85, protected: 240 }
  */
 import { ensureRunTables } from './run-store.js';
-import type { StateDb } from '../state/state-db.js';
+import { hasTable, type StateDb } from '../state/state-db.js';
 
 /** Successful runs kept per (kind, view, service) by default: drift's `previous:<n>` goes up to 99. */
 export const DEFAULT_KEEP_RUNS = 100;
@@ -51,10 +51,6 @@ export interface PruneResult {
 
 /** Runs removed per transaction, so a server reading the log is never held up for long. */
 const CHUNK = 500;
-
-function hasTable(db: StateDb, name: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
-}
 
 /** Classify the runs older than the cutoff: what goes whole, what is trimmed, what stays. */
 function classify(db: StateDb, before: string, keep: number): { drop: string[]; trim: string[]; kept: number } {

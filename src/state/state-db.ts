@@ -100,3 +100,8 @@ export function stateIdentity(db: StateDb): string {
   }
   return id;
 }
+
+/** Whether the state database has this table (modules create theirs on first use). */
+export function hasTable(db: StateDb, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}

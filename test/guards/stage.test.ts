@@ -235,6 +235,20 @@ describe('guard stage', () => {
     expect(g.verdict).toBe('block');
   });
 
+  it('a changed source definition is no edit of history: checksums recorded under the old definition are not compared', async () => {
+    bench = await guardBench();
+    await bench.runWindow('2024-01-01', '2024-01-08');
+    // The source loses its created timestamp (a non-breaking change): every earlier day's checksum differs now.
+    const { defineSource } = await import('../../src/definitions/define.js');
+    const current = bench.project.registry.current();
+    bench.project.registry.apply([...current.entities.values(), defineSource({ name: 'rows', path: 'data/rows.parquet', timestamp_field: 'ts' }), ...current.views.values()]);
+    const next = await bench.runWindow('2024-01-08', '2024-01-10');
+    expect(pick(next, 'provenance', 'tampering')[0]).toMatchObject({ status: 'pass', metrics: { partitions_checked: 0, partitions_changed: 0 } });
+    // Days recorded under the new definition are compared again.
+    const after = await bench.runWindow('2024-01-10', '2024-01-11');
+    expect(pick(after, 'provenance', 'tampering')[0]).toMatchObject({ status: 'pass', metrics: { partitions_checked: 2 } });
+  });
+
   it('an empty window recorded earlier is still empty: no false tampering (a late upstream does not block the view)', async () => {
     bench = await guardBench();
     // The source ends with January: February's first day is empty (warned: anomaly.volume), then the next day re-checks it.

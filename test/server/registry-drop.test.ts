@@ -68,6 +68,8 @@ describe('through the SDK', () => {
     expect(removed.dropped).toEqual(['origin_delays']);
     expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
     expect(listIntervals(fx.project.state, 'origin_delays')).toEqual([]);
+    // And the tamper check's day checksums: the view's history starts afresh.
+    expect(fx.project.state.prepare("SELECT count(*) FROM guard_partitions WHERE view = 'origin_delays'").pluck().get()).toBe(0);
 
     const readded = await store.apply(defs);
     expect(readded.dropped).toEqual([]);

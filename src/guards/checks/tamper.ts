@@ -12,6 +12,7 @@ import type { CheckResult } from '../../runs/types.js';
 import { ensureTables, type StateDb } from '../../state/state-db.js';
 import { queryRows, result, type CheckContext } from '../check.js';
 import type { RowPass } from '../row-pass.js';
+import type { FeatureViewDef } from '../../definitions/types.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS guard_partitions (
@@ -71,6 +72,21 @@ async function rangeChecksums(ctx: CheckContext, relation: string, cols: string[
   return new Map(rows.map((r) => [Number(r.i), { rows: Number(r.n), checksum: String(r.s) }]));
 }
 
+/**
+ * What shapes a view's rows besides its columns' names: where its source reads, which fields are its timestamps,
+ * the field mapping, the features' types. Checksums recorded under another shape are not compared (the
+ * definition changed, not the history: a view pointed at a new timestamp field would otherwise be blocked as
+ * tampered for `recheck_days`).
+ */
+function rowShape(ctx: CheckContext, view: FeatureViewDef): string {
+  const src = ctx.project.registry.current().sources.get(view.source);
+  const mapping = src?.field_mapping ? Object.entries(src.field_mapping).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : null;
+  return JSON.stringify([
+    src ? [src.path ?? null, src.format ?? null, src.database ?? null, src.table ?? null, src.query ?? null, src.timestamp_field, src.created_timestamp_field ?? null, mapping] : null,
+    view.features.map((f) => [f.name, f.type]),
+  ]);
+}
+
 /** The tamper check of a materialization (and partition bookkeeping for later runs). */
 export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checksumColumns' | 'days'> | undefined): Promise<CheckResult[]> {
   const view = ctx.view;
@@ -81,7 +97,7 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   ensureTamperTables(db);
   const cols = [...pass.checksumColumns];
   const days = pass.days;
-  const colsHash = createHash('sha256').update(cols.join('\u0000')).digest('hex').slice(0, 16);
+  const colsHash = createHash('sha256').update(`${cols.join('\u0000')}\u0000\u0000${rowShape(ctx, view)}`).digest('hex').slice(0, 16);
   const { start, end } = ctx.window;
   const recheckFrom = new Date(start.getTime() - ctx.quality.provenance.recheck_days * DAY);
 
