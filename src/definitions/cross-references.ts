@@ -71,7 +71,7 @@ export function checkCrossReferences(defs: readonly Definition[], root: string, 
       problems.push(problemAt(v, '/schedule', `'${v.schedule}' is not a valid cron expression (5 fields: minute hour day-of-month month day-of-week, e.g. '0 * * * *')`));
     }
   }
-  for (const s of byKind.feature_service.values()) checkService(s, byKind.feature_view, isKnown, unknown, problems);
+  for (const s of byKind.feature_service.values()) checkService(s, byKind.feature_view, byKind.entity, isKnown, unknown, problems);
   return problems;
 }
 
@@ -152,10 +152,12 @@ function constraintProblems(f: FeatureDef): { key: string; message: string }[] {
 function checkService(
   s: FeatureServiceDef,
   views: ReadonlyMap<string, FeatureViewDef>,
+  entities: ReadonlyMap<string, EntityDef>,
   isKnown: (kind: DefinitionKind, name: string) => boolean,
   unknown: (kind: DefinitionKind, name: string) => string,
   problems: DefinitionProblem[],
 ): void {
+  checkServiceKeys(s, views, entities, problems);
   // feature name -> the view and reference that first brought it in
   const provided = new Map<string, { view: string; at: string }>();
   const add = (name: string, view: string, at: string): void => {
@@ -192,5 +194,37 @@ function checkService(
     } else if (!view.features.some((f) => f.name === featureName)) {
       problems.push(problemAt(s, '/label', `label view '${viewName}' has no feature '${featureName}'${didYouMean(featureName, view.features.map((f) => f.name))}`));
     } else add(featureName, viewName, '/label');
+    const listed = s.features.findIndex((ref) => ref.split(':', 1)[0] === viewName);
+    if (view?.role === 'label' && listed >= 0) {
+      problems.push(problemAt(s, `/features/${listed}`, `label view '${viewName}' is the service's label (${s.label}): it is joined once, through label; remove it from features`));
+    }
+  }
+}
+
+/**
+ * The join keys of a service's views, which requests and entity rows give once for all of them: one name must
+ * mean one type, and no feature may be named like one (it would be a second column of that name).
+ */
+function checkServiceKeys(s: FeatureServiceDef, views: ReadonlyMap<string, FeatureViewDef>, entities: ReadonlyMap<string, EntityDef>, problems: DefinitionProblem[]): void {
+  const refs = [...s.features.map((ref, i) => ({ ref, at: `/features/${i}` })), ...(s.label ? [{ ref: s.label, at: '/label' }] : [])];
+  const keys = new Map<string, { type: string; entity: string; at: string }>();
+  for (const { ref, at } of refs) {
+    for (const e of views.get(ref.split(':', 1)[0])?.entities ?? []) {
+      for (const k of entities.get(e)?.join_keys ?? []) {
+        const first = keys.get(k.name);
+        if (!first) keys.set(k.name, { type: k.type, entity: e, at });
+        else if (first.type !== k.type) {
+          problems.push(problemAt(s, at, `join key '${k.name}' is ${k.type} in entity '${e}' but ${first.type} in entity '${first.entity}' (${first.at}); a request gives one '${k.name}' for both`));
+        }
+      }
+    }
+  }
+  for (const { ref, at } of refs) {
+    const [viewName, featureName] = ref.split(':', 2) as [string, string | undefined];
+    for (const f of views.get(viewName)?.features ?? []) {
+      if (featureName !== undefined && featureName !== '*' && f.name !== featureName) continue;
+      const key = keys.get(f.name);
+      if (key) problems.push(problemAt(s, at, `feature '${f.name}' of view '${viewName}' is named like join key '${f.name}' of entity '${key.entity}'; online reads and datasets would have two '${f.name}' columns`));
+    }
   }
 }
