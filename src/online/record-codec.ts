@@ -101,11 +101,12 @@ function valueText(v: unknown): string {
  * show them). The online API writes these texts as they are, which saves parsing
  * the numbers and printing them again (the largest cost of a 1 × 50 response).
  */
-export function decodeValueTexts(text: string, proj: Int32Array | null): string[] {
+export function decodeValueTexts(text: string, proj: Int32Array | null): (string | undefined)[] {
   const texts = text.charCodeAt(0) === 126 /* ~ */ ? decodeValues(text).map(valueText) : splitJsonArray(text);
   if (proj === null) return texts;
-  const out = new Array<string>(proj.length);
-  for (let i = 0; i < proj.length; i++) out[i] = proj[i] < 0 ? 'null' : (texts[proj[i]] ?? 'null');
+  const out = new Array<string | undefined>(proj.length);
+  // A feature the record was written without (added to the view since): undefined, not a stored null.
+  for (let i = 0; i < proj.length; i++) out[i] = proj[i] < 0 ? undefined : (texts[proj[i]] ?? 'null');
   return out;
 }
 
@@ -154,7 +155,8 @@ export function projection(stored: readonly string[], wanted: readonly string[])
 export function project(values: unknown[], proj: Int32Array | null): unknown[] {
   if (proj === null) return values;
   const out = new Array<unknown>(proj.length);
-  for (let i = 0; i < proj.length; i++) out[i] = proj[i] < 0 ? null : (values[proj[i]] ?? null);
+  // A feature the record was written without (added to the view since): undefined, not a stored null.
+  for (let i = 0; i < proj.length; i++) out[i] = proj[i] < 0 ? undefined : (values[proj[i]] ?? null);
   return out;
 }
 

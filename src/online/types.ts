@@ -40,7 +40,7 @@ export interface OnlineRow {
 }
 
 export interface StoredValue {
-  /** In the order of the `features` asked for; null for a feature the stored vector lacks. */
+  /** In the order of the `features` asked for; null for a stored null, undefined for a feature the record was written without (added to the view since). */
   readonly values: readonly unknown[];
   readonly eventTs: number;
   readonly createdTs: number;

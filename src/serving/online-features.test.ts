@@ -177,7 +177,8 @@ describe('getOnlineFeatures', () => {
     project.registry.apply(loadDefinitions(dir, project.config));
     const after = await getOnlineFeatures(project, { features: ['hourly'], entities: { origin: ['SEA'] } }, { now: NOW });
     expect(after.metadata.feature_names).toEqual(['origin', 'delay', 'label', 'extra']);
-    expect(after.results.map((r) => r.statuses[0])).toEqual(['PRESENT', 'PRESENT', 'PRESENT', 'NULL_VALUE']);
+    // Nothing was stored for the new feature: not found (a stored null would be NULL_VALUE).
+    expect(after.results.map((r) => r.statuses[0])).toEqual(['PRESENT', 'PRESENT', 'PRESENT', 'NOT_FOUND']);
   });
 
   it('the JSON text form matches JSON.stringify of the values for any stored vectors (property)', async () => {

@@ -172,9 +172,10 @@ export async function getOnlineFeatures(project: Project, request: OnlineFeature
       for (let j = 0; j < vp.outputIndex.length; j++) {
         const out = results[offset + vp.outputIndex[j]];
         out.event_timestamps[i] = ts;
-        const value = status === 'PRESENT' ? (s!.values[j] ?? null) : null;
-        out.values[i] = value;
-        out.statuses[i] = status === 'PRESENT' && value === null ? 'NULL_VALUE' : status;
+        const stored = status === 'PRESENT' ? s!.values[j] : null;
+        out.values[i] = stored ?? null;
+        // Nothing stored for this feature (added to the view after the row was written): not found, not a null.
+        out.statuses[i] = status !== 'PRESENT' ? status : stored === undefined ? 'NOT_FOUND' : stored === null ? 'NULL_VALUE' : status;
       }
     }
   });

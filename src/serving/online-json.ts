@@ -67,7 +67,7 @@ export function feastJson(read: StoredRead<StoredEncoded>): string {
     const rows = stored[v];
     const statuses = new Array<string>(n);
     const timestamps = new Array<string>(n);
-    const texts = new Array<string[] | undefined>(n);
+    const texts = new Array<(string | undefined)[] | undefined>(n);
     for (let i = 0; i < n; i++) {
       const s = rows[i];
       statuses[i] = rowStatus(vp, s, nowUs);
@@ -81,11 +81,12 @@ export function feastJson(read: StoredRead<StoredEncoded>): string {
       let nulls: string[] | null = null;
       for (let i = 0; i < n; i++) {
         const row = texts[i];
-        // No row: NOT_FOUND or OUTSIDE_MAX_AGE. A null, or a vector shorter than its feature list: NULL_VALUE.
-        const t = row === undefined ? undefined : (row[j] ?? 'null');
-        if (t === undefined || t === 'null') {
+        // No row: NOT_FOUND or OUTSIDE_MAX_AGE. A stored null: NULL_VALUE. Nothing stored for the feature (added
+        // to the view after the row was written, or a vector shorter than its feature list): NOT_FOUND.
+        const t = row === undefined ? undefined : row[j];
+        if (row === undefined || t === undefined || t === 'null') {
           values[i] = 'null';
-          if (t === 'null') (nulls ??= statuses.slice())[i] = 'NULL_VALUE';
+          if (row !== undefined) (nulls ??= statuses.slice())[i] = t === undefined ? 'NOT_FOUND' : 'NULL_VALUE';
         } else values[i] = shown(t);
       }
       parts.push(`{"values":[${values.join(',')}],"statuses":${nulls ? plainStrings(nulls) : statusesJson},"event_timestamps":${timestampsJson}}`);
