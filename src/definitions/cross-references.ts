@@ -128,6 +128,19 @@ function checkFeatures(v: FeatureViewDef, joinKeys: ReadonlySet<string>, problem
   });
 }
 
+/**
+ * An integer constraint beyond ±(2^53 - 1): definitions are read as JavaScript numbers, which hold such
+ * integers only approximately (9007199254740993 reads as 9007199254740992), so the check would compare
+ * against another value than the one written.
+ */
+function inexactInteger(f: FeatureDef, value: unknown): boolean {
+  return (f.type === 'int64' || f.type === 'int32') && typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value);
+}
+
+function inexactMessage(value: number): string {
+  return `${BigInt(value)} is beyond ±9007199254740991: integers this large are not read exactly from a definition (it may have been written as another number); use a smaller bound`;
+}
+
 function constraintProblems(f: FeatureDef): { key: string; message: string }[] {
   const out: { key: string; message: string }[] = [];
   const numeric = NUMERIC.has(f.type);
@@ -145,7 +158,11 @@ function constraintProblems(f: FeatureDef): { key: string; message: string }[] {
   (f.allowed_values ?? []).forEach((value, i) => {
     const ok = f.type === 'string' ? typeof value === 'string' : f.type === 'bool' ? typeof value === 'boolean' : numeric ? typeof value === 'number' && (f.type.startsWith('float') || Number.isInteger(value)) : false;
     if (!ok) out.push({ key: `allowed_values/${i}`, message: `${JSON.stringify(value)} is not a valid ${f.type} value` });
+    else if (inexactInteger(f, value)) out.push({ key: `allowed_values/${i}`, message: inexactMessage(value as number) });
   });
+  for (const key of ['min', 'max'] as const) {
+    if (inexactInteger(f, f[key])) out.push({ key, message: inexactMessage(f[key] as number) });
+  }
   return out;
 }
 

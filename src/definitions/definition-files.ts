@@ -103,17 +103,38 @@ function parseYamlFile(file: string, text: string): { objects: ParsedObject[]; p
   return { objects, problems };
 }
 
+/** Offset of the first comma followed (after white space) by `]` or `}`, outside strings; undefined when none. */
+function trailingComma(text: string): number | undefined {
+  let comma = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      comma = -1;
+    } else if (c === ',') comma = i;
+    else if ((c === ']' || c === '}') && comma >= 0) return comma;
+    else if (!/\s/.test(c)) comma = -1;
+  }
+  return undefined;
+}
+
 function parseJsonFile(file: string, text: string): { objects: ParsedObject[]; problems: DefinitionProblem[] } {
   const lines = new LineCounter();
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e);
-    const at = /position (\d+)/.exec(reason);
+    // One line: V8 quotes the text around some errors, newlines and all.
+    let reason = (e instanceof Error ? e.message : String(e)).replace(/\r?\n/g, '\\n');
+    let at: number | undefined = Number(/position (\d+)/.exec(reason)?.[1] ?? Number.NaN);
+    if (Number.isNaN(at)) {
+      // V8 names no position for some errors; the commonest, a trailing comma, is found here (outside strings).
+      at = trailingComma(text);
+      if (at !== undefined) reason = 'a trailing comma before a closing bracket or brace (JSON allows none)';
+    }
     lines.addNewLine(0);
     for (let i = 0; i < text.length; i++) if (text[i] === '\n') lines.addNewLine(i + 1);
-    const pos = at ? toPosition(lines, Number(at[1])) : {};
+    const pos = at !== undefined ? toPosition(lines, at) : {};
     return { objects: [], problems: [problem(file, pos, `invalid JSON: ${reason.replace(/ in JSON at position \d+.*$/, '')}`)] };
   }
   // JSON is YAML: parse again with the YAML parser only to map paths to lines.
