@@ -7,13 +7,13 @@
  * @example
  * const problems = await checkSources(root, loadDefinitions(root, loadConfig(root)));
  */
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DefinitionProblem } from '../errors.js';
 import { literal, openOfflineEngine } from '../offline/engine.js';
 import { rawSourceSql, sourceColumnName } from '../offline/source-sql.js';
 import { problemAt } from './origins.js';
-import { isGlob, resolveInProject, sourceFormat } from './source-location.js';
+import { isGlob, resolveInProject, resolvesInside, sourceFormat } from './source-location.js';
 import { didYouMean } from './suggest.js';
 import { ACCEPTED_COLUMN_TYPES, isCompatibleType } from './type-compat.js';
 import type { Definition, EntityDef, FeatureType, FeatureViewDef, JoinKeyType, SourceDef } from './types.js';
@@ -23,13 +23,6 @@ function reason(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0];
 }
 
-function isInside(root: string, abs: string): boolean {
-  try {
-    return resolveInProject(realpathSync(root), realpathSync(abs)) !== undefined;
-  } catch {
-    return true; // missing files are reported elsewhere
-  }
-}
 
 /** Location problems (outside the root, missing file, no glob match), or undefined when the data is there. */
 async function locationProblem(conn: DuckDBConnection, root: string, s: SourceDef): Promise<DefinitionProblem | undefined> {
@@ -42,12 +35,12 @@ async function locationProblem(conn: DuckDBConnection, root: string, s: SourceDe
     const reader = await conn.runAndReadAll(`SELECT file FROM glob(${literal(abs)}) LIMIT 1000`);
     const files = reader.getRowObjectsJson().map((r) => String(r.file));
     if (files.length === 0) return problemAt(s, '/path', `no file matches '${p}'`);
-    const outside = files.find((f) => !isInside(root, f));
+    const outside = files.find((f) => !resolvesInside(root, f));
     if (outside) return problemAt(s, '/path', `'${outside}' (matched by '${p}') resolves to a file outside the project root`);
     return undefined;
   }
   if (!existsSync(abs)) return problemAt(s, `/${key}`, `file '${p}' does not exist (looked in ${abs})`);
-  if (!isInside(root, abs)) return problemAt(s, `/${key}`, `'${p}' resolves (through a symbolic link) to a file outside the project root`);
+  if (!resolvesInside(root, abs)) return problemAt(s, `/${key}`, `'${p}' resolves (through a symbolic link) to a file outside the project root`);
   return undefined;
 }
 

@@ -2,6 +2,7 @@
  * Where a source's files are: paths resolved under the project root (a path that
  * escapes it is refused) and the file format of `path` sources.
  */
+import { realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { SourceDef } from './types.js';
 
@@ -12,6 +13,18 @@ export function resolveInProject(root: string, p: string): string | undefined {
   const rel = relative(base, abs);
   if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
   return abs;
+}
+
+/**
+ * Whether `abs`, with every symbolic link resolved, still lies under `root` (resolved too). True for a path
+ * that does not exist (missing files are reported elsewhere).
+ */
+export function resolvesInside(root: string, abs: string): boolean {
+  try {
+    return resolveInProject(realpathSync(root), realpathSync(abs)) !== undefined;
+  } catch {
+    return true;
+  }
 }
 
 /** True when a path contains glob characters (`*`, `?`, `[`, `{`). */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -157,5 +157,19 @@ describe('sourceRelationSql', () => {
       defineSource({ name: 'z', database: 'data/../../x.duckdb', table: 't', timestamp_field: 'ts' }),
     ];
     for (const s of bad) expect(() => sourceRelationSql(root, s, spec)).toThrow(DefinitionError);
+  });
+
+  it('refuses a symbolic link leading out of the project root at run time too (validate refuses it; apply only warns)', () => {
+    const outside = mkdtempSync(join(tmpdir(), 'fg-outside-'));
+    try {
+      writeFileSync(join(outside, 'secret.parquet'), 'x');
+      symlinkSync(join(outside, 'secret.parquet'), join(root, 'data', 'linked.parquet'));
+      symlinkSync(join(outside, 'secret.parquet'), join(root, 'data', 'linked.duckdb'));
+      for (const s of [defineSource({ name: 'l', path: 'data/linked.parquet', timestamp_field: 'ts' }), defineSource({ name: 'd', database: 'data/linked.duckdb', table: 't', timestamp_field: 'ts' })]) {
+        expect(() => sourceRelationSql(root, s, spec)).toThrow(/resolves \(through a symbolic link\) to a file outside the project root/);
+      }
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });

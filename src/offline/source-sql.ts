@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { DefinitionError, NotFoundError } from '../errors.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import { problemAt } from '../definitions/origins.js';
-import { resolveInProject, sourceFormat } from '../definitions/source-location.js';
+import { isGlob, resolveInProject, resolvesInside, sourceFormat } from '../definitions/source-location.js';
 import type { DefinitionSet, FeatureDef, FeatureType, FeatureViewDef, JoinKey, JoinKeyType, SourceDef } from '../definitions/types.js';
 import { ident, literal } from './engine.js';
 
@@ -69,12 +69,15 @@ export function attachAlias(absolutePath: string): string {
 export function rawSourceSql(root: string, source: SourceDef): { setup: string[]; from: string } {
   if (source.path !== undefined) {
     const abs = resolveInProject(root, source.path) ?? fail(source, '/path', `'${source.path}' is outside the project root`);
+    // `validate` refuses a link out of the project; the runs read what it refused only after an `apply` (which warns).
+    if (!isGlob(source.path) && !resolvesInside(root, abs)) fail(source, '/path', `'${source.path}' resolves (through a symbolic link) to a file outside the project root`);
     const format = sourceFormat(source) ?? fail(source, '/path', `cannot tell the format of '${source.path}'; add format: parquet or format: csv`);
     const from = format === 'parquet' ? `read_parquet(${literal(abs)})` : `read_csv(${literal(abs)}, header = true, all_varchar = true)`;
     return { setup: ["SET TimeZone = 'UTC'"], from };
   }
   if (source.database !== undefined && source.table !== undefined) {
     const abs = resolveInProject(root, source.database) ?? fail(source, '/database', `'${source.database}' is outside the project root`);
+    if (!resolvesInside(root, abs)) fail(source, '/database', `'${source.database}' resolves (through a symbolic link) to a file outside the project root`);
     const alias = attachAlias(abs);
     const table = source.table.split('.').map(ident).join('.');
     return {
