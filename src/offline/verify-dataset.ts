@@ -12,6 +12,9 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import type { DefinitionKind } from '../definitions/types.js';
+import { rowShape } from '../definitions/row-shape.js';
+import { contentHash } from '../registry/canonical.js';
 import { InputError } from '../errors.js';
 import type { Project } from '../project.js';
 import type { LineageInput } from '../runs/types.js';
@@ -88,7 +91,14 @@ export async function verifyDataset(project: Project, manifestFile: string, base
   for (const [key, rec] of Object.entries(m.definitions)) {
     const now = versions.get(key);
     if (!now) differences.push({ what: 'definition', name: key, message: `${key.replace('/', " '")}' is no longer applied` });
-    else if (now.hash !== rec.hash) differences.push({ what: 'definition', name: key, message: `${key.replace('/', " '")}' changed since the build (version ${rec.version} → ${now.version})` });
+    else if (now.hash !== rec.hash) {
+      // A change that cannot change the rows (a description, owner, tags, quality policy, constraints): a note.
+      const [kind, name] = key.split('/') as [DefinitionKind, string];
+      const then = project.registry.versions(kind, name).find((v) => v.version === rec.version)?.definition;
+      if (then && now.definition && contentHash(rowShape(then)) === contentHash(rowShape(now.definition))) {
+        notes.push(`${key.replace('/', " '")}' changed since the build (version ${rec.version} → ${now.version}), not in what decides the rows`);
+      } else differences.push({ what: 'definition', name: key, message: `${key.replace('/', " '")}' changed since the build (version ${rec.version} → ${now.version})` });
+    }
   }
 
   // The sources as the build fingerprints them (same relations, same full-hash limits).

@@ -52,11 +52,19 @@ describe('featureguard dataset verify', () => {
       ]);
       writeFileSync(join(dir, 'entities.csv'), entities);
 
-      // A definition applied since: its version and what the request still resolves to.
+      // A description, owner or quality policy changed since: a note, the rows would be the same.
+      const described = definitions.map((d) => (d.kind === 'feature_view' && d.name === 'user_stats' ? defineFeatureView({ ...d, description: 'per user', quality: { drift: { psi_fail: 0.4 } } }) : d));
+      project.registry.apply(described);
+      const same = await verifyDataset(project, manifest);
+      // (The output removed above is the one difference left.)
+      expect(same.differences.map((d) => d.what)).toEqual(['output']);
+      expect(same.notes).toContain("feature_view 'user_stats' changed since the build (version 1 → 2), not in what decides the rows");
+
+      // A definition applied since that changes the rows (a ttl): its version and what the request still resolves to.
       const next = definitions.map((d) => (d.kind === 'feature_view' && d.name === 'user_stats' ? defineFeatureView({ ...d, ttl: '2h' }) : d));
       project.registry.apply(next);
       const changed = await verifyDataset(project, manifest);
-      expect(changed.differences).toContainEqual({ what: 'definition', name: 'feature_view/user_stats', message: "feature_view 'user_stats' changed since the build (version 1 → 2)" });
+      expect(changed.differences).toContainEqual({ what: 'definition', name: 'feature_view/user_stats', message: "feature_view 'user_stats' changed since the build (version 1 → 3)" });
       expect(changed.reproducible).toBe(false);
     } finally {
       await project.close();

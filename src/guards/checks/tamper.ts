@@ -13,6 +13,7 @@ import { ensureTables, type StateDb } from '../../state/state-db.js';
 import { queryRows, result, type CheckContext } from '../check.js';
 import type { RowPass } from '../row-pass.js';
 import type { FeatureViewDef } from '../../definitions/types.js';
+import { sourceShape, viewFeatureShape } from '../../definitions/row-shape.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS guard_partitions (
@@ -80,11 +81,7 @@ async function rangeChecksums(ctx: CheckContext, relation: string, cols: string[
  */
 function rowShape(ctx: CheckContext, view: FeatureViewDef): string {
   const src = ctx.project.registry.current().sources.get(view.source);
-  const mapping = src?.field_mapping ? Object.entries(src.field_mapping).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : null;
-  return JSON.stringify([
-    src ? [src.path ?? null, src.format ?? null, src.database ?? null, src.table ?? null, src.query ?? null, src.timestamp_field, src.created_timestamp_field ?? null, mapping] : null,
-    view.features.map((f) => [f.name, f.type]),
-  ]);
+  return JSON.stringify([src ? sourceShape(src) : null, viewFeatureShape(view)]);
 }
 
 /** The tamper check of a materialization (and partition bookkeeping for later runs). */
