@@ -27,6 +27,26 @@ export function schemaHash(features: readonly string[]): string {
   return h;
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * The one form an int64 takes online (keys and values alike): a JSON number within ±(2^53 − 1), beyond it the
+ * decimal text (as materialization writes DuckDB's BIGINTs), so a key pushed, read or materialized is the same
+ * key. Undefined when the text is no integer or lies outside int64.
+ *
+ * @example
+ * onlineInt64('42'); // 42
+ * onlineInt64(9007199254740993n); // '9007199254740993'
+ */
+export function onlineInt64(v: bigint | string): number | string | undefined {
+  if (typeof v === 'string' && !/^-?0*[0-9]{1,19}$/.test(v)) return undefined;
+  const b = BigInt(v);
+  if (b < INT64_MIN || b > INT64_MAX) return undefined;
+  const n = Number(b);
+  return Number.isSafeInteger(n) ? n : b.toString();
+}
+
 const TAGGED = '~';
 
 function jsonValue(v: unknown, tagged: { on: boolean }): unknown {

@@ -14,6 +14,7 @@
  */
 import type { JoinKey } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
+import { onlineInt64 } from '../online/record-codec.js';
 import type { OnlineKey, OnlineStore } from '../online/types.js';
 import type { Project } from '../project.js';
 import { viewsWithPendingDrops } from '../registry/online-drops.js';
@@ -62,16 +63,24 @@ function normalizeKey(value: unknown, key: JoinKey, row: number): string | numbe
     if (typeof value === 'string') return value;
     throw new InputError(`entity '${key.name}' row ${row}: expected a string, got ${value === null ? 'null' : typeof value}`, { join_key: key.name, row }, 'bad_entity');
   }
-  // Digit strings are accepted: JSON clients send int64 as text, and the CLI has only text.
-  if (typeof value === 'string' && /^-?\d{1,19}$/.test(value) && Number.isSafeInteger(Number(value))) value = Number(value);
+  // Digit strings are accepted: JSON clients send int64 as text (beyond ±2^53 they must: a JSON number that
+  // large has lost its last digits), and the CLI has only text. An int64 beyond ±2^53 is a text key online,
+  // as materialization and push store it (`onlineInt64`).
+  if ((typeof value === 'string' && /^-?\d{1,19}$/.test(value)) || typeof value === 'bigint') {
+    const v = onlineInt64(value);
+    if (v === undefined || (typeof v === 'string' && key.type !== 'int64')) {
+      throw new InputError(`entity '${key.name}' row ${row}: ${String(value)} is out of ${key.type} range`, { join_key: key.name, row }, 'bad_entity');
+    }
+    value = v;
+    if (typeof v === 'string') return v;
+  }
   if (typeof value === 'number' && Number.isSafeInteger(value)) {
     if (key.type === 'int32' && (value < -2_147_483_648 || value > 2_147_483_647)) {
       throw new InputError(`entity '${key.name}' row ${row}: ${value} is out of int32 range`, { join_key: key.name, row }, 'bad_entity');
     }
     return value;
   }
-  if (typeof value === 'bigint' && value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)) return normalizeKey(Number(value), key, row);
-  const shown = typeof value === 'bigint' ? `${value}n (beyond ±2^53, which online keys hold exactly)` : Number.isNaN(value) ? 'NaN' : (JSON.stringify(value) ?? typeof value);
+  const shown = Number.isInteger(value) ? `${String(value)} (a JSON number beyond ±2^53 is not exact: send it as a string)` : Number.isNaN(value) ? 'NaN' : (JSON.stringify(value) ?? typeof value);
   throw new InputError(`entity '${key.name}' row ${row}: expected an integer (${key.type}), got ${shown}`, { join_key: key.name, row }, 'bad_entity');
 }
 

@@ -14,8 +14,23 @@ const addFormats = addFormatsModule as unknown as typeof addFormatsModule.defaul
 
 type JsonSchema = Record<string, unknown>;
 
-/** int64 values travel as JSON numbers: only the exactly representable range (or strings of up to 15 digits). */
-const INT64_STRING = '^-?[0-9]{1,15}$';
+/**
+ * Digit strings of at most `max` (decimal digits, no leading zero), as a regular expression: each shorter length,
+ * then for every position the same leading digits as `max` and a smaller one there, then `max` itself.
+ */
+function upTo(max: string): string {
+  const alts = [`0`, `[1-9][0-9]{0,${max.length - 2}}`];
+  for (let i = 0; i < max.length; i++) {
+    const d = Number(max[i]);
+    const lo = i === 0 ? 1 : 0;
+    if (d > lo) alts.push(`${max.slice(0, i)}[${lo}-${d - 1}][0-9]{${max.length - i - 1}}`);
+  }
+  alts.push(max);
+  return `(?:${alts.join('|')})`;
+}
+
+/** int64 values travel as JSON numbers within ±(2^53 − 1) (beyond, a JSON number has lost digits) or as digit strings of the whole int64 range. */
+export const INT64_STRING = `^(?:0*${upTo('9223372036854775807')}|-0*${upTo('9223372036854775808')})$`;
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 function typeSchema(type: FeatureType | JoinKey['type']): JsonSchema {

@@ -20,6 +20,7 @@ import { getView, viewJoinKeys } from '../definitions/definition-set.js';
 import type { FeatureViewDef } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
 import { runGuardStage, type GuardStageResult } from '../guards/stage.js';
+import { onlineInt64 } from '../online/record-codec.js';
 import type { OnlineRow } from '../online/types.js';
 import type { Project } from '../project.js';
 import { droppedSince, dropIfPending, dropPendingError, dropUnlessMaterializing, isDropPending, requestDrops, viewChangedError } from '../registry/online-drops.js';
@@ -228,7 +229,7 @@ export async function push(project: Project, request: PushRequest, options: Push
     if (store) {
       const features = view.features.map((f) => f.name);
       const online: OnlineRow[] = rows.map((r) => ({
-        key: keys.map((k) => (k.type === 'string' ? String(r[k.name]) : Number(r[k.name]))),
+        key: keys.map((k) => (k.type === 'string' ? String(r[k.name]) : k.type === 'int64' ? int64Online(r[k.name]) : Number(r[k.name]))),
         values: view.features.map((f) => onlineValue(r[f.name], f.type)),
         eventTs: rfc3339ToMicros(String(r.event_timestamp)),
         createdTs: r.created_timestamp == null ? 0 : rfc3339ToMicros(String(r.created_timestamp)),
@@ -300,10 +301,15 @@ function withFileNote(e: unknown, removeError: string | null): unknown {
 
 const viewChanged = (view: string, what: string) => viewChangedError(view, 'rows were pushed to it', what);
 
-/** The value stored online: int64 strings become numbers, timestamps RFC 3339 UTC with microseconds and `Z`. */
+/** An int64 as stored online (validated already: a safe JSON number or int64 digits). */
+function int64Online(v: unknown): number | string {
+  return typeof v === 'number' ? v : (onlineInt64(String(v)) ?? Number.NaN);
+}
+
+/** The value stored online: int64 as materialized ones are (`onlineInt64`), timestamps RFC 3339 UTC with microseconds and `Z`. */
 function onlineValue(v: unknown, type: string): unknown {
   if (v === null || v === undefined) return null;
-  if (type === 'int64') return Number(v);
+  if (type === 'int64') return int64Online(v);
   // Microseconds kept, in the form materialized timestamps take (a pushed value reads back as it was sent).
   if (type === 'timestamp') return microsToRfc3339(v instanceof Date ? BigInt(v.getTime()) * 1000n : rfc3339ToMicrosBig(String(v)));
   return v;
