@@ -77,13 +77,19 @@ export function parseDefinitionFile(file: string, text: string): { objects: Pars
 
 function parseYamlFile(file: string, text: string): { objects: ParsedObject[]; problems: DefinitionProblem[] } {
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // Merge keys (`<<: *defaults`) are expanded; the parser's own warnings become problems below, never stderr lines.
+  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true, logLevel: 'error' });
   const objects: ParsedObject[] = [];
   const problems: DefinitionProblem[] = [];
   // An empty stream (only comments or whitespace) holds no documents.
   const list = Array.isArray(docs) ? docs : [];
   for (const doc of list) {
-    if (doc.errors.length > 0) {
+    // A tag the parser does not know (`!env DATA_PATH`) would silently be the plain text: featureguard expands no tags.
+    const unknownTags = doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED');
+    for (const w of unknownTags) {
+      problems.push(problem(file, toPosition(lines, w.pos[0]), `invalid YAML: ${parserReason(w.message)} (definitions take no custom tags: no environment or file substitution; write the value itself)`));
+    }
+    if (doc.errors.length > 0 || unknownTags.length > 0) {
       for (const err of doc.errors) problems.push(problem(file, toPosition(lines, err.pos[0]), `invalid YAML: ${parserReason(err.message)}`));
       continue;
     }

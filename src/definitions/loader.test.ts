@@ -60,6 +60,12 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.online_store)).toBe(true);
   });
 
+  it('takes an unquoted 0 for every duration, as for ttl', () => {
+    const root = project({ 'featureguard.yaml': 'project: p\nquality:\n  provenance: {max_clock_skew: 0}\nalerts:\n  - {name: a, url: "http://127.0.0.1:9/x", min_interval: 0}\n' });
+    const config = loadConfig(root);
+    expect([config.quality?.provenance?.max_clock_skew, config.alerts?.[0].min_interval]).toEqual(['0', '0']);
+  });
+
   it('names line, column and path of a bad setting', () => {
     const root = project({ 'featureguard.yaml': 'project: flights\nonline_store:\n  type: memcached\n' });
     const err = (() => { try { loadConfig(root); } catch (e) { return e; } })() as DefinitionError;
@@ -103,6 +109,14 @@ describe('loadDefinitions', () => {
     expect(loadDefinitions(root, loadConfig(root)).map((d) => [d.name, definitionOrigin(d).file])).toEqual([['b', 'features/b.yml'], ['a', 'features/shared/a.yml']]);
     symlinkSync('..', join(root, 'features', 'up'));
     expect(() => loadDefinitions(root, loadConfig(root))).toThrow(/features\/up at \/: this symbolic link leads to a folder read already \(a loop/);
+  });
+
+  it('expands YAML merge keys (shared settings through an anchor)', () => {
+    const root = project({
+      'featureguard.yaml': 'project: p\n',
+      'features/a.yaml': 'kind: entity\nname: a\njoin_keys:\n  - &key {name: k, type: int64}\n  - {<<: *key, name: j}\n',
+    });
+    expect(loadDefinitions(root, loadConfig(root)).map((d) => d.kind === 'entity' && d.join_keys)).toEqual([[{ name: 'k', type: 'int64' }, { name: 'j', type: 'int64' }]]);
   });
 
   it('with `definitions: .`, reads neither featureguard.yaml nor node_modules as definitions', () => {

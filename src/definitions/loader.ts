@@ -38,7 +38,8 @@ export function loadConfig(root: string): ProjectConfig {
   if (objects.length !== 1) {
     throw new DefinitionError([{ file: CONFIG_FILE_NAME, path: '', line: 1, column: 1, message: `must hold exactly one YAML document (found ${objects.length})` }]);
   }
-  const [{ value, origin }] = objects;
+  const [{ origin }] = objects;
+  const value = normalize(objects[0].value);
   const schemaProblems = validateWithSchema('project', value).map((p): DefinitionProblem => {
     const pos = origin.locate(p.path, p.atKey);
     return { file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: p.path, message: p.message };
@@ -151,9 +152,17 @@ function readDefinitionText(full: string, file: string, problems: DefinitionProb
   }
 }
 
-/** `ttl: 0` is written unquoted in YAML (a number); definitions hold it as the string '0'. */
-function normalize(value: Record<string, unknown>): Record<string, unknown> {
-  return value.kind === 'feature_view' && value.ttl === 0 ? { ...value, ttl: '0' } : value;
+/** Settings that take a duration (`6h`, `0`). */
+const DURATION_KEYS = new Set(['ttl', 'max_clock_skew', 'min_interval', 'max_staleness']);
+
+/**
+ * A duration of zero is written unquoted in YAML (`ttl: 0`, a number); definitions and settings hold it as the
+ * string '0', wherever it is (a view's ttl, a quality policy's `max_clock_skew`, an alert's `min_interval`).
+ */
+function normalize<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(normalize) as T;
+  if (!isRecord(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, DURATION_KEYS.has(k) && v === 0 ? '0' : normalize(v)])) as T;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
