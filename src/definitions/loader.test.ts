@@ -63,7 +63,7 @@ describe('loadConfig', () => {
   it('takes an unquoted 0 for every duration, as for ttl', () => {
     const root = project({ 'featureguard.yaml': 'project: p\nquality:\n  provenance: {max_clock_skew: 0}\nalerts:\n  - {name: a, url: "http://127.0.0.1:9/x", min_interval: 0}\n' });
     const config = loadConfig(root);
-    expect([config.quality?.provenance?.max_clock_skew, config.alerts?.[0].min_interval]).toEqual(['0', '0']);
+    expect([(config.quality?.provenance as { max_clock_skew?: string }).max_clock_skew, config.alerts?.[0].min_interval]).toEqual(['0', '0']);
   });
 
   it('names line, column and path of a bad setting', () => {

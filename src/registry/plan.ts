@@ -51,7 +51,7 @@ export function computePlan(current: readonly Definition[], desired: readonly De
       changes.push({ action: 'add', kind, name, changes: diffFields(null, after), breaking: [] });
     } else if (!after) {
       changes.push({ action: 'remove', kind, name, changes: diffFields(before, null), breaking: breakingReasons(before, undefined, services, want) });
-    } else if (canonicalJson(before) === canonicalJson(after)) {
+    } else if (canonicalJson(withoutDefaults(before)) === canonicalJson(withoutDefaults(after))) {
       changes.push({ action: 'unchanged', kind, name, changes: [], breaking: [] });
     } else {
       changes.push({ action: 'change', kind, name, changes: diffFields(before, after), breaking: breakingReasons(before, after, services, want) });
@@ -63,6 +63,22 @@ export function computePlan(current: readonly Definition[], desired: readonly De
     hasChanges: changes.some((c) => c.action !== 'unchanged'),
     breaking: changes.some((c) => c.breaking.length > 0),
   };
+}
+
+const isEmpty = (v: unknown): boolean => (Array.isArray(v) ? v.length === 0 : v !== null && typeof v === 'object' && Object.keys(v).length === 0);
+
+/**
+ * A definition without the settings written as their defaults (`online: false`, `role: feature`, `ttl: 0`,
+ * empty `tags`, `slices` or `quality`): writing a default out, or dropping it, is no change (no new version).
+ */
+function withoutDefaults(def: Definition): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(def)) {
+    if ((k === 'tags' || k === 'slices' || k === 'quality') && isEmpty(v)) continue;
+    if (def.kind === 'feature_view' && ((k === 'online' && v === false) || (k === 'role' && v === 'feature') || (k === 'ttl' && (v === '0' || v === 0)))) continue;
+    out[k] = v;
+  }
+  return out;
 }
 
 function breakingReasons(

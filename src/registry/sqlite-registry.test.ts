@@ -76,6 +76,19 @@ describe('sqlite registry', () => {
     expect(reg.versions('feature_view', 'airport_hourly')).toHaveLength(1);
   });
 
+  it('takes a default written out, or dropped, for no change (no new version)', () => {
+    const reg = openSqliteRegistry(db);
+    reg.apply(base);
+    const spelled = withView({ role: 'feature', tags: {}, slices: [], quality: {} });
+    expect(reg.apply(spelled).applied).toEqual([]);
+    const offline = { ...view, online: false, ttl: '0' };
+    reg.apply([airport, source, defineFeatureView(offline), service]);
+    const { online: _online, ttl: _ttl, ...bare } = offline;
+    expect(reg.plan([airport, source, defineFeatureView(bare), service]).hasChanges).toBe(false);
+    // A real change still is one.
+    expect(reg.plan(withView({ ttl: '1h' })).hasChanges).toBe(true);
+  });
+
   it('records a changed object as a new version with a field-by-field diff', () => {
     const reg = openSqliteRegistry(db);
     reg.apply(base);
