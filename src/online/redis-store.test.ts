@@ -46,6 +46,28 @@ describe('redis store: a crashed write session', () => {
   });
 });
 
+describe('redis store: a reader racing a session that begins', () => {
+  it('hides a record of a session begun after its snapshot of the sessions, even one not pending yet', async () => {
+    const url = `redis://127.0.0.1:${inject('redisPort')}`;
+    const key_prefix = `fgtest:${randomUUID()}:`;
+    const store = await openRedisOnlineStore({ url, key_prefix });
+    const r = new Redis(url);
+    try {
+      await store.writeBatch('v', ['x'], [{ key: ['a'], values: ['committed'], eventTs: 1, createdTs: 0 }]);
+      // As a cluster node can show it: a later session's record reached the entity, its gen drawn after the
+      // reader's snapshot (one above the counter), its entry in the pending hash not seen.
+      const key = `${key_prefix}{["a"]}:v`;
+      const committed = (await r.hget(key, 'c'))!;
+      const gen = Number(await r.get(`${key_prefix}{meta}:gen:v`)) + 1;
+      await r.hset(key, 'p', committed, 'c', committed.replace(/^\d+\|1\|/, `${gen}|2|`).replace('committed', 'uncommitted'));
+      expect((await store.readMany('v', ['x'], [['a']]))[0]?.values).toEqual(['committed']);
+    } finally {
+      r.disconnect();
+      await store.close();
+    }
+  });
+});
+
 /** Age every pending session of `view` as if it had not renewed for 40 s. */
 async function stopRenewals(url: string, prefix: string, view: string): Promise<void> {
   const r = new Redis(url);

@@ -23,7 +23,7 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { FeatureguardError, InputError } from '../errors.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
-import { COMMIT_LUA, MARK_DEAD_LUA, MONOTONIC_WRITE_LUA, RENEW_LUA, ROLLBACK_LUA } from './redis-scripts.js';
+import { BEGIN_LUA, COMMIT_LUA, MARK_DEAD_LUA, MONOTONIC_WRITE_LUA, RENEW_LUA, ROLLBACK_LUA, SNAPSHOT_LUA } from './redis-scripts.js';
 import type { BeginWriteOptions, OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, WriteResult } from './types.js';
 
 export interface RedisOnlineStoreOptions {
@@ -60,6 +60,8 @@ interface ScriptClient {
   fgMarkDead(pendingKey: string, gen: string, staleBefore: string): Promise<number>;
   fgRenew(pendingKey: string, gen: string, expiry: string): Promise<number>;
   fgCommit(pendingKey: string, gen: string): Promise<number>;
+  fgBegin(genKey: string, pendingKey: string, expiry: string): Promise<number>;
+  fgSnapshot(genKey: string, pendingKey: string): Promise<[string, string[]]>;
 }
 
 function parseNode(text: string): { host: string; port: number } {
@@ -153,6 +155,8 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   client.defineCommand('fgMarkDead', { numberOfKeys: 1, lua: MARK_DEAD_LUA });
   client.defineCommand('fgRenew', { numberOfKeys: 1, lua: RENEW_LUA });
   client.defineCommand('fgCommit', { numberOfKeys: 1, lua: COMMIT_LUA });
+  client.defineCommand('fgBegin', { numberOfKeys: 2, lua: BEGIN_LUA });
+  client.defineCommand('fgSnapshot', { numberOfKeys: 2, lua: SNAPSHOT_LUA });
   const scripts = client as unknown as ScriptClient;
   try {
     await client.connect();
@@ -257,8 +261,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
 
   const beginWriteRaw = async (view: string, features: readonly string[], options: BeginWriteOptions = {}): Promise<OnlineWriter> => {
     const hash = schemaHash(features);
-    const g = String(await client.incr(genKey(view)));
-    await client.hset(pendingKey(view), g, String(Date.now() + leaseMs));
+    const g = String(await scripts.fgBegin(genKey(view), pendingKey(view), String(Date.now() + leaseMs)));
     // A member of the view's exclusive set: the session's gen, and the lease domain it was opened under.
     const member = options.leaseDomain ? `${g}@${options.leaseDomain}` : g;
     if (options.exclusive) {
@@ -397,16 +400,20 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
 
   /** The records of `keys` (in order, `undefined` where none; a record of a session still writing is hidden), decoded in `form`. */
   const read = async <T>(view: string, features: readonly string[], keys: readonly OnlineKey[], make: RecordDecoder<T>): Promise<(T | undefined)[]> => {
-    const [pending, ...records] = await guarded(Promise.all([
-      client.hkeys(pendingKey(view)),
+    // The sessions as of one instant (last gen drawn, pending gens), read before the records: a record of a
+    // session begun since then is hidden too, even where it reaches the records first (another cluster node).
+    const [[last, pending], ...records] = await guarded(Promise.all([
+      scripts.fgSnapshot(genKey(view), pendingKey(view)),
       ...keys.map((k) => client.hmget(entityKey(view, k), 'c', 'p')),
     ]));
-    const hidden = pending.length > 0 ? new Set(pending) : null;
+    const lastGen = Number(last);
+    const pendingSet = pending.length > 0 ? new Set(pending) : null;
+    const hidden = (rec: string) => Number(genOf(rec)) > lastGen || (pendingSet !== null && pendingSet.has(genOf(rec)));
     const out = new Array<T | undefined>(keys.length).fill(undefined);
     for (let i = 0; i < records.length; i++) {
       const [c, p] = records[i];
       let rec = c;
-      if (rec !== null && hidden !== null && hidden.has(genOf(rec))) rec = p !== null && !hidden.has(genOf(p)) ? p : null;
+      if (rec !== null && hidden(rec)) rec = p !== null && !hidden(p) ? p : null;
       if (rec === null) continue;
       let v = decode(rec, features, make);
       if (v === undefined) {
