@@ -132,6 +132,17 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
       ended = true;
       try {
         if (writer.inTransaction) writer.exec(sql);
+      } catch (e) {
+        // A COMMIT that failed (disk full, I/O error) can leave the transaction open: rolled back, or every
+        // later session of this process would fail to begin.
+        if (writer.inTransaction) {
+          try {
+            writer.exec('ROLLBACK');
+          } catch {
+            // the error that matters is the commit's
+          }
+        }
+        throw e;
       } finally {
         release();
       }
