@@ -26,7 +26,7 @@ import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { materializeRoutes, projectMaterializeFn } from './routes/materialize.js';
 import { onlineRoutes } from './routes/online.js';
-import { pushRoutes } from './routes/push.js';
+import { pushRoutes, writeToOnlineStoreRoutes } from './routes/push.js';
 import { registryRoutes } from './routes/registry.js';
 import { runsRoutes } from './routes/runs.js';
 import { scheduleRoutes } from './routes/schedules.js';
@@ -98,6 +98,7 @@ export function createApp(project: Project, options: AppOptions = {}): Featuregu
   const pushApp = pushRoutes(ctx);
   app.route('/v1/push', pushApp);
   app.route('/push', pushApp);
+  app.route('/write-to-online-store', writeToOnlineStoreRoutes(ctx));
   app.route('/v1/materialize', materializeRoutes(ctx));
   app.route('/v1/datasets', datasetRoutes(ctx));
   app.route('/v1/registry', registryRoutes(ctx));

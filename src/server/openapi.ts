@@ -45,6 +45,7 @@ export const ROUTES: readonly RouteDoc[] = [
   { method: 'post', path: '/get-online-features', summary: 'Feast-compatible alias of /v1/online-features', scope: 'read', body: 'api/online_features', responses: ONLINE },
   { method: 'post', path: '/v1/push', summary: 'Push rows into a view (online, offline or both) after the guards', scope: 'write', body: 'api/push', responses: PUSH },
   { method: 'post', path: '/push', summary: 'Feast-compatible alias of /v1/push', scope: 'write', body: 'api/push', responses: PUSH },
+  { method: 'post', path: '/write-to-online-store', summary: "Feast's remote online store writes: a push to: online of one view's columns", scope: 'write', body: 'api/write_to_online_store', responses: PUSH },
   { method: 'post', path: '/v1/materialize', summary: 'Start a materialization in the background (202 with a job id; 409 while a view is materializing)', scope: 'write', body: 'api/materialize', status: 202,
     responses: { 409: 'a view is materializing in this or another process (`materialization_running`), or its online values are being dropped after an apply (`online_drop_running`)' } },
   { method: 'get', path: '/v1/materialize', summary: "This server's recent materialization jobs", scope: 'read' },

@@ -142,7 +142,10 @@ describe('getOnlineFeatures', () => {
     await expect(bad({ features: ['ghost:x'], entities: { origin: ['SEA'] } })).rejects.toMatchObject({ status: 400, message: expect.stringContaining("'ghost'") });
     await expect(bad({ service: 'nosuch', entities: { origin: ['SEA'] } })).rejects.toMatchObject({ status: 400, code: 'unknown_service' });
     await expect(bad({ entities: { origin: ['SEA'] } })).rejects.toMatchObject({ status: 400 });
-    await expect(bad({ features: ['hourly:delay'], entities: { dest: ['SEA'] } })).rejects.toMatchObject({ status: 400, message: expect.stringContaining("'dest'") });
+    await expect(bad({ features: ['hourly:delay'], entities: { dest: ['SEA'] } })).rejects.toMatchObject({ status: 400, code: 'missing_join_key', message: expect.stringContaining("(given: 'dest', which no requested feature is keyed by)") });
+    // Columns that are no join key of the requested features are left out, as Feast does (any length, any type).
+    const extra = await bad({ features: ['hourly:delay'], entities: { origin: ['SEA'], dest: ['JFK', 'LAX'], note: [{}] as unknown as string[] } });
+    expect(extra.metadata.feature_names).toEqual(['origin', 'delay']);
     await expect(bad({ features: ['hourly:delay', 'per_flight:late'], entities: { origin: ['SEA'] } })).rejects.toMatchObject({ code: 'missing_join_key' });
     await expect(bad({ features: ['hourly:delay'], entities: { origin: [42] } })).rejects.toMatchObject({ status: 400, code: 'bad_entity' });
     await expect(bad({ features: ['per_flight:late'], entities: { flight_id: [1.5] } })).rejects.toMatchObject({ status: 400, code: 'bad_entity' });
@@ -254,10 +257,23 @@ describe('getOnlineFeatures', () => {
     }
   });
 
-  it('formats microsecond timestamps as RFC 3339 UTC', () => {
+  it('formats microsecond timestamps as RFC 3339 UTC with 0, 3 or 6 fraction digits (what Python 3.10 parses), exactly (property)', () => {
     expect(formatMicros(0)).toBe('1970-01-01T00:00:00Z');
-    expect(formatMicros(US('2001-01-02T03:04:05.5Z'))).toBe('2001-01-02T03:04:05.5Z');
+    expect(formatMicros(US('2001-01-02T03:04:05.5Z'))).toBe('2001-01-02T03:04:05.500Z');
     expect(formatMicros(US('2001-01-02T03:04:05Z') + 7)).toBe('2001-01-02T03:04:05.000007Z');
     expect(formatMicros(-1)).toBe('1969-12-31T23:59:59.999999Z');
+    fc.assert(
+      fc.property(fc.integer({ min: -62135596800000, max: 253402300799999 }), fc.integer({ min: 0, max: 999 }), fc.constantFrom(0, 1, 2), (ms, sub, zeros) => {
+        // Whole seconds, whole milliseconds and microseconds, equally often.
+        const us = zeros === 0 ? Math.floor(ms / 1000) * 1_000_000 : zeros === 1 ? ms * 1000 : ms * 1000 + sub;
+        const text = formatMicros(us);
+        const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(text)!;
+        const digits = m[2] ?? '';
+        const frac = Number(BigInt(us) - (BigInt(Date.parse(`${m[1]}Z`)) * 1000n));
+        expect(Number(digits.padEnd(6, '0'))).toBe(frac);
+        expect(digits.length).toBe(frac === 0 ? 0 : frac % 1000 === 0 ? 3 : 6);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

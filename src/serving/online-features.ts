@@ -89,16 +89,17 @@ function entityColumns(plan: OnlineReadPlan, entities: OnlineFeaturesRequest['en
   if (entities === null || typeof entities !== 'object' || Array.isArray(entities)) {
     throw new InputError('entities must be an object of join key name to a list of values, e.g. {"origin": ["SEA"]}', undefined, 'bad_entity');
   }
-  for (const name of Object.keys(entities)) {
-    if (!plan.joinKeys.some((k) => k.name === name)) {
-      throw new InputError(`unknown join key '${name}' in entities; the requested features need ${plan.joinKeys.map((k) => k.name).join(', ')}`, { join_key: name }, 'bad_entity');
-    }
-  }
+  // Columns that are no join key of the requested features are left out, as Feast does (a client may send the
+  // whole entity row); they are named when a join key is missing (a typo?).
+  const others = Object.keys(entities).filter((name) => !plan.joinKeys.some((k) => k.name === name));
   let n = -1;
   const columns = new Map<string, (string | number)[]>();
   for (const key of plan.joinKeys) {
     const values = entities[key.name];
-    if (values === undefined) throw new InputError(`missing join key '${key.name}' in entities`, { join_key: key.name }, 'missing_join_key');
+    if (values === undefined) {
+      const given = others.length ? ` (given: ${others.map((o) => `'${o}'`).join(', ')}, which no requested feature is keyed by)` : '';
+      throw new InputError(`missing join key '${key.name}' in entities${given}`, { join_key: key.name }, 'missing_join_key');
+    }
     if (!Array.isArray(values)) throw new InputError(`entities.${key.name} must be a list of values`, { join_key: key.name }, 'bad_entity');
     if (n === -1) n = values.length;
     else if (values.length !== n) throw new InputError(`entity columns have different lengths (${key.name} has ${values.length}, expected ${n})`, undefined, 'bad_entity');

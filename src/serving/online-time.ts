@@ -3,12 +3,16 @@
 /** The event timestamp of join key values and of features not found. */
 export const EPOCH = '1970-01-01T00:00:00Z';
 
-/** RFC 3339 UTC with `Z` from microseconds since epoch (fraction only when non-zero). */
+/**
+ * RFC 3339 UTC with `Z` from microseconds since epoch: no fraction for whole seconds, else milliseconds (3
+ * digits) when they hold it, else microseconds (6) — the widths Feast writes, and the only ones Python 3.10's
+ * `datetime.fromisoformat` (which Feast's remote client parses with) reads.
+ */
 export function formatMicros(us: number): string {
   const frac = ((us % 1_000_000) + 1_000_000) % 1_000_000;
   const iso = new Date(((us - frac) / 1000)).toISOString().slice(0, 19);
   if (frac === 0) return `${iso}Z`;
-  return `${iso}.${String(frac).padStart(6, '0').replace(/0+$/, '')}Z`;
+  return frac % 1000 === 0 ? `${iso}.${String(frac / 1000).padStart(3, '0')}Z` : `${iso}.${String(frac).padStart(6, '0')}Z`;
 }
 
 const formatted = new Map<number, string>();

@@ -199,10 +199,12 @@ export async function writeOfflineFile(
 }
 
 /** Columns as rows (Feast's `df` of a push, the `entities` of a dataset request); every column must have the same length. */
-export function rowsFromColumns(df: Record<string, unknown[]>, field = 'df', code = 'invalid_rows'): Record<string, unknown>[] {
-  const cols = Object.entries(df);
-  const n = cols[0]?.[1].length ?? 0;
+export function rowsFromColumns(df: Record<string, unknown>, field = 'df', code = 'invalid_rows'): Record<string, unknown>[] {
+  // A single value stands for every row (pandas broadcasts a scalar column; Feast's own examples send one).
+  const first = Object.entries(df).find(([, v]) => Array.isArray(v)) as [string, unknown[]] | undefined;
+  const n = first ? first[1].length : Object.keys(df).length > 0 ? 1 : 0;
+  const cols = Object.entries(df).map(([k, v]): [string, unknown[]] => [k, Array.isArray(v) ? v : new Array<unknown>(n).fill(v)]);
   const bad = cols.filter(([, v]) => v.length !== n).map(([k, v]) => ({ column: k, length: v.length }));
-  if (bad.length > 0) throw new InputError(`every column of '${field}' must have the same length (${cols[0][0]} has ${n}, ${bad[0].column} ${bad[0].length})`, { columns: bad }, code);
+  if (bad.length > 0) throw new InputError(`every column of '${field}' must have the same length (${first?.[0]} has ${n}, ${bad[0].column} ${bad[0].length})`, { columns: bad }, code);
   return Array.from({ length: n }, (_, i) => Object.fromEntries(cols.map(([k, v]) => [k, v[i]])));
 }

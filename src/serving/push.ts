@@ -39,6 +39,8 @@ export interface PushRequest {
   readonly rows: readonly Record<string, unknown>[];
   /** Default `online`. Feast's `online_and_offline` is accepted as `both`. */
   readonly to?: PushTarget | 'online_and_offline';
+  /** Leave out columns that are no join key, timestamp or feature of the view, as Feast does (default: refused). */
+  readonly ignoreUnknownColumns?: boolean;
 }
 
 export interface PushResult {
@@ -54,6 +56,8 @@ export interface PushResult {
   readonly file: string | null;
   readonly blocked_reason: string | null;
   readonly counts: { pass: number; warn: number; fail: number; error: number; skipped: number };
+  /** With `ignoreUnknownColumns`: the columns left out (absent when none were). */
+  readonly ignored_columns?: readonly string[];
 }
 
 export interface PushOptions {
@@ -73,25 +77,35 @@ async function sendAlerts(options: PushOptions, delivery: Promise<void>): Promis
 
 const MAX_REPORTED_PROBLEMS = 20;
 
-/** Validate rows against the view; problems name the row index and column. */
-function validateRows(project: Project, view: FeatureViewDef, rows: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+/** A date and time without an offset (`2026-12-01 09:00:00`, as pandas prints one): UTC, as DESIGN.md §3 reads naive timestamps. */
+const NAIVE_TIME = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?)$/;
+
+function utcIfNaive(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const m = NAIVE_TIME.exec(v);
+  return m ? `${m[1]}T${m[2].length === 5 ? `${m[2]}:00` : m[2]}Z` : v;
+}
+
+/** Validate rows against the view; problems name the row index and column. `ignored` collects columns left out. */
+function validateRows(project: Project, view: FeatureViewDef, rows: readonly Record<string, unknown>[], ignored: Set<string> | null): Record<string, unknown>[] {
   const set = project.registry.current();
   const keys = viewJoinKeys(set, view);
   const validate = pushRowValidator(view, keys);
   const renames = pushRenames(set.sources.get(view.source));
+  const timestamps = new Set(['event_timestamp', 'created_timestamp', ...view.features.filter((f) => f.type === 'timestamp').map((f) => f.name)]);
+  const known = new Set([...keys.map((k) => k.name), ...timestamps, ...view.features.map((f) => f.name)]);
   const problems: { row: number; path: string; message: string }[] = [];
   const out = rows.map((raw, i) => {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
       problems.push({ row: i, path: `/${i}`, message: 'must be an object' });
       return {};
     }
-    let row = raw;
-    if (renames.size > 0 && [...renames.keys()].some((k) => k in raw)) {
-      row = {};
-      for (const [k, v] of Object.entries(raw)) {
-        const to = renames.get(k);
-        row[to !== undefined && !(to in raw) ? to : k] = v;
-      }
+    const row: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(raw)) {
+      const to = renames.get(k);
+      const name = to !== undefined && !(to in raw) ? to : k;
+      if (ignored !== null && !known.has(name)) ignored.add(k);
+      else row[name] = timestamps.has(name) ? utcIfNaive(v) : v;
     }
     if (!validate(row) && problems.length < MAX_REPORTED_PROBLEMS) {
       for (const p of bodyProblems(validate.errors)) problems.push({ row: i, path: `/${i}${p.path === '/' ? '' : p.path}`, message: p.message });
@@ -115,9 +129,9 @@ function validateRows(project: Project, view: FeatureViewDef, rows: readonly Rec
  * run in the quality log: `blocked`, with one `schema` record listing the
  * problems, alerts fired. The error (400 `invalid_rows`) names the run.
  */
-async function validatedOrRecorded(project: Project, view: FeatureViewDef, raw: readonly Record<string, unknown>[], to: PushTarget, options: PushOptions): Promise<Record<string, unknown>[]> {
+async function validatedOrRecorded(project: Project, view: FeatureViewDef, raw: readonly Record<string, unknown>[], to: PushTarget, options: PushOptions, ignored: Set<string> | null): Promise<Record<string, unknown>[]> {
   try {
-    return validateRows(project, view, raw);
+    return validateRows(project, view, raw, ignored);
   } catch (e) {
     if (!(e instanceof InputError) || e.code !== 'invalid_rows') throw e;
     const run = project.runs.create({ kind: 'push', view: view.name, options: { to, rows: raw.length } });
@@ -176,7 +190,9 @@ export async function push(project: Project, request: PushRequest, options: Push
   }
   if (!Array.isArray(request.rows)) throw new InputError('push rows must be a list of row objects', undefined, 'invalid_rows');
   if (request.rows.length === 0) throw new InputError('push has no rows', undefined, 'invalid_rows');
-  const rows = await validatedOrRecorded(project, view, request.rows, to, options);
+  const ignored = request.ignoreUnknownColumns ? new Set<string>() : null;
+  const rows = await validatedOrRecorded(project, view, request.rows, to, options, ignored);
+  const ignoredColumns = ignored !== null && ignored.size > 0 ? { ignored_columns: [...ignored].sort() } : {};
   const source = set.sources.get(view.source);
   const keys = viewJoinKeys(set, view);
 
@@ -206,7 +222,7 @@ export async function push(project: Project, request: PushRequest, options: Push
         status: 'blocked', finished_at: new Date().toISOString(), rows_in: rows.length, rows_out: 0,
         message: guard.blockedReason, counts: guard.counts, lineage: lineageOf(project, view, rows.length, to, null),
       });
-      return { run_id: run.id, view: view.name, status: 'blocked', to, rows: rows.length, written: 0, skipped: 0, file: null, blocked_reason: guard.blockedReason, counts: guard.counts };
+      return { run_id: run.id, view: view.name, status: 'blocked', to, rows: rows.length, written: 0, skipped: 0, file: null, blocked_reason: guard.blockedReason, counts: guard.counts, ...ignoredColumns };
     }
 
     // Registered before the definitions are checked again: an apply from now on defers its drop of the view to this push.
@@ -256,7 +272,7 @@ export async function push(project: Project, request: PushRequest, options: Push
       status, finished_at: new Date().toISOString(), rows_in: rows.length, rows_out: rows.length,
       counts: guard.counts, lineage: lineageOf(project, view, rows.length, to, file),
     });
-    return { run_id: run.id, view: view.name, status, to, rows: rows.length, written, skipped, file, blocked_reason: null, counts: guard.counts };
+    return { run_id: run.id, view: view.name, status, to, rows: rows.length, written, skipped, file, blocked_reason: null, counts: guard.counts, ...ignoredColumns };
   } catch (e) {
     // A failed push takes its file back: a caller that retries it must not find its rows twice offline.
     const error = file ? withFileNote(e, removeFile(file)) : e;

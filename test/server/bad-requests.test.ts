@@ -31,7 +31,6 @@ const cases: Case[] = [
   ['entity value object', '/v1/online-features', post({ features: ['origin_delays'], entities: { origin: [{ a: 1 }] } }), 400, 'invalid_request'],
   ['entity of wrong type', '/v1/online-features', post({ features: ['origin_delays'], entities: { origin: [42] } }), 400, 'bad_entity'],
   ['missing join key', '/v1/online-features', post({ features: ['origin_delays'], entities: { dest: ['SEA'] } }), 400, /bad_entity|missing_join_key/],
-  ['ragged entity columns', '/v1/online-features', post({ features: ['origin_delays'], entities: { origin: ['SEA'], other: ['a', 'b'] } }), 400, /bad_entity|invalid_request/],
   ['too many entities', '/v1/online-features', post({ features: ['origin_delays'], entities: { origin: big(11) } }), 413, 'too_many_entities'],
   ['body too large', '/v1/online-features', post({ features: ['origin_delays'], entities: { origin: big(1000) } }), 413, 'payload_too_large'],
   ['push without view', '/v1/push', post({ rows: [] }), 400, 'invalid_request'],

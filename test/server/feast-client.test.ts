@@ -1,0 +1,58 @@
+/**
+ * Requests as Feast's own clients send them (feast-dev/feast: `infra/online_stores/remote.py`,
+ * `feature_server.py` and its docs' push example), answered as Feast clients read them.
+ */
+import { describe, expect, it } from 'vitest';
+import { json, post, useAppFixture } from './fixture.js';
+
+const t = useAppFixture();
+
+describe("Feast's clients, unchanged", () => {
+  it("reads with the fields Feast's Python client (0.64+) and Go client add, ignoring entity columns no feature is keyed by", async () => {
+    const res = await t.app.request('/get-online-features', post({
+      features: ['origin_delays:dep_delay'],
+      entities: { origin: ['SEA'], driver_id: [1001] },
+      full_feature_names: false,
+      include_feature_view_version_metadata: false,
+      request_context: {},
+    }));
+    const body = await json(res);
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    expect(body.metadata.feature_names).toEqual(['origin', 'dep_delay']);
+  });
+
+  it("pushes Feast's documented body: naive timestamps (UTC), a single value for every row, extra columns left out", async () => {
+    const res = await t.app.request('/push', post({
+      push_source_name: 'origin_delays',
+      df: { origin: ['SEA', 'SFO'], event_timestamp: ['2001-01-03 10:59:42', '2001-01-03 10:59:42.25'], created: ['2001-01-03 10:59:42', '2001-01-03 10:59:42'], dep_delay: [1.5, 2.5], flights: 3, carrier: ['AA', 'UA'] },
+      to: 'online',
+      allow_registry_cache: true,
+      transform_on_write: true,
+    }));
+    const result = await json(res);
+    expect(res.status, JSON.stringify(result)).toBe(200);
+    expect(result).toMatchObject({ rows: 2, written: 2, ignored_columns: ['created'] });
+    const read = await json(await t.app.request('/get-online-features', post({ features: ['origin_delays:flights'], entities: { origin: ['SEA', 'SFO'] } })));
+    expect(read.results[1].values).toEqual([3, 3]);
+    // Fractions in the widths Feast writes (0, 3 or 6 digits: Python 3.10's fromisoformat reads no others).
+    expect(read.results[1].event_timestamps).toEqual(['2001-01-03T10:59:42Z', '2001-01-03T10:59:42.250Z']);
+    // featureguard's own body stays strict: an unknown column is a mistake there.
+    const strict = await t.app.request('/v1/push', post({ view: 'origin_delays', rows: [{ origin: 'SEA', event_timestamp: '2001-01-04T00:00:00Z', created: 'x', dep_delay: 1, flights: 1, carrier: 'AA' }] }));
+    expect([strict.status, (await json(strict)).error.code]).toEqual([400, 'invalid_rows']);
+  });
+
+  it("takes Feast's remote online store writes (POST /write-to-online-store)", async () => {
+    const res = await t.app.request('/write-to-online-store', post({
+      feature_view_name: 'origin_delays',
+      df: { origin: ['JFK'], event_timestamp: ['2001-01-05T00:00:00.000001'], dep_delay: [7.0], flights: [4], carrier: ['DL'], created: ['2001-01-05T00:00:00'] },
+      allow_registry_cache: false,
+    }));
+    const result = await json(res);
+    expect(res.status, JSON.stringify(result)).toBe(200);
+    expect(result).toMatchObject({ to: 'online', written: 1, ignored_columns: ['created'] });
+    const read = await json(await t.app.request('/get-online-features', post({ features: ['origin_delays:carrier'], entities: { origin: ['JFK'] } })));
+    expect([read.results[1].values[0], read.results[1].event_timestamps[0]]).toEqual(['DL', '2001-01-05T00:00:00.000001Z']);
+    const unknown = await t.app.request('/write-to-online-store', post({ feature_view_name: 'nope', df: { origin: ['JFK'] } }));
+    expect([unknown.status, (await json(unknown)).error.code]).toEqual([400, 'unknown_view']);
+  });
+});
