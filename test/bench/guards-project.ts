@@ -5,7 +5,7 @@
  * written: the read-heavy case), and `flight_rows`, keyed by flight (every flight
  * written online).
  */
-import { mkdirSync, mkdtempSync, writeFileSync, symlinkSync } from 'node:fs';
+import { copyFileSync, linkSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -21,13 +21,18 @@ export const FLIGHT_FEATURES: FeatureDef[] = [
   { name: 'delayed', type: 'bool' },
 ];
 
-/** A temp project whose `flights` view reads `data/flights.parquet` (a symlink to the prepared data). */
+/** A temp project whose `flights` view reads `data/flights.parquet` (a hard link to the prepared data, which the bench only reads). */
 export async function flightsBenchProject(quality: Record<string, unknown> = {}): Promise<{ dir: string; project: Project; data: string }> {
   const cache = await ensureFlightsData({ shift: false });
   const dir = mkdtempSync(join(tmpdir(), 'fg-guards-bench-'));
   mkdirSync(join(dir, 'features'));
   mkdirSync(join(dir, 'data'));
-  symlinkSync(join(cache, 'flights.parquet'), join(dir, 'data', 'flights.parquet'));
+  // A hard link (a copy across file systems): a symbolic link would lead out of the project root, which runs refuse.
+  try {
+    linkSync(join(cache, 'flights.parquet'), join(dir, 'data', 'flights.parquet'));
+  } catch {
+    copyFileSync(join(cache, 'flights.parquet'), join(dir, 'data', 'flights.parquet'));
+  }
   writeFileSync(join(dir, 'featureguard.yaml'), stringify({ project: 'guards_bench', quality }));
   const project = openProject(dir);
   project.registry.apply([
