@@ -34,6 +34,7 @@ import type { Lineage, Run } from '../runs/types.js';
 import { lastMaterializedEnd, recordInterval } from './intervals.js';
 import { latestPerEntitySql, windowSql } from './latest-sql.js';
 import { stateIdentity } from '../state/state-db.js';
+import { floatFeatures } from '../online/record-codec.js';
 import { acquireLeases, type Lease } from './lease.js';
 import { chunkToOnlineRows } from './online-rows.js';
 import type { MaterializationHandle, MaterializeOptions, MaterializeResult } from './types.js';
@@ -303,7 +304,7 @@ async function materializeView(
       throw new FeatureguardError('lease_lost', `the materialization lease of '${view.name}' expired and was taken over (was this process paused?); nothing was written`, { status: 409, exitCode: 3, details: { view: view.name } });
     }
     // Exclusive: this run holds the view's lease (an earlier session it left pending in Redis is dead).
-    const writer = await store.beginWrite(view.name, featureNames, { exclusive: true, leaseDomain: stateIdentity(project.state) });
+    const writer = await store.beginWrite(view.name, featureNames, { exclusive: true, leaseDomain: stateIdentity(project.state), floats: floatFeatures(view.features) });
     let totals = { written: 0, skipped: 0 };
     try {
       const result = await conn.stream(latest);

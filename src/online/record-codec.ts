@@ -83,12 +83,24 @@ export function checkVectorLengths(view: string, features: readonly string[], ro
   );
 }
 
-/** Encode a feature vector. */
-export function encodeValues(values: readonly unknown[]): string {
+/** Encode a feature vector; with `floats` (per value), whole numbers of float features as `30.0` (see `BeginWriteOptions.floats`). */
+export function encodeValues(values: readonly unknown[], floats?: readonly boolean[]): string {
   const tagged = { on: false };
   const out = values.map((v) => jsonValue(v, tagged));
-  const text = JSON.stringify(out);
+  const text = floats?.includes(true) ? `[${out.map((v, i) => (floats[i] ? floatText(v) : (JSON.stringify(v) ?? 'null'))).join(',')}]` : JSON.stringify(out);
   return tagged.on ? TAGGED + text : text;
+}
+
+/** `BeginWriteOptions.floats` of a view's features. */
+export function floatFeatures(features: readonly { readonly type: string }[]): boolean[] {
+  return features.map((f) => f.type.startsWith('float'));
+}
+
+/** JSON text of a float feature's value: a whole number with `.0` (valid JSON, parsed back to the same number). */
+function floatText(v: unknown): string {
+  if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 1e21) return `${v}.0`;
+  if (Array.isArray(v)) return `[${v.map(floatText).join(',')}]`;
+  return JSON.stringify(v) ?? 'null';
 }
 
 function revive(_key: string, v: unknown): unknown {
@@ -115,19 +127,26 @@ function valueText(v: unknown): string {
  * The JSON text of each value of an encoded vector, projected like
  * `project(decodeValues(text), proj)` (`null` for a feature the vector lacks),
  * without parsing it: the elements of the stored array are sliced out as written
- * by `JSON.stringify`, which is what `JSON.stringify` of the decoded value gives
- * back. Non-finite numbers, which JSON lacks, come back as the JavaScript
+ * (by `JSON.stringify`, which is what `JSON.stringify` of the decoded value gives
+ * back, or with `.0` on a float feature's whole numbers, see `encodeValues`). Non-finite numbers, which JSON lacks, come back as the JavaScript
  * literals `NaN`, `Infinity` and `-Infinity` (not JSON: the caller decides how to
  * show them). The online API writes these texts as they are, which saves parsing
  * the numbers and printing them again (the largest cost of a 1 × 50 response).
  */
 export function decodeValueTexts(text: string, proj: Int32Array | null): (string | undefined)[] {
-  const texts = text.charCodeAt(0) === 126 /* ~ */ ? decodeValues(text).map(valueText) : splitJsonArray(text);
+  const texts = text.charCodeAt(0) === 126 /* ~ */ ? taggedTexts(text) : splitJsonArray(text);
   if (proj === null) return texts;
   const out = new Array<string | undefined>(proj.length);
   // A feature the record was written without (added to the view since): undefined, not a stored null.
   for (let i = 0; i < proj.length; i++) out[i] = proj[i] < 0 ? undefined : (texts[proj[i]] ?? 'null');
   return out;
+}
+
+/** The element texts of a tagged vector: as stored, but the tagged (non-finite) ones printed from their value. */
+function taggedTexts(text: string): string[] {
+  const raw = splitJsonArray(text.slice(1));
+  let decoded: unknown[] | undefined;
+  return raw.map((t, i) => (t.includes('"$n"') ? valueText((decoded ??= decodeValues(text))[i]) : t));
 }
 
 /** Text of a JSON array with no string, list or object inside: every comma separates two elements. */

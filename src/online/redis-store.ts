@@ -321,7 +321,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
             for (const r of group) {
               const ets = String(Math.trunc(r.eventTs));
               const cts = String(Math.trunc(r.createdTs));
-              args.push(ets, cts, `${g}|${ets}|${cts}|${hash}|${encodeValues(r.values)}`);
+              args.push(ets, cts, `${g}|${ets}|${cts}|${hash}|${encodeValues(r.values, options.floats)}`);
             }
             calls.push(perCall === 1 ? scripts.fgWrite1(keys[0], ...args) : scripts.fgWrite(keys.length, ...keys, ...args));
           }
@@ -428,8 +428,8 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   return {
     type: 'redis',
     beginWrite,
-    async writeBatch(view, features, rows) {
-      const w = await beginWrite(view, features);
+    async writeBatch(view, features, rows, options) {
+      const w = await beginWrite(view, features, options);
       try {
         await w.write(rows);
         return await w.commit();

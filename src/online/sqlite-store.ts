@@ -12,7 +12,7 @@
 import { isAbsolute, join } from 'node:path';
 import { openWalDatabase, stateError } from '../state/state-db.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
-import type { OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, WriteResult } from './types.js';
+import type { BeginWriteOptions, OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, WriteResult } from './types.js';
 
 export interface SqliteOnlineStoreOptions {
   /** File path, absolute or relative to `root`. Default `.featureguard/online.db`. */
@@ -114,7 +114,8 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
     });
   };
 
-  const beginWrite = async (view: string, features: readonly string[]): Promise<OnlineWriter> => {
+  const beginWrite = async (view: string, features: readonly string[], options: BeginWriteOptions = {}): Promise<OnlineWriter> => {
+    const floats = options.floats;
     const release = await lock();
     const hash = schemaHash(features);
     let ended = false;
@@ -152,7 +153,7 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
         if (ended) throw new Error('write session already ended');
         checkVectorLengths(view, features, rows);
         let w = 0;
-        for (const r of rows) w += upsert.run(view, encodeKey(r.key), r.eventTs, r.createdTs, hash, encodeValues(r.values)).changes;
+        for (const r of rows) w += upsert.run(view, encodeKey(r.key), r.eventTs, r.createdTs, hash, encodeValues(r.values, floats)).changes;
         written += w;
         skipped += rows.length - w;
         return { written: w, skipped: rows.length - w };
@@ -170,8 +171,8 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
   return {
     type: 'sqlite',
     beginWrite,
-    async writeBatch(view, features, rows): Promise<WriteResult> {
-      const w = await beginWrite(view, features);
+    async writeBatch(view, features, rows, options): Promise<WriteResult> {
+      const w = await beginWrite(view, features, options);
       try {
         await w.write(rows);
         return await w.commit();

@@ -26,6 +26,12 @@ export interface BeginWriteOptions {
    * to the same Redis) only once it stopped renewing.
    */
   readonly leaseDomain?: string;
+  /**
+   * Per feature (in the writer's order): a float feature (`float32`, `float64` or a list of them), whose whole
+   * numbers are stored as `30.0`, not `30`, so that the online API writes them as floats (Feast's clients type a
+   * value by its JSON form). Without it, values are stored as `JSON.stringify` writes them.
+   */
+  readonly floats?: readonly boolean[];
 }
 
 /** One entity's values for one view. `values` follow the `features` order given to the writer. */
@@ -90,7 +96,7 @@ export interface OnlineStore {
    */
   beginWrite(view: string, features: readonly string[], options?: BeginWriteOptions): Promise<OnlineWriter>;
   /** One-batch session: `beginWrite`, `write`, `commit`. */
-  writeBatch(view: string, features: readonly string[], rows: readonly OnlineRow[]): Promise<WriteResult>;
+  writeBatch(view: string, features: readonly string[], rows: readonly OnlineRow[], options?: BeginWriteOptions): Promise<WriteResult>;
   /** Read many keys of one view; `undefined` where not found. Values follow `features` order. */
   readMany(view: string, features: readonly string[], keys: readonly OnlineKey[]): Promise<(StoredValue | undefined)[]>;
   /** `readMany` without decoding the stored vectors (the HTTP API's read). */

@@ -20,7 +20,7 @@ import { getView, viewJoinKeys } from '../definitions/definition-set.js';
 import type { FeatureViewDef } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
 import { runGuardStage, type GuardStageResult } from '../guards/stage.js';
-import { onlineInt64 } from '../online/record-codec.js';
+import { floatFeatures, onlineInt64 } from '../online/record-codec.js';
 import type { OnlineRow } from '../online/types.js';
 import type { Project } from '../project.js';
 import { droppedSince, dropIfPending, dropPendingError, dropUnlessMaterializing, isDropPending, requestDrops, viewChangedError } from '../registry/online-drops.js';
@@ -250,7 +250,7 @@ export async function push(project: Project, request: PushRequest, options: Push
         eventTs: rfc3339ToMicros(String(r.event_timestamp)),
         createdTs: r.created_timestamp == null ? 0 : rfc3339ToMicros(String(r.created_timestamp)),
       }));
-      ({ written, skipped } = await store.writeBatch(view.name, features, online));
+      ({ written, skipped } = await store.writeBatch(view.name, features, online, { floats: floatFeatures(view.features) }));
       // Last check, still registered (so no other process can clear a drop deferred to this push in
       // between): a drop requested since the push began takes these rows with it, also when the view
       // was removed and added again unchanged. An apply after this check is after the push.

@@ -52,6 +52,10 @@ describe("Feast's clients, unchanged", () => {
     expect(result).toMatchObject({ to: 'online', written: 1, ignored_columns: ['created'] });
     const read = await json(await t.app.request('/get-online-features', post({ features: ['origin_delays:carrier'], entities: { origin: ['JFK'] } })));
     expect([read.results[1].values[0], read.results[1].event_timestamps[0]]).toEqual(['DL', '2001-01-05T00:00:00.000001Z']);
+    // A float feature's whole number is written as a float (Feast's client types a value by its JSON form), an int64 as an integer.
+    const text = await (await t.app.request('/get-online-features', post({ features: ['origin_delays:dep_delay', 'origin_delays:flights'], entities: { origin: ['JFK'] } }))).text();
+    expect(text).toContain('{"values":[7.0],');
+    expect(text).toContain('{"values":[4],');
     const unknown = await t.app.request('/write-to-online-store', post({ feature_view_name: 'nope', df: { origin: ['JFK'] } }));
     expect([unknown.status, (await json(unknown)).error.code]).toEqual([400, 'unknown_view']);
   });
