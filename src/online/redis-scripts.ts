@@ -106,20 +106,11 @@ return 1
 
 /**
  * Register a write session (KEYS: the view's gen counter, its pending hash; ARGV[1]: the session's expiry):
- * its gen is drawn and pending in one step, so a reader's snapshot (`SNAPSHOT_LUA`) never sees a gen drawn
- * but not yet pending. Returns the gen.
+ * its gen is drawn and pending in one step, so a reader (GET of the counter, then HKEYS of the pending hash)
+ * never sees a gen drawn but not yet pending. Returns the gen.
  */
 export const BEGIN_LUA = `
 local g = redis.call('INCR', KEYS[1])
 redis.call('HSET', KEYS[2], g, ARGV[1])
 return g
-`;
-
-/**
- * A reader's view of the sessions (KEYS: gen counter, pending hash), in one step: the last gen drawn and the
- * pending gens. A record of a gen above that number was written by a session that began after the snapshot
- * (it may not have committed when the records are read): hidden like a pending one.
- */
-export const SNAPSHOT_LUA = `
-return {redis.call('GET', KEYS[1]) or '0', redis.call('HKEYS', KEYS[2])}
 `;

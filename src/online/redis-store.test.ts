@@ -46,6 +46,30 @@ describe('redis store: a crashed write session', () => {
   });
 });
 
+describe('redis store: a read-only Redis user', () => {
+  it('serves reads with read commands only (no scripts)', async () => {
+    const url = `redis://127.0.0.1:${inject('redisPort')}`;
+    const key_prefix = `fgtest:${randomUUID()}:`;
+    const user = `reader_${randomUUID().slice(0, 8)}`;
+    const admin = new Redis(url);
+    const writer = await openRedisOnlineStore({ url, key_prefix });
+    try {
+      await writer.writeBatch('v', ['x'], [{ key: ['a'], values: [1.5], eventTs: 1, createdTs: 0 }]);
+      await admin.call('ACL', 'SETUSER', user, 'on', '>pw', '~*', '+@read', '+@connection', '+info');
+      const reader = await openRedisOnlineStore({ url: `redis://${user}:pw@127.0.0.1:${inject('redisPort')}`, key_prefix });
+      try {
+        expect((await reader.readMany('v', ['x'], [['a']]))[0]?.values).toEqual([1.5]);
+      } finally {
+        await reader.close();
+      }
+    } finally {
+      await admin.call('ACL', 'DELUSER', user);
+      admin.disconnect();
+      await writer.close();
+    }
+  });
+});
+
 describe('redis store: a reader racing a session that begins', () => {
   it('hides a record of a session begun after its snapshot of the sessions, even one not pending yet', async () => {
     const url = `redis://127.0.0.1:${inject('redisPort')}`;

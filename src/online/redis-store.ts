@@ -23,7 +23,7 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { FeatureguardError, InputError } from '../errors.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
-import { BEGIN_LUA, COMMIT_LUA, MARK_DEAD_LUA, MONOTONIC_WRITE_LUA, RENEW_LUA, ROLLBACK_LUA, SNAPSHOT_LUA } from './redis-scripts.js';
+import { BEGIN_LUA, COMMIT_LUA, MARK_DEAD_LUA, MONOTONIC_WRITE_LUA, RENEW_LUA, ROLLBACK_LUA } from './redis-scripts.js';
 import type { BeginWriteOptions, OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, WriteResult } from './types.js';
 
 export interface RedisOnlineStoreOptions {
@@ -61,7 +61,6 @@ interface ScriptClient {
   fgRenew(pendingKey: string, gen: string, expiry: string): Promise<number>;
   fgCommit(pendingKey: string, gen: string): Promise<number>;
   fgBegin(genKey: string, pendingKey: string, expiry: string): Promise<number>;
-  fgSnapshot(genKey: string, pendingKey: string): Promise<[string, string[]]>;
 }
 
 function parseNode(text: string): { host: string; port: number } {
@@ -156,7 +155,6 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   client.defineCommand('fgRenew', { numberOfKeys: 1, lua: RENEW_LUA });
   client.defineCommand('fgCommit', { numberOfKeys: 1, lua: COMMIT_LUA });
   client.defineCommand('fgBegin', { numberOfKeys: 2, lua: BEGIN_LUA });
-  client.defineCommand('fgSnapshot', { numberOfKeys: 2, lua: SNAPSHOT_LUA });
   const scripts = client as unknown as ScriptClient;
   try {
     await client.connect();
@@ -402,11 +400,15 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   const read = async <T>(view: string, features: readonly string[], keys: readonly OnlineKey[], make: RecordDecoder<T>): Promise<(T | undefined)[]> => {
     // The sessions as of one instant (last gen drawn, pending gens), read before the records: a record of a
     // session begun since then is hidden too, even where it reaches the records first (another cluster node).
-    const [[last, pending], ...records] = await guarded(Promise.all([
-      scripts.fgSnapshot(genKey(view), pendingKey(view)),
+    // GET before HKEYS, pipelined to the one node of `{meta}` in that order: a session (which draws its gen and
+    // lists itself pending in one script) that began after the GET has a greater gen; one that began before is
+    // pending in the HKEYS unless it committed. Plain read commands: a read-only Redis user can serve.
+    const [last, pending, ...records] = await guarded(Promise.all([
+      client.get(genKey(view)),
+      client.hkeys(pendingKey(view)),
       ...keys.map((k) => client.hmget(entityKey(view, k), 'c', 'p')),
-    ]));
-    const lastGen = Number(last);
+    ])) as [string | null, string[], ...(string | null)[][]];
+    const lastGen = Number(last ?? 0);
     const pendingSet = pending.length > 0 ? new Set(pending) : null;
     const hidden = (rec: string) => Number(genOf(rec)) > lastGen || (pendingSet !== null && pendingSet.has(genOf(rec)));
     const out = new Array<T | undefined>(keys.length).fill(undefined);
