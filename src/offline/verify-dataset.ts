@@ -94,7 +94,8 @@ export async function verifyDataset(project: Project, manifestFile: string, base
     else if (now.hash !== rec.hash) {
       // A change that cannot change the rows (a description, owner, tags, quality policy, constraints): a note.
       const [kind, name] = key.split('/') as [DefinitionKind, string];
-      const then = project.registry.versions(kind, name).find((v) => v.version === rec.version)?.definition;
+      // The version the build used, if this registry holds it (a state folder made anew numbers versions anew).
+      const then = project.registry.versions(kind, name).find((v) => v.version === rec.version && v.hash === rec.hash)?.definition;
       if (then && now.definition && contentHash(rowShape(then)) === contentHash(rowShape(now.definition))) {
         notes.push(`${key.replace('/', " '")}' changed since the build (version ${rec.version} → ${now.version}), not in what decides the rows`);
       } else differences.push({ what: 'definition', name: key, message: `${key.replace('/', " '")}' changed since the build (version ${rec.version} → ${now.version})` });
