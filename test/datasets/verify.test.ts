@@ -59,6 +59,12 @@ describe('featureguard dataset verify', () => {
       // (The output removed above is the one difference left.)
       expect(same.differences.map((d) => d.what)).toEqual(['output']);
       expect(same.notes).toContain("feature_view 'user_stats' changed since the build (version 1 → 2), not in what decides the rows");
+      // A manifest whose version 1 was another definition (built against a state folder made anew since): that
+      // version here is no evidence of what the build used, so the change counts.
+      const foreign = JSON.parse(readFileSync(manifest, 'utf8'));
+      foreign.definitions['feature_view/user_stats'].hash = 'f'.repeat(64);
+      writeFileSync(join(dir, 'foreign.manifest.json'), JSON.stringify(foreign));
+      expect((await verifyDataset(project, join(dir, 'foreign.manifest.json'))).differences).toContainEqual(expect.objectContaining({ what: 'definition', name: 'feature_view/user_stats' }));
 
       // A definition applied since that changes the rows (a ttl): its version and what the request still resolves to.
       const next = definitions.map((d) => (d.kind === 'feature_view' && d.name === 'user_stats' ? defineFeatureView({ ...d, ttl: '2h' }) : d));
