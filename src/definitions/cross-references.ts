@@ -220,7 +220,8 @@ function checkService(
 
 /**
  * The join keys of a service's views, which requests and entity rows give once for all of them: one name must
- * mean one type, and no feature may be named like one (it would be a second column of that name).
+ * mean one type. (A feature named like one of them is refused where it collides: a read or build without full
+ * feature names.)
  */
 function checkServiceKeys(s: FeatureServiceDef, views: ReadonlyMap<string, FeatureViewDef>, entities: ReadonlyMap<string, EntityDef>, problems: DefinitionProblem[]): void {
   const refs = [...s.features.map((ref, i) => ({ ref, at: `/features/${i}` })), ...(s.label ? [{ ref: s.label, at: '/label' }] : [])];
@@ -234,14 +235,6 @@ function checkServiceKeys(s: FeatureServiceDef, views: ReadonlyMap<string, Featu
           problems.push(problemAt(s, at, `join key '${k.name}' is ${k.type} in entity '${e}' but ${first.type} in entity '${first.entity}' (${first.at}); a request gives one '${k.name}' for both`));
         }
       }
-    }
-  }
-  for (const { ref, at } of refs) {
-    const [viewName, featureName] = ref.split(':', 2) as [string, string | undefined];
-    for (const f of views.get(viewName)?.features ?? []) {
-      if (featureName !== undefined && featureName !== '*' && f.name !== featureName) continue;
-      const key = keys.get(f.name);
-      if (key) problems.push(problemAt(s, at, `feature '${f.name}' of view '${viewName}' is named like join key '${f.name}' of entity '${key.entity}'; online reads and datasets would have two '${f.name}' columns`));
     }
   }
 }

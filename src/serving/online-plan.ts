@@ -91,6 +91,15 @@ export function buildOnlineReadPlan(set: DefinitionSet, request: PlanRequest): O
     }
     views.push({ view: sel.view.name, features: sel.features.map((f) => f.name), joinKeys: keys, ttlUs: storedDuration(sel.view.ttl) * 1000, outputIndex });
   }
+  // A feature named like a join key of another requested view would be a second column of that name.
+  const clash = featureNames.find((n) => joinKeys.some((k) => k.name === n));
+  if (clash !== undefined) {
+    throw new InputError(
+      `feature '${clash}' of view '${owner.get(clash)}' is named like a join key of another requested view; use full feature names (view__feature)`,
+      { feature: clash, views: [owner.get(clash)] },
+      'feature_name_collision',
+    );
+  }
   return { joinKeys, featureNames, views };
 }
 
