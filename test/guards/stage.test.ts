@@ -249,6 +249,18 @@ describe('guard stage', () => {
     expect(pick(after, 'provenance', 'tampering')[0]).toMatchObject({ status: 'pass', metrics: { partitions_checked: 2 } });
   });
 
+  it('checksums recorded before they were keyed by the row shape are still compared (upgrading keeps tamper detection)', async () => {
+    bench = await guardBench();
+    await bench.runWindow('2024-01-01', '2024-01-08');
+    // As an earlier version recorded them: keyed by the checksum columns' names only.
+    const { createHash } = await import('node:crypto');
+    const legacy = createHash('sha256').update(['airport', 'event_timestamp', 'created_timestamp', 'delay', 'carrier'].join('\u0000')).digest('hex').slice(0, 16);
+    bench.project.state.prepare('UPDATE guard_partitions SET columns_hash = ?').run(legacy);
+    await bench.writeSource(`SELECT * REPLACE (CASE WHEN ts::DATE = DATE '2024-01-05' THEN delay + 1 ELSE delay END AS delay) FROM (${(await import('./helpers.js')).DEFAULT_SOURCE})`);
+    const g = await bench.runWindow('2024-01-08', '2024-01-09');
+    expect(pick(g, 'provenance', 'tampering')[0]).toMatchObject({ status: 'fail', metrics: { partitions_checked: 7 }, message: expect.stringContaining('2024-01-05') });
+  });
+
   it('an empty window recorded earlier is still empty: no false tampering (a late upstream does not block the view)', async () => {
     bench = await guardBench();
     // The source ends with January: February's first day is empty (warned: anomaly.volume), then the next day re-checks it.

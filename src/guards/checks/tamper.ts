@@ -123,13 +123,16 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
        ORDER BY r.started_at DESC, r.rowid DESC`,
     )
     .all(view.name, ctx.run.id, iso(recheckFrom), iso(end)) as Partition[];
-  const seen = new Set<string>();
-  const toCheck = earlier.filter((p) => {
+  // Per range the newest checksum recorded under this row shape; else one recorded before checksums were keyed
+  // by the row shape (column names only), so that upgrading does not leave `recheck_days` unchecked.
+  const legacyHash = createHash('sha256').update(cols.join('\u0000')).digest('hex').slice(0, 16);
+  const byRange = new Map<string, Partition>();
+  for (const p of earlier) {
     const k = `${p.range_start}|${p.range_end}`;
-    if (seen.has(k) || p.columns_hash !== colsHash) return false;
-    seen.add(k);
-    return true;
-  });
+    const have = byRange.get(k);
+    if (p.columns_hash === colsHash ? have?.columns_hash !== colsHash : p.columns_hash === legacyHash && have === undefined) byRange.set(k, p);
+  }
+  const toCheck = [...byRange.values()];
 
   const changed: { day: string; range: [string, string]; before: { rows: number; checksum: string }; now: { rows: number; checksum: string } }[] = [];
   const note = (p: Partition, now: { rows: number; checksum: string } | undefined) => {
