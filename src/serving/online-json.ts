@@ -7,8 +7,9 @@
  * for all its features and written once. The common case of one entity row of
  * numbers and booleans takes one `replaceAll` per view (`plainRowJson`).
  *
- * The text is byte for byte `JSON.stringify(await getOnlineFeatures(...))`:
- * property tests in `online-features.test.ts` compare the two.
+ * The text is byte for byte `JSON.stringify(await getOnlineFeatures(...))`, except
+ * that a float feature's whole numbers keep the `.0` they were stored with (`30.0`,
+ * see `encodeValues`): property tests in `online-features.test.ts` compare the two.
  */
 import { decodeValueTexts } from '../online/record-codec.js';
 import type { StoredEncoded } from '../online/types.js';
