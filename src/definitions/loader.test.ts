@@ -107,8 +107,18 @@ describe('loadDefinitions', () => {
     symlinkSync(join(shared, 'views'), join(root, 'features', 'shared'));
     // Skipped before: `apply` then removed every object defined there.
     expect(loadDefinitions(root, loadConfig(root)).map((d) => [d.name, definitionOrigin(d).file])).toEqual([['b', 'features/b.yml'], ['a', 'features/shared/a.yml']]);
-    symlinkSync('..', join(root, 'features', 'up'));
-    expect(() => loadDefinitions(root, loadConfig(root))).toThrow(/features\/up at \/: this symbolic link leads to a folder read already \(a loop/);
+    // A link up the tree is caught before anything below it is read (the project's featureguard.yaml would be).
+    mkdirSync(join(root, 'features', 'sub'));
+    symlinkSync('../..', join(root, 'features', 'sub', 'up'));
+    let error: unknown;
+    try {
+      loadDefinitions(root, loadConfig(root));
+    } catch (e) {
+      error = e;
+    }
+    expect((error as DefinitionError).problems.map((p) => `${p.file}: ${p.message}`)).toEqual([
+      'features/sub/up: this symbolic link leads to a folder read already or holding this one (a loop, or a second way to it); skipped',
+    ]);
   });
 
   it('expands YAML merge keys (shared settings through an anchor)', () => {

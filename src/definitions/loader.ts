@@ -107,8 +107,14 @@ function listDefinitionFiles(dir: string, prefix = '', problems: DefinitionProbl
       } catch {
         isDir = false; // a link to nothing: reported below if it is named like a definition file
       }
-      if (isDir && seen.has(realpathSync(full))) {
-        problems.push({ file: shownRel, path: '', message: 'this symbolic link leads to a folder read already (a loop, or a second link to it); skipped' });
+    }
+    if (isDir) {
+      // A folder read already, or one holding this one (a link up the tree): reading it would read files twice,
+      // or the project itself, before the loop showed.
+      const real = realpathSync(full);
+      const here = realpathSync(dir);
+      if (seen.has(real) || here === real || here.startsWith(`${real}${sep}`)) {
+        problems.push({ file: shownRel, path: '', message: `this ${e.isSymbolicLink() ? 'symbolic link leads' : 'folder is reached through a link'} to a folder read already or holding this one (a loop, or a second way to it); skipped` });
         continue;
       }
     }
