@@ -94,6 +94,8 @@ function validateRows(project: Project, view: FeatureViewDef, rows: readonly Rec
   const renames = pushRenames(set.sources.get(view.source));
   const timestamps = new Set(['event_timestamp', 'created_timestamp', ...view.features.filter((f) => f.type === 'timestamp').map((f) => f.name)]);
   const known = new Set([...keys.map((k) => k.name), ...timestamps, ...view.features.map((f) => f.name)]);
+  // Feast's bodies (`ignored` set): its remote online store names the created timestamp `created`.
+  const feast = ignored !== null;
   const problems: { row: number; path: string; message: string }[] = [];
   const out = rows.map((raw, i) => {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -102,7 +104,7 @@ function validateRows(project: Project, view: FeatureViewDef, rows: readonly Rec
     }
     const row: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(raw)) {
-      const to = renames.get(k);
+      const to = renames.get(k) ?? (feast && k === 'created' && !known.has(k) ? 'created_timestamp' : undefined);
       const name = to !== undefined && !(to in raw) ? to : k;
       if (ignored !== null && !known.has(name)) ignored.add(k);
       else row[name] = timestamps.has(name) ? utcIfNaive(v) : v;
