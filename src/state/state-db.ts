@@ -7,7 +7,8 @@
 import Database from 'better-sqlite3';
 import { FeatureguardError } from '../errors.js';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 
 export type StateDb = Database.Database;
@@ -84,18 +85,25 @@ export function ensureTables(db: StateDb, module: string, ddl: string): void {
 const identities = new WeakMap<StateDb, string>();
 
 /**
- * This state database's identity: a random id made when it is first asked for and kept in the database. Leases
- * live in one state database, so an online write session tagged with it is known, by a later holder of the same
- * lease, to be dead (see the Redis store's exclusive sessions).
+ * This state database's identity: a random id made when it is first asked for and kept in the database, with
+ * where it was made (host, path, inode). Leases live in one state database, so an online write session tagged
+ * with it is known, by a later holder of the same lease, to be dead (see the Redis store's exclusive sessions).
+ * A copy of the folder (another host, path or file: a container image's state folder run as several replicas)
+ * makes itself a new id: its leases are not the original's.
  */
 export function stateIdentity(db: StateDb): string {
   let id = identities.get(db);
   if (id === undefined) {
-    ensureTables(db, 'identity', 'CREATE TABLE IF NOT EXISTS state_identity (id TEXT NOT NULL)');
-    db.transaction(() => {
-      if (!db.prepare('SELECT 1 FROM state_identity').get()) db.prepare('INSERT INTO state_identity (id) VALUES (?)').run(randomUUID());
+    const origin = `${hostname()}|${db.name}|${statSync(db.name).ino}`;
+    ensureTables(db, 'identity', 'CREATE TABLE IF NOT EXISTS state_origin (id TEXT NOT NULL, origin TEXT NOT NULL)');
+    id = db.transaction(() => {
+      const row = db.prepare('SELECT id FROM state_origin WHERE origin = ?').get(origin) as { id: string } | undefined;
+      if (row) return row.id;
+      const made = randomUUID();
+      db.prepare('DELETE FROM state_origin').run();
+      db.prepare('INSERT INTO state_origin (id, origin) VALUES (?, ?)').run(made, origin);
+      return made;
     }).immediate();
-    id = String((db.prepare('SELECT id FROM state_identity LIMIT 1').get() as { id: string }).id);
     identities.set(db, id);
   }
   return id;
