@@ -94,7 +94,44 @@ export async function readJson(c: Context, limit: number = DEFAULT_BODY_LIMIT): 
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
+    const lenient = withNonFiniteNumbers(text);
+    if (lenient !== undefined) return lenient;
     throw new InputError(`request body is not valid JSON: ${(e as Error).message}`, undefined, 'malformed_json');
+  }
+}
+
+const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
+/** A string no client sends, standing for a non-finite number while the text is parsed. */
+const MARK = '\u0000fg-non-finite:';
+
+/**
+ * The body parsed with `NaN`, `Infinity` and `-Infinity` as numbers, as Python's `json.dumps` writes them (a
+ * pandas frame's missing values are NaN; Feast's server, in Python, reads them). Undefined when the text is
+ * not JSON even so. Tokens inside strings are left alone.
+ */
+function withNonFiniteNumbers(text: string): unknown {
+  let out = '';
+  let changed = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      const start = i;
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      out += text.slice(start, i + 1);
+      continue;
+    }
+    const token = /^(?:-Infinity|Infinity|NaN)/.exec(text.slice(i, i + 9))?.[0];
+    if (token !== undefined) {
+      out += JSON.stringify(MARK + token);
+      i += token.length - 1;
+      changed = true;
+    } else out += c;
+  }
+  if (!changed) return undefined;
+  try {
+    return JSON.parse(out, (_key, v: unknown) => (typeof v === 'string' && v.startsWith(MARK) ? NON_FINITE[v.slice(MARK.length)] : v)) as unknown;
+  } catch {
+    return undefined;
   }
 }
 

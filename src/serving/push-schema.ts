@@ -98,7 +98,8 @@ export function pushRowValidator(view: FeatureViewDef, joinKeys: readonly JoinKe
   let v = compiled.get(view);
   if (!v) {
     if (!ajv) {
-      ajv = new Ajv2020({ allErrors: true, strict: true });
+      // strictNumbers off: a float feature takes NaN and ±Infinity (stored as such; `allow_nan` is the guards' call).
+      ajv = new Ajv2020({ allErrors: true, strict: true, strictNumbers: false });
       addFormats(ajv);
       // Stricter than RFC 3339's date-time: no leap second (:60, which DuckDB and JavaScript cannot hold)
       // and an instant in years 1-9999 UTC (0000-01-01T00:00:00+23:59 is in year -1).

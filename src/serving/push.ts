@@ -93,6 +93,8 @@ function validateRows(project: Project, view: FeatureViewDef, rows: readonly Rec
   const validate = pushRowValidator(view, keys);
   const renames = pushRenames(set.sources.get(view.source));
   const timestamps = new Set(['event_timestamp', 'created_timestamp', ...view.features.filter((f) => f.type === 'timestamp').map((f) => f.name)]);
+  // NaN in a column that is no float is a missing value (pandas writes NaN for missing ints and strings too).
+  const floats = new Set(view.features.filter((f) => f.type.startsWith('float')).map((f) => f.name));
   const known = new Set([...keys.map((k) => k.name), ...timestamps, ...view.features.map((f) => f.name)]);
   // Feast's bodies (`ignored` set): its remote online store names the created timestamp `created`.
   const feast = ignored !== null;
@@ -107,7 +109,7 @@ function validateRows(project: Project, view: FeatureViewDef, rows: readonly Rec
       const to = renames.get(k) ?? (feast && k === 'created' && !known.has(k) ? 'created_timestamp' : undefined);
       const name = to !== undefined && !(to in raw) ? to : k;
       if (ignored !== null && !known.has(name)) ignored.add(k);
-      else row[name] = timestamps.has(name) ? utcIfNaive(v) : v;
+      else row[name] = typeof v === 'number' && Number.isNaN(v) && !floats.has(name) ? null : timestamps.has(name) ? utcIfNaive(v) : v;
     }
     if (!validate(row) && problems.length < MAX_REPORTED_PROBLEMS) {
       for (const p of bodyProblems(validate.errors)) problems.push({ row: i, path: `/${i}${p.path === '/' ? '' : p.path}`, message: p.message });

@@ -42,6 +42,24 @@ describe("Feast's clients, unchanged", () => {
     expect([strict.status, (await json(strict)).error.code]).toEqual([400, 'invalid_rows']);
   });
 
+  it("pushes what Python's json.dumps writes for a pandas frame with missing values (NaN tokens)", async () => {
+    // NaN in a column that is no float is a missing value; the text "NaN" stays text.
+    const body = '{"push_source_name": "origin_delays", "df": {"origin": ["LAX", "ORD"], "event_timestamp": ["2001-01-06 00:00:00", "2001-01-06 00:00:00"], '
+      + '"dep_delay": [1.5, 2.5], "flights": [NaN, 2], "carrier": [NaN, "NaN"]}, "to": "online"}';
+    const res = await t.app.request('/push', post(body));
+    const result = await json(res);
+    expect(res.status, JSON.stringify(result)).toBe(200);
+    const store = await t.fx.project.onlineStore();
+    const stored = await store.readMany('origin_delays', ['dep_delay', 'flights', 'carrier'], [['LAX'], ['ORD']]);
+    expect(stored.map((r) => r?.values)).toEqual([[1.5, null, null], [2.5, 2, 'NaN']]);
+    // A float keeps NaN and Infinity, and the guards judge them (allow_nan is off by default: blocked, saying so).
+    const nan = await t.app.request('/push', post(body.replace('[1.5, 2.5]', '[NaN, -Infinity]')));
+    expect([nan.status, (await json(nan)).error.message]).toEqual([422, expect.stringContaining('schema.nan: 1 NaN and 1 Inf value(s) in dep_delay')]);
+    // Still not JSON: 400 malformed_json.
+    const bad = await t.app.request('/push', post('{"push_source_name": "origin_delays", "df": {"origin": [NaNa]}}'));
+    expect([bad.status, (await json(bad)).error.code]).toEqual([400, 'malformed_json']);
+  });
+
   it("takes Feast's remote online store writes (POST /write-to-online-store)", async () => {
     const res = await t.app.request('/write-to-online-store', post({
       feature_view_name: 'origin_delays',
