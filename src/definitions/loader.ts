@@ -85,9 +85,11 @@ function webhookUrlProblem(url: string): string | null {
 function listDefinitionFiles(dir: string, prefix = '', problems: DefinitionProblem[] = [], shown = prefix, seen = new Set<string>()): string[] {
   const out: string[] = [];
   let entries;
+  let here: string;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
-    seen.add(realpathSync(dir));
+    here = realpathSync(dir);
+    seen.add(here);
   } catch (e) {
     problems.push({ file: shown || '.', path: '', message: `cannot read this folder: ${readReason(e)}` });
     return out;
@@ -112,7 +114,6 @@ function listDefinitionFiles(dir: string, prefix = '', problems: DefinitionProbl
       // A folder read already, or one holding this one (a link up the tree): reading it would read files twice,
       // or the project itself, before the loop showed.
       const real = realpathSync(full);
-      const here = realpathSync(dir);
       if (seen.has(real) || here === real || here.startsWith(`${real}${sep}`)) {
         problems.push({ file: shownRel, path: '', message: `this ${e.isSymbolicLink() ? 'symbolic link leads' : 'folder is reached through a link'} to a folder read already or holding this one (a loop, or a second way to it); skipped` });
         continue;

@@ -23,7 +23,6 @@ function reason(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0];
 }
 
-
 /** Location problems (outside the root, missing file, no glob match), or undefined when the data is there. */
 async function locationProblem(conn: DuckDBConnection, root: string, s: SourceDef): Promise<DefinitionProblem | undefined> {
   const key = s.path !== undefined ? 'path' : s.database !== undefined ? 'database' : undefined;

@@ -398,11 +398,11 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
 
   /** The records of `keys` (in order, `undefined` where none; a record of a session still writing is hidden), decoded in `form`. */
   const read = async <T>(view: string, features: readonly string[], keys: readonly OnlineKey[], make: RecordDecoder<T>): Promise<(T | undefined)[]> => {
-    // The sessions as of one instant (last gen drawn, pending gens), read before the records: a record of a
-    // session begun since then is hidden too, even where it reaches the records first (another cluster node).
-    // GET before HKEYS, pipelined to the one node of `{meta}` in that order: a session (which draws its gen and
-    // lists itself pending in one script) that began after the GET has a greater gen; one that began before is
-    // pending in the HKEYS unless it committed. Plain read commands: a read-only Redis user can serve.
+    // The sessions as of one instant, read before the records: GET of the last gen drawn, then HKEYS of the
+    // pending ones, pipelined in that order to the one node of `{meta}`. A session (which draws its gen and lists
+    // itself pending in one script) begun after the GET has a greater gen, hidden even where its records reach
+    // another cluster node first; one begun before is pending in the HKEYS unless it committed. Plain read
+    // commands: a read-only Redis user can serve.
     const [last, pending, ...records] = await guarded(Promise.all([
       client.get(genKey(view)),
       client.hkeys(pendingKey(view)),
@@ -410,7 +410,10 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     ])) as [string | null, string[], ...(string | null)[][]];
     const lastGen = Number(last ?? 0);
     const pendingSet = pending.length > 0 ? new Set(pending) : null;
-    const hidden = (rec: string) => Number(genOf(rec)) > lastGen || (pendingSet !== null && pendingSet.has(genOf(rec)));
+    const hidden = (rec: string) => {
+      const g = genOf(rec);
+      return Number(g) > lastGen || (pendingSet !== null && pendingSet.has(g));
+    };
     const out = new Array<T | undefined>(keys.length).fill(undefined);
     for (let i = 0; i < records.length; i++) {
       const [c, p] = records[i];

@@ -79,7 +79,7 @@ async function rangeChecksums(ctx: CheckContext, relation: string, cols: string[
  * definition changed, not the history: a view pointed at a new timestamp field would otherwise be blocked as
  * tampered for `recheck_days`).
  */
-function rowShape(ctx: CheckContext, view: FeatureViewDef): string {
+function shapeOf(ctx: CheckContext, view: FeatureViewDef): string {
   const src = ctx.project.registry.current().sources.get(view.source);
   return JSON.stringify([src ? sourceShape(src) : null, viewFeatureShape(view)]);
 }
@@ -94,7 +94,8 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   ensureTamperTables(db);
   const cols = [...pass.checksumColumns];
   const days = pass.days;
-  const colsHash = createHash('sha256').update(`${cols.join('\u0000')}\u0000\u0000${rowShape(ctx, view)}`).digest('hex').slice(0, 16);
+  const shortHash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const colsHash = shortHash(`${cols.join('\u0000')}\u0000\u0000${shapeOf(ctx, view)}`);
   const { start, end } = ctx.window;
   const recheckFrom = new Date(start.getTime() - ctx.quality.provenance.recheck_days * DAY);
 
@@ -125,7 +126,7 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
     .all(view.name, ctx.run.id, iso(recheckFrom), iso(end)) as Partition[];
   // Per range the newest checksum recorded under this row shape; else one recorded before checksums were keyed
   // by the row shape (column names only), so that upgrading does not leave `recheck_days` unchecked.
-  const legacyHash = createHash('sha256').update(cols.join('\u0000')).digest('hex').slice(0, 16);
+  const legacyHash = shortHash(cols.join('\u0000'));
   const byRange = new Map<string, Partition>();
   for (const p of earlier) {
     const k = `${p.range_start}|${p.range_end}`;
