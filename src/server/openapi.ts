@@ -37,6 +37,12 @@ const PUSH: RouteDoc['responses'] = {
   422: 'blocked by the guards (`push_blocked`, with the run); nothing was written',
   503: STORE_UNAVAILABLE,
 };
+const FEAST_MATERIALIZE: RouteDoc['responses'] = {
+  400: 'a bad body or an unknown feature view',
+  409: 'a view is materializing in this or another process (`materialization_running`)',
+  422: 'a view was blocked by the guards (`materialize_blocked`, the job in `details`); nothing was written for it',
+  500: 'a view\'s run failed (`materialize_failed`, the job in `details`)',
+};
 const DEFINITIONS = 'definitions with unknown references or other problems (`invalid_definition`)';
 
 /** Every route of the API (the web pages under `/ui` are not part of it). */
@@ -50,6 +56,8 @@ export const ROUTES: readonly RouteDoc[] = [
     responses: { 409: 'a view is materializing in this or another process (`materialization_running`), or its online values are being dropped after an apply (`online_drop_running`)' } },
   { method: 'get', path: '/v1/materialize', summary: "This server's recent materialization jobs", scope: 'read' },
   { method: 'get', path: '/v1/materialize/{job}', summary: 'A materialization job with its runs', scope: 'read', params: ['job'] },
+  { method: 'post', path: '/materialize', summary: "Feast's remote materialize (Feast 0.66+): waits for the job (200, the finished job) unless `?async=true` (202)", scope: 'write', body: 'api/feast_materialize', query: ['async', 'force'], responses: FEAST_MATERIALIZE },
+  { method: 'post', path: '/materialize-incremental', summary: "Feast's remote materialize_incremental: each view from where its last window ended to `end_ts`; waits unless `?async=true`", scope: 'write', body: 'api/feast_materialize_incremental', query: ['async', 'force'], responses: FEAST_MATERIALIZE },
   { method: 'post', path: '/v1/datasets', summary: 'Build a point-in-time dataset, streamed as Arrow IPC (default), Parquet, CSV or JSON', scope: 'read', body: 'api/datasets', produces: ['application/vnd.apache.arrow.stream', 'application/vnd.apache.parquet', 'text/csv', 'application/x-ndjson'],
     responses: { 422: 'blocked by the guards (`guard_blocked`, the run id in `details`); no dataset' } },
   { method: 'get', path: '/v1/registry', summary: 'Registry generation and object counts', scope: 'read' },

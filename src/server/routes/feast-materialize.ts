@@ -1,0 +1,87 @@
+/**
+ * Feast's `POST /materialize` and `POST /materialize-incremental` (write scope):
+ * what Feast's Python SDK and CLI (0.66+) send to the feature server when the
+ * online store is `remote`. The same materialization jobs as `/v1/materialize`.
+ *
+ * Without `?async=true` the answer waits for the job, as Feast's does: 200 with
+ * the finished job; a view the guards blocked makes it a 422 `materialize_blocked`
+ * and a failed one a 500 `materialize_failed` (both with the job in `details`),
+ * so that the client raises instead of reporting success. With `?async=true`:
+ * 202 `{status: "accepted", feature_views, job_id, poll}`. `?force=true` is
+ * accepted and changes nothing: a materialization whose process died is taken
+ * over once its lease lapses, without forcing.
+ */
+import { Hono, type Context } from 'hono';
+import { FeatureguardError } from '../../errors.js';
+import type { MaterializeOptions } from '../../materialize/types.js';
+import { jsonBody } from '../body.js';
+import type { ServerContext } from '../context.js';
+import type { MaterializeJob } from '../materialize-jobs.js';
+
+interface FeastMaterializeBody {
+  start_ts?: string | null;
+  end_ts?: string | null;
+  feature_views?: string[] | null;
+  disable_event_timestamp?: boolean;
+}
+
+/** Feast's `disable_event_timestamp`: everything up to now. */
+const EVERYTHING_FROM = '1970-01-01T00:00:00Z';
+
+export function feastMaterializeRoutes(ctx: ServerContext): Hono {
+  const app = new Hono();
+  app.post('/materialize', ctx.auth.requireScope('write'), async (c) => {
+    const body = await jsonBody<FeastMaterializeBody>(c, 'feast_materialize', ctx.limits.bodyLimit);
+    if (body.disable_event_timestamp === true) return answer(ctx, c, body.feature_views, { start: EVERYTHING_FROM });
+    const missing = (['start_ts', 'end_ts'] as const).filter((k) => typeof body[k] !== 'string');
+    if (missing.length > 0) {
+      throw new FeatureguardError('invalid_request', `invalid request body: ${missing.join(' and ')} required unless disable_event_timestamp is true`, {
+        status: 400, exitCode: 2, details: { problems: missing.map((k) => ({ path: `/${k}`, message: 'required unless disable_event_timestamp is true' })) },
+      });
+    }
+    return answer(ctx, c, body.feature_views, { start: body.start_ts!, end: body.end_ts! });
+  });
+  app.post('/materialize-incremental', ctx.auth.requireScope('write'), async (c) => {
+    const body = await jsonBody<FeastMaterializeBody & { end_ts: string }>(c, 'feast_materialize_incremental', ctx.limits.bodyLimit);
+    return answer(ctx, c, body.feature_views, { incremental: true, end: body.end_ts });
+  });
+  return app;
+}
+
+async function answer(ctx: ServerContext, c: Context, views: readonly string[] | null | undefined, window: MaterializeOptions): Promise<Response> {
+  const runAsync = flag(c.req.query('async'));
+  // Feast materializes no view for an empty list (null means all).
+  if (views !== null && views !== undefined && views.length === 0) {
+    return runAsync ? c.json({ status: 'accepted', feature_views: [], job_id: null, poll: null }, 202) : c.json({ status: 'done', runs: [] });
+  }
+  const { job, done } = await ctx.jobs.start({ ...window, views: views ?? undefined }, 'api');
+  if (runAsync) {
+    return c.json({ status: 'accepted', feature_views: job.runs.map((r) => r.view), job_id: job.id, poll: `/v1/materialize/${job.id}` }, 202, {
+      location: `/v1/materialize/${job.id}`,
+    });
+  }
+  const finished = await done;
+  const failure = jobFailure(finished);
+  if (failure) throw failure;
+  return c.json(finished);
+}
+
+/** Query flags as FastAPI reads booleans: true, 1, yes, on. */
+function flag(value: string | undefined): boolean {
+  return value !== undefined && ['true', '1', 'yes', 'on'].includes(value.toLowerCase());
+}
+
+/** A finished job a Feast client must not take for success: failed or blocked views. */
+function jobFailure(job: MaterializeJob): FeatureguardError | null {
+  const failed = job.runs.filter((r) => r.status === 'failed');
+  if (job.status === 'failed' || failed.length > 0) {
+    const why = job.error ?? failed.map((r) => `${r.view}: ${r.message ?? 'failed'}`).join('; ');
+    return new FeatureguardError('materialize_failed', `materialization failed: ${why}`, { status: 500, exitCode: 3, details: { job } });
+  }
+  const blocked = job.runs.filter((r) => r.status === 'blocked');
+  if (blocked.length === 0) return null;
+  const why = blocked.map((r) => `${r.view}: ${r.message ?? 'a blocking check failed'}`).join('; ');
+  return new FeatureguardError('materialize_blocked', `materialization blocked by the guards (nothing written for these views): ${why}`, {
+    status: 422, exitCode: 1, details: { job },
+  });
+}
