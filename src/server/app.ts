@@ -93,9 +93,8 @@ export function createApp(project: Project, options: AppOptions = {}): Featuregu
   let openapi: string | undefined;
   app.get('/openapi.json', (c) => c.body((openapi ??= JSON.stringify(openApiDocument())), 200, { 'content-type': 'application/json' }));
 
-  const online = onlineRoutes(ctx);
-  app.route('/v1/online-features', online);
-  app.route('/get-online-features', online);
+  app.route('/v1/online-features', onlineRoutes(ctx));
+  app.route('/get-online-features', onlineRoutes(ctx, { feast: true }));
   const pushApp = pushRoutes(ctx);
   app.route('/v1/push', pushApp);
   app.route('/push', pushApp);

@@ -28,7 +28,7 @@ const cases: Case[] = [
   ['unknown service', '/v1/online-features', post({ feature_service: 'nope', entities: { origin: ['SEA'] } }), 400, 'unknown_service'],
   ['unknown property', '/v1/online-features', post({ features: ['origin_delays'], entities: { origin: ['SEA'] }, extra: 1 }), 400, 'invalid_request'],
   ['entity not a list', '/v1/online-features', post({ features: ['origin_delays'], entities: { origin: 'SEA' } }), 400, 'invalid_request'],
-  ['entity value object', '/v1/online-features', post({ features: ['origin_delays'], entities: { origin: [{ a: 1 }] } }), 400, 'invalid_request'],
+  ['entity value object', '/v1/online-features', post({ features: ['origin_delays'], entities: { origin: [{ a: 1 }] } }), 400, 'bad_entity'],
   ['entity of wrong type', '/v1/online-features', post({ features: ['origin_delays'], entities: { origin: [42] } }), 400, 'bad_entity'],
   ['missing join key', '/v1/online-features', post({ features: ['origin_delays'], entities: { dest: ['SEA'] } }), 400, /bad_entity|missing_join_key/],
   ['too many entities', '/v1/online-features', post({ features: ['origin_delays'], entities: { origin: big(11) } }), 413, 'too_many_entities'],

@@ -21,6 +21,30 @@ describe("Feast's clients, unchanged", () => {
     expect(body.metadata.feature_names).toEqual(['origin', 'dep_delay']);
   });
 
+  it("reads a body as Feast's server does: unknown fields and nulls left out, a named service wins, request data of any type", async () => {
+    const read = async (path: string, body: unknown) => {
+      const res = await t.app.request(path, post(body));
+      return [res.status, await json(res)] as const;
+    };
+    const [status, body] = await read('/get-online-features', {
+      features: ['origin_delays:flights'], feature_service: 'delay_service', full_feature_names: null,
+      entities: { origin: ['SEA', 'SFO'], trip_distance: [12.5, null], isWeekend: [true, false], notes: [{ a: 1 }, 'x'] },
+      some_future_field: { x: 1 },
+    });
+    expect(status, JSON.stringify(body)).toBe(200);
+    // The service's features, not `features`, as Feast's server reads a body naming both.
+    expect(body.metadata.feature_names).toEqual(['origin', 'dep_delay', 'flights', 'carrier']);
+    const [nullService, withFeatures] = await read('/get-online-features', { features: ['origin_delays:flights'], feature_service: null, entities: { origin: ['SEA'] } });
+    expect([nullService, withFeatures.metadata?.feature_names]).toEqual([200, ['origin', 'flights']]);
+    // featureguard's own path stays strict, and a join key's values are checked on both.
+    const [strict, strictBody] = await read('/v1/online-features', { features: ['origin_delays:flights'], entities: { origin: ['SEA'] }, some_future_field: 1 });
+    expect([strict, strictBody.error.message]).toEqual([400, expect.stringContaining("unknown property 'some_future_field'")]);
+    const [both] = await read('/v1/online-features', { features: ['origin_delays:flights'], feature_service: 'delay_service', entities: { origin: ['SEA'] } });
+    expect(both).toBe(400);
+    const [badKey, badKeyBody] = await read('/get-online-features', { features: ['origin_delays:flights'], entities: { origin: [1.5] } });
+    expect([badKey, badKeyBody.error.message]).toEqual([400, "entity 'origin' row 0: expected a string, got number"]);
+  });
+
   it("pushes Feast's documented body: naive timestamps (UTC), a single value for every row, extra columns left out", async () => {
     const res = await t.app.request('/push', post({
       push_source_name: 'origin_delays',

@@ -3,10 +3,15 @@
  * the Feast request body in (`features` or `feature_service`, `entities`,
  * `full_feature_names`), the Feast response shape out. Entity rows per request
  * are capped (`server.max_entities`, default 1,000; 413 beyond).
+ *
+ * Feast's path reads a body as Feast's server does (`feastReadBody`): fields it
+ * does not know are ignored, a null is an absent field, and a named feature service
+ * wins over `features`. featureguard's own path refuses all of that, so that a
+ * misspelt field is a 400 instead of a silent default.
  */
 import { Hono } from 'hono';
 import { getOnlineFeaturesJson } from '../../serving/online-features.js';
-import { jsonBody } from '../body.js';
+import { readJson, validateBody } from '../body.js';
 import type { ServerContext } from '../context.js';
 
 /** The Feast `get-online-features` request body. */
@@ -17,10 +22,25 @@ export interface FeastOnlineRequest {
   full_feature_names?: boolean;
 }
 
-export function onlineRoutes(ctx: ServerContext): Hono {
+/** The fields of a read; Feast's server ignores any other. */
+const READ_FIELDS = ['features', 'feature_service', 'entities', 'full_feature_names'] as const;
+
+/** A Feast client's read body as Feast's server takes it (see the module comment); other values are left to the schema. */
+export function feastReadBody(body: unknown): unknown {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  const given = body as Record<string, unknown>;
+  const read: Record<string, unknown> = {};
+  for (const field of READ_FIELDS) if (given[field] !== undefined && given[field] !== null) read[field] = given[field];
+  if (read.feature_service === '') delete read.feature_service;
+  else if (typeof read.feature_service === 'string') delete read.features;
+  return read;
+}
+
+export function onlineRoutes(ctx: ServerContext, options: { feast?: boolean } = {}): Hono {
   const app = new Hono();
   app.post('/', ctx.auth.requireScope('read'), async (c) => {
-    const body = await jsonBody<FeastOnlineRequest>(c, 'online_features', ctx.limits.bodyLimit);
+    const raw = await readJson(c, ctx.limits.bodyLimit);
+    const body = validateBody<FeastOnlineRequest>('online_features', options.feast ? feastReadBody(raw) : raw);
     const json = await getOnlineFeaturesJson(
       ctx.project,
       { features: body.features, service: body.feature_service, entities: body.entities, fullFeatureNames: body.full_feature_names === true },
