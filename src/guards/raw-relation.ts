@@ -18,7 +18,7 @@ import { sourceFormat } from '../definitions/source-location.js';
 import type { FeatureDef, FeatureViewDef } from '../definitions/types.js';
 import { NotFoundError } from '../errors.js';
 import { ident, literal } from '../offline/engine.js';
-import { csvCastExpr, csvMarker, duckdbType, rawSourceSql, sourceColumnName } from '../offline/source-sql.js';
+import { csvCastExpr, csvMarker, duckdbType, rawSourceSql, sourceColumnName, utcTimestampSql } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
 
 /** Hidden column of a CSV view's rows: the first feature whose text is no value of its declared type, else NULL. */
@@ -41,11 +41,10 @@ export async function rawViewRelationSql(project: Project, view: FeatureViewDef,
   const described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjectsJson() as { column_name: string }[];
   const have = new Set(described.map((d) => d.column_name));
   const csv = source.path !== undefined && sourceFormat(source) === 'csv';
-  const ts = (c: string) => (csv ? `CAST(CAST(${ident(c)} AS TIMESTAMPTZ) AS TIMESTAMP)` : `CAST(${ident(c)} AS TIMESTAMP)`);
   const cols: string[] = [];
   for (const k of viewJoinKeys(set, view)) cols.push(`CAST(${ident(sourceColumnName(source, k.name))} AS ${duckdbType(k.type)}) AS ${ident(k.name)}`);
-  cols.push(`${ts(sourceColumnName(source, source.timestamp_field))} AS event_timestamp`);
-  cols.push(source.created_timestamp_field ? `${ts(sourceColumnName(source, source.created_timestamp_field))} AS created_timestamp` : 'NULL::TIMESTAMP AS created_timestamp');
+  cols.push(`${utcTimestampSql(sourceColumnName(source, source.timestamp_field))} AS event_timestamp`);
+  cols.push(source.created_timestamp_field ? `${utcTimestampSql(sourceColumnName(source, source.created_timestamp_field))} AS created_timestamp` : 'NULL::TIMESTAMP AS created_timestamp');
   const missing: string[] = [];
   const unparsed: string[] = [];
   for (const f of view.features) {

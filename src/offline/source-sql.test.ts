@@ -97,6 +97,26 @@ describe('sourceRelationSql', () => {
     expect(got.every((r) => r.created_timestamp === null)).toBe(true);
   });
 
+  it('honours the offset of timestamps stored as text in Parquet files and queries (tables are read alike) (DuckDB\'s plain cast drops it)', async () => {
+    const file = join(root, 'data/text-ts.parquet');
+    const engine = await openOfflineEngine();
+    await engine.run(`COPY (SELECT * FROM (VALUES ('SEA', '2001-01-01 10:00:00.123456+02:00', '2001-01-01 09:00:00', 3, 0.25, true, [1.0, 2.0]),
+      ('JFK', '2001-01-01T23:30:00.000001-05:00', NULL, 7, 0.5, false, [3.0])) t(ORIGIN, hour, computed_at, DEPS, share_delayed, busy, embedding))
+      TO ${literal(file)} (FORMAT parquet)`);
+    const textTs: SourceDef[] = [
+      defineSource({ name: 'p', path: 'data/text-ts.parquet', timestamp_field: 'hour', created_timestamp_field: 'computed_at', field_mapping: mapping }),
+      defineSource({ name: 'q', query: "SELECT * FROM 'data/text-ts.parquet'", timestamp_field: 'hour', created_timestamp_field: 'computed_at', field_mapping: mapping }),
+    ];
+    for (const src of textTs) {
+      const got = await rows(sourceRelationSql(root, src, spec));
+      expect(got.map(({ created_timestamp: _, ...r }) => r), src.name).toEqual(expected);
+      expect(got.map((r) => r.created_timestamp)).toEqual([null, '2001-01-01 09:00:00']);
+    }
+    // A timestamp feature stored as text too.
+    const withTs = await rows(sourceRelationSql(root, textTs[0], { joinKeys: airport.join_keys, features: [{ name: 'hour', type: 'timestamp' }] }));
+    expect(withTs.map((r) => r.hour)).toEqual(['2001-01-02 04:30:00.000001', '2001-01-01 08:00:00.123456']);
+  });
+
   it('reads the missing-value markers of a CSV as NULL in typed features, refuses other text, and refuses a marker as a key', async () => {
     const write = (name: string, body: string) => writeFileSync(join(root, 'data', name), `ORIGIN,hour,DEPS,share_delayed,busy,embedding\n${body}`);
     const read = (name: string) => rows(sourceRelationSql(root, defineSource({ name: 'm', path: `data/${name}`, timestamp_field: 'hour', field_mapping: mapping }), spec));
