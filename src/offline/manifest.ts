@@ -6,6 +6,7 @@
  * a summary of the checks.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import type { DefinitionSet } from '../definitions/types.js';
@@ -15,7 +16,7 @@ import type { Project } from '../project.js';
 import type { CheckResult, CheckStatus, Lineage, LineageInput, Run } from '../runs/types.js';
 import { VERSION } from '../version.js';
 import type { DatasetFormat } from './dataset-output.js';
-import type { DatasetPlan } from './dataset-plan.js';
+import type { DatasetPlan, PlannedView } from './dataset-plan.js';
 import type { OfflineEngine } from './engine.js';
 import type { LoadedEntities } from './entity-input.js';
 import { fingerprintFile, fingerprintOrderedRelation, fingerprintSource } from './fingerprint.js';
@@ -156,12 +157,16 @@ export function startSourceFingerprints(engine: OfflineEngine, root: string, pla
         const limit = resolveQuality(projectQuality, v.view.quality).provenance.full_hash_max_bytes;
         limits.set(v.source.name, Math.max(limits.get(v.source.name) ?? 0, limit));
       }
-      const seen = new Set<string>();
-      for (const v of plan.views) {
-        if (seen.has(v.source.name)) continue;
-        seen.add(v.source.name);
-        for (const s of v.relation.setup) await conn.run(s);
-        out.push(await fingerprintSource(conn, root, v.source, v.relation.select, { partialThresholdBytes: limits.get(v.source.name) }));
+      const readers = new Map<string, PlannedView[]>();
+      for (const v of plan.views) readers.set(v.source.name, [...(readers.get(v.source.name) ?? []), v]);
+      for (const [name, views] of readers) {
+        const prints: LineageInput[] = [];
+        // A table or query is fingerprinted by the rows each view reads of it (files are hashed whole, once).
+        for (const v of views[0].source.path === undefined ? [...views].sort((a, b) => a.view.name.localeCompare(b.view.name)) : views.slice(0, 1)) {
+          for (const s of v.relation.setup) await conn.run(s);
+          prints.push(await fingerprintSource(conn, root, v.source, v.relation.select, { partialThresholdBytes: limits.get(name) }));
+        }
+        out.push(prints.length === 1 ? prints[0] : combinedFingerprint(prints));
       }
       return out;
     } finally {
@@ -170,6 +175,16 @@ export function startSourceFingerprints(engine: OfflineEngine, root: string, pla
   })();
   task.catch(() => undefined); // awaited later; never an unhandled rejection if the build fails first
   return task;
+}
+
+/**
+ * One fingerprint of a table or query source read by several views, whose relations have other columns: the
+ * checksums of every view's rows combined (in view-name order), so a change in any column a view reads shows.
+ */
+function combinedFingerprint(prints: readonly LineageInput[]): LineageInput {
+  const checksums = prints.map((p) => String((p.fingerprint as { checksum?: unknown }).checksum));
+  const checksum = createHash('sha256').update(checksums.join('\n')).digest('hex').slice(0, 32);
+  return { ...prints[0], fingerprint: { ...prints[0].fingerprint, checksum } };
 }
 
 function definitionVersions(f: BuildFacts): Record<string, { version: number; hash: string }> {

@@ -2,7 +2,10 @@
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineFeatureView } from '../../src/definitions/define.js';
+import { defineFeatureView, defineSource } from '../../src/definitions/define.js';
+import { literal, openOfflineEngine } from '../../src/offline/engine.js';
+import { getHistoricalFeatures } from '../../src/offline/historical.js';
+import { attachAlias } from '../../src/offline/source-sql.js';
 import { verifyDataset } from '../../src/offline/verify-dataset.js';
 import { openProject, type Project } from '../../src/project.js';
 import { runCli } from '../cli/cli-io.js';
@@ -88,5 +91,31 @@ describe('featureguard dataset verify', () => {
     expect([bad.code, bad.err]).toEqual([2, expect.stringContaining('cannot read dataset manifest')]);
     writeFileSync(join(dir, 'other.json'), '{"kind": "something"}');
     expect((await cli('dataset', 'verify', join(dir, 'other.json'))).err).toContain('is not a featureguard dataset manifest');
+  });
+
+  it('sees a change in any column a view reads of a table source read by several views', async () => {
+    const db = join(dir, 'data', 'stats.duckdb');
+    const engine = await openOfflineEngine();
+    // The engine keeps the source attached read-only: detached first, it attaches it again when it next reads it.
+    const sql = (stmts: string) => engine.run(`DETACH DATABASE IF EXISTS ${attachAlias(db)}; ATTACH ${literal(db)} AS verify_stats; ${stmts}; DETACH verify_stats`);
+    await sql("CREATE TABLE verify_stats.stats AS SELECT 1::BIGINT AS user_id, TIMESTAMP '2024-01-01 00:00:00' AS ts, 1.0::DOUBLE AS a, 10.0::DOUBLE AS b");
+    project = openProject(dir);
+    try {
+      project.registry.apply([
+        ...definitions,
+        defineSource({ name: 'stats_src', database: 'data/stats.duckdb', table: 'stats', timestamp_field: 'ts' }),
+        defineFeatureView({ name: 'stat_a', entities: ['user'], source: 'stats_src', features: [{ name: 'a', type: 'float64' }] }),
+        defineFeatureView({ name: 'stat_b', entities: ['user'], source: 'stats_src', features: [{ name: 'b', type: 'float64' }] }),
+      ]);
+      const out = join(dir, 'table.parquet');
+      await getHistoricalFeatures(project, { entities: [{ user_id: 1, event_timestamp: '2024-01-02T00:00:00Z' }], features: ['stat_a:a', 'stat_b:b'], out });
+      expect((await verifyDataset(project, `${out}.manifest.json`)).reproducible).toBe(true);
+      // Only the second view's column changes (the fingerprint was the first view's rows alone).
+      await sql('UPDATE verify_stats.stats SET b = 99');
+      const v = await verifyDataset(project, `${out}.manifest.json`);
+      expect([v.reproducible, v.differences.map((d) => d.message)]).toEqual([false, [expect.stringMatching(/^source 'stats_src' holds other rows/)]]);
+    } finally {
+      await project.close();
+    }
   });
 });
