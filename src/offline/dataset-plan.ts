@@ -8,6 +8,7 @@ import { getService, resolveFeatureRefs, viewJoinKeys, type ViewSelection } from
 import { storedDuration } from '../definitions/ttl.js';
 import type { DefinitionSet, FeatureServiceDef, FeatureViewDef, JoinKey, SourceDef } from '../definitions/types.js';
 import { InputError } from '../errors.js';
+import { foldAscii } from './entity-input.js';
 import type { PitViewSpec } from './point-in-time.js';
 import { viewRelationSql, type SourceRelation } from './source-sql.js';
 
@@ -92,15 +93,18 @@ export function planDataset(root: string, set: DefinitionSet, request: PlanReque
  * already carry is taken from them (its view is not joined); any other clash is an error.
  */
 export function reconcileWithEntities(plan: DatasetPlan, entityColumns: readonly string[]): DatasetPlan {
-  const have = new Set(entityColumns);
   let views = plan.views;
-  if (plan.labelColumn && have.has(plan.labelColumn)) views = views.filter((v) => !v.isLabel);
+  if (plan.labelColumn && entityColumns.includes(plan.labelColumn)) views = views.filter((v) => !v.isLabel);
+  // DuckDB's column names ignore case: `RISK` and `risk` are one name in a table.
+  const have = new Map(entityColumns.map((c) => [foldAscii(c), c]));
   for (const v of views) {
     for (const f of v.features) {
-      if (have.has(f.column)) {
+      const clash = have.get(foldAscii(f.column));
+      if (clash !== undefined) {
+        const same = clash === f.column ? '' : ` (column names ignore case)`;
         throw new InputError(
-          `feature '${v.view.name}:${f.feature}' would be output as '${f.column}', which is already a column of the entity rows; rename that column or use full feature names`,
-          { column: f.column, view: v.view.name },
+          `feature '${v.view.name}:${f.feature}' would be output as '${f.column}', which is already a column of the entity rows${same ? `, '${clash}'${same}` : ''}; rename that column or use full feature names`,
+          { column: clash, view: v.view.name },
           'feature_name_collision',
         );
       }

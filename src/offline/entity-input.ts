@@ -140,8 +140,11 @@ async function loadFrom(
       'column_collision',
     );
   }
-  if (tsCol !== ENTITY_TS && types.has(ENTITY_TS)) {
-    throw new InputError(`the entity rows have both '${tsCol}' (chosen as timestamp) and '${ENTITY_TS}'; rename or drop '${ENTITY_TS}'`, undefined, 'column_collision');
+  // The output's timestamp column is `event_timestamp`: another entity column of that name (in any case: column
+  // names ignore case) would be a second one.
+  const clash = tsCol === ENTITY_TS ? undefined : names.find((n) => foldAscii(n) === ENTITY_TS);
+  if (clash !== undefined) {
+    throw new InputError(`the entity rows have both '${tsCol}' (chosen as timestamp) and '${clash}'; rename or drop '${clash}'`, undefined, 'column_collision');
   }
   const tsType = types.get(tsCol)!;
   let tsExpr: string;
@@ -243,7 +246,8 @@ function checkColumnNames(names: readonly string[]): void {
 }
 
 /** Lower case for A-Z only, the way DuckDB compares identifiers. */
-const foldAscii = (name: string) => name.replace(/[A-Z]/g, (c) => c.toLowerCase());
+/** A column name as DuckDB compares names: A-Z folded to a-z, nothing else. */
+export const foldAscii = (name: string): string => name.replace(/[A-Z]/g, (c) => c.toLowerCase());
 
 /**
  * The parts of a text timestamp's UTC offset, which DuckDB reads as `±HH[[:]MM[[:]SS]]`

@@ -147,6 +147,8 @@ describe('dataset build edge cases', () => {
     ['misspelt view', { entities: [{ user_id: 1, event_timestamp: at('01:00:00') }], features: ['user_stat:txn_count'] }, 'unknown_feature', [/did you mean 'user_stats'/]],
     ['name collision', { entities: [{ user_id: 1, merchant: 'a', event_timestamp: at('01:00:00') }], features: ['merchant_stats:risk', 'user_risk:risk'] }, 'feature_name_collision', [/merchant_stats/, /user_risk/, /full/]],
     ['feature named like an entity column', { entities: [{ user_id: 1, txn_count: 3, event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'feature_name_collision', [/txn_count/]],
+    ['feature named like an entity column but for case', { entities: [{ user_id: 1, TXN_COUNT: 'x', event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'feature_name_collision', [/'TXN_COUNT'/, /ignore case/]],
+    ['timestamp column chosen beside EVENT_TIMESTAMP', { entities: [{ user_id: 1, ts: at('01:00:00'), EVENT_TIMESTAMP: 'x' }], features: ['user_stats'], timestampColumn: 'ts' }, 'column_collision', [/'EVENT_TIMESTAMP'/]],
     ['null timestamp', { entities: [{ user_id: 1, event_timestamp: null }, { user_id: 1, event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'null_timestamp', [/1 entity row/]],
     ['timestamp that is no timestamp', { entities: [{ user_id: 1, event_timestamp: 'yesterday' }], features: ['user_stats'] }, 'wrong_timestamp_type', [/event_timestamp/]],
     ['features and service', { entities: [{ user_id: 1, event_timestamp: at('01:00:00') }], features: ['user_stats'], service: 'fraud_model' }, 'bad_request', [/not both/]],
