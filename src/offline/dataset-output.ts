@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 import { InputError } from '../errors.js';
 import { arrowIpcChunks } from './arrow.js';
-import { literal } from './engine.js';
+import { ident, literal } from './engine.js';
 
 export type DatasetFormat = 'parquet' | 'arrow' | 'csv' | 'json';
 export const DATASET_FORMATS: readonly DatasetFormat[] = ['parquet', 'arrow', 'csv', 'json'];
@@ -64,9 +64,26 @@ export async function writeDatasetFile(conn: DuckDBConnection, selectSql: string
       await out.close();
     }
   } else {
-    await conn.run(`COPY (${selectSql}) TO ${literal(path)} ${copyOptions(format)}`);
+    await conn.run(`COPY (${await copySelect(conn, selectSql, format)}) TO ${literal(path)} ${copyOptions(format)}`);
   }
   return (await stat(path)).size;
+}
+
+/**
+ * The rows to `COPY` in `format`. JSON has no NaN or Infinity (DuckDB writes them bare, which no JSON parser
+ * reads): in JSON they are null, as `JSON.stringify` writes them; the other formats keep them.
+ */
+async function copySelect(conn: DuckDBConnection, selectSql: string, format: Exclude<DatasetFormat, 'arrow'>): Promise<string> {
+  if (format !== 'json') return selectSql;
+  const columns = (await conn.runAndReadAll(`DESCRIBE ${selectSql}`)).getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  const finite = (x: string) => `CASE WHEN isfinite(${x}) THEN ${x} END`;
+  const replaced = columns.flatMap(({ name, type }) => {
+    const c = ident(name);
+    if (type === 'FLOAT' || type === 'DOUBLE') return [`${finite(c)} AS ${c}`];
+    if (/^(FLOAT|DOUBLE)(\[\d*\])+$/.test(type) && !/\]\[/.test(type)) return [`list_transform(${c}, lambda x: ${finite('x')}) AS ${c}`];
+    return [];
+  });
+  return replaced.length === 0 ? selectSql : `SELECT * REPLACE (${replaced.join(', ')}) FROM (${selectSql}) AS __fg_json`;
 }
 
 /**
@@ -82,7 +99,7 @@ export async function* datasetBytes(conn: DuckDBConnection, selectSql: string, f
   const dir = await mkdtemp(join(tmpdir(), 'featureguard-dataset-'));
   try {
     const file = join(dir, `dataset.${format}`);
-    await conn.run(`COPY (${selectSql}) TO ${literal(file)} ${copyOptions(format)}`);
+    await conn.run(`COPY (${await copySelect(conn, selectSql, format)}) TO ${literal(file)} ${copyOptions(format)}`);
     for await (const chunk of createReadStream(file)) yield chunk as Uint8Array;
   } finally {
     await rm(dir, { recursive: true, force: true });

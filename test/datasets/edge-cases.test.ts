@@ -8,7 +8,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeatureguardError } from '../../src/errors.js';
-import { openOfflineEngine } from '../../src/offline/engine.js';
+import { literal, openOfflineEngine } from '../../src/offline/engine.js';
 import { getHistoricalFeatures, type HistoricalFeaturesRequest } from '../../src/offline/historical.js';
 import { readManifest } from '../../src/offline/manifest.js';
 import type { Project } from '../../src/project.js';
@@ -158,6 +158,17 @@ describe('dataset build edge cases', () => {
     expect(e.code).toBe(code);
     expect(e.exitCode).toBe(2);
     for (const p of patterns) expect(e.message).toMatch(p);
+  });
+
+  it('writes NaN and Infinity as null in JSON, which has neither, and keeps them in Parquet', async () => {
+    const entities = [1, 2, 3].map((i) => ({ user_id: 1, score: [Number.NaN, Number.POSITIVE_INFINITY, 1.5][i - 1], event_timestamp: at('01:00:00') }));
+    const json = join(dir, 'out', 'nan.json');
+    await build({ entities, features: ['user_stats:txn_count'], out: json, disableGuards: true });
+    expect((JSON.parse(readFileSync(json, 'utf8')) as { score: unknown }[]).map((r) => r.score)).toEqual([null, null, 1.5]);
+    const parquet = join(dir, 'out', 'nan.parquet');
+    await build({ entities, features: ['user_stats:txn_count'], out: parquet, disableGuards: true });
+    const engine = await openOfflineEngine();
+    expect((await engine.all(`SELECT score::VARCHAR AS s FROM ${literal(parquet)}`)).map((r) => r.s)).toEqual(['nan', 'inf', '1.5']);
   });
 
   it('writes parquet, arrow, csv and json with the same rows, and a manifest beside each', async () => {
