@@ -94,7 +94,12 @@ export function planDataset(root: string, set: DefinitionSet, request: PlanReque
  */
 export function reconcileWithEntities(plan: DatasetPlan, entityColumns: readonly string[]): DatasetPlan {
   let views = plan.views;
-  if (plan.labelColumn && entityColumns.includes(plan.labelColumn)) views = views.filter((v) => !v.isLabel);
+  let joinKeys = plan.joinKeys;
+  if (plan.labelColumn && entityColumns.includes(plan.labelColumn)) {
+    views = views.filter((v) => !v.isLabel);
+    // Keys only the label view needed may be missing (the entity loader let them be, `keysUnless`).
+    joinKeys = joinKeys.filter((k) => entityColumns.includes(k.name));
+  }
   // DuckDB's column names ignore case: `RISK` and `risk` are one name in a table.
   const have = new Map(entityColumns.map((c) => [foldAscii(c), c]));
   for (const v of views) {
@@ -110,7 +115,7 @@ export function reconcileWithEntities(plan: DatasetPlan, entityColumns: readonly
       }
     }
   }
-  return { ...plan, views, refs: views.flatMap((v) => v.features.map((f) => `${v.view.name}:${f.feature}`)) };
+  return { ...plan, views, joinKeys, refs: views.flatMap((v) => v.features.map((f) => `${v.view.name}:${f.feature}`)) };
 }
 
 /** The point-in-time join spec of each planned view. */

@@ -45,6 +45,11 @@ export interface LoadEntityOptions {
   readonly timestampColumn?: string;
   /** Join keys the selected views need, with the entity that declares each. */
   readonly joinKeys: readonly (JoinKey & { readonly entity: string })[];
+  /**
+   * Join keys the rows may lack when they have `column`: a service's label the entity rows carry already
+   * (its view is then not joined, so its own keys are not needed).
+   */
+  readonly keysUnless?: { readonly column: string; readonly keys: readonly string[] };
   /** Name of the temp table to create. */
   readonly table: string;
   /** Folder relative file paths are resolved against (default: the process's working directory). */
@@ -154,8 +159,11 @@ async function loadFrom(
   else throw new InputError(`entity timestamp column '${tsCol}' has type ${tsType}; expected a TIMESTAMP (or DATE, or ISO 8601 text)`, undefined, 'wrong_timestamp_type');
 
   const keyExpr = new Map<string, string>();
+  const unless = options.keysUnless;
+  const optional = unless && types.has(unless.column) ? new Set(unless.keys) : new Set<string>();
   for (const key of options.joinKeys) {
     const t = types.get(key.name);
+    if (t === undefined && optional.has(key.name)) continue;
     if (t === undefined) {
       throw new InputError(
         `the entity rows have no column '${key.name}', join key of entity '${key.entity}' (columns: ${names.join(', ')}); add it to the entity input`,
@@ -189,7 +197,13 @@ async function loadFrom(
     await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(options.table)} AS SELECT ${how.ordinal} AS ${ROW_ORDINAL}, ${select.join(', ')} FROM ${from}`);
   } catch (e) {
     if (how.direct) throw new DirectReadFailed();
-    throw new InputError(`could not read entity timestamp column '${tsCol}' as a timestamp: ${(e as Error).message.split('\n')[0]}`, undefined, 'wrong_timestamp_type');
+    const reason = (e as Error).message.split('\n')[0];
+    // A key value out of its type's range (an int32 key of 3000000000): DuckDB names the column it cast.
+    const key = options.joinKeys.find((k) => keyExpr.has(k.name) && reason.includes(`column ${k.name}`));
+    if (key) {
+      throw new InputError(`entity column '${key.name}' holds a value that is no ${key.type} (join key of entity '${key.entity}'): ${reason}`, { column: key.name }, 'wrong_join_key_type');
+    }
+    throw new InputError(`could not read entity timestamp column '${tsCol}' as a timestamp: ${reason}`, undefined, 'wrong_timestamp_type');
   }
   const stats = (await conn.runAndReadAll(
     `SELECT count(*) AS n, count(${ENTITY_TS}) AS t, strftime(min(${ENTITY_TS}), '%Y-%m-%dT%H:%M:%S.%fZ') AS lo, strftime(max(${ENTITY_TS}), '%Y-%m-%dT%H:%M:%S.%fZ') AS hi,

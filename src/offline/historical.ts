@@ -31,7 +31,9 @@ import { arrowTableFromResult } from './arrow.js';
 import { datasetBytes, datasetFormat, splitOutputPath, writeDatasetFile, DATASET_CONTENT_TYPES, type DatasetFormat } from './dataset-output.js';
 import { pitViews, planDataset, reconcileWithEntities, type DatasetPlan, type PlannedView } from './dataset-plan.js';
 import { ident } from './engine.js';
-import { loadEntityInput, type EntityInput } from './entity-input.js';
+import { loadEntityInput, type EntityInput, type LoadEntityOptions } from './entity-input.js';
+import { viewJoinKeys } from '../definitions/definition-set.js';
+import type { DefinitionSet } from '../definitions/types.js';
 import { buildLineage, buildManifest, manifestPath, startSourceFingerprints, writeManifest, type BuildFacts, type DatasetManifest, type ManifestOutput } from './manifest.js';
 import { ENTITY_TS, hiddenTimestampColumns, planViewJoins, pointInTimeJoinSql } from './point-in-time.js';
 import { checkOutputTargets } from './output-targets.js';
@@ -172,7 +174,7 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
   try {
     progress('entities', 0);
     const loaded = await loadEntityInput(conn, normalizeEntities(request.entities), {
-      timestampColumn: request.timestampColumn, joinKeys: plan.joinKeys, table: entTable, baseDir: request.baseDir,
+      timestampColumn: request.timestampColumn, joinKeys: plan.joinKeys, keysUnless: labelOnlyKeys(plan, set), table: entTable, baseDir: request.baseDir,
     });
     plan = reconcileWithEntities(plan, loaded.columns);
     // The sources are first read here: a failure names the view and source (`sourceFailure`), not SQL.
@@ -253,6 +255,15 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
     if (guarded && !request.disableGuards) await alertFinishedRun(project, run.id, guarded);
     throw e;
   }
+}
+
+/** The join keys only the label view needs: entity rows that carry the label already need not have them. */
+function labelOnlyKeys(plan: DatasetPlan, set: DefinitionSet): LoadEntityOptions['keysUnless'] {
+  const label = plan.views.find((v) => v.isLabel);
+  if (!label || !plan.labelColumn) return undefined;
+  const needed = new Set(plan.views.filter((v) => !v.isLabel).flatMap((v) => viewJoinKeys(set, v.view).map((k) => k.name)));
+  const keys = viewJoinKeys(set, label.view).map((k) => k.name).filter((k) => !needed.has(k));
+  return keys.length === 0 ? undefined : { column: plan.labelColumn, keys };
 }
 
 /** A source that is read without parsing or computing much: a Parquet file (or glob) or a DuckDB table. */

@@ -71,6 +71,16 @@ describe('dataset build edge cases', () => {
     expect(res.manifest.label).toBe('fraud');
   });
 
+  it("takes a label the entity rows carry from them, without the label view's own join key", async () => {
+    const rows = SERVICE_ROWS.map(({ txn_id: _, ...r }, i) => ({ ...r, fraud: i % 2 === 0 }));
+    const res = await build({ entities: rows, service: 'fraud_model' });
+    expect(res.table!.schema.fields.map((x) => x.name)).toEqual(['user_id', 'merchant', 'event_timestamp', 'note', 'fraud', 'txn_count', 'avg_amount', 'risk']);
+    expect(plain(res.table).map((r) => [r.fraud, r.txn_count])).toEqual(SERVICE_EXPECTED.map((e, i) => [i % 2 === 0, e.txn_count]));
+    // Without the label the key is needed, and its absence named.
+    const e = await failure({ entities: SERVICE_ROWS.map(({ txn_id: _, ...r }) => r), service: 'fraud_model' });
+    expect([e.code, e.message]).toEqual(['missing_join_key', expect.stringContaining("no column 'txn_id'")]);
+  });
+
   it.each([
     ['02:00:00', 20, 'created 02:30 is not known yet at 02:00'],
     ['02:29:59.999999', 20, 'one microsecond before it is known'],

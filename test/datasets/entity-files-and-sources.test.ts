@@ -12,7 +12,8 @@ import { openOfflineEngine } from '../../src/offline/engine.js';
 import { getHistoricalFeatures, type HistoricalFeaturesRequest } from '../../src/offline/historical.js';
 import type { Project } from '../../src/project.js';
 import { runCli } from '../cli/cli-io.js';
-import { buildFailure, makeTinyProject } from './tiny-project.js';
+import { defineEntity, defineFeatureView, defineSource } from '../../src/definitions/define.js';
+import { buildFailure, definitions, makeTinyProject } from './tiny-project.js';
 
 let dir: string;
 let project: Project;
@@ -235,5 +236,23 @@ describe('sources that break after apply', () => {
   it('a view whose source reads is not blamed', async () => {
     const res = await build({ entities: req.entities, features: ['user_stats:txn_count'] });
     expect(res.status).not.toBe('blocked');
+  });
+});
+
+describe('entity join keys out of range', () => {
+  it('an int32 key value beyond int32 is blamed on its column, not on the timestamp', async () => {
+    const engine = await openOfflineEngine();
+    await engine.run(`COPY (SELECT 1::INTEGER AS store_id, TIMESTAMP '2024-01-01 00:00:00' AS ts, 0.5::DOUBLE AS v) TO '${join(dir, 'data', 'stores.parquet')}' (FORMAT parquet)`);
+    await engine.run(`COPY (SELECT 3000000000::BIGINT AS store_id, TIMESTAMP '2024-01-02' AS event_timestamp) TO '${join(dir, 'stores-entities.parquet')}' (FORMAT parquet)`);
+    project.registry.apply([
+      ...definitions,
+      defineEntity({ name: 'store', join_keys: [{ name: 'store_id', type: 'int32' }] }),
+      defineSource({ name: 'store_src', path: 'data/stores.parquet', timestamp_field: 'ts' }),
+      defineFeatureView({ name: 'store_stats', entities: ['store'], source: 'store_src', features: [{ name: 'v', type: 'float64' }] }),
+    ]);
+    for (const entities of [[{ store_id: 3000000000, event_timestamp: '2024-01-02T00:00:00Z' }], 'stores-entities.parquet']) {
+      const e = await failure({ entities, features: ['store_stats:v'] });
+      expect([e.code, e.exitCode, e.message]).toEqual(['wrong_join_key_type', 2, expect.stringMatching(/^entity column 'store_id' holds a value that is no int32 \(join key of entity 'store'\): .*3000000000/)]);
+    }
   });
 });
