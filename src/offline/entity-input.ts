@@ -317,7 +317,8 @@ async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: string, 
     }
     return { kind: 'sql', uri: `sql:${input.sql}` };
   }
-  const cols = input.kind === 'rows' ? columnsFromRows(input.rows) : columnsFromArrow(input.table);
+  const intKeys = new Set(options.joinKeys.filter((k) => k.type !== 'string').map((k) => k.name));
+  const cols = input.kind === 'rows' ? columnsFromRows(input.rows, intKeys) : columnsFromArrow(input.table);
   if (cols.length === 0) throw new InputError('the entity rows are empty: give at least one column', undefined, 'empty_entities');
   checkColumnNames(cols.map((c) => c.name));
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(raw)} (${cols.map((c) => `${ident(c.name)} ${c.type}`).join(', ')})`);
@@ -397,7 +398,26 @@ function inferType(name: string, values: readonly unknown[]): ColType {
   throw new InputError(`entity column '${name}' mixes value types (${[...kinds].join(', ')}); use one type per column`, undefined, 'mixed_column_types');
 }
 
-function columnsFromRows(rows: readonly Readonly<Record<string, unknown>>[]): InColumn[] {
+/**
+ * An integer join key's values as sent in JSON: digit strings are the key's integers (beyond ±2^53 a JSON
+ * client must send them so; the online API takes them too), and a number beyond ±2^53 is refused, since it
+ * has lost its last digits already and would join another entity's rows.
+ */
+function intKeyValues(name: string, values: readonly unknown[]): unknown[] {
+  return values.map((v, row) => {
+    if (typeof v === 'string' && /^-?\d{1,19}$/.test(v)) return BigInt(v);
+    if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) {
+      throw new InputError(
+        `entity column '${name}' holds ${v} in row ${row}, a number beyond ±2^53 that is not exact any more (its last digits are lost); send such ids as strings (or bigints in the SDK)`,
+        { column: name, row },
+        'bad_entity_value',
+      );
+    }
+    return v;
+  });
+}
+
+function columnsFromRows(rows: readonly Readonly<Record<string, unknown>>[], intKeys: ReadonlySet<string> = new Set()): InColumn[] {
   const names: string[] = [];
   const seen = new Set<string>();
   rows.forEach((r, row) => {
@@ -407,7 +427,8 @@ function columnsFromRows(rows: readonly Readonly<Record<string, unknown>>[]): In
   });
   for (const r of rows) for (const k of Object.keys(r)) if (!seen.has(k)) (seen.add(k), names.push(k));
   return names.map((name) => {
-    const values = rows.map((r) => r[name] ?? null);
+    const given = rows.map((r) => r[name] ?? null);
+    const values = intKeys.has(name) ? intKeyValues(name, given) : given;
     return { name, type: inferType(name, values), values };
   });
 }

@@ -71,6 +71,12 @@ describe('dataset build edge cases', () => {
     expect(res.manifest.label).toBe('fraud');
   });
 
+  it('reads integer keys sent as digit strings, as JSON clients send ids beyond 2^53, exactly', async () => {
+    const res = await build({ entities: [{ user_id: '1', event_timestamp: at('01:00:00') }, { user_id: '9007199254740993', event_timestamp: at('01:00:00') }], features: ['user_stats:txn_count'] });
+    expect(res.table!.getChild('user_id')!.toArray()).toEqual(new BigInt64Array([1n, 9007199254740993n]));
+    expect(plain(res.table)[0].txn_count).toBe(10);
+  });
+
   it("takes a label the entity rows carry from them, without the label view's own join key", async () => {
     const rows = SERVICE_ROWS.map(({ txn_id: _, ...r }, i) => ({ ...r, fraud: i % 2 === 0 }));
     const res = await build({ entities: rows, service: 'fraud_model' });
@@ -150,7 +156,8 @@ describe('dataset build edge cases', () => {
   it.each<[string, Omit<HistoricalFeaturesRequest, 'baseDir'>, string, RegExp[]]>([
     ['missing timestamp column', { entities: [{ user_id: 1, when: at('01:00:00') }], features: ['user_stats'] }, 'missing_timestamp_column', [/event_timestamp/, /when/]],
     ['missing join key column', { entities: [{ uid: 1, event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'missing_join_key', [/user_id/, /entity 'user'/]],
-    ['int key given as strings', { entities: [{ user_id: '1', event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'wrong_join_key_type', [/'user_id'/, /VARCHAR/, /BIGINT/]],
+    ['int key given as text that is no integer', { entities: [{ user_id: 'u1', event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'wrong_join_key_type', [/'user_id'/, /VARCHAR/, /BIGINT/]],
+    ['int key as a number beyond 2^53', { entities: [{ user_id: 2 ** 53 + 2, event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'bad_entity_value', [/'user_id'/, /send such ids as strings/]],
     ['unknown feature', { entities: [{ user_id: 1, event_timestamp: at('01:00:00') }], features: ['user_stats:nope'] }, 'unknown_feature', [/nope/, /user_stats/]],
     ['unknown view', { entities: [{ user_id: 1, event_timestamp: at('01:00:00') }], features: ['nope:x'] }, 'unknown_feature', [/nope/]],
     ['misspelt feature', { entities: [{ user_id: 1, event_timestamp: at('01:00:00') }], features: ['user_stats:txn_cout'] }, 'unknown_feature', [/did you mean 'txn_count'/]],
