@@ -23,7 +23,7 @@ import { dirname, resolve } from 'node:path';
 import { alertFinishedRun } from '../alerts/dispatch.js';
 import { sourceFormat } from '../definitions/source-location.js';
 import { FeatureguardError, InputError } from '../errors.js';
-import { parseInstant } from '../time/instant.js';
+import { parseInstantMicros } from '../time/instant.js';
 import { runGuardStage, type DatasetGuardInfo, type GuardStageResult } from '../guards/stage.js';
 import type { Project } from '../project.js';
 import type { Run } from '../runs/types.js';
@@ -164,7 +164,7 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
   };
   const options = {
     features: request.features ?? null, service: request.service ?? null, full_feature_names: request.fullFeatureNames ?? false, availability,
-    timestamp_column: request.timestampColumn ?? ENTITY_TS, split_at: request.splitAt === undefined ? null : parseInstant(request.splitAt, 'splitAt').toISOString(),
+    timestamp_column: request.timestampColumn ?? ENTITY_TS, split_at: request.splitAt === undefined ? null : parseInstantMicros(request.splitAt, 'splitAt'),
     test_fraction: request.testFraction ?? null, output: outputKind, allow_failed_checks: request.allowFailedChecks ?? false,
     ...(request.disableGuards ? { guards: false } : {}),
   };

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseInstant } from './instant.js';
+import { parseInstant, parseInstantMicros } from './instant.js';
 
 const iso = (text: string) => parseInstant(text, 'start').toISOString();
 
@@ -71,5 +71,15 @@ describe('parseInstant', () => {
       ),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('parseInstantMicros', () => {
+  it('keeps the microseconds a Date would drop, offsets applied', () => {
+    expect(parseInstantMicros('2001-06-01T12:30:00.123456+02:00', 'split')).toBe('2001-06-01T10:30:00.123456Z');
+    expect(parseInstantMicros('2001-06-01 12:30:00.0005', 'split')).toBe('2001-06-01T12:30:00.000500Z');
+    expect(parseInstantMicros('2001-06-01', 'split')).toBe('2001-06-01T00:00:00.000000Z');
+    expect(parseInstantMicros(new Date('2001-06-01T00:00:00.250Z'), 'split')).toBe('2001-06-01T00:00:00.250000Z');
+    expect(() => parseInstantMicros('2001-06-31', 'split')).toThrow("invalid split '2001-06-31': June 2001 has 30 days");
   });
 });

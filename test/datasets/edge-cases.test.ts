@@ -229,7 +229,13 @@ describe('dataset build edge cases', () => {
     expect(existsSync(out)).toBe(false);
     const engine = await openOfflineEngine();
     expect(await engine.all(`SELECT note FROM read_parquet('${train}')`)).toEqual([{ note: 'r0' }, { note: 'r2' }]);
-    expect(readManifest(`${test}.manifest.json`).split_at).toBe('2024-01-01T02:30:00.000Z');
+    expect(readManifest(`${test}.manifest.json`).split_at).toBe('2024-01-01T02:30:00.000000Z');
+  });
+
+  it('splits at the microsecond: r4 at 04:00:00 trains, r5 one microsecond later tests', async () => {
+    const res = await build({ entities: SERVICE_ROWS, service: 'fraud_model', splitAt: '2024-01-01T05:00:00.000001+01:00' });
+    expect([plain(res.split!.train).map((r) => r.note), plain(res.split!.test).map((r) => r.note)]).toEqual([['r0', 'r1', 'r2', 'r1', 'r4', 'r7', 'r8'], ['r5', 'r6']]);
+    expect(res.manifest.split_at).toBe('2024-01-01T04:00:00.000001Z');
   });
 
   it('reads splitAt strictly, and null or an empty text as no split', async () => {
