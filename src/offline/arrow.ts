@@ -6,13 +6,14 @@
  * record batches of about `batchRows` rows.
  *
  * Type mapping: BOOLEAN→Bool, (U)TINY/SMALL/INT/BIGINT→(Ui)nt8..64, FLOAT→Float32,
- * DOUBLE and DECIMAL→Float64, TIMESTAMP→Timestamp(µs, no zone: values are UTC), DATE→Date(day),
+ * DOUBLE and DECIMAL→Float64, TIMESTAMP→Timestamp(µs, no zone: values are UTC), TIMESTAMPTZ→Timestamp(µs, UTC),
+ * TIMESTAMP_S/_MS/_NS→Timestamp(s/ms/ns), DATE→Date(day),
  * VARCHAR→Utf8, FLOAT[]/DOUBLE[]→List<Float32/64>; anything else→Utf8 (text).
  */
 import { DuckDBTypeId, type DuckDBDataChunk, type DuckDBResult, type DuckDBType, type DuckDBVector } from '@duckdb/node-api';
 import {
   Bool, DateDay, Field, Float32, Float64, Int16, Int32, Int64, Int8, List, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter,
-  Schema, Struct, Table, TimestampMicrosecond, Uint16, Uint32, Uint64, Uint8, Utf8, makeData, vectorFromArray,
+  Schema, Struct, Table, TimestampMicrosecond, TimestampMillisecond, TimestampNanosecond, TimestampSecond, Uint16, Uint32, Uint64, Uint8, Utf8, makeData, vectorFromArray,
   type DataType, type Data,
 } from 'apache-arrow';
 
@@ -40,6 +41,11 @@ const FIXED: Partial<Record<DuckDBTypeId, [() => DataType, TypedCtor]>> = {
   [DuckDBTypeId.FLOAT]: [() => new Float32(), Float32Array],
   [DuckDBTypeId.DOUBLE]: [() => new Float64(), Float64Array],
   [DuckDBTypeId.TIMESTAMP]: [() => new TimestampMicrosecond(), BigInt64Array],
+  // Instants: microseconds since the epoch, as TIMESTAMP stores them, with their zone (pandas reads them tz-aware).
+  [DuckDBTypeId.TIMESTAMP_TZ]: [() => new TimestampMicrosecond('UTC'), BigInt64Array],
+  [DuckDBTypeId.TIMESTAMP_S]: [() => new TimestampSecond(), BigInt64Array],
+  [DuckDBTypeId.TIMESTAMP_MS]: [() => new TimestampMillisecond(), BigInt64Array],
+  [DuckDBTypeId.TIMESTAMP_NS]: [() => new TimestampNanosecond(), BigInt64Array],
   [DuckDBTypeId.DATE]: [() => new DateDay(), Int32Array],
 };
 
