@@ -128,6 +128,15 @@ function validateRows(project: Project, view: FeatureViewDef, rows: readonly Rec
 }
 
 /**
+ * Check rows against a view as `push` does, recording nothing: an `InputError` (`invalid_rows`) listing the
+ * problems. For pushes to several views that must all fit before any is written (`pushToViews`).
+ */
+export function checkPushRows(project: Project, view: string, rows: readonly Record<string, unknown>[], ignoreUnknownColumns = false): void {
+  if (!Array.isArray(rows) || rows.length === 0) return;
+  validateRows(project, getView(project.registry.current(), view), rows, ignoreUnknownColumns ? new Set() : null);
+}
+
+/**
  * The rows validated; rows that do not fit the view (a null join key, a wrong
  * type) never reach the guards' typed table, but the refusal is still a `push`
  * run in the quality log: `blocked`, with one `schema` record listing the

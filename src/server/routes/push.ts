@@ -6,10 +6,11 @@
  * A push the guards block answers 422 `push_blocked` with the run id.
  */
 import { Hono, type Context } from 'hono';
-import { FeatureguardError, InputError } from '../../errors.js';
+import { getView } from '../../definitions/definition-set.js';
+import { FeatureguardError } from '../../errors.js';
 import { push, type PushRequest } from '../../serving/push.js';
+import { pushToViews, viewsForPushSource, type ViewsPushResult } from '../../serving/push-source.js';
 import { rowsFromColumns } from '../../serving/push-rows.js';
-import type { Project } from '../../project.js';
 import { jsonBody } from '../body.js';
 import type { ServerContext } from '../context.js';
 
@@ -19,16 +20,6 @@ interface PushBody {
   rows?: Record<string, unknown>[];
   df?: Record<string, unknown>;
   to?: PushRequest['to'];
-}
-
-/** The view a Feast `push_source_name` means: a view of that name, or the one view reading a source of that name. */
-export function viewForPushSource(project: Project, name: string): string {
-  const set = project.registry.current();
-  if (set.views.has(name)) return name;
-  const readers = [...set.views.values()].filter((v) => v.source === name).map((v) => v.name);
-  if (readers.length === 1) return readers[0];
-  if (readers.length > 1) throw new InputError(`source '${name}' is read by several views (${readers.join(', ')}); push to one view by name`, { views: readers });
-  throw new InputError(`no feature view or source named '${name}'`, { known: [...set.views.keys()] }, 'unknown_view');
 }
 
 /** Push as the HTTP API answers it: 422 `push_blocked` for a blocked push; the run counted in the metrics. */
@@ -53,14 +44,46 @@ async function pushAnswer(ctx: ServerContext, c: Context, request: PushRequest):
   }
 }
 
+/** An empty frame in a Feast body: nothing to push, no run (Feast's server skips it and answers 200 too). */
+function nothingToPush(c: Context, to: PushRequest['to']): Response {
+  return c.json({ status: 'success', to: to === 'online_and_offline' ? 'both' : (to ?? 'online'), rows: 0, views: [] });
+}
+
+/** A Feast push to a source several views read: one run per view; 422 `push_blocked` when the guards blocked any. */
+async function pushViewsAnswer(ctx: ServerContext, c: Context, views: readonly string[], request: Omit<PushRequest, 'view'>): Promise<Response> {
+  let result: ViewsPushResult;
+  try {
+    result = await pushToViews(ctx.project, views, request, { deliverAlerts: (d) => ctx.background.track(d) });
+  } catch (e) {
+    if (!(e instanceof FeatureguardError) || e.status >= 500) ctx.metrics.recordRun('push', views.join(','), 'failed');
+    throw e;
+  }
+  for (const r of result.views) {
+    ctx.metrics.recordRun('push', r.view, r.status);
+    if (r.status !== 'blocked') ctx.metrics.pushRows.inc({ view: r.view, to: r.to }, r.rows);
+  }
+  const blocked = result.views.filter((r) => r.status === 'blocked');
+  if (blocked.length > 0) {
+    const written = result.views.filter((r) => r.status !== 'blocked').map((r) => r.view);
+    throw new FeatureguardError('push_blocked', `push blocked by the guards for ${blocked.map((r) => `'${r.view}' (${r.blocked_reason ?? 'a blocking check failed'})`).join(', ')}; nothing was written for ${blocked.length === 1 ? 'it' : 'them'}${written.length > 0 ? `; written for ${written.map((v) => `'${v}'`).join(', ')}` : ''}`, {
+      status: 422, exitCode: 1, details: { ...result },
+    });
+  }
+  return c.json(result);
+}
+
 export function pushRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.post('/', ctx.auth.requireScope('write'), async (c) => {
     const body = await jsonBody<PushBody>(c, 'push', ctx.limits.bodyLimit);
-    const view = body.view ?? viewForPushSource(ctx.project, body.push_source_name as string);
     const rows = body.rows ?? rowsFromColumns(body.df ?? {});
-    // Feast's body (`push_source_name`, `df`): columns the view does not have are left out, as Feast does.
-    return pushAnswer(ctx, c, { view, rows, to: body.to, ignoreUnknownColumns: body.push_source_name !== undefined });
+    if (body.view !== undefined) return pushAnswer(ctx, c, { view: body.view, rows, to: body.to });
+    // Feast's body (`push_source_name`, `df`): columns the view does not have are left out, as Feast does, and a
+    // source several views read is pushed to each of them.
+    const views = viewsForPushSource(ctx.project, body.push_source_name as string);
+    if (rows.length === 0) return nothingToPush(c, body.to);
+    const request = { rows, to: body.to, ignoreUnknownColumns: true };
+    return views.length === 1 ? pushAnswer(ctx, c, { ...request, view: views[0] }) : pushViewsAnswer(ctx, c, views, request);
   });
   return app;
 }
@@ -70,7 +93,9 @@ export function writeToOnlineStoreRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.post('/', ctx.auth.requireScope('write'), async (c) => {
     const body = await jsonBody<{ feature_view_name: string; df: Record<string, unknown> }>(c, 'write_to_online_store', ctx.limits.bodyLimit);
-    return pushAnswer(ctx, c, { view: body.feature_view_name, rows: rowsFromColumns(body.df), to: 'online', ignoreUnknownColumns: true });
+    const rows = rowsFromColumns(body.df);
+    if (rows.length === 0) return (getView(ctx.project.registry.current(), body.feature_view_name), nothingToPush(c, 'online'));
+    return pushAnswer(ctx, c, { view: body.feature_view_name, rows, to: 'online', ignoreUnknownColumns: true });
   });
   return app;
 }

@@ -1,0 +1,95 @@
+/**
+ * Feast's push by source (`push_source_name` naming a source several views read): Feast writes the rows
+ * to each of them (feast-dev/feast `FeatureStore.push`). Each view is its own push run, judged by its own
+ * guards; rows that fit no view write nothing; the offline file is appended once.
+ */
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadDefinitions } from '../../src/definitions/loader.js';
+import { json, post, useAppFixture } from './fixture.js';
+
+const t = useAppFixture();
+
+beforeAll(() => {
+  // A second online view and an offline-only one over the fixture's source `delays_source`.
+  writeFileSync(join(t.fx.dir, 'features', 'more.yaml'), `kind: feature_view
+name: origin_flights
+entities: [airport]
+source: delays_source
+online: true
+features:
+  - {name: flights, type: int64}
+---
+kind: feature_view
+name: origin_history
+entities: [airport]
+source: delays_source
+features:
+  - {name: carrier, type: string}
+`);
+  t.fx.project.registry.apply(loadDefinitions(t.fx.project.root, t.fx.project.config));
+});
+
+const df = (origin: string, day: string, dep_delay: unknown, flights: unknown = 4) => ({
+  origin: [origin], event_timestamp: [`2001-01-${day} 10:00:00`], dep_delay: [dep_delay], flights: [flights], carrier: ['AA'], extra: [1],
+});
+
+async function online(origin: string): Promise<unknown[]> {
+  const read = await json(await t.app.request('/get-online-features', post({ features: ['origin_delays:dep_delay', 'origin_flights:flights'], entities: { origin: [origin] } })));
+  return read.results.slice(1).map((r: { values: unknown[] }) => r.values[0]);
+}
+
+describe("Feast's push to a source several views read", () => {
+  it("writes the rows to each online view reading the source, one run each, extra columns left out", async () => {
+    const res = await t.app.request('/push', post({ push_source_name: 'delays_source', df: df('SEA', '10', 1.5), to: 'online' }));
+    const body = await json(res);
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    expect(body).toMatchObject({ status: expect.stringMatching(/^(success|warned)$/), to: 'online', rows: 1 });
+    expect(body.views.map((v: { view: string; to: string; written: number; ignored_columns: string[] }) => [v.view, v.to, v.written, v.ignored_columns])).toEqual([
+      ['origin_delays', 'online', 1, ['extra']],
+      ['origin_flights', 'online', 1, ['carrier', 'dep_delay', 'extra']],
+    ]);
+    expect(new Set(body.views.map((v: { run_id: string }) => v.run_id)).size).toBe(2);
+    expect(await online('SEA')).toEqual([1.5, 4]);
+  });
+
+  it("writes the views the guards pass and answers 422 naming the one they blocked, whose values stay", async () => {
+    // NaN as Python's json.dumps writes it (JSON.stringify would write null).
+    const res = await t.app.request('/push', post(JSON.stringify({ push_source_name: 'delays_source', df: df('SEA', '11', 'NAN', 9) }).replace('"NAN"', 'NaN')));
+    const body = await json(res);
+    expect([res.status, body.error.code], JSON.stringify(body)).toEqual([422, 'push_blocked']);
+    expect(body.error.message).toMatch(/^push blocked by the guards for 'origin_delays' \(.*\); nothing was written for it; written for 'origin_flights'$/);
+    expect(body.error.details.views.map((v: { view: string; status: string }) => [v.view, v.status])).toEqual([['origin_delays', 'blocked'], ['origin_flights', expect.stringMatching(/^(success|warned)$/)]]);
+    expect(await online('SEA')).toEqual([1.5, 9]);
+  });
+
+  it('writes nothing anywhere when the rows do not fit one of the views, and records that view\'s refusal', async () => {
+    const res = await t.app.request('/push', post({ push_source_name: 'delays_source', df: df('SFO', '12', 2.5, 'many') }));
+    const body = await json(res);
+    expect([res.status, body.error.code]).toEqual([400, 'invalid_rows']);
+    expect(body.error.message).toContain("view 'origin_delays'");
+    expect(t.fx.project.runs.get(body.error.details.run_id)).toMatchObject({ kind: 'push', view: 'origin_delays', status: 'blocked' });
+    expect(await online('SFO')).toEqual([null, null]);
+  });
+
+  it('appends the rows to the shared source once, with the first view, for to: online_and_offline and to: offline', async () => {
+    const files = () => readdirSync(join(t.fx.dir, 'data', 'delays')).length;
+    const before = files();
+    const both = await json(await t.app.request('/push', post({ push_source_name: 'delays_source', df: df('JFK', '13', 3.5), to: 'online_and_offline' })));
+    expect(both.views.map((v: { view: string; to: string; file: string | null }) => [v.view, v.to, v.file !== null])).toEqual([['origin_delays', 'both', true], ['origin_flights', 'online', false]]);
+    const offline = await json(await t.app.request('/push', post({ push_source_name: 'delays_source', df: df('JFK', '14', 4.5), to: 'offline' })));
+    expect(offline.views.map((v: { view: string; to: string }) => [v.view, v.to])).toEqual([['origin_delays', 'offline']]);
+    expect(files()).toBe(before + 2);
+    expect(await online('JFK')).toEqual([3.5, 4]);
+  });
+
+  it('answers an empty frame with 200 and pushes nothing, as Feast does (an unknown name is still a 400)', async () => {
+    for (const [path, body] of [['/push', { push_source_name: 'delays_source', df: {} }], ['/push', { push_source_name: 'origin_delays', df: { origin: [] } }], ['/write-to-online-store', { feature_view_name: 'origin_flights', df: {} }]] as const) {
+      const res = await t.app.request(path, post(body));
+      expect([res.status, await json(res)]).toEqual([200, { status: 'success', to: 'online', rows: 0, views: [] }]);
+    }
+    const unknown = await t.app.request('/write-to-online-store', post({ feature_view_name: 'nope', df: {} }));
+    expect(unknown.status).toBe(400);
+  });
+});
