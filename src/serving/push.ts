@@ -128,15 +128,6 @@ function validateRows(project: Project, view: FeatureViewDef, rows: readonly Rec
 }
 
 /**
- * Check rows against a view as `push` does, recording nothing: an `InputError` (`invalid_rows`) listing the
- * problems. For pushes to several views that must all fit before any is written (`pushToViews`).
- */
-export function checkPushRows(project: Project, view: string, rows: readonly Record<string, unknown>[], ignoreUnknownColumns = false): void {
-  if (!Array.isArray(rows) || rows.length === 0) return;
-  validateRows(project, getView(project.registry.current(), view), rows, ignoreUnknownColumns ? new Set() : null);
-}
-
-/**
  * The rows validated; rows that do not fit the view (a null join key, a wrong
  * type) never reach the guards' typed table, but the refusal is still a `push`
  * run in the quality log: `blocked`, with one `schema` record listing the
@@ -146,21 +137,39 @@ async function validatedOrRecorded(project: Project, view: FeatureViewDef, raw: 
   try {
     return validateRows(project, view, raw, ignored);
   } catch (e) {
-    if (!(e instanceof InputError) || e.code !== 'invalid_rows') throw e;
-    const run = project.runs.create({ kind: 'push', view: view.name, options: { to, rows: raw.length } });
-    const problems = (e.details as { problems?: unknown[] } | undefined)?.problems ?? [];
-    const record: CheckResult = {
-      run_id: run.id, check: 'schema', feature: null, slice: null, status: 'fail', policy: 'block', method: 'rows',
-      value: problems.length, thresholds: null, metrics: { rows: raw.length }, message: e.message, details: { problems },
-    };
-    project.runs.addResults([record]);
-    project.runs.update(run.id, {
-      status: 'blocked', finished_at: new Date().toISOString(), rows_in: raw.length, rows_out: 0, message: e.message,
-      counts: { pass: 0, warn: 0, fail: 1, error: 0, skipped: 0 },
-    });
-    await sendAlerts(options, alertFinishedRun(project, run.id, { verdict: 'block', results: [record], blockedReason: e.message }));
-    throw new InputError(e.message, { ...(e.details as Record<string, unknown>), run_id: run.id }, 'invalid_rows');
+    return recordInvalidRows(project, view, raw, to, options, e);
   }
+}
+
+/**
+ * Check rows against each of several views as `push` does before any is written (`pushToViews`): rows that
+ * do not fit one of them are recorded as that view's blocked push run and thrown (400 `invalid_rows`, naming
+ * the run), as `push` would.
+ */
+export async function checkPushRows(project: Project, views: readonly string[], request: Omit<PushRequest, 'view'>, options: PushOptions = {}): Promise<void> {
+  const to: PushTarget = request.to === 'online_and_offline' ? 'both' : (request.to ?? 'online');
+  for (const name of views) {
+    const view = getView(project.registry.current(), name);
+    await validatedOrRecorded(project, view, request.rows, to, options, request.ignoreUnknownColumns ? new Set() : null);
+  }
+}
+
+/** A refusal of rows that do not fit `view` (the `invalid_rows` error `e`) recorded as a blocked push run, then thrown with the run id. */
+async function recordInvalidRows(project: Project, view: FeatureViewDef, raw: readonly Record<string, unknown>[], to: PushTarget, options: PushOptions, e: unknown): Promise<never> {
+  if (!(e instanceof InputError) || e.code !== 'invalid_rows') throw e;
+  const run = project.runs.create({ kind: 'push', view: view.name, options: { to, rows: raw.length } });
+  const problems = (e.details as { problems?: unknown[] } | undefined)?.problems ?? [];
+  const record: CheckResult = {
+    run_id: run.id, check: 'schema', feature: null, slice: null, status: 'fail', policy: 'block', method: 'rows',
+    value: problems.length, thresholds: null, metrics: { rows: raw.length }, message: e.message, details: { problems },
+  };
+  project.runs.addResults([record]);
+  project.runs.update(run.id, {
+    status: 'blocked', finished_at: new Date().toISOString(), rows_in: raw.length, rows_out: 0, message: e.message,
+    counts: { pass: 0, warn: 0, fail: 1, error: 0, skipped: 0 },
+  });
+  await sendAlerts(options, alertFinishedRun(project, run.id, { verdict: 'block', results: [record], blockedReason: e.message }));
+  throw new InputError(e.message, { ...(e.details as Record<string, unknown>), run_id: run.id }, 'invalid_rows');
 }
 
 function lineageOf(project: Project, view: FeatureViewDef, rows: number, to: PushTarget, file: string | null): Lineage {

@@ -1,7 +1,7 @@
 /**
  * Feast's push by source (`push_source_name` naming a source several views read): Feast writes the rows
  * to each of them (feast-dev/feast `FeatureStore.push`). Each view is its own push run, judged by its own
- * guards; rows that fit no view write nothing; the offline file is appended once.
+ * guards; rows that fit no view write nothing; only online (an offline file would need every view's columns).
  */
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -73,15 +73,15 @@ describe("Feast's push to a source several views read", () => {
     expect(await online('SFO')).toEqual([null, null]);
   });
 
-  it('appends the rows to the shared source once, with the first view, for to: online_and_offline and to: offline', async () => {
+  it('refuses to: offline or both for several views (an appended file would need every view\'s columns), writing nothing', async () => {
     const files = () => readdirSync(join(t.fx.dir, 'data', 'delays')).length;
     const before = files();
-    const both = await json(await t.app.request('/push', post({ push_source_name: 'delays_source', df: df('JFK', '13', 3.5), to: 'online_and_offline' })));
-    expect(both.views.map((v: { view: string; to: string; file: string | null }) => [v.view, v.to, v.file !== null])).toEqual([['origin_delays', 'both', true], ['origin_flights', 'online', false]]);
-    const offline = await json(await t.app.request('/push', post({ push_source_name: 'delays_source', df: df('JFK', '14', 4.5), to: 'offline' })));
-    expect(offline.views.map((v: { view: string; to: string }) => [v.view, v.to])).toEqual([['origin_delays', 'offline']]);
-    expect(files()).toBe(before + 2);
-    expect(await online('JFK')).toEqual([3.5, 4]);
+    for (const to of ['online_and_offline', 'offline']) {
+      const res = await t.app.request('/push', post({ push_source_name: 'delays_source', df: df('JFK', '13', 3.5), to }));
+      const body = await json(res);
+      expect([res.status, body.error.code, body.error.message]).toEqual([400, 'push_offline_to_several_views', expect.stringContaining("views 'origin_delays', 'origin_flights', 'origin_history' read this source")]);
+    }
+    expect([files(), await online('JFK')]).toEqual([before, [null, null]]);
   });
 
   it('answers an empty frame with 200 and pushes nothing, as Feast does (an unknown name is still a 400)', async () => {
