@@ -8,7 +8,7 @@ import { getService, resolveFeatureRefs, viewJoinKeys, type ViewSelection } from
 import { storedDuration } from '../definitions/ttl.js';
 import type { DefinitionSet, FeatureServiceDef, FeatureViewDef, JoinKey, SourceDef } from '../definitions/types.js';
 import { InputError } from '../errors.js';
-import { foldAscii } from './entity-input.js';
+import { foldAscii } from './engine.js';
 import type { PitViewSpec } from './point-in-time.js';
 import { viewRelationSql, type SourceRelation } from './source-sql.js';
 

@@ -66,3 +66,8 @@ export function ident(name: string): string {
 export function literal(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
+
+/** A name as DuckDB compares identifiers: A-Z folded to a-z, nothing else (`Ä` and `ä` stay two names). */
+export function foldAscii(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}

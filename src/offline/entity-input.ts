@@ -17,7 +17,7 @@ import { extname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { JoinKey, JoinKeyType } from '../definitions/types.js';
 import { InputError } from '../errors.js';
-import { ident, literal } from './engine.js';
+import { foldAscii, ident, literal } from './engine.js';
 import { ENTITY_TS, ROW_ORDINAL } from './point-in-time.js';
 
 /** Where entity rows come from. */
@@ -147,7 +147,7 @@ async function loadFrom(
   }
   // The output's timestamp column is `event_timestamp`: another entity column of that name (in any case: column
   // names ignore case) would be a second one.
-  const clash = tsCol === ENTITY_TS ? undefined : names.find((n) => foldAscii(n) === ENTITY_TS);
+  const clash = tsCol === ENTITY_TS ? undefined : names.find((n) => n !== tsCol && foldAscii(n) === ENTITY_TS);
   if (clash !== undefined) {
     throw new InputError(`the entity rows have both '${tsCol}' (chosen as timestamp) and '${clash}'; rename or drop '${clash}'`, undefined, 'column_collision');
   }
@@ -199,7 +199,7 @@ async function loadFrom(
     if (how.direct) throw new DirectReadFailed();
     const reason = (e as Error).message.split('\n')[0];
     // A key value out of its type's range (an int32 key of 3000000000): DuckDB names the column it cast.
-    const key = options.joinKeys.find((k) => keyExpr.has(k.name) && reason.includes(`column ${k.name}`));
+    const key = options.joinKeys.find((k) => keyExpr.has(k.name) && new RegExp(`column ${k.name}(?![A-Za-z0-9_])`).test(reason));
     if (key) {
       throw new InputError(`entity column '${key.name}' holds a value that is no ${key.type} (join key of entity '${key.entity}'): ${reason}`, { column: key.name }, 'wrong_join_key_type');
     }
@@ -259,9 +259,6 @@ function checkColumnNames(names: readonly string[]): void {
   }
 }
 
-/** Lower case for A-Z only, the way DuckDB compares identifiers. */
-/** A column name as DuckDB compares names: A-Z folded to a-z, nothing else. */
-export const foldAscii = (name: string): string => name.replace(/[A-Z]/g, (c) => c.toLowerCase());
 
 /**
  * The parts of a text timestamp's UTC offset, which DuckDB reads as `±HH[[:]MM[[:]SS]]`
@@ -405,7 +402,11 @@ function inferType(name: string, values: readonly unknown[]): ColType {
  */
 function intKeyValues(name: string, values: readonly unknown[]): unknown[] {
   return values.map((v, row) => {
-    if (typeof v === 'string' && /^-?\d{1,19}$/.test(v)) return BigInt(v);
+    if (typeof v === 'string' && /^-?\d{1,19}$/.test(v)) {
+      const n = BigInt(v);
+      if (n < INT64_MIN || n > INT64_MAX) throw new InputError(`entity column '${name}' holds ${v} in row ${row}, outside the 64-bit integer range of its join key`, { column: name, row }, 'bad_entity_value');
+      return n;
+    }
     if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) {
       throw new InputError(
         `entity column '${name}' holds ${v} in row ${row}, a number beyond ±2^53 that is not exact any more (its last digits are lost); send such ids as strings (or bigints in the SDK)`,

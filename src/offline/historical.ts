@@ -21,7 +21,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { alertFinishedRun } from '../alerts/dispatch.js';
+import { viewJoinKeys } from '../definitions/definition-set.js';
 import { sourceFormat } from '../definitions/source-location.js';
+import type { DefinitionSet } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
 import { parseInstantMicros } from '../time/instant.js';
 import { runGuardStage, type DatasetGuardInfo, type GuardStageResult } from '../guards/stage.js';
@@ -32,8 +34,6 @@ import { datasetBytes, datasetFormat, splitOutputPath, writeDatasetFile, DATASET
 import { pitViews, planDataset, reconcileWithEntities, type DatasetPlan, type PlannedView } from './dataset-plan.js';
 import { ident } from './engine.js';
 import { loadEntityInput, type EntityInput, type LoadEntityOptions } from './entity-input.js';
-import { viewJoinKeys } from '../definitions/definition-set.js';
-import type { DefinitionSet } from '../definitions/types.js';
 import { buildLineage, buildManifest, manifestPath, startSourceFingerprints, writeManifest, type BuildFacts, type DatasetManifest, type ManifestOutput } from './manifest.js';
 import { ENTITY_TS, hiddenTimestampColumns, planViewJoins, pointInTimeJoinSql } from './point-in-time.js';
 import { checkOutputTargets } from './output-targets.js';

@@ -71,6 +71,11 @@ describe('dataset build edge cases', () => {
     expect(res.manifest.label).toBe('fraud');
   });
 
+  it('takes an upper-case EVENT_TIMESTAMP column chosen as the timestamp column', async () => {
+    const res = await build({ entities: [{ user_id: 1, EVENT_TIMESTAMP: at('01:00:00') }], features: ['user_stats:txn_count'], timestampColumn: 'EVENT_TIMESTAMP' });
+    expect([res.table!.schema.fields.map((f) => f.name), plain(res.table)]).toEqual([['user_id', 'event_timestamp', 'txn_count'], [{ user_id: 1, txn_count: 10 }]]);
+  });
+
   it('reads integer keys sent as digit strings, as JSON clients send ids beyond 2^53, exactly', async () => {
     const res = await build({ entities: [{ user_id: '1', event_timestamp: at('01:00:00') }, { user_id: '9007199254740993', event_timestamp: at('01:00:00') }], features: ['user_stats:txn_count'] });
     expect(res.table!.getChild('user_id')!.toArray()).toEqual(new BigInt64Array([1n, 9007199254740993n]));
@@ -165,6 +170,7 @@ describe('dataset build edge cases', () => {
     ['name collision', { entities: [{ user_id: 1, merchant: 'a', event_timestamp: at('01:00:00') }], features: ['merchant_stats:risk', 'user_risk:risk'] }, 'feature_name_collision', [/merchant_stats/, /user_risk/, /full/]],
     ['feature named like an entity column', { entities: [{ user_id: 1, txn_count: 3, event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'feature_name_collision', [/txn_count/]],
     ['feature named like an entity column but for case', { entities: [{ user_id: 1, TXN_COUNT: 'x', event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'feature_name_collision', [/'TXN_COUNT'/, /ignore case/]],
+    ['int key as text beyond int64', { entities: [{ user_id: '9223372036854775808', event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'bad_entity_value', [/'user_id'/, /outside the 64-bit integer range of its join key/]],
     ['timestamp column chosen beside EVENT_TIMESTAMP', { entities: [{ user_id: 1, ts: at('01:00:00'), EVENT_TIMESTAMP: 'x' }], features: ['user_stats'], timestampColumn: 'ts' }, 'column_collision', [/'EVENT_TIMESTAMP'/]],
     ['null timestamp', { entities: [{ user_id: 1, event_timestamp: null }, { user_id: 1, event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'null_timestamp', [/1 entity row/]],
     ['timestamp that is no timestamp', { entities: [{ user_id: 1, event_timestamp: 'yesterday' }], features: ['user_stats'] }, 'wrong_timestamp_type', [/event_timestamp/]],
