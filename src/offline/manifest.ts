@@ -162,11 +162,12 @@ export function startSourceFingerprints(engine: OfflineEngine, root: string, pla
       for (const [name, views] of readers) {
         const prints: LineageInput[] = [];
         // A table or query is fingerprinted by the rows each view reads of it (files are hashed whole, once).
-        for (const v of views[0].source.path === undefined ? [...views].sort((a, b) => a.view.name.localeCompare(b.view.name)) : views.slice(0, 1)) {
+        const read = views[0].source.path === undefined ? [...views].sort((a, b) => a.view.name.localeCompare(b.view.name)) : views.slice(0, 1);
+        for (const v of read) {
           for (const s of v.relation.setup) await conn.run(s);
           prints.push(await fingerprintSource(conn, root, v.source, v.relation.select, { partialThresholdBytes: limits.get(name) }));
         }
-        out.push(prints.length === 1 ? prints[0] : combinedFingerprint(prints));
+        out.push(prints.length === 1 ? prints[0] : combinedFingerprint(prints, read.map((v) => v.view.name)));
       }
       return out;
     } finally {
@@ -180,11 +181,13 @@ export function startSourceFingerprints(engine: OfflineEngine, root: string, pla
 /**
  * One fingerprint of a table or query source read by several views, whose relations have other columns: the
  * checksums of every view's rows combined (in view-name order), so a change in any column a view reads shows.
+ * Each view's own checksum is kept under `views` (a manifest written before held only one of them, which
+ * `dataset verify` compares against these).
  */
-function combinedFingerprint(prints: readonly LineageInput[]): LineageInput {
+function combinedFingerprint(prints: readonly LineageInput[], views: readonly string[]): LineageInput {
   const checksums = prints.map((p) => String((p.fingerprint as { checksum?: unknown }).checksum));
   const checksum = createHash('sha256').update(checksums.join('\n')).digest('hex').slice(0, 32);
-  return { ...prints[0], fingerprint: { ...prints[0].fingerprint, checksum } };
+  return { ...prints[0], fingerprint: { ...prints[0].fingerprint, checksum, views: Object.fromEntries(views.map((v, i) => [v, checksums[i]])) } };
 }
 
 function definitionVersions(f: BuildFacts): Record<string, { version: number; hash: string }> {

@@ -110,6 +110,12 @@ describe('featureguard dataset verify', () => {
       const out = join(dir, 'table.parquet');
       await getHistoricalFeatures(project, { entities: [{ user_id: 1, event_timestamp: '2024-01-02T00:00:00Z' }], features: ['stat_a:a', 'stat_b:b'], out });
       expect((await verifyDataset(project, `${out}.manifest.json`)).reproducible).toBe(true);
+      // A manifest written before: the first view's checksum alone, which still verifies.
+      const manifest = JSON.parse(readFileSync(`${out}.manifest.json`, 'utf8'));
+      const source = manifest.sources.find((x: { name: string }) => x.name === 'stats_src');
+      source.fingerprint = { rows: source.fingerprint.rows, checksum: source.fingerprint.views.stat_a, database: source.fingerprint.database };
+      writeFileSync(join(dir, 'old.manifest.json'), JSON.stringify(manifest));
+      expect((await verifyDataset(project, join(dir, 'old.manifest.json'))).reproducible).toBe(true);
       // Only the second view's column changes (the fingerprint was the first view's rows alone).
       await sql('UPDATE verify_stats.stats SET b = 99');
       const v = await verifyDataset(project, `${out}.manifest.json`);
