@@ -76,14 +76,24 @@ export async function writeDatasetFile(conn: DuckDBConnection, selectSql: string
 async function copySelect(conn: DuckDBConnection, selectSql: string, format: Exclude<DatasetFormat, 'arrow'>): Promise<string> {
   if (format !== 'json') return selectSql;
   const columns = (await conn.runAndReadAll(`DESCRIBE ${selectSql}`)).getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
-  const finite = (x: string) => `CASE WHEN isfinite(${x}) THEN ${x} END`;
   const replaced = columns.flatMap(({ name, type }) => {
-    const c = ident(name);
-    if (type === 'FLOAT' || type === 'DOUBLE') return [`${finite(c)} AS ${c}`];
-    if (/^(FLOAT|DOUBLE)(\[\d*\])+$/.test(type) && !/\]\[/.test(type)) return [`list_transform(${c}, lambda x: ${finite('x')}) AS ${c}`];
-    return [];
+    const sql = finiteSql(ident(name), type, 0);
+    return sql === null ? [] : [`${sql} AS ${ident(name)}`];
   });
   return replaced.length === 0 ? selectSql : `SELECT * REPLACE (${replaced.join(', ')}) FROM (${selectSql}) AS __fg_json`;
+}
+
+/**
+ * `expr` of DuckDB type `type` with NaN and ±Infinity as NULL: floats, and lists or arrays of them at any
+ * depth; null when the type holds no float that way (structs and maps are written as DuckDB writes them).
+ */
+function finiteSql(expr: string, type: string, depth: number): string | null {
+  if (type === 'FLOAT' || type === 'DOUBLE') return `CASE WHEN isfinite(${expr}) THEN ${expr} END`;
+  const list = /^(.*)\[\d*\]$/.exec(type);
+  if (!list) return null;
+  const item = `__fg_x${depth}`;
+  const inner = finiteSql(item, list[1], depth + 1);
+  return inner === null ? null : `list_transform(${expr}, lambda ${item}: ${inner})`;
 }
 
 /**

@@ -9,8 +9,8 @@
  * then `HH:MM`, optionally `:SS` and a fraction, optionally a zone `Z`, `±HH:MM`
  * or `±HHMM` (a date alone takes no zone). Without a zone the time is UTC (as
  * naive timestamps are, DESIGN.md §3). Fractions may have up to 9 digits (Python's
- * `isoformat()` writes 6); digits below the millisecond are dropped, since these
- * instants are JavaScript dates.
+ * `isoformat()` writes 6); `parseInstant` drops digits below the millisecond, since
+ * its instants are JavaScript dates; `parseInstantMicros` keeps microseconds.
  *
  * @example
  * parseInstant('2001-06-01', 'start').toISOString(); // '2001-06-01T00:00:00.000Z'

@@ -188,6 +188,13 @@ describe('dataset build edge cases', () => {
     const json = join(dir, 'out', 'nan.json');
     await build({ entities, features: ['user_stats:txn_count'], out: json, disableGuards: true });
     expect((JSON.parse(readFileSync(json, 'utf8')) as { score: unknown }[]).map((r) => r.score)).toEqual([null, null, 1.5]);
+    // Lists of lists of floats, from an entity file, too.
+    const engine0 = await openOfflineEngine();
+    const nested = join(dir, 'nested-entities.parquet');
+    await engine0.run(`COPY (SELECT 1::BIGINT AS user_id, TIMESTAMP '2024-01-01 01:00:00' AS event_timestamp, [['nan'::DOUBLE, 2.5], ['inf'::DOUBLE]] AS grid, ['-inf'::FLOAT]::FLOAT[1] AS arr) TO ${literal(nested)} (FORMAT parquet)`);
+    const nestedJson = join(dir, 'out', 'nested.json');
+    await build({ entities: nested, features: ['user_stats:txn_count'], out: nestedJson, disableGuards: true });
+    expect((JSON.parse(readFileSync(nestedJson, 'utf8')) as { grid: unknown; arr: unknown }[]).map((r) => [r.grid, r.arr])).toEqual([[[[null, 2.5], [null]], [null]]]);
     const parquet = join(dir, 'out', 'nan.parquet');
     await build({ entities, features: ['user_stats:txn_count'], out: parquet, disableGuards: true });
     const engine = await openOfflineEngine();
