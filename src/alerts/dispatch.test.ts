@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertConfig, FeatureServiceDef, FeatureViewDef } from '../definitions/types.js';
 import type { CheckResult, Run } from '../runs/types.js';
-import { matchAlert, type AlertRegistry } from './dispatch.js';
+import { NOT_JUDGED, matchAlert, type AlertRegistry } from './dispatch.js';
 import { webhookEndpoint } from './attempts.js';
 
 const view = (name: string, features: string[]): FeatureViewDef =>
@@ -64,6 +64,22 @@ describe('matchAlert with a services filter', () => {
     expect(matchAlert({ ...retrain, views: ['daily'] }, run({ view: 'hourly' }), drifted('mean_delay'), registry)).toBeNull();
     expect(matchAlert({ ...retrain, views: ['daily'] }, run({ view: 'daily' }), drifted('mean_delay'), registry)).toHaveLength(1);
     expect(matchAlert({ ...retrain, services: undefined }, run({ view: 'unused' }), drifted('x'), registry)).toHaveLength(1);
+  });
+});
+
+describe('matchAlert on run-level statuses', () => {
+  it('with checks, matches a run-level status only when one of those checks did not pass', () => {
+    const schemaBlocks: AlertConfig = { name: 'schema', url: 'http://127.0.0.1/hook', checks: ['schema'], statuses: ['blocked'] };
+    const blockedBy = (check: string) => ({ verdict: 'block' as const, results: [result(null, 'pass', 'schema'), result(null, 'fail', check)] });
+    expect(matchAlert(schemaBlocks, run({ view: 'hourly' }), blockedBy('provenance'))).toBeNull();
+    expect(matchAlert(schemaBlocks, run({ view: 'hourly' }), blockedBy('schema'))).toEqual([result(null, 'fail', 'schema')]);
+  });
+
+  it('a run that failed before its guards judged it matches only an alert on failed runs', () => {
+    const failed = run({ view: 'hourly', status: 'failed' });
+    expect(matchAlert({ name: 'f', url: 'http://127.0.0.1/hook', statuses: ['failed'] }, failed, NOT_JUDGED)).toEqual([]);
+    expect(matchAlert({ name: 'f', url: 'http://127.0.0.1/hook' }, failed, NOT_JUDGED)).toBeNull();
+    expect(matchAlert({ name: 'f', url: 'http://127.0.0.1/hook', checks: ['schema'], statuses: ['failed'] }, failed, NOT_JUDGED)).toBeNull();
   });
 });
 

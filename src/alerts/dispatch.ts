@@ -45,12 +45,24 @@ export interface AlertOptions {
 }
 
 export interface RunOutcome {
-  verdict: 'pass' | 'warn' | 'block';
+  /** null: the run ended before its guards judged it (`NOT_JUDGED`). */
+  verdict: 'pass' | 'warn' | 'block' | null;
   results: readonly CheckResult[];
   blockedReason?: string | null;
 }
 
+/**
+ * The outcome of a run that ended before its guards judged it (a source that could not be read, a store that
+ * was down): it has no check results, so only an alert on its run-level status (`statuses: [failed]`) matches.
+ */
+export const NOT_JUDGED: RunOutcome = { verdict: null, results: [], blockedReason: null };
+
 const RUN_STATUS = { pass: 'success', warn: 'warned', block: 'blocked' } as const;
+
+/** A run's status for alerts: its final one, or while it is still running the guards' verdict. */
+function statusOf(run: Run, outcome: RunOutcome): string {
+  return run.status === 'running' && outcome.verdict !== null ? RUN_STATUS[outcome.verdict] : run.status;
+}
 
 /** The registry parts `matchAlert` needs to resolve a `services` filter for view runs. */
 export type AlertRegistry = Pick<DefinitionSet, 'services' | 'views'>;
@@ -70,12 +82,14 @@ export function matchAlert(alert: AlertConfig, run: Run, outcome: RunOutcome, re
   const statuses = alert.statuses?.length ? alert.statuses : ['fail', 'error'];
   // Run-level statuses (blocked, warned, success, failed) match the whole run: its final status once it
   // finished (a run whose guards passed but whose write failed is `failed`), else the guards' verdict.
-  const runStatus = run.status === 'running' ? RUN_STATUS[outcome.verdict] : run.status;
+  const runStatus = statusOf(run, outcome);
   const checkOk = (r: CheckResult) => !alert.checks?.length || alert.checks.includes(r.check) || (r.method !== null && alert.checks.includes(`${r.check}.${r.method}`));
   const matched = results.filter((r) => checkOk(r) && statuses.includes(r.status));
   if (matched.length > 0) return matched;
-  if (statuses.includes(runStatus) && (!alert.checks?.length || results.some(checkOk))) return results.filter((r) => r.status !== 'pass' && r.status !== 'skipped' && checkOk(r));
-  return null;
+  if (!statuses.includes(runStatus)) return null;
+  // A run-level status with `checks`: only when one of those checks did not pass (a block by another check is not theirs).
+  const concerned = results.filter((r) => r.status !== 'pass' && r.status !== 'skipped' && checkOk(r));
+  return !alert.checks?.length || concerned.length > 0 ? concerned : null;
 }
 
 /** The results of a run that concern the named services, or null when the run concerns none of them. */
@@ -110,7 +124,7 @@ export function alertPayload(project: Project, alert: AlertConfig, run: Run, out
     project: project.config.project,
     run: {
       id: run.id, kind: run.kind, view: run.view, service: run.service,
-      status: run.status === 'running' ? RUN_STATUS[outcome.verdict] : run.status,
+      status: statusOf(run, outcome),
       started_at: run.started_at, window_start: run.window_start, window_end: run.window_end,
     },
     verdict: outcome.verdict,
@@ -141,9 +155,11 @@ export async function deliver(state: Project['state'], alert: AlertConfig, runId
     const at = new Date(started).toISOString();
     let a: AlertAttempt;
     try {
-      const res = await fetch(alert.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(opts.timeoutMs ?? 5000) });
+      // A redirect is not followed: the signed body would go (again, or as a bodiless GET) where the hook did not say.
+      const res = await fetch(alert.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(opts.timeoutMs ?? 5000) });
       await res.arrayBuffer().catch(() => undefined);
-      a = { run_id: runId, alert: alert.name, url: endpoint, attempt, status_code: res.status, ok: res.ok, error: res.ok ? null : `HTTP ${res.status}`, at, duration_ms: Date.now() - started };
+      const error = res.ok ? null : res.status >= 300 && res.status < 400 ? `HTTP ${res.status} redirect (not followed: set the hook's final URL)` : `HTTP ${res.status}`;
+      a = { run_id: runId, alert: alert.name, url: endpoint, attempt, status_code: res.status, ok: res.ok, error, at, duration_ms: Date.now() - started };
     } catch (e) {
       const raw = e instanceof Error ? (e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message) : String(e);
       // An error quoting the URL would put its path (often the hook's secret) into the quality log.

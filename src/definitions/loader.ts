@@ -56,7 +56,14 @@ export function loadConfig(root: string): ProjectConfig {
       const pos = origin.locate('/online_store/url');
       schemaProblems.push({ file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: '/online_store/url', message: `a Redis URL is redis:// or rediss:// (TLS), not ${scheme}://` });
     }
+    const alertNames = new Map<string, number>();
     (config.alerts ?? []).forEach((alert, i) => {
+      // One name, one delivery slot and summary: a second alert of that name would never be sent.
+      const first = alertNames.get(alert.name);
+      if (first !== undefined) {
+        const pos = origin.locate(`/alerts/${i}/name`);
+        schemaProblems.push({ file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: `/alerts/${i}/name`, message: `alert name '${alert.name}' is taken by alerts[${first}]; give each alert its own name` });
+      } else alertNames.set(alert.name, i);
       const why = webhookUrlProblem(alert.url);
       if (why === null) return;
       const pos = origin.locate(`/alerts/${i}/url`);

@@ -94,7 +94,7 @@ export function poolProfiles(profiles: readonly ColumnProfile[], opts: { sampleS
   const base: ColumnProfile = {
     ...newest,
     count: sum((p) => p.count), nulls: sum((p) => p.nulls), nan: sum((p) => p.nan), inf: sum((p) => p.inf),
-    distinct: Math.max(...same.map((p) => p.distinct)),
+    distinct: same.every((p) => p.distinct === null) ? null : Math.max(...same.map((p) => p.distinct ?? 0)),
     sampled: same.some((p) => p.sampled) || sample.length < sum((p) => valueCount(p)),
     min: extreme(same.map((p) => p.min), 'min'), max: extreme(same.map((p) => p.max), 'max'),
     ...pooledMoments(same),
@@ -107,7 +107,7 @@ export function poolProfiles(profiles: readonly ColumnProfile[], opts: { sampleS
   const { quantiles, deciles, mad, outlierRate } = sampleEstimates(s, opts.outlierZ ?? 5);
   return {
     ...base,
-    distinct: Math.max(base.distinct, new Set(nums).size),
+    distinct: Math.max(base.distinct ?? 0, new Set(nums).size),
     quantiles, deciles, histogram: deciles ? { edges: deciles, counts: binCounts(s, deciles) } : null, mad, outlier_rate: outlierRate,
   };
 }

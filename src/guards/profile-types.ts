@@ -28,8 +28,8 @@ export interface ColumnProfile {
   readonly nan: number;
   /** ±Inf values (floats only). */
   readonly inf: number;
-  /** Distinct non-null values: exact when they fit the sample or the top list, else a lower bound (0 for timestamps). */
-  readonly distinct: number;
+  /** Distinct non-null values: exact when they fit the sample or the top list, else a lower bound; null when not counted (timestamps). */
+  readonly distinct: number | null;
   /** True when quantiles, histogram and outlier rates were estimated from the sample (more rows than the sample). */
   readonly sampled: boolean;
   /** Numbers for numeric columns, ISO strings for timestamps, strings for categorical. */

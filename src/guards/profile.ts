@@ -213,7 +213,7 @@ function buildProfile(agg: Row, i: number, column: TableColumn, sample: Row[], t
     samplesOfRun.set(profile, sampleValues.map(String));
     return profile;
   }
-  return { ...base, ...empty, distinct: 0, min: (agg[`${c}min`] as string | null) ?? null, max: (agg[`${c}max`] as string | null) ?? null };
+  return { ...base, ...empty, distinct: null, min: (agg[`${c}min`] as string | null) ?? null, max: (agg[`${c}max`] as string | null) ?? null };
 }
 
 /**

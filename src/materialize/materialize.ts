@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { alertFinishedRun } from '../alerts/dispatch.js';
+import { NOT_JUDGED, alertFinishedRun } from '../alerts/dispatch.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import type { DefinitionSet, FeatureViewDef } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
@@ -343,7 +343,10 @@ async function materializeView(
   } finally {
     for (const t of windowTables) await conn.run(`DROP TABLE IF EXISTS ${ident(t)}`).catch(() => undefined);
     conn.closeSync();
-    // Alerts go out with the run's final status: a write that failed after the guards passed says `failed`.
+    // Alerts go out with the run's final status: a write that failed after the guards passed says `failed`. A run
+    // that failed before its guards judged it alerts too (an alert on `failed` runs pages someone), unless the
+    // guards are off.
     if (guarded) await alertFinishedRun(project, run.id, guard);
+    else if (options.guards !== false) await alertFinishedRun(project, run.id, NOT_JUDGED);
   }
 }

@@ -20,7 +20,7 @@ import type { Table } from 'apache-arrow';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { alertFinishedRun } from '../alerts/dispatch.js';
+import { NOT_JUDGED, alertFinishedRun } from '../alerts/dispatch.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import { sourceFormat } from '../definitions/source-location.js';
 import type { DefinitionSet } from '../definitions/types.js';
@@ -251,8 +251,9 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
   } catch (e) {
     project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
     await cleanup();
-    // The guards ran and something after them broke: their alerts go out with the failed run.
-    if (guarded && !request.disableGuards) await alertFinishedRun(project, run.id, guarded);
+    // The guards ran and something after them broke: their alerts go out with the failed run. A run that failed
+    // before its guards judged it alerts too (an alert on `failed` runs), unless the guards are off.
+    if (!request.disableGuards) await alertFinishedRun(project, run.id, guarded ?? NOT_JUDGED);
     throw e;
   }
 }
@@ -437,10 +438,20 @@ export interface DatasetStream {
  * with code `guard_blocked` (HTTP 422, CLI exit 1) whose details hold the run id
  * and the failed checks.
  */
-export async function buildDatasetStream(project: Project, request: HistoricalFeaturesRequest, format: DatasetFormat = 'arrow'): Promise<DatasetStream> {
+export async function buildDatasetStream(
+  project: Project,
+  request: HistoricalFeaturesRequest,
+  format: DatasetFormat = 'arrow',
+  options: { readonly deliverAlerts?: (delivery: Promise<void>) => unknown } = {},
+): Promise<DatasetStream> {
   const { splitAt, testFraction } = withoutEmptySplit(request);
   if (splitAt !== undefined || testFraction !== undefined) throw new InputError('a streamed dataset cannot be split; build train and test separately or use `dataset build --split-at`');
   const p = await prepare(project, { ...request, out: undefined }, `stream:${format}`);
+  // The answer does not wait for webhook deliveries; a server tracks them (`serve` waits for them when it stops).
+  const alertLater = () => {
+    const delivery = p.alert();
+    void options.deliverAlerts?.(delivery);
+  };
   const part = p.parts[0];
   const outputs: ManifestOutput[] = [{ part: 'all', path: null, format, rows: part.rows, bytes: null, time_range: part.range }];
   let manifest: DatasetManifest;
@@ -451,13 +462,12 @@ export async function buildDatasetStream(project: Project, request: HistoricalFe
   } catch (e) {
     project.runs.update(p.run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
     await p.cleanup();
-    // A server answer does not wait for webhook deliveries (the server outlives them).
-    void p.alert();
+    alertLater();
     throw e;
   }
   if (p.status === 'blocked') {
     await p.cleanup();
-    void p.alert();
+    alertLater();
     throw new FeatureguardError('guard_blocked', `dataset blocked by checks: ${p.guard.blockedReason ?? 'a blocking check failed'}`, {
       status: 422,
       exitCode: 1,
@@ -468,7 +478,7 @@ export async function buildDatasetStream(project: Project, request: HistoricalFe
   // Alerts go out when the stream has ended (or was abandoned), with the run's final status; the end of the
   // body does not wait for webhook deliveries.
   const release = async () => {
-    if (!released) (released = true), await p.cleanup(), void p.alert();
+    if (!released) (released = true), await p.cleanup(), alertLater();
   };
   async function* body(): AsyncGenerator<Uint8Array> {
     try {

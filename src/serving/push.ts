@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
-import { alertFinishedRun } from '../alerts/dispatch.js';
+import { NOT_JUDGED, alertFinishedRun } from '../alerts/dispatch.js';
 import { getView, viewJoinKeys } from '../definitions/definition-set.js';
 import type { FeatureViewDef } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
@@ -308,8 +308,9 @@ export async function push(project: Project, request: PushRequest, options: Push
     }
     await conn.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     conn.closeSync();
-    // Alerts go out with the run's final status (a failed write after passing guards says `failed`).
-    if (guarded) await sendAlerts(options, alertFinishedRun(project, run.id, guarded));
+    // Alerts go out with the run's final status (a failed write after passing guards says `failed`; a push that
+    // failed before its guards judged it has only that status to match).
+    await sendAlerts(options, alertFinishedRun(project, run.id, guarded ?? NOT_JUDGED));
   }
 }
 

@@ -2,7 +2,7 @@
  * Alerts against a real HTTP receiver on 127.0.0.1 that fails the first
  * attempt: signature, retries with backoff, every attempt recorded.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { sendHeldBackSummaries } from '../../src/alerts/held-back.js';
 import { verifySignature } from '../../src/alerts/signature.js';
 import { runGuardStage } from '../../src/guards/stage.js';
 import { materialize } from '../../src/materialize/materialize.js';
-import { getHistoricalFeatures } from '../../src/offline/historical.js';
+import { buildDatasetStream, getHistoricalFeatures } from '../../src/offline/historical.js';
 import { push } from '../../src/serving/push.js';
 import { createApp } from '../../src/server/app.js';
 import { startServer } from '../../src/server/serve.js';
@@ -313,6 +313,50 @@ describe('alerts', () => {
     expect(rx.received).toHaveLength(2);
     const body = JSON.parse(rx.received[1].body) as { run: { status: string }; verdict: string };
     expect(body.run.status).toBe('failed');
+  });
+
+  it('alerts a materialization that failed before its guards judged it (its source gone) to an alert on failed runs only', async () => {
+    const rx = await receiver(0);
+    server = rx.server;
+    bench = await guardBench({ alerts: [{ name: 'failures', url: rx.url, statuses: ['failed'] }, { name: 'checks', url: rx.url, statuses: ['fail'] }] });
+    rmSync(join(bench.dir, 'data', 'rows.parquet'));
+    const [r] = await materialize(bench.project, { start: '2024-01-01', end: '2024-01-08', views: ['delays'] });
+    expect([r.status, r.checks]).toEqual(['failed', []]);
+    expect(rx.received).toHaveLength(1);
+    const body = JSON.parse(rx.received[0].body) as { alert: string; run: { id: string; status: string }; verdict: unknown; matched: unknown[] };
+    expect(body).toMatchObject({ alert: 'failures', run: { id: r.run!.id, status: 'failed' }, verdict: null, matched: [] });
+  });
+
+  it("hands a streamed dataset's alert deliveries to the server (which waits for them when it stops)", async () => {
+    const rx = await receiver(0);
+    server = rx.server;
+    bench = await guardBench({ alerts: [{ name: 'builds', url: rx.url, statuses: ['success', 'warned'] }], services: [{ kind: 'feature_service', name: 'svc', features: ['delays:delay'] }] });
+    const handed: Promise<void>[] = [];
+    const stream = await buildDatasetStream(bench.project, { service: 'svc', entities: [{ airport: 'SEA', event_timestamp: '2024-01-10T00:00:00Z' }] }, 'json', { deliverAlerts: (d) => handed.push(d) });
+    for await (const _ of stream.body) void _;
+    expect(handed).toHaveLength(1);
+    await handed[0];
+    expect(JSON.parse(rx.received[0].body).run.id).toBe(stream.run.id);
+  });
+
+  it('does not follow a redirect: the attempt fails, saying so, and the signed body goes nowhere else', async () => {
+    process.env.FEATUREGUARD_ALERT_BACKOFF_MS = '10';
+    const hits: string[] = [];
+    server = createServer((req, res) => {
+      hits.push(`${req.method} ${req.url}`);
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(307, { location: '/elsewhere' });
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    bench = await guardBench();
+    const run = bench.project.runs.create({ kind: 'push', view: 'delays', options: {} });
+    const attempts = await deliver(bench.project.state, { name: 'moved', url }, run.id, '{}', { tries: 2 });
+    expect(attempts.map((a) => [a.ok, a.status_code, a.error])).toEqual([[false, 307, expect.stringContaining('redirect (not followed')], [false, 307, expect.stringContaining('redirect')]]);
+    expect(hits).toEqual(['POST /hook', 'POST /hook']);
   });
 
   it('gives up after 3 tries against a dead endpoint and records each failure', async () => {

@@ -100,6 +100,8 @@ function expectQualityFacets(b: GuardBench, input: Json, runId: string): void {
   // Not numbers, so no min/max/quantiles (the spec types them as numbers).
   expect(m.columnMetrics.carrier).not.toHaveProperty('min');
   expect(m.columnMetrics.event_timestamp).not.toHaveProperty('max');
+  // Distinct values are not counted for timestamps: none reported (it said 0).
+  expect([profiles.get('event_timestamp')!.distinct, m.columnMetrics.event_timestamp]).toEqual([null, expect.not.objectContaining({ distinctCount: expect.anything() })]);
   for (const c of Object.values(m.columnMetrics) as Json[]) {
     for (const v of Object.values(c)) if (typeof v !== 'object') expect(typeof v).toBe('number');
   }

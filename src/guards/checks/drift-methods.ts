@@ -123,7 +123,7 @@ function numericDrift(ref: ColumnProfile, cur: ColumnProfile, q: DriftQuality, n
 
   // n = unique values in reference ∪ current; only its size up to 5 matters, so count exactly (on the samples)
   // only when the approximate distinct counts are small.
-  const n = Math.max(ref.distinct, cur.distinct) <= 10 ? new Set([...a, ...b].map(String)).size : Number.POSITIVE_INFINITY;
+  const n = Math.max(ref.distinct ?? Number.POSITIVE_INFINITY, cur.distinct ?? Number.POSITIVE_INFINITY) <= 10 ? new Set([...a, ...b].map(String)).size : Number.POSITIVE_INFINITY;
   let method: string;
   let value: number;
   let drifted: boolean;

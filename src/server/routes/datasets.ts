@@ -58,6 +58,7 @@ export function datasetRoutes(ctx: ServerContext): Hono {
         timestampColumn: body.timestamp_column,
       },
       body.format ?? 'arrow',
+      { deliverAlerts: (d) => ctx.background.track(d) },
     );
     ctx.metrics.recordRun('dataset', null, stream.status);
     return new Response(toWebStream(stream.body), {
