@@ -104,3 +104,8 @@ export class AuthError extends FeatureguardError {
 export function isFeatureguardError(e: unknown): e is FeatureguardError {
   return e instanceof FeatureguardError;
 }
+
+/** Whether `e` is a mistake of the caller's (a `FeatureguardError` with a 4xx status), not a failure of the system. */
+export function isCallerError(e: unknown): boolean {
+  return e instanceof FeatureguardError && e.status < 500;
+}

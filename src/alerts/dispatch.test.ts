@@ -73,6 +73,11 @@ describe('matchAlert on run-level statuses', () => {
     const blockedBy = (check: string) => ({ verdict: 'block' as const, results: [result(null, 'pass', 'schema'), result(null, 'fail', check)] });
     expect(matchAlert(schemaBlocks, run({ view: 'hourly' }), blockedBy('provenance'))).toBeNull();
     expect(matchAlert(schemaBlocks, run({ view: 'hourly' }), blockedBy('schema'))).toEqual([result(null, 'fail', 'schema')]);
+    // success or failed with checks: when those checks ran (a write that failed after drift passed still pages).
+    const passed = { verdict: 'pass' as const, results: [result('x', 'pass')] };
+    expect(matchAlert({ ...schemaBlocks, checks: ['drift'], statuses: ['failed'] }, run({ view: 'hourly', status: 'failed' }), passed)).toEqual([]);
+    expect(matchAlert({ ...schemaBlocks, checks: ['drift'], statuses: ['success'] }, run({ view: 'hourly', status: 'success' }), passed)).toEqual([]);
+    expect(matchAlert({ ...schemaBlocks, checks: ['pii'], statuses: ['success'] }, run({ view: 'hourly', status: 'success' }), passed)).toBeNull();
   });
 
   it('a run that failed before its guards judged it matches only an alert on failed runs', () => {

@@ -87,9 +87,12 @@ export function matchAlert(alert: AlertConfig, run: Run, outcome: RunOutcome, re
   const matched = results.filter((r) => checkOk(r) && statuses.includes(r.status));
   if (matched.length > 0) return matched;
   if (!statuses.includes(runStatus)) return null;
-  // A run-level status with `checks`: only when one of those checks did not pass (a block by another check is not theirs).
   const concerned = results.filter((r) => r.status !== 'pass' && r.status !== 'skipped' && checkOk(r));
-  return !alert.checks?.length || concerned.length > 0 ? concerned : null;
+  if (!alert.checks?.length) return concerned;
+  // `blocked` or `warned` with `checks`: only when one of those checks did not pass (a block by another check is
+  // not theirs). `success` or `failed` with `checks`: when those checks ran.
+  if (runStatus === 'blocked' || runStatus === 'warned') return concerned.length > 0 ? concerned : null;
+  return results.some(checkOk) ? concerned : null;
 }
 
 /** The results of a run that concern the named services, or null when the run concerns none of them. */

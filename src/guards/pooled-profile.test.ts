@@ -81,4 +81,11 @@ describe('poolProfiles', () => {
     expect(poolProfiles([p, { ...asText, column: 'x' }])).toBe(p);
     expect(() => poolProfiles([])).toThrow(/at least one/);
   });
+
+  it('counts no distinct timestamps when any pooled profile did not (profiles stored before said 0)', async () => {
+    await conn.run("CREATE OR REPLACE TEMP TABLE pool_ts AS SELECT TIMESTAMP '2024-01-01' + to_hours(i) AS t FROM range(5) r(i)");
+    const t = (await profileTable(conn, 'pool_ts')).get('t')!;
+    expect(t.distinct).toBeNull();
+    expect(poolProfiles([t, { ...t, distinct: 0 }]).distinct).toBeNull();
+  });
 });

@@ -94,7 +94,8 @@ export function poolProfiles(profiles: readonly ColumnProfile[], opts: { sampleS
   const base: ColumnProfile = {
     ...newest,
     count: sum((p) => p.count), nulls: sum((p) => p.nulls), nan: sum((p) => p.nan), inf: sum((p) => p.inf),
-    distinct: same.every((p) => p.distinct === null) ? null : Math.max(...same.map((p) => p.distinct ?? 0)),
+    // Not counted in any of them (timestamps; profiles stored before said 0 for those): not counted.
+    distinct: same.some((p) => p.distinct === null) ? null : Math.max(...same.map((p) => p.distinct ?? 0)),
     sampled: same.some((p) => p.sampled) || sample.length < sum((p) => valueCount(p)),
     min: extreme(same.map((p) => p.min), 'min'), max: extreme(same.map((p) => p.max), 'max'),
     ...pooledMoments(same),

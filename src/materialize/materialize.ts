@@ -21,7 +21,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { NOT_JUDGED, alertFinishedRun } from '../alerts/dispatch.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import type { DefinitionSet, FeatureViewDef } from '../definitions/types.js';
-import { FeatureguardError, InputError } from '../errors.js';
+import { FeatureguardError, InputError, isCallerError } from '../errors.js';
 import { castFeaturesSql, rawViewRelationSql } from '../guards/raw-relation.js';
 import type { GuardStageResult } from '../guards/stage.js';
 import { ident } from '../offline/engine.js';
@@ -232,6 +232,7 @@ async function materializeView(
   let lineage: Lineage | null = null;
   let guarded = false;
   let latestFailure: unknown = null;
+  let failure: unknown = null;
   const windowTables: string[] = [];
   const conn = await (await project.engine()).connect();
   const finish = (status: MaterializeResult['status'], message: string | null, written: number, skipped: number): MaterializeResult => {
@@ -339,14 +340,15 @@ async function materializeView(
     return finish(guard.verdict === 'warn' ? 'warned' : 'success', null, totals.written, totals.skipped);
   } catch (e) {
     const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    failure = e;
     return finish('failed', message, 0, 0);
   } finally {
     for (const t of windowTables) await conn.run(`DROP TABLE IF EXISTS ${ident(t)}`).catch(() => undefined);
     conn.closeSync();
     // Alerts go out with the run's final status: a write that failed after the guards passed says `failed`. A run
     // that failed before its guards judged it alerts too (an alert on `failed` runs pages someone), unless the
-    // guards are off.
+    // guards are off or the caller caused it.
     if (guarded) await alertFinishedRun(project, run.id, guard);
-    else if (options.guards !== false) await alertFinishedRun(project, run.id, NOT_JUDGED);
+    else if (options.guards !== false && !isCallerError(failure)) await alertFinishedRun(project, run.id, NOT_JUDGED);
   }
 }

@@ -24,7 +24,7 @@ import { NOT_JUDGED, alertFinishedRun } from '../alerts/dispatch.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import { sourceFormat } from '../definitions/source-location.js';
 import type { DefinitionSet } from '../definitions/types.js';
-import { FeatureguardError, InputError } from '../errors.js';
+import { FeatureguardError, InputError, isCallerError } from '../errors.js';
 import { parseInstantMicros } from '../time/instant.js';
 import { runGuardStage, type DatasetGuardInfo, type GuardStageResult } from '../guards/stage.js';
 import type { Project } from '../project.js';
@@ -141,7 +141,10 @@ function withoutEmptySplit(request: HistoricalFeaturesRequest): HistoricalFeatur
 
 const PASS: GuardStageResult = { verdict: 'pass', results: [], blockedReason: null, counts: { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 } };
 
-async function prepare(project: Project, given: HistoricalFeaturesRequest, outputKind: string): Promise<Prepared> {
+/** How a build hands over its alert deliveries: a server tracks them instead of answering after them. */
+type DeliverAlerts = (delivery: Promise<void>) => unknown;
+
+async function prepare(project: Project, given: HistoricalFeaturesRequest, outputKind: string, deliverAlerts?: DeliverAlerts): Promise<Prepared> {
   const request = withoutEmptySplit(given);
   const set = project.registry.current();
   if (set.views.size === 0) throw new InputError('no feature views are applied in this project; run `featureguard apply` first', undefined, 'nothing_applied');
@@ -252,8 +255,12 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
     project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
     await cleanup();
     // The guards ran and something after them broke: their alerts go out with the failed run. A run that failed
-    // before its guards judged it alerts too (an alert on `failed` runs), unless the guards are off.
-    if (!request.disableGuards) await alertFinishedRun(project, run.id, guarded ?? NOT_JUDGED);
+    // before its guards judged it alerts too (an alert on `failed` runs), unless the guards are off or the
+    // caller caused it (bad entity rows are a 400, not a broken pipeline).
+    if (!request.disableGuards && (guarded || !isCallerError(e))) {
+      const delivery = alertFinishedRun(project, run.id, guarded ?? NOT_JUDGED);
+      await (deliverAlerts ? deliverAlerts(delivery) : delivery);
+    }
     throw e;
   }
 }
@@ -442,15 +449,16 @@ export async function buildDatasetStream(
   project: Project,
   request: HistoricalFeaturesRequest,
   format: DatasetFormat = 'arrow',
-  options: { readonly deliverAlerts?: (delivery: Promise<void>) => unknown } = {},
+  options: { readonly deliverAlerts?: DeliverAlerts } = {},
 ): Promise<DatasetStream> {
   const { splitAt, testFraction } = withoutEmptySplit(request);
   if (splitAt !== undefined || testFraction !== undefined) throw new InputError('a streamed dataset cannot be split; build train and test separately or use `dataset build --split-at`');
-  const p = await prepare(project, { ...request, out: undefined }, `stream:${format}`);
-  // The answer does not wait for webhook deliveries; a server tracks them (`serve` waits for them when it stops).
-  const alertLater = () => {
+  const p = await prepare(project, { ...request, out: undefined }, `stream:${format}`, options.deliverAlerts);
+  // The answer does not wait for webhook deliveries; a server tracks them (`serve` waits for them when it stops,
+  // and past its limit of pending deliveries the answer waits for its own).
+  const alertLater = async () => {
     const delivery = p.alert();
-    void options.deliverAlerts?.(delivery);
+    if (options.deliverAlerts) await options.deliverAlerts(delivery);
   };
   const part = p.parts[0];
   const outputs: ManifestOutput[] = [{ part: 'all', path: null, format, rows: part.rows, bytes: null, time_range: part.range }];
@@ -462,12 +470,12 @@ export async function buildDatasetStream(
   } catch (e) {
     project.runs.update(p.run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
     await p.cleanup();
-    alertLater();
+    await alertLater();
     throw e;
   }
   if (p.status === 'blocked') {
     await p.cleanup();
-    alertLater();
+    await alertLater();
     throw new FeatureguardError('guard_blocked', `dataset blocked by checks: ${p.guard.blockedReason ?? 'a blocking check failed'}`, {
       status: 422,
       exitCode: 1,
@@ -478,7 +486,7 @@ export async function buildDatasetStream(
   // Alerts go out when the stream has ended (or was abandoned), with the run's final status; the end of the
   // body does not wait for webhook deliveries.
   const release = async () => {
-    if (!released) (released = true), await p.cleanup(), alertLater();
+    if (!released) (released = true), await p.cleanup(), await alertLater();
   };
   async function* body(): AsyncGenerator<Uint8Array> {
     try {

@@ -15,10 +15,11 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { NOT_JUDGED, alertFinishedRun } from '../alerts/dispatch.js';
 import { getView, viewJoinKeys } from '../definitions/definition-set.js';
 import type { FeatureViewDef } from '../definitions/types.js';
-import { FeatureguardError, InputError } from '../errors.js';
+import { FeatureguardError, InputError, isCallerError } from '../errors.js';
 import { runGuardStage, type GuardStageResult } from '../guards/stage.js';
 import { floatFeatures, onlineInt64 } from '../online/record-codec.js';
 import type { OnlineRow } from '../online/types.js';
@@ -222,14 +223,15 @@ export async function push(project: Project, request: PushRequest, options: Push
   // Refuse an impossible offline push before anything is recorded.
   if (to !== 'online') offlineTarget(project.root, offlineSource, 'check');
   const run = project.runs.create({ kind: 'push', view: view.name, options: { to, rows: rows.length } });
-  const target = to === 'online' ? null : offlineTarget(project.root, offlineSource, run.id);
-  const engine = await project.engine();
-  const conn = await engine.connect();
   const table = `push_${randomBytes(6).toString('hex')}`;
   let guarded: GuardStageResult | null = null;
   let writing: OnlineWrite | undefined;
   let file: string | null = null;
+  let opened: DuckDBConnection | undefined;
+  let failure: unknown = null;
   try {
+    const target = to === 'online' ? null : offlineTarget(project.root, offlineSource, run.id);
+    const conn = (opened = await (await project.engine()).connect());
     const columns: PushColumn[] = [
       ...keys.map((k) => ({ name: k.name, type: k.type })),
       { name: 'event_timestamp', type: 'timestamp' as const },
@@ -299,6 +301,7 @@ export async function push(project: Project, request: PushRequest, options: Push
     // A failed push takes its file back: a caller that retries it must not find its rows twice offline.
     const error = file ? withFileNote(e, removeFile(file)) : e;
     project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (error as Error).message.split('\n')[0] });
+    failure = error;
     throw error;
   } finally {
     if (writing) {
@@ -306,11 +309,13 @@ export async function push(project: Project, request: PushRequest, options: Push
       // A drop deferred to this push (or kept pending while it wrote) is done now, not deferring to itself.
       await dropIfPending(project, view.name);
     }
-    await conn.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
-    conn.closeSync();
-    // Alerts go out with the run's final status (a failed write after passing guards says `failed`; a push that
-    // failed before its guards judged it has only that status to match).
-    await sendAlerts(options, alertFinishedRun(project, run.id, guarded ?? NOT_JUDGED));
+    if (opened) {
+      await opened.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+      opened.closeSync();
+    }
+    // Alerts go out with the run's final status (a failed write after passing guards says `failed`). A push that
+    // failed before its guards judged it has only that status to match, unless the caller caused it (a 4xx).
+    if (guarded || !isCallerError(failure)) await sendAlerts(options, alertFinishedRun(project, run.id, guarded ?? NOT_JUDGED));
   }
 }
 

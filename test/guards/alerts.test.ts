@@ -339,6 +339,31 @@ describe('alerts', () => {
     expect(JSON.parse(rx.received[0].body).run.id).toBe(stream.run.id);
   });
 
+  it('POST /v1/datasets answers a build that failed before its guards without waiting for the alert; a bad request alerts nothing', async () => {
+    const held: ServerResponse[] = [];
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => held.push(res));
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    bench = await guardBench({ alerts: [{ name: 'failures', url, statuses: ['failed'] }] });
+    const app = createApp(bench.project, { ui: false, errorLog: () => undefined });
+    const ask = (entities: unknown) => app.request('/v1/datasets', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ features: ['delays:delay'], entity_rows: entities, format: 'json' }) });
+    const bad = await ask([{ airport: 'SEA', event_timestamp: 'yesterday' }]);
+    expect(bad.status).toBe(400);
+    rmSync(join(bench.dir, 'data', 'rows.parquet'));
+    const broken = await ask([{ airport: 'SEA', event_timestamp: '2024-01-10T00:00:00Z' }]);
+    // Answered while the receiver still holds the delivery.
+    expect((await broken.json()).error.code).toBe('source_unreadable');
+    for (let i = 0; i < 100 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(held).toHaveLength(1);
+    for (const res of held) res.end();
+    await app.context.background.idle();
+    const failed = bench.project.runs.list({ kind: 'dataset', status: 'failed' }).runs;
+    expect(failed.map((r) => listAlertAttempts(bench!.project, r.id).length).sort()).toEqual([0, 1]);
+  });
+
   it('does not follow a redirect: the attempt fails, saying so, and the signed body goes nowhere else', async () => {
     process.env.FEATUREGUARD_ALERT_BACKOFF_MS = '10';
     const hits: string[] = [];
