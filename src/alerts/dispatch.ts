@@ -29,6 +29,7 @@ import { featuresOfView } from '../definitions/definition-set.js';
 import type { AlertConfig, DefinitionSet } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import type { CheckResult, Run } from '../runs/types.js';
+import { onInterrupt } from '../state/interrupt.js';
 import { alertTarget, recordAttempt, listAlertAttempts, webhookEndpoint, type AlertAttempt } from './attempts.js';
 import { SIGNATURE_HEADER, signBody } from './signature.js';
 import { releaseDeliverySlot, takeDeliverySlot } from './throttle.js';
@@ -207,9 +208,23 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
       return [held];
     }
     const payload = alertPayload(project, alert, run, outcome, matched);
-    const attempts = await deliver(project.state, alert, runId, JSON.stringify(alert.min_interval ? { ...payload, suppressed: slot.suppressed } : payload), opts);
-    if (!attempts.some((a) => a.ok)) releaseDeliverySlot(project.state, alert, target, slot);
-    return attempts;
+    // Stopped while delivering (Ctrl-C, a second signal to serve): the try in flight is recorded as interrupted
+    // and the slot given back, as for a delivery whose every try failed, so the match is counted in the next one.
+    const undo = onInterrupt(() => {
+      const tried = listAlertAttempts(project, runId).filter((a) => a.alert === alert.name && a.attempt > 0).length;
+      recordAttempt(project.state, {
+        run_id: runId, alert: alert.name, url: webhookEndpoint(alert.url), attempt: tried + 1, status_code: null, ok: false,
+        error: 'interrupted: the process stopped during this try', at: new Date().toISOString(), duration_ms: 0,
+      });
+      releaseDeliverySlot(project.state, alert, target, slot);
+    });
+    try {
+      const attempts = await deliver(project.state, alert, runId, JSON.stringify(alert.min_interval ? { ...payload, suppressed: slot.suppressed } : payload), opts);
+      if (!attempts.some((a) => a.ok)) releaseDeliverySlot(project.state, alert, target, slot);
+      return attempts;
+    } finally {
+      undo();
+    }
   });
   return (await Promise.all(jobs)).flat();
 }

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deliver, listAlertAttempts } from '../../src/alerts/dispatch.js';
+import { NOT_JUDGED, deliver, fireAlerts, listAlertAttempts } from '../../src/alerts/dispatch.js';
+import { runInterruptCleanups } from '../../src/state/interrupt.js';
 import { sendHeldBackSummaries } from '../../src/alerts/held-back.js';
 import { verifySignature } from '../../src/alerts/signature.js';
 import { runGuardStage } from '../../src/guards/stage.js';
@@ -362,6 +363,34 @@ describe('alerts', () => {
     await app.context.background.idle();
     const failed = bench.project.runs.list({ kind: 'dataset', status: 'failed' }).runs;
     expect(failed.map((r) => listAlertAttempts(bench!.project, r.id).length).sort()).toEqual([0, 1]);
+  });
+
+  it('a delivery cut by an interrupt is recorded as such and gives its min_interval slot back', async () => {
+    const held: ServerResponse[] = [];
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => held.push(res));
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    bench = await guardBench({ alerts: [{ name: 'failures', url, statuses: ['failed'], min_interval: '1h' }] });
+    const failedRun = () => {
+      const r = bench!.project.runs.create({ kind: 'push', view: 'delays', options: {} });
+      bench!.project.runs.update(r.id, { status: 'failed', finished_at: new Date().toISOString() });
+      return r.id;
+    };
+    const first = failedRun();
+    const delivering = fireAlerts(bench.project, first, NOT_JUDGED, { timeoutMs: 20_000 });
+    for (let i = 0; i < 200 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    runInterruptCleanups('SIGINT');
+    expect(listAlertAttempts(bench.project, first)).toMatchObject([{ attempt: 1, ok: false, error: 'interrupted: the process stopped during this try' }]);
+    // The slot is free again: the next match is sent, not held, and counts the cut one.
+    const second = failedRun();
+    const next = fireAlerts(bench.project, second, NOT_JUDGED, { timeoutMs: 20_000 });
+    for (let i = 0; i < 200 && held.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(held).toHaveLength(2);
+    for (const res of held) res.end();
+    await Promise.all([delivering, next]);
   });
 
   it('does not follow a redirect: the attempt fails, saying so, and the signed body goes nowhere else', async () => {
