@@ -94,7 +94,10 @@ export function writeToOnlineStoreRoutes(ctx: ServerContext): Hono {
   app.post('/', ctx.auth.requireScope('write'), async (c) => {
     const body = await jsonBody<{ feature_view_name: string; df: Record<string, unknown> }>(c, 'write_to_online_store', ctx.limits.bodyLimit);
     const rows = rowsFromColumns(body.df);
-    if (rows.length === 0) return (getView(ctx.project.registry.current(), body.feature_view_name), nothingToPush(c, 'online'));
+    if (rows.length === 0) {
+      getView(ctx.project.registry.current(), body.feature_view_name); // an unknown view is still a 400
+      return nothingToPush(c, 'online');
+    }
     return pushAnswer(ctx, c, { view: body.feature_view_name, rows, to: 'online', ignoreUnknownColumns: true });
   });
   return app;
