@@ -91,4 +91,4 @@ echo " unshifted 2001 data, its values come back as outside_max_age. Prepare aga
 step "the quality log" fg runs list
 
 echo
-echo "Done. Next: 'node bin/featureguard.js --project $project serve' and open http://127.0.0.1:6566/ui"
+echo "Done. Next: 'node bin/featureguard.js --project $project serve' and open http://127.0.0.1:6567/ui"

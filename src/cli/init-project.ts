@@ -7,10 +7,14 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFi
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
+import { dependencyRange } from '../version.js';
 
 /** The example project shipped with the package (same depth from `src/cli` and `dist/cli`). */
 export const EXAMPLE_DIR = fileURLToPath(new URL('../../examples/flights/', import.meta.url));
 const NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** What the example's prepare.ts imports, at the versions featureguard itself uses. */
+const PREPARE_DEPENDENCIES = ['@duckdb/node-api', 'vega-datasets', 'tsx'] as const;
 
 export interface InitResult {
   dir: string;
@@ -67,7 +71,7 @@ export function scaffoldProject(dir: string, options: { name?: string; force?: b
       type: 'module',
       scripts: { 'prepare-data': 'tsx prepare.ts' },
       // What prepare.ts needs; featureguard itself is used from wherever it is installed.
-      dependencies: { '@duckdb/node-api': '^1.5.0', 'vega-datasets': '^3.2.0', tsx: '^4.0.0' },
+      dependencies: Object.fromEntries(PREPARE_DEPENDENCIES.map((name) => [name, dependencyRange(name) ?? 'latest'])),
     };
     writeFileSync(pkg, `${JSON.stringify(manifest, null, 2)}\n`);
     files.push('package.json');

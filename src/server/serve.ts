@@ -25,7 +25,7 @@ import { repeat } from './repeat.js';
 import { projectMaterializeFn } from './routes/materialize.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_PORT = 6566;
+export const DEFAULT_PORT = 6567;
 const DROP_SWEEP_MS = 15_000;
 const DAY_MS = 86_400_000;
 const HELD_BACK_SWEEP_MS = 60_000;

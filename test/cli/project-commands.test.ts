@@ -217,7 +217,15 @@ describe('init', () => {
   it('the scaffold prepares its data and validates against it', async () => {
     const target = join(root, 'scaffold');
     expect((await runCli(['init', target])).code).toBe(0);
-    expect(JSON.parse(readFileSync(join(target, 'package.json'), 'utf8'))).toMatchObject({ type: 'module', scripts: { 'prepare-data': 'tsx prepare.ts' } });
+    const written = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8'));
+    expect(written).toMatchObject({ type: 'module', scripts: { 'prepare-data': 'tsx prepare.ts' } });
+    // The ranges featureguard itself installs: every @duckdb/node-api release is a pre-release, which ^1.5.0 never matched.
+    const own = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect(written.dependencies).toEqual({
+      '@duckdb/node-api': own.dependencies['@duckdb/node-api'],
+      'vega-datasets': own.dependencies['vega-datasets'] ?? own.devDependencies['vega-datasets'],
+      tsx: own.dependencies.tsx ?? own.devDependencies.tsx,
+    });
     // What `npm install` gives the folder: the packages prepare.ts imports (linked from this repository).
     symlinkSync(join(process.cwd(), 'node_modules'), join(target, 'node_modules'), 'dir');
     const prep = spawnSync(process.execPath, ['--import', 'tsx', 'prepare.ts', '--no-shift'], { cwd: target, encoding: 'utf8' });

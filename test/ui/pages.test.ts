@@ -197,7 +197,7 @@ describe('auth', () => {
       expect(cookie).toContain('HttpOnly');
       expect(cookie).toContain('SameSite=Strict');
       expect(cookie).toContain('Path=/ui');
-      const csrf = await app.request('http://127.0.0.1:6566/ui/login', { method: 'POST', headers: { origin: 'https://evil.example' }, body: new URLSearchParams({ key, next: '/ui/runs' }) });
+      const csrf = await app.request('http://127.0.0.1:6567/ui/login', { method: 'POST', headers: { origin: 'https://evil.example' }, body: new URLSearchParams({ key, next: '/ui/runs' }) });
       expect(csrf.status).toBe(403);
       const crossSite = await app.request('/ui/login', { method: 'POST', headers: { 'sec-fetch-site': 'cross-site' }, body: new URLSearchParams({ key, next: '/ui/runs' }) });
       expect(crossSite.status).toBe(403);

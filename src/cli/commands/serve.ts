@@ -10,7 +10,7 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
     .command('serve')
     .description('serve the HTTP API (online features, push, materialize, datasets, registry, runs, /ui) and run view schedules')
     .option('--host <host>', 'address to listen on (default server.host or 127.0.0.1; beyond loopback needs API keys)')
-    .option('--port <port>', 'port (default server.port or 6566)', (v) => (/^[0-9]{1,5}$/.test(v) ? Number(v) : Number.NaN))
+    .option('--port <port>', 'port (default server.port or 6567)', (v) => (/^[0-9]{1,5}$/.test(v) ? Number(v) : Number.NaN))
     .option('--quiet', 'no log line per request')
     .option('--no-scheduler', 'do not run view schedules')
     .action(async (opts: { host?: string; port?: number; quiet?: boolean; scheduler?: boolean }) => {
