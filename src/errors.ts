@@ -27,8 +27,9 @@ export class FeatureguardError extends Error {
     this.details = options.details;
   }
 
-  toJSON(): { code: string; message: string; details?: ErrorDetails } {
-    return { code: this.code, message: this.message, details: this.details };
+  /** The `{code, message, details}` the API and the CLI's `--json` write (`details` null when there are none). */
+  toJSON(): { code: string; message: string; details: ErrorDetails | null } {
+    return { code: this.code, message: this.message, details: this.details ?? null };
   }
 }
 

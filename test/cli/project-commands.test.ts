@@ -176,6 +176,8 @@ describe('project commands on the flights example', () => {
     const json = await cli('--json', 'apply');
     expect(JSON.parse(json.err).error.code).toBe('breaking_change');
     expect(JSON.parse((await cli('--json', 'describe', 'airport_hourly')).out).version).toBe(2);
+    // The same error shape as the API's, `details` null when there are none.
+    expect(JSON.parse((await cli('--json', 'describe', 'no_such_object')).err)).toEqual({ error: { code: 'not_found', message: expect.any(String), details: null } });
     const allowed = await cli('apply', '--allow-breaking');
     expect(allowed.code).toBe(0);
     expect(allowed.out).toContain('feature_view airport_hourly v3');
