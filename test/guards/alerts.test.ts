@@ -49,6 +49,18 @@ afterEach(async () => {
   delete process.env.FEATUREGUARD_ALERT_BACKOFF_MS;
 });
 
+/** A receiver that answers nothing until the test ends the responses it holds (a delivery in flight). */
+async function holdingReceiver(): Promise<{ url: string; held: ServerResponse[] }> {
+  const held: ServerResponse[] = [];
+  server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => held.push(res));
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, held };
+}
+
+
 /** A bench whose alert `schema` (min_interval 1h) fires on refused pushes, and `n` such pushes made. */
 async function storm(n: number) {
   const rx = await receiver(0);
@@ -341,13 +353,7 @@ describe('alerts', () => {
   });
 
   it('POST /v1/datasets answers a build that failed before its guards without waiting for the alert; a bad request alerts nothing', async () => {
-    const held: ServerResponse[] = [];
-    server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => held.push(res));
-    });
-    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const { held, url } = await holdingReceiver();
     bench = await guardBench({ alerts: [{ name: 'failures', url, statuses: ['failed'] }] });
     const app = createApp(bench.project, { ui: false, errorLog: () => undefined });
     const ask = (entities: unknown) => app.request('/v1/datasets', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ features: ['delays:delay'], entity_rows: entities, format: 'json' }) });
@@ -366,13 +372,7 @@ describe('alerts', () => {
   });
 
   it('a delivery cut by an interrupt is recorded as such and gives its min_interval slot back', async () => {
-    const held: ServerResponse[] = [];
-    server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => held.push(res));
-    });
-    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const { held, url } = await holdingReceiver();
     bench = await guardBench({ alerts: [{ name: 'failures', url, statuses: ['failed'], min_interval: '1h' }] });
     const failedRun = () => {
       const r = bench!.project.runs.create({ kind: 'push', view: 'delays', options: {} });
