@@ -16,7 +16,7 @@
  * const views = viewsForPushSource(project, 'driver_stats_push');
  * const result = await pushToViews(project, views, { rows, to: 'online' });
  */
-import { InputError } from '../errors.js';
+import { FeatureguardError, InputError } from '../errors.js';
 import type { Project } from '../project.js';
 import type { RunStatus } from '../runs/types.js';
 import { checkPushRows, push, type PushOptions, type PushRequest, type PushResult } from './push.js';
@@ -61,7 +61,21 @@ export async function pushToViews(
   }
   await checkPushRows(project, online, { ...request, to: 'online' }, options);
   const results: PushResult[] = [];
-  for (const view of online) results.push(await push(project, { ...request, view, to: 'online' }, options));
+  for (const view of online) {
+    try {
+      results.push(await push(project, { ...request, view, to: 'online' }, options));
+    } catch (e) {
+      throw results.length > 0 && e instanceof FeatureguardError ? afterWrites(e, view, results) : e;
+    }
+  }
   const status = results.reduce<RunStatus>((worst, r) => (WORST.indexOf(r.status) > WORST.indexOf(worst) ? r.status : worst), 'success');
   return { status, to: 'online', rows: results[0].rows, views: results };
+}
+
+/** A push to one view that failed after earlier views' pushes: the error says what those wrote (a retry is harmless). */
+function afterWrites(e: FeatureguardError, view: string, earlier: readonly PushResult[]): FeatureguardError {
+  const written = earlier.filter((r) => r.status !== 'blocked').map((r) => `'${r.view}'`);
+  const said = written.length > 0 ? `; before it, the rows were written for ${written.join(', ')}` : '';
+  const details = e.details !== null && typeof e.details === 'object' && !Array.isArray(e.details) ? e.details : {};
+  return new FeatureguardError(e.code, `view '${view}': ${e.message}${said}`, { status: e.status, exitCode: e.exitCode, details: { ...details, views: earlier }, cause: e });
 }

@@ -7,6 +7,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDefinitions } from '../../src/definitions/loader.js';
+import { requestDrops } from '../../src/registry/online-drops.js';
 import { json, post, useAppFixture } from './fixture.js';
 
 const t = useAppFixture();
@@ -91,5 +92,16 @@ describe("Feast's push to a source several views read", () => {
     }
     const unknown = await t.app.request('/write-to-online-store', post({ feature_view_name: 'nope', df: {} }));
     expect(unknown.status).toBe(400);
+  });
+
+  it('a view that fails after others were written names them in its error', async () => {
+    // The second view's old online values are to be dropped: a push to it is refused until they are (409).
+    requestDrops(t.fx.project.state, ['origin_flights']);
+    const res = await t.app.request('/push', post({ push_source_name: 'delays_source', df: df('ORD', '15', 6.5) }));
+    const body = await json(res);
+    expect([res.status, body.error.code]).toEqual([409, 'online_drop_pending']);
+    expect(body.error.message).toMatch(/^view 'origin_flights': .*; before it, the rows were written for 'origin_delays'$/);
+    expect(body.error.details.views.map((v: { view: string }) => v.view)).toEqual(['origin_delays']);
+    expect((await online('ORD'))[0]).toBe(6.5);
   });
 });
