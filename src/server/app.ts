@@ -24,7 +24,7 @@ import { openApiDocument } from './openapi.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
-import { feastMaterializeRoutes } from './routes/feast-materialize.js';
+import { feastDocumentRoutes, feastMaterializeRoutes } from './routes/feast.js';
 import { materializeRoutes, projectMaterializeFn } from './routes/materialize.js';
 import { onlineRoutes } from './routes/online.js';
 import { pushRoutes, writeToOnlineStoreRoutes } from './routes/push.js';
@@ -101,6 +101,7 @@ export function createApp(project: Project, options: AppOptions = {}): Featuregu
   app.route('/write-to-online-store', writeToOnlineStoreRoutes(ctx));
   app.route('/v1/materialize', materializeRoutes(ctx));
   app.route('/', feastMaterializeRoutes(ctx));
+  app.route('/', feastDocumentRoutes());
   app.route('/v1/datasets', datasetRoutes(ctx));
   app.route('/v1/registry', registryRoutes(ctx));
   app.route('/v1/runs', runsRoutes(ctx));

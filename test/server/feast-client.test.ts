@@ -45,6 +45,14 @@ describe("Feast's clients, unchanged", () => {
     expect([badKey, badKeyBody.error.message]).toEqual([400, "entity 'origin' row 0: expected a string, got number"]);
   });
 
+  it("answers Feast's document retrieval with a 404 that says there is no vector search (its client tries /search, then the old route)", async () => {
+    for (const path of ['/search', '/retrieve-online-documents']) {
+      const res = await t.app.request(path, post({ features: ['docs:embedding'], query: [0.1, 0.2], top_k: 3 }));
+      const body = await json(res);
+      expect([res.status, body.error.code, body.error.message]).toEqual([404, 'not_supported', expect.stringContaining('no vector search')]);
+    }
+  });
+
   it("pushes Feast's documented body: naive timestamps (UTC), a single value for every row, extra columns left out", async () => {
     const res = await t.app.request('/push', post({
       push_source_name: 'origin_delays',

@@ -1,4 +1,7 @@
 /**
+ * Routes only Feast's clients call (its online reads, pushes and writes are
+ * aliases of featureguard's own routes, in their modules).
+ *
  * Feast's `POST /materialize` and `POST /materialize-incremental` (write scope):
  * what Feast's Python SDK and CLI (0.66+) send to the feature server when the
  * online store is `remote`. The same materialization jobs as `/v1/materialize`.
@@ -84,4 +87,21 @@ function jobFailure(job: MaterializeJob): FeatureguardError | null {
   return new FeatureguardError('materialize_blocked', `materialization blocked by the guards (nothing written for these views): ${why}`, {
     status: 422, exitCode: 1, details: { job },
   });
+}
+
+/**
+ * Feast's document retrieval (`POST /search`, and `/retrieve-online-documents` it falls back to on a 404):
+ * featureguard has no vector search. A 404 that says so, so that Feast's client, which tries one then the
+ * other, ends with this reason rather than "no route".
+ */
+export function feastDocumentRoutes(): Hono {
+  const app = new Hono();
+  for (const path of ['/search', '/retrieve-online-documents']) {
+    app.post(path, () => {
+      throw new FeatureguardError('not_supported', `featureguard serves no vector search: POST ${path} (Feast's document retrieval) is not available; read features with /get-online-features`, {
+        status: 404, exitCode: 2, details: { path },
+      });
+    });
+  }
+  return app;
 }
