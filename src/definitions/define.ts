@@ -17,8 +17,22 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Settings that take a duration (`6h`, `0`). */
+const DURATION_KEYS = new Set(['ttl', 'max_clock_skew', 'min_interval', 'max_staleness']);
+
+/**
+ * A duration of zero is written unquoted in YAML (`ttl: 0`, a number); definitions and settings hold it as the
+ * string '0', wherever it is (a view's ttl, a quality policy's `max_clock_skew`, an alert's `min_interval`).
+ */
+export function normalizeDurations<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(normalizeDurations) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, DURATION_KEYS.has(k) && v === 0 ? '0' : normalizeDurations(v)])) as T;
+}
+
+/** A definition as the YAML loader makes it: `kind` as named here (a `kind` in `spec` does not win), durations normalized, frozen. */
 function make<T extends { kind: string }>(kind: T['kind'], spec: object): T {
-  return deepFreeze(structuredClone({ kind, ...spec }) as T);
+  return deepFreeze(normalizeDurations(structuredClone({ ...spec, kind })) as T);
 }
 
 export const defineEntity = (spec: WithoutKind<EntityDef>): EntityDef => make<EntityDef>('entity', spec);

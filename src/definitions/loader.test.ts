@@ -96,6 +96,12 @@ describe('loadDefinitions', () => {
     expect(definitionOrigin(defs[4]).locate('/label')).toEqual({ line: 24, column: 14 });
   });
 
+  it('builders make what the loader makes from untyped JavaScript too: an unquoted 0 duration, a stray kind', () => {
+    const untyped = { name: 'v', entities: ['airport'], source: 's', ttl: 0, quality: { provenance: { max_clock_skew: 0 } }, features: [] } as unknown as Parameters<typeof defineFeatureView>[0];
+    expect(defineFeatureView(untyped)).toMatchObject({ kind: 'feature_view', ttl: '0', quality: { provenance: { max_clock_skew: '0' } } });
+    expect(defineEntity({ kind: 'source', name: 'e', join_keys: [] } as unknown as Parameters<typeof defineEntity>[0]).kind).toBe('entity');
+  });
+
   it('honours config.definitions', () => {
     const root = project({ 'featureguard.yaml': 'project: p\ndefinitions: defs\n', 'defs/a.yml': 'kind: entity\nname: a\njoin_keys: [{name: k, type: int64}]\n' });
     expect(loadDefinitions(root, loadConfig(root)).map((d) => d.name)).toEqual(['a']);

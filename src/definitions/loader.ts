@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { join, relative, sep } from 'node:path';
 import { DefinitionError, type DefinitionProblem } from '../errors.js';
 import { checkCrossReferences } from './cross-references.js';
-import { deepFreeze } from './define.js';
+import { deepFreeze, normalizeDurations as normalize } from './define.js';
 import { parseDefinitionFile, type ParsedObject } from './definition-files.js';
 import { definitionOrigin, setDefinitionOrigin } from './origins.js';
 import { show, validateWithSchema } from './schema-validation.js';
@@ -164,19 +164,6 @@ function readDefinitionText(full: string, file: string, problems: DefinitionProb
     problems.push({ file, path: '', message: `cannot read this file: ${readReason(e)}` });
     return undefined;
   }
-}
-
-/** Settings that take a duration (`6h`, `0`). */
-const DURATION_KEYS = new Set(['ttl', 'max_clock_skew', 'min_interval', 'max_staleness']);
-
-/**
- * A duration of zero is written unquoted in YAML (`ttl: 0`, a number); definitions and settings hold it as the
- * string '0', wherever it is (a view's ttl, a quality policy's `max_clock_skew`, an alert's `min_interval`).
- */
-function normalize<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(normalize) as T;
-  if (!isRecord(value)) return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, DURATION_KEYS.has(k) && v === 0 ? '0' : normalize(v)])) as T;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

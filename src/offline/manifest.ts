@@ -267,7 +267,7 @@ export function buildLineage(f: BuildFacts, manifest: DatasetManifest, outputs: 
     job: `dataset:${f.plan.service?.name ?? 'features'}`,
     definition_versions: manifest.definitions,
     inputs: [...manifest.sources, { name: manifest.entities.name, kind: 'entities', uri: manifest.entities.uri, fingerprint: manifest.entities.fingerprint }],
-    output: { kind: out ? `dataset:${out.format}` : `dataset:${outputs[0]?.format ?? 'memory'}`, uri: out?.path ? `file://${out.path}` : 'memory:' },
+    output: { kind: out ? `dataset:${out.format}` : `dataset:${outputs[0]?.format ?? 'memory'}`, uri: out?.path ? `file://${out.path}` : `memory:dataset/${f.run.id}` },
     package_version: VERSION,
     host: hostname(),
     user,

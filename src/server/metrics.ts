@@ -21,7 +21,8 @@ export interface ServerMetrics {
 
 export function createMetrics(): ServerMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'featureguard_process_' });
+  // Node's default metrics are named process_* and nodejs_* already: `featureguard_process_cpu_seconds_total`.
+  collectDefaultMetrics({ register: registry, prefix: 'featureguard_' });
   const httpDuration = new Histogram({
     name: 'featureguard_http_request_duration_seconds',
     help: 'HTTP request latency by route pattern',

@@ -69,6 +69,8 @@ describe('dataset build edge cases', () => {
     expect(rows.map((r) => r.note)).toEqual(SERVICE_ROWS.map((r) => r.note));
     expect(rows.map(({ txn_count, avg_amount, risk, fraud }) => ({ txn_count, avg_amount, risk, fraud }))).toEqual(SERVICE_EXPECTED);
     expect(res.manifest.label).toBe('fraud');
+    // An in-memory dataset is named in its lineage (OpenLineage's output had an empty name).
+    expect(project.runs.get(res.run.id).lineage?.output?.uri).toBe(`memory:dataset/${res.run.id}`);
   });
 
   it('takes an upper-case EVENT_TIMESTAMP column chosen as the timestamp column', async () => {
