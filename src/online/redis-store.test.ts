@@ -5,6 +5,9 @@ import { describeOnlineStoreConformance } from './conformance.case.js';
 import { Redis } from 'ioredis';
 import { openRedisOnlineStore, storeUnavailable } from './redis-store.js';
 
+/** The tests' Redis, and a key prefix no other test uses. */
+const freshRedis = () => ({ url: `redis://127.0.0.1:${inject('redisPort')}`, key_prefix: `fgtest:${randomUUID()}:` });
+
 describeOnlineStoreConformance('redis standalone', () => {
   const key_prefix = `fgtest:${randomUUID()}:`;
   return () => openRedisOnlineStore({ url: `redis://127.0.0.1:${inject('redisPort')}`, key_prefix });
@@ -17,8 +20,7 @@ describeOnlineStoreConformance('redis cluster', () => {
 
 describe('redis store: a crashed write session', () => {
   it('stays invisible, and once its lease expires the same rows can be written again', async () => {
-    const url = `redis://127.0.0.1:${inject('redisPort')}`;
-    const key_prefix = `fgtest:${randomUUID()}:`;
+    const { url, key_prefix } = freshRedis();
     const crashed = await openRedisOnlineStore({ url, key_prefix, session_lease_ms: 300 });
     await crashed.writeBatch('v', ['x'], [{ key: ['a'], values: ['before'], eventTs: 1, createdTs: 0 }]);
     const w = await crashed.beginWrite('v', ['x']);
@@ -48,8 +50,7 @@ describe('redis store: a crashed write session', () => {
 
 describe('redis store: a read-only Redis user', () => {
   it('serves reads with read commands only (no scripts)', async () => {
-    const url = `redis://127.0.0.1:${inject('redisPort')}`;
-    const key_prefix = `fgtest:${randomUUID()}:`;
+    const { url, key_prefix } = freshRedis();
     const user = `reader_${randomUUID().slice(0, 8)}`;
     const admin = new Redis(url);
     const writer = await openRedisOnlineStore({ url, key_prefix });
@@ -72,8 +73,7 @@ describe('redis store: a read-only Redis user', () => {
 
 describe('redis store: a reader racing a session that begins', () => {
   it('hides a record of a session begun after its snapshot of the sessions, even one not pending yet', async () => {
-    const url = `redis://127.0.0.1:${inject('redisPort')}`;
-    const key_prefix = `fgtest:${randomUUID()}:`;
+    const { url, key_prefix } = freshRedis();
     const store = await openRedisOnlineStore({ url, key_prefix });
     const r = new Redis(url);
     try {
@@ -105,8 +105,7 @@ async function stopRenewals(url: string, prefix: string, view: string): Promise<
 
 describe('redis store: an exclusive session after one that failed before its abort reached Redis', () => {
   it('writes over the failed session at once (within its lease): its values are neither compared against nor shown', async () => {
-    const url = `redis://127.0.0.1:${inject('redisPort')}`;
-    const key_prefix = `fgtest:${randomUUID()}:`;
+    const { url, key_prefix } = freshRedis();
     const failed = await openRedisOnlineStore({ url, key_prefix });
     await failed.writeBatch('v', ['x'], [{ key: ['a'], values: ['v1'], eventTs: 1, createdTs: 0 }]);
     const w = await failed.beginWrite('v', ['x'], { exclusive: true });
@@ -131,8 +130,7 @@ describe('redis store: an exclusive session after one that failed before its abo
   });
 
   it('of the same lease domain (state folder): dead at once, a retry seconds after a kill writes every row', async () => {
-    const url = `redis://127.0.0.1:${inject('redisPort')}`;
-    const key_prefix = `fgtest:${randomUUID()}:`;
+    const { url, key_prefix } = freshRedis();
     const killed = await openRedisOnlineStore({ url, key_prefix });
     await killed.writeBatch('v', ['x'], [{ key: ['a'], values: ['v1'], eventTs: 1, createdTs: 0 }]);
     const w = await killed.beginWrite('v', ['x'], { exclusive: true, leaseDomain: 'state-1' });
@@ -156,8 +154,7 @@ describe('redis store: an exclusive session after one that failed before its abo
   });
 
   it('a session marked dead while still writing cannot renew or commit itself back to life', async () => {
-    const url = `redis://127.0.0.1:${inject('redisPort')}`;
-    const key_prefix = `fgtest:${randomUUID()}:`;
+    const { url, key_prefix } = freshRedis();
     const a = await openRedisOnlineStore({ url, key_prefix });
     const b = await openRedisOnlineStore({ url, key_prefix });
     try {
@@ -192,8 +189,7 @@ describe('redis store: configuration', () => {
   });
 
   it('gives a key prefix to the first project that uses it, and refuses another project on it', async () => {
-    const url = `redis://127.0.0.1:${inject('redisPort')}`;
-    const key_prefix = `fgtest:${randomUUID()}:`;
+    const { url, key_prefix } = freshRedis();
     const a = await openRedisOnlineStore({ url, key_prefix, project: 'p7' });
     await a.close();
     const e = await openRedisOnlineStore({ url, key_prefix, project: 'p8' }).catch((x: unknown) => x);
@@ -209,8 +205,7 @@ describe('redis store: configuration', () => {
 
 describe('redis store: an aborted write session', () => {
   it('is rolled back and leaves no pending entry', async () => {
-    const url = `redis://127.0.0.1:${inject('redisPort')}`;
-    const key_prefix = `fgtest:${randomUUID()}:`;
+    const { url, key_prefix } = freshRedis();
     const store = await openRedisOnlineStore({ url, key_prefix });
     const raw = new Redis(url);
     try {

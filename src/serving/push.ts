@@ -76,6 +76,11 @@ async function sendAlerts(options: PushOptions, delivery: Promise<void>): Promis
   await (options.deliverAlerts ? options.deliverAlerts(delivery) : delivery);
 }
 
+/** A request's `to` as featureguard names it: `online` when left out, Feast's `online_and_offline` as `both`. */
+export function pushTarget(to: PushRequest['to']): PushTarget {
+  return to === 'online_and_offline' ? 'both' : (to ?? 'online');
+}
+
 const MAX_REPORTED_PROBLEMS = 20;
 
 /** A date and time without an offset (`2026-12-01 09:00:00`, as pandas prints one): UTC, as DESIGN.md §3 reads naive timestamps. */
@@ -148,7 +153,7 @@ async function validatedOrRecorded(project: Project, view: FeatureViewDef, raw: 
  * the run), as `push` would.
  */
 export async function checkPushRows(project: Project, views: readonly string[], request: Omit<PushRequest, 'view'>, options: PushOptions = {}): Promise<void> {
-  const to: PushTarget = request.to === 'online_and_offline' ? 'both' : (request.to ?? 'online');
+  const to = pushTarget(request.to);
   for (const name of views) {
     const view = getView(project.registry.current(), name);
     await validatedOrRecorded(project, view, request.rows, to, options, request.ignoreUnknownColumns ? new Set() : null);
@@ -200,7 +205,7 @@ function lineageOf(project: Project, view: FeatureViewDef, rows: number, to: Pus
 
 /** Push rows into a view (see the module comment). Bad rows are an `InputError` listing the problems. */
 export async function push(project: Project, request: PushRequest, options: PushOptions = {}): Promise<PushResult> {
-  const to: PushTarget = request.to === 'online_and_offline' ? 'both' : (request.to ?? 'online');
+  const to = pushTarget(request.to);
   if (!['online', 'offline', 'both'].includes(to)) throw new InputError(`'to' must be online, offline or both`, { to: request.to });
   const set = project.registry.current();
   const view = getView(set, request.view);

@@ -15,7 +15,7 @@
  * over once its lease lapses, without forcing.
  */
 import { Hono, type Context } from 'hono';
-import { FeatureguardError } from '../../errors.js';
+import { FeatureguardError, InputError } from '../../errors.js';
 import type { MaterializeOptions } from '../../materialize/types.js';
 import { jsonBody } from '../body.js';
 import type { ServerContext } from '../context.js';
@@ -38,9 +38,11 @@ export function feastMaterializeRoutes(ctx: ServerContext): Hono {
     if (body.disable_event_timestamp === true) return answer(ctx, c, body.feature_views, { start: EVERYTHING_FROM });
     const missing = (['start_ts', 'end_ts'] as const).filter((k) => typeof body[k] !== 'string');
     if (missing.length > 0) {
-      throw new FeatureguardError('invalid_request', `invalid request body: ${missing.join(' and ')} required unless disable_event_timestamp is true`, {
-        status: 400, exitCode: 2, details: { problems: missing.map((k) => ({ path: `/${k}`, message: 'required unless disable_event_timestamp is true' })) },
-      });
+      throw new InputError(
+        `invalid request body: ${missing.join(' and ')} required unless disable_event_timestamp is true`,
+        { problems: missing.map((k) => ({ path: `/${k}`, message: 'required unless disable_event_timestamp is true' })) },
+        'invalid_request',
+      );
     }
     return answer(ctx, c, body.feature_views, { start: body.start_ts!, end: body.end_ts! });
   });

@@ -8,7 +8,7 @@
 import { Hono, type Context } from 'hono';
 import { getView } from '../../definitions/definition-set.js';
 import { FeatureguardError } from '../../errors.js';
-import { push, type PushRequest } from '../../serving/push.js';
+import { push, pushTarget, type PushRequest, type PushResult } from '../../serving/push.js';
 import { pushToViews, viewsForPushSource, type ViewsPushResult } from '../../serving/push-source.js';
 import { rowsFromColumns } from '../../serving/push-rows.js';
 import { jsonBody } from '../body.js';
@@ -28,13 +28,12 @@ async function pushAnswer(ctx: ServerContext, c: Context, request: PushRequest):
   try {
     // The answer does not wait for webhooks (their attempts are recorded with the run).
     const result = await push(ctx.project, request, { deliverAlerts: (d) => ctx.background.track(d) });
-    ctx.metrics.recordRun('push', view, result.status);
+    countPush(ctx, result);
     if (result.status === 'blocked') {
       throw new FeatureguardError('push_blocked', `push blocked by the guards: ${result.blocked_reason ?? 'a blocking check failed'}; nothing was written`, {
         status: 422, exitCode: 1, details: { ...result },
       });
     }
-    ctx.metrics.pushRows.inc({ view, to: result.to }, result.rows);
     return c.json(result);
   } catch (e) {
     if (!(e instanceof FeatureguardError) || e.status >= 500) ctx.metrics.recordRun('push', view, 'failed');
@@ -44,9 +43,15 @@ async function pushAnswer(ctx: ServerContext, c: Context, request: PushRequest):
   }
 }
 
+/** A finished push in the metrics: its run, and its rows unless it was blocked. */
+function countPush(ctx: ServerContext, result: PushResult): void {
+  ctx.metrics.recordRun('push', result.view, result.status);
+  if (result.status !== 'blocked') ctx.metrics.pushRows.inc({ view: result.view, to: result.to }, result.rows);
+}
+
 /** An empty frame in a Feast body: nothing to push, no run (Feast's server skips it and answers 200 too). */
 function nothingToPush(c: Context, to: PushRequest['to']): Response {
-  return c.json({ status: 'success', to: to === 'online_and_offline' ? 'both' : (to ?? 'online'), rows: 0, views: [] });
+  return c.json({ status: 'success', to: pushTarget(to), rows: 0, views: [] });
 }
 
 /** A Feast push to a source several views read: one run per view; 422 `push_blocked` when the guards blocked any. */
@@ -58,10 +63,7 @@ async function pushViewsAnswer(ctx: ServerContext, c: Context, source: string, v
     if (!(e instanceof FeatureguardError) || e.status >= 500) ctx.metrics.recordRun('push', source, 'failed');
     throw e;
   }
-  for (const r of result.views) {
-    ctx.metrics.recordRun('push', r.view, r.status);
-    if (r.status !== 'blocked') ctx.metrics.pushRows.inc({ view: r.view, to: r.to }, r.rows);
-  }
+  for (const r of result.views) countPush(ctx, r);
   const blocked = result.views.filter((r) => r.status === 'blocked');
   if (blocked.length > 0) {
     const written = result.views.filter((r) => r.status !== 'blocked').map((r) => r.view);
