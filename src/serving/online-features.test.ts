@@ -262,10 +262,13 @@ describe('getOnlineFeatures', () => {
     expect(formatMicros(US('2001-01-02T03:04:05.5Z'))).toBe('2001-01-02T03:04:05.500Z');
     expect(formatMicros(US('2001-01-02T03:04:05Z') + 7)).toBe('2001-01-02T03:04:05.000007Z');
     expect(formatMicros(-1)).toBe('1969-12-31T23:59:59.999999Z');
+    // The last microsecond of year 9999 is 253402300800000000 as a number (year 10000): written as the last instant.
+    expect(formatMicros(Number(253402300799999999n))).toBe('9999-12-31T23:59:59.999999Z');
     fc.assert(
       fc.property(fc.integer({ min: -62135596800000, max: 253402300799999 }), fc.integer({ min: 0, max: 999 }), fc.constantFrom(0, 1, 2), (ms, sub, zeros) => {
         // Whole seconds, whole milliseconds and microseconds, equally often.
-        const us = zeros === 0 ? Math.floor(ms / 1000) * 1_000_000 : zeros === 1 ? ms * 1000 : ms * 1000 + sub;
+        // Beyond 2^53 the sum is rounded, at the very end of year 9999 up into year 10000 (the case above).
+        const us = Math.min(zeros === 0 ? Math.floor(ms / 1000) * 1_000_000 : zeros === 1 ? ms * 1000 : ms * 1000 + sub, 253402300799999968);
         const text = formatMicros(us);
         const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(text)!;
         const digits = m[2] ?? '';
