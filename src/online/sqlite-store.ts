@@ -9,6 +9,7 @@
  * const store = await openSqliteOnlineStore({ path: '/tmp/online.db' });
  * await store.writeBatch('flights', ['delay'], [{ key: ['SEA'], values: [3.5], eventTs: 1, createdTs: 0 }]);
  */
+import { realpathSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { openWalDatabase, stateError } from '../state/state-db.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
@@ -40,6 +41,16 @@ ON CONFLICT (view, key) DO UPDATE SET event_ts = excluded.event_ts, created_ts =
   schema = excluded.schema, payload = excluded.payload
 WHERE excluded.event_ts > online_values.event_ts
    OR (excluded.event_ts = online_values.event_ts AND excluded.created_ts > online_values.created_ts)`;
+
+/**
+ * The open read snapshots of every store in this process, by database file: a commit through any handle ends
+ * them all, so that another handle on the same file (a second project object, a test) reads the write at once.
+ */
+const snapshotsByFile = new Map<string, Set<() => void>>();
+
+function endSnapshotsOf(file: string): void {
+  for (const end of snapshotsByFile.get(file) ?? []) end();
+}
 
 /** How long a write waits for another process's write session (materializations can hold it for seconds). */
 const BUSY_TIMEOUT_MS = 30_000;
@@ -78,6 +89,8 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
   const readJson = reader.prepare(
     'SELECT key, event_ts, created_ts, schema, payload FROM online_values WHERE view = ? AND key IN (SELECT value FROM json_each(?))',
   );
+  const beginRead = reader.prepare('BEGIN');
+  const endRead = reader.prepare('COMMIT');
   const schemas = new Map<string, readonly string[]>();
   const projections = new ProjectionCache();
   const lock = createMutex();
@@ -97,8 +110,33 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
     const proj = projections.get(r.schema, undefined, features);
     return proj === undefined ? (projections.get(r.schema, schemaOf(r.schema), features) ?? null) : proj;
   };
+  /**
+   * Reads in one turn of the event loop share one read transaction, ended when the turn's I/O callbacks are
+   * done (`setImmediate`) or when a store of this process commits a write to the same file. In autocommit
+   * mode each statement takes and releases SQLite's WAL read lock (`fcntl` calls, an `fstat` and the checks
+   * around them: three quarters of a single-row read, more on a virtual machine), and a busy server answers
+   * several requests per turn. A read sees whole write sessions or none, as before; a commit by another
+   * process is seen from the next turn on.
+   */
+  let snapshot = false;
+  const endSnapshot = () => {
+    if (!snapshot) return;
+    snapshot = false;
+    if (reader.inTransaction) endRead.run();
+  };
+  const inSnapshot = () => {
+    if (snapshot) return;
+    beginRead.run();
+    snapshot = true;
+    setImmediate(endSnapshot);
+  };
+  const real = realpathSync(file);
+  let shared = snapshotsByFile.get(real);
+  if (!shared) snapshotsByFile.set(real, (shared = new Set()));
+  shared.add(endSnapshot);
   /** The stored rows of `keys` (in order, `undefined` where none), each decoded by `make`. */
   const read = <T>(view: string, features: readonly string[], keys: readonly OnlineKey[], make: RecordDecoder<T>): (T | undefined)[] => {
+    inSnapshot();
     const decode = (r: ReadRow) => make(r.payload, projectionOf(r, features), r.event_ts, r.created_ts);
     if (keys.length === 1) {
       const r = readOne.get(view, encodeKey(keys[0])) as ReadRow | undefined;
@@ -133,6 +171,7 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
       ended = true;
       try {
         if (writer.inTransaction) writer.exec(sql);
+        if (sql === 'COMMIT') endSnapshotsOf(real);
       } catch (e) {
         // A COMMIT that failed (disk full, I/O error) can leave the transaction open: rolled back, or every
         // later session of this process would fail to begin.
@@ -191,6 +230,7 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
       const release = await lock();
       try {
         writer.prepare('DELETE FROM online_values WHERE view = ?').run(view);
+        endSnapshotsOf(real);
       } finally {
         release();
       }
@@ -203,6 +243,9 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
       if (closed) return;
       closed = true;
       const release = await lock();
+      endSnapshot();
+      shared.delete(endSnapshot);
+      if (shared.size === 0 && snapshotsByFile.get(real) === shared) snapshotsByFile.delete(real);
       reader.close();
       writer.close();
       release();
