@@ -42,6 +42,25 @@ describe('sqlite online store: read snapshots', () => {
     }
   });
 
+  it('a loop of awaited reads that never yields to I/O still sees another process commit within milliseconds', async () => {
+    const file = join(dir, `snap-${n++}.db`);
+    const store = await openSqliteOnlineStore({ path: file }, dir);
+    const other = new Database(file);
+    try {
+      await store.writeBatch('v', ['x'], [{ key: ['a'], values: ['old'], eventTs: 1, createdTs: 0 }, { key: ['b'], values: ['new'], eventTs: 1, createdTs: 0 }]);
+      expect(await values(store, ['a'])).toEqual(['old']);
+      other.prepare(`UPDATE online_values SET payload = (SELECT payload FROM online_values WHERE key = '["b"]'), event_ts = 2 WHERE key = '["a"]'`).run();
+      const started = performance.now();
+      let seen: unknown;
+      while (performance.now() - started < 200 && seen !== 'new') [seen] = await values(store, ['a']);
+      expect(seen).toBe('new');
+      expect(performance.now() - started).toBeLessThan(100);
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+
   it('a write through any store of this process is read at once by every other store on the file', async () => {
     const file = join(dir, `snap-${n++}.db`);
     const [a, b] = [await openSqliteOnlineStore({ path: file }, dir), await openSqliteOnlineStore({ path: file }, dir)];

@@ -52,6 +52,9 @@ function endSnapshotsOf(file: string): void {
   for (const end of snapshotsByFile.get(file) ?? []) end();
 }
 
+/** How long reads may share one read transaction (see `inSnapshot`). */
+const SNAPSHOT_MAX_MS = 2;
+
 /** How long a write waits for another process's write session (materializations can hold it for seconds). */
 const BUSY_TIMEOUT_MS = 30_000;
 
@@ -112,22 +115,28 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
   };
   /**
    * Reads in one turn of the event loop share one read transaction, ended when the turn's I/O callbacks are
-   * done (`setImmediate`) or when a store of this process commits a write to the same file. In autocommit
-   * mode each statement takes and releases SQLite's WAL read lock (`fcntl` calls, an `fstat` and the checks
-   * around them: three quarters of a single-row read, more on a virtual machine), and a busy server answers
-   * several requests per turn. A read sees whole write sessions or none, as before; a commit by another
-   * process is seen from the next turn on.
+   * done (`setImmediate`), when it is older than `SNAPSHOT_MAX_MS` (a loop of awaited reads that never yields
+   * to I/O), or at once when any store of this process commits to the same file. In autocommit mode each
+   * statement takes and releases SQLite's WAL read lock (`fcntl` calls, an `fstat` and the checks around them:
+   * three quarters of a single-row read, more on a virtual machine), and a busy server answers several
+   * requests per turn. A read sees whole write sessions or none, as before; a commit by another process is
+   * seen from the next turn on, within 2 ms at the latest.
    */
   let snapshot = false;
+  let snapshotAt = 0;
   const endSnapshot = () => {
     if (!snapshot) return;
     snapshot = false;
     if (reader.inTransaction) endRead.run();
   };
   const inSnapshot = () => {
-    if (snapshot) return;
+    if (snapshot) {
+      if (performance.now() - snapshotAt <= SNAPSHOT_MAX_MS) return;
+      endSnapshot();
+    }
     beginRead.run();
     snapshot = true;
+    snapshotAt = performance.now();
     setImmediate(endSnapshot);
   };
   const real = realpathSync(file);
