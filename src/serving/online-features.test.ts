@@ -247,6 +247,8 @@ describe('getOnlineFeatures', () => {
           const keys = vectors.map((_, i) => `L${round}_${i}`);
           round++;
           vectors.forEach((values, i) => put.run('hourly', encodeKey([keys[i]]), NOW.getTime() * 1000, schemaHash(features), encodeValues(values)));
+          // Written as another process would: the store reads it from the next turn of the event loop on.
+          await new Promise((r) => setImmediate(r));
           for (const k of keys) await getOnlineFeatures(project, { features: ['hourly'], entities: { origin: [k] } }, { now: NOW });
           await getOnlineFeatures(project, { features: ['hourly'], entities: { origin: keys } }, { now: NOW });
         }),
