@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from './errors.js';
 import { loadConfig } from './definitions/loader.js';
+import { sourceRootsOf, type SourceRoots } from './definitions/source-location.js';
 import type { ProjectConfig } from './definitions/types.js';
 import { openOfflineEngine, type OfflineEngine } from './offline/engine.js';
 import { openOnlineStore } from './online/index.js';
@@ -23,6 +24,8 @@ export interface Project {
   /** Absolute path of the folder holding `featureguard.yaml`. */
   readonly root: string;
   readonly config: ProjectConfig;
+  /** Where sources may read from: the root and `data_roots` (absolute). */
+  readonly sourceRoots: SourceRoots;
   readonly stateDir: string;
   readonly state: StateDb;
   readonly registry: Registry;
@@ -58,6 +61,7 @@ export function openProject(dir?: string): Project {
   return {
     root,
     config,
+    sourceRoots: sourceRootsOf(root, config),
     stateDir,
     state,
     registry,

@@ -7,7 +7,7 @@
 import { validate as validateCron } from 'node-cron';
 import type { DefinitionProblem } from '../errors.js';
 import { definitionOrigin, problemAt } from './origins.js';
-import { resolveInProject, sourceFormat } from './source-location.js';
+import { asSourceRoots, resolveSourcePath, sourceFormat, sourcePlaces, type SourceRoots } from './source-location.js';
 import { didYouMean } from './suggest.js';
 import type { Definition, DefinitionKind, EntityDef, FeatureDef, FeatureServiceDef, FeatureViewDef, SourceDef } from './types.js';
 
@@ -21,7 +21,7 @@ const NUMERIC = new Set(['int32', 'int64', 'float32', 'float64']);
 const FLOAT = new Set(['float32', 'float64', 'float32[]', 'float64[]']);
 
 /** All cross-reference problems of a set of schema-valid definitions. */
-export function checkCrossReferences(defs: readonly Definition[], root: string, known?: KnownNames): DefinitionProblem[] {
+export function checkCrossReferences(defs: readonly Definition[], root: string | SourceRoots, known?: KnownNames): DefinitionProblem[] {
   const problems: DefinitionProblem[] = [];
   const byKind = {
     entity: new Map<string, EntityDef>(),
@@ -46,7 +46,8 @@ export function checkCrossReferences(defs: readonly Definition[], root: string, 
   };
 
   for (const e of byKind.entity.values()) checkEntity(e, problems);
-  for (const s of byKind.source.values()) checkSource(s, root, problems);
+  const roots = asSourceRoots(root);
+  for (const s of byKind.source.values()) checkSource(s, roots, problems);
   for (const v of byKind.feature_view.values()) {
     if (!isKnown('source', v.source)) problems.push(problemAt(v, '/source', unknown('source', v.source)));
     const keyOwner = new Map<string, string>();
@@ -87,14 +88,14 @@ function checkEntity(e: EntityDef, problems: DefinitionProblem[]): void {
   });
 }
 
-function checkSource(s: SourceDef, root: string, problems: DefinitionProblem[]): void {
+function checkSource(s: SourceDef, roots: SourceRoots, problems: DefinitionProblem[]): void {
   for (const key of ['path', 'database'] as const) {
     const p = s[key];
     if (p === undefined) continue;
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p) || p.includes('\0')) {
-      problems.push(problemAt(s, `/${key}`, `'${p.replaceAll('\0', '\\0')}' is not a file path; sources are files inside the project folder (no URLs, no NUL characters)`));
-    } else if (resolveInProject(root, p) === undefined) {
-      problems.push(problemAt(s, `/${key}`, `'${p}' is outside the project root; sources must be files inside the project folder`));
+      problems.push(problemAt(s, `/${key}`, `'${p.replaceAll('\0', '\\0')}' is not a file path; sources are files inside the project folder or a data root (no URLs, no NUL characters)`));
+    } else if (resolveSourcePath(roots, p) === undefined) {
+      problems.push(problemAt(s, `/${key}`, `'${p}' is outside ${sourcePlaces(roots)}; sources must be files inside the project folder, or under a folder listed in data_roots in featureguard.yaml`));
     }
   }
   if (s.path !== undefined && sourceFormat(s) === undefined) {

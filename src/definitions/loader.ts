@@ -16,7 +16,7 @@ import { deepFreeze, normalizeDurations as normalize } from './define.js';
 import { parseDefinitionFile, type ParsedObject } from './definition-files.js';
 import { definitionOrigin, setDefinitionOrigin } from './origins.js';
 import { show, validateWithSchema } from './schema-validation.js';
-import { resolveInProject } from './source-location.js';
+import { resolveInProject, sourceRootsOf, type SourceRoots } from './source-location.js';
 import { didYouMean } from './suggest.js';
 import type { Definition, DefinitionKind, ProjectConfig } from './types.js';
 
@@ -238,7 +238,7 @@ export function loadDefinitions(root: string, config: ProjectConfig): Definition
       }
     }
   }
-  problems.push(...checkCrossReferences(defs, root, known));
+  problems.push(...checkCrossReferences(defs, sourceRootsOf(root, config), known));
   if (problems.length > 0) throw new DefinitionError(sortProblems(problems));
   return defs.map((d) => deepFreeze(d));
 }
@@ -253,7 +253,7 @@ export function loadDefinitions(root: string, config: ProjectConfig): Definition
  * @example
  * store.apply(validateDefinitions([defineEntity({ name: 'airport', join_keys: [...] })], root));
  */
-export function validateDefinitions(input: readonly unknown[], root: string, label = '(code)'): Definition[] {
+export function validateDefinitions(input: readonly unknown[], root: string | SourceRoots, label = '(code)'): Definition[] {
   const problems: DefinitionProblem[] = [];
   const known = new Map<DefinitionKind, Set<string>>(DEFINITION_KINDS.map((k) => [k, new Set<string>()]));
   const defs: Definition[] = [];

@@ -5,7 +5,7 @@
  * `field_mapping`) with compatible types, via DuckDB `DESCRIBE`.
  *
  * @example
- * const problems = await checkSources(root, loadDefinitions(root, loadConfig(root)));
+ * const problems = await checkSources(project.sourceRoots, loadDefinitions(root, loadConfig(root)));
  */
 import { existsSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -13,7 +13,7 @@ import type { DefinitionProblem } from '../errors.js';
 import { literal, openOfflineEngine } from '../offline/engine.js';
 import { rawSourceSql, sourceColumnName } from '../offline/source-sql.js';
 import { problemAt } from './origins.js';
-import { isGlob, resolveInProject, resolvesInside, sourceFormat } from './source-location.js';
+import { asSourceRoots, isGlob, resolveSourcePath, sourcePlaces, sourceResolvesInside, sourceFormat, type SourceRoots } from './source-location.js';
 import { didYouMean } from './suggest.js';
 import { ACCEPTED_COLUMN_TYPES, isCompatibleType } from './type-compat.js';
 import type { Definition, EntityDef, FeatureType, FeatureViewDef, JoinKeyType, SourceDef } from './types.js';
@@ -24,27 +24,27 @@ function reason(e: unknown): string {
 }
 
 /** Location problems (outside the root, missing file, no glob match), or undefined when the data is there. */
-async function locationProblem(conn: DuckDBConnection, root: string, s: SourceDef): Promise<DefinitionProblem | undefined> {
+async function locationProblem(conn: DuckDBConnection, roots: SourceRoots, s: SourceDef): Promise<DefinitionProblem | undefined> {
   const key = s.path !== undefined ? 'path' : s.database !== undefined ? 'database' : undefined;
   if (key === undefined) return undefined;
   const p = s[key]!;
-  const abs = resolveInProject(root, p);
-  if (abs === undefined) return problemAt(s, `/${key}`, `'${p}' is outside the project root; sources must be files inside the project folder`);
+  const abs = resolveSourcePath(roots, p);
+  if (abs === undefined) return problemAt(s, `/${key}`, `'${p}' is outside ${sourcePlaces(roots)}; sources must be files inside the project folder, or under a folder listed in data_roots in featureguard.yaml`);
   if (key === 'path' && isGlob(p)) {
     const reader = await conn.runAndReadAll(`SELECT file FROM glob(${literal(abs)}) LIMIT 1000`);
     const files = reader.getRowObjectsJson().map((r) => String(r.file));
     if (files.length === 0) return problemAt(s, '/path', `no file matches '${p}'`);
-    const outside = files.find((f) => !resolvesInside(root, f));
-    if (outside) return problemAt(s, '/path', `'${outside}' (matched by '${p}') resolves to a file outside the project root`);
+    const outside = files.find((f) => !sourceResolvesInside(roots, f));
+    if (outside) return problemAt(s, '/path', `'${outside}' (matched by '${p}') resolves to a file outside ${sourcePlaces(roots)}`);
     return undefined;
   }
   if (!existsSync(abs)) return problemAt(s, `/${key}`, `file '${p}' does not exist (looked in ${abs})`);
-  if (!resolvesInside(root, abs)) return problemAt(s, `/${key}`, `'${p}' resolves (through a symbolic link) to a file outside the project root`);
+  if (!sourceResolvesInside(roots, abs)) return problemAt(s, `/${key}`, `'${p}' resolves (through a symbolic link) to a file outside ${sourcePlaces(roots)}`);
   return undefined;
 }
 
-async function describe(conn: DuckDBConnection, root: string, s: SourceDef): Promise<Map<string, string>> {
-  const { setup, from } = rawSourceSql(root, s);
+async function describe(conn: DuckDBConnection, roots: SourceRoots, s: SourceDef): Promise<Map<string, string>> {
+  const { setup, from } = rawSourceSql(roots, s);
   for (const stmt of setup) await conn.run(stmt);
   const reader = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`);
   return new Map(reader.getRowObjectsJson().map((r) => [String(r.column_name), String(r.column_type)]));
@@ -79,7 +79,8 @@ function requiredColumns(s: SourceDef, views: FeatureViewDef[], entities: Readon
  * Check every source of `defs` against the files on disk. Resolves to the problems
  * found (empty when all is well); never throws for bad data.
  */
-export async function checkSources(root: string, defs: readonly Definition[]): Promise<DefinitionProblem[]> {
+export async function checkSources(root: string | SourceRoots, defs: readonly Definition[]): Promise<DefinitionProblem[]> {
+  const roots = asSourceRoots(root);
   const sources = defs.filter((d): d is SourceDef => d.kind === 'source');
   const views = defs.filter((d): d is FeatureViewDef => d.kind === 'feature_view');
   const entities = new Map(defs.filter((d): d is EntityDef => d.kind === 'entity').map((e) => [e.name, e]));
@@ -88,14 +89,14 @@ export async function checkSources(root: string, defs: readonly Definition[]): P
   const conn = await (await openOfflineEngine()).connect();
   try {
     for (const s of sources) {
-      const located = await locationProblem(conn, root, s);
+      const located = await locationProblem(conn, roots, s);
       if (located) {
         problems.push(located);
         continue;
       }
       let columns: Map<string, string>;
       try {
-        columns = await describe(conn, root, s);
+        columns = await describe(conn, roots, s);
       } catch (e) {
         const pointer = s.path !== undefined ? '/path' : s.database !== undefined ? '/table' : '/query';
         problems.push(problemAt(s, pointer, `cannot read the source: ${reason(e)}`));
@@ -120,6 +121,6 @@ export async function checkSources(root: string, defs: readonly Definition[]): P
   }
   // DuckDB's messages name absolute paths: relative to the project, as the definitions write them (and
   // without telling an API client where the project lives).
-  const prefix = `${root.replace(/\/+$/, '')}/`;
+  const prefix = `${roots.root.replace(/\/+$/, '')}/`;
   return problems.map((p) => ({ ...p, message: p.message.replaceAll(prefix, '') }));
 }

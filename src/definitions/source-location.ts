@@ -1,10 +1,27 @@
 /**
- * Where a source's files are: paths resolved under the project root (a path that
- * escapes it is refused) and the file format of `path` sources.
+ * Where a source's files are: paths resolved under the project root or one of
+ * the folders `data_roots` in featureguard.yaml lists (a path that escapes them
+ * is refused) and the file format of `path` sources.
  */
 import { realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import type { SourceDef } from './types.js';
+import type { ProjectConfig, SourceDef } from './types.js';
+
+/** The folders sources may read from: the project root, and the data roots of its configuration (absolute). */
+export interface SourceRoots {
+  readonly root: string;
+  readonly dataRoots: readonly string[];
+}
+
+/** The source roots of a project: `data_roots` resolved against the project root. */
+export function sourceRootsOf(root: string, config: Pick<ProjectConfig, 'data_roots'> | undefined): SourceRoots {
+  return { root: resolve(root), dataRoots: (config?.data_roots ?? []).map((d) => resolve(root, d)) };
+}
+
+/** `roots` as given, or a bare project root (no data roots). */
+export function asSourceRoots(roots: string | SourceRoots): SourceRoots {
+  return typeof roots === 'string' ? { root: resolve(roots), dataRoots: [] } : roots;
+}
 
 /** Absolute path of `p` (relative to `root`, or absolute), or undefined when it is outside `root`. */
 export function resolveInProject(root: string, p: string): string | undefined {
@@ -25,6 +42,36 @@ export function resolvesInside(root: string, abs: string): boolean {
   } catch {
     return true;
   }
+}
+
+/** Absolute path of a source's `path` or `database` (relative to the project root, or absolute), or undefined when it lies outside the project root and every data root. */
+export function resolveSourcePath(roots: SourceRoots, p: string): string | undefined {
+  const abs = resolveInProject(roots.root, p);
+  if (abs !== undefined) return abs;
+  const absolute = resolve(roots.root, p);
+  return roots.dataRoots.some((d) => resolveInProject(d, absolute) !== undefined) ? absolute : undefined;
+}
+
+/** Whether `abs`, with every symbolic link resolved, still lies under the project root or a data root (each resolved too). */
+export function sourceResolvesInside(roots: SourceRoots, abs: string): boolean {
+  let real: string;
+  try {
+    real = realpathSync(abs);
+  } catch {
+    return true; // missing: reported elsewhere
+  }
+  return [roots.root, ...roots.dataRoots].some((r) => {
+    try {
+      return resolveInProject(realpathSync(r), real) !== undefined;
+    } catch {
+      return false; // a data root that does not exist holds nothing
+    }
+  });
+}
+
+/** "the project root", or "the project root or a data root (data_roots in featureguard.yaml)": where sources may be, for messages. */
+export function sourcePlaces(roots: SourceRoots): string {
+  return roots.dataRoots.length === 0 ? 'the project root' : `the project root and every folder of data_roots (${roots.dataRoots.join(', ')})`;
 }
 
 /** True when a path contains glob characters (`*`, `?`, `[`, `{`). */

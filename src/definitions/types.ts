@@ -146,6 +146,8 @@ export interface ProjectConfig {
   readonly description?: string;
   /** Folder (relative to the project root) holding definition files. Default `features`. */
   readonly definitions?: string;
+  /** Folders outside the project (absolute, or relative to the project root) that sources may read from. */
+  readonly data_roots?: readonly string[];
   readonly online_store?: OnlineStoreConfig;
   readonly quality?: QualityConfig;
   readonly alerts?: readonly AlertConfig[];

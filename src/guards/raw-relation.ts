@@ -36,7 +36,7 @@ export async function rawViewRelationSql(project: Project, view: FeatureViewDef,
   const set = project.registry.current();
   const source = set.sources.get(view.source);
   if (!source) throw new NotFoundError(`feature view '${view.name}' names unknown source '${view.source}'`);
-  const { setup, from } = rawSourceSql(project.root, source);
+  const { setup, from } = rawSourceSql(project.sourceRoots, source);
   for (const s of setup) await conn.run(s);
   const described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjectsJson() as { column_name: string }[];
   const have = new Set(described.map((d) => d.column_name));

@@ -63,7 +63,7 @@ export function materializableViews(set: DefinitionSet, names?: readonly string[
 async function earliestEventTs(project: Project, set: DefinitionSet, view: FeatureViewDef): Promise<Date | null> {
   const conn = await (await project.engine()).connect();
   try {
-    const rel = viewRelationSql(project.root, set, view);
+    const rel = viewRelationSql(project.sourceRoots, set, view);
     for (const s of rel.setup) await conn.run(s);
     const r = await conn.runAndReadAll(`SELECT epoch_ms(min(event_timestamp)) FROM (${rel.select})`);
     const v = r.getRowsJS()[0]?.[0];

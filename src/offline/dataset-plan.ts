@@ -4,6 +4,7 @@
  * names, the join keys the entity rows need, and the label column of a service.
  * Name collisions are `InputError`s that name both sides.
  */
+import type { SourceRoots } from '../definitions/source-location.js';
 import { getService, resolveFeatureRefs, viewJoinKeys, type ViewSelection } from '../definitions/definition-set.js';
 import { storedDuration } from '../definitions/ttl.js';
 import type { DefinitionSet, FeatureServiceDef, FeatureViewDef, JoinKey, SourceDef } from '../definitions/types.js';
@@ -40,7 +41,7 @@ export interface PlanRequest {
 }
 
 /** Resolve a request into a join plan. */
-export function planDataset(root: string, set: DefinitionSet, request: PlanRequest): DatasetPlan {
+export function planDataset(roots: SourceRoots, set: DefinitionSet, request: PlanRequest): DatasetPlan {
   if (request.features?.length && request.service) throw new InputError('give features or a service, not both', undefined, 'bad_request');
   if (!request.features?.length && !request.service) throw new InputError('give features (e.g. airport_hourly:mean_delay) or a service', undefined, 'bad_request');
   const service = request.service ? getService(set, request.service) : undefined;
@@ -70,7 +71,7 @@ export function planDataset(root: string, set: DefinitionSet, request: PlanReque
       owner.set(column, sel.view.name);
       return { feature: f.name, column };
     });
-    return { view: sel.view, source, relation: viewRelationSql(root, set, sel.view), features, isLabel, ttlMicros: storedDuration(sel.view.ttl) * 1000 };
+    return { view: sel.view, source, relation: viewRelationSql(roots, set, sel.view), features, isLabel, ttlMicros: storedDuration(sel.view.ttl) * 1000 };
   });
   const keys = new Map<string, JoinKey & { entity: string }>();
   for (const { view } of views) {

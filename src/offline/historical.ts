@@ -148,7 +148,7 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
   const request = withoutEmptySplit(given);
   const set = project.registry.current();
   if (set.views.size === 0) throw new InputError('no feature views are applied in this project; run `featureguard apply` first', undefined, 'nothing_applied');
-  let plan = planDataset(project.root, set, request);
+  let plan = planDataset(project.sourceRoots, set, request);
   const availability = request.availability ?? 'event';
   if (availability !== 'event' && availability !== 'created') throw new InputError(`availability must be 'event' or 'created', not '${String(availability)}'`);
   if (request.splitAt !== undefined && request.testFraction !== undefined) throw new InputError('give splitAt or testFraction, not both');

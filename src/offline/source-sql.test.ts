@@ -11,6 +11,7 @@ import { literal, openOfflineEngine } from './engine.js';
 import { csvCastExpr, duckdbType, sourceRelationSql, viewRelationSql, type SourceRelation } from './source-sql.js';
 
 let root: string;
+const roots = () => ({ root, dataRoots: [] });
 
 async function rows(rel: SourceRelation): Promise<Record<string, unknown>[]> {
   const conn = await (await openOfflineEngine()).connect();
@@ -79,7 +80,7 @@ describe('sourceRelationSql', () => {
 
   it('reads parquet with field_mapping, TIMESTAMPTZ → UTC and declared types', async () => {
     const src = defineSource({ name: 'p', path: 'data/a.parquet', timestamp_field: 'hour', created_timestamp_field: 'computed_at', field_mapping: mapping });
-    const rel = sourceRelationSql(root, src, spec);
+    const rel = sourceRelationSql(roots(), src, spec);
     expect(await types(rel)).toEqual({
       origin: 'VARCHAR', event_timestamp: 'TIMESTAMP', created_timestamp: 'TIMESTAMP', departures: 'BIGINT', share_delayed: 'FLOAT', busy: 'BOOLEAN', embedding: 'DOUBLE[]',
     });
@@ -90,7 +91,7 @@ describe('sourceRelationSql', () => {
 
   it('reads CSV as text and casts to the declared types, honouring offsets', async () => {
     const src = defineSource({ name: 'c', path: 'data/a.csv', timestamp_field: 'hour', field_mapping: mapping });
-    const rel = sourceRelationSql(root, src, spec);
+    const rel = sourceRelationSql(roots(), src, spec);
     expect((await types(rel)).created_timestamp).toBe('TIMESTAMP');
     const got = await rows(rel);
     expect(got.map(({ created_timestamp: _, ...r }) => r)).toEqual(expected);
@@ -108,18 +109,18 @@ describe('sourceRelationSql', () => {
       defineSource({ name: 'q', query: "SELECT * FROM 'data/text-ts.parquet'", timestamp_field: 'hour', created_timestamp_field: 'computed_at', field_mapping: mapping }),
     ];
     for (const src of textTs) {
-      const got = await rows(sourceRelationSql(root, src, spec));
+      const got = await rows(sourceRelationSql(roots(), src, spec));
       expect(got.map(({ created_timestamp: _, ...r }) => r), src.name).toEqual(expected);
       expect(got.map((r) => r.created_timestamp)).toEqual([null, '2001-01-01 09:00:00']);
     }
     // A timestamp feature stored as text too.
-    const withTs = await rows(sourceRelationSql(root, textTs[0], { joinKeys: airport.join_keys, features: [{ name: 'hour', type: 'timestamp' }] }));
+    const withTs = await rows(sourceRelationSql(roots(), textTs[0], { joinKeys: airport.join_keys, features: [{ name: 'hour', type: 'timestamp' }] }));
     expect(withTs.map((r) => r.hour)).toEqual(['2001-01-02 04:30:00.000001', '2001-01-01 08:00:00.123456']);
   });
 
   it('reads the missing-value markers of a CSV as NULL in typed features, refuses other text, and refuses a marker as a key', async () => {
     const write = (name: string, body: string) => writeFileSync(join(root, 'data', name), `ORIGIN,hour,DEPS,share_delayed,busy,embedding\n${body}`);
-    const read = (name: string) => rows(sourceRelationSql(root, defineSource({ name: 'm', path: `data/${name}`, timestamp_field: 'hour', field_mapping: mapping }), spec));
+    const read = (name: string) => rows(sourceRelationSql(roots(), defineSource({ name: 'm', path: `data/${name}`, timestamp_field: 'hour', field_mapping: mapping }), spec));
     write('markers.csv', 'SEA,2001-01-01 10:00:00,NA,n/a,,[1.0]\nJFK,2001-01-01 11:00:00, null ,None,NULL,[2.0]\n');
     expect((await read('markers.csv')).map((r) => [r.origin, r.departures, r.share_delayed, r.busy])).toEqual([['JFK', null, null, null], ['SEA', null, null, null]]);
     write('text.csv', 'SEA,2001-01-01 10:00:00,lots,0.5,true,[1.0]\n');
@@ -128,7 +129,7 @@ describe('sourceRelationSql', () => {
     // A string key is read as it is ('NA' is an airport code as good as any); in a typed key a marker is an
     // error, as any other text, not a NULL key.
     expect((await read('key.csv')).map((r) => r.origin)).toEqual(['NA']);
-    const intKey = sourceRelationSql(root, defineSource({ name: 'm', path: 'data/key.csv', timestamp_field: 'hour', field_mapping: mapping }), { ...spec, joinKeys: [{ name: 'origin', type: 'int64' }] });
+    const intKey = sourceRelationSql(roots(), defineSource({ name: 'm', path: 'data/key.csv', timestamp_field: 'hour', field_mapping: mapping }), { ...spec, joinKeys: [{ name: 'origin', type: 'int64' }] });
     await expect(rows(intKey)).rejects.toThrow(/'NA'.*source column ORIGIN/);
   });
 
@@ -151,7 +152,7 @@ describe('sourceRelationSql', () => {
 
   it('reads a table of a DuckDB file attached read-only', async () => {
     const src = defineSource({ name: 'd', database: 'data/a.duckdb', table: 'hourly', timestamp_field: 'hour', field_mapping: mapping });
-    const rel = sourceRelationSql(root, src, spec);
+    const rel = sourceRelationSql(roots(), src, spec);
     expect(rel.setup.some((s) => s.includes('READ_ONLY'))).toBe(true);
     expect((await rows(rel)).map(({ created_timestamp: _, ...r }) => r)).toEqual(expected);
     // Twice on the same instance: ATTACH IF NOT EXISTS is idempotent.
@@ -160,14 +161,14 @@ describe('sourceRelationSql', () => {
 
   it('wraps a query whose relative paths resolve against the project root', async () => {
     const src = defineSource({ name: 'q', query: "SELECT * FROM read_parquet('data/a.parquet') WHERE DEPS > 0;", timestamp_field: 'hour', field_mapping: mapping });
-    expect((await rows(sourceRelationSql(root, src, spec))).map(({ created_timestamp: _, ...r }) => r)).toEqual(expected);
+    expect((await rows(sourceRelationSql(roots(), src, spec))).map(({ created_timestamp: _, ...r }) => r)).toEqual(expected);
   });
 
   it('builds the full relation of a view', async () => {
     const src = defineSource({ name: 'p', path: 'data/a.parquet', timestamp_field: 'hour', field_mapping: mapping });
     const view = defineFeatureView({ name: 'v', entities: ['airport'], source: 'p', features });
     const set = definitionSet([airport, src, view]);
-    expect(Object.keys(await types(viewRelationSql(root, set, view)))).toEqual(['origin', 'event_timestamp', 'created_timestamp', ...features.map((f) => f.name)]);
+    expect(Object.keys(await types(viewRelationSql(roots(), set, view)))).toEqual(['origin', 'event_timestamp', 'created_timestamp', ...features.map((f) => f.name)]);
   });
 
   it('refuses paths outside the project root', () => {
@@ -176,7 +177,7 @@ describe('sourceRelationSql', () => {
       defineSource({ name: 'y', path: '/etc/passwd.csv', timestamp_field: 'ts' }),
       defineSource({ name: 'z', database: 'data/../../x.duckdb', table: 't', timestamp_field: 'ts' }),
     ];
-    for (const s of bad) expect(() => sourceRelationSql(root, s, spec)).toThrow(DefinitionError);
+    for (const s of bad) expect(() => sourceRelationSql(roots(), s, spec)).toThrow(DefinitionError);
   });
 
   it('refuses a symbolic link leading out of the project root at run time too (validate refuses it; apply only warns)', () => {
@@ -186,7 +187,7 @@ describe('sourceRelationSql', () => {
       symlinkSync(join(outside, 'secret.parquet'), join(root, 'data', 'linked.parquet'));
       symlinkSync(join(outside, 'secret.parquet'), join(root, 'data', 'linked.duckdb'));
       for (const s of [defineSource({ name: 'l', path: 'data/linked.parquet', timestamp_field: 'ts' }), defineSource({ name: 'd', database: 'data/linked.duckdb', table: 't', timestamp_field: 'ts' })]) {
-        expect(() => sourceRelationSql(root, s, spec)).toThrow(/resolves \(through a symbolic link\) to a file outside the project root/);
+        expect(() => sourceRelationSql(roots(), s, spec)).toThrow(/resolves \(through a symbolic link\) to a file outside the project root/);
       }
     } finally {
       rmSync(outside, { recursive: true, force: true });

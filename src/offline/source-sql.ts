@@ -6,7 +6,7 @@
  * connection, then uses `select` as a subquery.
  *
  * @example
- * const rel = viewRelationSql(root, set, getView(set, 'airport_hourly'));
+ * const rel = viewRelationSql(project.sourceRoots, set, getView(set, 'airport_hourly'));
  * for (const s of rel.setup) await conn.run(s);
  * await conn.runAndReadAll(`SELECT count(*) FROM (${rel.select})`);
  */
@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { DefinitionError, NotFoundError } from '../errors.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import { problemAt } from '../definitions/origins.js';
-import { isGlob, resolveInProject, resolvesInside, sourceFormat } from '../definitions/source-location.js';
+import { isGlob, resolveSourcePath, sourceFormat, sourcePlaces, sourceResolvesInside, type SourceRoots } from '../definitions/source-location.js';
 import type { DefinitionSet, FeatureDef, FeatureType, FeatureViewDef, JoinKey, JoinKeyType, SourceDef } from '../definitions/types.js';
 import { ident, literal } from './engine.js';
 
@@ -64,20 +64,21 @@ export function attachAlias(absolutePath: string): string {
 
 /**
  * The raw relation of a source (all its columns, untyped for CSV): a FROM item.
- * Paths must stay under `root`; a path escaping it is a `DefinitionError`.
+ * Paths must stay under the project root or a data root; a path escaping them is a `DefinitionError`.
  */
-export function rawSourceSql(root: string, source: SourceDef): { setup: string[]; from: string } {
+export function rawSourceSql(roots: SourceRoots, source: SourceDef): { setup: string[]; from: string } {
+  const { root } = roots;
   if (source.path !== undefined) {
-    const abs = resolveInProject(root, source.path) ?? fail(source, '/path', `'${source.path}' is outside the project root`);
+    const abs = resolveSourcePath(roots, source.path) ?? fail(source, '/path', `'${source.path}' is outside ${sourcePlaces(roots)}`);
     // `validate` refuses a link out of the project; the runs read what it refused only after an `apply` (which warns).
-    if (!isGlob(source.path) && !resolvesInside(root, abs)) fail(source, '/path', `'${source.path}' resolves (through a symbolic link) to a file outside the project root`);
+    if (!isGlob(source.path) && !sourceResolvesInside(roots, abs)) fail(source, '/path', `'${source.path}' resolves (through a symbolic link) to a file outside ${sourcePlaces(roots)}`);
     const format = sourceFormat(source) ?? fail(source, '/path', `cannot tell the format of '${source.path}'; add format: parquet or format: csv`);
     const from = format === 'parquet' ? `read_parquet(${literal(abs)})` : `read_csv(${literal(abs)}, header = true, all_varchar = true)`;
     return { setup: ["SET TimeZone = 'UTC'"], from };
   }
   if (source.database !== undefined && source.table !== undefined) {
-    const abs = resolveInProject(root, source.database) ?? fail(source, '/database', `'${source.database}' is outside the project root`);
-    if (!resolvesInside(root, abs)) fail(source, '/database', `'${source.database}' resolves (through a symbolic link) to a file outside the project root`);
+    const abs = resolveSourcePath(roots, source.database) ?? fail(source, '/database', `'${source.database}' is outside ${sourcePlaces(roots)}`);
+    if (!sourceResolvesInside(roots, abs)) fail(source, '/database', `'${source.database}' resolves (through a symbolic link) to a file outside ${sourcePlaces(roots)}`);
     const alias = attachAlias(abs);
     const table = source.table.split('.').map(ident).join('.');
     return {
@@ -150,8 +151,8 @@ function castExpr(column: string, type: FeatureType | JoinKeyType, csv: boolean)
  * and features: keys, `event_timestamp`, `created_timestamp`, features (declared types).
  * TIMESTAMPTZ columns become naive UTC; DATE becomes midnight; CSV text is cast.
  */
-export function sourceRelationSql(root: string, source: SourceDef, spec: SourceColumns): SourceRelation {
-  const { setup, from } = rawSourceSql(root, source);
+export function sourceRelationSql(roots: SourceRoots, source: SourceDef, spec: SourceColumns): SourceRelation {
+  const { setup, from } = rawSourceSql(roots, source);
   const csv = source.path !== undefined && sourceFormat(source) === 'csv';
   const cols: string[] = [];
   // Join keys are cast plainly, as in the guards' relation: a missing-value marker in a key is an error, not a NULL key.
@@ -167,8 +168,8 @@ export function sourceRelationSql(root: string, source: SourceDef, spec: SourceC
 }
 
 /** The full canonical relation of a view: join keys of its entities, timestamps, all its features. */
-export function viewRelationSql(root: string, set: DefinitionSet, view: FeatureViewDef): SourceRelation {
+export function viewRelationSql(roots: SourceRoots, set: DefinitionSet, view: FeatureViewDef): SourceRelation {
   const source = set.sources.get(view.source);
   if (!source) throw new NotFoundError(`feature view '${view.name}' names unknown source '${view.source}'`);
-  return sourceRelationSql(root, source, { joinKeys: viewJoinKeys(set, view), features: view.features });
+  return sourceRelationSql(roots, source, { joinKeys: viewJoinKeys(set, view), features: view.features });
 }

@@ -108,7 +108,7 @@ export async function verifyDataset(project: Project, manifestFile: string, base
   const set = project.registry.current();
   let current: LineageInput[] | null = null;
   try {
-    const plan = planDataset(project.root, set, m.request.service ? { service: m.request.service, fullFeatureNames: m.request.full_feature_names } : { features: m.request.features, fullFeatureNames: m.request.full_feature_names });
+    const plan = planDataset(project.sourceRoots, set, m.request.service ? { service: m.request.service, fullFeatureNames: m.request.full_feature_names } : { features: m.request.features, fullFeatureNames: m.request.full_feature_names });
     current = await startSourceFingerprints(await project.engine(), project.root, plan, project.config.quality);
   } catch (e) {
     differences.push({ what: 'definition', name: m.request.service ? `feature_service/${m.request.service}` : 'features', message: `the request cannot be planned with the applied definitions: ${(e as Error).message.split('\n')[0]}` });

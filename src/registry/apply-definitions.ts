@@ -86,6 +86,6 @@ export async function applyDefinitions(
     );
   }
   // What `validate` would say about the sources: warnings, since a push-fed source may have no file yet.
-  const sourceProblems = await checkSources(project.root, defs).catch((): DefinitionProblem[] => []);
+  const sourceProblems = await checkSources(project.sourceRoots, defs).catch((): DefinitionProblem[] => []);
   return { ...result, dropped, deferred, source_problems: sourceProblems };
 }

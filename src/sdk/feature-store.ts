@@ -55,7 +55,7 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
   const defs = (given?: readonly Definition[]) => {
     if (given === undefined) return loadDefinitions(project.root, project.config);
     if (!Array.isArray(given)) throw new InputError('definitions must be a list, e.g. [defineEntity(…), defineFeatureView(…)]', undefined, 'invalid_request');
-    return validateDefinitions(given, project.root);
+    return validateDefinitions(given, project.sourceRoots);
   };
   // close() waits for the calls still running (a materialization holds a lease and a running run), and
   // calls after it are a clear error rather than a closed database's TypeError.

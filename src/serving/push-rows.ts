@@ -6,7 +6,7 @@
  */
 import { DOUBLE, DuckDBTimestampValue, FLOAT, LIST, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join, posix, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { FeatureType, JoinKey, SourceDef } from '../definitions/types.js';
 import { InputError } from '../errors.js';
 import { ident, literal } from '../offline/engine.js';
@@ -146,7 +146,8 @@ export function offlineTarget(root: string, source: SourceDef, runId: string, no
     if (/[?[{]/.test(base)) throw refuse(`the glob '${source.path}' uses wildcards other than '*' in the file name`);
     if (!base.includes('*')) throw refuse(`the glob '${source.path}' has no '*' in the file name`);
     const file = base.replace('*', stem).replaceAll('*', '');
-    const dir = resolve(root, posix.join(...(dirParts.length ? dirParts : ['.'])));
+    // Joined with '/', not posix.join: an absolute path's leading '' keeps it absolute (a data root's folder).
+    const dir = resolve(root, dirParts.join('/') || '.');
     return { dir, file, format: inferred(base), readPath: full };
   }
   if (existsSync(full) && statSync(full).isDirectory()) {
@@ -175,13 +176,18 @@ export async function writeOfflineFile(
   } catch {
     existing = []; // no files yet: write canonical types
   }
-  const info = await conn.runAndReadAll(`DESCRIBE ${ident(table)}`);
-  const ours = (info.getRowObjectsJson() as { column_name: string }[]).map((x) => x.column_name);
+  const info = (await conn.runAndReadAll(`DESCRIBE ${ident(table)}`)).getRowObjectsJson() as { column_name: string; column_type: string }[];
+  const ours = info.map((x) => x.column_name);
   const byName = new Map(ours.map((c) => [sourceNames.get(c) ?? c, c]));
+  // CSV files are read as text and cast to the declared types, so values are written as they are, in the
+  // existing files' column order; Parquet columns take the existing files' types, refused where that would
+  // change a value (see `refuseLossyCasts`).
+  const csv = target.format === 'csv';
+  if (existing.length > 0 && !csv) await refuseLossyCasts(conn, table, existing, byName, new Map(info.map((x) => [x.column_name, x.column_type])));
   const select = existing.length > 0
     ? existing.map((e) => {
         const mine = byName.get(e.name);
-        return `${mine === undefined ? 'NULL' : ident(mine)}::${e.type} AS ${ident(e.name)}`;
+        return `${mine === undefined ? 'NULL' : ident(mine)}${csv ? '' : `::${e.type}`} AS ${ident(e.name)}`;
       })
     : ours.map((c) => `${ident(c)} AS ${ident(sourceNames.get(c) ?? c)}`);
   mkdirSync(target.dir, { recursive: true });
@@ -196,6 +202,39 @@ export async function writeOfflineFile(
     throw e;
   }
   return final;
+}
+
+/**
+ * Refuse (`InputError`, code `offline_type_mismatch`) pushed values that the existing Parquet files' column types
+ * cannot hold as they are: a float into a DECIMAL or integer column, a time of day into a DATE, a value out
+ * of range. Such a cast would round silently — a timestamp moved to midnight would even be joined into
+ * training rows hours before it happened. Narrowing a float64 to the files' FLOAT is what those files hold, and allowed.
+ */
+async function refuseLossyCasts(
+  conn: DuckDBConnection,
+  table: string,
+  existing: readonly { name: string; type: string }[],
+  byName: ReadonlyMap<string, string>,
+  ourTypes: ReadonlyMap<string, string>,
+): Promise<void> {
+  const checked = existing.flatMap((e) => {
+    const mine = byName.get(e.name);
+    const ours = mine === undefined ? undefined : ourTypes.get(mine);
+    if (mine === undefined || ours === undefined || ours === e.type || /^(FLOAT|REAL|FLOAT4)(\[\d*\])*$/.test(e.type)) return [];
+    const changed = `TRY_CAST(TRY_CAST(${ident(mine)} AS ${e.type}) AS ${ours}) IS DISTINCT FROM ${ident(mine)}`;
+    return [{ column: e.name, type: e.type, ours, changed, mine }];
+  });
+  if (checked.length === 0) return;
+  const r = (await conn.runAndReadAll(
+    `SELECT ${checked.map((c, i) => `count(*) FILTER (WHERE ${c.changed}) AS n${i}, CAST(any_value(${ident(c.mine)}) FILTER (WHERE ${c.changed}) AS VARCHAR) AS v${i}`).join(', ')} FROM ${ident(table)}`,
+  )).getRowsJS()[0];
+  const bad = checked.map((c, i) => ({ ...c, rows: Number(r[2 * i]), example: r[2 * i + 1] })).filter((c) => c.rows > 0);
+  if (bad.length === 0) return;
+  throw new InputError(
+    `cannot append these rows to the offline source: ${bad.map((b) => `column '${b.column}' is ${b.type} in the existing files, which cannot hold ${b.rows} of the pushed values exactly (e.g. ${String(b.example)})`).join('; ')}. Push to the online store only, or make the files' column type match the definition`,
+    { columns: bad.map((b) => ({ column: b.column, file_type: b.type, pushed_type: b.ours, rows: b.rows, example: b.example === null ? null : String(b.example) })) },
+    'offline_type_mismatch',
+  );
 }
 
 /** Columns as rows (Feast's `df` of a push, the `entities` of a dataset request); every column must have the same length. */

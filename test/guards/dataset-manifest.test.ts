@@ -73,7 +73,7 @@ describe('dataset manifest', () => {
     bench = await guardBench({ quality: { provenance: { full_hash_max_bytes: 1024 } } });
     const set = bench.project.registry.current();
     const engine = await bench.project.engine();
-    const plan = planDataset(bench.project.root, set, { features: ['delays:delay'] });
+    const plan = planDataset(bench.project.sourceRoots, set, { features: ['delays:delay'] });
     const partial = (await startSourceFingerprints(engine, bench.project.root, plan, bench.project.config.quality))[0];
     expect(partial.fingerprint).toMatchObject({ files: [{ partial: true }] });
     const full = (await startSourceFingerprints(engine, bench.project.root, plan))[0];

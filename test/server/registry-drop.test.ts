@@ -562,7 +562,7 @@ describe('an apply while a push writes (the drop is deferred to the push)', () =
       await applyDefinitions(project, defs, { allowBreaking: true });
       return onlineStore();
     };
-    await expect(store.push({ view: 'origin_delays', rows: [{ ...row, flights: 3.5 }], to: 'both' })).rejects.toMatchObject({
+    await expect(store.push({ view: 'origin_delays', rows: [{ ...row, flights: 4 }], to: 'both' })).rejects.toMatchObject({
       code: 'view_changed', message: expect.stringMatching(/nothing was written; the file written to the offline source was removed$/),
     });
     expect(parts()).toEqual(before);

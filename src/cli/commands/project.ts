@@ -4,6 +4,7 @@
  * Everything heavier than commander is imported inside the actions so that
  * `featureguard --help` stays fast.
  */
+import type { SourceRoots } from '../../definitions/source-location.js';
 import type { Command } from 'commander';
 import type { Definition, DefinitionKind } from '../../definitions/types.js';
 import type { DefinitionProblem } from '../../errors.js';
@@ -75,7 +76,7 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       }
       if (defs) {
         const { checkSources } = await import('../../definitions/source-check.js');
-        problems = await checkSources(project.root, defs);
+        problems = await checkSources(project.sourceRoots, defs);
       }
       const counts = countKinds(defs ?? []);
       ctx.print({ ok: problems.length === 0, project: project.config.project, counts, problems }, () =>
@@ -94,7 +95,7 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       const defs = await loadProjectDefinitions(project);
       const plan = project.registry.plan(defs);
       const { formatPlan } = await import('../../registry/format.js');
-      const sourceProblems = await sourceWarnings(project.root, defs);
+      const sourceProblems = await sourceWarnings(project.sourceRoots, defs);
       ctx.print({ ...plan, source_problems: sourceProblems }, () => formatPlan(plan, { color: ctx.io.isTty }) + (sourceProblems.length ? `\n${warningText(sourceProblems)}` : ''));
     });
 
@@ -253,10 +254,10 @@ function table(header: string[], rows: string[][]): string {
 }
 
 /** What `validate` would say about the sources (missing files, columns, types): warnings for plan and apply. */
-async function sourceWarnings(root: string, defs: readonly Definition[]): Promise<DefinitionProblem[]> {
+async function sourceWarnings(roots: SourceRoots, defs: readonly Definition[]): Promise<DefinitionProblem[]> {
   const { checkSources } = await import('../../definitions/source-check.js');
   // Only warnings: a check that cannot run (the engine fails to open) must not stop the plan.
-  return checkSources(root, defs).catch((): DefinitionProblem[] => []);
+  return checkSources(roots, defs).catch((): DefinitionProblem[] => []);
 }
 
 function warningText(problems: readonly DefinitionProblem[]): string {

@@ -78,7 +78,7 @@ export async function linkedLabelLeakage(ctx: CheckContext, view: FeatureViewDef
 }
 
 async function scoreLink(ctx: CheckContext, set: DefinitionSet, link: Link, keys: string[]): Promise<CheckResult[]> {
-  const rel = viewRelationSql(ctx.project.root, set, link.labelView);
+  const rel = viewRelationSql(ctx.project.sourceRoots, set, link.labelView);
   for (const s of rel.setup) await ctx.conn.run(s);
   const features = link.features.filter((f) => ctx.columns.some((c) => c.name === f));
   const labelColumn = features.includes(link.labelFeature) || keys.includes(link.labelFeature) ? `__fg_label_${link.labelFeature}` : link.labelFeature;

@@ -64,11 +64,11 @@ export function registryRoutes(ctx: ServerContext): Hono {
 
   app.post('/plan', read, async (c) => {
     const body = await jsonBody<ApplyBody>(c, 'registry_apply', ctx.limits.bodyLimit);
-    return c.json(registry.plan(validateDefinitions(body.definitions, ctx.project.root, 'definitions')));
+    return c.json(registry.plan(validateDefinitions(body.definitions, ctx.project.sourceRoots, 'definitions')));
   });
   app.post('/apply', ctx.auth.requireScope('admin'), async (c) => {
     const body = await jsonBody<ApplyBody>(c, 'registry_apply', ctx.limits.bodyLimit);
-    const defs = validateDefinitions(body.definitions, ctx.project.root, 'definitions');
+    const defs = validateDefinitions(body.definitions, ctx.project.sourceRoots, 'definitions');
     if (ctx.project.config.server?.allow_query_sources !== true) refuseNewQuerySources(registry.currentVersions(), defs);
     return c.json(await applyDefinitions(ctx.project, defs, { allowBreaking: body.allow_breaking === true }));
   });

@@ -1,0 +1,122 @@
+/**
+ * `data_roots` in featureguard.yaml: sources may read files under folders outside
+ * the project (a shared data mount), and nowhere else. End to end through the SDK:
+ * validate, apply, materialize, online read, dataset build, push to the offline
+ * store (which appends a file into the data root); and the refusals.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkSources } from '../../src/definitions/source-check.js';
+import { loadDefinitions } from '../../src/definitions/loader.js';
+import { DefinitionError } from '../../src/errors.js';
+import { openOfflineEngine } from '../../src/offline/engine.js';
+import { openFeatureStore, type FeatureStore } from '../../src/sdk/index.js';
+
+let base: string;
+let dir: string;
+let lake: string;
+let fs: FeatureStore;
+
+const defs = (path: string) => `kind: entity
+name: airport
+join_keys: [{name: origin, type: string}]
+---
+kind: source
+name: hourly
+path: ${path}
+timestamp_field: hour
+---
+kind: feature_view
+name: airport_hourly
+entities: [airport]
+source: hourly
+online: true
+features:
+  - {name: delay, type: float64}
+`;
+
+beforeAll(async () => {
+  base = mkdtempSync(join(tmpdir(), 'fg-data-roots-'));
+  dir = join(base, 'project');
+  lake = join(base, 'lake');
+  mkdirSync(join(dir, 'features'), { recursive: true });
+  mkdirSync(join(lake, 'hourly'), { recursive: true });
+  // Relative to the project root, as a team would write it for a mount beside the checkout.
+  writeFileSync(join(dir, 'featureguard.yaml'), 'project: lake_demo\ndata_roots: [../lake]\n');
+  writeFileSync(join(dir, 'features', 'defs.yaml'), defs(`${lake}/hourly/*.parquet`));
+  const engine = await openOfflineEngine();
+  await engine.run(`COPY (SELECT origin, hour, delay_text::DOUBLE AS delay FROM (VALUES ('SEA', TIMESTAMP '2024-01-01 01:00:00', 1.5), ('SEA', TIMESTAMP '2024-01-01 02:00:00', 2.5), ('SFO', TIMESTAMP '2024-01-01 01:00:00', 7.0)) t(origin, hour, delay_text))
+    TO '${join(lake, 'hourly', 'part-0.parquet')}' (FORMAT parquet)`);
+  fs = await openFeatureStore(dir);
+});
+
+afterAll(async () => {
+  await fs?.close();
+  rmSync(base, { recursive: true, force: true });
+});
+
+describe('data_roots', () => {
+  it('validates, applies, materializes, serves, builds a dataset and pushes offline from a source under a data root', async () => {
+    expect(await checkSources(fs.project.sourceRoots, loadDefinitions(dir, fs.project.config))).toEqual([]);
+    await fs.apply();
+    const mat = await fs.materialize({ start: '2024-01-01T00:00:00Z', end: '2024-01-02T00:00:00Z' });
+    expect(mat.map((v) => v.status)).toEqual(['success']);
+    const online = await fs.getOnlineFeatures({ features: ['airport_hourly:delay'], entities: { origin: ['SEA', 'SFO'] } });
+    expect(online.results[1].values).toEqual([2.5, 7]);
+
+    const ds = await fs.getHistoricalFeatures({
+      entities: [{ origin: 'SEA', event_timestamp: '2024-01-01T01:30:00Z' }, { origin: 'SFO', event_timestamp: '2024-01-01T00:30:00Z' }],
+      features: ['airport_hourly:delay'],
+    });
+    expect([...ds.table!.getChild('delay')!].map((v) => v)).toEqual([1.5, null]);
+
+    const pushed = await fs.push({ view: 'airport_hourly', rows: [{ origin: 'LAX', event_timestamp: '2024-01-01T03:00:00Z', delay: 4.25 }], to: 'offline' });
+    expect(pushed.status).not.toBe('blocked');
+    expect(pushed.file!.startsWith(join(lake, 'hourly'))).toBe(true);
+    const files = readdirSync(join(lake, 'hourly'));
+    expect(files.filter((f) => f.startsWith('push-') && f.endsWith('.parquet'))).toHaveLength(1);
+    // The appended file is read as part of the source.
+    const again = await fs.getHistoricalFeatures({ entities: [{ origin: 'LAX', event_timestamp: '2024-01-01T03:00:00Z' }], features: ['airport_hourly:delay'] });
+    expect([...again.table!.getChild('delay')!]).toEqual([4.25]);
+  });
+
+  it('refuses a path outside the project root and every data root, naming both', async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'fg-elsewhere-'));
+    try {
+      writeFileSync(join(dir, 'features', 'defs.yaml'), defs(`${elsewhere}/x.parquet`));
+      const err = (() => {
+        try {
+          loadDefinitions(dir, fs.project.config);
+        } catch (e) {
+          return e as DefinitionError;
+        }
+        throw new Error('expected a DefinitionError');
+      })();
+      expect(err).toBeInstanceOf(DefinitionError);
+      expect(err.problems[0]).toMatchObject({ file: 'features/defs.yaml', path: '/path' });
+      expect(err.problems[0].message).toContain(`is outside the project root and every folder of data_roots (${lake})`);
+    } finally {
+      writeFileSync(join(dir, 'features', 'defs.yaml'), defs(`${lake}/hourly/*.parquet`));
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a symbolic link in a data root that leads out of every root', async () => {
+    const secret = mkdtempSync(join(tmpdir(), 'fg-secret-'));
+    try {
+      writeFileSync(join(secret, 'x.csv'), 'origin,hour,delay\nSEA,2024-01-01T00:00:00Z,1\n');
+      symlinkSync(join(secret, 'x.csv'), join(lake, 'link.csv'));
+      const problems = await checkSources(fs.project.sourceRoots, [
+        ...loadDefinitions(dir, fs.project.config).filter((d) => d.kind !== 'source' && d.kind !== 'feature_view'),
+        { kind: 'source', name: 'linked', path: join(lake, 'link.csv'), timestamp_field: 'hour' },
+      ]);
+      expect(problems).toHaveLength(1);
+      expect(problems[0].message).toMatch(/resolves \(through a symbolic link\) to a file outside the project root and every folder of data_roots/);
+    } finally {
+      rmSync(join(lake, 'link.csv'), { force: true });
+      rmSync(secret, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * A push to the offline store appends a file in the existing files' column types
+ * (Parquet) or as text (CSV). A value those Parquet types cannot hold exactly
+ * (a float into DECIMAL(3,1), a time of day into a DATE) is refused with the
+ * column named, and nothing is written anywhere; exact values are appended, and
+ * CSV files take any value (they are read as text and cast to the declared type).
+ */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { openOfflineEngine } from '../../src/offline/engine.js';
+import { openFeatureStore, type FeatureStore } from '../../src/sdk/index.js';
+
+let dir: string;
+let fs: FeatureStore;
+
+const view = (name: string, source: string) => `---
+kind: feature_view
+name: ${name}
+entities: [airport]
+source: ${source}
+online: true
+features:
+  - {name: delay, type: float64}
+`;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fg-push-types-'));
+  mkdirSync(join(dir, 'features'));
+  mkdirSync(join(dir, 'data', 'daily'), { recursive: true });
+  mkdirSync(join(dir, 'data', 'csv'), { recursive: true });
+  writeFileSync(join(dir, 'featureguard.yaml'), 'project: push_types\n');
+  writeFileSync(join(dir, 'features', 'defs.yaml'), `kind: entity
+name: airport
+join_keys: [{name: origin, type: string}]
+---
+kind: source
+name: daily
+path: data/daily/*.parquet
+timestamp_field: day
+---
+kind: source
+name: csv_daily
+path: data/csv/*.csv
+timestamp_field: day
+${view('daily_delays', 'daily')}${view('csv_delays', 'csv_daily')}`);
+  const engine = await openOfflineEngine();
+  await engine.run(`COPY (SELECT 'SEA' AS origin, DATE '2024-01-01' AS day, 1.5::DECIMAL(3,1) AS delay) TO '${join(dir, 'data', 'daily', 'part-0.parquet')}' (FORMAT parquet)`);
+  writeFileSync(join(dir, 'data', 'csv', 'part-0.csv'), 'origin,day,delay\nSEA,2024-01-01,2\n');
+  fs = await openFeatureStore(dir);
+  await fs.apply();
+});
+
+afterAll(async () => {
+  await fs?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const files = (sub: string) => readdirSync(join(dir, 'data', sub)).sort();
+
+async function refusal(rows: Record<string, unknown>[]): Promise<InputError> {
+  try {
+    await fs.push({ view: 'daily_delays', rows, to: 'both' });
+  } catch (e) {
+    if (e instanceof InputError) return e;
+    throw e;
+  }
+  throw new Error('expected the push to be refused');
+}
+
+describe('push to the offline store: column types of the existing files', () => {
+  it('refuses a value a DECIMAL column would round, and a time of day a DATE column would drop; writes nothing', async () => {
+    const decimal = await refusal([{ origin: 'SEA', event_timestamp: '2024-01-02T00:00:00Z', delay: 4.25 }]);
+    expect(decimal.code).toBe('offline_type_mismatch');
+    expect(decimal.message).toContain("column 'delay' is DECIMAL(3,1) in the existing files, which cannot hold 1 of the pushed values exactly (e.g. 4.25)");
+    const date = await refusal([{ origin: 'SEA', event_timestamp: '2024-01-02T15:00:00Z', delay: 4.5 }]);
+    expect(date.message).toContain("column 'day' is DATE in the existing files");
+    expect(files('daily')).toEqual(['part-0.parquet']);
+    const online = await fs.getOnlineFeatures({ features: ['daily_delays:delay'], entities: { origin: ['SEA'] } });
+    expect(online.results[1].statuses).toEqual(['NOT_FOUND']);
+  });
+
+  it('appends values the existing types hold exactly', async () => {
+    const res = await fs.push({ view: 'daily_delays', rows: [{ origin: 'SEA', event_timestamp: '2024-01-03T00:00:00Z', delay: 4.5 }], to: 'both' });
+    expect(res.status).toBe('success');
+    expect(files('daily')).toHaveLength(2);
+    const ds = await fs.getHistoricalFeatures({ entities: [{ origin: 'SEA', event_timestamp: '2024-01-03T12:00:00Z' }], features: ['daily_delays:delay'] });
+    expect([...ds.table!.getChild('delay')!]).toEqual([4.5]);
+  });
+
+  it('writes a CSV source any value of the declared type (read back exactly, not as the integer the file looked like)', async () => {
+    const res = await fs.push({ view: 'csv_delays', rows: [{ origin: 'SEA', event_timestamp: '2024-01-02T15:00:00Z', delay: 4.25 }], to: 'offline' });
+    expect(res.status).toBe('success');
+    const ds = await fs.getHistoricalFeatures({ entities: [{ origin: 'SEA', event_timestamp: '2024-01-02T16:00:00Z' }], features: ['csv_delays:delay'] });
+    expect([...ds.table!.getChild('delay')!]).toEqual([4.25]);
+  });
+});
