@@ -127,7 +127,16 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
   const endSnapshot = () => {
     if (!snapshot) return;
     snapshot = false;
-    if (reader.inTransaction) endRead.run();
+    try {
+      if (reader.inTransaction) endRead.run();
+    } catch {
+      // Ending a read transaction does not fail in WAL mode; if it ever did, the connection must not stay in it.
+      try {
+        if (reader.inTransaction) reader.exec('ROLLBACK');
+      } catch {
+        // nothing more to do: the next BEGIN reports it
+      }
+    }
   };
   const inSnapshot = () => {
     if (snapshot) {
@@ -179,8 +188,11 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
       if (ended) return;
       ended = true;
       try {
-        if (writer.inTransaction) writer.exec(sql);
+        // Snapshots end before the commit: its automatic checkpoint can then move every frame into the
+        // database and let the WAL start over (a snapshot still open would pin the newest frames, and a
+        // busy server's WAL would grow with every write). No read runs between the two statements.
         if (sql === 'COMMIT') endSnapshotsOf(real);
+        if (writer.inTransaction) writer.exec(sql);
       } catch (e) {
         // A COMMIT that failed (disk full, I/O error) can leave the transaction open: rolled back, or every
         // later session of this process would fail to begin.
@@ -238,8 +250,8 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
     async dropView(view) {
       const release = await lock();
       try {
-        writer.prepare('DELETE FROM online_values WHERE view = ?').run(view);
         endSnapshotsOf(real);
+        writer.prepare('DELETE FROM online_values WHERE view = ?').run(view);
       } finally {
         release();
       }

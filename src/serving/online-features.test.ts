@@ -266,6 +266,9 @@ describe('getOnlineFeatures', () => {
     expect(formatMicros(-1)).toBe('1969-12-31T23:59:59.999999Z');
     // The last microsecond of year 9999 is 253402300800000000 as a number (year 10000): written as the last instant.
     expect(formatMicros(Number(253402300799999999n))).toBe('9999-12-31T23:59:59.999999Z');
+    // Before year 1 (DuckDB timestamps reach far earlier): the first instant RFC 3339 can write.
+    expect(formatMicros(-62135596800000001)).toBe('0001-01-01T00:00:00Z');
+    expect(formatMicros(-9.2e18)).toBe('0001-01-01T00:00:00Z');
     fc.assert(
       fc.property(fc.integer({ min: -62135596800000, max: 253402300799999 }), fc.integer({ min: 0, max: 999 }), fc.constantFrom(0, 1, 2), (ms, sub, zeros) => {
         // Whole seconds, whole milliseconds and microseconds, equally often.
