@@ -43,20 +43,22 @@ describe('timestamps', () => {
 
 describe('offlineTarget', () => {
   it('names a file the glob matches, with time and run id', () => {
-    const t = offlineTarget(root, src('data/hourly/part-*.parquet'), 'run1', now);
+    const t = offlineTarget({ root, dataRoots: [] }, src('data/hourly/part-*.parquet'), 'run1', now);
     expect(t).toMatchObject({ dir: join(root, 'data/hourly'), file: 'part-push-20260102T030405678Z-run1.parquet', format: 'parquet' });
-    expect(offlineTarget(root, src('data/**/*.csv'), 'r', now)).toMatchObject({ dir: join(root, 'data'), file: 'push-20260102T030405678Z-r.csv', format: 'csv' });
+    expect(offlineTarget({ root, dataRoots: [] }, src('data/**/*.csv'), 'r', now)).toMatchObject({ dir: join(root, 'data'), file: 'push-20260102T030405678Z-r.csv', format: 'csv' });
   });
 
   it('writes into a folder source', () => {
-    expect(offlineTarget(root, src('data/dir'), 'r', now)).toMatchObject({ dir: join(root, 'data/dir'), file: 'push-20260102T030405678Z-r.parquet' });
+    expect(offlineTarget({ root, dataRoots: [] }, src('data/dir'), 'r', now)).toMatchObject({ dir: join(root, 'data/dir'), file: 'push-20260102T030405678Z-r.parquet' });
   });
 
   it('refuses single files, tables, queries and odd globs', () => {
-    expect(() => offlineTarget(root, src('data/one.parquet'), 'r')).toThrow(/single file/);
-    expect(() => offlineTarget(root, { kind: 'source', name: 's', query: 'SELECT 1', timestamp_field: 'ts' }, 'r')).toThrow(/only `path` sources/);
-    expect(() => offlineTarget(root, src('data/*/x.parquet'), 'r')).toThrow(/folder name/);
-    expect(() => offlineTarget(root, src('data/x?.parquet'), 'r')).toThrow(/other than '\*'/);
+    expect(() => offlineTarget({ root, dataRoots: [] }, src('data/one.parquet'), 'r')).toThrow(/single file/);
+    expect(() => offlineTarget({ root, dataRoots: [] }, { kind: 'source', name: 's', query: 'SELECT 1', timestamp_field: 'ts' }, 'r')).toThrow(/only `path` sources/);
+    expect(() => offlineTarget({ root, dataRoots: [] }, src('data/*/x.parquet'), 'r')).toThrow(/folder name/);
+    expect(() => offlineTarget({ root, dataRoots: [] }, src('data/x?.parquet'), 'r')).toThrow(/other than '\*'/);
+    // A source the roots no longer hold (data_roots changed since the apply) takes no file either.
+    expect(() => offlineTarget({ root, dataRoots: [] }, src('/elsewhere/*.parquet'), 'r')).toThrow(/is outside the project root/);
   });
 });
 

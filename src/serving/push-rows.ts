@@ -7,6 +7,7 @@
 import { DOUBLE, DuckDBTimestampValue, FLOAT, LIST, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { resolveSourcePath, sourcePlaces, sourceResolvesInside, type SourceRoots } from '../definitions/source-location.js';
 import type { FeatureType, JoinKey, SourceDef } from '../definitions/types.js';
 import { InputError } from '../errors.js';
 import { ident, literal } from '../offline/engine.js';
@@ -125,16 +126,20 @@ export interface OfflineTarget {
   readonly format: 'parquet' | 'csv';
   /** What the source reads, for reading the existing column types. */
   readonly readPath: string;
+  /** Where sources may be: the folder is checked again, links resolved, before the file is renamed into it. */
+  readonly roots: SourceRoots;
 }
 
 /**
  * The file a push appends for `source`, named with the time and run id. Only
  * `path` sources that are a folder or a glob can take appended files.
  */
-export function offlineTarget(root: string, source: SourceDef, runId: string, now = new Date()): OfflineTarget {
+export function offlineTarget(roots: SourceRoots, source: SourceDef, runId: string, now = new Date()): OfflineTarget {
   const refuse = (why: string) =>
     new InputError(`cannot push to the offline store of source '${source.name}': ${why}`, { source: source.name }, 'offline_push_unsupported');
   if (!source.path) throw refuse('only `path` sources (a folder or a glob of Parquet/CSV files) can take pushed files');
+  const { root } = roots;
+  if (resolveSourcePath(roots, source.path) === undefined) throw refuse(`its path '${source.path}' is outside ${sourcePlaces(roots)}`);
   const stem = `push-${now.toISOString().replace(/[-:]/g, '').replace('.', '')}-${runId}`;
   const full = resolve(root, source.path);
   const inferred = (p: string): 'parquet' | 'csv' => source.format ?? (/\.csv$/i.test(p) ? 'csv' : 'parquet');
@@ -148,11 +153,11 @@ export function offlineTarget(root: string, source: SourceDef, runId: string, no
     const file = base.replace('*', stem).replaceAll('*', '');
     // Joined with '/', not posix.join: an absolute path's leading '' keeps it absolute (a data root's folder).
     const dir = resolve(root, dirParts.join('/') || '.');
-    return { dir, file, format: inferred(base), readPath: full };
+    return { dir, file, format: inferred(base), readPath: full, roots };
   }
   if (existsSync(full) && statSync(full).isDirectory()) {
     const format = source.format ?? 'parquet';
-    return { dir: full, file: `${stem}.${format}`, format, readPath: join(full, `*.${format}`) };
+    return { dir: full, file: `${stem}.${format}`, format, readPath: join(full, `*.${format}`), roots };
   }
   throw refuse(`its path '${source.path}' is a single file; use a folder or a glob (e.g. 'data/flights/*.parquet') so pushed files are picked up`);
 }
@@ -178,7 +183,8 @@ export async function writeOfflineFile(
   }
   const info = (await conn.runAndReadAll(`DESCRIBE ${ident(table)}`)).getRowObjectsJson() as { column_name: string; column_type: string }[];
   const ours = info.map((x) => x.column_name);
-  const byName = new Map(ours.map((c) => [sourceNames.get(c) ?? c, c]));
+  // By name as DuckDB compares names, ignoring case: a file column `X` is the feature `x` (a NULL otherwise).
+  const byName = new Map(ours.map((c) => [(sourceNames.get(c) ?? c).toLowerCase(), c]));
   // CSV files are read as text and cast to the declared types, so values are written as they are, in the
   // existing files' column order; Parquet columns take the existing files' types, refused where that would
   // change a value (see `refuseLossyCasts`).
@@ -186,11 +192,15 @@ export async function writeOfflineFile(
   if (existing.length > 0 && !csv) await refuseLossyCasts(conn, table, existing, byName, new Map(info.map((x) => [x.column_name, x.column_type])));
   const select = existing.length > 0
     ? existing.map((e) => {
-        const mine = byName.get(e.name);
+        const mine = byName.get(e.name.toLowerCase());
         return `${mine === undefined ? 'NULL' : ident(mine)}${csv ? '' : `::${e.type}`} AS ${ident(e.name)}`;
       })
     : ours.map((c) => `${ident(c)} AS ${ident(sourceNames.get(c) ?? c)}`);
   mkdirSync(target.dir, { recursive: true });
+  // The folder as it is now, links resolved: a link planted in a shared data root must not lead the file out.
+  if (!sourceResolvesInside(target.roots, target.dir)) {
+    throw new InputError(`cannot push to the offline store: the folder ${target.dir} resolves (through a symbolic link) to a place outside ${sourcePlaces(target.roots)}`, { dir: target.dir }, 'offline_push_unsupported');
+  }
   const final = join(target.dir, target.file);
   const tmp = `${final}.tmp`;
   const fmt = target.format === 'csv' ? '(FORMAT csv, HEADER true)' : '(FORMAT parquet)';
@@ -208,8 +218,11 @@ export async function writeOfflineFile(
  * Refuse (`InputError`, code `offline_type_mismatch`) pushed values that the existing Parquet files' column types
  * cannot hold as they are: a float into a DECIMAL or integer column, a time of day into a DATE, a value out
  * of range. Such a cast would round silently — a timestamp moved to midnight would even be joined into
- * training rows hours before it happened. Narrowing a float64 to the files' FLOAT is what those files hold, and allowed.
+ * training rows hours before it happened. Narrowing a float64 to the files' FLOAT is what those files hold, and allowed unless the value is beyond FLOAT's range.
  */
+/** DuckDB's float types, and lists of them. */
+const FLOATS = /^(FLOAT|REAL|FLOAT4|DOUBLE|FLOAT8)(\[\d*\])?$/;
+
 async function refuseLossyCasts(
   conn: DuckDBConnection,
   table: string,
@@ -218,10 +231,18 @@ async function refuseLossyCasts(
   ourTypes: ReadonlyMap<string, string>,
 ): Promise<void> {
   const checked = existing.flatMap((e) => {
-    const mine = byName.get(e.name);
+    const mine = byName.get(e.name.toLowerCase());
     const ours = mine === undefined ? undefined : ourTypes.get(mine);
-    if (mine === undefined || ours === undefined || ours === e.type || /^(FLOAT|REAL|FLOAT4)(\[\d*\])*$/.test(e.type)) return [];
-    const changed = `TRY_CAST(TRY_CAST(${ident(mine)} AS ${e.type}) AS ${ours}) IS DISTINCT FROM ${ident(mine)}`;
+    if (mine === undefined || ours === undefined || ours === e.type) return [];
+    const x = ident(mine);
+    // A float64 narrowed to the files' FLOAT is what those files hold: only a value FLOAT cannot hold at all
+    // (beyond ±3.4e38) is refused, in a list too.
+    const narrowed = FLOATS.test(e.type) && FLOATS.test(ours);
+    const changed = !narrowed
+      ? `TRY_CAST(TRY_CAST(${x} AS ${e.type}) AS ${ours}) IS DISTINCT FROM ${x}`
+      : e.type.endsWith(']')
+        ? `(${x} IS NOT NULL AND (TRY_CAST(${x} AS ${e.type}) IS NULL OR len(list_filter(TRY_CAST(${x} AS ${e.type}), lambda v: v IS NULL)) <> len(list_filter(${x}, lambda v: v IS NULL))))`
+        : `(${x} IS NOT NULL AND TRY_CAST(${x} AS ${e.type}) IS NULL)`;
     return [{ column: e.name, type: e.type, ours, changed, mine }];
   });
   if (checked.length === 0) return;

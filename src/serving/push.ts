@@ -226,7 +226,7 @@ export async function push(project: Project, request: PushRequest, options: Push
 
   const offlineSource = source ?? { kind: 'source' as const, name: view.source, timestamp_field: 'event_timestamp' };
   // Refuse an impossible offline push before anything is recorded.
-  if (to !== 'online') offlineTarget(project.root, offlineSource, 'check');
+  if (to !== 'online') offlineTarget(project.sourceRoots, offlineSource, 'check');
   const run = project.runs.create({ kind: 'push', view: view.name, options: { to, rows: rows.length } });
   const table = `push_${randomBytes(6).toString('hex')}`;
   let guarded: GuardStageResult | null = null;
@@ -235,7 +235,7 @@ export async function push(project: Project, request: PushRequest, options: Push
   let opened: DuckDBConnection | undefined;
   let failure: unknown = null;
   try {
-    const target = to === 'online' ? null : offlineTarget(project.root, offlineSource, run.id);
+    const target = to === 'online' ? null : offlineTarget(project.sourceRoots, offlineSource, run.id);
     const conn = (opened = await (await project.engine()).connect());
     const columns: PushColumn[] = [
       ...keys.map((k) => ({ name: k.name, type: k.type })),

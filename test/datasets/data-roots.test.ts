@@ -103,6 +103,27 @@ describe('data_roots', () => {
     }
   });
 
+  it('a push to the offline store refuses a folder in a data root that a symbolic link leads out of every root', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'fg-outside-'));
+    try {
+      symlinkSync(outside, join(lake, 'linked'));
+      const loaded = loadDefinitions(dir, fs.project.config);
+      await fs.apply([
+        ...loaded,
+        { kind: 'source', name: 'linked', path: `${lake}/linked/*.parquet`, timestamp_field: 'hour' },
+        { kind: 'feature_view', name: 'linked_view', entities: ['airport'], source: 'linked', online: false, features: [{ name: 'delay', type: 'float64' }] },
+      ]);
+      await expect(fs.push({ view: 'linked_view', rows: [{ origin: 'SEA', event_timestamp: '2024-01-01T05:00:00Z', delay: 1 }], to: 'offline' })).rejects.toMatchObject({
+        code: 'offline_push_unsupported', message: expect.stringMatching(/resolves \(through a symbolic link\) to a place outside the project root and every folder of data_roots/),
+      });
+      expect(readdirSync(outside)).toEqual([]);
+      await fs.apply(loaded);
+    } finally {
+      rmSync(join(lake, 'linked'), { force: true });
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a symbolic link in a data root that leads out of every root', async () => {
     const secret = mkdtempSync(join(tmpdir(), 'fg-secret-'));
     try {

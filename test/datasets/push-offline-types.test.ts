@@ -31,6 +31,7 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'features'));
   mkdirSync(join(dir, 'data', 'daily'), { recursive: true });
   mkdirSync(join(dir, 'data', 'csv'), { recursive: true });
+  mkdirSync(join(dir, 'data', 'floaty'), { recursive: true });
   writeFileSync(join(dir, 'featureguard.yaml'), 'project: push_types\n');
   writeFileSync(join(dir, 'features', 'defs.yaml'), `kind: entity
 name: airport
@@ -45,9 +46,16 @@ kind: source
 name: csv_daily
 path: data/csv/*.csv
 timestamp_field: day
-${view('daily_delays', 'daily')}${view('csv_delays', 'csv_daily')}`);
+---
+kind: source
+name: floaty
+path: data/floaty/*.parquet
+timestamp_field: day
+${view('daily_delays', 'daily')}${view('csv_delays', 'csv_daily')}${view('floaty_delays', 'floaty')}`);
   const engine = await openOfflineEngine();
   await engine.run(`COPY (SELECT 'SEA' AS origin, DATE '2024-01-01' AS day, 1.5::DECIMAL(3,1) AS delay) TO '${join(dir, 'data', 'daily', 'part-0.parquet')}' (FORMAT parquet)`);
+  // A float32 column, named in another case than the feature (DuckDB's names ignore case).
+  await engine.run(`COPY (SELECT 'SEA' AS origin, TIMESTAMP '2024-01-01 00:00:00' AS day, 1.5::FLOAT AS "Delay") TO '${join(dir, 'data', 'floaty', 'part-0.parquet')}' (FORMAT parquet)`);
   writeFileSync(join(dir, 'data', 'csv', 'part-0.csv'), 'origin,day,delay\nSEA,2024-01-01,2\n');
   fs = await openFeatureStore(dir);
   await fs.apply();
@@ -60,9 +68,9 @@ afterAll(async () => {
 
 const files = (sub: string) => readdirSync(join(dir, 'data', sub)).sort();
 
-async function refusal(rows: Record<string, unknown>[]): Promise<InputError> {
+async function refusal(rows: Record<string, unknown>[], view = 'daily_delays'): Promise<InputError> {
   try {
-    await fs.push({ view: 'daily_delays', rows, to: 'both' });
+    await fs.push({ view, rows, to: 'both' });
   } catch (e) {
     if (e instanceof InputError) return e;
     throw e;
@@ -88,6 +96,15 @@ describe('push to the offline store: column types of the existing files', () => 
     expect(files('daily')).toHaveLength(2);
     const ds = await fs.getHistoricalFeatures({ entities: [{ origin: 'SEA', event_timestamp: '2024-01-03T12:00:00Z' }], features: ['daily_delays:delay'] });
     expect([...ds.table!.getChild('delay')!]).toEqual([4.5]);
+  });
+
+  it('narrows a float64 into a FLOAT column, refuses one beyond its range, and matches column names as DuckDB does (ignoring case)', async () => {
+    const huge = await refusal([{ origin: 'SEA', event_timestamp: '2024-01-02T00:00:00Z', delay: 1e300 }], 'floaty_delays');
+    expect(huge.message).toContain("column 'Delay' is FLOAT in the existing files");
+    const res = await fs.push({ view: 'floaty_delays', rows: [{ origin: 'SEA', event_timestamp: '2024-01-02T00:00:00Z', delay: 2.5 }], to: 'offline' });
+    expect(res.status).toBe('success');
+    const ds = await fs.getHistoricalFeatures({ entities: [{ origin: 'SEA', event_timestamp: '2024-01-02T01:00:00Z' }], features: ['floaty_delays:delay'] });
+    expect([...ds.table!.getChild('delay')!]).toEqual([2.5]);
   });
 
   it('writes a CSV source any value of the declared type (read back exactly, not as the integer the file looked like)', async () => {
