@@ -60,6 +60,10 @@ beforeAll(async () => {
   const c = await db.connect();
   await c.run("SET TimeZone = 'UTC'");
   await c.run(`CREATE TABLE hourly AS SELECT * FROM read_parquet(${literal(join(root, 'data/a.parquet'))})`);
+  // A view that reads a file of its own choosing (here one of the project's; it could be any file).
+  await c.run(`CREATE VIEW sneaky AS SELECT * FROM read_parquet(${literal(join(root, 'data/a.parquet'))})`);
+  await c.run('CREATE SCHEMA s2');
+  await c.run(`CREATE VIEW s2.Hourly2 AS SELECT * FROM hourly`);
   c.closeSync();
   db.closeSync();
 });
@@ -157,6 +161,13 @@ describe('sourceRelationSql', () => {
     expect((await rows(rel)).map(({ created_timestamp: _, ...r }) => r)).toEqual(expected);
     // Twice on the same instance: ATTACH IF NOT EXISTS is idempotent.
     expect((await rows(rel)).length).toBe(2);
+  });
+
+  it('refuses a view of a DuckDB file (SQL that could read any file), by any spelling of its name', async () => {
+    for (const table of ['sneaky', 'main.SNEAKY', 's2.hourly2']) {
+      const src = defineSource({ name: 'v', database: 'data/a.duckdb', table, timestamp_field: 'hour', field_mapping: mapping });
+      await expect(rows(sourceRelationSql(roots(), src, spec))).rejects.toThrow(/source 'v': table '.*' in 'data\/a.duckdb' is a view; .* featureguard reads tables only/);
+    }
   });
 
   it('wraps a query whose relative paths resolve against the project root', async () => {

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { DefinitionError, NotFoundError } from '../errors.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import { problemAt } from '../definitions/origins.js';
-import { isGlob, resolveSourcePath, sourceFormat, sourcePlaces, sourceResolvesInside, type SourceRoots } from '../definitions/source-location.js';
+import { globEscape, isGlob, resolveSourcePath, sourceFormat, sourcePlaces, sourceResolvesInside, type SourceRoots } from '../definitions/source-location.js';
 import type { DefinitionSet, FeatureDef, FeatureType, FeatureViewDef, JoinKey, JoinKeyType, SourceDef } from '../definitions/types.js';
 import { ident, literal } from './engine.js';
 
@@ -72,6 +72,9 @@ export function rawSourceSql(roots: SourceRoots, source: SourceDef): { setup: st
     const abs = resolveSourcePath(roots, source.path) ?? fail(source, '/path', `'${source.path}' is outside ${sourcePlaces(roots)}`);
     // `validate` refuses a link out of the project; the runs read what it refused only after an `apply` (which warns).
     if (!isGlob(source.path) && !sourceResolvesInside(roots, abs)) fail(source, '/path', `'${source.path}' resolves (through a symbolic link) to a file outside ${sourcePlaces(roots)}`);
+    // A glob's matches are checked each time it is read: files land in a shared data root after the apply.
+    const escaped = isGlob(source.path) ? globEscape(roots, abs) : undefined;
+    if (escaped !== undefined) fail(source, '/path', `'${escaped}' (matched by '${source.path}') resolves (through a symbolic link) to a place outside ${sourcePlaces(roots)}`);
     const format = sourceFormat(source) ?? fail(source, '/path', `cannot tell the format of '${source.path}'; add format: parquet or format: csv`);
     const from = format === 'parquet' ? `read_parquet(${literal(abs)})` : `read_csv(${literal(abs)}, header = true, all_varchar = true)`;
     return { setup: ["SET TimeZone = 'UTC'"], from };
@@ -80,9 +83,16 @@ export function rawSourceSql(roots: SourceRoots, source: SourceDef): { setup: st
     const abs = resolveSourcePath(roots, source.database) ?? fail(source, '/database', `'${source.database}' is outside ${sourcePlaces(roots)}`);
     if (!sourceResolvesInside(roots, abs)) fail(source, '/database', `'${source.database}' resolves (through a symbolic link) to a file outside ${sourcePlaces(roots)}`);
     const alias = attachAlias(abs);
-    const table = source.table.split('.').map(ident).join('.');
+    const parts = source.table.split('.');
+    const table = parts.map(ident).join('.');
+    // A view is SQL the file's author wrote, run with this process's rights: it could read any file (a
+    // `read_csv('/etc/…')` inside), which is what data roots and the refusal of query sources over HTTP keep
+    // out. Tables only; the statement fails, naming the source, when the name is a view.
+    const [schema, name] = parts.length > 1 ? [parts[0], parts.slice(1).join('.')] : ['main', parts[0]];
+    const refusal = `source '${source.name}': table '${source.table}' in '${source.database}' is a view; a view is SQL that can read any file, so featureguard reads tables only: name the table the view selects from, or write the view as a query source in the project`;
+    const noView = `SELECT CASE WHEN count(*) > 0 THEN error(${literal(refusal)}) END FROM duckdb_views() WHERE database_name = ${literal(alias)} AND lower(schema_name) = lower(${literal(schema)}) AND lower(view_name) = lower(${literal(name)})`;
     return {
-      setup: ["SET TimeZone = 'UTC'", `ATTACH IF NOT EXISTS ${literal(abs)} AS ${ident(alias)} (READ_ONLY)`],
+      setup: ["SET TimeZone = 'UTC'", `ATTACH IF NOT EXISTS ${literal(abs)} AS ${ident(alias)} (READ_ONLY)`, noView],
       from: `${ident(alias)}.${table}`,
     };
   }

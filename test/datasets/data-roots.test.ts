@@ -124,6 +124,34 @@ describe('data_roots', () => {
     }
   });
 
+  it('a glob source refuses, each time it is read, a file linked in after the apply from outside every root', async () => {
+    const secret = mkdtempSync(join(tmpdir(), 'fg-secret-'));
+    mkdirSync(join(lake, 'csv'));
+    try {
+      writeFileSync(join(lake, 'csv', 'a.csv'), 'origin,hour,delay\nSEA,2024-01-01T00:00:00Z,1\n');
+      writeFileSync(join(secret, 'secret.csv'), 'origin,hour,delay\nSECRET,2024-01-01T00:00:00Z,42\n');
+      symlinkSync(join(secret, 'secret.csv'), join(lake, 'csv', 'notes.txt')); // matched by no source glob: harmless
+      const loaded = loadDefinitions(dir, fs.project.config);
+      await fs.apply([
+        ...loaded,
+        { kind: 'source', name: 'lake_csv', path: `${lake}/csv/*.csv`, timestamp_field: 'hour' },
+        { kind: 'feature_view', name: 'lake_csv_view', entities: ['airport'], source: 'lake_csv', online: true, features: [{ name: 'delay', type: 'float64' }] },
+      ]);
+      const window = { start: '2024-01-01T00:00:00Z', end: '2024-01-02T00:00:00Z', views: ['lake_csv_view'] };
+      expect((await fs.materialize(window)).map((r) => r.status)).toEqual(['success']);
+      symlinkSync(join(secret, 'secret.csv'), join(lake, 'csv', 'b.csv'));
+      const refused = await fs.materialize(window).then((r) => r.map((v) => [v.status, v.run?.message]), (e: Error) => [['thrown', e.message]]);
+      expect(refused[0][0]).not.toBe('success');
+      expect(String(refused[0][1])).toMatch(/b\.csv' \(matched by '.*\/csv\/\*\.csv'\) resolves \(through a symbolic link\) to a place outside the project root and every folder of data_roots/);
+      const online = await fs.getOnlineFeatures({ features: ['lake_csv_view:delay'], entities: { origin: ['SECRET'] } });
+      expect(online.results[1].statuses).toEqual(['NOT_FOUND']);
+      await fs.apply(loaded);
+    } finally {
+      rmSync(join(lake, 'csv'), { recursive: true, force: true });
+      rmSync(secret, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a symbolic link in a data root that leads out of every root', async () => {
     const secret = mkdtempSync(join(tmpdir(), 'fg-secret-'));
     try {
