@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DefinitionProblem } from '../errors.js';
 import { literal, openOfflineEngine } from '../offline/engine.js';
-import { rawSourceSql, sourceColumnName } from '../offline/source-sql.js';
+import { rawSourceSql, runSetup, sourceColumnName } from '../offline/source-sql.js';
 import { problemAt } from './origins.js';
 import { asSourceRoots, isGlob, resolveSourcePath, sourcePlaces, sourceResolvesInside, sourceFormat, type SourceRoots } from './source-location.js';
 import { didYouMean } from './suggest.js';
@@ -45,7 +45,7 @@ async function locationProblem(conn: DuckDBConnection, roots: SourceRoots, s: So
 
 async function describe(conn: DuckDBConnection, roots: SourceRoots, s: SourceDef): Promise<Map<string, string>> {
   const { setup, from } = rawSourceSql(roots, s);
-  for (const stmt of setup) await conn.run(stmt);
+  await runSetup(conn, setup);
   const reader = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`);
   return new Map(reader.getRowObjectsJson().map((r) => [String(r.column_name), String(r.column_type)]));
 }

@@ -3,7 +3,7 @@
  * the folders `data_roots` in featureguard.yaml lists (a path that escapes them
  * is refused) and the file format of `path` sources.
  */
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { ProjectConfig, SourceDef } from './types.js';
 
@@ -67,67 +67,6 @@ export function sourceResolvesInside(roots: SourceRoots, abs: string): boolean {
       return false; // a data root that does not exist holds nothing
     }
   });
-}
-
-/**
- * The first path a glob (absolute, as DuckDB reads it) may read whose links lead outside the project root and
- * every data root, or undefined. Walks the folders under the glob's fixed prefix as deep as the pattern
- * reaches (every depth for `**`), through links that stay inside (each real folder once); a link is judged
- * where it is, on the path DuckDB would see. Conservative: a folder link out of the roots that the pattern
- * could descend into counts, whatever lies behind it.
- */
-export function globEscape(roots: SourceRoots, pattern: string): string | undefined {
-  const segments = pattern.split('/');
-  const fixed = segments.findIndex((seg) => isGlob(seg));
-  if (fixed < 0) return undefined;
-  const prefix = segments.slice(0, fixed).join('/') || '/';
-  const rest = segments.slice(fixed);
-  const maxDepth = rest.includes('**') ? Number.POSITIVE_INFINITY : rest.length;
-  const matches = globRegExp(pattern);
-  const inside = (real: string) => [roots.root, ...roots.dataRoots].some((r) => {
-    try {
-      return resolveInProject(realpathSync(r), real) !== undefined;
-    } catch {
-      return false;
-    }
-  });
-  const seen = new Set<string>();
-  const walk = (folder: string, depth: number): string | undefined => {
-    let real: string;
-    try {
-      real = realpathSync(folder);
-    } catch {
-      return undefined;
-    }
-    if (seen.has(real)) return undefined;
-    seen.add(real);
-    let entries;
-    try {
-      entries = readdirSync(folder, { withFileTypes: true });
-    } catch {
-      return undefined;
-    }
-    for (const e of entries) {
-      const path = `${folder === '/' ? '' : folder}/${e.name}`;
-      let isDir = e.isDirectory();
-      if (e.isSymbolicLink()) {
-        let target: string;
-        try {
-          target = realpathSync(path);
-          isDir = statSync(path).isDirectory();
-        } catch {
-          continue; // a broken link reads nothing
-        }
-        if (!inside(target) && (isDir ? depth < maxDepth : matches.test(path))) return path;
-      }
-      if (isDir && depth < maxDepth) {
-        const found = walk(path, depth + 1);
-        if (found) return found;
-      }
-    }
-    return undefined;
-  };
-  return walk(prefix, 1);
 }
 
 /** "the project root", or "the project root or a data root (data_roots in featureguard.yaml)": where sources may be, for messages. */

@@ -18,14 +18,14 @@ import { sourceFormat } from '../definitions/source-location.js';
 import type { FeatureDef, FeatureViewDef } from '../definitions/types.js';
 import { NotFoundError } from '../errors.js';
 import { ident, literal } from '../offline/engine.js';
-import { csvCastExpr, csvMarker, duckdbType, rawSourceSql, sourceColumnName, utcTimestampSql } from '../offline/source-sql.js';
+import { csvCastExpr, csvMarker, duckdbType, rawSourceSql, runSetup, sourceColumnName, utcTimestampSql, type SetupStep } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
 
 /** Hidden column of a CSV view's rows: the first feature whose text is no value of its declared type, else NULL. */
 export const CSV_UNPARSED = '__fg_csv_unparsed';
 
 export interface RawRelation {
-  readonly setup: readonly string[];
+  readonly setup: readonly SetupStep[];
   readonly select: string;
   /** Declared features the source does not have. */
   readonly missing: readonly string[];
@@ -37,7 +37,7 @@ export async function rawViewRelationSql(project: Project, view: FeatureViewDef,
   const source = set.sources.get(view.source);
   if (!source) throw new NotFoundError(`feature view '${view.name}' names unknown source '${view.source}'`);
   const { setup, from } = rawSourceSql(project.sourceRoots, source);
-  for (const s of setup) await conn.run(s);
+  await runSetup(conn, setup);
   const described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjectsJson() as { column_name: string }[];
   const have = new Set(described.map((d) => d.column_name));
   const csv = source.path !== undefined && sourceFormat(source) === 'csv';

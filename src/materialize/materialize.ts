@@ -25,7 +25,7 @@ import { FeatureguardError, InputError, isCallerError } from '../errors.js';
 import { castFeaturesSql, rawViewRelationSql } from '../guards/raw-relation.js';
 import type { GuardStageResult } from '../guards/stage.js';
 import { ident } from '../offline/engine.js';
-import { viewRelationSql } from '../offline/source-sql.js';
+import { runSetup, viewRelationSql } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
 import { droppedSince, dropIfPending, dropPendingError, dropPendingView, isDropPending, requestDrops, viewChangedError } from '../registry/online-drops.js';
 import type { OnlineRow } from '../online/types.js';
@@ -64,7 +64,7 @@ async function earliestEventTs(project: Project, set: DefinitionSet, view: Featu
   const conn = await (await project.engine()).connect();
   try {
     const rel = viewRelationSql(project.sourceRoots, set, view);
-    for (const s of rel.setup) await conn.run(s);
+    await runSetup(conn, rel.setup);
     const r = await conn.runAndReadAll(`SELECT epoch_ms(min(event_timestamp)) FROM (${rel.select})`);
     const v = r.getRowsJS()[0]?.[0];
     return v === null || v === undefined ? null : new Date(Number(v));

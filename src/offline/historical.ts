@@ -37,6 +37,7 @@ import { loadEntityInput, type EntityInput, type LoadEntityOptions } from './ent
 import { buildLineage, buildManifest, manifestPath, startSourceFingerprints, writeManifest, type BuildFacts, type DatasetManifest, type ManifestOutput } from './manifest.js';
 import { ENTITY_TS, hiddenTimestampColumns, planViewJoins, pointInTimeJoinSql } from './point-in-time.js';
 import { checkOutputTargets } from './output-targets.js';
+import { runSetup } from './source-sql.js';
 import { onInterrupt } from '../state/interrupt.js';
 
 /** Entity rows: an `EntityInput`, a file path, an array of objects, or an Arrow table. */
@@ -182,8 +183,7 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
     plan = reconcileWithEntities(plan, loaded.columns);
     // The sources are first read here: a failure names the view and source (`sourceFailure`), not SQL.
     try {
-      const setup = [...new Set(plan.views.flatMap((v) => v.relation.setup))];
-      for (const s of setup) await conn.run(s);
+      await runSetup(conn, plan.views.flatMap((v) => v.relation.setup));
       progress('join', 1, loaded.rowCount);
       const entityTimeRange = loaded.timeBounds ?? undefined;
       // Views whose rows are unique on (keys, event_ts) join on the plain event time, etc.; planned only
@@ -303,7 +303,7 @@ async function sourceFailure(conn: DuckDBConnection, plan: DatasetPlan, cause: u
     if (probed.has(v.source.name)) continue;
     probed.add(v.source.name);
     try {
-      for (const s of v.relation.setup) await conn.run(s);
+      await runSetup(conn, v.relation.setup);
       await conn.run(`SELECT count(COLUMNS(*)) FROM (${v.relation.select}) AS __fg_probe`);
     } catch (e) {
       const where = sourceLocation(v.source);

@@ -17,6 +17,7 @@ import type { CheckResult, CheckStatus, Lineage, LineageInput, Run } from '../ru
 import { VERSION } from '../version.js';
 import type { DatasetFormat } from './dataset-output.js';
 import type { DatasetPlan, PlannedView } from './dataset-plan.js';
+import { runSetup } from './source-sql.js';
 import type { OfflineEngine } from './engine.js';
 import type { LoadedEntities } from './entity-input.js';
 import { fingerprintFile, fingerprintOrderedRelation, fingerprintSource } from './fingerprint.js';
@@ -164,7 +165,7 @@ export function startSourceFingerprints(engine: OfflineEngine, root: string, pla
         // A table or query is fingerprinted by the rows each view reads of it (files are hashed whole, once).
         const read = views[0].source.path === undefined ? [...views].sort((a, b) => a.view.name.localeCompare(b.view.name)) : views.slice(0, 1);
         for (const v of read) {
-          for (const s of v.relation.setup) await conn.run(s);
+          await runSetup(conn, v.relation.setup);
           prints.push(await fingerprintSource(conn, root, v.source, v.relation.select, { partialThresholdBytes: limits.get(name) }));
         }
         out.push(prints.length === 1 ? prints[0] : combinedFingerprint(prints, read.map((v) => v.view.name)));

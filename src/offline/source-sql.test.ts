@@ -8,7 +8,7 @@ import { definitionSet } from '../definitions/definition-set.js';
 import { DefinitionError } from '../errors.js';
 import type { FeatureDef, SourceDef } from '../definitions/types.js';
 import { literal, openOfflineEngine } from './engine.js';
-import { csvCastExpr, duckdbType, sourceRelationSql, viewRelationSql, type SourceRelation } from './source-sql.js';
+import { csvCastExpr, duckdbType, runSetup, sourceRelationSql, viewRelationSql, type SourceRelation } from './source-sql.js';
 
 let root: string;
 const roots = () => ({ root, dataRoots: [] });
@@ -16,7 +16,7 @@ const roots = () => ({ root, dataRoots: [] });
 async function rows(rel: SourceRelation): Promise<Record<string, unknown>[]> {
   const conn = await (await openOfflineEngine()).connect();
   try {
-    for (const s of rel.setup) await conn.run(s);
+    await runSetup(conn, rel.setup);
     return (await conn.runAndReadAll(`${rel.select} ORDER BY 1, 2`)).getRowObjectsJson() as Record<string, unknown>[];
   } finally {
     conn.closeSync();
@@ -26,7 +26,7 @@ async function rows(rel: SourceRelation): Promise<Record<string, unknown>[]> {
 async function types(rel: SourceRelation): Promise<Record<string, string>> {
   const conn = await (await openOfflineEngine()).connect();
   try {
-    for (const s of rel.setup) await conn.run(s);
+    await runSetup(conn, rel.setup);
     const r = (await conn.runAndReadAll(`DESCRIBE ${rel.select}`)).getRowObjectsJson();
     return Object.fromEntries(r.map((x) => [String(x.column_name), String(x.column_type)]));
   } finally {
@@ -157,7 +157,7 @@ describe('sourceRelationSql', () => {
   it('reads a table of a DuckDB file attached read-only', async () => {
     const src = defineSource({ name: 'd', database: 'data/a.duckdb', table: 'hourly', timestamp_field: 'hour', field_mapping: mapping });
     const rel = sourceRelationSql(roots(), src, spec);
-    expect(rel.setup.some((s) => s.includes('READ_ONLY'))).toBe(true);
+    expect(rel.setup.some((s) => typeof s === 'string' && s.includes('READ_ONLY'))).toBe(true);
     expect((await rows(rel)).map(({ created_timestamp: _, ...r }) => r)).toEqual(expected);
     // Twice on the same instance: ATTACH IF NOT EXISTS is idempotent.
     expect((await rows(rel)).length).toBe(2);
@@ -166,7 +166,9 @@ describe('sourceRelationSql', () => {
   it('refuses a view of a DuckDB file (SQL that could read any file), by any spelling of its name', async () => {
     for (const table of ['sneaky', 'main.SNEAKY', 's2.hourly2']) {
       const src = defineSource({ name: 'v', database: 'data/a.duckdb', table, timestamp_field: 'hour', field_mapping: mapping });
-      await expect(rows(sourceRelationSql(roots(), src, spec))).rejects.toThrow(/source 'v': table '.*' in 'data\/a.duckdb' is a view; .* featureguard reads tables only/);
+      const error = await rows(sourceRelationSql(roots(), src, spec)).then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(DefinitionError);
+      expect((error as DefinitionError).message).toMatch(/in 'data\/a.duckdb' is a view; a view is SQL that can read any file, so featureguard reads tables only/);
     }
   });
 
@@ -201,6 +203,48 @@ describe('sourceRelationSql', () => {
         expect(() => sourceRelationSql(roots(), s, spec)).toThrow(/resolves \(through a symbolic link\) to a file outside the project root/);
       }
     } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('reads exactly the files DuckDB globs, each checked with its links resolved when it is read', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'fg-outside-'));
+    const g = join(root, 'g');
+    const csv = 'ORIGIN,hour,DEPS,share_delayed,busy,embedding\n';
+    const line = (o: string) => `${o},2001-01-01T10:00:00Z,3,0.25,true,[1.0]\n`;
+    const read = (path: string) => rows(sourceRelationSql(roots(), defineSource({ name: 'g', path, timestamp_field: 'hour', field_mapping: mapping }), spec));
+    const refused = (path: string) => read(path).then(() => 'read', (e: unknown) => (e instanceof DefinitionError ? e.message : `other: ${String(e)}`));
+    try {
+      mkdirSync(join(g, '2024-01'), { recursive: true });
+      writeFileSync(join(g, '2024-01', 'a.csv'), csv + line('AAA'));
+      writeFileSync(join(outside, 'secret.csv'), csv + line('SECRET'));
+      expect((await read(`g/2024-*/*.csv`)).map((r) => r.origin)).toEqual(['AAA']);
+      // A link into the matched folder from outside every root, also when the folder is first reached by an alias.
+      symlinkSync(join(outside, 'secret.csv'), join(g, '2024-01', 's.csv'));
+      symlinkSync(join(g, '2024-01'), join(g, '0'));
+      expect(await refused('g/2024-*/*.csv')).toMatch(/2024-01\/s\.csv' \(matched by 'g\/2024-\*\/\*\.csv'\) resolves \(through a symbolic link\) to a place outside the project root/);
+      rmSync(join(g, '2024-01', 's.csv'));
+      // The glob's fixed folder itself a link out.
+      symlinkSync(outside, join(g, 'fixed'));
+      expect(await refused('g/fixed/*.csv')).toMatch(/secret\.csv' \(matched by 'g\/fixed\/\*\.csv'\) resolves/);
+      // Braces are no wildcard to DuckDB: a literal file name, checked like any.
+      symlinkSync(join(outside, 'secret.csv'), join(g, '2024-01', '{x}.csv'));
+      expect(await refused('g/2024-01/{x}.csv')).toMatch(/resolves \(through a symbolic link\) to a place outside/);
+      rmSync(join(g, '2024-01', '{x}.csv'));
+      // A link out that DuckDB's glob does not read (another name, a folder ** does not follow) is no reason to refuse.
+      expect((await read('g/2024-*/*.csv')).map((r) => r.origin)).toEqual(['AAA']);
+      // A file planted after the check is not read: the checked list is.
+      const rel = sourceRelationSql(roots(), defineSource({ name: 'g', path: 'g/2024-01/*.csv', timestamp_field: 'hour', field_mapping: mapping }), spec);
+      const conn = await (await openOfflineEngine()).connect();
+      try {
+        await runSetup(conn, rel.setup);
+        writeFileSync(join(g, '2024-01', 'late.csv'), csv + line('LATE'));
+        expect((await conn.runAndReadAll(`SELECT origin FROM (${rel.select}) ORDER BY 1`)).getRowsJS()).toEqual([['AAA']]);
+      } finally {
+        conn.closeSync();
+      }
+    } finally {
+      rmSync(g, { recursive: true, force: true });
       rmSync(outside, { recursive: true, force: true });
     }
   });

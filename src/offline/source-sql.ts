@@ -7,20 +7,40 @@
  *
  * @example
  * const rel = viewRelationSql(project.sourceRoots, set, getView(set, 'airport_hourly'));
- * for (const s of rel.setup) await conn.run(s);
+ * await runSetup(conn, rel.setup);
  * await conn.runAndReadAll(`SELECT count(*) FROM (${rel.select})`);
  */
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
 import { DefinitionError, NotFoundError } from '../errors.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import { problemAt } from '../definitions/origins.js';
-import { globEscape, isGlob, resolveSourcePath, sourceFormat, sourcePlaces, sourceResolvesInside, type SourceRoots } from '../definitions/source-location.js';
+import { isGlob, resolveSourcePath, sourceFormat, sourcePlaces, sourceResolvesInside, type SourceRoots } from '../definitions/source-location.js';
 import type { DefinitionSet, FeatureDef, FeatureType, FeatureViewDef, JoinKey, JoinKeyType, SourceDef } from '../definitions/types.js';
 import { ident, literal } from './engine.js';
 
 /** A relation: statements to run first on the same connection, then a SELECT. */
+/**
+ * What must run on a connection before a source's relation is read there: a statement, or a step that
+ * checks something in JavaScript between statements (a glob's files, a table that must not be a view).
+ * Run them with `runSetup`.
+ */
+export type SetupStep = string | { readonly key: string; run(conn: DuckDBConnection): Promise<void> };
+
+/** Run setup steps in order; steps with the same key (or the same statement) run once. */
+export async function runSetup(conn: DuckDBConnection, steps: readonly SetupStep[]): Promise<void> {
+  const done = new Set<string>();
+  for (const step of steps) {
+    const key = typeof step === 'string' ? step : step.key;
+    if (done.has(key)) continue;
+    done.add(key);
+    if (typeof step === 'string') await conn.run(step);
+    else await step.run(conn);
+  }
+}
+
 export interface SourceRelation {
-  readonly setup: readonly string[];
+  readonly setup: readonly SetupStep[];
   readonly select: string;
 }
 
@@ -66,18 +86,30 @@ export function attachAlias(absolutePath: string): string {
  * The raw relation of a source (all its columns, untyped for CSV): a FROM item.
  * Paths must stay under the project root or a data root; a path escaping them is a `DefinitionError`.
  */
-export function rawSourceSql(roots: SourceRoots, source: SourceDef): { setup: string[]; from: string } {
+export function rawSourceSql(roots: SourceRoots, source: SourceDef): { setup: SetupStep[]; from: string } {
   const { root } = roots;
   if (source.path !== undefined) {
     const abs = resolveSourcePath(roots, source.path) ?? fail(source, '/path', `'${source.path}' is outside ${sourcePlaces(roots)}`);
     // `validate` refuses a link out of the project; the runs read what it refused only after an `apply` (which warns).
     if (!isGlob(source.path) && !sourceResolvesInside(roots, abs)) fail(source, '/path', `'${source.path}' resolves (through a symbolic link) to a file outside ${sourcePlaces(roots)}`);
-    // A glob's matches are checked each time it is read: files land in a shared data root after the apply.
-    const escaped = isGlob(source.path) ? globEscape(roots, abs) : undefined;
-    if (escaped !== undefined) fail(source, '/path', `'${escaped}' (matched by '${source.path}') resolves (through a symbolic link) to a place outside ${sourcePlaces(roots)}`);
     const format = sourceFormat(source) ?? fail(source, '/path', `cannot tell the format of '${source.path}'; add format: parquet or format: csv`);
-    const from = format === 'parquet' ? `read_parquet(${literal(abs)})` : `read_csv(${literal(abs)}, header = true, all_varchar = true)`;
-    return { setup: ["SET TimeZone = 'UTC'"], from };
+    const reader = (files: string) => (format === 'parquet' ? `read_parquet(${files})` : `read_csv(${files}, header = true, all_varchar = true)`);
+    if (!isGlob(source.path)) return { setup: ["SET TimeZone = 'UTC'"], from: reader(literal(abs)) };
+    // A glob's files are listed by DuckDB (its own glob, so exactly what it would read), checked with every
+    // link resolved — files land in a shared data root after the apply, links too — and the checked list is
+    // what is read: a file planted after the check is not.
+    const variable = `fg_files_${createHash('sha256').update(abs).digest('hex').slice(0, 16)}`;
+    const checkFiles = {
+      key: `glob:${abs}`,
+      async run(conn: DuckDBConnection) {
+        const files = (await conn.runAndReadAll(`SELECT file FROM glob(${literal(abs)}) ORDER BY file`)).getRowsJS().map((r) => String(r[0]));
+        const outside = files.find((f) => !sourceResolvesInside(roots, f));
+        if (outside !== undefined) fail(source, '/path', `'${outside}' (matched by '${source.path}') resolves (through a symbolic link) to a place outside ${sourcePlaces(roots)}`);
+        // No file: the pattern itself, so that DuckDB says what it always said (no files match).
+        await conn.run(`SET VARIABLE ${variable} = ${files.length === 0 ? literal(abs) : `[${files.map(literal).join(', ')}]`}`);
+      },
+    };
+    return { setup: ["SET TimeZone = 'UTC'", checkFiles], from: reader(`getvariable(${literal(variable)})`) };
   }
   if (source.database !== undefined && source.table !== undefined) {
     const abs = resolveSourcePath(roots, source.database) ?? fail(source, '/database', `'${source.database}' is outside ${sourcePlaces(roots)}`);
@@ -87,10 +119,19 @@ export function rawSourceSql(roots: SourceRoots, source: SourceDef): { setup: st
     const table = parts.map(ident).join('.');
     // A view is SQL the file's author wrote, run with this process's rights: it could read any file (a
     // `read_csv('/etc/…')` inside), which is what data roots and the refusal of query sources over HTTP keep
-    // out. Tables only; the statement fails, naming the source, when the name is a view.
+    // out. Tables only: a view is a `DefinitionError` naming the source.
     const [schema, name] = parts.length > 1 ? [parts[0], parts.slice(1).join('.')] : ['main', parts[0]];
-    const refusal = `source '${source.name}': table '${source.table}' in '${source.database}' is a view; a view is SQL that can read any file, so featureguard reads tables only: name the table the view selects from, or write the view as a query source in the project`;
-    const noView = `SELECT CASE WHEN count(*) > 0 THEN error(${literal(refusal)}) END FROM duckdb_views() WHERE database_name = ${literal(alias)} AND lower(schema_name) = lower(${literal(schema)}) AND lower(view_name) = lower(${literal(name)})`;
+    const noView = {
+      key: `noview:${alias}:${source.table}`,
+      async run(conn: DuckDBConnection) {
+        const views = await conn.runAndReadAll(
+          `SELECT count(*) FROM duckdb_views() WHERE database_name = ${literal(alias)} AND lower(schema_name) = lower(${literal(schema)}) AND lower(view_name) = lower(${literal(name)})`,
+        );
+        if (Number(views.getRowsJS()[0][0]) > 0) {
+          fail(source, '/table', `'${source.table}' in '${source.database}' is a view; a view is SQL that can read any file, so featureguard reads tables only: name the table the view selects from, or write the view as a query source in the project`);
+        }
+      },
+    };
     return {
       setup: ["SET TimeZone = 'UTC'", `ATTACH IF NOT EXISTS ${literal(abs)} AS ${ident(alias)} (READ_ONLY)`, noView],
       from: `${ident(alias)}.${table}`,

@@ -6,7 +6,7 @@
  */
 import { DOUBLE, DuckDBTimestampValue, FLOAT, LIST, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { resolveSourcePath, sourcePlaces, sourceResolvesInside, type SourceRoots } from '../definitions/source-location.js';
 import type { FeatureType, JoinKey, SourceDef } from '../definitions/types.js';
 import { InputError } from '../errors.js';
@@ -196,11 +196,15 @@ export async function writeOfflineFile(
         return `${mine === undefined ? 'NULL' : ident(mine)}${csv ? '' : `::${e.type}`} AS ${ident(e.name)}`;
       })
     : ours.map((c) => `${ident(c)} AS ${ident(sourceNames.get(c) ?? c)}`);
+  // The folder as it is now, links resolved: a link planted in a shared data root must not lead the file out
+  // (nor the folders created for it: its nearest existing folder is checked before any is made).
+  const outside = (dir: string) =>
+    new InputError(`cannot push to the offline store: the folder ${dir} resolves (through a symbolic link) to a place outside ${sourcePlaces(target.roots)}`, { dir }, 'offline_push_unsupported');
+  let existingDir = target.dir;
+  while (!existsSync(existingDir) && dirname(existingDir) !== existingDir) existingDir = dirname(existingDir);
+  if (!sourceResolvesInside(target.roots, existingDir)) throw outside(existingDir);
   mkdirSync(target.dir, { recursive: true });
-  // The folder as it is now, links resolved: a link planted in a shared data root must not lead the file out.
-  if (!sourceResolvesInside(target.roots, target.dir)) {
-    throw new InputError(`cannot push to the offline store: the folder ${target.dir} resolves (through a symbolic link) to a place outside ${sourcePlaces(target.roots)}`, { dir: target.dir }, 'offline_push_unsupported');
-  }
+  if (!sourceResolvesInside(target.roots, target.dir)) throw outside(target.dir);
   const final = join(target.dir, target.file);
   const tmp = `${final}.tmp`;
   const fmt = target.format === 'csv' ? '(FORMAT csv, HEADER true)' : '(FORMAT parquet)';
@@ -237,7 +241,7 @@ async function refuseLossyCasts(
     const x = ident(mine);
     // A float64 narrowed to the files' FLOAT is what those files hold: only a value FLOAT cannot hold at all
     // (beyond ±3.4e38) is refused, in a list too.
-    const narrowed = FLOATS.test(e.type) && FLOATS.test(ours);
+    const narrowed = FLOATS.test(e.type) && FLOATS.test(ours) && e.type.endsWith(']') === ours.endsWith(']');
     const changed = !narrowed
       ? `TRY_CAST(TRY_CAST(${x} AS ${e.type}) AS ${ours}) IS DISTINCT FROM ${x}`
       : e.type.endsWith(']')

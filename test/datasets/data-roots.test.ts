@@ -117,6 +117,14 @@ describe('data_roots', () => {
         code: 'offline_push_unsupported', message: expect.stringMatching(/resolves \(through a symbolic link\) to a place outside the project root and every folder of data_roots/),
       });
       expect(readdirSync(outside)).toEqual([]);
+      // A glob whose folders do not exist yet below the link: refused before any folder is made out there.
+      await fs.apply([
+        ...loaded,
+        { kind: 'source', name: 'linked', path: `${lake}/linked/new/deeper/*.parquet`, timestamp_field: 'hour' },
+        { kind: 'feature_view', name: 'linked_view', entities: ['airport'], source: 'linked', online: false, features: [{ name: 'delay', type: 'float64' }] },
+      ]);
+      await expect(fs.push({ view: 'linked_view', rows: [{ origin: 'SEA', event_timestamp: '2024-01-01T05:00:00Z', delay: 1 }], to: 'offline' })).rejects.toMatchObject({ code: 'offline_push_unsupported' });
+      expect(readdirSync(outside)).toEqual([]);
       await fs.apply(loaded);
     } finally {
       rmSync(join(lake, 'linked'), { force: true });

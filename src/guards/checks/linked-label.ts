@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { featuresOfView, viewJoinKeys } from '../../definitions/definition-set.js';
 import type { DefinitionSet, FeatureViewDef } from '../../definitions/types.js';
 import { ident } from '../../offline/engine.js';
-import { viewRelationSql } from '../../offline/source-sql.js';
+import { runSetup, viewRelationSql } from '../../offline/source-sql.js';
 import type { CheckResult } from '../../runs/types.js';
 import { policyOf, result, skipped, type CheckContext } from '../check.js';
 import { describeTable } from '../profile.js';
@@ -79,7 +79,7 @@ export async function linkedLabelLeakage(ctx: CheckContext, view: FeatureViewDef
 
 async function scoreLink(ctx: CheckContext, set: DefinitionSet, link: Link, keys: string[]): Promise<CheckResult[]> {
   const rel = viewRelationSql(ctx.project.sourceRoots, set, link.labelView);
-  for (const s of rel.setup) await ctx.conn.run(s);
+  await runSetup(ctx.conn, rel.setup);
   const features = link.features.filter((f) => ctx.columns.some((c) => c.name === f));
   const labelColumn = features.includes(link.labelFeature) || keys.includes(link.labelFeature) ? `__fg_label_${link.labelFeature}` : link.labelFeature;
   const table = `fg_leakage_${randomBytes(6).toString('hex')}`;
