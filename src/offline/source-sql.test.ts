@@ -233,6 +233,12 @@ describe('sourceRelationSql', () => {
       rmSync(join(g, '2024-01', '{x}.csv'));
       // A link out that DuckDB's glob does not read (another name, a folder ** does not follow) is no reason to refuse.
       expect((await read('g/2024-*/*.csv')).map((r) => r.origin)).toEqual(['AAA']);
+      // A listed name that DuckDB would expand again as a pattern (no escaping exists) is refused.
+      writeFileSync(join(g, '2024-01', 'b[1].csv'), csv + line('BRACKET'));
+      expect(await refused('g/2024-*/*.csv')).toMatch(/b\[1\]\.csv' \(matched by 'g\/2024-\*\/\*\.csv'\) has \*, \? or \[ in its name/);
+      rmSync(join(g, '2024-01', 'b[1].csv'));
+      // No file matches: DuckDB's own message, not the pattern handed back to it.
+      expect(await refused('g/nothing-*/*.csv')).toMatch(/other: Error: IO Error: No files found that match the pattern/);
       // A file planted after the check is not read: the checked list is.
       const rel = sourceRelationSql(roots(), defineSource({ name: 'g', path: 'g/2024-01/*.csv', timestamp_field: 'hour', field_mapping: mapping }), spec);
       const conn = await (await openOfflineEngine()).connect();

@@ -77,6 +77,12 @@ function fail(source: SourceDef, pointer: string, message: string): never {
   throw new DefinitionError([problemAt(source, pointer, message)]);
 }
 
+/** Length of a glob's fixed folder part (up to the last '/' before its first wildcard): the names below it are the files'. */
+function prefixLength(pattern: string): number {
+  const first = pattern.search(/[*?[]/);
+  return first < 0 ? pattern.length : pattern.lastIndexOf('/', first) + 1;
+}
+
 /** Stable alias under which a DuckDB database file is attached. */
 export function attachAlias(absolutePath: string): string {
   return `fg_db_${createHash('sha256').update(absolutePath).digest('hex').slice(0, 16)}`;
@@ -102,11 +108,17 @@ export function rawSourceSql(roots: SourceRoots, source: SourceDef): { setup: Se
     const checkFiles = {
       key: `glob:${abs}`,
       async run(conn: DuckDBConnection) {
-        const files = (await conn.runAndReadAll(`SELECT file FROM glob(${literal(abs)}) ORDER BY file`)).getRowsJS().map((r) => String(r[0]));
+        // In DuckDB's order (it reads top-level files first under `**`, not sorted by name).
+        const files = (await conn.runAndReadAll(`SELECT file FROM glob(${literal(abs)})`)).getRowsJS().map((r) => String(r[0]));
+        // As DuckDB says it; not the pattern handed back, which it would expand again, unchecked, at read time.
+        if (files.length === 0) throw new Error(`IO Error: No files found that match the pattern "${abs}"`);
+        // Each listed name is a pattern to DuckDB's readers too, and there is no escaping: a name with a
+        // wildcard would match other files (outside the roots, through links) when read.
+        const wild = files.find((f) => /[*?[]/.test(f.slice(prefixLength(abs))));
+        if (wild !== undefined) fail(source, '/path', `'${wild}' (matched by '${source.path}') has *, ? or [ in its name, which DuckDB would read as a pattern again; rename it`);
         const outside = files.find((f) => !sourceResolvesInside(roots, f));
         if (outside !== undefined) fail(source, '/path', `'${outside}' (matched by '${source.path}') resolves (through a symbolic link) to a place outside ${sourcePlaces(roots)}`);
-        // No file: the pattern itself, so that DuckDB says what it always said (no files match).
-        await conn.run(`SET VARIABLE ${variable} = ${files.length === 0 ? literal(abs) : `[${files.map(literal).join(', ')}]`}`);
+        await conn.run(`SET VARIABLE ${variable} = [${files.map(literal).join(', ')}]`);
       },
     };
     return { setup: ["SET TimeZone = 'UTC'", checkFiles], from: reader(`getvariable(${literal(variable)})`) };
