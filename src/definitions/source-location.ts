@@ -32,18 +32,6 @@ export function resolveInProject(root: string, p: string): string | undefined {
   return abs;
 }
 
-/**
- * Whether `abs`, with every symbolic link resolved, still lies under `root` (resolved too). True for a path
- * that does not exist (missing files are reported elsewhere).
- */
-export function resolvesInside(root: string, abs: string): boolean {
-  try {
-    return resolveInProject(realpathSync(root), realpathSync(abs)) !== undefined;
-  } catch {
-    return true;
-  }
-}
-
 /** Absolute path of a source's `path` or `database` (relative to the project root, or absolute), or undefined when it lies outside the project root and every data root. */
 export function resolveSourcePath(roots: SourceRoots, p: string): string | undefined {
   const abs = resolveInProject(roots.root, p);
@@ -69,44 +57,9 @@ export function sourceResolvesInside(roots: SourceRoots, abs: string): boolean {
   });
 }
 
-/** "the project root", or "the project root or a data root (data_roots in featureguard.yaml)": where sources may be, for messages. */
+/** "the project root", or "the project root and every folder of data_roots (…)": where sources may be, for messages. */
 export function sourcePlaces(roots: SourceRoots): string {
   return roots.dataRoots.length === 0 ? 'the project root' : `the project root and every folder of data_roots (${roots.dataRoots.join(', ')})`;
-}
-
-/** A DuckDB-style glob as a regular expression over whole paths (`*` and `?` stay within a folder, `**` crosses them). */
-export function globRegExp(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i];
-    if (ch === '*' && pattern[i + 1] === '*') {
-      // `**/` also matches no folder at all (data/**/*.parquet takes data/x.parquet).
-      if (pattern[i + 2] === '/') {
-        re += '(?:.*/)?';
-        i += 2;
-      } else {
-        re += '.*';
-        i++;
-      }
-    } else if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else if (ch === '[') {
-      const end = pattern.indexOf(']', i + 1);
-      if (end < 0) re += '\\[';
-      else {
-        re += `[${pattern.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else if (ch === '{') {
-      const end = pattern.indexOf('}', i + 1);
-      if (end < 0) re += '\\{';
-      else {
-        re += `(?:${pattern.slice(i + 1, end).split(',').map((a) => a.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`;
-        i = end;
-      }
-    } else re += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
 }
 
 /** True when a path contains glob characters (`*`, `?`, `[`, `{`). */

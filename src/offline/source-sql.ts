@@ -19,7 +19,6 @@ import { isGlob, resolveSourcePath, sourceFormat, sourcePlaces, sourceResolvesIn
 import type { DefinitionSet, FeatureDef, FeatureType, FeatureViewDef, JoinKey, JoinKeyType, SourceDef } from '../definitions/types.js';
 import { ident, literal } from './engine.js';
 
-/** A relation: statements to run first on the same connection, then a SELECT. */
 /**
  * What must run on a connection before a source's relation is read there: a statement, or a step that
  * checks something in JavaScript between statements (a glob's files, a table that must not be a view).
@@ -39,6 +38,7 @@ export async function runSetup(conn: DuckDBConnection, steps: readonly SetupStep
   }
 }
 
+/** A relation: steps to run first on the same connection, then a SELECT. */
 export interface SourceRelation {
   readonly setup: readonly SetupStep[];
   readonly select: string;

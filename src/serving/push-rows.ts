@@ -138,10 +138,9 @@ export function offlineTarget(roots: SourceRoots, source: SourceDef, runId: stri
   const refuse = (why: string) =>
     new InputError(`cannot push to the offline store of source '${source.name}': ${why}`, { source: source.name }, 'offline_push_unsupported');
   if (!source.path) throw refuse('only `path` sources (a folder or a glob of Parquet/CSV files) can take pushed files');
-  const { root } = roots;
-  if (resolveSourcePath(roots, source.path) === undefined) throw refuse(`its path '${source.path}' is outside ${sourcePlaces(roots)}`);
+  const full = resolveSourcePath(roots, source.path);
+  if (full === undefined) throw refuse(`its path '${source.path}' is outside ${sourcePlaces(roots)}`);
   const stem = `push-${now.toISOString().replace(/[-:]/g, '').replace('.', '')}-${runId}`;
-  const full = resolve(root, source.path);
   const inferred = (p: string): 'parquet' | 'csv' => source.format ?? (/\.csv$/i.test(p) ? 'csv' : 'parquet');
   if (/[*?[{]/.test(source.path)) {
     const parts = source.path.split(/[\\/]/);
@@ -152,7 +151,7 @@ export function offlineTarget(roots: SourceRoots, source: SourceDef, runId: stri
     if (!base.includes('*')) throw refuse(`the glob '${source.path}' has no '*' in the file name`);
     const file = base.replace('*', stem).replaceAll('*', '');
     // Joined with '/', not posix.join: an absolute path's leading '' keeps it absolute (a data root's folder).
-    const dir = resolve(root, dirParts.join('/') || '.');
+    const dir = resolve(roots.root, dirParts.join('/') || '.');
     return { dir, file, format: inferred(base), readPath: full, roots };
   }
   if (existsSync(full) && statSync(full).isDirectory()) {
@@ -185,16 +184,14 @@ export async function writeOfflineFile(
   const ours = info.map((x) => x.column_name);
   // By name as DuckDB compares names, ignoring case: a file column `X` is the feature `x` (a NULL otherwise).
   const byName = new Map(ours.map((c) => [(sourceNames.get(c) ?? c).toLowerCase(), c]));
+  const columns = existing.map((e) => ({ ...e, mine: byName.get(e.name.toLowerCase()) }));
   // CSV files are read as text and cast to the declared types, so values are written as they are, in the
   // existing files' column order; Parquet columns take the existing files' types, refused where that would
   // change a value (see `refuseLossyCasts`).
   const csv = target.format === 'csv';
-  if (existing.length > 0 && !csv) await refuseLossyCasts(conn, table, existing, byName, new Map(info.map((x) => [x.column_name, x.column_type])));
-  const select = existing.length > 0
-    ? existing.map((e) => {
-        const mine = byName.get(e.name.toLowerCase());
-        return `${mine === undefined ? 'NULL' : ident(mine)}${csv ? '' : `::${e.type}`} AS ${ident(e.name)}`;
-      })
+  if (columns.length > 0 && !csv) await refuseLossyCasts(conn, table, columns, new Map(info.map((x) => [x.column_name, x.column_type])));
+  const select = columns.length > 0
+    ? columns.map(({ name, type, mine }) => `${mine === undefined ? 'NULL' : ident(mine)}${csv ? '' : `::${type}`} AS ${ident(name)}`)
     : ours.map((c) => `${ident(c)} AS ${ident(sourceNames.get(c) ?? c)}`);
   // The folder as it is now, links resolved: a link planted in a shared data root must not lead the file out
   // (nor the folders created for it: its nearest existing folder is checked before any is made).
@@ -218,24 +215,25 @@ export async function writeOfflineFile(
   return final;
 }
 
+/** DuckDB's float types, and lists of them. */
+const FLOATS = /^(FLOAT|REAL|FLOAT4|DOUBLE|FLOAT8)(\[\d*\])?$/;
+
 /**
  * Refuse (`InputError`, code `offline_type_mismatch`) pushed values that the existing Parquet files' column types
  * cannot hold as they are: a float into a DECIMAL or integer column, a time of day into a DATE, a value out
  * of range. Such a cast would round silently — a timestamp moved to midnight would even be joined into
- * training rows hours before it happened. Narrowing a float64 to the files' FLOAT is what those files hold, and allowed unless the value is beyond FLOAT's range.
+ * training rows hours before it happened. Narrowing a float64 to the files' FLOAT is what those files hold,
+ * and allowed unless the value is beyond FLOAT's range. `columns`: the files' columns, each with the pushed
+ * column it takes (`mine`), if any.
  */
-/** DuckDB's float types, and lists of them. */
-const FLOATS = /^(FLOAT|REAL|FLOAT4|DOUBLE|FLOAT8)(\[\d*\])?$/;
-
 async function refuseLossyCasts(
   conn: DuckDBConnection,
   table: string,
-  existing: readonly { name: string; type: string }[],
-  byName: ReadonlyMap<string, string>,
+  columns: readonly { name: string; type: string; mine: string | undefined }[],
   ourTypes: ReadonlyMap<string, string>,
 ): Promise<void> {
-  const checked = existing.flatMap((e) => {
-    const mine = byName.get(e.name.toLowerCase());
+  const checked = columns.flatMap((e) => {
+    const mine = e.mine;
     const ours = mine === undefined ? undefined : ourTypes.get(mine);
     if (mine === undefined || ours === undefined || ours === e.type) return [];
     const x = ident(mine);
