@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { DefinitionProblem } from '../errors.js';
+import { DefinitionError, type DefinitionProblem } from '../errors.js';
 import { literal, openOfflineEngine } from '../offline/engine.js';
 import { rawSourceSql, runSetup, sourceColumnName } from '../offline/source-sql.js';
 import { problemAt } from './origins.js';
@@ -98,6 +98,11 @@ export async function checkSources(root: string | SourceRoots, defs: readonly De
       try {
         columns = await describe(conn, roots, s);
       } catch (e) {
+        // The setup's own refusals (a glob's file out of the roots, a table that is a view) are problems already.
+        if (e instanceof DefinitionError) {
+          problems.push(...e.problems);
+          continue;
+        }
         const pointer = s.path !== undefined ? '/path' : s.database !== undefined ? '/table' : '/query';
         problems.push(problemAt(s, pointer, `cannot read the source: ${reason(e)}`));
         continue;

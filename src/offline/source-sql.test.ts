@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineEntity, defineFeatureView, defineSource } from '../definitions/define.js';
+import { checkSources } from '../definitions/source-check.js';
 import { definitionSet } from '../definitions/definition-set.js';
 import { DefinitionError } from '../errors.js';
 import type { FeatureDef, SourceDef } from '../definitions/types.js';
@@ -170,6 +171,10 @@ describe('sourceRelationSql', () => {
       expect(error).toBeInstanceOf(DefinitionError);
       expect((error as DefinitionError).message).toMatch(/in 'data\/a.duckdb' is a view; a view is SQL that can read any file, so featureguard reads tables only/);
     }
+    // `validate` says it once, at the source's table (not wrapped in "cannot read the source: <the same problem>").
+    const problems = await checkSources(roots(), [defineSource({ name: 'v', database: 'data/a.duckdb', table: 'sneaky', timestamp_field: 'hour' })]);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ path: '/table', message: expect.stringMatching(/^'sneaky' in 'data\/a.duckdb' is a view;/) });
   });
 
   it('wraps a query whose relative paths resolve against the project root', async () => {
