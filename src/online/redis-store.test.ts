@@ -92,6 +92,52 @@ describe('redis store: a reader racing a session that begins', () => {
   });
 });
 
+describe('redis store: a cluster read', () => {
+  it('reads no record before its snapshot of the sessions (a record read earlier could show part of a session)', async () => {
+    // Why: a session writes entity a (node A), entity b (node B), then commits on the `{meta}` node. A reader
+    // whose HMGET of a ran before the session wrote a, and whose snapshot ran after the commit, would show the
+    // session's b beside the old a. Made deterministic here by pausing the `{meta}` node: every node's MONITOR
+    // feed must then show the records read after the snapshot, not 300 ms before it.
+    const ports = inject('redisClusterPorts');
+    const key_prefix = `fgtest:${randomUUID()}:`;
+    const store = await openRedisOnlineStore({ cluster: ports.map((p) => `127.0.0.1:${p}`), key_prefix });
+    const nodes = ports.map((port) => new Redis({ port, host: '127.0.0.1' }));
+    const monitors: Redis[] = [];
+    try {
+      const keys = Array.from({ length: 12 }, (_, i) => [`e${i}`]);
+      await store.writeBatch('v', ['x'], keys.map((key, i) => ({ key, values: [i], eventTs: 1, createdTs: 0 })));
+      const slotOwner = async (key: string): Promise<number> => {
+        const slot = Number(await nodes[0].cluster('KEYSLOT', key));
+        const ranges = (await nodes[0].cluster('SLOTS')) as [number, number, [string, number]][];
+        return ranges.find(([lo, hi]) => slot >= lo && slot <= hi)![2][1];
+      };
+      const metaPort = await slotOwner(`${key_prefix}{meta}:gen:v`);
+      const owners = await Promise.all(keys.map((k) => slotOwner(`${key_prefix}{${JSON.stringify(k)}}:v`)));
+      expect(owners.filter((p) => p !== metaPort).length).toBeGreaterThan(0);
+      const seen: { time: number; command: string }[] = [];
+      for (const node of nodes) {
+        const m = await node.monitor();
+        m.on('monitor', (time: string, args: string[]) => {
+          if (args[1]?.startsWith(key_prefix)) seen.push({ time: Number(time), command: args[0].toLowerCase() });
+        });
+        monitors.push(m);
+      }
+      await nodes[ports.indexOf(metaPort)].client('PAUSE', 300, 'ALL');
+      const got = await store.readMany('v', ['x'], keys);
+      expect(got.map((g) => g?.values[0])).toEqual(keys.map((_, i) => i));
+      await new Promise((r) => setTimeout(r, 100)); // the MONITOR feeds catch up
+      const snapshotAt = Math.max(...seen.filter((c) => c.command === 'get' || c.command === 'hkeys').map((c) => c.time));
+      const records = seen.filter((c) => c.command === 'hmget');
+      expect(records).toHaveLength(keys.length);
+      expect(records.filter((c) => c.time < snapshotAt)).toEqual([]);
+    } finally {
+      for (const m of monitors) m.disconnect();
+      for (const n of nodes) n.disconnect();
+      await store.close();
+    }
+  });
+});
+
 /** Age every pending session of `view` as if it had not renewed for 40 s. */
 async function stopRenewals(url: string, prefix: string, view: string): Promise<void> {
   const r = new Redis(url);

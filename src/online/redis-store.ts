@@ -3,7 +3,8 @@
  *
  * Layout: one hash per (entity, view): `<prefix>{<key json>}:<view>`. The hash tag
  * is the entity key, so every view of one entity lives on one cluster slot. Reads
- * are `HMGET` per key, auto-pipelined: one round trip per node for a whole request.
+ * are `HMGET` per key, auto-pipelined: one round trip per node for a whole request
+ * (two on a cluster: the sessions' snapshot is read before the records, see `read`).
  *
  * Atomic sessions without cross-slot transactions: every record carries the
  * generation (`gen`) of the session that wrote it. A session registers its gen in
@@ -399,15 +400,18 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   /** The records of `keys` (in order, `undefined` where none; a record of a session still writing is hidden), decoded in `form`. */
   const read = async <T>(view: string, features: readonly string[], keys: readonly OnlineKey[], make: RecordDecoder<T>): Promise<(T | undefined)[]> => {
     // The sessions as of one instant, read before the records: GET of the last gen drawn, then HKEYS of the
-    // pending ones, pipelined in that order to the one node of `{meta}`. A session (which draws its gen and lists
-    // itself pending in one script) begun after the GET has a greater gen, hidden even where its records reach
-    // another cluster node first; one begun before is pending in the HKEYS unless it committed. Plain read
-    // commands: a read-only Redis user can serve.
-    const [last, pending, ...records] = await guarded(Promise.all([
-      client.get(genKey(view)),
-      client.hkeys(pendingKey(view)),
-      ...keys.map((k) => client.hmget(entityKey(view, k), 'c', 'p')),
-    ])) as [string | null, string[], ...(string | null)[][]];
+    // pending ones, to the one node of `{meta}`. A session (which draws its gen and lists itself pending in one
+    // script) begun after the GET has a greater gen, hidden even where its records reach another node first; one
+    // begun before is pending in the HKEYS unless it committed. Every record must be read after that instant: a
+    // record read before a session wrote it, beside the session's commit seen in the snapshot, is a torn read
+    // (part of the session shown). One node runs a connection's commands in order, so the records are pipelined
+    // right behind the snapshot (one round trip); a cluster's nodes answer independently, so there the records
+    // are asked for once the snapshot is in (two round trips). Plain read commands: a read-only Redis user can serve.
+    const snapshot = Promise.all([client.get(genKey(view)), client.hkeys(pendingKey(view))]);
+    const readRecords = () => Promise.all(keys.map((k) => client.hmget(entityKey(view, k), 'c', 'p')));
+    const [[last, pending], records] = await guarded(
+      client instanceof Cluster ? snapshot.then(async (s) => [s, await readRecords()] as const) : Promise.all([snapshot, readRecords()]),
+    );
     const lastGen = Number(last ?? 0);
     const pendingSet = pending.length > 0 ? new Set(pending) : null;
     const hidden = (rec: string) => {
