@@ -20,6 +20,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import type { SourceDef } from '../definitions/types.js';
 import type { LineageInput } from '../runs/types.js';
 import { ident, literal } from './engine.js';
+import { globFilesVariable } from './source-sql.js';
 
 export const DEFAULT_PARTIAL_THRESHOLD = 256 * 1024 * 1024;
 const MIB = 1024 * 1024;
@@ -43,6 +44,8 @@ export interface RelationFingerprint {
 export interface FingerprintOptions {
   /** Files above this size get a partial hash (default 256 MiB). */
   readonly partialThresholdBytes?: number;
+  /** A file source's files as another connection read them (`readFilesOf`); else as listed on `conn` (see `fingerprintSource`). */
+  readonly files?: readonly string[];
 }
 
 /** Fingerprint one file. */
@@ -75,6 +78,28 @@ export async function expandGlob(conn: DuckDBConnection, pattern: string): Promi
   return rows.map((r) => String(r[0]));
 }
 
+/**
+ * The files of glob `abs` as the source's setup checked them on `conn` (what its reads there read), sorted;
+ * `undefined` when no setup listed them there (a plain path, or another connection).
+ */
+async function checkedGlobFiles(conn: DuckDBConnection, abs: string): Promise<string[] | undefined> {
+  const list = (await conn.runAndReadAll(`SELECT getvariable(${literal(globFilesVariable(abs))})::VARCHAR[]`)).getRowsJS()[0][0];
+  return Array.isArray(list) ? list.map(String).sort() : undefined;
+}
+
+/**
+ * The files each glob source of `sources` was read from on `conn` (after their setup ran there), by source
+ * name: what a manifest fingerprints when the hashing runs on another connection, beside the build.
+ */
+export async function readFilesOf(conn: DuckDBConnection, root: string, sources: readonly SourceDef[]): Promise<Map<string, readonly string[]>> {
+  const out = new Map<string, readonly string[]>();
+  for (const source of sources) {
+    const files = source.path === undefined ? undefined : await checkedGlobFiles(conn, resolve(root, source.path));
+    if (files !== undefined) out.set(source.name, files);
+  }
+  return out;
+}
+
 /** Row count and order-independent checksum of a relation (`SELECT ...` or table name). */
 export async function fingerprintRelation(conn: DuckDBConnection, relationSql: string): Promise<RelationFingerprint> {
   const r = (await conn.runAndReadAll(`SELECT count(*) AS n, coalesce(sum(hash(__fg_t)), 0)::VARCHAR AS s FROM (${relationSql}) AS __fg_t`)).getRowsJS()[0];
@@ -92,6 +117,8 @@ export async function fingerprintOrderedRelation(conn: DuckDBConnection, table: 
 /**
  * Fingerprint a source definition as a lineage input. `relationSql` is the
  * source's relation (e.g. from `sourceRelationSql`), used for tables and queries.
+ * A glob's files are the ones its setup checked on `conn` (what was read there),
+ * or `options.files`; listed afresh only where neither is known.
  */
 export async function fingerprintSource(
   conn: DuckDBConnection,
@@ -101,7 +128,8 @@ export async function fingerprintSource(
   options: FingerprintOptions = {},
 ): Promise<LineageInput> {
   if (source.path !== undefined) {
-    const files = await expandGlob(conn, resolve(root, source.path));
+    const abs = resolve(root, source.path);
+    const files = options.files ?? (await checkedGlobFiles(conn, abs)) ?? (await expandGlob(conn, abs));
     const fps = await Promise.all(files.map((f) => fingerprintFile(f, options)));
     return {
       name: source.name,

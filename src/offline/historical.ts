@@ -38,6 +38,7 @@ import { buildLineage, buildManifest, manifestPath, startSourceFingerprints, wri
 import { ENTITY_TS, hiddenTimestampColumns, planViewJoins, pointInTimeJoinSql } from './point-in-time.js';
 import { checkOutputTargets } from './output-targets.js';
 import { runSetup } from './source-sql.js';
+import { readFilesOf } from './fingerprint.js';
 import { onInterrupt } from '../state/interrupt.js';
 
 /** Entity rows: an `EntityInput`, a file path, an array of objects, or an Arrow table. */
@@ -174,7 +175,9 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
   };
   const run = project.runs.create({ kind: 'dataset', service: plan.service?.name ?? null, options });
   let guarded: GuardStageResult | null = null;
-  const sources = startSourceFingerprints(engine, project.root, plan, project.config.quality);
+  // The glob sources' files as the build lists them (below), for the manifest.
+  let listed!: (files: ReadonlyMap<string, readonly string[]>) => void;
+  const sources = startSourceFingerprints(engine, project.root, plan, project.config.quality, new Promise((r) => (listed = r)));
   try {
     progress('entities', 0);
     const loaded = await loadEntityInput(conn, normalizeEntities(request.entities), {
@@ -184,6 +187,7 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
     // The sources are first read here: a failure names the view and source (`sourceFailure`), not SQL.
     try {
       await runSetup(conn, plan.views.flatMap((v) => v.relation.setup));
+      listed(await readFilesOf(conn, project.root, plan.views.map((v) => v.source)));
       progress('join', 1, loaded.rowCount);
       const entityTimeRange = loaded.timeBounds ?? undefined;
       // Views whose rows are unique on (keys, event_ts) join on the plain event time, etc.; planned only
@@ -252,6 +256,7 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
     };
     return { conn, facts, parts, selectAll: select(), status, guard, run, cleanup, alert };
   } catch (e) {
+    listed(new Map()); // a build that failed before listing them: the fingerprints (never used) must not wait
     project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
     await cleanup();
     // The guards ran and something after them broke: their alerts go out with the failed run. A run that failed

@@ -143,15 +143,25 @@ export interface BuildFacts {
  * hashing files overlaps with the join running in DuckDB. Files are hashed
  * whole up to `provenance.full_hash_max_bytes` of the view reading them
  * (`projectQuality` ← the view's `quality`), partially above; a source read by
- * several views takes the largest of their limits.
+ * several views takes the largest of their limits. A glob source's files are the
+ * ones the build read (`readFiles`, resolved once the build's setup listed them:
+ * a file landing in the folder meanwhile is not in the dataset, nor in its manifest);
+ * without it, as listed on this function's own connection.
  *
  * @example
- * const sources = startSourceFingerprints(engine, project.root, plan, project.config.quality);
+ * const sources = startSourceFingerprints(engine, project.root, plan, project.config.quality, readFiles);
  */
-export function startSourceFingerprints(engine: OfflineEngine, root: string, plan: DatasetPlan, projectQuality?: QualityConfig): Promise<LineageInput[]> {
+export function startSourceFingerprints(
+  engine: OfflineEngine,
+  root: string,
+  plan: DatasetPlan,
+  projectQuality?: QualityConfig,
+  readFiles?: Promise<ReadonlyMap<string, readonly string[]>>,
+): Promise<LineageInput[]> {
   const task = (async () => {
     const conn = await engine.connect();
     try {
+      const files = (await readFiles) ?? new Map<string, readonly string[]>();
       const out: LineageInput[] = [];
       const limits = new Map<string, number>();
       for (const v of plan.views) {
@@ -166,7 +176,7 @@ export function startSourceFingerprints(engine: OfflineEngine, root: string, pla
         const read = views[0].source.path === undefined ? [...views].sort((a, b) => a.view.name.localeCompare(b.view.name)) : views.slice(0, 1);
         for (const v of read) {
           await runSetup(conn, v.relation.setup);
-          prints.push(await fingerprintSource(conn, root, v.source, v.relation.select, { partialThresholdBytes: limits.get(name) }));
+          prints.push(await fingerprintSource(conn, root, v.source, v.relation.select, { partialThresholdBytes: limits.get(name), files: files.get(name) }));
         }
         out.push(prints.length === 1 ? prints[0] : combinedFingerprint(prints, read.map((v) => v.view.name)));
       }

@@ -9,6 +9,7 @@ import { definitionSet } from '../definitions/definition-set.js';
 import { DefinitionError } from '../errors.js';
 import type { FeatureDef, SourceDef } from '../definitions/types.js';
 import { literal, openOfflineEngine } from './engine.js';
+import { fingerprintSource } from './fingerprint.js';
 import { csvCastExpr, duckdbType, runSetup, sourceRelationSql, viewRelationSql, type SourceRelation } from './source-sql.js';
 
 let root: string;
@@ -245,14 +246,21 @@ describe('sourceRelationSql', () => {
       // No file matches: DuckDB's own message, not the pattern handed back to it.
       expect(await refused('g/nothing-*/*.csv')).toMatch(/other: Error: IO Error: No files found that match the pattern/);
       // A file planted after the check is not read: the checked list is.
-      const rel = sourceRelationSql(roots(), defineSource({ name: 'g', path: 'g/2024-01/*.csv', timestamp_field: 'hour', field_mapping: mapping }), spec);
+      const late = defineSource({ name: 'g', path: 'g/2024-01/*.csv', timestamp_field: 'hour', field_mapping: mapping });
+      const rel = sourceRelationSql(roots(), late, spec);
       const conn = await (await openOfflineEngine()).connect();
+      const other = await (await openOfflineEngine()).connect();
+      const fingerprinted = async (c: typeof conn) => ((await fingerprintSource(c, root, late, rel.select)).fingerprint as { files: { path: string }[] }).files.map((f) => f.path);
       try {
         await runSetup(conn, rel.setup);
         writeFileSync(join(g, '2024-01', 'late.csv'), csv + line('LATE'));
         expect((await conn.runAndReadAll(`SELECT origin FROM (${rel.select}) ORDER BY 1`)).getRowsJS()).toEqual([['AAA']]);
+        // Lineage and manifests fingerprint the files that were read there, not the glob listed again.
+        expect(await fingerprinted(conn)).toEqual(['g/2024-01/a.csv']);
+        expect(await fingerprinted(other)).toEqual(['g/2024-01/a.csv', 'g/2024-01/late.csv']);
       } finally {
         conn.closeSync();
+        other.closeSync();
       }
     } finally {
       rmSync(g, { recursive: true, force: true });

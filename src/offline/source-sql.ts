@@ -89,6 +89,14 @@ export function attachAlias(absolutePath: string): string {
 }
 
 /**
+ * The DuckDB variable (`getvariable(name)`) that holds the checked files of glob `abs` on a connection that
+ * ran the source's setup: the exact list its reads use (lineage and manifests fingerprint that list).
+ */
+export function globFilesVariable(abs: string): string {
+  return `fg_files_${createHash('sha256').update(abs).digest('hex').slice(0, 16)}`;
+}
+
+/**
  * The raw relation of a source (all its columns, untyped for CSV): a FROM item.
  * Paths must stay under the project root or a data root; a path escaping them is a `DefinitionError`.
  */
@@ -104,7 +112,7 @@ export function rawSourceSql(roots: SourceRoots, source: SourceDef): { setup: Se
     // A glob's files are listed by DuckDB (its own glob, so exactly what it would read), checked with every
     // link resolved — files land in a shared data root after the apply, links too — and the checked list is
     // what is read: a file planted after the check is not.
-    const variable = `fg_files_${createHash('sha256').update(abs).digest('hex').slice(0, 16)}`;
+    const variable = globFilesVariable(abs);
     const checkFiles = {
       key: `glob:${abs}`,
       async run(conn: DuckDBConnection) {

@@ -108,7 +108,7 @@ describe('redis store: a cluster read', () => {
       await store.writeBatch('v', ['x'], keys.map((key, i) => ({ key, values: [i], eventTs: 1, createdTs: 0 })));
       const slotOwner = async (key: string): Promise<number> => {
         const slot = Number(await nodes[0].cluster('KEYSLOT', key));
-        const ranges = (await nodes[0].cluster('SLOTS')) as [number, number, [string, number]][];
+        const ranges = await nodes[0].cluster('SLOTS');
         return ranges.find(([lo, hi]) => slot >= lo && slot <= hi)![2][1];
       };
       const metaPort = await slotOwner(`${key_prefix}{meta}:gen:v`);

@@ -82,6 +82,45 @@ describe('data_roots', () => {
     expect([...again.table!.getChild('delay')!]).toEqual([4.25]);
   });
 
+  it('a dataset manifest fingerprints the files the build read, not the glob listed again (a file lands in the folder during the build)', async () => {
+    await fs.apply();
+    const late = join(lake, 'hourly', 'late.parquet');
+    const engine = await openOfflineEngine();
+    const out = join(base, 'late-ds.parquet');
+    // Enough entity rows that loading them takes a while: the file lands while they load, before or after
+    // the build lists the glob's files (the manifest must agree with the build either way).
+    const entities = join(base, 'late-entities.parquet');
+    await engine.run(`COPY (SELECT CASE WHEN i = 0 THEN 'BOS' ELSE 'SEA' END AS origin, TIMESTAMP '2024-01-01 05:00:00' AS event_timestamp FROM range(2000000) t(i)) TO '${entities}' (FORMAT parquet)`);
+    let landed: Promise<unknown> = Promise.resolve();
+    try {
+      const ds = await fs.getHistoricalFeatures({
+        entities,
+        features: ['airport_hourly:delay'],
+        out,
+        onProgress: (e) => {
+          if (e.phase !== 'entities') return;
+          landed = new Promise((r) => setTimeout(r, 30)).then(() =>
+            engine.run(`COPY (SELECT 'BOS' AS origin, TIMESTAMP '2024-01-01 04:00:00' AS hour, 9.5::DOUBLE AS delay) TO '${late}' (FORMAT parquet)`));
+        },
+      });
+      await landed;
+      const bos = (await engine.all(`SELECT delay FROM read_parquet('${out}') LIMIT 1`))[0].delay;
+      const files = (ds.manifest.sources[0].fingerprint as { files: { path: string }[] }).files.map((f) => f.path);
+      expect(files.some((f) => f.endsWith('part-0.parquet'))).toBe(true);
+      // The late file is in the manifest exactly when the build read it.
+      expect({ read: bos === 9.5, listed: files.some((f) => f.endsWith('late.parquet')) }).toEqual({ read: bos === 9.5, listed: bos === 9.5 });
+      if (bos !== 9.5) {
+        // The folder holds more now than the dataset was built from: verify says so.
+        const verified = await fs.verifyDataset(`${out}.manifest.json`);
+        expect(verified.reproducible).toBe(false);
+        expect(JSON.stringify(verified.differences)).toContain('hourly');
+      }
+    } finally {
+      rmSync(late, { force: true });
+      rmSync(entities, { force: true });
+    }
+  });
+
   it('refuses a path outside the project root and every data root, naming both', async () => {
     const elsewhere = mkdtempSync(join(tmpdir(), 'fg-elsewhere-'));
     try {
