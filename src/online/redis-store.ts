@@ -49,6 +49,8 @@ const SESSION_HEARTBEAT_MS = 15_000;
 const WRITE_CONCURRENCY = 2_000;
 /** Keys per script call on a single node (a cluster gets one key per call: keys span slots). */
 const KEYS_PER_CALL = 128;
+/** Reads of an entity whose records all came from sessions begun after the read's snapshot (see `read`). */
+const READ_ATTEMPTS = 3;
 /** An aborted session with at most this many keys is rolled back and forgotten; a larger one just stays dead (invisible). */
 const ROLLBACK_MAX_KEYS = 200_000;
 
@@ -398,7 +400,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   };
 
   /** The records of `keys` (in order, `undefined` where none; a record of a session still writing is hidden), decoded in `form`. */
-  const read = async <T>(view: string, features: readonly string[], keys: readonly OnlineKey[], make: RecordDecoder<T>): Promise<(T | undefined)[]> => {
+  const read = async <T>(view: string, features: readonly string[], keys: readonly OnlineKey[], make: RecordDecoder<T>, attempt = 1): Promise<(T | undefined)[]> => {
     // The sessions as of one instant, read before the records: GET of the last gen drawn, then HKEYS of the
     // pending ones, to the one node of `{meta}`. A session (which draws its gen and lists itself pending in one
     // script) begun after the GET has a greater gen, hidden even where its records reach another node first; one
@@ -414,15 +416,22 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     );
     const lastGen = Number(last ?? 0);
     const pendingSet = pending.length > 0 ? new Set(pending) : null;
-    const hidden = (rec: string) => {
-      const g = genOf(rec);
-      return Number(g) > lastGen || (pendingSet !== null && pendingSet.has(g));
-    };
+    const later = (rec: string) => Number(genOf(rec)) > lastGen;
+    const hidden = (rec: string) => later(rec) || (pendingSet !== null && pendingSet.has(genOf(rec)));
     const out = new Array<T | undefined>(keys.length).fill(undefined);
+    /** Entities to read again: see below. */
+    let again: number[] | undefined;
     for (let i = 0; i < records.length; i++) {
       const [c, p] = records[i];
       let rec = c;
-      if (rec !== null && hidden(rec)) rec = p !== null && !hidden(p) ? p : null;
+      if (rec !== null && hidden(rec)) {
+        rec = p !== null && !hidden(p) ? p : null;
+        // Both records hidden, one of them by a session begun after the snapshot: sessions began, wrote this
+        // entity and committed between the snapshot and the read (a cluster's second round trip, a pause of this
+        // process), and the value the snapshot saw is no longer kept. Not "not found": read it again, with a
+        // fresh snapshot (twice at most; each time needs a whole session to slip in between).
+        if (rec === null && attempt < READ_ATTEMPTS && (later(c!) || (p !== null && later(p)))) (again ??= []).push(i);
+      }
       if (rec === null) continue;
       let v = decode(rec, features, make);
       if (v === undefined) {
@@ -430,6 +439,10 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
         v = decode(rec, features, make);
       }
       out[i] = v;
+    }
+    if (again !== undefined) {
+      const fresh = await read(view, features, again.map((i) => keys[i]), make, attempt + 1);
+      again.forEach((i, j) => (out[i] = fresh[j]));
     }
     return out;
   };
