@@ -419,8 +419,8 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     const later = (rec: string) => Number(genOf(rec)) > lastGen;
     const hidden = (rec: string) => later(rec) || (pendingSet !== null && pendingSet.has(genOf(rec)));
     const out = new Array<T | undefined>(keys.length).fill(undefined);
-    /** Entities to read again: see below. */
-    let again: number[] | undefined;
+    /** An entity needs reading again: see below. */
+    let again = false;
     for (let i = 0; i < records.length; i++) {
       const [c, p] = records[i];
       let rec = c;
@@ -429,8 +429,8 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
         // Both records hidden, one of them by a session begun after the snapshot: sessions began, wrote this
         // entity and committed between the snapshot and the read (a cluster's second round trip, a pause of this
         // process), and the value the snapshot saw is no longer kept. Not "not found": read it again, with a
-        // fresh snapshot (twice at most; each time needs a whole session to slip in between).
-        if (rec === null && attempt < READ_ATTEMPTS && (later(c!) || (p !== null && later(p)))) (again ??= []).push(i);
+        // fresh snapshot (twice at most; each time needs whole sessions to slip in between).
+        if (rec === null && attempt < READ_ATTEMPTS && (later(c!) || (p !== null && later(p)))) again = true;
       }
       if (rec === null) continue;
       let v = decode(rec, features, make);
@@ -440,11 +440,9 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
       }
       out[i] = v;
     }
-    if (again !== undefined) {
-      const fresh = await read(view, features, again.map((i) => keys[i]), make, attempt + 1);
-      again.forEach((i, j) => (out[i] = fresh[j]));
-    }
-    return out;
+    // All the keys again, not just those: every entity of the answer as of one snapshot (a session that wrote
+    // two of them must not show in one only).
+    return again ? read(view, features, keys, make, attempt + 1) : out;
   };
 
   return {
