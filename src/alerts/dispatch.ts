@@ -188,6 +188,17 @@ export async function alertFinishedRun(project: Project, runId: string, outcome:
   await fireAlerts(project, runId, outcome).catch(() => undefined);
 }
 
+/**
+ * Fire the alerts of runs a killed process left `running`, once they are marked `failed` (`failOrphanedRuns`):
+ * with the check results they recorded before the process died, and no verdict (an alert on `statuses:
+ * [failed]` matches, as for any run that failed before its guards judged it). The process that marks them
+ * sends them: a run is marked by one process only.
+ */
+export async function alertOrphanedRuns(project: Project, runIds: readonly string[]): Promise<void> {
+  if (!project.config.alerts?.length) return;
+  await Promise.all(runIds.map((id) => alertFinishedRun(project, id, { verdict: null, results: project.runs.results(id), blockedReason: null })));
+}
+
 /** Fire every matching alert of the project for a run (alerts run concurrently). */
 export async function fireAlerts(project: Project, runId: string, outcome: RunOutcome, opts: AlertOptions = {}): Promise<AlertAttempt[]> {
   const alerts = project.config.alerts ?? [];

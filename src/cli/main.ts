@@ -52,8 +52,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
       if (!project) {
         const [{ openProject }, { failOrphanedRunsIfWritable }] = await Promise.all([import('../project.js'), import('../runs/run-store.js')]);
         project = openProject(program.opts<GlobalOptions>().project);
-        // Runs a killed featureguard process left `running` are failed now (`serve` does it itself, and logs them).
-        if (command !== 'serve') failOrphanedRunsIfWritable(project.state);
+        // Runs a killed featureguard process left `running` are failed now, and their alerts sent (`serve` does it
+        // itself, and logs them).
+        const orphans = command === 'serve' ? [] : failOrphanedRunsIfWritable(project.state);
+        if (orphans.length > 0) await (await import('../alerts/dispatch.js')).alertOrphanedRuns(project, orphans);
       }
       return project;
     },

@@ -49,8 +49,9 @@ export interface FeatureStore {
 
 export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
   const project = openProject(dir);
-  // Runs a killed featureguard process left `running` are failed now.
-  failOrphanedRunsIfWritable(project.state);
+  // Runs a killed featureguard process left `running` are failed now, and their alerts sent.
+  const orphans = failOrphanedRunsIfWritable(project.state);
+  if (orphans.length > 0) await (await import('../alerts/dispatch.js')).alertOrphanedRuns(project, orphans);
   // Definitions from code are validated exactly as files are (schemas, then cross-references).
   const defs = (given?: readonly Definition[]) => {
     if (given === undefined) return loadDefinitions(project.root, project.config);

@@ -16,7 +16,8 @@ import { FeatureguardError, InputError } from '../errors.js';
 import type { Project } from '../project.js';
 import { dropPendingViews } from '../registry/online-drops.js';
 import { pruneRunsInBackground } from '../runs/prune.js';
-import { failOrphanedRuns } from '../runs/run-store.js';
+import { failOrphanedRuns, failOrphanedRunsIfWritable } from '../runs/run-store.js';
+import { alertOrphanedRuns } from '../alerts/dispatch.js';
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js';
 import { createApp, type FeatureguardApp } from './app.js';
 import { answerClientErrors } from './client-errors.js';
@@ -137,9 +138,18 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   const url = `http://${shownHost}:${address.port}`;
   log.info({ url, keys: requireKeys ? 'required' : 'when created', scheduler: scheduler !== null }, 'featureguard serving');
 
-  // Drops left pending (a run whose process died, a store that was down) are retried in the background.
+  // The runs failed at start send their alerts beside the traffic (`serve` waits for them when it stops).
+  void app.context.background.track(alertOrphanedRuns(project, orphans));
+
+  // Drops left pending (a run whose process died, a store that was down) are retried in the background; runs
+  // of a process killed meanwhile (a CLI materialization, out of memory) are failed and alerted.
   const sweep = repeat(
     async () => {
+      const later = failOrphanedRunsIfWritable(project.state);
+      if (later.length) {
+        log.info({ runs: later }, 'marked failed the runs of processes that stopped');
+        await alertOrphanedRuns(project, later);
+      }
       const { dropped, failed } = await dropPendingViews(project, 0);
       if (dropped.length) log.info({ views: dropped }, 'dropped pending online values');
       for (const { view, error } of failed) log.warn({ view, error }, 'pending online drop failed; retrying later');

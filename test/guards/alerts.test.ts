@@ -2,6 +2,7 @@
  * Alerts against a real HTTP receiver on 127.0.0.1 that fails the first
  * attempt: signature, retries with backoff, every attempt recorded.
  */
+import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +20,8 @@ import { push } from '../../src/serving/push.js';
 import { createApp } from '../../src/server/app.js';
 import { startServer } from '../../src/server/serve.js';
 import { guardBench, type GuardBench } from './helpers.js';
+import { runCli } from '../cli/cli-io.js';
+import { openFeatureStore } from '../../src/sdk/feature-store.js';
 
 interface Received { body: string; signature: string | undefined }
 
@@ -338,6 +341,39 @@ describe('alerts', () => {
     expect(rx.received).toHaveLength(1);
     const body = JSON.parse(rx.received[0].body) as { alert: string; run: { id: string; status: string }; verdict: unknown; matched: unknown[] };
     expect(body).toMatchObject({ alert: 'failures', run: { id: r.run!.id, status: 'failed' }, verdict: null, matched: [] });
+  });
+
+  it('alerts the runs a killed process left running once they are failed: by the CLI, by openFeatureStore, and by serve at start and in its sweep', async () => {
+    const rx = await receiver(0);
+    server = rx.server;
+    bench = await guardBench({ alerts: [{ name: 'failures', url: rx.url, statuses: ['failed'] }, { name: 'drift', url: rx.url, statuses: ['fail'], checks: ['drift'] }] });
+    const b = bench;
+    // A materialization killed (kill -9, out of memory) after its guards recorded a drift failure.
+    const orphan = (): string => {
+      const run = b.project.runs.create({ kind: 'materialize', view: 'delays' });
+      b.project.runs.addResults([{ run_id: run.id, check: 'drift', method: 'psi', feature: 'delay', slice: null, status: 'fail', value: 0.4, thresholds: { fail: 0.25 }, metrics: null, message: 'drifted', details: null }]);
+      b.project.state.prepare('UPDATE run_owners SET pid = ? WHERE run_id = ?').run(spawnSync(process.execPath, ['-e', '0']).pid, run.id);
+      return run.id;
+    };
+    const alerted = () => rx.received.map((r) => JSON.parse(r.body) as { alert: string; run: { id: string; status: string }; verdict: unknown; matched: { check: string }[] });
+    const viaCli = orphan();
+    expect((await runCli(['--project', b.dir, 'runs', 'list'])).code).toBe(0);
+    const viaSdk = orphan();
+    await (await openFeatureStore(b.dir)).close();
+    const atStart = orphan();
+    const running = await startServer(b.project, { port: 0, quiet: true, scheduler: false, dropSweepMs: 20, logger: pino({ level: 'silent' }) });
+    let inSweep = '';
+    try {
+      for (let i = 0; i < 100 && rx.received.length < 6; i++) await new Promise((r) => setTimeout(r, 20));
+      inSweep = orphan();
+      for (let i = 0; i < 100 && rx.received.length < 8; i++) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      await running.close();
+    }
+    // Each run once per alert: the run failed, and the drift its guards had found.
+    const got = alerted().map((a) => `${a.run.id} ${a.alert} ${a.run.status} ${a.verdict} ${a.matched.map((m) => m.check).join(',')}`).sort();
+    const want = [viaCli, viaSdk, atStart, inSweep].flatMap((id) => [`${id} drift failed null drift`, `${id} failures failed null drift`]).sort();
+    expect(got).toEqual(want);
   });
 
   it("hands a streamed dataset's alert deliveries to the server (which waits for them when it stops)", async () => {
