@@ -192,11 +192,11 @@ export async function alertFinishedRun(project: Project, runId: string, outcome:
  * Fire the alerts of runs a killed process left `running`, once they are marked `failed` (`failOrphanedRuns`):
  * with the check results they recorded before the process died, and no verdict (an alert on `statuses:
  * [failed]` matches, as for any run that failed before its guards judged it). The process that marks them
- * sends them: a run is marked by one process only.
+ * sends them: a run is marked by one process only (`failOrphanedRuns`, or a lease taken over). Never throws.
  */
 export async function alertOrphanedRuns(project: Project, runIds: readonly string[]): Promise<void> {
   if (!project.config.alerts?.length) return;
-  await Promise.all(runIds.map((id) => alertFinishedRun(project, id, { verdict: null, results: project.runs.results(id), blockedReason: null })));
+  await Promise.all(runIds.map(async (id) => alertFinishedRun(project, id, { verdict: null, results: project.runs.results(id), blockedReason: null }))).catch(() => undefined);
 }
 
 /** Fire every matching alert of the project for a run (alerts run concurrently). */

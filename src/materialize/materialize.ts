@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { NOT_JUDGED, alertFinishedRun } from '../alerts/dispatch.js';
+import { NOT_JUDGED, alertFinishedRun, alertOrphanedRuns } from '../alerts/dispatch.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import type { DefinitionSet, FeatureViewDef } from '../definitions/types.js';
 import { FeatureguardError, InputError, isCallerError } from '../errors.js';
@@ -109,7 +109,12 @@ export async function startMaterialization(project: Project, options: Materializ
       ),
     );
   let windows = await resolveAll();
-  const leases = acquireLeases(project.state, views.map((v) => v.name), `materialize-${process.pid}-${randomUUID().slice(0, 8)}`);
+  // Runs of a stopped process that held a lease are failed as the lease is taken; their alerts go out beside
+  // this materialization, which waits for them before it resolves.
+  let orphanAlerts: Promise<void> = Promise.resolve();
+  const leases = acquireLeases(project.state, views.map((v) => v.name), `materialize-${process.pid}-${randomUUID().slice(0, 8)}`, {
+    onFailedRuns: (ids) => (orphanAlerts = alertOrphanedRuns(project, ids)),
+  });
   const planned: { view: FeatureViewDef; run: Run | null; window: ResolvedWindow; lease: Lease }[] = [];
   try {
     // Drops an earlier apply could not do (the store was down, or this view was being materialized): before
@@ -161,6 +166,7 @@ export async function startMaterialization(project: Project, options: Materializ
     // A drop this run could not finish (a push of the old definition was writing) or never reached: whoever
     // it was deferred to meanwhile found the lease held, so try once more now that it is free.
     for (const v of views) await dropIfPending(project, v.name);
+    await orphanAlerts;
     throw e;
   }
 
@@ -176,6 +182,7 @@ export async function startMaterialization(project: Project, options: Materializ
         await dropIfPending(project, view.name);
       }
     }
+    await orphanAlerts;
     return results;
   })();
   return {

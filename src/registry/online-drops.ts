@@ -28,6 +28,7 @@
  * definition are not served. An apply records its drops in the registry's own
  * transaction, so a crash after its commit cannot lose them.
  */
+import { alertOrphanedRuns } from '../alerts/dispatch.js';
 import { randomUUID } from 'node:crypto';
 import { ConflictError } from '../errors.js';
 import { allDefinitions } from '../definitions/definition-set.js';
@@ -171,10 +172,12 @@ export async function dropPendingView(project: Project, view: string): Promise<v
 export async function dropUnlessMaterializing(project: Project, view: string, waitMs = DROP_WAIT_MS): Promise<'dropped' | 'deferred' | 'pending'> {
   const owner = `drop-${process.pid}-${randomUUID().slice(0, 8)}`;
   const until = Date.now() + waitMs;
+  // Materializations of a stopped process that held the lease are failed as it is taken: their alerts.
+  let orphanAlerts: Promise<void> = Promise.resolve();
   for (;;) {
     let lease;
     try {
-      [lease] = acquireLeases(project.state, [view], owner);
+      [lease] = acquireLeases(project.state, [view], owner, { onFailedRuns: (ids) => void (orphanAlerts = alertOrphanedRuns(project, ids)) });
     } catch (e) {
       if (!(e instanceof ConflictError && e.code === 'online_drop_running')) {
         if (e instanceof ConflictError && e.code === 'materialization_running') return 'deferred';
@@ -198,6 +201,7 @@ export async function dropUnlessMaterializing(project: Project, view: string, wa
       return 'pending';
     } finally {
       lease.release();
+      await orphanAlerts;
     }
   }
 }

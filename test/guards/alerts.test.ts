@@ -15,6 +15,7 @@ import { sendHeldBackSummaries } from '../../src/alerts/held-back.js';
 import { verifySignature } from '../../src/alerts/signature.js';
 import { runGuardStage } from '../../src/guards/stage.js';
 import { materialize } from '../../src/materialize/materialize.js';
+import { acquireLeases } from '../../src/materialize/lease.js';
 import { buildDatasetStream, getHistoricalFeatures } from '../../src/offline/historical.js';
 import { push } from '../../src/serving/push.js';
 import { createApp } from '../../src/server/app.js';
@@ -374,6 +375,22 @@ describe('alerts', () => {
     const got = alerted().map((a) => `${a.run.id} ${a.alert} ${a.run.status} ${a.verdict} ${a.matched.map((m) => m.check).join(',')}`).sort();
     const want = [viaCli, viaSdk, atStart, inSweep].flatMap((id) => [`${id} drift failed null drift`, `${id} failures failed null drift`]).sort();
     expect(got).toEqual(want);
+  });
+
+  it("alerts a materialization of another host's stopped process when the next materialization takes over its expired lease", async () => {
+    const rx = await receiver(0);
+    server = rx.server;
+    bench = await guardBench({ alerts: [{ name: 'failures', url: rx.url, statuses: ['failed'] }] });
+    const state = bench.project.state;
+    // A materialization under its lease, whose process ran on another host (only the expired lease tells it stopped).
+    acquireLeases(state, ['delays'], 'materialize-elsewhere');
+    const old = bench.project.runs.create({ kind: 'materialize', view: 'delays' });
+    state.prepare('UPDATE run_owners SET host = ? WHERE run_id = ?').run('elsewhere/pid:1', old.id);
+    state.prepare('UPDATE materialization_leases SET host = ?, pid = 1, expires_at = 0 WHERE view = ?').run('elsewhere/pid:1', 'delays');
+    const [r] = await materialize(bench.project, { start: '2024-01-01', end: '2024-01-08', views: ['delays'] });
+    expect(r.status).toBe('success');
+    expect(bench.project.runs.get(old.id)).toMatchObject({ status: 'failed', message: expect.stringContaining('lease expired') });
+    expect(rx.received.map((x) => JSON.parse(x.body) as { run: { id: string; status: string } }).map((b) => [b.run.id, b.run.status])).toEqual([[old.id, 'failed']]);
   });
 
   it("hands a streamed dataset's alert deliveries to the server (which waits for them when it stops)", async () => {
