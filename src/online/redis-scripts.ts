@@ -105,12 +105,14 @@ return 1
 `;
 
 /**
- * Register a write session (KEYS: the view's gen counter, its pending hash; ARGV[1]: the session's expiry):
- * its gen is drawn and pending in one step, so a reader (GET of the counter, then HKEYS of the pending hash)
- * never sees a gen drawn but not yet pending. Returns the gen.
+ * Register a write session (KEYS: the view's gen counter, its pending hash, its owners hash; ARGV[1]: the
+ * session's expiry, ARGV[2]: its writer process, `host#pid`): its gen is drawn and pending in one step, so a
+ * reader (GET of the counter, then HKEYS of the pending hash) never sees a gen drawn but not yet pending, and
+ * a later writer can tell a session whose process is gone. Returns the gen.
  */
 export const BEGIN_LUA = `
 local g = redis.call('INCR', KEYS[1])
 redis.call('HSET', KEYS[2], g, ARGV[1])
+redis.call('HSET', KEYS[3], g, ARGV[2])
 return g
 `;

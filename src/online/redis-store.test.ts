@@ -1,4 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
 import { describeOnlineStoreConformance } from './conformance.case.js';
@@ -67,6 +71,43 @@ describe('redis store: a read-only Redis user', () => {
       await admin.call('ACL', 'DELUSER', user);
       admin.disconnect();
       await writer.close();
+    }
+  });
+});
+
+describe('redis store: a write session whose process was killed', () => {
+  it('is dead as soon as a later session of this host begins: a retry of the same rows is written, not skipped for 60 s', async () => {
+    const { url, key_prefix } = freshRedis();
+    const dir = mkdtempSync(join(tmpdir(), 'fg-killed-push-'));
+    const store = await openRedisOnlineStore({ url, key_prefix });
+    try {
+      const rows = [{ key: ['a'], values: ['pushed'], eventTs: 2, createdTs: 0 }, { key: ['b'], values: ['pushed'], eventTs: 2, createdTs: 0 }];
+      await store.writeBatch('v', ['x'], [{ key: ['a'], values: ['before'], eventTs: 1, createdTs: 0 }]);
+      // Another process writes the rows and is killed (SIGKILL) before its commit: no abort, no lease expiry yet.
+      const child = join(dir, 'child.mts');
+      writeFileSync(child, `import { openRedisOnlineStore } from ${JSON.stringify(join(import.meta.dirname, 'redis-store.ts'))};
+const store = await openRedisOnlineStore({ url: ${JSON.stringify(url)}, key_prefix: ${JSON.stringify(key_prefix)} });
+const w = await store.beginWrite('v', ['x']);
+await w.write(${JSON.stringify(rows)});
+process.kill(process.pid, 'SIGKILL');
+`);
+      const killed = spawnSync(process.execPath, ['--import', 'tsx', child], { encoding: 'utf8' });
+      expect([killed.signal, killed.stderr]).toEqual(['SIGKILL', '']);
+      const read = async () => (await store.readMany('v', ['x'], [['a'], ['b']])).map((r) => r?.values[0]);
+      expect(await read()).toEqual(['before', undefined]);
+      // The client retries the push: written at once.
+      expect(await store.writeBatch('v', ['x'], rows)).toEqual({ written: 2, skipped: 0 });
+      expect(await read()).toEqual(['pushed', 'pushed']);
+      // The killed session's owner is forgotten once it is dead (no entry kept per push).
+      const r = new Redis(url);
+      try {
+        expect(await r.hlen(`${key_prefix}{meta}:owners:v`)).toBe(0);
+      } finally {
+        r.disconnect();
+      }
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

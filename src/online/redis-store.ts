@@ -24,6 +24,7 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { FeatureguardError, InputError } from '../errors.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
+import { isThisHost, processAlive, processHost } from '../state/process-host.js';
 import { BEGIN_LUA, COMMIT_LUA, MARK_DEAD_LUA, MONOTONIC_WRITE_LUA, RENEW_LUA, ROLLBACK_LUA } from './redis-scripts.js';
 import type { BeginWriteOptions, OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, WriteResult } from './types.js';
 
@@ -63,7 +64,7 @@ interface ScriptClient {
   fgMarkDead(pendingKey: string, gen: string, staleBefore: string): Promise<number>;
   fgRenew(pendingKey: string, gen: string, expiry: string): Promise<number>;
   fgCommit(pendingKey: string, gen: string): Promise<number>;
-  fgBegin(genKey: string, pendingKey: string, expiry: string): Promise<number>;
+  fgBegin(genKey: string, pendingKey: string, ownersKey: string, expiry: string, owner: string): Promise<number>;
 }
 
 function parseNode(text: string): { host: string; port: number } {
@@ -157,7 +158,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   client.defineCommand('fgMarkDead', { numberOfKeys: 1, lua: MARK_DEAD_LUA });
   client.defineCommand('fgRenew', { numberOfKeys: 1, lua: RENEW_LUA });
   client.defineCommand('fgCommit', { numberOfKeys: 1, lua: COMMIT_LUA });
-  client.defineCommand('fgBegin', { numberOfKeys: 2, lua: BEGIN_LUA });
+  client.defineCommand('fgBegin', { numberOfKeys: 3, lua: BEGIN_LUA });
   const scripts = client as unknown as ScriptClient;
   try {
     await client.connect();
@@ -213,6 +214,8 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   /** Gens of the exclusive (materialization) sessions of a view not yet ended. */
   const exclusiveKey = (view: string) => `${meta}:exclusive:${view}`;
   const countKey = (view: string) => `${meta}:count:${view}`;
+  /** The writer process (`host#pid`) of each session begun, by gen, until a later session finds it ended. */
+  const ownersKey = (view: string) => `${meta}:owners:${view}`;
   const genKey = (view: string) => `${meta}:gen:${view}`;
   const viewsKey = `${meta}:views`;
   const schemasKey = `${meta}:schemas`;
@@ -260,9 +263,36 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     return { live, dead };
   };
 
+  /**
+   * Sessions of the view whose writer process is gone (killed on this host, in this pid namespace: a `kill -9`,
+   * an out-of-memory kill of a push or of `serve`) are marked dead at once, not when their lease runs out (60 s,
+   * during which a retry of the same rows would have been skipped as not newer than the hidden records). Owners of
+   * sessions that ended are forgotten. A session of another host or namespace is left to its lease.
+   */
+  const reapSessionsOfGoneProcesses = async (view: string, own: string): Promise<void> => {
+    const [owners, pending] = await Promise.all([client.hgetall(ownersKey(view)), client.hgetall(pendingKey(view))]);
+    const ended: string[] = [];
+    for (const [gen, owner] of Object.entries(owners)) {
+      if (gen === own) continue;
+      const state = pending[gen];
+      if (state === undefined || state === '0') {
+        ended.push(gen);
+        continue;
+      }
+      const at = owner.lastIndexOf('#');
+      const pid = Number(owner.slice(at + 1));
+      if (at > 0 && isThisHost(owner.slice(0, at)) && pid !== process.pid && !processAlive(pid)) {
+        await scripts.fgMarkDead(pendingKey(view), gen, '1e300');
+        ended.push(gen);
+      }
+    }
+    if (ended.length > 0) await client.hdel(ownersKey(view), ...ended);
+  };
+
   const beginWriteRaw = async (view: string, features: readonly string[], options: BeginWriteOptions = {}): Promise<OnlineWriter> => {
     const hash = schemaHash(features);
-    const g = String(await scripts.fgBegin(genKey(view), pendingKey(view), String(Date.now() + leaseMs)));
+    const g = String(await scripts.fgBegin(genKey(view), pendingKey(view), ownersKey(view), String(Date.now() + leaseMs), `${processHost()}#${process.pid}`));
+    await reapSessionsOfGoneProcesses(view, g);
     // A member of the view's exclusive set: the session's gen, and the lease domain it was opened under.
     const member = options.leaseDomain ? `${g}@${options.leaseDomain}` : g;
     if (options.exclusive) {
@@ -342,7 +372,9 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
           ended = true;
           clearInterval(heartbeat);
           // The single command that makes the whole session visible (unless it was marked dead meanwhile).
-          if ((await scripts.fgCommit(pendingKey(view), g)) === 0) throw takenOver();
+          // Its owner entry goes with it (pipelined: one round trip).
+          const [committed] = await Promise.all([scripts.fgCommit(pendingKey(view), g), client.hdel(ownersKey(view), g)]);
+          if (committed === 0) throw takenOver();
           await leaveExclusive();
           if (created > 0) await client.incrby(countKey(view), created);
         }
@@ -353,7 +385,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
         ended = true;
         clearInterval(heartbeat);
         // Dead first: readers hide the session's records from now on, whatever happens next.
-        await client.hset(pendingKey(view), g, '0');
+        await Promise.all([client.hset(pendingKey(view), g, '0'), client.hdel(ownersKey(view), g)]);
         await leaveExclusive();
         if (touched === null) return;
         const keys = touched;
@@ -390,7 +422,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
         await Promise.all(keys.filter((k) => k.endsWith(suffix) && !k.startsWith(meta)).map((k) => client.unlink(k)));
       } while (cursor !== '0');
     }
-    await Promise.all([client.del(countKey(view)), client.del(pendingKey(view)), client.del(exclusiveKey(view)), client.srem(viewsKey, view)]);
+    await Promise.all([client.del(countKey(view)), client.del(pendingKey(view)), client.del(exclusiveKey(view)), client.del(ownersKey(view)), client.srem(viewsKey, view)]);
   };
 
   const stats = async (): Promise<OnlineStoreStats> => {
