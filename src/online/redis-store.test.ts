@@ -112,6 +112,37 @@ process.kill(process.pid, 'SIGKILL');
   });
 });
 
+describe('redis store: the reads of one turn of the event loop', () => {
+  it('share one snapshot of the sessions per view; a read of a later turn takes its own (and sees a commit made since)', async () => {
+    const { url, key_prefix } = freshRedis();
+    const store = await openRedisOnlineStore({ url, key_prefix });
+    const m = await new Redis(url).monitor();
+    let snapshots = 0;
+    m.on('monitor', (_time: string, args: string[]) => {
+      if (args[0].toLowerCase() === 'get' && args[1] === `${key_prefix}{meta}:gen:v`) snapshots++;
+    });
+    const settle = () => new Promise((r) => setTimeout(r, 50)); // the MONITOR feed catches up
+    const read = async () => (await store.readMany('v', ['x'], [['a']]))[0]?.values[0];
+    try {
+      await store.writeBatch('v', ['x'], [{ key: ['a'], values: [1], eventTs: 1, createdTs: 0 }]);
+      expect(await Promise.all(Array.from({ length: 20 }, read))).toEqual(new Array(20).fill(1));
+      await settle();
+      expect(snapshots).toBe(1);
+      expect(await read()).toBe(1);
+      await settle();
+      expect(snapshots).toBe(2);
+      // A read begun before a commit and one after it.
+      const w = await store.beginWrite('v', ['x']);
+      await w.write([{ key: ['a'], values: [2], eventTs: 2, createdTs: 0 }]);
+      const [before, after] = await Promise.all([read(), w.commit().then(read)]);
+      expect([before, after]).toEqual([1, 2]);
+    } finally {
+      m.disconnect();
+      await store.close();
+    }
+  });
+});
+
 describe('redis store: a reader racing a session that begins', () => {
   it('hides a record of a session begun after its snapshot of the sessions, even one not pending yet', async () => {
     const { url, key_prefix } = freshRedis();

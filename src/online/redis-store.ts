@@ -374,6 +374,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
           // The single command that makes the whole session visible (unless it was marked dead meanwhile).
           // Its owner entry goes with it (pipelined: one round trip).
           const [committed] = await Promise.all([scripts.fgCommit(pendingKey(view), g), client.hdel(ownersKey(view), g)]);
+          turnSnapshots.delete(view);
           if (committed === 0) throw takenOver();
           await leaveExclusive();
           if (created > 0) await client.incrby(countKey(view), created);
@@ -431,6 +432,25 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     return { type: 'redis', views: Object.fromEntries(views.map((v, i) => [v, { entities: Number(counts[i] ?? 0) }])) };
   };
 
+  /**
+   * The view's snapshot of the sessions (last gen drawn, pending gens), shared by the reads of one turn of the
+   * event loop: a busy server answers several requests per turn, and each took two commands for it. Every read
+   * still asks for its records after the snapshot (queued behind it on one node, once it is in on a cluster),
+   * which is all the protocol needs; a snapshot a turn old at most only shows the sessions as of that instant.
+   * A commit through this store ends its view's (a later read of this process sees it at once).
+   */
+  const turnSnapshots = new Map<string, Promise<[string | null, string[]]>>();
+  const snapshotOf = (view: string, fresh: boolean): Promise<[string | null, string[]]> => {
+    let s = fresh ? undefined : turnSnapshots.get(view);
+    if (s === undefined) {
+      if (turnSnapshots.size === 0) setImmediate(() => turnSnapshots.clear());
+      s = Promise.all([client.get(genKey(view)), client.hkeys(pendingKey(view))]);
+      s.catch(() => undefined); // each read awaits it and reports its failure
+      turnSnapshots.set(view, s);
+    }
+    return s;
+  };
+
   /** The records of `keys` (in order, `undefined` where none; a record of a session still writing is hidden), decoded in `form`. */
   const read = async <T>(view: string, features: readonly string[], keys: readonly OnlineKey[], make: RecordDecoder<T>, attempt = 1): Promise<(T | undefined)[]> => {
     // The sessions as of one instant, read before the records: GET of the last gen drawn, then HKEYS of the
@@ -441,7 +461,8 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     // (part of the session shown). One node runs a connection's commands in order, so the records are pipelined
     // right behind the snapshot (one round trip); a cluster's nodes answer independently, so there the records
     // are asked for once the snapshot is in (two round trips). Plain read commands: a read-only Redis user can serve.
-    const snapshot = Promise.all([client.get(genKey(view)), client.hkeys(pendingKey(view))]);
+    // The reads of one turn of the event loop share the view's snapshot (`snapshotOf`); a read again (below) takes a fresh one.
+    const snapshot = snapshotOf(view, attempt > 1);
     const readRecords = () => Promise.all(keys.map((k) => client.hmget(entityKey(view, k), 'c', 'p')));
     const [[last, pending], records] = await guarded(
       client instanceof Cluster ? snapshot.then(async (s) => [s, await readRecords()] as const) : Promise.all([snapshot, readRecords()]),
