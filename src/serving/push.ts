@@ -18,7 +18,7 @@ import { hostname, userInfo } from 'node:os';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { NOT_JUDGED, alertFinishedRun } from '../alerts/dispatch.js';
 import { getView, viewJoinKeys } from '../definitions/definition-set.js';
-import type { FeatureViewDef } from '../definitions/types.js';
+import type { DefinitionSet, FeatureViewDef } from '../definitions/types.js';
 import { FeatureguardError, InputError, isCallerError } from '../errors.js';
 import { runGuardStage, type GuardStageResult } from '../guards/stage.js';
 import { floatFeatures, onlineInt64 } from '../online/record-codec.js';
@@ -203,6 +203,27 @@ function lineageOf(project: Project, view: FeatureViewDef, rows: number, to: Pus
   };
 }
 
+/**
+ * An offline push appends rows to the view's source: every other view reading that source reads them too, and
+ * a column it needs that the rows lack is null there, which would hide its real value at those times (in
+ * datasets and, once materialized, online: the newest row wins). Refused (400 `offline_push_shared_source`)
+ * unless the other views read only columns this view's rows carry.
+ */
+function refuseSharedSourceGaps(set: DefinitionSet, view: FeatureViewDef, to: PushTarget): void {
+  const carried = new Set([...viewJoinKeys(set, view).map((k) => k.name), ...view.features.map((f) => f.name)]);
+  const gaps = [...set.views.values()]
+    .filter((v) => v.name !== view.name && v.source === view.source)
+    .map((v) => ({ view: v.name, columns: [...viewJoinKeys(set, v).map((k) => k.name), ...v.features.map((f) => f.name)].filter((c) => !carried.has(c)) }))
+    .filter((g) => g.columns.length > 0)
+    .sort((a, b) => a.view.localeCompare(b.view));
+  if (gaps.length === 0) return;
+  throw new InputError(
+    `cannot push to: ${to} for feature view '${view.name}': its source '${view.source}' is also read by ${gaps.map((g) => `'${g.view}' (${g.columns.join(', ')})`).join(', ')}, and a file of these rows alone would give ${gaps.length === 1 ? 'that view' : 'those views'} nulls at their times, hiding the real values; push with to: online, or append rows with every view's columns to the source's files yourself`,
+    { view: view.name, source: view.source, other_views: gaps },
+    'offline_push_shared_source',
+  );
+}
+
 /** Push rows into a view (see the module comment). Bad rows are an `InputError` listing the problems. */
 export async function push(project: Project, request: PushRequest, options: PushOptions = {}): Promise<PushResult> {
   const to = pushTarget(request.to);
@@ -216,6 +237,7 @@ export async function push(project: Project, request: PushRequest, options: Push
       'view_not_online',
     );
   }
+  if (to !== 'online') refuseSharedSourceGaps(set, view, to);
   if (!Array.isArray(request.rows)) throw new InputError('push rows must be a list of row objects', undefined, 'invalid_rows');
   if (request.rows.length === 0) throw new InputError('push has no rows', undefined, 'invalid_rows');
   const ignored = request.ignoreUnknownColumns ? new Set<string>() : null;

@@ -1,0 +1,74 @@
+/**
+ * An offline push appends rows to the view's source, which every view reading that
+ * source reads too: rows lacking a column another view needs would be null there
+ * and, being newer, hide its real values (in datasets, and online once
+ * materialized). Such a push is refused and writes nothing; one whose rows carry
+ * every column the other views read is appended.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openOfflineEngine } from '../../src/offline/engine.js';
+import { openFeatureStore, type FeatureStore } from '../../src/sdk/index.js';
+
+let dir: string;
+let fs: FeatureStore;
+
+const view = (name: string, features: string[]) => `---
+kind: feature_view
+name: ${name}
+entities: [airport]
+source: hourly
+online: true
+features: [${features.map((f) => `{name: ${f}, type: float64}`).join(', ')}]
+`;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fg-push-shared-'));
+  mkdirSync(join(dir, 'features'));
+  mkdirSync(join(dir, 'data', 'hourly'), { recursive: true });
+  writeFileSync(join(dir, 'featureguard.yaml'), 'project: push_shared\n');
+  writeFileSync(join(dir, 'features', 'defs.yaml'), `kind: entity
+name: airport
+join_keys: [{name: origin, type: string}]
+---
+kind: source
+name: hourly
+path: data/hourly/*.parquet
+timestamp_field: hour
+${view('both', ['a', 'b'])}${view('only_a', ['a'])}`);
+  const engine = await openOfflineEngine();
+  await engine.run(`COPY (SELECT 'SEA' AS origin, TIMESTAMP '2024-01-01 01:00:00' AS hour, 1.0::DOUBLE AS a, 2.0::DOUBLE AS b) TO '${join(dir, 'data', 'hourly', 'part-0.parquet')}' (FORMAT parquet)`);
+  fs = await openFeatureStore(dir);
+  await fs.apply();
+});
+
+afterAll(async () => {
+  await fs?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const at3 = async () => {
+  const ds = await fs.getHistoricalFeatures({ entities: [{ origin: 'SEA', event_timestamp: '2024-01-01T03:00:00Z' }], features: ['both:a', 'both:b'] });
+  return [...ds.table!.getChild('a')!, ...ds.table!.getChild('b')!];
+};
+
+describe('offline push into a source other views read', () => {
+  it("is refused when its rows lack a column another view reads (that view's real value would be hidden by a null), and writes nothing", async () => {
+    const e = await fs.push({ view: 'only_a', rows: [{ origin: 'SEA', event_timestamp: '2024-01-01T02:00:00Z', a: 5 }], to: 'both' }).then(() => null, (x: unknown) => x);
+    expect(e).toMatchObject({ code: 'offline_push_shared_source', status: 400, details: { view: 'only_a', source: 'hourly', other_views: [{ view: 'both', columns: ['b'] }] } });
+    expect((e as Error).message).toMatch(/source 'hourly' is also read by 'both' \(b\)/);
+    expect(readdirSync(join(dir, 'data', 'hourly'))).toEqual(['part-0.parquet']);
+    expect(await at3()).toEqual([1, 2]);
+    expect((await fs.getOnlineFeatures({ features: ['only_a:a'], entities: { origin: ['SEA'] } })).results[1].statuses).toEqual(['NOT_FOUND']);
+    // Online only is fine: nothing is appended to the source.
+    expect((await fs.push({ view: 'only_a', rows: [{ origin: 'SEA', event_timestamp: '2024-01-01T02:00:00Z', a: 5 }], to: 'online' })).status).toBe('success');
+  });
+
+  it('appends rows that carry every column the other views read', async () => {
+    const r = await fs.push({ view: 'both', rows: [{ origin: 'SEA', event_timestamp: '2024-01-01T02:00:00Z', a: 5, b: 6 }], to: 'offline' });
+    expect(r.status).toBe('success');
+    expect(await at3()).toEqual([5, 6]);
+  });
+});
