@@ -202,6 +202,41 @@ describe('redis store: a reader whose snapshot of the sessions is older than the
       await writer.close();
     }
   });
+
+  it('also when both sessions began before the snapshot: one commits, then the other writes the entity over it', async () => {
+    const { url, key_prefix } = freshRedis();
+    const reader = await openRedisOnlineStore({ url, key_prefix });
+    const writer = await openRedisOnlineStore({ url, key_prefix });
+    const row = (value: string, eventTs: number) => [{ key: ['a'], values: [value], eventTs, createdTs: 0 }];
+    const proto = Redis.prototype as unknown as { hmget: (...args: unknown[]) => Promise<unknown> };
+    const original = proto.hmget;
+    const x = await writer.beginWrite('v', ['x']);
+    let y: Awaited<ReturnType<typeof writer.beginWrite>> | undefined;
+    try {
+      await writer.writeBatch('v', ['x'], row('old', 1));
+      await x.write(row('x', 2));
+      y = await writer.beginWrite('v', ['x']);
+      let first = true;
+      proto.hmget = async function (this: Redis, ...args: unknown[]) {
+        if (first) {
+          first = false;
+          // After the reader's snapshot (both pending there): X commits, then Y writes a (keeping X's value as `p`).
+          await x.commit();
+          await y!.write(row('y', 3));
+        }
+        return original.apply(this, args);
+      };
+      const got = await reader.readMany('v', ['x'], [['a']]);
+      proto.hmget = original;
+      expect(['old', 'x']).toContain(got[0]?.values[0]);
+    } finally {
+      proto.hmget = original;
+      await x.abort();
+      await y?.abort();
+      await reader.close();
+      await writer.close();
+    }
+  });
 });
 
 describe('redis store: a cluster read', () => {

@@ -479,11 +479,13 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
       let rec = c;
       if (rec !== null && hidden(rec)) {
         rec = p !== null && !hidden(p) ? p : null;
-        // Both records hidden, one of them by a session begun after the snapshot: sessions began, wrote this
-        // entity and committed between the snapshot and the read (a cluster's second round trip, a pause of this
-        // process), and the value the snapshot saw is no longer kept. Not "not found": read it again, with a
-        // fresh snapshot (twice at most; each time needs whole sessions to slip in between).
-        if (rec === null && attempt < READ_ATTEMPTS && (later(c!) || (p !== null && later(p)))) again = true;
+        // Nothing to show, although the entity may have a value: `p` is hidden too (the value a writer saw when it
+        // wrote `c`: its session committed after the snapshot, so the value the snapshot saw is no longer kept), or
+        // `c` comes from a session begun after the snapshot. Sessions committed and wrote between the snapshot
+        // and the record read (a cluster's second round trip, a pause of this process): not "not found", read it
+        // again with a fresh snapshot (twice at most; each time needs sessions to slip in between). Only a `c`
+        // of a session pending at the snapshot, with no `p`, is an entity that had no value then.
+        if (rec === null && attempt < READ_ATTEMPTS && (p !== null || later(c!))) again = true;
       }
       if (rec === null) continue;
       let v = decode(rec, features, make);
