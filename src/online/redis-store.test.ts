@@ -8,6 +8,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { describeOnlineStoreConformance } from './conformance.case.js';
 import { Redis } from 'ioredis';
 import { openRedisOnlineStore, storeUnavailable } from './redis-store.js';
+import { processHost } from '../state/process-host.js';
 
 /** The tests' Redis, and a key prefix no other test uses. */
 const freshRedis = () => ({ url: `redis://127.0.0.1:${inject('redisPort')}`, key_prefix: `fgtest:${randomUUID()}:` });
@@ -138,6 +139,34 @@ describe('redis store: the reads of one turn of the event loop', () => {
       expect([before, after]).toEqual([1, 2]);
     } finally {
       m.disconnect();
+      await store.close();
+    }
+  });
+
+  it("leaves alone a session of another machine that shares this one's host name and pid namespace (its own boot)", async () => {
+    const { url, key_prefix } = freshRedis();
+    const elsewhere = await openRedisOnlineStore({ url, key_prefix });
+    const store = await openRedisOnlineStore({ url, key_prefix });
+    const r = new Redis(url);
+    try {
+      const rows = [{ key: ['a'], values: ['theirs'], eventTs: 2, createdTs: 0 }];
+      const w = await elsewhere.beginWrite('v', ['x']);
+      await w.write(rows);
+      // Its writer as another machine named like this one (the initial pid namespace has one number on every
+      // Linux machine) records it, with a pid that does not exist here; and one recorded without a boot id.
+      const deadPid = spawnSync(process.execPath, ['-e', '0']).pid!;
+      const owners = `${key_prefix}{meta}:owners:v`;
+      const [gen] = await r.hkeys(owners);
+      await r.hset(owners, gen, `${processHost()}/boot:another-machine#${deadPid}`);
+      expect(await store.writeBatch('v', ['x'], rows)).toEqual({ written: 0, skipped: 1 });
+      await r.hset(owners, gen, `${processHost()}#${deadPid}`);
+      expect(await store.writeBatch('v', ['x'], rows)).toEqual({ written: 0, skipped: 1 });
+      // Still alive: it commits.
+      await w.commit();
+      expect((await store.readMany('v', ['x'], [['a']]))[0]?.values).toEqual(['theirs']);
+    } finally {
+      r.disconnect();
+      await elsewhere.close();
       await store.close();
     }
   });

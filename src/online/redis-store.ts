@@ -24,7 +24,7 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { FeatureguardError, InputError } from '../errors.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
-import { isThisHost, processAlive, processHost } from '../state/process-host.js';
+import { processAlive, processBootHost, processHost } from '../state/process-host.js';
 import { BEGIN_LUA, COMMIT_LUA, MARK_DEAD_LUA, MONOTONIC_WRITE_LUA, RENEW_LUA, ROLLBACK_LUA } from './redis-scripts.js';
 import type { BeginWriteOptions, OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, WriteResult } from './types.js';
 
@@ -264,13 +264,15 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   };
 
   /**
-   * Sessions of the view whose writer process is gone (killed on this host, in this pid namespace: a `kill -9`,
-   * an out-of-memory kill of a push or of `serve`) are marked dead at once, not when their lease runs out (60 s,
+   * Sessions of the view whose writer process is gone (killed on this machine, in this boot and pid namespace:
+   * a `kill -9`, an out-of-memory kill of a push or of `serve`) are marked dead at once, not when their lease runs out (60 s,
    * during which a retry of the same rows would have been skipped as not newer than the hidden records). Owners of
-   * sessions that ended are forgotten. A session of another host or namespace is left to its lease.
+   * sessions that ended are forgotten. A session of another machine, boot or namespace is left to its lease
+   * (and every session where the machine has no boot id to tell: not Linux).
    */
   const reapSessionsOfGoneProcesses = async (view: string, own: string): Promise<void> => {
     const [owners, pending] = await Promise.all([client.hgetall(ownersKey(view)), client.hgetall(pendingKey(view))]);
+    const thisBoot = processBootHost();
     const ended: string[] = [];
     for (const [gen, owner] of Object.entries(owners)) {
       if (gen === own) continue;
@@ -281,7 +283,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
       }
       const at = owner.lastIndexOf('#');
       const pid = Number(owner.slice(at + 1));
-      if (at > 0 && isThisHost(owner.slice(0, at)) && pid !== process.pid && !processAlive(pid)) {
+      if (at > 0 && thisBoot !== null && owner.slice(0, at) === thisBoot && pid !== process.pid && !processAlive(pid)) {
         await scripts.fgMarkDead(pendingKey(view), gen, '1e300');
         ended.push(gen);
       }
@@ -291,7 +293,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
 
   const beginWriteRaw = async (view: string, features: readonly string[], options: BeginWriteOptions = {}): Promise<OnlineWriter> => {
     const hash = schemaHash(features);
-    const g = String(await scripts.fgBegin(genKey(view), pendingKey(view), ownersKey(view), String(Date.now() + leaseMs), `${processHost()}#${process.pid}`));
+    const g = String(await scripts.fgBegin(genKey(view), pendingKey(view), ownersKey(view), String(Date.now() + leaseMs), `${processBootHost() ?? processHost()}#${process.pid}`));
     await reapSessionsOfGoneProcesses(view, g);
     // A member of the view's exclusive set: the session's gen, and the lease domain it was opened under.
     const member = options.leaseDomain ? `${g}@${options.leaseDomain}` : g;

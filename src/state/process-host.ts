@@ -9,7 +9,7 @@
  * @example
  * processHost(); // 'build-7' on macOS, 'build-7/pid:4026531836' on Linux
  */
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 let cached: string | undefined;
@@ -45,4 +45,22 @@ export function processAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+let bootCached: string | null | undefined;
+
+/**
+ * `processHost()` plus this boot of the machine (Linux's `boot_id`), or null where there is none. For rows in a
+ * store that several machines share (the Redis online store's write sessions): two machines may well share a
+ * host name and sit in the initial pid namespace (its number is the same on every Linux machine), which would
+ * let one judge the other's pids; a boot id tells them apart (and a pid of an earlier boot is not judged).
+ */
+export function processBootHost(): string | null {
+  if (bootCached !== undefined) return bootCached;
+  try {
+    bootCached = `${processHost()}/boot:${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}`;
+  } catch {
+    bootCached = null;
+  }
+  return bootCached;
 }
