@@ -194,9 +194,16 @@ export async function alertFinishedRun(project: Project, runId: string, outcome:
  * [failed]` matches, as for any run that failed before its guards judged it). The process that marks them
  * sends them: a run is marked by one process only (`failOrphanedRuns`, or a lease taken over). Never throws.
  */
-export async function alertOrphanedRuns(project: Project, runIds: readonly string[]): Promise<void> {
+export async function alertOrphanedRuns(project: Project, runIds: readonly string[], opts: AlertOptions = {}): Promise<void> {
   if (!project.config.alerts?.length) return;
-  await Promise.all(runIds.map(async (id) => alertFinishedRun(project, id, { verdict: null, results: project.runs.results(id), blockedReason: null }))).catch(() => undefined);
+  await Promise.allSettled(
+    runIds.map(async (id) => {
+      const run = project.runs.get(id);
+      // A run with the guards off alerts nothing, as when it ends normally.
+      if (run.options?.guards === false) return;
+      await fireAlerts(project, id, { verdict: null, results: project.runs.results(id), blockedReason: null }, opts);
+    }),
+  );
 }
 
 /** Fire every matching alert of the project for a run (alerts run concurrently). */
@@ -205,7 +212,12 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
   if (alerts.length === 0) return [];
   const run = project.runs.get(runId);
   const registry = alerts.some((a) => a.services?.length) && !run.service && run.view ? project.registry.current() : undefined;
+  // An alert fires once per run: one that was tried (or held back) for it already is not sent again — a run
+  // whose process was killed after its guards alerted, then marked failed, or a materialization that resumed
+  // after the next one took its lease over and alerted it.
+  const fired = new Set(listAlertAttempts(project, runId).map((a) => a.alert));
   const jobs = alerts.map(async (alert) => {
+    if (fired.has(alert.name)) return [];
     const matched = matchAlert(alert, run, outcome, registry);
     if (!matched) return [];
     const target = alertTarget(run);

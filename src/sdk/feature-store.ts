@@ -49,9 +49,6 @@ export interface FeatureStore {
 
 export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
   const project = openProject(dir);
-  // Runs a killed featureguard process left `running` are failed now, and their alerts sent.
-  const orphans = failOrphanedRunsIfWritable(project.state);
-  if (orphans.length > 0) await (await import('../alerts/dispatch.js')).alertOrphanedRuns(project, orphans);
   // Definitions from code are validated exactly as files are (schemas, then cross-references).
   const defs = (given?: readonly Definition[]) => {
     if (given === undefined) return loadDefinitions(project.root, project.config);
@@ -74,6 +71,10 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
     p.then(done, done);
     return p;
   };
+  // Runs a killed featureguard process left `running` are failed now; their alerts go out in the background
+  // (the store opens at once; `close()` waits for them).
+  const orphans = failOrphanedRunsIfWritable(project.state);
+  if (orphans.length > 0) void track(async () => (await import('../alerts/dispatch.js')).alertOrphanedRuns(project, orphans));
   return {
     project,
     get runs() {

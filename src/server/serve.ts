@@ -107,10 +107,6 @@ export async function startServer(project: Project, options: ServeOptions = {}):
     errorLog: (err, c) => log.error({ err, method: c.req.method, path: c.req.path }, 'request failed'),
   });
 
-  // Runs a killed process left `running` (dataset builds, pushes, checks: materializations are also failed when
-  // their lease is taken over) are failed now, rather than shown running for good.
-  const orphans = failOrphanedRuns(project.state);
-  if (orphans.length) log.info({ runs: orphans }, 'marked failed the runs of processes that stopped');
   // Open the online store before accepting traffic, so the first request doesn't pay for it.
   await project.onlineStore();
   let server: ServerType;
@@ -138,7 +134,12 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   const url = `http://${shownHost}:${address.port}`;
   log.info({ url, keys: requireKeys ? 'required' : 'when created', scheduler: scheduler !== null }, 'featureguard serving');
 
-  // The runs failed at start send their alerts beside the traffic (`serve` waits for them when it stops).
+  // Runs a killed process left `running` (dataset builds, pushes, checks: materializations are also failed when
+  // their lease is taken over) are failed now, rather than shown running for good, and send their alerts beside
+  // the traffic (`serve` waits for them when it stops). Only once serving: a start that fails (the port in use,
+  // the store down) leaves them to the next process, alerts included.
+  const orphans = failOrphanedRuns(project.state);
+  if (orphans.length) log.info({ runs: orphans }, 'marked failed the runs of processes that stopped');
   void app.context.background.track(alertOrphanedRuns(project, orphans));
 
   // Drops left pending (a run whose process died, a store that was down) are retried in the background; runs

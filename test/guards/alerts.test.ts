@@ -377,6 +377,43 @@ describe('alerts', () => {
     expect(got).toEqual(want);
   });
 
+  it('a killed run alerts once per alert (not again where its guards alerted already, not with the guards off), and not before serve is serving', async () => {
+    const rx = await receiver(0);
+    server = rx.server;
+    bench = await guardBench({ alerts: [{ name: 'failures', url: rx.url, statuses: ['failed'] }, { name: 'drift', url: rx.url, statuses: ['fail'], checks: ['drift'] }] });
+    const b = bench;
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
+    const orphan = (options?: Record<string, unknown>): string => {
+      const run = b.project.runs.create({ kind: 'check', view: 'delays', ...(options ? { options } : {}) });
+      b.project.runs.addResults([{ run_id: run.id, check: 'drift', method: 'psi', feature: 'delay', slice: null, status: 'fail', value: 0.4, thresholds: { fail: 0.25 }, metrics: null, message: 'drifted', details: null }]);
+      b.project.state.prepare('UPDATE run_owners SET pid = ? WHERE run_id = ?').run(deadPid, run.id);
+      return run.id;
+    };
+    // Its guards alerted `drift` before the process was killed (a check run alerts while still running).
+    const alerted = orphan();
+    await fireAlerts(b.project, alerted, { verdict: 'block', results: b.project.runs.results(alerted) }, { tries: 1 });
+    expect(rx.received.map((r) => (JSON.parse(r.body) as { alert: string }).alert)).toEqual(['drift']);
+    const guardsOff = orphan({ guards: false });
+    // A serve that cannot start (its port is taken) leaves them running, alerts and all, for the next process.
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as AddressInfo).port;
+    await expect(startServer(b.project, { port, host: '127.0.0.1', quiet: true, scheduler: false, logger: pino({ level: 'silent' }) })).rejects.toMatchObject({ code: 'listen_failed' });
+    await new Promise((r) => taken.close(r));
+    expect([b.project.runs.get(alerted).status, b.project.runs.get(guardsOff).status]).toEqual(['running', 'running']);
+    const running = await startServer(b.project, { port: 0, quiet: true, scheduler: false, logger: pino({ level: 'silent' }) });
+    try {
+      for (let i = 0; i < 100 && rx.received.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await running.close();
+    }
+    expect([b.project.runs.get(alerted).status, b.project.runs.get(guardsOff).status]).toEqual(['failed', 'failed']);
+    // The killed run: `failures` once (new), `drift` not again; the run with the guards off: nothing.
+    const bodies = rx.received.map((r) => JSON.parse(r.body) as { alert: string; run: { id: string; status: string } });
+    expect(bodies.slice(1).map((x) => [x.run.id, x.alert, x.run.status])).toEqual([[alerted, 'failures', 'failed']]);
+  });
+
   it("alerts a materialization of another host's stopped process when the next materialization takes over its expired lease", async () => {
     const rx = await receiver(0);
     server = rx.server;
