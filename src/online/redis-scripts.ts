@@ -7,18 +7,21 @@
  *
  * KEYS: entity keys (one slot: several only on a single node). ARGV: 1 session
  * gen, 2 live pending gens of other sessions (",3,7,"), 3 dead (aborted or
- * expired) gens, then per key: event_ts (µs), created_ts (µs), record.
+ * expired) gens, 4 the last gen drawn when those were read (a greater one is a
+ * session begun since, which the writer cannot know to be committed: treated as
+ * live, so that its record never becomes `p`, the value shown if it aborts), then
+ * per key: event_ts (µs), created_ts (µs), record.
  * Returns per key 0 skipped (stored value is newer or equal), 1 written,
  * 2 written where readers saw nothing before (a new entity).
  */
 export const MONOTONIC_WRITE_LUA = `
-local g, live, dead = ARGV[1], ARGV[2], ARGV[3]
+local g, live, dead, known = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local out = {}
 for i = 1, #KEYS do
   local key = KEYS[i]
-  local ets = tonumber(ARGV[3 * i + 1])
-  local cts = tonumber(ARGV[3 * i + 2])
-  local rec = ARGV[3 * i + 3]
+  local ets = tonumber(ARGV[3 * i + 2])
+  local cts = tonumber(ARGV[3 * i + 3])
+  local rec = ARGV[3 * i + 4]
   local cur = redis.call('HGET', key, 'c')
   if not cur then
     redis.call('HSET', key, 'c', rec)
@@ -31,7 +34,7 @@ for i = 1, #KEYS do
       if string.find(dead, ',' .. cg .. ',', 1, true) then
         base = redis.call('HGET', key, 'p')
         visible = base
-      elseif string.find(live, ',' .. cg .. ',', 1, true) then
+      elseif string.find(live, ',' .. cg .. ',', 1, true) or tonumber(cg) > known then
         visible = redis.call('HGET', key, 'p')
       end
     end

@@ -126,6 +126,8 @@ describe('redis store: the reads of one turn of the event loop', () => {
     const read = async () => (await store.readMany('v', ['x'], [['a']]))[0]?.values[0];
     try {
       await store.writeBatch('v', ['x'], [{ key: ['a'], values: [1], eventTs: 1, createdTs: 0 }]);
+      await settle();
+      snapshots = 0; // a write reads the counter too
       expect(await Promise.all(Array.from({ length: 20 }, read))).toEqual(new Array(20).fill(1));
       await settle();
       expect(snapshots).toBe(1);
@@ -168,6 +170,46 @@ describe('redis store: the reads of one turn of the event loop', () => {
       r.disconnect();
       await elsewhere.close();
       await store.close();
+    }
+  });
+});
+
+describe('redis store: a session that begins while another is writing the same entity, then aborts', () => {
+  it('is never shown: not while the other is pending, nor after the other aborts too', async () => {
+    // T2 reads the view's sessions for a write; T1 begins after that, writes entity a and then aborts; T2's
+    // write of a lands over T1's record. T2 cannot know whether T1 committed: T1's value must not become the
+    // value kept under T2's (shown while T2 is pending, and put back if T2 aborts).
+    const { url, key_prefix } = freshRedis();
+    const a = await openRedisOnlineStore({ url, key_prefix });
+    const b = await openRedisOnlineStore({ url, key_prefix });
+    const row = (value: string, eventTs: number) => [{ key: ['a'], values: [value], eventTs, createdTs: 0 }];
+    const proto = Redis.prototype as unknown as { hgetall: (...args: unknown[]) => Promise<unknown> };
+    const original = proto.hgetall;
+    try {
+      await a.writeBatch('v', ['x'], row('v0', 1));
+      const t2 = await a.beginWrite('v', ['x']);
+      let t1: Awaited<ReturnType<typeof b.beginWrite>> | undefined;
+      let armed = true;
+      proto.hgetall = async function (this: Redis, ...args: unknown[]) {
+        const result = await original.apply(this, args);
+        if (armed && String(args[0]).endsWith(':pending:v')) {
+          armed = false; // T2's write has read the sessions: T1 begins and writes now
+          t1 = await b.beginWrite('v', ['x']);
+          await t1.write(row('t1', 2));
+        }
+        return result;
+      };
+      await t2.write(row('t2', 3));
+      proto.hgetall = original;
+      await t1!.abort();
+      const read = async () => (await b.readMany('v', ['x'], [['a']]))[0]?.values[0];
+      expect(await read()).toBe('v0');
+      await t2.abort();
+      expect(await read()).toBe('v0');
+    } finally {
+      proto.hgetall = original;
+      await a.close();
+      await b.close();
     }
   });
 });

@@ -249,9 +249,13 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     return rec.slice(c + 1, rec.indexOf('|', c + 1));
   };
 
-  /** Pending gens of a view split into live (other sessions still writing) and dead. */
-  const pendingGens = async (view: string, own: string): Promise<{ live: string; dead: string }> => {
-    const all = await client.hgetall(pendingKey(view));
+  /**
+   * Pending gens of a view split into live (other sessions still writing) and dead, and the last gen drawn
+   * before they were read (`known`: a session with a greater gen began since, and counts as live).
+   */
+  const pendingGens = async (view: string, own: string): Promise<{ live: string; dead: string; known: string }> => {
+    // In this order, as a reader's snapshot: a session begun after the GET has a greater gen.
+    const [last, all] = await Promise.all([client.get(genKey(view)), client.hgetall(pendingKey(view))]);
     const now = Date.now();
     let live = ',';
     let dead = ',';
@@ -260,7 +264,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
       if (Number(expiry) > now) live += `${g},`;
       else dead += `${g},`;
     }
-    return { live, dead };
+    return { live, dead, known: last ?? '0' };
   };
 
   /**
@@ -337,7 +341,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
         if (ended) throw new Error('write session already ended');
         checkVectorLengths(view, features, rows);
         await renew();
-        const { live, dead } = await pendingGens(view, g);
+        const { live, dead, known } = await pendingGens(view, g);
         let w = 0;
         const perCall = client instanceof Cluster ? 1 : KEYS_PER_CALL;
         for (let i = 0; i < rows.length; i += WRITE_CONCURRENCY) {
@@ -350,7 +354,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
               if (touched.length + keys.length > ROLLBACK_MAX_KEYS) touched = null;
               else touched.push(...keys);
             }
-            const args = [g, live, dead];
+            const args = [g, live, dead, known];
             for (const r of group) {
               const ets = String(Math.trunc(r.eventTs));
               const cts = String(Math.trunc(r.createdTs));
