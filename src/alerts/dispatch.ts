@@ -28,6 +28,7 @@
 import { featuresOfView } from '../definitions/definition-set.js';
 import type { AlertConfig, DefinitionSet } from '../definitions/types.js';
 import type { Project } from '../project.js';
+import { takeDueAlerts } from '../runs/run-store.js';
 import type { CheckResult, Run } from '../runs/types.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { alertTarget, recordAttempt, listAlertAttempts, webhookEndpoint, type AlertAttempt } from './attempts.js';
@@ -189,10 +190,19 @@ export async function alertFinishedRun(project: Project, runId: string, outcome:
 }
 
 /**
- * Fire the alerts of runs a killed process left `running`, once they are marked `failed` (`failOrphanedRuns`):
- * with the check results they recorded before the process died, and no verdict (an alert on `statuses:
- * [failed]` matches, as for any run that failed before its guards judged it). The process that marks them
- * sends them: a run is marked by one process only (`failOrphanedRuns`, or a lease taken over). Never throws.
+ * Send the alerts that are due (`takeDueAlerts`): of runs failed for their process — killed (`failOrphanedRuns`),
+ * a lease taken over, or interrupted by a signal whose handler could only mark them. Each is taken by one
+ * process. Never throws.
+ */
+export async function sendDueAlerts(project: Project, opts: AlertOptions = {}): Promise<void> {
+  const due = takeDueAlerts(project.state);
+  if (due.length > 0) await alertOrphanedRuns(project, due, opts);
+}
+
+/**
+ * Fire the alerts of runs that were failed for their process (see `sendDueAlerts`): with the check results they
+ * recorded before it stopped, and no verdict (an alert on `statuses: [failed]` matches, as for any run that
+ * failed before its guards judged it). Never throws.
  */
 export async function alertOrphanedRuns(project: Project, runIds: readonly string[], opts: AlertOptions = {}): Promise<void> {
   if (!project.config.alerts?.length) return;

@@ -50,13 +50,14 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
     globals: () => program.opts<GlobalOptions>(),
     async project() {
       if (!project) {
-        const [{ openProject }, { failOrphanedRunsIfWritable }] = await Promise.all([import('../project.js'), import('../runs/run-store.js')]);
+        const [{ openProject }, { failOrphanedRunsIfWritable, takeDueAlerts }] = await Promise.all([import('../project.js'), import('../runs/run-store.js')]);
         project = openProject(program.opts<GlobalOptions>().project);
-        // Runs a killed featureguard process left `running` are failed now, and their alerts sent (`serve` does it
-        // itself, and logs them): two tries of at most 3 s, so that a hook that does not answer holds the command
-        // seconds, not the 16 s of a run's own deliveries.
-        const orphans = command === 'serve' ? [] : failOrphanedRunsIfWritable(project.state);
-        if (orphans.length > 0) await (await import('../alerts/dispatch.js')).alertOrphanedRuns(project, orphans, { tries: 2, timeoutMs: 3_000 });
+        // Runs a killed featureguard process left `running` are failed now, and the alerts due (theirs, and those
+        // of runs a signal interrupted) sent (`serve` does it itself, and logs them): two tries of at most 3 s, so
+        // that a hook that does not answer holds the command seconds, not the 16 s of a run's own deliveries.
+        if (command !== 'serve') failOrphanedRunsIfWritable(project.state);
+        const due = command === 'serve' ? [] : takeDueAlerts(project.state);
+        if (due.length > 0) await (await import('../alerts/dispatch.js')).alertOrphanedRuns(project, due, { tries: 2, timeoutMs: 3_000 });
       }
       return project;
     },

@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { NOT_JUDGED, alertFinishedRun, alertOrphanedRuns } from '../alerts/dispatch.js';
+import { NOT_JUDGED, alertFinishedRun, sendDueAlerts } from '../alerts/dispatch.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import type { DefinitionSet, FeatureViewDef } from '../definitions/types.js';
 import { FeatureguardError, InputError, isCallerError } from '../errors.js';
@@ -113,7 +113,7 @@ export async function startMaterialization(project: Project, options: Materializ
   // this materialization, which waits for them before it resolves.
   let orphanAlerts: Promise<void> = Promise.resolve();
   const leases = acquireLeases(project.state, views.map((v) => v.name), `materialize-${process.pid}-${randomUUID().slice(0, 8)}`, {
-    onFailedRuns: (ids) => (orphanAlerts = alertOrphanedRuns(project, ids)),
+    onFailedRuns: () => (orphanAlerts = sendDueAlerts(project)),
   });
   const planned: { view: FeatureViewDef; run: Run | null; window: ResolvedWindow; lease: Lease }[] = [];
   try {

@@ -7,12 +7,13 @@
  *
  * KEYS: entity keys (one slot: several only on a single node). ARGV: 1 session
  * gen, 2 live pending gens of other sessions (",3,7,"), 3 dead (aborted or
- * expired) gens, 4 the last gen drawn when those were read (a greater one is a
- * session begun since, which the writer cannot know to be committed: treated as
- * live, so that its record never becomes `p`, the value shown if it aborts), then
- * per key: event_ts (µs), created_ts (µs), record.
+ * expired) gens, 4 the last gen drawn when those were read, then per key:
+ * event_ts (µs), created_ts (µs), record.
  * Returns per key 0 skipped (stored value is newer or equal), 1 written,
- * 2 written where readers saw nothing before (a new entity).
+ * 2 written where readers saw nothing before (a new entity), 3 not written: the
+ * key holds a record of a session begun after the writer read the sessions (its
+ * gen above ARGV[4]), which the writer cannot tell committed from pending: it
+ * reads the sessions again and writes the row again.
  */
 export const MONOTONIC_WRITE_LUA = `
 local g, live, dead, known = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
@@ -30,22 +31,27 @@ for i = 1, #KEYS do
     local cg = string.match(cur, '^([^|]*)|')
     local base = cur
     local visible = cur
+    local unknown = false
     if cg ~= g then
       if string.find(dead, ',' .. cg .. ',', 1, true) then
         base = redis.call('HGET', key, 'p')
         visible = base
-      elseif string.find(live, ',' .. cg .. ',', 1, true) or tonumber(cg) > known then
+      elseif string.find(live, ',' .. cg .. ',', 1, true) then
         visible = redis.call('HGET', key, 'p')
+      elseif tonumber(cg) > known then
+        unknown = true
       end
     end
-    local newer = true
+    local newer = not unknown
     if base then
       local bets, bcts = string.match(base, '^[^|]*|([^|]*)|([^|]*)|')
       bets = tonumber(bets)
       bcts = tonumber(bcts)
       if ets < bets or (ets == bets and cts <= bcts) then newer = false end
     end
-    if not newer then
+    if unknown then
+      out[i] = 3
+    elseif not newer then
       out[i] = 0
     else
       if cg ~= g then

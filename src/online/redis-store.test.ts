@@ -214,6 +214,101 @@ describe('redis store: a session that begins while another is writing the same e
   });
 });
 
+describe('redis store: sessions that begin while a write call is under way', () => {
+  it('one that begins, writes and commits between the call reading the sessions and writing: shown whole, and kept if the caller aborts', async () => {
+    const { url, key_prefix } = freshRedis();
+    const a = await openRedisOnlineStore({ url, key_prefix });
+    const b = await openRedisOnlineStore({ url, key_prefix });
+    const row = (k: string, value: string, eventTs: number) => ({ key: [k], values: [value], eventTs, createdTs: 0 });
+    const read = async () => (await b.readMany('v', ['x'], [['k1'], ['k2'], ['j']])).map((r) => r?.values[0]);
+    const proto = Redis.prototype as unknown as { hgetall: (...args: unknown[]) => Promise<unknown> };
+    const original = proto.hgetall;
+    try {
+      await a.writeBatch('v', ['x'], [row('k1', 'old', 1)]);
+      const t2 = await a.beginWrite('v', ['x']);
+      let armed = true;
+      proto.hgetall = async function (this: Redis, ...args: unknown[]) {
+        const result = await original.apply(this, args);
+        if (armed && String(args[0]).endsWith(':pending:v')) {
+          armed = false; // T2's write call has read the sessions: T1 begins, writes and commits now
+          await b.writeBatch('v', ['x'], [row('k1', 't1', 2), row('k2', 't1', 2), row('j', 't1', 2)]);
+        }
+        return result;
+      };
+      expect(await t2.write([row('k1', 't2', 3), row('k2', 't2', 3)])).toEqual({ written: 2, skipped: 0 });
+      proto.hgetall = original;
+      expect(await read()).toEqual(['t1', 't1', 't1']);
+      await t2.abort();
+      expect(await read()).toEqual(['t1', 't1', 't1']);
+    } finally {
+      proto.hgetall = original;
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('a session whose lease ran out is marked dead before a write goes over it: it cannot commit afterwards (a paused process)', async () => {
+    const { url, key_prefix } = freshRedis();
+    const paused = await openRedisOnlineStore({ url, key_prefix, session_lease_ms: 200 });
+    const store = await openRedisOnlineStore({ url, key_prefix, session_lease_ms: 200 });
+    const row = (k: string, value: string, eventTs: number) => ({ key: [k], values: [value], eventTs, createdTs: 0 });
+    try {
+      await store.writeBatch('v', ['x'], [row('k', 'old', 1), row('j', 'old', 1)]);
+      const x = await paused.beginWrite('v', ['x']);
+      await x.write([row('k', 'x', 10), row('j', 'x', 10)]);
+      // Its process stops renewing (paused) and the lease runs out; a push of an older row goes over it.
+      const r = new Redis(url);
+      await r.hset(`${key_prefix}{meta}:pending:v`, (await r.hkeys(`${key_prefix}{meta}:pending:v`))[0], String(Date.now() - 1));
+      r.disconnect();
+      expect(await store.writeBatch('v', ['x'], [row('k', 'push', 5)])).toEqual({ written: 1, skipped: 0 });
+      // The paused process resumes: its commit is refused, so it is shown nowhere, not in j only.
+      await expect(x.commit()).rejects.toMatchObject({ code: 'session_taken_over' });
+      expect((await store.readMany('v', ['x'], [['k'], ['j']])).map((v) => v?.values[0])).toEqual(['push', 'old']);
+    } finally {
+      await paused.close();
+      await store.close();
+    }
+  });
+
+  it('a write call that fails waits for its other calls before it reports: an abort then cannot race a write still in flight', async () => {
+    const { url, key_prefix } = freshRedis();
+    const row = (k: string, value: string, eventTs: number) => ({ key: [k], values: [value], eventTs, createdTs: 0 });
+    const keys = Array.from({ length: 129 }, (_, i) => `k${i}`); // two script calls, of 128 keys and of 1
+    // The store's write script, wrapped as it is defined: once armed, the first call fails at once (a node
+    // down), the second lands 300 ms later (a command resent after a failover).
+    const proto = Redis.prototype as unknown as { defineCommand: (name: string, def: unknown) => void };
+    const define = proto.defineCommand;
+    let armed = false;
+    let n = 0;
+    proto.defineCommand = function (this: Record<string, (...args: unknown[]) => Promise<unknown>>, name: string, def: unknown) {
+      define.call(this, name, def);
+      if (name !== 'fgWrite') return;
+      const client = this;
+      const write = client[name];
+      client[name] = function (this: unknown, ...args: unknown[]) {
+        if (this !== client) return write.apply(this, args); // the auto-pipeline's own copy
+        n += armed ? 1 : 0;
+        if (armed && n === 1) return Promise.reject(new Error('CLUSTERDOWN simulated'));
+        if (armed && n === 2) return new Promise((resolve, reject) => setTimeout(() => write.apply(client, args).then(resolve, reject), 300));
+        return write.apply(client, args);
+      };
+    };
+    const store = await openRedisOnlineStore({ url, key_prefix });
+    proto.defineCommand = define;
+    try {
+      await store.writeBatch('v', ['x'], keys.map((k) => row(k, 'old', 1)));
+      armed = true;
+      await expect(store.writeBatch('v', ['x'], keys.map((k) => row(k, 'aborted', 5)))).rejects.toThrow(/CLUSTERDOWN simulated/);
+      armed = false;
+      await new Promise((r) => setTimeout(r, 400));
+      expect((await store.readMany('v', ['x'], [['k0'], ['k128']])).map((v) => v?.values[0])).toEqual(['old', 'old']);
+    } finally {
+      proto.defineCommand = define;
+      await store.close();
+    }
+  });
+});
+
 describe('redis store: a reader racing a session that begins', () => {
   it('hides a record of a session begun after its snapshot of the sessions, even one not pending yet', async () => {
     const { url, key_prefix } = freshRedis();

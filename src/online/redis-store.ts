@@ -50,6 +50,8 @@ const SESSION_HEARTBEAT_MS = 15_000;
 const WRITE_CONCURRENCY = 2_000;
 /** Keys per script call on a single node (a cluster gets one key per call: keys span slots). */
 const KEYS_PER_CALL = 128;
+/** Rounds of a write call (see `write`): each needs a session to begin and write the same keys in between. */
+const WRITE_ROUNDS = 20;
 /** Reads of an entity whose records all came from sessions begun after the read's snapshot (see `read`). */
 const READ_ATTEMPTS = 3;
 /** An aborted session with at most this many keys is rolled back and forgotten; a larger one just stays dead (invisible). */
@@ -261,8 +263,18 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     let dead = ',';
     for (const [g, expiry] of Object.entries(all)) {
       if (g === own) continue;
-      if (Number(expiry) > now) live += `${g},`;
-      else dead += `${g},`;
+      if (expiry === '0') dead += `${g},`;
+      else if (Number(expiry) > now) live += `${g},`;
+      // Its lease ran out: marked dead first (one script: unless it renewed or committed meanwhile), so that it
+      // cannot commit after this writer has written over it as dead (a paused process, a skewed clock).
+      else if ((await scripts.fgMarkDead(pendingKey(view), g, String(now))) === 1) dead += `${g},`;
+      else {
+        // Renewed (live), marked dead by another writer, or committed meanwhile: in neither list (its gen is at
+        // most `known`, so its records count as shown).
+        const state = await client.hget(pendingKey(view), g);
+        if (state === '0') dead += `${g},`;
+        else if (state !== null) live += `${g},`;
+      }
     }
     return { live, dead, known: last ?? '0' };
   };
@@ -330,7 +342,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     let created = 0;
     let touched: string[] | null = [];
     // A session marked dead (a later materialization of the view took over) stays dead: renewing it fails.
-    const takenOver = () => new FeatureguardError('session_taken_over', `the write session of view '${view}' was marked dead by a later materialization of the view (this one's lease had been taken over); nothing of it is shown`, { status: 409, exitCode: 3, details: { view } });
+    const takenOver = () => new FeatureguardError('session_taken_over', `the write session of view '${view}' was marked dead (it had stopped renewing its lease, or a later materialization of the view took it over); nothing of it is shown`, { status: 409, exitCode: 3, details: { view } });
     const renew = async () => {
       if ((await scripts.fgRenew(pendingKey(view), g, String(Date.now() + leaseMs))) === 0) throw takenOver();
     };
@@ -341,33 +353,53 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
         if (ended) throw new Error('write session already ended');
         checkVectorLengths(view, features, rows);
         await renew();
-        const { live, dead, known } = await pendingGens(view, g);
         let w = 0;
         const perCall = client instanceof Cluster ? 1 : KEYS_PER_CALL;
-        for (let i = 0; i < rows.length; i += WRITE_CONCURRENCY) {
-          const part = rows.slice(i, i + WRITE_CONCURRENCY);
-          const calls: Promise<number[]>[] = [];
-          for (let j = 0; j < part.length; j += perCall) {
-            const group = part.slice(j, j + perCall);
-            const keys = group.map((r) => entityKey(view, r.key));
-            if (touched !== null) {
-              if (touched.length + keys.length > ROLLBACK_MAX_KEYS) touched = null;
-              else touched.push(...keys);
-            }
-            const args = [g, live, dead, known];
-            for (const r of group) {
-              const ets = String(Math.trunc(r.eventTs));
-              const cts = String(Math.trunc(r.createdTs));
-              args.push(ets, cts, `${g}|${ets}|${cts}|${hash}|${encodeValues(r.values, options.floats)}`);
-            }
-            calls.push(perCall === 1 ? scripts.fgWrite1(keys[0], ...args) : scripts.fgWrite(keys.length, ...keys, ...args));
+        // Rows whose key held a record of a session begun after the sessions were read (code 3) are written
+        // again after reading them anew: the counter read then is at least that session's gen.
+        let todo: readonly OnlineRow[] = rows;
+        for (let round = 0; todo.length > 0; round++) {
+          if (round >= WRITE_ROUNDS) {
+            throw new FeatureguardError('write_contention', `the write session of view '${view}' kept meeting sessions begun after it read them (${todo.length} rows); write them again`, {
+              status: 503, exitCode: 3, details: { view, rows: todo.length },
+            });
           }
-          for (const codes of await Promise.all(calls)) {
-            for (const code of codes) {
-              if (code > 0) w++;
-              if (code === 2) created++;
+          const { live, dead, known } = await pendingGens(view, g);
+          const again: OnlineRow[] = [];
+          for (let i = 0; i < todo.length; i += WRITE_CONCURRENCY) {
+            const part = todo.slice(i, i + WRITE_CONCURRENCY);
+            const calls: Promise<number[]>[] = [];
+            const groups: (readonly OnlineRow[])[] = [];
+            for (let j = 0; j < part.length; j += perCall) {
+              const group = part.slice(j, j + perCall);
+              const keys = group.map((r) => entityKey(view, r.key));
+              if (round === 0 && touched !== null) {
+                if (touched.length + keys.length > ROLLBACK_MAX_KEYS) touched = null;
+                else touched.push(...keys);
+              }
+              const args = [g, live, dead, known];
+              for (const r of group) {
+                const ets = String(Math.trunc(r.eventTs));
+                const cts = String(Math.trunc(r.createdTs));
+                args.push(ets, cts, `${g}|${ets}|${cts}|${hash}|${encodeValues(r.values, options.floats)}`);
+              }
+              groups.push(group);
+              calls.push(perCall === 1 ? scripts.fgWrite1(keys[0], ...args) : scripts.fgWrite(keys.length, ...keys, ...args));
             }
+            // Every call settles before a failure is reported: an abort must not race a write still in flight
+            // (on a cluster each node answers on its own, and a command can be resent after a failover).
+            const settled = await Promise.allSettled(calls);
+            const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+            if (failed) throw failed.reason;
+            settled.forEach((r, k) => {
+              (r as PromiseFulfilledResult<number[]>).value.forEach((code, m) => {
+                if (code === 1 || code === 2) w++;
+                if (code === 2) created++;
+                if (code === 3) again.push(groups[k][m]);
+              });
+            });
           }
+          todo = again;
         }
         written += w;
         skipped += rows.length - w;

@@ -28,7 +28,7 @@
  * definition are not served. An apply records its drops in the registry's own
  * transaction, so a crash after its commit cannot lose them.
  */
-import { alertOrphanedRuns } from '../alerts/dispatch.js';
+import { sendDueAlerts } from '../alerts/dispatch.js';
 import { randomUUID } from 'node:crypto';
 import { ConflictError } from '../errors.js';
 import { allDefinitions } from '../definitions/definition-set.js';
@@ -177,7 +177,7 @@ export async function dropUnlessMaterializing(project: Project, view: string, wa
   for (;;) {
     let lease;
     try {
-      [lease] = acquireLeases(project.state, [view], owner, { onFailedRuns: (ids) => void (orphanAlerts = alertOrphanedRuns(project, ids)) });
+      [lease] = acquireLeases(project.state, [view], owner, { onFailedRuns: () => void (orphanAlerts = sendDueAlerts(project)) });
     } catch (e) {
       if (!(e instanceof ConflictError && e.code === 'online_drop_running')) {
         if (e instanceof ConflictError && e.code === 'materialization_running') return 'deferred';

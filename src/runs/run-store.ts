@@ -46,6 +46,9 @@ CREATE TABLE IF NOT EXISTS check_results (
   PRIMARY KEY (run_id, seq)
 );
 CREATE INDEX IF NOT EXISTS check_results_feature ON check_results (feature, "check");
+CREATE TABLE IF NOT EXISTS alerts_due (
+  run_id TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE
+);
 CREATE TABLE IF NOT EXISTS profiles (
   run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
   "column" TEXT NOT NULL,
@@ -107,6 +110,25 @@ export interface RunStore {
   profile(runId: string, column: string, slice?: string | null): unknown | null;
 }
 
+/** A run that was failed for its process (killed, interrupted, its lease taken over): its alerts are due. */
+function markAlertDue(db: StateDb, runId: string): void {
+  db.prepare('INSERT OR IGNORE INTO alerts_due (run_id) VALUES (?)').run(runId);
+}
+
+/**
+ * Take the runs whose alerts are due (failed for their process by another process or a signal handler, which
+ * could not send them), removing them from the list: each is sent by one process, the one that took it.
+ * Housekeeping: a state database that is read-only for this user, or busy, leaves them for the next process.
+ */
+export function takeDueAlerts(db: StateDb): string[] {
+  try {
+    ensureRunTables(db);
+    return (db.prepare('DELETE FROM alerts_due RETURNING run_id').all() as { run_id: string }[]).map((r) => r.run_id);
+  } catch {
+    return [];
+  }
+}
+
 /** Create the quality log's tables on this connection if needed (do it outside a transaction that may roll back). */
 export function ensureRunTables(db: StateDb): void {
   ensureTables(db, 'runs', DDL);
@@ -134,7 +156,7 @@ export function failRunningRuns(db: StateDb, kind: RunKind, view: string, messag
   if (ids.length === 0) return ids;
   const finishedAt = new Date().toISOString();
   const mark = db.prepare("UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE id = ? AND status = 'running'");
-  for (const id of ids) mark.run(finishedAt, message, id);
+  for (const id of ids) if (mark.run(finishedAt, message, id).changes > 0) markAlertDue(db, id);
   return ids;
 }
 
@@ -157,7 +179,10 @@ export function failUnfinishedRuns(message: string): string[] {
   const at = new Date().toISOString();
   for (const [id, db] of unfinished) {
     try {
-      if (db.open && db.prepare("UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE id = ? AND status = 'running'").run(at, message, id).changes > 0) done.push(id);
+      if (db.open && db.prepare("UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE id = ? AND status = 'running'").run(at, message, id).changes > 0) {
+        done.push(id);
+        markAlertDue(db, id); // the process exits now: the next one sends its alerts
+      }
     } catch {
       // a database closed or locked under the handler: the next run of the view marks it failed
     }
@@ -298,7 +323,10 @@ export function failOrphanedRuns(db: StateDb): string[] {
       .prepare("UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE id = ? AND status = 'running'")
       .run(at, `the process that ran it (pid ${r.pid} on ${r.host}) stopped before it finished`, r.id).changes;
     db.prepare('DELETE FROM run_owners WHERE run_id = ?').run(r.id);
-    if (changed > 0) done.push(r.id);
+    if (changed > 0) {
+      done.push(r.id);
+      markAlertDue(db, r.id);
+    }
   }
   return done;
 }

@@ -13,7 +13,7 @@ import { FeatureguardError, InputError } from '../errors.js';
 import { openProject, type Project } from '../project.js';
 import { applyDefinitions, type ApplyDefinitionsResult } from '../registry/apply-definitions.js';
 import type { Plan } from '../registry/types.js';
-import { failOrphanedRunsIfWritable, type RunStore } from '../runs/run-store.js';
+import { failOrphanedRunsIfWritable, takeDueAlerts, type RunStore } from '../runs/run-store.js';
 import { pruneRuns, type PruneOptions, type PruneResult } from '../runs/prune.js';
 import type { MaterializeOptions, MaterializeResult } from '../materialize/types.js';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineReadOptions } from '../serving/online-features.js';
@@ -71,10 +71,11 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
     p.then(done, done);
     return p;
   };
-  // Runs a killed featureguard process left `running` are failed now; their alerts go out in the background
-  // (the store opens at once; `close()` waits for them).
-  const orphans = failOrphanedRunsIfWritable(project.state);
-  if (orphans.length > 0) void track(async () => (await import('../alerts/dispatch.js')).alertOrphanedRuns(project, orphans));
+  // Runs a killed featureguard process left `running` are failed now; the alerts due (theirs, and those of runs a
+  // signal interrupted) go out in the background (the store opens at once; `close()` waits for them).
+  failOrphanedRunsIfWritable(project.state);
+  const due = takeDueAlerts(project.state);
+  if (due.length > 0) void track(async () => (await import('../alerts/dispatch.js')).alertOrphanedRuns(project, due));
   return {
     project,
     get runs() {

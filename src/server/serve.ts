@@ -17,7 +17,7 @@ import type { Project } from '../project.js';
 import { dropPendingViews } from '../registry/online-drops.js';
 import { pruneRunsInBackground } from '../runs/prune.js';
 import { failOrphanedRuns, failOrphanedRunsIfWritable } from '../runs/run-store.js';
-import { alertOrphanedRuns } from '../alerts/dispatch.js';
+import { sendDueAlerts } from '../alerts/dispatch.js';
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js';
 import { createApp, type FeatureguardApp } from './app.js';
 import { answerClientErrors } from './client-errors.js';
@@ -140,17 +140,15 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   // the store down) leaves them to the next process, alerts included.
   const orphans = failOrphanedRuns(project.state);
   if (orphans.length) log.info({ runs: orphans }, 'marked failed the runs of processes that stopped');
-  void app.context.background.track(alertOrphanedRuns(project, orphans));
+  void app.context.background.track(sendDueAlerts(project));
 
   // Drops left pending (a run whose process died, a store that was down) are retried in the background; runs
   // of a process killed meanwhile (a CLI materialization, out of memory) are failed and alerted.
   const sweep = repeat(
     async () => {
       const later = failOrphanedRunsIfWritable(project.state);
-      if (later.length) {
-        log.info({ runs: later }, 'marked failed the runs of processes that stopped');
-        await alertOrphanedRuns(project, later);
-      }
+      if (later.length) log.info({ runs: later }, 'marked failed the runs of processes that stopped');
+      await sendDueAlerts(project);
       const { dropped, failed } = await dropPendingViews(project, 0);
       if (dropped.length) log.info({ views: dropped }, 'dropped pending online values');
       for (const { view, error } of failed) log.warn({ view, error }, 'pending online drop failed; retrying later');

@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NOT_JUDGED, deliver, fireAlerts, listAlertAttempts } from '../../src/alerts/dispatch.js';
 import { runInterruptCleanups } from '../../src/state/interrupt.js';
+import { failUnfinishedRuns } from '../../src/runs/run-store.js';
 import { sendHeldBackSummaries } from '../../src/alerts/held-back.js';
 import { verifySignature } from '../../src/alerts/signature.js';
 import { runGuardStage } from '../../src/guards/stage.js';
@@ -412,6 +413,20 @@ describe('alerts', () => {
     // The killed run: `failures` once (new), `drift` not again; the run with the guards off: nothing.
     const bodies = rx.received.map((r) => JSON.parse(r.body) as { alert: string; run: { id: string; status: string } });
     expect(bodies.slice(1).map((x) => [x.run.id, x.alert, x.run.status])).toEqual([[alerted, 'failures', 'failed']]);
+  });
+
+  it('alerts a run a signal interrupted (its handler can only mark it failed) from the next process, once', async () => {
+    const rx = await receiver(0);
+    server = rx.server;
+    bench = await guardBench({ alerts: [{ name: 'failures', url: rx.url, statuses: ['failed'] }] });
+    const run = bench.project.runs.create({ kind: 'materialize', view: 'delays' });
+    // What the CLI's SIGTERM/SIGINT handler does before the process exits.
+    expect(failUnfinishedRuns('interrupted (SIGTERM) before it finished')).toContain(run.id);
+    expect(rx.received).toHaveLength(0);
+    expect((await runCli(['--project', bench.dir, 'runs', 'list'])).code).toBe(0);
+    await (await openFeatureStore(bench.dir)).close();
+    const bodies = rx.received.map((r) => JSON.parse(r.body) as { alert: string; run: { id: string; status: string } });
+    expect(bodies.map((b) => [b.run.id, b.alert, b.run.status])).toEqual([[run.id, 'failures', 'failed']]);
   });
 
   it("alerts a materialization of another host's stopped process when the next materialization takes over its expired lease", async () => {
