@@ -88,23 +88,61 @@ return 0
 `;
 
 /**
- * Session states in the pending hash (KEYS[1]), each one command so that none is lost between a read and a
- * write: mark a session dead only while it is pending and its expiry is before ARGV[2] (it stopped renewing), renew a session's expiry (ARGV[2]) unless
- * it was marked dead, commit (remove it) unless it was marked dead. Return 1 when done, 0 when not.
+ * Lease times are the Redis server's (`TIME`, in ms), never a client's: writers on machines whose clocks
+ * disagree judge the same expiries alike. (Effects replication, the default since Redis 7, is asked for
+ * explicitly for older servers: a script that reads the time and then writes.)
  */
-export const MARK_DEAD_LUA = `
+const NOW_MS = `
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+
+/**
+ * Session states in the pending hash (KEYS[1]), each one command so that none is lost between a read and a
+ * write: mark a session dead only while it is pending and its expiry is before now + ARGV[2] ms (it stopped
+ * renewing: 0 for an expired lease, more to judge it earlier), renew a session's expiry to now + ARGV[2] ms
+ * unless it was marked dead, commit (remove it) unless it was marked dead. Return 1 when done, 0 when not.
+ */
+export const MARK_DEAD_LUA = `${NOW_MS}
 local v = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '')
-if v and v ~= 0 and v < tonumber(ARGV[2]) then
+if v and v ~= 0 and v < now + tonumber(ARGV[2]) then
   redis.call('HSET', KEYS[1], ARGV[1], '0')
   return 1
 end
 return 0
 `;
 
-export const RENEW_LUA = `
+export const RENEW_LUA = `${NOW_MS}
 if redis.call('HGET', KEYS[1], ARGV[1]) == '0' then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[1], ARGV[1], tostring(now + tonumber(ARGV[2])))
 return 1
+`;
+
+/**
+ * The view's sessions for a writer, as of one instant (KEYS: the gen counter, the pending hash; ARGV[1]: the
+ * writer's own gen): returns the last gen drawn, the live gens and the dead ones (",3,7,"). A session whose
+ * lease ran out is marked dead here, in the same step, so that it cannot commit after a writer has written over
+ * it as dead (a paused process).
+ */
+export const SESSIONS_LUA = `${NOW_MS}
+local last = redis.call('GET', KEYS[1]) or '0'
+local all = redis.call('HGETALL', KEYS[2])
+local live, dead = ',', ','
+for i = 1, #all, 2 do
+  local g, v = all[i], all[i + 1]
+  if g ~= ARGV[1] then
+    if v == '0' then
+      dead = dead .. g .. ','
+    elseif tonumber(v) > now then
+      live = live .. g .. ','
+    else
+      redis.call('HSET', KEYS[2], g, '0')
+      dead = dead .. g .. ','
+    end
+  end
+end
+return {last, live, dead}
 `;
 
 export const COMMIT_LUA = `
@@ -115,13 +153,13 @@ return 1
 
 /**
  * Register a write session (KEYS: the view's gen counter, its pending hash, its owners hash; ARGV[1]: the
- * session's expiry, ARGV[2]: its writer process, `host#pid`): its gen is drawn and pending in one step, so a
+ * session's lease in ms, ARGV[2]: its writer process, `host#pid`): its gen is drawn and pending in one step, so a
  * reader (GET of the counter, then HKEYS of the pending hash) never sees a gen drawn but not yet pending, and
  * a later writer can tell a session whose process is gone. Returns the gen.
  */
-export const BEGIN_LUA = `
+export const BEGIN_LUA = `${NOW_MS}
 local g = redis.call('INCR', KEYS[1])
-redis.call('HSET', KEYS[2], g, ARGV[1])
+redis.call('HSET', KEYS[2], g, tostring(now + tonumber(ARGV[1])))
 redis.call('HSET', KEYS[3], g, ARGV[2])
 return g
 `;

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { describeOnlineStoreConformance } from './conformance.case.js';
 import { Redis } from 'ioredis';
 import { openRedisOnlineStore, storeUnavailable } from './redis-store.js';
@@ -12,6 +12,35 @@ import { processHost } from '../state/process-host.js';
 
 /** The tests' Redis, and a key prefix no other test uses. */
 const freshRedis = () => ({ url: `redis://127.0.0.1:${inject('redisPort')}`, key_prefix: `fgtest:${randomUUID()}:` });
+
+/**
+ * A store whose script command `name` (e.g. `fgSessions`, a write call reading the view's sessions) runs
+ * `hook.once`, when set, after its reply and before the store goes on: to force an interleaving with another store.
+ */
+async function openHooked(options: Parameters<typeof openRedisOnlineStore>[0], name: string) {
+  const hook: { once?: () => Promise<void> } = {};
+  const proto = Redis.prototype as unknown as { defineCommand: (name: string, def: unknown) => void };
+  const define = proto.defineCommand;
+  proto.defineCommand = function (this: Record<string, (...args: unknown[]) => Promise<unknown>>, command: string, def: unknown) {
+    define.call(this, command, def);
+    if (command !== name) return;
+    const client = this;
+    const call = client[command];
+    client[command] = async function (this: unknown, ...args: unknown[]) {
+      if (this !== client) return call.apply(this, args); // the auto-pipeline's own copy
+      const result = await call.apply(client, args);
+      const once = hook.once;
+      hook.once = undefined;
+      await once?.();
+      return result;
+    };
+  };
+  try {
+    return { store: await openRedisOnlineStore(options), hook };
+  } finally {
+    proto.defineCommand = define;
+  }
+}
 
 describeOnlineStoreConformance('redis standalone', () => {
   const key_prefix = `fgtest:${randomUUID()}:`;
@@ -180,34 +209,25 @@ describe('redis store: a session that begins while another is writing the same e
     // write of a lands over T1's record. T2 cannot know whether T1 committed: T1's value must not become the
     // value kept under T2's (shown while T2 is pending, and put back if T2 aborts).
     const { url, key_prefix } = freshRedis();
-    const a = await openRedisOnlineStore({ url, key_prefix });
+    const { store: a, hook } = await openHooked({ url, key_prefix }, 'fgSessions');
     const b = await openRedisOnlineStore({ url, key_prefix });
     const row = (value: string, eventTs: number) => [{ key: ['a'], values: [value], eventTs, createdTs: 0 }];
-    const proto = Redis.prototype as unknown as { hgetall: (...args: unknown[]) => Promise<unknown> };
-    const original = proto.hgetall;
     try {
       await a.writeBatch('v', ['x'], row('v0', 1));
       const t2 = await a.beginWrite('v', ['x']);
       let t1: Awaited<ReturnType<typeof b.beginWrite>> | undefined;
-      let armed = true;
-      proto.hgetall = async function (this: Redis, ...args: unknown[]) {
-        const result = await original.apply(this, args);
-        if (armed && String(args[0]).endsWith(':pending:v')) {
-          armed = false; // T2's write has read the sessions: T1 begins and writes now
-          t1 = await b.beginWrite('v', ['x']);
-          await t1.write(row('t1', 2));
-        }
-        return result;
+      hook.once = async () => {
+        // T2's write has read the sessions: T1 begins and writes now
+        t1 = await b.beginWrite('v', ['x']);
+        await t1.write(row('t1', 2));
       };
       await t2.write(row('t2', 3));
-      proto.hgetall = original;
       await t1!.abort();
       const read = async () => (await b.readMany('v', ['x'], [['a']]))[0]?.values[0];
       expect(await read()).toBe('v0');
       await t2.abort();
       expect(await read()).toBe('v0');
     } finally {
-      proto.hgetall = original;
       await a.close();
       await b.close();
     }
@@ -217,31 +237,20 @@ describe('redis store: a session that begins while another is writing the same e
 describe('redis store: sessions that begin while a write call is under way', () => {
   it('one that begins, writes and commits between the call reading the sessions and writing: shown whole, and kept if the caller aborts', async () => {
     const { url, key_prefix } = freshRedis();
-    const a = await openRedisOnlineStore({ url, key_prefix });
+    const { store: a, hook } = await openHooked({ url, key_prefix }, 'fgSessions');
     const b = await openRedisOnlineStore({ url, key_prefix });
     const row = (k: string, value: string, eventTs: number) => ({ key: [k], values: [value], eventTs, createdTs: 0 });
     const read = async () => (await b.readMany('v', ['x'], [['k1'], ['k2'], ['j']])).map((r) => r?.values[0]);
-    const proto = Redis.prototype as unknown as { hgetall: (...args: unknown[]) => Promise<unknown> };
-    const original = proto.hgetall;
     try {
       await a.writeBatch('v', ['x'], [row('k1', 'old', 1)]);
       const t2 = await a.beginWrite('v', ['x']);
-      let armed = true;
-      proto.hgetall = async function (this: Redis, ...args: unknown[]) {
-        const result = await original.apply(this, args);
-        if (armed && String(args[0]).endsWith(':pending:v')) {
-          armed = false; // T2's write call has read the sessions: T1 begins, writes and commits now
-          await b.writeBatch('v', ['x'], [row('k1', 't1', 2), row('k2', 't1', 2), row('j', 't1', 2)]);
-        }
-        return result;
-      };
+      // T2's write call has read the sessions: T1 begins, writes and commits now.
+      hook.once = async () => void (await b.writeBatch('v', ['x'], [row('k1', 't1', 2), row('k2', 't1', 2), row('j', 't1', 2)]));
       expect(await t2.write([row('k1', 't2', 3), row('k2', 't2', 3)])).toEqual({ written: 2, skipped: 0 });
-      proto.hgetall = original;
       expect(await read()).toEqual(['t1', 't1', 't1']);
       await t2.abort();
       expect(await read()).toEqual(['t1', 't1', 't1']);
     } finally {
-      proto.hgetall = original;
       await a.close();
       await b.close();
     }
@@ -267,6 +276,29 @@ describe('redis store: sessions that begin while a write call is under way', () 
     } finally {
       await paused.close();
       await store.close();
+    }
+  });
+
+  it("judges leases by the Redis server's clock: a writer whose clock runs minutes ahead does not kill a live session", async () => {
+    const { url, key_prefix } = freshRedis();
+    const live = await openRedisOnlineStore({ url, key_prefix });
+    const ahead = await openRedisOnlineStore({ url, key_prefix });
+    const row = (k: string, value: string, eventTs: number) => ({ key: [k], values: [value], eventTs, createdTs: 0 });
+    try {
+      const x = await live.beginWrite('v', ['x']);
+      await x.write([row('k', 'x', 10)]);
+      const realNow = Date.now();
+      const clock = vi.spyOn(Date, 'now').mockReturnValue(realNow + 120_000);
+      try {
+        expect(await ahead.writeBatch('v', ['x'], [row('k', 'push', 5)])).toEqual({ written: 0, skipped: 1 });
+      } finally {
+        clock.mockRestore();
+      }
+      await x.commit();
+      expect((await ahead.readMany('v', ['x'], [['k']]))[0]?.values).toEqual(['x']);
+    } finally {
+      await live.close();
+      await ahead.close();
     }
   });
 

@@ -25,7 +25,7 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import { FeatureguardError, InputError } from '../errors.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
 import { processAlive, processBootHost, processHost } from '../state/process-host.js';
-import { BEGIN_LUA, COMMIT_LUA, MARK_DEAD_LUA, MONOTONIC_WRITE_LUA, RENEW_LUA, ROLLBACK_LUA } from './redis-scripts.js';
+import { BEGIN_LUA, COMMIT_LUA, MARK_DEAD_LUA, MONOTONIC_WRITE_LUA, RENEW_LUA, ROLLBACK_LUA, SESSIONS_LUA } from './redis-scripts.js';
 import type { BeginWriteOptions, OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, WriteResult } from './types.js';
 
 export interface RedisOnlineStoreOptions {
@@ -63,10 +63,11 @@ interface ScriptClient {
   fgWrite1(key: string, ...args: string[]): Promise<number[]>;
   fgRollback(numKeys: number, ...keysThenGen: string[]): Promise<number>;
   fgRollback1(key: string, gen: string): Promise<number>;
-  fgMarkDead(pendingKey: string, gen: string, staleBefore: string): Promise<number>;
-  fgRenew(pendingKey: string, gen: string, expiry: string): Promise<number>;
+  fgMarkDead(pendingKey: string, gen: string, staleWithinMs: string): Promise<number>;
+  fgRenew(pendingKey: string, gen: string, leaseMs: string): Promise<number>;
   fgCommit(pendingKey: string, gen: string): Promise<number>;
-  fgBegin(genKey: string, pendingKey: string, ownersKey: string, expiry: string, owner: string): Promise<number>;
+  fgBegin(genKey: string, pendingKey: string, ownersKey: string, leaseMs: string, owner: string): Promise<number>;
+  fgSessions(genKey: string, pendingKey: string, own: string): Promise<[string, string, string]>;
 }
 
 function parseNode(text: string): { host: string; port: number } {
@@ -161,6 +162,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   client.defineCommand('fgRenew', { numberOfKeys: 1, lua: RENEW_LUA });
   client.defineCommand('fgCommit', { numberOfKeys: 1, lua: COMMIT_LUA });
   client.defineCommand('fgBegin', { numberOfKeys: 3, lua: BEGIN_LUA });
+  client.defineCommand('fgSessions', { numberOfKeys: 2, lua: SESSIONS_LUA });
   const scripts = client as unknown as ScriptClient;
   try {
     await client.connect();
@@ -256,27 +258,9 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
    * before they were read (`known`: a session with a greater gen began since, and counts as live).
    */
   const pendingGens = async (view: string, own: string): Promise<{ live: string; dead: string; known: string }> => {
-    // In this order, as a reader's snapshot: a session begun after the GET has a greater gen.
-    const [last, all] = await Promise.all([client.get(genKey(view)), client.hgetall(pendingKey(view))]);
-    const now = Date.now();
-    let live = ',';
-    let dead = ',';
-    for (const [g, expiry] of Object.entries(all)) {
-      if (g === own) continue;
-      if (expiry === '0') dead += `${g},`;
-      else if (Number(expiry) > now) live += `${g},`;
-      // Its lease ran out: marked dead first (one script: unless it renewed or committed meanwhile), so that it
-      // cannot commit after this writer has written over it as dead (a paused process, a skewed clock).
-      else if ((await scripts.fgMarkDead(pendingKey(view), g, String(now))) === 1) dead += `${g},`;
-      else {
-        // Renewed (live), marked dead by another writer, or committed meanwhile: in neither list (its gen is at
-        // most `known`, so its records count as shown).
-        const state = await client.hget(pendingKey(view), g);
-        if (state === '0') dead += `${g},`;
-        else if (state !== null) live += `${g},`;
-      }
-    }
-    return { live, dead, known: last ?? '0' };
+    // One script, as of one instant on the server's clock: sessions whose lease ran out are marked dead there.
+    const [known, live, dead] = await scripts.fgSessions(genKey(view), pendingKey(view), own);
+    return { live, dead, known };
   };
 
   /**
@@ -309,7 +293,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
 
   const beginWriteRaw = async (view: string, features: readonly string[], options: BeginWriteOptions = {}): Promise<OnlineWriter> => {
     const hash = schemaHash(features);
-    const g = String(await scripts.fgBegin(genKey(view), pendingKey(view), ownersKey(view), String(Date.now() + leaseMs), `${processBootHost() ?? processHost()}#${process.pid}`));
+    const g = String(await scripts.fgBegin(genKey(view), pendingKey(view), ownersKey(view), String(leaseMs), `${processBootHost() ?? processHost()}#${process.pid}`));
     await reapSessionsOfGoneProcesses(view, g);
     // A member of the view's exclusive set: the session's gen, and the lease domain it was opened under.
     const member = options.leaseDomain ? `${g}@${options.leaseDomain}` : g;
@@ -321,12 +305,12 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
       const earlier = (await client.smembers(exclusiveKey(view))).filter((x) => x !== member);
       // A session of another lease domain (or of none) only once it stopped renewing: one renewed lately is
       // alive, writing from another state folder (whose leases this one cannot see), and is left alone.
-      const staleBefore = String(Date.now() + leaseMs - Math.min(2 * SESSION_HEARTBEAT_MS, leaseMs / 2));
+      const staleWithin = String(leaseMs - Math.min(2 * SESSION_HEARTBEAT_MS, leaseMs / 2));
       for (const old of earlier) {
         const at = old.indexOf('@');
         const oldGen = at < 0 ? old : old.slice(0, at);
         const sameDomain = at >= 0 && options.leaseDomain !== undefined && old.slice(at + 1) === options.leaseDomain;
-        await scripts.fgMarkDead(pendingKey(view), oldGen, sameDomain ? '1e300' : staleBefore);
+        await scripts.fgMarkDead(pendingKey(view), oldGen, sameDomain ? '1e300' : staleWithin);
         const state = await client.hget(pendingKey(view), oldGen);
         if (state === null || state === '0') await client.srem(exclusiveKey(view), old);
       }
@@ -344,7 +328,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     // A session marked dead (a later materialization of the view took over) stays dead: renewing it fails.
     const takenOver = () => new FeatureguardError('session_taken_over', `the write session of view '${view}' was marked dead (it had stopped renewing its lease, or a later materialization of the view took it over); nothing of it is shown`, { status: 409, exitCode: 3, details: { view } });
     const renew = async () => {
-      if ((await scripts.fgRenew(pendingKey(view), g, String(Date.now() + leaseMs))) === 0) throw takenOver();
+      if ((await scripts.fgRenew(pendingKey(view), g, String(leaseMs))) === 0) throw takenOver();
     };
     const heartbeat = setInterval(() => void renew().catch(() => undefined), Math.min(SESSION_HEARTBEAT_MS, leaseMs / 4));
     heartbeat.unref();
