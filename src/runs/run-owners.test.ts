@@ -7,9 +7,10 @@ import { runCli } from '../../test/cli/cli-io.js';
 import { tempStateDb } from '../../test/helpers/state-db.js';
 import { openProject } from '../project.js';
 import { openFeatureStore } from '../sdk/feature-store.js';
-import { failOrphanedRuns, openRunStore } from './run-store.js';
+import Database from 'better-sqlite3';
+import { failOrphanedRuns, openRunStore, takeDueAlerts } from './run-store.js';
 
-const { db } = tempStateDb('run-owners');
+const { db, file } = tempStateDb('run-owners');
 
 describe('failOrphanedRuns', () => {
   it("fails the running runs of this host's dead processes, and only those", () => {
@@ -58,6 +59,21 @@ describe('opening a project fails the runs of dead processes', () => {
       expect(store.runs.get(viaSdk)).toMatchObject({ status: 'failed' });
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('a state database of an earlier version opened read-only', () => {
+  it('lists its runs (the table of due alerts it lacks is not created, and nothing is due)', () => {
+    const runs = openRunStore(db);
+    const run = runs.update(runs.create({ kind: 'dataset', service: 's' }).id, { status: 'success', finished_at: new Date().toISOString() });
+    db.exec('DROP TABLE alerts_due'); // as an earlier version made it
+    const ro = new Database(file, { readonly: true });
+    try {
+      expect(openRunStore(ro).list().runs.map((r) => r.id)).toContain(run.id);
+      expect(takeDueAlerts(ro)).toEqual([]);
+    } finally {
+      ro.close();
     }
   });
 });

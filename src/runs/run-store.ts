@@ -46,9 +46,6 @@ CREATE TABLE IF NOT EXISTS check_results (
   PRIMARY KEY (run_id, seq)
 );
 CREATE INDEX IF NOT EXISTS check_results_feature ON check_results (feature, "check");
-CREATE TABLE IF NOT EXISTS alerts_due (
-  run_id TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE
-);
 CREATE TABLE IF NOT EXISTS profiles (
   run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
   "column" TEXT NOT NULL,
@@ -129,9 +126,21 @@ export function takeDueAlerts(db: StateDb): string[] {
   }
 }
 
+/** Runs whose alerts are due (see `takeDueAlerts`). */
+const DUE_DDL = `
+CREATE TABLE IF NOT EXISTS alerts_due (
+  run_id TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE
+);
+`;
+
 /** Create the quality log's tables on this connection if needed (do it outside a transaction that may roll back). */
 export function ensureRunTables(db: StateDb): void {
   ensureTables(db, 'runs', DDL);
+  try {
+    ensureTables(db, 'alerts_due', DUE_DDL);
+  } catch {
+    // A state database of an earlier version opened read-only: nothing can be due in it (marking one is a write).
+  }
 }
 
 /**
