@@ -10,10 +10,10 @@
  * expired) gens, 4 the last gen drawn when those were read, then per key:
  * event_ts (µs), created_ts (µs), record.
  * Returns per key 0 skipped (stored value is newer or equal), 1 written,
- * 2 written where readers saw nothing before (a new entity), 3 not written: the
- * key holds a record of a session begun after the writer read the sessions (its
- * gen above ARGV[4]), which the writer cannot tell committed from pending: it
- * reads the sessions again and writes the row again.
+ * 2 written where readers saw nothing before (a new entity), or minus that
+ * record's gen, not written: the key holds a record of a session begun after the
+ * writer read the sessions (its gen above ARGV[4]), which the writer cannot tell
+ * committed from pending: it reads the sessions again and writes the row again.
  */
 export const MONOTONIC_WRITE_LUA = `
 local g, live, dead, known = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
@@ -50,7 +50,7 @@ for i = 1, #KEYS do
       if ets < bets or (ets == bets and cts <= bcts) then newer = false end
     end
     if unknown then
-      out[i] = 3
+      out[i] = -tonumber(cg)
     elseif not newer then
       out[i] = 0
     else
@@ -121,9 +121,10 @@ return 1
 
 /**
  * The view's sessions for a writer, as of one instant (KEYS: the gen counter, the pending hash; ARGV[1]: the
- * writer's own gen): returns the last gen drawn, the live gens and the dead ones (",3,7,"). A session whose
- * lease ran out is marked dead here, in the same step, so that it cannot commit after a writer has written over
- * it as dead (a paused process).
+ * writer's own gen, ARGV[2]: the other gens its process has open, ",3,7,"): returns the last gen drawn, the live
+ * gens of others and the dead ones (",3,7,"). A session whose lease ran out is marked dead here, in the same
+ * step, so that it cannot commit after a writer has written over it as dead (a paused process); never one of the
+ * writer's process, which is alive (a stalled event loop that could not renew in time) and listed as live.
  */
 export const SESSIONS_LUA = `${NOW_MS}
 local last = redis.call('GET', KEYS[1]) or '0'
@@ -134,7 +135,7 @@ for i = 1, #all, 2 do
   if g ~= ARGV[1] then
     if v == '0' then
       dead = dead .. g .. ','
-    elseif tonumber(v) > now then
+    elseif tonumber(v) > now or string.find(ARGV[2], ',' .. g .. ',', 1, true) then
       live = live .. g .. ','
     else
       redis.call('HSET', KEYS[2], g, '0')
@@ -162,4 +163,15 @@ local g = redis.call('INCR', KEYS[1])
 redis.call('HSET', KEYS[2], g, tostring(now + tonumber(ARGV[1])))
 redis.call('HSET', KEYS[3], g, ARGV[2])
 return g
+`;
+
+/**
+ * Raise the view's gen counter (KEYS[1]) to at least ARGV[1]: a writer found records of gens above it after
+ * reading it afresh, so it went back (keys evicted, a failover that lost its last increments). Gens drawn
+ * from now on are above every record's again.
+ */
+export const GEN_AT_LEAST_LUA = `
+local v = tonumber(redis.call('GET', KEYS[1]) or '0')
+if v < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1
 `;

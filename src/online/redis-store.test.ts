@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -258,23 +259,83 @@ describe('redis store: sessions that begin while a write call is under way', () 
 
   it('a session whose lease ran out is marked dead before a write goes over it: it cannot commit afterwards (a paused process)', async () => {
     const { url, key_prefix } = freshRedis();
-    const paused = await openRedisOnlineStore({ url, key_prefix, session_lease_ms: 200 });
-    const store = await openRedisOnlineStore({ url, key_prefix, session_lease_ms: 200 });
+    const dir = mkdtempSync(join(tmpdir(), 'fg-paused-'));
+    const store = await openRedisOnlineStore({ url, key_prefix });
+    let child: ReturnType<typeof spawn> | undefined;
     const row = (k: string, value: string, eventTs: number) => ({ key: [k], values: [value], eventTs, createdTs: 0 });
     try {
       await store.writeBatch('v', ['x'], [row('k', 'old', 1), row('j', 'old', 1)]);
-      const x = await paused.beginWrite('v', ['x']);
-      await x.write([row('k', 'x', 10), row('j', 'x', 10)]);
-      // Its process stops renewing (paused) and the lease runs out; a push of an older row goes over it.
+      // Another process writes k and j, then is paused (SIGSTOP) before its commit.
+      const script = join(dir, 'child.mts');
+      writeFileSync(script, `import { createInterface } from 'node:readline';
+import { openRedisOnlineStore } from ${JSON.stringify(join(import.meta.dirname, 'redis-store.ts'))};
+const store = await openRedisOnlineStore({ url: ${JSON.stringify(url)}, key_prefix: ${JSON.stringify(key_prefix)} });
+const w = await store.beginWrite('v', ['x']);
+await w.write(${JSON.stringify([row('k', 'x', 10), row('j', 'x', 10)])});
+console.log('WROTE');
+for await (const line of createInterface({ input: process.stdin })) {
+  console.log(await w.commit().then(() => 'COMMITTED', (e) => e.code));
+  break;
+}
+await store.close();
+`);
+      child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+      expect((await lines.next()).value).toBe('WROTE');
+      child.kill('SIGSTOP');
+      // Its lease runs out (the expiry put in the past); a push of an older row goes over it.
       const r = new Redis(url);
-      await r.hset(`${key_prefix}{meta}:pending:v`, (await r.hkeys(`${key_prefix}{meta}:pending:v`))[0], String(Date.now() - 1));
+      await r.hset(`${key_prefix}{meta}:pending:v`, (await r.hkeys(`${key_prefix}{meta}:pending:v`))[0], '1');
       r.disconnect();
       expect(await store.writeBatch('v', ['x'], [row('k', 'push', 5)])).toEqual({ written: 1, skipped: 0 });
-      // The paused process resumes: its commit is refused, so it is shown nowhere, not in j only.
-      await expect(x.commit()).rejects.toMatchObject({ code: 'session_taken_over' });
+      // The process resumes: its commit is refused, so it is shown nowhere, not in j only.
+      child.kill('SIGCONT');
+      child.stdin!.end('commit\n');
+      expect((await lines.next()).value).toBe('session_taken_over');
+      await new Promise((resolve) => child!.once('exit', resolve));
       expect((await store.readMany('v', ['x'], [['k'], ['j']])).map((v) => v?.values[0])).toEqual(['push', 'old']);
     } finally {
-      await paused.close();
+      if (child?.exitCode === null) child.kill('SIGKILL');
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('never marks dead a session of its own process, whose lease ran out while its event loop was stalled', async () => {
+    const { url, key_prefix } = freshRedis();
+    const stalled = await openRedisOnlineStore({ url, key_prefix });
+    const store = await openRedisOnlineStore({ url, key_prefix });
+    const row = (k: string, value: string, eventTs: number) => ({ key: [k], values: [value], eventTs, createdTs: 0 });
+    try {
+      const x = await stalled.beginWrite('v', ['x']);
+      await x.write([row('k', 'x', 10)]);
+      const r = new Redis(url);
+      await r.hset(`${key_prefix}{meta}:pending:v`, (await r.hkeys(`${key_prefix}{meta}:pending:v`))[0], '1');
+      r.disconnect();
+      expect(await store.writeBatch('v', ['x'], [row('k', 'push', 5)])).toEqual({ written: 0, skipped: 1 });
+      await x.commit();
+      expect((await store.readMany('v', ['x'], [['k']]))[0]?.values).toEqual(['x']);
+    } finally {
+      await stalled.close();
+      await store.close();
+    }
+  });
+
+  it('writes on when the gen counter went back (evicted, a failover that lost its last increments): raised above the records', async () => {
+    const { url, key_prefix } = freshRedis();
+    const store = await openRedisOnlineStore({ url, key_prefix });
+    const row = (k: string, value: string, eventTs: number) => ({ key: [k], values: [value], eventTs, createdTs: 0 });
+    const r = new Redis(url);
+    try {
+      for (let i = 1; i <= 4; i++) await store.writeBatch('v', ['x'], [row('k', `v${i}`, i)]);
+      const counter = `${key_prefix}{meta}:gen:v`;
+      const before = Number(await r.get(counter));
+      await r.set(counter, '1');
+      expect(await store.writeBatch('v', ['x'], [row('k', 'v5', 5)])).toEqual({ written: 1, skipped: 0 });
+      expect(Number(await r.get(counter))).toBeGreaterThanOrEqual(before);
+      expect((await store.readMany('v', ['x'], [['k']]))[0]?.values).toEqual(['v5']);
+    } finally {
+      r.disconnect();
       await store.close();
     }
   });

@@ -25,7 +25,7 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import { FeatureguardError, InputError } from '../errors.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
 import { processAlive, processBootHost, processHost } from '../state/process-host.js';
-import { BEGIN_LUA, COMMIT_LUA, MARK_DEAD_LUA, MONOTONIC_WRITE_LUA, RENEW_LUA, ROLLBACK_LUA, SESSIONS_LUA } from './redis-scripts.js';
+import { BEGIN_LUA, COMMIT_LUA, GEN_AT_LEAST_LUA, MARK_DEAD_LUA, MONOTONIC_WRITE_LUA, RENEW_LUA, ROLLBACK_LUA, SESSIONS_LUA } from './redis-scripts.js';
 import type { BeginWriteOptions, OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, WriteResult } from './types.js';
 
 export interface RedisOnlineStoreOptions {
@@ -58,6 +58,9 @@ const READ_ATTEMPTS = 3;
 const ROLLBACK_MAX_KEYS = 200_000;
 
 type Client = Redis | Cluster;
+
+/** Gens of the write sessions this process has open, by `viewTarget`: alive, whatever their lease says. */
+const liveHere = new Map<string, Set<string>>();
 interface ScriptClient {
   fgWrite(numKeys: number, ...keysThenArgs: string[]): Promise<number[]>;
   fgWrite1(key: string, ...args: string[]): Promise<number[]>;
@@ -67,7 +70,8 @@ interface ScriptClient {
   fgRenew(pendingKey: string, gen: string, leaseMs: string): Promise<number>;
   fgCommit(pendingKey: string, gen: string): Promise<number>;
   fgBegin(genKey: string, pendingKey: string, ownersKey: string, leaseMs: string, owner: string): Promise<number>;
-  fgSessions(genKey: string, pendingKey: string, own: string): Promise<[string, string, string]>;
+  fgSessions(genKey: string, pendingKey: string, own: string, mine: string): Promise<[string, string, string]>;
+  fgGenAtLeast(genKey: string, gen: string): Promise<number>;
 }
 
 function parseNode(text: string): { host: string; port: number } {
@@ -163,6 +167,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   client.defineCommand('fgCommit', { numberOfKeys: 1, lua: COMMIT_LUA });
   client.defineCommand('fgBegin', { numberOfKeys: 3, lua: BEGIN_LUA });
   client.defineCommand('fgSessions', { numberOfKeys: 2, lua: SESSIONS_LUA });
+  client.defineCommand('fgGenAtLeast', { numberOfKeys: 1, lua: GEN_AT_LEAST_LUA });
   const scripts = client as unknown as ScriptClient;
   try {
     await client.connect();
@@ -218,6 +223,10 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   /** Gens of the exclusive (materialization) sessions of a view not yet ended. */
   const exclusiveKey = (view: string) => `${meta}:exclusive:${view}`;
   const countKey = (view: string) => `${meta}:count:${view}`;
+  /** This store's sessions in `liveHere` (each entry takes its session out). */
+  const openHere = new Set<() => void>();
+  /** Where a view's sessions live, for `liveHere`: the server, the key prefix and the view. */
+  const viewTarget = (view: string) => `${where}|${prefix}|${view}`;
   /** The writer process (`host#pid`) of each session begun, by gen, until a later session finds it ended. */
   const ownersKey = (view: string) => `${meta}:owners:${view}`;
   const genKey = (view: string) => `${meta}:gen:${view}`;
@@ -259,7 +268,8 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
    */
   const pendingGens = async (view: string, own: string): Promise<{ live: string; dead: string; known: string }> => {
     // One script, as of one instant on the server's clock: sessions whose lease ran out are marked dead there.
-    const [known, live, dead] = await scripts.fgSessions(genKey(view), pendingKey(view), own);
+    const mine = [...(liveHere.get(viewTarget(view)) ?? [])];
+    const [known, live, dead] = await scripts.fgSessions(genKey(view), pendingKey(view), own, `,${mine.join(',')},`);
     return { live, dead, known };
   };
 
@@ -295,6 +305,14 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     const hash = schemaHash(features);
     const g = String(await scripts.fgBegin(genKey(view), pendingKey(view), ownersKey(view), String(leaseMs), `${processBootHost() ?? processHost()}#${process.pid}`));
     await reapSessionsOfGoneProcesses(view, g);
+    const here = liveHere.get(viewTarget(view)) ?? new Set<string>();
+    liveHere.set(viewTarget(view), here.add(g));
+    const leaveHere = () => {
+      here.delete(g);
+      if (here.size === 0 && liveHere.get(viewTarget(view)) === here) liveHere.delete(viewTarget(view));
+      openHere.delete(leaveHere);
+    };
+    openHere.add(leaveHere);
     // A member of the view's exclusive set: the session's gen, and the lease domain it was opened under.
     const member = options.leaseDomain ? `${g}@${options.leaseDomain}` : g;
     if (options.exclusive) {
@@ -339,15 +357,20 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
         await renew();
         let w = 0;
         const perCall = client instanceof Cluster ? 1 : KEYS_PER_CALL;
-        // Rows whose key held a record of a session begun after the sessions were read (code 3) are written
+        // Rows whose key held a record of a session begun after the sessions were read (a negative code) are written
         // again after reading them anew: the counter read then is at least that session's gen.
         let todo: readonly OnlineRow[] = rows;
+        /** The greatest gen of the records that sent rows to another round. */
+        let newest = 0;
         for (let round = 0; todo.length > 0; round++) {
           if (round >= WRITE_ROUNDS) {
             throw new FeatureguardError('write_contention', `the write session of view '${view}' kept meeting sessions begun after it read them (${todo.length} rows); write them again`, {
               status: 503, exitCode: 3, details: { view, rows: todo.length },
             });
           }
+          // Records of a gen above the counter read afresh: the counter went back (evicted, a failover); raised
+          // above them, or these rows would meet them in every round.
+          if (newest > 0) await scripts.fgGenAtLeast(genKey(view), String(newest));
           const { live, dead, known } = await pendingGens(view, g);
           const again: OnlineRow[] = [];
           for (let i = 0; i < todo.length; i += WRITE_CONCURRENCY) {
@@ -379,7 +402,10 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
               (r as PromiseFulfilledResult<number[]>).value.forEach((code, m) => {
                 if (code === 1 || code === 2) w++;
                 if (code === 2) created++;
-                if (code === 3) again.push(groups[k][m]);
+                if (code < 0) {
+                  again.push(groups[k][m]);
+                  newest = Math.max(newest, -code);
+                }
               });
             });
           }
@@ -393,6 +419,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
         if (!ended) {
           ended = true;
           clearInterval(heartbeat);
+          leaveHere();
           // The single command that makes the whole session visible (unless it was marked dead meanwhile).
           // Its owner entry goes with it (pipelined: one round trip).
           const [committed] = await Promise.all([scripts.fgCommit(pendingKey(view), g), client.hdel(ownersKey(view), g)]);
@@ -407,6 +434,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
         if (ended) return;
         ended = true;
         clearInterval(heartbeat);
+        leaveHere();
         // Dead first: readers hide the session's records from now on, whatever happens next.
         await Promise.all([client.hset(pendingKey(view), g, '0'), client.hdel(ownersKey(view), g)]);
         await leaveExclusive();
@@ -541,6 +569,8 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     dropView: (view) => guarded(dropView(view)),
     stats: () => guarded(stats()),
     async close() {
+      // Sessions left open can neither renew nor commit from now on: no longer alive for this process's writers.
+      for (const leave of [...openHere]) leave();
       await client.quit().catch(() => client.disconnect());
     },
   };
