@@ -165,13 +165,3 @@ redis.call('HSET', KEYS[3], g, ARGV[2])
 return g
 `;
 
-/**
- * Raise the view's gen counter (KEYS[1]) to at least ARGV[1]: a writer found records of gens above it after
- * reading it afresh, so it went back (keys evicted, a failover that lost its last increments). Gens drawn
- * from now on are above every record's again.
- */
-export const GEN_AT_LEAST_LUA = `
-local v = tonumber(redis.call('GET', KEYS[1]) or '0')
-if v < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
-return 1
-`;

@@ -25,7 +25,7 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import { FeatureguardError, InputError } from '../errors.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
 import { processAlive, processBootHost, processHost } from '../state/process-host.js';
-import { BEGIN_LUA, COMMIT_LUA, GEN_AT_LEAST_LUA, MARK_DEAD_LUA, MONOTONIC_WRITE_LUA, RENEW_LUA, ROLLBACK_LUA, SESSIONS_LUA } from './redis-scripts.js';
+import { BEGIN_LUA, COMMIT_LUA, MARK_DEAD_LUA, MONOTONIC_WRITE_LUA, RENEW_LUA, ROLLBACK_LUA, SESSIONS_LUA } from './redis-scripts.js';
 import type { BeginWriteOptions, OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, WriteResult } from './types.js';
 
 export interface RedisOnlineStoreOptions {
@@ -71,7 +71,6 @@ interface ScriptClient {
   fgCommit(pendingKey: string, gen: string): Promise<number>;
   fgBegin(genKey: string, pendingKey: string, ownersKey: string, leaseMs: string, owner: string): Promise<number>;
   fgSessions(genKey: string, pendingKey: string, own: string, mine: string): Promise<[string, string, string]>;
-  fgGenAtLeast(genKey: string, gen: string): Promise<number>;
 }
 
 function parseNode(text: string): { host: string; port: number } {
@@ -108,6 +107,13 @@ function redactUrl(url: string): string {
 export function storeUnavailable(e: unknown, where: string, lastError?: string): unknown {
   if (e instanceof FeatureguardError || e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError || e instanceof ReferenceError) return e;
   const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof Error && e.name === 'ReplyError' && /NOPERM|can't run this command/.test(message)) {
+    return new FeatureguardError(
+      'online_store_permission',
+      `the Redis user of the online store (${where}) may not run a command featureguard needs: ${message.split('\n')[0]}; reads need read commands only, writers read, write and scripting commands and TIME (ACL: +@read +@write +@scripting +time)`,
+      { status: 500, exitCode: 2, details: { store: 'redis', address: where }, cause: e },
+    );
+  }
   if (e instanceof Error && e.name === 'ReplyError' && !UNAVAILABLE_REPLY.test(message)) return e;
   const reason = lastError ?? message.split('\n')[0];
   return new FeatureguardError('store_unavailable', `the redis online store (${where}) is unavailable: ${reason}; check that Redis is running and reachable`, {
@@ -167,7 +173,6 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   client.defineCommand('fgCommit', { numberOfKeys: 1, lua: COMMIT_LUA });
   client.defineCommand('fgBegin', { numberOfKeys: 3, lua: BEGIN_LUA });
   client.defineCommand('fgSessions', { numberOfKeys: 2, lua: SESSIONS_LUA });
-  client.defineCommand('fgGenAtLeast', { numberOfKeys: 1, lua: GEN_AT_LEAST_LUA });
   const scripts = client as unknown as ScriptClient;
   try {
     await client.connect();
@@ -225,6 +230,12 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   const countKey = (view: string) => `${meta}:count:${view}`;
   /** This store's sessions in `liveHere` (each entry takes its session out). */
   const openHere = new Set<() => void>();
+  const counterBehind = (view: string, gen: number, counter: string) =>
+    new FeatureguardError(
+      'online_store_inconsistent',
+      `view '${view}' in the redis online store (${where}) holds records of write session ${gen} but its session counter is at ${counter}: the counter key was lost (evicted: run the online Redis with maxmemory-policy noeviction; or a failover lost its last writes). Writes to the view are refused until its online values are rebuilt: delete its keys (patterns '${prefix}{*}:${view}' and '${prefix}{meta}:*:${view}') and materialize it again`,
+      { status: 503, exitCode: 3, details: { view, record_gen: gen, counter } },
+    );
   /** Where a view's sessions live, for `liveHere`: the server, the key prefix and the view. */
   const viewTarget = (view: string) => `${where}|${prefix}|${view}`;
   /** The writer process (`host#pid`) of each session begun, by gen, until a later session finds it ended. */
@@ -305,14 +316,6 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     const hash = schemaHash(features);
     const g = String(await scripts.fgBegin(genKey(view), pendingKey(view), ownersKey(view), String(leaseMs), `${processBootHost() ?? processHost()}#${process.pid}`));
     await reapSessionsOfGoneProcesses(view, g);
-    const here = liveHere.get(viewTarget(view)) ?? new Set<string>();
-    liveHere.set(viewTarget(view), here.add(g));
-    const leaveHere = () => {
-      here.delete(g);
-      if (here.size === 0 && liveHere.get(viewTarget(view)) === here) liveHere.delete(viewTarget(view));
-      openHere.delete(leaveHere);
-    };
-    openHere.add(leaveHere);
     // A member of the view's exclusive set: the session's gen, and the lease domain it was opened under.
     const member = options.leaseDomain ? `${g}@${options.leaseDomain}` : g;
     if (options.exclusive) {
@@ -348,6 +351,15 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     const renew = async () => {
       if ((await scripts.fgRenew(pendingKey(view), g, String(leaseMs))) === 0) throw takenOver();
     };
+    // Alive for this process's writers from here on (a begin that failed above is left to its lease), until it ends.
+    const here = liveHere.get(viewTarget(view)) ?? new Set<string>();
+    liveHere.set(viewTarget(view), here.add(g));
+    const leaveHere = () => {
+      here.delete(g);
+      if (here.size === 0 && liveHere.get(viewTarget(view)) === here) liveHere.delete(viewTarget(view));
+      openHere.delete(leaveHere);
+    };
+    openHere.add(leaveHere);
     const heartbeat = setInterval(() => void renew().catch(() => undefined), Math.min(SESSION_HEARTBEAT_MS, leaseMs / 4));
     heartbeat.unref();
     return {
@@ -368,10 +380,11 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
               status: 503, exitCode: 3, details: { view, rows: todo.length },
             });
           }
-          // Records of a gen above the counter read afresh: the counter went back (evicted, a failover); raised
-          // above them, or these rows would meet them in every round.
-          if (newest > 0) await scripts.fgGenAtLeast(genKey(view), String(newest));
           const { live, dead, known } = await pendingGens(view, g);
+          // A record's gen above the counter read afresh: the counter went back (its key evicted, a failover that
+          // lost its last increments). New sessions would draw gens of existing records, and raising the counter
+          // could show a session whose pending entry was lost with it: refused, saying what to do.
+          if (newest > Number(known)) throw counterBehind(view, newest, known);
           const again: OnlineRow[] = [];
           for (let i = 0; i < todo.length; i += WRITE_CONCURRENCY) {
             const part = todo.slice(i, i + WRITE_CONCURRENCY);

@@ -138,8 +138,9 @@ export function ensureRunTables(db: StateDb): void {
   ensureTables(db, 'runs', DDL);
   try {
     ensureTables(db, 'alerts_due', DUE_DDL);
-  } catch {
+  } catch (e) {
     // A state database of an earlier version opened read-only: nothing can be due in it (marking one is a write).
+    if ((e as { code?: string }).code !== 'SQLITE_READONLY') throw e;
   }
 }
 
