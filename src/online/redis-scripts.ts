@@ -38,7 +38,7 @@ for i = 1, #KEYS do
         visible = base
       elseif string.find(live, ',' .. cg .. ',', 1, true) then
         visible = redis.call('HGET', key, 'p')
-      elseif tonumber(cg) > known then
+      elseif tonumber(string.match(cg, '^%d+')) > known then
         unknown = true
       end
     end
@@ -50,7 +50,7 @@ for i = 1, #KEYS do
       if ets < bets or (ets == bets and cts <= bcts) then newer = false end
     end
     if unknown then
-      out[i] = -tonumber(cg)
+      out[i] = -tonumber(string.match(cg, '^%d+'))
     elseif not newer then
       out[i] = 0
     else
@@ -122,17 +122,19 @@ return 1
 /**
  * The view's sessions for a writer, as of one instant (KEYS: the gen counter, the pending hash; ARGV[1]: the
  * writer's own gen, ARGV[2]: the other gens its process has open, ",3,7,"): returns the last gen drawn, the live
- * gens of others and the dead ones (",3,7,"). A session whose lease ran out is marked dead here, in the same
+ * gens of others, the dead ones (",3,7,") and the writer's own state ('pending', 'dead', or 'gone'). A session whose lease ran out is marked dead here, in the same
  * step, so that it cannot commit after a writer has written over it as dead (a paused process); never one of the
  * writer's process, which is alive (a stalled event loop that could not renew in time) and listed as live.
  */
 export const SESSIONS_LUA = `${NOW_MS}
 local last = redis.call('GET', KEYS[1]) or '0'
 local all = redis.call('HGETALL', KEYS[2])
-local live, dead = ',', ','
+local live, dead, own = ',', ',', 'gone'
 for i = 1, #all, 2 do
   local g, v = all[i], all[i + 1]
-  if g ~= ARGV[1] then
+  if g == ARGV[1] then
+    own = v == '0' and 'dead' or 'pending'
+  else
     if v == '0' then
       dead = dead .. g .. ','
     elseif tonumber(v) > now or string.find(ARGV[2], ',' .. g .. ',', 1, true) then
@@ -143,7 +145,7 @@ for i = 1, #all, 2 do
     end
   end
 end
-return {last, live, dead}
+return {last, live, dead, own}
 `;
 
 export const COMMIT_LUA = `
@@ -154,12 +156,15 @@ return 1
 
 /**
  * Register a write session (KEYS: the view's gen counter, its pending hash, its owners hash; ARGV[1]: the
- * session's lease in ms, ARGV[2]: its writer process, `host#pid`): its gen is drawn and pending in one step, so a
- * reader (GET of the counter, then HKEYS of the pending hash) never sees a gen drawn but not yet pending, and
- * a later writer can tell a session whose process is gone. Returns the gen.
+ * session's lease in ms, ARGV[2]: its writer process, `host#pid`, ARGV[3]: a random token): its gen is drawn and
+ * pending in one step, so a reader (GET of the counter, then HKEYS of the pending hash) never sees a gen drawn
+ * but not yet pending, and a later writer can tell a session whose process is gone. Returns the session's id,
+ * `<gen>.<token>`: records, the pending hash and rollbacks name a session by its id, ordering uses the gen. Were
+ * the counter to go back (its key evicted, a failover losing its last increments), a new session would draw an
+ * old gen, but never an old id: it cannot take another session's records for its own.
  */
 export const BEGIN_LUA = `${NOW_MS}
-local g = redis.call('INCR', KEYS[1])
+local g = redis.call('INCR', KEYS[1]) .. '.' .. ARGV[3]
 redis.call('HSET', KEYS[2], g, tostring(now + tonumber(ARGV[1])))
 redis.call('HSET', KEYS[3], g, ARGV[2])
 return g

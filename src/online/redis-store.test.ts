@@ -371,6 +371,54 @@ await store.close();
     }
   });
 
+  it("never takes another session's records for its own, even when a lost counter makes it draw an old gen", async () => {
+    const { url, key_prefix } = freshRedis();
+    const store = await openRedisOnlineStore({ url, key_prefix });
+    const row = (k: string, value: string, eventTs: number) => ({ key: [k], values: [value], eventTs, createdTs: 0 });
+    const r = new Redis(url);
+    try {
+      for (let i = 1; i <= 4; i++) await store.writeBatch('v', ['x'], [row(`k${i}`, `v${i}`, 10)]);
+      await r.del(`${key_prefix}{meta}:gen:v`); // a new session draws gen 1 again: that of k1's committed record
+      const x = await store.beginWrite('v', ['x']);
+      expect(await x.write([row('k1', 'older', 5)])).toEqual({ written: 0, skipped: 1 });
+      await x.abort();
+      // The abort's rollback left k1 alone: it was never this session's.
+      expect(await r.hget(`${key_prefix}{["k1"]}:v`, 'c')).toMatch(/\["v1"\]$/);
+    } finally {
+      r.disconnect();
+      await store.close();
+    }
+  });
+
+  it('a session marked dead during its write call writes no further round of it', async () => {
+    const { url, key_prefix } = freshRedis();
+    const { store: a, hook } = await openHooked({ url, key_prefix }, 'fgSessions');
+    const b = await openRedisOnlineStore({ url, key_prefix });
+    const row = (k: string, value: string, eventTs: number) => ({ key: [k], values: [value], eventTs, createdTs: 0 });
+    try {
+      await b.writeBatch('v', ['x'], [row('k', 'old', 1)]);
+      const stale = await a.beginWrite('v', ['x']);
+      let fresh: Awaited<ReturnType<typeof b.beginWrite>> | undefined;
+      // After A's write call read the sessions: B begins and writes k (A must read them again for k), and A is
+      // marked dead meanwhile (taken over).
+      hook.once = async () => {
+        fresh = await b.beginWrite('v', ['x']);
+        await fresh.write([row('k', 'b', 3)]);
+        const r = new Redis(url);
+        const pending = `${key_prefix}{meta}:pending:v`;
+        const ids = await r.hkeys(pending);
+        await r.hset(pending, ids.sort((p, q) => Number.parseInt(p, 10) - Number.parseInt(q, 10))[0], '0');
+        r.disconnect();
+      };
+      await expect(stale.write([row('k', 'a', 5)])).rejects.toMatchObject({ code: 'session_taken_over' });
+      await fresh!.commit();
+      expect((await b.readMany('v', ['x'], [['k']]))[0]?.values).toEqual(['b']);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it("judges leases by the Redis server's clock: a writer whose clock runs minutes ahead does not kill a live session", async () => {
     const { url, key_prefix } = freshRedis();
     const live = await openRedisOnlineStore({ url, key_prefix });
@@ -445,7 +493,7 @@ describe('redis store: a reader racing a session that begins', () => {
       const key = `${key_prefix}{["a"]}:v`;
       const committed = (await r.hget(key, 'c'))!;
       const gen = Number(await r.get(`${key_prefix}{meta}:gen:v`)) + 1;
-      await r.hset(key, 'p', committed, 'c', committed.replace(/^\d+\|1\|/, `${gen}|2|`).replace('committed', 'uncommitted'));
+      await r.hset(key, 'p', committed, 'c', committed.replace(/^[^|]+\|1\|/, `${gen}|2|`).replace('committed', 'uncommitted'));
       expect((await store.readMany('v', ['x'], [['a']]))[0]?.values).toEqual(['committed']);
     } finally {
       r.disconnect();

@@ -21,6 +21,7 @@
  * `FeatureguardError` `store_unavailable` (HTTP 503) while the client keeps
  * reconnecting in the background (at most every second).
  */
+import { randomBytes } from 'node:crypto';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { FeatureguardError, InputError } from '../errors.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
@@ -69,8 +70,8 @@ interface ScriptClient {
   fgMarkDead(pendingKey: string, gen: string, staleWithinMs: string): Promise<number>;
   fgRenew(pendingKey: string, gen: string, leaseMs: string): Promise<number>;
   fgCommit(pendingKey: string, gen: string): Promise<number>;
-  fgBegin(genKey: string, pendingKey: string, ownersKey: string, leaseMs: string, owner: string): Promise<number>;
-  fgSessions(genKey: string, pendingKey: string, own: string, mine: string): Promise<[string, string, string]>;
+  fgBegin(genKey: string, pendingKey: string, ownersKey: string, leaseMs: string, owner: string, token: string): Promise<string>;
+  fgSessions(genKey: string, pendingKey: string, own: string, mine: string): Promise<[string, string, string, string]>;
 }
 
 function parseNode(text: string): { host: string; port: number } {
@@ -277,11 +278,11 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
    * Pending gens of a view split into live (other sessions still writing) and dead, and the last gen drawn
    * before they were read (`known`: a session with a greater gen began since, and counts as live).
    */
-  const pendingGens = async (view: string, own: string): Promise<{ live: string; dead: string; known: string }> => {
+  const pendingGens = async (view: string, own: string): Promise<{ live: string; dead: string; known: string; state: string }> => {
     // One script, as of one instant on the server's clock: sessions whose lease ran out are marked dead there.
     const mine = [...(liveHere.get(viewTarget(view)) ?? [])];
-    const [known, live, dead] = await scripts.fgSessions(genKey(view), pendingKey(view), own, `,${mine.join(',')},`);
-    return { live, dead, known };
+    const [known, live, dead, state] = await scripts.fgSessions(genKey(view), pendingKey(view), own, `,${mine.join(',')},`);
+    return { live, dead, known, state };
   };
 
   /**
@@ -314,7 +315,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
 
   const beginWriteRaw = async (view: string, features: readonly string[], options: BeginWriteOptions = {}): Promise<OnlineWriter> => {
     const hash = schemaHash(features);
-    const g = String(await scripts.fgBegin(genKey(view), pendingKey(view), ownersKey(view), String(leaseMs), `${processBootHost() ?? processHost()}#${process.pid}`));
+    const g = String(await scripts.fgBegin(genKey(view), pendingKey(view), ownersKey(view), String(leaseMs), `${processBootHost() ?? processHost()}#${process.pid}`, randomBytes(4).toString('hex')));
     await reapSessionsOfGoneProcesses(view, g);
     // A member of the view's exclusive set: the session's gen, and the lease domain it was opened under.
     const member = options.leaseDomain ? `${g}@${options.leaseDomain}` : g;
@@ -357,9 +358,14 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     const leaveHere = () => {
       here.delete(g);
       if (here.size === 0 && liveHere.get(viewTarget(view)) === here) liveHere.delete(viewTarget(view));
-      openHere.delete(leaveHere);
+      openHere.delete(stopHere);
     };
-    openHere.add(leaveHere);
+    // On `close()` with the session still open: no more renewals, and no longer alive for this process.
+    const stopHere = () => {
+      clearInterval(heartbeat);
+      leaveHere();
+    };
+    openHere.add(stopHere);
     const heartbeat = setInterval(() => void renew().catch(() => undefined), Math.min(SESSION_HEARTBEAT_MS, leaseMs / 4));
     heartbeat.unref();
     return {
@@ -380,7 +386,9 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
               status: 503, exitCode: 3, details: { view, rows: todo.length },
             });
           }
-          const { live, dead, known } = await pendingGens(view, g);
+          const { live, dead, known, state } = await pendingGens(view, g);
+          // Marked dead meanwhile (taken over, its lease run out while paused): not one more row.
+          if (state === 'dead') throw takenOver();
           // A record's gen above the counter read afresh: the counter went back (its key evicted, a failover that
           // lost its last increments). New sessions would draw gens of existing records, and raising the counter
           // could show a session whose pending entry was lost with it: refused, saying what to do.
@@ -432,10 +440,9 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
         if (!ended) {
           ended = true;
           clearInterval(heartbeat);
-          leaveHere();
           // The single command that makes the whole session visible (unless it was marked dead meanwhile).
-          // Its owner entry goes with it (pipelined: one round trip).
-          const [committed] = await Promise.all([scripts.fgCommit(pendingKey(view), g), client.hdel(ownersKey(view), g)]);
+          // Its owner entry goes with it (pipelined: one round trip). Alive for this process until it is done.
+          const [committed] = await Promise.all([scripts.fgCommit(pendingKey(view), g), client.hdel(ownersKey(view), g)]).finally(leaveHere);
           turnSnapshots.delete(view);
           if (committed === 0) throw takenOver();
           await leaveExclusive();
@@ -532,7 +539,8 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     );
     const lastGen = Number(last ?? 0);
     const pendingSet = pending.length > 0 ? new Set(pending) : null;
-    const later = (rec: string) => Number(genOf(rec)) > lastGen;
+    // A session's id is `<gen>.<token>` (older versions wrote the gen alone): ordered by the gen.
+    const later = (rec: string) => Number.parseInt(genOf(rec), 10) > lastGen;
     const hidden = (rec: string) => later(rec) || (pendingSet !== null && pendingSet.has(genOf(rec)));
     const out = new Array<T | undefined>(keys.length).fill(undefined);
     /** An entity needs reading again: see below. */
@@ -583,7 +591,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     stats: () => guarded(stats()),
     async close() {
       // Sessions left open can neither renew nor commit from now on: no longer alive for this process's writers.
-      for (const leave of [...openHere]) leave();
+      for (const stop of [...openHere]) stop();
       await client.quit().catch(() => client.disconnect());
     },
   };
