@@ -58,7 +58,8 @@ let bootCached: string | null | undefined;
 export function processBootHost(): string | null {
   if (bootCached !== undefined) return bootCached;
   try {
-    bootCached = `${processHost()}/boot:${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}`;
+    // Without its pid namespace (unreadable), two containers of one machine sharing a host name would look alike.
+    bootCached = processHost().includes('/pid:') ? `${processHost()}/boot:${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}` : null;
   } catch {
     bootCached = null;
   }
