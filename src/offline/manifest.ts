@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import type { DefinitionSet } from '../definitions/types.js';
+import { isGlob } from '../definitions/source-location.js';
 import { resolveQuality, type QualityConfig } from '../guards/config.js';
 import type { GuardStageResult } from '../guards/stage.js';
 import type { Project } from '../project.js';
@@ -146,7 +147,7 @@ export interface BuildFacts {
  * several views takes the largest of their limits. A glob source's files are the
  * ones the build read (`readFiles`, resolved once the build's setup listed them:
  * a file landing in the folder meanwhile is not in the dataset, nor in its manifest);
- * without it, as listed on this function's own connection.
+ * without it, as listed on this function's own connection. Other sources do not wait.
  *
  * @example
  * const sources = startSourceFingerprints(engine, project.root, plan, project.config.quality, readFiles);
@@ -161,7 +162,6 @@ export function startSourceFingerprints(
   const task = (async () => {
     const conn = await engine.connect();
     try {
-      const files = (await readFiles) ?? new Map<string, readonly string[]>();
       const out: LineageInput[] = [];
       const limits = new Map<string, number>();
       for (const v of plan.views) {
@@ -175,8 +175,11 @@ export function startSourceFingerprints(
         // A table or query is fingerprinted by the rows each view reads of it (files are hashed whole, once).
         const read = views[0].source.path === undefined ? [...views].sort((a, b) => a.view.name.localeCompare(b.view.name)) : views.slice(0, 1);
         for (const v of read) {
-          await runSetup(conn, v.relation.setup);
-          prints.push(await fingerprintSource(conn, root, v.source, v.relation.select, { partialThresholdBytes: limits.get(name), files: files.get(name) }));
+          // A glob's files as the build listed and read them (waited for here only: other sources are hashed at
+          // once), without listing the glob a second time; else as this connection's own setup lists them.
+          const built = readFiles && v.source.path !== undefined && isGlob(v.source.path) ? (await readFiles).get(name) : undefined;
+          if (built === undefined) await runSetup(conn, v.relation.setup);
+          prints.push(await fingerprintSource(conn, root, v.source, v.relation.select, { partialThresholdBytes: limits.get(name), files: built }));
         }
         out.push(prints.length === 1 ? prints[0] : combinedFingerprint(prints, read.map((v) => v.view.name)));
       }

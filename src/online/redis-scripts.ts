@@ -6,7 +6,7 @@
  * pending). A record is `gen|event_ts|created_ts|schema|payload`.
  *
  * KEYS: entity keys (one slot: several only on a single node). ARGV: 1 session
- * gen, 2 live pending gens of other sessions (",3,7,"), 3 dead (aborted or
+ * id (`<gen>.<token>`, see BEGIN_LUA; a record's gen is the number it starts with), 2 live pending gens of other sessions (",3,7,"), 3 dead (aborted or
  * expired) gens, 4 the last gen drawn when those were read, then per key:
  * event_ts (µs), created_ts (µs), record.
  * Returns per key 0 skipped (stored value is newer or equal), 1 written,
@@ -29,6 +29,7 @@ for i = 1, #KEYS do
     out[i] = 2
   else
     local cg = string.match(cur, '^([^|]*)|')
+    local cgen = tonumber(string.match(cg, '^%d+'))
     local base = cur
     local visible = cur
     local unknown = false
@@ -38,7 +39,7 @@ for i = 1, #KEYS do
         visible = base
       elseif string.find(live, ',' .. cg .. ',', 1, true) then
         visible = redis.call('HGET', key, 'p')
-      elseif tonumber(string.match(cg, '^%d+')) > known then
+      elseif cgen > known then
         unknown = true
       end
     end
@@ -50,7 +51,7 @@ for i = 1, #KEYS do
       if ets < bets or (ets == bets and cts <= bcts) then newer = false end
     end
     if unknown then
-      out[i] = -tonumber(string.match(cg, '^%d+'))
+      out[i] = -cgen
     elseif not newer then
       out[i] = 0
     else

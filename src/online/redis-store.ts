@@ -6,8 +6,9 @@
  * are `HMGET` per key, auto-pipelined: one round trip per node for a whole request
  * (two on a cluster: the sessions' snapshot is read before the records, see `read`).
  *
- * Atomic sessions without cross-slot transactions: every record carries the
- * generation (`gen`) of the session that wrote it. A session registers its gen in
+ * Atomic sessions without cross-slot transactions: every record carries the id
+ * of the session that wrote it (`gen`: its generation, drawn from the view's
+ * counter, and a random token; ordered by the generation). A session registers its gen in
  * the view's pending hash before writing and removes it on commit, one `HDEL`:
  * readers treat a record of a pending gen as invisible and fall back to the
  * previous record (`p`), so a session becomes visible all at once, on a single
@@ -275,8 +276,9 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   };
 
   /**
-   * Pending gens of a view split into live (other sessions still writing) and dead, and the last gen drawn
-   * before they were read (`known`: a session with a greater gen began since, and counts as live).
+   * Pending gens of a view split into live (other sessions still writing) and dead, the last gen drawn when they
+   * were read (`known`: a record of a greater gen is of a session begun since, and sends its row to another
+   * round of `write`), and the writer's own state (`dead` once it was marked dead).
    */
   const pendingGens = async (view: string, own: string): Promise<{ live: string; dead: string; known: string; state: string }> => {
     // One script, as of one instant on the server's clock: sessions whose lease ran out are marked dead there.
