@@ -3,7 +3,8 @@
  * materializations and pushes, after the guards otherwise), every alert of
  * `featureguard.yaml` whose filter matches gets the run summary POSTed as JSON,
  * signed with HMAC-SHA256 (`X-Featureguard-Signature`), retried with backoff
- * (3 tries). Every attempt is recorded; delivery problems never fail the run.
+ * (3 tries), and when every try failed, redelivered for a day (`redelivery.ts`).
+ * Every attempt is recorded; delivery problems never fail the run.
  *
  * @example
  * # featureguard.yaml
@@ -32,6 +33,7 @@ import { takeDueAlerts } from '../runs/run-store.js';
 import type { CheckResult, Run } from '../runs/types.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { alertTarget, recordAttempt, listAlertAttempts, webhookEndpoint, type AlertAttempt } from './attempts.js';
+import { scheduleRedelivery } from './redelivery.js';
 import { SIGNATURE_HEADER, signBody } from './signature.js';
 import { releaseDeliverySlot, takeDeliverySlot } from './throttle.js';
 
@@ -44,6 +46,8 @@ export interface AlertOptions {
   backoffMs?: number;
   /** Per-attempt timeout (default 5000 ms). */
   timeoutMs?: number;
+  /** The number of the first try (default 1; a redelivery continues the run's count). */
+  firstAttempt?: number;
 }
 
 export interface RunOutcome {
@@ -155,7 +159,8 @@ export async function deliver(state: Project['state'], alert: AlertConfig, runId
   if (secret) headers[SIGNATURE_HEADER] = signBody(body, secret);
   const attempts: AlertAttempt[] = [];
   const endpoint = webhookEndpoint(alert.url);
-  for (let attempt = 1; attempt <= tries; attempt++) {
+  const first = opts.firstAttempt ?? 1;
+  for (let attempt = first; attempt < first + tries; attempt++) {
     const started = Date.now();
     const at = new Date(started).toISOString();
     let a: AlertAttempt;
@@ -171,11 +176,11 @@ export async function deliver(state: Project['state'], alert: AlertConfig, runId
       const msg = raw.replaceAll(alert.url, endpoint).replaceAll(URL.canParse(alert.url) ? new URL(alert.url).href : alert.url, endpoint);
       a = { run_id: runId, alert: alert.name, url: endpoint, attempt, status_code: null, ok: false, error: msg, at, duration_ms: Date.now() - started };
     }
-    if (alert.secret_env && !secret && attempt === 1) a = { ...a, error: `${a.error ? `${a.error}; ` : ''}secret env ${alert.secret_env} is not set: sent unsigned` };
+    if (alert.secret_env && !secret && attempt === first) a = { ...a, error: `${a.error ? `${a.error}; ` : ''}secret env ${alert.secret_env} is not set: sent unsigned` };
     recordAttempt(state, a);
     attempts.push(a);
     if (a.ok) break;
-    if (attempt < tries) await new Promise((r) => setTimeout(r, backoff * 2 ** (attempt - 1)));
+    if (attempt < first + tries - 1) await new Promise((r) => setTimeout(r, backoff * 2 ** (attempt - first)));
   }
   return attempts;
 }
@@ -241,8 +246,10 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
       return [held];
     }
     const payload = alertPayload(project, alert, run, outcome, matched);
+    const body = JSON.stringify(alert.min_interval ? { ...payload, suppressed: slot.suppressed } : payload);
     // Stopped while delivering (Ctrl-C, a second signal to serve): the try in flight is recorded as interrupted
-    // and the slot given back, as for a delivery whose every try failed, so the match is counted in the next one.
+    // and the slot given back, as for a delivery whose every try failed, so the match is counted in the next one
+    // (or, without min_interval, redelivered).
     const undo = onInterrupt(() => {
       const tried = listAlertAttempts(project, runId).filter((a) => a.alert === alert.name && a.attempt > 0).length;
       recordAttempt(project.state, {
@@ -250,10 +257,14 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
         error: 'interrupted: the process stopped during this try', at: new Date().toISOString(), duration_ms: 0,
       });
       releaseDeliverySlot(project.state, alert, target, slot);
+      scheduleRedelivery(project.state, alert, runId, body);
     });
     try {
-      const attempts = await deliver(project.state, alert, runId, JSON.stringify(alert.min_interval ? { ...payload, suppressed: slot.suppressed } : payload), opts);
-      if (!attempts.some((a) => a.ok)) releaseDeliverySlot(project.state, alert, target, slot);
+      const attempts = await deliver(project.state, alert, runId, body, opts);
+      if (!attempts.some((a) => a.ok)) {
+        releaseDeliverySlot(project.state, alert, target, slot);
+        scheduleRedelivery(project.state, alert, runId, body);
+      }
       return attempts;
     } finally {
       undo();

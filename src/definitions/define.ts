@@ -18,7 +18,7 @@ export function deepFreeze<T>(value: T): T {
 }
 
 /** Settings that take a duration (`6h`, `0`). */
-const DURATION_KEYS = new Set(['ttl', 'max_clock_skew', 'min_interval', 'max_staleness']);
+const DURATION_KEYS = new Set(['ttl', 'max_clock_skew', 'min_interval', 'redeliver_for', 'max_staleness']);
 
 /**
  * A duration of zero is written unquoted in YAML (`ttl: 0`, a number); definitions and settings hold it as the

@@ -1,12 +1,13 @@
 /**
  * A run as `featureguard runs show --json` and `GET /v1/runs/:id` report it:
  * the run, every check result, a compact summary of each column's profile (no
- * samples), and the alert deliveries it caused.
+ * samples), the alert deliveries it caused, and those waiting to be sent again.
  *
  * @example
  * const { run, results, profiles, alerts } = runReport(project, 'run_123');
  */
 import { listAlertAttempts, type AlertAttempt } from '../alerts/attempts.js';
+import { listRedeliveries, type Redelivery } from '../alerts/redelivery.js';
 import type { Project } from '../project.js';
 import type { CheckResult, Run } from './types.js';
 
@@ -16,6 +17,8 @@ export interface RunReport {
   /** One summary per column of the run's own rows (slice profiles left out). */
   readonly profiles: readonly Record<string, unknown>[];
   readonly alerts: readonly AlertAttempt[];
+  /** Deliveries of its alerts that failed and wait to be sent again (`redeliver_for`). */
+  readonly redeliveries: readonly Redelivery[];
 }
 
 /** The report of run `id` (`NotFoundError` when there is none). */
@@ -26,6 +29,7 @@ export function runReport(project: Project, id: string): RunReport {
     results: project.runs.results(run.id),
     profiles: project.runs.profiles(run.id).filter((p) => !p.slice).map((p) => summarizeProfile(p.column, p.profile)),
     alerts: listAlertAttempts(project, run.id),
+    redeliveries: listRedeliveries(project, run.id),
   };
 }
 

@@ -19,6 +19,7 @@ import type { MaterializeOptions, MaterializeResult } from '../materialize/types
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineReadOptions } from '../serving/online-features.js';
 import type { HistoricalFeaturesRequest, HistoricalFeaturesResult } from '../offline/historical.js';
 import type { PushRequest, PushResult } from '../serving/push.js';
+import type { RedeliverResult } from '../alerts/redelivery.js';
 import { verifyDataset, type DatasetVerification } from '../offline/verify-dataset.js';
 
 export interface FeatureStore {
@@ -44,6 +45,11 @@ export interface FeatureStore {
   verifyDataset(manifestPath: string): Promise<DatasetVerification>;
   /** Push rows into a view (online, offline or both) after the guards; a blocked push writes nothing. */
   push(request: PushRequest): Promise<PushResult>;
+  /**
+   * Send the alert deliveries that failed and are due again (`all`: every waiting one now); `serve` does this
+   * every 15 s, a process without it calls this from time to time. Delivery problems are recorded, never thrown.
+   */
+  redeliverAlerts(options?: { all?: boolean; runId?: string }): Promise<RedeliverResult>;
   close(): Promise<void>;
 }
 
@@ -106,6 +112,9 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
     },
     push(request) {
       return track(async () => (await import('../serving/push.js')).push(project, request));
+    },
+    redeliverAlerts(options = {}) {
+      return track(async () => (await import('../alerts/redelivery.js')).sendDueRedeliveries(project, { all: options.all, runId: options.runId }));
     },
     close() {
       closing ??= (async () => {

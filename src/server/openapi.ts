@@ -76,7 +76,7 @@ export const ROUTES: readonly RouteDoc[] = [
     },
   },
   { method: 'get', path: '/v1/runs', summary: 'The quality log, newest first', scope: 'read', query: ['view', 'service', 'kind', 'status', 'since', 'until', 'limit', 'offset'] },
-  { method: 'get', path: '/v1/runs/{id}', summary: 'A run with its check results, profile summaries and alert deliveries', scope: 'read', params: ['id'] },
+  { method: 'get', path: '/v1/runs/{id}', summary: 'A run with its check results, profile summaries, alert deliveries and the redeliveries waiting', scope: 'read', params: ['id'] },
   { method: 'get', path: '/v1/runs/{id}/lineage', summary: 'A run as an OpenLineage RunEvent', scope: 'read', params: ['id'] },
   { method: 'get', path: '/v1/schedules', summary: 'Scheduled views with next and last runs (the last from the quality log when this process has not run it)', scope: 'read' },
   { method: 'get', path: '/v1/keys', summary: 'API keys: id, name, scope, created, last used, revoked (never the key or its hash)', scope: 'admin' },

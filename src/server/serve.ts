@@ -18,6 +18,7 @@ import { dropPendingViews } from '../registry/online-drops.js';
 import { pruneRunsInBackground } from '../runs/prune.js';
 import { failOrphanedRuns, failOrphanedRunsIfWritable } from '../runs/run-store.js';
 import { sendDueAlerts } from '../alerts/dispatch.js';
+import { sendDueRedeliveries } from '../alerts/redelivery.js';
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js';
 import { createApp, type FeatureguardApp } from './app.js';
 import { answerClientErrors } from './client-errors.js';
@@ -143,12 +144,15 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   void app.context.background.track(sendDueAlerts(project));
 
   // Drops left pending (a run whose process died, a store that was down) are retried in the background; runs
-  // of a process killed meanwhile (a CLI materialization, out of memory) are failed and alerted.
+  // of a process killed meanwhile (a CLI materialization, out of memory) are failed and alerted; alerts whose
+  // every try failed are redelivered when due (`redelivery.ts`).
   const sweep = repeat(
     async () => {
       const later = failOrphanedRunsIfWritable(project.state);
       if (later.length) log.info({ runs: later }, 'marked failed the runs of processes that stopped');
       await sendDueAlerts(project);
+      const re = await sendDueRedeliveries(project);
+      if (re.delivered + re.failed > 0) log.info({ delivered: re.delivered, failed: re.failed, given_up: re.given_up }, 'redelivered alerts');
       const { dropped, failed } = await dropPendingViews(project, 0);
       if (dropped.length) log.info({ views: dropped }, 'dropped pending online values');
       for (const { view, error } of failed) log.warn({ view, error }, 'pending online drop failed; retrying later');

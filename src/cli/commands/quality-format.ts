@@ -1,5 +1,6 @@
 /** Human-readable output of the quality commands (tables, a run's report). */
 import type { AlertAttempt } from '../../alerts/attempts.js';
+import type { Redelivery } from '../../alerts/redelivery.js';
 import type { CheckResult, Run } from '../../runs/types.js';
 
 function pad(s: string, n: number): string {
@@ -44,7 +45,9 @@ export function formatCheckResult(r: CheckResult): string {
 }
 
 /** `runs show` as a report. */
-export function formatRunShow(run: Run, results: readonly CheckResult[], profiles: readonly Record<string, unknown>[], alerts: readonly AlertAttempt[], all: boolean): string {
+export function formatRunShow(
+  run: Run, results: readonly CheckResult[], profiles: readonly Record<string, unknown>[], alerts: readonly AlertAttempt[], all: boolean, redeliveries: readonly Redelivery[] = [],
+): string {
   const lines: string[] = [];
   lines.push(`run ${run.id}`);
   lines.push(`  kind ${run.kind}  ${run.view ? `view ${run.view}` : run.service ? `service ${run.service}` : ''}  status ${run.status.toUpperCase()}`);
@@ -82,5 +85,6 @@ export function formatRunShow(run: Run, results: readonly CheckResult[], profile
       lines.push(`  ${a.alert} ${a.attempt === 0 ? 'not sent' : `attempt ${a.attempt}`}: ${what} ${a.status_code ?? ''} ${a.error ?? ''}`.trimEnd());
     }
   }
+  for (const r of redeliveries) lines.push(`  ${r.alert} redelivery ${r.round}: due ${shortTime(r.next_at)} (tried until ${shortTime(r.until)})`);
   return lines.join('\n');
 }

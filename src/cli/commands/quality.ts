@@ -1,6 +1,6 @@
 /**
  * Quality commands: the quality log (`runs list`, `runs show`, `runs prune`), lineage export,
- * `check` for CI pipelines, baselines (`baseline pin`, `baseline list`, `baseline unpin`) and PII columns.
+ * `alerts redeliver`, `check` for CI pipelines, baselines (`baseline pin`, `baseline list`, `baseline unpin`) and PII columns.
  * Thin: parse flags, call the guards/runs services, format.
  */
 import type { Command } from 'commander';
@@ -87,7 +87,27 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
       const project = await ctx.project();
       const { runReport } = await import('../../runs/run-report.js');
       const report = runReport(project, id);
-      ctx.print(report, () => formatRunShow(report.run, report.results, report.profiles, report.alerts, Boolean(o.all)));
+      ctx.print(report, () => formatRunShow(report.run, report.results, report.profiles, report.alerts, Boolean(o.all), report.redeliveries));
+    });
+
+  const alerts = program.command('alerts').description('webhook deliveries: redeliver those whose every try failed');
+  alerts
+    .command('redeliver')
+    .description('send the alert deliveries that failed and are due again (serve does this every 15 s; run it from cron without serve)')
+    .option('--all', 'send every waiting redelivery now, due or not')
+    .option('--run <id>', "only this run's")
+    .action(async (o: { all?: boolean; run?: string }) => {
+      const project = await ctx.project();
+      const { sendDueRedeliveries, listRedeliveries } = await import('../../alerts/redelivery.js');
+      if (o.run !== undefined) project.runs.get(o.run);
+      const r = await sendDueRedeliveries(project, { all: o.all === true, runId: o.run });
+      const waiting = listRedeliveries(project, o.run);
+      ctx.print({ ...r, waiting }, () =>
+        [
+          `redelivered ${r.delivered}, failed ${r.failed}${r.given_up ? ` (${r.given_up} for the last time)` : ''}; ${waiting.length} waiting`,
+          ...r.attempts.map((a) => `  ${a.run_id} ${a.alert} attempt ${a.attempt}: ${a.ok ? 'delivered' : 'failed'} ${a.status_code ?? ''} ${a.error ?? ''}`.trimEnd()),
+          ...waiting.map((w) => `  ${w.run_id} ${w.alert} redelivery ${w.round} due ${w.next_at}`),
+        ].join('\n'));
     });
 
   program

@@ -4,6 +4,7 @@
  */
 import type { Context } from 'hono';
 import { listAlertAttempts } from '../../alerts/attempts.js';
+import { listRedeliveries } from '../../alerts/redelivery.js';
 import { resolveQuality } from '../../guards/config.js';
 import { getBaseline, listBaselines } from '../../guards/baselines.js';
 import type { ColumnProfile } from '../../guards/profile-types.js';
@@ -35,7 +36,7 @@ export function runDetailPage(c: Ctx, project: Project): Response | Promise<Resp
   const sort: SortColumn = (SORT_COLUMNS as readonly string[]).includes(sortRaw ?? '') ? (sortRaw as SortColumn) : 'status';
   const dir = c.req.query('dir') === 'desc' ? 'desc' : 'asc';
   const attempts = listAlertAttempts(project, run.id);
-  return c.html(<RunDetailPage frame={c.get('frame')} run={run} results={results} sort={sort} dir={dir} alertAttempts={attempts} />);
+  return c.html(<RunDetailPage frame={c.get('frame')} run={run} results={results} sort={sort} dir={dir} alertAttempts={attempts} redeliveries={listRedeliveries(project, run.id)} />);
 }
 
 type Stored = { column: string; slice: string | null; profile: unknown };

@@ -5,6 +5,7 @@
  */
 import type { Child } from 'hono/jsx';
 import type { AlertAttempt } from '../../alerts/attempts.js';
+import type { Redelivery } from '../../alerts/redelivery.js';
 import type { CheckResult, Run } from '../../runs/types.js';
 import { Facts, StatusBadge } from './components.js';
 import { formatCount, formatDuration, formatNumber, formatThresholds, formatTime, formatWindow, flattenJson, query } from './format.js';
@@ -62,6 +63,8 @@ export interface RunDetailProps {
   sort: SortColumn;
   dir: 'asc' | 'desc';
   alertAttempts: readonly AlertAttempt[];
+  /** Deliveries that failed and wait to be sent again. */
+  redeliveries?: readonly Redelivery[];
 }
 
 function Verdict(props: { run: Run; reason: string | null }) {
@@ -328,6 +331,11 @@ export function RunDetailPage(props: RunDetailProps) {
       ) : (
         <AlertAttempts attempts={props.alertAttempts} />
       )}
+      {(props.redeliveries ?? []).map((r) => (
+        <p class="redelivery">
+          <strong>{r.alert}</strong>: redelivery {r.round} due <span class="mono time">{formatTime(r.next_at)}</span>, tried until <span class="mono time">{formatTime(r.until)}</span>
+        </p>
+      ))}
     </Layout>
   );
 }

@@ -1,0 +1,223 @@
+/**
+ * Redelivery of alerts whose every try failed, against real HTTP receivers on
+ * 127.0.0.1 and the real state database: kept with their body, sent again on a
+ * doubling schedule until `redeliver_for` ends, once across processes, by the SDK,
+ * the CLI and `serve`.
+ */
+import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { stringify } from 'yaml';
+import { afterEach, describe, expect, it } from 'vitest';
+import { NOT_JUDGED, fireAlerts, listAlertAttempts } from '../../src/alerts/dispatch.js';
+import { listRedeliveries, sendDueRedeliveries } from '../../src/alerts/redelivery.js';
+import { verifySignature } from '../../src/alerts/signature.js';
+import type { AlertConfig } from '../../src/definitions/types.js';
+import { openProject } from '../../src/project.js';
+import { runReport } from '../../src/runs/run-report.js';
+import { pruneRuns } from '../../src/runs/prune.js';
+import { createApp } from '../../src/server/app.js';
+import { startServer } from '../../src/server/serve.js';
+import { runInterruptCleanups } from '../../src/state/interrupt.js';
+import { openFeatureStore } from '../../src/sdk/feature-store.js';
+import { runCli } from '../cli/cli-io.js';
+import { guardBench, type GuardBench } from './helpers.js';
+
+interface Receiver { url: string; bodies: string[]; signatures: (string | undefined)[]; up: boolean }
+
+const servers: Server[] = [];
+let bench: GuardBench | undefined;
+afterEach(async () => {
+  await bench?.close();
+  bench = undefined;
+  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+  delete process.env.FEATUREGUARD_ALERT_BACKOFF_MS;
+  delete process.env.FG_REDELIVERY_SECRET;
+});
+
+/** A receiver that answers 503 while `up` is false and 204 after. */
+async function receiver(): Promise<Receiver> {
+  const rx: Receiver = { url: '', bodies: [], signatures: [], up: false };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      rx.bodies.push(Buffer.concat(chunks).toString('utf8'));
+      rx.signatures.push(req.headers['x-featureguard-signature'] as string | undefined);
+      res.writeHead(rx.up ? 204 : 503).end();
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  rx.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  return rx;
+}
+
+/** A bench with `alerts`, and a failed push run whose alert on failed runs is fired (its 3 tries 10 ms apart). */
+async function failedDelivery(alerts: (url: string) => AlertConfig[]) {
+  process.env.FEATUREGUARD_ALERT_BACKOFF_MS = '10';
+  const rx = await receiver();
+  bench = await guardBench({ alerts: alerts(rx.url) });
+  const run = bench.project.runs.create({ kind: 'push', view: 'delays', options: {} });
+  bench.project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString() });
+  const t0 = Date.now();
+  await fireAlerts(bench.project, run.id, NOT_JUDGED);
+  return { rx, runId: run.id, project: bench.project, t0 };
+}
+
+const MIN = 60_000;
+
+describe('alert redelivery', () => {
+  it('keeps a delivery whose every try failed and sends it once it is due: same payload, a new sent_at, signed, attempts counted on', async () => {
+    process.env.FG_REDELIVERY_SECRET = 'r3deliver';
+    const { rx, runId, project, t0 } = await failedDelivery((url) => [{ name: 'failures', url, statuses: ['failed'], secret_env: 'FG_REDELIVERY_SECRET' }]);
+    expect(rx.bodies).toHaveLength(3);
+    const [waiting] = listRedeliveries(project, runId);
+    expect(waiting).toMatchObject({ run_id: runId, alert: 'failures', round: 1 });
+    expect(Date.parse(waiting.next_at) - t0).toBeGreaterThanOrEqual(MIN);
+    expect(Date.parse(waiting.until) - Date.parse(waiting.next_at)).toBeLessThanOrEqual(24 * 60 * MIN - MIN);
+    expect(runReport(project, runId).redeliveries).toEqual([waiting]);
+
+    // Not due yet: nothing sent.
+    expect(await sendDueRedeliveries(project, { now: Date.parse(waiting.next_at) - 1 })).toMatchObject({ attempts: [], delivered: 0, failed: 0 });
+    expect(rx.bodies).toHaveLength(3);
+
+    rx.up = true;
+    const due = Date.parse(waiting.next_at);
+    const r = await sendDueRedeliveries(project, { now: due });
+    expect(r).toMatchObject({ delivered: 1, failed: 0, given_up: 0 });
+    expect(rx.bodies).toHaveLength(4);
+    const original = JSON.parse(rx.bodies[0]) as Record<string, unknown>;
+    const again = JSON.parse(rx.bodies[3]) as Record<string, unknown>;
+    expect(again).toEqual({ ...original, sent_at: new Date(due).toISOString(), redelivery: 1 });
+    expect(verifySignature(rx.bodies[3], rx.signatures[3], 'r3deliver')).toBe(true);
+    expect(listAlertAttempts(project, runId).map((a) => [a.attempt, a.ok])).toEqual([[1, false], [2, false], [3, false], [4, true]]);
+    expect(listRedeliveries(project)).toEqual([]);
+    // Delivered: not sent again, due or not.
+    expect((await sendDueRedeliveries(project, { all: true })).attempts).toEqual([]);
+  });
+
+  it('tries again 1, 2, 4, … minutes apart (at most an hour) and gives up once redeliver_for has passed', async () => {
+    const { rx, runId, project } = await failedDelivery((url) => [{ name: 'failures', url, statuses: ['failed'], redeliver_for: '3h' }]);
+    const first = listRedeliveries(project, runId)[0];
+    const start = Date.parse(first.until) - 3 * 60 * MIN; // the first failure
+    // The schedule, computed independently: round k is due (1 + 2 + … + 2^(k-1)) minutes (each wait at most 60) after the first failure.
+    const expected: number[] = [];
+    for (let k = 1, at = start; ; k++) {
+      at += Math.min(60, 2 ** (k - 1)) * MIN;
+      if (at > start + 3 * 60 * MIN) break;
+      expected.push(at - start);
+    }
+    const seen: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const [w] = listRedeliveries(project, runId);
+      if (!w) break;
+      expect(w.round).toBe(seen.length + 1);
+      seen.push(Date.parse(w.next_at) - start);
+      const r = await sendDueRedeliveries(project, { now: Date.parse(w.next_at) });
+      expect(r.failed).toBe(1);
+    }
+    expect(seen).toEqual(expected);
+    expect(seen.slice(0, 8).map((ms) => ms / MIN)).toEqual([1, 3, 7, 15, 31, 63, 123, 183].filter((m) => m <= 180));
+    expect(rx.bodies).toHaveLength(3 + expected.length);
+    expect(listAlertAttempts(project, runId).map((a) => a.attempt)).toEqual(Array.from({ length: 3 + expected.length }, (_, i) => i + 1));
+  });
+
+  it('is sent once when two processes sharing the state database send the due ones at the same time', async () => {
+    const { rx, runId, project } = await failedDelivery((url) => [{ name: 'failures', url, statuses: ['failed'] }]);
+    rx.up = true;
+    const other = openProject(bench!.dir);
+    try {
+      const now = Date.parse(listRedeliveries(project, runId)[0].next_at);
+      const results = await Promise.all([sendDueRedeliveries(project, { now }), sendDueRedeliveries(other, { now })]);
+      expect(results.map((r) => r.delivered).sort()).toEqual([0, 1]);
+      expect(rx.bodies).toHaveLength(4);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('keeps nothing for alerts with min_interval (their failures count in the next delivery) or redeliver_for 0, and drops those of an alert removed since', async () => {
+    const { runId, project } = await failedDelivery((url) => [
+      { name: 'throttled', url, statuses: ['failed'], min_interval: '1h' },
+      { name: 'never', url, statuses: ['failed'], redeliver_for: '0' },
+      { name: 'kept', url, statuses: ['failed'] },
+    ]);
+    expect(listAlertAttempts(project, runId).filter((a) => !a.ok)).toHaveLength(9);
+    expect(listRedeliveries(project, runId).map((w) => w.alert)).toEqual(['kept']);
+    // featureguard.yaml without the alert: the waiting delivery is dropped unsent.
+    writeFileSync(join(bench!.dir, 'featureguard.yaml'), stringify({ project: 'guards_test' }));
+    const other = openProject(bench!.dir);
+    try {
+      expect(await sendDueRedeliveries(other, { all: true })).toMatchObject({ attempts: [], given_up: 1 });
+      expect(listRedeliveries(other)).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('keeps a delivery that an interrupt cut, and forgets the redeliveries of runs pruned from the quality log', async () => {
+    const held: (() => void)[] = [];
+    // A receiver that holds the request: the delivery is in flight when the interrupt comes.
+    const holding = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => held.push(() => res.writeHead(204).end()));
+    });
+    servers.push(holding);
+    await new Promise<void>((r) => holding.listen(0, '127.0.0.1', r));
+    bench = await guardBench({ alerts: [{ name: 'failures', url: `http://127.0.0.1:${(holding.address() as AddressInfo).port}/hook`, statuses: ['failed'] }] });
+    const run = bench.project.runs.create({ kind: 'push', view: 'delays', options: {} });
+    bench.project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString() });
+    const delivering = fireAlerts(bench.project, run.id, NOT_JUDGED, { timeoutMs: 20_000 });
+    for (let i = 0; i < 200 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    runInterruptCleanups('SIGINT');
+    expect(listRedeliveries(bench.project, run.id)).toMatchObject([{ alert: 'failures', round: 1 }]);
+    held.forEach((end) => end());
+    await delivering;
+    // Pruned with its run.
+    pruneRuns(bench.project.state, { before: new Date(Date.now() + MIN), keep: 0 });
+    expect(listRedeliveries(bench.project)).toEqual([]);
+  });
+
+  it('is sent by `featureguard alerts redeliver`, by the SDK and by serve in its sweep', async () => {
+    const { rx, runId, project } = await failedDelivery((url) => [{ name: 'failures', url, statuses: ['failed'] }]);
+    const dir = bench!.dir;
+    // The CLI: nothing due yet, so nothing sent; --all sends it now, and it fails again (the receiver is down).
+    const notDue = await runCli(['--project', dir, '--json', 'alerts', 'redeliver']);
+    expect(notDue.code).toBe(0);
+    expect(JSON.parse(notDue.out)).toMatchObject({ delivered: 0, failed: 0, waiting: [{ run_id: runId, round: 1 }] });
+    const all = await runCli(['--project', dir, 'alerts', 'redeliver', '--all', '--run', runId]);
+    expect(all.code).toBe(0);
+    expect(all.out).toContain('redelivered 0, failed 1; 1 waiting');
+    expect(all.out).toContain(`${runId} failures redelivery 2 due`);
+    expect(rx.bodies).toHaveLength(4);
+    expect((await runCli(['--project', dir, 'alerts', 'redeliver', '--run', 'nope'])).code).not.toBe(0);
+    expect((await runCli(['--project', dir, 'runs', 'show', runId])).out).toMatch(/failures redelivery 2: due .* \(tried until .*\)/);
+    const page = await (await createApp(project).request(`/ui/runs/${runId}`)).text();
+    expect(page).toMatch(/<strong>failures<\/strong>: redelivery 2 due/);
+
+    // The SDK.
+    const store = await openFeatureStore(dir);
+    try {
+      expect(await store.redeliverAlerts({ all: true })).toMatchObject({ delivered: 0, failed: 1 });
+    } finally {
+      await store.close();
+    }
+    expect(rx.bodies).toHaveLength(5);
+
+    // serve: once it is due.
+    rx.up = true;
+    project.state.prepare('UPDATE alert_redeliveries SET next_at = 0').run();
+    const running = await startServer(project, { port: 0, quiet: true, scheduler: false, dropSweepMs: 20, logger: pino({ level: 'silent' }) });
+    try {
+      for (let i = 0; i < 200 && listRedeliveries(project).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      await running.close();
+    }
+    expect(rx.bodies).toHaveLength(6);
+    expect(JSON.parse(rx.bodies[5])).toMatchObject({ run: { id: runId }, redelivery: 3 });
+    expect(listAlertAttempts(project, runId).at(-1)).toMatchObject({ attempt: 6, ok: true });
+  });
+});
