@@ -146,6 +146,8 @@ function claim(state: StateDb, now: number, all: boolean, runId: string | undefi
  * `redeliver_for` has passed since its first failure. Delivery problems are recorded, never thrown.
  */
 export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'config'>, options: RedeliverOptions = {}): Promise<RedeliverResult> {
+  // Nothing was ever kept (and a read-only state database of an earlier version stays unwritten).
+  if (!hasTable(project.state, 'alert_redeliveries')) return { attempts: [], delivered: 0, failed: 0, given_up: 0 };
   const now = options.now ?? Date.now();
   const rows = claim(project.state, now, options.all === true, options.runId);
   const alerts = new Map((project.config.alerts ?? []).map((a) => [a.name, a]));
