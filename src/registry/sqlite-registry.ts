@@ -10,6 +10,8 @@
 import { ConflictError, FeatureguardError } from '../errors.js';
 import { deepFreeze } from '../definitions/define.js';
 import { allDefinitions, definitionSet } from '../definitions/definition-set.js';
+import type { DefinitionOrigin } from '../definitions/definition-files.js';
+import { definitionOrigin, setDefinitionOrigin } from '../definitions/origins.js';
 import type { Definition, DefinitionKind, DefinitionSet } from '../definitions/types.js';
 import { ensureTables, type StateDb } from '../state/state-db.js';
 import { contentHash } from './canonical.js';
@@ -33,6 +35,7 @@ CREATE TABLE IF NOT EXISTS registry_versions (
   applied_at TEXT NOT NULL,
   definition TEXT,
   apply_id INTEGER NOT NULL REFERENCES registry_applies(id),
+  origin TEXT,
   UNIQUE (kind, name, version)
 );
 `;
@@ -44,6 +47,8 @@ interface VersionRow {
   hash: string;
   applied_at: string;
   definition: string | null;
+  /** Where the applied object was read from, as JSON `{file, line}`: null when applied from code or over HTTP. */
+  origin: string | null;
 }
 
 interface Snapshot {
@@ -62,17 +67,20 @@ interface Snapshot {
  */
 export function openSqliteRegistry(db: StateDb): Registry {
   ensureTables(db, 'registry', DDL);
+  const origin = withOriginColumn(db) ? 'origin' : 'NULL AS origin';
   const generationStmt = db.prepare('SELECT coalesce(max(id), 0) AS g FROM registry_versions').pluck();
   const latestStmt = db.prepare(`
-    SELECT kind, name, version, hash, applied_at, definition FROM registry_versions v
+    SELECT kind, name, version, hash, applied_at, definition, ${origin} FROM registry_versions v
     WHERE version = (SELECT max(version) FROM registry_versions w WHERE w.kind = v.kind AND w.name = v.name)
     ORDER BY kind, name`);
   const versionsStmt = db.prepare(
-    'SELECT kind, name, version, hash, applied_at, definition FROM registry_versions WHERE kind = ? AND name = ? ORDER BY version',
+    `SELECT kind, name, version, hash, applied_at, definition, ${origin} FROM registry_versions WHERE kind = ? AND name = ? ORDER BY version`,
   );
   const insertApply = db.prepare('INSERT INTO registry_applies (applied_at, changes, allow_breaking, pid) VALUES (?, ?, ?, ?)');
   const insertVersion = db.prepare(
-    'INSERT INTO registry_versions (kind, name, version, hash, applied_at, definition, apply_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    origin === 'origin'
+      ? 'INSERT INTO registry_versions (kind, name, version, hash, applied_at, definition, apply_id, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
+      : 'INSERT INTO registry_versions (kind, name, version, hash, applied_at, definition, apply_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
 
   let known = { generation: 0, at: -Infinity };
@@ -128,8 +136,9 @@ export function openSqliteRegistry(db: StateDb): Registry {
       const def = c.action === 'remove' ? null : (desired.get(key) as Definition);
       const json = def === null ? null : JSON.stringify(def);
       const hash = contentHash(def);
-      insertVersion.run(c.kind, c.name, version, hash, appliedAt, json, applyId);
-      applied.push({ kind: c.kind, name: c.name, version, hash, applied_at: appliedAt, definition: def === null ? null : deepFreeze(JSON.parse(json as string) as Definition) });
+      const from = def === null ? null : storedOrigin(def);
+      insertVersion.run(c.kind, c.name, version, hash, appliedAt, json, applyId, ...(origin === 'origin' ? [from] : []));
+      applied.push(toRecord({ kind: c.kind, name: c.name, version, hash, applied_at: appliedAt, definition: json, origin: from }));
     }
     const result = { plan, applied };
     inTransaction?.(result);
@@ -160,14 +169,49 @@ export function openSqliteRegistry(db: StateDb): Registry {
 }
 
 function toRecord(row: VersionRow): VersionRecord {
-  return {
-    kind: row.kind,
-    name: row.name,
-    version: row.version,
-    hash: row.hash,
-    applied_at: row.applied_at,
-    definition: row.definition === null ? null : deepFreeze(JSON.parse(row.definition) as Definition),
-  };
+  const definition = row.definition === null ? null : deepFreeze(JSON.parse(row.definition) as Definition);
+  if (definition) setDefinitionOrigin(definition, appliedOrigin(row));
+  return { kind: row.kind, name: row.name, version: row.version, hash: row.hash, applied_at: row.applied_at, definition };
+}
+
+/**
+ * Where a definition was read from, kept with its version so that problems found when it is used (a source file
+ * gone, a column missing) name its file and line: JSON `{file, line}`, or null for objects built in code or sent
+ * over HTTP (their origin is a `(code)[i]` label, not a file).
+ */
+function storedOrigin(def: Definition): string | null {
+  const o = definitionOrigin(def);
+  if (!/\.(ya?ml|json)$/i.test(o.file)) return null;
+  return JSON.stringify({ file: o.file, line: o.locate('').line ?? null });
+}
+
+/**
+ * The origin of a definition read from the registry: the file it was applied from and the line of the object there
+ * (whatever the path inside it: the file may have changed since, and a problem's JSON path and object name pin it
+ * down), or `registry vN` for objects applied from code or over HTTP.
+ */
+function appliedOrigin(row: VersionRow): DefinitionOrigin {
+  const stored = row.origin === null ? null : (JSON.parse(row.origin) as { file: string; line: number | null });
+  if (!stored) return { file: `registry v${row.version}`, locate: () => ({}) };
+  return { file: stored.file, locate: () => (stored.line === null ? {} : { line: stored.line, column: 1 }) };
+}
+
+/**
+ * Registries made before origins were kept have no `origin` column: it is added, unless the state database is
+ * read-only (a reader of an older project), which then reads no origins.
+ */
+function withOriginColumn(db: StateDb): boolean {
+  const hasColumn = () => (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('registry_versions') as string[]).includes('origin');
+  if (hasColumn()) return true;
+  try {
+    db.exec('ALTER TABLE registry_versions ADD COLUMN origin TEXT');
+    return true;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'SQLITE_READONLY') return false;
+    // Another process added it meanwhile (a duplicate column).
+    if (hasColumn()) return true;
+    throw e;
+  }
 }
 
 /** SQLITE_BUSY after the busy timeout: another process holds the write lock too long. */
