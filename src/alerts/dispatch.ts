@@ -3,7 +3,7 @@
  * materializations and pushes, after the guards otherwise), every alert of
  * `featureguard.yaml` whose filter matches gets the run summary POSTed as JSON,
  * signed with HMAC-SHA256 (`X-Featureguard-Signature`), retried with backoff
- * (3 tries), and when every try failed, redelivered for a day (`redelivery.ts`).
+ * (3 tries), and unless one arrived, redelivered for a day (`redelivery.ts`).
  * Every attempt is recorded; delivery problems never fail the run.
  *
  * @example
@@ -33,7 +33,7 @@ import { takeDueAlerts } from '../runs/run-store.js';
 import type { CheckResult, Run } from '../runs/types.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { alertTarget, recordAttempt, listAlertAttempts, webhookEndpoint, type AlertAttempt } from './attempts.js';
-import { scheduleRedelivery } from './redelivery.js';
+import { forgetRedelivery, scheduleRedelivery } from './redelivery.js';
 import { SIGNATURE_HEADER, signBody } from './signature.js';
 import { releaseDeliverySlot, takeDeliverySlot } from './throttle.js';
 
@@ -247,6 +247,9 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
     }
     const payload = alertPayload(project, alert, run, outcome, matched);
     const body = JSON.stringify(alert.min_interval ? { ...payload, suppressed: slot.suppressed } : payload);
+    // Kept for redelivery before the first try and forgotten once one arrives (an outbox): a delivery whose every
+    // try fails, or whose process is stopped or killed meanwhile, is sent again (`redelivery.ts`).
+    scheduleRedelivery(project.state, alert, runId, body);
     // Stopped while delivering (Ctrl-C, a second signal to serve): the try in flight is recorded as interrupted
     // and the slot given back, as for a delivery whose every try failed, so the match is counted in the next one
     // (or, without min_interval, redelivered).
@@ -257,14 +260,11 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
         error: 'interrupted: the process stopped during this try', at: new Date().toISOString(), duration_ms: 0,
       });
       releaseDeliverySlot(project.state, alert, target, slot);
-      scheduleRedelivery(project.state, alert, runId, body);
     });
     try {
       const attempts = await deliver(project.state, alert, runId, body, opts);
-      if (!attempts.some((a) => a.ok)) {
-        releaseDeliverySlot(project.state, alert, target, slot);
-        scheduleRedelivery(project.state, alert, runId, body);
-      }
+      if (attempts.some((a) => a.ok)) forgetRedelivery(project.state, alert, runId);
+      else releaseDeliverySlot(project.state, alert, target, slot);
       return attempts;
     } finally {
       undo();

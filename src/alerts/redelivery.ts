@@ -1,10 +1,14 @@
 /**
- * Redelivery of alerts that reached no one: a delivery whose every try failed (the
- * receiver down for a deploy, a network partition longer than the tries' 1.5 s of
- * backoff) is kept in the state database with its body and sent again, one try per
- * round, 1, 2, 4, … minutes apart (at most an hour), for the alert's `redeliver_for`
- * (default 24 h) after the first failure. `serve` sends the due ones in its sweep;
- * without a running server, `featureguard alerts redeliver` (cron) does.
+ * Redelivery of alerts that reached no one. Each delivery is kept in the state
+ * database with its body before its first try and forgotten once a try arrives (an
+ * outbox): one whose every try failed (the receiver down for a deploy, longer than the
+ * tries' 1.5 s of backoff), or whose process was stopped or killed while delivering,
+ * is sent again, one try per round, 1, 2, 4, … minutes after it was first sent (at
+ * most an hour apart), for the alert's `redeliver_for` (default 24 h). `serve` sends
+ * the due ones in its sweep; without a running server, `featureguard alerts
+ * redeliver` (cron) does. So a delivery arrives at least once while the receiver comes
+ * back within the window (twice if a process is killed between a try arriving and its
+ * record).
  *
  * Each redelivery is claimed in one transaction (its next time pushed a minute on), so
  * processes sharing the state database send each once. A redelivered body is the
@@ -27,7 +31,7 @@ CREATE TABLE IF NOT EXISTS alert_redeliveries (
   run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
   alert TEXT NOT NULL,
   body TEXT NOT NULL,
-  first_failed_at INTEGER NOT NULL,
+  first_tried_at INTEGER NOT NULL,
   next_at INTEGER NOT NULL,
   round INTEGER NOT NULL,
   PRIMARY KEY (run_id, alert)
@@ -53,7 +57,7 @@ export interface Redelivery {
   readonly round: number;
   /** When it is due (ISO 8601 UTC). */
   readonly next_at: string;
-  /** After this, a failed round is the last (ISO 8601 UTC). */
+  /** After this, a failed round is the last: `redeliver_for` after the delivery was first tried (ISO 8601 UTC). */
   readonly until: string;
 }
 
@@ -73,19 +77,25 @@ function db(state: StateDb): StateDb {
   return state;
 }
 
-/** Keep a delivery of `body` whose every try failed at `now`, to be sent again (nothing when the alert's window is 0). */
+/** Keep a delivery of `body` about to be tried at `now`, to be sent again unless forgotten (nothing when the alert's window is 0). */
 export function scheduleRedelivery(state: StateDb, alert: AlertConfig, runId: string, body: string, now = Date.now()): void {
   if (redeliveryWindow(alert) <= 0) return;
   db(state)
-    .prepare('INSERT OR REPLACE INTO alert_redeliveries (run_id, alert, body, first_failed_at, next_at, round) VALUES (?, ?, ?, ?, ?, 1)')
+    .prepare('INSERT OR REPLACE INTO alert_redeliveries (run_id, alert, body, first_tried_at, next_at, round) VALUES (?, ?, ?, ?, ?, 1)')
     .run(runId, alert.name, body, now, now + waitAfter(1));
+}
+
+/** A delivery that arrived: nothing to send again. */
+export function forgetRedelivery(state: StateDb, alert: AlertConfig, runId: string): void {
+  if (redeliveryWindow(alert) <= 0) return;
+  db(state).prepare('DELETE FROM alert_redeliveries WHERE run_id = ? AND alert = ?').run(runId, alert.name);
 }
 
 interface Row {
   run_id: string;
   alert: string;
   body: string;
-  first_failed_at: number;
+  first_tried_at: number;
   next_at: number;
   round: number;
 }
@@ -95,14 +105,14 @@ export function listRedeliveries(project: Pick<Project, 'state' | 'config'>, run
   // Read-only callers (`runs show`) on a state database no redelivery was ever kept in: nothing to list.
   if (!hasTable(project.state, 'alert_redeliveries')) return [];
   const rows = project.state
-    .prepare(`SELECT run_id, alert, first_failed_at, next_at, round FROM alert_redeliveries ${runId === undefined ? '' : 'WHERE run_id = ?'} ORDER BY next_at, run_id, alert`)
+    .prepare(`SELECT run_id, alert, first_tried_at, next_at, round FROM alert_redeliveries ${runId === undefined ? '' : 'WHERE run_id = ?'} ORDER BY next_at, run_id, alert`)
     .all(...(runId === undefined ? [] : [runId])) as Omit<Row, 'body'>[];
   const alerts = new Map((project.config.alerts ?? []).map((a) => [a.name, a]));
   return rows.map((r) => {
     const alert = alerts.get(r.alert);
     return {
       run_id: r.run_id, alert: r.alert, round: r.round, next_at: new Date(r.next_at).toISOString(),
-      until: new Date(r.first_failed_at + (alert ? redeliveryWindow(alert) : 0)).toISOString(),
+      until: new Date(r.first_tried_at + (alert ? redeliveryWindow(alert) : 0)).toISOString(),
     };
   });
 }
@@ -130,7 +140,7 @@ function claim(state: StateDb, now: number, all: boolean, runId: string | undefi
   return db(state).transaction((): Row[] => {
     const rows = state
       .prepare(
-        `SELECT run_id, alert, body, first_failed_at, next_at, round FROM alert_redeliveries
+        `SELECT run_id, alert, body, first_tried_at, next_at, round FROM alert_redeliveries
          WHERE (? OR next_at <= ?) AND (? IS NULL OR run_id = ?) ORDER BY next_at LIMIT ${PER_CALL}`,
       )
       .all(all ? 1 : 0, now, runId ?? null, runId ?? null) as Row[];
@@ -179,7 +189,7 @@ export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'conf
       if (made.some((a) => a.ok)) {
         delivered++;
         forget.run(r.run_id, r.alert);
-      } else if (now + waitAfter(r.round + 1) > r.first_failed_at + window) {
+      } else if (now + waitAfter(r.round + 1) > r.first_tried_at + window) {
         // The next round would come after the window: this failure was the last.
         failed++;
         givenUp++;

@@ -4,6 +4,7 @@
  * doubling schedule until `redeliver_for` ends, once across processes, by the SDK,
  * the CLI and `serve`.
  */
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -179,6 +180,40 @@ describe('alert redelivery', () => {
     // Pruned with its run.
     pruneRuns(bench.project.state, { before: new Date(Date.now() + MIN), keep: 0 });
     expect(listRedeliveries(bench.project)).toEqual([]);
+  });
+
+  it('sends again a delivery whose process was killed while it was on the wire (kill -9), numbering its tries from 1', async () => {
+    const rx = await receiver();
+    let arrived = 0;
+    // A receiver that never answers the first request: the CLI is killed while it waits.
+    const holding = createServer((req) => {
+      req.resume();
+      req.on('end', () => arrived++);
+    });
+    servers.push(holding);
+    await new Promise<void>((r) => holding.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(holding.address() as AddressInfo).port}/hook`;
+    bench = await guardBench({ alerts: [{ name: 'volume', url, statuses: ['fail'], checks: ['anomaly'] }] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'cli', 'interrupt-child.ts'), '--project', bench.dir, 'check', '--view', 'delays', '--start', '2025-01-01', '--end', '2025-01-02'], { stdio: 'ignore' });
+    const exited = new Promise((r) => child.on('exit', r));
+    for (let i = 0; i < 3000 && arrived === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(arrived).toBe(1);
+    child.kill('SIGKILL');
+    await exited;
+    const [waiting] = listRedeliveries(bench.project);
+    expect(waiting).toMatchObject({ alert: 'volume', round: 1 });
+    expect(listAlertAttempts(bench.project, waiting.run_id)).toEqual([]);
+    // Pointed at a receiver that answers now.
+    writeFileSync(join(bench.dir, 'featureguard.yaml'), stringify({ project: 'guards_test', alerts: [{ name: 'volume', url: rx.url, statuses: ['fail'], checks: ['anomaly'] }] }));
+    rx.up = true;
+    const other = openProject(bench.dir);
+    try {
+      expect(await sendDueRedeliveries(other, { now: Date.parse(waiting.next_at) })).toMatchObject({ delivered: 1 });
+      expect(listAlertAttempts(other, waiting.run_id).map((a) => [a.attempt, a.ok])).toEqual([[1, true]]);
+      expect(JSON.parse(rx.bodies[0])).toMatchObject({ alert: 'volume', run: { id: waiting.run_id }, redelivery: 1 });
+    } finally {
+      await other.close();
+    }
   });
 
   it('is sent by `featureguard alerts redeliver`, by the SDK and by serve in its sweep', async () => {
