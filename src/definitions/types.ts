@@ -116,7 +116,7 @@ export interface AlertConfig {
   /** At most one delivery per view or service within this duration (`10m`); default `0`: every match. */
   readonly min_interval?: string;
   /**
-   * How long a delivery whose every try failed is sent again, one try per round, 1, 2, 4, … minutes apart (at
+   * How long a delivery that did not arrive (every try failed, or its process stopped meanwhile) is sent again, one try per round, 1, 2, 4, … minutes apart (at
    * most an hour): default `24h`; `0`: never. Not with `min_interval` (its failed matches count in the next delivery).
    */
   readonly redeliver_for?: string;
