@@ -117,6 +117,14 @@ export function listRedeliveries(project: Pick<Project, 'state' | 'config'>, run
   });
 }
 
+/** Per alert: deliveries not arrived yet (in flight or waiting for a round), and when the oldest was first tried (ms). */
+export function undeliveredByAlert(state: StateDb): { alert: string; count: number; since: number }[] {
+  if (!hasTable(state, 'alert_redeliveries')) return [];
+  return state.prepare('SELECT alert, count(*) AS count, min(first_tried_at) AS since FROM alert_redeliveries GROUP BY alert ORDER BY alert').all() as {
+    alert: string; count: number; since: number;
+  }[];
+}
+
 export interface RedeliverOptions extends AlertOptions {
   /** The time it is (ms); default now. */
   readonly now?: number;

@@ -2,13 +2,15 @@
  * Freshness gauges on `GET /metrics`, read from the state database at scrape time
  * (so materializations run by the CLI, another server or the scheduler all count):
  * per online view, how far it is materialized, when its last materialization
- * succeeded, and whether its newest finished one was blocked. The usual feature
- * store SLO alert is `time() - featureguard_view_materialized_until_seconds > 7200`.
+ * succeeded, and whether its newest finished one was blocked; and per alert, the
+ * deliveries that have not arrived. The usual feature store SLO alert is
+ * `time() - featureguard_view_materialized_until_seconds > 7200`.
  *
  * @example
  * registerFreshnessGauges(metrics.registry, project);
  */
 import { Gauge, type Registry } from 'prom-client';
+import { undeliveredByAlert } from '../alerts/redelivery.js';
 import { lastMaterializedEnd } from '../materialize/intervals.js';
 import type { Project } from '../project.js';
 import { ensureRunTables } from '../runs/run-store.js';
@@ -60,6 +62,27 @@ export function registerFreshnessGauges(registry: Registry, project: Project): v
         const row = q.get(view) as { status: string } | undefined;
         if (row) this.set({ view }, row.status === 'blocked' || row.status === 'failed' ? 1 : 0);
       }
+    },
+  });
+  // Retraining triggers that did not arrive: deliveries in flight or waiting to be redelivered, per alert.
+  new Gauge({
+    name: 'featureguard_alert_undelivered',
+    help: 'Alert deliveries that have not arrived yet (in flight, or waiting to be redelivered), per alert',
+    labelNames: ['alert'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const a of undeliveredByAlert(project.state)) this.set({ alert: a.alert }, a.count);
+    },
+  });
+  new Gauge({
+    name: 'featureguard_alert_undelivered_since_seconds',
+    help: 'When the oldest delivery of the alert that has not arrived was first tried (unix seconds)',
+    labelNames: ['alert'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const a of undeliveredByAlert(project.state)) this.set({ alert: a.alert }, a.since / 1000);
     },
   });
 }

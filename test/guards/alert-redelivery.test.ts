@@ -231,6 +231,9 @@ describe('alert redelivery', () => {
     expect((await runCli(['--project', dir, 'alerts', 'redeliver', '--run', 'nope'])).code).not.toBe(0);
     expect((await runCli(['--project', dir, 'runs', 'show', runId])).out).toMatch(/failures redelivery 2: due .* \(tried until .*\)/);
     const page = await (await createApp(project).request(`/ui/runs/${runId}`)).text();
+    const metrics = await (await createApp(project).request('/metrics')).text();
+    expect(metrics).toContain('featureguard_alert_undelivered{alert="failures"} 1');
+    expect(metrics).toMatch(/featureguard_alert_undelivered_since_seconds\{alert="failures"\} \d+/);
     expect(page).toMatch(/<strong>failures<\/strong>: redelivery 2 due/);
 
     // The SDK.
@@ -254,5 +257,6 @@ describe('alert redelivery', () => {
     expect(rx.bodies).toHaveLength(6);
     expect(JSON.parse(rx.bodies[5])).toMatchObject({ run: { id: runId }, redelivery: 3 });
     expect(listAlertAttempts(project, runId).at(-1)).toMatchObject({ attempt: 6, ok: true });
+    expect(await (await createApp(project).request('/metrics')).text()).not.toContain('featureguard_alert_undelivered{');
   });
 });
