@@ -33,7 +33,7 @@ import { takeDueAlerts } from '../runs/run-store.js';
 import type { CheckResult, Run } from '../runs/types.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { alertTarget, recordAttempt, listAlertAttempts, webhookEndpoint, type AlertAttempt } from './attempts.js';
-import { forgetRedelivery, scheduleRedelivery } from './redelivery.js';
+import { forgetRedelivery, releaseRedelivery, scheduleRedelivery } from './redelivery.js';
 import { SIGNATURE_HEADER, signBody } from './signature.js';
 import { releaseDeliverySlot, takeDeliverySlot } from './throttle.js';
 
@@ -264,7 +264,10 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
     try {
       const attempts = await deliver(project.state, alert, runId, body, opts);
       if (attempts.some((a) => a.ok)) forgetRedelivery(project.state, alert, runId);
-      else releaseDeliverySlot(project.state, alert, target, slot);
+      else {
+        releaseDeliverySlot(project.state, alert, target, slot);
+        releaseRedelivery(project.state, alert, runId);
+      }
       return attempts;
     } finally {
       undo();

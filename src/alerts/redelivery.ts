@@ -19,6 +19,7 @@
  * @example
  * const attempts = await sendDueRedeliveries(project); // POSTs the due ones, records every attempt
  */
+import { randomUUID } from 'node:crypto';
 import { storedDuration } from '../definitions/ttl.js';
 import type { AlertConfig } from '../definitions/types.js';
 import type { Project } from '../project.js';
@@ -34,6 +35,8 @@ CREATE TABLE IF NOT EXISTS alert_redeliveries (
   first_tried_at INTEGER NOT NULL,
   next_at INTEGER NOT NULL,
   round INTEGER NOT NULL,
+  claim TEXT,
+  claimed_until INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (run_id, alert)
 );
 CREATE INDEX IF NOT EXISTS alert_redeliveries_next ON alert_redeliveries (next_at);
@@ -44,10 +47,14 @@ export const DEFAULT_REDELIVER_FOR = '24h';
 /** The wait before round 1; doubled each round, at most `MAX_WAIT_MS`. */
 const FIRST_WAIT_MS = 60_000;
 const MAX_WAIT_MS = 3_600_000;
-/** How long a claimed redelivery is left to the process that claimed it (a try takes at most 5 s). */
+/** How long a claimed redelivery (or one whose first tries are on the wire) is left to its process (a try takes at most 5 s). */
 const CLAIM_MS = 60_000;
-/** Redeliveries claimed per call: a receiver down all day must not make one sweep send thousands. */
-const PER_CALL = 100;
+/** Redeliveries claimed and sent at once. */
+const PER_BATCH = 100;
+/** Batches per call (a sweep): a backlog (a receiver down through a storm of runs) drains at 2,000 a sweep. */
+const BATCHES_PER_CALL = 20;
+/** Rows of an alert this process does not redeliver (another process's newer featureguard.yaml) are left this long. */
+const UNCONFIGURED_GRACE_MS = 7 * 86_400_000;
 
 /** A delivery waiting to be sent again. */
 export interface Redelivery {
@@ -80,9 +87,16 @@ function db(state: StateDb): StateDb {
 /** Keep a delivery of `body` about to be tried at `now`, to be sent again unless forgotten (nothing when the alert's window is 0). */
 export function scheduleRedelivery(state: StateDb, alert: AlertConfig, runId: string, body: string, now = Date.now()): void {
   if (redeliveryWindow(alert) <= 0) return;
+  // Held while its first tries are on the wire: `alerts redeliver --all` does not send it beside them.
   db(state)
-    .prepare('INSERT OR REPLACE INTO alert_redeliveries (run_id, alert, body, first_tried_at, next_at, round) VALUES (?, ?, ?, ?, ?, 1)')
-    .run(runId, alert.name, body, now, now + waitAfter(1));
+    .prepare('INSERT OR REPLACE INTO alert_redeliveries (run_id, alert, body, first_tried_at, next_at, round, claim, claimed_until) VALUES (?, ?, ?, ?, ?, 1, NULL, ?)')
+    .run(runId, alert.name, body, now, now + waitAfter(1), now + CLAIM_MS);
+}
+
+/** A delivery whose first tries all failed: no longer held, due at its first round. */
+export function releaseRedelivery(state: StateDb, alert: AlertConfig, runId: string): void {
+  if (redeliveryWindow(alert) <= 0) return;
+  db(state).prepare('UPDATE alert_redeliveries SET claimed_until = 0 WHERE run_id = ? AND alert = ? AND claim IS NULL').run(runId, alert.name);
 }
 
 /** A delivery that arrived: nothing to send again. */
@@ -100,13 +114,13 @@ interface Row {
   round: number;
 }
 
-/** The redeliveries waiting, of one run or all, soonest first (`until` from the alert as configured now). */
-export function listRedeliveries(project: Pick<Project, 'state' | 'config'>, runId?: string): Redelivery[] {
+/** The redeliveries waiting, of one run or all, soonest first, at most `limit` (`until` from the alert as configured now). */
+export function listRedeliveries(project: Pick<Project, 'state' | 'config'>, runId?: string, limit = 1_000): Redelivery[] {
   // Read-only callers (`runs show`) on a state database no redelivery was ever kept in: nothing to list.
   if (!hasTable(project.state, 'alert_redeliveries')) return [];
   const rows = project.state
-    .prepare(`SELECT run_id, alert, first_tried_at, next_at, round FROM alert_redeliveries ${runId === undefined ? '' : 'WHERE run_id = ?'} ORDER BY next_at, run_id, alert`)
-    .all(...(runId === undefined ? [] : [runId])) as Omit<Row, 'body'>[];
+    .prepare(`SELECT run_id, alert, first_tried_at, next_at, round FROM alert_redeliveries ${runId === undefined ? '' : 'WHERE run_id = ?'} ORDER BY next_at, run_id, alert LIMIT ?`)
+    .all(...(runId === undefined ? [] : [runId]), limit) as Omit<Row, 'body'>[];
   const alerts = new Map((project.config.alerts ?? []).map((a) => [a.name, a]));
   return rows.map((r) => {
     const alert = alerts.get(r.alert);
@@ -115,6 +129,12 @@ export function listRedeliveries(project: Pick<Project, 'state' | 'config'>, run
       until: new Date(r.first_tried_at + (alert ? redeliveryWindow(alert) : 0)).toISOString(),
     };
   });
+}
+
+/** How many redeliveries wait, of one run or all. */
+export function countRedeliveries(state: StateDb, runId?: string): number {
+  if (!hasTable(state, 'alert_redeliveries')) return 0;
+  return state.prepare(`SELECT count(*) FROM alert_redeliveries ${runId === undefined ? '' : 'WHERE run_id = ?'}`).pluck().get(...(runId === undefined ? [] : [runId])) as number;
 }
 
 /** Per alert: deliveries not arrived yet (in flight or waiting for a round), and when the oldest was first tried (ms). */
@@ -139,75 +159,109 @@ export interface RedeliverResult {
   readonly attempts: AlertAttempt[];
   readonly delivered: number;
   readonly failed: number;
-  /** Failed rounds that were the last (the alert's `redeliver_for` ended, or the alert is gone or has no redelivery now). */
+  /** Redeliveries that ended unsent or after a failed last round: the alert's `redeliver_for` ran out, or the alert has been gone for a week. */
   readonly given_up: number;
 }
 
-/** Claim the due redeliveries (`PER_CALL` at most): their next time moves a claim's length on, in one transaction. */
-function claim(state: StateDb, now: number, all: boolean, runId: string | undefined): Row[] {
-  return db(state).transaction((): Row[] => {
+const NOTHING: RedeliverResult = { attempts: [], delivered: 0, failed: 0, given_up: 0 };
+
+/**
+ * In one transaction: give up the redeliveries whose window ran out before their round (a server or cron that was
+ * down, a backlog), and those of alerts this process does not redeliver once they are a week old (another process
+ * may run a newer featureguard.yaml that has them); then claim a batch of the due ones of the alerts it does
+ * redeliver, unclaimed (or whose claim ran out) and not tried in this call already, soonest first. Returns the
+ * claimed rows and how many were given up.
+ */
+function claim(state: StateDb, windows: ReadonlyMap<string, number>, token: string, now: number, options: RedeliverOptions): { rows: Row[]; givenUp: number } {
+  const names = [...windows.keys()];
+  const inList = names.map(() => '?').join(', ');
+  const run = options.runId ?? null;
+  return state.transaction(() => {
+    let givenUp = 0;
+    const expire = state.prepare('DELETE FROM alert_redeliveries WHERE alert = ? AND first_tried_at + ? < ? AND claimed_until <= ? AND (? IS NULL OR run_id = ?)');
+    for (const [alert, window] of windows) givenUp += expire.run(alert, window, now, now, run, run).changes;
+    givenUp += state
+      .prepare(`DELETE FROM alert_redeliveries WHERE alert NOT IN (${inList}) AND first_tried_at < ? AND claimed_until <= ? AND (? IS NULL OR run_id = ?)`)
+      .run(...names, now - UNCONFIGURED_GRACE_MS, now, run, run).changes;
+    if (names.length === 0) return { rows: [], givenUp };
     const rows = state
       .prepare(
         `SELECT run_id, alert, body, first_tried_at, next_at, round FROM alert_redeliveries
-         WHERE (? OR next_at <= ?) AND (? IS NULL OR run_id = ?) ORDER BY next_at LIMIT ${PER_CALL}`,
+         WHERE alert IN (${inList}) AND claimed_until <= ? AND (? OR next_at <= ?) AND (? IS NULL OR run_id = ?)
+           AND (claim IS NULL OR claim <> ?)
+         ORDER BY next_at LIMIT ${PER_BATCH}`,
       )
-      .all(all ? 1 : 0, now, runId ?? null, runId ?? null) as Row[];
-    const take = state.prepare('UPDATE alert_redeliveries SET next_at = ? WHERE run_id = ? AND alert = ?');
-    for (const r of rows) take.run(now + CLAIM_MS, r.run_id, r.alert);
-    return rows;
+      .all(...names, now, options.all ? 1 : 0, now, run, run, token) as Row[];
+    const take = state.prepare('UPDATE alert_redeliveries SET claim = ?, claimed_until = ? WHERE run_id = ? AND alert = ?');
+    for (const r of rows) take.run(token, now + CLAIM_MS, r.run_id, r.alert);
+    return { rows, givenUp };
   }).immediate();
 }
 
 /**
- * Send the redeliveries that are due at `now` (or all, or one run's), one try each; records every attempt.
- * A delivered one is forgotten; a failed one waits for its next round, or is given up once the alert's
- * `redeliver_for` has passed since its first failure. Delivery problems are recorded, never thrown.
+ * Send the redeliveries that are due at `now` (or all, or one run's), one try each; records every attempt. A
+ * delivered one is forgotten; a failed one waits for its next round, or is given up once the alert's
+ * `redeliver_for` has passed since it was first tried. Each is claimed first, so processes sharing the state
+ * database send it once. Up to 2,000 a call (every waiting one with `all`). Delivery problems are recorded, never
+ * thrown; a read-only state database sends nothing.
  */
 export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'config'>, options: RedeliverOptions = {}): Promise<RedeliverResult> {
   // Nothing was ever kept (and a read-only state database of an earlier version stays unwritten).
-  if (!hasTable(project.state, 'alert_redeliveries')) return { attempts: [], delivered: 0, failed: 0, given_up: 0 };
+  if (!hasTable(project.state, 'alert_redeliveries')) return NOTHING;
   const now = options.now ?? Date.now();
-  const rows = claim(project.state, now, options.all === true, options.runId);
-  const alerts = new Map((project.config.alerts ?? []).map((a) => [a.name, a]));
-  const forget = project.state.prepare('DELETE FROM alert_redeliveries WHERE run_id = ? AND alert = ?');
-  const later = project.state.prepare('UPDATE alert_redeliveries SET next_at = ?, round = ? WHERE run_id = ? AND alert = ?');
+  const alerts = new Map((project.config.alerts ?? []).filter((a) => redeliveryWindow(a) > 0).map((a) => [a.name, a]));
+  const windows = new Map([...alerts].map(([name, a]) => [name, redeliveryWindow(a)]));
+  const token = randomUUID();
+  const state = project.state;
+  const mine = 'run_id = ? AND alert = ? AND claim = ?';
+  const forget = state.prepare(`DELETE FROM alert_redeliveries WHERE ${mine}`);
+  // Free for other processes at its next round; this call's token stays on it, so `all` does not take it again.
+  const later = state.prepare(`UPDATE alert_redeliveries SET next_at = ?, round = ?, claimed_until = 0 WHERE ${mine}`);
+  const attempts: AlertAttempt[] = [];
   let delivered = 0;
   let failed = 0;
   let givenUp = 0;
-  const attempts = await Promise.all(
-    rows.map(async (r): Promise<AlertAttempt[]> => {
-      const alert = alerts.get(r.alert);
-      const window = alert ? redeliveryWindow(alert) : 0;
-      // Removed from featureguard.yaml, or redelivery turned off since: dropped unsent.
-      if (!alert || window <= 0) {
-        forget.run(r.run_id, r.alert);
-        givenUp++;
-        return [];
-      }
-      const body = { ...(JSON.parse(r.body) as Record<string, unknown>), sent_at: new Date(now).toISOString(), redelivery: r.round };
-      const tried = listAlertAttempts(project, r.run_id).filter((a) => a.alert === r.alert && a.attempt > 0).length;
-      let made: AlertAttempt[];
-      try {
-        made = await deliver(project.state, alert, r.run_id, JSON.stringify(body), { ...options, tries: 1, firstAttempt: tried + 1 });
-      } catch {
-        // The run was pruned while its try was on the wire (its attempt could not be recorded): nothing left to alert.
-        forget.run(r.run_id, r.alert);
-        return [];
-      }
-      if (made.some((a) => a.ok)) {
-        delivered++;
-        forget.run(r.run_id, r.alert);
-      } else if (now + waitAfter(r.round + 1) > r.first_tried_at + window) {
-        // The next round would come after the window: this failure was the last.
-        failed++;
-        givenUp++;
-        forget.run(r.run_id, r.alert);
-      } else {
-        failed++;
-        later.run(now + waitAfter(r.round + 1), r.round + 1, r.run_id, r.alert);
-      }
-      return made;
-    }),
-  );
-  return { attempts: attempts.flat(), delivered, failed, given_up: givenUp };
+  for (let batch = 0; options.all || batch < BATCHES_PER_CALL; batch++) {
+    let claimed: { rows: Row[]; givenUp: number };
+    try {
+      claimed = claim(state, windows, token, now, options);
+    } catch (e) {
+      // A read-only state database (a reader of the project) sends nothing; `serve` logs anything else.
+      if ((e as { code?: string }).code === 'SQLITE_READONLY') break;
+      throw e;
+    }
+    givenUp += claimed.givenUp;
+    if (claimed.rows.length === 0) break;
+    const made = await Promise.all(
+      claimed.rows.map(async (r): Promise<AlertAttempt[]> => {
+        const alert = alerts.get(r.alert)!;
+        const body = { ...(JSON.parse(r.body) as Record<string, unknown>), sent_at: new Date(now).toISOString(), redelivery: r.round };
+        const tried = listAlertAttempts(project, r.run_id).filter((a) => a.alert === r.alert && a.attempt > 0).length;
+        let tries: AlertAttempt[];
+        try {
+          tries = await deliver(state, alert, r.run_id, JSON.stringify(body), { ...options, tries: 1, firstAttempt: tried + 1 });
+        } catch {
+          // The attempt could not be recorded: the run was pruned meanwhile (its redelivery went with it), or the
+          // state database is busy or full: left claimed, tried again once the claim runs out.
+          return [];
+        }
+        if (tries.some((a) => a.ok)) {
+          delivered++;
+          // Delivered: forgotten whoever holds it now (a process that claimed it after ours ran out sends a duplicate, deduped by run id).
+          state.prepare('DELETE FROM alert_redeliveries WHERE run_id = ? AND alert = ?').run(r.run_id, r.alert);
+        } else if (now + waitAfter(r.round + 1) > r.first_tried_at + windows.get(r.alert)!) {
+          // The next round would come after the window: this failure was the last.
+          failed++;
+          givenUp++;
+          forget.run(r.run_id, r.alert, token);
+        } else {
+          failed++;
+          later.run(now + waitAfter(r.round + 1), r.round + 1, r.run_id, r.alert, token);
+        }
+        return tries;
+      }),
+    );
+    attempts.push(...made.flat());
+  }
+  return { attempts, delivered, failed, given_up: givenUp };
 }

@@ -151,8 +151,13 @@ export async function startServer(project: Project, options: ServeOptions = {}):
       const later = failOrphanedRunsIfWritable(project.state);
       if (later.length) log.info({ runs: later }, 'marked failed the runs of processes that stopped');
       await sendDueAlerts(project);
-      const re = await sendDueRedeliveries(project);
-      if (re.delivered + re.failed > 0) log.info({ delivered: re.delivered, failed: re.failed, given_up: re.given_up }, 'redelivered alerts');
+      try {
+        const re = await sendDueRedeliveries(project);
+        if (re.delivered + re.failed + re.given_up > 0) log.info({ delivered: re.delivered, failed: re.failed, given_up: re.given_up }, 'redelivered alerts');
+      } catch (err) {
+        // Its own failure (the state database busy for long): the drops below still run.
+        log.warn({ err }, 'alert redelivery failed; retrying in the next sweep');
+      }
       const { dropped, failed } = await dropPendingViews(project, 0);
       if (dropped.length) log.info({ views: dropped }, 'dropped pending online values');
       for (const { view, error } of failed) log.warn({ view, error }, 'pending online drop failed; retrying later');

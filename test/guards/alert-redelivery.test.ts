@@ -4,6 +4,7 @@
  * doubling schedule until `redeliver_for` ends, once across processes, by the SDK,
  * the CLI and `serve`.
  */
+import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -13,7 +14,7 @@ import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NOT_JUDGED, fireAlerts, listAlertAttempts } from '../../src/alerts/dispatch.js';
-import { listRedeliveries, sendDueRedeliveries } from '../../src/alerts/redelivery.js';
+import { listRedeliveries, releaseRedelivery, scheduleRedelivery, sendDueRedeliveries } from '../../src/alerts/redelivery.js';
 import { verifySignature } from '../../src/alerts/signature.js';
 import type { AlertConfig } from '../../src/definitions/types.js';
 import { openProject } from '../../src/project.js';
@@ -69,6 +70,29 @@ async function failedDelivery(alerts: (url: string) => AlertConfig[]) {
 }
 
 const MIN = 60_000;
+
+/** A receiver that answers 204 after 300 ms; `got` counts the requests. */
+async function slowReceiver(): Promise<{ url: string; got: () => number }> {
+  let got = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      got++;
+      setTimeout(() => res.writeHead(204).end(), 300);
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got: () => got };
+}
+
+/** A failed push run of the bench whose alerts fired (and failed: the receiver is down). */
+async function failedRun(project: GuardBench['project']): Promise<string> {
+  const run = project.runs.create({ kind: 'push', view: 'delays', options: {} });
+  project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString() });
+  await fireAlerts(project, run.id, NOT_JUDGED);
+  return run.id;
+}
 
 describe('alert redelivery', () => {
   it('keeps a delivery whose every try failed and sends it once it is due: same payload, a new sent_at, signed, attempts counted on', async () => {
@@ -140,7 +164,56 @@ describe('alert redelivery', () => {
     }
   });
 
-  it('keeps nothing for alerts with min_interval (their failures count in the next delivery) or redeliver_for 0, and drops those of an alert removed since', async () => {
+  it('`all` leaves a redelivery another process is sending; one due after its window is given up unsent', async () => {
+    const { rx, runId, project } = await failedDelivery((url) => [{ name: 'failures', url, statuses: ['failed'], redeliver_for: '1h' }]);
+    const slow = await slowReceiver();
+    // The alert now points at a receiver that takes 300 ms to answer, in both processes: the sweep's try is on the wire a while.
+    const config = { ...project.config, alerts: [{ name: 'failures', url: slow.url, statuses: ['failed'], redeliver_for: '1h' }] };
+    const sweeping = { state: project.state, config };
+    const other = openProject(bench!.dir);
+    try {
+      const due = Date.parse(listRedeliveries(project, runId)[0].next_at);
+      const sweep = sendDueRedeliveries(sweeping, { now: due });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await sendDueRedeliveries({ state: other.state, config }, { all: true, now: due })).toEqual({ attempts: [], delivered: 0, failed: 0, given_up: 0 });
+      expect(await sweep).toMatchObject({ delivered: 1 });
+      expect(slow.got()).toBe(1);
+      expect(listAlertAttempts(project, runId).map((a) => [a.attempt, a.ok])).toEqual([[1, false], [2, false], [3, false], [4, true]]);
+      expect(rx.bodies).toHaveLength(3);
+    } finally {
+      await other.close();
+    }
+    // Another run whose redelivery comes due only after its window: given up unsent (a server down for a day).
+    const late = await failedRun(project);
+    const [w] = listRedeliveries(project, late);
+    expect(await sendDueRedeliveries(project, { now: Date.parse(w.until) + 1 })).toEqual({ attempts: [], delivered: 0, failed: 0, given_up: 1 });
+    expect(listRedeliveries(project)).toEqual([]);
+  });
+
+  it('drains a backlog: up to 2,000 due a call, every waiting one with `all`; a read-only state database sends nothing', async () => {
+    const { rx, project } = await failedDelivery((url) => [{ name: 'failures', url, statuses: ['failed'] }]);
+    rx.up = true;
+    const alert = project.config.alerts![0];
+    const t0 = Date.now();
+    // 249 more runs whose deliveries failed (as fireAlerts keeps them), due at once, and 10 not due for an hour.
+    for (let i = 0; i < 259; i++) {
+      const run = project.runs.create({ kind: 'push', view: 'delays', options: {} });
+      scheduleRedelivery(project.state, alert, run.id, '{"event":"featureguard.run"}', i < 249 ? t0 : t0 + 3600_000);
+      releaseRedelivery(project.state, alert, run.id);
+    }
+    const readOnly = new Database(project.state.name, { readonly: true });
+    try {
+      expect(await sendDueRedeliveries({ state: readOnly, config: project.config }, { now: t0 + 2 * MIN })).toEqual({ attempts: [], delivered: 0, failed: 0, given_up: 0 });
+    } finally {
+      readOnly.close();
+    }
+    expect(await sendDueRedeliveries(project, { now: t0 + 2 * MIN })).toMatchObject({ delivered: 250, failed: 0 });
+    expect(listRedeliveries(project)).toHaveLength(10);
+    expect(await sendDueRedeliveries(project, { all: true, now: t0 + 2 * MIN })).toMatchObject({ delivered: 10 });
+    expect(rx.bodies.length).toBe(3 + 260);
+  });
+
+  it('keeps nothing for alerts with min_interval (their failures count in the next delivery) or redeliver_for 0, and drops those of an alert gone for a week', async () => {
     const { runId, project } = await failedDelivery((url) => [
       { name: 'throttled', url, statuses: ['failed'], min_interval: '1h' },
       { name: 'never', url, statuses: ['failed'], redeliver_for: '0' },
@@ -148,11 +221,14 @@ describe('alert redelivery', () => {
     ]);
     expect(listAlertAttempts(project, runId).filter((a) => !a.ok)).toHaveLength(9);
     expect(listRedeliveries(project, runId).map((w) => w.alert)).toEqual(['kept']);
-    // featureguard.yaml without the alert: the waiting delivery is dropped unsent.
+    // A process whose featureguard.yaml lacks the alert (an older one, during a rolling deploy) leaves it to the
+    // processes that have it; after a week it drops it unsent.
     writeFileSync(join(bench!.dir, 'featureguard.yaml'), stringify({ project: 'guards_test' }));
     const other = openProject(bench!.dir);
     try {
-      expect(await sendDueRedeliveries(other, { all: true })).toMatchObject({ attempts: [], given_up: 1 });
+      expect(await sendDueRedeliveries(other, { all: true, now: Date.now() + 6 * 24 * 60 * MIN })).toEqual({ attempts: [], delivered: 0, failed: 0, given_up: 0 });
+      expect(listRedeliveries(other)).toHaveLength(1);
+      expect(await sendDueRedeliveries(other, { all: true, now: Date.now() + 7 * 24 * 60 * MIN + MIN })).toEqual({ attempts: [], delivered: 0, failed: 0, given_up: 1 });
       expect(listRedeliveries(other)).toEqual([]);
     } finally {
       await other.close();

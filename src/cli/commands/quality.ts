@@ -94,19 +94,23 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
   alerts
     .command('redeliver')
     .description('send the alert deliveries that failed and are due again (serve does this every 15 s; run it from cron without serve)')
-    .option('--all', 'send every waiting redelivery now, due or not')
+    .option('--all', 'send every waiting redelivery now, due or not (not those another process is sending)')
     .option('--run <id>', "only this run's")
     .action(async (o: { all?: boolean; run?: string }) => {
       const project = await ctx.project();
-      const { sendDueRedeliveries, listRedeliveries } = await import('../../alerts/redelivery.js');
+      const { sendDueRedeliveries, listRedeliveries, countRedeliveries } = await import('../../alerts/redelivery.js');
       if (o.run !== undefined) project.runs.get(o.run);
       const r = await sendDueRedeliveries(project, { all: o.all === true, runId: o.run });
-      const waiting = listRedeliveries(project, o.run);
-      ctx.print({ ...r, waiting }, () =>
+      // At most the 100 soonest listed (a receiver down through a storm can leave thousands).
+      const waiting = listRedeliveries(project, o.run, 100);
+      const total = countRedeliveries(project.state, o.run);
+      ctx.print({ ...r, waiting, waiting_total: total }, () =>
         [
-          `redelivered ${r.delivered}, failed ${r.failed}${r.given_up ? ` (${r.given_up} for the last time)` : ''}; ${waiting.length} waiting`,
-          ...r.attempts.map((a) => `  ${a.run_id} ${a.alert} attempt ${a.attempt}: ${a.ok ? 'delivered' : 'failed'} ${a.status_code ?? ''} ${a.error ?? ''}`.trimEnd()),
-          ...waiting.map((w) => `  ${w.run_id} ${w.alert} redelivery ${w.round} due ${w.next_at}`),
+          `redelivered ${r.delivered}, failed ${r.failed}${r.given_up ? `, given up ${r.given_up}` : ''}; ${total} waiting`,
+          ...r.attempts.slice(0, 100).map((a) => `  ${a.run_id} ${a.alert} attempt ${a.attempt}: ${a.ok ? 'delivered' : 'failed'} ${a.status_code ?? ''} ${a.error ?? ''}`.trimEnd()),
+          ...(r.attempts.length > 100 ? [`  (${r.attempts.length - 100} more attempts: runs show RUN_ID lists a run's)`] : []),
+          ...waiting.slice(0, 20).map((w) => `  ${w.run_id} ${w.alert} redelivery ${w.round} due ${w.next_at}`),
+          ...(total > 20 ? [`  (${total - 20} more waiting; --json lists the 100 soonest)`] : []),
         ].join('\n'));
     });
 
