@@ -33,7 +33,7 @@ import { takeDueAlerts } from '../runs/run-store.js';
 import type { CheckResult, Run } from '../runs/types.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { alertTarget, recordAttempt, listAlertAttempts, webhookEndpoint, type AlertAttempt } from './attempts.js';
-import { forgetRedelivery, releaseRedelivery, scheduleRedelivery } from './redelivery.js';
+import { forgetRedelivery, keptAlerts, releaseRedelivery, scheduleRedelivery } from './redelivery.js';
 import { SIGNATURE_HEADER, signBody } from './signature.js';
 import { releaseDeliverySlot, takeDeliverySlot } from './throttle.js';
 
@@ -230,7 +230,8 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
   // An alert fires once per run: one that was tried (or held back) for it already is not sent again — a run
   // whose process was killed after its guards alerted, then marked failed, or a materialization that resumed
   // after the next one took its lease over and alerted it.
-  const fired = new Set(listAlertAttempts(project, runId).map((a) => a.alert));
+  // One with a delivery kept for redelivery (its process was killed with the first try on the wire) is sent from there.
+  const fired = new Set([...listAlertAttempts(project, runId).map((a) => a.alert), ...keptAlerts(project.state, runId)]);
   const jobs = alerts.map(async (alert) => {
     if (fired.has(alert.name)) return [];
     const matched = matchAlert(alert, run, outcome, registry);

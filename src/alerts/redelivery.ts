@@ -64,8 +64,11 @@ export interface Redelivery {
   readonly round: number;
   /** When it is due (ISO 8601 UTC). */
   readonly next_at: string;
-  /** After this, a failed round is the last: `redeliver_for` after the delivery was first tried (ISO 8601 UTC). */
-  readonly until: string;
+  /**
+   * After this, a failed round is the last: `redeliver_for` after the delivery was first tried (ISO 8601 UTC); null
+   * when this process's featureguard.yaml does not redeliver the alert (another process's may).
+   */
+  readonly until: string | null;
 }
 
 /** How long `alert`'s failed deliveries are redelivered (ms): 0 when off, or when `min_interval` counts them instead. */
@@ -124,9 +127,10 @@ export function listRedeliveries(project: Pick<Project, 'state' | 'config'>, run
   const alerts = new Map((project.config.alerts ?? []).map((a) => [a.name, a]));
   return rows.map((r) => {
     const alert = alerts.get(r.alert);
+    const window = alert ? redeliveryWindow(alert) : 0;
     return {
       run_id: r.run_id, alert: r.alert, round: r.round, next_at: new Date(r.next_at).toISOString(),
-      until: new Date(r.first_tried_at + (alert ? redeliveryWindow(alert) : 0)).toISOString(),
+      until: window > 0 ? new Date(r.first_tried_at + window).toISOString() : null,
     };
   });
 }
@@ -137,12 +141,23 @@ export function countRedeliveries(state: StateDb, runId?: string): number {
   return state.prepare(`SELECT count(*) FROM alert_redeliveries ${runId === undefined ? '' : 'WHERE run_id = ?'}`).pluck().get(...(runId === undefined ? [] : [runId])) as number;
 }
 
-/** Per alert: deliveries not arrived yet (in flight or waiting for a round), and when the oldest was first tried (ms). */
-export function undeliveredByAlert(state: StateDb): { alert: string; count: number; since: number }[] {
+/**
+ * Per alert this process redelivers: deliveries not arrived yet (in flight or waiting for a round), and when the
+ * oldest was first tried (ms). Given up ones are gone from it.
+ */
+export function undeliveredByAlert(project: Pick<Project, 'state' | 'config'>): { alert: string; count: number; since: number }[] {
+  if (!hasTable(project.state, 'alert_redeliveries')) return [];
+  const names = (project.config.alerts ?? []).filter((a) => redeliveryWindow(a) > 0).map((a) => a.name);
+  if (names.length === 0) return [];
+  return project.state
+    .prepare(`SELECT alert, count(*) AS count, min(first_tried_at) AS since FROM alert_redeliveries WHERE alert IN (${names.map(() => '?').join(', ')}) GROUP BY alert ORDER BY alert`)
+    .all(...names) as { alert: string; count: number; since: number }[];
+}
+
+/** The alerts of a run that have a delivery kept (in flight, or waiting to be sent again). */
+export function keptAlerts(state: StateDb, runId: string): string[] {
   if (!hasTable(state, 'alert_redeliveries')) return [];
-  return state.prepare('SELECT alert, count(*) AS count, min(first_tried_at) AS since FROM alert_redeliveries GROUP BY alert ORDER BY alert').all() as {
-    alert: string; count: number; since: number;
-  }[];
+  return state.prepare('SELECT alert FROM alert_redeliveries WHERE run_id = ?').pluck().all(runId) as string[];
 }
 
 export interface RedeliverOptions extends AlertOptions {
@@ -165,33 +180,36 @@ export interface RedeliverResult {
 
 const NOTHING: RedeliverResult = { attempts: [], delivered: 0, failed: 0, given_up: 0 };
 
+/** A redelivery's key. */
+type Key = readonly [runId: string, alert: string];
+
 /**
  * In one transaction: give up the redeliveries whose window ran out before their round (a server or cron that was
  * down, a backlog), and those of alerts this process does not redeliver once they are a week old (another process
- * may run a newer featureguard.yaml that has them); then claim a batch of the due ones of the alerts it does
- * redeliver, unclaimed (or whose claim ran out) and not tried in this call already, soonest first. Returns the
- * claimed rows and how many were given up.
+ * may run a newer featureguard.yaml that has them); then claim a batch of the alerts it does redeliver, unclaimed
+ * (or whose claim ran out): the due ones not tried in this call already, soonest first, or with `keys` those of
+ * them (`all`). Returns the claimed rows and how many were given up.
  */
-function claim(state: StateDb, windows: ReadonlyMap<string, number>, token: string, now: number, options: RedeliverOptions): { rows: Row[]; givenUp: number } {
+function claim(state: StateDb, windows: ReadonlyMap<string, number>, token: string, now: number, runId: string | null, keys?: readonly Key[]): { rows: Row[]; givenUp: number } {
   const names = [...windows.keys()];
   const inList = names.map(() => '?').join(', ');
-  const run = options.runId ?? null;
   return state.transaction(() => {
     let givenUp = 0;
     const expire = state.prepare('DELETE FROM alert_redeliveries WHERE alert = ? AND first_tried_at + ? < ? AND claimed_until <= ? AND (? IS NULL OR run_id = ?)');
-    for (const [alert, window] of windows) givenUp += expire.run(alert, window, now, now, run, run).changes;
+    for (const [alert, window] of windows) givenUp += expire.run(alert, window, now, now, runId, runId).changes;
     givenUp += state
       .prepare(`DELETE FROM alert_redeliveries WHERE alert NOT IN (${inList}) AND first_tried_at < ? AND claimed_until <= ? AND (? IS NULL OR run_id = ?)`)
-      .run(...names, now - UNCONFIGURED_GRACE_MS, now, run, run).changes;
-    if (names.length === 0) return { rows: [], givenUp };
+      .run(...names, now - UNCONFIGURED_GRACE_MS, now, runId, runId).changes;
+    if (names.length === 0 || keys?.length === 0) return { rows: [], givenUp };
+    const which = keys
+      ? { sql: `(run_id, alert) IN (VALUES ${keys.map(() => '(?, ?)').join(', ')})`, args: keys.flat() }
+      : { sql: 'next_at <= ? AND (claim IS NULL OR claim <> ?) AND (? IS NULL OR run_id = ?)', args: [now, token, runId, runId] };
     const rows = state
       .prepare(
         `SELECT run_id, alert, body, first_tried_at, next_at, round FROM alert_redeliveries
-         WHERE alert IN (${inList}) AND claimed_until <= ? AND (? OR next_at <= ?) AND (? IS NULL OR run_id = ?)
-           AND (claim IS NULL OR claim <> ?)
-         ORDER BY next_at LIMIT ${PER_BATCH}`,
+         WHERE alert IN (${inList}) AND claimed_until <= ? AND ${which.sql} ORDER BY next_at LIMIT ${PER_BATCH}`,
       )
-      .all(...names, now, options.all ? 1 : 0, now, run, run, token) as Row[];
+      .all(...names, now, ...which.args) as Row[];
     const take = state.prepare('UPDATE alert_redeliveries SET claim = ?, claimed_until = ? WHERE run_id = ? AND alert = ?');
     for (const r of rows) take.run(token, now + CLAIM_MS, r.run_id, r.alert);
     return { rows, givenUp };
@@ -199,43 +217,53 @@ function claim(state: StateDb, windows: ReadonlyMap<string, number>, token: stri
 }
 
 /**
- * Send the redeliveries that are due at `now` (or all, or one run's), one try each; records every attempt. A
- * delivered one is forgotten; a failed one waits for its next round, or is given up once the alert's
- * `redeliver_for` has passed since it was first tried. Each is claimed first, so processes sharing the state
- * database send it once. Up to 2,000 a call (every waiting one with `all`). Delivery problems are recorded, never
- * thrown; a read-only state database sends nothing.
+ * Send the redeliveries that are due (or, with `all`, every one waiting when the call starts, each once), one try
+ * each; records every attempt. A delivered one is forgotten; a failed one waits for its next round, or is given up
+ * once the alert's `redeliver_for` has passed since it was first tried. Each is claimed just before its try, so
+ * processes sharing the state database send it once. Up to 2,000 due ones a call. Delivery problems are recorded,
+ * never thrown; a read-only state database sends nothing.
  */
 export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'config'>, options: RedeliverOptions = {}): Promise<RedeliverResult> {
   // Nothing was ever kept (and a read-only state database of an earlier version stays unwritten).
   if (!hasTable(project.state, 'alert_redeliveries')) return NOTHING;
-  const now = options.now ?? Date.now();
+  // The time goes on during a call (a batch against a receiver that does not answer takes its 5 s timeout): each
+  // claim, body and schedule reads the clock afresh (a test's `options.now` stands still).
+  const clock = () => options.now ?? Date.now();
   const alerts = new Map((project.config.alerts ?? []).filter((a) => redeliveryWindow(a) > 0).map((a) => [a.name, a]));
   const windows = new Map([...alerts].map(([name, a]) => [name, redeliveryWindow(a)]));
   const token = randomUUID();
   const state = project.state;
+  const runId = options.runId ?? null;
   const mine = 'run_id = ? AND alert = ? AND claim = ?';
   const forget = state.prepare(`DELETE FROM alert_redeliveries WHERE ${mine}`);
-  // Free for other processes at its next round; this call's token stays on it, so `all` does not take it again.
+  // Free for other processes at its next round; this call's token stays on it, so this call does not take it again.
   const later = state.prepare(`UPDATE alert_redeliveries SET next_at = ?, round = ?, claimed_until = 0 WHERE ${mine}`);
+  // `all`: the ones waiting now, each tried once by this call (another `--all` beside it may try it once more).
+  const waiting: Key[] | null = options.all
+    ? (state
+        .prepare(`SELECT run_id, alert FROM alert_redeliveries WHERE (? IS NULL OR run_id = ?) ORDER BY next_at`)
+        .raw()
+        .all(runId, runId) as [string, string][]).filter(([, alert]) => windows.has(alert))
+    : null;
   const attempts: AlertAttempt[] = [];
   let delivered = 0;
   let failed = 0;
   let givenUp = 0;
-  for (let batch = 0; options.all || batch < BATCHES_PER_CALL; batch++) {
+  for (let batch = 0; waiting ? batch * PER_BATCH < Math.max(1, waiting.length) : batch < BATCHES_PER_CALL; batch++) {
     let claimed: { rows: Row[]; givenUp: number };
     try {
-      claimed = claim(state, windows, token, now, options);
+      claimed = claim(state, windows, token, clock(), runId, waiting?.slice(batch * PER_BATCH, (batch + 1) * PER_BATCH));
     } catch (e) {
       // A read-only state database (a reader of the project) sends nothing; `serve` logs anything else.
       if ((e as { code?: string }).code === 'SQLITE_READONLY') break;
       throw e;
     }
     givenUp += claimed.givenUp;
-    if (claimed.rows.length === 0) break;
+    if (claimed.rows.length === 0 && !waiting) break;
     const made = await Promise.all(
       claimed.rows.map(async (r): Promise<AlertAttempt[]> => {
         const alert = alerts.get(r.alert)!;
-        const body = { ...(JSON.parse(r.body) as Record<string, unknown>), sent_at: new Date(now).toISOString(), redelivery: r.round };
+        const body = { ...(JSON.parse(r.body) as Record<string, unknown>), sent_at: new Date(clock()).toISOString(), redelivery: r.round };
         const tried = listAlertAttempts(project, r.run_id).filter((a) => a.alert === r.alert && a.attempt > 0).length;
         let tries: AlertAttempt[];
         try {
@@ -245,18 +273,19 @@ export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'conf
           // state database is busy or full: left claimed, tried again once the claim runs out.
           return [];
         }
+        const at = clock();
         if (tries.some((a) => a.ok)) {
           delivered++;
           // Delivered: forgotten whoever holds it now (a process that claimed it after ours ran out sends a duplicate, deduped by run id).
           state.prepare('DELETE FROM alert_redeliveries WHERE run_id = ? AND alert = ?').run(r.run_id, r.alert);
-        } else if (now + waitAfter(r.round + 1) > r.first_tried_at + windows.get(r.alert)!) {
+        } else if (at + waitAfter(r.round + 1) > r.first_tried_at + windows.get(r.alert)!) {
           // The next round would come after the window: this failure was the last.
           failed++;
           givenUp++;
           forget.run(r.run_id, r.alert, token);
         } else {
           failed++;
-          later.run(now + waitAfter(r.round + 1), r.round + 1, r.run_id, r.alert, token);
+          later.run(at + waitAfter(r.round + 1), r.round + 1, r.run_id, r.alert, token);
         }
         return tries;
       }),

@@ -72,7 +72,7 @@ export function registerFreshnessGauges(registry: Registry, project: Project): v
     registers: [registry],
     collect() {
       this.reset();
-      for (const a of undeliveredByAlert(project.state)) this.set({ alert: a.alert }, a.count);
+      for (const a of undeliveredByAlert(project)) this.set({ alert: a.alert }, a.count);
     },
   });
   new Gauge({
@@ -82,7 +82,7 @@ export function registerFreshnessGauges(registry: Registry, project: Project): v
     registers: [registry],
     collect() {
       this.reset();
-      for (const a of undeliveredByAlert(project.state)) this.set({ alert: a.alert }, a.since / 1000);
+      for (const a of undeliveredByAlert(project)) this.set({ alert: a.alert }, a.since / 1000);
     },
   });
 }

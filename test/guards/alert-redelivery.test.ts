@@ -102,7 +102,7 @@ describe('alert redelivery', () => {
     const [waiting] = listRedeliveries(project, runId);
     expect(waiting).toMatchObject({ run_id: runId, alert: 'failures', round: 1 });
     expect(Date.parse(waiting.next_at) - t0).toBeGreaterThanOrEqual(MIN);
-    expect(Date.parse(waiting.until) - Date.parse(waiting.next_at)).toBeLessThanOrEqual(24 * 60 * MIN - MIN);
+    expect(Date.parse(waiting.until!) - Date.parse(waiting.next_at)).toBeLessThanOrEqual(24 * 60 * MIN - MIN);
     expect(runReport(project, runId).redeliveries).toEqual([waiting]);
 
     // Not due yet: nothing sent.
@@ -127,7 +127,7 @@ describe('alert redelivery', () => {
   it('tries again 1, 2, 4, … minutes apart (at most an hour) and gives up once redeliver_for has passed', async () => {
     const { rx, runId, project } = await failedDelivery((url) => [{ name: 'failures', url, statuses: ['failed'], redeliver_for: '3h' }]);
     const first = listRedeliveries(project, runId)[0];
-    const start = Date.parse(first.until) - 3 * 60 * MIN; // the first failure
+    const start = Date.parse(first.until!) - 3 * 60 * MIN; // the first failure
     // The schedule, computed independently: round k is due (1 + 2 + … + 2^(k-1)) minutes (each wait at most 60) after the first failure.
     const expected: number[] = [];
     for (let k = 1, at = start; ; k++) {
@@ -186,8 +186,29 @@ describe('alert redelivery', () => {
     // Another run whose redelivery comes due only after its window: given up unsent (a server down for a day).
     const late = await failedRun(project);
     const [w] = listRedeliveries(project, late);
-    expect(await sendDueRedeliveries(project, { now: Date.parse(w.until) + 1 })).toEqual({ attempts: [], delivered: 0, failed: 0, given_up: 1 });
+    expect(await sendDueRedeliveries(project, { now: Date.parse(w.until!) + 1 })).toEqual({ attempts: [], delivered: 0, failed: 0, given_up: 1 });
     expect(listRedeliveries(project)).toEqual([]);
+  });
+
+  it('two `--all` calls at once end, each trying a waiting redelivery at most once', async () => {
+    const { rx, project } = await failedDelivery((url) => [{ name: 'failures', url, statuses: ['failed'] }]);
+    const alert = project.config.alerts![0];
+    for (let i = 0; i < 149; i++) {
+      const run = project.runs.create({ kind: 'push', view: 'delays', options: {} });
+      scheduleRedelivery(project.state, alert, run.id, '{}');
+      releaseRedelivery(project.state, alert, run.id);
+    }
+    const other = openProject(bench!.dir);
+    try {
+      const [a, b] = await Promise.all([sendDueRedeliveries(project, { all: true }), sendDueRedeliveries(other, { all: true })]);
+      expect(a.failed).toBeLessThanOrEqual(150);
+      expect(b.failed).toBeLessThanOrEqual(150);
+      expect(a.failed + b.failed).toBeGreaterThanOrEqual(150);
+      expect(rx.bodies.length).toBe(3 + a.failed + b.failed);
+      expect(listRedeliveries(project)).toHaveLength(150);
+    } finally {
+      await other.close();
+    }
   });
 
   it('drains a backlog: up to 2,000 due a call, every waiting one with `all`; a read-only state database sends nothing', async () => {
@@ -227,7 +248,8 @@ describe('alert redelivery', () => {
     const other = openProject(bench!.dir);
     try {
       expect(await sendDueRedeliveries(other, { all: true, now: Date.now() + 6 * 24 * 60 * MIN })).toEqual({ attempts: [], delivered: 0, failed: 0, given_up: 0 });
-      expect(listRedeliveries(other)).toHaveLength(1);
+      // Not this process's to redeliver: no window to show.
+      expect(listRedeliveries(other)).toMatchObject([{ alert: 'kept', until: null }]);
       expect(await sendDueRedeliveries(other, { all: true, now: Date.now() + 7 * 24 * 60 * MIN + MIN })).toEqual({ attempts: [], delivered: 0, failed: 0, given_up: 1 });
       expect(listRedeliveries(other)).toEqual([]);
     } finally {
@@ -279,6 +301,10 @@ describe('alert redelivery', () => {
     const [waiting] = listRedeliveries(bench.project);
     expect(waiting).toMatchObject({ alert: 'volume', round: 1 });
     expect(listAlertAttempts(bench.project, waiting.run_id)).toEqual([]);
+    // Firing the run's alerts again (the next process marking it failed, when its process died before that) sends
+    // nothing: the kept delivery is the one to send.
+    expect(await fireAlerts(bench.project, waiting.run_id, { verdict: null, results: bench.project.runs.results(waiting.run_id) })).toEqual([]);
+    expect(arrived).toBe(1);
     // Pointed at a receiver that answers now.
     writeFileSync(join(bench.dir, 'featureguard.yaml'), stringify({ project: 'guards_test', alerts: [{ name: 'volume', url: rx.url, statuses: ['fail'], checks: ['anomaly'] }] }));
     rx.up = true;

@@ -85,6 +85,6 @@ export function formatRunShow(
       lines.push(`  ${a.alert} ${a.attempt === 0 ? 'not sent' : `attempt ${a.attempt}`}: ${what} ${a.status_code ?? ''} ${a.error ?? ''}`.trimEnd());
     }
   }
-  for (const r of redeliveries) lines.push(`  ${r.alert} redelivery ${r.round}: due ${shortTime(r.next_at)} (tried until ${shortTime(r.until)})`);
+  for (const r of redeliveries) lines.push(`  ${r.alert} redelivery ${r.round}: due ${shortTime(r.next_at)} (${r.until ? `tried until ${shortTime(r.until)}` : 'not redelivered by this featureguard.yaml'})`);
   return lines.join('\n');
 }

@@ -333,7 +333,8 @@ export function RunDetailPage(props: RunDetailProps) {
       )}
       {(props.redeliveries ?? []).map((r) => (
         <p class="redelivery">
-          <strong>{r.alert}</strong>: redelivery {r.round} due <span class="mono time">{formatTime(r.next_at)}</span>, tried until <span class="mono time">{formatTime(r.until)}</span>
+          <strong>{r.alert}</strong>: redelivery {r.round} due <span class="mono time">{formatTime(r.next_at)}</span>
+          {r.until ? <>, tried until <span class="mono time">{formatTime(r.until)}</span></> : ', not redelivered by this featureguard.yaml'}
         </p>
       ))}
     </Layout>
