@@ -21,6 +21,7 @@ import { createMaterializeJobs, type MaterializeJobs } from './materialize-jobs.
 import { createMetrics, metricsMiddleware, type ServerMetrics } from './metrics.js';
 import { registerFreshnessGauges } from './freshness-metrics.js';
 import { openApiDocument } from './openapi.js';
+import { alertRoutes } from './routes/alerts.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
@@ -105,6 +106,7 @@ export function createApp(project: Project, options: AppOptions = {}): Featuregu
   app.route('/v1/datasets', datasetRoutes(ctx));
   app.route('/v1/registry', registryRoutes(ctx));
   app.route('/v1/runs', runsRoutes(ctx));
+  app.route('/v1/alerts', alertRoutes(ctx));
   app.route('/v1/schedules', scheduleRoutes(ctx));
   app.route('/v1/keys', keyRoutes(ctx, () => auth.keysChanged()));
   if (options.ui !== false) app.route('/ui', uiRoutes(project, auth));

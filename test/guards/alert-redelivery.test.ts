@@ -318,7 +318,7 @@ describe('alert redelivery', () => {
     }
   });
 
-  it('is sent by `featureguard alerts redeliver`, by the SDK and by serve in its sweep', async () => {
+  it('is sent by `featureguard alerts redeliver`, POST /v1/alerts/redeliver, the SDK and serve in its sweep', async () => {
     const { rx, runId, project } = await failedDelivery((url) => [{ name: 'failures', url, statuses: ['failed'] }]);
     const dir = bench!.dir;
     // The CLI: nothing due yet, so nothing sent; --all sends it now, and it fails again (the receiver is down).
@@ -338,6 +338,16 @@ describe('alert redelivery', () => {
     expect(metrics).toMatch(/featureguard_alert_undelivered_since_seconds\{alert="failures"\} \d+/);
     expect(page).toMatch(/<strong>failures<\/strong>: redelivery 2 due/);
 
+    // The API (write scope): a bad body is a 400, an unknown run a 404, nothing sent.
+    const api = createApp(project, { ui: false });
+    const post = (body: string) => api.request('/v1/alerts/redeliver', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect((await post('{"all": "yes"}')).status).toBe(400);
+    expect((await post('{"run_id": "nope"}')).status).toBe(404);
+    const viaApi = await post(JSON.stringify({ all: true, run_id: runId }));
+    expect(viaApi.status).toBe(200);
+    expect(await viaApi.json()).toMatchObject({ delivered: 0, failed: 1, waiting_total: 1, waiting: [{ run_id: runId, round: 3 }] });
+    expect(rx.bodies).toHaveLength(5);
+
     // The SDK.
     const store = await openFeatureStore(dir);
     try {
@@ -345,7 +355,7 @@ describe('alert redelivery', () => {
     } finally {
       await store.close();
     }
-    expect(rx.bodies).toHaveLength(5);
+    expect(rx.bodies).toHaveLength(6);
 
     // serve: once it is due.
     rx.up = true;
@@ -356,9 +366,9 @@ describe('alert redelivery', () => {
     } finally {
       await running.close();
     }
-    expect(rx.bodies).toHaveLength(6);
-    expect(JSON.parse(rx.bodies[5])).toMatchObject({ run: { id: runId }, redelivery: 3 });
-    expect(listAlertAttempts(project, runId).at(-1)).toMatchObject({ attempt: 6, ok: true });
+    expect(rx.bodies).toHaveLength(7);
+    expect(JSON.parse(rx.bodies[6])).toMatchObject({ run: { id: runId }, redelivery: 4 });
+    expect(listAlertAttempts(project, runId).at(-1)).toMatchObject({ attempt: 7, ok: true });
     expect(await (await createApp(project).request('/metrics')).text()).not.toContain('featureguard_alert_undelivered{');
   });
 });

@@ -370,7 +370,7 @@ describe('operations', () => {
     const doc = await json(await t.app.request('/openapi.json'));
     expect(doc.openapi).toBe('3.1.0');
     for (const p of ['/v1/online-features', '/get-online-features', '/v1/push', '/push', '/write-to-online-store', '/materialize', '/materialize-incremental', '/v1/materialize', '/v1/materialize/{job}', '/v1/datasets',
-      '/v1/registry/{collection}', '/v1/registry/plan', '/v1/registry/apply', '/v1/runs', '/v1/runs/{id}', '/v1/runs/{id}/lineage', '/health', '/ready', '/metrics', '/v1/schedules', '/v1/keys', '/v1/keys/{id}']) {
+      '/v1/registry/{collection}', '/v1/registry/plan', '/v1/registry/apply', '/v1/runs', '/v1/runs/{id}', '/v1/runs/{id}/lineage', '/v1/alerts/redeliver', '/health', '/ready', '/metrics', '/v1/schedules', '/v1/keys', '/v1/keys/{id}']) {
       expect(doc.paths[p], p).toBeDefined();
     }
     expect(doc.paths['/v1/push'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/api_push');

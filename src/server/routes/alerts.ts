@@ -1,0 +1,27 @@
+/**
+ * Alert redelivery over HTTP (write scope): `POST /v1/alerts/redeliver` `{all?, run_id?}` sends the deliveries
+ * that did not arrive and are due again (`all`: every one waiting), as `featureguard alerts redeliver` does, and
+ * answers what it did and how many still wait (the 100 soonest listed). `serve` also does it every 15 s.
+ */
+import { Hono } from 'hono';
+import { countRedeliveries, listRedeliveries, sendDueRedeliveries } from '../../alerts/redelivery.js';
+import { jsonBody } from '../body.js';
+import type { ServerContext } from '../context.js';
+
+interface RedeliverBody {
+  all?: boolean;
+  run_id?: string;
+}
+
+export function alertRoutes(ctx: ServerContext): Hono {
+  const { project } = ctx;
+  const app = new Hono();
+  app.use('*', ctx.auth.requireScope('write'));
+  app.post('/redeliver', async (c) => {
+    const body = await jsonBody<RedeliverBody>(c, 'alerts_redeliver', ctx.limits.bodyLimit);
+    if (body.run_id !== undefined) project.runs.get(body.run_id);
+    const r = await sendDueRedeliveries(project, { all: body.all === true, runId: body.run_id });
+    return c.json({ ...r, waiting: listRedeliveries(project, body.run_id, 100), waiting_total: countRedeliveries(project.state, body.run_id) });
+  });
+  return app;
+}
