@@ -20,6 +20,7 @@ import type { AlertConfig } from '../../src/definitions/types.js';
 import { openProject } from '../../src/project.js';
 import { runReport } from '../../src/runs/run-report.js';
 import { pruneRuns } from '../../src/runs/prune.js';
+import { keyStoreFor } from '../../src/auth/keys.js';
 import { createApp } from '../../src/server/app.js';
 import { startServer } from '../../src/server/serve.js';
 import { runInterruptCleanups } from '../../src/state/interrupt.js';
@@ -209,6 +210,33 @@ describe('alert redelivery', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it("the run page's Redeliver now button tries the run's redeliveries: same-site posts only, write scope once keys exist", async () => {
+    const { rx, runId, project } = await failedDelivery((url) => [{ name: 'failures', url, statuses: ['failed'] }]);
+    const app = createApp(project);
+    const page = await (await app.request(`/ui/runs/${runId}`)).text();
+    expect(page).toContain(`<form method="post" action="/ui/runs/${runId}/redeliver">`);
+    const press = (headers: Record<string, string>) => app.request(`/ui/runs/${runId}/redeliver`, { method: 'POST', headers });
+    expect((await press({ 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect(rx.bodies).toHaveLength(3);
+    const pressed = await press({ 'sec-fetch-site': 'same-origin' });
+    expect(pressed.status).toBe(303);
+    expect(pressed.headers.get('location')).toBe(`/ui/runs/${runId}#alerts`);
+    expect(rx.bodies).toHaveLength(4);
+    expect(listRedeliveries(project, runId)).toMatchObject([{ round: 2 }]);
+    // Once keys exist: a read key may look, not redeliver; a write key may.
+    const keys = keyStoreFor(project.state);
+    const read = keys.create('read').key;
+    const write = keys.create('write').key;
+    const withKeys = createApp(project);
+    expect((await withKeys.request(`/ui/runs/${runId}/redeliver`, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', authorization: `Bearer ${read}` } })).status).toBe(403);
+    expect(rx.bodies).toHaveLength(4);
+    rx.up = true;
+    expect((await withKeys.request(`/ui/runs/${runId}/redeliver`, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', authorization: `Bearer ${write}` } })).status).toBe(303);
+    expect(rx.bodies).toHaveLength(5);
+    expect(listRedeliveries(project)).toEqual([]);
+    expect(await (await withKeys.request(`/ui/runs/${runId}`, { headers: { authorization: `Bearer ${read}` } })).text()).not.toContain('Redeliver now');
   });
 
   it('drains a backlog: up to 2,000 due a call, every waiting one with `all`; a read-only state database sends nothing', async () => {

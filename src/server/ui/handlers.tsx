@@ -4,7 +4,9 @@
  */
 import type { Context } from 'hono';
 import { listAlertAttempts } from '../../alerts/attempts.js';
-import { listRedeliveries } from '../../alerts/redelivery.js';
+import { listRedeliveries, sendDueRedeliveries } from '../../alerts/redelivery.js';
+import { scopeAllows } from '../../auth/keys.js';
+import { FeatureguardError } from '../../errors.js';
 import { resolveQuality } from '../../guards/config.js';
 import { getBaseline, listBaselines } from '../../guards/baselines.js';
 import type { ColumnProfile } from '../../guards/profile-types.js';
@@ -37,6 +39,20 @@ export function runDetailPage(c: Ctx, project: Project): Response | Promise<Resp
   const dir = c.req.query('dir') === 'desc' ? 'desc' : 'asc';
   const attempts = listAlertAttempts(project, run.id);
   return c.html(<RunDetailPage frame={c.get('frame')} run={run} results={results} sort={sort} dir={dir} alertAttempts={attempts} redeliveries={listRedeliveries(project, run.id)} />);
+}
+
+/**
+ * The run page's "Redeliver now" button: tries the run's waiting redeliveries once each (`alerts redeliver --all
+ * --run ID`), then shows the run again. Needs the write scope when keys are required, as the API does.
+ */
+export async function redeliverFromPage(c: Ctx, project: Project, keysRequired: boolean): Promise<Response> {
+  const run = project.runs.get(c.req.param('id') ?? '');
+  const who = c.get('identity');
+  if (keysRequired && !(who && scopeAllows(who.scope, 'write'))) {
+    throw new FeatureguardError('forbidden', "redelivering alerts needs a key with write scope: log in with one (this one has read scope)", { status: 403, exitCode: 2 });
+  }
+  await sendDueRedeliveries(project, { all: true, runId: run.id });
+  return c.redirect(`${c.get('frame').base}/runs/${encodeURIComponent(run.id)}#alerts`, 303);
 }
 
 type Stored = { column: string; slice: string | null; profile: unknown };

@@ -17,7 +17,7 @@ import type { Project } from '../../project.js';
 import { LoginPage, login, logout, pageIdentity, requirePageKey, safeNext, type UiAuth } from './auth.js';
 import { ErrorPage } from './error-page.js';
 import type { UiEnv } from './env.js';
-import { driftPage, historyPage, registryPage, runDetailPage, runsPage } from './handlers.js';
+import { driftPage, historyPage, redeliverFromPage, registryPage, runDetailPage, runsPage } from './handlers.js';
 
 export type { UiAuth } from './auth.js';
 
@@ -111,6 +111,10 @@ export function uiRoutes(project: Project, auth?: UiAuth, options: UiOptions = {
   app.get('/', (c) => c.redirect(`${base}/runs`, 302));
   app.get('/runs', (c) => runsPage(c, project));
   app.get('/runs/:id', (c) => runDetailPage(c, project));
+  app.post('/runs/:id/redeliver', (c) => {
+    if (!sameOrigin(c)) return c.text('cross-site form posts are refused', 403);
+    return redeliverFromPage(c, project, Boolean(auth?.required()));
+  });
   app.get('/runs/:id/drift/:feature', (c) => driftPage(c, project));
   app.get('/features/:view/:feature', (c) => historyPage(c, project));
   app.get('/registry', (c) => registryPage(c, project));

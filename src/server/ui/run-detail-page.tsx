@@ -337,6 +337,11 @@ export function RunDetailPage(props: RunDetailProps) {
           {r.until ? <>, tried until <span class="mono time">{formatTime(r.until)}</span></> : ', not redelivered by this featureguard.yaml'}
         </p>
       ))}
+      {(props.redeliveries ?? []).length > 0 ? (
+        <form method="post" action={`${frame.base}/runs/${encodeURIComponent(run.id)}/redeliver`}>
+          <button type="submit">Redeliver now</button>
+        </form>
+      ) : null}
     </Layout>
   );
 }
