@@ -33,7 +33,7 @@ import { takeDueAlerts } from '../runs/run-store.js';
 import type { CheckResult, Run } from '../runs/types.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { alertTarget, recordAttempt, listAlertAttempts, webhookEndpoint, type AlertAttempt } from './attempts.js';
-import { forgetRedelivery, keptAlerts, releaseRedelivery, scheduleRedelivery } from './redelivery.js';
+import { firstTriesMs, forgetRedelivery, keptAlerts, releaseRedelivery, scheduleRedelivery } from './redelivery.js';
 import { SIGNATURE_HEADER, signBody } from './signature.js';
 import { releaseDeliverySlot, takeDeliverySlot } from './throttle.js';
 
@@ -150,10 +150,15 @@ function countStatuses(results: readonly CheckResult[]): Record<string, number> 
   return c;
 }
 
+/** The first backoff between tries: the option, `FEATUREGUARD_ALERT_BACKOFF_MS`, or 500 ms. */
+function backoffMs(opts: AlertOptions): number {
+  return opts.backoffMs ?? Number(process.env.FEATUREGUARD_ALERT_BACKOFF_MS ?? 500);
+}
+
 /** POST one body with retries; returns the attempts made. */
 export async function deliver(state: Project['state'], alert: AlertConfig, runId: string, body: string, opts: AlertOptions = {}): Promise<AlertAttempt[]> {
   const tries = opts.tries ?? 3;
-  const backoff = opts.backoffMs ?? Number(process.env.FEATUREGUARD_ALERT_BACKOFF_MS ?? 500);
+  const backoff = backoffMs(opts);
   const secret = alert.secret_env ? process.env[alert.secret_env] : undefined;
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'featureguard-alerts' };
   if (secret) headers[SIGNATURE_HEADER] = signBody(body, secret);
@@ -250,7 +255,7 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
     const body = JSON.stringify(alert.min_interval ? { ...payload, suppressed: slot.suppressed } : payload);
     // Kept for redelivery before the first try and forgotten once one arrives (an outbox): a delivery whose every
     // try fails, or whose process is stopped or killed meanwhile, is sent again (`redelivery.ts`).
-    scheduleRedelivery(project.state, alert, runId, body);
+    scheduleRedelivery(project.state, alert, runId, body, Date.now(), firstTriesMs(opts.tries ?? 3, opts.timeoutMs ?? 5000, backoffMs(opts)));
     // Stopped while delivering (Ctrl-C, a second signal to serve): the try in flight is recorded as interrupted
     // and the slot given back, as for a delivery whose every try failed, so the match is counted in the next one
     // (or, without min_interval, redelivered).

@@ -3,8 +3,8 @@
  * database with its body before its first try and forgotten once a try arrives (an
  * outbox): one whose every try failed (the receiver down for a deploy, longer than the
  * tries' 1.5 s of backoff), or whose process was stopped or killed while delivering,
- * is sent again, one try per round, 1, 2, 4, … minutes after it was first sent (at
- * most an hour apart), for the alert's `redeliver_for` (default 24 h). `serve` sends
+ * is sent again, one try per round, the rounds 1, 2, 4, … minutes apart (at most an
+ * hour), for the alert's `redeliver_for` (default 24 h) after its first try. `serve` sends
  * the due ones in its sweep; without a running server, `featureguard alerts
  * redeliver` (cron) does. So a delivery arrives at least once while the receiver comes
  * back within the window (twice if a process is killed between a try arriving and its
@@ -87,13 +87,22 @@ function db(state: StateDb): StateDb {
   return state;
 }
 
-/** Keep a delivery of `body` about to be tried at `now`, to be sent again unless forgotten (nothing when the alert's window is 0). */
-export function scheduleRedelivery(state: StateDb, alert: AlertConfig, runId: string, body: string, now = Date.now()): void {
+/**
+ * Keep a delivery of `body` about to be tried at `now`, to be sent again unless forgotten (nothing when the alert's
+ * window is 0). It is held for `holdMs`, as long as its first tries can take (see `firstTriesMs`): no other
+ * process sends it beside them; `releaseRedelivery` frees it once they have failed.
+ */
+export function scheduleRedelivery(state: StateDb, alert: AlertConfig, runId: string, body: string, now = Date.now(), holdMs = CLAIM_MS): void {
   if (redeliveryWindow(alert) <= 0) return;
-  // Held while its first tries are on the wire: `alerts redeliver --all` does not send it beside them.
+  const hold = Math.max(CLAIM_MS, holdMs);
   db(state)
     .prepare('INSERT OR REPLACE INTO alert_redeliveries (run_id, alert, body, first_tried_at, next_at, round, claim, claimed_until) VALUES (?, ?, ?, ?, ?, 1, NULL, ?)')
-    .run(runId, alert.name, body, now, now + waitAfter(1), now + CLAIM_MS);
+    .run(runId, alert.name, body, now, now + waitAfter(1), now + hold);
+}
+
+/** The longest the tries of one delivery can take (each try's timeout, the backoffs between them), with a minute to spare. */
+export function firstTriesMs(tries: number, timeoutMs: number, backoffMs: number): number {
+  return tries * timeoutMs + backoffMs * (2 ** Math.max(0, tries - 1) - 1) + CLAIM_MS;
 }
 
 /** A delivery whose first tries all failed: no longer held, due at its first round. */
@@ -167,6 +176,8 @@ export interface RedeliverOptions extends AlertOptions {
   readonly all?: boolean;
   /** Only this run's. */
   readonly runId?: string;
+  /** With `all`: at most this many (the API's 2,000: a request must end). Default every one. */
+  readonly max?: number;
 }
 
 /** What one call did: the attempts made, and how many redeliveries are still waiting for a later round. */
@@ -243,7 +254,7 @@ export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'conf
     ? (state
         .prepare(`SELECT run_id, alert FROM alert_redeliveries WHERE (? IS NULL OR run_id = ?) ORDER BY next_at`)
         .raw()
-        .all(runId, runId) as [string, string][]).filter(([, alert]) => windows.has(alert))
+        .all(runId, runId) as [string, string][]).filter(([, alert]) => windows.has(alert)).slice(0, options.max ?? Infinity)
     : null;
   const attempts: AlertAttempt[] = [];
   let delivered = 0;

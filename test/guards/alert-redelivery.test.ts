@@ -230,13 +230,19 @@ describe('alert redelivery', () => {
     const read = keys.create('read').key;
     const write = keys.create('write').key;
     const withKeys = createApp(project);
-    expect((await withKeys.request(`/ui/runs/${runId}/redeliver`, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', authorization: `Bearer ${read}` } })).status).toBe(403);
+    const pageFor = async (key: string) => (await withKeys.request(`/ui/runs/${runId}`, { headers: { authorization: `Bearer ${key}` } })).text();
+    expect(await pageFor(read)).not.toContain('Redeliver now');
+    expect(await pageFor(read)).toContain('redelivery 2 due');
+    expect(await pageFor(write)).toContain('Redeliver now');
+    const refused = await withKeys.request(`/ui/runs/${runId}/redeliver`, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', authorization: `Bearer ${read}` } });
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain('Not allowed');
     expect(rx.bodies).toHaveLength(4);
     rx.up = true;
     expect((await withKeys.request(`/ui/runs/${runId}/redeliver`, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', authorization: `Bearer ${write}` } })).status).toBe(303);
     expect(rx.bodies).toHaveLength(5);
     expect(listRedeliveries(project)).toEqual([]);
-    expect(await (await withKeys.request(`/ui/runs/${runId}`, { headers: { authorization: `Bearer ${read}` } })).text()).not.toContain('Redeliver now');
+    expect(await pageFor(write)).not.toContain('Redeliver now');
   });
 
   it('drains a backlog: up to 2,000 due a call, every waiting one with `all`; a read-only state database sends nothing', async () => {
@@ -338,7 +344,9 @@ describe('alert redelivery', () => {
     rx.up = true;
     const other = openProject(bench.dir);
     try {
-      expect(await sendDueRedeliveries(other, { now: Date.parse(waiting.next_at) })).toMatchObject({ delivered: 1 });
+      // Held as long as the killed process's tries could have taken (3 × 5 s and their backoff, and a minute): not before.
+      expect(await sendDueRedeliveries(other, { now: Date.parse(waiting.next_at) })).toMatchObject({ delivered: 0 });
+      expect(await sendDueRedeliveries(other, { now: Date.now() + 2 * MIN })).toMatchObject({ delivered: 1 });
       expect(listAlertAttempts(other, waiting.run_id).map((a) => [a.attempt, a.ok])).toEqual([[1, true]]);
       expect(JSON.parse(rx.bodies[0])).toMatchObject({ alert: 'volume', run: { id: waiting.run_id }, redelivery: 1 });
     } finally {

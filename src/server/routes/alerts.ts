@@ -20,7 +20,8 @@ export function alertRoutes(ctx: ServerContext): Hono {
   app.post('/redeliver', async (c) => {
     const body = await jsonBody<RedeliverBody>(c, 'alerts_redeliver', ctx.limits.bodyLimit);
     if (body.run_id !== undefined) project.runs.get(body.run_id);
-    const r = await sendDueRedeliveries(project, { all: body.all === true, runId: body.run_id });
+    // `all` tries at most 2,000 (100 at a time, up to 5 s each against a receiver that does not answer): a request ends.
+    const r = await sendDueRedeliveries(project, { all: body.all === true, runId: body.run_id, max: 2_000 });
     return c.json({ ...r, waiting: listRedeliveries(project, body.run_id, 100), waiting_total: countRedeliveries(project.state, body.run_id) });
   });
   return app;

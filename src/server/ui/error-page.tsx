@@ -2,7 +2,7 @@
 import { Layout, type PageFrame } from './layout.js';
 
 export function ErrorPage(props: { frame: PageFrame; status: number; message: string }) {
-  const title = props.status === 404 ? 'Not found' : props.status < 500 ? 'Bad request' : 'Server error';
+  const title = props.status === 404 ? 'Not found' : props.status === 401 || props.status === 403 ? 'Not allowed' : props.status < 500 ? 'Bad request' : 'Server error';
   return (
     <Layout frame={props.frame} title={title} section="runs">
       <h1>{title}</h1>

@@ -38,7 +38,12 @@ export function runDetailPage(c: Ctx, project: Project): Response | Promise<Resp
   const sort: SortColumn = (SORT_COLUMNS as readonly string[]).includes(sortRaw ?? '') ? (sortRaw as SortColumn) : 'status';
   const dir = c.req.query('dir') === 'desc' ? 'desc' : 'asc';
   const attempts = listAlertAttempts(project, run.id);
-  return c.html(<RunDetailPage frame={c.get('frame')} run={run} results={results} sort={sort} dir={dir} alertAttempts={attempts} redeliveries={listRedeliveries(project, run.id)} />);
+  const who = c.get('identity');
+  // No identity: the pages are open (no key required); else the button needs write scope, as its post does.
+  const canRedeliver = who === null || scopeAllows(who.scope, 'write');
+  return c.html(
+    <RunDetailPage frame={c.get('frame')} run={run} results={results} sort={sort} dir={dir} alertAttempts={attempts} redeliveries={listRedeliveries(project, run.id)} canRedeliver={canRedeliver} />,
+  );
 }
 
 /**

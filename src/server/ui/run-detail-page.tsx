@@ -65,6 +65,8 @@ export interface RunDetailProps {
   alertAttempts: readonly AlertAttempt[];
   /** Deliveries that failed and wait to be sent again. */
   redeliveries?: readonly Redelivery[];
+  /** Whether this visitor may press "Redeliver now" (keys not required, or a key with write scope). */
+  canRedeliver?: boolean;
 }
 
 function Verdict(props: { run: Run; reason: string | null }) {
@@ -337,7 +339,7 @@ export function RunDetailPage(props: RunDetailProps) {
           {r.until ? <>, tried until <span class="mono time">{formatTime(r.until)}</span></> : ', not redelivered by this featureguard.yaml'}
         </p>
       ))}
-      {(props.redeliveries ?? []).length > 0 ? (
+      {props.canRedeliver && (props.redeliveries ?? []).some((r) => r.until !== null) ? (
         <form method="post" action={`${frame.base}/runs/${encodeURIComponent(run.id)}/redeliver`}>
           <button type="submit">Redeliver now</button>
         </form>
