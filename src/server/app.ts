@@ -21,6 +21,7 @@ import { createMaterializeJobs, type MaterializeJobs } from './materialize-jobs.
 import { createMetrics, metricsMiddleware, type ServerMetrics } from './metrics.js';
 import { registerFreshnessGauges } from './freshness-metrics.js';
 import { openApiDocument } from './openapi.js';
+import { keylessBrowserGuard } from './browser-guard.js';
 import { alertRoutes } from './routes/alerts.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
@@ -84,6 +85,7 @@ export function createApp(project: Project, options: AppOptions = {}): Featuregu
   const app = new Hono();
   app.onError(onError(options.errorLog ?? ((err) => console.error(err))));
   app.use('*', metricsMiddleware(metrics));
+  app.use('*', keylessBrowserGuard(auth));
   if (options.requestLog) app.use('*', requestLogger(options.requestLog));
   // The body limit (server.body_limit) is enforced where bodies are read (`jsonBody`):
   // hono's bodyLimit middleware turns every node request into a web stream, which

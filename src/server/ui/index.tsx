@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { InputError, isFeatureguardError } from '../../errors.js';
 import { readBodyText } from '../body.js';
+import { sameOrigin } from '../browser-guard.js';
 import type { Project } from '../../project.js';
 import { LoginPage, login, logout, pageIdentity, requirePageKey, safeNext, type UiAuth } from './auth.js';
 import { ErrorPage } from './error-page.js';
@@ -38,23 +39,6 @@ function pageHeaders(c: Context, nonce: string): void {
   c.header('Referrer-Policy', 'same-origin');
   c.header('X-Frame-Options', 'DENY');
   c.header('Cache-Control', 'no-store');
-}
-
-/**
- * Refuse form posts from other sites (login CSRF). Browsers say where a request
- * comes from in `Sec-Fetch-Site`; older ones only in `Origin`. Clients that send
- * neither (curl, scripts) are not browsers being tricked and may post.
- */
-function sameOrigin(c: Context): boolean {
-  const site = c.req.header('sec-fetch-site');
-  if (site) return site === 'same-origin' || site === 'none';
-  const origin = c.req.header('origin');
-  if (!origin) return true;
-  try {
-    return origin !== 'null' && new URL(origin).host === new URL(c.req.url).host;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -1,0 +1,59 @@
+/**
+ * What a server without API keys refuses from browsers. Such a server is open to whatever reaches it, and it is
+ * bound to loopback for that reason; but a web page the user visits is on the loopback too, through their browser:
+ * - a cross-site form or `fetch` post (a "simple" request needs no CORS preflight) could push rows, start
+ *   materializations or apply definitions: posts that a browser says come from another site are refused;
+ * - a page on a domain that resolves to 127.0.0.1 (DNS rebinding) would be the server's own origin to the browser
+ *   and could read every answer: requests addressed to a name other than a loopback one are refused.
+ * Clients that are not browsers (the Feast SDK, curl, scripts) send neither `Sec-Fetch-Site` nor `Origin` and
+ * address the server as they reach it; nothing changes for them. With keys, every request carries a key a page
+ * cannot know (the pages' cookie is `SameSite=Strict`), and these checks are not needed.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { FeatureguardError } from '../errors.js';
+import type { ServerAuth } from './auth.js';
+
+/**
+ * Whether a request is not a cross-site one: browsers say where a request comes from in `Sec-Fetch-Site`, older
+ * ones only in `Origin`. Clients that send neither (curl, scripts) are not browsers being tricked.
+ */
+export function sameOrigin(c: Context): boolean {
+  const site = c.req.header('sec-fetch-site');
+  if (site) return site === 'same-origin' || site === 'none';
+  const origin = c.req.header('origin');
+  if (!origin) return true;
+  try {
+    return origin !== 'null' && new URL(origin).host === new URL(c.req.url).host;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a `Host` header names the loopback: `localhost`, 127.0.0.0/8 or `[::1]`, with any port. */
+export function loopbackHost(host: string): boolean {
+  const name = host.replace(/:\d+$/, '').toLowerCase();
+  return name === 'localhost' || name === '[::1]' || /^127(\.\d{1,3}){3}$/.test(name);
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Middleware: while keys are not required, refuse other hosts' names (403 `host_not_allowed`) and cross-site writes (403 `cross_site_refused`). */
+export function keylessBrowserGuard(auth: ServerAuth): MiddlewareHandler {
+  return async (c, next) => {
+    // Liveness and readiness answer whatever the name (they tell nothing).
+    if (!auth.required() && c.req.path !== '/health' && c.req.path !== '/ready') {
+      const host = c.req.header('host');
+      if (host !== undefined && !loopbackHost(host)) {
+        throw new FeatureguardError('host_not_allowed', `this server has no API keys, so it answers requests addressed to localhost, 127.0.0.1 or [::1] only, not '${host}' (a web page could reach it under its own name); create a key (featureguard keys create) to serve other names`, {
+          status: 403, exitCode: 2, details: { host },
+        });
+      }
+      if (UNSAFE.has(c.req.method) && !sameOrigin(c)) {
+        throw new FeatureguardError('cross_site_refused', 'this server has no API keys, so it refuses writes a browser sends from another site (a web page cannot push, materialize or apply here); send them from a script, or create a key', {
+          status: 403, exitCode: 2,
+        });
+      }
+    }
+    await next();
+  };
+}
