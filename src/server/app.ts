@@ -85,8 +85,9 @@ export function createApp(project: Project, options: AppOptions = {}): Featuregu
   const app = new Hono();
   app.onError(onError(options.errorLog ?? ((err) => console.error(err))));
   app.use('*', metricsMiddleware(metrics));
-  app.use('*', keylessBrowserGuard(auth));
   if (options.requestLog) app.use('*', requestLogger(options.requestLog));
+  // After the request log, so that refused requests are logged too; before every route and auth check.
+  app.use('*', keylessBrowserGuard(auth));
   // The body limit (server.body_limit) is enforced where bodies are read (`jsonBody`):
   // hono's bodyLimit middleware turns every node request into a web stream, which
   // costs more than the whole online lookup.

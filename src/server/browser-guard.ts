@@ -29,10 +29,13 @@ export function sameOrigin(c: Context): boolean {
   }
 }
 
-/** Whether a `Host` header names the loopback: `localhost`, 127.0.0.0/8 or `[::1]`, with any port. */
+/**
+ * Whether a `Host` header names this machine: `localhost`, 127.0.0.0/8, `[::1]` or `0.0.0.0` (which Linux delivers to
+ * the loopback, and people type), with any port and at most one trailing dot. A rebinding page's Host is its own name.
+ */
 export function loopbackHost(host: string): boolean {
-  const name = host.replace(/:\d+$/, '').toLowerCase();
-  return name === 'localhost' || name === '[::1]' || /^127(\.\d{1,3}){3}$/.test(name);
+  const name = host.replace(/:\d+$/, '').toLowerCase().replace(/(?<=[^.])\.$/, '');
+  return name === 'localhost' || name === '[::1]' || name === '0.0.0.0' || /^127(\.\d{1,3}){3}$/.test(name);
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

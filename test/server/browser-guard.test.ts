@@ -17,10 +17,11 @@ import { createApp } from '../../src/server/app.js';
 let fx: Fixture;
 let server: ServerType;
 let port: number;
+const logged: { method: string; path: string; status: number }[] = [];
 
 beforeAll(async () => {
   fx = await createFixture();
-  const app = createApp(fx.project, { ui: true });
+  const app = createApp(fx.project, { ui: true, requestLog: (line) => logged.push(line) });
   server = await new Promise<ServerType>((res) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => res(s));
   });
@@ -57,12 +58,15 @@ describe('a server without keys, against browsers', () => {
     expect((await send('GET', '/ui/runs', { host: 'evil.example' })).status).toBe(403);
     expect((await send('POST', '/v1/online-features', { host: 'evil.example', 'content-type': 'application/json' }, JSON.stringify(READ_SEA))).status).toBe(403);
     expect((await send('GET', '/health', { host: 'evil.example' })).status).toBe(200);
+    // Refused requests are in the request log like any other.
+    expect(logged).toContainEqual(expect.objectContaining({ method: 'GET', path: '/ui/runs', status: 403 }));
   });
 
   it('refuses writes a browser sends from another site, and nothing is written; scripts and same-origin pages write', async () => {
     const host = `127.0.0.1:${port}`;
     const runsBefore = fx.project.runs.list({ limit: 500 }).total;
-    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'http://evil.example' }, { origin: 'null' }]) {
+    const browsers: Record<string, string>[] = [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'http://evil.example' }, { origin: 'null' }];
+    for (const headers of browsers) {
       // text/plain: a "simple" request, which a browser sends cross-site without asking the server first.
       const r = await send('POST', '/v1/push', { host, 'content-type': 'text/plain', ...headers }, pushBody);
       expect(r.status, JSON.stringify(headers)).toBe(403);
@@ -90,10 +94,10 @@ describe('a server without keys, against browsers', () => {
     fc.assert(
       fc.property(fc.ipV4(), fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }), (ip, p) => {
         const host = p === undefined ? ip : `${ip}:${p}`;
-        expect(loopbackHost(host)).toBe(ip.startsWith('127.'));
+        expect(loopbackHost(host)).toBe(ip.startsWith('127.') || ip === '0.0.0.0');
       }),
     );
-    for (const host of ['localhost', 'LocalHost:8080', '[::1]', '[::1]:6567']) expect(loopbackHost(host), host).toBe(true);
-    for (const host of ['localhost.evil.example', 'evil.localhost.example', '127.0.0.1.evil.example', '[::2]', '[::ffff:127.0.0.1]', '0.0.0.0', '']) expect(loopbackHost(host), host).toBe(false);
+    for (const host of ['localhost', 'LocalHost:8080', 'localhost.', '127.0.0.1.:80', '[::1]', '[::1]:6567', '0.0.0.0:6567']) expect(loopbackHost(host), host).toBe(true);
+    for (const host of ['localhost.evil.example', 'evil.localhost.example', '127.0.0.1.evil.example', 'localhost..', '[::2]', '[::ffff:127.0.0.1]', '0.0.0.1', '']) expect(loopbackHost(host), host).toBe(false);
   });
 });
