@@ -42,7 +42,8 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Middleware: while keys are not required, refuse other hosts' names (403 `host_not_allowed`) and cross-site writes (403 `cross_site_refused`). */
 export function keylessBrowserGuard(auth: ServerAuth): MiddlewareHandler {
-  return async (c, next) => {
+  // Not async: on the online read path an extra awaited frame per request costs more than the checks.
+  return (c, next) => {
     // Liveness and readiness answer whatever the name (they tell nothing).
     if (!auth.required() && c.req.path !== '/health' && c.req.path !== '/ready') {
       const host = c.req.header('host');
@@ -57,6 +58,6 @@ export function keylessBrowserGuard(auth: ServerAuth): MiddlewareHandler {
         });
       }
     }
-    await next();
+    return next();
   };
 }
