@@ -19,6 +19,13 @@ export function definitionOrigin(def: object): DefinitionOrigin {
   return origins.get(def) ?? { file: '(code)', locate: () => ({}) };
 }
 
+/** The definition file and line `def` was read from (loaded, or applied from a file), or null when it has none (code, HTTP). */
+export function fileOrigin(def: object): { file: string; line: number | null } | null {
+  const o = definitionOrigin(def);
+  if (!/\.(ya?ml|json)$/i.test(o.file)) return null;
+  return { file: o.file, line: o.locate('').line ?? null };
+}
+
 /** A problem about a JSON pointer inside a definition. */
 export function problemAt(def: Definition, pointer: string, message: string, atKey = false): DefinitionProblem {
   const origin = definitionOrigin(def);

@@ -11,7 +11,7 @@ import { ConflictError, FeatureguardError } from '../errors.js';
 import { deepFreeze } from '../definitions/define.js';
 import { allDefinitions, definitionSet } from '../definitions/definition-set.js';
 import type { DefinitionOrigin } from '../definitions/definition-files.js';
-import { definitionOrigin, setDefinitionOrigin } from '../definitions/origins.js';
+import { fileOrigin, setDefinitionOrigin } from '../definitions/origins.js';
 import type { Definition, DefinitionKind, DefinitionSet } from '../definitions/types.js';
 import { ensureTables, type StateDb } from '../state/state-db.js';
 import { contentHash } from './canonical.js';
@@ -180,9 +180,8 @@ function toRecord(row: VersionRow): VersionRecord {
  * over HTTP (their origin is a `(code)[i]` label, not a file).
  */
 function storedOrigin(def: Definition): string | null {
-  const o = definitionOrigin(def);
-  if (!/\.(ya?ml|json)$/i.test(o.file)) return null;
-  return JSON.stringify({ file: o.file, line: o.locate('').line ?? null });
+  const from = fileOrigin(def);
+  return from === null ? null : JSON.stringify(from);
 }
 
 /**

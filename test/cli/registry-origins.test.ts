@@ -72,6 +72,9 @@ describe('origins of applied definitions', () => {
     expect(r.out).toContain('delays: failed: features/delays.yaml:6:1 (source delays_source) at /path:');
     expect(r.out).toContain('resolves (through a symbolic link) to a file outside');
     expect(r.out).not.toContain('(code)');
+    // describe says where the current version came from.
+    expect((await runCli(['--project', dir, 'describe', 'delays_source'])).out).toMatch(/^source delays_source: version 1, applied .* from features\/delays\.yaml:6, hash /);
+    expect(JSON.parse((await runCli(['--project', dir, '--json', 'describe', 'delays'])).out).applied_from).toEqual({ file: 'features/delays.yaml', line: 11 });
   });
 
   it('one applied from code names its registry version', async () => {
@@ -89,6 +92,8 @@ describe('origins of applied definitions', () => {
     const r = await runCli(['--project', dir, 'materialize', '--start', '2024-01-01', '--end', '2024-01-02']);
     expect(r.code).toBe(3);
     expect(r.out).toContain('delays: failed: registry v1 (source delays_source) at /path:');
+    const described = JSON.parse((await runCli(['--project', dir, '--json', 'describe', 'delays_source'])).out);
+    expect(described.applied_from).toBeNull();
   });
 
   it('a registry made before origins were kept gains the column; a read-only one still opens, without origins', async () => {

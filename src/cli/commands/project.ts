@@ -179,7 +179,10 @@ async function printDescription(ctx: CommandContext, versions: VersionRecord[], 
   const { diffFields } = await import('../../registry/diff.js');
   const { formatFieldChanges, formatVersionLine, shortTime } = await import('../../registry/format.js');
   const { stringify } = await import('yaml');
+  const { fileOrigin } = await import('../../definitions/origins.js');
   const last = versions[versions.length - 1] as VersionRecord;
+  // Where the current version was applied from (null: from code or over HTTP, or applied before origins were kept).
+  const from = last.definition ? fileOrigin(last.definition) : null;
   const history = versions.map((v, i) => ({
     version: v.version,
     hash: v.hash,
@@ -193,13 +196,14 @@ async function printDescription(ctx: CommandContext, versions: VersionRecord[], 
     version: last.version,
     hash: last.hash,
     applied_at: last.applied_at,
+    applied_from: from,
     removed: last.definition === null,
     definition: last.definition,
     versions: history,
   };
   ctx.print(value, () => {
     const lines = [
-      `${last.kind} ${last.name}: version ${last.version}${last.definition === null ? ' (removed)' : ''}, applied ${shortTime(last.applied_at)}, hash ${last.hash.slice(0, 12)}`,
+      `${last.kind} ${last.name}: version ${last.version}${last.definition === null ? ' (removed)' : ''}, applied ${shortTime(last.applied_at)}${from ? ` from ${from.file}${from.line === null ? '' : `:${from.line}`}` : ''}, hash ${last.hash.slice(0, 12)}`,
       '',
     ];
     if (last.definition) lines.push(stringify(last.definition, { lineWidth: 0, flowCollectionPadding: false }).trimEnd(), '');
