@@ -72,6 +72,11 @@ export function listAlertAttempts(project: Pick<Project, 'state'>, runId: string
   return rows.map((r) => ({ run_id: r.run_id, alert: r.alert, url: webhookEndpoint(r.url), attempt: r.attempt, status_code: r.status_code, ok: r.ok === 1, error: r.error, at: r.at, duration_ms: r.duration_ms }));
 }
 
+/** How many tries a run's alert has had (held-back entries, attempt 0, are not tries): the next try is this + 1. */
+export function triesOf(project: Pick<Project, 'state'>, runId: string, alert: string): number {
+  return listAlertAttempts(project, runId).filter((a) => a.alert === alert && a.attempt > 0).length;
+}
+
 /** A run whose match of an alert reached no one (held back by `min_interval`, or every try failed). */
 export interface HeldBackRun {
   id: string;

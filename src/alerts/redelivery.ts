@@ -24,7 +24,7 @@ import { storedDuration } from '../definitions/ttl.js';
 import type { AlertConfig } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import { ensureTables, hasTable, type StateDb } from '../state/state-db.js';
-import { listAlertAttempts, type AlertAttempt } from './attempts.js';
+import { triesOf, type AlertAttempt } from './attempts.js';
 import { deliver, type AlertOptions } from './dispatch.js';
 
 const DDL = `
@@ -148,6 +148,22 @@ export function listRedeliveries(project: Pick<Project, 'state' | 'config'>, run
 export function countRedeliveries(state: StateDb, runId?: string): number {
   if (!hasTable(state, 'alert_redeliveries')) return 0;
   return state.prepare(`SELECT count(*) FROM alert_redeliveries ${runId === undefined ? '' : 'WHERE run_id = ?'}`).pluck().get(...(runId === undefined ? [] : [runId])) as number;
+}
+
+/** What `alerts redeliver` and `POST /v1/alerts/redeliver` answer: what was sent, and the 100 soonest still waiting. */
+export interface RedeliverReport extends RedeliverResult {
+  readonly waiting: Redelivery[];
+  readonly waiting_total: number;
+}
+
+/**
+ * Send the due redeliveries (options as `sendDueRedeliveries`; `runId` must name a run: `NotFoundError`
+ * otherwise), then list what still waits: the CLI's and the API's service.
+ */
+export async function redeliverAndReport(project: Project, options: RedeliverOptions = {}): Promise<RedeliverReport> {
+  if (options.runId !== undefined) project.runs.get(options.runId);
+  const result = await sendDueRedeliveries(project, options);
+  return { ...result, waiting: listRedeliveries(project, options.runId, 100), waiting_total: countRedeliveries(project.state, options.runId) };
 }
 
 /**
@@ -275,10 +291,9 @@ export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'conf
       claimed.rows.map(async (r): Promise<AlertAttempt[]> => {
         const alert = alerts.get(r.alert)!;
         const body = { ...(JSON.parse(r.body) as Record<string, unknown>), sent_at: new Date(clock()).toISOString(), redelivery: r.round };
-        const tried = listAlertAttempts(project, r.run_id).filter((a) => a.alert === r.alert && a.attempt > 0).length;
         let tries: AlertAttempt[];
         try {
-          tries = await deliver(state, alert, r.run_id, JSON.stringify(body), { ...options, tries: 1, firstAttempt: tried + 1 });
+          tries = await deliver(state, alert, r.run_id, JSON.stringify(body), { ...options, tries: 1, firstAttempt: triesOf(project, r.run_id, r.alert) + 1 });
         } catch {
           // The attempt could not be recorded: the run was pruned meanwhile (its redelivery went with it), or the
           // state database is busy or full: left claimed, tried again once the claim runs out.

@@ -75,9 +75,9 @@ function stoppedMessage(held: LeaseRow | undefined, now: number): string {
  * running run(s), or "another process" with `details.owner` when none is found.
  * A taken view's runs still `running` (their process stopped: the lease expired,
  * its pid is dead, or it is gone) are marked `failed` in the same transaction;
- * `onFailedRuns` gets their ids once it committed (the caller sends their alerts).
+ * `onFailedRuns` is called once it committed (their alerts are due: the caller sends them, `sendDueAlerts`).
  */
-export function acquireLeases(db: StateDb, views: readonly string[], owner: string, options: { onFailedRuns?: (runIds: string[]) => void } = {}): Lease[] {
+export function acquireLeases(db: StateDb, views: readonly string[], owner: string, options: { onFailedRuns?: () => void } = {}): Lease[] {
   ensureTables(db, 'materialization_leases', DDL);
   // Before the transaction: DDL inside one that rolls back would be undone while marked done.
   ensureRunTables(db);
@@ -86,21 +86,21 @@ export function acquireLeases(db: StateDb, views: readonly string[], owner: stri
   const upsert = db.prepare(`INSERT INTO materialization_leases (view, owner, pid, host, acquired_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT (view) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, host = excluded.host,
       acquired_at = excluded.acquired_at, expires_at = excluded.expires_at`);
-  const failed: string[] = [];
+  let failed = 0;
   const take = db.transaction(() => {
-    failed.length = 0;
+    failed = 0;
     const now = Date.now();
     for (const view of views) {
       const held = select.get(view) as LeaseRow | undefined;
       const stale = held !== undefined && (held.expires_at <= now || (isThisHost(held.host) && held.pid !== process.pid && !processAlive(held.pid)));
       if (held && !stale) throw heldError(db, view, held);
       // Runs are created only under their view's lease: with the lease free or stale, a running one is orphaned.
-      failed.push(...failRunningRuns(db, 'materialize', view, stoppedMessage(held, now)));
+      failed += failRunningRuns(db, 'materialize', view, stoppedMessage(held, now)).length;
       upsert.run(view, owner, process.pid, host, new Date(now).toISOString(), now + LEASE_TTL_MS);
     }
   });
   take.immediate();
-  if (failed.length > 0) options.onFailedRuns?.([...failed]);
+  if (failed > 0) options.onFailedRuns?.();
 
   const renew = db.prepare('UPDATE materialization_leases SET expires_at = ? WHERE view = ? AND owner = ?');
   const remove = db.prepare('DELETE FROM materialization_leases WHERE view = ? AND owner = ?');

@@ -98,13 +98,11 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
     .option('--run <id>', "only this run's")
     .action(async (o: { all?: boolean; run?: string }) => {
       const project = await ctx.project();
-      const { sendDueRedeliveries, listRedeliveries, countRedeliveries } = await import('../../alerts/redelivery.js');
-      if (o.run !== undefined) project.runs.get(o.run);
-      const r = await sendDueRedeliveries(project, { all: o.all === true, runId: o.run });
+      const { redeliverAndReport } = await import('../../alerts/redelivery.js');
+      const r = await redeliverAndReport(project, { all: o.all === true, runId: o.run });
       // At most the 100 soonest listed (a receiver down through a storm can leave thousands).
-      const waiting = listRedeliveries(project, o.run, 100);
-      const total = countRedeliveries(project.state, o.run);
-      ctx.print({ ...r, waiting, waiting_total: total }, () =>
+      const { waiting, waiting_total: total } = r;
+      ctx.print(r, () =>
         [
           `redelivered ${r.delivered}, failed ${r.failed}${r.given_up ? `, given up ${r.given_up}` : ''}; ${total} waiting`,
           ...r.attempts.slice(0, 100).map((a) => `  ${a.run_id} ${a.alert} attempt ${a.attempt}: ${a.ok ? 'delivered' : 'failed'} ${a.status_code ?? ''} ${a.error ?? ''}`.trimEnd()),

@@ -4,7 +4,7 @@
  * answers what it did and how many still wait (the 100 soonest listed). `serve` also does it every 15 s.
  */
 import { Hono } from 'hono';
-import { countRedeliveries, listRedeliveries, sendDueRedeliveries } from '../../alerts/redelivery.js';
+import { redeliverAndReport } from '../../alerts/redelivery.js';
 import { jsonBody } from '../body.js';
 import type { ServerContext } from '../context.js';
 
@@ -19,10 +19,8 @@ export function alertRoutes(ctx: ServerContext): Hono {
   app.use('*', ctx.auth.requireScope('write'));
   app.post('/redeliver', async (c) => {
     const body = await jsonBody<RedeliverBody>(c, 'alerts_redeliver', ctx.limits.bodyLimit);
-    if (body.run_id !== undefined) project.runs.get(body.run_id);
     // `all` tries at most 2,000 (100 at a time, up to 5 s each against a receiver that does not answer): a request ends.
-    const r = await sendDueRedeliveries(project, { all: body.all === true, runId: body.run_id, max: 2_000 });
-    return c.json({ ...r, waiting: listRedeliveries(project, body.run_id, 100), waiting_total: countRedeliveries(project.state, body.run_id) });
+    return c.json(await redeliverAndReport(project, { all: body.all === true, runId: body.run_id, max: 2_000 }));
   });
   return app;
 }

@@ -38,22 +38,27 @@ export function runDetailPage(c: Ctx, project: Project): Response | Promise<Resp
   const sort: SortColumn = (SORT_COLUMNS as readonly string[]).includes(sortRaw ?? '') ? (sortRaw as SortColumn) : 'status';
   const dir = c.req.query('dir') === 'desc' ? 'desc' : 'asc';
   const attempts = listAlertAttempts(project, run.id);
-  const who = c.get('identity');
-  // No identity: the pages are open (no key required); else the button needs write scope, as its post does.
-  const canRedeliver = who === null || scopeAllows(who.scope, 'write');
   return c.html(
-    <RunDetailPage frame={c.get('frame')} run={run} results={results} sort={sort} dir={dir} alertAttempts={attempts} redeliveries={listRedeliveries(project, run.id)} canRedeliver={canRedeliver} />,
+    <RunDetailPage frame={c.get('frame')} run={run} results={results} sort={sort} dir={dir} alertAttempts={attempts} redeliveries={listRedeliveries(project, run.id)} canRedeliver={mayRedeliver(c)} />,
   );
+}
+
+/**
+ * Whether this visitor may redeliver alerts (the button shows, its post is served): the pages are open (no key
+ * required, so no identity), or the key has write scope. A visitor without a read key never gets this far.
+ */
+function mayRedeliver(c: Ctx): boolean {
+  const who = c.get('identity');
+  return who === null || scopeAllows(who.scope, 'write');
 }
 
 /**
  * The run page's "Redeliver now" button: tries the run's waiting redeliveries once each (`alerts redeliver --all
  * --run ID`), then shows the run again. Needs the write scope when keys are required, as the API does.
  */
-export async function redeliverFromPage(c: Ctx, project: Project, keysRequired: boolean): Promise<Response> {
+export async function redeliverFromPage(c: Ctx, project: Project): Promise<Response> {
   const run = project.runs.get(c.req.param('id') ?? '');
-  const who = c.get('identity');
-  if (keysRequired && !(who && scopeAllows(who.scope, 'write'))) {
+  if (!mayRedeliver(c)) {
     throw new FeatureguardError('forbidden', "redelivering alerts needs a key with write scope: log in with one (this one has read scope)", { status: 403, exitCode: 2 });
   }
   await sendDueRedeliveries(project, { all: true, runId: run.id });
