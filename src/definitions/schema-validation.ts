@@ -5,7 +5,7 @@
  */
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import { schemaValidator } from '../schemas.js';
-import { DURATION_FORMAT, DURATION_PATTERN, tooLongMessage } from './ttl.js';
+import { DURATION_FORMAT, DURATION_PATTERN, tooLongMessage, zeroDuration } from './ttl.js';
 import { didYouMean } from './suggest.js';
 
 /** The name rule of every registry object. */
@@ -139,14 +139,14 @@ function child(path: string, key: string | number): string {
   return `${path}/${String(key).replaceAll('~', '~0').replaceAll('/', '~1')}`;
 }
 
-function patternMessage(pattern: string, data: unknown): string {
+function patternMessage(pattern: string, data: unknown, path: string): string {
   const value = String(data);
   if (pattern === NAME_PATTERN) {
     const fixed = value.toLowerCase().replace(/[^a-z0-9_]+/g, '_').slice(0, 63);
     const hint = /^[a-z_][a-z0-9_]{0,62}$/.test(fixed) && fixed !== value ? ` (e.g. '${fixed}')` : '';
     return `'${value}' is not a valid name: ${NAME_RULE}${hint}`;
   }
-  if (pattern === DURATION_PATTERN) return `'${value}' is not a valid duration: use 0 (unlimited) or a whole number with unit s, m, h or d, e.g. 6h`;
+  if (pattern === DURATION_PATTERN) return `'${value}' is not a valid duration: use ${zeroDuration(path)} or a whole number with unit s, m, h or d, e.g. 6h`;
   if (pattern.includes(':([a-z_]')) return `'${value}' is not a valid feature reference: use 'view', 'view:*' or 'view:feature' (${NAME_RULE})`;
   if (pattern.includes('}:[a-z_]')) return `'${value}' is not a valid label reference: use 'label_view:feature' (${NAME_RULE})`;
   if (pattern.startsWith('^[A-Za-z_][A-Za-z0-9_]*(\\.')) return `'${value}' is not a valid table name: use 'table' or 'schema.table' (letters, digits, underscores)`;
@@ -179,7 +179,7 @@ function translateOne(e: ErrorObject): SchemaProblem {
       return { path, message: `must be ${types.map((t) => TYPE_WORDS[t] ?? t).join(' or ')} (got ${show(e.data)})` };
     }
     case 'pattern':
-      return { path, message: patternMessage(String(p.pattern), e.data) };
+      return { path, message: patternMessage(String(p.pattern), e.data, path) };
     case 'minItems':
       return { path, message: Number(p.limit) === 1 ? 'must list at least one item (the list is empty)' : `must list at least ${String(p.limit)} items` };
     case 'maxItems':
@@ -199,7 +199,7 @@ function translateOne(e: ErrorObject): SchemaProblem {
     case 'maxLength':
       return { path, message: `must have at most ${String(p.limit)} characters` };
     case 'format':
-      if (p.format === DURATION_FORMAT) return { path, message: tooLongMessage(String(e.data)) };
+      if (p.format === DURATION_FORMAT) return { path, message: tooLongMessage(String(e.data), path) };
       return { path, message: p.format === 'regex' ? `${show(e.data)} is not a valid regular expression` : `${show(e.data)} is not a valid ${String(p.format)}` };
     case 'dependentRequired':
     case 'dependencies':

@@ -9,7 +9,22 @@ export const MAX_DURATION_MS = 36_500 * 86_400_000;
 /** The JSON Schema `format` of durations: within MAX_DURATION_MS. */
 export const DURATION_FORMAT = 'featureguard-duration';
 
-export const tooLongMessage = (text: string) => `duration '${text}' is longer than 100 years (36500d); use 0 for unlimited`;
+/** What `0` means for each duration setting (by its property name), for messages; a ttl's when unnamed. */
+const ZERO_MEANS: Readonly<Record<string, string>> = {
+  ttl: 'unlimited',
+  min_interval: 'every match is sent',
+  redeliver_for: 'never redeliver',
+  max_clock_skew: 'no skew allowed',
+  max_staleness: 'no freshness check',
+};
+
+/** `0 (unlimited)`, or what 0 means for the setting at a JSON pointer such as `/alerts/0/min_interval`. */
+export function zeroDuration(path = ''): string {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return `0 (${ZERO_MEANS[name] ?? ZERO_MEANS.ttl})`;
+}
+
+export const tooLongMessage = (text: string, path = '') => `duration '${text}' is longer than 100 years (36500d); use ${zeroDuration(path)} or a shorter one`;
 
 /** Whether a well-formed duration is at most MAX_DURATION_MS. */
 export function durationWithinLimit(text: string): boolean {
