@@ -173,8 +173,9 @@ export function categoryBars(spec: CategoryBarsSpec): string {
     ),
   );
   const every = Math.ceil(n / Math.max(1, Math.floor(plot.width / 60)));
+  const room = band * every - 8;
   const ticks = spec.categories
-    .map((c, i) => ({ pos: plot.left + (i + 0.5) * band, label: c.length > 10 ? `${c.slice(0, 9)}…` : c }))
+    .map((c, i) => ({ pos: plot.left + (i + 0.5) * band, label: fitLabel(c, room) }))
     .filter((_, i) => i % every === 0);
   const body =
     patternDefs(id, styles) +
@@ -183,4 +184,18 @@ export function categoryBars(spec: CategoryBarsSpec): string {
     xAxis(plot, ticks, spec.xLabel) +
     legend(plot, spec.series.map((s, i) => ({ label: s.label, style: styles[i], swatch: 'box' as const, fill: `url(#${id}-p${i})` })));
   return svgRoot({ ...frame, desc: `Share of rows per category for ${spec.series.map((s) => s.label).join(' and ')}, ${n} categories.` }, body);
+}
+
+/** Widest a character of the axis font may be, in px: wide (CJK, emoji) and everything else. */
+const WIDE_CHAR_PX = 13;
+const CHAR_PX = 8.5;
+
+/** `label`, cut with `…` to fit `px` of axis text (its whole value is in the bars' tooltips). */
+export function fitLabel(label: string, px: number): string {
+  const chars = [...label];
+  const width = (c: string) => ((c.codePointAt(0) ?? 0) >= 0x2e80 ? WIDE_CHAR_PX : CHAR_PX);
+  if (chars.reduce((sum, c) => sum + width(c), 0) <= px) return label;
+  let keep = 0;
+  for (let used = CHAR_PX; keep < chars.length && used + width(chars[keep]) <= px; keep++) used += width(chars[keep]);
+  return `${chars.slice(0, keep).join('')}…`;
 }

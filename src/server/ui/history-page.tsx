@@ -17,7 +17,8 @@ export function HistoryPage(props: { frame: PageFrame; view: string; feature: st
   const runHref = (p: HistoryPoint) => `${frame.base}/runs/${encodeURIComponent(p.run.id)}/drift/${encodeURIComponent(feature)}`;
   const at = (p: HistoryPoint) => Date.parse(p.run.started_at);
   const psi = points.map((p) => ({ x: at(p), y: numberOrNull(p.drift?.metrics?.psi), href: p.drift ? runHref(p) : undefined }));
-  const latest = [...points].reverse().find((p) => p.drift);
+  // The newest run whose drift check measured something: a later skipped one (too few rows) has no method.
+  const latest = [...points].reverse().find((p) => p.drift?.method) ?? [...points].reverse().find((p) => p.drift);
   const method = latest?.drift?.method ?? null;
   const decisionIsPsi = method === null || method === 'psi';
   const psiThresholds: ThresholdLine[] = [

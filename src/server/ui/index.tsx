@@ -41,6 +41,23 @@ function pageHeaders(c: Context, nonce: string): void {
   c.header('Cache-Control', 'no-store');
 }
 
+/** Characters that reorder the text around them (bidirectional embeddings, overrides, isolates and marks). */
+const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+/**
+ * Bidirectional control characters in a page shown as `[U+202E]`: one in a data value (a category, an entity key)
+ * would otherwise reverse how the rest of a check's message reads, numbers and verdict included. The pages' own
+ * text has none, so every one comes from data or definitions, and a reviewer should see it there.
+ */
+async function showBidiControls(c: Context): Promise<void> {
+  if (!c.res.headers.get('content-type')?.startsWith('text/html')) return;
+  const html = await c.res.clone().text();
+  BIDI_CONTROLS.lastIndex = 0;
+  if (!BIDI_CONTROLS.test(html)) return;
+  const shown = html.replace(BIDI_CONTROLS, (ch) => `[U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`);
+  c.res = new Response(shown, { status: c.res.status, headers: c.res.headers });
+}
+
 /**
  * The pages as a Hono sub-app. `auth` is the server's key check (see
  * `src/server/auth.ts`); without it, or while no key exists on a loopback
@@ -58,6 +75,7 @@ export function uiRoutes(project: Project, auth?: UiAuth, options: UiOptions = {
     c.set('frame', { base, nonce, loggedIn: identity !== null, project: project.config.project });
     pageHeaders(c, nonce);
     await next();
+    await showBidiControls(c);
   });
 
   app.onError((err, c) => {

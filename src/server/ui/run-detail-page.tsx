@@ -260,7 +260,7 @@ function AlertAttempts(props: { attempts: readonly AlertAttempt[] }) {
             <td class="mono">{a.url}</td>
             <td class="num">{a.attempt}</td>
             <td>
-              <StatusBadge status={a.ok ? 'pass' : a.attempt === 0 ? 'skipped' : 'fail'} /> {a.status_code === null ? '' : `HTTP ${a.status_code}`} {a.error ?? ''}
+              <StatusBadge status={a.ok ? 'pass' : a.attempt === 0 ? 'skipped' : 'fail'} /> {attemptResult(a)}
             </td>
             <td class="mono time">{formatTime(a.at)}</td>
             <td class="num">{formatNumber(a.duration_ms)} ms</td>
@@ -346,4 +346,11 @@ export function RunDetailPage(props: RunDetailProps) {
       ) : null}
     </Layout>
   );
+}
+
+/** An attempt's result in words: its HTTP status and what went wrong, the status once (errors often start with it). */
+function attemptResult(a: AlertAttempt): string {
+  const http = a.status_code === null ? '' : `HTTP ${a.status_code}`;
+  if (!a.error) return http;
+  return http && !a.error.startsWith(http) ? `${http} ${a.error}` : a.error;
 }

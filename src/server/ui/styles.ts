@@ -17,7 +17,7 @@ header.top a[aria-current="page"] { text-decoration:underline; text-underline-of
 header.top .brand { font-weight:700; margin-right:1rem; }
 header.top form { margin-left:auto; }
 header.top button { background:transparent; color:#fff; border:1px solid #8aa; border-radius:4px; padding:.15rem .6rem; cursor:pointer; }
-main { max-width:1280px; margin:0 auto; padding:1rem 1rem 3rem; }
+main { max-width:1280px; margin:0 auto; padding:1rem 1rem 3rem; overflow-wrap:anywhere; }
 h1 { font-size:1.45rem; margin:.6rem 0 .4rem; }
 h2 { font-size:1.15rem; margin:1.6rem 0 .5rem; border-bottom:1px solid var(--line); padding-bottom:.2rem; }
 h3 { font-size:1rem; margin:1.2rem 0 .4rem; }
