@@ -18,7 +18,7 @@ import { sourceFormat } from '../definitions/source-location.js';
 import type { FeatureDef, FeatureViewDef } from '../definitions/types.js';
 import { NotFoundError } from '../errors.js';
 import { ident, literal } from '../offline/engine.js';
-import { csvCastExpr, csvMarker, duckdbType, rawSourceSql, runSetup, sourceColumnName, utcTimestampSql, type SetupStep } from '../offline/source-sql.js';
+import { csvCastExpr, csvMarker, duckdbType, rawSourceSql, runSetup, sourceColumnName, sourceKeySql, utcTimestampSql, type SetupStep } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
 
 /** Hidden column of a CSV view's rows: the first feature whose text is no value of its declared type, else NULL. */
@@ -42,7 +42,7 @@ export async function rawViewRelationSql(project: Project, view: FeatureViewDef,
   const have = new Set(described.map((d) => d.column_name));
   const csv = source.path !== undefined && sourceFormat(source) === 'csv';
   const cols: string[] = [];
-  for (const k of viewJoinKeys(set, view)) cols.push(`CAST(${ident(sourceColumnName(source, k.name))} AS ${duckdbType(k.type)}) AS ${ident(k.name)}`);
+  for (const k of viewJoinKeys(set, view)) cols.push(`${sourceKeySql(source, k, csv)} AS ${ident(k.name)}`);
   cols.push(`${utcTimestampSql(sourceColumnName(source, source.timestamp_field))} AS event_timestamp`);
   cols.push(source.created_timestamp_field ? `${utcTimestampSql(sourceColumnName(source, source.created_timestamp_field))} AS created_timestamp` : 'NULL::TIMESTAMP AS created_timestamp');
   const missing: string[] = [];

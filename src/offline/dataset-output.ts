@@ -71,28 +71,35 @@ export async function writeDatasetFile(conn: DuckDBConnection, selectSql: string
 
 /**
  * The rows to `COPY` in `format`. JSON has no NaN or Infinity (DuckDB writes them bare, which no JSON parser
- * reads): in JSON they are null, as `JSON.stringify` writes them; the other formats keep them.
+ * reads): in JSON they are null, as `JSON.stringify` writes them; the other formats keep them. Integers beyond
+ * ±(2^53 − 1) are the decimal text in JSON, as the online API serves them: a JavaScript client would read the
+ * bare number rounded (9007199254740993 as …992), another id.
  */
 async function copySelect(conn: DuckDBConnection, selectSql: string, format: Exclude<DatasetFormat, 'arrow'>): Promise<string> {
   if (format !== 'json') return selectSql;
   const columns = (await conn.runAndReadAll(`DESCRIBE ${selectSql}`)).getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
   const replaced = columns.flatMap(({ name, type }) => {
-    const sql = finiteSql(ident(name), type, 0);
+    const sql = jsonSafeSql(ident(name), type, 0);
     return sql === null ? [] : [`${sql} AS ${ident(name)}`];
   });
   return replaced.length === 0 ? selectSql : `SELECT * REPLACE (${replaced.join(', ')}) FROM (${selectSql}) AS __fg_json`;
 }
 
+/** Integer types whose values can lie beyond what a JavaScript number holds exactly. */
+const WIDE_INTEGERS = new Set(['BIGINT', 'HUGEINT', 'UBIGINT', 'UHUGEINT']);
+
 /**
- * `expr` of DuckDB type `type` with NaN and ±Infinity as NULL: floats, and lists or arrays of them at any
- * depth; null when the type holds no float that way (structs and maps are written as DuckDB writes them).
+ * `expr` of DuckDB type `type` as JSON can carry it: NaN and ±Infinity as NULL (floats), integers beyond
+ * ±(2^53 − 1) as their decimal text, also in lists or arrays at any depth; null when the type holds neither that
+ * way (structs and maps are written as DuckDB writes them).
  */
-function finiteSql(expr: string, type: string, depth: number): string | null {
+function jsonSafeSql(expr: string, type: string, depth: number): string | null {
   if (type === 'FLOAT' || type === 'DOUBLE') return `CASE WHEN isfinite(${expr}) THEN ${expr} END`;
+  if (WIDE_INTEGERS.has(type)) return `CASE WHEN ${expr} BETWEEN -9007199254740991 AND 9007199254740991 THEN to_json(${expr}) ELSE to_json(${expr}::VARCHAR) END`;
   const list = /^(.*)\[\d*\]$/.exec(type);
   if (!list) return null;
   const item = `__fg_x${depth}`;
-  const inner = finiteSql(item, list[1], depth + 1);
+  const inner = jsonSafeSql(item, list[1], depth + 1);
   return inner === null ? null : `list_transform(${expr}, lambda ${item}: ${inner})`;
 }
 

@@ -63,7 +63,9 @@ export function planDataset(roots: SourceRoots, set: DefinitionSet, request: Pla
       const prev = owner.get(column);
       if (prev !== undefined) {
         throw new InputError(
-          `feature name '${f.name}' is in both '${prev}' and '${sel.view.name}'; use full feature names (--full-feature-names) or select only one`,
+          full
+            ? `features of '${prev}' and '${sel.view.name}' both become column '${column}' with full feature names (view__feature: a view or feature name holds '__'); select only one of them`
+            : `feature name '${f.name}' is in both '${prev}' and '${sel.view.name}'; use full feature names (--full-feature-names) or select only one`,
           { column, views: [prev, sel.view.name] },
           'feature_name_collision',
         );

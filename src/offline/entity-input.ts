@@ -19,6 +19,7 @@ import type { JoinKey, JoinKeyType } from '../definitions/types.js';
 import { InputError } from '../errors.js';
 import { foldAscii, ident, literal } from './engine.js';
 import { ENTITY_TS, ROW_ORDINAL } from './point-in-time.js';
+import { badUtcOffsetSql, fractionalIntegerText } from './source-sql.js';
 
 /** Where entity rows come from. */
 export type EntityInput =
@@ -76,11 +77,22 @@ export async function loadEntityInput(conn: DuckDBConnection, input: EntityInput
   try {
     const described = (await conn.runAndReadAll(`DESCRIBE ${ident(raw)}`)).getRowObjectsJS();
     const types = new Map(described.map((r) => [String(r.column_name), String(r.column_type)]));
-    return await loadFrom(conn, ident(raw), types, { ordinal: 'rowid', description }, options);
+    // The input order is the raw table's rowid, which a column of the rows named `rowid` would shadow: that column
+    // is renamed aside and read back under its name, in its place.
+    const own = [...types.keys()].find((n) => foldAscii(n) === 'rowid');
+    const textKeys = description.kind === 'file' && isCsvInput(input);
+    if (own === undefined) return await loadFrom(conn, ident(raw), types, { ordinal: 'rowid', description, textKeys }, options);
+    await conn.run(`ALTER TABLE ${ident(raw)} RENAME COLUMN ${ident(own)} TO ${USER_ROWID}`);
+    const from = `(SELECT rowid AS ${RAW_ORDINAL}, * RENAME (${USER_ROWID} AS ${ident(own)}) FROM ${ident(raw)}) AS __fg_raw`;
+    return await loadFrom(conn, from, types, { ordinal: RAW_ORDINAL, description, textKeys }, options);
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${ident(raw)}`);
   }
 }
+
+/** A column of the rows named `rowid` while it is set aside (see `loadEntityInput`), and the raw table's row ids. */
+const USER_ROWID = '__fg_user_rowid';
+const RAW_ORDINAL = '__fg_raw_row';
 
 /** The one-pass read of a Parquet file failed (the general path then reports why). */
 class DirectReadFailed extends Error {}
@@ -115,7 +127,13 @@ async function loadFrom(
   conn: DuckDBConnection,
   from: string,
   types: Map<string, string>,
-  how: { readonly ordinal: string; readonly description: LoadedEntities['description']; readonly direct?: boolean },
+  how: {
+    readonly ordinal: string;
+    readonly description: LoadedEntities['description'];
+    readonly direct?: boolean;
+    /** Integer join keys may be text, cast strictly (a CSV file's: see `csvReader`). */
+    readonly textKeys?: boolean;
+  },
   options: LoadEntityOptions,
 ): Promise<LoadedEntities> {
   const { description } = how;
@@ -126,6 +144,14 @@ async function loadFrom(
     // DuckDB's CSV sniffer gives up on a ragged file and reads each line as one column.
     throw new InputError(
       `the entity file could not be split into columns (it was read as one column named '${names[0]}'): check for rows with more or fewer fields than the header, or unbalanced quotes`,
+      { columns: names },
+      'bad_entity_file',
+    );
+  }
+  if (!types.has(tsCol) && how.description.kind === 'file' && names.some((n) => /^\d{4}-\d{2}-\d{2}/.test(n))) {
+    // DuckDB's CSV sniffer takes a data row for the header when the rows have more fields than the header line.
+    throw new InputError(
+      `the entity file's column names look like data (${names.join(', ')}): check that its first line is a header with a name for every field of the rows (rows with more fields than the header)`,
       { columns: names },
       'bad_entity_file',
     );
@@ -172,6 +198,11 @@ async function loadFrom(
       );
     }
     const want = KEY_SQL[key.type];
+    if (how.textKeys && key.type !== 'string' && t === 'VARCHAR') {
+      await checkIntegerText(conn, from, how.ordinal, key);
+      keyExpr.set(key.name, `CAST(${ident(key.name)} AS ${want})`);
+      continue;
+    }
     const ok = key.type === 'string' ? t === 'VARCHAR' : INTEGER_TYPES.has(t);
     if (!ok) {
       throw new InputError(
@@ -185,7 +216,7 @@ async function loadFrom(
   if (tsType === 'VARCHAR') {
     const c = ident(tsCol);
     const bad = (await conn.runAndReadAll(
-      `SELECT ${c} AS v FROM (SELECT ${c}, ${BAD_OFFSET_SQL(c)} AS o FROM ${from}) WHERE TRY_CAST(o.h AS INTEGER) > 23 OR TRY_CAST(o.m AS INTEGER) > 59 OR TRY_CAST(o.s AS INTEGER) > 59 LIMIT 1`,
+      `SELECT ${c} AS v FROM ${from} WHERE ${badUtcOffsetSql(c)} LIMIT 1`,
     )).getRowObjectsJS()[0];
     if (bad) throw new InputError(`entity timestamp '${String(bad.v)}' in '${tsCol}' has no valid UTC offset (hours 00-23, minutes and seconds 00-59)`, { value: String(bad.v) }, 'wrong_timestamp_type');
   }
@@ -227,6 +258,30 @@ async function loadFrom(
   };
 }
 
+/** Whether an entity input is a CSV file (by its format, or its extension). */
+function isCsvInput(input: EntityInput): boolean {
+  return input.kind === 'file' && (input.format ?? (extname(input.path).toLowerCase() === '.csv' ? 'csv' : undefined)) === 'csv';
+}
+
+/**
+ * The text of an integer join key column holds whole numbers of the key's type (or nothing): the first other
+ * value is refused with its row (`'2.5'`, which DuckDB's cast would round to 3; `'abc'`; a value out of range).
+ */
+async function checkIntegerText(conn: DuckDBConnection, from: string, ordinal: string, key: JoinKey & { readonly entity: string }): Promise<void> {
+  const want = KEY_SQL[key.type];
+  const c = ident(key.name);
+  const bad = (await conn.runAndReadAll(
+    `SELECT ${c} AS v FROM ${from} WHERE ${c} IS NOT NULL AND (TRY_CAST(${c} AS ${want}) IS NULL OR ${fractionalIntegerText(key.name, key.type as 'int32' | 'int64')}) ORDER BY ${ordinal} LIMIT 1`,
+  )).getRowObjectsJS()[0];
+  if (bad) {
+    throw new InputError(
+      `entity column '${key.name}' holds '${String(bad.v)}', which is no ${key.type} (join key of entity '${key.entity}'); give whole numbers within the ${key.type} range`,
+      { column: key.name, value: String(bad.v) },
+      'wrong_join_key_type',
+    );
+  }
+}
+
 /** Entity column names may not start with this: the point-in-time SQL's own columns do. */
 const RESERVED_PREFIX = '__fg_';
 
@@ -234,6 +289,10 @@ const RESERVED_PREFIX = '__fg_';
 function checkColumnNames(names: readonly string[]): void {
   if (names.some((n) => n === '')) {
     throw new InputError('an entity column has an empty name; give every entity column a name', { columns: names }, 'bad_column_name');
+  }
+  const control = names.find((n) => /[\u0000-\u001f\u007f]/.test(n));
+  if (control !== undefined) {
+    throw new InputError(`entity column name ${JSON.stringify(control)} holds a control character; rename it`, { column: control }, 'bad_column_name');
   }
   const reserved = names.filter((n) => foldAscii(n).startsWith(RESERVED_PREFIX));
   if (reserved.length > 0) {
@@ -260,13 +319,6 @@ function checkColumnNames(names: readonly string[]): void {
 }
 
 
-/**
- * The parts of a text timestamp's UTC offset, which DuckDB reads as `±HH[[:]MM[[:]SS]]`
- * and applies whatever the numbers: `+99`, `+09:60` and `+09:00:99` would shift the time.
- */
-const BAD_OFFSET_SQL = (col: string) =>
-  `regexp_extract(${col}, '[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]+)?)? *[+-]([0-9]{2})(?::?([0-9]{2})(?::?([0-9]{2}))?)?$', ['h', 'm', 's'])`;
-
 /** First line of a DuckDB error, plus the line of a CSV error that names the column and value. */
 function readErrorReason(e: unknown): string {
   const lines = (e as Error).message.split('\n');
@@ -283,7 +335,8 @@ async function csvReader(conn: DuckDBConnection, path: string, options: LoadEnti
   const sniffed = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_csv(${literal(path)}, header = true)`)).getRowObjectsJS();
   const present = new Set(sniffed.map((r) => String(r.column_name)));
   const forced = new Map<string, string>();
-  for (const key of options.joinKeys) if (present.has(key.name)) forced.set(key.name, KEY_SQL[key.type]);
+  // Integer keys as text, cast strictly later: DuckDB's cast while reading would round '2.5' to 3.
+  for (const key of options.joinKeys) if (present.has(key.name)) forced.set(key.name, 'VARCHAR');
   const tsCol = options.timestampColumn ?? ENTITY_TS;
   if (present.has(tsCol)) forced.set(tsCol, 'VARCHAR');
   const types = [...forced].map(([name, type]) => `${literal(name)}: ${literal(type)}`).join(', ');
@@ -315,7 +368,7 @@ async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: string, 
     return { kind: 'sql', uri: `sql:${input.sql}` };
   }
   const intKeys = new Set(options.joinKeys.filter((k) => k.type !== 'string').map((k) => k.name));
-  const cols = input.kind === 'rows' ? columnsFromRows(input.rows, intKeys) : columnsFromArrow(input.table);
+  const cols = input.kind === 'rows' ? columnsFromRows(input.rows, intKeys) : columnsFromArrow(input.table, intKeys);
   if (cols.length === 0) throw new InputError('the entity rows are empty: give at least one column', undefined, 'empty_entities');
   checkColumnNames(cols.map((c) => c.name));
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(raw)} (${cols.map((c) => `${ident(c.name)} ${c.type}`).join(', ')})`);
@@ -334,6 +387,7 @@ async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: string, 
  * TimeZone` that shifts every later build's timestamps. A trailing `;` and comments are allowed.
  */
 async function singleSelect(conn: DuckDBConnection, sql: string): Promise<string> {
+  if (sql.trim() === '') throw new InputError('the entity SQL is empty: give a query (a SELECT) that returns the entity rows', undefined, 'bad_entity_sql');
   const failed = (e: unknown) => new InputError(`the entity SQL query failed: ${(e as Error).message.split('\n')[0]}`, undefined, 'bad_entity_sql');
   const statements = await conn.extractStatements(sql).catch((e: unknown) => {
     throw failed(e);
@@ -402,7 +456,7 @@ function inferType(name: string, values: readonly unknown[]): ColType {
  */
 function intKeyValues(name: string, values: readonly unknown[]): unknown[] {
   return values.map((v, row) => {
-    if (typeof v === 'string' && /^-?\d{1,19}$/.test(v)) {
+    if (typeof v === 'string' && /^-?\d+$/.test(v)) {
       const n = BigInt(v);
       if (n < INT64_MIN || n > INT64_MAX) throw new InputError(`entity column '${name}' holds ${v} in row ${row}, outside the 64-bit integer range of its join key`, { column: name, row }, 'bad_entity_value');
       return n;
@@ -429,14 +483,19 @@ function columnsFromRows(rows: readonly Readonly<Record<string, unknown>>[], int
   for (const r of rows) for (const k of Object.keys(r)) if (!seen.has(k)) (seen.add(k), names.push(k));
   return names.map((name) => {
     const given = rows.map((r) => r[name] ?? null);
-    const values = intKeys.has(name) ? intKeyValues(name, given) : given;
-    return { name, type: inferType(name, values), values };
+    return intKeys.has(name) ? intKeyColumn(name, given) : { name, type: inferType(name, given), values: given };
   });
+}
+
+/** An int join key's column: exact integers (see `intKeyValues`); all nulls are still a BIGINT column, not text. */
+function intKeyColumn(name: string, given: readonly unknown[]): InColumn {
+  const values = intKeyValues(name, given);
+  return { name, type: values.every((v) => v === null) ? 'BIGINT' : inferType(name, values), values };
 }
 
 const ARROW_UNIT_TO_MICROS = [1_000_000n, 1_000n, 1n, 0n]; // second, milli, micro, nano (nano divides)
 
-function columnsFromArrow(table: ArrowTable): InColumn[] {
+function columnsFromArrow(table: ArrowTable, intKeys: ReadonlySet<string> = new Set()): InColumn[] {
   return table.schema.fields.map((field, i) => {
     const vec = table.getChildAt(i)!;
     if (field.type.typeId === Type.Timestamp) {
@@ -459,6 +518,8 @@ function columnsFromArrow(table: ArrowTable): InColumn[] {
     // The values decide, as for rows (a Float64 column of whole numbers is an int64 key, as apache-arrow stores
     // plain JavaScript numbers); the Arrow type only when no value can (an empty or all-null column).
     const declared = values.every((v) => v === null) ? arrowColumnType(field.type) : undefined;
+    // An int key's values are checked as exact as for rows: a Float64 column loses digits beyond ±2^53.
+    if (intKeys.has(field.name) && declared === undefined) return intKeyColumn(field.name, values);
     return { name: field.name, type: declared ?? inferType(field.name, values), values };
   });
 }

@@ -174,7 +174,19 @@ export function rawSourceSql(roots: SourceRoots, source: SourceDef): { setup: Se
  */
 export function utcTimestampSql(column: string): string {
   const c = ident(column);
-  return `CASE WHEN typeof(${c}) = 'VARCHAR' THEN CAST(CAST(${c} AS TIMESTAMPTZ) AS TIMESTAMP) ELSE CAST(${c} AS TIMESTAMP) END`;
+  const text = `CAST(${c} AS VARCHAR)`;
+  const refused = `error(concat(${literal(`timestamp '`)}, ${text}, ${literal(`' in column ${column} has no valid UTC offset (hours 00-23, minutes and seconds 00-59)`)}))`;
+  return `CASE WHEN typeof(${c}) = 'VARCHAR' THEN (CASE WHEN ${badUtcOffsetSql(text)} THEN ${refused} ELSE CAST(CAST(${c} AS TIMESTAMPTZ) AS TIMESTAMP) END) ELSE CAST(${c} AS TIMESTAMP) END`;
+}
+
+/**
+ * Whether timestamp text ends in a UTC offset that is none: DuckDB reads `±HH[[:]MM[[:]SS]]` and applies
+ * whatever the numbers, so `+99` would move the time by 99 hours, `+24:00` by a day, `+09:60` by ten hours (a
+ * row could come a day earlier than it happened: a future value in a training set). True for hours above 23,
+ * minutes or seconds above 59, after a time of day; about 25 ns a row.
+ */
+export function badUtcOffsetSql(text: string): string {
+  return `regexp_matches(${text}, ${literal(':[0-9]{2}(:[0-9]{2}(\\.[0-9]*)?)? *[+-]((2[4-9]|[3-9][0-9])(:?[0-9]{2}){0,2}|[0-9]{2}:?[6-9][0-9](:?[0-9]{2})?|[0-9]{2}:?[0-9]{2}:?[6-9][0-9])$')})`;
 }
 
 /**
@@ -187,6 +199,24 @@ export const CSV_NULL_MARKERS = ['', 'NA', 'N/A', 'NULL', 'NONE'] as const;
 /** Whether a CSV text is one of the missing-value markers (for non-string declared types). */
 export function csvMarker(column: string): string {
   return `upper(trim(${ident(column)})) IN (${CSV_NULL_MARKERS.map(literal).join(', ')})`;
+}
+
+/**
+ * Text that DuckDB's integer cast would round: `'2.5'` (and `'.5'`, `'1.5e0'`) casts to an integer, rounded,
+ * where a declared integer column must refuse it. Whole numbers written as decimals (`'2.0'`, as pandas writes
+ * an integer column with missing values) stay whole numbers. True only for such text (NULL and text that is no
+ * number at all are the cast's to judge).
+ */
+export function fractionalIntegerText(column: string, type: 'int32' | 'int64'): string {
+  const c = ident(column);
+  return `(TRY_CAST(${c} AS DOUBLE) <> TRY_CAST(${c} AS ${duckdbType(type)}))`;
+}
+
+/** A CSV column of a join key as its declared type: text with a fraction is an error naming it, as any other text that is no such key. */
+export function csvKeySql(column: string, type: JoinKeyType, where: string): string {
+  const cast = `CAST(${ident(column)} AS ${duckdbType(type)})`;
+  if (type === 'string') return cast;
+  return `CASE WHEN ${fractionalIntegerText(column, type)} THEN error(concat(${literal(`${where}: column ${column} holds '`)}, ${ident(column)}, ${literal(`', which is no whole number (join key of type ${type})`)})) ELSE ${cast} END`;
 }
 
 /**
@@ -205,6 +235,12 @@ export function csvCastExpr(column: string, type: FeatureType | JoinKeyType, try
     const elem = duckdbType(type.slice(0, -2) as FeatureType);
     if (!try_) return `CASE WHEN ${c} IS NULL OR ${csvMarker(column)} THEN NULL ELSE ${cast('CAST')} END`;
     return `CASE WHEN coalesce(list_bool_and(list_transform(TRY_CAST(${c} AS VARCHAR[]), lambda x: x IS NULL OR TRY_CAST(x AS ${elem}) IS NOT NULL)), true) THEN ${cast('TRY_CAST')} END`;
+  }
+  if (type === 'int32' || type === 'int64') {
+    // Text with a fraction is no value of the column (DuckDB's cast would round it).
+    const fraction = fractionalIntegerText(column, type);
+    if (try_) return `CASE WHEN ${fraction} THEN NULL ELSE ${cast('TRY_CAST')} END`;
+    return `CASE WHEN ${fraction} THEN error(concat(${literal(`column ${column} holds '`)}, ${c}, ${literal(`', which is no whole number (declared ${type})`)})) ELSE coalesce(${cast('TRY_CAST')}, CASE WHEN ${c} IS NULL OR ${csvMarker(column)} THEN NULL ELSE ${cast('CAST')} END) END`;
   }
   if (try_) return cast('TRY_CAST');
   // The CAST applies to the column itself, so a failing one names it ("when casting from source column risk").
@@ -227,7 +263,7 @@ export function sourceRelationSql(roots: SourceRoots, source: SourceDef, spec: S
   const csv = source.path !== undefined && sourceFormat(source) === 'csv';
   const cols: string[] = [];
   // Join keys are cast plainly, as in the guards' relation: a missing-value marker in a key is an error, not a NULL key.
-  for (const k of spec.joinKeys) cols.push(`CAST(${ident(sourceColumnName(source, k.name))} AS ${duckdbType(k.type)}) AS ${ident(k.name)}`);
+  for (const k of spec.joinKeys) cols.push(`${sourceKeySql(source, k, csv)} AS ${ident(k.name)}`);
   cols.push(`${utcTimestampSql(sourceColumnName(source, source.timestamp_field))} AS event_timestamp`);
   cols.push(
     source.created_timestamp_field === undefined
@@ -236,6 +272,12 @@ export function sourceRelationSql(roots: SourceRoots, source: SourceDef, spec: S
   );
   for (const f of spec.features) cols.push(`${castExpr(sourceColumnName(source, f.name), f.type, csv)} AS ${ident(f.name)}`);
   return { setup, select: `SELECT ${cols.join(', ')} FROM ${from}` };
+}
+
+/** A join key's column of a source as the key's type (CSV text checked for fractions, see `csvKeySql`). */
+export function sourceKeySql(source: SourceDef, key: JoinKey, csv = source.path !== undefined && sourceFormat(source) === 'csv'): string {
+  const column = sourceColumnName(source, key.name);
+  return csv ? csvKeySql(column, key.type, `source ${source.name}`) : `CAST(${ident(column)} AS ${duckdbType(key.type)})`;
 }
 
 /** The full canonical relation of a view: join keys of its entities, timestamps, all its features. */

@@ -103,7 +103,8 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
  * Session states in the pending hash (KEYS[1]), each one command so that none is lost between a read and a
  * write: mark a session dead only while it is pending and its expiry is before now + ARGV[2] ms (it stopped
  * renewing: 0 for an expired lease, more to judge it earlier), renew a session's expiry to now + ARGV[2] ms
- * unless it was marked dead, commit (remove it) unless it was marked dead. Return 1 when done, 0 when not.
+ * unless it was marked dead, commit (remove it) unless it was marked dead. Return 1 when done, 0 when not,
+ * and -1 (renew, commit) when the session is not in the hash at all (see LOST_LUA).
  */
 export const MARK_DEAD_LUA = `${NOW_MS}
 local v = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '')
@@ -115,7 +116,9 @@ return 0
 `;
 
 export const RENEW_LUA = `${NOW_MS}
-if redis.call('HGET', KEYS[1], ARGV[1]) == '0' then return 0 end
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if v == '0' then return 0 end
+if not v then return -1 end
 redis.call('HSET', KEYS[1], ARGV[1], tostring(now + tonumber(ARGV[2])))
 return 1
 `;
@@ -150,8 +153,25 @@ return {last, live, dead, own}
 `;
 
 export const COMMIT_LUA = `
-if redis.call('HGET', KEYS[1], ARGV[1]) == '0' then return 0 end
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if v == '0' then return 0 end
+if not v then return -1 end
 redis.call('HDEL', KEYS[1], ARGV[1])
+return 1
+`;
+
+/**
+ * A session whose pending entry is gone (renew and commit return -1 for it; the sessions script says 'gone'):
+ * Redis lost the view's session keys while it wrote (restarted without persistence, keys evicted or deleted).
+ * It must not commit: marked dead (its records stay invisible, later writes compare against what readers saw),
+ * and the gen counter raised to at least its gen, so that later sessions draw greater gens than its records
+ * (KEYS: the gen counter, the pending hash; ARGV[1]: the session id).
+ */
+export const LOST_LUA = `
+local gen = tonumber(string.match(ARGV[1], '^(%d+)'))
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if gen and cur < gen then redis.call('SET', KEYS[1], tostring(gen)) end
+redis.call('HSET', KEYS[2], ARGV[1], '0')
 return 1
 `;
 

@@ -371,6 +371,46 @@ await store.close();
     }
   });
 
+  it('fails a session whose keys Redis lost while it wrote (a restart without persistence): nothing of it shown, a retry writes every row', async () => {
+    const { url, key_prefix } = freshRedis();
+    const r = new Redis(url);
+    /** What a restart of a Redis without persistence does to this test's keys. */
+    const loseEverything = async () => {
+      const keys = await r.keys(`${key_prefix}*`);
+      if (keys.length) await r.del(...keys);
+    };
+    const { store, hook } = await openHooked({ url, key_prefix }, 'fgSessions');
+    const row = (k: string, value: string) => ({ key: [k], values: [value], eventTs: 5, createdTs: 0 });
+    const reader = await openRedisOnlineStore({ url, key_prefix });
+    const read = async () => (await reader.readMany('v', ['x'], [['a'], ['b'], ['c']])).map((x) => x?.values[0]);
+    try {
+      // Lost between two write calls: the second call fails before it writes.
+      for (let i = 0; i < 3; i++) await store.writeBatch('v', ['x'], [row('z', `z${i}`)]).catch(() => undefined); // gens 1-3 drawn
+      const w1 = await store.beginWrite('v', ['x']);
+      await w1.write([row('a', 'lost')]);
+      await loseEverything();
+      await expect(w1.write([row('b', 'lost')])).rejects.toMatchObject({ code: 'online_store_reset', status: 503 });
+      await w1.abort();
+      // Lost after the call read the sessions and before it wrote: its records land in the emptied Redis, and its
+      // commit is refused.
+      const w2 = await store.beginWrite('v', ['x']);
+      hook.once = loseEverything;
+      expect(await w2.write([row('a', 'lost'), row('b', 'lost')])).toEqual({ written: 2, skipped: 0 });
+      await expect(w2.commit()).rejects.toMatchObject({ code: 'online_store_reset', message: expect.stringMatching(/restarted without persistence.*materialize their windows again/) });
+      expect(await read()).toEqual([undefined, undefined, undefined]);
+      // Its gen is dead and the counter is past it: the retry draws a greater gen and writes over its records.
+      const gen = Number(await r.get(`${key_prefix}{meta}:gen:v`));
+      expect(gen).toBeGreaterThanOrEqual(5);
+      expect(Object.values(await r.hgetall(`${key_prefix}{meta}:pending:v`))).toEqual(['0']);
+      expect(await store.writeBatch('v', ['x'], [row('a', 'retry'), row('b', 'retry'), row('c', 'retry')])).toEqual({ written: 3, skipped: 0 });
+      expect(await read()).toEqual(['retry', 'retry', 'retry']);
+    } finally {
+      r.disconnect();
+      await reader.close();
+      await store.close();
+    }
+  });
+
   it("never takes another session's records for its own, even when a lost counter makes it draw an old gen", async () => {
     const { url, key_prefix } = freshRedis();
     const store = await openRedisOnlineStore({ url, key_prefix });

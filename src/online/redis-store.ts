@@ -27,7 +27,7 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import { FeatureguardError, InputError } from '../errors.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
 import { processAlive, processBootHost, processHost } from '../state/process-host.js';
-import { BEGIN_LUA, COMMIT_LUA, MARK_DEAD_LUA, MONOTONIC_WRITE_LUA, RENEW_LUA, ROLLBACK_LUA, SESSIONS_LUA } from './redis-scripts.js';
+import { BEGIN_LUA, COMMIT_LUA, LOST_LUA, MARK_DEAD_LUA, MONOTONIC_WRITE_LUA, RENEW_LUA, ROLLBACK_LUA, SESSIONS_LUA } from './redis-scripts.js';
 import type { BeginWriteOptions, OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, WriteResult } from './types.js';
 
 export interface RedisOnlineStoreOptions {
@@ -71,6 +71,7 @@ interface ScriptClient {
   fgMarkDead(pendingKey: string, gen: string, staleWithinMs: string): Promise<number>;
   fgRenew(pendingKey: string, gen: string, leaseMs: string): Promise<number>;
   fgCommit(pendingKey: string, gen: string): Promise<number>;
+  fgLost(genKey: string, pendingKey: string, gen: string): Promise<number>;
   fgBegin(genKey: string, pendingKey: string, ownersKey: string, leaseMs: string, owner: string, token: string): Promise<string>;
   fgSessions(genKey: string, pendingKey: string, own: string, mine: string): Promise<[string, string, string, string]>;
 }
@@ -173,6 +174,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   client.defineCommand('fgMarkDead', { numberOfKeys: 1, lua: MARK_DEAD_LUA });
   client.defineCommand('fgRenew', { numberOfKeys: 1, lua: RENEW_LUA });
   client.defineCommand('fgCommit', { numberOfKeys: 1, lua: COMMIT_LUA });
+  client.defineCommand('fgLost', { numberOfKeys: 2, lua: LOST_LUA });
   client.defineCommand('fgBegin', { numberOfKeys: 3, lua: BEGIN_LUA });
   client.defineCommand('fgSessions', { numberOfKeys: 2, lua: SESSIONS_LUA });
   const scripts = client as unknown as ScriptClient;
@@ -351,8 +353,20 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     let touched: string[] | null = [];
     // A session marked dead (a later materialization of the view took over) stays dead: renewing it fails.
     const takenOver = () => new FeatureguardError('session_taken_over', `the write session of view '${view}' was marked dead (it had stopped renewing its lease, or a later materialization of the view took it over); nothing of it is shown`, { status: 409, exitCode: 3, details: { view } });
+    // Redis lost the session's pending entry (restarted without persistence, keys evicted or deleted): the session
+    // is marked dead and the counter raised past it (LOST_LUA), and the run fails; nothing of it is shown.
+    const lost = async () => {
+      await scripts.fgLost(genKey(view), pendingKey(view), g).catch(() => undefined);
+      return new FeatureguardError(
+        'online_store_reset',
+        `the redis online store (${where}) lost the write session of view '${view}' while it wrote (Redis restarted without persistence, or its keys were evicted or deleted); nothing of it is shown. Run it again; values of earlier runs may be gone with it: materialize their windows again (without --incremental)`,
+        { status: 503, exitCode: 3, details: { view } },
+      );
+    };
     const renew = async () => {
-      if ((await scripts.fgRenew(pendingKey(view), g, String(leaseMs))) === 0) throw takenOver();
+      const renewed = await scripts.fgRenew(pendingKey(view), g, String(leaseMs));
+      if (renewed === 0) throw takenOver();
+      if (renewed === -1) throw await lost();
     };
     // Alive for this process's writers from here on (a begin that failed above is left to its lease), until it ends.
     const here = liveHere.get(viewTarget(view)) ?? new Set<string>();
@@ -391,6 +405,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
           const { live, dead, known, state } = await pendingGens(view, g);
           // Marked dead meanwhile (taken over, its lease run out while paused): not one more row.
           if (state === 'dead') throw takenOver();
+          if (state === 'gone') throw await lost();
           // A record's gen above the counter read afresh: the counter went back (its key evicted, a failover that
           // lost its last increments). New sessions would draw gens of existing records, and raising the counter
           // could show a session whose pending entry was lost with it: refused, saying what to do.
@@ -447,6 +462,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
           const [committed] = await Promise.all([scripts.fgCommit(pendingKey(view), g), client.hdel(ownersKey(view), g)]).finally(leaveHere);
           turnSnapshots.delete(view);
           if (committed === 0) throw takenOver();
+          if (committed === -1) throw await lost();
           await leaveExclusive();
           if (created > 0) await client.incrby(countKey(view), created);
         }

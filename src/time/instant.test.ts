@@ -79,6 +79,11 @@ describe('parseInstantMicros', () => {
     expect(parseInstantMicros('2001-06-01T12:30:00.123456+02:00', 'split')).toBe('2001-06-01T10:30:00.123456Z');
     expect(parseInstantMicros('2001-06-01 12:30:00.0005', 'split')).toBe('2001-06-01T12:30:00.000500Z');
     expect(parseInstantMicros('2001-06-01', 'split')).toBe('2001-06-01T00:00:00.000000Z');
+    // Below the microsecond: up to the next one (a row at .000000 is before the instant .0000005).
+    expect(parseInstantMicros('2024-01-01T03:00:00.0000005Z', 'split')).toBe('2024-01-01T03:00:00.000001Z');
+    expect(parseInstantMicros('2024-01-01T03:00:00.9999999Z', 'split')).toBe('2024-01-01T03:00:01.000000Z');
+    expect(parseInstantMicros('2024-01-01T03:00:00.1234560Z', 'split')).toBe('2024-01-01T03:00:00.123456Z');
+    expect(parseInstantMicros('1969-12-31T23:59:59.9995001Z', 'split')).toBe('1969-12-31T23:59:59.999501Z');
     expect(parseInstantMicros(new Date('2001-06-01T00:00:00.250Z'), 'split')).toBe('2001-06-01T00:00:00.250000Z');
     expect(() => parseInstantMicros('2001-06-31', 'split')).toThrow("invalid split '2001-06-31': June 2001 has 30 days");
   });

@@ -68,9 +68,15 @@ export function parseInstant(value: Date | string, what: string, detailsKey = wh
 /**
  * `parseInstant` as RFC 3339 UTC text with microseconds (`2001-06-01T10:30:00.000500Z`): a dataset's split
  * point, which is compared with microsecond timestamps (a `Date` would drop the digits below the millisecond).
+ * Digits below the microsecond round up, to the first microsecond at or after the instant: a row is before
+ * `…00.0000005` exactly when it is before `…00.000001` (cutting them would put a row at `…00.000000`, which is
+ * before the instant, on the instant's side).
  */
 export function parseInstantMicros(value: Date | string, what: string): string {
-  const iso = parseInstant(value, what).toISOString();
+  const ms = parseInstant(value, what).getTime();
   const frac = value instanceof Date ? '' : (INSTANT.exec(String(value).trim())?.[7] ?? '');
-  return `${iso.slice(0, -5)}.${(iso.slice(-4, -1) + frac.slice(3, 6)).padEnd(6, '0')}Z`;
+  const micros = BigInt(ms) * 1000n + BigInt(frac.slice(3, 6).padEnd(3, '0')) + (/[1-9]/.test(frac.slice(6)) ? 1n : 0n);
+  const floorMs = micros >= 0n ? micros / 1000n : -((-micros + 999n) / 1000n);
+  const iso = new Date(Number(floorMs)).toISOString();
+  return `${iso.slice(0, -1)}${String(micros - floorMs * 1000n).padStart(3, '0')}Z`;
 }
