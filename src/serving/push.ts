@@ -383,5 +383,9 @@ function onlineValue(v: unknown, type: string): unknown {
   if (type === 'int64') return int64Online(v);
   // Microseconds kept, in the form materialized timestamps take (a pushed value reads back as it was sent).
   if (type === 'timestamp') return microsToRfc3339(v instanceof Date ? BigInt(v.getTime()) * 1000n : rfc3339ToMicrosBig(String(v)));
+  // What a float32 holds, as a materialization reads it (0.1 is 0.10000000149011612; 16777217 is 16777216): the
+  // model is served the value it trains on, and the offline copy of a `to: both` push holds the same.
+  if (type === 'float32') return typeof v === 'number' ? Math.fround(v) : v;
+  if (type === 'float32[]' && Array.isArray(v)) return v.map((x) => (typeof x === 'number' ? Math.fround(x) : x));
   return v;
 }
