@@ -48,8 +48,14 @@ export function findProjectRoot(start: string = process.cwd()): string {
   }
 }
 
-/** Open a project: `dir` is the project root or any folder below it. */
+/**
+ * Open a project: `dir` is the project root or any folder below it. A `dir` that does not exist is an error
+ * (`no_project`): searching upward from it would open whatever project encloses a mistyped path.
+ */
 export function openProject(dir?: string): Project {
+  if (dir !== undefined && !existsSync(resolve(dir))) {
+    throw new InputError(`project folder '${dir}' does not exist (${resolve(dir)}); pass the folder holding ${CONFIG_FILE}, or a folder inside it`, { dir }, 'no_project');
+  }
   const root = dir !== undefined && existsSync(join(resolve(dir), CONFIG_FILE)) ? resolve(dir) : findProjectRoot(dir);
   const config = loadConfig(root);
   const stateDir = join(root, STATE_DIR);

@@ -1,5 +1,5 @@
 /** `featureguard materialize` and `featureguard online get` on the flights example. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,5 +87,28 @@ describe('materialize and online get commands', () => {
     const bad = await cli(['-p', dir, 'online', 'get', '--features', 'route_daily:nope', '--entity', 'origin=SEA', '--entity', 'destination=SFO']);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("'nope'");
+  });
+
+  it('refuses a --project folder that does not exist instead of opening the project above it', async () => {
+    const r = await cli(['-p', join(dir, 'no_such_dir'), 'validate']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`project folder '${join(dir, 'no_such_dir')}' does not exist`);
+    // A folder inside the project still finds it.
+    expect((await cli(['-p', join(dir, 'features'), 'list'])).code).toBe(0);
+  });
+
+  it('names the view, source and file of a source it cannot read (exit 3, source_unreadable), not DuckDB alone', async () => {
+    const file = join(dir, 'data', 'route_daily.parquet');
+    renameSync(file, `${file}.away`);
+    try {
+      const m = await cli(['-p', dir, '--json', 'materialize', '--start', '2001-01-02', '--end', '2001-01-09', '--views', 'route_daily', '--no-guards']);
+      expect(m.code).toBe(3);
+      const [result] = JSON.parse(m.out) as { status: string; message: string }[];
+      expect(result.status).toBe('failed');
+      expect(result.message).toMatch(/^feature view 'route_daily' could not read its source 'route_daily_source' \(path 'data\/route_daily.parquet'\): IO Error: No files found/);
+      expect(result.message).not.toContain(dir);
+    } finally {
+      renameSync(`${file}.away`, file);
+    }
   });
 });

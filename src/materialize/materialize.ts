@@ -25,7 +25,7 @@ import { FeatureguardError, InputError, isCallerError } from '../errors.js';
 import { castFeaturesSql, rawViewRelationSql } from '../guards/raw-relation.js';
 import type { GuardStageResult } from '../guards/stage.js';
 import { ident } from '../offline/engine.js';
-import { runSetup, viewRelationSql } from '../offline/source-sql.js';
+import { runSetup, sourceUnreadable, viewRelationSql } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
 import { droppedSince, dropIfPending, dropPendingError, dropPendingView, isDropPending, requestDrops, viewChangedError } from '../registry/online-drops.js';
 import type { OnlineRow } from '../online/types.js';
@@ -258,11 +258,17 @@ async function materializeView(
     const store = await project.onlineStore();
     // The guards see the source's own column types (a column that changed type or vanished is a schema
     // failure that blocks, not a cast error); the online store gets the features cast to their declared types.
-    const rel = await rawViewRelationSql(project, view, conn);
     const withGuards = options.guards !== false;
+    // The source is read here: a failure names the view and source (`sourceUnreadable`), not SQL.
+    const source = set.sources.get(view.source)!;
+    const rel = await rawViewRelationSql(project, view, conn).catch((e: unknown) => {
+      throw sourceUnreadable(view.name, source, e, project.root);
+    });
     // With guards the window's rows are a (uniquely named) table of the in-memory catalog, not a TEMP table,
     // so that a second connection can compute the latest row per entity while the guards read the same rows.
-    await conn.run(`CREATE ${withGuards ? '' : 'TEMP '}TABLE ${ident(table)} AS ${windowSql(rel.select, window.start, window.end)}`);
+    await conn.run(`CREATE ${withGuards ? '' : 'TEMP '}TABLE ${ident(table)} AS ${windowSql(rel.select, window.start, window.end)}`).catch((e: unknown) => {
+      throw sourceUnreadable(view.name, source, e, project.root);
+    });
     windowTables.push(table);
     rowsRead = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${ident(table)}`)).getRowsJS()[0][0]);
     lineage = await lineageOf(project, set, view, conn, rel.select, store.type);

@@ -37,7 +37,7 @@ import { loadEntityInput, type EntityInput, type LoadEntityOptions } from './ent
 import { buildLineage, buildManifest, manifestPath, startSourceFingerprints, writeManifest, type BuildFacts, type DatasetManifest, type ManifestOutput } from './manifest.js';
 import { ENTITY_TS, hiddenTimestampColumns, planViewJoins, pointInTimeJoinSql } from './point-in-time.js';
 import { checkOutputTargets } from './output-targets.js';
-import { runSetup } from './source-sql.js';
+import { runSetup, sourceUnreadable } from './source-sql.js';
 import { readFilesOf } from './fingerprint.js';
 import { onInterrupt } from '../state/interrupt.js';
 
@@ -285,21 +285,11 @@ function cheapToRescan(source: PlannedView['source']): boolean {
   return source.database !== undefined;
 }
 
-/** Where a source points, for messages: its path, database table or query. */
-function sourceLocation(source: PlannedView['source']): { label: string; details: Record<string, string> } {
-  if (source.path !== undefined) return { label: `path '${source.path}'`, details: { path: source.path } };
-  if (source.database !== undefined) {
-    return { label: `table '${source.table ?? ''}' in '${source.database}'`, details: { database: source.database, table: source.table ?? '' } };
-  }
-  return { label: 'its SQL query', details: { query: source.query ?? '' } };
-}
-
 /**
  * After the join failed: read each planned view's source on its own (every
  * column, every row) to find the one that cannot be read, and say so in a
- * `FeatureguardError` (code `source_unreadable`, HTTP 500, exit 3) naming the view,
- * the source and where it points, with the first line of DuckDB's message.
- * `null` when every source reads (the failure was something else).
+ * `FeatureguardError` (`sourceUnreadable`). `null` when every source reads (the
+ * failure was something else).
  */
 async function sourceFailure(conn: DuckDBConnection, plan: DatasetPlan, cause: unknown, root: string): Promise<FeatureguardError | null> {
   if (cause instanceof FeatureguardError) return null;
@@ -311,14 +301,7 @@ async function sourceFailure(conn: DuckDBConnection, plan: DatasetPlan, cause: u
       await runSetup(conn, v.relation.setup);
       await conn.run(`SELECT count(COLUMNS(*)) FROM (${v.relation.select}) AS __fg_probe`);
     } catch (e) {
-      const where = sourceLocation(v.source);
-      // Paths relative to the project: an API caller learns which file, not where the server keeps it.
-      const reason = (e as Error).message.split('\n')[0].replaceAll(`${root}/`, '');
-      return new FeatureguardError(
-        'source_unreadable',
-        `feature view '${v.view.name}' could not read its source '${v.source.name}' (${where.label}): ${reason}`,
-        { status: 500, exitCode: 3, details: { view: v.view.name, source: v.source.name, ...where.details, reason }, cause: e },
-      );
+      return sourceUnreadable(v.view.name, v.source, e, root);
     }
   }
   return null;

@@ -12,7 +12,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
-import { DefinitionError, NotFoundError } from '../errors.js';
+import { DefinitionError, FeatureguardError, NotFoundError } from '../errors.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import { problemAt } from '../definitions/origins.js';
 import { isGlob, resolveSourcePath, sourceFormat, sourcePlaces, sourceResolvesInside, type SourceRoots } from '../definitions/source-location.js';
@@ -285,4 +285,28 @@ export function viewRelationSql(roots: SourceRoots, set: DefinitionSet, view: Fe
   const source = set.sources.get(view.source);
   if (!source) throw new NotFoundError(`feature view '${view.name}' names unknown source '${view.source}'`);
   return sourceRelationSql(roots, source, { joinKeys: viewJoinKeys(set, view), features: view.features });
+}
+
+/** Where a source points, for messages: its path, database table or query. */
+function sourceLocation(source: SourceDef): { label: string; details: Record<string, string> } {
+  if (source.path !== undefined) return { label: `path '${source.path}'`, details: { path: source.path } };
+  if (source.database !== undefined) {
+    return { label: `table '${source.table ?? ''}' in '${source.database}'`, details: { database: source.database, table: source.table ?? '' } };
+  }
+  return { label: 'its SQL query', details: { query: source.query ?? '' } };
+}
+
+/**
+ * A source that could not be read (a file gone, a value that is no value of its declared type): a
+ * `FeatureguardError` (code `source_unreadable`, HTTP 500, exit 3) naming the view, the source and where it
+ * points, with the first line of DuckDB's message — paths relative to the project, so that an API caller learns
+ * which file, not where the server keeps it. Errors of featureguard's own pass through.
+ */
+export function sourceUnreadable(view: string, source: SourceDef, cause: unknown, root: string): FeatureguardError {
+  if (cause instanceof FeatureguardError) return cause;
+  const where = sourceLocation(source);
+  const reason = (cause instanceof Error ? cause.message : String(cause)).split('\n')[0].replaceAll(`${root}/`, '');
+  return new FeatureguardError('source_unreadable', `feature view '${view}' could not read its source '${source.name}' (${where.label}): ${reason}`, {
+    status: 500, exitCode: 3, details: { view, source: source.name, ...where.details, reason }, cause,
+  });
 }
