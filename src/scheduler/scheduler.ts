@@ -111,7 +111,8 @@ export function startScheduler(registry: Registry, jobs: MaterializeJobs, option
       lastRuns.set(view, { source: 'scheduler', started_at, finished_at: null, status: 'running', job_id: job.id, runs: job.runs.map((r) => ({ id: r.run_id, status: r.status })), message: null });
       const end = await done;
       lastRuns.set(view, {
-        source: 'scheduler', started_at, finished_at: end.finished_at, status: end.status === 'failed' ? 'failed' : 'done', job_id: end.id,
+        // A job that ended with a failed run failed (as the quality log's last run says); a blocked run is done.
+        source: 'scheduler', started_at, finished_at: end.finished_at, status: end.status === 'failed' || end.runs.some((r) => r.status === 'failed') ? 'failed' : 'done', job_id: end.id,
         runs: end.runs.map((r) => ({ id: r.run_id, status: r.status })), message: end.error ?? end.runs.find((r) => r.message)?.message ?? null,
       });
       log('scheduled materialization finished', { view, job: end.id, status: end.status });

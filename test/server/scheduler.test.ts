@@ -4,6 +4,8 @@
  * schedule removed from the registry stops. After a restart the last run comes
  * from the quality log.
  */
+import { renameSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startMaterialization } from '../../src/materialize/materialize.js';
 import { startScheduler } from '../../src/scheduler/scheduler.js';
@@ -59,6 +61,23 @@ it('runs each view schedule as an incremental materialization and follows the re
   } finally {
     await scheduler.stop();
     await jobs.idle();
+  }
+});
+
+it('shows a scheduled job whose run failed as failed, not done', async () => {
+  const file = join(fx.dir, 'data', 'delays', 'part-0.parquet');
+  renameSync(file, `${file}.away`);
+  applySchedule('* * * * * *');
+  const jobs = createMaterializeJobs((o) => startMaterialization(fx.project, o));
+  const scheduler = startScheduler(fx.project.registry, jobs, { pollMs: 100 });
+  try {
+    for (let i = 0; i < 100 && !['done', 'failed'].includes(scheduler.list()[0].last_run?.status ?? ''); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(scheduler.list()[0].last_run).toMatchObject({ source: 'scheduler', status: 'failed', runs: [{ status: 'failed' }], message: expect.stringMatching(/could not read its source/) });
+  } finally {
+    await scheduler.stop();
+    await jobs.idle();
+    renameSync(`${file}.away`, file);
+    applySchedule('0 4 * * *');
   }
 });
 
