@@ -20,3 +20,17 @@ describe('lastMaterializedEnd', () => {
     }
   });
 });
+
+describe('lastMaterializedEnd with the online store epoch', () => {
+  it("counts the windows of the store's epoch, and those recorded before epochs were kept; not those of a store that lost them", () => {
+    recordInterval(db, 'e', new Date('2001-01-01T00:00:00Z'), new Date('2001-01-02T00:00:00Z'), 'r1'); // before epochs
+    recordInterval(db, 'e', new Date('2001-01-02T00:00:00Z'), new Date('2001-01-03T00:00:00Z'), 'r2', 'A');
+    expect(lastMaterializedEnd(db, 'e', 'A')).toEqual(new Date('2001-01-03T00:00:00Z'));
+    // The store lost its values and made epoch B: only the window nothing says was lost counts.
+    expect(lastMaterializedEnd(db, 'e', 'B')).toEqual(new Date('2001-01-02T00:00:00Z'));
+    recordInterval(db, 'f', new Date('2001-01-01T00:00:00Z'), new Date('2001-01-02T00:00:00Z'), 'r3', 'A');
+    expect(lastMaterializedEnd(db, 'f', 'B')).toBeNull();
+    // Without an epoch to compare (the store could not be asked), every window counts, as before.
+    expect(lastMaterializedEnd(db, 'f')).toEqual(new Date('2001-01-02T00:00:00Z'));
+  });
+});

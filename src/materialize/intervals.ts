@@ -1,9 +1,11 @@
 /**
  * Materialized intervals in the state database: which windows of each view have
- * been written to the online store, by which run. `--incremental` starts where the
- * last successful window ended.
+ * been written to the online store, by which run, into which of its epochs
+ * (`OnlineStore.epoch`). `--incremental` starts where the last successful window
+ * of the store's current epoch ended: windows written into a store that lost them
+ * since (a Redis restarted without persistence) are written again.
  */
-import { ensureTables, type StateDb } from '../state/state-db.js';
+import { ensureColumn, ensureTables, type StateDb } from '../state/state-db.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS materialized_intervals (
@@ -23,16 +25,30 @@ export interface MaterializedInterval {
   readonly window_end: string;
   readonly run_id: string;
   readonly recorded_at: string;
+  /** The online store's epoch the window was written into; null for windows recorded before epochs were kept. */
+  readonly store_epoch: string | null;
 }
 
-export function recordInterval(db: StateDb, view: string, start: Date, end: Date, runId: string): void {
-  ensureTables(db, 'materialized_intervals', DDL);
-  db.prepare('INSERT INTO materialized_intervals (view, window_start, window_end, run_id, recorded_at) VALUES (?, ?, ?, ?, ?)').run(
+/** The table, with `store_epoch` added to one made by an earlier version (false: read-only, none to read). */
+function table(db: StateDb): boolean {
+  let epochs = withEpochs.get(db);
+  if (epochs === undefined) {
+    ensureTables(db, 'materialized_intervals', DDL);
+    withEpochs.set(db, (epochs = ensureColumn(db, 'materialized_intervals', 'store_epoch', 'TEXT')));
+  }
+  return epochs;
+}
+const withEpochs = new WeakMap<StateDb, boolean>();
+
+export function recordInterval(db: StateDb, view: string, start: Date, end: Date, runId: string, storeEpoch: string | null = null): void {
+  table(db);
+  db.prepare('INSERT INTO materialized_intervals (view, window_start, window_end, run_id, recorded_at, store_epoch) VALUES (?, ?, ?, ?, ?, ?)').run(
     view,
     start.toISOString(),
     end.toISOString(),
     runId,
     new Date().toISOString(),
+    storeEpoch,
   );
 }
 
@@ -42,18 +58,20 @@ export function recordInterval(db: StateDb, view: string, start: Date, end: Date
  * counts only up to when it was recorded: rows arriving later were never read, and incremental runs
  * must not wait for that future time to pick them up.
  */
-export function lastMaterializedEnd(db: StateDb, view: string): Date | null {
-  ensureTables(db, 'materialized_intervals', DDL);
+export function lastMaterializedEnd(db: StateDb, view: string, storeEpoch?: string): Date | null {
+  const epochs = table(db);
+  // Windows of the store's epoch, and those recorded before epochs were kept (null: nothing says they were lost).
+  const ofEpoch = storeEpoch !== undefined && epochs ? ' AND (store_epoch IS NULL OR store_epoch = ?)' : '';
   // Both are ISO 8601 texts, compared as text; a year beyond 9999 is written '+010000-…', which sorts first.
   const row = db
-    .prepare("SELECT max(CASE WHEN window_end > recorded_at OR window_end LIKE '+%' THEN recorded_at ELSE window_end END) AS e FROM materialized_intervals WHERE view = ?")
-    .get(view) as { e: string | null };
+    .prepare(`SELECT max(CASE WHEN window_end > recorded_at OR window_end LIKE '+%' THEN recorded_at ELSE window_end END) AS e FROM materialized_intervals WHERE view = ?${ofEpoch}`)
+    .get(...(ofEpoch ? [view, storeEpoch] : [view])) as { e: string | null };
   return row.e === null ? null : new Date(row.e);
 }
 
 /** Intervals of a view, newest first. */
 export function listIntervals(db: StateDb, view: string, limit = 100): MaterializedInterval[] {
-  ensureTables(db, 'materialized_intervals', DDL);
+  if (!table(db)) return (db.prepare('SELECT *, NULL AS store_epoch FROM materialized_intervals WHERE view = ? ORDER BY window_end DESC LIMIT ?').all(view, limit) as MaterializedInterval[]);
   return db.prepare('SELECT * FROM materialized_intervals WHERE view = ? ORDER BY window_end DESC LIMIT ?').all(view, limit) as MaterializedInterval[];
 }
 
@@ -65,6 +83,6 @@ export function listIntervals(db: StateDb, view: string, limit = 100): Materiali
  * forgetIntervals(project.state, 'origin_delays'); // lastMaterializedEnd(...) is null again
  */
 export function forgetIntervals(db: StateDb, view: string): number {
-  ensureTables(db, 'materialized_intervals', DDL);
+  table(db);
   return db.prepare('DELETE FROM materialized_intervals WHERE view = ?').run(view).changes;
 }

@@ -94,6 +94,9 @@ export async function startMaterialization(project: Project, options: Materializ
   let set = project.registry.current();
   let views = materializableViews(set, options.views);
   const now = new Date();
+  // The online store's epoch: windows written into a store that has lost them since (a Redis restarted without
+  // persistence) do not count for incremental windows. A store unreachable now fails the runs below, recorded.
+  const epoch = options.incremental ? await project.onlineStore().then((store) => store.epoch()).catch(() => undefined) : undefined;
   const resolveAll = () =>
     Promise.all(
       views.map((view) =>
@@ -102,7 +105,7 @@ export async function startMaterialization(project: Project, options: Materializ
           start: options.start,
           end: options.end,
           incremental: options.incremental,
-          lastEnd: options.incremental ? lastMaterializedEnd(project.state, view.name) : null,
+          lastEnd: options.incremental ? lastMaterializedEnd(project.state, view.name, epoch) : null,
           earliest: () => earliestEventTs(project, set, view),
           now,
         }),
@@ -256,6 +259,7 @@ async function materializeView(
   };
   try {
     const store = await project.onlineStore();
+    const storeEpoch = await store.epoch();
     // The guards see the source's own column types (a column that changed type or vanished is a schema
     // failure that blocks, not a cast error); the online store gets the features cast to their declared types.
     const withGuards = options.guards !== false;
@@ -349,7 +353,7 @@ async function materializeView(
       requestDrops(project.state, [view.name]);
       throw await droppedDuringRun(project, view.name, 'the values this run wrote were dropped');
     }
-    recordInterval(project.state, view.name, window.start, window.end, run.id);
+    recordInterval(project.state, view.name, window.start, window.end, run.id, storeEpoch);
     return finish(guard.verdict === 'warn' ? 'warned' : 'success', null, totals.written, totals.skipped);
   } catch (e) {
     const message = e instanceof Error ? e.message.split('\n')[0] : String(e);

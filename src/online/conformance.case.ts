@@ -186,6 +186,18 @@ export function describeOnlineStoreConformance(name: string, newNamespace: () =>
       expect(got.map((g) => g?.values)).toEqual(keys.map(([k]) => [`s${k}`, (k as number) * 2]));
     });
 
+    it('keeps one epoch for its contents: the same on every call and every handle, another in another namespace', async () => {
+      const opener = newNamespace();
+      const a = await open(opener);
+      const b = await open(opener);
+      const [e1, e2] = await Promise.all([a.epoch(), b.epoch()]);
+      expect(e1).toMatch(/^[0-9a-f-]{16,}$/);
+      expect(e2).toBe(e1);
+      await a.writeBatch('v', ['x'], [row(['k'], [1], 1)]);
+      expect(await a.epoch()).toBe(e1);
+      expect(await (await open()).epoch()).not.toBe(e1);
+    });
+
     it('drops one view and reports stats', async () => {
       const store = await open();
       await store.writeBatch('keep', ['x'], [row(['a'], [1], 1), row(['b'], [1], 1)]);

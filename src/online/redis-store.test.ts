@@ -396,7 +396,7 @@ await store.close();
       const w2 = await store.beginWrite('v', ['x']);
       hook.once = loseEverything;
       expect(await w2.write([row('a', 'lost'), row('b', 'lost')])).toEqual({ written: 2, skipped: 0 });
-      await expect(w2.commit()).rejects.toMatchObject({ code: 'online_store_reset', message: expect.stringMatching(/restarted without persistence.*materialize their windows again/) });
+      await expect(w2.commit()).rejects.toMatchObject({ code: 'online_store_reset', message: expect.stringMatching(/restarted without persistence.*written again by the next --incremental run/) });
       expect(await read()).toEqual([undefined, undefined, undefined]);
       // Its gen is dead and the counter is past it: the retry draws a greater gen and writes over its records.
       const gen = Number(await r.get(`${key_prefix}{meta}:gen:v`));

@@ -359,7 +359,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
       await scripts.fgLost(genKey(view), pendingKey(view), g).catch(() => undefined);
       return new FeatureguardError(
         'online_store_reset',
-        `the redis online store (${where}) lost the write session of view '${view}' while it wrote (Redis restarted without persistence, or its keys were evicted or deleted); nothing of it is shown. Run it again; values of earlier runs may be gone with it: materialize their windows again (without --incremental)`,
+        `the redis online store (${where}) lost the write session of view '${view}' while it wrote (Redis restarted without persistence, or its keys were evicted or deleted); nothing of it is shown. Run it again: values of earlier runs lost with it are written again by the next --incremental run`,
         { status: 503, exitCode: 3, details: { view } },
       );
     };
@@ -514,6 +514,13 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     await Promise.all([client.del(countKey(view)), client.del(pendingKey(view)), client.del(exclusiveKey(view)), client.del(ownersKey(view)), client.srem(viewsKey, view)]);
   };
 
+  /** The store's epoch (see `OnlineStore.epoch`): a key made once; a Redis that lost its keys makes a new one. */
+  const epoch = async (): Promise<string> => {
+    const key = `${meta}:epoch`;
+    await client.set(key, randomBytes(16).toString('hex'), 'NX');
+    return (await client.get(key))!;
+  };
+
   const stats = async (): Promise<OnlineStoreStats> => {
     const views = (await client.smembers(viewsKey)).sort();
     const counts = await Promise.all(views.map((v) => client.get(countKey(v))));
@@ -607,6 +614,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     readManyEncoded: (view, features, keys) => read(view, features, keys, asStoredEncoded),
     dropView: (view) => guarded(dropView(view)),
     stats: () => guarded(stats()),
+    epoch: () => guarded(epoch()),
     async close() {
       // Sessions left open can neither renew nor commit from now on: no longer alive for this process's writers.
       for (const stop of [...openHere]) stop();

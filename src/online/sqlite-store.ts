@@ -9,6 +9,7 @@
  * const store = await openSqliteOnlineStore({ path: '/tmp/online.db' });
  * await store.writeBatch('flights', ['delay'], [{ key: ['SEA'], values: [3.5], eventTs: 1, createdTs: 0 }]);
  */
+import { randomUUID } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { openWalDatabase, stateError } from '../state/state-db.js';
@@ -33,6 +34,10 @@ CREATE TABLE IF NOT EXISTS online_values (
 CREATE TABLE IF NOT EXISTS online_schemas (
   hash TEXT PRIMARY KEY,
   features TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS online_meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
 ) WITHOUT ROWID;
 `;
 
@@ -252,6 +257,19 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
       try {
         endSnapshotsOf(real);
         writer.prepare('DELETE FROM online_values WHERE view = ?').run(view);
+      } finally {
+        release();
+      }
+    },
+    async epoch() {
+      // On the writer, after this instance's write sessions: the row is read as committed, and made once.
+      const release = await lock();
+      try {
+        const get = () => (writer.prepare("SELECT value FROM online_meta WHERE key = 'epoch'").get() as { value: string } | undefined)?.value;
+        const have = get();
+        if (have !== undefined) return have;
+        writer.prepare("INSERT OR IGNORE INTO online_meta (key, value) VALUES ('epoch', ?)").run(randomUUID());
+        return get()!;
       } finally {
         release();
       }

@@ -104,6 +104,13 @@ export interface OnlineStore {
   /** Remove everything stored for a view. */
   dropView(view: string): Promise<void>;
   stats(): Promise<OnlineStoreStats>;
+  /**
+   * An id of what the store holds: the same as long as what was written is there, a new one once it was lost
+   * (a Redis restarted without persistence or flushed, a database file deleted, another store configured).
+   * Materialized windows are recorded with it, so that `--incremental` does not take windows of lost values
+   * for written. Created on first use (a write).
+   */
+  epoch(): Promise<string>;
   close(): Promise<void>;
 }
 

@@ -36,7 +36,7 @@ import type { Definition, DefinitionSet } from '../definitions/types.js';
 import { forgetIntervals } from '../materialize/intervals.js';
 import { acquireLeases } from '../materialize/lease.js';
 import type { Project } from '../project.js';
-import { ensureTables, hasTable, type StateDb } from '../state/state-db.js';
+import { ensureColumn, ensureTables, hasTable, type StateDb } from '../state/state-db.js';
 import { liveOnlineWrites } from './online-writes.js';
 import { computePlan } from './plan.js';
 import type { Plan } from './types.js';
@@ -54,15 +54,7 @@ CREATE TABLE IF NOT EXISTS online_drops_pending (
 export function ensureDropTable(db: StateDb): void {
   ensureTables(db, 'online_drops_pending', DDL);
   if (tokenChecked.has(db)) return;
-  const cols = db.prepare("SELECT name FROM pragma_table_info('online_drops_pending')").pluck().all() as string[];
-  if (!cols.includes('token')) {
-    try {
-      db.exec('ALTER TABLE online_drops_pending ADD COLUMN token TEXT');
-    } catch (e) {
-      // Another process added it between the check and the ALTER.
-      if (!/duplicate column/i.test((e as Error).message)) throw e;
-    }
-  }
+  ensureColumn(db, 'online_drops_pending', 'token', 'TEXT');
   tokenChecked.add(db);
 }
 const tokenChecked = new WeakSet<StateDb>();

@@ -13,7 +13,7 @@ import { allDefinitions, definitionSet } from '../definitions/definition-set.js'
 import type { DefinitionOrigin } from '../definitions/definition-files.js';
 import { fileOrigin, setDefinitionOrigin } from '../definitions/origins.js';
 import type { Definition, DefinitionKind, DefinitionSet } from '../definitions/types.js';
-import { ensureTables, type StateDb } from '../state/state-db.js';
+import { ensureColumn, ensureTables, type StateDb } from '../state/state-db.js';
 import { contentHash } from './canonical.js';
 import { computePlan, objectKey } from './plan.js';
 import type { ApplyResult, Plan, Registry, VersionRecord } from './types.js';
@@ -200,17 +200,7 @@ function appliedOrigin(row: VersionRow): DefinitionOrigin {
  * read-only (a reader of an older project), which then reads no origins.
  */
 function withOriginColumn(db: StateDb): boolean {
-  const hasColumn = () => (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('registry_versions') as string[]).includes('origin');
-  if (hasColumn()) return true;
-  try {
-    db.exec('ALTER TABLE registry_versions ADD COLUMN origin TEXT');
-    return true;
-  } catch (e) {
-    if ((e as { code?: string }).code === 'SQLITE_READONLY') return false;
-    // Another process added it meanwhile (a duplicate column).
-    if (hasColumn()) return true;
-    throw e;
-  }
+  return ensureColumn(db, 'registry_versions', 'origin', 'TEXT');
 }
 
 /** SQLITE_BUSY after the busy timeout: another process holds the write lock too long. */

@@ -82,6 +82,24 @@ export function ensureTables(db: StateDb, module: string, ddl: string): void {
   done.add(module);
 }
 
+/**
+ * Add `column` (with its SQL `type`) to `table` when a database made by an earlier version lacks it; call it
+ * outside transactions. False when it is missing and cannot be added (a read-only database: an older project
+ * read without the newer data). Another process adding it meanwhile is fine.
+ */
+export function ensureColumn(db: StateDb, table: string, column: string, type: string): boolean {
+  const has = () => (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(table) as string[]).includes(column);
+  if (has()) return true;
+  try {
+    db.exec(`ALTER TABLE "${table}" ADD COLUMN "${column}" ${type}`);
+    return true;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'SQLITE_READONLY') return false;
+    if (has()) return true;
+    throw e;
+  }
+}
+
 const identities = new WeakMap<StateDb, string>();
 
 /**
