@@ -10,6 +10,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { getService, getView, resolveFeatureRefs, viewJoinKeys } from '../definitions/definition-set.js';
+import type { FeatureType, JoinKeyType } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
 import { parseInstant } from '../time/instant.js';
 import { ident, literal } from '../offline/engine.js';
@@ -116,21 +117,48 @@ export async function checkDataset(project: Project, opts: { file: string; servi
   const run = project.runs.create({ kind: 'check', service: service.name, options: { dataset: file } });
   const table = `fg_check_${run.id.replaceAll('-', '')}`;
   try {
-    const reader = file.endsWith('.csv') ? 'read_csv' : file.endsWith('.json') || file.endsWith('.jsonl') ? 'read_json_auto' : 'read_parquet';
+    const csv = file.endsWith('.csv');
+    const json = file.endsWith('.json') || file.endsWith('.jsonl');
+    // What the service declares, by the column names a build writes: a CSV's string columns are read as text (the
+    // sniffer would read a zip code '02134' as the number 2134 and fail the type check of a sound file).
+    const declared = new Map<string, FeatureType | JoinKeyType>();
+    for (const sel of resolveFeatureRefs(set, service.features)) {
+      for (const k of viewJoinKeys(set, sel.view)) declared.set(k.name, k.type);
+      for (const f of sel.features) {
+        const fromManifest = manifest?.columns?.find((c) => c.view === sel.view.name && c.feature === f.name)?.name;
+        for (const name of fromManifest ? [fromManifest] : [`${sel.view.name}__${f.name}`, f.name]) declared.set(name, f.type);
+      }
+    }
     try {
-      await conn.run(`CREATE TEMP TABLE ${ident(table)} AS SELECT * FROM ${reader}(${literal(file)})`);
+      const sniffed = csv ? await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_csv(${literal(file)})`) : null;
+      const text = sniffed ? (sniffed.getRowObjectsJson() as { column_name: string }[]).map((r) => r.column_name).filter((c) => declared.get(c) === 'string') : [];
+      const reader = csv
+        ? `read_csv(${literal(file)}${text.length ? `, types = {${text.map((c) => `${literal(c)}: 'VARCHAR'`).join(', ')}}` : ''})`
+        : json ? `read_json_auto(${literal(file)})` : `read_parquet(${literal(file)})`;
+      await conn.run(`CREATE TEMP TABLE ${ident(table)} AS SELECT * FROM ${reader}`);
     } catch (e) {
       throw new InputError(`cannot read the dataset file ${opts.file}: ${firstLine(e)}`, { file: opts.file }, 'bad_dataset_file');
     }
-    const cols = new Set(((await conn.runAndReadAll(`DESCRIBE ${ident(table)}`)).getRowObjectsJson() as { column_name: string }[]).map((r) => r.column_name));
+    const described = (await conn.runAndReadAll(`DESCRIBE ${ident(table)}`)).getRowObjectsJson() as { column_name: string; column_type: string }[];
+    const cols = new Set(described.map((r) => r.column_name));
+    if (json) {
+      // JSON outputs write integers beyond ±2^53 as their text: an int64 column of numbers and such texts is read
+      // as text, and is an int64 column again when every value is one.
+      for (const { column_name: c, column_type: t } of described) {
+        if (declared.get(c) !== 'int64' || t !== 'VARCHAR') continue;
+        const [row] = (await conn.runAndReadAll(`SELECT count_if(${ident(c)} IS NOT NULL AND TRY_CAST(${ident(c)} AS BIGINT) IS NULL) AS bad FROM ${ident(table)}`)).getRowObjectsJson();
+        if (Number(row.bad) === 0) await conn.run(`ALTER TABLE ${ident(table)} ALTER ${ident(c)} TYPE BIGINT USING CAST(${ident(c)} AS BIGINT)`);
+      }
+    }
     const features: { column: string; view: string; feature: string }[] = [];
     const keys = new Set<string>();
     for (const sel of resolveFeatureRefs(set, service.features)) {
       for (const k of viewJoinKeys(set, sel.view)) if (cols.has(k.name)) keys.add(k.name);
       for (const f of sel.features) {
         const fromManifest = manifest?.columns?.find((c) => c.view === sel.view.name && c.feature === f.name)?.name;
+        // A feature the file lacks is checked too: the schema check fails it as a missing column.
         const column = fromManifest ?? (cols.has(`${sel.view.name}__${f.name}`) ? `${sel.view.name}__${f.name}` : f.name);
-        if (cols.has(column)) features.push({ column, view: sel.view.name, feature: f.name });
+        features.push({ column, view: sel.view.name, feature: f.name });
       }
     }
     const labelName = manifest?.label ?? service.label?.split(':')[1];

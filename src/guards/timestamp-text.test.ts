@@ -10,7 +10,7 @@ import { openOfflineEngine } from '../offline/engine.js';
 import { describeTable } from './profile.js';
 import { aggregateSql } from './profile-sql.js';
 import { rowPass } from './row-pass.js';
-import { compareTimestampText } from './timestamp-text.js';
+import { compareTimestampText, timestampTextMs } from './timestamp-text.js';
 
 let conn: DuckDBConnection;
 beforeAll(async () => {
@@ -50,5 +50,25 @@ describe('compareTimestampText', () => {
     expect(pass.aggregate[`c${i}_max`]).toBe(agg[`c${i}_max`]);
     expect(agg[`c${i}_min`]).toBe('0057-03-15 (BC) 10:00:00');
     expect(agg[`c${i}_max`]).toBe('10000-01-01 00:00:00');
+  });
+});
+
+describe('timestampTextMs', () => {
+  it("reads DuckDB's text of TIMESTAMP, TIMESTAMPTZ (with its offset) and DATE values as the millisecond DuckDB's epoch_us is in", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.bigInt({ min: -62_135_596_800_000_000n, max: 253_402_300_799_999_999n }), { minLength: 1, maxLength: 30 }), async (micros) => {
+        const values = micros.map((u) => `make_timestamp(${u.toString()}::BIGINT)`);
+        const sql = `SELECT v::VARCHAR AS a, v::TIMESTAMPTZ::VARCHAR AS b, v::DATE::VARCHAR AS c, epoch_us(v) AS us, epoch_us(v::DATE) AS dus FROM (VALUES ${values.map((v) => `(${v})`).join(', ')}) x(v)`;
+        for (const r of (await conn.runAndReadAll(sql)).getRowObjectsJS() as { a: string; b: string; c: string; us: bigint; dus: bigint }[]) {
+          const ms = (us: bigint) => Number(us / 1000n - (us % 1000n < 0n ? 1n : 0n)); // floor: the millisecond it is in
+          expect(timestampTextMs(r.a), r.a).toBe(ms(r.us));
+          expect(timestampTextMs(r.b), r.b).toBe(ms(r.us));
+          expect(timestampTextMs(r.c), r.c).toBe(ms(r.dus));
+        }
+      }),
+      { numRuns: 30 },
+    );
+    expect(timestampTextMs('2024-01-01 06:40:00+05:30')).toBe(Date.UTC(2024, 0, 1, 1, 10));
+    expect([timestampTextMs('infinity'), timestampTextMs('-infinity'), timestampTextMs('0044-03-15 (BC)')]).toEqual([Infinity, -Infinity, NaN]);
   });
 });

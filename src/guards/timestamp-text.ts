@@ -29,3 +29,26 @@ export function compareTimestampText(a: string, b: string): number {
   if (ya !== yb) return ya < yb ? -1 : 1;
   return ra < rb ? -1 : ra > rb ? 1 : 0;
 }
+
+const PARTS = /^(\d+)-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d)(?::(\d\d)(?:\.(\d+))?)?)?\s*(?:Z|([+-])(\d\d)(?::?(\d\d))?)?$/;
+
+/**
+ * Milliseconds since the epoch of DuckDB's text of a TIMESTAMP (UTC), TIMESTAMPTZ (`… 06:40:00+00`, with
+ * its offset) or DATE; ±Infinity for DuckDB's infinities; NaN for text that is none of these (a BC date).
+ *
+ * @example
+ * timestampTextMs('2024-01-01 06:40:00+00'); // Date.UTC(2024, 0, 1, 6, 40)
+ */
+export function timestampTextMs(text: string): number {
+  if (text === 'infinity') return Infinity;
+  if (text === '-infinity') return -Infinity;
+  const m = PARTS.exec(text.trim());
+  if (!m) return NaN;
+  const [, y, mo, d, h, mi, s, frac, sign, oh, om] = m;
+  // Date.UTC reads years 0-99 as 1900-1999: the year is set on its own.
+  const at = new Date(Date.UTC(2000, 0, 1, Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0), Number((frac ?? '0').padEnd(3, '0').slice(0, 3))));
+  at.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  const local = at.getTime();
+  const offset = sign ? (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om ?? 0)) * 60_000 : 0;
+  return local - offset;
+}

@@ -21,7 +21,12 @@ export async function readRowsFile(project: Project, file: string): Promise<Reco
           /^(TIMESTAMP|DATE)/.test(t) ? `strftime(${ident(c)}::TIMESTAMP, '%Y-%m-%dT%H:%M:%S.%fZ') AS ${ident(c)}` : ident(c),
         );
         const r = await conn.runAndReadAll(`SELECT ${select.join(', ')} FROM read_parquet(${literal(path)})`);
-        return r.getRowObjectsJson() as Record<string, unknown>[];
+        const rows = r.getRowObjectsJson() as Record<string, unknown>[];
+        // The JSON form writes NaN and ±Infinity of float columns as text: back to the numbers they are (a float
+        // feature keeps them for the guards to judge, as in a JSON push).
+        const floats = cols.filter((c) => /^(FLOAT|DOUBLE)(\[\])?$/.test(c.column_type)).map((c) => c.column_name);
+        for (const row of rows) for (const c of floats) row[c] = nonFinite(row[c]);
+        return rows;
       } catch (e) {
         throw unreadable(file, `not a readable Parquet file (${(e as Error).message.split('\n')[0]})`);
       }
@@ -42,6 +47,14 @@ export async function readRowsFile(project: Project, file: string): Promise<Reco
     return rowsFromColumns(obj.df);
   }
   throw new InputError(`${file}: expected an array of rows, {"rows": [...]} or {"df": {column: [values]}}`, { file }, 'bad_rows_file');
+}
+
+const NON_FINITE: Readonly<Record<string, number>> = { NaN: Number.NaN, Infinity: Infinity, '-Infinity': -Infinity };
+
+/** A float (or list of floats) of the JSON form with its non-finite texts as numbers. */
+function nonFinite(v: unknown): unknown {
+  if (typeof v === 'string') return NON_FINITE[v] ?? v;
+  return Array.isArray(v) ? v.map(nonFinite) : v;
 }
 
 const unreadable = (file: string, reason: string) => new InputError(`cannot read rows from ${file}: ${reason}`, { file }, 'bad_rows_file');

@@ -13,6 +13,7 @@ import {
   rankdata,
   spearman,
   wassersteinDistance,
+  wassersteinNormed,
   ztest2prop,
 } from './index.js';
 
@@ -76,6 +77,22 @@ describe('statistics: properties', () => {
         expect(wassersteinDistance(b, a)).toBeCloseTo(w, 6);
         const ints = a.map(Math.round);
         expect(wassersteinDistance(ints, ints.map((x) => x + c))).toBeCloseTo(Math.abs(c), 9);
+      }),
+    );
+  });
+
+  it('wassersteinNormed: the same score for the data in any unit, up to magnitudes of 1e300 (squares overflow beyond 1e154)', () => {
+    fc.assert(
+      fc.property(sampleArb, sampleArb, fc.integer({ min: -300, max: 300 }), (a, b, e) => {
+        const k = 10 ** e;
+        const mean = a.reduce((x, y) => x + y, 0) / a.length;
+        const std = Math.sqrt(a.reduce((x, y) => x + (y - mean) ** 2, 0) / a.length);
+        // The 0.001 floor of the standard deviation is in the data's units: a score under it is not scale-free.
+        fc.pre(std >= 0.01 && std * k >= 0.01);
+        const base = wassersteinNormed(a, b);
+        const scaled = wassersteinNormed(a.map((x) => x * k), b.map((x) => x * k));
+        fc.pre(Number.isFinite(scaled));
+        expect(Math.abs(scaled - base)).toBeLessThanOrEqual(1e-9 * Math.max(1, base));
       }),
     );
   });

@@ -44,12 +44,21 @@ export function wassersteinDistance(a: ArrayLike<number>, b: ArrayLike<number>):
  * wassersteinNormed([0, 1, 2, 3], [1, 2, 3, 4]); // 1 / 1.118... = 0.894...
  */
 export function wassersteinNormed(reference: ArrayLike<number>, current: ArrayLike<number>): number {
-  const n = reference.length;
+  // Computed in units of the largest magnitude: the squares of values beyond about 1e154 overflow to Infinity,
+  // which made the standard deviation infinite and the score 0 — drift of any size read as none.
+  let scale = 0;
+  for (const sample of [reference, current]) for (let i = 0; i < sample.length; i++) scale = Math.max(scale, Math.abs(sample[i]));
+  if (!(scale > 0 && Number.isFinite(scale))) scale = 1;
+  const a = Float64Array.from(reference, (x) => x / scale);
+  const b = Float64Array.from(current, (x) => x / scale);
+  const n = a.length;
   let mean = 0;
-  for (let i = 0; i < n; i++) mean += reference[i];
+  for (let i = 0; i < n; i++) mean += a[i];
   mean /= n;
   let ss = 0;
-  for (let i = 0; i < n; i++) ss += (reference[i] - mean) ** 2;
+  for (let i = 0; i < n; i++) ss += (a[i] - mean) ** 2;
   const std = Math.sqrt(ss / n);
-  return wassersteinDistance(reference, current) / Math.max(std, 0.001);
+  const w = wassersteinDistance(a, b);
+  // W / max(std, 0.001) in the data's units: the scale cancels unless the floor applies.
+  return std * scale >= 0.001 ? w / std : (w * scale) / 0.001;
 }

@@ -9,6 +9,7 @@ import { result, type Check, type CheckContext } from '../check.js';
 import { durationMs } from '../config.js';
 import { medianOf } from '../profile.js';
 import { volumeHistory } from '../run-stats.js';
+import { timestampTextMs } from '../timestamp-text.js';
 
 function fmt(x: number): string {
   return Number(x.toPrecision(3)).toString();
@@ -59,8 +60,9 @@ function freshness(ctx: CheckContext): CheckResult | null {
   if (typeof newest !== 'string') {
     return result(ctx, { check: 'anomaly', method: 'freshness', status: 'fail', message: `no event timestamps: staleness unknown (max_staleness ${ctx.quality.anomaly.max_staleness})` });
   }
-  const age = ctx.now.getTime() - new Date(`${newest.replace(' ', 'T')}Z`).getTime();
-  const stale = age > max;
+  const age = ctx.now.getTime() - timestampTextMs(newest);
+  // Text that is no time (a BC date) cannot be fresh: unknown staleness fails, as no timestamps do.
+  const stale = !(age <= max);
   return result(ctx, {
     check: 'anomaly', method: 'freshness', status: stale ? 'fail' : 'pass', value: age / 1000,
     thresholds: { max_staleness_s: max / 1000 },

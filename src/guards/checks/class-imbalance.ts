@@ -10,7 +10,7 @@ import { ident } from '../../offline/engine.js';
 import type { CheckResult } from '../../runs/types.js';
 import { queryRows, result, skipped, type Check, type CheckContext } from '../check.js';
 import { binLabel, classBalance } from './class-imbalance-metrics.js';
-import { classExpr, labelColumns, labelType } from './label-columns.js';
+import { classExpr, columnType, isNumberType, labelColumns, labelPresent, labelType } from './label-columns.js';
 import { maskProfile, maskValue } from '../profile-mask.js';
 
 const FAMILY = 'class_imbalance' as const;
@@ -42,11 +42,20 @@ async function checkLabel(ctx: CheckContext, column: string): Promise<CheckResul
   const expr = kind === 'numeric' && bins ? binCaseSql(column, bins) : classExpr(ctx, column);
   const rows = await queryRows(
     ctx,
-    `SELECT ${expr} AS v, count(*) AS n FROM ${ident(ctx.table)} WHERE ${ident(column)} IS NOT NULL GROUP BY 1`,
+    `SELECT ${expr} AS v, count(*) AS n FROM ${ident(ctx.table)} WHERE ${labelPresent(ctx, column)} GROUP BY 1`,
   );
   // Personal data (a masked profile on either side) is counted by the hash of each class, as profiles keep it.
   const masked = Boolean(ctx.profiles.get(column)?.masked || ctx.reference?.profiles.get(column)?.masked) && !bins;
-  const counts = new Map(rows.map((r) => [masked ? maskValue(String(r.v)) : String(r.v), Number(r.n)]));
+  // A numeric label's reference classes come from its profile's sample, which holds JavaScript numbers: classes are
+  // compared as those numbers print (an int64 class beyond ±2^53 as the double it is nearest), or a class present
+  // on both sides would read as vanished.
+  const numeric = isNumberType(columnType(ctx, column));
+  const className = (v: unknown) => (numeric && !bins ? String(Number(v)) : String(v));
+  const counts = new Map<string, number>();
+  for (const r of rows) {
+    const name = masked ? maskValue(className(r.v)) : className(r.v);
+    counts.set(name, (counts.get(name) ?? 0) + Number(r.n));
+  }
   const refClasses = referenceClasses(ctx, column, kind === 'numeric' ? bins : null, masked);
   const b = classBalance(counts, refClasses);
   if (b.total === 0) {

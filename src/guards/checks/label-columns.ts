@@ -14,6 +14,11 @@ export type LabelType = 'classes' | 'numeric';
 const FLOAT_TYPES = /^(FLOAT|DOUBLE|REAL|DECIMAL|NUMERIC)/;
 const INT_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|INT)/;
 
+/** Whether a DuckDB type holds numbers (floats or integers). */
+export function isNumberType(type: string | null): boolean {
+  return type !== null && (FLOAT_TYPES.test(type) || INT_TYPES.test(type));
+}
+
 /** The label columns of the rows under check: the dataset's label, or every feature of a label view. */
 export function labelColumns(ctx: CheckContext): string[] {
   if (ctx.dataset?.labelColumn) return [ctx.dataset.labelColumn];
@@ -37,12 +42,22 @@ export async function labelType(ctx: CheckContext, column: string): Promise<Labe
   const float = FLOAT_TYPES.test(type);
   if (!float && !INT_TYPES.test(type)) return 'classes';
   const c = ident(column);
+  const x = `CAST(${c} AS DOUBLE)`;
   const [row] = await queryRows(
     ctx,
-    `SELECT count(DISTINCT ${c}) AS d${float ? `, coalesce(bool_and(isfinite(CAST(${c} AS DOUBLE)) AND CAST(${c} AS DOUBLE) = floor(CAST(${c} AS DOUBLE))), false) AS whole` : ''} FROM ${ident(ctx.table)}`,
+    `SELECT count(DISTINCT ${c}) AS d${float ? `, coalesce(bool_and(isfinite(${x}) AND ${x} = floor(${x})), false) AS whole` : ''} FROM ${ident(ctx.table)} WHERE ${labelPresent(ctx, column)}`,
   );
   if (float && row.whole !== true) return 'numeric';
   return Number(row.d) > MAX_CLASSES ? 'numeric' : 'classes';
+}
+
+/**
+ * SQL: the row has a label. A float label's NaN is a missing label, as a NULL is (a 0/1 label with a few NaN
+ * allowed is still a label of classes, not numbers).
+ */
+export function labelPresent(ctx: CheckContext, column: string): string {
+  const c = ident(column);
+  return FLOAT_TYPES.test(columnType(ctx, column) ?? '') ? `${c} IS NOT NULL AND NOT isnan(CAST(${c} AS DOUBLE))` : `${c} IS NOT NULL`;
 }
 
 /**

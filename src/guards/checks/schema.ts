@@ -60,7 +60,7 @@ export const schemaCheck: Check = async (ctx) => {
     }
   }
   out.push(...(await nullKeyChecks(ctx, types)));
-  out.push(...nanChecks(ctx, present));
+  out.push(...nanChecks(ctx, present), ...(await listNanChecks(ctx, present)));
   out.push(...(await constraintChecks(ctx, present)));
   return out;
 };
@@ -107,6 +107,34 @@ async function nullKeyChecks(ctx: CheckContext, types: Map<string, string>): Pro
   return out;
 }
 
+/** Row conditions of the float list features: an element that is NaN or ±Infinity (counted by the row pass). */
+function listNanConditions(present: readonly CheckedFeature[]): Record<string, string> {
+  return Object.fromEntries(
+    present
+      .filter((f) => f.def.type === 'float32[]' || f.def.type === 'float64[]')
+      .map((f) => [`nan:${f.column}`, `coalesce(list_bool_or(list_transform(${ident(f.column)}, lambda x: isnan(x) OR isinf(x))), false)`]),
+  );
+}
+
+/** Rows of each float list feature holding a NaN or ±Infinity element: failures unless the feature sets `allow_nan`. */
+async function listNanChecks(ctx: CheckContext, present: readonly CheckedFeature[]): Promise<CheckResult[]> {
+  const conds = listNanConditions(present);
+  if (Object.keys(conds).length === 0) return [];
+  const counts = await countMatching(ctx.conn, ctx.table, conds, ctx.rowPass?.totals);
+  return present
+    .filter((f) => `nan:${f.column}` in conds)
+    .map((f) => {
+      const bad = counts[`nan:${f.column}`];
+      const allowed = f.def.allow_nan === true;
+      return result(ctx, {
+        check: 'schema', method: 'nan', feature: f.column, value: bad,
+        status: bad > 0 && !allowed ? 'fail' : 'pass',
+        metrics: { rows_with_nan_or_inf: bad },
+        message: bad === 0 ? `no NaN or Inf in ${f.column}` : `${bad} row(s) of ${f.column} hold NaN or Inf elements${allowed ? ' (allowed: allow_nan)' : ''}`,
+      });
+    });
+}
+
 function nanChecks(ctx: CheckContext, present: readonly CheckedFeature[]): CheckResult[] {
   return present
     .filter((f) => f.def.type === 'float32' || f.def.type === 'float64')
@@ -133,8 +161,9 @@ const constraintKey = (p: ConstraintPlan) => `constraint:${p.column}:${p.constra
 
 /** Violation conditions of every constraint, by key: counted by the stage's row pass. */
 export function constraintCounts(ctx: Pick<CheckContext, 'columns' | 'features'>): Record<string, string> {
-  const plans = presentFeatures(ctx).flatMap((f) => constraintPlans(f.column, f.def as FeatureDef));
-  return Object.fromEntries(plans.map((p) => [constraintKey(p), p.violationSql]));
+  const present = presentFeatures(ctx);
+  const plans = present.flatMap((f) => constraintPlans(f.column, f.def as FeatureDef));
+  return { ...Object.fromEntries(plans.map((p) => [constraintKey(p), p.violationSql])), ...listNanConditions(present) };
 }
 
 async function constraintChecks(ctx: CheckContext, present: readonly CheckedFeature[]): Promise<CheckResult[]> {

@@ -9,7 +9,7 @@ import type { CheckResult } from '../../runs/types.js';
 import type { DatasetGuardInfo } from '../stage.js';
 import { policyOf, result, skipped, type CheckContext } from '../check.js';
 import { hashBelow } from '../profile-sql.js';
-import { classExpr, featureReadAs, labelType, readExpr } from './label-columns.js';
+import { classExpr, featureReadAs, labelPresent, labelType, readExpr } from './label-columns.js';
 import {
   categoricalVsClasses,
   categoricalVsNumeric,
@@ -62,7 +62,7 @@ export async function targetLeakage(ctx: CheckContext, ds: DatasetGuardInfo): Pr
   const labelProfile = ctx.profiles.get(label);
   const data = await hashOrderedSample(ctx.conn, {
     select: `SELECT ${select.join(', ')} FROM ${ident(ctx.table)}`,
-    where: `${ident(label)} IS NOT NULL`,
+    where: labelPresent(ctx, label),
     hash: `hash(${orderKeys})`,
     tieBreak: select.map((_, i) => i + 1).join(', '),
     size: Math.max(1, Math.floor(q.sample_rows)),

@@ -1,0 +1,102 @@
+/**
+ * Guard results on odd but legal data (a review's findings, each reproduced
+ * first): int64 classes beyond ±2^53, NaN and ±Infinity inside float lists, a
+ * 0/1 float label with a few NaN allowed, `check --dataset` on the CSV and JSON
+ * files a build writes and on a file that lacks a feature, NaN in a pushed
+ * Parquet file. (Normed Wasserstein at 1e200 is a property in
+ * src/stats/properties.test.ts, freshness of TIMESTAMPTZ text one in
+ * src/guards/timestamp-text.test.ts.)
+ */
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkDataset } from '../../src/guards/check-run.js';
+import { getHistoricalFeatures } from '../../src/offline/historical.js';
+import { literal } from '../../src/offline/engine.js';
+import { readRowsFile } from '../../src/serving/push-file.js';
+import { guardBench, pick, type BenchOptions, type GuardBench } from './helpers.js';
+
+let bench: GuardBench | undefined;
+afterEach(async () => {
+  await bench?.close();
+  bench = undefined;
+});
+const open = async (o: BenchOptions) => (bench = await guardBench(o));
+
+/** Source rows: 3 airports hourly over January 2024, with `extra` columns (SQL over the row number i). */
+const rows = (extra: string) => `SELECT ['SEA','JFK','LAX'][1 + (i % 3)] AS airport, TIMESTAMP '2024-01-01' + INTERVAL (i) HOUR AS ts,
+  TIMESTAMP '2024-01-01' + INTERVAL (i) HOUR AS created, ${extra} FROM range(24 * 31) r(i)`;
+
+describe('class balance', () => {
+  it('an int64 label whose classes lie beyond ±2^53 keeps its classes: none vanished', async () => {
+    const b = await open({ role: 'label', features: [{ name: 'y', type: 'int64' }] });
+    await b.writeSource(rows("CASE WHEN i % 2 = 0 THEN 9007199254740993 ELSE 9007199254740995 END::BIGINT AS y"));
+    await b.runWindow('2024-01-01', '2024-01-10');
+    const g = await b.runWindow('2024-01-10', '2024-01-20');
+    const [r] = pick(g, 'class_imbalance', 'imbalance', 'y');
+    expect([r.status, r.message]).toEqual(['pass', expect.not.stringContaining('vanished')]);
+  });
+
+  it('a 0/1 float label with a few NaN (allow_nan) is a label of classes; NaN counts as missing, as NULL does', async () => {
+    const b = await open({ role: 'label', features: [{ name: 'y', type: 'float64', allow_nan: true }] });
+    await b.writeSource(rows("CASE WHEN i % 50 = 0 THEN 'nan'::DOUBLE WHEN i % 4 = 0 THEN 1.0 ELSE 0.0 END AS y"));
+    await b.runWindow('2024-01-01', '2024-01-10');
+    const g = await b.runWindow('2024-01-10', '2024-01-20');
+    const [r] = pick(g, 'class_imbalance', 'imbalance', 'y');
+    expect(r.status).not.toBe('skipped');
+    expect(Object.keys((r.details as { counts: Record<string, number> }).counts).sort()).toEqual(['0', '1']);
+  });
+});
+
+describe('NaN and ±Infinity inside float lists', () => {
+  it('fail the nan check unless the feature allows them', async () => {
+    for (const allow of [false, true]) {
+      const b = await open({ features: [{ name: 'emb', type: 'float64[]', ...(allow ? { allow_nan: true } : {}) }] });
+      await b.writeSource(rows("CASE WHEN i % 10 = 0 THEN [1.0, 'nan'::DOUBLE] WHEN i % 10 = 1 THEN ['-inf'::DOUBLE] ELSE [1.0, 2.0] END AS emb"));
+      const g = await b.runWindow('2024-01-01', '2024-01-11');
+      const [r] = pick(g, 'schema', 'nan', 'emb');
+      expect([r.status, r.value, r.message], String(allow)).toEqual([allow ? 'pass' : 'fail', 48, expect.stringMatching(/^48 row\(s\) of emb hold NaN or Inf elements/)]);
+      await b.close();
+      bench = undefined;
+    }
+  });
+});
+
+describe('check --dataset on the files a build writes', () => {
+  const service = { kind: 'feature_service' as const, name: 'svc', features: ['delays'] };
+  const entities = Array.from({ length: 30 }, (_, i) => ({ airport: ['SEA', 'JFK', 'LAX'][i % 3], event_timestamp: `2024-01-${String(2 + (i % 20)).padStart(2, '0')}T05:00:00Z` }));
+
+  it('reads a CSV string feature of digits as text and a JSON int64 feature beyond ±2^53 as int64: no false type failure', async () => {
+    const b = await open({ features: [{ name: 'code', type: 'string' }, { name: 'big', type: 'int64' }], services: [service] });
+    await b.writeSource(rows("lpad(CAST(i % 7 AS VARCHAR), 5, '0') AS code, (9007199254740993 + i % 5)::BIGINT AS big"));
+    for (const format of ['csv', 'json', 'parquet'] as const) {
+      const out = join(b.dir, `ds.${format}`);
+      await getHistoricalFeatures(b.project, { entities, service: 'svc', out, format, allowFailedChecks: true });
+      const g = await checkDataset(b.project, { file: out });
+      const types = pick(g, 'schema', 'type').map((r) => [r.feature, r.status, r.message]);
+      expect(types, format).toEqual([['code', 'pass', expect.any(String)], ['big', 'pass', expect.any(String)]]);
+    }
+  });
+
+  it('fails a feature the file lacks as a missing column', async () => {
+    const b = await open({ services: [service] });
+    const out = join(b.dir, 'ds.parquet');
+    await getHistoricalFeatures(b.project, { entities, service: 'svc', out, allowFailedChecks: true });
+    const lacking = join(b.dir, 'lacking.parquet');
+    await b.conn.run(`COPY (SELECT * EXCLUDE (carrier) FROM read_parquet(${literal(out)})) TO ${literal(lacking)} (FORMAT parquet)`);
+    const g = await checkDataset(b.project, { file: lacking, service: 'svc' });
+    expect(pick(g, 'schema', 'missing_column', 'carrier').map((r) => r.status)).toEqual(['fail']);
+    expect(g.verdict).toBe('block');
+  });
+});
+
+describe('a pushed Parquet file', () => {
+  it('keeps NaN and ±Infinity of float columns as numbers (the JSON form wrote them as text)', async () => {
+    const b = await open({});
+    const file = join(b.dir, 'push.parquet');
+    await b.conn.run(`COPY (SELECT 'SEA' AS airport, 'nan'::DOUBLE AS delay, ['inf'::DOUBLE, 1.0] AS emb, 'NaN' AS carrier) TO ${literal(file)} (FORMAT parquet)`);
+    const [row] = await readRowsFile(b.project, file);
+    expect(row.delay).toBeNaN();
+    expect(row.emb).toEqual([Infinity, 1]);
+    expect(row.carrier).toBe('NaN'); // a string column keeps its text
+  });
+});
