@@ -14,6 +14,8 @@ import { openProject, type Project } from '../project.js';
 import { applyDefinitions, type ApplyDefinitionsResult } from '../registry/apply-definitions.js';
 import type { Plan } from '../registry/types.js';
 import { failOrphanedRunsIfWritable, takeDueAlerts, type RunStore } from '../runs/run-store.js';
+import type { CheckResult, Run, RunFilter, RunStatus } from '../runs/types.js';
+import { parseAgeOrInstant } from '../time/instant.js';
 import { pruneRuns, type PruneOptions, type PruneResult } from '../runs/prune.js';
 import type { MaterializeOptions, MaterializeResult } from '../materialize/types.js';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineReadOptions } from '../serving/online-features.js';
@@ -21,6 +23,21 @@ import type { HistoricalFeaturesRequest, HistoricalFeaturesResult } from '../off
 import type { PushRequest, PushResult } from '../serving/push.js';
 import type { RedeliverResult } from '../alerts/redelivery.js';
 import { verifyDataset, type DatasetVerification } from '../offline/verify-dataset.js';
+
+/** A filter of the quality log: `since`/`until` as a `Date`, an instant (`2026-12-01T09:00:00+02:00`) or an age (`7d`). */
+export type QualityLogFilter = Omit<RunFilter, 'since' | 'until'> & { readonly since?: string | Date; readonly until?: string | Date };
+
+/** The quality log, read-only: runs are written by the runs themselves (materialize, dataset builds, push, check). */
+export interface QualityLog {
+  get(id: string): Run;
+  list(filter?: QualityLogFilter): { runs: Run[]; total: number };
+  /** The last `n` runs of a view with one of the given statuses, newest first. */
+  recent(view: string, statuses: readonly RunStatus[], n: number): Run[];
+  results(runId: string): CheckResult[];
+  profiles(runId: string): { column: string; slice: string | null; profile: unknown }[];
+  /** One column's profile, or null. */
+  profile(runId: string, column: string, slice?: string | null): unknown | null;
+}
 
 export interface FeatureStore {
   readonly project: Project;
@@ -31,8 +48,8 @@ export interface FeatureStore {
    * online values of views removed or changed in a breaking way (`dropped`).
    */
   apply(definitions?: readonly Definition[], options?: { allowBreaking?: boolean }): Promise<ApplyDefinitionsResult>;
-  /** The quality log. */
-  readonly runs: RunStore;
+  /** The quality log (read-only). */
+  readonly runs: QualityLog;
   /** Remove runs that started before `before` from the quality log, keeping what the guards still read (README, "Retention"). */
   pruneRuns(options: PruneOptions): PruneResult;
   /** Materialize a window (or `incremental`) into the online store; one result per view (a blocked guard is a result). */
@@ -86,7 +103,7 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
     project,
     get runs() {
       open();
-      return project.runs;
+      return qualityLog(project.runs);
     },
     verifyDataset(manifestPath) {
       return track(() => verifyDataset(project, manifestPath));
@@ -123,5 +140,24 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
       })();
       return closing;
     },
+  };
+}
+
+/** The read-only face of the run store; `since`/`until` parsed as the CLI and the API parse them (bad ones throw). */
+function qualityLog(runs: RunStore): QualityLog {
+  return {
+    get: (id) => runs.get(id),
+    list: (filter = {}) => {
+      const { since, until, ...rest } = filter;
+      return runs.list({
+        ...rest,
+        ...(since === undefined ? {} : { since: parseAgeOrInstant(since, 'since') }),
+        ...(until === undefined ? {} : { until: parseAgeOrInstant(until, 'until') }),
+      });
+    },
+    recent: (view, statuses, n) => runs.recent(view, statuses, n),
+    results: (runId) => runs.results(runId),
+    profiles: (runId) => runs.profiles(runId),
+    profile: (runId, column, slice) => runs.profile(runId, column, slice),
   };
 }

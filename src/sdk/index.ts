@@ -1,9 +1,9 @@
 /** featureguard's public SDK. */
-export { openFeatureStore, type FeatureStore } from './feature-store.js';
+export { openFeatureStore, type FeatureStore, type QualityLog, type QualityLogFilter } from './feature-store.js';
 export { defineEntity, defineSource, defineFeatureView, defineFeatureService } from '../definitions/define.js';
 export type * from '../definitions/types.js';
 export type * from '../runs/types.js';
-export { FeatureguardError, DefinitionError, InputError, NotFoundError, ConflictError, AuthError } from '../errors.js';
+export { FeatureguardError, DefinitionError, InputError, NotFoundError, ConflictError, AuthError, type ErrorDetails, type DefinitionProblem } from '../errors.js';
 export type { MaterializeOptions, MaterializeResult, MaterializeStatus } from '../materialize/types.js';
 export type { OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineFeatureVector, FeatureStatus, OnlineReadOptions } from '../serving/online-features.js';
 export type { HistoricalFeaturesRequest, HistoricalFeaturesResult, EntitySpec, DatasetProgress } from '../offline/historical.js';
@@ -12,3 +12,9 @@ export type { DatasetManifest, ManifestOutput } from '../offline/manifest.js';
 export type { DatasetFormat } from '../offline/dataset-output.js';
 export type { PruneOptions, PruneResult } from '../runs/prune.js';
 export type { DatasetVerification, DatasetDifference } from '../offline/verify-dataset.js';
+export type { Plan, ObjectChange } from '../registry/types.js';
+export type { ApplyDefinitionsResult } from '../registry/apply-definitions.js';
+export type { PushRequest, PushResult } from '../serving/push.js';
+export type { RedeliverResult } from '../alerts/redelivery.js';
+export type { ColumnProfile } from '../guards/profile-types.js';
+export type { Project } from '../project.js';

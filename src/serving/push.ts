@@ -241,7 +241,7 @@ export async function push(project: Project, request: PushRequest, options: Push
   if (!Array.isArray(request.rows)) throw new InputError('push rows must be a list of row objects', undefined, 'invalid_rows');
   if (request.rows.length === 0) throw new InputError('push has no rows', undefined, 'invalid_rows');
   const ignored = request.ignoreUnknownColumns ? new Set<string>() : null;
-  const rows = await validatedOrRecorded(project, view, request.rows, to, options, ignored);
+  const rows = await validatedOrRecorded(project, view, request.rows.map(jsonForm), to, options, ignored);
   const ignoredColumns = ignored !== null && ignored.size > 0 ? { ignored_columns: [...ignored].sort() } : {};
   const source = set.sources.get(view.source);
   const keys = viewJoinKeys(set, view);
@@ -378,6 +378,25 @@ function int64Online(v: unknown): number | string {
 }
 
 /** The value stored online: int64 as materialized ones are (`onlineInt64`), timestamps RFC 3339 UTC with microseconds and `Z`. */
+/**
+ * A row from the SDK in the form a JSON body has: a `Date` as its ISO 8601 text, a `bigint` as a number (its
+ * digits beyond ±2^53, as int64 ids are sent), a typed array (an embedding as `Float32Array`) as a plain array —
+ * what the other SDK calls take. Rows without such values are returned as they are.
+ */
+function jsonForm(row: Record<string, unknown>): Record<string, unknown> {
+  if (row === null || typeof row !== 'object') return row;
+  let out: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(row)) {
+    const j = v instanceof Date ? (Number.isNaN(v.getTime()) ? v : v.toISOString())
+      : typeof v === 'bigint' ? (v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : String(v))
+      : ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number | bigint>, (x) => (typeof x === 'bigint' ? jsonForm({ x }).x : x))
+      : v;
+    if (j !== v) (out ??= { ...row })[k] = j;
+  }
+  return out ?? row;
+}
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 function onlineValue(v: unknown, type: string): unknown {
   if (v === null || v === undefined) return null;
   if (type === 'int64') return int64Online(v);

@@ -80,3 +80,25 @@ export function parseInstantMicros(value: Date | string, what: string): string {
   const iso = new Date(Number(floorMs)).toISOString();
   return `${iso.slice(0, -1)}${String(micros - floorMs * 1000n).padStart(3, '0')}Z`;
 }
+
+/**
+ * An age before `now` (`7d`: a whole number with unit s, m, h, d or w) or an instant, as ISO 8601 UTC text: how
+ * the quality log's `since` and `until` are given (CLI `--since`, SDK `runs.list`). An `InputError` naming
+ * `what` for anything else.
+ *
+ * @example
+ * parseAgeOrInstant('7d', 'since'); // seven days ago
+ * parseAgeOrInstant('2026-12-01T23:00:00+02:00', 'since'); // '2026-12-01T21:00:00.000Z'
+ */
+export function parseAgeOrInstant(value: string | Date, what: string, now = new Date()): string {
+  if (value instanceof Date) return parseInstant(value, what).toISOString();
+  const m = /^(\d+)([smhdw])$/.exec(value);
+  if (m) {
+    const unit = { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7, w: 6.048e8 }[m[2] as 's']!;
+    const at = new Date(now.getTime() - Number(m[1]) * unit);
+    if (Number.isNaN(at.getTime()) || at.getUTCFullYear() < 1) throw new InputError(`invalid ${what} '${value}': that reaches back before the year 1`);
+    return at.toISOString();
+  }
+  if (/^\d+[a-z]+$/i.test(value)) throw new InputError(`invalid ${what} '${value}': a duration is a whole number with unit s, m, h, d or w, e.g. 7d`);
+  return parseInstant(value, what).toISOString();
+}

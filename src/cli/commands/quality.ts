@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { InputError } from '../../errors.js';
-import { parseInstant } from '../../time/instant.js';
+import { parseAgeOrInstant } from '../../time/instant.js';
 import type { CheckResult, Run, RunKind, RunStatus } from '../../runs/types.js';
 import type { CommandContext } from '../context.js';
 import { formatRunList, formatRunShow, formatCheckResult } from './quality-format.js';
@@ -17,15 +17,7 @@ const STATUSES: RunStatus[] = ['running', 'success', 'warned', 'blocked', 'faile
 
 /** `--since 7d` (relative) or an ISO date/time → ISO string. */
 export function parseSince(value: string, now = new Date(), flag = '--since'): string {
-  const m = /^(\d+)([smhdw])$/.exec(value);
-  if (m) {
-    const unit = { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7, w: 6.048e8 }[m[2] as 's']!;
-    const at = new Date(now.getTime() - Number(m[1]) * unit);
-    if (Number.isNaN(at.getTime()) || at.getUTCFullYear() < 1) throw new InputError(`invalid ${flag} '${value}': that reaches back before the year 1`);
-    return at.toISOString();
-  }
-  if (/^\d+[a-z]+$/i.test(value)) throw new InputError(`invalid ${flag} '${value}': a duration is a whole number with unit s, m, h, d or w, e.g. 7d`);
-  return parseInstant(value, flag).toISOString();
+  return parseAgeOrInstant(value, flag, now);
 }
 
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {

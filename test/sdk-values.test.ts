@@ -1,0 +1,53 @@
+/**
+ * The SDK takes JavaScript's own values wherever it takes rows: `push` accepts a
+ * `Date` timestamp, a `bigint` id and a `Float32Array` embedding as
+ * `getOnlineFeatures`/`getHistoricalFeatures` do; the quality log is read-only
+ * and parses `since`/`until` as the CLI and the API do. (A review's findings.)
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openFeatureStore, type FeatureStore } from '../src/sdk/index.js';
+import { guardBench, type GuardBench } from './guards/helpers.js';
+
+let bench: GuardBench;
+let store: FeatureStore;
+beforeAll(async () => {
+  bench = await guardBench({ features: [{ name: 'n', type: 'int64' }, { name: 'seen', type: 'timestamp' }, { name: 'emb', type: 'float32[]' }] });
+  store = await openFeatureStore(bench.dir);
+});
+afterAll(async () => {
+  await store?.close();
+  await bench?.close();
+});
+
+describe('store.push', () => {
+  it('takes a Date, a bigint beyond 2^53 and a Float32Array, and stores what they hold', async () => {
+    const at = new Date('2024-02-01T10:00:00.123Z');
+    const res = await store.push({ view: 'delays', rows: [{ airport: 'SEA', event_timestamp: at, n: 9007199254740993n, seen: at, emb: Float32Array.from([0.5, 1.5]) }] });
+    expect([res.status, res.written]).toEqual(['success', 1]);
+    const online = await store.getOnlineFeatures({ features: ['delays:n', 'delays:seen', 'delays:emb'], entities: { airport: ['SEA'] } });
+    expect(online.results.slice(1).map((r) => r.values[0])).toEqual(['9007199254740993', '2024-02-01T10:00:00.123000Z', [0.5, 1.5]]);
+  });
+});
+
+describe('store.runs', () => {
+  it('reads since/until as instants with offsets or ages, and refuses what is neither', () => {
+    const all = store.runs.list().total;
+    expect(all).toBeGreaterThan(0);
+    const later = new Date(Date.now() + 3_600_000);
+    // The same instant written two ways selects the same runs.
+    const z = later.toISOString();
+    // The wall-clock time two hours ahead of UTC, with its offset: the same instant.
+    const plus2 = new Date(later.getTime() + 2 * 3_600_000).toISOString().replace('Z', '+02:00');
+    expect(store.runs.list({ until: z }).total).toBe(all);
+    expect(store.runs.list({ until: plus2 }).total).toBe(all);
+    expect(store.runs.list({ since: plus2 }).total).toBe(0);
+    expect(store.runs.list({ since: '7d' }).total).toBe(all);
+    expect(store.runs.list({ since: later }).total).toBe(0);
+    expect(() => store.runs.list({ since: 'yesterday' })).toThrow(/invalid since 'yesterday'/);
+  });
+
+  it('is read-only: no way to rewrite a run through the SDK', () => {
+    const runs = store.runs as unknown as Record<string, unknown>;
+    expect(['create', 'update', 'addResults', 'addProfiles', 'db'].filter((m) => m in runs)).toEqual([]);
+  });
+});
