@@ -37,6 +37,17 @@ export function projectNameFor(dir: string): string {
  * @example
  * scaffoldProject('my_store'); // { project: 'my_store', files: ['featureguard.yaml', ...] }
  */
+/** A package.json's contents, or a clear error naming it. */
+function readPackageJson(path: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new InputError(`${path} is not a JSON object; fix it, or init into another folder`, { file: path }, 'bad_package_json');
+}
+
 export function scaffoldProject(dir: string, options: { name?: string; force?: boolean } = {}): InitResult {
   const target = resolve(dir);
   const project = options.name ?? projectNameFor(target);
@@ -60,26 +71,43 @@ export function scaffoldProject(dir: string, options: { name?: string; force?: b
     copyFileSync(join(EXAMPLE_DIR, 'features', f), join(target, 'features', f));
     files.push(`features/${f}`);
   }
-  copyFileSync(join(EXAMPLE_DIR, 'prepare.ts'), join(target, 'prepare.ts'));
-  files.push('prepare.ts');
-  // prepare.ts is an ES module (top-level await): the folder needs "type": "module" for tsx to run it.
+  // prepare.ts is an ES module (top-level await): in a folder whose package.json is not "type": "module" (an
+  // existing CommonJS project, with --force) it is written as prepare.mts, which is a module whatever the folder.
   const pkg = join(target, 'package.json');
-  if (!existsSync(pkg)) {
+  const existing = existsSync(pkg) ? readPackageJson(pkg) : null;
+  const script = existing !== null && existing.type !== 'module' ? 'prepare.mts' : 'prepare.ts';
+  copyFileSync(join(EXAMPLE_DIR, 'prepare.ts'), join(target, script));
+  files.push(script);
+  // What prepare.ts needs; featureguard itself is used from wherever it is installed.
+  const dependencies = Object.fromEntries(PREPARE_DEPENDENCIES.map((name) => [name, dependencyRange(name) ?? 'latest']));
+  if (existing === null) {
     const manifest = {
       name: project.replaceAll('_', '-').replace(/^-+/, '') || 'featureguard-project',
       private: true,
       type: 'module',
-      scripts: { 'prepare-data': 'tsx prepare.ts' },
-      // What prepare.ts needs; featureguard itself is used from wherever it is installed.
-      dependencies: Object.fromEntries(PREPARE_DEPENDENCIES.map((name) => [name, dependencyRange(name) ?? 'latest'])),
+      scripts: { 'prepare-data': `tsx ${script}` },
+      dependencies,
     };
     writeFileSync(pkg, `${JSON.stringify(manifest, null, 2)}\n`);
     files.push('package.json');
+  } else {
+    // An existing project's package.json keeps everything it has; the script and the dependencies it lacks are added.
+    const scripts = (existing.scripts ?? {}) as Record<string, string>;
+    const deps = (existing.dependencies ?? {}) as Record<string, string>;
+    const devDeps = (existing.devDependencies ?? {}) as Record<string, string>;
+    const missing = Object.entries(dependencies).filter(([name]) => !(name in deps) && !(name in devDeps));
+    if (!('prepare-data' in scripts) || missing.length > 0) {
+      const merged = { ...existing, scripts: { ...scripts, 'prepare-data': scripts['prepare-data'] ?? `tsx ${script}` }, dependencies: { ...deps, ...Object.fromEntries(missing) } };
+      writeFileSync(pkg, `${JSON.stringify(merged, null, 2)}\n`);
+      files.push('package.json (merged)');
+    }
   }
   const gitignore = join(target, '.gitignore');
-  if (!existsSync(gitignore)) {
-    writeFileSync(gitignore, 'data/\n.featureguard/\n');
-    files.push('.gitignore');
+  const ignored = existsSync(gitignore) ? readFileSync(gitignore, 'utf8') : null;
+  const lines = ['data/', '.featureguard/'].filter((l) => !(ignored ?? '').split(/\r?\n/).some((x) => x.trim() === l || x.trim() === `/${l}`));
+  if (lines.length > 0) {
+    writeFileSync(gitignore, `${ignored === null ? '' : ignored.endsWith('\n') || ignored === '' ? ignored : `${ignored}\n`}${lines.join('\n')}\n`);
+    files.push(ignored === null ? '.gitignore' : '.gitignore (merged)');
   }
   return { dir: relative(process.cwd(), target) || '.', project, files };
 }

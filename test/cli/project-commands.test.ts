@@ -4,7 +4,7 @@
  * and becomes a new version; breaking changes are refused unless allowed; init.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -214,6 +214,23 @@ describe('init', () => {
     // Into a path under a file: exit 2 saying why, not a bare ENOTDIR.
     const underFile = await runCli(['init', join(target, 'featureguard.yaml', 'sub')]);
     expect([underFile.code, underFile.err]).toEqual([2, expect.stringMatching(/cannot create the project in .*: a part of the path is a file, not a folder \((ENOTDIR|EEXIST)\)|a file is in the way/)]);
+  });
+
+  it('--force into an existing CommonJS npm project keeps its package.json and .gitignore and adds what the scaffold needs', async () => {
+    const target = join(root, 'existing');
+    mkdirSync(target);
+    writeFileSync(join(target, 'package.json'), JSON.stringify({ name: 'app', scripts: { test: 'node t.js' }, dependencies: { lodash: '^4.0.0', tsx: '^4.0.0' } }));
+    writeFileSync(join(target, '.gitignore'), 'node_modules/\n/data/');
+    const r = await runCli(['init', target, '--force']);
+    expect(r.code, r.err).toBe(0);
+    // Not "type": "module": prepare written as .mts, a module whatever the folder.
+    expect([existsSync(join(target, 'prepare.mts')), existsSync(join(target, 'prepare.ts'))]).toEqual([true, false]);
+    const pkg = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8'));
+    expect(pkg).toMatchObject({ name: 'app', scripts: { test: 'node t.js', 'prepare-data': 'tsx prepare.mts' } });
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@duckdb/node-api', 'lodash', 'tsx', 'vega-datasets']);
+    expect(pkg.dependencies.tsx).toBe('^4.0.0'); // the project's own range is kept
+    expect(pkg.type).toBeUndefined();
+    expect(readFileSync(join(target, '.gitignore'), 'utf8')).toBe('node_modules/\n/data/\n.featureguard/\n');
   });
 
   it('the scaffold prepares its data and validates against it', async () => {
