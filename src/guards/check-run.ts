@@ -166,6 +166,7 @@ export async function checkDataset(project: Project, opts: { file: string; servi
     const tsCol = manifest?.request?.timestamp_column ?? 'event_timestamp';
     const dataset: DatasetGuardInfo = {
       entityTimestampColumn: tsCol, joinKeyColumns: [...keys], labelColumn, features, viewTimestamps: [], availability: 'event',
+      ...(labelName && !labelColumn ? { missingLabel: labelName } : {}),
     };
     const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${ident(table)}`)).getRowsJS()[0][0]);
     const g = await runGuardStage({ project, run, kind: 'check', service, conn, table, dataset, now: opts.now });

@@ -41,6 +41,8 @@ export interface DatasetGuardInfo {
   readonly joinKeyColumns: readonly string[];
   /** Output column holding the label, when the build joined one. */
   readonly labelColumn?: string;
+  /** A label the rows should hold and do not (a dataset file checked for a service with a label): a missing column. */
+  readonly missingLabel?: string;
   /** Feature columns in `table` and where they came from. */
   readonly features: readonly { readonly column: string; readonly view: string; readonly feature: string }[];
   /** Per joined view: hidden columns in `table` with the chosen feature row's event and created timestamps. */

@@ -77,6 +77,21 @@ describe('check --dataset on the files a build writes', () => {
     }
   });
 
+  it('fails a label the file lacks as a missing column', async () => {
+    const b = await open({ role: 'label', features: [{ name: 'y', type: 'bool' }], services: [] });
+    await b.writeSource(rows('i % 3 = 0 AS y'));
+    b.project.registry.apply([...b.project.registry.current().entities.values(), ...b.project.registry.current().sources.values(), b.view,
+      { kind: 'feature_view', name: 'feats', entities: ['airport'], source: 'rows', features: [{ name: 'flag', type: 'bool' }] },
+      { kind: 'feature_service', name: 'labelled', features: ['feats'], label: 'delays:y' }]);
+    await b.writeSource(rows('i % 3 = 0 AS y, i % 2 = 0 AS flag'));
+    const out = join(b.dir, 'ds.parquet');
+    await getHistoricalFeatures(b.project, { entities, service: 'labelled', out, allowFailedChecks: true });
+    const lacking = join(b.dir, 'nolabel.parquet');
+    await b.conn.run(`COPY (SELECT * EXCLUDE (y) FROM read_parquet(${literal(out)})) TO ${literal(lacking)} (FORMAT parquet)`);
+    const g = await checkDataset(b.project, { file: lacking, service: 'labelled' });
+    expect(pick(g, 'schema', 'missing_column', 'y').map((r) => [r.status, r.message])).toEqual([['fail', 'label y of the service is missing from the rows']]);
+  });
+
   it('fails a feature the file lacks as a missing column', async () => {
     const b = await open({ services: [service] });
     const out = join(b.dir, 'ds.parquet');

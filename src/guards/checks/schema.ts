@@ -94,6 +94,9 @@ async function nullKeyChecks(ctx: CheckContext, types: Map<string, string>): Pro
   for (const k of ctx.joinKeys) {
     if (!types.has(k)) out.push(result(ctx, { check: 'schema', method: 'missing_column', feature: k, status: 'fail', message: `join key ${k} is missing from the rows` }));
   }
+  if (ctx.dataset?.missingLabel) {
+    out.push(result(ctx, { check: 'schema', method: 'missing_column', feature: ctx.dataset.missingLabel, status: 'fail', message: `label ${ctx.dataset.missingLabel} of the service is missing from the rows` }));
+  }
   if (!ctx.dataset && !ctx.eventTimestampColumn) out.push(result(ctx, { check: 'schema', method: 'missing_column', feature: 'event_timestamp', status: 'fail', message: 'event_timestamp is missing from the rows' }));
   for (const c of cols) {
     const nulls = ctx.profiles.get(c)?.nulls ?? 0;
