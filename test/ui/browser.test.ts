@@ -8,17 +8,17 @@
  * a version diff. Screenshots go to test/artifacts/ui/ (gitignored); with
  * UPDATE_DOCS_SCREENSHOTS=1 the two README images in docs/images/ are rewritten.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyStoreFor } from '../../src/auth/keys.js';
 import { createApp } from '../../src/server/app.js';
 import { createFlightsUiFixture, type FlightsUiFixture } from './flights-fixture.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve('test/artifacts/ui');
 const DOCS_IMAGES = resolve('docs/images');
 
@@ -31,9 +31,6 @@ let readKey: string;
 const problems: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH. The UI browser tests are never skipped.`);
-  }
   mkdirSync(ARTIFACTS, { recursive: true });
   fixture = await createFlightsUiFixture();
   readKey = keyStoreFor(fixture.project.state).create('read', 'ui-test').key;
@@ -42,10 +39,7 @@ beforeAll(async () => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => res(s));
   });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
   page.setDefaultTimeout(5000);

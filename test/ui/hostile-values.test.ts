@@ -7,11 +7,11 @@
  * other. Also over HTTP: an attempt's HTTP status is shown once, and a later
  * skipped drift result does not hide the history's decision-metric chart.
  */
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAttempt } from '../../src/alerts/attempts.js';
 import { fitLabel } from '../../src/charts/histogram.js';
@@ -20,7 +20,6 @@ import { uiRoutes } from '../../src/server/ui/index.js';
 import { createUiFixture, setStartedAt, type UiFixture } from './fixture.js';
 import fc from 'fast-check';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RLO = '\u202e';
 const LONG = 'A'.repeat(3000);
 /** Ten categories as long as real ones get (route names, user agents). */
@@ -57,7 +56,6 @@ function hostileRun(fx: UiFixture): Run {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH.`);
   f = await createUiFixture();
   hostile = hostileRun(f);
   app = new Hono().route('/ui', uiRoutes(f.project));
@@ -65,10 +63,7 @@ beforeAll(async () => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => res(s));
   });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   page.setDefaultTimeout(5000);
 });

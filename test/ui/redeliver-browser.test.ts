@@ -4,18 +4,17 @@
  * checks (Chromium sends `Sec-Fetch-Site: same-origin` and its Origin), the receiver gets the delivery, and the
  * page comes back without the button. A page of another origin posting the same form is refused.
  */
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOT_JUDGED, fireAlerts } from '../../src/alerts/dispatch.js';
 import { listRedeliveries } from '../../src/alerts/redelivery.js';
 import { createApp } from '../../src/server/app.js';
 import { guardBench, type GuardBench } from '../guards/helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let bench: GuardBench;
 let receiver: Server;
@@ -28,7 +27,6 @@ const received: string[] = [];
 let up = false;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH.`);
   receiver = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -54,10 +52,7 @@ beforeAll(async () => {
   other = await new Promise<ServerType>((res) => {
     const s = serve({ fetch: () => new Response(form, { headers: { 'content-type': 'text/html' } }), hostname: '127.0.0.1', port: 0 }, () => res(s));
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
