@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -124,6 +124,23 @@ describe('loadDefinitions', () => {
     }
     expect((error as DefinitionError).problems.map((p) => `${p.file}: ${p.message}`)).toEqual([
       'features/sub/up: this symbolic link leads to a folder read already or holding this one (a loop, or a second way to it); skipped',
+    ]);
+  });
+
+  it('refuses a link to a folder that is gone (a share not mounted): apply would remove everything defined there', () => {
+    const shared = project({ 'views/a.yml': 'kind: entity\nname: a\njoin_keys: [{name: k, type: int64}]\n' });
+    const root = project({ 'featureguard.yaml': 'project: p\n', 'features/b.yml': 'kind: entity\nname: b\njoin_keys: [{name: k, type: int64}]\n' });
+    symlinkSync(join(shared, 'views'), join(root, 'features', 'shared'));
+    expect(loadDefinitions(root, loadConfig(root)).map((d) => d.name)).toEqual(['b', 'a']);
+    renameSync(join(shared, 'views'), join(shared, 'moved'));
+    let error: unknown;
+    try {
+      loadDefinitions(root, loadConfig(root));
+    } catch (e) {
+      error = e;
+    }
+    expect((error as DefinitionError).problems.map((p) => `${p.file}: ${p.message}`)).toEqual([
+      'features/shared: cannot follow this symbolic link: it does not exist (a symbolic link to nothing?); restore what it points to, or remove the link',
     ]);
   });
 

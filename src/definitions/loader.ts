@@ -113,8 +113,11 @@ function listDefinitionFiles(dir: string, prefix = '', problems: DefinitionProbl
     if (e.isSymbolicLink()) {
       try {
         isDir = statSync(full).isDirectory();
-      } catch {
-        isDir = false; // a link to nothing: reported below if it is named like a definition file
+      } catch (err) {
+        // A link to nothing (a share not mounted, a folder moved): what it led to cannot be told, and skipping it
+        // would make `apply` remove every object defined there. A problem, whatever its name.
+        problems.push({ file: shownRel, path: '', message: `cannot follow this symbolic link: ${readReason(err)}; restore what it points to, or remove the link` });
+        continue;
       }
     }
     if (isDir) {

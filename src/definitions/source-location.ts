@@ -82,3 +82,9 @@ export function describeSourceLocation(source: SourceDef): string {
   if (source.database !== undefined) return `table '${source.table}' in '${source.database}'`;
   return 'query';
 }
+
+/** The source column holding definition name `name` (the inverse of `field_mapping`). */
+export function sourceColumnName(source: SourceDef, name: string): string {
+  for (const [column, mapped] of Object.entries(source.field_mapping ?? {})) if (mapped === name) return column;
+  return name;
+}

@@ -99,6 +99,10 @@ export function pinBaseline(project: Project, input: PinBaselineInput): Baseline
       'baseline_from_bad_run',
     );
   }
+  // An empty window is no picture of good data: every later drift check against it would be skipped.
+  if (run.rows_in === 0) {
+    throw new InputError(`run ${runId} read no rows: a baseline is what good data looks like; pin a run with rows`, { run_id: runId, rows: 0 }, 'baseline_from_bad_run');
+  }
   const profiles = project.runs.profiles(runId) as StoredProfile[];
   if (profiles.length === 0) throw new InputError(`run ${runId} has no profiles to pin (were its guards disabled?)`);
   checkRunFitsTarget(set, run, profiles, input);

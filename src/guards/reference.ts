@@ -8,6 +8,7 @@
 import { featuresOfView } from '../definitions/definition-set.js';
 import type { Project } from '../project.js';
 import type { RunKind } from '../runs/types.js';
+import { ensureViewHistoryTable, inViewHistorySql } from '../runs/view-history.js';
 import { getBaseline, pinnedBaselineFor } from './baselines.js';
 import { poolProfiles } from './pooled-profile.js';
 import type { ColumnProfile, ReferenceProfiles } from './profile-types.js';
@@ -24,7 +25,12 @@ export interface ReferenceQuery {
   setting: string;
   /** Robust z of the outlier definition, for pooled references. */
   outlierZ?: number;
+  /** Runs with fewer rows are no reference (drift would be skipped against them): the drift check's `min_rows`. */
+  minRows?: number;
 }
+
+/** How a dataset build written despite blocking checks (`allowFailedChecks`) starts its run's message: no reference. */
+export const WRITTEN_DESPITE_BLOCK = 'written despite blocking checks (allowFailedChecks)';
 
 /** The reference, or null with the reason (`problem` is set when a configured baseline is missing). */
 export function findReference(project: Project, q: ReferenceQuery): { reference: ReferenceProfiles | null; problem: string | null; reason: string } {
@@ -81,12 +87,17 @@ function serviceBaselineForView(project: Project, view: string): ReturnType<type
 function previousRuns(project: Project, q: ReferenceQuery, n: number): string[] {
   const [col, val, kind] = q.view ? ['view', q.view, 'materialize'] : q.service ? ['service', q.service, 'dataset'] : [null, null, null];
   if (!col) return [];
+  ensureViewHistoryTable(project.state);
+  // A view's runs since its history last started over (its values dropped: removed and added back, or re-keyed);
+  // not an empty or tiny window (drift against it would be skipped), nor a dataset written despite blocking checks
+  // (its faults would become what later builds are compared with).
   const rows = project.state
     .prepare(
       `SELECT id FROM runs WHERE ${col} = ? AND kind = ? AND status IN ('success', 'warned') AND id <> ?
-       AND EXISTS (SELECT 1 FROM profiles p WHERE p.run_id = runs.id) ORDER BY started_at DESC, rowid DESC LIMIT ?`,
+       AND coalesce(rows_in, ?) >= ? AND coalesce(message, '') NOT LIKE ?
+       AND EXISTS (SELECT 1 FROM profiles p WHERE p.run_id = runs.id)${q.view ? ` AND ${inViewHistorySql('runs')}` : ''} ORDER BY started_at DESC, rowid DESC LIMIT ?`,
     )
-    .all(val, kind, q.runId, n) as { id: string }[];
+    .all(val, kind, q.runId, q.minRows ?? 1, q.minRows ?? 1, `${WRITTEN_DESPITE_BLOCK}%`, n) as { id: string }[];
   return rows.map((r) => r.id);
 }
 

@@ -3,6 +3,7 @@
  * event timestamp) so that volume history reads a few numbers, not profiles.
  */
 import { ensureTables, type StateDb } from '../state/state-db.js';
+import { ensureViewHistoryTable, inViewHistorySql } from '../runs/view-history.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS guard_run_stats (
@@ -21,10 +22,11 @@ export function recordRunStats(db: StateDb, s: { runId: string; rows: number; ma
 /** Row counts of the last `n` successful (or warned) materializations of a view, newest first, excluding `exceptRun`. */
 export function volumeHistory(db: StateDb, view: string, n: number, exceptRun: string): number[] {
   ensureTables(db, 'guard_run_stats', DDL);
+  ensureViewHistoryTable(db);
   const rows = db
     .prepare(
       `SELECT s.rows AS rows FROM guard_run_stats s JOIN runs r ON r.id = s.run_id
-       WHERE r.view = ? AND r.kind = 'materialize' AND r.status IN ('success', 'warned') AND r.id <> ?
+       WHERE r.view = ? AND r.kind = 'materialize' AND r.status IN ('success', 'warned') AND r.id <> ? AND ${inViewHistorySql('r')}
        ORDER BY r.started_at DESC, r.rowid DESC LIMIT ?`,
     )
     .all(view, exceptRun, n) as { rows: number }[];

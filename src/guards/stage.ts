@@ -118,7 +118,7 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   const features = checkedFeatures(input, project.config.quality);
   const joinKeys = input.dataset ? [...input.dataset.joinKeyColumns] : view ? viewKeyNames(project, view) : [];
 
-  const { reference, problem } = findReference(project, { view: view?.name, service: service?.name, kind: input.kind, runId: input.run.id, setting: quality.drift.reference, outlierZ: quality.anomaly.outlier_z });
+  const { reference, problem } = findReference(project, { view: view?.name, service: service?.name, kind: input.kind, runId: input.run.id, setting: quality.drift.reference, outlierZ: quality.anomaly.outlier_z, minRows: quality.drift.min_rows });
   // featureguard's own hidden columns (a dataset's row ordinal and chosen-row timestamps) are not data: no profile, no drift.
   const profiled = columns.filter((c) => !c.name.startsWith('__fg_'));
   const eventTs = input.dataset ? input.dataset.entityTimestampColumn : colNames.has('event_timestamp') ? 'event_timestamp' : null;

@@ -27,6 +27,7 @@ import type { DefinitionSet } from '../definitions/types.js';
 import { FeatureguardError, InputError, isCallerError } from '../errors.js';
 import { parseInstantMicros } from '../time/instant.js';
 import { runGuardStage, type DatasetGuardInfo, type GuardStageResult } from '../guards/stage.js';
+import { WRITTEN_DESPITE_BLOCK } from '../guards/reference.js';
 import type { Project } from '../project.js';
 import type { Run } from '../runs/types.js';
 import { arrowTableFromResult } from './arrow.js';
@@ -309,7 +310,7 @@ async function sourceFailure(conn: DuckDBConnection, plan: DatasetPlan, cause: u
 
 /** Record the finished run (status, rows, lineage) and return it. */
 async function finishRun(p: Prepared, manifest: DatasetManifest, outputs: readonly ManifestOutput[]): Promise<Run> {
-  const message = p.status === 'blocked' ? p.guard.blockedReason : p.status === 'warned' && p.guard.verdict === 'block' ? `written despite blocking checks (allowFailedChecks): ${p.guard.blockedReason ?? ''}` : null;
+  const message = p.status === 'blocked' ? p.guard.blockedReason : p.status === 'warned' && p.guard.verdict === 'block' ? `${WRITTEN_DESPITE_BLOCK}: ${p.guard.blockedReason ?? ''}` : null;
   return p.facts.project.runs.update(p.run.id, {
     status: p.status,
     finished_at: new Date().toISOString(),

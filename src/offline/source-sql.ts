@@ -15,7 +15,9 @@ import { createHash } from 'node:crypto';
 import { DefinitionError, FeatureguardError, NotFoundError } from '../errors.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import { problemAt } from '../definitions/origins.js';
-import { isGlob, resolveSourcePath, sourceFormat, sourcePlaces, sourceResolvesInside, type SourceRoots } from '../definitions/source-location.js';
+import { isGlob, resolveSourcePath, sourceColumnName, sourceFormat, sourcePlaces, sourceResolvesInside, type SourceRoots } from '../definitions/source-location.js';
+
+export { sourceColumnName };
 import type { DefinitionSet, FeatureDef, FeatureType, FeatureViewDef, JoinKey, JoinKeyType, SourceDef } from '../definitions/types.js';
 import { ident, literal } from './engine.js';
 
@@ -67,11 +69,6 @@ export function duckdbType(type: FeatureType | JoinKeyType): string {
   return DUCKDB_TYPES[type];
 }
 
-/** The source column holding definition name `name` (the inverse of `field_mapping`). */
-export function sourceColumnName(source: SourceDef, name: string): string {
-  for (const [column, mapped] of Object.entries(source.field_mapping ?? {})) if (mapped === name) return column;
-  return name;
-}
 
 function fail(source: SourceDef, pointer: string, message: string): never {
   throw new DefinitionError([problemAt(source, pointer, message)]);

@@ -37,6 +37,7 @@ import { forgetIntervals } from '../materialize/intervals.js';
 import { acquireLeases } from '../materialize/lease.js';
 import type { Project } from '../project.js';
 import { ensureColumn, ensureTables, hasTable, type StateDb } from '../state/state-db.js';
+import { ensureViewHistoryTable, restartViewHistory } from '../runs/view-history.js';
 import { liveOnlineWrites } from './online-writes.js';
 import { computePlan } from './plan.js';
 import type { Plan } from './types.js';
@@ -142,10 +143,13 @@ export async function dropPendingView(project: Project, view: string): Promise<v
   // Read before the transaction (it may create its table: no DDL inside a transaction).
   const pushing = liveOnlineWrites(db, view) > 0;
   const checksums = hasTable(db, 'guard_partitions');
+  ensureViewHistoryTable(db);
   db.transaction(() => {
     forgetIntervals(db, view);
-    // The tamper check's day checksums too: the view starts afresh, its history is not compared with the old one's.
+    // The tamper check's day checksums too: the view starts afresh, its history is not compared with the old one's
+    // (nor its runs: the drift reference `previous` and the volume history start again from here).
     if (checksums) db.prepare('DELETE FROM guard_partitions WHERE view = ?').run(view);
+    restartViewHistory(db, view);
     // A request that came while the store dropped stays (what it stands for may have been written meanwhile).
     if (!pushing) db.prepare('DELETE FROM online_drops_pending WHERE view = ? AND token IS ?').run(view, row.token);
   })();

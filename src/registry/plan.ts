@@ -5,11 +5,14 @@
  * - a feature removed (or its whole view removed) that a current or desired
  *   feature service uses (by `view`, `view:*`, `view:feature` or as its label);
  * - join keys changed: an entity's join keys, or a view's entities;
- * - a source's `timestamp_field` changed.
+ * - a source's `timestamp_field` changed;
+ * - a feature added back to a view with another type than it had in an earlier version (since the view was last
+ *   removed): removing a feature leaves its online values, which would then be served as the new type.
  * Pure functions over definitions: the registry runs them inside its transaction.
  */
 import { InputError } from '../errors.js';
 import type { Definition, DefinitionKind, FeatureServiceDef, FeatureViewDef, EntityDef, SourceDef } from '../definitions/types.js';
+import { sourceColumnName } from '../definitions/source-location.js';
 import { canonicalJson } from './canonical.js';
 import { diffFields } from './diff.js';
 import type { ObjectChange, Plan } from './types.js';
@@ -31,6 +34,9 @@ export function indexDefinitions(defs: readonly Definition[]): Map<string, Defin
   return out;
 }
 
+/** The earlier versions of a view since it was last removed, oldest first (see `computePlan`). */
+export type PastViews = (view: string) => readonly FeatureViewDef[];
+
 /**
  * Compare the current (applied) definitions with the desired ones.
  *
@@ -38,7 +44,7 @@ export function indexDefinitions(defs: readonly Definition[]): Map<string, Defin
  * const plan = computePlan(allDefinitions(registry.current()), loadDefinitions(root, config));
  * if (plan.breaking) console.log(plan.changes.flatMap((c) => c.breaking));
  */
-export function computePlan(current: readonly Definition[], desired: readonly Definition[]): Plan {
+export function computePlan(current: readonly Definition[], desired: readonly Definition[], pastViews: PastViews = () => []): Plan {
   const cur = indexDefinitions(current);
   const want = indexDefinitions(desired);
   const services = [...cur.values(), ...want.values()].filter((d): d is FeatureServiceDef => d.kind === 'feature_service');
@@ -54,7 +60,7 @@ export function computePlan(current: readonly Definition[], desired: readonly De
     } else if (canonicalJson(withoutDefaults(before)) === canonicalJson(withoutDefaults(after))) {
       changes.push({ action: 'unchanged', kind, name, changes: [], breaking: [] });
     } else {
-      changes.push({ action: 'change', kind, name, changes: diffFields(before, after), breaking: breakingReasons(before, after, services, want) });
+      changes.push({ action: 'change', kind, name, changes: diffFields(before, after), breaking: breakingReasons(before, after, services, want, pastViews, cur) });
     }
   }
   changes.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -75,7 +81,8 @@ function withoutDefaults(def: Definition): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(def)) {
     if ((k === 'tags' || k === 'slices' || k === 'quality') && isEmpty(v)) continue;
-    if (def.kind === 'feature_view' && ((k === 'online' && v === false) || (k === 'role' && v === 'feature') || (k === 'ttl' && (v === '0' || v === 0)))) continue;
+    // A ttl of zero in any unit (`0s`, `0d`) is `0`, unlimited.
+    if (def.kind === 'feature_view' && ((k === 'online' && v === false) || (k === 'role' && v === 'feature') || (k === 'ttl' && (v === 0 || /^0[smhd]?$/.test(String(v)))))) continue;
     out[k] = v;
   }
   return out;
@@ -86,6 +93,8 @@ function breakingReasons(
   after: Definition | undefined,
   services: readonly FeatureServiceDef[],
   desired: ReadonlyMap<string, Definition>,
+  pastViews: PastViews = () => [],
+  current: ReadonlyMap<string, Definition> = new Map(),
 ): string[] {
   switch (before.kind) {
     case 'entity':
@@ -93,7 +102,11 @@ function breakingReasons(
     case 'source':
       return sourceBreaking(before, after as SourceDef | undefined);
     case 'feature_view':
-      return viewBreaking(before, after as FeatureViewDef | undefined, services);
+      return [
+        ...viewBreaking(before, after as FeatureViewDef | undefined, services),
+        ...readdedFeatures(before, after as FeatureViewDef | undefined, pastViews),
+        ...sourceSwitched(before, after as FeatureViewDef | undefined, current, desired),
+      ];
     default:
       return [];
   }
@@ -110,9 +123,19 @@ function entityBreaking(before: EntityDef, after: EntityDef | undefined, desired
   return [`join keys of entity '${before.name}' changed from [${keys(before)}] to [${keys(after)}]${usedBy}`];
 }
 
+/** The source column a source's event times are read from (its `timestamp_field`, through `field_mapping`). */
+const timeColumn = (source: SourceDef): string => sourceColumnName(source, source.timestamp_field);
+
 function sourceBreaking(before: SourceDef, after: SourceDef | undefined): string[] {
-  if (!after || before.timestamp_field === after.timestamp_field) return [];
-  return [`timestamp field of source '${before.name}' changed from '${before.timestamp_field}' to '${after.timestamp_field}'`];
+  if (!after) return [];
+  if (before.timestamp_field !== after.timestamp_field) {
+    return [`timestamp field of source '${before.name}' changed from '${before.timestamp_field}' to '${after.timestamp_field}'`];
+  }
+  // The same name read from another column (field_mapping changed): another time axis all the same.
+  if (timeColumn(before) !== timeColumn(after)) {
+    return [`event times of source '${before.name}' are read from column '${timeColumn(after)}' instead of '${timeColumn(before)}' (field_mapping changed)`];
+  }
+  return [];
 }
 
 function viewBreaking(before: FeatureViewDef, after: FeatureViewDef | undefined, services: readonly FeatureServiceDef[]): string[] {
@@ -131,6 +154,38 @@ function viewBreaking(before: FeatureViewDef, after: FeatureViewDef | undefined,
         const what = after ? `feature '${before.name}:${f.name}' removed` : `feature '${before.name}:${f.name}' removed with its view`;
         out.push(`${what} but feature service${users.length > 1 ? 's' : ''} ${users.join(', ')} use${users.length > 1 ? '' : 's'} it`);
       }
+    }
+  }
+  return out;
+}
+
+/**
+ * A view moved to a source whose event times come from another column: its materialized windows and stored
+ * values are on the old source's time axis. (A move between sources with the same time column, a copy of the
+ * data in another format, is not flagged.)
+ */
+function sourceSwitched(before: FeatureViewDef, after: FeatureViewDef | undefined, current: ReadonlyMap<string, Definition>, desired: ReadonlyMap<string, Definition>): string[] {
+  if (!after || before.source === after.source) return [];
+  const from = current.get(objectKey('source', before.source)) as SourceDef | undefined;
+  const to = desired.get(objectKey('source', after.source)) as SourceDef | undefined;
+  if (!from || !to || timeColumn(from) === timeColumn(to)) return [];
+  return [`feature view '${before.name}' moved from source '${from.name}' (event times in '${timeColumn(from)}') to '${to.name}' (in '${timeColumn(to)}')`];
+}
+
+/**
+ * Features added to a view that an earlier version had with another type: removing a feature keeps its online
+ * values (the view's other values stay good), and those would be served as the new type.
+ */
+function readdedFeatures(before: FeatureViewDef, after: FeatureViewDef | undefined, pastViews: PastViews): string[] {
+  if (!after) return [];
+  const now = new Set(before.features.map((f) => f.name));
+  const added = after.features.filter((f) => !now.has(f.name));
+  if (added.length === 0) return [];
+  const out: string[] = [];
+  for (const f of added) {
+    const earlier = pastViews(before.name).flatMap((v) => v.features.filter((g) => g.name === f.name && g.type !== f.type).map((g) => g.type));
+    if (earlier.length) {
+      out.push(`feature '${before.name}:${f.name}' added back as ${f.type}, but an earlier version had it as ${earlier.at(-1)} and its online values may still be stored`);
     }
   }
   return out;

@@ -242,3 +242,48 @@ describe('sqlite registry', () => {
     expect(() => reg.plan([...base, view])).toThrow(/defined twice/);
   });
 });
+
+describe('a feature removed and added back', () => {
+  it('with another type is breaking (its online values may still be stored); with its own type, or after the view was removed, it is not', () => {
+    const reg = openSqliteRegistry(db);
+    reg.apply(base);
+    const without = withView({ features: [{ name: 'mean_delay', type: 'float64' }] });
+    expect(reg.apply(without).plan.breaking).toBe(false); // no service uses departures
+    const asString = withView({ features: [{ name: 'departures', type: 'string' }, { name: 'mean_delay', type: 'float64' }] });
+    expect(reg.plan(asString).changes.find((c) => c.name === 'airport_hourly')!.breaking).toEqual([
+      "feature 'airport_hourly:departures' added back as string, but an earlier version had it as int64 and its online values may still be stored",
+    ]);
+    expect(() => reg.apply(asString)).toThrow(ConflictError);
+    expect(reg.plan(base).breaking).toBe(false); // the same type again
+    // A removed view's values were dropped with it: added back later, its history starts over.
+    reg.apply([airport, source], { allowBreaking: true });
+    expect(reg.plan([airport, source, defineFeatureView({ ...view, features: [{ name: 'mean_delay', type: 'float64' }] })]).breaking).toBe(false);
+    reg.apply([airport, source, defineFeatureView({ ...view, features: [{ name: 'mean_delay', type: 'float64' }] })]);
+    expect(reg.plan([airport, source, defineFeatureView({ ...view, features: [{ name: 'departures', type: 'string' }, { name: 'mean_delay', type: 'float64' }] })]).breaking).toBe(false);
+  });
+});
+
+describe('the time axis of a view', () => {
+  it('changed through field_mapping, or by moving to a source with another time column, is breaking; a copy with the same column is not', () => {
+    const reg = openSqliteRegistry(db);
+    reg.apply(base);
+    const mapped = (from: string) => defineSource({ ...source, field_mapping: { [from]: 'hour' } });
+    reg.apply([airport, mapped('hour_end'), view, service], { allowBreaking: true }); // from column 'hour': breaking too
+    expect(reg.plan([airport, mapped('hour_start'), view, service]).changes.find((c) => c.kind === 'source')!.breaking).toEqual([
+      "event times of source 'airport_hourly_source' are read from column 'hour_start' instead of 'hour_end' (field_mapping changed)",
+    ]);
+    const other = defineSource({ name: 'other', path: 'data/other.parquet', timestamp_field: 'ts' });
+    const copy = defineSource({ name: 'copy', path: 'data/copy.csv', timestamp_field: 'hour', field_mapping: { hour_end: 'hour' } });
+    const moved = (to: string) => defineFeatureView({ ...view, source: to });
+    expect(reg.plan([airport, mapped('hour_end'), other, moved('other'), service]).changes.find((c) => c.kind === 'feature_view')!.breaking).toEqual([
+      "feature view 'airport_hourly' moved from source 'airport_hourly_source' (event times in 'hour_end') to 'other' (in 'ts')",
+    ]);
+    expect(reg.plan([airport, mapped('hour_end'), copy, moved('copy'), service]).breaking).toBe(false);
+  });
+
+  it('a ttl of zero written with a unit is no change', () => {
+    const reg = openSqliteRegistry(db);
+    reg.apply(withView({ ttl: '0' }));
+    for (const ttl of ['0s', '0d', '0m']) expect(reg.plan(withView({ ttl })).hasChanges, ttl).toBe(false);
+  });
+});

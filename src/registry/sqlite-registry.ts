@@ -12,7 +12,7 @@ import { deepFreeze } from '../definitions/define.js';
 import { allDefinitions, definitionSet } from '../definitions/definition-set.js';
 import type { DefinitionOrigin } from '../definitions/definition-files.js';
 import { fileOrigin, setDefinitionOrigin } from '../definitions/origins.js';
-import type { Definition, DefinitionKind, DefinitionSet } from '../definitions/types.js';
+import type { Definition, DefinitionKind, DefinitionSet, FeatureViewDef } from '../definitions/types.js';
 import { ensureColumn, ensureTables, type StateDb } from '../state/state-db.js';
 import { contentHash } from './canonical.js';
 import { computePlan, objectKey } from './plan.js';
@@ -83,6 +83,16 @@ export function openSqliteRegistry(db: StateDb): Registry {
       : 'INSERT INTO registry_versions (kind, name, version, hash, applied_at, definition, apply_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
 
+  /** A view's versions since it was last removed (a removal drops its online values), for the plan. */
+  const pastViews = (name: string): FeatureViewDef[] => {
+    const out: FeatureViewDef[] = [];
+    for (const r of versionsStmt.all('feature_view', name) as VersionRow[]) {
+      if (r.definition === null) out.length = 0;
+      else out.push(JSON.parse(r.definition) as FeatureViewDef);
+    }
+    return out;
+  };
+
   let known = { generation: 0, at: -Infinity };
   const generation = (maxAgeMs = 0): number => {
     const now = performance.now();
@@ -109,7 +119,7 @@ export function openSqliteRegistry(db: StateDb): Registry {
 
   const applyTx = db.transaction((defs: readonly Definition[], allowBreaking: boolean, inTransaction?: (result: ApplyResult) => void): ApplyResult => {
     const snap = readSnapshot();
-    const plan = computePlan(allDefinitions(snap.set), defs);
+    const plan = computePlan(allDefinitions(snap.set), defs, pastViews);
     if (plan.breaking && !allowBreaking) {
       const reasons = plan.changes.flatMap((c) => c.breaking);
       throw new ConflictError(
@@ -149,7 +159,7 @@ export function openSqliteRegistry(db: StateDb): Registry {
     current: () => snapshot().set,
     currentVersions: () => snapshot().versions,
     plan(defs): Plan {
-      return computePlan(allDefinitions(readSnapshot().set), defs);
+      return computePlan(allDefinitions(readSnapshot().set), defs, pastViews);
     },
     apply(defs, options = {}) {
       try {

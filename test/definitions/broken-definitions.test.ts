@@ -240,7 +240,7 @@ describe('definition files that cannot be read', () => {
     truncateSync(join(root, 'features', 'huge.yaml'), 9 * 2 ** 20);
     const problems = await libraryProblems(root);
     expect(problems.map((p) => [p.file, p.message])).toEqual([
-      ['features/dangling.yaml', 'cannot read this file: it does not exist (a symbolic link to nothing?)'],
+      ['features/dangling.yaml', 'cannot follow this symbolic link: it does not exist (a symbolic link to nothing?); restore what it points to, or remove the link'],
       ['features/huge.yaml', "this file is 9.0 MiB: a definition file holds at most 8 MiB (is it a data file in the definitions' folder?)"],
       ['features/pipe.yaml', 'cannot read this file: it is not a regular file (a pipe or device?)'],
     ]);

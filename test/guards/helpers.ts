@@ -104,7 +104,8 @@ export async function guardBench(opts: BenchOptions = {}): Promise<GuardBench> {
       const kind = o.kind ?? 'materialize';
       const run = project.runs.create({ kind, view: view.name, window_start: window.start.toISOString(), window_end: window.end.toISOString() });
       const g = await runGuardStage({ project, run, kind, view, conn, table, window, now: o.now ?? new Date('2024-02-15T00:00:00Z'), disabled: o.disabled });
-      project.runs.update(run.id, { status: g.verdict === 'block' ? 'blocked' : g.verdict === 'warn' ? 'warned' : 'success', finished_at: new Date().toISOString(), message: g.blockedReason });
+      const rowsIn = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${ident(table)}`)).getRowsJS()[0][0]);
+      project.runs.update(run.id, { status: g.verdict === 'block' ? 'blocked' : g.verdict === 'warn' ? 'warned' : 'success', finished_at: new Date().toISOString(), message: g.blockedReason, rows_in: rowsIn });
       return { ...g, runId: run.id };
     },
     async close() {

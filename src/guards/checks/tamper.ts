@@ -44,6 +44,8 @@ interface Partition {
   rows: number;
   checksum: string;
   columns_hash: string;
+  /** When the run that recorded it started (what it could have read). */
+  known_by?: string;
 }
 
 /** Columns a checksum covers: keys, timestamps, features (declaration order). */
@@ -60,15 +62,19 @@ function iso(d: Date): string {
   return d.toISOString();
 }
 
-/** Checksums of `[start, end)` ranges over a relation, by index. */
-async function rangeChecksums(ctx: CheckContext, relation: string, cols: string[], ranges: { start: Date; end: Date }[]): Promise<Map<number, { rows: number; checksum: string }>> {
+/**
+ * Checksums of `[start, end)` ranges over a relation, by index. With `knownBy`, only the rows created by then
+ * (or without a created timestamp): what a run at that time could have read.
+ */
+async function rangeChecksums(ctx: CheckContext, relation: string, cols: string[], ranges: { start: Date; end: Date; knownBy?: Date }[]): Promise<Map<number, { rows: number; checksum: string }>> {
   if (ranges.length === 0) return new Map();
-  const values = ranges.map((r, i) => `(${i}, ${sqlTs(r.start)}, ${sqlTs(r.end)})`).join(', ');
+  const values = ranges.map((r, i) => `(${i}, ${sqlTs(r.start)}, ${sqlTs(r.end)}, ${r.knownBy ? sqlTs(r.knownBy) : 'NULL::TIMESTAMP'})`).join(', ');
   const rows = await queryRows(
     ctx,
     // A range without rows joins one row of NULLs: it must not be hashed (an empty day's checksum is 0).
     `SELECT r.i AS i, count(t.event_timestamp) AS n, coalesce(sum(hash(${cols.map((c) => `t.${ident(c)}`).join(', ')})) FILTER (WHERE t.event_timestamp IS NOT NULL), 0)::VARCHAR AS s
-     FROM (VALUES ${values}) AS r(i, s, e) LEFT JOIN ${relation} AS t ON t.event_timestamp >= r.s AND t.event_timestamp < r.e GROUP BY r.i`,
+     FROM (VALUES ${values}) AS r(i, s, e, k) LEFT JOIN ${relation} AS t ON t.event_timestamp >= r.s AND t.event_timestamp < r.e
+       AND (r.k IS NULL OR t.created_timestamp IS NULL OR t.created_timestamp <= r.k) GROUP BY r.i`,
   );
   return new Map(rows.map((r) => [Number(r.i), { rows: Number(r.n), checksum: String(r.s) }]));
 }
@@ -114,7 +120,7 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   // Latest recorded checksum per partition range of successful materializations.
   const earlier = db
     .prepare(
-      `SELECT p.day, p.range_start, p.range_end, p.rows, p.checksum, p.columns_hash FROM guard_partitions p JOIN runs r ON r.id = p.run_id
+      `SELECT p.day, p.range_start, p.range_end, p.rows, p.checksum, p.columns_hash, r.started_at AS known_by FROM guard_partitions p JOIN runs r ON r.id = p.run_id
        WHERE p.view = ? AND r.kind = 'materialize' AND r.status IN ('success', 'warned') AND p.run_id <> ?
          AND p.range_end > ? AND p.range_start < ?
          -- A range that ended after its run started (a window ending in the future, which earlier versions
@@ -139,33 +145,57 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   const note = (p: Partition, now: { rows: number; checksum: string } | undefined) => {
     if (now && now.checksum !== p.checksum) changed.push({ day: p.day, range: [p.range_start, p.range_end], before: { rows: p.rows, checksum: p.checksum }, now });
   };
-  // Same range as one of this window's partitions: compare with the GROUP BY result (no extra pass).
+  /**
+   * Checksums of `list`'s ranges as of `knownBy(p)` (all rows when undefined), from this window's rows when the
+   * range is inside it and from the source otherwise, each handed to `each`. Returns how many could not be
+   * computed (outside the window, with no source relation).
+   */
+  const compareRanges = async (list: Partition[], knownBy: (p: Partition) => Date | undefined, each: (p: Partition, now: { rows: number; checksum: string } | undefined) => void): Promise<number> => {
+    const inWindow = list.filter((p) => new Date(p.range_start) >= start && new Date(p.range_end) <= end);
+    const outside = list.filter((p) => !inWindow.includes(p));
+    const asRanges = (l: Partition[]) => l.map((p) => ({ start: new Date(p.range_start), end: new Date(p.range_end), knownBy: knownBy(p) }));
+    const cmp = (l: Partition[], now: Map<number, { rows: number; checksum: string }>) => l.forEach((p, i) => each(p, now.get(i)));
+    if (inWindow.length) cmp(inWindow, await rangeChecksums(ctx, ident(ctx.table), cols, asRanges(inWindow)));
+    if (outside.length === 0) return 0;
+    if (!ctx.sourceRelation) return outside.length;
+    // Read only the span of the re-checked ranges from the source (filter pushdown into the scan).
+    const lo = new Date(Math.min(...outside.map((p) => Date.parse(p.range_start))));
+    const hi = new Date(Math.max(...outside.map((p) => Date.parse(p.range_end))));
+    const rel = `(SELECT * FROM (${ctx.sourceRelation}) WHERE event_timestamp >= ${sqlTs(lo)} AND event_timestamp < ${sqlTs(hi)})`;
+    cmp(outside, await rangeChecksums(ctx, rel, cols, asRanges(outside)));
+    return 0;
+  };
+  // With created timestamps a row that arrived after a run read its day (created later: a late arrival, normal
+  // ingest lag) is no edit of what that run read: each range is compared as of when its run started. Without them
+  // every row counts, and a range equal to one of this window's partitions is compared with the GROUP BY result.
+  const src = ctx.project.registry.current().sources.get(view.source);
+  // Rows of this window created after a range's run started (none, as a rule: then the filter changes nothing
+  // there, and the GROUP BY result serves).
+  const newestCreated = src?.created_timestamp_field === undefined ? null
+    : Number((await queryRows(ctx, `SELECT coalesce(epoch_ms(max(created_timestamp)), 0) AS m FROM ${ident(ctx.table)}`))[0]?.m ?? 0);
+  const asOf = (p: Partition): Date | undefined => (newestCreated !== null && p.known_by ? new Date(p.known_by) : undefined);
   const rest: Partition[] = [];
   for (const p of toCheck) {
-    const same = mineByRange.get(`${p.range_start}|${p.range_end}`);
+    const k = asOf(p);
+    const same = k === undefined || newestCreated! <= k.getTime() ? mineByRange.get(`${p.range_start}|${p.range_end}`) : undefined;
     if (same) note(p, same);
     else rest.push(p);
   }
-  const inWindow = rest.filter((p) => new Date(p.range_start) >= start && new Date(p.range_end) <= end);
-  const outside = rest.filter((p) => !inWindow.includes(p));
-  const asRanges = (list: Partition[]) => list.map((p) => ({ start: new Date(p.range_start), end: new Date(p.range_end) }));
-  const cmp = (list: Partition[], now: Map<number, { rows: number; checksum: string }>) => list.forEach((p, i) => note(p, now.get(i)));
-  if (inWindow.length) cmp(inWindow, await rangeChecksums(ctx, ident(ctx.table), cols, asRanges(inWindow)));
-  let unchecked = 0;
-  if (outside.length > 0) {
-    if (ctx.sourceRelation) {
-      // Read only the span of the re-checked ranges from the source (filter pushdown into the scan).
-      const lo = new Date(Math.min(...outside.map((p) => Date.parse(p.range_start))));
-      const hi = new Date(Math.max(...outside.map((p) => Date.parse(p.range_end))));
-      const rel = `(SELECT * FROM (${ctx.sourceRelation}) WHERE event_timestamp >= ${sqlTs(lo)} AND event_timestamp < ${sqlTs(hi)})`;
-      cmp(outside, await rangeChecksums(ctx, rel, cols, asRanges(outside)));
-    } else unchecked = outside.length;
-  }
+  const unchecked = await compareRanges(rest, asOf, note);
 
   // Record this window's partitions for later runs (empty days too: rows appearing there later are edits of history).
+  // A changed range is recorded again as it is now (under a policy that lets the run on, `warn`: the edit is
+  // reported once, not by every later run), unless this window has a partition of that day already.
+  const fresh = new Map<string, { rows: number; checksum: string }>();
+  const again = changed.filter((c) => !mine.some((m) => m.day === c.day)).map((c) => ({ day: c.day, range_start: c.range[0], range_end: c.range[1] }) as Partition);
+  await compareRanges(again, () => new Date(ctx.run.started_at), (p, now) => now && fresh.set(`${p.range_start}|${p.range_end}`, now));
   const insert = db.prepare('INSERT OR REPLACE INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   db.transaction(() => {
     for (const p of mine) insert.run(view.name, p.day, p.range_start, p.range_end, colsHash, p.rows, p.checksum, ctx.run.id);
+    for (const p of again) {
+      const now = fresh.get(`${p.range_start}|${p.range_end}`);
+      if (now) insert.run(view.name, p.day, p.range_start, p.range_end, colsHash, now.rows, now.checksum, ctx.run.id);
+    }
   })();
 
   const changedDays = [...new Set(changed.map((c) => c.day))].sort();
