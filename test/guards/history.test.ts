@@ -8,6 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { pinBaseline } from '../../src/guards/baselines.js';
+import { findReference, WRITTEN_DESPITE_BLOCK } from '../../src/guards/reference.js';
 import { dropPendingView, requestDrops } from '../../src/registry/online-drops.js';
 import { DEFAULT_SOURCE, guardBench, pick, type BenchOptions, type GuardBench } from './helpers.js';
 
@@ -60,6 +61,19 @@ describe('drift references', () => {
     const shifted = await b.runWindow('2024-01-13', '2024-01-16');
     expect(pick(shifted, 'drift', undefined, 'delay').find((r) => !r.slice)!.status).toBe('fail');
     expect(() => pinBaseline(b.project, { name: 'empty', view: 'delays', fromRun: empty.runId })).toThrow(/read no rows/);
+  });
+
+  it("a dataset written despite blocking checks is not the next build's reference", async () => {
+    const b = await open();
+    const build = (message: string | null) => {
+      const run = b.project.runs.create({ kind: 'dataset', service: 'svc' });
+      b.project.runs.addProfiles(run.id, [{ column: 'delay', profile: { column: 'delay', count: 100 } }]);
+      return b.project.runs.update(run.id, { status: message ? 'warned' : 'success', message, rows_in: 100, finished_at: new Date().toISOString() });
+    };
+    const good = build(null);
+    build(`${WRITTEN_DESPITE_BLOCK}: schema.range: delay violates range`);
+    const next = b.project.runs.create({ kind: 'dataset', service: 'svc' });
+    expect(findReference(b.project, { service: 'svc', kind: 'dataset', runId: next.id, setting: 'previous', minRows: 30 }).reference?.runId).toBe(good.id);
   });
 
   it('a view removed and added back starts its history over: no reference, no volume history from before', async () => {
