@@ -19,16 +19,19 @@ export function recordRunStats(db: StateDb, s: { runId: string; rows: number; ma
   db.prepare('INSERT OR REPLACE INTO guard_run_stats (run_id, rows, max_event_ts) VALUES (?, ?, ?)').run(s.runId, s.rows, s.maxEventTs);
 }
 
-/** Row counts of the last `n` successful (or warned) materializations of a view, newest first, excluding `exceptRun`. */
-export function volumeHistory(db: StateDb, view: string, n: number, exceptRun: string): number[] {
+/**
+ * Row counts of the view's last `n` successful or warned materializations (newest first), with their windows'
+ * lengths in hours (null when a run has no window), since the view's history last started over.
+ */
+export function volumeHistory(db: StateDb, view: string, n: number, exceptRun: string): { rows: number; hours: number | null }[] {
   ensureTables(db, 'guard_run_stats', DDL);
   ensureViewHistoryTable(db);
   const rows = db
     .prepare(
-      `SELECT s.rows AS rows FROM guard_run_stats s JOIN runs r ON r.id = s.run_id
+      `SELECT s.rows AS rows, r.window_start AS ws, r.window_end AS we FROM guard_run_stats s JOIN runs r ON r.id = s.run_id
        WHERE r.view = ? AND r.kind = 'materialize' AND r.status IN ('success', 'warned') AND r.id <> ? AND ${inViewHistorySql('r')}
        ORDER BY r.started_at DESC, r.rowid DESC LIMIT ?`,
     )
-    .all(view, exceptRun, n) as { rows: number }[];
-  return rows.map((r) => r.rows);
+    .all(view, exceptRun, n) as { rows: number; ws: string | null; we: string | null }[];
+  return rows.map((r) => ({ rows: r.rows, hours: r.ws && r.we ? (Date.parse(r.we) - Date.parse(r.ws)) / 3_600_000 : null }));
 }

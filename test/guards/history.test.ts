@@ -48,6 +48,18 @@ describe('tamper detection over time', () => {
   });
 });
 
+describe('volume', () => {
+  it('compares windows of different lengths by rows per hour: a 1-day window after 2-day ones is normal, half the rate is not', async () => {
+    const b = await open();
+    for (const [s, e] of [['2024-01-01', '2024-01-03'], ['2024-01-03', '2024-01-05'], ['2024-01-05', '2024-01-07']]) await b.runWindow(s, e);
+    const day = pick(await b.runWindow('2024-01-07', '2024-01-08'), 'anomaly', 'volume')[0];
+    expect([day.status, day.message]).toEqual(['pass', 'row count 24 (1 rows per hour) is normal (robust z 0)']);
+    // The same day with every other hour gone.
+    const half = pick(await b.runWindow('2024-01-08', '2024-01-09', { transform: 'SELECT * FROM w WHERE hour(event_timestamp) % 2 = 0' }), 'anomaly', 'volume')[0];
+    expect([half.status, half.message]).toEqual(['warn', expect.stringMatching(/^row count 12 \(0\.5 rows per hour\) is unusual vs the last 4 runs \(median 1 rows per hour/)]);
+  });
+});
+
 describe('drift references', () => {
   /** Delay shifted by 50 from Jan 13 on; no rows on Jan 11. */
   const SHIFTED = `SELECT * REPLACE (CASE WHEN ts >= TIMESTAMP '2024-01-13' THEN delay + 50 ELSE delay END AS delay) FROM (${DEFAULT_SOURCE}) WHERE ts::DATE <> DATE '2024-01-11'`;

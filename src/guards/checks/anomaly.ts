@@ -38,18 +38,26 @@ function volume(ctx: CheckContext): CheckResult {
   if (hist.length < 3) {
     return result(ctx, { check: 'anomaly', method: 'volume', status: 'pass', value: ctx.rowCount, metrics: { rows: ctx.rowCount, history: hist.length }, message: `${ctx.rowCount} rows (volume history too short: ${hist.length} run(s))` });
   }
-  const logs = hist.map((h) => Math.log(Math.max(h, 1)));
-  const z = robustZ(Math.log(ctx.rowCount), logs);
+  // Windows of different lengths (an incremental run catching up after a pause, a one-off day among weeks) are
+  // compared by rows per hour of window: the same as row counts when every window is as long.
+  const hours = ctx.window ? (ctx.window.end.getTime() - ctx.window.start.getTime()) / 3_600_000 : null;
+  const perHour = hours !== null && hours > 0 && hist.every((h) => h.hours !== null && h.hours > 0) && hist.some((h) => Math.abs(h.hours! - hours) > 1e-9);
+  const amount = (rows: number, h: number | null) => (perHour ? rows / h! : rows);
+  const what = (v: number) => (perHour ? `${fmt(v)} rows per hour` : `${Math.round(v)}`);
+  const current = amount(ctx.rowCount, hours);
+  const logs = hist.map((h) => Math.log(amount(Math.max(h.rows, 1), h.hours)));
+  const z = robustZ(Math.log(current), logs);
   // MAD 0 with a different count: every past window had the same size, any change is infinitely unusual.
   const zv = z === null ? Number.POSITIVE_INFINITY : z;
   const bad = Math.abs(zv) > a.volume_z;
+  const median = Math.exp(medianOf(logs));
   return result(ctx, {
     check: 'anomaly', method: 'volume', status: bad ? 'warn' : 'pass', value: Number.isFinite(zv) ? zv : null,
     thresholds: { z: a.volume_z },
-    metrics: { rows: ctx.rowCount, median_rows: Math.round(Math.exp(medianOf(logs))), history: hist.length },
+    metrics: { rows: ctx.rowCount, median_rows: Math.round(perHour ? median * hours! : median), history: hist.length, ...(perHour ? { rows_per_hour: current, median_rows_per_hour: median } : {}) },
     message: bad
-      ? `row count ${ctx.rowCount} is unusual vs the last ${hist.length} runs (median ${Math.round(Math.exp(medianOf(logs)))}, robust z ${Number.isFinite(zv) ? fmt(zv) : 'inf'})`
-      : `row count ${ctx.rowCount} is normal (robust z ${fmt(zv)})`,
+      ? `row count ${ctx.rowCount}${perHour ? ` (${what(current)})` : ''} is unusual vs the last ${hist.length} runs (median ${what(median)}, robust z ${Number.isFinite(zv) ? fmt(zv) : 'inf'})`
+      : `row count ${ctx.rowCount}${perHour ? ` (${what(current)})` : ''} is normal (robust z ${fmt(zv)})`,
   });
 }
 
