@@ -3,7 +3,7 @@
  * object or a list of objects) into plain values that remember where they came
  * from: any JSON path inside an object maps back to a line and column.
  */
-import { isMap, isScalar, LineCounter, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, LineCounter, parseAllDocuments, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { DefinitionProblem } from '../errors.js';
 
 /** A line and column (1-based) in a file; absent when unknown. */
@@ -99,8 +99,15 @@ function parseYamlFile(file: string, text: string): { objects: ParsedObject[]; p
     try {
       value = doc.toJS({ maxAliasCount: 1000 });
     } catch (e) {
-      // An alias bomb (aliases expanding to millions of nodes), or an alias to nothing.
-      const at = toPosition(lines, doc.contents?.range?.[0] ?? 0);
+      // An alias bomb (aliases expanding to millions of nodes), or an alias to nothing: the first such alias's
+      // place, else the document's.
+      let dangling: number | undefined;
+      visit(doc, {
+        Alias(_, node) {
+          if (dangling === undefined && node.resolve(doc) === undefined) dangling = node.range?.[0];
+        },
+      });
+      const at = toPosition(lines, dangling ?? doc.contents?.range?.[0] ?? 0);
       problems.push(problem(file, at, `invalid YAML: ${(e as Error).message}`));
       continue;
     }
