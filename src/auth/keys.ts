@@ -132,7 +132,12 @@ export function openKeyStore(db: StateDb): KeyStore {
       const now = Date.now();
       if (now - (touched.get(row.id) ?? 0) > LAST_USED_EVERY_MS) {
         touched.set(row.id, now);
-        touch.run(new Date(now).toISOString(), row.id);
+        try {
+          touch.run(new Date(now).toISOString(), row.id);
+        } catch {
+          // Bookkeeping: a state database that cannot be written now (busy, read-only, a disk error) must not
+          // refuse a valid key; the next touch records it.
+        }
       }
       return { id: row.id, name: row.name, scope: row.scope };
     },

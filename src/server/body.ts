@@ -40,17 +40,31 @@ export async function readBodyText(c: Context, limit: number = DEFAULT_BODY_LIMI
   const declared = c.req.header('content-length');
   if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  if (incoming && !incoming.readableEnded && incoming.readable) return readIncoming(incoming, limit);
+  if (incoming && !incoming.readableEnded && incoming.readable) return readIncoming(incoming, limit).catch(cutOff);
   const source = c.req.raw.body as unknown as AsyncIterable<Uint8Array> | null;
   if (!source) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of source) {
-    size += chunk.byteLength;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of source) {
+      size += chunk.byteLength;
+      if (size > limit) throw tooLarge(limit);
+      chunks.push(chunk);
+    }
+  } catch (e) {
+    return cutOff(e);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * A body that stopped arriving (the client closed the connection, or was cut off at the request timeout): the
+ * client's doing, recorded as 499 `request_aborted` (nginx's "client closed request") rather than a server error.
+ * Nobody reads the answer; logs and metrics do.
+ */
+function cutOff(e: unknown): never {
+  if (e instanceof FeatureguardError) throw e;
+  throw new FeatureguardError('request_aborted', 'the request body did not arrive in full: the client closed the connection or was cut off at the request timeout', { status: 499, exitCode: 2, cause: e });
 }
 
 /** Read a Node request to its end (at most `limit` bytes; beyond, the rest is drained and 413 thrown). */

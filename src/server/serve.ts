@@ -89,6 +89,9 @@ export function checkBinding(project: Project, host: string): { requireKeys: boo
   return { requireKeys: true };
 }
 
+/** How often Node checks requests against `headersTimeout`/`requestTimeout`. */
+const TIMEOUT_CHECK_MS = 2_000;
+
 /** Start serving a project (see the module comment). */
 export async function startServer(project: Project, options: ServeOptions = {}): Promise<RunningServer> {
   const host = options.host ?? project.config.server?.host ?? DEFAULT_HOST;
@@ -96,6 +99,9 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   const { requireKeys } = checkBinding(project, host);
   const log = options.logger ?? pino({ name: 'featureguard', level: 'info' });
 
+  // Open the online store before anything starts (the first request does not pay for it): a store that is down
+  // at start fails the start, before the scheduler's timers could keep a process alive that never listens.
+  await project.onlineStore();
   const jobs = createMaterializeJobs(projectMaterializeFn(project));
   const scheduler = options.scheduler === false
     ? null
@@ -108,12 +114,11 @@ export async function startServer(project: Project, options: ServeOptions = {}):
     errorLog: (err, c) => log.error({ err, method: c.req.method, path: c.req.path }, 'request failed'),
   });
 
-  // Open the online store before accepting traffic, so the first request doesn't pay for it.
-  await project.onlineStore();
   let server: ServerType;
   try {
     server = await new Promise((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
+      // Node looks for requests past their timeouts every 30 s by default: a stalled client was cut 50-60 s in.
+      const s = serve({ fetch: app.fetch, hostname: host, port, serverOptions: { connectionsCheckingInterval: TIMEOUT_CHECK_MS } }, () => resolve(s));
       s.once('error', reject);
     });
   } catch (e) {

@@ -139,3 +139,50 @@ it('a port in use is a clear listen_failed error (exit 3)', async () => {
     await taken.close();
   }
 });
+
+it('a body the client stops sending is a 499 request_aborted in the log and metrics, not a logged 500', async () => {
+  const { connect } = await import('node:net');
+  const sock = connect(server.port, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  sock.write('POST /v1/online-features HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{"features": [');
+  await new Promise((r) => setTimeout(r, 100));
+  sock.destroy();
+  let line: string | undefined;
+  for (let i = 0; i < 50 && !line; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    line = lines.find((l) => l.includes('"path":"/v1/online-features"') && l.includes('"status":499'));
+  }
+  expect(line).toBeDefined();
+  expect(lines.filter((l) => l.includes('request failed'))).toEqual([]);
+  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  expect(metrics).toMatch(/featureguard_http_request_duration_seconds_count\{[^}]*route="\/v1\/online-features"[^}]*status="499"\} 1/);
+  expect(metrics).not.toMatch(/route="\/v1\/online-features"[^}]*status="500"/);
+});
+
+it('a Redis store down at start fails the start (exit 3) instead of leaving a process that never listens', async () => {
+  const { mkdtempSync, cpSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { spawnSync } = await import('node:child_process');
+  const { createServer } = await import('node:net');
+  // A port nothing listens on.
+  const port = await new Promise<number>((res) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => res(p));
+    });
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'fg-serve-down-'));
+  try {
+    cpSync(fx.dir, dir, { recursive: true, filter: (src) => !src.includes('.featureguard') });
+    writeFileSync(join(dir, 'featureguard.yaml'), `project: servertest\nonline_store: {type: redis, url: "redis://127.0.0.1:${port}"}\n`);
+    // The view and its schedule applied: the scheduler's timers are what kept such a process alive.
+    const applied = spawnSync(process.execPath, ['bin/featureguard.js', '--project', dir, 'apply'], { encoding: 'utf8' });
+    expect(applied.status, applied.stderr).toBe(0);
+    const r = spawnSync(process.execPath, ['bin/featureguard.js', '--project', dir, 'serve', '--port', '0'], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.signal, r.stderr).toBeNull(); // not killed by the timeout: it exited on its own
+    expect([r.status, r.stderr]).toEqual([3, expect.stringContaining('is unavailable')]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

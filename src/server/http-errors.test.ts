@@ -1,0 +1,22 @@
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { onError } from './http-errors.js';
+
+describe('onError', () => {
+  it('answers a state database that cannot be used with 503 state_unavailable (retry later), a bug with 500 internal', async () => {
+    const logged: unknown[] = [];
+    const app = new Hono();
+    app.onError(onError((e) => logged.push(e)));
+    app.get('/io', () => {
+      throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_WRITE' });
+    });
+    app.get('/bug', () => {
+      throw new TypeError('x is undefined');
+    });
+    const io = await app.request('/io');
+    expect([io.status, io.headers.get('retry-after'), ((await io.json()) as { error: { code: string } }).error.code]).toEqual([503, '5', 'state_unavailable']);
+    const bug = await app.request('/bug');
+    expect([bug.status, ((await bug.json()) as { error: { code: string } }).error.code]).toEqual([500, 'internal']);
+    expect(logged).toHaveLength(2);
+  });
+});
