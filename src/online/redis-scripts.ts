@@ -152,10 +152,21 @@ end
 return {last, live, dead, own}
 `;
 
+/**
+ * Commit (KEYS: the pending hash, the gen counter; ARGV[1]: the session id): remove the session from the pending
+ * hash unless it was marked dead (0). A session not in the hash committed already when the counter still
+ * reaches its gen (the same commit sent again after a reconnect: ioredis resends what got no reply): 1. With the
+ * counter gone or behind it, Redis lost the view's session keys (a restart without persistence): -1.
+ */
 export const COMMIT_LUA = `
 local v = redis.call('HGET', KEYS[1], ARGV[1])
 if v == '0' then return 0 end
-if not v then return -1 end
+if not v then
+  local gen = tonumber(string.match(ARGV[1], '^(%d+)'))
+  local cur = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+  if gen and cur >= gen then return 1 end
+  return -1
+end
 redis.call('HDEL', KEYS[1], ARGV[1])
 return 1
 `;

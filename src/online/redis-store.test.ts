@@ -9,6 +9,7 @@ import { describe, expect, inject, it, vi } from 'vitest';
 import { describeOnlineStoreConformance } from './conformance.case.js';
 import { Redis } from 'ioredis';
 import { openRedisOnlineStore, storeUnavailable } from './redis-store.js';
+import { COMMIT_LUA } from './redis-scripts.js';
 import { processHost } from '../state/process-host.js';
 
 /** The tests' Redis, and a key prefix no other test uses. */
@@ -407,6 +408,24 @@ await store.close();
     } finally {
       r.disconnect();
       await reader.close();
+      await store.close();
+    }
+  });
+
+  it('a commit sent again after a reconnect (ioredis resends what got no reply) finds the session committed, not lost', async () => {
+    const { url, key_prefix } = freshRedis();
+    const store = await openRedisOnlineStore({ url, key_prefix });
+    const r = new Redis(url);
+    try {
+      await store.writeBatch('v', ['x'], [{ key: ['a'], values: ['v1'], eventTs: 1, createdTs: 0 }]);
+      const rec = (await r.hget(`${key_prefix}{["a"]}:v`, 'c'))!;
+      const session = rec.slice(0, rec.indexOf('|'));
+      // The same commit again, as a resend would run it: committed (1), nothing marked dead.
+      expect(await r.eval(COMMIT_LUA, 2, `${key_prefix}{meta}:pending:v`, `${key_prefix}{meta}:gen:v`, session)).toBe(1);
+      expect(await r.hgetall(`${key_prefix}{meta}:pending:v`)).toEqual({});
+      expect((await store.readMany('v', ['x'], [['a']]))[0]?.values).toEqual(['v1']);
+    } finally {
+      r.disconnect();
       await store.close();
     }
   });

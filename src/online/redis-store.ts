@@ -70,7 +70,7 @@ interface ScriptClient {
   fgRollback1(key: string, gen: string): Promise<number>;
   fgMarkDead(pendingKey: string, gen: string, staleWithinMs: string): Promise<number>;
   fgRenew(pendingKey: string, gen: string, leaseMs: string): Promise<number>;
-  fgCommit(pendingKey: string, gen: string): Promise<number>;
+  fgCommit(pendingKey: string, genKey: string, gen: string): Promise<number>;
   fgLost(genKey: string, pendingKey: string, gen: string): Promise<number>;
   fgBegin(genKey: string, pendingKey: string, ownersKey: string, leaseMs: string, owner: string, token: string): Promise<string>;
   fgSessions(genKey: string, pendingKey: string, own: string, mine: string): Promise<[string, string, string, string]>;
@@ -173,7 +173,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   client.defineCommand('fgRollback1', { numberOfKeys: 1, lua: ROLLBACK_LUA });
   client.defineCommand('fgMarkDead', { numberOfKeys: 1, lua: MARK_DEAD_LUA });
   client.defineCommand('fgRenew', { numberOfKeys: 1, lua: RENEW_LUA });
-  client.defineCommand('fgCommit', { numberOfKeys: 1, lua: COMMIT_LUA });
+  client.defineCommand('fgCommit', { numberOfKeys: 2, lua: COMMIT_LUA });
   client.defineCommand('fgLost', { numberOfKeys: 2, lua: LOST_LUA });
   client.defineCommand('fgBegin', { numberOfKeys: 3, lua: BEGIN_LUA });
   client.defineCommand('fgSessions', { numberOfKeys: 2, lua: SESSIONS_LUA });
@@ -459,7 +459,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
           clearInterval(heartbeat);
           // The single command that makes the whole session visible (unless it was marked dead meanwhile).
           // Its owner entry goes with it (pipelined: one round trip). Alive for this process until it is done.
-          const [committed] = await Promise.all([scripts.fgCommit(pendingKey(view), g), client.hdel(ownersKey(view), g)]).finally(leaveHere);
+          const [committed] = await Promise.all([scripts.fgCommit(pendingKey(view), genKey(view), g), client.hdel(ownersKey(view), g)]).finally(leaveHere);
           turnSnapshots.delete(view);
           if (committed === 0) throw takenOver();
           if (committed === -1) throw await lost();

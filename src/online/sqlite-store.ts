@@ -262,7 +262,10 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
       }
     },
     async epoch() {
-      // On the writer, after this instance's write sessions: the row is read as committed, and made once.
+      // Made once and never changed: read without waiting for this instance's write sessions (a materialization of
+      // another view holds the writer for its whole session); made on the writer, after them, when missing.
+      const made = (reader.prepare("SELECT value FROM online_meta WHERE key = 'epoch'").get() as { value: string } | undefined)?.value;
+      if (made !== undefined) return made;
       const release = await lock();
       try {
         const get = () => (writer.prepare("SELECT value FROM online_meta WHERE key = 'epoch'").get() as { value: string } | undefined)?.value;

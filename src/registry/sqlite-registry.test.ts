@@ -8,6 +8,7 @@ import { ConflictError } from '../errors.js';
 import { openStateDb, type StateDb } from '../state/state-db.js';
 import { contentHash } from './canonical.js';
 import { openSqliteRegistry } from './sqlite-registry.js';
+import { ensureViewHistoryTable, restartViewHistory } from '../runs/view-history.js';
 
 const airport = defineEntity({ name: 'airport', join_keys: [{ name: 'origin', type: 'string' }] });
 const source = defineSource({ name: 'airport_hourly_source', path: 'data/airport_hourly.parquet', timestamp_field: 'hour' });
@@ -285,5 +286,25 @@ describe('the time axis of a view', () => {
     const reg = openSqliteRegistry(db);
     reg.apply(withView({ ttl: '0' }));
     for (const ttl of ['0s', '0d', '0m']) expect(reg.plan(withView({ ttl })).hasChanges, ttl).toBe(false);
+  });
+});
+
+describe('a feature added back after a breaking change dropped the view', () => {
+  it('is compared with the versions whose values may still be stored: from the one current at the drop', async () => {
+    const tick = () => new Promise((r) => setTimeout(r, 5));
+    const reg = openSqliteRegistry(db);
+    const x = (type: 'float64' | 'int64' | undefined) => withView({ features: [...(type ? [{ name: 'departures', type }] : []), { name: 'mean_delay', type: 'float64' as const }] });
+    reg.apply(x('float64'));
+    reg.apply(x('int64'), { allowBreaking: true }); // breaking: the view's values are dropped (as apply does)
+    await tick();
+    ensureViewHistoryTable(db);
+    restartViewHistory(db, 'airport_hourly'); // the drop, after that apply
+    await tick();
+    reg.apply(x(undefined));
+    // float64 values went with the drop; int64 ones may have been written since.
+    expect(reg.plan(x('int64')).breaking).toBe(false);
+    expect(reg.plan(x('float64')).changes.find((c) => c.kind === 'feature_view')!.breaking).toEqual([
+      "feature 'airport_hourly:departures' added back as float64, but an earlier version had it as int64 and its online values may still be stored",
+    ]);
   });
 });

@@ -13,7 +13,7 @@ import { allDefinitions, definitionSet } from '../definitions/definition-set.js'
 import type { DefinitionOrigin } from '../definitions/definition-files.js';
 import { fileOrigin, setDefinitionOrigin } from '../definitions/origins.js';
 import type { Definition, DefinitionKind, DefinitionSet, FeatureViewDef } from '../definitions/types.js';
-import { ensureColumn, ensureTables, type StateDb } from '../state/state-db.js';
+import { ensureColumn, ensureTables, hasTable, type StateDb } from '../state/state-db.js';
 import { contentHash } from './canonical.js';
 import { computePlan, objectKey } from './plan.js';
 import type { ApplyResult, Plan, Registry, VersionRecord } from './types.js';
@@ -83,10 +83,19 @@ export function openSqliteRegistry(db: StateDb): Registry {
       : 'INSERT INTO registry_versions (kind, name, version, hash, applied_at, definition, apply_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
 
-  /** A view's versions since it was last removed (a removal drops its online values), for the plan. */
+  /**
+   * A view's versions whose online values may still be stored, for the plan: since its values were last dropped
+   * (removed, or a breaking change: `view_history_starts`), from the version current then; and since its last
+   * removal.
+   */
   const pastViews = (name: string): FeatureViewDef[] => {
+    const since = hasTable(db, 'view_history_starts')
+      ? ((db.prepare('SELECT since FROM view_history_starts WHERE view = ?').pluck().get(name) as string | undefined) ?? null)
+      : null;
     const out: FeatureViewDef[] = [];
     for (const r of versionsStmt.all('feature_view', name) as VersionRow[]) {
+      // Applied before the drop and replaced before it: its values went with the drop.
+      if (since !== null && r.applied_at < since) out.length = 0;
       if (r.definition === null) out.length = 0;
       else out.push(JSON.parse(r.definition) as FeatureViewDef);
     }

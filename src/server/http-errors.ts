@@ -30,13 +30,13 @@ export function onError(log: ErrorLogger): ErrorHandler {
       const status = err.status;
       return errorResponse(c, status, status === 413 ? 'payload_too_large' : 'http_error', err.message || 'request failed');
     }
-    // The state database could not be written or read (read-only, a disk error, full, locked too long): the
-    // server's condition, worth retrying, not a bug.
+    // A SQLite database (the state database, or the embedded online store) could not be written or read (read-only,
+    // a disk error, full, locked too long): the server's condition, worth retrying, not a bug.
     const sqlite = (err as { code?: unknown }).code;
     if (typeof sqlite === 'string' && /^SQLITE_(READONLY|IOERR|FULL|BUSY|CANTOPEN|LOCKED)/.test(sqlite)) {
       log(err, c);
       c.header('retry-after', '5');
-      return errorResponse(c, 503, 'state_unavailable', `the state database cannot be used now (${sqlite}); see the server log`, { code: sqlite });
+      return errorResponse(c, 503, 'state_unavailable', `a SQLite database of the project (the state database, or the embedded online store) cannot be used now (${sqlite}); see the server log`, { code: sqlite });
     }
     log(err, c);
     return errorResponse(c, 500, 'internal', 'internal server error');

@@ -34,6 +34,24 @@ describe('tamper detection over time', () => {
     expect(tampering(backdated)).toMatchObject({ status: 'fail', message: expect.stringContaining('2024-01-05') });
   });
 
+  it("a row the run read whose created time is ahead of the clock (a producer's clock) is no edit later", async () => {
+    const b = await open();
+    await b.writeSource(`SELECT * FROM (${DEFAULT_SOURCE}) UNION ALL SELECT 'SEA', TIMESTAMP '2024-01-05 10:30', (current_timestamp + INTERVAL 2 MINUTE)::TIMESTAMP, 3.0, 'AA'`);
+    await b.runWindow('2024-01-01', '2024-01-08');
+    expect(tampering(await b.runWindow('2024-01-08', '2024-01-09'))).toMatchObject({ status: 'pass', metrics: { partitions_changed: 0 } });
+  });
+
+  it('under tampering: warn, edits of hours of a day run hour by hour are each reported once', async () => {
+    const b = await open({ viewQuality: { provenance: { tampering: 'warn' } } });
+    const hour = (d: string, h: number) => `${d}T${String(h).padStart(2, '0')}:00:00Z`;
+    for (let h = 0; h < 6; h++) await b.runWindow(hour('2024-01-02', h), hour('2024-01-02', h + 1));
+    // Two hours of Jan 2 edited, while the hourly runs go on the same day.
+    await b.writeSource(`SELECT * REPLACE (CASE WHEN ts IN (TIMESTAMP '2024-01-02 01:00', TIMESTAMP '2024-01-02 03:00') THEN delay + 100 ELSE delay END AS delay) FROM (${DEFAULT_SOURCE})`);
+    const first = tampering(await b.runWindow(hour('2024-01-02', 6), hour('2024-01-02', 7)));
+    expect([first.status, first.value]).toEqual(['fail', 2]);
+    for (let h = 7; h < 10; h++) expect(tampering(await b.runWindow(hour('2024-01-02', h), hour('2024-01-02', h + 1))).status, `hour ${h}`).toBe('pass');
+  });
+
   it('under tampering: warn an edit is reported by one run, not by every later one', async () => {
     const b = await open({ viewQuality: { provenance: { tampering: 'warn' } } });
     await b.runWindow('2024-01-01', '2024-01-03');

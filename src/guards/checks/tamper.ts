@@ -9,8 +9,8 @@
 import { createHash } from 'node:crypto';
 import { ident, literal } from '../../offline/engine.js';
 import type { CheckResult } from '../../runs/types.js';
-import { ensureTables, type StateDb } from '../../state/state-db.js';
-import { queryRows, result, type CheckContext } from '../check.js';
+import { ensureColumn, ensureTables, type StateDb } from '../../state/state-db.js';
+import { policyOf, queryRows, result, type CheckContext } from '../check.js';
 import type { RowPass } from '../row-pass.js';
 import type { FeatureViewDef } from '../../definitions/types.js';
 import { sourceShape, viewFeatureShape } from '../../definitions/row-shape.js';
@@ -33,7 +33,13 @@ CREATE INDEX IF NOT EXISTS guard_partitions_view_day ON guard_partitions (view, 
 /** Create the tamper checksums' table on this connection if needed. */
 export function ensureTamperTables(db: StateDb): void {
   ensureTables(db, 'guard_partitions', DDL);
+  if (!knownByChecked.has(db)) {
+    // When the rows a partition's checksum covers were read: created timestamps after it are late arrivals.
+    ensureColumn(db, 'guard_partitions', 'known_by', 'TEXT');
+    knownByChecked.add(db);
+  }
 }
+const knownByChecked = new WeakSet<StateDb>();
 
 const DAY = 86_400_000;
 
@@ -44,8 +50,10 @@ interface Partition {
   rows: number;
   checksum: string;
   columns_hash: string;
-  /** When the run that recorded it started (what it could have read). */
+  /** When the rows its checksum covers were read (rows created later were not there); its run's start for older records. */
   known_by?: string;
+  /** The run that recorded it. */
+  run_id?: string;
 }
 
 /** Columns a checksum covers: keys, timestamps, features (declaration order). */
@@ -120,7 +128,7 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   // Latest recorded checksum per partition range of successful materializations.
   const earlier = db
     .prepare(
-      `SELECT p.day, p.range_start, p.range_end, p.rows, p.checksum, p.columns_hash, r.started_at AS known_by FROM guard_partitions p JOIN runs r ON r.id = p.run_id
+      `SELECT p.day, p.range_start, p.range_end, p.rows, p.checksum, p.columns_hash, coalesce(p.known_by, r.started_at) AS known_by, p.run_id FROM guard_partitions p JOIN runs r ON r.id = p.run_id
        WHERE p.view = ? AND r.kind = 'materialize' AND r.status IN ('success', 'warned') AND p.run_id <> ?
          AND p.range_end > ? AND p.range_start < ?
          -- A range that ended after its run started (a window ending in the future, which earlier versions
@@ -183,18 +191,23 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   }
   const unchecked = await compareRanges(rest, asOf, note);
 
-  // Record this window's partitions for later runs (empty days too: rows appearing there later are edits of history).
-  // A changed range is recorded again as it is now (under a policy that lets the run on, `warn`: the edit is
-  // reported once, not by every later run), unless this window has a partition of that day already.
+  // Record this window's partitions for later runs (empty days too: rows appearing there later are edits of history),
+  // with when their rows were read: now, or the newest created timestamp among them (a producer's clock ahead).
+  // (The newest created timestamp is read in milliseconds: one more covers its microseconds.)
+  const readAt = new Date(Math.max(Date.now(), newestCreated === null ? 0 : newestCreated + 1)).toISOString();
+  // Under a policy that lets the run on (`warn`), a changed range is accepted as it is now once reported: its record
+  // is updated in place (one edit, one report); under `block` it stays until a run is let on.
+  const accept = changed.length > 0 && policyOf(ctx, 'provenance', 'tampering') !== 'block';
   const fresh = new Map<string, { rows: number; checksum: string }>();
-  const again = changed.filter((c) => !mine.some((m) => m.day === c.day)).map((c) => ({ day: c.day, range_start: c.range[0], range_end: c.range[1] }) as Partition);
-  await compareRanges(again, () => new Date(ctx.run.started_at), (p, now) => now && fresh.set(`${p.range_start}|${p.range_end}`, now));
-  const insert = db.prepare('INSERT OR REPLACE INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const accepted = accept ? toCheck.filter((p) => changed.some((c) => c.range[0] === p.range_start && c.range[1] === p.range_end)) : [];
+  await compareRanges(accepted, () => undefined, (p, now) => now && fresh.set(`${p.range_start}|${p.range_end}`, now));
+  const insert = db.prepare('INSERT OR REPLACE INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id, known_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const update = db.prepare('UPDATE guard_partitions SET rows = ?, checksum = ?, known_by = ? WHERE view = ? AND run_id = ? AND range_start = ? AND range_end = ?');
   db.transaction(() => {
-    for (const p of mine) insert.run(view.name, p.day, p.range_start, p.range_end, colsHash, p.rows, p.checksum, ctx.run.id);
-    for (const p of again) {
+    for (const p of mine) insert.run(view.name, p.day, p.range_start, p.range_end, colsHash, p.rows, p.checksum, ctx.run.id, readAt);
+    for (const p of accepted) {
       const now = fresh.get(`${p.range_start}|${p.range_end}`);
-      if (now) insert.run(view.name, p.day, p.range_start, p.range_end, colsHash, now.rows, now.checksum, ctx.run.id);
+      if (now && p.run_id) update.run(now.rows, now.checksum, readAt, view.name, p.run_id, p.range_start, p.range_end);
     }
   })();
 
