@@ -31,14 +31,9 @@ export interface MaterializedInterval {
 
 /** The table, with `store_epoch` added to one made by an earlier version (false: read-only, none to read). */
 function table(db: StateDb): boolean {
-  let epochs = withEpochs.get(db);
-  if (epochs === undefined) {
-    ensureTables(db, 'materialized_intervals', DDL);
-    withEpochs.set(db, (epochs = ensureColumn(db, 'materialized_intervals', 'store_epoch', 'TEXT')));
-  }
-  return epochs;
+  ensureTables(db, 'materialized_intervals', DDL);
+  return ensureColumn(db, 'materialized_intervals', 'store_epoch', 'TEXT');
 }
-const withEpochs = new WeakMap<StateDb, boolean>();
 
 export function recordInterval(db: StateDb, view: string, start: Date, end: Date, runId: string, storeEpoch: string | null = null): void {
   table(db);

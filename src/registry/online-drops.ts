@@ -54,11 +54,8 @@ CREATE TABLE IF NOT EXISTS online_drops_pending (
 /** The table (call it outside transactions), with `token` added to one created by an earlier version. */
 export function ensureDropTable(db: StateDb): void {
   ensureTables(db, 'online_drops_pending', DDL);
-  if (tokenChecked.has(db)) return;
   ensureColumn(db, 'online_drops_pending', 'token', 'TEXT');
-  tokenChecked.add(db);
 }
-const tokenChecked = new WeakSet<StateDb>();
 
 /**
  * The views whose online values an applied plan invalidates: removed views,

@@ -67,7 +67,9 @@ interface Snapshot {
  */
 export function openSqliteRegistry(db: StateDb): Registry {
   ensureTables(db, 'registry', DDL);
-  const origin = withOriginColumn(db) ? 'origin' : 'NULL AS origin';
+  // Registries made before origins were kept have no `origin` column: it is added, unless the state database is
+  // read-only (a reader of an older project), which then reads no origins.
+  const origin = ensureColumn(db, 'registry_versions', 'origin', 'TEXT') ? 'origin' : 'NULL AS origin';
   const generationStmt = db.prepare('SELECT coalesce(max(id), 0) AS g FROM registry_versions').pluck();
   const latestStmt = db.prepare(`
     SELECT kind, name, version, hash, applied_at, definition, ${origin} FROM registry_versions v
@@ -214,13 +216,6 @@ function appliedOrigin(row: VersionRow): DefinitionOrigin {
   return { file: stored.file, locate: () => (stored.line === null ? {} : { line: stored.line, column: 1 }) };
 }
 
-/**
- * Registries made before origins were kept have no `origin` column: it is added, unless the state database is
- * read-only (a reader of an older project), which then reads no origins.
- */
-function withOriginColumn(db: StateDb): boolean {
-  return ensureColumn(db, 'registry_versions', 'origin', 'TEXT');
-}
 
 /** SQLITE_BUSY after the busy timeout: another process holds the write lock too long. */
 function translateBusy(e: unknown): unknown {

@@ -84,10 +84,21 @@ export function ensureTables(db: StateDb, module: string, ddl: string): void {
 
 /**
  * Add `column` (with its SQL `type`) to `table` when a database made by an earlier version lacks it; call it
- * outside transactions. False when it is missing and cannot be added (a read-only database: an older project
- * read without the newer data). Another process adding it meanwhile is fine.
+ * outside transactions, after the table exists. False when it is missing and cannot be added (a read-only
+ * database: an older project read without the newer data). Another process adding it meanwhile is fine.
  */
 export function ensureColumn(db: StateDb, table: string, column: string, type: string): boolean {
+  // Asked once per connection (callers ask on every use).
+  let known = columnsEnsured.get(db);
+  if (!known) columnsEnsured.set(db, (known = new Map()));
+  const key = `${table}.${column}`;
+  let present = known.get(key);
+  if (present === undefined) known.set(key, (present = addColumn(db, table, column, type)));
+  return present;
+}
+const columnsEnsured = new WeakMap<StateDb, Map<string, boolean>>();
+
+function addColumn(db: StateDb, table: string, column: string, type: string): boolean {
   const has = () => (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(table) as string[]).includes(column);
   if (has()) return true;
   try {

@@ -33,13 +33,9 @@ CREATE INDEX IF NOT EXISTS guard_partitions_view_day ON guard_partitions (view, 
 /** Create the tamper checksums' table on this connection if needed. */
 export function ensureTamperTables(db: StateDb): void {
   ensureTables(db, 'guard_partitions', DDL);
-  if (!knownByChecked.has(db)) {
-    // When the rows a partition's checksum covers were read: created timestamps after it are late arrivals.
-    ensureColumn(db, 'guard_partitions', 'known_by', 'TEXT');
-    knownByChecked.add(db);
-  }
+  // When the rows a partition's checksum covers were read: created timestamps after it are late arrivals.
+  ensureColumn(db, 'guard_partitions', 'known_by', 'TEXT');
 }
-const knownByChecked = new WeakSet<StateDb>();
 
 const DAY = 86_400_000;
 
