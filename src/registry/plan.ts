@@ -181,9 +181,10 @@ function readdedFeatures(before: FeatureViewDef, after: FeatureViewDef | undefin
   const now = new Set(before.features.map((f) => f.name));
   const added = after.features.filter((f) => !now.has(f.name));
   if (added.length === 0) return [];
+  const past = pastViews(before.name);
   const out: string[] = [];
   for (const f of added) {
-    const earlier = pastViews(before.name).flatMap((v) => v.features.filter((g) => g.name === f.name && g.type !== f.type).map((g) => g.type));
+    const earlier = past.flatMap((v) => v.features.filter((g) => g.name === f.name && g.type !== f.type).map((g) => g.type));
     if (earlier.length) {
       out.push(`feature '${before.name}:${f.name}' added back as ${f.type}, but an earlier version had it as ${earlier.at(-1)} and its online values may still be stored`);
     }

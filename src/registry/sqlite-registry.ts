@@ -13,7 +13,8 @@ import { allDefinitions, definitionSet } from '../definitions/definition-set.js'
 import type { DefinitionOrigin } from '../definitions/definition-files.js';
 import { fileOrigin, setDefinitionOrigin } from '../definitions/origins.js';
 import type { Definition, DefinitionKind, DefinitionSet, FeatureViewDef } from '../definitions/types.js';
-import { ensureColumn, ensureTables, hasTable, type StateDb } from '../state/state-db.js';
+import { ensureColumn, ensureTables, type StateDb } from '../state/state-db.js';
+import { viewHistoryStart } from '../runs/view-history.js';
 import { contentHash } from './canonical.js';
 import { computePlan, objectKey } from './plan.js';
 import type { ApplyResult, Plan, Registry, VersionRecord } from './types.js';
@@ -91,9 +92,7 @@ export function openSqliteRegistry(db: StateDb): Registry {
    * removal.
    */
   const pastViews = (name: string): FeatureViewDef[] => {
-    const since = hasTable(db, 'view_history_starts')
-      ? ((db.prepare('SELECT since FROM view_history_starts WHERE view = ?').pluck().get(name) as string | undefined) ?? null)
-      : null;
+    const since = viewHistoryStart(db, name);
     const out: FeatureViewDef[] = [];
     for (const r of versionsStmt.all('feature_view', name) as VersionRow[]) {
       // Applied before the drop and replaced before it: its values went with the drop.

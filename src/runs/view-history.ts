@@ -3,7 +3,7 @@
  * changed in a breaking way), the guards stop comparing its runs with the runs before (the `previous` drift
  * reference, the volume history), as they stop comparing its day checksums. The runs stay in the quality log.
  */
-import { ensureTables, type StateDb } from '../state/state-db.js';
+import { ensureTables, hasTable, type StateDb } from '../state/state-db.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS view_history_starts (
@@ -20,6 +20,12 @@ export function ensureViewHistoryTable(db: StateDb): void {
 /** The view's history starts over at `at` (ISO 8601 UTC): later runs are not compared with earlier ones. */
 export function restartViewHistory(db: StateDb, view: string, at = new Date().toISOString()): void {
   db.prepare('INSERT OR REPLACE INTO view_history_starts (view, since) VALUES (?, ?)').run(view, at);
+}
+
+/** When the view's history last started over (ISO 8601 UTC), or null when it never did. */
+export function viewHistoryStart(db: StateDb, view: string): string | null {
+  if (!hasTable(db, 'view_history_starts')) return null;
+  return (db.prepare('SELECT since FROM view_history_starts WHERE view = ?').pluck().get(view) as string | undefined) ?? null;
 }
 
 /**

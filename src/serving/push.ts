@@ -377,7 +377,6 @@ function int64Online(v: unknown): number | string {
   return typeof v === 'number' ? v : (onlineInt64(String(v)) ?? Number.NaN);
 }
 
-/** The value stored online: int64 as materialized ones are (`onlineInt64`), timestamps RFC 3339 UTC with microseconds and `Z`. */
 /**
  * A row from the SDK in the form a JSON body has: a `Date` as its ISO 8601 text, a `bigint` as a number (its
  * digits beyond ±2^53, as int64 ids are sent), a typed array (an embedding as `Float32Array`) as a plain array —
@@ -388,20 +387,24 @@ function jsonForm(row: Record<string, unknown>): Record<string, unknown> {
   let out: Record<string, unknown> | undefined;
   for (const [k, v] of Object.entries(row)) {
     const j = v instanceof Date ? (Number.isNaN(v.getTime()) ? v : v.toISOString())
-      : typeof v === 'bigint' ? (v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : String(v))
-      : ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number | bigint>, (x) => (typeof x === 'bigint' ? jsonForm({ x }).x : x))
+      : typeof v === 'bigint' ? bigintJson(v)
+      : ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number | bigint>, (x) => (typeof x === 'bigint' ? bigintJson(x) : x))
       : v;
     if (j !== v) (out ??= { ...row })[k] = j;
   }
   return out ?? row;
 }
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
+/** A bigint as JSON carries an int64 (`onlineInt64`: a number within ±2^53, its digits beyond); out of range, its digits for the validator to refuse. */
+const bigintJson = (v: bigint): number | string => onlineInt64(v) ?? String(v);
+
+/** The value stored online: int64 as materialized ones are (`onlineInt64`), timestamps RFC 3339 UTC with microseconds and `Z`. */
 function onlineValue(v: unknown, type: string): unknown {
   if (v === null || v === undefined) return null;
   if (type === 'int64') return int64Online(v);
-  // Microseconds kept, in the form materialized timestamps take (a pushed value reads back as it was sent).
-  if (type === 'timestamp') return microsToRfc3339(v instanceof Date ? BigInt(v.getTime()) * 1000n : rfc3339ToMicrosBig(String(v)));
+  // Microseconds kept, in the form materialized timestamps take (a pushed value reads back as it was sent; a `Date`
+  // from the SDK arrives as its text, see `jsonForm`).
+  if (type === 'timestamp') return microsToRfc3339(rfc3339ToMicrosBig(String(v)));
   // What a float32 holds, as a materialization reads it (0.1 is 0.10000000149011612; 16777217 is 16777216): the
   // model is served the value it trains on, and the offline copy of a `to: both` push holds the same.
   if (type === 'float32') return typeof v === 'number' ? Math.fround(v) : v;
