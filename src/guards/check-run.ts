@@ -119,16 +119,20 @@ export async function checkDataset(project: Project, opts: { file: string; servi
   try {
     const csv = file.endsWith('.csv');
     const json = file.endsWith('.json') || file.endsWith('.jsonl');
-    // What the service declares, by the column names a build writes: a CSV's string columns are read as text (the
-    // sniffer would read a zip code '02134' as the number 2134 and fail the type check of a sound file).
-    const declared = new Map<string, FeatureType | JoinKeyType>();
-    for (const sel of resolveFeatureRefs(set, service.features)) {
-      for (const k of viewJoinKeys(set, sel.view)) declared.set(k.name, k.type);
-      for (const f of sel.features) {
+    // The service's features with the column names a build writes for them (the manifest's, else `view__feature`
+    // or `feature`), and its join keys.
+    const refs = resolveFeatureRefs(set, service.features);
+    const wanted = refs.flatMap((sel) =>
+      sel.features.map((f) => {
         const fromManifest = manifest?.columns?.find((c) => c.view === sel.view.name && c.feature === f.name)?.name;
-        for (const name of fromManifest ? [fromManifest] : [`${sel.view.name}__${f.name}`, f.name]) declared.set(name, f.type);
-      }
-    }
+        return { view: sel.view.name, feature: f.name, type: f.type, names: fromManifest ? [fromManifest] : [`${sel.view.name}__${f.name}`, f.name] };
+      }),
+    );
+    const joinKeys = refs.flatMap((sel) => viewJoinKeys(set, sel.view));
+    // What the service declares, by column name: a CSV's string columns are read as text (the sniffer would read a
+    // zip code '02134' as the number 2134 and fail the type check of a sound file).
+    const declared = new Map<string, FeatureType | JoinKeyType>(joinKeys.map((k) => [k.name, k.type]));
+    for (const w of wanted) for (const name of w.names) declared.set(name, w.type);
     try {
       const sniffed = csv ? await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_csv(${literal(file)})`) : null;
       const text = sniffed ? (sniffed.getRowObjectsJson() as { column_name: string }[]).map((r) => r.column_name).filter((c) => declared.get(c) === 'string') : [];
@@ -150,17 +154,9 @@ export async function checkDataset(project: Project, opts: { file: string; servi
         if (Number(row.bad) === 0) await conn.run(`ALTER TABLE ${ident(table)} ALTER ${ident(c)} TYPE BIGINT USING CAST(${ident(c)} AS BIGINT)`);
       }
     }
-    const features: { column: string; view: string; feature: string }[] = [];
-    const keys = new Set<string>();
-    for (const sel of resolveFeatureRefs(set, service.features)) {
-      for (const k of viewJoinKeys(set, sel.view)) if (cols.has(k.name)) keys.add(k.name);
-      for (const f of sel.features) {
-        const fromManifest = manifest?.columns?.find((c) => c.view === sel.view.name && c.feature === f.name)?.name;
-        // A feature the file lacks is checked too: the schema check fails it as a missing column.
-        const column = fromManifest ?? (cols.has(`${sel.view.name}__${f.name}`) ? `${sel.view.name}__${f.name}` : f.name);
-        features.push({ column, view: sel.view.name, feature: f.name });
-      }
-    }
+    const keys = new Set(joinKeys.map((k) => k.name).filter((k) => cols.has(k)));
+    // A feature the file lacks is checked too (under its last candidate name): the schema check fails it as a missing column.
+    const features = wanted.map((w) => ({ column: w.names.find((n) => cols.has(n)) ?? w.names.at(-1)!, view: w.view, feature: w.feature }));
     const labelName = manifest?.label ?? service.label?.split(':')[1];
     const labelColumn = labelName && cols.has(labelName) ? labelName : undefined;
     const tsCol = manifest?.request?.timestamp_column ?? 'event_timestamp';

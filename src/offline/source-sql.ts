@@ -16,10 +16,10 @@ import { DefinitionError, FeatureguardError, NotFoundError } from '../errors.js'
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import { problemAt } from '../definitions/origins.js';
 import { isGlob, resolveSourcePath, sourceColumnName, sourceFormat, sourcePlaces, sourceResolvesInside, type SourceRoots } from '../definitions/source-location.js';
-
-export { sourceColumnName };
 import type { DefinitionSet, FeatureDef, FeatureType, FeatureViewDef, JoinKey, JoinKeyType, SourceDef } from '../definitions/types.js';
 import { ident, literal } from './engine.js';
+
+export { sourceColumnName };
 
 /**
  * What must run on a connection before a source's relation is read there: a statement, or a step that
@@ -209,11 +209,16 @@ export function fractionalIntegerText(column: string, type: 'int32' | 'int64'): 
   return `(TRY_CAST(${c} AS DOUBLE) <> TRY_CAST(${c} AS ${duckdbType(type)}))`;
 }
 
+/** SQL failing the query with "`prefix`column `column` holds '2.5', which is no whole number (`what`)". */
+function noWholeNumberSql(column: string, prefix: string, what: string): string {
+  return `error(concat(${literal(`${prefix}column ${column} holds '`)}, ${ident(column)}, ${literal(`', which is no whole number (${what})`)}))`;
+}
+
 /** A CSV column of a join key as its declared type: text with a fraction is an error naming it, as any other text that is no such key. */
 export function csvKeySql(column: string, type: JoinKeyType, where: string): string {
   const cast = `CAST(${ident(column)} AS ${duckdbType(type)})`;
   if (type === 'string') return cast;
-  return `CASE WHEN ${fractionalIntegerText(column, type)} THEN error(concat(${literal(`${where}: column ${column} holds '`)}, ${ident(column)}, ${literal(`', which is no whole number (join key of type ${type})`)})) ELSE ${cast} END`;
+  return `CASE WHEN ${fractionalIntegerText(column, type)} THEN ${noWholeNumberSql(column, `${where}: `, `join key of type ${type}`)} ELSE ${cast} END`;
 }
 
 /**
@@ -237,7 +242,7 @@ export function csvCastExpr(column: string, type: FeatureType | JoinKeyType, try
     // Text with a fraction is no value of the column (DuckDB's cast would round it).
     const fraction = fractionalIntegerText(column, type);
     if (try_) return `CASE WHEN ${fraction} THEN NULL ELSE ${cast('TRY_CAST')} END`;
-    return `CASE WHEN ${fraction} THEN error(concat(${literal(`column ${column} holds '`)}, ${c}, ${literal(`', which is no whole number (declared ${type})`)})) ELSE coalesce(${cast('TRY_CAST')}, CASE WHEN ${c} IS NULL OR ${csvMarker(column)} THEN NULL ELSE ${cast('CAST')} END) END`;
+    return `CASE WHEN ${fraction} THEN ${noWholeNumberSql(column, '', `declared ${type}`)} ELSE coalesce(${cast('TRY_CAST')}, CASE WHEN ${c} IS NULL OR ${csvMarker(column)} THEN NULL ELSE ${cast('CAST')} END) END`;
   }
   if (try_) return cast('TRY_CAST');
   // The CAST applies to the column itself, so a failing one names it ("when casting from source column risk").

@@ -152,6 +152,10 @@ end
 return {last, live, dead, own}
 `;
 
+/** Lua: `gen`, the gen of the session id in ARGV[1] (`<gen>.<token>`), and `cur`, the gen counter at `counterKey` (0 when gone). */
+const GEN_AND_COUNTER = (counterKey: string) =>
+  `local gen = tonumber(string.match(ARGV[1], '^(%d+)'))\nlocal cur = tonumber(redis.call('GET', ${counterKey}) or '0') or 0`;
+
 /**
  * Commit (KEYS: the pending hash, the gen counter; ARGV[1]: the session id): remove the session from the pending
  * hash unless it was marked dead (0). A session not in the hash committed already when the counter still
@@ -162,8 +166,7 @@ export const COMMIT_LUA = `
 local v = redis.call('HGET', KEYS[1], ARGV[1])
 if v == '0' then return 0 end
 if not v then
-  local gen = tonumber(string.match(ARGV[1], '^(%d+)'))
-  local cur = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+  ${GEN_AND_COUNTER('KEYS[2]')}
   if gen and cur >= gen then return 1 end
   return -1
 end
@@ -179,8 +182,7 @@ return 1
  * (KEYS: the gen counter, the pending hash; ARGV[1]: the session id).
  */
 export const LOST_LUA = `
-local gen = tonumber(string.match(ARGV[1], '^(%d+)'))
-local cur = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+${GEN_AND_COUNTER('KEYS[1]')}
 if gen and cur < gen then redis.call('SET', KEYS[1], tostring(gen)) end
 redis.call('HSET', KEYS[2], ARGV[1], '0')
 return 1

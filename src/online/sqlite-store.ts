@@ -264,15 +264,13 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
     async epoch() {
       // Made once and never changed: read without waiting for this instance's write sessions (a materialization of
       // another view holds the writer for its whole session); made on the writer, after them, when missing.
-      const made = (reader.prepare("SELECT value FROM online_meta WHERE key = 'epoch'").get() as { value: string } | undefined)?.value;
+      const read = (db: typeof reader) => db.prepare("SELECT value FROM online_meta WHERE key = 'epoch'").pluck().get() as string | undefined;
+      const made = read(reader);
       if (made !== undefined) return made;
       const release = await lock();
       try {
-        const get = () => (writer.prepare("SELECT value FROM online_meta WHERE key = 'epoch'").get() as { value: string } | undefined)?.value;
-        const have = get();
-        if (have !== undefined) return have;
         writer.prepare("INSERT OR IGNORE INTO online_meta (key, value) VALUES ('epoch', ?)").run(randomUUID());
-        return get()!;
+        return read(writer)!;
       } finally {
         release();
       }
