@@ -37,17 +37,6 @@ export function projectNameFor(dir: string): string {
  * @example
  * scaffoldProject('my_store'); // { project: 'my_store', files: ['featureguard.yaml', ...] }
  */
-/** A package.json's contents, or a clear error naming it. */
-function readPackageJson(path: string): Record<string, unknown> {
-  try {
-    const v = JSON.parse(readFileSync(path, 'utf8')) as unknown;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw new InputError(`${path} is not a JSON object; fix it, or init into another folder`, { file: path }, 'bad_package_json');
-}
-
 export function scaffoldProject(dir: string, options: { name?: string; force?: boolean } = {}): InitResult {
   const target = resolve(dir);
   const project = options.name ?? projectNameFor(target);
@@ -110,4 +99,15 @@ export function scaffoldProject(dir: string, options: { name?: string; force?: b
     files.push(ignored === null ? '.gitignore' : '.gitignore (merged)');
   }
   return { dir: relative(process.cwd(), target) || '.', project, files };
+}
+
+/** A package.json's contents, or a clear error naming it. */
+function readPackageJson(path: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new InputError(`${path} is not a JSON object; fix it, or init into another folder`, { file: path }, 'bad_package_json');
 }

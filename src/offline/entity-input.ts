@@ -80,7 +80,7 @@ export async function loadEntityInput(conn: DuckDBConnection, input: EntityInput
     // The input order is the raw table's rowid, which a column of the rows named `rowid` would shadow: that column
     // is renamed aside and read back under its name, in its place.
     const own = [...types.keys()].find((n) => foldAscii(n) === 'rowid');
-    const textKeys = description.kind === 'file' && isCsvInput(input);
+    const textKeys = input.kind === 'file' && entityFileFormat(input) === 'csv';
     if (own === undefined) return await loadFrom(conn, ident(raw), types, { ordinal: 'rowid', description, textKeys }, options);
     await conn.run(`ALTER TABLE ${ident(raw)} RENAME COLUMN ${ident(own)} TO ${USER_ROWID}`);
     const from = `(SELECT rowid AS ${RAW_ORDINAL}, * RENAME (${USER_ROWID} AS ${ident(own)}) FROM ${ident(raw)}) AS __fg_raw`;
@@ -110,8 +110,7 @@ async function directParquet(
 ): Promise<{ from: string; types: Map<string, string>; description: LoadedEntities['description'] } | null> {
   if (input.kind !== 'file') return null;
   const path = resolve(options.baseDir ?? process.cwd(), input.path);
-  const format = input.format ?? (extname(path).toLowerCase() === '.parquet' ? 'parquet' : undefined);
-  if (format !== 'parquet' || /[*?[]/.test(path) || !existsSync(path)) return null;
+  if (entityFileFormat(input) !== 'parquet' || /[*?[]/.test(path) || !existsSync(path)) return null;
   try {
     const described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${literal(path)})`)).getRowObjectsJS();
     const types = new Map(described.map((r) => [String(r.column_name), String(r.column_type)]));
@@ -258,9 +257,10 @@ async function loadFrom(
   };
 }
 
-/** Whether an entity input is a CSV file (by its format, or its extension). */
-function isCsvInput(input: EntityInput): boolean {
-  return input.kind === 'file' && (input.format ?? (extname(input.path).toLowerCase() === '.csv' ? 'csv' : undefined)) === 'csv';
+/** The format of an entity file: as given, else by its extension; undefined when neither tells. */
+function entityFileFormat(input: Extract<EntityInput, { kind: 'file' }>): 'parquet' | 'csv' | undefined {
+  const ext = extname(input.path).toLowerCase();
+  return input.format ?? (ext === '.csv' ? 'csv' : ext === '.parquet' ? 'parquet' : undefined);
 }
 
 /**
@@ -347,7 +347,7 @@ async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: string, 
   if (input.kind === 'file') {
     const path = resolve(options.baseDir ?? process.cwd(), input.path);
     if (!/[*?[]/.test(path) && !existsSync(path)) throw new InputError(`entity file '${input.path}' does not exist`, undefined, 'missing_entity_file');
-    const format = input.format ?? (extname(path).toLowerCase() === '.csv' ? 'csv' : extname(path).toLowerCase() === '.parquet' ? 'parquet' : undefined);
+    const format = entityFileFormat(input);
     if (!format) throw new InputError(`cannot tell the format of entity file '${input.path}': use a .parquet or .csv file`, undefined, 'bad_entity_file');
     try {
       const reader = format === 'csv' ? await csvReader(conn, path, options) : `read_parquet(${literal(path)})`;

@@ -166,8 +166,9 @@ export function rawSourceSql(roots: SourceRoots, source: SourceDef): { setup: Se
  * A source's timestamp column as a naive UTC `TIMESTAMP`: a `TIMESTAMPTZ` converted, a `DATE` at midnight,
  * and text (every CSV column; a string column of a Parquet file, table or query) through `TIMESTAMPTZ`, so
  * that an offset like `-05:00` is honoured — DuckDB's plain cast of text drops it, which would move the row
- * in time. DuckDB folds the type test when it plans the query: a `TIMESTAMP` column is read as it is, at no
- * cost per row (the round trip through `TIMESTAMPTZ` costs about 0.2 µs a row).
+ * in time; text whose offset is none (`+99`: `badUtcOffsetSql`) fails the query naming it. DuckDB folds the type
+ * test when it plans the query: a `TIMESTAMP` column is read as it is, at no cost per row (the round trip through
+ * `TIMESTAMPTZ` costs about 0.2 µs a row).
  */
 export function utcTimestampSql(column: string): string {
   const c = ident(column);
