@@ -44,6 +44,19 @@ async function openHooked(options: Parameters<typeof openRedisOnlineStore>[0], n
   }
 }
 
+/** A store on a fresh key prefix and a plain client of the same Redis, for `fn`; both closed after it. */
+async function withStoreAndClient(fn: (t: { store: Awaited<ReturnType<typeof openRedisOnlineStore>>; r: Redis; key_prefix: string }) => Promise<void>): Promise<void> {
+  const { url, key_prefix } = freshRedis();
+  const store = await openRedisOnlineStore({ url, key_prefix });
+  const r = new Redis(url);
+  try {
+    await fn({ store, r, key_prefix });
+  } finally {
+    r.disconnect();
+    await store.close();
+  }
+}
+
 describeOnlineStoreConformance('redis standalone', () => {
   const key_prefix = `fgtest:${randomUUID()}:`;
   return () => openRedisOnlineStore({ url: `redis://127.0.0.1:${inject('redisPort')}`, key_prefix });
@@ -352,12 +365,9 @@ await store.close();
     }
   });
 
-  it('refuses to write when the gen counter went back (evicted, a failover that lost its last increments), saying what to do', async () => {
-    const { url, key_prefix } = freshRedis();
-    const store = await openRedisOnlineStore({ url, key_prefix });
-    const row = (k: string, value: string, eventTs: number) => ({ key: [k], values: [value], eventTs, createdTs: 0 });
-    const r = new Redis(url);
-    try {
+  it('refuses to write when the gen counter went back (evicted, a failover that lost its last increments), saying what to do', () =>
+    withStoreAndClient(async ({ store, r, key_prefix }) => {
+      const row = (k: string, value: string, eventTs: number) => ({ key: [k], values: [value], eventTs, createdTs: 0 });
       for (let i = 1; i <= 6; i++) await store.writeBatch('v', ['x'], [row(`k${i}`, `v${i}`, i)]);
       await r.del(`${key_prefix}{meta}:gen:v`);
       // New sessions would draw the gens of existing records (and an abort of one would delete a committed entity).
@@ -366,11 +376,7 @@ await store.close();
       });
       // Nothing was written over the records.
       expect(await r.hget(`${key_prefix}{["k3"]}:v`, 'c')).toMatch(/\["v3"\]$/);
-    } finally {
-      r.disconnect();
-      await store.close();
-    }
-  });
+    }));
 
   it('fails a session whose keys Redis lost while it wrote (a restart without persistence): nothing of it shown, a retry writes every row', async () => {
     const { url, key_prefix } = freshRedis();
@@ -412,11 +418,8 @@ await store.close();
     }
   });
 
-  it('a commit sent again after a reconnect (ioredis resends what got no reply) finds the session committed, not lost', async () => {
-    const { url, key_prefix } = freshRedis();
-    const store = await openRedisOnlineStore({ url, key_prefix });
-    const r = new Redis(url);
-    try {
+  it('a commit sent again after a reconnect (ioredis resends what got no reply) finds the session committed, not lost', () =>
+    withStoreAndClient(async ({ store, r, key_prefix }) => {
       await store.writeBatch('v', ['x'], [{ key: ['a'], values: ['v1'], eventTs: 1, createdTs: 0 }]);
       const rec = (await r.hget(`${key_prefix}{["a"]}:v`, 'c'))!;
       const session = rec.slice(0, rec.indexOf('|'));
@@ -424,18 +427,11 @@ await store.close();
       expect(await r.eval(COMMIT_LUA, 2, `${key_prefix}{meta}:pending:v`, `${key_prefix}{meta}:gen:v`, session)).toBe(1);
       expect(await r.hgetall(`${key_prefix}{meta}:pending:v`)).toEqual({});
       expect((await store.readMany('v', ['x'], [['a']]))[0]?.values).toEqual(['v1']);
-    } finally {
-      r.disconnect();
-      await store.close();
-    }
-  });
+    }));
 
-  it("never takes another session's records for its own, even when a lost counter makes it draw an old gen", async () => {
-    const { url, key_prefix } = freshRedis();
-    const store = await openRedisOnlineStore({ url, key_prefix });
-    const row = (k: string, value: string, eventTs: number) => ({ key: [k], values: [value], eventTs, createdTs: 0 });
-    const r = new Redis(url);
-    try {
+  it("never takes another session's records for its own, even when a lost counter makes it draw an old gen", () =>
+    withStoreAndClient(async ({ store, r, key_prefix }) => {
+      const row = (k: string, value: string, eventTs: number) => ({ key: [k], values: [value], eventTs, createdTs: 0 });
       for (let i = 1; i <= 4; i++) await store.writeBatch('v', ['x'], [row(`k${i}`, `v${i}`, 10)]);
       await r.del(`${key_prefix}{meta}:gen:v`); // a new session draws gen 1 again: that of k1's committed record
       const x = await store.beginWrite('v', ['x']);
@@ -443,11 +439,7 @@ await store.close();
       await x.abort();
       // The abort's rollback left k1 alone: it was never this session's.
       expect(await r.hget(`${key_prefix}{["k1"]}:v`, 'c')).toMatch(/\["v1"\]$/);
-    } finally {
-      r.disconnect();
-      await store.close();
-    }
-  });
+    }));
 
   it('a session marked dead during its write call writes no further round of it', async () => {
     const { url, key_prefix } = freshRedis();
@@ -541,11 +533,8 @@ await store.close();
 });
 
 describe('redis store: a reader racing a session that begins', () => {
-  it('hides a record of a session begun after its snapshot of the sessions, even one not pending yet', async () => {
-    const { url, key_prefix } = freshRedis();
-    const store = await openRedisOnlineStore({ url, key_prefix });
-    const r = new Redis(url);
-    try {
+  it('hides a record of a session begun after its snapshot of the sessions, even one not pending yet', () =>
+    withStoreAndClient(async ({ store, r, key_prefix }) => {
       await store.writeBatch('v', ['x'], [{ key: ['a'], values: ['committed'], eventTs: 1, createdTs: 0 }]);
       // As a cluster node can show it: a later session's record reached the entity, its gen drawn after the
       // reader's snapshot (one above the counter), its entry in the pending hash not seen.
@@ -554,11 +543,7 @@ describe('redis store: a reader racing a session that begins', () => {
       const gen = Number(await r.get(`${key_prefix}{meta}:gen:v`)) + 1;
       await r.hset(key, 'p', committed, 'c', committed.replace(/^[^|]+\|1\|/, `${gen}|2|`).replace('committed', 'uncommitted'));
       expect((await store.readMany('v', ['x'], [['a']]))[0]?.values).toEqual(['committed']);
-    } finally {
-      r.disconnect();
-      await store.close();
-    }
-  });
+    }));
 });
 
 describe('redis store: a reader whose snapshot of the sessions is older than the records it reads', () => {
