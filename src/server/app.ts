@@ -13,6 +13,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { Project } from '../project.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import type { KeyIdentity } from '../auth/keys.js';
 import { createServerAuth, type ServerAuth } from './auth.js';
 import { createBackgroundWork } from './background.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_ENTITIES, type ServerContext } from './context.js';
@@ -48,11 +49,21 @@ export interface AppOptions {
   jobs?: MaterializeJobs;
   scheduler?: Scheduler;
   /** Per-request log line (serve passes pino). */
-  requestLog?: (line: { method: string; path: string; status: number; ms: number }) => void;
+  requestLog?: (line: RequestLogLine) => void;
   /** Unexpected errors (500s). Default: `console.error`. */
   errorLog?: ErrorLogger;
   /** Mount the web pages under `/ui` (default true). */
   ui?: boolean;
+}
+
+/** One request as logged: `client` is the peer's address, `key` the id of the API key it was let in by (when one was checked). */
+export interface RequestLogLine {
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+  client?: string;
+  key?: string;
 }
 
 /** The running app plus the pieces `serve` needs to manage. */
@@ -85,7 +96,7 @@ export function createApp(project: Project, options: AppOptions = {}): Featuregu
   const app = new Hono();
   app.onError(onError(options.errorLog ?? ((err) => console.error(err))));
   app.use('*', metricsMiddleware(metrics));
-  if (options.requestLog) app.use('*', requestLogger(options.requestLog));
+  if (options.requestLog) app.use('*', requestLogger(options.requestLog, auth));
   // After the request log, so that refused requests are logged too; before every route and auth check.
   app.use('*', keylessBrowserGuard(auth));
   // The body limit (server.body_limit) is enforced where bodies are read (`jsonBody`):
@@ -119,10 +130,17 @@ export function createApp(project: Project, options: AppOptions = {}): Featuregu
   return Object.assign(app, { context: ctx });
 }
 
-function requestLogger(log: NonNullable<AppOptions['requestLog']>): MiddlewareHandler {
+function requestLogger(log: NonNullable<AppOptions['requestLog']>, auth: ServerAuth): MiddlewareHandler {
   return async (c, next) => {
     const started = performance.now();
     await next();
-    log({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 100) / 100 });
+    const line: RequestLogLine = { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 100) / 100 };
+    // Who asked: the peer (no proxy header is trusted) and the key it was let in by, for an audit of writes.
+    const client = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
+    if (client) line.client = client;
+    // The API's routes verify through `auth`; the web pages keep the identity they verified (cookie) on the context.
+    const key = auth.verifiedIdentity(c) ?? (c.get('identity' as never) as KeyIdentity | undefined);
+    if (key) line.key = key.id;
+    log(line);
   };
 }

@@ -24,6 +24,8 @@ export interface ServerAuth {
   requireScope(scope: Scope): MiddlewareHandler;
   /** The identity of the request's key (null when none or when keys are not required). */
   identity(c: Context): KeyIdentity | null;
+  /** The identity already verified for this request (by `requireScope` or `identity`), without verifying anything. */
+  verifiedIdentity(c: Context): KeyIdentity | null;
   /** Keys were created or revoked through this process (`/v1/keys`): re-read whether any exists on the next request. */
   keysChanged(): void;
 }
@@ -74,6 +76,7 @@ export function createServerAuth(state: StateDb, options: ServerAuthOptions = {}
     required,
     verify: (key) => keys.verify(key),
     identity,
+    verifiedIdentity: (c) => identities.get(c.req.raw) ?? null,
     keysChanged() {
       cached = { at: 0, active: 0 };
     },

@@ -60,6 +60,8 @@ export interface RunningServer {
   readonly port: number;
   readonly app: FeatureguardApp;
   readonly scheduler: Scheduler | null;
+  /** The server's log (pino): lifecycle messages of the caller (a signal received) belong in it too. */
+  readonly log: Logger;
   /** How long `close` lets open requests run before cutting their connections. */
   readonly shutdownGraceMs: number;
   /** Stop accepting, let the work under way finish (open requests up to `shutdownGraceMs`), then close. */
@@ -202,6 +204,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   return {
     url,
     shutdownGraceMs,
+    log,
     host,
     port: address.port,
     app,

@@ -73,11 +73,13 @@ describe('an interrupted command', () => {
     await new Promise((r) => sock.once('connect', r));
     sock.write('GET /health HTTP/1.1\r\nhost: x\r\n');
     child.kill('SIGTERM');
-    for (let i = 0; i < 200 && !/stopping \(SIGTERM\)/.test(stderr); i++) await new Promise((r) => setTimeout(r, 25));
-    expect(stderr).toContain('a second signal stops at once');
+    // Lifecycle messages are lines of the server's JSON log, like its 'featureguard serving'.
+    const logLines = () => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; signal?: string });
+    for (let i = 0; i < 200 && !logLines().some((l) => l.signal === 'SIGTERM'); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(logLines().find((l) => l.signal === 'SIGTERM')?.msg, stdout + stderr).toContain('a second signal stops at once');
     child.kill('SIGINT');
     expect(await exited).toBe(130);
-    expect(stderr).toContain('stopped at once (SIGINT)');
+    expect(logLines().find((l) => l.signal === 'SIGINT')?.msg, stdout + stderr).toContain('stopped at once (SIGINT)');
     sock.destroy();
   }, 60_000);
 });

@@ -28,10 +28,11 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
           if (stopping) {
             // A second signal: stop now. The runs still going are marked failed (not left `running` for good),
             // temp files removed; leases expire or are taken over.
-            exitInterrupted(signal, ctx.io.err, `stopped at once (${signal})`);
+            exitInterrupted(signal, (line) => server.log.warn({ signal }, line), `stopped at once (${signal})`);
           }
           stopping = true;
-          ctx.io.err(`stopping (${signal}): finishing the work under way (up to ${Math.round(server.shutdownGraceMs / 1000)} s for open requests); a second signal stops at once`);
+          // In the server's JSON log, beside its 'featureguard serving' and 'featureguard stopped' lines.
+          server.log.info({ signal, grace_s: Math.round(server.shutdownGraceMs / 1000) }, 'stopping: finishing the work under way (open requests up to grace_s); a second signal stops at once');
           void server.close().then(() => {
             process.off('SIGINT', stop);
             process.off('SIGTERM', stop);
