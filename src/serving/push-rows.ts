@@ -11,24 +11,13 @@ import { resolveSourcePath, sourcePlaces, sourceResolvesInside, type SourceRoots
 import type { FeatureType, JoinKey, SourceDef } from '../definitions/types.js';
 import { InputError } from '../errors.js';
 import { ident, literal } from '../offline/engine.js';
+import { duckdbType } from '../offline/source-sql.js';
 
 /** A column of the canonical push table. */
 export interface PushColumn {
   readonly name: string;
   readonly type: FeatureType | JoinKey['type'];
 }
-
-const DUCK_TYPES: Record<PushColumn['type'], string> = {
-  bool: 'BOOLEAN',
-  int32: 'INTEGER',
-  int64: 'BIGINT',
-  float32: 'FLOAT',
-  float64: 'DOUBLE',
-  string: 'VARCHAR',
-  timestamp: 'TIMESTAMP',
-  'float32[]': 'FLOAT[]',
-  'float64[]': 'DOUBLE[]',
-};
 
 /** An RFC 3339 time as its milliseconds since the epoch and the microseconds beyond them (digits 4-6 of the fraction). */
 function parseRfc3339(text: string): { ms: number; micros: number } {
@@ -95,7 +84,7 @@ export async function loadPushTable(
   columns: readonly PushColumn[],
   rows: readonly Record<string, unknown>[],
 ): Promise<void> {
-  const cols = columns.map((c) => `${ident(c.name)} ${DUCK_TYPES[c.type]}`).join(', ');
+  const cols = columns.map((c) => `${ident(c.name)} ${duckdbType(c.type)}`).join(', ');
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(table)} (${cols})`);
   const app = await conn.createAppender(table, 'main', 'temp');
   let i = 0;
