@@ -32,6 +32,16 @@ function upTo(max: string): string {
 /** int64 values travel as JSON numbers within ±(2^53 − 1) (beyond, a JSON number has lost digits) or as digit strings of the whole int64 range. */
 export const INT64_STRING = `^(?:0*${upTo('9223372036854775807')}|-0*${upTo('9223372036854775808')})$`;
 const FLOAT32_MAX = 3.4028234663852886e38;
+/**
+ * A float32: any number whose float32 rounding is not an overflow. NaN and ±Infinity pass (like float64's, they
+ * are the guards' call, `allow_nan`); `minimum`/`maximum` cannot say so (every comparison with NaN is false).
+ */
+const FLOAT32: JsonSchema = { type: 'number', float32: true };
+
+/** The `float32` keyword: a finite number must stay finite as a float32 (values that round to ±FLOAT32_MAX are in range). */
+function float32InRange(value: number): boolean {
+  return !Number.isFinite(value) || Number.isFinite(Math.fround(value));
+}
 
 function typeSchema(type: FeatureType | JoinKey['type']): JsonSchema {
   switch (type) {
@@ -42,7 +52,7 @@ function typeSchema(type: FeatureType | JoinKey['type']): JsonSchema {
     case 'int64':
       return { anyOf: [{ type: 'integer', minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }, { type: 'string', pattern: INT64_STRING }] };
     case 'float32':
-      return { type: 'number', minimum: -FLOAT32_MAX, maximum: FLOAT32_MAX };
+      return FLOAT32;
     case 'float64':
       return { type: 'number' };
     case 'string':
@@ -50,7 +60,7 @@ function typeSchema(type: FeatureType | JoinKey['type']): JsonSchema {
     case 'timestamp':
       return { type: 'string', format: 'date-time' };
     case 'float32[]':
-      return { type: 'array', items: { type: 'number', minimum: -FLOAT32_MAX, maximum: FLOAT32_MAX } };
+      return { type: 'array', items: FLOAT32 };
     case 'float64[]':
       return { type: 'array', items: { type: 'number' } };
   }
@@ -105,6 +115,13 @@ export function pushRowValidator(view: FeatureViewDef, joinKeys: readonly JoinKe
       // and an instant in years 1-9999 UTC (0000-01-01T00:00:00+23:59 is in year -1).
       const rfc3339 = fullFormats['date-time'] as { validate: (s: string) => boolean };
       ajv.addFormat('date-time', { type: 'string', validate: (text: string) => rfc3339.validate(text) && storableInstant(text) });
+      ajv.addKeyword({
+        keyword: 'float32',
+        type: 'number',
+        schemaType: 'boolean',
+        validate: (_: boolean, value: number) => float32InRange(value),
+        error: { message: `is beyond the float32 range (±${FLOAT32_MAX}; NaN and ±Infinity are allowed)` },
+      });
     }
     v = ajv.compile(pushRowSchema(view, joinKeys));
     compiled.set(view, v);
