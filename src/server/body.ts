@@ -173,6 +173,28 @@ export function bodyProblems(errors: readonly ErrorObject[] | null | undefined):
 }
 
 /**
+ * A Feast client's body as Feast's server (pydantic) reads it: only `fields`, a null being an absent field; other
+ * fields are ignored. Anything but an object is returned as it is (for the schema to refuse).
+ */
+export function feastFields(body: unknown, fields: readonly string[]): unknown {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  const given = body as Record<string, unknown>;
+  const kept: Record<string, unknown> = {};
+  for (const field of fields) if (given[field] !== undefined && given[field] !== null) kept[field] = given[field];
+  return kept;
+}
+
+/** A boolean as pydantic's lax mode reads one (`"true"`, `"off"`, `1`, `0`, …); anything else is returned as it is. */
+export function laxBoolean(value: unknown): unknown {
+  if (value === 1 || value === 0) return value === 1;
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on', 't', 'y'].includes(v)) return true;
+  if (['false', '0', 'no', 'off', 'f', 'n'].includes(v)) return false;
+  return value;
+}
+
+/**
  * Validate `body` with the schema `api/<name>`; throws `InputError` (400) listing the problems.
  *
  * @example

@@ -12,7 +12,7 @@
  * // res.metadata.feature_names: ['origin', 'mean_delay']
  * // res.results[1]: { values: [12.5, null], statuses: ['PRESENT', 'NOT_FOUND'], event_timestamps: [...] }
  */
-import type { JoinKey } from '../definitions/types.js';
+import type { DefinitionSet, JoinKey } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
 import { onlineInt64 } from '../online/record-codec.js';
 import type { OnlineKey, OnlineStore } from '../online/types.js';
@@ -85,7 +85,7 @@ function normalizeKey(value: unknown, key: JoinKey, row: number): string | numbe
 }
 
 /** Validate the entity columns against the plan: returns the normalized columns and the row count. */
-function entityColumns(plan: OnlineReadPlan, entities: OnlineFeaturesRequest['entities'], max: number): { columns: Map<string, (string | number)[]>; n: number } {
+function entityColumns(plan: OnlineReadPlan, entities: OnlineFeaturesRequest['entities'], max: number, definitions: () => DefinitionSet): { columns: Map<string, (string | number)[]>; n: number } {
   if (entities === null || typeof entities !== 'object' || Array.isArray(entities)) {
     throw new InputError('entities must be an object of join key name to a list of values, e.g. {"origin": ["SEA"]}', undefined, 'bad_entity');
   }
@@ -97,7 +97,11 @@ function entityColumns(plan: OnlineReadPlan, entities: OnlineFeaturesRequest['en
   for (const key of plan.joinKeys) {
     const values = entities[key.name];
     if (values === undefined) {
-      const given = others.length ? ` (given: ${others.map((o) => `'${o}'`).join(', ')}, which no requested feature is keyed by)` : '';
+      // An entity's name given for its join key (Feast's clients once took entity names): say which key it has.
+      const entity = others.map((o) => definitions().entities.get(o)).find((e) => e?.join_keys.some((k) => k.name === key.name));
+      const given = entity
+        ? ` ('${entity.name}' is the entity; its join key is '${key.name}': name the column after the join key)`
+        : others.length ? ` (given: ${others.map((o) => `'${o}'`).join(', ')}, which no requested feature is keyed by)` : '';
       throw new InputError(`missing join key '${key.name}' in entities${given}`, { join_key: key.name }, 'missing_join_key');
     }
     if (!Array.isArray(values)) throw new InputError(`entities.${key.name} must be a list of values`, { join_key: key.name }, 'bad_entity');
@@ -141,7 +145,7 @@ async function readStored<S>(project: Project, request: OnlineFeaturesRequest, o
   if (!plans) planCaches.set(project, (plans = createPlanCache()));
   const plan = plans(() => project.registry.current(), project.registry.generation(REGISTRY_MAX_AGE_MS), request);
   const max = options.maxEntities ?? project.config.server?.max_entities ?? DEFAULT_MAX_ENTITIES;
-  const { columns, n } = entityColumns(plan, request.entities, max);
+  const { columns, n } = entityColumns(plan, request.entities, max, () => project.registry.current());
   const store = await project.onlineStore();
   // A view whose values an apply invalidated and that are not dropped yet: nothing of it is served.
   const dropping = viewsWithPendingDrops(project.state, REGISTRY_MAX_AGE_MS);

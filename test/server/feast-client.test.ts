@@ -41,6 +41,9 @@ describe("Feast's clients, unchanged", () => {
     expect([strict, strictBody.error.message]).toEqual([400, expect.stringContaining("unknown property 'some_future_field'")]);
     const [both] = await read('/v1/online-features', { features: ['origin_delays:flights'], feature_service: 'delay_service', entities: { origin: ['SEA'] } });
     expect(both).toBe(400);
+    // An entity's name where its join key goes (Feast's clients once took entity names): the message names the key.
+    const [byEntity, byEntityBody] = await read('/get-online-features', { features: ['origin_delays:flights'], entities: { airport: ['SEA'] } });
+    expect([byEntity, byEntityBody.error.message]).toEqual([400, "missing join key 'origin' in entities ('airport' is the entity; its join key is 'origin': name the column after the join key)"]);
     const [badKey, badKeyBody] = await read('/get-online-features', { features: ['origin_delays:flights'], entities: { origin: [1.5] } });
     expect([badKey, badKeyBody.error.message]).toEqual([400, "entity 'origin' row 0: expected a string, got number"]);
   });
@@ -115,5 +118,32 @@ describe("Feast's clients, unchanged", () => {
     expect(text).toContain('{"values":[4],');
     const unknown = await t.app.request('/write-to-online-store', post({ feature_view_name: 'nope', df: { origin: ['JFK'] } }));
     expect([unknown.status, (await json(unknown)).error.code]).toEqual([400, 'unknown_view']);
+  });
+
+  it("reads Feast's push and write bodies as its server does: fields it does not know and nulls ignored, flags as pydantic reads them", async () => {
+    const push = await t.app.request('/push', post({
+      push_source_name: 'origin_delays',
+      df: { origin: ['BOS'], event_timestamp: ['2001-01-06 00:00:00'], dep_delay: [1.5], flights: [2], carrier: ['B6'] },
+      to: null,
+      allow_registry_cache: 'false',
+      transform_on_write: 1,
+      some_future_field: { x: 1 },
+    }));
+    const pushed = await json(push);
+    expect([push.status, pushed.to, pushed.written], JSON.stringify(pushed)).toEqual([200, 'online', 1]);
+    const write = await t.app.request('/write-to-online-store', post({
+      feature_view_name: 'origin_delays',
+      df: { origin: ['BOS'], event_timestamp: ['2001-01-06 01:00:00'], dep_delay: [2.5], flights: [3], carrier: ['B6'] },
+      allow_registry_cache: 'true',
+      another_future_field: [],
+    }));
+    expect(write.status, JSON.stringify(await json(write.clone()))).toBe(200);
+    const read = await json(await t.app.request('/get-online-features', post({ features: ['origin_delays:flights'], entities: { origin: ['BOS'] }, full_feature_names: 'true' })));
+    expect([read.metadata?.feature_names, read.results?.[1].values]).toEqual([['origin', 'origin_delays__flights'], [3]]);
+    // featureguard's own forms stay strict.
+    const own = await t.app.request('/v1/push', post({ view: 'origin_delays', rows: [], some_future_field: 1 }));
+    expect([own.status, (await json(own)).error.message]).toEqual([400, expect.stringContaining("unknown property 'some_future_field'")]);
+    const ownRead = await t.app.request('/v1/online-features', post({ features: ['origin_delays:flights'], entities: { origin: ['BOS'] }, full_feature_names: 'true' }));
+    expect(ownRead.status).toBe(400);
   });
 });

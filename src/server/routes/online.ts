@@ -11,7 +11,7 @@
  */
 import { Hono } from 'hono';
 import { getOnlineFeaturesJson } from '../../serving/online-features.js';
-import { readJson, validateBody } from '../body.js';
+import { feastFields, laxBoolean, readJson, validateBody } from '../body.js';
 import type { ServerContext } from '../context.js';
 
 /** The Feast `get-online-features` request body. */
@@ -27,13 +27,13 @@ const READ_FIELDS = ['features', 'feature_service', 'entities', 'full_feature_na
 
 /** A Feast client's read body as Feast's server takes it (see the module comment); other values are left to the schema. */
 export function feastReadBody(body: unknown): unknown {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
-  const given = body as Record<string, unknown>;
-  const read: Record<string, unknown> = {};
-  for (const field of READ_FIELDS) if (given[field] !== undefined && given[field] !== null) read[field] = given[field];
-  if (read.feature_service === '') delete read.feature_service;
-  else if (typeof read.feature_service === 'string') delete read.features;
-  return read;
+  const read = feastFields(body, READ_FIELDS);
+  if (read === body) return body;
+  const fields = read as Record<string, unknown>;
+  if (fields.feature_service === '') delete fields.feature_service;
+  else if (typeof fields.feature_service === 'string') delete fields.features;
+  if ('full_feature_names' in fields) fields.full_feature_names = laxBoolean(fields.full_feature_names);
+  return fields;
 }
 
 export function onlineRoutes(ctx: ServerContext, options: { feast?: boolean } = {}): Hono {

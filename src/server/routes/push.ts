@@ -11,7 +11,7 @@ import { FeatureguardError } from '../../errors.js';
 import { push, pushTarget, type PushRequest, type PushResult } from '../../serving/push.js';
 import { pushToViews, viewsForPushSource, type ViewsPushResult } from '../../serving/push-source.js';
 import { rowsFromColumns } from '../../serving/push-rows.js';
-import { jsonBody } from '../body.js';
+import { feastFields, readJson, validateBody } from '../body.js';
 import type { ServerContext } from '../context.js';
 
 interface PushBody {
@@ -74,10 +74,24 @@ async function pushViewsAnswer(ctx: ServerContext, c: Context, source: string, v
   return c.json(result);
 }
 
+/**
+ * The fields of Feast's push and write requests that featureguard reads; a Feast body's others are ignored, as
+ * Feast's server ignores fields it does not know (`allow_registry_cache` and `transform_on_write`, which pydantic
+ * also reads from "true" or 1, are ignored by featureguard anyway). featureguard's own `{view, rows}` body is
+ * validated as sent: a misspelt field is a 400.
+ */
+const FEAST_PUSH_FIELDS = ['push_source_name', 'df', 'to'] as const;
+const FEAST_WRITE_FIELDS = ['feature_view_name', 'df'] as const;
+
+/** A push body in Feast's form (`push_source_name`, no `view`). */
+const isFeastPush = (body: unknown): boolean =>
+  body !== null && typeof body === 'object' && !Array.isArray(body) && 'push_source_name' in body && !('view' in body);
+
 export function pushRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.post('/', ctx.auth.requireScope('write'), async (c) => {
-    const body = await jsonBody<PushBody>(c, 'push', ctx.limits.bodyLimit);
+    const raw = await readJson(c, ctx.limits.bodyLimit);
+    const body = validateBody<PushBody>('push', isFeastPush(raw) ? feastFields(raw, FEAST_PUSH_FIELDS) : raw);
     const rows = body.rows ?? rowsFromColumns(body.df ?? {});
     if (body.view !== undefined) return pushAnswer(ctx, c, { view: body.view, rows, to: body.to });
     // Feast's body (`push_source_name`, `df`): columns the view does not have are left out, as Feast does, and a
@@ -94,7 +108,7 @@ export function pushRoutes(ctx: ServerContext): Hono {
 export function writeToOnlineStoreRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.post('/', ctx.auth.requireScope('write'), async (c) => {
-    const body = await jsonBody<{ feature_view_name: string; df: Record<string, unknown> }>(c, 'write_to_online_store', ctx.limits.bodyLimit);
+    const body = validateBody<{ feature_view_name: string; df: Record<string, unknown> }>('write_to_online_store', feastFields(await readJson(c, ctx.limits.bodyLimit), FEAST_WRITE_FIELDS));
     const rows = rowsFromColumns(body.df);
     if (rows.length === 0) {
       getView(ctx.project.registry.current(), body.feature_view_name); // an unknown view is still a 400
