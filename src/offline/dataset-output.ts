@@ -73,16 +73,27 @@ export async function writeDatasetFile(conn: DuckDBConnection, selectSql: string
  * The rows to `COPY` in `format`. JSON has no NaN or Infinity (DuckDB writes them bare, which no JSON parser
  * reads): in JSON they are null, as `JSON.stringify` writes them; the other formats keep them. Integers beyond
  * ±(2^53 − 1) are the decimal text in JSON, as the online API serves them: a JavaScript client would read the
- * bare number rounded (9007199254740993 as …992), another id.
+ * bare number rounded (9007199254740993 as …992), another id. Timestamps of a pass-through column in seconds,
+ * milliseconds or nanoseconds are written in CSV and JSON as the others are (ISO 8601, UTC, `Z`: DuckDB's
+ * `TIMESTAMPFORMAT` applies to `TIMESTAMP` only), to the microsecond like every featureguard timestamp.
  */
 async function copySelect(conn: DuckDBConnection, selectSql: string, format: Exclude<DatasetFormat, 'arrow'>): Promise<string> {
-  if (format !== 'json') return selectSql;
+  if (format === 'parquet') return selectSql;
   const columns = (await conn.runAndReadAll(`DESCRIBE ${selectSql}`)).getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
   const replaced = columns.flatMap(({ name, type }) => {
-    const sql = jsonSafeSql(ident(name), type, 0);
+    const sql = OTHER_TIMESTAMPS.has(type) ? `CAST(${ident(name)} AS TIMESTAMP)` : format === 'json' ? jsonSafeSql(ident(name), type, 0) : null;
     return sql === null ? [] : [`${sql} AS ${ident(name)}`];
   });
   return replaced.length === 0 ? selectSql : `SELECT * REPLACE (${replaced.join(', ')}) FROM (${selectSql}) AS __fg_json`;
+}
+
+/** Timestamp types other than microseconds (`TIMESTAMP`) and `TIMESTAMPTZ`. */
+const OTHER_TIMESTAMPS = new Set(['TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS']);
+
+/** A `DECIMAL(p,0)` whose values can lie beyond ±(2^53 − 1), an integer type in all but name. */
+function wholeDecimal(type: string): boolean {
+  const m = /^DECIMAL\((\d+),0\)$/.exec(type);
+  return m !== null && Number(m[1]) > 15;
 }
 
 /** Integer types whose values can lie beyond what a JavaScript number holds exactly. */
@@ -95,7 +106,7 @@ const WIDE_INTEGERS = new Set(['BIGINT', 'HUGEINT', 'UBIGINT', 'UHUGEINT']);
  */
 function jsonSafeSql(expr: string, type: string, depth: number): string | null {
   if (type === 'FLOAT' || type === 'DOUBLE') return `CASE WHEN isfinite(${expr}) THEN ${expr} END`;
-  if (WIDE_INTEGERS.has(type)) return `CASE WHEN ${expr} BETWEEN -9007199254740991 AND 9007199254740991 THEN to_json(${expr}) ELSE to_json(${expr}::VARCHAR) END`;
+  if (WIDE_INTEGERS.has(type) || wholeDecimal(type)) return `CASE WHEN ${expr} BETWEEN -9007199254740991 AND 9007199254740991 THEN to_json(${expr}) ELSE to_json(${expr}::VARCHAR) END`;
   const list = /^(.*)\[\d*\]$/.exec(type);
   if (!list) return null;
   const item = `__fg_x${depth}`;

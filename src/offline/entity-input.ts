@@ -437,9 +437,20 @@ function inferType(name: string, values: readonly unknown[]): ColType {
   if ([...kinds].every((k) => k === 'int' || k === 'bigint')) {
     const row = values.findIndex((v) => (typeof v === 'number' || typeof v === 'bigint') && (BigInt(v) < INT64_MIN || BigInt(v) > INT64_MAX));
     if (row >= 0) {
+      // Refused rather than read as floats: it may be an id (a uint64 hash) that lost digits already.
       throw new InputError(
         `entity column '${name}' holds ${String(values[row])} in row ${row}, outside the 64-bit integer range; send such values as strings`,
         { column: name, row },
+        'bad_entity_value',
+      );
+    }
+    // An integer beyond ±2^53 sent as a JSON number has lost its last digits already: refused, as for join keys,
+    // rather than passed through as another id.
+    const inexact = values.findIndex((v) => typeof v === 'number' && !Number.isSafeInteger(v));
+    if (inexact >= 0) {
+      throw new InputError(
+        `entity column '${name}' holds ${String(values[inexact])} in row ${inexact}, a whole number beyond ±2^53 that is not exact any more (its last digits are lost); send such ids as strings (or bigints in the SDK)`,
+        { column: name, row: inexact },
         'bad_entity_value',
       );
     }
@@ -515,18 +526,19 @@ function columnsFromArrow(table: ArrowTable, intKeys: ReadonlySet<string> = new 
     }
     const values = [...vec].map((v) => (v === undefined ? null : v) as unknown);
     if (field.type.typeId === Type.Date) return { name: field.name, type: 'TIMESTAMP' as const, values: values.map((v) => (v === null ? null : new Date(v as number))) };
-    // The values decide, as for rows (a Float64 column of whole numbers is an int64 key, as apache-arrow stores
-    // plain JavaScript numbers); the Arrow type only when no value can (an empty or all-null column).
-    const declared = values.every((v) => v === null) ? arrowColumnType(field.type) : undefined;
-    // An int key's values are checked as exact as for rows: a Float64 column loses digits beyond ±2^53.
-    if (intKeys.has(field.name) && declared === undefined) return intKeyColumn(field.name, values);
+    // An int key's values decide, as for rows (a Float64 column of whole numbers is an int64 key, as apache-arrow
+    // stores plain JavaScript numbers), checked as exact (a Float64 loses digits beyond ±2^53); its Arrow type
+    // only when no value can (an all-null column). Other columns pass through as the type they were given
+    // (a Float64 weight of whole numbers stays a DOUBLE).
+    const declared = arrowColumnType(field.type);
+    if (intKeys.has(field.name) && values.some((v) => v !== null)) return intKeyColumn(field.name, values);
     return { name: field.name, type: declared ?? inferType(field.name, values), values };
   });
 }
 
 /**
- * The column type an Arrow type declares, for a column no value can tell (a key column of nulls is still an
- * int64 key). Types without a counterpart are inferred.
+ * The column type an Arrow type declares (Int → BIGINT, Float → DOUBLE, Bool, Utf8); the values decide for
+ * types without a counterpart.
  */
 function arrowColumnType(given: ArrowTypeLike): ColType | undefined {
   const type = given.typeId === Type.Dictionary && given.dictionary ? given.dictionary : given;

@@ -18,14 +18,15 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Table } from 'apache-arrow';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { NOT_JUDGED, alertFinishedRun } from '../alerts/dispatch.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
-import { sourceFormat } from '../definitions/source-location.js';
+import { isGlob, sourceFormat } from '../definitions/source-location.js';
 import type { DefinitionSet } from '../definitions/types.js';
 import { FeatureguardError, InputError, isCallerError } from '../errors.js';
 import { parseInstantMicros } from '../time/instant.js';
+import { resolveQuality } from '../guards/config.js';
 import { runGuardStage, type DatasetGuardInfo, type GuardStageResult } from '../guards/stage.js';
 import { WRITTEN_DESPITE_BLOCK } from '../guards/reference.js';
 import type { Project } from '../project.js';
@@ -35,7 +36,7 @@ import { datasetBytes, datasetFormat, splitOutputPath, writeDatasetFile, DATASET
 import { pitViews, planDataset, reconcileWithEntities, type DatasetPlan, type PlannedView } from './dataset-plan.js';
 import { ident } from './engine.js';
 import { loadEntityInput, type EntityInput, type LoadEntityOptions } from './entity-input.js';
-import { buildLineage, buildManifest, manifestPath, startSourceFingerprints, writeManifest, type BuildFacts, type DatasetManifest, type ManifestOutput } from './manifest.js';
+import { buildLineage, buildManifest, entityFileFingerprint, manifestPath, startSourceFingerprints, writeManifest, type BuildFacts, type DatasetManifest, type ManifestOutput } from './manifest.js';
 import { ENTITY_TS, hiddenTimestampColumns, planViewJoins, pointInTimeJoinSql } from './point-in-time.js';
 import { checkOutputTargets } from './output-targets.js';
 import { runSetup, sourceUnreadable } from './source-sql.js';
@@ -181,10 +182,18 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
   const sources = startSourceFingerprints(engine, project.root, plan, project.config.quality, new Promise((r) => (listed = r)));
   try {
     progress('entities', 0);
-    const loaded = await loadEntityInput(conn, normalizeEntities(request.entities), {
+    // An entity file as the load begins: fingerprinted once its rows are loaded, while the join runs.
+    const input = normalizeEntities(request.entities);
+    const entityPath = input.kind === 'file' && !isGlob(input.path) ? resolve(request.baseDir ?? process.cwd(), input.path) : null;
+    const before = entityPath === null ? undefined : statSync(entityPath, { throwIfNoEntry: false });
+    const loaded = await loadEntityInput(conn, input, {
       timestampColumn: request.timestampColumn, joinKeys: plan.joinKeys, keysUnless: labelOnlyKeys(plan, set), table: entTable, baseDir: request.baseDir,
     });
     plan = reconcileWithEntities(plan, loaded.columns);
+    const entityFingerprint = entityPath !== null && before?.isFile()
+      ? entityFileFingerprint(entityPath, before, resolveQuality(project.config.quality, plan.service?.quality).provenance.full_hash_max_bytes)
+      : Promise.resolve(null);
+    entityFingerprint.catch(() => undefined); // awaited below; a build failing first must not leave it unhandled
     // The sources are first read here: a failure names the view and source (`sourceFailure`), not SQL.
     try {
       await runSetup(conn, plan.views.flatMap((v) => v.relation.setup));
@@ -250,7 +259,8 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
     const guard = guarded;
     const status = guard.verdict === 'pass' ? 'success' : guard.verdict === 'warn' || request.allowFailedChecks ? 'warned' : 'blocked';
     const types = (await conn.runAndReadAll(`DESCRIBE ${select()}`)).getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
-    const facts: BuildFacts = { project, set, plan, loaded, entTable, conn, sources, availability, options, splitAt, types, guard, status, run };
+    const entityFile = await entityFingerprint;
+    const facts: BuildFacts = { project, set, plan, loaded, entityFile, entTable, conn, sources, availability, options, splitAt, types, guard, status, run };
     let alerted = request.disableGuards === true;
     const alert = async () => {
       if (!alerted) (alerted = true), await alertFinishedRun(project, run.id, guard);
@@ -327,14 +337,19 @@ async function finishRun(p: Prepared, manifest: DatasetManifest, outputs: readon
  * written to `out` (with a manifest beside each file). Resolves to the result
  * even when blocked (`status: 'blocked'`, nothing written); throws on bad input.
  */
-export async function getHistoricalFeatures(project: Project, request: HistoricalFeaturesRequest): Promise<HistoricalFeaturesResult> {
+export async function getHistoricalFeatures(project: Project, given: HistoricalFeaturesRequest): Promise<HistoricalFeaturesResult> {
+  // One reading of "split or not" for the checks below and the build (`prepare` normalizes the same way).
+  const request = withoutEmptySplit(given);
   const out = request.out === undefined ? undefined : resolve(request.baseDir ?? process.cwd(), request.out);
   const format = out === undefined ? undefined : datasetFormat(out, request.format);
+  // The paths checked before any work: only these are ever written (a source, the state, the entity file are refused).
+  let targets: readonly string[] = [];
   if (out !== undefined) {
-    const splitting = (request.splitAt !== undefined && request.splitAt !== null && request.splitAt !== '') || (request.testFraction !== undefined && request.testFraction !== null);
+    const splitting = request.splitAt !== undefined || request.testFraction !== undefined;
     const input = normalizeEntities(request.entities);
     const entityFile = input.kind === 'file' ? resolve(request.baseDir ?? process.cwd(), input.path) : undefined;
-    checkOutputTargets(project, splitting ? [splitOutputPath(out, 'train'), splitOutputPath(out, 'test')] : [out], entityFile);
+    targets = splitting ? [splitOutputPath(out, 'train'), splitOutputPath(out, 'test')] : [out];
+    checkOutputTargets(project, targets, entityFile);
   }
   const p = await prepare(project, request, format ?? 'memory');
   // Files are written beside their target and renamed into place once every part is written: an interrupted
@@ -369,6 +384,7 @@ export async function getHistoricalFeatures(project: Project, request: Historica
       if (out !== undefined && format !== undefined) {
         for (const part of p.parts) {
           const path = part.part === 'all' ? out : splitOutputPath(out, part.part);
+          if (!targets.includes(path)) throw new Error(`internal error: output ${path} was not checked before the build`);
           const temp = `${path}.featureguard-${tag}.tmp`;
           let bytes: number;
           try {

@@ -7,9 +7,10 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import type { DefinitionSet } from '../definitions/types.js';
+import { InputError } from '../errors.js';
 import { isGlob } from '../definitions/source-location.js';
 import { resolveQuality, type QualityConfig } from '../guards/config.js';
 import type { GuardStageResult } from '../guards/stage.js';
@@ -21,7 +22,7 @@ import type { DatasetPlan, PlannedView } from './dataset-plan.js';
 import { runSetup } from './source-sql.js';
 import type { OfflineEngine } from './engine.js';
 import type { LoadedEntities } from './entity-input.js';
-import { fingerprintFile, fingerprintOrderedRelation, fingerprintSource } from './fingerprint.js';
+import { fingerprintFile, fingerprintOrderedRelation, fingerprintSource, type FileFingerprint } from './fingerprint.js';
 import { ROW_ORDINAL } from './point-in-time.js';
 
 export const MANIFEST_FORMAT_VERSION = 1;
@@ -117,6 +118,8 @@ export interface BuildFacts {
   readonly set: DefinitionSet;
   readonly plan: DatasetPlan;
   readonly loaded: LoadedEntities;
+  /** The entity file's fingerprint, taken as its rows were loaded (`entityFileFingerprint`); null for other inputs. */
+  readonly entityFile: FileFingerprint | null;
   /** Temp table with the loaded entity rows (for their fingerprint). */
   readonly entTable: string;
   readonly conn: DuckDBConnection;
@@ -219,14 +222,33 @@ function definitionVersions(f: BuildFacts): Record<string, { version: number; ha
   return out;
 }
 
+/**
+ * The fingerprint of an entity file whose rows were just loaded, as `before` (its state when the load began) saw
+ * it. Hashed right after the load, not when the manifest is written minutes later: a file regenerated meanwhile
+ * (a nightly job) would be recorded beside rows built from the old one, and `dataset verify` would call a
+ * rebuild that gives other rows reproducible. A file that changed while the build read it fails the build.
+ */
+export async function entityFileFingerprint(path: string, before: { readonly size: number; readonly mtimeMs: number }, partialThresholdBytes: number): Promise<FileFingerprint> {
+  const changed = () =>
+    new InputError(`the entity file ${path} changed while the build read it; build again once it is written`, { path }, 'entity_input_changed');
+  let fp: FileFingerprint;
+  try {
+    fp = await fingerprintFile(path, { partialThresholdBytes });
+  } catch {
+    throw changed();
+  }
+  const after = statSync(path, { throwIfNoEntry: false });
+  if (fp.size !== before.size || fp.mtime !== new Date(before.mtimeMs).toISOString() || after?.size !== before.size || after.mtimeMs !== before.mtimeMs) throw changed();
+  return fp;
+}
+
 /** Fingerprint the sources and entity rows and assemble the manifest. */
 export async function buildManifest(f: BuildFacts, outputs: readonly ManifestOutput[]): Promise<DatasetManifest> {
   const used = new Set(f.plan.views.map((v) => v.source.name));
   const sources = (await f.sources).filter((s) => used.has(s.name));
   const rel = await fingerprintOrderedRelation(f.conn, f.entTable, ROW_ORDINAL);
   const d = f.loaded.description;
-  const partialThresholdBytes = resolveQuality(f.project.config.quality, f.plan.service?.quality).provenance.full_hash_max_bytes;
-  const file = d.kind === 'file' && !/[*?[]/.test(d.uri) ? await fingerprintFile(d.uri.replace(/^file:\/\//, ''), { partialThresholdBytes }).catch(() => null) : null;
+  const file = f.entityFile;
   const featureOf = new Map(f.plan.views.flatMap((v) => v.features.map((x) => [x.column, { view: v.view.name, feature: x.feature }] as const)));
   const total = outputs.filter((o) => o.part !== 'all').reduce((n, o) => n + o.rows, 0) || (outputs[0]?.rows ?? f.loaded.rowCount);
   const g = f.guard;

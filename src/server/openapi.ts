@@ -58,7 +58,7 @@ export const ROUTES: readonly RouteDoc[] = [
   { method: 'get', path: '/v1/materialize/{job}', summary: 'A materialization job with its runs', scope: 'read', params: ['job'] },
   { method: 'post', path: '/materialize', summary: "Feast's remote materialize (Feast 0.66+): waits for the job (200, the finished job) unless `?async=true` (202)", scope: 'write', body: 'api/feast_materialize', query: ['async', 'force'], responses: FEAST_MATERIALIZE },
   { method: 'post', path: '/materialize-incremental', summary: "Feast's remote materialize_incremental: each view from where its last window ended to `end_ts`; waits unless `?async=true`", scope: 'write', body: 'api/feast_materialize_incremental', query: ['async', 'force'], responses: FEAST_MATERIALIZE },
-  { method: 'post', path: '/v1/datasets', summary: 'Build a point-in-time dataset, streamed as Arrow IPC (default), Parquet, CSV or JSON', scope: 'read', body: 'api/datasets', produces: ['application/vnd.apache.arrow.stream', 'application/vnd.apache.parquet', 'text/csv', 'application/x-ndjson'],
+  { method: 'post', path: '/v1/datasets', summary: 'Build a point-in-time dataset, streamed as Arrow IPC (default), Parquet, CSV or JSON', scope: 'read', body: 'api/datasets', produces: ['application/vnd.apache.arrow.stream', 'application/vnd.apache.parquet', 'text/csv', 'application/json'],
     responses: { 422: 'blocked by the guards (`guard_blocked`, the run id in `details`); no dataset' } },
   { method: 'get', path: '/v1/registry', summary: 'Registry generation and object counts', scope: 'read' },
   { method: 'get', path: '/v1/registry/{collection}', summary: 'Current entities, sources, feature_views or feature_services', scope: 'read', params: ['collection'] },
