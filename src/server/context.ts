@@ -26,4 +26,12 @@ export interface ServerContext {
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The most cells (rows × columns) one push or dataset request may describe: four per byte of the body limit
+ * (4 Mi by default). A body without scalar columns or ragged rows holds at most one cell per two bytes.
+ */
+export function maxCells(limits: ServerLimits): number {
+  return 4 * limits.bodyLimit;
+}
 export const DEFAULT_MAX_ENTITIES = 1000;

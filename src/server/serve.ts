@@ -75,6 +75,17 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
+ * The address to listen on as given in a URL or a config: `[::1]` is `::1`, and an IPv4-mapped IPv6 address
+ * (`::ffff:127.0.0.1`) is the IPv4 address it maps (clients reach it so, and the Host header it would need,
+ * `[::ffff:127.0.0.1]`, is one Node refuses).
+ */
+export function listenHost(host: string): string {
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(bare);
+  return mapped ? mapped[1] : bare;
+}
+
+/**
  * Refuse to listen beyond loopback while no API key exists.
  * Returns whether keys must be required regardless of the key count.
  */
@@ -96,7 +107,7 @@ const TIMEOUT_CHECK_MS = 2_000;
 
 /** Start serving a project (see the module comment). */
 export async function startServer(project: Project, options: ServeOptions = {}): Promise<RunningServer> {
-  const host = options.host ?? project.config.server?.host ?? DEFAULT_HOST;
+  const host = listenHost(options.host ?? project.config.server?.host ?? DEFAULT_HOST);
   const port = options.port ?? project.config.server?.port ?? DEFAULT_PORT;
   const { requireKeys } = checkBinding(project, host);
   const log = options.logger ?? pino({ name: 'featureguard', level: 'info' });

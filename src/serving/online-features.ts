@@ -80,8 +80,17 @@ function normalizeKey(value: unknown, key: JoinKey, row: number): string | numbe
     }
     return value;
   }
-  const shown = Number.isInteger(value) ? `${String(value)} (a JSON number beyond ±2^53 is not exact: send it as a string)` : Number.isNaN(value) ? 'NaN' : (JSON.stringify(value) ?? typeof value);
+  const shown = Number.isInteger(value) ? `${String(value)} (a JSON number beyond ±2^53 is not exact: send it as a string)` : Number.isNaN(value) ? 'NaN' : describeScalar(value);
   throw new InputError(`entity '${key.name}' row ${row}: expected an integer (${key.type}), got ${shown}`, { join_key: key.name, row }, 'bad_entity');
+}
+
+/** A bad key value as an error message shows it: scalars as JSON (cut at 100 characters), lists and objects by kind (one nested 5,000 deep would overflow the stack of JSON.stringify). */
+function describeScalar(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  const text = JSON.stringify(value) ?? typeof value;
+  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
 }
 
 /** Validate the entity columns against the plan: returns the normalized columns and the row count. */

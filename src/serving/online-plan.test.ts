@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineEntity, defineFeatureService, defineFeatureView, defineSource } from '../definitions/define.js';
 import { definitionSet } from '../definitions/definition-set.js';
-import { buildOnlineReadPlan } from './online-plan.js';
+import { buildOnlineReadPlan, createPlanCache } from './online-plan.js';
 
 // A flight view with a feature `origin` beside an airport view keyed by `origin`: valid definitions (with full
 // feature names the columns differ), but a read without full names would have two `origin` columns.
@@ -20,5 +20,17 @@ describe('online read plan', () => {
     expect(buildOnlineReadPlan(set, { service: 'both', fullFeatureNames: true }).featureNames).toEqual(['hourly__delay', 'flight_info__origin']);
     // Alone, the view has no such key: no collision.
     expect(buildOnlineReadPlan(set, { features: ['flight_info:origin'] }).featureNames).toEqual(['origin']);
+  });
+});
+
+describe('the plan cache', () => {
+  it('keeps the plans of ordinary requests, and plans requests of thousands of references each time (1,000 of them held 1.5 GB)', () => {
+    const plans = createPlanCache();
+    const small = { features: ['hourly:delay'] };
+    expect(plans(() => set, 1, small)).toBe(plans(() => set, 1, small));
+    const huge = { features: Array.from({ length: 3_000 }, () => 'hourly:delay') };
+    const first = plans(() => set, 1, huge);
+    expect(first.featureNames).toEqual(['delay']);
+    expect(plans(() => set, 1, huge)).not.toBe(first);
   });
 });

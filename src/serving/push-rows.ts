@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { resolveSourcePath, sourcePlaces, sourceResolvesInside, type SourceRoots } from '../definitions/source-location.js';
 import type { FeatureType, JoinKey, SourceDef } from '../definitions/types.js';
-import { InputError } from '../errors.js';
+import { FeatureguardError, InputError } from '../errors.js';
 import { ident, literal } from '../offline/engine.js';
 import { duckdbType } from '../offline/source-sql.js';
 
@@ -249,11 +249,24 @@ async function refuseLossyCasts(
   );
 }
 
+/**
+ * Refuse a request whose rows × columns exceed `maxCells` (413 `too_many_cells`), before any row is built. A
+ * body within the size limit can still describe far more cells than it holds: a scalar column of a `df` stands
+ * for every row, and each entity row object may bring a column of its own that every other row then lacks.
+ */
+export function checkCells(rows: number, columns: number, maxCells: number, field: string): void {
+  if (rows * columns <= maxCells) return;
+  throw new FeatureguardError('too_many_cells', `'${field}' describes ${rows} rows × ${columns} columns, more than the ${maxCells} cells one request may hold; send fewer rows or columns per request (the limit grows with server.body_limit)`, {
+    status: 413, exitCode: 2, details: { field, rows, columns, limit: maxCells },
+  });
+}
+
 /** Columns as rows (Feast's `df` of a push, the `entities` of a dataset request); every column must have the same length. */
-export function rowsFromColumns(df: Record<string, unknown>, field = 'df', code = 'invalid_rows'): Record<string, unknown>[] {
+export function rowsFromColumns(df: Record<string, unknown>, field = 'df', code = 'invalid_rows', maxCells = Infinity): Record<string, unknown>[] {
   // A single value stands for every row (pandas broadcasts a scalar column; Feast's own examples send one).
   const first = Object.entries(df).find(([, v]) => Array.isArray(v)) as [string, unknown[]] | undefined;
   const n = first ? first[1].length : Object.keys(df).length > 0 ? 1 : 0;
+  checkCells(n, Object.keys(df).length, maxCells, field);
   const cols = Object.entries(df).map(([k, v]): [string, unknown[]] => [k, Array.isArray(v) ? v : new Array<unknown>(n).fill(v)]);
   const bad = cols.filter(([, v]) => v.length !== n).map(([k, v]) => ({ column: k, length: v.length }));
   if (bad.length > 0) throw new InputError(`every column of '${field}' must have the same length (${first?.[0]} has ${n}, ${bad[0].column} ${bad[0].length})`, { columns: bad }, code);

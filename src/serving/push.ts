@@ -115,7 +115,13 @@ function validateRows(project: Project, view: FeatureViewDef, rows: readonly Rec
       const to = renames.get(k) ?? (feast && k === 'created' && !known.has(k) ? 'created_timestamp' : undefined);
       const name = to !== undefined && !(to in raw) ? to : k;
       if (ignored !== null && !known.has(name)) ignored.add(k);
-      else row[name] = typeof v === 'number' && Number.isNaN(v) && !floats.has(name) ? null : timestamps.has(name) ? utcIfNaive(v) : v;
+      else {
+        const value = typeof v === 'number' && Number.isNaN(v) && !floats.has(name) ? null : timestamps.has(name) ? utcIfNaive(v) : v;
+        // An own property even for `__proto__` (an assignment would set the row's prototype, and its fields
+        // would pass as the row's own): the schema then refuses it as any unknown property.
+        if (name === '__proto__') Object.defineProperty(row, name, { value, enumerable: true, writable: true, configurable: true });
+        else row[name] = value;
+      }
     }
     if (!validate(row) && problems.length < MAX_REPORTED_PROBLEMS) {
       for (const p of bodyProblems(validate.errors)) problems.push({ row: i, path: `/${i}${p.path === '/' ? '' : p.path}`, message: p.message });

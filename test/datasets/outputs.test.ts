@@ -60,7 +60,7 @@ describe('the entity file in the manifest', () => {
           if (e.phase === 'guards' && !swapped) (swapped = true), writeFileSync(file, 'user_id,event_timestamp\n9,2030-01-01T00:00:00Z\n');
         },
       });
-      outcome = { manifestSha: res.manifest.entities.fingerprint.file?.sha256 };
+      outcome = { manifestSha: (res.manifest.entities.fingerprint as { file?: { sha256: string } }).file?.sha256 };
     } catch (e) {
       outcome = { error: (e as FeatureguardError).code };
     }

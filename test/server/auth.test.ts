@@ -78,6 +78,23 @@ describe('binding', () => {
     for (const h of ['0.0.0.0', '::', '192.168.1.4', 'example.com']) expect(isLoopback(h), h).toBe(false);
   });
 
+  it('listens on [::1] and ::ffff:127.0.0.1 as the addresses they name (a bracketed name failed; the mapped one answered every request with a bare 400)', async () => {
+    const fx = await createFixture();
+    try {
+      for (const [given, url] of [['[::1]', /^http:\/\/\[::1\]:\d+$/], ['::ffff:127.0.0.1', /^http:\/\/127\.0\.0\.1:\d+$/]] as const) {
+        const server = await startServer(fx.project, { host: given, port: 0, scheduler: false, quiet: true });
+        try {
+          expect(server.url).toMatch(url);
+          expect((await fetch(`${server.url}/health`)).status).toBe(200);
+        } finally {
+          await server.close();
+        }
+      }
+    } finally {
+      await fx.close();
+    }
+  });
+
   it('refuses a non-loopback host without keys, and requires keys there even after revoking all', async () => {
     const bare = await createFixture();
     try {

@@ -181,3 +181,34 @@ describe('POST /v1/materialize and materializations of other processes', () => {
     for (let i = 0; i < 200 && (await json(await app.request(`/v1/materialize/${started.job_id}`))).status === 'running'; i++) await new Promise((r) => setTimeout(r, 25));
   });
 });
+
+describe('requests whose size is in what they describe, not in their bytes (a review: one 0.8 MB push ran the heap out)', () => {
+  it('a Feast push whose scalar columns would make millions of cells is a 413 before any row is built', async () => {
+    const df: Record<string, unknown> = { origin: Array.from({ length: 20_000 }, (_, i) => `A${i}`), event_timestamp: '2001-01-02T00:00:00Z' };
+    for (let i = 0; i < 500; i++) df[`extra_${i}`] = 1;
+    const started = Date.now();
+    for (const [path, body] of [['/push', { push_source_name: 'origin_delays', df }], ['/write-to-online-store', { feature_view_name: 'origin_delays', df }]] as const) {
+      const res = await app.request(path, post(body));
+      const err = (await json(res)).error;
+      expect([res.status, err.code, err.details]).toEqual([413, 'too_many_cells', { field: 'df', rows: 20_000, columns: 502, limit: 4 * 1024 * 1024 }]);
+    }
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('dataset entity rows each bringing a column of their own count as rows × all their columns', async () => {
+    const rows = Array.from({ length: 3_000 }, (_, i) => ({ origin: 'SEA', event_timestamp: '2001-01-02T00:00:00Z', [`c${i}`]: 1 }));
+    const res = await app.request('/v1/datasets', post({ features: ['origin_delays:dep_delay'], entity_rows: rows }));
+    const err = (await json(res)).error;
+    expect([res.status, err.code, err.details.columns]).toEqual([413, 'too_many_cells', 3_002]);
+  });
+
+  it("a pushed row's __proto__ member is an unknown property, not the row's fields", async () => {
+    const res = await app.request('/v1/push', post('{"view": "origin_delays", "rows": [{"origin": "SEA", "event_timestamp": "2001-01-02T00:00:00Z", "__proto__": {"dep_delay": 1, "flights": 1, "carrier": "AA"}}]}'));
+    expect([res.status, JSON.stringify((await json(res)).error)]).toEqual([400, expect.stringContaining("unknown property '__proto__'")]);
+  });
+
+  it('an offset of more than nine digits is taken', async () => {
+    const res = await app.request('/v1/runs?offset=1000000000');
+    expect([res.status, (await json(res)).runs]).toEqual([200, []]);
+  });
+});

@@ -8,9 +8,9 @@
 import { Hono } from 'hono';
 import type { DatasetFormat } from '../../offline/dataset-output.js';
 import { buildDatasetStream } from '../../offline/historical.js';
-import { rowsFromColumns } from '../../serving/push-rows.js';
+import { checkCells, rowsFromColumns } from '../../serving/push-rows.js';
 import { jsonBody } from '../body.js';
-import type { ServerContext } from '../context.js';
+import { maxCells, type ServerContext } from '../context.js';
 
 interface DatasetBody {
   features?: string[];
@@ -42,11 +42,20 @@ function toWebStream(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Arr
   });
 }
 
+/** How many distinct column names the row objects hold together. */
+function columnUnion(rows: readonly Record<string, unknown>[]): number {
+  const names = new Set<string>();
+  for (const row of rows) for (const name in row) names.add(name);
+  return names.size;
+}
+
 export function datasetRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.post('/', ctx.auth.requireScope('read'), async (c) => {
     const body = await jsonBody<DatasetBody>(c, 'datasets', ctx.limits.bodyLimit);
-    const rows = body.entity_rows ?? rowsFromColumns(body.entities ?? {}, 'entities', 'bad_entity');
+    const rows = body.entity_rows ?? rowsFromColumns(body.entities ?? {}, 'entities', 'bad_entity', maxCells(ctx.limits));
+    // Every row object's own columns are columns of all rows (null where a row lacks them).
+    if (body.entity_rows) checkCells(rows.length, columnUnion(body.entity_rows), maxCells(ctx.limits), 'entity_rows');
     const stream = await buildDatasetStream(
       ctx.project,
       {

@@ -12,7 +12,7 @@ import { push, pushTarget, type PushRequest, type PushResult } from '../../servi
 import { pushToViews, viewsForPushSource, type ViewsPushResult } from '../../serving/push-source.js';
 import { rowsFromColumns } from '../../serving/push-rows.js';
 import { feastFields, readJson, validateBody } from '../body.js';
-import type { ServerContext } from '../context.js';
+import { maxCells, type ServerContext } from '../context.js';
 
 interface PushBody {
   view?: string;
@@ -92,7 +92,7 @@ export function pushRoutes(ctx: ServerContext): Hono {
   app.post('/', ctx.auth.requireScope('write'), async (c) => {
     const raw = await readJson(c, ctx.limits.bodyLimit);
     const body = validateBody<PushBody>('push', isFeastPush(raw) ? feastFields(raw, FEAST_PUSH_FIELDS) : raw);
-    const rows = body.rows ?? rowsFromColumns(body.df ?? {});
+    const rows = body.rows ?? rowsFromColumns(body.df ?? {}, 'df', 'invalid_rows', maxCells(ctx.limits));
     if (body.view !== undefined) return pushAnswer(ctx, c, { view: body.view, rows, to: body.to });
     // Feast's body (`push_source_name`, `df`): columns the view does not have are left out, as Feast does, and a
     // source several views read is pushed to each of them.
@@ -109,7 +109,7 @@ export function writeToOnlineStoreRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.post('/', ctx.auth.requireScope('write'), async (c) => {
     const body = validateBody<{ feature_view_name: string; df: Record<string, unknown> }>('write_to_online_store', feastFields(await readJson(c, ctx.limits.bodyLimit), FEAST_WRITE_FIELDS));
-    const rows = rowsFromColumns(body.df);
+    const rows = rowsFromColumns(body.df, 'df', 'invalid_rows', maxCells(ctx.limits));
     if (rows.length === 0) {
       getView(ctx.project.registry.current(), body.feature_view_name); // an unknown view is still a 400
       return nothingToPush(c, 'online');

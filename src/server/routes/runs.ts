@@ -19,7 +19,7 @@ const MAX_LIMIT = 500;
 function intParam(name: string, raw: string | undefined, min: number, max: number, dflt: number): number {
   if (raw === undefined || raw === '') return dflt;
   // Digits only: Number() would also take '1e2', '0x10' and ' 5'.
-  const n = /^[0-9]{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
+  const n = /^[0-9]{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(n) || n < min || n > max) throw new InputError(`query parameter '${name}' must be an integer from ${min} to ${max}`, { [name]: raw });
   return n;
 }
