@@ -1,4 +1,5 @@
 /** Helpers over a project's definitions: lookup by name and feature references. */
+import { contentHash } from '../registry/canonical.js';
 import { NotFoundError, InputError } from '../errors.js';
 import { didYouMean } from './suggest.js';
 import type { Definition, DefinitionSet, EntityDef, FeatureDef, FeatureServiceDef, FeatureViewDef, JoinKey } from './types.js';
@@ -41,6 +42,20 @@ export function viewJoinKeys(set: DefinitionSet, view: FeatureViewDef): JoinKey[
     if (!ent) throw new NotFoundError(`feature view '${view.name}' names unknown entity '${e}'`);
     return ent.join_keys;
   });
+}
+
+/**
+ * The identity of what a view's online values are computed from: its features' names and types, where its
+ * source reads them (path, table or query, time columns, field mapping) and its join keys (a content hash). Online stores write a row of equal timestamps again when this differs (`BeginWriteOptions`).
+ */
+export function onlineDefinition(set: DefinitionSet, view: FeatureViewDef): string {
+  // Only what decides the values: a description, a constraint or the ttl (applied on reads) rewrites nothing.
+  const source = set.sources.get(view.source);
+  const from = source && { path: source.path, format: source.format, database: source.database, table: source.table, query: source.query,
+    timestamp_field: source.timestamp_field, created_timestamp_field: source.created_timestamp_field, field_mapping: source.field_mapping };
+  return contentHash({
+    features: view.features.map((f) => [f.name, f.type]), source: from ?? null, join_keys: viewJoinKeys(set, view).map((k) => [k.name, k.type]),
+  }).slice(0, 16);
 }
 
 /** Features of one view selected for a request. */

@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { NOT_JUDGED, alertFinishedRun, sendDueAlerts } from '../alerts/dispatch.js';
-import { viewJoinKeys } from '../definitions/definition-set.js';
+import { onlineDefinition, viewJoinKeys } from '../definitions/definition-set.js';
 import type { DefinitionSet, FeatureViewDef } from '../definitions/types.js';
 import { FeatureguardError, InputError, isCallerError } from '../errors.js';
 import { castFeaturesSql, rawViewRelationSql } from '../guards/raw-relation.js';
@@ -322,7 +322,9 @@ async function materializeView(
       throw new FeatureguardError('lease_lost', `the materialization lease of '${view.name}' expired and was taken over (was this process paused?); nothing was written`, { status: 409, exitCode: 3, details: { view: view.name } });
     }
     // Exclusive: this run holds the view's lease (an earlier session it left pending in Redis is dead).
-    const writer = await store.beginWrite(view.name, featureNames, { exclusive: true, leaseDomain: stateIdentity(project.state), floats: floatFeatures(view.features) });
+    const writer = await store.beginWrite(view.name, featureNames, {
+      exclusive: true, leaseDomain: stateIdentity(project.state), floats: floatFeatures(view.features), definition: onlineDefinition(set, view),
+    });
     let totals = { written: 0, skipped: 0 };
     try {
       const result = await conn.stream(latest);

@@ -42,7 +42,7 @@ export interface MaterializeResult {
   readonly rowsRead: number;
   /** Entities whose online value this run replaced. */
   readonly entitiesWritten: number;
-  /** Entities skipped because the online store holds a newer value. */
+  /** Entities skipped because the online store holds a newer value (or an equal one written under the same definitions). */
   readonly skipped: number;
   readonly checks: readonly CheckResult[];
   readonly counts: GuardStageResult['counts'];

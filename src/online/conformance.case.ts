@@ -114,6 +114,18 @@ export function describeOnlineStoreConformance(name: string, newNamespace: () =>
       expect((await store.readMany('m', ['x'], [['k']]))[0]?.values).toEqual(['v11']);
     });
 
+    it('writes a row of equal timestamps again only under other definitions or features (a feature added, one remapped)', async () => {
+      const store = await open();
+      await store.writeBatch('d', ['x'], [row(['k'], ['old'], 10, 5)], { definition: 'v1' });
+      expect(await store.writeBatch('d', ['x'], [row(['k'], ['same defs'], 10, 5)], { definition: 'v1' })).toEqual({ written: 0, skipped: 1 });
+      expect(await store.writeBatch('d', ['x'], [row(['k'], ['remapped'], 10, 5)], { definition: 'v2' })).toEqual({ written: 1, skipped: 0 });
+      expect((await store.readMany('d', ['x'], [['k']]))[0]).toEqual({ values: ['remapped'], eventTs: 10, createdTs: 5 });
+      expect(await store.writeBatch('d', ['x', 'y'], [row(['k'], ['remapped', 7], 10, 5)], { definition: 'v2' })).toEqual({ written: 1, skipped: 0 });
+      expect((await store.readMany('d', ['x', 'y'], [['k']]))[0]?.values).toEqual(['remapped', 7]);
+      // Older rows stay older whatever their definitions.
+      expect(await store.writeBatch('d', ['x', 'y'], [row(['k'], ['older', 1], 9, 99)], { definition: 'v3' })).toEqual({ written: 0, skipped: 1 });
+    });
+
     it('projects, reorders and survives a schema change', async () => {
       const store = await open();
       await store.writeBatch('p', ['a', 'b', 'c'], [row(['k1'], [1, 2, 3], 1)]);

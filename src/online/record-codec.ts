@@ -16,8 +16,10 @@ export function encodeKey(key: OnlineKey): string {
 const schemaHashes = new Map<string, string>();
 
 /** Short content hash of a feature list (cached). */
-export function schemaHash(features: readonly string[]): string {
-  const text = JSON.stringify(features);
+export function schemaHash(features: readonly string[], definition?: string): string {
+  // The definitions' identity, when given, makes the hash differ where the feature list alone does not (a
+  // feature mapped to another column): stores replace a row of equal timestamps written under other ones.
+  const text = definition === undefined ? JSON.stringify(features) : JSON.stringify([features, definition]);
   let h = schemaHashes.get(text);
   if (h === undefined) {
     h = createHash('sha1').update(text).digest('hex').slice(0, 12);

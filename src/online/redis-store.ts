@@ -318,7 +318,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   };
 
   const beginWriteRaw = async (view: string, features: readonly string[], options: BeginWriteOptions = {}): Promise<OnlineWriter> => {
-    const hash = schemaHash(features);
+    const hash = schemaHash(features, options.definition);
     const g = String(await scripts.fgBegin(genKey(view), pendingKey(view), ownersKey(view), String(leaseMs), `${processBootHost() ?? processHost()}#${process.pid}`, randomBytes(4).toString('hex')));
     await reapSessionsOfGoneProcesses(view, g);
     // A member of the view's exclusive set: the session's gen, and the lease domain it was opened under.

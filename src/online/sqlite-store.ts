@@ -45,7 +45,8 @@ const UPSERT = `INSERT INTO online_values (view, key, event_ts, created_ts, sche
 ON CONFLICT (view, key) DO UPDATE SET event_ts = excluded.event_ts, created_ts = excluded.created_ts,
   schema = excluded.schema, payload = excluded.payload
 WHERE excluded.event_ts > online_values.event_ts
-   OR (excluded.event_ts = online_values.event_ts AND excluded.created_ts > online_values.created_ts)`;
+   OR (excluded.event_ts = online_values.event_ts AND excluded.created_ts > online_values.created_ts)
+   OR (excluded.event_ts = online_values.event_ts AND excluded.created_ts = online_values.created_ts AND excluded.schema <> online_values.schema)`;
 
 /**
  * The open read snapshots of every store in this process, by database file: a commit through any handle ends
@@ -178,7 +179,7 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
   const beginWrite = async (view: string, features: readonly string[], options: BeginWriteOptions = {}): Promise<OnlineWriter> => {
     const floats = options.floats;
     const release = await lock();
-    const hash = schemaHash(features);
+    const hash = schemaHash(features, options.definition);
     let ended = false;
     let written = 0;
     let skipped = 0;

@@ -14,6 +14,13 @@ export type OnlineKey = readonly (string | number)[];
 /** How a write session is opened. */
 export interface BeginWriteOptions {
   /**
+   * The identity of the definitions the values were computed under (a hash of the view and its source). A row
+   * whose event and created timestamps equal the stored one's replaces it when written under other definitions
+   * (a feature added, a feature mapped to another column: materializing the window again brings the values the
+   * definitions give now); under the same ones it is skipped as before.
+   */
+  readonly definition?: string;
+  /**
    * The caller holds the view's materialization lease: an earlier exclusive session of the view still pending
    * can only be one whose process failed or died before its abort reached the store, and is dead from now
    * on (its records never shown, nor compared against). Pushes, which run beside materializations, are not

@@ -17,7 +17,7 @@ import { rmSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { NOT_JUDGED, alertFinishedRun } from '../alerts/dispatch.js';
-import { getView, viewJoinKeys } from '../definitions/definition-set.js';
+import { getView, onlineDefinition, viewJoinKeys } from '../definitions/definition-set.js';
 import type { DefinitionSet, FeatureViewDef } from '../definitions/types.js';
 import { FeatureguardError, InputError, isCallerError } from '../errors.js';
 import { runGuardStage, type GuardStageResult } from '../guards/stage.js';
@@ -307,7 +307,7 @@ export async function push(project: Project, request: PushRequest, options: Push
         eventTs: rfc3339ToMicros(String(r.event_timestamp)),
         createdTs: r.created_timestamp == null ? 0 : rfc3339ToMicros(String(r.created_timestamp)),
       }));
-      ({ written, skipped } = await store.writeBatch(view.name, features, online, { floats: floatFeatures(view.features) }));
+      ({ written, skipped } = await store.writeBatch(view.name, features, online, { floats: floatFeatures(view.features), definition: onlineDefinition(set, view) }));
       // Last check, still registered (so no other process can clear a drop deferred to this push in
       // between): a drop requested since the push began takes these rows with it, also when the view
       // was removed and added again unchanged. An apply after this check is after the push.
