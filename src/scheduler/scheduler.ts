@@ -104,8 +104,22 @@ export function startScheduler(registry: Registry, jobs: MaterializeJobs, option
   const lastRuns = new Map<string, ScheduleLastRun>();
   let generation = -1;
 
+  // Fires under way, from the slot until their job ends: `stop` waits for them (a SIGTERM while a fire was still
+  // working out its window stopped the server under it, and the run failed on a closed database).
+  const firing = new Set<Promise<void>>();
+  let stopped = false;
+  // Returns the fire's promise: node-cron's noOverlap waits for it.
+  const track = (view: string): Promise<void> => {
+    if (stopped) return Promise.resolve();
+    const f = fire(view).finally(() => firing.delete(f));
+    firing.add(f);
+    return f;
+  };
+
   const fire = async (view: string) => {
     const started_at = new Date().toISOString();
+    // Running from the slot on (working out the window can take a while), not only once the job has started.
+    lastRuns.set(view, { source: 'scheduler', started_at, finished_at: null, status: 'running', job_id: null, runs: [], message: null });
     try {
       const { job, done } = await jobs.start({ views: [view], incremental: true }, 'schedule');
       lastRuns.set(view, { source: 'scheduler', started_at, finished_at: null, status: 'running', job_id: job.id, runs: job.runs.map((r) => ({ id: r.run_id, status: r.status })), message: null });
@@ -143,7 +157,7 @@ export function startScheduler(registry: Registry, jobs: MaterializeJobs, option
         entries.set(view, { view, cron: expr, task: null, error: `invalid cron expression '${expr}'` });
         continue;
       }
-      const task = cron.schedule(expr, () => fire(view), {
+      const task = cron.schedule(expr, () => track(view), {
         name: `materialize:${view}`, noOverlap: true, timezone,
         // A slot reached late (the event loop stalled by a long synchronous step) still runs, until the next
         // slot comes; node-cron's default drops it after 1 s, and a daily view would go a day without a refresh.
@@ -183,9 +197,11 @@ export function startScheduler(registry: Registry, jobs: MaterializeJobs, option
         error: e.error,
       })),
     async stop() {
+      stopped = true;
       clearInterval(timer);
       await Promise.all([...entries.values()].map((e) => e.task?.destroy()));
       entries.clear();
+      await Promise.allSettled([...firing]);
     },
   };
 }

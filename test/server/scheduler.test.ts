@@ -167,3 +167,29 @@ it('lists the run ids of a scheduled materialization while it is still going', a
     await jobs.idle();
   }
 });
+
+it('stop waits for a fire still working out its window, and shows it running from its slot (a review finding: a SIGTERM then closed the state under it)', async () => {
+  applySchedule('* * * * * *');
+  let releaseStart!: () => void;
+  const startHeld = new Promise<void>((r) => (releaseStart = r));
+  let slotReached!: () => void;
+  const reached = new Promise<void>((r) => (slotReached = r));
+  // A start that takes its time (the first run of a ttl-0 view scans its whole source for the earliest row).
+  const jobs = createMaterializeJobs(async (o) => {
+    slotReached();
+    await startHeld;
+    return startMaterialization(fx.project, o);
+  });
+  const scheduler = startScheduler(fx.project.registry, jobs, { pollMs: 100 });
+  await reached;
+  expect(scheduler.list()[0].last_run).toMatchObject({ status: 'running', job_id: null });
+  let stopped = false;
+  const stopping = scheduler.stop().then(() => (stopped = true));
+  await new Promise((r) => setTimeout(r, 200));
+  expect(stopped).toBe(false);
+  releaseStart();
+  await stopping;
+  // The job had started and finished by the time stop resolved: nothing left to run on a closed project.
+  expect(jobs.list()[0]).toMatchObject({ trigger: 'schedule', status: expect.stringMatching(/^(done|failed)$/) });
+  applySchedule('0 4 * * *');
+});
