@@ -38,7 +38,7 @@ export function recordPiiColumns(db: StateDb, target: string | null, columns: It
   ensureTables(db, 'guard_pii_columns', DDL);
   const insert = db.prepare('INSERT OR IGNORE INTO guard_pii_columns (target, "column", run_id, found_at) VALUES (?, ?, ?, ?)');
   const now = new Date().toISOString();
-  db.transaction(() => list.forEach((c) => insert.run(target, c, runId, now)))();
+  db.transaction(() => list.forEach((c) => insert.run(target, c, runId, now))).immediate();
 }
 
 /** One remembered column: where it was found, and by which run. */

@@ -100,7 +100,7 @@ export function requestDrops(db: StateDb, views: readonly string[]): void {
   ensureDropTable(db);
   const record = db.prepare('INSERT INTO online_drops_pending (view, requested_at, token) VALUES (?, ?, ?) ON CONFLICT (view) DO UPDATE SET token = excluded.token');
   const now = new Date().toISOString();
-  db.transaction(() => views.forEach((v) => record.run(v, now, randomUUID())))();
+  db.transaction(() => views.forEach((v) => record.run(v, now, randomUUID()))).immediate();
   readCache.delete(db);
 }
 
@@ -149,7 +149,7 @@ export async function dropPendingView(project: Project, view: string): Promise<v
     restartViewHistory(db, view);
     // A request that came while the store dropped stays (what it stands for may have been written meanwhile).
     if (!pushing) db.prepare('DELETE FROM online_drops_pending WHERE view = ? AND token IS ?').run(view, row.token);
-  })();
+  }).immediate();
   readCache.delete(db);
 }
 

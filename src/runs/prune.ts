@@ -102,11 +102,11 @@ function* pruneSteps(db: StateDb, options: PruneOptions): Generator<void, PruneR
     const deleteRun = db.prepare('DELETE FROM runs WHERE id = ?');
     const deleteDetails = details.map((t) => db.prepare(`DELETE FROM ${t} WHERE run_id = ?`));
     for (let i = 0; i < drop.length; i += CHUNK) {
-      db.transaction((ids: string[]) => ids.forEach((id) => deleteRun.run(id)))(drop.slice(i, i + CHUNK));
+      db.transaction((ids: string[]) => ids.forEach((id) => deleteRun.run(id))).immediate(drop.slice(i, i + CHUNK));
       yield;
     }
     for (let i = 0; i < trim.length; i += CHUNK) {
-      db.transaction((ids: string[]) => ids.forEach((id) => deleteDetails.forEach((s) => s.run(id))))(trim.slice(i, i + CHUNK));
+      db.transaction((ids: string[]) => ids.forEach((id) => deleteDetails.forEach((s) => s.run(id)))).immediate(trim.slice(i, i + CHUNK));
       yield;
     }
   }

@@ -285,6 +285,8 @@ export function openRunStore(db: StateDb): RunStore {
     },
     addResults(results) {
       if (results.length === 0) return;
+      // Immediate: a transaction that reads first cannot wait for another process's write (SQLite answers
+      // SQLITE_BUSY at once instead of calling the busy handler), so it takes the write lock up front.
       db.transaction(() => {
         const next = new Map<string, number>();
         for (const r of results) {
@@ -292,7 +294,7 @@ export function openRunStore(db: StateDb): RunStore {
           next.set(r.run_id, seq);
           insertResult.run(r.run_id, seq, r.check, r.feature, r.slice, r.status, JSON.stringify(r));
         }
-      })();
+      }).immediate();
     },
     results(runId) {
       const rows = db.prepare('SELECT record FROM check_results WHERE run_id = ? ORDER BY seq').all(runId) as { record: string }[];
@@ -301,7 +303,7 @@ export function openRunStore(db: StateDb): RunStore {
     addProfiles(runId, profiles) {
       db.transaction(() => {
         for (const p of profiles) insertProfile.run(runId, p.column, p.slice ?? '', JSON.stringify(p.profile));
-      })();
+      }).immediate();
     },
     profiles(runId) {
       const rows = db.prepare('SELECT "column", slice, profile FROM profiles WHERE run_id = ? ORDER BY "column", slice').all(runId) as Row[];

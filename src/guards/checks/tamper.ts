@@ -205,7 +205,7 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
       const now = fresh.get(`${p.range_start}|${p.range_end}`);
       if (now && p.run_id) update.run(now.rows, now.checksum, readAt, view.name, p.run_id, p.range_start, p.range_end);
     }
-  })();
+  }).immediate();
 
   const changedDays = [...new Set(changed.map((c) => c.day))].sort();
   const checked = toCheck.length - unchecked;
