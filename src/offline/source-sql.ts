@@ -12,6 +12,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { DefinitionError, FeatureguardError, NotFoundError } from '../errors.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import { problemAt } from '../definitions/origins.js';
@@ -80,9 +81,38 @@ function prefixLength(pattern: string): number {
   return first < 0 ? pattern.length : pattern.lastIndexOf('/', first) + 1;
 }
 
-/** Stable alias under which a DuckDB database file is attached. */
+/** The prefix of every alias a DuckDB database file is attached under (one per version of the file). */
+export function attachAliasPrefix(absolutePath: string): string {
+  return `fg_db_${createHash('sha256').update(absolutePath).digest('hex').slice(0, 16)}_`;
+}
+
+/**
+ * The alias a DuckDB database file is attached under as it is now: its path and its version (inode, size,
+ * modification time). A read-only attachment reads the file as it was when attached, and the process's DuckDB
+ * keeps it: under one alias for good, a long-running `serve` kept serving a table as it first read it while
+ * another process had rewritten it. A new version gets a new alias (see `attachCurrent`).
+ */
 export function attachAlias(absolutePath: string): string {
-  return `fg_db_${createHash('sha256').update(absolutePath).digest('hex').slice(0, 16)}`;
+  const st = statSync(absolutePath, { throwIfNoEntry: false });
+  const version = st ? `${st.ino}:${st.size}:${st.mtimeMs}` : 'missing';
+  return `${attachAliasPrefix(absolutePath)}${createHash('sha256').update(version).digest('hex').slice(0, 8)}`;
+}
+
+/**
+ * Attach `abs` under `alias` (read-only), first detaching the file's other versions: DuckDB attaches one file
+ * once per process. A query still reading a detached version finishes; a later statement of a build that was
+ * reading it fails naming the alias (the file changed under it), rather than reading two versions as one.
+ */
+function attachCurrent(abs: string, alias: string): SetupStep {
+  return {
+    key: `attach:${alias}`,
+    async run(conn: DuckDBConnection) {
+      const prefix = attachAliasPrefix(abs);
+      const older = (await conn.runAndReadAll(`SELECT database_name FROM duckdb_databases() WHERE starts_with(database_name, ${literal(prefix)}) AND database_name <> ${literal(alias)}`)).getRowsJS();
+      for (const [name] of older) await conn.run(`DETACH DATABASE IF EXISTS ${ident(String(name))}`).catch(() => undefined);
+      await conn.run(`ATTACH IF NOT EXISTS ${literal(abs)} AS ${ident(alias)} (READ_ONLY)`);
+    },
+  };
 }
 
 /**
@@ -150,7 +180,7 @@ export function rawSourceSql(roots: SourceRoots, source: SourceDef): { setup: Se
       },
     };
     return {
-      setup: ["SET TimeZone = 'UTC'", `ATTACH IF NOT EXISTS ${literal(abs)} AS ${ident(alias)} (READ_ONLY)`, noView],
+      setup: ["SET TimeZone = 'UTC'", attachCurrent(abs, alias), noView],
       from: `${ident(alias)}.${table}`,
     };
   }
