@@ -80,6 +80,16 @@ export interface HistoricalFeaturesRequest {
   /** Folder relative entity and output paths resolve against (default: the working directory). */
   readonly baseDir?: string;
   readonly onProgress?: (event: DatasetProgress) => void;
+  /**
+   * Cancels the build: the running DuckDB statement is interrupted, the build fails with `cancelled` (HTTP 499)
+   * and its run is recorded failed. The HTTP API passes its request's signal (a client that went away).
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** The error of a build whose signal aborted. */
+function cancelled(): FeatureguardError {
+  return new FeatureguardError('cancelled', 'the dataset build was cancelled (the client went away)', { status: 499, exitCode: 130 });
 }
 
 export interface HistoricalFeaturesResult {
@@ -158,13 +168,26 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
   if (request.splitAt !== undefined && request.testFraction !== undefined) throw new InputError('give splitAt or testFraction, not both');
   if (request.testFraction !== undefined && !(request.testFraction > 0 && request.testFraction < 1)) throw new InputError(`test fraction must be between 0 and 1 (exclusive), got ${request.testFraction}`);
   const steps = 4;
-  const progress = (phase: DatasetProgress['phase'], step: number, rows?: number) => request.onProgress?.({ phase, step, steps, rows });
+  const progress = (phase: DatasetProgress['phase'], step: number, rows?: number) => {
+    if (request.signal?.aborted) throw cancelled();
+    request.onProgress?.({ phase, step, steps, rows });
+  };
   const engine = await project.engine();
   const conn = await engine.connect();
   const tag = randomUUID().replaceAll('-', '').slice(0, 12);
   const entTable = `__fg_ds_${tag}_entities`;
   const dsTable = `__fg_ds_${tag}`;
+  // Until cleanup (the end of a stream too), an abort interrupts whatever DuckDB runs for this build.
+  const interrupt = () => {
+    try {
+      conn.interrupt();
+    } catch {
+      // nothing running
+    }
+  };
+  request.signal?.addEventListener('abort', interrupt, { once: true });
   const cleanup = async () => {
+    request.signal?.removeEventListener('abort', interrupt);
     for (const t of [`${dsTable}_train`, `${dsTable}_test`]) await conn.run(`DROP VIEW IF EXISTS ${ident(t)}`).catch(() => {});
     for (const t of [dsTable, entTable]) await conn.run(`DROP TABLE IF EXISTS ${ident(t)}`).catch(() => {});
     conn.closeSync();
@@ -266,7 +289,9 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
       if (!alerted) (alerted = true), await alertFinishedRun(project, run.id, guard);
     };
     return { conn, facts, parts, selectAll: select(), status, guard, run, cleanup, alert };
-  } catch (e) {
+  } catch (caught) {
+    // An interrupted statement is the cancellation, whatever DuckDB called it.
+    const e = request.signal?.aborted ? cancelled() : caught;
     listed(new Map()); // a build that failed before listing them: the fingerprints (never used) must not wait
     project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
     await cleanup();
@@ -494,12 +519,19 @@ export async function buildDatasetStream(
     if (!released) (released = true), await p.cleanup(), await alertLater();
   };
   async function* body(): AsyncGenerator<Uint8Array> {
+    let sent = false;
+    let failed = false;
     try {
       yield* datasetBytes(p.conn, part.select, format);
+      sent = true;
     } catch (e) {
-      project.runs.update(run.id, { status: 'failed', message: `streaming failed: ${(e as Error).message.split('\n')[0]}` });
-      throw e;
+      failed = true;
+      const why = request.signal?.aborted ? 'the client went away before the dataset was sent whole' : `streaming failed: ${(e as Error).message.split('\n')[0]}`;
+      project.runs.update(run.id, { status: 'failed', message: why });
+      throw request.signal?.aborted ? cancelled() : e;
     } finally {
+      // A reader that stopped early (the client went away): the run says the dataset was not delivered.
+      if (!sent && !failed) project.runs.update(run.id, { status: 'failed', message: 'the client stopped reading before the dataset was sent whole (not delivered)' });
       await release();
     }
   }

@@ -65,6 +65,8 @@ export function datasetRoutes(ctx: ServerContext): Hono {
         fullFeatureNames: body.full_feature_names === true,
         availability: body.availability,
         timestampColumn: body.timestamp_column,
+        // A client that goes away cancels the build (DuckDB interrupted, the run failed), not only the answer.
+        signal: c.req.raw.signal,
       },
       body.format ?? 'arrow',
       { deliverAlerts: (d) => ctx.background.track(d) },
