@@ -54,3 +54,10 @@ describe('materializing a window again after the definitions changed', () => {
     expect((await read(['delays:delay'])).results[1].values[0]).toBe((before as number) + 1000);
   });
 });
+
+describe('a view named twice', () => {
+  it('is materialized once (it was refused as "already being materialized" by its own process)', async () => {
+    const results = await materialize(bench.project, { ...WINDOW, views: ['delays', 'delays'] });
+    expect(results.map((r) => [r.view, r.status])).toEqual([['delays', expect.stringMatching(/success|warned/)]]);
+  });
+});

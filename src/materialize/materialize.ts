@@ -48,7 +48,8 @@ export function materializableViews(set: DefinitionSet, names?: readonly string[
     throw new InputError('views must be a list of feature view names', undefined, 'invalid_request');
   }
   if (names && names.length > 0) {
-    return names.map((name) => {
+    // A view named twice is materialized once (it held its own lease: "already being materialized by" itself).
+    return [...new Set(names)].map((name) => {
       const v = set.views.get(name);
       if (!v) throw new InputError(`unknown feature view '${name}'`, { known: [...set.views.keys()] }, 'unknown_view');
       if (!v.online) throw new InputError(`feature view '${name}' is not online: set online: true to materialize it`, { view: name }, 'view_not_online');

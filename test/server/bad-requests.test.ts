@@ -117,4 +117,16 @@ describe('bad requests', () => {
     expect(res.status).toBe(413);
     expect((await res.json()).error.code).toBe('payload_too_large');
   });
+
+  it('a materialization window of start and incremental, or of neither, is a 400 saying so (not "/incremental must be equal to constant")', async () => {
+    for (const [body, message] of [
+      [{ incremental: true, start: '2001-01-01' }, 'incremental computes the start itself'],
+      [{ incremental: false }, 'give a window (start, and optionally end) or incremental: true'],
+      [{}, 'give a window (start, and optionally end) or incremental: true'],
+    ] as const) {
+      const res = await t.app.request('/v1/materialize', post(body));
+      const err = (await res.json()).error;
+      expect([res.status, err.code, err.message], JSON.stringify(body)).toEqual([400, 'invalid_request', expect.stringContaining(message)]);
+    }
+  });
 });

@@ -9,7 +9,8 @@
 import { Hono } from 'hono';
 import { startMaterialization } from '../../materialize/materialize.js';
 import type { Project } from '../../project.js';
-import { jsonBody } from '../body.js';
+import { readJson, validateBody } from '../body.js';
+import { InputError } from '../../errors.js';
 import type { ServerContext } from '../context.js';
 import type { StartMaterializeFn } from '../materialize-jobs.js';
 
@@ -25,10 +26,26 @@ export function projectMaterializeFn(project: Project): StartMaterializeFn {
   return (options) => startMaterialization(project, options);
 }
 
+/**
+ * The window of a body said plainly before the schema (whose `oneOf` could only say "/incremental must be equal to
+ * constant"), as the CLI says it: `incremental` with a `start`, or neither.
+ */
+function windowFirst(body: unknown): unknown {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  const { incremental, start } = body as { incremental?: unknown; start?: unknown };
+  if (incremental === true && start !== undefined) {
+    throw new InputError('incremental computes the start itself (where the last window of each view ended): drop start, or drop incremental', { problems: [{ path: '/start', message: 'not with incremental: true' }] }, 'invalid_request');
+  }
+  if (incremental !== true && start === undefined && (incremental === undefined || typeof incremental === 'boolean')) {
+    throw new InputError('give a window (start, and optionally end) or incremental: true', { problems: [{ path: '/', message: 'start or incremental: true is required' }] }, 'invalid_request');
+  }
+  return body;
+}
+
 export function materializeRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.post('/', ctx.auth.requireScope('write'), async (c) => {
-    const body = await jsonBody<MaterializeBody>(c, 'materialize', ctx.limits.bodyLimit);
+    const body = validateBody<MaterializeBody>('materialize', windowFirst(await readJson(c, ctx.limits.bodyLimit)));
     const { job } = await ctx.jobs.start(
       { views: body.views, start: body.start, end: body.end, incremental: body.incremental === true },
       'api',
