@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
 import { materialize } from '../src/materialize/materialize.js';
+import { createApp } from '../src/server/app.js';
 import { openProject } from '../src/project.js';
 import { getOnlineFeatures } from '../src/serving/online-features.js';
 import { createFixture, READ_SEA } from './server/fixture.js';
@@ -29,9 +30,13 @@ describe('materialize --incremental after the online store lost its values', () 
       const second = (await materialize(fx.project, incremental))[0];
       expect([second.window.start, second.entitiesWritten]).toEqual([first.window.end, 0]);
       // What a restart without persistence leaves of this project's keys: none.
+      const gauge = async () => /featureguard_view_materialized_until_seconds\{view="origin_delays"\} (\S+)/.exec(await (await createApp(fx.project).request('/metrics')).text())?.[1];
+      expect(Number(await gauge())).toBeGreaterThanOrEqual(Date.parse(first.window.end) / 1000);
       const keys = await r.keys(`${prefix}*`);
       await r.del(...keys);
       expect((await getOnlineFeatures(fx.project, READ_SEA)).results[1].statuses).toEqual(['NOT_FOUND']);
+      // The freshness gauge says what the store holds now: nothing materialized (it kept saying fresh).
+      expect(await gauge()).toBeUndefined();
       const [again] = await materialize(fx.project, incremental);
       expect([again.status, again.entitiesWritten, again.window.start]).toEqual(['success', 3, first.window.start]);
       expect((await getOnlineFeatures(fx.project, READ_SEA)).results[1].values).toEqual([23]);

@@ -26,10 +26,19 @@ export function registerFreshnessGauges(registry: Registry, project: Project): v
     help: 'End of the latest window materialized into the online store (unix seconds), per online view',
     labelNames: ['view'] as const,
     registers: [registry],
-    collect() {
+    async collect() {
       this.reset();
+      // Windows written into the store as it is now (its epoch): after Redis lost its data (a restart without
+      // persistence) the view counts as never materialized, as `--incremental` counts it, not as fresh. A store
+      // that does not answer reports no value (alert on its absence as on staleness).
+      let epoch: string;
+      try {
+        epoch = await (await project.onlineStore()).epoch();
+      } catch {
+        return;
+      }
       for (const view of views()) {
-        const end = lastMaterializedEnd(project.state, view);
+        const end = lastMaterializedEnd(project.state, view, epoch);
         if (end) this.set({ view }, end.getTime() / 1000);
       }
     },
