@@ -64,6 +64,42 @@ export function lastMaterializedEnd(db: StateDb, view: string, storeEpoch?: stri
   return row.e === null ? null : new Date(row.e);
 }
 
+/**
+ * The windows of `view` written into the store's epoch (as `lastMaterializedEnd` counts them), oldest start
+ * first, each ending at most when it was recorded.
+ */
+function coveredWindows(db: StateDb, view: string, storeEpoch?: string): { start: string; end: string; run_id: string }[] {
+  const epochs = table(db);
+  const ofEpoch = storeEpoch !== undefined && epochs ? ' AND (store_epoch IS NULL OR store_epoch = ?)' : '';
+  return db
+    .prepare(`SELECT window_start AS start, CASE WHEN window_end > recorded_at OR window_end LIKE '+%' THEN recorded_at ELSE window_end END AS "end", run_id FROM materialized_intervals WHERE view = ?${ofEpoch} ORDER BY window_start`)
+    .all(...(ofEpoch ? [view, storeEpoch] : [view])) as { start: string; end: string; run_id: string }[];
+}
+
+/**
+ * The first instant at or after `from` (null: the earliest recorded window's start) that no recorded window of
+ * the store's epoch covers, or null when none was recorded. `--incremental` starts there: a gap left before or
+ * between windows (a manual window first, a window never written) is materialized instead of skipped for good.
+ * Also the run of the earliest window, which tells whether the view's history was begun by an incremental run.
+ */
+export function firstUncovered(db: StateDb, view: string, from: Date | null, storeEpoch?: string): Date | null {
+  const windows = coveredWindows(db, view, storeEpoch);
+  if (windows.length === 0) return null;
+  let cursor = from ?? new Date(windows[0].start);
+  for (const w of windows) {
+    const start = new Date(w.start);
+    const end = new Date(w.end);
+    if (start.getTime() > cursor.getTime()) break;
+    if (end.getTime() > cursor.getTime()) cursor = end;
+  }
+  return cursor;
+}
+
+/** The run that recorded the view's earliest window of the store's epoch, or null. */
+export function earliestWindowRun(db: StateDb, view: string, storeEpoch?: string): string | null {
+  return coveredWindows(db, view, storeEpoch)[0]?.run_id ?? null;
+}
+
 /** Intervals of a view, newest first. */
 export function listIntervals(db: StateDb, view: string, limit = 100): MaterializedInterval[] {
   if (!table(db)) return (db.prepare('SELECT *, NULL AS store_epoch FROM materialized_intervals WHERE view = ? ORDER BY window_end DESC LIMIT ?').all(view, limit) as MaterializedInterval[]);

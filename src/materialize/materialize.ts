@@ -31,7 +31,7 @@ import { droppedSince, dropIfPending, dropPendingError, dropPendingView, isDropP
 import type { OnlineRow } from '../online/types.js';
 import { viewLineage } from '../runs/lineage-record.js';
 import type { Lineage, Run } from '../runs/types.js';
-import { lastMaterializedEnd, recordInterval } from './intervals.js';
+import { earliestWindowRun, firstUncovered, lastMaterializedEnd, recordInterval } from './intervals.js';
 import { latestPerEntitySql, windowSql } from './latest-sql.js';
 import { stateIdentity } from '../state/state-db.js';
 import { floatFeatures } from '../online/record-codec.js';
@@ -74,6 +74,17 @@ async function earliestEventTs(project: Project, set: DefinitionSet, view: Featu
   }
 }
 
+/** Whether the view's earliest recorded window was an incremental run's (which began at the start of its history). */
+function beganIncrementally(project: Project, view: string, epoch: string | undefined): boolean {
+  const runId = earliestWindowRun(project.state, view, epoch);
+  if (runId === null) return false;
+  try {
+    return (project.runs.get(runId).options as { incremental?: boolean } | null)?.incremental === true;
+  } catch {
+    return false; // pruned from the quality log: ask the source
+  }
+}
+
 /** Drop a view's values for an apply that ran during its materialization (this run holds the lease), and say so. */
 async function droppedDuringRun(project: Project, view: string, what: string): Promise<Error> {
   await dropPendingView(project, view);
@@ -107,6 +118,8 @@ export async function startMaterialization(project: Project, options: Materializ
           end: options.end,
           incremental: options.incremental,
           lastEnd: options.incremental ? lastMaterializedEnd(project.state, view.name, epoch) : null,
+          firstUncovered: (from) => firstUncovered(project.state, view.name, from, epoch),
+          historyStartKnown: options.incremental ? beganIncrementally(project, view.name, epoch) : undefined,
           earliest: () => earliestEventTs(project, set, view),
           now,
         }),

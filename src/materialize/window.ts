@@ -11,6 +11,14 @@ export interface WindowInput {
   readonly incremental?: boolean;
   /** End of the last successful window of the view. */
   readonly lastEnd: Date | null;
+  /**
+   * With `lastEnd`: the first instant at or after `from` (null: the earliest recorded window's start) that no
+   * recorded window covers. An incremental run then starts at the first gap in the view's history (from now −
+   * ttl, or the source's earliest row when ttl is 0) when there is one before `lastEnd`.
+   */
+  readonly firstUncovered?: (from: Date | null) => Date | null;
+  /** The view's earliest recorded window came from an incremental run (its history began at its start): the source's earliest row is not asked. */
+  readonly historyStartKnown?: boolean;
   /** Earliest event timestamp of the view's source (asked only when needed). */
   readonly earliest: () => Promise<Date | null>;
   readonly now: Date;
@@ -18,7 +26,8 @@ export interface WindowInput {
 
 /**
  * The window `[start, end)` of one view. Incremental: start at the last successful
- * window's end; first run: now − ttl, or the source's earliest row when ttl is 0.
+ * window's end, or at the first gap before it in the view's history; first run: now − ttl, or the source's
+ * earliest row when ttl is 0.
  */
 export interface ResolvedWindow {
   readonly start: Date;
@@ -42,8 +51,16 @@ export async function resolveWindow(input: WindowInput): Promise<ResolvedWindow>
     // An empty window is never reversed: it ends where it starts, and says why nothing is left to do.
     const upTo = (start: Date, why: string): ResolvedWindow =>
       start.getTime() < end.getTime() ? { start, end } : { start, end: start, nothingToDo: why };
-    if (input.lastEnd) return upTo(input.lastEnd, `already materialized up to ${input.lastEnd.toISOString()}`);
     const ttl = storedDuration(input.view.ttl);
+    if (input.lastEnd) {
+      let start = input.lastEnd;
+      if (input.firstUncovered) {
+        const from = ttl > 0 ? new Date(end.getTime() - ttl) : input.historyStartKnown ? null : await input.earliest();
+        const gap = input.firstUncovered(from);
+        if (gap !== null && gap.getTime() < start.getTime()) start = gap;
+      }
+      return upTo(start, `already materialized up to ${input.lastEnd.toISOString()}`);
+    }
     if (ttl > 0) return { start: new Date(end.getTime() - ttl), end };
     const earliest = await input.earliest();
     if (earliest === null) return { start: end, end, nothingToDo: 'the source has no rows' };
