@@ -32,6 +32,12 @@ export interface ProvenanceQuality {
   recheck_days: number;
   /** Allowed clock skew, a duration (`5m`). */
   max_clock_skew: string;
+  /**
+   * How long after its created timestamp a row may still land in the source (a duration, `15m`): tamper detection
+   * counts a row created that long before a run read its day as a late arrival, not an edit. Sources with
+   * created timestamps only.
+   */
+  landing_delay: string;
   /** Files larger than this (bytes) are fingerprinted by size, mtime and first/last MiB. */
   full_hash_max_bytes: number;
   /** Windows up to this many rows count duplicates exactly; larger ones count them on 1/16 of the key space and scale up. */
@@ -140,6 +146,7 @@ export const DEFAULT_QUALITY: ResolvedQuality = Object.freeze({
     future_timestamps: 'block',
     recheck_days: 7,
     max_clock_skew: '5m',
+    landing_delay: '15m',
     full_hash_max_bytes: 256 * 1024 * 1024,
     exact_duplicates_max_rows: 1_000_000,
   },

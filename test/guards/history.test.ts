@@ -34,6 +34,23 @@ describe('tamper detection over time', () => {
     expect(tampering(backdated)).toMatchObject({ status: 'fail', message: expect.stringContaining('2024-01-05') });
   });
 
+  it('a row created just before the run read its day that lands after it is a late arrival (landing_delay); once landed, an edit of it is an edit', async () => {
+    // A short delay for the test (15 minutes by default).
+    const b = await open({ quality: { provenance: { landing_delay: '3s' } } as never });
+    await b.runWindow('2024-01-01', '2024-01-08');
+    // A row computed a second before that run read its day, landing in the file just after it (a review finding:
+    // it blocked every later run of the view for recheck_days).
+    const row = (value: number) => `SELECT * FROM (${DEFAULT_SOURCE}) UNION ALL SELECT 'SEA', TIMESTAMP '2024-01-05 10:30', (current_timestamp - INTERVAL 1 SECOND)::TIMESTAMP, ${value}, 'AA'`;
+    await b.writeSource(row(3));
+    const next = await b.runWindow('2024-01-08', '2024-01-09');
+    expect(tampering(next)).toMatchObject({ status: 'pass', metrics: { partitions_changed: 0 } });
+    // Later runs record the re-checked days again as of their own cutoff: the landed row is part of history now.
+    await new Promise((r) => setTimeout(r, 3_500));
+    expect(tampering(await b.runWindow('2024-01-09', '2024-01-10'))).toMatchObject({ status: 'pass' });
+    await b.writeSource(`SELECT * FROM (${DEFAULT_SOURCE}) UNION ALL SELECT 'SEA', TIMESTAMP '2024-01-05 10:30', created, 4.0, 'AA' FROM (SELECT max(created) AS created FROM read_parquet('${b.dir}/data/rows.parquet') WHERE delay = 3.0)`);
+    expect(tampering(await b.runWindow('2024-01-10', '2024-01-11'))).toMatchObject({ status: 'fail', message: expect.stringContaining('2024-01-05') });
+  });
+
   it("a row the run read whose created time is ahead of the clock (a producer's clock) is no edit later", async () => {
     const b = await open();
     await b.writeSource(`SELECT * FROM (${DEFAULT_SOURCE}) UNION ALL SELECT 'SEA', TIMESTAMP '2024-01-05 10:30', (current_timestamp + INTERVAL 2 MINUTE)::TIMESTAMP, 3.0, 'AA'`);

@@ -11,6 +11,7 @@ import { ident, literal } from '../../offline/engine.js';
 import type { CheckResult } from '../../runs/types.js';
 import { ensureColumn, ensureTables, type StateDb } from '../../state/state-db.js';
 import { policyOf, queryRows, result, type CheckContext } from '../check.js';
+import { durationMs } from '../config.js';
 import type { RowPass } from '../row-pass.js';
 import type { FeatureViewDef } from '../../definitions/types.js';
 import { sourceShape, viewFeatureShape } from '../../definitions/row-shape.js';
@@ -149,61 +150,89 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   const note = (p: Partition, now: { rows: number; checksum: string } | undefined) => {
     if (now && now.checksum !== p.checksum) changed.push({ day: p.day, range: [p.range_start, p.range_end], before: { rows: p.rows, checksum: p.checksum }, now });
   };
+  type Sums = { rows: number; checksum: string };
+  const key = (p: Pick<Partition, 'range_start' | 'range_end'>) => `${p.range_start}|${p.range_end}`;
   /**
-   * Checksums of `list`'s ranges as of `knownBy(p)` (all rows when undefined), from this window's rows when the
-   * range is inside it and from the source otherwise, each handed to `each`. Returns how many could not be
-   * computed (outside the window, with no source relation).
+   * Checksums of each entry's range as of its `knownBy` (all rows when undefined), from this window's rows when
+   * the range is inside it and from the source otherwise (one scan for all entries), each handed to `each`.
+   * Returns how many could not be computed (outside the window, with no source relation).
    */
-  const compareRanges = async (list: Partition[], knownBy: (p: Partition) => Date | undefined, each: (p: Partition, now: { rows: number; checksum: string } | undefined) => void): Promise<number> => {
-    const inWindow = list.filter((p) => new Date(p.range_start) >= start && new Date(p.range_end) <= end);
-    const outside = list.filter((p) => !inWindow.includes(p));
-    const asRanges = (l: Partition[]) => l.map((p) => ({ start: new Date(p.range_start), end: new Date(p.range_end), knownBy: knownBy(p) }));
-    const cmp = (l: Partition[], now: Map<number, { rows: number; checksum: string }>) => l.forEach((p, i) => each(p, now.get(i)));
+  const compareEntries = async <E extends { p: Partition; knownBy: Date | undefined }>(entries: E[], each: (e: E, now: Sums | undefined) => void): Promise<number> => {
+    const inside = (e: E) => new Date(e.p.range_start) >= start && new Date(e.p.range_end) <= end;
+    const inWindow = entries.filter(inside);
+    const outside = entries.filter((e) => !inside(e));
+    const asRanges = (l: E[]) => l.map((e) => ({ start: new Date(e.p.range_start), end: new Date(e.p.range_end), knownBy: e.knownBy }));
+    const cmp = (l: E[], now: Map<number, Sums>) => l.forEach((e, i) => each(e, now.get(i)));
     if (inWindow.length) cmp(inWindow, await rangeChecksums(ctx, ident(ctx.table), cols, asRanges(inWindow)));
     if (outside.length === 0) return 0;
-    if (!ctx.sourceRelation) return outside.length;
+    if (!ctx.sourceRelation) return new Set(outside.map((e) => e.p)).size;
     // Read only the span of the re-checked ranges from the source (filter pushdown into the scan).
-    const lo = new Date(Math.min(...outside.map((p) => Date.parse(p.range_start))));
-    const hi = new Date(Math.max(...outside.map((p) => Date.parse(p.range_end))));
+    const lo = new Date(Math.min(...outside.map((e) => Date.parse(e.p.range_start))));
+    const hi = new Date(Math.max(...outside.map((e) => Date.parse(e.p.range_end))));
     const rel = `(SELECT * FROM (${ctx.sourceRelation}) WHERE event_timestamp >= ${sqlTs(lo)} AND event_timestamp < ${sqlTs(hi)})`;
     cmp(outside, await rangeChecksums(ctx, rel, cols, asRanges(outside)));
     return 0;
   };
   // With created timestamps a row that arrived after a run read its day (created later: a late arrival, normal
-  // ingest lag) is no edit of what that run read: each range is compared as of when its run started. Without them
+  // ingest lag) is no edit of what that run read: each range is compared as of when its run read it. Without them
   // every row counts, and a range equal to one of this window's partitions is compared with the GROUP BY result.
   const src = ctx.project.registry.current().sources.get(view.source);
   // Rows of this window created after a range's run started (none, as a rule: then the filter changes nothing
   // there, and the GROUP BY result serves).
   const newestCreated = src?.created_timestamp_field === undefined ? null
     : Number((await queryRows(ctx, `SELECT coalesce(epoch_ms(max(created_timestamp)), 0) AS m FROM ${ident(ctx.table)}`))[0]?.m ?? 0);
+  // When this run reads: now, or the newest created timestamp among its rows (a producer's clock ahead; read in
+  // milliseconds: one more covers its microseconds).
+  const readAtMs = Math.max(Date.now(), newestCreated === null ? 0 : newestCreated + 1);
+  // A row may still land up to `landing_delay` after its created timestamp (a file written a little after its rows
+  // were computed): checksums cover the rows created up to `cutoff`, and each run records the unchanged ranges it
+  // re-checks again as of its own cutoff, so rows that landed late within the delay join what later runs compare
+  // (an edit is a change of rows created before a range's cutoff; without created timestamps, of any row).
+  const landing = newestCreated === null ? 0 : (durationMs(ctx.quality.provenance.landing_delay) ?? 0);
+  const cutoff = newestCreated === null ? undefined : new Date(readAtMs - landing);
+  const knownBy = new Date(readAtMs - landing).toISOString();
   const asOf = (p: Partition): Date | undefined => (newestCreated !== null && p.known_by ? new Date(p.known_by) : undefined);
-  const rest: Partition[] = [];
+  // This window's partitions as recorded: as of the cutoff when rows of the window were created after it.
+  const recorded = new Map(mine.map((p) => [key(p), { rows: p.rows, checksum: p.checksum } as Sums]));
+  if (cutoff !== undefined && newestCreated! > cutoff.getTime()) {
+    const sums = await rangeChecksums(ctx, ident(ctx.table), cols, mine.map((p) => ({ start: new Date(p.range_start), end: new Date(p.range_end), knownBy: cutoff })));
+    mine.forEach((p, i) => recorded.set(key(p), sums.get(i) ?? { rows: 0, checksum: '0' }));
+  }
+  // Unchanged ranges recorded before the cutoff are recorded again as of it (`rolled`).
+  const rolls = (p: Partition) => cutoff !== undefined && p.known_by !== undefined && Date.parse(p.known_by) < cutoff.getTime();
+  const rolled = new Map<string, Sums>();
+  const entries: { p: Partition; knownBy: Date | undefined; roll: boolean }[] = [];
   for (const p of toCheck) {
     const k = asOf(p);
-    const same = k === undefined || newestCreated! <= k.getTime() ? mineByRange.get(`${p.range_start}|${p.range_end}`) : undefined;
-    if (same) note(p, same);
-    else rest.push(p);
+    const same = k === undefined || newestCreated! <= k.getTime() ? mineByRange.get(key(p)) : undefined;
+    if (same) {
+      note(p, same);
+      if (rolls(p)) rolled.set(key(p), recorded.get(key(p))!);
+    } else {
+      entries.push({ p, knownBy: k, roll: false });
+      if (rolls(p)) entries.push({ p, knownBy: cutoff, roll: true });
+    }
   }
-  const unchecked = await compareRanges(rest, asOf, note);
+  const unchecked = await compareEntries(entries, (e, now) => (e.roll ? now && rolled.set(key(e.p), now) : note(e.p, now)));
 
-  // Record this window's partitions for later runs (empty days too: rows appearing there later are edits of history),
-  // with when their rows were read: now, or the newest created timestamp among them (a producer's clock ahead).
-  // (The newest created timestamp is read in milliseconds: one more covers its microseconds.)
-  const readAt = new Date(Math.max(Date.now(), newestCreated === null ? 0 : newestCreated + 1)).toISOString();
   // Under a policy that lets the run on (`warn`), a changed range is accepted as it is now once reported: its record
   // is updated in place (one edit, one report); under `block` it stays until a run is let on.
+  const isChanged = (p: Partition) => changed.some((c) => c.range[0] === p.range_start && c.range[1] === p.range_end);
   const accept = changed.length > 0 && policyOf(ctx, 'provenance', 'tampering') !== 'block';
-  const fresh = new Map<string, { rows: number; checksum: string }>();
-  const accepted = accept ? toCheck.filter((p) => changed.some((c) => c.range[0] === p.range_start && c.range[1] === p.range_end)) : [];
-  await compareRanges(accepted, () => undefined, (p, now) => now && fresh.set(`${p.range_start}|${p.range_end}`, now));
+  const fresh = new Map<string, Sums>();
+  const accepted = accept ? toCheck.filter(isChanged) : [];
+  await compareEntries(accepted.map((p) => ({ p, knownBy: cutoff })), (e, now) => now && fresh.set(key(e.p), now));
   const insert = db.prepare('INSERT OR REPLACE INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id, known_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const update = db.prepare('UPDATE guard_partitions SET rows = ?, checksum = ?, known_by = ? WHERE view = ? AND run_id = ? AND range_start = ? AND range_end = ?');
   db.transaction(() => {
-    for (const p of mine) insert.run(view.name, p.day, p.range_start, p.range_end, colsHash, p.rows, p.checksum, ctx.run.id, readAt);
-    for (const p of accepted) {
-      const now = fresh.get(`${p.range_start}|${p.range_end}`);
-      if (now && p.run_id) update.run(now.rows, now.checksum, readAt, view.name, p.run_id, p.range_start, p.range_end);
+    // Empty days too: rows appearing there later are edits of history.
+    for (const p of mine) {
+      const sums = recorded.get(key(p))!;
+      insert.run(view.name, p.day, p.range_start, p.range_end, colsHash, sums.rows, sums.checksum, ctx.run.id, knownBy);
+    }
+    for (const p of toCheck) {
+      const now = isChanged(p) ? fresh.get(key(p)) : rolled.get(key(p));
+      if (now && p.run_id) update.run(now.rows, now.checksum, knownBy, view.name, p.run_id, p.range_start, p.range_end);
     }
   }).immediate();
 
