@@ -49,6 +49,11 @@ export interface OnlineFeaturesResponse {
 export interface OnlineReadOptions {
   /** Cap on entity rows (default `server.max_entities` or 1000). */
   readonly maxEntities?: number;
+  /**
+   * Read keys as Feast's server does (its `/get-online-features`): an integer given for a string join key is its
+   * decimal text (Feast converts with `str()`: a zip code sent as 94107 is "94107").
+   */
+  readonly feastKeys?: boolean;
   /** Reference time for ttl checks (tests). Default now. */
   readonly now?: Date;
 }
@@ -58,9 +63,10 @@ export const DEFAULT_MAX_ENTITIES = 1_000;
 export { formatMicros } from './online-time.js';
 
 const planCaches = new WeakMap<Project, ReturnType<typeof createPlanCache>>();
-function normalizeKey(value: unknown, key: JoinKey, row: number): string | number {
+function normalizeKey(value: unknown, key: JoinKey, row: number, feast: boolean): string | number {
   if (key.type === 'string') {
     if (typeof value === 'string') return value;
+    if (feast && Number.isSafeInteger(value)) return String(value);
     throw new InputError(`entity '${key.name}' row ${row}: expected a string, got ${value === null ? 'null' : typeof value}`, { join_key: key.name, row }, 'bad_entity');
   }
   // Digit strings are accepted: JSON clients send int64 as text (beyond ±2^53 they must: a JSON number that
@@ -94,7 +100,7 @@ function describeScalar(value: unknown): string {
 }
 
 /** Validate the entity columns against the plan: returns the normalized columns and the row count. */
-function entityColumns(plan: OnlineReadPlan, entities: OnlineFeaturesRequest['entities'], max: number, definitions: () => DefinitionSet): { columns: Map<string, (string | number)[]>; n: number } {
+function entityColumns(plan: OnlineReadPlan, entities: OnlineFeaturesRequest['entities'], max: number, definitions: () => DefinitionSet, feast = false): { columns: Map<string, (string | number)[]>; n: number } {
   if (entities === null || typeof entities !== 'object' || Array.isArray(entities)) {
     throw new InputError('entities must be an object of join key name to a list of values, e.g. {"origin": ["SEA"]}', undefined, 'bad_entity');
   }
@@ -124,7 +130,7 @@ function entityColumns(plan: OnlineReadPlan, entities: OnlineFeaturesRequest['en
       });
     }
     // Array.from, not map: a hole ([3, , 4]) is a missing value, not a row skipped.
-    columns.set(key.name, Array.from(values, (v: unknown, i) => normalizeKey(v, key, i)));
+    columns.set(key.name, Array.from(values, (v: unknown, i) => normalizeKey(v, key, i, feast)));
   }
   return { columns, n: Math.max(n, 0) };
 }
@@ -154,7 +160,7 @@ async function readStored<S>(project: Project, request: OnlineFeaturesRequest, o
   if (!plans) planCaches.set(project, (plans = createPlanCache()));
   const plan = plans(() => project.registry.current(), project.registry.generation(REGISTRY_MAX_AGE_MS), request);
   const max = options.maxEntities ?? project.config.server?.max_entities ?? DEFAULT_MAX_ENTITIES;
-  const { columns, n } = entityColumns(plan, request.entities, max, () => project.registry.current());
+  const { columns, n } = entityColumns(plan, request.entities, max, () => project.registry.current(), options.feastKeys === true);
   const store = await project.onlineStore();
   // A view whose values an apply invalidated and that are not dropped yet: nothing of it is served.
   const dropping = viewsWithPendingDrops(project.state, REGISTRY_MAX_AGE_MS);

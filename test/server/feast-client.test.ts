@@ -44,6 +44,10 @@ describe("Feast's clients, unchanged", () => {
     // An entity's name where its join key goes (Feast's clients once took entity names): the message names the key.
     const [byEntity, byEntityBody] = await read('/get-online-features', { features: ['origin_delays:flights'], entities: { airport: ['SEA'] } });
     expect([byEntity, byEntityBody.error.message]).toEqual([400, "missing join key 'origin' in entities ('airport' is the entity; its join key is 'origin': name the column after the join key)"]);
+    // An integer for a string key is its text on Feast's path (Feast's str(): a zip code sent as a number), not on ours.
+    const [numeric, numericBody] = await read('/get-online-features', { features: ['origin_delays:flights'], entities: { origin: [94107] } });
+    expect([numeric, numericBody.results?.[0].values, numericBody.results?.[1].statuses]).toEqual([200, ['94107'], ['NOT_FOUND']]);
+    expect((await read('/v1/online-features', { features: ['origin_delays:flights'], entities: { origin: [94107] } }))[0]).toBe(400);
     const [badKey, badKeyBody] = await read('/get-online-features', { features: ['origin_delays:flights'], entities: { origin: [1.5] } });
     expect([badKey, badKeyBody.error.message]).toEqual([400, "entity 'origin' row 0: expected a string, got number"]);
   });
