@@ -60,6 +60,8 @@ describe('decodeValueTexts', () => {
   it('handles empty vectors, non-finite numbers and features the stored vector lacks', () => {
     expect(decodeValueTexts(encodeValues([]), null)).toEqual([]);
     expect(decodeValueTexts(encodeValues([NaN, -Infinity, [1, NaN], 'x']), null)).toEqual(['NaN', '-Infinity', '[1,null]', '"x"']);
+    // A float list with a non-finite element keeps the .0 of its whole numbers (Feast clients type values by their JSON form).
+    expect(decodeValueTexts(encodeValues([[NaN, 1, 2.5], -Infinity], [true, true]), null)).toEqual(['[null,1.0,2.5]', '-Infinity']);
     expect(decodeValueTexts(encodeValues([1, 'a,"b"']), projection(['p', 'q'], ['q', 'gone', 'p']))).toEqual(['"a,\\"b\\""', undefined, '1']);
   });
 });

@@ -119,12 +119,6 @@ export function decodeValues(text: string): unknown[] {
   return JSON.parse(text) as unknown[];
 }
 
-/** JSON text of a decoded value; non-finite numbers as `NaN`, `Infinity`, `-Infinity` (see `decodeValueTexts`). */
-function valueText(v: unknown): string {
-  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
-  return JSON.stringify(v) ?? 'null';
-}
-
 /**
  * The JSON text of each value of an encoded vector, projected like
  * `project(decodeValues(text), proj)` (`null` for a feature the vector lacks),
@@ -144,11 +138,18 @@ export function decodeValueTexts(text: string, proj: Int32Array | null): (string
   return out;
 }
 
-/** The element texts of a tagged vector: as stored, but the tagged (non-finite) ones printed from their value. */
+/**
+ * The element texts of a tagged vector: as stored, with each tagged non-finite number (`{"$n":"NaN"}`) replaced
+ * in place: a value's own as its JavaScript literal (the caller decides how to show it), one inside a list as
+ * `null` (the list stays JSON, as `JSON.stringify` writes it), the list's other numbers as stored (`[null,1.0]`,
+ * not `[null,1]`: a float list's whole numbers keep their `.0`).
+ */
 function taggedTexts(text: string): string[] {
-  const raw = splitJsonArray(text.slice(1));
-  let decoded: unknown[] | undefined;
-  return raw.map((t, i) => (t.includes('"$n"') ? valueText((decoded ??= decodeValues(text))[i]) : t));
+  return splitJsonArray(text.slice(1)).map((t) => {
+    if (!t.includes('"$n"')) return t;
+    if (t.charCodeAt(0) === 123 /* { */) return String(decodeValues(`~[${t}]`)[0]);
+    return t.replace(/\{"\$n":"(?:NaN|Infinity|-Infinity)"\}/g, 'null');
+  });
 }
 
 /** Text of a JSON array with no string, list or object inside: every comma separates two elements. */
