@@ -51,3 +51,18 @@ describe('store.runs', () => {
     expect(['create', 'update', 'addResults', 'addProfiles', 'db'].filter((m) => m in runs)).toEqual([]);
   });
 });
+
+describe("a timestamp feature in Feast's writes", () => {
+  it('takes epoch seconds, as Feast\'s remote online store sends its UnixTimestamp values (a review finding: a 400)', async () => {
+    const { createApp } = await import('../src/server/app.js');
+    const app = createApp(store.project, { ui: false });
+    const res = await app.request('/write-to-online-store', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ feature_view_name: 'delays', df: { airport: ['JFK'], ts: ['2024-02-01T11:00:00'], n: [1], seen: [1706785200.25], emb: [[1.5]] } }),
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const online = await store.getOnlineFeatures({ features: ['delays:seen'], entities: { airport: ['JFK'] } });
+    expect(online.results[1].values[0]).toBe('2024-02-01T11:00:00.250000Z');
+  });
+});

@@ -101,6 +101,8 @@ function validateRows(project: Project, view: FeatureViewDef, rows: readonly Rec
   const timestamps = new Set(['event_timestamp', 'created_timestamp', ...view.features.filter((f) => f.type === 'timestamp').map((f) => f.name)]);
   // NaN in a column that is no float is a missing value (pandas writes NaN for missing ints and strings too).
   const floats = new Set(view.features.filter((f) => f.type.startsWith('float')).map((f) => f.name));
+  // Feast's remote online store sends a timestamp feature's value as epoch seconds (its UnixTimestamp type).
+  const timestampFeatures = new Set(view.features.filter((f) => f.type === 'timestamp').map((f) => f.name));
   const known = new Set([...keys.map((k) => k.name), ...timestamps, ...view.features.map((f) => f.name)]);
   // Feast's bodies (`ignored` set): its remote online store names the created timestamp `created`.
   const feast = ignored !== null;
@@ -116,7 +118,9 @@ function validateRows(project: Project, view: FeatureViewDef, rows: readonly Rec
       const name = to !== undefined && !(to in raw) ? to : k;
       if (ignored !== null && !known.has(name)) ignored.add(k);
       else {
-        const value = typeof v === 'number' && Number.isNaN(v) && !floats.has(name) ? null : timestamps.has(name) ? utcIfNaive(v) : v;
+        const value = typeof v === 'number' && Number.isNaN(v) && !floats.has(name) ? null
+          : feast && typeof v === 'number' && timestampFeatures.has(name) ? epochSecondsText(v)
+            : timestamps.has(name) ? utcIfNaive(v) : v;
         // An own property even for `__proto__` (an assignment would set the row's prototype, and its fields
         // would pass as the row's own): the schema then refuses it as any unknown property.
         if (name === '__proto__') Object.defineProperty(row, name, { value, enumerable: true, writable: true, configurable: true });
@@ -228,6 +232,17 @@ function refuseSharedSourceGaps(set: DefinitionSet, view: FeatureViewDef, to: Pu
     { view: view.name, source: view.source, other_views: gaps },
     'offline_push_shared_source',
   );
+}
+
+/**
+ * Epoch seconds (Feast's UnixTimestamp value, as its remote online store sends one) as RFC 3339 UTC text to the
+ * microsecond; a number no date holds is left as it is, for the schema to refuse.
+ */
+function epochSecondsText(seconds: number): unknown {
+  const us = Math.round(seconds * 1e6);
+  if (!Number.isSafeInteger(us)) return seconds;
+  const ms = Math.floor(us / 1000);
+  return `${new Date(ms).toISOString().slice(0, -1)}${String(us - ms * 1000).padStart(3, '0')}Z`;
 }
 
 /** Push rows into a view (see the module comment). Bad rows are an `InputError` listing the problems. */
