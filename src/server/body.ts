@@ -16,10 +16,16 @@ export interface BodyProblem {
   readonly message: string;
 }
 
-function tooLarge(limit: number): FeatureguardError {
-  return new FeatureguardError('payload_too_large', `request body exceeds the limit of ${limit} bytes (server.body_limit)`, {
+/**
+ * The 413 of a body over the limit. `streamed`: found while reading a body of no declared length, part of which
+ * was read (the answer then closes the connection); a declared one is refused unread, on a connection that stays
+ * open so the client, still sending, reads the answer (see `onError`).
+ */
+function tooLarge(limit: number, streamed = false): FeatureguardError {
+  const e = new FeatureguardError('payload_too_large', `request body exceeds the limit of ${limit} bytes (server.body_limit)`, {
     status: 413, exitCode: 2, details: { limit },
   });
+  return streamed ? Object.assign(e, { closeConnection: true }) : e;
 }
 
 /**
@@ -48,7 +54,7 @@ export async function readBodyText(c: Context, limit: number = DEFAULT_BODY_LIMI
   try {
     for await (const chunk of source) {
       size += chunk.byteLength;
-      if (size > limit) throw tooLarge(limit);
+      if (size > limit) throw tooLarge(limit, true);
       chunks.push(chunk);
     }
   } catch (e) {
@@ -77,7 +83,7 @@ function readIncoming(incoming: IncomingMessage, limit: number): Promise<string>
       if (size > limit) {
         done();
         incoming.resume();
-        reject(tooLarge(limit));
+        reject(tooLarge(limit, true));
         return;
       }
       chunks.push(chunk);

@@ -7,7 +7,8 @@
  * running materializations, stop the scheduler). Binding beyond loopback
  * without any API key is refused.
  */
-import { serve, type ServerType } from '@hono/node-server';
+import { getRequestListener, RequestError, type ServerType } from '@hono/node-server';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { sendHeldBackSummaries } from '../alerts/held-back.js';
@@ -102,6 +103,18 @@ export function checkBinding(project: Project, host: string): { requireKeys: boo
   return { requireKeys: true };
 }
 
+/**
+ * The answer to a request no route could be given (@hono/node-server cannot make a URL of it: a backslash in
+ * the path, a Host header that is no host), in the API's error shape instead of a bare 400; anything else that
+ * escaped the app is a logged 500.
+ */
+function unroutable(e: unknown, log: Logger): Response {
+  const bad = e instanceof RequestError;
+  if (!bad) log.error({ err: e }, 'request failed');
+  const body = { error: { code: bad ? 'bad_request' : 'internal', message: bad ? `malformed request: ${(e as Error).message}` : 'internal error', details: null } };
+  return new Response(JSON.stringify(body), { status: bad ? 400 : 500, headers: { 'content-type': 'application/json', connection: 'close' } });
+}
+
 /** How often Node checks requests against `headersTimeout`/`requestTimeout`. */
 const TIMEOUT_CHECK_MS = 2_000;
 
@@ -131,7 +144,9 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   try {
     server = await new Promise((resolve, reject) => {
       // Node looks for requests past their timeouts every 30 s by default: a stalled client was cut 50-60 s in.
-      const s = serve({ fetch: app.fetch, hostname: host, port, serverOptions: { connectionsCheckingInterval: TIMEOUT_CHECK_MS } }, () => resolve(s));
+      const listener = getRequestListener(app.fetch, { hostname: host, errorHandler: (e) => unroutable(e, log) });
+      const s = createServer({ connectionsCheckingInterval: TIMEOUT_CHECK_MS }, listener);
+      s.listen(port, host, () => resolve(s));
       s.once('error', reject);
     });
   } catch (e) {

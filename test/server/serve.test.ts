@@ -98,6 +98,22 @@ it('answers requests the HTTP parser refuses (huge headers, a malformed request 
   expect((await call('/health')).status).toBe(200);
 });
 
+it('answers requests no URL can be made of (a backslash in the path, a Host that is no host) in the JSON error shape, not a bare 400', async () => {
+  const { connect } = await import('node:net');
+  const send = (request: string) => new Promise<string>((resolve, reject) => {
+    const sock = connect(server.port, '127.0.0.1', () => sock.write(request));
+    let got = '';
+    sock.on('data', (d) => (got += String(d))).on('end', () => resolve(got)).on('error', reject);
+  });
+  for (const request of ['GET /v1\\runs HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n', 'GET /v1/runs HTTP/1.1\r\nHost: localhost:\r\nConnection: close\r\n\r\n']) {
+    const raw = await send(request);
+    expect(raw, request).toMatch(/^HTTP\/1\.1 400 /);
+    const body = raw.slice(raw.indexOf('\r\n\r\n') + 4);
+    expect(body, request).not.toBe('');
+    expect(JSON.parse(body).error, request).toMatchObject({ code: 'bad_request', message: expect.stringContaining('malformed request') });
+  }
+});
+
 it('shuts down gracefully', async () => {
   const other = await startServer(fx.project, { port: 0, quiet: true, scheduler: false, logger: pino({ level: 'silent' }) });
   expect((await fetch(`${other.url}/health`)).status).toBe(200);
