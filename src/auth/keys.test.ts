@@ -40,6 +40,15 @@ describe('API keys', () => {
     expect(keys.activeCount()).toBe(1);
   });
 
+  it('refuses names with control characters or bidirectional controls (printed by keys list in a terminal)', () => {
+    const keys = fresh();
+    for (const name of ['\u001b[31mred', 'a\u0000b', 'x\u202eevil', 'tab\there']) {
+      expect(() => keys.create('read', name), JSON.stringify(name)).toThrow(expect.objectContaining({ code: 'bad_key_name' }));
+    }
+    expect(keys.create('read', 'dashboards – prod (β)').info.name).toBe('dashboards – prod (β)');
+    expect(keys.list()).toHaveLength(1);
+  });
+
   it('rejects wrong, malformed and revoked keys', () => {
     const keys = fresh();
     const { key, info } = keys.create('read');

@@ -108,6 +108,10 @@ export function openKeyStore(db: StateDb): KeyStore {
   return {
     create(scope, name) {
       if (!isScope(scope)) throw new InputError(`unknown scope '${String(scope)}' (expected read, write or admin)`);
+      // A name is printed by `keys list` in a terminal and shown in logs: no control or direction-changing characters.
+      if (name !== undefined && /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(name)) {
+        throw new InputError('a key name cannot hold control characters or bidirectional text controls (it is shown in terminals and logs)', undefined, 'bad_key_name');
+      }
       const id = randomBytes(8).toString('hex').slice(0, 10);
       const key = `fg_${id}_${randomBytes(32).toString('base64url')}`;
       insert.run(id, name ?? null, scope, sha256(key), new Date().toISOString());
