@@ -7,13 +7,14 @@
  * through as another one); CSV and JSON write every timestamp type and wide decimals as documented.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromArrays, Type } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeatureguardError } from '../../src/errors.js';
 import { getHistoricalFeatures, type HistoricalFeaturesRequest } from '../../src/offline/historical.js';
 import { verifyDataset } from '../../src/offline/verify-dataset.js';
+import { entityFileFingerprint } from '../../src/offline/manifest.js';
 import type { Project } from '../../src/project.js';
 import { buildFailure, makeTinyProject } from './tiny-project.js';
 
@@ -72,6 +73,22 @@ describe('the entity file in the manifest', () => {
       const verdict = await verifyDataset(project, join(dir, 'swap-out.parquet.manifest.json'));
       expect(verdict.reproducible).toBe(false);
     }
+  });
+});
+
+describe('the entity file check', () => {
+  it('takes a file unchanged whatever its modification time (Node rounds mtime to the millisecond: a truncated one failed builds at random)', async () => {
+    const file = join(dir, 'mtime.csv');
+    writeFileSync(file, 'user_id,event_timestamp\n1,2024-01-01T02:30:00Z\n');
+    for (const fraction of [0.2, 0.5, 0.7, 0.999]) {
+      utimesSync(file, 1_700_000_000, 1_700_000_000 + fraction / 1000 + 0.0005);
+      const before = statSync(file);
+      await expect(entityFileFingerprint(file, before, 1 << 30)).resolves.toMatchObject({ size: before.size });
+    }
+    const before = statSync(file);
+    writeFileSync(file, 'user_id,event_timestamp\n2,2024-01-01T02:30:00Z\n');
+    utimesSync(file, 1, 2);
+    await expect(entityFileFingerprint(file, before, 1 << 30)).rejects.toMatchObject({ code: 'entity_input_changed' });
   });
 });
 
