@@ -50,3 +50,24 @@ describe('incremental runs after a manual window', () => {
     }
   });
 });
+
+describe('a view whose ttl became 0', () => {
+  it('materializes the history older than its old ttl on the next incremental run (a review finding)', async () => {
+    const b = await guardBench();
+    try {
+      const set = b.project.registry.current();
+      const withTtl = (ttl: string) => b.project.registry.apply([...set.entities.values(), ...set.sources.values(), { ...set.views.get('delays')!, ttl }]);
+      const run = async (o: object) => (await materialize(b.project, { views: ['delays'], guards: false, ...o } as never))[0];
+      withTtl('1d');
+      const first = await run({ incremental: true, end: '2024-01-20' });
+      expect(first.window.start).toBe('2024-01-19T00:00:00.000Z');
+      withTtl('0');
+      const next = await run({ incremental: true, end: '2024-01-21' });
+      expect(next.window.start).toBe('2024-01-01T00:00:00.000Z');
+      // Covered from the earliest row now: the next run carries on from the last window.
+      expect((await run({ incremental: true, end: '2024-01-22' })).window.start).toBe('2024-01-21T00:00:00.000Z');
+    } finally {
+      await b.close();
+    }
+  });
+});

@@ -80,7 +80,6 @@ function coveredWindows(db: StateDb, view: string, storeEpoch?: string): { start
  * The first instant at or after `from` (null: the earliest recorded window's start) that no recorded window of
  * the store's epoch covers, or null when none was recorded. `--incremental` starts there: a gap left before or
  * between windows (a manual window first, a window never written) is materialized instead of skipped for good.
- * Also the run of the earliest window, which tells whether the view's history was begun by an incremental run.
  */
 export function firstUncovered(db: StateDb, view: string, from: Date | null, storeEpoch?: string): Date | null {
   const windows = coveredWindows(db, view, storeEpoch);
@@ -95,9 +94,9 @@ export function firstUncovered(db: StateDb, view: string, from: Date | null, sto
   return cursor;
 }
 
-/** The run that recorded the view's earliest window of the store's epoch, or null. */
-export function earliestWindowRun(db: StateDb, view: string, storeEpoch?: string): string | null {
-  return coveredWindows(db, view, storeEpoch)[0]?.run_id ?? null;
+/** The runs that recorded the view's windows of the store's epoch, newest window first. */
+export function windowRuns(db: StateDb, view: string, storeEpoch?: string): string[] {
+  return coveredWindows(db, view, storeEpoch).map((w) => w.run_id).reverse();
 }
 
 /** Intervals of a view, newest first. */

@@ -17,7 +17,7 @@ export interface WindowInput {
    * ttl, or the source's earliest row when ttl is 0) when there is one before `lastEnd`.
    */
   readonly firstUncovered?: (from: Date | null) => Date | null;
-  /** The view's earliest recorded window came from an incremental run (its history began at its start): the source's earliest row is not asked. */
+  /** A run of the store's epoch covered the view's history from the source's earliest row (`historyCovered`): it is not asked again. */
   readonly historyStartKnown?: boolean;
   /** Earliest event timestamp of the view's source (asked only when needed). */
   readonly earliest: () => Promise<Date | null>;
@@ -34,6 +34,11 @@ export interface ResolvedWindow {
   readonly end: Date;
   /** Set when an incremental window is empty: why there is nothing to materialize. */
   readonly nothingToDo?: string;
+  /**
+   * An incremental window of a ttl-0 view that starts no later than the first gap after the source's earliest
+   * row: once written, the view's history is covered from the start (later runs need not scan the source again).
+   */
+  readonly historyCovered?: boolean;
 }
 
 export async function resolveWindow(input: WindowInput): Promise<ResolvedWindow> {
@@ -54,17 +59,21 @@ export async function resolveWindow(input: WindowInput): Promise<ResolvedWindow>
     const ttl = storedDuration(input.view.ttl);
     if (input.lastEnd) {
       let start = input.lastEnd;
+      let historyCovered = false;
       if (input.firstUncovered) {
+        // ttl 0: from the source's earliest row, unless a run already covered the history from there.
         const from = ttl > 0 ? new Date(end.getTime() - ttl) : input.historyStartKnown ? null : await input.earliest();
+        historyCovered = ttl === 0;
         const gap = input.firstUncovered(from);
         if (gap !== null && gap.getTime() < start.getTime()) start = gap;
       }
-      return upTo(start, `already materialized up to ${input.lastEnd.toISOString()}`);
+      const w = upTo(start, `already materialized up to ${input.lastEnd.toISOString()}`);
+      return historyCovered ? { ...w, historyCovered } : w;
     }
     if (ttl > 0) return { start: new Date(end.getTime() - ttl), end };
     const earliest = await input.earliest();
     if (earliest === null) return { start: end, end, nothingToDo: 'the source has no rows' };
-    return upTo(earliest, `the source's earliest row (${earliest.toISOString()}) is not before the window end ${end.toISOString()}`);
+    return { ...upTo(earliest, `the source's earliest row (${earliest.toISOString()}) is not before the window end ${end.toISOString()}`), historyCovered: true };
   }
   if (input.start === undefined) throw new InputError('materialize needs a window start (--start), or --incremental');
   const start = parseInstant(input.start, 'start');
