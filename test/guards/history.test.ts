@@ -51,6 +51,37 @@ describe('tamper detection over time', () => {
     expect(tampering(await b.runWindow('2024-01-10', '2024-01-11'))).toMatchObject({ status: 'fail', message: expect.stringContaining('2024-01-05') });
   });
 
+  it('a row the run read within landing_delay of its creation is protected at once: an edit of it before the next run is an edit (the diff review: it was rolled into history unnoticed)', async () => {
+    const realNow = Date.now;
+    let fake = Date.parse('2024-02-15T00:05:00Z');
+    Date.now = () => fake;
+    try {
+      const b = await open();
+      const withRow = (v: number) => `SELECT * FROM (${DEFAULT_SOURCE}) UNION ALL SELECT 'SEA', TIMESTAMP '2024-01-05 10:30', TIMESTAMP '2024-02-14 23:55', ${v}, 'AA'`;
+      await b.writeSource(withRow(3));
+      // Read at 00:05, ten minutes after the row was created (inside the default 15 minutes).
+      expect(tampering(await b.runWindow('2024-01-01', '2024-01-08'))).toMatchObject({ status: 'pass' });
+      fake = Date.parse('2024-02-15T06:00:00Z');
+      await b.writeSource(withRow(99));
+      fake = Date.parse('2024-02-16T00:05:00Z');
+      expect(tampering(await b.runWindow('2024-01-08', '2024-01-09'))).toMatchObject({ status: 'fail', message: expect.stringContaining('2024-01-05') });
+      // A late landing in the same band (created 23:58, landed after the read) alone is no edit.
+      const c = await guardBench();
+      try {
+        fake = Date.parse('2024-02-15T00:05:00Z');
+        await c.writeSource(withRow(3));
+        await c.runWindow('2024-01-01', '2024-01-08');
+        await c.writeSource(`${withRow(3)} UNION ALL SELECT 'JFK', TIMESTAMP '2024-01-06 10:30', TIMESTAMP '2024-02-14 23:58', 5, 'AA'`);
+        fake = Date.parse('2024-02-16T00:05:00Z');
+        expect(tampering(await c.runWindow('2024-01-08', '2024-01-09'))).toMatchObject({ status: 'pass' });
+      } finally {
+        await c.close();
+      }
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
   it("a row the run read whose created time is ahead of the clock (a producer's clock) is no edit later", async () => {
     const b = await open();
     await b.writeSource(`SELECT * FROM (${DEFAULT_SOURCE}) UNION ALL SELECT 'SEA', TIMESTAMP '2024-01-05 10:30', (current_timestamp + INTERVAL 2 MINUTE)::TIMESTAMP, 3.0, 'AA'`);

@@ -36,6 +36,10 @@ export function ensureTamperTables(db: StateDb): void {
   ensureTables(db, 'guard_partitions', DDL);
   // When the rows a partition's checksum covers were read: created timestamps after it are late arrivals.
   ensureColumn(db, 'guard_partitions', 'known_by', 'TEXT');
+  // What its run read in all (rows created up to `read_at`), beside the rows settled by `known_by` (see tamperCheck).
+  ensureColumn(db, 'guard_partitions', 'read_at', 'TEXT');
+  ensureColumn(db, 'guard_partitions', 'rows_read', 'INTEGER');
+  ensureColumn(db, 'guard_partitions', 'checksum_read', 'TEXT');
 }
 
 const DAY = 86_400_000;
@@ -51,6 +55,10 @@ interface Partition {
   known_by?: string;
   /** The run that recorded it. */
   run_id?: string;
+  /** When its run read (`known_by` is that less `landing_delay`), and what it read in all; null for older records. */
+  read_at?: string | null;
+  rows_read?: number | null;
+  checksum_read?: string | null;
 }
 
 /** Columns a checksum covers: keys, timestamps, features (declaration order). */
@@ -125,7 +133,8 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   // Latest recorded checksum per partition range of successful materializations.
   const earlier = db
     .prepare(
-      `SELECT p.day, p.range_start, p.range_end, p.rows, p.checksum, p.columns_hash, coalesce(p.known_by, r.started_at) AS known_by, p.run_id FROM guard_partitions p JOIN runs r ON r.id = p.run_id
+      `SELECT p.day, p.range_start, p.range_end, p.rows, p.checksum, p.columns_hash, coalesce(p.known_by, r.started_at) AS known_by, p.run_id,
+              p.read_at, p.rows_read, p.checksum_read FROM guard_partitions p JOIN runs r ON r.id = p.run_id
        WHERE p.view = ? AND r.kind = 'materialize' AND r.status IN ('success', 'warned') AND p.run_id <> ?
          AND p.range_end > ? AND p.range_start < ?
          -- A range that ended after its run started (a window ending in the future, which earlier versions
@@ -198,41 +207,79 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
     const sums = await rangeChecksums(ctx, ident(ctx.table), cols, mine.map((p) => ({ start: new Date(p.range_start), end: new Date(p.range_end), knownBy: cutoff })));
     mine.forEach((p, i) => recorded.set(key(p), sums.get(i) ?? { rows: 0, checksum: '0' }));
   }
-  // Unchanged ranges recorded before the cutoff are recorded again as of it (`rolled`).
+  // Rows its run read in the band (known_by, read_at] — created within `landing_delay` before it read, not settled
+  // yet — are checked too: late landings can only add rows there, so fewer rows, or as many with another checksum,
+  // is an edit (an edit hidden by a late landing in the same band is the one blind spot). Unchanged ranges recorded
+  // before this run's cutoff are then recorded again as of it (`rolled`): settled as of the cutoff, read as of now.
   const rolls = (p: Partition) => cutoff !== undefined && p.known_by !== undefined && Date.parse(p.known_by) < cutoff.getTime();
-  const rolled = new Map<string, Sums>();
-  const entries: { p: Partition; knownBy: Date | undefined; roll: boolean }[] = [];
+  const readAsOf = new Date(readAtMs);
+  type Role = 'check' | 'band' | 'settle' | 'read';
+  const found = new Map<string, Partial<Record<Role, Sums>>>();
+  const put = (p: Partition, role: Role, now: Sums | undefined) => {
+    if (!now) return;
+    const k = key(p);
+    found.set(k, { ...found.get(k), [role]: now });
+  };
+  const entries: { p: Partition; knownBy: Date | undefined; role: Role }[] = [];
+  const bandOf = (p: Partition) => (newestCreated !== null && p.read_at && p.rows_read != null && p.checksum_read != null ? new Date(p.read_at) : undefined);
   for (const p of toCheck) {
     const k = asOf(p);
-    const same = k === undefined || newestCreated! <= k.getTime() ? mineByRange.get(key(p)) : undefined;
-    if (same) {
-      note(p, same);
-      if (rolls(p)) rolled.set(key(p), recorded.get(key(p))!);
-    } else {
-      entries.push({ p, knownBy: k, roll: false });
-      if (rolls(p)) entries.push({ p, knownBy: cutoff, roll: true });
+    // As of a time no row of this window was created after, a range of this window is the window's own rows.
+    const mineAsOf = (t: Date | undefined) => (t === undefined || newestCreated! <= t.getTime() ? mineByRange.get(key(p)) : undefined);
+    const asOfEntry = (t: Date | undefined, role: Role) => {
+      const mineNow = mineAsOf(t);
+      if (mineNow) put(p, role, mineNow);
+      else entries.push({ p, knownBy: t, role });
+    };
+    asOfEntry(k, 'check');
+    const band = bandOf(p);
+    if (band) asOfEntry(band, 'band');
+    if (rolls(p)) {
+      const settled = mineByRange.has(key(p)) ? recorded.get(key(p)) : undefined;
+      if (settled) put(p, 'settle', settled);
+      else entries.push({ p, knownBy: cutoff, role: 'settle' });
+      asOfEntry(readAsOf, 'read');
     }
   }
-  const unchecked = await compareEntries(entries, (e, now) => (e.roll ? now && rolled.set(key(e.p), now) : note(e.p, now)));
+  const unchecked = await compareEntries(entries, (e, now) => put(e.p, e.role, now));
+  for (const p of toCheck) {
+    const got = found.get(key(p));
+    note(p, got?.check);
+    const band = bandOf(p);
+    if (!band || !got?.check || !got.band || changed.some((c) => c.range[0] === p.range_start && c.range[1] === p.range_end)) continue;
+    const thenRows = p.rows_read! - p.rows;
+    const nowRows = got.band.rows - got.check.rows;
+    const thenSum = BigInt(p.checksum_read!) - BigInt(p.checksum);
+    const nowSum = BigInt(got.band.checksum) - BigInt(got.check.checksum);
+    if (nowRows < thenRows || (nowRows === thenRows && nowSum !== thenSum)) {
+      changed.push({ day: p.day, range: [p.range_start, p.range_end], before: { rows: p.rows_read!, checksum: p.checksum_read! }, now: got.band });
+    }
+  }
 
   // Under a policy that lets the run on (`warn`), a changed range is accepted as it is now once reported: its record
   // is updated in place (one edit, one report); under `block` it stays until a run is let on.
   const isChanged = (p: Partition) => changed.some((c) => c.range[0] === p.range_start && c.range[1] === p.range_end);
   const accept = changed.length > 0 && policyOf(ctx, 'provenance', 'tampering') !== 'block';
-  const fresh = new Map<string, Sums>();
   const accepted = accept ? toCheck.filter(isChanged) : [];
-  await compareEntries(accepted.map((p) => ({ p, knownBy: cutoff })), (e, now) => now && fresh.set(key(e.p), now));
-  const insert = db.prepare('INSERT OR REPLACE INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id, known_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  const update = db.prepare('UPDATE guard_partitions SET rows = ?, checksum = ?, known_by = ? WHERE view = ? AND run_id = ? AND range_start = ? AND range_end = ?');
+  await compareEntries(
+    accepted.flatMap((p) => [{ p, knownBy: cutoff, role: 'settle' as Role }, { p, knownBy: readAsOf, role: 'read' as Role }]),
+    (e, now) => put(e.p, e.role, now),
+  );
+  const insert = db.prepare('INSERT OR REPLACE INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id, known_by, read_at, rows_read, checksum_read) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const update = db.prepare('UPDATE guard_partitions SET rows = ?, checksum = ?, known_by = ?, read_at = ?, rows_read = ?, checksum_read = ? WHERE view = ? AND run_id = ? AND range_start = ? AND range_end = ?');
+  const readAt = readAsOf.toISOString();
   db.transaction(() => {
     // Empty days too: rows appearing there later are edits of history.
     for (const p of mine) {
       const sums = recorded.get(key(p))!;
-      insert.run(view.name, p.day, p.range_start, p.range_end, colsHash, sums.rows, sums.checksum, ctx.run.id, knownBy);
+      insert.run(view.name, p.day, p.range_start, p.range_end, colsHash, sums.rows, sums.checksum, ctx.run.id, knownBy, readAt, p.rows, p.checksum);
     }
     for (const p of toCheck) {
-      const now = isChanged(p) ? fresh.get(key(p)) : rolled.get(key(p));
-      if (now && p.run_id) update.run(now.rows, now.checksum, knownBy, view.name, p.run_id, p.range_start, p.range_end);
+      if (!p.run_id || (isChanged(p) ? !accept : !rolls(p))) continue;
+      const got = found.get(key(p));
+      const settled = cutoff === undefined ? got?.settle ?? got?.read : got?.settle;
+      const read = got?.read ?? settled;
+      if (settled && read) update.run(settled.rows, settled.checksum, knownBy, readAt, read.rows, read.checksum, view.name, p.run_id, p.range_start, p.range_end);
     }
   }).immediate();
 
