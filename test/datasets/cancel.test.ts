@@ -5,22 +5,12 @@
  * interrupts DuckDB and fails the run `cancelled`; a stream abandoned early
  * records its run as not delivered.
  */
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FeatureguardError } from '../../src/errors.js';
 import { buildDatasetStream, getHistoricalFeatures } from '../../src/offline/historical.js';
-import type { Project } from '../../src/project.js';
-import { makeTinyProject } from './tiny-project.js';
+import { useTinyProject } from './tiny-project.js';
 
-let dir: string;
-let project: Project;
-beforeAll(async () => {
-  ({ dir, project } = await makeTinyProject());
-});
-afterAll(async () => {
-  await project?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const t = useTinyProject();
 
 /** Entity rows enough for a build of a few seconds. */
 const MANY = { kind: 'sql' as const, sql: "SELECT (i % 3)::BIGINT AS user_id, TIMESTAMP '2024-01-01 00:00:00' + to_microseconds(i) AS event_timestamp FROM range(6000000) t(i)" };
@@ -30,18 +20,18 @@ describe('cancelling a dataset build', () => {
     const controller = new AbortController();
     const started = Date.now();
     setTimeout(() => controller.abort(), 300);
-    const error = await getHistoricalFeatures(project, { entities: MANY, features: ['user_stats:txn_count'], signal: controller.signal }).then(() => null, (e: unknown) => e as FeatureguardError);
+    const error = await getHistoricalFeatures(t.project, { entities: MANY, features: ['user_stats:txn_count'], signal: controller.signal }).then(() => null, (e: unknown) => e as FeatureguardError);
     expect(error).toMatchObject({ code: 'cancelled', status: 499 });
     expect(Date.now() - started).toBeLessThan(3_000);
-    const [run] = project.runs.list({ kind: 'dataset' }).runs;
+    const [run] = t.project.runs.list({ kind: 'dataset' }).runs;
     expect(run).toMatchObject({ status: 'failed', message: expect.stringContaining('cancelled') });
   });
 
   it('a stream its reader stops early records the run as not delivered', async () => {
-    const stream = await buildDatasetStream(project, { entities: MANY, features: ['user_stats:txn_count'] }, 'arrow');
+    const stream = await buildDatasetStream(t.project, { entities: MANY, features: ['user_stats:txn_count'] }, 'arrow');
     const it = stream.body[Symbol.asyncIterator]();
     expect((await it.next()).done).toBe(false);
     await it.return?.();
-    expect(project.runs.get(stream.run.id)).toMatchObject({ status: 'failed', message: expect.stringContaining('not delivered') });
+    expect(t.project.runs.get(stream.run.id)).toMatchObject({ status: 'failed', message: expect.stringContaining('not delivered') });
   });
 });

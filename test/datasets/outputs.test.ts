@@ -7,38 +7,26 @@
  * through as another one); CSV and JSON write every timestamp type and wide decimals as documented.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromArrays, Type } from 'apache-arrow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FeatureguardError } from '../../src/errors.js';
-import { getHistoricalFeatures, type HistoricalFeaturesRequest } from '../../src/offline/historical.js';
 import { verifyDataset } from '../../src/offline/verify-dataset.js';
 import { entityFileFingerprint } from '../../src/offline/manifest.js';
-import type { Project } from '../../src/project.js';
-import { buildFailure, makeTinyProject } from './tiny-project.js';
+import { useTinyProject } from './tiny-project.js';
 
-let dir: string;
-let project: Project;
-beforeAll(async () => {
-  ({ dir, project } = await makeTinyProject());
-});
-afterAll(async () => {
-  await project?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const t = useTinyProject();
 
-const build = (req: Omit<HistoricalFeaturesRequest, 'baseDir'>) => getHistoricalFeatures(project, { baseDir: dir, ...req });
-const failure = (req: Omit<HistoricalFeaturesRequest, 'baseDir'>) => buildFailure(project, dir, req);
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const ENTITIES = [{ user_id: 1, event_timestamp: '2024-01-01T02:30:00Z' }];
 
 describe('output targets', () => {
   it("refuses a view's source file as the output also when splitAt or testFraction is given empty (no split)", async () => {
-    const source = join(dir, 'data', 'user_stats.parquet');
+    const source = join(t.dir, 'data', 'user_stats.parquet');
     const before = sha(source);
     for (const empty of [{ testFraction: '' as unknown as number }, { testFraction: null as unknown as number }, { splitAt: '' }]) {
-      const err = await failure({ entities: ENTITIES, features: ['user_stats:txn_count'], out: 'data/user_stats.parquet', ...empty });
+      const err = await t.failure({ entities: ENTITIES, features: ['user_stats:txn_count'], out: 'data/user_stats.parquet', ...empty });
       expect([err.code, err.message]).toEqual(['bad_output', expect.stringContaining('source')]);
     }
     expect(sha(source)).toBe(before);
@@ -47,14 +35,14 @@ describe('output targets', () => {
 
 describe('the entity file in the manifest', () => {
   it('is fingerprinted as its rows were read: a file rewritten during the build is never recorded beside the old rows', async () => {
-    const file = join(dir, 'swap.csv');
+    const file = join(t.dir, 'swap.csv');
     const original = 'user_id,event_timestamp\n1,2024-01-01T02:30:00Z\n2,2024-01-01T05:30:00Z\n';
     writeFileSync(file, original);
     const originalSha = sha(file);
     let swapped = false;
     let outcome: { manifestSha: string | undefined } | { error: string };
     try {
-      const res = await build({
+      const res = await t.build({
         entities: 'swap.csv', features: ['user_stats:txn_count'], out: 'swap-out.parquet',
         onProgress: (e) => {
           // A nightly job regenerates the entity file while the build runs its guards.
@@ -70,7 +58,7 @@ describe('the entity file in the manifest', () => {
     if ('error' in outcome) expect(outcome.error).toBe('entity_input_changed');
     else {
       expect(outcome.manifestSha).toBe(originalSha);
-      const verdict = await verifyDataset(project, join(dir, 'swap-out.parquet.manifest.json'));
+      const verdict = await verifyDataset(t.project, join(t.dir, 'swap-out.parquet.manifest.json'));
       expect(verdict.reproducible).toBe(false);
     }
   });
@@ -78,7 +66,7 @@ describe('the entity file in the manifest', () => {
 
 describe('the entity file check', () => {
   it('takes a file unchanged whatever its modification time (Node rounds mtime to the millisecond: a truncated one failed builds at random)', async () => {
-    const file = join(dir, 'mtime.csv');
+    const file = join(t.dir, 'mtime.csv');
     writeFileSync(file, 'user_id,event_timestamp\n1,2024-01-01T02:30:00Z\n');
     for (const fraction of [0.2, 0.5, 0.7, 0.999]) {
       utimesSync(file, 1_700_000_000, 1_700_000_000 + fraction / 1000 + 0.0005);
@@ -100,7 +88,7 @@ describe('pass-through columns', () => {
       weight: Float64Array.from([1, 1e19]),
       small: Float32Array.from([2, 3]),
     });
-    const res = await build({ entities: { kind: 'arrow', table }, features: ['user_stats:txn_count'] });
+    const res = await t.build({ entities: { kind: 'arrow', table }, features: ['user_stats:txn_count'] });
     const types = Object.fromEntries(res.table!.schema.fields.map((f) => [f.name, f.type.typeId]));
     expect([types.weight, types.small]).toEqual([Type.Float, Type.Float]);
     expect(res.table!.getChild('weight')!.toArray()).toEqual(Float64Array.from([1, 1e19]));
@@ -108,9 +96,9 @@ describe('pass-through columns', () => {
   });
 
   it('refuse a JSON integer beyond ±2^53 (it lost digits already); as a string it passes through exactly', async () => {
-    const err = await failure({ entities: [{ ...ENTITIES[0], other_id: 9007199254740993 }], features: ['user_stats:txn_count'] });
+    const err = await t.failure({ entities: [{ ...ENTITIES[0], other_id: 9007199254740993 }], features: ['user_stats:txn_count'] });
     expect([err.code, err.message]).toEqual(['bad_entity_value', expect.stringContaining("'other_id' holds 9007199254740992 in row 0, a whole number beyond ±2^53")]);
-    const ok = await build({ entities: [{ ...ENTITIES[0], other_id: '9007199254740993' }], features: ['user_stats:txn_count'] });
+    const ok = await t.build({ entities: [{ ...ENTITIES[0], other_id: '9007199254740993' }], features: ['user_stats:txn_count'] });
     expect(ok.table!.get(0)!.toJSON().other_id).toBe('9007199254740993');
   });
 });
@@ -119,12 +107,12 @@ describe('CSV and JSON outputs', () => {
   it('write seconds, milliseconds and nanoseconds timestamps as ISO 8601 UTC, and a DECIMAL(38,0) in JSON as text', async () => {
     const sql = "SELECT 1::BIGINT AS user_id, TIMESTAMP '2024-01-01 02:30:00' AS event_timestamp, TIMESTAMP_NS '2020-01-01 00:00:00.123456789' AS ns, " +
       "TIMESTAMP_S '2020-01-01 00:00:01' AS s, TIMESTAMP_MS '2020-01-01 00:00:01.5' AS ms, 12345678901234567890123::DECIMAL(38,0) AS big";
-    await build({ entities: { kind: 'sql', sql }, features: ['user_stats:txn_count'], out: 'odd.csv' });
-    const [header, line] = readFileSync(join(dir, 'odd.csv'), 'utf8').trim().split('\n');
+    await t.build({ entities: { kind: 'sql', sql }, features: ['user_stats:txn_count'], out: 'odd.csv' });
+    const [header, line] = readFileSync(join(t.dir, 'odd.csv'), 'utf8').trim().split('\n');
     const csv = Object.fromEntries(header.split(',').map((h, i) => [h, line.split(',')[i]]));
     expect([csv.ns, csv.s, csv.ms]).toEqual(['2020-01-01T00:00:00.123456Z', '2020-01-01T00:00:01.000000Z', '2020-01-01T00:00:01.500000Z']);
-    await build({ entities: { kind: 'sql', sql }, features: ['user_stats:txn_count'], out: 'odd.json' });
-    const [json] = JSON.parse(readFileSync(join(dir, 'odd.json'), 'utf8')) as Record<string, unknown>[];
+    await t.build({ entities: { kind: 'sql', sql }, features: ['user_stats:txn_count'], out: 'odd.json' });
+    const [json] = JSON.parse(readFileSync(join(t.dir, 'odd.json'), 'utf8')) as Record<string, unknown>[];
     expect([json.ns, json.s, json.big]).toEqual(['2020-01-01T00:00:00.123456Z', '2020-01-01T00:00:01.000000Z', '12345678901234567890123']);
   });
 });

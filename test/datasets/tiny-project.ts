@@ -8,13 +8,14 @@
  * (label view: fraud), user_profile (an undeclared e-mail feature: the PII guard blocks it).
  * Service fraud_model = user_stats + merchant_stats:risk, label outcome:fraud.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineEntity, defineFeatureService, defineFeatureView, defineSource } from '../../src/definitions/define.js';
 import { openOfflineEngine } from '../../src/offline/engine.js';
 import { FeatureguardError } from '../../src/errors.js';
-import { getHistoricalFeatures, type HistoricalFeaturesRequest } from '../../src/offline/historical.js';
+import { getHistoricalFeatures, type HistoricalFeaturesRequest, type HistoricalFeaturesResult } from '../../src/offline/historical.js';
 import { openProject, type Project } from '../../src/project.js';
 
 const T = (hhmmss: string, us = 0) => `TIMESTAMP '2024-01-01 ${hhmmss}' + to_microseconds(${us})`;
@@ -77,4 +78,37 @@ export async function buildFailure(project: Project, dir: string, req: Omit<Hist
     throw e;
   }
   throw new Error('expected the build to fail');
+}
+
+type BuildRequest = Omit<HistoricalFeaturesRequest, 'baseDir'>;
+
+/**
+ * The tiny project for one test file: made before its tests, closed and removed after them, with `build` and
+ * `failure` resolving relative paths in its folder.
+ *
+ * @example
+ * const t = useTinyProject();
+ * it('…', async () => expect((await t.build({ entities: 'e.csv', features: ['user_stats:txn_count'] })).status).toBe('success'));
+ */
+export function useTinyProject(): {
+  readonly dir: string;
+  readonly project: Project;
+  build(req: BuildRequest): Promise<HistoricalFeaturesResult>;
+  failure(req: BuildRequest): Promise<FeatureguardError>;
+} {
+  let made: { dir: string; project: Project } | undefined;
+  beforeAll(async () => {
+    made = await makeTinyProject();
+  });
+  afterAll(async () => {
+    await made?.project.close();
+    if (made) rmSync(made.dir, { recursive: true, force: true });
+  });
+  const get = () => made ?? (() => { throw new Error('the tiny project is made in beforeAll'); })();
+  return {
+    get dir() { return get().dir; },
+    get project() { return get().project; },
+    build: (req) => getHistoricalFeatures(get().project, { baseDir: get().dir, ...req }),
+    failure: (req) => buildFailure(get().project, get().dir, req),
+  };
 }
