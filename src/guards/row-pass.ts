@@ -14,7 +14,7 @@
  * pass.totals.future; pass.days[0].checksum; pass.aggregate.c0_mean;
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { ident } from '../offline/engine.js';
+import { ident, literal } from '../offline/engine.js';
 import type { TableColumn } from './check.js';
 import { aggregateSelects, combineAggregates } from './profile-sql.js';
 
@@ -24,6 +24,8 @@ export interface DayChecksum {
   day: number;
   rows: number;
   checksum: string;
+  /** With `settledBy`: the rows created by then (or without a created timestamp), and their checksum. */
+  settled?: { rows: number; checksum: string };
 }
 
 export interface RowPassOptions {
@@ -37,6 +39,11 @@ export interface RowPassOptions {
   readonly counts?: Readonly<Record<string, string>>;
   /** Join key columns of the duplicate check (by day only; with `event_timestamp`). */
   readonly duplicateKey?: readonly string[] | null;
+  /**
+   * With `byDay` and checksum columns: per day also the rows whose `column` (a created timestamp) is at most `at`
+   * or NULL, and their checksum, and the newest value of `column` (the tamper check's settled rows, same pass).
+   */
+  readonly settledBy?: { readonly column: string; readonly at: Date };
   /** Row count of the table and the limit up to which duplicates are counted exactly. */
   readonly rows: number;
   readonly exactDuplicatesMaxRows: number;
@@ -53,7 +60,8 @@ export interface RowPass {
   /** Rows matching each named condition. */
   readonly totals: Record<string, number>;
   /** Extra rows beyond the first per (keys, event_ts); null when not computed. */
-  readonly duplicates: { readonly rows: number; readonly exact: boolean } | null;
+  readonly duplicates: { readonly rows: number; readonly exact: boolean } | null;  /** With `settledBy`: the cutoff it used and the newest value of its column (epoch ms; null without rows). */
+  readonly settled: { readonly at: Date; readonly newestMs: number | null } | null;
 }
 
 /** Run the pass (see the module comment). */
@@ -62,6 +70,12 @@ export async function rowPass(conn: DuckDBConnection, table: string, opts: RowPa
   const sel = ['count(*) AS n', ...aggregateSelects(opts.columns), ...names.map((n, i) => `count_if(${opts.counts![n]}) AS x${i}`)];
   const checksumColumns = opts.checksumColumns ?? [];
   if (checksumColumns.length) sel.push(`coalesce(sum(hash(${checksumColumns.map(ident).join(', ')})), 0)::VARCHAR AS s`);
+  const settledBy = opts.byDay && checksumColumns.length ? opts.settledBy : undefined;
+  if (settledBy) {
+    const c = ident(settledBy.column);
+    const by = `(${c} IS NULL OR ${c} <= ${literal(settledBy.at.toISOString().replace('T', ' ').replace('Z', ''))}::TIMESTAMP)`;
+    sel.push(`count_if(${by}) AS sn`, `coalesce(sum(hash(${checksumColumns.map(ident).join(', ')})) FILTER (WHERE ${by}), 0)::VARCHAR AS ss`, `epoch_ms(max(${c})) AS sm`);
+  }
   const dupKey = opts.byDay && opts.duplicateKey?.length ? [...opts.duplicateKey.map(ident), 'event_timestamp'].join(', ') : null;
   const exact = opts.rows <= opts.exactDuplicatesMaxRows;
   if (dupKey) sel.push(`list(hash(${dupKey}))${exact ? '' : ` FILTER (WHERE hash(${dupKey}) % 16 = 0)`} AS k`);
@@ -78,13 +92,19 @@ export async function rowPass(conn: DuckDBConnection, table: string, opts: RowPa
   const dupRows = rows.reduce((a, r) => a + Number(r.dup ?? 0), 0);
   return {
     aggregate: combineAggregates(parts, opts.columns),
-    days: opts.byDay ? rows.filter((r) => r.d !== null).map((r) => ({ day: Number(r.d), rows: Number(r.n), checksum: checksumColumns.length ? String(r.s) : '0' })) : null,
+    days: opts.byDay
+      ? rows.filter((r) => r.d !== null).map((r) => ({
+        day: Number(r.d), rows: Number(r.n), checksum: checksumColumns.length ? String(r.s) : '0',
+        ...(settledBy ? { settled: { rows: Number(r.sn), checksum: String(r.ss) } } : {}),
+      }))
+      : null,
     fingerprint: checksumColumns.length
       ? { rows: rows.reduce((a, r) => a + Number(r.n), 0), checksum: rows.reduce((a, r) => a + BigInt(String(r.s)), 0n).toString() }
       : null,
     checksumColumns,
     totals,
     duplicates: dupKey ? { rows: exact ? dupRows : dupRows * 16, exact } : null,
+    settled: settledBy ? { at: settledBy.at, newestMs: rows.reduce<number | null>((m, r) => (r.sm == null ? m : Math.max(m ?? -Infinity, Number(r.sm))), null) } : null,
   };
 }
 

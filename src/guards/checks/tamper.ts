@@ -104,7 +104,7 @@ function shapeOf(ctx: CheckContext, view: FeatureViewDef): string {
 }
 
 /** The tamper check of a materialization (and partition bookkeeping for later runs). */
-export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checksumColumns' | 'days'> | undefined): Promise<CheckResult[]> {
+export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checksumColumns' | 'days' | 'settled'> | undefined): Promise<CheckResult[]> {
   const view = ctx.view;
   if (!view || !ctx.window || ctx.kind === 'push' || ctx.dataset || ctx.eventTimestampColumn !== 'event_timestamp' || !pass?.days) {
     return [result(ctx, { check: 'provenance', method: 'tampering', sub: 'tampering', status: 'skipped', message: 'tamper detection needs a view window' })];
@@ -188,24 +188,36 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   const src = ctx.project.registry.current().sources.get(view.source);
   // Rows of this window created after a range's run started (none, as a rule: then the filter changes nothing
   // there, and the GROUP BY result serves).
+  // The row pass counted the rows settled by its time less the delay, per day, and the newest created timestamp.
+  const settledInPass = src?.created_timestamp_field === undefined ? null : pass?.settled ?? null;
+  const landingMs = durationMs(ctx.quality.provenance.landing_delay) ?? 0;
   const newestCreated = src?.created_timestamp_field === undefined ? null
-    : Number((await queryRows(ctx, `SELECT coalesce(epoch_ms(max(created_timestamp)), 0) AS m FROM ${ident(ctx.table)}`))[0]?.m ?? 0);
-  // When this run reads: now, or the newest created timestamp among its rows (a producer's clock ahead; read in
-  // milliseconds: one more covers its microseconds).
-  const readAtMs = Math.max(Date.now(), newestCreated === null ? 0 : newestCreated + 1);
+    : settledInPass ? (settledInPass.newestMs ?? 0)
+      : Number((await queryRows(ctx, `SELECT coalesce(epoch_ms(max(created_timestamp)), 0) AS m FROM ${ident(ctx.table)}`))[0]?.m ?? 0);
+  // When this run read: the row pass's time (else now), or the newest created timestamp among its rows (a
+  // producer's clock ahead; read in milliseconds: one more covers its microseconds).
+  const passedAt = settledInPass ? settledInPass.at.getTime() + landingMs : Date.now();
+  const readAtMs = Math.max(passedAt, newestCreated === null ? 0 : newestCreated + 1);
   // A row may still land up to `landing_delay` after its created timestamp (a file written a little after its rows
   // were computed): checksums cover the rows created up to `cutoff`, and each run records the unchanged ranges it
   // re-checks again as of its own cutoff, so rows that landed late within the delay join what later runs compare
   // (an edit is a change of rows created before a range's cutoff; without created timestamps, of any row).
-  const landing = newestCreated === null ? 0 : (durationMs(ctx.quality.provenance.landing_delay) ?? 0);
+  const landing = newestCreated === null ? 0 : landingMs;
   const cutoff = newestCreated === null ? undefined : new Date(readAtMs - landing);
   const knownBy = new Date(readAtMs - landing).toISOString();
   const asOf = (p: Partition): Date | undefined => (newestCreated !== null && p.known_by ? new Date(p.known_by) : undefined);
   // This window's partitions as recorded: as of the cutoff when rows of the window were created after it.
   const recorded = new Map(mine.map((p) => [key(p), { rows: p.rows, checksum: p.checksum } as Sums]));
   if (cutoff !== undefined && newestCreated! > cutoff.getTime()) {
-    const sums = await rangeChecksums(ctx, ident(ctx.table), cols, mine.map((p) => ({ start: new Date(p.range_start), end: new Date(p.range_end), knownBy: cutoff })));
-    mine.forEach((p, i) => recorded.set(key(p), sums.get(i) ?? { rows: 0, checksum: '0' }));
+    if (settledInPass && settledInPass.at.getTime() === cutoff.getTime()) {
+      // Counted by the row pass (as a rule): no second pass over the window.
+      const settledByDay = new Map(days.map((d) => [d.day, d.settled]));
+      for (const p of mine) recorded.set(key(p), settledByDay.get(Date.parse(`${p.day}T00:00:00Z`)) ?? { rows: 0, checksum: '0' });
+    } else {
+      // A producer's clock ahead moved the cutoff past the pass's: counted again here.
+      const sums = await rangeChecksums(ctx, ident(ctx.table), cols, mine.map((p) => ({ start: new Date(p.range_start), end: new Date(p.range_end), knownBy: cutoff })));
+      mine.forEach((p, i) => recorded.set(key(p), sums.get(i) ?? { rows: 0, checksum: '0' }));
+    }
   }
   // Rows its run read in the band (known_by, read_at] — created within `landing_delay` before it read, not settled
   // yet — are checked too: late landings can only add rows there, so fewer rows, or as many with another checksum,
