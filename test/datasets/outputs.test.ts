@@ -116,3 +116,17 @@ describe('CSV and JSON outputs', () => {
     expect([json.ns, json.s, json.big]).toEqual(['2020-01-01T00:00:00.123456Z', '2020-01-01T00:00:01.000000Z', '12345678901234567890123']);
   });
 });
+
+describe('a service build whose rows have no label yet', () => {
+  it('skips target leakage instead of blocking on an error (a README audit finding: a TypeError blocked the build)', async () => {
+    // Transactions whose outcome is not known (no label row joins): a scoring set.
+    const entities = [1, 2, 3].map((i) => ({ user_id: 1, merchant: 'acme', txn_id: 900 + i, event_timestamp: `2024-01-01T0${i}:30:00Z` }));
+    for (const rows of [entities, []]) {
+      const res = await t.build({ entities: rows.length ? rows : { kind: 'sql', sql: "SELECT 1::BIGINT AS user_id, 'acme' AS merchant, 1::BIGINT AS txn_id, TIMESTAMP '2024-01-01' AS event_timestamp WHERE false" }, service: 'fraud_model' });
+      const leakage = res.checks.results.filter((r) => r.check === 'leakage');
+      expect(leakage.filter((r) => r.status === 'error'), JSON.stringify(leakage)).toEqual([]);
+      expect(res.status, JSON.stringify(res.checks.results.filter((r) => r.status === 'fail' || r.status === 'error'))).not.toBe('blocked');
+      expect(leakage.filter((r) => r.method === 'target').map((r) => r.status)).toContain('skipped');
+    }
+  });
+});

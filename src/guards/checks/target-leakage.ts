@@ -60,6 +60,13 @@ export async function targetLeakage(ctx: CheckContext, ds: DatasetGuardInfo): Pr
     ...cols.map((c, i) => `${readExpr(c.column, c.read)} AS "f${i}"`),
   ];
   const labelProfile = ctx.profiles.get(label);
+  // No label to score against (a scoring set of rows whose outcome is not known yet, no entity rows): skipped,
+  // not an error that would block the build through the family's strictest policy.
+  const labelled = Number((await ctx.conn.runAndReadAll(`SELECT count(*) FROM ${ident(ctx.table)} WHERE ${labelPresent(ctx, label)}`)).getRowsJS()[0][0]);
+  if (labelled < ctx.quality.drift.min_rows) {
+    for (const c of cols) out.push(skipped(ctx, FAMILY, `only ${labelled} row(s) have a label ${label} (< min_rows ${ctx.quality.drift.min_rows}): too few to score target leakage`, { method: 'target', feature: c.column }));
+    return out;
+  }
   const data = await hashOrderedSample(ctx.conn, {
     select: `SELECT ${select.join(', ')} FROM ${ident(ctx.table)}`,
     where: labelPresent(ctx, label),
@@ -92,7 +99,9 @@ export async function hashOrderedSample(
     const r = await conn.runAndReadAll(`${q.select} WHERE (${q.where}) AND ${q.hash} < ${hashBelow(share)} ${tail}`);
     if (r.currentRowCount >= q.size) return r.getColumnsJS();
   }
-  return (await conn.runAndReadAll(`${q.select} WHERE ${q.where} ${tail}`)).getColumnsJS();
+  const r = await conn.runAndReadAll(`${q.select} WHERE ${q.where} ${tail}`);
+  // No row: one empty array per column (DuckDB gives no columns at all then).
+  return r.currentRowCount === 0 ? Array.from({ length: r.columnCount }, () => []) : r.getColumnsJS();
 }
 
 function scoreFeature(
