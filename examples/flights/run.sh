@@ -54,8 +54,15 @@ offset="$(node -e 'const p = JSON.parse(require("fs").readFileSync(process.argv[
 marker="$project/.featureguard/example-offset"
 if [ -d "$project/.featureguard" ] && [ "$(cat "$marker" 2>/dev/null)" != "$offset" ]; then
   echo
-  echo "==> the data was prepared with a new time offset: starting the example's state (.featureguard/) afresh"
-  rm -rf "$project/.featureguard"
+  if [ -f "$marker" ]; then
+    echo "==> the data was prepared with a new time offset: starting the example's state (.featureguard/) afresh"
+  else
+    echo "==> no record of the time offset the example's state (.featureguard/) was built with (not by run.sh): starting it afresh"
+  fi
+  # Kept, not deleted: a state built by hand (API keys, baselines, the quality log) can be moved back.
+  rm -rf "$project/.featureguard.previous"
+  mv "$project/.featureguard" "$project/.featureguard.previous"
+  echo "    the previous state is in $project/.featureguard.previous"
 fi
 mkdir -p "$project/.featureguard" && echo "$offset" >"$marker"
 
