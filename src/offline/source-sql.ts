@@ -13,6 +13,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { DefinitionError, FeatureguardError, NotFoundError } from '../errors.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import { problemAt } from '../definitions/origins.js';
@@ -115,6 +116,15 @@ function attachCurrent(abs: string, alias: string): SetupStep {
   };
 }
 
+/** The name featureguard writes a file under until it is complete (then renamed): hidden, and never read as a source's. */
+export function writingName(final: string): string {
+  return join(dirname(final), `.${basename(final)}.featureguard-writing`);
+}
+
+function isWritingName(file: string): boolean {
+  return /(^|[\\/])\.[^\\/]*\.featureguard-writing$/.test(file);
+}
+
 /**
  * The DuckDB variable (`getvariable(name)`) that holds the checked files of glob `abs` on a connection that
  * ran the source's setup: the exact list its reads use (lineage and manifests fingerprint that list).
@@ -144,7 +154,8 @@ export function rawSourceSql(roots: SourceRoots, source: SourceDef): { setup: Se
       key: `glob:${abs}`,
       async run(conn: DuckDBConnection) {
         // In DuckDB's order (it reads top-level files first under `**`, not sorted by name).
-        const files = (await conn.runAndReadAll(`SELECT file FROM glob(${literal(abs)})`)).getRowsJS().map((r) => String(r[0]));
+        // Files featureguard is writing (a push's temp file, renamed into place when complete) are no source rows.
+        const files = (await conn.runAndReadAll(`SELECT file FROM glob(${literal(abs)})`)).getRowsJS().map((r) => String(r[0])).filter((f) => !isWritingName(f));
         // As DuckDB says it; not the pattern handed back, which it would expand again, unchecked, at read time.
         if (files.length === 0) throw new Error(`IO Error: No files found that match the pattern "${abs}"`);
         // Each listed name is a pattern to DuckDB's readers too, and there is no escaping: a name with a

@@ -11,7 +11,8 @@ import { resolveSourcePath, sourcePlaces, sourceResolvesInside, type SourceRoots
 import type { FeatureType, JoinKey, SourceDef } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
 import { ident, literal } from '../offline/engine.js';
-import { duckdbType } from '../offline/source-sql.js';
+import { duckdbType, writingName } from '../offline/source-sql.js';
+import { onInterrupt } from '../state/interrupt.js';
 
 /** A column of the canonical push table. */
 export interface PushColumn {
@@ -192,14 +193,26 @@ export async function writeOfflineFile(
   mkdirSync(target.dir, { recursive: true });
   if (!sourceResolvesInside(target.roots, target.dir)) throw outside(target.dir);
   const final = join(target.dir, target.file);
-  const tmp = `${final}.tmp`;
+  // Written under a name no source read takes (a glob like `data/pushed/*` matched `<file>.tmp`), removed if the
+  // process is interrupted before the rename (a Ctrl-C left a complete temp file the next runs read).
+  const tmp = writingName(final);
   const fmt = target.format === 'csv' ? '(FORMAT csv, HEADER true)' : '(FORMAT parquet)';
+  const undo = onInterrupt(() => {
+    try {
+      conn.interrupt();
+    } catch {
+      // nothing running
+    }
+    rmSync(tmp, { force: true });
+  });
   try {
     await conn.run(`COPY (SELECT ${select.join(', ')} FROM ${ident(table)}) TO ${literal(tmp)} ${fmt}`);
     renameSync(tmp, final);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
+  } finally {
+    undo();
   }
   return final;
 }
