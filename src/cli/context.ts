@@ -35,3 +35,8 @@ export interface CommandContext {
 
 /** A command module registers its subcommands on the root program. */
 export type RegisterCommands = (program: Command, ctx: CommandContext) => void;
+
+/** A comma-separated flag given more than once (`--features a --features b`): its values joined, not the last one only. */
+export function joinRepeated(value: string, previous: string | undefined): string {
+  return previous === undefined ? value : `${previous},${value}`;
+}

@@ -78,6 +78,14 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
       const onSignal = (signal: NodeJS.Signals) => exitInterrupted(signal, io.err, 'interrupted');
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      // The terminal or ssh session closed: the same cleanups (a build's temp file was left, its run `running`).
+      process.on('SIGHUP', onSignal);
+    });
+    // A reader that went away (`| head`, `| grep -q`): stop writing, keep the command's exit code, no stack trace
+    // (an unhandled EPIPE exited 1, a guard's "blocked", and could cut an apply short after printing its plan).
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      process.stdout.write = (() => true) as typeof process.stdout.write;
     });
   }
 

@@ -35,10 +35,10 @@ export function runInterruptCleanups(signal: string): string[] {
 
 /**
  * Run the cleanups, say what they did (one line, `said` starts it) and exit as a process ended by `signal`
- * does: 130 for SIGINT, 143 for SIGTERM.
+ * does: 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP.
  */
 export function exitInterrupted(signal: NodeJS.Signals, say: (line: string) => void, said: string): never {
   const done = runInterruptCleanups(signal);
   say(`${said}${done.length > 0 ? `: ${done.join('; ')}` : ''}`);
-  process.exit(signal === 'SIGINT' ? 130 : 143);
+  process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15));
 }

@@ -82,4 +82,14 @@ describe('an interrupted command', () => {
     expect(logLines().find((l) => l.signal === 'SIGINT')?.msg, stdout + stderr).toContain('stopped at once (SIGINT)');
     sock.destroy();
   }, 60_000);
+
+  it('a reader that goes away (| head) ends the output quietly: the exit code is the command\'s, no stack trace (a CLI review finding)', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'interrupt-child.ts'), '--project', dir, '--json', 'describe', 'airport_hourly', '--versions'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Like `| true`: the reader is gone before the first line is written.
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect([code, stderr]).toEqual([0, '']);
+  }, 60_000);
 });

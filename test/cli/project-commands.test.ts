@@ -193,6 +193,14 @@ describe('project commands on the flights example', () => {
 });
 
 describe('init', () => {
+  it('creates the project in the --project folder when no folder is given, and refuses two different ones', async () => {
+    const target = join(root, 'via-project');
+    const r = await runCli(['--project', target, 'init']);
+    expect([r.code, existsSync(join(target, 'featureguard.yaml'))], r.err).toEqual([0, true]);
+    const two = await runCli(['--project', target, 'init', join(root, 'elsewhere')]);
+    expect([two.code, two.err]).toEqual([2, expect.stringContaining('two folders')]);
+  });
+
   it('scaffolds a project from the example and refuses a non-empty folder without --force', async () => {
     const target = join(root, 'My Store');
     const r = await runCli(['init', target]);

@@ -30,6 +30,13 @@ describe('featureguard dataset build', () => {
     expect(existsSync(out) && existsSync(`${out}.manifest.json`)).toBe(true);
   });
 
+  it('takes --features given more than once as all of them (the last one only was kept, silently)', async () => {
+    const out = join(dir, 'o', 'repeated.parquet');
+    const r = await cli('--json', 'dataset', 'build', '--entities', join(dir, 'entities.csv'), '--timestamp-column', 'when', '--features', 'user_stats:txn_count', '--features', 'merchant_stats:risk', '--out', out);
+    expect(r.code, r.err).toBe(0);
+    expect((JSON.parse(r.out) as { request: { features: string[] } }).request.features).toEqual(['user_stats:txn_count', 'merchant_stats:risk']);
+  });
+
   it('--json prints the manifest; --test-fraction splits', async () => {
     const out = join(dir, 'o', 'split.arrow');
     const r = await cli('--json', 'dataset', 'build', '--entities', join(dir, 'entities.csv'), '--timestamp-column', 'when', '--features', 'user_stats:txn_count, merchant_stats', '--out', out, '--test-fraction', '0.34');

@@ -6,7 +6,8 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { parseInstant } from '../../time/instant.js';
-import type { CommandContext } from '../context.js';
+import { joinRepeated, type CommandContext } from '../context.js';
+import { onInterrupt } from '../../state/interrupt.js';
 
 interface BuildOptions {
   entities?: string;
@@ -30,7 +31,7 @@ export function registerDatasetCommands(program: Command, ctx: CommandContext): 
     .description('Join features onto entity rows as of each row\'s timestamp and write the dataset with a manifest')
     .option('--entities <file>', 'entity rows: Parquet or CSV file with join keys and event_timestamp')
     .option('--entities-sql <sql>', 'entity rows from a DuckDB SQL query')
-    .option('--features <refs>', 'comma-separated references: view, view:*, view:feature')
+    .option('--features <refs>', 'comma-separated references: view, view:*, view:feature (repeatable)', joinRepeated)
     .option('--service <name>', 'a feature service (its features and its label)')
     .option('--full-feature-names', 'name columns view__feature')
     .option('--availability <mode>', 'event (default) or created: also require created_timestamp <= entity timestamp', 'event')
@@ -110,10 +111,16 @@ async function progressBar(): Promise<{ update(step: number, payload: { phase: s
   const bar = new SingleBar({ format: 'dataset {bar} {phase}', stream: process.stderr, clearOnComplete: true, hideCursor: true }, Presets.shades_classic);
   bar.start(4, 0, { phase: 'starting' });
   let stopped = false;
+  const stop = () => {
+    if (!stopped) (stopped = true), bar.stop();
+  };
+  // A Ctrl-C stops the bar first: the terminal gets its cursor back and the message a line of its own.
+  const undo = onInterrupt(stop);
   return {
     update: (step, payload) => bar.update(step, payload),
     stop: () => {
-      if (!stopped) (stopped = true), bar.stop();
+      undo();
+      stop();
     },
   };
 }

@@ -12,7 +12,8 @@ import { InputError } from '../../errors.js';
 import type { MaterializeResult } from '../../materialize/types.js';
 import { guardsSkipped } from './quality-format.js';
 import type { OnlineFeaturesResponse } from '../../serving/online-features.js';
-import type { CommandContext } from '../context.js';
+import { joinRepeated, type CommandContext } from '../context.js';
+import { onInterrupt } from '../../state/interrupt.js';
 
 /** A comma-separated flag value; given but naming nothing (`--views ''`) is a usage error, not "all". */
 const list = (text: string | undefined, flag = '--views'): string[] | undefined => {
@@ -62,6 +63,9 @@ export function parseEntityFlags(flags: readonly string[]): Record<string, strin
   return out;
 }
 
+/** Characters a terminal acts on (C0/C1 controls, DEL) or that reorder text (bidirectional controls). */
+const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
 function formatOnline(res: OnlineFeaturesResponse): string {
   const names = res.metadata.feature_names;
   const n = res.results[0]?.values.length ?? 0;
@@ -71,7 +75,9 @@ function formatOnline(res: OnlineFeaturesResponse): string {
       res.results.map((r) => {
         const v = r.values[i];
         if (r.statuses[i] !== 'PRESENT') return `(${r.statuses[i].toLowerCase()})`;
-        return typeof v === 'string' ? v : JSON.stringify(v);
+        // A string with control or direction-changing characters is shown quoted and escaped (it could clear the
+        // terminal or retitle it); `--json` gives the value as stored.
+        return typeof v === 'string' ? (UNSAFE_TEXT.test(v) ? JSON.stringify(v).replace(/[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : v) : JSON.stringify(v);
       }),
     );
   }
@@ -84,7 +90,7 @@ export function registerMaterializeCommands(program: Command, ctx: CommandContex
     .description('copy the latest feature values of a time window [start, end) into the online store, after the guards pass')
     .option('--start <time>', 'window start, inclusive (ISO 8601, UTC unless a zone is given)')
     .option('--end <time>', 'window end, exclusive (default: now)')
-    .option('--views <names>', 'comma-separated feature views (default: every online view)')
+    .option('--views <names>', 'comma-separated feature views (default: every online view; repeatable)', joinRepeated)
     .option('--incremental', 'start where the last successful window ended (first run: now - ttl)')
     .option('--no-guards', 'skip the guard stage (not recommended)')
     .action(async (opts: { start?: string; end?: string; views?: string; incremental?: boolean; guards: boolean }) => {
@@ -100,6 +106,8 @@ export function registerMaterializeCommands(program: Command, ctx: CommandContex
         const { MultiBar, Presets } = await import('cli-progress');
         multi = new MultiBar({ format: '{view} [{bar}] {value}/{total} entities', hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
       }
+      // A Ctrl-C stops the bars first: the terminal gets its cursor back and the message a line of its own.
+      const undoBars = multi ? onInterrupt(() => multi?.stop()) : () => undefined;
       try {
         const results = await materialize(project, {
           start: opts.start,
@@ -120,6 +128,7 @@ export function registerMaterializeCommands(program: Command, ctx: CommandContex
         if (results.some((r) => r.status === 'failed')) ctx.setExit(3);
         else if (results.some((r) => r.status === 'blocked')) ctx.setExit(1);
       } finally {
+        undoBars();
         multi?.stop();
       }
     });
@@ -128,7 +137,7 @@ export function registerMaterializeCommands(program: Command, ctx: CommandContex
   online
     .command('get')
     .description('read online features for entities (the same response as POST /v1/online-features)')
-    .option('--features <refs>', 'comma-separated references view:feature or view')
+    .option('--features <refs>', 'comma-separated references view:feature or view (repeatable)', joinRepeated)
     .option('--service <name>', 'a feature service instead of --features')
     .option('--entity <key=value>', 'entity key values, repeatable: --entity origin=SEA --entity origin=SFO (or origin=SEA,SFO)', collect, [])
     .option('--full-feature-names', 'name features view__feature')

@@ -36,10 +36,17 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
   program
     .command('init')
     .description('create a new project from the flights example')
-    .argument('[dir]', 'folder to create the project in', '.')
+    .argument('[dir]', 'folder to create the project in (default: --project, else the working directory)')
     .option('--name <project>', 'project name (default: derived from the folder name)')
     .option('--force', 'write into a non-empty folder, overwriting the example files')
-    .action(async (dir: string, opts: { name?: string; force?: boolean }) => {
+    .action(async (given: string | undefined, opts: { name?: string; force?: boolean }) => {
+      const { InputError } = await import('../../errors.js');
+      // `--project DIR init` creates the project in DIR (it was created in the working directory).
+      const chosen = ctx.globals().project;
+      if (given !== undefined && chosen !== undefined && given !== chosen) {
+        throw new InputError(`init was given two folders: '${given}' and --project '${chosen}'; give one`, undefined, 'bad_arguments');
+      }
+      const dir = given ?? chosen ?? '.';
       const { scaffoldProject } = await import('../init-project.js');
       const { fsInputError } = await import('../fs-error.js');
       let result: ReturnType<typeof scaffoldProject>;
