@@ -51,7 +51,13 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
     async project() {
       if (!project) {
         const [{ openProject }, { failOrphanedRunsIfWritable, takeDueAlerts }] = await Promise.all([import('../project.js'), import('../runs/run-store.js')]);
-        project = openProject(program.opts<GlobalOptions>().project);
+        const dir = program.opts<GlobalOptions>().project;
+        // An unset variable in a script (`-p "$DIR"`) must not open whatever project encloses the working directory.
+        if (dir !== undefined && dir.trim() === '') {
+          const { InputError } = await import('../errors.js');
+          throw new InputError('--project is empty: give the project folder, or leave the option out to use the nearest one upward', undefined, 'no_project');
+        }
+        project = openProject(dir);
         // Runs a killed featureguard process left `running` are failed now, and the alerts due (theirs, and those
         // of runs a signal interrupted) sent (`serve` does it itself, and logs them): two tries of at most 3 s, so
         // that a hook that does not answer holds the command seconds, not the 16 s of a run's own deliveries.

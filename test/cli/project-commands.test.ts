@@ -193,6 +193,11 @@ describe('project commands on the flights example', () => {
 });
 
 describe('init', () => {
+  it('refuses an empty --project (an unset variable) instead of opening the project around the working directory', async () => {
+    const r = await runCli(['--project', '', 'list']);
+    expect([r.code, r.err]).toEqual([2, expect.stringContaining('--project is empty')]);
+  });
+
   it('creates the project in the --project folder when no folder is given, and refuses two different ones', async () => {
     const target = join(root, 'via-project');
     const r = await runCli(['--project', target, 'init']);
@@ -206,6 +211,8 @@ describe('init', () => {
     const r = await runCli(['init', target]);
     expect(r.code).toBe(0);
     expect(r.out).toContain("Created project 'my_store'");
+    // A folder with a space is quoted in the next steps, ready to paste.
+    expect(r.out).toMatch(/^ {2}cd '[^']*My Store'$/m);
     for (const f of ['featureguard.yaml', 'features/airport_hourly.yaml', 'features/delay_model.yaml', 'prepare.ts', '.gitignore']) {
       expect(existsSync(join(target, f))).toBe(true);
     }

@@ -59,7 +59,7 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
         [
           `Created project '${result.project}' in ${result.dir}: ${result.files.join(', ')}`,
           'Next steps:',
-          ...(result.dir === '.' ? [] : [`  cd ${result.dir}`]),
+          ...(result.dir === '.' ? [] : [`  cd ${/^[\w./-]+$/.test(result.dir) ? result.dir : `'${result.dir.replaceAll("'", "'\\''")}'`}`]),
           `  npm install                 # what ${result.files.find((f) => f.startsWith('prepare.'))?.split(' ')[0] ?? 'prepare.ts'} needs: @duckdb/node-api, vega-datasets, tsx`,
           '  npm run prepare-data        # derive the Parquet sources from vega-datasets\' 3M flights',
           '  featureguard validate && featureguard plan && featureguard apply',
