@@ -349,7 +349,11 @@ function sourceLocation(source: SourceDef): { label: string; details: Record<str
 export function sourceUnreadable(view: string, source: SourceDef, cause: unknown, root: string): FeatureguardError {
   if (cause instanceof FeatureguardError) return cause;
   const where = sourceLocation(source);
-  const reason = (cause instanceof Error ? cause.message : String(cause)).split('\n')[0].replaceAll(`${root}/`, '');
+  const said = (cause instanceof Error ? cause.message : String(cause)).split('\n')[0].replaceAll(`${root}/`, '');
+  // A column the files lack resolves to the alias of the same name in featureguard's SELECT, and DuckDB then
+  // speaks of "referenced before it is defined": say what it means.
+  const missing = /Column "([^"]+)" referenced that exists in the SELECT clause/.exec(said)?.[1];
+  const reason = missing === undefined ? said : `column '${missing}' is not in the source's files (${said})`;
   return new FeatureguardError('source_unreadable', `feature view '${view}' could not read its source '${source.name}' (${where.label}): ${reason}`, {
     status: 500, exitCode: 3, details: { view, source: source.name, ...where.details, reason }, cause,
   });

@@ -130,3 +130,18 @@ describe('a service build whose rows have no label yet', () => {
     }
   });
 });
+
+describe('a source whose files lack a declared column', () => {
+  it('fails naming the column, not with DuckDB\'s "referenced before it is defined" (a CLI review finding)', async () => {
+    writeFileSync(join(t.dir, 'data', 'nokey.csv'), 'ts,score\n2024-01-01T01:00:00Z,1\n');
+    const { defineFeatureView, defineSource } = await import('../../src/definitions/define.js');
+    const { definitions } = await import('./tiny-project.js');
+    t.project.registry.apply([
+      ...definitions,
+      defineSource({ name: 'nokey_src', path: 'data/nokey.csv', timestamp_field: 'ts' }),
+      defineFeatureView({ name: 'nokey', entities: ['user'], source: 'nokey_src', features: [{ name: 'score', type: 'int64' }] }),
+    ]);
+    const err = await t.failure({ entities: ENTITIES, features: ['nokey:score'] });
+    expect([err.code, err.message]).toEqual(['source_unreadable', expect.stringContaining("column 'user_id' is not in the source's files")]);
+  });
+});
