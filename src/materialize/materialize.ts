@@ -24,7 +24,7 @@ import type { DefinitionSet, FeatureViewDef } from '../definitions/types.js';
 import { FeatureguardError, InputError, isCallerError } from '../errors.js';
 import { castFeaturesSql, rawViewRelationSql } from '../guards/raw-relation.js';
 import type { GuardStageResult } from '../guards/stage.js';
-import { ident } from '../offline/engine.js';
+import { ident, interruptQuietly } from '../offline/engine.js';
 import { runSetup, sourceUnreadable, viewRelationSql } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
 import { droppedSince, dropIfPending, dropPendingError, dropPendingView, isDropPending, requestDrops, viewChangedError } from '../registry/online-drops.js';
@@ -311,13 +311,7 @@ async function materializeView(
       } finally {
         // Blocked (or the stage broke): the latest rows are not needed, stop computing them. (If the side query
         // has not started yet, DuckDB clears the interrupt when it starts: then it runs to the end, costing time only.)
-        if (!verdict || verdict.verdict === 'block') {
-          try {
-            side.interrupt();
-          } catch {
-            // Already finished and closed.
-          }
-        }
+        if (!verdict || verdict.verdict === 'block') interruptQuietly(side);
         latestFailure = await computed;
       }
       guard = verdict;

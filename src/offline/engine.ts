@@ -71,3 +71,12 @@ export function literal(value: string): string {
 export function foldAscii(name: string): string {
   return name.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }
+
+/** Interrupt what `conn` is running, if anything (a connection already closed, or idle, is no error here). */
+export function interruptQuietly(conn: Pick<DuckDBConnection, 'interrupt'>): void {
+  try {
+    conn.interrupt();
+  } catch {
+    // nothing running, or closed
+  }
+}

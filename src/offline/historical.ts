@@ -34,7 +34,7 @@ import type { Run } from '../runs/types.js';
 import { arrowTableFromResult } from './arrow.js';
 import { datasetBytes, datasetFormat, splitOutputPath, writeDatasetFile, DATASET_CONTENT_TYPES, type DatasetFormat } from './dataset-output.js';
 import { pitViews, planDataset, reconcileWithEntities, type DatasetPlan, type PlannedView } from './dataset-plan.js';
-import { ident } from './engine.js';
+import { ident, interruptQuietly } from './engine.js';
 import { loadEntityInput, type EntityInput, type LoadEntityOptions } from './entity-input.js';
 import { buildLineage, buildManifest, entityFileFingerprint, manifestPath, startSourceFingerprints, writeManifest, type BuildFacts, type DatasetManifest, type ManifestOutput } from './manifest.js';
 import { ENTITY_TS, hiddenTimestampColumns, planViewJoins, pointInTimeJoinSql } from './point-in-time.js';
@@ -178,13 +178,7 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
   const entTable = `__fg_ds_${tag}_entities`;
   const dsTable = `__fg_ds_${tag}`;
   // Until cleanup (the end of a stream too), an abort interrupts whatever DuckDB runs for this build.
-  const interrupt = () => {
-    try {
-      conn.interrupt();
-    } catch {
-      // nothing running
-    }
-  };
+  const interrupt = () => interruptQuietly(conn);
   request.signal?.addEventListener('abort', interrupt, { once: true });
   const cleanup = async () => {
     request.signal?.removeEventListener('abort', interrupt);
@@ -393,11 +387,7 @@ export async function getHistoricalFeatures(project: Project, given: HistoricalF
   };
   const undone = onInterrupt(() => {
     // Stop DuckDB writing first, so no temp file is written again after it is removed.
-    try {
-      p.conn.interrupt();
-    } catch {
-      // not running anything
-    }
+    interruptQuietly(p.conn);
     removeTemps();
   });
   try {

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { resolveSourcePath, sourcePlaces, sourceResolvesInside, type SourceRoots } from '../definitions/source-location.js';
 import type { FeatureType, JoinKey, SourceDef } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
-import { ident, literal } from '../offline/engine.js';
+import { ident, interruptQuietly, literal } from '../offline/engine.js';
 import { duckdbType, writingName } from '../offline/source-sql.js';
 import { onInterrupt } from '../state/interrupt.js';
 
@@ -198,11 +198,7 @@ export async function writeOfflineFile(
   const tmp = writingName(final);
   const fmt = target.format === 'csv' ? '(FORMAT csv, HEADER true)' : '(FORMAT parquet)';
   const undo = onInterrupt(() => {
-    try {
-      conn.interrupt();
-    } catch {
-      // nothing running
-    }
+    interruptQuietly(conn);
     rmSync(tmp, { force: true });
   });
   try {
