@@ -13,6 +13,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { InputError, NotFoundError } from '../errors.js';
 import { ensureTables, type StateDb } from '../state/state-db.js';
+import { UNSAFE_TEXT } from '../text-safety.js';
 
 export type Scope = 'read' | 'write' | 'admin';
 export const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
@@ -109,7 +110,7 @@ export function openKeyStore(db: StateDb): KeyStore {
     create(scope, name) {
       if (!isScope(scope)) throw new InputError(`unknown scope '${String(scope)}' (expected read, write or admin)`);
       // A name is printed by `keys list` in a terminal and shown in logs: no control or direction-changing characters.
-      if (name !== undefined && /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(name)) {
+      if (name !== undefined && UNSAFE_TEXT.test(name)) {
         throw new InputError('a key name cannot hold control characters or bidirectional text controls (it is shown in terminals and logs)', undefined, 'bad_key_name');
       }
       const id = randomBytes(8).toString('hex').slice(0, 10);

@@ -14,6 +14,7 @@ import { guardsSkipped } from './quality-format.js';
 import type { OnlineFeaturesResponse } from '../../serving/online-features.js';
 import { joinRepeated, type CommandContext } from '../context.js';
 import { onInterrupt } from '../../state/interrupt.js';
+import { BIDI_CONTROL_CLASS, UNSAFE_TEXT } from '../../text-safety.js';
 
 /** A comma-separated flag value; given but naming nothing (`--views ''`) is a usage error, not "all". */
 const list = (text: string | undefined, flag = '--views'): string[] | undefined => {
@@ -63,8 +64,8 @@ export function parseEntityFlags(flags: readonly string[]): Record<string, strin
   return out;
 }
 
-/** Characters a terminal acts on (C0/C1 controls, DEL) or that reorder text (bidirectional controls). */
-const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+/** What JSON.stringify leaves as it is of the unsafe characters (DEL, C1 controls, bidirectional controls). */
+const UNESCAPED_BY_JSON = new RegExp(`[\\u007f-\\u009f${BIDI_CONTROL_CLASS}]`, 'g');
 
 function formatOnline(res: OnlineFeaturesResponse): string {
   const names = res.metadata.feature_names;
@@ -77,7 +78,7 @@ function formatOnline(res: OnlineFeaturesResponse): string {
         if (r.statuses[i] !== 'PRESENT') return `(${r.statuses[i].toLowerCase()})`;
         // A string with control or direction-changing characters is shown quoted and escaped (it could clear the
         // terminal or retitle it); `--json` gives the value as stored.
-        return typeof v === 'string' ? (UNSAFE_TEXT.test(v) ? JSON.stringify(v).replace(/[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : v) : JSON.stringify(v);
+        return typeof v === 'string' ? (UNSAFE_TEXT.test(v) ? JSON.stringify(v).replace(UNESCAPED_BY_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : v) : JSON.stringify(v);
       }),
     );
   }

@@ -19,6 +19,7 @@ import { LoginPage, login, logout, pageIdentity, requirePageKey, safeNext, type 
 import { ErrorPage } from './error-page.js';
 import type { UiEnv } from './env.js';
 import { driftPage, historyPage, redeliverFromPage, registryPage, runDetailPage, runsPage } from './handlers.js';
+import { BIDI_CONTROL_CLASS } from '../../text-safety.js';
 
 export type { UiAuth } from './auth.js';
 
@@ -42,7 +43,7 @@ function pageHeaders(c: Context, nonce: string): void {
 }
 
 /** Characters that reorder the text around them (bidirectional embeddings, overrides, isolates and marks). */
-const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+const BIDI_CONTROLS = new RegExp(`[${BIDI_CONTROL_CLASS}]`, 'g');
 
 /**
  * Bidirectional control characters in a page shown as `[U+202E]`: one in a data value (a category, an entity key)
