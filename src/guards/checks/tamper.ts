@@ -186,8 +186,6 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   // ingest lag) is no edit of what that run read: each range is compared as of when its run read it. Without them
   // every row counts, and a range equal to one of this window's partitions is compared with the GROUP BY result.
   const src = ctx.project.registry.current().sources.get(view.source);
-  // Rows of this window created after a range's run started (none, as a rule: then the filter changes nothing
-  // there, and the GROUP BY result serves).
   // The row pass counted the rows settled by its time less the delay, per day, and the newest created timestamp.
   const settledInPass = src?.created_timestamp_field === undefined ? null : pass?.settled ?? null;
   const landingMs = durationMs(ctx.quality.provenance.landing_delay) ?? 0;
@@ -202,9 +200,8 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   // were computed): checksums cover the rows created up to `cutoff`, and each run records the unchanged ranges it
   // re-checks again as of its own cutoff, so rows that landed late within the delay join what later runs compare
   // (an edit is a change of rows created before a range's cutoff; without created timestamps, of any row).
-  const landing = newestCreated === null ? 0 : landingMs;
-  const cutoff = newestCreated === null ? undefined : new Date(readAtMs - landing);
-  const knownBy = new Date(readAtMs - landing).toISOString();
+  const cutoff = newestCreated === null ? undefined : new Date(readAtMs - landingMs);
+  const knownBy = (cutoff ?? new Date(readAtMs)).toISOString();
   const asOf = (p: Partition): Date | undefined => (newestCreated !== null && p.known_by ? new Date(p.known_by) : undefined);
   // This window's partitions as recorded: as of the cutoff when rows of the window were created after it.
   const recorded = new Map(mine.map((p) => [key(p), { rows: p.rows, checksum: p.checksum } as Sums]));
@@ -254,11 +251,12 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
     }
   }
   const unchecked = await compareEntries(entries, (e, now) => put(e.p, e.role, now));
+  const isChanged = (p: Partition) => changed.some((c) => c.range[0] === p.range_start && c.range[1] === p.range_end);
   for (const p of toCheck) {
     const got = found.get(key(p));
     note(p, got?.check);
     const band = bandOf(p);
-    if (!band || !got?.check || !got.band || changed.some((c) => c.range[0] === p.range_start && c.range[1] === p.range_end)) continue;
+    if (!band || !got?.check || !got.band || isChanged(p)) continue;
     const thenRows = p.rows_read! - p.rows;
     const nowRows = got.band.rows - got.check.rows;
     const thenSum = BigInt(p.checksum_read!) - BigInt(p.checksum);
@@ -270,7 +268,6 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
 
   // Under a policy that lets the run on (`warn`), a changed range is accepted as it is now once reported: its record
   // is updated in place (one edit, one report); under `block` it stays until a run is let on.
-  const isChanged = (p: Partition) => changed.some((c) => c.range[0] === p.range_start && c.range[1] === p.range_end);
   const accept = changed.length > 0 && policyOf(ctx, 'provenance', 'tampering') !== 'block';
   const accepted = accept ? toCheck.filter(isChanged) : [];
   await compareEntries(
@@ -288,10 +285,9 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
     }
     for (const p of toCheck) {
       if (!p.run_id || (isChanged(p) ? !accept : !rolls(p))) continue;
-      const got = found.get(key(p));
-      const settled = cutoff === undefined ? got?.settle ?? got?.read : got?.settle;
-      const read = got?.read ?? settled;
-      if (settled && read) update.run(settled.rows, settled.checksum, knownBy, readAt, read.rows, read.checksum, view.name, p.run_id, p.range_start, p.range_end);
+      // Rolled and accepted ranges were counted both ways above (nothing when they could not be re-read).
+      const { settle, read } = found.get(key(p)) ?? {};
+      if (settle && read) update.run(settle.rows, settle.checksum, knownBy, readAt, read.rows, read.checksum, view.name, p.run_id, p.range_start, p.range_end);
     }
   }).immediate();
 
