@@ -48,32 +48,34 @@ export function recordInterval(db: StateDb, view: string, start: Date, end: Date
 }
 
 /**
- * End of the latest successful window of `view`, or null when it was never materialized. A window
- * recorded as ending after it was recorded (an `--end` in the future, accepted by earlier versions)
- * counts only up to when it was recorded: rows arriving later were never read, and incremental runs
- * must not wait for that future time to pick them up.
+ * A window's end as it counts: a window recorded as ending after it was recorded (an `--end` in the future,
+ * accepted by earlier versions) counts only up to when it was recorded: rows arriving later were never read, and
+ * incremental runs must not wait for that future time to pick them up. Both are ISO 8601 texts, compared as text;
+ * a year beyond 9999 is written '+010000-…', which sorts first.
  */
-export function lastMaterializedEnd(db: StateDb, view: string, storeEpoch?: string): Date | null {
+const COUNTED_END = `CASE WHEN window_end > recorded_at OR window_end LIKE '+%' THEN recorded_at ELSE window_end END`;
+
+/** The condition (and its parameters) selecting `view`'s windows of the store's epoch, and those recorded before epochs were kept (null: nothing says they were lost). */
+function ofViewAndEpoch(db: StateDb, view: string, storeEpoch?: string): { where: string; params: string[] } {
   const epochs = table(db);
-  // Windows of the store's epoch, and those recorded before epochs were kept (null: nothing says they were lost).
-  const ofEpoch = storeEpoch !== undefined && epochs ? ' AND (store_epoch IS NULL OR store_epoch = ?)' : '';
-  // Both are ISO 8601 texts, compared as text; a year beyond 9999 is written '+010000-…', which sorts first.
-  const row = db
-    .prepare(`SELECT max(CASE WHEN window_end > recorded_at OR window_end LIKE '+%' THEN recorded_at ELSE window_end END) AS e FROM materialized_intervals WHERE view = ?${ofEpoch}`)
-    .get(...(ofEpoch ? [view, storeEpoch] : [view])) as { e: string | null };
+  return storeEpoch !== undefined && epochs
+    ? { where: 'view = ? AND (store_epoch IS NULL OR store_epoch = ?)', params: [view, storeEpoch] }
+    : { where: 'view = ?', params: [view] };
+}
+
+/** End of the latest successful window of `view` (as it counts: `COUNTED_END`), or null when it was never materialized. */
+export function lastMaterializedEnd(db: StateDb, view: string, storeEpoch?: string): Date | null {
+  const { where, params } = ofViewAndEpoch(db, view, storeEpoch);
+  const row = db.prepare(`SELECT max(${COUNTED_END}) AS e FROM materialized_intervals WHERE ${where}`).get(...params) as { e: string | null };
   return row.e === null ? null : new Date(row.e);
 }
 
-/**
- * The windows of `view` written into the store's epoch (as `lastMaterializedEnd` counts them), oldest start
- * first, each ending at most when it was recorded.
- */
+/** The windows of `view` written into the store's epoch, oldest start first, each ending as it counts. */
 function coveredWindows(db: StateDb, view: string, storeEpoch?: string): { start: string; end: string; run_id: string }[] {
-  const epochs = table(db);
-  const ofEpoch = storeEpoch !== undefined && epochs ? ' AND (store_epoch IS NULL OR store_epoch = ?)' : '';
+  const { where, params } = ofViewAndEpoch(db, view, storeEpoch);
   return db
-    .prepare(`SELECT window_start AS start, CASE WHEN window_end > recorded_at OR window_end LIKE '+%' THEN recorded_at ELSE window_end END AS "end", run_id FROM materialized_intervals WHERE view = ?${ofEpoch} ORDER BY window_start`)
-    .all(...(ofEpoch ? [view, storeEpoch] : [view])) as { start: string; end: string; run_id: string }[];
+    .prepare(`SELECT window_start AS start, ${COUNTED_END} AS "end", run_id FROM materialized_intervals WHERE ${where} ORDER BY window_start`)
+    .all(...params) as { start: string; end: string; run_id: string }[];
 }
 
 /**
