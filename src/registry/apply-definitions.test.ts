@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defineEntity, defineFeatureService, defineFeatureView, defineSource } from '../definitions/define.js';
 import type { Definition, FeatureViewDef } from '../definitions/types.js';
-import { viewsToDrop } from './apply-definitions.js';
 import { computePlan } from './plan.js';
 
 const airport = defineEntity({ name: 'airport', join_keys: [{ name: 'origin', type: 'string' }] });
@@ -14,9 +13,9 @@ const view = (name: string, patch: Partial<FeatureViewDef> = {}) =>
     ...patch,
   });
 const base: Definition[] = [airport, route, source, view('a'), view('b'), view('c', { entities: ['route'] })];
-const drops = (desired: Definition[], current: Definition[] = base) => viewsToDrop(computePlan(current, desired), desired);
+const drops = (desired: Definition[], current: Definition[] = base) => computePlan(current, desired).drops;
 
-describe('viewsToDrop', () => {
+describe('Plan.drops', () => {
   it('drops removed views, unused or not', () => {
     expect(drops(base)).toEqual([]);
     expect(drops(base.filter((d) => d.name !== 'b'))).toEqual(['b']);
@@ -44,5 +43,15 @@ describe('viewsToDrop', () => {
     expect(drops(retimed)).toEqual(['a', 'b', 'c']);
     const described = base.map((d) => (d === source ? defineSource({ ...source, description: 'hourly counts' }) : d));
     expect(drops(described)).toEqual([]);
+  });
+
+  it('drops every view reading a source whose join key column changed through field_mapping (keyed by other entities), not for other mappings', () => {
+    // Re-materializing would overwrite only the keys the new column has: the others would be served on.
+    const mapped = (m: Record<string, string>) => base.map((d) => (d === source ? defineSource({ ...source, field_mapping: m }) : d));
+    const current = mapped({ ORIGIN: 'origin' });
+    expect(drops(mapped({ DEST: 'origin' }), current)).toEqual(['a', 'b', 'c']);
+    expect(drops(mapped({}), current)).toEqual(['a', 'b', 'c']); // read from 'origin' itself now
+    expect(drops(mapped({ ORIGIN: 'origin', avg_delay: 'mean_delay' }), current)).toEqual([]); // a feature's column: values rewritten in place
+    expect(drops(mapped({ ORIGIN: 'origin', DEST: 'dest' }), current)).toEqual(['a', 'b', 'c']); // view c's key 'dest'
   });
 });

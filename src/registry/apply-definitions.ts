@@ -1,7 +1,7 @@
 /**
  * Applying definitions, with what that means for the online store. After the
- * registry commits, the online values of every feature view that was removed,
- * or whose join keys or features changed in a breaking way, are dropped
+ * registry commits, the online values of every feature view the plan lists in
+ * `drops` (removed, or changed in a breaking way: see `computePlan`) are dropped
  * (`OnlineStore.dropView`) and its materialized windows forgotten: a view added
  * again later under the same name never serves the old values, and its next
  * `--incremental` run starts afresh. The CLI `apply`, the SDK's `apply` and
@@ -20,9 +20,8 @@ import type { Definition } from '../definitions/types.js';
 import { checkSources } from '../definitions/source-check.js';
 import { FeatureguardError, type DefinitionProblem } from '../errors.js';
 import type { Project } from '../project.js';
-import { dropPendingViews, ensureDropTable, noteDropFailure, requestDrops, viewsToDrop } from './online-drops.js';
+import { dropPendingViews, ensureDropTable, noteDropFailure, requestDrops } from './online-drops.js';
 
-export { viewsToDrop };
 import type { ApplyResult } from './types.js';
 
 export interface ApplyDefinitionsOptions {
@@ -61,7 +60,7 @@ export async function applyDefinitions(
   // The drops are recorded in the registry's own transaction: a crash after the commit cannot lose them.
   const result = project.registry.apply(defs, {
     allowBreaking: options.allowBreaking === true,
-    inTransaction: (r) => requestDrops(db, viewsToDrop(r.plan, defs)),
+    inTransaction: (r) => requestDrops(db, r.plan.drops),
   });
   // A view being materialized or pushed to is dropped by that writer (`deferred`, see online-drops.ts).
   const { dropped, deferred, pending, failed: broken } = await dropPendingViews(project);

@@ -66,6 +66,10 @@ export function formatPlan(plan: Plan, options: FormatOptions = {}): string {
     return lines.join('\n');
   }
   for (const c of plan.changes) if (c.action !== 'unchanged') lines.push(...formatObjectChange(c, options));
+  if (plan.drops.length > 0) {
+    const n = plan.drops.length;
+    lines.push(`Apply drops the online values of ${plan.drops.join(', ')}: ${n > 1 ? 'they answer' : 'it answers'} NOT_FOUND until materialized again.`);
+  }
   if (plan.breaking) {
     const count = plan.changes.reduce((s, c) => s + c.breaking.length, 0);
     const verdict = options.allowBreaking ? 'applied because of --allow-breaking' : `apply refuses ${count > 1 ? 'them' : 'it'} unless --allow-breaking`;

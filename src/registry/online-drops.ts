@@ -40,7 +40,6 @@ import { ensureColumn, ensureTables, hasTable, type StateDb } from '../state/sta
 import { ensureViewHistoryTable, restartViewHistory } from '../runs/view-history.js';
 import { liveOnlineWrites } from './online-writes.js';
 import { computePlan } from './plan.js';
-import type { Plan } from './types.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS online_drops_pending (
@@ -58,31 +57,6 @@ export function ensureDropTable(db: StateDb): void {
 }
 
 /**
- * The views whose online values an applied plan invalidates: removed views,
- * views with a breaking change (join keys, a feature's type, a feature in use
- * removed), and views of `desired` keyed by an entity whose join keys changed or
- * reading a source whose timestamp field changed.
- *
- * @example
- * viewsToDrop(computePlan(current, desired), desired); // ['origin_delays']
- */
-export function viewsToDrop(plan: Plan, desired: readonly Definition[]): string[] {
-  const out = new Set<string>();
-  const rekeyed = new Set<string>();
-  // A source whose timestamp field changed: its views' values and materialized windows are on another time axis.
-  const retimed = new Set<string>();
-  for (const c of plan.changes) {
-    if (c.kind === 'entity' && c.action === 'change' && c.breaking.length > 0) rekeyed.add(c.name);
-    if (c.kind === 'source' && c.action === 'change' && c.breaking.length > 0) retimed.add(c.name);
-    if (c.kind === 'feature_view' && (c.action === 'remove' || (c.action === 'change' && c.breaking.length > 0))) out.add(c.name);
-  }
-  for (const d of desired) {
-    if (d.kind === 'feature_view' && (d.entities.some((e) => rekeyed.has(e)) || retimed.has(d.source))) out.add(d.name);
-  }
-  return [...out].sort();
-}
-
-/**
  * Whether `view` lost its online values between the definitions `before` and
  * the registry's current ones (removed, or changed in a breaking way): a writer
  * that validated rows against `before` must not leave them online.
@@ -91,7 +65,7 @@ export function droppedSince(project: Project, before: DefinitionSet, view: stri
   const now = project.registry.current();
   if (now === before) return false;
   const desired = allDefinitions(now);
-  return viewsToDrop(computePlan(allDefinitions(before), desired), desired).includes(view);
+  return computePlan(allDefinitions(before), desired).drops.includes(view);
 }
 
 /** Record that the online values of `views` must be dropped (kept until they are). */

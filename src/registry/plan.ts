@@ -5,7 +5,8 @@
  * - a feature removed (or its whole view removed) that a current or desired
  *   feature service uses (by `view`, `view:*`, `view:feature` or as its label);
  * - join keys changed: an entity's join keys, or a view's entities;
- * - a source's `timestamp_field` changed;
+ * - a source's `timestamp_field` changed, or the column its event times or a reading view's join keys come from
+ *   (`field_mapping`), or a view moved to a source that reads either from other columns;
  * - a feature added back to a view with another type than it had in an earlier version (since the view was last
  *   removed): removing a feature leaves its online values, which would then be served as the new type.
  * Pure functions over definitions: the registry runs them inside its transaction.
@@ -68,8 +69,33 @@ export function computePlan(current: readonly Definition[], desired: readonly De
     changes,
     hasChanges: changes.some((c) => c.action !== 'unchanged'),
     breaking: changes.some((c) => c.breaking.length > 0),
+    drops: viewsToDrop(changes, desired),
   };
 }
+
+/**
+ * The views whose online values applying the changes invalidates (`Plan.drops`): removed views,
+ * views with a breaking change (join keys, a feature's type, a feature in use
+ * removed), and views of `desired` keyed by an entity whose join keys changed or
+ * reading a source whose time column or key columns changed.
+ *
+ */
+function viewsToDrop(changes: readonly ObjectChange[], desired: readonly Definition[]): string[] {
+  const out = new Set<string>();
+  const rekeyed = new Set<string>();
+  // A source whose time or key columns changed: its views' values and windows are on another time axis or keyed otherwise.
+  const retimed = new Set<string>();
+  for (const c of changes) {
+    if (c.kind === 'entity' && c.action === 'change' && c.breaking.length > 0) rekeyed.add(c.name);
+    if (c.kind === 'source' && c.action === 'change' && c.breaking.length > 0) retimed.add(c.name);
+    if (c.kind === 'feature_view' && (c.action === 'remove' || (c.action === 'change' && c.breaking.length > 0))) out.add(c.name);
+  }
+  for (const d of desired) {
+    if (d.kind === 'feature_view' && (d.entities.some((e) => rekeyed.has(e)) || retimed.has(d.source))) out.add(d.name);
+  }
+  return [...out].sort();
+}
+
 
 const isEmpty = (v: unknown): boolean => (Array.isArray(v) ? v.length === 0 : v !== null && typeof v === 'object' && Object.keys(v).length === 0);
 
@@ -100,7 +126,7 @@ function breakingReasons(
     case 'entity':
       return entityBreaking(before, after as EntityDef | undefined, desired);
     case 'source':
-      return sourceBreaking(before, after as SourceDef | undefined);
+      return sourceBreaking(before, after as SourceDef | undefined, desired);
     case 'feature_view':
       return [
         ...viewBreaking(before, after as FeatureViewDef | undefined, services),
@@ -126,7 +152,7 @@ function entityBreaking(before: EntityDef, after: EntityDef | undefined, desired
 /** The source column a source's event times are read from (its `timestamp_field`, through `field_mapping`). */
 const timeColumn = (source: SourceDef): string => sourceColumnName(source, source.timestamp_field);
 
-function sourceBreaking(before: SourceDef, after: SourceDef | undefined): string[] {
+function sourceBreaking(before: SourceDef, after: SourceDef | undefined, desired: ReadonlyMap<string, Definition>): string[] {
   if (!after) return [];
   if (before.timestamp_field !== after.timestamp_field) {
     return [`timestamp field of source '${before.name}' changed from '${before.timestamp_field}' to '${after.timestamp_field}'`];
@@ -135,7 +161,19 @@ function sourceBreaking(before: SourceDef, after: SourceDef | undefined): string
   if (timeColumn(before) !== timeColumn(after)) {
     return [`event times of source '${before.name}' are read from column '${timeColumn(after)}' instead of '${timeColumn(before)}' (field_mapping changed)`];
   }
-  return [];
+  // A join key read from another column: the rows are keyed by other entities, and the values stored under
+  // keys the new column does not have would be served on (re-materializing overwrites only the keys it reads).
+  const keys = [...desired.values()]
+    .filter((d): d is FeatureViewDef => d.kind === 'feature_view' && d.source === before.name)
+    .flatMap((v) => joinKeyNames(v, desired));
+  return [...new Set(keys)]
+    .filter((k) => sourceColumnName(before, k) !== sourceColumnName(after, k))
+    .map((k) => `join key '${k}' of source '${before.name}' is read from column '${sourceColumnName(after, k)}' instead of '${sourceColumnName(before, k)}' (field_mapping changed)`);
+}
+
+/** The join key names of a view, from its entities in `definitions`. */
+function joinKeyNames(view: FeatureViewDef, definitions: ReadonlyMap<string, Definition>): string[] {
+  return view.entities.flatMap((e) => (definitions.get(objectKey('entity', e)) as EntityDef | undefined)?.join_keys.map((k) => k.name) ?? []);
 }
 
 function viewBreaking(before: FeatureViewDef, after: FeatureViewDef | undefined, services: readonly FeatureServiceDef[]): string[] {
@@ -160,16 +198,21 @@ function viewBreaking(before: FeatureViewDef, after: FeatureViewDef | undefined,
 }
 
 /**
- * A view moved to a source whose event times come from another column: its materialized windows and stored
- * values are on the old source's time axis. (A move between sources with the same time column, a copy of the
- * data in another format, is not flagged.)
+ * A view moved to a source whose event times or join keys come from other columns: its materialized windows and
+ * stored values are on the old source's time axis, or keyed by other entities. (A move between sources that read
+ * them from the same columns, a copy of the data in another format, is not flagged.)
  */
 function sourceSwitched(before: FeatureViewDef, after: FeatureViewDef | undefined, current: ReadonlyMap<string, Definition>, desired: ReadonlyMap<string, Definition>): string[] {
   if (!after || before.source === after.source) return [];
   const from = current.get(objectKey('source', before.source)) as SourceDef | undefined;
   const to = desired.get(objectKey('source', after.source)) as SourceDef | undefined;
-  if (!from || !to || timeColumn(from) === timeColumn(to)) return [];
-  return [`feature view '${before.name}' moved from source '${from.name}' (event times in '${timeColumn(from)}') to '${to.name}' (in '${timeColumn(to)}')`];
+  if (!from || !to) return [];
+  if (timeColumn(from) !== timeColumn(to)) {
+    return [`feature view '${before.name}' moved from source '${from.name}' (event times in '${timeColumn(from)}') to '${to.name}' (in '${timeColumn(to)}')`];
+  }
+  return joinKeyNames(after, desired)
+    .filter((k) => sourceColumnName(from, k) !== sourceColumnName(to, k))
+    .map((k) => `feature view '${before.name}' moved from source '${from.name}' (join key '${k}' in '${sourceColumnName(from, k)}') to '${to.name}' (in '${sourceColumnName(to, k)}')`);
 }
 
 /**

@@ -282,6 +282,21 @@ describe('the time axis of a view', () => {
     expect(reg.plan([airport, mapped('hour_end'), copy, moved('copy'), service]).breaking).toBe(false);
   });
 
+  it("a join key read from another column (field_mapping, or a move to a source that maps it otherwise) is breaking", () => {
+    const reg = openSqliteRegistry(db);
+    const mapped = (m: Record<string, string>, name = source.name) => defineSource({ ...source, name, field_mapping: m });
+    reg.apply([airport, mapped({ ORIGIN: 'origin' }), view, service]);
+    expect(reg.plan([airport, mapped({ DEST: 'origin' }), view, service]).changes.find((c) => c.kind === 'source')!.breaking).toEqual([
+      "join key 'origin' of source 'airport_hourly_source' is read from column 'DEST' instead of 'ORIGIN' (field_mapping changed)",
+    ]);
+    expect(reg.plan([airport, mapped({ ORIGIN: 'origin', avg: 'mean_delay' }), view, service]).breaking).toBe(false);
+    const moved = defineFeatureView({ ...view, source: 'copy' });
+    expect(reg.plan([airport, mapped({ ORIGIN: 'origin' }), mapped({}, 'copy'), moved, service]).changes.find((c) => c.kind === 'feature_view')!.breaking).toEqual([
+      "feature view 'airport_hourly' moved from source 'airport_hourly_source' (join key 'origin' in 'ORIGIN') to 'copy' (in 'origin')",
+    ]);
+    expect(reg.plan([airport, mapped({ ORIGIN: 'origin' }), mapped({ ORIGIN: 'origin' }, 'copy'), moved, service]).breaking).toBe(false);
+  });
+
   it('a ttl of zero written with a unit is no change', () => {
     const reg = openSqliteRegistry(db);
     reg.apply(withView({ ttl: '0' }));

@@ -21,6 +21,11 @@ export interface Plan {
   readonly changes: readonly ObjectChange[];
   readonly hasChanges: boolean;
   readonly breaking: boolean;
+  /**
+   * Views whose online values applying drops (sorted): removed, changed in a breaking way, keyed by an entity
+   * whose join keys changed, or reading a source whose time or join key columns changed.
+   */
+  readonly drops: readonly string[];
 }
 
 export interface VersionRecord {

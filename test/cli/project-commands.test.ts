@@ -170,6 +170,9 @@ describe('project commands on the flights example', () => {
     editView('{name: departures, type: int64', '{name: departures, type: float64');
     const plan = await cli('plan');
     expect(plan.out).toContain("! BREAKING: type of feature 'airport_hourly:departures' changed from int64 to float64");
+    // What apply will do to the online store is said before it does it.
+    expect(plan.out).toContain('Apply drops the online values of airport_hourly: it answers NOT_FOUND until materialized again.');
+    expect(JSON.parse((await cli('--json', 'plan')).out).drops).toEqual(['airport_hourly']);
     const refused = await cli('apply');
     expect(refused.code).toBe(2);
     expect(refused.err).toContain('refusing to apply breaking changes');
@@ -181,6 +184,7 @@ describe('project commands on the flights example', () => {
     const allowed = await cli('apply', '--allow-breaking');
     expect(allowed.code).toBe(0);
     expect(allowed.out).toContain('feature_view airport_hourly v3');
+    expect(allowed.out).toContain('Dropped the online values of airport_hourly: removed, or changed in a breaking way');
   });
 
   it('validate names a missing source file and exits 2', async () => {

@@ -132,7 +132,7 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
               : `Applied ${applied.length} change${applied.length > 1 ? 's' : ''}: ${applied.map((v) => `${v.kind} ${v.name} v${v.version}${v.removed ? ' (removed)' : ''}`).join(', ')}.`,
           ...(dropped.length === 0
             ? []
-            : [`Dropped the online values of ${dropped.join(', ')}: removed, or join keys or features changed in a breaking way (materialize a changed view again to serve it).`]),
+            : [`Dropped the online values of ${dropped.join(', ')}: removed, or changed in a breaking way (see the plan; materialize a changed view again to serve it).`]),
           ...(deferred.length === 0
             ? []
             : [`${deferred.join(', ')} ${deferred.length > 1 ? 'are' : 'is'} being written (materialized or pushed to): reads answer NOT_FOUND for ${deferred.length > 1 ? 'them' : 'it'} from now on, and that writer drops the online values (writing nothing, or dropping what it wrote; if it never finishes, a running serve or the next apply or materialization does).`]),
