@@ -9,6 +9,13 @@ describe('canonical JSON and content hash', () => {
     expect(contentHash({ a: [1, 2] })).not.toBe(contentHash({ a: [2, 1] }));
     expect(contentHash({ a: 1 })).toMatch(/^[0-9a-f]{64}$/);
   });
+
+  it('keeps a member named __proto__ (a tag or a mapped column may be named so) in the text and the hash', () => {
+    const mapping = (column: string) => JSON.parse(`{"field_mapping": {"__proto__": "${column}"}}`) as unknown;
+    expect(canonicalJson(mapping('dep_time'))).toBe('{"field_mapping":{"__proto__":"dep_time"}}');
+    expect(contentHash(mapping('dep_time'))).not.toBe(contentHash(mapping('arr_time')));
+    expect(diffFields(mapping('dep_time') as object, mapping('arr_time') as object)).toEqual([{ path: '/field_mapping/__proto__', before: 'dep_time', after: 'arr_time' }]);
+  });
 });
 
 describe('diffFields', () => {
