@@ -70,9 +70,29 @@ function parserReason(message: string): string {
   return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
 }
 
+/**
+ * Uses of anchors (`*a`, each counted with the aliases inside what it names) a document may expand: a bound
+ * on alias bombs (nested anchors expanding to millions of nodes). Generous: a view whose thousands of features
+ * share settings through `<<: *f` stays far below it, and the 8 MiB file cap bounds the work as well.
+ */
+const MAX_ALIAS_COUNT = 100_000;
+
+/** Aliases of a document that name no anchor before them, with their offsets. */
+function danglingAliases(doc: Document.Parsed): { name: string; offset: number }[] {
+  const out: { name: string; offset: number }[] = [];
+  visit(doc, {
+    Alias(_, node) {
+      if (node.resolve(doc) === undefined) out.push({ name: node.source, offset: node.range?.[0] ?? 0 });
+    },
+  });
+  return out;
+}
+
+const danglingReason = (name: string): string => `alias *${name} names no anchor &${name} before it in this document (anchors do not carry across '---')`;
+
 /** Parse one file's text. Syntax errors become problems (file, line, column, the parser's reason). */
 export function parseDefinitionFile(file: string, text: string): { objects: ParsedObject[]; problems: DefinitionProblem[] } {
-  return file.endsWith('.json') ? parseJsonFile(file, text) : parseYamlFile(file, text);
+  return file.toLowerCase().endsWith('.json') ? parseJsonFile(file, text) : parseYamlFile(file, text);
 }
 
 function parseYamlFile(file: string, text: string): { objects: ParsedObject[]; problems: DefinitionProblem[] } {
@@ -97,18 +117,18 @@ function parseYamlFile(file: string, text: string): { objects: ParsedObject[]; p
     if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) continue;
     let value: unknown;
     try {
-      value = doc.toJS({ maxAliasCount: 1000 });
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
-      // An alias bomb (aliases expanding to millions of nodes), or an alias to nothing: the first such alias's
-      // place, else the document's.
-      let dangling: number | undefined;
-      visit(doc, {
-        Alias(_, node) {
-          if (dangling === undefined && node.resolve(doc) === undefined) dangling = node.range?.[0];
-        },
-      });
-      const at = toPosition(lines, dangling ?? doc.contents?.range?.[0] ?? 0);
-      problems.push(problem(file, at, `invalid YAML: ${(e as Error).message}`));
+      // An alias to nothing (a merge `<<: *key` of it fails as "Merge sources must be maps"), or an alias bomb
+      // (aliases expanding to millions of nodes).
+      const dangling = danglingAliases(doc)[0];
+      const at = toPosition(lines, dangling?.offset ?? doc.contents?.range?.[0] ?? 0);
+      const reason = dangling
+        ? danglingReason(dangling.name)
+        : /resource exhaustion/.test((e as Error).message)
+          ? `aliases expand to too many nodes (each use of an anchor counts the aliases inside it; at most ${MAX_ALIAS_COUNT.toLocaleString('en-US')}): split the document, or write the repeated parts out`
+          : (e as Error).message;
+      problems.push(problem(file, at, `invalid YAML: ${reason}`));
       continue;
     }
     objects.push({ value, origin: originFor(file, doc, lines, []) });

@@ -151,11 +151,35 @@ describe('loadDefinitions', () => {
     expect(loadDefinitions(root, loadConfig(root)).map((d) => d.kind === 'entity' && d.join_keys)).toEqual([[{ name: 'k', type: 'int64' }, { name: 'j', type: 'int64' }]]);
   });
 
-  it('with `definitions: .`, reads neither featureguard.yaml nor node_modules as definitions', () => {
+  it('expands thousands of uses of one anchor (a wide view whose features share settings)', () => {
+    const features = Array.from({ length: 3000 }, (_, i) => `  - {<<: *f, name: f${i}}`).join('\n');
+    const root = project({
+      'featureguard.yaml': 'project: p\n',
+      'features/a.yaml': `kind: entity\nname: a\njoin_keys: [{name: k, type: int64}]\n---\nkind: source\nname: s\npath: s.parquet\ntimestamp_field: ts\n---\nkind: feature_view\nname: v\nentities: [a]\nsource: s\nfeatures:\n  - &f {name: first, type: float64, description: shared}\n${features}\n`,
+    });
+    const view = loadDefinitions(root, loadConfig(root)).find((d) => d.kind === 'feature_view');
+    expect(view?.kind === 'feature_view' && view.features.length).toBe(3001);
+  });
+
+  it('reads a .JSON file (any case) as JSON', () => {
+    const root = project({
+      'featureguard.yaml': 'project: p\n',
+      'features/ENTITIES.JSON': '[{"kind": "entity", "name": "a", "join_keys": [{"name": "k", "type": "string"}]}]',
+    });
+    expect(loadDefinitions(root, loadConfig(root)).map((d) => d.name)).toEqual(['a']);
+  });
+
+  it('with `definitions: .`, reads neither featureguard.yaml, node_modules, npm and TypeScript files nor dataset manifests as definitions', () => {
     const root = project({
       'featureguard.yaml': 'project: p\ndefinitions: .\n',
       'entities.yml': 'kind: entity\nname: a\njoin_keys: [{name: k, type: int64}]\n',
       'node_modules/x/package.json': '{"name": "x"}',
+      // What `featureguard init` writes, and what a dataset build puts beside its output.
+      'package.json': '{"name": "p"}',
+      'package-lock.json': '{"name": "p"}',
+      'tsconfig.json': '{}',
+      'tsconfig.build.json': '{}',
+      'out/train.parquet.manifest.json': '{"rows": 1}',
     });
     expect(loadDefinitions(root, loadConfig(root)).map((d) => d.name)).toEqual(['a']);
   });

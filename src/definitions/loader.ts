@@ -23,6 +23,8 @@ import type { Definition, DefinitionKind, ProjectConfig } from './types.js';
 export const CONFIG_FILE_NAME = 'featureguard.yaml';
 export const DEFINITION_KINDS: readonly DefinitionKind[] = ['entity', 'source', 'feature_view', 'feature_service'];
 const EXTENSIONS = ['.yaml', '.yml', '.json'];
+/** JSON files in a project folder that are never definitions: npm's and TypeScript's, and dataset manifests. */
+const NOT_DEFINITIONS = /^(package(-lock)?\.json|npm-shrinkwrap\.json|tsconfig(\.[^/]*)?\.json|.*\.manifest\.json)$/i;
 
 /** Read and validate `<root>/featureguard.yaml`. Throws `DefinitionError` naming file, line and path. */
 export function loadConfig(root: string): ProjectConfig {
@@ -101,8 +103,9 @@ function listDefinitionFiles(dir: string, prefix = '', problems: DefinitionProbl
     problems.push({ file: shown || '.', path: '', message: `cannot read this folder: ${readReason(e)}` });
     return out;
   }
-  // Hidden entries (the state folder) and installed packages (a `definitions: .` project with a package.json) are not definitions.
-  entries = entries.filter((e) => !e.name.startsWith('.') && e.name !== 'node_modules').sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Hidden entries (the state folder), installed packages and the JSON files that are never definitions (a
+  // `definitions: .` project holds its package.json, tsconfig.json, and maybe dataset manifests) are skipped.
+  entries = entries.filter((e) => !e.name.startsWith('.') && e.name !== 'node_modules' && !NOT_DEFINITIONS.test(e.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
     const shownRel = shown ? `${shown}/${e.name}` : e.name;
@@ -161,7 +164,15 @@ function readDefinitionText(full: string, file: string, problems: DefinitionProb
       problems.push({ file, path: '', message: `this file is ${(Math.ceil((st.size / 2 ** 20) * 10) / 10).toFixed(1)} MiB: a definition file holds at most ${MAX_DEFINITION_FILE_BYTES / 2 ** 20} MiB (is it a data file in the definitions' folder?)` });
       return undefined;
     }
-    const text = readFileSync(full, 'utf8');
+    const bytes = readFileSync(full);
+    // UTF-16 (what Windows PowerShell 5 writes with `>` and Out-File) read as UTF-8 would be NUL bytes in every message.
+    const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+    if (utf16 || bytes.includes(0)) {
+      const what = utf16 ? 'this file is UTF-16' : 'this file holds NUL bytes (UTF-16 without a byte-order mark, or no text at all)';
+      problems.push({ file, path: '', message: `${what}: save it as UTF-8 (in PowerShell: Out-File -Encoding utf8)` });
+      return undefined;
+    }
+    const text = bytes.toString('utf8');
     return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // a byte-order mark is not content
   } catch (e) {
     problems.push({ file, path: '', message: `cannot read this file: ${readReason(e)}` });
@@ -231,14 +242,20 @@ export function loadDefinitions(root: string, config: ProjectConfig): Definition
     const file = prefix ? `${prefix}/${rel}` : rel;
     const text = readDefinitionText(join(dir, rel), file, problems);
     if (text === undefined) continue;
-    const parsed = parseDefinitionFile(file, text);
-    problems.push(...parsed.problems);
-    for (const obj of parsed.objects) {
-      const def = validateObject(obj, problems, known);
-      if (def) {
-        setDefinitionOrigin(def, obj.origin);
-        defs.push(def);
+    try {
+      const parsed = parseDefinitionFile(file, text);
+      problems.push(...parsed.problems);
+      for (const obj of parsed.objects) {
+        const def = validateObject(obj, problems, known);
+        if (def) {
+          setDefinitionOrigin(def, obj.origin);
+          defs.push(def);
+        }
       }
+    } catch (e) {
+      // Values nested thousands deep overflow the stack of the recursive steps (parsing, validation): said of the file.
+      if (!(e instanceof RangeError)) throw e;
+      problems.push({ file, path: '', message: `cannot read this file: values nested too deeply (${e.message})` });
     }
   }
   problems.push(...checkCrossReferences(defs, sourceRootsOf(root, config), known));

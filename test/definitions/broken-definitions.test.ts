@@ -59,9 +59,10 @@ const view = (features: string, extra = ''): string =>
 interface Case {
   readonly name: string;
   /** Files written over the base project (`features/bad.yaml`, `featureguard.yaml`, ...). */
-  readonly files: Readonly<Record<string, string>>;
+  readonly files: Readonly<Record<string, string | Buffer>>;
   readonly file: string;
-  readonly line: number;
+  /** Absent for a problem with the whole file (it could not be read as text). */
+  readonly line?: number;
   readonly path: string;
   readonly message: RegExp;
 }
@@ -72,8 +73,12 @@ const CASES: readonly Case[] = [
   { name: 'bad YAML syntax (nested mapping on one line)', files: { 'features/bad.yaml': 'kind: entity\nname: x: y\njoin_keys: [{name: k, type: string}]\n' }, file: 'features/bad.yaml', line: 2, path: '', message: /^invalid YAML: Nested mappings are not allowed in compact mappings$/ },
   { name: 'tab used as indentation', files: { 'features/bad.yaml': 'kind: entity\nname: x\njoin_keys:\n\t- {name: k, type: string}\n' }, file: 'features/bad.yaml', line: 4, path: '', message: /^invalid YAML: Tabs are not allowed as indentation$/ },
   { name: 'duplicate key in a YAML mapping', files: { 'features/bad.yaml': 'kind: entity\nname: a\nname: b\njoin_keys: [{name: k, type: string}]\n' }, file: 'features/bad.yaml', line: 3, path: '', message: /invalid YAML: Map keys must be unique/ },
-  { name: 'YAML alias to an anchor of another document', files: { 'features/bad.yaml': 'kind: entity\nname: e1\njoin_keys: &k [{name: k, type: string}]\n---\nkind: entity\nname: e2\njoin_keys: *k\n' }, file: 'features/bad.yaml', line: 7, path: '', message: /^invalid YAML: Unresolved alias/ },
-  { name: 'YAML alias bomb', files: { 'features/bad.yaml': 'kind: entity\nname: x\njoin_keys: [{name: k, type: string}]\na: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n' }, file: 'features/bad.yaml', line: 1, path: '', message: /^invalid YAML: Excessive alias count/ },
+  { name: 'YAML alias to an anchor of another document', files: { 'features/bad.yaml': 'kind: entity\nname: e1\njoin_keys: &k [{name: k, type: string}]\n---\nkind: entity\nname: e2\njoin_keys: *k\n' }, file: 'features/bad.yaml', line: 7, path: '', message: /^invalid YAML: alias \*k names no anchor &k before it in this document \(anchors do not carry across '---'\)$/ },
+  { name: 'YAML alias bomb', files: { 'features/bad.yaml': 'kind: entity\nname: x\njoin_keys: [{name: k, type: string}]\na: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n' }, file: 'features/bad.yaml', line: 1, path: '', message: /^invalid YAML: aliases expand to too many nodes \(.*at most 100,000\): split the document/ },
+  { name: 'YAML merge of an anchor of another document', files: { 'features/bad.yaml': 'kind: entity\nname: e1\njoin_keys: [&key {name: k, type: string}]\n---\nkind: entity\nname: e2\njoin_keys:\n  - {<<: *key, name: j}\n' }, file: 'features/bad.yaml', line: 8, path: '', message: /^invalid YAML: alias \*key names no anchor &key/ },
+  { name: 'UTF-16 file (Windows PowerShell 5 `>`)', files: { 'features/bad.yaml': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('kind: entity\n', 'utf16le')]) }, file: 'features/bad.yaml', path: '', message: /^this file is UTF-16: save it as UTF-8/ },
+  { name: 'NUL bytes (UTF-16 without a byte-order mark)', files: { 'features/bad.json': Buffer.from('{"kind": "entity"}', 'utf16le') }, file: 'features/bad.json', path: '', message: /^this file holds NUL bytes/ },
+  { name: 'values nested thousands deep', files: { 'features/deep.json': `{"kind": "entity", "name": "a", "join_keys": [], "description": ${'['.repeat(20_000)}${']'.repeat(20_000)}}` }, file: 'features/deep.json', path: '', message: /^cannot read this file: values nested too deeply/ },
   { name: 'custom YAML tag (no environment substitution)', files: { 'features/bad.yaml': 'kind: source\nname: s\npath: !env DATA_PATH\ntimestamp_field: hour\n' }, file: 'features/bad.yaml', line: 3, path: '', message: /^invalid YAML: Unresolved tag: !env \(definitions take no custom tags/ },
   { name: 'bad JSON syntax', files: { 'features/bad.json': '{\n  "kind": "entity",\n}\n' }, file: 'features/bad.json', line: 3, path: '', message: /^invalid JSON: / },
   { name: 'trailing comma in a JSON list (V8 names no position for it)', files: { 'features/bad.json': '[\n  {"kind": "entity", "name": "x", "join_keys": [{"name": "k", "type": "string"}]},\n]\n' }, file: 'features/bad.json', line: 2, path: '', message: /^invalid JSON: a trailing comma before a closing bracket or brace \(JSON allows none\)$/ },
@@ -225,7 +230,7 @@ describe('broken definitions', () => {
     expect(cliProblems.find(matches)).toEqual(hit);
     const human = await cli(['validate', '--project', root]);
     expect(human.code).toBe(2);
-    expect(`${human.out}\n${human.err}`).toContain(`${c.file}:${c.line}:`);
+    expect(`${human.out}\n${human.err}`).toContain(c.line === undefined ? `${c.file} at /: ` : `${c.file}:${c.line}:`);
   });
 });
 
