@@ -239,3 +239,23 @@ function checkServiceKeys(s: FeatureServiceDef, views: ReadonlyMap<string, Featu
     }
   }
 }
+
+/**
+ * Alerts of `featureguard.yaml` filtering on a view or service the definitions do not have: such an alert never
+ * fires for it (a misspelt name is a dead retraining trigger). `validate` reports them; a name may also be
+ * stale, left after a view was removed.
+ */
+export function alertReferenceProblems(alerts: readonly { readonly name: string; readonly views?: readonly string[]; readonly services?: readonly string[] }[], defs: readonly Definition[]): DefinitionProblem[] {
+  const names = (kind: DefinitionKind) => defs.filter((d) => d.kind === kind).map((d) => d.name);
+  const problems: DefinitionProblem[] = [];
+  alerts.forEach((alert, i) => {
+    for (const [field, kind, what] of [['views', 'feature_view', 'feature view'], ['services', 'feature_service', 'feature service']] as const) {
+      const known = names(kind);
+      (alert[field] ?? []).forEach((name, j) => {
+        if (known.includes(name)) return;
+        problems.push({ file: 'featureguard.yaml', path: `/alerts/${i}/${field}/${j}`, message: `alert '${alert.name}' filters on ${what} '${name}', which is not defined: it never fires for it${didYouMean(name, known)}` });
+      });
+    }
+  });
+  return problems;
+}

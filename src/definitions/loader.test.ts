@@ -84,6 +84,20 @@ describe('loadConfig', () => {
     expect(err.problems).toEqual([expect.objectContaining({ file: 'featureguard.yaml', line: 3, column: 9, path: '/online_store/type' })]);
     expect(err.message).toContain('must be one of sqlite, redis');
   });
+
+  it("refuses an alert filtering on a misspelt check family or status (the alert would never fire)", () => {
+    const root = project({ 'featureguard.yaml': 'project: p\nalerts:\n  - name: a\n    url: "http://127.0.0.1:9/x"\n    checks: [drift, drfit, schema.range, leakage.target]\n    statuses: [blocekd, fail]\n' });
+    const err = (() => { try { loadConfig(root); } catch (e) { return e; } })() as DefinitionError;
+    expect(err).toBeInstanceOf(DefinitionError);
+    expect(err.problems.map((p) => [p.path, p.line, p.message])).toEqual([
+      ['/alerts/0/statuses/0', 6, expect.stringMatching(/^must be one of pass, warn, fail, error, skipped, success, warned, blocked, failed \(got 'blocekd'\) \(did you mean 'blocked'\?\)$/)],
+    ]);
+    writeFileSync(join(root, 'featureguard.yaml'), 'project: p\nalerts:\n  - name: a\n    url: "http://127.0.0.1:9/x"\n    checks: [drift, drfit, schema.range, leakage.target]\n');
+    const err2 = (() => { try { loadConfig(root); } catch (e) { return e; } })() as DefinitionError;
+    expect(err2.problems.map((p) => [p.path, p.line, p.message])).toEqual([
+      ['/alerts/0/checks/1', 5, "unknown check 'drfit': use a family (schema, provenance, class_imbalance, leakage, drift, anomaly) or family.method (did you mean 'drift'?)"],
+    ]);
+  });
 });
 
 describe('loadDefinitions', () => {

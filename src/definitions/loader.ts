@@ -18,6 +18,7 @@ import { definitionOrigin, setDefinitionOrigin } from './origins.js';
 import { show, validateWithSchema } from './schema-validation.js';
 import { resolveInProject, sourceRootsOf, type SourceRoots } from './source-location.js';
 import { didYouMean } from './suggest.js';
+import { QUALITY_FAMILIES } from '../guards/config.js';
 import type { Definition, DefinitionKind, ProjectConfig } from './types.js';
 
 export const CONFIG_FILE_NAME = 'featureguard.yaml';
@@ -66,6 +67,13 @@ export function loadConfig(root: string): ProjectConfig {
         const pos = origin.locate(`/alerts/${i}/name`);
         schemaProblems.push({ file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: `/alerts/${i}/name`, message: `alert name '${alert.name}' is taken by alerts[${first}]; give each alert its own name` });
       } else alertNames.set(alert.name, i);
+      // A misspelt family would make the alert silently never fire (a retraining trigger that is dead).
+      (alert.checks ?? []).forEach((check, j) => {
+        const family = check.split('.')[0];
+        if ((QUALITY_FAMILIES as readonly string[]).includes(family)) return;
+        const pos = origin.locate(`/alerts/${i}/checks/${j}`);
+        schemaProblems.push({ file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: `/alerts/${i}/checks/${j}`, message: `unknown check '${family}': use a family (${QUALITY_FAMILIES.join(', ')}) or family.method${didYouMean(family, QUALITY_FAMILIES)}` });
+      });
       const why = webhookUrlProblem(alert.url);
       if (why === null) return;
       const pos = origin.locate(`/alerts/${i}/url`);

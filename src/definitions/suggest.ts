@@ -1,15 +1,20 @@
 /** "Did you mean ...?" suggestions for misspelled names, by edit distance. */
 
-/** Levenshtein distance between two strings. */
+/**
+ * Edit distance between two strings: insertions, deletions, substitutions and swaps of two neighbouring
+ * characters (`drfit` for `drift`, the commonest typo), each costing one (optimal string alignment).
+ */
 export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     for (let j = 1; j <= b.length; j++) {
       cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) cur[j] = Math.min(cur[j], before[j - 2] + 1);
     }
-    prev = cur;
+    [before, prev] = [prev, cur];
   }
   return prev[b.length];
 }

@@ -187,6 +187,18 @@ describe('project commands on the flights example', () => {
     expect(allowed.out).toContain('Dropped the online values of airport_hourly: removed, or changed in a breaking way');
   });
 
+  it('validate names an alert filtering on a view or service that is not defined (it would never fire)', async () => {
+    const copy = await copyFlightsProject(join(root, 'alerting'));
+    const config = join(copy, 'featureguard.yaml');
+    writeFileSync(config, `${readFileSync(config, 'utf8')}\nalerts:\n  - name: retrain\n    url: "http://127.0.0.1:9/hook"\n    views: [airport_hourly, airport_hourlyy]\n    services: [delay_modle]\n`);
+    const r = await runCli(['--project', copy, '--json', 'validate']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.out).problems).toEqual([
+      { file: 'featureguard.yaml', path: '/alerts/0/views/1', message: "alert 'retrain' filters on feature view 'airport_hourlyy', which is not defined: it never fires for it (did you mean 'airport_hourly'?)" },
+      { file: 'featureguard.yaml', path: '/alerts/0/services/0', message: "alert 'retrain' filters on feature service 'delay_modle', which is not defined: it never fires for it (did you mean 'delay_model'?)" },
+    ]);
+  });
+
   it('validate names a missing source file and exits 2', async () => {
     const copy = await copyFlightsProject(join(root, 'broken'));
     renameSync(join(copy, 'data', 'route_daily.parquet'), join(copy, 'data', 'moved.parquet'));

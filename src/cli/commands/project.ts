@@ -84,6 +84,8 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       if (defs) {
         const { checkSources } = await import('../../definitions/source-check.js');
         problems = await checkSources(project.sourceRoots, defs);
+        const { alertReferenceProblems } = await import('../../definitions/cross-references.js');
+        problems.push(...alertReferenceProblems(project.config.alerts ?? [], defs));
       }
       const counts = countKinds(defs ?? []);
       ctx.print({ ok: problems.length === 0, project: project.config.project, counts, problems }, () =>
