@@ -297,6 +297,21 @@ describe('registry, runs, schedules', () => {
     expect(versions.items.map((v: any) => v.version)).toEqual([1, 2]);
   });
 
+  it('names a bad definition as `featureguard validate` does, with did-you-mean, not in the body schema\'s raw words', async () => {
+    const set = t.fx.project.registry.current();
+    const view = set.views.get('origin_delays')!;
+    const defs = [...set.entities.values(), ...set.sources.values(), { ...view, ttl: '6 hours', featurs: [] }, ...set.services.values()];
+    const res = await t.app.request('/v1/registry/plan', post({ definitions: defs }));
+    expect(res.status).toBe(422);
+    const body = await json(res);
+    expect(body.error.code).toBe('invalid_definition');
+    const at = `definitions[${set.entities.size + set.sources.size}]`;
+    expect(body.error.details.problems).toEqual([
+      { file: at, object: 'feature_view origin_delays', path: '/ttl', message: "'6 hours' is not a valid duration: use 0 (unlimited) or a whole number with unit s, m, h or d, e.g. 6h" },
+      { file: at, object: 'feature_view origin_delays', path: '/featurs', message: "unknown property 'featurs' (did you mean 'features'?)" },
+    ]);
+  });
+
   it('pages and filters runs, and exports lineage', async () => {
     const all = await json(await t.app.request('/v1/runs?limit=2'));
     expect(all.runs).toHaveLength(2);

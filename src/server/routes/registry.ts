@@ -10,7 +10,7 @@ import type { Definition, DefinitionKind } from '../../definitions/types.js';
 import { FeatureguardError, NotFoundError } from '../../errors.js';
 import { applyDefinitions } from '../../registry/apply-definitions.js';
 import type { VersionRecord } from '../../registry/types.js';
-import { jsonBody } from '../body.js';
+import { readJson, validateBody } from '../body.js';
 import type { ServerContext } from '../context.js';
 
 // A Map, not an object: `constructor` or `__proto__` in the URL must not find an inherited property.
@@ -63,16 +63,29 @@ export function registryRoutes(ctx: ServerContext): Hono {
   });
 
   app.post('/plan', read, async (c) => {
-    const body = await jsonBody<ApplyBody>(c, 'registry_apply', ctx.limits.bodyLimit);
+    const body = registryBody(await readJson(c, ctx.limits.bodyLimit));
     return c.json(registry.plan(validateDefinitions(body.definitions, ctx.project.sourceRoots, 'definitions')));
   });
   app.post('/apply', ctx.auth.requireScope('admin'), async (c) => {
-    const body = await jsonBody<ApplyBody>(c, 'registry_apply', ctx.limits.bodyLimit);
+    const body = registryBody(await readJson(c, ctx.limits.bodyLimit));
     const defs = validateDefinitions(body.definitions, ctx.project.sourceRoots, 'definitions');
     if (ctx.project.config.server?.allow_query_sources !== true) refuseNewQuerySources(registry.currentVersions(), defs);
     return c.json(await applyDefinitions(ctx.project, defs, { allowBreaking: body.allow_breaking === true }));
   });
   return app;
+}
+
+/**
+ * The request's envelope, checked by its schema; the definitions in it are checked as files are
+ * (`validateDefinitions`: the messages of `featureguard validate`, with did-you-mean, and paths under
+ * `definitions[i]`; 422 `invalid_definition`), not by the schema's copy of the definition schemas, whose raw
+ * errors (`/ttl: must be equal to constant` for `'6 hours'`) were all a caller saw.
+ */
+function registryBody(raw: unknown): ApplyBody {
+  const definitions = (raw as { definitions?: unknown } | null)?.definitions;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || !Array.isArray(definitions)) return validateBody<ApplyBody>('registry_apply', raw);
+  validateBody<ApplyBody>('registry_apply', { ...raw, definitions: [] });
+  return { ...(raw as ApplyBody), definitions };
 }
 
 /**
