@@ -21,8 +21,9 @@ export interface Tick {
 export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
 /** Plot area of a `width` × `height` chart with room for the legend, ticks and axis labels. */
-export function plotArea(width: number, height: number): PlotArea {
-  const left = 64;
+export function plotArea(width: number, height: number, yTickChars = 0): PlotArea {
+  // Room for the y tick labels (about 7 px a character, right-aligned 8 px left of the axis) and the axis label.
+  const left = Math.max(64, 30 + 7 * yTickChars);
   const top = 36;
   return { left, top, width: width - left - 20, height: height - top - 54 };
 }

@@ -52,6 +52,19 @@ describe('lineChart', () => {
     expect(n).toBe(3); // psi markers are circles: 3 non-null values
   });
 
+  it('keeps threshold labels a line apart when their lines are close, and room for wide y tick labels', () => {
+    // PSI of 5: the axis runs 0..6, and warn 0.1 and fail 0.25 are 4 px apart.
+    const svg = lineChart({ ...spec, series: [{ label: 'psi', points: [0.05, 5].map((y, i) => ({ x: t0 + i * day, y })) }] });
+    const labelY = (kind: string) => Number(new RegExp(`data-threshold="${kind}">.*?<text[^>]* y="([\\d.]+)"`).exec(svg)![1]);
+    expect(Math.abs(labelY('warn') - labelY('fail'))).toBeGreaterThanOrEqual(12);
+    const huge = lineChart({ ...spec, thresholds: [], series: [{ label: 'psi', points: [0, 1e300].map((y, i) => ({ x: t0 + i * day, y })) }] });
+    const axisX = Number(/class="axis y-axis">.*?<line x1="([\d.]+)"/.exec(huge)![1]);
+    const labels = [...huge.matchAll(/class="axis y-axis">(.*?)<\/g>/g)].flatMap((m) => [...m[1].matchAll(/text-anchor="end"[^>]*>([^<]+)</g)].map((x) => x[1]));
+    const widest = Math.max(...labels.map((l) => l.length));
+    expect(widest).toBeGreaterThanOrEqual(7);
+    expect(axisX - 8 - 7 * widest).toBeGreaterThanOrEqual(22); // the label's left end clears the rotated axis title
+  });
+
   it('escapes labels', () => {
     const svg = lineChart({ ...spec, title: '</svg><script>x()</script>', series: [{ label: '"><b>', points: [{ x: t0, y: 1 }] }] });
     expect(svg).not.toContain('<script>');

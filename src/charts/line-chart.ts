@@ -60,7 +60,6 @@ export function lineChart(spec: LineChartSpec): string {
   const ys = pts.map((p) => p.y).filter((v): v is number => v !== null && Number.isFinite(v));
   if (pts.length === 0 || ys.length === 0) return emptyChart(frame, 'no values to draw');
   const thresholds = (spec.thresholds ?? []).filter((t) => Number.isFinite(t.value));
-  const plot = plotArea(width, height);
   const xs = pts.map((p) => p.x);
   let xMin = Math.min(...xs);
   let xMax = Math.max(...xs);
@@ -75,6 +74,8 @@ export function lineChart(spec: LineChartSpec): string {
   // All values at the floor (a null rate of 0 everywhere): show 0..1 rather than a band around 0.
   if (spec.yMin !== undefined && hi <= lo) hi = lo === 0 ? 1 : lo + Math.abs(lo);
   const yt = niceTicks(lo, hi, 5);
+  const yTicks = yt.values.map((v) => ({ value: v, label: formatTick(v, yt.step) }));
+  const plot = plotArea(width, height, Math.max(...yTicks.map((t) => t.label.length)));
   const y = linearScale(yt.min, yt.max, plot.top + plot.height, plot.top);
   let xTicks: { pos: number; label: string }[];
   let x: (v: number) => number;
@@ -90,14 +91,22 @@ export function lineChart(spec: LineChartSpec): string {
     xTicks = xt.values.map((v) => ({ pos: x(v), label: formatTick(v, xt.step) }));
     fmtX = (v) => formatNumber(v);
   }
-  const thr = thresholds.map((t) => {
+  // Each threshold's label sits above its line, at least a line of text below the one above it: close
+  // thresholds (warn 0.1 and fail 0.25 on a 0..6 axis) would print over each other.
+  const labelY = new Map<number, number>();
+  let lowest = -Infinity;
+  for (const [i, t] of [...thresholds.entries()].sort((a, b) => y(a[1].value) - y(b[1].value))) {
+    lowest = Math.max(y(t.value) - 4, lowest + 12);
+    labelY.set(i, lowest);
+  }
+  const thr = thresholds.map((t, i) => {
     const st = THRESHOLD_STYLES[t.kind];
     const ty = y(t.value);
     return el(
       'g',
       { class: `threshold threshold-${t.kind}`, 'data-threshold': t.kind },
       el('line', { x1: plot.left, x2: plot.left + plot.width, y1: ty, y2: ty, stroke: st.color, 'stroke-width': 1.5, 'stroke-dasharray': st.dash }),
-      text(`${t.label} ${formatNumber(t.value)}`, { x: plot.left + plot.width - 4, y: ty - 4, 'text-anchor': 'end', fill: t.kind === 'info' ? '#555555' : '#8a3b00', 'font-size': 11 }),
+      text(`${t.label} ${formatNumber(t.value)}`, { x: plot.left + plot.width - 4, y: labelY.get(i) ?? ty - 4, 'text-anchor': 'end', fill: t.kind === 'info' ? '#555555' : '#8a3b00', 'font-size': 11 }),
     );
   });
   const series = spec.series.map((s, si) => {
@@ -122,7 +131,7 @@ export function lineChart(spec: LineChartSpec): string {
     return el('g', { class: 'series', 'data-series': s.label }, d ? el('path', { d, fill: 'none', stroke: st.color, 'stroke-width': 2, 'stroke-dasharray': st.dash }) : '', ...marks);
   });
   const body =
-    yAxis(plot, yt.values.map((v) => ({ pos: y(v), label: formatTick(v, yt.step) })), spec.yLabel) +
+    yAxis(plot, yTicks.map((t) => ({ pos: y(t.value), label: t.label })), spec.yLabel) +
     xAxis(plot, xTicks, spec.xLabel) +
     thr.join('') +
     series.join('') +

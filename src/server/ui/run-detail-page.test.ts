@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, Run } from '../../runs/types.js';
-import { blockedReason, sortResults } from './run-detail-page.js';
+import { blockedReason, RunDetailPage, sortResults } from './run-detail-page.js';
 import { parseRunsQuery, runFilter } from './runs-page.js';
 import { flattenJson } from './format.js';
 
@@ -47,6 +47,27 @@ describe('parseRunsQuery', () => {
     const q = parseRunsQuery({ view: '<script>', status: 'blocked', kind: 'nope', limit: '100000', offset: '-5', since: '2026-01-02T03:04' });
     expect(q).toMatchObject({ view: undefined, status: 'blocked', kind: undefined, limit: 500, offset: 0, since: '2026-01-02T03:04' });
     expect(runFilter(q).since).toBe('2026-01-02T03:04:00.000Z');
-    expect(parseRunsQuery({ since: '2026-02-30', until: '2026-02-28' })).toMatchObject({ since: undefined, until: '2026-02-28' });
+    // A date alone is its midnight, in the form the page's datetime-local field shows (else it showed empty).
+    expect(parseRunsQuery({ since: '2026-02-30', until: '2026-02-28' })).toMatchObject({ since: undefined, until: '2026-02-28T00:00' });
+  });
+});
+
+describe('RunDetailPage', () => {
+  const frame = { base: '/ui', nonce: 'n', loggedIn: false, project: 'p' };
+  const page = async (results: CheckResult[], counts: Run['counts']) =>
+    String(await RunDetailPage({ frame, run: { ...run('warned'), counts }, results, sort: 'status', dir: 'asc', alertAttempts: [] }));
+  it("says a pruned run's results and alert attempts were pruned, and counts its failures under a warn policy too", async () => {
+    const html = await page([], { pass: 12, warn: 0, fail: 2, error: 0, skipped: 0 });
+    expect(html).toContain('2 check(s) did not pass');
+    expect(html).not.toContain('more: see the checks');
+    expect(html).toContain('Check results and profiles pruned');
+    expect(html).toContain('Alert attempts, if any, were pruned');
+    expect(html).not.toContain('No alerts were sent');
+  });
+  it('keeps its own words for a run with its results', async () => {
+    const html = await page([r('drift', 'fail', 1, 'warn', 'drifted'), r('schema', 'warn', 0)], { pass: 0, warn: 1, fail: 1, error: 0, skipped: 0 });
+    expect(html).toContain('drift: drifted');
+    expect(html).toContain('(and 1 more: see the checks)');
+    expect(html).toContain('No alerts were sent for this run.');
   });
 });

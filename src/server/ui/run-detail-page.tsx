@@ -83,8 +83,9 @@ function Verdict(props: { run: Run; reason: string | null }) {
     return (
       <p class="reason warned" id="reason" role="status">
         <strong>Done with warnings: </strong>
-        {reason ?? `${run.counts.warn} check(s) warned`}
-        {run.counts.warn + run.counts.fail > 1 ? <span class="muted"> (and {run.counts.warn + run.counts.fail - 1} more: see the checks)</span> : null}
+        {/* No reason: the results were pruned. A warned run's results are often failures under a warn policy. */}
+        {reason ?? `${run.counts.warn + run.counts.fail + run.counts.error} check(s) did not pass`}
+        {reason !== null && run.counts.warn + run.counts.fail > 1 ? <span class="muted"> (and {run.counts.warn + run.counts.fail - 1} more: see the checks)</span> : null}
       </p>
     );
   }
@@ -277,6 +278,9 @@ export function RunDetailPage(props: RunDetailProps) {
   const runPath = `${frame.base}/runs/${encodeURIComponent(run.id)}`;
   const driftFeatures = [...new Set(props.results.filter((r) => r.check === 'drift' && r.feature).map((r) => r.feature as string))];
   const sorted = sortResults(props.results, props.sort, props.dir);
+  const c = run.counts;
+  // `runs prune` kept this run's summary row (its tamper checksums are still compared) and removed the rest.
+  const pruned = props.results.length === 0 && c.pass + c.warn + c.fail + c.error + c.skipped > 0;
   const subject = run.view ?? run.service ?? '';
   const facts: [string, Child][] = [
     ['Run id', <code>{run.id}</code>],
@@ -324,12 +328,16 @@ export function RunDetailPage(props: RunDetailProps) {
         </>
       ) : null}
       <h2 id="checks">Checks ({props.results.length})</h2>
-      {props.results.length ? <ResultsTable frame={frame} run={run} results={sorted} sort={props.sort} dir={props.dir} /> : <p class="muted">No check results recorded.</p>}
+      {props.results.length ? (
+        <ResultsTable frame={frame} run={run} results={sorted} sort={props.sort} dir={props.dir} />
+      ) : (
+        <p class="muted">{pruned ? "Check results and profiles pruned: `runs prune` kept this run's summary and tamper checksums." : 'No check results recorded.'}</p>
+      )}
       <h2 id="lineage">Lineage</h2>
       <Lineage frame={frame} run={run} />
       <h2 id="alerts">Alert attempts</h2>
       {props.alertAttempts.length === 0 ? (
-        <p class="muted">No alerts were sent for this run.</p>
+        <p class="muted">{pruned ? 'Alert attempts, if any, were pruned with the check results.' : 'No alerts were sent for this run.'}</p>
       ) : (
         <AlertAttempts attempts={props.alertAttempts} />
       )}

@@ -32,11 +32,15 @@ const int = (raw: string | undefined, min: number, max: number, dflt: number): n
 };
 const oneOf = <T extends string>(raw: string | undefined, allowed: readonly T[]): T | undefined =>
   raw && (allowed as readonly string[]).includes(raw) ? (raw as T) : undefined;
-/** A `datetime-local` value (read as UTC) that names a real instant, else undefined. */
+/**
+ * A `datetime-local` value (read as UTC) that names a real instant, else undefined. A date alone (what the
+ * CLI's --since takes, and people type into a shared link) becomes its midnight: the form's field shows only
+ * full date-times, and would show it empty and drop it from the next Apply.
+ */
 const localTime = (raw: string | undefined): string | undefined => {
   if (!raw || !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/.test(raw)) return undefined;
   try {
-    return parseInstant(raw, 'time') && raw;
+    return parseInstant(raw, 'time') && (raw.length === 10 ? `${raw}T00:00` : raw);
   } catch {
     return undefined;
   }
