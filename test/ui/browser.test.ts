@@ -113,6 +113,13 @@ describe('quality review pages in Chromium', () => {
     expect(checks).toEqual([...checks].sort());
     expect(checks[0]).not.toBe(checks[checks.length - 1]);
     expect(page.url()).toContain('sort=check');
+    // Sorted by value in place, then by the server from the link the script wrote: the same order (missing values first).
+    await page.locator('#checks-table th[data-col="value"] a').click();
+    const values = () => page.locator('#checks-table tbody tr td.num').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-v')));
+    const inPlace = await values();
+    expect(inPlace).toContain('-Infinity');
+    await page.goto(page.url());
+    expect(await values()).toEqual(inPlace);
     await shot('run-blocked');
   });
 

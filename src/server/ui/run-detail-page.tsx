@@ -150,7 +150,7 @@ function ResultsTable(props: { frame: PageFrame; run: Run; results: readonly Che
               <StatusBadge status={r.status} />
             </td>
             <td data-v={r.method ?? ''}>{r.method ?? '—'}</td>
-            <td class="num mono" data-v={r.value === null ? '' : String(r.value)}>
+            <td class="num mono" data-v={r.value === null ? '-Infinity' : String(r.value)}>
               {formatNumber(r.value)}
             </td>
             <td class="mono">{formatThresholds(r.thresholds)}</td>

@@ -1,7 +1,8 @@
 /**
  * The one inline script: sorts a `table.sortable` in place when a header link
  * is clicked (the same links sort on the server without script). Cells carry
- * their sort key in `data-v`; numbers sort numerically, then text.
+ * their sort key in `data-v`; numbers sort numerically, then text. A missing value is `-Infinity`,
+ * first when ascending, as the server sorts it.
  */
 export const SORT_SCRIPT = `
 document.querySelectorAll('table.sortable').forEach(function (table) {
@@ -18,7 +19,7 @@ document.querySelectorAll('table.sortable').forEach(function (table) {
         var a1 = r1.cells[col] ? r1.cells[col].getAttribute('data-v') || '' : '';
         var b1 = r2.cells[col] ? r2.cells[col].getAttribute('data-v') || '' : '';
         var na = parseFloat(a1), nb = parseFloat(b1);
-        var c = (!isNaN(na) && !isNaN(nb)) ? na - nb : (isNaN(na) ? (isNaN(nb) ? a1.localeCompare(b1) : 1) : -1);
+        var c = (!isNaN(na) && !isNaN(nb)) ? (na === nb ? 0 : na < nb ? -1 : 1) : (isNaN(na) ? (isNaN(nb) ? a1.localeCompare(b1) : 1) : -1);
         return c * dir;
       });
       rows.forEach(function (r) { body.appendChild(r); });
