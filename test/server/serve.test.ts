@@ -2,7 +2,8 @@
  * The real server: listening with @hono/node-server, registry changes applied by
  * another process picked up without a restart, the scheduler listing, shutdown.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -49,7 +50,9 @@ it('picks up definitions applied by another process without a restart', async ()
       { ...v, name: 'origin_delays_v2', schedule: '0 3 * * *' }];
     p.registry.apply(defs);
     await p.close();`;
-  execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), stdio: 'pipe' });
+  // Not execFileSync: blocking this process's event loop (seconds on a loaded machine) let the server close the
+  // client's idle keep-alive connection just as the next request went out on it (ECONNRESET).
+  await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd() });
   const after = await call('/v1/registry/feature_views');
   expect(after.body.items.map((v: any) => v.name)).toEqual(['origin_delays', 'origin_delays_v2']);
   const read = await call('/v1/online-features', { features: ['origin_delays_v2:dep_delay'], entities: { origin: ['SEA'] } });
