@@ -5,7 +5,7 @@
  * and parses `since`/`until` as the CLI and the API do. (A review's findings.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openFeatureStore, type FeatureStore } from '../src/sdk/index.js';
+import { FeatureguardError, openFeatureStore, type FeatureStore } from '../src/sdk/index.js';
 import { guardBench, type GuardBench } from './guards/helpers.js';
 
 let bench: GuardBench;
@@ -49,6 +49,21 @@ describe('store.runs', () => {
   it('is read-only: no way to rewrite a run through the SDK', () => {
     const runs = store.runs as unknown as Record<string, unknown>;
     expect(['create', 'update', 'addResults', 'addProfiles', 'db'].filter((m) => m in runs)).toEqual([]);
+  });
+});
+
+describe('a store after close()', () => {
+  it('refuses calls through a quality log taken before close() with store_closed (a raw TypeError before)', async () => {
+    const other = await openFeatureStore(bench.dir);
+    const log = other.runs;
+    const run = log.list({ limit: 1 }).runs[0];
+    await other.close();
+    const calls: [string, () => unknown][] = [
+      ['get', () => log.get(run.id)], ['list', () => log.list()], ['recent', () => log.recent('delays', ['success'], 1)],
+      ['results', () => log.results(run.id)], ['profiles', () => log.profiles(run.id)], ['profile', () => log.profile(run.id, 'n')],
+      ['runs', () => other.runs], ['pruneRuns', () => other.pruneRuns({ before: new Date(0) })],
+    ];
+    for (const [name, call] of calls) expect(call, name).toThrow(expect.objectContaining({ code: 'store_closed' }));
   });
 });
 

@@ -103,7 +103,7 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
     project,
     get runs() {
       open();
-      return qualityLog(project.runs);
+      return qualityLog(project.runs, open);
     },
     verifyDataset(manifestPath) {
       return track(() => verifyDataset(project, manifestPath));
@@ -143,11 +143,15 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
   };
 }
 
-/** The read-only face of the run store; `since`/`until` parsed as the CLI and the API parse them (bad ones throw). */
-function qualityLog(runs: RunStore): QualityLog {
+/**
+ * The read-only face of the run store; `since`/`until` parsed as the CLI and the API parse them (bad ones throw).
+ * Each call checks `open` first: a log kept from before `close()` is a `store_closed` error, not a closed database's.
+ */
+function qualityLog(runs: RunStore, open: () => void): QualityLog {
   return {
-    get: (id) => runs.get(id),
+    get: (id) => (open(), runs.get(id)),
     list: (filter = {}) => {
+      open();
       const { since, until, ...rest } = filter;
       return runs.list({
         ...rest,
@@ -155,9 +159,9 @@ function qualityLog(runs: RunStore): QualityLog {
         ...(until === undefined ? {} : { until: parseAgeOrInstant(until, 'until') }),
       });
     },
-    recent: (view, statuses, n) => runs.recent(view, statuses, n),
-    results: (runId) => runs.results(runId),
-    profiles: (runId) => runs.profiles(runId),
-    profile: (runId, column, slice) => runs.profile(runId, column, slice),
+    recent: (view, statuses, n) => (open(), runs.recent(view, statuses, n)),
+    results: (runId) => (open(), runs.results(runId)),
+    profiles: (runId) => (open(), runs.profiles(runId)),
+    profile: (runId, column, slice) => (open(), runs.profile(runId, column, slice)),
   };
 }
