@@ -46,9 +46,48 @@ describe('store.runs', () => {
     expect(() => store.runs.list({ since: 'yesterday' })).toThrow(/invalid since 'yesterday'/);
   });
 
+  it('refuses a limit or offset that is no whole number from 0 as an InputError (a fraction was SQLITE_MISMATCH)', () => {
+    for (const filter of [{ limit: 2.5 }, { limit: -1 }, { offset: 1.5 }, { limit: '5' as unknown as number }]) {
+      expect(() => store.runs.list(filter), JSON.stringify(filter)).toThrow(expect.objectContaining({ code: 'bad_request', message: expect.stringMatching(/^invalid (limit|offset) .*: a whole number from 0$/) }));
+    }
+    expect(store.runs.list({ limit: 0 }).runs).toEqual([]);
+  });
+
   it('is read-only: no way to rewrite a run through the SDK', () => {
     const runs = store.runs as unknown as Record<string, unknown>;
     expect(['create', 'update', 'addResults', 'addProfiles', 'db'].filter((m) => m in runs)).toEqual([]);
+  });
+});
+
+describe('store.pruneRuns', () => {
+  const refusal = (options: unknown) => {
+    try {
+      store.pruneRuns({ dryRun: true, ...(options as object) } as Parameters<FeatureStore['pruneRuns']>[0]);
+    } catch (e) {
+      return e instanceof FeatureguardError ? `${e.code}: ${e.message}` : `${(e as Error).constructor.name}: ${(e as Error).message}`;
+    }
+    return 'accepted';
+  };
+
+  it('takes an age or an ISO instant as well as a Date, as runs.list takes since', () => {
+    const all = store.runs.list().total;
+    expect(store.pruneRuns({ before: '90d', dryRun: true })).toMatchObject({ deleted: 0, dryRun: true });
+    expect(Date.parse(store.pruneRuns({ before: '90d', dryRun: true }).before)).toBeLessThan(Date.now() - 89 * 86_400_000);
+    expect(store.pruneRuns({ before: '2001-01-01T02:00:00+02:00', dryRun: true }).before).toBe('2001-01-01T00:00:00.000Z');
+    expect(store.runs.list().total).toBe(all);
+  });
+
+  it('refuses what is no cutoff, a bad keep and a future cutoff as InputErrors (TypeError, RangeError and a future cutoff accepted before)', () => {
+    expect(refusal({ before: new Date('2026-13-01') })).toBe('bad_request: invalid before: not a valid date');
+    expect(refusal({ before: 'yesterday' })).toMatch(/^bad_request: invalid before 'yesterday'/);
+    expect(refusal({ before: 5 })).toMatch(/^bad_request: invalid before: give a Date, an ISO 8601 instant or an age such as 90d \(got number\)$/);
+    expect(refusal({})).toMatch(/^bad_request: invalid before: .*\(got undefined\)$/);
+    expect(refusal({ before: new Date(0), keep: -1 })).toBe('bad_request: invalid keep -1: a whole number from 0');
+    expect(refusal({ before: new Date(0), keep: 2.5 })).toBe('bad_request: invalid keep 2.5: a whole number from 0');
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    expect(refusal({ before: tomorrow })).toBe(`future_cutoff: before ${tomorrow.toISOString()} is in the future: it would remove every run not protected; give an age (90d) or a past date`);
+    expect(refusal({ before: '2999-01-01' })).toMatch(/^future_cutoff: before 2999-01-01 is in the future/);
+    expect(refusal({ before: new Date() })).toBe('accepted');
   });
 });
 

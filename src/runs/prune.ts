@@ -23,15 +23,17 @@
  * pruneRuns(project.state, { before: new Date(Date.now() - 90 * 86_400_000) });
  * // { deleted: 1200, trimmed: 85, protected: 240 }
  */
+import { InputError } from '../errors.js';
 import { ensureRunTables } from './run-store.js';
 import { hasTable, type StateDb } from '../state/state-db.js';
+import { parseAgeOrInstant } from '../time/instant.js';
 
 /** Successful runs kept per (kind, view, service) by default: drift's `previous:<n>` goes up to 99. */
 export const DEFAULT_KEEP_RUNS = 100;
 
 export interface PruneOptions {
-  /** Runs that started before this instant may go. */
-  readonly before: Date;
+  /** Runs that started before this instant may go: a `Date`, an ISO 8601 instant or an age before now (`90d`). */
+  readonly before: Date | string;
   /** Newest successful or warned runs kept per (kind, view, service), whatever their age (default 100). */
   readonly keep?: number;
   /** Count what would go without removing anything. */
@@ -47,6 +49,32 @@ export interface PruneResult {
   readonly protected: number;
   readonly before: string;
   readonly dryRun: boolean;
+}
+
+/**
+ * The cutoff `before` names (a `Date`, an instant, or an age such as `90d`), refused when it is in the future: it
+ * would remove every run not protected, the newest of each view included, which no one asking for "runs older
+ * than" means. The CLI's `--older-than` and the SDK's `pruneRuns` refuse it alike; `what` names the option.
+ *
+ * @example
+ * pastCutoff('90d'); // 90 days ago
+ * pastCutoff('2999-01-01'); // InputError future_cutoff
+ */
+export function pastCutoff(before: Date | string, what = 'before', now = new Date()): Date {
+  const at = new Date(parseCutoff(before, what, now));
+  if (at.getTime() > now.getTime()) {
+    const given = before instanceof Date ? before.toISOString() : before;
+    throw new InputError(`${what} ${given} is in the future: it would remove every run not protected; give an age (90d) or a past date`, { [what]: given }, 'future_cutoff');
+  }
+  return at;
+}
+
+/** `before` as ISO text; an `InputError` for what is no instant or age (an invalid `Date`, a number). */
+function parseCutoff(before: unknown, what: string, now = new Date()): string {
+  if (!(before instanceof Date) && typeof before !== 'string') {
+    throw new InputError(`invalid ${what}: give a Date, an ISO 8601 instant or an age such as 90d (got ${before === null ? 'null' : typeof before})`, undefined, 'bad_request');
+  }
+  return parseAgeOrInstant(before, what, now);
 }
 
 /** Runs removed per transaction, so a server reading the log is never held up for long. */
@@ -92,8 +120,8 @@ function classify(db: StateDb, before: string, keep: number): { drop: string[]; 
 function* pruneSteps(db: StateDb, options: PruneOptions): Generator<void, PruneResult> {
   ensureRunTables(db);
   const keep = options.keep ?? DEFAULT_KEEP_RUNS;
-  if (!Number.isInteger(keep) || keep < 0) throw new RangeError(`keep must be a whole number from 0 (got ${keep})`);
-  const before = options.before.toISOString();
+  if (!Number.isSafeInteger(keep) || keep < 0) throw new InputError(`invalid keep ${String(keep)}: a whole number from 0`, { keep: String(keep) }, 'bad_request');
+  const before = parseCutoff(options.before, 'before');
   const { drop, trim, kept } = db.transaction(() => classify(db, before, keep))();
   // Trimmed runs only lose their details: results and profiles always exist, alert attempts only once an alert fired.
   const details = ['check_results', 'profiles', ...(hasTable(db, 'alert_attempts') ? ['alert_attempts'] : [])];

@@ -3,7 +3,7 @@
  * profiles. Paged queries only: the log may hold many thousands of runs.
  */
 import { randomUUID } from 'node:crypto';
-import { NotFoundError } from '../errors.js';
+import { InputError, NotFoundError } from '../errors.js';
 import { ensureTables, type StateDb } from '../state/state-db.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { isThisHost, processAlive, processHost } from '../state/process-host.js';
@@ -253,6 +253,12 @@ export function openRunStore(db: StateDb): RunStore {
     },
     get,
     list(filter = {}) {
+      const limit = filter.limit ?? 50;
+      const offset = filter.offset ?? 0;
+      // SQLite takes a fraction or a string here only to fail with SQLITE_MISMATCH, a negative limit as none.
+      for (const [name, n] of [['limit', limit], ['offset', offset]] as const) {
+        if (!Number.isSafeInteger(n) || n < 0) throw new InputError(`invalid ${name} ${String(n)}: a whole number from 0`, { [name]: String(n) }, 'bad_request');
+      }
       const where: string[] = [];
       const args: unknown[] = [];
       for (const k of ['view', 'service', 'kind', 'status'] as const) {
@@ -273,7 +279,7 @@ export function openRunStore(db: StateDb): RunStore {
       const total = (db.prepare(`SELECT COUNT(*) AS n FROM runs ${w}`).get(...args) as { n: number }).n;
       const rows = db
         .prepare(`SELECT * FROM runs ${w} ORDER BY started_at DESC, id LIMIT ? OFFSET ?`)
-        .all(...args, filter.limit ?? 50, filter.offset ?? 0) as Row[];
+        .all(...args, limit, offset) as Row[];
       return { runs: rows.map(toRun), total };
     },
     recent(view, statuses, n) {

@@ -16,7 +16,7 @@ import type { Plan } from '../registry/types.js';
 import { failOrphanedRunsIfWritable, takeDueAlerts, type RunStore } from '../runs/run-store.js';
 import type { CheckResult, Run, RunFilter, RunStatus } from '../runs/types.js';
 import { parseAgeOrInstant } from '../time/instant.js';
-import { pruneRuns, type PruneOptions, type PruneResult } from '../runs/prune.js';
+import { pastCutoff, pruneRuns, type PruneOptions, type PruneResult } from '../runs/prune.js';
 import type { MaterializeOptions, MaterializeResult } from '../materialize/types.js';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineReadOptions } from '../serving/online-features.js';
 import type { HistoricalFeaturesRequest, HistoricalFeaturesResult } from '../offline/historical.js';
@@ -50,7 +50,10 @@ export interface FeatureStore {
   apply(definitions?: readonly Definition[], options?: { allowBreaking?: boolean }): Promise<ApplyDefinitionsResult>;
   /** The quality log (read-only). */
   readonly runs: QualityLog;
-  /** Remove runs that started before `before` from the quality log, keeping what the guards still read (README, "Retention"). */
+  /**
+   * Remove runs that started before `before` (a `Date`, an instant, or an age such as `90d`; not in the future) from
+   * the quality log, keeping what the guards still read (README, "Retention").
+   */
   pruneRuns(options: PruneOptions): PruneResult;
   /** Materialize a window (or `incremental`) into the online store; one result per view (a blocked guard is a result). */
   materialize(options: MaterializeOptions): Promise<MaterializeResult[]>;
@@ -110,7 +113,8 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
     },
     pruneRuns(options) {
       open();
-      return pruneRuns(project.state, options);
+      if (options === null || typeof options !== 'object') throw new InputError('pruneRuns takes { before, keep?, dryRun? }, e.g. { before: \'90d\' }', undefined, 'bad_request');
+      return pruneRuns(project.state, { ...options, before: pastCutoff(options.before) });
     },
     plan(definitions) {
       return track(async () => project.registry.plan(defs(definitions)));
