@@ -11,7 +11,10 @@
  * column as text that is then cast strictly. Mistakes a user can make are
  * `InputError`s that say what to fix.
  */
-import { DuckDBTimestampValue, StatementType, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import {
+  DuckDBDateValue, DuckDBDecimalValue, DuckDBTimestampMillisecondsValue, DuckDBTimestampNanosecondsValue, DuckDBTimestampSecondsValue,
+  DuckDBTimestampTZValue, DuckDBTimestampValue, StatementType, type DuckDBAppender, type DuckDBConnection,
+} from '@duckdb/node-api';
 import { Type, type Table as ArrowTable } from 'apache-arrow';
 import { extname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -406,7 +409,10 @@ async function singleSelect(conn: DuckDBConnection, sql: string): Promise<string
   return sql;
 }
 
-type ColType = 'BOOLEAN' | 'BIGINT' | 'DOUBLE' | 'VARCHAR' | 'TIMESTAMP';
+/** Types of the raw table's columns: what rows infer (BOOLEAN, BIGINT, DOUBLE, VARCHAR, TIMESTAMP), and what Arrow declares. */
+type ColType =
+  | 'BOOLEAN' | 'TINYINT' | 'SMALLINT' | 'INTEGER' | 'BIGINT' | 'UTINYINT' | 'USMALLINT' | 'UINTEGER' | 'UBIGINT' | 'FLOAT' | 'DOUBLE'
+  | 'VARCHAR' | 'TIMESTAMP' | 'TIMESTAMP_S' | 'TIMESTAMP_MS' | 'TIMESTAMP_NS' | 'TIMESTAMPTZ' | 'DATE' | `DECIMAL(${number},${number})`;
 interface InColumn { name: string; type: ColType; values: unknown[] }
 
 const INT64_MIN = -(2n ** 63n);
@@ -504,13 +510,18 @@ function intKeyColumn(name: string, given: readonly unknown[]): InColumn {
   return { name, type: values.every((v) => v === null) ? 'BIGINT' : inferType(name, values), values };
 }
 
+/** An Arrow timestamp's unit (second, milli, micro, nano) as the DuckDB type of that unit. */
+const ARROW_TIMESTAMP_TYPES = ['TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP', 'TIMESTAMP_NS'] as const;
 const ARROW_UNIT_TO_MICROS = [1_000_000n, 1_000n, 1n, 0n]; // second, milli, micro, nano (nano divides)
 
 function columnsFromArrow(table: ArrowTable, intKeys: ReadonlySet<string> = new Set()): InColumn[] {
   return table.schema.fields.map((field, i) => {
     const vec = table.getChildAt(i)!;
     if (field.type.typeId === Type.Timestamp) {
-      const unit = (field.type as { unit: number }).unit;
+      // The raw values in the column's unit (apache-arrow's getter gives milliseconds as a float). With a zone the
+      // values are instants: TIMESTAMPTZ, which DuckDB holds in microseconds only.
+      const { unit, timezone } = field.type as { unit: number; timezone?: string | null };
+      const zoned = timezone !== null && timezone !== undefined && timezone !== '';
       const values: unknown[] = [];
       for (const data of vec.data) {
         const raw = data.values as unknown as BigInt64Array;
@@ -518,33 +529,40 @@ function columnsFromArrow(table: ArrowTable, intKeys: ReadonlySet<string> = new 
           if (!data.getValid(j)) values.push(null);
           else {
             const v = raw[j]; // a slice's values start at its first row already (data.offset is for the validity bits)
-            values.push({ micros: unit === 3 ? v / 1000n : v * ARROW_UNIT_TO_MICROS[unit] });
+            values.push(!zoned ? v : unit === 3 ? v / 1000n : v * ARROW_UNIT_TO_MICROS[unit]);
           }
         }
       }
-      return { name: field.name, type: 'TIMESTAMP' as const, values };
+      return { name: field.name, type: zoned ? 'TIMESTAMPTZ' : ARROW_TIMESTAMP_TYPES[unit], values };
     }
     const values = [...vec].map((v) => (v === undefined ? null : v) as unknown);
-    if (field.type.typeId === Type.Date) return { name: field.name, type: 'TIMESTAMP' as const, values: values.map((v) => (v === null ? null : new Date(v as number))) };
+    if (field.type.typeId === Type.Date) return { name: field.name, type: 'DATE' as const, values: values.map((v) => (v === null ? null : Math.floor((v as number) / 86_400_000))) };
     // An int key's values decide, as for rows (a Float64 column of whole numbers is an int64 key, as apache-arrow
     // stores plain JavaScript numbers), checked as exact (a Float64 loses digits beyond ±2^53); its Arrow type
-    // only when no value can (an all-null column). Other columns pass through as the type they were given
-    // (a Float64 weight of whole numbers stays a DOUBLE).
+    // only when no value can (an all-null column). Other columns pass through as the type they were given, width
+    // and sign included (an Int32 stays an INTEGER, a Uint64 a UBIGINT; a Float64 weight of whole numbers stays a
+    // DOUBLE), as DuckDB reads the same column from a Parquet file.
     const declared = arrowColumnType(field.type);
     if (intKeys.has(field.name) && values.some((v) => v !== null)) return intKeyColumn(field.name, values);
+    if (declared?.startsWith('DECIMAL')) return { name: field.name, type: declared, values: values.map((v) => (v === null ? null : BigInt(String(v)))) };
     return { name: field.name, type: declared ?? inferType(field.name, values), values };
   });
 }
 
+const ARROW_INTS: Record<string, ColType> = {
+  '8s': 'TINYINT', '16s': 'SMALLINT', '32s': 'INTEGER', '64s': 'BIGINT', '8u': 'UTINYINT', '16u': 'USMALLINT', '32u': 'UINTEGER', '64u': 'UBIGINT',
+};
+
 /**
- * The column type an Arrow type declares (Int → BIGINT, Float → DOUBLE, Bool, Utf8); the values decide for
- * types without a counterpart.
+ * The column type an Arrow type declares (Int of each width and sign, Float32 → FLOAT, Float64, Decimal128 up to
+ * 38 digits, Bool, Utf8); the values decide for types without a counterpart.
  */
 function arrowColumnType(given: ArrowTypeLike): ColType | undefined {
   const type = given.typeId === Type.Dictionary && given.dictionary ? given.dictionary : given;
   const t = type.typeId;
-  if (t === Type.Int) return 'BIGINT';
-  if (t === Type.Float) return 'DOUBLE';
+  if (t === Type.Int) return ARROW_INTS[`${type.bitWidth}${type.isSigned ? 's' : 'u'}`];
+  if (t === Type.Float) return type.precision === 2 ? 'DOUBLE' : 'FLOAT'; // half and single precision: FLOAT holds both
+  if (t === Type.Decimal && type.precision! >= 1 && type.precision! <= 38) return `DECIMAL(${type.precision!},${type.scale!})`;
   if (t === Type.Bool) return 'BOOLEAN';
   if (t === Type.Utf8 || t === Type.LargeUtf8) return 'VARCHAR';
   return undefined;
@@ -553,6 +571,38 @@ function arrowColumnType(given: ArrowTypeLike): ColType | undefined {
 interface ArrowTypeLike {
   typeId: Type;
   dictionary?: ArrowTypeLike;
+  bitWidth?: number;
+  isSigned?: boolean;
+  precision?: number;
+  scale?: number;
+}
+
+/** Append one value of a column of type `type` (not null). */
+function appendValue(app: DuckDBAppender, type: ColType, v: unknown): void {
+  switch (type) {
+    case 'VARCHAR': return app.appendVarchar(String(v));
+    case 'BOOLEAN': return app.appendBoolean(Boolean(v));
+    case 'TINYINT': return app.appendTinyInt(Number(v));
+    case 'SMALLINT': return app.appendSmallInt(Number(v));
+    case 'INTEGER': return app.appendInteger(Number(v));
+    case 'BIGINT': return app.appendBigInt(BigInt(v as number | bigint));
+    case 'UTINYINT': return app.appendUTinyInt(Number(v));
+    case 'USMALLINT': return app.appendUSmallInt(Number(v));
+    case 'UINTEGER': return app.appendUInteger(Number(v));
+    case 'UBIGINT': return app.appendUBigInt(BigInt(v as number | bigint));
+    case 'FLOAT': return app.appendFloat(Number(v));
+    case 'DOUBLE': return app.appendDouble(Number(v));
+    case 'TIMESTAMP': return app.appendTimestamp(new DuckDBTimestampValue(v instanceof Date ? BigInt(v.getTime()) * 1000n : (v as bigint)));
+    case 'TIMESTAMP_S': return app.appendTimestampSeconds(new DuckDBTimestampSecondsValue(v as bigint));
+    case 'TIMESTAMP_MS': return app.appendTimestampMilliseconds(new DuckDBTimestampMillisecondsValue(v as bigint));
+    case 'TIMESTAMP_NS': return app.appendTimestampNanoseconds(new DuckDBTimestampNanosecondsValue(v as bigint));
+    case 'TIMESTAMPTZ': return app.appendTimestampTZ(new DuckDBTimestampTZValue(v as bigint));
+    case 'DATE': return app.appendDate(new DuckDBDateValue(v as number));
+    default: {
+      const [, width, scale] = /^DECIMAL\((\d+),(\d+)\)$/.exec(type)!.map(Number);
+      return app.appendDecimal(new DuckDBDecimalValue(v as bigint, width, scale));
+    }
+  }
 }
 
 function appendColumns(app: DuckDBAppender, cols: readonly InColumn[]): void {
@@ -560,14 +610,12 @@ function appendColumns(app: DuckDBAppender, cols: readonly InColumn[]): void {
   for (let r = 0; r < n; r++) {
     for (const c of cols) {
       const v = c.values[r];
-      if (v === null || v === undefined) app.appendNull();
-      else if (c.type === 'VARCHAR') app.appendVarchar(String(v));
-      else if (c.type === 'BIGINT') app.appendBigInt(BigInt(v as number | bigint));
-      else if (c.type === 'DOUBLE') app.appendDouble(Number(v));
-      else if (c.type === 'BOOLEAN') app.appendBoolean(Boolean(v));
-      else {
-        const micros = v instanceof Date ? BigInt(v.getTime()) * 1000n : (v as { micros: bigint }).micros;
-        app.appendTimestamp(new DuckDBTimestampValue(micros));
+      try {
+        if (v === null || v === undefined) app.appendNull();
+        else appendValue(app, c.type, v);
+      } catch (e) {
+        // Every type above takes every value its column can hold: a value it does not is named, never DuckDB's bare reason.
+        throw new InputError(`entity column '${c.name}' holds ${String(v)} in row ${r}, which a ${c.type} column cannot: ${(e as Error).message.split('\n')[0]}`, { column: c.name, row: r }, 'bad_entity_value');
       }
     }
     app.endRow();
