@@ -29,4 +29,28 @@ describe('Arrow from DuckDB results', () => {
       conn.closeSync();
     }
   });
+
+  it('gives DECIMAL as Decimal128 with its precision and scale, exact (a DECIMAL(38,0) id beyond 2^53 was rounded to a Float64)', async () => {
+    const sql = `SELECT * FROM (VALUES
+      (12345678901234567891::DECIMAL(38,0), -12.34::DECIMAL(4,2), 123456789012345.678::DECIMAL(18,3), -5::DECIMAL(9,0), -12345678901234567891234567890123456789::DECIMAL(38,0)),
+      (12345678901234567892::DECIMAL(38,0), NULL, -0.001::DECIMAL(18,3), 99999::DECIMAL(9,0), 0::DECIMAL(38,0))) t(id, small, mid, int32, huge)`;
+    const conn = await (await openOfflineEngine()).connect();
+    try {
+      const chunks: Uint8Array[] = [];
+      for await (const c of arrowIpcChunks(await conn.stream(sql), 'file')) chunks.push(c);
+      for (const table of [await arrowTableFromResult(await conn.stream(sql)), tableFromIPC(Buffer.concat(chunks))]) {
+        expect(table.schema.fields.map((f) => [f.name, String(f.type)])).toEqual([
+          ['id', 'Decimal[38e0]'], ['small', 'Decimal[4e+2]'], ['mid', 'Decimal[18e+3]'], ['int32', 'Decimal[9e0]'], ['huge', 'Decimal[38e0]'],
+        ]);
+        // The unscaled integers (apache-arrow prints those; the scale is the type's).
+        const values = table.schema.fields.map((f) => [...table.getChild(f.name)!].map((v) => (v === null ? null : String(v))));
+        expect(values).toEqual([
+          ['12345678901234567891', '12345678901234567892'], ['-1234', null], ['123456789012345678', '-1'], ['-5', '99999'],
+          ['-12345678901234567891234567890123456789', '0'],
+        ]);
+      }
+    } finally {
+      conn.closeSync();
+    }
+  });
 });

@@ -6,13 +6,14 @@
  * record batches of about `batchRows` rows.
  *
  * Type mapping: BOOLEAN→Bool, (U)TINY/SMALL/INT/BIGINT→(Ui)nt8..64, FLOAT→Float32,
- * DOUBLE and DECIMAL→Float64, TIMESTAMP→Timestamp(µs, no zone: values are UTC), TIMESTAMPTZ→Timestamp(µs, UTC),
+ * DOUBLE→Float64, DECIMAL(p,s)→Decimal128(p,s) (exact, as DuckDB's and pyarrow's own Arrow give it: a
+ * DECIMAL(38,0) id beyond 2^53 stays that id), TIMESTAMP→Timestamp(µs, no zone: values are UTC), TIMESTAMPTZ→Timestamp(µs, UTC),
  * TIMESTAMP_S/_MS/_NS→Timestamp(s/ms/ns), DATE→Date(day),
  * VARCHAR→Utf8, FLOAT[]/DOUBLE[]→List<Float32/64>; anything else→Utf8 (text).
  */
-import { DuckDBTypeId, type DuckDBDataChunk, type DuckDBResult, type DuckDBType, type DuckDBVector } from '@duckdb/node-api';
+import { DuckDBTypeId, type DuckDBDataChunk, type DuckDBDecimalType, type DuckDBResult, type DuckDBType, type DuckDBVector } from '@duckdb/node-api';
 import {
-  Bool, DateDay, Field, Float32, Float64, Int16, Int32, Int64, Int8, List, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter,
+  Bool, DateDay, Decimal, Field, Float32, Float64, Int16, Int32, Int64, Int8, List, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter,
   Schema, Struct, Table, TimestampMicrosecond, TimestampMillisecond, TimestampNanosecond, TimestampSecond, Uint16, Uint32, Uint64, Uint8, Utf8, makeData, vectorFromArray,
   type DataType, type Data,
 } from 'apache-arrow';
@@ -53,7 +54,10 @@ function plan(name: string, type: DuckDBType): ColumnPlan {
   const fixed = FIXED[type.typeId];
   if (fixed) return { name, arrow: fixed[0](), raw: fixed[1] };
   if (type.typeId === DuckDBTypeId.BOOLEAN) return { name, arrow: new Bool() };
-  if (type.typeId === DuckDBTypeId.DECIMAL) return { name, arrow: new Float64() };
+  if (type.typeId === DuckDBTypeId.DECIMAL) {
+    const { width, scale } = type as DuckDBDecimalType;
+    return { name, arrow: new Decimal(scale, width, 128) };
+  }
   if (type.typeId === DuckDBTypeId.LIST) {
     const child = (type as unknown as { valueType: DuckDBType }).valueType;
     const item = child.typeId === DuckDBTypeId.FLOAT ? new Float32() : child.typeId === DuckDBTypeId.DOUBLE ? new Float64() : null;
@@ -108,6 +112,7 @@ class ColumnCollector {
       }
       return makeData({ type: p.arrow, length, nullCount: nulls, nullBitmap: nulls > 0 ? bitmap : null, data: values } as never);
     }
+    if (p.arrow instanceof Decimal) return decimalData(p.arrow, parts, length);
     const values: unknown[] = [];
     const isList = p.arrow instanceof List;
     for (const { vec, n } of parts) {
@@ -116,12 +121,38 @@ class ColumnCollector {
         if (v === null || v === undefined) values.push(null);
         else if (p.arrow instanceof Bool) values.push(Boolean(v));
         else if (isList) values.push(Array.from((v as { items: readonly unknown[] }).items, (x) => (x === null ? null : Number(x))));
-        else if (p.arrow instanceof Float64) values.push(Number(String(v)));
         else values.push(typeof v === 'string' ? v : String(v));
       }
     }
     return vectorFromArray(values, p.arrow).data[0];
   }
+}
+
+/**
+ * A DECIMAL column as Decimal128: each value's unscaled integer (DuckDB stores it in 16, 32, 64 or 128 bits by
+ * width) as 128-bit two's complement, little-endian, as Arrow lays it out.
+ */
+function decimalData(type: Decimal, parts: readonly { vec: DuckDBVector; n: number }[], length: number): Data {
+  const words = new BigUint64Array(length * 2);
+  const bitmap = new Uint8Array((length + 7) >> 3);
+  let nulls = 0;
+  let at = 0;
+  for (const { vec, n } of parts) {
+    const scaled = vec as unknown as { getScaledValue(i: number): number | bigint | null };
+    for (let i = 0; i < n; i++, at++) {
+      const v = scaled.getScaledValue(i);
+      if (v === null) {
+        nulls++;
+        continue;
+      }
+      const x = BigInt(v);
+      words[2 * at] = BigInt.asUintN(64, x);
+      words[2 * at + 1] = BigInt.asUintN(64, x >> 64n);
+      bitmap[at >> 3] |= 1 << (at & 7);
+    }
+  }
+  const data = new Uint32Array(words.buffer);
+  return makeData({ type, length, nullCount: nulls, nullBitmap: nulls > 0 ? bitmap : null, data } as never);
 }
 
 /**

@@ -87,3 +87,22 @@ describe('Arrow entity columns passed through', () => {
     expect(described(back)).toEqual(described(inMemory.table));
   });
 });
+
+describe('DECIMAL entity columns passed through', () => {
+  it('stay exact in every output: Decimal128 in Arrow (a DECIMAL(38,0) id was a Float64, two ids became one)', async () => {
+    const file = join(t.dir, 'data', 'decimal-entities.parquet');
+    const engine = await (await import('../../src/offline/engine.js')).openOfflineEngine();
+    await engine.run(`COPY (SELECT 1::BIGINT AS user_id, TIMESTAMP '2024-01-01 03:00:00' AS event_timestamp, 12345678901234567891::DECIMAL(38,0) AS order_id, 1.25::DECIMAL(5,2) AS fee
+      UNION ALL SELECT 1, TIMESTAMP '2024-01-01 03:00:00', 12345678901234567892::DECIMAL(38,0), NULL) TO ${literal(file)} (FORMAT parquet)`);
+    const res = await t.build({ entities: file, features });
+    const expected = { order_id: ['Decimal[38e0]', ['12345678901234567891', '12345678901234567892']], fee: ['Decimal[5e+2]', ['125', 'null']] };
+    expect(described(res.table)).toMatchObject(expected);
+    const out = join(t.dir, 'decimal.arrow');
+    await t.build({ entities: file, features, out });
+    expect(described(tableFromIPC(readFileSync(out)))).toMatchObject(expected);
+    expect(JSON.parse(readFileSync(`${out}.manifest.json`, 'utf8')).columns).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'order_id', type: 'DECIMAL(38,0)' })]));
+    // The Arrow table given back as entity rows keeps them too.
+    const again = await t.build({ entities: res.table!.select(['user_id', 'event_timestamp', 'order_id', 'fee']), features });
+    expect(described(again.table)).toMatchObject(expected);
+  });
+});
