@@ -349,7 +349,11 @@ async function csvReader(conn: DuckDBConnection, path: string, options: LoadEnti
 async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: string, options: LoadEntityOptions): Promise<LoadedEntities['description']> {
   if (input.kind === 'file') {
     const path = resolve(options.baseDir ?? process.cwd(), input.path);
-    if (!/[*?[]/.test(path) && !existsSync(path)) throw new InputError(`entity file '${input.path}' does not exist`, undefined, 'missing_entity_file');
+    if (!/[*?[]/.test(path) && !existsSync(path)) {
+      // A relative path is resolved against the working directory (or the caller's baseDir), not the project: say where.
+      const where = path === input.path ? '' : ` (looked for ${path})`;
+      throw new InputError(`entity file '${input.path}' does not exist${where}`, { file: input.path, resolved: path }, 'missing_entity_file');
+    }
     const format = entityFileFormat(input);
     if (!format) throw new InputError(`cannot tell the format of entity file '${input.path}': use a .parquet or .csv file`, undefined, 'bad_entity_file');
     try {

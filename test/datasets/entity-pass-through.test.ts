@@ -106,3 +106,10 @@ describe('DECIMAL entity columns passed through', () => {
     expect(described(again.table)).toMatchObject(expected);
   });
 });
+
+describe('a missing entity file', () => {
+  it('says where it was looked for: a relative path is resolved against the working directory, not the project', async () => {
+    const e = await t.failure({ entities: 'data/nope.parquet', features });
+    expect(e).toMatchObject({ code: 'missing_entity_file', message: `entity file 'data/nope.parquet' does not exist (looked for ${join(t.dir, 'data', 'nope.parquet')})` });
+  });
+});
