@@ -375,8 +375,13 @@ async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: string, 
     return { kind: 'sql', uri: `sql:${input.sql}` };
   }
   const intKeys = new Set(options.joinKeys.filter((k) => k.type !== 'string').map((k) => k.name));
-  const cols = input.kind === 'rows' ? columnsFromRows(input.rows, intKeys) : columnsFromArrow(input.table, intKeys);
-  if (cols.length === 0) throw new InputError('the entity rows are empty: give at least one column', undefined, 'empty_entities');
+  const cols = input.kind === 'rows'
+    ? input.rows.length === 0 ? noRowsColumns(options) : columnsFromRows(input.rows, intKeys)
+    : columnsFromArrow(input.table, intKeys);
+  if (cols.length === 0) {
+    const what = input.kind === 'rows' ? 'the entity rows have no columns (each row is an empty object)' : 'the entity Arrow table has no columns';
+    throw new InputError(`${what}: give the timestamp column and the join keys`, undefined, 'empty_entities');
+  }
   checkColumnNames(cols.map((c) => c.name));
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(raw)} (${cols.map((c) => `${ident(c.name)} ${c.type}`).join(', ')})`);
   const app = await conn.createAppender(raw, 'main', 'temp');
@@ -506,6 +511,17 @@ function columnsFromRows(rows: readonly Readonly<Record<string, unknown>>[], int
     const given = rows.map((r) => r[name] ?? null);
     return intKeys.has(name) ? intKeyColumn(name, given) : { name, type: inferType(name, given), values: given };
   });
+}
+
+/**
+ * The columns of an empty array of rows: the timestamp and every join key, typed as declared, so that it builds
+ * an empty dataset as an empty Arrow table, SQL result or file does.
+ */
+function noRowsColumns(options: LoadEntityOptions): InColumn[] {
+  const tsCol = options.timestampColumn ?? ENTITY_TS;
+  // A key named as the timestamp column is left to loadFrom, which says that a column cannot be both.
+  const keys = new Map(options.joinKeys.filter((k) => k.name !== tsCol).map((k) => [k.name, KEY_SQL[k.type] as ColType]));
+  return [{ name: tsCol, type: 'TIMESTAMP', values: [] }, ...[...keys].map(([name, type]) => ({ name, type, values: [] }))];
 }
 
 /** An int join key's column: exact integers (see `intKeyValues`); all nulls are still a BIGINT column, not text. */

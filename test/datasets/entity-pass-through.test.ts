@@ -107,6 +107,26 @@ describe('DECIMAL entity columns passed through', () => {
   });
 });
 
+describe('entity inputs without rows', () => {
+  it('an empty array builds an empty dataset, as an empty Arrow table or SQL result does (it was refused as having no column)', async () => {
+    const empty = await t.build({ entities: [], features: ['user_stats:txn_count', 'merchant_stats:risk'] });
+    const sql = await t.build({ entities: { kind: 'sql', sql: "SELECT 1::BIGINT AS user_id, 'acme' AS merchant, TIMESTAMP '2024-01-01' AS event_timestamp WHERE false" }, features: ['user_stats:txn_count', 'merchant_stats:risk'] });
+    // Both as the guards see an empty dataset (a warning that it has no rows, not a refusal).
+    expect([empty.status, empty.table!.numRows, empty.manifest.entities.rows]).toEqual([sql.status, 0, 0]);
+    expect(empty.run.message).toBe(sql.run.message);
+    const types = (table: Table | null) => table!.schema.fields.map((f) => `${f.name} ${String(f.type)}`);
+    expect(types(empty.table)).toEqual(['event_timestamp Timestamp<MICROSECOND>', 'user_id Int64', 'merchant Utf8', 'txn_count Int64', 'risk Float64']);
+    expect(types(sql.table)).toEqual(['user_id Int64', 'merchant Utf8', 'event_timestamp Timestamp<MICROSECOND>', 'txn_count Int64', 'risk Float64']);
+  });
+
+  it('rows or an Arrow table without any column say so', async () => {
+    expect(await t.failure({ entities: [{}, {}], features })).toMatchObject({
+      code: 'empty_entities', message: 'the entity rows have no columns (each row is an empty object): give the timestamp column and the join keys',
+    });
+    expect(await t.failure({ entities: new Table(), features })).toMatchObject({ code: 'empty_entities', message: expect.stringMatching(/^the entity Arrow table has no columns/) });
+  });
+});
+
 describe('a missing entity file', () => {
   it('says where it was looked for: a relative path is resolved against the working directory, not the project', async () => {
     const e = await t.failure({ entities: 'data/nope.parquet', features });
