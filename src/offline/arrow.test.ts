@@ -53,4 +53,30 @@ describe('Arrow from DuckDB results', () => {
       conn.closeSync();
     }
   });
+
+  it('gives lists and structs as List and Struct, as Parquet keeps them (an INTEGER[] or a STRUCT was text); ones holding timestamps stay text', async () => {
+    const sql = `SELECT * FROM (VALUES
+      ([1, NULL, 3]::INTEGER[], {'a': 1, 'b': 'x', 'c': [1.5, NULL]::DOUBLE[], 'd': DATE '2024-01-02'}, [[9007199254740993]]::BIGINT[][], [0.5, 1.5]::FLOAT[2],
+       [{'ok': true}], {'t': TIMESTAMP '2024-01-01'}, MAP {'k': 1}),
+      (NULL, NULL, [], NULL, [], NULL, NULL)) t(ints, st, deep, arr, los, ts, m)`;
+    const conn = await (await openOfflineEngine()).connect();
+    try {
+      const chunks: Uint8Array[] = [];
+      for await (const c of arrowIpcChunks(await conn.stream(sql), 'file')) chunks.push(c);
+      for (const table of [await arrowTableFromResult(await conn.stream(sql)), tableFromIPC(Buffer.concat(chunks))]) {
+        expect(table.schema.fields.map((f) => [f.name, String(f.type)])).toEqual([
+          ['ints', 'List<Int32>'], ['st', 'Struct<{a:Int32, b:Utf8, c:List<Float64>, d:Date32<DAY>}>'], ['deep', 'List<List<Int64>>'], ['arr', 'List<Float32>'],
+          ['los', 'List<Struct<{ok:Bool}>>'], ['ts', 'Utf8'], ['m', 'Utf8'],
+        ]);
+        const plain = (v: unknown) => JSON.parse(JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? String(x) : x)));
+        const rows = table.toArray().map((r) => plain(r.toJSON()));
+        expect(rows).toEqual([
+          { ints: [1, null, 3], st: { a: 1, b: 'x', c: [1.5, null], d: Date.UTC(2024, 0, 2) }, deep: [['9007199254740993']], arr: [0.5, 1.5], los: [{ ok: true }], ts: "{'t': 2024-01-01 00:00:00}", m: "{'k': 1}" },
+          { ints: null, st: null, deep: [], arr: null, los: [], ts: null, m: null },
+        ]);
+      }
+    } finally {
+      conn.closeSync();
+    }
+  });
 });

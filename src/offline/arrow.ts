@@ -9,9 +9,14 @@
  * DOUBLE→Float64, DECIMAL(p,s)→Decimal128(p,s) (exact, as DuckDB's and pyarrow's own Arrow give it: a
  * DECIMAL(38,0) id beyond 2^53 stays that id), TIMESTAMP→Timestamp(µs, no zone: values are UTC), TIMESTAMPTZ→Timestamp(µs, UTC),
  * TIMESTAMP_S/_MS/_NS→Timestamp(s/ms/ns), DATE→Date(day),
- * VARCHAR→Utf8, FLOAT[]/DOUBLE[]→List<Float32/64>; anything else→Utf8 (text).
+ * VARCHAR→Utf8, lists and fixed-size arrays→List, STRUCT→Struct (of numbers, booleans, text and dates, at any
+ * depth: FLOAT[] embeddings are List<Float32>); anything else→Utf8 (text: MAP, UUID, HUGEINT, INTERVAL, lists or
+ * structs holding timestamps or decimals…).
  */
-import { DuckDBTypeId, type DuckDBDataChunk, type DuckDBDecimalType, type DuckDBResult, type DuckDBType, type DuckDBVector } from '@duckdb/node-api';
+import {
+  DuckDBTypeId, type DuckDBArrayType, type DuckDBDataChunk, type DuckDBDecimalType, type DuckDBListType, type DuckDBResult, type DuckDBStructType,
+  type DuckDBType, type DuckDBVector,
+} from '@duckdb/node-api';
 import {
   Bool, DateDay, Decimal, Field, Float32, Float64, Int16, Int32, Int64, Int8, List, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter,
   Schema, Struct, Table, TimestampMicrosecond, TimestampMillisecond, TimestampNanosecond, TimestampSecond, Uint16, Uint32, Uint64, Uint8, Utf8, makeData, vectorFromArray,
@@ -58,12 +63,52 @@ function plan(name: string, type: DuckDBType): ColumnPlan {
     const { width, scale } = type as DuckDBDecimalType;
     return { name, arrow: new Decimal(scale, width, 128) };
   }
-  if (type.typeId === DuckDBTypeId.LIST) {
-    const child = (type as unknown as { valueType: DuckDBType }).valueType;
-    const item = child.typeId === DuckDBTypeId.FLOAT ? new Float32() : child.typeId === DuckDBTypeId.DOUBLE ? new Float64() : null;
-    if (item) return { name, arrow: new List(new Field('item', item, true)) };
+  const nested = type.typeId === DuckDBTypeId.LIST || type.typeId === DuckDBTypeId.ARRAY || type.typeId === DuckDBTypeId.STRUCT ? nestedArrowType(type) : null;
+  return { name, arrow: nested ?? new Utf8() };
+}
+
+/** Types inside lists and structs: built from JavaScript values, so only those whose values convert exactly. */
+const NESTED_LEAVES: Partial<Record<DuckDBTypeId, () => DataType>> = {
+  [DuckDBTypeId.BOOLEAN]: () => new Bool(),
+  [DuckDBTypeId.TINYINT]: () => new Int8(), [DuckDBTypeId.SMALLINT]: () => new Int16(), [DuckDBTypeId.INTEGER]: () => new Int32(), [DuckDBTypeId.BIGINT]: () => new Int64(),
+  [DuckDBTypeId.UTINYINT]: () => new Uint8(), [DuckDBTypeId.USMALLINT]: () => new Uint16(), [DuckDBTypeId.UINTEGER]: () => new Uint32(), [DuckDBTypeId.UBIGINT]: () => new Uint64(),
+  [DuckDBTypeId.FLOAT]: () => new Float32(), [DuckDBTypeId.DOUBLE]: () => new Float64(),
+  [DuckDBTypeId.VARCHAR]: () => new Utf8(), [DuckDBTypeId.DATE]: () => new DateDay(),
+};
+
+/**
+ * A list (or fixed-size array) or struct as Arrow's List or Struct, as Parquet keeps them, when every type inside
+ * is a number, boolean, text or date, at any depth; null otherwise (the column is then text: a timestamp or
+ * decimal inside would go through a JavaScript number, which loses digits).
+ */
+function nestedArrowType(type: DuckDBType): DataType | null {
+  if (type.typeId === DuckDBTypeId.LIST || type.typeId === DuckDBTypeId.ARRAY) {
+    const item = nestedArrowType((type as DuckDBListType | DuckDBArrayType).valueType);
+    return item && new List(new Field('item', item, true));
   }
-  return { name, arrow: new Utf8() };
+  if (type.typeId === DuckDBTypeId.STRUCT) {
+    const { entryNames, entryTypes } = type as DuckDBStructType;
+    const fields: Field[] = [];
+    for (let i = 0; i < entryTypes.length; i++) {
+      const t = nestedArrowType(entryTypes[i]);
+      if (t === null) return null;
+      fields.push(new Field(entryNames[i], t, true));
+    }
+    return fields.length > 0 ? new Struct(fields) : null;
+  }
+  return NESTED_LEAVES[type.typeId]?.() ?? null;
+}
+
+/** A DuckDB value inside a list or struct as the JavaScript value apache-arrow's builders take for `type`. */
+function nestedValue(type: DataType, v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (type instanceof List) return Array.from((v as { items: readonly unknown[] }).items, (x) => nestedValue(type.children[0].type, x));
+  if (type instanceof Struct) {
+    const entries = (v as { entries: Readonly<Record<string, unknown>> }).entries;
+    return Object.fromEntries(type.children.map((f) => [f.name, nestedValue(f.type, entries[f.name])]));
+  }
+  if (type instanceof DateDay) return (v as { days: number }).days * 86_400_000;
+  return v;
 }
 
 /** The Arrow schema a result converts to. */
@@ -114,13 +159,13 @@ class ColumnCollector {
     }
     if (p.arrow instanceof Decimal) return decimalData(p.arrow, parts, length);
     const values: unknown[] = [];
-    const isList = p.arrow instanceof List;
+    const nested = p.arrow instanceof List || p.arrow instanceof Struct;
     for (const { vec, n } of parts) {
       for (let i = 0; i < n; i++) {
         const v = vec.getItem(i) as unknown;
         if (v === null || v === undefined) values.push(null);
         else if (p.arrow instanceof Bool) values.push(Boolean(v));
-        else if (isList) values.push(Array.from((v as { items: readonly unknown[] }).items, (x) => (x === null ? null : Number(x))));
+        else if (nested) values.push(nestedValue(p.arrow, v));
         else values.push(typeof v === 'string' ? v : String(v));
       }
     }
