@@ -151,7 +151,7 @@ function countStatuses(results: readonly CheckResult[]): Record<string, number> 
 }
 
 /** The first backoff between tries: the option, `FEATUREGUARD_ALERT_BACKOFF_MS`, or 500 ms. */
-function backoffMs(opts: AlertOptions): number {
+export function backoffMs(opts: AlertOptions): number {
   return opts.backoffMs ?? Number(process.env.FEATUREGUARD_ALERT_BACKOFF_MS ?? 500);
 }
 

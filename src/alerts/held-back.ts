@@ -9,10 +9,13 @@
  * @example
  * await sendHeldBackSummaries(project); // POSTs {event: 'featureguard.held_back', suppressed: 3, runs: [...]}
  */
+import type { AlertConfig } from '../definitions/types.js';
 import type { Project } from '../project.js';
-import { heldBackRuns, type AlertAttempt } from './attempts.js';
-import { deliver, type AlertOptions } from './dispatch.js';
-import { claimHeldBack, forgetUnconfigured, releaseHeldBack, unclaimHeldBack } from './throttle.js';
+import { onInterrupt } from '../state/interrupt.js';
+import { heldBackRuns, recordAttempt, triesOf, webhookEndpoint, type AlertAttempt } from './attempts.js';
+import { backoffMs, deliver, type AlertOptions } from './dispatch.js';
+import { firstTriesMs } from './redelivery.js';
+import { claimHeldBack, forgetUnconfigured, releaseHeldBack, settleHeldBack, unclaimHeldBack, type HeldBackClaim } from './throttle.js';
 
 /** `view:NAME` / `service:NAME` as the payload's `target`; `{}` for runs of neither (project-wide). */
 function targetOf(target: string): Record<string, string> {
@@ -20,41 +23,65 @@ function targetOf(target: string): Record<string, string> {
   return kind === 'view' || kind === 'service' ? { [kind]: rest.join(':') } : {};
 }
 
-/** Send the summaries that are due at `now`; returns the attempts made. Delivery problems are recorded, never thrown. */
+/**
+ * Send the summaries that are due at `now`; returns the attempts made. Delivery problems are recorded, never thrown.
+ * A summary's count is taken only once a try arrived: one that fails, is interrupted, or whose process is killed
+ * meanwhile is sent again (the last once its claim has run out).
+ */
 export async function sendHeldBackSummaries(project: Project, now = Date.now(), opts: AlertOptions = {}): Promise<AlertAttempt[]> {
   const alerts = project.config.alerts ?? [];
   forgetUnconfigured(project.state, alerts, now);
+  const hold = firstTriesMs(opts.tries ?? 3, opts.timeoutMs ?? 5000, backoffMs(opts));
   const out: AlertAttempt[] = [];
   for (const alert of alerts) {
     if (!alert.min_interval) continue;
-    for (const claim of claimHeldBack(project.state, alert, now)) {
-      try {
-        const { since, runs } = heldBackRuns(project.state, alert.name, claim.target);
-        // Runs pruned from the quality log meanwhile: nothing to list, nor to record the delivery on. The count
-        // goes with the next delivery.
-        if (runs.length === 0) {
-          unclaimHeldBack(project.state, alert, claim);
-          continue;
-        }
-        const body = {
-          event: 'featureguard.held_back',
-          alert: alert.name,
-          project: project.config.project,
-          target: targetOf(claim.target),
-          suppressed: claim.suppressed,
-          since,
-          runs,
-          sent_at: new Date(now).toISOString(),
-        };
-        // Recorded on the latest held-back run: `runs show` of it lists the summary's attempts.
-        const attempts = await deliver(project.state, alert, runs[runs.length - 1].id, JSON.stringify(body), opts);
-        if (!attempts.some((a) => a.ok)) releaseHeldBack(project.state, alert, claim);
-        out.push(...attempts);
-      } catch {
-        // The run went between the query and the record (a prune): tried again next time.
-        releaseHeldBack(project.state, alert, claim);
-      }
-    }
+    for (const claim of claimHeldBack(project.state, alert, now, hold)) out.push(...(await sendSummary(project, alert, claim, now, opts)));
   }
   return out;
+}
+
+/** POST one claimed summary and settle or release its claim. */
+async function sendSummary(project: Project, alert: AlertConfig, claim: HeldBackClaim, now: number, opts: AlertOptions): Promise<AlertAttempt[]> {
+  let undo: () => void = () => undefined;
+  try {
+    const { since, runs } = heldBackRuns(project.state, alert.name, claim.target);
+    // Runs pruned from the quality log meanwhile: nothing to list, nor to record the delivery on. The count
+    // goes with the next delivery.
+    if (runs.length === 0) {
+      unclaimHeldBack(project.state, alert, claim);
+      return [];
+    }
+    const body = {
+      event: 'featureguard.held_back',
+      alert: alert.name,
+      project: project.config.project,
+      target: targetOf(claim.target),
+      suppressed: claim.suppressed,
+      since,
+      runs,
+      sent_at: new Date(now).toISOString(),
+    };
+    // Recorded on the latest held-back run: `runs show` of it lists the summary's attempts.
+    const runId = runs[runs.length - 1].id;
+    // Stopped while sending (Ctrl-C, a second signal to serve): the try in flight is recorded as interrupted and the
+    // claim released, as for a summary whose every try failed (a kill leaves the claim to run out instead).
+    const before = triesOf(project, runId, alert.name);
+    undo = onInterrupt(() => {
+      recordAttempt(project.state, {
+        run_id: runId, alert: alert.name, url: webhookEndpoint(alert.url), attempt: triesOf(project, runId, alert.name) - before + 1, status_code: null, ok: false,
+        error: 'interrupted: the process stopped during this try', at: new Date().toISOString(), duration_ms: 0,
+      });
+      releaseHeldBack(project.state, alert, claim);
+    });
+    const attempts = await deliver(project.state, alert, runId, JSON.stringify(body), opts);
+    if (attempts.some((a) => a.ok)) settleHeldBack(project.state, alert, claim);
+    else releaseHeldBack(project.state, alert, claim);
+    return attempts;
+  } catch {
+    // The run went between the query and the record (a prune), or the state database was busy: tried again next time.
+    releaseHeldBack(project.state, alert, claim);
+    return [];
+  } finally {
+    undo();
+  }
 }

@@ -81,6 +81,38 @@ async function storm(n: number) {
   return { rx, runIds, pushBad, project: b.project };
 }
 
+/**
+ * `storm(3)` against a receiver that holds every held-back summary (answers runs at once), with the interval ended:
+ * a summary is due for the two held-back runs.
+ */
+async function stormHoldingSummaries() {
+  const held: ServerResponse[] = [];
+  const received: string[] = [];
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      received.push(body);
+      if (JSON.parse(body).event === 'featureguard.held_back' && held.length === 0) held.push(res);
+      else res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  bench = await guardBench({ alerts: [{ name: 'schema', url, checks: ['schema'], statuses: ['fail'], min_interval: '1h' }] });
+  const project = bench.project;
+  const runIds: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const e = (await push(project, { view: 'delays', rows: [{ airport: null, event_timestamp: '2024-01-02T00:00:00Z', delay: 1, carrier: 'AA' }] }).catch((x: unknown) => x)) as { details: { run_id: string } };
+    runIds.push(e.details.run_id);
+  }
+  project.state.prepare('UPDATE alert_throttle SET last_sent_at = last_sent_at - 3600000').run();
+  return { held, received, runIds, project };
+}
+
+const throttleRow = (project: { state: GuardBench['project']['state'] }) => project.state.prepare('SELECT suppressed, claim FROM alert_throttle').get() as { suppressed: number; claim: string | null };
+
 describe('alerts', () => {
   it('a push over HTTP answers without waiting for its webhooks; their attempts are recorded once delivered', async () => {
     const held: ServerResponse[] = [];
@@ -209,6 +241,36 @@ describe('alerts', () => {
     // Nothing was delivered for an interval: the next match is sent at once.
     await pushBad();
     expect(rx.received.map((r) => JSON.parse(r.body).event)).toEqual(['featureguard.run', 'featureguard.run']);
+  });
+
+  it('a held-back summary whose process is killed while sending it keeps its count: once its claim runs out the next sweep sends it', async () => {
+    const { held, received, runIds, project } = await stormHoldingSummaries();
+    // The sweep's summary stays on the wire, as in a process killed (-9) meanwhile: nothing settles it.
+    const killed = sendHeldBackSummaries(project, Date.now(), { timeoutMs: 60_000 });
+    for (let i = 0; i < 200 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(held).toHaveLength(1);
+    expect(throttleRow(project)).toMatchObject({ suppressed: 2 });
+    // The next sweep (a restarted serve) leaves it while the claim holds, then sends it with the whole count.
+    expect(await sendHeldBackSummaries(project)).toEqual([]);
+    const attempts = await sendHeldBackSummaries(project, Date.now() + 2 * 3_600_000);
+    expect(attempts.map((a) => [a.run_id, a.ok])).toEqual([[runIds[2], true]]);
+    expect(JSON.parse(received[received.length - 1])).toMatchObject({ event: 'featureguard.held_back', suppressed: 2, runs: [{ id: runIds[1] }, { id: runIds[2] }] });
+    expect(throttleRow(project)).toMatchObject({ suppressed: 0, claim: null });
+    // The killed one's claim was taken over: arriving after all, it leaves the count alone.
+    held[0].writeHead(204).end();
+    await killed;
+    expect(throttleRow(project)).toMatchObject({ suppressed: 0, claim: null });
+  });
+
+  it('a held-back summary cut by an interrupt is recorded as such and keeps its count for the next one', async () => {
+    const { held, runIds, project } = await stormHoldingSummaries();
+    const cut = sendHeldBackSummaries(project, Date.now(), { timeoutMs: 20_000 });
+    for (let i = 0; i < 200 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    runInterruptCleanups('SIGINT');
+    expect(listAlertAttempts(project, runIds[2])).toMatchObject([{ attempt: 0 }, { attempt: 1, ok: false, error: 'interrupted: the process stopped during this try' }]);
+    expect(throttleRow(project)).toMatchObject({ suppressed: 2, claim: null });
+    held[0].writeHead(204).end();
+    await cut;
   });
 
   it('serve sends the held-back summary by itself once the interval has ended', async () => {
