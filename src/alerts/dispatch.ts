@@ -155,6 +155,28 @@ export function backoffMs(opts: AlertOptions): number {
   return opts.backoffMs ?? Number(process.env.FEATUREGUARD_ALERT_BACKOFF_MS ?? 500);
 }
 
+/** What is read of a receiver's answer before the rest is cut off: nothing in it is used. */
+const BODY_READ_BYTES = 4096;
+
+/**
+ * Read a few KB of a response's body, then cancel it: a short answer is read whole (the connection can be reused), a
+ * large or endless one (a receiver answering with a file) is neither held in memory nor waited for.
+ */
+async function discardBody(res: Response): Promise<void> {
+  if (!res.body) return;
+  const reader = res.body.getReader();
+  try {
+    for (let read = 0; read < BODY_READ_BYTES; ) {
+      const chunk = await reader.read();
+      if (chunk.done) return;
+      read += chunk.value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    // A body cut short or timed out: the status is what counts.
+  }
+}
+
 /** POST one body with retries; returns the attempts made. */
 export async function deliver(state: Project['state'], alert: AlertConfig, runId: string, body: string, opts: AlertOptions = {}): Promise<AlertAttempt[]> {
   const tries = opts.tries ?? 3;
@@ -172,7 +194,7 @@ export async function deliver(state: Project['state'], alert: AlertConfig, runId
     try {
       // A redirect is not followed: the signed body would go (again, or as a bodiless GET) where the hook did not say.
       const res = await fetch(alert.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(opts.timeoutMs ?? 5000) });
-      await res.arrayBuffer().catch(() => undefined);
+      await discardBody(res);
       const error = res.ok ? null : res.status >= 300 && res.status < 400 ? `HTTP ${res.status} redirect (not followed: set the hook's final URL)` : `HTTP ${res.status}`;
       a = { run_id: runId, alert: alert.name, url: endpoint, attempt, status_code: res.status, ok: res.ok, error, at, duration_ms: Date.now() - started };
     } catch (e) {

@@ -580,6 +580,32 @@ describe('alerts', () => {
     expect(hits).toEqual(['POST /hook', 'POST /hook']);
   });
 
+  it("reads a few KB of the receiver's answer and cuts the rest: an endless body is neither buffered nor waited for", async () => {
+    let cut = false;
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        const chunk = Buffer.alloc(64 * 1024, 120);
+        const more = () => {
+          while (!res.destroyed && res.write(chunk));
+          if (!res.destroyed) res.once('drain', more);
+        };
+        res.on('close', () => (cut = true));
+        more();
+      });
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    bench = await guardBench();
+    const run = bench.project.runs.create({ kind: 'push', view: 'delays', options: {} });
+    const attempts = await deliver(bench.project.state, { name: 'files', url }, run.id, '{}', { tries: 1, timeoutMs: 3000 });
+    expect(attempts).toMatchObject([{ ok: true, status_code: 200, error: null }]);
+    expect(attempts[0].duration_ms).toBeLessThan(1500);
+    for (let i = 0; i < 100 && !cut; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(cut).toBe(true);
+  });
+
   it('gives up after 3 tries against a dead endpoint and records each failure', async () => {
     process.env.FEATUREGUARD_ALERT_BACKOFF_MS = '10';
     // A port that was just closed: connection refused.
