@@ -293,7 +293,7 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
       if (attempts.some((a) => a.ok)) forgetRedelivery(project.state, alert, runId);
       else {
         releaseDeliverySlot(project.state, alert, target, slot);
-        releaseRedelivery(project.state, alert, runId);
+        releaseRedelivery(project.state, alert, runId, attempts[attempts.length - 1]?.attempt ?? 0);
       }
       return attempts;
     } finally {

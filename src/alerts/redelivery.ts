@@ -23,7 +23,7 @@ import { randomUUID } from 'node:crypto';
 import { storedDuration } from '../definitions/ttl.js';
 import type { AlertConfig } from '../definitions/types.js';
 import type { Project } from '../project.js';
-import { ensureTables, hasTable, type StateDb } from '../state/state-db.js';
+import { ensureColumn, ensureTables, hasTable, type StateDb } from '../state/state-db.js';
 import { triesOf, type AlertAttempt } from './attempts.js';
 import { deliver, type AlertOptions } from './dispatch.js';
 
@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS alert_redeliveries (
   round INTEGER NOT NULL,
   claim TEXT,
   claimed_until INTEGER NOT NULL DEFAULT 0,
+  tries INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (run_id, alert)
 );
 CREATE INDEX IF NOT EXISTS alert_redeliveries_next ON alert_redeliveries (next_at);
@@ -84,7 +85,16 @@ function waitAfter(round: number): number {
 
 function db(state: StateDb): StateDb {
   ensureTables(state, 'alert_redeliveries', DDL);
+  ensureTriesColumn(state);
   return state;
+}
+
+/**
+ * `tries` (the run's tries of the alert so far, kept here because pruning a run to its summary removes its attempts)
+ * on a table made by an earlier version; false when it lacks it and is read-only.
+ */
+function ensureTriesColumn(state: StateDb): boolean {
+  return ensureColumn(state, 'alert_redeliveries', 'tries', 'INTEGER NOT NULL DEFAULT 0');
 }
 
 /**
@@ -105,10 +115,10 @@ export function firstTriesMs(tries: number, timeoutMs: number, backoffMs: number
   return tries * timeoutMs + backoffMs * (2 ** Math.max(0, tries - 1) - 1) + CLAIM_MS;
 }
 
-/** A delivery whose first tries all failed: no longer held, due at its first round. */
-export function releaseRedelivery(state: StateDb, alert: AlertConfig, runId: string): void {
+/** A delivery whose first tries all failed (the last numbered `tries`): no longer held, due at its first round. */
+export function releaseRedelivery(state: StateDb, alert: AlertConfig, runId: string, tries = 0): void {
   if (redeliveryWindow(alert) <= 0) return;
-  db(state).prepare('UPDATE alert_redeliveries SET claimed_until = 0 WHERE run_id = ? AND alert = ? AND claim IS NULL').run(runId, alert.name);
+  db(state).prepare('UPDATE alert_redeliveries SET claimed_until = 0, tries = ? WHERE run_id = ? AND alert = ? AND claim IS NULL').run(tries, runId, alert.name);
 }
 
 /** A delivery that arrived: nothing to send again. */
@@ -124,6 +134,7 @@ interface Row {
   first_tried_at: number;
   next_at: number;
   round: number;
+  tries: number;
 }
 
 /** The redeliveries waiting, of one run or all, soonest first, at most `limit` (`until` from the alert as configured now). */
@@ -132,7 +143,7 @@ export function listRedeliveries(project: Pick<Project, 'state' | 'config'>, run
   if (!hasTable(project.state, 'alert_redeliveries')) return [];
   const rows = project.state
     .prepare(`SELECT run_id, alert, first_tried_at, next_at, round FROM alert_redeliveries ${runId === undefined ? '' : 'WHERE run_id = ?'} ORDER BY next_at, run_id, alert LIMIT ?`)
-    .all(...(runId === undefined ? [] : [runId]), limit) as Omit<Row, 'body'>[];
+    .all(...(runId === undefined ? [] : [runId]), limit) as Omit<Row, 'body' | 'tries'>[];
   const alerts = new Map((project.config.alerts ?? []).map((a) => [a.name, a]));
   return rows.map((r) => {
     const alert = alerts.get(r.alert);
@@ -233,7 +244,7 @@ function claim(state: StateDb, windows: ReadonlyMap<string, number>, token: stri
       : { sql: 'next_at <= ? AND (claim IS NULL OR claim <> ?) AND (? IS NULL OR run_id = ?)', args: [now, token, runId, runId] };
     const rows = state
       .prepare(
-        `SELECT run_id, alert, body, first_tried_at, next_at, round FROM alert_redeliveries
+        `SELECT run_id, alert, body, first_tried_at, next_at, round, tries FROM alert_redeliveries
          WHERE alert IN (${inList}) AND claimed_until <= ? AND ${which.sql} ORDER BY next_at LIMIT ${PER_BATCH}`,
       )
       .all(...names, now, ...which.args) as Row[];
@@ -253,6 +264,8 @@ function claim(state: StateDb, windows: ReadonlyMap<string, number>, token: stri
 export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'config'>, options: RedeliverOptions = {}): Promise<RedeliverResult> {
   // Nothing was ever kept (and a read-only state database of an earlier version stays unwritten).
   if (!hasTable(project.state, 'alert_redeliveries')) return NOTHING;
+  // A read-only state database of an earlier version (no `tries`) sends nothing either.
+  if (!ensureTriesColumn(project.state)) return NOTHING;
   // The time goes on during a call (a batch against a receiver that does not answer takes its 5 s timeout): each
   // claim, body and schedule reads the clock afresh (a test's `options.now` stands still).
   const clock = () => options.now ?? Date.now();
@@ -264,7 +277,7 @@ export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'conf
   const mine = 'run_id = ? AND alert = ? AND claim = ?';
   const forget = state.prepare(`DELETE FROM alert_redeliveries WHERE ${mine}`);
   // Free for other processes at its next round; this call's token stays on it, so this call does not take it again.
-  const later = state.prepare(`UPDATE alert_redeliveries SET next_at = ?, round = ?, claimed_until = 0 WHERE ${mine}`);
+  const later = state.prepare(`UPDATE alert_redeliveries SET next_at = ?, round = ?, tries = ?, claimed_until = 0 WHERE ${mine}`);
   // `all`: the ones waiting now, each tried once by this call (another `--all` beside it may try it once more).
   const waiting: Key[] | null = options.all
     ? (state
@@ -291,9 +304,11 @@ export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'conf
       claimed.rows.map(async (r): Promise<AlertAttempt[]> => {
         const alert = alerts.get(r.alert)!;
         const body = { ...(JSON.parse(r.body) as Record<string, unknown>), sent_at: new Date(clock()).toISOString(), redelivery: r.round };
+        // The run's count goes on from its recorded attempts, or from the row's when pruning removed them.
+        const attempt = Math.max(r.tries, triesOf(project, r.run_id, r.alert)) + 1;
         let tries: AlertAttempt[];
         try {
-          tries = await deliver(state, alert, r.run_id, JSON.stringify(body), { ...options, tries: 1, firstAttempt: triesOf(project, r.run_id, r.alert) + 1 });
+          tries = await deliver(state, alert, r.run_id, JSON.stringify(body), { ...options, tries: 1, firstAttempt: attempt });
         } catch {
           // The attempt could not be recorded: the run was pruned meanwhile (its redelivery went with it), or the
           // state database is busy or full: left claimed, tried again once the claim runs out.
@@ -311,7 +326,7 @@ export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'conf
           forget.run(r.run_id, r.alert, token);
         } else {
           failed++;
-          later.run(at + waitAfter(r.round + 1), r.round + 1, r.run_id, r.alert, token);
+          later.run(at + waitAfter(r.round + 1), r.round + 1, attempt, r.run_id, r.alert, token);
         }
         return tries;
       }),

@@ -125,6 +125,18 @@ describe('alert redelivery', () => {
     expect((await sendDueRedeliveries(project, { all: true })).attempts).toEqual([]);
   });
 
+  it("numbers its attempts on from the run's count when pruning removed the run's attempts (a run trimmed to its summary)", async () => {
+    const { rx, runId, project } = await failedDelivery((url) => [{ name: 'failures', url, statuses: ['failed'] }]);
+    // What `runs prune` does to a run it trims (it holds the newest tamper checksums of a day): its attempts go, it stays.
+    const trim = () => project.state.prepare('DELETE FROM alert_attempts WHERE run_id = ?').run(runId);
+    trim();
+    const round = async () => (await sendDueRedeliveries(project, { now: Date.parse(listRedeliveries(project, runId)[0].next_at) })).attempts.map((a) => [a.attempt, a.ok]);
+    expect(await round()).toEqual([[4, false]]);
+    trim();
+    rx.up = true;
+    expect(await round()).toEqual([[5, true]]);
+  });
+
   it('tries again 1, 2, 4, … minutes apart (at most an hour) and gives up once redeliver_for has passed', async () => {
     const { rx, runId, project } = await failedDelivery((url) => [{ name: 'failures', url, statuses: ['failed'], redeliver_for: '3h' }]);
     const first = listRedeliveries(project, runId)[0];
