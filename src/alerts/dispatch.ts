@@ -177,6 +177,27 @@ async function discardBody(res: Response): Promise<void> {
   }
 }
 
+/** Tries of the record of a try that arrived, `RECORD_RETRY_MS` apart, each with the state database's busy wait (10 s). */
+const RECORD_TRIES = 3;
+const RECORD_RETRY_MS = 1000;
+
+/**
+ * Record a try that arrived, again while the state database is busy (another process holds it locked longer than
+ * its busy wait): unrecorded, the delivery stays kept and is redelivered, a duplicate at the receiver.
+ */
+async function recordArrived(state: Project['state'], a: AlertAttempt): Promise<void> {
+  for (let n = 1; ; n++) {
+    try {
+      recordAttempt(state, a);
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY' || n >= RECORD_TRIES) throw e;
+    }
+    // Waited out of the busy handler, which blocks the thread: the process's other work goes on meanwhile.
+    await new Promise((r) => setTimeout(r, RECORD_RETRY_MS));
+  }
+}
+
 /** POST one body with retries; returns the attempts made. */
 export async function deliver(state: Project['state'], alert: AlertConfig, runId: string, body: string, opts: AlertOptions = {}): Promise<AlertAttempt[]> {
   const tries = opts.tries ?? 3;
@@ -204,7 +225,8 @@ export async function deliver(state: Project['state'], alert: AlertConfig, runId
       a = { run_id: runId, alert: alert.name, url: endpoint, attempt, status_code: null, ok: false, error: msg, at, duration_ms: Date.now() - started };
     }
     if (alert.secret_env && !secret && attempt === first) a = { ...a, error: `${a.error ? `${a.error}; ` : ''}secret env ${alert.secret_env} is not set: sent unsigned` };
-    recordAttempt(state, a);
+    if (a.ok) await recordArrived(state, a);
+    else recordAttempt(state, a);
     attempts.push(a);
     if (a.ok) break;
     if (attempt < first + tries - 1) await new Promise((r) => setTimeout(r, backoff * 2 ** (attempt - first)));

@@ -8,7 +8,8 @@
  * the due ones in its sweep; without a running server, `featureguard alerts
  * redeliver` (cron) does. So a delivery arrives at least once while the receiver comes
  * back within the window (twice if a process is killed between a try arriving and its
- * record).
+ * record, or the state database stays locked by another process through the record's three
+ * tries). A kept delivery whose arrived try is recorded is not sent again.
  *
  * Each redelivery is claimed in one transaction (its next time pushed a minute on), so
  * processes sharing the state database send each once. A redelivered body is the
@@ -238,6 +239,12 @@ function claim(state: StateDb, windows: ReadonlyMap<string, number>, token: stri
     givenUp += state
       .prepare(`DELETE FROM alert_redeliveries WHERE alert NOT IN (${inList}) AND first_tried_at < ? AND claimed_until <= ? AND (? IS NULL OR run_id = ?)`)
       .run(...names, now - UNCONFIGURED_GRACE_MS, now, runId, runId).changes;
+    // Delivered, with the arrived try recorded, but not forgotten (the state database was busy then): not sent again.
+    if (hasTable(state, 'alert_attempts')) {
+      state
+        .prepare('DELETE FROM alert_redeliveries WHERE (? IS NULL OR run_id = ?) AND EXISTS (SELECT 1 FROM alert_attempts a WHERE a.run_id = alert_redeliveries.run_id AND a.alert = alert_redeliveries.alert AND a.ok = 1)')
+        .run(runId, runId);
+    }
     if (names.length === 0 || keys?.length === 0) return { rows: [], givenUp };
     const which = keys
       ? { sql: `(run_id, alert) IN (VALUES ${keys.map(() => '(?, ?)').join(', ')})`, args: keys.flat() }

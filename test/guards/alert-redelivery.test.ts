@@ -14,6 +14,7 @@ import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NOT_JUDGED, fireAlerts, listAlertAttempts } from '../../src/alerts/dispatch.js';
+import { recordAttempt } from '../../src/alerts/attempts.js';
 import { listRedeliveries, releaseRedelivery, scheduleRedelivery, sendDueRedeliveries } from '../../src/alerts/redelivery.js';
 import { verifySignature } from '../../src/alerts/signature.js';
 import type { AlertConfig } from '../../src/definitions/types.js';
@@ -135,6 +136,47 @@ describe('alert redelivery', () => {
     trim();
     rx.up = true;
     expect(await round()).toEqual([[5, true]]);
+  });
+
+  it('records a try that arrived while another process held the state database locked past its busy wait: not redelivered', async () => {
+    let locker: Database.Database | undefined;
+    // A receiver that answers once another connection has locked the state database, released 300 ms later.
+    const locking = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        locker = new Database(bench!.project.state.name);
+        locker.exec('BEGIN IMMEDIATE');
+        res.writeHead(204).end();
+        setTimeout(() => locker!.exec('COMMIT'), 300);
+      });
+    });
+    servers.push(locking);
+    await new Promise<void>((r) => locking.listen(0, '127.0.0.1', r));
+    bench = await guardBench({ alerts: [{ name: 'failures', url: `http://127.0.0.1:${(locking.address() as AddressInfo).port}/hook`, statuses: ['failed'] }] });
+    const project = bench.project;
+    project.state.pragma('busy_timeout = 100'); // 10 s in use: the lock outlasts the first record's wait
+    try {
+      const run = project.runs.create({ kind: 'push', view: 'delays', options: {} });
+      project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString() });
+      expect((await fireAlerts(project, run.id, NOT_JUDGED)).map((a) => [a.attempt, a.ok])).toEqual([[1, true]]);
+      expect(listAlertAttempts(project, run.id).map((a) => [a.attempt, a.ok])).toEqual([[1, true]]);
+      expect(listRedeliveries(project)).toEqual([]);
+    } finally {
+      locker?.close();
+    }
+  });
+
+  it('does not redeliver a kept delivery whose arrived try is recorded (forgetting it failed)', async () => {
+    const { rx, runId, project } = await failedDelivery((url) => [{ name: 'failures', url, statuses: ['failed'] }]);
+    const alert = project.config.alerts![0];
+    const other = project.runs.create({ kind: 'push', view: 'delays', options: {} });
+    scheduleRedelivery(project.state, alert, other.id, '{"event":"featureguard.run"}', Date.now() - 2 * MIN);
+    recordAttempt(project.state, { run_id: other.id, alert: 'failures', url: rx.url, attempt: 1, status_code: 204, ok: true, error: null, at: new Date().toISOString(), duration_ms: 1 });
+    releaseRedelivery(project.state, alert, other.id, 1);
+    rx.up = true;
+    expect(await sendDueRedeliveries(project, { all: true })).toMatchObject({ delivered: 1, given_up: 0 });
+    expect(rx.bodies.map((b) => JSON.parse(b).run?.id)).toEqual([runId, runId, runId, runId]);
+    expect(listRedeliveries(project)).toEqual([]);
   });
 
   it('tries again 1, 2, 4, … minutes apart (at most an hour) and gives up once redeliver_for has passed', async () => {
