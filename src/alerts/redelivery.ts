@@ -73,10 +73,15 @@ export interface Redelivery {
   readonly until: string | null;
 }
 
-/** How long `alert`'s failed deliveries are redelivered (ms): 0 when off, or when `min_interval` counts them instead. */
+/**
+ * How long `alert`'s failed deliveries are redelivered (ms): 0 when off, when `min_interval` counts them instead, or
+ * when the window ends before the first round (a `redeliver_for` under a minute would only keep deliveries to give
+ * them up unsent, listed meanwhile as due after their window).
+ */
 export function redeliveryWindow(alert: AlertConfig): number {
   if (storedDuration(alert.min_interval) > 0) return 0;
-  return storedDuration(alert.redeliver_for ?? DEFAULT_REDELIVER_FOR);
+  const window = storedDuration(alert.redeliver_for ?? DEFAULT_REDELIVER_FOR);
+  return window < FIRST_WAIT_MS ? 0 : window;
 }
 
 /** The wait after a failed round `round` (1-based). */

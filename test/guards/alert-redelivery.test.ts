@@ -322,13 +322,15 @@ describe('alert redelivery', () => {
     expect(rx.bodies.length).toBe(3 + 260);
   });
 
-  it('keeps nothing for alerts with min_interval (their failures count in the next delivery) or redeliver_for 0, and drops those of an alert gone for a week', async () => {
+  it('keeps nothing for alerts with min_interval (their failures count in the next delivery), redeliver_for 0 or under a minute, and drops those of an alert gone for a week', async () => {
     const { runId, project } = await failedDelivery((url) => [
       { name: 'throttled', url, statuses: ['failed'], min_interval: '1h' },
       { name: 'never', url, statuses: ['failed'], redeliver_for: '0' },
+      // Its window would end before the first round (a minute after the first try): nothing to redeliver.
+      { name: 'short', url, statuses: ['failed'], redeliver_for: '30s' },
       { name: 'kept', url, statuses: ['failed'] },
     ]);
-    expect(listAlertAttempts(project, runId).filter((a) => !a.ok)).toHaveLength(9);
+    expect(listAlertAttempts(project, runId).filter((a) => !a.ok)).toHaveLength(12);
     expect(listRedeliveries(project, runId).map((w) => w.alert)).toEqual(['kept']);
     // A process whose featureguard.yaml lacks the alert (an older one, during a rolling deploy) leaves it to the
     // processes that have it; after a week it drops it unsent.
