@@ -155,6 +155,9 @@ export function offlineTarget(roots: SourceRoots, source: SourceDef, runId: stri
  * Write the rows of `table` to the offline target, with the source's column names
  * and, when files already exist, their column types (so the glob reads as one table).
  * Written under a temporary name, then renamed, so readers never see half a file.
+ * `sourceNames`: every pushed column the source reads, with the file column it is read from
+ * (`pushFileColumns`); existing files without one of those columns are refused
+ * (`offline_column_missing`), as a NULL written there would lose the pushed values.
  */
 export async function writeOfflineFile(
   conn: DuckDBConnection,
@@ -175,6 +178,7 @@ export async function writeOfflineFile(
   // By name as DuckDB compares names, ignoring case: a file column `X` is the feature `x` (a NULL otherwise).
   const byName = new Map(ours.map((c) => [(sourceNames.get(c) ?? c).toLowerCase(), c]));
   const columns = existing.map((e) => ({ ...e, mine: byName.get(e.name.toLowerCase()) }));
+  if (columns.length > 0) refuseMissingColumns(columns, sourceNames);
   // CSV files are read as text and cast to the declared types, so values are written as they are, in the
   // existing files' column order; Parquet columns take the existing files' types, refused where that would
   // change a value (see `refuseLossyCasts`).
@@ -211,6 +215,22 @@ export async function writeOfflineFile(
     undo();
   }
   return final;
+}
+
+/**
+ * Refuse (`InputError`, code `offline_column_missing`) rows for files that have no column for a pushed column the
+ * source reads (a feature added to the view since the files were written, a timestamp under another name): the
+ * file would hold NULL there, and the pushed values would be lost offline while the push answered success.
+ */
+function refuseMissingColumns(columns: readonly { name: string; mine: string | undefined }[], sourceNames: ReadonlyMap<string, string>): void {
+  const taken = new Set(columns.map((c) => c.mine));
+  const missing = [...sourceNames].filter(([mine]) => !taken.has(mine)).map(([pushed, column]) => ({ pushed, column }));
+  if (missing.length === 0) return;
+  throw new InputError(
+    `cannot append these rows to the offline source: the existing files have no column ${missing.map((m) => (m.column === m.pushed ? `'${m.column}'` : `'${m.column}' (for '${m.pushed}')`)).join(', ')}, so the pushed values would be lost there. Add the column to the source's files (or fix the source's field_mapping), or push to the online store only`,
+    { columns: missing, file_columns: columns.map((c) => c.name) },
+    'offline_column_missing',
+  );
 }
 
 /** DuckDB's float types, and lists of them. */

@@ -7,6 +7,7 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
+import { sourceColumnName } from '../definitions/source-location.js';
 import type { FeatureType, FeatureViewDef, JoinKey, SourceDef } from '../definitions/types.js';
 
 // ajv-formats is CommonJS: under NodeNext its default import is `module.exports`.
@@ -131,13 +132,33 @@ export function pushRowValidator(view: FeatureViewDef, joinKeys: readonly JoinKe
 
 /**
  * Source column name -> canonical name, for pushes written with the source's
- * own column names (e.g. `FlightDate` for `event_timestamp`).
+ * own column names (e.g. `FlightDate` for `event_timestamp`). A `field_mapping`
+ * entry onto the timestamp field (`{EventTime: event_time}` with `timestamp_field:
+ * event_time`) names the file's timestamp column: `EventTime` is `event_timestamp`.
  */
 export function pushRenames(source: SourceDef | undefined): Map<string, string> {
   const out = new Map<string, string>();
   if (!source) return out;
-  for (const [from, to] of Object.entries(source.field_mapping ?? {})) out.set(from, to);
+  const canonical = (name: string) =>
+    name === source.timestamp_field ? 'event_timestamp' : name === source.created_timestamp_field ? 'created_timestamp' : name;
+  for (const [from, to] of Object.entries(source.field_mapping ?? {})) out.set(from, canonical(to));
   out.set(source.timestamp_field, 'event_timestamp');
   if (source.created_timestamp_field) out.set(source.created_timestamp_field, 'created_timestamp');
+  return out;
+}
+
+/**
+ * Canonical push column -> the column of the source's files it is written to, for every column the source
+ * reads (as `sourceRelationSql` reads them, through `field_mapping`): the join keys, `event_timestamp`,
+ * `created_timestamp` when the source has a `created_timestamp_field`, the features.
+ */
+export function pushFileColumns(source: SourceDef, columns: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const c of columns) {
+    if (c === 'event_timestamp') out.set(c, sourceColumnName(source, source.timestamp_field));
+    else if (c === 'created_timestamp') {
+      if (source.created_timestamp_field !== undefined) out.set(c, sourceColumnName(source, source.created_timestamp_field));
+    } else out.set(c, sourceColumnName(source, c));
+  }
   return out;
 }

@@ -29,7 +29,7 @@ import { beginOnlineWrite, type OnlineWrite } from '../registry/online-writes.js
 import type { CheckResult, Lineage, RunStatus } from '../runs/types.js';
 import { VERSION } from '../version.js';
 import { bodyProblems } from '../server/body.js';
-import { pushRenames, pushRowValidator } from './push-schema.js';
+import { pushFileColumns, pushRenames, pushRowValidator } from './push-schema.js';
 import { loadPushTable, microsToRfc3339, offlineTarget, rfc3339ToMicros, rfc3339ToMicrosBig, writeOfflineFile, type PushColumn } from './push-rows.js';
 
 export type PushTarget = 'online' | 'offline' | 'both';
@@ -304,8 +304,7 @@ export async function push(project: Project, request: PushRequest, options: Push
       throw dropPendingError(view.name, '(reads answer NOT_FOUND until then)', 'push');
     }
     if (target) {
-      const toSource = new Map([...pushRenames(source)].map(([from, canonical]) => [canonical, from]));
-      file = await writeOfflineFile(conn, table, target, toSource);
+      file = await writeOfflineFile(conn, table, target, pushFileColumns(offlineSource, columns.map((c) => c.name)));
     }
     const store = to === 'offline' ? null : await project.onlineStore();
     // An apply that removed the view or changed it in a breaking way since the rows were validated:
