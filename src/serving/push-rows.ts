@@ -11,7 +11,7 @@ import { resolveSourcePath, sourcePlaces, sourceResolvesInside, type SourceRoots
 import type { FeatureType, JoinKey, SourceDef } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
 import { ident, interruptQuietly, literal } from '../offline/engine.js';
-import { duckdbType, writingName } from '../offline/source-sql.js';
+import { duckdbType, rawSourceSql, runSetup, writingName } from '../offline/source-sql.js';
 import { onInterrupt } from '../state/interrupt.js';
 
 /** A column of the canonical push table. */
@@ -114,7 +114,9 @@ export interface OfflineTarget {
   readonly dir: string;
   readonly file: string;
   readonly format: 'parquet' | 'csv';
-  /** What the source reads, for reading the existing column types. */
+  /** The source's name, for messages. */
+  readonly source: string;
+  /** What the source reads (a glob), for reading the existing column types. */
   readonly readPath: string;
   /** Where sources may be: the folder is checked again, links resolved, before the file is renamed into it. */
   readonly roots: SourceRoots;
@@ -142,11 +144,11 @@ export function offlineTarget(roots: SourceRoots, source: SourceDef, runId: stri
     const file = base.replace('*', stem).replaceAll('*', '');
     // Joined with '/', not posix.join: an absolute path's leading '' keeps it absolute (a data root's folder).
     const dir = resolve(roots.root, dirParts.join('/') || '.');
-    return { dir, file, format: inferred(base), readPath: full, roots };
+    return { dir, file, format: inferred(base), source: source.name, readPath: full, roots };
   }
   if (existsSync(full) && statSync(full).isDirectory()) {
     const format = source.format ?? 'parquet';
-    return { dir: full, file: `${stem}.${format}`, format, readPath: join(full, `*.${format}`), roots };
+    return { dir: full, file: `${stem}.${format}`, format, source: source.name, readPath: join(full, `*.${format}`), roots };
   }
   throw refuse(`its path '${source.path}' is a single file; use a folder or a glob (e.g. 'data/flights/*.parquet') so pushed files are picked up`);
 }
@@ -165,14 +167,7 @@ export async function writeOfflineFile(
   target: OfflineTarget,
   sourceNames: ReadonlyMap<string, string>,
 ): Promise<string> {
-  const reader = target.format === 'csv' ? 'read_csv' : 'read_parquet';
-  let existing: { name: string; type: string }[] = [];
-  try {
-    const r = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${reader}(${literal(target.readPath)})`);
-    existing = (r.getRowObjectsJson() as { column_name: string; column_type: string }[]).map((x) => ({ name: x.column_name, type: x.column_type }));
-  } catch {
-    existing = []; // no files yet: write canonical types
-  }
+  const existing = await existingColumns(conn, target);
   const info = (await conn.runAndReadAll(`DESCRIBE ${ident(table)}`)).getRowObjectsJson() as { column_name: string; column_type: string }[];
   const ours = info.map((x) => x.column_name);
   // By name as DuckDB compares names, ignoring case: a file column `X` is the feature `x` (a NULL otherwise).
@@ -215,6 +210,30 @@ export async function writeOfflineFile(
     undo();
   }
   return final;
+}
+
+/**
+ * The columns of the files the source reads now (names and types), none when there are no files yet. Read from
+ * the same checked list of files as the source's reads (`rawSourceSql`): a file still being written (or left by
+ * a push that was killed) is not probed. Any other failure fails the push: guessing "no files" would write the
+ * canonical types and bypass `refuseLossyCasts`.
+ */
+async function existingColumns(conn: DuckDBConnection, target: OfflineTarget): Promise<{ name: string; type: string }[]> {
+  const { setup, from } = rawSourceSql(target.roots, { kind: 'source', name: target.source, path: target.readPath, format: target.format, timestamp_field: 'event_timestamp' });
+  try {
+    await runSetup(conn, setup);
+    // CSV sources are read as text (and written so): only the names and their order matter there.
+    const r = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`);
+    return (r.getRowObjectsJson() as { column_name: string; column_type: string }[]).map((x) => ({ name: x.column_name, type: x.column_type }));
+  } catch (e) {
+    if (/No files found that match the pattern/.test((e as Error).message)) return [];
+    if (e instanceof FeatureguardError) throw e;
+    // Paths relative to the project, as `sourceUnreadable` gives them: an API caller learns which file, not where the server keeps it.
+    const said = (e as Error).message.split('\n')[0].replaceAll(`${target.roots.root}/`, '');
+    throw new FeatureguardError('source_unreadable', `cannot append these rows to the offline source '${target.source}': its files could not be read (${said})`, {
+      status: 500, exitCode: 3, details: { source: target.source, reason: said }, cause: e,
+    });
+  }
 }
 
 /**

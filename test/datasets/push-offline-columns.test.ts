@@ -1,7 +1,9 @@
 /**
  * A push to the offline store writes every column the source reads into the
  * file column it is read from (`field_mapping` included), and refuses when the
- * existing files have no such column rather than writing NULL there.
+ * existing files have no such column rather than writing NULL there; the files'
+ * column types are read from the files the source reads, so a file still being
+ * written (or left by a killed push) neither hides them nor is probed.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeatureguardError } from '../../src/errors.js';
 import { openOfflineEngine } from '../../src/offline/engine.js';
+import { writingName } from '../../src/offline/source-sql.js';
 import { openFeatureStore, type FeatureStore } from '../../src/sdk/index.js';
 
 let dir: string;
@@ -114,5 +117,26 @@ describe('push to the offline store: the files\' columns', () => {
     expect(files('added')).toEqual(['part-0.parquet']);
     const online = await fs.getOnlineFeatures({ features: ['added_v:score'], entities: { user_id: [2] } });
     expect(online.results[1].statuses).toEqual(['NOT_FOUND']);
+  });
+
+  it("reads the files' types past a temp file a killed push left, and refuses what they cannot hold", async () => {
+    // A killed push's partial file, hidden by name: `data/decimal/*` matches it, the source's reads skip it.
+    writeFileSync(writingName(join(dir, 'data', 'decimal', 'push-killed.parquet')), 'PAR1 half a file');
+    const e = await refusal(() => fs.push({ view: 'decimal_v', rows: [{ user_id: 2, event_timestamp: '2026-01-02T00:00:00Z', score: 2.25 }], to: 'offline' }));
+    expect(e.code).toBe('offline_type_mismatch');
+    expect(files('decimal')).toEqual(['.push-killed.parquet.featureguard-writing', 'part-0.parquet']);
+    const res = await fs.push({ view: 'decimal_v', rows: [{ user_id: 2, event_timestamp: '2026-01-02T00:00:00Z', score: 2.5 }], to: 'offline' });
+    expect(res.status).toBe('success');
+    expect(await offlineScore('decimal_v', 2, '2026-01-03T00:00:00Z')).toBe(2.5);
+  });
+
+  it('fails, writing nothing, when the existing files cannot be read (not taken for "no files yet")', async () => {
+    writeFileSync(join(dir, 'data', 'broken', 'part-0.parquet'), 'not parquet');
+    const e = await refusal(() => fs.push({ view: 'broken_v', rows: [{ user_id: 2, event_timestamp: '2026-01-02T00:00:00Z', score: 2.25 }], to: 'offline' }));
+    expect(e.code).toBe('source_unreadable');
+    expect(e.message).toContain("cannot append these rows to the offline source 'broken': its files could not be read");
+    expect(e.message).toContain('data/broken/part-0.parquet');
+    expect(e.message).not.toContain(dir);
+    expect(files('broken')).toEqual(['part-0.parquet']);
   });
 });
