@@ -29,6 +29,7 @@ import { beginOnlineWrite, type OnlineWrite } from '../registry/online-writes.js
 import type { CheckResult, Lineage, RunStatus } from '../runs/types.js';
 import { VERSION } from '../version.js';
 import { bodyProblems } from '../server/body.js';
+import { hasRepeatedKeys, latestPushedRows } from './push-latest.js';
 import { pushFileColumns, pushRenames, pushRowValidator } from './push-schema.js';
 import { loadPushTable, microsToRfc3339, offlineTarget, rfc3339ToMicros, rfc3339ToMicrosBig, writeOfflineFile, type PushColumn } from './push-rows.js';
 
@@ -321,7 +322,12 @@ export async function push(project: Project, request: PushRequest, options: Push
         eventTs: rfc3339ToMicros(String(r.event_timestamp)),
         createdTs: r.created_timestamp == null ? 0 : rfc3339ToMicros(String(r.created_timestamp)),
       }));
-      ({ written, skipped } = await store.writeBatch(view.name, features, online, { floats: floatFeatures(view.features), definition: onlineDefinition(set, view) }));
+      // Rows of one entity: the one a training set built now holds goes online (the store would keep the first of
+      // equal timestamps), the others count as skipped.
+      const latest = hasRepeatedKeys(online.map((r) => r.key)) ? await latestPushedRows(conn, table, keys, view.features) : null;
+      const kept = latest ? online.filter((_, i) => latest.has(i)) : online;
+      ({ written, skipped } = await store.writeBatch(view.name, features, kept, { floats: floatFeatures(view.features), definition: onlineDefinition(set, view) }));
+      skipped += online.length - kept.length;
       // Last check, still registered (so no other process can clear a drop deferred to this push in
       // between): a drop requested since the push began takes these rows with it, also when the view
       // was removed and added again unchanged. An apply after this check is after the push.
