@@ -139,6 +139,23 @@ describe('sourceRelationSql', () => {
     await expect(rows(intKey)).rejects.toThrow(/'NA'.*source column ORIGIN/);
   });
 
+  it('reads a CSV as DuckDB writes one (a push): "" is the empty string, an unquoted empty field NULL, in any file', async () => {
+    const label = { joinKeys: airport.join_keys, features: [{ name: 'label', type: 'string' } as FeatureDef] };
+    const read = (name: string) => rows(sourceRelationSql(roots(), defineSource({ name: 'e', path: `data/${name}`, timestamp_field: 'hour' }), label));
+    const conn = await (await openOfflineEngine()).connect();
+    try {
+      // One row alone (the sniffer saw no quote and read `""` as two characters), then rows with other quoted text.
+      const copy = (values: string, name: string) =>
+        conn.run(`COPY (SELECT * FROM (VALUES ${values}) t(origin, hour, label)) TO ${literal(join(root, 'data', name))} (FORMAT csv, HEADER true)`);
+      await copy(`('SEA', '2001-01-01 10:00:00', '')`, 'empty-one.csv');
+      expect((await read('empty-one.csv')).map((r) => r.label)).toEqual(['']);
+      await copy(`('AAA', '2001-01-01 10:00:00', ''), ('BBB', '2001-01-01 10:00:00', NULL), ('CCC', '2001-01-01 10:00:00', 'a,"b"'), ('DDD', '2001-01-01 10:00:00', 'NULL')`, 'empty-many.csv');
+      expect((await read('empty-many.csv')).map((r) => r.label)).toEqual(['', null, 'a,"b"', 'NULL']);
+    } finally {
+      conn.closeSync();
+    }
+  });
+
   it('reads a CSV list only when every element is a value or a null: a bad element fails the read, or is NULL for the guards to count', async () => {
     const conn = await (await openOfflineEngine()).connect();
     const texts = ['[1.0, abc]', '[1.0,]', '[1.5, NULL]', '[]', 'NA', 'abc', null];

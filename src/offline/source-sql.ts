@@ -144,7 +144,11 @@ export function rawSourceSql(roots: SourceRoots, source: SourceDef): { setup: Se
     // `validate` refuses a link out of the project; the runs read what it refused only after an `apply` (which warns).
     if (!isGlob(source.path) && !sourceResolvesInside(roots, abs)) fail(source, '/path', `'${source.path}' resolves (through a symbolic link) to a file outside ${sourcePlaces(roots)}`);
     const format = sourceFormat(source) ?? fail(source, '/path', `cannot tell the format of '${source.path}'; add format: parquet or format: csv`);
-    const reader = (files: string) => (format === 'parquet' ? `read_parquet(${files})` : `read_csv(${files}, header = true, all_varchar = true)`);
+    // CSV as RFC 4180 and as DuckDB's COPY (a push) writes it: a quoted empty field ("") is the empty string and an
+    // unquoted one is NULL; left to the sniffer, "" read as NULL in one file and as the text `""` in another.
+    const reader = (files: string) => (format === 'parquet'
+      ? `read_parquet(${files})`
+      : `read_csv(${files}, header = true, all_varchar = true, quote = '"', escape = '"', allow_quoted_nulls = false)`);
     if (!isGlob(source.path)) return { setup: ["SET TimeZone = 'UTC'"], from: reader(literal(abs)) };
     // A glob's files are listed by DuckDB (its own glob, so exactly what it would read), checked with every
     // link resolved — files land in a shared data root after the apply, links too — and the checked list is
