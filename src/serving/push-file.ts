@@ -7,7 +7,7 @@ import type { Project } from '../project.js';
 import { rowsFromColumns } from './push-rows.js';
 
 /** Rows of a JSON or Parquet file; timestamps come back as RFC 3339 UTC strings. */
-export async function readRowsFile(project: Project, file: string): Promise<Record<string, unknown>[]> {
+export async function readRowsFile(project: Pick<Project, 'engine'>, file: string): Promise<Record<string, unknown>[]> {
   const path = resolve(file);
   if (/\.parquet$/i.test(path)) {
     const engine = await project.engine();
@@ -18,14 +18,23 @@ export async function readRowsFile(project: Project, file: string): Promise<Reco
         const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${literal(path)})`);
         const cols = described.getRowObjectsJson() as { column_name: string; column_type: string }[];
         const select = cols.map(({ column_name: c, column_type: t }) =>
-          /^(TIMESTAMP|DATE)/.test(t) ? `strftime(${ident(c)}::TIMESTAMP, '%Y-%m-%dT%H:%M:%S.%fZ') AS ${ident(c)}` : ident(c),
+          /^(TIMESTAMP|DATE)/.test(t) ? `strftime(${ident(c)}::TIMESTAMP, '%Y-%m-%dT%H:%M:%S.%fZ') AS ${ident(c)}`
+            // A decimal with a fraction (pyarrow's, Spark's, DuckDB's own 2.25) is a float feature's value; lists of
+            // numbers are float lists (the only list features).
+            : FRACTIONAL_DECIMAL.test(t) ? `${ident(c)}::DOUBLE AS ${ident(c)}`
+              : NUMBER_LIST.test(t) ? `${ident(c)}::DOUBLE[] AS ${ident(c)}`
+                : ident(c),
         );
         const r = await conn.runAndReadAll(`SELECT ${select.join(', ')} FROM read_parquet(${literal(path)})`);
         const rows = r.getRowObjectsJson() as Record<string, unknown>[];
         // The JSON form writes NaN and ±Infinity of float columns as text: back to the numbers they are (a float
         // feature keeps them for the guards to judge, as in a JSON push).
-        const floats = cols.filter((c) => /^(FLOAT|DOUBLE)(\[\])?$/.test(c.column_type)).map((c) => c.column_name);
+        const floats = cols.filter((c) => /^(FLOAT|DOUBLE)(\[\])?$/.test(c.column_type) || FRACTIONAL_DECIMAL.test(c.column_type) || NUMBER_LIST.test(c.column_type)).map((c) => c.column_name);
         for (const row of rows) for (const c of floats) row[c] = nonFinite(row[c]);
+        // ... and 64-bit and wider integers as digit text: a number when JSON holds it exactly (pandas writes int64
+        // columns for int32 features too), else the digits, as an int64 beyond ±2^53 is pushed.
+        const wide = cols.filter((c) => WIDE_INTEGER.test(c.column_type)).map((c) => c.column_name);
+        for (const row of rows) for (const c of wide) row[c] = exactNumber(row[c]);
         return rows;
       } catch (e) {
         throw unreadable(file, `not a readable Parquet file (${(e as Error).message.split('\n')[0]})`);
@@ -47,6 +56,20 @@ export async function readRowsFile(project: Project, file: string): Promise<Reco
     return rowsFromColumns(obj.df);
   }
   throw new InputError(`${file}: expected an array of rows, {"rows": [...]} or {"df": {column: [values]}}`, { file }, 'bad_rows_file');
+}
+
+/** A DECIMAL with digits after the point, e.g. `DECIMAL(18,3)`. */
+const FRACTIONAL_DECIMAL = /^DECIMAL\(\d+,\s*[1-9]\d*\)$/;
+/** Integers the JSON form writes as digit text: 64-bit and wider, and whole DECIMALs (`DECIMAL(38,0)`). */
+const WIDE_INTEGER = /^(BIGINT|UBIGINT|HUGEINT|UHUGEINT|DECIMAL\(\d+,\s*0\))$/;
+/** A list of numbers that is no FLOAT or DOUBLE list (integers, decimals). */
+const NUMBER_LIST = /^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|HUGEINT|UHUGEINT|DECIMAL\(\d+,\s*\d+\))\[\]$/;
+
+/** Digit text as a number when a double holds it exactly, else as it is (the schema judges it). */
+function exactNumber(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : v;
 }
 
 const NON_FINITE: Readonly<Record<string, number>> = { NaN: Number.NaN, Infinity: Infinity, '-Infinity': -Infinity };
