@@ -160,13 +160,14 @@ export function offlineTarget(roots: SourceRoots, source: SourceDef, runId: stri
  * `sourceNames`: every pushed column the source reads, with the file column it is read from
  * (`pushFileColumns`); existing files without one of those columns are refused
  * (`offline_column_missing`), as a NULL written there would lose the pushed values.
+ * Returns the file, and the pushed float64 columns it holds as FLOAT (as the existing files do).
  */
 export async function writeOfflineFile(
   conn: DuckDBConnection,
   table: string,
   target: OfflineTarget,
   sourceNames: ReadonlyMap<string, string>,
-): Promise<string> {
+): Promise<{ file: string; float32: ReadonlySet<string> }> {
   const existing = await existingColumns(conn, target);
   const info = (await conn.runAndReadAll(`DESCRIBE ${ident(table)}`)).getRowObjectsJson() as { column_name: string; column_type: string }[];
   const ours = info.map((x) => x.column_name);
@@ -178,7 +179,8 @@ export async function writeOfflineFile(
   // existing files' column order; Parquet columns take the existing files' types, refused where that would
   // change a value (see `refuseLossyCasts`).
   const csv = target.format === 'csv';
-  if (columns.length > 0 && !csv) await refuseLossyCasts(conn, table, columns, new Map(info.map((x) => [x.column_name, x.column_type])));
+  const types = new Map(info.map((x) => [x.column_name, x.column_type]));
+  if (columns.length > 0 && !csv) await refuseLossyCasts(conn, table, columns, types);
   const select = columns.length > 0
     ? columns.map(({ name, type, mine }) => `${mine === undefined ? 'NULL' : ident(mine)}${csv ? '' : `::${type}`} AS ${ident(name)}`)
     : ours.map((c) => `${ident(c)} AS ${ident(sourceNames.get(c) ?? c)}`);
@@ -209,7 +211,9 @@ export async function writeOfflineFile(
   } finally {
     undo();
   }
-  return final;
+  // The pushed DOUBLE columns the files hold as FLOAT: their values are float32 offline.
+  const float32 = new Set(columns.filter((c) => c.mine !== undefined && /^(FLOAT|REAL|FLOAT4)(\[\d*\])?$/.test(c.type) && /^DOUBLE/.test(types.get(c.mine) ?? '')).map((c) => c.mine as string));
+  return { file: final, float32 };
 }
 
 /**

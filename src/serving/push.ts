@@ -276,6 +276,8 @@ export async function push(project: Project, request: PushRequest, options: Push
   let guarded: GuardStageResult | null = null;
   let writing: OnlineWrite | undefined;
   let file: string | null = null;
+  // Float64 features whose offline copy the source's files hold as FLOAT.
+  let offlineFloat32: ReadonlySet<string> = new Set();
   let opened: DuckDBConnection | undefined;
   let failure: unknown = null;
   try {
@@ -305,7 +307,7 @@ export async function push(project: Project, request: PushRequest, options: Push
       throw dropPendingError(view.name, '(reads answer NOT_FOUND until then)', 'push');
     }
     if (target) {
-      file = await writeOfflineFile(conn, table, target, pushFileColumns(offlineSource, columns.map((c) => c.name)));
+      ({ file, float32: offlineFloat32 } = await writeOfflineFile(conn, table, target, pushFileColumns(offlineSource, columns.map((c) => c.name))));
     }
     const store = to === 'offline' ? null : await project.onlineStore();
     // An apply that removed the view or changed it in a breaking way since the rows were validated:
@@ -318,7 +320,9 @@ export async function push(project: Project, request: PushRequest, options: Push
       const features = view.features.map((f) => f.name);
       const online: OnlineRow[] = rows.map((r) => ({
         key: keys.map((k) => (k.type === 'string' ? String(r[k.name]) : k.type === 'int64' ? int64Online(r[k.name]) : Number(r[k.name]))),
-        values: view.features.map((f) => onlineValue(r[f.name], f.type)),
+        // A float64 the source's files hold as FLOAT is served as they hold it: what a training set reads, and what
+        // a materialization of these rows would serve.
+        values: view.features.map((f) => onlineValue(r[f.name], offlineFloat32.has(f.name) ? (f.type === 'float64' ? 'float32' : 'float32[]') : f.type)),
         eventTs: rfc3339ToMicros(String(r.event_timestamp)),
         createdTs: r.created_timestamp == null ? 0 : rfc3339ToMicros(String(r.created_timestamp)),
       }));

@@ -107,6 +107,15 @@ describe('push to the offline store: column types of the existing files', () => 
     expect([...ds.table!.getChild('delay')!]).toEqual([2.5]);
   });
 
+  it('serves a float64 the files hold as FLOAT as they hold it (what a training set reads)', async () => {
+    const res = await fs.push({ view: 'floaty_delays', rows: [{ origin: 'LAX', event_timestamp: '2024-01-02T00:00:00Z', delay: 0.1 }], to: 'both' });
+    expect(res.status).toBe('success');
+    const ds = await fs.getHistoricalFeatures({ entities: [{ origin: 'LAX', event_timestamp: '2024-01-02T01:00:00Z' }], features: ['floaty_delays:delay'] });
+    const online = await fs.getOnlineFeatures({ features: ['floaty_delays:delay'], entities: { origin: ['LAX'] } });
+    expect([...ds.table!.getChild('delay')!]).toEqual([Math.fround(0.1)]);
+    expect(online.results[1].values).toEqual([Math.fround(0.1)]);
+  });
+
   it('writes a CSV source any value of the declared type (read back exactly, not as the integer the file looked like)', async () => {
     const res = await fs.push({ view: 'csv_delays', rows: [{ origin: 'SEA', event_timestamp: '2024-01-02T15:00:00Z', delay: 4.25 }], to: 'offline' });
     expect(res.status).toBe('success');
