@@ -61,11 +61,9 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
     .action(async (o: { olderThan: string; keep?: string; dryRun?: boolean }) => {
       const keep = o.keep === undefined ? undefined : /^[0-9]{1,6}$/.test(o.keep) ? Number(o.keep) : Number.NaN;
       if (keep !== undefined && Number.isNaN(keep)) throw new InputError(`invalid --keep '${o.keep}': a whole number from 0 to 999999`);
-      const now = new Date();
-      const before = new Date(parseSince(o.olderThan, now, '--older-than'));
-      if (before.getTime() > now.getTime()) throw new InputError(`--older-than ${o.olderThan} is in the future: it would remove every run not protected; give an age (90d) or a past date`);
+      const { pastCutoff, pruneRuns } = await import('../../runs/prune.js');
+      const before = pastCutoff(o.olderThan, '--older-than');
       const project = await ctx.project();
-      const { pruneRuns } = await import('../../runs/prune.js');
       const r = pruneRuns(project.state, { before, keep, dryRun: o.dryRun === true });
       ctx.print(r, () =>
         `${r.dryRun ? 'would remove' : 'removed'} ${r.deleted} run(s) started before ${r.before}; ${r.dryRun ? 'would cut' : 'cut'} ${r.trimmed} to their summary (they hold the newest tamper checksum of a day); kept ${r.protected} whole (running, or among the newest successful runs of their view or service)`);
