@@ -159,7 +159,9 @@ export async function checkDataset(project: Project, opts: { file: string; servi
     const features = wanted.map((w) => ({ column: w.names.find((n) => cols.has(n)) ?? w.names.at(-1)!, view: w.view, feature: w.feature }));
     const labelName = manifest?.label ?? service.label?.split(':')[1];
     const labelColumn = labelName && cols.has(labelName) ? labelName : undefined;
-    const tsCol = manifest?.request?.timestamp_column ?? 'event_timestamp';
+    // A build writes the entity timestamp as event_timestamp whatever the entity rows called it (the manifest keeps
+    // the request's name, e.g. `at` for --timestamp-column at); a file written otherwise may still use that name.
+    const tsCol = cols.has('event_timestamp') ? 'event_timestamp' : manifest?.request?.timestamp_column ?? 'event_timestamp';
     const dataset: DatasetGuardInfo = {
       entityTimestampColumn: tsCol, joinKeyColumns: [...keys], labelColumn, features, viewTimestamps: [], availability: 'event',
       ...(labelName && !labelColumn ? { missingLabel: labelName } : {}),

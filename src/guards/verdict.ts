@@ -21,7 +21,8 @@ export async function runFamily(ctx: CheckContext, family: CheckFamily): Promise
         message: `${family.family} check broke: ${message.split('\n')[0]}`,
         method: family.name ?? null,
         details: { error: message },
-        // The strictest policy of the family decides: an erroring check must not slip through as a warning.
+        // The strictest policy of the family decides: an erroring check must not slip through as a warning. (Leakage's
+        // target, temporal and overlap parts record their own errors under their own policies, leakage.ts.)
         policy: strictest(ctx, family.family),
       }),
     ];

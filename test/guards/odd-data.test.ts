@@ -92,6 +92,20 @@ describe('check --dataset on the files a build writes', () => {
     expect(pick(g, 'schema', 'missing_column', 'y').map((r) => [r.status, r.message])).toEqual([['fail', 'label y of the service is missing from the rows']]);
   });
 
+  it('reads the entity timestamp of a build that named its own (--timestamp-column at) under the name the file has', async () => {
+    const b = await open({ role: 'label', features: [{ name: 'y', type: 'bool' }], services: [] });
+    await b.writeSource(rows('i % 3 = 0 AS y, i % 2 = 0 AS flag'));
+    b.project.registry.apply([...b.project.registry.current().entities.values(), ...b.project.registry.current().sources.values(), b.view,
+      { kind: 'feature_view', name: 'feats', entities: ['airport'], source: 'rows', features: [{ name: 'flag', type: 'bool' }] },
+      { kind: 'feature_service', name: 'labelled', features: ['feats'], label: 'delays:y' }]);
+    const out = join(b.dir, 'ds.parquet');
+    const at = entities.map(({ event_timestamp, ...e }) => ({ ...e, at: event_timestamp }));
+    await getHistoricalFeatures(b.project, { entities: at, timestampColumn: 'at', service: 'labelled', out, allowFailedChecks: true });
+    const g = await checkDataset(b.project, { file: out });
+    expect(g.results.filter((r) => r.status === 'error').map((r) => r.message)).toEqual([]);
+    expect(pick(g, 'leakage', 'target', 'flag').map((r) => r.status)).toEqual(['pass']);
+  });
+
   it('fails a feature the file lacks as a missing column', async () => {
     const b = await open({ services: [service] });
     const out = join(b.dir, 'ds.parquet');

@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkContext, connection, tableName } from '../../../test/stats/check-context.js';
 import type { DatasetGuardInfo } from '../stage.js';
+import { applyPolicies, runFamily } from '../verdict.js';
 import { leakageCheck } from './leakage.js';
 
 let conn: DuckDBConnection;
@@ -146,6 +147,14 @@ describe('leakage check', () => {
     expect(r?.metrics?.test_before_last_train_share).toBeGreaterThan(0.9);
     const [{ n }] = (await conn.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM ${TEST}_bad`)).getRowObjectsJson() as { n: number }[];
     expect(r?.metrics?.shared_rows_share).toBeCloseTo(10 / n, 12);
+  });
+
+  it('a broken target-leakage score is an error under target\'s own policy (warn); temporal leakage is still checked', async () => {
+    const ctx = await checkContext({ conn, table: T, features, dataset: dataset({ joinKeyColumns: ['no_such_key'] }) });
+    const v = applyPolicies(await runFamily(ctx, { family: 'leakage', name: 'target', run: leakageCheck }));
+    expect(v.results.filter((r) => r.status === 'error').map((r) => [r.method, r.policy, r.message])).toEqual([['target', 'warn', expect.stringMatching(/^leakage\.target check broke: Binder Error/)]]);
+    expect(v.results.find((r) => r.method === 'temporal')).toMatchObject({ status: 'pass', policy: 'block' });
+    expect(v.verdict).toBe('warn');
   });
 
   it('is skipped outside dataset builds', async () => {

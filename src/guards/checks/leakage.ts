@@ -92,11 +92,32 @@ async function trainTestOverlap(ctx: CheckContext, ds: DatasetGuardInfo): Promis
   ];
 }
 
+/**
+ * One sub-check that records `error` under its own policy when it breaks (QUALITY-CHECKS.md §1: the verdict is the
+ * worst status under each check's policy): a broken target-leakage score warns under target's `warn` instead of
+ * blocking through temporal's `block`, and a broken temporal check still blocks.
+ */
+async function subCheck(ctx: CheckContext, method: 'target' | 'temporal' | 'overlap', run: () => Promise<CheckResult[]>): Promise<CheckResult[]> {
+  try {
+    return await run();
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return [result(ctx, {
+      check: FAMILY, method, status: 'error', message: `leakage.${method} check broke: ${message.split('\n')[0]}`, details: { error: message },
+      ...(method === 'temporal' ? { sub: 'temporal' } : {}),
+    })];
+  }
+}
+
 /** Target leakage, temporal leakage and train/test overlap on a dataset build's joined rows; target leakage on label-linked views. */
 export const leakageCheck: Check = async (ctx) => {
   const ds = ctx.dataset;
   // A feature view's own rows: target leakage against the labels feature services pair it with.
-  if (!ds && ctx.view && ctx.view.role !== 'label') return linkedLabelLeakage(ctx, ctx.view);
+  if (!ds && ctx.view && ctx.view.role !== 'label') return subCheck(ctx, 'target', () => linkedLabelLeakage(ctx, ctx.view!));
   if (!ds) return [skipped(ctx, FAMILY, 'target/temporal leakage and overlap apply to dataset builds and label-linked views', { method: 'target' })];
-  return [...(await targetLeakage(ctx, ds)), ...(await temporalLeakage(ctx, ds)), ...(await trainTestOverlap(ctx, ds))];
+  return [
+    ...(await subCheck(ctx, 'target', () => targetLeakage(ctx, ds))),
+    ...(await subCheck(ctx, 'temporal', () => temporalLeakage(ctx, ds))),
+    ...(await subCheck(ctx, 'overlap', () => trainTestOverlap(ctx, ds))),
+  ];
 };

@@ -61,7 +61,7 @@ export async function targetLeakage(ctx: CheckContext, ds: DatasetGuardInfo): Pr
   ];
   const labelProfile = ctx.profiles.get(label);
   // No label to score against (a scoring set of rows whose outcome is not known yet, no entity rows): skipped,
-  // not an error that would block the build through the family's strictest policy.
+  // not an error.
   const labelled = Number((await ctx.conn.runAndReadAll(`SELECT count(*) FROM ${ident(ctx.table)} WHERE ${labelPresent(ctx, label)}`)).getRowsJS()[0][0]);
   if (labelled < ctx.quality.drift.min_rows) {
     for (const c of cols) out.push(skipped(ctx, FAMILY, `only ${labelled} row(s) have a label ${label} (< min_rows ${ctx.quality.drift.min_rows}): too few to score target leakage`, { method: 'target', feature: c.column }));
