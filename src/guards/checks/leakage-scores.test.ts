@@ -46,6 +46,26 @@ describe('target leakage scores', () => {
     expect(categoricalVsClasses([null, null, 'x', 'x'], ['1', '1', '0', '0']).score).toBe(1);
     expect(distinctRatio(['a', 'b', 'c', null, 'a'])).toBe(0.75);
   });
+  it('a numeric feature whose missingness predicts the label scores by its missingness', () => {
+    const y = Array.from({ length: 400 }, (_, i) => (i % 4 === 0 ? 'yes' : 'no'));
+    const noise = (i: number) => ((i * 7919) % 101) / 10;
+    // present exactly when yes: its values alone are one class (no AUC)
+    const only = numericVsClasses(y.map((l, i) => (l === 'yes' ? noise(i) : null)), y);
+    expect([only.score, only.missingness, only.rows, only.metrics.value_score]).toEqual([1, true, 400, null]);
+    // present on every yes row and on 1 in 15 no rows, with values unrelated to the label
+    const mostly = numericVsClasses(y.map((l, i) => (l === 'yes' || i % 20 === 1 ? noise(i) : Number.NaN)), y);
+    expect(mostly.missingness).toBe(true);
+    expect(mostly.score).toBeCloseTo(0.5 + 0.5 * (1 - 20 / 300), 12);
+    // a numeric label: |Spearman| of present (1) / missing (0)
+    const amount = Array.from({ length: 400 }, (_, i) => i);
+    const s = numericVsNumeric(amount.map((v) => (v >= 200 ? noise(v) : null)), amount);
+    expect([s.missingness, s.method]).toEqual([true, 'spearman']);
+    expect(s.score).toBeGreaterThan(0.85);
+    // missing values unrelated to the label: the values' score stays
+    const x = y.map((l, i) => (i % 7 === 3 ? null : l === 'yes' ? 1 : 0));
+    const kept = numericVsClasses(x, y);
+    expect([kept.score, kept.missingness]).toEqual([1, undefined]);
+  });
 });
 
 describe('class balance', () => {

@@ -5,6 +5,8 @@
  *   (as `mannWhitneyAuc` in featureguard/stats, average ranks for ties);
  * - multiclass label, numeric feature: one-vs-rest, the largest of those;
  * - numeric label, numeric feature: |Spearman ρ|;
+ * - a numeric feature with missing values: also its missingness (1 present, 0
+ *   missing) scored the same way; the larger score is reported;
  * - categorical feature, class label: predictive power, (acc − base)/(1 − base)
  *   where acc is the accuracy of predicting each category's majority label and
  *   base the majority class share;
@@ -22,25 +24,57 @@ export interface LeakageScore {
   /** In [0, 1]; NaN when it cannot be computed (too few rows, constant feature...). */
   readonly score: number;
   readonly method: 'auc' | 'auc_ovr' | 'spearman' | 'predictive_power' | 'correlation_ratio';
-  /** Rows used (label and feature both present). */
+  /** Rows used (label and feature both present; every labelled row for a missingness score). */
   readonly rows: number;
   readonly metrics: Record<string, number | null>;
+  /** The score is that of the feature's missingness (present or null), which predicts the label better than its values. */
+  readonly missingness?: boolean;
 }
 
 const isPresent = (v: unknown): boolean => v !== null && v !== undefined && !(typeof v === 'number' && Number.isNaN(v));
 
-/** AUC-based score of a numeric feature against class labels (binary or one-vs-rest). */
-export function numericVsClasses(feature: readonly (number | null)[], label: readonly (string | null)[]): LeakageScore {
+/**
+ * A numeric feature's rows with a label, split: its present values with their labels, and for every labelled row
+ * whether the feature is present (1) or missing (0). Missingness can leak as well as values (a refund amount that
+ * exists only for cancelled orders), and scoring present values alone never sees it.
+ */
+function splitPresent<L>(feature: readonly (number | null)[], label: readonly (L | null)[]) {
   const xs: number[] = [];
-  const ys: string[] = [];
+  const ys: L[] = [];
+  const present: number[] = [];
+  const labelled: L[] = [];
   for (let i = 0; i < feature.length; i++) {
-    const f = feature[i];
     const l = label[i];
-    if (isPresent(f) && isPresent(l)) {
-      xs.push(f as number);
-      ys.push(l as string);
+    if (!isPresent(l)) continue;
+    const has = isPresent(feature[i]);
+    labelled.push(l as L);
+    present.push(has ? 1 : 0);
+    if (has) {
+      xs.push(feature[i] as number);
+      ys.push(l as L);
     }
   }
+  return { xs, ys, present, labelled };
+}
+
+/** The values' score, or the missingness' when the feature has missing values and it is larger. */
+function withMissingness(values: LeakageScore, missing: LeakageScore | null, labelled: number): LeakageScore {
+  if (!missing) return values;
+  const metrics = { value_score: Number.isFinite(values.score) ? values.score : null, missing_score: Number.isFinite(missing.score) ? missing.score : null, missing_share: 1 - values.rows / labelled };
+  if (Number.isFinite(missing.score) && !(missing.score <= values.score)) return { ...missing, missingness: true, metrics: { ...missing.metrics, ...metrics } };
+  return { ...values, metrics: { ...values.metrics, ...metrics } };
+}
+
+/**
+ * AUC-based score of a numeric feature against class labels (binary or one-vs-rest), the larger of its present
+ * values' and its missingness' when it has missing values.
+ */
+export function numericVsClasses(feature: readonly (number | null)[], label: readonly (string | null)[]): LeakageScore {
+  const { xs, ys, present, labelled } = splitPresent(feature, label);
+  return withMissingness(aucVsClasses(xs, ys), xs.length < labelled.length ? aucVsClasses(present, labelled) : null, labelled.length);
+}
+
+function aucVsClasses(xs: readonly number[], ys: readonly string[]): LeakageScore {
   const classes = [...new Set(ys)].sort();
   if (classes.length < 2) return { score: Number.NaN, method: 'auc', rows: xs.length, metrics: {} };
   // One ranking serves every class: AUC_c = (R_c − n_c(n_c+1)/2) / (n_c (n − n_c)), R_c the rank sum of class c.
@@ -75,16 +109,13 @@ export function numericVsClasses(feature: readonly (number | null)[], label: rea
   };
 }
 
-/** |Spearman ρ| of a numeric feature against a numeric label. */
+/** |Spearman ρ| of a numeric feature against a numeric label, the larger of its present values' and its missingness'. */
 export function numericVsNumeric(feature: readonly (number | null)[], label: readonly (number | null)[]): LeakageScore {
-  const xs: number[] = [];
-  const ys: number[] = [];
-  for (let i = 0; i < feature.length; i++) {
-    if (isPresent(feature[i]) && isPresent(label[i])) {
-      xs.push(feature[i] as number);
-      ys.push(label[i] as number);
-    }
-  }
+  const { xs, ys, present, labelled } = splitPresent(feature, label);
+  return withMissingness(spearmanScore(xs, ys), xs.length < labelled.length ? spearmanScore(present, labelled) : null, labelled.length);
+}
+
+function spearmanScore(xs: readonly number[], ys: readonly number[]): LeakageScore {
   const r = spearman(xs, ys);
   return { score: Math.abs(r.statistic), method: 'spearman', rows: xs.length, metrics: { spearman_rho: r.statistic, spearman_pvalue: r.pvalue } };
 }

@@ -139,7 +139,7 @@ function scoreFeature(
     s = labelKind === 'numeric' ? categoricalVsNumeric(feature as (string | null)[], label as (number | null)[]) : categoricalVsClasses(feature as (string | null)[], label as (string | null)[]);
   }
   if (!Number.isFinite(s.score)) {
-    return skipped(ctx, FAMILY, `${column}: target leakage not measurable (${s.rows} rows with feature and label; constant feature or a single class)`, {
+    return skipped(ctx, FAMILY, `${column}: target leakage not measurable (${s.rows} rows with a value and a label: the feature is constant there or the label has a single class, and its missing values do not vary with the label)`, {
       method: 'target',
       feature: column,
       metrics: { rows: s.rows },
@@ -155,8 +155,8 @@ function scoreFeature(
     value: s.score,
     thresholds,
     metrics: { score: s.score, rows: s.rows, ...s.metrics },
-    message: `${column}: ${verdict} (${s.method} score ${s.score.toFixed(4)}${status === 'pass' ? ` < ${q.target_warn}` : ` >= ${status === 'fail' ? q.target_fail : q.target_warn}`})`,
-    details: { ...details, score_method: s.method },
+    message: `${column}${s.missingness ? ` (whether it is missing)` : ''}: ${verdict} (${s.method} score ${s.score.toFixed(4)}${s.missingness ? ' of its missingness' : ''}${status === 'pass' ? ` < ${q.target_warn}` : ` >= ${status === 'fail' ? q.target_fail : q.target_warn}`})`,
+    details: { ...details, score_method: s.method, ...(s.missingness ? { scored: 'missingness' } : {}) },
   });
 }
 
