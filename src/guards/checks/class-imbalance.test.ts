@@ -14,7 +14,9 @@ beforeAll(async () => {
       CASE WHEN i < 1000 THEN 'no' ELSE 'yes' END AS skewed,
       CASE WHEN i < 1030 THEN 0 ELSE 1 END AS tiny_minority,
       (i % 3)::INTEGER AS three,
-      i / 10.0 AS delay_minutes
+      i / 10.0 AS delay_minutes,
+      [i % 2]::INTEGER[] AS list_label,
+      [i % 2, 1]::FLOAT[2] AS array_label
     FROM range(1050) r(i)`);
 });
 afterAll(async () => {
@@ -29,6 +31,13 @@ describe('class imbalance check', () => {
     const [r] = await classImbalanceCheck(await checkContext({ conn, table: T, features: [], dataset: ds('balanced') }));
     expect(r).toMatchObject({ status: 'pass', check: 'class_imbalance', feature: 'balanced', value: 1 });
     expect(r.metrics?.normalized_entropy).toBeCloseTo(0, 12);
+  });
+
+  it('a label of lists (INTEGER[], fixed-size FLOAT[2]) is skipped with the reason', async () => {
+    for (const label of ['list_label', 'array_label']) {
+      const [r] = await classImbalanceCheck(await checkContext({ conn, table: T, features: [], dataset: ds(label) }));
+      expect([r.status, r.message]).toEqual(['skipped', expect.stringMatching(new RegExp(`^${label} \\((INTEGER\\[\\]|FLOAT\\[2\\])\\) holds lists or structs, not classes`))]);
+    }
   });
 
   it('IR > 10 warns (1000 vs 50 → IR 20)', async () => {

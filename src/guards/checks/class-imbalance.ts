@@ -10,7 +10,7 @@ import { ident } from '../../offline/engine.js';
 import type { CheckResult } from '../../runs/types.js';
 import { queryRows, result, skipped, type Check, type CheckContext } from '../check.js';
 import { binLabel, classBalance } from './class-imbalance-metrics.js';
-import { classExpr, columnType, isNumberType, labelColumns, labelPresent, labelType } from './label-columns.js';
+import { classExpr, columnType, isNestedType, isNumberType, labelColumns, labelPresent, labelType } from './label-columns.js';
 import { maskProfile, maskValue } from '../profile-mask.js';
 
 const FAMILY = 'class_imbalance' as const;
@@ -34,6 +34,10 @@ function referenceClasses(ctx: CheckContext, column: string, bins: readonly numb
 
 async function checkLabel(ctx: CheckContext, column: string): Promise<CheckResult> {
   const q = (ctx.features.find((f) => f.column === column)?.quality ?? ctx.quality).class_imbalance;
+  const type = columnType(ctx, column);
+  if (type && isNestedType(type)) {
+    return skipped(ctx, FAMILY, `${column} (${type}) holds lists or structs, not classes: its class balance is not checked`, { feature: column, method: 'imbalance' });
+  }
   const kind = await labelType(ctx, column);
   const bins = q.bins && q.bins.length ? [...q.bins].sort((a, b) => a - b) : null;
   if (kind === 'numeric' && !bins) {

@@ -11,8 +11,15 @@ export const MAX_CLASSES = 50;
 
 export type LabelType = 'classes' | 'numeric';
 
-const FLOAT_TYPES = /^(FLOAT|DOUBLE|REAL|DECIMAL|NUMERIC)/;
-const INT_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|INT)/;
+// Anchored: `FLOAT[3]`, `INTEGER[]` and `INTERVAL` are no numbers.
+const FLOAT_TYPES = /^(FLOAT|DOUBLE|REAL|DECIMAL|NUMERIC)(\(\d+(,\s*\d+)?\))?$/;
+const INT_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|INT)$/;
+
+/** Whether a DuckDB type holds lists (`FLOAT[]`, fixed-size `FLOAT[3]`), structs, maps or unions: no class, no number. */
+export function isNestedType(type: string): boolean {
+  const t = type.toUpperCase();
+  return /\[\d*\]$/.test(t) || /^(STRUCT|MAP|LIST|UNION)\b/.test(t);
+}
 
 /** Whether a DuckDB type holds numbers (floats or integers). */
 export function isNumberType(type: string | null): boolean {
@@ -75,7 +82,7 @@ export function classExpr(ctx: CheckContext, column: string): string {
 /** Whether a feature column is read as numbers (AUC / Spearman) or as categories (predictive power). */
 export function featureReadAs(type: string): 'numeric' | 'categorical' | 'timestamp' | 'unsupported' {
   const t = type.toUpperCase();
-  if (t.endsWith('[]') || t.startsWith('STRUCT') || t.startsWith('MAP') || t.startsWith('LIST')) return 'unsupported';
+  if (isNestedType(t)) return 'unsupported';
   if (t.startsWith('TIMESTAMP') || t === 'DATE') return 'timestamp';
   if (FLOAT_TYPES.test(t) || INT_TYPES.test(t) || t === 'BOOLEAN') return 'numeric';
   return 'categorical';

@@ -157,6 +157,25 @@ describe('leakage check', () => {
     expect(v.verdict).toBe('warn');
   });
 
+  it('a fixed-size array feature (FLOAT[3]) is skipped with its reason; a column whose read breaks costs only its own score', async () => {
+    const A = `${T}_arrays`;
+    await conn.run(`CREATE TABLE ${A} AS SELECT *, [harmless, harmless, 1]::FLOAT[3] AS emb3, 'x' || driver_id AS word, [label]::FLOAT[] AS label_list FROM ${T}`);
+    try {
+      const ctx = await checkContext({ conn, table: A, features: [{ column: 'emb3', type: 'float32[]' }, { column: 'leaked', type: 'int64' }, { column: 'word', type: 'string' }], dataset: dataset() });
+      // `word` claimed to be a DOUBLE column: its cast breaks the read, as an unforeseen type would.
+      const lying = { ...ctx, columns: ctx.columns.map((c) => (c.name === 'word' ? { ...c, type: 'DOUBLE' } : c)) };
+      const target = new Map((await leakageCheck(lying)).filter((r) => r.method === 'target').map((r) => [r.feature, r]));
+      expect(target.get('emb3')).toMatchObject({ status: 'skipped', message: 'emb3 (FLOAT[3]) is not scored for target leakage' });
+      expect(target.get('leaked')).toMatchObject({ status: 'fail', value: 1 });
+      expect(target.get('word')).toMatchObject({ status: 'error', message: expect.stringMatching(/^word: target leakage could not be computed: Conversion Error/) });
+      // A label of lists is neither classes nor numbers: skipped, not an error that would judge the build.
+      const listLabel = await leakageCheck(await checkContext({ conn, table: A, features: [{ column: 'leaked', type: 'int64' }], dataset: dataset({ labelColumn: 'label_list' }) }));
+      expect(listLabel.filter((r) => r.method === 'target').map((r) => [r.status, r.message])).toEqual([['skipped', 'label label_list (FLOAT[]) holds lists or structs, neither classes nor numbers: target leakage not checked']]);
+    } finally {
+      await conn.run(`DROP TABLE ${A}`);
+    }
+  });
+
   it('is skipped outside dataset builds', async () => {
     const ctx = await checkContext({ conn, table: T, features });
     const results = await leakageCheck(ctx);

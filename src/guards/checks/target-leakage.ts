@@ -9,7 +9,7 @@ import type { CheckResult } from '../../runs/types.js';
 import type { DatasetGuardInfo } from '../stage.js';
 import { policyOf, result, skipped, type CheckContext } from '../check.js';
 import { hashBelow } from '../profile-sql.js';
-import { classExpr, featureReadAs, labelPresent, labelType, readExpr } from './label-columns.js';
+import { classExpr, columnType, featureReadAs, isNestedType, labelPresent, labelType, readExpr } from './label-columns.js';
 import {
   categoricalVsClasses,
   categoricalVsNumeric,
@@ -35,6 +35,10 @@ export async function targetLeakage(ctx: CheckContext, ds: DatasetGuardInfo): Pr
     return [result(ctx, { check: FAMILY, method: 'target', status: 'error', message: `label column ${label} is missing from the dataset rows` })];
   }
   const q = ctx.quality.leakage;
+  const labelColumnType = columnType(ctx, label);
+  if (labelColumnType && isNestedType(labelColumnType)) {
+    return [skipped(ctx, FAMILY, `label ${label} (${labelColumnType}) holds lists or structs, neither classes nor numbers: target leakage not checked`, { method: 'target' })];
+  }
   const labelKind = await labelType(ctx, label);
   const out: CheckResult[] = [];
   const cols: { column: string; as: 'numeric' | 'categorical'; read: 'numeric' | 'categorical' | 'timestamp' }[] = [];
@@ -53,12 +57,7 @@ export async function targetLeakage(ctx: CheckContext, ds: DatasetGuardInfo): Pr
     cols.push({ column: f.column, as: as === 'categorical' ? 'categorical' : 'numeric', read: as });
   }
   if (!cols.length) return out;
-  // Deterministic sample: hash order of the entity row, then the values themselves to break ties.
-  const orderKeys = [...ds.joinKeyColumns, ds.entityTimestampColumn].map(ident).join(', ');
-  const select = [
-    `${labelKind === 'numeric' ? readExpr(label, 'numeric') : classExpr(ctx, label)} AS "__label"`,
-    ...cols.map((c, i) => `${readExpr(c.column, c.read)} AS "f${i}"`),
-  ];
+  const labelRead = labelKind === 'numeric' ? readExpr(label, 'numeric') : classExpr(ctx, label);
   const labelProfile = ctx.profiles.get(label);
   // No label to score against (a scoring set of rows whose outcome is not known yet, no entity rows): skipped,
   // not an error.
@@ -67,18 +66,53 @@ export async function targetLeakage(ctx: CheckContext, ds: DatasetGuardInfo): Pr
     for (const c of cols) out.push(skipped(ctx, FAMILY, `only ${labelled} row(s) have a label ${label} (< min_rows ${ctx.quality.drift.min_rows}): too few to score target leakage`, { method: 'target', feature: c.column }));
     return out;
   }
-  const data = await hashOrderedSample(ctx.conn, {
-    select: `SELECT ${select.join(', ')} FROM ${ident(ctx.table)}`,
-    where: labelPresent(ctx, label),
-    hash: `hash(${orderKeys})`,
-    tieBreak: select.map((_, i) => i + 1).join(', '),
-    size: Math.max(1, Math.floor(q.sample_rows)),
-    rows: labelProfile ? labelProfile.count - labelProfile.nulls : ctx.rowCount,
-  });
-  const labelValues = toCells(data[0], labelKind === 'numeric' ? 'numeric' : 'categorical');
-  const sampled = labelValues.length;
-  cols.forEach((c, i) => out.push(scoreFeature(ctx, c.column, c.as, toCells(data[i + 1], c.as), labelValues, labelKind, sampled)));
+  // Deterministic sample: hash order of the entity row, then the values themselves to break ties.
+  const orderKeys = [...ds.joinKeyColumns, ds.entityTimestampColumn].map(ident).join(', ');
+  const sample = (some: typeof cols) => {
+    const select = [`${labelRead} AS "__label"`, ...some.map((c, i) => `${readExpr(c.column, c.read)} AS "f${i}"`)];
+    return hashOrderedSample(ctx.conn, {
+      select: `SELECT ${select.join(', ')} FROM ${ident(ctx.table)}`,
+      where: labelPresent(ctx, label),
+      hash: `hash(${orderKeys})`,
+      tieBreak: select.map((_, i) => i + 1).join(', '),
+      size: Math.max(1, Math.floor(q.sample_rows)),
+      rows: labelProfile ? labelProfile.count - labelProfile.nulls : ctx.rowCount,
+    });
+  };
+  const score = (c: (typeof cols)[number], data: unknown[][], i: number) => {
+    const labelValues = toCells(data[0], labelKind === 'numeric' ? 'numeric' : 'categorical');
+    try {
+      return scoreFeature(ctx, c.column, c.as, toCells(data[i + 1], c.as), labelValues, labelKind, labelValues.length);
+    } catch (e) {
+      return broken(ctx, c.column, e);
+    }
+  };
+  let all: unknown[][];
+  try {
+    all = await sample(cols);
+  } catch (joint) {
+    // A column that cannot be read as scored (a cast that breaks) fails the joint sample: each feature is then
+    // sampled on its own, so one column's error does not cost the others their scores. When every one fails,
+    // the cause is not a column's: the check broke.
+    const each: CheckResult[] = [];
+    for (const c of cols) {
+      try {
+        each.push(score(c, await sample([c]), 0));
+      } catch (e) {
+        each.push(broken(ctx, c.column, e));
+      }
+    }
+    if (each.every((r) => r.status === 'error')) throw joint;
+    return [...out, ...each];
+  }
+  cols.forEach((c, i) => out.push(score(c, all, i)));
   return out;
+}
+
+/** The `error` record of a feature whose score could not be computed (under the feature's own policy). */
+function broken(ctx: CheckContext, column: string, e: unknown): CheckResult {
+  const message = e instanceof Error ? e.message : String(e);
+  return result(ctx, { check: FAMILY, method: 'target', feature: column, status: 'error', message: `${column}: target leakage could not be computed: ${message.split('\n')[0]}`, details: { error: message } });
 }
 
 /**
