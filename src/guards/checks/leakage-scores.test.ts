@@ -28,6 +28,19 @@ describe('target leakage scores', () => {
     expect(s.method).toBe('auc_ovr');
     expect(s.score).toBe(1);
   });
+  it('multiclass: classes with fewer than minClassRows rows get no one-vs-rest AUC of their own', () => {
+    // 20 classes of 200 rows with values unrelated to the class, and a class of 2 rows that happen to hold the
+    // 2 largest values: its one-vs-rest AUC is 1, noise.
+    const y = [...Array.from({ length: 4000 }, (_, i) => `c${i % 20}`), 'rare', 'rare'];
+    const x = [...Array.from({ length: 4000 }, (_, i) => (i * 7919) % 4001), 5000, 5001];
+    expect(numericVsClasses(x, y).score).toBe(1);
+    const s = numericVsClasses(x, y, { minClassRows: 30 });
+    expect(s.score).toBeLessThan(0.6);
+    expect(s.metrics).toMatchObject({ classes: 21, classes_scored: 20 });
+    // no class large enough: not measurable, saying why
+    const few = numericVsClasses([1, 2, 3, 4, 5, 6], ['a', 'b', 'c', 'a', 'b', 'c'], { minClassRows: 30 });
+    expect([few.score, few.reason]).toEqual([Number.NaN, 'no class has 30 rows (class_imbalance.min_class_count) to score one-vs-rest']);
+  });
   it('categorical predictive power is (acc − base)/(1 − base)', () => {
     // category A: 8×'1', 2×'0'; category B: 10×'0' → acc = 18/20, base = 12/20
     const f = [...Array(10).fill('A'), ...Array(10).fill('B')];

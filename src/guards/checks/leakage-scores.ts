@@ -3,7 +3,8 @@
  * plain arrays). A score near 1 means the feature alone predicts the label:
  * - binary label, numeric feature: max(AUC, 1 − AUC), AUC from Mann–Whitney U
  *   (as `mannWhitneyAuc` in featureguard/stats, average ranks for ties);
- * - multiclass label, numeric feature: one-vs-rest, the largest of those;
+ * - multiclass label, numeric feature: one-vs-rest, the largest of those, over
+ *   the classes with at least `minClassRows` rows (class_imbalance.min_class_count);
  * - numeric label, numeric feature: |Spearman ρ|;
  * - a numeric feature with missing values: also its missingness (1 present, 0
  *   missing) scored the same way; the larger score is reported;
@@ -29,6 +30,8 @@ export interface LeakageScore {
   readonly metrics: Record<string, number | null>;
   /** The score is that of the feature's missingness (present or null), which predicts the label better than its values. */
   readonly missingness?: boolean;
+  /** Why the score is NaN, when the generic reason (a constant feature, a single class) is not it. */
+  readonly reason?: string;
 }
 
 const isPresent = (v: unknown): boolean => v !== null && v !== undefined && !(typeof v === 'number' && Number.isNaN(v));
@@ -69,12 +72,13 @@ function withMissingness(values: LeakageScore, missing: LeakageScore | null, lab
  * AUC-based score of a numeric feature against class labels (binary or one-vs-rest), the larger of its present
  * values' and its missingness' when it has missing values.
  */
-export function numericVsClasses(feature: readonly (number | null)[], label: readonly (string | null)[]): LeakageScore {
+export function numericVsClasses(feature: readonly (number | null)[], label: readonly (string | null)[], opts: { minClassRows?: number } = {}): LeakageScore {
   const { xs, ys, present, labelled } = splitPresent(feature, label);
-  return withMissingness(aucVsClasses(xs, ys), xs.length < labelled.length ? aucVsClasses(present, labelled) : null, labelled.length);
+  const min = opts.minClassRows ?? 1;
+  return withMissingness(aucVsClasses(xs, ys, min), xs.length < labelled.length ? aucVsClasses(present, labelled, min) : null, labelled.length);
 }
 
-function aucVsClasses(xs: readonly number[], ys: readonly string[]): LeakageScore {
+function aucVsClasses(xs: readonly number[], ys: readonly string[], minClassRows: number): LeakageScore {
   const classes = [...new Set(ys)].sort();
   if (classes.length < 2) return { score: Number.NaN, method: 'auc', rows: xs.length, metrics: {} };
   // One ranking serves every class: AUC_c = (R_c − n_c(n_c+1)/2) / (n_c (n − n_c)), R_c the rank sum of class c.
@@ -87,7 +91,12 @@ function aucVsClasses(xs: readonly number[], ys: readonly string[]): LeakageScor
   }
   const n = xs.length;
   const binary = classes.length === 2;
-  const targets = binary ? [classes[1]] : classes;
+  // One-vs-rest of a class of a few rows is noise: the AUC of 1 to 3 random rows is often near 0 or 1, and the
+  // largest over many classes would call noise leakage. Those classes stay in the rest but get no AUC of their own.
+  const targets = binary ? [classes[1]] : classes.filter((c) => count.get(c)! >= minClassRows);
+  if (!targets.length) {
+    return { score: Number.NaN, method: 'auc_ovr', rows: xs.length, metrics: { classes: classes.length, classes_scored: 0 }, reason: `no class has ${minClassRows} rows (class_imbalance.min_class_count) to score one-vs-rest` };
+  }
   let best = Number.NaN;
   let bestClass: string | null = null;
   let bestAuc = Number.NaN;
@@ -105,7 +114,7 @@ function aucVsClasses(xs: readonly number[], ys: readonly string[]): LeakageScor
     score: best,
     method: binary ? 'auc' : 'auc_ovr',
     rows: n,
-    metrics: { auc: bestAuc, classes: classes.length, ...(binary ? {} : { worst_class_index: bestClass === null ? null : classes.indexOf(bestClass) }) },
+    metrics: { auc: bestAuc, classes: classes.length, ...(binary ? {} : { classes_scored: targets.length, worst_class_index: bestClass === null ? null : classes.indexOf(bestClass) }) },
   };
 }
 

@@ -168,12 +168,13 @@ function scoreFeature(
   }
   let s: LeakageScore;
   if (as === 'numeric') {
-    s = labelKind === 'numeric' ? numericVsNumeric(feature as (number | null)[], label as (number | null)[]) : numericVsClasses(feature as (number | null)[], label as (string | null)[]);
+    const minClassRows = (ctx.features.find((f) => f.column === column)?.quality ?? ctx.quality).class_imbalance.min_class_count;
+    s = labelKind === 'numeric' ? numericVsNumeric(feature as (number | null)[], label as (number | null)[]) : numericVsClasses(feature as (number | null)[], label as (string | null)[], { minClassRows });
   } else {
     s = labelKind === 'numeric' ? categoricalVsNumeric(feature as (string | null)[], label as (number | null)[]) : categoricalVsClasses(feature as (string | null)[], label as (string | null)[]);
   }
   if (!Number.isFinite(s.score)) {
-    return skipped(ctx, FAMILY, `${column}: target leakage not measurable (${s.rows} rows with a value and a label: the feature is constant there or the label has a single class, and its missing values do not vary with the label)`, {
+    return skipped(ctx, FAMILY, `${column}: target leakage not measurable (${s.rows} rows with a value and a label: ${s.reason ?? 'the feature is constant there or the label has a single class, and its missing values do not vary with the label'})`, {
       method: 'target',
       feature: column,
       metrics: { rows: s.rows },
