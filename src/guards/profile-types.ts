@@ -77,6 +77,14 @@ export interface ReferenceProfiles {
   readonly slices?: ReadonlyMap<string, ReadonlyMap<string, ReadonlyMap<string, ColumnProfile>>>;
 }
 
+/**
+ * Share of rows without a value: NULL, NaN or ±Inf (a float feature that allows NaN and turns all NaN has lost its
+ * values as surely as one that turns NULL). 0 for no rows.
+ */
+export function missingRate(p: ColumnProfile): number {
+  return p.count > 0 ? (p.count - valueCount(p)) / p.count : 0;
+}
+
 /** Values a profile describes: rows that are not NULL, NaN or ±Inf (what means, samples and top values are out of). */
 export function valueCount(p: ColumnProfile): number {
   return p.count - p.nulls - p.nan - p.inf;

@@ -61,6 +61,18 @@ describe('NaN and ±Infinity inside float lists', () => {
   });
 });
 
+describe('a float feature that turns NaN (allow_nan)', () => {
+  it('counts NaN as missing: the null-rate jump warns and drift reports the change', async () => {
+    const b = await open({ features: [{ name: 'delay', type: 'float64', allow_nan: true }] });
+    await b.runWindow('2024-01-01', '2024-01-08');
+    const half = await b.runWindow('2024-01-08', '2024-01-15', { transform: "SELECT * REPLACE (CASE WHEN hour(event_timestamp) % 2 = 0 THEN 'nan'::DOUBLE ELSE delay END AS delay) FROM w" });
+    expect(pick(half, 'anomaly', 'null_rate', 'delay').map((r) => [r.status, r.value])).toEqual([['warn', 0.5]]);
+    expect(pick(half, 'drift', undefined, 'delay')[0].metrics?.null_rate_change).toBe(0.5);
+    const all = await b.runWindow('2024-01-15', '2024-01-22', { transform: "SELECT * REPLACE ('nan'::DOUBLE AS delay) FROM w" });
+    expect(pick(all, 'anomaly', 'null_rate', 'delay').map((r) => [r.status, r.metrics?.null_rate, r.message])).toEqual([['warn', 1, expect.stringMatching(/^delay null rate \(NULL, NaN, ±Inf\) 1 vs/)]]);
+  });
+});
+
 describe('check --dataset on the files a build writes', () => {
   const service = { kind: 'feature_service' as const, name: 'svc', features: ['delays'] };
   const entities = Array.from({ length: 30 }, (_, i) => ({ airport: ['SEA', 'JFK', 'LAX'][i % 3], event_timestamp: `2024-01-${String(2 + (i % 20)).padStart(2, '0')}T05:00:00Z` }));

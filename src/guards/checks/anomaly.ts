@@ -10,6 +10,7 @@ import { durationMs } from '../config.js';
 import { medianOf } from '../profile.js';
 import { volumeHistory } from '../run-stats.js';
 import { timestampTextMs } from '../timestamp-text.js';
+import { missingRate } from '../profile-types.js';
 
 function fmt(x: number): string {
   return Number(x.toPrecision(3)).toString();
@@ -87,12 +88,14 @@ function perFeature(ctx: CheckContext): CheckResult[] {
     const cur = ctx.profiles.get(f.column);
     const rp = ref?.profiles.get(f.column);
     if (!cur || !rp || cur.count === 0 || rp.count === 0) continue;
-    const jump = cur.nulls / cur.count - rp.nulls / rp.count;
+    // Missing: NULL, NaN or ±Inf (a float feature allowed NaN that turns all NaN has no values left either).
+    const [now, before] = [missingRate(cur), missingRate(rp)];
+    const jump = now - before;
     out.push(result(ctx, {
       check: 'anomaly', method: 'null_rate', feature: f.column, status: jump > a.null_rate_jump ? 'warn' : 'pass', value: jump,
       thresholds: { null_rate_jump: a.null_rate_jump },
-      metrics: { null_rate: cur.nulls / cur.count, null_rate_ref: rp.nulls / rp.count },
-      message: `${f.column} null rate ${fmt(cur.nulls / cur.count)} vs ${fmt(rp.nulls / rp.count)} in the reference${jump > a.null_rate_jump ? ` (jump ${fmt(jump)} > ${a.null_rate_jump})` : ''}`,
+      metrics: { null_rate: now, null_rate_ref: before },
+      message: `${f.column} null rate (NULL, NaN, ±Inf) ${fmt(now)} vs ${fmt(before)} in the reference${jump > a.null_rate_jump ? ` (jump ${fmt(jump)} > ${a.null_rate_jump})` : ''}`,
     }));
     if (cur.kind === 'numeric' && cur.outlier_rate_vs_reference !== null) {
       const rate = cur.outlier_rate_vs_reference;

@@ -8,7 +8,7 @@
 import { alignCounts, binCounts, chisquare, jensenshannon, ks2samp, linf, psi, wassersteinNormed, ztest2prop } from '../../stats/index.js';
 import type { DriftQuality } from '../config.js';
 import { countsOver, topValues } from '../category-counts.js';
-import { valueCount, type ColumnProfile } from '../profile-types.js';
+import { missingRate, valueCount, type ColumnProfile } from '../profile-types.js';
 
 export interface DriftOutcome {
   method: string;
@@ -100,7 +100,7 @@ export function driftOf(ref: ColumnProfile, cur: ColumnProfile, q: DriftQuality)
   const nRef = valueCount(ref);
   const nCur = valueCount(cur);
   if (nRef === 0 || nCur === 0) return null;
-  const nullRateChange = cur.count > 0 && ref.count > 0 ? cur.nulls / cur.count - ref.nulls / ref.count : null;
+  const nullRateChange = cur.count > 0 && ref.count > 0 ? missingRate(cur) - missingRate(ref) : null;
   if (ref.kind === 'numeric' && cur.kind === 'numeric') return numericDrift(ref, cur, q, nRef, nCur, nullRateChange);
   if (ref.kind === 'categorical' && cur.kind === 'categorical') return categoricalDrift(ref, cur, q, nRef, nCur, nullRateChange);
   return null;
