@@ -17,7 +17,8 @@ const FLOAT_TYPES = /^(FLOAT|DOUBLE|REAL)$/;
 /** How a DuckDB type is profiled. */
 export function columnKind(type: string): ProfileKind {
   if (INT_TYPES.test(type) || FLOAT_TYPES.test(type) || type.startsWith('DECIMAL')) return 'numeric';
-  if (type === 'VARCHAR' || type === 'BOOLEAN' || type.startsWith('ENUM')) return 'categorical';
+  // A UUID is read as its text, as a `string` feature declared on it is.
+  if (type === 'VARCHAR' || type === 'BOOLEAN' || type === 'UUID' || type.startsWith('ENUM')) return 'categorical';
   if (type.startsWith('TIMESTAMP') || type === 'DATE') return 'timestamp';
   return 'other';
 }

@@ -73,6 +73,20 @@ describe('a float feature that turns NaN (allow_nan)', () => {
   });
 });
 
+describe('drift of features read from UUID and timestamp columns', () => {
+  it('compares a string feature on a UUID column as categories; says a timestamp feature has no drift method', async () => {
+    const b = await open({ features: [{ name: 'u', type: 'string' }, { name: 't', type: 'timestamp' }] });
+    const uuids = (n: number) => `(printf('00000000-0000-0000-0000-%012d', ${n} + i % 3))::UUID`;
+    await b.writeSource(rows(`CASE WHEN i < 24 * 10 THEN ${uuids(0)} ELSE ${uuids(3)} END AS u, TIMESTAMP '2020-01-01' + INTERVAL (i) MINUTE AS t`));
+    await b.runWindow('2024-01-01', '2024-01-10');
+    const g = await b.runWindow('2024-01-11', '2024-01-20');
+    const [u] = pick(g, 'drift', undefined, 'u');
+    expect([u.status, u.message]).toEqual(['fail', expect.stringMatching(/^u drifted from the previous run/)]);
+    const [t] = pick(g, 'drift', undefined, 't');
+    expect([t.status, t.message]).toEqual(['skipped', 't: drift is not computed for timestamp features (TIMESTAMP); its null rate is still checked']);
+  });
+});
+
 describe('check --dataset on the files a build writes', () => {
   const service = { kind: 'feature_service' as const, name: 'svc', features: ['delays'] };
   const entities = Array.from({ length: 30 }, (_, i) => ({ airport: ['SEA', 'JFK', 'LAX'][i % 3], event_timestamp: `2024-01-${String(2 + (i % 20)).padStart(2, '0')}T05:00:00Z` }));

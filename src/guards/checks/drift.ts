@@ -41,9 +41,13 @@ function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile 
     // Mostly-null columns: the row sample holds too few values for KS, Wasserstein or PSI to mean anything.
     return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: only ${Math.min(ref.sample.length, cur.sample.length)} sampled value(s) (< min_rows ${q.min_rows}), too few to compare`, details: refDetails });
   }
+  if (ref.kind === cur.kind && (cur.kind === 'timestamp' || cur.kind === 'other')) {
+    // Profiles of timestamps (and lists, structs) keep no values to compare: no drift method applies, which is not a mismatch.
+    return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: drift is not computed for ${cur.kind === 'timestamp' ? 'timestamp' : 'list or struct'} features (${cur.type}); its null rate is still checked`, details: refDetails });
+  }
   const [r, c] = comparable(ref, cur);
   const d = driftOf(r, c, q);
-  if (!d) return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: not comparable (${ref.kind} vs ${cur.kind}, or no values)`, details: refDetails });
+  if (!d) return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: not comparable (${ref.kind === cur.kind ? 'no values' : `${ref.kind} ${ref.type} in the reference, ${cur.kind} ${cur.type} now`})`, details: refDetails });
   if (!Number.isFinite(d.value)) {
     // A metric that could not be computed is an error, never a silent pass.
     return result(ctx, { ...base, status: 'error', method: d.method, metrics: d.metrics, message: `${f.column}${slice ? ` [${slice}]` : ''}: the ${d.method} drift metric could not be computed (${d.value})`, details: { ...refDetails, n_ref: d.nRef, n_cur: d.nCur } });
