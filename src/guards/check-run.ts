@@ -130,14 +130,16 @@ export async function checkDataset(project: Project, opts: { file: string; servi
     );
     const joinKeys = refs.flatMap((sel) => viewJoinKeys(set, sel.view));
     // What the service declares, by column name: a CSV's string columns are read as text (the sniffer would read a
-    // zip code '02134' as the number 2134 and fail the type check of a sound file).
+    // zip code '02134' as the number 2134 and fail the type check of a sound file), and its list columns, which a
+    // build writes as '[1.5, nan]', as lists again (the sniffer reads them as text).
     const declared = new Map<string, FeatureType | JoinKeyType>(joinKeys.map((k) => [k.name, k.type]));
     for (const w of wanted) for (const name of w.names) declared.set(name, w.type);
+    const csvTypes: Partial<Record<FeatureType | JoinKeyType, string>> = { string: 'VARCHAR', 'float32[]': 'FLOAT[]', 'float64[]': 'DOUBLE[]' };
     try {
       const sniffed = csv ? await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_csv(${literal(file)})`) : null;
-      const text = sniffed ? (sniffed.getRowObjectsJson() as { column_name: string }[]).map((r) => r.column_name).filter((c) => declared.get(c) === 'string') : [];
+      const typed = sniffed ? (sniffed.getRowObjectsJson() as { column_name: string }[]).map((r) => r.column_name).filter((c) => csvTypes[declared.get(c)!]) : [];
       const reader = csv
-        ? `read_csv(${literal(file)}${text.length ? `, types = {${text.map((c) => `${literal(c)}: 'VARCHAR'`).join(', ')}}` : ''})`
+        ? `read_csv(${literal(file)}${typed.length ? `, types = {${typed.map((c) => `${literal(c)}: '${csvTypes[declared.get(c)!]}'`).join(', ')}}` : ''})`
         : json ? `read_json_auto(${literal(file)})` : `read_parquet(${literal(file)})`;
       await conn.run(`CREATE TEMP TABLE ${ident(table)} AS SELECT * FROM ${reader}`);
     } catch (e) {

@@ -103,6 +103,16 @@ describe('check --dataset on the files a build writes', () => {
     }
   });
 
+  it('reads a CSV list feature back as a list: no false type failure', async () => {
+    const b = await open({ features: [{ name: 'emb', type: 'float32[]', allow_nan: true }, { name: 'vec', type: 'float64[]' }], services: [service] });
+    await b.writeSource(rows("CASE WHEN i % 5 = 0 THEN [1.5, 'nan'::FLOAT] WHEN i % 5 = 1 THEN NULL ELSE [i, 2]::FLOAT[] END AS emb, [i / 3, 0.25]::DOUBLE[] AS vec"));
+    const out = join(b.dir, 'ds.csv');
+    await getHistoricalFeatures(b.project, { entities, service: 'svc', out, format: 'csv', allowFailedChecks: true });
+    const g = await checkDataset(b.project, { file: out });
+    expect(pick(g, 'schema', 'type').map((r) => [r.feature, r.status])).toEqual([['emb', 'pass'], ['vec', 'pass']]);
+    expect(g.verdict).not.toBe('block');
+  });
+
   it('fails a label the file lacks as a missing column', async () => {
     const b = await open({ role: 'label', features: [{ name: 'y', type: 'bool' }], services: [] });
     await b.writeSource(rows('i % 3 = 0 AS y'));
