@@ -120,6 +120,17 @@ describe('policies', () => {
   });
 });
 
+describe('drift min_rows', () => {
+  it('skips a feature whose reference has fewer than min_rows values, categorical or numeric', async () => {
+    bench = await guardBench();
+    await bench.runWindow(...W, { transform: "SELECT * REPLACE (CASE WHEN event_timestamp < TIMESTAMP '2024-01-01 03:00' THEN carrier END AS carrier, CASE WHEN event_timestamp < TIMESTAMP '2024-01-01 03:00' THEN delay END AS delay) FROM w" });
+    const g = await bench.runWindow('2024-01-08', '2024-01-15');
+    for (const f of ['carrier', 'delay']) {
+      expect(pick(g, 'drift', undefined, f).map((r) => [r.status, r.message])).toEqual([['skipped', `${f}: 3 value(s) in the reference < min_rows 30, too few to compare`]]);
+    }
+  });
+});
+
 describe('slices', () => {
   it('finds the one shifted slice and leaves the others clean', async () => {
     bench = await guardBench({ slices: ['airport'] });

@@ -37,6 +37,10 @@ function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile 
   if (curValues < q.min_rows) {
     return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: ${curValues} value(s) < min_rows ${q.min_rows}, too few to compare`, details: refDetails });
   }
+  const refValues = valueCount(ref);
+  if (refValues < q.min_rows) {
+    return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: ${refValues} value(s) in the reference < min_rows ${q.min_rows}, too few to compare`, details: refDetails });
+  }
   if (ref.kind === 'numeric' && cur.kind === 'numeric' && Math.min(ref.sample.length, cur.sample.length) < q.min_rows) {
     // Mostly-null columns: the row sample holds too few values for KS, Wasserstein or PSI to mean anything.
     return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: only ${Math.min(ref.sample.length, cur.sample.length)} sampled value(s) (< min_rows ${q.min_rows}), too few to compare`, details: refDetails });
