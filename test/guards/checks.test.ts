@@ -68,6 +68,15 @@ describe('schema checks', () => {
     expect(pick(g2, 'schema', 'not_null', 'carrier')[0]).toMatchObject({ status: 'fail', metrics: { violations: 7 } });
   });
 
+  it('leaves NaN and ±Inf out of a value constraint\'s pass ratio (the nan check judges them)', async () => {
+    bench = await guardBench({ features: [{ name: 'delay', type: 'float64', allow_nan: true, min: 0, mostly: 0.9 }, { name: 'carrier', type: 'string' }] });
+    // Half the rows (even hours) NaN or Inf; of the other 84 rows, 28 (hours 1, 7, 13, 19) are negative: 56/84 pass,
+    // where NaN and Inf counted as passing values made it 140/168.
+    const g = await bench.runWindow(...W, { transform: "SELECT * REPLACE (CASE WHEN hour(event_timestamp) % 2 = 0 THEN (CASE WHEN hour(event_timestamp) % 4 = 0 THEN 'nan' ELSE 'inf' END)::DOUBLE WHEN hour(event_timestamp) % 6 = 1 THEN -1.0 ELSE delay END AS delay) FROM w" });
+    const [range] = pick(g, 'schema', 'range', 'delay');
+    expect([range.status, range.value, range.metrics]).toEqual(['fail', 56 / 84, { violations: 28, non_null: 168, values: 84, rows: 168 }]);
+  });
+
   it('treats strict bounds as exclusive', async () => {
     bench = await guardBench({ features: [{ name: 'delay', type: 'float64', min: 6, strict: true }, { name: 'carrier', type: 'string' }] });
     const g = await bench.runWindow(...W, { transform: 'SELECT * REPLACE (greatest(delay, 6.0) AS delay) FROM w' });

@@ -1,7 +1,9 @@
 /**
  * Per-feature constraints as Great Expectations computes them: each constraint
  * counts violating rows in one SQL pass; the pass ratio is
- * (non-null − violating) / non-null and must be ≥ `mostly` (default 1.0).
+ * (values − violating) / values and must be ≥ `mostly` (default 1.0), where values
+ * are the non-null rows less NaN and ±Inf, which the nan check judges (counted
+ * as passing, they let a column of half NaN satisfy `mostly: 0.5` whatever the rest).
  * Null constraints (`nullable: false`, `max_null_ratio`) are over all rows.
  */
 import type { FeatureDef } from '../../definitions/types.js';
@@ -40,12 +42,13 @@ export function constraintPlans(column: string, def: FeatureDef): ConstraintPlan
       ...(def.min !== undefined ? [`${x}::DOUBLE ${lo} ${Number(def.min)}`] : []),
       ...(def.max !== undefined ? [`${x}::DOUBLE ${hi} ${Number(def.max)}`] : []),
     ];
-    // NaN is reported by the nan check, not as a range violation.
-    out.push({ column, constraint: 'range', violationSql: `${x} IS NOT NULL AND NOT isnan(${x}::DOUBLE) AND (${conds.join(' OR ')})`, mostly, spec: { min: def.min ?? null, max: def.max ?? null, strict: def.strict ?? false } });
+    // NaN and ±Inf are reported by the nan check, and are no values here (see evaluateConstraint).
+    out.push({ column, constraint: 'range', violationSql: `${x} IS NOT NULL AND isfinite(${x}::DOUBLE) AND (${conds.join(' OR ')})`, mostly, spec: { min: def.min ?? null, max: def.max ?? null, strict: def.strict ?? false } });
   }
   if (def.allowed_values && def.allowed_values.length > 0) {
     const vals = def.allowed_values.map(valueLiteral).join(', ');
-    out.push({ column, constraint: 'allowed_values', violationSql: `${x} IS NOT NULL AND ${x} NOT IN (${vals})`, mostly, spec: { allowed_values: def.allowed_values } });
+    const finite = def.type.startsWith('float') ? ` AND isfinite(${x})` : '';
+    out.push({ column, constraint: 'allowed_values', violationSql: `${x} IS NOT NULL${finite} AND ${x} NOT IN (${vals})`, mostly, spec: { allowed_values: def.allowed_values } });
   }
   if (def.pattern !== undefined && def.type === 'string') {
     // re.search semantics like GE's expect_column_values_to_match_regex: anchor with ^...$ for a full match.
@@ -61,8 +64,8 @@ export function constraintPlans(column: string, def: FeatureDef): ConstraintPlan
   return out;
 }
 
-/** Turn violation counts into a record. */
-export function evaluateConstraint(ctx: CheckContext, p: ConstraintPlan, c: { rows: number; nonNull: number; violations: number }): CheckResult {
+/** Turn violation counts into a record (`values`: non-null rows that are not NaN or ±Inf). */
+export function evaluateConstraint(ctx: CheckContext, p: ConstraintPlan, c: { rows: number; nonNull: number; values: number; violations: number }): CheckResult {
   let ratio: number;
   let ok: boolean;
   let thresholds: Record<string, number>;
@@ -76,15 +79,15 @@ export function evaluateConstraint(ctx: CheckContext, p: ConstraintPlan, c: { ro
     ok = ratio >= p.mostly;
     thresholds = { mostly: p.mostly };
   } else {
-    // GE: the share of non-null values that satisfy the expectation; no non-null values → vacuously true.
-    ratio = c.nonNull === 0 ? 1 : (c.nonNull - c.violations) / c.nonNull;
+    // GE: the share of non-null values that satisfy the expectation; no values → vacuously true.
+    ratio = c.values === 0 ? 1 : (c.values - c.violations) / c.values;
     ok = ratio >= p.mostly;
     thresholds = { mostly: p.mostly };
   }
   const what = p.constraint === 'max_null_ratio' ? `null ratio ${round(ratio)}` : `pass ratio ${round(ratio)}`;
   return result(ctx, {
     check: 'schema', method: p.constraint, feature: p.column, status: ok ? 'pass' : 'fail', value: ratio, thresholds,
-    metrics: { violations: c.violations, non_null: c.nonNull, rows: c.rows },
+    metrics: { violations: c.violations, non_null: c.nonNull, values: c.values, rows: c.rows },
     message: ok
       ? `${p.column} satisfies ${p.constraint} (${what})`
       : `${p.column} violates ${p.constraint}: ${c.violations} row(s), ${what} ${p.constraint === 'max_null_ratio' ? '>' : '<'} ${p.constraint === 'max_null_ratio' ? thresholds.max_null_ratio : p.mostly}`,

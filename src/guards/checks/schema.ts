@@ -175,6 +175,7 @@ async function constraintChecks(ctx: CheckContext, present: readonly CheckedFeat
   const violations = await countMatching(ctx.conn, ctx.table, Object.fromEntries(plans.map((p) => [constraintKey(p), p.violationSql])), ctx.rowPass?.totals);
   return plans.map((p) => {
     const prof = ctx.profiles.get(p.column);
-    return evaluateConstraint(ctx, p, { rows: ctx.rowCount, nonNull: (prof?.count ?? 0) - (prof?.nulls ?? 0), violations: violations[constraintKey(p)] });
+    const nonNull = (prof?.count ?? 0) - (prof?.nulls ?? 0);
+    return evaluateConstraint(ctx, p, { rows: ctx.rowCount, nonNull, values: nonNull - (prof?.nan ?? 0) - (prof?.inf ?? 0), violations: violations[constraintKey(p)] });
   });
 }
