@@ -27,12 +27,18 @@ export function isFloatType(type: string): boolean {
   return FLOAT_TYPES.test(type);
 }
 
+/**
+ * Alias of the group (slice value) column in grouped profile queries: the sample query selects the columns under
+ * their own names beside it, so a plain `g` would collide with a feature named `g` (its slice samples were lost).
+ */
+export const GROUP_ALIAS = '__fg_g';
+
 export interface GroupSpec {
   readonly groupBy?: string;
   readonly groups?: readonly string[];
 }
 
-/** Aggregate pass: one row (or one per group `g`), columns `n`, `c<i>_<stat>`. */
+/** Aggregate pass: one row (or one per group `__fg_g`), columns `n`, `c<i>_<stat>`. */
 export function aggregateSql(table: string, columns: readonly TableColumn[], opts: GroupSpec = {}): string {
   return groupedSelect(table, ['count(*) AS n', ...aggregateSelects(columns)], opts);
 }
@@ -145,25 +151,25 @@ export function sampleSql(table: string, columns: readonly TableColumn[], size: 
     return `SELECT ${cols.join(', ')} FROM ${ident(table)}${filter} ORDER BY ${h} LIMIT ${size}`;
   }
   const g = ident(opts.groupBy);
-  return `SELECT ${g}::VARCHAR AS g, ${cols.join(', ')} FROM ${ident(table)} WHERE ${inGroups(opts.groupBy, opts.groups)}
+  return `SELECT ${g}::VARCHAR AS ${GROUP_ALIAS}, ${cols.join(', ')} FROM ${ident(table)} WHERE ${inGroups(opts.groupBy, opts.groups)}
     QUALIFY row_number() OVER (PARTITION BY ${g} ORDER BY hash(random())) <= ${size}`;
 }
 
-/** Top values of categorical columns: rows (ci, g, v, n), the `k` most frequent per column (and group). */
+/** Top values of categorical columns: rows (ci, __fg_g, v, n), the `k` most frequent per column (and group). */
 export function topSql(table: string, columns: readonly { index: number; column: TableColumn }[], k: number, opts: GroupSpec = {}): string {
   if (!opts.groupBy) {
     const parts = columns.map(({ index, column }) => {
       const x = ident(column.name);
-      return `(SELECT ${index} AS ci, NULL::VARCHAR AS g, ${x}::VARCHAR AS v, count(*) AS n FROM ${ident(table)} WHERE ${x} IS NOT NULL GROUP BY 3 ORDER BY n DESC, v LIMIT ${k})`;
+      return `(SELECT ${index} AS ci, NULL::VARCHAR AS ${GROUP_ALIAS}, ${x}::VARCHAR AS v, count(*) AS n FROM ${ident(table)} WHERE ${x} IS NOT NULL GROUP BY 3 ORDER BY n DESC, v LIMIT ${k})`;
     });
     return parts.join(' UNION ALL ');
   }
   const g = `${ident(opts.groupBy)}::VARCHAR`;
   const parts = columns.map(({ index, column }) => {
     const x = ident(column.name);
-    return `SELECT ${index} AS ci, ${g} AS g, ${x}::VARCHAR AS v, count(*) AS n FROM ${ident(table)} WHERE ${x} IS NOT NULL AND ${inGroups(opts.groupBy!, opts.groups)} GROUP BY ALL`;
+    return `SELECT ${index} AS ci, ${g} AS ${GROUP_ALIAS}, ${x}::VARCHAR AS v, count(*) AS n FROM ${ident(table)} WHERE ${x} IS NOT NULL AND ${inGroups(opts.groupBy!, opts.groups)} GROUP BY ALL`;
   });
-  return `SELECT ci, g, v, n FROM (${parts.join(' UNION ALL ')}) QUALIFY row_number() OVER (PARTITION BY ci, g ORDER BY n DESC, v) <= ${k}`;
+  return `SELECT ci, ${GROUP_ALIAS}, v, n FROM (${parts.join(' UNION ALL ')}) QUALIFY row_number() OVER (PARTITION BY ci, ${GROUP_ALIAS} ORDER BY n DESC, v) <= ${k}`;
 }
 
 function inGroups(col: string, groups?: readonly string[]): string {
@@ -173,5 +179,5 @@ function inGroups(col: string, groups?: readonly string[]): string {
 
 function groupedSelect(table: string, sel: readonly string[], opts: GroupSpec): string {
   if (!opts.groupBy) return `SELECT ${sel.join(', ')} FROM ${ident(table)}`;
-  return `SELECT ${ident(opts.groupBy)}::VARCHAR AS g, ${sel.join(', ')} FROM ${ident(table)} WHERE ${inGroups(opts.groupBy, opts.groups)} GROUP BY 1`;
+  return `SELECT ${ident(opts.groupBy)}::VARCHAR AS ${GROUP_ALIAS}, ${sel.join(', ')} FROM ${ident(table)} WHERE ${inGroups(opts.groupBy, opts.groups)} GROUP BY 1`;
 }

@@ -17,7 +17,7 @@ import { ident } from '../offline/engine.js';
 import { binCounts, quantiles as quantilesOf } from '../stats/index.js';
 import type { TableColumn } from './check.js';
 import type { ColumnProfile, Quantiles } from './profile-types.js';
-import { aggregateSql, columnKind, HUGE, sampleSql, topSql, type GroupSpec } from './profile-sql.js';
+import { aggregateSql, columnKind, GROUP_ALIAS, HUGE, sampleSql, topSql, type GroupSpec } from './profile-sql.js';
 
 export interface ProfileOptions {
   /** Columns to profile (default: every column of the table). */
@@ -47,7 +47,7 @@ function sampleTop(sample: readonly Row[], cats: readonly { column: TableColumn;
       if (v !== null && v !== undefined) counts.set(String(v), (counts.get(String(v)) ?? 0) + 1);
     }
     const sorted = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, k);
-    for (const [v, n] of sorted) out.push({ ci: index, g: null, v, n });
+    for (const [v, n] of sorted) out.push({ ci: index, [GROUP_ALIAS]: null, v, n });
   }
   return out;
 }
@@ -122,7 +122,7 @@ async function profileGroups(
 ): Promise<Map<string, Map<string, ColumnProfile>>> {
   const sampleSize = opts.sampleSize ?? 10_000;
   const zOf = (column: string): number => (typeof opts.outlierZ === 'function' ? opts.outlierZ(column) : (opts.outlierZ ?? 5));
-  const keyOf = (r: Row) => (group ? String(r.g) : '');
+  const keyOf = (r: Row) => (group ? String(r[GROUP_ALIAS]) : '');
   const aggRows = !group && opts.aggregate ? [opts.aggregate] : await rows(conn, aggregateSql(table, columns, group));
   const sampled = columns.filter((c) => columnKind(c.type) === 'numeric' || columnKind(c.type) === 'categorical');
   const maxRows = Math.max(0, ...aggRows.map((r) => Number(r.n)));
@@ -140,7 +140,7 @@ async function profileGroups(
   for (const agg of aggRows) {
     const g = keyOf(agg);
     const gSample = group ? sampleRows.filter((r) => keyOf(r) === g) : sampleRows;
-    const gTop = group ? topRows.filter((r) => String(r.g) === g) : topRows;
+    const gTop = group ? topRows.filter((r) => keyOf(r) === g) : topRows;
     const complete = Number(agg.n) <= gSample.length;
     const m = new Map<string, ColumnProfile>();
     columns.forEach((column, i) => m.set(column.name, buildProfile(agg, i, column, gSample, gTop, complete, zOf(column.name), refOf(column.name, g), topFromSample)));

@@ -155,6 +155,18 @@ describe('slices', () => {
   });
 });
 
+describe('slices of a feature named g', () => {
+  it('keeps its slice samples (the grouped sample query named the slice value g too)', async () => {
+    bench = await guardBench({ slices: ['airport'], features: [{ name: 'g', type: 'float64' }, { name: 'carrier', type: 'string' }] });
+    await bench.writeSource(`SELECT ['SEA','JFK','LAX'][1 + (i % 3)] AS airport, TIMESTAMP '2024-01-01' + INTERVAL (i) HOUR AS ts,
+      TIMESTAMP '2024-01-01' + INTERVAL (i) HOUR AS created, (hash(i) % 1000) / 100.0 AS g, 'AA' AS carrier FROM range(24 * 31) r(i)`);
+    await bench.runWindow(...W);
+    const g = await bench.runWindow('2024-01-08', '2024-01-15', { transform: "SELECT * REPLACE (CASE WHEN airport = 'SEA' THEN g + 20 ELSE g END AS g) FROM w" });
+    const sliced = pick(g, 'drift', undefined, 'g').filter((r) => r.slice);
+    expect(sliced.map((r) => [r.slice, r.status]).sort()).toEqual([['airport=JFK', 'pass'], ['airport=LAX', 'pass'], ['airport=SEA', 'fail']]);
+  });
+});
+
 describe('raw relation for broken sources', () => {
   it('lets the guards block a source that dropped a declared column or changed its type', async () => {
     const { rawViewRelationSql } = await import('../../src/guards/raw-relation.js');
