@@ -11,7 +11,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { getService, getView, resolveFeatureRefs, viewJoinKeys } from '../definitions/definition-set.js';
 import type { FeatureType, JoinKeyType } from '../definitions/types.js';
-import { FeatureguardError, InputError } from '../errors.js';
+import { NOT_JUDGED, alertFinishedRun } from '../alerts/dispatch.js';
+import { FeatureguardError, InputError, isCallerError } from '../errors.js';
 import { parseInstant } from '../time/instant.js';
 import { ident, literal } from '../offline/engine.js';
 import type { Project } from '../project.js';
@@ -51,6 +52,8 @@ export async function checkView(project: Project, opts: { view: string; start: s
   const conn = await (await project.engine()).connect();
   const run = project.runs.create({ kind: 'check', view: view.name, window_start: window.start.toISOString(), window_end: window.end.toISOString() });
   const table = `fg_check_${run.id.replaceAll('-', '')}`;
+  // Once the guard stage returned it has alerted the run; a failure after that must not alert it again.
+  let judged = false;
   try {
     let rel: Awaited<ReturnType<typeof rawViewRelationSql>>;
     try {
@@ -66,9 +69,13 @@ export async function checkView(project: Project, opts: { view: string; start: s
     const withLineage = project.runs.update(run.id, { lineage: await viewLineage(project, set, view, conn, rel.select, { job: `check:${view.name}`, output: null }) });
     const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${ident(table)}`)).getRowsJS()[0][0]);
     const g = await runGuardStage({ project, run: withLineage, kind: 'check', view, conn, table, window, now: opts.now });
+    judged = true;
     return finish(project, run, g, rows);
   } catch (e) {
     project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: e instanceof Error ? e.message.split('\n')[0] : String(e) });
+    // A run that failed before its guards judged it alerts too, as a materialization does (an alert on failed runs
+    // pages someone), unless the caller caused it; a judged run was alerted by the guard stage.
+    if (!judged && !isCallerError(e)) await alertFinishedRun(project, run.id, NOT_JUDGED);
     throw e;
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${ident(table)}`).catch(() => undefined);
@@ -116,6 +123,7 @@ export async function checkDataset(project: Project, opts: { file: string; servi
   const conn = await (await project.engine()).connect();
   const run = project.runs.create({ kind: 'check', service: service.name, options: { dataset: file } });
   const table = `fg_check_${run.id.replaceAll('-', '')}`;
+  let judged = false;
   try {
     const csv = file.endsWith('.csv');
     const json = file.endsWith('.json') || file.endsWith('.jsonl');
@@ -170,9 +178,13 @@ export async function checkDataset(project: Project, opts: { file: string; servi
     };
     const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${ident(table)}`)).getRowsJS()[0][0]);
     const g = await runGuardStage({ project, run, kind: 'check', service, conn, table, dataset, now: opts.now });
+    judged = true;
     return finish(project, run, g, rows);
   } catch (e) {
     project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: e instanceof Error ? e.message.split('\n')[0] : String(e) });
+    // A run that failed before its guards judged it alerts too, as a materialization does (an alert on failed runs
+    // pages someone), unless the caller caused it; a judged run was alerted by the guard stage.
+    if (!judged && !isCallerError(e)) await alertFinishedRun(project, run.id, NOT_JUDGED);
     throw e;
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${ident(table)}`).catch(() => undefined);

@@ -14,6 +14,7 @@ import { runInterruptCleanups } from '../../src/state/interrupt.js';
 import { failUnfinishedRuns } from '../../src/runs/run-store.js';
 import { sendHeldBackSummaries } from '../../src/alerts/held-back.js';
 import { verifySignature } from '../../src/alerts/signature.js';
+import { checkDataset, checkView } from '../../src/guards/check-run.js';
 import { runGuardStage } from '../../src/guards/stage.js';
 import { materialize } from '../../src/materialize/materialize.js';
 import { acquireLeases } from '../../src/materialize/lease.js';
@@ -405,6 +406,21 @@ describe('alerts', () => {
     expect(rx.received).toHaveLength(1);
     const body = JSON.parse(rx.received[0].body) as { alert: string; run: { id: string; status: string }; verdict: unknown; matched: unknown[] };
     expect(body).toMatchObject({ alert: 'failures', run: { id: r.run!.id, status: 'failed' }, verdict: null, matched: [] });
+  });
+
+  it('alerts a check that failed before its guards judged it (its source gone), as a materialization; a dataset file the caller got wrong alerts nothing', async () => {
+    const rx = await receiver(0);
+    server = rx.server;
+    bench = await guardBench({ alerts: [{ name: 'failures', url: rx.url, statuses: ['failed'] }], services: [{ kind: 'feature_service', name: 'svc', features: ['delays'] }] });
+    rmSync(join(bench.dir, 'data', 'rows.parquet'));
+    const e = (await checkView(bench.project, { view: 'delays', start: '2024-01-01', end: '2024-01-08' }).catch((x: unknown) => x)) as { code: string };
+    expect(e.code).toBe('source_unreadable');
+    const [run] = bench.project.runs.list({ kind: 'check' }).runs;
+    expect(rx.received.map((r) => JSON.parse(r.body))).toMatchObject([{ alert: 'failures', run: { id: run.id, status: 'failed' }, verdict: null, matched: [] }]);
+    const garbage = join(bench.dir, 'garbage.parquet');
+    writeFileSync(garbage, 'not parquet');
+    await expect(checkDataset(bench.project, { file: garbage, service: 'svc' })).rejects.toMatchObject({ code: 'bad_dataset_file' });
+    expect(rx.received).toHaveLength(1);
   });
 
   it('alerts the runs a killed process left running once they are failed: by the CLI, by openFeatureStore, and by serve at start and in its sweep', async () => {
