@@ -15,6 +15,7 @@ import { isGlob } from '../definitions/source-location.js';
 import { resolveQuality, type QualityConfig } from '../guards/config.js';
 import type { GuardStageResult } from '../guards/stage.js';
 import type { Project } from '../project.js';
+import { usedDefinitionVersions } from '../runs/lineage-record.js';
 import type { CheckResult, CheckStatus, Lineage, LineageInput, Run } from '../runs/types.js';
 import { VERSION } from '../version.js';
 import type { DatasetFormat } from './dataset-output.js';
@@ -207,19 +208,14 @@ function combinedFingerprint(prints: readonly LineageInput[], views: readonly st
   return { ...prints[0], fingerprint: { ...prints[0].fingerprint, checksum, views: Object.fromEntries(views.map((v, i) => [v, checksums[i]])) } };
 }
 
+/** The versions of the definitions the build used (`f.set`, read as it began; see `usedDefinitionVersions`). */
 function definitionVersions(f: BuildFacts): Record<string, { version: number; hash: string }> {
-  const versions = f.project.registry.currentVersions();
   const wanted: string[] = [];
   for (const v of f.plan.views) {
     wanted.push(`feature_view/${v.view.name}`, `source/${v.source.name}`, ...v.view.entities.map((e) => `entity/${e}`));
   }
   if (f.plan.service) wanted.push(`feature_service/${f.plan.service.name}`);
-  const out: Record<string, { version: number; hash: string }> = {};
-  for (const key of [...new Set(wanted)].sort()) {
-    const rec = versions.get(key);
-    if (rec) out[key] = { version: rec.version, hash: rec.hash };
-  }
-  return out;
+  return usedDefinitionVersions(f.project.registry, f.set, wanted);
 }
 
 /**

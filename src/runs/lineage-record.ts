@@ -11,10 +11,12 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { hostname, userInfo } from 'node:os';
-import type { DefinitionSet, FeatureViewDef } from '../definitions/types.js';
+import type { Definition, DefinitionKind, DefinitionSet, FeatureViewDef } from '../definitions/types.js';
 import { resolveQuality } from '../guards/config.js';
 import { fingerprintSource } from '../offline/fingerprint.js';
 import type { Project } from '../project.js';
+import { contentHash } from '../registry/canonical.js';
+import type { Registry } from '../registry/types.js';
 import { VERSION } from '../version.js';
 import type { Lineage } from './types.js';
 
@@ -25,6 +27,45 @@ export function currentUser(): string {
   } catch {
     return 'unknown';
   }
+}
+
+function definitionIn(set: DefinitionSet, kind: DefinitionKind, name: string): Definition | undefined {
+  if (kind === 'entity') return set.entities.get(name);
+  if (kind === 'source') return set.sources.get(name);
+  if (kind === 'feature_view') return set.views.get(name);
+  return set.services.get(name);
+}
+
+/**
+ * Version and content hash of each `kind/name` in `keys` as the run used it: the definition in `set` (read when
+ * the run began), not whatever is applied when its lineage is written. An `apply` landing meanwhile would
+ * otherwise record versions the run did not use, and `dataset verify` would call a rebuild that gives other rows
+ * reproducible. The current version when `set` is still its snapshot; else the latest version with that content.
+ *
+ * @example
+ * const versions = usedDefinitionVersions(project.registry, set, ['feature_view/user_stats', 'source/user_src']);
+ */
+export function usedDefinitionVersions(
+  registry: Pick<Registry, 'currentVersions' | 'versions'>,
+  set: DefinitionSet,
+  keys: readonly string[],
+): Record<string, { version: number; hash: string }> {
+  const current = registry.currentVersions();
+  const out: Record<string, { version: number; hash: string }> = {};
+  for (const key of [...new Set(keys)].sort()) {
+    const [kind, name] = key.split('/') as [DefinitionKind, string];
+    const def = definitionIn(set, kind, name);
+    if (!def) continue;
+    const now = current.get(key);
+    // The registry hands out the same frozen objects until something is applied: identity is the cheap check.
+    let rec = now?.definition === def ? now : undefined;
+    if (!rec) {
+      const hash = contentHash(def);
+      rec = registry.versions(kind, name).findLast((v) => v.hash === hash);
+    }
+    if (rec) out[key] = { version: rec.version, hash: rec.hash };
+  }
+  return out;
 }
 
 /**
@@ -39,12 +80,8 @@ export async function viewLineage(
   relationSql: string,
   opts: { job: string; output: Lineage['output'] },
 ): Promise<Lineage> {
-  const versions = project.registry.currentVersions();
-  const definition_versions: Lineage['definition_versions'] = {};
-  for (const k of [`feature_view/${view.name}`, `source/${view.source}`, ...view.entities.map((e) => `entity/${e}`)]) {
-    const v = versions.get(k);
-    if (v) definition_versions[k] = { version: v.version, hash: v.hash };
-  }
+  const keys = [`feature_view/${view.name}`, `source/${view.source}`, ...view.entities.map((e) => `entity/${e}`)];
+  const definition_versions = usedDefinitionVersions(project.registry, set, keys);
   const source = set.sources.get(view.source);
   const partialThresholdBytes = resolveQuality(project.config.quality, view.quality).provenance.full_hash_max_bytes;
   const inputs = source ? [await fingerprintSource(conn, project.root, source, relationSql, { partialThresholdBytes })] : [];

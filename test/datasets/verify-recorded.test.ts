@@ -1,0 +1,62 @@
+/** `dataset verify` against what the build recorded: the definitions it used, its sources and files as it hashed them. */
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defineFeatureView } from '../../src/definitions/define.js';
+import { getHistoricalFeatures } from '../../src/offline/historical.js';
+import { readManifest } from '../../src/offline/manifest.js';
+import { verifyDataset } from '../../src/offline/verify-dataset.js';
+import type { Project } from '../../src/project.js';
+import { viewLineage } from '../../src/runs/lineage-record.js';
+import { definitions, makeTinyProject } from './tiny-project.js';
+
+let dir: string | undefined;
+let project: Project | undefined;
+afterEach(async () => {
+  await project?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = project = undefined;
+});
+
+async function tiny(): Promise<{ dir: string; project: Project }> {
+  const made = await makeTinyProject();
+  ({ dir, project } = made);
+  writeFileSync(join(made.dir, 'entities.csv'), 'user_id,merchant,txn_id,event_timestamp\n1,acme,100,2024-01-01T01:30:00Z\n1,bolt,101,2024-01-01T02:30:00Z\n');
+  return made;
+}
+
+describe('dataset verify against what the build recorded', () => {
+  it('records the definition versions the build read, not one applied while it ran', async () => {
+    const { dir, project } = await tiny();
+    const out = join(dir, 'train.parquet');
+    const ttl = definitions.map((d) => (d.kind === 'feature_view' && d.name === 'user_stats' ? defineFeatureView({ ...d, ttl: '2h' }) : d));
+    // The apply lands once the build has read the definitions and joined with them.
+    await getHistoricalFeatures(project, {
+      entities: join(dir, 'entities.csv'), service: 'fraud_model', out,
+      onProgress: (e) => void (e.phase === 'guards' && project.registry.apply(ttl)),
+    });
+    const m = readManifest(`${out}.manifest.json`);
+    expect(m.definitions['feature_view/user_stats'].version).toBe(1);
+    expect(project.registry.currentVersions().get('feature_view/user_stats')?.version).toBe(2);
+    expect(project.runs.get(m.run_id).lineage?.definition_versions['feature_view/user_stats'].version).toBe(1);
+    const v = await verifyDataset(project, `${out}.manifest.json`);
+    expect([v.reproducible, v.differences]).toEqual([false, [{ what: 'definition', name: 'feature_view/user_stats', message: "feature_view 'user_stats' changed since the build (version 1 → 2)" }]]);
+  });
+
+  it('a view run (materialize, check) records the versions of the definitions it read too', async () => {
+    const { dir, project } = await tiny();
+    const set = project.registry.current();
+    project.registry.apply(definitions.map((d) => (d.kind === 'feature_view' && d.name === 'user_stats' ? defineFeatureView({ ...d, ttl: '2h' }) : d)));
+    const conn = await (await project.engine()).connect();
+    try {
+      const lineage = await viewLineage(project, set, set.views.get('user_stats')!, conn, `SELECT * FROM read_parquet('${join(dir, 'data', 'user_stats.parquet')}')`, { job: 'check:user_stats', output: null });
+      expect(lineage.definition_versions).toEqual({
+        'entity/user': { version: 1, hash: expect.any(String) },
+        'feature_view/user_stats': { version: 1, hash: project.registry.versions('feature_view', 'user_stats')[0].hash },
+        'source/user_src': { version: 1, hash: expect.any(String) },
+      });
+    } finally {
+      conn.closeSync();
+    }
+  });
+});
