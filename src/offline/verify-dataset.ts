@@ -53,6 +53,31 @@ function loadManifest(path: string): DatasetManifest {
   return m;
 }
 
+/** How a recorded file was hashed (whole, or partially: size, modification time, first and last MiB), to hash it so again. */
+function hashedAsRecorded(f: FileFingerprint): { partialThresholdBytes: number } {
+  return { partialThresholdBytes: f.partial ? f.size - 1 : Number.MAX_SAFE_INTEGER };
+}
+
+/** What changed in a file hashed as recorded (`f`, then `g`), or null. */
+function fileChange(f: FileFingerprint, g: FileFingerprint): string | null {
+  if (g.size !== f.size) return `${f.size} → ${g.size} bytes`;
+  if (g.sha256 === f.sha256) return null;
+  return f.partial ? 'size, modification time or first/last MiB' : 'content';
+}
+
+/**
+ * The current files of a source, each recorded one hashed the way the build hashed it: a
+ * `provenance.full_hash_max_bytes` changed since decides how new builds hash, it is no change in the data.
+ */
+async function filesAsRecorded(root: string, was: readonly FileFingerprint[], now: readonly FileFingerprint[]): Promise<FileFingerprint[]> {
+  const recorded = new Map(was.map((f) => [f.path, f]));
+  return Promise.all(now.map(async (g) => {
+    const f = recorded.get(g.path);
+    if (!f || f.partial === g.partial) return g;
+    return { ...(await fingerprintFile(resolve(root, g.path), hashedAsRecorded(f))), path: g.path };
+  }));
+}
+
 /** Differences between the files of a recorded fingerprint and of the current one. */
 function fileDifferences(name: string, was: readonly FileFingerprint[], now: readonly FileFingerprint[]): string[] {
   const before = new Map(was.map((f) => [f.path, f]));
@@ -60,20 +85,19 @@ function fileDifferences(name: string, was: readonly FileFingerprint[], now: rea
   const out: string[] = [];
   for (const [path, f] of before) {
     const g = after.get(path);
+    const change = g && fileChange(f, g);
     if (!g) out.push(`file ${path} of source '${name}' is gone`);
-    else if (g.size !== f.size || g.sha256 !== f.sha256) {
-      out.push(`file ${path} of source '${name}' changed (${g.size !== f.size ? `${f.size} → ${g.size} bytes` : f.partial ? 'size, modification time or first/last MiB' : 'content'})`);
-    }
+    else if (change) out.push(`file ${path} of source '${name}' changed (${change})`);
   }
   for (const path of after.keys()) if (!before.has(path)) out.push(`file ${path} was added to source '${name}'`);
   return out;
 }
 
-function sourceDifferences(was: LineageInput, now: LineageInput | undefined): string[] {
+async function sourceDifferences(root: string, was: LineageInput, now: LineageInput | undefined): Promise<string[]> {
   if (!now) return [`source '${was.name}' is no longer read by the build`];
   const a = was.fingerprint as { files?: FileFingerprint[]; rows?: number; checksum?: string; database?: FileFingerprint; views?: Record<string, string> };
   const b = now.fingerprint as typeof a;
-  if (a.files) return fileDifferences(was.name, a.files, b.files ?? []);
+  if (a.files) return fileDifferences(was.name, a.files, await filesAsRecorded(root, a.files, b.files ?? []));
   // A manifest from before sources read by several views were fingerprinted per view holds one view's checksum.
   const same = a.checksum === b.checksum || (a.views === undefined && b.views !== undefined && Object.values(b.views).includes(a.checksum ?? ''));
   if (a.rows !== b.rows || !same) {
@@ -115,7 +139,7 @@ export async function verifyDataset(project: Project, manifestFile: string, base
   }
   if (current) {
     const byName = new Map(current.map((s) => [s.name, s]));
-    for (const s of m.sources) for (const message of sourceDifferences(s, byName.get(s.name))) differences.push({ what: 'source', name: s.name, message });
+    for (const s of m.sources) for (const message of await sourceDifferences(project.root, s, byName.get(s.name))) differences.push({ what: 'source', name: s.name, message });
   }
 
   const file = (m.entities.fingerprint as { file?: FileFingerprint }).file;
@@ -123,9 +147,8 @@ export async function verifyDataset(project: Project, manifestFile: string, base
     const abs = m.entities.uri.replace(/^file:\/\//, '');
     if (!existsSync(abs)) differences.push({ what: 'entities', name: 'entities', message: `entity file ${abs} is gone` });
     else {
-      // Hashed as at build time: whole, or (a large file) its size, modification time and first and last MiB.
-      const now = await fingerprintFile(abs, { partialThresholdBytes: file.partial ? file.size - 1 : Number.MAX_SAFE_INTEGER });
-      if (now.size !== file.size || now.sha256 !== file.sha256) differences.push({ what: 'entities', name: 'entities', message: `entity file ${abs} changed (${now.size !== file.size ? `${file.size} → ${now.size} bytes` : 'content'})` });
+      const change = fileChange(file, await fingerprintFile(abs, hashedAsRecorded(file)));
+      if (change) differences.push({ what: 'entities', name: 'entities', message: `entity file ${abs} changed (${change})` });
     }
   } else {
     const from = m.entities.uri.startsWith('sql:') ? 'a SQL query' : m.entities.uri.startsWith('file://') ? 'a glob of files' : 'memory';

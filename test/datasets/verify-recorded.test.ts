@@ -1,12 +1,12 @@
 /** `dataset verify` against what the build recorded: the definitions it used, its sources and files as it hashed them. */
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineFeatureView } from '../../src/definitions/define.js';
 import { getHistoricalFeatures } from '../../src/offline/historical.js';
 import { readManifest } from '../../src/offline/manifest.js';
 import { verifyDataset } from '../../src/offline/verify-dataset.js';
-import type { Project } from '../../src/project.js';
+import { openProject, type Project } from '../../src/project.js';
 import { viewLineage } from '../../src/runs/lineage-record.js';
 import { definitions, makeTinyProject } from './tiny-project.js';
 
@@ -17,6 +17,13 @@ afterEach(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = project = undefined;
 });
+
+/** The project opened again with `quality.provenance.full_hash_max_bytes: limit`. */
+async function withHashLimit(at: string, limit: number): Promise<Project> {
+  await project?.close();
+  writeFileSync(join(at, 'featureguard.yaml'), `project: tiny\nquality:\n  provenance: {full_hash_max_bytes: ${limit}}\n`);
+  return (project = openProject(at));
+}
 
 async function tiny(): Promise<{ dir: string; project: Project }> {
   const made = await makeTinyProject();
@@ -58,5 +65,28 @@ describe('dataset verify against what the build recorded', () => {
     } finally {
       conn.closeSync();
     }
+  });
+
+  it('hashes each file again the way the build did, whatever full_hash_max_bytes says now', async () => {
+    const { dir } = await tiny();
+    const whole = join(dir, 'whole.parquet');
+    const partial = join(dir, 'partial.parquet');
+    await getHistoricalFeatures(project!, { entities: join(dir, 'entities.csv'), service: 'fraud_model', out: whole });
+    // A limit below every file's size: this build hashes them partially, the one before whole.
+    let p = await withHashLimit(dir, 10);
+    await getHistoricalFeatures(p, { entities: join(dir, 'entities.csv'), service: 'fraud_model', out: partial });
+    expect(readManifest(`${partial}.manifest.json`).sources.flatMap((s) => (s.fingerprint as { files: { partial: boolean }[] }).files.map((f) => f.partial))).not.toContain(false);
+    expect((await verifyDataset(p, `${whole}.manifest.json`)).differences).toEqual([]);
+    p = await withHashLimit(dir, 1e9);
+    expect((await verifyDataset(p, `${partial}.manifest.json`)).differences).toEqual([]);
+
+    // A file hashed partially and only touched: the source and the entity file say so alike.
+    const later = new Date(Date.now() + 5_000);
+    for (const f of [join(dir, 'entities.csv'), join(dir, 'data', 'merchant_stats.csv')]) utimesSync(f, later, later);
+    const v = await verifyDataset(p, `${partial}.manifest.json`);
+    expect(v.differences.map((d) => d.message)).toEqual([
+      "file data/merchant_stats.csv of source 'merchant_src' changed (size, modification time or first/last MiB)",
+      `entity file ${join(dir, 'entities.csv')} changed (size, modification time or first/last MiB)`,
+    ]);
   });
 });
