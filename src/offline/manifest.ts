@@ -143,6 +143,9 @@ export interface BuildFacts {
   readonly run: Run;
 }
 
+/** A source's fingerprint, or why it could not be taken (see `fingerprintEachSource`). */
+export type SourceFingerprint = { readonly name: string } & ({ readonly input: LineageInput } | { readonly error: Error });
+
 /**
  * Fingerprint each source of the plan on a connection of its own, so that
  * hashing files overlaps with the join running in DuckDB. Files are hashed
@@ -152,6 +155,7 @@ export interface BuildFacts {
  * ones the build read (`readFiles`, resolved once the build's setup listed them:
  * a file landing in the folder meanwhile is not in the dataset, nor in its manifest);
  * without it, as listed on this function's own connection. Other sources do not wait.
+ * Fails with the first source that cannot be read (`fingerprintEachSource` goes on with the others).
  *
  * @example
  * const sources = startSourceFingerprints(engine, project.root, plan, project.config.quality, readFiles);
@@ -163,18 +167,41 @@ export function startSourceFingerprints(
   projectQuality?: QualityConfig,
   readFiles?: Promise<ReadonlyMap<string, readonly string[]>>,
 ): Promise<LineageInput[]> {
-  const task = (async () => {
-    const conn = await engine.connect();
-    try {
-      const out: LineageInput[] = [];
-      const limits = new Map<string, number>();
-      for (const v of plan.views) {
-        const limit = resolveQuality(projectQuality, v.view.quality).provenance.full_hash_max_bytes;
-        limits.set(v.source.name, Math.max(limits.get(v.source.name) ?? 0, limit));
-      }
-      const readers = new Map<string, PlannedView[]>();
-      for (const v of plan.views) readers.set(v.source.name, [...(readers.get(v.source.name) ?? []), v]);
-      for (const [name, views] of readers) {
+  const task = fingerprintEachSource(engine, root, plan, projectQuality, readFiles).then((prints) =>
+    prints.map((p) => {
+      if ('error' in p) throw p.error;
+      return p.input;
+    }));
+  task.catch(() => undefined); // awaited later; never an unhandled rejection if the build fails first
+  return task;
+}
+
+/**
+ * Each source of the plan fingerprinted as `startSourceFingerprints` does, one by one: a source that cannot be
+ * read (its DuckDB file or a file its query reads gone) gives its error, and the others are still fingerprinted.
+ *
+ * @example
+ * for (const s of await fingerprintEachSource(engine, project.root, plan, project.config.quality)) if ('error' in s) console.log(s.name, s.error.message);
+ */
+export async function fingerprintEachSource(
+  engine: OfflineEngine,
+  root: string,
+  plan: DatasetPlan,
+  projectQuality?: QualityConfig,
+  readFiles?: Promise<ReadonlyMap<string, readonly string[]>>,
+): Promise<SourceFingerprint[]> {
+  const conn = await engine.connect();
+  try {
+    const out: SourceFingerprint[] = [];
+    const limits = new Map<string, number>();
+    for (const v of plan.views) {
+      const limit = resolveQuality(projectQuality, v.view.quality).provenance.full_hash_max_bytes;
+      limits.set(v.source.name, Math.max(limits.get(v.source.name) ?? 0, limit));
+    }
+    const readers = new Map<string, PlannedView[]>();
+    for (const v of plan.views) readers.set(v.source.name, [...(readers.get(v.source.name) ?? []), v]);
+    for (const [name, views] of readers) {
+      try {
         const prints: LineageInput[] = [];
         // A table or query is fingerprinted by the rows each view reads of it (files are hashed whole, once).
         const read = views[0].source.path === undefined ? [...views].sort((a, b) => a.view.name.localeCompare(b.view.name)) : views.slice(0, 1);
@@ -185,15 +212,15 @@ export function startSourceFingerprints(
           if (built === undefined) await runSetup(conn, v.relation.setup);
           prints.push(await fingerprintSource(conn, root, v.source, v.relation.select, { partialThresholdBytes: limits.get(name), files: built }));
         }
-        out.push(prints.length === 1 ? prints[0] : combinedFingerprint(prints, read.map((v) => v.view.name)));
+        out.push({ name, input: prints.length === 1 ? prints[0] : combinedFingerprint(prints, read.map((v) => v.view.name)) });
+      } catch (e) {
+        out.push({ name, error: e instanceof Error ? e : new Error(String(e)) });
       }
-      return out;
-    } finally {
-      conn.closeSync();
     }
-  })();
-  task.catch(() => undefined); // awaited later; never an unhandled rejection if the build fails first
-  return task;
+    return out;
+  } finally {
+    conn.closeSync();
+  }
 }
 
 /**

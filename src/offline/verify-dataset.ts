@@ -18,9 +18,9 @@ import { contentHash } from '../registry/canonical.js';
 import { InputError } from '../errors.js';
 import type { Project } from '../project.js';
 import type { LineageInput } from '../runs/types.js';
-import { planDataset } from './dataset-plan.js';
+import { planDataset, type DatasetPlan } from './dataset-plan.js';
 import { fingerprintFile, type FileFingerprint } from './fingerprint.js';
-import { readManifest, startSourceFingerprints, type DatasetManifest } from './manifest.js';
+import { fingerprintEachSource, readManifest, type DatasetManifest } from './manifest.js';
 
 export interface DatasetDifference {
   readonly what: 'definition' | 'source' | 'entities' | 'output';
@@ -130,16 +130,20 @@ export async function verifyDataset(project: Project, manifestFile: string, base
 
   // The sources as the build fingerprints them (same relations, same full-hash limits).
   const set = project.registry.current();
-  let current: LineageInput[] | null = null;
+  let plan: DatasetPlan | null = null;
   try {
-    const plan = planDataset(project.sourceRoots, set, m.request.service ? { service: m.request.service, fullFeatureNames: m.request.full_feature_names } : { features: m.request.features, fullFeatureNames: m.request.full_feature_names });
-    current = await startSourceFingerprints(await project.engine(), project.root, plan, project.config.quality);
+    plan = planDataset(project.sourceRoots, set, m.request.service ? { service: m.request.service, fullFeatureNames: m.request.full_feature_names } : { features: m.request.features, fullFeatureNames: m.request.full_feature_names });
   } catch (e) {
     differences.push({ what: 'definition', name: m.request.service ? `feature_service/${m.request.service}` : 'features', message: `the request cannot be planned with the applied definitions: ${(e as Error).message.split('\n')[0]}` });
   }
-  if (current) {
-    const byName = new Map(current.map((s) => [s.name, s]));
-    for (const s of m.sources) for (const message of await sourceDifferences(project.root, s, byName.get(s.name))) differences.push({ what: 'source', name: s.name, message });
+  if (plan) {
+    // Each source on its own: one that cannot be read is a difference of its own, and hides no other's.
+    const byName = new Map((await fingerprintEachSource(await project.engine(), project.root, plan, project.config.quality)).map((s) => [s.name, s]));
+    for (const s of m.sources) {
+      const now = byName.get(s.name);
+      if (now && 'error' in now) differences.push({ what: 'source', name: s.name, message: `source '${s.name}' cannot be read: ${now.error.message.split('\n')[0].replaceAll(`${project.root}/`, '')}` });
+      else for (const message of await sourceDifferences(project.root, s, now?.input)) differences.push({ what: 'source', name: s.name, message });
+    }
   }
 
   const file = (m.entities.fingerprint as { file?: FileFingerprint }).file;

@@ -1,8 +1,9 @@
 /** `dataset verify` against what the build recorded: the definitions it used, its sources and files as it hashed them. */
-import { rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defineFeatureView } from '../../src/definitions/define.js';
+import { defineFeatureView, defineSource } from '../../src/definitions/define.js';
+import { literal, openOfflineEngine } from '../../src/offline/engine.js';
 import { getHistoricalFeatures } from '../../src/offline/historical.js';
 import { readManifest } from '../../src/offline/manifest.js';
 import { verifyDataset } from '../../src/offline/verify-dataset.js';
@@ -87,6 +88,30 @@ describe('dataset verify against what the build recorded', () => {
     expect(v.differences.map((d) => d.message)).toEqual([
       "file data/merchant_stats.csv of source 'merchant_src' changed (size, modification time or first/last MiB)",
       `entity file ${join(dir, 'entities.csv')} changed (size, modification time or first/last MiB)`,
+    ]);
+  });
+
+  it('reports a source it cannot read on its own, and still compares the others', async () => {
+    const { dir, project: p } = await tiny();
+    const db = join(dir, 'data', 'stats.duckdb');
+    const engine = await openOfflineEngine();
+    await engine.run(`ATTACH ${literal(db)} AS unreadable_stats; CREATE TABLE unreadable_stats.stats AS SELECT 1::BIGINT AS user_id, TIMESTAMP '2024-01-01 00:00:00' AS ts, 1.0::DOUBLE AS a; DETACH unreadable_stats`);
+    p.registry.apply([
+      ...definitions,
+      defineSource({ name: 'stats_src', database: 'data/stats.duckdb', table: 'stats', timestamp_field: 'ts' }),
+      defineFeatureView({ name: 'stat_a', entities: ['user'], source: 'stats_src', features: [{ name: 'a', type: 'float64' }] }),
+    ]);
+    const out = join(dir, 'stats.parquet');
+    await getHistoricalFeatures(p, { entities: join(dir, 'entities.csv'), features: ['stat_a:a', 'merchant_stats:risk'], out });
+    appendFileSync(join(dir, 'data', 'merchant_stats.csv'), 'acme,2024-01-01T04:00:00Z,0.3\n');
+    renameSync(db, join(dir, 'stats.duckdb.away'));
+    // Opened anew: the engine that built keeps the database it read attached.
+    await p.close();
+    project = openProject(dir);
+    const v = await verifyDataset(project, `${out}.manifest.json`);
+    expect(v.differences.map((d) => [d.what, d.name, d.message])).toEqual([
+      ['source', 'stats_src', expect.stringMatching(/^source 'stats_src' cannot be read: .*data\/stats\.duckdb/)],
+      ['source', 'merchant_src', expect.stringMatching(/^file data\/merchant_stats\.csv of source 'merchant_src' changed \(\d+ → \d+ bytes\)$/)],
     ]);
   });
 });
