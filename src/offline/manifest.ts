@@ -9,6 +9,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
+import { dirname, relative, resolve } from 'node:path';
 import type { DefinitionSet } from '../definitions/types.js';
 import { InputError } from '../errors.js';
 import { isGlob } from '../definitions/source-location.js';
@@ -30,7 +31,10 @@ export const MANIFEST_FORMAT_VERSION = 1;
 
 export interface ManifestOutput {
   readonly part: 'all' | 'train' | 'test';
+  /** Absolute path (null in memory). */
   readonly path: string | null;
+  /** `path` relative to the manifest's folder, as written to the file: where `dataset verify` looks first. */
+  readonly relative_path?: string;
   readonly format: DatasetFormat | 'memory';
   readonly rows: number;
   readonly bytes: number | null;
@@ -56,7 +60,11 @@ export interface DatasetManifest {
   /** `kind/name` → version and content hash of each definition used. */
   readonly definitions: Readonly<Record<string, { readonly version: number; readonly hash: string }>>;
   readonly sources: readonly LineageInput[];
-  readonly entities: LineageInput & { readonly columns: readonly string[]; readonly rows: number };
+  /**
+   * `uri` is absolute (`file:///…` for a file); `relative_path`, written with an entity file, is that file relative
+   * to the manifest's folder: a project checked out or copied elsewhere is verified against its own files.
+   */
+  readonly entities: LineageInput & { readonly columns: readonly string[]; readonly rows: number; readonly relative_path?: string };
   readonly columns: readonly { readonly name: string; readonly type: string; readonly view?: string; readonly feature?: string }[];
   readonly label: string | null;
   readonly rows: number;
@@ -105,8 +113,16 @@ export function manifestPath(outputPath: string): string {
   return `${outputPath}.manifest.json`;
 }
 
+/** Write `manifest` to `path`, with the entity file and outputs also relative to `path`'s folder (`relative_path`). */
 export function writeManifest(path: string, manifest: DatasetManifest): void {
-  writeFileSync(path, `${JSON.stringify(manifest, null, 2)}\n`);
+  const folder = dirname(resolve(path));
+  const file = (manifest.entities.fingerprint as { file?: unknown }).file !== undefined && manifest.entities.uri.startsWith('file://');
+  const located: DatasetManifest = {
+    ...manifest,
+    entities: file ? { ...manifest.entities, relative_path: relative(folder, manifest.entities.uri.slice('file://'.length)) } : manifest.entities,
+    outputs: manifest.outputs.map((o) => (o.path === null ? o : { ...o, relative_path: relative(folder, o.path) })),
+  };
+  writeFileSync(path, `${JSON.stringify(located, null, 2)}\n`);
 }
 
 export function readManifest(path: string): DatasetManifest {

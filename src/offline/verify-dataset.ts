@@ -11,7 +11,7 @@
  * if (!v.reproducible) console.log(v.differences.map((d) => d.message));
  */
 import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import type { DefinitionKind } from '../definitions/types.js';
 import { rowShape } from '../definitions/row-shape.js';
 import { contentHash } from '../registry/canonical.js';
@@ -76,6 +76,17 @@ async function filesAsRecorded(root: string, was: readonly FileFingerprint[], no
     if (!f || f.partial === g.partial) return g;
     return { ...(await fingerprintFile(resolve(root, g.path), hashedAsRecorded(f))), path: g.path };
   }));
+}
+
+/**
+ * Where a file the manifest names is now: beside the manifest as recorded (`relative`: the project may have been
+ * moved, or copied, checked out elsewhere by CI), else at its recorded absolute path (a manifest written before
+ * relative paths were, or one moved away from its outputs).
+ */
+function located(manifest: string, relativePath: string | undefined, absolute: string): string {
+  if (relativePath === undefined) return absolute;
+  const beside = resolve(dirname(manifest), relativePath);
+  return existsSync(beside) || !existsSync(absolute) ? beside : absolute;
 }
 
 /** Differences between the files of a recorded fingerprint and of the current one. */
@@ -148,7 +159,7 @@ export async function verifyDataset(project: Project, manifestFile: string, base
 
   const file = (m.entities.fingerprint as { file?: FileFingerprint }).file;
   if (file) {
-    const abs = m.entities.uri.replace(/^file:\/\//, '');
+    const abs = located(path, m.entities.relative_path, m.entities.uri.replace(/^file:\/\//, ''));
     if (!existsSync(abs)) differences.push({ what: 'entities', name: 'entities', message: `entity file ${abs} is gone` });
     else {
       const change = fileChange(file, await fingerprintFile(abs, hashedAsRecorded(file)));
@@ -161,8 +172,9 @@ export async function verifyDataset(project: Project, manifestFile: string, base
 
   for (const o of m.outputs) {
     if (!o.path) continue;
-    if (!existsSync(o.path)) differences.push({ what: 'output', name: o.path, message: `output ${o.path} is gone` });
-    else if (o.bytes !== null && statSync(o.path).size !== o.bytes) differences.push({ what: 'output', name: o.path, message: `output ${o.path} has ${statSync(o.path).size} bytes, the build wrote ${o.bytes}` });
+    const at = located(path, o.relative_path, o.path);
+    if (!existsSync(at)) differences.push({ what: 'output', name: at, message: `output ${at} is gone` });
+    else if (o.bytes !== null && statSync(at).size !== o.bytes) differences.push({ what: 'output', name: at, message: `output ${at} has ${statSync(at).size} bytes, the build wrote ${o.bytes}` });
   }
   return { manifest: path, run_id: m.run_id, created_at: m.created_at, reproducible: differences.length === 0, differences, notes };
 }

@@ -1,5 +1,6 @@
 /** `dataset verify` against what the build recorded: the definitions it used, its sources and files as it hashed them. */
-import { appendFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineFeatureView, defineSource } from '../../src/definitions/define.js';
@@ -113,5 +114,39 @@ describe('dataset verify against what the build recorded', () => {
       ['source', 'stats_src', expect.stringMatching(/^source 'stats_src' cannot be read: .*data\/stats\.duckdb/)],
       ['source', 'merchant_src', expect.stringMatching(/^file data\/merchant_stats\.csv of source 'merchant_src' changed \(\d+ → \d+ bytes\)$/)],
     ]);
+  });
+
+  it('verifies a moved or copied project against its own entity file and outputs', async () => {
+    const { dir, project: p } = await tiny();
+    const out = join(dir, 'out', 'train.parquet');
+    await getHistoricalFeatures(p, { entities: join(dir, 'entities.csv'), service: 'fraud_model', out });
+    await p.close();
+    project = undefined;
+    const elsewhere = mkdtempSync(join(tmpdir(), 'fg-moved-'));
+    try {
+      // A copy whose entity file differs: its own file is compared, not the original's.
+      const copy = join(elsewhere, 'copy');
+      cpSync(dir, copy, { recursive: true });
+      appendFileSync(join(copy, 'entities.csv'), '2,acme,102,2024-01-01T05:00:00Z\n');
+      project = openProject(copy);
+      const copied = await verifyDataset(project, join(copy, 'out', 'train.parquet.manifest.json'));
+      expect(copied.differences.map((d) => d.message)).toEqual([expect.stringMatching(new RegExp(`^entity file ${join(copy, 'entities.csv')} changed \\(\\d+ → \\d+ bytes\\)$`))]);
+      await project.close();
+
+      // The project moved (another CI checkout path), nothing changed.
+      const moved = join(elsewhere, 'moved');
+      renameSync(dir, moved);
+      project = openProject(moved);
+      const manifest = join(moved, 'out', 'train.parquet.manifest.json');
+      expect((await verifyDataset(project, manifest)).differences).toEqual([]);
+      // A manifest written before relative paths were: the recorded absolute paths, gone now.
+      const old = JSON.parse(readFileSync(manifest, 'utf8'));
+      delete old.entities.relative_path;
+      for (const o of old.outputs) delete o.relative_path;
+      writeFileSync(join(moved, 'old.manifest.json'), JSON.stringify(old));
+      expect((await verifyDataset(project, join(moved, 'old.manifest.json'))).differences.map((d) => d.what)).toEqual(['entities', 'output']);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 });
