@@ -147,7 +147,9 @@ function toBaseline(r: Row): Baseline {
 export function listBaselines(project: Project, filter: { view?: string; service?: string } = {}): Baseline[] {
   const rows = db(project)
     .prepare(
-      `SELECT name, view, service, run_id, source, pinned_at, json_array_length(profiles) AS n FROM baselines
+      // Columns, not slice profiles (as pin counts them).
+      `SELECT name, view, service, run_id, source, pinned_at,
+       (SELECT count(*) FROM json_each(profiles) WHERE coalesce(json_extract(value, '$.slice'), '') = '') AS n FROM baselines
        WHERE (? IS NULL OR view = ?) AND (? IS NULL OR service = ?) ORDER BY pinned_at DESC, name`,
     )
     .all(filter.view ?? null, filter.view ?? null, filter.service ?? null, filter.service ?? null) as Row[];

@@ -1,0 +1,34 @@
+/**
+ * Baselines through the CLI: pin, list, unpin, and drift.reference naming a
+ * baseline (a review's findings, each reproduced first).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { guardBench, type BenchOptions, type GuardBench } from './helpers.js';
+
+async function cli(dir: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(['--project', dir, ...args], { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), isTty: false });
+  return { code, out, err };
+}
+
+const errorOf = (r: { err: string }) => (JSON.parse(r.err) as { error: { code: string; message: string } }).error;
+
+let bench: GuardBench | undefined;
+afterEach(async () => {
+  await bench?.close();
+  bench = undefined;
+});
+const SVC = { services: [{ kind: 'feature_service' as const, name: 'svc', features: ['delays'] }] };
+const open = async (o: BenchOptions = {}) => (bench = await guardBench({ ...SVC, ...o }));
+
+describe('baselines', () => {
+  it('list counts columns as pin does, not slice profiles', async () => {
+    const b = await open({ slices: ['airport'] });
+    const r1 = await b.runWindow('2024-01-01', '2024-01-08');
+    const pinned = JSON.parse((await cli(b.dir, '--json', 'baseline', 'pin', '--name', 'sliced', '--view', 'delays', '--from-run', r1.runId)).out) as { columns: number };
+    expect(b.project.runs.profiles(r1.runId).some((p) => p.slice)).toBe(true);
+    expect(JSON.parse((await cli(b.dir, '--json', 'baseline', 'list')).out)).toMatchObject([{ name: 'sliced', columns: pinned.columns }]);
+  });
+});
