@@ -115,15 +115,21 @@ export function pinBaseline(project: Project, input: PinBaselineInput): Baseline
 }
 
 /**
- * A baseline must describe its view or service: a run of another view (or service) is refused, and so is
+ * A baseline must describe its view or service: a run of another view (or service), or a view's run for a
+ * service, is refused, and so is
  * any run without a profile of one of the target's features (`feature` or `view__feature`) — drift of
  * every feature would otherwise be skipped as "not in the reference" from then on.
  */
 function checkRunFitsTarget(set: DefinitionSet, run: Run, profiles: readonly StoredProfile[], input: PinBaselineInput): void {
   const target = input.view ? `view '${input.view}'` : `service '${input.service}'`;
-  const other = input.view ? (run.view && run.view !== input.view ? `view '${run.view}'` : null) : run.service && run.service !== input.service ? `service '${run.service}'` : null;
+  // A view's baseline may come from a dataset build with its features; a service's only from its own builds
+  // (a view run is serving data, not what the service's model was trained on).
+  const other = input.view
+    ? run.view && run.view !== input.view ? `view '${run.view}'` : null
+    : run.service && run.service !== input.service ? `service '${run.service}'` : !run.service && run.view ? `view '${run.view}'` : null;
   if (other) {
-    throw new InputError(`run ${run.id} is a run of ${other}, not of ${target}: pin a run of ${target} (or a dataset build that has its features)`, { run_id: run.id }, 'baseline_wrong_target');
+    const what = input.view ? `a run of ${target} (or a dataset build that has its features)` : `a dataset build of ${target} (--from-dataset its manifest)`;
+    throw new InputError(`run ${run.id} is a run of ${other}, not of ${target}: pin ${what}`, { run_id: run.id }, 'baseline_wrong_target');
   }
   const selections = input.view ? [{ view: set.views.get(input.view)!, features: set.views.get(input.view)!.features }] : resolveFeatureRefs(set, serviceRefs(set.services.get(input.service!)!));
   const wanted = new Set(selections.flatMap((s) => s.features.flatMap((f) => [f.name, `${s.view.name}__${f.name}`])));

@@ -31,4 +31,12 @@ describe('baselines', () => {
     expect(b.project.runs.profiles(r1.runId).some((p) => p.slice)).toBe(true);
     expect(JSON.parse((await cli(b.dir, '--json', 'baseline', 'list')).out)).toMatchObject([{ name: 'sliced', columns: pinned.columns }]);
   });
+
+  it("refuses a view's run as a service's baseline", async () => {
+    const b = await open();
+    const r1 = await b.runWindow('2024-01-01', '2024-01-08');
+    const refused = await cli(b.dir, '--json', 'baseline', 'pin', '--name', 'serving', '--service', 'svc', '--from-run', r1.runId);
+    expect(refused.code).toBe(2);
+    expect(errorOf(refused)).toMatchObject({ code: 'baseline_wrong_target', message: expect.stringContaining("is a run of view 'delays', not of service 'svc'") });
+  });
 });
