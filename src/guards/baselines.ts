@@ -14,6 +14,7 @@ import type { DefinitionSet } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import type { Run } from '../runs/types.js';
 import { ensureTables, type StateDb } from '../state/state-db.js';
+import { resolveQuality, type ResolvedQuality } from './config.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS baselines (
@@ -53,6 +54,18 @@ export interface PinBaselineInput {
 }
 
 type StoredProfile = { column: string; slice: string | null; profile: unknown };
+
+/** `view va` / `service svc`. */
+export function targetLabel(t: { view?: string | null; service?: string | null }): string {
+  return t.view ? `view ${t.view}` : `service ${t.service}`;
+}
+
+/** The drift settings of a view or service (project ← its own `quality:`), as the guard stage resolves them. */
+export function driftSettingsOf(project: Project, target: { view?: string; service?: string }): ResolvedQuality['drift'] {
+  const set = project.registry.current();
+  const def = target.view ? set.views.get(target.view) : target.service ? set.services.get(target.service) : undefined;
+  return resolveQuality(project.config.quality, def?.quality).drift;
+}
 
 function db(project: Project): StateDb {
   ensureTables(project.state, 'baselines', DDL);
@@ -102,6 +115,15 @@ export function pinBaseline(project: Project, input: PinBaselineInput): Baseline
   // An empty window is no picture of good data: every later drift check against it would be skipped.
   if (run.rows_in === 0) {
     throw new InputError(`run ${runId} read no rows: a baseline is what good data looks like; pin a run with rows`, { run_id: runId, rows: 0 }, 'baseline_from_bad_run');
+  }
+  // Nor is a handful of rows: drift skips a reference with fewer values than min_rows, so every later check would be skipped.
+  const minRows = driftSettingsOf(project, input).min_rows;
+  if (run.rows_in !== null && run.rows_in < minRows) {
+    throw new InputError(
+      `run ${runId} read ${run.rows_in} row(s), fewer than drift.min_rows ${minRows} of ${targetLabel(input)}: drift against it would be skipped as too few to compare; pin a run with at least ${minRows} rows`,
+      { run_id: runId, rows: run.rows_in, min_rows: minRows },
+      'baseline_from_bad_run',
+    );
   }
   const profiles = project.runs.profiles(runId) as StoredProfile[];
   if (profiles.length === 0) throw new InputError(`run ${runId} has no profiles to pin (were its guards disabled?)`);

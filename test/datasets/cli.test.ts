@@ -97,7 +97,9 @@ describe('featureguard dataset build', () => {
 describe('baseline pin from a dataset build', () => {
   it('pins a view that the build has features of, and refuses one it has none of', async () => {
     const out = join(dir, 'pin', 'users.parquet');
-    expect((await cli('dataset', 'build', '--entities', join(dir, 'entities.csv'), '--timestamp-column', 'when', '--features', 'user_stats:txn_count', '--out', out)).code).toBe(0);
+    // 40 rows: a baseline needs drift.min_rows (30) of them.
+    const entities = "SELECT 1 + i % 2 AS user_id, TIMESTAMP '2024-01-01 01:30:00' + INTERVAL (i) MINUTE AS event_timestamp FROM range(40) r(i)";
+    expect((await cli('dataset', 'build', '--entities-sql', entities, '--features', 'user_stats:txn_count', '--out', out)).code).toBe(0);
     const manifest = `${out}.manifest.json`;
     expect((await cli('baseline', 'pin', '--name', 'users', '--view', 'user_stats', '--from-dataset', manifest)).code).toBe(0);
     const wrong = await cli('--json', 'baseline', 'pin', '--name', 'merchants', '--view', 'merchant_stats', '--from-dataset', manifest);

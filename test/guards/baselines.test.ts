@@ -39,4 +39,12 @@ describe('baselines', () => {
     expect(refused.code).toBe(2);
     expect(errorOf(refused)).toMatchObject({ code: 'baseline_wrong_target', message: expect.stringContaining("is a run of view 'delays', not of service 'svc'") });
   });
+
+  it('refuses a run with fewer rows than drift.min_rows (drift against it would be skipped for good)', async () => {
+    const b = await open();
+    const tiny = await b.runWindow('2024-01-01', '2024-01-08', { transform: 'SELECT * FROM w ORDER BY event_timestamp LIMIT 10' });
+    const refused = await cli(b.dir, '--json', 'baseline', 'pin', '--name', 'tiny', '--view', 'delays', '--from-run', tiny.runId);
+    expect(refused.code).toBe(2);
+    expect(errorOf(refused)).toMatchObject({ code: 'baseline_from_bad_run', message: expect.stringContaining('read 10 row(s), fewer than drift.min_rows 30 of view delays') });
+  });
 });
