@@ -86,14 +86,29 @@ export function manifestRunId(path: string): string {
   return id;
 }
 
-/** Pin a baseline: copy the profiles of a run (or of a dataset build's run). Re-pinning a name replaces it. */
-export function pinBaseline(project: Project, input: PinBaselineInput): Baseline {
+/** A pinned baseline, and the one of the same name and target it replaced (re-pinning), if any. */
+export type PinnedBaseline = Baseline & { replaced: { run_id: string | null; source: string; pinned_at: string } | null };
+
+/**
+ * Pin a baseline: copy the profiles of a run (or of a dataset build's run). Re-pinning a name for the same
+ * view or service replaces it (`replaced`); a name pinned for another target is refused (`baseline_name_taken`).
+ */
+export function pinBaseline(project: Project, input: PinBaselineInput): PinnedBaseline {
   if (!NAME.test(input.name)) throw new InputError(`invalid baseline name '${input.name}': use ^[a-z_][a-z0-9_]{0,62}$`);
   if (Boolean(input.view) === Boolean(input.service)) throw new InputError('pin a baseline for exactly one of --view or --service');
   if (Boolean(input.fromRun) === Boolean(input.fromDataset)) throw new InputError('pin a baseline from exactly one of --from-run or --from-dataset');
   const set = project.registry.current();
   if (input.view && !set.views.has(input.view)) throw new NotFoundError(`unknown feature view '${input.view}'`, { known: [...set.views.keys()] });
   if (input.service && !set.services.has(input.service)) throw new NotFoundError(`unknown feature service '${input.service}'`, { known: [...set.services.keys()] });
+  // Replacing another target's baseline would silently take its drift reference away.
+  const existing = getBaseline(project, input.name);
+  if (existing && (existing.view !== (input.view ?? null) || existing.service !== (input.service ?? null))) {
+    throw new InputError(
+      `baseline '${input.name}' is pinned for ${targetLabel(existing)}, not ${targetLabel(input)}: a name belongs to one view or service; choose another --name, or unpin '${input.name}' first (featureguard baseline unpin ${input.name})`,
+      { name: input.name, pinned_for: existing.view ? { view: existing.view } : { service: existing.service } },
+      'baseline_name_taken',
+    );
+  }
   const runId = input.fromRun ?? manifestRunId(resolve(input.fromDataset!));
   const run = project.runs.get(runId); // NotFoundError when absent
   if (run.status === 'blocked' || run.status === 'failed' || run.status === 'running') {
@@ -133,7 +148,10 @@ export function pinBaseline(project: Project, input: PinBaselineInput): Baseline
   db(project)
     .prepare('INSERT OR REPLACE INTO baselines (name, view, service, run_id, source, pinned_at, profiles) VALUES (?, ?, ?, ?, ?, ?, ?)')
     .run(input.name, input.view ?? null, input.service ?? null, runId, source, pinnedAt, JSON.stringify(profiles));
-  return { name: input.name, view: input.view ?? null, service: input.service ?? null, run_id: runId, source, pinned_at: pinnedAt, columns: profiles.filter((p) => !p.slice).length };
+  return {
+    name: input.name, view: input.view ?? null, service: input.service ?? null, run_id: runId, source, pinned_at: pinnedAt, columns: profiles.filter((p) => !p.slice).length,
+    replaced: existing ? { run_id: existing.run_id, source: existing.source, pinned_at: existing.pinned_at } : null,
+  };
 }
 
 /**

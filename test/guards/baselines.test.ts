@@ -2,9 +2,12 @@
  * Baselines through the CLI: pin, list, unpin, and drift.reference naming a
  * baseline (a review's findings, each reproduced first).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { guardBench, type BenchOptions, type GuardBench } from './helpers.js';
+import { literal } from '../../src/offline/engine.js';
+import { DEFAULT_SOURCE, guardBench, type BenchOptions, type GuardBench } from './helpers.js';
 
 async function cli(dir: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -22,6 +25,15 @@ afterEach(async () => {
 });
 const SVC = { services: [{ kind: 'feature_service' as const, name: 'svc', features: ['delays'] }] };
 const open = async (o: BenchOptions = {}) => (bench = await guardBench({ ...SVC, ...o }));
+
+/** Check a training dataset of svc and pin its profiles as baseline `name` of the service. */
+async function pinServiceBaseline(b: GuardBench, name: string): Promise<{ code: number; out: string; err: string }> {
+  const file = join(b.dir, 'train.parquet');
+  await b.conn.run(`COPY (SELECT airport, ts AS event_timestamp, delay, carrier FROM (${DEFAULT_SOURCE})) TO ${literal(file)} (FORMAT parquet)`);
+  const checked = JSON.parse((await cli(b.dir, '--json', 'check', '--dataset', file, '--service', 'svc')).out) as { run_id: string };
+  writeFileSync(`${file}.manifest.json`, JSON.stringify({ run_id: checked.run_id }));
+  return cli(b.dir, '--json', 'baseline', 'pin', '--name', name, '--service', 'svc', '--from-dataset', `${file}.manifest.json`);
+}
 
 describe('baselines', () => {
   it('list counts columns as pin does, not slice profiles', async () => {
@@ -46,5 +58,17 @@ describe('baselines', () => {
     const refused = await cli(b.dir, '--json', 'baseline', 'pin', '--name', 'tiny', '--view', 'delays', '--from-run', tiny.runId);
     expect(refused.code).toBe(2);
     expect(errorOf(refused)).toMatchObject({ code: 'baseline_from_bad_run', message: expect.stringContaining('read 10 row(s), fewer than drift.min_rows 30 of view delays') });
+  });
+
+  it("refuses a name pinned for another target; re-pinning it for the same target replaces it and says so", async () => {
+    const b = await open();
+    const r1 = await b.runWindow('2024-01-01', '2024-01-08');
+    expect((await cli(b.dir, 'baseline', 'pin', '--name', 'jan', '--view', 'delays', '--from-run', r1.runId)).code).toBe(0);
+    const taken = await pinServiceBaseline(b, 'jan');
+    expect(taken.code).toBe(2);
+    expect(errorOf(taken)).toMatchObject({ code: 'baseline_name_taken', message: expect.stringContaining("baseline 'jan' is pinned for view delays, not service svc") });
+    expect(JSON.parse((await cli(b.dir, '--json', 'baseline', 'list')).out)).toMatchObject([{ name: 'jan', view: 'delays', service: null }]);
+    const again = await cli(b.dir, 'baseline', 'pin', '--name', 'jan', '--view', 'delays', '--from-run', r1.runId);
+    expect([again.code, again.out]).toEqual([0, expect.stringMatching(/, replacing the one pinned \S+ from run:/)]);
   });
 });

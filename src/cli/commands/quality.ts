@@ -158,7 +158,8 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
       const project = await ctx.project();
       const { pinBaseline } = await import('../../guards/baselines.js');
       const b = pinBaseline(project, { name: o.name, view: o.view, service: o.service, fromRun: o.fromRun, fromDataset: o.fromDataset });
-      ctx.print(b, () => `pinned baseline '${b.name}' for ${b.view ? `view ${b.view}` : `service ${b.service}`} from ${b.source} (${b.columns} columns)`);
+      ctx.print(b, () =>
+        `pinned baseline '${b.name}' for ${b.view ? `view ${b.view}` : `service ${b.service}`} from ${b.source} (${b.columns} columns)${b.replaced ? `, replacing the one pinned ${b.replaced.pinned_at} from ${b.replaced.source}` : ''}`);
     });
   baseline
     .command('list')
