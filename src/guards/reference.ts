@@ -9,7 +9,7 @@ import { featuresOfView } from '../definitions/definition-set.js';
 import type { Project } from '../project.js';
 import type { RunKind } from '../runs/types.js';
 import { ensureViewHistoryTable, inViewHistorySql } from '../runs/view-history.js';
-import { getBaseline, pinnedBaselineFor } from './baselines.js';
+import { getBaseline, pinnedBaselineFor, targetLabel, type Baseline } from './baselines.js';
 import { poolProfiles } from './pooled-profile.js';
 import type { ColumnProfile, ReferenceProfiles } from './profile-types.js';
 
@@ -32,12 +32,17 @@ export interface ReferenceQuery {
 /** How a dataset build written despite blocking checks (`allowFailedChecks`) starts its run's message: no reference. */
 export const WRITTEN_DESPITE_BLOCK = 'written despite blocking checks (allowFailedChecks)';
 
-/** The reference, or null with the reason (`problem` is set when a configured baseline is missing). */
+/**
+ * The reference, or null with the reason (`problem` is set when a configured baseline is missing or was
+ * pinned for another view or service).
+ */
 export function findReference(project: Project, q: ReferenceQuery): { reference: ReferenceProfiles | null; problem: string | null; reason: string } {
   if (q.setting.startsWith('baseline:')) {
     const name = q.setting.slice('baseline:'.length);
     const b = getBaseline(project, name);
     if (!b) return { reference: null, problem: `configured drift reference baseline '${name}' is not pinned`, reason: 'missing baseline' };
+    const wrong = otherTargetProblem(project, b, q);
+    if (wrong) return { reference: null, problem: wrong, reason: 'baseline of another target' };
     return { reference: fromStored(`baseline:${name}`, b.run_id, b.profiles, q.view), problem: null, reason: '' };
   }
   const pinned = pinnedBaselineFor(project, { view: q.view, service: q.view ? undefined : q.service }) ?? (q.view ? serviceBaselineForView(project, q.view) : null);
@@ -46,6 +51,27 @@ export function findReference(project: Project, q: ReferenceQuery): { reference:
   if (runs.length === 0) return { reference: null, problem: null, reason: 'no earlier successful run and no pinned baseline' };
   const refs = runs.map((id) => fromStored('previous', id, project.runs.profiles(id) as StoredProfile[], undefined));
   return { reference: refs.length === 1 ? refs[0] : pooled(refs, q.outlierZ), problem: null, reason: '' };
+}
+
+/**
+ * A baseline named by drift.reference must be of the run's view or service (or of a service that uses the
+ * view, as a pinned one is found): another target's profiles would raise false drift alarms, or skip
+ * every feature as "not in the reference" and pass. A run of neither (a dataset checked without
+ * --service) has nothing to match.
+ */
+function otherTargetProblem(project: Project, b: Baseline, q: ReferenceQuery): string | null {
+  if (!q.view && !q.service) return null;
+  if (q.view ? b.view === q.view : b.service === q.service) return null;
+  if (q.view && b.service && servicesUsingView(project, q.view).includes(b.service)) return null;
+  const target = targetLabel(q);
+  const nor = q.view && b.service ? ', nor for a service that uses it' : '';
+  return `configured drift reference baseline '${b.name}' was pinned for ${targetLabel(b)}, not ${target}${nor}: pin a baseline for ${target} (featureguard baseline pin --name NAME --${q.view ? 'view' : 'service'} ${q.view ?? q.service} --from-run RUN_ID) and name it in its drift.reference, or set that to previous`;
+}
+
+/** The feature services that consume some feature of the view. */
+function servicesUsingView(project: Project, view: string): string[] {
+  const set = project.registry.current();
+  return [...set.services.values()].filter((s) => featuresOfView(set, s.features, view).length > 0).map((s) => s.name);
 }
 
 /** `previous` → 1, `previous:7` → 7. */
@@ -76,9 +102,7 @@ function pooled(refs: readonly ReferenceProfiles[], outlierZ: number | undefined
  * `feature` or `view__feature` map onto the view's features).
  */
 function serviceBaselineForView(project: Project, view: string): ReturnType<typeof pinnedBaselineFor> {
-  const set = project.registry.current();
-  const services = [...set.services.values()].filter((s) => featuresOfView(set, s.features, view).length > 0);
-  const found = services.map((s) => pinnedBaselineFor(project, { service: s.name })).filter((b) => b !== null);
+  const found = servicesUsingView(project, view).map((service) => pinnedBaselineFor(project, { service })).filter((b) => b !== null);
   found.sort((a, b) => (a!.pinned_at < b!.pinned_at ? 1 : -1));
   return found[0] ?? null;
 }

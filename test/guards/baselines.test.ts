@@ -6,7 +6,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { defineFeatureView } from '../../src/definitions/define.js';
 import { literal } from '../../src/offline/engine.js';
+import type { QualityConfig } from '../../src/guards/config.js';
+import { findReference } from '../../src/guards/reference.js';
 import { DEFAULT_SOURCE, guardBench, type BenchOptions, type GuardBench } from './helpers.js';
 
 async function cli(dir: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -25,6 +28,13 @@ afterEach(async () => {
 });
 const SVC = { services: [{ kind: 'feature_service' as const, name: 'svc', features: ['delays'] }] };
 const open = async (o: BenchOptions = {}) => (bench = await guardBench({ ...SVC, ...o }));
+
+/** A second view `twin` on the same source (in no service). */
+function addTwin(b: GuardBench, quality?: QualityConfig): void {
+  const set = b.project.registry.current();
+  const twin = defineFeatureView({ name: 'twin', entities: ['airport'], source: 'rows', ttl: '0', features: [{ name: 'delay', type: 'float64' }], ...(quality ? { quality } : {}) });
+  b.project.registry.apply([...set.entities.values(), ...set.sources.values(), ...set.views.values(), ...set.services.values(), twin]);
+}
 
 /** Check a training dataset of svc and pin its profiles as baseline `name` of the service. */
 async function pinServiceBaseline(b: GuardBench, name: string): Promise<{ code: number; out: string; err: string }> {
@@ -70,5 +80,22 @@ describe('baselines', () => {
     expect(JSON.parse((await cli(b.dir, '--json', 'baseline', 'list')).out)).toMatchObject([{ name: 'jan', view: 'delays', service: null }]);
     const again = await cli(b.dir, 'baseline', 'pin', '--name', 'jan', '--view', 'delays', '--from-run', r1.runId);
     expect([again.code, again.out]).toEqual([0, expect.stringMatching(/, replacing the one pinned \S+ from run:/)]);
+  });
+
+  it('drift.reference naming a baseline of another view is a drift error, not a comparison; a service baseline serves the views it uses', async () => {
+    const b = await open();
+    addTwin(b, { drift: { reference: 'baseline:jan' } });
+    const r1 = await b.runWindow('2024-01-01', '2024-01-08');
+    expect((await cli(b.dir, 'baseline', 'pin', '--name', 'jan', '--view', 'delays', '--from-run', r1.runId)).code).toBe(0);
+    const twin = JSON.parse((await cli(b.dir, '--json', 'check', '--view', 'twin', '--start', '2024-01-08', '--end', '2024-01-15')).out) as { results: { check: string; status: string; message: string }[] };
+    expect(twin.results.filter((r) => r.check === 'drift')).toEqual([
+      expect.objectContaining({ status: 'error', message: expect.stringContaining("configured drift reference baseline 'jan' was pinned for view delays, not view twin") }),
+    ]);
+
+    expect((await pinServiceBaseline(b, 'train')).code).toBe(0);
+    const ref = (view: string) => findReference(b.project, { view, kind: 'materialize', runId: 'none', setting: 'baseline:train' });
+    expect(ref('delays')).toMatchObject({ problem: null, reference: { description: 'baseline:train' } });
+    expect(ref('twin')).toMatchObject({ reference: null, problem: expect.stringContaining("was pinned for service svc, not view twin, nor for a service that uses it") });
+    expect(findReference(b.project, { service: 'svc', kind: 'dataset', runId: 'none', setting: 'baseline:jan' }).problem).toContain('was pinned for view delays, not service svc');
   });
 });
