@@ -55,6 +55,9 @@ export interface PinBaselineInput {
 
 type StoredProfile = { column: string; slice: string | null; profile: unknown };
 
+/** What a baseline is pinned for: one view or one service. */
+export type BaselineTarget = { view: string; service?: undefined } | { service: string; view?: undefined };
+
 /** `view va` / `service svc`. */
 export function targetLabel(t: { view?: string | null; service?: string | null }): string {
   return t.view ? `view ${t.view}` : `service ${t.service}`;
@@ -70,6 +73,16 @@ export function driftSettingsOf(project: Project, target: { view?: string; servi
 function db(project: Project): StateDb {
   ensureTables(project.state, 'baselines', DDL);
   return project.state;
+}
+
+/** The views and services whose `drift.reference` is `baseline:<name>` (drift off: none of them). */
+export function targetsNamingBaseline(project: Project, name: string): BaselineTarget[] {
+  const set = project.registry.current();
+  const targets: BaselineTarget[] = [...[...set.views.keys()].map((view) => ({ view })), ...[...set.services.keys()].map((service) => ({ service }))];
+  return targets.filter((t) => {
+    const drift = driftSettingsOf(project, t);
+    return drift.policy !== 'off' && drift.reference === `baseline:${name}`;
+  });
 }
 
 /** Run id recorded in a dataset manifest (`run_id`, `runId` or `run.id`). */
@@ -219,7 +232,23 @@ export function pinnedBaselineFor(project: Project, target: { view?: string; ser
   return r ? getBaseline(project, r.name) : null;
 }
 
-/** Remove a baseline; true when it existed. */
-export function unpinBaseline(project: Project, name: string): boolean {
-  return db(project).prepare('DELETE FROM baselines WHERE name = ?').run(name).changes > 0;
+/**
+ * Remove a baseline: the removed one, or null when there was none. Refused (`baseline_in_use`) while
+ * `drift.reference: baseline:<name>` names it, unless `force`: their drift checks would error on every run.
+ */
+export function unpinBaseline(project: Project, name: string, opts: { force?: boolean } = {}): Baseline | null {
+  const b = getBaseline(project, name);
+  if (!b) return null;
+  const namedBy = targetsNamingBaseline(project, name);
+  if (namedBy.length > 0 && !opts.force) {
+    const names = namedBy.slice(0, 5).map(targetLabel).join(', ') + (namedBy.length > 5 ? ` and ${namedBy.length - 5} more` : '');
+    throw new InputError(
+      `drift.reference of ${names} names baseline '${name}': unpinned, their drift checks would error on every run ("configured drift reference baseline '${name}' is not pinned"); set drift.reference to previous (or another baseline) first, or unpin with --force`,
+      { name, named_by: namedBy },
+      'baseline_in_use',
+    );
+  }
+  db(project).prepare('DELETE FROM baselines WHERE name = ?').run(name);
+  const { profiles: _profiles, ...removed } = b;
+  return removed;
 }

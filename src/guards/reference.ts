@@ -9,7 +9,7 @@ import { featuresOfView } from '../definitions/definition-set.js';
 import type { Project } from '../project.js';
 import type { RunKind } from '../runs/types.js';
 import { ensureViewHistoryTable, inViewHistorySql } from '../runs/view-history.js';
-import { getBaseline, pinnedBaselineFor, targetLabel, type Baseline } from './baselines.js';
+import { driftSettingsOf, getBaseline, pinnedBaselineFor, targetLabel, type Baseline } from './baselines.js';
 import { poolProfiles } from './pooled-profile.js';
 import type { ColumnProfile, ReferenceProfiles } from './profile-types.js';
 
@@ -72,6 +72,19 @@ function otherTargetProblem(project: Project, b: Baseline, q: ReferenceQuery): s
 function servicesUsingView(project: Project, view: string): string[] {
   const set = project.registry.current();
   return [...set.services.values()].filter((s) => featuresOfView(set, s.features, view).length > 0).map((s) => s.name);
+}
+
+/**
+ * What drift of a view (materializations) or service (dataset builds) is measured against now, as the
+ * next run would find it: `baseline:<name>`, `previous` or `previous:<n>` (`reference`), else null with
+ * the problem (a configured baseline missing or of another target) or the reason.
+ */
+export function currentReference(project: Project, target: { view: string } | { service: string }): { reference: string | null; runIds: string[]; problem: string | null; reason: string } {
+  const drift = driftSettingsOf(project, target);
+  const { reference, problem, reason } = findReference(project, {
+    ...target, kind: 'view' in target ? 'materialize' : 'dataset', runId: '', setting: drift.reference, minRows: drift.min_rows,
+  });
+  return { reference: reference?.description ?? null, runIds: [...(reference?.runIds ?? (reference?.runId ? [reference.runId] : []))], problem, reason };
 }
 
 /** `previous` → 1, `previous:7` → 7. */

@@ -98,4 +98,25 @@ describe('baselines', () => {
     expect(ref('twin')).toMatchObject({ reference: null, problem: expect.stringContaining("was pinned for service svc, not view twin, nor for a service that uses it") });
     expect(findReference(b.project, { service: 'svc', kind: 'dataset', runId: 'none', setting: 'baseline:jan' }).problem).toContain('was pinned for view delays, not service svc');
   });
+
+  it('unpin says what drift uses next (a service baseline the view falls back to) and refuses a baseline drift.reference names unless --force', async () => {
+    const b = await open();
+    const r1 = await b.runWindow('2024-01-01', '2024-01-08');
+    expect((await pinServiceBaseline(b, 'train')).code).toBe(0);
+    expect((await cli(b.dir, 'baseline', 'pin', '--name', 'jan', '--view', 'delays', '--from-run', r1.runId)).code).toBe(0);
+    const unpin = await cli(b.dir, 'baseline', 'unpin', 'jan');
+    expect(unpin.out).toBe("unpinned baseline 'jan' of view delays; its drift is now measured against baseline 'train'\n");
+
+    await b.close();
+    bench = undefined;
+    const c = await open({ viewQuality: { drift: { reference: 'baseline:jan' } } });
+    const first = await c.runWindow('2024-01-01', '2024-01-08');
+    expect((await cli(c.dir, 'baseline', 'pin', '--name', 'jan', '--view', 'delays', '--from-run', first.runId)).code).toBe(0);
+    const refused = await cli(c.dir, '--json', 'baseline', 'unpin', 'jan');
+    expect(refused.code).toBe(2);
+    expect(errorOf(refused)).toMatchObject({ code: 'baseline_in_use', message: expect.stringContaining("drift.reference of view delays names baseline 'jan'") });
+    expect(JSON.parse((await cli(c.dir, '--json', 'baseline', 'list')).out)).toHaveLength(1);
+    const forced = await cli(c.dir, 'baseline', 'unpin', 'jan', '--force');
+    expect([forced.code, forced.out]).toEqual([0, "unpinned baseline 'jan' of view delays; its drift checks now error: configured drift reference baseline 'jan' is not pinned\n"]);
+  });
 });

@@ -96,7 +96,7 @@ describe('quality CLI', () => {
     expect(c.results.find((x) => x.check === 'drift' && x.feature === 'delay')!.details.reference).toBe('baseline:jan');
     // Unpinned: back to the reference setting (the previous successful run).
     const unpin = await cli(dir, 'baseline', 'unpin', 'jan');
-    expect(unpin.out).toContain("unpinned baseline 'jan' of view delays; its drift is now measured against its reference setting");
+    expect(unpin.out).toContain("unpinned baseline 'jan' of view delays; its drift is now measured against the previous successful run (");
     expect(JSON.parse((await cli(dir, '--json', 'baseline', 'list')).out)).toEqual([]);
     expect((await cli(dir, 'baseline', 'unpin', 'jan')).code).toBe(2);
     const after = JSON.parse((await cli(dir, '--json', 'check', '--view', 'delays', '--start', '2024-01-15', '--end', '2024-01-22')).out) as typeof c;

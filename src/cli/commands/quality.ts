@@ -175,17 +175,31 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
 
   baseline
     .command('unpin <name>')
-    .description('remove a pinned baseline: drift of its view or service is measured against the next newest pinned baseline, else the reference setting (previous runs)')
-    .action(async (name: string) => {
+    .description("remove a pinned baseline and say what drift of its view or service is measured against next; refused while a drift.reference names it, unless --force")
+    .option('--force', 'unpin even though drift.reference names it (those drift checks then error until it is pinned again)')
+    .action(async (name: string, o: { force?: boolean }) => {
       const project = await ctx.project();
-      const { unpinBaseline, pinnedBaselineFor, getBaseline } = await import('../../guards/baselines.js');
-      const b = getBaseline(project, name);
-      if (!b || !unpinBaseline(project, name)) throw new InputError(`no baseline named '${name}' (see featureguard baseline list)`, { name }, 'not_found');
+      const { unpinBaseline, targetsNamingBaseline, targetLabel } = await import('../../guards/baselines.js');
+      const { currentReference } = await import('../../guards/reference.js');
+      const b = unpinBaseline(project, name, { force: o.force === true });
+      if (!b) throw new InputError(`no baseline named '${name}' (see featureguard baseline list)`, { name }, 'not_found');
       const target = b.view ? { view: b.view } : { service: b.service! };
-      const next = pinnedBaselineFor(project, target);
-      const whose = b.view ? `view ${b.view}` : `service ${b.service}`;
-      ctx.print({ name, unpinned: true, ...target, now: next ? `baseline:${next.name}` : 'reference setting' }, () =>
-        `unpinned baseline '${name}' of ${whose}; its drift is now measured against ${next ? `baseline '${next.name}'` : 'its reference setting (default: the previous successful run)'}`);
+      // As the next run finds it: the next newest baseline, a service's baseline for a view, drift.reference.
+      const now = currentReference(project, target);
+      const namedBy = targetsNamingBaseline(project, name);
+      const othersNaming = namedBy.filter((t) => (t.view ?? null) !== b.view || (t.service ?? null) !== b.service);
+      const against = now.reference?.startsWith('baseline:')
+        ? `baseline '${now.reference.slice('baseline:'.length)}'`
+        : now.reference === 'previous'
+          ? `the previous successful run (${now.runIds[0]})`
+          : now.reference
+            ? `the previous ${now.runIds.length} successful runs, pooled (${now.reference})`
+            : null;
+      const text = [
+        `unpinned baseline '${name}' of ${targetLabel(b)}; ${against ? `its drift is now measured against ${against}` : now.problem ? `its drift checks now error: ${now.problem}` : `its drift is skipped until there is a reference (${now.reason})`}`,
+        ...(othersNaming.length > 0 ? [`drift.reference still names '${name}' for ${othersNaming.map(targetLabel).join(', ')}: their drift checks error until a baseline '${name}' is pinned again`] : []),
+      ];
+      ctx.print({ name, unpinned: true, ...target, now: now.reference, now_run_ids: now.runIds, problem: now.problem, named_by: namedBy }, () => text.join('\n'));
     });
 
   const pii = program.command('pii').description('columns the PII check found personal data in: their profiles stay masked in every later run');
