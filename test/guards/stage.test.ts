@@ -26,6 +26,9 @@ describe('guard stage', () => {
     const drift = pick(g2, 'drift', undefined, 'delay')[0];
     expect(drift.status).toBe('pass');
     expect((drift.details as { reference: string }).reference).toBe(`run:${g1.runId}`);
+    // A p-value says it is one (it read "ks 1", like a KS statistic of 1, the largest distance there is).
+    expect(drift.method).toBe('ks');
+    expect(drift.message).toMatch(/^delay stable vs the previous run \(ks p [0-9.e-]+, psi [0-9.e-]+\)$/);
     expect(g2.verdict).toBe('pass');
   });
 

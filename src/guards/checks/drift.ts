@@ -57,14 +57,15 @@ function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile 
     return result(ctx, { ...base, status: 'error', method: d.method, metrics: d.metrics, message: `${f.column}${slice ? ` [${slice}]` : ''}: the ${d.method} drift metric could not be computed (${d.value})`, details: { ...refDetails, n_ref: d.nRef, n_cur: d.nCur } });
   }
   const label = referenceLabel(reference.description);
-  const cmp = d.method === 'ks' || d.method === 'chisquare' || d.method === 'z' ? `p ${round(d.value)} < ${q.p_value}` : `${d.method} ${round(d.value)} >= ${d.thresholds[d.method] ?? d.thresholds.fail}`;
+  const pValued = d.method === 'ks' || d.method === 'chisquare' || d.method === 'z';
+  const cmp = pValued ? `p ${round(d.value)} < ${q.p_value}` : `${d.method} ${round(d.value)} >= ${d.thresholds[d.method] ?? d.thresholds.fail}`;
   const message = d.driftedBy === 'method'
     ? `${f.column}${slice ? ` [${slice}]` : ''} drifted from ${label} (${cmp})`
     : d.driftedBy === 'psi'
       ? `${f.column}${slice ? ` [${slice}]` : ''} drifted from ${label} (psi ${round(d.metrics.psi)} >= ${q.psi_fail})`
       : d.status === 'warn'
         ? `${f.column}${slice ? ` [${slice}]` : ''} shifted from ${label} (psi ${round(d.metrics.psi)} >= ${q.psi_warn})`
-        : `${f.column}${slice ? ` [${slice}]` : ''} stable vs ${label} (${d.method} ${round(d.value)}, psi ${round(d.metrics.psi)})`;
+        : `${f.column}${slice ? ` [${slice}]` : ''} stable vs ${label} (${d.method} ${pValued ? 'p ' : ''}${round(d.value)}, psi ${round(d.metrics.psi)})`;
   return result(ctx, {
     ...base, status: d.status, method: d.method, value: Number.isFinite(d.value) ? d.value : null, thresholds: d.thresholds, metrics: d.metrics, message,
     details: { ...refDetails, n_ref: d.nRef, n_cur: d.nCur, drifted: d.drifted, drifted_by: d.driftedBy, histogram: d.histogram, categories: d.categories, ...(r.masked ? { masked: true } : {}) },
