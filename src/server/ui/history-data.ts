@@ -11,7 +11,7 @@ export interface HistoryPoint {
   readonly run: Run;
   /** The overall (unsliced) drift result of the feature, if the run had one. */
   readonly drift: CheckResult | null;
-  /** nulls / count of the feature's column in the run's profile. */
+  /** (NULL + NaN + ±Inf) / count of the feature's column in the run's profile: the missing rate the null-rate check judges. */
   readonly nullRate: number | null;
   readonly rows: number | null;
 }
@@ -39,15 +39,17 @@ export function featureHistory(project: Pick<Project, 'runs' | 'state'>, view: s
   try {
     const rows = project.state
       .prepare(
-        `SELECT run_id, json_extract(profile, '$.count') AS n, COALESCE(json_extract(profile, '$.nulls'), json_extract(profile, '$.null_count')) AS nulls
+        `SELECT run_id, json_extract(profile, '$.count') AS n,
+           COALESCE(json_extract(profile, '$.nulls'), json_extract(profile, '$.null_count'), 0)
+             + COALESCE(json_extract(profile, '$.nan'), 0) + COALESCE(json_extract(profile, '$.inf'), 0) AS nulls
          FROM profiles WHERE run_id IN (${marks}) AND "column" = ? AND slice = ''`,
       )
       .all(...ids, feature) as { run_id: string; n: number | null; nulls: number | null }[];
     for (const r of rows) nulls.set(r.run_id, { rows: r.n, rate: r.n ? (r.nulls ?? 0) / r.n : null });
   } catch {
     for (const id of ids) {
-      const p = project.runs.profiles(id).find((x) => x.column === feature && !x.slice)?.profile as { count?: number; nulls?: number } | undefined;
-      if (p?.count) nulls.set(id, { rows: p.count, rate: (p.nulls ?? 0) / p.count });
+      const p = project.runs.profiles(id).find((x) => x.column === feature && !x.slice)?.profile as { count?: number; nulls?: number; nan?: number; inf?: number } | undefined;
+      if (p?.count) nulls.set(id, { rows: p.count, rate: ((p.nulls ?? 0) + (p.nan ?? 0) + (p.inf ?? 0)) / p.count });
     }
   }
   return runs
