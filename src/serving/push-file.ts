@@ -4,10 +4,33 @@ import { resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { ident, literal } from '../offline/engine.js';
 import type { Project } from '../project.js';
+import type { DefinitionSet } from '../definitions/types.js';
+import { sourceColumnName } from '../definitions/source-location.js';
 import { rowsFromColumns } from './push-rows.js';
 
-/** Rows of a JSON or Parquet file; timestamps come back as RFC 3339 UTC strings. */
-export async function readRowsFile(project: Pick<Project, 'engine'>, file: string): Promise<Record<string, unknown>[]> {
+/**
+ * The columns of a view's rows that hold text: its string features and string join keys, by their names and by
+ * the source columns they are read from (a push may use either). A Parquet file's BIGINT in one of them stays
+ * its digits instead of becoming a number the view's schema refuses.
+ */
+export function textColumnsOf(set: DefinitionSet, view: string): Set<string> {
+  const v = set.views.get(view);
+  const out = new Set<string>();
+  if (!v) return out;
+  const source = set.sources.get(v.source);
+  const names = [
+    ...v.features.filter((f) => f.type === 'string').map((f) => f.name),
+    ...v.entities.flatMap((e) => set.entities.get(e)?.join_keys.filter((k) => k.type === 'string').map((k) => k.name) ?? []),
+  ];
+  for (const n of names) {
+    out.add(n);
+    if (source) out.add(sourceColumnName(source, n));
+  }
+  return out;
+}
+
+/** Rows of a JSON or Parquet file; timestamps come back as RFC 3339 UTC strings. `textColumns`: see `textColumnsOf`. */
+export async function readRowsFile(project: Pick<Project, 'engine'>, file: string, textColumns: ReadonlySet<string> = new Set()): Promise<Record<string, unknown>[]> {
   const path = resolve(file);
   if (/\.parquet$/i.test(path)) {
     const engine = await project.engine();
@@ -33,7 +56,8 @@ export async function readRowsFile(project: Pick<Project, 'engine'>, file: strin
         for (const row of rows) for (const c of floats) row[c] = nonFinite(row[c]);
         // ... and 64-bit and wider integers as digit text: a number when JSON holds it exactly (pandas writes int64
         // columns for int32 features too), else the digits, as an int64 beyond ±2^53 is pushed.
-        const wide = cols.filter((c) => WIDE_INTEGER.test(c.column_type)).map((c) => c.column_name);
+        // Not for the view's string columns (`textColumns`): an id stored as BIGINT for a string key stays its digits.
+        const wide = cols.filter((c) => WIDE_INTEGER.test(c.column_type) && !textColumns.has(c.column_name)).map((c) => c.column_name);
         for (const row of rows) for (const c of wide) row[c] = exactNumber(row[c]);
         return rows;
       } catch (e) {

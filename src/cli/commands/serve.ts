@@ -94,8 +94,8 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
       const { InputError } = await import('../../errors.js');
       if (!['online', 'offline', 'both'].includes(opts.to)) throw new InputError(`--to must be online, offline or both (got '${opts.to}')`);
       const project = await ctx.project();
-      const { readRowsFile } = await import('../../serving/push-file.js');
-      const rows = await readRowsFile(project, opts.file);
+      const { readRowsFile, textColumnsOf } = await import('../../serving/push-file.js');
+      const rows = await readRowsFile(project, opts.file, textColumnsOf(project.registry.current(), opts.view));
       const { push } = await import('../../serving/push.js');
       const result = await push(project, { view: opts.view, rows, to: opts.to as 'online' | 'offline' | 'both' });
       if (result.status === 'blocked') ctx.setExit(1);
