@@ -11,11 +11,8 @@
  * column as text that is then cast strictly. Mistakes a user can make are
  * `InputError`s that say what to fix.
  */
-import {
-  DuckDBDateValue, DuckDBDecimalValue, DuckDBTimestampMillisecondsValue, DuckDBTimestampNanosecondsValue, DuckDBTimestampSecondsValue,
-  DuckDBTimestampTZValue, DuckDBTimestampValue, StatementType, type DuckDBAppender, type DuckDBConnection,
-} from '@duckdb/node-api';
-import { Type, type Table as ArrowTable } from 'apache-arrow';
+import { StatementType, type DuckDBConnection } from '@duckdb/node-api';
+import type { Table as ArrowTable } from 'apache-arrow';
 import { extname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { JoinKey, JoinKeyType } from '../definitions/types.js';
@@ -23,6 +20,7 @@ import { InputError } from '../errors.js';
 import { foldAscii, ident, literal } from './engine.js';
 import { ENTITY_TS, ROW_ORDINAL } from './point-in-time.js';
 import { badUtcOffsetSql, fractionalIntegerText } from './source-sql.js';
+import { appendColumns, columnsFromArrow, columnsFromRows, type ColType, type InColumn } from './entity-columns.js';
 
 /** Where entity rows come from. */
 export type EntityInput =
@@ -418,101 +416,6 @@ async function singleSelect(conn: DuckDBConnection, sql: string): Promise<string
   return sql;
 }
 
-/** Types of the raw table's columns: what rows infer (BOOLEAN, BIGINT, DOUBLE, VARCHAR, TIMESTAMP), and what Arrow declares. */
-type ColType =
-  | 'BOOLEAN' | 'TINYINT' | 'SMALLINT' | 'INTEGER' | 'BIGINT' | 'UTINYINT' | 'USMALLINT' | 'UINTEGER' | 'UBIGINT' | 'FLOAT' | 'DOUBLE'
-  | 'VARCHAR' | 'TIMESTAMP' | 'TIMESTAMP_S' | 'TIMESTAMP_MS' | 'TIMESTAMP_NS' | 'TIMESTAMPTZ' | 'DATE' | `DECIMAL(${number},${number})`;
-interface InColumn { name: string; type: ColType; values: unknown[] }
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-
-function inferType(name: string, values: readonly unknown[]): ColType {
-  const kinds = new Set<string>();
-  values.forEach((v, row) => {
-    if (v === null || v === undefined) return;
-    if (v instanceof Date) {
-      if (Number.isNaN(v.getTime())) throw new InputError(`entity column '${name}' holds an invalid Date in row ${row}`, { column: name, row }, 'bad_entity_value');
-      kinds.add('date');
-    }
-    // A whole number beyond the int64 range is refused below (an id sent as a JSON number has lost digits
-    // already); in a column that also holds fractions it is a float like the rest.
-    else if (typeof v === 'number') kinds.add(Number.isInteger(v) ? 'int' : 'float');
-    else if (typeof v === 'object') {
-      throw new InputError(
-        `entity column '${name}' holds ${Array.isArray(v) ? 'an array' : 'an object'} in row ${row}; entity values must be strings, numbers, booleans or timestamps`,
-        { column: name, row },
-        'bad_entity_value',
-      );
-    } else kinds.add(typeof v);
-  });
-  if (kinds.size === 0 || (kinds.size === 1 && kinds.has('string'))) return 'VARCHAR';
-  if (kinds.size === 1 && kinds.has('boolean')) return 'BOOLEAN';
-  if (kinds.size === 1 && kinds.has('date')) return 'TIMESTAMP';
-  if ([...kinds].every((k) => k === 'int' || k === 'bigint')) {
-    const row = values.findIndex((v) => (typeof v === 'number' || typeof v === 'bigint') && (BigInt(v) < INT64_MIN || BigInt(v) > INT64_MAX));
-    if (row >= 0) {
-      // Refused rather than read as floats: it may be an id (a uint64 hash) that lost digits already.
-      throw new InputError(
-        `entity column '${name}' holds ${String(values[row])} in row ${row}, outside the 64-bit integer range; send such values as strings`,
-        { column: name, row },
-        'bad_entity_value',
-      );
-    }
-    // An integer beyond ±2^53 sent as a JSON number has lost its last digits already: refused, as for join keys,
-    // rather than passed through as another id.
-    const inexact = values.findIndex((v) => typeof v === 'number' && !Number.isSafeInteger(v));
-    if (inexact >= 0) {
-      throw new InputError(
-        `entity column '${name}' holds ${String(values[inexact])} in row ${inexact}, a whole number beyond ±2^53 that is not exact any more (its last digits are lost); send such ids as strings (or bigints in the SDK)`,
-        { column: name, row: inexact },
-        'bad_entity_value',
-      );
-    }
-    return 'BIGINT';
-  }
-  if ([...kinds].every((k) => k === 'int' || k === 'float')) return 'DOUBLE';
-  throw new InputError(`entity column '${name}' mixes value types (${[...kinds].join(', ')}); use one type per column`, undefined, 'mixed_column_types');
-}
-
-/**
- * An integer join key's values as sent in JSON: digit strings are the key's integers (beyond ±2^53 a JSON
- * client must send them so; the online API takes them too), and a number beyond ±2^53 is refused, since it
- * has lost its last digits already and would join another entity's rows.
- */
-function intKeyValues(name: string, values: readonly unknown[]): unknown[] {
-  return values.map((v, row) => {
-    if (typeof v === 'string' && /^-?\d+$/.test(v)) {
-      const n = BigInt(v);
-      if (n < INT64_MIN || n > INT64_MAX) throw new InputError(`entity column '${name}' holds ${v} in row ${row}, outside the 64-bit integer range of its join key`, { column: name, row }, 'bad_entity_value');
-      return n;
-    }
-    if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) {
-      throw new InputError(
-        `entity column '${name}' holds ${v} in row ${row}, a number beyond ±2^53 that is not exact any more (its last digits are lost); send such ids as strings (or bigints in the SDK)`,
-        { column: name, row },
-        'bad_entity_value',
-      );
-    }
-    return v;
-  });
-}
-
-function columnsFromRows(rows: readonly Readonly<Record<string, unknown>>[], intKeys: ReadonlySet<string> = new Set()): InColumn[] {
-  const names: string[] = [];
-  const seen = new Set<string>();
-  rows.forEach((r, row) => {
-    if (r === null || typeof r !== 'object' || Array.isArray(r)) {
-      throw new InputError(`entity row ${row} is ${r === null ? 'null' : Array.isArray(r) ? 'an array' : `a ${typeof r}`}; each entity row is an object of column values`, { row }, 'bad_entity_value');
-    }
-  });
-  for (const r of rows) for (const k of Object.keys(r)) if (!seen.has(k)) (seen.add(k), names.push(k));
-  return names.map((name) => {
-    const given = rows.map((r) => r[name] ?? null);
-    return intKeys.has(name) ? intKeyColumn(name, given) : { name, type: inferType(name, given), values: given };
-  });
-}
-
 /**
  * The columns of an empty array of rows: the timestamp and every join key, typed as declared, so that it builds
  * an empty dataset as an empty Arrow table, SQL result or file does.
@@ -522,122 +425,4 @@ function noRowsColumns(options: LoadEntityOptions): InColumn[] {
   // A key named as the timestamp column is left to loadFrom, which says that a column cannot be both.
   const keys = new Map(options.joinKeys.filter((k) => k.name !== tsCol).map((k) => [k.name, KEY_SQL[k.type] as ColType]));
   return [{ name: tsCol, type: 'TIMESTAMP', values: [] }, ...[...keys].map(([name, type]) => ({ name, type, values: [] }))];
-}
-
-/** An int join key's column: exact integers (see `intKeyValues`); all nulls are still a BIGINT column, not text. */
-function intKeyColumn(name: string, given: readonly unknown[]): InColumn {
-  const values = intKeyValues(name, given);
-  return { name, type: values.every((v) => v === null) ? 'BIGINT' : inferType(name, values), values };
-}
-
-/** An Arrow timestamp's unit (second, milli, micro, nano) as the DuckDB type of that unit. */
-const ARROW_TIMESTAMP_TYPES = ['TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP', 'TIMESTAMP_NS'] as const;
-const ARROW_UNIT_TO_MICROS = [1_000_000n, 1_000n, 1n, 0n]; // second, milli, micro, nano (nano divides)
-
-function columnsFromArrow(table: ArrowTable, intKeys: ReadonlySet<string> = new Set()): InColumn[] {
-  return table.schema.fields.map((field, i) => {
-    const vec = table.getChildAt(i)!;
-    if (field.type.typeId === Type.Timestamp) {
-      // The raw values in the column's unit (apache-arrow's getter gives milliseconds as a float). With a zone the
-      // values are instants: TIMESTAMPTZ, which DuckDB holds in microseconds only.
-      const { unit, timezone } = field.type as { unit: number; timezone?: string | null };
-      const zoned = timezone !== null && timezone !== undefined && timezone !== '';
-      const values: unknown[] = [];
-      for (const data of vec.data) {
-        const raw = data.values as unknown as BigInt64Array;
-        for (let j = 0; j < data.length; j++) {
-          if (!data.getValid(j)) values.push(null);
-          else {
-            const v = raw[j]; // a slice's values start at its first row already (data.offset is for the validity bits)
-            values.push(!zoned ? v : unit === 3 ? v / 1000n : v * ARROW_UNIT_TO_MICROS[unit]);
-          }
-        }
-      }
-      return { name: field.name, type: zoned ? 'TIMESTAMPTZ' : ARROW_TIMESTAMP_TYPES[unit], values };
-    }
-    const values = [...vec].map((v) => (v === undefined ? null : v) as unknown);
-    if (field.type.typeId === Type.Date) return { name: field.name, type: 'DATE' as const, values: values.map((v) => (v === null ? null : Math.floor((v as number) / 86_400_000))) };
-    // An int key's values decide, as for rows (a Float64 column of whole numbers is an int64 key, as apache-arrow
-    // stores plain JavaScript numbers), checked as exact (a Float64 loses digits beyond ±2^53); its Arrow type
-    // only when no value can (an all-null column). Other columns pass through as the type they were given, width
-    // and sign included (an Int32 stays an INTEGER, a Uint64 a UBIGINT; a Float64 weight of whole numbers stays a
-    // DOUBLE), as DuckDB reads the same column from a Parquet file.
-    const declared = arrowColumnType(field.type);
-    if (intKeys.has(field.name) && values.some((v) => v !== null)) return intKeyColumn(field.name, values);
-    if (declared?.startsWith('DECIMAL')) return { name: field.name, type: declared, values: values.map((v) => (v === null ? null : BigInt(String(v)))) };
-    return { name: field.name, type: declared ?? inferType(field.name, values), values };
-  });
-}
-
-const ARROW_INTS: Record<string, ColType> = {
-  '8s': 'TINYINT', '16s': 'SMALLINT', '32s': 'INTEGER', '64s': 'BIGINT', '8u': 'UTINYINT', '16u': 'USMALLINT', '32u': 'UINTEGER', '64u': 'UBIGINT',
-};
-
-/**
- * The column type an Arrow type declares (Int of each width and sign, Float32 → FLOAT, Float64, Decimal128 up to
- * 38 digits, Bool, Utf8); the values decide for types without a counterpart.
- */
-function arrowColumnType(given: ArrowTypeLike): ColType | undefined {
-  const type = given.typeId === Type.Dictionary && given.dictionary ? given.dictionary : given;
-  const t = type.typeId;
-  if (t === Type.Int) return ARROW_INTS[`${type.bitWidth}${type.isSigned ? 's' : 'u'}`];
-  if (t === Type.Float) return type.precision === 2 ? 'DOUBLE' : 'FLOAT'; // half and single precision: FLOAT holds both
-  if (t === Type.Decimal && type.precision! >= 1 && type.precision! <= 38) return `DECIMAL(${type.precision!},${type.scale!})`;
-  if (t === Type.Bool) return 'BOOLEAN';
-  if (t === Type.Utf8 || t === Type.LargeUtf8) return 'VARCHAR';
-  return undefined;
-}
-
-interface ArrowTypeLike {
-  typeId: Type;
-  dictionary?: ArrowTypeLike;
-  bitWidth?: number;
-  isSigned?: boolean;
-  precision?: number;
-  scale?: number;
-}
-
-/** Append one value of a column of type `type` (not null). */
-function appendValue(app: DuckDBAppender, type: ColType, v: unknown): void {
-  switch (type) {
-    case 'VARCHAR': return app.appendVarchar(String(v));
-    case 'BOOLEAN': return app.appendBoolean(Boolean(v));
-    case 'TINYINT': return app.appendTinyInt(Number(v));
-    case 'SMALLINT': return app.appendSmallInt(Number(v));
-    case 'INTEGER': return app.appendInteger(Number(v));
-    case 'BIGINT': return app.appendBigInt(BigInt(v as number | bigint));
-    case 'UTINYINT': return app.appendUTinyInt(Number(v));
-    case 'USMALLINT': return app.appendUSmallInt(Number(v));
-    case 'UINTEGER': return app.appendUInteger(Number(v));
-    case 'UBIGINT': return app.appendUBigInt(BigInt(v as number | bigint));
-    case 'FLOAT': return app.appendFloat(Number(v));
-    case 'DOUBLE': return app.appendDouble(Number(v));
-    case 'TIMESTAMP': return app.appendTimestamp(new DuckDBTimestampValue(v instanceof Date ? BigInt(v.getTime()) * 1000n : (v as bigint)));
-    case 'TIMESTAMP_S': return app.appendTimestampSeconds(new DuckDBTimestampSecondsValue(v as bigint));
-    case 'TIMESTAMP_MS': return app.appendTimestampMilliseconds(new DuckDBTimestampMillisecondsValue(v as bigint));
-    case 'TIMESTAMP_NS': return app.appendTimestampNanoseconds(new DuckDBTimestampNanosecondsValue(v as bigint));
-    case 'TIMESTAMPTZ': return app.appendTimestampTZ(new DuckDBTimestampTZValue(v as bigint));
-    case 'DATE': return app.appendDate(new DuckDBDateValue(v as number));
-    default: {
-      const [, width, scale] = /^DECIMAL\((\d+),(\d+)\)$/.exec(type)!.map(Number);
-      return app.appendDecimal(new DuckDBDecimalValue(v as bigint, width, scale));
-    }
-  }
-}
-
-function appendColumns(app: DuckDBAppender, cols: readonly InColumn[]): void {
-  const n = cols[0].values.length;
-  for (let r = 0; r < n; r++) {
-    for (const c of cols) {
-      const v = c.values[r];
-      try {
-        if (v === null || v === undefined) app.appendNull();
-        else appendValue(app, c.type, v);
-      } catch (e) {
-        // Every type above takes every value its column can hold: a value it does not is named, never DuckDB's bare reason.
-        throw new InputError(`entity column '${c.name}' holds ${String(v)} in row ${r}, which a ${c.type} column cannot: ${(e as Error).message.split('\n')[0]}`, { column: c.name, row: r }, 'bad_entity_value');
-      }
-    }
-    app.endRow();
-  }
 }
