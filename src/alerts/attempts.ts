@@ -65,6 +65,14 @@ export function recordAttempt(state: StateDb, a: AlertAttempt): void {
     .run(a.run_id, a.alert, webhookEndpoint(a.url), a.attempt, a.status_code, a.ok ? 1 : 0, a.error, a.at, a.duration_ms);
 }
 
+/** Record the try in flight when the process was stopped (Ctrl-C, a second signal to serve) as interrupted. */
+export function recordInterruptedTry(state: StateDb, alert: { name: string; url: string }, runId: string, attempt: number): void {
+  recordAttempt(state, {
+    run_id: runId, alert: alert.name, url: alert.url, attempt, status_code: null, ok: false,
+    error: 'interrupted: the process stopped during this try', at: new Date().toISOString(), duration_ms: 0,
+  });
+}
+
 /** Delivery attempts of a run's alerts, in order. */
 export function listAlertAttempts(project: Pick<Project, 'state'>, runId: string): AlertAttempt[] {
   const rows = db(project.state).prepare('SELECT * FROM alert_attempts WHERE run_id = ? ORDER BY id').all(runId) as (Omit<AlertAttempt, 'ok'> & { ok: number })[];

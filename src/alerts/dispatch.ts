@@ -32,7 +32,7 @@ import type { Project } from '../project.js';
 import { takeDueAlerts } from '../runs/run-store.js';
 import type { CheckResult, Run } from '../runs/types.js';
 import { onInterrupt } from '../state/interrupt.js';
-import { alertTarget, recordAttempt, listAlertAttempts, triesOf, webhookEndpoint, type AlertAttempt } from './attempts.js';
+import { alertTarget, recordAttempt, recordInterruptedTry, listAlertAttempts, triesOf, webhookEndpoint, type AlertAttempt } from './attempts.js';
 import { firstTriesMs, forgetRedelivery, keptAlerts, releaseRedelivery, scheduleRedelivery } from './redelivery.js';
 import { SIGNATURE_HEADER, signBody } from './signature.js';
 import { releaseDeliverySlot, takeDeliverySlot } from './throttle.js';
@@ -304,10 +304,7 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
     // and the slot given back, as for a delivery whose every try failed, so the match is counted in the next one
     // (or, without min_interval, redelivered).
     const undo = onInterrupt(() => {
-      recordAttempt(project.state, {
-        run_id: runId, alert: alert.name, url: webhookEndpoint(alert.url), attempt: triesOf(project, runId, alert.name) + 1, status_code: null, ok: false,
-        error: 'interrupted: the process stopped during this try', at: new Date().toISOString(), duration_ms: 0,
-      });
+      recordInterruptedTry(project.state, alert, runId, triesOf(project, runId, alert.name) + 1);
       releaseDeliverySlot(project.state, alert, target, slot);
     });
     try {

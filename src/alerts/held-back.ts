@@ -12,7 +12,7 @@
 import type { AlertConfig } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import { onInterrupt } from '../state/interrupt.js';
-import { heldBackRuns, recordAttempt, triesOf, webhookEndpoint, type AlertAttempt } from './attempts.js';
+import { heldBackRuns, recordInterruptedTry, triesOf, type AlertAttempt } from './attempts.js';
 import { backoffMs, deliver, type AlertOptions } from './dispatch.js';
 import { firstTriesMs } from './redelivery.js';
 import { claimHeldBack, forgetUnconfigured, releaseHeldBack, settleHeldBack, unclaimHeldBack, type HeldBackClaim } from './throttle.js';
@@ -67,10 +67,7 @@ async function sendSummary(project: Project, alert: AlertConfig, claim: HeldBack
     // claim released, as for a summary whose every try failed (a kill leaves the claim to run out instead).
     const before = triesOf(project, runId, alert.name);
     undo = onInterrupt(() => {
-      recordAttempt(project.state, {
-        run_id: runId, alert: alert.name, url: webhookEndpoint(alert.url), attempt: triesOf(project, runId, alert.name) - before + 1, status_code: null, ok: false,
-        error: 'interrupted: the process stopped during this try', at: new Date().toISOString(), duration_ms: 0,
-      });
+      recordInterruptedTry(project.state, alert, runId, triesOf(project, runId, alert.name) - before + 1);
       releaseHeldBack(project.state, alert, claim);
     });
     const attempts = await deliver(project.state, alert, runId, JSON.stringify(body), opts);
