@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { ident, literal } from '../offline/engine.js';
 import type { Project } from '../project.js';
+import { viewJoinKeys } from '../definitions/definition-set.js';
 import type { DefinitionSet } from '../definitions/types.js';
 import { sourceColumnName } from '../definitions/source-location.js';
 import { rowsFromColumns } from './push-rows.js';
@@ -20,7 +21,7 @@ export function textColumnsOf(set: DefinitionSet, view: string): Set<string> {
   const source = set.sources.get(v.source);
   const names = [
     ...v.features.filter((f) => f.type === 'string').map((f) => f.name),
-    ...v.entities.flatMap((e) => set.entities.get(e)?.join_keys.filter((k) => k.type === 'string').map((k) => k.name) ?? []),
+    ...viewJoinKeys(set, v).filter((k) => k.type === 'string').map((k) => k.name),
   ];
   for (const n of names) {
     out.add(n);
