@@ -345,6 +345,14 @@ function sourceLocation(source: SourceDef): { label: string; details: Record<str
 }
 
 /**
+ * The first line of why a source could not be read, with paths inside the project root relative to it: a caller
+ * (an API client too) learns which file, not where the server keeps it.
+ */
+export function readFailureText(cause: unknown, root: string): string {
+  return (cause instanceof Error ? cause.message : String(cause)).split('\n')[0].replaceAll(`${root}/`, '');
+}
+
+/**
  * A source that could not be read (a file gone, a value that is no value of its declared type): a
  * `FeatureguardError` (code `source_unreadable`, HTTP 500, exit 3) naming the view, the source and where it
  * points, with the first line of DuckDB's message — paths relative to the project, so that an API caller learns
@@ -353,7 +361,7 @@ function sourceLocation(source: SourceDef): { label: string; details: Record<str
 export function sourceUnreadable(view: string, source: SourceDef, cause: unknown, root: string): FeatureguardError {
   if (cause instanceof FeatureguardError) return cause;
   const where = sourceLocation(source);
-  const said = (cause instanceof Error ? cause.message : String(cause)).split('\n')[0].replaceAll(`${root}/`, '');
+  const said = readFailureText(cause, root);
   // A column the files lack resolves to the alias of the same name in featureguard's SELECT, and DuckDB then
   // speaks of "referenced before it is defined": say what it means.
   const missing = /Column "([^"]+)" referenced that exists in the SELECT clause/.exec(said)?.[1];

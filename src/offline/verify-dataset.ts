@@ -21,6 +21,7 @@ import type { LineageInput } from '../runs/types.js';
 import { planDataset, type DatasetPlan } from './dataset-plan.js';
 import { fingerprintFile, type FileFingerprint } from './fingerprint.js';
 import { fingerprintEachSource, readManifest, type DatasetManifest } from './manifest.js';
+import { readFailureText } from './source-sql.js';
 
 export interface DatasetDifference {
   readonly what: 'definition' | 'source' | 'entities' | 'output';
@@ -152,7 +153,7 @@ export async function verifyDataset(project: Project, manifestFile: string, base
     const byName = new Map((await fingerprintEachSource(await project.engine(), project.root, plan, project.config.quality)).map((s) => [s.name, s]));
     for (const s of m.sources) {
       const now = byName.get(s.name);
-      if (now && 'error' in now) differences.push({ what: 'source', name: s.name, message: `source '${s.name}' cannot be read: ${now.error.message.split('\n')[0].replaceAll(`${project.root}/`, '')}` });
+      if (now && 'error' in now) differences.push({ what: 'source', name: s.name, message: `source '${s.name}' cannot be read: ${readFailureText(now.error, project.root)}` });
       else for (const message of await sourceDifferences(project.root, s, now?.input)) differences.push({ what: 'source', name: s.name, message });
     }
   }

@@ -11,7 +11,7 @@ import { resolveSourcePath, sourcePlaces, sourceResolvesInside, type SourceRoots
 import type { FeatureType, JoinKey, SourceDef } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
 import { ident, interruptQuietly, literal } from '../offline/engine.js';
-import { duckdbType, rawSourceSql, runSetup, writingName } from '../offline/source-sql.js';
+import { duckdbType, rawSourceSql, readFailureText, runSetup, writingName } from '../offline/source-sql.js';
 import { onInterrupt } from '../state/interrupt.js';
 
 /** A column of the canonical push table. */
@@ -232,8 +232,7 @@ async function existingColumns(conn: DuckDBConnection, target: OfflineTarget): P
   } catch (e) {
     if (/No files found that match the pattern/.test((e as Error).message)) return [];
     if (e instanceof FeatureguardError) throw e;
-    // Paths relative to the project, as `sourceUnreadable` gives them: an API caller learns which file, not where the server keeps it.
-    const said = (e as Error).message.split('\n')[0].replaceAll(`${target.roots.root}/`, '');
+    const said = readFailureText(e, target.roots.root);
     throw new FeatureguardError('source_unreadable', `cannot append these rows to the offline source '${target.source}': its files could not be read (${said})`, {
       status: 500, exitCode: 3, details: { source: target.source, reason: said }, cause: e,
     });
