@@ -30,7 +30,12 @@ CREATE INDEX IF NOT EXISTS baselines_view ON baselines (view, pinned_at DESC);
 CREATE INDEX IF NOT EXISTS baselines_service ON baselines (service, pinned_at DESC);
 `;
 
-const NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+/**
+ * Baseline names are values, never SQL identifiers, so beyond the definition name rule they may hold
+ * '-' and '.' (`train-2001-05`, `v1.2`, as QUALITY-CHECKS.md names them) and start with a digit.
+ * Keep in step with the `baseline:` pattern of drift.reference in schemas/quality.schema.json.
+ */
+const NAME = /^[a-z0-9_][a-z0-9_.-]{0,62}$/;
 
 export interface Baseline {
   name: string;
@@ -107,7 +112,7 @@ export type PinnedBaseline = Baseline & { replaced: { run_id: string | null; sou
  * view or service replaces it (`replaced`); a name pinned for another target is refused (`baseline_name_taken`).
  */
 export function pinBaseline(project: Project, input: PinBaselineInput): PinnedBaseline {
-  if (!NAME.test(input.name)) throw new InputError(`invalid baseline name '${input.name}': use ^[a-z_][a-z0-9_]{0,62}$`);
+  if (!NAME.test(input.name)) throw new InputError(`invalid baseline name '${input.name}': use 1-63 lowercase letters, digits, '_', '-' or '.', not starting with '-' or '.'`);
   if (Boolean(input.view) === Boolean(input.service)) throw new InputError('pin a baseline for exactly one of --view or --service');
   if (Boolean(input.fromRun) === Boolean(input.fromDataset)) throw new InputError('pin a baseline from exactly one of --from-run or --from-dataset');
   const set = project.registry.current();

@@ -35,6 +35,8 @@ describe('quality config', () => {
     const schema = JSON.parse(readFileSync(new URL('../../schemas/quality.schema.json', import.meta.url), 'utf8'));
     const validate = new Ajv2020({ strict: true }).addFormat(DURATION_FORMAT, true).compile(schema);
     expect(validate({ drift: { policy: 'block', reference: 'baseline:train_2001_01' }, provenance: { tampering: 'warn' }, anomaly: { max_staleness: '2d' } })).toBe(true);
+    expect(validate({ drift: { reference: 'baseline:train-2001-05' } })).toBe(true);
+    expect(validate({ drift: { reference: 'baseline:Train' } })).toBe(false);
     expect(validate({ drift: { bogus: 1 } })).toBe(false);
     expect(validate({ drift: 'sometimes' })).toBe(false);
     const walk = (node: unknown, path: string): void => {

@@ -194,6 +194,11 @@ describe('quality CLI', () => {
     expect((d.details as { reference: string }).reference).toBe('baseline:train');
     expect(d.status).toBe('pass');
     expect((await cli(dir, 'baseline', 'pin', '--name', 'Bad-Name', '--service', 'svc', '--from-run', out.run_id)).code).toBe(2);
+    expect((await cli(dir, 'baseline', 'pin', '--name', '-train', '--service', 'svc', '--from-run', out.run_id)).code).toBe(2);
+    // Dated names as QUALITY-CHECKS.md writes them: '-' and '.' are allowed in a baseline's name.
+    const dated = await cli(dir, '--json', 'baseline', 'pin', '--name', 'train-2001-05', '--service', 'svc', '--from-run', out.run_id);
+    expect(dated.code).toBe(0);
+    expect(JSON.parse(dated.out)).toMatchObject({ name: 'train-2001-05', service: 'svc' });
 
     // Bad input to check: clear exit-2 errors, never a DuckDB dump.
     const bad = async (...args: string[]) => {
