@@ -7,14 +7,16 @@
  * const r = await checkView(project, { view: 'airport_daily', start: '2001-06-01', end: '2001-07-01' });
  * if (r.verdict === 'block') process.exitCode = 1;
  */
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { getService, getView, resolveFeatureRefs, viewJoinKeys } from '../definitions/definition-set.js';
 import type { FeatureType, JoinKeyType } from '../definitions/types.js';
 import { NOT_JUDGED, alertFinishedRun } from '../alerts/dispatch.js';
-import { FeatureguardError, InputError, isCallerError } from '../errors.js';
+import { InputError, isCallerError } from '../errors.js';
 import { parseInstant } from '../time/instant.js';
 import { ident, literal } from '../offline/engine.js';
+import { sourceUnreadable } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
 import { viewLineage } from '../runs/lineage-record.js';
 import type { Run } from '../runs/types.js';
@@ -43,6 +45,34 @@ function finish(project: Project, run: Run, g: GuardStageResult, rows: number): 
   return { ...g, run: updated };
 }
 
+/**
+ * Run `judge` as the check run `run`: it loads the rows into the temp table it is given and runs the guard stage.
+ * A failure before the stage returned fails the run and alerts it, as a materialization's does (an alert on failed
+ * runs pages someone), unless the caller caused it; a judged run was alerted by the guard stage, so a failure after
+ * that alerts nothing more. The table and `conn` are released either way.
+ */
+async function asCheckRun(
+  project: Project,
+  run: Run,
+  conn: DuckDBConnection,
+  judge: (table: string) => Promise<{ g: GuardStageResult; rows: number }>,
+): Promise<CheckRunResult> {
+  const table = `fg_check_${run.id.replaceAll('-', '')}`;
+  let judged = false;
+  try {
+    const { g, rows } = await judge(table);
+    judged = true;
+    return finish(project, run, g, rows);
+  } catch (e) {
+    project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: firstLine(e) });
+    if (!judged && !isCallerError(e)) await alertFinishedRun(project, run.id, NOT_JUDGED);
+    throw e;
+  } finally {
+    await conn.run(`DROP TABLE IF EXISTS ${ident(table)}`).catch(() => undefined);
+    conn.closeSync();
+  }
+}
+
 /** Run the guards on the rows of `view` with `start <= event_timestamp < end`. */
 export async function checkView(project: Project, opts: { view: string; start: string | Date; end: string | Date; now?: Date }): Promise<CheckRunResult> {
   const set = project.registry.current();
@@ -51,36 +81,19 @@ export async function checkView(project: Project, opts: { view: string; start: s
   if (window.end <= window.start) throw new InputError('--end must be after --start');
   const conn = await (await project.engine()).connect();
   const run = project.runs.create({ kind: 'check', view: view.name, window_start: window.start.toISOString(), window_end: window.end.toISOString() });
-  const table = `fg_check_${run.id.replaceAll('-', '')}`;
-  // Once the guard stage returned it has alerted the run; a failure after that must not alert it again.
-  let judged = false;
-  try {
+  return asCheckRun(project, run, conn, async (table) => {
     let rel: Awaited<ReturnType<typeof rawViewRelationSql>>;
     try {
       rel = await rawViewRelationSql(project, view, conn);
       await conn.run(`CREATE TEMP TABLE ${ident(table)} AS SELECT * FROM (${rel.select}) WHERE event_timestamp >= ${sqlTs(window.start)} AND event_timestamp < ${sqlTs(window.end)}`);
     } catch (e) {
-      if (e instanceof FeatureguardError) throw e;
-      const source = set.sources.get(view.source);
-      throw new FeatureguardError('source_unreadable', `feature view '${view.name}' could not read its source '${view.source}'${source?.path ? ` (path '${source.path}')` : ''}: ${firstLine(e)}`, {
-        status: 500, exitCode: 3, details: { view: view.name, source: view.source, reason: firstLine(e) }, cause: e,
-      });
+      // The same error a materialization of the window would give (paths relative to the project).
+      throw sourceUnreadable(view.name, set.sources.get(view.source)!, e, project.root);
     }
     const withLineage = project.runs.update(run.id, { lineage: await viewLineage(project, set, view, conn, rel.select, { job: `check:${view.name}`, output: null }) });
     const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${ident(table)}`)).getRowsJS()[0][0]);
-    const g = await runGuardStage({ project, run: withLineage, kind: 'check', view, conn, table, window, now: opts.now });
-    judged = true;
-    return finish(project, run, g, rows);
-  } catch (e) {
-    project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: e instanceof Error ? e.message.split('\n')[0] : String(e) });
-    // A run that failed before its guards judged it alerts too, as a materialization does (an alert on failed runs
-    // pages someone), unless the caller caused it; a judged run was alerted by the guard stage.
-    if (!judged && !isCallerError(e)) await alertFinishedRun(project, run.id, NOT_JUDGED);
-    throw e;
-  } finally {
-    await conn.run(`DROP TABLE IF EXISTS ${ident(table)}`).catch(() => undefined);
-    conn.closeSync();
-  }
+    return { g: await runGuardStage({ project, run: withLineage, kind: 'check', view, conn, table, window, now: opts.now }), rows };
+  });
 }
 
 interface ManifestLike {
@@ -122,9 +135,7 @@ export async function checkDataset(project: Project, opts: { file: string; servi
   const service = getService(set, serviceName);
   const conn = await (await project.engine()).connect();
   const run = project.runs.create({ kind: 'check', service: service.name, options: { dataset: file } });
-  const table = `fg_check_${run.id.replaceAll('-', '')}`;
-  let judged = false;
-  try {
+  return asCheckRun(project, run, conn, async (table) => {
     const csv = file.endsWith('.csv');
     const json = file.endsWith('.json') || file.endsWith('.jsonl');
     // The service's features with the column names a build writes for them (the manifest's, else `view__feature`
@@ -177,17 +188,6 @@ export async function checkDataset(project: Project, opts: { file: string; servi
       ...(labelName && !labelColumn ? { missingLabel: labelName } : {}),
     };
     const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${ident(table)}`)).getRowsJS()[0][0]);
-    const g = await runGuardStage({ project, run, kind: 'check', service, conn, table, dataset, now: opts.now });
-    judged = true;
-    return finish(project, run, g, rows);
-  } catch (e) {
-    project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: e instanceof Error ? e.message.split('\n')[0] : String(e) });
-    // A run that failed before its guards judged it alerts too, as a materialization does (an alert on failed runs
-    // pages someone), unless the caller caused it; a judged run was alerted by the guard stage.
-    if (!judged && !isCallerError(e)) await alertFinishedRun(project, run.id, NOT_JUDGED);
-    throw e;
-  } finally {
-    await conn.run(`DROP TABLE IF EXISTS ${ident(table)}`).catch(() => undefined);
-    conn.closeSync();
-  }
+    return { g: await runGuardStage({ project, run, kind: 'check', service, conn, table, dataset, now: opts.now }), rows };
+  });
 }

@@ -5,7 +5,10 @@
  * online store must stay as it was. A compatible change (a narrower integer, an
  * ENUM for a string) must still pass and serve the declared types.
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FeatureguardError } from '../../src/errors.js';
 import { checkView } from '../../src/guards/check-run.js';
 import { materialize } from '../../src/materialize/materialize.js';
 import { getOnlineFeatures } from '../../src/serving/online-features.js';
@@ -53,6 +56,20 @@ describe('a broken source blocks, it does not crash', () => {
     const c = await checkView(bench.project, { view: 'delays', start: '2024-01-08', end: '2024-01-15' });
     expect(c.verdict).toBe('block');
     expect(c.blockedReason).toContain(`schema.${method}`);
+  });
+
+  it('a source gone is the same clear error from check as from materialize, with project-relative paths', async () => {
+    bench = await guardBench({ features: FEATURES });
+    rmSync(join(bench.dir, 'data', 'rows.parquet'));
+    const [m] = await materialize(bench.project, { start: '2024-01-01', end: '2024-01-08' });
+    expect(m.status).toBe('failed');
+    const e = await checkView(bench.project, { view: 'delays', start: '2024-01-01', end: '2024-01-08' }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(FeatureguardError);
+    expect((e as FeatureguardError).code).toBe('source_unreadable');
+    const message = (e as Error).message;
+    expect(message).toMatch(/^feature view 'delays' could not read its source 'rows' \(path 'data\/rows.parquet'\): IO Error: No files found/);
+    expect(message).not.toContain(bench.dir);
+    expect(message).toBe(m.message);
   });
 
   it('accepts compatible column types and serves the declared ones', async () => {
