@@ -8,6 +8,7 @@ import type { Context } from 'hono';
 import type { IncomingMessage } from 'node:http';
 import { FeatureguardError, InputError } from '../errors.js';
 import { schemaValidator } from '../schemas.js';
+import { ExactInteger } from '../serving/push-schema.js';
 import { DEFAULT_BODY_LIMIT } from './context.js';
 
 /** One problem in a request body. */
@@ -107,52 +108,99 @@ function readIncoming(incoming: IncomingMessage, limit: number): Promise<string>
   });
 }
 
-/** Parse the request body as JSON (at most `limit` bytes). An empty body is `{}`. */
+/**
+ * Parse the request body as JSON (at most `limit` bytes). An empty body is `{}`. Integers beyond ±(2^53 − 1) in
+ * `entities`, `df` and `rows` (where int64 keys and values travel: online reads, pushes) are `ExactInteger`s
+ * holding the digits sent; elsewhere, and in `jsonBody`'s bodies, they are the numbers `JSON.parse` reads.
+ */
 export async function readJson(c: Context, limit: number = DEFAULT_BODY_LIMIT): Promise<unknown> {
   const text = await readBodyText(c, limit);
   if (text.trim() === '') return {};
+  return parseJson(text, true);
+}
+
+/** A run of 16 digits: no integer beyond ±(2^53 − 1) (9007199254740991 has 16 digits) is written without one. */
+const LONG_DIGITS = /\d{16}/;
+
+/** `readJson`'s parse of a body's text; `exact`: keep the integers beyond ±2^53 of `EXACT_FIELDS` (see there). */
+export function parseJson(text: string, exact: boolean): unknown {
+  // Only a body with a long run of digits is scanned for integers (the rest take the plain parse: online reads
+  // are sensitive to every microsecond); floats printed in full (0.30000000000000004) take the scan, not its parse.
+  if (exact && LONG_DIGITS.test(text)) {
+    const marked = withMarks(text, true);
+    if (marked !== undefined) return marked;
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    const lenient = withNonFiniteNumbers(text);
+    const lenient = withMarks(text, false);
     if (lenient !== undefined) return lenient;
     throw new InputError(`request body is not valid JSON: ${(e as Error).message}`, undefined, 'malformed_json');
   }
 }
 
 const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
-/** A string no client sends, standing for a non-finite number while the text is parsed. */
+/** Strings no client sends, standing for a non-finite number or a long integer while the text is parsed. */
 const MARK = '\u0000fg-non-finite:';
+const MARK_INTEGER = '\u0000fg-integer:';
+/** The tokens of JSON text that are values (strings, numbers) and the non-finite numbers JSON lacks. */
+const TOKENS = /"[^"\\]*(?:\\[\s\S][^"\\]*)*"|-?Infinity|NaN|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+const INTEGER = /^-?\d+$/;
+/** The top-level fields whose integers beyond ±2^53 stay exact: a read's entity columns, a push's rows. */
+const EXACT_FIELDS = new Set(['entities', 'df', 'rows']);
 
 /**
  * The body parsed with `NaN`, `Infinity` and `-Infinity` as numbers, as Python's `json.dumps` writes them (a
- * pandas frame's missing values are NaN; Feast's server, in Python, reads them). Undefined when the text is
- * not JSON even so. Tokens inside strings are left alone.
+ * pandas frame's missing values are NaN; Feast's server, in Python, reads them), and with `integers`, integers
+ * beyond ±2^53 as `ExactInteger`s. Undefined when there was nothing to mark, or the text is not JSON even so.
+ * Tokens inside strings are left alone; a marked token is one value for another, so no text becomes JSON that
+ * was not (but as an object's key, which is refused).
  */
-function withNonFiniteNumbers(text: string): unknown {
-  let out = '';
-  let changed = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') {
-      const start = i;
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
-      out += text.slice(start, i + 1);
-      continue;
+function withMarks(text: string, integers: boolean): unknown {
+  let nonFinite = false;
+  let long = false;
+  const out = text.replace(TOKENS, (t) => {
+    if (t.charCodeAt(0) === 34 /* " */) return t;
+    if (t in NON_FINITE) {
+      nonFinite = true;
+      return JSON.stringify(MARK + t);
     }
-    const token = /^(?:-Infinity|Infinity|NaN)/.exec(text.slice(i, i + 9))?.[0];
-    if (token !== undefined) {
-      out += JSON.stringify(MARK + token);
-      i += token.length - 1;
-      changed = true;
-    } else out += c;
-  }
-  if (!changed) return undefined;
+    if (integers && t.length >= 16 && INTEGER.test(t) && !Number.isSafeInteger(Number(t))) {
+      long = true;
+      return JSON.stringify(MARK_INTEGER + t);
+    }
+    return t;
+  });
+  if (!nonFinite && !long) return undefined;
   try {
-    return JSON.parse(out, (_key, v: unknown) => (typeof v === 'string' && v.startsWith(MARK) ? NON_FINITE[v.slice(MARK.length)] : v)) as unknown;
+    const parsed = JSON.parse(out, (key, v: unknown) => {
+      if (key.charCodeAt(0) === 0 && (key.startsWith(MARK) || key.startsWith(MARK_INTEGER))) throw new SyntaxError('a number as a key');
+      if (typeof v !== 'string' || v.charCodeAt(0) !== 0) return v;
+      if (v.startsWith(MARK)) return NON_FINITE[v.slice(MARK.length)];
+      return v.startsWith(MARK_INTEGER) ? new ExactInteger(v.slice(MARK_INTEGER.length)) : v;
+    }) as unknown;
+    return long ? numbersOutside(parsed) : parsed;
   } catch {
     return undefined;
   }
+}
+
+/** `body` with the `ExactInteger`s outside its `EXACT_FIELDS` as the numbers `JSON.parse` reads (in place). */
+function numbersOutside(body: unknown): unknown {
+  if (body instanceof ExactInteger) return body.valueOf();
+  if (body === null || typeof body !== 'object') return body;
+  const pending: Record<string, unknown>[] = [];
+  const visit = (holder: Record<string, unknown>, skipExact: boolean) => {
+    for (const k of Object.keys(holder)) {
+      const v = holder[k];
+      if (v instanceof ExactInteger) holder[k] = v.valueOf();
+      else if (v !== null && typeof v === 'object' && !(skipExact && EXACT_FIELDS.has(k))) pending.push(v as Record<string, unknown>);
+    }
+  };
+  visit(body as Record<string, unknown>, !Array.isArray(body));
+  // A loop, not recursion: a body may nest thousands deep.
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) visit(next, false);
+  return body;
 }
 
 /** Readable problems from ajv errors, without the noise of failed `oneOf`/`if` branches when real problems exist. */
@@ -220,5 +268,6 @@ export function validateBody<T>(name: string, body: unknown): T {
 
 /** Read (at most `limit` bytes, `server.body_limit`) and validate a JSON body in one step. */
 export async function jsonBody<T>(c: Context, schema: string, limit: number = DEFAULT_BODY_LIMIT): Promise<T> {
-  return validateBody<T>(schema, await readJson(c, limit));
+  const text = await readBodyText(c, limit);
+  return validateBody<T>(schema, text.trim() === '' ? {} : parseJson(text, false));
 }

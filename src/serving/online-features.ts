@@ -18,6 +18,7 @@ import { onlineInt64 } from '../online/record-codec.js';
 import type { OnlineKey, OnlineStore } from '../online/types.js';
 import type { Project } from '../project.js';
 import { viewsWithPendingDrops } from '../registry/online-drops.js';
+import { ExactInteger } from './push-schema.js';
 import { feastJson } from './online-json.js';
 import { EPOCH, formatCached } from './online-time.js';
 import { createPlanCache, rowStatus, type OnlineReadPlan } from './online-plan.js';
@@ -64,14 +65,16 @@ export { formatMicros } from './online-time.js';
 
 const planCaches = new WeakMap<Project, ReturnType<typeof createPlanCache>>();
 function normalizeKey(value: unknown, key: JoinKey, row: number, feast: boolean): string | number {
+  // An integer of the HTTP body beyond ±2^53, exact (`readJson`): what a bigint is to the SDK.
+  if (value instanceof ExactInteger) value = BigInt(value.digits);
   if (key.type === 'string') {
     if (typeof value === 'string') return value;
-    if (feast && Number.isSafeInteger(value)) return String(value);
-    throw new InputError(`entity '${key.name}' row ${row}: expected a string, got ${value === null ? 'null' : typeof value}`, { join_key: key.name, row }, 'bad_entity');
+    if (feast && (Number.isSafeInteger(value) || typeof value === 'bigint')) return String(value);
+    throw new InputError(`entity '${key.name}' row ${row}: expected a string, got ${value === null ? 'null' : typeof value === 'bigint' ? 'number' : typeof value}`, { join_key: key.name, row }, 'bad_entity');
   }
-  // Digit strings are accepted: JSON clients send int64 as text (beyond ±2^53 they must: a JSON number that
-  // large has lost its last digits), and the CLI has only text. An int64 beyond ±2^53 is a text key online,
-  // as materialization and push store it (`onlineInt64`).
+  // Digit strings are accepted: JSON clients send int64 as text (JavaScript ones must beyond ±2^53: their JSON
+  // numbers that large have lost their last digits), and the CLI has only text. An int64 beyond ±2^53 is a text
+  // key online, as materialization and push store it (`onlineInt64`).
   if ((typeof value === 'string' && /^-?\d{1,19}$/.test(value)) || typeof value === 'bigint') {
     const v = onlineInt64(value);
     if (v === undefined || (typeof v === 'string' && key.type !== 'int64')) {
@@ -86,7 +89,7 @@ function normalizeKey(value: unknown, key: JoinKey, row: number, feast: boolean)
     }
     return value;
   }
-  const shown = Number.isInteger(value) ? `${String(value)} (a JSON number beyond ±2^53 is not exact: send it as a string)` : Number.isNaN(value) ? 'NaN' : describeScalar(value);
+  const shown = Number.isInteger(value) ? `${String(value)} (beyond ±2^53 a floating-point number is not exact: send it as a string of its digits, or a bigint)` : Number.isNaN(value) ? 'NaN' : describeScalar(value);
   throw new InputError(`entity '${key.name}' row ${row}: expected an integer (${key.type}), got ${shown}`, { join_key: key.name, row }, 'bad_entity');
 }
 

@@ -32,6 +32,24 @@ function upTo(max: string): string {
 
 /** int64 values travel as JSON numbers within ±(2^53 − 1) (beyond, a JSON number has lost digits) or as digit strings of the whole int64 range. */
 export const INT64_STRING = `^(?:0*${upTo('9223372036854775807')}|-0*${upTo('9223372036854775808')})$`;
+
+/**
+ * An integer of a request body beyond ±(2^53 − 1), kept as the digits sent (`readJson`): Feast's clients send
+ * int64 ids as bare JSON numbers with every digit, which a JavaScript number would round to another id. An
+ * int64 key or value takes the digits; anything else the number `JSON.parse` reads (`valueOf`), as before.
+ */
+export class ExactInteger {
+  constructor(readonly digits: string) {}
+  valueOf(): number {
+    return Number(this.digits);
+  }
+  toString(): string {
+    return this.digits;
+  }
+  toJSON(): number {
+    return this.valueOf();
+  }
+}
 const FLOAT32_MAX = 3.4028234663852886e38;
 /**
  * A float32: any number whose float32 rounding is not an overflow. NaN and ±Infinity pass (like float64's, they
@@ -102,10 +120,33 @@ export function storableInstant(text: string): boolean {
 }
 
 let ajv: Ajv2020 | undefined;
-const compiled = new WeakMap<FeatureViewDef, ValidateFunction>();
+const compiled = new WeakMap<FeatureViewDef, PushRowValidator>();
+
+/** Validates one pushed row (canonical column names); `errors` are ajv's of the last row that failed. */
+export interface PushRowValidator {
+  (row: Record<string, unknown>): boolean;
+  readonly errors: ValidateFunction['errors'];
+}
+
+/**
+ * The row's `ExactInteger`s (integers beyond ±2^53 of a request body) as its columns take them, in place, before
+ * the schema sees the row: an int64 the digits (the schema's digit strings, exact), a float (or a float list's
+ * element) the nearest double; any other column the number, refused as such (an int32 out of range).
+ */
+function withExactIntegers(validate: ValidateFunction, int64: ReadonlySet<string>): PushRowValidator {
+  const check = (row: Record<string, unknown>): boolean => {
+    for (const k in row) {
+      const v = row[k];
+      if (v instanceof ExactInteger) row[k] = int64.has(k) ? v.digits : v.valueOf();
+      else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) if (v[i] instanceof ExactInteger) v[i] = (v[i] as ExactInteger).valueOf();
+    }
+    return validate(row);
+  };
+  return Object.defineProperty(check, 'errors', { get: () => validate.errors }) as PushRowValidator;
+}
 
 /** The compiled row validator of a view (definitions are frozen, so one per definition object). */
-export function pushRowValidator(view: FeatureViewDef, joinKeys: readonly JoinKey[]): ValidateFunction {
+export function pushRowValidator(view: FeatureViewDef, joinKeys: readonly JoinKey[]): PushRowValidator {
   let v = compiled.get(view);
   if (!v) {
     if (!ajv) {
@@ -124,7 +165,8 @@ export function pushRowValidator(view: FeatureViewDef, joinKeys: readonly JoinKe
         error: { message: `is beyond the float32 range (±${FLOAT32_MAX}; NaN and ±Infinity are allowed)` },
       });
     }
-    v = ajv.compile(pushRowSchema(view, joinKeys));
+    const int64 = new Set([...joinKeys, ...view.features].filter((c) => c.type === 'int64').map((c) => c.name));
+    v = withExactIntegers(ajv.compile(pushRowSchema(view, joinKeys)), int64);
     compiled.set(view, v);
   }
   return v;
