@@ -89,13 +89,19 @@ function normalizeKey(value: unknown, key: JoinKey, row: number, feast: boolean)
     }
     return value;
   }
-  const shown = Number.isInteger(value) ? `${String(value)} (beyond ±2^53 a floating-point number is not exact: send it as a string of its digits, or a bigint)` : Number.isNaN(value) ? 'NaN' : describeScalar(value);
+  const shown = Number.isInteger(value) ? `${String(value)} (beyond ±2^53 a floating-point number is not exact: send it as a string of its digits, or a bigint)`
+    : value === Infinity || value === -Infinity ? `${String(value)} (what a JSON number beyond ±1.8e308 reads as)` : describeScalar(value);
   throw new InputError(`entity '${key.name}' row ${row}: expected an integer (${key.type}), got ${shown}`, { join_key: key.name, row }, 'bad_entity');
 }
 
-/** A bad key value as an error message shows it: scalars as JSON (cut at 100 characters), lists and objects by kind (one nested 5,000 deep would overflow the stack of JSON.stringify). */
+/**
+ * A bad key value as an error message shows it: numbers as JavaScript prints them (JSON would print NaN and
+ * ±Infinity as null), other scalars as JSON (cut at 100 characters), lists and objects by kind (one nested 5,000
+ * deep would overflow the stack of JSON.stringify).
+ */
 function describeScalar(value: unknown): string {
   if (value === null) return 'null';
+  if (typeof value === 'number') return String(value);
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';
   const text = JSON.stringify(value) ?? typeof value;
