@@ -222,7 +222,8 @@ export async function getOnlineFeatures(project: Project, request: OnlineFeature
 
 /**
  * `getOnlineFeatures` as JSON text, byte for byte `JSON.stringify` of its
- * result (but for a float feature's whole numbers, stored as `30.0`), built without parsing the stored values or printing them again: the
+ * result (but for a float feature's whole numbers, stored as `30.0`, and NaN and
+ * ±Infinity, written `"NaN"`, `"Infinity"`, `"-Infinity"` as protobuf's JSON mapping does), built without parsing the stored values or printing them again: the
  * stores hand over the vectors as stored (`readManyEncoded`, JSON arrays), whose
  * element texts are written as they are (`online-json.ts`). This is the HTTP
  * API's read; printing 50 doubles anew was the largest cost of a 1 × 50 response.

@@ -9,7 +9,8 @@
  *
  * The text is byte for byte `JSON.stringify(await getOnlineFeatures(...))`, except
  * that a float feature's whole numbers keep the `.0` they were stored with (`30.0`,
- * see `encodeValues`): property tests in `online-features.test.ts` compare the two.
+ * see `encodeValues`) and a non-finite value is a string (`"NaN"`, see `shown`; one
+ * inside a list is null, as stored): property tests in `online-features.test.ts` compare the two.
  */
 import { decodeValueTexts } from '../online/record-codec.js';
 import type { StoredEncoded } from '../online/types.js';
@@ -45,9 +46,13 @@ function plainStrings(items: readonly string[]): string {
   return items.length === 0 ? '[]' : `["${items.join('","')}"]`;
 }
 
-/** A value's text as shown: `null` for non-finite numbers (as `JSON.stringify` shows them). */
+/**
+ * A value's text as shown: a non-finite number, which JSON lacks, as protobuf's JSON mapping writes it (`"NaN"`,
+ * `"Infinity"`, `"-Infinity"`), as Feast's feature servers serve it (Go's protojson, Python's `MessageToDict`):
+ * a PRESENT value, not the null `JSON.stringify` would write, which reads as a missing one.
+ */
 function shown(text: string): string {
-  return text === 'NaN' || text === 'Infinity' || text === '-Infinity' ? 'null' : text;
+  return text === 'NaN' || text === 'Infinity' || text === '-Infinity' ? `"${text}"` : text;
 }
 
 /** The response text (see the module comment). */

@@ -40,6 +40,30 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+describe('non-finite feature values', () => {
+  it('are served as protobuf\'s JSON mapping writes them, PRESENT, in a read of one entity row and of many alike', async () => {
+    const now = new Date().toISOString();
+    // As Python's json.dumps writes a pandas frame's floats: bare NaN and Infinity tokens.
+    const pushed = await app.request('/push', post(`{"push_source_name": "users", "df": {"uid": [301, 302, 303, 304, 305], "ts": "${now}", "score": [NaN, Infinity, -Infinity, null, 2.5], "cnt": 7}, "to": "online"}`));
+    expect(pushed.status, await pushed.clone().text()).toBe(200);
+    const read = async (path: string, uids: number[]) => {
+      const res = await app.request(path, post({ features: ['user_stats:score', 'user_stats:cnt'], entities: { uid: uids } }));
+      expect(res.status).toBe(200);
+      return (await json(res)).results.slice(1) as { values: unknown[]; statuses: string[] }[];
+    };
+    for (const path of ['/get-online-features', '/v1/online-features']) {
+      const [score, cnt] = await read(path, [301, 302, 303, 304, 305]);
+      expect(score).toMatchObject({ values: ['NaN', 'Infinity', '-Infinity', null, 2.5], statuses: ['PRESENT', 'PRESENT', 'PRESENT', 'NULL_VALUE', 'PRESENT'] });
+      expect(cnt).toMatchObject({ values: [7, 7, 7, 7, 7], statuses: ['PRESENT', 'PRESENT', 'PRESENT', 'PRESENT', 'PRESENT'] });
+      // One entity row at a time (the single-row path for plain vectors): the same values.
+      for (const [i, uid] of [301, 302, 303, 304, 305].entries()) {
+        const [one] = await read(path, [uid]);
+        expect([one.values[0], one.statuses[0]]).toEqual([score.values[i], score.statuses[i]]);
+      }
+    }
+  });
+});
+
 describe('non-finite numbers as join keys', () => {
   it('names Infinity, -Infinity and NaN in the 400, for the literal and for a number beyond a double\'s range', async () => {
     const cases: [string, string][] = [['Infinity', 'Infinity'], ['1e400', 'Infinity'], ['-1e400', '-Infinity'], ['-Infinity', '-Infinity'], ['NaN', 'NaN']];
