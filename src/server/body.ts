@@ -119,14 +119,18 @@ export async function readJson(c: Context, limit: number = DEFAULT_BODY_LIMIT): 
   return parseJson(text, true);
 }
 
-/** A run of 16 digits: no integer beyond ±(2^53 − 1) (9007199254740991 has 16 digits) is written without one. */
-const LONG_DIGITS = /\d{16}/;
+/**
+ * An integer of 16 digits or more between JSON's delimiters: no integer beyond ±(2^53 − 1) (9007199254740991 has
+ * 16 digits) is written without one, and the fraction of a float printed in full (0.30000000000000004) or a
+ * string of digits is not one (a body of such floats is not scanned).
+ */
+const LONG_INTEGER = /[\s,[:-]\d{16,}[\s,\]}]/;
 
 /** `readJson`'s parse of a body's text; `exact`: keep the integers beyond ±2^53 of `EXACT_FIELDS` (see there). */
 export function parseJson(text: string, exact: boolean): unknown {
-  // Only a body with a long run of digits is scanned for integers (the rest take the plain parse: online reads
-  // are sensitive to every microsecond); floats printed in full (0.30000000000000004) take the scan, not its parse.
-  if (exact && LONG_DIGITS.test(text)) {
+  // Only a body with a long integer is scanned (the rest take the plain parse: online reads are sensitive to
+  // every microsecond).
+  if (exact && LONG_INTEGER.test(text)) {
     const marked = withMarks(text, true);
     if (marked !== undefined) return marked;
   }
@@ -161,7 +165,7 @@ function withMarks(text: string, integers: boolean): unknown {
   let long = false;
   const out = text.replace(TOKENS, (t) => {
     if (t.charCodeAt(0) === 34 /* " */) return t;
-    if (t in NON_FINITE) {
+    if (t === 'NaN' || t === 'Infinity' || t === '-Infinity') {
       nonFinite = true;
       return JSON.stringify(MARK + t);
     }

@@ -86,6 +86,9 @@ describe('integers beyond ±2^53 in Feast bodies', () => {
     expect(feast.status, JSON.stringify(feast.body)).toBe(200);
     const own = await send('/v1/push', `{"view": "user_stats", "rows": [{"uid": 1800000000000000001, "event_timestamp": "${NOW}", "cnt": 1800000000000000002, "score": 3.0}], "to": "online"}`);
     expect(own.status, JSON.stringify(own.body)).toBe(200);
+    // Printed with indents (json.dumps(body, indent=2)): the same ids.
+    const pretty = await app.request('/get-online-features', post(`{\n  "features": [\n    "user_stats:cnt"\n  ],\n  "entities": {\n    "uid": [\n      -${BIG}\n    ]\n  }\n}`));
+    expect(JSON.parse(await pretty.text()).results[1]).toMatchObject({ values: ['-9223372036854775808'], statuses: ['PRESENT'] });
     const read = await readUsers('/get-online-features', `-${BIG}, 9223372036854775807, 1800000000000000001`);
     expect(read.status, read.text).toBe(200);
     const results = JSON.parse(read.text).results;
