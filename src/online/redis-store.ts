@@ -20,7 +20,9 @@
  * Failing fast: commands are not queued while Redis is unreachable (no offline
  * queue, one retry, a 2 s connect timeout); they fail at once with a
  * `FeatureguardError` `store_unavailable` (HTTP 503) while the client keeps
- * reconnecting in the background (at most every second).
+ * reconnecting in the background (at most every second). A Redis that is
+ * connected but does not answer (stuck, a partition after connecting) fails a
+ * command after 2 s with the same error.
  */
 import { randomBytes } from 'node:crypto';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
@@ -87,6 +89,14 @@ function globEscape(text: string): string {
 }
 
 const CONNECT_TIMEOUT_MS = 2_000;
+/**
+ * How long a command may wait for its answer. Without it a connected Redis that stops answering (SIGSTOP, a
+ * partition after connecting) holds every read and scrape until it answers again: the socket stays open, so
+ * nothing else notices. Generous next to a command's normal milliseconds, so a busy event loop does not trip it.
+ */
+const COMMAND_TIMEOUT_MS = 2_000;
+/** ioredis's rejection of a command that outlived `commandTimeout`. */
+const COMMAND_TIMED_OUT = 'Command timed out';
 /** Reconnect delay: grows to at most a second, forever (the store comes back when Redis does). */
 const retryDelay = (times: number): number => Math.min(times * 100, 1_000);
 /** Server replies that mean "not serving right now" rather than "bad command". */
@@ -118,7 +128,7 @@ export function storeUnavailable(e: unknown, where: string, lastError?: string):
     );
   }
   if (e instanceof Error && e.name === 'ReplyError' && !UNAVAILABLE_REPLY.test(message)) return e;
-  const reason = lastError ?? message.split('\n')[0];
+  const reason = message === COMMAND_TIMED_OUT ? `no answer within ${COMMAND_TIMEOUT_MS / 1000} s` : (lastError ?? message.split('\n')[0]);
   return new FeatureguardError('store_unavailable', `the redis online store (${where}) is unavailable: ${reason}; check that Redis is running and reachable`, {
     status: 503,
     exitCode: 3,
@@ -137,7 +147,8 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   if (/[{}]/.test(prefix)) throw new InputError(`online_store.key_prefix must not contain '{' or '}' (got '${prefix}')`);
   const where = options.cluster?.length ? `cluster ${options.cluster.join(',')}` : redactUrl(options.url ?? 'redis://127.0.0.1:6379');
   // Cluster nodes keep their own offline queue (ioredis connects them on first use); the cluster's is off.
-  const nodeOptions: RedisOptions = { connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: 1 };
+  // The command timeout is a node option: a cluster sends every command through one of its nodes' clients.
+  const nodeOptions: RedisOptions = { connectTimeout: CONNECT_TIMEOUT_MS, commandTimeout: COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1 };
   const client: Client = options.cluster?.length
     ? new Cluster(options.cluster.map(parseNode), {
         enableAutoPipelining: true,

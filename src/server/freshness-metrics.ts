@@ -17,6 +17,19 @@ import { ensureRunTables } from '../runs/run-store.js';
 
 const seconds = (iso: string | null | undefined) => (iso ? Date.parse(iso) / 1000 : null);
 
+/** How long a scrape waits for the online store's epoch: a scrape answers even while the store hangs. */
+const EPOCH_TIMEOUT_MS = 1_000;
+
+/** `work`, or a rejection once `ms` have passed (the work goes on, its outcome ignored). */
+function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
+  work.catch(() => undefined); // settles after the timeout: never an unhandled rejection
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 export function registerFreshnessGauges(registry: Registry, project: Project): void {
   const views = () => [...project.registry.current().views.values()].filter((v) => v.online === true).map((v) => v.name).sort();
   const lastRun = (statuses: string) =>
@@ -30,10 +43,10 @@ export function registerFreshnessGauges(registry: Registry, project: Project): v
       this.reset();
       // Windows written into the store as it is now (its epoch): after Redis lost its data (a restart without
       // persistence) the view counts as never materialized, as `--incremental` counts it, not as fresh. A store
-      // that does not answer reports no value (alert on its absence as on staleness).
+      // that does not answer, or not within EPOCH_TIMEOUT_MS, reports no value (alert on its absence as on staleness).
       let epoch: string;
       try {
-        epoch = await (await project.onlineStore()).epoch();
+        epoch = await withinMs((async () => (await project.onlineStore()).epoch())(), EPOCH_TIMEOUT_MS);
       } catch {
         return;
       }
