@@ -81,6 +81,12 @@ const cases: Case[] = [
   ['runs limit in exponent notation', '/v1/runs?limit=1e2', undefined, 400, 'bad_request'],
   ['runs offset in hex', '/v1/runs?offset=0x1', undefined, 400, 'bad_request'],
   ['runs limit given twice', '/v1/runs?limit=1&limit=2', undefined, 400, 'bad_request'],
+  // Python's json.dumps writes NaN and Infinity; a bare one as the body was a 500 on Feast's read route.
+  ['Feast read body NaN', '/get-online-features', post('NaN'), 400, 'invalid_request'],
+  ['Feast read body Infinity', '/get-online-features', post('-Infinity'), 400, 'invalid_request'],
+  ['read body NaN', '/v1/online-features', post('NaN'), 400, 'invalid_request'],
+  ['Feast push body NaN', '/push', post('NaN'), 400, 'invalid_request'],
+  ['Feast write body NaN', '/write-to-online-store', post('NaN'), 400, 'invalid_request'],
   ['gzip body', '/v1/online-features', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } }, 415, 'unsupported_encoding'],
 ];
 

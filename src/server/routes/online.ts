@@ -27,9 +27,9 @@ const READ_FIELDS = ['features', 'feature_service', 'entities', 'full_feature_na
 
 /** A Feast client's read body as Feast's server takes it (see the module comment); other values are left to the schema. */
 export function feastReadBody(body: unknown): unknown {
-  const read = feastFields(body, READ_FIELDS);
-  if (read === body) return body;
-  const fields = read as Record<string, unknown>;
+  // By shape, not by identity: NaN (which JSON bodies may hold) is not equal to itself.
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  const fields = feastFields(body, READ_FIELDS) as Record<string, unknown>;
   if (fields.feature_service === '') delete fields.feature_service;
   else if (typeof fields.feature_service === 'string') delete fields.features;
   if ('full_feature_names' in fields) fields.full_feature_names = laxBoolean(fields.full_feature_names);
