@@ -7,7 +7,8 @@
  */
 import { Hono } from 'hono';
 import type { DatasetFormat } from '../../offline/dataset-output.js';
-import { buildDatasetStream } from '../../offline/historical.js';
+import { FeatureguardError } from '../../errors.js';
+import { buildDatasetStream, type DatasetStream } from '../../offline/historical.js';
 import { checkCells, rowsFromColumns } from '../../serving/push-rows.js';
 import { jsonBody } from '../body.js';
 import { maxCells, type ServerContext } from '../context.js';
@@ -23,20 +24,29 @@ interface DatasetBody {
   format?: DatasetFormat;
 }
 
-/** A web stream over an async iterable; cancelling it (client gone) ends the iterator so resources are freed. */
-function toWebStream(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+/**
+ * A web stream over an async iterable; cancelling it (client gone) ends the iterator so resources are freed.
+ * `ended` is told once whether the whole of it was sent.
+ */
+function toWebStream(source: AsyncIterable<Uint8Array>, ended: (sent: boolean) => void): ReadableStream<Uint8Array> {
   const it = source[Symbol.asyncIterator]();
+  let over = false;
+  const end = (sent: boolean) => {
+    if (!over) (over = true), ended(sent);
+  };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         const { value, done } = await it.next();
-        if (done) controller.close();
+        if (done) (controller.close(), end(true));
         else controller.enqueue(value);
       } catch (e) {
+        end(false);
         controller.error(e);
       }
     },
     async cancel() {
+      end(false);
       await it.return?.();
     },
   });
@@ -56,23 +66,34 @@ export function datasetRoutes(ctx: ServerContext): Hono {
     const rows = body.entity_rows ?? rowsFromColumns(body.entities ?? {}, 'entities', 'bad_entity', maxCells(ctx.limits));
     // Every row object's own columns are columns of all rows (null where a row lacks them).
     if (body.entity_rows) checkCells(rows.length, columnUnion(body.entity_rows), maxCells(ctx.limits), 'entity_rows');
-    const stream = await buildDatasetStream(
-      ctx.project,
-      {
-        entities: rows,
-        features: body.features,
-        service: body.feature_service,
-        fullFeatureNames: body.full_feature_names === true,
-        availability: body.availability,
-        timestampColumn: body.timestamp_column,
-        // A client that goes away cancels the build (DuckDB interrupted, the run failed), not only the answer.
-        signal: c.req.raw.signal,
-      },
-      body.format ?? 'arrow',
-      { deliverAlerts: (d) => ctx.background.track(d) },
-    );
-    ctx.metrics.recordRun('dataset', null, stream.status);
-    return new Response(toWebStream(stream.body), {
+    let stream: DatasetStream;
+    try {
+      stream = await buildDatasetStream(
+        ctx.project,
+        {
+          entities: rows,
+          features: body.features,
+          service: body.feature_service,
+          fullFeatureNames: body.full_feature_names === true,
+          availability: body.availability,
+          timestampColumn: body.timestamp_column,
+          // A client that goes away cancels the build (DuckDB interrupted, the run failed), not only the answer.
+          signal: c.req.raw.signal,
+        },
+        body.format ?? 'arrow',
+        { deliverAlerts: (d) => ctx.background.track(d) },
+      );
+    } catch (e) {
+      // Counted as the run ends: blocked by the guards (422), or failed (a server error, the client gone).
+      if (e instanceof FeatureguardError && e.code === 'guard_blocked') ctx.metrics.recordRun('dataset', null, 'blocked');
+      else if (!(e instanceof FeatureguardError) || e.status >= 500 || e.code === 'cancelled') ctx.metrics.recordRun('dataset', null, 'failed');
+      throw e;
+    }
+    const { status } = stream;
+    // Counted once the body ends, with the run's final status: one that fails or is abandoned after the headers
+    // went out is a failed run.
+    const counted = (sent: boolean) => ctx.metrics.recordRun('dataset', null, sent ? status : 'failed');
+    return new Response(toWebStream(stream.body, counted), {
       status: 200,
       headers: {
         'content-type': stream.contentType,
