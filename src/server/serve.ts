@@ -8,7 +8,7 @@
  * without any API key is refused.
  */
 import { getRequestListener, RequestError, type ServerType } from '@hono/node-server';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { sendHeldBackSummaries } from '../alerts/held-back.js';
@@ -115,6 +115,19 @@ function unroutable(e: unknown, log: Logger): Response {
   return new Response(JSON.stringify(body), { status: bad ? 400 : 500, headers: { 'content-type': 'application/json', connection: 'close' } });
 }
 
+/**
+ * The listener, with an HTTP/1.1 request that has no Host header (the protocol requires one) answered 400
+ * `bad_request` in the API's error shape. Node's own check (`requireHostHeader`) answers a bare 400 with an
+ * empty body, so it is off and this one stands in for it; HTTP/1.0 needs no Host.
+ */
+function refusingNoHost(listener: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    if (req.headers.host !== undefined || req.httpVersionMajor !== 1 || req.httpVersionMinor < 1) return listener(req, res);
+    const body = JSON.stringify({ error: { code: 'bad_request', message: 'malformed request: an HTTP/1.1 request needs a Host header', details: null } });
+    res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
+  };
+}
+
 /** How often Node checks requests against `headersTimeout`/`requestTimeout`. */
 const TIMEOUT_CHECK_MS = 2_000;
 
@@ -145,7 +158,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
     server = await new Promise((resolve, reject) => {
       // Node looks for requests past their timeouts every 30 s by default: a stalled client was cut 50-60 s in.
       const listener = getRequestListener(app.fetch, { hostname: host, errorHandler: (e) => unroutable(e, log) });
-      const s = createServer({ connectionsCheckingInterval: TIMEOUT_CHECK_MS }, listener);
+      const s = createServer({ connectionsCheckingInterval: TIMEOUT_CHECK_MS, requireHostHeader: false }, refusingNoHost(listener));
       s.listen(port, host, () => resolve(s));
       s.once('error', reject);
     });

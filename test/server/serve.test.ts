@@ -117,6 +117,26 @@ it('answers requests no URL can be made of (a backslash in the path, a Host that
   }
 });
 
+it('answers an HTTP/1.1 request without a Host header 400 bad_request in the JSON error shape (HTTP/1.0 needs none)', async () => {
+  const { connect } = await import('node:net');
+  const send = (request: string) => new Promise<string>((resolve, reject) => {
+    const sock = connect(server.port, '127.0.0.1', () => sock.write(request));
+    let got = '';
+    sock.on('data', (d) => (got += String(d))).on('end', () => resolve(got)).on('error', reject);
+  });
+  for (const request of ['GET /health HTTP/1.1\r\n\r\n', 'POST /v1/online-features HTTP/1.1\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}']) {
+    const raw = await send(request); // the connection is closed after the answer: `end` comes without the client's
+    expect(raw, request).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(raw, request).toMatch(/\r\ncontent-type: application\/json\r\n/i);
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)).error, request).toEqual({
+      code: 'bad_request', message: 'malformed request: an HTTP/1.1 request needs a Host header', details: null,
+    });
+  }
+  const old = await send('GET /health HTTP/1.0\r\n\r\n');
+  expect(old).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+  expect(JSON.parse(old.slice(old.indexOf('\r\n\r\n') + 4)).status).toBe('ok');
+});
+
 it('shuts down gracefully', async () => {
   const other = await startServer(fx.project, { port: 0, quiet: true, scheduler: false, logger: pino({ level: 'silent' }) });
   expect((await fetch(`${other.url}/health`)).status).toBe(200);
