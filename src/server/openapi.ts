@@ -4,6 +4,7 @@
  * below. Cross-file `$ref`s are rewritten to `#/components/schemas/...`.
  */
 import type { Scope } from '../auth/keys.js';
+import { DURATION_FORMAT, DURATION_PATTERN } from '../definitions/ttl.js';
 import { schemaNames, schemaObject } from '../schemas.js';
 import { VERSION } from '../version.js';
 
@@ -75,12 +76,14 @@ export const ROUTES: readonly RouteDoc[] = [
       503: 'applied, but the online values to drop could not be (`online_drop_failed`); applying again drops them',
     },
   },
-  { method: 'get', path: '/v1/runs', summary: 'The quality log, newest first', scope: 'read', query: ['view', 'service', 'kind', 'status', 'since', 'until', 'limit', 'offset'] },
+  { method: 'get', path: '/v1/runs', summary: 'The quality log, newest first', scope: 'read', query: ['view', 'service', 'kind', 'status', 'since', 'until', 'limit', 'offset'],
+    responses: { 400: 'a bad query parameter (`bad_request`): an unknown kind or status, a time that is not one, a limit or offset out of range, a parameter given twice' } },
   { method: 'get', path: '/v1/runs/{id}', summary: 'A run with its check results, profile summaries, alert deliveries and the redeliveries waiting', scope: 'read', params: ['id'] },
   { method: 'get', path: '/v1/runs/{id}/lineage', summary: 'A run as an OpenLineage RunEvent', scope: 'read', params: ['id'] },
   {
     method: 'post', path: '/v1/alerts/redeliver', scope: 'write', body: 'api/alerts_redeliver',
     summary: 'Send the alert deliveries that did not arrive and are due again (`all`: every one waiting), as `serve` does every 15 s; answers what was sent and what still waits',
+    responses: { 404: '`run_id` names no run (`not_found`)' },
   },
   { method: 'get', path: '/v1/schedules', summary: 'Scheduled views with next and last runs (the last from the quality log when this process has not run it)', scope: 'read' },
   { method: 'get', path: '/v1/keys', summary: 'API keys: id, name, scope, created, last used, revoked (never the key or its hash)', scope: 'admin' },
@@ -171,6 +174,7 @@ export function openApiDocument(): Record<string, unknown> {
     if (r.body) {
       responses['400'] = err('malformed JSON (`malformed_json`) or a body that breaks its schema (`invalid_request`)');
       responses['413'] = err('body over `server.body_limit` (`payload_too_large`)');
+      responses['415'] = err('a compressed body (`Content-Encoding` other than identity: `unsupported_encoding`)');
     }
     if (r.scope) {
       responses['401'] = err('missing, invalid or revoked API key');
@@ -203,6 +207,15 @@ export function openApiDocument(): Record<string, unknown> {
     openapi: '3.1.0',
     info: { title: 'featureguard', version: VERSION, description: 'Feature store with built-in data-quality guards. Errors are `{"error": {code, message, details}}`.' },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    // The formats of the schemas beyond JSON Schema's own (OpenAPI lets a tool that does not know one fall back
+    // to its type; each use also carries the pattern).
+    'x-featureguard-formats': {
+      [DURATION_FORMAT]: {
+        type: 'string',
+        pattern: DURATION_PATTERN,
+        description: 'A duration: `0` or a whole number with unit s, m, h or d (`6h`), at most 100 years (`36500d`); what `0` means depends on the setting (a ttl: unlimited)',
+      },
+    },
     paths,
     components: {
       schemas,
