@@ -37,6 +37,25 @@ export interface ApiKeyInfo {
   readonly revoked_at: string | null;
 }
 
+/** The longest key name, in characters (as `schemas/api/keys_create.schema.json`'s `maxLength` counts them). */
+export const KEY_NAME_MAX_LENGTH = 200;
+
+/**
+ * Refuse a key name the API refuses: empty, longer than KEY_NAME_MAX_LENGTH, or holding control or
+ * direction-changing characters (a name is printed by `keys list` in a terminal and shown in logs). The CLI and
+ * `POST /v1/keys` (whose schema says the same) create keys through this one rule.
+ */
+export function checkKeyName(name: string): void {
+  if (name.length === 0) throw new InputError('a key name cannot be empty: give a label, or leave the name out', undefined, 'bad_key_name');
+  const length = [...name].length;
+  if (length > KEY_NAME_MAX_LENGTH) {
+    throw new InputError(`a key name is at most ${KEY_NAME_MAX_LENGTH} characters (this one has ${length})`, { length }, 'bad_key_name');
+  }
+  if (UNSAFE_TEXT.test(name)) {
+    throw new InputError('a key name cannot hold control characters or bidirectional text controls (it is shown in terminals and logs)', undefined, 'bad_key_name');
+  }
+}
+
 /** The identity of a verified key. */
 export interface KeyIdentity {
   readonly id: string;
@@ -109,10 +128,7 @@ export function openKeyStore(db: StateDb): KeyStore {
   return {
     create(scope, name) {
       if (!isScope(scope)) throw new InputError(`unknown scope '${String(scope)}' (expected read, write or admin)`);
-      // A name is printed by `keys list` in a terminal and shown in logs: no control or direction-changing characters.
-      if (name !== undefined && UNSAFE_TEXT.test(name)) {
-        throw new InputError('a key name cannot hold control characters or bidirectional text controls (it is shown in terminals and logs)', undefined, 'bad_key_name');
-      }
+      if (name !== undefined) checkKeyName(name);
       const id = randomBytes(8).toString('hex').slice(0, 10);
       const key = `fg_${id}_${randomBytes(32).toString('base64url')}`;
       insert.run(id, name ?? null, scope, sha256(key), new Date().toISOString());

@@ -3,9 +3,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { keyStoreFor } from '../../src/auth/keys.js';
+import { KEY_NAME_MAX_LENGTH, keyStoreFor } from '../../src/auth/keys.js';
+import { schemaObject } from '../../src/schemas.js';
+import { createApp } from '../../src/server/app.js';
 import { getOnlineFeatures } from '../../src/serving/online-features.js';
-import { createFixture, type Fixture } from './fixture.js';
+import { bearer, createFixture, post, type Fixture } from './fixture.js';
 
 let fx: Fixture;
 beforeAll(async () => {
@@ -35,6 +37,29 @@ it('creates, lists and revokes keys; the key is printed once and only its hash i
   expect(keyStoreFor(fx.project.state).verify(key)).toBeNull();
   expect((await cli('keys', 'revoke', 'nope')).code).toBe(2);
   expect((await cli('keys', 'create', '--scope', 'root')).code).toBe(2);
+});
+
+it('keys create refuses the names POST /v1/keys refuses (empty, over 200 characters), and takes those it takes', async () => {
+  const app = createApp(fx.project);
+  const admin = keyStoreFor(fx.project.state).create('admin', 'names test').key;
+  const names = ['', 'x'.repeat(201), 'x'.repeat(300), 'x'.repeat(200), '😀'.repeat(200), 'dashboard'];
+  for (const name of names) {
+    const before = keyStoreFor(fx.project.state).list().length;
+    const viaCli = await cli('--json', 'keys', 'create', '--scope', 'read', '--name', name);
+    const viaHttp = await app.request('/v1/keys', post({ scope: 'read', name }, bearer(admin)));
+    const label = `${name.slice(0, 12)}… (${[...name].length} characters)`;
+    expect(viaCli.code === 0, `${label}: ${viaCli.err}`).toBe(viaHttp.status === 201);
+    if (viaCli.code !== 0) {
+      expect(viaCli.code, label).toBe(2);
+      expect(viaCli.err, label).toMatch(/a key name (cannot be empty|is at most 200 characters)/);
+    }
+    // Refused by both: nothing stored; taken by both: stored by each, as given.
+    const after = keyStoreFor(fx.project.state).list();
+    expect(after.length - before, label).toBe(viaCli.code === 0 ? 2 : 0);
+    if (viaCli.code === 0) expect(after.at(-1)?.name).toBe(name);
+  }
+  // The schema of POST /v1/keys states the same rule.
+  expect(schemaObject('api/keys_create')).toMatchObject({ properties: { name: { minLength: 1, maxLength: KEY_NAME_MAX_LENGTH } } });
 });
 
 it('pushes a JSON file into the online store', async () => {
