@@ -29,7 +29,9 @@ describe('/v1/keys', () => {
     const admin = await json(created);
     expect(admin).toMatchObject({ id: expect.stringMatching(/^[a-z0-9]{10}$/), name: 'ops', scope: 'admin', revoked: false, revoked_at: null, last_used_at: null });
     expect(admin.key).toMatch(new RegExp(`^fg_${admin.id}_[A-Za-z0-9_-]{43}$`));
-    expect(created.headers.get('location')).toBe(`/v1/keys/${admin.id}`);
+    // No Location pointing where a GET answers 405: the new key is in the list at /v1/keys.
+    expect(created.headers.get('location')).toBeNull();
+    expect(created.headers.get('cache-control')).toBe('no-store');
 
     // At once, not after the one-second cache of "does any key exist".
     const noKey = await t.app.request('/v1/online-features', post(READ_SEA));

@@ -31,7 +31,9 @@ export function keyRoutes(ctx: ServerContext, onChange: () => void = () => undef
     const body = await jsonBody<CreateKeyBody>(c, 'keys_create', ctx.limits.bodyLimit);
     const { key, info } = keys.create(body.scope, body.name);
     onChange();
-    return c.json({ ...shown(info), key }, 201, { location: `/v1/keys/${info.id}`, 'cache-control': 'no-store' });
+    // No Location: a key has no URL of its own to GET (only DELETE); without one, a 201 names the target,
+    // `/v1/keys`, whose list shows the new key.
+    return c.json({ ...shown(info), key }, 201, { 'cache-control': 'no-store' });
   });
   app.delete('/:id', (c) => {
     const info = keys.revoke(c.req.param('id'));
