@@ -9,7 +9,7 @@
  */
 import { getRequestListener, RequestError, type ServerType } from '@hono/node-server';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIPv6, type AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { sendHeldBackSummaries } from '../alerts/held-back.js';
 import { keyStoreFor } from '../auth/keys.js';
@@ -69,10 +69,20 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** True for 127.0.0.0/8, ::1 and `localhost`. */
+/** True for 127.0.0.0/8, ::1 and `localhost`, however an IPv6 address is spelt (`0:0:0:0:0:0:0:1`, `::ffff:127.0.0.2`). */
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || h === '::ffff:127.0.0.1';
+  if (h === 'localhost' || /^127(\.\d{1,3}){3}$/.test(h)) return true;
+  if (!isIPv6(h)) return false;
+  // One IPv6 address has many spellings: compared in the URL standard's canonical one (`[::1]`, a mapped IPv4
+  // address in hex). An address URL cannot take (a zone id) is not counted as loopback.
+  let canonical: string;
+  try {
+    canonical = new URL(`http://[${h}]`).hostname;
+  } catch {
+    return false;
+  }
+  return canonical === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(canonical);
 }
 
 /**

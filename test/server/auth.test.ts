@@ -75,7 +75,30 @@ describe('API keys', () => {
 describe('binding', () => {
   it('knows loopback addresses', () => {
     for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) expect(isLoopback(h), h).toBe(true);
-    for (const h of ['0.0.0.0', '::', '192.168.1.4', 'example.com']) expect(isLoopback(h), h).toBe(false);
+    // Other spellings of ::1 and of IPv4-mapped 127.0.0.0/8.
+    for (const h of ['0:0:0:0:0:0:0:1', '[0:0:0:0:0:0:0:1]', '::0:1', '0000:0000:0000::0001', '::ffff:127.0.0.1', '::FFFF:127.9.8.7', '::ffff:7f00:1', '[::ffff:7fff:ffff]']) {
+      expect(isLoopback(h), h).toBe(true);
+    }
+    for (const h of ['0.0.0.0', '::', '192.168.1.4', 'example.com', '0:0:0:0:0:0:0:0', '::2', '::ffff:8000:1', '::ffff:128.0.0.1', '::127.0.0.1', 'fe80::1', '::1%lo', '1::1']) {
+      expect(isLoopback(h), h).toBe(false);
+    }
+  });
+
+  it('listens without keys on another spelling of ::1', async () => {
+    const fx = await createFixture();
+    try {
+      expect(checkBinding(fx.project, '0:0:0:0:0:0:0:1')).toEqual({ requireKeys: false });
+      const server = await startServer(fx.project, { host: '0:0:0:0:0:0:0:1', port: 0, scheduler: false, quiet: true });
+      try {
+        expect(server.url).toMatch(/^http:\/\/\[::1\]:\d+$/);
+        expect((await fetch(`${server.url}/v1/runs`)).status).toBe(200);
+      } finally {
+        await server.close();
+      }
+      await expect(startServer(fx.project, { host: '::2', port: 0, scheduler: false })).rejects.toThrow(/refusing to listen on ::2 without API keys/);
+    } finally {
+      await fx.close();
+    }
   });
 
   it('listens on [::1] and ::ffff:127.0.0.1 as the addresses they name (a bracketed name failed; the mapped one answered every request with a bare 400)', async () => {
