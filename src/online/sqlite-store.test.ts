@@ -93,3 +93,55 @@ describe('sqlite online store: read snapshots', () => {
     }
   });
 });
+
+describe('sqlite online store: waiting for another process write lock', () => {
+  const row = (v: number) => [{ key: ['k'], values: [v], eventTs: v, createdTs: 0 }];
+
+  it('waits without blocking the event loop: reads answer and timers run until the lock is free', async () => {
+    const file = join(dir, `lock-${n++}.db`);
+    const store = await openSqliteOnlineStore({ path: file }, dir);
+    const other = new Database(file); // another process's materialization, in its write session
+    try {
+      await store.writeBatch('v', ['x'], row(1));
+      other.exec('BEGIN IMMEDIATE');
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 5);
+      let done = false;
+      const write = store.writeBatch('v', ['x'], row(2)).finally(() => (done = true));
+      const drop = store.dropView('other-view');
+      await new Promise((r) => setTimeout(r, 150));
+      const read = await store.readMany('v', ['x'], [['k']]);
+      clearInterval(timer);
+      expect(ticks).toBeGreaterThan(5);
+      expect(read[0]?.values).toEqual([1]);
+      expect(done).toBe(false);
+      other.exec('COMMIT');
+      expect(await write).toEqual({ written: 1, skipped: 0 });
+      await drop;
+      expect((await store.readMany('v', ['x'], [['k']]))[0]?.values).toEqual([2]);
+    } finally {
+      if (other.inTransaction) other.exec('ROLLBACK');
+      other.close();
+      await store.close();
+    }
+  });
+
+  it('a lock held past the wait is store_busy (503, exit 3) naming the file, and the store stays usable', async () => {
+    const file = join(dir, `lock-${n++}.db`);
+    const store = await openSqliteOnlineStore({ path: file, lockWaitMs: 200 }, dir);
+    const other = new Database(file);
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      const failed = await store.writeBatch('v', ['x'], row(1)).catch((e: unknown) => e);
+      expect(failed).toMatchObject({ code: 'store_busy', status: 503, exitCode: 3, details: { file } });
+      expect((failed as Error).message).toMatch(/online store .*lock-\d+\.db is busy: another materialization or push has held its write lock/);
+      await expect(store.dropView('v')).rejects.toMatchObject({ code: 'store_busy' });
+      other.exec('COMMIT');
+      expect(await store.writeBatch('v', ['x'], row(1))).toEqual({ written: 1, skipped: 0 });
+    } finally {
+      if (other.inTransaction) other.exec('ROLLBACK');
+      other.close();
+      await store.close();
+    }
+  });
+});

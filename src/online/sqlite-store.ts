@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { FeatureguardError } from '../errors.js';
 import { openWalDatabase, stateError } from '../state/state-db.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
 import type { BeginWriteOptions, OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, WriteResult } from './types.js';
@@ -19,6 +20,8 @@ import type { BeginWriteOptions, OnlineKey, OnlineRow, OnlineStore, OnlineStoreS
 export interface SqliteOnlineStoreOptions {
   /** File path, absolute or relative to `root`. Default `.featureguard/online.db`. */
   readonly path?: string;
+  /** How long a write waits for another process's write lock before `store_busy`. Default 30 s (tests shorten it). */
+  readonly lockWaitMs?: number;
 }
 
 const DDL = `
@@ -64,6 +67,38 @@ const SNAPSHOT_MAX_MS = 2;
 /** How long a write waits for another process's write session (materializations can hold it for seconds). */
 const BUSY_TIMEOUT_MS = 30_000;
 
+/** The longest pause between two tries for the write lock (the first ones are a few ms apart). */
+const LOCK_RETRY_MAX_MS = 50;
+
+type Db = ReturnType<typeof openWalDatabase>;
+
+/**
+ * Begin a write transaction on `writer` (which has no busy handler) without blocking the event loop. SQLite's busy
+ * handler waits synchronously: a server whose push waited there for a CLI materialization's write session stopped
+ * answering every request, online reads included, for as long as it waited. Here a lock held by another process
+ * is tried again on a timer, a few ms apart growing to 50 ms, for up to `waitMs`; then `store_busy`.
+ */
+async function beginImmediate(writer: Db, file: string, waitMs: number): Promise<void> {
+  const deadline = performance.now() + waitMs;
+  for (let pause = 2; ; pause = Math.min(LOCK_RETRY_MAX_MS, pause * 2)) {
+    try {
+      writer.exec('BEGIN IMMEDIATE');
+      return;
+    } catch (e) {
+      if (!/^SQLITE_BUSY/.test((e as { code?: string }).code ?? '')) throw e;
+      if (performance.now() >= deadline) {
+        const seconds = Math.round(waitMs / 1000);
+        throw new FeatureguardError(
+          'store_busy',
+          `the online store ${file} is busy: another materialization or push has held its write lock for more than ${seconds} s; try again when it finishes`,
+          { status: 503, exitCode: 3, details: { file, waited_s: seconds }, cause: e },
+        );
+      }
+    }
+    await new Promise((r) => setTimeout(r, pause));
+  }
+}
+
 type ReadRow = { key: string; event_ts: number; created_ts: number; schema: string; payload: string };
 
 /** A promise-chain mutex: write sessions on one instance run one after another. */
@@ -82,11 +117,14 @@ function createMutex(): () => Promise<() => void> {
 export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = {}, root = process.cwd()): Promise<OnlineStore> {
   const rel = options.path ?? join('.featureguard', 'online.db');
   const file = isAbsolute(rel) ? rel : join(root, rel);
-  let writer: ReturnType<typeof openWalDatabase>;
-  let reader: ReturnType<typeof openWalDatabase>;
+  const lockWaitMs = options.lockWaitMs ?? BUSY_TIMEOUT_MS;
+  let writer: Db;
+  let reader: Db;
   try {
     writer = openWalDatabase(file, BUSY_TIMEOUT_MS);
     writer.exec(DDL);
+    // Every later write takes the lock through `beginImmediate`, which waits on a timer, not in SQLite.
+    writer.pragma('busy_timeout = 0');
     reader = openWalDatabase(file, BUSY_TIMEOUT_MS);
   } catch (e) {
     throw stateError(file, e, 'store_unavailable');
@@ -184,7 +222,7 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
     let written = 0;
     let skipped = 0;
     try {
-      writer.exec('BEGIN IMMEDIATE');
+      await beginImmediate(writer, file, lockWaitMs);
       putSchema.run(hash, JSON.stringify(features));
     } catch (e) {
       release();
@@ -256,8 +294,14 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
     async dropView(view) {
       const release = await lock();
       try {
-        endSnapshotsOf(real);
-        writer.prepare('DELETE FROM online_values WHERE view = ?').run(view);
+        await beginImmediate(writer, file, lockWaitMs);
+        try {
+          writer.prepare('DELETE FROM online_values WHERE view = ?').run(view);
+          endSnapshotsOf(real);
+          writer.exec('COMMIT');
+        } finally {
+          if (writer.inTransaction) writer.exec('ROLLBACK');
+        }
       } finally {
         release();
       }
@@ -270,8 +314,15 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
       if (made !== undefined) return made;
       const release = await lock();
       try {
-        writer.prepare("INSERT OR IGNORE INTO online_meta (key, value) VALUES ('epoch', ?)").run(randomUUID());
-        return read(writer)!;
+        await beginImmediate(writer, file, lockWaitMs);
+        try {
+          writer.prepare("INSERT OR IGNORE INTO online_meta (key, value) VALUES ('epoch', ?)").run(randomUUID());
+          const made = read(writer)!;
+          writer.exec('COMMIT');
+          return made;
+        } finally {
+          if (writer.inTransaction) writer.exec('ROLLBACK');
+        }
       } finally {
         release();
       }
