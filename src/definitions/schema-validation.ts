@@ -8,8 +8,13 @@ import { schemaValidator } from '../schemas.js';
 import { DURATION_FORMAT, DURATION_PATTERN, tooLongMessage, zeroDuration } from './ttl.js';
 import { didYouMean } from './suggest.js';
 
-/** The name rule of every registry object. */
-export const NAME_PATTERN = '^[a-z_][a-z0-9_]{0,62}$';
+/**
+ * The name rule of every registry object. `__fg_` starts featureguard's own columns in the SQL beside the
+ * features and keys (`__fg_ets`, a dataset's hidden columns), and the guards leave such columns out: a feature
+ * of that name would pass every profile check unread, or be mistaken for one of them.
+ */
+export const NAME_PATTERN = '^(?!__fg_)[a-z_][a-z0-9_]{0,62}$';
+const RESERVED_NAME_PREFIX = '__fg_';
 export const NAME_RULE = 'names use 1-63 lowercase letters, digits and underscores and start with a letter or underscore';
 
 /** One schema violation: where (JSON pointer) and what, in words. */
@@ -142,6 +147,9 @@ function child(path: string, key: string | number): string {
 function patternMessage(pattern: string, data: unknown, path: string): string {
   const value = String(data);
   if (pattern === NAME_PATTERN) {
+    if (value.startsWith(RESERVED_NAME_PREFIX)) {
+      return `'${value}' is not a valid name: names starting with '${RESERVED_NAME_PREFIX}' are reserved for featureguard's own columns; rename it, e.g. '${value.replace(/^_+/, '')}' (field_mapping can rename source columns)`;
+    }
     const fixed = value.toLowerCase().replace(/[^a-z0-9_]+/g, '_').slice(0, 63);
     const hint = /^[a-z_][a-z0-9_]{0,62}$/.test(fixed) && fixed !== value ? ` (e.g. '${fixed}')` : '';
     return `'${value}' is not a valid name: ${NAME_RULE}${hint}`;

@@ -109,6 +109,9 @@ const CASES: readonly Case[] = [
   { name: 'feature named like a join key', files: { 'features/bad.yaml': view('  - {name: origin, type: string}\n') }, file: 'features/bad.yaml', line: 6, path: '/features/0/name', message: /has the name of a join key/ },
   { name: 'feature with a reserved name', files: { 'features/bad.yaml': view('  - {name: event_timestamp, type: timestamp}\n') }, file: 'features/bad.yaml', line: 6, path: '/features/0/name', message: /reserved/ },
   { name: 'slice naming an unknown column', files: { 'features/bad.yaml': view('  - {name: departures, type: int64}\n', 'slices: [orign]\n') }, file: 'features/bad.yaml', line: 7, path: '/slices/0', message: /unknown column 'orign'.*did you mean 'origin'/ },
+  { name: 'feature named with the prefix of featureguard\'s own columns', files: { 'features/bad.yaml': view('  - {name: __fg_ets, type: float64}\n') }, file: 'features/bad.yaml', line: 6, path: '/features/0/name', message: /^'__fg_ets' is not a valid name: names starting with '__fg_' are reserved for featureguard's own columns; rename it, e\.g\. 'fg_ets'/ },
+  { name: 'join key named with the prefix of featureguard\'s own columns', files: { 'features/bad.yaml': 'kind: entity\nname: e\njoin_keys:\n  - {name: __fg_row, type: string}\n' }, file: 'features/bad.yaml', line: 4, path: '/join_keys/0/name', message: /'__fg_row' is not a valid name: names starting with '__fg_' are reserved/ },
+  { name: 'field_mapping to the prefix of featureguard\'s own columns', files: { 'features/bad.yaml': 'kind: source\nname: s\npath: data/airport.parquet\ntimestamp_field: hour\nfield_mapping:\n  delay_mean: __fg_max_ets\n' }, file: 'features/bad.yaml', line: 6, path: '/field_mapping/delay_mean', message: /'__fg_max_ets' is not a valid name: names starting with '__fg_' are reserved/ },
   { name: 'min on a string feature', files: { 'features/bad.yaml': view('  - name: carrier\n    type: string\n    min: 0\n') }, file: 'features/bad.yaml', line: 8, path: '/features/0/min', message: /'min' applies to numeric features only/ },
   { name: 'allowed value of the wrong type', files: { 'features/bad.yaml': view('  - {name: departures, type: int64, allowed_values: [one]}\n') }, file: 'features/bad.yaml', line: 6, path: '/features/0/allowed_values/0', message: /"one" is not a valid int64 value/ },
   { name: 'int64 bound beyond 2^53 (read inexactly)', files: { 'features/bad.yaml': view('  - {name: departures, type: int64, max: 9223372036854775807}\n') }, file: 'features/bad.yaml', line: 6, path: '/features/0/max', message: /9223372036854775808 is beyond ±9007199254740991: integers this large are not read exactly/ },
@@ -272,5 +275,17 @@ describe('plan and apply with source problems', () => {
     expect(human.code).toBe(0);
     expect(human.out).toMatch(new RegExp(`^warning: ${c.file}:${c.line} ${c.path}: feature 'delay_p90' is not a column`, 'm'));
     expect(human.out).toContain('1 source problem');
+  });
+});
+
+describe('names with the prefix of featureguard\'s own columns', () => {
+  it('apply refuses them (exit 2) and applies nothing: the guards would have left such a feature unchecked', async () => {
+    const c = CASES.find((x) => x.name === 'feature named with the prefix of featureguard\'s own columns')!;
+    const root = projectFor(c);
+    const apply = await cli(['apply', '--project', root, '--json']);
+    expect(apply.code, apply.out + apply.err).toBe(2);
+    expect(`${apply.out}\n${apply.err}`).toMatch(/'__fg_ets' is not a valid name: names starting with '__fg_' are reserved/);
+    const list = await cli(['list', '--project', root, '--json']);
+    expect([list.code, JSON.parse(list.out)]).toEqual([0, []]);
   });
 });
