@@ -4,6 +4,8 @@
  * run started at its end, and an entity whose rows all came before it stayed
  * NOT_FOUND).
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { materialize } from '../src/materialize/materialize.js';
 import { getOnlineFeatures } from '../src/serving/online-features.js';
@@ -66,6 +68,43 @@ describe('a view whose ttl became 0', () => {
       expect(next.window.start).toBe('2024-01-01T00:00:00.000Z');
       // Covered from the earliest row now: the next run carries on from the last window.
       expect((await run({ incremental: true, end: '2024-01-22' })).window.start).toBe('2024-01-21T00:00:00.000Z');
+    } finally {
+      await b.close();
+    }
+  });
+});
+
+describe('rows backfilled before the earliest row an incremental run saw', () => {
+  it('are materialized by the next incremental run of a ttl-0 view, which starts at the new earliest row (a review finding)', async () => {
+    const b = await guardBench();
+    try {
+      const run = async (o: object) => (await materialize(b.project, { views: ['delays'], guards: false, ...o } as never))[0];
+      const first = await run({ incremental: true, end: '2024-01-10' });
+      expect(first.window.start).toBe('2024-01-01T00:00:00.000Z');
+      expect((await run({ incremental: true, end: '2024-01-11' })).window.start).toBe('2024-01-10T00:00:00.000Z');
+      // A backfill: an airport whose only row is older than every row seen so far.
+      await b.writeSource(`SELECT * FROM read_parquet('${b.dir}/data/rows.parquet') UNION ALL
+        SELECT 'BOS', TIMESTAMP '2023-12-20 05:00:00', TIMESTAMP '2023-12-20 05:05:00', 7.5, 'AA'`);
+      const next = await run({ incremental: true, end: '2024-01-12' });
+      expect([next.status, next.window.start]).toEqual(['success', '2023-12-20T05:00:00.000Z']);
+      const bosNow = (await getOnlineFeatures(b.project, { features: ['delays:delay'], entities: { airport: ['BOS'] } })).results[1];
+      expect(bosNow.values).toEqual([7.5]);
+      // Covered from the new earliest row on: the next run carries on from the last window.
+      expect((await run({ incremental: true, end: '2024-01-13' })).window.start).toBe('2024-01-12T00:00:00.000Z');
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('a source that cannot be read fails the incremental run, recorded with its reason', async () => {
+    const b = await guardBench();
+    try {
+      const run = async (o: object) => (await materialize(b.project, { views: ['delays'], guards: false, ...o } as never))[0];
+      await run({ incremental: true, end: '2024-01-10' });
+      rmSync(join(b.dir, 'data', 'rows.parquet'));
+      const failed = await run({ incremental: true, end: '2024-01-11' });
+      expect([failed.status, failed.window.start, failed.run?.status]).toEqual(['failed', '2024-01-10T00:00:00.000Z', 'failed']);
+      expect(failed.message).toMatch(/rows\.parquet/);
     } finally {
       await b.close();
     }

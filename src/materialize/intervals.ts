@@ -96,11 +96,6 @@ export function firstUncovered(db: StateDb, view: string, from: Date | null, sto
   return cursor;
 }
 
-/** The runs that recorded the view's windows of the store's epoch, newest window first. */
-export function windowRuns(db: StateDb, view: string, storeEpoch?: string): string[] {
-  return coveredWindows(db, view, storeEpoch).map((w) => w.run_id).reverse();
-}
-
 /** Intervals of a view, newest first. */
 export function listIntervals(db: StateDb, view: string, limit = 100): MaterializedInterval[] {
   if (!table(db)) return (db.prepare('SELECT *, NULL AS store_epoch FROM materialized_intervals WHERE view = ? ORDER BY window_end DESC LIMIT ?').all(view, limit) as MaterializedInterval[]);

@@ -31,7 +31,7 @@ import { droppedSince, dropIfPending, dropPendingError, dropPendingView, isDropP
 import type { OnlineRow } from '../online/types.js';
 import { viewLineage } from '../runs/lineage-record.js';
 import type { Lineage, Run } from '../runs/types.js';
-import { firstUncovered, lastMaterializedEnd, recordInterval, windowRuns } from './intervals.js';
+import { firstUncovered, lastMaterializedEnd, recordInterval } from './intervals.js';
 import { latestPerEntitySql, windowSql } from './latest-sql.js';
 import { stateIdentity } from '../state/state-db.js';
 import { floatFeatures } from '../online/record-codec.js';
@@ -39,7 +39,6 @@ import { acquireLeases, type Lease } from './lease.js';
 import { chunkToOnlineRows } from './online-rows.js';
 import type { MaterializationHandle, MaterializeOptions, MaterializeResult } from './types.js';
 import { resolveWindow, type ResolvedWindow } from './window.js';
-import { storedDuration } from '../definitions/ttl.js';
 
 const NO_COUNTS = { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 };
 
@@ -73,20 +72,6 @@ async function earliestEventTs(project: Project, set: DefinitionSet, view: Featu
   } finally {
     conn.closeSync();
   }
-}
-
-/**
- * Whether a successful run of the store's epoch covered the view's history from the source's earliest row (an
- * incremental run of a ttl-0 view that started there or at the first gap after it: `history_covered`).
- */
-function historyCoveredBefore(project: Project, view: string, epoch: string | undefined): boolean {
-  return windowRuns(project.state, view, epoch).some((runId) => {
-    try {
-      return (project.runs.get(runId).options as { history_covered?: boolean } | null)?.history_covered === true;
-    } catch {
-      return false; // pruned from the quality log
-    }
-  });
 }
 
 /** Drop a view's values for an apply that ran during its materialization (this run holds the lease), and say so. */
@@ -123,8 +108,6 @@ export async function startMaterialization(project: Project, options: Materializ
           incremental: options.incremental,
           lastEnd: options.incremental ? lastMaterializedEnd(project.state, view.name, epoch) : null,
           firstUncovered: (from) => firstUncovered(project.state, view.name, from, epoch),
-          // Asked for ttl-0 views only (the others start from now − ttl).
-          historyStartKnown: options.incremental && storedDuration(view.ttl) === 0 ? historyCoveredBefore(project, view.name, epoch) : undefined,
           earliest: () => earliestEventTs(project, set, view),
           now,
         }),
@@ -179,7 +162,7 @@ export async function startMaterialization(project: Project, options: Materializ
             view: view.name,
             window_start: window.start.toISOString(),
             window_end: window.end.toISOString(),
-            options: { incremental: options.incremental === true, guards: options.guards !== false, ...(window.historyCovered ? { history_covered: true } : {}) },
+            options: { incremental: options.incremental === true, guards: options.guards !== false },
           });
       planned.push({ view, run, window, lease: leases[i] });
     });

@@ -17,9 +17,7 @@ export interface WindowInput {
    * ttl, or the source's earliest row when ttl is 0) when there is one before `lastEnd`.
    */
   readonly firstUncovered?: (from: Date | null) => Date | null;
-  /** A run of the store's epoch covered the view's history from the source's earliest row (`historyCovered`): it is not asked again. */
-  readonly historyStartKnown?: boolean;
-  /** Earliest event timestamp of the view's source (asked only when needed). */
+  /** Earliest event timestamp of the view's source (asked for ttl-0 views only). */
   readonly earliest: () => Promise<Date | null>;
   readonly now: Date;
 }
@@ -34,11 +32,6 @@ export interface ResolvedWindow {
   readonly end: Date;
   /** Set when an incremental window is empty: why there is nothing to materialize. */
   readonly nothingToDo?: string;
-  /**
-   * An incremental window of a ttl-0 view that starts no later than the first gap after the source's earliest
-   * row: once written, the view's history is covered from the start (later runs need not scan the source again).
-   */
-  readonly historyCovered?: boolean;
 }
 
 export async function resolveWindow(input: WindowInput): Promise<ResolvedWindow> {
@@ -59,21 +52,20 @@ export async function resolveWindow(input: WindowInput): Promise<ResolvedWindow>
     const ttl = storedDuration(input.view.ttl);
     if (input.lastEnd) {
       let start = input.lastEnd;
-      let historyCovered = false;
       if (input.firstUncovered) {
-        // ttl 0: from the source's earliest row, unless a run already covered the history from there.
-        const from = ttl > 0 ? new Date(end.getTime() - ttl) : input.historyStartKnown ? null : await input.earliest();
-        historyCovered = ttl === 0;
+        // ttl 0: from the source's earliest row, asked on every run: rows backfilled before the earliest one a
+        // run saw begin a gap there (trusting a history once covered skipped them for good). A source that
+        // cannot be read now fails the run itself, recorded with its reason: its window starts as covered.
+        const from = ttl > 0 ? new Date(end.getTime() - ttl) : await input.earliest().catch(() => null);
         const gap = input.firstUncovered(from);
         if (gap !== null && gap.getTime() < start.getTime()) start = gap;
       }
-      const w = upTo(start, `already materialized up to ${input.lastEnd.toISOString()}`);
-      return historyCovered ? { ...w, historyCovered } : w;
+      return upTo(start, `already materialized up to ${input.lastEnd.toISOString()}`);
     }
     if (ttl > 0) return { start: new Date(end.getTime() - ttl), end };
     const earliest = await input.earliest();
     if (earliest === null) return { start: end, end, nothingToDo: 'the source has no rows' };
-    return { ...upTo(earliest, `the source's earliest row (${earliest.toISOString()}) is not before the window end ${end.toISOString()}`), historyCovered: true };
+    return upTo(earliest, `the source's earliest row (${earliest.toISOString()}) is not before the window end ${end.toISOString()}`);
   }
   if (input.start === undefined) throw new InputError('materialize needs a window start (--start), or --incremental');
   const start = parseInstant(input.start, 'start');
