@@ -8,7 +8,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, inject, it, vi } from 'vitest';
 import { describeOnlineStoreConformance } from './conformance.case.js';
 import { Redis } from 'ioredis';
-import { openRedisOnlineStore, storeUnavailable } from './redis-store.js';
+import { clusterEpochKeys, openRedisOnlineStore, slotOfTag, storeUnavailable } from './redis-store.js';
 import { COMMIT_LUA } from './redis-scripts.js';
 import { processHost } from '../state/process-host.js';
 
@@ -824,5 +824,47 @@ describe('redis store: Redis not reachable', () => {
     expect(storeUnavailable(bug, 'x')).toBe(bug);
     expect(storeUnavailable(Object.assign(new Error('LOADING Redis is loading the dataset in memory'), { name: 'ReplyError' }), 'x')).toMatchObject({ code: 'store_unavailable' });
     expect(storeUnavailable(new Error('Connection is closed.'), 'x')).toMatchObject({ code: 'store_unavailable', status: 503 });
+  });
+});
+
+describe('redis store: a cluster epoch', () => {
+  it('changes when any one master loses its keys (restarted without persistence), not only the `{meta}` node', async () => {
+    const ports = inject('redisClusterPorts');
+    const key_prefix = `fgtest:${randomUUID()}:`;
+    const store = await openRedisOnlineStore({ cluster: ports.map((p) => `127.0.0.1:${p}`), key_prefix });
+    const nodes = ports.map((port) => new Redis({ port, host: '127.0.0.1' }));
+    try {
+      const ranges = (await nodes[0].cluster('SLOTS')) as unknown as [number, number, [string, number]][];
+      const ownerOf = async (key: string) => {
+        const slot = Number(await nodes[0].cluster('KEYSLOT', key));
+        expect(slotOfTag(key.slice(key.indexOf('{') + 1, key.indexOf('}')))).toBe(slot);
+        return ranges.find(([lo, hi]) => slot >= lo && slot <= hi)![2][1];
+      };
+      const metaPort = await ownerOf(`${key_prefix}{meta}:epoch`);
+      // The first command of a fresh client (a materialization asks for the epoch first).
+      const before = await store.epoch();
+      await store.writeBatch('v', ['x'], Array.from({ length: 30 }, (_, i) => ({ key: [`e${i}`], values: [i], eventTs: 1, createdTs: 0 })));
+      const first = await store.epoch();
+      expect(first).toBe(before);
+      // One key per master, each on its master.
+      const keys = clusterEpochKeys(ranges, key_prefix);
+      expect(new Set(await Promise.all(keys.map(ownerOf)))).toEqual(new Set(ports));
+      // A master that is not `{meta}`'s loses every key of this store (as a restart without persistence would).
+      const victim = nodes[ports.indexOf(ports.find((p) => p !== metaPort)!)];
+      let lost = 0;
+      let cursor = '0';
+      do {
+        const [next, found] = await victim.scan(cursor, 'MATCH', `${key_prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        for (const k of found) lost += await victim.del(k);
+      } while (cursor !== '0');
+      expect(lost).toBeGreaterThan(1);
+      const second = await store.epoch();
+      expect(second).not.toBe(first);
+      expect(await store.epoch()).toBe(second);
+    } finally {
+      for (const n of nodes) n.disconnect();
+      await store.close();
+    }
   });
 });

@@ -24,7 +24,7 @@
  * connected but does not answer (stuck, a partition after connecting) fails a
  * command after 2 s with the same error.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { FeatureguardError, InputError } from '../errors.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
@@ -525,11 +525,23 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     await Promise.all([client.del(countKey(view)), client.del(pendingKey(view)), client.del(exclusiveKey(view)), client.del(ownersKey(view)), client.srem(viewsKey, view)]);
   };
 
-  /** The store's epoch (see `OnlineStore.epoch`): a key made once; a Redis that lost its keys makes a new one. */
+  /**
+   * The store's epoch (see `OnlineStore.epoch`): a key made once; a Redis that lost its keys makes a new one. A
+   * cluster master restarted without persistence loses its own slots only: one key on `{meta}`'s node stayed, and
+   * incremental runs answered up to date over the entities the others lost. There every master keeps such a key
+   * (`clusterEpochKeys`), and the epoch is made of them all: a master that lost its keys makes a new one. A cluster
+   * whose masters or slots change (resharding, a master added) may choose other keys: a new epoch too, so the
+   * next incremental runs write everything again, which is harmless.
+   */
   const epoch = async (): Promise<string> => {
-    const key = `${meta}:epoch`;
-    await client.set(key, randomBytes(16).toString('hex'), 'NX');
-    return (await client.get(key))!;
+    const keys = client instanceof Cluster ? clusterEpochKeys(await client.cluster('SLOTS'), prefix) : [`${meta}:epoch`];
+    const values = await Promise.all(
+      keys.map(async (key) => {
+        await client.set(key, randomBytes(16).toString('hex'), 'NX');
+        return (await client.get(key))!;
+      }),
+    );
+    return values.length === 1 ? values[0] : createHash('sha256').update(values.join(',')).digest('hex').slice(0, 32);
   };
 
   const stats = async (): Promise<OnlineStoreStats> => {
@@ -632,4 +644,43 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
       await client.quit().catch(() => client.disconnect());
     },
   };
+}
+
+/** Cluster slot of a hash tag: CRC16 (XMODEM) of it, modulo 16384, as Redis computes it. */
+export function slotOfTag(tag: string): number {
+  let crc = 0;
+  for (const byte of Buffer.from(tag)) {
+    crc ^= byte << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16384;
+}
+
+/** A range of `CLUSTER SLOTS`: first and last slot, then the master (host, port, node id) and its replicas. */
+type SlotRange = [number, number, [string, number, string?, ...unknown[]], ...unknown[]];
+
+/**
+ * One epoch key per master of a cluster (`CLUSTER SLOTS`' answer): `<prefix>{epoch:<i>}:sentinel` with the least
+ * `i` whose tag maps to one of the master's slots, so that a master's loss takes its key with it. The same
+ * masters serving the same slots (a failover to a replica among them) choose the same keys. Not named like an
+ * entity's key (`}:<view>`), which dropping a view deletes.
+ */
+export function clusterEpochKeys(ranges: unknown, prefix: string): string[] {
+  const byMaster = new Map<string, [number, number][]>();
+  for (const [lo, hi, [host, port, id]] of ranges as SlotRange[]) {
+    const master = id ?? `${host}:${port}`;
+    byMaster.set(master, [...(byMaster.get(master) ?? []), [lo, hi]]);
+  }
+  const keys: string[] = [];
+  for (const slots of byMaster.values()) {
+    // Every slot is some `epoch:<i>`'s within a few hundred thousand tries; the bound keeps a bug from looping.
+    for (let i = 0; i < 1 << 22; i++) {
+      const slot = slotOfTag(`epoch:${i}`);
+      if (slots.some(([lo, hi]) => slot >= lo && slot <= hi)) {
+        keys.push(`${prefix}{epoch:${i}}:sentinel`);
+        break;
+      }
+    }
+  }
+  return keys.sort();
 }
