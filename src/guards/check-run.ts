@@ -79,6 +79,16 @@ export async function checkView(project: Project, opts: { view: string; start: s
   const view = getView(set, opts.view);
   const window = { start: parseInstant(opts.start, 'start'), end: parseInstant(opts.end, 'end') };
   if (window.end <= window.start) throw new InputError('--end must be after --start');
+  // As a materialization's window: the volume check compares a window's rows with earlier whole windows, and a
+  // window whose end has not come yet holds only the rows that arrived so far (a false "volume dropped").
+  const now = opts.now ?? new Date();
+  if (window.end.getTime() > now.getTime()) {
+    throw new InputError(
+      `window end ${window.end.toISOString()} is later than now (${now.toISOString()}): a checked window ends at or before now, or its rows are compared with whole windows while some have yet to arrive; give --end now or earlier`,
+      { end: window.end.toISOString(), now: now.toISOString() },
+      'end_in_future',
+    );
+  }
   const conn = await (await project.engine()).connect();
   const run = project.runs.create({ kind: 'check', view: view.name, window_start: window.start.toISOString(), window_end: window.end.toISOString() });
   return asCheckRun(project, run, conn, async (table) => {

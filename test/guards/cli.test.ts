@@ -214,5 +214,8 @@ describe('quality CLI', () => {
     expect(await bad('--dataset', truncated, '--service', 'svc')).toEqual([2, 'bad_dataset_file']);
     expect(await bad('--dataset', dir, '--service', 'svc')).toEqual([2, 'bad_dataset_file']);
     expect(await bad('--view', 'delays', '--start', '2024-02-30', '--end', '2024-03-05')).toEqual([2, 'bad_request']);
+    // A window that has not ended: its rows so far would be compared with whole windows (a false volume drop).
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    expect(await bad('--view', 'delays', '--start', '2024-01-01', '--end', tomorrow)).toEqual([2, 'end_in_future']);
   });
 });
