@@ -4,8 +4,8 @@
  * colliding feature names, labels come from label views, constraints fit types,
  * paths stay under the project root, schedules are valid cron expressions.
  */
-import { validate as validateCron } from 'node-cron';
 import type { DefinitionProblem } from '../errors.js';
+import { cronProblem } from '../scheduler/cron.js';
 import { definitionOrigin, problemAt } from './origins.js';
 import { asSourceRoots, resolveSourcePath, sourceFormat, sourcePlaces, type SourceRoots } from './source-location.js';
 import { didYouMean } from './suggest.js';
@@ -66,10 +66,12 @@ export function checkCrossReferences(defs: readonly Definition[], root: string |
       }
     });
     checkFeatures(v, new Set(keyOwner.keys()), problems);
-    if (v.schedule !== undefined && validateCron(v.schedule) && v.online !== true) {
+    const cronIssue = v.schedule === undefined ? null : cronProblem(v.schedule);
+    if (cronIssue) {
+      // Also a cron node-cron's validate accepts but that never fires: serve could not schedule it.
+      problems.push(problemAt(v, '/schedule', cronIssue));
+    } else if (v.schedule !== undefined && v.online !== true) {
       problems.push(problemAt(v, '/schedule', `a schedule materializes the view into the online store, which it is not in: set online: true, or remove the schedule`));
-    } else if (v.schedule !== undefined && !validateCron(v.schedule)) {
-      problems.push(problemAt(v, '/schedule', `'${v.schedule}' is not a valid cron expression (5 fields: minute hour day-of-month month day-of-week, e.g. '0 * * * *')`));
     }
   }
   for (const s of byKind.feature_service.values()) checkService(s, byKind.feature_view, byKind.entity, isKnown, unknown, problems);

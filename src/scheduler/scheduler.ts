@@ -8,6 +8,9 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { isFeatureguardError } from '../errors.js';
 import type { Registry } from '../registry/types.js';
 import type { MaterializeJobs } from '../server/materialize-jobs.js';
+import { cronProblem } from './cron.js';
+
+export { nextRunOf } from './cron.js';
 
 /**
  * The last time a view's schedule fired (`source: 'scheduler'`, kept in memory),
@@ -50,7 +53,8 @@ export interface SchedulerOptions {
   pollMs?: number;
   /** Time zone of the cron expressions (default UTC). */
   timezone?: string;
-  log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Where the scheduler's messages go; `level` is `warn` or `error` for what went wrong (default `info`). */
+  log?: (msg: string, fields?: Record<string, unknown>, level?: 'info' | 'warn' | 'error') => void;
 }
 
 interface Entry {
@@ -66,18 +70,6 @@ export function scheduledViews(registry: Registry): [string, string][] {
     .filter((v) => v.online === true && typeof v.schedule === 'string' && v.schedule.trim() !== '')
     .map((v) => [v.name, v.schedule as string] as [string, string])
     .sort((a, b) => a[0].localeCompare(b[0]));
-}
-
-/** Next fire time of a cron expression, without scheduling it (null when invalid). */
-export function nextRunOf(expression: string, timezone = 'UTC'): string | null {
-  if (!cron.validate(expression)) return null;
-  // A task only knows its next run once started; this one never fires (destroyed at once).
-  const task = cron.schedule(expression, () => undefined, { timezone });
-  try {
-    return task.getNextRun()?.toISOString() ?? null;
-  } finally {
-    void task.destroy();
-  }
 }
 
 /**
@@ -96,8 +88,8 @@ export function startScheduler(registry: Registry, jobs: MaterializeJobs, option
   // node-cron's own messages (an overlap blocked, a slot missed) go to our log, not coloured text on stdout.
   const cronLogger = {
     info: (m: string) => log(`node-cron: ${m}`),
-    warn: (m: string) => log(`node-cron: ${m}`),
-    error: (m: string | Error, err?: Error) => log(`node-cron: ${String(m)}${err ? `: ${err.message}` : ''}`),
+    warn: (m: string) => log(`node-cron: ${m}`, undefined, 'warn'),
+    error: (m: string | Error, err?: Error) => log(`node-cron: ${String(m)}${err ? `: ${err.message}` : ''}`, undefined, 'error'),
     debug: () => undefined,
   };
   const entries = new Map<string, Entry>();
@@ -140,10 +132,40 @@ export function startScheduler(registry: Registry, jobs: MaterializeJobs, option
     }
   };
 
+  // One view's task; a problem (a cron that never fires, which node-cron's schedule throws on) is the entry's
+  // error, shown in the listing, and never keeps the other views from being scheduled.
+  const schedule = (view: string, expr: string): Entry => {
+    const problem = cronProblem(expr, timezone);
+    if (problem) {
+      log('schedule not run', { view, cron: expr, error: problem }, 'warn');
+      return { view, cron: expr, task: null, error: problem };
+    }
+    let task: ScheduledTask;
+    try {
+      task = cron.schedule(expr, () => track(view), {
+        name: `materialize:${view}`, noOverlap: true, timezone,
+        // A slot reached late (the event loop stalled by a long synchronous step) still runs, until the next
+        // slot comes; node-cron's default drops it after 1 s, and a daily view would go a day without a refresh.
+        missedExecutionTolerance: MISSED_TOLERANCE_MS,
+        logger: cronLogger,
+      });
+    } catch (e) {
+      log('schedule not run', { view, cron: expr, error: (e as Error).message }, 'warn');
+      return { view, cron: expr, task: null, error: `'${expr}' cannot be scheduled: ${(e as Error).message}` };
+    }
+    task.on('execution:missed', (ctx) => {
+      const at = ctx.date.toISOString();
+      // A run still going (noOverlap) keeps its entry: the slot is logged only.
+      if (lastRuns.get(view)?.status !== 'running') lastRuns.set(view, { source: 'scheduler', started_at: at, finished_at: at, status: 'missed', job_id: null, runs: [], message: `the slot of ${at} was missed (the process was stalled); the next run covers its window` });
+      log('scheduled materialization missed', { view, slot: at }, 'warn');
+    });
+    log('scheduled view', { view, cron: expr });
+    return { view, cron: expr, task, error: null };
+  };
+
   const sync = () => {
     const g = registry.generation();
     if (g === generation) return;
-    generation = g;
     const wanted = new Map(scheduledViews(registry));
     for (const [view, e] of entries) {
       if (wanted.get(view) !== e.cron) {
@@ -152,27 +174,10 @@ export function startScheduler(registry: Registry, jobs: MaterializeJobs, option
       }
     }
     for (const [view, expr] of wanted) {
-      if (entries.has(view)) continue;
-      if (!cron.validate(expr)) {
-        entries.set(view, { view, cron: expr, task: null, error: `invalid cron expression '${expr}'` });
-        continue;
-      }
-      const task = cron.schedule(expr, () => track(view), {
-        name: `materialize:${view}`, noOverlap: true, timezone,
-        // A slot reached late (the event loop stalled by a long synchronous step) still runs, until the next
-        // slot comes; node-cron's default drops it after 1 s, and a daily view would go a day without a refresh.
-        missedExecutionTolerance: MISSED_TOLERANCE_MS,
-        logger: cronLogger,
-      });
-      task.on('execution:missed', (ctx) => {
-        const at = ctx.date.toISOString();
-        // A run still going (noOverlap) keeps its entry: the slot is logged only.
-        if (lastRuns.get(view)?.status !== 'running') lastRuns.set(view, { source: 'scheduler', started_at: at, finished_at: at, status: 'missed', job_id: null, runs: [], message: `the slot of ${at} was missed (the process was stalled); the next run covers its window` });
-        log('scheduled materialization missed', { view, slot: at });
-      });
-      entries.set(view, { view, cron: expr, task, error: null });
-      log('scheduled view', { view, cron: expr });
+      if (!entries.has(view)) entries.set(view, schedule(view, expr));
     }
+    // Only once every view has its entry: a sync that threw half-way is done again by the next one.
+    generation = g;
   };
 
   sync();

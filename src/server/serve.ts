@@ -154,7 +154,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   const jobs = createMaterializeJobs(projectMaterializeFn(project));
   const scheduler = options.scheduler === false
     ? null
-    : startScheduler(project.registry, jobs, { log: (msg, fields) => log.info(fields ?? {}, msg) });
+    : startScheduler(project.registry, jobs, { log: (msg, fields, level = 'info') => log[level](fields ?? {}, msg) });
   const app = createApp(project, {
     requireKeys,
     jobs,

@@ -54,7 +54,7 @@ it('runs each view schedule as an incremental materialization and follows the re
 
     applySchedule('not a cron');
     scheduler.sync();
-    expect(scheduler.list()[0]).toMatchObject({ active: false, error: expect.stringMatching(/invalid cron/) });
+    expect(scheduler.list()[0]).toMatchObject({ active: false, error: expect.stringMatching(/not a valid cron expression/) });
     applySchedule(undefined);
     scheduler.sync();
     expect(scheduler.list()).toEqual([]);
@@ -193,4 +193,37 @@ it('stop waits for a fire still working out its window, and shows it running fro
   // The job had started and finished by the time stop resolved: nothing left to run on a closed project.
   expect(jobs.list()[0]).toMatchObject({ trigger: 'schedule', status: expect.stringMatching(/^(done|failed)$/) });
   applySchedule('0 4 * * *');
+});
+
+it('a cron that never fires (node-cron validates it, then throws on schedule) is an entry with its error; the other views are still scheduled (a review finding)', async () => {
+  const never = '0 0 1 * 1#2'; // the 1st that is also the second Monday
+  const applyBoth = (first: string, second: string) => {
+    const s = fx.project.registry.current();
+    const v = s.views.get('origin_delays')!;
+    fx.project.registry.apply([...s.entities.values(), ...s.sources.values(), { ...v, schedule: first }, { ...v, name: 'origin_delays_v2', schedule: second }, ...s.services.values()]);
+  };
+  applyBoth(never, '0 4 * * *');
+  const jobs = createMaterializeJobs((o) => startMaterialization(fx.project, o));
+  const warnings: string[] = [];
+  const scheduler = startScheduler(fx.project.registry, jobs, { pollMs: 100_000, log: (m, _f, level) => level === 'warn' && warnings.push(m) });
+  try {
+    const bad = { view: 'origin_delays', cron: never, active: false, next_run: null, error: expect.stringContaining(`'${never}' never fires`) };
+    expect(scheduler.list()).toMatchObject([bad, { view: 'origin_delays_v2', active: true, error: null }]);
+    expect(warnings).toEqual(['schedule not run']);
+    // An apply that changes both: the valid change is scheduled although the other one cannot be.
+    applyBoth(never, '0 5 * * *');
+    applyBoth('0 3 * * *', never);
+    scheduler.sync();
+    expect(scheduler.list()).toMatchObject([{ view: 'origin_delays', active: true, error: null }, { ...bad, view: 'origin_delays_v2' }]);
+    // Without a scheduler (serve --no-scheduler), the listing shows the problem instead of a 500.
+    const res = await createApp(fx.project, { jobs }).request('/v1/schedules');
+    expect(res.status).toBe(200);
+    expect((await json(res)).schedules).toMatchObject([{ view: 'origin_delays', next_run: expect.any(String), error: null }, { ...bad, view: 'origin_delays_v2' }]);
+  } finally {
+    await scheduler.stop();
+    await jobs.idle();
+    applySchedule('0 4 * * *');
+    const s = fx.project.registry.current();
+    fx.project.registry.apply([...s.entities.values(), ...s.sources.values(), s.views.get('origin_delays')!, ...s.services.values()]);
+  }
 });

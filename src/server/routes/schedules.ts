@@ -6,7 +6,8 @@
  */
 import { Hono } from 'hono';
 import { withLastRunsFromLog } from '../../scheduler/last-run.js';
-import { nextRunOf, scheduledViews } from '../../scheduler/scheduler.js';
+import { cronProblem, nextRunOf } from '../../scheduler/cron.js';
+import { scheduledViews } from '../../scheduler/scheduler.js';
 import type { ServerContext } from '../context.js';
 
 export function scheduleRoutes(ctx: ServerContext): Hono {
@@ -17,9 +18,9 @@ export function scheduleRoutes(ctx: ServerContext): Hono {
       ctx.scheduler.sync();
       return c.json({ scheduler: 'running', schedules: withLastRunsFromLog(ctx.scheduler.list(), runs) });
     }
-    // Not inside `serve`, or `serve --no-scheduler`: show what would run.
+    // Not inside `serve`, or `serve --no-scheduler`: show what would run (and what could not, with its error).
     const schedules = scheduledViews(ctx.project.registry).map(([view, cron]) => ({
-      view, cron, active: false, next_run: nextRunOf(cron), last_run: null, error: null,
+      view, cron, active: false, next_run: nextRunOf(cron), last_run: null, error: cronProblem(cron),
     }));
     return c.json({ scheduler: 'off', schedules: withLastRunsFromLog(schedules, runs) });
   });

@@ -1,0 +1,49 @@
+/**
+ * Cron expressions of view schedules, checked and read without scheduling them.
+ * node-cron's `validate` looks at each field alone: it accepts expressions no
+ * date ever matches (`0 0 1 * 1#2`, the 1st that is also the second Monday),
+ * on which its `schedule` throws. `cronProblem` catches both kinds, for
+ * `validate`/`apply` and for the scheduler.
+ */
+import cron from 'node-cron';
+
+/**
+ * Why `expression` cannot be a view's schedule, or null when it can.
+ *
+ * @example
+ * cronProblem('0 * * * *'); // null
+ * cronProblem('0 0 1 * 1#2'); // "'0 0 1 * 1#2' never fires: ..."
+ */
+export function cronProblem(expression: string, timezone = 'UTC'): string | null {
+  if (!cron.validate(expression)) {
+    return `'${expression}' is not a valid cron expression (5 fields: minute hour day-of-month month day-of-week, e.g. '0 * * * *')`;
+  }
+  try {
+    nextSlot(expression, timezone);
+    return null;
+  } catch {
+    return `'${expression}' never fires: no date matches it (node-cron requires both the day of month and the day of week to match; '0 0 1 * 1#2' asks for a 1st that is the second Monday)`;
+  }
+}
+
+/** The next slot of a valid expression; throws when it never fires. */
+function nextSlot(expression: string, timezone: string): Date {
+  // A created task is not started: nothing is scheduled.
+  const task = cron.createTask(expression, () => undefined, { timezone });
+  try {
+    return task.getNextRuns(1)[0];
+  } finally {
+    void task.destroy();
+  }
+}
+
+/** Next fire time of a cron expression, without scheduling it (null when invalid or never firing). */
+export function nextRunOf(expression: string, timezone = 'UTC'): string | null {
+  if (!cron.validate(expression)) return null;
+  try {
+    return nextSlot(expression, timezone).toISOString();
+  } catch {
+    return null;
+  }
+}
+
