@@ -116,19 +116,22 @@ export function startScheduler(registry: Registry, jobs: MaterializeJobs, option
       const { job, done } = await jobs.start({ views: [view], incremental: true }, 'schedule');
       lastRuns.set(view, { source: 'scheduler', started_at, finished_at: null, status: 'running', job_id: job.id, runs: job.runs.map((r) => ({ id: r.run_id, status: r.status })), message: null });
       const end = await done;
+      // A job that ended with a failed run failed (as the quality log's last run says); a blocked run is done.
+      const runs = end.runs.map((r) => ({ id: r.run_id, status: r.status }));
       lastRuns.set(view, {
-        // A job that ended with a failed run failed (as the quality log's last run says); a blocked run is done.
-        source: 'scheduler', started_at, finished_at: end.finished_at, status: end.status === 'failed' || end.runs.some((r) => r.status === 'failed') ? 'failed' : 'done', job_id: end.id,
-        runs: end.runs.map((r) => ({ id: r.run_id, status: r.status })), message: end.error ?? end.runs.find((r) => r.message)?.message ?? null,
+        source: 'scheduler', started_at, finished_at: end.finished_at, status: end.status, job_id: end.id,
+        runs, message: end.error ?? end.runs.find((r) => r.message)?.message ?? null,
       });
-      log('scheduled materialization finished', { view, job: end.id, status: end.status });
+      // The run's own status too: a blocked run is a done job, worth a warning.
+      const level = end.status === 'failed' ? 'error' : runs.some((r) => r.status === 'blocked') ? 'warn' : 'info';
+      log(end.status === 'failed' ? 'scheduled materialization failed' : 'scheduled materialization finished', { view, job: end.id, status: end.status, runs, error: end.error ?? undefined }, level);
     } catch (e) {
       const skipped = isFeatureguardError(e) && e.status === 409;
       lastRuns.set(view, {
         source: 'scheduler', started_at, finished_at: new Date().toISOString(), status: skipped ? 'skipped' : 'failed', job_id: null, runs: [],
         message: (e as Error).message,
       });
-      log(skipped ? 'scheduled materialization skipped' : 'scheduled materialization failed', { view, error: (e as Error).message });
+      log(skipped ? 'scheduled materialization skipped' : 'scheduled materialization failed', { view, error: (e as Error).message }, skipped ? 'info' : 'error');
     }
   };
 

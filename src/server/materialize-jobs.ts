@@ -27,6 +27,10 @@ export interface JobRun {
 export interface MaterializeJob {
   readonly id: string;
   readonly trigger: 'api' | 'schedule';
+  /**
+   * `running`; `done` when every view ran to its verdict (its run `success`, `warned` or `blocked`, or the view
+   * `up_to_date`); `failed` when a view's run failed (its message in `runs`) or the job itself broke (`error`).
+   */
   readonly status: 'running' | 'done' | 'failed';
   readonly started_at: string;
   readonly finished_at: string | null;
@@ -80,7 +84,8 @@ export function createMaterializeJobs(start: StartMaterializeFn): MaterializeJob
           const results = await handle.done;
           job = {
             ...job,
-            status: 'done',
+            // A failed run fails the job, as the quality log and the scheduler's last run say.
+            status: results.some((r) => r.status === 'failed') ? 'failed' : 'done',
             finished_at: new Date().toISOString(),
             runs: results.map((r) => ({
               view: r.view, run_id: r.run?.id ?? null, status: r.status, window: r.window,

@@ -69,10 +69,18 @@ it('shows a scheduled job whose run failed as failed, not done', async () => {
   renameSync(file, `${file}.away`);
   applySchedule('* * * * * *');
   const jobs = createMaterializeJobs((o) => startMaterialization(fx.project, o));
-  const scheduler = startScheduler(fx.project.registry, jobs, { pollMs: 100 });
+  const logged: { msg: string; fields?: Record<string, unknown>; level?: string }[] = [];
+  const scheduler = startScheduler(fx.project.registry, jobs, { pollMs: 100, log: (msg, fields, level) => logged.push({ msg, fields, level }) });
   try {
     for (let i = 0; i < 100 && !['done', 'failed'].includes(scheduler.list()[0].last_run?.status ?? ''); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(scheduler.list()[0].last_run).toMatchObject({ source: 'scheduler', status: 'failed', runs: [{ status: 'failed' }], message: expect.stringMatching(/could not read its source/) });
+    const last = scheduler.list()[0].last_run!;
+    expect(last).toMatchObject({ source: 'scheduler', status: 'failed', runs: [{ status: 'failed' }], message: expect.stringMatching(/could not read its source/) });
+    // The same job over HTTP, and the log: failed, at error level (a review finding: 'done', logged 'finished' at info).
+    const res = await createApp(fx.project, { jobs }).request(`/v1/materialize/${last.job_id}`);
+    expect(await json(res)).toMatchObject({ status: 'failed', runs: [{ status: 'failed' }] });
+    expect(logged.find((l) => l.fields?.view === 'origin_delays' && l.msg !== 'scheduled view')).toMatchObject({
+      msg: 'scheduled materialization failed', level: 'error', fields: { status: 'failed', runs: [{ status: 'failed' }] },
+    });
   } finally {
     await scheduler.stop();
     await jobs.idle();
