@@ -5,6 +5,9 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 
+/** The signals that stop `serve` gracefully (a second one stops it at once). */
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 export function registerServeCommands(program: Command, ctx: CommandContext): void {
   program
     .command('serve')
@@ -34,13 +37,12 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
           // In the server's JSON log, beside its 'featureguard serving' and 'featureguard stopped' lines.
           server.log.info({ signal, grace_s: Math.round(server.shutdownGraceMs / 1000) }, 'stopping: finishing the work under way (open requests up to grace_s); a second signal stops at once');
           void server.close().then(() => {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
+            for (const s of SIGNALS) process.off(s, stop);
             resolve();
           });
         };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
+        // SIGHUP too: a closed terminal or ssh session killed serve without stopping its runs.
+        for (const s of SIGNALS) process.on(s, stop);
       });
     });
 
