@@ -5,7 +5,7 @@
  * the job knows its run ids), then the work continues in the background.
  */
 import { randomUUID } from 'node:crypto';
-import { NotFoundError } from '../errors.js';
+import { FeatureguardError, NotFoundError } from '../errors.js';
 import type { MaterializationHandle, MaterializeOptions, MaterializeStatus } from '../materialize/types.js';
 import type { RunStatus } from '../runs/types.js';
 
@@ -48,6 +48,10 @@ export interface MaterializeJobs {
   list(): MaterializeJob[];
   /** Resolves when every running job finished (graceful shutdown). */
   idle(): Promise<void>;
+  /** Refuse new jobs from now (the server is stopping): `start` rejects with 503 `shutting_down`. */
+  close(): void;
+  /** Whether `close` was called. */
+  readonly closed: boolean;
   /** Called with each finished view's result (metrics). */
   onViewFinished?: (view: string, status: MaterializeStatus) => void;
 }
@@ -62,8 +66,11 @@ const KEEP_JOBS = 200;
 export function createMaterializeJobs(start: StartMaterializeFn): MaterializeJobs {
   const jobs = new Map<string, MaterializeJob>();
   const running = new Set<Promise<unknown>>();
+  let closed = false;
   const self: MaterializeJobs = {
     async start(options, trigger) {
+      // A stopping server would otherwise start work it then has to wait for (or cut).
+      if (closed) throw new FeatureguardError('shutting_down', 'the server is stopping: start the materialization on another server, or once this one is back', { status: 503, exitCode: 3 });
       const handle = await start(options);
       const id = randomUUID();
       let job: MaterializeJob = {
@@ -112,6 +119,12 @@ export function createMaterializeJobs(start: StartMaterializeFn): MaterializeJob
     list: () => [...jobs.values()].reverse(),
     async idle() {
       await Promise.allSettled([...running]);
+    },
+    close() {
+      closed = true;
+    },
+    get closed() {
+      return closed;
     },
   };
   function prune(): void {

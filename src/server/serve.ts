@@ -3,12 +3,12 @@
  * `@hono/node-server`, starts the scheduler, a sweep of pending online drops
  * (every 15 s) and, with `quality_log.keep_days`, a daily prune of the quality
  * log; logs one line per request with pino,
- * and `close()` shuts down gracefully (stop accepting, finish requests and
- * running materializations, stop the scheduler). Binding beyond loopback
+ * and `close()` shuts down gracefully (stop accepting and scheduling at once,
+ * then finish requests and running materializations). Binding beyond loopback
  * without any API key is refused.
  */
 import { getRequestListener, RequestError, type ServerType } from '@hono/node-server';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { isIPv6, type AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { sendHeldBackSummaries } from '../alerts/held-back.js';
@@ -138,6 +138,45 @@ function refusingNoHost(listener: (req: IncomingMessage, res: ServerResponse) =>
   };
 }
 
+interface RequestTracker {
+  /** Requests being handled. */
+  readonly pending: number;
+  /** Answers from now on close their connection (a keep-alive one would bring new requests), idle ones close. */
+  closing(): void;
+}
+
+/**
+ * The requests `server` handles, each from its start to the end of its answer (a streamed body included).
+ * Wraps the server's request listener (the app's).
+ */
+function trackRequests(server: Server): RequestTracker {
+  const pending = new Map<Promise<void>, ServerResponse>();
+  let closing = false;
+  const [handle] = server.listeners('request') as RequestListener[];
+  server.removeListener('request', handle);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (closing) res.setHeader('connection', 'close');
+    const done: Promise<void> = Promise.resolve(handle.call(server, req, res))
+      .then(() => undefined, () => undefined)
+      .finally(() => {
+        pending.delete(done);
+        // Its connection, kept alive, is idle once the answer is out.
+        if (closing) setImmediate(() => server.closeIdleConnections());
+      });
+    pending.set(done, res);
+  });
+  return {
+    get pending() {
+      return pending.size;
+    },
+    closing() {
+      closing = true;
+      for (const res of pending.values()) if (!res.headersSent) res.setHeader('connection', 'close');
+      server.closeIdleConnections();
+    },
+  };
+}
+
 /** How often Node checks requests against `headersTimeout`/`requestTimeout`. */
 const TIMEOUT_CHECK_MS = 2_000;
 
@@ -186,6 +225,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   http.headersTimeout = HEADERS_TIMEOUT_MS;
   // At least 30 s, and enough for the largest accepted body at 100 KB/s (a raised server.body_limit).
   http.requestTimeout = Math.max(REQUEST_TIMEOUT_MS, Math.ceil((app.context.limits.bodyLimit / 100_000) * 1000));
+  const requests = trackRequests(server as Server);
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}`;
@@ -260,16 +300,18 @@ export async function startServer(project: Project, options: ServeOptions = {}):
     scheduler,
     close() {
       closing ??= (async () => {
-        // No new background runs from now; the ones in progress are awaited below.
+        // At once: no new connections, cron slots, background runs or materializations, `/ready` 503 (a SIGTERM
+        // had the server listening and starting runs for as long as a scheduled run took). The work under way
+        // (the fires, jobs, requests, sweeps) is awaited below.
+        jobs.close();
+        const fires = scheduler?.stop();
         const background = Promise.all([sweep.stop(), prune?.stop(), heldBack?.stop()]);
-        await scheduler?.stop();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          const http = server as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
-          http.closeIdleConnections?.();
-          // A client that stopped reading would hold the close for as long as it likes: cut after the grace time.
-          setTimeout(() => http.closeAllConnections?.(), shutdownGraceMs).unref();
-        });
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        requests.closing();
+        // A client that stopped reading would hold the close for as long as it likes: cut after the grace time.
+        setTimeout(() => (server as Server).closeAllConnections(), shutdownGraceMs).unref();
+        await closed;
+        await fires;
         await app.context.jobs.idle();
         await app.context.background.idle();
         // The sweep, prune and summaries running now, if any, finish before the project can be closed under them.

@@ -1,7 +1,7 @@
 /**
  * `GET /health` (the process is up) and `GET /ready` (state database and online
- * store answer). `/ready` answers within about two seconds: a store that does
- * not answer in time counts as not ready (503).
+ * store answer, and the server is not stopping). `/ready` answers within about
+ * two seconds: a store that does not answer in time counts as not ready (503).
  */
 import { Hono } from 'hono';
 import { VERSION } from '../../version.js';
@@ -23,6 +23,8 @@ export function healthRoutes(ctx: ServerContext): Hono {
   app.get('/health', (c) => c.json({ status: 'ok', version: VERSION }));
   app.get('/ready', async (c) => {
     const checks: Record<string, { ok: boolean; error?: string }> = {};
+    // A stopping server (a signal received) finishes its work but takes no new work: a load balancer moves on.
+    if (ctx.jobs.closed) checks.server = { ok: false, error: 'the server is stopping' };
     try {
       ctx.project.state.prepare('SELECT 1').get();
       checks.state_db = { ok: true };
