@@ -65,7 +65,11 @@ export interface RunningServer {
   readonly log: Logger;
   /** How long `close` lets open requests run before cutting their connections. */
   readonly shutdownGraceMs: number;
-  /** Stop accepting, let the work under way finish (open requests up to `shutdownGraceMs`), then close. */
+  /**
+   * Stop accepting, let the work under way finish (open requests up to `shutdownGraceMs`), then close. Rejects
+   * (`shutdown_grace_expired`) when requests were still open at the end of the grace time: their connections
+   * were cut, and the caller should fail what still runs (`serve` exits as on a second signal).
+   */
   close(): Promise<void>;
 }
 
@@ -138,16 +142,22 @@ function refusingNoHost(listener: (req: IncomingMessage, res: ServerResponse) =>
   };
 }
 
+/** How long a request whose connection was cut at the end of the grace time gets to record how it ended. */
+const CUT_SETTLE_MS = 2_000;
+
 interface RequestTracker {
   /** Requests being handled. */
   readonly pending: number;
   /** Answers from now on close their connection (a keep-alive one would bring new requests), idle ones close. */
   closing(): void;
+  /** Resolves when no request is being handled, or after `ms`. */
+  idle(ms: number): Promise<void>;
 }
 
 /**
- * The requests `server` handles, each from its start to the end of its answer (a streamed body included).
- * Wraps the server's request listener (the app's).
+ * The requests `server` handles, each from its start to the end of its answer (a streamed body included),
+ * whatever became of its connection: a handler whose connection was cut still has a build to stop and a run
+ * to record. Wraps the server's request listener (the app's).
  */
 function trackRequests(server: Server): RequestTracker {
   const pending = new Map<Promise<void>, ServerResponse>();
@@ -173,6 +183,11 @@ function trackRequests(server: Server): RequestTracker {
       closing = true;
       for (const res of pending.values()) if (!res.headersSent) res.setHeader('connection', 'close');
       server.closeIdleConnections();
+    },
+    async idle(ms) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+      await Promise.race([Promise.all([...pending.keys()]), late]).finally(() => clearTimeout(timer));
     },
   };
 }
@@ -308,14 +323,27 @@ export async function startServer(project: Project, options: ServeOptions = {}):
         const background = Promise.all([sweep.stop(), prune?.stop(), heldBack?.stop()]);
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         requests.closing();
-        // A client that stopped reading would hold the close for as long as it likes: cut after the grace time.
-        setTimeout(() => (server as Server).closeAllConnections(), shutdownGraceMs).unref();
+        // A client that stopped reading, or a request still working, would hold the close for as long as it
+        // likes: its connection is cut after the grace time, which cancels its work (a dataset build).
+        let cut = 0;
+        const timer = setTimeout(() => {
+          cut = requests.pending;
+          (server as Server).closeAllConnections();
+        }, shutdownGraceMs);
+        timer.unref();
         await closed;
+        clearTimeout(timer);
+        // Handlers outlive their connection: the project must not be closed under them (their runs were left
+        // `running`). A cut one gets a moment to record how it ended.
+        await requests.idle(cut > 0 ? CUT_SETTLE_MS : shutdownGraceMs + CUT_SETTLE_MS);
         await fires;
         await app.context.jobs.idle();
         await app.context.background.idle();
         // The sweep, prune and summaries running now, if any, finish before the project can be closed under them.
         await background;
+        if (cut > 0) {
+          throw new FeatureguardError('shutdown_grace_expired', `${cut} request(s) still open after the ${shutdownGraceMs / 1000} s grace time were cut${requests.pending > 0 ? `; ${requests.pending} still running` : ''}`, { details: { cut, running: requests.pending } });
+        }
         log.info('featureguard stopped');
       })();
       return closing;

@@ -1,11 +1,14 @@
 /**
  * `featureguard serve` as its executable runs it, stopped by signals: a
- * closed terminal (SIGHUP) stops it gracefully as SIGTERM does.
+ * closed terminal (SIGHUP) stops it gracefully as SIGTERM does; a request
+ * still running at the end of the grace time has its run failed and the exit
+ * says the stop was not clean.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createFixture, type Fixture } from './fixture.js';
+import { addPipedView } from './piped-view.js';
 
 let fx: Fixture;
 beforeAll(async () => {
@@ -50,4 +53,30 @@ it('SIGHUP (the terminal closed) stops serve gracefully, as SIGTERM does (a revi
   expect(await s.exited, s.output()).toEqual({ code: 0, signal: null });
   expect(s.log().find((l) => l.signal === 'SIGHUP')?.msg, s.output()).toMatch(/^stopping/);
   expect(s.log().at(-1)?.msg).toBe('featureguard stopped');
+}, 60_000);
+
+it('a request still running when the grace time ends has its run failed, and serve exits 143 (a review finding: the project was closed under it, its run left running, exit 0)', async () => {
+  const piped = addPipedView(fx);
+  const s = await serve(['--no-scheduler', '--grace', '0.3']);
+  try {
+    // A dataset build blocked reading the view's pipe.
+    const before = new Date().toISOString();
+    void fetch(`http://127.0.0.1:${s.port}/v1/datasets`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ features: ['piped:x'], entities: { origin: ['SEA'], event_timestamp: ['2001-01-01T05:30:00Z'] } }),
+    }).catch(() => undefined);
+    const building = () => fx.project.runs.list({ kind: 'dataset' }).runs.find((r) => r.started_at >= before);
+    for (let i = 0; i < 200 && building()?.status !== 'running'; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(building()?.status, s.output()).toBe('running');
+    s.child.kill('SIGTERM');
+    // Its connection is cut after 0.3 s, then it gets 2 s to end; blocked on the pipe, it does not.
+    for (let i = 0; i < 200 && !s.log().some((l) => /stopped after the grace time/.test(l.msg)) && s.child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
+    piped.release(); // DuckDB's thread, blocked opening the pipe, would hold the exit
+    expect(await s.exited, s.output()).toEqual({ code: 143, signal: null });
+    expect(s.log().find((l) => /stopped after the grace time/.test(l.msg))).toMatchObject({ level: 40, msg: expect.stringMatching(/1 request\(s\) still open after the 0.3 s grace time were cut; 1 still running.*marked failed/) });
+    expect(building()).toMatchObject({ status: 'failed', message: 'interrupted (SIGTERM) before it finished' });
+  } finally {
+    piped.release();
+    s.child.kill('SIGKILL');
+  }
 }, 60_000);

@@ -16,15 +16,18 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
     .option('--port <port>', 'port (default server.port or 6567)', (v) => (/^[0-9]{1,5}$/.test(v) ? Number(v) : Number.NaN))
     .option('--quiet', 'no log line per request')
     .option('--no-scheduler', 'do not run view schedules')
-    .action(async (opts: { host?: string; port?: number; quiet?: boolean; scheduler?: boolean }) => {
+    .option('--grace <seconds>', 'on a stop signal, how long open requests may run before their connections are cut (default 30)', Number)
+    .action(async (opts: { host?: string; port?: number; quiet?: boolean; scheduler?: boolean; grace?: number }) => {
       const { InputError } = await import('../../errors.js');
       if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) {
         throw new InputError(`--port must be an integer from 0 to 65535`);
       }
+      // Below the orchestrator's own (Kubernetes' terminationGracePeriodSeconds, 30 s by default), or it kills first.
+      if (opts.grace !== undefined && !(opts.grace >= 0 && opts.grace <= 86_400)) throw new InputError('--grace must be a number of seconds from 0 to 86400');
       const project = await ctx.project();
       const { startServer } = await import('../../server/serve.js');
       const { exitInterrupted } = await import('../../state/interrupt.js');
-      const server = await startServer(project, { host: opts.host, port: opts.port, quiet: opts.quiet, scheduler: opts.scheduler });
+      const server = await startServer(project, { host: opts.host, port: opts.port, quiet: opts.quiet, scheduler: opts.scheduler, shutdownGraceMs: opts.grace === undefined ? undefined : opts.grace * 1000 });
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: NodeJS.Signals) => {
@@ -35,11 +38,16 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
           }
           stopping = true;
           // In the server's JSON log, beside its 'featureguard serving' and 'featureguard stopped' lines.
-          server.log.info({ signal, grace_s: Math.round(server.shutdownGraceMs / 1000) }, 'stopping: finishing the work under way (open requests up to grace_s); a second signal stops at once');
-          void server.close().then(() => {
-            for (const s of SIGNALS) process.off(s, stop);
-            resolve();
-          });
+          server.log.info({ signal, grace_s: server.shutdownGraceMs / 1000 }, 'stopping: finishing the work under way (open requests up to grace_s); a second signal stops at once');
+          void server.close().then(
+            () => {
+              for (const s of SIGNALS) process.off(s, stop);
+              resolve();
+            },
+            // Requests outlived the grace time: what still runs is failed as on a second signal (the project
+            // was closed under them, their runs left `running`, and the exit said all was well).
+            (e: Error) => exitInterrupted(signal, (line) => server.log.warn({ signal }, line), `stopped after the grace time (${signal}): ${e.message}`),
+          );
         };
         // SIGHUP too: a closed terminal or ssh session killed serve without stopping its runs.
         for (const s of SIGNALS) process.on(s, stop);
