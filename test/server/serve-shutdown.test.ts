@@ -1,9 +1,12 @@
 /**
  * `close()` of a running server while a scheduled materialization is under
  * way: the server stops listening and taking work at once (`/ready` 503, new
- * materializations 503), then waits for the run.
+ * materializations 503), then waits for the run. `/ready` also says when the
+ * state database file was removed or replaced under the server.
  */
+import { copyFileSync, renameSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startServer } from '../../src/server/serve.js';
@@ -72,3 +75,25 @@ it('on close during a scheduled run, stops listening, answers /ready and new mat
     if (!closed) await server.close().catch(() => undefined);
   }
 }, 30_000);
+
+it('/ready is 503 once the state database file was removed or replaced under the server (a review finding: 200, writes going to the removed file)', async () => {
+  const other = await createFixture();
+  const server = await startServer(other.project, { port: 0, quiet: true, scheduler: false, logger: pino({ level: 'silent' }) });
+  try {
+    const ready = async () => {
+      const res = await fetch(`${server.url}/ready`);
+      return { status: res.status, state_db: ((await res.json()) as { checks: Record<string, unknown> }).checks.state_db };
+    };
+    expect(await ready()).toEqual({ status: 200, state_db: { ok: true } });
+    const state = join(other.dir, '.featureguard', 'state.db');
+    renameSync(state, `${state}.moved`);
+    expect(await ready()).toEqual({ status: 503, state_db: { ok: false, error: `${join('.featureguard', 'state.db')} was removed after the server opened it; restart the server` } });
+    copyFileSync(`${state}.moved`, state); // a restore: another file at the same path
+    expect(await ready()).toEqual({ status: 503, state_db: { ok: false, error: expect.stringContaining('was replaced after the server opened it') } });
+    renameSync(`${state}.moved`, state); // the very file back
+    expect(await ready()).toEqual({ status: 200, state_db: { ok: true } });
+  } finally {
+    await server.close();
+    await other.close();
+  }
+});

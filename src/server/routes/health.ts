@@ -1,8 +1,11 @@
 /**
  * `GET /health` (the process is up) and `GET /ready` (state database and online
- * store answer, and the server is not stopping). `/ready` answers within about
+ * store answer, the state database is still the project's file, and the server
+ * is not stopping). `/ready` answers within about
  * two seconds: a store that does not answer in time counts as not ready (503).
  */
+import { statSync } from 'node:fs';
+import { relative } from 'node:path';
 import { Hono } from 'hono';
 import { VERSION } from '../../version.js';
 import type { ServerContext } from '../context.js';
@@ -18,8 +21,31 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Which file a path is (device and inode), or null when it is gone. */
+function fileIdentity(path: string): string | null {
+  const st = statSync(path, { throwIfNoEntry: false, bigint: true });
+  return st ? `${st.dev}:${st.ino}` : null;
+}
+
+/**
+ * Why the state database file the server has open is no longer the project's, or null. Removed or replaced
+ * under a running server (`rm -rf .featureguard`, a restore), the open handle still answers, but every write
+ * goes to a file no other process sees.
+ */
+function stateFileProblem(path: string, opened: string | null, shown: string): string | null {
+  if (opened === null) return null; // in memory, or not a file we could stat
+  const now = fileIdentity(path);
+  if (now === null) return `${shown} was removed after the server opened it; restart the server`;
+  if (now !== opened) return `${shown} was replaced after the server opened it; restart the server`;
+  return null;
+}
+
 export function healthRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
+  const statePath = ctx.project.state.name;
+  const opened = statePath === ':memory:' || statePath === '' ? null : fileIdentity(statePath);
+  // Relative to the project: `/ready` needs no key, and the server's folders are not everyone's business.
+  const shown = relative(ctx.project.root, statePath);
   app.get('/health', (c) => c.json({ status: 'ok', version: VERSION }));
   app.get('/ready', async (c) => {
     const checks: Record<string, { ok: boolean; error?: string }> = {};
@@ -27,7 +53,8 @@ export function healthRoutes(ctx: ServerContext): Hono {
     if (ctx.jobs.closed) checks.server = { ok: false, error: 'the server is stopping' };
     try {
       ctx.project.state.prepare('SELECT 1').get();
-      checks.state_db = { ok: true };
+      const problem = stateFileProblem(statePath, opened, shown);
+      checks.state_db = problem ? { ok: false, error: problem } : { ok: true };
     } catch (e) {
       checks.state_db = { ok: false, error: (e as Error).message };
     }
