@@ -47,3 +47,21 @@ export function nextRunOf(expression: string, timezone = 'UTC'): string | null {
   }
 }
 
+/**
+ * The latest slot of a valid expression in (`now` - `withinMs`, `now` - 1 s], or null. node-cron has no previous
+ * run: each second of the window is matched (900 checks for 15 minutes).
+ */
+export function previousSlot(expression: string, withinMs: number, now = new Date(), timezone = 'UTC'): Date | null {
+  const task = cron.createTask(expression, () => undefined, { timezone });
+  try {
+    // Not the current second: node-cron may be firing it.
+    const last = Math.floor(now.getTime() / 1000) - 1;
+    for (let s = last; s > last - withinMs / 1000; s--) {
+      const at = new Date(s * 1000);
+      if (task.match(at)) return at;
+    }
+    return null;
+  } finally {
+    void task.destroy();
+  }
+}

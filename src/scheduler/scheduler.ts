@@ -8,7 +8,8 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { isFeatureguardError } from '../errors.js';
 import type { Registry } from '../registry/types.js';
 import type { MaterializeJobs } from '../server/materialize-jobs.js';
-import { cronProblem } from './cron.js';
+import type { RunStore } from '../runs/run-store.js';
+import { cronProblem, previousSlot } from './cron.js';
 
 export { nextRunOf } from './cron.js';
 
@@ -55,6 +56,11 @@ export interface SchedulerOptions {
   timezone?: string;
   /** Where the scheduler's messages go; `level` is `warn` or `error` for what went wrong (default `info`). */
   log?: (msg: string, fields?: Record<string, unknown>, level?: 'info' | 'warn' | 'error') => void;
+  /**
+   * The quality log: at start, a view whose latest slot passed less than 15 minutes ago (the process was
+   * stopped then: a restart, a deploy) and that no materialization started since runs once at once.
+   */
+  runs?: RunStore;
 }
 
 interface Entry {
@@ -184,6 +190,19 @@ export function startScheduler(registry: Registry, jobs: MaterializeJobs, option
   };
 
   sync();
+  // A slot that passed while no scheduler ran (a daily view restarted just after its hour would go a day
+  // without a refresh): run now, once, unless a materialization of the view started since (another replica).
+  if (options.runs) {
+    for (const e of entries.values()) {
+      if (!e.task) continue;
+      const slot = previousSlot(e.cron, MISSED_TOLERANCE_MS, new Date(), timezone);
+      if (!slot) continue;
+      const [newest] = options.runs.list({ view: e.view, kind: 'materialize', limit: 1 }).runs;
+      if (newest && Date.parse(newest.started_at) >= slot.getTime()) continue;
+      log('scheduled materialization of a slot passed while stopped', { view: e.view, slot: slot.toISOString() }, 'warn');
+      void track(e.view);
+    }
+  }
   const timer = setInterval(() => {
     try {
       sync();

@@ -208,7 +208,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   const jobs = createMaterializeJobs(projectMaterializeFn(project));
   const scheduler = options.scheduler === false
     ? null
-    : startScheduler(project.registry, jobs, { log: (msg, fields, level = 'info') => log[level](fields ?? {}, msg) });
+    : startScheduler(project.registry, jobs, { runs: project.runs, log: (msg, fields, level = 'info') => log[level](fields ?? {}, msg) });
   const app = createApp(project, {
     requireKeys,
     jobs,

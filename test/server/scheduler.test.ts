@@ -235,3 +235,33 @@ it('a cron that never fires (node-cron validates it, then throws on schedule) is
     fx.project.registry.apply([...s.entities.values(), ...s.sources.values(), s.views.get('origin_delays')!, ...s.services.values()]);
   }
 });
+
+it('at start, runs once a slot that passed while no scheduler ran, unless a materialization started since (a review finding: a daily view restarted after its hour waited a day)', async () => {
+  const fresh = await createFixture();
+  const slot = new Date(Date.now() - 3000);
+  const daily = `${slot.getUTCSeconds()} ${slot.getUTCMinutes()} ${slot.getUTCHours()} * * *`; // today, 3 s ago
+  const s = fresh.project.registry.current();
+  fresh.project.registry.apply([...s.entities.values(), ...s.sources.values(), { ...s.views.get('origin_delays')!, schedule: daily }, ...s.services.values()]);
+  const jobs = createMaterializeJobs((o) => startMaterialization(fresh.project, o));
+  try {
+    const logged: string[] = [];
+    const first = startScheduler(fresh.project.registry, jobs, { runs: fresh.project.runs, pollMs: 100_000, log: (m) => logged.push(m) });
+    try {
+      for (let i = 0; i < 100 && !['done', 'failed'].includes(first.list()[0].last_run?.status ?? ''); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(first.list()[0].last_run, logged.join('\n')).toMatchObject({ source: 'scheduler', status: 'done' });
+      expect(logged).toContain('scheduled materialization of a slot passed while stopped');
+      expect(jobs.list()).toMatchObject([{ trigger: 'schedule' }]);
+    } finally {
+      await first.stop();
+    }
+    // Restarted again: the slot's run exists, nothing more runs.
+    const second = startScheduler(fresh.project.registry, jobs, { runs: fresh.project.runs, pollMs: 100_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    await second.stop();
+    expect(jobs.list()).toHaveLength(1);
+    expect(fresh.project.runs.list({ view: 'origin_delays', kind: 'materialize' }).total).toBe(1);
+  } finally {
+    await jobs.idle();
+    await fresh.close();
+  }
+});
