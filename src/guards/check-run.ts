@@ -9,14 +9,15 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { getService, getView, resolveFeatureRefs, viewJoinKeys } from '../definitions/definition-set.js';
+import { isCompatibleType } from '../definitions/type-compat.js';
 import type { FeatureType, JoinKeyType } from '../definitions/types.js';
 import { NOT_JUDGED, alertFinishedRun } from '../alerts/dispatch.js';
 import { InputError, isCallerError } from '../errors.js';
 import { parseInstant } from '../time/instant.js';
 import { ident, literal } from '../offline/engine.js';
-import { sourceUnreadable } from '../offline/source-sql.js';
+import { duckdbType, sourceUnreadable } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
 import { viewLineage } from '../runs/lineage-record.js';
 import type { Run } from '../runs/types.js';
@@ -107,7 +108,8 @@ export async function checkView(project: Project, opts: { view: string; start: s
 }
 
 interface ManifestLike {
-  columns?: { name: string; view?: string; feature?: string }[];
+  columns?: { name: string; type?: string; view?: string; feature?: string }[];
+  outputs?: { format?: string }[];
   label?: string | null;
   request?: { service?: string | null; timestamp_column?: string };
 }
@@ -121,11 +123,78 @@ function readManifestLike(path: string): ManifestLike {
     throw new InputError(`cannot read the manifest ${path}: ${firstLine(e)}; fix or remove it`, { path }, 'bad_manifest');
   }
   const ok = (v: unknown, t: string) => v === undefined || v === null || typeof v === t;
+  const list = (v: unknown, item: (x: Record<string, unknown>) => boolean) =>
+    v === undefined || (Array.isArray(v) && v.every((x) => typeof x === 'object' && x !== null && item(x as Record<string, unknown>)));
   const x = m as ManifestLike;
-  if (typeof m !== 'object' || m === null || Array.isArray(m) || !(x.columns === undefined || Array.isArray(x.columns)) || !ok(x.label, 'string') || !ok(x.request, 'object')) {
-    throw new InputError(`${path} is not a dataset manifest (columns, label and request have the wrong shape); fix or remove it`, { path }, 'bad_manifest');
+  if (
+    typeof m !== 'object' || m === null || Array.isArray(m) || !ok(x.label, 'string') || !ok(x.request, 'object') ||
+    !list(x.columns, (c) => typeof c.name === 'string' && ok(c.type, 'string')) || !list(x.outputs, (o) => ok(o.format, 'string'))
+  ) {
+    throw new InputError(`${path} is not a dataset manifest (columns, outputs, label and request have the wrong shape); fix or remove it`, { path }, 'bad_manifest');
   }
   return x;
+}
+
+type FileFormat = 'parquet' | 'csv' | 'json';
+
+/** How a dataset file is read: the format its manifest records, else its extension's (in any case), else Parquet. */
+function fileFormat(file: string, manifest: ManifestLike | null): FileFormat {
+  const recorded = manifest?.outputs?.map((o) => o.format).find((f) => f === 'parquet' || f === 'csv' || f === 'json');
+  if (recorded) return recorded;
+  const ext = extname(file).toLowerCase();
+  return ext === '.csv' ? 'csv' : ext === '.json' || ext === '.jsonl' || ext === '.ndjson' ? 'json' : 'parquet';
+}
+
+/** A DuckDB struct literal of column types, for `read_csv`'s `types` and `read_json`'s `columns`. */
+const typeStruct = (types: readonly (readonly [string, string])[]) => `{${types.map(([c, t]) => `${literal(c)}: ${literal(t)}`).join(', ')}}`;
+
+/**
+ * Load a dataset file into `table`, its columns typed as the build wrote them. `written` holds the manifest's
+ * column types (the build's own columns, before CSV or JSON turned them into text): a CSV is read with the
+ * writer's dialect and those types, `""` as the empty string it is (DuckDB reads a quoted empty field as NULL by
+ * default, which failed a `nullable: false` string feature); a JSON file with them (an int64 beyond ±2^53 was
+ * written as its text). Without them (no manifest) the columns are sniffed, but a CSV's string and list
+ * features are read as such (the sniffer reads a zip code '02134' as the number 2134, a list '[1.5, nan]' as
+ * text), and a declared column the sniffer typed otherwise (an int32 read as BIGINT, an int64 beyond ±2^53 in
+ * JSON as text) takes its declared type when every value is one.
+ */
+async function loadDatasetFile(
+  conn: DuckDBConnection,
+  table: string,
+  file: string,
+  format: FileFormat,
+  written: ReadonlyMap<string, string>,
+  declared: ReadonlyMap<string, FeatureType | JoinKeyType>,
+): Promise<void> {
+  const describe = async (sql: string) =>
+    ((await conn.runAndReadAll(`DESCRIBE ${sql}`)).getRowObjectsJson() as { column_name: string; column_type: string }[]).map((r) => [r.column_name, r.column_type] as const);
+  let reader = `read_parquet(${literal(file)})`;
+  if (format === 'csv') {
+    const dialect = written.size > 0 ? `, header = true, delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false` : ', allow_quoted_nulls = false';
+    const csvTypes: Partial<Record<FeatureType | JoinKeyType, string>> = { string: 'VARCHAR', 'float32[]': 'FLOAT[]', 'float64[]': 'DOUBLE[]' };
+    const sniffed = await describe(`SELECT * FROM read_csv(${literal(file)}${dialect})`);
+    const typed = sniffed.flatMap(([c]) => {
+      const t = written.get(c) ?? csvTypes[declared.get(c)!];
+      return t === undefined ? [] : [[c, t] as const];
+    });
+    reader = `read_csv(${literal(file)}${dialect}${typed.length ? `, types = ${typeStruct(typed)}` : ''})`;
+  } else if (format === 'json') {
+    reader = `read_json_auto(${literal(file)})`;
+    if (written.size > 0) reader = `read_json(${literal(file)}, columns = ${typeStruct((await describe(`SELECT * FROM ${reader}`)).map(([c, t]) => [c, written.get(c) ?? t]))})`;
+  }
+  await conn.run(`CREATE TEMP TABLE ${ident(table)} AS SELECT * FROM ${reader}`);
+  if (format === 'parquet') return;
+  for (const [c, t] of await describe(ident(table))) {
+    const d = declared.get(c);
+    if (d === undefined || written.has(c) || isCompatibleType(d, t)) continue;
+    // A JSON column (numbers mixed with texts) as the text of each value, without a string's quotes. Integers must
+    // read back as the same digits (a cast rounds '1.5' and 1.5 to 2); other types must cast.
+    const x = t === 'JSON' ? `(${ident(c)} ->> '$')` : ident(c);
+    const cast = `TRY_CAST(${x} AS ${duckdbType(d)})`;
+    const bad = d === 'int32' || d === 'int64' ? `${cast}::VARCHAR IS DISTINCT FROM ${x}::VARCHAR` : `${cast} IS NULL`;
+    const [row] = (await conn.runAndReadAll(`SELECT count_if(${ident(c)} IS NOT NULL AND ${bad}) AS bad FROM ${ident(table)}`)).getRowObjectsJson();
+    if (Number(row.bad) === 0) await conn.run(`ALTER TABLE ${ident(table)} ALTER ${ident(c)} TYPE ${duckdbType(d)} USING ${cast}`);
+  }
 }
 
 /**
@@ -146,8 +215,7 @@ export async function checkDataset(project: Project, opts: { file: string; servi
   const conn = await (await project.engine()).connect();
   const run = project.runs.create({ kind: 'check', service: service.name, options: { dataset: file } });
   return asCheckRun(project, run, conn, async (table) => {
-    const csv = file.endsWith('.csv');
-    const json = file.endsWith('.json') || file.endsWith('.jsonl');
+    const format = fileFormat(file, manifest);
     // The service's features with the column names a build writes for them (the manifest's, else `view__feature`
     // or `feature`), and its join keys.
     const refs = resolveFeatureRefs(set, service.features);
@@ -158,33 +226,17 @@ export async function checkDataset(project: Project, opts: { file: string; servi
       }),
     );
     const joinKeys = refs.flatMap((sel) => viewJoinKeys(set, sel.view));
-    // What the service declares, by column name: a CSV's string columns are read as text (the sniffer would read a
-    // zip code '02134' as the number 2134 and fail the type check of a sound file), and its list columns, which a
-    // build writes as '[1.5, nan]', as lists again (the sniffer reads them as text).
+    // What the service declares, by column name, and the types the build wrote, by column name.
     const declared = new Map<string, FeatureType | JoinKeyType>(joinKeys.map((k) => [k.name, k.type]));
     for (const w of wanted) for (const name of w.names) declared.set(name, w.type);
-    const csvTypes: Partial<Record<FeatureType | JoinKeyType, string>> = { string: 'VARCHAR', 'float32[]': 'FLOAT[]', 'float64[]': 'DOUBLE[]' };
+    const written = new Map((manifest?.columns ?? []).flatMap((c) => (c.type ? [[c.name, c.type] as const] : [])));
     try {
-      const sniffed = csv ? await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_csv(${literal(file)})`) : null;
-      const typed = sniffed ? (sniffed.getRowObjectsJson() as { column_name: string }[]).map((r) => r.column_name).filter((c) => csvTypes[declared.get(c)!]) : [];
-      const reader = csv
-        ? `read_csv(${literal(file)}${typed.length ? `, types = {${typed.map((c) => `${literal(c)}: '${csvTypes[declared.get(c)!]}'`).join(', ')}}` : ''})`
-        : json ? `read_json_auto(${literal(file)})` : `read_parquet(${literal(file)})`;
-      await conn.run(`CREATE TEMP TABLE ${ident(table)} AS SELECT * FROM ${reader}`);
+      await loadDatasetFile(conn, table, file, format, written, declared);
     } catch (e) {
       throw new InputError(`cannot read the dataset file ${opts.file}: ${firstLine(e)}`, { file: opts.file }, 'bad_dataset_file');
     }
     const described = (await conn.runAndReadAll(`DESCRIBE ${ident(table)}`)).getRowObjectsJson() as { column_name: string; column_type: string }[];
     const cols = new Set(described.map((r) => r.column_name));
-    if (json) {
-      // JSON outputs write integers beyond ±2^53 as their text: an int64 column of numbers and such texts is read
-      // as text, and is an int64 column again when every value is one.
-      for (const { column_name: c, column_type: t } of described) {
-        if (declared.get(c) !== 'int64' || t !== 'VARCHAR') continue;
-        const [row] = (await conn.runAndReadAll(`SELECT count_if(${ident(c)} IS NOT NULL AND TRY_CAST(${ident(c)} AS BIGINT) IS NULL) AS bad FROM ${ident(table)}`)).getRowObjectsJson();
-        if (Number(row.bad) === 0) await conn.run(`ALTER TABLE ${ident(table)} ALTER ${ident(c)} TYPE BIGINT USING CAST(${ident(c)} AS BIGINT)`);
-      }
-    }
     const keys = new Set(joinKeys.map((k) => k.name).filter((k) => cols.has(k)));
     // A feature the file lacks is checked too (under its last candidate name): the schema check fails it as a missing column.
     const features = wanted.map((w) => ({ column: w.names.find((n) => cols.has(n)) ?? w.names.at(-1)!, view: w.view, feature: w.feature }));
