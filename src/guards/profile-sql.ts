@@ -13,13 +13,18 @@ import { compareTimestampText } from './timestamp-text.js';
 
 const INT_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;
 const FLOAT_TYPES = /^(FLOAT|DOUBLE|REAL)$/;
+const DECIMAL_TYPE = /^DECIMAL\(\d+,\s*\d+\)$/;
+const TIMESTAMP_TYPES = /^(TIMESTAMP|TIMESTAMP WITH TIME ZONE|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS|DATE)$/;
 
-/** How a DuckDB type is profiled. */
+/**
+ * How a DuckDB type is profiled. Whole types only: a list or array of decimals or timestamps (`DECIMAL(10,2)[]`,
+ * an entity column a build passes through) is `other`, since the numeric pass casts to DOUBLE, which a list is not.
+ */
 export function columnKind(type: string): ProfileKind {
-  if (INT_TYPES.test(type) || FLOAT_TYPES.test(type) || type.startsWith('DECIMAL')) return 'numeric';
+  if (INT_TYPES.test(type) || FLOAT_TYPES.test(type) || DECIMAL_TYPE.test(type)) return 'numeric';
   // A UUID is read as its text, as a `string` feature declared on it is.
-  if (type === 'VARCHAR' || type === 'BOOLEAN' || type === 'UUID' || type.startsWith('ENUM')) return 'categorical';
-  if (type.startsWith('TIMESTAMP') || type === 'DATE') return 'timestamp';
+  if (type === 'VARCHAR' || type === 'BOOLEAN' || type === 'UUID' || (type.startsWith('ENUM(') && type.endsWith(')'))) return 'categorical';
+  if (TIMESTAMP_TYPES.test(type)) return 'timestamp';
   return 'other';
 }
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openOfflineEngine } from '../offline/engine.js';
 import { medianOf, profileTable, robustStats } from './profile.js';
+import { columnKind } from './profile-sql.js';
 
 let conn: DuckDBConnection;
 beforeAll(async () => {
@@ -13,6 +14,14 @@ beforeAll(async () => {
 afterAll(() => conn.closeSync());
 
 describe('profiles', () => {
+  it('profiles lists and arrays of decimals, timestamps or enums as other (a list is not a number, a time or a category)', async () => {
+    expect(['DECIMAL(10,2)', 'DECIMAL(10,2)[]', 'DECIMAL(5,1)[3]', 'TIMESTAMP', 'TIMESTAMP WITH TIME ZONE[]', 'TIMESTAMP_NS[]', "ENUM('a', 'b')", "ENUM('a', 'b')[]"].map(columnKind))
+      .toEqual(['numeric', 'other', 'other', 'timestamp', 'other', 'other', 'categorical', 'other']);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE prof_l AS SELECT [i::DECIMAL(10,2), 2.5] AS prices, [TIMESTAMP '2024-01-01' + INTERVAL (i) DAY] AS seen FROM range(10) r(i)`);
+    const p = await profileTable(conn, 'prof_l');
+    expect([p.get('prices')!.kind, p.get('seen')!.kind, p.get('prices')!.count]).toEqual(['other', 'other', 10]);
+  });
+
   it('computes counts, moments, quantiles and top values that match independent computations', async () => {
     const p = await profileTable(conn, 'prof_t');
     const x = p.get('x')!;

@@ -107,6 +107,16 @@ describe('DECIMAL entity columns passed through', () => {
   });
 });
 
+describe('list entity columns passed through', () => {
+  it('a list of DECIMAL or of timestamps builds (the profile cast DECIMAL(10,2)[] to DOUBLE and failed every build)', async () => {
+    const sql = `SELECT 1::BIGINT AS user_id, TIMESTAMP '2024-01-01 03:00:00' AS event_timestamp, [1.10::DECIMAL(10,2), 2.5] AS prices,
+      [1.5::DECIMAL(5,1)]::DECIMAL(5,1)[1] AS fixed, [TIMESTAMP '2024-01-01', NULL] AS seen, [TIMESTAMPTZ '2024-01-01 00:00:00+00'] AS seen_tz`;
+    const res = await t.build({ entities: { kind: 'sql', sql }, features });
+    expect(res.status).toBe('success');
+    expect(res.manifest.columns.map((c) => c.type)).toEqual(['BIGINT', 'TIMESTAMP', 'DECIMAL(10,2)[]', 'DECIMAL(5,1)[1]', 'TIMESTAMP[]', 'TIMESTAMP WITH TIME ZONE[]', 'BIGINT']);
+  });
+});
+
 describe('entity inputs without rows', () => {
   it('an empty array builds an empty dataset, as an empty Arrow table or SQL result does (it was refused as having no column)', async () => {
     const empty = await t.build({ entities: [], features: ['user_stats:txn_count', 'merchant_stats:risk'] });
