@@ -366,9 +366,9 @@ export async function getHistoricalFeatures(project: Project, given: HistoricalF
   if (out !== undefined) {
     const splitting = request.splitAt !== undefined || request.testFraction !== undefined;
     const input = normalizeEntities(request.entities);
-    const entityFile = input.kind === 'file' ? resolve(request.baseDir ?? process.cwd(), input.path) : undefined;
+    const dir = request.baseDir ?? process.cwd();
     targets = splitting ? [splitOutputPath(out, 'train'), splitOutputPath(out, 'test')] : [out];
-    checkOutputTargets(project, targets, entityFile);
+    await checkOutputTargets(project, targets, input.kind === 'file' ? { file: resolve(dir, input.path) } : input.kind === 'sql' ? { sql: input.sql, dir } : {});
   }
   const p = await prepare(project, request, format ?? 'memory');
   // Files are written beside their target and renamed into place once every part is written: an interrupted
