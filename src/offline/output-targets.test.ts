@@ -70,6 +70,30 @@ describe('checkOutputTargets and SQL', () => {
   });
 });
 
+describe('checkOutputTargets and the definitions folder', () => {
+  it('refuses a JSON or YAML output in the definitions folder (validate would read it as definitions), at any depth', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fg-targets-'));
+    try {
+      for (const [config, folder] of [['project: t\n', 'features'], ['project: t\ndefinitions: .\n', '.']] as const) {
+        writeFileSync(join(root, 'featureguard.yaml'), config);
+        mkdirSync(join(root, 'features'), { recursive: true });
+        const project = openProject(root);
+        try {
+          for (const f of [`${folder}/train.json`, `${folder}/out/train.JSON`, `${folder}/x.yaml`]) {
+            await expect(checkOutputTargets(project, [join(root, f)]), f).rejects.toThrow(`file in the definitions folder '${folder}': validate, plan and apply would read it as definitions`);
+          }
+          await expect(checkOutputTargets(project, [join(root, folder, 'train.parquet')])).resolves.toBeUndefined();
+          if (folder === 'features') await expect(checkOutputTargets(project, [join(root, 'train.json')])).resolves.toBeUndefined();
+        } finally {
+          await project.close();
+        }
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('globRegExp', () => {
   it('matches paths as DuckDB globs do: * and ? within a folder, ** across folders, classes and alternatives', () => {
     const cases: [string, string, boolean][] = [

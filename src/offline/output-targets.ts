@@ -4,15 +4,15 @@
  * source's glob, or a file a query source or the entity SQL reads (the next build
  * or materialization would read the dataset as source rows, or the source would
  * be gone), featureguard's state or SQLite online store, the entity input itself,
- * or a folder; a folder that cannot be created or written is named with the reason.
+ * a JSON or YAML file in the definitions folder, or a folder; a folder that cannot be created or written is named with the reason.
  *
  * @example
  * await checkOutputTargets(project, ['/p/data/train.parquet'], { file: '/p/data/entities.parquet' });
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { isGlob } from '../definitions/source-location.js';
+import { dirname, extname, resolve } from 'node:path';
+import { isGlob, resolveInProject } from '../definitions/source-location.js';
 import { InputError } from '../errors.js';
 import type { Project } from '../project.js';
 import { literal } from './engine.js';
@@ -158,7 +158,19 @@ export async function checkOutputTargets(project: Project, targets: readonly str
   // A SQLite online store configured outside the state folder is featureguard's own too.
   const onlineFile = store?.type === 'sqlite' && store.path !== undefined ? real(resolve(project.root, store.path)) : undefined;
   const reads = await sqlReads(project, entity.sql, entity.dir ?? process.cwd());
+  const definitions = project.config.definitions ?? 'features';
+  const definitionsDir = resolveInProject(project.root, definitions);
+  const realDefinitions = definitionsDir === undefined ? undefined : real(definitionsDir);
   for (const target of targets) {
+    // validate, plan and apply read every .json, .yaml and .yml file there (the manifest beside it they skip).
+    const t = real(target);
+    if (realDefinitions !== undefined && t.startsWith(`${realDefinitions}/`) && /\.(json|ya?ml)$/i.test(t)) {
+      throw new InputError(
+        `the output ${target} is a ${extname(target)} file in the definitions folder '${definitions}': validate, plan and apply would read it as definitions; write the dataset elsewhere`,
+        { path: target },
+        'bad_output',
+      );
+    }
     for (const path of [target, `${target}.manifest.json`]) {
       const p = real(path);
       if (p === stateDir || p.startsWith(`${stateDir}/`)) {
