@@ -167,6 +167,8 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
   if (availability !== 'event' && availability !== 'created') throw new InputError(`availability must be 'event' or 'created', not '${String(availability)}'`);
   if (request.splitAt !== undefined && request.testFraction !== undefined) throw new InputError('give splitAt or testFraction, not both');
   if (request.testFraction !== undefined && !(request.testFraction > 0 && request.testFraction < 1)) throw new InputError(`test fraction must be between 0 and 1 (exclusive), got ${request.testFraction}`);
+  // Read before the connection opens: a split point that is no instant (or lies past 9999) leaves nothing open.
+  const splitAtMicros = request.splitAt === undefined ? null : parseInstantMicros(request.splitAt, 'splitAt');
   const steps = 4;
   const progress = (phase: DatasetProgress['phase'], step: number, rows?: number) => {
     if (request.signal?.aborted) throw cancelled();
@@ -188,7 +190,7 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
   };
   const options = {
     features: request.features ?? null, service: request.service ?? null, full_feature_names: request.fullFeatureNames ?? false, availability,
-    timestamp_column: request.timestampColumn ?? ENTITY_TS, split_at: request.splitAt === undefined ? null : parseInstantMicros(request.splitAt, 'splitAt'),
+    timestamp_column: request.timestampColumn ?? ENTITY_TS, split_at: splitAtMicros,
     test_fraction: request.testFraction ?? null, output: outputKind, allow_failed_checks: request.allowFailedChecks ?? false,
     ...(request.disableGuards ? { guards: false } : {}),
   };

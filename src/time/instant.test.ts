@@ -87,4 +87,15 @@ describe('parseInstantMicros', () => {
     expect(parseInstantMicros(new Date('2001-06-01T00:00:00.250Z'), 'split')).toBe('2001-06-01T00:00:00.250000Z');
     expect(() => parseInstantMicros('2001-06-31', 'split')).toThrow("invalid split '2001-06-31': June 2001 has 30 days");
   });
+
+  it('refuses an instant past 9999-12-31T23:59:59.999999Z or before year 0 in UTC, whose text DuckDB cannot read (+010000-…)', () => {
+    for (const text of ['9999-12-31T23:59:59.9999999Z', '9999-12-31T23:00:00-02:00', '0000-01-01T00:30:00+01:00']) {
+      expect(() => parseInstantMicros(text, '--split-at'), text).toThrow(new RegExp(`^invalid --split-at '${text.replace(/[.+]/g, '\\$&')}': it lies (after 9999-12-31T23:59:59.999999Z|before 0000-01-01T00:00:00Z) \\(UTC\\)`));
+      expect(() => parseInstant(text, 'end'), text).toThrow(/^invalid end/);
+    }
+    expect(parseInstantMicros('9999-12-31T23:59:59.999999Z', 'split')).toBe('9999-12-31T23:59:59.999999Z');
+    expect(parseInstantMicros('9999-12-31T23:59:59.9999990Z', 'split')).toBe('9999-12-31T23:59:59.999999Z');
+    expect(parseInstantMicros('0000-01-01T00:00:00Z', 'split')).toBe('0000-01-01T00:00:00.000000Z');
+    expect(() => parseInstant(new Date(Date.UTC(10000, 0, 1)), 'splitAt')).toThrow('invalid splitAt +010000-01-01T00:00:00.000Z: it lies outside the years 0000 to 9999 (UTC)');
+  });
 });

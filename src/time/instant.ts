@@ -22,6 +22,10 @@ import { InputError } from '../errors.js';
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?)?$/;
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
+/** The first and last millisecond of the four-digit years, in UTC. */
+const MIN_MS = Date.parse('0000-01-01T00:00:00.000Z');
+const MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
 function daysIn(year: number, month: number): number {
   if (month !== 2) return [4, 6, 9, 11].includes(month) ? 30 : 31;
   return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
@@ -47,7 +51,13 @@ function check(text: string): { date: Date } | { reason: string } {
   // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear does not.
   const d = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, ms));
   d.setUTCFullYear(year);
-  return { date: new Date(d.getTime() - offsetMinutes * 60_000) };
+  const date = new Date(d.getTime() - offsetMinutes * 60_000);
+  // An offset can carry a time past the four-digit years (9999-12-31T23:00-02:00), and so can digits below the
+  // microsecond, which round up: such an instant's UTC text (+010000-…) is nothing DuckDB or RFC 3339 reads.
+  const beyond = date.getTime() === MAX_MS && /[1-9]/.test(frac.slice(6)) && frac.slice(3, 6) === '999';
+  if (date.getTime() > MAX_MS || beyond) return { reason: 'it lies after 9999-12-31T23:59:59.999999Z (UTC), the last instant a timestamp holds here' };
+  if (date.getTime() < MIN_MS) return { reason: 'it lies before 0000-01-01T00:00:00Z (UTC), the first instant a timestamp holds here' };
+  return { date };
 }
 
 /**
@@ -58,6 +68,7 @@ function check(text: string): { date: Date } | { reason: string } {
 export function parseInstant(value: Date | string, what: string, detailsKey = what): Date {
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new InputError(`invalid ${what}: not a valid date`);
+    if (value.getTime() > MAX_MS || value.getTime() < MIN_MS) throw new InputError(`invalid ${what} ${value.toISOString()}: it lies outside the years 0000 to 9999 (UTC)`);
     return value;
   }
   const r = check(String(value).trim());

@@ -262,6 +262,17 @@ describe('dataset build edge cases', () => {
     }
   });
 
+  it('refuses a splitAt past 9999 UTC before any work (DuckDB failed on +010000-… after the join, exit 3)', async () => {
+    const runs = project.runs.list().total;
+    for (const splitAt of ['9999-12-31T23:59:59.9999999Z', '9999-12-31T23:00:00-02:00']) {
+      const e = await failure({ entities: SERVICE_ROWS, service: 'fraud_model', splitAt, out: join(dir, 'far', 'x.parquet') });
+      expect([e.code, e.message]).toEqual(['bad_request', `invalid splitAt '${splitAt}': it lies after 9999-12-31T23:59:59.999999Z (UTC), the last instant a timestamp holds here`]);
+    }
+    expect(project.runs.list().total).toBe(runs);
+    const res = await build({ entities: SERVICE_ROWS, service: 'fraud_model', splitAt: '9999-12-31T23:59:59.999999Z' });
+    expect([res.split!.train.numRows, res.split!.test.numRows]).toEqual([9, 0]);
+  });
+
   it('same inputs give the same rows in the same order', async () => {
     const a = await build({ entities: SERVICE_ROWS, service: 'fraud_model', fullFeatureNames: true });
     const b = await build({ entities: SERVICE_ROWS, service: 'fraud_model', fullFeatureNames: true });
