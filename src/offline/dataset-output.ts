@@ -73,15 +73,18 @@ export async function writeDatasetFile(conn: DuckDBConnection, selectSql: string
  * The rows to `COPY` in `format`. JSON has no NaN or Infinity (DuckDB writes them bare, which no JSON parser
  * reads): in JSON they are null, as `JSON.stringify` writes them; the other formats keep them. Integers beyond
  * ±(2^53 − 1) are the decimal text in JSON, as the online API serves them: a JavaScript client would read the
- * bare number rounded (9007199254740993 as …992), another id. Timestamps of a pass-through column in seconds,
- * milliseconds or nanoseconds are written in CSV and JSON as the others are (ISO 8601, UTC, `Z`: DuckDB's
- * `TIMESTAMPFORMAT` applies to `TIMESTAMP` only), to the microsecond like every featureguard timestamp.
+ * bare number rounded (9007199254740993 as …992), another id. Parquet has no 128-bit integer (DuckDB writes
+ * `HUGEINT` and `UHUGEINT` as DOUBLE, an id's last digits lost): they are its decimal text there, as in Arrow.
+ * Timestamps of a pass-through column in seconds, milliseconds or nanoseconds are written in CSV and JSON as the
+ * others are (ISO 8601, UTC, `Z`: DuckDB's `TIMESTAMPFORMAT` applies to `TIMESTAMP` only), to the microsecond
+ * like every featureguard timestamp.
  */
 async function copySelect(conn: DuckDBConnection, selectSql: string, format: Exclude<DatasetFormat, 'arrow'>): Promise<string> {
-  if (format === 'parquet') return selectSql;
   const columns = (await conn.runAndReadAll(`DESCRIBE ${selectSql}`)).getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
   const replaced = columns.flatMap(({ name, type }) => {
-    const sql = OTHER_TIMESTAMPS.has(type) ? `CAST(${ident(name)} AS TIMESTAMP)` : format === 'json' ? jsonSafeSql(ident(name), type, 0) : null;
+    const sql = format === 'parquet'
+      ? valuesSql(ident(name), type, parquetValue)
+      : OTHER_TIMESTAMPS.has(type) ? `CAST(${ident(name)} AS TIMESTAMP)` : format === 'json' ? valuesSql(ident(name), type, jsonValue) : null;
     return sql === null ? [] : [`${sql} AS ${ident(name)}`];
   });
   return replaced.length === 0 ? selectSql : `SELECT * REPLACE (${replaced.join(', ')}) FROM (${selectSql}) AS __fg_json`;
@@ -100,17 +103,32 @@ function wholeDecimal(type: string): boolean {
 const WIDE_INTEGERS = new Set(['BIGINT', 'HUGEINT', 'UBIGINT', 'UHUGEINT']);
 
 /**
- * `expr` of DuckDB type `type` as JSON can carry it: NaN and ±Infinity as NULL (floats), integers beyond
- * ±(2^53 − 1) as their decimal text, also in lists or arrays at any depth; null when the type holds neither that
- * way (structs and maps are written as DuckDB writes them).
+ * A value `x` of DuckDB type `type` as JSON can carry it: NaN and ±Infinity as NULL (floats), integers beyond
+ * ±(2^53 − 1) as their decimal text; null when the type holds neither (structs and maps are written as DuckDB
+ * writes them).
  */
-function jsonSafeSql(expr: string, type: string, depth: number): string | null {
-  if (type === 'FLOAT' || type === 'DOUBLE') return `CASE WHEN isfinite(${expr}) THEN ${expr} END`;
-  if (WIDE_INTEGERS.has(type) || wholeDecimal(type)) return `CASE WHEN ${expr} BETWEEN -9007199254740991 AND 9007199254740991 THEN to_json(${expr}) ELSE to_json(${expr}::VARCHAR) END`;
+function jsonValue(x: string, type: string): string | null {
+  if (type === 'FLOAT' || type === 'DOUBLE') return `CASE WHEN isfinite(${x}) THEN ${x} END`;
+  if (!WIDE_INTEGERS.has(type) && !wholeDecimal(type)) return null;
+  // An unsigned value is compared with the upper bound alone: BETWEEN a negative bound casts it to HUGEINT,
+  // which a UHUGEINT from 2^127 up overflows.
+  const exact = type.startsWith('U') ? `${x} <= 9007199254740991` : `${x} BETWEEN -9007199254740991 AND 9007199254740991`;
+  return `CASE WHEN ${exact} THEN to_json(${x}) ELSE to_json(${x}::VARCHAR) END`;
+}
+
+/** A value `x` of DuckDB type `type` as Parquet can carry it: a 128-bit integer as its decimal text; else null. */
+function parquetValue(x: string, type: string): string | null {
+  return type === 'HUGEINT' || type === 'UHUGEINT' ? `${x}::VARCHAR` : null;
+}
+
+/** `expr` with `value` applied to it, or to its items in lists or arrays at any depth; null when `value` changes none. */
+function valuesSql(expr: string, type: string, value: (x: string, type: string) => string | null, depth = 0): string | null {
+  const own = value(expr, type);
+  if (own !== null) return own;
   const list = /^(.*)\[\d*\]$/.exec(type);
   if (!list) return null;
   const item = `__fg_x${depth}`;
-  const inner = jsonSafeSql(item, list[1], depth + 1);
+  const inner = valuesSql(item, list[1], value, depth + 1);
   return inner === null ? null : `list_transform(${expr}, lambda ${item}: ${inner})`;
 }
 

@@ -117,6 +117,22 @@ describe('CSV and JSON outputs', () => {
   });
 });
 
+describe('128-bit integers passed through', () => {
+  it('stay exact: JSON writes a UHUGEINT from 2^127 up as text (the build failed), Parquet writes HUGEINT and UHUGEINT as text (it wrote DOUBLE)', async () => {
+    const sql = "SELECT 1::BIGINT AS user_id, TIMESTAMP '2024-01-01 02:30:00' AS event_timestamp, md5_number('abc') AS u, " +
+      "'-170141183460469231731687303715884105728'::HUGEINT AS h, 7::UHUGEINT AS small, [md5_number('abc'), 1::UHUGEINT] AS us, 18446744073709551615::UBIGINT AS u64";
+    const exact = '152195979970564155685860391459828531600';
+    await t.build({ entities: { kind: 'sql', sql }, features: ['user_stats:txn_count'], out: 'wide.json' });
+    const [json] = JSON.parse(readFileSync(join(t.dir, 'wide.json'), 'utf8')) as Record<string, unknown>[];
+    expect([json.u, json.h, json.small, json.us, json.u64]).toEqual([exact, '-170141183460469231731687303715884105728', 7, [exact, 1], '18446744073709551615']);
+    const res = await t.build({ entities: { kind: 'sql', sql }, features: ['user_stats:txn_count'], out: 'wide.parquet' });
+    expect(res.status).not.toBe('blocked');
+    const engine = await (await import('../../src/offline/engine.js')).openOfflineEngine();
+    const rows = await engine.all(`SELECT u, typeof(u) AS t, h, us, u64::VARCHAR AS u64 FROM read_parquet('${join(t.dir, 'wide.parquet')}')`);
+    expect(rows).toEqual([{ u: exact, t: 'VARCHAR', h: '-170141183460469231731687303715884105728', us: [exact, '1'], u64: '18446744073709551615' }]);
+  });
+});
+
 describe('a service build whose rows have no label yet', () => {
   it('skips target leakage instead of blocking on an error (a README audit finding: a TypeError blocked the build)', async () => {
     // Transactions whose outcome is not known (no label row joins): a scoring set.
