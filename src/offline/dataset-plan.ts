@@ -32,6 +32,8 @@ export interface DatasetPlan {
   readonly labelColumn?: string;
   /** The feature references resolved (`view:feature`), in output order. */
   readonly refs: readonly string[];
+  /** Feature columns are named `view__feature`. */
+  readonly fullFeatureNames: boolean;
 }
 
 export interface PlanRequest {
@@ -88,7 +90,7 @@ export function planDataset(roots: SourceRoots, set: DefinitionSet, request: Pla
     }
   }
   const refs = views.flatMap((v) => v.features.map((f) => `${v.view.name}:${f.feature}`));
-  return { views, joinKeys: [...keys.values()], service, labelColumn, refs };
+  return { views, joinKeys: [...keys.values()], service, labelColumn, refs, fullFeatureNames: full };
 }
 
 /**
@@ -111,7 +113,7 @@ export function reconcileWithEntities(plan: DatasetPlan, entityColumns: readonly
       if (clash !== undefined) {
         const same = clash === f.column ? '' : ` (column names ignore case)`;
         throw new InputError(
-          `feature '${v.view.name}:${f.feature}' would be output as '${f.column}', which is already a column of the entity rows${same ? `, '${clash}'${same}` : ''}; rename that column or use full feature names`,
+          `feature '${v.view.name}:${f.feature}' would be output as '${f.column}', which is already a column of the entity rows${same ? `, '${clash}'${same}` : ''}; ${plan.fullFeatureNames ? 'rename that column' : 'rename that column or use full feature names'}`,
           { column: clash, view: v.view.name },
           'feature_name_collision',
         );

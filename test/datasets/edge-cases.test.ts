@@ -170,7 +170,9 @@ describe('dataset build edge cases', () => {
     ['misspelt feature', { entities: [{ user_id: 1, event_timestamp: at('01:00:00') }], features: ['user_stats:txn_cout'] }, 'unknown_feature', [/did you mean 'txn_count'/]],
     ['misspelt view', { entities: [{ user_id: 1, event_timestamp: at('01:00:00') }], features: ['user_stat:txn_count'] }, 'unknown_feature', [/did you mean 'user_stats'/]],
     ['name collision', { entities: [{ user_id: 1, merchant: 'a', event_timestamp: at('01:00:00') }], features: ['merchant_stats:risk', 'user_risk:risk'] }, 'feature_name_collision', [/merchant_stats/, /user_risk/, /full/]],
-    ['feature named like an entity column', { entities: [{ user_id: 1, txn_count: 3, event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'feature_name_collision', [/txn_count/]],
+    ['feature named like an entity column', { entities: [{ user_id: 1, txn_count: 3, event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'feature_name_collision', [/txn_count/, /; rename that column or use full feature names$/]],
+    // With full feature names on, only renaming helps (the message suggested full feature names all the same).
+    ['feature named like an entity column with full feature names', { entities: [{ user_id: 1, user_stats__txn_count: 3, event_timestamp: at('01:00:00') }], features: ['user_stats'], fullFeatureNames: true }, 'feature_name_collision', [/'user_stats__txn_count'/, /; rename that column$/]],
     ['feature named like an entity column but for case', { entities: [{ user_id: 1, TXN_COUNT: 'x', event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'feature_name_collision', [/'TXN_COUNT'/, /ignore case/]],
     ['int key as text beyond int64', { entities: [{ user_id: '9223372036854775808', event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'bad_entity_value', [/'user_id'/, /outside the 64-bit integer range of its join key/]],
     ['timestamp column chosen beside EVENT_TIMESTAMP', { entities: [{ user_id: 1, ts: at('01:00:00'), EVENT_TIMESTAMP: 'x' }], features: ['user_stats'], timestampColumn: 'ts' }, 'column_collision', [/'EVENT_TIMESTAMP'/]],
