@@ -1,8 +1,8 @@
 /**
  * Writing dataset rows: Parquet, CSV and JSON through DuckDB `COPY`, Arrow IPC
  * (file format, `.arrow`/`.feather`) assembled from DuckDB's column chunks. Also
- * byte streams of the same formats for the HTTP server (Arrow IPC stream format
- * by default). Timestamps in CSV and JSON are ISO 8601 UTC with `Z`.
+ * the bytes of the same formats for the HTTP server (Arrow IPC stream format by
+ * default), made before the answer starts. Timestamps in CSV and JSON are ISO 8601 UTC with `Z`.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { createReadStream } from 'node:fs';
@@ -132,22 +132,46 @@ function valuesSql(expr: string, type: string, value: (x: string, type: string) 
   return inner === null ? null : `list_transform(${expr}, lambda ${item}: ${inner})`;
 }
 
+/** A dataset's bytes, made ready to stream (`datasetBytes`). */
+export interface DatasetBytes {
+  /** The bytes; iterate once. What they hold is released when they end. */
+  readonly chunks: AsyncIterable<Uint8Array>;
+  /** Release what unread bytes hold (the temp file, DuckDB's result); safe to call again. */
+  dispose(): Promise<void>;
+}
+
 /**
- * The rows of `selectSql` as bytes in `format`, produced lazily: Arrow as an IPC
- * stream straight from the chunks; other formats via DuckDB `COPY` to a temp file
- * that is streamed and removed.
+ * The rows of `selectSql` as bytes in `format`, made before this resolves: a failure is a rejection here, which
+ * the HTTP API answers as an error, not a body cut off after its 200 was sent. Other formats are written by
+ * DuckDB `COPY` to a temp file, streamed and removed; Arrow is an IPC stream from the chunks, its first
+ * chunk (the first rows) read already.
  */
-export async function* datasetBytes(conn: DuckDBConnection, selectSql: string, format: DatasetFormat): AsyncGenerator<Uint8Array> {
+export async function datasetBytes(conn: DuckDBConnection, selectSql: string, format: DatasetFormat): Promise<DatasetBytes> {
   if (format === 'arrow') {
-    yield* arrowIpcChunks(await conn.stream(selectSql), 'stream');
-    return;
+    const ipc = arrowIpcChunks(await conn.stream(selectSql), 'stream');
+    const first = await ipc.next();
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      if (first.done) return;
+      yield first.value;
+      yield* ipc;
+    }
+    return { chunks: chunks(), dispose: async () => void (await ipc.return(undefined)) };
   }
   const dir = await mkdtemp(join(tmpdir(), 'featureguard-dataset-'));
+  const dispose = () => rm(dir, { recursive: true, force: true });
+  const file = join(dir, `dataset.${format}`);
   try {
-    const file = join(dir, `dataset.${format}`);
     await conn.run(`COPY (${await copySelect(conn, selectSql, format)}) TO ${literal(file)} ${copyOptions(format)}`);
-    for await (const chunk of createReadStream(file)) yield chunk as Uint8Array;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+  } catch (e) {
+    await dispose();
+    throw e;
   }
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    try {
+      for await (const chunk of createReadStream(file)) yield chunk as Uint8Array;
+    } finally {
+      await dispose();
+    }
+  }
+  return { chunks: chunks(), dispose };
 }

@@ -32,7 +32,7 @@ import { WRITTEN_DESPITE_BLOCK } from '../guards/reference.js';
 import type { Project } from '../project.js';
 import type { Run } from '../runs/types.js';
 import { arrowTableFromResult } from './arrow.js';
-import { datasetBytes, datasetFormat, splitOutputPath, writeDatasetFile, DATASET_CONTENT_TYPES, type DatasetFormat } from './dataset-output.js';
+import { datasetBytes, datasetFormat, splitOutputPath, writeDatasetFile, DATASET_CONTENT_TYPES, type DatasetBytes, type DatasetFormat } from './dataset-output.js';
 import { pitViews, planDataset, reconcileWithEntities, type DatasetPlan, type PlannedView } from './dataset-plan.js';
 import { ident, interruptQuietly } from './engine.js';
 import { loadEntityInput, type EntityInput, type LoadEntityOptions } from './entity-input.js';
@@ -465,7 +465,9 @@ export interface DatasetStream {
  * parquet, csv, json. A split is not supported here (ask for two datasets).
  * A blocked build (unless `allowFailedChecks`) throws a `FeatureguardError`
  * with code `guard_blocked` (HTTP 422, CLI exit 1) whose details hold the run id
- * and the failed checks.
+ * and the failed checks. The bytes are made before it resolves (Parquet, CSV and JSON written to a temp file,
+ * Arrow's first rows read): a failure there is a `FeatureguardError` `output_write_failed` (HTTP 500), the run
+ * recorded failed, never a stream that breaks off.
  */
 export async function buildDatasetStream(
   project: Project,
@@ -504,17 +506,31 @@ export async function buildDatasetStream(
       details: { run_id: run.id, results: p.guard.results.filter((r) => r.status === 'fail' || r.status === 'error') },
     });
   }
+  // The bytes are made before the answer: a COPY that fails (a full temp folder) is this call's error, which the
+  // HTTP API answers as such; it was a 200 whose body broke off.
+  let bytes: DatasetBytes;
+  try {
+    bytes = await datasetBytes(p.conn, part.select, format);
+  } catch (caught) {
+    const e = request.signal?.aborted
+      ? cancelled()
+      : new FeatureguardError('output_write_failed', `could not write the dataset as ${format}: ${(caught as Error).message.split('\n')[0]}`, { status: 500, exitCode: 3, cause: caught });
+    project.runs.update(run.id, { status: 'failed', message: e.message });
+    await p.cleanup();
+    await alertLater();
+    throw e;
+  }
   let released = false;
   // Alerts go out when the stream has ended (or was abandoned), with the run's final status; the end of the
   // body does not wait for webhook deliveries.
   const release = async () => {
-    if (!released) (released = true), await p.cleanup(), await alertLater();
+    if (!released) (released = true), await bytes.dispose(), await p.cleanup(), await alertLater();
   };
   async function* body(): AsyncGenerator<Uint8Array> {
     let sent = false;
     let failed = false;
     try {
-      yield* datasetBytes(p.conn, part.select, format);
+      yield* bytes.chunks;
       sent = true;
     } catch (e) {
       failed = true;

@@ -340,4 +340,27 @@ describe('buildDatasetStream (for POST /v1/datasets)', () => {
     const s = await buildDatasetStream(project, { entities: SERVICE_ROWS, service: 'fraud_model' }, 'parquet');
     await s.cancel();
   });
+
+  it('rejects when the bytes cannot be made (an unusable temp folder), the run failed: no stream that breaks off after a 200', async () => {
+    const { buildDatasetStream } = await import('../../src/offline/historical.js');
+    const tmp = process.env.TMPDIR;
+    process.env.TMPDIR = join(dir, 'no-such-folder');
+    try {
+      for (const format of ['csv', 'parquet', 'json'] as const) {
+        const e = await buildDatasetStream(project, { entities: SERVICE_ROWS, service: 'fraud_model' }, format).catch((x: unknown) => x);
+        expect(e, format).toBeInstanceOf(FeatureguardError);
+        expect([(e as FeatureguardError).code, (e as FeatureguardError).status, (e as FeatureguardError).message]).toEqual(['output_write_failed', 500, expect.stringContaining(`could not write the dataset as ${format}: ENOENT`)]);
+        const [run] = project.runs.list({ limit: 1 }).runs;
+        expect([run.kind, run.status, run.message]).toEqual(['dataset', 'failed', (e as Error).message]);
+      }
+      // Arrow needs no temp file.
+      const s = await buildDatasetStream(project, { entities: SERVICE_ROWS, service: 'fraud_model' });
+      const chunks: Uint8Array[] = [];
+      for await (const c of s.body) chunks.push(c);
+      expect(tableFromIPC(Buffer.concat(chunks)).numRows).toBe(9);
+    } finally {
+      if (tmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmp;
+    }
+  });
 });
