@@ -446,6 +446,8 @@ export async function getHistoricalFeatures(project: Project, given: HistoricalF
 }
 
 /** A dataset as a byte stream (for `POST /v1/datasets`). */
+const NOT_DELIVERED = 'the client stopped reading before the dataset was sent whole (not delivered)';
+
 export interface DatasetStream {
   readonly format: DatasetFormat;
   /** HTTP content type (Arrow: `application/vnd.apache.arrow.stream`). */
@@ -456,7 +458,7 @@ export interface DatasetStream {
   readonly run: Run;
   /** The bytes; iterate once. Resources are released when it ends or is abandoned (`return()`). */
   readonly body: AsyncIterable<Uint8Array>;
-  /** Release resources without reading `body`. */
+  /** Release resources without reading `body` (or after abandoning it); a body not read whole is a failed run. */
   cancel(): Promise<void>;
 }
 
@@ -526,6 +528,8 @@ export async function buildDatasetStream(
   const release = async () => {
     if (!released) (released = true), await bytes.dispose(), await p.cleanup(), await alertLater();
   };
+  // Whether the body ended (sent whole, failed, or abandoned while read): its own `finally` recorded the run then.
+  let ended = false;
   async function* body(): AsyncGenerator<Uint8Array> {
     let sent = false;
     let failed = false;
@@ -539,9 +543,16 @@ export async function buildDatasetStream(
       throw request.signal?.aborted ? cancelled() : e;
     } finally {
       // A reader that stopped early (the client went away): the run says the dataset was not delivered.
-      if (!sent && !failed) project.runs.update(run.id, { status: 'failed', message: 'the client stopped reading before the dataset was sent whole (not delivered)' });
+      if (!sent && !failed) project.runs.update(run.id, { status: 'failed', message: NOT_DELIVERED });
+      ended = true;
       await release();
     }
   }
-  return { format, contentType: DATASET_CONTENT_TYPES[format], status: p.status, rows: part.rows, manifest, run, body: body(), cancel: release };
+  // A body never read (abandoned before its first chunk: a generator's `return()` then skips its `finally`) is
+  // not delivered either.
+  const cancel = async () => {
+    if (!ended) (ended = true), project.runs.update(run.id, { status: 'failed', message: NOT_DELIVERED });
+    await release();
+  };
+  return { format, contentType: DATASET_CONTENT_TYPES[format], status: p.status, rows: part.rows, manifest, run, body: body(), cancel };
 }

@@ -339,6 +339,9 @@ describe('buildDatasetStream (for POST /v1/datasets)', () => {
     expect((e as FeatureguardError).status).toBe(422);
     const s = await buildDatasetStream(project, { entities: SERVICE_ROWS, service: 'fraud_model' }, 'parquet');
     await s.cancel();
+    // Never read: not delivered, as a body abandoned part way.
+    expect(project.runs.get(s.run.id)).toMatchObject({ status: 'failed', message: expect.stringMatching(/not delivered/) });
+    await s.cancel();
   });
 
   it('rejects when the bytes cannot be made (an unusable temp folder), the run failed: no stream that breaks off after a 200', async () => {

@@ -25,11 +25,11 @@ interface DatasetBody {
 }
 
 /**
- * A web stream over an async iterable; cancelling it (client gone) ends the iterator so resources are freed.
+ * A web stream over a dataset's body; cancelling it (client gone) ends the body so resources are freed.
  * `ended` is told once whether the whole of it was sent.
  */
-function toWebStream(source: AsyncIterable<Uint8Array>, ended: (sent: boolean) => void): ReadableStream<Uint8Array> {
-  const it = source[Symbol.asyncIterator]();
+function toWebStream(stream: DatasetStream, ended: (sent: boolean) => void): ReadableStream<Uint8Array> {
+  const it = stream.body[Symbol.asyncIterator]();
   let over = false;
   const end = (sent: boolean) => {
     if (!over) (over = true), ended(sent);
@@ -48,6 +48,8 @@ function toWebStream(source: AsyncIterable<Uint8Array>, ended: (sent: boolean) =
     async cancel() {
       end(false);
       await it.return?.();
+      // A body cancelled before its first read: return() skipped its cleanup (the connection, the temp file).
+      await stream.cancel();
     },
   });
 }
@@ -93,7 +95,7 @@ export function datasetRoutes(ctx: ServerContext): Hono {
     // Counted once the body ends, with the run's final status: one that fails or is abandoned after the headers
     // went out is a failed run.
     const counted = (sent: boolean) => ctx.metrics.recordRun('dataset', null, sent ? status : 'failed');
-    return new Response(toWebStream(stream.body, counted), {
+    return new Response(toWebStream(stream, counted), {
       status: 200,
       headers: {
         'content-type': stream.contentType,
