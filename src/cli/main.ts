@@ -87,12 +87,15 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
       // The terminal or ssh session closed: the same cleanups (a build's temp file was left, its run `running`).
       process.on('SIGHUP', onSignal);
     });
-    // A reader that went away (`| head`, `| grep -q`): stop writing, keep the command's exit code, no stack trace
-    // (an unhandled EPIPE exited 1, a guard's "blocked", and could cut an apply short after printing its plan).
-    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EPIPE') throw e;
-      process.stdout.write = (() => true) as typeof process.stdout.write;
-    });
+    // A reader that went away (`| head`, `| grep -q`, `2>&1 | true`): stop writing, keep the command's exit code,
+    // no stack trace (an unhandled EPIPE exited 1, a guard's "blocked", and could cut an apply short after
+    // printing its plan). stderr too: an error said to a closed pipe must still exit 2.
+    for (const stream of [process.stdout, process.stderr]) {
+      stream.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EPIPE') throw e;
+        stream.write = (() => true) as typeof stream.write;
+      });
+    }
   }
 
   try {
