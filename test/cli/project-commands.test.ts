@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFlightsProject } from '../helpers/flights.js';
 import { runCli } from './cli-io.js';
@@ -220,6 +220,15 @@ describe('init', () => {
     expect([r.code, existsSync(join(target, 'featureguard.yaml'))], r.err).toEqual([0, true]);
     const two = await runCli(['--project', target, 'init', join(root, 'elsewhere')]);
     expect([two.code, two.err]).toEqual([2, expect.stringContaining('two folders')]);
+  });
+
+  it('takes --project and a folder that name the same folder in different spellings', async () => {
+    const target = join(root, 'same-folder');
+    for (const [chosen, given] of [[`${target}/`, target], [`${root}/x/../same-folder`, target], [target, relative(process.cwd(), target)]]) {
+      rmSync(target, { recursive: true, force: true });
+      const r = await runCli(['--project', chosen, 'init', given]);
+      expect([r.code, existsSync(join(target, 'featureguard.yaml'))], `${chosen} ${given}: ${r.err}`).toEqual([0, true]);
+    }
   });
 
   it('scaffolds a project from the example and refuses a non-empty folder without --force', async () => {

@@ -43,7 +43,9 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       const { InputError } = await import('../../errors.js');
       // `--project DIR init` creates the project in DIR (it was created in the working directory).
       const chosen = ctx.globals().project;
-      if (given !== undefined && chosen !== undefined && given !== chosen) {
+      // The same folder spelled two ways (`-p ./newp init newp`, `-p newp/`, an absolute path) is one folder.
+      const { resolve } = await import('node:path');
+      if (given !== undefined && chosen !== undefined && resolve(given) !== resolve(chosen)) {
         throw new InputError(`init was given two folders: '${given}' and --project '${chosen}'; give one`, undefined, 'bad_arguments');
       }
       const dir = given ?? chosen ?? '.';
