@@ -5,6 +5,7 @@
  * `featureguard --help` stays fast.
  */
 import type { Command } from 'commander';
+import { InputError } from '../errors.js';
 import type { Project } from '../project.js';
 
 export interface CliIo {
@@ -39,4 +40,22 @@ export type RegisterCommands = (program: Command, ctx: CommandContext) => void;
 /** A comma-separated flag given more than once (`--features a --features b`): its values joined, not the last one only. */
 export function joinRepeated(value: string, previous: string | undefined): string {
   return previous === undefined ? value : `${previous},${value}`;
+}
+
+/**
+ * A `preAction` hook refusing an option given an empty value (`-o ""`, `--namespace "$NS"` with NS unset): taken
+ * as given, `lineage export -o ""` printed to stdout instead of writing a file and `--namespace ""` wrote an empty
+ * namespace. Hooked on a command, it covers its subcommands.
+ *
+ * @example
+ * program.command('runs').hook('preAction', refuseEmptyOptions);
+ */
+export function refuseEmptyOptions(_hooked: Command, command: Command): void {
+  const values = command.opts<Record<string, unknown>>();
+  for (const option of command.options) {
+    if (values[option.attributeName()] !== '') continue;
+    const flag = option.long ?? option.flags;
+    const what = option.flags.match(/<[^>]+>/)?.[0] ?? 'a value';
+    throw new InputError(`${flag} is empty: give ${what}${option.mandatory ? '' : ', or leave the option out'}`, { option: flag }, 'empty_option');
+  }
 }

@@ -4,39 +4,15 @@
  * guard's "blocked", where an unknown run or command is a usage error (2).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli-io.js';
-
-const DEFS = `kind: entity
-name: airport
-join_keys:
-  - {name: origin, type: string}
----
-kind: source
-name: src
-path: data/stats.csv
-timestamp_field: ts
----
-kind: feature_view
-name: stats
-entities: [airport]
-source: src
-ttl: 2d
-features:
-  - {name: n, type: int64, min: 0}
-`;
+import { writeSmallProject } from './small-project.js';
 
 let dir: string;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'fg-closed-pipe-'));
-  mkdirSync(join(dir, 'features'));
-  mkdirSync(join(dir, 'data'));
-  writeFileSync(join(dir, 'featureguard.yaml'), 'project: pipes\ndefinitions: features\n');
-  writeFileSync(join(dir, 'features', 'defs.yaml'), DEFS);
-  writeFileSync(join(dir, 'data', 'stats.csv'), 'origin,ts,n\nSEA,2001-01-01T00:00:00Z,1\n');
+  dir = writeSmallProject('fg-closed-pipe-');
   expect((await runCli(['--project', dir, 'apply'])).code).toBe(0);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
