@@ -120,7 +120,8 @@ describe('quality CLI', () => {
     const listed = JSON.parse((await cli(dir, '--json', 'pii', 'list')).out) as { target: string; column: string; run_id: string }[];
     expect(listed).toEqual([expect.objectContaining({ target: 'view:delays', column: 'carrier', run_id: found.runId })]);
     expect((await cli(dir, 'pii', 'list', '--view', 'delays')).out).toContain(`view:delays  carrier  found `);
-    expect((await cli(dir, 'pii', 'list', '--view', 'other')).out).toContain('no columns found to hold PII');
+    // A view that is not defined and has no run is a mistake, not a view without PII.
+    expect(await cli(dir, 'pii', 'list', '--view', 'other')).toMatchObject({ code: 2, err: expect.stringContaining("unknown feature view 'other'") });
     // Still remembered: a clean day stays masked.
     const remembered = await bench.runWindow('2024-01-08', '2024-01-09');
     expect(carrier(remembered.runId).masked).toBe(true);
