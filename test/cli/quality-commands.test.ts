@@ -67,3 +67,13 @@ describe('runs list and pii list filtered on a view or service', () => {
     expect([r.code, r.out], r.err).toEqual([0, expect.stringMatching(/ extra .*\n1 of 1 run\(s\)$/)]);
   }, 60_000);
 });
+
+describe('runs list --offset', () => {
+  it('a page beyond the last run says how many runs there are', async () => {
+    const total = JSON.parse((await fg('--json', 'runs', 'list')).out).total as number;
+    expect(total).toBeGreaterThan(0);
+    expect(await fg('runs', 'list', '--offset', String(total))).toMatchObject({ code: 0, out: `no runs at --offset ${total} (of ${total} run(s))` });
+    expect((await fg('runs', 'list', '--offset', String(total - 1))).out).toMatch(new RegExp(`\\n1 of ${total} run\\(s\\)$`));
+    expect(JSON.parse((await fg('--json', 'runs', 'list', '--offset', '99')).out)).toEqual({ runs: [], total });
+  });
+});

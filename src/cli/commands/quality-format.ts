@@ -21,9 +21,10 @@ export function guardsSkipped(run: Pick<Run, 'options'> | null | undefined): boo
   return run?.options?.guards === false;
 }
 
-/** `runs list` as a table. */
-export function formatRunList(runs: readonly Run[], total: number): string {
-  if (runs.length === 0) return 'no runs';
+/** `runs list` as a table; `offset` is how many newer runs the page skipped. */
+export function formatRunList(runs: readonly Run[], total: number, offset = 0): string {
+  // A page past the end still says how many there are, so that a script paging on knows where to stop.
+  if (runs.length === 0) return total === 0 ? 'no runs' : `no runs at --offset ${offset} (of ${total} run(s))`;
   const rows = [['ID', 'KIND', 'TARGET', 'STATUS', 'STARTED', 'WINDOW', 'CHECKS (pass/warn/fail/error)', 'MESSAGE']];
   for (const r of runs) {
     const c = r.counts;

@@ -72,7 +72,7 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
         since: o.since ? parseSince(o.since) : undefined, until: o.until ? parseSince(o.until, new Date(), '--until') : undefined, limit, offset,
       });
       if (list.total === 0) refuseUnknownTarget(project, o);
-      ctx.print(list, () => formatRunList(list.runs, list.total));
+      ctx.print(list, () => formatRunList(list.runs, list.total, offset));
     });
 
   runs
