@@ -157,6 +157,17 @@ export function runningRunIds(db: StateDb, kind: RunKind, view: string, since = 
 }
 
 /**
+ * Ids of the runs whose id starts with `prefix`, in id order, at most `limit`: a run id given cut short
+ * (`20659718`, as tables print it). A range on the primary key: no scan of the log.
+ */
+export function runIdsStartingWith(db: StateDb, prefix: string, limit = 10): string[] {
+  ensureRunTables(db);
+  // Run ids are lowercase hex and '-', all below '~': every id with the prefix lies in [prefix, prefix + '~').
+  const rows = db.prepare('SELECT id FROM runs WHERE id >= ? AND id < ? ORDER BY id LIMIT ?').all(prefix, `${prefix}~`, limit) as { id: string }[];
+  return rows.map((r) => r.id);
+}
+
+/**
  * Mark a view's runs of `kind` still `running` as `failed` with `message`: for
  * runs whose process stopped without finishing them (its lease is gone).
  * Returns the ids it marked. Safe inside the caller's transaction.

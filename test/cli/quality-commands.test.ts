@@ -4,6 +4,7 @@
  */
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli-io.js';
 import { writeSmallProject } from './small-project.js';
@@ -75,5 +76,41 @@ describe('runs list --offset', () => {
     expect(await fg('runs', 'list', '--offset', String(total))).toMatchObject({ code: 0, out: `no runs at --offset ${total} (of ${total} run(s))` });
     expect((await fg('runs', 'list', '--offset', String(total - 1))).out).toMatch(new RegExp(`\\n1 of ${total} run\\(s\\)$`));
     expect(JSON.parse((await fg('--json', 'runs', 'list', '--offset', '99')).out)).toEqual({ runs: [], total });
+  });
+});
+
+describe('a run id cut short', () => {
+  it('names the run when it is a unique prefix of 8 characters or more (runs show, lineage export, baseline pin, alerts redeliver)', async () => {
+    const show = await fg('runs', 'show', runId.slice(0, 8));
+    expect([show.code, show.out.split('\n')[0]], show.err).toEqual([0, `run ${runId}`]);
+    // As the README's tables print it, and in capitals.
+    expect((await fg('runs', 'show', `${runId.slice(0, 9)}…`)).out.split('\n')[0]).toBe(`run ${runId}`);
+    expect((await fg('runs', 'show', runId.slice(0, 13).toUpperCase())).out.split('\n')[0]).toBe(`run ${runId}`);
+    const lineage = await fg('lineage', 'export', runId.slice(0, 8));
+    expect([lineage.code, JSON.parse(lineage.out).run.runId], lineage.err).toEqual([0, runId]);
+    const pin = await fg('--json', 'baseline', 'pin', '--name', 'b1', '--view', 'stats', '--from-run', runId.slice(0, 10));
+    expect([pin.code, JSON.parse(pin.out).source], pin.err).toEqual([0, `run:${runId}`]);
+    expect((await fg('alerts', 'redeliver', '--run', runId.slice(0, 8))).code).toBe(0);
+  });
+
+  it('says what it looked for when nothing matches, and lists the runs an ambiguous prefix starts', async () => {
+    const none = await fg('runs', 'show', 'ffffffff');
+    expect([none.code, none.err]).toEqual([2, "error: no run whose id starts with 'ffffffff' (see featureguard runs list)"]);
+    const short = await fg('lineage', 'export', runId.slice(0, 7));
+    expect([short.code, short.err]).toEqual([2, `error: no run with id '${runId.slice(0, 7)}': give a run id as runs list prints it, or its first 8 characters or more`]);
+    // Two runs whose ids share their first 8 characters (1 in 4 billion by chance): a copy of the run under such an id.
+    const twin = `${runId.slice(0, 9)}${runId[9] === '0' ? '1' : '0'}000-4000-8000-000000000000`;
+    const db = new Database(join(dir, '.featureguard', 'state.db'));
+    try {
+      db.prepare("INSERT INTO runs SELECT ? AS id, kind, view, service, status, started_at, finished_at, window_start, window_end, rows_in, rows_out, message, counts, lineage, options FROM runs WHERE id = ?").run(twin, runId);
+    } finally {
+      db.close();
+    }
+    const ambiguous = await fg('--json', 'runs', 'show', runId.slice(0, 8));
+    expect([ambiguous.code, JSON.parse(ambiguous.err).error]).toEqual([2, expect.objectContaining({ code: 'ambiguous_run_id', details: { id: runId.slice(0, 8), candidates: [twin, runId].sort() } })]);
+    expect((await fg('runs', 'show', runId.slice(0, 8))).err).toMatch(new RegExp(`^error: run id prefix '${runId.slice(0, 8)}' is ambiguous: 2 runs start with it; give more of the id:\\n  [0-9a-f-]{36} \\(materialize stats, started `));
+    // The full id, or more of it, still names one.
+    expect((await fg('runs', 'show', runId)).code).toBe(0);
+    expect((await fg('runs', 'show', runId.slice(0, 10))).out.split('\n')[0]).toBe(`run ${runId}`);
   });
 });

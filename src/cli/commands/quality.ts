@@ -48,6 +48,35 @@ function refuseUnknownTarget(project: Project, o: { view?: string; service?: str
   }
 }
 
+/** How many leading characters of a run id are enough to name it (the first group of a UUID). */
+const RUN_ID_PREFIX = 8;
+
+/**
+ * The run `given` names: its id, or a unique prefix of it of at least 8 hex characters (`20659718`, or
+ * `20659718-…` as the README's tables cut ids). An ambiguous prefix lists the runs it starts.
+ */
+async function resolveRunId(project: Project, given: string): Promise<string> {
+  const { runIdsStartingWith } = await import('../../runs/run-store.js');
+  const { NotFoundError } = await import('../../errors.js');
+  const prefix = given.trim().toLowerCase().replace(/(…|\.\.\.)$/, '');
+  if (!new RegExp(`^[0-9a-f]{${RUN_ID_PREFIX}}[0-9a-f-]*$`).test(prefix)) {
+    throw new NotFoundError(`no run with id '${given}': give a run id as runs list prints it, or its first ${RUN_ID_PREFIX} characters or more`, { id: given });
+  }
+  const ids = runIdsStartingWith(project.state, prefix, 11);
+  if (ids.includes(prefix)) return prefix;
+  if (ids.length === 1) return ids[0];
+  if (ids.length === 0) throw new NotFoundError(`no run whose id starts with '${prefix}' (see featureguard runs list)`, { id: given });
+  const shown = ids.slice(0, 10).map((id) => {
+    const r = project.runs.get(id);
+    return `${id} (${r.kind} ${r.view ?? (r.service ? `service:${r.service}` : '-')}, started ${r.started_at})`;
+  });
+  throw new InputError(
+    `run id prefix '${prefix}' is ambiguous: ${ids.length > 10 ? 'more than 10' : ids.length} runs start with it; give more of the id:\n  ${shown.join('\n  ')}`,
+    { id: given, candidates: ids.slice(0, 10) },
+    'ambiguous_run_id',
+  );
+}
+
 export function registerQualityCommands(program: Command, ctx: CommandContext): void {
   const runs = program.command('runs').description('the quality log: runs with their checks, profiles and lineage');
   runs
@@ -99,7 +128,7 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
     .action(async (id: string, o: { all?: boolean }) => {
       const project = await ctx.project();
       const { runReport } = await import('../../runs/run-report.js');
-      const report = runReport(project, id);
+      const report = runReport(project, await resolveRunId(project, id));
       ctx.print(report, () => formatRunShow(report.run, report.results, report.profiles, report.alerts, Boolean(o.all), report.redeliveries));
     });
 
@@ -112,7 +141,7 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
     .action(async (o: { all?: boolean; run?: string }) => {
       const project = await ctx.project();
       const { redeliverAndReport } = await import('../../alerts/redelivery.js');
-      const r = await redeliverAndReport(project, { all: o.all === true, runId: o.run });
+      const r = await redeliverAndReport(project, { all: o.all === true, runId: o.run === undefined ? undefined : await resolveRunId(project, o.run) });
       // At most the 100 soonest listed (a receiver down through a storm can leave thousands).
       const { waiting, waiting_total: total } = r;
       ctx.print(r, () =>
@@ -132,8 +161,9 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
     .description('print (or write) a run as an OpenLineage RunEvent')
     .option('--namespace <ns>', 'OpenLineage job namespace (default: the project name)')
     .option('-o, --out <file>', 'write the event to a file')
-    .action(async (id: string, o: { namespace?: string; out?: string }) => {
+    .action(async (given: string, o: { namespace?: string; out?: string }) => {
       const project = await ctx.project();
+      const id = await resolveRunId(project, given);
       const { toOpenLineageRunEvent } = await import('../../runs/lineage.js');
       const event = toOpenLineageRunEvent(project.runs.get(id), project.runs.results(id), { namespace: o.namespace ?? project.config.project, profiles: project.runs.profiles(id) });
       if (o.out) {
@@ -180,7 +210,8 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
     .action(async (o: { name: string; view?: string; service?: string; fromRun?: string; fromDataset?: string }) => {
       const project = await ctx.project();
       const { pinBaseline } = await import('../../guards/baselines.js');
-      const b = pinBaseline(project, { name: o.name, view: o.view, service: o.service, fromRun: o.fromRun, fromDataset: o.fromDataset });
+      const fromRun = o.fromRun === undefined ? undefined : await resolveRunId(project, o.fromRun);
+      const b = pinBaseline(project, { name: o.name, view: o.view, service: o.service, fromRun, fromDataset: o.fromDataset });
       ctx.print(b, () =>
         `pinned baseline '${b.name}' for ${b.view ? `view ${b.view}` : `service ${b.service}`} from ${b.source} (${b.columns} columns)${b.replaced ? `, replacing the one pinned ${b.replaced.pinned_at} from ${b.replaced.source}` : ''}`);
     });
