@@ -44,7 +44,8 @@ fg() {
 
 prepare_args=()
 [ "${FLIGHTS_NO_SHIFT:-}" = "1" ] && prepare_args+=(--no-shift)
-step "prepare the data from vega-datasets' flights-3m.parquet" node --import tsx "$project/prepare.ts" "${prepare_args[@]}"
+# ${a[@]+"${a[@]}"}: an empty array under set -u is "unbound" to bash before 4.4 (macOS /bin/bash is 3.2).
+step "prepare the data from vega-datasets' flights-3m.parquet" node --import tsx "$project/prepare.ts" ${prepare_args[@]+"${prepare_args[@]}"}
 
 # Data prepared with another offset (an hour or more later) moves every row: to the
 # tamper check, history this example's state already materialized would look

@@ -28,6 +28,14 @@ describe('examples/flights/run.sh', () => {
     expect(r.status, r.stderr).toBe(0);
   });
 
+  it('expands arrays as bash before 4.4 takes an empty one under set -u (macOS /bin/bash)', () => {
+    for (const file of [script, join(FLIGHTS_EXAMPLE_DIR, 'guards-demo.sh')]) {
+      // "${a[@]}" of an empty array is "unbound variable" there; ${a[@]+"${a[@]}"} is nothing.
+      const bare = readFileSync(file, 'utf8').split('\n').filter((line) => !line.trimStart().startsWith('#') && /(?<!\+)"\$\{\w+\[[@*]\]\}"/.test(line));
+      expect(bare, file).toEqual([]);
+    }
+  });
+
   it('uses only commands and flags the CLI has', async () => {
     const calls = invocations();
     expect(calls.map((c) => c[0])).toEqual(['validate', 'plan', 'apply', 'list', 'describe', 'dataset', 'materialize', 'online', 'runs']);
