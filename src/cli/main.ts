@@ -5,7 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { isFeatureguardError } from '../errors.js';
 import type { Project } from '../project.js';
-import type { CliIo, CommandContext, ExitCode, GlobalOptions, RegisterCommands } from './context.js';
+import { refuseEmptyOptions, type CliIo, type CommandContext, type ExitCode, type GlobalOptions, type RegisterCommands } from './context.js';
 import { registerProjectCommands } from './commands/project.js';
 import { registerDatasetCommands } from './commands/dataset.js';
 import { registerMaterializeCommands } from './commands/materialize.js';
@@ -75,6 +75,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
     },
   };
   for (const register of modules) register(program, ctx);
+  // An option given an empty value (`--out ""`, `--host "$UNSET"`) is a mistake, never "the default": refused
+  // with its name. `keys create --name ""` is left to the key store, which says what a key name may be.
+  for (const command of program.commands) if (command.name() !== 'keys') command.hook('preAction', refuseEmptyOptions);
   // The executable (not tests calling main in-process): Ctrl-C or a kill runs the registered cleanups
   // synchronously (unfinished runs marked failed, temp files removed) and exits. `serve` shuts down
   // gracefully on its own signal handlers.

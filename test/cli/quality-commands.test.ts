@@ -34,6 +34,12 @@ describe('an option given an empty value', () => {
       const r = await fg(...argv);
       expect([r.code, r.err], argv.join(' ')).toEqual([2, expect.stringMatching(/^error: --\w+ is empty/)]);
     }
+    // Every command but keys (whose store says what a key name may be): a dataset written nowhere, a window from
+    // nothing, a server on every interface.
+    for (const argv of [['dataset', 'build', '--features', 'stats:x', '--entities', 'e.csv', '--out', ''], ['materialize', '--start', '', '--end', '2001-01-02'], ['serve', '--host', ''], ['online', 'get', '--features', ''], ['push', '--view', 'stats', '--file', '']]) {
+      const r = await fg(...argv);
+      expect([r.code, r.err], argv.join(' ')).toEqual([2, expect.stringMatching(/^error: --\w+ is empty/)]);
+    }
     const json = await fg('--json', 'lineage', 'export', runId, '-o', '');
     expect(JSON.parse(json.err).error).toMatchObject({ code: 'empty_option', details: { option: '--out' } });
     // Given, it writes the file.

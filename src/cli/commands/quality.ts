@@ -10,7 +10,7 @@ import { didYouMean } from '../../definitions/suggest.js';
 import type { Project } from '../../project.js';
 import { parseAgeOrInstant } from '../../time/instant.js';
 import type { CheckResult, Run, RunKind, RunStatus } from '../../runs/types.js';
-import { refuseEmptyOptions, type CommandContext } from '../context.js';
+import type { CommandContext } from '../context.js';
 import { formatRunList, formatRunShow, formatCheckResult } from './quality-format.js';
 import { fsInputError } from '../fs-error.js';
 
@@ -292,9 +292,6 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
       ctx.print({ target, column, forgotten: true }, () => `forgot ${target.replace(':', ' ')} column '${column}': later runs profile it unmasked unless the PII check finds PII in it again`);
     });
 
-  for (const command of program.commands) {
-    if (['runs', 'alerts', 'lineage', 'check', 'baseline', 'pii'].includes(command.name())) command.hook('preAction', refuseEmptyOptions);
-  }
 }
 
 function formatCheck(run: Run, verdict: string, reason: string | null, results: readonly CheckResult[]): string {
