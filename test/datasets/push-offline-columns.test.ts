@@ -5,14 +5,14 @@
  * column types are read from the files the source reads, so a file still being
  * written (or left by a killed push) neither hides them nor is probed.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeatureguardError } from '../../src/errors.js';
 import { openOfflineEngine } from '../../src/offline/engine.js';
 import { writingName } from '../../src/offline/source-sql.js';
-import { openFeatureStore, type FeatureStore } from '../../src/sdk/index.js';
+import type { FeatureStore } from '../../src/sdk/index.js';
+import { openPushProject, type PushProject, refusal } from './push-project.js';
 
 let dir: string;
 let fs: FeatureStore;
@@ -27,12 +27,9 @@ online: true
 features:
 ${features}`;
 
+let project: PushProject;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'fg-push-columns-'));
-  mkdirSync(join(dir, 'features'));
-  for (const sub of ['mapped', 'decimal', 'broken', 'added']) mkdirSync(join(dir, 'data', sub), { recursive: true });
-  writeFileSync(join(dir, 'featureguard.yaml'), 'project: push_columns\n');
-  writeFileSync(join(dir, 'features', 'defs.yaml'), `kind: entity
+  project = await openPushProject('push_columns', `kind: entity
 name: user
 join_keys: [{name: user_id, type: int64}]
 ---
@@ -58,34 +55,24 @@ kind: source
 name: added
 path: data/added/*.parquet
 timestamp_field: ts
-${view('mapped_v', 'mapped')}${view('decimal_v', 'decimal')}${view('broken_v', 'broken')}${view('added_v', 'added', '  - {name: score, type: float64}\n  - {name: extra, type: float64}\n')}`);
-  const engine = await openOfflineEngine();
-  const copy = (select: string, file: string) => engine.run(`COPY (${select}) TO '${join(dir, 'data', file)}' (FORMAT parquet)`);
-  await copy(`SELECT 1::BIGINT AS user_id, TIMESTAMP '2026-01-01 00:00:00' AS EventTime, TIMESTAMP '2026-01-01 00:00:00' AS Created, 1.5::DOUBLE AS Score`, 'mapped/part-0.parquet');
-  await copy(`SELECT 1::BIGINT AS user_id, TIMESTAMP '2026-01-01 00:00:00' AS ts, 1.5::DECIMAL(5,1) AS score`, 'decimal/part-0.parquet');
-  await copy(`SELECT 1::BIGINT AS user_id, TIMESTAMP '2026-01-01 00:00:00' AS ts, 1.5::DECIMAL(5,1) AS score`, 'broken/part-0.parquet');
-  // The files were written before the view gained the feature `extra`.
-  await copy(`SELECT 1::BIGINT AS user_id, TIMESTAMP '2026-01-01 00:00:00' AS ts, 1.5::DOUBLE AS score`, 'added/part-0.parquet');
-  fs = await openFeatureStore(dir);
-  await fs.apply();
+${view('mapped_v', 'mapped')}${view('decimal_v', 'decimal')}${view('broken_v', 'broken')}${view('added_v', 'added', '  - {name: score, type: float64}\n  - {name: extra, type: float64}\n')}`, {
+    parquet: {
+      'mapped/part-0.parquet': `SELECT 1::BIGINT AS user_id, TIMESTAMP '2026-01-01 00:00:00' AS EventTime, TIMESTAMP '2026-01-01 00:00:00' AS Created, 1.5::DOUBLE AS Score`,
+      'decimal/part-0.parquet': `SELECT 1::BIGINT AS user_id, TIMESTAMP '2026-01-01 00:00:00' AS ts, 1.5::DECIMAL(5,1) AS score`,
+      'broken/part-0.parquet': `SELECT 1::BIGINT AS user_id, TIMESTAMP '2026-01-01 00:00:00' AS ts, 1.5::DECIMAL(5,1) AS score`,
+      // The files were written before the view gained the feature `extra`.
+      'added/part-0.parquet': `SELECT 1::BIGINT AS user_id, TIMESTAMP '2026-01-01 00:00:00' AS ts, 1.5::DOUBLE AS score`,
+    },
+  });
+  ({ dir, fs } = project);
 });
 
 afterAll(async () => {
-  await fs?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await project?.close();
 });
 
-const files = (sub: string) => readdirSync(join(dir, 'data', sub)).sort();
-
-async function refusal(run: () => Promise<unknown>): Promise<FeatureguardError> {
-  try {
-    await run();
-  } catch (e) {
-    if (e instanceof FeatureguardError) return e;
-    throw e;
-  }
-  throw new Error('expected the push to be refused');
-}
+const files = (sub: string) => project.files(sub);
+const refused = (run: () => Promise<unknown>) => refusal(run, FeatureguardError);
 
 async function offlineScore(v: string, userId: number, at: string): Promise<unknown> {
   const ds = await fs.getHistoricalFeatures({ entities: [{ user_id: userId, event_timestamp: at }], features: [`${v}:score`] });
@@ -110,7 +97,7 @@ describe('push to the offline store: the files\' columns', () => {
   });
 
   it('refuses a feature the existing files have no column for (added to the view since), writing nothing anywhere', async () => {
-    const e = await refusal(() => fs.push({ view: 'added_v', rows: [{ user_id: 2, event_timestamp: '2026-01-02T00:00:00Z', score: 2.5, extra: 42 }], to: 'both' }));
+    const e = await refused(() => fs.push({ view: 'added_v', rows: [{ user_id: 2, event_timestamp: '2026-01-02T00:00:00Z', score: 2.5, extra: 42 }], to: 'both' }));
     expect(e.code).toBe('offline_column_missing');
     expect(e.status).toBe(400);
     expect(e.message).toContain("the existing files have no column 'extra'");
@@ -122,7 +109,7 @@ describe('push to the offline store: the files\' columns', () => {
   it("reads the files' types past a temp file a killed push left, and refuses what they cannot hold", async () => {
     // A killed push's partial file, hidden by name: `data/decimal/*` matches it, the source's reads skip it.
     writeFileSync(writingName(join(dir, 'data', 'decimal', 'push-killed.parquet')), 'PAR1 half a file');
-    const e = await refusal(() => fs.push({ view: 'decimal_v', rows: [{ user_id: 2, event_timestamp: '2026-01-02T00:00:00Z', score: 2.25 }], to: 'offline' }));
+    const e = await refused(() => fs.push({ view: 'decimal_v', rows: [{ user_id: 2, event_timestamp: '2026-01-02T00:00:00Z', score: 2.25 }], to: 'offline' }));
     expect(e.code).toBe('offline_type_mismatch');
     expect(files('decimal')).toEqual(['.push-killed.parquet.featureguard-writing', 'part-0.parquet']);
     const res = await fs.push({ view: 'decimal_v', rows: [{ user_id: 2, event_timestamp: '2026-01-02T00:00:00Z', score: 2.5 }], to: 'offline' });
@@ -132,7 +119,7 @@ describe('push to the offline store: the files\' columns', () => {
 
   it('fails, writing nothing, when the existing files cannot be read (not taken for "no files yet")', async () => {
     writeFileSync(join(dir, 'data', 'broken', 'part-0.parquet'), 'not parquet');
-    const e = await refusal(() => fs.push({ view: 'broken_v', rows: [{ user_id: 2, event_timestamp: '2026-01-02T00:00:00Z', score: 2.25 }], to: 'offline' }));
+    const e = await refused(() => fs.push({ view: 'broken_v', rows: [{ user_id: 2, event_timestamp: '2026-01-02T00:00:00Z', score: 2.25 }], to: 'offline' }));
     expect(e.code).toBe('source_unreadable');
     expect(e.message).toContain("cannot append these rows to the offline source 'broken': its files could not be read");
     expect(e.message).toContain('data/broken/part-0.parquet');

@@ -5,14 +5,10 @@
  * materialized). Such a push is refused and writes nothing; one whose rows carry
  * every column the other views read is appended.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openOfflineEngine } from '../../src/offline/engine.js';
-import { openFeatureStore, type FeatureStore } from '../../src/sdk/index.js';
+import type { FeatureStore } from '../../src/sdk/index.js';
+import { openPushProject, type PushProject } from './push-project.js';
 
-let dir: string;
 let fs: FeatureStore;
 
 const view = (name: string, features: string[]) => `---
@@ -24,12 +20,9 @@ online: true
 features: [${features.map((f) => `{name: ${f}, type: float64}`).join(', ')}]
 `;
 
+let project: PushProject;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'fg-push-shared-'));
-  mkdirSync(join(dir, 'features'));
-  mkdirSync(join(dir, 'data', 'hourly'), { recursive: true });
-  writeFileSync(join(dir, 'featureguard.yaml'), 'project: push_shared\n');
-  writeFileSync(join(dir, 'features', 'defs.yaml'), `kind: entity
+  project = await openPushProject('push_shared', `kind: entity
 name: airport
 join_keys: [{name: origin, type: string}]
 ---
@@ -37,16 +30,14 @@ kind: source
 name: hourly
 path: data/hourly/*.parquet
 timestamp_field: hour
-${view('both', ['a', 'b'])}${view('only_a', ['a'])}`);
-  const engine = await openOfflineEngine();
-  await engine.run(`COPY (SELECT 'SEA' AS origin, TIMESTAMP '2024-01-01 01:00:00' AS hour, 1.0::DOUBLE AS a, 2.0::DOUBLE AS b) TO '${join(dir, 'data', 'hourly', 'part-0.parquet')}' (FORMAT parquet)`);
-  fs = await openFeatureStore(dir);
-  await fs.apply();
+${view('both', ['a', 'b'])}${view('only_a', ['a'])}`, {
+    parquet: { 'hourly/part-0.parquet': `SELECT 'SEA' AS origin, TIMESTAMP '2024-01-01 01:00:00' AS hour, 1.0::DOUBLE AS a, 2.0::DOUBLE AS b` },
+  });
+  fs = project.fs;
 });
 
 afterAll(async () => {
-  await fs?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await project?.close();
 });
 
 const at3 = async () => {
@@ -59,7 +50,7 @@ describe('offline push into a source other views read', () => {
     const e = await fs.push({ view: 'only_a', rows: [{ origin: 'SEA', event_timestamp: '2024-01-01T02:00:00Z', a: 5 }], to: 'both' }).then(() => null, (x: unknown) => x);
     expect(e).toMatchObject({ code: 'offline_push_shared_source', status: 400, details: { view: 'only_a', source: 'hourly', other_views: [{ view: 'both', columns: ['b'] }] } });
     expect((e as Error).message).toMatch(/source 'hourly' is also read by 'both' \(b\)/);
-    expect(readdirSync(join(dir, 'data', 'hourly'))).toEqual(['part-0.parquet']);
+    expect(project.files('hourly')).toEqual(['part-0.parquet']);
     expect(await at3()).toEqual([1, 2]);
     expect((await fs.getOnlineFeatures({ features: ['only_a:a'], entities: { origin: ['SEA'] } })).results[1].statuses).toEqual(['NOT_FOUND']);
     // Online only is fine: nothing is appended to the source.

@@ -5,15 +5,11 @@
  * column named, and nothing is written anywhere; exact values are appended, and
  * CSV files take any value (they are read as text and cast to the declared type).
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { openOfflineEngine } from '../../src/offline/engine.js';
-import { openFeatureStore, type FeatureStore } from '../../src/sdk/index.js';
+import type { FeatureStore } from '../../src/sdk/index.js';
+import { openPushProject, type PushProject, refusal } from './push-project.js';
 
-let dir: string;
 let fs: FeatureStore;
 
 const view = (name: string, source: string) => `---
@@ -26,14 +22,9 @@ features:
   - {name: delay, type: float64}
 `;
 
+let project: PushProject;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'fg-push-types-'));
-  mkdirSync(join(dir, 'features'));
-  mkdirSync(join(dir, 'data', 'daily'), { recursive: true });
-  mkdirSync(join(dir, 'data', 'csv'), { recursive: true });
-  mkdirSync(join(dir, 'data', 'floaty'), { recursive: true });
-  writeFileSync(join(dir, 'featureguard.yaml'), 'project: push_types\n');
-  writeFileSync(join(dir, 'features', 'defs.yaml'), `kind: entity
+  project = await openPushProject('push_types', `kind: entity
 name: airport
 join_keys: [{name: origin, type: string}]
 ---
@@ -51,39 +42,30 @@ kind: source
 name: floaty
 path: data/floaty/*.parquet
 timestamp_field: day
-${view('daily_delays', 'daily')}${view('csv_delays', 'csv_daily')}${view('floaty_delays', 'floaty')}`);
-  const engine = await openOfflineEngine();
-  await engine.run(`COPY (SELECT 'SEA' AS origin, DATE '2024-01-01' AS day, 1.5::DECIMAL(3,1) AS delay) TO '${join(dir, 'data', 'daily', 'part-0.parquet')}' (FORMAT parquet)`);
-  // A float32 column, named in another case than the feature (DuckDB's names ignore case).
-  await engine.run(`COPY (SELECT 'SEA' AS origin, TIMESTAMP '2024-01-01 00:00:00' AS day, 1.5::FLOAT AS "Delay") TO '${join(dir, 'data', 'floaty', 'part-0.parquet')}' (FORMAT parquet)`);
-  writeFileSync(join(dir, 'data', 'csv', 'part-0.csv'), 'origin,day,delay\nSEA,2024-01-01,2\n');
-  fs = await openFeatureStore(dir);
-  await fs.apply();
+${view('daily_delays', 'daily')}${view('csv_delays', 'csv_daily')}${view('floaty_delays', 'floaty')}`, {
+    parquet: {
+      'daily/part-0.parquet': `SELECT 'SEA' AS origin, DATE '2024-01-01' AS day, 1.5::DECIMAL(3,1) AS delay`,
+      // A float32 column, named in another case than the feature (DuckDB's names ignore case).
+      'floaty/part-0.parquet': `SELECT 'SEA' AS origin, TIMESTAMP '2024-01-01 00:00:00' AS day, 1.5::FLOAT AS "Delay"`,
+    },
+    text: { 'csv/part-0.csv': 'origin,day,delay\nSEA,2024-01-01,2\n' },
+  });
+  fs = project.fs;
 });
 
 afterAll(async () => {
-  await fs?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await project?.close();
 });
 
-const files = (sub: string) => readdirSync(join(dir, 'data', sub)).sort();
-
-async function refusal(rows: Record<string, unknown>[], view = 'daily_delays'): Promise<InputError> {
-  try {
-    await fs.push({ view, rows, to: 'both' });
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('expected the push to be refused');
-}
+const files = (sub: string) => project.files(sub);
+const refused = (rows: Record<string, unknown>[], view = 'daily_delays') => refusal(() => fs.push({ view, rows, to: 'both' }), InputError);
 
 describe('push to the offline store: column types of the existing files', () => {
   it('refuses a value a DECIMAL column would round, and a time of day a DATE column would drop; writes nothing', async () => {
-    const decimal = await refusal([{ origin: 'SEA', event_timestamp: '2024-01-02T00:00:00Z', delay: 4.25 }]);
+    const decimal = await refused([{ origin: 'SEA', event_timestamp: '2024-01-02T00:00:00Z', delay: 4.25 }]);
     expect(decimal.code).toBe('offline_type_mismatch');
     expect(decimal.message).toContain("column 'delay' is DECIMAL(3,1) in the existing files, which cannot hold 1 of the pushed values exactly (e.g. 4.25)");
-    const date = await refusal([{ origin: 'SEA', event_timestamp: '2024-01-02T15:00:00Z', delay: 4.5 }]);
+    const date = await refused([{ origin: 'SEA', event_timestamp: '2024-01-02T15:00:00Z', delay: 4.5 }]);
     expect(date.message).toContain("column 'day' is DATE in the existing files");
     expect(files('daily')).toEqual(['part-0.parquet']);
     const online = await fs.getOnlineFeatures({ features: ['daily_delays:delay'], entities: { origin: ['SEA'] } });
@@ -99,7 +81,7 @@ describe('push to the offline store: column types of the existing files', () => 
   });
 
   it('narrows a float64 into a FLOAT column, refuses one beyond its range, and matches column names as DuckDB does (ignoring case)', async () => {
-    const huge = await refusal([{ origin: 'SEA', event_timestamp: '2024-01-02T00:00:00Z', delay: 1e300 }], 'floaty_delays');
+    const huge = await refused([{ origin: 'SEA', event_timestamp: '2024-01-02T00:00:00Z', delay: 1e300 }], 'floaty_delays');
     expect(huge.message).toContain("column 'Delay' is FLOAT in the existing files");
     const res = await fs.push({ view: 'floaty_delays', rows: [{ origin: 'SEA', event_timestamp: '2024-01-02T00:00:00Z', delay: 2.5 }], to: 'offline' });
     expect(res.status).toBe('success');

@@ -5,24 +5,17 @@
  * store alone kept the first of rows with equal timestamps, and re-materializing
  * never replaced it (equal timestamps are not newer).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openOfflineEngine } from '../../src/offline/engine.js';
-import { openFeatureStore, type FeatureStore } from '../../src/sdk/index.js';
+import type { FeatureStore } from '../../src/sdk/index.js';
+import { openPushProject, type PushProject } from './push-project.js';
 
-let dir: string;
 let fs: FeatureStore;
 const FEATURES = ['cnt', 'score', 'label', 'seen'] as const;
 
+let project: PushProject;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'fg-push-repeated-'));
-  mkdirSync(join(dir, 'features'));
-  mkdirSync(join(dir, 'data', 's'), { recursive: true });
-  writeFileSync(join(dir, 'featureguard.yaml'), 'project: push_repeated\n');
-  writeFileSync(join(dir, 'features', 'defs.yaml'), `kind: entity
+  project = await openPushProject('push_repeated', `kind: entity
 name: user
 join_keys: [{name: user_id, type: int64}]
 ---
@@ -44,17 +37,14 @@ features:
   - {name: score, type: float64}
   - {name: label, type: string}
   - {name: seen, type: timestamp}
-`);
-  const conn = await (await openOfflineEngine()).connect();
-  await conn.run(`COPY (SELECT 0::BIGINT AS user_id, TIMESTAMP '2026-01-01 00:00:00' AS ts, NULL::TIMESTAMP AS created, 0 AS cnt, 0.0::DOUBLE AS score, 'zero' AS label, NULL::TIMESTAMP AS seen) TO '${join(dir, 'data', 's', 'part-0.parquet')}' (FORMAT parquet)`);
-  conn.closeSync();
-  fs = await openFeatureStore(dir);
-  await fs.apply();
+`, {
+    parquet: { 's/part-0.parquet': `SELECT 0::BIGINT AS user_id, TIMESTAMP '2026-01-01 00:00:00' AS ts, NULL::TIMESTAMP AS created, 0 AS cnt, 0.0::DOUBLE AS score, 'zero' AS label, NULL::TIMESTAMP AS seen` },
+  });
+  fs = project.fs;
 });
 
 afterAll(async () => {
-  await fs?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await project?.close();
 });
 
 type Row = { user_id: number; event_timestamp: string; created_timestamp: string | null; cnt: number; score: number; label: string; seen: string | null };
