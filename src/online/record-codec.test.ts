@@ -2,10 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeValues, decodeValueTexts, encodeValues, project, projection } from './record-codec.js';
 
-/** The reference: parse, project, and print each value again (non-finite numbers as JavaScript literals; a feature the vector was written without stays undefined). */
+/**
+ * The reference: parse, project, and print each value again (a non-finite number as its JavaScript literal, inside a
+ * list as that literal's string, `"NaN"`; a feature the vector was written without stays undefined).
+ */
 function reference(values: readonly unknown[], proj: Int32Array | null): (string | undefined)[] {
+  const nonFinite = (_key: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v);
   return project(decodeValues(encodeValues(values)), proj).map((v) =>
-    v === undefined ? undefined : typeof v === 'number' && !Number.isFinite(v) ? String(v) : (JSON.stringify(v) ?? 'null'));
+    v === undefined ? undefined : typeof v === 'number' && !Number.isFinite(v) ? String(v) : (JSON.stringify(v, nonFinite) ?? 'null'));
 }
 
 const value = fc.oneof(
@@ -59,9 +63,9 @@ describe('decodeValueTexts', () => {
 
   it('handles empty vectors, non-finite numbers and features the stored vector lacks', () => {
     expect(decodeValueTexts(encodeValues([]), null)).toEqual([]);
-    expect(decodeValueTexts(encodeValues([NaN, -Infinity, [1, NaN], 'x']), null)).toEqual(['NaN', '-Infinity', '[1,null]', '"x"']);
+    expect(decodeValueTexts(encodeValues([NaN, -Infinity, [1, NaN], 'x']), null)).toEqual(['NaN', '-Infinity', '[1,"NaN"]', '"x"']);
     // A float list with a non-finite element keeps the .0 of its whole numbers (Feast clients type values by their JSON form).
-    expect(decodeValueTexts(encodeValues([[NaN, 1, 2.5], -Infinity], [true, true]), null)).toEqual(['[null,1.0,2.5]', '-Infinity']);
+    expect(decodeValueTexts(encodeValues([[NaN, 1, 2.5], -Infinity], [true, true]), null)).toEqual(['["NaN",1.0,2.5]', '-Infinity']);
     expect(decodeValueTexts(encodeValues([1, 'a,"b"']), projection(['p', 'q'], ['q', 'gone', 'p']))).toEqual(['"a,\\"b\\""', undefined, '1']);
   });
 });

@@ -141,14 +141,15 @@ export function decodeValueTexts(text: string, proj: Int32Array | null): (string
 /**
  * The element texts of a tagged vector: as stored, with each tagged non-finite number (`{"$n":"NaN"}`) replaced
  * in place: a value's own as its JavaScript literal (the caller decides how to show it), one inside a list as
- * `null` (the list stays JSON, as `JSON.stringify` writes it), the list's other numbers as stored (`[null,1.0]`,
- * not `[null,1]`: a float list's whole numbers keep their `.0`).
+ * the string protobuf's JSON mapping writes for it (`["NaN",1.0]`: the list stays JSON, and the element is not
+ * confused with a missing one, as `null` would be), the list's other numbers as stored (`1.0`, not `1`: a float
+ * list's whole numbers keep their `.0`).
  */
 function taggedTexts(text: string): string[] {
   return splitJsonArray(text.slice(1)).map((t) => {
     if (!t.includes('"$n"')) return t;
     if (t.charCodeAt(0) === 123 /* { */) return String(decodeValues(`~[${t}]`)[0]);
-    return t.replace(/\{"\$n":"(?:NaN|Infinity|-Infinity)"\}/g, 'null');
+    return t.replace(/\{"\$n":("(?:NaN|Infinity|-Infinity)")\}/g, '$1');
   });
 }
 

@@ -9,8 +9,8 @@
  *
  * The text is byte for byte `JSON.stringify(await getOnlineFeatures(...))`, except
  * that a float feature's whole numbers keep the `.0` they were stored with (`30.0`,
- * see `encodeValues`) and a non-finite value is a string (`"NaN"`, see `shown`; one
- * inside a list is null, as stored): property tests in `online-features.test.ts` compare the two.
+ * see `encodeValues`) and a non-finite value is a string (`"NaN"`, see `shown`; also
+ * inside a list, see `decodeValueTexts`): property tests in `online-features.test.ts` compare the two.
  */
 import { decodeValueTexts } from '../online/record-codec.js';
 import type { StoredEncoded } from '../online/types.js';
