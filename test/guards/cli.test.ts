@@ -88,6 +88,9 @@ describe('quality CLI', () => {
     expect(pin.code).toBe(0);
     expect(pin.out).toContain("pinned baseline 'jan'");
     expect(JSON.parse((await cli(dir, '--json', 'baseline', 'list')).out)).toMatchObject([{ name: 'jan', view: 'delays', run_id: r1.runId }]);
+    // A filter that matches nothing: an empty list for a known view, a refusal for a typo.
+    expect(JSON.parse((await cli(dir, '--json', 'baseline', 'list', '--service', 'svc')).out)).toEqual([]);
+    expect(await cli(dir, 'baseline', 'list', '--view', 'delayz')).toMatchObject({ code: 2, err: expect.stringContaining("unknown feature view 'delayz' (did you mean 'delays'?)") });
 
     // Drift is now measured against the pinned baseline, not the previous (empty) run.
     const check = await cli(dir, '--json', 'check', '--view', 'delays', '--start', '2024-01-15', '--end', '2024-01-22');

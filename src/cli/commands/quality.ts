@@ -224,6 +224,7 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
       const project = await ctx.project();
       const { listBaselines } = await import('../../guards/baselines.js');
       const list = listBaselines(project, o);
+      if (list.length === 0) refuseUnknownTarget(project, o);
       ctx.print(list, () => (list.length === 0 ? 'no baselines' : list.map((b) => `${b.name}  ${b.view ? `view ${b.view}` : `service ${b.service}`}  ${b.source}  ${b.pinned_at}`).join('\n')));
     });
 
