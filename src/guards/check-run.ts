@@ -22,6 +22,7 @@ import type { Project } from '../project.js';
 import { viewLineage } from '../runs/lineage-record.js';
 import type { Run } from '../runs/types.js';
 import { rawViewRelationSql } from './raw-relation.js';
+import { loadArrowIpcFile } from '../offline/arrow-file.js';
 import { runGuardStage, type DatasetGuardInfo, type GuardStageResult } from './stage.js';
 
 export interface CheckRunResult extends GuardStageResult {
@@ -135,13 +136,14 @@ function readManifestLike(path: string): ManifestLike {
   return x;
 }
 
-type FileFormat = 'parquet' | 'csv' | 'json';
+type FileFormat = 'parquet' | 'csv' | 'json' | 'arrow';
 
 /** How a dataset file is read: the format its manifest records, else its extension's (in any case), else Parquet. */
 function fileFormat(file: string, manifest: ManifestLike | null): FileFormat {
-  const recorded = manifest?.outputs?.map((o) => o.format).find((f) => f === 'parquet' || f === 'csv' || f === 'json');
+  const recorded = manifest?.outputs?.map((o) => o.format).find((f) => f === 'parquet' || f === 'csv' || f === 'json' || f === 'arrow');
   if (recorded) return recorded;
   const ext = extname(file).toLowerCase();
+  if (ext === '.arrow' || ext === '.arrows' || ext === '.feather' || ext === '.ipc') return 'arrow';
   return ext === '.csv' ? 'csv' : ext === '.json' || ext === '.jsonl' || ext === '.ndjson' ? 'json' : 'parquet';
 }
 
@@ -168,6 +170,8 @@ async function loadDatasetFile(
 ): Promise<void> {
   const describe = async (sql: string) =>
     ((await conn.runAndReadAll(`DESCRIBE ${sql}`)).getRowObjectsJson() as { column_name: string; column_type: string }[]).map((r) => [r.column_name, r.column_type] as const);
+  // Arrow keeps its types, as Parquet does: nothing to reconcile after.
+  if (format === 'arrow') return loadArrowIpcFile(conn, table, file);
   let reader = `read_parquet(${literal(file)})`;
   if (format === 'csv') {
     const dialect = written.size > 0 ? `, header = true, delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false` : ', allow_quoted_nulls = false';
@@ -198,7 +202,7 @@ async function loadDatasetFile(
 }
 
 /**
- * Run the guards on a dataset file (Parquet, CSV or JSON) built for a feature
+ * Run the guards on a dataset file (Parquet, Arrow IPC, CSV or JSON) built for a feature
  * service. Feature columns are found by the manifest beside the file
  * (`FILE.manifest.json`) when present, else by name (`feature` or `view__feature`).
  */

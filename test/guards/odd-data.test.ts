@@ -94,7 +94,7 @@ describe('check --dataset on the files a build writes', () => {
   it('reads a CSV string feature of digits as text and a JSON int64 feature beyond ±2^53 as int64: no false type failure', async () => {
     const b = await open({ features: [{ name: 'code', type: 'string' }, { name: 'big', type: 'int64' }], services: [service] });
     await b.writeSource(rows("lpad(CAST(i % 7 AS VARCHAR), 5, '0') AS code, (9007199254740993 + i % 5)::BIGINT AS big"));
-    for (const format of ['csv', 'json', 'parquet'] as const) {
+    for (const format of ['csv', 'json', 'parquet', 'arrow'] as const) {
       const out = join(b.dir, `ds.${format}`);
       await getHistoricalFeatures(b.project, { entities, service: 'svc', out, format, allowFailedChecks: true });
       const g = await checkDataset(b.project, { file: out });
@@ -103,14 +103,39 @@ describe('check --dataset on the files a build writes', () => {
     }
   });
 
-  it('reads a CSV list feature back as a list: no false type failure', async () => {
+  it('reads a CSV or Arrow list feature back as a list: no false type failure', async () => {
     const b = await open({ features: [{ name: 'emb', type: 'float32[]', allow_nan: true }, { name: 'vec', type: 'float64[]' }], services: [service] });
     await b.writeSource(rows("CASE WHEN i % 5 = 0 THEN [1.5, 'nan'::FLOAT] WHEN i % 5 = 1 THEN NULL ELSE [i, 2]::FLOAT[] END AS emb, [i / 3, 0.25]::DOUBLE[] AS vec"));
-    const out = join(b.dir, 'ds.csv');
-    await getHistoricalFeatures(b.project, { entities, service: 'svc', out, format: 'csv', allowFailedChecks: true });
-    const g = await checkDataset(b.project, { file: out });
-    expect(pick(g, 'schema', 'type').map((r) => [r.feature, r.status])).toEqual([['emb', 'pass'], ['vec', 'pass']]);
-    expect(g.verdict).not.toBe('block');
+    for (const format of ['csv', 'arrow'] as const) {
+      const out = join(b.dir, `ds.${format}`);
+      await getHistoricalFeatures(b.project, { entities, service: 'svc', out, format, allowFailedChecks: true });
+      const g = await checkDataset(b.project, { file: out });
+      expect(pick(g, 'schema', 'type').map((r) => [r.feature, r.status]), format).toEqual([['emb', 'pass'], ['vec', 'pass']]);
+      expect(g.verdict).not.toBe('block');
+    }
+  });
+
+  it('checks an Arrow IPC file as the Parquet file of the same build: same results, same profiles', async () => {
+    const b = await open({
+      features: [
+        { name: 'delay', type: 'float64' }, { name: 'n', type: 'int32' }, { name: 'big', type: 'int64' }, { name: 'ok', type: 'bool' },
+        { name: 'code', type: 'string' }, { name: 'seen', type: 'timestamp' }, { name: 'vec', type: 'float64[]' }, { name: 'emb', type: 'float32[]' },
+      ],
+      services: [service],
+    });
+    await b.writeSource(rows(`(i % 17) / 4 AS delay, (i % 9)::INTEGER AS n, (9007199254740993 + i % 5)::BIGINT AS big, i % 2 = 0 AS ok,
+      CASE WHEN i % 6 = 0 THEN NULL ELSE 'c' || (i % 4) END AS code, TIMESTAMP '2023-12-31 00:00:00.000001' + INTERVAL (i) SECOND AS seen,
+      CASE WHEN i % 7 = 0 THEN NULL ELSE [i / 2, 'nan'::DOUBLE] END AS vec, [1.5, NULL, i % 3]::FLOAT[] AS emb`));
+    const byFormat = new Map<string, unknown>();
+    for (const format of ['parquet', 'arrow'] as const) {
+      const out = join(b.dir, `same.${format}`);
+      await getHistoricalFeatures(b.project, { entities, service: 'svc', out, format, allowFailedChecks: true });
+      const g = await checkDataset(b.project, { file: out });
+      byFormat.set(format, { results: g.results.map((r) => [r.check, r.feature, r.status, r.message]), profiles: b.project.runs.profiles(g.run.id) });
+    }
+    expect(byFormat.get('arrow')).toEqual(byFormat.get('parquet'));
+    const arrow = byFormat.get('arrow') as { results: unknown[]; profiles: unknown[] };
+    expect([arrow.results.length, arrow.profiles.length]).toEqual([expect.toSatisfy((n: number) => n > 8), expect.toSatisfy((n: number) => n >= 9)]);
   });
 
   it('fails a label the file lacks as a missing column', async () => {
