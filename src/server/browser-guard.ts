@@ -35,7 +35,19 @@ export function sameOrigin(c: Context): boolean {
  */
 export function loopbackHost(host: string): boolean {
   const name = host.replace(/:\d+$/, '').toLowerCase().replace(/(?<=[^.])\.$/, '');
-  return name === 'localhost' || name === '[::1]' || name === '0.0.0.0' || /^127(\.\d{1,3}){3}$/.test(name);
+  if (name === 'localhost' || name === '[::1]' || name === '0.0.0.0' || /^127(\.\d{1,3}){3}$/.test(name)) return true;
+  // Another spelling of ::1 (`[0:0:0:0:0:0:0:1]`, `[::0001]`), as the URL parser writes it; only when the quick test
+  // above failed, which an IPv6 literal does (the online read path pays for none of this).
+  return name.startsWith('[') && ipv6Name(name) === '[::1]';
+}
+
+/** An IPv6 literal (`[…]`) in its canonical form, or null when it is none. */
+function ipv6Name(name: string): string | null {
+  try {
+    return new URL(`http://${name}/`).hostname;
+  } catch {
+    return null;
+  }
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

@@ -97,7 +97,23 @@ describe('a server without keys, against browsers', () => {
         expect(loopbackHost(host)).toBe(ip.startsWith('127.') || ip === '0.0.0.0');
       }),
     );
-    for (const host of ['localhost', 'LocalHost:8080', 'localhost.', '127.0.0.1.:80', '[::1]', '[::1]:6567', '0.0.0.0:6567']) expect(loopbackHost(host), host).toBe(true);
-    for (const host of ['localhost.evil.example', 'evil.localhost.example', '127.0.0.1.evil.example', 'localhost..', '[::2]', '[::ffff:127.0.0.1]', '0.0.0.1', '']) expect(loopbackHost(host), host).toBe(false);
+    // Any spelling of the IPv6 loopback, by an independent reading: every group 0 but the last, which is 1.
+    const groups = (ip: string): number[] => {
+      const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, undefined];
+      const part = (x: string | undefined) => (x ? x.split(':').flatMap((g) => (g.includes('.') ? [0, 0] : [parseInt(g, 16)])) : []);
+      const h = part(head);
+      const t = part(tail);
+      return tail === undefined ? h : [...h, ...Array<number>(8 - h.length - t.length).fill(0), ...t];
+    };
+    fc.assert(
+      fc.property(fc.oneof(fc.ipV6(), fc.constantFrom('0:0:0:0:0:0:0:1', '::0001', '0::1', '0000:0000::0:1', '::1:0', '1::')), fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }), (ip, p) => {
+        const host = p === undefined ? `[${ip}]` : `[${ip}]:${p}`;
+        const g = groups(ip);
+        expect(loopbackHost(host), host).toBe(!ip.includes('.') && g.length === 8 && g.slice(0, 7).every((x) => x === 0) && g[7] === 1);
+      }),
+      { numRuns: 500 },
+    );
+    for (const host of ['localhost', 'LocalHost:8080', 'localhost.', '127.0.0.1.:80', '[::1]', '[::1]:6567', '0.0.0.0:6567', '[0:0:0:0:0:0:0:1]:6567', '[::0001]']) expect(loopbackHost(host), host).toBe(true);
+    for (const host of ['localhost.evil.example', 'evil.localhost.example', '127.0.0.1.evil.example', 'localhost..', '[::2]', '[::ffff:127.0.0.1]', '0.0.0.1', '', '[::1', '[::1]x', '[::1]@evil.example', '[zz::1]']) expect(loopbackHost(host), host).toBe(false);
   });
 });
