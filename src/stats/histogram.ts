@@ -21,7 +21,11 @@ export function quantiles(values: ArrayLike<number>, probs: readonly number[]): 
     const lo = Math.floor(pos);
     const hi = Math.min(lo + 1, n - 1);
     const frac = pos - lo;
-    return frac === 0 ? s[lo] : s[lo] + (s[hi] - s[lo]) * frac;
+    if (frac === 0) return s[lo];
+    const d = s[hi] - s[lo];
+    // Between two finite values whose difference overflows (−1.7e308 and 1.7e308) the weighted sum, whose terms
+    // stay finite: the difference gave ±Infinity, an edge that broke every bin count after it.
+    return Number.isFinite(d) || !Number.isFinite(s[lo]) || !Number.isFinite(s[hi]) ? s[lo] + d * frac : s[lo] * (1 - frac) + s[hi] * frac;
   });
 }
 

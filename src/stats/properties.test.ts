@@ -200,4 +200,27 @@ describe('statistics: properties', () => {
     expect(quantiles([1, 2, 3, 4], [0.5, 0.25])).toEqual([2.5, 1.75]);
     expect(binCounts([1, 2, 2, 3, 9, Number.NaN], [2, 5])).toEqual([1, 3, 1]);
   });
+
+  it('quantiles of finite values are finite and ordered, also where the difference of two values overflows (property)', () => {
+    const big = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(-Number.MAX_VALUE, Number.MAX_VALUE, -1.7e308, 1.7e308, 0));
+    const probs = [0, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1];
+    fc.assert(
+      fc.property(fc.array(big, { minLength: 1, maxLength: 40 }), (v) => {
+        const q = quantiles(v, probs);
+        const s = [...v].sort((a, b) => a - b);
+        q.forEach((x, i) => {
+          // Within the order statistics around it, and never below the one before.
+          const pos = probs[i] * (s.length - 1);
+          expect(x).toBeGreaterThanOrEqual(s[Math.floor(pos)]);
+          expect(x).toBeLessThanOrEqual(s[Math.ceil(pos)]);
+          if (i > 0) expect(x).toBeGreaterThanOrEqual(q[i - 1]);
+        });
+      }),
+      { numRuns: 500 },
+    );
+    // Half the values at each end of the double range: the median between them, the bins split in two.
+    const halves = Array.from({ length: 1000 }, (_, i) => (i % 2 ? 1.7e308 : -1.7e308));
+    expect(quantiles(halves, [0.5])).toEqual([0]);
+    expect(binCounts(halves, decileEdges(halves))).toEqual([0, 500, 0, 500]);
+  });
 });
