@@ -8,7 +8,7 @@ import { tempStateDb } from '../../test/helpers/state-db.js';
 import { openProject } from '../project.js';
 import { openFeatureStore } from '../sdk/feature-store.js';
 import Database from 'better-sqlite3';
-import { failOrphanedRuns, openRunStore, takeDueAlerts } from './run-store.js';
+import { failOrphanedRuns, openRunStore, ORPHAN_AFTER_MS, takeDueAlerts } from './run-store.js';
 
 const { db, file } = tempStateDb('run-owners');
 
@@ -27,7 +27,29 @@ describe('failOrphanedRuns', () => {
     expect(runs.get(dead.id)).toMatchObject({ status: 'failed', message: expect.stringMatching(new RegExp(`^the process that ran it \\(pid ${deadPid} on .*\\) stopped before it finished$`)) });
     expect([runs.get(mine.id).status, runs.get(elsewhere.id).status, runs.get(finished.id).status]).toEqual(['running', 'running', 'success']);
     expect(failOrphanedRuns(db)).toEqual([]);
+    for (const r of [mine, elsewhere]) runs.update(r.id, { status: 'success', finished_at: new Date().toISOString() });
   });
+
+  it("fails another host's (or pid namespace's) running runs by their heartbeat, silent for more than 5 minutes", () => {
+    const runs = openRunStore(db);
+    const stale = runs.create({ kind: 'dataset', service: 's' });
+    const fresh = runs.create({ kind: 'push', view: 'v' });
+    const old = runs.create({ kind: 'check', view: 'v' });
+    const now = Date.now();
+    const other = (id: string, beatAt: number | null) =>
+      db.prepare('UPDATE run_owners SET pid = 1, host = ?, beat_at = ? WHERE run_id = ?').run(`${hostname()}/pid:4026532999`, beatAt, id);
+    other(stale.id, now - ORPHAN_AFTER_MS - 1);
+    other(fresh.id, now - ORPHAN_AFTER_MS + 1_000);
+    other(old.id, null); // a version without heartbeats: cannot be judged
+    expect(failOrphanedRuns(db, now)).toEqual([stale.id]);
+    expect(runs.get(stale.id)).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/^the process that ran it \(pid 1 on .*\/pid:4026532999\) stopped before it finished: it last said it was alive at .*, more than 5 minutes ago$/),
+    });
+    expect([runs.get(fresh.id).status, runs.get(old.id).status]).toEqual(['running', 'running']);
+    for (const r of [fresh, old]) runs.update(r.id, { status: 'success', finished_at: new Date().toISOString() });
+  });
+
 });
 
 describe('opening a project fails the runs of dead processes', () => {

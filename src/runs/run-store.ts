@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InputError, NotFoundError } from '../errors.js';
-import { ensureTables, type StateDb } from '../state/state-db.js';
+import { ensureColumn, ensureTables, type StateDb } from '../state/state-db.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { isThisHost, processAlive, processHost } from '../state/process-host.js';
 import type { CheckResult, Run, RunFilter, RunKind, RunStatus } from './types.js';
@@ -136,6 +136,8 @@ CREATE TABLE IF NOT EXISTS alerts_due (
 /** Create the quality log's tables on this connection if needed (do it outside a transaction that may roll back). */
 export function ensureRunTables(db: StateDb): void {
   ensureTables(db, 'runs', DDL);
+  // When the owner last said it was alive (ms): a run of another host or pid namespace cannot be judged by its pid.
+  ensureColumn(db, 'run_owners', 'beat_at', 'INTEGER');
   try {
     ensureTables(db, 'alerts_due', DUE_DDL);
   } catch (e) {
@@ -184,6 +186,48 @@ export function failRunningRuns(db: StateDb, kind: RunKind, view: string, messag
 /** Runs this process created and has not finished yet, with their database. */
 const unfinished = new Map<string, StateDb>();
 
+/** How often a process with running runs says it is alive (`run_owners.beat_at`). */
+export const HEARTBEAT_MS = 15_000;
+/**
+ * A run of another host or pid namespace whose owner has not said it is alive for this long is failed: its pid
+ * cannot be checked from here (a container restarted with a new pid namespace, another machine sharing the
+ * project over a network file system). Far beyond the heartbeat, so a busy or briefly blocked owner is not judged.
+ */
+export const ORPHAN_AFTER_MS = 5 * 60_000;
+
+let heartbeat: NodeJS.Timeout | undefined;
+
+/**
+ * Say, every `HEARTBEAT_MS` while this process has running runs, that their owner is alive. Never waits for the
+ * state database's write lock (another process's long write must not stall this one's event loop): a busy
+ * database skips a beat, and the next one comes 15 s later, far inside `ORPHAN_AFTER_MS`.
+ */
+function startHeartbeat(): void {
+  if (heartbeat) return;
+  heartbeat = setInterval(() => {
+    if (unfinished.size === 0) {
+      clearInterval(heartbeat);
+      heartbeat = undefined;
+      return;
+    }
+    for (const db of new Set(unfinished.values())) beat(db);
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+}
+
+function beat(db: StateDb): void {
+  if (!db.open) return;
+  const wait = db.pragma('busy_timeout', { simple: true }) as number;
+  try {
+    db.pragma('busy_timeout = 0');
+    db.prepare('UPDATE run_owners SET beat_at = ? WHERE pid = ? AND host = ?').run(Date.now(), process.pid, processHost());
+  } catch {
+    // busy or read-only: the next beat
+  } finally {
+    db.pragma(`busy_timeout = ${wait}`);
+  }
+}
+
 // An interrupted CLI command (Ctrl-C) marks them failed rather than leaving them `running` for good.
 onInterrupt((signal) => {
   const ids = failUnfinishedRuns(`interrupted (${signal}) before it finished`);
@@ -227,7 +271,7 @@ export function openRunStore(db: StateDb): RunStore {
     return toRun(r);
   };
 
-  const insertOwner = db.prepare('INSERT OR REPLACE INTO run_owners (run_id, pid, host) VALUES (?, ?, ?)');
+  const insertOwner = db.prepare('INSERT OR REPLACE INTO run_owners (run_id, pid, host, beat_at) VALUES (?, ?, ?, ?)');
   const deleteOwner = db.prepare('DELETE FROM run_owners WHERE run_id = ?');
   return {
     db,
@@ -246,7 +290,8 @@ export function openRunStore(db: StateDb): RunStore {
         options: run.options ? JSON.stringify(run.options) : null,
       });
       // Which process runs it: a run whose process died (a kill -9) is failed later, not left `running` for good.
-      insertOwner.run(id, process.pid, processHost());
+      insertOwner.run(id, process.pid, processHost(), Date.now());
+      startHeartbeat();
       return get(id);
     },
     update(id, patch) {
@@ -334,23 +379,32 @@ export function openRunStore(db: StateDb): RunStore {
 }
 
 /**
- * Mark failed the runs left `running` by a process of this host (and pid namespace) that no longer exists: a
- * kill -9, an out-of-memory kill, a second Ctrl-C. Runs of other hosts, and of live processes, are left alone.
- * Returns their ids. `serve` calls it at start (and logs them), the CLI and `openFeatureStore` when they open a
- * project (`failOrphanedRunsIfWritable`); a materialization's runs are also failed when its lease is taken over.
+ * Mark failed the runs left `running` by a process that no longer exists: a kill -9, an out-of-memory kill, a
+ * second Ctrl-C. A process of this host (and pid namespace) is looked up by its pid; one of another host or pid
+ * namespace (a restarted container) by its heartbeat, silent for `ORPHAN_AFTER_MS`. Runs of live processes, and
+ * of other hosts' processes of a version without heartbeats, are left alone. Returns their ids. `serve` calls
+ * it at start and in its sweeps (and logs them), the CLI and `openFeatureStore` when they open a project
+ * (`failOrphanedRunsIfWritable`); a materialization's runs are also failed when its lease is taken over.
  */
-export function failOrphanedRuns(db: StateDb): string[] {
-  ensureTables(db, 'runs', DDL);
+export function failOrphanedRuns(db: StateDb, now = Date.now()): string[] {
+  ensureRunTables(db);
   const rows = db
-    .prepare("SELECT r.id, o.pid, o.host FROM runs r JOIN run_owners o ON o.run_id = r.id WHERE r.status = 'running'")
-    .all() as { id: string; pid: number; host: string }[];
+    .prepare("SELECT r.id, o.pid, o.host, o.beat_at FROM runs r JOIN run_owners o ON o.run_id = r.id WHERE r.status = 'running'")
+    .all() as { id: string; pid: number; host: string; beat_at: number | null }[];
   const done: string[] = [];
-  const at = new Date().toISOString();
+  const at = new Date(now).toISOString();
   for (const r of rows) {
-    if (!isThisHost(r.host) || r.pid === process.pid || processAlive(r.pid)) continue;
+    let message: string;
+    if (isThisHost(r.host)) {
+      if (r.pid === process.pid || processAlive(r.pid)) continue;
+      message = `the process that ran it (pid ${r.pid} on ${r.host}) stopped before it finished`;
+    } else {
+      if (r.beat_at === null || now - r.beat_at <= ORPHAN_AFTER_MS) continue;
+      message = `the process that ran it (pid ${r.pid} on ${r.host}) stopped before it finished: it last said it was alive at ${new Date(r.beat_at).toISOString()}, more than ${ORPHAN_AFTER_MS / 60_000} minutes ago`;
+    }
     const changed = db
       .prepare("UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE id = ? AND status = 'running'")
-      .run(at, `the process that ran it (pid ${r.pid} on ${r.host}) stopped before it finished`, r.id).changes;
+      .run(at, message, r.id).changes;
     db.prepare('DELETE FROM run_owners WHERE run_id = ?').run(r.id);
     if (changed > 0) {
       done.push(r.id);
