@@ -7,6 +7,7 @@ import type { Project } from '../project.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import type { DefinitionSet } from '../definitions/types.js';
 import { sourceColumnName } from '../definitions/source-location.js';
+import { parseJson } from '../server/body.js';
 import { rowsFromColumns } from './push-rows.js';
 
 /**
@@ -30,8 +31,23 @@ export function textColumnsOf(set: DefinitionSet, view: string): Set<string> {
   return out;
 }
 
+/** The rows of a `push --file` file. */
+export interface PushFile {
+  readonly rows: Record<string, unknown>[];
+  /**
+   * The file is Feast's `{"df": {column: [values]}}`: pushed with the leniency `POST /push` gives Feast's body
+   * (`ignoreUnknownColumns`: other columns left out, `created` as the created timestamp).
+   */
+  readonly feast: boolean;
+}
+
 /** Rows of a JSON or Parquet file; timestamps come back as RFC 3339 UTC strings. `textColumns`: see `textColumnsOf`. */
 export async function readRowsFile(project: Pick<Project, 'engine'>, file: string, textColumns: ReadonlySet<string> = new Set()): Promise<Record<string, unknown>[]> {
+  return (await readPushFile(project, file, textColumns)).rows;
+}
+
+/** `readRowsFile`, saying also whether the file is Feast's `{df}` form (see `PushFile`). */
+export async function readPushFile(project: Pick<Project, 'engine'>, file: string, textColumns: ReadonlySet<string> = new Set()): Promise<PushFile> {
   const path = resolve(file);
   if (/\.parquet$/i.test(path)) {
     const engine = await project.engine();
@@ -60,7 +76,7 @@ export async function readRowsFile(project: Pick<Project, 'engine'>, file: strin
         // Not for the view's string columns (`textColumns`): an id stored as BIGINT for a string key stays its digits.
         const wide = cols.filter((c) => WIDE_INTEGER.test(c.column_type) && !textColumns.has(c.column_name)).map((c) => c.column_name);
         for (const row of rows) for (const c of wide) row[c] = exactNumber(row[c]);
-        return rows;
+        return { rows, feast: false };
       } catch (e) {
         throw unreadable(file, `not a readable Parquet file (${(e as Error).message.split('\n')[0]})`);
       }
@@ -68,19 +84,40 @@ export async function readRowsFile(project: Pick<Project, 'engine'>, file: strin
       conn.closeSync();
     }
   }
-  let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (e) {
     throw unreadable(file, (e as Error).message);
   }
-  if (Array.isArray(parsed)) return parsed as Record<string, unknown>[];
+  let parsed: unknown;
+  try {
+    // Read as POST /v1/push reads its body, so that a file pushes as the same body would: NaN and ±Infinity as
+    // Python's json.dumps writes them, integers beyond ±2^53 with every digit. Those stay exact only under a
+    // body's `rows` and `df`: a bare array of rows with such an integer (16 digits or more) is read again as
+    // the `rows` of a body (the first read said it is JSON).
+    parsed = parseJson(text, true);
+    if (Array.isArray(parsed) && /\d{16}/.test(text)) parsed = (parseJson(`{"rows":${text}}`, true) as { rows: unknown }).rows;
+  } catch {
+    throw unreadable(file, syntaxError(text));
+  }
+  if (Array.isArray(parsed)) return { rows: parsed as Record<string, unknown>[], feast: false };
   const obj = parsed as { rows?: unknown; df?: Record<string, unknown[]> };
-  if (Array.isArray(obj?.rows)) return obj.rows as Record<string, unknown>[];
+  if (Array.isArray(obj?.rows)) return { rows: obj.rows as Record<string, unknown>[], feast: false };
   if (obj?.df && typeof obj.df === 'object') {
-    return rowsFromColumns(obj.df);
+    return { rows: rowsFromColumns(obj.df), feast: true };
   }
   throw new InputError(`${file}: expected an array of rows, {"rows": [...]} or {"df": {column: [values]}}`, { file }, 'bad_rows_file');
+}
+
+/** Why `text` is no JSON, as `JSON.parse` says it (about the file's own text, not the body `parseJson` read). */
+function syntaxError(text: string): string {
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return 'not valid JSON';
 }
 
 /** A DECIMAL with digits after the point, e.g. `DECIMAL(18,3)`. */

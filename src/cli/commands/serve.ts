@@ -104,16 +104,26 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
       const { InputError } = await import('../../errors.js');
       if (!['online', 'offline', 'both'].includes(opts.to)) throw new InputError(`--to must be online, offline or both (got '${opts.to}')`);
       const project = await ctx.project();
-      const { readRowsFile, textColumnsOf } = await import('../../serving/push-file.js');
-      const rows = await readRowsFile(project, opts.file, textColumnsOf(project.registry.current(), opts.view));
+      const { readPushFile, textColumnsOf } = await import('../../serving/push-file.js');
+      const { rows, feast } = await readPushFile(project, opts.file, textColumnsOf(project.registry.current(), opts.view));
+      if (feast && rows.length === 0) {
+        // An empty frame pushes nothing and records no run, as POST /push answers Feast's body (and Feast's server).
+        const { getView } = await import('../../definitions/definition-set.js');
+        getView(project.registry.current(), opts.view);
+        ctx.print({ status: 'success', to: opts.to, rows: 0, views: [] }, () => `Nothing pushed to ${opts.view}: the file's df has no rows (no run recorded).`);
+        return;
+      }
       const { push } = await import('../../serving/push.js');
-      const result = await push(project, { view: opts.view, rows, to: opts.to as 'online' | 'offline' | 'both' });
+      // A Feast `{df}` file is pushed as POST /push takes Feast's body: columns the view lacks left out, `created`
+      // the created timestamp.
+      const result = await push(project, { view: opts.view, rows, to: opts.to as 'online' | 'offline' | 'both', ignoreUnknownColumns: feast });
       if (result.status === 'blocked') ctx.setExit(1);
       ctx.print(result, () =>
         result.status === 'blocked'
           ? `Push to ${result.view} BLOCKED (run ${result.run_id}): ${result.blocked_reason ?? ''}; nothing was written.`
           : `Pushed ${result.rows} rows to ${result.view} (${result.to}; run ${result.run_id}, ${result.status}): ` +
-            `${result.written} written online, ${result.skipped} skipped as older${result.file ? `; file ${result.file}` : ''}.`,
+            `${result.written} written online, ${result.skipped} skipped as older${result.file ? `; file ${result.file}` : ''}` +
+            `${result.ignored_columns ? `; columns left out: ${result.ignored_columns.join(', ')}` : ''}.`,
       );
     });
 }
