@@ -67,6 +67,13 @@ export function parseEntityFlags(flags: readonly string[]): Record<string, strin
 /** What JSON.stringify leaves as it is of the unsafe characters (DEL, C1 controls, bidirectional controls). */
 const UNESCAPED_BY_JSON = new RegExp(`[\\u007f-\\u009f${BIDI_CONTROL_CLASS}]`, 'g');
 
+/** A value that is no string as JSON, but for NaN and ±Infinity (JSON's null, as if missing): shown as numbers. */
+function cellText(v: unknown): string {
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  if (Array.isArray(v) && v.some((x) => typeof x === 'number' && !Number.isFinite(x))) return `[${v.map(cellText).join(',')}]`;
+  return JSON.stringify(v);
+}
+
 function formatOnline(res: OnlineFeaturesResponse): string {
   const names = res.metadata.feature_names;
   const n = res.results[0]?.values.length ?? 0;
@@ -78,7 +85,7 @@ function formatOnline(res: OnlineFeaturesResponse): string {
         if (r.statuses[i] !== 'PRESENT') return `(${r.statuses[i].toLowerCase()})`;
         // A string with control or direction-changing characters is shown quoted and escaped (it could clear the
         // terminal or retitle it); `--json` gives the value as stored.
-        return typeof v === 'string' ? (UNSAFE_TEXT.test(v) ? JSON.stringify(v).replace(UNESCAPED_BY_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : v) : JSON.stringify(v);
+        return typeof v === 'string' ? (UNSAFE_TEXT.test(v) ? JSON.stringify(v).replace(UNESCAPED_BY_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : v) : cellText(v);
       }),
     );
   }
@@ -152,13 +159,15 @@ export function registerMaterializeCommands(program: Command, ctx: CommandContex
         throw new InputError((e as Error).message);
       }
       const project = await ctx.project();
-      const { getOnlineFeatures } = await import('../../serving/online-features.js');
-      const res = await getOnlineFeatures(project, {
-        features: list(opts.features, '--features'),
-        service: opts.service,
-        entities,
-        fullFeatureNames: opts.fullFeatureNames === true,
-      });
+      const { getOnlineFeatures, getOnlineFeaturesJson } = await import('../../serving/online-features.js');
+      const request = { features: list(opts.features, '--features'), service: opts.service, entities, fullFeatureNames: opts.fullFeatureNames === true };
+      // --json: the text POST /v1/online-features answers (NaN as "NaN", an int64 beyond ±2^53 as its digits), not
+      // JSON.stringify of the SDK's values, which writes NaN as null.
+      if (ctx.globals().json) {
+        ctx.io.out(await getOnlineFeaturesJson(project, request));
+        return;
+      }
+      const res = await getOnlineFeatures(project, request);
       ctx.print(res, () => formatOnline(res));
     });
 }
