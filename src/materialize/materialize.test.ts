@@ -99,6 +99,22 @@ describe('materialize', () => {
     expect(again.skipped).toBe(3);
   });
 
+  it('refuses options the CLI and HTTP refuse, before any run: an empty views list, a start with incremental', async () => {
+    const runs = project.runs.list().total;
+    // An empty list materialized every online view (an absent one does).
+    await expect(materialize(project, { views: [], start: '2001-01-01', end: '2001-01-02', guardStage: pass })).rejects.toMatchObject({
+      code: 'empty_views', status: 400, message: expect.stringContaining('leave views out for every online view'),
+    });
+    // The start was ignored: an incremental window ran from the last end instead.
+    await expect(materialize(project, { views: ['all_types'], incremental: true, start: '2001-01-01', guardStage: pass })).rejects.toMatchObject({
+      code: 'incremental_with_start', status: 400,
+    });
+    await expect(materialize(project, { views: ['all_types'], guardStage: pass })).rejects.toMatchObject({
+      message: expect.not.stringContaining('--'),
+    });
+    expect(project.runs.list().total).toBe(runs);
+  });
+
   it('computes the latest rows beside the guards: no tables left behind; its failure counts only when the guards let the run on', async () => {
     const root = mkdtempSync(join(tmpdir(), 'fg-mat-side-'));
     mkdirSync(join(root, 'features'));

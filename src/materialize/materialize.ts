@@ -47,7 +47,11 @@ export function materializableViews(set: DefinitionSet, names?: readonly string[
   if (names !== undefined && (!Array.isArray(names) || names.some((n) => typeof n !== 'string'))) {
     throw new InputError('views must be a list of feature view names', undefined, 'invalid_request');
   }
-  if (names && names.length > 0) {
+  // An empty list is not "every view" (what an absent one is): a filter that came out empty would materialize all.
+  if (names !== undefined && names.length === 0) {
+    throw new InputError('views is empty: name the feature views to materialize, or leave views out for every online view', undefined, 'empty_views');
+  }
+  if (names) {
     // A view named twice is materialized once (it held its own lease: "already being materialized by" itself).
     return [...new Set(names)].map((name) => {
       const v = set.views.get(name);

@@ -46,6 +46,10 @@ export async function resolveWindow(input: WindowInput): Promise<ResolvedWindow>
     );
   }
   if (input.incremental) {
+    // Refused, not ignored: the caller meant a window from that start, and would get one from the last end.
+    if (input.start !== undefined) {
+      throw new InputError('incremental computes the start itself (where the last window of each view ended): drop start, or drop incremental', { start: String(input.start) }, 'incremental_with_start');
+    }
     // An empty window is never reversed: it ends where it starts, and says why nothing is left to do.
     const upTo = (start: Date, why: string): ResolvedWindow =>
       start.getTime() < end.getTime() ? { start, end } : { start, end: start, nothingToDo: why };
@@ -67,7 +71,8 @@ export async function resolveWindow(input: WindowInput): Promise<ResolvedWindow>
     if (earliest === null) return { start: end, end, nothingToDo: 'the source has no rows' };
     return upTo(earliest, `the source's earliest row (${earliest.toISOString()}) is not before the window end ${end.toISOString()}`);
   }
-  if (input.start === undefined) throw new InputError('materialize needs a window start (--start), or --incremental');
+  // Said in the options' own names: the CLI and the HTTP API say it in theirs before calling here.
+  if (input.start === undefined) throw new InputError('give a window (start, and optionally end) or incremental: true', undefined, 'window_required');
   const start = parseInstant(input.start, 'start');
   if (start.getTime() >= end.getTime()) throw new InputError(`window start ${start.toISOString()} is not before its end ${end.toISOString()}`);
   return { start, end };
