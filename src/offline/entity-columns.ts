@@ -63,7 +63,8 @@ function inferType(name: string, values: readonly unknown[]): ColType {
     }
     return 'BIGINT';
   }
-  if ([...kinds].every((k) => k === 'int' || k === 'float')) return 'DOUBLE';
+  // A bigint among fractions is a float like the rest (the nearest double), as a whole number is.
+  if ([...kinds].every((k) => k === 'int' || k === 'bigint' || k === 'float')) return 'DOUBLE';
   throw new InputError(`entity column '${name}' mixes value types (${[...kinds].join(', ')}); use one type per column`, undefined, 'mixed_column_types');
 }
 

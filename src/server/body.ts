@@ -110,8 +110,9 @@ function readIncoming(incoming: IncomingMessage, limit: number): Promise<string>
 
 /**
  * Parse the request body as JSON (at most `limit` bytes). An empty body is `{}`. Integers beyond ±(2^53 − 1) in
- * `entities`, `df` and `rows` (where int64 keys and values travel: online reads, pushes) are `ExactInteger`s
- * holding the digits sent; elsewhere, and in `jsonBody`'s bodies, they are the numbers `JSON.parse` reads.
+ * `entities`, `entity_rows`, `df` and `rows` (where int64 keys and values travel: online reads, pushes, dataset
+ * entity rows) are `ExactInteger`s holding the digits sent; elsewhere, and in `jsonBody`'s bodies, they are the
+ * numbers `JSON.parse` reads.
  */
 export async function readJson(c: Context, limit: number = DEFAULT_BODY_LIMIT): Promise<unknown> {
   const text = await readBodyText(c, limit);
@@ -150,8 +151,8 @@ const MARK_INTEGER = '\u0000fg-integer:';
 /** The tokens of JSON text that are values (strings, numbers) and the non-finite numbers JSON lacks. */
 const TOKENS = /"[^"\\]*(?:\\[\s\S][^"\\]*)*"|-?Infinity|NaN|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 const INTEGER = /^-?\d+$/;
-/** The top-level fields whose integers beyond ±2^53 stay exact: a read's entity columns, a push's rows. */
-const EXACT_FIELDS = new Set(['entities', 'df', 'rows']);
+/** The top-level fields whose integers beyond ±2^53 stay exact: a read's or a dataset's entities, a push's rows. */
+const EXACT_FIELDS = new Set(['entities', 'entity_rows', 'df', 'rows']);
 
 /**
  * The body parsed with `NaN`, `Infinity` and `-Infinity` as numbers, as Python's `json.dumps` writes them (a

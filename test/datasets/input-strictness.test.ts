@@ -123,6 +123,12 @@ describe('entity rows from the SDK', () => {
     expect(rows(await build({ entities: ok, features: ['scores:score'] })).map((r) => r.score)).toEqual([200, 100]);
   });
 
+  it('a bigint among fractions in a pass-through column is the nearest double, as a whole number is (it was "mixes value types")', async () => {
+    const res = await build({ entities: [{ user_id: 1, event_timestamp: at, weight: 0.5 }, { user_id: 2, event_timestamp: at, weight: 9007199254740993n }], features: ['scores:score'] });
+    expect(String(res.table!.schema.fields.find((f) => f.name === 'weight')!.type)).toBe('Float64');
+    expect(rows(res).map((r) => r.weight)).toEqual([0.5, 9007199254740992]);
+  });
+
   it('say what is wrong: a control character in a column name, all-null int keys, a 20-digit key, an empty query', async () => {
     expect(await failure({ entities: [{ user_id: 1, event_timestamp: at, 'a\u0000b': 1 }], features: ['scores:score'] })).toMatchObject({
       code: 'bad_column_name', status: 400, message: 'entity column name "a\\u0000b" holds a control character; rename it',

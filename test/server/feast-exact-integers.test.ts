@@ -3,6 +3,7 @@
  * `json=` writes Python ints exactly), read and written exactly through the HTTP API: once 400s, since
  * `JSON.parse` had rounded them to another id. A float column still takes such a number as a double, an int32
  * key or value still refuses it, and bodies of other routes read it as before. (A review of Feast compatibility.)
+ * Dataset entities too, as the SDK takes a bigint.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,9 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'featureguard.yaml'), 'project: exact_integers\n');
   const engine = await openOfflineEngine();
   const ts = "TIMESTAMP '2024-01-01 10:00'";
-  await engine.run(`COPY (SELECT 1::BIGINT AS uid, ${ts} AS ts, 1.5::DOUBLE AS score, 2::BIGINT AS cnt, [1.0]::DOUBLE[] AS emb) TO '${join(dir, 'data', 'users.parquet')}' (FORMAT parquet)`);
+  // Two ids beyond 2^53 that a JavaScript number cannot tell apart, for the dataset joins.
+  await engine.run(`COPY (SELECT 1::BIGINT AS uid, ${ts} AS ts, 1.5::DOUBLE AS score, 2::BIGINT AS cnt, [1.0]::DOUBLE[] AS emb
+    UNION ALL SELECT ${BIG}, ${ts}, 2.5, 7, [2.0] UNION ALL SELECT 9007199254740992, ${ts}, 3.5, 8, [3.0]) TO '${join(dir, 'data', 'users.parquet')}' (FORMAT parquet)`);
   await engine.run(`COPY (SELECT 1::INTEGER AS sid, ${ts} AS ts, 0.5::DOUBLE AS load, 1::INTEGER AS slots) TO '${join(dir, 'data', 'shards.parquet')}' (FORMAT parquet)`);
   await engine.run(`COPY (SELECT '94107' AS zipcode, ${ts} AS ts, 3::BIGINT AS pop) TO '${join(dir, 'data', 'zips.parquet')}' (FORMAT parquet)`);
   project = openProject(dir);
@@ -114,6 +117,26 @@ describe('integers beyond ±2^53 in Feast bodies', () => {
     expect(JSON.parse(await zip.text()).results[0].values).toEqual(['94107000000000000001']);
     const own = await send('/v1/online-features', '{"features": ["zip_stats:pop"], "entities": {"zipcode": [94107000000000000001]}}');
     expect([own.status, own.body.error.message]).toEqual([400, "entity 'zipcode' row 0: expected a string, got number"]);
+  });
+
+  it('builds datasets with them (POST /v1/datasets): an int64 key joins its own id, a pass-through keeps its digits, a float column the nearest double', async () => {
+    const at = '2024-02-01T00:00:00Z';
+    for (const entities of [
+      `"entities": {"uid": [${BIG}, 9007199254740992], "event_timestamp": ["${at}", "${at}"], "request_id": [1234567890123456789, 2], "weight": [0.5, ${BIG}]}`,
+      `"entity_rows": [{"uid": ${BIG}, "event_timestamp": "${at}", "request_id": 1234567890123456789, "weight": 0.5}, {"uid": 9007199254740992, "event_timestamp": "${at}", "request_id": 2, "weight": ${BIG}}]`,
+    ]) {
+      const res = await app.request('/v1/datasets', post(`{"features": ["user_stats:cnt"], ${entities}, "format": "json"}`));
+      const text = await res.text();
+      expect(res.status, text).toBe(200);
+      // JSON output writes integers beyond ±(2^53 − 1) as their text; the float column holds a double.
+      expect(JSON.parse(text)).toEqual([
+        expect.objectContaining({ uid: BIG, request_id: '1234567890123456789', weight: 0.5, cnt: 7 }),
+        expect.objectContaining({ uid: '9007199254740992', request_id: 2, weight: 9007199254740992, cnt: 8 }),
+      ]);
+    }
+    // Beyond int64 it is refused still, quoting the digits sent (they were rounded: 1234567890123456800).
+    const beyond = await send('/v1/datasets', `{"features": ["user_stats:cnt"], "entities": {"uid": [1], "event_timestamp": ["${at}"], "request_id": [12345678901234567890123]}}`);
+    expect([beyond.status, beyond.body.error.code, beyond.body.error.message]).toEqual([400, 'bad_entity_value', expect.stringContaining("'request_id' holds 12345678901234567890123 in row 0, outside the 64-bit integer range")]);
   });
 
   it('leaves other bodies as they were: a definition\'s bound beyond ±2^53 gets the definition\'s own message', async () => {

@@ -10,7 +10,8 @@ import type { DatasetFormat } from '../../offline/dataset-output.js';
 import { FeatureguardError } from '../../errors.js';
 import { buildDatasetStream, type DatasetStream } from '../../offline/historical.js';
 import { checkCells, rowsFromColumns } from '../../serving/push-rows.js';
-import { jsonBody } from '../body.js';
+import { ExactInteger } from '../../serving/push-schema.js';
+import { readJson, validateBody } from '../body.js';
 import { maxCells, type ServerContext } from '../context.js';
 
 interface DatasetBody {
@@ -61,11 +62,31 @@ function columnUnion(rows: readonly Record<string, unknown>[]): number {
   return names.size;
 }
 
+/**
+ * The rows' integers beyond ±2^53, read with every digit (`readJson`), as bigints (in place): entity columns take
+ * a bigint exactly, as from the SDK (an int64 key or pass-through column), and a float column as the nearest
+ * double. A row that is such an integer is the number, for the entity rows' own error.
+ */
+function exactIntegersAsBigints(rows: unknown[]): Record<string, unknown>[] {
+  rows.forEach((row, i) => {
+    if (row instanceof ExactInteger) rows[i] = row.valueOf();
+    else if (row !== null && typeof row === 'object' && !Array.isArray(row)) {
+      const values = row as Record<string, unknown>;
+      for (const k of Object.keys(values)) {
+        const v = values[k];
+        if (v instanceof ExactInteger) values[k] = BigInt(v.digits);
+      }
+    }
+  });
+  return rows as Record<string, unknown>[];
+}
+
 export function datasetRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.post('/', ctx.auth.requireScope('read'), async (c) => {
-    const body = await jsonBody<DatasetBody>(c, 'datasets', ctx.limits.bodyLimit);
-    const rows = body.entity_rows ?? rowsFromColumns(body.entities ?? {}, 'entities', 'bad_entity', maxCells(ctx.limits));
+    // Int64 ids beyond ±2^53 come as bare numbers from Python clients: read exactly, as online reads and pushes are.
+    const body = validateBody<DatasetBody>('datasets', await readJson(c, ctx.limits.bodyLimit));
+    const rows = exactIntegersAsBigints(body.entity_rows ?? rowsFromColumns(body.entities ?? {}, 'entities', 'bad_entity', maxCells(ctx.limits)));
     // Every row object's own columns are columns of all rows (null where a row lacks them).
     if (body.entity_rows) checkCells(rows.length, columnUnion(body.entity_rows), maxCells(ctx.limits), 'entity_rows');
     let stream: DatasetStream;
