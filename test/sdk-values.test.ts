@@ -11,7 +11,7 @@ import { guardBench, type GuardBench } from './guards/helpers.js';
 let bench: GuardBench;
 let store: FeatureStore;
 beforeAll(async () => {
-  bench = await guardBench({ features: [{ name: 'n', type: 'int64' }, { name: 'seen', type: 'timestamp' }, { name: 'emb', type: 'float32[]' }] });
+  bench = await guardBench({ features: [{ name: 'n', type: 'int64' }, { name: 'seen', type: 'timestamp' }, { name: 'emb', type: 'float32[]' }, { name: 'x', type: 'float64' }] });
   store = await openFeatureStore(bench.dir);
 });
 afterAll(async () => {
@@ -26,6 +26,14 @@ describe('store.push', () => {
     expect([res.status, res.written]).toEqual(['success', 1]);
     const online = await store.getOnlineFeatures({ features: ['delays:n', 'delays:seen', 'delays:emb'], entities: { airport: ['SEA'] } });
     expect(online.results.slice(1).map((r) => r.values[0])).toEqual(['9007199254740993', '2024-02-01T10:00:00.123000Z', [0.5, 1.5]]);
+  });
+
+  it('takes a bigint beyond 2^53 in a float feature or list as the nearest double, as HTTP takes the bare number', async () => {
+    const at = new Date('2024-02-01T10:00:00Z');
+    const res = await store.push({ view: 'delays', rows: [{ airport: 'SFO', event_timestamp: at, x: 9007199254740993n, emb: BigInt64Array.from([1n, 9007199254740993n]) }] });
+    expect([res.status, res.written]).toEqual(['success', 1]);
+    const online = await store.getOnlineFeatures({ features: ['delays:x', 'delays:emb'], entities: { airport: ['SFO'] } });
+    expect(online.results.slice(1).map((r) => r.values[0])).toEqual([9007199254740992, [1, 9007199254740992]]);
   });
 });
 

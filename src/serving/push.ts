@@ -263,7 +263,8 @@ export async function push(project: Project, request: PushRequest, options: Push
   if (!Array.isArray(request.rows)) throw new InputError('push rows must be a list of row objects', undefined, 'invalid_rows');
   if (request.rows.length === 0) throw new InputError('push has no rows', undefined, 'invalid_rows');
   const ignored = request.ignoreUnknownColumns ? new Set<string>() : null;
-  const rows = await validatedOrRecorded(project, view, request.rows.map(jsonForm), to, options, ignored);
+  const floats = floatColumns(view, pushRenames(set.sources.get(view.source)));
+  const rows = await validatedOrRecorded(project, view, request.rows.map((row) => jsonForm(row, floats)), to, options, ignored);
   const ignoredColumns = ignored !== null && ignored.size > 0 ? { ignored_columns: [...ignored].sort() } : {};
   const source = set.sources.get(view.source);
   const keys = viewJoinKeys(set, view);
@@ -407,18 +408,27 @@ function int64Online(v: unknown): number | string {
   return typeof v === 'number' ? v : (onlineInt64(String(v)) ?? Number.NaN);
 }
 
+/** The columns of a view's float features (and float lists), also under the source's names they are renamed from. */
+function floatColumns(view: FeatureViewDef, renames: ReadonlyMap<string, string>): Set<string> {
+  const floats = new Set(view.features.filter((f) => f.type.startsWith('float')).map((f) => f.name));
+  for (const [from, to] of renames) if (floats.has(to)) floats.add(from);
+  return floats;
+}
+
 /**
  * A row from the SDK in the form a JSON body has: a `Date` as its ISO 8601 text, a `bigint` as a number (its
- * digits beyond ±2^53, as int64 ids are sent), a typed array (an embedding as `Float32Array`) as a plain array —
- * what the other SDK calls take. Rows without such values are returned as they are.
+ * digits beyond ±2^53, as int64 ids are sent; in a float column of `floats` the nearest double, as a float takes
+ * that number in a body), a typed array (an embedding as `Float32Array`) as a plain array — what the other SDK
+ * calls take. Rows without such values are returned as they are.
  */
-function jsonForm(row: Record<string, unknown>): Record<string, unknown> {
+function jsonForm(row: Record<string, unknown>, floats: ReadonlySet<string>): Record<string, unknown> {
   if (row === null || typeof row !== 'object') return row;
   let out: Record<string, unknown> | undefined;
   for (const [k, v] of Object.entries(row)) {
+    const big = floats.has(k) ? Number : bigintJson;
     const j = v instanceof Date ? (Number.isNaN(v.getTime()) ? v : v.toISOString())
-      : typeof v === 'bigint' ? bigintJson(v)
-      : ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number | bigint>, (x) => (typeof x === 'bigint' ? bigintJson(x) : x))
+      : typeof v === 'bigint' ? big(v)
+      : ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number | bigint>, (x) => (typeof x === 'bigint' ? big(x) : x))
       : v;
     if (j !== v) (out ??= { ...row })[k] = j;
   }
