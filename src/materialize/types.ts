@@ -3,11 +3,11 @@ import type { GuardStageInput, GuardStageResult } from '../guards/stage.js';
 import type { CheckResult, Run } from '../runs/types.js';
 
 export interface MaterializeOptions {
-  /** Window start (inclusive). Required unless `incremental`. */
+  /** Window start (inclusive). Required unless `incremental`, refused with it (`incremental_with_start`). */
   readonly start?: Date | string;
   /** Window end (exclusive). Default now. */
   readonly end?: Date | string;
-  /** Views to materialize (default: every view with `online: true`). */
+  /** Views to materialize (default: every view with `online: true`); an empty list is refused (`empty_views`). */
   readonly views?: readonly string[];
   /**
    * Start where the view's last successful window ended (first run: now − ttl,
