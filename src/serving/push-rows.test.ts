@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { SourceDef } from '../definitions/types.js';
 import { openOfflineEngine } from '../offline/engine.js';
 import fc from 'fast-check';
-import { loadPushTable, microsToRfc3339, offlineTarget, rfc3339ToMicros, rfc3339ToMicrosBig, rowsFromColumns, type PushColumn } from './push-rows.js';
+import { loadPushTable, microsToRfc3339, offlineTarget, rfc3339ToMicros, rfc3339ToMicrosBig, rowsFromColumns, sourceReadsFile, type PushColumn } from './push-rows.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fg-push-rows-'));
 mkdirSync(join(root, 'data', 'dir'), { recursive: true });
@@ -59,6 +59,20 @@ describe('offlineTarget', () => {
     expect(() => offlineTarget({ root, dataRoots: [] }, src('data/x?.parquet'), 'r')).toThrow(/other than '\*'/);
     // A source the roots no longer hold (data_roots changed since the apply) takes no file either.
     expect(() => offlineTarget({ root, dataRoots: [] }, src('/elsewhere/*.parquet'), 'r')).toThrow(/is outside the project root/);
+  });
+});
+
+describe('sourceReadsFile', () => {
+  it("tells whether another source's path takes a pushed file, as DuckDB's glob would", () => {
+    const roots = { root, dataRoots: [] };
+    const file = join(root, 'data/hourly/push-20260102T030405678Z-r.parquet');
+    for (const p of ['data/hourly/*.parquet', 'data/**/*.parquet', 'data/*/*.parquet', 'data/hour?y/push-*', 'data/[gh]ourly/*', 'data/hourly']) {
+      expect(sourceReadsFile(roots, src(p), file), p).toBe(true);
+    }
+    for (const p of ['data/hourly/*.csv', 'data/*.parquet', 'data/daily/*.parquet', 'data/hourly/part-*.parquet', 'data/[!h]ourly/*', 'data', 'data/hourly/one.parquet']) {
+      expect(sourceReadsFile(roots, src(p), file), p).toBe(false);
+    }
+    expect(sourceReadsFile(roots, { kind: 'source', name: 's', query: 'SELECT 1', timestamp_field: 'ts' }, file)).toBe(false);
   });
 });
 

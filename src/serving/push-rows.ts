@@ -154,6 +154,43 @@ export function offlineTarget(roots: SourceRoots, source: SourceDef, runId: stri
 }
 
 /**
+ * Whether `source` reads the file `file` (an absolute path, as `offlineTarget` makes one): a `path` source whose
+ * glob matches it as DuckDB's glob would (`*` and `?` within one folder name, `**` any number of folders, `[…]`
+ * a character class), or a folder source holding it. Another source over the same files reads a pushed file too.
+ */
+export function sourceReadsFile(roots: SourceRoots, source: SourceDef | undefined, file: string): boolean {
+  if (!source?.path) return false;
+  const full = resolveSourcePath(roots, source.path);
+  if (full === undefined) return false;
+  if (!/[*?[]/.test(source.path)) return full === file || full === dirname(file);
+  return globSegmentsMatch(full.split(/[\\/]/), file.split(/[\\/]/));
+}
+
+function globSegmentsMatch(pattern: readonly string[], path: readonly string[]): boolean {
+  if (pattern.length === 0) return path.length === 0;
+  const [head, ...rest] = pattern;
+  if (head === '**') return path.some((_, i) => globSegmentsMatch(rest, path.slice(i))) || globSegmentsMatch(rest, []);
+  return path.length > 0 && globSegment(head).test(path[0]) && globSegmentsMatch(rest, path.slice(1));
+}
+
+/** One folder or file name of a glob as a regular expression. */
+function globSegment(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    const close = c === '[' ? glob.indexOf(']', i + 2) : -1;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (close > 0) {
+      const body = glob.slice(i + 1, close).replaceAll('\\', '\\\\');
+      re += `[${body.startsWith('!') ? `^${body.slice(1)}` : body}]`;
+      i = close;
+    } else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/**
  * Write the rows of `table` to the offline target, with the source's column names
  * and, when files already exist, their column types (so the glob reads as one table).
  * Written under a temporary name, then renamed, so readers never see half a file.

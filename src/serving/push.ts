@@ -15,10 +15,12 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
+import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { NOT_JUDGED, alertFinishedRun } from '../alerts/dispatch.js';
 import { getView, onlineDefinition, viewJoinKeys } from '../definitions/definition-set.js';
-import type { DefinitionSet, FeatureViewDef } from '../definitions/types.js';
+import { sourceColumnName } from '../definitions/source-location.js';
+import type { DefinitionSet, FeatureViewDef, SourceDef } from '../definitions/types.js';
 import { FeatureguardError, InputError, isCallerError } from '../errors.js';
 import { runGuardStage, type GuardStageResult } from '../guards/stage.js';
 import { floatFeatures, onlineInt64 } from '../online/record-codec.js';
@@ -31,7 +33,7 @@ import { VERSION } from '../version.js';
 import { bodyProblems } from '../server/body.js';
 import { hasRepeatedKeys, latestPushedRows } from './push-latest.js';
 import { pushFileColumns, pushRenames, pushRowValidator } from './push-schema.js';
-import { loadPushTable, microsToRfc3339, offlineTarget, rfc3339ToMicros, rfc3339ToMicrosBig, writeOfflineFile, type PushColumn } from './push-rows.js';
+import { loadPushTable, microsToRfc3339, offlineTarget, rfc3339ToMicros, rfc3339ToMicrosBig, sourceReadsFile, writeOfflineFile, type PushColumn } from './push-rows.js';
 
 export type PushTarget = 'online' | 'offline' | 'both';
 
@@ -217,19 +219,34 @@ function lineageOf(project: Project, view: FeatureViewDef, rows: number, to: Pus
 /**
  * An offline push appends rows to the view's source: every other view reading that source reads them too, and
  * a column it needs that the rows lack is null there, which would hide its real value at those times (in
- * datasets and, once materialized, online: the newest row wins). Refused (400 `offline_push_shared_source`)
+ * datasets and, once materialized, online: the newest row wins). So does a view of another source whose path
+ * takes the appended file (a second source over the same folder). Refused (400 `offline_push_shared_source`)
  * unless the other views read only columns this view's rows carry.
  */
-function refuseSharedSourceGaps(set: DefinitionSet, view: FeatureViewDef, to: PushTarget): void {
-  const carried = new Set([...viewJoinKeys(set, view).map((k) => k.name), ...view.features.map((f) => f.name)]);
+function refuseSharedSourceGaps(project: Project, set: DefinitionSet, view: FeatureViewDef, to: PushTarget): void {
+  const source = set.sources.get(view.source);
+  // The file a push appends, named as any push's (only the time and run id differ); none when the source takes no
+  // pushed file, which the push refuses later, saying why.
+  let file: string | null = null;
+  try {
+    const target = source ? offlineTarget(project.sourceRoots, source, '00000000-0000-0000-0000-000000000000') : null;
+    if (target) file = join(target.dir, target.file);
+  } catch {
+    file = null;
+  }
+  const keysAndFeatures = (v: FeatureViewDef) => [...viewJoinKeys(set, v).map((k) => k.name), ...v.features.map((f) => f.name)];
+  // Compared as the files name the columns: each source reads its own through its `field_mapping`.
+  const fileColumn = (s: SourceDef | undefined, c: string) => (s ? sourceColumnName(s, c) : c).toLowerCase();
+  const carried = new Set(keysAndFeatures(view).map((c) => fileColumn(source, c)));
   const gaps = [...set.views.values()]
-    .filter((v) => v.name !== view.name && v.source === view.source)
-    .map((v) => ({ view: v.name, columns: [...viewJoinKeys(set, v).map((k) => k.name), ...v.features.map((f) => f.name)].filter((c) => !carried.has(c)) }))
+    .filter((v) => v.name !== view.name && (v.source === view.source || (file !== null && sourceReadsFile(project.sourceRoots, set.sources.get(v.source), file))))
+    .map((v) => ({ view: v.name, source: v.source, columns: keysAndFeatures(v).filter((c) => !carried.has(fileColumn(set.sources.get(v.source), c))) }))
     .filter((g) => g.columns.length > 0)
     .sort((a, b) => a.view.localeCompare(b.view));
   if (gaps.length === 0) return;
+  const named = (g: (typeof gaps)[number]) => `'${g.view}' (${g.columns.join(', ')}${g.source === view.source ? '' : `; through source '${g.source}', over the same files`})`;
   throw new InputError(
-    `cannot push to: ${to} for feature view '${view.name}': its source '${view.source}' is also read by ${gaps.map((g) => `'${g.view}' (${g.columns.join(', ')})`).join(', ')}, and a file of these rows alone would give ${gaps.length === 1 ? 'that view' : 'those views'} nulls at their times, hiding the real values; push with to: online, or append rows with every view's columns to the source's files yourself`,
+    `cannot push to: ${to} for feature view '${view.name}': its source '${view.source}' is also read by ${gaps.map(named).join(', ')}, and a file of these rows alone would give ${gaps.length === 1 ? 'that view' : 'those views'} nulls at their times, hiding the real values; push with to: online, or append rows with every view's columns to the source's files yourself`,
     { view: view.name, source: view.source, other_views: gaps },
     'offline_push_shared_source',
   );
@@ -259,7 +276,7 @@ export async function push(project: Project, request: PushRequest, options: Push
       'view_not_online',
     );
   }
-  if (to !== 'online') refuseSharedSourceGaps(set, view, to);
+  if (to !== 'online') refuseSharedSourceGaps(project, set, view, to);
   if (!Array.isArray(request.rows)) throw new InputError('push rows must be a list of row objects', undefined, 'invalid_rows');
   if (request.rows.length === 0) throw new InputError('push has no rows', undefined, 'invalid_rows');
   const ignored = request.ignoreUnknownColumns ? new Set<string>() : null;

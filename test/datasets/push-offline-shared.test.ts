@@ -63,3 +63,57 @@ describe('offline push into a source other views read', () => {
     expect(await at3()).toEqual([5, 6]);
   });
 });
+
+describe('offline push into files a second source reads', () => {
+  let other: PushProject;
+  beforeAll(async () => {
+    other = await openPushProject('push_shared_files', `kind: entity
+name: airport
+join_keys: [{name: origin, type: string}]
+---
+kind: source
+name: hourly
+path: data/hourly/*.parquet
+timestamp_field: hour
+---
+kind: source
+name: hourly_segments
+path: data/**/*.parquet
+timestamp_field: hour
+---
+kind: source
+name: daily
+path: data/daily/*.parquet
+timestamp_field: hour
+${view('delays', ['a'])}---
+kind: feature_view
+name: segment
+entities: [airport]
+source: hourly_segments
+features: [{name: seg, type: string}]
+---
+kind: feature_view
+name: daily_b
+entities: [airport]
+source: daily
+features: [{name: b, type: float64}]
+`, {
+      parquet: {
+        'hourly/part-0.parquet': `SELECT 'SEA' AS origin, TIMESTAMP '2024-01-01 01:00:00' AS hour, 1.0::DOUBLE AS a, 'gold' AS seg`,
+        'daily/part-0.parquet': `SELECT 'SEA' AS origin, TIMESTAMP '2024-01-01 01:00:00' AS hour, 2.0::DOUBLE AS b, 'gold' AS seg`,
+      },
+    });
+  });
+  afterAll(async () => {
+    await other?.close();
+  });
+
+  it("is refused when another source's path takes the appended file and its view reads a column the rows lack (not only a view of the same source)", async () => {
+    const e = await other.fs.push({ view: 'delays', rows: [{ origin: 'SEA', event_timestamp: '2024-01-01T02:00:00Z', a: 5 }], to: 'both' }).then(() => null, (x: unknown) => x);
+    expect(e).toMatchObject({ code: 'offline_push_shared_source', status: 400, details: { view: 'delays', source: 'hourly', other_views: [{ view: 'segment', source: 'hourly_segments', columns: ['seg'] }] } });
+    expect((e as Error).message).toMatch(/also read by 'segment' \(seg; through source 'hourly_segments', over the same files\)/);
+    expect(other.files('hourly')).toEqual(['part-0.parquet']);
+    const ds = await other.fs.getHistoricalFeatures({ entities: [{ origin: 'SEA', event_timestamp: '2024-01-01T03:00:00Z' }], features: ['segment:seg'] });
+    expect([...ds.table!.getChild('seg')!]).toEqual(['gold']);
+  });
+});
