@@ -29,6 +29,7 @@ import type { Project } from '../project.js';
 import { droppedSince, dropIfPending, dropPendingError, dropUnlessMaterializing, isDropPending, requestDrops, viewChangedError } from '../registry/online-drops.js';
 import { beginOnlineWrite, type OnlineWrite } from '../registry/online-writes.js';
 import type { CheckResult, Lineage, RunStatus } from '../runs/types.js';
+import { onInterrupt } from '../state/interrupt.js';
 import { VERSION } from '../version.js';
 import { bodyProblems } from '../server/body.js';
 import { hasRepeatedKeys, latestPushedRows } from './push-latest.js';
@@ -294,6 +295,8 @@ export async function push(project: Project, request: PushRequest, options: Push
   let guarded: GuardStageResult | null = null;
   let writing: OnlineWrite | undefined;
   let file: string | null = null;
+  // Unregisters the interrupt cleanup that removes `file` (see below).
+  let keepFile: (() => void) | undefined;
   // Float64 features whose offline copy the source's files hold as FLOAT.
   let offlineFloat32: ReadonlySet<string> = new Set();
   let opened: DuckDBConnection | undefined;
@@ -326,6 +329,13 @@ export async function push(project: Project, request: PushRequest, options: Push
     }
     if (target) {
       ({ file, float32: offlineFloat32 } = await writeOfflineFile(conn, table, target, pushFileColumns(offlineSource, columns.map((c) => c.name))));
+      // From the rename until the run is final, an interrupted CLI (Ctrl-C while waiting for the online store's
+      // lock, a kill) takes the file back too: its run is marked failed, and a retry must not find the rows twice.
+      const pushed = file;
+      keepFile = onInterrupt(() => {
+        const removeError = removeFile(pushed);
+        return removeError === null ? `removed ${pushed}, the file the push had written to the offline source` : `could not remove ${pushed}, the file the push had written to the offline source (${removeError}); delete it before pushing these rows again`;
+      });
     }
     const store = to === 'offline' ? null : await project.onlineStore();
     // An apply that removed the view or changed it in a breaking way since the rows were validated:
@@ -371,9 +381,11 @@ export async function push(project: Project, request: PushRequest, options: Push
       status, finished_at: new Date().toISOString(), rows_in: rows.length, rows_out: rows.length,
       counts: guard.counts, lineage: lineageOf(project, view, rows.length, to, file),
     });
+    keepFile?.();
     return { run_id: run.id, view: view.name, status, to, rows: rows.length, written, skipped, file, blocked_reason: null, counts: guard.counts, ...ignoredColumns };
   } catch (e) {
     // A failed push takes its file back: a caller that retries it must not find its rows twice offline.
+    keepFile?.();
     const error = file ? withFileNote(e, removeFile(file)) : e;
     project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (error as Error).message.split('\n')[0] });
     failure = error;
