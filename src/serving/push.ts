@@ -264,6 +264,36 @@ function epochSecondsText(seconds: number): unknown {
   return `${new Date(ms).toISOString().slice(0, -1)}${String(us - ms * 1000).padStart(3, '0')}Z`;
 }
 
+/**
+ * The created times of rows that also go to the offline source, as its files will hold them: what a training set and
+ * a materialization compare rows by, so the online write compares the same.
+ * - A source without `created_timestamp_field` holds none. A row that sends one is refused (400
+ *   `created_timestamp_not_stored`): online it would outrank the offline copy, which has no created time. In
+ *   Feast's bodies (`ignored`, where unknown columns are left out) it is left out too, and listed there.
+ * - A source with one: a row without a created time is stamped with the push's time (`now`), so that a late row
+ *   (stream lag into a day already materialized) is a late arrival, not an edit (`provenance.tampering`), and a
+ *   later push at the same event time replaces an earlier one, online and in training sets alike.
+ */
+function offlineCreatedTimes(view: FeatureViewDef, source: SourceDef | undefined, rows: Record<string, unknown>[], raw: readonly unknown[], ignored: Set<string> | null, now: Date): Record<string, unknown>[] {
+  if (source?.created_timestamp_field !== undefined) {
+    const stamp = now.toISOString();
+    return rows.map((r) => (r.created_timestamp == null ? { ...r, created_timestamp: stamp } : r));
+  }
+  const sent = rows.findIndex((r) => r.created_timestamp != null);
+  if (sent < 0) return rows;
+  // The name the caller used (Feast's bodies call it `created`).
+  const name = raw.some((r) => r !== null && typeof r === 'object' && 'created_timestamp' in r) ? 'created_timestamp' : 'created';
+  if (ignored === null) {
+    throw new InputError(
+      `row ${sent} has a created_timestamp, but the source '${view.source}' of feature view '${view.name}' has no created_timestamp_field, so the offline copy of the rows cannot hold it (and online it would outrank rows of the same event time that training sets hold); leave it out, or add a created_timestamp_field to the source`,
+      { view: view.name, source: view.source, row: sent },
+      'created_timestamp_not_stored',
+    );
+  }
+  ignored.add(name);
+  return rows.map((r) => (r.created_timestamp == null ? r : { ...r, created_timestamp: null }));
+}
+
 /** Push rows into a view (see the module comment). Bad rows are an `InputError` listing the problems. */
 export async function push(project: Project, request: PushRequest, options: PushOptions = {}): Promise<PushResult> {
   const to = pushTarget(request.to);
@@ -282,9 +312,10 @@ export async function push(project: Project, request: PushRequest, options: Push
   if (request.rows.length === 0) throw new InputError('push has no rows', undefined, 'invalid_rows');
   const ignored = request.ignoreUnknownColumns ? new Set<string>() : null;
   const floats = floatColumns(view, pushRenames(set.sources.get(view.source)));
-  const rows = await validatedOrRecorded(project, view, request.rows.map((row) => jsonForm(row, floats)), to, options, ignored);
-  const ignoredColumns = ignored !== null && ignored.size > 0 ? { ignored_columns: [...ignored].sort() } : {};
   const source = set.sources.get(view.source);
+  const validated = await validatedOrRecorded(project, view, request.rows.map((row) => jsonForm(row, floats)), to, options, ignored);
+  const rows = to === 'online' ? validated : offlineCreatedTimes(view, source, validated, request.rows, ignored, new Date());
+  const ignoredColumns = ignored !== null && ignored.size > 0 ? { ignored_columns: [...ignored].sort() } : {};
   const keys = viewJoinKeys(set, view);
 
   const offlineSource = source ?? { kind: 'source' as const, name: view.source, timestamp_field: 'event_timestamp' };
