@@ -408,9 +408,12 @@ export async function push(project: Project, request: PushRequest, options: Push
       }
     }
     const status: RunStatus = guard.verdict === 'warn' ? 'warned' : 'success';
+    // Where the rows went: `rows_out` counts the rows the online store took (the others are older than what it
+    // holds), or the rows of the file for `to: offline`; the file of `to: both` is named beside the online output.
     project.runs.update(run.id, {
-      status, finished_at: new Date().toISOString(), rows_in: rows.length, rows_out: rows.length,
+      status, finished_at: new Date().toISOString(), rows_in: rows.length, rows_out: store ? written : rows.length,
       counts: guard.counts, lineage: lineageOf(project, view, rows.length, to, file),
+      options: { to, rows: rows.length, written, skipped, file },
     });
     keepFile?.();
     return { run_id: run.id, view: view.name, status, to, rows: rows.length, written, skipped, file, blocked_reason: null, counts: guard.counts, ...ignoredColumns };

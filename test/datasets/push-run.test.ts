@@ -1,7 +1,8 @@
 /**
- * A CLI push interrupted after its file was renamed into the source folder (Ctrl-C while it waits for the online
- * store's write lock, a kill) takes the file back, as a push that fails does: its run is marked failed, and a
- * retry must not find the rows twice in a training set.
+ * What a push run leaves: a CLI push interrupted after its file was renamed into the source folder (Ctrl-C while
+ * it waits for the online store's write lock, a kill) takes the file back, as a push that fails does (its run is
+ * marked failed, and a retry must not find the rows twice in a training set); a finished push's run record says
+ * where its rows went.
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
@@ -54,5 +55,19 @@ describe('an interrupted push', () => {
       if (other.inTransaction) other.exec('ROLLBACK');
       other.close();
     }
+  });
+});
+
+describe("a push's run record", () => {
+  it('says where its rows went: rows_out the rows written online, written/skipped and the file in its options', async () => {
+    // Older than the stored row of user 1: skipped online, appended offline.
+    const r = await project.fs.push({ view: 'v', rows: [{ user_id: 1, event_timestamp: '2025-12-01T00:00:00Z', n: 5 }, { user_id: 5, event_timestamp: '2026-01-01T00:00:00Z', n: 5 }], to: 'both' });
+    await project.fs.push({ view: 'v', rows: [{ user_id: 1, event_timestamp: '2026-02-01T00:00:00Z', n: 6 }], to: 'online' });
+    const older = await project.fs.push({ view: 'v', rows: [{ user_id: 1, event_timestamp: '2026-01-15T00:00:00Z', n: 7 }], to: 'both' });
+    expect(older).toMatchObject({ written: 0, skipped: 1 });
+    expect(project.fs.runs.get(older.run_id)).toMatchObject({ rows_in: 1, rows_out: 0, options: { to: 'both', rows: 1, written: 0, skipped: 1, file: older.file } });
+    expect(project.fs.runs.get(r.run_id)).toMatchObject({ rows_in: 2, rows_out: 2, options: { written: 2, skipped: 0, file: r.file } });
+    const offline = await project.fs.push({ view: 'v', rows: [{ user_id: 1, event_timestamp: '2026-01-16T00:00:00Z', n: 8 }], to: 'offline' });
+    expect(project.fs.runs.get(offline.run_id)).toMatchObject({ rows_out: 1, options: { to: 'offline', file: offline.file }, lineage: { output: { kind: 'file', uri: offline.file } } });
   });
 });
