@@ -8,7 +8,7 @@ import type { DefinitionProblem } from '../errors.js';
 import { cronProblem } from '../scheduler/cron.js';
 import { definitionOrigin, problemAt } from './origins.js';
 import { asSourceRoots, resolveSourcePath, sourceFormat, sourcePlaces, type SourceRoots } from './source-location.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean, suggestionBudget, type SuggestionBudget } from './suggest.js';
 import type { Definition, DefinitionKind, EntityDef, FeatureDef, FeatureServiceDef, FeatureViewDef, SourceDef } from './types.js';
 
 /** Column names featureguard itself puts next to join keys and features. */
@@ -23,6 +23,9 @@ const FLOAT = new Set(['float32', 'float64', 'float32[]', 'float64[]']);
 /** All cross-reference problems of a set of schema-valid definitions. */
 export function checkCrossReferences(defs: readonly Definition[], root: string | SourceRoots, known?: KnownNames): DefinitionProblem[] {
   const problems: DefinitionProblem[] = [];
+  // One budget for every suggestion below: a set naming thousands of unknown names would otherwise compare each
+  // with every known name (a request of a hundred kilobytes held the server for seconds).
+  const budget = suggestionBudget();
   const byKind = {
     entity: new Map<string, EntityDef>(),
     source: new Map<string, SourceDef>(),
@@ -41,8 +44,7 @@ export function checkCrossReferences(defs: readonly Definition[], root: string |
   }
   const isKnown = (kind: DefinitionKind, name: string): boolean => (byKind[kind] as Map<string, unknown>).has(name) || (known?.get(kind)?.has(name) ?? false);
   const unknown = (kind: DefinitionKind, name: string): string => {
-    const names = [...(byKind[kind] as Map<string, unknown>).keys()];
-    return `unknown ${kind.replace('_', ' ')} '${name}'${didYouMean(name, names)}`;
+    return `unknown ${kind.replace('_', ' ')} '${name}'${didYouMean(name, (byKind[kind] as Map<string, unknown>).keys(), budget)}`;
   };
 
   for (const e of byKind.entity.values()) checkEntity(e, problems);
@@ -65,7 +67,7 @@ export function checkCrossReferences(defs: readonly Definition[], root: string |
         keyOwner.set(k.name, name);
       }
     });
-    checkFeatures(v, new Set(keyOwner.keys()), problems);
+    checkFeatures(v, new Set(keyOwner.keys()), budget, problems);
     const cronIssue = v.schedule === undefined ? null : cronProblem(v.schedule);
     if (cronIssue) {
       // Also a cron node-cron's validate accepts but that never fires: serve could not schedule it.
@@ -74,7 +76,7 @@ export function checkCrossReferences(defs: readonly Definition[], root: string |
       problems.push(problemAt(v, '/schedule', `a schedule materializes the view into the online store, which it is not in: set online: true, or remove the schedule`));
     }
   }
-  for (const s of byKind.feature_service.values()) checkService(s, byKind.feature_view, byKind.entity, isKnown, unknown, problems);
+  for (const s of byKind.feature_service.values()) checkService(s, byKind.feature_view, byKind.entity, isKnown, unknown, budget, problems);
   return problems;
 }
 
@@ -111,7 +113,7 @@ function checkSource(s: SourceDef, roots: SourceRoots, problems: DefinitionProbl
   }
 }
 
-function checkFeatures(v: FeatureViewDef, joinKeys: ReadonlySet<string>, problems: DefinitionProblem[]): void {
+function checkFeatures(v: FeatureViewDef, joinKeys: ReadonlySet<string>, budget: SuggestionBudget, problems: DefinitionProblem[]): void {
   const seen = new Map<string, number>();
   v.features.forEach((f, i) => {
     const at = `/features/${i}`;
@@ -126,7 +128,7 @@ function checkFeatures(v: FeatureViewDef, joinKeys: ReadonlySet<string>, problem
   });
   (v.slices ?? []).forEach((s, i) => {
     if (!seen.has(s) && !joinKeys.has(s)) {
-      problems.push(problemAt(v, `/slices/${i}`, `unknown column '${s}': slices name a join key or a feature of this view${didYouMean(s, [...joinKeys, ...seen.keys()])}`));
+      problems.push(problemAt(v, `/slices/${i}`, `unknown column '${s}': slices name a join key or a feature of this view${didYouMean(s, [...joinKeys, ...seen.keys()], budget)}`));
     }
   });
 }
@@ -175,6 +177,7 @@ function checkService(
   entities: ReadonlyMap<string, EntityDef>,
   isKnown: (kind: DefinitionKind, name: string) => boolean,
   unknown: (kind: DefinitionKind, name: string) => string,
+  budget: SuggestionBudget,
   problems: DefinitionProblem[],
 ): void {
   checkServiceKeys(s, views, entities, problems);
@@ -199,7 +202,7 @@ function checkService(
       return;
     }
     if (!view.features.some((f) => f.name === featureName)) {
-      problems.push(problemAt(s, at, `feature view '${viewName}' has no feature '${featureName}'${didYouMean(featureName, view.features.map((f) => f.name))}`));
+      problems.push(problemAt(s, at, `feature view '${viewName}' has no feature '${featureName}'${didYouMean(featureName, view.features.map((f) => f.name), budget)}`));
       return;
     }
     add(featureName, viewName, at);
@@ -212,7 +215,7 @@ function checkService(
     } else if (view.role !== 'label') {
       problems.push(problemAt(s, '/label', `'${viewName}' is not a label view: a label must come from a feature view with role: label`));
     } else if (!view.features.some((f) => f.name === featureName)) {
-      problems.push(problemAt(s, '/label', `label view '${viewName}' has no feature '${featureName}'${didYouMean(featureName, view.features.map((f) => f.name))}`));
+      problems.push(problemAt(s, '/label', `label view '${viewName}' has no feature '${featureName}'${didYouMean(featureName, view.features.map((f) => f.name), budget)}`));
     } else add(featureName, viewName, '/label');
     const listed = s.features.findIndex((ref) => ref.split(':', 1)[0] === viewName);
     if (view?.role === 'label' && listed >= 0) {
@@ -250,12 +253,13 @@ function checkServiceKeys(s: FeatureServiceDef, views: ReadonlyMap<string, Featu
 export function alertReferenceProblems(alerts: readonly { readonly name: string; readonly views?: readonly string[]; readonly services?: readonly string[] }[], defs: readonly Definition[]): DefinitionProblem[] {
   const names = (kind: DefinitionKind) => defs.filter((d) => d.kind === kind).map((d) => d.name);
   const problems: DefinitionProblem[] = [];
+  const budget = suggestionBudget();
   alerts.forEach((alert, i) => {
     for (const [field, kind, what] of [['views', 'feature_view', 'feature view'], ['services', 'feature_service', 'feature service']] as const) {
       const known = names(kind);
       (alert[field] ?? []).forEach((name, j) => {
         if (known.includes(name)) return;
-        problems.push({ file: 'featureguard.yaml', path: `/alerts/${i}/${field}/${j}`, message: `alert '${alert.name}' filters on ${what} '${name}', which is not defined: it never fires for it${didYouMean(name, known)}` });
+        problems.push({ file: 'featureguard.yaml', path: `/alerts/${i}/${field}/${j}`, message: `alert '${alert.name}' filters on ${what} '${name}', which is not defined: it never fires for it${didYouMean(name, known, budget)}` });
       });
     }
   });

@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DefinitionError } from '../errors.js';
+import { DefinitionError, type DefinitionProblem } from '../errors.js';
 import { defineEntity, defineFeatureService, defineFeatureView, defineSource } from './define.js';
-import { loadConfig, loadDefinitions } from './loader.js';
+import { loadConfig, loadDefinitions, validateDefinitions } from './loader.js';
 import { definitionOrigin } from './origins.js';
 import type { FeatureViewDef } from './types.js';
 
@@ -211,5 +211,33 @@ describe('loadDefinitions', () => {
       'features/b.yaml:5:28 /features/0/type',
     ]);
     expect(err.message).not.toMatch(/instancePath|schemaPath|at Object\./);
+  });
+});
+
+describe('validateDefinitions', () => {
+  /** The problems of validating `input` as a request's definitions (none: it passes). */
+  function requestProblems(input: unknown[]): DefinitionProblem[] {
+    try {
+      validateDefinitions(input, tmpdir(), 'definitions');
+      return [];
+    } catch (e) {
+      if (e instanceof DefinitionError) return e.problems;
+      throw e;
+    }
+  }
+
+  it('suggests names for the first problems only: 600 unknown long names among 600 known ones take well under 2 s (they took 18)', () => {
+    const entities = Array.from({ length: 600 }, (_, i) => ({ kind: 'entity', name: `e${String(i).padStart(5, '0')}${'a'.repeat(55)}`, join_keys: [{ name: 'k', type: 'string' }] }));
+    const unknown = Array.from({ length: 600 }, (_, i) => `u${String(i).padStart(5, '0')}${'b'.repeat(55)}`);
+    unknown[0] = `${entities[0].name.slice(0, -1)}x`; // a typo, found
+    const view = { kind: 'feature_view', name: 'v', source: 's', features: [{ name: 'f', type: 'int64' }], entities: unknown };
+    requestProblems([entities[0], { ...view, entities: unknown.slice(0, 1) }]); // schemas compiled before the clock runs
+    const started = performance.now();
+    const problems = requestProblems([...entities, view]);
+    expect(performance.now() - started).toBeLessThan(2000);
+    const entityProblems = problems.filter((p) => p.path.startsWith('/entities/'));
+    expect(entityProblems).toHaveLength(600);
+    expect(entityProblems[0].message).toBe(`unknown entity '${unknown[0]}' (did you mean '${entities[0].name}'?)`);
+    expect(entityProblems[599].message).toBe(`unknown entity '${unknown[599]}'`);
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { closest, didYouMean, editDistance } from './suggest.js';
+import { closest, didYouMean, editDistance, suggestionBudget } from './suggest.js';
 
 describe('suggest', () => {
   it('computes edit distances', () => {
@@ -23,6 +23,24 @@ describe('suggest', () => {
     };
     const word = fc.string({ unit: fc.constantFrom('a', 'b', 'c'), maxLength: 6 });
     fc.assert(fc.property(word, word, (a, b) => editDistance(a, b) === naive(a, b)), { numRuns: 500 });
+    // Bounded: exact within the bound, bound + 1 beyond it.
+    fc.assert(fc.property(word, word, fc.nat(4), (a, b, max) => editDistance(a, b, max) === Math.min(naive(a, b), max + 1)), { numRuns: 500 });
+  });
+
+  it('spends a budget: lookups stop after it, and long names far from every candidate cost a bounded number of cells', () => {
+    const budget = suggestionBudget();
+    expect(budget.lookups).toBe(20);
+    const known = Array.from({ length: 600 }, (_, i) => `e${String(i).padStart(5, '0')}${'a'.repeat(55)}`);
+    // The first lookups find the typo; none is looked for after the budget's lookups.
+    for (let i = 0; i < 20; i++) expect(didYouMean(`${known[i].slice(0, -1)}x`, known, budget)).toBe(` (did you mean '${known[i]}'?)`);
+    expect(didYouMean(`${known[0].slice(0, -1)}x`, known, budget)).toBe('');
+    // A name far from all 600 (55 of 61 characters differ): each comparison stops within about 21 rows of a band
+    // of 41 cells (the whole table is 3,721), and the bound shrinks nothing here.
+    const far = { lookups: 1, cells: Infinity };
+    expect(closest(`u00000${'b'.repeat(55)}`, known, far)).toBeUndefined();
+    expect(-far.cells).toBeLessThan(600 * 25 * 41);
+    // A spent budget of cells ends the lookup.
+    expect(closest(known[599], known, { lookups: 1, cells: 0 })).toBeUndefined();
   });
 
   it('suggests close names and prefixes, not far ones', () => {
