@@ -241,3 +241,15 @@ describe('validateDefinitions', () => {
     expect(entityProblems[599].message).toBe(`unknown entity '${unknown[599]}'`);
   });
 });
+
+describe('validateDefinitions of values nested thousands deep', () => {
+  it('reports the definition as a problem, as loadDefinitions reports a file (it threw a RangeError: a 500 over HTTP)', () => {
+    const deep = JSON.parse(`{"kind": "entity", "name": "x", "join_keys": [{"name": "k", "type": "string"}], "description": ${'['.repeat(5000)}${']'.repeat(5000)}}`) as unknown;
+    const err = (() => { try { validateDefinitions([deep, { kind: 'entity', name: 'Y', join_keys: [{ name: 'k', type: 'string' }] }], tmpdir(), 'definitions'); } catch (e) { return e; } })();
+    expect(err).toBeInstanceOf(DefinitionError);
+    expect((err as DefinitionError).problems.map((p) => `${p.file} ${p.path}: ${p.message}`)).toEqual([
+      expect.stringMatching(/^definitions\[0\] : values nested too deeply \(/),
+      expect.stringMatching(/^definitions\[1\] \/name: /),
+    ]);
+  });
+});

@@ -288,10 +288,17 @@ export function validateDefinitions(input: readonly unknown[], root: string | So
   input.forEach((value, i) => {
     const fromFile = isRecord(value) ? definitionOrigin(value) : null;
     const origin = fromFile && fromFile.file !== '(code)' ? fromFile : { file: `${label}[${i}]`, locate: () => ({}) };
-    const def = validateObject({ value, origin }, problems, known);
-    if (def) {
-      setDefinitionOrigin(def, origin);
-      defs.push(def);
+    try {
+      const def = validateObject({ value, origin }, problems, known);
+      if (def) {
+        setDefinitionOrigin(def, origin);
+        defs.push(def);
+      }
+    } catch (e) {
+      // Values nested thousands deep overflow the stack of the recursive steps (normalization, validation): a
+      // problem of that definition, as of a file (a RangeError here was a 500 over HTTP).
+      if (!(e instanceof RangeError)) throw e;
+      problems.push({ file: origin.file, path: '', message: `values nested too deeply (${e.message})` });
     }
   });
   problems.push(...checkCrossReferences(defs, root, known));
