@@ -9,7 +9,7 @@ import { definitionOrigin } from './origins.js';
 import type { FeatureViewDef } from './types.js';
 
 const dirs: string[] = [];
-function project(files: Record<string, string>): string {
+function project(files: Record<string, string | Buffer>): string {
   const root = mkdtempSync(join(tmpdir(), 'fg-loader-'));
   dirs.push(root);
   for (const [name, text] of Object.entries(files)) {
@@ -196,6 +196,17 @@ describe('loadDefinitions', () => {
       'out/train.parquet.manifest.json': '{"rows": 1}',
     });
     expect(loadDefinitions(root, loadConfig(root)).map((d) => d.name)).toEqual(['a']);
+  });
+
+  it('refuses a file that is not UTF-8, at the line and column (in characters) of its first stray byte', () => {
+    const utf8ThenLatin1 = Buffer.concat([Buffer.from('kind: entity\n# Zürich, '), Buffer.from('Genève', 'latin1'), Buffer.from('\nname: x\n')]);
+    const cutShort = Buffer.concat([Buffer.from('kind: entity\nname: x\n# Gen'), Buffer.from([0xc3]), Buffer.from('\n')]);
+    const root = project({ 'featureguard.yaml': 'project: p\n', 'features/a.yaml': utf8ThenLatin1, 'features/b.yaml': cutShort });
+    const err = (() => { try { loadDefinitions(root, loadConfig(root)); } catch (e) { return e; } })() as DefinitionError;
+    expect(err.problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.message}`)).toEqual([
+      'features/a.yaml:2:14 this file is not UTF-8 at line 2, column 14 (Latin-1 or Windows-1252 text?): save it as UTF-8',
+      'features/b.yaml:3:6 this file is not UTF-8 at line 3, column 6 (Latin-1 or Windows-1252 text?): save it as UTF-8',
+    ]);
   });
 
   it('reports every problem of every file in one error', () => {

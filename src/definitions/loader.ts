@@ -159,6 +159,34 @@ function readReason(e: unknown): string {
 /** Larger files are no hand-written definitions. */
 export const MAX_DEFINITION_FILE_BYTES = 8 * 2 ** 20;
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Line and column (1-based, in characters) of the first bytes of `bytes` that are no UTF-8, as the decoder
+ * finds them: line by line (a newline byte is never inside a UTF-8 sequence), then byte by byte in that line.
+ */
+function firstNonUtf8(bytes: Uint8Array): { line: number; column: number } | undefined {
+  for (let start = 0, line = 1; start <= bytes.length; line++) {
+    const newline = bytes.indexOf(0x0a, start);
+    const end = newline < 0 ? bytes.length : newline;
+    try {
+      UTF8.decode(bytes.subarray(start, end));
+    } catch {
+      const decoder = new TextDecoder('utf-8', { fatal: true });
+      let column = 1;
+      try {
+        for (let i = start; i < end; i++) column += decoder.decode(bytes.subarray(i, i + 1), { stream: true }).length;
+        decoder.decode(); // a sequence cut short by the end of the line
+      } catch {
+        return { line, column };
+      }
+    }
+    if (newline < 0) break;
+    start = newline + 1;
+  }
+  return undefined;
+}
+
 /** A definition file's text, or a problem naming it. */
 function readDefinitionText(full: string, file: string, problems: DefinitionProblem[]): string | undefined {
   try {
@@ -180,8 +208,18 @@ function readDefinitionText(full: string, file: string, problems: DefinitionProb
       problems.push({ file, path: '', message: `${what}: save it as UTF-8 (in PowerShell: Out-File -Encoding utf8)` });
       return undefined;
     }
-    const text = bytes.toString('utf8');
-    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // a byte-order mark is not content
+    // Read leniently, Latin-1 text ('Zürich' from an older editor) would be U+FFFD in allowed values and
+    // descriptions: the registry would store it, and the guards refuse every row of the true value.
+    let text: string;
+    try {
+      text = UTF8.decode(bytes); // a leading byte-order mark is dropped: it is not content
+    } catch {
+      const at = firstNonUtf8(bytes);
+      const where = at === undefined ? '' : ` at line ${at.line}, column ${at.column}`;
+      problems.push({ file, path: '', line: at?.line, column: at?.column, message: `this file is not UTF-8${where} (Latin-1 or Windows-1252 text?): save it as UTF-8` });
+      return undefined;
+    }
+    return text;
   } catch (e) {
     problems.push({ file, path: '', message: `cannot read this file: ${readReason(e)}` });
     return undefined;
