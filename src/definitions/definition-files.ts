@@ -96,6 +96,9 @@ export function parseDefinitionFile(file: string, text: string): { objects: Pars
 }
 
 function parseYamlFile(file: string, text: string): { objects: ParsedObject[]; problems: DefinitionProblem[] } {
+  // Files joined into one (`cat a.yaml b.yaml`, with or without `---` between) carry each one's byte-order mark
+  // at the start of a line: not content (the parser read `\ufeffkind`, so "missing 'kind'").
+  text = text.replace(/^\ufeff/gm, '');
   const lines = new LineCounter();
   // Merge keys (`<<: *defaults`) are expanded; the parser's own warnings become problems below, never stderr lines.
   const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true, logLevel: 'error' });

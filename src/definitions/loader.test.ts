@@ -209,6 +209,13 @@ describe('loadDefinitions', () => {
     ]);
   });
 
+  it('drops the byte-order mark of each YAML document of files joined into one (cat a.yaml b.yaml)', () => {
+    const entity = (name: string): string => `\ufeffkind: entity\nname: ${name}\njoin_keys: [{name: k, type: string}]\n`;
+    const root = project({ 'featureguard.yaml': 'project: p\n', 'features/all.yaml': `${entity('a')}---\n${entity('b')}--- # c\n${entity('c')}` });
+    expect(loadProblems(root)).toEqual([]);
+    expect(loadDefinitions(root, loadConfig(root)).map((d) => d.name)).toEqual(['a', 'b', 'c']);
+  });
+
   it('reports every problem of every file in one error', () => {
     const root = project({
       'featureguard.yaml': 'project: p\n',
