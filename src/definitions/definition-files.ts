@@ -3,7 +3,7 @@
  * object or a list of objects) into plain values that remember where they came
  * from: any JSON path inside an object maps back to a line and column.
  */
-import { isMap, isScalar, LineCounter, parseAllDocuments, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, visit, type Document, type Node, type YAMLError } from 'yaml';
 import type { DefinitionProblem } from '../errors.js';
 
 /** A line and column (1-based) in a file; absent when unknown. */
@@ -90,6 +90,35 @@ function danglingAliases(doc: Document.Parsed): { name: string; offset: number }
 
 const danglingReason = (name: string): string => `alias *${name} names no anchor &${name} before it in this document (anchors do not carry across '---')`;
 
+/** The key a duplicate-key error at `offset` points at, and the JSON pointer of the mapping holding it twice. */
+function duplicateKeyAt(node: unknown, offset: number, pointer = ''): { key: string; pointer: string } | undefined {
+  // Only the nodes around the offset are searched.
+  const range = (node as Node | null)?.range;
+  if (!range || offset < range[0] || offset >= range[2]) return undefined;
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (!isScalar(pair.key)) continue;
+      const key = String(pair.key.value);
+      if (pair.key.range?.[0] === offset) return { key, pointer };
+      const found = duplicateKeyAt(pair.value, offset, `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`);
+      if (found) return found;
+    }
+  } else if (isSeq(node)) {
+    for (const [i, item] of node.items.entries()) {
+      const found = duplicateKeyAt(item, offset, `${pointer}/${i}`);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** A parser error as a problem; a duplicate key is named, with the path of its mapping (the parser names neither). */
+function parserProblem(file: string, lines: LineCounter, doc: Document, err: YAMLError, format: 'YAML' | 'JSON'): DefinitionProblem {
+  const dup = err.code === 'DUPLICATE_KEY' ? duplicateKeyAt(doc.contents, err.pos[0]) : undefined;
+  const reason = dup ? `duplicate key '${dup.key}' (a mapping holds each key once)` : parserReason(err.message);
+  return { ...problem(file, toPosition(lines, err.pos[0]), `invalid ${format}: ${reason}`), path: dup?.pointer ?? '' };
+}
+
 /** Parse one file's text. Syntax errors become problems (file, line, column, the parser's reason). */
 export function parseDefinitionFile(file: string, text: string): { objects: ParsedObject[]; problems: DefinitionProblem[] } {
   return file.toLowerCase().endsWith('.json') ? parseJsonFile(file, text) : parseYamlFile(file, text);
@@ -113,7 +142,7 @@ function parseYamlFile(file: string, text: string): { objects: ParsedObject[]; p
       problems.push(problem(file, toPosition(lines, w.pos[0]), `invalid YAML: ${parserReason(w.message)} (definitions take no custom tags: no environment or file substitution; write the value itself)`));
     }
     if (doc.errors.length > 0 || unknownTags.length > 0) {
-      for (const err of doc.errors) problems.push(problem(file, toPosition(lines, err.pos[0]), `invalid YAML: ${parserReason(err.message)}`));
+      for (const err of doc.errors) problems.push(parserProblem(file, lines, doc, err, 'YAML'));
       continue;
     }
     // An empty document, e.g. after a trailing `---`.
@@ -176,7 +205,7 @@ function parseJsonFile(file: string, text: string): { objects: ParsedObject[]; p
   // JSON is YAML: parse again with the YAML parser only to map paths to lines.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const dup = doc.errors.find((e) => e.code === 'DUPLICATE_KEY');
-  if (dup) return { objects: [], problems: [problem(file, toPosition(lines, dup.pos[0]), `invalid JSON: ${parserReason(dup.message)}`)] };
+  if (dup) return { objects: [], problems: [parserProblem(file, lines, doc, dup, 'JSON')] };
   const located = doc.errors.length === 0 ? doc : undefined;
   const objects = Array.isArray(value)
     ? value.map((v, i) => ({ value: v, origin: originFor(file, located, lines, [i]) }))
