@@ -17,8 +17,8 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Settings that take a duration (`6h`, `0`). */
-const DURATION_KEYS = new Set(['ttl', 'max_clock_skew', 'min_interval', 'redeliver_for', 'max_staleness']);
+/** Settings that take a duration (`6h`, `0`): every property of the schemas with the `featureguard-duration` format. */
+export const DURATION_KEYS: ReadonlySet<string> = new Set(['ttl', 'max_clock_skew', 'landing_delay', 'min_interval', 'redeliver_for', 'max_staleness']);
 
 /**
  * A duration of zero is written unquoted in YAML (`ttl: 0`, a number); definitions and settings hold it as the
