@@ -13,8 +13,25 @@ describe('validateWithSchema', () => {
     expect(validateWithSchema('feature_view', { ...view, ttl: '1w' })).toEqual([
       { path: '/ttl', message: "'1w' is not a valid duration: use 0 (unlimited) or a whole number with unit s, m, h or d, e.g. 6h" },
     ]);
-    expect(validateWithSchema('feature_view', { ...view, ttl: 5 })).toEqual([{ path: '/ttl', message: 'must be 0 (got 5)' }]);
+    expect(validateWithSchema('feature_view', { ...view, ttl: 5 })).toEqual([{ path: '/ttl', message: 'a duration needs a unit, e.g. 5s (got 5); or use 0 (unlimited)' }]);
     expect(validateWithSchema('feature_view', { ...view, ttl: true })).toEqual([{ path: '/ttl', message: 'must be text or 0 (got true)' }]);
+  });
+
+  it('says a bare number as a duration lacks its unit, rather than that it must be 0', () => {
+    const ttl = (value: number) => validateWithSchema('feature_view', { ...view, ttl: value });
+    expect(ttl(3600)).toEqual([{ path: '/ttl', message: 'a duration needs a unit, e.g. 3600s or 1h (got 3600); or use 0 (unlimited)' }]);
+    expect(ttl(90)).toEqual([{ path: '/ttl', message: 'a duration needs a unit, e.g. 90s (got 90); or use 0 (unlimited)' }]);
+    expect(ttl(172_800)[0].message).toContain('e.g. 172800s or 2d');
+    expect(ttl(1.5)[0].message).toBe('a duration needs a unit, e.g. 6h (got 1.5); or use 0 (unlimited)');
+    expect(ttl(-60)[0].message).toBe('a duration needs a unit, e.g. 6h (got -60); or use 0 (unlimited)');
+    // Every duration setting, with what 0 means for it.
+    expect(validateWithSchema('project', { project: 'p', quality: { provenance: { max_clock_skew: 300 } }, alerts: [{ name: 'a', url: 'http://127.0.0.1:9/x', min_interval: 600 }] })).toEqual([
+      { path: '/quality/provenance/max_clock_skew', message: 'a duration needs a unit, e.g. 300s or 5m (got 300); or use 0 (no skew allowed)' },
+      { path: '/alerts/0/min_interval', message: 'a duration needs a unit, e.g. 600s or 10m (got 600); or use 0 (every match is sent)' },
+    ]);
+    expect(validateWithSchema('project', { project: 'p', quality: { anomaly: { max_staleness: 7200 } } })).toEqual([
+      { path: '/quality/anomaly/max_staleness', message: 'a duration needs a unit, e.g. 7200s or 2h (got 7200); or use 0 (no freshness check)' },
+    ]);
   });
 
   it('says what a drift reference may be instead of printing its pattern', () => {

@@ -68,6 +68,8 @@ function translateAlternatives(e: ErrorObject, inner: ErrorObject[]): SchemaProb
     return message === undefined ? [] : [{ path, message }];
   }
   if (passing) return [{ path, message: `matches more than one allowed form (${e.keyword} branches ${passing.join(', ')})` }];
+  // `ttl: 3600`: the number branch (`0`) fits the type, but "must be 0" hides that the unit is what is missing.
+  if (typeof e.data === 'number' && branches.some((b) => b.pattern === DURATION_PATTERN)) return [{ path, message: unitlessDuration(e.data, path) }];
   const fitting = branches
     .map((b, i) => ({ b, errs: inner.filter((x) => x.schemaPath.startsWith(`${e.schemaPath}/${i}/`)) }))
     .filter(({ b }) => fitsType(b, e.data));
@@ -76,6 +78,14 @@ function translateAlternatives(e: ErrorObject, inner: ErrorObject[]): SchemaProb
     return translateErrors(fitting[0].errs);
   }
   return [{ path, message: `must be ${branches.map(describeSchema).join(' or ')} (got ${show(e.data)})` }];
+}
+
+/** A duration written as a bare number other than 0: which unit is meant is not known, so show both readings of seconds. */
+function unitlessDuration(n: number, path: string): string {
+  const seconds = Number.isSafeInteger(n) && n > 0 ? n : undefined;
+  const unit = seconds === undefined ? undefined : ([[86_400, 'd'], [3_600, 'h'], [60, 'm']] as const).find(([size]) => seconds % size === 0);
+  const examples = seconds === undefined ? '6h' : `${seconds}s${unit ? ` or ${seconds / unit[0]}${unit[1]}` : ''}`;
+  return `a duration needs a unit, e.g. ${examples} (got ${show(n)}); or use ${zeroDuration(path)}`;
 }
 
 function isRequiredOnly(s: Schema): boolean {
