@@ -7,6 +7,7 @@
  * @example
  * contentHash(rowShape(before)) === contentHash(rowShape(after)); // only the description changed
  */
+import { storedDuration } from './ttl.js';
 import type { Definition, FeatureViewDef, SourceDef } from './types.js';
 
 export function rowShape(def: Definition): unknown {
@@ -16,9 +17,22 @@ export function rowShape(def: Definition): unknown {
     case 'source':
       return sourceShape(def);
     case 'feature_view':
-      return { entities: def.entities, source: def.source, ttl: def.ttl ?? '0', role: def.role ?? 'feature', features: viewFeatureShape(def) };
+      return { entities: def.entities, source: def.source, ttl: ttlLength(def.ttl), role: def.role ?? 'feature', features: viewFeatureShape(def) };
     case 'feature_service':
       return { features: def.features, label: def.label ?? null };
+  }
+}
+
+/**
+ * A view's ttl by its length in milliseconds, as reads go by it: `1d` and `24h` are one ttl, and `0s`, `0` or none
+ * are 0 (unlimited). A value that is no duration (never valid, so never applied) stays as written.
+ */
+export function ttlLength(ttl: string | number | undefined): number | string {
+  if (ttl === 0) return 0;
+  try {
+    return storedDuration(ttl as string | undefined);
+  } catch {
+    return String(ttl);
   }
 }
 

@@ -13,6 +13,7 @@
  */
 import { InputError } from '../errors.js';
 import type { Definition, DefinitionKind, FeatureServiceDef, FeatureViewDef, EntityDef, SourceDef } from '../definitions/types.js';
+import { ttlLength } from '../definitions/row-shape.js';
 import { sourceColumnName } from '../definitions/source-location.js';
 import { canonicalJson } from './canonical.js';
 import { diffFields } from './diff.js';
@@ -101,14 +102,20 @@ const isEmpty = (v: unknown): boolean => (Array.isArray(v) ? v.length === 0 : v 
 
 /**
  * A definition without the settings written as their defaults (`online: false`, `role: feature`, `ttl: 0`,
- * empty `tags`, `slices` or `quality`): writing a default out, or dropping it, is no change (no new version).
+ * empty `tags`, `slices` or `quality`), and its ttl by its length: writing a default out, or dropping it, or the
+ * same ttl in another unit (`1d` as `24h`), is no change (no new version).
  */
 function withoutDefaults(def: Definition): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(def)) {
     if ((k === 'tags' || k === 'slices' || k === 'quality') && isEmpty(v)) continue;
-    // A ttl of zero in any unit (`0s`, `0d`) is `0`, unlimited.
-    if (def.kind === 'feature_view' && ((k === 'online' && v === false) || (k === 'role' && v === 'feature') || (k === 'ttl' && (v === 0 || /^0[smhd]?$/.test(String(v)))))) continue;
+    if (def.kind === 'feature_view' && ((k === 'online' && v === false) || (k === 'role' && v === 'feature'))) continue;
+    if (def.kind === 'feature_view' && k === 'ttl') {
+      // A ttl of zero in any unit (`0s`, `0d`) is `0`, unlimited: the default.
+      const length = ttlLength(v as string | number);
+      if (length !== 0) out[k] = length;
+      continue;
+    }
     out[k] = v;
   }
   return out;

@@ -302,6 +302,14 @@ describe('the time axis of a view', () => {
     reg.apply(withView({ ttl: '0' }));
     for (const ttl of ['0s', '0d', '0m']) expect(reg.plan(withView({ ttl })).hasChanges, ttl).toBe(false);
   });
+
+  it('a ttl written in another unit is no change: its length decides', () => {
+    const reg = openSqliteRegistry(db);
+    reg.apply(withView({ ttl: '1d' }));
+    for (const ttl of ['24h', '1440m', '86400s']) expect(reg.plan(withView({ ttl })).hasChanges, ttl).toBe(false);
+    expect(reg.apply(withView({ ttl: '24h' })).applied).toEqual([]);
+    expect(reg.plan(withView({ ttl: '25h' })).changes.find((c) => c.kind === 'feature_view')?.changes).toEqual([{ path: '/ttl', before: '1d', after: '25h' }]);
+  });
 });
 
 describe('a feature added back after a breaking change dropped the view', () => {

@@ -52,6 +52,23 @@ describe('dataset verify against what the build recorded', () => {
     expect([v.reproducible, v.differences]).toEqual([false, [{ what: 'definition', name: 'feature_view/user_stats', message: "feature_view 'user_stats' changed since the build (version 1 → 2)" }]]);
   });
 
+  it('takes a ttl by its length: the same ttl in another unit is no new version and no difference', async () => {
+    const { dir, project } = await tiny();
+    const out = join(dir, 'train.parquet');
+    await getHistoricalFeatures(project, { entities: join(dir, 'entities.csv'), service: 'fraud_model', out });
+    const withView = (change: object) => definitions.map((d) => (d.kind === 'feature_view' && d.name === 'user_stats' ? defineFeatureView({ ...d, ...change }) : d));
+    // 1h written as 60m or 3600s: nothing to apply.
+    for (const ttl of ['60m', '3600s']) expect(project.registry.plan(withView({ ttl })).hasChanges, ttl).toBe(false);
+    expect(project.registry.apply(withView({ ttl: '60m' })).applied).toEqual([]);
+    expect((await verifyDataset(project, `${out}.manifest.json`)).reproducible).toBe(true);
+    // A version that respells it along with a change that decides no rows (or one applied before ttls were compared by length).
+    expect(project.registry.apply(withView({ ttl: '60m', description: 'hourly' })).applied).toHaveLength(1);
+    const v = await verifyDataset(project, `${out}.manifest.json`);
+    expect([v.reproducible, v.notes]).toEqual([true, ["feature_view 'user_stats' changed since the build (version 1 → 2), not in what decides the rows"]]);
+    // Another length is another ttl.
+    expect(project.registry.plan(withView({ ttl: '61m', description: 'hourly' })).hasChanges).toBe(true);
+  });
+
   it('a view run (materialize, check) records the versions of the definitions it read too', async () => {
     const { dir, project } = await tiny();
     const set = project.registry.current();
