@@ -17,6 +17,7 @@
  * `online-writes.ts`).
  */
 import type { Definition } from '../definitions/types.js';
+import { alertReferenceProblems } from '../definitions/cross-references.js';
 import { checkSources } from '../definitions/source-check.js';
 import { FeatureguardError, type DefinitionProblem } from '../errors.js';
 import type { Project } from '../project.js';
@@ -39,6 +40,8 @@ export interface ApplyDefinitionsResult extends ApplyResult {
   readonly deferred: readonly string[];
   /** What `validate` finds wrong with the sources (missing file, column, type): applied anyway, said now. */
   readonly source_problems: readonly DefinitionProblem[];
+  /** Alerts of featureguard.yaml filtering on a view or service no longer defined (they never fire for it): applied anyway, said now. */
+  readonly alert_problems: readonly DefinitionProblem[];
 }
 
 /**
@@ -86,5 +89,5 @@ export async function applyDefinitions(
   }
   // What `validate` would say about the sources: warnings, since a push-fed source may have no file yet.
   const sourceProblems = await checkSources(project.sourceRoots, defs).catch((): DefinitionProblem[] => []);
-  return { ...result, dropped, deferred, source_problems: sourceProblems };
+  return { ...result, dropped, deferred, source_problems: sourceProblems, alert_problems: alertReferenceProblems(project.config.alerts ?? [], defs) };
 }

@@ -199,6 +199,34 @@ describe('project commands on the flights example', () => {
     ]);
   });
 
+  it('plan and apply warn when a view an alert filters on is renamed away (the alert would stop firing)', async () => {
+    const copy = await copyFlightsProject(join(root, 'alert-rename'));
+    const config = join(copy, 'featureguard.yaml');
+    writeFileSync(config, `${readFileSync(config, 'utf8')}\nalerts:\n  - name: retrain\n    url: "http://127.0.0.1:9/hook"\n    views: [route_daily]\n`);
+    const run = (...argv: string[]) => runCli(['--project', copy, ...argv]);
+    expect((await run('apply')).code).toBe(0);
+    for (const [file, from] of [['route_daily.yaml', 'name: route_daily\n'], ['delay_model.yaml', 'route_daily]']]) {
+      const path = join(copy, 'features', file);
+      const text = readFileSync(path, 'utf8');
+      expect(text).toContain(from);
+      writeFileSync(path, text.replace(from, from.replace('route_daily', 'route_daily_v2')));
+    }
+    const warning = "warning: featureguard.yaml /alerts/0/views/0: alert 'retrain' filters on feature view 'route_daily', which is not defined: it never fires for it (did you mean 'route_daily_v2'?)";
+    const plan = await run('plan');
+    expect(plan.code).toBe(0);
+    expect(plan.out).toContain('+ feature_view route_daily_v2');
+    expect(plan.out).toContain(warning);
+    expect(JSON.parse((await run('--json', 'plan')).out).alert_problems).toEqual([
+      { file: 'featureguard.yaml', path: '/alerts/0/views/0', message: expect.stringContaining("filters on feature view 'route_daily', which is not defined") },
+    ]);
+    const applied = await run('apply', '--allow-breaking');
+    expect(applied.code).toBe(0);
+    expect(applied.out).toContain(warning);
+    expect(applied.out).toContain('feature_view route_daily_v2 v1');
+    // Applied: the JSON of an apply with nothing left to change still names the dead filter.
+    expect(JSON.parse((await run('--json', 'apply')).out).alert_problems).toHaveLength(1);
+  });
+
   it('validate names a missing source file and exits 2', async () => {
     const copy = await copyFlightsProject(join(root, 'broken'));
     renameSync(join(copy, 'data', 'route_daily.parquet'), join(copy, 'data', 'moved.parquet'));

@@ -107,7 +107,11 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       const plan = project.registry.plan(defs);
       const { formatPlan } = await import('../../registry/format.js');
       const sourceProblems = await sourceWarnings(project.sourceRoots, defs);
-      ctx.print({ ...plan, source_problems: sourceProblems }, () => formatPlan(plan, { color: ctx.io.isTty }) + (sourceProblems.length ? `\n${warningText(sourceProblems)}` : ''));
+      const { alertReferenceProblems } = await import('../../definitions/cross-references.js');
+      // An alert filtering on a view this renames or removes would stop firing without a word.
+      const alertProblems = alertReferenceProblems(project.config.alerts ?? [], defs);
+      ctx.print({ ...plan, source_problems: sourceProblems, alert_problems: alertProblems }, () =>
+        [formatPlan(plan, { color: ctx.io.isTty }), ...(sourceProblems.length ? [warningText(sourceProblems)] : []), ...(alertProblems.length ? [alertWarningText(alertProblems)] : [])].join('\n'));
     });
 
   program
@@ -125,10 +129,11 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       const applied = result.applied.map(({ definition, ...v }) => ({ ...v, removed: definition === null }));
       const { dropped, deferred } = result;
       // Applied anyway (a push-fed source may have no file yet), but said now rather than at the first materialization.
-      const sourceProblems = result.source_problems;
-      ctx.print({ plan: result.plan, applied, dropped, deferred, source_problems: sourceProblems }, () =>
+      const { source_problems: sourceProblems, alert_problems: alertProblems } = result;
+      ctx.print({ plan: result.plan, applied, dropped, deferred, source_problems: sourceProblems, alert_problems: alertProblems }, () =>
         [
           ...(sourceProblems.length ? [warningText(sourceProblems)] : []),
+          ...(alertProblems.length ? [alertWarningText(alertProblems)] : []),
           applied.length === 0
             ? 'Nothing to apply.'
             : applied.length > 5
@@ -275,7 +280,13 @@ async function sourceWarnings(roots: SourceRoots, defs: readonly Definition[]): 
   return checkSources(roots, defs).catch((): DefinitionProblem[] => []);
 }
 
+const warningLines = (problems: readonly DefinitionProblem[]) => problems.map((p) => `warning: ${p.file}${p.line ? `:${p.line}` : ''} ${p.path}: ${p.message}`);
+
 function warningText(problems: readonly DefinitionProblem[]): string {
-  const lines = problems.map((p) => `warning: ${p.file}${p.line ? `:${p.line}` : ''} ${p.path}: ${p.message}`);
-  return [...lines, `(${problems.length} source problem${problems.length > 1 ? 's' : ''}: materializations and builds of these views fail or block until fixed; 'featureguard validate' lists them)`].join('\n');
+  return [...warningLines(problems), `(${problems.length} source problem${problems.length > 1 ? 's' : ''}: materializations and builds of these views fail or block until fixed; 'featureguard validate' lists them)`].join('\n');
+}
+
+function alertWarningText(problems: readonly DefinitionProblem[]): string {
+  const n = problems.length;
+  return [...warningLines(problems), `(${n} alert filter${n > 1 ? 's' : ''} naming what is not defined: fix ${n > 1 ? 'them' : 'it'} in featureguard.yaml, or the alert stays silent for ${n > 1 ? 'those names' : 'that name'})`].join('\n');
 }

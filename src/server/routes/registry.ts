@@ -5,6 +5,7 @@
  * Every read goes through `registry.current()`, which re-reads when another process applied.
  */
 import { Hono } from 'hono';
+import { alertReferenceProblems } from '../../definitions/cross-references.js';
 import { validateDefinitions } from '../../definitions/loader.js';
 import type { Definition, DefinitionKind } from '../../definitions/types.js';
 import { FeatureguardError, NotFoundError } from '../../errors.js';
@@ -64,7 +65,9 @@ export function registryRoutes(ctx: ServerContext): Hono {
 
   app.post('/plan', read, async (c) => {
     const body = registryBody(await readJson(c, ctx.limits.bodyLimit));
-    return c.json(registry.plan(validateDefinitions(body.definitions, ctx.project.sourceRoots, 'definitions')));
+    const defs = validateDefinitions(body.definitions, ctx.project.sourceRoots, 'definitions');
+    // An alert left filtering on a view the request renames or removes would stop firing without a word.
+    return c.json({ ...registry.plan(defs), alert_problems: alertReferenceProblems(ctx.project.config.alerts ?? [], defs) });
   });
   app.post('/apply', ctx.auth.requireScope('admin'), async (c) => {
     const body = registryBody(await readJson(c, ctx.limits.bodyLimit));
