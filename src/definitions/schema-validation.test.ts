@@ -32,6 +32,9 @@ describe('validateWithSchema', () => {
     expect(validateWithSchema('project', { project: 'p', quality: { anomaly: { max_staleness: 7200 } } })).toEqual([
       { path: '/quality/anomaly/max_staleness', message: 'a duration needs a unit, e.g. 7200s or 2h (got 7200); or use 0 (no freshness check)' },
     ]);
+    expect(validateWithSchema('project', { project: 'p', quality: { provenance: { landing_delay: 900 } } })).toEqual([
+      { path: '/quality/provenance/landing_delay', message: 'a duration needs a unit, e.g. 900s or 15m (got 900); or use 0 (no late landing: a row that lands after its day was read is an edit)' },
+    ]);
   });
 
   it('says what a drift reference may be instead of printing its pattern', () => {

@@ -16,6 +16,7 @@ const ZERO_MEANS: Readonly<Record<string, string>> = {
   redeliver_for: 'never redeliver',
   max_clock_skew: 'no skew allowed',
   max_staleness: 'no freshness check',
+  landing_delay: 'no late landing: a row that lands after its day was read is an edit',
 };
 
 /** `0 (unlimited)`, or what 0 means for the setting at a JSON pointer such as `/alerts/0/min_interval`. */
