@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,6 +84,23 @@ describe('API keys', () => {
     expect(vi.mocked(timingSafeEqual)).toHaveBeenCalledTimes(2);
   });
 
+  it("does not wait for another process's write lock to record a key's use, and records it on a later request", async () => {
+    // A review finding: the touch waited up to the 10 s busy timeout on the request thread, so the whole server
+    // (other requests, /health) stopped while a CLI command or a VACUUM wrote to the state database.
+    const keys = fresh();
+    const { key, info } = keys.create('read');
+    const { ended } = await holdWriteLock(join(dir, 'state.db'), 3000);
+    const t0 = performance.now();
+    expect(keys.verify(key)).toMatchObject({ id: info.id });
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(keys.list()[0].last_used_at).toBeNull();
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(10_000);
+    await ended;
+    // The busy touch was not counted as done: the next request records the use, without waiting a minute.
+    expect(keys.verify(key)).not.toBeNull();
+    expect(keys.list()[0].last_used_at).not.toBeNull();
+  });
+
   it('nests scopes read ⊂ write ⊂ admin', () => {
     expect(scopeAllows('admin', 'write')).toBe(true);
     expect(scopeAllows('write', 'read')).toBe(true);
@@ -90,3 +108,24 @@ describe('API keys', () => {
     expect(scopeAllows('read', 'write')).toBe(false);
   });
 });
+
+/**
+ * Another process holding the state database's write lock for `ms`; resolves once it holds it, with its end (in an
+ * object: an async function that returned the promise itself would wait for it).
+ */
+async function holdWriteLock(file: string, ms: number): Promise<{ ended: Promise<void> }> {
+  const child = spawn(process.execPath, ['-e', `
+    const Database = require('better-sqlite3');
+    const d = new Database(${JSON.stringify(file)});
+    d.exec('BEGIN IMMEDIATE');
+    d.exec("UPDATE api_keys SET name = name WHERE 0");
+    process.stdout.write('locked\\n');
+    setTimeout(() => { d.exec('COMMIT'); d.close(); }, ${ms});
+  `], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+  const ended = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('locked') && resolve());
+    child.on('exit', (code) => reject(new Error(`the lock holder exited (${code})`)));
+  });
+  return { ended };
+}

@@ -153,11 +153,18 @@ export function openKeyStore(db: StateDb): KeyStore {
       const now = Date.now();
       if (now - (touched.get(row.id) ?? 0) > LAST_USED_EVERY_MS) {
         touched.set(row.id, now);
+        // Bookkeeping: a state database that cannot be written now (busy, read-only, a disk error) must not refuse
+        // a valid key, nor hold it up. The write never waits for another process's write lock (a CLI apply, a
+        // prune, a VACUUM): better-sqlite3 is synchronous, so the connection's 10 s busy wait would stop the whole
+        // server. A busy database is tried again by the key's next request; other failures after a minute.
+        const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
+        db.pragma('busy_timeout = 0');
         try {
           touch.run(new Date(now).toISOString(), row.id);
-        } catch {
-          // Bookkeeping: a state database that cannot be written now (busy, read-only, a disk error) must not
-          // refuse a valid key; the next touch records it.
+        } catch (e) {
+          if ((e as { code?: string }).code?.startsWith('SQLITE_BUSY')) touched.delete(row.id);
+        } finally {
+          db.pragma(`busy_timeout = ${busyTimeout}`);
         }
       }
       return { id: row.id, name: row.name, scope: row.scope };
