@@ -1,15 +1,22 @@
-/** Human-readable output of the quality commands (tables, a run's report). */
+/**
+ * Human-readable output of the quality commands (tables, a run's report). Text from the data (slice values, messages
+ * quoting them, column names, URIs) goes through `escapeUnsafeText`: a terminal would act on its control characters.
+ * `--json` gives it as stored.
+ */
 import type { AlertAttempt } from '../../alerts/attempts.js';
 import type { Redelivery } from '../../alerts/redelivery.js';
 import type { CheckResult, Run } from '../../runs/types.js';
+import { escapeUnsafeText } from '../../text-safety.js';
 
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
 
+/** Aligned columns; cells are escaped first, so that the widths are those shown. */
 function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : pad(c, widths[i]))).join('  ')).join('\n');
+  const cells = rows.map((r) => r.map(escapeUnsafeText));
+  const widths = cells[0].map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : pad(c, widths[i]))).join('  ')).join('\n');
 }
 
 function shortTime(iso: string | null): string {
@@ -42,7 +49,7 @@ export function formatCheckResult(r: CheckResult): string {
   const name = `${r.check}${r.method ? `.${r.method}` : ''}`;
   const where = [r.feature, r.slice ? `[${r.slice}]` : null].filter(Boolean).join(' ');
   const policy = r.policy && r.policy !== 'warn' ? ` (${r.policy})` : '';
-  return `[${r.status}]${policy} ${name}${where ? ` ${where}` : ''}: ${r.message}`;
+  return escapeUnsafeText(`[${r.status}]${policy} ${name}${where ? ` ${where}` : ''}: ${r.message}`);
 }
 
 /** `runs show` as a report. */
@@ -87,5 +94,5 @@ export function formatRunShow(
     }
   }
   for (const r of redeliveries) lines.push(`  ${r.alert} redelivery ${r.round}: due ${shortTime(r.next_at)} (${r.until ? `tried until ${shortTime(r.until)}` : 'not redelivered by this featureguard.yaml'})`);
-  return lines.join('\n');
+  return lines.map(escapeUnsafeText).join('\n');
 }
