@@ -54,6 +54,24 @@ describe('runs page', () => {
     expect(html.match(/<tr data-run-id=/g)).toHaveLength(1);
     expect(html).toContain(`data-run-id="${f.drifted.id}"`);
   });
+
+  it('takes a time with a zone, seconds or a fraction as GET /v1/runs does, and says when one names no instant', async () => {
+    // A review finding: ?since=…Z (as the pages print times) listed every run, with an empty field and no Clear link.
+    for (const since of ['2026-11-21T00:00:00Z', '2026-11-21T01:00:00%2B01:00', '2026-11-21T00:00:00.000Z']) {
+      const { html } = await get(`/ui/runs?since=${since}&until=2026-11-22T00:00Z`);
+      expect(html.match(/<tr data-run-id=/g), since).toHaveLength(1);
+      expect(html).toContain(`data-run-id="${f.drifted.id}"`);
+      expect(html).toContain('name="since" type="datetime-local" step="any" value="2026-11-21T00:00"');
+      expect(html).toContain('>Clear</a>');
+    }
+    const fraction = await get('/ui/runs?since=2026-11-21T06:05:00.5Z');
+    expect(fraction.html.match(/<tr data-run-id=/g)).toHaveLength(1);
+    expect(fraction.html).toContain('value="2026-11-21T06:05:00.500"');
+    const bad = await get('/ui/runs?since=2026-11-31T00:00Z');
+    expect(bad.html.match(/<tr data-run-id=/g)).toHaveLength(3);
+    expect(bad.html).toMatch(/<p class="error-box" role="alert">invalid &#39;Started from&#39; &#39;2026-11-31T00:00Z&#39;: November 2026 has 30 days/);
+    expect(bad.html).toContain('>Clear</a>');
+  });
 });
 
 describe('run detail', () => {

@@ -50,6 +50,21 @@ describe('parseRunsQuery', () => {
     // A date alone is its midnight, in the form the page's datetime-local field shows (else it showed empty).
     expect(parseRunsQuery({ since: '2026-02-30', until: '2026-02-28' })).toMatchObject({ since: undefined, until: '2026-02-28T00:00' });
   });
+
+  it('reads since and until as GET /v1/runs does (a zone, seconds, a fraction), shown back in UTC; a bad one says why', () => {
+    // A review finding: a value with a zone or a fraction (the pages print times as …Z) was dropped without a word.
+    const q = parseRunsQuery({ since: '2026-12-02T06:56:14Z', until: '2026-12-02T08:56:14.5+01:00' });
+    expect(q).toMatchObject({ since: '2026-12-02T06:56:14', until: '2026-12-02T07:56:14.500', notices: [] });
+    expect(runFilter(q)).toMatchObject({ since: '2026-12-02T06:56:14.000Z', until: '2026-12-02T07:56:14.500Z' });
+    expect(parseRunsQuery({ since: '2026-12-02 07:00-02:00' }).since).toBe('2026-12-02T09:00');
+    const bad = parseRunsQuery({ since: '2026-02-30', until: 'yesterday' });
+    expect(bad).toMatchObject({ since: undefined, until: undefined });
+    expect(bad.notices).toEqual([
+      expect.stringMatching(/^invalid 'Started from' '2026-02-30': February 2026 has 28 days/),
+      expect.stringMatching(/^invalid 'Started before' 'yesterday': use an ISO 8601 date or time/),
+    ]);
+    expect(parseRunsQuery({ since: '', until: '' })).toMatchObject({ since: undefined, until: undefined, notices: [] });
+  });
 });
 
 describe('RunDetailPage', () => {

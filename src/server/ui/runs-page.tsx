@@ -19,11 +19,13 @@ export interface RunsQuery {
   service?: string;
   kind?: RunKind;
   status?: RunStatus;
-  /** `YYYY-MM-DDTHH:mm` (UTC) as the datetime-local control sends it. */
+  /** The instant in UTC as the datetime-local control shows it: `YYYY-MM-DDTHH:mm`, then `:ss` and `.SSS` when not 0. */
   since?: string;
   until?: string;
   limit: number;
   offset: number;
+  /** Why a `since` or `until` of the URL was left out: it names no instant. */
+  notices: string[];
 }
 
 const int = (raw: string | undefined, min: number, max: number, dflt: number): number => {
@@ -32,32 +34,39 @@ const int = (raw: string | undefined, min: number, max: number, dflt: number): n
 };
 const oneOf = <T extends string>(raw: string | undefined, allowed: readonly T[]): T | undefined =>
   raw && (allowed as readonly string[]).includes(raw) ? (raw as T) : undefined;
+
 /**
- * A `datetime-local` value (read as UTC) that names a real instant, else undefined. A date alone (what the
- * CLI's --since takes, and people type into a shared link) becomes its midnight: the form's field shows only
- * full date-times, and would show it empty and drop it from the next Apply.
+ * A time filter read as `GET /v1/runs` reads it (`parseInstant`: a date alone is its midnight, a zone or a fraction
+ * is taken; the pages print times as `…Z`, so people paste that), written back as the datetime-local field shows
+ * it, in UTC. A value that names no instant is left out with a notice, not dropped without a word. The fields have
+ * `step="any"`: under the default step of a minute, a value with seconds is invalid and a browser that checks the
+ * step (as the HTML standard says) would refuse to submit the form.
  */
-const localTime = (raw: string | undefined): string | undefined => {
-  if (!raw || !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/.test(raw)) return undefined;
+function timeFilter(raw: string | undefined, label: string, notices: string[]): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
   try {
-    return parseInstant(raw, 'time') && (raw.length === 10 ? `${raw}T00:00` : raw);
-  } catch {
+    const iso = parseInstant(raw, label).toISOString();
+    return iso.endsWith(':00.000Z') ? iso.slice(0, 16) : iso.endsWith('.000Z') ? iso.slice(0, 19) : iso.slice(0, 23);
+  } catch (e) {
+    notices.push(`${(e as Error).message} (left out of the filters)`);
     return undefined;
   }
-};
+}
 
-/** Parse the page's query string leniently (a bad value is ignored, not an error page). */
+/** Parse the page's query string leniently (a bad value is ignored, not an error page; a bad time says so). */
 export function parseRunsQuery(q: Record<string, string | undefined>): RunsQuery {
   const name = (s: string | undefined) => (s && /^[a-z_][a-z0-9_]{0,62}$/.test(s) ? s : undefined);
+  const notices: string[] = [];
   return {
     view: name(q.view),
     service: name(q.service),
     kind: oneOf(q.kind, RUN_KINDS),
     status: oneOf(q.status, RUN_STATUSES),
-    since: localTime(q.since),
-    until: localTime(q.until),
+    since: timeFilter(q.since, "'Started from'", notices),
+    until: timeFilter(q.until, "'Started before'", notices),
     limit: int(q.limit, 1, MAX_PAGE, 50),
     offset: int(q.offset, 0, Number.MAX_SAFE_INTEGER, 0),
+    notices,
   };
 }
 
@@ -77,11 +86,16 @@ export function RunsPage(props: { frame: PageFrame; q: RunsQuery; runs: readonly
   const { frame, q } = props;
   const base = frame.base;
   const params = { view: q.view, service: q.service, kind: q.kind, status: q.status, since: q.since, until: q.until };
-  const filtered = Object.values(params).some((v) => v !== undefined);
+  const filtered = Object.values(params).some((v) => v !== undefined) || q.notices.length > 0;
   return (
     <Layout frame={frame} title="Runs" section="runs">
       <h1>Runs</h1>
       <p class="muted">Every materialization, dataset build, push and check, newest first, with the verdict of its guards.</p>
+      {q.notices.map((n) => (
+        <p class="error-box" role="alert">
+          {n}
+        </p>
+      ))}
       <form class="filters" method="get" action={`${base}/runs`} role="search" aria-label="filter runs">
         <label for="f-view">
           View
@@ -131,11 +145,11 @@ export function RunsPage(props: { frame: PageFrame; q: RunsQuery; runs: readonly
         </label>
         <label for="f-since">
           Started from (UTC)
-          <input id="f-since" name="since" type="datetime-local" value={q.since ?? ''} />
+          <input id="f-since" name="since" type="datetime-local" step="any" value={q.since ?? ''} />
         </label>
         <label for="f-until">
           Started before (UTC)
-          <input id="f-until" name="until" type="datetime-local" value={q.until ?? ''} />
+          <input id="f-until" name="until" type="datetime-local" step="any" value={q.until ?? ''} />
         </label>
         <label for="f-limit">
           Per page
