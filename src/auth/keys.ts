@@ -12,7 +12,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { InputError, NotFoundError } from '../errors.js';
-import { ensureTables, type StateDb } from '../state/state-db.js';
+import { ensureTables, writeWithoutWaiting, type StateDb } from '../state/state-db.js';
 import { UNSAFE_TEXT } from '../text-safety.js';
 
 export type Scope = 'read' | 'write' | 'admin';
@@ -157,14 +157,10 @@ export function openKeyStore(db: StateDb): KeyStore {
         // a valid key, nor hold it up. The write never waits for another process's write lock (a CLI apply, a
         // prune, a VACUUM): better-sqlite3 is synchronous, so the connection's 10 s busy wait would stop the whole
         // server. A busy database is tried again by the key's next request; other failures after a minute.
-        const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
-        db.pragma('busy_timeout = 0');
         try {
-          touch.run(new Date(now).toISOString(), row.id);
+          writeWithoutWaiting(db, () => touch.run(new Date(now).toISOString(), row.id));
         } catch (e) {
           if ((e as { code?: string }).code?.startsWith('SQLITE_BUSY')) touched.delete(row.id);
-        } finally {
-          db.pragma(`busy_timeout = ${busyTimeout}`);
         }
       }
       return { id: row.id, name: row.name, scope: row.scope };

@@ -13,7 +13,8 @@ import type { CheckResult } from './types.js';
 const { db, file } = tempStateDb('run-store-busy');
 
 /** Another process holding the state database's write lock for `ms`; resolves once it holds it, with its end. */
-async function holdWriteLock(ms: number): Promise<Promise<void>> {
+/** Hold the write lock from another process for `ms`; resolves once it is held, with a promise of its release (in an object: an async function would wait for a promise it returns). */
+async function holdWriteLock(ms: number): Promise<{ ended: Promise<void> }> {
   const child = spawn(process.execPath, ['-e', `
     const Database = require('better-sqlite3');
     const d = new Database(${JSON.stringify(file)});
@@ -28,7 +29,7 @@ async function holdWriteLock(ms: number): Promise<Promise<void>> {
     child.stdout.on('data', (d: Buffer) => d.toString().includes('locked') && resolve());
     child.on('exit', (code) => reject(new Error(`the lock holder exited (${code})`)));
   });
-  return ended;
+  return { ended };
 }
 
 describe('quality-log writes while another process writes', () => {
@@ -36,9 +37,12 @@ describe('quality-log writes while another process writes', () => {
     const runs = openRunStore(db);
     const run = runs.create({ kind: 'push', view: 'v' });
     const result = (check: string) => ({ run_id: run.id, check, feature: null, slice: null, status: 'pass' }) as unknown as CheckResult;
-    const ended = await holdWriteLock(400);
+    const { ended } = await holdWriteLock(400);
+    const t = performance.now();
     runs.addResults([result('drift'), result('volume')]);
     runs.addProfiles(run.id, [{ column: 'x', slice: null, profile: { rows: 1 } }] as never);
+    // They waited for the lock (not failed with SQLITE_BUSY, not written around it).
+    expect(performance.now() - t).toBeGreaterThan(200);
     await ended;
     expect(runs.results(run.id).map((r) => r.check)).toEqual(['drift', 'volume']);
     expect(runs.profiles(run.id)).toHaveLength(1);

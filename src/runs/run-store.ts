@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InputError, NotFoundError } from '../errors.js';
-import { ensureColumn, ensureTables, type StateDb } from '../state/state-db.js';
+import { ensureColumn, ensureTables, writeWithoutWaiting, type StateDb } from '../state/state-db.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { isThisHost, processAlive, processHost } from '../state/process-host.js';
 import type { CheckResult, Run, RunFilter, RunKind, RunStatus } from './types.js';
@@ -217,14 +217,10 @@ function startHeartbeat(): void {
 
 function beat(db: StateDb): void {
   if (!db.open) return;
-  const wait = db.pragma('busy_timeout', { simple: true }) as number;
   try {
-    db.pragma('busy_timeout = 0');
-    db.prepare('UPDATE run_owners SET beat_at = ? WHERE pid = ? AND host = ?').run(Date.now(), process.pid, processHost());
+    writeWithoutWaiting(db, () => db.prepare('UPDATE run_owners SET beat_at = ? WHERE pid = ? AND host = ?').run(Date.now(), process.pid, processHost()));
   } catch {
     // busy or read-only: the next beat
-  } finally {
-    db.pragma(`busy_timeout = ${wait}`);
   }
 }
 

@@ -44,6 +44,22 @@ export function openWalDatabase(file: string, busyTimeoutMs: number): Database.D
 /** A synchronous 20 ms wait between attempts to switch to WAL (opening a database is synchronous). */
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
+/**
+ * Run a write that must not wait for another process's write lock (bookkeeping: a key's last use, a run's
+ * heartbeat): better-sqlite3 is synchronous, so the connection's busy wait would stop the whole process (a
+ * server's every request) while a CLI apply, a prune or a VACUUM writes. The wait is 0 for this one write and
+ * put back after; nothing else can run on the connection in between. SQLite's errors (SQLITE_BUSY) are thrown.
+ */
+export function writeWithoutWaiting<T>(db: Database.Database, write: () => T): T {
+  const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 0');
+  try {
+    return write();
+  } finally {
+    db.pragma(`busy_timeout = ${busyTimeout}`);
+  }
+}
+
 export function openStateDb(file: string): StateDb {
   try {
     const db = openWalDatabase(file, 10_000);

@@ -85,6 +85,12 @@ describe('runs show, runs list and check', () => {
     expect(lines.join('\n')).toContain('[cat=evil\\u001b[2K\\u001b[1GFAKE [pass] all good]');
   });
 
+  it('materialize writes the message of a blocked run (quoting a slice value) escaped', async () => {
+    const again = await fg('materialize', '--start', '2026-02-06', '--end', '2026-02-11');
+    expect(again.out).toMatch(/^ev: blocked: .*\\u00/m);
+    expect(again.out + again.err).not.toMatch(RAW);
+  });
+
   it('give the values as stored with --json', async () => {
     const show = JSON.parse((await fg('--json', 'runs', 'show', blocked)).out);
     expect(show.results.map((r: { slice: string | null }) => r.slice)).toEqual(expect.arrayContaining(HOSTILE.map((c) => `cat=${c}`)));

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
+import { escapeUnsafeText } from '../../text-safety.js';
 import { parseInstant } from '../../time/instant.js';
 import { joinRepeated, type CommandContext } from '../context.js';
 import { onInterrupt } from '../../state/interrupt.js';
@@ -73,14 +74,14 @@ export function registerDatasetCommands(program: Command, ctx: CommandContext): 
         ctx.print(res.manifest, () => {
           const lines: string[] = [];
           if (res.status === 'blocked') {
-            lines.push(`dataset blocked by checks (run ${res.run.id}): ${res.checks.blockedReason ?? ''}`, 'nothing was written; fix the data or pass --allow-failed-checks');
+            lines.push(`dataset blocked by checks (run ${res.run.id}): ${escapeUnsafeText(res.checks.blockedReason ?? '')}`, 'nothing was written; fix the data or pass --allow-failed-checks');
           } else {
             for (const o of res.outputs) lines.push(`wrote ${o.rows.toLocaleString('en-US')} row${o.rows === 1 ? '' : 's'} to ${o.path} (${o.part === 'all' ? o.format : `${o.part}, ${o.format}`})`);
             lines.push(`manifest: ${res.outputs.map((o) => `${o.path}.manifest.json`).join(', ')}`);
           }
           const c = res.checks.counts;
           lines.push(`checks: ${c.pass} pass, ${c.warn} warn, ${c.fail} fail, ${c.error} error, ${c.skipped} skipped — run ${res.run.id} (${res.status})`);
-          for (const r of res.checks.results) if (r.status === 'fail' || r.status === 'warn' || r.status === 'error') lines.push(`  ${r.status.padEnd(5)} ${r.check}${r.feature ? ` [${r.feature}]` : ''}: ${r.message}`);
+          for (const r of res.checks.results) if (r.status === 'fail' || r.status === 'warn' || r.status === 'error') lines.push(escapeUnsafeText(`  ${r.status.padEnd(5)} ${r.check}${r.feature ? ` [${r.feature}]` : ''}: ${r.message}`));
           return lines.join('\n');
         });
       } finally {

@@ -14,7 +14,7 @@ import { guardsSkipped } from './quality-format.js';
 import type { OnlineFeaturesResponse } from '../../serving/online-features.js';
 import { joinRepeated, type CommandContext } from '../context.js';
 import { onInterrupt } from '../../state/interrupt.js';
-import { BIDI_CONTROL_CLASS, UNSAFE_TEXT } from '../../text-safety.js';
+import { BIDI_CONTROL_CLASS, escapeUnsafeText, UNSAFE_TEXT } from '../../text-safety.js';
 
 /** A comma-separated flag value; given but naming nothing (`--views ''`) is a usage error, not "all". */
 const list = (text: string | undefined, flag = '--views'): string[] | undefined => {
@@ -46,7 +46,8 @@ function formatResults(results: readonly MaterializeResult[]): string {
       r.run?.id ?? '-',
     ]);
   }
-  const notes = results.filter((r) => r.message).map((r) => `${r.view}: ${r.status}: ${r.message}`);
+  // A message may quote the data (a check's slice value): escaped, as `runs show` writes it.
+  const notes = results.filter((r) => r.message).map((r) => `${r.view}: ${r.status}: ${escapeUnsafeText(r.message!)}`);
   return [pad(rows), ...notes].join('\n');
 }
 
