@@ -17,8 +17,9 @@ import { parseDefinitionFile, type ParsedObject } from './definition-files.js';
 import { definitionOrigin, setDefinitionOrigin } from './origins.js';
 import { show, validateWithSchema } from './schema-validation.js';
 import { resolveInProject, sourceRootsOf, type SourceRoots } from './source-location.js';
-import { didYouMean } from './suggest.js';
-import { QUALITY_FAMILIES } from '../guards/config.js';
+import { closest, didYouMean } from './suggest.js';
+import { CHECK_METHODS } from '../guards/check-methods.js';
+import { QUALITY_FAMILIES, type QualityFamily } from '../guards/config.js';
 import type { Definition, DefinitionKind, ProjectConfig } from './types.js';
 
 export const CONFIG_FILE_NAME = 'featureguard.yaml';
@@ -67,12 +68,22 @@ export function loadConfig(root: string): ProjectConfig {
         const pos = origin.locate(`/alerts/${i}/name`);
         schemaProblems.push({ file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: `/alerts/${i}/name`, message: `alert name '${alert.name}' is taken by alerts[${first}]; give each alert its own name` });
       } else alertNames.set(alert.name, i);
-      // A misspelt family would make the alert silently never fire (a retraining trigger that is dead).
+      // A misspelt family or method would make the alert silently never fire (a retraining trigger that is dead).
       (alert.checks ?? []).forEach((check, j) => {
-        const family = check.split('.')[0];
-        if ((QUALITY_FAMILIES as readonly string[]).includes(family)) return;
+        const dot = check.indexOf('.');
+        const family = dot < 0 ? check : check.slice(0, dot);
         const pos = origin.locate(`/alerts/${i}/checks/${j}`);
-        schemaProblems.push({ file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: `/alerts/${i}/checks/${j}`, message: `unknown check '${family}': use a family (${QUALITY_FAMILIES.join(', ')}) or family.method${didYouMean(family, QUALITY_FAMILIES)}` });
+        const problem = (message: string) => schemaProblems.push({ file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: `/alerts/${i}/checks/${j}`, message });
+        if (!(QUALITY_FAMILIES as readonly string[]).includes(family)) {
+          problem(`unknown check '${family}': use a family (${QUALITY_FAMILIES.join(', ')}) or family.method${didYouMean(family, QUALITY_FAMILIES)}`);
+          return;
+        }
+        if (dot < 0) return;
+        const methods = CHECK_METHODS[family as QualityFamily];
+        const method = check.slice(dot + 1);
+        if (methods.includes(method)) return;
+        const near = closest(method, methods);
+        problem(`unknown check '${check}': the ${family} checks record the methods ${methods.join(', ')}${near ? ` (did you mean '${family}.${near}'?)` : ''}; the alert would never fire`);
       });
       const why = webhookUrlProblem(alert.url);
       if (why === null) return;
