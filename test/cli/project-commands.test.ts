@@ -34,7 +34,7 @@ describe('project commands on the flights example', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^OK: project 'flights': 3 entities, 3 sources, 3 feature views, 1 feature service/);
     const j = JSON.parse((await cli('--json', 'validate')).out);
-    expect(j).toEqual({ ok: true, project: 'flights', counts: { entity: 3, source: 3, feature_view: 3, feature_service: 1 }, problems: [] });
+    expect(j).toEqual({ ok: true, project: 'flights', counts: { entity: 3, source: 3, feature_view: 3, feature_service: 1 }, problems: [], warnings: [] });
   });
 
   it('plan shows every object to add, apply applies them, a second apply changes nothing', async () => {
@@ -197,6 +197,19 @@ describe('project commands on the flights example', () => {
       { file: 'featureguard.yaml', path: '/alerts/0/views/1', message: "alert 'retrain' filters on feature view 'airport_hourlyy', which is not defined: it never fires for it (did you mean 'airport_hourly'?)" },
       { file: 'featureguard.yaml', path: '/alerts/0/services/0', message: "alert 'retrain' filters on feature service 'delay_modle', which is not defined: it never fires for it (did you mean 'delay_model'?)" },
     ]);
+  });
+
+  it('validate warns (exit 0) about an alert secret unset here and redeliver_for beside min_interval', async () => {
+    const copy = await copyFlightsProject(join(root, 'alert-settings'));
+    const config = join(copy, 'featureguard.yaml');
+    writeFileSync(config, `${readFileSync(config, 'utf8')}\nalerts:\n  - name: retrain\n    url: "http://127.0.0.1:9/hook"\n    secret_env: FG_TEST_UNSET_SECRET\n    min_interval: 1h\n    redeliver_for: 48h\n  - name: fine\n    url: "http://127.0.0.1:9/hook"\n    min_interval: 0\n    redeliver_for: 1h\n`);
+    delete process.env.FG_TEST_UNSET_SECRET;
+    const r = await runCli(['--project', copy, 'validate']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^OK: project 'flights'/);
+    expect(r.out).toContain("warning: featureguard.yaml /alerts/0/secret_env: alert 'retrain': FG_TEST_UNSET_SECRET is not set in this environment");
+    expect(r.out).toContain("warning: featureguard.yaml /alerts/0/redeliver_for: alert 'retrain': redeliver_for is ignored beside min_interval");
+    expect(JSON.parse((await runCli(['--project', copy, '--json', 'validate'])).out).warnings.map((w: { path: string }) => w.path)).toEqual(['/alerts/0/secret_env', '/alerts/0/redeliver_for']);
   });
 
   it('plan and apply warn when a view an alert filters on is renamed away (the alert would stop firing)', async () => {

@@ -11,6 +11,7 @@ import type { DefinitionProblem } from '../../errors.js';
 import type { Project } from '../../project.js';
 import type { VersionRecord } from '../../registry/types.js';
 import type { CommandContext } from '../context.js';
+import { storedDuration } from '../../definitions/ttl.js';
 
 const KINDS: readonly DefinitionKind[] = ['entity', 'source', 'feature_view', 'feature_service'];
 const KIND_ALIASES: Record<string, DefinitionKind> = {
@@ -90,10 +91,14 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
         problems.push(...alertReferenceProblems(project.config.alerts ?? [], defs));
       }
       const counts = countKinds(defs ?? []);
-      ctx.print({ ok: problems.length === 0, project: project.config.project, counts, problems }, () =>
-        problems.length === 0
-          ? `OK: project '${project.config.project}': ${describeCounts(counts)}; every source found with its declared columns.`
-          : `${problems.length} problem${problems.length > 1 ? 's' : ''}:\n${formatProblems(problems)}`,
+      const warnings = alertSettingWarnings(project.config.alerts ?? []);
+      ctx.print({ ok: problems.length === 0, project: project.config.project, counts, problems, warnings }, () =>
+        [
+          problems.length === 0
+            ? `OK: project '${project.config.project}': ${describeCounts(counts)}; every source found with its declared columns.`
+            : `${problems.length} problem${problems.length > 1 ? 's' : ''}:\n${formatProblems(problems)}`,
+          ...warningLines(warnings),
+        ].join('\n'),
       );
       if (problems.length) ctx.setExit(2);
     });
@@ -278,6 +283,25 @@ async function sourceWarnings(roots: SourceRoots, defs: readonly Definition[]): 
   const { checkSources } = await import('../../definitions/source-check.js');
   // Only warnings: a check that cannot run (the engine fails to open) must not stop the plan.
   return checkSources(roots, defs).catch((): DefinitionProblem[] => []);
+}
+
+/**
+ * Alert settings that work, but not as written (warnings of `validate`, which may run where the secrets are not
+ * set, as in CI): a `secret_env` unset here sends every delivery unsigned, which a receiver that verifies refuses
+ * (for a day of redeliveries); `redeliver_for` beside `min_interval` is ignored (such alerts are not redelivered:
+ * their failed matches count in the next delivery or summary).
+ */
+function alertSettingWarnings(alerts: readonly { readonly name: string; readonly secret_env?: string; readonly min_interval?: string; readonly redeliver_for?: string }[]): DefinitionProblem[] {
+  const out: DefinitionProblem[] = [];
+  alerts.forEach((a, i) => {
+    if (a.secret_env && !process.env[a.secret_env]) {
+      out.push({ file: 'featureguard.yaml', path: `/alerts/${i}/secret_env`, message: `alert '${a.name}': ${a.secret_env} is not set in this environment; a process without it sends this alert's deliveries unsigned` });
+    }
+    if (a.min_interval !== undefined && storedDuration(a.min_interval) > 0 && a.redeliver_for !== undefined) {
+      out.push({ file: 'featureguard.yaml', path: `/alerts/${i}/redeliver_for`, message: `alert '${a.name}': redeliver_for is ignored beside min_interval (such an alert is not redelivered: a failed match counts in its next delivery or held-back summary)` });
+    }
+  });
+  return out;
 }
 
 const warningLines = (problems: readonly DefinitionProblem[]) => problems.map((p) => `warning: ${p.file}${p.line ? `:${p.line}` : ''} ${p.path}: ${p.message}`);
