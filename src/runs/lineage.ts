@@ -168,9 +168,11 @@ export function toOpenLineageRunEvent(run: Run, results: readonly CheckResult[],
   }
   // A check run writes nothing; other runs without a recorded output wrote to the online store.
   const out = run.lineage?.output ?? (run.kind === 'check' ? null : { kind: 'online', uri: `featureguard://${namespace}/${run.view ?? run.service ?? run.kind}` });
-  const outputs: OpenLineageRunEvent['outputs'] = out
-    ? [{ ...splitUri(out.uri), facets: {}, ...(run.rows_out !== null ? { outputFacets: { outputStatistics: facet('OutputStatisticsOutputDatasetFacet', { rowCount: run.rows_out }) } } : {}) }]
-    : [];
+  const rowCount = (rows: number) => ({ outputFacets: { outputStatistics: facet('OutputStatisticsOutputDatasetFacet', { rowCount: rows }) } });
+  const outputs: OpenLineageRunEvent['outputs'] = [
+    ...(out ? [{ ...splitUri(out.uri), facets: {}, ...(run.rows_out !== null ? rowCount(run.rows_out) : {}) }] : []),
+    ...(run.lineage?.other_outputs ?? []).map((o) => ({ ...splitUri(o.uri), facets: {}, ...rowCount(o.rows) })),
+  ];
   return {
     eventType,
     eventTime: run.finished_at ?? run.started_at,

@@ -32,6 +32,8 @@ export interface Lineage {
   definition_versions: Record<string, { version: number; hash: string }>;
   inputs: LineageInput[];
   output: { kind: string; uri: string } | null;
+  /** Further outputs of the run, with their row counts (a push `to: both`: the file appended to the offline source). */
+  other_outputs?: { kind: string; uri: string; rows: number }[];
   package_version: string;
   host: string;
   user: string;

@@ -211,6 +211,8 @@ function lineageOf(project: Project, view: FeatureViewDef, rows: number, to: Pus
     definition_versions,
     inputs: [{ name: `push:${view.name}`, kind: 'push', uri: `push://${view.name}`, fingerprint: { rows } }],
     output: to === 'offline' && file ? { kind: 'file', uri: file } : { kind: 'online', uri: `online://${project.config.online_store?.type ?? 'sqlite'}/${view.name}` },
+    // `to: both`: the file appended to the offline source too (the run's rows_out counts the online writes).
+    ...(to === 'both' && file ? { other_outputs: [{ kind: 'file', uri: file, rows }] } : {}),
     package_version: VERSION,
     host: hostname(),
     user,

@@ -5,9 +5,10 @@
  * where its rows went.
  */
 import Database from 'better-sqlite3';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInterruptCleanups } from '../../src/state/interrupt.js';
+import { toOpenLineageRunEvent } from '../../src/runs/lineage.js';
 import { openPushProject, type PushProject } from './push-project.js';
 
 let project: PushProject;
@@ -43,8 +44,10 @@ describe('an interrupted push', () => {
     try {
       other.exec('BEGIN IMMEDIATE');
       const pushing = project.fs.push({ view: 'v', rows: [row(2)], to: 'both' }).catch((e: unknown) => e);
-      for (let i = 0; i < 500 && project.files('s').length < 2; i++) await new Promise((r) => setTimeout(r, 10));
-      const [pushed] = project.files('s').filter((f) => f.startsWith('push-'));
+      // Until the file is renamed into place (before that it is a temp file under another name).
+      const pushedFiles = () => project.files('s').filter((f) => f.startsWith('push-'));
+      for (let i = 0; i < 500 && pushedFiles().length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      const [pushed] = pushedFiles();
       expect(pushed).toBeDefined();
       const said = runInterruptCleanups('SIGINT');
       expect(said).toContainEqual(`removed ${join(project.dir, 'data', 's', pushed)}, the file the push had written to the offline source`);
@@ -67,6 +70,10 @@ describe("a push's run record", () => {
     expect(older).toMatchObject({ written: 0, skipped: 1 });
     expect(project.fs.runs.get(older.run_id)).toMatchObject({ rows_in: 1, rows_out: 0, options: { to: 'both', rows: 1, written: 0, skipped: 1, file: older.file } });
     expect(project.fs.runs.get(r.run_id)).toMatchObject({ rows_in: 2, rows_out: 2, options: { written: 2, skipped: 0, file: r.file } });
+    // Lineage names both outputs of a push to both: the online store (rows written) and the file (rows appended).
+    expect(project.fs.runs.get(older.run_id).lineage).toMatchObject({ output: { kind: 'online' }, other_outputs: [{ kind: 'file', uri: older.file, rows: 1 }] });
+    const event = toOpenLineageRunEvent(project.fs.runs.get(older.run_id), project.fs.runs.results(older.run_id), { namespace: 'p' });
+    expect(event.outputs.map((o) => [o.name.endsWith(basename(older.file!)) ? 'file' : 'online', (o.outputFacets?.outputStatistics as { rowCount?: number } | undefined)?.rowCount])).toEqual([['online', 0], ['file', 1]]);
     const offline = await project.fs.push({ view: 'v', rows: [{ user_id: 1, event_timestamp: '2026-01-16T00:00:00Z', n: 8 }], to: 'offline' });
     expect(project.fs.runs.get(offline.run_id)).toMatchObject({ rows_out: 1, options: { to: 'offline', file: offline.file }, lineage: { output: { kind: 'file', uri: offline.file } } });
   });

@@ -84,6 +84,7 @@ export function formatRunShow(
     lines.push('', `lineage: job ${run.lineage.job}, package ${run.lineage.package_version}, ${run.lineage.user}@${run.lineage.host}`);
     for (const i of run.lineage.inputs) lines.push(`  input ${i.name} (${i.kind}) ${i.uri}`);
     if (run.lineage.output) lines.push(`  output ${run.lineage.output.kind} ${run.lineage.output.uri}`);
+    for (const o of run.lineage.other_outputs ?? []) lines.push(`  output ${o.kind} ${o.uri} (${o.rows} row${o.rows === 1 ? '' : 's'})`);
   }
   if (alerts.length > 0) {
     lines.push('', 'alerts:');
