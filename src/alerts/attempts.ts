@@ -73,6 +73,25 @@ export function recordInterruptedTry(state: StateDb, alert: { name: string; url:
   });
 }
 
+/**
+ * Record a min_interval delivery about to be tried as held back (attempt 0) until a try arrives or fails
+ * (`forgetPending`): a process killed meanwhile leaves it on the run, which the next held-back summary then lists.
+ * Returns its id.
+ */
+export function recordPending(state: StateDb, alert: { name: string; url: string }, runId: string): number {
+  const info = db(state)
+    .prepare('INSERT INTO alert_attempts (run_id, alert, url, attempt, status_code, ok, error, at, duration_ms) VALUES (?, ?, ?, 0, NULL, 0, ?, ?, 0)')
+    .run(runId, alert.name, webhookEndpoint(alert.url), PENDING, new Date().toISOString());
+  return Number(info.lastInsertRowid);
+}
+
+const PENDING = 'held until a try arrives (left so when its process was killed while delivering: counted in the next delivery or held-back summary)';
+
+/** The delivery recorded by `recordPending` got its tries (recorded on their own). */
+export function forgetPending(state: StateDb, id: number): void {
+  db(state).prepare('DELETE FROM alert_attempts WHERE id = ? AND attempt = 0').run(id);
+}
+
 /** Delivery attempts of a run's alerts, in order. */
 export function listAlertAttempts(project: Pick<Project, 'state'>, runId: string): AlertAttempt[] {
   const rows = db(project.state).prepare('SELECT * FROM alert_attempts WHERE run_id = ? ORDER BY id').all(runId) as (Omit<AlertAttempt, 'ok'> & { ok: number })[];

@@ -32,10 +32,10 @@ import type { Project } from '../project.js';
 import { takeDueAlerts } from '../runs/run-store.js';
 import type { CheckResult, Run } from '../runs/types.js';
 import { onInterrupt } from '../state/interrupt.js';
-import { alertTarget, recordAttempt, recordInterruptedTry, listAlertAttempts, triesOf, webhookEndpoint, type AlertAttempt } from './attempts.js';
+import { alertTarget, forgetPending, recordAttempt, recordInterruptedTry, recordPending, listAlertAttempts, triesOf, webhookEndpoint, type AlertAttempt } from './attempts.js';
 import { firstTriesMs, forgetRedelivery, keptAlerts, releaseRedelivery, scheduleRedelivery } from './redelivery.js';
 import { SIGNATURE_HEADER, signBody } from './signature.js';
-import { releaseDeliverySlot, takeDeliverySlot } from './throttle.js';
+import { releaseDeliverySlot, settleDeliverySlot, takeDeliverySlot } from './throttle.js';
 
 export { listAlertAttempts, type AlertAttempt };
 
@@ -286,7 +286,8 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
     const matched = matchAlert(alert, run, outcome, registry);
     if (!matched) return [];
     const target = alertTarget(run);
-    const slot = takeDeliverySlot(project.state, alert, target, Date.now());
+    const hold = firstTriesMs(opts.tries ?? 3, opts.timeoutMs ?? 5000, backoffMs(opts));
+    const slot = takeDeliverySlot(project.state, alert, target, Date.now(), hold);
     if (!slot.send) {
       const held: AlertAttempt = {
         run_id: runId, alert: alert.name, url: webhookEndpoint(alert.url), attempt: 0, status_code: null, ok: false,
@@ -298,22 +299,32 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
     const payload = alertPayload(project, alert, run, outcome, matched);
     const body = JSON.stringify(alert.min_interval ? { ...payload, suppressed: slot.suppressed } : payload);
     // Kept for redelivery before the first try and forgotten once one arrives (an outbox): a delivery whose every
-    // try fails, or whose process is stopped or killed meanwhile, is sent again (`redelivery.ts`).
-    scheduleRedelivery(project.state, alert, runId, body, Date.now(), firstTriesMs(opts.tries ?? 3, opts.timeoutMs ?? 5000, backoffMs(opts)));
+    // try fails, or whose process is stopped or killed meanwhile, is sent again (`redelivery.ts`). A min_interval
+    // alert's match is recorded on the run as held back instead (its slot counts it so too) until a try arrives or
+    // fails: a process killed meanwhile leaves it to the next delivery or held-back summary.
+    scheduleRedelivery(project.state, alert, runId, body, Date.now(), hold);
+    const pending = slot.claim ? recordPending(project.state, alert, runId) : null;
+    const unpend = () => {
+      if (pending !== null) forgetPending(project.state, pending);
+    };
     // Stopped while delivering (Ctrl-C, a second signal to serve): the try in flight is recorded as interrupted
     // and the slot given back, as for a delivery whose every try failed, so the match is counted in the next one
     // (or, without min_interval, redelivered).
     const undo = onInterrupt(() => {
       recordInterruptedTry(project.state, alert, runId, triesOf(project, runId, alert.name) + 1);
+      unpend();
       releaseDeliverySlot(project.state, alert, target, slot);
     });
     try {
       const attempts = await deliver(project.state, alert, runId, body, opts);
-      if (attempts.some((a) => a.ok)) forgetRedelivery(project.state, alert, runId);
-      else {
+      if (attempts.some((a) => a.ok)) {
+        forgetRedelivery(project.state, alert, runId);
+        settleDeliverySlot(project.state, alert, target, slot);
+      } else {
         releaseDeliverySlot(project.state, alert, target, slot);
         releaseRedelivery(project.state, alert, runId, attempts[attempts.length - 1]?.attempt ?? 0);
       }
+      unpend();
       return attempts;
     } finally {
       undo();

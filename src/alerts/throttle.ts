@@ -38,55 +38,86 @@ export type DeliverySlot =
       readonly send: true;
       /** Matches held back since the last delivery. */
       readonly suppressed: number;
-      /** Give the slot back when the delivery failed (see `releaseDeliverySlot`). */
-      readonly previous: { readonly lastSentAt: number; readonly suppressed: number; readonly takenAt: number } | null;
+      /** The delivery's claim on the slot, to settle (`settleDeliverySlot`) or give back (`releaseDeliverySlot`); null without min_interval. */
+      readonly claim: DeliveryClaim | null;
     }
   | { readonly send: false; /** When the last delivery was sent (ISO 8601). */ readonly lastSentAt: string };
 
-/** Whether `alert` may deliver for `target` now; records the decision (one transaction). */
-export function takeDeliverySlot(db: StateDb, alert: AlertConfig, target: string, now: number): DeliverySlot {
+export interface DeliveryClaim {
+  /** Whose claim it is: only its holder settles or gives it back. */
+  readonly token: string;
+  readonly takenAt: number;
+  /** Where the interval started before (ms; 0: no delivery that counts). */
+  readonly lastSentAt: number;
+}
+
+/**
+ * Whether `alert` may deliver for `target` now; records the decision (one transaction). A delivery takes the slot
+ * with a claim held for `holdMs` (as long as its tries can take), and its match counts as held back until a try
+ * arrives: a process killed while delivering (kill -9, out of memory) leaves it counted, and once the claim has run
+ * out the slot counts as free (nothing arrived), so the next match or held-back summary reports it.
+ */
+export function takeDeliverySlot(db: StateDb, alert: AlertConfig, target: string, now: number, holdMs = 60_000): DeliverySlot {
   const interval = storedDuration(alert.min_interval);
-  if (interval <= 0) return { send: true, suppressed: 0, previous: null };
+  if (interval <= 0) return { send: true, suppressed: 0, claim: null };
   ensureThrottleTable(db);
   return db.transaction((): DeliverySlot => {
-    const row = db.prepare('SELECT last_sent_at, suppressed FROM alert_throttle WHERE alert = ? AND target = ?').get(alert.name, target) as
-      | { last_sent_at: number; suppressed: number }
+    const row = db.prepare('SELECT last_sent_at, suppressed, claim, claimed_until FROM alert_throttle WHERE alert = ? AND target = ?').get(alert.name, target) as
+      | { last_sent_at: number; suppressed: number; claim: string | null; claimed_until: number }
       | undefined;
-    if (row && now - row.last_sent_at < interval && now >= row.last_sent_at) {
+    // A claim run out: its delivery (or summary) was killed before a try arrived, so it does not hold the interval.
+    const dead = row !== undefined && row.claim !== null && row.claimed_until <= now;
+    if (row && !dead && now - row.last_sent_at < interval && now >= row.last_sent_at) {
       db.prepare('UPDATE alert_throttle SET suppressed = suppressed + 1 WHERE alert = ? AND target = ?').run(alert.name, target);
       return { send: false, lastSentAt: new Date(row.last_sent_at).toISOString() };
     }
-    // The row is replaced: a summary claim on it ends (this delivery reports its count; the summary, if it is on the
-    // wire, then leaves the count alone).
-    db.prepare('INSERT OR REPLACE INTO alert_throttle (alert, target, last_sent_at, suppressed) VALUES (?, ?, ?, 0)').run(alert.name, target, now);
-    return { send: true, suppressed: row?.suppressed ?? 0, previous: { lastSentAt: row?.last_sent_at ?? 0, suppressed: row?.suppressed ?? 0, takenAt: now } };
+    // A summary claim on the row ends (this delivery reports its count; the summary, if it is on the wire, then
+    // leaves the count alone).
+    const token = randomUUID();
+    db.prepare(
+      `INSERT INTO alert_throttle (alert, target, last_sent_at, suppressed, claim, claimed_until) VALUES (?, ?, ?, 1, ?, ?)
+       ON CONFLICT (alert, target) DO UPDATE SET last_sent_at = excluded.last_sent_at, suppressed = suppressed + 1, claim = excluded.claim, claimed_until = excluded.claimed_until`,
+    ).run(alert.name, target, now, token, now + holdMs);
+    return { send: true, suppressed: row?.suppressed ?? 0, claim: { token, takenAt: now, lastSentAt: row && !dead ? row.last_sent_at : 0 } };
   }).immediate();
 }
 
 /**
- * A delivery taken with `takeDeliverySlot` reached no one (every try failed): the interval starts from the
- * last delivery that did, and this match is counted as held back, so the next one is sent and reports it.
+ * A delivery taken with `takeDeliverySlot` arrived: its match and those it reported are no longer held back
+ * (matches held back meanwhile stay counted). Nothing when another delivery took the slot since (it reports them).
  */
-export function releaseDeliverySlot(db: StateDb, alert: AlertConfig, target: string, slot: DeliverySlot): void {
-  if (!slot.send || slot.previous === null) return;
-  giveBack(db, alert, target, slot.previous.suppressed + 1, { takenAt: slot.previous.takenAt, restore: slot.previous.lastSentAt });
+export function settleDeliverySlot(db: StateDb, alert: AlertConfig, target: string, slot: DeliverySlot): void {
+  if (!slot.send || slot.claim === null) return;
+  ensureThrottleTable(db);
+  db.prepare('UPDATE alert_throttle SET suppressed = max(0, suppressed - ?), claim = NULL, claimed_until = 0 WHERE alert = ? AND target = ? AND claim = ?')
+    .run(slot.suppressed + 1, alert.name, target, slot.claim.token);
 }
 
 /**
- * Count `matches` back as held back for a target (added: matches held back meanwhile, by this or another
- * process, stay counted), and with `interval`, put its start back to `restore`, but only if no delivery took
- * the slot since `takenAt` (a later successful one keeps it).
+ * A delivery taken with `takeDeliverySlot` reached no one (every try failed, or it was interrupted): the interval
+ * starts from the last delivery that did, and its match stays counted as held back, so the next one is sent and
+ * reports it. Nothing when another delivery took the slot since.
  */
-function giveBack(db: StateDb, alert: AlertConfig, target: string, matches: number, interval?: { takenAt: number; restore: number }): void {
+export function releaseDeliverySlot(db: StateDb, alert: AlertConfig, target: string, slot: DeliverySlot): void {
+  if (!slot.send || slot.claim === null) return;
   ensureThrottleTable(db);
-  db.prepare('UPDATE alert_throttle SET last_sent_at = CASE WHEN last_sent_at = ? THEN ? ELSE last_sent_at END, suppressed = suppressed + ? WHERE alert = ? AND target = ?')
-    .run(interval?.takenAt ?? null, interval?.restore ?? null, matches, alert.name, target);
+  db.prepare('UPDATE alert_throttle SET last_sent_at = ?, claim = NULL, claimed_until = 0 WHERE alert = ? AND target = ? AND claim = ?')
+    .run(slot.claim.lastSentAt, alert.name, target, slot.claim.token);
+}
+
+/**
+ * Put the interval's start back to `restore` for a target, but only if no delivery took the slot since `takenAt`
+ * (a later successful one keeps it).
+ */
+function giveBack(db: StateDb, alert: AlertConfig, target: string, interval: { takenAt: number; restore: number }): void {
+  ensureThrottleTable(db);
+  db.prepare('UPDATE alert_throttle SET last_sent_at = ? WHERE last_sent_at = ? AND alert = ? AND target = ?').run(interval.restore, interval.takenAt, alert.name, target);
 }
 
 /** Matches held back for one target whose interval has ended: claimed for a summary delivery. */
 export interface HeldBackClaim {
   readonly target: string;
-  /** When the last delivery went (ms); the held-back matches came after it. */
+  /** When the last delivery went (ms; 0 after a claim that ran out); the held-back matches came after it. */
   readonly since: number;
   readonly suppressed: number;
   /** The claim's own time: the interval now runs from here. */
@@ -99,8 +130,8 @@ export interface HeldBackClaim {
  * The targets of `alert` with matches held back and an interval that has ended by `now`, each claimed in one
  * transaction for `holdMs` (as long as the summary's tries can take): of processes sweeping the same state
  * database, one sends each summary. The claim restarts the interval (a summary counts as a delivery) but leaves
- * the count: it is taken only once a try arrived (`settleHeldBack`). A claim whose process was killed runs out and
- * is taken over by the next sweep once the interval from it has ended too.
+ * the count: it is taken only once a try arrived (`settleHeldBack`). A claim whose process was killed (a summary's,
+ * or a run delivery's) runs out and is taken over by the next sweep: nothing arrived, so no interval holds.
  */
 export function claimHeldBack(db: StateDb, alert: AlertConfig, now: number, holdMs = 60_000): HeldBackClaim[] {
   const interval = storedDuration(alert.min_interval);
@@ -108,12 +139,16 @@ export function claimHeldBack(db: StateDb, alert: AlertConfig, now: number, hold
   ensureThrottleTable(db);
   const token = randomUUID();
   return db.transaction((): HeldBackClaim[] => {
+    // A claim that ran out (its delivery or summary killed before a try arrived) holds no interval: due at once.
     const rows = db
-      .prepare('SELECT target, last_sent_at, suppressed FROM alert_throttle WHERE alert = ? AND suppressed > 0 AND last_sent_at <= ? AND claimed_until <= ?')
-      .all(alert.name, now - interval, now) as { target: string; last_sent_at: number; suppressed: number }[];
+      .prepare(
+        `SELECT target, CASE WHEN claim IS NULL THEN last_sent_at ELSE 0 END AS since, suppressed FROM alert_throttle
+         WHERE alert = ? AND suppressed > 0 AND claimed_until <= ? AND (last_sent_at <= ? OR claim IS NOT NULL)`,
+      )
+      .all(alert.name, now, now - interval) as { target: string; since: number; suppressed: number }[];
     const claim = db.prepare('UPDATE alert_throttle SET last_sent_at = ?, claim = ?, claimed_until = ? WHERE alert = ? AND target = ?');
     for (const r of rows) claim.run(now, token, now + holdMs, alert.name, r.target);
-    return rows.map((r) => ({ target: r.target, since: r.last_sent_at, suppressed: r.suppressed, takenAt: now, token }));
+    return rows.map((r) => ({ target: r.target, since: r.since, suppressed: r.suppressed, takenAt: now, token }));
   }).immediate();
 }
 
@@ -143,7 +178,7 @@ export function releaseHeldBack(db: StateDb, alert: AlertConfig, claim: HeldBack
  */
 export function unclaimHeldBack(db: StateDb, alert: AlertConfig, claim: HeldBackClaim): void {
   releaseHeldBack(db, alert, claim);
-  giveBack(db, alert, claim.target, 0, { takenAt: claim.takenAt, restore: claim.since });
+  giveBack(db, alert, claim.target, { takenAt: claim.takenAt, restore: claim.since });
 }
 
 /**

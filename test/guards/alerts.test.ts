@@ -2,7 +2,7 @@
  * Alerts against a real HTTP receiver on 127.0.0.1 that fails the first
  * attempt: signature, retries with backoff, every attempt recorded.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -574,6 +574,39 @@ describe('alerts', () => {
     expect(held).toHaveLength(2);
     for (const res of held) res.end();
     await Promise.all([delivering, next]);
+  });
+
+  it('a min_interval delivery whose process is killed on the wire (kill -9) is held back on its run, summed up once its claim ran out', async () => {
+    // A receiver that never answers the first request (the CLI is killed while it waits), and answers the rest.
+    const bodies: string[] = [];
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        bodies.push(Buffer.concat(chunks).toString('utf8'));
+        if (bodies.length > 1) res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    bench = await guardBench({ alerts: [{ name: 'volume', url, statuses: ['fail'], checks: ['anomaly'], min_interval: '1h' }] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'cli', 'interrupt-child.ts'), '--project', bench.dir, 'check', '--view', 'delays', '--start', '2025-01-01', '--end', '2025-01-02'], { stdio: 'ignore' });
+    const exited = new Promise((r) => child.on('exit', r));
+    for (let i = 0; i < 3000 && bodies.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(bodies).toHaveLength(1);
+    child.kill('SIGKILL');
+    await exited;
+    const project = bench.project;
+    const runId = JSON.parse(bodies[0]).run.id as string;
+    // Recorded on its run as held back, and counted so.
+    expect(listAlertAttempts(project, runId)).toEqual([expect.objectContaining({ alert: 'volume', attempt: 0, ok: false, error: expect.stringMatching(/^held until a try arrives/) })]);
+    expect(throttleRow(project)).toMatchObject({ suppressed: 1 });
+    // While the killed delivery's claim holds (its tries' time and a minute), no summary; then one, an hour early.
+    expect(await sendHeldBackSummaries(project)).toEqual([]);
+    process.env.FEATUREGUARD_ALERT_BACKOFF_MS = '1';
+    expect((await sendHeldBackSummaries(project, Date.now() + 2 * 60_000)).map((a) => [a.run_id, a.ok])).toEqual([[runId, true]]);
+    expect(JSON.parse(bodies[1])).toMatchObject({ event: 'featureguard.held_back', alert: 'volume', suppressed: 1, since: null, runs: [{ id: runId }] });
+    expect(throttleRow(project)).toMatchObject({ suppressed: 0, claim: null });
   });
 
   it('does not follow a redirect: the attempt fails, saying so, and the signed body goes nowhere else', async () => {
