@@ -33,7 +33,8 @@ import { takeDueAlerts } from '../runs/run-store.js';
 import type { CheckResult, Run } from '../runs/types.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { alertTarget, forgetPending, recordAttempt, recordInterruptedTry, recordPending, listAlertAttempts, triesOf, webhookEndpoint, type AlertAttempt } from './attempts.js';
-import { firstTriesMs, forgetRedelivery, keptAlerts, releaseRedelivery, scheduleRedelivery } from './redelivery.js';
+import { countGivenUp } from './given-up.js';
+import { firstTriesMs, forgetRedelivery, keptAlerts, redeliveryWindow, releaseRedelivery, scheduleRedelivery } from './redelivery.js';
 import { SIGNATURE_HEADER, signBody } from './signature.js';
 import { releaseDeliverySlot, settleDeliverySlot, takeDeliverySlot } from './throttle.js';
 
@@ -310,10 +311,13 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
     // Stopped while delivering (Ctrl-C, a second signal to serve): the try in flight is recorded as interrupted
     // and the slot given back, as for a delivery whose every try failed, so the match is counted in the next one
     // (or, without min_interval, redelivered).
+    // Neither kept for redelivery nor counted by min_interval (`redeliver_for: 0`): a delivery that did not arrive is given up.
+    const lost = slot.claim === null && redeliveryWindow(alert) <= 0;
     const undo = onInterrupt(() => {
       recordInterruptedTry(project.state, alert, runId, triesOf(project, runId, alert.name) + 1);
       unpend();
       releaseDeliverySlot(project.state, alert, target, slot);
+      if (lost) countGivenUp(project.state, alert.name, 1);
     });
     try {
       const attempts = await deliver(project.state, alert, runId, body, opts);
@@ -323,6 +327,7 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
       } else {
         releaseDeliverySlot(project.state, alert, target, slot);
         releaseRedelivery(project.state, alert, runId, attempts[attempts.length - 1]?.attempt ?? 0);
+        if (lost) countGivenUp(project.state, alert.name, 1);
       }
       unpend();
       return attempts;

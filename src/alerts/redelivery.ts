@@ -26,6 +26,8 @@ import type { AlertConfig } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import { ensureColumn, ensureTables, hasTable, type StateDb } from '../state/state-db.js';
 import { triesOf, type AlertAttempt } from './attempts.js';
+import { countGivenUp } from './given-up.js';
+import { undeliveredHeldBack } from './throttle.js';
 import { deliver, type AlertOptions } from './dispatch.js';
 
 const DDL = `
@@ -184,16 +186,20 @@ export async function redeliverAndReport(project: Project, options: RedeliverOpt
 }
 
 /**
- * Per alert this process redelivers: deliveries not arrived yet (in flight or waiting for a round), and when the
- * oldest was first tried (ms). Given up ones are gone from it.
+ * Per alert: the deliveries not arrived yet, and when the oldest was first tried (ms). For an alert this process
+ * redelivers, those in flight or waiting for a round (given up ones are gone from it: `given-up.ts` counts them);
+ * for a `min_interval` alert, the matches held back on targets whose last delivery has not arrived (in flight,
+ * failed, or killed: `undeliveredHeldBack`).
  */
 export function undeliveredByAlert(project: Pick<Project, 'state' | 'config'>): { alert: string; count: number; since: number }[] {
-  if (!hasTable(project.state, 'alert_redeliveries')) return [];
-  const names = (project.config.alerts ?? []).filter((a) => redeliveryWindow(a) > 0).map((a) => a.name);
-  if (names.length === 0) return [];
-  return project.state
+  const alerts = project.config.alerts ?? [];
+  const held = undeliveredHeldBack(project.state, alerts.filter((a) => storedDuration(a.min_interval) > 0).map((a) => a.name));
+  const names = alerts.filter((a) => redeliveryWindow(a) > 0).map((a) => a.name);
+  if (names.length === 0 || !hasTable(project.state, 'alert_redeliveries')) return held;
+  const kept = project.state
     .prepare(`SELECT alert, count(*) AS count, min(first_tried_at) AS since FROM alert_redeliveries WHERE alert IN (${names.map(() => '?').join(', ')}) GROUP BY alert ORDER BY alert`)
     .all(...names) as { alert: string; count: number; since: number }[];
+  return [...kept, ...held].sort((a, b) => (a.alert < b.alert ? -1 : a.alert > b.alert ? 1 : 0));
 }
 
 /** The alerts of a run that have a delivery kept (in flight, or waiting to be sent again). */
@@ -240,10 +246,15 @@ function claim(state: StateDb, windows: ReadonlyMap<string, number>, token: stri
   return state.transaction(() => {
     let givenUp = 0;
     const expire = state.prepare('DELETE FROM alert_redeliveries WHERE alert = ? AND first_tried_at + ? < ? AND claimed_until <= ? AND (? IS NULL OR run_id = ?)');
-    for (const [alert, window] of windows) givenUp += expire.run(alert, window, now, now, runId, runId).changes;
-    givenUp += state
-      .prepare(`DELETE FROM alert_redeliveries WHERE alert NOT IN (${inList}) AND first_tried_at < ? AND claimed_until <= ? AND (? IS NULL OR run_id = ?)`)
-      .run(...names, now - UNCONFIGURED_GRACE_MS, now, runId, runId).changes;
+    for (const [alert, window] of windows) {
+      const n = expire.run(alert, window, now, now, runId, runId).changes;
+      countGivenUp(state, alert, n);
+      givenUp += n;
+    }
+    const unconfigured = `FROM alert_redeliveries WHERE alert NOT IN (${inList}) AND first_tried_at < ? AND claimed_until <= ? AND (? IS NULL OR run_id = ?)`;
+    const args = [...names, now - UNCONFIGURED_GRACE_MS, now, runId, runId];
+    for (const r of state.prepare(`SELECT alert, count(*) AS n ${unconfigured} GROUP BY alert`).all(...args) as { alert: string; n: number }[]) countGivenUp(state, r.alert, r.n);
+    givenUp += state.prepare(`DELETE ${unconfigured}`).run(...args).changes;
     // Delivered, with the arrived try recorded, but not forgotten (the state database was busy then): not sent again.
     if (hasTable(state, 'alert_attempts')) {
       state
@@ -336,6 +347,7 @@ export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'conf
           failed++;
           givenUp++;
           forget.run(r.run_id, r.alert, token);
+          countGivenUp(state, r.alert, 1);
         } else {
           failed++;
           later.run(at + waitAfter(r.round + 1), r.round + 1, attempt, r.run_id, r.alert, token);

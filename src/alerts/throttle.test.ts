@@ -89,7 +89,7 @@ describe('claimHeldBack', () => {
       matched(db, alert, 'view:y', T); // nothing held back for y
       expect(claimHeldBack(db, alert, T + 10 * MIN - 1)).toEqual([]);
       const claimed = claimHeldBack(db, alert, T + 10 * MIN, 2 * MIN);
-      expect(claimed).toEqual([{ target: 'view:x', since: T, suppressed: 1, takenAt: T + 10 * MIN, token: expect.any(String) }]);
+      expect(claimed).toEqual([{ target: 'view:x', since: T, suppressed: 1, takenAt: T + 10 * MIN, token: expect.any(String), failingSince: null }]);
       expect(claimHeldBack(other, alert, T + 10 * MIN)).toEqual([]);
       // The claim is a delivery: a match right after it is held back.
       expect(takeDeliverySlot(other, alert, 'view:x', T + 11 * MIN)).toMatchObject({ send: false });

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { storedDuration } from '../definitions/ttl.js';
 import type { AlertConfig } from '../definitions/types.js';
-import { ensureColumn, ensureTables, type StateDb } from '../state/state-db.js';
+import { ensureColumn, ensureTables, hasTable, type StateDb } from '../state/state-db.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS alert_throttle (
@@ -31,6 +31,9 @@ function ensureThrottleTable(db: StateDb): void {
   ensureTables(db, 'alert_throttle', DDL);
   ensureColumn(db, 'alert_throttle', 'claim', 'TEXT');
   ensureColumn(db, 'alert_throttle', 'claimed_until', 'INTEGER NOT NULL DEFAULT 0');
+  // Since when the target's deliveries have not arrived: set when one is taken (a run's or a summary's), cleared
+  // when one arrives (null: the last one arrived, or none was tried). `undeliveredHeldBack` reads it.
+  ensureColumn(db, 'alert_throttle', 'failing_since', 'INTEGER');
 }
 
 export type DeliverySlot =
@@ -75,9 +78,10 @@ export function takeDeliverySlot(db: StateDb, alert: AlertConfig, target: string
     // leaves the count alone).
     const token = randomUUID();
     db.prepare(
-      `INSERT INTO alert_throttle (alert, target, last_sent_at, suppressed, claim, claimed_until) VALUES (?, ?, ?, 1, ?, ?)
-       ON CONFLICT (alert, target) DO UPDATE SET last_sent_at = excluded.last_sent_at, suppressed = suppressed + 1, claim = excluded.claim, claimed_until = excluded.claimed_until`,
-    ).run(alert.name, target, now, token, now + holdMs);
+      `INSERT INTO alert_throttle (alert, target, last_sent_at, suppressed, claim, claimed_until, failing_since) VALUES (?, ?, ?, 1, ?, ?, ?)
+       ON CONFLICT (alert, target) DO UPDATE SET last_sent_at = excluded.last_sent_at, suppressed = suppressed + 1, claim = excluded.claim,
+         claimed_until = excluded.claimed_until, failing_since = coalesce(failing_since, excluded.failing_since)`,
+    ).run(alert.name, target, now, token, now + holdMs, now);
     return { send: true, suppressed: row?.suppressed ?? 0, claim: { token, takenAt: now, lastSentAt: row && !dead ? row.last_sent_at : 0 } };
   }).immediate();
 }
@@ -89,7 +93,7 @@ export function takeDeliverySlot(db: StateDb, alert: AlertConfig, target: string
 export function settleDeliverySlot(db: StateDb, alert: AlertConfig, target: string, slot: DeliverySlot): void {
   if (!slot.send || slot.claim === null) return;
   ensureThrottleTable(db);
-  db.prepare('UPDATE alert_throttle SET suppressed = max(0, suppressed - ?), claim = NULL, claimed_until = 0 WHERE alert = ? AND target = ? AND claim = ?')
+  db.prepare('UPDATE alert_throttle SET suppressed = max(0, suppressed - ?), claim = NULL, claimed_until = 0, failing_since = NULL WHERE alert = ? AND target = ? AND claim = ?')
     .run(slot.suppressed + 1, alert.name, target, slot.claim.token);
 }
 
@@ -124,6 +128,8 @@ export interface HeldBackClaim {
   readonly takenAt: number;
   /** Whose claim it is: only its holder settles it. */
   readonly token: string;
+  /** The target's `failing_since` before the claim (put back by `unclaimHeldBack`). */
+  readonly failingSince: number | null;
 }
 
 /**
@@ -142,13 +148,13 @@ export function claimHeldBack(db: StateDb, alert: AlertConfig, now: number, hold
     // A claim that ran out (its delivery or summary killed before a try arrived) holds no interval: due at once.
     const rows = db
       .prepare(
-        `SELECT target, CASE WHEN claim IS NULL THEN last_sent_at ELSE 0 END AS since, suppressed FROM alert_throttle
+        `SELECT target, CASE WHEN claim IS NULL THEN last_sent_at ELSE 0 END AS since, suppressed, failing_since FROM alert_throttle
          WHERE alert = ? AND suppressed > 0 AND claimed_until <= ? AND (last_sent_at <= ? OR claim IS NOT NULL)`,
       )
-      .all(alert.name, now, now - interval) as { target: string; since: number; suppressed: number }[];
-    const claim = db.prepare('UPDATE alert_throttle SET last_sent_at = ?, claim = ?, claimed_until = ? WHERE alert = ? AND target = ?');
-    for (const r of rows) claim.run(now, token, now + holdMs, alert.name, r.target);
-    return rows.map((r) => ({ target: r.target, since: r.since, suppressed: r.suppressed, takenAt: now, token }));
+      .all(alert.name, now, now - interval) as { target: string; since: number; suppressed: number; failing_since: number | null }[];
+    const claim = db.prepare('UPDATE alert_throttle SET last_sent_at = ?, claim = ?, claimed_until = ?, failing_since = coalesce(failing_since, ?) WHERE alert = ? AND target = ?');
+    for (const r of rows) claim.run(now, token, now + holdMs, now, alert.name, r.target);
+    return rows.map((r) => ({ target: r.target, since: r.since, suppressed: r.suppressed, takenAt: now, token, failingSince: r.failing_since }));
   }).immediate();
 }
 
@@ -158,7 +164,7 @@ export function claimHeldBack(db: StateDb, alert: AlertConfig, now: number, hold
  */
 export function settleHeldBack(db: StateDb, alert: AlertConfig, claim: HeldBackClaim): void {
   ensureThrottleTable(db);
-  db.prepare('UPDATE alert_throttle SET suppressed = max(0, suppressed - ?), claim = NULL, claimed_until = 0 WHERE alert = ? AND target = ? AND claim = ?')
+  db.prepare('UPDATE alert_throttle SET suppressed = max(0, suppressed - ?), claim = NULL, claimed_until = 0, failing_since = NULL WHERE alert = ? AND target = ? AND claim = ?')
     .run(claim.suppressed, alert.name, claim.target, claim.token);
 }
 
@@ -177,8 +183,27 @@ export function releaseHeldBack(db: StateDb, alert: AlertConfig, claim: HeldBack
  * next delivery and the interval back to the last delivery unless taken since.
  */
 export function unclaimHeldBack(db: StateDb, alert: AlertConfig, claim: HeldBackClaim): void {
+  ensureThrottleTable(db);
+  db.prepare('UPDATE alert_throttle SET failing_since = ? WHERE alert = ? AND target = ? AND claim = ?').run(claim.failingSince, alert.name, claim.target, claim.token);
   releaseHeldBack(db, alert, claim);
   giveBack(db, alert, claim.target, { takenAt: claim.takenAt, restore: claim.since });
+}
+
+/**
+ * Per alert of `names` (its min_interval ones): the matches held back on targets whose last delivery (a run's or a
+ * summary's) has not arrived (in flight, failed, or its process killed), and since when (ms). A storm held back
+ * while deliveries arrive is not counted: only a receiver that does not get them is.
+ */
+export function undeliveredHeldBack(db: StateDb, names: readonly string[]): { alert: string; count: number; since: number }[] {
+  if (names.length === 0 || !hasTable(db, 'alert_throttle')) return [];
+  // A table of an earlier version that a read-only reader cannot add the column to: nothing to tell.
+  if (!ensureColumn(db, 'alert_throttle', 'failing_since', 'INTEGER')) return [];
+  return db
+    .prepare(
+      `SELECT alert, sum(suppressed) AS count, min(failing_since) AS since FROM alert_throttle
+       WHERE failing_since IS NOT NULL AND suppressed > 0 AND alert IN (${names.map(() => '?').join(', ')}) GROUP BY alert ORDER BY alert`,
+    )
+    .all(...names) as { alert: string; count: number; since: number }[];
 }
 
 /**

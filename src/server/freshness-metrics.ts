@@ -3,13 +3,14 @@
  * (so materializations run by the CLI, another server or the scheduler all count):
  * per online view, how far it is materialized, when its last materialization
  * succeeded, and whether its newest finished one was blocked; and per alert, the
- * deliveries that have not arrived. The usual feature store SLO alert is
+ * deliveries that have not arrived and those given up. The usual feature store SLO alert is
  * `time() - featureguard_view_materialized_until_seconds > 7200`.
  *
  * @example
  * registerFreshnessGauges(metrics.registry, project);
  */
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { givenUpByAlert } from '../alerts/given-up.js';
 import { undeliveredByAlert } from '../alerts/redelivery.js';
 import { lastMaterializedEnd } from '../materialize/intervals.js';
 import type { Project } from '../project.js';
@@ -86,10 +87,11 @@ export function registerFreshnessGauges(registry: Registry, project: Project): v
       }
     },
   });
-  // Retraining triggers that did not arrive: deliveries in flight or waiting to be redelivered, per alert.
+  // Retraining triggers that did not arrive: deliveries in flight or waiting to be redelivered, and min_interval
+  // matches held back while the receiver does not get their deliveries, per alert.
   new Gauge({
     name: 'featureguard_alert_undelivered',
-    help: 'Alert deliveries that have not arrived yet (in flight, or waiting to be redelivered), per alert',
+    help: 'Alert deliveries that have not arrived yet (in flight, waiting to be redelivered, or min_interval matches held back while deliveries fail), per alert',
     labelNames: ['alert'] as const,
     registers: [registry],
     collect() {
@@ -105,6 +107,17 @@ export function registerFreshnessGauges(registry: Registry, project: Project): v
     collect() {
       this.reset();
       for (const a of undeliveredByAlert(project)) this.set({ alert: a.alert }, a.since / 1000);
+    },
+  });
+  // Deliveries that never will arrive: they leave the gauges above, so a rule on those alone would resolve.
+  new Counter({
+    name: 'featureguard_alert_given_up_total',
+    help: 'Alert deliveries given up unarrived (redelivery window over, or every try failed with redeliver_for 0), per alert, from the state database',
+    labelNames: ['alert'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const a of givenUpByAlert(project.state)) this.inc({ alert: a.alert }, a.total);
     },
   });
 }

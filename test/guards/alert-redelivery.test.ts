@@ -347,6 +347,37 @@ describe('alert redelivery', () => {
     }
   });
 
+  it('the metrics show failing min_interval and redeliver_for 0 alerts too, and count deliveries given up', async () => {
+    const { rx, runId, project } = await failedDelivery((url) => [
+      { name: 'throttled', url, statuses: ['failed'], min_interval: '1h' },
+      { name: 'never', url, statuses: ['failed'], redeliver_for: '0' },
+      { name: 'kept', url, statuses: ['failed'], redeliver_for: '1h' },
+    ]);
+    const metrics = async () => (await (await createApp(project).request('/metrics')).text()).split('\n').filter((l) => l.startsWith('featureguard_alert_'));
+    const value = (lines: string[], name: string, alert: string) => lines.find((l) => l.startsWith(`${name}{alert="${alert}"}`))?.split(' ')[1];
+    let m = await metrics();
+    // Every try failed: the min_interval match is held back (counted in the next delivery), the kept one waits for a
+    // round, and the one never redelivered is given up at once.
+    expect(value(m, 'featureguard_alert_undelivered', 'throttled')).toBe('1');
+    expect(Number(value(m, 'featureguard_alert_undelivered_since_seconds', 'throttled'))).toBeGreaterThan(Date.now() / 1000 - 60);
+    expect(value(m, 'featureguard_alert_undelivered', 'kept')).toBe('1');
+    expect(value(m, 'featureguard_alert_undelivered', 'never')).toBeUndefined();
+    expect(value(m, 'featureguard_alert_given_up_total', 'never')).toBe('1');
+    // The kept one's window ends before its next round: given up, counted, gone from the gauge.
+    expect(await sendDueRedeliveries(project, { now: Date.parse(listRedeliveries(project, runId)[0].until!) + 1 })).toMatchObject({ given_up: 1 });
+    m = await metrics();
+    expect(value(m, 'featureguard_alert_undelivered', 'kept')).toBeUndefined();
+    expect(value(m, 'featureguard_alert_given_up_total', 'kept')).toBe('1');
+    // A held-back match while the receiver is still down stays counted; once a delivery arrives (it reports both),
+    // the min_interval alert leaves the gauge: the rule resolves because the trigger arrived.
+    rx.up = true;
+    await failedRun(project);
+    m = await metrics();
+    expect(value(m, 'featureguard_alert_undelivered', 'throttled')).toBeUndefined();
+    expect(rx.bodies.map((b) => JSON.parse(b)).filter((b) => b.alert === 'throttled').at(-1)).toMatchObject({ suppressed: 1 });
+    expect(value(m, 'featureguard_alert_given_up_total', 'never')).toBe('1');
+  });
+
   it('keeps a delivery that an interrupt cut, and forgets the redeliveries of runs pruned from the quality log', async () => {
     const held: (() => void)[] = [];
     // A receiver that holds the request: the delivery is in flight when the interrupt comes.
