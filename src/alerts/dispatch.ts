@@ -45,7 +45,7 @@ export interface AlertOptions {
   tries?: number;
   /** First backoff in ms, doubled each retry (default 500, or FEATUREGUARD_ALERT_BACKOFF_MS). */
   backoffMs?: number;
-  /** Per-attempt timeout (default 5000 ms). */
+  /** Per-attempt timeout (default `DELIVERY_TIMEOUT_MS`, 5 s). */
   timeoutMs?: number;
   /** The number of the first try (default 1; a redelivery continues the run's count). */
   firstAttempt?: number;
@@ -178,6 +178,9 @@ async function discardBody(res: Response): Promise<void> {
   }
 }
 
+/** How long a try waits for the receiver's answer: a receiver answers at once and does its work afterwards. */
+export const DELIVERY_TIMEOUT_MS = 5000;
+
 /** Tries of the record of a try that arrived, `RECORD_RETRY_MS` apart, each with the state database's busy wait (10 s). */
 const RECORD_TRIES = 3;
 const RECORD_RETRY_MS = 1000;
@@ -209,18 +212,21 @@ export async function deliver(state: Project['state'], alert: AlertConfig, runId
   const attempts: AlertAttempt[] = [];
   const endpoint = webhookEndpoint(alert.url);
   const first = opts.firstAttempt ?? 1;
+  const timeoutMs = opts.timeoutMs ?? DELIVERY_TIMEOUT_MS;
   for (let attempt = first; attempt < first + tries; attempt++) {
     const started = Date.now();
     const at = new Date(started).toISOString();
     let a: AlertAttempt;
     try {
       // A redirect is not followed: the signed body would go (again, or as a bodiless GET) where the hook did not say.
-      const res = await fetch(alert.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(opts.timeoutMs ?? 5000) });
+      const res = await fetch(alert.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
       await discardBody(res);
       const error = res.ok ? null : res.status >= 300 && res.status < 400 ? `HTTP ${res.status} redirect (not followed: set the hook's final URL)` : `HTTP ${res.status}`;
       a = { run_id: runId, alert: alert.name, url: endpoint, attempt, status_code: res.status, ok: res.ok, error, at, duration_ms: Date.now() - started };
     } catch (e) {
-      const raw = e instanceof Error ? (e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message) : String(e);
+      // The request was sent: a receiver that does its work before answering may have got it, and gets it again.
+      const timedOut = (e as { name?: string } | null)?.name === 'TimeoutError';
+      const raw = timedOut ? `timed out after ${timeoutMs / 1000} s (the receiver may have got it: answer within ${timeoutMs / 1000} s and do the work asynchronously)` : e instanceof Error ? (e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message) : String(e);
       // An error quoting the URL would put its path (often the hook's secret) into the quality log.
       const msg = raw.replaceAll(alert.url, endpoint).replaceAll(URL.canParse(alert.url) ? new URL(alert.url).href : alert.url, endpoint);
       a = { run_id: runId, alert: alert.name, url: endpoint, attempt, status_code: null, ok: false, error: msg, at, duration_ms: Date.now() - started };
@@ -287,7 +293,7 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
     const matched = matchAlert(alert, run, outcome, registry);
     if (!matched) return [];
     const target = alertTarget(run);
-    const hold = firstTriesMs(opts.tries ?? 3, opts.timeoutMs ?? 5000, backoffMs(opts));
+    const hold = firstTriesMs(opts.tries ?? 3, opts.timeoutMs ?? DELIVERY_TIMEOUT_MS, backoffMs(opts));
     const slot = takeDeliverySlot(project.state, alert, target, Date.now(), hold);
     if (!slot.send) {
       const held: AlertAttempt = {

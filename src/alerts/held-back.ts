@@ -13,7 +13,7 @@ import type { AlertConfig } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { heldBackRuns, recordInterruptedTry, triesOf, type AlertAttempt } from './attempts.js';
-import { backoffMs, deliver, type AlertOptions } from './dispatch.js';
+import { DELIVERY_TIMEOUT_MS, backoffMs, deliver, type AlertOptions } from './dispatch.js';
 import { firstTriesMs } from './redelivery.js';
 import { claimHeldBack, forgetUnconfigured, releaseHeldBack, settleHeldBack, unclaimHeldBack, type HeldBackClaim } from './throttle.js';
 
@@ -31,7 +31,7 @@ function targetOf(target: string): Record<string, string> {
 export async function sendHeldBackSummaries(project: Project, now = Date.now(), opts: AlertOptions = {}): Promise<AlertAttempt[]> {
   const alerts = project.config.alerts ?? [];
   forgetUnconfigured(project.state, alerts, now);
-  const hold = firstTriesMs(opts.tries ?? 3, opts.timeoutMs ?? 5000, backoffMs(opts));
+  const hold = firstTriesMs(opts.tries ?? 3, opts.timeoutMs ?? DELIVERY_TIMEOUT_MS, backoffMs(opts));
   const out: AlertAttempt[] = [];
   for (const alert of alerts) {
     if (!alert.min_interval) continue;

@@ -609,6 +609,24 @@ describe('alerts', () => {
     expect(throttleRow(project)).toMatchObject({ suppressed: 0, claim: null });
   });
 
+  it('records a receiver slower than the timeout as timed out, saying it may have got the delivery', async () => {
+    let got = 0;
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        got++;
+        setTimeout(() => res.writeHead(204).end(), 600);
+      });
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    bench = await guardBench();
+    const run = bench.project.runs.create({ kind: 'push', view: 'delays', options: {} });
+    const [a] = await deliver(bench.project.state, { name: 'slow', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook` }, run.id, '{}', { tries: 1, timeoutMs: 200 });
+    expect(got).toBe(1);
+    expect(a).toMatchObject({ ok: false, status_code: null, error: 'timed out after 0.2 s (the receiver may have got it: answer within 0.2 s and do the work asynchronously)' });
+    expect(listAlertAttempts(bench.project, run.id)[0].error).toBe(a.error);
+  });
+
   it('does not follow a redirect: the attempt fails, saying so, and the signed body goes nowhere else', async () => {
     process.env.FEATUREGUARD_ALERT_BACKOFF_MS = '10';
     const hits: string[] = [];
