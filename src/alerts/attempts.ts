@@ -65,11 +65,14 @@ export function recordAttempt(state: StateDb, a: AlertAttempt): void {
     .run(a.run_id, a.alert, webhookEndpoint(a.url), a.attempt, a.status_code, a.ok ? 1 : 0, a.error, a.at, a.duration_ms);
 }
 
+/** The error of a try cut by the process stopping. */
+export const INTERRUPTED = 'interrupted: the process stopped during this try';
+
 /** Record the try in flight when the process was stopped (Ctrl-C, a second signal to serve) as interrupted. */
 export function recordInterruptedTry(state: StateDb, alert: { name: string; url: string }, runId: string, attempt: number): void {
   recordAttempt(state, {
     run_id: runId, alert: alert.name, url: alert.url, attempt, status_code: null, ok: false,
-    error: 'interrupted: the process stopped during this try', at: new Date().toISOString(), duration_ms: 0,
+    error: INTERRUPTED, at: new Date().toISOString(), duration_ms: 0,
   });
 }
 

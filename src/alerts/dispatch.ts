@@ -32,7 +32,7 @@ import type { Project } from '../project.js';
 import { takeDueAlerts } from '../runs/run-store.js';
 import type { CheckResult, Run } from '../runs/types.js';
 import { onInterrupt } from '../state/interrupt.js';
-import { alertTarget, forgetPending, recordAttempt, recordInterruptedTry, recordPending, listAlertAttempts, triesOf, webhookEndpoint, type AlertAttempt } from './attempts.js';
+import { INTERRUPTED, alertTarget, forgetPending, recordAttempt, recordInterruptedTry, recordPending, listAlertAttempts, triesOf, webhookEndpoint, type AlertAttempt } from './attempts.js';
 import { countGivenUp } from './given-up.js';
 import { firstTriesMs, forgetRedelivery, keptAlerts, redeliveryWindow, releaseRedelivery, scheduleRedelivery } from './redelivery.js';
 import { SIGNATURE_HEADER, signBody } from './signature.js';
@@ -49,6 +49,11 @@ export interface AlertOptions {
   timeoutMs?: number;
   /** The number of the first try (default 1; a redelivery continues the run's count). */
   firstAttempt?: number;
+  /**
+   * Stops the delivery (`serve` stopping): the try in flight is cut and recorded as interrupted, no more are made;
+   * what was not delivered stays kept (a redelivery, a min_interval count) for the next process.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunOutcome {
@@ -202,7 +207,20 @@ async function recordArrived(state: Project['state'], a: AlertAttempt): Promise<
   }
 }
 
-/** POST one body with retries; returns the attempts made. */
+/** `ms`, or less once `signal` aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** POST one body with retries (none once `opts.signal` aborted); returns the attempts made. */
 export async function deliver(state: Project['state'], alert: AlertConfig, runId: string, body: string, opts: AlertOptions = {}): Promise<AlertAttempt[]> {
   const tries = opts.tries ?? 3;
   const backoff = backoffMs(opts);
@@ -213,20 +231,21 @@ export async function deliver(state: Project['state'], alert: AlertConfig, runId
   const endpoint = webhookEndpoint(alert.url);
   const first = opts.firstAttempt ?? 1;
   const timeoutMs = opts.timeoutMs ?? DELIVERY_TIMEOUT_MS;
-  for (let attempt = first; attempt < first + tries; attempt++) {
+  const stop = opts.signal;
+  for (let attempt = first; attempt < first + tries && !stop?.aborted; attempt++) {
     const started = Date.now();
     const at = new Date(started).toISOString();
     let a: AlertAttempt;
     try {
       // A redirect is not followed: the signed body would go (again, or as a bodiless GET) where the hook did not say.
-      const res = await fetch(alert.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+      const res = await fetch(alert.url, { method: 'POST', headers, body, redirect: 'manual', signal: stop ? AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]) : AbortSignal.timeout(timeoutMs) });
       await discardBody(res);
       const error = res.ok ? null : res.status >= 300 && res.status < 400 ? `HTTP ${res.status} redirect (not followed: set the hook's final URL)` : `HTTP ${res.status}`;
       a = { run_id: runId, alert: alert.name, url: endpoint, attempt, status_code: res.status, ok: res.ok, error, at, duration_ms: Date.now() - started };
     } catch (e) {
       // The request was sent: a receiver that does its work before answering may have got it, and gets it again.
       const timedOut = (e as { name?: string } | null)?.name === 'TimeoutError';
-      const raw = timedOut ? `timed out after ${timeoutMs / 1000} s (the receiver may have got it: answer within ${timeoutMs / 1000} s and do the work asynchronously)` : e instanceof Error ? (e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message) : String(e);
+      const raw = stop?.aborted ? INTERRUPTED : timedOut ? `timed out after ${timeoutMs / 1000} s (the receiver may have got it: answer within ${timeoutMs / 1000} s and do the work asynchronously)` : e instanceof Error ? (e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message) : String(e);
       // An error quoting the URL would put its path (often the hook's secret) into the quality log.
       const msg = raw.replaceAll(alert.url, endpoint).replaceAll(URL.canParse(alert.url) ? new URL(alert.url).href : alert.url, endpoint);
       a = { run_id: runId, alert: alert.name, url: endpoint, attempt, status_code: null, ok: false, error: msg, at, duration_ms: Date.now() - started };
@@ -236,7 +255,7 @@ export async function deliver(state: Project['state'], alert: AlertConfig, runId
     else recordAttempt(state, a);
     attempts.push(a);
     if (a.ok) break;
-    if (attempt < first + tries - 1) await new Promise((r) => setTimeout(r, backoff * 2 ** (attempt - first)));
+    if (attempt < first + tries - 1) await pause(backoff * 2 ** (attempt - first), stop);
   }
   return attempts;
 }

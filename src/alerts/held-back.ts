@@ -26,7 +26,8 @@ function targetOf(target: string): Record<string, string> {
 /**
  * Send the summaries that are due at `now`; returns the attempts made. Delivery problems are recorded, never thrown.
  * A summary's count is taken only once a try arrived: one that fails, is interrupted, or whose process is killed
- * meanwhile is sent again (the last once its claim has run out).
+ * meanwhile is sent again (the last once its claim has run out). `opts.signal` stops the sending: the summaries
+ * not sent are due again at once, for the next process.
  */
 export async function sendHeldBackSummaries(project: Project, now = Date.now(), opts: AlertOptions = {}): Promise<AlertAttempt[]> {
   const alerts = project.config.alerts ?? [];
@@ -34,8 +35,12 @@ export async function sendHeldBackSummaries(project: Project, now = Date.now(), 
   const hold = firstTriesMs(opts.tries ?? 3, opts.timeoutMs ?? DELIVERY_TIMEOUT_MS, backoffMs(opts));
   const out: AlertAttempt[] = [];
   for (const alert of alerts) {
-    if (!alert.min_interval) continue;
-    for (const claim of claimHeldBack(project.state, alert, now, hold)) out.push(...(await sendSummary(project, alert, claim, now, opts)));
+    if (!alert.min_interval || opts.signal?.aborted) continue;
+    for (const claim of claimHeldBack(project.state, alert, now, hold)) {
+      // Stopped (`serve` stopping): the summaries not sent are put back as they were, due for the next process.
+      if (opts.signal?.aborted) unclaimHeldBack(project.state, alert, claim);
+      else out.push(...(await sendSummary(project, alert, claim, now, opts)));
+    }
   }
   return out;
 }
@@ -72,6 +77,7 @@ async function sendSummary(project: Project, alert: AlertConfig, claim: HeldBack
     });
     const attempts = await deliver(project.state, alert, runId, JSON.stringify(body), opts);
     if (attempts.some((a) => a.ok)) settleHeldBack(project.state, alert, claim);
+    else if (opts.signal?.aborted) unclaimHeldBack(project.state, alert, claim);
     else releaseHeldBack(project.state, alert, claim);
     return attempts;
   } catch {

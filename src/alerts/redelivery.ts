@@ -282,7 +282,8 @@ function claim(state: StateDb, windows: ReadonlyMap<string, number>, token: stri
  * each; records every attempt. A delivered one is forgotten; a failed one waits for its next round, or is given up
  * once the alert's `redeliver_for` has passed since it was first tried. Each is claimed just before its try, so
  * processes sharing the state database send it once. Up to 2,000 due ones a call. Delivery problems are recorded,
- * never thrown; a read-only state database sends nothing.
+ * never thrown; a read-only state database sends nothing. `options.signal` stops it between batches and cuts the
+ * tries in flight: what was not delivered stays kept, due, for the next call.
  */
 export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'config'>, options: RedeliverOptions = {}): Promise<RedeliverResult> {
   // Nothing was ever kept (and a read-only state database of an earlier version stays unwritten).
@@ -312,7 +313,10 @@ export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'conf
   let delivered = 0;
   let failed = 0;
   let givenUp = 0;
+  // Freed for the next process when the call is stopped (`serve` stopping) before or during its try: still due.
+  const stopped = state.prepare(`UPDATE alert_redeliveries SET tries = max(tries, ?), claimed_until = 0 WHERE ${mine}`);
   for (let batch = 0; waiting ? batch * PER_BATCH < Math.max(1, waiting.length) : batch < BATCHES_PER_CALL; batch++) {
+    if (options.signal?.aborted) break;
     let claimed: { rows: Row[]; givenUp: number };
     try {
       claimed = claim(state, windows, token, clock(), runId, waiting?.slice(batch * PER_BATCH, (batch + 1) * PER_BATCH));
@@ -338,6 +342,10 @@ export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'conf
           return [];
         }
         const at = clock();
+        if (options.signal?.aborted && !tries.some((a) => a.ok)) {
+          stopped.run(tries.length > 0 ? attempt : 0, r.run_id, r.alert, token);
+          return tries;
+        }
         if (tries.some((a) => a.ok)) {
           delivered++;
           // Delivered: forgotten whoever holds it now (a process that claimed it after ours ran out sends a duplicate, deduped by run id).

@@ -252,7 +252,12 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   // the store down) leaves them to the next process, alerts included.
   const orphans = failOrphanedRuns(project.state);
   if (orphans.length) log.info({ runs: orphans }, 'marked failed the runs of processes that stopped');
-  void app.context.background.track(sendDueAlerts(project));
+  // Set by close(): the alert work of the sweeps (and of this start) stops between batches and cuts the tries in
+  // flight, leaving what was not delivered kept for the next process, so a backlog against a receiver that does
+  // not answer cannot hold a SIGTERM past its grace time.
+  const stopping = new AbortController();
+  const stop = { signal: stopping.signal };
+  void app.context.background.track(sendDueAlerts(project, stop));
 
   // Drops left pending (a run whose process died, a store that was down) are retried in the background; runs
   // of a process killed meanwhile (a CLI materialization, out of memory) are failed and alerted; alerts whose
@@ -261,9 +266,9 @@ export async function startServer(project: Project, options: ServeOptions = {}):
     async () => {
       const later = failOrphanedRunsIfWritable(project.state);
       if (later.length) log.info({ runs: later }, 'marked failed the runs of processes that stopped');
-      await sendDueAlerts(project);
+      await sendDueAlerts(project, stop);
       try {
-        const re = await sendDueRedeliveries(project);
+        const re = await sendDueRedeliveries(project, stop);
         if (re.delivered + re.failed + re.given_up > 0) log.info({ delivered: re.delivered, failed: re.failed, given_up: re.given_up }, 'redelivered alerts');
       } catch (err) {
         // Its own failure (the state database busy for long): the drops below still run.
@@ -295,7 +300,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   const heldBack = (project.config.alerts ?? []).some((a) => a.min_interval)
     ? repeat(
         async () => {
-          const attempts = await sendHeldBackSummaries(project);
+          const attempts = await sendHeldBackSummaries(project, Date.now(), stop);
           if (attempts.length) log.info({ attempts: attempts.length, ok: attempts.filter((a) => a.ok).length }, 'sent held-back alert summaries');
         },
         options.heldBackSweepMs ?? HELD_BACK_SWEEP_MS,
@@ -319,6 +324,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
         // had the server listening and starting runs for as long as a scheduled run took). The work under way
         // (the fires, jobs, requests, sweeps) is awaited below.
         jobs.close();
+        stopping.abort();
         const fires = scheduler?.stop();
         const background = Promise.all([sweep.stop(), prune?.stop(), heldBack?.stop()]);
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

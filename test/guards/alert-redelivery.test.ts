@@ -378,6 +378,39 @@ describe('alert redelivery', () => {
     expect(value(m, 'featureguard_alert_given_up_total', 'never')).toBe('1');
   });
 
+  it('a stopping serve cuts a redelivery backlog against a receiver that never answers: it ends at once, every unsent one kept and due', async () => {
+    let got = 0;
+    // Accepts every request and never answers: each try would wait its 5 s timeout.
+    const silent = createServer((req) => {
+      req.resume();
+      req.on('end', () => got++);
+    });
+    servers.push(silent);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    bench = await guardBench({ alerts: [{ name: 'failures', url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hook`, statuses: ['failed'] }] });
+    const project = bench.project;
+    const alert = project.config.alerts![0];
+    // 250 due redeliveries: three batches, 15 s of timeouts.
+    for (let i = 0; i < 250; i++) {
+      const run = project.runs.create({ kind: 'push', view: 'delays', options: {} });
+      scheduleRedelivery(project.state, alert, run.id, '{"event":"featureguard.run"}', Date.now() - 2 * MIN);
+      releaseRedelivery(project.state, alert, run.id, 3);
+    }
+    const running = await startServer(project, { port: 0, quiet: true, scheduler: false, dropSweepMs: 20, logger: pino({ level: 'silent' }) });
+    for (let i = 0; i < 500 && got < 100; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(got).toBe(100); // the first batch is on the wire
+    const t0 = Date.now();
+    await running.close();
+    expect(Date.now() - t0).toBeLessThan(2000);
+    silent.closeAllConnections();
+    expect(got).toBe(100);
+    // Every one still kept, free for the next process and due; the cut tries are recorded as interrupted.
+    expect(project.state.prepare('SELECT count(*) FROM alert_redeliveries WHERE claimed_until = 0 AND next_at <= ? AND round = 1').pluck().get(Date.now())).toBe(250);
+    const cut = project.state.prepare("SELECT attempt, error FROM alert_attempts WHERE alert = 'failures'").all() as { attempt: number; error: string }[];
+    expect(cut).toHaveLength(100);
+    expect(cut.every((a) => a.attempt === 4 && a.error === 'interrupted: the process stopped during this try')).toBe(true);
+  });
+
   it('keeps a delivery that an interrupt cut, and forgets the redeliveries of runs pruned from the quality log', async () => {
     const held: (() => void)[] = [];
     // A receiver that holds the request: the delivery is in flight when the interrupt comes.

@@ -274,6 +274,22 @@ describe('alerts', () => {
     await cut;
   });
 
+  it('a held-back summary stopped by its signal (serve stopping) ends at once and is due again for the next process', async () => {
+    const { held, received, runIds, project } = await stormHoldingSummaries();
+    const stopping = new AbortController();
+    const sending = sendHeldBackSummaries(project, Date.now(), { timeoutMs: 20_000, signal: stopping.signal });
+    for (let i = 0; i < 200 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    const t0 = Date.now();
+    stopping.abort();
+    expect(await sending).toMatchObject([{ run_id: runIds[2], ok: false, error: 'interrupted: the process stopped during this try' }]);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(throttleRow(project)).toMatchObject({ suppressed: 2, claim: null });
+    // Not an interval later: the next sweep sends it (the receiver answers this one).
+    expect((await sendHeldBackSummaries(project)).map((a) => a.ok)).toEqual([true]);
+    expect(JSON.parse(received[received.length - 1])).toMatchObject({ event: 'featureguard.held_back', suppressed: 2 });
+    held[0].end();
+  });
+
   it('serve sends the held-back summary by itself once the interval has ended', async () => {
     const { rx, project } = await storm(2);
     const running = await startServer(project, { port: 0, quiet: true, scheduler: false, heldBackSweepMs: 20, logger: pino({ level: 'silent' }) });
