@@ -135,7 +135,7 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
   const alerts = program.command('alerts').description('webhook deliveries: redeliver those whose every try failed');
   alerts
     .command('redeliver')
-    .description('send the alert deliveries that failed and are due again (serve does this every 15 s; run it from cron without serve)')
+    .description('send the alert deliveries that failed and are due again (serve does this every 15 s; run it from cron without serve); exit 3 when one failed again or was given up')
     .option('--all', 'send every waiting redelivery now, due or not (not those another process is sending)')
     .option('--run <id>', "only this run's")
     .action(async (o: { all?: boolean; run?: string }) => {
@@ -152,6 +152,8 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
           ...waiting.slice(0, 20).map((w) => `  ${w.run_id} ${w.alert} redelivery ${w.round} due ${w.next_at}`),
           ...(total > 20 ? [`  (${total - 20} more waiting; --json lists the 100 soonest)`] : []),
         ].join('\n'));
+      // A cron job must see that the receiver is still down, or that triggers were lost.
+      if (r.failed > 0 || r.given_up > 0) ctx.setExit(3);
     });
 
   program
