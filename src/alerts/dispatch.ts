@@ -333,11 +333,11 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
     const unpend = () => {
       if (pending !== null) forgetPending(project.state, pending);
     };
+    // Neither kept for redelivery nor counted by min_interval (`redeliver_for: 0`): a delivery that did not arrive is given up.
+    const lost = slot.claim === null && redeliveryWindow(alert) <= 0;
     // Stopped while delivering (Ctrl-C, a second signal to serve): the try in flight is recorded as interrupted
     // and the slot given back, as for a delivery whose every try failed, so the match is counted in the next one
     // (or, without min_interval, redelivered).
-    // Neither kept for redelivery nor counted by min_interval (`redeliver_for: 0`): a delivery that did not arrive is given up.
-    const lost = slot.claim === null && redeliveryWindow(alert) <= 0;
     const undo = onInterrupt(() => {
       recordInterruptedTry(project.state, alert, runId, triesOf(project, runId, alert.name) + 1);
       unpend();
