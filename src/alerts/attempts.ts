@@ -88,7 +88,7 @@ export function recordPending(state: StateDb, alert: { name: string; url: string
   return Number(info.lastInsertRowid);
 }
 
-const PENDING = 'held until a try arrives (left so when its process was killed while delivering: counted in the next delivery or held-back summary)';
+const PENDING = 'delivery begun, no try arrived: its process was killed while delivering (or still is); counted in the next delivery or held-back summary';
 
 /** The delivery recorded by `recordPending` got its tries (recorded on their own). */
 export function forgetPending(state: StateDb, id: number): void {

@@ -615,7 +615,7 @@ describe('alerts', () => {
     const project = bench.project;
     const runId = JSON.parse(bodies[0]).run.id as string;
     // Recorded on its run as held back, and counted so.
-    expect(listAlertAttempts(project, runId)).toEqual([expect.objectContaining({ alert: 'volume', attempt: 0, ok: false, error: expect.stringMatching(/^held until a try arrives/) })]);
+    expect(listAlertAttempts(project, runId)).toEqual([expect.objectContaining({ alert: 'volume', attempt: 0, ok: false, error: expect.stringMatching(/^delivery begun, no try arrived/) })]);
     expect(throttleRow(project)).toMatchObject({ suppressed: 1 });
     // While the killed delivery's claim holds (its tries' time and a minute), no summary; then one, an hour early.
     expect(await sendHeldBackSummaries(project)).toEqual([]);
