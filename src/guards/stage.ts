@@ -136,7 +136,7 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   // Columns found to hold PII by an earlier run of this view or service stay masked.
   const piiOf = piiTarget(view, service);
   const unchecked = uncheckedPii(rawProfiles, features, quality.leakage.pii_min_share);
-  const maskedFromStart = new Set([...features.filter((f) => f.def.pii === true).map((f) => f.column), ...unchecked, ...knownPiiColumns(project.state, piiOf)]);
+  const maskedFromStart = new Set([...features.filter((f) => f.def.pii === true).map((f) => f.column), ...unchecked.found, ...unchecked.tooFew, ...knownPiiColumns(project.state, piiOf)]);
   const profiles = maskColumns(rawProfiles, maskedFromStart);
   lap('profiles');
   const sliceProfiles = new Map<string, Map<string, Map<string, ColumnProfile>>>();
@@ -164,14 +164,16 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   const policed = applyPolicies(raw);
   const { verdict, blockedReason, counts } = policed;
 
-  // Columns the PII check found personal data in: the quality log keeps no values of them either.
+  // Columns the PII check found personal data in: the quality log keeps no values of them either. A sample too
+  // small to judge (a few rows holding a lookalike) is masked in this run only: not remembered as PII.
   const foundPii = piiColumns(policed.results);
-  recordPiiColumns(project.state, piiOf, [...foundPii, ...unchecked], input.run.id);
-  const results = maskResults(policed.results, foundPii);
+  recordPiiColumns(project.state, piiOf, [...foundPii.found, ...unchecked.found], input.run.id);
+  const maskedPii = new Set([...foundPii.found, ...foundPii.tooFew]);
+  const results = maskResults(policed.results, maskedPii);
   project.runs.addResults(results);
-  const stored: { column: string; slice?: string | null; profile: unknown }[] = [...maskColumns(profiles, foundPii).values()].map((p) => ({ column: p.column, profile: p }));
+  const stored: { column: string; slice?: string | null; profile: unknown }[] = [...maskColumns(profiles, maskedPii).values()].map((p) => ({ column: p.column, profile: p }));
   for (const [col, byValue] of sliceProfiles) {
-    for (const [value, m] of byValue) for (const p of maskColumns(m, foundPii).values()) stored.push({ column: p.column, slice: `${col}=${value}`, profile: p });
+    for (const [value, m] of byValue) for (const p of maskColumns(m, maskedPii).values()) stored.push({ column: p.column, slice: `${col}=${value}`, profile: p });
   }
   project.runs.addProfiles(input.run.id, stored);
   const maxTs = eventTs ? profiles.get(eventTs)?.max : null;
@@ -229,24 +231,31 @@ function checkedFeatures(input: GuardStageInput, projectQuality: Parameters<type
   return view.features.map((def) => ({ column: def.name, view: view.name, def, quality: resolveQuality(projectQuality, view.quality, def.quality) }));
 }
 
-/** String columns that are not checked features (join keys, pass-through columns) whose profile sample holds PII. */
-function uncheckedPii(profiles: ReadonlyMap<string, ColumnProfile>, features: readonly CheckedFeature[], minShare: number): string[] {
+/**
+ * String columns that are not checked features (join keys, pass-through columns) whose profile sample holds PII
+ * (`found`), or holds a share of lookalikes too few to judge (`tooFew`: masked in this run, not remembered).
+ */
+function uncheckedPii(profiles: ReadonlyMap<string, ColumnProfile>, features: readonly CheckedFeature[], minShare: number): { found: string[]; tooFew: string[] } {
   const checked = new Set(features.map((f) => f.column));
-  const out: string[] = [];
+  const out = { found: [] as string[], tooFew: [] as string[] };
   for (const p of profiles.values()) {
     if (p.kind !== 'categorical' || checked.has(p.column)) continue;
     const values = categoricalSample(p) ?? (p.top ?? []).map((t) => t.value);
-    if (scanPii(countedValues(values), minShare).kinds.length > 0) out.push(p.column);
+    const scan = scanPii(countedValues(values), minShare);
+    if (scan.kinds.length > 0) out.found.push(p.column);
+    else if (scan.tooFew.length > 0) out.tooFew.push(p.column);
   }
   return out;
 }
 
-/** Columns whose PII check found personal data (declared or not). */
-function piiColumns(results: readonly CheckResult[]): Set<string> {
-  const out = new Set<string>();
+/** Columns whose PII check found personal data (declared or not), and those whose sample was too small to judge. */
+function piiColumns(results: readonly CheckResult[]): { found: Set<string>; tooFew: Set<string> } {
+  const out = { found: new Set<string>(), tooFew: new Set<string>() };
   for (const r of results) {
-    const kinds = (r.details as { kinds?: unknown[] } | null | undefined)?.kinds;
-    if (r.check === 'leakage' && r.method === 'pii' && r.feature && Array.isArray(kinds) && kinds.length > 0) out.add(r.feature);
+    if (r.check !== 'leakage' || r.method !== 'pii' || !r.feature) continue;
+    const d = r.details as { kinds?: unknown[]; too_few?: unknown[] } | null | undefined;
+    if (Array.isArray(d?.kinds) && d.kinds.length > 0) out.found.add(r.feature);
+    else if (Array.isArray(d?.too_few) && d.too_few.length > 0) out.tooFew.add(r.feature);
   }
   return out;
 }

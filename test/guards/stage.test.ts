@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { guardBench, pick, type GuardBench } from './helpers.js';
 import { maskValue } from '../../src/guards/profile-mask.js';
+import { knownPiiColumns } from '../../src/guards/pii-columns.js';
 
 let bench: GuardBench | undefined;
 afterEach(async () => {
@@ -125,6 +126,29 @@ describe('guard stage', () => {
     expect(pick(rare, 'leakage', 'pii', 'carrier')[0].status).toBe('pass');
     expect(stored(rare.runId)).toMatchObject({ masked: true });
     expect(JSON.stringify(bench.project.runs.profiles(rare.runId))).not.toContain('ann9@example.com');
+  });
+
+  it('judges no lookalike PII share on a few pushed values: a version string in a 1-row push is skipped and not remembered; 3 IP addresses fail', async () => {
+    bench = await guardBench();
+    const known = () => knownPiiColumns(bench!.project.state, 'view:delays');
+    // A window where one carrier is a version string that reads as an IP address: 1 of 168 (< 1%) passes.
+    const window = await bench.runWindow('2024-01-01', '2024-01-08', { transform: "SELECT * REPLACE (CASE WHEN row_number() OVER (ORDER BY event_timestamp, airport) = 1 THEN '4.1.2.0' ELSE carrier END AS carrier) FROM w" });
+    expect(pick(window, 'leakage', 'pii', 'carrier')[0].status).toBe('pass');
+    // That row pushed alone is 100% of its sample: too few to judge, not a block, and not remembered.
+    const one = await bench.runWindow('2024-01-08', '2024-01-09', { kind: 'push', transform: "SELECT * REPLACE ('4.1.2.0' AS carrier) FROM w LIMIT 1" });
+    expect(pick(one, 'leakage', 'pii', 'carrier')[0]).toMatchObject({
+      status: 'skipped', details: expect.objectContaining({ kinds: [], too_few: ['ip_address'] }),
+      message: 'carrier: ip_address in 1 of 1 sampled values, too few to judge (such a share needs 3 or more matching values); not remembered as PII',
+    });
+    expect(one.verdict).not.toBe('block');
+    expect(known()).toEqual([]);
+    // Its values stay out of the quality log all the same (masked in this run).
+    expect(JSON.stringify(bench.project.runs.profiles(one.runId))).not.toContain('4.1.2.0');
+    // Three pushed addresses are evidence enough.
+    const three = await bench.runWindow('2024-01-09', '2024-01-10', { kind: 'push', transform: "SELECT * REPLACE ('10.0.0.' || hour(event_timestamp) AS carrier) FROM w LIMIT 3" });
+    expect(pick(three, 'leakage', 'pii', 'carrier')[0]).toMatchObject({ status: 'fail', details: expect.objectContaining({ kinds: ['ip_address'] }) });
+    expect(three.verdict).toBe('block');
+    expect(known()).toEqual(['carrier']);
   });
 
   it('masks a feature declared pii: true from the first run on, and still reports what the PII check finds in it', async () => {

@@ -64,4 +64,16 @@ describe('PII detectors', () => {
     const masked = scanPii([{ value: 'john@example.com', count: 1 }], 0.01).examples.email?.[0];
     expect(masked).not.toContain('john');
   });
+
+  it('a lookalike share needs 3 matching values: one in a tiny sample is too few to judge; an email or a card number is not', () => {
+    // A version string reads as an IPv4 address: 1 of 1 is 100%, yet no evidence of a column of addresses.
+    expect(scanPii([{ value: '4.1.2.0', count: 1 }], 0.01)).toMatchObject({ kinds: [], tooFew: ['ip_address'], matches: { ip_address: 1 } });
+    expect(scanPii([{ value: '4.1.2.0', count: 1 }, { value: '4.1.3', count: 2 }], 0.01)).toMatchObject({ kinds: [], tooFew: ['ip_address'] });
+    expect(scanPii([{ value: '10.0.0.1', count: 2 }, { value: '10.0.0.2', count: 1 }], 0.01)).toMatchObject({ kinds: ['ip_address'], tooFew: [] });
+    expect(scanPii([{ value: '(415) 555-2671', count: 2 }], 0.01)).toMatchObject({ kinds: [], tooFew: ['phone'] });
+    expect(scanPii([{ value: 'a@b.io', count: 1 }], 0.01)).toMatchObject({ kinds: ['email'], tooFew: [] });
+    expect(scanPii([{ value: '4111 1111 1111 1111', count: 1 }], 0.01)).toMatchObject({ kinds: ['credit_card'], tooFew: [] });
+    // Under the share, fewer matches are no finding at all.
+    expect(scanPii([{ value: 'hello', count: 990 }, { value: '10.0.0.1', count: 2 }], 0.01)).toMatchObject({ kinds: [], tooFew: [] });
+  });
 });

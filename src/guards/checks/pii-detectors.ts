@@ -146,10 +146,14 @@ export interface PiiScan {
   /** Sampled non-null values (rows, counting repeats). */
   readonly values: number;
   readonly shares: Record<PiiKind, number>;
+  /** Per kind, the sampled values (rows) that match. */
+  readonly matches: Record<PiiKind, number>;
   /** Rows whose value holds a Luhn-valid card number. */
   readonly cardMatches: number;
-  /** Kinds that make the column PII: share ≥ `minShare`, or any Luhn-valid card number. */
+  /** Kinds that make the column PII: share ≥ `minShare` (for `LOOKALIKE_KINDS`, in at least `minMatches` values), or any Luhn-valid card number. */
   readonly kinds: PiiKind[];
+  /** Lookalike kinds whose share reached `minShare` in fewer than `minMatches` values: too few to judge (a tiny push). */
+  readonly tooFew: PiiKind[];
   /** Up to 3 masked examples per detected kind. */
   readonly examples: Partial<Record<PiiKind, string[]>>;
 }
@@ -168,12 +172,26 @@ export function countedValues(values: Iterable<string>): { value: string; count:
 }
 
 /**
+ * Sampled values a share of a lookalike kind needs before it makes a column PII. In a small sample one
+ * stray lookalike (a version string `4.1.2.0` read as an IP address) is already ≥ 1%: a 1-row push would
+ * be blocked, and the column remembered as PII, for a value a materialization of the same rows passes.
+ */
+export const PII_MIN_MATCHES = 3;
+
+/**
+ * Kinds whose patterns ordinary feature values also take: dotted versions, digit groups, codes (an IBAN's
+ * checksum passes one random code in 97). An email (`local@domain.tld`) or a Luhn-valid card number is no
+ * accident: one match counts.
+ */
+export const LOOKALIKE_KINDS: readonly PiiKind[] = ['us_ssn', 'iban', 'phone', 'ip_address'];
+
+/**
  * Scan a column's sample, given as distinct values with their row counts.
  *
  * @example
  * scanPii([{ value: '4111 1111 1111 1111', count: 1 }, { value: 'x', count: 999 }], 0.01).kinds; // ['credit_card']
  */
-export function scanPii(sample: readonly { value: string; count: number }[], minShare: number): PiiScan {
+export function scanPii(sample: readonly { value: string; count: number }[], minShare: number, minMatches = PII_MIN_MATCHES): PiiScan {
   const matched = Object.fromEntries(PII_KINDS.map((k) => [k, 0])) as Record<PiiKind, number>;
   const examples: Partial<Record<PiiKind, string[]>> = {};
   let total = 0;
@@ -186,6 +204,9 @@ export function scanPii(sample: readonly { value: string; count: number }[], min
     }
   }
   const shares = Object.fromEntries(PII_KINDS.map((k) => [k, total ? matched[k] / total : 0])) as Record<PiiKind, number>;
-  const kinds = PII_KINDS.filter((k) => (k === 'credit_card' ? matched[k] > 0 : total > 0 && shares[k] >= minShare));
-  return { values: total, shares, cardMatches: matched.credit_card, kinds, examples };
+  const reached = (k: PiiKind) => total > 0 && shares[k] >= minShare;
+  const tooFewOf = (k: PiiKind) => LOOKALIKE_KINDS.includes(k) && matched[k] < minMatches;
+  const kinds = PII_KINDS.filter((k) => (k === 'credit_card' ? matched[k] > 0 : reached(k) && !tooFewOf(k)));
+  const tooFew = PII_KINDS.filter((k) => k !== 'credit_card' && reached(k) && tooFewOf(k));
+  return { values: total, shares, matches: matched, cardMatches: matched.credit_card, kinds, tooFew, examples };
 }

@@ -4,14 +4,18 @@
  * values: the profile's seeded sample when it holds enough, else a
  * deterministic hash-ordered row sample) and scanned for emails, credit cards (Luhn-valid),
  * US SSNs, IBANs, phone numbers and IP addresses. A column is PII when at least
- * `pii_min_share` (1%) of the sampled values match one kind, or any value holds
- * a Luhn-valid card number; that fails unless the feature declares `pii: true`.
+ * `pii_min_share` (1%) of the sampled values match one kind (for the kinds
+ * ordinary values can look like: SSN, IBAN, phone, IP address, at least 3 of
+ * them), or any value holds a Luhn-valid card number; that fails unless the
+ * feature declares `pii: true`. A lookalike share reached by fewer matches (a
+ * version string in a 1-row push) is not judged: `skipped`, and the column is
+ * not remembered as PII.
  */
 import { ident } from '../../offline/engine.js';
 import type { CheckResult } from '../../runs/types.js';
 import { policyOf, queryRows, result, skipped, type Check, type CheckContext, type CheckedFeature } from '../check.js';
 import { categoricalSample } from '../profile.js';
-import { countedValues, scanPii } from './pii-detectors.js';
+import { countedValues, PII_MIN_MATCHES, scanPii } from './pii-detectors.js';
 
 const FAMILY = 'leakage' as const;
 
@@ -53,7 +57,15 @@ async function checkColumn(ctx: CheckContext, f: CheckedFeature): Promise<CheckR
   for (const [k, v] of Object.entries(scan.shares)) metrics[`${k}_share`] = v;
   const found = scan.kinds.map((k) => `${k} ${(100 * scan.shares[k]).toPrecision(3)}%`).join(', ');
   const maxShare = Math.max(0, ...Object.values(scan.shares));
-  const base = { check: FAMILY, method: 'pii', sub: 'pii', feature: f.column, value: maxShare, thresholds: { min_share: q.pii_min_share }, metrics } as const;
+  const base = { check: FAMILY, method: 'pii', sub: 'pii', feature: f.column, value: maxShare, thresholds: { min_share: q.pii_min_share, min_matches: PII_MIN_MATCHES }, metrics } as const;
+  if (!scan.kinds.length && scan.tooFew.length) {
+    const looks = scan.tooFew.map((k) => `${k} in ${scan.matches[k]}`).join(', ');
+    return result(ctx, {
+      ...base, status: 'skipped',
+      message: `${f.column}: ${looks} of ${scan.values} sampled values, too few to judge (such a share needs ${PII_MIN_MATCHES} or more matching values); not remembered as PII`,
+      details: { kinds: [], too_few: scan.tooFew, examples: scan.examples },
+    });
+  }
   if (!scan.kinds.length) {
     return result(ctx, { ...base, status: 'pass', message: `${f.column}: no PII found in ${scan.values} sampled values`, details: { kinds: [] } });
   }
