@@ -378,4 +378,17 @@ describe('guard stage', () => {
     expect(pick(nan, 'schema', 'nan', 'delay')[0]).toMatchObject({ status: 'fail', value: 1 });
     expect(nan.verdict).toBe('block');
   });
+
+  it('judges no null or outlier rate on fewer rows than drift.min_rows: a 1-row push with a null and an outlier is skipped, saying why', async () => {
+    bench = await guardBench();
+    await bench.runWindow('2024-01-01', '2024-01-08');
+    const one = await bench.runWindow('2024-01-08', '2024-01-09', { kind: 'push', transform: 'SELECT * REPLACE (NULL::VARCHAR AS carrier, 400.0 AS delay) FROM w LIMIT 1' });
+    expect(pick(one, 'anomaly', 'null_rate', 'carrier')[0]).toMatchObject({ status: 'skipped', message: 'carrier null rate not judged: 1 row(s) < min_rows 30, too few to judge' });
+    expect(pick(one, 'anomaly', 'outliers', 'delay')[0]).toMatchObject({ status: 'skipped', message: 'delay outlier rate not judged: 1 row(s) < min_rows 30, too few to judge' });
+    expect(one.results.filter((r) => r.check === 'anomaly' && r.status === 'warn')).toEqual([]);
+    // 40 rows, 10 carriers null and every delay an outlier: both judged again.
+    const many = await bench.runWindow('2024-01-09', '2024-01-11', { kind: 'push', transform: "SELECT * REPLACE (CASE WHEN event_timestamp < TIMESTAMP '2024-01-09 10:00' THEN NULL ELSE carrier END AS carrier, 400.0 AS delay) FROM w WHERE event_timestamp < TIMESTAMP '2024-01-10 16:00'" });
+    expect(pick(many, 'anomaly', 'null_rate', 'carrier')[0].status).toBe('warn');
+    expect(pick(many, 'anomaly', 'outliers', 'delay')[0].status).toBe('warn');
+  });
 });

@@ -2,7 +2,8 @@
  * Anomaly checks (default policy warn): volume (robust z-score of log row count
  * against the last successful runs; an empty window fails unless `allow_empty`),
  * freshness (now − max(event_ts) > `max_staleness` fails), outlier rate against
- * the reference's median/MAD, and null-rate jumps.
+ * the reference's median/MAD, and null-rate jumps; those two rates not on fewer
+ * rows (values) than drift's `min_rows`.
  */
 import type { CheckResult } from '../../runs/types.js';
 import { result, type Check, type CheckContext } from '../check.js';
@@ -10,7 +11,7 @@ import { durationMs } from '../config.js';
 import { medianOf } from '../profile.js';
 import { volumeHistory } from '../run-stats.js';
 import { timestampTextMs } from '../timestamp-text.js';
-import { missingRate } from '../profile-types.js';
+import { missingRate, valueCount } from '../profile-types.js';
 
 function fmt(x: number): string {
   return Number(x.toPrecision(3)).toString();
@@ -88,6 +89,16 @@ function perFeature(ctx: CheckContext): CheckResult[] {
     const cur = ctx.profiles.get(f.column);
     const rp = ref?.profiles.get(f.column);
     if (!cur || !rp || cur.count === 0 || rp.count === 0) continue;
+    // A rate of a few rows says nothing (one null optional value in a 1-row push is a null rate of 1): below drift's
+    // min_rows, as drift does, the rates are not judged.
+    const min = f.quality.drift.min_rows;
+    const outliersApply = cur.kind === 'numeric' && cur.outlier_rate_vs_reference !== null;
+    if (cur.count < min) {
+      const why = `${cur.count} row(s) < min_rows ${min}, too few to judge`;
+      out.push(result(ctx, { check: 'anomaly', method: 'null_rate', feature: f.column, status: 'skipped', thresholds: { min_rows: min }, metrics: { rows: cur.count }, message: `${f.column} null rate not judged: ${why}` }));
+      if (outliersApply) out.push(result(ctx, { check: 'anomaly', method: 'outliers', feature: f.column, status: 'skipped', thresholds: { min_rows: min }, metrics: { rows: cur.count }, message: `${f.column} outlier rate not judged: ${why}` }));
+      continue;
+    }
     // Missing: NULL, NaN or ±Inf (a float feature allowed NaN that turns all NaN has no values left either).
     const [now, before] = [missingRate(cur), missingRate(rp)];
     const jump = now - before;
@@ -97,7 +108,9 @@ function perFeature(ctx: CheckContext): CheckResult[] {
       metrics: { null_rate: now, null_rate_ref: before },
       message: `${f.column} null rate (NULL, NaN, ±Inf) ${fmt(now)} vs ${fmt(before)} in the reference${jump > a.null_rate_jump ? ` (jump ${fmt(jump)} > ${a.null_rate_jump})` : ''}`,
     }));
-    if (cur.kind === 'numeric' && cur.outlier_rate_vs_reference !== null) {
+    if (outliersApply && valueCount(cur) < min) {
+      out.push(result(ctx, { check: 'anomaly', method: 'outliers', feature: f.column, status: 'skipped', thresholds: { min_rows: min }, metrics: { values: valueCount(cur) }, message: `${f.column} outlier rate not judged: ${valueCount(cur)} value(s) < min_rows ${min}, too few to judge` }));
+    } else if (outliersApply && cur.kind === 'numeric' && cur.outlier_rate_vs_reference !== null) {
       const rate = cur.outlier_rate_vs_reference;
       const refRate = rp.outlier_rate ?? 0;
       const bad = rate > a.outlier_factor * refRate && rate > a.outlier_min_rate;
