@@ -76,7 +76,8 @@ export interface GuardStageInput {
   /**
    * A SQL relation (usable after FROM) with the view's whole source in canonical
    * columns, for re-checking already-materialized history (tamper detection).
-   * Default: built from the view's source definition when possible.
+   * Default: built from the view's source definition when possible, for runs on a
+   * view's window other than pushes (the only ones that read it).
    */
   readonly sourceRelation?: string;
   /** Clock of the stage (tests pin it). Default: now. */
@@ -150,9 +151,12 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
 
   lap('slices');
   const createdTs = base.createdTimestampColumn && (profiles.get('created_timestamp')?.nulls ?? 0) < rowCount ? 'created_timestamp' : null;
+  // Only the tamper check and future_source_rows read the whole source, both on a view's window and never for a
+  // push: building the relation lists (and resolves) every file of the source, which a push would pay for nothing.
+  const readsSource = view !== undefined && input.window !== undefined && input.kind !== 'push' && !input.dataset;
   const ctx: CheckContext = {
     ...base, createdTimestampColumn: createdTs, profiles, sliceProfiles, rowPass: pass,
-    sourceRelation: input.sourceRelation ?? (view ? await defaultSourceRelation(project, view, conn) : null),
+    sourceRelation: input.sourceRelation ?? (readsSource ? await defaultSourceRelation(project, view, conn) : null),
   };
 
   const raw: CheckResult[] = [];

@@ -48,6 +48,8 @@ export interface BenchOptions {
   /** `quality_log:` of featureguard.yaml (retention). */
   qualityLog?: { keep_days: number; keep_runs?: number };
   services?: FeatureServiceDef[];
+  /** Read the source through a glob (`data/rows/*.parquet`, one file) instead of one file's path. */
+  sourceGlob?: boolean;
 }
 
 export const DEFAULT_FEATURES: FeatureDef[] = [
@@ -77,7 +79,8 @@ export async function guardBench(opts: BenchOptions = {}): Promise<GuardBench> {
   const engine = await project.engine();
   const conn = await engine.connect();
   const entity = defineEntity({ name: 'airport', join_keys: [{ name: 'airport', type: 'string' }] });
-  const source = defineSource({ name: 'rows', path: 'data/rows.parquet', timestamp_field: 'ts', created_timestamp_field: 'created' });
+  if (opts.sourceGlob) mkdirSync(join(dir, 'data', 'rows'));
+  const source = defineSource({ name: 'rows', path: opts.sourceGlob ? 'data/rows/*.parquet' : 'data/rows.parquet', timestamp_field: 'ts', created_timestamp_field: 'created' });
   const view = defineFeatureView({
     name: 'delays', entities: ['airport'], source: 'rows', ttl: '0', online: true,
     features: opts.features ?? DEFAULT_FEATURES,
@@ -85,7 +88,7 @@ export async function guardBench(opts: BenchOptions = {}): Promise<GuardBench> {
     ...(opts.slices ? { slices: opts.slices } : {}),
     ...(opts.role ? { role: opts.role } : {}),
   });
-  const file = join(dir, 'data', 'rows.parquet');
+  const file = opts.sourceGlob ? join(dir, 'data', 'rows', 'part-0.parquet') : join(dir, 'data', 'rows.parquet');
   const writeSource = async (sql: string) => {
     await conn.run(`COPY (${sql}) TO ${literal(file)} (FORMAT parquet)`);
   };

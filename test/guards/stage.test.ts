@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { guardBench, pick, type GuardBench } from './helpers.js';
 import { maskValue } from '../../src/guards/profile-mask.js';
 import { knownPiiColumns } from '../../src/guards/pii-columns.js';
+import { runGuardStage } from '../../src/guards/stage.js';
 
 let bench: GuardBench | undefined;
 afterEach(async () => {
@@ -226,6 +227,24 @@ describe('guard stage', () => {
     expect(f.policy).toBe('block');
     expect(g.verdict).toBe('block');
     expect(g.blockedReason).toMatch(/future_timestamps/);
+  });
+
+  it('a push does not list the source: only a window\'s tamper check and future_source_rows read it', async () => {
+    bench = await guardBench({ sourceGlob: true });
+    const b = bench;
+    // Building the source relation lists the glob's files into a DuckDB variable on the connection.
+    const listed = async () => Number((await b.conn.runAndReadAll("SELECT count(*) FROM duckdb_variables() WHERE name LIKE 'fg_files_%'")).getRowsJS()[0][0]);
+    await b.conn.run("CREATE TEMP TABLE pushed AS SELECT 'SEA' AS airport, TIMESTAMP '2024-01-08 00:00' AS event_timestamp, TIMESTAMP '2024-01-08 00:05' AS created_timestamp, 10.0::DOUBLE AS delay, 'AA' AS carrier");
+    const stage = async (kind: 'push' | 'materialize', window?: { start: Date; end: Date }) => {
+      const run = b.project.runs.create({ kind, view: 'delays' });
+      return runGuardStage({ project: b.project, run, kind, view: b.view, conn: b.conn, table: 'pushed', window, now: new Date('2024-01-08T01:00:00Z'), alerts: false });
+    };
+    expect((await stage('push')).verdict).not.toBe('block');
+    expect(await listed()).toBe(0);
+    // A materialization of a window does read it: the source's rows after Jan 8 are ahead of this run's clock.
+    const m = await stage('materialize', { start: new Date('2024-01-08T00:00:00Z'), end: new Date('2024-01-08T01:00:00Z') });
+    expect(pick(m, 'provenance', 'future_source_rows')[0]?.status).toBe('warn');
+    expect(await listed()).toBe(1);
   });
 
   it("warns about a materialized view's source rows dated after now, which no window (ending at or before now) holds", async () => {
