@@ -72,6 +72,8 @@ export interface CheckContext {
   readonly reference: ReferenceProfiles | null;
   /** Why there is no reference when one was configured but is missing (drift records `error`). */
   readonly referenceProblem?: string | null;
+  /** Why there is no reference (no baseline, no earlier run that qualifies), for the drift check's message. */
+  readonly referenceReason?: string;
   /** The stage's one pass over the rows (profile aggregates, day checksums, row counts, duplicates), when it ran. */
   readonly rowPass?: RowPass;
   /** SQL relation (usable after FROM) over the view's whole source in canonical columns, for re-reading history. */

@@ -72,6 +72,8 @@ export interface ReferenceProfiles {
   readonly runId: string | null;
   /** Every run pooled into the reference, newest first (`previous:<n>`). */
   readonly runIds?: readonly string[];
+  /** The runs are pushes: the reference of a view no materialization feeds. */
+  readonly pushes?: boolean;
   readonly profiles: ReadonlyMap<string, ColumnProfile>;
   /** Slice profiles: slice column → slice value → column → profile. */
   readonly slices?: ReadonlyMap<string, ReadonlyMap<string, ReadonlyMap<string, ColumnProfile>>>;

@@ -2,8 +2,10 @@
  * Finding the drift reference: `baseline:<name>` when configured, else the
  * newest baseline pinned for the view or service, else the last successful run
  * (materializations for views, dataset builds for services), or with
- * `previous:<n>` the last n successful runs pooled into one reference. Profiles come from
- * the state database: a later run never re-reads old data.
+ * `previous:<n>` the last n successful runs pooled into one reference. A view
+ * fed only by pushes has no materialization: its earlier pushes are pooled
+ * instead (the last 10, or n). Profiles come from the state database: a later
+ * run never re-reads old data.
  */
 import { featuresOfView } from '../definitions/definition-set.js';
 import type { Project } from '../project.js';
@@ -47,10 +49,25 @@ export function findReference(project: Project, q: ReferenceQuery): { reference:
   }
   const pinned = pinnedBaselineFor(project, { view: q.view, service: q.view ? undefined : q.service }) ?? (q.view ? serviceBaselineForView(project, q.view) : null);
   if (pinned) return { reference: fromStored(`baseline:${pinned.name}`, pinned.run_id, pinned.profiles, q.view), problem: null, reason: '' };
-  const runs = previousRuns(project, q, previousCount(q.setting));
-  if (runs.length === 0) return { reference: null, problem: null, reason: 'no earlier successful run and no pinned baseline' };
+  const n = previousCount(q.setting);
+  let runs = previousRuns(project, q, q.view ? 'materialize' : 'dataset', n ?? 1);
+  // A push is a batch of the stream, not a window: one batch alone is a noisy reference, so several are pooled.
+  const pushes = runs.length === 0 && q.view !== undefined;
+  if (pushes) runs = previousRuns(project, q, 'push', n ?? PUSHES_POOLED);
+  if (runs.length === 0) return { reference: null, problem: null, reason: noReferenceReason(q) };
   const refs = runs.map((id) => fromStored('previous', id, project.runs.profiles(id) as StoredProfile[], undefined));
-  return { reference: refs.length === 1 ? refs[0] : pooled(refs, q.outlierZ), problem: null, reason: '' };
+  const reference = refs.length === 1 ? refs[0] : pooled(refs, q.outlierZ);
+  return { reference: pushes ? { ...reference, pushes: true } : reference, problem: null, reason: '' };
+}
+
+/** Earlier pushes pooled into the reference of a view that no materialization feeds, with `previous`. */
+export const PUSHES_POOLED = 10;
+
+function noReferenceReason(q: ReferenceQuery): string {
+  const rows = `${q.minRows ?? 1} or more rows`;
+  if (q.view) return `no pinned baseline and no earlier successful run of view ${q.view} (a materialization, or a push of ${rows})`;
+  if (q.service) return `no pinned baseline and no earlier successful run of service ${q.service} (a dataset build of ${rows})`;
+  return 'no pinned baseline and no earlier successful run';
 }
 
 /**
@@ -87,10 +104,10 @@ export function currentReference(project: Project, target: { view: string } | { 
   return { reference: reference?.description ?? null, runIds: [...(reference?.runIds ?? (reference?.runId ? [reference.runId] : []))], problem, reason };
 }
 
-/** `previous` → 1, `previous:7` → 7. */
-function previousCount(setting: string): number {
+/** `previous:7` → 7; `previous` → null (one run; for pushes, `PUSHES_POOLED`). */
+function previousCount(setting: string): number | null {
   const m = /^previous(?::(\d+))?$/.exec(setting);
-  return m?.[1] ? Math.max(1, Number(m[1])) : 1;
+  return m?.[1] ? Math.max(1, Number(m[1])) : null;
 }
 
 /** The last runs' references (newest first) as one: every column and slice pooled. */
@@ -120,9 +137,9 @@ function serviceBaselineForView(project: Project, view: string): ReturnType<type
   return found[0] ?? null;
 }
 
-/** The last `n` successful runs with profiles of the view (materializations) or service (dataset builds), newest first. */
-function previousRuns(project: Project, q: ReferenceQuery, n: number): string[] {
-  const [col, val, kind] = q.view ? ['view', q.view, 'materialize'] : q.service ? ['service', q.service, 'dataset'] : [null, null, null];
+/** The last `n` successful runs of `kind` with profiles of the view (materializations, pushes) or service (dataset builds), newest first. */
+function previousRuns(project: Project, q: ReferenceQuery, kind: RunKind, n: number): string[] {
+  const [col, val] = q.view ? ['view', q.view] : q.service ? ['service', q.service] : [null, null];
   if (!col) return [];
   ensureViewHistoryTable(project.state);
   // A view's runs since its history last started over (its values dropped: removed and added back, or re-keyed);

@@ -119,7 +119,7 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   const features = checkedFeatures(input, project.config.quality);
   const joinKeys = input.dataset ? [...input.dataset.joinKeyColumns] : view ? viewKeyNames(project, view) : [];
 
-  const { reference, problem } = findReference(project, { view: view?.name, service: service?.name, kind: input.kind, runId: input.run.id, setting: quality.drift.reference, outlierZ: quality.anomaly.outlier_z, minRows: quality.drift.min_rows });
+  const { reference, problem, reason } = findReference(project, { view: view?.name, service: service?.name, kind: input.kind, runId: input.run.id, setting: quality.drift.reference, outlierZ: quality.anomaly.outlier_z, minRows: quality.drift.min_rows });
   // featureguard's own hidden columns (a dataset's row ordinal and chosen-row timestamps) are not data: no profile, no drift.
   const profiled = columns.filter((c) => !c.name.startsWith('__fg_'));
   const eventTs = input.dataset ? input.dataset.entityTimestampColumn : colNames.has('event_timestamp') ? 'event_timestamp' : null;
@@ -127,7 +127,7 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
     project, conn, table, kind: input.kind, run: input.run, view, service, dataset: input.dataset, window: input.window, now, quality,
     features, joinKeys, eventTimestampColumn: eventTs && colNames.has(eventTs) ? eventTs : null,
     createdTimestampColumn: !input.dataset && colNames.has('created_timestamp') ? 'created_timestamp' : null,
-    columns, rowCount, profiles: new Map(), sliceProfiles: new Map(), reference, referenceProblem: problem,
+    columns, rowCount, profiles: new Map(), sliceProfiles: new Map(), reference, referenceProblem: problem, referenceReason: reason,
   };
   const pass = await stageRowPass(base, profiled);
   lap('row pass');

@@ -59,6 +59,30 @@ describe('guard stage', () => {
     expect(d.details).toMatchObject({ n_ref: 2 * 24 * 7 });
   });
 
+  it('compares a view fed only by pushes with its earlier pushes of min_rows or more, pooled; a materialization wins once there is one', async () => {
+    bench = await guardBench();
+    const push = (start: string, end: string, transform?: string) => bench!.runWindow(start, end, { kind: 'push', transform });
+    const first = await push('2024-01-01', '2024-01-03');
+    expect(pick(first, 'drift')[0]).toMatchObject({
+      status: 'skipped', message: 'no reference yet: no pinned baseline and no earlier successful run of view delays (a materialization, or a push of 30 or more rows)',
+    });
+    // A push of 10 rows is no reference (drift against it would be skipped).
+    await push('2024-01-03', '2024-01-03T10:00:00Z');
+    const second = await push('2024-01-04', '2024-01-06');
+    expect(pick(second, 'drift', undefined, 'delay')[0]).toMatchObject({ status: 'pass', details: expect.objectContaining({ reference: `run:${first.runId}`, reference_kind: 'push' }) });
+    expect(pick(second, 'drift', undefined, 'delay')[0].message).toMatch(/stable vs the previous push /);
+    const third = await push('2024-01-06', '2024-01-08');
+    const shifted = await push('2024-01-08', '2024-01-10', 'SELECT * REPLACE (delay + 100 AS delay) FROM w');
+    const d = pick(shifted, 'drift', undefined, 'delay')[0];
+    expect(d).toMatchObject({ status: 'fail', details: expect.objectContaining({ reference: 'previous:3', reference_run_ids: [third.runId, second.runId, first.runId], n_ref: 3 * 48 }) });
+    expect(d.message).toMatch(/drifted from the previous 3 pushes/);
+    // Once the view is materialized, pushes compare with its last materialization, as before.
+    const m = await bench.runWindow('2024-01-10', '2024-01-12');
+    const after = await push('2024-01-12', '2024-01-14');
+    expect(pick(after, 'drift', undefined, 'delay')[0].details).toMatchObject({ reference: `run:${m.runId}` });
+    expect(pick(after, 'drift', undefined, 'delay')[0].details).not.toHaveProperty('reference_kind');
+  });
+
   it('bins PSI on the reference\'s own deciles, also down a chain of runs', async () => {
     bench = await guardBench();
     await bench.runWindow('2024-01-01', '2024-01-08');

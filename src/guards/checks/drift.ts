@@ -1,6 +1,6 @@
 /**
  * Drift check (default policy warn): every feature against the reference
- * (pinned baseline or last successful run), per slice when the view declares
+ * (pinned baseline, last successful run, or earlier pushes pooled), per slice when the view declares
  * `slices`, and the share of drifted features (`drift_share`) for the view or
  * service as a whole.
  */
@@ -14,10 +14,12 @@ function round(x: number | null): string {
   return x === null || !Number.isFinite(x) ? String(x) : Number(x.toPrecision(3)).toString();
 }
 
-/** How messages name the reference: the previous run, the previous 7 runs, baseline 'x'. */
-function referenceLabel(description: string): string {
-  if (description === 'previous') return 'the previous run';
-  if (description.startsWith('previous:')) return `the previous ${description.slice('previous:'.length)} runs`;
+/** How messages name the reference: the previous run, the previous 7 runs (pushes), baseline 'x'. */
+function referenceLabel(reference: { description: string; pushes?: boolean }): string {
+  const { description } = reference;
+  const runs = reference.pushes ? ['push', 'pushes'] : ['run', 'runs'];
+  if (description === 'previous') return `the previous ${runs[0]}`;
+  if (description.startsWith('previous:')) return `the previous ${description.slice('previous:'.length)} ${runs[1]}`;
   return `baseline '${description.slice('baseline:'.length)}'`;
 }
 
@@ -28,6 +30,7 @@ function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile 
     reference: reference.description === 'previous' ? `run:${reference.runId}` : reference.description,
     reference_run_id: reference.runId,
     ...(reference.runIds ? { reference_run_ids: reference.runIds } : {}),
+    ...(reference.pushes ? { reference_kind: 'push' } : {}),
   };
   if (!ref || !cur) {
     return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: not in the ${ref ? 'current rows' : 'reference'}`, details: refDetails });
@@ -56,7 +59,7 @@ function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile 
     // A metric that could not be computed is an error, never a silent pass.
     return result(ctx, { ...base, status: 'error', method: d.method, metrics: d.metrics, message: `${f.column}${slice ? ` [${slice}]` : ''}: the ${d.method} drift metric could not be computed (${d.value})`, details: { ...refDetails, n_ref: d.nRef, n_cur: d.nCur } });
   }
-  const label = referenceLabel(reference.description);
+  const label = referenceLabel(reference);
   const pValued = d.method === 'ks' || d.method === 'chisquare' || d.method === 'z';
   const cmp = pValued ? `p ${round(d.value)} < ${q.p_value}` : `${d.method} ${round(d.value)} >= ${d.thresholds[d.method] ?? d.thresholds.fail}`;
   const message = d.driftedBy === 'method'
@@ -74,7 +77,7 @@ function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile 
 
 export const driftCheck: Check = async (ctx) => {
   if (ctx.referenceProblem) return [result(ctx, { check: 'drift', status: 'error', message: ctx.referenceProblem })];
-  if (!ctx.reference) return [result(ctx, { check: 'drift', status: 'skipped', message: 'no reference yet: no pinned baseline and no earlier successful run' })];
+  if (!ctx.reference) return [result(ctx, { check: 'drift', status: 'skipped', message: `no reference yet: ${ctx.referenceReason || 'no pinned baseline and no earlier successful run'}` })];
   if (ctx.rowCount === 0) return [result(ctx, { check: 'drift', status: 'skipped', message: 'no rows to compare' })];
   const out: CheckResult[] = [];
   const perFeature = ctx.features.filter((f) => f.quality.drift.policy !== 'off').map((f) => featureRecord(ctx, f, ctx.reference!.profiles.get(f.column), ctx.profiles.get(f.column), null));
