@@ -36,7 +36,7 @@ import { INTERRUPTED, alertTarget, forgetPending, recordAttempt, recordInterrupt
 import { countGivenUp } from './given-up.js';
 import { firstTriesMs, forgetRedelivery, keptAlerts, redeliveryWindow, releaseRedelivery, scheduleRedelivery } from './redelivery.js';
 import { SIGNATURE_HEADER, signBody } from './signature.js';
-import { releaseDeliverySlot, settleDeliverySlot, takeDeliverySlot } from './throttle.js';
+import { releaseDeliverySlot, settleDeliverySlot, takeDeliverySlot, throttles } from './throttle.js';
 
 export { listAlertAttempts, type AlertAttempt };
 
@@ -323,7 +323,7 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
       return [held];
     }
     const payload = alertPayload(project, alert, run, outcome, matched);
-    const body = JSON.stringify(alert.min_interval ? { ...payload, suppressed: slot.suppressed } : payload);
+    const body = JSON.stringify(throttles(alert) ? { ...payload, suppressed: slot.suppressed } : payload);
     // Kept for redelivery before the first try and forgotten once one arrives (an outbox): a delivery whose every
     // try fails, or whose process is stopped or killed meanwhile, is sent again (`redelivery.ts`). A min_interval
     // alert's match is recorded on the run as held back instead (its slot counts it so too) until a try arrives or

@@ -15,7 +15,7 @@ import { onInterrupt } from '../state/interrupt.js';
 import { heldBackRuns, recordInterruptedTry, triesOf, type AlertAttempt } from './attempts.js';
 import { DELIVERY_TIMEOUT_MS, backoffMs, deliver, type AlertOptions } from './dispatch.js';
 import { firstTriesMs } from './redelivery.js';
-import { claimHeldBack, forgetUnconfigured, releaseHeldBack, settleHeldBack, unclaimHeldBack, type HeldBackClaim } from './throttle.js';
+import { claimHeldBack, throttles, forgetUnconfigured, releaseHeldBack, settleHeldBack, unclaimHeldBack, type HeldBackClaim } from './throttle.js';
 
 /** `view:NAME` / `service:NAME` as the payload's `target`; `{}` for runs of neither (project-wide). */
 function targetOf(target: string): Record<string, string> {
@@ -35,7 +35,7 @@ export async function sendHeldBackSummaries(project: Project, now = Date.now(), 
   const hold = firstTriesMs(opts.tries ?? 3, opts.timeoutMs ?? DELIVERY_TIMEOUT_MS, backoffMs(opts));
   const out: AlertAttempt[] = [];
   for (const alert of alerts) {
-    if (!alert.min_interval || opts.signal?.aborted) continue;
+    if (!throttles(alert) || opts.signal?.aborted) continue;
     for (const claim of claimHeldBack(project.state, alert, now, hold)) {
       // Stopped (`serve` stopping): the summaries not sent are put back as they were, due for the next process.
       if (opts.signal?.aborted) unclaimHeldBack(project.state, alert, claim);

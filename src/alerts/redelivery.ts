@@ -27,7 +27,7 @@ import type { Project } from '../project.js';
 import { ensureColumn, ensureTables, hasTable, type StateDb } from '../state/state-db.js';
 import { triesOf, type AlertAttempt } from './attempts.js';
 import { countGivenUp } from './given-up.js';
-import { undeliveredHeldBack } from './throttle.js';
+import { throttles, undeliveredHeldBack } from './throttle.js';
 import { deliver, type AlertOptions } from './dispatch.js';
 
 const DDL = `
@@ -81,7 +81,7 @@ export interface Redelivery {
  * them up unsent, listed meanwhile as due after their window).
  */
 export function redeliveryWindow(alert: AlertConfig): number {
-  if (storedDuration(alert.min_interval) > 0) return 0;
+  if (throttles(alert)) return 0;
   const window = storedDuration(alert.redeliver_for ?? DEFAULT_REDELIVER_FOR);
   return window < FIRST_WAIT_MS ? 0 : window;
 }
@@ -193,7 +193,7 @@ export async function redeliverAndReport(project: Project, options: RedeliverOpt
  */
 export function undeliveredByAlert(project: Pick<Project, 'state' | 'config'>): { alert: string; count: number; since: number }[] {
   const alerts = project.config.alerts ?? [];
-  const held = undeliveredHeldBack(project.state, alerts.filter((a) => storedDuration(a.min_interval) > 0).map((a) => a.name));
+  const held = undeliveredHeldBack(project.state, alerts.filter(throttles).map((a) => a.name));
   const names = alerts.filter((a) => redeliveryWindow(a) > 0).map((a) => a.name);
   if (names.length === 0 || !hasTable(project.state, 'alert_redeliveries')) return held;
   const kept = project.state

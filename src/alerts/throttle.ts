@@ -54,6 +54,11 @@ export interface DeliveryClaim {
   readonly lastSentAt: number;
 }
 
+/** Whether `alert` throttles its deliveries: a `min_interval` longer than 0 (`0`, which the loader keeps as `'0'`, sends every match). */
+export function throttles(alert: Pick<AlertConfig, 'min_interval'>): boolean {
+  return storedDuration(alert.min_interval) > 0;
+}
+
 /**
  * Whether `alert` may deliver for `target` now; records the decision (one transaction). A delivery takes the slot
  * with a claim held for `holdMs` (as long as its tries can take), and its match counts as held back until a try
@@ -62,7 +67,7 @@ export interface DeliveryClaim {
  */
 export function takeDeliverySlot(db: StateDb, alert: AlertConfig, target: string, now: number, holdMs = 60_000): DeliverySlot {
   const interval = storedDuration(alert.min_interval);
-  if (interval <= 0) return { send: true, suppressed: 0, claim: null };
+  if (!throttles(alert)) return { send: true, suppressed: 0, claim: null };
   ensureThrottleTable(db);
   return db.transaction((): DeliverySlot => {
     const row = db.prepare('SELECT last_sent_at, suppressed, claim, claimed_until FROM alert_throttle WHERE alert = ? AND target = ?').get(alert.name, target) as
@@ -213,7 +218,7 @@ export function undeliveredHeldBack(db: StateDb, names: readonly string[]): { al
  */
 export function forgetUnconfigured(db: StateDb, alerts: readonly AlertConfig[], now = Date.now()): void {
   ensureThrottleTable(db);
-  const names = alerts.filter((a) => storedDuration(a.min_interval) > 0).map((a) => a.name);
+  const names = alerts.filter(throttles).map((a) => a.name);
   db.prepare(`DELETE FROM alert_throttle WHERE last_sent_at < ? AND alert NOT IN (${names.map(() => '?').join(', ')})`).run(now - FORGET_AFTER_MS, ...names);
 }
 

@@ -101,7 +101,7 @@ describe('loadConfig', () => {
     writeFileSync(join(root, 'featureguard.yaml'), 'project: p\nalerts:\n  - name: a\n    url: "http://127.0.0.1:9/x"\n    checks: [schema.rnage, drift.drift_shares, drift.ks, provenance.tampering, anomaly.]\n');
     const err3 = (() => { try { loadConfig(root); } catch (e) { return e; } })() as DefinitionError;
     expect(err3.problems.map((p) => [p.path, p.message])).toEqual([
-      ['/alerts/0/checks/0', expect.stringMatching(/^unknown check 'schema\.rnage': the schema checks record the methods missing_column, .* \(did you mean 'schema\.range'\?\); the alert would never fire$/)],
+      ['/alerts/0/checks/0', expect.stringMatching(/^unknown check 'schema\.rnage': the schema checks record the methods rows, missing_column, .* \(did you mean 'schema\.range'\?\); the alert would never fire$/)],
       ['/alerts/0/checks/1', expect.stringContaining("(did you mean 'drift.drift_share'?)")],
       ['/alerts/0/checks/4', expect.stringMatching(/^unknown check 'anomaly\.': the anomaly checks record the methods volume, freshness, null_rate, outliers; the alert would never fire$/)],
     ]);

@@ -19,6 +19,12 @@ function methodsInSource(): Set<string> {
     for (const m of text.matchAll(/\[method, value, threshold, drifted\] = \['([a-z_]+)'/g)) found.add(m[1]);
     for (const m of text.matchAll(/\? '(null_timestamp)' : '(null_key)'/g)) found.add(m[1]).add(m[2]);
   }
+  // Results recorded outside the checks (a push's refused rows: `check: 'schema', …, method: 'rows'`).
+  const src = join(import.meta.dirname, '..');
+  for (const f of readdirSync(src, { recursive: true }) as string[]) {
+    if (!f.endsWith('.ts') || f.endsWith('.test.ts') || f.startsWith('guards/')) continue;
+    for (const m of readFileSync(join(src, f), 'utf8').matchAll(/\bcheck: '([a-z_]+)'[^\n]*?\bmethod: '([a-z_]+)'/g)) found.add(m[2]);
+  }
   return found;
 }
 

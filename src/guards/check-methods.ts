@@ -6,7 +6,7 @@
 import type { QualityFamily } from './config.js';
 
 export const CHECK_METHODS: Readonly<Record<QualityFamily, readonly string[]>> = {
-  schema: ['missing_column', 'extra_column', 'type', 'null_key', 'null_timestamp', 'nan', 'not_null', 'max_null_ratio', 'range', 'allowed_values', 'pattern', 'length'],
+  schema: ['rows', 'missing_column', 'extra_column', 'type', 'null_key', 'null_timestamp', 'nan', 'not_null', 'max_null_ratio', 'range', 'allowed_values', 'pattern', 'length'],
   provenance: ['fingerprint', 'timestamps', 'future_timestamps', 'created_before_event', 'duplicates', 'future_source_rows', 'tampering'],
   drift: ['drift_share', 'ks', 'chisquare', 'z', 'jensenshannon', 'wasserstein', 'psi'],
   anomaly: ['volume', 'freshness', 'null_rate', 'outliers'],

@@ -20,6 +20,7 @@ import { pruneRunsInBackground } from '../runs/prune.js';
 import { failOrphanedRuns, failOrphanedRunsIfWritable } from '../runs/run-store.js';
 import { sendDueAlerts } from '../alerts/dispatch.js';
 import { sendDueRedeliveries } from '../alerts/redelivery.js';
+import { throttles } from '../alerts/throttle.js';
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js';
 import { createApp, type FeatureguardApp } from './app.js';
 import { answerClientErrors } from './client-errors.js';
@@ -297,7 +298,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
     : null;
 
   // Alert matches held back by `min_interval`: a summary once the interval has ended (`held-back.ts`).
-  const heldBack = (project.config.alerts ?? []).some((a) => a.min_interval)
+  const heldBack = (project.config.alerts ?? []).some(throttles)
     ? repeat(
         async () => {
           const attempts = await sendHeldBackSummaries(project, Date.now(), stop);

@@ -82,6 +82,9 @@ describe('runs show, runs list and check', () => {
     const lines = check.out.split('\n').filter((l) => l.startsWith('  ['));
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.join('\n')).not.toMatch(RAW);
+    // Its "blocked:" line too (the reason quotes the failing check's message, with the slice value).
+    expect(check.out).toMatch(/^blocked: .*\\u00/m);
+    expect(check.out).not.toMatch(RAW);
     expect(lines.join('\n')).toContain('[cat=evil\\u001b[2K\\u001b[1GFAKE [pass] all good]');
   });
 

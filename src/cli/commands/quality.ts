@@ -13,6 +13,7 @@ import type { CheckResult, Run, RunKind, RunStatus } from '../../runs/types.js';
 import type { CommandContext } from '../context.js';
 import { formatRunList, formatRunShow, formatCheckResult } from './quality-format.js';
 import { fsInputError } from '../fs-error.js';
+import { escapeUnsafeText } from '../../text-safety.js';
 
 const KINDS: RunKind[] = ['materialize', 'dataset', 'push', 'check'];
 const STATUSES: RunStatus[] = ['running', 'success', 'warned', 'blocked', 'failed'];
@@ -299,7 +300,8 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
 
 function formatCheck(run: Run, verdict: string, reason: string | null, results: readonly CheckResult[]): string {
   const lines = [`run ${run.id}: ${run.status} (verdict ${verdict})`];
-  if (reason) lines.push(`blocked: ${reason}`);
+  // The reason quotes a check's message, which may quote the data (a slice value): escaped, as the check lines are.
+  if (reason) lines.push(`blocked: ${escapeUnsafeText(reason)}`);
   for (const r of results.filter((x) => x.status !== 'pass' && x.status !== 'skipped')) lines.push(`  ${formatCheckResult(r)}`);
   const c = run.counts;
   lines.push(`${c.pass} passed, ${c.warn} warned, ${c.fail} failed, ${c.error} errors, ${c.skipped} skipped`);
