@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { tempStateDb } from '../../test/helpers/state-db.js';
 import type { AlertConfig } from '../definitions/types.js';
 import { openStateDb, type StateDb } from '../state/state-db.js';
-import { claimHeldBack, releaseDeliverySlot, releaseHeldBack, settleDeliverySlot, settleHeldBack, takeDeliverySlot } from './throttle.js';
+import { claimHeldBack, releaseDeliverySlot, releaseHeldBack, settleDeliverySlot, settleHeldBack, takeDeliverySlot, throttles } from './throttle.js';
 
 const { db, file } = tempStateDb('throttle');
 const earlier = tempStateDb('throttle-old');
@@ -13,6 +13,16 @@ function matched(d: StateDb, alert: AlertConfig, target: string, now: number) {
   settleDeliverySlot(d, alert, target, slot);
   return slot;
 }
+
+describe('throttles', () => {
+  it('is true for a min_interval longer than 0 only (the loader keeps an unquoted 0 as the text 0, which is truthy)', () => {
+    const a = (min_interval?: string): AlertConfig => ({ name: 'a', url: 'https://h', ...(min_interval === undefined ? {} : { min_interval }) });
+    expect([throttles(a()), throttles(a('0')), throttles(a('0s')), throttles(a('1m'))]).toEqual([false, false, false, true]);
+    // A min_interval of 0 sends every match, and keeps no slot.
+    const zero = a('0');
+    expect([matched(db, zero, 'view:z', 1), matched(db, zero, 'view:z', 2)]).toEqual([{ send: true, suppressed: 0, claim: null }, { send: true, suppressed: 0, claim: null }]);
+  });
+});
 
 describe('takeDeliverySlot', () => {
   const alert: AlertConfig = { name: 'page', url: 'https://h', min_interval: '10m' };
