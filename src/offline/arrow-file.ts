@@ -20,7 +20,7 @@ import { columnsFromArrow, type ColType, type InColumn } from './entity-columns.
 function leafType(type: DataType): DuckDBType | null {
   switch (type.typeId) {
     case Type.Bool: return BOOLEAN;
-    case Type.Utf8: case Type.LargeUtf8: return VARCHAR;
+    case Type.Utf8: case Type.LargeUtf8: case Type.Utf8View: return VARCHAR;
     case Type.Date: return DATE;
     case Type.Float: return (type as unknown as { precision: number }).precision === 2 ? DOUBLE : FLOAT;
     case Type.Int: {
@@ -34,7 +34,8 @@ function leafType(type: DataType): DuckDBType | null {
 
 /** A list type (at any depth) of leaf types, or null. */
 function listType(type: DataType): DuckDBType | null {
-  if (type.typeId !== Type.List && type.typeId !== Type.FixedSizeList) return null;
+  // A large list (64-bit offsets) is a list too: Polars writes its lists so.
+  if (type.typeId !== Type.List && type.typeId !== Type.LargeList && type.typeId !== Type.FixedSizeList) return null;
   const item = type.children[0].type as DataType;
   const inner = leafType(item) ?? listType(item);
   return inner && LIST(inner);
@@ -78,6 +79,10 @@ function scalarValue(type: ColType, v: unknown): DuckDBValue {
   }
 }
 
+const SCALAR_TYPES = new Set<Type>([
+  Type.Int, Type.Float, Type.Decimal, Type.Bool, Type.Utf8, Type.LargeUtf8, Type.Utf8View, Type.Timestamp, Type.Date, Type.Dictionary, Type.Null,
+]);
+
 /** Rows appended per data chunk: DuckDB's vector size. */
 const CHUNK_ROWS = 2048;
 
@@ -87,10 +92,9 @@ export async function loadArrowIpcFile(conn: DuckDBConnection, table: string, fi
     const vec = arrow.getChildAt(i)!;
     const list = listType(field.type);
     if (list) return { kind: 'list', name: field.name, sql: list.toString(), type: list, values: vec };
-    const t = field.type.typeId;
-    if (t === Type.Struct || t === Type.Map || t === Type.Union || t === Type.List || t === Type.FixedSizeList || t === Type.Binary || t === Type.FixedSizeBinary) {
-      return { kind: 'text', name: field.name, sql: 'VARCHAR', values: vec };
-    }
+    // The types a feature, key, label or timestamp can be read from; any other column (a struct, map, binary,
+    // interval, a list of lists of structs) as the JSON text of its values.
+    if (!SCALAR_TYPES.has(field.type.typeId)) return { kind: 'text', name: field.name, sql: 'VARCHAR', values: vec };
     const [column] = columnsFromArrow(arrow.select([field.name]));
     return { kind: 'scalar', name: field.name, sql: column.type, column };
   });

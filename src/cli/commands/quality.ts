@@ -185,7 +185,7 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
     .option('--view <name>', 'feature view to check')
     .option('--start <time>', 'window start (inclusive), ISO date/time')
     .option('--end <time>', 'window end (exclusive), ISO date/time')
-    .option('--dataset <file>', 'dataset file (Parquet, CSV, JSON) to check')
+    .option('--dataset <file>', 'dataset file (Parquet, Arrow IPC, CSV, JSON) to check')
     .option('--service <name>', 'feature service the dataset was built for')
     .action(async (o: { view?: string; start?: string; end?: string; dataset?: string; service?: string }) => {
       if (Boolean(o.view) === Boolean(o.dataset)) throw new InputError('check needs exactly one of --view or --dataset');
