@@ -9,6 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { pinBaseline } from '../../src/guards/baselines.js';
 import { findReference, WRITTEN_DESPITE_BLOCK } from '../../src/guards/reference.js';
+import { volumeHistory } from '../../src/guards/run-stats.js';
 import { dropPendingView, requestDrops } from '../../src/registry/online-drops.js';
 import { DEFAULT_SOURCE, guardBench, pick, type BenchOptions, type GuardBench } from './helpers.js';
 
@@ -123,6 +124,23 @@ describe('volume', () => {
     // The same day with every other hour gone.
     const half = pick(await b.runWindow('2024-01-08', '2024-01-09', { transform: 'SELECT * FROM w WHERE hour(event_timestamp) % 2 = 0' }), 'anomaly', 'volume')[0];
     expect([half.status, half.message]).toEqual(['warn', expect.stringMatching(/^row count 12 \(0\.5 rows per hour\) is unusual vs the last 4 runs \(median 1 rows per hour/)]);
+  });
+});
+
+describe('volume history', () => {
+  it('counts each window once (its newest run) and leaves empty windows out: a window run again does not make a 1-row change "robust z inf"', async () => {
+    const b = await open({ quality: { anomaly: { allow_empty: true } } });
+    // Two days, one run again (a retry): before, two equal samples of three made the spread 0.
+    await b.runWindow('2024-01-01', '2024-01-02');
+    await b.runWindow('2024-01-02', '2024-01-03');
+    await b.runWindow('2024-01-02', '2024-01-03');
+    // An empty window (allowed): no sample.
+    await b.runWindow('2024-01-03', '2024-01-04', { transform: 'SELECT * FROM w WHERE false' });
+    const hist = volumeHistory(b.project.state, 'delays', 10, 'none');
+    expect(hist.map((h) => h.rows)).toEqual([24, 24]);
+    // One row fewer than the history: normal, not "infinitely unusual" (the history is too short to judge here anyway).
+    const next = pick(await b.runWindow('2024-01-04', '2024-01-05', { transform: 'SELECT * FROM w WHERE hour(event_timestamp) <> 3' }), 'anomaly', 'volume')[0];
+    expect(next.status).toBe('pass');
   });
 });
 
