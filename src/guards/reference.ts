@@ -47,7 +47,11 @@ export function findReference(project: Project, q: ReferenceQuery): { reference:
     if (wrong) return { reference: null, problem: wrong, reason: 'baseline of another target' };
     return { reference: fromStored(`baseline:${name}`, b.run_id, b.profiles, q.view), problem: null, reason: '' };
   }
-  const pinned = pinnedBaselineFor(project, { view: q.view, service: q.view ? undefined : q.service }) ?? (q.view ? serviceBaselineForView(project, q.view) : null);
+  // A service's baseline (a training set) serves a view only when the view names it (`drift.reference:
+  // baseline:<name>`, above): a training set has a row per entity row (a flight), a view a row per entity and
+  // event time (an airport-hour), so the two distributions differ by their weighting even on the same data, and
+  // using it by default called every feature of the flights example drifted on the rows it was built from.
+  const pinned = pinnedBaselineFor(project, { view: q.view, service: q.view ? undefined : q.service });
   if (pinned) return { reference: fromStored(`baseline:${pinned.name}`, pinned.run_id, pinned.profiles, q.view), problem: null, reason: '' };
   const n = previousCount(q.setting);
   let runs = previousRuns(project, q, q.view ? 'materialize' : 'dataset', n ?? 1);
@@ -124,17 +128,6 @@ function pooled(refs: readonly ReferenceProfiles[], outlierZ: number | undefined
     slices.set(sliceCol, new Map([...values].map((v) => [v, byColumn(refs.map((r) => r.slices?.get(sliceCol)?.get(v)))])));
   }
   return { description: `previous:${refs.length}`, runId: refs[0].runId, runIds: refs.map((r) => r.runId!), profiles: byColumn(refs.map((r) => r.profiles)), slices };
-}
-
-/**
- * Serving data vs training data: a view without its own baseline uses the newest
- * baseline pinned for a feature service that consumes it (its dataset columns
- * `feature` or `view__feature` map onto the view's features).
- */
-function serviceBaselineForView(project: Project, view: string): ReturnType<typeof pinnedBaselineFor> {
-  const found = servicesUsingView(project, view).map((service) => pinnedBaselineFor(project, { service })).filter((b) => b !== null);
-  found.sort((a, b) => (a!.pinned_at < b!.pinned_at ? 1 : -1));
-  return found[0] ?? null;
 }
 
 /** The last `n` successful runs of `kind` with profiles of the view (materializations, pushes) or service (dataset builds), newest first. */

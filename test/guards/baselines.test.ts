@@ -99,13 +99,16 @@ describe('baselines', () => {
     expect(findReference(b.project, { service: 'svc', kind: 'dataset', runId: 'none', setting: 'baseline:jan' }).problem).toContain('was pinned for view delays, not service svc');
   });
 
-  it('unpin says what drift uses next (a service baseline the view falls back to) and refuses a baseline drift.reference names unless --force', async () => {
+  it('unpin says what drift uses next (not a service baseline: a view uses one only by name) and refuses a baseline drift.reference names unless --force', async () => {
     const b = await open();
     const r1 = await b.runWindow('2024-01-01', '2024-01-08');
     expect((await pinServiceBaseline(b, 'train')).code).toBe(0);
     expect((await cli(b.dir, 'baseline', 'pin', '--name', 'jan', '--view', 'delays', '--from-run', r1.runId)).code).toBe(0);
     const unpin = await cli(b.dir, 'baseline', 'unpin', 'jan');
-    expect(unpin.out).toBe("unpinned baseline 'jan' of view delays; its drift is now measured against baseline 'train'\n");
+    expect(unpin.out).toBe(`unpinned baseline 'jan' of view delays; its drift is now measured against the previous successful run (${r1.runId})\n`);
+    // The service's baseline (a training set, a row per entity row) is not the view's reference by default; by name it is.
+    expect(findReference(b.project, { view: 'delays', kind: 'materialize', runId: 'none', setting: 'previous' }).reference).toMatchObject({ description: 'previous', runId: r1.runId });
+    expect(findReference(b.project, { view: 'delays', kind: 'materialize', runId: 'none', setting: 'baseline:train' }).reference).toMatchObject({ description: 'baseline:train' });
 
     await b.close();
     bench = undefined;
