@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +12,7 @@ vi.mock('node:crypto', async (importOriginal) => {
 });
 import { openStateDb, type StateDb } from '../state/state-db.js';
 import { openKeyStore, scopeAllows } from './keys.js';
+import { holdWriteLock } from '../../test/helpers/write-lock.js';
 
 let dir: string;
 let db: StateDb;
@@ -109,23 +109,3 @@ describe('API keys', () => {
   });
 });
 
-/**
- * Another process holding the state database's write lock for `ms`; resolves once it holds it, with its end (in an
- * object: an async function that returned the promise itself would wait for it).
- */
-async function holdWriteLock(file: string, ms: number): Promise<{ ended: Promise<void> }> {
-  const child = spawn(process.execPath, ['-e', `
-    const Database = require('better-sqlite3');
-    const d = new Database(${JSON.stringify(file)});
-    d.exec('BEGIN IMMEDIATE');
-    d.exec("UPDATE api_keys SET name = name WHERE 0");
-    process.stdout.write('locked\\n');
-    setTimeout(() => { d.exec('COMMIT'); d.close(); }, ${ms});
-  `], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
-  const ended = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => d.toString().includes('locked') && resolve());
-    child.on('exit', (code) => reject(new Error(`the lock holder exited (${code})`)));
-  });
-  return { ended };
-}
