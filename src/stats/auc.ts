@@ -8,7 +8,8 @@ import { rankdata } from './sort.js';
  * AUC = U / (n1 · n0), where U is the Mann–Whitney statistic of the scores of
  * the positive rows (label 1) against the negative rows (label 0), using average
  * ranks for ties (a tie counts one half). 0.5 means no separation; 1 (or 0)
- * means the score alone separates the classes. NaN when a class is missing.
+ * means the score alone separates the classes. NaN when a class is missing or a
+ * score is NaN (SciPy's `mannwhitneyu` propagates it).
  *
  * @example
  * import { mannWhitneyAuc } from 'featureguard/stats';

@@ -7,6 +7,7 @@ import { sortedCopy } from './sort.js';
 /**
  * Quantiles of a sample at probabilities `probs` (each in [0, 1]), with linear
  * interpolation between order statistics (`np.quantile`'s default method).
+ * NaN at every probability when the sample is empty or holds a NaN, as NumPy.
  *
  * @example
  * import { quantiles } from 'featureguard/stats';
@@ -15,7 +16,8 @@ import { sortedCopy } from './sort.js';
 export function quantiles(values: ArrayLike<number>, probs: readonly number[]): number[] {
   const s = sortedCopy(values);
   const n = s.length;
-  if (n === 0) return probs.map(() => Number.NaN);
+  // NaN sorts last: without this check the upper quantiles read it and the lower ones ignored it.
+  if (n === 0 || Number.isNaN(s[n - 1])) return probs.map(() => Number.NaN);
   return probs.map((p) => {
     const pos = p * (n - 1);
     const lo = Math.floor(pos);
@@ -31,7 +33,8 @@ export function quantiles(values: ArrayLike<number>, probs: readonly number[]): 
 
 /**
  * The nine interior decile edges (10%, 20%, …, 90%) of a reference sample,
- * deduplicated: the bin edges PSI compares the current data on.
+ * deduplicated: the bin edges PSI compares the current data on. None (`[]`)
+ * for an empty sample or one that holds a NaN.
  *
  * @example
  * import { decileEdges } from 'featureguard/stats';

@@ -4,8 +4,9 @@
  */
 import { InputError } from '../errors.js';
 
-/** x·log(x/y) with SciPy's `rel_entr` conventions (0 when x = 0, ∞ when y = 0 < x). */
+/** x·log(x/y) with SciPy's `rel_entr` conventions (0 when x = 0, ∞ when y = 0 < x, NaN when x or y is). */
 function relEntr(x: number, y: number): number {
+  if (Number.isNaN(x) || Number.isNaN(y)) return Number.NaN;
   if (x > 0 && y > 0) return x * Math.log(x / y);
   if (x === 0 && y >= 0) return 0;
   return Infinity;
@@ -14,7 +15,8 @@ function relEntr(x: number, y: number): number {
 /**
  * sqrt((KL(p‖m) + KL(q‖m)) / 2) with m = (p + q)/2, after normalizing p and q to
  * sum to 1. Counts or shares both work. Between 0 and sqrt(ln 2) with the
- * natural log (pass `base: 2` for a distance in [0, 1]).
+ * natural log (pass `base: 2` for a distance in [0, 1]). NaN when an entry is NaN
+ * or a distribution sums to 0 (it cannot be normalized), as SciPy.
  *
  * @example
  * import { jensenshannon } from 'featureguard/stats';

@@ -223,4 +223,44 @@ describe('statistics: properties', () => {
     expect(quantiles(halves, [0.5])).toEqual([0]);
     expect(binCounts(halves, decileEdges(halves))).toEqual([0, 500, 0, 500]);
   });
+  it('any NaN in the input gives NaN (README: like SciPy\'s nan_policy=\'propagate\'), wherever it is (property)', () => {
+    // A sample with one NaN put at a random place (the sort and rank comparators used to place it arbitrarily).
+    const withNaN = (arr: fc.Arbitrary<number[]>) =>
+      fc.tuple(arr, fc.nat()).map(([v, at]) => {
+        const out = [...v];
+        out.splice(at % (v.length + 1), 0, Number.NaN);
+        return out;
+      });
+    const counts = countsArb(6).filter((c) => c.some((x) => x > 0));
+    fc.assert(
+      fc.property(withNaN(sampleArb), sampleArb, withNaN(countsArb(5)), counts, (a, b, nanCounts, c) => {
+        const labels = a.map((_, i) => i % 2);
+        expect(mannWhitneyAuc(a, labels)).toBeNaN();
+        expect(Array.from(rankdata(a)).every(Number.isNaN)).toBe(true);
+        expect(spearman(a, a.map((_, i) => i)).statistic).toBeNaN();
+        expect(quantiles(a, [0, 0.1, 0.5, 0.9, 1]).every(Number.isNaN)).toBe(true);
+        expect(decileEdges(a)).toEqual([]);
+        expect(ks2samp(a, b).statistic).toBeNaN();
+        expect(wassersteinDistance(a, b)).toBeNaN();
+        expect(psi(nanCounts, c.slice(0, nanCounts.length))).toBeNaN();
+        expect(psi(c.slice(0, nanCounts.length), nanCounts)).toBeNaN();
+        expect(jensenshannon(nanCounts, c.slice(0, nanCounts.length))).toBeNaN();
+        expect(jensenshannon(c.slice(0, nanCounts.length), nanCounts)).toBeNaN();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('jensenshannon of an all-zero distribution is NaN, as SciPy (it cannot be normalized); else within [0, √ln 2]', () => {
+    expect(jensenshannon([0, 0], [1, 1])).toBeNaN();
+    expect(jensenshannon([1, 2, 3], [0, 0, 0], 2)).toBeNaN();
+    fc.assert(
+      fc.property(countsArb(6), countsArb(6), (p, q) => {
+        const d = jensenshannon(p, q);
+        if (p.every((x) => x === 0) || q.every((x) => x === 0)) return expect(d).toBeNaN();
+        expect(d).toBeGreaterThanOrEqual(0);
+        expect(d).toBeLessThanOrEqual(Math.sqrt(Math.LN2) + 1e-12);
+      }),
+    );
+  });
 });

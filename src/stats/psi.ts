@@ -11,6 +11,7 @@ export const PSI_EMPTY_SHARE = 1e-4;
  * PSI = Σ (r_i − c_i) · ln(r_i / c_i) over bins, where r and c are the reference
  * and current shares of each bin; an empty bin's share is replaced by 1e-4, as
  * Evidently does. Rule of thumb: < 0.1 stable, 0.1–0.25 moderate shift, ≥ 0.25 major shift.
+ * NaN when a count is NaN or a side has no counts.
  *
  * @example
  * import { psi } from 'featureguard/stats';
@@ -29,9 +30,12 @@ export function psi(refCounts: ArrayLike<number>, curCounts: ArrayLike<number>):
   if (sr === 0 || sc === 0) return Number.NaN;
   let total = 0;
   for (let i = 0; i < refCounts.length; i++) {
-    const r = refCounts[i] / sr || PSI_EMPTY_SHARE;
-    const c = curCounts[i] / sc || PSI_EMPTY_SHARE;
+    // Only an empty bin's share is floored: `share || 1e-4` also replaced a NaN share (a NaN count), which hid it.
+    const r = floorEmpty(refCounts[i] / sr);
+    const c = floorEmpty(curCounts[i] / sc);
     total += (r - c) * Math.log(r / c);
   }
   return total;
 }
+
+const floorEmpty = (share: number): number => (share === 0 ? PSI_EMPTY_SHARE : share);

@@ -9,6 +9,7 @@ export function sortedCopy(values: ArrayLike<number>): Float64Array {
 
 /**
  * Ranks 1..n with ties given their average rank (SciPy's `rankdata(method='average')`).
+ * A NaN anywhere makes every rank NaN, as SciPy's default `nan_policy='propagate'`.
  *
  * @example
  * import { rankdata } from 'featureguard/stats';
@@ -16,10 +17,13 @@ export function sortedCopy(values: ArrayLike<number>): Float64Array {
  */
 export function rankdata(values: ArrayLike<number>): Float64Array {
   const n = values.length;
+  const ranks = new Float64Array(n);
+  // NaN compares neither below nor above anything: the sort's order around it was arbitrary, and it got a
+  // rank as if it were a number.
+  for (let i = 0; i < n; i++) if (Number.isNaN(values[i])) return ranks.fill(Number.NaN);
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   order.sort((i, j) => values[i] - values[j]);
-  const ranks = new Float64Array(n);
   let start = 0;
   while (start < n) {
     let end = start + 1;

@@ -212,6 +212,52 @@ def psi_cases():
     return cases
 
 
+def nan_cases():
+    # NaN in an input (null in the JSON) propagates: SciPy's nan_policy='propagate', NumPy's quantile.
+    # An all-zero distribution cannot be normalized: jensenshannon gives NaN too.
+    nan = None
+    specs = [
+        ("mannWhitneyAuc", "NaN first score", [[nan, 1, 2, 3], [1, 0, 1, 0]]),
+        ("mannWhitneyAuc", "NaN second score", [[1, nan, 2, 3], [1, 0, 1, 0]]),
+        ("rankdata", "NaN inside", [[3, nan, 1, 2]]),
+        ("rankdata", "NaN first", [[nan, 3, 1, 2]]),
+        ("spearman", "NaN in x", [[1, nan, 3, 4], [1, 2, 3, 4]]),
+        ("psi", "NaN reference count", [[nan, 1], [1, 1]]),
+        ("psi", "NaN current count", [[1, 1, 2], [1, nan, 2]]),
+        ("jensenshannon", "NaN entry", [[nan, 1], [1, 1]]),
+        ("jensenshannon", "all-zero p", [[0, 0], [1, 1]]),
+        ("jensenshannon", "all-zero q", [[1, 2, 3], [0, 0, 0]]),
+        ("quantiles", "NaN in sample", [[nan, 1, 2], [0.5, 1]]),
+        ("quantiles", "NaN last", [[1, 2, 3, nan], [0, 0.25, 0.5]]),
+        ("decileEdges", "NaN in sample", [[nan, 1, 2, 3]]),
+    ]
+    cases = []
+    for fn, name, args in specs:
+        a = [np.array(x, dtype=float) for x in args]
+        if fn == "mannWhitneyAuc":
+            pos, neg = a[0][a[1] == 1], a[0][a[1] == 0]
+            out = num(stats.mannwhitneyu(pos, neg).statistic / (len(pos) * len(neg)))
+        elif fn == "rankdata":
+            out = [num(v) for v in stats.rankdata(a[0])]
+        elif fn == "spearman":
+            r = stats.spearmanr(a[0], a[1])
+            out = [num(r.statistic), num(r.pvalue)]
+        elif fn == "psi":
+            rp, cp = a[0] / a[0].sum(), a[1] / a[1].sum()
+            np.place(rp, rp == 0, 0.0001)
+            np.place(cp, cp == 0, 0.0001)
+            out = num(np.sum((rp - cp) * np.log(rp / cp)))
+        elif fn == "jensenshannon":
+            out = num(jensenshannon(a[0], a[1]))
+        elif fn == "quantiles":
+            out = [num(v) for v in np.quantile(a[0], a[1])]
+        else:  # decileEdges: the distinct non-NaN deciles
+            qs = [num(v) for v in np.quantile(a[0], [k / 10 for k in range(1, 10)])]
+            out = [q for i, q in enumerate(qs) if q is not None and (i == 0 or q != qs[i - 1])]
+        cases.append({"fn": fn, "name": name, "args": args, "expected": out})
+    return cases
+
+
 def ztest_cases():
     specs = [(30, 100, 45, 100), (500, 1000, 520, 1000), (1, 10, 9, 10), (5000, 100000, 5400, 100000)]
     cases = []
@@ -236,6 +282,8 @@ def main():
     write("auc.json", auc_cases())
     write("psi.json", psi_cases())
     write("ztest.json", ztest_cases())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        write("nan.json", nan_cases())
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   chisquare,
+  decileEdges,
   jensenshannon,
   ks2samp,
   kstwoSf,
   mannWhitneyAuc,
   psi,
+  quantiles,
+  rankdata,
   smirnovSf,
   spearman,
   wassersteinDistance,
@@ -91,4 +94,26 @@ describe('psi and ztest2prop agree with the NumPy/SciPy reference formulas', () 
       expectClose(r.pvalue, c.pvalue, 'p');
     }
   });
+});
+
+describe('NaN propagates as in SciPy and NumPy (null in the fixture is NaN)', () => {
+  type Arg = (number | null)[];
+  const nums = (a: Arg) => a.map((v) => v ?? Number.NaN);
+  const call: Record<string, (args: Arg[]) => number | number[]> = {
+    mannWhitneyAuc: ([s, l]) => mannWhitneyAuc(nums(s), nums(l)),
+    rankdata: ([v]) => Array.from(rankdata(nums(v))),
+    spearman: ([x, y]) => Object.values(spearman(nums(x), nums(y))),
+    psi: ([r, c]) => psi(nums(r), nums(c)),
+    jensenshannon: ([p, q]) => jensenshannon(nums(p), nums(q)),
+    quantiles: ([v, probs]) => quantiles(nums(v), nums(probs)),
+    decileEdges: ([v]) => decileEdges(nums(v)),
+  };
+  for (const c of fixture<{ fn: string; name: string; args: Arg[]; expected: number | null | (number | null)[] }>('nan')) {
+    it(`${c.fn}: ${c.name}`, () => {
+      const got = call[c.fn](c.args);
+      if (!Array.isArray(c.expected)) return expectClose(got as number, c.expected, c.fn);
+      expect(got).toHaveLength(c.expected.length);
+      (got as number[]).forEach((v, i) => expectClose(v, (c.expected as (number | null)[])[i], `${c.fn}[${i}]`));
+    });
+  }
 });
