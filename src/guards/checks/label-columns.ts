@@ -59,12 +59,13 @@ export async function labelType(ctx: CheckContext, column: string): Promise<Labe
 }
 
 /**
- * SQL: the row has a label. A float label's NaN is a missing label, as a NULL is (a 0/1 label with a few NaN
- * allowed is still a label of classes, not numbers).
+ * SQL: the row has a label. A float label's NaN or ±Infinity is a missing label, as a NULL is (a 0/1 label with
+ * a few NaN allowed is still a label of classes, not numbers; one Infinity made every category mean, and so
+ * every categorical feature's correlation ratio, NaN).
  */
 export function labelPresent(ctx: CheckContext, column: string): string {
   const c = ident(column);
-  return FLOAT_TYPES.test(columnType(ctx, column) ?? '') ? `${c} IS NOT NULL AND NOT isnan(CAST(${c} AS DOUBLE))` : `${c} IS NOT NULL`;
+  return FLOAT_TYPES.test(columnType(ctx, column) ?? '') ? `${c} IS NOT NULL AND isfinite(CAST(${c} AS DOUBLE))` : `${c} IS NOT NULL`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mannWhitneyAuc } from '../../stats/index.js';
 import { classBalance } from './class-imbalance-metrics.js';
-import { categoricalVsClasses, categoricalVsNumeric, distinctRatio, numericVsClasses, numericVsNumeric } from './leakage-scores.js';
+import { categoricalVsClasses, categoricalVsNumeric, constantOrSingleClass, distinctRatio, numericVsClasses, numericVsNumeric } from './leakage-scores.js';
 
 describe('target leakage scores', () => {
   const label = Array.from({ length: 200 }, (_, i) => (i % 3 === 0 ? '1' : '0'));
@@ -53,6 +53,25 @@ describe('target leakage scores', () => {
     expect(numericVsNumeric(x, x.map((v) => -3 * v + 1)).score).toBeCloseTo(1, 12);
     const cats = x.map((v) => `g${v % 2}`);
     expect(categoricalVsNumeric(cats, x.map((v) => (v % 2) * 100)).score).toBeCloseTo(1, 12);
+  });
+  it('a ±Infinity label is a missing label; labels near the double range still score (η was NaN)', () => {
+    const seg = Array.from({ length: 100 }, (_, i) => `c${i % 5}`);
+    const y = seg.map((_, i) => (i % 5) * 10.5);
+    const withInf = y.map((v, i) => (i === 7 ? Infinity : i === 8 ? -Infinity : v));
+    expect(categoricalVsNumeric(seg, withInf)).toMatchObject({ score: 1, rows: 98 });
+    expect(numericVsNumeric(y.map((v) => v + 1), withInf)).toMatchObject({ score: 1, rows: 98 });
+    expect(categoricalVsNumeric(seg, y.map((v) => v * 1e154))).toMatchObject({ score: 1, rows: 100 });
+    expect(categoricalVsNumeric(seg, y.map((v) => (v - 20) * 1e307)).score).toBeCloseTo(1, 12);
+    const noisy = y.map((v, i) => v + ((i * 7919) % 13));
+    expect(categoricalVsNumeric(seg, noisy.map((v) => v * 1e300)).score).toBeCloseTo(categoricalVsNumeric(seg, noisy).score, 12);
+  });
+  it('constantOrSingleClass: what explains a NaN score (missing counts as one value; unlabelled rows do not count)', () => {
+    expect(constantOrSingleClass(['a', 'a', 'b'], ['0', '1', null])).toBe(true);
+    expect(constantOrSingleClass([1, null, Number.NaN], [0, 1, 2])).toBe(false);
+    expect(constantOrSingleClass([null, Number.NaN, null], [0, 1, 2])).toBe(true);
+    expect(constantOrSingleClass(['a', 'b', 'c'], [5, 5, Infinity])).toBe(true);
+    expect(constantOrSingleClass(['a', 'b', 'c'], [5, 6, Infinity])).toBe(false);
+    expect(constantOrSingleClass([], [])).toBe(true);
   });
   it('missing values are ignored (numeric) or their own category (categorical)', () => {
     expect(numericVsClasses([1, null, 0, Number.NaN, 1, 0], ['1', '1', '0', '0', '1', '0']).rows).toBe(4);

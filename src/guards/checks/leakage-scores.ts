@@ -37,6 +37,29 @@ export interface LeakageScore {
 const isPresent = (v: unknown): boolean => v !== null && v !== undefined && !(typeof v === 'number' && Number.isNaN(v));
 
 /**
+ * A label value: not missing, and a number label's ±Infinity counts as missing, as `labelPresent` reads it (one
+ * Infinity made every category mean Infinity and the correlation ratio NaN). A feature's ±Infinity stays a
+ * value: it ranks above (below) every number.
+ */
+const hasLabel = (v: unknown): boolean => v !== null && v !== undefined && !(typeof v === 'number' && !Number.isFinite(v));
+
+/**
+ * Whether a NaN score is explained by the data: on the labelled rows the feature takes a single value (missing
+ * counting as one) or the label does. Any other NaN is a failure to compute, not a verdict on the feature.
+ */
+export function constantOrSingleClass(feature: readonly (string | number | null)[], label: readonly (string | number | null)[]): boolean {
+  const values = new Set<string | number | null>();
+  const labels = new Set<string | number | null>();
+  for (let i = 0; i < feature.length; i++) {
+    if (!hasLabel(label[i])) continue;
+    values.add(isPresent(feature[i]) ? feature[i] : null);
+    labels.add(label[i]);
+    if (values.size > 1 && labels.size > 1) return false;
+  }
+  return true;
+}
+
+/**
  * A numeric feature's rows with a label, split: its present values with their labels, and for every labelled row
  * whether the feature is present (1) or missing (0). Missingness can leak as well as values (a refund amount that
  * exists only for cancelled orders), and scoring present values alone never sees it.
@@ -48,7 +71,7 @@ function splitPresent<L>(feature: readonly (number | null)[], label: readonly (L
   const labelled: L[] = [];
   for (let i = 0; i < feature.length; i++) {
     const l = label[i];
-    if (!isPresent(l)) continue;
+    if (!hasLabel(l)) continue;
     const has = isPresent(feature[i]);
     labelled.push(l as L);
     present.push(has ? 1 : 0);
@@ -136,7 +159,7 @@ export function categoricalVsClasses(feature: readonly (string | null)[], label:
   let n = 0;
   for (let i = 0; i < feature.length; i++) {
     const l = label[i];
-    if (!isPresent(l)) continue;
+    if (!hasLabel(l)) continue;
     const cat = isPresent(feature[i]) ? `v:${feature[i]}` : 'null';
     let m = perCategory.get(cat);
     if (!m) perCategory.set(cat, (m = new Map()));
@@ -155,19 +178,25 @@ export function categoricalVsClasses(feature: readonly (string | null)[], label:
 
 /** Correlation ratio η of a categorical feature (missing is its own category) and a numeric label. */
 export function categoricalVsNumeric(feature: readonly (string | null)[], label: readonly (number | null)[]): LeakageScore {
-  const groups = new Map<string, { n: number; sum: number }>();
   const ys: number[] = [];
   const cats: string[] = [];
+  let scale = 0;
   for (let i = 0; i < feature.length; i++) {
     const y = label[i];
-    if (!isPresent(y)) continue;
-    const cat = isPresent(feature[i]) ? `v:${feature[i]}` : 'null';
-    const g = groups.get(cat) ?? { n: 0, sum: 0 };
-    g.n++;
-    g.sum += y as number;
-    groups.set(cat, g);
+    if (!hasLabel(y)) continue;
     ys.push(y as number);
-    cats.push(cat);
+    cats.push(isPresent(feature[i]) ? `v:${feature[i]}` : 'null');
+    scale = Math.max(scale, Math.abs(y as number));
+  }
+  // η does not change with the label's scale: labels divided by the largest |label| keep every sum and square
+  // finite (labels near 1e155 overflowed the squares to Infinity, and η came out NaN).
+  if (scale > 0) for (let i = 0; i < ys.length; i++) ys[i] /= scale;
+  const groups = new Map<string, { n: number; sum: number }>();
+  for (let i = 0; i < ys.length; i++) {
+    const g = groups.get(cats[i]) ?? { n: 0, sum: 0 };
+    g.n++;
+    g.sum += ys[i];
+    groups.set(cats[i], g);
   }
   const n = ys.length;
   const mean = ys.reduce((a, b) => a + b, 0) / n;

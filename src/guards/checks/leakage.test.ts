@@ -116,6 +116,25 @@ describe('leakage check', () => {
     await conn.run(`DROP TABLE ${B}`);
   });
 
+  it('a ±Infinity in a numeric label is a missing label: a categorical feature that determines the label fails (it was skipped as "constant")', async () => {
+    const I = `${T}_inflabel`;
+    // 400 rows, the label (i % 5) · 10.5 determined by the segment; row 7 holds +Infinity, row 8 −Infinity.
+    await conn.run(`CREATE TABLE ${I} AS SELECT i AS driver_id, TIMESTAMP '2024-01-01' + INTERVAL (i) MINUTE AS event_timestamp,
+      CASE i WHEN 7 THEN 'inf'::DOUBLE WHEN 8 THEN '-inf'::DOUBLE ELSE (i % 5) * 10.5 END AS spend,
+      's' || (i % 5) AS segment, (i % 5)::DOUBLE AS code,
+      CASE WHEN i = 7 THEN 'inf'::DOUBLE ELSE (i % 2)::DOUBLE END AS late FROM range(400) r(i)`);
+    const features = [{ column: 'segment', type: 'string' as const }, { column: 'code', type: 'float64' as const }];
+    const ctx = await checkContext({ conn, table: I, features, dataset: dataset({ labelColumn: 'spend', viewTimestamps: [] }) });
+    const r = new Map((await leakageCheck(ctx)).filter((x) => x.method === 'target').map((x) => [x.feature, x]));
+    expect(r.get('segment')).toMatchObject({ status: 'fail', value: 1, metrics: expect.objectContaining({ rows: 398 }), details: expect.objectContaining({ score_method: 'correlation_ratio', label_kind: 'numeric' }) });
+    expect(r.get('code')).toMatchObject({ status: 'fail', value: 1, metrics: expect.objectContaining({ rows: 398 }) });
+    // A 0/1 label stored as DOUBLE with one Infinity is still a label of classes (the Infinity made it numeric).
+    const cls = await checkContext({ conn, table: I, features: [{ column: 'segment', type: 'string' }], dataset: dataset({ labelColumn: 'late', viewTimestamps: [] }) });
+    const [c] = (await leakageCheck(cls)).filter((x) => x.method === 'target');
+    expect(c).toMatchObject({ status: 'pass', metrics: expect.objectContaining({ rows: 399 }), details: expect.objectContaining({ label_kind: 'classes', score_method: 'predictive_power' }) });
+    await conn.run(`DROP TABLE ${I}`);
+  });
+
   it('temporal leakage: a feature from the future fails; a late-created value warns under availability event', async () => {
     const ctx = await checkContext({
       conn,

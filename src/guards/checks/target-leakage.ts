@@ -13,6 +13,7 @@ import { classExpr, columnType, featureReadAs, isNestedType, labelPresent, label
 import {
   categoricalVsClasses,
   categoricalVsNumeric,
+  constantOrSingleClass,
   distinctRatio,
   numericVsClasses,
   numericVsNumeric,
@@ -172,6 +173,19 @@ function scoreFeature(
     s = labelKind === 'numeric' ? numericVsNumeric(feature as (number | null)[], label as (number | null)[]) : numericVsClasses(feature as (number | null)[], label as (string | null)[], { minClassRows });
   } else {
     s = labelKind === 'numeric' ? categoricalVsNumeric(feature as (string | null)[], label as (number | null)[]) : categoricalVsClasses(feature as (string | null)[], label as (string | null)[]);
+  }
+  if (!Number.isFinite(s.score) && !s.reason && !constantOrSingleClass(feature, label)) {
+    // Not the data's doing: a skip saying "constant" would hide a feature that was never scored (one +Infinity
+    // label did that to every categorical feature).
+    return result(ctx, {
+      check: FAMILY,
+      method: 'target',
+      feature: column,
+      status: 'error',
+      metrics: { rows: s.rows },
+      message: `${column}: target leakage could not be computed: its ${s.method} score came out ${s.score} over ${s.rows} rows, although the feature takes more than one value there and so does the label ${details.label ?? ''}`.trimEnd(),
+      details: { ...details, score_method: s.method },
+    });
   }
   if (!Number.isFinite(s.score)) {
     return skipped(ctx, FAMILY, `${column}: target leakage not measurable (${s.rows} rows with a value and a label: ${s.reason ?? 'the feature is constant there or the label has a single class, and its missing values do not vary with the label'})`, {
