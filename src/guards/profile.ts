@@ -228,6 +228,19 @@ export function categoricalSample(profile: ColumnProfile): readonly string[] | u
   return samplesOfRun.get(profile);
 }
 
+/**
+ * Robust spread of `values` around their `median`, in units of a normal's standard deviation: 1.4826·MAD; when
+ * more than half the values equal the median (a zero-inflated feature, counts that rarely change) the MAD is 0,
+ * and the usual modified-z fallback (Iglewicz & Hoaglin; IBM) takes 1.2533·mean absolute deviation from the median
+ * instead. 0 only when every value is the median.
+ */
+export function robustScale(values: ArrayLike<number>, median: number, mad?: number): number {
+  const arr = Array.from(values);
+  const m = mad ?? medianOf(arr.map((v) => Math.abs(v - median)));
+  if (m > 0) return 1.4826 * m;
+  return arr.length ? (1.2533 * arr.reduce((a, v) => a + Math.abs(v - median), 0)) / arr.length : 0;
+}
+
 /** Median absolute deviation and the share of robust-z outliers, from a sample. */
 export function robustStats(values: ArrayLike<number>, z: number): { median: number | null; mad: number | null; outlierRate: number | null } {
   if (values.length === 0) return { median: null, mad: null, outlierRate: null };

@@ -116,6 +116,21 @@ describe('tamper detection over time', () => {
 });
 
 describe('volume', () => {
+  it('a row more in a view of one row per entity per window is normal, twice or half the rows are not (the past counts were all equal: MAD 0)', async () => {
+    const b = await open({ features: [{ name: 'delay', type: 'float64' }] });
+    // Three airports every hour (72 rows a day); one more airport's row on Jan 5 and Jan 6.
+    await b.writeSource(`SELECT * FROM (SELECT ['SEA','JFK','LAX'][1 + (i % 3)] AS airport, TIMESTAMP '2024-01-01' + INTERVAL (i // 3) HOUR AS ts,
+      TIMESTAMP '2024-01-01' + INTERVAL (i // 3) HOUR + INTERVAL 5 MINUTE AS created, (i % 17)::DOUBLE AS delay FROM range(3 * 24 * 10) r(i))
+      UNION ALL SELECT 'BOS', d, d + INTERVAL 5 MINUTE, 3.0 FROM (VALUES (TIMESTAMP '2024-01-05 12:00'), (TIMESTAMP '2024-01-06 12:00')) v(d)`);
+    const day = async (d: number, transform?: string) => pick(await b.runWindow(`2024-01-0${d}`, `2024-01-0${d + 1}`, { now: new Date('2024-01-20'), transform }), 'anomaly', 'volume')[0];
+    for (const d of [1, 2, 3, 4]) await day(d);
+    // It said "row count 73 is unusual vs the last 4 runs (median 72, robust z inf)".
+    expect(await day(5)).toMatchObject({ status: 'pass', message: 'row count 73 is normal (robust z 0.697)' });
+    expect((await day(6)).status).toBe('pass');
+    expect(await day(7, 'SELECT w.* FROM w, range(2)')).toMatchObject({ status: 'warn', message: 'row count 144 is unusual vs the last 6 runs (median 72, robust z 35)' });
+    expect((await day(8, 'SELECT * FROM w WHERE hour(event_timestamp) % 2 = 0')).status).toBe('warn');
+  });
+
   it('compares windows of different lengths by rows per hour: a 1-day window after 2-day ones is normal, half the rate is not', async () => {
     const b = await open();
     for (const [s, e] of [['2024-01-01', '2024-01-03'], ['2024-01-03', '2024-01-05'], ['2024-01-05', '2024-01-07']]) await b.runWindow(s, e);

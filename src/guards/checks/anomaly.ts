@@ -1,14 +1,15 @@
 /**
  * Anomaly checks (default policy warn): volume (robust z-score of log row count
- * against the last successful runs; an empty window fails unless `allow_empty`),
- * freshness (now − max(event_ts) > `max_staleness` fails), outlier rate against
- * the reference's median/MAD, and null-rate jumps; those two rates not on fewer
- * rows (values) than drift's `min_rows`.
+ * against the last successful runs, its spread at least 2% and one row; an empty
+ * window fails unless `allow_empty`), freshness (now − max(event_ts) >
+ * `max_staleness` fails), outlier rate against the reference's median/MAD, and
+ * null-rate jumps; those two rates not on fewer rows (values) than drift's
+ * `min_rows`.
  */
 import type { CheckResult } from '../../runs/types.js';
 import { result, type Check, type CheckContext } from '../check.js';
 import { durationMs } from '../config.js';
-import { medianOf } from '../profile.js';
+import { medianOf, robustScale } from '../profile.js';
 import { volumeHistory } from '../run-stats.js';
 import { timestampTextMs } from '../timestamp-text.js';
 import { missingRate, valueCount } from '../profile-types.js';
@@ -17,12 +18,26 @@ function fmt(x: number): string {
   return Number(x.toPrecision(3)).toString();
 }
 
-/** Robust z-score of `x` against `history` (median and MAD scaled by 1.4826); null when MAD is 0 and x equals the median. */
-export function robustZ(x: number, history: readonly number[]): number | null {
+/**
+ * Robust z-score of `x` against `history`: distance from the median in robustScale units (1.4826·MAD, else
+ * 1.2533·mean absolute deviation), the scale taken as at least `minScale`; null when the scale is still 0 and x
+ * is not the median.
+ */
+export function robustZ(x: number, history: readonly number[], minScale = 0): number | null {
   const med = medianOf(history);
-  const mad = medianOf(history.map((h) => Math.abs(h - med))) * 1.4826;
-  if (mad === 0) return x === med ? 0 : null;
-  return (x - med) / mad;
+  const scale = Math.max(robustScale(history, med), minScale);
+  if (scale === 0) return x === med ? 0 : null;
+  return (x - med) / scale;
+}
+
+/**
+ * The least spread of log(row count) the volume check assumes: 2% (log 1.02) and one row of the median window.
+ * Row counts that rarely change (one row per entity per window) leave the MAD, often the mean deviation too, at
+ * or near 0, and then any change (an entity more) was infinitely unusual; with this floor a change of a few
+ * percent, or of a row or two, never warns, while one of about 7% or more (×2, ×0.5) still does at volume_z 3.5.
+ */
+export function volumeMinScale(medianRows: number): number {
+  return Math.max(Math.log(1.02), Math.log1p(1 / Math.max(medianRows, 1)));
 }
 
 function volume(ctx: CheckContext): CheckResult {
@@ -48,18 +63,18 @@ function volume(ctx: CheckContext): CheckResult {
   const what = (v: number) => (perHour ? `${fmt(v)} rows per hour` : `${Math.round(v)}`);
   const current = amount(ctx.rowCount, hours);
   const logs = hist.map((h) => Math.log(amount(Math.max(h.rows, 1), h.hours)));
-  const z = robustZ(Math.log(current), logs);
-  // MAD 0 with a different count: every past window had the same size, any change is infinitely unusual.
-  const zv = z === null ? Number.POSITIVE_INFINITY : z;
-  const bad = Math.abs(zv) > a.volume_z;
   const median = Math.exp(medianOf(logs));
+  const medianRows = perHour ? median * hours! : median;
+  // The floor keeps the scale above 0: z is always a number.
+  const z = robustZ(Math.log(current), logs, volumeMinScale(medianRows))!;
+  const bad = Math.abs(z) > a.volume_z;
   return result(ctx, {
-    check: 'anomaly', method: 'volume', status: bad ? 'warn' : 'pass', value: Number.isFinite(zv) ? zv : null,
+    check: 'anomaly', method: 'volume', status: bad ? 'warn' : 'pass', value: z,
     thresholds: { z: a.volume_z },
-    metrics: { rows: ctx.rowCount, median_rows: Math.round(perHour ? median * hours! : median), history: hist.length, ...(perHour ? { rows_per_hour: current, median_rows_per_hour: median } : {}) },
+    metrics: { rows: ctx.rowCount, median_rows: Math.round(medianRows), history: hist.length, ...(perHour ? { rows_per_hour: current, median_rows_per_hour: median } : {}) },
     message: bad
-      ? `row count ${ctx.rowCount}${perHour ? ` (${what(current)})` : ''} is unusual vs the last ${hist.length} runs (median ${what(median)}, robust z ${Number.isFinite(zv) ? fmt(zv) : 'inf'})`
-      : `row count ${ctx.rowCount}${perHour ? ` (${what(current)})` : ''} is normal (robust z ${fmt(zv)})`,
+      ? `row count ${ctx.rowCount}${perHour ? ` (${what(current)})` : ''} is unusual vs the last ${hist.length} runs (median ${what(median)}, robust z ${fmt(z)})`
+      : `row count ${ctx.rowCount}${perHour ? ` (${what(current)})` : ''} is normal (robust z ${fmt(z)})`,
   });
 }
 
