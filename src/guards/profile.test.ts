@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openOfflineEngine } from '../offline/engine.js';
-import { medianOf, profileTable, robustStats } from './profile.js';
+import { medianOf, profileTable, robustScale, robustStats } from './profile.js';
 import { columnKind } from './profile-sql.js';
 
 let conn: DuckDBConnection;
@@ -85,5 +85,23 @@ describe('profiles', () => {
   it('robust statistics', () => {
     expect(medianOf([3, 1, 2, 4])).toBe(2.5);
     expect(robustStats([1, 2, 3, 4, 100], 5)).toMatchObject({ median: 3, mad: 1, outlierRate: 0.2 });
+    // MAD 0 (most values equal the median): 1.2533 × mean absolute deviation, 1.2533 × 106 / 10 ≈ 13.3.
+    const zeros = [0, 0, 0, 0, 0, 0, 1, 2, 3, 100];
+    expect(robustScale(zeros, 0)).toBeCloseTo((1.2533 * 106) / 10, 9);
+    expect(robustStats(zeros, 5)).toMatchObject({ median: 0, mad: 0, outlierRate: 0.1 });
+    expect(robustStats([4, 4, 4], 5)).toMatchObject({ median: 4, mad: 0, outlierRate: null });
+  });
+
+  it('counts outliers against a zero-inflated reference (MAD 0) by its mean absolute deviation', async () => {
+    // 60% zeros in the reference, then 30% of the values are 1e9 (a unit bug).
+    await conn.run(`CREATE OR REPLACE TEMP TABLE prof_z AS SELECT CASE WHEN i % 10 < 6 THEN 0 ELSE (i % 800) + 1 END::DOUBLE AS v FROM range(2000) t(i)`);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE prof_z2 AS SELECT CASE WHEN i % 10 < 3 THEN 1e9 WHEN i % 10 < 8 THEN 0 ELSE (i % 800) + 1 END::DOUBLE AS v FROM range(2000) t(i)`);
+    const ref = await profileTable(conn, 'prof_z');
+    expect(ref.get('v')).toMatchObject({ mad: 0, outlier_rate: 0 });
+    expect((await profileTable(conn, 'prof_z2', { reference: ref })).get('v')!.outlier_rate_vs_reference).toBeCloseTo(0.3, 9);
+    // A reference of one value has no spread at all: no rate.
+    await conn.run(`CREATE OR REPLACE TEMP TABLE prof_c AS SELECT 5.0::DOUBLE AS v FROM range(100)`);
+    const constant = await profileTable(conn, 'prof_c');
+    expect((await profileTable(conn, 'prof_z2', { reference: constant })).get('v')!.outlier_rate_vs_reference).toBeNull();
   });
 });

@@ -185,11 +185,11 @@ function buildProfile(agg: Row, i: number, column: TableColumn, sample: Row[], t
     const { quantiles, deciles, mad, outlierRate } = sampleEstimates(s, z);
     // PSI bins are the reference's own deciles (never its histogram's edges, which are *its* reference's).
     const edges = ref?.deciles?.length ? ref.deciles : deciles;
-    const refMedian = ref?.quantiles?.p50;
-    const refMad = ref?.mad;
+    const refScale = ref ? referenceScale(ref) : 0;
     let vsRef: number | null = null;
-    if (refMedian !== undefined && refMad && refMad > 0 && s.length) {
-      const lim = z * 1.4826 * refMad;
+    if (refScale > 0 && s.length) {
+      const refMedian = ref!.quantiles!.p50;
+      const lim = z * refScale;
       vsRef = values.filter((v) => Math.abs(v - refMedian) > lim).length / values.length;
     }
     return {
@@ -241,14 +241,23 @@ export function robustScale(values: ArrayLike<number>, median: number, mad?: num
   return arr.length ? (1.2533 * arr.reduce((a, v) => a + Math.abs(v - median), 0)) / arr.length : 0;
 }
 
-/** Median absolute deviation and the share of robust-z outliers, from a sample. */
+/** The scale outliers are measured in against a numeric reference profile (robustScale of its sample); 0 when it has none. */
+export function referenceScale(ref: ColumnProfile): number {
+  const median = ref.quantiles?.p50;
+  if (ref.kind !== 'numeric' || median === undefined || median === null) return 0;
+  const values = ref.sample.filter((v): v is number => typeof v === 'number');
+  return robustScale(values, median, ref.mad ?? undefined);
+}
+
+/** Median absolute deviation and the share of robust-z outliers (robustScale: MAD, else mean absolute deviation), from a sample. */
 export function robustStats(values: ArrayLike<number>, z: number): { median: number | null; mad: number | null; outlierRate: number | null } {
   if (values.length === 0) return { median: null, mad: null, outlierRate: null };
   const arr = Array.from(values);
   const median = medianOf(arr);
   const mad = medianOf(arr.map((v) => Math.abs(v - median)));
-  if (mad === 0) return { median, mad, outlierRate: null };
-  const lim = z * 1.4826 * mad;
+  const scale = robustScale(arr, median, mad);
+  if (scale === 0) return { median, mad, outlierRate: null };
+  const lim = z * scale;
   return { median, mad, outlierRate: arr.filter((v) => Math.abs(v - median) > lim).length / arr.length };
 }
 

@@ -398,6 +398,22 @@ describe('guard stage', () => {
     expect(dflt.value).toBeLessThan(0.01);
   });
 
+  it('counts outliers of a zero-inflated feature (reference MAD 0) by the mean absolute deviation; a constant reference is skipped, saying why', async () => {
+    bench = await guardBench({ features: [{ name: 'delay', type: 'float64' }] });
+    // Jan 1–10: 60% zeros; from Jan 10: 30% are 1e9 (a unit bug). Jan 20 on: every value 5.
+    await bench.writeSource(`SELECT ['SEA','JFK','LAX'][1 + (i % 3)] AS airport, TIMESTAMP '2024-01-01' + INTERVAL (i) HOUR AS ts,
+      TIMESTAMP '2024-01-01' + INTERVAL (i) HOUR + INTERVAL 5 MINUTE AS created,
+      CASE WHEN i >= 24 * 19 THEN 5 WHEN i >= 216 AND i % 10 < 3 THEN 1e9 WHEN i % 10 < 6 THEN 0 ELSE (i % 50) + 1 END::DOUBLE AS delay FROM range(24 * 31) r(i)`);
+    const now = new Date('2024-02-01');
+    await bench.runWindow('2024-01-01', '2024-01-10', { now });
+    // There was no outliers record at all: neither pass, warn nor skipped.
+    const unit = pick(await bench.runWindow('2024-01-10', '2024-01-20', { now }), 'anomaly', 'outliers', 'delay');
+    expect(unit).toEqual([expect.objectContaining({ status: 'warn', value: 0.3, message: 'delay outlier rate 0.3 vs 0 in the reference (more than 3x and above 1%)' })]);
+    await bench.runWindow('2024-01-20', '2024-01-25', { now });
+    const constant = pick(await bench.runWindow('2024-01-25', '2024-01-31', { now, transform: 'SELECT * REPLACE (delay * (1 + hour(event_timestamp)) AS delay) FROM w' }), 'anomaly', 'outliers', 'delay');
+    expect(constant).toEqual([expect.objectContaining({ status: 'skipped', message: 'delay outlier rate not judged: every reference value is 5, no spread to measure outliers by' })]);
+  });
+
   it('a 0/1 label stored as DOUBLE keeps its classes from run to run (no vanished classes against its own reference)', async () => {
     bench = await guardBench({ role: 'label', features: [{ name: 'late', type: 'float64' }] });
     await bench.writeSource(`SELECT ['SEA','JFK','LAX'][1 + (i % 3)] AS airport, TIMESTAMP '2024-01-01' + INTERVAL (i) HOUR AS ts,

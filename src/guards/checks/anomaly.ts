@@ -2,14 +2,14 @@
  * Anomaly checks (default policy warn): volume (robust z-score of log row count
  * against the last successful runs, its spread at least 2% and one row; an empty
  * window fails unless `allow_empty`), freshness (now − max(event_ts) >
- * `max_staleness` fails), outlier rate against the reference's median/MAD, and
- * null-rate jumps; those two rates not on fewer rows (values) than drift's
- * `min_rows`.
+ * `max_staleness` fails), outlier rate against the reference's median/MAD (mean
+ * absolute deviation when the MAD is 0), and null-rate jumps; those two rates
+ * not on fewer rows (values) than drift's `min_rows`.
  */
 import type { CheckResult } from '../../runs/types.js';
 import { result, type Check, type CheckContext } from '../check.js';
 import { durationMs } from '../config.js';
-import { medianOf, robustScale } from '../profile.js';
+import { medianOf, referenceScale, robustScale, robustStats } from '../profile.js';
 import { volumeHistory } from '../run-stats.js';
 import { timestampTextMs } from '../timestamp-text.js';
 import { missingRate, valueCount } from '../profile-types.js';
@@ -107,7 +107,8 @@ function perFeature(ctx: CheckContext): CheckResult[] {
     // A rate of a few rows says nothing (one null optional value in a 1-row push is a null rate of 1): below drift's
     // min_rows, as drift does, the rates are not judged.
     const min = f.quality.drift.min_rows;
-    const outliersApply = cur.kind === 'numeric' && cur.outlier_rate_vs_reference !== null;
+    // Judged (or skipped, saying why) whenever both are numeric: never silently left out.
+    const outliersApply = cur.kind === 'numeric' && rp.kind === 'numeric';
     if (cur.count < min) {
       const why = `${cur.count} row(s) < min_rows ${min}, too few to judge`;
       out.push(result(ctx, { check: 'anomaly', method: 'null_rate', feature: f.column, status: 'skipped', thresholds: { min_rows: min }, metrics: { rows: cur.count }, message: `${f.column} null rate not judged: ${why}` }));
@@ -125,9 +126,15 @@ function perFeature(ctx: CheckContext): CheckResult[] {
     }));
     if (outliersApply && valueCount(cur) < min) {
       out.push(result(ctx, { check: 'anomaly', method: 'outliers', feature: f.column, status: 'skipped', thresholds: { min_rows: min }, metrics: { values: valueCount(cur) }, message: `${f.column} outlier rate not judged: ${valueCount(cur)} value(s) < min_rows ${min}, too few to judge` }));
-    } else if (outliersApply && cur.kind === 'numeric' && cur.outlier_rate_vs_reference !== null) {
+    } else if (outliersApply && cur.outlier_rate_vs_reference === null) {
+      // No scale to measure by: the reference's values are all one value (its MAD and mean deviation are 0), or it keeps none.
+      const p50 = rp.quantiles?.p50;
+      const why = p50 !== undefined && p50 !== null && referenceScale(rp) === 0 ? `every reference value is ${fmt(p50)}, no spread to measure outliers by` : 'the reference keeps no values to measure outliers by';
+      out.push(result(ctx, { check: 'anomaly', method: 'outliers', feature: f.column, status: 'skipped', metrics: { values: valueCount(cur) }, message: `${f.column} outlier rate not judged: ${why}` }));
+    } else if (outliersApply && cur.outlier_rate_vs_reference !== null) {
       const rate = cur.outlier_rate_vs_reference;
-      const refRate = rp.outlier_rate ?? 0;
+      // References stored before the mean-deviation fallback have no rate of their own when their MAD is 0.
+      const refRate = rp.outlier_rate ?? robustStats(rp.sample.filter((v): v is number => typeof v === 'number'), a.outlier_z).outlierRate ?? 0;
       const bad = rate > a.outlier_factor * refRate && rate > a.outlier_min_rate;
       out.push(result(ctx, {
         check: 'anomaly', method: 'outliers', feature: f.column, status: bad ? 'warn' : 'pass', value: rate,
