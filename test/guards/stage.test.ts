@@ -414,6 +414,17 @@ describe('guard stage', () => {
     expect(constant).toEqual([expect.objectContaining({ status: 'skipped', message: 'delay outlier rate not judged: every reference value is 5, no spread to measure outliers by' })]);
   });
 
+  it('says the outlier factor and minimum rate it judged by, as configured', async () => {
+    bench = await guardBench({ features: [{ name: 'delay', type: 'float64' }], quality: { anomaly: { outlier_factor: 2, outlier_min_rate: 0.05 } } });
+    await bench.writeSource(`SELECT ['SEA','JFK','LAX'][1 + (i % 3)] AS airport, TIMESTAMP '2024-01-01' + INTERVAL (i) HOUR AS ts,
+      TIMESTAMP '2024-01-01' + INTERVAL (i) HOUR + INTERVAL 5 MINUTE AS created,
+      CASE WHEN i >= 216 AND i % 10 < 3 THEN 1e9 ELSE (i % 50) + 1 END::DOUBLE AS delay FROM range(24 * 20) r(i)`);
+    const now = new Date('2024-02-01');
+    await bench.runWindow('2024-01-01', '2024-01-10', { now });
+    const [r] = pick(await bench.runWindow('2024-01-10', '2024-01-20', { now }), 'anomaly', 'outliers', 'delay');
+    expect([r.status, r.message]).toEqual(['warn', expect.stringMatching(/ \(more than 2x and above 5%\)$/)]);
+  });
+
   it('a 0/1 label stored as DOUBLE keeps its classes from run to run (no vanished classes against its own reference)', async () => {
     bench = await guardBench({ role: 'label', features: [{ name: 'late', type: 'float64' }] });
     await bench.writeSource(`SELECT ['SEA','JFK','LAX'][1 + (i % 3)] AS airport, TIMESTAMP '2024-01-01' + INTERVAL (i) HOUR AS ts,

@@ -140,7 +140,7 @@ function perFeature(ctx: CheckContext): CheckResult[] {
         check: 'anomaly', method: 'outliers', feature: f.column, status: bad ? 'warn' : 'pass', value: rate,
         thresholds: { factor: a.outlier_factor, min_rate: a.outlier_min_rate, z: a.outlier_z },
         metrics: { outlier_rate: rate, outlier_rate_ref: refRate },
-        message: `${f.column} outlier rate ${fmt(rate)} vs ${fmt(refRate)} in the reference${bad ? ' (more than 3x and above 1%)' : ''}`,
+        message: `${f.column} outlier rate ${fmt(rate)} vs ${fmt(refRate)} in the reference${bad ? ` (more than ${fmt(a.outlier_factor)}x and above ${fmt(a.outlier_min_rate * 100)}%)` : ''}`,
       }));
     }
   }
