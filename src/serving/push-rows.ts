@@ -192,7 +192,7 @@ function globSegment(glob: string): RegExp {
 
 /**
  * Write the rows of `table` to the offline target, with the source's column names
- * and, when files already exist, their column types (so the glob reads as one table).
+ * and, when files already exist (`existing`, from `existingColumns`), their column types (so the glob reads as one table).
  * Written under a temporary name, then renamed, so readers never see half a file.
  * `sourceNames`: every pushed column the source reads, with the file column it is read from
  * (`pushFileColumns`); existing files without one of those columns are refused
@@ -204,8 +204,8 @@ export async function writeOfflineFile(
   table: string,
   target: OfflineTarget,
   sourceNames: ReadonlyMap<string, string>,
+  existing: readonly FileColumn[],
 ): Promise<{ file: string; float32: ReadonlySet<string> }> {
-  const existing = await existingColumns(conn, target);
   const info = (await conn.runAndReadAll(`DESCRIBE ${ident(table)}`)).getRowObjectsJson() as { column_name: string; column_type: string }[];
   const ours = info.map((x) => x.column_name);
   // By name as DuckDB compares names, ignoring case: a file column `X` is the feature `x` (a NULL otherwise).
@@ -253,13 +253,19 @@ export async function writeOfflineFile(
   return { file: final, float32 };
 }
 
+/** A column of the files an offline source holds, with its DuckDB type. */
+export interface FileColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
 /**
  * The columns of the files the source reads now (names and types), none when there are no files yet. Read from
  * the same checked list of files as the source's reads (`rawSourceSql`): a file still being written (or left by
  * a push that was killed) is not probed. Any other failure fails the push: guessing "no files" would write the
  * canonical types and bypass `refuseLossyCasts`.
  */
-async function existingColumns(conn: DuckDBConnection, target: OfflineTarget): Promise<{ name: string; type: string }[]> {
+export async function existingColumns(conn: DuckDBConnection, target: OfflineTarget): Promise<FileColumn[]> {
   const { setup, from } = rawSourceSql(target.roots, { kind: 'source', name: target.source, path: target.readPath, format: target.format, timestamp_field: 'event_timestamp' });
   try {
     await runSetup(conn, setup);
@@ -290,6 +296,15 @@ function refuseMissingColumns(columns: readonly { name: string; mine: string | u
     { columns: missing, file_columns: columns.map((c) => c.name) },
     'offline_column_missing',
   );
+}
+
+/**
+ * Whether a column of the existing files of this DuckDB type (undefined: there are none yet, the push writes
+ * TIMESTAMP) holds a time to the millisecond exactly: timestamps but TIMESTAMP_S, and text (every column of
+ * CSV files). A DATE or a whole number would change it, which `refuseLossyCasts` refuses.
+ */
+export function holdsMilliseconds(type: string | undefined): boolean {
+  return type === undefined || /^(TIMESTAMP|TIMESTAMP_MS|TIMESTAMP_NS|TIMESTAMP WITH TIME ZONE|TIMESTAMPTZ|VARCHAR)$/.test(type);
 }
 
 /** DuckDB's float types, and lists of them. */

@@ -34,7 +34,7 @@ import { VERSION } from '../version.js';
 import { bodyProblems } from '../server/body.js';
 import { hasRepeatedKeys, latestPushedRows } from './push-latest.js';
 import { pushFileColumns, pushRenames, pushRowValidator } from './push-schema.js';
-import { loadPushTable, microsToRfc3339, offlineTarget, rfc3339ToMicros, rfc3339ToMicrosBig, sourceReadsFile, writeOfflineFile, type PushColumn } from './push-rows.js';
+import { existingColumns, holdsMilliseconds, loadPushTable, microsToRfc3339, offlineTarget, rfc3339ToMicros, rfc3339ToMicrosBig, sourceReadsFile, writeOfflineFile, type PushColumn } from './push-rows.js';
 
 export type PushTarget = 'online' | 'offline' | 'both';
 
@@ -272,15 +272,10 @@ function epochSecondsText(seconds: number): unknown {
  * - A source without `created_timestamp_field` holds none. A row that sends one is refused (400
  *   `created_timestamp_not_stored`): online it would outrank the offline copy, which has no created time. In
  *   Feast's bodies (`ignored`, where unknown columns are left out) it is left out too, and listed there.
- * - A source with one: a row without a created time is stamped with the push's time (`now`), so that a late row
- *   (stream lag into a day already materialized) is a late arrival, not an edit (`provenance.tampering`), and a
- *   later push at the same event time replaces an earlier one, online and in training sets alike.
+ * - A source with one: see `stampCreatedTimes`, once the files' column type is known.
  */
-function offlineCreatedTimes(view: FeatureViewDef, source: SourceDef | undefined, rows: Record<string, unknown>[], raw: readonly unknown[], ignored: Set<string> | null, now: Date): Record<string, unknown>[] {
-  if (source?.created_timestamp_field !== undefined) {
-    const stamp = now.toISOString();
-    return rows.map((r) => (r.created_timestamp == null ? { ...r, created_timestamp: stamp } : r));
-  }
+function offlineCreatedTimes(view: FeatureViewDef, source: SourceDef | undefined, rows: Record<string, unknown>[], raw: readonly unknown[], ignored: Set<string> | null): Record<string, unknown>[] {
+  if (source?.created_timestamp_field !== undefined) return rows;
   const sent = rows.findIndex((r) => r.created_timestamp != null);
   if (sent < 0) return rows;
   // The name the caller used (Feast's bodies call it `created`).
@@ -294,6 +289,20 @@ function offlineCreatedTimes(view: FeatureViewDef, source: SourceDef | undefined
   }
   ignored.add(name);
   return rows.map((r) => (r.created_timestamp == null ? r : { ...r, created_timestamp: null }));
+}
+
+/**
+ * Rows without a created time, going to a source with a `created_timestamp_field`, stamped with the push's time
+ * (`now`), so that a late row (stream lag into a day already materialized) is a late arrival, not an edit
+ * (`provenance.tampering`), and a later push at the same event time replaces an earlier one, online and in training
+ * sets alike. Only where the files' column (`fileType`, see `holdsMilliseconds`) holds that time exactly: a DATE
+ * would turn it into a value the caller never sent, which the append refuses as lossy; those rows keep no created
+ * time, in the file and online.
+ */
+function stampCreatedTimes(rows: Record<string, unknown>[], fileType: string | undefined, now: Date): Record<string, unknown>[] {
+  if (!holdsMilliseconds(fileType)) return rows;
+  const stamp = now.toISOString();
+  return rows.map((r) => (r.created_timestamp == null ? { ...r, created_timestamp: stamp } : r));
 }
 
 /** Push rows into a view (see the module comment). Bad rows are an `InputError` listing the problems. */
@@ -316,7 +325,7 @@ export async function push(project: Project, request: PushRequest, options: Push
   const floats = floatColumns(view, pushRenames(set.sources.get(view.source)));
   const source = set.sources.get(view.source);
   const validated = await validatedOrRecorded(project, view, request.rows.map((row) => jsonForm(row, floats)), to, options, ignored);
-  const rows = to === 'online' ? validated : offlineCreatedTimes(view, source, validated, request.rows, ignored, new Date());
+  let rows = to === 'online' ? validated : offlineCreatedTimes(view, source, validated, request.rows, ignored);
   const ignoredColumns = ignored !== null && ignored.size > 0 ? { ignored_columns: [...ignored].sort() } : {};
   const keys = viewJoinKeys(set, view);
 
@@ -337,6 +346,11 @@ export async function push(project: Project, request: PushRequest, options: Push
   try {
     const target = to === 'online' ? null : offlineTarget(project.sourceRoots, offlineSource, run.id);
     const conn = (opened = await (await project.engine()).connect());
+    const existing = target ? await existingColumns(conn, target) : [];
+    if (target && offlineSource.created_timestamp_field !== undefined) {
+      const created = pushFileColumns(offlineSource, ['created_timestamp']).get('created_timestamp')?.toLowerCase();
+      rows = stampCreatedTimes(rows, existing.find((c) => c.name.toLowerCase() === created)?.type, new Date());
+    }
     const columns: PushColumn[] = [
       ...keys.map((k) => ({ name: k.name, type: k.type })),
       { name: 'event_timestamp', type: 'timestamp' as const },
@@ -361,7 +375,7 @@ export async function push(project: Project, request: PushRequest, options: Push
       throw dropPendingError(view.name, '(reads answer NOT_FOUND until then)', 'push');
     }
     if (target) {
-      ({ file, float32: offlineFloat32 } = await writeOfflineFile(conn, table, target, pushFileColumns(offlineSource, columns.map((c) => c.name))));
+      ({ file, float32: offlineFloat32 } = await writeOfflineFile(conn, table, target, pushFileColumns(offlineSource, columns.map((c) => c.name)), existing));
       // From the rename until the run is final, an interrupted CLI (Ctrl-C while waiting for the online store's
       // lock, a kill) takes the file back too: its run is marked failed, and a retry must not find the rows twice.
       const pushed = file;

@@ -39,9 +39,16 @@ name: stamped
 path: data/stamped/*.parquet
 timestamp_field: ts
 created_timestamp_field: created
-${view('plain_v', 'plain')}${view('stamped_v', 'stamped')}`, {
+---
+kind: source
+name: dated
+path: data/dated/*.parquet
+timestamp_field: ts
+created_timestamp_field: loaded_on
+${view('plain_v', 'plain')}${view('stamped_v', 'stamped')}${view('dated_v', 'dated')}`, {
     parquet: {
       'plain/part-0.parquet': `SELECT 1::BIGINT AS user_id, TIMESTAMP '${hoursAgo(30)}' AS ts, 0::BIGINT AS n`,
+      'dated/part-0.parquet': `SELECT 1::BIGINT AS user_id, TIMESTAMP '${hoursAgo(30)}' AS ts, DATE '2024-01-01' AS loaded_on, 0::BIGINT AS n`,
       'stamped/part-0.parquet': `SELECT (i % 5)::BIGINT AS user_id, TIMESTAMP '${hoursAgo(3)}' - i * INTERVAL 17 MINUTE AS ts, TIMESTAMP '${hoursAgo(3)}' - i * INTERVAL 17 MINUTE AS created, i::BIGINT AS n FROM range(50) t(i)`,
     },
   });
@@ -111,5 +118,22 @@ describe('a to: both push into a source with created_timestamp_field', () => {
     const next = await project.fs.materialize({ views: ['stamped_v'], incremental: true });
     expect(next[0].status).not.toBe('blocked');
     expect(next[0].checks.find((c) => c.check === 'provenance' && c.method === 'tampering')).toMatchObject({ status: 'pass' });
+  });
+});
+
+describe('a to: both push into a source whose files hold the created time as a DATE', () => {
+  it("leaves the created time of rows without one empty, in the file and online (the push's time has a time of day a DATE cannot hold)", async () => {
+    const at = '2026-01-04T00:00:00Z';
+    const r = await project.fs.push({ view: 'dated_v', rows: [{ user_id: 12, event_timestamp: at, n: 1 }], to: 'both' });
+    expect(r).toMatchObject({ status: 'success', written: 1 });
+    const conn = await (await openOfflineEngine()).connect();
+    try {
+      expect((await conn.runAndReadAll(`SELECT loaded_on FROM read_parquet('${r.file!}')`)).getRowsJS()).toEqual([[null]]);
+    } finally {
+      conn.closeSync();
+    }
+    // Online too, no created time: a second push at the same event time ties with the stored row, which stays.
+    expect(await project.fs.push({ view: 'dated_v', rows: [{ user_id: 12, event_timestamp: at, created_timestamp: null, n: 2 }], to: 'both' })).toMatchObject({ status: 'success', written: 0, skipped: 1 });
+    expect((await project.fs.getOnlineFeatures({ features: ['dated_v:n'], entities: { user_id: [12] } })).results[1].values).toEqual([1]);
   });
 });
