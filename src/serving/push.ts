@@ -295,15 +295,24 @@ function offlineCreatedTimes(view: FeatureViewDef, source: SourceDef | undefined
  * Rows without a created time, going to a source with a `created_timestamp_field`, stamped with the push's time
  * (`now`), so that a late row (stream lag into a day already materialized) is a late arrival, not an edit
  * (`provenance.tampering`), and a later push at the same event time replaces an earlier one, online and in training
- * sets alike. Only where the files' column (`fileType`, see `holdsMilliseconds`) holds that time exactly: a DATE
- * would turn it into a value the caller never sent, which the append refuses as lossy; those rows keep no created
- * time, in the file and online.
+ * sets alike. A row whose event time is later (a clock ahead of ours, within `max_clock_skew`) gets its event time,
+ * to the millisecond up: a stamp of our own must not be reported as created before the event
+ * (`provenance.created_before_event`). Only where the files' column (`fileType`, see `holdsMilliseconds`) holds that
+ * time exactly: a DATE would turn it into a value the caller never sent, which the append refuses as lossy; those
+ * rows keep no created time, in the file and online.
  */
 function stampCreatedTimes(rows: Record<string, unknown>[], fileType: string | undefined, now: Date): Record<string, unknown>[] {
   if (!holdsMilliseconds(fileType)) return rows;
-  const stamp = now.toISOString();
-  return rows.map((r) => (r.created_timestamp == null ? { ...r, created_timestamp: stamp } : r));
+  return rows.map((r) => {
+    if (r.created_timestamp != null) return r;
+    const us = rfc3339ToMicrosBig(String(r.event_timestamp));
+    const eventMs = Number(us / 1000n + (us % 1000n > 0n ? 1n : 0n));
+    return { ...r, created_timestamp: new Date(Math.min(Math.max(now.getTime(), eventMs), LAST_MS)).toISOString() };
+  });
 }
+
+/** The last millisecond of year 9999, the latest time the schema takes (`storableInstant`). */
+const LAST_MS = Date.parse('9999-12-31T23:59:59.999Z');
 
 /** Push rows into a view (see the module comment). Bad rows are an `InputError` listing the problems. */
 export async function push(project: Project, request: PushRequest, options: PushOptions = {}): Promise<PushResult> {

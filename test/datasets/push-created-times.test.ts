@@ -137,3 +137,18 @@ describe('a to: both push into a source whose files hold the created time as a D
     expect((await project.fs.getOnlineFeatures({ features: ['dated_v:n'], entities: { user_id: [12] } })).results[1].values).toEqual([1]);
   });
 });
+
+describe("a to: both push of a row whose event time is ahead of the server's clock (within max_clock_skew)", () => {
+  it('stamps it with its event time (to the millisecond up), not a created time before it that provenance would warn about', async () => {
+    const ahead = new Date(Date.now() + 20_000).toISOString().replace('Z', '456Z');
+    const r = await project.fs.push({ view: 'stamped_v', rows: [{ user_id: 13, event_timestamp: ahead, n: 1 }], to: 'both' });
+    expect(r).toMatchObject({ status: 'success', counts: { warn: 0 } });
+    const conn = await (await openOfflineEngine()).connect();
+    try {
+      const [[created, event]] = (await conn.runAndReadAll(`SELECT epoch_us(created), epoch_us(ts) FROM read_parquet('${r.file!}')`)).getRowsJS();
+      expect(Number(created) - Number(event)).toBe(544);
+    } finally {
+      conn.closeSync();
+    }
+  });
+});
