@@ -224,7 +224,7 @@ function lineageOf(project: Project, view: FeatureViewDef, rows: number, to: Pus
  * a column it needs that the rows lack is null there, which would hide its real value at those times (in
  * datasets and, once materialized, online: the newest row wins). So does a view of another source whose path
  * takes the appended file (a second source over the same folder). Refused (400 `offline_push_shared_source`)
- * unless the other views read only columns this view's rows carry.
+ * unless the other views read only columns this view's rows carry, their sources' time columns included.
  */
 function refuseSharedSourceGaps(project: Project, set: DefinitionSet, view: FeatureViewDef, to: PushTarget): void {
   const source = set.sources.get(view.source);
@@ -237,13 +237,19 @@ function refuseSharedSourceGaps(project: Project, set: DefinitionSet, view: Feat
   } catch {
     file = null;
   }
-  const keysAndFeatures = (v: FeatureViewDef) => [...viewJoinKeys(set, v).map((k) => k.name), ...v.features.map((f) => f.name)];
+  // What a view reads of its source's rows: its join keys, features, and the source's time columns (a source over the
+  // same files may take its event time from another column, which the appended file would hold as NULL).
+  const readColumns = (v: FeatureViewDef) => {
+    const s = set.sources.get(v.source);
+    const times = s ? [s.timestamp_field, ...(s.created_timestamp_field !== undefined ? [s.created_timestamp_field] : [])] : [];
+    return [...viewJoinKeys(set, v).map((k) => k.name), ...times, ...v.features.map((f) => f.name)];
+  };
   // Compared as the files name the columns: each source reads its own through its `field_mapping`.
   const fileColumn = (s: SourceDef | undefined, c: string) => (s ? sourceColumnName(s, c) : c).toLowerCase();
-  const carried = new Set(keysAndFeatures(view).map((c) => fileColumn(source, c)));
+  const carried = new Set(readColumns(view).map((c) => fileColumn(source, c)));
   const gaps = [...set.views.values()]
     .filter((v) => v.name !== view.name && (v.source === view.source || (file !== null && sourceReadsFile(project.sourceRoots, set.sources.get(v.source), file))))
-    .map((v) => ({ view: v.name, source: v.source, columns: keysAndFeatures(v).filter((c) => !carried.has(fileColumn(set.sources.get(v.source), c))) }))
+    .map((v) => ({ view: v.name, source: v.source, columns: readColumns(v).filter((c) => !carried.has(fileColumn(set.sources.get(v.source), c))) }))
     .filter((g) => g.columns.length > 0)
     .sort((a, b) => a.view.localeCompare(b.view));
   if (gaps.length === 0) return;

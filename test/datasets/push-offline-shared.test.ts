@@ -117,3 +117,74 @@ features: [{name: b, type: float64}]
     expect([...ds.table!.getChild('seg')!]).toEqual(['gold']);
   });
 });
+
+describe("offline push into files a second source reads with other time columns", () => {
+  let other: PushProject;
+  beforeAll(async () => {
+    other = await openPushProject('push_shared_times', `kind: entity
+name: user
+join_keys: [{name: id, type: int64}]
+---
+kind: source
+name: s1
+path: data/ev/*.parquet
+timestamp_field: event_time
+---
+kind: source
+name: by_ts
+path: data/ev/*.parquet
+timestamp_field: ts
+---
+kind: source
+name: renamed
+path: data/ev/*.parquet
+timestamp_field: at
+field_mapping: {event_time: at}
+---
+kind: source
+name: loaded
+path: data/ev/*.parquet
+timestamp_field: event_time
+created_timestamp_field: loaded_at
+---
+kind: feature_view
+name: a
+entities: [user]
+source: s1
+features: [{name: x, type: float64}]
+---
+kind: feature_view
+name: b
+entities: [user]
+source: by_ts
+features: [{name: x, type: float64}]
+---
+kind: feature_view
+name: c
+entities: [user]
+source: renamed
+features: [{name: x, type: float64}]
+---
+kind: feature_view
+name: d
+entities: [user]
+source: loaded
+features: [{name: x, type: float64}]
+`, {
+      parquet: { 'ev/base.parquet': `SELECT 1::BIGINT AS id, TIMESTAMP '2024-01-01 01:00:00' AS event_time, TIMESTAMP '2024-01-01 01:00:00' AS ts, TIMESTAMP '2024-01-01 01:00:00' AS loaded_at, 1.0::DOUBLE AS x` },
+    });
+  });
+  afterAll(async () => {
+    await other?.close();
+  });
+
+  it("is refused when another source over the files reads its event or created time from a column the rows lack (the row would have a NULL time there, and that view would never see it)", async () => {
+    const e = await other.fs.push({ view: 'a', rows: [{ id: 7, event_timestamp: '2024-03-01T00:00:00Z', x: 99.5 }], to: 'offline' }).then(() => null, (x: unknown) => x);
+    expect(e).toMatchObject({
+      code: 'offline_push_shared_source',
+      details: { other_views: [{ view: 'b', source: 'by_ts', columns: ['ts'] }, { view: 'd', source: 'loaded', columns: ['loaded_at'] }] },
+    });
+    expect((e as Error).message).toMatch(/'b' \(ts; through source 'by_ts', over the same files\)/);
+    expect(other.files('ev')).toEqual(['base.parquet']);
+  });
+});
