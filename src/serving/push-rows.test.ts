@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { SourceDef } from '../definitions/types.js';
 import { openOfflineEngine } from '../offline/engine.js';
 import fc from 'fast-check';
-import { loadPushTable, microsToRfc3339, offlineTarget, rfc3339ToMicros, rfc3339ToMicrosBig, rowsFromColumns, sourceReadsFile, type PushColumn } from './push-rows.js';
+import { loadPushTable, microsToRfc3339, offlineTarget, queryReadsFile, rfc3339ToMicros, rfc3339ToMicrosBig, rowsFromColumns, sourceReadsFile, type PushColumn } from './push-rows.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fg-push-rows-'));
 mkdirSync(join(root, 'data', 'dir'), { recursive: true });
@@ -73,6 +73,36 @@ describe('sourceReadsFile', () => {
       expect(sourceReadsFile(roots, src(p), file), p).toBe(false);
     }
     expect(sourceReadsFile(roots, { kind: 'source', name: 's', query: 'SELECT 1', timestamp_field: 'ts' }, file)).toBe(false);
+  });
+});
+
+describe('queryReadsFile', () => {
+  it("tells whether a query source's SQL reads a pushed file, and when that cannot be told from it", async () => {
+    const roots = { root, dataRoots: [] };
+    const file = join(root, 'data/hourly/push-20260102T030405678Z-r.parquet');
+    const conn = await (await openOfflineEngine()).connect();
+    try {
+      const reads = (sql: string) => queryReadsFile(conn, roots, sql, file);
+      for (const sql of [
+        "SELECT * FROM read_parquet('data/hourly/*.parquet', union_by_name = true)",
+        "SELECT * FROM 'data/**/*.parquet'",
+        "SELECT * FROM read_parquet(['data/daily/a.parquet', 'data/hourly/push-*.parquet'])",
+        `SELECT * FROM read_parquet('${join(root, 'data/hourly')}/*')`,
+        "SELECT a.* FROM 'data/daily/x.parquet' a JOIN (SELECT * FROM read_parquet('data/hourly/*.parquet')) b USING (id)",
+        "SELECT * FROM query('SELECT * FROM read_parquet(''data/hourly/*.parquet'')')",
+      ]) expect(await reads(sql), sql).toBe(true);
+      for (const sql of ["SELECT * FROM read_parquet('data/daily/*.parquet')", "SELECT * FROM 'data/hourly/part-0.parquet'", 'SELECT 1 AS ts', 'SELECT * FROM range(3)']) {
+        expect(await reads(sql), sql).toBe(false);
+      }
+      for (const sql of [
+        "SELECT * FROM read_parquet('data/' || 'hourly/*.parquet')",
+        "SELECT * FROM read_parquet((SELECT list(file) FROM glob('data/*') WHERE file LIKE '%.parquet')))",
+        "SELECT * FROM read_parquet(getvariable('files'))",
+        "SELECT * FROM query('SELECT * FROM read_parquet(''data/'' || ''x.parquet'')')",
+      ]) expect(await reads(sql), sql).toBeUndefined();
+    } finally {
+      conn.closeSync();
+    }
   });
 });
 

@@ -34,7 +34,7 @@ import { VERSION } from '../version.js';
 import { bodyProblems } from '../server/body.js';
 import { hasRepeatedKeys, latestPushedRows } from './push-latest.js';
 import { pushFileColumns, pushRenames, pushRowValidator } from './push-schema.js';
-import { existingColumns, holdsMilliseconds, loadPushTable, microsToRfc3339, offlineTarget, rfc3339ToMicros, rfc3339ToMicrosBig, sourceReadsFile, writeOfflineFile, type PushColumn } from './push-rows.js';
+import { existingColumns, holdsMilliseconds, loadPushTable, microsToRfc3339, offlineTarget, queryReadsFile, rfc3339ToMicros, rfc3339ToMicrosBig, sourceReadsFile, writeOfflineFile, type PushColumn } from './push-rows.js';
 
 export type PushTarget = 'online' | 'offline' | 'both';
 
@@ -223,10 +223,12 @@ function lineageOf(project: Project, view: FeatureViewDef, rows: number, to: Pus
  * An offline push appends rows to the view's source: every other view reading that source reads them too, and
  * a column it needs that the rows lack is null there, which would hide its real value at those times (in
  * datasets and, once materialized, online: the newest row wins). So does a view of another source whose path
- * takes the appended file (a second source over the same folder). Refused (400 `offline_push_shared_source`)
- * unless the other views read only columns this view's rows carry, their sources' time columns included.
+ * takes the appended file (a second source over the same folder), or whose query reads it — or may read it, when
+ * the files a query reads cannot be told (`queryReadsFile`). A `database` source reads tables only, never a pushed
+ * file. Refused (400 `offline_push_shared_source`) unless the other views read only columns this view's rows carry,
+ * their sources' time columns included (a query source's columns compared by the names the query gives them).
  */
-function refuseSharedSourceGaps(project: Project, set: DefinitionSet, view: FeatureViewDef, to: PushTarget): void {
+async function refuseSharedSourceGaps(project: Project, set: DefinitionSet, view: FeatureViewDef, to: PushTarget): Promise<void> {
   const source = set.sources.get(view.source);
   // The file a push appends, named as any push's (only the time and run id differ); none when the source takes no
   // pushed file, which the push refuses later, saying why.
@@ -247,18 +249,43 @@ function refuseSharedSourceGaps(project: Project, set: DefinitionSet, view: Feat
   // Compared as the files name the columns: each source reads its own through its `field_mapping`.
   const fileColumn = (s: SourceDef | undefined, c: string) => (s ? sourceColumnName(s, c) : c).toLowerCase();
   const carried = new Set(readColumns(view).map((c) => fileColumn(source, c)));
-  const gaps = [...set.views.values()]
-    .filter((v) => v.name !== view.name && (v.source === view.source || (file !== null && sourceReadsFile(project.sourceRoots, set.sources.get(v.source), file))))
+  const others = [...set.views.values()].filter((v) => v.name !== view.name);
+  const reads = file === null ? new Map<string, boolean | undefined>() : await sourcesReading(project, set, others.map((v) => v.source).filter((s) => s !== view.source), file);
+  const gaps = others
+    .filter((v) => v.source === view.source || (reads.has(v.source) && reads.get(v.source) !== false))
     .map((v) => ({ view: v.name, source: v.source, columns: readColumns(v).filter((c) => !carried.has(fileColumn(set.sources.get(v.source), c))) }))
     .filter((g) => g.columns.length > 0)
     .sort((a, b) => a.view.localeCompare(b.view));
   if (gaps.length === 0) return;
-  const named = (g: (typeof gaps)[number]) => `'${g.view}' (${g.columns.join(', ')}${g.source === view.source ? '' : `; through source '${g.source}', over the same files`})`;
+  const through = (s: string) => (s === view.source ? ''
+    : set.sources.get(s)?.query === undefined ? `; through source '${s}', over the same files`
+      : reads.get(s) ? `; through source '${s}', whose query reads the same files`
+        : `; through source '${s}', whose query may read them (the files it reads cannot be told from its SQL)`);
+  const named = (g: (typeof gaps)[number]) => `'${g.view}' (${g.columns.join(', ')}${through(g.source)})`;
   throw new InputError(
     `cannot push to: ${to} for feature view '${view.name}': its source '${view.source}' is also read by ${gaps.map(named).join(', ')}, and a file of these rows alone would give ${gaps.length === 1 ? 'that view' : 'those views'} nulls at their times, hiding the real values; push with to: online, or append rows with every view's columns to the source's files yourself`,
     { view: view.name, source: view.source, other_views: gaps },
     'offline_push_shared_source',
   );
+}
+
+/**
+ * Of the sources `names`, whether each reads the pushed `file`: a `path` source whose path takes it, a query source
+ * whose query names it (`undefined`: cannot be told); `false` for a `database` source (tables only).
+ */
+async function sourcesReading(project: Project, set: DefinitionSet, names: readonly string[], file: string): Promise<Map<string, boolean | undefined>> {
+  const out = new Map<string, boolean | undefined>();
+  let conn: DuckDBConnection | undefined;
+  try {
+    for (const name of new Set(names)) {
+      const s = set.sources.get(name);
+      if (s?.query === undefined) out.set(name, sourceReadsFile(project.sourceRoots, s, file));
+      else out.set(name, await queryReadsFile((conn ??= await (await project.engine()).connect()), project.sourceRoots, s.query, file));
+    }
+  } finally {
+    conn?.closeSync();
+  }
+  return out;
 }
 
 /**
@@ -333,7 +360,7 @@ export async function push(project: Project, request: PushRequest, options: Push
       'view_not_online',
     );
   }
-  if (to !== 'online') refuseSharedSourceGaps(project, set, view, to);
+  if (to !== 'online') await refuseSharedSourceGaps(project, set, view, to);
   if (!Array.isArray(request.rows)) throw new InputError('push rows must be a list of row objects', undefined, 'invalid_rows');
   if (request.rows.length === 0) throw new InputError('push has no rows', undefined, 'invalid_rows');
   const ignored = request.ignoreUnknownColumns ? new Set<string>() : null;

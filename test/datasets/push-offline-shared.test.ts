@@ -188,3 +188,51 @@ features: [{name: x, type: float64}]
     expect(other.files('ev')).toEqual(['base.parquet']);
   });
 });
+
+describe('offline push into files a query source reads', () => {
+  let other: PushProject;
+  const query = (name: string, sql: string) => `---
+kind: source
+name: ${name}
+query: "${sql}"
+timestamp_field: event_time
+`;
+  const reader = (name: string, source: string, feature: string) => `---
+kind: feature_view
+name: ${name}
+entities: [user]
+source: ${source}
+features: [{name: ${feature}, type: float64}]
+`;
+  beforeAll(async () => {
+    other = await openPushProject('push_shared_query', `kind: entity
+name: user
+join_keys: [{name: id, type: int64}]
+---
+kind: source
+name: s1
+path: data/ev/*.parquet
+timestamp_field: event_time
+${query('reads_ev', "SELECT * FROM read_parquet('data/ev/*.parquet', union_by_name = true)")}${query('elsewhere', "SELECT * FROM 'data/other/*.parquet'")}${query('computed', "SELECT * FROM read_parquet('data/' || 'ev/*.parquet')")}${reader('a', 's1', 'x')}${reader('needs_y', 'reads_ev', 'y')}${reader('needs_x', 'reads_ev', 'x')}${reader('other_y', 'elsewhere', 'y')}${reader('maybe_y', 'computed', 'y')}`, {
+      parquet: {
+        'ev/base.parquet': `SELECT 1::BIGINT AS id, TIMESTAMP '2024-01-01 01:00:00' AS event_time, 1.0::DOUBLE AS x, 2.0::DOUBLE AS y`,
+        'other/base.parquet': `SELECT 1::BIGINT AS id, TIMESTAMP '2024-01-01 01:00:00' AS event_time, 2.0::DOUBLE AS y`,
+      },
+    });
+  });
+  afterAll(async () => {
+    await other?.close();
+  });
+
+  it("is refused when a query source's query reads the appended file, or may (paths it computes), and a view of it reads a column the rows lack", async () => {
+    const e = await other.fs.push({ view: 'a', rows: [{ id: 7, event_timestamp: '2024-03-01T00:00:00Z', x: 99.5 }], to: 'offline' }).then(() => null, (x: unknown) => x);
+    expect(e).toMatchObject({
+      code: 'offline_push_shared_source',
+      details: { other_views: [{ view: 'maybe_y', source: 'computed', columns: ['y'] }, { view: 'needs_y', source: 'reads_ev', columns: ['y'] }] },
+    });
+    expect((e as Error).message).toMatch(/'maybe_y' \(y; through source 'computed', whose query may read them \(the files it reads cannot be told from its SQL\)\), 'needs_y' \(y; through source 'reads_ev', whose query reads the same files\)/);
+    expect(other.files('ev')).toEqual(['base.parquet']);
+    const ds = await other.fs.getHistoricalFeatures({ entities: [{ id: 1, event_timestamp: '2024-06-01T00:00:00Z' }], features: ['needs_y:y'] });
+    expect([...ds.table!.getChild('y')!]).toEqual([2]);
+  });
+});
