@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { SourceDef } from '../definitions/types.js';
 import { openOfflineEngine } from '../offline/engine.js';
 import fc from 'fast-check';
-import { loadPushTable, microsToRfc3339, offlineTarget, queryReadsFile, rfc3339ToMicros, rfc3339ToMicrosBig, rowsFromColumns, sourceReadsFile, type PushColumn } from './push-rows.js';
+import { queryReadsFile, sourceReadsFile } from './push-readers.js';
+import { loadPushTable, microsToRfc3339, offlineTarget, rfc3339ToMicros, rfc3339ToMicrosBig, rowsFromColumns, type PushColumn } from './push-rows.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fg-push-rows-'));
 mkdirSync(join(root, 'data', 'dir'), { recursive: true });

@@ -34,7 +34,8 @@ import { VERSION } from '../version.js';
 import { bodyProblems } from '../server/body.js';
 import { hasRepeatedKeys, latestPushedRows } from './push-latest.js';
 import { pushFileColumns, pushRenames, pushRowValidator } from './push-schema.js';
-import { existingColumns, holdsMilliseconds, loadPushTable, microsToRfc3339, offlineTarget, queryReadsFile, rfc3339ToMicros, rfc3339ToMicrosBig, sourceReadsFile, writeOfflineFile, type PushColumn } from './push-rows.js';
+import { queryReadsFile, sourceReadsFile } from './push-readers.js';
+import { existingColumns, holdsMilliseconds, loadPushTable, microsToRfc3339, offlineTarget, rfc3339ToMicros, rfc3339ToMicrosBig, writeOfflineFile, type PushColumn } from './push-rows.js';
 
 export type PushTarget = 'online' | 'offline' | 'both';
 
