@@ -190,10 +190,14 @@ function withMarks(text: string, integers: boolean): unknown {
   }
 }
 
-/** `body` with the `ExactInteger`s outside its `EXACT_FIELDS` as the numbers `JSON.parse` reads (in place). */
+/**
+ * `body` with the `ExactInteger`s outside its `EXACT_FIELDS` as the numbers `JSON.parse` reads (in place). A
+ * top-level array is a list of rows (a `push --file` file; every route's body is an object, and refuses one), so
+ * it stays exact as a body's `rows`.
+ */
 function numbersOutside(body: unknown): unknown {
   if (body instanceof ExactInteger) return body.valueOf();
-  if (body === null || typeof body !== 'object') return body;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
   const pending: Record<string, unknown>[] = [];
   const visit = (holder: Record<string, unknown>, skipExact: boolean) => {
     for (const k of Object.keys(holder)) {
@@ -202,7 +206,7 @@ function numbersOutside(body: unknown): unknown {
       else if (v !== null && typeof v === 'object' && !(skipExact && EXACT_FIELDS.has(k))) pending.push(v as Record<string, unknown>);
     }
   };
-  visit(body as Record<string, unknown>, !Array.isArray(body));
+  visit(body as Record<string, unknown>, true);
   // A loop, not recursion: a body may nest thousands deep.
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) visit(next, false);
   return body;

@@ -93,11 +93,9 @@ export async function readPushFile(project: Pick<Project, 'engine'>, file: strin
   let parsed: unknown;
   try {
     // Read as POST /v1/push reads its body, so that a file pushes as the same body would: NaN and ±Infinity as
-    // Python's json.dumps writes them, integers beyond ±2^53 with every digit. Those stay exact only under a
-    // body's `rows` and `df`: a bare array of rows with such an integer (16 digits or more) is read again as
-    // the `rows` of a body (the first read said it is JSON).
+    // Python's json.dumps writes them, integers beyond ±2^53 with every digit (under `rows` and `df`, and in a
+    // bare array of rows).
     parsed = parseJson(text, true);
-    if (Array.isArray(parsed) && /\d{16}/.test(text)) parsed = (parseJson(`{"rows":${text}}`, true) as { rows: unknown }).rows;
   } catch {
     throw unreadable(file, syntaxError(text));
   }

@@ -365,8 +365,8 @@ export async function push(project: Project, request: PushRequest, options: Push
   if (!Array.isArray(request.rows)) throw new InputError('push rows must be a list of row objects', undefined, 'invalid_rows');
   if (request.rows.length === 0) throw new InputError('push has no rows', undefined, 'invalid_rows');
   const ignored = request.ignoreUnknownColumns ? new Set<string>() : null;
-  const floats = floatColumns(view, pushRenames(set.sources.get(view.source)));
   const source = set.sources.get(view.source);
+  const floats = floatColumns(view, pushRenames(source));
   const validated = await validatedOrRecorded(project, view, request.rows.map((row) => jsonForm(row, floats)), to, options, ignored);
   let rows = to === 'online' ? validated : offlineCreatedTimes(view, source, validated, request.rows, ignored);
   const ignoredColumns = ignored !== null && ignored.size > 0 ? { ignored_columns: [...ignored].sort() } : {};
