@@ -9,12 +9,11 @@
 import { readFileSync } from 'node:fs';
 import {
   DATE, DOUBLE, FLOAT, listValue, LIST, VARCHAR, BOOLEAN, TINYINT, SMALLINT, INTEGER, BIGINT, UTINYINT, USMALLINT, UINTEGER, UBIGINT,
-  DuckDBDataChunk, DuckDBDateValue, DuckDBDecimalValue, DuckDBTimestampMillisecondsValue, DuckDBTimestampNanosecondsValue,
-  DuckDBTimestampSecondsValue, DuckDBTimestampTZValue, DuckDBTimestampValue, type DuckDBConnection, type DuckDBType, type DuckDBValue,
+  DuckDBDataChunk, DuckDBDateValue, type DuckDBConnection, type DuckDBType, type DuckDBValue,
 } from '@duckdb/node-api';
 import { tableFromIPC, Type, type DataType, type Vector } from 'apache-arrow';
 import { ident } from './engine.js';
-import { columnsFromArrow, type ColType, type InColumn } from './entity-columns.js';
+import { columnValue, columnsFromArrow, type InColumn } from './entity-columns.js';
 
 /** A list's leaf types: what a build writes inside a list (see `nestedArrowType` in arrow.ts). */
 function leafType(type: DataType): DuckDBType | null {
@@ -60,25 +59,6 @@ type Loaded =
 /** JSON text of a struct, map or other nested value (apache-arrow's rows have `toJSON`; bigints as their digits). */
 const jsonText = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
 
-/** A scalar column's value (not null) as the DuckDB value of its type (see `InColumn`). */
-function scalarValue(type: ColType, v: unknown): DuckDBValue {
-  switch (type) {
-    case 'VARCHAR': return String(v);
-    case 'BOOLEAN': return Boolean(v);
-    case 'BIGINT': case 'UBIGINT': return BigInt(v as number | bigint);
-    case 'TIMESTAMP': return new DuckDBTimestampValue(v as bigint);
-    case 'TIMESTAMP_S': return new DuckDBTimestampSecondsValue(v as bigint);
-    case 'TIMESTAMP_MS': return new DuckDBTimestampMillisecondsValue(v as bigint);
-    case 'TIMESTAMP_NS': return new DuckDBTimestampNanosecondsValue(v as bigint);
-    case 'TIMESTAMPTZ': return new DuckDBTimestampTZValue(v as bigint);
-    case 'DATE': return new DuckDBDateValue(v as number);
-    default: {
-      const decimal = /^DECIMAL\((\d+),(\d+)\)$/.exec(type);
-      return decimal ? new DuckDBDecimalValue(v as bigint, Number(decimal[1]), Number(decimal[2])) : Number(v);
-    }
-  }
-}
-
 const SCALAR_TYPES = new Set<Type>([
   Type.Int, Type.Float, Type.Decimal, Type.Bool, Type.Utf8, Type.LargeUtf8, Type.Utf8View, Type.Timestamp, Type.Date, Type.Dictionary, Type.Null,
 ]);
@@ -110,7 +90,7 @@ export async function loadArrowIpcFile(conn: DuckDBConnection, table: string, fi
         const out = new Array<DuckDBValue>(n);
         for (let r = 0; r < n; r++) {
           const v = c.kind === 'scalar' ? c.column.values[start + r] : c.values.get(start + r);
-          out[r] = v === null || v === undefined ? null : c.kind === 'scalar' ? scalarValue(c.column.type, v) : c.kind === 'list' ? listOf(c.type, v) : jsonText(v);
+          out[r] = v === null || v === undefined ? null : c.kind === 'scalar' ? columnValue(c.column.type, v) : c.kind === 'list' ? listOf(c.type, v) : jsonText(v);
         }
         chunk.setColumnValues(i, out);
       });

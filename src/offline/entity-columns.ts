@@ -5,7 +5,7 @@
  */
 import {
   DuckDBDateValue, DuckDBDecimalValue, DuckDBTimestampMillisecondsValue, DuckDBTimestampNanosecondsValue, DuckDBTimestampSecondsValue,
-  DuckDBTimestampTZValue, DuckDBTimestampValue, type DuckDBAppender,
+  DuckDBTimestampTZValue, DuckDBTimestampValue, type DuckDBAppender, type DuckDBValue,
 } from '@duckdb/node-api';
 import { Type, type Table as ArrowTable } from 'apache-arrow';
 import { InputError } from '../errors.js';
@@ -179,7 +179,30 @@ interface ArrowTypeLike {
   scale?: number;
 }
 
-/** Append one value of a column of type `type` (not null). */
+/**
+ * One value (not null) of a column of type `type` as the DuckDB value of that type: a number, bigint, string,
+ * boolean, or DuckDB's timestamp, date and decimal values (a `TIMESTAMP` also from a `Date`). For appenders that
+ * take values (`appendValue`, a data chunk's `setColumnValues`).
+ */
+export function columnValue(type: ColType, v: unknown): DuckDBValue {
+  switch (type) {
+    case 'VARCHAR': return String(v);
+    case 'BOOLEAN': return Boolean(v);
+    case 'BIGINT': case 'UBIGINT': return BigInt(v as number | bigint);
+    case 'TIMESTAMP': return new DuckDBTimestampValue(v instanceof Date ? BigInt(v.getTime()) * 1000n : (v as bigint));
+    case 'TIMESTAMP_S': return new DuckDBTimestampSecondsValue(v as bigint);
+    case 'TIMESTAMP_MS': return new DuckDBTimestampMillisecondsValue(v as bigint);
+    case 'TIMESTAMP_NS': return new DuckDBTimestampNanosecondsValue(v as bigint);
+    case 'TIMESTAMPTZ': return new DuckDBTimestampTZValue(v as bigint);
+    case 'DATE': return new DuckDBDateValue(v as number);
+    default: {
+      const decimal = /^DECIMAL\((\d+),(\d+)\)$/.exec(type);
+      return decimal ? new DuckDBDecimalValue(v as bigint, Number(decimal[1]), Number(decimal[2])) : Number(v);
+    }
+  }
+}
+
+/** Append one value of a column of type `type` (not null): numbers and texts through their typed calls, the rest as `columnValue`s. */
 function appendValue(app: DuckDBAppender, type: ColType, v: unknown): void {
   switch (type) {
     case 'VARCHAR': return app.appendVarchar(String(v));
@@ -194,16 +217,9 @@ function appendValue(app: DuckDBAppender, type: ColType, v: unknown): void {
     case 'UBIGINT': return app.appendUBigInt(BigInt(v as number | bigint));
     case 'FLOAT': return app.appendFloat(Number(v));
     case 'DOUBLE': return app.appendDouble(Number(v));
-    case 'TIMESTAMP': return app.appendTimestamp(new DuckDBTimestampValue(v instanceof Date ? BigInt(v.getTime()) * 1000n : (v as bigint)));
-    case 'TIMESTAMP_S': return app.appendTimestampSeconds(new DuckDBTimestampSecondsValue(v as bigint));
-    case 'TIMESTAMP_MS': return app.appendTimestampMilliseconds(new DuckDBTimestampMillisecondsValue(v as bigint));
-    case 'TIMESTAMP_NS': return app.appendTimestampNanoseconds(new DuckDBTimestampNanosecondsValue(v as bigint));
-    case 'TIMESTAMPTZ': return app.appendTimestampTZ(new DuckDBTimestampTZValue(v as bigint));
-    case 'DATE': return app.appendDate(new DuckDBDateValue(v as number));
-    default: {
-      const [, width, scale] = /^DECIMAL\((\d+),(\d+)\)$/.exec(type)!.map(Number);
-      return app.appendDecimal(new DuckDBDecimalValue(v as bigint, width, scale));
-    }
+    // The entity timestamp of every in-memory row: DuckDB's own call, not the generic one.
+    case 'TIMESTAMP': return app.appendTimestamp(columnValue(type, v) as DuckDBTimestampValue);
+    default: return app.appendValue(columnValue(type, v));
   }
 }
 
