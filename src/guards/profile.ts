@@ -235,6 +235,7 @@ export function categoricalSample(profile: ColumnProfile): readonly string[] | u
  * instead. 0 only when every value is the median.
  */
 export function robustScale(values: ArrayLike<number>, median: number, mad?: number): number {
+  if (mad !== undefined && mad > 0) return 1.4826 * mad;
   const arr = Array.from(values);
   const m = mad ?? medianOf(arr.map((v) => Math.abs(v - median)));
   if (m > 0) return 1.4826 * m;
@@ -245,8 +246,9 @@ export function robustScale(values: ArrayLike<number>, median: number, mad?: num
 export function referenceScale(ref: ColumnProfile): number {
   const median = ref.quantiles?.p50;
   if (ref.kind !== 'numeric' || median === undefined || median === null) return 0;
-  const values = ref.sample.filter((v): v is number => typeof v === 'number');
-  return robustScale(values, median, ref.mad ?? undefined);
+  // The stored MAD when it is above 0 (the common case): the sample is read only for the fallback.
+  if (ref.mad !== null && ref.mad > 0) return 1.4826 * ref.mad;
+  return robustScale(ref.sample.filter((v): v is number => typeof v === 'number'), median, ref.mad ?? undefined);
 }
 
 /** Median absolute deviation and the share of robust-z outliers (robustScale: MAD, else mean absolute deviation), from a sample. */
