@@ -124,6 +124,9 @@ describe('entity inputs without rows', () => {
     // Both as the guards see an empty dataset (a warning that it has no rows, not a refusal).
     expect([empty.status, empty.table!.numRows, empty.manifest.entities.rows]).toEqual([sql.status, 0, 0]);
     expect(empty.run.message).toBe(sql.run.message);
+    // The volume check names what is empty: a dataset without entity rows, not a "window".
+    const volume = empty.checks.results.find((r) => r.check === 'anomaly' && r.method === 'volume');
+    expect(volume?.message).toBe('the dataset has 0 rows (the entity input has none)');
     const types = (table: Table | null) => table!.schema.fields.map((f) => `${f.name} ${String(f.type)}`);
     expect(types(empty.table)).toEqual(['event_timestamp Timestamp<MICROSECOND>', 'user_id Int64', 'merchant Utf8', 'txn_count Int64', 'risk Float64']);
     expect(types(sql.table)).toEqual(['user_id Int64', 'merchant Utf8', 'event_timestamp Timestamp<MICROSECOND>', 'txn_count Int64', 'risk Float64']);

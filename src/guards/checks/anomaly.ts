@@ -40,12 +40,20 @@ export function volumeMinScale(medianRows: number): number {
   return Math.max(Math.log(1.02), Math.log1p(1 / Math.max(medianRows, 1)));
 }
 
+/** What an empty run's volume check says: a dataset's rows come from its entity input, a window's from its source. */
+function emptyMessage(ctx: CheckContext, allowed: boolean): string {
+  if (ctx.kind === 'dataset') return allowed ? 'empty dataset (allowed: allow_empty)' : 'the dataset has 0 rows (the entity input has none)';
+  if (ctx.kind === 'push') return allowed ? 'empty push (allowed: allow_empty)' : 'the push has 0 rows';
+  if (allowed) return 'empty window (allowed: allow_empty)';
+  return `the window has 0 rows${ctx.window ? ` (${ctx.window.start.toISOString()} to ${ctx.window.end.toISOString()})` : ''}`;
+}
+
 function volume(ctx: CheckContext): CheckResult {
   const a = ctx.quality.anomaly;
   if (ctx.rowCount === 0) {
     return result(ctx, {
       check: 'anomaly', method: 'volume', status: a.allow_empty ? 'pass' : 'fail', value: 0,
-      message: a.allow_empty ? 'empty window (allowed: allow_empty)' : `the window has 0 rows${ctx.window ? ` (${ctx.window.start.toISOString()} to ${ctx.window.end.toISOString()})` : ''}`,
+      message: emptyMessage(ctx, a.allow_empty),
     });
   }
   if (!ctx.view || ctx.kind === 'push' || ctx.kind === 'dataset') {
