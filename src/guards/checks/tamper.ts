@@ -31,6 +31,15 @@ CREATE TABLE IF NOT EXISTS guard_partitions (
 CREATE INDEX IF NOT EXISTS guard_partitions_view_day ON guard_partitions (view, day);
 `;
 
+/**
+ * Re-record one checksum range of an earlier run (rolled forward or accepted). By its whole primary key (view, day,
+ * run_id): without `day` SQLite searched the primary key by view alone and read every range of the view for each
+ * update, so a window of many days (a Feast `materialize` from 1970: 20,000 of them) took minutes of CPU in one
+ * transaction, blocking a server's event loop.
+ */
+export const UPDATE_PARTITION_SQL =
+  'UPDATE guard_partitions SET rows = ?, checksum = ?, known_by = ?, read_at = ?, rows_read = ?, checksum_read = ? WHERE view = ? AND day = ? AND run_id = ? AND range_start = ? AND range_end = ?';
+
 /** Create the tamper checksums' table on this connection if needed. */
 export function ensureTamperTables(db: StateDb): void {
   ensureTables(db, 'guard_partitions', DDL);
@@ -275,7 +284,7 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
     (e, now) => put(e.p, e.role, now),
   );
   const insert = db.prepare('INSERT OR REPLACE INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id, known_by, read_at, rows_read, checksum_read) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  const update = db.prepare('UPDATE guard_partitions SET rows = ?, checksum = ?, known_by = ?, read_at = ?, rows_read = ?, checksum_read = ? WHERE view = ? AND run_id = ? AND range_start = ? AND range_end = ?');
+  const update = db.prepare(UPDATE_PARTITION_SQL);
   const readAt = readAsOf.toISOString();
   db.transaction(() => {
     // Empty days too: rows appearing there later are edits of history.
@@ -287,7 +296,7 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
       if (!p.run_id || (isChanged(p) ? !accept : !rolls(p))) continue;
       // Rolled and accepted ranges were counted both ways above (nothing when they could not be re-read).
       const { settle, read } = found.get(key(p)) ?? {};
-      if (settle && read) update.run(settle.rows, settle.checksum, knownBy, readAt, read.rows, read.checksum, view.name, p.run_id, p.range_start, p.range_end);
+      if (settle && read) update.run(settle.rows, settle.checksum, knownBy, readAt, read.rows, read.checksum, view.name, p.day, p.run_id, p.range_start, p.range_end);
     }
   }).immediate();
 
