@@ -40,7 +40,7 @@ import { buildLineage, buildManifest, entityFileFingerprint, manifestPath, start
 import { ENTITY_TS, hiddenTimestampColumns, planViewJoins, pointInTimeJoinSql } from './point-in-time.js';
 import { checkOutputTargets } from './output-targets.js';
 import { runSetup, sourceUnreadable } from './source-sql.js';
-import { readFilesOf } from './fingerprint.js';
+import { fingerprintFile, readFilesOf } from './fingerprint.js';
 import { onInterrupt } from '../state/interrupt.js';
 
 /** Entity rows: an `EntityInput`, a file path, an array of objects, or an Arrow table. */
@@ -399,6 +399,7 @@ export async function getHistoricalFeatures(project: Project, given: HistoricalF
     if (p.status !== 'blocked') {
       request.onProgress?.({ phase: 'write', step: 3, steps: 4 });
       if (out !== undefined && format !== undefined) {
+        const outputHashLimit = resolveQuality(project.config.quality, p.facts.plan.service?.quality).provenance.full_hash_max_bytes;
         for (const part of p.parts) {
           const path = part.part === 'all' ? out : splitOutputPath(out, part.part);
           if (!targets.includes(path)) throw new Error(`internal error: output ${path} was not checked before the build`);
@@ -411,7 +412,9 @@ export async function getHistoricalFeatures(project: Project, given: HistoricalF
           } catch (e) {
             throw new FeatureguardError('output_write_failed', `could not write the dataset to ${path}: ${(e as Error).message.split('\n')[0]}`, { status: 500, exitCode: 3, details: { path } });
           }
-          outputs.push({ part: part.part, path, format, rows: part.rows, bytes, time_range: part.range });
+          // Hashed as written, under the name it is renamed from (rename keeps the mtime a partial hash holds).
+          const print = await fingerprintFile(temp, { partialThresholdBytes: outputHashLimit });
+          outputs.push({ part: part.part, path, format, rows: part.rows, bytes, sha256: print.sha256, partial: print.partial, time_range: part.range });
           renames.push([temp, path]);
         }
       } else {

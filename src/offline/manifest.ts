@@ -38,6 +38,12 @@ export interface ManifestOutput {
   readonly format: DatasetFormat | 'memory';
   readonly rows: number;
   readonly bytes: number | null;
+  /**
+   * SHA-256 of the file as written (absent in memory, and in manifests written before outputs were hashed): of
+   * the whole file, or, when `partial` (over `provenance.full_hash_max_bytes`), of size, mtime and first and last MiB.
+   */
+  readonly sha256?: string;
+  readonly partial?: boolean;
   readonly time_range: { readonly min: string; readonly max: string } | null;
 }
 

@@ -4,7 +4,7 @@
  * with the project now — the applied definitions the build used (kind, name,
  * content hash), each source's fingerprint (files: SHA-256; tables and queries:
  * row count and checksum), the entity file's fingerprint — and checks that the
- * output files are still there with their recorded sizes.
+ * output files are still there with their recorded sizes and SHA-256.
  *
  * @example
  * const v = await verifyDataset(project, 'data/train.parquet.manifest.json');
@@ -176,6 +176,12 @@ export async function verifyDataset(project: Project, manifestFile: string, base
     const at = located(path, o.relative_path, o.path);
     if (!existsSync(at)) differences.push({ what: 'output', name: at, message: `output ${at} is gone` });
     else if (o.bytes !== null && statSync(at).size !== o.bytes) differences.push({ what: 'output', name: at, message: `output ${at} has ${statSync(at).size} bytes, the build wrote ${o.bytes}` });
+    else if (o.bytes !== null && o.sha256 !== undefined) {
+      // A manifest from before outputs were hashed has their size alone.
+      const recorded: FileFingerprint = { path: at, size: o.bytes, mtime: '', sha256: o.sha256, partial: o.partial === true };
+      const change = fileChange(recorded, await fingerprintFile(at, hashedAsRecorded(recorded)));
+      if (change) differences.push({ what: 'output', name: at, message: `output ${at} changed (${change})` });
+    }
   }
   return { manifest: path, run_id: m.run_id, created_at: m.created_at, reproducible: differences.length === 0, differences, notes };
 }
