@@ -20,7 +20,7 @@ import type { Project } from '../project.js';
 import type { LineageInput } from '../runs/types.js';
 import { planDataset, type DatasetPlan } from './dataset-plan.js';
 import { fingerprintFile, type FileFingerprint } from './fingerprint.js';
-import { fingerprintEachSource, readManifest, type DatasetManifest } from './manifest.js';
+import { fingerprintEachSource, manifestPath, readManifest, type DatasetManifest } from './manifest.js';
 import { readFailureText } from './source-sql.js';
 
 export interface DatasetDifference {
@@ -79,15 +79,29 @@ async function filesAsRecorded(root: string, was: readonly FileFingerprint[], no
   }));
 }
 
+/** Where a file the manifest names is, and, when that is in another project, the original's path if it is still there. */
+interface Located {
+  readonly at: string;
+  readonly original: string | null;
+}
+
 /**
  * Where a file the manifest names is now: beside the manifest as recorded (`relative`: the project may have been
- * moved, or copied, checked out elsewhere by CI), else at its recorded absolute path (a manifest written before
- * relative paths were, or one moved away from its outputs).
+ * moved, or copied, checked out elsewhere by CI), else, when the manifest is still where the build wrote it (`home`),
+ * at its recorded absolute path (a manifest moved away from its outputs). A manifest elsewhere (a copied project)
+ * never looks in the original project: a file missing in the copy is gone, whether or not the original has it.
+ * A manifest written before relative paths were has the absolute path alone.
  */
-function located(manifest: string, relativePath: string | undefined, absolute: string): string {
-  if (relativePath === undefined) return absolute;
+function located(manifest: string, home: boolean, relativePath: string | undefined, absolute: string): Located {
+  if (relativePath === undefined) return { at: absolute, original: null };
   const beside = resolve(dirname(manifest), relativePath);
-  return existsSync(beside) || !existsSync(absolute) ? beside : absolute;
+  if (existsSync(beside) || beside === absolute || !existsSync(absolute)) return { at: beside, original: null };
+  return home ? { at: absolute, original: null } : { at: beside, original: absolute };
+}
+
+/** `what … is gone`, naming the original when the manifest is a copy's and the original is still there. */
+function gone(what: string, l: Located): string {
+  return `${what} ${l.at} is gone${l.original ? ` (the original at ${l.original} is still there)` : ''}`;
 }
 
 /** Differences between the files of a recorded fingerprint and of the current one. */
@@ -158,10 +172,13 @@ export async function verifyDataset(project: Project, manifestFile: string, base
     }
   }
 
+  // Still where the build wrote it: beside one of its outputs' recorded paths.
+  const home = m.outputs.some((o) => o.path !== null && manifestPath(o.path) === path);
   const file = (m.entities.fingerprint as { file?: FileFingerprint }).file;
   if (file) {
-    const abs = located(path, m.entities.relative_path, m.entities.uri.replace(/^file:\/\//, ''));
-    if (!existsSync(abs)) differences.push({ what: 'entities', name: 'entities', message: `entity file ${abs} is gone` });
+    const entities = located(path, home, m.entities.relative_path, m.entities.uri.replace(/^file:\/\//, ''));
+    const abs = entities.at;
+    if (!existsSync(abs)) differences.push({ what: 'entities', name: 'entities', message: gone('entity file', entities) });
     else {
       const change = fileChange(file, await fingerprintFile(abs, hashedAsRecorded(file)));
       if (change) differences.push({ what: 'entities', name: 'entities', message: `entity file ${abs} changed (${change})` });
@@ -173,8 +190,9 @@ export async function verifyDataset(project: Project, manifestFile: string, base
 
   for (const o of m.outputs) {
     if (!o.path) continue;
-    const at = located(path, o.relative_path, o.path);
-    if (!existsSync(at)) differences.push({ what: 'output', name: at, message: `output ${at} is gone` });
+    const output = located(path, home, o.relative_path, o.path);
+    const at = output.at;
+    if (!existsSync(at)) differences.push({ what: 'output', name: at, message: gone('output', output) });
     else if (o.bytes !== null && statSync(at).size !== o.bytes) differences.push({ what: 'output', name: at, message: `output ${at} has ${statSync(at).size} bytes, the build wrote ${o.bytes}` });
     else if (o.bytes !== null && o.sha256 !== undefined) {
       // A manifest from before outputs were hashed has their size alone.

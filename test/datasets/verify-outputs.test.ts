@@ -1,5 +1,6 @@
-/** `dataset verify` and the outputs: their content (an outputs review finding). */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+/** `dataset verify` and the outputs: their content, and a copied project's own files (an outputs review finding). */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getHistoricalFeatures } from '../../src/offline/historical.js';
@@ -59,5 +60,31 @@ describe('dataset verify and the outputs', () => {
     await getHistoricalFeatures(p, { entities: join(dir, 'entities.csv'), service: 'fraud_model', out });
     expect(readManifest(`${out}.manifest.json`).outputs[0]).toMatchObject({ partial: true });
     expect((await verifyDataset(p, `${out}.manifest.json`)).differences).toEqual([]);
+  });
+
+  it('in a copied project, reports its missing output and entity file gone rather than checking the original ones', async () => {
+    const { dir, project: p } = await tiny();
+    const out = join(dir, 'out', 'train.parquet');
+    await getHistoricalFeatures(p, { entities: join(dir, 'entities.csv'), service: 'fraud_model', out });
+    const elsewhere = mkdtempSync(join(tmpdir(), 'fg-copied-'));
+    try {
+      const copy = join(elsewhere, 'copy');
+      cpSync(dir, copy, { recursive: true });
+      rmSync(join(copy, 'out', 'train.parquet'));
+      rmSync(join(copy, 'entities.csv'));
+      await p.close();
+      project = openProject(copy);
+      const v = await verifyDataset(project, join(copy, 'out', 'train.parquet.manifest.json'));
+      expect(v.differences.map((d) => [d.what, d.message])).toEqual([
+        ['entities', `entity file ${join(copy, 'entities.csv')} is gone (the original at ${join(dir, 'entities.csv')} is still there)`],
+        ['output', `output ${join(copy, 'out', 'train.parquet')} is gone (the original at ${out} is still there)`],
+      ]);
+      // The manifest where the build wrote it still finds its files.
+      await project.close();
+      project = openProject(dir);
+      expect((await verifyDataset(project, `${out}.manifest.json`)).differences).toEqual([]);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 });
