@@ -28,33 +28,67 @@ const EXTENSIONS: Record<string, DatasetFormat> = {
   '.parquet': 'parquet', '.pq': 'parquet', '.arrow': 'arrow', '.feather': 'arrow', '.ipc': 'arrow', '.csv': 'csv', '.json': 'json',
 };
 
-/** The format named, or inferred from the file extension. */
+/** What a compressed output's name ends with; the ones DuckDB `COPY` writes are `gzip` and `zstd`, the others refused. */
+const COMPRESSED: Record<string, DatasetCompression | null> = { '.gz': 'gzip', '.zst': 'zstd', '.bz2': null, '.xz': null, '.zip': null, '.lz4': null };
+
+export type DatasetCompression = 'gzip' | 'zstd';
+
+/** `.gz` in `train.csv.gz`: the compression suffix of `path`, or ''. */
+function compressionSuffix(path: string): string {
+  const ext = extname(path).toLowerCase();
+  return ext in COMPRESSED ? ext : '';
+}
+
+/** The format named, or inferred from the file extension (`train.csv.gz`: csv). */
 export function datasetFormat(path: string, format?: string): DatasetFormat {
   if (format !== undefined) {
     if (!(DATASET_FORMATS as readonly string[]).includes(format)) throw new InputError(`unknown format '${format}': use ${DATASET_FORMATS.join(', ')}`, undefined, 'bad_format');
     return format as DatasetFormat;
   }
-  const f = EXTENSIONS[extname(path).toLowerCase()];
-  if (!f) throw new InputError(`cannot tell the output format from '${path}': use a .parquet, .arrow, .csv or .json file or pass --format`, undefined, 'bad_format');
+  const suffix = compressionSuffix(path);
+  const f = EXTENSIONS[extname(path.slice(0, path.length - suffix.length)).toLowerCase()];
+  if (!f) throw new InputError(`cannot tell the output format from '${path}': use a .parquet, .arrow, .csv or .json file (CSV and JSON also .gz or .zst) or pass --format`, undefined, 'bad_format');
   return f;
 }
 
-/** `data/train.parquet` → `data/train.train.parquet` / `data/train.test.parquet`. */
+/**
+ * How a file named `path` in `format` is compressed: CSV and JSON named `.gz` or `.zst` are gzip or zstd, as
+ * DuckDB's own `COPY` writes them (null: plain). Refuses a name that promises what the format cannot be
+ * (Parquet and Arrow compress inside the file) or a compression DuckDB does not write (`.bz2`, `.xz`, …).
+ */
+export function datasetCompression(path: string, format: DatasetFormat): DatasetCompression | null {
+  const suffix = compressionSuffix(path);
+  if (suffix === '') return null;
+  const compression = COMPRESSED[suffix];
+  if (format === 'parquet' || format === 'arrow') {
+    throw new InputError(`cannot write ${format} to '${path}': ${format} compresses inside the file, a ${suffix} name would promise a ${suffix} stream; drop the ${suffix}`, { path }, 'bad_format');
+  }
+  if (compression === null) throw new InputError(`cannot write '${path}': ${format.toUpperCase()} is written plain, gzip (.gz) or zstd (.zst), not ${suffix}`, { path }, 'bad_format');
+  return compression;
+}
+
+/** `data/train.parquet` → `data/train.train.parquet` / `data/train.test.parquet` (`t.csv.gz` → `t.train.csv.gz`). */
 export function splitOutputPath(path: string, part: 'train' | 'test'): string {
-  const ext = extname(path);
+  const suffix = compressionSuffix(path);
+  const ext = extname(path.slice(0, path.length - suffix.length)) + suffix;
   const name = basename(path, ext);
   return join(dirname(path), `${name}.${part}${ext}`);
 }
 
-function copyOptions(format: Exclude<DatasetFormat, 'arrow'>): string {
+/** `COPY` options; `compression` (CSV, JSON) named, as DuckDB would infer it from a temp file's name only wrongly. */
+function copyOptions(format: Exclude<DatasetFormat, 'arrow'>, compression: DatasetCompression | null = null): string {
   const iso = "TIMESTAMPFORMAT '%Y-%m-%dT%H:%M:%S.%fZ'";
   if (format === 'parquet') return '(FORMAT parquet, COMPRESSION zstd)';
-  if (format === 'csv') return `(FORMAT csv, HEADER true, ${iso})`;
-  return `(FORMAT json, ARRAY true, ${iso})`;
+  const compressed = compression ? `, COMPRESSION ${compression}` : '';
+  if (format === 'csv') return `(FORMAT csv, HEADER true, ${iso}${compressed})`;
+  return `(FORMAT json, ARRAY true, ${iso}${compressed})`;
 }
 
-/** Write the rows of `selectSql` to `path`; resolves to the file size in bytes. */
-export async function writeDatasetFile(conn: DuckDBConnection, selectSql: string, path: string, format: DatasetFormat): Promise<number> {
+/**
+ * Write the rows of `selectSql` to `path` (CSV and JSON compressed as `compression` says: see `datasetCompression`
+ * of the final name, `path` may be a temp file's); resolves to the file size in bytes.
+ */
+export async function writeDatasetFile(conn: DuckDBConnection, selectSql: string, path: string, format: DatasetFormat, compression: DatasetCompression | null = null): Promise<number> {
   if (format === 'arrow') {
     // A file handle, not a write stream: a write error is a rejection here, never an unhandled 'error' event.
     const out = await open(path, 'w');
@@ -64,7 +98,7 @@ export async function writeDatasetFile(conn: DuckDBConnection, selectSql: string
       await out.close();
     }
   } else {
-    await conn.run(`COPY (${await copySelect(conn, selectSql, format)}) TO ${literal(path)} ${copyOptions(format)}`);
+    await conn.run(`COPY (${await copySelect(conn, selectSql, format)}) TO ${literal(path)} ${copyOptions(format, compression)}`);
   }
   return (await stat(path)).size;
 }

@@ -32,7 +32,7 @@ import { WRITTEN_DESPITE_BLOCK } from '../guards/reference.js';
 import type { Project } from '../project.js';
 import type { Run } from '../runs/types.js';
 import { arrowTableFromResult } from './arrow.js';
-import { datasetBytes, datasetFormat, splitOutputPath, writeDatasetFile, DATASET_CONTENT_TYPES, type DatasetBytes, type DatasetFormat } from './dataset-output.js';
+import { datasetBytes, datasetCompression, datasetFormat, splitOutputPath, writeDatasetFile, DATASET_CONTENT_TYPES, type DatasetBytes, type DatasetFormat } from './dataset-output.js';
 import { pitViews, planDataset, reconcileWithEntities, type DatasetPlan, type PlannedView } from './dataset-plan.js';
 import { ident, interruptQuietly } from './engine.js';
 import { loadEntityInput, type EntityInput, type LoadEntityOptions } from './entity-input.js';
@@ -363,6 +363,7 @@ export async function getHistoricalFeatures(project: Project, given: HistoricalF
   const request = withoutEmptySplit(given);
   const out = request.out === undefined ? undefined : resolve(request.baseDir ?? process.cwd(), request.out);
   const format = out === undefined ? undefined : datasetFormat(out, request.format);
+  const compression = out === undefined || format === undefined ? null : datasetCompression(out, format);
   // The paths checked before any work: only these are ever written (a source, the state, the entity file are refused).
   let targets: readonly string[] = [];
   if (out !== undefined) {
@@ -408,7 +409,7 @@ export async function getHistoricalFeatures(project: Project, given: HistoricalF
           try {
             mkdirSync(dirname(path), { recursive: true });
             written.push(temp);
-            bytes = await writeDatasetFile(p.conn, part.select, temp, format);
+            bytes = await writeDatasetFile(p.conn, part.select, temp, format, compression);
           } catch (e) {
             throw new FeatureguardError('output_write_failed', `could not write the dataset to ${path}: ${(e as Error).message.split('\n')[0]}`, { status: 500, exitCode: 3, details: { path } });
           }

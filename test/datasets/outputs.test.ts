@@ -161,3 +161,24 @@ describe('a source whose files lack a declared column', () => {
     expect([err.code, err.message]).toEqual(['source_unreadable', expect.stringContaining("column 'user_id' is not in the source's files")]);
   });
 });
+
+describe('a compressed output name (.gz, .zst)', () => {
+  it('compresses CSV and JSON as the name says (they were plain text under a .gz name), and refuses Parquet and Arrow', async () => {
+    const engine = await (await import('../../src/offline/engine.js')).openOfflineEngine();
+    for (const [out, format, magic, read] of [
+      ['c.csv.gz', undefined, '1f8b', 'read_csv'], ['c.json.zst', undefined, '28b52ffd', 'read_json'], ['c.gz', 'csv', '1f8b', 'read_csv'],
+    ] as const) {
+      await t.build({ entities: ENTITIES, features: ['user_stats:txn_count'], out, format });
+      expect(readFileSync(join(t.dir, out)).subarray(0, magic.length / 2).toString('hex'), out).toBe(magic);
+      expect(await engine.all(`SELECT user_id::INTEGER AS user_id FROM ${read}('${join(t.dir, out)}')`), out).toEqual([{ user_id: 1 }]);
+    }
+    // A split keeps the whole extension: c.train.csv.gz, not c.csv.train.gz.
+    const split = await t.build({ entities: [...ENTITIES, { user_id: 1, event_timestamp: '2024-01-01T03:30:00Z' }], features: ['user_stats:txn_count'], out: 's.csv.gz', splitAt: '2024-01-01T03:00:00Z' });
+    expect(split.outputs.map((o) => o.path)).toEqual([join(t.dir, 's.train.csv.gz'), join(t.dir, 's.test.csv.gz')]);
+    expect(readFileSync(join(t.dir, 's.test.csv.gz')).subarray(0, 2).toString('hex')).toBe('1f8b');
+    for (const [out, format] of [['p.parquet.gz', undefined], ['a.arrow.zst', undefined], ['x.gz', 'parquet'], ['c.csv.bz2', undefined]] as const) {
+      const err = await t.failure({ entities: ENTITIES, features: ['user_stats:txn_count'], out, format });
+      expect([err.code, err.message], out).toEqual(['bad_format', expect.stringContaining(out.slice(out.lastIndexOf('.')))]);
+    }
+  });
+});
