@@ -76,8 +76,11 @@ export function splitOutputPath(path: string, part: 'train' | 'test'): string {
 }
 
 /** `COPY` options; `compression` (CSV, JSON) named, as DuckDB would infer it from a temp file's name only wrongly. */
+/** Timestamps in CSV and JSON: ISO 8601, UTC (the engine's time zone), to the microsecond. */
+const ISO_TIMESTAMP = '%Y-%m-%dT%H:%M:%S.%fZ';
+
 function copyOptions(format: Exclude<DatasetFormat, 'arrow'>, compression: DatasetCompression | null = null): string {
-  const iso = "TIMESTAMPFORMAT '%Y-%m-%dT%H:%M:%S.%fZ'";
+  const iso = `TIMESTAMPFORMAT ${literal(ISO_TIMESTAMP)}`;
   if (format === 'parquet') return '(FORMAT parquet, COMPRESSION zstd)';
   const compressed = compression ? `, COMPRESSION ${compression}` : '';
   if (format === 'csv') return `(FORMAT csv, HEADER true, ${iso}${compressed})`;
@@ -111,7 +114,7 @@ export async function writeDatasetFile(conn: DuckDBConnection, selectSql: string
  * `HUGEINT` and `UHUGEINT` as DOUBLE, an id's last digits lost): they are its decimal text there, as in Arrow.
  * Timestamps of a pass-through column in seconds, milliseconds or nanoseconds are written in CSV and JSON as the
  * others are (ISO 8601, UTC, `Z`: DuckDB's `TIMESTAMPFORMAT` applies to `TIMESTAMP` only), to the microsecond
- * like every featureguard timestamp.
+ * like every featureguard timestamp; in JSON also timestamps in lists (which `TIMESTAMPFORMAT` does not reach).
  */
 async function copySelect(conn: DuckDBConnection, selectSql: string, format: Exclude<DatasetFormat, 'arrow'>): Promise<string> {
   const columns = (await conn.runAndReadAll(`DESCRIBE ${selectSql}`)).getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
@@ -141,8 +144,12 @@ const WIDE_INTEGERS = new Set(['BIGINT', 'HUGEINT', 'UBIGINT', 'UHUGEINT']);
  * ±(2^53 − 1) as their decimal text; null when the type holds neither (structs and maps are written as DuckDB
  * writes them).
  */
-function jsonValue(x: string, type: string): string | null {
+function jsonValue(x: string, type: string, depth: number): string | null {
   if (type === 'FLOAT' || type === 'DOUBLE') return `CASE WHEN isfinite(${x}) THEN ${x} END`;
+  // In a list, as `TIMESTAMPFORMAT` writes a top-level one (which it does not reach); ±infinity as DuckDB's text.
+  if (depth > 0 && (type === 'TIMESTAMP' || type === 'TIMESTAMP WITH TIME ZONE' || OTHER_TIMESTAMPS.has(type))) {
+    return `CASE WHEN isfinite(${x}::TIMESTAMP) THEN strftime(${x}::TIMESTAMP, ${literal(ISO_TIMESTAMP)}) ELSE ${x}::VARCHAR END`;
+  }
   if (!WIDE_INTEGERS.has(type) && !wholeDecimal(type)) return null;
   // An unsigned value is compared with the upper bound alone: BETWEEN a negative bound casts it to HUGEINT,
   // which a UHUGEINT from 2^127 up overflows.
@@ -155,9 +162,9 @@ function parquetValue(x: string, type: string): string | null {
   return type === 'HUGEINT' || type === 'UHUGEINT' ? `${x}::VARCHAR` : null;
 }
 
-/** `expr` with `value` applied to it, or to its items in lists or arrays at any depth; null when `value` changes none. */
-function valuesSql(expr: string, type: string, value: (x: string, type: string) => string | null, depth = 0): string | null {
-  const own = value(expr, type);
+/** `expr` with `value` applied to it, or to its items in lists or arrays at any depth (`depth` > 0); null when `value` changes none. */
+function valuesSql(expr: string, type: string, value: (x: string, type: string, depth: number) => string | null, depth = 0): string | null {
+  const own = value(expr, type, depth);
   if (own !== null) return own;
   const list = /^(.*)\[\d*\]$/.exec(type);
   if (!list) return null;

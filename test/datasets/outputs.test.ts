@@ -117,6 +117,18 @@ describe('CSV and JSON outputs', () => {
   });
 });
 
+describe('timestamps in lists passed through to JSON', () => {
+  it("are ISO 8601 UTC with Z like a top-level timestamp, at any depth and of any unit (DuckDB wrote '2001-01-01 00:00:00.000001')", async () => {
+    const sql = "SELECT 1::BIGINT AS user_id, TIMESTAMP '2024-01-01 02:30:00' AS event_timestamp, [TIMESTAMP '2001-01-01 00:00:00.000001', NULL, 'infinity'] AS l, " +
+      "[[TIMESTAMP_NS '2020-01-01 00:00:00.123456789']] AS ll, [TIMESTAMPTZ '2020-01-01 01:00:00+01'] AS ltz, [TIMESTAMP_S '2020-01-01 00:00:01'] AS ls";
+    await t.build({ entities: { kind: 'sql', sql }, features: ['user_stats:txn_count'], out: 'lists.json' });
+    const [json] = JSON.parse(readFileSync(join(t.dir, 'lists.json'), 'utf8')) as Record<string, unknown>[];
+    expect([json.event_timestamp, json.l, json.ll, json.ltz, json.ls]).toEqual([
+      '2024-01-01T02:30:00.000000Z', ['2001-01-01T00:00:00.000001Z', null, 'infinity'], [['2020-01-01T00:00:00.123456Z']], ['2020-01-01T00:00:00.000000Z'], ['2020-01-01T00:00:01.000000Z'],
+    ]);
+  });
+});
+
 describe('128-bit integers passed through', () => {
   it('stay exact: JSON writes a UHUGEINT from 2^127 up as text (the build failed), Parquet writes HUGEINT and UHUGEINT as text (it wrote DOUBLE)', async () => {
     const sql = "SELECT 1::BIGINT AS user_id, TIMESTAMP '2024-01-01 02:30:00' AS event_timestamp, md5_number('abc') AS u, " +
