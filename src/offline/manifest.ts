@@ -345,12 +345,16 @@ export function buildLineage(f: BuildFacts, manifest: DatasetManifest, outputs: 
   } catch {
     // no passwd entry (containers)
   }
-  const out = outputs.find((o) => o.path !== null);
+  const files = outputs.filter((o) => o.path !== null);
+  const out = files[0];
+  // A split's test part beside its train part (`output`, the first, kept for readers of one output).
+  const others = files.slice(1).map((o) => ({ kind: `dataset:${o.format}`, uri: `file://${o.path}`, rows: o.rows }));
   return {
     job: `dataset:${f.plan.service?.name ?? 'features'}`,
     definition_versions: manifest.definitions,
     inputs: [...manifest.sources, { name: manifest.entities.name, kind: 'entities', uri: manifest.entities.uri, fingerprint: manifest.entities.fingerprint }],
     output: { kind: out ? `dataset:${out.format}` : `dataset:${outputs[0]?.format ?? 'memory'}`, uri: out?.path ? `file://${out.path}` : `memory:dataset/${f.run.id}` },
+    ...(others.length > 0 ? { other_outputs: others } : {}),
     package_version: VERSION,
     host: hostname(),
     user,

@@ -32,7 +32,10 @@ export interface Lineage {
   definition_versions: Record<string, { version: number; hash: string }>;
   inputs: LineageInput[];
   output: { kind: string; uri: string } | null;
-  /** Further outputs of the run, with their row counts (a push `to: both`: the file appended to the offline source). */
+  /**
+   * Further outputs of the run, with their row counts (a push `to: both`: the file appended to the offline source;
+   * a split dataset build: the test part, `output` being the train part).
+   */
   other_outputs?: { kind: string; uri: string; rows: number }[];
   package_version: string;
   host: string;

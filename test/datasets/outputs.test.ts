@@ -194,3 +194,17 @@ describe('a compressed output name (.gz, .zst)', () => {
     }
   });
 });
+
+describe("a split build's run lineage", () => {
+  it('names the test part beside the train part (lineage.other_outputs; it named the train file alone)', async () => {
+    const entities = [...ENTITIES, { user_id: 1, event_timestamp: '2024-01-01T03:30:00Z' }];
+    const res = await t.build({ entities, features: ['user_stats:txn_count'], out: 'lineage.parquet', splitAt: '2024-01-01T03:00:00Z' });
+    expect(t.project.runs.get(res.run.id).lineage).toMatchObject({
+      output: { kind: 'dataset:parquet', uri: `file://${join(t.dir, 'lineage.train.parquet')}` },
+      other_outputs: [{ kind: 'dataset:parquet', uri: `file://${join(t.dir, 'lineage.test.parquet')}`, rows: 1 }],
+    });
+    // One file: one output, as before.
+    const one = await t.build({ entities, features: ['user_stats:txn_count'], out: 'lineage.parquet' });
+    expect(t.project.runs.get(one.run.id).lineage?.other_outputs).toBeUndefined();
+  });
+});
