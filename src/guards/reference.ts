@@ -10,6 +10,7 @@
 import { featuresOfView } from '../definitions/definition-set.js';
 import type { Project } from '../project.js';
 import type { RunKind } from '../runs/types.js';
+import type { StateDb } from '../state/state-db.js';
 import { ensureViewHistoryTable, inViewHistorySql } from '../runs/view-history.js';
 import { driftSettingsOf, getBaseline, pinnedBaselineFor, targetLabel, type Baseline } from './baselines.js';
 import { poolProfiles } from './pooled-profile.js';
@@ -54,10 +55,10 @@ export function findReference(project: Project, q: ReferenceQuery): { reference:
   const pinned = pinnedBaselineFor(project, { view: q.view, service: q.view ? undefined : q.service });
   if (pinned) return { reference: fromStored(`baseline:${pinned.name}`, pinned.run_id, pinned.profiles, q.view), problem: null, reason: '' };
   const n = previousCount(q.setting);
-  let runs = previousRuns(project, q, q.view ? 'materialize' : 'dataset', n ?? 1);
+  let runs = previousRuns(project.state, q, q.view ? 'materialize' : 'dataset', n ?? 1);
   // A push is a batch of the stream, not a window: one batch alone is a noisy reference, so several are pooled.
   const pushes = runs.length === 0 && q.view !== undefined;
-  if (pushes) runs = previousRuns(project, q, 'push', n ?? PUSHES_POOLED);
+  if (pushes) runs = previousRuns(project.state, q, 'push', n ?? PUSHES_POOLED);
   if (runs.length === 0) return { reference: null, problem: null, reason: noReferenceReason(q) };
   const refs = runs.map((id) => fromStored('previous', id, project.runs.profiles(id) as StoredProfile[], undefined));
   const reference = refs.length === 1 ? refs[0] : pooled(refs, q.outlierZ);
@@ -130,21 +131,32 @@ function pooled(refs: readonly ReferenceProfiles[], outlierZ: number | undefined
   return { description: `previous:${refs.length}`, runId: refs[0].runId, runIds: refs.map((r) => r.runId!), profiles: byColumn(refs.map((r) => r.profiles)), slices };
 }
 
-/** The last `n` successful runs of `kind` with profiles of the view (materializations, pushes) or service (dataset builds), newest first. */
-function previousRuns(project: Project, q: ReferenceQuery, kind: RunKind, n: number): string[] {
+/**
+ * SQL condition on a `runs` row (aliased `alias`) that drift's `previous` reference may take: successful or warned,
+ * with profiles, of `minRows` (an SQL expression: a parameter, a number) or more rows, not a dataset written despite
+ * blocking checks, and since its view's history last started over. Retention keeps what it names (prune.ts).
+ * Call `ensureViewHistoryTable` first.
+ */
+export function referenceEligibleSql(alias: string, minRows: string): string {
+  // Not an empty or tiny window (drift against it would be skipped), nor a dataset written despite blocking checks
+  // (its faults would become what later builds are compared with), nor a view's run from before its history last
+  // started over (its values dropped: removed and added back, or re-keyed); a run of no view passes that last test.
+  return `${alias}.status IN ('success', 'warned') AND coalesce(${alias}.rows_in, ${minRows}) >= ${minRows}
+    AND coalesce(${alias}.message, '') NOT LIKE '${WRITTEN_DESPITE_BLOCK}%'
+    AND EXISTS (SELECT 1 FROM profiles p WHERE p.run_id = ${alias}.id) AND ${inViewHistorySql(alias)}`;
+}
+
+/**
+ * The last `n` runs of `kind` that drift may take as the reference of the view (materializations, pushes) or service
+ * (dataset builds), newest first.
+ */
+export function previousRuns(db: StateDb, q: Pick<ReferenceQuery, 'view' | 'service' | 'runId' | 'minRows'>, kind: RunKind, n: number): string[] {
   const [col, val] = q.view ? ['view', q.view] : q.service ? ['service', q.service] : [null, null];
   if (!col) return [];
-  ensureViewHistoryTable(project.state);
-  // A view's runs since its history last started over (its values dropped: removed and added back, or re-keyed);
-  // not an empty or tiny window (drift against it would be skipped), nor a dataset written despite blocking checks
-  // (its faults would become what later builds are compared with).
-  const rows = project.state
-    .prepare(
-      `SELECT id FROM runs WHERE ${col} = ? AND kind = ? AND status IN ('success', 'warned') AND id <> ?
-       AND coalesce(rows_in, ?) >= ? AND coalesce(message, '') NOT LIKE ?
-       AND EXISTS (SELECT 1 FROM profiles p WHERE p.run_id = runs.id)${q.view ? ` AND ${inViewHistorySql('runs')}` : ''} ORDER BY started_at DESC, rowid DESC LIMIT ?`,
-    )
-    .all(val, kind, q.runId, q.minRows ?? 1, q.minRows ?? 1, `${WRITTEN_DESPITE_BLOCK}%`, n) as { id: string }[];
+  ensureViewHistoryTable(db);
+  const rows = db
+    .prepare(`SELECT id FROM runs WHERE ${col} = @val AND kind = @kind AND id <> @run AND ${referenceEligibleSql('runs', '@min_rows')} ORDER BY started_at DESC, rowid DESC LIMIT @n`)
+    .all({ val, kind, run: q.runId, min_rows: q.minRows ?? 1, n }) as { id: string }[];
   return rows.map((r) => r.id);
 }
 

@@ -1,7 +1,9 @@
 /**
  * `pruneRuns` against a naive reference written with loops over the same rows:
- * random quality logs (kinds, views, services, statuses, equal start times, tamper
- * checksums, details present or already cut), random cutoffs and `keep`.
+ * random quality logs (kinds, views, services, statuses, row counts, equal start
+ * times, tamper checksums, details present or already cut), random cutoffs and
+ * `keep`; and against drift's own reader (`previousRuns`), which must find the
+ * same references after a prune as before it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +12,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listAlertAttempts, recordAttempt } from '../alerts/attempts.js';
 import { ensureTamperTables } from '../guards/checks/tamper.js';
+import { previousRuns, WRITTEN_DESPITE_BLOCK } from '../guards/reference.js';
 import { openStateDb, type StateDb } from '../state/state-db.js';
 import { pruneRuns } from './prune.js';
 import { ensureRunTables } from './run-store.js';
@@ -22,6 +25,9 @@ interface RunSpec {
   view: 'a' | 'b' | null;
   service: 's' | null;
   status: 'running' | 'success' | 'warned' | 'blocked' | 'failed';
+  /** Rows read (null: not recorded); a dataset written despite blocking checks is no drift reference. */
+  rows: number | null;
+  despiteBlock: boolean;
   day: number;
   details: boolean;
   attempts: boolean;
@@ -34,6 +40,8 @@ const runSpec: fc.Arbitrary<RunSpec> = fc.record({
   view: fc.constantFrom('a', 'a', 'b', null),
   service: fc.constantFrom('s', null),
   status: fc.constantFrom('running', 'success', 'success', 'warned', 'blocked', 'failed'),
+  rows: fc.constantFrom(null, 0, 0, 5, 40, 40, 500),
+  despiteBlock: fc.boolean(),
   day: fc.integer({ min: 0, max: 9 }),
   details: fc.boolean(),
   attempts: fc.boolean(),
@@ -50,7 +58,8 @@ function fill(specs: RunSpec[]): StateDb {
   listAlertAttempts({ state: db }, ''); // creates the attempts table
   specs.forEach((s, i) => {
     const id = `r${i}`;
-    db.prepare(`INSERT INTO runs (id, kind, view, service, status, started_at, counts) VALUES (?, ?, ?, ?, ?, ?, '{}')`).run(id, s.kind, s.view, s.service, s.status, at(s.day));
+    db.prepare(`INSERT INTO runs (id, kind, view, service, status, started_at, counts, rows_in, message) VALUES (?, ?, ?, ?, ?, ?, '{}', ?, ?)`)
+      .run(id, s.kind, s.view, s.service, s.status, at(s.day), s.rows, s.despiteBlock ? `${WRITTEN_DESPITE_BLOCK}: 2 blocking` : null);
     if (s.details) {
       db.prepare(`INSERT INTO check_results (run_id, seq, "check", status, record) VALUES (?, 0, 'schema', 'pass', '{}')`).run(id);
       db.prepare(`INSERT INTO profiles (run_id, "column", profile) VALUES (?, 'x', '{}')`).run(id);
@@ -79,6 +88,16 @@ function naive(specs: RunSpec[], cutoffDay: number, keep: number): { drop: Set<s
     groups.set(g, [...(groups.get(g) ?? []), s]);
   }
   for (const g of groups.values()) g.sort(newerFirst).slice(0, keep).forEach((s) => newest.add(s.id));
+  // Drift's references, whatever min_rows: for every threshold, the newest `keep` admitted runs of each reader.
+  const admitted = indexed.filter((x) => ok(x) && x.details && !x.despiteBlock && (x.kind === 'dataset' ? x.service !== null : (x.kind === 'materialize' || x.kind === 'push') && x.view !== null));
+  for (const min of [1, 5, 40, 500]) {
+    const readers = new Map<string, typeof indexed>();
+    for (const s of admitted.filter((x) => (x.rows ?? min) >= min)) {
+      const r = `${s.kind}|${s.kind === 'dataset' ? s.service : s.view}`;
+      readers.set(r, [...(readers.get(r) ?? []), s]);
+    }
+    for (const g of readers.values()) g.sort(newerFirst).slice(0, keep).forEach((s) => newest.add(s.id));
+  }
   const owner = new Map<string, (typeof indexed)[number]>();
   for (const s of indexed) {
     if (s.kind !== 'materialize' || s.view === null || !ok(s)) continue;
@@ -102,14 +121,21 @@ function naive(specs: RunSpec[], cutoffDay: number, keep: number): { drop: Set<s
   return { drop, trim, kept };
 }
 
+/** Drift's reader for each view (materializations, pushes) and service, threshold and count up to `keep` (2). */
+const readers = (['a', 'b'] as const).flatMap((view) => (['materialize', 'push'] as const).map((kind) => [{ view }, kind] as const))
+  .concat([[{ service: 's' }, 'dataset'] as never])
+  .flatMap(([target, kind]) => [1, 5, 30, 40, 41, 500].flatMap((minRows) => [1, 2].map((n) => [{ ...target, runId: '', minRows }, kind, n] as const)));
+
 const ids = (db: StateDb, sql: string) => new Set((db.prepare(sql).all() as { id: string }[]).map((r) => r.id));
 
 describe('pruneRuns', () => {
   it('removes exactly what the naive reference removes, and cuts exactly the runs it cuts', () => {
     fc.assert(
-      fc.property(fc.array(runSpec, { maxLength: 30 }), fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 1 }), (specs, cutoffDay, keep) => {
+      fc.property(fc.array(runSpec, { maxLength: 30 }), fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 2 }), (specs, cutoffDay, keep) => {
         const db = fill(specs);
         try {
+          const references = () => readers.filter(([, , n]) => n <= keep).map(([q, kind, n]) => previousRuns(db, q, kind, n));
+          const before = references();
           const want = naive(specs, cutoffDay, keep);
           const dry = pruneRuns(db, { before: new Date(at(cutoffDay)), keep, dryRun: true });
           expect([dry.deleted, dry.trimmed, dry.protected]).toEqual([want.drop.size, want.trim.size, want.kept]);
@@ -127,6 +153,9 @@ describe('pruneRuns', () => {
           const partitioned = all.filter((id, i) => specs[i].kind === 'materialize' && specs[i].view !== null && specs[i].partitions.length > 0 && !want.drop.has(id));
           expect(ids(db, 'SELECT DISTINCT run_id AS id FROM guard_partitions')).toEqual(new Set(partitioned));
 
+          // Drift reads what it read before, whatever its min_rows and n up to keep.
+          expect(references()).toEqual(before);
+
           // A second prune finds nothing more to do.
           const again = pruneRuns(db, { before: new Date(at(cutoffDay)), keep });
           expect([again.deleted, again.trimmed]).toEqual([0, 0]);
@@ -136,5 +165,23 @@ describe('pruneRuns', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('pruneRuns and the drift reference', () => {
+  it('keeps the last run drift can read when newer empty windows outnumber keep', () => {
+    // A paused feed: one real window, then many empty incremental runs (warned by anomaly.volume), all old.
+    const db = fill([
+      { kind: 'materialize', view: 'a', service: null, status: 'success', rows: 537, despiteBlock: false, day: 0, details: true, attempts: false, partitions: [] },
+      ...[1, 2, 3, 4].map((day): RunSpec => ({ kind: 'materialize', view: 'a', service: null, status: 'warned', rows: 0, despiteBlock: false, day, details: true, attempts: false, partitions: [] })),
+    ]);
+    try {
+      expect(previousRuns(db, { view: 'a', runId: '', minRows: 30 }, 'materialize', 1)).toEqual(['r0']);
+      const res = pruneRuns(db, { before: new Date(at(9)), keep: 3 });
+      expect(previousRuns(db, { view: 'a', runId: '', minRows: 30 }, 'materialize', 1)).toEqual(['r0']);
+      expect(res.deleted).toBe(1); // the oldest empty window
+    } finally {
+      db.close();
+    }
   });
 });

@@ -6,9 +6,14 @@
  *
  * - runs still `running`;
  * - the newest `keep` successful or warned runs with profiles of each (kind, view,
- *   service): drift's `previous` / `previous:<n>` references (n ≤ 99) and the
- *   volume history (`volume_history`, default 10) read them (runs with the guards
- *   off have no profiles and are skipped by those readers, so they are not counted);
+ *   service): the volume history (`volume_history`, default 10) reads them (runs
+ *   with the guards off have no profiles and are skipped by the readers, so they
+ *   are not counted);
+ * - the runs drift's `previous` / `previous:<n>` references (n ≤ 99) would read:
+ *   the newest `keep` that `referenceEligibleSql` admits of each view (per kind)
+ *   or service, whatever its `min_rows` (a run stays when fewer than `keep` newer
+ *   admitted runs have as many rows), so that empty or tiny windows, which drift
+ *   passes over, never push out the last run it can compare with;
  * - for each view and time range (a day, or the part of it a window covered) and
  *   set of checksummed columns, the newest successful materialization holding its
  *   tamper checksum: a later run re-checking that range compares against it
@@ -24,7 +29,9 @@
  * // { deleted: 1200, trimmed: 85, protected: 240 }
  */
 import { InputError } from '../errors.js';
+import { referenceEligibleSql } from '../guards/reference.js';
 import { ensureRunTables } from './run-store.js';
+import { ensureViewHistoryTable } from './view-history.js';
 import { hasTable, type StateDb } from '../state/state-db.js';
 import { parseAgeOrInstant } from '../time/instant.js';
 
@@ -45,7 +52,7 @@ export interface PruneResult {
   readonly deleted: number;
   /** Runs cut to a summary row (their tamper checksums are the newest of a day): results, profiles and alert attempts removed. Runs cut earlier are not counted again. */
   readonly trimmed: number;
-  /** Runs older than the cutoff kept whole (running, or among the newest `keep` successful runs). */
+  /** Runs older than the cutoff kept whole (running, among the newest `keep` successful runs, or a drift reference). */
   readonly protected: number;
   readonly before: string;
   readonly dryRun: boolean;
@@ -95,16 +102,16 @@ function classify(db: StateDb, before: string, keep: number): { drop: string[]; 
     : 'SELECT NULL AS id WHERE 0';
   const rows = db
     .prepare(
-      `WITH newest AS (${newest}), checksums AS (${checksums})
+      `WITH newest AS (${newest}), checksums AS (${checksums}), references_ AS (SELECT value AS id FROM json_each(@references))
        SELECT r.id,
-         CASE WHEN r.status = 'running' OR r.id IN (SELECT id FROM newest) THEN 'keep'
+         CASE WHEN r.status = 'running' OR r.id IN (SELECT id FROM newest) OR r.id IN (SELECT id FROM references_) THEN 'keep'
               WHEN r.id IN (SELECT id FROM checksums) THEN
                 CASE WHEN EXISTS (SELECT 1 FROM check_results c WHERE c.run_id = r.id) OR EXISTS (SELECT 1 FROM profiles p WHERE p.run_id = r.id)
                   THEN 'trim' ELSE 'trimmed' END
               ELSE 'drop' END AS fate
        FROM runs r WHERE r.started_at < @before`,
     )
-    .all({ before, keep }) as { id: string; fate: 'keep' | 'trim' | 'trimmed' | 'drop' }[];
+    .all({ before, keep, references: JSON.stringify(driftReferences(db, keep)) }) as { id: string; fate: 'keep' | 'trim' | 'trimmed' | 'drop' }[];
   const drop: string[] = [];
   const trim: string[] = [];
   let kept = 0;
@@ -116,9 +123,46 @@ function classify(db: StateDb, before: string, keep: number): { drop: string[]; 
   return { drop, trim, kept };
 }
 
+/**
+ * The runs drift's `previous:<n>` (n ≤ `keep`) may read, whatever the drift check's `min_rows` (a setting of the
+ * project, not of the log): a reader with threshold m takes the newest `keep` admitted runs of m or more rows, so a
+ * run is read by one of them exactly when fewer than `keep` newer admitted runs of its view or service have as
+ * many rows as it has (an unknown row count counts as any).
+ */
+function driftReferences(db: StateDb, keep: number): string[] {
+  const rows = db
+    .prepare(
+      `SELECT id, kind || '|' || CASE WHEN kind = 'dataset' THEN service ELSE view END AS target, rows_in AS rows FROM runs
+       WHERE ((kind IN ('materialize', 'push') AND view IS NOT NULL) OR (kind = 'dataset' AND service IS NOT NULL))
+         AND ${referenceEligibleSql('runs', '1')}
+       ORDER BY target, started_at DESC, rowid DESC`,
+    )
+    .all() as { id: string; target: string; rows: number | null }[];
+  const out: string[] = [];
+  let target: string | null = null;
+  let largest: number[] = []; // the `keep` largest row counts of the newer runs of `target`, ascending
+  for (const r of rows) {
+    if (r.target !== target) [target, largest] = [r.target, []];
+    const n = r.rows ?? Infinity;
+    if (keep === 0) continue;
+    if (largest.length === keep && largest[0] >= n) continue;
+    out.push(r.id);
+    if (largest.length === keep) largest.shift();
+    largest.splice(sortedIndex(largest, n), 0, n);
+  }
+  return out;
+}
+
+function sortedIndex(ascending: readonly number[], n: number): number {
+  let i = 0;
+  while (i < ascending.length && ascending[i] < n) i++;
+  return i;
+}
+
 /** The prune as steps: each `yield` comes after one chunk's transaction, so an async caller can let other work in. */
 function* pruneSteps(db: StateDb, options: PruneOptions): Generator<void, PruneResult> {
   ensureRunTables(db);
+  ensureViewHistoryTable(db);
   const keep = options.keep ?? DEFAULT_KEEP_RUNS;
   if (!Number.isSafeInteger(keep) || keep < 0) throw new InputError(`invalid keep ${String(keep)}: a whole number from 0`, { keep: String(keep) }, 'bad_request');
   const before = parseCutoff(options.before, 'before');
