@@ -46,6 +46,13 @@ export interface Scheduler {
   list(): ScheduleInfo[];
   /** Rebuild the tasks if the registry changed since the last sync. */
   sync(): void;
+  /**
+   * Run once, now, each view whose latest slot passed less than 15 minutes ago (the process was stopped then: a
+   * restart, a deploy, a crash) and that nothing covers: no successful materialization reaches the slot
+   * (`materializedUntil`) and no run of the view is under way (`runs`). Resolves to the views whose run it started.
+   * Call it once serving: a start that fails writes nothing.
+   */
+  catchUp(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -57,9 +64,11 @@ export interface SchedulerOptions {
   /** Where the scheduler's messages go; `level` is `warn` or `error` for what went wrong (default `info`). */
   log?: (msg: string, fields?: Record<string, unknown>, level?: 'info' | 'warn' | 'error') => void;
   /**
-   * The quality log: at start, a view whose latest slot passed less than 15 minutes ago (the process was
-   * stopped then: a restart, a deploy) and that no materialization started since runs once at once.
+   * Where the view's successful materializations reach (its materialized intervals in the online store's epoch,
+   * `lastMaterializedEnd`), null when never: `catchUp` runs only with it.
    */
+  materializedUntil?: (view: string) => Date | null | Promise<Date | null>;
+  /** The quality log: `catchUp` leaves a view with a run under way (another replica's) alone. */
   runs?: RunStore;
 }
 
@@ -190,19 +199,27 @@ export function startScheduler(registry: Registry, jobs: MaterializeJobs, option
   };
 
   sync();
-  // A slot that passed while no scheduler ran (a daily view restarted just after its hour would go a day
-  // without a refresh): run now, once, unless a materialization of the view started since (another replica).
-  if (options.runs) {
+  // A slot that passed while no scheduler ran (a daily view restarted just after its hour would go a day without a
+  // refresh; a run killed mid-way, or failed, left it unrefreshed too): run now, once, unless a materialization
+  // covers it or one is under way (another replica).
+  const catchUp = async (): Promise<string[]> => {
+    const started: string[] = [];
+    if (!options.materializedUntil) return started;
     for (const e of entries.values()) {
-      if (!e.task) continue;
-      const slot = previousSlot(e.cron, MISSED_TOLERANCE_MS, new Date(), timezone);
+      if (!e.task || stopped) continue;
+      const now = new Date();
+      const slot = previousSlot(e.cron, MISSED_TOLERANCE_MS, now, timezone);
       if (!slot) continue;
-      const [newest] = options.runs.list({ view: e.view, kind: 'materialize', limit: 1 }).runs;
-      if (newest && Date.parse(newest.started_at) >= slot.getTime()) continue;
+      if (options.runs?.list({ view: e.view, kind: 'materialize', status: 'running', limit: 1 }).total) continue;
+      const until = await options.materializedUntil(e.view);
+      if (until && until.getTime() >= slot.getTime()) continue;
+      if (stopped) break;
       log('scheduled materialization of a slot passed while stopped', { view: e.view, slot: slot.toISOString() }, 'warn');
       void track(e.view);
+      started.push(e.view);
     }
-  }
+    return started;
+  };
   const timer = setInterval(() => {
     try {
       sync();
@@ -214,6 +231,7 @@ export function startScheduler(registry: Registry, jobs: MaterializeJobs, option
 
   return {
     sync,
+    catchUp,
     list: () =>
       [...entries.values()].map((e) => ({
         view: e.view,

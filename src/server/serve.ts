@@ -21,6 +21,7 @@ import { failOrphanedRuns, failOrphanedRunsIfWritable } from '../runs/run-store.
 import { sendDueAlerts } from '../alerts/dispatch.js';
 import { sendDueRedeliveries } from '../alerts/redelivery.js';
 import { throttles } from '../alerts/throttle.js';
+import { lastMaterializedEnd } from '../materialize/intervals.js';
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js';
 import { createApp, type FeatureguardApp } from './app.js';
 import { answerClientErrors } from './client-errors.js';
@@ -209,7 +210,13 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   const jobs = createMaterializeJobs(projectMaterializeFn(project));
   const scheduler = options.scheduler === false
     ? null
-    : startScheduler(project.registry, jobs, { runs: project.runs, log: (msg, fields, level = 'info') => log[level](fields ?? {}, msg) });
+    : startScheduler(project.registry, jobs, {
+      runs: project.runs,
+      // In the online store's epoch, as an incremental materialization counts it: a store that lost its values
+      // (a Redis restarted without persistence) is caught up.
+      materializedUntil: async (view) => lastMaterializedEnd(project.state, view, await project.onlineStore().then((s) => s.epoch()).catch(() => undefined)),
+      log: (msg, fields, level = 'info') => log[level](fields ?? {}, msg),
+    });
   const app = createApp(project, {
     requireKeys,
     jobs,
@@ -253,6 +260,9 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   // the store down) leaves them to the next process, alerts included.
   const orphans = failOrphanedRuns(project.state);
   if (orphans.length) log.info({ runs: orphans }, 'marked failed the runs of processes that stopped');
+  // Slots passed while no scheduler ran, once serving (a start that fails materializes nothing) and once the runs
+  // of a killed process are failed (its crashed run covers nothing).
+  if (scheduler) void scheduler.catchUp().catch((err: unknown) => log.error({ err }, 'scheduler catch-up failed'));
   // Set by close(): the alert work of the sweeps (and of this start) stops between batches and cuts the tries in
   // flight, leaving what was not delivered kept for the next process, so a backlog against a receiver that does
   // not answer cannot hold a SIGTERM past its grace time.
