@@ -49,7 +49,8 @@ export interface Scheduler {
   /**
    * Run once, now, each view whose latest slot passed less than 15 minutes ago (the process was stopped then: a
    * restart, a deploy, a crash) and that nothing covers: no successful materialization reaches the slot
-   * (`materializedUntil`) and no run of the view is under way (`runs`). Resolves to the views whose run it started.
+   * (`materializedUntil`) and no run of the view is under way (`runs`). A slot is left to the next one when that
+   * is sooner than the slot is late (node-cron's rule for late slots). Resolves to the views whose run it started.
    * Call it once serving: a start that fails writes nothing.
    */
   catchUp(): Promise<string[]>;
@@ -210,6 +211,13 @@ export function startScheduler(registry: Registry, jobs: MaterializeJobs, option
       const now = new Date();
       const slot = previousSlot(e.cron, MISSED_TOLERANCE_MS, now, timezone);
       if (!slot) continue;
+      // The next slot sooner than this one is late: it runs instead (a catch-up then left it a window of a moment,
+      // empty, which the volume check failed).
+      const next = e.task.getNextRun();
+      if (next && next.getTime() - now.getTime() < now.getTime() - slot.getTime()) {
+        log('slot passed while stopped left to the next one', { view: e.view, slot: slot.toISOString(), next: next.toISOString() });
+        continue;
+      }
       if (options.runs?.list({ view: e.view, kind: 'materialize', status: 'running', limit: 1 }).total) continue;
       const until = await options.materializedUntil(e.view);
       if (until && until.getTime() >= slot.getTime()) continue;

@@ -1,6 +1,6 @@
 /**
  * The catch-up of `serve`: a slot passed while no scheduler ran is run once at start, once serving, unless a
- * successful materialization reaches it or a run of the view is under way.
+ * successful materialization reaches it, a run of the view is under way, or the next slot comes sooner.
  */
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -84,6 +84,32 @@ it('leaves the slot to a run of the view under way (another replica)', async () 
     await scheduler.stop();
   }
   expect(jobs.list()).toEqual([]);
+});
+
+it('leaves a missed slot to the next one when that comes sooner than the slot is late (a review finding: the next run had an empty window)', async () => {
+  // Each minute at two seconds: one 7 s ago, the next in 3 s.
+  const now = Date.now();
+  const second = (ms: number) => new Date(now + ms).getUTCSeconds();
+  applySchedule(`${second(-7000)},${second(3000)} * * * * *`);
+  const jobs = createMaterializeJobs((o) => startMaterialization(fx.project, o));
+  const logged: string[] = [];
+  const scheduler = startScheduler(fx.project.registry, jobs, { ...catchUpOptions(fx), pollMs: 100_000, log: (m) => logged.push(m) });
+  try {
+    expect(await scheduler.catchUp()).toEqual([]);
+    expect(logged).toContain('slot passed while stopped left to the next one');
+  } finally {
+    await scheduler.stop();
+    await jobs.idle();
+  }
+  // The other way round (7 s ago is late by less than the next slot is away) it runs.
+  applySchedule(`${second(-3000)},${second(7000)} * * * * *`);
+  const again = startScheduler(fx.project.registry, jobs, { ...catchUpOptions(fx), pollMs: 100_000 });
+  try {
+    expect(await again.catchUp()).toEqual(['origin_delays']);
+  } finally {
+    await again.stop();
+    await jobs.idle();
+  }
 });
 
 it('a serve that cannot listen materializes nothing (a review finding: it ran the catch-up first)', async () => {
