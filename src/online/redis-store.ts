@@ -100,7 +100,17 @@ const COMMAND_TIMED_OUT = 'Command timed out';
 /** Reconnect delay: grows to at most a second, forever (the store comes back when Redis does). */
 const retryDelay = (times: number): number => Math.min(times * 100, 1_000);
 /** Server replies that mean "not serving right now" rather than "bad command". */
-const UNAVAILABLE_REPLY = /^(LOADING|CLUSTERDOWN|MASTERDOWN|TRYAGAIN)\b/;
+const UNAVAILABLE_REPLY = /^(LOADING|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|MOVED|ASK)\b/;
+/**
+ * A cluster node's redirect: the key's slot is served by another node (a master restarted, a failover, resharding).
+ * ioredis follows one, but not those of an auto-pipeline whose commands were redirected with different replies
+ * (several slots moved), and then leaves its slot map stale: every later request would be sent to the wrong node.
+ */
+const REDIRECT_REPLY = /^(MOVED|ASK)\b/;
+
+function isRedirect(e: unknown): boolean {
+  return e instanceof Error && e.name === 'ReplyError' && REDIRECT_REPLY.test(e.message);
+}
 
 /** `redis://user:secret@host` without the secret, for messages. */
 function redactUrl(url: string): string {
@@ -128,7 +138,10 @@ export function storeUnavailable(e: unknown, where: string, lastError?: string):
     );
   }
   if (e instanceof Error && e.name === 'ReplyError' && !UNAVAILABLE_REPLY.test(message)) return e;
-  const reason = message === COMMAND_TIMED_OUT ? `no answer within ${COMMAND_TIMEOUT_MS / 1000} s` : (lastError ?? message.split('\n')[0]);
+  const reason =
+    message === COMMAND_TIMED_OUT ? `no answer within ${COMMAND_TIMEOUT_MS / 1000} s`
+    : isRedirect(e) ? `${message.split('\n')[0]} (the cluster's slots moved: a master restarted, a failover or resharding; retry)`
+    : (lastError ?? message.split('\n')[0]);
   return new FeatureguardError('store_unavailable', `the redis online store (${where}) is unavailable: ${reason}; check that Redis is running and reachable`, {
     status: 503,
     exitCode: 3,
@@ -173,8 +186,16 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     lastError = undefined;
   });
   const unavailable = (e: unknown) => storeUnavailable(e, where, client.status === 'ready' ? undefined : (lastError ?? `not connected (${client.status})`));
+  /** ioredis's cluster slot map, asked for again (see `REDIRECT_REPLY`); a failure is the next command's to report. */
+  const refreshSlots = (): Promise<void> =>
+    new Promise((resolve) => {
+      if (client instanceof Cluster) client.refreshSlotsCache(() => resolve());
+      else resolve();
+    });
   const guarded = <T>(p: Promise<T>): Promise<T> =>
-    p.catch((e: unknown) => {
+    p.catch(async (e: unknown) => {
+      // Before answering: the next command (an abort's rollback, the caller's retry) goes to the right node.
+      if (isRedirect(e)) await refreshSlots();
       throw unavailable(e);
     });
   client.defineCommand('fgWrite', { lua: MONOTONIC_WRITE_LUA });
@@ -570,7 +591,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   };
 
   /** The records of `keys` (in order, `undefined` where none; a record of a session still writing is hidden), decoded in `form`. */
-  const read = async <T>(view: string, features: readonly string[], keys: readonly OnlineKey[], make: RecordDecoder<T>, attempt = 1): Promise<(T | undefined)[]> => {
+  const read = async <T>(view: string, features: readonly string[], keys: readonly OnlineKey[], make: RecordDecoder<T>, attempt = 1, redirected = false): Promise<(T | undefined)[]> => {
     // The sessions as of one instant, read before the records: GET of the last gen drawn, then HKEYS of the
     // pending ones, to the one node of `{meta}`. A session (which draws its gen and lists itself pending in one
     // script) begun after the GET has a greater gen, hidden even where its records reach another node first; one
@@ -580,11 +601,17 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     // right behind the snapshot (one round trip); a cluster's nodes answer independently, so there the records
     // are asked for once the snapshot is in (two round trips). Plain read commands: a read-only Redis user can serve.
     // The reads of one turn of the event loop share the view's snapshot (`snapshotOf`); a read again (below) takes a fresh one.
-    const snapshot = snapshotOf(view, attempt > 1);
+    const snapshot = snapshotOf(view, attempt > 1 || redirected);
     const readRecords = () => Promise.all(keys.map((k) => client.hmget(entityKey(view, k), 'c', 'p')));
-    const [[last, pending], records] = await guarded(
-      client instanceof Cluster ? snapshot.then(async (s) => [s, await readRecords()] as const) : Promise.all([snapshot, readRecords()]),
-    );
+    let got: readonly [[string | null, string[]], (string | null)[][]];
+    try {
+      got = await guarded(client instanceof Cluster ? snapshot.then(async (s) => [s, await readRecords()] as const) : Promise.all([snapshot, readRecords()]));
+    } catch (e) {
+      // A cluster slot moved: `guarded` refreshed the slot map; read again once (a fresh snapshot too) before a 503.
+      if (redirected || !(e instanceof FeatureguardError) || !isRedirect(e.cause)) throw e;
+      return read(view, features, keys, make, attempt, true);
+    }
+    const [[last, pending], records] = got;
     const lastGen = Number(last ?? 0);
     const pendingSet = pending.length > 0 ? new Set(pending) : null;
     // A session's id is `<gen>.<token>` (older versions wrote the gen alone): ordered by the gen.

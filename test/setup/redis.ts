@@ -20,6 +20,12 @@ export interface RedisProcess {
 export interface RedisClusterProcess {
   /** Ports of the master nodes. */
   readonly ports: readonly number[];
+  /**
+   * Stop the master on `port` and start it again on the same port and `nodes.conf`, without its keys (no
+   * persistence), `downMs` later, once the whole cluster answers `cluster_state:ok` again: a master restarted
+   * without persistence.
+   */
+  restart(port: number, downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -74,21 +80,32 @@ function waitReady(child: ChildProcess, port: number): Promise<void> {
   });
 }
 
-async function startNode(port: number, extra: string[]): Promise<RedisProcess> {
+async function startNode(port: number, extra: string[]): Promise<RedisProcess & { restart(downMs?: number): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'fg-redis-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extra], {
+  const launch = () => spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let child = launch();
   await waitReady(child, port);
+  const kill = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  };
   return {
     port,
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await kill();
       rmSync(dir, { recursive: true, force: true });
+    },
+    /** Stopped and started again in the same directory (its `nodes.conf` kept, no data: no persistence). */
+    async restart(downMs = 0) {
+      await kill();
+      await new Promise((r) => setTimeout(r, downMs));
+      child = launch();
+      await waitReady(child, port);
     },
   };
 }
@@ -111,8 +128,7 @@ export async function startRedisCluster(n = 3): Promise<RedisClusterProcess> {
   const stop = async () => {
     await Promise.all(nodes.map((x) => x.stop()));
   };
-  try {
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
+  const clusterOk = async () => {
     const deadline = Date.now() + 20_000;
     for (const p of ports) {
       for (;;) {
@@ -122,9 +138,17 @@ export async function startRedisCluster(n = 3): Promise<RedisClusterProcess> {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
+  };
+  try {
+    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await clusterOk();
   } catch (e) {
     await stop();
     throw e;
   }
-  return { ports, stop };
+  const restart = async (port: number, downMs?: number) => {
+    await nodes[ports.indexOf(port)].restart(downMs);
+    await clusterOk();
+  };
+  return { ports, restart, stop };
 }
