@@ -120,6 +120,32 @@ describe('redis store: a read-only Redis user', () => {
   });
 });
 
+describe('redis store: the epoch through a read-only Redis user', () => {
+  it("is the writers' epoch, asked with read commands only; with no epoch made yet, one no window was written in", async () => {
+    const { url, key_prefix } = freshRedis();
+    const user = `reader_${randomUUID().slice(0, 8)}`;
+    const admin = new Redis(url);
+    await admin.call('ACL', 'SETUSER', user, 'on', '>pw', '~*', '+@read', '+@connection', '+info');
+    const reader = await openRedisOnlineStore({ url: `redis://${user}:pw@127.0.0.1:${inject('redisPort')}`, key_prefix });
+    const writer = await openRedisOnlineStore({ url, key_prefix });
+    try {
+      // Nothing made the epoch yet: no value any writer's window was recorded under, and no error.
+      const none = await reader.epoch();
+      expect(await reader.epoch()).toBe(none);
+      const made = await writer.epoch();
+      expect(made).not.toBe(none);
+      // The scrapes of a read-only server (the freshness gauge) read the writers' epoch.
+      expect(await reader.epoch()).toBe(made);
+      expect(await writer.epoch()).toBe(made);
+    } finally {
+      await admin.call('ACL', 'DELUSER', user);
+      admin.disconnect();
+      await reader.close();
+      await writer.close();
+    }
+  });
+});
+
 describe('redis store: a writing Redis user', () => {
   it('writes with the documented ACL (+@read +@write +@scripting +time); without TIME the error names the permission', async () => {
     const { url, key_prefix } = freshRedis();

@@ -553,12 +553,23 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
    * (`clusterEpochKeys`), and the epoch is made of them all: a master that lost its keys makes a new one. A cluster
    * whose masters or slots change (resharding, a master added) may choose other keys: a new epoch too, so the
    * next incremental runs write everything again, which is harmless.
+   *
+   * Read first, made only when missing: the freshness gauge asks on every scrape, and a read-only Redis user or
+   * replica (which serves reads) may not write. One that finds a key missing answers `none`: the store has no
+   * epoch yet (or lost it), and no window was written under that value.
    */
   const epoch = async (): Promise<string> => {
     const keys = client instanceof Cluster ? clusterEpochKeys(await client.cluster('SLOTS'), prefix) : [`${meta}:epoch`];
     const values = await Promise.all(
       keys.map(async (key) => {
-        await client.set(key, randomBytes(16).toString('hex'), 'NX');
+        const found = await client.get(key);
+        if (found !== null) return found;
+        try {
+          await client.set(key, randomBytes(16).toString('hex'), 'NX');
+        } catch (e) {
+          if (/READONLY|NOPERM/.test((e as Error).message)) return 'none';
+          throw e;
+        }
         return (await client.get(key))!;
       }),
     );
