@@ -455,6 +455,24 @@ await store.close();
       expect((await store.readMany('v', ['x'], [['a']]))[0]?.values).toEqual(['v1']);
     }));
 
+  it('refuses to read when the gen counter went back, as writes do, instead of answering "not found" for the newest values', () =>
+    withStoreAndClient(async ({ store, r, key_prefix }) => {
+      const row = (k: string, value: string, eventTs: number) => ({ key: [k], values: [value], eventTs, createdTs: 0 });
+      for (let i = 1; i <= 6; i++) await store.writeBatch('v', ['x'], [row(`k${i}`, `v${i}`, i)]);
+      const read = (...ks: string[]) => store.readMany('v', ['x'], ks.map((k) => [k]));
+      const inconsistent = { code: 'online_store_inconsistent', status: 503, message: expect.stringMatching(/session counter is at .*materialize it again/) };
+      // Gone: every entity of the view read as missing.
+      await r.del(`${key_prefix}{meta}:gen:v`);
+      await expect(read('k1', 'k6')).rejects.toMatchObject({ ...inconsistent, details: { view: 'v', record_gen: 6, counter: '0' } });
+      // Behind (its last increments lost): the newest values hidden, older ones served as current.
+      await r.set(`${key_prefix}{meta}:gen:v`, '3');
+      await expect(read('k5')).rejects.toMatchObject(inconsistent);
+      // Entities written before the counter's value still read.
+      expect((await read('k1', 'k3')).map((x) => x?.values[0])).toEqual(['v1', 'v3']);
+      await r.set(`${key_prefix}{meta}:gen:v`, '6');
+      expect((await read('k1', 'k6')).map((x) => x?.values[0])).toEqual(['v1', 'v6']);
+    }));
+
   it("never takes another session's records for its own, even when a lost counter makes it draw an old gen", () =>
     withStoreAndClient(async ({ store, r, key_prefix }) => {
       const row = (k: string, value: string, eventTs: number) => ({ key: [k], values: [value], eventTs, createdTs: 0 });
@@ -563,12 +581,24 @@ describe('redis store: a reader racing a session that begins', () => {
     withStoreAndClient(async ({ store, r, key_prefix }) => {
       await store.writeBatch('v', ['x'], [{ key: ['a'], values: ['committed'], eventTs: 1, createdTs: 0 }]);
       // As a cluster node can show it: a later session's record reached the entity, its gen drawn after the
-      // reader's snapshot (one above the counter), its entry in the pending hash not seen.
+      // reader's snapshot (one above the counter then), its entry in the pending hash not seen. Drawn and written
+      // once the reader's snapshot is in, before its record read (the counter is never below a record's gen).
       const key = `${key_prefix}{["a"]}:v`;
       const committed = (await r.hget(key, 'c'))!;
-      const gen = Number(await r.get(`${key_prefix}{meta}:gen:v`)) + 1;
-      await r.hset(key, 'p', committed, 'c', committed.replace(/^[^|]+\|1\|/, `${gen}|2|`).replace('committed', 'uncommitted'));
-      expect((await store.readMany('v', ['x'], [['a']]))[0]?.values).toEqual(['committed']);
+      const proto = Redis.prototype as unknown as { hmget: (...args: unknown[]) => Promise<unknown> };
+      const original = proto.hmget;
+      proto.hmget = async function (this: Redis, ...args: unknown[]) {
+        proto.hmget = original;
+        await new Promise((res) => setTimeout(res, 50));
+        const gen = await r.incr(`${key_prefix}{meta}:gen:v`);
+        await r.hset(key, 'p', committed, 'c', committed.replace(/^[^|]+\|1\|/, `${gen}|2|`).replace('committed', 'uncommitted'));
+        return original.apply(this, args);
+      };
+      try {
+        expect((await store.readMany('v', ['x'], [['a']]))[0]?.values).toEqual(['committed']);
+      } finally {
+        proto.hmget = original;
+      }
     }));
 });
 

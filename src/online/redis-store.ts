@@ -628,6 +628,16 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     // A session's id is `<gen>.<token>` (older versions wrote the gen alone): ordered by the gen.
     const later = (rec: string) => Number.parseInt(genOf(rec), 10) > lastGen;
     const hidden = (rec: string) => later(rec) || (pendingSet !== null && pendingSet.has(genOf(rec)));
+    // A record of a gen drawn after the snapshot: a session begun since, or a counter that went back (its key
+    // evicted, a failover that lost its last increments), which would hide the view's newest values for good
+    // (every entity "not found" when the key is gone). A gen is drawn before its records are written, so a
+    // counter read after them and still below one went back: refused, as writes are, rather than served.
+    let newest = 0;
+    for (const [c, p] of records) for (const rec of [c, p]) if (rec !== null && later(rec)) newest = Math.max(newest, Number.parseInt(genOf(rec), 10));
+    if (newest > 0) {
+      const counter = (await guarded(client.get(genKey(view)))) ?? '0';
+      if (newest > Number(counter)) throw counterBehind(view, newest, counter);
+    }
     const out = new Array<T | undefined>(keys.length).fill(undefined);
     /** An entity needs reading again: see below. */
     let again = false;
