@@ -27,6 +27,8 @@ export function onError(log: ErrorLogger): ErrorHandler {
       if ((err as { closeConnection?: boolean }).closeConnection) c.header('connection', 'close');
       // A store that is down (503) is worth retrying shortly; the client reconnects in the background.
       if (err.status === 503) c.header('retry-after', '1');
+      // RFC 9110 §11.6.1: a 401 names the scheme that would have worked.
+      if (err.status === 401) c.header('www-authenticate', 'Bearer realm="featureguard"');
       return errorResponse(c, err.status, err.code, err.message, err.details);
     }
     if (err instanceof HTTPException) {
