@@ -17,7 +17,7 @@
 import { Hono, type Context } from 'hono';
 import { FeatureguardError, InputError } from '../../errors.js';
 import type { MaterializeOptions } from '../../materialize/types.js';
-import { jsonBody } from '../body.js';
+import { jsonBody, laxBoolean } from '../body.js';
 import type { ServerContext } from '../context.js';
 import type { MaterializeJob } from '../materialize-jobs.js';
 
@@ -54,7 +54,8 @@ export function feastMaterializeRoutes(ctx: ServerContext): Hono {
 }
 
 async function answer(ctx: ServerContext, c: Context, views: readonly string[] | null | undefined, window: MaterializeOptions): Promise<Response> {
-  const runAsync = flag(c.req.query('async'));
+  const runAsync = flag('async', c.req.query('async'));
+  flag('force', c.req.query('force')); // read only to refuse a value that is no boolean (see the module comment)
   // Feast materializes no view for an empty list (null means all).
   if (views !== null && views !== undefined && views.length === 0) {
     return runAsync ? c.json({ status: 'accepted', feature_views: [], job_id: null, poll: null }, 202) : c.json({ status: 'done', runs: [] });
@@ -71,9 +72,17 @@ async function answer(ctx: ServerContext, c: Context, views: readonly string[] |
   return c.json(finished);
 }
 
-/** Query flags as FastAPI reads booleans: true, 1, yes, on. */
-function flag(value: string | undefined): boolean {
-  return value !== undefined && ['true', '1', 'yes', 'on'].includes(value.toLowerCase());
+/**
+ * A query flag as FastAPI reads a boolean (true, 1, yes, on, t, y; false, 0, no, off, f, n); anything else is a
+ * 400 `bad_request`, where FastAPI answers 422, rather than a silent false.
+ */
+function flag(name: string, value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const read = laxBoolean(value);
+  if (typeof read !== 'boolean') {
+    throw new InputError(`query parameter '${name}' must be a boolean (true, false, 1, 0, yes, no, on, off)`, { [name]: value });
+  }
+  return read;
 }
 
 /** A finished job a Feast client must not take for success: failed or blocked views. */

@@ -15,6 +15,8 @@ import type { ServerContext } from '../context.js';
 const KINDS: readonly RunKind[] = ['materialize', 'dataset', 'push', 'check'];
 const STATUSES: readonly RunStatus[] = ['running', 'success', 'warned', 'blocked', 'failed'];
 const MAX_LIMIT = 500;
+/** The query parameters of `GET /v1/runs`; any other is a 400, so that a misspelt filter is not a silent "every run". */
+export const QUERY_PARAMS = ['view', 'service', 'kind', 'status', 'since', 'until', 'limit', 'offset'] as const;
 
 function intParam(name: string, raw: string | undefined, min: number, max: number, dflt: number): number {
   if (raw === undefined || raw === '') return dflt;
@@ -56,6 +58,10 @@ export function runsRoutes(ctx: ServerContext): Hono {
   app.get('/', (c) => {
     const repeated = Object.entries(c.req.queries()).find(([, values]) => values.length > 1);
     if (repeated) throw new InputError(`query parameter '${repeated[0]}' is given ${repeated[1].length} times; give it once`, { [repeated[0]]: repeated[1] });
+    const unknown = Object.keys(c.req.queries()).filter((k) => !(QUERY_PARAMS as readonly string[]).includes(k));
+    if (unknown.length > 0) {
+      throw new InputError(`unknown query parameter${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; known: ${QUERY_PARAMS.join(', ')}`, { unknown });
+    }
     const filter = runFilterFromQuery(c.req.query());
     const { runs: items, total } = runs.list(filter);
     return c.json({ runs: items, total, limit: filter.limit, offset: filter.offset });
