@@ -8,8 +8,18 @@ import { DURATION_FORMAT, DURATION_PATTERN } from '../definitions/ttl.js';
 import { schemaNames, schemaObject } from '../schemas.js';
 import { VERSION } from '../version.js';
 
-/** A further response: an error (`{"error": ...}`) described by a text, or a body with its own component schema. */
-type ResponseDoc = string | { readonly description: string; readonly schema: string };
+/** A response header (`Location`, `Retry-After`, ...). */
+interface HeaderDoc {
+  readonly description: string;
+  readonly required?: boolean;
+  readonly schema: { readonly type: 'string' | 'integer' };
+}
+
+/**
+ * A further response: an error (`{"error": ...}`) described by a text, or a body with its own schema (a component
+ * name, or a schema file's name under `schemas/`), with its headers.
+ */
+type ResponseDoc = string | { readonly description: string; readonly schema: string; readonly headers?: Readonly<Record<string, HeaderDoc>> };
 
 interface RouteDoc {
   readonly method: 'get' | 'post' | 'delete';
@@ -22,63 +32,98 @@ interface RouteDoc {
   readonly query?: readonly string[];
   /** Non-JSON success response types. */
   readonly produces?: readonly string[];
-  readonly status?: number;
-  /** Responses besides success, 400/413 (a body), 401/403 (a scope) and 404 (path parameters). */
+  /** The success status; null: the route never succeeds (it says why in its error). */
+  readonly status?: number | null;
+  /** Schema of the JSON success body: a schema file's name under `schemas/` (`api/responses/push_result`) or a component. */
+  readonly response?: string;
+  /** Headers of the success response. */
+  readonly headers?: Readonly<Record<string, HeaderDoc>>;
+  /**
+   * Responses besides success and those every route of its kind shares (400/413/415 for a body, 401/403 for a
+   * scope, 404 for path parameters, 403 host/cross-site, 405, 500 `internal`, 503 `state_unavailable`); a status
+   * given here replaces the shared text.
+   */
   readonly responses?: Readonly<Record<number, ResponseDoc>>;
 }
 
-const STORE_UNAVAILABLE = 'the online store is unreachable (`store_unavailable`, with `Retry-After`)';
+const BAD_BODY = 'malformed JSON (`malformed_json`) or a body that breaks its schema (`invalid_request`)';
+const STATE_UNAVAILABLE = 'the state database (or the embedded online store) cannot be used now (`state_unavailable`, `Retry-After: 5`)';
+const STORE_UNAVAILABLE = `the online store is unreachable (\`store_unavailable\`, \`Retry-After: 1\`), or ${STATE_UNAVAILABLE}`;
+const SHUTTING_DOWN = `the server is stopping and starts no materialization (\`shutting_down\`), or ${STATE_UNAVAILABLE}`;
+const LOCATION: Readonly<Record<string, HeaderDoc>> = { location: { description: 'The job to poll (`/v1/materialize/{job}`)', required: true, schema: { type: 'string' } } };
 const ONLINE: RouteDoc['responses'] = {
+  400: `${BAD_BODY}; an unknown view, feature or service (\`unknown_feature\`, \`unknown_service\`), a view that is not online (\`view_not_online\`), a join key missing (\`missing_join_key\`) or of the wrong type or length (\`bad_entity\`), two features of one name or a reference given twice (\`feature_name_collision\`)`,
   413: 'body over `server.body_limit` (`payload_too_large`) or more entity rows than `server.max_entities` (`too_many_entities`)',
   503: STORE_UNAVAILABLE,
 };
 const PUSH: RouteDoc['responses'] = {
-  404: 'no such feature view',
+  400: `${BAD_BODY}; rows that do not fit the view (\`invalid_rows\`, recorded as a blocked run), an unknown view or push source (\`unknown_view\`), a view that is not online for \`to: online\` (\`view_not_online\`), or an offline push the view's source cannot take (\`offline_push_unsupported\`, \`offline_type_mismatch\`, \`offline_column_missing\`, \`offline_push_shared_source\`, \`created_timestamp_not_stored\`, \`push_offline_to_several_views\`)`,
   409: 'an apply removed the view or changed it in a breaking way while the rows were pushed (`view_changed`): nothing was written online, or the view\'s online values were dropped; or the view\'s old online values are still being dropped after such an apply (`online_drop_pending`): push again in a moment',
   422: 'blocked by the guards (`push_blocked`, with the run); nothing was written',
+  500: 'the view\'s offline files could not be read to append to them (`source_unreadable`), or an unexpected error (`internal`)',
   503: STORE_UNAVAILABLE,
 };
 const FEAST_MATERIALIZE: RouteDoc['responses'] = {
-  400: 'a bad body or an unknown feature view',
+  202: { description: 'with `?async=true`: the job started; poll it at `poll` (or `Location`)', schema: 'api/responses/feast_materialize_accepted',
+    headers: { location: { description: 'The job to poll (`/v1/materialize/{job}`); absent for `feature_views: []` (no job)', schema: { type: 'string' } } } },
+  400: `${BAD_BODY}; \`start_ts\` and \`end_ts\` missing without \`disable_event_timestamp\` (\`invalid_request\`), an unknown view (\`unknown_view\`), a view that is not online (\`view_not_online\`), a window that ends before it starts or an \`async\`/\`force\` that is no boolean (\`bad_request\`)`,
   409: 'a view is materializing in this or another process (`materialization_running`)',
   422: 'a view was blocked by the guards (`materialize_blocked`, the job in `details`); nothing was written for it',
-  500: 'a view\'s run failed (`materialize_failed`, the job in `details`)',
+  500: 'a view\'s run failed (`materialize_failed`, the job in `details`), or an unexpected error (`internal`)',
+  503: SHUTTING_DOWN,
 };
 const DEFINITIONS = 'definitions with unknown references or other problems (`invalid_definition`)';
 
 /** Every route of the API (the web pages under `/ui` are not part of it). */
 export const ROUTES: readonly RouteDoc[] = [
-  { method: 'post', path: '/v1/online-features', summary: 'Online feature values for entity rows (Feast get-online-features shape)', scope: 'read', body: 'api/online_features', responses: ONLINE },
-  { method: 'post', path: '/get-online-features', summary: 'Feast-compatible alias of /v1/online-features', scope: 'read', body: 'api/online_features', responses: ONLINE },
-  { method: 'post', path: '/v1/push', summary: 'Push rows into a view (online, offline or both) after the guards', scope: 'write', body: 'api/push', responses: PUSH },
-  { method: 'post', path: '/push', summary: 'Feast-compatible alias of /v1/push', scope: 'write', body: 'api/push', responses: PUSH },
-  { method: 'post', path: '/write-to-online-store', summary: "Feast's remote online store writes: a push to: online of one view's columns", scope: 'write', body: 'api/write_to_online_store', responses: PUSH },
+  { method: 'post', path: '/v1/online-features', summary: 'Online feature values for entity rows (Feast get-online-features shape)', scope: 'read', body: 'api/online_features', response: 'api/responses/online_features', responses: ONLINE },
+  { method: 'post', path: '/get-online-features', summary: 'Feast-compatible alias of /v1/online-features (a body read as Feast reads it)', scope: 'read', body: 'api/feast_online_features', response: 'api/responses/online_features', responses: ONLINE },
+  { method: 'post', path: '/v1/push', summary: 'Push rows into a view (online, offline or both) after the guards', scope: 'write', body: 'api/push', response: 'api/responses/push_result', responses: PUSH },
+  { method: 'post', path: '/push', summary: 'Feast-compatible alias of /v1/push (a Feast body read as Feast reads it)', scope: 'write', body: 'api/feast_push', response: 'api/responses/push_result', responses: PUSH },
+  { method: 'post', path: '/write-to-online-store', summary: "Feast's remote online store writes: a push to: online of one view's columns", scope: 'write', body: 'api/write_to_online_store', response: 'api/responses/push_result', responses: PUSH },
   { method: 'post', path: '/v1/materialize', summary: 'Start a materialization in the background (202 with a job id; 409 while a view is materializing)', scope: 'write', body: 'api/materialize', status: 202,
-    responses: { 409: 'a view is materializing in this or another process (`materialization_running`), or its online values are being dropped after an apply (`online_drop_running`)' } },
-  { method: 'get', path: '/v1/materialize', summary: "This server's recent materialization jobs", scope: 'read' },
-  { method: 'get', path: '/v1/materialize/{job}', summary: 'A materialization job with its runs', scope: 'read', params: ['job'] },
-  { method: 'post', path: '/materialize', summary: "Feast's remote materialize (Feast 0.66+): waits for the job (200, the finished job) unless `?async=true` (202)", scope: 'write', body: 'api/feast_materialize', query: ['async', 'force'], responses: FEAST_MATERIALIZE },
-  { method: 'post', path: '/materialize-incremental', summary: "Feast's remote materialize_incremental: each view from where its last window ended to `end_ts`; waits unless `?async=true`", scope: 'write', body: 'api/feast_materialize_incremental', query: ['async', 'force'], responses: FEAST_MATERIALIZE },
+    response: 'api/responses/materialize_started', headers: LOCATION,
+    responses: {
+      400: `${BAD_BODY}; an unknown view (\`unknown_view\`), a view that is not online (\`view_not_online\`), a window that ends before it starts (\`bad_request\`)`,
+      503: SHUTTING_DOWN,
+      409: 'a view is materializing in this or another process (`materialization_running`), or its online values are being dropped after an apply (`online_drop_running`)' } },
+  { method: 'get', path: '/v1/materialize', summary: "This server's recent materialization jobs", scope: 'read', response: 'api/responses/materialize_jobs' },
+  { method: 'get', path: '/v1/materialize/{job}', summary: 'A materialization job with its runs', scope: 'read', params: ['job'], response: 'api/responses/materialize_job' },
+  { method: 'post', path: '/materialize', summary: "Feast's remote materialize (Feast 0.66+): waits for the job (200, the finished job) unless `?async=true` (202)", scope: 'write', body: 'api/feast_materialize', query: ['async', 'force'], response: 'api/responses/materialize_job', responses: FEAST_MATERIALIZE },
+  { method: 'post', path: '/materialize-incremental', summary: "Feast's remote materialize_incremental: each view from where its last window ended to `end_ts`; waits unless `?async=true`", scope: 'write', body: 'api/feast_materialize_incremental', query: ['async', 'force'], response: 'api/responses/materialize_job', responses: FEAST_MATERIALIZE },
+  { method: 'post', path: '/search', summary: "Feast's document retrieval: not available (featureguard has no vector search)", scope: null, status: null,
+    responses: { 404: 'always: featureguard serves no vector search (`not_supported`)' } },
+  { method: 'post', path: '/retrieve-online-documents', summary: "Feast's older document retrieval: not available (featureguard has no vector search)", scope: null, status: null,
+    responses: { 404: 'always: featureguard serves no vector search (`not_supported`)' } },
   { method: 'post', path: '/v1/datasets', summary: 'Build a point-in-time dataset, streamed as Arrow IPC (default), Parquet, CSV or JSON', scope: 'read', body: 'api/datasets', produces: ['application/vnd.apache.arrow.stream', 'application/vnd.apache.parquet', 'text/csv', 'application/json'],
-    responses: { 422: 'blocked by the guards (`guard_blocked`, the run id in `details`); no dataset' } },
-  { method: 'get', path: '/v1/registry', summary: 'Registry generation and object counts', scope: 'read' },
-  { method: 'get', path: '/v1/registry/{collection}', summary: 'Current entities, sources, feature_views or feature_services', scope: 'read', params: ['collection'] },
-  { method: 'get', path: '/v1/registry/{collection}/{name}', summary: 'One current object with its version', scope: 'read', params: ['collection', 'name'] },
-  { method: 'get', path: '/v1/registry/{collection}/{name}/versions', summary: 'Every version of an object', scope: 'read', params: ['collection', 'name'] },
+    headers: {
+      'x-featureguard-run-id': { description: "The dataset build's run", required: true, schema: { type: 'string' } },
+      'x-featureguard-status': { description: "The run's status (`success` or `warned`)", required: true, schema: { type: 'string' } },
+      'x-featureguard-rows': { description: 'Rows in the dataset', required: true, schema: { type: 'integer' } },
+    },
+    responses: {
+      400: `${BAD_BODY}; an unknown view, feature or service (\`unknown_feature\`, \`unknown_service\`), two features of one name or a reference given twice (\`feature_name_collision\`), bad entity rows (\`bad_request\`)`,
+      422: 'blocked by the guards (`guard_blocked`, the run id in `details`); no dataset',
+      500: 'the dataset could not be written (`output_write_failed`), or an unexpected error (`internal`)',
+    } },
+  { method: 'get', path: '/v1/registry', summary: 'Registry generation and object counts', scope: 'read', response: 'api/responses/registry_summary' },
+  { method: 'get', path: '/v1/registry/{collection}', summary: 'Current entities, sources, feature_views or feature_services', scope: 'read', params: ['collection'], response: 'api/responses/registry_items' },
+  { method: 'get', path: '/v1/registry/{collection}/{name}', summary: 'One current object with its version', scope: 'read', params: ['collection', 'name'], response: 'api/responses/registry_item' },
+  { method: 'get', path: '/v1/registry/{collection}/{name}/versions', summary: 'Every version of an object', scope: 'read', params: ['collection', 'name'], response: 'api/responses/registry_items' },
   { method: 'post', path: '/v1/registry/plan', summary: 'What applying these definitions would change', scope: 'read', body: 'api/registry_apply', responses: { 422: DEFINITIONS } },
   {
     method: 'post', path: '/v1/registry/apply', scope: 'admin', body: 'api/registry_apply',
     summary: 'Apply definitions (admin); drops the online values of removed views and of views changed in a breaking way (`dropped`; `deferred`: views being materialized or pushed to, whose running writer drops them instead)',
     responses: {
-      403: "the key's scope is below 'admin', or a source with a new or changed `query` while `server.allow_query_sources` is off (`query_source_refused`)",
+      403: "the key's scope is below 'admin' (`forbidden`), a source with a new or changed `query` while `server.allow_query_sources` is off (`query_source_refused`), or, while no API key exists, another host name or a cross-site write (`host_not_allowed`, `cross_site_refused`)",
       409: 'breaking changes without `allow_breaking` (`breaking_change`), or another apply holds the registry (`registry_busy`)',
       422: DEFINITIONS,
-      503: 'applied, but the online values to drop could not be (`online_drop_failed`); applying again drops them',
+      503: `applied, but the online values to drop could not be (\`online_drop_failed\`); applying again drops them; or ${STATE_UNAVAILABLE}`,
     },
   },
-  { method: 'get', path: '/v1/runs', summary: 'The quality log, newest first', scope: 'read', query: ['view', 'service', 'kind', 'status', 'since', 'until', 'limit', 'offset'],
-    responses: { 400: 'a bad query parameter (`bad_request`): an unknown kind or status, a time that is not one, a limit or offset out of range, a parameter given twice' } },
-  { method: 'get', path: '/v1/runs/{id}', summary: 'A run with its check results, profile summaries, alert deliveries and the redeliveries waiting', scope: 'read', params: ['id'] },
+  { method: 'get', path: '/v1/runs', summary: 'The quality log, newest first', scope: 'read', query: ['view', 'service', 'kind', 'status', 'since', 'until', 'limit', 'offset'], response: 'api/responses/run_list',
+    responses: { 400: 'a bad query parameter (`bad_request`): an unknown parameter, kind or status, a time that is not one, a limit or offset out of range, a parameter given twice' } },
+  { method: 'get', path: '/v1/runs/{id}', summary: 'A run with its check results, profile summaries, alert deliveries and the redeliveries waiting', scope: 'read', params: ['id'], response: 'api/responses/run_report' },
   { method: 'get', path: '/v1/runs/{id}/lineage', summary: 'A run as an OpenLineage RunEvent', scope: 'read', params: ['id'] },
   {
     method: 'post', path: '/v1/alerts/redeliver', scope: 'write', body: 'api/alerts_redeliver',
@@ -86,15 +131,15 @@ export const ROUTES: readonly RouteDoc[] = [
     responses: { 404: '`run_id` names no run (`not_found`)' },
   },
   { method: 'get', path: '/v1/schedules', summary: 'Scheduled views with next and last runs (the last from the quality log when this process has not run it)', scope: 'read' },
-  { method: 'get', path: '/v1/keys', summary: 'API keys: id, name, scope, created, last used, revoked (never the key or its hash)', scope: 'admin' },
+  { method: 'get', path: '/v1/keys', summary: 'API keys: id, name, scope, created, last used, revoked (never the key or its hash)', scope: 'admin', response: 'api/responses/keys' },
   {
-    method: 'post', path: '/v1/keys', scope: 'admin', body: 'api/keys_create', status: 201,
+    method: 'post', path: '/v1/keys', scope: 'admin', body: 'api/keys_create', status: 201, response: 'api/responses/key_created',
     summary: 'Create an API key; the answer shows the key once (open while no key exists on a loopback server, so the first key can be created)',
   },
-  { method: 'delete', path: '/v1/keys/{id}', summary: 'Revoke an API key (at once, in every process)', scope: 'admin', params: ['id'] },
-  { method: 'get', path: '/health', summary: 'Liveness', scope: null },
+  { method: 'delete', path: '/v1/keys/{id}', summary: 'Revoke an API key (at once, in every process)', scope: 'admin', params: ['id'], response: 'api/responses/key' },
+  { method: 'get', path: '/health', summary: 'Liveness', scope: null, response: 'api/responses/health' },
   {
-    method: 'get', path: '/ready', summary: 'Readiness: state database and online store reachable', scope: null,
+    method: 'get', path: '/ready', summary: 'Readiness: state database and online store reachable', scope: null, response: 'readiness',
     responses: { 503: { description: 'not ready: the state database or the online store did not answer (within 1.5 s)', schema: 'readiness' } },
   },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', scope: null, produces: ['text/plain'] },
@@ -157,6 +202,12 @@ const errorSchema = {
   },
 };
 
+const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/error' } } } });
+const retryAfter = (response: Record<string, unknown>) => ({ ...response, headers: { 'retry-after': { description: 'seconds', schema: { type: 'integer' } } } });
+const WWW_AUTHENTICATE = { 'www-authenticate': { description: '`Bearer realm="featureguard"`', schema: { type: 'string' } } };
+/** The `$ref` of a schema file's name under `schemas/` or of a component (`readiness`). */
+const schemaRef = (schema: string) => `#/components/schemas/${componentName(schema)}`;
+
 /** The OpenAPI document (built once per process). */
 export function openApiDocument(): Record<string, unknown> {
   const schemas: Record<string, unknown> = {};
@@ -165,26 +216,30 @@ export function openApiDocument(): Record<string, unknown> {
   schemas.readiness = readinessSchema;
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of ROUTES) {
-    const ok = String(r.status ?? 200);
-    const content = r.produces
-      ? Object.fromEntries(r.produces.map((t) => [t, {}]))
-      : { 'application/json': {} };
-    const responses: Record<string, unknown> = { [ok]: { description: 'success', content } };
-    const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/error' } } } });
+    const responses: Record<string, unknown> = {};
+    if (r.status !== null) {
+      const content = r.produces
+        ? Object.fromEntries(r.produces.map((t) => [t, {}]))
+        : { 'application/json': r.response ? { schema: { $ref: schemaRef(r.response) } } : {} };
+      responses[String(r.status ?? 200)] = { description: 'success', content, ...(r.headers ? { headers: r.headers } : {}) };
+    }
     if (r.body) {
       responses['400'] = err('malformed JSON (`malformed_json`) or a body that breaks its schema (`invalid_request`)');
       responses['413'] = err('body over `server.body_limit` (`payload_too_large`)');
       responses['415'] = err('a compressed body (`Content-Encoding` other than identity: `unsupported_encoding`)');
     }
-    if (r.scope) {
-      responses['401'] = err('missing, invalid or revoked API key');
-      responses['403'] = err(`the key's scope is below '${r.scope}'`);
+    if (r.scope) responses['401'] = { ...err('missing, invalid or revoked API key (`unauthorized`)'), headers: WWW_AUTHENTICATE };
+    if (r.path !== '/health' && r.path !== '/ready') {
+      responses['403'] = err(`${r.scope ? `the key's scope is below '${r.scope}' (\`forbidden\`); or, ` : ''}while no API key exists, a request addressed to a name other than localhost (\`host_not_allowed\`) or a write a browser sends from another site (\`cross_site_refused\`)`);
     }
-    if (r.params) responses['404'] = err('not found');
+    if (r.params) responses['404'] = err('not found (`not_found`)');
+    responses['405'] = { ...err('the path exists with other methods only (`method_not_allowed`)'), headers: { allow: { description: 'The methods the path takes', schema: { type: 'string' } } } };
+    responses['500'] = err('an unexpected error (`internal`; the server log has it)');
+    responses['503'] = retryAfter(err(STATE_UNAVAILABLE));
     for (const [status, doc] of Object.entries(r.responses ?? {})) {
       responses[status] = typeof doc === 'string'
-        ? { ...err(doc), ...(status === '503' ? { headers: { 'retry-after': { description: 'seconds', schema: { type: 'integer' } } } } : {}) }
-        : { description: doc.description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${doc.schema}` } } } };
+        ? (status === '503' ? retryAfter(err(doc)) : err(doc))
+        : { description: doc.description, content: { 'application/json': { schema: { $ref: schemaRef(doc.schema) } } }, ...(doc.headers ? { headers: doc.headers } : {}) };
     }
     const op: Record<string, unknown> = {
       summary: r.summary,

@@ -402,7 +402,9 @@ describe('operations', () => {
     }
     // Every error a route can answer is documented.
     const codes = (path: string, method = 'post') => Object.keys(doc.paths[path][method].responses);
-    for (const p of ['/v1/push', '/push']) expect(codes(p), p).toEqual(expect.arrayContaining(['200', '400', '401', '403', '404', '413', '422', '503']));
+    for (const p of ['/v1/push', '/push']) expect(codes(p), p).toEqual(expect.arrayContaining(['200', '400', '401', '403', '413', '422', '503']));
+    // An unknown view is a 400 `unknown_view`, not a 404.
+    for (const p of ['/v1/push', '/push']) expect(codes(p), p).not.toContain('404');
     expect(codes('/v1/datasets')).toEqual(expect.arrayContaining(['200', '400', '413', '422']));
     for (const p of ['/v1/online-features', '/get-online-features']) expect(codes(p), p).toEqual(expect.arrayContaining(['200', '400', '413', '503']));
     expect(doc.paths['/v1/online-features'].post.responses['413'].description).toMatch(/max_entities/);

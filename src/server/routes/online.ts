@@ -10,6 +10,7 @@
  * misspelt field is a 400 instead of a silent default.
  */
 import { Hono } from 'hono';
+import { InputError } from '../../errors.js';
 import { getOnlineFeaturesJson } from '../../serving/online-features.js';
 import { feastFields, laxBoolean, readJson, validateBody } from '../body.js';
 import type { ServerContext } from '../context.js';
@@ -36,11 +37,20 @@ export function feastReadBody(body: unknown): unknown {
   return fields;
 }
 
+/** featureguard's own read body, refused plainly when it names both targets (the schema's `not` says only "must NOT be valid"). */
+function oneTarget(body: unknown): unknown {
+  if (body !== null && typeof body === 'object' && 'features' in body && 'feature_service' in body) {
+    const message = 'give either features or feature_service, not both';
+    throw new InputError(message, { problems: [{ path: '/', message }] }, 'invalid_request');
+  }
+  return body;
+}
+
 export function onlineRoutes(ctx: ServerContext, options: { feast?: boolean } = {}): Hono {
   const app = new Hono();
   app.post('/', ctx.auth.requireScope('read'), async (c) => {
     const raw = await readJson(c, ctx.limits.bodyLimit);
-    const body = validateBody<FeastOnlineRequest>('online_features', options.feast ? feastReadBody(raw) : raw);
+    const body = validateBody<FeastOnlineRequest>('online_features', options.feast ? feastReadBody(raw) : oneTarget(raw));
     const json = await getOnlineFeaturesJson(
       ctx.project,
       { features: body.features, service: body.feature_service, entities: body.entities, fullFeatureNames: body.full_feature_names === true },
