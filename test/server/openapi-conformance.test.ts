@@ -90,6 +90,7 @@ it('answers only what /openapi.json documents, in the documented shapes', async 
     { op: ['post', '/materialize'], url: '/materialize', init: post({ start_ts: WINDOW.start_ts, feature_views: [] }), status: 400 },
     { op: ['post', '/materialize'], url: '/materialize', init: post(WINDOW), status: 200 },
     { op: ['post', '/materialize'], url: '/materialize?async=true', init: post(WINDOW), status: 202 },
+    { op: ['post', '/materialize'], url: '/materialize', init: post({ ...WINDOW, feature_views: [] }), status: 200 },
     { op: ['post', '/materialize'], url: '/materialize?async=maybe', init: post(WINDOW), status: 400 },
     { op: ['post', '/materialize-incremental'], url: '/materialize-incremental?async=true', init: post({ end_ts: WINDOW.end_ts, feature_views: [] }), status: 202 },
     { op: ['post', '/v1/datasets'], url: '/v1/datasets', init: post({ features: ['origin_delays:dep_delay'], entities: { origin: ['SEA'], event_timestamp: ['2001-01-01T12:00:00Z'] }, format: 'json' }), status: 200 },
