@@ -78,7 +78,7 @@ const DEFINITIONS = 'definitions with unknown references or other problems (`inv
 export const ROUTES: readonly RouteDoc[] = [
   { method: 'post', path: '/v1/online-features', summary: 'Online feature values for entity rows (Feast get-online-features shape)', scope: 'read', body: 'api/online_features', response: 'api/responses/online_features', responses: ONLINE },
   { method: 'post', path: '/get-online-features', summary: 'Feast-compatible alias of /v1/online-features (a body read as Feast reads it)', scope: 'read', body: 'api/feast_online_features', response: 'api/responses/online_features', responses: ONLINE },
-  { method: 'post', path: '/v1/push', summary: 'Push rows into a view (online, offline or both) after the guards', scope: 'write', body: 'api/push', response: 'api/responses/push_result', responses: PUSH },
+  { method: 'post', path: '/v1/push', summary: 'Push rows into a view (online, offline or both) after the guards', scope: 'write', body: 'api/feast_push', response: 'api/responses/push_result', responses: PUSH },
   { method: 'post', path: '/push', summary: 'Feast-compatible alias of /v1/push (a Feast body read as Feast reads it)', scope: 'write', body: 'api/feast_push', response: 'api/responses/push_result', responses: PUSH },
   { method: 'post', path: '/write-to-online-store', summary: "Feast's remote online store writes: a push to: online of one view's columns", scope: 'write', body: 'api/write_to_online_store', response: 'api/responses/push_result', responses: PUSH },
   { method: 'post', path: '/v1/materialize', summary: 'Start a materialization in the background (202 with a job id; 409 while a view is materializing)', scope: 'write', body: 'api/materialize', status: 202,

@@ -388,7 +388,8 @@ describe('operations', () => {
       '/v1/registry/{collection}', '/v1/registry/plan', '/v1/registry/apply', '/v1/runs', '/v1/runs/{id}', '/v1/runs/{id}/lineage', '/v1/alerts/redeliver', '/health', '/ready', '/metrics', '/v1/schedules', '/v1/keys', '/v1/keys/{id}']) {
       expect(doc.paths[p], p).toBeDefined();
     }
-    expect(doc.paths['/v1/push'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/api_push');
+    // Both push routes take featureguard's strict body and Feast's lenient one.
+    for (const p of ['/v1/push', '/push']) expect(doc.paths[p].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/api_feast_push');
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['feature_view', 'entity', 'source', 'feature_service', 'api_online_features', 'api_push']));
     // Every $ref resolves and every component compiles as JSON Schema 2020-12.
     const ajv = new Ajv2020({ strict: false });

@@ -84,6 +84,7 @@ it('answers only what /openapi.json documents, in the documented shapes', async 
     { op: ['post', '/v1/push'], url: '/v1/push', init: post({ view: 'origin_delays', rows: [ROW] }), status: 200 },
     { op: ['post', '/v1/push'], url: '/v1/push', init: post({ view: 'nope', rows: [ROW] }), status: 400 },
     { op: ['post', '/v1/push'], url: '/v1/push', init: post({ view: 'origin_delays', rows: [ROW], extra: 1 }), status: 400 },
+    { op: ['post', '/v1/push'], url: '/v1/push', init: post({ push_source_name: 'origin_delays', df: { ...ROW, origin: ['SEA'] }, extra: 1 }), status: 200 },
     { op: ['post', '/push'], url: '/push', init: post({ push_source_name: 'origin_delays', df: { ...ROW, origin: ['SFO'] }, to: null, extra: 1 }), status: 200 },
     { op: ['post', '/write-to-online-store'], url: '/write-to-online-store', init: post({ feature_view_name: 'origin_delays', df: { ...ROW, origin: ['JFK'] }, allow_registry_cache: 'true', extra: 1 }), status: 200 },
     { op: ['post', '/materialize'], url: '/materialize', init: post({}), status: 400 },
