@@ -66,19 +66,11 @@ export interface ViewSelection {
 
 /**
  * Resolve references (`view`, `view:*`, `view:feature`) into per-view selections,
- * in first-mention order. Unknown views or features are an `InputError`; so is a
- * reference given twice (`feature_name_collision`, as Feast refuses it: the answer
- * would have fewer columns than were asked for). References that overlap
- * (`view` and `view:feature`) select the feature once.
+ * in first-mention order. Unknown views or features are an `InputError`.
  */
 export function resolveFeatureRefs(set: Pick<DefinitionSet, 'views'>, refs: readonly string[]): ViewSelection[] {
   const out = new Map<string, { view: FeatureViewDef; features: FeatureDef[] }>();
-  const given = new Set<string>();
   for (const ref of refs) {
-    if (given.has(ref)) {
-      throw new InputError(`feature reference '${ref}' is given twice; give each reference once`, { reference: ref }, 'feature_name_collision');
-    }
-    given.add(ref);
     if (typeof ref !== 'string' || ref.split(':').length > 2) {
       throw new InputError(`'${String(ref)}' is not a feature reference: use view, view:* or view:feature`, { reference: String(ref) }, 'unknown_feature');
     }

@@ -102,7 +102,7 @@ export const ROUTES: readonly RouteDoc[] = [
       'x-featureguard-rows': { description: 'Rows in the dataset', required: true, schema: { type: 'integer' } },
     },
     responses: {
-      400: `${BAD_BODY}; an unknown view, feature or service (\`unknown_feature\`, \`unknown_service\`), two features of one name or a reference given twice (\`feature_name_collision\`), bad entity rows (\`bad_request\`)`,
+      400: `${BAD_BODY}; an unknown view, feature or service (\`unknown_feature\`, \`unknown_service\`), two features of one name (\`feature_name_collision\`), bad entity rows (\`bad_request\`)`,
       422: 'blocked by the guards (`guard_blocked`, the run id in `details`); no dataset',
       500: 'the dataset could not be written (`output_write_failed`), or an unexpected error (`internal`)',
     } },

@@ -46,11 +46,24 @@ function oneTarget(body: unknown): unknown {
   return body;
 }
 
+/**
+ * A reference given twice is refused, as Feast's `_validate_feature_refs` refuses it (the answer would have fewer
+ * columns than were asked for); the SDK and datasets read it once.
+ */
+function refuseRepeatedRefs(refs: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const ref of refs) {
+    if (seen.has(ref)) throw new InputError(`feature reference '${ref}' is given twice; give each reference once`, { reference: ref }, 'feature_name_collision');
+    seen.add(ref);
+  }
+}
+
 export function onlineRoutes(ctx: ServerContext, options: { feast?: boolean } = {}): Hono {
   const app = new Hono();
   app.post('/', ctx.auth.requireScope('read'), async (c) => {
     const raw = await readJson(c, ctx.limits.bodyLimit);
     const body = validateBody<FeastOnlineRequest>('online_features', options.feast ? feastReadBody(raw) : oneTarget(raw));
+    if (body.features) refuseRepeatedRefs(body.features);
     const json = await getOnlineFeaturesJson(
       ctx.project,
       { features: body.features, service: body.feature_service, entities: body.entities, fullFeatureNames: body.full_feature_names === true },
