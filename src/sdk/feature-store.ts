@@ -23,6 +23,7 @@ import type { HistoricalFeaturesRequest, HistoricalFeaturesResult } from '../off
 import type { PushRequest, PushResult } from '../serving/push.js';
 import type { RedeliverResult } from '../alerts/redelivery.js';
 import { verifyDataset, type DatasetVerification } from '../offline/verify-dataset.js';
+import { APPLY_KEYS, checkOptions, HISTORICAL_KEYS, MATERIALIZE_KEYS, ONLINE_KEYS, ONLINE_READ_KEYS, PRUNE_KEYS, PUSH_KEYS, REDELIVER_KEYS, RUN_FILTER_KEYS } from './request-checks.js';
 
 /** A filter of the quality log: `since`/`until` as a `Date`, an instant (`2026-12-01T09:00:00+02:00`) or an age (`7d`). */
 export type QualityLogFilter = Omit<RunFilter, 'since' | 'until'> & { readonly since?: string | Date; readonly until?: string | Date };
@@ -113,29 +114,48 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
     },
     pruneRuns(options) {
       open();
-      if (options === null || typeof options !== 'object') throw new InputError('pruneRuns takes { before, keep?, dryRun? }, e.g. { before: \'90d\' }', undefined, 'bad_request');
+      checkOptions('pruneRuns options', options, PRUNE_KEYS, "{ before, keep?, dryRun? }, e.g. { before: '90d' }");
       return pruneRuns(project.state, { ...options, before: pastCutoff(options.before) });
     },
     plan(definitions) {
       return track(async () => project.registry.plan(defs(definitions)));
     },
     apply(definitions, options) {
-      return track(async () => applyDefinitions(project, defs(definitions), options));
+      return track(async () => {
+        checkOptions('apply options', options, APPLY_KEYS, '{ allowBreaking? }', true);
+        return applyDefinitions(project, defs(definitions), options);
+      });
     },
     materialize(options) {
-      return track(async () => (await import('../materialize/materialize.js')).materialize(project, options));
+      return track(async () => {
+        checkOptions('materialize options', options, MATERIALIZE_KEYS, '{ start, end?, views? } or { incremental: true }');
+        return (await import('../materialize/materialize.js')).materialize(project, options);
+      });
     },
     getOnlineFeatures(request, options) {
-      return track(async () => (await import('../serving/online-features.js')).getOnlineFeatures(project, request, options));
+      return track(async () => {
+        checkOptions('the online features request', request, ONLINE_KEYS, '{ features or service, entities }');
+        checkOptions('online read options', options, ONLINE_READ_KEYS, '{ maxEntities?, feastKeys?, now? }', true);
+        return (await import('../serving/online-features.js')).getOnlineFeatures(project, request, options);
+      });
     },
     getHistoricalFeatures(request) {
-      return track(async () => (await import('../offline/historical.js')).getHistoricalFeatures(project, request));
+      return track(async () => {
+        checkOptions('the historical features request', request, HISTORICAL_KEYS, '{ entities, features or service, … }');
+        return (await import('../offline/historical.js')).getHistoricalFeatures(project, request);
+      });
     },
     push(request) {
-      return track(async () => (await import('../serving/push.js')).push(project, request));
+      return track(async () => {
+        checkOptions('the push request', request, PUSH_KEYS, '{ view, rows, to? }');
+        return (await import('../serving/push.js')).push(project, request);
+      });
     },
     redeliverAlerts(options = {}) {
-      return track(async () => (await import('../alerts/redelivery.js')).sendDueRedeliveries(project, { all: options.all, runId: options.runId }));
+      return track(async () => {
+        checkOptions('redeliverAlerts options', options, REDELIVER_KEYS, '{ all?, runId? }');
+        return (await import('../alerts/redelivery.js')).sendDueRedeliveries(project, { all: options.all, runId: options.runId });
+      });
     },
     close() {
       closing ??= (async () => {
@@ -156,6 +176,7 @@ function qualityLog(runs: RunStore, open: () => void): QualityLog {
     get: (id) => (open(), runs.get(id)),
     list: (filter = {}) => {
       open();
+      checkOptions('the run filter', filter, RUN_FILTER_KEYS, '{ view?, service?, kind?, status?, since?, until?, limit?, offset? }');
       const { since, until, ...rest } = filter;
       return runs.list({
         ...rest,

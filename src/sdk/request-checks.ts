@@ -1,0 +1,84 @@
+/**
+ * Checks of the SDK's request and option objects, made before a service sees them: the HTTP API refuses a
+ * field it does not know so that a misspelt one is not a silent default, and the SDK does the same for its
+ * objects (TypeScript lets extra keys through in anything but an object literal). A snake_case key (the
+ * HTTP body's spelling) is pointed to its camelCase name.
+ *
+ * @example
+ * checkOptions('materialize options', { view: ['a'] }, MATERIALIZE_KEYS, '{ start, end?, views? } or { incremental: true }');
+ * // InputError unknown_option: unknown option 'view' in materialize options (did you mean 'views'?)
+ */
+import { didYouMean } from '../definitions/suggest.js';
+import { InputError } from '../errors.js';
+import type { MaterializeOptions } from '../materialize/types.js';
+import type { HistoricalFeaturesRequest } from '../offline/historical.js';
+import type { PruneOptions } from '../runs/prune.js';
+import type { OnlineFeaturesRequest, OnlineReadOptions } from '../serving/online-features.js';
+import type { PushRequest } from '../serving/push.js';
+import type { QualityLogFilter } from './feature-store.js';
+
+/** Every key of `T`, listed once (the compiler refuses a list that misses one or names another). */
+const keys = <T>(all: Record<keyof T, true>): readonly string[] => Object.keys(all);
+
+export const MATERIALIZE_KEYS = keys<MaterializeOptions>({ start: true, end: true, views: true, incremental: true, guards: true, batchSize: true, guardStage: true, onProgress: true });
+export const HISTORICAL_KEYS = keys<HistoricalFeaturesRequest>({
+  entities: true, features: true, service: true, fullFeatureNames: true, availability: true, timestampColumn: true, splitAt: true,
+  testFraction: true, out: true, format: true, allowFailedChecks: true, disableGuards: true, baseDir: true, onProgress: true, signal: true,
+});
+export const ONLINE_KEYS = keys<OnlineFeaturesRequest>({ features: true, service: true, entities: true, fullFeatureNames: true });
+export const ONLINE_READ_KEYS = keys<OnlineReadOptions>({ maxEntities: true, feastKeys: true, now: true });
+export const PUSH_KEYS = keys<PushRequest>({ view: true, rows: true, to: true, ignoreUnknownColumns: true });
+export const PRUNE_KEYS = keys<PruneOptions>({ before: true, keep: true, dryRun: true });
+export const RUN_FILTER_KEYS = keys<QualityLogFilter>({ view: true, service: true, kind: true, status: true, since: true, until: true, limit: true, offset: true });
+export const APPLY_KEYS = keys<{ allowBreaking?: boolean }>({ allowBreaking: true });
+export const REDELIVER_KEYS = keys<{ all?: boolean; runId?: string }>({ all: true, runId: true });
+
+const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * Refuse `value` unless it is an object (`optional`: or undefined) whose own keys are all in `known`: not an
+ * object is `invalid_request` (what `shape` shows), an unknown key `unknown_option` with the likely intended one.
+ */
+export function checkOptions(what: string, value: unknown, known: readonly string[], shape: string, optional = false): void {
+  if (value === undefined && optional) return;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InputError(`${what} must be an object ${shape}, not ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}`, undefined, 'invalid_request');
+  }
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue;
+    const hint = known.includes(camel(key)) ? ` (did you mean '${camel(key)}'?)` : didYouMean(key, known);
+    throw new InputError(`unknown option '${key}' in ${what}${hint}`, { option: key }, 'unknown_option');
+  }
+}
+
+/** `features` of a request: a list (a single reference given as a string would be read one character at a time). */
+export function checkFeatureList(features: unknown): void {
+  if (features !== undefined && !Array.isArray(features)) {
+    throw new InputError(`features must be a list of feature references (view, view:* or view:feature), e.g. ['${typeof features === 'string' ? features : 'view:feature'}']`, undefined, 'invalid_request');
+  }
+}
+
+/** `maxEntities` of an online read: a whole number from 1 (otherwise the refusal would blame `server.max_entities`). */
+export function checkMaxEntities(options: OnlineReadOptions | undefined): void {
+  const max = options?.maxEntities;
+  if (max !== undefined && (!Number.isSafeInteger(max) || max < 1)) {
+    throw new InputError(`invalid maxEntities ${String(max)}: a whole number from 1`, { maxEntities: String(max) }, 'bad_request');
+  }
+}
+
+/**
+ * Pushed rows holding an invalid `Date` (`new Date('x')`): refused as such, in the form of the push's own
+ * `invalid_rows` error (the JSON check would only say the value is not a string).
+ */
+export function checkPushedDates(request: PushRequest): void {
+  if (!Array.isArray(request.rows)) return;
+  request.rows.forEach((row, i) => {
+    if (row === null || typeof row !== 'object') return;
+    for (const [column, v] of Object.entries(row)) {
+      if (v instanceof Date && Number.isNaN(v.getTime())) {
+        const problem = { row: i, path: `/${i}/${column}`, message: 'an invalid Date' };
+        throw new InputError(`1 problem(s) in pushed rows for view '${String(request.view)}'; first: row ${i} at ${problem.path}: an invalid Date`, { problems: [problem] }, 'invalid_rows');
+      }
+    }
+  });
+}

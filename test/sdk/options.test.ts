@@ -1,0 +1,74 @@
+/**
+ * The SDK's request and option objects are checked as the HTTP API checks its bodies: an unknown or misspelt
+ * key is an `unknown_option` error naming the likely intended one (the camelCase name for the HTTP body's
+ * snake_case spelling), and a missing request object is an `InputError`, not a TypeError. (A review's findings.)
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InputError, openFeatureStore, type FeatureStore } from '../../src/sdk/index.js';
+import { guardBench, type GuardBench } from '../guards/helpers.js';
+
+let bench: GuardBench;
+let store: FeatureStore;
+beforeAll(async () => {
+  bench = await guardBench();
+  store = await openFeatureStore(bench.dir);
+});
+afterAll(async () => {
+  await store?.close();
+  await bench?.close();
+});
+
+const refusal = async (work: () => unknown): Promise<InputError> => {
+  try {
+    await work();
+  } catch (e) {
+    expect(e).toBeInstanceOf(InputError);
+    return e as InputError;
+  }
+  throw new Error('not refused');
+};
+
+describe('unknown option keys', () => {
+  it('are refused with a suggestion, even when TypeScript lets them through (a variable, not a literal)', async () => {
+    const opts = { incremental: true, view: ['delays'] };
+    expect(await refusal(() => store.materialize(opts))).toMatchObject({ code: 'unknown_option', message: expect.stringContaining("unknown option 'view' in materialize options (did you mean 'views'?)") });
+    const req = { features: ['delays:delay'], entities: [{ airport: 'SEA', event_timestamp: new Date() }], test_fraction: 0.5 };
+    expect(await refusal(() => store.getHistoricalFeatures(req))).toMatchObject({ code: 'unknown_option', message: expect.stringContaining("'test_fraction'"), details: { option: 'test_fraction' } });
+    expect((await refusal(() => store.getHistoricalFeatures(req))).message).toContain("did you mean 'testFraction'?");
+  });
+
+  it('snake_case keys get their camelCase name in every request and options object', async () => {
+    const bad = { full_feature_names: true };
+    const online = await refusal(() => store.getOnlineFeatures({ features: ['delays:delay'], entities: { airport: ['SEA'] }, ...bad }));
+    expect(online.message).toContain("unknown option 'full_feature_names' in the online features request (did you mean 'fullFeatureNames'?)");
+    const read = await refusal(() => store.getOnlineFeatures({ features: ['delays:delay'], entities: { airport: ['SEA'] } }, { max_entities: 5 } as never));
+    expect(read.message).toContain("did you mean 'maxEntities'?");
+    const push = await refusal(() => store.push({ view: 'delays', rows: [], ignore_unknown_columns: true } as never));
+    expect(push.message).toContain("did you mean 'ignoreUnknownColumns'?");
+    expect((await refusal(() => store.pruneRuns({ before: '90d', dry_run: true } as never))).message).toContain("did you mean 'dryRun'?");
+    expect((await refusal(() => store.apply(undefined, { allow_breaking: true } as never))).message).toContain("did you mean 'allowBreaking'?");
+    expect((await refusal(() => store.redeliverAlerts({ run_id: 'x' } as never))).message).toContain("did you mean 'runId'?");
+    expect((await refusal(() => store.runs.list({ views: 'delays' } as never))).message).toContain("did you mean 'view'?");
+  });
+
+  it('a key far from every known one is refused without a guess', async () => {
+    const e = await refusal(() => store.materialize({ incremental: true, zzzzzz: 1 } as never));
+    expect(e.message).toBe("unknown option 'zzzzzz' in materialize options");
+  });
+});
+
+describe('missing request objects', () => {
+  it('are an InputError naming the shape, not a TypeError', async () => {
+    for (const work of [
+      () => store.getOnlineFeatures(null as never),
+      () => store.getHistoricalFeatures(null as never),
+      () => store.materialize(null as never),
+      () => store.materialize(undefined as never),
+      () => store.push(null as never),
+      () => store.apply(undefined, null as never),
+      () => store.getOnlineFeatures({ features: ['delays:delay'], entities: { airport: ['SEA'] } }, null as never),
+    ]) {
+      expect(await refusal(work)).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/must be an object \{.*\}, not (null|undefined)$/) });
+    }
+  });
+});
