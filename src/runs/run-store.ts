@@ -58,6 +58,9 @@ CREATE TABLE IF NOT EXISTS profiles (
 type Row = Record<string, unknown>;
 
 const EMPTY_COUNTS = { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 };
+/** Every run kind and status (the compiler refuses a list that misses one): what a filter may name. */
+const RUN_KINDS: Record<RunKind, true> = { materialize: true, dataset: true, push: true, check: true };
+const RUN_STATUSES: Record<RunStatus, true> = { running: true, success: true, warned: true, blocked: true, failed: true };
 
 function toRun(r: Row): Run {
   const json = (v: unknown) => (v == null ? null : JSON.parse(String(v)));
@@ -311,6 +314,9 @@ export function openRunStore(db: StateDb): RunStore {
       for (const [name, n] of [['limit', limit], ['offset', offset]] as const) {
         if (!Number.isSafeInteger(n) || n < 0) throw new InputError(`invalid ${name} ${String(n)}: a whole number from 0`, { [name]: String(n) }, 'bad_request');
       }
+      // A kind or status no run has would match nothing: a typo, refused as the limit is.
+      if (filter.kind && !Object.hasOwn(RUN_KINDS, filter.kind)) throw new InputError(`invalid kind '${String(filter.kind)}': ${Object.keys(RUN_KINDS).join(', ')}`, { kind: String(filter.kind) }, 'bad_request');
+      if (filter.status && !Object.hasOwn(RUN_STATUSES, filter.status)) throw new InputError(`invalid status '${String(filter.status)}': ${Object.keys(RUN_STATUSES).join(', ')}`, { status: String(filter.status) }, 'bad_request');
       const where: string[] = [];
       const args: unknown[] = [];
       for (const k of ['view', 'service', 'kind', 'status'] as const) {
@@ -335,6 +341,11 @@ export function openRunStore(db: StateDb): RunStore {
       return { runs: rows.map(toRun), total };
     },
     recent(view, statuses, n) {
+      // As in `list`: SQLite fails a fraction with SQLITE_MISMATCH and reads a negative limit as none.
+      if (!Number.isSafeInteger(n) || n < 1) throw new InputError(`invalid n ${String(n)}: a whole number from 1`, { n: String(n) }, 'bad_request');
+      if (!Array.isArray(statuses) || statuses.some((st) => !Object.hasOwn(RUN_STATUSES, st))) {
+        throw new InputError(`statuses must be a list of run statuses (${Object.keys(RUN_STATUSES).join(', ')})`, undefined, 'bad_request');
+      }
       const marks = statuses.map(() => '?').join(', ');
       const rows = db
         .prepare(`SELECT * FROM runs WHERE view = ? AND status IN (${marks}) ORDER BY started_at DESC LIMIT ?`)

@@ -72,3 +72,20 @@ describe('missing request objects', () => {
     }
   });
 });
+
+describe('store.runs arguments', () => {
+  it('recent takes a whole number from 1 and a list of statuses', async () => {
+    expect(store.runs.recent('delays', ['success'], 3)).toEqual([]);
+    for (const n of [1.5, -1, 0, Number.NaN]) {
+      expect(await refusal(() => store.runs.recent('delays', ['success'], n))).toMatchObject({ code: 'bad_request', message: `invalid n ${String(n)}: a whole number from 1` });
+    }
+    expect((await refusal(() => store.runs.recent('delays', 'success' as never, 3))).message).toMatch(/^statuses must be a list of run statuses/);
+    expect((await refusal(() => store.runs.recent('delays', ['bogus' as never], 3))).message).toMatch(/^statuses must be a list of run statuses/);
+  });
+
+  it('list refuses a status or kind no run has, as it refuses a bad limit', async () => {
+    expect(await refusal(() => store.runs.list({ status: 'bogus' as never }))).toMatchObject({ code: 'bad_request', message: "invalid status 'bogus': running, success, warned, blocked, failed" });
+    expect(await refusal(() => store.runs.list({ kind: 'bogus' as never }))).toMatchObject({ code: 'bad_request', message: "invalid kind 'bogus': materialize, dataset, push, check" });
+    expect(store.runs.list({ status: 'failed', kind: 'push' }).total).toBe(0);
+  });
+});
