@@ -87,9 +87,13 @@ export interface HistoricalFeaturesRequest {
   readonly signal?: AbortSignal;
 }
 
-/** The error of a build whose signal aborted. */
-function cancelled(): FeatureguardError {
-  return new FeatureguardError('cancelled', 'the dataset build was cancelled (the client went away)', { status: 499, exitCode: 130 });
+/**
+ * The error of a build whose signal aborted. A stream is what the HTTP API builds (its signal is the request's:
+ * the client went away); a build through the SDK was cancelled by its caller's signal.
+ */
+function cancelled(outputKind: string): FeatureguardError {
+  const why = outputKind.startsWith('stream:') ? 'the client went away' : 'its signal was aborted';
+  return new FeatureguardError('cancelled', `the dataset build was cancelled (${why})`, { status: 499, exitCode: 130 });
 }
 
 export interface HistoricalFeaturesResult {
@@ -171,7 +175,7 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
   const splitAtMicros = request.splitAt === undefined ? null : parseInstantMicros(request.splitAt, 'splitAt');
   const steps = 4;
   const progress = (phase: DatasetProgress['phase'], step: number, rows?: number) => {
-    if (request.signal?.aborted) throw cancelled();
+    if (request.signal?.aborted) throw cancelled(outputKind);
     request.onProgress?.({ phase, step, steps, rows });
   };
   const engine = await project.engine();
@@ -287,7 +291,7 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
     return { conn, facts, parts, selectAll: select(), status, guard, run, cleanup, alert };
   } catch (caught) {
     // An interrupted statement is the cancellation, whatever DuckDB called it.
-    const e = request.signal?.aborted ? cancelled() : caught;
+    const e = request.signal?.aborted ? cancelled(outputKind) : caught;
     listed(new Map()); // a build that failed before listing them: the fingerprints (never used) must not wait
     project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
     await cleanup();
@@ -519,7 +523,7 @@ export async function buildDatasetStream(
     bytes = await datasetBytes(p.conn, part.select, format);
   } catch (caught) {
     const e = request.signal?.aborted
-      ? cancelled()
+      ? cancelled('stream:')
       : new FeatureguardError('output_write_failed', `could not write the dataset as ${format}: ${(caught as Error).message.split('\n')[0]}`, { status: 500, exitCode: 3, cause: caught });
     project.runs.update(run.id, { status: 'failed', message: e.message });
     await p.cleanup();
@@ -544,7 +548,7 @@ export async function buildDatasetStream(
       failed = true;
       const why = request.signal?.aborted ? 'the client went away before the dataset was sent whole' : `streaming failed: ${(e as Error).message.split('\n')[0]}`;
       project.runs.update(run.id, { status: 'failed', message: why });
-      throw request.signal?.aborted ? cancelled() : e;
+      throw request.signal?.aborted ? cancelled('stream:') : e;
     } finally {
       // A reader that stopped early (the client went away): the run says the dataset was not delivered.
       if (!sent && !failed) project.runs.update(run.id, { status: 'failed', message: NOT_DELIVERED });

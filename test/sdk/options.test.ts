@@ -89,3 +89,27 @@ describe('store.runs arguments', () => {
     expect(store.runs.list({ status: 'failed', kind: 'push' }).total).toBe(0);
   });
 });
+
+describe('messages that name the argument', () => {
+  it('a single feature reference given as a string: features must be a list', async () => {
+    const e = await refusal(() => store.getHistoricalFeatures({ features: 'delays:delay' as never, entities: [{ airport: 'SEA', event_timestamp: new Date('2024-02-01T00:00:00Z') }] }));
+    expect(e).toMatchObject({ code: 'invalid_request', message: "features must be a list of feature references (view, view:* or view:feature), e.g. ['delays:delay']" });
+  });
+
+  it('an invalid Date in pushed rows is called that', async () => {
+    const e = await refusal(() => store.push({ view: 'delays', rows: [{ airport: 'SEA', event_timestamp: new Date('2024-02-01T00:00:00Z') }, { airport: 'SEA', event_timestamp: new Date('x') }] }));
+    expect(e).toMatchObject({ code: 'invalid_rows', message: "1 problem(s) in pushed rows for view 'delays'; first: row 1 at /1/event_timestamp: an invalid Date" });
+  });
+
+  it('a dataset build cancelled by its signal says so (not that a client went away)', async () => {
+    const e = await store.getHistoricalFeatures({ features: ['delays:delay'], entities: [{ airport: 'SEA', event_timestamp: new Date('2024-02-01T00:00:00Z') }], signal: AbortSignal.abort() }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'cancelled', status: 499, message: 'the dataset build was cancelled (its signal was aborted)' });
+  });
+
+  it('maxEntities below 1 is blamed on the argument, not on server.max_entities', async () => {
+    for (const max of [0, -5, 1.5]) {
+      const e = await refusal(() => store.getOnlineFeatures({ features: ['delays:delay'], entities: { airport: ['SEA'] } }, { maxEntities: max }));
+      expect(e).toMatchObject({ code: 'bad_request', message: `invalid maxEntities ${max}: a whole number from 1` });
+    }
+  });
+});
