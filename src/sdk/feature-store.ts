@@ -15,6 +15,7 @@ import { applyDefinitions, type ApplyDefinitionsResult } from '../registry/apply
 import type { Plan } from '../registry/types.js';
 import { failOrphanedRunsIfWritable, takeDueAlerts, type RunStore } from '../runs/run-store.js';
 import type { CheckResult, Run, RunFilter, RunStatus } from '../runs/types.js';
+import type { ColumnProfile } from '../guards/profile-types.js';
 import { parseAgeOrInstant } from '../time/instant.js';
 import { pastCutoff, pruneRuns, type PruneOptions, type PruneResult } from '../runs/prune.js';
 import type { MaterializeOptions, MaterializeResult } from '../materialize/types.js';
@@ -35,9 +36,10 @@ export interface QualityLog {
   /** The last `n` runs of a view with one of the given statuses, newest first. */
   recent(view: string, statuses: readonly RunStatus[], n: number): Run[];
   results(runId: string): CheckResult[];
-  profiles(runId: string): { column: string; slice: string | null; profile: unknown }[];
+  /** The column profiles the guards recorded for a run (`slice` `column=value` for a slice's, else null). */
+  profiles(runId: string): { column: string; slice: string | null; profile: ColumnProfile }[];
   /** One column's profile, or null. */
-  profile(runId: string, column: string, slice?: string | null): unknown | null;
+  profile(runId: string, column: string, slice?: string | null): ColumnProfile | null;
 }
 
 export interface FeatureStore {
@@ -189,7 +191,8 @@ function qualityLog(runs: RunStore, open: () => void): QualityLog {
     },
     recent: (view, statuses, n) => (open(), runs.recent(view, statuses, n)),
     results: (runId) => (open(), runs.results(runId)),
-    profiles: (runId) => (open(), runs.profiles(runId)),
-    profile: (runId, column, slice) => (open(), runs.profile(runId, column, slice)),
+    // The guard stage records `ColumnProfile`s (masked ones for PII columns), which the store keeps as JSON.
+    profiles: (runId) => (open(), runs.profiles(runId) as { column: string; slice: string | null; profile: ColumnProfile }[]),
+    profile: (runId, column, slice) => (open(), runs.profile(runId, column, slice) as ColumnProfile | null),
   };
 }
