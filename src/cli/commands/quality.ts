@@ -304,6 +304,11 @@ function formatCheck(run: Run, verdict: string, reason: string | null, results: 
   if (reason) lines.push(`blocked: ${escapeUnsafeText(reason)}`);
   for (const r of results.filter((x) => x.status !== 'pass' && x.status !== 'skipped')) lines.push(`  ${formatCheckResult(r)}`);
   const c = run.counts;
-  lines.push(`${c.pass} passed, ${c.warn} warned, ${c.fail} failed, ${c.error} errors, ${c.skipped} skipped`);
+  // Drift with no reference is skipped, not failed: said on the summary line, or a CI job believes drift is guarded.
+  const noReference = results.find((x) => x.check === 'drift' && x.status === 'skipped' && x.message.startsWith('no reference yet'));
+  const drift = noReference
+    ? `; drift not checked: no reference (${escapeUnsafeText(noReference.message.replace(/^no reference yet: /, ''))}; pin one with featureguard baseline pin --from-dataset or --from-run)`
+    : '';
+  lines.push(`${c.pass} passed, ${c.warn} warned, ${c.fail} failed, ${c.error} errors, ${c.skipped} skipped${drift}`);
   return lines.join('\n');
 }
