@@ -13,6 +13,7 @@ import { registerServeCommands } from './commands/serve.js';
 import { registerQualityCommands } from './commands/quality.js';
 import { VERSION } from '../version.js';
 import { exitInterrupted } from '../state/interrupt.js';
+import { unappliedMessage } from './unapplied-hint.js';
 
 const modules: RegisterCommands[] = [
   registerProjectCommands,
@@ -107,6 +108,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (isFeatureguardError(e)) {
+      // A name in the files but not in the registry: say to apply, not "did you mean" the applied name.
+      if (project) e.message = (await unappliedMessage(project, e.code, e.message).catch(() => undefined)) ?? e.message;
       if (program.opts<GlobalOptions>().json) io.err(JSON.stringify({ error: e.toJSON() }, null, 2));
       else io.err(`error: ${e.message}`);
       return e.exitCode;

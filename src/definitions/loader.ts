@@ -354,3 +354,26 @@ export function validateDefinitions(input: readonly unknown[], root: string | So
   if (problems.length > 0) throw new DefinitionError(sortProblems(problems));
   return defs.map((d) => deepFreeze(d));
 }
+
+/**
+ * The objects of every definition file as parsed, unvalidated (no schema, no cross-references, no source read):
+ * cheap enough for an error message to say where a name is defined. Unreadable files and parse problems are skipped.
+ */
+export function parseDefinitionObjects(root: string, config: ProjectConfig): ParsedObject[] {
+  const folder = config.definitions ?? 'features';
+  const dir = resolveInProject(root, folder);
+  if (dir === undefined || !existsSync(dir) || !statSync(dir).isDirectory()) return [];
+  const prefix = relative(root, dir).split(sep).join('/');
+  const out: ParsedObject[] = [];
+  for (const rel of listDefinitionFiles(dir, '', [], prefix).filter((f) => prefix !== '' || f !== CONFIG_FILE_NAME)) {
+    const file = prefix ? `${prefix}/${rel}` : rel;
+    const text = readDefinitionText(join(dir, rel), file, []);
+    if (text === undefined) continue;
+    try {
+      out.push(...parseDefinitionFile(file, text).objects);
+    } catch {
+      // Too deeply nested to parse: validate says so; a hint has nothing to find there.
+    }
+  }
+  return out;
+}

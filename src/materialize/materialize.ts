@@ -21,6 +21,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { NOT_JUDGED, alertFinishedRun, sendDueAlerts } from '../alerts/dispatch.js';
 import { onlineDefinition, viewJoinKeys } from '../definitions/definition-set.js';
 import type { DefinitionSet, FeatureViewDef } from '../definitions/types.js';
+import { didYouMean } from '../definitions/suggest.js';
 import { FeatureguardError, InputError, isCallerError } from '../errors.js';
 import { castFeaturesSql, rawViewRelationSql } from '../guards/raw-relation.js';
 import type { GuardStageResult } from '../guards/stage.js';
@@ -55,7 +56,7 @@ export function materializableViews(set: DefinitionSet, names?: readonly string[
     // A view named twice is materialized once (it held its own lease: "already being materialized by" itself).
     return [...new Set(names)].map((name) => {
       const v = set.views.get(name);
-      if (!v) throw new InputError(`unknown feature view '${name}'`, { known: [...set.views.keys()] }, 'unknown_view');
+      if (!v) throw new InputError(`unknown feature view '${name}'${didYouMean(name, set.views.keys())}`, { known: [...set.views.keys()] }, 'unknown_view');
       if (!v.online) throw new InputError(`feature view '${name}' is not online: set online: true to materialize it`, { view: name }, 'view_not_online');
       return v;
     });

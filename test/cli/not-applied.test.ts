@@ -1,0 +1,48 @@
+/**
+ * A view, service or feature edited into the project's files but not applied: the CLI says to apply, instead of
+ * "unknown" with a did-you-mean pointing back at the applied name.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './cli-io.js';
+import { writeSmallProject } from './small-project.js';
+
+let dir: string;
+const fg = (...argv: string[]) => runCli(['--project', dir, ...argv]);
+beforeAll(() => {
+  dir = writeSmallProject('fg-not-applied-');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('a name defined in the files but not applied', () => {
+  it('on an empty registry: the error says it is defined in FILE:LINE but not applied', async () => {
+    const r = await fg('materialize', '--views', 'stats', '--start', '2001-01-01', '--end', '2001-01-02');
+    expect([r.code, r.err]).toEqual([2, "error: unknown feature view 'stats': feature view 'stats' is defined in features/defs.yaml:11 but not applied; run `featureguard apply`"]);
+    const none = await fg('materialize', '--views', 'nope', '--start', '2001-01-01', '--end', '2001-01-02');
+    expect(none.err).toBe("error: unknown feature view 'nope': nothing is applied yet in this project; run `featureguard apply`");
+  });
+
+  it('after an edit: a renamed view, a new feature and a new service are said to be not applied, without the did-you-mean', async () => {
+    expect((await fg('apply')).code).toBe(0);
+    const file = join(dir, 'features', 'defs.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('name: stats', 'name: stats_v2').replace('features: [stats]', 'features: [stats_v2]')
+      .replace('  - {name: n, type: int64, min: 0}', '  - {name: n, type: int64, min: 0}\n  - {name: m, type: int64}') + '---\nkind: feature_service\nname: svc2\nfeatures: [stats_v2]\n');
+    const view = await fg('materialize', '--views', 'stats_v2', '--start', '2001-01-01', '--end', '2001-01-02');
+    expect([view.code, view.err]).toEqual([2, "error: unknown feature view 'stats_v2': feature view 'stats_v2' is defined in features/defs.yaml:11 but not applied; run `featureguard apply`"]);
+    const ref = await fg('online', 'get', '--features', 'stats_v2:n', '--entity', 'origin=SEA');
+    expect(ref.err).toBe("error: unknown feature view 'stats_v2' in reference 'stats_v2:n': feature view 'stats_v2' is defined in features/defs.yaml:11 but not applied; run `featureguard apply`");
+    const service = await fg('--json', 'online', 'get', '--service', 'svc2', '--entity', 'origin=SEA');
+    expect(JSON.parse(service.err).error).toMatchObject({ code: 'unknown_service', message: expect.stringContaining("feature service 'svc2' is defined in features/defs.yaml:") });
+    // A typo still gets its did-you-mean, now from materialize too.
+    const typo = await fg('materialize', '--views', 'stat', '--start', '2001-01-01', '--end', '2001-01-02');
+    expect(typo.err).toBe("error: unknown feature view 'stat' (did you mean 'stats'?)");
+  });
+
+  it('a feature added to an applied view is said to be not applied', async () => {
+    const file = join(dir, 'features', 'defs.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('name: stats_v2', 'name: stats'));
+    const r = await fg('online', 'get', '--features', 'stats:m', '--entity', 'origin=SEA');
+    expect(r.err).toBe("error: unknown feature 'm' in view 'stats': feature 'm' of view 'stats' is defined in features/defs.yaml:19 but not applied; run `featureguard apply`");
+  });
+});
