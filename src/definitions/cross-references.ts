@@ -265,3 +265,34 @@ export function alertReferenceProblems(alerts: readonly { readonly name: string;
   });
   return problems;
 }
+
+/**
+ * Service features named like a join key of another view of the same service: the dataset's (and an online read's)
+ * column of that name would be both the key and the feature, so every build or read without full feature names
+ * fails. A warning of `validate` (full feature names do work), at the service's reference that brings the feature in.
+ */
+export function serviceKeyNameWarnings(defs: readonly Definition[]): DefinitionProblem[] {
+  const views = new Map(defs.filter((d): d is FeatureViewDef => d.kind === 'feature_view').map((v) => [v.name, v]));
+  const entities = new Map(defs.filter((d): d is EntityDef => d.kind === 'entity').map((e) => [e.name, e]));
+  const out: DefinitionProblem[] = [];
+  for (const s of defs) {
+    if (s.kind !== 'feature_service') continue;
+    const viewNames = [...new Set([...s.features, ...(s.label ? [s.label] : [])].map((ref) => ref.split(':', 1)[0]))];
+    // join key -> the first view of the service keyed by it
+    const keyOwner = new Map<string, string>();
+    for (const name of viewNames) for (const e of views.get(name)?.entities ?? []) for (const k of entities.get(e)?.join_keys ?? []) if (!keyOwner.has(k.name)) keyOwner.set(k.name, name);
+    s.features.forEach((ref, i) => {
+      const [viewName, featureName] = ref.split(':', 2) as [string, string | undefined];
+      const view = views.get(viewName);
+      if (!view) return;
+      const own = new Set(view.entities.flatMap((e) => entities.get(e)?.join_keys.map((k) => k.name) ?? []));
+      for (const f of view.features) {
+        if (featureName !== undefined && featureName !== '*' && f.name !== featureName) continue;
+        const keyView = keyOwner.get(f.name);
+        if (keyView === undefined || own.has(f.name)) continue;
+        out.push(problemAt(s, `/features/${i}`, `feature '${viewName}:${f.name}' is named like join key '${f.name}' of view '${keyView}' in this service: datasets and online reads without full feature names fail; rename the feature`));
+      }
+    });
+  }
+  return out;
+}

@@ -112,8 +112,14 @@ export function reconcileWithEntities(plan: DatasetPlan, entityColumns: readonly
       const clash = have.get(foldAscii(f.column));
       if (clash !== undefined) {
         const same = clash === f.column ? '' : ` (column names ignore case)`;
+        // The column is a join key another view of the plan needs: renaming it would break that join.
+        const key = joinKeys.find((k) => foldAscii(k.name) === foldAscii(clash));
+        const keyView = key && views.find((w) => w !== v && w.view.entities.includes(key.entity))?.view.name;
+        const fix = keyView !== undefined
+          ? `rename the feature (it clashes with join key '${key!.name}' of view '${keyView}')${plan.fullFeatureNames ? '' : ' or use full feature names'}`
+          : plan.fullFeatureNames ? 'rename that column' : 'rename that column or use full feature names';
         throw new InputError(
-          `feature '${v.view.name}:${f.feature}' would be output as '${f.column}', which is already a column of the entity rows${same ? `, '${clash}'${same}` : ''}; ${plan.fullFeatureNames ? 'rename that column' : 'rename that column or use full feature names'}`,
+          `feature '${v.view.name}:${f.feature}' would be output as '${f.column}', which is already a column of the entity rows${same ? `, '${clash}'${same}` : ''}; ${fix}`,
           { column: clash, view: v.view.name },
           'feature_name_collision',
         );

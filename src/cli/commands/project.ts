@@ -92,6 +92,7 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       }
       const counts = countKinds(defs ?? []);
       const warnings = alertSettingWarnings(project.config.alerts ?? []);
+      if (defs) warnings.push(...(await import('../../definitions/cross-references.js')).serviceKeyNameWarnings(defs));
       ctx.print({ ok: problems.length === 0, project: project.config.project, counts, problems, warnings }, () =>
         [
           problems.length === 0
