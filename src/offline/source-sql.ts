@@ -363,9 +363,14 @@ export function sourceUnreadable(view: string, source: SourceDef, cause: unknown
   const where = sourceLocation(source);
   const said = readFailureText(cause, root);
   // A column the files lack resolves to the alias of the same name in featureguard's SELECT, and DuckDB then
-  // speaks of "referenced before it is defined": say what it means.
-  const missing = /Column "([^"]+)" referenced that exists in the SELECT clause/.exec(said)?.[1];
-  const reason = missing === undefined ? said : `column '${missing}' is not in the source's files (${said})`;
+  // speaks of "referenced before it is defined" (or, for an alias with side effects such as a timestamp cast,
+  // "Alias … referenced"): say what it means, in featureguard's words; the binder text stays in the cause.
+  const missing = /Column "([^"]+)" referenced that exists in the SELECT clause|Alias "([^"]+)" referenced - but the expression has side effects/.exec(said);
+  const column = missing?.[1] ?? missing?.[2];
+  const mapped = column === undefined ? undefined : source.field_mapping?.[column];
+  const reason = column === undefined
+    ? said
+    : `column '${column}' is not in the source's files${mapped !== undefined ? ` (field_mapping maps it to '${mapped}')` : ''}: a feature, join key or timestamp the definitions declare and the files lack; fix the definition or the files, then apply (\`featureguard validate\` names the definition's file and line)`;
   return new FeatureguardError('source_unreadable', `feature view '${view}' could not read its source '${source.name}' (${where.label}): ${reason}`, {
     status: 500, exitCode: 3, details: { view, source: source.name, ...where.details, reason }, cause,
   });
