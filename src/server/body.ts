@@ -216,6 +216,9 @@ function numbersOutside(body: unknown): unknown {
 export function bodyProblems(errors: readonly ErrorObject[] | null | undefined): BodyProblem[] {
   const all = (errors ?? []).map((e) => ({
     keyword: e.keyword,
+    // The `{type: 'null'}` branch of a nullable value's `anyOf`: its "must be null" only repeats another error.
+    nullBranch: e.keyword === 'type' && (e.params as { type?: unknown }).type === 'null' && /\/anyOf\/\d+\/type$/.test(e.schemaPath),
+    branchType: e.keyword === 'type' && /\/anyOf\/\d+\/type$/.test(e.schemaPath) ? String((e.params as { type?: unknown }).type) : undefined,
     path: e.instancePath || '/',
     message: e.keyword === 'additionalProperties'
       ? `unknown property '${String((e.params as { additionalProperty?: string }).additionalProperty)}'`
@@ -224,11 +227,16 @@ export function bodyProblems(errors: readonly ErrorObject[] | null | undefined):
         : (e.message ?? 'invalid'),
   }));
   const combinators = new Set(['oneOf', 'anyOf', 'if', 'not']);
-  const specific = all.filter((p) => !combinators.has(p.keyword));
+  const otherAt = new Set(all.filter((p) => !p.nullBranch && !combinators.has(p.keyword)).map((p) => p.path));
+  const specific = all.filter((p) => !combinators.has(p.keyword) && !(p.nullBranch && otherAt.has(p.path)));
   const chosen = specific.length > 0 ? specific : all;
+  // One value failing every type branch of an `anyOf` (an int64's integer or digit string) is one problem:
+  // "must be integer or string", said where the first branch was.
+  const branchTypes = new Map<string, string[]>();
+  for (const p of chosen) if (p.branchType !== undefined) branchTypes.set(p.path, [...(branchTypes.get(p.path) ?? []), p.branchType]);
   const seen = new Set<string>();
   return chosen
-    .map(({ path, message }) => ({ path, message }))
+    .map(({ path, message, branchType }) => ({ path, message: branchType !== undefined ? `must be ${[...new Set(branchTypes.get(path))].join(' or ')}` : message }))
     .filter((p) => {
       const k = `${p.path} ${p.message}`;
       return seen.has(k) ? false : (seen.add(k), true);
