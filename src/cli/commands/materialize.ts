@@ -8,7 +8,7 @@
  * featureguard online get --features airport_hourly:mean_delay --entity origin=SEA,SFO
  */
 import type { Command } from 'commander';
-import { InputError } from '../../errors.js';
+import { InputError, isFeatureguardError } from '../../errors.js';
 import type { MaterializeResult } from '../../materialize/types.js';
 import { guardsSkipped } from './quality-format.js';
 import type { OnlineFeaturesResponse } from '../../serving/online-features.js';
@@ -51,7 +51,10 @@ function formatResults(results: readonly MaterializeResult[]): string {
   return [pad(rows), ...notes].join('\n');
 }
 
-/** `{origin: ['SEA', 'SFO']}` from `--entity origin=SEA,SFO` or repeated `--entity origin=SEA --entity origin=SFO`. */
+/**
+ * `{origin: ['SEA', 'SFO']}` from `--entity origin=SEA,SFO` or repeated `--entity origin=SEA --entity origin=SFO`.
+ * A comma inside a value is written `\,` (`--entity 'sku=SKU\\,X'`), a backslash `\\`.
+ */
 export function parseEntityFlags(flags: readonly string[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const flag of flags) {
@@ -59,11 +62,37 @@ export function parseEntityFlags(flags: readonly string[]): Record<string, strin
       const eq = part.indexOf('=');
       if (eq <= 0) throw new Error(`--entity expects key=value (e.g. origin=SEA), got '${part}'`);
       const key = part.slice(0, eq).trim();
-      (out[key] ??= []).push(...part.slice(eq + 1).split(',').map((v) => v.trim()));
+      (out[key] ??= []).push(...splitValues(part.slice(eq + 1)));
     }
   }
   return out;
 }
+
+/** Values split at commas not escaped by a backslash, trimmed; `\,` is a comma and `\\` a backslash. */
+function splitValues(text: string): string[] {
+  const values: string[] = [];
+  let current = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\' && (text[i + 1] === ',' || text[i + 1] === '\\')) current += text[++i];
+    else if (c === ',') {
+      values.push(current.trim());
+      current = '';
+    } else current += c;
+  }
+  values.push(current.trim());
+  return values;
+}
+
+/** A length mismatch after a value was split at a comma: say how to keep a comma in a value. */
+function withCommaHint(e: unknown, flags: readonly string[]): unknown {
+  if (!isFeatureguardError(e) || e.code !== 'bad_entity' || !/different lengths/.test(e.message) || !splitAtComma(flags)) return e;
+  e.message = `${e.message}: --entity splits values at commas; write a comma inside a value as \\, (--entity 'sku=SKU\\,X')`;
+  return e;
+}
+
+/** Whether an `--entity` flag split a value at a comma (a length mismatch then says how to keep the comma). */
+const splitAtComma = (flags: readonly string[]) => flags.some((f) => /(^|[^\\]),/.test(f));
 
 /** What JSON.stringify leaves as it is of the unsafe characters (DEL, C1 controls, bidirectional controls). */
 const UNESCAPED_BY_JSON = new RegExp(`[\\u007f-\\u009f${BIDI_CONTROL_CLASS}]`, 'g');
@@ -148,7 +177,7 @@ export function registerMaterializeCommands(program: Command, ctx: CommandContex
     .description('read online features for entities (the same response as POST /v1/online-features)')
     .option('--features <refs>', 'comma-separated references view:feature or view (repeatable)', joinRepeated)
     .option('--service <name>', 'a feature service instead of --features')
-    .option('--entity <key=value>', 'entity key values, repeatable: --entity origin=SEA --entity origin=SFO (or origin=SEA,SFO)', collect, [])
+    .option('--entity <key=value>', 'entity key values, repeatable: --entity origin=SEA --entity origin=SFO (or origin=SEA,SFO; a comma inside a value is \\,)', collect, [])
     .option('--full-feature-names', 'name features view__feature')
     .action(async (opts: { features?: string; service?: string; entity: string[]; fullFeatureNames?: boolean }) => {
       const { InputError } = await import('../../errors.js');
@@ -165,10 +194,14 @@ export function registerMaterializeCommands(program: Command, ctx: CommandContex
       // --json: the text POST /v1/online-features answers (NaN as "NaN", an int64 beyond ±2^53 as its digits), not
       // JSON.stringify of the SDK's values, which writes NaN as null.
       if (ctx.globals().json) {
-        ctx.io.out(await getOnlineFeaturesJson(project, request));
+        ctx.io.out(await getOnlineFeaturesJson(project, request).catch((e: unknown) => { throw withCommaHint(e, opts.entity); }));
         return;
       }
-      const res = await getOnlineFeatures(project, request);
-      ctx.print(res, () => formatOnline(res));
+      try {
+        const res = await getOnlineFeatures(project, request);
+        ctx.print(res, () => formatOnline(res));
+      } catch (e) {
+        throw withCommaHint(e, opts.entity);
+      }
     });
 }
