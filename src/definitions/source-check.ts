@@ -7,7 +7,8 @@
  * @example
  * const problems = await checkSources(project.sourceRoots, loadDefinitions(root, loadConfig(root)));
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DefinitionError, type DefinitionProblem } from '../errors.js';
 import { literal, openOfflineEngine } from '../offline/engine.js';
@@ -38,9 +39,24 @@ async function locationProblem(conn: DuckDBConnection, roots: SourceRoots, s: So
     if (outside) return problemAt(s, '/path', `'${outside}' (matched by '${p}') resolves to a file outside ${sourcePlaces(roots)}`);
     return undefined;
   }
-  if (!existsSync(abs)) return problemAt(s, `/${key}`, `file '${p}' does not exist (looked in ${abs})`);
+  if (!existsSync(abs)) return problemAt(s, `/${key}`, `file '${p}' does not exist (${abs === resolve(roots.root, p) ? 'a relative path is read from the project root, the folder of featureguard.yaml' : `looked in ${abs}`})${nearFile(abs, p)}`);
   if (!sourceResolvesInside(roots, abs)) return problemAt(s, `/${key}`, `'${p}' resolves (through a symbolic link) to a file outside ${sourcePlaces(roots)}`);
   return undefined;
+}
+
+/** " (did you mean 'data/x.parquet'?)" when the missing file's folder holds a file of a near name. */
+function nearFile(abs: string, written: string): string {
+  let entries: string[];
+  try {
+    entries = readdirSync(dirname(abs));
+  } catch {
+    return '';
+  }
+  const hint = didYouMean(basename(abs), entries);
+  const near = /'([^']*)'/.exec(hint)?.[1];
+  if (near === undefined) return '';
+  const folder = written.includes('/') ? written.slice(0, written.lastIndexOf('/') + 1) : '';
+  return ` (did you mean '${folder}${near}'?)`;
 }
 
 async function describe(conn: DuckDBConnection, roots: SourceRoots, s: SourceDef): Promise<Map<string, string>> {
