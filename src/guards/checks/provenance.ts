@@ -96,7 +96,7 @@ async function rowChecks(ctx: CheckContext, pass: Pick<RowPass, 'totals' | 'dupl
       check: 'provenance', method: 'future_source_rows', status: ahead.rows > 0 ? 'warn' : 'pass', value: ahead.rows,
       thresholds: { max_clock_skew_ms: skewMs },
       message: ahead.rows > 0
-        ? `${ahead.rows} row(s) of the source dated later than now + ${ctx.quality.provenance.max_clock_skew} (max ${String(ahead.max)}): no window holds them until then`
+        ? `${ahead.rows} row(s) of the source dated later than now + ${ctx.quality.provenance.max_clock_skew} (max ${String(ahead.max)}): no window holds them until then (a text timestamp without an offset is read as UTC: times written in a zone ahead of UTC look like the future)`
         : 'no source rows dated in the future',
       details: { now: ctx.now.toISOString(), max_event_timestamp: ahead.max },
     }));
