@@ -278,6 +278,9 @@ export function sortProblems(problems: DefinitionProblem[]): DefinitionProblem[]
     .map(({ p }) => p);
 }
 
+/** A `name:` key at the start of a line (a YAML document's own name), its value unquoted. */
+const TOP_LEVEL_NAME = /^name:[ \t]*["']?([^"'\s#]+)["']?[ \t]*(?:#.*)?$/gm;
+
 /**
  * Read, validate and cross-check every definition under `<root>/<config.definitions ?? 'features'>`.
  * Returns deeply frozen objects in file order; throws one `DefinitionError` listing all problems.
@@ -302,6 +305,9 @@ export function loadDefinitions(root: string, config: ProjectConfig): Definition
     try {
       const parsed = parseDefinitionFile(file, text);
       problems.push(...parsed.problems);
+      // A file that did not parse: the names it holds at top level are not "unknown" elsewhere as well (one YAML
+      // slip in entities.yaml was reported again as an unknown entity in every view using it).
+      if (parsed.problems.length > 0) for (const m of text.matchAll(TOP_LEVEL_NAME)) for (const names of known.values()) names.add(m[1]);
       for (const obj of parsed.objects) {
         const def = validateObject(obj, problems, known);
         if (def) {
