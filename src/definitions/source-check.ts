@@ -13,7 +13,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { DefinitionError, type DefinitionProblem } from '../errors.js';
 import { literal, openOfflineEngine } from '../offline/engine.js';
 import { rawSourceSql, runSetup, sourceColumnName } from '../offline/source-sql.js';
-import { problemAt } from './origins.js';
+import { definitionOrigin, problemAt } from './origins.js';
 import { asSourceRoots, isGlob, resolveSourcePath, sourcePlaces, sourceResolvesInside, sourceFormat, type SourceRoots } from './source-location.js';
 import { didYouMean } from './suggest.js';
 import { ACCEPTED_COLUMN_TYPES, isCompatibleType } from './type-compat.js';
@@ -42,6 +42,14 @@ async function locationProblem(conn: DuckDBConnection, roots: SourceRoots, s: So
   if (!existsSync(abs)) return problemAt(s, `/${key}`, `file '${p}' does not exist (${abs === resolve(roots.root, p) ? 'a relative path is read from the project root, the folder of featureguard.yaml' : `looked in ${abs}`})${nearFile(abs, p)}`);
   if (!sourceResolvesInside(roots, abs)) return problemAt(s, `/${key}`, `'${p}' resolves (through a symbolic link) to a file outside ${sourcePlaces(roots)}`);
   return undefined;
+}
+
+/** Where the source's `field_mapping` names `column` ("; mapped at features/sources.yaml:5 /field_mapping/User Id"): the typo may be there. */
+function mappingAt(s: SourceDef, column: string): string {
+  const pointer = `/field_mapping/${column.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+  const origin = definitionOrigin(s);
+  const line = origin.locate(pointer, true).line;
+  return `; mapped at ${origin.file}${line ? `:${line}` : ''} ${pointer} of source '${s.name}'`;
 }
 
 /** " (did you mean 'data/x.parquet'?)" when the missing file's folder holds a file of a near name. */
@@ -129,7 +137,7 @@ export async function checkSources(root: string | SourceRoots, defs: readonly De
         const type = columns.get(column);
         const via = column === c.name ? '' : ` (column '${column}' via field_mapping)`;
         if (type === undefined) {
-          problems.push(problemAt(c.def, c.pointer, `${c.what}${via} is not a column of source '${s.name}'${didYouMean(column, columns.keys())}`));
+          problems.push(problemAt(c.def, c.pointer, `${c.what}${via} is not a column of source '${s.name}'${didYouMean(column, columns.keys())}${via ? mappingAt(s, column) : ''}`));
         } else if (!csv && !isCompatibleType(c.type, type)) {
           // CSV is read as text and cast to the declared types on read: no column types to compare.
           const accepted = ACCEPTED_COLUMN_TYPES[c.type as FeatureType].join(', ');
