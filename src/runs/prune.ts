@@ -29,6 +29,7 @@
  * // { deleted: 1200, trimmed: 85, protected: 240 }
  */
 import { InputError } from '../errors.js';
+import { ensureTamperTables } from '../guards/checks/tamper.js';
 import { referenceEligibleSql } from '../guards/reference.js';
 import { ensureRunTables } from './run-store.js';
 import { ensureViewHistoryTable } from './view-history.js';
@@ -163,6 +164,8 @@ function sortedIndex(ascending: readonly number[], n: number): number {
 function* pruneSteps(db: StateDb, options: PruneOptions): Generator<void, PruneResult> {
   ensureRunTables(db);
   ensureViewHistoryTable(db);
+  // Its index on run_id, which the cascade of every removed run uses, on a database made before it existed.
+  if (hasTable(db, 'guard_partitions')) ensureTamperTables(db);
   const keep = options.keep ?? DEFAULT_KEEP_RUNS;
   if (!Number.isSafeInteger(keep) || keep < 0) throw new InputError(`invalid keep ${String(keep)}: a whole number from 0`, { keep: String(keep) }, 'bad_request');
   const before = parseCutoff(options.before, 'before');

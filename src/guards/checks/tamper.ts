@@ -29,6 +29,8 @@ CREATE TABLE IF NOT EXISTS guard_partitions (
   PRIMARY KEY (view, day, run_id)
 );
 CREATE INDEX IF NOT EXISTS guard_partitions_view_day ON guard_partitions (view, day);
+-- Removing a run cascades here: without it every removed run scanned the whole table (a prune of 5,000 runs: 58 s).
+CREATE INDEX IF NOT EXISTS guard_partitions_run ON guard_partitions (run_id);
 `;
 
 /**
