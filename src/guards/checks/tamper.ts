@@ -114,6 +114,42 @@ function shapeOf(ctx: CheckContext, view: FeatureViewDef): string {
   return JSON.stringify([src ? sourceShape(src) : null, viewFeatureShape(view)]);
 }
 
+/**
+ * The record to compare per checksum range: one group per range, whose bare columns SQLite takes from the row of
+ * max(): the preferred hash, then the newest run (padded, so that started_at then rowid compare as the pair).
+ */
+export const LATEST_PARTITIONS_SQL = `
+  SELECT day, range_start, range_end, rows, checksum, columns_hash, known_by, run_id, read_at, rows_read, checksum_read FROM (
+    SELECT p.day, p.range_start, p.range_end, p.rows, p.checksum, p.columns_hash, coalesce(p.known_by, r.started_at) AS known_by, p.run_id,
+           p.read_at, p.rows_read, p.checksum_read, r.started_at, r.rowid AS seq,
+           max(printf('%d%-40s%020d', p.columns_hash = @colsHash, r.started_at, r.rowid)) AS pick
+    FROM guard_partitions p JOIN runs r ON r.id = p.run_id
+    -- A range lies in its day: it ends after @from only if its day is @from's or later, and starts before @end only
+    -- if its day is @end's or earlier.
+    WHERE p.view = @view AND p.day >= substr(@from, 1, 10) AND p.day <= substr(@end, 1, 10)
+      AND p.range_end > @from AND p.range_start < @end AND p.columns_hash IN (@colsHash, @legacyHash)
+      AND r.kind = 'materialize' AND r.status IN ('success', 'warned') AND p.run_id <> @exceptRun
+      -- A range that ended after its run started (a window ending in the future, which earlier versions
+      -- accepted) had not seen all its rows yet: no reference for the rows that arrived since. A window
+      -- always ends before its run starts now.
+      AND p.range_end <= r.started_at
+    GROUP BY p.day, p.range_start, p.range_end
+  ) ORDER BY started_at DESC, seq DESC, range_start, range_end`;
+
+/**
+ * The record to compare per checksum range overlapping `[from, end)`, of the successful materializations other than
+ * `exceptRun`: the newest recorded under this row shape (`colsHash`); else the newest recorded before checksums
+ * were keyed by the row shape (`legacyHash`, column names only), so that upgrading does not leave `recheck_days`
+ * unchecked. Ranges come by their record, newest first, then by range.
+ *
+ * Chosen in SQL: every run records each day of its window again, so a window materialized k times has k records a
+ * day, and handing them all to JavaScript (a rematerialization from 1970: 20,000 days) blocked a server's event
+ * loop for seconds, more with every run. The `day` bounds let the (view, day) index narrow the read.
+ */
+export function latestPartitions(db: StateDb, q: { view: string; exceptRun: string; from: string; end: string; colsHash: string; legacyHash: string }): Partition[] {
+  return db.prepare(LATEST_PARTITIONS_SQL).all(q) as Partition[];
+}
+
 /** The tamper check of a materialization (and partition bookkeeping for later runs). */
 export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checksumColumns' | 'days' | 'settled'> | undefined): Promise<CheckResult[]> {
   const view = ctx.view;
@@ -142,29 +178,7 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   const mineByRange = new Map(mine.map((p) => [`${p.range_start}|${p.range_end}`, p]));
 
   // Latest recorded checksum per partition range of successful materializations.
-  const earlier = db
-    .prepare(
-      `SELECT p.day, p.range_start, p.range_end, p.rows, p.checksum, p.columns_hash, coalesce(p.known_by, r.started_at) AS known_by, p.run_id,
-              p.read_at, p.rows_read, p.checksum_read FROM guard_partitions p JOIN runs r ON r.id = p.run_id
-       WHERE p.view = ? AND r.kind = 'materialize' AND r.status IN ('success', 'warned') AND p.run_id <> ?
-         AND p.range_end > ? AND p.range_start < ?
-         -- A range that ended after its run started (a window ending in the future, which earlier versions
-         -- accepted) had not seen all its rows yet: no reference for the rows that arrived since. A window
-         -- always ends before its run starts now.
-         AND p.range_end <= r.started_at
-       ORDER BY r.started_at DESC, r.rowid DESC`,
-    )
-    .all(view.name, ctx.run.id, iso(recheckFrom), iso(end)) as Partition[];
-  // Per range the newest checksum recorded under this row shape; else one recorded before checksums were keyed
-  // by the row shape (column names only), so that upgrading does not leave `recheck_days` unchecked.
-  const legacyHash = shortHash(cols.join('\u0000'));
-  const byRange = new Map<string, Partition>();
-  for (const p of earlier) {
-    const k = `${p.range_start}|${p.range_end}`;
-    const have = byRange.get(k);
-    if (p.columns_hash === colsHash ? have?.columns_hash !== colsHash : p.columns_hash === legacyHash && have === undefined) byRange.set(k, p);
-  }
-  const toCheck = [...byRange.values()];
+  const toCheck = latestPartitions(db, { view: view.name, exceptRun: ctx.run.id, from: iso(recheckFrom), end: iso(end), colsHash, legacyHash: shortHash(cols.join('\u0000')) });
 
   const changed: { day: string; range: [string, string]; before: { rows: number; checksum: string }; now: { rows: number; checksum: string } }[] = [];
   const note = (p: Partition, now: { rows: number; checksum: string } | undefined) => {
