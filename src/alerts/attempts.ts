@@ -16,6 +16,12 @@ CREATE TABLE IF NOT EXISTS alert_attempts (
   duration_ms REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS alert_attempts_run ON alert_attempts (run_id, id);
+-- Held-back summaries (heldBackRuns): an alert's attempts newest first, its arrived ones, whether a run's did
+-- arrive (without reading all its tries), and those since a time.
+CREATE INDEX IF NOT EXISTS alert_attempts_alert ON alert_attempts (alert, id);
+CREATE INDEX IF NOT EXISTS alert_attempts_alert_ok ON alert_attempts (alert, id) WHERE ok = 1;
+CREATE INDEX IF NOT EXISTS alert_attempts_run_ok ON alert_attempts (run_id, alert) WHERE ok = 1;
+CREATE INDEX IF NOT EXISTS alert_attempts_alert_at ON alert_attempts (alert, at);
 `;
 
 export interface AlertAttempt {
@@ -134,29 +140,48 @@ export function alertTarget(run: { readonly service: string | null; readonly vie
 const TARGET_OF_RUN = "(CASE WHEN r.service IS NOT NULL THEN 'service:' || r.service WHEN r.view IS NOT NULL THEN 'view:' || r.view ELSE 'project' END)";
 
 /**
+ * The try that began the last delivery of @alert for @target that arrived: its time and id. Among that run's
+ * attempts (with the alert's index SQLite would read the alert's older attempts of every run).
+ */
+export const LAST_ARRIVED_SQL = `
+  WITH ok AS (SELECT a.id, a.run_id FROM alert_attempts a JOIN runs r ON r.id = a.run_id
+              WHERE a.alert = @alert AND a.ok = 1 AND ${TARGET_OF_RUN} = @target ORDER BY a.id DESC LIMIT 1)
+  SELECT b.at, b.id FROM ok, alert_attempts b INDEXED BY alert_attempts_run WHERE b.run_id = ok.run_id AND b.alert = @alert AND b.attempt = 1 AND b.id <= ok.id
+  ORDER BY b.id DESC LIMIT 1`;
+
+/**
+ * Attempts of @alert since @since (from attempt @fromId: none before it began then) on runs of @target whose matches
+ * reached no one, newest first: read until enough runs are found, along the (alert, id) index (and whether a run's
+ * match arrived by the run's arrived tries, not along all the alert's arrived ones, nor all the run's tries).
+ */
+export const HELD_BACK_ATTEMPTS_SQL = `
+  SELECT r.id, r.kind, r.view, r.service, r.status, r.started_at FROM alert_attempts a INDEXED BY alert_attempts_alert JOIN runs r ON r.id = a.run_id
+  WHERE a.alert = @alert AND a.id >= @fromId AND a.at >= @since AND ${TARGET_OF_RUN} = @target
+    AND NOT EXISTS (SELECT 1 FROM alert_attempts b INDEXED BY alert_attempts_run_ok WHERE b.run_id = a.run_id AND b.alert = a.alert AND b.ok = 1)
+  ORDER BY a.id DESC`;
+
+/** The first attempt of @alert that began at or after @since. */
+export const FIRST_SINCE_SQL = 'SELECT min(id) FROM alert_attempts WHERE alert = @alert AND at >= @since';
+
+/**
  * The runs whose matches of `alert` for `target` (`view:NAME`, `service:NAME` or `project`) reached no one
  * (held back, or failed on every try) since the last delivery that did. Taken from the attempts themselves, so a
- * summary that failed and is retried lists the same runs again.
+ * summary that failed and is retried lists the same runs again. Read newest first by index and only until `limit`
+ * runs are found: with the receiver down, every try of every run piles up (and the sweep reads synchronously).
  */
 export function heldBackRuns(state: StateDb, alert: string, target: string, limit = 100): HeldBack {
   // The last delivery that arrived took its slot when its first try began (its retries came later, and matches
   // held back meanwhile are after that): since then.
-  const since = (db(state)
-    .prepare(
-      `WITH ok AS (SELECT a.id, a.run_id FROM alert_attempts a JOIN runs r ON r.id = a.run_id
-                   WHERE a.alert = @alert AND a.ok = 1 AND ${TARGET_OF_RUN} = @target ORDER BY a.id DESC LIMIT 1)
-       SELECT b.at FROM alert_attempts b, ok WHERE b.run_id = ok.run_id AND b.alert = @alert AND b.attempt = 1 AND b.id <= ok.id
-       ORDER BY b.id DESC LIMIT 1`,
-    )
-    .pluck()
-    .get({ alert, target }) ?? null) as string | null;
-  const rows = db(state)
-    .prepare(
-      `SELECT r.id, r.kind, r.view, r.service, r.status, r.started_at FROM alert_attempts a JOIN runs r ON r.id = a.run_id
-       WHERE a.alert = ? AND a.at >= ? AND ${TARGET_OF_RUN} = ?
-         AND NOT EXISTS (SELECT 1 FROM alert_attempts b WHERE b.run_id = a.run_id AND b.alert = a.alert AND b.ok = 1)
-       GROUP BY r.id ORDER BY max(a.id) DESC LIMIT ?`,
-    )
-    .all(alert, since ?? '', target, limit) as HeldBackRun[];
-  return { since, runs: rows.reverse() };
+  const last = db(state).prepare(LAST_ARRIVED_SQL).get({ alert, target }) as { at: string; id: number } | undefined;
+  const since = last?.at ?? null;
+  const fromId = since === null ? 0 : (state.prepare(FIRST_SINCE_SQL).pluck().get({ alert, since }) as number | null);
+  const runs = new Map<string, HeldBackRun>();
+  if (fromId !== null && limit !== 0) {
+    // Newest attempt first: a run comes at its newest attempt (the order of the summary).
+    for (const r of state.prepare(HELD_BACK_ATTEMPTS_SQL).iterate({ alert, target, since: since ?? '', fromId }) as IterableIterator<HeldBackRun>) {
+      if (!runs.has(r.id)) runs.set(r.id, r);
+      if (runs.size === limit) break;
+    }
+  }
+  return { since, runs: [...runs.values()].reverse() };
 }
