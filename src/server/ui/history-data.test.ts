@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openRunStore } from '../../runs/run-store.js';
 import { openStateDb } from '../../state/state-db.js';
-import { featureHistory } from './history-data.js';
+import { driftResultsSql, featureHistory } from './history-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fg-history-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,6 +18,27 @@ describe('featureHistory', () => {
     expect(featureHistory({ runs, state }, 'v', 'x').map((p) => [p.nullRate, p.rows])).toEqual([[0.8, 10]]);
     // A profile of an earlier version without NaN counts: its NULLs alone.
     expect(featureHistory({ runs, state }, 'v', 'y').map((p) => p.nullRate)).toEqual([0.25]);
+    state.close();
+  });
+
+  it('reads the drift results of its runs by run, not those of every run of the feature', () => {
+    const state = openStateDb(join(dir, 'drift.db'));
+    const runs = openRunStore(state);
+    const ids = [0, 1, 2].map(() => runs.create({ kind: 'materialize', view: 'v' }).id);
+    const drift = (id: string, feature: string, value: number, slice?: string) =>
+      runs.addResults([{ run_id: id, check: 'drift', method: 'psi', feature, slice: slice ?? null, status: 'pass', value, thresholds: null, metrics: null, message: '', details: null }]);
+    drift(ids[0], 'x', 1);
+    drift(ids[0], 'x', 9);
+    drift(ids[1], 'x', 2, 'cat=a');
+    drift(ids[1], 'x', 3);
+    drift(ids[2], 'y', 4);
+    // Before: "SEARCH check_results USING INDEX check_results_feature (feature=? AND check=?)".
+    const plan = (state.prepare(`EXPLAIN QUERY PLAN ${driftResultsSql(3)}`).all(...ids, 'x') as { detail: string }[]).map((p) => p.detail).join('; ');
+    expect(plan).toMatch(/USING INDEX sqlite_autoindex_check_results_1 \(run_id=\?\)/);
+    expect(plan).not.toMatch(/check_results_feature|TEMP B-TREE/);
+    // The first unsliced drift result of the feature per run, as before.
+    const byRun = new Map(featureHistory({ runs, state }, 'v', 'x').map((p) => [p.run.id, p.drift?.value ?? null]));
+    expect(ids.map((id) => byRun.get(id))).toEqual([1, 3, null]);
     state.close();
   });
 });

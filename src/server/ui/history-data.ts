@@ -16,6 +16,15 @@ export interface HistoryPoint {
   readonly rows: number | null;
 }
 
+/**
+ * The drift results of a feature in `n` runs (`run_id IN (?…)`, then the feature). Found by run (the primary key):
+ * `+` keeps SQLite off the (feature, check) index, by which it read the feature's drift results of every run ever.
+ */
+export function driftResultsSql(n: number): string {
+  const marks = Array.from({ length: n }, () => '?').join(', ');
+  return `SELECT run_id, record FROM check_results WHERE run_id IN (${marks}) AND +"check" = 'drift' AND +feature = ? AND slice IS NULL ORDER BY run_id, seq`;
+}
+
 /** The feature's history over the view's last `limit` runs, oldest first. */
 export function featureHistory(project: Pick<Project, 'runs' | 'state'>, view: string, feature: string, limit = 50): HistoryPoint[] {
   const { runs } = project.runs.list({ view, limit });
@@ -26,7 +35,7 @@ export function featureHistory(project: Pick<Project, 'runs' | 'state'>, view: s
   const marks = ids.map(() => '?').join(', ');
   try {
     const rows = project.state
-      .prepare(`SELECT run_id, record FROM check_results WHERE run_id IN (${marks}) AND "check" = 'drift' AND feature = ? AND slice IS NULL ORDER BY seq`)
+      .prepare(driftResultsSql(ids.length))
       .all(...ids, feature) as { run_id: string; record: string }[];
     for (const r of rows) if (!drift.has(r.run_id)) drift.set(r.run_id, JSON.parse(r.record) as CheckResult);
   } catch {
