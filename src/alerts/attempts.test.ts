@@ -8,6 +8,7 @@ import { FIRST_SINCE_SQL, HELD_BACK_ATTEMPTS_SQL, LAST_ARRIVED_SQL, heldBackRuns
 const { db } = tempStateDb('attempts');
 ensureRunTables(db);
 listAlertAttempts({ state: db }, ''); // creates the table
+heldBackRuns(db, 'pager', 'project'); // and the summaries' indexes
 
 const plan = (sql: string, params: Record<string, unknown>) =>
   (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((p) => p.detail).join('; ');

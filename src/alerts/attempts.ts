@@ -16,8 +16,14 @@ CREATE TABLE IF NOT EXISTS alert_attempts (
   duration_ms REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS alert_attempts_run ON alert_attempts (run_id, id);
--- Held-back summaries (heldBackRuns): an alert's attempts newest first, its arrived ones, whether a run's did
--- arrive (without reading all its tries), and those since a time.
+`;
+
+/**
+ * For held-back summaries (heldBackRuns): an alert's attempts newest first, its arrived ones, whether a run's did
+ * arrive (without reading all its tries), and those since a time. Apart, created by the summaries (which write):
+ * reading the attempts of an earlier version's state database opened read-only must not create them.
+ */
+const HELD_BACK_DDL = `
 CREATE INDEX IF NOT EXISTS alert_attempts_alert ON alert_attempts (alert, id);
 CREATE INDEX IF NOT EXISTS alert_attempts_alert_ok ON alert_attempts (alert, id) WHERE ok = 1;
 CREATE INDEX IF NOT EXISTS alert_attempts_run_ok ON alert_attempts (run_id, alert) WHERE ok = 1;
@@ -172,7 +178,8 @@ export const FIRST_SINCE_SQL = 'SELECT min(id) FROM alert_attempts WHERE alert =
 export function heldBackRuns(state: StateDb, alert: string, target: string, limit = 100): HeldBack {
   // The last delivery that arrived took its slot when its first try began (its retries came later, and matches
   // held back meanwhile are after that): since then.
-  const last = db(state).prepare(LAST_ARRIVED_SQL).get({ alert, target }) as { at: string; id: number } | undefined;
+  ensureTables(db(state), 'alert_attempts_held_back', HELD_BACK_DDL);
+  const last = state.prepare(LAST_ARRIVED_SQL).get({ alert, target }) as { at: string; id: number } | undefined;
   const since = last?.at ?? null;
   const fromId = since === null ? 0 : (state.prepare(FIRST_SINCE_SQL).pluck().get({ alert, since }) as number | null);
   const runs = new Map<string, HeldBackRun>();
