@@ -8,11 +8,18 @@ import { tempStateDb } from '../../test/helpers/state-db.js';
 import { openProject } from '../project.js';
 import { openFeatureStore } from '../sdk/feature-store.js';
 import Database from 'better-sqlite3';
-import { failOrphanedRuns, openRunStore, ORPHAN_AFTER_MS, takeDueAlerts } from './run-store.js';
+import { failOrphanedRuns, openRunStore, ORPHAN_AFTER_MS, ORPHAN_CANDIDATES_SQL, takeDueAlerts } from './run-store.js';
 
 const { db, file } = tempStateDb('run-owners');
 
 describe('failOrphanedRuns', () => {
+  it('reads the owners (a row per running run), not the whole runs table', () => {
+    openRunStore(db);
+    // Before: "SCAN r" (every run ever), then the owners by key.
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${ORPHAN_CANDIDATES_SQL}`).all() as { detail: string }[]).map((p) => p.detail);
+    expect(plan).toEqual(['SCAN o', 'SEARCH r USING INDEX sqlite_autoindex_runs_1 (id=?)']);
+  });
+
   it("fails the running runs of this host's dead processes, and only those", () => {
     const runs = openRunStore(db);
     const dead = runs.create({ kind: 'dataset', service: 's' });

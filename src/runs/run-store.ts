@@ -386,6 +386,12 @@ export function openRunStore(db: StateDb): RunStore {
 }
 
 /**
+ * The running runs with their owners, from the owners (a row per running run, removed when it ends): `CROSS JOIN`
+ * keeps that order, where SQLite (without ANALYZE) scanned the whole runs table on every CLI command.
+ */
+export const ORPHAN_CANDIDATES_SQL = "SELECT r.id, o.pid, o.host, o.beat_at FROM run_owners o CROSS JOIN runs r ON r.id = o.run_id WHERE r.status = 'running'";
+
+/**
  * Mark failed the runs left `running` by a process that no longer exists: a kill -9, an out-of-memory kill, a
  * second Ctrl-C. A process of this host (and pid namespace) is looked up by its pid; one of another host or pid
  * namespace (a restarted container) by its heartbeat, silent for `ORPHAN_AFTER_MS`. Runs of live processes, and
@@ -396,7 +402,7 @@ export function openRunStore(db: StateDb): RunStore {
 export function failOrphanedRuns(db: StateDb, now = Date.now()): string[] {
   ensureRunTables(db);
   const rows = db
-    .prepare("SELECT r.id, o.pid, o.host, o.beat_at FROM runs r JOIN run_owners o ON o.run_id = r.id WHERE r.status = 'running'")
+    .prepare(ORPHAN_CANDIDATES_SQL)
     .all() as { id: string; pid: number; host: string; beat_at: number | null }[];
   const done: string[] = [];
   const at = new Date(now).toISOString();
