@@ -164,8 +164,6 @@ function sortedIndex(ascending: readonly number[], n: number): number {
 function* pruneSteps(db: StateDb, options: PruneOptions): Generator<void, PruneResult> {
   ensureRunTables(db);
   ensureViewHistoryTable(db);
-  // Its index on run_id, which the cascade of every removed run uses, on a database made before it existed.
-  if (hasTable(db, 'guard_partitions')) ensureTamperTables(db);
   const keep = options.keep ?? DEFAULT_KEEP_RUNS;
   if (!Number.isSafeInteger(keep) || keep < 0) throw new InputError(`invalid keep ${String(keep)}: a whole number from 0`, { keep: String(keep) }, 'bad_request');
   const before = parseCutoff(options.before, 'before');
@@ -173,6 +171,9 @@ function* pruneSteps(db: StateDb, options: PruneOptions): Generator<void, PruneR
   // Trimmed runs only lose their details: results and profiles always exist, alert attempts only once an alert fired.
   const details = ['check_results', 'profiles', ...(hasTable(db, 'alert_attempts') ? ['alert_attempts'] : [])];
   if (!options.dryRun) {
+    // Its index on run_id, which the cascade of every removed run uses, on a database made before it existed (not
+    // for a dry run, which may read a database opened read-only).
+    if (hasTable(db, 'guard_partitions')) ensureTamperTables(db);
     // The runs table cascades to results, profiles, alert attempts, run stats and tamper checksums.
     const deleteRun = db.prepare('DELETE FROM runs WHERE id = ?');
     const deleteDetails = details.map((t) => db.prepare(`DELETE FROM ${t} WHERE run_id = ?`));
