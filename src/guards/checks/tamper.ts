@@ -180,9 +180,16 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   // Latest recorded checksum per partition range of successful materializations.
   const toCheck = latestPartitions(db, { view: view.name, exceptRun: ctx.run.id, from: iso(recheckFrom), end: iso(end), colsHash, legacyHash: shortHash(cols.join('\u0000')) });
 
-  const changed: { day: string; range: [string, string]; before: { rows: number; checksum: string }; now: { rows: number; checksum: string } }[] = [];
+  type Change = { day: string; range: [string, string]; before: { rows: number; checksum: string }; now: { rows: number; checksum: string } };
+  const changed: Change[] = [];
+  // Looked up per re-checked range: a set, not a search of `changed` (20,000 ranges of an edited history from 1970).
+  const changedRanges = new Set<string>();
+  const addChanged = (c: Change) => {
+    changed.push(c);
+    changedRanges.add(`${c.range[0]}|${c.range[1]}`);
+  };
   const note = (p: Partition, now: { rows: number; checksum: string } | undefined) => {
-    if (now && now.checksum !== p.checksum) changed.push({ day: p.day, range: [p.range_start, p.range_end], before: { rows: p.rows, checksum: p.checksum }, now });
+    if (now && now.checksum !== p.checksum) addChanged({ day: p.day, range: [p.range_start, p.range_end], before: { rows: p.rows, checksum: p.checksum }, now });
   };
   type Sums = { rows: number; checksum: string };
   const key = (p: Pick<Partition, 'range_start' | 'range_end'>) => `${p.range_start}|${p.range_end}`;
@@ -276,7 +283,7 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
     }
   }
   const unchecked = await compareEntries(entries, (e, now) => put(e.p, e.role, now));
-  const isChanged = (p: Partition) => changed.some((c) => c.range[0] === p.range_start && c.range[1] === p.range_end);
+  const isChanged = (p: Partition) => changedRanges.has(key(p));
   for (const p of toCheck) {
     const got = found.get(key(p));
     note(p, got?.check);
@@ -287,7 +294,7 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
     const thenSum = BigInt(p.checksum_read!) - BigInt(p.checksum);
     const nowSum = BigInt(got.band.checksum) - BigInt(got.check.checksum);
     if (nowRows < thenRows || (nowRows === thenRows && nowSum !== thenSum)) {
-      changed.push({ day: p.day, range: [p.range_start, p.range_end], before: { rows: p.rows_read!, checksum: p.checksum_read! }, now: got.band });
+      addChanged({ day: p.day, range: [p.range_start, p.range_end], before: { rows: p.rows_read!, checksum: p.checksum_read! }, now: got.band });
     }
   }
 
