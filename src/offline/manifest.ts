@@ -353,7 +353,12 @@ export function buildLineage(f: BuildFacts, manifest: DatasetManifest, outputs: 
     job: `dataset:${f.plan.service?.name ?? 'features'}`,
     definition_versions: manifest.definitions,
     inputs: [...manifest.sources, { name: manifest.entities.name, kind: 'entities', uri: manifest.entities.uri, fingerprint: manifest.entities.fingerprint }],
-    output: { kind: out ? `dataset:${out.format}` : `dataset:${outputs[0]?.format ?? 'memory'}`, uri: out?.path ? `file://${out.path}` : `memory:dataset/${f.run.id}` },
+    output: {
+      kind: out ? `dataset:${out.format}` : `dataset:${outputs[0]?.format ?? 'memory'}`,
+      uri: out?.path ? `file://${out.path}` : `memory:dataset/${f.run.id}`,
+      // The run's rows_out counts both parts of a split: the train part's own count beside it.
+      ...(others.length > 0 ? { rows: out.rows } : {}),
+    },
     ...(others.length > 0 ? { other_outputs: others } : {}),
     package_version: VERSION,
     host: hostname(),

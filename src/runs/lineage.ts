@@ -170,7 +170,8 @@ export function toOpenLineageRunEvent(run: Run, results: readonly CheckResult[],
   const out = run.lineage?.output ?? (run.kind === 'check' ? null : { kind: 'online', uri: `featureguard://${namespace}/${run.view ?? run.service ?? run.kind}` });
   const rowCount = (rows: number) => ({ outputFacets: { outputStatistics: facet('OutputStatisticsOutputDatasetFacet', { rowCount: rows }) } });
   const outputs: OpenLineageRunEvent['outputs'] = [
-    ...(out ? [{ ...splitUri(out.uri), facets: {}, ...(run.rows_out !== null ? rowCount(run.rows_out) : {}) }] : []),
+    // A split build's train part has its own count (rows_out counts both parts); otherwise the run's rows out.
+    ...(out ? [{ ...splitUri(out.uri), facets: {}, ...('rows' in out && typeof out.rows === 'number' ? rowCount(out.rows) : run.rows_out !== null ? rowCount(run.rows_out) : {}) }] : []),
     ...(run.lineage?.other_outputs ?? []).map((o) => ({ ...splitUri(o.uri), facets: {}, ...rowCount(o.rows) })),
   ];
   return {

@@ -31,7 +31,8 @@ export interface Lineage {
   job: string;
   definition_versions: Record<string, { version: number; hash: string }>;
   inputs: LineageInput[];
-  output: { kind: string; uri: string } | null;
+  /** `rows`: the output's own row count where the run's `rows_out` counts more (a split build's train part). */
+  output: { kind: string; uri: string; rows?: number } | null;
   /**
    * Further outputs of the run, with their row counts (a push `to: both`: the file appended to the offline source;
    * a split dataset build: the test part, `output` being the train part).

@@ -13,6 +13,7 @@ import { tableFromArrays, Type } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { FeatureguardError } from '../../src/errors.js';
 import { verifyDataset } from '../../src/offline/verify-dataset.js';
+import { toOpenLineageRunEvent } from '../../src/runs/lineage.js';
 import { entityFileFingerprint } from '../../src/offline/manifest.js';
 import { useTinyProject } from './tiny-project.js';
 
@@ -200,9 +201,15 @@ describe("a split build's run lineage", () => {
     const entities = [...ENTITIES, { user_id: 1, event_timestamp: '2024-01-01T03:30:00Z' }];
     const res = await t.build({ entities, features: ['user_stats:txn_count'], out: 'lineage.parquet', splitAt: '2024-01-01T03:00:00Z' });
     expect(t.project.runs.get(res.run.id).lineage).toMatchObject({
-      output: { kind: 'dataset:parquet', uri: `file://${join(t.dir, 'lineage.train.parquet')}` },
+      output: { kind: 'dataset:parquet', uri: `file://${join(t.dir, 'lineage.train.parquet')}`, rows: 1 },
       other_outputs: [{ kind: 'dataset:parquet', uri: `file://${join(t.dir, 'lineage.test.parquet')}`, rows: 1 }],
     });
+    // OpenLineage: each file with its own row count (the train part was credited with both parts' rows).
+    const event = toOpenLineageRunEvent(t.project.runs.get(res.run.id), []);
+    expect(event.outputs.map((o) => [o.name, (o.outputFacets?.outputStatistics as { rowCount?: number } | undefined)?.rowCount])).toEqual([
+      [join(t.dir, 'lineage.train.parquet'), 1],
+      [join(t.dir, 'lineage.test.parquet'), 1],
+    ]);
     // One file: one output, as before.
     const one = await t.build({ entities, features: ['user_stats:txn_count'], out: 'lineage.parquet' });
     expect(t.project.runs.get(one.run.id).lineage?.other_outputs).toBeUndefined();
