@@ -7,7 +7,7 @@ import { InputError, NotFoundError } from '../errors.js';
 import { ensureColumn, ensureTables, writeWithoutWaiting, type StateDb } from '../state/state-db.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { isThisHost, processAlive, processHost } from '../state/process-host.js';
-import type { CheckResult, Run, RunFilter, RunKind, RunStatus } from './types.js';
+import { RUN_KINDS, RUN_STATUSES, type CheckResult, type Run, type RunFilter, type RunKind, type RunStatus } from './types.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -58,9 +58,6 @@ CREATE TABLE IF NOT EXISTS profiles (
 type Row = Record<string, unknown>;
 
 const EMPTY_COUNTS = { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 };
-/** Every run kind and status (the compiler refuses a list that misses one): what a filter may name. */
-const RUN_KINDS: Record<RunKind, true> = { materialize: true, dataset: true, push: true, check: true };
-const RUN_STATUSES: Record<RunStatus, true> = { running: true, success: true, warned: true, blocked: true, failed: true };
 
 function toRun(r: Row): Run {
   const json = (v: unknown) => (v == null ? null : JSON.parse(String(v)));
@@ -315,8 +312,8 @@ export function openRunStore(db: StateDb): RunStore {
         if (!Number.isSafeInteger(n) || n < 0) throw new InputError(`invalid ${name} ${String(n)}: a whole number from 0`, { [name]: String(n) }, 'bad_request');
       }
       // A kind or status no run has would match nothing: a typo, refused as the limit is.
-      if (filter.kind && !Object.hasOwn(RUN_KINDS, filter.kind)) throw new InputError(`invalid kind '${String(filter.kind)}': ${Object.keys(RUN_KINDS).join(', ')}`, { kind: String(filter.kind) }, 'bad_request');
-      if (filter.status && !Object.hasOwn(RUN_STATUSES, filter.status)) throw new InputError(`invalid status '${String(filter.status)}': ${Object.keys(RUN_STATUSES).join(', ')}`, { status: String(filter.status) }, 'bad_request');
+      if (filter.kind && !RUN_KINDS.includes(filter.kind)) throw new InputError(`invalid kind '${String(filter.kind)}': ${RUN_KINDS.join(', ')}`, { kind: String(filter.kind) }, 'bad_request');
+      if (filter.status && !RUN_STATUSES.includes(filter.status)) throw new InputError(`invalid status '${String(filter.status)}': ${RUN_STATUSES.join(', ')}`, { status: String(filter.status) }, 'bad_request');
       const where: string[] = [];
       const args: unknown[] = [];
       for (const k of ['view', 'service', 'kind', 'status'] as const) {
@@ -343,8 +340,8 @@ export function openRunStore(db: StateDb): RunStore {
     recent(view, statuses, n) {
       // As in `list`: SQLite fails a fraction with SQLITE_MISMATCH and reads a negative limit as none.
       if (!Number.isSafeInteger(n) || n < 1) throw new InputError(`invalid n ${String(n)}: a whole number from 1`, { n: String(n) }, 'bad_request');
-      if (!Array.isArray(statuses) || statuses.some((st) => !Object.hasOwn(RUN_STATUSES, st))) {
-        throw new InputError(`statuses must be a list of run statuses (${Object.keys(RUN_STATUSES).join(', ')})`, undefined, 'bad_request');
+      if (!Array.isArray(statuses) || statuses.some((st) => !RUN_STATUSES.includes(st))) {
+        throw new InputError(`statuses must be a list of run statuses (${RUN_STATUSES.join(', ')})`, undefined, 'bad_request');
       }
       const marks = statuses.map(() => '?').join(', ');
       const rows = db

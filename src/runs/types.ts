@@ -2,6 +2,10 @@
 export type RunKind = 'materialize' | 'dataset' | 'push' | 'check';
 /** `success`: every check passed; `warned`: done with warnings; `blocked`: a blocking check failed; `failed`: the run broke. */
 export type RunStatus = 'running' | 'success' | 'warned' | 'blocked' | 'failed';
+
+/** Every run kind and every status, in this order (the compiler refuses a list that misses one or names another). */
+export const RUN_KINDS = Object.keys({ materialize: true, dataset: true, push: true, check: true } satisfies Record<RunKind, true>) as readonly RunKind[];
+export const RUN_STATUSES = Object.keys({ running: true, success: true, warned: true, blocked: true, failed: true } satisfies Record<RunStatus, true>) as readonly RunStatus[];
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'error' | 'skipped';
 
 export interface CheckResult {

@@ -9,14 +9,12 @@ import { InputError } from '../../errors.js';
 import { didYouMean } from '../../definitions/suggest.js';
 import type { Project } from '../../project.js';
 import { parseAgeOrInstant } from '../../time/instant.js';
-import type { CheckResult, Run, RunKind, RunStatus } from '../../runs/types.js';
+import { RUN_KINDS, RUN_STATUSES, type CheckResult, type Run } from '../../runs/types.js';
 import type { CommandContext } from '../context.js';
 import { formatRunList, formatRunShow, formatCheckResult } from './quality-format.js';
 import { fsInputError } from '../fs-error.js';
 import { escapeUnsafeText } from '../../text-safety.js';
 
-const KINDS: RunKind[] = ['materialize', 'dataset', 'push', 'check'];
-const STATUSES: RunStatus[] = ['running', 'success', 'warned', 'blocked', 'failed'];
 
 /** `--since 7d` (relative) or an ISO date/time → ISO string. */
 export function parseSince(value: string, now = new Date(), flag = '--since'): string {
@@ -85,8 +83,8 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
     .description('list runs, newest first')
     .option('--view <name>', 'only runs of this feature view')
     .option('--service <name>', 'only runs of this feature service')
-    .option('--kind <kind>', `only runs of this kind (${KINDS.join(', ')})`)
-    .option('--status <status>', `only runs with this status (${STATUSES.join(', ')})`)
+    .option('--kind <kind>', `only runs of this kind (${RUN_KINDS.join(', ')})`)
+    .option('--status <status>', `only runs with this status (${RUN_STATUSES.join(', ')})`)
     .option('--since <when>', 'only runs started since (ISO date/time or a duration like 7d)')
     .option('--until <when>', 'only runs started before (ISO date/time or a duration like 1d: that long ago)')
     .option('--limit <n>', 'at most n runs', '20')
@@ -98,7 +96,7 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
       if (!(offset >= 0)) throw new InputError(`invalid --offset '${o.offset}': a whole number from 0 to 999999999`);
       const project = await ctx.project();
       const list = project.runs.list({
-        view: o.view, service: o.service, kind: oneOf(o.kind, KINDS, '--kind'), status: oneOf(o.status, STATUSES, '--status'),
+        view: o.view, service: o.service, kind: oneOf(o.kind, RUN_KINDS, '--kind'), status: oneOf(o.status, RUN_STATUSES, '--status'),
         since: o.since ? parseSince(o.since) : undefined, until: o.until ? parseSince(o.until, new Date(), '--until') : undefined, limit, offset,
       });
       if (list.total === 0) refuseUnknownTarget(project, o);

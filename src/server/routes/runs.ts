@@ -9,11 +9,9 @@ import { InputError } from '../../errors.js';
 import { parseInstant } from '../../time/instant.js';
 import { toOpenLineageRunEvent } from '../../runs/lineage.js';
 import { runReport } from '../../runs/run-report.js';
-import type { RunFilter, RunKind, RunStatus } from '../../runs/types.js';
+import { RUN_KINDS, RUN_STATUSES, type RunFilter } from '../../runs/types.js';
 import type { ServerContext } from '../context.js';
 
-const KINDS: readonly RunKind[] = ['materialize', 'dataset', 'push', 'check'];
-const STATUSES: readonly RunStatus[] = ['running', 'success', 'warned', 'blocked', 'failed'];
 const MAX_LIMIT = 500;
 /** The query parameters of `GET /v1/runs`; any other is a 400, so that a misspelt filter is not a silent "every run". */
 export const QUERY_PARAMS = ['view', 'service', 'kind', 'status', 'since', 'until', 'limit', 'offset'] as const;
@@ -42,8 +40,8 @@ export function runFilterFromQuery(q: Record<string, string | undefined>): Requi
   return {
     view: q.view || undefined,
     service: q.service || undefined,
-    kind: enumParam('kind', q.kind, KINDS),
-    status: enumParam('status', q.status, STATUSES),
+    kind: enumParam('kind', q.kind, RUN_KINDS),
+    status: enumParam('status', q.status, RUN_STATUSES),
     since: timeParam('since', q.since),
     until: timeParam('until', q.until),
     limit: intParam('limit', q.limit, 1, MAX_LIMIT, 50),
