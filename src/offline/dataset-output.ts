@@ -75,10 +75,10 @@ export function splitOutputPath(path: string, part: 'train' | 'test'): string {
   return join(dirname(path), `${name}.${part}${ext}`);
 }
 
-/** `COPY` options; `compression` (CSV, JSON) named, as DuckDB would infer it from a temp file's name only wrongly. */
 /** Timestamps in CSV and JSON: ISO 8601, UTC (the engine's time zone), to the microsecond. */
 const ISO_TIMESTAMP = '%Y-%m-%dT%H:%M:%S.%fZ';
 
+/** `COPY` options; `compression` (CSV, JSON) named, as DuckDB would infer it from a temp file's name only wrongly. */
 function copyOptions(format: Exclude<DatasetFormat, 'arrow'>, compression: DatasetCompression | null = null): string {
   const iso = `TIMESTAMPFORMAT ${literal(ISO_TIMESTAMP)}`;
   if (format === 'parquet') return '(FORMAT parquet, COMPRESSION zstd)';
