@@ -282,6 +282,20 @@ export function sortProblems(problems: DefinitionProblem[]): DefinitionProblem[]
 const TOP_LEVEL_NAME = /^name:[ \t]*["']?([^"'\s#]+)["']?[ \t]*(?:#.*)?$/gm;
 
 /**
+ * The definition files under `dir` (the project's definitions folder) with their text, in file order, named relative
+ * to `root`; a file that cannot be read or listed is a problem in `problems`, and skipped.
+ */
+function* definitionTexts(root: string, dir: string, problems: DefinitionProblem[]): Generator<{ file: string; text: string }> {
+  const prefix = relative(root, dir).split(sep).join('/');
+  // With `definitions: .` the project file itself lies in the folder: it is the configuration, not a definition.
+  for (const rel of listDefinitionFiles(dir, '', problems, prefix).filter((f) => prefix !== '' || f !== CONFIG_FILE_NAME)) {
+    const file = prefix ? `${prefix}/${rel}` : rel;
+    const text = readDefinitionText(join(dir, rel), file, problems);
+    if (text !== undefined) yield { file, text };
+  }
+}
+
+/**
  * Read, validate and cross-check every definition under `<root>/<config.definitions ?? 'features'>`.
  * Returns deeply frozen objects in file order; throws one `DefinitionError` listing all problems.
  */
@@ -293,15 +307,10 @@ export function loadDefinitions(root: string, config: ProjectConfig): Definition
     const what = existsSync(dir) ? `'${folder}' is a file, not a folder of definitions` : `definitions folder '${folder}' does not exist`;
     throw new DefinitionError([{ file: CONFIG_FILE_NAME, path: '/definitions', message: what }]);
   }
-  const prefix = relative(root, dir).split(sep).join('/');
   const problems: DefinitionProblem[] = [];
   const known = new Map<DefinitionKind, Set<string>>(DEFINITION_KINDS.map((k) => [k, new Set<string>()]));
   const defs: Definition[] = [];
-  // With `definitions: .` the project file itself lies in the folder: it is the configuration, not a definition.
-  for (const rel of listDefinitionFiles(dir, '', problems, prefix).filter((f) => prefix !== '' || f !== CONFIG_FILE_NAME)) {
-    const file = prefix ? `${prefix}/${rel}` : rel;
-    const text = readDefinitionText(join(dir, rel), file, problems);
-    if (text === undefined) continue;
+  for (const { file, text } of definitionTexts(root, dir, problems)) {
     try {
       const parsed = parseDefinitionFile(file, text);
       problems.push(...parsed.problems);
@@ -369,12 +378,8 @@ export function parseDefinitionObjects(root: string, config: ProjectConfig): Par
   const folder = config.definitions ?? 'features';
   const dir = resolveInProject(root, folder);
   if (dir === undefined || !existsSync(dir) || !statSync(dir).isDirectory()) return [];
-  const prefix = relative(root, dir).split(sep).join('/');
   const out: ParsedObject[] = [];
-  for (const rel of listDefinitionFiles(dir, '', [], prefix).filter((f) => prefix !== '' || f !== CONFIG_FILE_NAME)) {
-    const file = prefix ? `${prefix}/${rel}` : rel;
-    const text = readDefinitionText(join(dir, rel), file, []);
-    if (text === undefined) continue;
+  for (const { file, text } of definitionTexts(root, dir, [])) {
     try {
       out.push(...parseDefinitionFile(file, text).objects);
     } catch {
