@@ -193,11 +193,11 @@ export function registerMaterializeCommands(program: Command, ctx: CommandContex
       const request = { features: list(opts.features, '--features'), service: opts.service, entities, fullFeatureNames: opts.fullFeatureNames === true };
       // --json: the text POST /v1/online-features answers (NaN as "NaN", an int64 beyond ±2^53 as its digits), not
       // JSON.stringify of the SDK's values, which writes NaN as null.
-      if (ctx.globals().json) {
-        ctx.io.out(await getOnlineFeaturesJson(project, request).catch((e: unknown) => { throw withCommaHint(e, opts.entity); }));
-        return;
-      }
       try {
+        if (ctx.globals().json) {
+          ctx.io.out(await getOnlineFeaturesJson(project, request));
+          return;
+        }
         const res = await getOnlineFeatures(project, request);
         ctx.print(res, () => formatOnline(res));
       } catch (e) {
