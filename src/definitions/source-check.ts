@@ -15,7 +15,7 @@ import { literal, openOfflineEngine } from '../offline/engine.js';
 import { rawSourceSql, runSetup, sourceColumnName } from '../offline/source-sql.js';
 import { definitionOrigin, problemAt } from './origins.js';
 import { asSourceRoots, isGlob, resolveSourcePath, sourcePlaces, sourceResolvesInside, sourceFormat, type SourceRoots } from './source-location.js';
-import { didYouMean } from './suggest.js';
+import { closest, didYouMean } from './suggest.js';
 import { ACCEPTED_COLUMN_TYPES, isCompatibleType } from './type-compat.js';
 import type { Definition, EntityDef, FeatureType, FeatureViewDef, JoinKeyType, SourceDef } from './types.js';
 
@@ -60,8 +60,7 @@ function nearFile(abs: string, written: string): string {
   } catch {
     return '';
   }
-  const hint = didYouMean(basename(abs), entries);
-  const near = /'([^']*)'/.exec(hint)?.[1];
+  const near = closest(basename(abs), entries);
   if (near === undefined) return '';
   const folder = written.includes('/') ? written.slice(0, written.lastIndexOf('/') + 1) : '';
   return ` (did you mean '${folder}${near}'?)`;
