@@ -7,7 +7,20 @@
  */
 import type { EntityDef, FeatureServiceDef, FeatureViewDef, SourceDef } from './types.js';
 
-type WithoutKind<T> = Omit<T, 'kind'>;
+/** Settings that take a duration (`6h`, `0`): every property of the schemas with the `featureguard-duration` format. */
+type DurationKey = 'ttl' | 'max_clock_skew' | 'landing_delay' | 'min_interval' | 'redeliver_for' | 'max_staleness';
+
+/**
+ * What a builder takes: the definition, where any duration may also be the number 0, as YAML's unquoted
+ * `ttl: 0` is (the result holds it as '0', as the loader's does).
+ */
+export type DefinitionInput<T> = T extends readonly (infer U)[]
+  ? readonly DefinitionInput<U>[]
+  : T extends object
+    ? { [K in keyof T]: K extends DurationKey ? T[K] | 0 : DefinitionInput<T[K]> }
+    : T;
+
+type WithoutKind<T> = DefinitionInput<Omit<T, 'kind'>>;
 
 export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -17,8 +30,9 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Settings that take a duration (`6h`, `0`): every property of the schemas with the `featureguard-duration` format. */
-export const DURATION_KEYS: ReadonlySet<string> = new Set(['ttl', 'max_clock_skew', 'landing_delay', 'min_interval', 'redeliver_for', 'max_staleness']);
+/** The same keys at run time (the record makes the compiler check that both lists agree). */
+const DURATION_KEY_SET: Record<DurationKey, true> = { ttl: true, max_clock_skew: true, landing_delay: true, min_interval: true, redeliver_for: true, max_staleness: true };
+export const DURATION_KEYS: ReadonlySet<string> = new Set(Object.keys(DURATION_KEY_SET));
 
 /**
  * A duration of zero is written unquoted in YAML (`ttl: 0`, a number); definitions and settings hold it as the

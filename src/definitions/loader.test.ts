@@ -135,6 +135,21 @@ describe('loadDefinitions', () => {
     expect(defineEntity({ kind: 'source', name: 'e', join_keys: [] } as unknown as Parameters<typeof defineEntity>[0]).kind).toBe('entity');
   });
 
+  it('builders take a zero duration as the number 0 in typed code too, as YAML writes it, and hold it as the loader does', () => {
+    // Before: `ttl: 0` did not compile (`number` is not assignable to `string`), so SDK users had to write '0'.
+    const typed = defineFeatureView({
+      name: 'v', entities: ['airport'], source: 'airport_hourly_source', ttl: 0, quality: { provenance: { max_clock_skew: 0 } }, features: [{ name: 'departures', type: 'int64' }],
+    });
+    const root = project({
+      'featureguard.yaml': 'project: p\n',
+      'features/airport.yml': AIRPORT_YAML,
+      'features/v.yml': 'kind: feature_view\nname: v\nentities: [airport]\nsource: airport_hourly_source\nttl: 0\nquality: {provenance: {max_clock_skew: 0}}\nfeatures: [{name: departures, type: int64}]\n',
+    });
+    const loaded = loadDefinitions(root, loadConfig(root)).find((d) => d.name === 'v');
+    expect(typed).toEqual(loaded);
+    expect(typed.ttl).toBe('0');
+  });
+
   it('honours config.definitions', () => {
     const root = project({ 'featureguard.yaml': 'project: p\ndefinitions: defs\n', 'defs/a.yml': 'kind: entity\nname: a\njoin_keys: [{name: k, type: int64}]\n' });
     expect(loadDefinitions(root, loadConfig(root)).map((d) => d.name)).toEqual(['a']);
