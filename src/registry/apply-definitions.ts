@@ -60,8 +60,9 @@ export async function applyDefinitions(
 ): Promise<ApplyDefinitionsResult> {
   const db = project.state;
   ensureDropTable(db);
-  // The drops are recorded in the registry's own transaction: a crash after the commit cannot lose them.
-  const result = project.registry.apply(defs, {
+  // The drops are recorded in the registry's own transaction: a crash after the commit cannot lose them. The
+  // write lock is waited for on a timer: a server applying goes on serving while another process writes.
+  const result = await project.registry.applyWhenFree(defs, {
     allowBreaking: options.allowBreaking === true,
     inTransaction: (r) => requestDrops(db, r.plan.drops),
   });

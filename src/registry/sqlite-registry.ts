@@ -4,6 +4,8 @@
  * definition JSON; a removal is a version with a null definition). `apply` runs
  * in one `BEGIN IMMEDIATE` transaction, so a second process applying at the same
  * time waits (busy_timeout) and then plans against what the first one wrote.
+ * `applyWhenFree` waits for that lock on a timer instead, so a server applying
+ * goes on answering other requests meanwhile.
  * `current()` is called per request by the server: it costs one indexed
  * `max(id)` lookup unless another apply happened, in any process.
  */
@@ -13,7 +15,7 @@ import { allDefinitions, definitionSet } from '../definitions/definition-set.js'
 import type { DefinitionOrigin } from '../definitions/definition-files.js';
 import { fileOrigin, setDefinitionOrigin } from '../definitions/origins.js';
 import type { Definition, DefinitionKind, DefinitionSet, FeatureViewDef } from '../definitions/types.js';
-import { ensureColumn, ensureTables, type StateDb } from '../state/state-db.js';
+import { ensureColumn, ensureTables, isBusy, writeWhenFree, type StateDb } from '../state/state-db.js';
 import { viewHistoryStart } from '../runs/view-history.js';
 import { contentHash } from './canonical.js';
 import { computePlan, objectKey } from './plan.js';
@@ -165,6 +167,13 @@ export function openSqliteRegistry(db: StateDb): Registry {
     return result;
   });
 
+  /** After an apply: this process's next read sees it at once. */
+  const applied = (result: ApplyResult): ApplyResult => {
+    cache = undefined;
+    known = { generation: 0, at: -Infinity };
+    return result;
+  };
+
   return {
     current: () => snapshot().set,
     currentVersions: () => snapshot().versions,
@@ -173,10 +182,14 @@ export function openSqliteRegistry(db: StateDb): Registry {
     },
     apply(defs, options = {}) {
       try {
-        const result = applyTx.immediate(defs, options.allowBreaking === true, options.inTransaction);
-        cache = undefined;
-        known = { generation: 0, at: -Infinity };
-        return result;
+        return applied(applyTx.immediate(defs, options.allowBreaking === true, options.inTransaction));
+      } catch (e) {
+        throw translateBusy(e);
+      }
+    },
+    async applyWhenFree(defs, options = {}) {
+      try {
+        return applied(await writeWhenFree(db, () => applyTx.immediate(defs, options.allowBreaking === true, options.inTransaction)));
       } catch (e) {
         throw translateBusy(e);
       }
@@ -216,12 +229,17 @@ function appliedOrigin(row: VersionRow): DefinitionOrigin {
 }
 
 
-/** SQLITE_BUSY after the busy timeout: another process holds the write lock too long. */
+/**
+ * SQLITE_BUSY after the busy timeout: another process held the state database's write lock too long. Which
+ * process is not known (an apply, a materialization or push recording its run, a prune, an operator's sqlite3
+ * session or backup), so the message does not guess.
+ */
 function translateBusy(e: unknown): unknown {
-  if (e instanceof FeatureguardError) return e;
-  const code = (e as { code?: unknown }).code;
-  if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) {
-    return new ConflictError('the registry is locked by another process applying changes; try again', undefined, 'registry_busy');
-  }
-  return e;
+  if (e instanceof FeatureguardError || !isBusy(e)) return e;
+  return new ConflictError(
+    'the registry cannot be changed now: another process has been writing the state database for too long ' +
+      '(an apply, a materialization, a prune, a backup or an open sqlite3 session); nothing was applied, try again',
+    undefined,
+    'registry_busy',
+  );
 }

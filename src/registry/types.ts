@@ -43,6 +43,12 @@ export interface ApplyResult {
   readonly applied: readonly VersionRecord[];
 }
 
+export interface ApplyOptions {
+  readonly allowBreaking?: boolean;
+  /** Runs inside the apply's transaction, see `Registry.apply`. */
+  readonly inTransaction?: (result: ApplyResult) => void;
+}
+
 export interface Registry {
   /** The currently applied definitions (re-read when another process applied). */
   current(): DefinitionSet;
@@ -54,7 +60,13 @@ export interface Registry {
    * planned and written (before the commit): what it writes commits with the
    * change or not at all.
    */
-  apply(defs: readonly Definition[], options?: { allowBreaking?: boolean; inTransaction?: (result: ApplyResult) => void }): ApplyResult;
+  apply(defs: readonly Definition[], options?: ApplyOptions): ApplyResult;
+  /**
+   * `apply`, waiting for another process's write lock on a timer instead of in SQLite's synchronous busy handler
+   * (for as long as the latter would: the state database's busy timeout): a server applying goes on answering
+   * other requests meanwhile. A lock held longer is a 409 `registry_busy`, as with `apply`.
+   */
+  applyWhenFree(defs: readonly Definition[], options?: ApplyOptions): Promise<ApplyResult>;
   versions(kind: DefinitionKind, name: string): VersionRecord[];
   /**
    * Changes whenever anything is applied, by any process. With `maxAgeMs`, a

@@ -60,6 +60,39 @@ export function writeWithoutWaiting<T>(db: Database.Database, write: () => T): T
   }
 }
 
+/** The longest pause between two tries of `writeWhenFree` (the first ones are a few ms apart). */
+const WRITE_RETRY_MAX_MS = 200;
+
+/**
+ * Run a write transaction (`write` begins it with `BEGIN IMMEDIATE`) that may wait for another process's write
+ * lock, without blocking the event loop: the connection's own busy wait is synchronous and would stop every other
+ * request of a server for as long as it waits. A busy lock is tried again on a timer, a few ms apart growing to
+ * 200 ms, until `waitMs` (by default the connection's busy timeout, the limit its own wait would have had); then
+ * SQLite's SQLITE_BUSY is thrown. Other errors are thrown at once.
+ *
+ * @example
+ * const result = await writeWhenFree(db, () => applyTx.immediate(defs));
+ */
+export async function writeWhenFree<T>(db: Database.Database, write: () => T, waitMs?: number): Promise<T> {
+  const limit = waitMs ?? (db.pragma('busy_timeout', { simple: true }) as number);
+  const deadline = performance.now() + limit;
+  for (let pause = 2; ; pause = Math.min(WRITE_RETRY_MAX_MS, pause * 2)) {
+    try {
+      return writeWithoutWaiting(db, write);
+    } catch (e) {
+      const left = deadline - performance.now();
+      if (!isBusy(e) || left <= 0) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(pause, left)));
+    }
+  }
+}
+
+/** SQLITE_BUSY and its extended codes (SQLITE_BUSY_SNAPSHOT, …). */
+export function isBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
 export function openStateDb(file: string): StateDb {
   try {
     const db = openWalDatabase(file, 10_000);
