@@ -46,3 +46,34 @@ describe('a name defined in the files but not applied', () => {
     expect(r.err).toBe("error: unknown feature 'm' in view 'stats': feature 'm' of view 'stats' is defined in features/defs.yaml:19 but not applied; run `featureguard apply`");
   });
 });
+
+describe('describe NAME of an object defined in the files but not applied', () => {
+  let own: string;
+  const run = (...argv: string[]) => runCli(['--project', own, ...argv]);
+  beforeAll(() => {
+    own = writeSmallProject('fg-not-applied-describe-');
+  });
+  afterAll(() => rmSync(own, { recursive: true, force: true }));
+
+  it('says where it is defined, for every kind, as the other commands do', async () => {
+    const empty = await run('describe', 'stats');
+    expect([empty.code, empty.err]).toEqual([2, "error: no object named 'stats' in the registry: feature view 'stats' is defined in features/defs.yaml:11 but not applied; run `featureguard apply`"]);
+    const nothing = await run('describe', 'nope');
+    expect(nothing.err).toBe("error: no object named 'nope' in the registry: nothing is applied yet in this project; run `featureguard apply`");
+
+    expect((await run('apply')).code).toBe(0);
+    const file = join(own, 'features', 'defs.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8') + '---\nkind: entity\nname: carrier\njoin_keys: [{name: carrier, type: string}]\n---\nkind: feature_service\nname: svc2\nfeatures: [stats]\n');
+    const entity = await run('describe', 'carrier');
+    expect([entity.code, entity.err]).toEqual([2, "error: no object named 'carrier' in the registry: entity 'carrier' is defined in features/defs.yaml:24 but not applied; run `featureguard apply`"]);
+    const service = await run('describe', 'svc2', '--kind', 'service');
+    expect(service.err).toBe("error: no feature_service named 'svc2' in the registry: feature service 'svc2' is defined in features/defs.yaml:28 but not applied; run `featureguard apply`");
+    // Asked as another kind: not that object.
+    const otherKind = await run('describe', 'svc2', '--kind', 'view');
+    expect(otherKind.err).toBe("error: no feature_view named 'svc2' in the registry (run 'featureguard list')");
+    const unknown = await run('describe', 'nope');
+    expect(unknown.err).toBe("error: no object named 'nope' in the registry (run 'featureguard list')");
+    const json = await run('--json', 'describe', 'carrier');
+    expect(JSON.parse(json.err).error).toMatchObject({ code: 'not_found', message: expect.stringContaining("entity 'carrier' is defined in features/defs.yaml:24 but not applied") });
+  });
+});

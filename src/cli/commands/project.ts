@@ -189,7 +189,13 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       const kinds = opts.kind ? [await parseKind(opts.kind)] : KINDS;
       const found = kinds.map((k) => project.registry.versions(k, name)).filter((v) => v.length > 0);
       const { InputError, NotFoundError } = await import('../../errors.js');
-      if (found.length === 0) throw new NotFoundError(`no ${opts.kind ? `${kinds[0]} ` : 'object '}named '${name}' in the registry (run 'featureguard list')`);
+      if (found.length === 0) {
+        const missing = `no ${opts.kind ? `${kinds[0]} ` : 'object '}named '${name}' in the registry`;
+        // In the files but not applied: said as the other commands say it (`unapplied-hint.ts`).
+        const { unappliedObjectHint } = await import('../unapplied-hint.js');
+        const hint = await unappliedObjectHint(project, kinds, name).catch(() => undefined);
+        throw new NotFoundError(hint ? `${missing}: ${hint}` : `${missing} (run 'featureguard list')`);
+      }
       if (found.length > 1) {
         throw new InputError(`'${name}' names several objects (${found.map((v) => v[0]?.kind).join(', ')}): pass --kind`);
       }
