@@ -3,7 +3,7 @@
  * `--json` output is the plain objects). Compact: one line per object, one
  * indented line per changed field, breaking changes marked `!`.
  */
-import type { FieldChange, ObjectChange, Plan, VersionRecord } from './types.js';
+import type { DropReason, FieldChange, ObjectChange, Plan, VersionRecord } from './types.js';
 
 export interface FormatOptions {
   /** Colour (ANSI) the markers: only when writing to a terminal. */
@@ -66,16 +66,45 @@ export function formatPlan(plan: Plan, options: FormatOptions = {}): string {
     return lines.join('\n');
   }
   for (const c of plan.changes) if (c.action !== 'unchanged') lines.push(...formatObjectChange(c, options));
-  if (plan.drops.length > 0) {
-    const n = plan.drops.length;
-    lines.push(`Apply drops the online values of ${plan.drops.join(', ')}: ${n > 1 ? 'they answer' : 'it answers'} NOT_FOUND until materialized again.`);
-  }
+  lines.push(...formatDrops(plan.drops, plan.dropReasons, false));
   if (plan.breaking) {
     const count = plan.changes.reduce((s, c) => s + c.breaking.length, 0);
     const verdict = options.allowBreaking ? 'applied because of --allow-breaking' : `apply refuses ${count > 1 ? 'them' : 'it'} unless --allow-breaking`;
     lines.push(paint(`${count} breaking change${count > 1 ? 's' : ''}: ${verdict}.`, ANSI.breaking, options.color));
   }
   return lines.join('\n');
+}
+
+const GONE: Partial<Record<DropReason, string>> = { removed: 'removed', no_longer_online: 'no longer online' };
+
+/**
+ * What an apply does (`done` false: the plan) or did (true: the apply's result) to the views it drops, as
+ * `reasons` says: a view that stays online answers NOT_FOUND until materialized again; a removed one, or one no
+ * longer online, loses its values for good; an offline one has none, only its quality history starts afresh. A
+ * view without a reason was left to drop by an earlier apply.
+ */
+export function formatDrops(views: readonly string[], reasons: Readonly<Record<string, DropReason>>, done: boolean): string[] {
+  const of = (...want: DropReason[]) => views.filter((v) => reasons[v] !== undefined && want.includes(reasons[v]));
+  // Not in this plan: left pending by an earlier apply (the store could not be reached then), dropped now.
+  const earlier = views.filter((v) => reasons[v] === undefined);
+  const changed = of('changed');
+  const gone = of('removed', 'no_longer_online');
+  const offline = of('offline');
+  const lines: string[] = [];
+  if (changed.length > 0) {
+    const many = changed.length > 1;
+    lines.push(done
+      ? `Dropped the online values of ${changed.join(', ')}: changed in a breaking way; ${many ? 'they answer' : 'it answers'} NOT_FOUND until materialized again.`
+      : `Apply drops the online values of ${changed.join(', ')}: ${many ? 'they answer' : 'it answers'} NOT_FOUND until materialized again.`);
+  }
+  if (gone.length > 0) {
+    lines.push(`${done ? 'Dropped' : 'Apply deletes'} the online values of ${gone.map((v) => `${v} (${GONE[reasons[v] as DropReason]})`).join(', ')}.`);
+  }
+  if (earlier.length > 0) lines.push(`${done ? 'Dropped' : 'Apply drops'} the online values of ${earlier.join(', ')}, left to drop by an earlier apply.`);
+  if (offline.length > 0) {
+    lines.push(`${done ? 'Started' : 'Apply starts'} the quality history of ${offline.join(', ')} afresh (not online: no online values to drop; drift and volume checks compare only later runs).`);
+  }
+  return lines;
 }
 
 /** `2026-11-25T18:10:02.123Z` -> `2026-11-25 18:10:02Z`. */

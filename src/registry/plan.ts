@@ -17,7 +17,7 @@ import { ttlLength } from '../definitions/row-shape.js';
 import { sourceColumnName } from '../definitions/source-location.js';
 import { canonicalJson } from './canonical.js';
 import { diffFields } from './diff.js';
-import type { ObjectChange, Plan } from './types.js';
+import type { DropReason, ObjectChange, Plan } from './types.js';
 
 /** Kinds in dependency order (what plans and listings are sorted by). */
 export const KIND_ORDER: readonly DefinitionKind[] = ['entity', 'source', 'feature_view', 'feature_service'];
@@ -70,8 +70,22 @@ export function computePlan(current: readonly Definition[], desired: readonly De
     changes,
     hasChanges: changes.some((c) => c.action !== 'unchanged'),
     breaking: changes.some((c) => c.breaking.length > 0),
-    drops: viewsToDrop(changes, desired),
+    ...dropsOf(viewsToDrop(changes, desired), cur, want),
   };
+}
+
+/** The drops, with what dropping means for each (`Plan.dropReasons`): its online state before and after. */
+function dropsOf(views: string[], cur: ReadonlyMap<string, Definition>, want: ReadonlyMap<string, Definition>): Pick<Plan, 'drops' | 'dropReasons'> {
+  const online = (d: Definition | undefined) => d?.kind === 'feature_view' && d.online === true;
+  const reasons: Record<string, DropReason> = {};
+  for (const v of views) {
+    const before = cur.get(objectKey('feature_view', v));
+    const after = want.get(objectKey('feature_view', v));
+    if (online(after)) reasons[v] = 'changed';
+    else if (!online(before)) reasons[v] = 'offline';
+    else reasons[v] = after ? 'no_longer_online' : 'removed';
+  }
+  return { drops: views, dropReasons: reasons };
 }
 
 /**

@@ -26,7 +26,16 @@ export interface Plan {
    * whose join keys changed, or reading a source whose time or join key columns changed.
    */
   readonly drops: readonly string[];
+  /**
+   * What dropping means for each view of `drops`: `changed`, it stays online and answers NOT_FOUND until
+   * materialized again; `removed` or `no_longer_online` (now `online: false`), its online values are deleted and
+   * not served again; `offline`, it is not online before or after (no online values), only its materialized
+   * windows and quality history start afresh.
+   */
+  readonly dropReasons: Readonly<Record<string, DropReason>>;
 }
+
+export type DropReason = 'changed' | 'removed' | 'no_longer_online' | 'offline';
 
 export interface VersionRecord {
   readonly kind: DefinitionKind;

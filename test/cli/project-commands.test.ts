@@ -184,7 +184,7 @@ describe('project commands on the flights example', () => {
     const allowed = await cli('apply', '--allow-breaking');
     expect(allowed.code).toBe(0);
     expect(allowed.out).toContain('feature_view airport_hourly v3');
-    expect(allowed.out).toContain('Dropped the online values of airport_hourly: removed, or changed in a breaking way');
+    expect(allowed.out).toContain('Dropped the online values of airport_hourly: changed in a breaking way; it answers NOT_FOUND until materialized again.');
   });
 
   it('validate names an alert filtering on a view or service that is not defined (it would never fire)', async () => {

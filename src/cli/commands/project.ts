@@ -127,7 +127,7 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
     .action(async (opts: { allowBreaking?: boolean }) => {
       const project = await ctx.project();
       const defs = await loadProjectDefinitions(project);
-      const { formatPlan } = await import('../../registry/format.js');
+      const { formatDrops, formatPlan } = await import('../../registry/format.js');
       const json = ctx.globals().json === true;
       if (!json) ctx.io.out(formatPlan(project.registry.plan(defs), { color: ctx.io.isTty, allowBreaking: opts.allowBreaking === true }));
       const { applyDefinitions } = await import('../../registry/apply-definitions.js');
@@ -145,9 +145,7 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
             : applied.length > 5
               ? `Applied ${applied.length} changes in one transaction (see 'featureguard list').`
               : `Applied ${applied.length} change${applied.length > 1 ? 's' : ''}: ${applied.map((v) => `${v.kind} ${v.name} v${v.version}${v.removed ? ' (removed)' : ''}`).join(', ')}.`,
-          ...(dropped.length === 0
-            ? []
-            : [`Dropped the online values of ${dropped.join(', ')}: removed, or changed in a breaking way (see the plan; materialize a changed view again to serve it).`]),
+          ...formatDrops(dropped, result.plan.dropReasons, true),
           ...(deferred.length === 0
             ? []
             : [`${deferred.join(', ')} ${deferred.length > 1 ? 'are' : 'is'} being written (materialized or pushed to): reads answer NOT_FOUND for ${deferred.length > 1 ? 'them' : 'it'} from now on, and that writer drops the online values (writing nothing, or dropping what it wrote; if it never finishes, a running serve or the next apply or materialization does).`]),
