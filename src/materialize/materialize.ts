@@ -30,7 +30,8 @@ import { runSetup, sourceUnreadable, viewRelationSql } from '../offline/source-s
 import type { Project } from '../project.js';
 import { droppedSince, dropIfPending, dropPendingError, dropPendingView, isDropPending, requestDrops, viewChangedError } from '../registry/online-drops.js';
 import type { OnlineRow } from '../online/types.js';
-import { viewLineage } from '../runs/lineage-record.js';
+import { onlineViewUri } from '../runs/dataset-names.js';
+import { plannedViewLineage, viewLineage } from '../runs/lineage-record.js';
 import type { Lineage, Run } from '../runs/types.js';
 import { firstUncovered, lastMaterializedEnd, recordInterval } from './intervals.js';
 import { latestPerEntitySql, windowSql } from './latest-sql.js';
@@ -222,12 +223,15 @@ function upToDate(view: FeatureViewDef, window: ResolvedWindow): MaterializeResu
   };
 }
 
-async function lineageOf(project: Project, set: DefinitionSet, view: FeatureViewDef, conn: DuckDBConnection, relationSql: string, storeType: string): Promise<Lineage> {
+/** What a materialization of `view` is recorded as: its job and its output, the view in the online store (`onlineViewUri`, as pushes name it). */
+const lineageTarget = (project: Project, view: FeatureViewDef) => ({
+  job: `materialize:${view.name}`,
+  output: { kind: 'online_store', uri: onlineViewUri(project.config.project, view.name) },
+});
+
+async function lineageOf(project: Project, set: DefinitionSet, view: FeatureViewDef, conn: DuckDBConnection, relationSql: string): Promise<Lineage> {
   // The source is hashed under the view's resolved `provenance.full_hash_max_bytes`.
-  return viewLineage(project, set, view, conn, relationSql, {
-    job: `materialize:${view.name}`,
-    output: { kind: 'online_store', uri: `${storeType}:${project.config.project}/${view.name}` },
-  });
+  return viewLineage(project, set, view, conn, relationSql, lineageTarget(project, view));
 }
 
 async function materializeView(
@@ -282,7 +286,7 @@ async function materializeView(
     });
     windowTables.push(table);
     rowsRead = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${ident(table)}`)).getRowsJS()[0][0]);
-    lineage = await lineageOf(project, set, view, conn, rel.select, store.type);
+    lineage = await lineageOf(project, set, view, conn, rel.select);
     let latest = latestPerEntitySql({ table: `(${castFeaturesSql(table, view.features)})`, joinKeys, features: view.features, orderByKeyText: store.type === 'sqlite' });
     if (withGuards) {
       // Loaded on use: the guard stage pulls in every check family. `guards: false` skips it entirely.
@@ -361,6 +365,8 @@ async function materializeView(
   } catch (e) {
     const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
     failure = e;
+    // Failed before the source was read: the datasets it would have read and written, named as a run that read them names them.
+    lineage ??= plannedViewLineage(project, set, view, lineageTarget(project, view));
     return finish('failed', message, 0, 0);
   } finally {
     for (const t of windowTables) await conn.run(`DROP TABLE IF EXISTS ${ident(t)}`).catch(() => undefined);

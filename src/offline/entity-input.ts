@@ -17,6 +17,7 @@ import { extname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { JoinKey, JoinKeyType } from '../definitions/types.js';
 import { InputError } from '../errors.js';
+import { fileUri } from '../runs/dataset-names.js';
 import { foldAscii, ident, literal } from './engine.js';
 import { ENTITY_TS, ROW_ORDINAL } from './point-in-time.js';
 import { badUtcOffsetSql, fractionalIntegerText } from './source-sql.js';
@@ -61,6 +62,16 @@ export interface LoadEntityOptions {
 const KEY_SQL: Record<JoinKeyType, string> = { string: 'VARCHAR', int32: 'INTEGER', int64: 'BIGINT' };
 const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'UHUGEINT']);
 const TIMESTAMP_TYPES = new Set(['TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS', 'TIMESTAMP WITH TIME ZONE', 'DATE']);
+
+/**
+ * The URI the entity rows are recorded under (manifest, lineage): a file by its absolute path (relative paths
+ * resolve against `baseDir`, default the working directory), a query by its text, rows in memory as such.
+ */
+export function entityInputUri(input: EntityInput, baseDir?: string): string {
+  if (input.kind === 'file') return fileUri(resolve(baseDir ?? process.cwd(), input.path));
+  if (input.kind === 'sql') return `sql:${input.sql}`;
+  return input.kind === 'rows' ? 'memory:rows' : 'memory:arrow';
+}
 
 /** Load entity rows into a temp table on `conn` and validate them against the join keys. */
 export async function loadEntityInput(conn: DuckDBConnection, input: EntityInput, options: LoadEntityOptions): Promise<LoadedEntities> {
@@ -116,7 +127,7 @@ async function directParquet(
     const described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${literal(path)})`)).getRowObjectsJS();
     const types = new Map(described.map((r) => [String(r.column_name), String(r.column_type)]));
     if ([...types.keys()].some((n) => n.toLowerCase() === 'file_row_number')) return null;
-    return { from: `read_parquet(${literal(path)}, file_row_number = true)`, types, description: { kind: 'file', uri: `file://${path}` } };
+    return { from: `read_parquet(${literal(path)}, file_row_number = true)`, types, description: { kind: 'file', uri: entityInputUri(input, options.baseDir) } };
   } catch {
     return null;
   }
@@ -360,7 +371,7 @@ async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: string, 
     } catch (e) {
       throw new InputError(`could not read entity file '${input.path}' as ${format}: ${readErrorReason(e)}`, { file: input.path, format }, 'bad_entity_file');
     }
-    return { kind: 'file', uri: `file://${path}` };
+    return { kind: 'file', uri: entityInputUri(input, options.baseDir) };
   }
   if (input.kind === 'sql') {
     const query = await singleSelect(conn, input.sql);
@@ -370,7 +381,7 @@ async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: string, 
     } catch (e) {
       throw new InputError(`the entity SQL query failed: ${(e as Error).message.split('\n')[0]}`, undefined, 'bad_entity_sql');
     }
-    return { kind: 'sql', uri: `sql:${input.sql}` };
+    return { kind: 'sql', uri: entityInputUri(input) };
   }
   const intKeys = new Set(options.joinKeys.filter((k) => k.type !== 'string').map((k) => k.name));
   const cols = input.kind === 'rows'
@@ -388,7 +399,7 @@ async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: string, 
   } finally {
     app.closeSync();
   }
-  return { kind: input.kind, uri: input.kind === 'rows' ? 'memory:rows' : 'memory:arrow' };
+  return { kind: input.kind, uri: entityInputUri(input) };
 }
 
 /**

@@ -35,8 +35,8 @@ import { arrowTableFromResult } from './arrow.js';
 import { datasetBytes, datasetCompression, datasetFormat, splitOutputPath, writeDatasetFile, DATASET_CONTENT_TYPES, type DatasetBytes, type DatasetFormat } from './dataset-output.js';
 import { pitViews, planDataset, reconcileWithEntities, type DatasetPlan, type PlannedView } from './dataset-plan.js';
 import { ident, interruptQuietly } from './engine.js';
-import { loadEntityInput, type EntityInput, type LoadEntityOptions } from './entity-input.js';
-import { buildLineage, buildManifest, entityFileFingerprint, manifestPath, startSourceFingerprints, writeManifest, type BuildFacts, type DatasetManifest, type ManifestOutput } from './manifest.js';
+import { entityInputUri, loadEntityInput, type EntityInput, type LoadEntityOptions } from './entity-input.js';
+import { buildLineage, buildManifest, entityFileFingerprint, manifestPath, plannedDatasetLineage, startSourceFingerprints, writeManifest, type BuildFacts, type DatasetManifest, type ManifestOutput } from './manifest.js';
 import { ENTITY_TS, hiddenTimestampColumns, planViewJoins, pointInTimeJoinSql } from './point-in-time.js';
 import { checkOutputTargets } from './output-targets.js';
 import { runSetup, sourceUnreadable } from './source-sql.js';
@@ -203,10 +203,13 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
   // The glob sources' files as the build lists them (below), for the manifest.
   let listed!: (files: ReadonlyMap<string, readonly string[]>) => void;
   const sources = startSourceFingerprints(engine, project.root, plan, project.config.quality, new Promise((r) => (listed = r)));
+  // The entity rows' URI, for the lineage of a build that fails before it records its own.
+  let entityUri: string | null = null;
   try {
     progress('entities', 0);
     // An entity file as the load begins: fingerprinted once its rows are loaded, while the join runs.
     const input = normalizeEntities(request.entities);
+    entityUri = entityInputUri(input, request.baseDir);
     const entityPath = input.kind === 'file' && !isGlob(input.path) ? resolve(request.baseDir ?? process.cwd(), input.path) : null;
     const before = entityPath === null ? undefined : statSync(entityPath, { throwIfNoEntry: false });
     const loaded = await loadEntityInput(conn, input, {
@@ -293,7 +296,9 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
     // An interrupted statement is the cancellation, whatever DuckDB called it.
     const e = request.signal?.aborted ? cancelled(outputKind) : caught;
     listed(new Map()); // a build that failed before listing them: the fingerprints (never used) must not wait
-    project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
+    project.runs.update(run.id, {
+      status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0], lineage: plannedDatasetLineage({ project, set, plan }, entityUri),
+    });
     await cleanup();
     // The guards ran and something after them broke: their alerts go out with the failed run. A run that failed
     // before its guards judged it alerts too (an alert on `failed` runs), unless the guards are off or the
@@ -443,7 +448,11 @@ export async function getHistoricalFeatures(project: Project, given: HistoricalF
     request.onProgress?.({ phase: 'done', step: 4, steps: 4, rows: manifest.rows });
     return { status: p.status, table, split, outputs, manifest, run, checks: p.guard };
   } catch (e) {
-    project.runs.update(p.run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
+    const recorded = project.runs.get(p.run.id).lineage;
+    project.runs.update(p.run.id, {
+      status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0],
+      ...(recorded ? {} : { lineage: plannedDatasetLineage(p.facts, p.facts.loaded.description.uri) }),
+    });
     removeTemps();
     throw e;
   } finally {

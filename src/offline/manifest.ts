@@ -16,7 +16,8 @@ import { isGlob } from '../definitions/source-location.js';
 import { resolveQuality, type QualityConfig } from '../guards/config.js';
 import type { GuardStageResult } from '../guards/stage.js';
 import type { Project } from '../project.js';
-import { usedDefinitionVersions } from '../runs/lineage-record.js';
+import { sourceUri } from '../runs/dataset-names.js';
+import { currentUser, usedDefinitionVersions } from '../runs/lineage-record.js';
 import type { CheckResult, CheckStatus, Lineage, LineageInput, Run } from '../runs/types.js';
 import { VERSION } from '../version.js';
 import type { DatasetFormat } from './dataset-output.js';
@@ -258,7 +259,7 @@ function combinedFingerprint(prints: readonly LineageInput[], views: readonly st
 }
 
 /** The versions of the definitions the build used (`f.set`, read as it began; see `usedDefinitionVersions`). */
-function definitionVersions(f: BuildFacts): Record<string, { version: number; hash: string }> {
+function definitionVersions(f: Pick<BuildFacts, 'project' | 'set' | 'plan'>): Record<string, { version: number; hash: string }> {
   const wanted: string[] = [];
   for (const v of f.plan.views) {
     wanted.push(`feature_view/${v.view.name}`, `source/${v.source.name}`, ...v.view.entities.map((e) => `entity/${e}`));
@@ -363,5 +364,26 @@ export function buildLineage(f: BuildFacts, manifest: DatasetManifest, outputs: 
     package_version: VERSION,
     host: hostname(),
     user,
+  };
+}
+
+/**
+ * The lineage of a build that failed before it recorded one: the datasets it would have read (each source, named as
+ * a build that read it names it, and the entity rows, `entities` their URI when known) without fingerprints. It
+ * writes nothing, and no online store ever.
+ */
+export function plannedDatasetLineage(f: Pick<BuildFacts, 'project' | 'set' | 'plan'>, entities: string | null): Lineage {
+  const sources = [...new Map(f.plan.views.map((v) => [v.source.name, v.source])).values()];
+  return {
+    job: `dataset:${f.plan.service?.name ?? 'features'}`,
+    definition_versions: definitionVersions(f),
+    inputs: [
+      ...sources.map((s): LineageInput => ({ name: s.name, kind: s.path !== undefined ? 'file' : s.database !== undefined ? 'table' : 'query', uri: sourceUri(f.project.root, s), fingerprint: {} })),
+      ...(entities === null ? [] : [{ name: 'entities', kind: 'entities' as const, uri: entities, fingerprint: {} }]),
+    ],
+    output: null,
+    package_version: VERSION,
+    host: hostname(),
+    user: currentUser(),
   };
 }

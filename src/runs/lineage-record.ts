@@ -18,6 +18,7 @@ import type { Project } from '../project.js';
 import { contentHash } from '../registry/canonical.js';
 import type { Registry } from '../registry/types.js';
 import { VERSION } from '../version.js';
+import { sourceUri } from './dataset-names.js';
 import type { Lineage } from './types.js';
 
 /** The OS user running the process (`unknown` without a passwd entry, as in containers). */
@@ -80,10 +81,37 @@ export async function viewLineage(
   relationSql: string,
   opts: { job: string; output: Lineage['output'] },
 ): Promise<Lineage> {
-  const keys = [`feature_view/${view.name}`, `source/${view.source}`, ...view.entities.map((e) => `entity/${e}`)];
-  const definition_versions = usedDefinitionVersions(project.registry, set, keys);
+  const definition_versions = usedDefinitionVersions(project.registry, set, viewKeys(view));
   const source = set.sources.get(view.source);
   const partialThresholdBytes = resolveQuality(project.config.quality, view.quality).provenance.full_hash_max_bytes;
   const inputs = source ? [await fingerprintSource(conn, project.root, source, relationSql, { partialThresholdBytes })] : [];
   return { job: opts.job, definition_versions, inputs, output: opts.output, package_version: VERSION, host: hostname(), user: currentUser() };
+}
+
+/** The definitions a run over a view's rows uses: the view, its source and its entities. */
+function viewKeys(view: FeatureViewDef): string[] {
+  return [`feature_view/${view.name}`, `source/${view.source}`, ...view.entities.map((e) => `entity/${e}`)];
+}
+
+/**
+ * The lineage of a run over a view's rows that failed before it read them (its source unreadable): the datasets it
+ * would have read and written, named as a run that read them names them, without fingerprints.
+ */
+export function plannedViewLineage(
+  project: Pick<Project, 'root' | 'registry'>,
+  set: DefinitionSet,
+  view: FeatureViewDef,
+  opts: { job: string; output: Lineage['output'] },
+): Lineage {
+  const source = set.sources.get(view.source);
+  const kind = source?.path !== undefined ? 'file' : source?.database !== undefined ? 'table' : 'query';
+  return {
+    job: opts.job,
+    definition_versions: usedDefinitionVersions(project.registry, set, viewKeys(view)),
+    inputs: source ? [{ name: source.name, kind, uri: sourceUri(project.root, source), fingerprint: {} }] : [],
+    output: opts.output,
+    package_version: VERSION,
+    host: hostname(),
+    user: currentUser(),
+  };
 }

@@ -11,12 +11,15 @@
  * for view runs (materialize, push, `check --view`), the entity rows for dataset
  * builds (their output has one row per entity row), the file for `check
  * --dataset`; a run with no recorded inputs gets one dataset standing for the
- * rows it checked (`featureguard://<namespace>`, `/view/<name>`).
+ * rows it checked (`featureguard://<project>`, `/view/<name>`). Datasets are named
+ * as every run names them (`dataset-names.ts`): local files in namespace `file`,
+ * a view's online values `featureguard://<project>`, `/online/<view>`.
  *
  * @example
  * const event = toOpenLineageRunEvent(run, project.runs.results(run.id), { profiles: project.runs.profiles(run.id) });
  */
-import type { CheckResult, LineageInput, Run } from './types.js';
+import { checkedRowsUri, fileUri, onlineViewUri, openLineageName } from './dataset-names.js';
+import type { CheckResult, Lineage, LineageInput, Run } from './types.js';
 
 const PRODUCER = 'https://featureguard.dev/producer';
 const SCHEMA_URL = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent';
@@ -69,19 +72,29 @@ function jobName(run: Run): string {
   return `${run.kind}:${run.view ?? run.service ?? 'adhoc'}`;
 }
 
-/** Namespace and name of a dataset from its URI (`file:///x.parquet` → `file://`, `/x.parquet`). */
-function splitUri(uri: string): { namespace: string; name: string } {
-  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/]*)(.*)$/i.exec(uri);
-  if (m) return { namespace: `${m[1]}://${m[2]}`, name: m[3] || '/' };
-  const i = uri.indexOf(':');
-  return i > 0 ? { namespace: uri.slice(0, i), name: uri.slice(i + 1) } : { namespace: 'featureguard', name: uri };
-}
-
 /** The run's recorded inputs, or the dataset file a `check --dataset` run read. */
 function recordedInputs(run: Run): LineageInput[] {
   if (run.lineage?.inputs.length) return run.lineage.inputs;
   const file = run.options?.dataset;
-  return typeof file === 'string' ? [{ name: 'dataset', kind: 'file', uri: `file://${file}`, fingerprint: {} }] : [];
+  return typeof file === 'string' ? [{ name: 'dataset', kind: 'file', uri: fileUri(file), fingerprint: {} }] : [];
+}
+
+/**
+ * The run's output as recorded; for a run killed before it recorded one, the dataset its kind writes: a
+ * materialization or push the view in the online store, a dataset build the file it was asked for (if any); a
+ * check writes nothing.
+ */
+function recordedOutput(run: Run, project: string): Lineage['output'] {
+  if (run.lineage) return run.lineage.output;
+  if (run.kind === 'dataset') return typeof run.options?.out === 'string' ? { kind: 'dataset', uri: fileUri(run.options.out) } : null;
+  if (run.kind === 'check' || !run.view || (run.kind === 'push' && run.options?.to === 'offline')) return null;
+  return { kind: 'online_store', uri: onlineViewUri(project, run.view) };
+}
+
+/** Namespace and name of an output: a view's online values under one name, whatever a run recorded before (`sqlite:p/v`, `online://sqlite/v`). */
+function outputName(run: Run, o: { kind: string; uri: string }, project: string): { namespace: string; name: string } {
+  const online = o.kind === 'online' || o.kind === 'online_store';
+  return openLineageName(online && run.view ? onlineViewUri(project, run.view) : o.uri);
 }
 
 /** Indexes of the inputs whose rows the guards checked (see the module header). */
@@ -141,7 +154,7 @@ function qualityFacets(run: Run, results: readonly CheckResult[], profiles: read
 }
 
 function inputDataset(i: LineageInput): OpenLineageDataset {
-  const u = splitUri(i.uri);
+  const u = openLineageName(i.uri);
   return {
     namespace: u.namespace,
     name: u.name,
@@ -150,8 +163,14 @@ function inputDataset(i: LineageInput): OpenLineageDataset {
 }
 
 /** Build the RunEvent of a finished (or running) run. */
-export function toOpenLineageRunEvent(run: Run, results: readonly CheckResult[], opts: { namespace?: string; profiles?: readonly StoredProfile[] } = {}): OpenLineageRunEvent {
+export function toOpenLineageRunEvent(
+  run: Run,
+  results: readonly CheckResult[],
+  opts: { namespace?: string; project?: string; profiles?: readonly StoredProfile[] } = {},
+): OpenLineageRunEvent {
   const namespace = opts.namespace ?? 'featureguard';
+  // The project whose datasets the run names (`dataset-names.ts`); the job's namespace unless that was set apart.
+  const project = opts.project ?? namespace;
   const eventType = run.status === 'running' ? 'RUNNING' : run.status === 'failed' || run.status === 'blocked' ? 'FAIL' : 'COMPLETE';
   const recorded = recordedInputs(run);
   const inputs: OpenLineageRunEvent['inputs'] = recorded.map(inputDataset);
@@ -159,20 +178,19 @@ export function toOpenLineageRunEvent(run: Run, results: readonly CheckResult[],
   if (checked.length === 0) {
     // No recorded inputs: one dataset stands for the rows the guards checked.
     const subject = run.view ? `view/${run.view}` : run.service ? `service/${run.service}` : run.kind;
-    inputs.push({ namespace: `featureguard://${namespace}`, name: `/${subject}`, facets: {} });
+    inputs.push({ ...openLineageName(checkedRowsUri(project, subject)), facets: {} });
     checked.push(inputs.length - 1);
   }
   const quality = qualityFacets(run, results, opts.profiles ?? []);
   for (const i of checked) {
     inputs[i] = { ...inputs[i], facets: { ...inputs[i].facets, ...quality.facets }, inputFacets: quality.inputFacets };
   }
-  // A check run writes nothing; other runs without a recorded output wrote to the online store.
-  const out = run.lineage?.output ?? (run.kind === 'check' ? null : { kind: 'online', uri: `featureguard://${namespace}/${run.view ?? run.service ?? run.kind}` });
+  const out = recordedOutput(run, project);
   const rowCount = (rows: number) => ({ outputFacets: { outputStatistics: facet('OutputStatisticsOutputDatasetFacet', { rowCount: rows }) } });
   const outputs: OpenLineageRunEvent['outputs'] = [
     // A split build's train part has its own count (rows_out counts both parts); otherwise the run's rows out.
-    ...(out ? [{ ...splitUri(out.uri), facets: {}, ...('rows' in out && typeof out.rows === 'number' ? rowCount(out.rows) : run.rows_out !== null ? rowCount(run.rows_out) : {}) }] : []),
-    ...(run.lineage?.other_outputs ?? []).map((o) => ({ ...splitUri(o.uri), facets: {}, ...rowCount(o.rows) })),
+    ...(out ? [{ ...outputName(run, out, project), facets: {}, ...('rows' in out && typeof out.rows === 'number' ? rowCount(out.rows) : run.rows_out !== null ? rowCount(run.rows_out) : {}) }] : []),
+    ...(run.lineage?.other_outputs ?? []).map((o) => ({ ...outputName(run, o, project), facets: {}, ...rowCount(o.rows) })),
   ];
   return {
     eventType,

@@ -28,6 +28,7 @@ import type { OnlineRow } from '../online/types.js';
 import type { Project } from '../project.js';
 import { droppedSince, dropIfPending, dropPendingError, dropUnlessMaterializing, isDropPending, requestDrops, viewChangedError } from '../registry/online-drops.js';
 import { beginOnlineWrite, type OnlineWrite } from '../registry/online-writes.js';
+import { onlineViewUri, pushedRowsUri, sourceUri } from '../runs/dataset-names.js';
 import type { CheckResult, Lineage, RunStatus } from '../runs/types.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { VERSION } from '../version.js';
@@ -187,13 +188,18 @@ async function recordInvalidRows(project: Project, view: FeatureViewDef, raw: re
   project.runs.addResults([record]);
   project.runs.update(run.id, {
     status: 'blocked', finished_at: new Date().toISOString(), rows_in: raw.length, rows_out: 0, message: e.message,
-    counts: { pass: 0, warn: 0, fail: 1, error: 0, skipped: 0 },
+    counts: { pass: 0, warn: 0, fail: 1, error: 0, skipped: 0 }, lineage: lineageOf(project, project.registry.current(), view, raw.length, to, 0),
   });
   await sendAlerts(options, alertFinishedRun(project, run.id, { verdict: 'block', results: [record], blockedReason: e.message }));
   throw new InputError(e.message, { ...(e.details as Record<string, unknown>), run_id: run.id }, 'invalid_rows');
 }
 
-function lineageOf(project: Project, view: FeatureViewDef, rows: number, to: PushTarget, file: string | null): Lineage {
+/**
+ * A push's lineage. Its outputs are named as every run names them (`dataset-names.ts`): the view in the online
+ * store as a materialization writes it, and, for `to: offline`/`both`, the view's source as a materialization reads
+ * it (the appended file is the run's `options.file`). `appended`: the rows the file took (0 when none was written).
+ */
+function lineageOf(project: Project, set: DefinitionSet, view: FeatureViewDef, rows: number, to: PushTarget, appended: number): Lineage {
   const versions = project.registry.currentVersions();
   const definition_versions: Lineage['definition_versions'] = {};
   const keys = [`feature_view/${view.name}`, `source/${view.source}`, ...view.entities.map((e) => `entity/${e}`)];
@@ -207,13 +213,16 @@ function lineageOf(project: Project, view: FeatureViewDef, rows: number, to: Pus
   } catch {
     // no passwd entry (containers): keep 'unknown'
   }
+  const source = set.sources.get(view.source);
+  const offline = source ? { kind: 'file', uri: sourceUri(project.root, source) } : null;
+  const online = { kind: 'online_store', uri: onlineViewUri(project.config.project, view.name) };
   return {
     job: `push:${view.name}`,
     definition_versions,
-    inputs: [{ name: `push:${view.name}`, kind: 'push', uri: `push://${view.name}`, fingerprint: { rows } }],
-    output: to === 'offline' && file ? { kind: 'file', uri: file } : { kind: 'online', uri: `online://${project.config.online_store?.type ?? 'sqlite'}/${view.name}` },
-    // `to: both`: the file appended to the offline source too (the run's rows_out counts the online writes).
-    ...(to === 'both' && file ? { other_outputs: [{ kind: 'file', uri: file, rows }] } : {}),
+    inputs: [{ name: `push:${view.name}`, kind: 'push', uri: pushedRowsUri(project.config.project, view.name), fingerprint: { rows } }],
+    output: to === 'offline' ? offline : online,
+    // `to: both`: the source the rows were appended to as well (the run's rows_out counts the online writes).
+    ...(to === 'both' && offline ? { other_outputs: [{ ...offline, rows: appended }] } : {}),
     package_version: VERSION,
     host: hostname(),
     user,
@@ -406,7 +415,7 @@ export async function push(project: Project, request: PushRequest, options: Push
     if (guard.verdict === 'block') {
       project.runs.update(run.id, {
         status: 'blocked', finished_at: new Date().toISOString(), rows_in: rows.length, rows_out: 0,
-        message: guard.blockedReason, counts: guard.counts, lineage: lineageOf(project, view, rows.length, to, null),
+        message: guard.blockedReason, counts: guard.counts, lineage: lineageOf(project, set, view, rows.length, to, 0),
       });
       return { run_id: run.id, view: view.name, status: 'blocked', to, rows: rows.length, written: 0, skipped: 0, file: null, blocked_reason: guard.blockedReason, counts: guard.counts, ...ignoredColumns };
     }
@@ -471,7 +480,7 @@ export async function push(project: Project, request: PushRequest, options: Push
     // holds), or the rows of the file for `to: offline`; the file of `to: both` is named beside the online output.
     project.runs.update(run.id, {
       status, finished_at: new Date().toISOString(), rows_in: rows.length, rows_out: store ? written : rows.length,
-      counts: guard.counts, lineage: lineageOf(project, view, rows.length, to, file),
+      counts: guard.counts, lineage: lineageOf(project, set, view, rows.length, to, file ? rows.length : 0),
       options: { to, rows: rows.length, written, skipped, file },
     });
     keepFile?.();
@@ -480,7 +489,8 @@ export async function push(project: Project, request: PushRequest, options: Push
     // A failed push takes its file back: a caller that retries it must not find its rows twice offline.
     keepFile?.();
     const error = file ? withFileNote(e, removeFile(file)) : e;
-    project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (error as Error).message.split('\n')[0] });
+    // Named as a push that wrote names its datasets (its file, if any, was taken back).
+    project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (error as Error).message.split('\n')[0], lineage: lineageOf(project, set, view, rows.length, to, 0) });
     failure = error;
     throw error;
   } finally {

@@ -5,7 +5,7 @@
  * where its rows went.
  */
 import Database from 'better-sqlite3';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInterruptCleanups } from '../../src/state/interrupt.js';
 import { toOpenLineageRunEvent } from '../../src/runs/lineage.js';
@@ -71,10 +71,12 @@ describe("a push's run record", () => {
     expect(project.fs.runs.get(older.run_id)).toMatchObject({ rows_in: 1, rows_out: 0, options: { to: 'both', rows: 1, written: 0, skipped: 1, file: older.file } });
     expect(project.fs.runs.get(r.run_id)).toMatchObject({ rows_in: 2, rows_out: 2, options: { written: 2, skipped: 0, file: r.file } });
     // Lineage names both outputs of a push to both: the online store (rows written) and the file (rows appended).
-    expect(project.fs.runs.get(older.run_id).lineage).toMatchObject({ output: { kind: 'online' }, other_outputs: [{ kind: 'file', uri: older.file, rows: 1 }] });
+    // The source the rows were appended to, named as a materialization reading it names it (the file is in options).
+    const source = `file://${join(project.dir, 'data', 's', '*.parquet')}`;
+    expect(project.fs.runs.get(older.run_id).lineage).toMatchObject({ output: { kind: 'online_store' }, other_outputs: [{ kind: 'file', uri: source, rows: 1 }] });
     const event = toOpenLineageRunEvent(project.fs.runs.get(older.run_id), project.fs.runs.results(older.run_id), { namespace: 'p' });
-    expect(event.outputs.map((o) => [o.name.endsWith(basename(older.file!)) ? 'file' : 'online', (o.outputFacets?.outputStatistics as { rowCount?: number } | undefined)?.rowCount])).toEqual([['online', 0], ['file', 1]]);
+    expect(event.outputs.map((o) => [o.namespace === 'file' ? 'file' : 'online', (o.outputFacets?.outputStatistics as { rowCount?: number } | undefined)?.rowCount])).toEqual([['online', 0], ['file', 1]]);
     const offline = await project.fs.push({ view: 'v', rows: [{ user_id: 1, event_timestamp: '2026-01-16T00:00:00Z', n: 8 }], to: 'offline' });
-    expect(project.fs.runs.get(offline.run_id)).toMatchObject({ rows_out: 1, options: { to: 'offline', file: offline.file }, lineage: { output: { kind: 'file', uri: offline.file } } });
+    expect(project.fs.runs.get(offline.run_id)).toMatchObject({ rows_out: 1, options: { to: 'offline', file: offline.file }, lineage: { output: { kind: 'file', uri: source } } });
   });
 });

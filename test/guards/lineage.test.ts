@@ -130,11 +130,11 @@ describe('OpenLineage export', () => {
     expect(e.eventTime).toBe(run.finished_at);
     const { input } = expectRunEvent(e, run, { namespace: 'guards_test', name: 'materialize:delays' });
     expect(e.inputs).toHaveLength(1);
-    expect(input).toMatchObject({ namespace: 'file://', name: join(bench.dir, 'data', 'rows.parquet') });
+    expect(input).toMatchObject({ namespace: 'file', name: join(bench.dir, 'data', 'rows.parquet') });
     expect(input.facets.featureguardFingerprint.files[0]).toMatchObject({ path: 'data/rows.parquet', partial: false });
     expectQualityFacets(bench, input, run.id);
     expect(e.outputs).toHaveLength(1);
-    expect(e.outputs[0]).toMatchObject({ namespace: 'sqlite', name: 'guards_test/delays', facets: {} });
+    expect(e.outputs[0]).toMatchObject({ namespace: 'featureguard://guards_test', name: '/online/delays', facets: {} });
     expectSpecFacet(e.outputs[0].outputFacets?.outputStatistics as Json, 'OutputStatisticsOutputDatasetFacet', '1-0-2');
     expect(e.outputs[0].outputFacets?.outputStatistics).toMatchObject({ rowCount: 3 });
   });
@@ -159,7 +159,7 @@ describe('OpenLineage export', () => {
     const { input } = expectRunEvent(e, c.run, { namespace: 'guards_test', name: 'check:delays' });
     expect(e.outputs).toEqual([]);
     expect(e.inputs).toHaveLength(1);
-    expect(input).toMatchObject({ namespace: 'file://', name: join(bench.dir, 'data', 'rows.parquet') });
+    expect(input).toMatchObject({ namespace: 'file', name: join(bench.dir, 'data', 'rows.parquet') });
     expect(input.facets.featureguardFingerprint).toMatchObject({ source: 'rows', kind: 'file' });
     expectQualityFacets(bench, input, c.run.id);
   });
@@ -182,7 +182,7 @@ describe('OpenLineage export', () => {
     const e = exportRun(bench, c.run.id);
     const { input } = expectRunEvent(e, c.run, { namespace: 'guards_test', name: 'check:svc' });
     expect(e.inputs).toHaveLength(1);
-    expect(input).toMatchObject({ namespace: 'file://', name: file });
+    expect(input).toMatchObject({ namespace: 'file', name: file });
     expect(input.inputFacets.dataQualityMetrics.columnMetrics.delay.count).toBe(24 * 31);
     expect(e.outputs).toEqual([]);
   });
