@@ -196,6 +196,8 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
     features: request.features ?? null, service: request.service ?? null, full_feature_names: request.fullFeatureNames ?? false, availability,
     timestamp_column: request.timestampColumn ?? ENTITY_TS, split_at: splitAtMicros,
     test_fraction: request.testFraction ?? null, output: outputKind, allow_failed_checks: request.allowFailedChecks ?? false,
+    // The file asked for (resolved): a run that writes nothing (blocked, failed) still says what it was to write.
+    ...(request.out !== undefined ? { out: resolve(request.baseDir ?? process.cwd(), request.out) } : {}),
     ...(request.disableGuards ? { guards: false } : {}),
   };
   const run = project.runs.create({ kind: 'dataset', service: plan.service?.name ?? null, options });
@@ -297,7 +299,7 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
     const e = request.signal?.aborted ? cancelled(outputKind) : caught;
     listed(new Map()); // a build that failed before listing them: the fingerprints (never used) must not wait
     project.runs.update(run.id, {
-      status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0], lineage: plannedDatasetLineage({ project, set, plan }, entityUri),
+      status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0], lineage: plannedDatasetLineage({ project, set, plan, options }, entityUri),
     });
     await cleanup();
     // The guards ran and something after them broke: their alerts go out with the failed run. A run that failed

@@ -16,11 +16,11 @@ import { isGlob } from '../definitions/source-location.js';
 import { resolveQuality, type QualityConfig } from '../guards/config.js';
 import type { GuardStageResult } from '../guards/stage.js';
 import type { Project } from '../project.js';
-import { sourceUri } from '../runs/dataset-names.js';
+import { fileUri, sourceUri } from '../runs/dataset-names.js';
 import { currentUser, usedDefinitionVersions } from '../runs/lineage-record.js';
 import type { CheckResult, CheckStatus, Lineage, LineageInput, Run } from '../runs/types.js';
 import { VERSION } from '../version.js';
-import type { DatasetFormat } from './dataset-output.js';
+import { splitOutputPath, type DatasetFormat } from './dataset-output.js';
 import type { DatasetPlan, PlannedView } from './dataset-plan.js';
 import { runSetup } from './source-sql.js';
 import type { OfflineEngine } from './engine.js';
@@ -158,6 +158,10 @@ export interface BuildFacts {
     readonly split_at: string | null;
     readonly test_fraction: number | null;
     readonly allow_failed_checks: boolean;
+    /** The format written (`parquet`, …; `memory`, `stream:<format>`). */
+    readonly output: string;
+    /** The file asked for (absolute), when the build writes files. */
+    readonly out?: string;
   };
   readonly splitAt: string | null;
   readonly types: readonly { readonly name: string; readonly type: string }[];
@@ -346,19 +350,21 @@ export function buildLineage(f: BuildFacts, manifest: DatasetManifest, outputs: 
   } catch {
     // no passwd entry (containers)
   }
-  const files = outputs.filter((o) => o.path !== null);
+  const written = outputs.filter((o) => o.path !== null);
+  // Nothing written (blocked) though files were asked for: those files, with no rows, never an in-memory phantom.
+  const files = written.length > 0 ? written.map((o) => ({ format: o.format, path: o.path!, rows: o.rows })) : requestedFiles(f.options).map((x) => ({ ...x, rows: 0 }));
   const out = files[0];
   // A split's test part beside its train part (`output`, the first, kept for readers of one output).
-  const others = files.slice(1).map((o) => ({ kind: `dataset:${o.format}`, uri: `file://${o.path}`, rows: o.rows }));
+  const others = files.slice(1).map((o) => ({ kind: `dataset:${o.format}`, uri: fileUri(o.path), rows: o.rows }));
   return {
     job: `dataset:${f.plan.service?.name ?? 'features'}`,
     definition_versions: manifest.definitions,
     inputs: [...manifest.sources, { name: manifest.entities.name, kind: 'entities', uri: manifest.entities.uri, fingerprint: manifest.entities.fingerprint }],
     output: {
       kind: out ? `dataset:${out.format}` : `dataset:${outputs[0]?.format ?? 'memory'}`,
-      uri: out?.path ? `file://${out.path}` : `memory:dataset/${f.run.id}`,
-      // The run's rows_out counts both parts of a split: the train part's own count beside it.
-      ...(others.length > 0 ? { rows: out.rows } : {}),
+      uri: out ? fileUri(out.path) : `memory:dataset/${f.run.id}`,
+      // The run's rows_out counts both parts of a split: the train part's own count beside it (and 0 for files not written).
+      ...(others.length > 0 || (out && written.length === 0) ? { rows: out.rows } : {}),
     },
     ...(others.length > 0 ? { other_outputs: others } : {}),
     package_version: VERSION,
@@ -372,8 +378,9 @@ export function buildLineage(f: BuildFacts, manifest: DatasetManifest, outputs: 
  * a build that read it names it, and the entity rows, `entities` their URI when known) without fingerprints. It
  * writes nothing, and no online store ever.
  */
-export function plannedDatasetLineage(f: Pick<BuildFacts, 'project' | 'set' | 'plan'>, entities: string | null): Lineage {
+export function plannedDatasetLineage(f: Pick<BuildFacts, 'project' | 'set' | 'plan' | 'options'>, entities: string | null): Lineage {
   const sources = [...new Map(f.plan.views.map((v) => [v.source.name, v.source])).values()];
+  const [out, ...others] = requestedFiles(f.options).map((x) => ({ kind: `dataset:${x.format}`, uri: fileUri(x.path) }));
   return {
     job: `dataset:${f.plan.service?.name ?? 'features'}`,
     definition_versions: definitionVersions(f),
@@ -381,9 +388,18 @@ export function plannedDatasetLineage(f: Pick<BuildFacts, 'project' | 'set' | 'p
       ...sources.map((s): LineageInput => ({ name: s.name, kind: s.path !== undefined ? 'file' : s.database !== undefined ? 'table' : 'query', uri: sourceUri(f.project.root, s), fingerprint: {} })),
       ...(entities === null ? [] : [{ name: 'entities', kind: 'entities' as const, uri: entities, fingerprint: {} }]),
     ],
-    output: null,
+    output: out ?? null,
+    ...(others.length > 0 ? { other_outputs: others.map((o) => ({ ...o, rows: 0 })) } : {}),
     package_version: VERSION,
     host: hostname(),
     user: currentUser(),
   };
+}
+
+/** The files a build was asked to write (`out`, or its train and test parts when split), with their format. */
+function requestedFiles(options: BuildFacts['options']): { format: string; path: string }[] {
+  if (options.out === undefined) return [];
+  const split = options.split_at !== null || options.test_fraction !== null;
+  const paths = split ? [splitOutputPath(options.out, 'train'), splitOutputPath(options.out, 'test')] : [options.out];
+  return paths.map((path) => ({ format: options.output, path }));
 }

@@ -77,3 +77,33 @@ describe('dataset names across run kinds', () => {
     expect(run.lineage?.definition_versions).toHaveProperty('feature_service/svc');
   });
 });
+
+describe('a dataset build that writes nothing', () => {
+  it('records the files it was asked to write, not an in-memory phantom', async () => {
+    bench = await guardBench({
+      services: [{ kind: 'feature_service', name: 'svc', features: ['delays'] }],
+      // Every delay is above 1: the schema check blocks the build.
+      features: [{ name: 'delay', type: 'float64', max: 1 }, { name: 'carrier', type: 'string' }],
+    });
+    const entities = [{ airport: 'SEA', event_timestamp: '2024-01-10T00:00:00Z' }, { airport: 'JFK', event_timestamp: '2024-01-20T00:00:00Z' }];
+    const out = join(bench.dir, 'out', 'b.parquet');
+    const res = await getHistoricalFeatures(bench.project, { service: 'svc', entities, out, testFraction: 0.5 });
+    expect(res.status).toBe('blocked');
+    const run = bench.project.runs.get(res.run.id);
+    expect(run.options).toMatchObject({ out });
+    expect(run.lineage).toMatchObject({
+      output: { kind: 'dataset:parquet', uri: `file://${join(bench.dir, 'out', 'b.train.parquet')}`, rows: 0 },
+      other_outputs: [{ kind: 'dataset:parquet', uri: `file://${join(bench.dir, 'out', 'b.test.parquet')}`, rows: 0 }],
+    });
+    const e = exportRun(bench, run.id);
+    expect(e.eventType).toBe('FAIL');
+    expect(names(e.outputs)).toEqual([['file', join(bench.dir, 'out', 'b.train.parquet')], ['file', join(bench.dir, 'out', 'b.test.parquet')]]);
+    expect(e.outputs.map((o) => (o.outputFacets?.outputStatistics as { rowCount: number }).rowCount)).toEqual([0, 0]);
+
+    // A failed build names them too.
+    await getHistoricalFeatures(bench.project, { service: 'svc', entities: { kind: 'sql', sql: "SELECT * FROM 'nope.parquet'" }, out: join(bench.dir, 'out', 'c.parquet') }).catch(() => undefined);
+    const [failed] = bench.project.runs.list({ kind: 'dataset', status: 'failed' }).runs;
+    expect(failed.options).toMatchObject({ out: join(bench.dir, 'out', 'c.parquet') });
+    expect(names(exportRun(bench, failed.id).outputs)).toEqual([['file', join(bench.dir, 'out', 'c.parquet')]]);
+  });
+});
