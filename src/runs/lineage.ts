@@ -4,8 +4,8 @@
  * their fingerprints, the output, and facets with the schema versions of the spec.
  *
  * The guards check the rows a run reads, so the quality facets go on the
- * *checked input*: `schema` (a dataset facet, from the profiles) in
- * `inputs[].facets`; `dataQualityMetrics` (row count and per-column metrics) and
+ * *checked input*: `schema` (a dataset facet, from the profiles) in the
+ * `facets` of the dataset whose columns they are (see `schemaPlace`); `dataQualityMetrics` (row count and per-column metrics) and
  * `dataQualityAssertions` (one per check result), both input dataset facets in
  * the spec, in `inputs[].inputFacets`. The checked input is the view's source
  * for view runs (materialize, push, `check --view`), the entity rows for dataset
@@ -136,21 +136,39 @@ function assertion(r: CheckResult): Facets {
 }
 
 /** The quality facets of the checked input: `facets` (schema) and `inputFacets` (metrics, assertions). */
-function qualityFacets(run: Run, results: readonly CheckResult[], profiles: readonly StoredProfile[]): { facets: Facets; inputFacets: Facets } {
+function qualityFacets(run: Run, results: readonly CheckResult[], profiles: readonly StoredProfile[], standIn: boolean): { facets: Facets; inputFacets: Facets; outputFacets: Facets } {
   const cols = profiles.filter((p) => !p.slice).map((p) => ({ column: p.column, p: p.profile as ProfileLike }));
   const facets: Facets = {};
+  const outputFacets: Facets = {};
   const inputFacets: Facets = {
     dataQualityAssertions: facet('DataQualityAssertionsDatasetFacet', { assertions: results.filter((r) => r.status !== 'skipped').map(assertion) }),
   };
   if (cols.length > 0) {
-    facets.schema = facet('SchemaDatasetFacet', { fields: cols.map(({ column, p }) => ({ name: column, type: p.type ?? 'UNKNOWN' })) });
+    const fields = cols.map(({ column, p }) => ({ name: column, type: p.type ?? 'UNKNOWN' }));
+    // A stand-in for the checked rows (no recorded inputs) is the view's rows: their schema is its own.
+    const where = standIn ? 'input' : schemaPlace(run);
+    if (where === 'outputs') outputFacets.schema = facet('SchemaDatasetFacet', { fields });
+    else if (where === 'input') facets.schema = facet('SchemaDatasetFacet', { fields });
+    else facets.featureguardCheckedColumns = { _producer: PRODUCER, _schemaURL: 'https://featureguard.dev/schemas/checked-columns-facet.json', view: run.view, fields };
     const rowCount = cols[0].p.count ?? run.rows_in;
     inputFacets.dataQualityMetrics = facet('DataQualityMetricsInputDatasetFacet', {
       ...(typeof rowCount === 'number' ? { rowCount } : {}),
       columnMetrics: Object.fromEntries(cols.map(({ column, p }) => [column, columnMetrics(p)])),
     });
   }
-  return { facets, inputFacets };
+  return { facets, inputFacets, outputFacets };
+}
+
+/**
+ * Where the profiled columns are, so that the spec's `schema` facet describes the dataset it is on: a dataset
+ * build's outputs (the checked rows are the training set, not its entity rows); the checked input of a push (the
+ * rows as pushed) and of `check --dataset` (the file). A view run checks its source's rows through the view
+ * (renamed by `field_mapping`, the time columns as `event_timestamp`, `created_timestamp`), which are not the
+ * source's columns: they go in the `featureguardCheckedColumns` facet instead.
+ */
+function schemaPlace(run: Run): 'outputs' | 'input' | 'view' {
+  if (run.kind === 'dataset') return 'outputs';
+  return run.view && run.kind !== 'push' ? 'view' : 'input';
 }
 
 function inputDataset(i: LineageInput): OpenLineageDataset {
@@ -181,7 +199,7 @@ export function toOpenLineageRunEvent(
     inputs.push({ ...openLineageName(checkedRowsUri(project, subject)), facets: {} });
     checked.push(inputs.length - 1);
   }
-  const quality = qualityFacets(run, results, opts.profiles ?? []);
+  const quality = qualityFacets(run, results, opts.profiles ?? [], recorded.length === 0);
   for (const i of checked) {
     inputs[i] = { ...inputs[i], facets: { ...inputs[i].facets, ...quality.facets }, inputFacets: quality.inputFacets };
   }
@@ -189,8 +207,8 @@ export function toOpenLineageRunEvent(
   const rowCount = (rows: number) => ({ outputFacets: { outputStatistics: facet('OutputStatisticsOutputDatasetFacet', { rowCount: rows }) } });
   const outputs: OpenLineageRunEvent['outputs'] = [
     // A split build's train part has its own count (rows_out counts both parts); otherwise the run's rows out.
-    ...(out ? [{ ...outputName(run, out, project), facets: {}, ...('rows' in out && typeof out.rows === 'number' ? rowCount(out.rows) : run.rows_out !== null ? rowCount(run.rows_out) : {}) }] : []),
-    ...(run.lineage?.other_outputs ?? []).map((o) => ({ ...outputName(run, o, project), facets: {}, ...rowCount(o.rows) })),
+    ...(out ? [{ ...outputName(run, out, project), facets: { ...quality.outputFacets }, ...('rows' in out && typeof out.rows === 'number' ? rowCount(out.rows) : run.rows_out !== null ? rowCount(run.rows_out) : {}) }] : []),
+    ...(run.lineage?.other_outputs ?? []).map((o) => ({ ...outputName(run, o, project), facets: { ...quality.outputFacets }, ...rowCount(o.rows) })),
   ];
   return {
     eventType,

@@ -95,7 +95,10 @@ describe('dataset manifest', () => {
     expect(entities.inputFacets.dataQualityMetrics.rowCount).toBe(ENTITIES.length);
     expect(Object.keys(entities.inputFacets.dataQualityMetrics.columnMetrics)).toEqual(expect.arrayContaining(['airport', 'delay']));
     expect(entities.inputFacets.dataQualityAssertions.assertions.length).toBeGreaterThan(3);
-    expect(entities.facets.schema.fields).toContainEqual({ name: 'delay', type: 'DOUBLE' });
-    expect(e.outputs).toEqual([{ namespace: 'file', name: out, facets: {}, outputFacets: expect.objectContaining({ outputStatistics: expect.objectContaining({ rowCount: ENTITIES.length }) }) }]);
+    // The schema of the checked rows is the training set's: on the output, not on the entity rows (airport, event_timestamp).
+    expect(entities.facets).not.toHaveProperty('schema');
+    expect(e.outputs[0].facets.schema.fields).toContainEqual({ name: 'delay', type: 'DOUBLE' });
+    expect(e.outputs[0].facets.schema._schemaURL).toMatch(/SchemaDatasetFacet/);
+    expect(e.outputs).toEqual([{ namespace: 'file', name: out, facets: { schema: expect.anything() }, outputFacets: expect.objectContaining({ outputStatistics: expect.objectContaining({ rowCount: ENTITIES.length }) }) }]);
   });
 });

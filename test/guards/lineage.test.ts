@@ -71,12 +71,17 @@ function expectRunEvent(e: OpenLineageRunEvent, run: Run, job: { namespace: stri
   return { input: checked[0] as Json };
 }
 
-function expectQualityFacets(b: GuardBench, input: Json, runId: string): void {
+/**
+ * `schemaOn`: where the profiled columns' schema is: the input itself (`'input'`, its columns), or, for a view's
+ * source, read through the view's names, the `featureguardCheckedColumns` facet (`'view'`) and no spec schema.
+ */
+function expectQualityFacets(b: GuardBench, input: Json, runId: string, schemaOn: 'input' | 'view' = 'input'): void {
   const results = b.project.runs.results(runId);
   const profiles = new Map(b.project.runs.profiles(runId).filter((p) => !p.slice).map((p) => [p.column, p.profile as Json]));
 
-  const schema = input.facets.schema;
-  expectSpecFacet(schema, 'SchemaDatasetFacet', '1-2-0');
+  if (schemaOn === 'view') expect(input.facets).not.toHaveProperty('schema');
+  const schema = schemaOn === 'view' ? input.facets.featureguardCheckedColumns : input.facets.schema;
+  if (schemaOn === 'input') expectSpecFacet(schema, 'SchemaDatasetFacet', '1-2-0');
   for (const f of schema.fields) {
     expect(typeof f.name).toBe('string');
     expect(typeof f.type).toBe('string');
@@ -132,7 +137,7 @@ describe('OpenLineage export', () => {
     expect(e.inputs).toHaveLength(1);
     expect(input).toMatchObject({ namespace: 'file', name: join(bench.dir, 'data', 'rows.parquet') });
     expect(input.facets.featureguardFingerprint.files[0]).toMatchObject({ path: 'data/rows.parquet', partial: false });
-    expectQualityFacets(bench, input, run.id);
+    expectQualityFacets(bench, input, run.id, 'view');
     expect(e.outputs).toHaveLength(1);
     expect(e.outputs[0]).toMatchObject({ namespace: 'featureguard://guards_test', name: '/online/delays', facets: {} });
     expectSpecFacet(e.outputs[0].outputFacets?.outputStatistics as Json, 'OutputStatisticsOutputDatasetFacet', '1-0-2');
@@ -161,7 +166,7 @@ describe('OpenLineage export', () => {
     expect(e.inputs).toHaveLength(1);
     expect(input).toMatchObject({ namespace: 'file', name: join(bench.dir, 'data', 'rows.parquet') });
     expect(input.facets.featureguardFingerprint).toMatchObject({ source: 'rows', kind: 'file' });
-    expectQualityFacets(bench, input, c.run.id);
+    expectQualityFacets(bench, input, c.run.id, 'view');
   });
 
   it('a run recorded without lineage exports the checked rows as its input', async () => {
