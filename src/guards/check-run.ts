@@ -19,7 +19,7 @@ import { parseInstant } from '../time/instant.js';
 import { ident, literal } from '../offline/engine.js';
 import { duckdbType, sourceUnreadable } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
-import { viewLineage } from '../runs/lineage-record.js';
+import { datasetFileLineage, viewLineage } from '../runs/lineage-record.js';
 import type { Run } from '../runs/types.js';
 import { rawViewRelationSql } from './raw-relation.js';
 import { loadArrowIpcFile } from '../offline/arrow-file.js';
@@ -254,6 +254,9 @@ export async function checkDataset(project: Project, opts: { file: string; servi
       ...(labelName && !labelColumn ? { missingLabel: labelName } : {}),
     };
     const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${ident(table)}`)).getRowsJS()[0][0]);
-    return { g: await runGuardStage({ project, run, kind: 'check', service, conn, table, dataset, now: opts.now }), rows };
+    // What was judged, pinned: the file's content (a file replaced later is told apart), the definitions, who ran it.
+    const lineage = await datasetFileLineage(project, set, service, refs.map((sel) => sel.view), file, manifest ? manifestPath : null);
+    const withLineage = project.runs.update(run.id, { lineage });
+    return { g: await runGuardStage({ project, run: withLineage, kind: 'check', service, conn, table, dataset, now: opts.now }), rows };
   });
 }

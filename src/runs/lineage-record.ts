@@ -11,14 +11,14 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { hostname, userInfo } from 'node:os';
-import type { Definition, DefinitionKind, DefinitionSet, FeatureViewDef } from '../definitions/types.js';
+import type { Definition, DefinitionKind, DefinitionSet, FeatureServiceDef, FeatureViewDef } from '../definitions/types.js';
 import { resolveQuality } from '../guards/config.js';
-import { fingerprintSource } from '../offline/fingerprint.js';
+import { fingerprintFile, fingerprintSource } from '../offline/fingerprint.js';
 import type { Project } from '../project.js';
 import { contentHash } from '../registry/canonical.js';
 import type { Registry } from '../registry/types.js';
 import { VERSION } from '../version.js';
-import { sourceUri } from './dataset-names.js';
+import { fileUri, sourceUri } from './dataset-names.js';
 import type { Lineage } from './types.js';
 
 /** The OS user running the process (`unknown` without a passwd entry, as in containers). */
@@ -110,6 +110,36 @@ export function plannedViewLineage(
     definition_versions: usedDefinitionVersions(project.registry, set, viewKeys(view)),
     inputs: source ? [{ name: source.name, kind, uri: sourceUri(project.root, source), fingerprint: {} }] : [],
     output: opts.output,
+    package_version: VERSION,
+    host: hostname(),
+    user: currentUser(),
+  };
+}
+
+/**
+ * Lineage of `check --dataset`: the file judged (size, mtime, SHA-256, as a manifest hashes its outputs; partial
+ * above the service's `provenance.full_hash_max_bytes`) and its manifest's, when there is one, the versions of the
+ * service and of the views, sources and entities whose policies judged it, no output.
+ */
+export async function datasetFileLineage(
+  project: Pick<Project, 'config' | 'registry'>,
+  set: DefinitionSet,
+  service: FeatureServiceDef,
+  views: readonly FeatureViewDef[],
+  file: string,
+  manifestFile: string | null,
+): Promise<Lineage> {
+  const keys = [`feature_service/${service.name}`, ...views.flatMap(viewKeys)];
+  const partialThresholdBytes = resolveQuality(project.config.quality, service.quality).provenance.full_hash_max_bytes;
+  const [print, manifest] = await Promise.all([
+    fingerprintFile(file, { partialThresholdBytes }),
+    manifestFile === null ? null : fingerprintFile(manifestFile, { partialThresholdBytes }),
+  ]);
+  return {
+    job: `check:${service.name}`,
+    definition_versions: usedDefinitionVersions(project.registry, set, keys),
+    inputs: [{ name: 'dataset', kind: 'file', uri: fileUri(file), fingerprint: { files: [print], ...(manifest ? { manifest } : {}) } }],
+    output: null,
     package_version: VERSION,
     host: hostname(),
     user: currentUser(),

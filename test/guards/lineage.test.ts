@@ -191,6 +191,25 @@ describe('OpenLineage export', () => {
     expect(input.inputFacets.dataQualityMetrics.columnMetrics.delay.count).toBe(24 * 31);
     expect(e.outputs).toEqual([]);
   });
+
+  it('a dataset check records the content it judged: the file\'s SHA-256 and size, its manifest\'s, the definitions, who ran it', async () => {
+    bench = await guardBench({ services: [{ kind: 'feature_service', name: 'svc', features: ['delays'] }] });
+    const file = join(bench.dir, 'train.parquet');
+    await bench.conn.run(`COPY (SELECT airport, ts AS event_timestamp, delay, carrier FROM (${DEFAULT_SOURCE})) TO '${file}' (FORMAT parquet)`);
+    const sha = createHash('sha256').update(readFileSync(file)).digest('hex');
+    const c = await checkDataset(bench.project, { file, service: 'svc' });
+    const run = bench.project.runs.get(c.run.id);
+    expect(run.lineage).toMatchObject({
+      job: 'check:svc',
+      inputs: [{ name: 'dataset', kind: 'file', uri: `file://${file}`, fingerprint: { files: [{ path: file, size: statSync(file).size, sha256: sha, partial: false }] } }],
+      output: null,
+      package_version: expect.any(String), host: expect.any(String), user: expect.any(String),
+    });
+    expect(Object.keys(run.lineage!.definition_versions).sort()).toEqual(['entity/airport', 'feature_service/svc', 'feature_view/delays', 'source/rows']);
+    const e = exportRun(bench, c.run.id);
+    expect(e.run.facets.featureguard).toMatchObject({ definition_versions: run.lineage!.definition_versions, package_version: expect.any(String), user: expect.any(String) });
+    expect((e.inputs[0].facets.featureguardFingerprint as Json).files[0].sha256).toBe(sha);
+  });
 });
 
 /** SHA-256 of size, mtime and the first and last MiB, as fingerprintFile computes a partial hash. */
