@@ -7,7 +7,8 @@
  * *checked input*: `schema` (a dataset facet, from the profiles) in the
  * `facets` of the dataset whose columns they are (see `schemaPlace`); `dataQualityMetrics` (row count and per-column metrics) and
  * `dataQualityAssertions` (one per check result), both input dataset facets in
- * the spec, in `inputs[].inputFacets`. The checked input is the view's source
+ * the spec, in `inputs[].inputFacets` (no assertions for a run whose results
+ * `runs prune` removed: its `featureguard` run facet says `results_pruned`). The checked input is the view's source
  * for view runs (materialize, push, `check --view`), the entity rows for dataset
  * builds (their output has one row per entity row), the file for `check
  * --dataset`; a run with no recorded inputs gets one dataset standing for the
@@ -18,6 +19,7 @@
  * @example
  * const event = toOpenLineageRunEvent(run, project.runs.results(run.id), { profiles: project.runs.profiles(run.id) });
  */
+import { resultsPruned } from './results-pruned.js';
 import { checkedRowsUri, fileUri, onlineViewUri, openLineageName } from './dataset-names.js';
 import type { CheckResult, Lineage, LineageInput, Run } from './types.js';
 
@@ -140,9 +142,10 @@ function qualityFacets(run: Run, results: readonly CheckResult[], profiles: read
   const cols = profiles.filter((p) => !p.slice).map((p) => ({ column: p.column, p: p.profile as ProfileLike }));
   const facets: Facets = {};
   const outputFacets: Facets = {};
-  const inputFacets: Facets = {
-    dataQualityAssertions: facet('DataQualityAssertionsDatasetFacet', { assertions: results.filter((r) => r.status !== 'skipped').map(assertion) }),
-  };
+  // Results removed by `runs prune`: no assertion list at all, rather than an empty one that reads "no checks ran".
+  const inputFacets: Facets = resultsPruned(run, results)
+    ? {}
+    : { dataQualityAssertions: facet('DataQualityAssertionsDatasetFacet', { assertions: results.filter((r) => r.status !== 'skipped').map(assertion) }) };
   if (cols.length > 0) {
     const fields = cols.map(({ column, p }) => ({ name: column, type: p.type ?? 'UNKNOWN' }));
     // A stand-in for the checked rows (no recorded inputs) is the view's rows: their schema is its own.
@@ -226,6 +229,7 @@ export function toOpenLineageRunEvent(
           started_at: run.started_at, finished_at: run.finished_at, rows_in: run.rows_in, rows_out: run.rows_out,
           definition_versions: run.lineage?.definition_versions ?? {}, package_version: run.lineage?.package_version ?? null,
           host: run.lineage?.host ?? null, user: run.lineage?.user ?? null,
+          ...(resultsPruned(run, results) ? { results_pruned: true } : {}),
         },
         ...(eventType === 'FAIL' && run.message ? { errorMessage: facet('ErrorMessageRunFacet', { message: run.message, programmingLanguage: 'TypeScript' }) } : {}),
       },

@@ -1,6 +1,6 @@
 /**
  * A run as `featureguard runs show --json` and `GET /v1/runs/:id` report it:
- * the run, every check result, a compact summary of each column's profile (no
+ * the run, every check result (`results_pruned` when `runs prune` removed them), a compact summary of each column's profile (no
  * samples), the alert deliveries it caused, and those waiting to be sent again.
  *
  * @example
@@ -9,11 +9,14 @@
 import { listAlertAttempts, type AlertAttempt } from '../alerts/attempts.js';
 import { listRedeliveries, type Redelivery } from '../alerts/redelivery.js';
 import type { Project } from '../project.js';
+import { resultsPruned } from './results-pruned.js';
 import type { CheckResult, Run } from './types.js';
 
 export interface RunReport {
   readonly run: Run;
   readonly results: readonly CheckResult[];
+  /** `runs prune` removed the run's check results and profiles (its counts are kept): `results` is empty, not "no checks". */
+  readonly results_pruned: boolean;
   /** One summary per column of the run's own rows (slice profiles left out). */
   readonly profiles: readonly Record<string, unknown>[];
   readonly alerts: readonly AlertAttempt[];
@@ -24,9 +27,11 @@ export interface RunReport {
 /** The report of run `id` (`NotFoundError` when there is none). */
 export function runReport(project: Project, id: string): RunReport {
   const run = project.runs.get(id);
+  const results = project.runs.results(run.id);
   return {
     run,
-    results: project.runs.results(run.id),
+    results,
+    results_pruned: resultsPruned(run, results),
     profiles: project.runs.profiles(run.id).filter((p) => !p.slice).map((p) => summarizeProfile(p.column, p.profile)),
     alerts: listAlertAttempts(project, run.id),
     redeliveries: listRedeliveries(project, run.id),

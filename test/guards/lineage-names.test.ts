@@ -2,13 +2,16 @@
  * One OpenLineage name per dataset, whatever the run kind and its outcome: a view's online values are the same
  * dataset for a materialization, a push, a refused push and a failed materialization; the file a push appends is
  * the source a materialization reads; local files are in namespace `file` (OpenLineage's naming convention); a
- * dataset build never writes the online store, failed or not.
+ * dataset build never writes the online store, failed or not. And what a run that wrote nothing, or whose results
+ * were pruned, says about it.
  */
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { materialize } from '../../src/materialize/materialize.js';
 import { getHistoricalFeatures } from '../../src/offline/historical.js';
+import { pruneRuns } from '../../src/runs/prune.js';
+import { runReport } from '../../src/runs/run-report.js';
 import { toOpenLineageRunEvent, type OpenLineageRunEvent } from '../../src/runs/lineage.js';
 import { push } from '../../src/serving/push.js';
 import { guardBench, type GuardBench } from './helpers.js';
@@ -105,5 +108,23 @@ describe('a dataset build that writes nothing', () => {
     const [failed] = bench.project.runs.list({ kind: 'dataset', status: 'failed' }).runs;
     expect(failed.options).toMatchObject({ out: join(bench.dir, 'out', 'c.parquet') });
     expect(names(exportRun(bench, failed.id).outputs)).toEqual([['file', join(bench.dir, 'out', 'c.parquet')]]);
+  });
+});
+
+describe('a run whose check results were pruned', () => {
+  it('says so in its report and its OpenLineage export, with no empty assertion list', async () => {
+    bench = await guardBench();
+    const [m] = await materialize(bench.project, { start: '2024-01-01', end: '2024-01-08', views: ['delays'] });
+    const id = m.run!.id;
+    expect(runReport(bench.project, id).results_pruned).toBe(false);
+    expect(exportRun(bench, id).inputs[0].inputFacets).toHaveProperty('dataQualityAssertions');
+    // It holds the newest tamper checksums of its days: cut to its summary, not removed.
+    const pruned = pruneRuns(bench.project.state, { before: new Date(Date.now() + 1000).toISOString(), keep: 0 });
+    expect(pruned.trimmed).toBe(1);
+    const report = runReport(bench.project, id);
+    expect([report.results, report.results_pruned, report.run.counts.pass > 0]).toEqual([[], true, true]);
+    const e = exportRun(bench, id);
+    expect(e.inputs[0].inputFacets ?? {}).not.toHaveProperty('dataQualityAssertions');
+    expect(e.run.facets.featureguard).toMatchObject({ results_pruned: true });
   });
 });
