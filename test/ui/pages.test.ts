@@ -74,6 +74,41 @@ describe('runs page', () => {
   });
 });
 
+describe('runs page: filters it cannot use', () => {
+  // A review finding: ?status=fail, ?kind=materialise or ?view=Airport_hourly listed every run without a word,
+  // where GET /v1/runs answers 400.
+  const rows = (html: string) => [...html.matchAll(/<tr data-run-id="[^"]+" data-status="([a-z]+)"/g)].map((m) => m[1]);
+  const notices = (html: string) => [...html.matchAll(/<p class="error-box" role="alert">([^<]*)<\/p>/g)].map((m) => m[1]);
+
+  it('says which verdict or kind it left out, as GET /v1/runs refuses it', async () => {
+    const fail = await get('/ui/runs?status=fail');
+    expect(notices(fail.html)).toEqual(['&#39;fail&#39; is not a run verdict (running, success, warned, blocked, failed): that is a check status; a run whose blocking check failed is &#39;blocked&#39;: left out of the filters']);
+    expect(fail.html).toContain('>Clear</a>');
+    const cased = await get('/ui/runs?status=Blocked');
+    expect(notices(cased.html)).toEqual(['&#39;Blocked&#39; is not a run verdict (running, success, warned, blocked, failed) (did you mean &#39;blocked&#39;?): left out of the filters']);
+    const kind = await get('/ui/runs?kind=materialise&status=blocked');
+    expect(notices(kind.html)).toEqual(['&#39;materialise&#39; is not a run kind (materialize, dataset, push, check) (did you mean &#39;materialize&#39;?): left out of the filters']);
+    expect(rows(kind.html)).toEqual(['blocked']);
+  });
+
+  it('keeps a view or service that names nothing known, lists no run for it, and suggests the name', async () => {
+    const view = await get('/ui/runs?view=Airport_hourly&status=blocked');
+    expect(notices(view.html)).toEqual([
+      'no feature view &#39;Airport_hourly&#39; is defined or named by a recorded run (did you mean &#39;airport_hourly&#39;?): no run matches it',
+    ]);
+    expect(rows(view.html)).toEqual([]);
+    expect(view.html).toContain('<option value="Airport_hourly" selected="">Airport_hourly</option>');
+    const service = await get('/ui/runs?service=delay_mdl');
+    expect(notices(service.html)).toEqual([
+      'no feature service &#39;delay_mdl&#39; is defined or named by a recorded run (did you mean &#39;delay_model&#39;?): no run matches it',
+    ]);
+    expect(rows(service.html)).toEqual([]);
+    const known = await get('/ui/runs?view=airport_hourly&status=');
+    expect(notices(known.html)).toEqual([]);
+    expect(rows(known.html)).toHaveLength(3);
+  });
+});
+
 describe('run detail', () => {
   it('starts with why the run was blocked', async () => {
     const { html } = await get(`/ui/runs/${f.blocked.id}`);

@@ -21,11 +21,17 @@ import type { UiEnv } from './env.js';
 import { RegistryPage, type BaselineRow, type VersionWithDiff } from './registry-page.js';
 import { RunDetailPage, SORT_COLUMNS, type SortColumn } from './run-detail-page.js';
 import { parseRunsQuery, runFilter, RunsPage } from './runs-page.js';
+import { unknownTarget } from './known-target.js';
 
 type Ctx = Context<UiEnv>;
 
 export function runsPage(c: Ctx, project: Project): Response | Promise<Response> {
   const q = parseRunsQuery(c.req.query());
+  for (const kind of ['view', 'service'] as const) {
+    const name = q[kind];
+    const unknown = name === undefined ? null : unknownTarget(project, kind, name);
+    if (unknown) q.notices.push(`${unknown}: no run matches it`);
+  }
   const { runs, total } = project.runs.list(runFilter(q));
   const set = project.registry.current();
   return c.html(<RunsPage frame={c.get('frame')} q={q} runs={runs} total={total} views={[...set.views.keys()].sort()} services={[...set.services.keys()].sort()} />);

@@ -3,6 +3,7 @@
  * status, time range: a plain GET form) and paging. One `COUNT(*)` and one
  * `LIMIT/OFFSET` query per page, so 10,000 runs cost the same as 50.
  */
+import { didYouMean } from '../../definitions/suggest.js';
 import { parseInstant } from '../../time/instant.js';
 import type { Run, RunFilter, RunKind, RunStatus } from '../../runs/types.js';
 import { Pager, StatusBadge } from './components.js';
@@ -24,7 +25,7 @@ export interface RunsQuery {
   until?: string;
   limit: number;
   offset: number;
-  /** Why a `since` or `until` of the URL was left out: it names no instant. */
+  /** Why a value of the URL was left out (a verdict or kind that is none, a time that names no instant), or matches nothing. */
   notices: string[];
 }
 
@@ -32,8 +33,24 @@ const int = (raw: string | undefined, min: number, max: number, dflt: number): n
   const n = Number(raw);
   return raw && Number.isInteger(n) ? Math.min(Math.max(n, min), max) : dflt;
 };
-const oneOf = <T extends string>(raw: string | undefined, allowed: readonly T[]): T | undefined =>
-  raw && (allowed as readonly string[]).includes(raw) ? (raw as T) : undefined;
+/** What a check status means as a run verdict: people filter on the word the checks table prints. */
+const CHECK_WORDS: Readonly<Record<string, string>> = {
+  pass: "a run whose checks all passed is 'success'",
+  warn: "a run with warnings is 'warned'",
+  fail: "a run whose blocking check failed is 'blocked'",
+};
+
+/**
+ * A kind or verdict read as `GET /v1/runs` reads it (one of the list, exactly; empty is "any"). One the API would
+ * refuse is left out with a notice, not dropped without a word: `?status=fail` listed every run as if unfiltered.
+ */
+function oneOf<T extends string>(raw: string | undefined, allowed: readonly T[], what: string, notices: string[]): T | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  const hint = what === 'verdict' && CHECK_WORDS[raw] ? `: that is a check status; ${CHECK_WORDS[raw]}` : didYouMean(raw, allowed);
+  notices.push(`'${raw}' is not a run ${what} (${allowed.join(', ')})${hint}: left out of the filters`);
+  return undefined;
+}
 
 /**
  * A time filter read as `GET /v1/runs` reads it (`parseInstant`: a date alone is its midnight, a zone or a fraction
@@ -55,13 +72,13 @@ function timeFilter(raw: string | undefined, label: string, notices: string[]): 
 
 /** Parse the page's query string leniently (a bad value is ignored, not an error page; a bad time says so). */
 export function parseRunsQuery(q: Record<string, string | undefined>): RunsQuery {
-  const name = (s: string | undefined) => (s && /^[a-z_][a-z0-9_]{0,62}$/.test(s) ? s : undefined);
   const notices: string[] = [];
   return {
-    view: name(q.view),
-    service: name(q.service),
-    kind: oneOf(q.kind, RUN_KINDS),
-    status: oneOf(q.status, RUN_STATUSES),
+    // As GET /v1/runs: any name filters (one that names nothing known gets a notice from the handler).
+    view: q.view || undefined,
+    service: q.service || undefined,
+    kind: oneOf(q.kind, RUN_KINDS, 'kind', notices),
+    status: oneOf(q.status, RUN_STATUSES, 'verdict', notices),
     since: timeFilter(q.since, "'Started from'", notices),
     until: timeFilter(q.until, "'Started before'", notices),
     limit: int(q.limit, 1, MAX_PAGE, 50),
