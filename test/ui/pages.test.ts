@@ -112,7 +112,7 @@ describe('runs page: filters it cannot use', () => {
 describe('run detail', () => {
   it('starts with why the run was blocked', async () => {
     const { html } = await get(`/ui/runs/${f.blocked.id}`);
-    expect(html).toMatch(/<p class="reason" id="reason" role="status"><strong>Blocked: <\/strong>schema: source airport_hourly_source has no column &#39;mean_delay&#39;/);
+    expect(html).toMatch(/<p class="reason" id="reason" role="status"><strong>Blocked: <\/strong><span class="why">schema: source airport_hourly_source has no column &#39;mean_delay&#39;/);
   });
 
   it('sorts checks on the server: worst status first by default, by any column on request', async () => {

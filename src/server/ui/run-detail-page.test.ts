@@ -33,8 +33,8 @@ describe('sortResults', () => {
 });
 
 describe('blockedReason', () => {
-  it('uses the stored message, first line only', () => {
-    expect(blockedReason(run('blocked', 'schema broke\nmore'), [])).toBe('schema broke');
+  it('uses the stored message whole, every line of it', () => {
+    expect(blockedReason(run('blocked', 'schema broke\nmore'), [])).toBe('schema broke\nmore');
   });
   it('falls back to the first blocking failure', () => {
     expect(blockedReason(run('blocked'), [r('drift', 'fail', 1, 'warn', 'drifted'), r('schema', 'fail', 0, 'block', 'bad type')])).toBe('schema: bad type');
@@ -79,6 +79,16 @@ describe('RunDetailPage', () => {
     expect(html).toContain('Check results and profiles pruned');
     expect(html).toContain('Alert attempts, if any, were pruned');
     expect(html).not.toContain('No alerts were sent');
+  });
+  it("shows a failed run's whole message, past 160 characters and on every line", async () => {
+    // A review finding: the page cut a failed run's only explanation at 160 characters (the runs list's "Why").
+    const message =
+      "feature view 'consts' could not read its source 'csrc' (path 'data/c/*.csv'): Conversion Error: invalid timestamp field format: \"notatime\", expected format is (YYYY-MM-DD HH:MM:SS[.US][±HH:MM| ZONE]) when casting from source column ts\nsecond line of the cause";
+    const html = String(await RunDetailPage({ frame, run: run('failed', message), results: [], sort: 'status', dir: 'asc', alertAttempts: [] }));
+    const reason = /<p class="reason" id="reason" role="status">([\s\S]*?)<\/p>/.exec(html)?.[1] ?? '';
+    expect(reason).toContain('when casting from source column ts\nsecond line of the cause');
+    expect(reason).toContain('<span class="why">');
+    expect(reason).not.toContain('…');
   });
   it('keeps its own words for a run with its results', async () => {
     const html = await page([r('drift', 'fail', 1, 'warn', 'drifted'), r('schema', 'warn', 0)], { pass: 0, warn: 1, fail: 1, error: 0, skipped: 0 });

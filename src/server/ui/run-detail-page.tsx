@@ -1,5 +1,5 @@
 /**
- * `/ui/runs/:id`: why the run was blocked (first line), every check result
+ * `/ui/runs/:id`: why the run was blocked or failed (whole), every check result
  * (sortable on the server with `?sort=&dir=`, and in place by the inline
  * script), links to the drift view of each feature, lineage and alert attempts.
  */
@@ -10,7 +10,6 @@ import type { CheckResult, Run } from '../../runs/types.js';
 import { Facts, StatusBadge } from './components.js';
 import { formatCount, formatDuration, formatNumber, formatThresholds, formatTime, formatWindow, flattenJson, query } from './format.js';
 import { Layout, type PageFrame } from './layout.js';
-import { firstLine } from './runs-page.js';
 import { SORT_SCRIPT } from './sort-script.js';
 
 export const SORT_COLUMNS = ['check', 'feature', 'slice', 'status', 'method', 'value'] as const;
@@ -45,15 +44,15 @@ export function sortResults(results: readonly CheckResult[], col: SortColumn = '
 }
 
 /**
- * The first line of the verdict: the stored message (why it was blocked or
- * failed), else the worst result (a blocking one first for blocked runs).
+ * Why the run was blocked or failed, whole (the page's verdict; the runs list shows its first line): the stored
+ * message, else the worst result (a blocking one first for blocked runs). A failed run has nothing else to show.
  */
 export function blockedReason(run: Run, results: readonly CheckResult[]): string | null {
-  if (run.message) return firstLine(run.message);
+  if (run.message) return run.message;
   if (run.status === 'success' || run.status === 'running') return null;
   const bad = sortResults(results.filter((x) => x.status === 'fail' || x.status === 'error' || x.status === 'warn'));
   const r = (run.status === 'blocked' ? bad.find((x) => x.policy === 'block') : undefined) ?? bad[0];
-  return r ? firstLine(`${r.check}${r.feature ? ` on ${r.feature}` : ''}: ${r.message}`) : null;
+  return r ? `${r.check}${r.feature ? ` on ${r.feature}` : ''}: ${r.message}` : null;
 }
 
 export interface RunDetailProps {
@@ -75,7 +74,7 @@ function Verdict(props: { run: Run; reason: string | null }) {
     return (
       <p class="reason" id="reason" role="status">
         <strong>{run.status === 'blocked' ? 'Blocked: ' : 'Failed: '}</strong>
-        {reason ?? 'no reason recorded'}
+        <span class="why">{reason ?? 'no reason recorded'}</span>
       </p>
     );
   }
@@ -84,7 +83,7 @@ function Verdict(props: { run: Run; reason: string | null }) {
       <p class="reason warned" id="reason" role="status">
         <strong>Done with warnings: </strong>
         {/* No reason: the results were pruned. A warned run's results are often failures under a warn policy. */}
-        {reason ?? `${run.counts.warn + run.counts.fail + run.counts.error} check(s) did not pass`}
+        <span class="why">{reason ?? `${run.counts.warn + run.counts.fail + run.counts.error} check(s) did not pass`}</span>
         {reason !== null && run.counts.warn + run.counts.fail > 1 ? <span class="muted"> (and {run.counts.warn + run.counts.fail - 1} more: see the checks)</span> : null}
       </p>
     );

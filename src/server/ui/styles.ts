@@ -39,6 +39,7 @@ th a.sort:hover { text-decoration:underline; }
 .s-running { color:var(--run); background:#e4f1f9; }
 .s-skipped { color:var(--muted); background:var(--bg2); }
 .reason { border-left:5px solid var(--fail); background:#fbe9df; padding:.6rem .9rem; margin:.6rem 0 1rem; font-size:1.05rem; }
+.reason .why { white-space:pre-wrap; }
 .reason.warned { border-color:#E69F00; background:#fdf3dc; }
 .reason.ok { border-color:#009E73; background:#e6f4ef; }
 form.filters { display:flex; flex-wrap:wrap; gap:.6rem 1rem; align-items:flex-end; background:var(--bg2); padding:.7rem .9rem; border-radius:6px; margin:.6rem 0; }
