@@ -90,6 +90,33 @@ describe('RunDetailPage', () => {
     expect(reason).toContain('<span class="why">');
     expect(reason).not.toContain('…');
   });
+  const lineage = (output: NonNullable<Run['lineage']>['output'], other?: NonNullable<Run['lineage']>['other_outputs']): Run['lineage'] => ({
+    job: 'j', definition_versions: {}, inputs: [], output, ...(other ? { other_outputs: other } : {}), package_version: '0.1.0', host: 'h', user: 'u',
+  });
+  const outputs = (html: string) => /<dt>Outputs?<\/dt><dd>([\s\S]*?)<\/dd>/.exec(html)?.[1].replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+  it("names both parts of a split dataset build with each part's rows, as runs show does", async () => {
+    // A review finding: the page named the train file only, beside the rows of both parts.
+    const split: Run = {
+      ...run('success'), kind: 'dataset', view: null, service: 'delay_model', rows_in: 17_221, rows_out: 17_221,
+      lineage: lineage({ kind: 'dataset:parquet', uri: 'file:///p/out/delay.train.parquet', rows: 13_768 }, [{ kind: 'dataset:parquet', uri: 'file:///p/out/delay.test.parquet', rows: 3_453 }]),
+    };
+    const html = String(await RunDetailPage({ frame, run: split, results: [], sort: 'status', dir: 'asc', alertAttempts: [] }));
+    expect(outputs(html)).toBe('dataset:parquet: file:///p/out/delay.train.parquet (13,768 rows) dataset:parquet: file:///p/out/delay.test.parquet (3,453 rows)');
+  });
+  it('names the offline file of a push to both and what the push wrote', async () => {
+    const pushed: Run = {
+      ...run('success'), kind: 'push', rows_in: 10, rows_out: 9, options: { to: 'both', rows: 10, written: 9, skipped: 1, file: '/p/data/c/.push-x.csv' },
+      lineage: lineage({ kind: 'online', uri: 'online://sqlite/v' }, [{ kind: 'file', uri: '/p/data/c/.push-x.csv', rows: 10 }]),
+    };
+    const html = String(await RunDetailPage({ frame, run: pushed, results: [], sort: 'status', dir: 'asc', alertAttempts: [] }));
+    expect(outputs(html)).toBe('online: online://sqlite/v file: /p/data/c/.push-x.csv (10 rows)');
+    expect(html).toMatch(/<dt>Push<\/dt><dd>to both: 10 rows, 9 written online, 1 skipped \(older than the stored value\)<\/dd>/);
+    // One output, no rows of its own: as before.
+    const one = String(await RunDetailPage({ frame, run: { ...pushed, options: null, lineage: lineage({ kind: 'online', uri: 'online://sqlite/v' }) }, results: [], sort: 'status', dir: 'asc', alertAttempts: [] }));
+    expect(outputs(one)).toBe('online: online://sqlite/v');
+    expect(one).toContain('<dt>Output</dt>');
+    expect(one).not.toContain('<dt>Push</dt>');
+  });
   it('keeps its own words for a run with its results', async () => {
     const html = await page([r('drift', 'fail', 1, 'warn', 'drifted'), r('schema', 'warn', 0)], { pass: 0, warn: 1, fail: 1, error: 0, skipped: 0 });
     expect(html).toContain('drift: drifted');

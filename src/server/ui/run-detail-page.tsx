@@ -8,8 +8,9 @@ import type { AlertAttempt } from '../../alerts/attempts.js';
 import type { Redelivery } from '../../alerts/redelivery.js';
 import type { CheckResult, Run } from '../../runs/types.js';
 import { Facts, StatusBadge } from './components.js';
-import { formatCount, formatDuration, formatNumber, formatThresholds, formatTime, formatWindow, flattenJson, query } from './format.js';
+import { formatCount, formatDuration, formatNumber, formatThresholds, formatTime, formatWindow, query } from './format.js';
 import { Layout, type PageFrame } from './layout.js';
+import { Lineage } from './run-lineage.js';
 import { SORT_SCRIPT } from './sort-script.js';
 
 export const SORT_COLUMNS = ['check', 'feature', 'slice', 'status', 'method', 'value'] as const;
@@ -173,72 +174,6 @@ function ResultsTable(props: { frame: PageFrame; run: Run; results: readonly Che
   );
 }
 
-function Lineage(props: { frame: PageFrame; run: Run }) {
-  const l = props.run.lineage;
-  if (!l) return <p class="muted">No lineage recorded for this run.</p>;
-  const versions = Object.entries(l.definition_versions ?? {});
-  return (
-    <>
-      <Facts
-        items={[
-          ['Job', <code>{l.job}</code>],
-          ['Output', l.output ? <code>{`${l.output.kind}: ${l.output.uri}`}</code> : '—'],
-          ['featureguard', l.package_version],
-          ['Host / user', `${l.host} / ${l.user}`],
-        ]}
-      />
-      <h3>Inputs</h3>
-      <table class="inputs">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Kind</th>
-            <th scope="col">URI</th>
-            <th scope="col">Fingerprint</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(l.inputs ?? []).map((i) => (
-            <tr>
-              <th scope="row">{i.name}</th>
-              <td>{i.kind}</td>
-              <td class="mono">{i.uri}</td>
-              <td class="mono">
-                {flattenJson(i.fingerprint ?? {}).map(([k, v]) => (
-                  <div>
-                    {k}: {v}
-                  </div>
-                ))}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <h3>Definition versions</h3>
-      <table class="versions">
-        <thead>
-          <tr>
-            <th scope="col">Object</th>
-            <th scope="col" class="num">Version</th>
-            <th scope="col">Hash</th>
-          </tr>
-        </thead>
-        <tbody>
-          {versions.map(([key, v]) => (
-            <tr>
-              <th scope="row">
-                <a href={`${props.frame.base}/registry#obj-${key.replace(/[^a-z0-9_]+/g, '-')}`}>{key}</a>
-              </th>
-              <td class="num">{v.version}</td>
-              <td class="mono">{String(v.hash).slice(0, 16)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </>
-  );
-}
-
 /** Webhook deliveries of the run's alerts, one row per attempt. */
 function AlertAttempts(props: { attempts: readonly AlertAttempt[] }) {
   return (
@@ -290,6 +225,7 @@ export function RunDetailPage(props: RunDetailProps) {
     ['Started', <span class="mono">{formatTime(run.started_at)}</span>],
     ['Duration', formatDuration(run.started_at, run.finished_at)],
     ['Rows in / out', `${formatCount(run.rows_in)} / ${formatCount(run.rows_out)}`],
+    ...pushFacts(run),
     ['Checks', `${run.counts.fail} fail · ${run.counts.error} error · ${run.counts.warn} warn · ${run.counts.pass} pass · ${run.counts.skipped} skipped`],
   ];
   return (
@@ -353,6 +289,20 @@ export function RunDetailPage(props: RunDetailProps) {
       ) : null}
     </Layout>
   );
+}
+
+/**
+ * What a push did with its rows (its stored options): where to, how many, how many the online store took.
+ * Its offline file is named with the outputs.
+ */
+function pushFacts(run: Run): [string, Child][] {
+  const o = run.options;
+  if (run.kind !== 'push' || !o || typeof o.to !== 'string') return [];
+  const num = (v: unknown) => (typeof v === 'number' ? formatCount(v) : null);
+  const parts = [`to ${o.to}${num(o.rows) === null ? '' : `: ${num(o.rows)} rows`}`];
+  if (o.to !== 'offline' && num(o.written) !== null) parts.push(`${num(o.written)} written online`);
+  if (o.to !== 'offline' && num(o.skipped) !== null) parts.push(`${num(o.skipped)} skipped (older than the stored value)`);
+  return [['Push', parts.join(', ')]];
 }
 
 /** An attempt's result in words: its HTTP status and what went wrong, the status once (errors often start with it). */
