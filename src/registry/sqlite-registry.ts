@@ -58,6 +58,7 @@ interface Snapshot {
   readonly generation: number;
   readonly set: DefinitionSet;
   readonly versions: ReadonlyMap<string, VersionRecord>;
+  readonly removed: ReadonlyMap<string, VersionRecord>;
 }
 
 /**
@@ -115,12 +116,13 @@ export function openSqliteRegistry(db: StateDb): Registry {
   const readSnapshot = db.transaction((): Snapshot => {
     const g = generation();
     const versions = new Map<string, VersionRecord>();
+    const removed = new Map<string, VersionRecord>();
     for (const row of latestStmt.all() as VersionRow[]) {
       const rec = toRecord(row);
-      if (rec.definition) versions.set(objectKey(rec.kind, rec.name), rec);
+      (rec.definition ? versions : removed).set(objectKey(rec.kind, rec.name), rec);
     }
     const defs = [...versions.values()].map((v) => v.definition as Definition);
-    return { generation: g, set: definitionSet(defs), versions };
+    return { generation: g, set: definitionSet(defs), versions, removed };
   });
 
   let cache: Snapshot | undefined;
@@ -177,6 +179,7 @@ export function openSqliteRegistry(db: StateDb): Registry {
   return {
     current: () => snapshot().set,
     currentVersions: () => snapshot().versions,
+    removedVersions: () => snapshot().removed,
     plan(defs): Plan {
       return computePlan(allDefinitions(readSnapshot().set), defs, pastViews);
     },

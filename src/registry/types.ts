@@ -63,6 +63,8 @@ export interface Registry {
   current(): DefinitionSet;
   /** Version and hash of each current object, keyed `kind/name`. */
   currentVersions(): ReadonlyMap<string, VersionRecord>;
+  /** The removal of each object whose last version removed it (its history stays in `versions`), keyed `kind/name`. */
+  removedVersions(): ReadonlyMap<string, VersionRecord>;
   plan(defs: readonly Definition[]): Plan;
   /**
    * Apply in one transaction. `inTransaction` runs inside it once the change is

@@ -139,6 +139,8 @@ export function registryPage(c: Ctx, project: Project): Response | Promise<Respo
   for (const n of set.sources.keys()) add('source', n);
   for (const n of set.views.keys()) add('feature_view', n);
   for (const n of set.services.keys()) add('feature_service', n);
+  const removed = [...project.registry.removedVersions().values()];
+  for (const r of removed) add(r.kind, r.name);
   const baselines: BaselineRow[] = listBaselines(project);
-  return c.html(<RegistryPage frame={c.get('frame')} set={set} versions={versions} baselines={baselines} />);
+  return c.html(<RegistryPage frame={c.get('frame')} set={set} versions={versions} removed={removed} baselines={baselines} />);
 }

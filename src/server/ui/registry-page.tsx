@@ -1,7 +1,8 @@
 /**
  * `/ui/registry`: the applied definitions (entities, sources, views with their
  * features, types and constraints, services), each object's versions with the
- * field-level diff between consecutive versions, and the pinned baselines.
+ * field-level diff between consecutive versions, the objects `apply` removed
+ * (with their history, under the same anchors), and the pinned baselines.
  */
 import type { Child } from 'hono/jsx';
 import type { Definition, DefinitionKind, DefinitionSet, FeatureDef, FeatureViewDef, SourceDef } from '../../definitions/types.js';
@@ -28,8 +29,10 @@ export interface BaselineRow {
 export interface RegistryPageProps {
   frame: PageFrame;
   set: DefinitionSet;
-  /** Versions per `kind/name`, oldest first. */
+  /** Versions per `kind/name`, oldest first (removed objects' too). */
   versions: ReadonlyMap<string, readonly VersionWithDiff[]>;
+  /** The removal of each object whose last version removed it, by kind and name. */
+  removed?: readonly VersionRecord[];
   baselines: readonly BaselineRow[];
 }
 
@@ -54,10 +57,11 @@ function Versions(props: { list: readonly VersionWithDiff[] | undefined }) {
   const list = props.list ?? [];
   if (list.length === 0) return <p class="muted">No version history.</p>;
   const newest = [...list].reverse();
+  const last = list[list.length - 1].record;
   return (
     <details class="versions" open={list.length > 1 ? true : undefined}>
       <summary>
-        {list.length} version{list.length === 1 ? '' : 's'} (current v{list[list.length - 1].record.version})
+        {list.length} version{list.length === 1 ? '' : 's'} ({last.definition === null ? 'removed in' : 'current'} v{last.version})
       </summary>
       {newest.map((v, i) => (
         <div class="version" data-version={v.record.version}>
@@ -66,7 +70,9 @@ function Versions(props: { list: readonly VersionWithDiff[] | undefined }) {
             <code>{v.record.hash.slice(0, 12)}</code>
             {v.record.definition === null ? ' (removed)' : ''}
           </h4>
-          {v.changes.length ? (
+          {v.record.definition === null ? (
+            <p class="muted">Removed by an apply{v.record.version > 1 ? `: v${v.record.version - 1} was its last definition` : ''}.</p>
+          ) : v.changes.length ? (
             <table class="diff" aria-label={`changes in v${v.record.version}`}>
               <thead>
                 <tr>
@@ -159,10 +165,44 @@ function ViewSection(props: { frame: PageFrame; v: FeatureViewDef; versions: rea
   );
 }
 
+const KIND_WORDS: Record<DefinitionKind, string> = { entity: 'entity', source: 'source', feature_view: 'feature view', feature_service: 'feature service' };
+const KIND_ORDER: readonly DefinitionKind[] = ['entity', 'source', 'feature_view', 'feature_service'];
+
+/**
+ * Objects whose last version removed them: their history stays (as `describe NAME --versions` shows it), under the
+ * anchor they had, so the "Definition versions" links of their old runs still land on them.
+ */
+function RemovedSection(props: { frame: PageFrame; removed: readonly VersionRecord[]; versions: RegistryPageProps['versions'] }) {
+  const { frame } = props;
+  const order = [...props.removed].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name));
+  return (
+    <>
+      <h2 id="removed">Removed</h2>
+      <p class="muted">Objects an apply removed, with their versions; a removed view's runs stay in the log.</p>
+      {order.map((r) => (
+        <section class="removed" data-kind={r.kind} data-name={r.name}>
+          <ObjectHeading kind={r.kind} name={r.name}>
+            <span class="muted">
+              ({KIND_WORDS[r.kind] ?? r.kind}) removed in v{r.version} · {formatTime(r.applied_at)}
+            </span>
+          </ObjectHeading>
+          {r.kind === 'feature_view' ? (
+            <p>
+              <a href={`${frame.base}/runs${query({ view: r.name })}`}>runs</a>
+            </p>
+          ) : null}
+          <Versions list={props.versions.get(`${r.kind}/${r.name}`)} />
+        </section>
+      ))}
+    </>
+  );
+}
+
 export function RegistryPage(props: RegistryPageProps) {
   const { frame, set } = props;
   const vers = (kind: DefinitionKind, name: string) => props.versions.get(`${kind}/${name}`);
   const sorted = <T extends Definition>(m: ReadonlyMap<string, T>) => [...m.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const removed = props.removed ?? [];
   return (
     <Layout frame={frame} title="Registry" section="registry">
       <h1>Registry</h1>
@@ -171,6 +211,11 @@ export function RegistryPage(props: RegistryPageProps) {
       </p>
       <nav aria-label="registry sections">
         <a href="#entities">Entities</a> · <a href="#sources">Sources</a> · <a href="#views">Feature views</a> · <a href="#services">Feature services</a> ·{' '}
+        {removed.length ? (
+          <>
+            <a href="#removed">Removed</a> ·{' '}
+          </>
+        ) : null}
         <a href="#baselines">Baselines</a>
       </nav>
       <h2 id="entities">Entities</h2>
@@ -218,6 +263,7 @@ export function RegistryPage(props: RegistryPageProps) {
           <Versions list={vers('feature_service', s.name)} />
         </section>
       ))}
+      {removed.length ? <RemovedSection frame={frame} removed={removed} versions={props.versions} /> : null}
       <h2 id="baselines">Baselines</h2>
       {props.baselines.length === 0 ? (
         <p class="muted">
