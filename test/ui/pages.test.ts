@@ -109,6 +109,26 @@ describe('runs page: filters it cannot use', () => {
   });
 });
 
+describe('paging out of range', () => {
+  const notices = (html: string) => [...html.matchAll(/<p class="error-box" role="alert">([^<]*)<\/p>/g)].map((m) => m[1]);
+
+  it('reads limit and offset as GET /v1/runs does: one out of range is left out with a notice, not clamped', async () => {
+    const negative = await get('/ui/runs?limit=-5');
+    expect(notices(negative.html)).toEqual(['&#39;-5&#39; is not a page size (a whole number from 1 to 500): 50 per page shown']);
+    expect(negative.html.match(/<tr data-run-id=/g)).toHaveLength(3);
+    expect(negative.html).toContain('1–3 of 3');
+    for (const limit of ['100000', '1e2', '0']) {
+      const { html } = await get(`/ui/runs?limit=${limit}`);
+      expect(notices(html), limit).toEqual([`&#39;${limit}&#39; is not a page size (a whole number from 1 to 500): 50 per page shown`]);
+      expect(html, limit).toContain('<option value="50" selected="">50</option>');
+    }
+    const offset = await get('/ui/runs?offset=-1');
+    expect(notices(offset.html)).toEqual(['&#39;-1&#39; is not an offset (a whole number from 0): the list starts at the newest run']);
+    expect(offset.html.match(/<tr data-run-id=/g)).toHaveLength(3);
+    expect(notices((await get('/ui/runs?limit=500&offset=2')).html)).toEqual([]);
+  });
+});
+
 describe('run detail', () => {
   it('starts with why the run was blocked', async () => {
     const { html } = await get(`/ui/runs/${f.blocked.id}`);

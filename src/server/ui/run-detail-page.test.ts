@@ -43,10 +43,14 @@ describe('blockedReason', () => {
 });
 
 describe('parseRunsQuery', () => {
-  it('keeps any view name as GET /v1/runs does, leaves out a bad kind with a notice, and clamps paging', () => {
+  it('keeps any view name as GET /v1/runs does, and leaves out a bad kind or paging value with a notice', () => {
     const q = parseRunsQuery({ view: '<script>', status: 'blocked', kind: 'nope', limit: '100000', offset: '-5', since: '2026-01-02T03:04' });
-    expect(q).toMatchObject({ view: '<script>', status: 'blocked', kind: undefined, limit: 500, offset: 0, since: '2026-01-02T03:04' });
-    expect(q.notices).toEqual(["'nope' is not a run kind (materialize, dataset, push, check): left out of the filters"]);
+    expect(q).toMatchObject({ view: '<script>', status: 'blocked', kind: undefined, limit: 50, offset: 0, since: '2026-01-02T03:04' });
+    expect(q.notices).toEqual([
+      "'nope' is not a run kind (materialize, dataset, push, check): left out of the filters",
+      "'100000' is not a page size (a whole number from 1 to 500): 50 per page shown",
+      "'-5' is not an offset (a whole number from 0): the list starts at the newest run",
+    ]);
     expect(runFilter(q).since).toBe('2026-01-02T03:04:00.000Z');
     // A date alone is its midnight, in the form the page's datetime-local field shows (else it showed empty).
     expect(parseRunsQuery({ since: '2026-02-30', until: '2026-02-28' })).toMatchObject({ since: undefined, until: '2026-02-28T00:00' });

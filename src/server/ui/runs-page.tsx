@@ -29,10 +29,19 @@ export interface RunsQuery {
   notices: string[];
 }
 
-const int = (raw: string | undefined, min: number, max: number, dflt: number): number => {
-  const n = Number(raw);
-  return raw && Number.isInteger(n) ? Math.min(Math.max(n, min), max) : dflt;
-};
+/**
+ * A paging value read as `GET /v1/runs` reads it (digits only, in range); one the API would refuse is left out with
+ * a notice (`?limit=-5` showed one run per page, read as the smallest size, without a word).
+ */
+function int(raw: string | undefined, p: { min: number; max: number; dflt: number; what: string; fallback: string }, notices: string[]): number {
+  if (raw === undefined || raw === '') return p.dflt;
+  const n = /^[0-9]{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (Number.isSafeInteger(n) && n >= p.min && n <= p.max) return n;
+  const range = p.max === Number.MAX_SAFE_INTEGER ? `from ${p.min}` : `from ${p.min} to ${p.max}`;
+  notices.push(`'${raw}' is not ${p.what} (a whole number ${range}): ${p.fallback}`);
+  return p.dflt;
+}
+
 /** What a check status means as a run verdict: people filter on the word the checks table prints. */
 const CHECK_WORDS: Readonly<Record<string, string>> = {
   pass: "a run whose checks all passed is 'success'",
@@ -70,7 +79,7 @@ function timeFilter(raw: string | undefined, label: string, notices: string[]): 
   }
 }
 
-/** Parse the page's query string leniently (a bad value is ignored, not an error page; a bad time says so). */
+/** Parse the page's query string leniently: a bad value is left out with a notice, not an error page. */
 export function parseRunsQuery(q: Record<string, string | undefined>): RunsQuery {
   const notices: string[] = [];
   return {
@@ -81,8 +90,8 @@ export function parseRunsQuery(q: Record<string, string | undefined>): RunsQuery
     status: oneOf(q.status, RUN_STATUSES, 'verdict', notices),
     since: timeFilter(q.since, "'Started from'", notices),
     until: timeFilter(q.until, "'Started before'", notices),
-    limit: int(q.limit, 1, MAX_PAGE, 50),
-    offset: int(q.offset, 0, Number.MAX_SAFE_INTEGER, 0),
+    limit: int(q.limit, { min: 1, max: MAX_PAGE, dflt: 50, what: 'a page size', fallback: '50 per page shown' }, notices),
+    offset: int(q.offset, { min: 0, max: Number.MAX_SAFE_INTEGER, dflt: 0, what: 'an offset', fallback: 'the list starts at the newest run' }, notices),
     notices,
   };
 }
