@@ -109,8 +109,18 @@ describe('runs page: filters it cannot use', () => {
   });
 });
 
-describe('paging out of range', () => {
+describe('unknown views, paging out of range', () => {
   const notices = (html: string) => [...html.matchAll(/<p class="error-box" role="alert">([^<]*)<\/p>/g)].map((m) => m[1]);
+
+  it('answers the history page of a view nothing names with a 404 that suggests one', async () => {
+    const none = await get('/ui/features/no_such_view/x');
+    expect(none.res.status).toBe(404);
+    expect(none.html).toContain('no feature view &#39;no_such_view&#39; is defined or named by a recorded run');
+    const typo = await get('/ui/features/airport_hourli/mean_delay');
+    expect(typo.res.status).toBe(404);
+    expect(typo.html).toContain('(did you mean &#39;airport_hourly&#39;?)');
+    expect((await get('/ui/features/airport_hourly/mean_delay')).res.status).toBe(200);
+  });
 
   it('reads limit and offset as GET /v1/runs does: one out of range is left out with a notice, not clamped', async () => {
     const negative = await get('/ui/runs?limit=-5');

@@ -6,7 +6,7 @@ import type { Context } from 'hono';
 import { listAlertAttempts } from '../../alerts/attempts.js';
 import { listRedeliveries, sendDueRedeliveries } from '../../alerts/redelivery.js';
 import { scopeAllows } from '../../auth/keys.js';
-import { FeatureguardError } from '../../errors.js';
+import { FeatureguardError, NotFoundError } from '../../errors.js';
 import { resolveQuality } from '../../guards/config.js';
 import { getBaseline, listBaselines } from '../../guards/baselines.js';
 import type { ColumnProfile } from '../../guards/profile-types.js';
@@ -115,6 +115,9 @@ export function driftPage(c: Ctx, project: Project): Response | Promise<Response
 export function historyPage(c: Ctx, project: Project): Response | Promise<Response> {
   const view = c.req.param('view') ?? '';
   const feature = c.req.param('feature') ?? '';
+  // A view nothing names can never have runs: a 404 with the nearest name, not "No runs of this view yet".
+  const unknown = unknownTarget(project, 'view', view);
+  if (unknown) throw new NotFoundError(unknown, { view });
   const limitRaw = Number(c.req.query('limit'));
   const limit = Number.isInteger(limitRaw) && limitRaw > 0 ? Math.min(limitRaw, 500) : 50;
   const set = project.registry.current();
