@@ -9,6 +9,7 @@ import { InputError } from '../../errors.js';
 import { didYouMean } from '../../definitions/suggest.js';
 import type { Project } from '../../project.js';
 import { parseAgeOrInstant } from '../../time/instant.js';
+import { resolveRunId } from '../../runs/run-id.js';
 import { RUN_KINDS, RUN_STATUSES, type CheckResult, type Run } from '../../runs/types.js';
 import type { CommandContext } from '../context.js';
 import { formatRunList, formatRunShow, formatCheckResult } from './quality-format.js';
@@ -45,35 +46,6 @@ function refuseUnknownTarget(project: Project, o: { view?: string; service?: str
       `unknown_${kind}`,
     );
   }
-}
-
-/** How many leading characters of a run id are enough to name it (the first group of a UUID). */
-const RUN_ID_PREFIX = 8;
-
-/**
- * The run `given` names: its id, or a unique prefix of it of at least 8 hex characters (`20659718`, or
- * `20659718-…` as the README's tables cut ids). An ambiguous prefix lists the runs it starts.
- */
-async function resolveRunId(project: Project, given: string): Promise<string> {
-  const { runIdsStartingWith } = await import('../../runs/run-store.js');
-  const { NotFoundError } = await import('../../errors.js');
-  const prefix = given.trim().toLowerCase().replace(/(…|\.\.\.)$/, '');
-  if (!new RegExp(`^[0-9a-f]{${RUN_ID_PREFIX}}[0-9a-f-]*$`).test(prefix)) {
-    throw new NotFoundError(`no run with id '${given}': give a run id as runs list prints it, or its first ${RUN_ID_PREFIX} characters or more`, { id: given });
-  }
-  const ids = runIdsStartingWith(project.state, prefix, 11);
-  if (ids.includes(prefix)) return prefix;
-  if (ids.length === 1) return ids[0];
-  if (ids.length === 0) throw new NotFoundError(`no run whose id starts with '${prefix}' (see featureguard runs list)`, { id: given });
-  const shown = ids.slice(0, 10).map((id) => {
-    const r = project.runs.get(id);
-    return `${id} (${r.kind} ${r.view ?? (r.service ? `service:${r.service}` : '-')}, started ${r.started_at})`;
-  });
-  throw new InputError(
-    `run id prefix '${prefix}' is ambiguous: ${ids.length > 10 ? 'more than 10' : ids.length} runs start with it; give more of the id:\n  ${shown.join('\n  ')}`,
-    { id: given, candidates: ids.slice(0, 10) },
-    'ambiguous_run_id',
-  );
 }
 
 export function registerQualityCommands(program: Command, ctx: CommandContext): void {

@@ -11,6 +11,8 @@ import { resolveQuality } from '../../guards/config.js';
 import { getBaseline, listBaselines } from '../../guards/baselines.js';
 import type { ColumnProfile } from '../../guards/profile-types.js';
 import type { Project } from '../../project.js';
+import { resolveRunId } from '../../runs/run-id.js';
+import type { Run } from '../../runs/types.js';
 import { diffFields } from '../../registry/diff.js';
 import type { DefinitionKind } from '../../definitions/types.js';
 import { driftDistribution, referenceOf } from './drift-data.js';
@@ -37,8 +39,20 @@ export function runsPage(c: Ctx, project: Project): Response | Promise<Response>
   return c.html(<RunsPage frame={c.get('frame')} q={q} runs={runs} total={total} views={[...set.views.keys()].sort()} services={[...set.services.keys()].sort()} />);
 }
 
+/**
+ * The run a page's `:id` names, resolved as the CLI resolves it (`runs show 349c42c8`): a prefix of 8 characters
+ * or more redirects (302) to the same page under the full id, so the address is the run's for good.
+ */
+function runOrRedirect(c: Ctx, project: Project, rest = ''): Run | Response {
+  const given = c.req.param('id') ?? '';
+  const id = resolveRunId(project, given);
+  if (id === given) return project.runs.get(id);
+  return c.redirect(`${c.get('frame').base}/runs/${encodeURIComponent(id)}${rest}${new URL(c.req.url).search}`, 302);
+}
+
 export function runDetailPage(c: Ctx, project: Project): Response | Promise<Response> {
-  const run = project.runs.get(c.req.param('id') ?? '');
+  const run = runOrRedirect(c, project);
+  if (run instanceof Response) return run;
   const results = project.runs.results(run.id);
   const sortRaw = c.req.query('sort');
   const sort: SortColumn = (SORT_COLUMNS as readonly string[]).includes(sortRaw ?? '') ? (sortRaw as SortColumn) : 'status';
@@ -63,7 +77,7 @@ function mayRedeliver(c: Ctx): boolean {
  * --run ID`), then shows the run again. Needs the write scope when keys are required, as the API does.
  */
 export async function redeliverFromPage(c: Ctx, project: Project): Promise<Response> {
-  const run = project.runs.get(c.req.param('id') ?? '');
+  const run = project.runs.get(resolveRunId(project, c.req.param('id') ?? ''));
   if (!mayRedeliver(c)) {
     throw new FeatureguardError('forbidden', "redelivering alerts needs a key with write scope: log in with one (this one has read scope)", { status: 403, exitCode: 2 });
   }
@@ -80,8 +94,9 @@ function profileFor(stored: readonly Stored[], column: string, slice: string | n
 }
 
 export function driftPage(c: Ctx, project: Project): Response | Promise<Response> {
-  const run = project.runs.get(c.req.param('id') ?? '');
   const feature = c.req.param('feature') ?? '';
+  const run = runOrRedirect(c, project, `/drift/${encodeURIComponent(feature)}`);
+  if (run instanceof Response) return run;
   const results = project.runs.results(run.id).filter((r) => r.check === 'drift' && r.feature === feature);
   const current = results.length ? (project.runs.profiles(run.id) as Stored[]) : [];
   const refCache = new Map<string, Stored[]>();

@@ -63,7 +63,7 @@ details > summary { cursor:pointer; }
 .login { max-width:420px; margin:3rem auto; }
 .login label { display:block; margin:.6rem 0 .2rem; }
 .login input { width:100%; }
-.error-box { border-left:5px solid var(--fail); background:#fbe9df; padding:.5rem .8rem; }
+.error-box { border-left:5px solid var(--fail); background:#fbe9df; padding:.5rem .8rem; white-space:pre-wrap; }
 .skip { position:absolute; left:-9999px; }
 .skip:focus { left:1rem; top:.5rem; background:#fff; padding:.3rem; z-index:10; }
 `;
