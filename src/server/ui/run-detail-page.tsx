@@ -103,8 +103,11 @@ function Verdict(props: { run: Run; reason: string | null }) {
   );
 }
 
+/** The checks, sorted as asked; each row keeps its stored index (`data-i`), which breaks ties here and in the script. */
 function ResultsTable(props: { frame: PageFrame; run: Run; results: readonly CheckResult[]; sort: SortColumn; dir: 'asc' | 'desc' }) {
   const { frame, run } = props;
+  const stored = new Map(props.results.map((r, i) => [r, i]));
+  const sorted = sortResults(props.results, props.sort, props.dir);
   const runPath = `${frame.base}/runs/${encodeURIComponent(run.id)}`;
   const head = (col: SortColumn | null, label: string, cls?: string) => {
     if (!col) return <th scope="col" class={cls}>{label}</th>;
@@ -136,8 +139,8 @@ function ResultsTable(props: { frame: PageFrame; run: Run; results: readonly Che
         </tr>
       </thead>
       <tbody>
-        {props.results.map((r) => (
-          <tr data-check={r.check} data-status={r.status}>
+        {sorted.map((r) => (
+          <tr data-check={r.check} data-status={r.status} data-i={String(stored.get(r))}>
             <td data-v={r.check}>
               {r.check}
               {r.policy ? <span class="muted"> ({r.policy})</span> : null}
@@ -211,7 +214,6 @@ export function RunDetailPage(props: RunDetailProps) {
   const reason = blockedReason(run, props.results);
   const runPath = `${frame.base}/runs/${encodeURIComponent(run.id)}`;
   const driftFeatures = [...new Set(props.results.filter((r) => r.check === 'drift' && r.feature).map((r) => r.feature as string))];
-  const sorted = sortResults(props.results, props.sort, props.dir);
   const c = run.counts;
   // `runs prune` kept this run's summary row (its tamper checksums are still compared) and removed the rest.
   const pruned = props.results.length === 0 && c.pass + c.warn + c.fail + c.error + c.skipped > 0;
@@ -264,7 +266,7 @@ export function RunDetailPage(props: RunDetailProps) {
       ) : null}
       <h2 id="checks">Checks ({props.results.length})</h2>
       {props.results.length ? (
-        <ResultsTable frame={frame} run={run} results={sorted} sort={props.sort} dir={props.dir} />
+        <ResultsTable frame={frame} run={run} results={props.results} sort={props.sort} dir={props.dir} />
       ) : (
         <p class="muted">{pruned ? "Check results and profiles pruned: `runs prune` kept this run's summary and tamper checksums." : 'No check results recorded.'}</p>
       )}

@@ -2,7 +2,8 @@
  * The one inline script: sorts a `table.sortable` in place when a header link
  * is clicked (the same links sort on the server without script). Cells carry
  * their sort key in `data-v`; numbers sort numerically, then text. A missing value is `-Infinity`,
- * first when ascending, as the server sorts it.
+ * first when ascending, as the server sorts it. Ties keep the stored check order (the rows' `data-i`), as the
+ * server's sort does, so the address the script writes shows the same order when reloaded.
  */
 export const SORT_SCRIPT = `
 document.querySelectorAll('table.sortable').forEach(function (table) {
@@ -20,7 +21,7 @@ document.querySelectorAll('table.sortable').forEach(function (table) {
         var b1 = r2.cells[col] ? r2.cells[col].getAttribute('data-v') || '' : '';
         var na = parseFloat(a1), nb = parseFloat(b1);
         var c = (!isNaN(na) && !isNaN(nb)) ? (na === nb ? 0 : na < nb ? -1 : 1) : (isNaN(na) ? (isNaN(nb) ? a1.localeCompare(b1) : 1) : -1);
-        return c * dir;
+        return c !== 0 ? c * dir : (+r1.getAttribute('data-i') || 0) - (+r2.getAttribute('data-i') || 0);
       });
       rows.forEach(function (r) { body.appendChild(r); });
       table.querySelectorAll('thead th').forEach(function (h) { h.removeAttribute('aria-sort'); });
