@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { InputError, NotFoundError } from '../errors.js';
 import { ensureColumn, ensureTables, writeWithoutWaiting, type StateDb } from '../state/state-db.js';
 import { onInterrupt } from '../state/interrupt.js';
-import { isThisHost, processAlive, processHost } from '../state/process-host.js';
+import { processAlive, processBootHost, processHost } from '../state/process-host.js';
 import { RUN_KINDS, RUN_STATUSES, type CheckResult, type Run, type RunFilter, type RunKind, type RunStatus } from './types.js';
 
 const DDL = `
@@ -186,6 +186,15 @@ export function failRunningRuns(db: StateDb, kind: RunKind, view: string, messag
 /** Runs this process created and has not finished yet, with their database. */
 const unfinished = new Map<string, StateDb>();
 
+/**
+ * The host a run's owner row records: `processHost()` plus this boot of the machine where there is one. A pid of
+ * an earlier boot means nothing now (the initial pid namespace has the same id on every boot), so such a row is
+ * judged as another host's, by its heartbeat.
+ */
+function ownerHost(): string {
+  return processBootHost() ?? processHost();
+}
+
 /** How often a process with running runs says it is alive (`run_owners.beat_at`). */
 export const HEARTBEAT_MS = 15_000;
 /**
@@ -218,7 +227,7 @@ function startHeartbeat(): void {
 function beat(db: StateDb): void {
   if (!db.open) return;
   try {
-    writeWithoutWaiting(db, () => db.prepare('UPDATE run_owners SET beat_at = ? WHERE pid = ? AND host = ?').run(Date.now(), process.pid, processHost()));
+    writeWithoutWaiting(db, () => db.prepare('UPDATE run_owners SET beat_at = ? WHERE pid = ? AND host = ?').run(Date.now(), process.pid, ownerHost()));
   } catch {
     // busy or read-only: the next beat
   }
@@ -286,7 +295,7 @@ export function openRunStore(db: StateDb): RunStore {
         options: run.options ? JSON.stringify(run.options) : null,
       });
       // Which process runs it: a run whose process died (a kill -9) is failed later, not left `running` for good.
-      insertOwner.run(id, process.pid, processHost(), Date.now());
+      insertOwner.run(id, process.pid, ownerHost(), Date.now());
       startHeartbeat();
       return get(id);
     },
@@ -390,10 +399,11 @@ export const ORPHAN_CANDIDATES_SQL = "SELECT r.id, o.pid, o.host, o.beat_at FROM
 
 /**
  * Mark failed the runs left `running` by a process that no longer exists: a kill -9, an out-of-memory kill, a
- * second Ctrl-C. A process of this host (and pid namespace) is looked up by its pid; one of another host or pid
- * namespace (a restarted container) by its heartbeat, silent for `ORPHAN_AFTER_MS`. Runs of live processes, and
- * of other hosts' processes of a version without heartbeats, are left alone. Returns their ids. `serve` calls
- * it at start and in its sweeps (and logs them), the CLI and `openFeatureStore` when they open a project
+ * second Ctrl-C, a power loss. A run is failed when its owner has not said it is alive for `ORPHAN_AFTER_MS`
+ * (whatever its pid: after a reboot or a pid wrap-around the pid may belong to another, live, process), or, on
+ * this host, pid namespace and boot, at once when its pid no longer exists. This process's own running runs, and
+ * runs of other hosts' processes of a version without heartbeats, are left alone. Returns their ids. `serve`
+ * calls it at start and in its sweeps (and logs them), the CLI and `openFeatureStore` when they open a project
  * (`failOrphanedRunsIfWritable`); a materialization's runs are also failed when its lease is taken over.
  */
 export function failOrphanedRuns(db: StateDb, now = Date.now()): string[] {
@@ -404,13 +414,18 @@ export function failOrphanedRuns(db: StateDb, now = Date.now()): string[] {
   const done: string[] = [];
   const at = new Date(now).toISOString();
   for (const r of rows) {
+    // A row without a boot id (an earlier version) of this host and pid namespace is judged by its pid too.
+    const pidHere = r.host === ownerHost() || r.host === processHost();
+    // This process's own: alive, whatever its beats say (a busy database skips them). A row of this pid that this
+    // process did not create is an earlier process's with the same pid: judged by its heartbeat.
+    if (pidHere && r.pid === process.pid && unfinished.has(r.id)) continue;
     let message: string;
-    if (isThisHost(r.host)) {
-      if (r.pid === process.pid || processAlive(r.pid)) continue;
+    if (r.beat_at !== null && now - r.beat_at > ORPHAN_AFTER_MS) {
+      message = `the process that ran it (pid ${r.pid} on ${r.host}) stopped before it finished: it last said it was alive at ${new Date(r.beat_at).toISOString()}, more than ${ORPHAN_AFTER_MS / 60_000} minutes ago`;
+    } else if (pidHere && r.pid !== process.pid && !processAlive(r.pid)) {
       message = `the process that ran it (pid ${r.pid} on ${r.host}) stopped before it finished`;
     } else {
-      if (r.beat_at === null || now - r.beat_at <= ORPHAN_AFTER_MS) continue;
-      message = `the process that ran it (pid ${r.pid} on ${r.host}) stopped before it finished: it last said it was alive at ${new Date(r.beat_at).toISOString()}, more than ${ORPHAN_AFTER_MS / 60_000} minutes ago`;
+      continue;
     }
     const changed = db
       .prepare("UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE id = ? AND status = 'running'")
