@@ -129,7 +129,7 @@ export function pinBaseline(project: Project, input: PinBaselineInput): PinnedBa
   }
   const runId = input.fromRun ?? manifestRunId(resolve(input.fromDataset!));
   const run = project.runs.get(runId); // NotFoundError when absent
-  if (run.status === 'blocked' || run.status === 'failed' || run.status === 'running') {
+  if (run.status === 'blocked' || run.status === 'failed' || run.status === 'running' || run.status === 'queued') {
     throw new InputError(
       `run ${runId} is ${run.status}${run.message ? ` (${run.message.split('\n')[0]})` : ''}: a baseline is what good data looks like; pin a successful or warned run`,
       { run_id: runId, status: run.status },

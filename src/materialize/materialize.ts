@@ -158,6 +158,9 @@ export async function startMaterialization(project: Project, options: Materializ
       });
       windows = await resolveAll();
     }
+    // Every run now, so the job knows their ids; the views run one after another: the first is `running`, the
+    // others `queued` until their work begins (then their `started_at` is set).
+    let first = true;
     views.forEach((view, i) => {
       const window = windows[i];
       const empty = window.start.getTime() >= window.end.getTime();
@@ -169,7 +172,9 @@ export async function startMaterialization(project: Project, options: Materializ
             window_start: window.start.toISOString(),
             window_end: window.end.toISOString(),
             options: { incremental: options.incremental === true, guards: options.guards !== false },
+            status: first ? 'running' : 'queued',
           });
+      if (run) first = false;
       planned.push({ view, run, window, lease: leases[i] });
     });
   } catch (e) {
@@ -197,7 +202,12 @@ export async function startMaterialization(project: Project, options: Materializ
     return results;
   })();
   return {
-    runs: planned.map((p) => ({ view: p.view.name, runId: p.run?.id ?? null, window: { start: p.window.start.toISOString(), end: p.window.end.toISOString() } })),
+    runs: planned.map((p) => ({
+      view: p.view.name,
+      runId: p.run?.id ?? null,
+      status: p.run === null ? 'up_to_date' : p.run.status === 'queued' ? 'queued' : 'running',
+      window: { start: p.window.start.toISOString(), end: p.window.end.toISOString() },
+    })),
     done,
   };
 }
@@ -238,12 +248,15 @@ async function materializeView(
   project: Project,
   set: DefinitionSet,
   view: FeatureViewDef,
-  run: Run,
+  queued: Run,
   window: { start: Date; end: Date },
   options: MaterializeOptions,
   lease: Lease,
 ): Promise<MaterializeResult> {
   const t0 = performance.now();
+  // Its work begins now: a run queued behind the job's earlier views starts (its time from here, not the job's).
+  const run = queued.status === 'queued' ? project.runs.update(queued.id, { status: 'running', started_at: new Date().toISOString() }) : queued;
+  options.onRunStarted?.(view.name, run.id);
   const base = { view: view.name, window: { start: window.start.toISOString(), end: window.end.toISOString() } };
   const table = `fg_mat_${run.id.replaceAll('-', '')}`;
   const joinKeys = viewJoinKeys(set, view);

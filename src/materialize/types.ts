@@ -22,6 +22,8 @@ export interface MaterializeOptions {
   readonly guardStage?: (input: GuardStageInput) => Promise<GuardStageResult>;
   /** Called after each written batch (progress bars). */
   readonly onProgress?: (progress: { view: string; entitiesWritten: number; entitiesTotal: number }) => void;
+  /** Called as a view's run starts (a `queued` one becomes `running`). */
+  readonly onRunStarted?: (view: string, runId: string) => void;
 }
 
 /**
@@ -51,8 +53,16 @@ export interface MaterializeResult {
   readonly durationMs: number;
 }
 
-/** A started materialization: runs exist and leases are held; `done` resolves to the results. */
+/**
+ * A started materialization: runs exist and leases are held; `done` resolves to the results. The views run one
+ * after another: the first view's run is `running`, the others' `queued` until their turn.
+ */
 export interface MaterializationHandle {
-  readonly runs: readonly { readonly view: string; readonly runId: string | null; readonly window: { readonly start: string; readonly end: string } }[];
+  readonly runs: readonly {
+    readonly view: string;
+    readonly runId: string | null;
+    readonly status: 'running' | 'queued' | 'up_to_date';
+    readonly window: { readonly start: string; readonly end: string };
+  }[];
   readonly done: Promise<MaterializeResult[]>;
 }

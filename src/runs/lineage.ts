@@ -52,7 +52,7 @@ export interface OpenLineageDataset {
 }
 
 export interface OpenLineageRunEvent {
-  eventType: 'START' | 'RUNNING' | 'COMPLETE' | 'FAIL' | 'ABORT';
+  eventType: 'START' | 'RUNNING' | 'COMPLETE' | 'FAIL' | 'ABORT' | 'OTHER';
   eventTime: string;
   producer: string;
   schemaURL: string;
@@ -192,7 +192,7 @@ export function toOpenLineageRunEvent(
   const namespace = opts.namespace ?? 'featureguard';
   // The project whose datasets the run names (`dataset-names.ts`); the job's namespace unless that was set apart.
   const project = opts.project ?? namespace;
-  const eventType = run.status === 'running' ? 'RUNNING' : run.status === 'failed' || run.status === 'blocked' ? 'FAIL' : 'COMPLETE';
+  const eventType = run.status === 'running' ? 'RUNNING' : run.status === 'queued' ? 'OTHER' : run.status === 'failed' || run.status === 'blocked' ? 'FAIL' : 'COMPLETE';
   const recorded = recordedInputs(run);
   const inputs: OpenLineageRunEvent['inputs'] = recorded.map(inputDataset);
   const checked = checkedInputs(run, recorded);

@@ -105,7 +105,7 @@ function classify(db: StateDb, before: string, keep: number): { drop: string[]; 
     .prepare(
       `WITH newest AS (${newest}), checksums AS (${checksums}), references_ AS (SELECT value AS id FROM json_each(@references))
        SELECT r.id,
-         CASE WHEN r.status = 'running' OR r.id IN (SELECT id FROM newest) OR r.id IN (SELECT id FROM references_) THEN 'keep'
+         CASE WHEN r.status IN ('queued', 'running') OR r.id IN (SELECT id FROM newest) OR r.id IN (SELECT id FROM references_) THEN 'keep'
               WHEN r.id IN (SELECT id FROM checksums) THEN
                 CASE WHEN EXISTS (SELECT 1 FROM check_results c WHERE c.run_id = r.id) OR EXISTS (SELECT 1 FROM profiles p WHERE p.run_id = r.id)
                   THEN 'trim' ELSE 'trimmed' END

@@ -7,7 +7,7 @@ import { InputError, NotFoundError } from '../errors.js';
 import { ensureColumn, ensureTables, writeWithoutWaiting, type StateDb } from '../state/state-db.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { processAlive, processBootHost, processHost } from '../state/process-host.js';
-import { RUN_KINDS, RUN_STATUSES, type CheckResult, type Run, type RunFilter, type RunKind, type RunStatus } from './types.js';
+import { RUN_KINDS, RUN_STATUSES, UNFINISHED_SQL, UNFINISHED_STATUSES, type CheckResult, type Run, type RunFilter, type RunKind, type RunStatus } from './types.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -87,9 +87,12 @@ export interface NewRun {
   window_start?: string | null;
   window_end?: string | null;
   options?: Record<string, unknown> | null;
+  /** `queued` for a run that waits for others of its job (default `running`): `update` it to `running` as it starts. */
+  status?: 'queued' | 'running';
 }
 
-export type RunPatch = Partial<Omit<Run, 'id' | 'kind' | 'started_at'>>;
+/** Changes to a run (`started_at`: a `queued` run that starts, `{status: 'running', started_at: now}`). */
+export type RunPatch = Partial<Omit<Run, 'id' | 'kind'>>;
 
 export interface RunStore {
   readonly db: StateDb;
@@ -147,13 +150,13 @@ export function ensureRunTables(db: StateDb): void {
 }
 
 /**
- * Ids of a view's runs of `kind` still `running` that started at or after `since`
+ * Ids of a view's runs of `kind` still `running` (or `queued`) that started at or after `since`
  * (ISO 8601), oldest first. Used to name the run behind a held lease.
  */
 export function runningRunIds(db: StateDb, kind: RunKind, view: string, since = ''): string[] {
   ensureRunTables(db);
   const rows = db
-    .prepare("SELECT id FROM runs WHERE kind = ? AND view = ? AND status = 'running' AND started_at >= ? ORDER BY started_at, id")
+    .prepare(`SELECT id FROM runs WHERE kind = ? AND view = ? AND status IN ${UNFINISHED_SQL} AND started_at >= ? ORDER BY started_at, id`)
     .all(kind, view, since) as { id: string }[];
   return rows.map((r) => r.id);
 }
@@ -170,7 +173,7 @@ export function runIdsStartingWith(db: StateDb, prefix: string, limit = 10): str
 }
 
 /**
- * Mark a view's runs of `kind` still `running` as `failed` with `message`: for
+ * Mark a view's runs of `kind` still `running` (or `queued`) as `failed` with `message`: for
  * runs whose process stopped without finishing them (its lease is gone).
  * Returns the ids it marked. Safe inside the caller's transaction.
  */
@@ -178,7 +181,7 @@ export function failRunningRuns(db: StateDb, kind: RunKind, view: string, messag
   const ids = runningRunIds(db, kind, view);
   if (ids.length === 0) return ids;
   const finishedAt = new Date().toISOString();
-  const mark = db.prepare("UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE id = ? AND status = 'running'");
+  const mark = db.prepare(`UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE id = ? AND status IN ${UNFINISHED_SQL}`);
   for (const id of ids) if (mark.run(finishedAt, message, id).changes > 0) markAlertDue(db, id);
   return ids;
 }
@@ -249,7 +252,7 @@ export function failUnfinishedRuns(message: string): string[] {
   const at = new Date().toISOString();
   for (const [id, db] of unfinished) {
     try {
-      if (db.open && db.prepare("UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE id = ? AND status = 'running'").run(at, message, id).changes > 0) {
+      if (db.open && db.prepare(`UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE id = ? AND status IN ${UNFINISHED_SQL}`).run(at, message, id).changes > 0) {
         done.push(id);
         markAlertDue(db, id); // the process exits now: the next one sends its alerts
       }
@@ -264,7 +267,7 @@ export function failUnfinishedRuns(message: string): string[] {
 export function openRunStore(db: StateDb): RunStore {
   ensureRunTables(db);
   const insert = db.prepare(`INSERT INTO runs (id, kind, view, service, status, started_at, window_start, window_end, counts, options)
-    VALUES (@id, @kind, @view, @service, 'running', @started_at, @window_start, @window_end, @counts, @options)`);
+    VALUES (@id, @kind, @view, @service, @status, @started_at, @window_start, @window_end, @counts, @options)`);
   const byId = db.prepare('SELECT * FROM runs WHERE id = ?');
   const insertResult = db.prepare('INSERT INTO check_results (run_id, seq, "check", feature, slice, status, record) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const maxSeq = db.prepare('SELECT COALESCE(MAX(seq), -1) AS m FROM check_results WHERE run_id = ?');
@@ -288,6 +291,7 @@ export function openRunStore(db: StateDb): RunStore {
         kind: run.kind,
         view: run.view ?? null,
         service: run.service ?? null,
+        status: run.status === 'queued' ? 'queued' : 'running',
         started_at: new Date().toISOString(),
         window_start: run.window_start ?? null,
         window_end: run.window_end ?? null,
@@ -300,7 +304,7 @@ export function openRunStore(db: StateDb): RunStore {
       return get(id);
     },
     update(id, patch) {
-      if (patch.status !== undefined && patch.status !== 'running') {
+      if (patch.status !== undefined && !UNFINISHED_STATUSES.includes(patch.status)) {
         unfinished.delete(id);
         deleteOwner.run(id);
       }
@@ -395,7 +399,7 @@ export function openRunStore(db: StateDb): RunStore {
  * The running runs with their owners, from the owners (a row per running run, removed when it ends): `CROSS JOIN`
  * keeps that order, where SQLite (without ANALYZE) scanned the whole runs table on every CLI command.
  */
-export const ORPHAN_CANDIDATES_SQL = "SELECT r.id, o.pid, o.host, o.beat_at FROM run_owners o CROSS JOIN runs r ON r.id = o.run_id WHERE r.status = 'running'";
+export const ORPHAN_CANDIDATES_SQL = `SELECT r.id, o.pid, o.host, o.beat_at FROM run_owners o CROSS JOIN runs r ON r.id = o.run_id WHERE r.status IN ${UNFINISHED_SQL}`;
 
 /**
  * Mark failed the runs left `running` by a process that no longer exists: a kill -9, an out-of-memory kill, a
@@ -428,7 +432,7 @@ export function failOrphanedRuns(db: StateDb, now = Date.now()): string[] {
       continue;
     }
     const changed = db
-      .prepare("UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE id = ? AND status = 'running'")
+      .prepare(`UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE id = ? AND status IN ${UNFINISHED_SQL}`)
       .run(at, message, r.id).changes;
     db.prepare('DELETE FROM run_owners WHERE run_id = ?').run(r.id);
     if (changed > 0) {

@@ -1,11 +1,19 @@
 /** The quality log's records: runs and check results (QUALITY-CHECKS.md §1). */
 export type RunKind = 'materialize' | 'dataset' | 'push' | 'check';
-/** `success`: every check passed; `warned`: done with warnings; `blocked`: a blocking check failed; `failed`: the run broke. */
-export type RunStatus = 'running' | 'success' | 'warned' | 'blocked' | 'failed';
+/**
+ * `queued`: created with the other views of one materialization, waiting for those before it (its `started_at` is
+ * set when its work begins); `running`: its work began; `success`: every check passed; `warned`: done with
+ * warnings; `blocked`: a blocking check failed; `failed`: the run broke.
+ */
+export type RunStatus = 'queued' | 'running' | 'success' | 'warned' | 'blocked' | 'failed';
 
 /** Every run kind and every status, in this order (the compiler refuses a list that misses one or names another). */
 export const RUN_KINDS = Object.keys({ materialize: true, dataset: true, push: true, check: true } satisfies Record<RunKind, true>) as readonly RunKind[];
-export const RUN_STATUSES = Object.keys({ running: true, success: true, warned: true, blocked: true, failed: true } satisfies Record<RunStatus, true>) as readonly RunStatus[];
+export const RUN_STATUSES = Object.keys({ queued: true, running: true, success: true, warned: true, blocked: true, failed: true } satisfies Record<RunStatus, true>) as readonly RunStatus[];
+/** The statuses of a run that has not finished: its process owns it (`run_owners`), and prune keeps it. */
+export const UNFINISHED_STATUSES: readonly RunStatus[] = ['queued', 'running'];
+/** `UNFINISHED_STATUSES` as an SQL list: `status IN ${UNFINISHED_SQL}`. */
+export const UNFINISHED_SQL = "('queued', 'running')";
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'error' | 'skipped';
 
 export interface CheckResult {

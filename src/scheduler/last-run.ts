@@ -14,7 +14,7 @@ function fromRun(run: Run): ScheduleLastRun {
     started_at: run.started_at,
     finished_at: run.finished_at,
     // A run that finished, blocked by the guards or not, is a done materialization; its own status is in `runs`.
-    status: run.status === 'running' ? 'running' : run.status === 'failed' ? 'failed' : 'done',
+    status: run.status === 'running' || run.status === 'queued' ? 'running' : run.status === 'failed' ? 'failed' : 'done',
     job_id: null,
     runs: [{ id: run.id, status: run.status }],
     message: run.message,

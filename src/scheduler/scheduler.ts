@@ -218,7 +218,7 @@ export function startScheduler(registry: Registry, jobs: MaterializeJobs, option
         log('slot passed while stopped left to the next one', { view: e.view, slot: slot.toISOString(), next: next.toISOString() });
         continue;
       }
-      if (options.runs?.list({ view: e.view, kind: 'materialize', status: 'running', limit: 1 }).total) continue;
+      if (['queued', 'running'].some((status) => options.runs?.list({ view: e.view, kind: 'materialize', status: status as 'queued' | 'running', limit: 1 }).total)) continue;
       const until = await options.materializedUntil(e.view);
       if (until && until.getTime() >= slot.getTime()) continue;
       if (stopped) break;

@@ -71,16 +71,25 @@ export function createMaterializeJobs(start: StartMaterializeFn): MaterializeJob
     async start(options, trigger) {
       // A stopping server would otherwise start work it then has to wait for (or cut).
       if (closed) throw new FeatureguardError('shutting_down', 'the server is stopping: start the materialization on another server, or once this one is back', { status: 503, exitCode: 3 });
-      const handle = await start(options);
       const id = randomUUID();
-      let job: MaterializeJob = {
+      // A view queued behind the job's earlier ones says so until its run starts. (The first view's run starts
+      // before the job exists, already `running`.)
+      let job: MaterializeJob | undefined;
+      const onRunStarted = (view: string, runId: string) => {
+        options.onRunStarted?.(view, runId);
+        if (job?.status !== 'running') return;
+        job = { ...job, runs: job.runs.map((r) => (r.run_id === runId ? { ...r, status: 'running' } : r)) };
+        jobs.set(id, job);
+      };
+      const handle = await start({ ...options, onRunStarted });
+      job = {
         id,
         trigger,
         status: 'running',
         started_at: new Date().toISOString(),
         finished_at: null,
         runs: handle.runs.map((r) => ({
-          view: r.view, run_id: r.runId, status: r.runId === null ? 'up_to_date' : 'running', window: r.window,
+          view: r.view, run_id: r.runId, status: r.status, window: r.window,
           rows_read: null, entities_written: null, message: null,
         })),
         error: null,

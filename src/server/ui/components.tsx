@@ -4,11 +4,11 @@ import type { CheckStatus, RunStatus } from '../../runs/types.js';
 import { formatCount, query } from './format.js';
 
 const ICONS: Record<string, string> = {
-  success: '✓', pass: '✓', warned: '⚠', warn: '⚠', blocked: '⊘', fail: '✖', failed: '✖', error: '!', running: '↻', skipped: '–',
+  success: '✓', pass: '✓', warned: '⚠', warn: '⚠', blocked: '⊘', fail: '✖', failed: '✖', error: '!', queued: '…', running: '↻', skipped: '–',
 };
 
 const WORDS: Record<string, string> = {
-  success: 'success', pass: 'pass', warned: 'warned', warn: 'warn', blocked: 'blocked', fail: 'fail', failed: 'failed', error: 'error', running: 'running', skipped: 'skipped',
+  success: 'success', pass: 'pass', warned: 'warned', warn: 'warn', blocked: 'blocked', fail: 'fail', failed: 'failed', error: 'error', queued: 'queued', running: 'running', skipped: 'skipped',
 };
 
 /** A verdict or check status as icon + word + colour (never colour alone). */

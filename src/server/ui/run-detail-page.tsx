@@ -50,7 +50,7 @@ export function sortResults(results: readonly CheckResult[], col: SortColumn = '
  */
 export function blockedReason(run: Run, results: readonly CheckResult[]): string | null {
   if (run.message) return run.message;
-  if (run.status === 'success' || run.status === 'running') return null;
+  if (run.status === 'success' || run.status === 'running' || run.status === 'queued') return null;
   const bad = sortResults(results.filter((x) => x.status === 'fail' || x.status === 'error' || x.status === 'warn'));
   const r = (run.status === 'blocked' ? bad.find((x) => x.policy === 'block') : undefined) ?? bad[0];
   return r ? `${r.check}${r.feature ? ` on ${r.feature}` : ''}: ${r.message}` : null;

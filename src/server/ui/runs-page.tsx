@@ -5,13 +5,12 @@
  */
 import { didYouMean } from '../../definitions/suggest.js';
 import { parseInstant } from '../../time/instant.js';
-import type { Run, RunFilter, RunKind, RunStatus } from '../../runs/types.js';
+import { RUN_STATUSES, type Run, type RunFilter, type RunKind, type RunStatus } from '../../runs/types.js';
 import { Pager, StatusBadge } from './components.js';
 import { formatCount, formatTime, formatWindow, query } from './format.js';
 import { Layout, type PageFrame } from './layout.js';
 
 export const RUN_KINDS: readonly RunKind[] = ['materialize', 'dataset', 'push', 'check'];
-export const RUN_STATUSES: readonly RunStatus[] = ['running', 'success', 'warned', 'blocked', 'failed'];
 export const MAX_PAGE = 500;
 
 /** The filter form's values, as typed (strings), after validation. */
