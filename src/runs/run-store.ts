@@ -186,6 +186,20 @@ export function failRunningRuns(db: StateDb, kind: RunKind, view: string, messag
   return ids;
 }
 
+/**
+ * Where a list of runs (newest first: `started_at` descending, then `id`) goes on after `run`: the `cursor` of
+ * `RunFilter`, `<started_at>~<id>`.
+ */
+export function runCursor(run: Pick<Run, 'started_at' | 'id'>): string {
+  return `${run.started_at}~${run.id}`;
+}
+
+function parseCursor(cursor: string): { startedAt: string; id: string } {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)~([0-9a-f-]{1,64})$/.exec(cursor);
+  if (!m) throw new InputError(`invalid cursor '${cursor}': give the next_cursor of the previous page as it was answered`, { cursor }, 'bad_request');
+  return { startedAt: m[1], id: m[2] };
+}
+
 /** Runs this process created and has not finished yet, with their database. */
 const unfinished = new Map<string, StateDb>();
 
@@ -344,9 +358,16 @@ export function openRunStore(db: StateDb): RunStore {
         args.push(filter.until);
       }
       const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      // `total` counts every run of the filters; the cursor only says where this page starts.
       const total = (db.prepare(`SELECT COUNT(*) AS n FROM runs ${w}`).get(...args) as { n: number }).n;
+      if (filter.cursor !== undefined) {
+        const c = parseCursor(filter.cursor);
+        where.push('(started_at < ? OR (started_at = ? AND id > ?))');
+        args.push(c.startedAt, c.startedAt, c.id);
+      }
+      const page = where.length ? `WHERE ${where.join(' AND ')}` : '';
       const rows = db
-        .prepare(`SELECT * FROM runs ${w} ORDER BY started_at DESC, id LIMIT ? OFFSET ?`)
+        .prepare(`SELECT * FROM runs ${page} ORDER BY started_at DESC, id LIMIT ? OFFSET ?`)
         .all(...args, limit, offset) as Row[];
       return { runs: rows.map(toRun), total };
     },

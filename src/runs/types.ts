@@ -83,4 +83,9 @@ export interface RunFilter {
   until?: string;
   limit?: number;
   offset?: number;
+  /**
+   * Only the runs listed after the run this names (`runCursor` of the last run of a page: `GET /v1/runs` answers it
+   * as `next_cursor`): pages that repeat no row while new runs arrive, as `offset` ones do.
+   */
+  cursor?: string;
 }

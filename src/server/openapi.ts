@@ -121,8 +121,8 @@ export const ROUTES: readonly RouteDoc[] = [
       503: `applied, but the online values to drop could not be (\`online_drop_failed\`); applying again drops them; or ${STATE_UNAVAILABLE}`,
     },
   },
-  { method: 'get', path: '/v1/runs', summary: 'The quality log, newest first', scope: 'read', query: ['view', 'service', 'kind', 'status', 'since', 'until', 'limit', 'offset'], response: 'api/responses/run_list',
-    responses: { 400: 'a bad query parameter (`bad_request`): an unknown parameter, kind or status, a time that is not one, a limit or offset out of range, a parameter given twice' } },
+  { method: 'get', path: '/v1/runs', summary: 'The quality log, newest first', scope: 'read', query: ['view', 'service', 'kind', 'status', 'since', 'until', 'limit', 'offset', 'cursor'], response: 'api/responses/run_list',
+    responses: { 400: 'a bad query parameter (`bad_request`): an unknown parameter, kind or status, a time that is not one, a limit or offset out of range, a cursor that is none, a parameter given twice; a view or service that is neither defined nor named by a run (`unknown_view`, `unknown_service`, with a "did you mean")' } },
   { method: 'get', path: '/v1/runs/{id}', summary: 'A run with its check results, profile summaries, alert deliveries and the redeliveries waiting', scope: 'read', params: ['id'], response: 'api/responses/run_report' },
   { method: 'get', path: '/v1/runs/{id}/lineage', summary: 'A run as an OpenLineage RunEvent', scope: 'read', params: ['id'] },
   {

@@ -6,11 +6,11 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { InputError } from '../../errors.js';
-import { didYouMean } from '../../definitions/suggest.js';
 import type { Project } from '../../project.js';
 import { parseAgeOrInstant } from '../../time/instant.js';
 import { resolveRunId } from '../../runs/run-id.js';
 import { RUN_KINDS, RUN_STATUSES, type CheckResult, type Run } from '../../runs/types.js';
+import { refuseUnknownRunTarget } from '../../runs/run-targets.js';
 import type { CommandContext } from '../context.js';
 import { formatRunList, formatRunShow, formatCheckResult } from './quality-format.js';
 import { fsInputError } from '../fs-error.js';
@@ -26,26 +26,6 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
   if (value === undefined) return undefined;
   if (!allowed.includes(value as T)) throw new InputError(`invalid ${flag} '${value}': one of ${allowed.join(', ')}`);
   return value as T;
-}
-
-/**
- * A `--view`/`--service` filter that matched nothing: refused when the name is neither defined nor named by any
- * recorded run (a typo listed "no runs" as if the view had none). A dropped view or service whose runs are kept
- * is still a name to filter on.
- */
-function refuseUnknownTarget(project: Project, o: { view?: string; service?: string }): void {
-  for (const kind of ['view', 'service'] as const) {
-    const name = o[kind];
-    if (name === undefined) continue;
-    const set = project.registry.current();
-    const defined = kind === 'view' ? set.views : set.services;
-    if (defined.has(name) || project.runs.list({ [kind]: name, limit: 1 }).total > 0) continue;
-    throw new InputError(
-      `unknown feature ${kind} '${name}'${didYouMean(name, defined.keys())}: it is not defined and no run was recorded for it`,
-      { [kind]: name, known: [...defined.keys()] },
-      `unknown_${kind}`,
-    );
-  }
 }
 
 export function registerQualityCommands(program: Command, ctx: CommandContext): void {
@@ -71,7 +51,7 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
         view: o.view, service: o.service, kind: oneOf(o.kind, RUN_KINDS, '--kind'), status: oneOf(o.status, RUN_STATUSES, '--status'),
         since: o.since ? parseSince(o.since) : undefined, until: o.until ? parseSince(o.until, new Date(), '--until') : undefined, limit, offset,
       });
-      if (list.total === 0) refuseUnknownTarget(project, o);
+      if (list.total === 0) refuseUnknownRunTarget(project, o);
       ctx.print(list, () => formatRunList(list.runs, list.total, offset));
     });
 
@@ -197,7 +177,7 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
       const project = await ctx.project();
       const { listBaselines } = await import('../../guards/baselines.js');
       const list = listBaselines(project, o);
-      if (list.length === 0) refuseUnknownTarget(project, o);
+      if (list.length === 0) refuseUnknownRunTarget(project, o);
       ctx.print(list, () => (list.length === 0 ? 'no baselines' : list.map((b) => `${b.name}  ${b.view ? `view ${b.view}` : `service ${b.service}`}  ${b.source}  ${b.pinned_at}`).join('\n')));
     });
 
@@ -248,7 +228,7 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
       const project = await ctx.project();
       const { listPiiColumns } = await import('../../guards/pii-columns.js');
       const list = listPiiColumns(project.state, target);
-      if (list.length === 0) refuseUnknownTarget(project, o);
+      if (list.length === 0) refuseUnknownRunTarget(project, o);
       ctx.print(list, () => (list.length === 0 ? 'no columns found to hold PII' : list.map((r) => `${r.target}  ${r.column}  found ${r.found_at} by run ${r.run_id}`).join('\n')));
     });
   pii

@@ -1,6 +1,7 @@
 /**
  * The quality log over HTTP: `GET /v1/runs` (filters `view`, `service`, `kind`,
- * `status`, `since`, `until`; paging `limit` ≤ 500, `offset`), `GET /v1/runs/:id`
+ * `status`, `since`, `until`; paging `limit` ≤ 500, `offset` or `cursor`: the
+ * `next_cursor` of the previous page), `GET /v1/runs/:id`
  * (the run report of `runs show --json`: run, check results, profile summaries, alert
  * deliveries) and `GET /v1/runs/:id/lineage` (OpenLineage RunEvent).
  */
@@ -9,12 +10,14 @@ import { InputError } from '../../errors.js';
 import { parseInstant } from '../../time/instant.js';
 import { toOpenLineageRunEvent } from '../../runs/lineage.js';
 import { runReport } from '../../runs/run-report.js';
+import { runCursor } from '../../runs/run-store.js';
+import { refuseUnknownRunTarget } from '../../runs/run-targets.js';
 import { RUN_KINDS, RUN_STATUSES, type RunFilter } from '../../runs/types.js';
 import type { ServerContext } from '../context.js';
 
 const MAX_LIMIT = 500;
 /** The query parameters of `GET /v1/runs`; any other is a 400, so that a misspelt filter is not a silent "every run". */
-export const QUERY_PARAMS = ['view', 'service', 'kind', 'status', 'since', 'until', 'limit', 'offset'] as const;
+export const QUERY_PARAMS = ['view', 'service', 'kind', 'status', 'since', 'until', 'limit', 'offset', 'cursor'] as const;
 
 function intParam(name: string, raw: string | undefined, min: number, max: number, dflt: number): number {
   if (raw === undefined || raw === '') return dflt;
@@ -24,9 +27,19 @@ function intParam(name: string, raw: string | undefined, min: number, max: numbe
   return n;
 }
 
+/** A time, then a space and `HH:MM` (or `HHMM`): an offset whose '+' was not encoded (a query string reads it as a space). */
+const SPACED_OFFSET = /^(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?) (\d{2}:?\d{2})$/;
+
 function timeParam(name: string, raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
-  return parseInstant(raw, `query parameter '${name}'`, name).toISOString();
+  // After a time, a space and an offset can only be a '+' sent unencoded: read it as one.
+  const text = raw.replace(SPACED_OFFSET, '$1+$2');
+  try {
+    return parseInstant(text, `query parameter '${name}'`, name).toISOString();
+  } catch (e) {
+    if (!(e instanceof InputError) || !raw.includes(' ')) throw e;
+    throw new InputError(`${e.message} (a '+' in a query string is read as a space: encode it as %2B)`, e.details, e.code);
+  }
 }
 
 function enumParam<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T | undefined {
@@ -46,6 +59,7 @@ export function runFilterFromQuery(q: Record<string, string | undefined>): Requi
     until: timeParam('until', q.until),
     limit: intParam('limit', q.limit, 1, MAX_LIMIT, 50),
     offset: intParam('offset', q.offset, 0, Number.MAX_SAFE_INTEGER, 0),
+    cursor: q.cursor || undefined,
   };
 }
 
@@ -61,8 +75,13 @@ export function runsRoutes(ctx: ServerContext): Hono {
       throw new InputError(`unknown query parameter${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; known: ${QUERY_PARAMS.join(', ')}`, { unknown });
     }
     const filter = runFilterFromQuery(c.req.query());
-    const { runs: items, total } = runs.list(filter);
-    return c.json({ runs: items, total, limit: filter.limit, offset: filter.offset });
+    // One run more than the page: whether a next page exists, for `next_cursor`.
+    const { runs: items, total } = runs.list({ ...filter, limit: filter.limit + 1 });
+    // A view or service that matched nothing, and is neither defined nor named by a run: a typo, refused as `runs list` does.
+    if (total === 0) refuseUnknownRunTarget(ctx.project, filter);
+    const page = items.slice(0, filter.limit);
+    const next = items.length > filter.limit ? runCursor(page[page.length - 1]) : null;
+    return c.json({ runs: page, total, limit: filter.limit, offset: filter.offset, next_cursor: next });
   });
   app.get('/:id', (c) => c.json(runReport(ctx.project, c.req.param('id'))));
   app.get('/:id/lineage', (c) => {

@@ -1,0 +1,27 @@
+/**
+ * The view or service a quality-log filter names, checked when it matched no run: `runs list --view` and
+ * `GET /v1/runs?view=` refuse a name that is neither defined nor named by any recorded run (a typo listed "no
+ * runs" as if the view had none). A dropped view or service whose runs are kept is still a name to filter on.
+ *
+ * @example
+ * const list = project.runs.list(filter);
+ * if (list.total === 0) refuseUnknownRunTarget(project, filter); // InputError unknown_view: … did you mean 'airport_hourly'?
+ */
+import { didYouMean } from '../definitions/suggest.js';
+import { InputError } from '../errors.js';
+import type { Project } from '../project.js';
+
+export function refuseUnknownRunTarget(project: Pick<Project, 'registry' | 'runs'>, filter: { view?: string; service?: string }): void {
+  for (const kind of ['view', 'service'] as const) {
+    const name = filter[kind];
+    if (name === undefined) continue;
+    const set = project.registry.current();
+    const defined = kind === 'view' ? set.views : set.services;
+    if (defined.has(name) || project.runs.list({ [kind]: name, limit: 1 }).total > 0) continue;
+    throw new InputError(
+      `unknown feature ${kind} '${name}'${didYouMean(name, defined.keys())}: it is not defined and no run was recorded for it`,
+      { [kind]: name, known: [...defined.keys()] },
+      `unknown_${kind}`,
+    );
+  }
+}
