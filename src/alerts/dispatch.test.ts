@@ -24,7 +24,7 @@ const registry: AlertRegistry = {
 
 const run = (over: Partial<Run>): Run => ({
   id: 'r1', kind: 'materialize', view: null, service: null, status: 'running', started_at: '2024-01-01T00:00:00Z', finished_at: null,
-  window_start: null, window_end: null, rows_in: null, rows_out: null, message: null, counts: { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 }, lineage: null, options: null, ...over,
+  window_start: null, window_end: null, rows_in: null, rows_out: null, message: null, counts: { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 }, lineage: null, options: null, trigger: null, ...over,
 });
 const result = (feature: string | null, status: CheckResult['status'] = 'fail', check = 'drift'): CheckResult => ({
   run_id: 'r1', check, feature, slice: null, status, method: 'psi', value: 0.3, thresholds: null, metrics: null, message: `${feature} ${status}`, details: null,

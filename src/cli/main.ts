@@ -3,6 +3,7 @@
  * Each command module registers itself; errors are mapped to exit codes once here.
  */
 import { Command, CommanderError } from 'commander';
+import { withRunTrigger } from '../runs/trigger.js';
 import { isFeatureguardError } from '../errors.js';
 import type { Project } from '../project.js';
 import { refuseEmptyOptions, type CliIo, type CommandContext, type ExitCode, type GlobalOptions, type RegisterCommands } from './context.js';
@@ -103,7 +104,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
   }
 
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    // Runs a command starts say so (`runs.trigger`); `serve`'s requests and schedules set their own.
+    await withRunTrigger({ source: 'cli' }, () => program.parseAsync([...argv], { from: 'user' }));
     return exit;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;

@@ -7,6 +7,7 @@ import { InputError, NotFoundError } from '../errors.js';
 import { ensureColumn, ensureTables, writeWithoutWaiting, type StateDb } from '../state/state-db.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { processAlive, processBootHost, processHost } from '../state/process-host.js';
+import { currentRunTrigger } from './trigger.js';
 import { RUN_KINDS, RUN_STATUSES, UNFINISHED_SQL, UNFINISHED_STATUSES, type CheckResult, type Run, type RunFilter, type RunKind, type RunStatus } from './types.js';
 
 const DDL = `
@@ -77,6 +78,7 @@ function toRun(r: Row): Run {
     counts: json(r.counts) ?? { ...EMPTY_COUNTS },
     lineage: json(r.lineage),
     options: json(r.options),
+    trigger: json(r.trigger),
   };
 }
 
@@ -92,7 +94,7 @@ export interface NewRun {
 }
 
 /** Changes to a run (`started_at`: a `queued` run that starts, `{status: 'running', started_at: now}`). */
-export type RunPatch = Partial<Omit<Run, 'id' | 'kind'>>;
+export type RunPatch = Partial<Omit<Run, 'id' | 'kind' | 'trigger'>>;
 
 export interface RunStore {
   readonly db: StateDb;
@@ -141,6 +143,8 @@ export function ensureRunTables(db: StateDb): void {
   ensureTables(db, 'runs', DDL);
   // When the owner last said it was alive (ms): a run of another host or pid namespace cannot be judged by its pid.
   ensureColumn(db, 'run_owners', 'beat_at', 'INTEGER');
+  // What started the run (JSON `RunTrigger`); null in the runs of a version that did not record it.
+  ensureColumn(db, 'runs', 'trigger', 'TEXT');
   try {
     ensureTables(db, 'alerts_due', DUE_DDL);
   } catch (e) {
@@ -280,8 +284,8 @@ export function failUnfinishedRuns(message: string): string[] {
 
 export function openRunStore(db: StateDb): RunStore {
   ensureRunTables(db);
-  const insert = db.prepare(`INSERT INTO runs (id, kind, view, service, status, started_at, window_start, window_end, counts, options)
-    VALUES (@id, @kind, @view, @service, @status, @started_at, @window_start, @window_end, @counts, @options)`);
+  const insert = db.prepare(`INSERT INTO runs (id, kind, view, service, status, started_at, window_start, window_end, counts, options, "trigger")
+    VALUES (@id, @kind, @view, @service, @status, @started_at, @window_start, @window_end, @counts, @options, @trigger)`);
   const byId = db.prepare('SELECT * FROM runs WHERE id = ?');
   const insertResult = db.prepare('INSERT INTO check_results (run_id, seq, "check", feature, slice, status, record) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const maxSeq = db.prepare('SELECT COALESCE(MAX(seq), -1) AS m FROM check_results WHERE run_id = ?');
@@ -311,6 +315,7 @@ export function openRunStore(db: StateDb): RunStore {
         window_end: run.window_end ?? null,
         counts: JSON.stringify(EMPTY_COUNTS),
         options: run.options ? JSON.stringify(run.options) : null,
+        trigger: JSON.stringify(currentRunTrigger()),
       });
       // Which process runs it: a run whose process died (a kill -9) is failed later, not left `running` for good.
       insertOwner.run(id, process.pid, ownerHost(), Date.now());

@@ -1,4 +1,6 @@
 /** The quality log's records: runs and check results (QUALITY-CHECKS.md §1). */
+import type { RunTrigger } from './trigger.js';
+
 export type RunKind = 'materialize' | 'dataset' | 'push' | 'check';
 /**
  * `queued`: created with the other views of one materialization, waiting for those before it (its `started_at` is
@@ -72,6 +74,8 @@ export interface Run {
   counts: { pass: number; warn: number; fail: number; error: number; skipped: number };
   lineage: Lineage | null;
   options: Record<string, unknown> | null;
+  /** What started it (null: a run of a version that did not record it). */
+  trigger: RunTrigger | null;
 }
 
 export interface RunFilter {

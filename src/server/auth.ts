@@ -7,6 +7,7 @@
  * A server bound beyond loopback always requires keys.
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import { withRunTrigger } from '../runs/trigger.js';
 import { AuthError } from '../errors.js';
 import { keyStoreFor, scopeAllows, type KeyIdentity, type Scope } from '../auth/keys.js';
 import type { StateDb } from '../state/state-db.js';
@@ -89,7 +90,9 @@ export function createServerAuth(state: StateDb, options: ServerAuthOptions = {}
           if (!who) throw new AuthError('invalid or revoked API key');
           if (!scopeAllows(who.scope, scope)) throw new AuthError(`this API key has scope '${who.scope}'; '${scope}' is required`, 403);
         }
-        await next();
+        // Runs the request starts record it, with its key's id and name (never the key).
+        const who = presentedKey(c) === undefined ? null : identity(c);
+        await withRunTrigger(who ? { source: 'api', key_id: who.id, key_name: who.name } : { source: 'api' }, next);
       };
     },
   };

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { FeatureguardError, NotFoundError } from '../errors.js';
 import type { MaterializationHandle, MaterializeOptions, MaterializeStatus } from '../materialize/types.js';
+import { withRunTrigger } from '../runs/trigger.js';
 import type { RunStatus } from '../runs/types.js';
 
 /** Starts a materialization (the project's `startMaterialization`, bound). */
@@ -81,7 +82,9 @@ export function createMaterializeJobs(start: StartMaterializeFn): MaterializeJob
         job = { ...job, runs: job.runs.map((r) => (r.run_id === runId ? { ...r, status: 'running' } : r)) };
         jobs.set(id, job);
       };
-      const handle = await start({ ...options, onRunStarted });
+      // A scheduled job's runs say so; an HTTP one's carry the request's trigger (its API key).
+      const begin = () => start({ ...options, onRunStarted });
+      const handle = await (trigger === 'schedule' ? withRunTrigger({ source: 'schedule' }, begin) : begin());
       job = {
         id,
         trigger,

@@ -108,7 +108,7 @@ describe('a run id cut short', () => {
     const twin = `${runId.slice(0, 9)}${runId[9] === '0' ? '1' : '0'}000-4000-8000-000000000000`;
     const db = new Database(join(dir, '.featureguard', 'state.db'));
     try {
-      db.prepare("INSERT INTO runs SELECT ? AS id, kind, view, service, status, started_at, finished_at, window_start, window_end, rows_in, rows_out, message, counts, lineage, options FROM runs WHERE id = ?").run(twin, runId);
+      db.prepare("INSERT INTO runs SELECT ? AS id, kind, view, service, status, started_at, finished_at, window_start, window_end, rows_in, rows_out, message, counts, lineage, options, [trigger] FROM runs WHERE id = ?").run(twin, runId);
     } finally {
       db.close();
     }

@@ -4,6 +4,7 @@
  * `--json` gives it as stored.
  */
 import type { AlertAttempt } from '../../alerts/attempts.js';
+import { describeRunTrigger } from '../../runs/trigger.js';
 import type { Redelivery } from '../../alerts/redelivery.js';
 import type { CheckResult, Run } from '../../runs/types.js';
 import { escapeUnsafeText } from '../../text-safety.js';
@@ -60,6 +61,7 @@ export function formatRunShow(
   lines.push(`run ${run.id}`);
   lines.push(`  kind ${run.kind}  ${run.view ? `view ${run.view}` : run.service ? `service ${run.service}` : ''}  status ${run.status.toUpperCase()}`);
   lines.push(`  started ${shortTime(run.started_at)}  finished ${shortTime(run.finished_at)}`);
+  if (run.trigger) lines.push(`  started by ${describeRunTrigger(run.trigger)}`);
   if (run.window_start) lines.push(`  window ${run.window_start} .. ${run.window_end}`);
   if (run.rows_in !== null) lines.push(`  rows in ${run.rows_in}${run.rows_out !== null ? `, out ${run.rows_out}` : ''}`);
   if (run.status === 'blocked' || run.status === 'failed') lines.push(`  WHY: ${run.message ?? '(no message)'}`);

@@ -18,7 +18,7 @@ const r = (check: string, status: CheckResult['status'], value: number | null, p
   run_id: 'x', check, feature: null, slice: null, status, policy, method: null, value, thresholds: null, metrics: null, message, details: null,
 });
 const run = (status: Run['status'], message: string | null = null): Run => ({
-  id: 'x', kind: 'materialize', view: 'v', service: null, status, started_at: '2026-01-01T00:00:00Z', finished_at: null, window_start: null, window_end: null, rows_in: null, rows_out: null, message, counts: { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 }, lineage: null, options: null,
+  id: 'x', kind: 'materialize', view: 'v', service: null, status, started_at: '2026-01-01T00:00:00Z', finished_at: null, window_start: null, window_end: null, rows_in: null, rows_out: null, message, counts: { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 }, lineage: null, options: null, trigger: null,
 });
 
 describe('sortResults', () => {

@@ -4,6 +4,7 @@
  * script), links to the drift view of each feature, lineage and alert attempts.
  */
 import type { Child } from 'hono/jsx';
+import { describeRunTrigger } from '../../runs/trigger.js';
 import type { AlertAttempt } from '../../alerts/attempts.js';
 import type { Redelivery } from '../../alerts/redelivery.js';
 import type { CheckResult, Run } from '../../runs/types.js';
@@ -225,6 +226,7 @@ export function RunDetailPage(props: RunDetailProps) {
     ['Service', run.service ?? '—'],
     ['Window', <span class="mono">{formatWindow(run.window_start, run.window_end)}</span>],
     ['Started', <span class="mono">{formatTime(run.started_at)}</span>],
+    ['Started by', run.trigger ? describeRunTrigger(run.trigger) : '—'],
     ['Duration', formatDuration(run.started_at, run.finished_at)],
     ['Rows in / out', `${formatCount(run.rows_in)} / ${formatCount(run.rows_out)}`],
     ...pushFacts(run),
