@@ -80,6 +80,20 @@ describe('matchAlert on run-level statuses', () => {
     expect(matchAlert({ ...schemaBlocks, checks: ['pii'], statuses: ['success'] }, run({ view: 'hourly', status: 'success' }), passed)).toBeNull();
   });
 
+  it('with checks, success and failed do not match when those checks were skipped (they did not run)', () => {
+    // A view's first materialization has no drift reference: drift is skipped, not run.
+    const skippedDrift = { verdict: 'pass' as const, results: [result(null, 'skipped'), result('x', 'pass', 'schema')] };
+    const checked: AlertConfig = { name: 'drift_checked_ok', url: 'http://127.0.0.1/hook', checks: ['drift'], statuses: ['success'] };
+    expect(matchAlert(checked, run({ view: 'hourly', status: 'success' }), skippedDrift)).toBeNull();
+    expect(matchAlert({ ...checked, statuses: ['failed'] }, run({ view: 'hourly', status: 'failed' }), skippedDrift)).toBeNull();
+    expect(matchAlert({ ...checked, checks: ['drift.psi'] }, run({ view: 'hourly', status: 'success' }), skippedDrift)).toBeNull();
+    // Ran for one feature, skipped for another: it ran.
+    const someRan = { verdict: 'pass' as const, results: [result('a', 'skipped'), result('b', 'pass')] };
+    expect(matchAlert(checked, run({ view: 'hourly', status: 'success' }), someRan)).toEqual([]);
+    // A skipped check is still matched when the alert asks for `skipped` results themselves.
+    expect(matchAlert({ ...checked, statuses: ['skipped'] }, run({ view: 'hourly', status: 'success' }), skippedDrift)).toEqual([result(null, 'skipped')]);
+  });
+
   it('a run that failed before its guards judged it matches only an alert on failed runs', () => {
     const failed = run({ view: 'hourly', status: 'failed' });
     expect(matchAlert({ name: 'f', url: 'http://127.0.0.1/hook', statuses: ['failed'] }, failed, NOT_JUDGED)).toEqual([]);

@@ -102,9 +102,10 @@ export function matchAlert(alert: AlertConfig, run: Run, outcome: RunOutcome, re
   const concerned = results.filter((r) => r.status !== 'pass' && r.status !== 'skipped' && checkOk(r));
   if (!alert.checks?.length) return concerned;
   // `blocked` or `warned` with `checks`: only when one of those checks did not pass (a block by another check is
-  // not theirs). `success` or `failed` with `checks`: when those checks ran.
+  // not theirs). `success` or `failed` with `checks`: when those checks ran (a `skipped` result did not run: a
+  // view's first materialization has no drift reference).
   if (runStatus === 'blocked' || runStatus === 'warned') return concerned.length > 0 ? concerned : null;
-  return results.some(checkOk) ? concerned : null;
+  return results.some((r) => checkOk(r) && r.status !== 'skipped') ? concerned : null;
 }
 
 /** The results of a run that concern the named services, or null when the run concerns none of them. */
