@@ -37,6 +37,7 @@ import { countGivenUp } from './given-up.js';
 import { firstTriesMs, forgetRedelivery, keptAlerts, redeliveryWindow, releaseRedelivery, scheduleRedelivery } from './redelivery.js';
 import { SIGNATURE_HEADER, signBody } from './signature.js';
 import { releaseDeliverySlot, settleDeliverySlot, takeDeliverySlot, throttles } from './throttle.js';
+import { warnUnsignedOnce } from './unsigned.js';
 
 export { listAlertAttempts, type AlertAttempt };
 
@@ -228,6 +229,8 @@ export async function deliver(state: Project['state'], alert: AlertConfig, runId
   const secret = alert.secret_env ? process.env[alert.secret_env] : undefined;
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'featureguard-alerts' };
   if (secret) headers[SIGNATURE_HEADER] = signBody(body, secret);
+  // Said once per process (serve said it at start), beside the note on the run's first attempt below.
+  else warnUnsignedOnce(alert);
   const attempts: AlertAttempt[] = [];
   const endpoint = webhookEndpoint(alert.url);
   const first = opts.firstAttempt ?? 1;

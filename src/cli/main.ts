@@ -15,6 +15,7 @@ import { registerQualityCommands } from './commands/quality.js';
 import { VERSION } from '../version.js';
 import { exitInterrupted } from '../state/interrupt.js';
 import { unappliedMessage } from './unapplied-hint.js';
+import { routeUnsignedWarnings } from '../alerts/unsigned.js';
 
 const modules: RegisterCommands[] = [
   registerProjectCommands,
@@ -103,6 +104,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
     }
   }
 
+  // An alert sent unsigned (its secret_env unset here) is said once on stderr; `serve` says it in its log instead.
+  const unrouteWarnings = routeUnsignedWarnings((message) => io.err(`warning: ${message}`));
   try {
     // Runs a command starts say so (`runs.trigger`); `serve`'s requests and schedules set their own.
     await withRunTrigger({ source: 'cli' }, () => program.parseAsync([...argv], { from: 'user' }));
@@ -124,6 +127,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
     return 3;
   } finally {
     await project?.close();
+    unrouteWarnings();
   }
 }
 

@@ -21,6 +21,7 @@ import { failOrphanedRuns, failOrphanedRunsIfWritable } from '../runs/run-store.
 import { sendDueAlerts } from '../alerts/dispatch.js';
 import { sendDueRedeliveries } from '../alerts/redelivery.js';
 import { throttles } from '../alerts/throttle.js';
+import { warnUnsignedAlerts } from '../alerts/unsigned.js';
 import { lastMaterializedEnd } from '../materialize/intervals.js';
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js';
 import { createApp, type FeatureguardApp } from './app.js';
@@ -253,6 +254,8 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}`;
   log.info({ url, keys: requireKeys ? 'required' : 'when created', scheduler: scheduler !== null }, 'featureguard serving');
+  // Before any delivery: every alert whose secret_env is unset here goes out unsigned (one warn line each).
+  warnUnsignedAlerts(project.config.alerts ?? [], (msg, fields) => log.warn(fields, msg));
 
   // Runs a killed process left `running` (dataset builds, pushes, checks: materializations are also failed when
   // their lease is taken over) are failed now, rather than shown running for good, and send their alerts beside
