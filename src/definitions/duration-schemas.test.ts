@@ -50,8 +50,8 @@ const ZERO_CASES: Record<string, { config?: string; view?: Record<string, unknow
   max_clock_skew: { config: 'quality:\n  provenance: {max_clock_skew: 0}\n' },
   landing_delay: { config: 'quality:\n  provenance: {landing_delay: 0}\n' },
   max_staleness: { config: 'quality:\n  anomaly: {max_staleness: 0}\n' },
-  min_interval: { config: 'alerts:\n  - {name: a, url: "http://127.0.0.1:9/x", min_interval: 0}\n' },
-  redeliver_for: { config: 'alerts:\n  - {name: a, url: "http://127.0.0.1:9/x", redeliver_for: 0}\n' },
+  min_interval: { config: 'alerts:\n  - {name: a, url: "http://127.0.0.1:8/x", min_interval: 0}\n' },
+  redeliver_for: { config: 'alerts:\n  - {name: a, url: "http://127.0.0.1:8/x", redeliver_for: 0}\n' },
 };
 
 const root = mkdtempSync(join(tmpdir(), 'fg-durations-'));

@@ -72,7 +72,7 @@ describe('loadConfig', () => {
   });
 
   it('takes an unquoted 0 for every duration, as for ttl', () => {
-    const root = project({ 'featureguard.yaml': 'project: p\nquality:\n  provenance: {max_clock_skew: 0}\nalerts:\n  - {name: a, url: "http://127.0.0.1:9/x", min_interval: 0}\n' });
+    const root = project({ 'featureguard.yaml': 'project: p\nquality:\n  provenance: {max_clock_skew: 0}\nalerts:\n  - {name: a, url: "http://127.0.0.1:8/x", min_interval: 0}\n' });
     const config = loadConfig(root);
     expect([(config.quality?.provenance as { max_clock_skew?: string }).max_clock_skew, config.alerts?.[0].min_interval]).toEqual(['0', '0']);
   });
@@ -86,19 +86,19 @@ describe('loadConfig', () => {
   });
 
   it("refuses an alert filtering on a misspelt check family or status (the alert would never fire)", () => {
-    const root = project({ 'featureguard.yaml': 'project: p\nalerts:\n  - name: a\n    url: "http://127.0.0.1:9/x"\n    checks: [drift, drfit, schema.range, leakage.target]\n    statuses: [blocekd, fail]\n' });
+    const root = project({ 'featureguard.yaml': 'project: p\nalerts:\n  - name: a\n    url: "http://127.0.0.1:8/x"\n    checks: [drift, drfit, schema.range, leakage.target]\n    statuses: [blocekd, fail]\n' });
     const err = (() => { try { loadConfig(root); } catch (e) { return e; } })() as DefinitionError;
     expect(err).toBeInstanceOf(DefinitionError);
     expect(err.problems.map((p) => [p.path, p.line, p.message])).toEqual([
       ['/alerts/0/statuses/0', 6, expect.stringMatching(/^must be one of pass, warn, fail, error, skipped, success, warned, blocked, failed \(got 'blocekd'\) \(did you mean 'blocked'\?\)$/)],
     ]);
-    writeFileSync(join(root, 'featureguard.yaml'), 'project: p\nalerts:\n  - name: a\n    url: "http://127.0.0.1:9/x"\n    checks: [drift, drfit, schema.range, leakage.target]\n');
+    writeFileSync(join(root, 'featureguard.yaml'), 'project: p\nalerts:\n  - name: a\n    url: "http://127.0.0.1:8/x"\n    checks: [drift, drfit, schema.range, leakage.target]\n');
     const err2 = (() => { try { loadConfig(root); } catch (e) { return e; } })() as DefinitionError;
     expect(err2.problems.map((p) => [p.path, p.line, p.message])).toEqual([
       ['/alerts/0/checks/1', 5, "unknown check 'drfit': use a family (schema, provenance, class_imbalance, leakage, drift, anomaly) or family.method (did you mean 'drift'?)"],
     ]);
     // A misspelt method of a known family: the alert would never fire either.
-    writeFileSync(join(root, 'featureguard.yaml'), 'project: p\nalerts:\n  - name: a\n    url: "http://127.0.0.1:9/x"\n    checks: [schema.rnage, drift.drift_shares, drift.ks, provenance.tampering, anomaly.]\n');
+    writeFileSync(join(root, 'featureguard.yaml'), 'project: p\nalerts:\n  - name: a\n    url: "http://127.0.0.1:8/x"\n    checks: [schema.rnage, drift.drift_shares, drift.ks, provenance.tampering, anomaly.]\n');
     const err3 = (() => { try { loadConfig(root); } catch (e) { return e; } })() as DefinitionError;
     expect(err3.problems.map((p) => [p.path, p.message])).toEqual([
       ['/alerts/0/checks/0', expect.stringMatching(/^unknown check 'schema\.rnage': the schema checks record the methods rows, missing_column, .* \(did you mean 'schema\.range'\?\); the alert would never fire$/)],

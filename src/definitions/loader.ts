@@ -18,6 +18,7 @@ import { definitionOrigin, setDefinitionOrigin } from './origins.js';
 import { show, validateWithSchema } from './schema-validation.js';
 import { resolveInProject, sourceRootsOf, type SourceRoots } from './source-location.js';
 import { closest, didYouMean } from './suggest.js';
+import { fetchBlockedPort } from '../alerts/bad-ports.js';
 import { CHECK_METHODS } from '../guards/check-methods.js';
 import { QUALITY_FAMILIES, type QualityFamily } from '../guards/config.js';
 import type { Definition, DefinitionKind, ProjectConfig } from './types.js';
@@ -106,6 +107,8 @@ function webhookUrlProblem(url: string): string | null {
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return `a webhook URL is http or https, not ${u.protocol.slice(0, -1)}`;
   // fetch refuses such URLs, and its error would carry the password into the quality log.
   if (u.username || u.password) return 'a webhook URL holds no user name or password (they could not be sent); put a token in its path or query, or sign the body with secret_env';
+  const blocked = fetchBlockedPort(url);
+  if (blocked !== null) return `port ${blocked} is one Node's fetch refuses to connect to (a WHATWG fetch "bad port", kept from protocols such as IRC, SIP or X11): every delivery would fail with "bad port"; use another port for the receiver`;
   return null;
 }
 

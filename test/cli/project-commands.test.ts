@@ -190,7 +190,7 @@ describe('project commands on the flights example', () => {
   it('validate names an alert filtering on a view or service that is not defined (it would never fire)', async () => {
     const copy = await copyFlightsProject(join(root, 'alerting'));
     const config = join(copy, 'featureguard.yaml');
-    writeFileSync(config, `${readFileSync(config, 'utf8')}\nalerts:\n  - name: retrain\n    url: "http://127.0.0.1:9/hook"\n    views: [airport_hourly, airport_hourlyy]\n    services: [delay_modle]\n`);
+    writeFileSync(config, `${readFileSync(config, 'utf8')}\nalerts:\n  - name: retrain\n    url: "http://127.0.0.1:8/hook"\n    views: [airport_hourly, airport_hourlyy]\n    services: [delay_modle]\n`);
     const r = await runCli(['--project', copy, '--json', 'validate']);
     expect(r.code).toBe(2);
     expect(JSON.parse(r.out).problems).toEqual([
@@ -202,7 +202,7 @@ describe('project commands on the flights example', () => {
   it('validate warns (exit 0) about an alert secret unset here and redeliver_for beside min_interval', async () => {
     const copy = await copyFlightsProject(join(root, 'alert-settings'));
     const config = join(copy, 'featureguard.yaml');
-    writeFileSync(config, `${readFileSync(config, 'utf8')}\nalerts:\n  - name: retrain\n    url: "http://127.0.0.1:9/hook"\n    secret_env: FG_TEST_UNSET_SECRET\n    min_interval: 1h\n    redeliver_for: 48h\n  - name: fine\n    url: "http://127.0.0.1:9/hook"\n    min_interval: 0\n    redeliver_for: 1h\n`);
+    writeFileSync(config, `${readFileSync(config, 'utf8')}\nalerts:\n  - name: retrain\n    url: "http://127.0.0.1:8/hook"\n    secret_env: FG_TEST_UNSET_SECRET\n    min_interval: 1h\n    redeliver_for: 48h\n  - name: fine\n    url: "http://127.0.0.1:8/hook"\n    min_interval: 0\n    redeliver_for: 1h\n`);
     delete process.env.FG_TEST_UNSET_SECRET;
     const r = await runCli(['--project', copy, 'validate']);
     expect(r.code).toBe(0);
@@ -215,7 +215,7 @@ describe('project commands on the flights example', () => {
   it('plan and apply warn when a view an alert filters on is renamed away (the alert would stop firing)', async () => {
     const copy = await copyFlightsProject(join(root, 'alert-rename'));
     const config = join(copy, 'featureguard.yaml');
-    writeFileSync(config, `${readFileSync(config, 'utf8')}\nalerts:\n  - name: retrain\n    url: "http://127.0.0.1:9/hook"\n    views: [route_daily]\n`);
+    writeFileSync(config, `${readFileSync(config, 'utf8')}\nalerts:\n  - name: retrain\n    url: "http://127.0.0.1:8/hook"\n    views: [route_daily]\n`);
     const run = (...argv: string[]) => runCli(['--project', copy, ...argv]);
     expect((await run('apply')).code).toBe(0);
     for (const [file, from] of [['route_daily.yaml', 'name: route_daily\n'], ['delay_model.yaml', 'route_daily]']]) {

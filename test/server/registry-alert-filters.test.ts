@@ -16,7 +16,7 @@ let app: FeatureguardApp;
 
 beforeAll(async () => {
   fx = await createFixture();
-  appendFileSync(join(fx.dir, 'featureguard.yaml'), 'alerts:\n  - {name: retrain, url: "http://127.0.0.1:9/hook", views: [origin_delays], services: [delay_service]}\n');
+  appendFileSync(join(fx.dir, 'featureguard.yaml'), 'alerts:\n  - {name: retrain, url: "http://127.0.0.1:8/hook", views: [origin_delays], services: [delay_service]}\n');
   project = openProject(fx.dir);
   app = createApp(project);
 });
