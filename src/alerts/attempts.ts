@@ -81,10 +81,10 @@ export function recordAttempt(state: StateDb, a: AlertAttempt): void {
 export const INTERRUPTED = 'interrupted: the process stopped during this try';
 
 /** Record the try in flight when the process was stopped (Ctrl-C, a second signal to serve) as interrupted. */
-export function recordInterruptedTry(state: StateDb, alert: { name: string; url: string }, runId: string, attempt: number): void {
+export function recordInterruptedTry(state: StateDb, alert: { name: string; url: string }, runId: string, attempt: number, note?: string): void {
   recordAttempt(state, {
     run_id: runId, alert: alert.name, url: alert.url, attempt, status_code: null, ok: false,
-    error: INTERRUPTED, at: new Date().toISOString(), duration_ms: 0,
+    error: note ? `${note}: ${INTERRUPTED}` : INTERRUPTED, at: new Date().toISOString(), duration_ms: 0,
   });
 }
 

@@ -55,6 +55,11 @@ export interface AlertOptions {
    * what was not delivered stays kept (a redelivery, a min_interval count) for the next process.
    */
   signal?: AbortSignal;
+  /**
+   * Said on every attempt's record, before any error: what was sent when it is not the run's own delivery (a
+   * held-back summary recorded on its latest run), so `runs show` does not credit it to the run.
+   */
+  note?: string;
 }
 
 export interface RunOutcome {
@@ -255,6 +260,7 @@ export async function deliver(state: Project['state'], alert: AlertConfig, runId
       a = { run_id: runId, alert: alert.name, url: endpoint, attempt, status_code: null, ok: false, error: msg, at, duration_ms: Date.now() - started };
     }
     if (alert.secret_env && !secret && attempt === first) a = { ...a, error: `${a.error ? `${a.error}; ` : ''}secret env ${alert.secret_env} is not set: sent unsigned` };
+    if (opts.note) a = { ...a, error: a.error ? `${opts.note}: ${a.error}` : opts.note };
     if (a.ok) await recordArrived(state, a);
     else recordAttempt(state, a);
     attempts.push(a);

@@ -66,16 +66,17 @@ async function sendSummary(project: Project, alert: AlertConfig, claim: HeldBack
       runs,
       sent_at: new Date(now).toISOString(),
     };
-    // Recorded on the latest held-back run: `runs show` of it lists the summary's attempts.
+    // Recorded on the latest held-back run: `runs show` of it lists the summary's attempts, each saying it is the summary.
     const runId = runs[runs.length - 1].id;
+    const note = `held-back summary (featureguard.held_back) of ${runs.length} run${runs.length === 1 ? '' : 's'}`;
     // Stopped while sending (Ctrl-C, a second signal to serve): the try in flight is recorded as interrupted and the
     // claim released, as for a summary whose every try failed (a kill leaves the claim to run out instead).
     const before = triesOf(project, runId, alert.name);
     undo = onInterrupt(() => {
-      recordInterruptedTry(project.state, alert, runId, triesOf(project, runId, alert.name) - before + 1);
+      recordInterruptedTry(project.state, alert, runId, triesOf(project, runId, alert.name) - before + 1, note);
       releaseHeldBack(project.state, alert, claim);
     });
-    const attempts = await deliver(project.state, alert, runId, JSON.stringify(body), opts);
+    const attempts = await deliver(project.state, alert, runId, JSON.stringify(body), { ...opts, note });
     if (attempts.some((a) => a.ok)) settleHeldBack(project.state, alert, claim);
     else if (opts.signal?.aborted) unclaimHeldBack(project.state, alert, claim);
     else releaseHeldBack(project.state, alert, claim);

@@ -73,6 +73,11 @@ export interface Redelivery {
    * when this process's featureguard.yaml does not redeliver the alert (another process's may).
    */
   readonly until: string | null;
+  /**
+   * A process holds it: its tries are on the wire (the first ones, or a round's), or the process was killed while
+   * sending and its claim has not run out yet. `next_at` applies only if no try arrives.
+   */
+  readonly in_flight: boolean;
 }
 
 /**
@@ -150,8 +155,9 @@ export function listRedeliveries(project: Pick<Project, 'state' | 'config'>, run
   // Read-only callers (`runs show`) on a state database no redelivery was ever kept in: nothing to list.
   if (!hasTable(project.state, 'alert_redeliveries')) return [];
   const rows = project.state
-    .prepare(`SELECT run_id, alert, first_tried_at, next_at, round FROM alert_redeliveries ${runId === undefined ? '' : 'WHERE run_id = ?'} ORDER BY next_at, run_id, alert LIMIT ?`)
-    .all(...(runId === undefined ? [] : [runId]), limit) as Omit<Row, 'body' | 'tries'>[];
+    .prepare(`SELECT run_id, alert, first_tried_at, next_at, round, claimed_until FROM alert_redeliveries ${runId === undefined ? '' : 'WHERE run_id = ?'} ORDER BY next_at, run_id, alert LIMIT ?`)
+    .all(...(runId === undefined ? [] : [runId]), limit) as (Omit<Row, 'body' | 'tries'> & { claimed_until: number | null })[];
+  const now = Date.now();
   const alerts = new Map((project.config.alerts ?? []).map((a) => [a.name, a]));
   return rows.map((r) => {
     const alert = alerts.get(r.alert);
@@ -159,6 +165,7 @@ export function listRedeliveries(project: Pick<Project, 'state' | 'config'>, run
     return {
       run_id: r.run_id, alert: r.alert, round: r.round, next_at: new Date(r.next_at).toISOString(),
       until: window > 0 ? new Date(r.first_tried_at + window).toISOString() : null,
+      in_flight: (r.claimed_until ?? 0) > now,
     };
   });
 }

@@ -71,6 +71,8 @@ export interface FeatureStore {
   /**
    * Send the alert deliveries that failed and are due again (`all`: every waiting one now); `serve` does this
    * every 15 s, a process without it calls this from time to time. Delivery problems are recorded, never thrown.
+   * `runId` (one run's) takes a full id or its first 8 characters, as the CLI does; one that names no run is a
+   * `not_found` error, an ambiguous prefix `ambiguous_run_id`.
    */
   redeliverAlerts(options?: { all?: boolean; runId?: string }): Promise<RedeliverResult>;
   close(): Promise<void>;
@@ -159,7 +161,10 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
     redeliverAlerts(options = {}) {
       return track(async () => {
         checkOptions('redeliverAlerts options', options, REDELIVER_KEYS, '{ all?, runId? }');
-        return (await import('../alerts/redelivery.js')).sendDueRedeliveries(project, { all: options.all, runId: options.runId });
+        // The run named as the CLI takes it (a full id or its first 8 characters); an unknown one is `not_found`,
+        // not "nothing was due".
+        const runId = options.runId === undefined ? undefined : (await import('../runs/resolve-run-id.js')).resolveRunId(project, options.runId);
+        return (await import('../alerts/redelivery.js')).sendDueRedeliveries(project, { all: options.all, runId });
       });
     },
     close() {

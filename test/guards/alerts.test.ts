@@ -268,7 +268,7 @@ describe('alerts', () => {
     const cut = sendHeldBackSummaries(project, Date.now(), { timeoutMs: 20_000 });
     for (let i = 0; i < 200 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     runInterruptCleanups('SIGINT');
-    expect(listAlertAttempts(project, runIds[2])).toMatchObject([{ attempt: 0 }, { attempt: 1, ok: false, error: 'interrupted: the process stopped during this try' }]);
+    expect(listAlertAttempts(project, runIds[2])).toMatchObject([{ attempt: 0 }, { attempt: 1, ok: false, error: 'held-back summary (featureguard.held_back) of 2 runs: interrupted: the process stopped during this try' }]);
     expect(throttleRow(project)).toMatchObject({ suppressed: 2, claim: null });
     held[0].writeHead(204).end();
     await cut;
@@ -281,7 +281,7 @@ describe('alerts', () => {
     for (let i = 0; i < 200 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     const t0 = Date.now();
     stopping.abort();
-    expect(await sending).toMatchObject([{ run_id: runIds[2], ok: false, error: 'interrupted: the process stopped during this try' }]);
+    expect(await sending).toMatchObject([{ run_id: runIds[2], ok: false, error: 'held-back summary (featureguard.held_back) of 2 runs: interrupted: the process stopped during this try' }]);
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(throttleRow(project)).toMatchObject({ suppressed: 2, claim: null });
     // Not an interval later: the next sweep sends it (the receiver answers this one).

@@ -88,7 +88,7 @@ export function formatRunShow(
     if (run.lineage.output) lines.push(`  output ${run.lineage.output.kind} ${run.lineage.output.uri}`);
     for (const o of run.lineage.other_outputs ?? []) lines.push(`  output ${o.kind} ${o.uri} (${o.rows} row${o.rows === 1 ? '' : 's'})`);
   }
-  if (alerts.length > 0) {
+  if (alerts.length > 0 || redeliveries.length > 0) {
     lines.push('', 'alerts:');
     for (const a of alerts) {
       // Attempt 0: held back by the alert's min_interval, not a failed delivery.
@@ -96,6 +96,11 @@ export function formatRunShow(
       lines.push(`  ${a.alert} ${a.attempt === 0 ? 'not sent' : `attempt ${a.attempt}`}: ${what} ${a.status_code ?? ''} ${a.error ?? ''}`.trimEnd());
     }
   }
-  for (const r of redeliveries) lines.push(`  ${r.alert} redelivery ${r.round}: due ${shortTime(r.next_at)} (${r.until ? `tried until ${shortTime(r.until)}` : 'not redelivered by this featureguard.yaml'})`);
+  for (const r of redeliveries) {
+    const until = r.until ? `tried until ${shortTime(r.until)}` : 'not redelivered by this featureguard.yaml';
+    // Tries on the wire (or a killed process's claim not run out): not waiting for a round yet.
+    if (r.in_flight) lines.push(`  ${r.alert} delivery in flight: a process is trying it (if no try arrives: redelivery ${r.round} at ${shortTime(r.next_at)}, ${until})`);
+    else lines.push(`  ${r.alert} redelivery ${r.round}: due ${shortTime(r.next_at)} (${until})`);
+  }
   return lines.map(escapeUnsafeText).join('\n');
 }

@@ -1,0 +1,35 @@
+/**
+ * A run named as users name runs: its id, or a unique prefix of at least 8 hex characters (`20659718`, or
+ * `20659718-…` as tables cut ids). The SDK resolves ids this way, as the CLI does.
+ *
+ * @example
+ * const id = resolveRunId(project, '20659718'); // the full id, or NotFoundError / ambiguous_run_id
+ */
+import { InputError, NotFoundError } from '../errors.js';
+import type { Project } from '../project.js';
+import { runIdsStartingWith } from './run-store.js';
+
+/** How many leading characters of a run id are enough to name it (the first group of a UUID). */
+export const RUN_ID_PREFIX = 8;
+
+/** The run `given` names (see the module comment); an ambiguous prefix lists the runs it starts. */
+export function resolveRunId(project: Pick<Project, 'state' | 'runs'>, given: string): string {
+  if (typeof given !== 'string') throw new InputError(`a run id is a string (got ${given === null ? 'null' : typeof given})`, { id: given });
+  const prefix = given.trim().toLowerCase().replace(/(…|\.\.\.)$/, '');
+  if (!new RegExp(`^[0-9a-f]{${RUN_ID_PREFIX}}[0-9a-f-]*$`).test(prefix)) {
+    throw new NotFoundError(`no run with id '${given}': give a run id as runs list prints it, or its first ${RUN_ID_PREFIX} characters or more`, { id: given });
+  }
+  const ids = runIdsStartingWith(project.state, prefix, 11);
+  if (ids.includes(prefix)) return prefix;
+  if (ids.length === 1) return ids[0];
+  if (ids.length === 0) throw new NotFoundError(`no run whose id starts with '${prefix}' (see runs list)`, { id: given });
+  const shown = ids.slice(0, 10).map((id) => {
+    const r = project.runs.get(id);
+    return `${id} (${r.kind} ${r.view ?? (r.service ? `service:${r.service}` : '-')}, started ${r.started_at})`;
+  });
+  throw new InputError(
+    `run id prefix '${prefix}' is ambiguous: ${ids.length > 10 ? 'more than 10' : ids.length} runs start with it; give more of the id:\n  ${shown.join('\n  ')}`,
+    { id: given, candidates: ids.slice(0, 10) },
+    'ambiguous_run_id',
+  );
+}
