@@ -29,7 +29,7 @@
 import { featuresOfView } from '../definitions/definition-set.js';
 import type { AlertConfig, DefinitionSet } from '../definitions/types.js';
 import type { Project } from '../project.js';
-import { takeDueAlerts } from '../runs/run-store.js';
+import { forgetDueAlert, takeDueAlerts } from '../runs/run-store.js';
 import type { CheckResult, Run } from '../runs/types.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { INTERRUPTED, alertTarget, forgetPending, recordAttempt, recordInterruptedTry, recordPending, listAlertAttempts, triesOf, webhookEndpoint, type AlertAttempt } from './attempts.js';
@@ -282,17 +282,19 @@ export async function alertFinishedRun(project: Project, runId: string, outcome:
 /**
  * Send the alerts that are due (`takeDueAlerts`): of runs failed for their process — killed (`failOrphanedRuns`),
  * a lease taken over, or interrupted by a signal whose handler could only mark them. Each is taken by one
- * process. Never throws.
+ * process. A process without alerts in its featureguard.yaml leaves them to one that has them. Never throws.
  */
 export async function sendDueAlerts(project: Project, opts: AlertOptions = {}): Promise<void> {
-  const due = takeDueAlerts(project.state);
+  const due = project.config.alerts?.length ? takeDueAlerts(project.state) : [];
   if (due.length > 0) await alertOrphanedRuns(project, due, opts);
 }
 
 /**
  * Fire the alerts of runs that were failed for their process (see `sendDueAlerts`): with the check results they
  * recorded before it stopped, and no verdict (an alert on `statuses: [failed]` matches, as for any run that
- * failed before its guards judged it). Never throws.
+ * failed before its guards judged it). Never throws. A run's due mark is forgotten once its alerts were fired
+ * (each delivery kept for redelivery, held back, or tried and recorded): a process stopped before leaves it to
+ * the next one once its hold ran out, which sends only what was not stored (an alert fires once per run).
  */
 export async function alertOrphanedRuns(project: Project, runIds: readonly string[], opts: AlertOptions = {}): Promise<void> {
   if (!project.config.alerts?.length) return;
@@ -300,8 +302,8 @@ export async function alertOrphanedRuns(project: Project, runIds: readonly strin
     runIds.map(async (id) => {
       const run = project.runs.get(id);
       // A run with the guards off alerts nothing, as when it ends normally.
-      if (run.options?.guards === false) return;
-      await fireAlerts(project, id, { verdict: null, results: project.runs.results(id), blockedReason: null }, opts);
+      if (run.options?.guards !== false) await fireAlerts(project, id, { verdict: null, results: project.runs.results(id), blockedReason: null }, opts);
+      forgetDueAlert(project.state, id);
     }),
   );
 }

@@ -65,7 +65,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
         // of runs a signal interrupted) sent (`serve` does it itself, and logs them): two tries of at most 3 s, so
         // that a hook that does not answer holds the command seconds, not the 16 s of a run's own deliveries.
         if (command !== 'serve') failOrphanedRunsIfWritable(project.state);
-        const due = command === 'serve' ? [] : takeDueAlerts(project.state);
+        // Without alerts configured they are left to a process that has them; one stopped before it stored their
+        // deliveries leaves them due (held for a few minutes) for the next.
+        const due = command === 'serve' || !project.config.alerts?.length ? [] : takeDueAlerts(project.state);
         if (due.length > 0) await (await import('../alerts/dispatch.js')).alertOrphanedRuns(project, due, { tries: 2, timeoutMs: 3_000 });
       }
       return project;

@@ -118,17 +118,32 @@ function markAlertDue(db: StateDb, runId: string): void {
 }
 
 /**
- * Take the runs whose alerts are due (failed for their process by another process or a signal handler, which
- * could not send them), removing them from the list: each is sent by one process, the one that took it.
- * Housekeeping: a state database that is read-only for this user, or busy, leaves them for the next process.
+ * How long a process holds the due alerts it took (`takeDueAlerts`): far beyond a delivery's first tries (3 × 5 s,
+ * the backoffs, a minute). One stopped or killed before it stored their deliveries leaves them to the next process
+ * once this has passed.
  */
-export function takeDueAlerts(db: StateDb): string[] {
+export const DUE_ALERT_HOLD_MS = 5 * 60_000;
+
+/**
+ * Take the runs whose alerts are due (failed for their process by another process or a signal handler, which
+ * could not send them) for `holdMs`: each is sent by one process, the one that took it, which forgets it
+ * (`forgetDueAlert`) once their deliveries are stored (sent, kept for redelivery or held back). Until then the mark
+ * stays (an outbox): a process that exits or is killed first loses none. Housekeeping: a state database that is
+ * read-only for this user, or busy, leaves them for the next process.
+ */
+export function takeDueAlerts(db: StateDb, now = Date.now(), holdMs = DUE_ALERT_HOLD_MS): string[] {
   try {
     ensureRunTables(db);
-    return (db.prepare('DELETE FROM alerts_due RETURNING run_id').all() as { run_id: string }[]).map((r) => r.run_id);
+    ensureColumn(db, 'alerts_due', 'claimed_until', 'INTEGER');
+    return (db.prepare('UPDATE alerts_due SET claimed_until = ? WHERE claimed_until IS NULL OR claimed_until <= ? RETURNING run_id').all(now + holdMs, now) as { run_id: string }[]).map((r) => r.run_id);
   } catch {
     return [];
   }
+}
+
+/** A run whose due alerts have their deliveries stored (or that alerts nothing): no longer due. */
+export function forgetDueAlert(db: StateDb, runId: string): void {
+  db.prepare('DELETE FROM alerts_due WHERE run_id = ?').run(runId);
 }
 
 /** Runs whose alerts are due (see `takeDueAlerts`). */

@@ -104,8 +104,9 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
   };
   // Runs a killed featureguard process left `running` are failed now; the alerts due (theirs, and those of runs a
   // signal interrupted) go out in the background (the store opens at once; `close()` waits for them).
+  // A script that exits before they are stored leaves them due for the next process (`takeDueAlerts` holds them).
   failOrphanedRunsIfWritable(project.state);
-  const due = takeDueAlerts(project.state);
+  const due = project.config.alerts?.length ? takeDueAlerts(project.state) : [];
   if (due.length > 0) void track(async () => (await import('../alerts/dispatch.js')).alertOrphanedRuns(project, due));
   return {
     project,
