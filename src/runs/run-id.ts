@@ -1,6 +1,7 @@
 /**
  * A run named as people give it: its whole id, or its first 8 characters or more (`20659718`, or `20659718-…` as
- * tables cut ids). One resolver for the CLI (`runs show`, `alerts redeliver --run`, …) and the review pages.
+ * tables cut ids). One resolver for the CLI (`runs show`, `alerts redeliver --run`, …), the review pages and the SDK
+ * (`redeliverAlerts({ runId })`).
  */
 import { InputError, NotFoundError } from '../errors.js';
 import type { Project } from '../project.js';
@@ -16,7 +17,8 @@ export const RUN_ID_PREFIX = 8;
  * @example
  * resolveRunId(project, '20659718'); // '20659718-3f1c-4c5e-9a4e-0b8d2f6a7c11'
  */
-export function resolveRunId(project: Project, given: string): string {
+export function resolveRunId(project: Pick<Project, 'state' | 'runs'>, given: string): string {
+  if (typeof given !== 'string') throw new InputError(`a run id is a string (got ${given === null ? 'null' : typeof given})`, { id: given });
   const prefix = given.trim().toLowerCase().replace(/(…|\.\.\.)$/, '');
   if (!new RegExp(`^[0-9a-f]{${RUN_ID_PREFIX}}[0-9a-f-]*$`).test(prefix)) {
     throw new NotFoundError(`no run with id '${given}': give a run id as runs list prints it, or its first ${RUN_ID_PREFIX} characters or more`, { id: given });

@@ -164,7 +164,7 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
         checkOptions('redeliverAlerts options', options, REDELIVER_KEYS, '{ all?, runId? }');
         // The run named as the CLI takes it (a full id or its first 8 characters); an unknown one is `not_found`,
         // not "nothing was due".
-        const runId = options.runId === undefined ? undefined : (await import('../runs/resolve-run-id.js')).resolveRunId(project, options.runId);
+        const runId = options.runId === undefined ? undefined : (await import('../runs/run-id.js')).resolveRunId(project, options.runId);
         return (await import('../alerts/redelivery.js')).sendDueRedeliveries(project, { all: options.all, runId });
       });
     },
