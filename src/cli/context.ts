@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
+import { escapeUnsafeText } from '../text-safety.js';
 import type { Project } from '../project.js';
 
 export interface CliIo {
@@ -40,6 +41,41 @@ export type RegisterCommands = (program: Command, ctx: CommandContext) => void;
 /** A comma-separated flag given more than once (`--features a --features b`): its values joined, not the last one only. */
 export function joinRepeated(value: string, previous: string | undefined): string {
   return previous === undefined ? value : `${previous},${value}`;
+}
+
+/** A flag that may be given more than once, each value kept (`--entity origin=SEA --entity origin=SFO`). */
+export function collect(value: string, previous: readonly string[]): string[] {
+  return [...previous, value];
+}
+
+/** The parsers of the options whose values add up when repeated: every other value option is taken once. */
+const ADDS_UP: ReadonlySet<unknown> = new Set([joinRepeated, collect]);
+
+/**
+ * Refuses a value option given twice on `command` or any of its subcommands (`check --view a --view b`, `-p A -p B`,
+ * `--out=x --out y`): commander kept the last value, so a CI line meant to guard two views checked one and exited 0.
+ * Options parsed by `joinRepeated` or `collect` (`--features`, `--views`, `--entity`) add up instead; flags without
+ * a value may be repeated. Call it once, after every option is declared.
+ */
+export function refuseRepeatedOptions(command: Command): void {
+  for (const option of command.options) {
+    if (!(option.required || option.optional) || ADDS_UP.has(option.parseArg)) continue;
+    const flag = option.long ?? option.flags;
+    let first: string | undefined;
+    command.on(`option:${option.name()}`, (value: string) => {
+      if (first === undefined) {
+        first = value;
+        return;
+      }
+      const shown = (v: string) => `'${escapeUnsafeText(v)}'`;
+      throw new InputError(
+        `${flag} was given twice (${shown(first)}, ${shown(value)}): it takes one value; give it once (run the command once per value)`,
+        { option: flag, values: [first, value] },
+        'repeated_option',
+      );
+    });
+  }
+  for (const sub of command.commands) refuseRepeatedOptions(sub);
 }
 
 /**

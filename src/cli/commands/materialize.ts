@@ -12,7 +12,7 @@ import { InputError, isFeatureguardError } from '../../errors.js';
 import type { MaterializeResult } from '../../materialize/types.js';
 import { guardsSkipped } from './quality-format.js';
 import type { OnlineFeaturesResponse } from '../../serving/online-features.js';
-import { joinRepeated, type CommandContext } from '../context.js';
+import { collect, joinRepeated, type CommandContext } from '../context.js';
 import { onInterrupt } from '../../state/interrupt.js';
 import { BIDI_CONTROL_CLASS, escapeUnsafeText, UNSAFE_TEXT } from '../../text-safety.js';
 
@@ -23,8 +23,6 @@ const list = (text: string | undefined, flag = '--views'): string[] | undefined 
   if (names.length === 0) throw new InputError(`${flag} is empty; ${flag === '--views' ? 'leave it out for every online view' : 'name at least one'}`);
   return names;
 };
-
-const collect = (value: string, prev: string[]): string[] => [...prev, value];
 
 function pad(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
