@@ -43,6 +43,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
     .showHelpAfterError();
 
   let exit: ExitCode = 0;
+  /** A write to stdout or stderr that failed, but for a closed pipe: the command exits 3. */
+  let writeError: NodeJS.ErrnoException | undefined;
   let project: Project | undefined;
   let command = '';
   program.hook('preAction', (_program, action) => {
@@ -100,38 +102,54 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
     // A reader that went away (`| head`, `| grep -q`, `2>&1 | true`): stop writing, keep the command's exit code,
     // no stack trace (an unhandled EPIPE exited 1, a guard's "blocked", and could cut an apply short after
     // printing its plan). stderr too: an error said to a closed pipe must still exit 2.
+    // Any other write error (a full disk, EIO): the work done stays done, but the output is lost: exit 3, said once
+    // on stderr (it was rethrown: a stack trace and exit 1, "blocked"). `process.exitCode` too, for an error that
+    // arrives after main() returned.
     for (const stream of [process.stdout, process.stderr]) {
       stream.on('error', (e: NodeJS.ErrnoException) => {
-        if (e.code !== 'EPIPE') throw e;
         stream.write = (() => true) as typeof stream.write;
+        if (e.code === 'EPIPE' || writeError) return;
+        writeError = e;
+        process.exitCode = 3;
+        if (stream !== process.stdout) return;
+        const message = `cannot write the output: ${unexpectedMessage(e)}`;
+        process.stderr.write(`${program.opts<GlobalOptions>().json ? JSON.stringify({ error: { code: 'output_failed', message, details: null } }, null, 2) : `error: ${message}`}\n`);
       });
     }
   }
 
   // An alert sent unsigned (its secret_env unset here) is said once on stderr; `serve` says it in its log instead.
   const unrouteWarnings = routeUnsignedWarnings((message) => io.err(`warning: ${message}`));
-  try {
-    // Runs a command starts say so (`runs.trigger`); `serve`'s requests and schedules set their own.
-    await withRunTrigger({ source: 'cli' }, () => program.parseAsync([...argv], { from: 'user' }));
-    return exit;
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (isFeatureguardError(e)) {
-      // A name in the files but not in the registry: say to apply, not "did you mean" the applied name.
-      if (project) e.message = (await unappliedMessage(project, e.code, e.message).catch(() => undefined)) ?? e.message;
-      if (program.opts<GlobalOptions>().json) io.err(JSON.stringify({ error: e.toJSON() }, null, 2));
-      else io.err(`error: ${e.message}`);
-      return e.exitCode;
+  const code = await run();
+  // A write that failed reports its error a tick later.
+  if (options.handleSignals) await new Promise((resolve) => setImmediate(resolve));
+  return writeError ? 3 : code;
+
+  /** Parse and run the command; its exit code, errors said as featureguard says them. */
+  async function run(): Promise<number> {
+    try {
+      // Runs a command starts say so (`runs.trigger`); `serve`'s requests and schedules set their own.
+      await withRunTrigger({ source: 'cli' }, () => program.parseAsync([...argv], { from: 'user' }));
+      return exit;
+    } catch (e) {
+      if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+      if (isFeatureguardError(e)) {
+        // A name in the files but not in the registry: say to apply, not "did you mean" the applied name.
+        if (project) e.message = (await unappliedMessage(project, e.code, e.message).catch(() => undefined)) ?? e.message;
+        if (program.opts<GlobalOptions>().json) io.err(JSON.stringify({ error: e.toJSON() }, null, 2));
+        else io.err(`error: ${e.message}`);
+        return e.exitCode;
+      }
+      // Not one of featureguard's own errors: a runtime failure, said as plainly as the cause allows.
+      const message = unexpectedMessage(e);
+      if (program.opts<GlobalOptions>().json) io.err(JSON.stringify({ error: { code: 'internal', message, details: null } }, null, 2));
+      else io.err(`error: ${message}`);
+      if (process.env.FEATUREGUARD_DEBUG && e instanceof Error) io.err(e.stack ?? '');
+      return 3;
+    } finally {
+      await project?.close();
+      unrouteWarnings();
     }
-    // Not one of featureguard's own errors: a runtime failure, said as plainly as the cause allows.
-    const message = unexpectedMessage(e);
-    if (program.opts<GlobalOptions>().json) io.err(JSON.stringify({ error: { code: 'internal', message, details: null } }, null, 2));
-    else io.err(`error: ${message}`);
-    if (process.env.FEATUREGUARD_DEBUG && e instanceof Error) io.err(e.stack ?? '');
-    return 3;
-  } finally {
-    await project?.close();
-    unrouteWarnings();
   }
 }
 
