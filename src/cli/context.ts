@@ -79,6 +79,20 @@ export function refuseRepeatedOptions(command: Command): void {
 }
 
 /**
+ * An option given `""` keeps `""` as its value, whatever its parser would make of it (`Number('')` is 0: `serve
+ * --grace "$UNSET"` cut open requests at once), so that `refuseEmptyOptions` refuses it. Options that add up
+ * (`joinRepeated`, `collect`) keep their parser. Call it once, after every option is declared; it covers the
+ * subcommands.
+ */
+export function keepEmptyValues(command: Command): void {
+  for (const option of command.options) {
+    const parse = option.parseArg;
+    if (parse && !ADDS_UP.has(parse)) option.parseArg = <T>(value: string, previous: T): T => (value === '' ? (value as T) : parse(value, previous));
+  }
+  for (const sub of command.commands) keepEmptyValues(sub);
+}
+
+/**
  * A `preAction` hook refusing an option given an empty value (`-o ""`, `--namespace "$NS"` with NS unset): taken
  * as given, `lineage export -o ""` printed to stdout instead of writing a file and `--namespace ""` wrote an empty
  * namespace. Hooked on a command, it covers its subcommands.

@@ -6,7 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { withRunTrigger } from '../runs/trigger.js';
 import { isFeatureguardError } from '../errors.js';
 import type { Project } from '../project.js';
-import { refuseEmptyOptions, refuseRepeatedOptions, type CliIo, type CommandContext, type ExitCode, type GlobalOptions, type RegisterCommands } from './context.js';
+import { keepEmptyValues, refuseEmptyOptions, refuseRepeatedOptions, type CliIo, type CommandContext, type ExitCode, type GlobalOptions, type RegisterCommands } from './context.js';
 import { registerProjectCommands } from './commands/project.js';
 import { registerDatasetCommands } from './commands/dataset.js';
 import { registerMaterializeCommands } from './commands/materialize.js';
@@ -84,7 +84,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
   for (const register of modules) register(program, ctx);
   // An option given an empty value (`--out ""`, `--host "$UNSET"`) is a mistake, never "the default": refused
   // with its name. `keys create --name ""` is left to the key store, which says what a key name may be.
+  // A parser (`Number`) does not turn it into a value first.
   for (const command of program.commands) if (command.name() !== 'keys') command.hook('preAction', refuseEmptyOptions);
+  keepEmptyValues(program);
   // A single-value option given twice (`check --view a --view b`) is refused, not "the last one wins".
   refuseRepeatedOptions(program);
   // The executable (not tests calling main in-process): Ctrl-C or a kill runs the registered cleanups

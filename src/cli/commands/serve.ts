@@ -5,6 +5,9 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 
+/** `--grace` text as a number; blank text is no number (`Number(' ')` is 0), and is refused as out of range. */
+const seconds = (text: string): number => (text.trim() === '' ? Number.NaN : Number(text));
+
 /** The signals that stop `serve` gracefully (a second one stops it at once). */
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -16,7 +19,7 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
     .option('--port <port>', 'port (default server.port or 6567)', (v) => (/^[0-9]{1,5}$/.test(v) ? Number(v) : Number.NaN))
     .option('--quiet', 'no log line per request')
     .option('--no-scheduler', 'do not run view schedules')
-    .option('--grace <seconds>', 'on a stop signal, how long open requests may run before their connections are cut (default 30)', Number)
+    .option('--grace <seconds>', 'on a stop signal, how long open requests may run before their connections are cut (default 30)', seconds)
     .action(async (opts: { host?: string; port?: number; quiet?: boolean; scheduler?: boolean; grace?: number }) => {
       const { InputError } = await import('../../errors.js');
       if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) {
