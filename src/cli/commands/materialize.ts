@@ -179,6 +179,9 @@ export function registerMaterializeCommands(program: Command, ctx: CommandContex
     .option('--full-feature-names', 'name features view__feature')
     .action(async (opts: { features?: string; service?: string; entity: string[]; fullFeatureNames?: boolean }) => {
       const { InputError } = await import('../../errors.js');
+      // Said with the flags (the serving layer names the HTTP body's fields, `feature_service`).
+      if (opts.features !== undefined && opts.service !== undefined) throw new InputError('give --features or --service, not both', undefined, 'usage');
+      if (opts.features === undefined && opts.service === undefined) throw new InputError('give --features (view:feature references) or --service (a feature service)', undefined, 'usage');
       if (opts.entity.length === 0) throw new InputError('give at least one --entity key=value');
       let entities: Record<string, string[]>;
       try {
