@@ -46,12 +46,22 @@ function loadManifest(path: string): DatasetManifest {
   try {
     m = readManifest(path);
   } catch (e) {
+    // JSON.parse's message quotes the file's first bytes (a Parquet file's are control characters): not repeated.
+    if (e instanceof SyntaxError) throw notJson(path);
     throw new InputError(`cannot read dataset manifest ${path}: ${(e as Error).message.split('\n')[0]}`, { path }, 'bad_manifest');
   }
   if (m?.kind !== 'featureguard.dataset' || !m.request || !m.definitions || !Array.isArray(m.sources)) {
     throw new InputError(`${path} is not a featureguard dataset manifest (kind 'featureguard.dataset')`, { path }, 'bad_manifest');
   }
   return m;
+}
+
+/** A file that is no JSON (the dataset itself, given for its manifest): says which file to give. */
+function notJson(path: string): InputError {
+  const beside = manifestPath(path);
+  const manifest = existsSync(beside) ? beside : undefined;
+  const give = manifest ? `give ${manifest}` : 'give the FILE.manifest.json a dataset build wrote beside FILE';
+  return new InputError(`${path} is not a dataset manifest (not JSON): ${give}`, { path, manifest: manifest ?? null }, 'bad_manifest');
 }
 
 /** How a recorded file was hashed (whole, or partially: size, modification time, first and last MiB), to hash it so again. */

@@ -88,7 +88,7 @@ describe('featureguard dataset verify', () => {
     expect(v.reproducible).toBe(true);
     expect(v.notes).toEqual([expect.stringMatching(/^entity rows came from a SQL query: /)]);
     const bad = await cli('dataset', 'verify', join(dir, 'entities.csv'));
-    expect([bad.code, bad.err]).toEqual([2, expect.stringContaining('cannot read dataset manifest')]);
+    expect([bad.code, bad.err]).toEqual([2, expect.stringContaining('is not a dataset manifest (not JSON)')]);
     writeFileSync(join(dir, 'other.json'), '{"kind": "something"}');
     expect((await cli('dataset', 'verify', join(dir, 'other.json'))).err).toContain('is not a featureguard dataset manifest');
   });

@@ -97,13 +97,14 @@ export function registerDatasetCommands(program: Command, ctx: CommandContext): 
       const { verifyDataset } = await import('../../offline/verify-dataset.js');
       const v = await verifyDataset(project, manifest);
       if (!v.reproducible) ctx.setExit(1);
+      // The manifest's text (run id, names, paths) is the file's: escaped, as the check lines are.
       ctx.print(v, () => [
         v.reproducible
           ? `reproducible: the definitions, sources and entity rows of run ${v.run_id} (${v.created_at}) are as they were, and the outputs are in place`
           : `NOT reproducible: ${v.differences.length} change${v.differences.length === 1 ? '' : 's'} since run ${v.run_id} (${v.created_at})`,
         ...v.differences.map((d) => `  ${d.what.padEnd(10)} ${d.message}`),
         ...v.notes.map((n) => `  note: ${n}`),
-      ].join('\n'));
+      ].map(escapeUnsafeText).join('\n'));
     });
 }
 
