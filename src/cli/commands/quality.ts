@@ -139,6 +139,7 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
     .option('--service <name>', 'feature service the dataset was built for')
     .action(async (o: { view?: string; start?: string; end?: string; dataset?: string; service?: string }) => {
       if (Boolean(o.view) === Boolean(o.dataset)) throw new InputError('check needs exactly one of --view or --dataset');
+      if (o.view && o.service !== undefined) throw new InputError('--service goes with --dataset (the service a dataset was built for), not with --view: drop it', { option: '--service' }, 'usage');
       const project = await ctx.project();
       const { checkView, checkDataset } = await import('../../guards/check-run.js');
       let r;
