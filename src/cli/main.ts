@@ -95,7 +95,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
   if (options.handleSignals) {
     program.hook('preAction', (_program, command) => {
       if (command.name() === 'serve') return;
-      const onSignal = (signal: NodeJS.Signals) => exitInterrupted(signal, io.err, 'interrupted');
+      // Under --json, as featureguard's other errors are: one `{"error": …}` document on stderr.
+      const say = (signal: NodeJS.Signals) => (line: string) =>
+        io.err(program.opts<GlobalOptions>().json ? JSON.stringify({ error: { code: 'interrupted', message: line, details: { signal } } }, null, 2) : line);
+      const onSignal = (signal: NodeJS.Signals) => exitInterrupted(signal, say(signal), 'interrupted');
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       // The terminal or ssh session closed: the same cleanups (a build's temp file was left, its run `running`).
