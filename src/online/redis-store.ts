@@ -27,6 +27,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { FeatureguardError, InputError } from '../errors.js';
+import { redisAddress } from './redis-address.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
 import { processAlive, processBootHost, processHost } from '../state/process-host.js';
 import { BEGIN_LUA, COMMIT_LUA, LOST_LUA, MARK_DEAD_LUA, MONOTONIC_WRITE_LUA, RENEW_LUA, ROLLBACK_LUA, SESSIONS_LUA } from './redis-scripts.js';
@@ -112,17 +113,6 @@ function isRedirect(e: unknown): boolean {
   return e instanceof Error && e.name === 'ReplyError' && REDIRECT_REPLY.test(e.message);
 }
 
-/** `redis://user:secret@host` without the secret, for messages. */
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
-
 /**
  * The error a caller sees when Redis cannot be reached: `store_unavailable`
  * (HTTP 503, exit 3) naming the store. Bugs and command errors pass through.
@@ -158,7 +148,7 @@ function genOf(rec: string): string {
 export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}): Promise<OnlineStore> {
   const prefix = options.key_prefix ?? 'featureguard:';
   if (/[{}]/.test(prefix)) throw new InputError(`online_store.key_prefix must not contain '{' or '}' (got '${prefix}')`);
-  const where = options.cluster?.length ? `cluster ${options.cluster.join(',')}` : redactUrl(options.url ?? 'redis://127.0.0.1:6379');
+  const where = options.cluster?.length ? `cluster ${options.cluster.join(',')}` : redisAddress(options.url ?? 'redis://127.0.0.1:6379');
   // Cluster nodes keep their own offline queue (ioredis connects them on first use); the cluster's is off.
   // The command timeout is a node option: a cluster sends every command through one of its nodes' clients.
   const nodeOptions: RedisOptions = { connectTimeout: CONNECT_TIMEOUT_MS, commandTimeout: COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1 };

@@ -72,7 +72,7 @@ it('fails fast with 503 store_unavailable while Redis is down, and recovers when
     const { res, body, ms } = await timed(read);
     expect(res.status, JSON.stringify(body)).toBe(503);
     expect(body.error.code).toBe('store_unavailable');
-    expect(body.error.message).toMatch(new RegExp(`^the redis online store \\(redis://127\\.0\\.0\\.1:${redis.port}/?\\) is unavailable: .+; check that Redis is running and reachable$`));
+    expect(body.error.message).toMatch(new RegExp(`^the redis online store \\(redis://127\\.0\\.0\\.1:${redis.port}/0\\) is unavailable: .+; check that Redis is running and reachable$`));
     expect(res.headers.get('retry-after')).toBe('1');
     expect(ms).toBeLessThan(1_000);
     await new Promise((r) => setTimeout(r, 300)); // later requests (more reconnect attempts behind them) stay fast too

@@ -86,7 +86,7 @@ it('answers online reads with 503 store_unavailable and /metrics without the sto
     expect(online.elapsed).toBeLessThan(5_000);
     const body = JSON.parse(online.text);
     expect(body.error.code).toBe('store_unavailable');
-    expect(body.error.message).toMatch(/^the redis online store \(redis:\/\/127\.0\.0\.1:\d+\/?\) is unavailable: no answer within 2 s; check that Redis is running and reachable$/);
+    expect(body.error.message).toMatch(/^the redis online store \(redis:\/\/127\.0\.0\.1:\d+\/0\) is unavailable: no answer within 2 s; check that Redis is running and reachable$/);
     expect(online.res.headers.get('retry-after')).toBe('1');
   } finally {
     redis.kill('SIGCONT');

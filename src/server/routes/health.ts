@@ -7,16 +7,20 @@
 import { statSync } from 'node:fs';
 import { relative } from 'node:path';
 import { Hono } from 'hono';
+import { FeatureguardError } from '../../errors.js';
 import { VERSION } from '../../version.js';
 import type { ServerContext } from '../context.js';
 
 /** How long `/ready` waits for the online store. */
 export const READY_TIMEOUT_MS = 1_500;
 
+/** The online store did not answer in time; its text is ours, so `/ready` may show it. */
+class ReadyTimeout extends Error {}
+
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new ReadyTimeout(`${what} did not answer within ${ms} ms`)), ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
@@ -40,6 +44,17 @@ function stateFileProblem(path: string, opened: string | null, shown: string): s
   return null;
 }
 
+/**
+ * What `/ready`, which needs no key, says of an online store that failed: a code and a fixed sentence. The
+ * error's own text names the store's address (before, even a password given as a URL's `?password=`); an
+ * authenticated request (an online read's 503) tells the details.
+ */
+function onlineStoreProblem(e: unknown): { ok: false; code: string; error: string } {
+  if (e instanceof ReadyTimeout) return { ok: false, code: 'timeout', error: e.message };
+  const code = e instanceof FeatureguardError ? e.code : 'internal_error';
+  return { ok: false, code, error: code === 'store_unavailable' ? 'the online store is unavailable' : `the online store cannot be used (${code})` };
+}
+
 export function healthRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   const statePath = ctx.project.state.name;
@@ -48,7 +63,7 @@ export function healthRoutes(ctx: ServerContext): Hono {
   const shown = relative(ctx.project.root, statePath);
   app.get('/health', (c) => c.json({ status: 'ok', version: VERSION }));
   app.get('/ready', async (c) => {
-    const checks: Record<string, { ok: boolean; error?: string }> = {};
+    const checks: Record<string, { ok: boolean; code?: string; error?: string }> = {};
     // A stopping server (a signal received) finishes its work but takes no new work: a load balancer moves on.
     if (ctx.jobs.closed) checks.server = { ok: false, error: 'the server is stopping' };
     try {
@@ -67,7 +82,7 @@ export function healthRoutes(ctx: ServerContext): Hono {
       await withTimeout(probe, READY_TIMEOUT_MS, 'the online store');
       checks.online_store = { ok: true };
     } catch (e) {
-      checks.online_store = { ok: false, error: (e as Error).message };
+      checks.online_store = onlineStoreProblem(e);
     }
     const ready = Object.values(checks).every((x) => x.ok);
     return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
