@@ -7,7 +7,8 @@
 import type { DefinitionProblem } from '../errors.js';
 import { cronProblem } from '../scheduler/cron.js';
 import { definitionOrigin, problemAt } from './origins.js';
-import { asSourceRoots, resolveSourcePath, sourceFormat, sourcePlaces, type SourceRoots } from './source-location.js';
+import { OWN_FILES_RULE, offLimitsGlobReason, offLimitsReason } from './own-files.js';
+import { asSourceRoots, isGlob, ownPlacesUnder, resolveSourcePath, sourceFormat, sourcePlaces, type SourceRoots } from './source-location.js';
 import { didYouMean, suggestionBudget, type SuggestionBudget } from './suggest.js';
 import type { Definition, DefinitionKind, EntityDef, FeatureDef, FeatureServiceDef, FeatureViewDef, SourceDef } from './types.js';
 
@@ -92,23 +93,40 @@ function checkEntity(e: EntityDef, problems: DefinitionProblem[]): void {
   });
 }
 
+/** A JSON Pointer token (`~` and `/` escaped). */
+function pointerToken(key: string): string {
+  return key.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
 function checkSource(s: SourceDef, roots: SourceRoots, problems: DefinitionProblem[]): void {
   for (const key of ['path', 'database'] as const) {
     const p = s[key];
     if (p === undefined) continue;
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p) || p.includes('\0')) {
       problems.push(problemAt(s, `/${key}`, `'${p.replaceAll('\0', '\\0')}' is not a file path; sources are files inside the project folder or a data root (no URLs, no NUL characters)`));
-    } else if (resolveSourcePath(roots, p) === undefined) {
-      problems.push(problemAt(s, `/${key}`, `'${p}' is outside ${sourcePlaces(roots)}; sources must be files inside the project folder, or under a folder listed in data_roots in featureguard.yaml`));
+    } else {
+      const abs = resolveSourcePath(roots, p);
+      if (abs === undefined) {
+        problems.push(problemAt(s, `/${key}`, `'${p}' is outside ${sourcePlaces(roots)}; sources must be files inside the project folder, or under a folder listed in data_roots in featureguard.yaml`));
+        continue;
+      }
+      const own = key === 'path' && isGlob(p) ? offLimitsGlobReason(ownPlacesUnder(roots), abs) : offLimitsReason(ownPlacesUnder(roots), abs);
+      if (own !== undefined) problems.push(problemAt(s, `/${key}`, `'${p}': ${own}; ${OWN_FILES_RULE}`));
     }
   }
   if (s.path !== undefined && sourceFormat(s) === undefined) {
     problems.push(problemAt(s, '/path', `cannot tell the format of '${s.path}' from its extension; add format: parquet or format: csv`));
   }
   const target = new Map<string, string>();
+  const folded = new Map<string, string>();
   for (const [column, name] of Object.entries(s.field_mapping ?? {})) {
+    const same = folded.get(column.toLowerCase());
+    if (same !== undefined) {
+      problems.push(problemAt(s, `/field_mapping/${pointerToken(column)}`, `columns '${same}' and '${column}' differ only in letter case: DuckDB matches column names case-insensitively, so both name one column; map it once`));
+    }
+    folded.set(column.toLowerCase(), column);
     const other = target.get(name);
-    if (other !== undefined) problems.push(problemAt(s, `/field_mapping/${column.replaceAll('~', '~0').replaceAll('/', '~1')}`, `columns '${other}' and '${column}' are both mapped to '${name}'`));
+    if (other !== undefined) problems.push(problemAt(s, `/field_mapping/${pointerToken(column)}`, `columns '${other}' and '${column}' are both mapped to '${name}'`));
     target.set(name, column);
   }
 }

@@ -8,13 +8,14 @@
  * const problems = await checkSources(project.sourceRoots, loadDefinitions(root, loadConfig(root)));
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DefinitionError, type DefinitionProblem } from '../errors.js';
 import { literal, openOfflineEngine } from '../offline/engine.js';
 import { rawSourceSql, runSetup, sourceColumnName } from '../offline/source-sql.js';
 import { definitionOrigin, problemAt } from './origins.js';
-import { asSourceRoots, isGlob, resolveSourcePath, sourcePlaces, sourceResolvesInside, sourceFormat, type SourceRoots } from './source-location.js';
+import { OWN_FILES_RULE, offLimitsReason, type OwnPlaces } from './own-files.js';
+import { asSourceRoots, isGlob, ownPlacesUnder, resolveSourcePath, sourcePlaces, sourceResolvesInside, sourceFormat, type SourceRoots } from './source-location.js';
 import { closest, didYouMean } from './suggest.js';
 import { ACCEPTED_COLUMN_TYPES, isCompatibleType } from './type-compat.js';
 import type { Definition, EntityDef, FeatureType, FeatureViewDef, JoinKeyType, SourceDef } from './types.js';
@@ -37,9 +38,16 @@ async function locationProblem(conn: DuckDBConnection, roots: SourceRoots, s: So
     if (files.length === 0) return problemAt(s, '/path', `no file matches '${p}'`);
     const outside = files.find((f) => !sourceResolvesInside(roots, f));
     if (outside) return problemAt(s, '/path', `'${outside}' (matched by '${p}') resolves to a file outside ${sourcePlaces(roots)}`);
+    // Named, never read: its content would show in the messages below (a did-you-mean of its first line).
+    for (const f of files) {
+      const own = offLimitsReason(ownPlacesUnder(roots), f);
+      if (own !== undefined) return problemAt(s, '/path', `'${relative(roots.root, f)}' (matched by '${p}') ${own.replace(/^'[^']*' /, '')}; ${OWN_FILES_RULE}`);
+    }
     return undefined;
   }
-  if (!existsSync(abs)) return problemAt(s, `/${key}`, `file '${p}' does not exist (${abs === resolve(roots.root, p) ? 'a relative path is read from the project root, the folder of featureguard.yaml' : `looked in ${abs}`})${nearFile(abs, p)}`);
+  const own = offLimitsReason(ownPlacesUnder(roots), abs);
+  if (own !== undefined) return problemAt(s, `/${key}`, `'${p}': ${own}; ${OWN_FILES_RULE}`);
+  if (!existsSync(abs)) return problemAt(s, `/${key}`, `file '${p}' does not exist (${abs === resolve(roots.root, p) ? 'a relative path is read from the project root, the folder of featureguard.yaml' : `looked in ${abs}`})${nearFile(ownPlacesUnder(roots), abs, p)}`);
   if (!sourceResolvesInside(roots, abs)) return problemAt(s, `/${key}`, `'${p}' resolves (through a symbolic link) to a file outside ${sourcePlaces(roots)}`);
   return undefined;
 }
@@ -52,11 +60,11 @@ function mappingAt(s: SourceDef, column: string): string {
   return `; mapped at ${origin.file}${line ? `:${line}` : ''} ${pointer} of source '${s.name}'`;
 }
 
-/** " (did you mean 'data/x.parquet'?)" when the missing file's folder holds a file of a near name. */
-function nearFile(abs: string, written: string): string {
+/** " (did you mean 'data/x.parquet'?)" when the missing file's folder holds a file of a near name (never one of featureguard's own files). */
+function nearFile(own: OwnPlaces, abs: string, written: string): string {
   let entries: string[];
   try {
-    entries = readdirSync(dirname(abs));
+    entries = readdirSync(dirname(abs)).filter((e) => offLimitsReason(own, join(dirname(abs), e)) === undefined);
   } catch {
     return '';
   }

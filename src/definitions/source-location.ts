@@ -5,17 +5,25 @@
  */
 import { realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { ownPlacesOf, type OwnPlaces } from './own-files.js';
 import type { ProjectConfig, SourceDef } from './types.js';
 
 /** The folders sources may read from: the project root, and the data roots of its configuration (absolute). */
 export interface SourceRoots {
   readonly root: string;
   readonly dataRoots: readonly string[];
+  /** featureguard's own files, which no source may read (the project's layout; the default one when absent). */
+  readonly own?: OwnPlaces;
 }
 
 /** The source roots of a project: `data_roots` resolved against the project root. */
-export function sourceRootsOf(root: string, config: Pick<ProjectConfig, 'data_roots'> | undefined): SourceRoots {
-  return { root: resolve(root), dataRoots: (config?.data_roots ?? []).map((d) => resolve(root, d)) };
+export function sourceRootsOf(root: string, config: Pick<ProjectConfig, 'data_roots' | 'definitions' | 'online_store'> | undefined): SourceRoots {
+  return { root: resolve(root), dataRoots: (config?.data_roots ?? []).map((d) => resolve(root, d)), own: ownPlacesOf(root, config) };
+}
+
+/** featureguard's own places under `roots`: as configured, else the default layout. */
+export function ownPlacesUnder(roots: SourceRoots): OwnPlaces {
+  return roots.own ?? ownPlacesOf(roots.root);
 }
 
 /** `roots` as given, or a bare project root (no data roots). */

@@ -17,7 +17,8 @@ import { basename, dirname, join } from 'node:path';
 import { DefinitionError, FeatureguardError, NotFoundError } from '../errors.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import { problemAt } from '../definitions/origins.js';
-import { isGlob, resolveSourcePath, sourceColumnName, sourceFormat, sourcePlaces, sourceResolvesInside, type SourceRoots } from '../definitions/source-location.js';
+import { OWN_FILES_RULE, offLimitsReason } from '../definitions/own-files.js';
+import { isGlob, ownPlacesUnder, resolveSourcePath, sourceColumnName, sourceFormat, sourcePlaces, sourceResolvesInside, type SourceRoots } from '../definitions/source-location.js';
 import type { DefinitionSet, FeatureDef, FeatureType, FeatureViewDef, JoinKey, JoinKeyType, SourceDef } from '../definitions/types.js';
 import { ident, literal } from './engine.js';
 
@@ -143,6 +144,9 @@ export function rawSourceSql(roots: SourceRoots, source: SourceDef): { setup: Se
     const abs = resolveSourcePath(roots, source.path) ?? fail(source, '/path', `'${source.path}' is outside ${sourcePlaces(roots)}`);
     // `validate` refuses a link out of the project; the runs read what it refused only after an `apply` (which warns).
     if (!isGlob(source.path) && !sourceResolvesInside(roots, abs)) fail(source, '/path', `'${source.path}' resolves (through a symbolic link) to a file outside ${sourcePlaces(roots)}`);
+    // featureguard's own files (a source applied before they were refused): never read.
+    const own = isGlob(source.path) ? undefined : offLimitsReason(ownPlacesUnder(roots), abs);
+    if (own !== undefined) fail(source, '/path', `'${source.path}': ${own}; ${OWN_FILES_RULE}`);
     const format = sourceFormat(source) ?? fail(source, '/path', `cannot tell the format of '${source.path}'; add format: parquet or format: csv`);
     // CSV as RFC 4180 and as DuckDB's COPY (a push) writes it: a quoted empty field ("") is the empty string and an
     // unquoted one is NULL; left to the sniffer, "" read as NULL in one file and as the text `""` in another.
@@ -168,6 +172,10 @@ export function rawSourceSql(roots: SourceRoots, source: SourceDef): { setup: Se
         if (wild !== undefined) fail(source, '/path', `'${wild}' (matched by '${source.path}') has *, ? or [ in its name, which DuckDB would read as a pattern again; rename it`);
         const outside = files.find((f) => !sourceResolvesInside(roots, f));
         if (outside !== undefined) fail(source, '/path', `'${outside}' (matched by '${source.path}') resolves (through a symbolic link) to a place outside ${sourcePlaces(roots)}`);
+        for (const f of files) {
+          const reason = offLimitsReason(ownPlacesUnder(roots), f);
+          if (reason !== undefined) fail(source, '/path', `${reason} (matched by '${source.path}'); ${OWN_FILES_RULE}`);
+        }
         await conn.run(`SET VARIABLE ${variable} = [${files.map(literal).join(', ')}]`);
       },
     };
@@ -176,6 +184,8 @@ export function rawSourceSql(roots: SourceRoots, source: SourceDef): { setup: Se
   if (source.database !== undefined && source.table !== undefined) {
     const abs = resolveSourcePath(roots, source.database) ?? fail(source, '/database', `'${source.database}' is outside ${sourcePlaces(roots)}`);
     if (!sourceResolvesInside(roots, abs)) fail(source, '/database', `'${source.database}' resolves (through a symbolic link) to a file outside ${sourcePlaces(roots)}`);
+    const own = offLimitsReason(ownPlacesUnder(roots), abs);
+    if (own !== undefined) fail(source, '/database', `'${source.database}': ${own}; ${OWN_FILES_RULE}`);
     const alias = attachAlias(abs);
     const parts = source.table.split('.');
     const table = parts.map(ident).join('.');
