@@ -111,7 +111,7 @@ function checkSource(s: SourceDef, roots: SourceRoots, problems: DefinitionProbl
         continue;
       }
       const own = key === 'path' && isGlob(p) ? offLimitsGlobReason(ownPlacesUnder(roots), abs) : offLimitsReason(ownPlacesUnder(roots), abs);
-      if (own !== undefined) problems.push(problemAt(s, `/${key}`, `'${p}': ${own}; ${OWN_FILES_RULE}`));
+      if (own !== undefined) problems.push(problemAt(s, `/${key}`, `'${p}' ${own}; ${OWN_FILES_RULE}`));
     }
   }
   if (s.path !== undefined && sourceFormat(s) === undefined) {

@@ -6,10 +6,10 @@
  * into, the definitions folder broke every later `validate`, `plan` and `apply`.
  *
  * @example
- * const why = offLimitsReason(ownPlacesOf(root, config), '/p/.env'); // "'.env' is a dot-file or dot-folder, …"
+ * const why = offLimitsReason(ownPlacesOf(root, config), '/p/.env'); // "is a dot-file or in a dot-folder ('.env'), …"
  */
 import { realpathSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { globRegExp } from './glob-pattern.js';
 import type { ProjectConfig } from './types.js';
 
@@ -58,8 +58,10 @@ function inside(dir: string, path: string): string | undefined {
   return rel;
 }
 
+/** `path` as messages show it: relative to the project root (`.` for the root itself), else absolute. */
 function shown(places: OwnPlaces, path: string): string {
-  return inside(places.root, path) || path;
+  const rel = inside(places.root, path);
+  return rel === undefined ? path : rel || '.';
 }
 
 /** Both the path as written and with its links resolved, each against the places likewise. */
@@ -74,19 +76,20 @@ function bothWays(places: OwnPlaces, abs: string): { places: OwnPlaces; path: st
 }
 
 /**
- * Why `abs` is a file featureguard itself reads or writes, or undefined: `featureguard.yaml`, a `.json`/`.yaml`/
+ * Why `abs` is a file featureguard itself reads or writes (a predicate for messages: "is …"), or undefined: `featureguard.yaml`, a `.json`/`.yaml`/
  * `.yml` file in the definitions folder (validate, plan and apply read them), anything in the state folder, the
  * SQLite online store's database (and its `-wal`, `-shm`, `-journal`). Dataset outputs may not be one.
  */
 export function ownFileReason(places: OwnPlaces, abs: string): string | undefined {
   for (const { places: p, path } of bothWays(places, abs)) {
-    if (path === join(p.root, CONFIG_FILE)) return `${CONFIG_FILE} is featureguard's configuration`;
-    if (inside(p.definitionsDir, path) && /\.(json|ya?ml)$/i.test(path)) {
-      return `'${shown(places, abs)}' is a definition file (validate, plan and apply read every .json, .yaml and .yml file in the definitions folder '${shown(places, places.definitionsDir)}')`;
+    if (path === join(p.root, CONFIG_FILE)) return `is ${CONFIG_FILE}, featureguard's configuration`;
+    // (A dataset's manifest beside it, `.manifest.json`, the loader skips.)
+    if (inside(p.definitionsDir, path) !== undefined && /\.(json|ya?ml)$/i.test(path) && !/\.manifest\.json$/i.test(path)) {
+      return `is a ${extname(abs)} file in the definitions folder '${shown(places, places.definitionsDir)}': validate, plan and apply would read it as definitions`;
     }
-    if (inside(p.stateDir, path) !== undefined) return `'${shown(places, abs)}' is inside ${STATE_DIR_NAME}, featureguard's own state`;
+    if (inside(p.stateDir, path) !== undefined) return `is inside ${STATE_DIR_NAME}, featureguard's own state`;
     if (p.onlineFile !== undefined && [p.onlineFile, `${p.onlineFile}-wal`, `${p.onlineFile}-shm`, `${p.onlineFile}-journal`].includes(path)) {
-      return `'${shown(places, abs)}' is the online store's database (online_store.path)`;
+      return `is the online store's database (online_store.path)`;
     }
   }
   return undefined;
@@ -102,10 +105,10 @@ export function offLimitsReason(places: OwnPlaces, abs: string): string | undefi
   if (own !== undefined) return own;
   for (const { places: p, path } of bothWays(places, abs)) {
     // (`definitions: .` makes the project root the definitions folder: then only its definition files are off limits.)
-    if (p.definitionsDir !== p.root && inside(p.definitionsDir, path) !== undefined) return `'${shown(places, abs)}' is in the definitions folder '${shown(places, places.definitionsDir)}'`;
+    if (p.definitionsDir !== p.root && inside(p.definitionsDir, path) !== undefined) return `is in the definitions folder '${shown(places, places.definitionsDir)}'`;
     const rel = inside(p.root, path);
     const dot = rel?.split(sep).find((part) => part.startsWith('.'));
-    if (dot !== undefined) return `'${shown(places, abs)}' is a dot-file or in a dot-folder ('${dot}'), which holds no data for sources`;
+    if (dot !== undefined) return `is a dot-file or in a dot-folder ('${dot}'), which holds no data for sources`;
   }
   return undefined;
 }
@@ -126,12 +129,12 @@ export function offLimitsGlobReason(places: OwnPlaces, absPattern: string): stri
   const base = globBase(absPattern);
   const probe = join(base, 'x');
   const folder = offLimitsReason(places, probe);
-  if (folder !== undefined) return folder.replace(`'${shown(places, probe)}'`, `the folder '${shown(places, base) || '.'}'`);
+  if (folder !== undefined) return `reads from the folder '${shown(places, base)}', which ${folder.replace(/^is a dot-file or in a dot-folder/, 'is or is in a dot-folder')}`;
   const rel = inside(places.root, absPattern);
   const dot = rel?.split('/').find((part) => part.startsWith('.'));
-  if (dot !== undefined) return `a part of it ('${dot}') names dot-files or dot-folders, which hold no data for sources`;
+  if (dot !== undefined) return `names dot-files or dot-folders ('${dot}'), which hold no data for sources`;
   const matches = globRegExp(absPattern);
   const own = [join(places.root, CONFIG_FILE), places.onlineFile, ...['yaml', 'yml', 'json'].map((ext) => join(places.definitionsDir, `definitions.${ext}`))];
-  for (const file of own) if (file !== undefined && matches.test(file)) return `it matches ${ownFileReason(places, file)!.replace(`'${shown(places, file)}' is `, '')}`;
+  for (const file of own) if (file !== undefined && matches.test(file)) return `matches '${shown(places, file)}', which ${ownFileReason(places, file)}`;
   return undefined;
 }

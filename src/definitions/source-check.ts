@@ -12,7 +12,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DefinitionError, type DefinitionProblem } from '../errors.js';
 import { literal, openOfflineEngine } from '../offline/engine.js';
-import { rawSourceSql, runSetup, sourceColumnName } from '../offline/source-sql.js';
+import { isWritingName, rawSourceSql, runSetup, sourceColumnName } from '../offline/source-sql.js';
 import { definitionOrigin, problemAt } from './origins.js';
 import { OWN_FILES_RULE, offLimitsReason, type OwnPlaces } from './own-files.js';
 import { asSourceRoots, isGlob, ownPlacesUnder, resolveSourcePath, sourcePlaces, sourceResolvesInside, sourceFormat, type SourceRoots } from './source-location.js';
@@ -39,14 +39,14 @@ async function locationProblem(conn: DuckDBConnection, roots: SourceRoots, s: So
     const outside = files.find((f) => !sourceResolvesInside(roots, f));
     if (outside) return problemAt(s, '/path', `'${outside}' (matched by '${p}') resolves to a file outside ${sourcePlaces(roots)}`);
     // Named, never read: its content would show in the messages below (a did-you-mean of its first line).
-    for (const f of files) {
+    for (const f of files.filter((name) => !isWritingName(name))) {
       const own = offLimitsReason(ownPlacesUnder(roots), f);
-      if (own !== undefined) return problemAt(s, '/path', `'${relative(roots.root, f)}' (matched by '${p}') ${own.replace(/^'[^']*' /, '')}; ${OWN_FILES_RULE}`);
+      if (own !== undefined) return problemAt(s, '/path', `'${relative(roots.root, f)}' (matched by '${p}') ${own}; ${OWN_FILES_RULE}`);
     }
     return undefined;
   }
   const own = offLimitsReason(ownPlacesUnder(roots), abs);
-  if (own !== undefined) return problemAt(s, `/${key}`, `'${p}': ${own}; ${OWN_FILES_RULE}`);
+  if (own !== undefined) return problemAt(s, `/${key}`, `'${p}' ${own}; ${OWN_FILES_RULE}`);
   if (!existsSync(abs)) return problemAt(s, `/${key}`, `file '${p}' does not exist (${abs === resolve(roots.root, p) ? 'a relative path is read from the project root, the folder of featureguard.yaml' : `looked in ${abs}`})${nearFile(ownPlacesUnder(roots), abs, p)}`);
   if (!sourceResolvesInside(roots, abs)) return problemAt(s, `/${key}`, `'${p}' resolves (through a symbolic link) to a file outside ${sourcePlaces(roots)}`);
   return undefined;

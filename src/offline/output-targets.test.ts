@@ -18,6 +18,8 @@ describe('checkOutputTargets', () => {
           await expect(checkOutputTargets(project, [join(root, f)])).rejects.toThrow(/online store's database/);
         }
         await expect(checkOutputTargets(project, [join(root, 'stores/online.db.parquet')])).resolves.toBeUndefined();
+        // featureguard.yaml too (the rule pushes and sources share).
+        await expect(checkOutputTargets(project, [join(root, 'featureguard.yaml')])).rejects.toThrow(/is featureguard.yaml, featureguard's configuration/);
       } finally {
         await project.close();
       }

@@ -3,8 +3,8 @@
  * (or its manifest) that is one of the project's source files or matched by a
  * source's glob, or a file a query source or the entity SQL reads (the next build
  * or materialization would read the dataset as source rows, or the source would
- * be gone), featureguard's state or SQLite online store, the entity input itself,
- * a JSON or YAML file in the definitions folder, or a folder; a folder that cannot be created or written is named with the reason.
+ * be gone), featureguard's own files (featureguard.yaml, its state, SQLite online store, a JSON or YAML
+ * file in the definitions folder: `ownFileReason`, shared with pushes and sources), the entity input itself, or a folder; a folder that cannot be created or written is named with the reason.
  *
  * @example
  * await checkOutputTargets(project, ['/p/data/train.parquet'], { file: '/p/data/entities.parquet' });
@@ -13,7 +13,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { globRegExp } from '../definitions/glob-pattern.js';
-import { isGlob, resolveInProject } from '../definitions/source-location.js';
+import { ownFileReason, ownPlacesOf } from '../definitions/own-files.js';
+import { isGlob } from '../definitions/source-location.js';
 import { InputError } from '../errors.js';
 import type { Project } from '../project.js';
 import { literal } from './engine.js';
@@ -121,32 +122,15 @@ export interface EntityInputPlace {
 /** Rejects with an `InputError` (exit 2, HTTP 400) when a build must not write to one of `targets` (absolute paths). */
 export async function checkOutputTargets(project: Project, targets: readonly string[], entity: EntityInputPlace = {}): Promise<void> {
   const sources = [...project.registry.current().sources.values()];
-  const stateDir = real(project.stateDir);
-  const store = project.config.online_store;
-  // A SQLite online store configured outside the state folder is featureguard's own too.
-  const onlineFile = store?.type === 'sqlite' && store.path !== undefined ? real(resolve(project.root, store.path)) : undefined;
   const reads = await sqlReads(project, entity.sql, entity.dir ?? process.cwd());
-  const definitions = project.config.definitions ?? 'features';
-  const definitionsDir = resolveInProject(project.root, definitions);
-  const realDefinitions = definitionsDir === undefined ? undefined : real(definitionsDir);
+  // featureguard's own files (its configuration, definition files, state folder, SQLite online store): the rule
+  // sources and pushes share (own-files.ts).
+  const own = ownPlacesOf(project.root, project.config);
   for (const target of targets) {
-    // validate, plan and apply read every .json, .yaml and .yml file there (the manifest beside it they skip).
-    const t = real(target);
-    if (realDefinitions !== undefined && t.startsWith(`${realDefinitions}/`) && /\.(json|ya?ml)$/i.test(t)) {
-      throw new InputError(
-        `the output ${target} is a ${extname(target)} file in the definitions folder '${definitions}': validate, plan and apply would read it as definitions; write the dataset elsewhere`,
-        { path: target },
-        'bad_output',
-      );
-    }
     for (const path of [target, `${target}.manifest.json`]) {
       const p = real(path);
-      if (p === stateDir || p.startsWith(`${stateDir}/`)) {
-        throw new InputError(`the output ${path} is inside ${project.stateDir}, featureguard's own state; write the dataset elsewhere`, { path }, 'bad_output');
-      }
-      if (p === onlineFile || (onlineFile !== undefined && [`${onlineFile}-wal`, `${onlineFile}-shm`, `${onlineFile}-journal`].includes(p))) {
-        throw new InputError(`the output ${path} is the online store's database (online_store.path); write the dataset elsewhere`, { path }, 'bad_output');
-      }
+      const why = ownFileReason(own, path);
+      if (why !== undefined) throw new InputError(`the output ${path} ${why}; write the dataset elsewhere`, { path }, 'bad_output');
       if (existsSync(path) && statSync(path).isDirectory()) throw new InputError(`the output ${path} is a folder; give a file name`, { path }, 'bad_output');
       if (entity.file !== undefined && p === real(entity.file)) {
         throw new InputError(`the output ${path} is the entity input itself; write the dataset to another file`, { path }, 'bad_output');

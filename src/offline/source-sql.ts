@@ -13,7 +13,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { DefinitionError, FeatureguardError, NotFoundError } from '../errors.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import { problemAt } from '../definitions/origins.js';
@@ -122,7 +122,7 @@ export function writingName(final: string): string {
   return join(dirname(final), `.${basename(final)}.featureguard-writing`);
 }
 
-function isWritingName(file: string): boolean {
+export function isWritingName(file: string): boolean {
   return /(^|[\\/])\.[^\\/]*\.featureguard-writing$/.test(file);
 }
 
@@ -146,7 +146,7 @@ export function rawSourceSql(roots: SourceRoots, source: SourceDef): { setup: Se
     if (!isGlob(source.path) && !sourceResolvesInside(roots, abs)) fail(source, '/path', `'${source.path}' resolves (through a symbolic link) to a file outside ${sourcePlaces(roots)}`);
     // featureguard's own files (a source applied before they were refused): never read.
     const own = isGlob(source.path) ? undefined : offLimitsReason(ownPlacesUnder(roots), abs);
-    if (own !== undefined) fail(source, '/path', `'${source.path}': ${own}; ${OWN_FILES_RULE}`);
+    if (own !== undefined) fail(source, '/path', `'${source.path}' ${own}; ${OWN_FILES_RULE}`);
     const format = sourceFormat(source) ?? fail(source, '/path', `cannot tell the format of '${source.path}'; add format: parquet or format: csv`);
     // CSV as RFC 4180 and as DuckDB's COPY (a push) writes it: a quoted empty field ("") is the empty string and an
     // unquoted one is NULL; left to the sniffer, "" read as NULL in one file and as the text `""` in another.
@@ -174,7 +174,7 @@ export function rawSourceSql(roots: SourceRoots, source: SourceDef): { setup: Se
         if (outside !== undefined) fail(source, '/path', `'${outside}' (matched by '${source.path}') resolves (through a symbolic link) to a place outside ${sourcePlaces(roots)}`);
         for (const f of files) {
           const reason = offLimitsReason(ownPlacesUnder(roots), f);
-          if (reason !== undefined) fail(source, '/path', `${reason} (matched by '${source.path}'); ${OWN_FILES_RULE}`);
+          if (reason !== undefined) fail(source, '/path', `'${relative(roots.root, f)}' (matched by '${source.path}') ${reason}; ${OWN_FILES_RULE}`);
         }
         await conn.run(`SET VARIABLE ${variable} = [${files.map(literal).join(', ')}]`);
       },
@@ -185,7 +185,7 @@ export function rawSourceSql(roots: SourceRoots, source: SourceDef): { setup: Se
     const abs = resolveSourcePath(roots, source.database) ?? fail(source, '/database', `'${source.database}' is outside ${sourcePlaces(roots)}`);
     if (!sourceResolvesInside(roots, abs)) fail(source, '/database', `'${source.database}' resolves (through a symbolic link) to a file outside ${sourcePlaces(roots)}`);
     const own = offLimitsReason(ownPlacesUnder(roots), abs);
-    if (own !== undefined) fail(source, '/database', `'${source.database}': ${own}; ${OWN_FILES_RULE}`);
+    if (own !== undefined) fail(source, '/database', `'${source.database}' ${own}; ${OWN_FILES_RULE}`);
     const alias = attachAlias(abs);
     const parts = source.table.split('.');
     const table = parts.map(ident).join('.');

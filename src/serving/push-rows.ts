@@ -6,8 +6,9 @@
  */
 import { DOUBLE, DuckDBTimestampValue, FLOAT, LIST, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { resolveSourcePath, sourcePlaces, sourceResolvesInside, type SourceRoots } from '../definitions/source-location.js';
+import { dirname, join, relative, resolve } from 'node:path';
+import { offLimitsReason } from '../definitions/own-files.js';
+import { ownPlacesUnder, resolveSourcePath, sourcePlaces, sourceResolvesInside, type SourceRoots } from '../definitions/source-location.js';
 import type { FeatureType, JoinKey, SourceDef } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
 import { ident, interruptQuietly, literal } from '../offline/engine.js';
@@ -123,6 +124,17 @@ export interface OfflineTarget {
 }
 
 /**
+ * `target`, unless its file would be one of featureguard's own (the rule sources follow, `offLimitsReason`): a
+ * source applied before such sources were refused (`features/*.yml`) had pushes write into the definitions
+ * folder, and every later validate, plan and apply failed on the file.
+ */
+function ownChecked(target: OfflineTarget, refuse: (why: string) => InputError): OfflineTarget {
+  const why = offLimitsReason(ownPlacesUnder(target.roots), join(target.dir, target.file));
+  if (why !== undefined) throw refuse(`the file it would write, '${relative(target.roots.root, join(target.dir, target.file))}', ${why}; pushes write none of featureguard's own files, nor into the definitions folder or dot-folders`);
+  return target;
+}
+
+/**
  * The file a push appends for `source`, named with the time and run id. Only
  * `path` sources that are a folder or a glob can take appended files.
  */
@@ -144,11 +156,11 @@ export function offlineTarget(roots: SourceRoots, source: SourceDef, runId: stri
     const file = base.replace('*', stem).replaceAll('*', '');
     // Joined with '/', not posix.join: an absolute path's leading '' keeps it absolute (a data root's folder).
     const dir = resolve(roots.root, dirParts.join('/') || '.');
-    return { dir, file, format: inferred(base), source: source.name, readPath: full, roots };
+    return ownChecked({ dir, file, format: inferred(base), source: source.name, readPath: full, roots }, refuse);
   }
   if (existsSync(full) && statSync(full).isDirectory()) {
     const format = source.format ?? 'parquet';
-    return { dir: full, file: `${stem}.${format}`, format, source: source.name, readPath: join(full, `*.${format}`), roots };
+    return ownChecked({ dir: full, file: `${stem}.${format}`, format, source: source.name, readPath: join(full, `*.${format}`), roots }, refuse);
   }
   throw refuse(`its path '${source.path}' is a single file; use a folder or a glob (e.g. 'data/flights/*.parquet') so pushed files are picked up`);
 }

@@ -46,15 +46,15 @@ function problemsOf(defs: unknown[]): { file: string; path: string; message: str
 
 describe('validate refuses sources over featureguard\'s own files', () => {
   it.each([
-    ['featureguard.yaml', { path: 'featureguard.yaml' }, /featureguard\.yaml is featureguard's configuration/],
+    ['featureguard.yaml', { path: 'featureguard.yaml' }, /'featureguard\.yaml' is featureguard\.yaml, featureguard's configuration/],
     ['a dot-file', { path: '.env' }, /'\.env' is a dot-file or in a dot-folder/],
-    ['a dot-file through ..', { path: 'data/../.env' }, /'\.env' is a dot-file or in a dot-folder/],
+    ['a dot-file through ..', { path: 'data/../.env' }, /'data\/\.\.\/\.env' is a dot-file or in a dot-folder/],
     ['the state database', { database: '.featureguard/state.db', table: 'runs', format: undefined }, /inside \.featureguard, featureguard's own state/],
-    ['a definition file', { path: 'features/defs.yaml' }, /definition file/],
-    ['a glob in the definitions folder', { path: 'features/*.yml' }, /the folder 'features' is in the definitions folder 'features'/],
-    ['a glob matching featureguard.yaml', { path: '*' }, /it matches featureguard\.yaml is featureguard's configuration/],
-    ['a glob matching definition files', { path: '*/*.yaml' }, /it matches a definition file/],
-    ['a glob naming dot-files', { path: 'data/csv/.*.csv' }, /a part of it \('\.\*\.csv'\) names dot-files/],
+    ['a definition file', { path: 'features/defs.yaml' }, /is a \.yaml file in the definitions folder 'features': validate, plan and apply would read it as definitions/],
+    ['a glob in the definitions folder', { path: 'features/*.yml' }, /'features\/\*\.yml' reads from the folder 'features', which is in the definitions folder 'features'/],
+    ['a glob matching featureguard.yaml', { path: '*' }, /'\*' matches 'featureguard\.yaml', which is featureguard\.yaml/],
+    ['a glob matching definition files', { path: '*/*.yaml' }, /matches 'features\/definitions\.yaml', which is a \.yaml file in the definitions folder/],
+    ['a glob naming dot-files', { path: 'data/csv/.*.csv' }, /names dot-files or dot-folders \('\.\*\.csv'\)/],
   ])('%s', (_what, extra, reason) => {
     const problems = problemsOf([source('cfg', extra)]);
     const key = 'database' in extra ? '/database' : '/path';
@@ -93,7 +93,7 @@ describe('reads and hints never reach an own file', () => {
     const { error } = JSON.parse(text);
     expect(error.code).toBe('invalid_definition');
     expect(error.details.problems).toEqual([
-      expect.objectContaining({ file: 'definitions[0]', path: '/path', message: expect.stringContaining("featureguard.yaml is featureguard's configuration") }),
+      expect.objectContaining({ file: 'definitions[0]', path: '/path', message: expect.stringContaining("'featureguard.yaml' is featureguard.yaml, featureguard's configuration") }),
       expect.objectContaining({ file: 'definitions[1]', path: '/path', message: expect.stringContaining("'.env' is a dot-file") }),
     ]);
     expect(fx.project.registry.current().sources.has('cfg')).toBe(false);
@@ -114,6 +114,6 @@ describe('a source applied before the refusal', () => {
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect(text).not.toContain(SECRET);
-    expect(text).toContain("'data/csv/.hidden.csv' is a dot-file");
+    expect(text).toContain("'data/csv/.hidden.csv' (matched by 'data/csv/*.csv') is a dot-file");
   });
 });
