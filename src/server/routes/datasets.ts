@@ -55,6 +55,21 @@ function toWebStream(stream: DatasetStream, ended: (sent: boolean) => void): Rea
   });
 }
 
+/**
+ * Most entity columns (join keys, timestamp and pass-through columns) one `POST /v1/datasets` may send: each costs
+ * about a millisecond of the build, and one row of 30,000 columns, well under the body limit, held DuckDB for
+ * over a minute and a gigabyte of memory. Wider pass-through data belongs in a dataset build from a file.
+ */
+export const MAX_ENTITY_COLUMNS = 1_000;
+
+/** 413 `too_many_columns` when `columns` is over `MAX_ENTITY_COLUMNS`, before any row is built. */
+function checkColumns(columns: number, field: string): void {
+  if (columns <= MAX_ENTITY_COLUMNS) return;
+  throw new FeatureguardError('too_many_columns', `'${field}' has ${columns} columns; a dataset request takes at most ${MAX_ENTITY_COLUMNS.toLocaleString('en-US')} entity columns (join keys, timestamp and pass-through columns): send fewer, or build the dataset from an entity file (featureguard dataset build --entities)`, {
+    status: 413, exitCode: 2, details: { field, columns, limit: MAX_ENTITY_COLUMNS },
+  });
+}
+
 /** How many distinct column names the row objects hold together. */
 function columnUnion(rows: readonly Record<string, unknown>[]): number {
   const names = new Set<string>();
@@ -86,9 +101,14 @@ export function datasetRoutes(ctx: ServerContext): Hono {
   app.post('/', ctx.auth.requireScope('read'), async (c) => {
     // Int64 ids beyond ±2^53 come as bare numbers from Python clients: read exactly, as online reads and pushes are.
     const body = validateBody<DatasetBody>('datasets', await readJson(c, ctx.limits.bodyLimit));
+    if (body.entities) checkColumns(Object.keys(body.entities).length, 'entities');
     const rows = exactIntegersAsBigints(body.entity_rows ?? rowsFromColumns(body.entities ?? {}, 'entities', 'bad_entity', maxCells(ctx.limits)));
     // Every row object's own columns are columns of all rows (null where a row lacks them).
-    if (body.entity_rows) checkCells(rows.length, columnUnion(body.entity_rows), maxCells(ctx.limits), 'entity_rows');
+    if (body.entity_rows) {
+      const columns = columnUnion(body.entity_rows);
+      checkCells(rows.length, columns, maxCells(ctx.limits), 'entity_rows');
+      checkColumns(columns, 'entity_rows');
+    }
     let stream: DatasetStream;
     try {
       stream = await buildDatasetStream(
