@@ -82,10 +82,10 @@ describe('runs page: filters it cannot use', () => {
 
   it('says which verdict or kind it left out, as GET /v1/runs refuses it', async () => {
     const fail = await get('/ui/runs?status=fail');
-    expect(notices(fail.html)).toEqual(['&#39;fail&#39; is not a run verdict (running, success, warned, blocked, failed): that is a check status; a run whose blocking check failed is &#39;blocked&#39;: left out of the filters']);
+    expect(notices(fail.html)).toEqual(['&#39;fail&#39; is not a run verdict (queued, running, success, warned, blocked, failed): that is a check status; a run whose blocking check failed is &#39;blocked&#39;: left out of the filters']);
     expect(fail.html).toContain('>Clear</a>');
     const cased = await get('/ui/runs?status=Blocked');
-    expect(notices(cased.html)).toEqual(['&#39;Blocked&#39; is not a run verdict (running, success, warned, blocked, failed) (did you mean &#39;blocked&#39;?): left out of the filters']);
+    expect(notices(cased.html)).toEqual(['&#39;Blocked&#39; is not a run verdict (queued, running, success, warned, blocked, failed) (did you mean &#39;blocked&#39;?): left out of the filters']);
     const kind = await get('/ui/runs?kind=materialise&status=blocked');
     expect(notices(kind.html)).toEqual(['&#39;materialise&#39; is not a run kind (materialize, dataset, push, check) (did you mean &#39;materialize&#39;?): left out of the filters']);
     expect(rows(kind.html)).toEqual(['blocked']);
