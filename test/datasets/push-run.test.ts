@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInterruptCleanups } from '../../src/state/interrupt.js';
 import { toOpenLineageRunEvent } from '../../src/runs/lineage.js';
+import { formatRunShow } from '../../src/cli/commands/quality-format.js';
 import { openPushProject, type PushProject } from './push-project.js';
 
 let project: PushProject;
@@ -78,5 +79,8 @@ describe("a push's run record", () => {
     expect(event.outputs.map((o) => [o.namespace === 'file' ? 'file' : 'online', (o.outputFacets?.outputStatistics as { rowCount?: number } | undefined)?.rowCount])).toEqual([['online', 0], ['file', 1]]);
     const offline = await project.fs.push({ view: 'v', rows: [{ user_id: 1, event_timestamp: '2026-01-16T00:00:00Z', n: 8 }], to: 'offline' });
     expect(project.fs.runs.get(offline.run_id)).toMatchObject({ rows_out: 1, options: { to: 'offline', file: offline.file }, lineage: { output: { kind: 'file', uri: source } } });
+    // runs show prints the file itself beside the source the lineage names (it printed only the source).
+    const shown = formatRunShow(project.fs.runs.get(offline.run_id), [], [], [], false);
+    expect(shown).toContain(`  output file ${source}\n  appended file ${offline.file}`);
   });
 });

@@ -88,6 +88,8 @@ export function formatRunShow(
     if (run.lineage.output) lines.push(`  output ${run.lineage.output.kind} ${run.lineage.output.uri}`);
     for (const o of run.lineage.other_outputs ?? []) lines.push(`  output ${o.kind} ${o.uri} (${o.rows} row${o.rows === 1 ? '' : 's'})`);
   }
+  // A push's lineage names the source it appended to (as the materialization reading it does); the file is here.
+  if (run.kind === 'push' && typeof run.options?.file === 'string') lines.push(`  appended file ${run.options.file}`);
   if (alerts.length > 0 || redeliveries.length > 0) {
     lines.push('', 'alerts:');
     for (const a of alerts) {
