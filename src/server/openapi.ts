@@ -103,6 +103,7 @@ export const ROUTES: readonly RouteDoc[] = [
     },
     responses: {
       400: `${BAD_BODY}; an unknown view, feature or service (\`unknown_feature\`, \`unknown_service\`), two features of one name (\`feature_name_collision\`), bad entity rows (\`bad_request\`)`,
+      413: 'body over `server.body_limit` (`payload_too_large`), more entity rows × columns than four per byte of it (`too_many_cells`), or more than 1,000 entity columns (`too_many_columns`)',
       422: 'blocked by the guards (`guard_blocked`, the run id in `details`); no dataset',
       500: 'the dataset could not be written (`output_write_failed`), or an unexpected error (`internal`)',
     } },
@@ -185,7 +186,7 @@ const readinessSchema = {
     status: { enum: ['ready', 'not_ready'] },
     checks: {
       type: 'object',
-      additionalProperties: { type: 'object', required: ['ok'], properties: { ok: { type: 'boolean' }, error: { type: 'string' } } },
+      additionalProperties: { type: 'object', required: ['ok'], properties: { ok: { type: 'boolean' }, code: { type: 'string', description: 'why a check failed (`timeout`, `store_unavailable`, …)' }, error: { type: 'string' } } },
     },
   },
 };

@@ -95,6 +95,8 @@ it('answers only what /openapi.json documents, in the documented shapes', async 
     { op: ['post', '/materialize'], url: '/materialize?async=maybe', init: post(WINDOW), status: 400 },
     { op: ['post', '/materialize-incremental'], url: '/materialize-incremental?async=true', init: post({ end_ts: WINDOW.end_ts, feature_views: [] }), status: 202 },
     { op: ['post', '/v1/datasets'], url: '/v1/datasets', init: post({ features: ['origin_delays:dep_delay'], entities: { origin: ['SEA'], event_timestamp: ['2001-01-01T12:00:00Z'] }, format: 'json' }), status: 200 },
+    // One entity row of 1,001 pass-through columns: over the column cap (413 too_many_columns), documented.
+    { op: ['post', '/v1/datasets'], url: '/v1/datasets', init: post({ features: ['origin_delays:dep_delay'], entities: { origin: ['SEA'], event_timestamp: ['2001-01-01T12:00:00Z'], ...Object.fromEntries(Array.from({ length: 999 }, (_, i) => [`c${i}`, [i]])) }, format: 'json' }), status: 413 },
     { op: ['get', '/v1/registry'], url: '/v1/registry', status: 200 },
     { op: ['get', '/v1/registry/{collection}'], url: '/v1/registry/feature_views', status: 200 },
     { op: ['get', '/v1/registry/{collection}/{name}'], url: '/v1/registry/feature_views/origin_delays', status: 200 },
