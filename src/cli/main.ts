@@ -3,7 +3,7 @@
  * Each command module registers itself; errors are mapped to exit codes once here.
  */
 import { Command, CommanderError } from 'commander';
-import { withRunTrigger } from '../runs/trigger.js';
+import { setDefaultRunTrigger } from '../runs/trigger.js';
 import { isFeatureguardError } from '../errors.js';
 import type { Project } from '../project.js';
 import { keepEmptyValues, refuseEmptyOptions, refuseRepeatedOptions, type CliIo, type CommandContext, type ExitCode, type GlobalOptions, type RegisterCommands } from './context.js';
@@ -125,6 +125,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
 
   // An alert sent unsigned (its secret_env unset here) is said once on stderr; `serve` says it in its log instead.
   const unrouteWarnings = routeUnsignedWarnings((message) => io.err(`warning: ${message}`));
+  // Runs a command starts say so (`runs.trigger`); `serve`'s requests and schedules pass their own. (Restored
+  // after: a test, or a program, may run commands in-process beside its own SDK calls.)
+  const triggerBefore = setDefaultRunTrigger({ source: 'cli' });
   const code = await run();
   // A write that failed reports its error a tick later.
   if (options.handleSignals) await new Promise((resolve) => setImmediate(resolve));
@@ -133,8 +136,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
   /** Parse and run the command; its exit code, errors said as featureguard says them. */
   async function run(): Promise<number> {
     try {
-      // Runs a command starts say so (`runs.trigger`); `serve`'s requests and schedules set their own.
-      await withRunTrigger({ source: 'cli' }, () => program.parseAsync([...argv], { from: 'user' }));
+      await program.parseAsync([...argv], { from: 'user' });
       return exit;
     } catch (e) {
       if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
@@ -154,6 +156,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
     } finally {
       await project?.close();
       unrouteWarnings();
+      setDefaultRunTrigger(triggerBefore);
     }
   }
 }

@@ -15,6 +15,7 @@
  * const [r] = await materialize(project, { start: '2001-01-01', end: '2001-01-08', views: ['airport_hourly'] });
  * console.log(r.status, r.rowsRead, r.entitiesWritten);
  */
+import type { RunTrigger } from '../runs/trigger.js';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -96,7 +97,7 @@ const viewChanged = (view: string, what: string) => viewChangedError(view, 'it w
  * creates the runs, then works in the background. `done` never rejects for a
  * view's failure: that is a result with status `failed`.
  */
-export async function startMaterialization(project: Project, options: MaterializeOptions = {}): Promise<MaterializationHandle> {
+export async function startMaterialization(project: Project, options: MaterializeOptions = {}, trigger?: RunTrigger): Promise<MaterializationHandle> {
   // Bad input (unknown view, bad times) is a 400 even while a view is being materialized: checked before the leases.
   let set = project.registry.current();
   let views = materializableViews(set, options.views);
@@ -173,6 +174,7 @@ export async function startMaterialization(project: Project, options: Materializ
             window_end: window.end.toISOString(),
             options: { incremental: options.incremental === true, guards: options.guards !== false },
             status: first ? 'running' : 'queued',
+            trigger,
           });
       if (run) first = false;
       planned.push({ view, run, window, lease: leases[i] });

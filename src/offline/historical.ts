@@ -15,6 +15,7 @@
  * const res = await getHistoricalFeatures(project, { entities: 'data/training_entities.parquet', service: 'delay_model' });
  * if (res.status !== 'blocked') console.log(res.table!.numRows);
  */
+import type { RunTrigger } from '../runs/trigger.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Table } from 'apache-arrow';
 import { randomUUID } from 'node:crypto';
@@ -162,7 +163,7 @@ const PASS: GuardStageResult = { verdict: 'pass', results: [], blockedReason: nu
 /** How a build hands over its alert deliveries: a server tracks them instead of answering after them. */
 type DeliverAlerts = (delivery: Promise<void>) => unknown;
 
-async function prepare(project: Project, given: HistoricalFeaturesRequest, outputKind: string, deliverAlerts?: DeliverAlerts): Promise<Prepared> {
+async function prepare(project: Project, given: HistoricalFeaturesRequest, outputKind: string, deliverAlerts?: DeliverAlerts, trigger?: RunTrigger): Promise<Prepared> {
   const request = withoutEmptySplit(given);
   const set = project.registry.current();
   if (set.views.size === 0) throw new InputError('no feature views are applied in this project; run `featureguard apply` first', undefined, 'nothing_applied');
@@ -200,7 +201,7 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
     ...(request.out !== undefined ? { out: resolve(request.baseDir ?? process.cwd(), request.out) } : {}),
     ...(request.disableGuards ? { guards: false } : {}),
   };
-  const run = project.runs.create({ kind: 'dataset', service: plan.service?.name ?? null, options });
+  const run = project.runs.create({ kind: 'dataset', service: plan.service?.name ?? null, options, trigger });
   let guarded: GuardStageResult | null = null;
   // The glob sources' files as the build lists them (below), for the manifest.
   let listed!: (files: ReadonlyMap<string, readonly string[]>) => void;
@@ -494,11 +495,11 @@ export async function buildDatasetStream(
   project: Project,
   request: HistoricalFeaturesRequest,
   format: DatasetFormat = 'arrow',
-  options: { readonly deliverAlerts?: DeliverAlerts } = {},
+  options: { readonly deliverAlerts?: DeliverAlerts; readonly trigger?: RunTrigger } = {},
 ): Promise<DatasetStream> {
   const { splitAt, testFraction } = withoutEmptySplit(request);
   if (splitAt !== undefined || testFraction !== undefined) throw new InputError('a streamed dataset cannot be split; build train and test separately or use `dataset build --split-at`');
-  const p = await prepare(project, { ...request, out: undefined }, `stream:${format}`, options.deliverAlerts);
+  const p = await prepare(project, { ...request, out: undefined }, `stream:${format}`, options.deliverAlerts, options.trigger);
   // The answer does not wait for webhook deliveries; a server tracks them (`serve` waits for them when it stops,
   // and past its limit of pending deliveries the answer waits for its own).
   const alertLater = async () => {

@@ -7,7 +7,7 @@ import { InputError, NotFoundError } from '../errors.js';
 import { ensureColumn, ensureTables, writeWithoutWaiting, type StateDb } from '../state/state-db.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { processAlive, processBootHost, processHost } from '../state/process-host.js';
-import { currentRunTrigger } from './trigger.js';
+import { defaultRunTrigger, type RunTrigger } from './trigger.js';
 import { RUN_KINDS, RUN_STATUSES, UNFINISHED_SQL, UNFINISHED_STATUSES, type CheckResult, type Run, type RunFilter, type RunKind, type RunStatus } from './types.js';
 
 const DDL = `
@@ -91,6 +91,8 @@ export interface NewRun {
   options?: Record<string, unknown> | null;
   /** `queued` for a run that waits for others of its job (default `running`): `update` it to `running` as it starts. */
   status?: 'queued' | 'running';
+  /** What started it (`runs.trigger`); default: the process's (`defaultRunTrigger`: the SDK, or the CLI). */
+  trigger?: RunTrigger;
 }
 
 /** Changes to a run (`started_at`: a `queued` run that starts, `{status: 'running', started_at: now}`). */
@@ -330,7 +332,7 @@ export function openRunStore(db: StateDb): RunStore {
         window_end: run.window_end ?? null,
         counts: JSON.stringify(EMPTY_COUNTS),
         options: run.options ? JSON.stringify(run.options) : null,
-        trigger: JSON.stringify(currentRunTrigger()),
+        trigger: JSON.stringify(run.trigger ?? defaultRunTrigger()),
       });
       // Which process runs it: a run whose process died (a kill -9) is failed later, not left `running` for good.
       insertOwner.run(id, process.pid, ownerHost(), Date.now());

@@ -1,12 +1,14 @@
 /**
  * What started a run, recorded with it (`runs.trigger`): the CLI, the SDK (the default), an HTTP request (with
- * the id and name of the API key it presented — never the key) or the scheduler. The edges set it around the work
- * they start (`withRunTrigger`); `runs.create` reads it, so no service has to pass it along.
+ * the id and name of the API key it presented — never the key) or the scheduler. The CLI sets its process's
+ * default once (`setDefaultRunTrigger`); the server passes each request's and each scheduled job's trigger to the
+ * service that creates the run (`runs.create({ …, trigger })`). Not an `AsyncLocalStorage`: enabling one makes
+ * every promise of the process pay for its hooks (about 3× the cost of an `await` in Node 20), the online
+ * routes' included.
  *
  * @example
- * await withRunTrigger({ source: 'cli' }, () => program.parseAsync(argv)); // runs created inside say `cli`
+ * project.runs.create({ kind: 'push', view: 'v', trigger: ctx.auth.runTrigger(c) });
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 
 export interface RunTrigger {
   readonly source: 'cli' | 'sdk' | 'api' | 'schedule';
@@ -15,16 +17,19 @@ export interface RunTrigger {
   readonly key_name?: string | null;
 }
 
-const current = new AsyncLocalStorage<RunTrigger>();
+const SDK: RunTrigger = { source: 'sdk' };
+let processDefault: RunTrigger = SDK;
 
-/** Run `fn` with runs created inside it (in its async continuations too) recording `trigger`. */
-export function withRunTrigger<T>(trigger: RunTrigger, fn: () => T): T {
-  return current.run(trigger, fn);
+/** The trigger of runs created without one in this process: the SDK, unless the CLI set its own. */
+export function defaultRunTrigger(): RunTrigger {
+  return processDefault;
 }
 
-/** The trigger of a run created now: the innermost `withRunTrigger`, else the SDK. */
-export function currentRunTrigger(): RunTrigger {
-  return current.getStore() ?? { source: 'sdk' };
+/** Set the process's default trigger (`undefined`: the SDK again); returns the one it replaces. */
+export function setDefaultRunTrigger(trigger: RunTrigger | undefined): RunTrigger {
+  const before = processDefault;
+  processDefault = trigger ?? SDK;
+  return before;
 }
 
 /** A trigger as one phrase: `cli`, `api (key ci-bot, 3f2a…)`. */

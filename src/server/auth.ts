@@ -7,7 +7,7 @@
  * A server bound beyond loopback always requires keys.
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import { withRunTrigger } from '../runs/trigger.js';
+import type { RunTrigger } from '../runs/trigger.js';
 import { AuthError } from '../errors.js';
 import { keyStoreFor, scopeAllows, type KeyIdentity, type Scope } from '../auth/keys.js';
 import type { StateDb } from '../state/state-db.js';
@@ -27,6 +27,8 @@ export interface ServerAuth {
   identity(c: Context): KeyIdentity | null;
   /** The identity already verified for this request (by `requireScope` or `identity`), without verifying anything. */
   verifiedIdentity(c: Context): KeyIdentity | null;
+  /** What a run this request starts records as its trigger: `api`, with the presented key's id and name (never the key). */
+  runTrigger(c: Context): RunTrigger;
   /** Keys were created or revoked through this process (`/v1/keys`): re-read whether any exists on the next request. */
   keysChanged(): void;
 }
@@ -78,6 +80,10 @@ export function createServerAuth(state: StateDb, options: ServerAuthOptions = {}
     verify: (key) => keys.verify(key),
     identity,
     verifiedIdentity: (c) => identities.get(c.req.raw) ?? null,
+    runTrigger(c) {
+      const who = presentedKey(c) === undefined ? null : identity(c);
+      return who ? { source: 'api', key_id: who.id, key_name: who.name } : { source: 'api' };
+    },
     keysChanged() {
       cached = { at: 0, active: 0 };
     },
@@ -90,9 +96,7 @@ export function createServerAuth(state: StateDb, options: ServerAuthOptions = {}
           if (!who) throw new AuthError('invalid or revoked API key');
           if (!scopeAllows(who.scope, scope)) throw new AuthError(`this API key has scope '${who.scope}'; '${scope}' is required`, 403);
         }
-        // Runs the request starts record it, with its key's id and name (never the key).
-        const who = presentedKey(c) === undefined ? null : identity(c);
-        await withRunTrigger(who ? { source: 'api', key_id: who.id, key_name: who.name } : { source: 'api' }, next);
+        await next();
       };
     },
   };

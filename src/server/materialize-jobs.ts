@@ -7,11 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import { FeatureguardError, NotFoundError } from '../errors.js';
 import type { MaterializationHandle, MaterializeOptions, MaterializeStatus } from '../materialize/types.js';
-import { withRunTrigger } from '../runs/trigger.js';
+import type { RunTrigger } from '../runs/trigger.js';
 import type { RunStatus } from '../runs/types.js';
 
-/** Starts a materialization (the project's `startMaterialization`, bound). */
-export type StartMaterializeFn = (options: MaterializeOptions) => Promise<MaterializationHandle>;
+/** Starts a materialization (the project's `startMaterialization`, bound); its runs record `trigger`. */
+export type StartMaterializeFn = (options: MaterializeOptions, trigger?: RunTrigger) => Promise<MaterializationHandle>;
 
 /** What a job records about each view. */
 export interface JobRun {
@@ -42,9 +42,10 @@ export interface MaterializeJob {
 export interface MaterializeJobs {
   /**
    * Start a job. Rejects at once (nothing started) for a bad request (400) or a
-   * view that is materializing in any process (`ConflictError`, 409).
+   * view that is materializing in any process (`ConflictError`, 409). Its runs record `who` (an HTTP request's
+   * API key) or, without it, the `trigger` alone.
    */
-  start(options: MaterializeOptions, trigger: MaterializeJob['trigger']): Promise<{ job: MaterializeJob; done: Promise<MaterializeJob> }>;
+  start(options: MaterializeOptions, trigger: MaterializeJob['trigger'], who?: RunTrigger): Promise<{ job: MaterializeJob; done: Promise<MaterializeJob> }>;
   get(id: string): MaterializeJob;
   list(): MaterializeJob[];
   /** Resolves when every running job finished (graceful shutdown). */
@@ -61,7 +62,7 @@ const KEEP_JOBS = 200;
 
 /**
  * @example
- * const jobs = createMaterializeJobs((o) => startMaterialization(project, o));
+ * const jobs = createMaterializeJobs((o, trigger) => startMaterialization(project, o, trigger));
  * const { job } = await jobs.start({ incremental: true }, 'api'); // job.runs[0].run_id
  */
 export function createMaterializeJobs(start: StartMaterializeFn): MaterializeJobs {
@@ -69,7 +70,7 @@ export function createMaterializeJobs(start: StartMaterializeFn): MaterializeJob
   const running = new Set<Promise<unknown>>();
   let closed = false;
   const self: MaterializeJobs = {
-    async start(options, trigger) {
+    async start(options, trigger, who) {
       // A stopping server would otherwise start work it then has to wait for (or cut).
       if (closed) throw new FeatureguardError('shutting_down', 'the server is stopping: start the materialization on another server, or once this one is back', { status: 503, exitCode: 3 });
       const id = randomUUID();
@@ -83,8 +84,7 @@ export function createMaterializeJobs(start: StartMaterializeFn): MaterializeJob
         jobs.set(id, job);
       };
       // A scheduled job's runs say so; an HTTP one's carry the request's trigger (its API key).
-      const begin = () => start({ ...options, onRunStarted });
-      const handle = await (trigger === 'schedule' ? withRunTrigger({ source: 'schedule' }, begin) : begin());
+      const handle = await start({ ...options, onRunStarted }, who ?? { source: trigger });
       job = {
         id,
         trigger,

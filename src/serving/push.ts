@@ -12,6 +12,7 @@
  * });
  * if (result.status === 'blocked') console.log(result.blocked_reason);
  */
+import type { RunTrigger } from '../runs/trigger.js';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
@@ -75,6 +76,8 @@ export interface PushOptions {
    * what it returns (a bounded queue returns the delivery itself when full).
    */
   readonly deliverAlerts?: (delivery: Promise<void>) => void | Promise<void>;
+  /** What started the push, recorded with its run (an HTTP request's API key); default: the process's. */
+  readonly trigger?: RunTrigger;
 }
 
 /** Deliver alerts as `options` says: handed over, or awaited. */
@@ -179,7 +182,7 @@ export async function checkPushRows(project: Project, views: readonly string[], 
 /** A refusal of rows that do not fit `view` (the `invalid_rows` error `e`) recorded as a blocked push run, then thrown with the run id. */
 async function recordInvalidRows(project: Project, view: FeatureViewDef, raw: readonly Record<string, unknown>[], to: PushTarget, options: PushOptions, e: unknown): Promise<never> {
   if (!(e instanceof InputError) || e.code !== 'invalid_rows') throw e;
-  const run = project.runs.create({ kind: 'push', view: view.name, options: { to, rows: raw.length } });
+  const run = project.runs.create({ kind: 'push', view: view.name, options: { to, rows: raw.length }, trigger: options.trigger });
   const problems = (e.details as { problems?: unknown[] } | undefined)?.problems ?? [];
   const record: CheckResult = {
     run_id: run.id, check: 'schema', feature: null, slice: null, status: 'fail', policy: 'block', method: 'rows',
@@ -384,7 +387,7 @@ export async function push(project: Project, request: PushRequest, options: Push
   const offlineSource = source ?? { kind: 'source' as const, name: view.source, timestamp_field: 'event_timestamp' };
   // Refuse an impossible offline push before anything is recorded.
   if (to !== 'online') offlineTarget(project.sourceRoots, offlineSource, 'check');
-  const run = project.runs.create({ kind: 'push', view: view.name, options: { to, rows: rows.length } });
+  const run = project.runs.create({ kind: 'push', view: view.name, options: { to, rows: rows.length }, trigger: options.trigger });
   const table = `push_${randomBytes(6).toString('hex')}`;
   let guarded: GuardStageResult | null = null;
   let writing: OnlineWrite | undefined;

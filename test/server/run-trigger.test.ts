@@ -32,11 +32,20 @@ describe('the trigger of a run', () => {
     const page = await t.app.request(`/ui/runs/${runId}`, { headers: bearer(key) });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain(`api (key ci-bot, ${info.id})`);
+    // A push (Feast's route too) and a dataset build over HTTP pass the request's trigger to the run they create.
+    const pushed = await json(await t.app.request('/push', post({
+      push_source_name: 'origin_delays', df: { origin: ['SEA'], event_timestamp: ['2001-01-02T00:00:00Z'], dep_delay: [1], flights: [1], carrier: ['UA'] }, to: 'online',
+    }, bearer(key))));
+    expect(t.fx.project.runs.get(pushed.run_id).trigger).toEqual({ source: 'api', key_id: info.id, key_name: 'ci-bot' });
+    const built = await t.app.request('/v1/datasets', post({ features: ['origin_delays:dep_delay'], entities: { origin: ['SEA'], event_timestamp: ['2001-01-01T12:00:00Z'] }, format: 'json' }, bearer(key)));
+    expect(built.status).toBe(200);
+    await built.text();
+    expect(t.fx.project.runs.get(built.headers.get('x-featureguard-run-id')!).trigger).toEqual({ source: 'api', key_id: info.id, key_name: 'ci-bot' });
     keyStoreFor(t.fx.project.state).revoke(info.id);
   });
 
   it('the scheduler, the SDK and the CLI', async () => {
-    const jobs = createMaterializeJobs((o) => startMaterialization(t.fx.project, o));
+    const jobs = createMaterializeJobs((o, trigger) => startMaterialization(t.fx.project, o, trigger));
     const { done } = await jobs.start({ views: ['origin_delays'], start: '2001-01-01T06:00:00Z', end: '2001-01-01T07:00:00Z' }, 'schedule');
     const scheduled = (await done).runs[0].run_id!;
     expect(t.fx.project.runs.get(scheduled).trigger).toEqual({ source: 'schedule' });

@@ -124,7 +124,7 @@ export function datasetRoutes(ctx: ServerContext): Hono {
           signal: c.req.raw.signal,
         },
         body.format ?? 'arrow',
-        { deliverAlerts: (d) => ctx.background.track(d) },
+        { deliverAlerts: (d) => ctx.background.track(d), trigger: ctx.auth.runTrigger(c) },
       );
     } catch (e) {
       // Counted as the run ends: blocked by the guards (422), or failed (a server error, the client gone).

@@ -69,7 +69,7 @@ async function answer(ctx: ServerContext, c: Context, views: readonly string[] |
   if (views !== null && views !== undefined && views.length === 0) {
     return runAsync ? c.json({ status: 'accepted', feature_views: [], job_id: null, poll: null }, 202) : c.json({ status: 'done', runs: [] });
   }
-  const { job, done } = await ctx.jobs.start({ ...window, views: views ?? undefined }, 'api');
+  const { job, done } = await ctx.jobs.start({ ...window, views: views ?? undefined }, 'api', ctx.auth.runTrigger(c));
   if (runAsync) {
     return c.json({ status: 'accepted', feature_views: job.runs.map((r) => r.view), job_id: job.id, poll: `/v1/materialize/${job.id}` }, 202, {
       location: `/v1/materialize/${job.id}`,

@@ -23,7 +23,7 @@ interface MaterializeBody {
 
 /** The project's materialization as the jobs' start function. */
 export function projectMaterializeFn(project: Project): StartMaterializeFn {
-  return (options) => startMaterialization(project, options);
+  return (options, trigger) => startMaterialization(project, options, trigger);
 }
 
 /**
@@ -49,6 +49,7 @@ export function materializeRoutes(ctx: ServerContext): Hono {
     const { job } = await ctx.jobs.start(
       { views: body.views, start: body.start, end: body.end, incremental: body.incremental === true },
       'api',
+      ctx.auth.runTrigger(c),
     );
     return c.json({ job_id: job.id, status: job.status, runs: job.runs, poll: `/v1/materialize/${job.id}` }, 202, {
       location: `/v1/materialize/${job.id}`,

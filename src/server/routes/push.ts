@@ -27,7 +27,7 @@ async function pushAnswer(ctx: ServerContext, c: Context, request: PushRequest):
   const view = request.view;
   try {
     // The answer does not wait for webhooks (their attempts are recorded with the run).
-    const result = await push(ctx.project, request, { deliverAlerts: (d) => ctx.background.track(d) });
+    const result = await push(ctx.project, request, { deliverAlerts: (d) => ctx.background.track(d), trigger: ctx.auth.runTrigger(c) });
     countPush(ctx, result);
     if (result.status === 'blocked') {
       throw new FeatureguardError('push_blocked', `push blocked by the guards: ${result.blocked_reason ?? 'a blocking check failed'}; nothing was written`, {
@@ -58,7 +58,7 @@ function nothingToPush(c: Context, to: PushRequest['to']): Response {
 async function pushViewsAnswer(ctx: ServerContext, c: Context, source: string, views: readonly string[], request: Omit<PushRequest, 'view'>): Promise<Response> {
   let result: ViewsPushResult;
   try {
-    result = await pushToViews(ctx.project, views, request, { deliverAlerts: (d) => ctx.background.track(d) });
+    result = await pushToViews(ctx.project, views, request, { deliverAlerts: (d) => ctx.background.track(d), trigger: ctx.auth.runTrigger(c) });
   } catch (e) {
     if (!(e instanceof FeatureguardError) || e.status >= 500) ctx.metrics.recordRun('push', source, 'failed');
     throw e;
