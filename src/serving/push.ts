@@ -15,7 +15,7 @@
 import type { RunTrigger } from '../runs/trigger.js';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { NOT_JUDGED, alertFinishedRun } from '../alerts/dispatch.js';
@@ -30,6 +30,7 @@ import type { Project } from '../project.js';
 import { droppedSince, dropIfPending, dropPendingError, dropUnlessMaterializing, isDropPending, requestDrops, viewChangedError } from '../registry/online-drops.js';
 import { beginOnlineWrite, type OnlineWrite } from '../registry/online-writes.js';
 import { onlineViewUri, pushedRowsUri, sourceUri } from '../runs/dataset-names.js';
+import { currentUser, usedDefinitionVersions } from '../runs/lineage-record.js';
 import type { CheckResult, Lineage, RunStatus } from '../runs/types.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { VERSION } from '../version.js';
@@ -101,9 +102,8 @@ function utcIfNaive(v: unknown): unknown {
   return m ? `${m[1]}T${m[2].length === 5 ? `${m[2]}:00` : m[2]}Z` : v;
 }
 
-/** Validate rows against the view; problems name the row index and column. `ignored` collects columns left out. */
-function validateRows(project: Project, view: FeatureViewDef, rows: readonly Record<string, unknown>[], ignored: Set<string> | null): Record<string, unknown>[] {
-  const set = project.registry.current();
+/** Validate rows against the view, as `set` defines it; problems name the row index and column. `ignored` collects columns left out. */
+function validateRows(set: DefinitionSet, view: FeatureViewDef, rows: readonly Record<string, unknown>[], ignored: Set<string> | null): Record<string, unknown>[] {
   const keys = viewJoinKeys(set, view);
   const validate = pushRowValidator(view, keys);
   const renames = pushRenames(set.sources.get(view.source));
@@ -158,11 +158,11 @@ function validateRows(project: Project, view: FeatureViewDef, rows: readonly Rec
  * run in the quality log: `blocked`, with one `schema` record listing the
  * problems, alerts fired. The error (400 `invalid_rows`) names the run.
  */
-async function validatedOrRecorded(project: Project, view: FeatureViewDef, raw: readonly Record<string, unknown>[], to: PushTarget, options: PushOptions, ignored: Set<string> | null): Promise<Record<string, unknown>[]> {
+async function validatedOrRecorded(project: Project, set: DefinitionSet, view: FeatureViewDef, raw: readonly Record<string, unknown>[], to: PushTarget, options: PushOptions, ignored: Set<string> | null): Promise<Record<string, unknown>[]> {
   try {
-    return validateRows(project, view, raw, ignored);
+    return validateRows(set, view, raw, ignored);
   } catch (e) {
-    return recordInvalidRows(project, view, raw, to, options, e);
+    return recordInvalidRows(project, set, view, raw, to, options, e);
   }
 }
 
@@ -173,14 +173,15 @@ async function validatedOrRecorded(project: Project, view: FeatureViewDef, raw: 
  */
 export async function checkPushRows(project: Project, views: readonly string[], request: Omit<PushRequest, 'view'>, options: PushOptions = {}): Promise<void> {
   const to = pushTarget(request.to);
+  const set = project.registry.current();
   for (const name of views) {
-    const view = getView(project.registry.current(), name);
-    await validatedOrRecorded(project, view, request.rows, to, options, request.ignoreUnknownColumns ? new Set() : null);
+    const view = getView(set, name);
+    await validatedOrRecorded(project, set, view, request.rows, to, options, request.ignoreUnknownColumns ? new Set() : null);
   }
 }
 
 /** A refusal of rows that do not fit `view` (the `invalid_rows` error `e`) recorded as a blocked push run, then thrown with the run id. */
-async function recordInvalidRows(project: Project, view: FeatureViewDef, raw: readonly Record<string, unknown>[], to: PushTarget, options: PushOptions, e: unknown): Promise<never> {
+async function recordInvalidRows(project: Project, set: DefinitionSet, view: FeatureViewDef, raw: readonly Record<string, unknown>[], to: PushTarget, options: PushOptions, e: unknown): Promise<never> {
   if (!(e instanceof InputError) || e.code !== 'invalid_rows') throw e;
   const run = project.runs.create({ kind: 'push', view: view.name, options: { to, rows: raw.length }, trigger: options.trigger });
   const problems = (e.details as { problems?: unknown[] } | undefined)?.problems ?? [];
@@ -191,7 +192,7 @@ async function recordInvalidRows(project: Project, view: FeatureViewDef, raw: re
   project.runs.addResults([record]);
   project.runs.update(run.id, {
     status: 'blocked', finished_at: new Date().toISOString(), rows_in: raw.length, rows_out: 0, message: e.message,
-    counts: { pass: 0, warn: 0, fail: 1, error: 0, skipped: 0 }, lineage: lineageOf(project, project.registry.current(), view, raw.length, to, 0),
+    counts: { pass: 0, warn: 0, fail: 1, error: 0, skipped: 0 }, lineage: lineageOf(project, set, view, raw.length, to, 0),
   });
   await sendAlerts(options, alertFinishedRun(project, run.id, { verdict: 'block', results: [record], blockedReason: e.message }));
   throw new InputError(e.message, { ...(e.details as Record<string, unknown>), run_id: run.id }, 'invalid_rows');
@@ -201,21 +202,12 @@ async function recordInvalidRows(project: Project, view: FeatureViewDef, raw: re
  * A push's lineage. Its outputs are named as every run names them (`dataset-names.ts`): the view in the online
  * store as a materialization writes it, and, for `to: offline`/`both`, the view's source as a materialization reads
  * it (the appended file is the run's `options.file`). `appended`: the rows the file took (0 when none was written).
+ * The definition versions are those of `set`, the definitions the push validated and judged its rows by (read when it
+ * began), not whatever an apply landing meanwhile made current.
  */
 function lineageOf(project: Project, set: DefinitionSet, view: FeatureViewDef, rows: number, to: PushTarget, appended: number): Lineage {
-  const versions = project.registry.currentVersions();
-  const definition_versions: Lineage['definition_versions'] = {};
   const keys = [`feature_view/${view.name}`, `source/${view.source}`, ...view.entities.map((e) => `entity/${e}`)];
-  for (const k of keys) {
-    const v = versions.get(k);
-    if (v) definition_versions[k] = { version: v.version, hash: v.hash };
-  }
-  let user = 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {
-    // no passwd entry (containers): keep 'unknown'
-  }
+  const definition_versions = usedDefinitionVersions(project.registry, set, keys);
   const source = set.sources.get(view.source);
   const offline = source ? { kind: 'file', uri: sourceUri(project.root, source) } : null;
   const online = { kind: 'online_store', uri: onlineViewUri(project.config.project, view.name) };
@@ -228,7 +220,7 @@ function lineageOf(project: Project, set: DefinitionSet, view: FeatureViewDef, r
     ...(to === 'both' && offline ? { other_outputs: [{ ...offline, rows: appended }] } : {}),
     package_version: VERSION,
     host: hostname(),
-    user,
+    user: currentUser(),
   };
 }
 
@@ -379,7 +371,7 @@ export async function push(project: Project, request: PushRequest, options: Push
   const ignored = request.ignoreUnknownColumns ? new Set<string>() : null;
   const source = set.sources.get(view.source);
   const floats = floatColumns(view, pushRenames(source));
-  const validated = await validatedOrRecorded(project, view, request.rows.map((row) => jsonForm(row, floats)), to, options, ignored);
+  const validated = await validatedOrRecorded(project, set, view, request.rows.map((row) => jsonForm(row, floats)), to, options, ignored);
   let rows = to === 'online' ? validated : offlineCreatedTimes(view, source, validated, request.rows, ignored);
   const ignoredColumns = ignored !== null && ignored.size > 0 ? { ignored_columns: [...ignored].sort() } : {};
   const keys = viewJoinKeys(set, view);
