@@ -19,6 +19,7 @@ import type { JoinKey, JoinKeyType } from '../definitions/types.js';
 import { InputError } from '../errors.js';
 import { fileUri } from '../runs/dataset-names.js';
 import { foldAscii, ident, literal } from './engine.js';
+import { fingerprintOrderedRelation } from './fingerprint.js';
 import { ENTITY_TS, ROW_ORDINAL } from './point-in-time.js';
 import { badUtcOffsetSql, fractionalIntegerText } from './source-sql.js';
 import { appendColumns, columnsFromArrow, columnsFromRows, type ColType, type InColumn } from './entity-columns.js';
@@ -65,12 +66,33 @@ const TIMESTAMP_TYPES = new Set(['TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TI
 
 /**
  * The URI the entity rows are recorded under (manifest, lineage): a file by its absolute path (relative paths
- * resolve against `baseDir`, default the working directory), a query by its text, rows in memory as such.
+ * resolve against `baseDir`, default the working directory), a query by its text. Rows in memory have no name of
+ * their own: once loaded they are named by their fingerprint (`memoryEntityUri`, see `loadEntityInput`); before
+ * that (a build that failed loading them) by `unloaded`, the run's id, so that no two builds share one dataset.
  */
-export function entityInputUri(input: EntityInput, baseDir?: string): string {
+export function entityInputUri(input: EntityInput, baseDir?: string, unloaded?: string): string {
   if (input.kind === 'file') return fileUri(resolve(baseDir ?? process.cwd(), input.path));
   if (input.kind === 'sql') return `sql:${input.sql}`;
-  return input.kind === 'rows' ? 'memory:rows' : 'memory:arrow';
+  return unloaded === undefined ? `memory:${input.kind}` : memoryEntityUri(input.kind, `run-${unloaded}`);
+}
+
+/**
+ * Entity rows given in memory (an array of objects, an Arrow table) as a dataset: `memory:rows/ID`
+ * (`memory:arrow/ID`), ID the checksum of their ordered fingerprint (as the manifest records it), so builds from
+ * other rows name other datasets and builds from the same rows, in the same order, the same one.
+ *
+ * @example
+ * memoryEntityUri('rows', '260286824962102998475'); // 'memory:rows/260286824962102998475'
+ */
+export function memoryEntityUri(kind: 'rows' | 'arrow', id: string): string {
+  return `memory:${kind}/${id}`;
+}
+
+/** Loaded in-memory rows named by their fingerprint (`memoryEntityUri`); other inputs as they are. */
+async function named(conn: DuckDBConnection, input: EntityInput, loaded: LoadedEntities): Promise<LoadedEntities> {
+  if (input.kind !== 'rows' && input.kind !== 'arrow') return loaded;
+  const { checksum } = await fingerprintOrderedRelation(conn, loaded.table, ROW_ORDINAL);
+  return { ...loaded, description: { kind: input.kind, uri: memoryEntityUri(input.kind, checksum) } };
 }
 
 /** Load entity rows into a temp table on `conn` and validate them against the join keys. */
@@ -93,10 +115,10 @@ export async function loadEntityInput(conn: DuckDBConnection, input: EntityInput
     // is renamed aside and read back under its name, in its place.
     const own = [...types.keys()].find((n) => foldAscii(n) === 'rowid');
     const textKeys = input.kind === 'file' && entityFileFormat(input) === 'csv';
-    if (own === undefined) return await loadFrom(conn, ident(raw), types, { ordinal: 'rowid', description, textKeys }, options);
+    if (own === undefined) return await named(conn, input, await loadFrom(conn, ident(raw), types, { ordinal: 'rowid', description, textKeys }, options));
     await conn.run(`ALTER TABLE ${ident(raw)} RENAME COLUMN ${ident(own)} TO ${USER_ROWID}`);
     const from = `(SELECT rowid AS ${RAW_ORDINAL}, * RENAME (${USER_ROWID} AS ${ident(own)}) FROM ${ident(raw)}) AS __fg_raw`;
-    return await loadFrom(conn, from, types, { ordinal: RAW_ORDINAL, description, textKeys }, options);
+    return await named(conn, input, await loadFrom(conn, from, types, { ordinal: RAW_ORDINAL, description, textKeys }, options));
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${ident(raw)}`);
   }

@@ -212,13 +212,15 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
     progress('entities', 0);
     // An entity file as the load begins: fingerprinted once its rows are loaded, while the join runs.
     const input = normalizeEntities(request.entities);
-    entityUri = entityInputUri(input, request.baseDir);
+    entityUri = entityInputUri(input, request.baseDir, run.id);
     const entityPath = input.kind === 'file' && !isGlob(input.path) ? resolve(request.baseDir ?? process.cwd(), input.path) : null;
     const before = entityPath === null ? undefined : statSync(entityPath, { throwIfNoEntry: false });
     const loaded = await loadEntityInput(conn, input, {
       timestampColumn: request.timestampColumn, joinKeys: plan.joinKeys, keysUnless: labelOnlyKeys(plan, set), table: entTable, baseDir: request.baseDir,
     });
     plan = reconcileWithEntities(plan, loaded.columns);
+    // Rows in memory are named by their fingerprint once loaded (`memoryEntityUri`).
+    entityUri = loaded.description.uri;
     const entityFingerprint = entityPath !== null && before?.isFile()
       ? entityFileFingerprint(entityPath, before, resolveQuality(project.config.quality, plan.service?.quality).provenance.full_hash_max_bytes)
       : Promise.resolve(null);
