@@ -6,10 +6,17 @@
 import type { DefinitionOrigin } from '../definitions/definition-files.js';
 import type { DefinitionKind } from '../definitions/types.js';
 import type { Project } from '../project.js';
+import { NO_RUNS, NOT_DEFINED } from '../runs/run-targets.js';
 
 const UNKNOWN = /^unknown feature (view|service) '([^']*)'|^unknown feature '([^']*)' in view '([^']*)'/;
 const CODES = new Set(['unknown_view', 'unknown_service', 'unknown_feature', 'not_found']);
 const KIND_WORDS: Record<DefinitionKind, string> = { entity: 'entity', source: 'source', feature_view: 'feature view', feature_service: 'feature service' };
+
+/**
+ * A quality-log filter's refusal (`refuseUnknownRunTarget`) says the name "is not defined"; the hint says where it
+ * is: that claim goes, "no run was recorded for it" stays, after the hint.
+ */
+const NOT_DEFINED_CLAUSE = `: ${NOT_DEFINED} and ${NO_RUNS}`;
 
 /** The error message with "defined in FILE:LINE but not applied" (or "nothing is applied yet"), or undefined when that does not apply. */
 export async function unappliedMessage(project: Project, code: string, message: string): Promise<string | undefined> {
@@ -19,7 +26,10 @@ export async function unappliedMessage(project: Project, code: string, message: 
   const kind = m[1] === 'service' ? 'feature_service' : 'feature_view';
   const name = (m[2] ?? m[4]) as string;
   const found = await definedObject(project, [kind], name);
-  if (!found) return nothingApplied(project) ? `${message}: nothing is applied yet in this project; run \`featureguard apply\`` : undefined;
+  const noRuns = message.endsWith(NOT_DEFINED_CLAUSE);
+  const stated = noRuns ? message.slice(0, -NOT_DEFINED_CLAUSE.length) : message;
+  const also = noRuns ? `, and ${NO_RUNS}` : '';
+  if (!found) return nothingApplied(project) ? `${stated}: nothing is applied yet in this project${also}; run \`featureguard apply\`` : undefined;
   let pointer = '';
   if (m[3] !== undefined) {
     const features = found.value.features;
@@ -28,8 +38,8 @@ export async function unappliedMessage(project: Project, code: string, message: 
     pointer = `/features/${i}`;
   }
   const what = m[3] !== undefined ? `feature '${m[3]}' of view '${name}'` : `feature ${m[1]} '${name}'`;
-  const base = message.replace(/ \(did you mean [^)]*\)/, '');
-  return `${base}: ${what} is defined in ${where(found, pointer)} but not applied; run \`featureguard apply\``;
+  const base = stated.replace(/ \(did you mean [^)]*\)/, '');
+  return `${base}: ${what} is defined in ${where(found, pointer)} but not applied${also}; run \`featureguard apply\``;
 }
 
 /**

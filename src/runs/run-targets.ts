@@ -11,6 +11,13 @@ import { didYouMean } from '../definitions/suggest.js';
 import { InputError } from '../errors.js';
 import type { Project } from '../project.js';
 
+/**
+ * The reason clause of the refusal, after the name: the CLI's not-applied hint (`cli/unapplied-hint.ts`) replaces
+ * its "not defined" claim, keeping `NO_RUNS`.
+ */
+export const NOT_DEFINED = 'it is not defined';
+export const NO_RUNS = 'no run was recorded for it';
+
 export function refuseUnknownRunTarget(project: Pick<Project, 'registry' | 'runs'>, filter: { view?: string; service?: string }): void {
   for (const kind of ['view', 'service'] as const) {
     const name = filter[kind];
@@ -19,7 +26,7 @@ export function refuseUnknownRunTarget(project: Pick<Project, 'registry' | 'runs
     const defined = kind === 'view' ? set.views : set.services;
     if (defined.has(name) || project.runs.list({ [kind]: name, limit: 1 }).total > 0) continue;
     throw new InputError(
-      `unknown feature ${kind} '${name}'${didYouMean(name, defined.keys())}: it is not defined and no run was recorded for it`,
+      `unknown feature ${kind} '${name}'${didYouMean(name, defined.keys())}: ${NOT_DEFINED} and ${NO_RUNS}`,
       { [kind]: name, known: [...defined.keys()] },
       `unknown_${kind}`,
     );

@@ -23,6 +23,13 @@ describe('a name defined in the files but not applied', () => {
     expect(none.err).toBe("error: unknown feature view 'nope': nothing is applied yet in this project; run `featureguard apply`");
   });
 
+  it('runs list --view/--service: says it is not applied (and has no runs), not that it is not defined', async () => {
+    const view = await fg('runs', 'list', '--view', 'stats');
+    expect([view.code, view.err]).toEqual([2, "error: unknown feature view 'stats': feature view 'stats' is defined in features/defs.yaml:11 but not applied, and no run was recorded for it; run `featureguard apply`"]);
+    const none = await fg('runs', 'list', '--view', 'nope');
+    expect([none.code, none.err]).toEqual([2, "error: unknown feature view 'nope': nothing is applied yet in this project, and no run was recorded for it; run `featureguard apply`"]);
+  });
+
   it('after an edit: a renamed view, a new feature and a new service are said to be not applied, without the did-you-mean', async () => {
     expect((await fg('apply')).code).toBe(0);
     const file = join(dir, 'features', 'defs.yaml');
@@ -34,9 +41,15 @@ describe('a name defined in the files but not applied', () => {
     expect(ref.err).toBe("error: unknown feature view 'stats_v2' in reference 'stats_v2:n': feature view 'stats_v2' is defined in features/defs.yaml:11 but not applied; run `featureguard apply`");
     const service = await fg('--json', 'online', 'get', '--service', 'svc2', '--entity', 'origin=SEA');
     expect(JSON.parse(service.err).error).toMatchObject({ code: 'unknown_service', message: expect.stringContaining("feature service 'svc2' is defined in features/defs.yaml:") });
+    const runs = await fg('runs', 'list', '--view', 'stats_v2');
+    expect([runs.code, runs.err]).toEqual([2, "error: unknown feature view 'stats_v2': feature view 'stats_v2' is defined in features/defs.yaml:11 but not applied, and no run was recorded for it; run `featureguard apply`"]);
+    const serviceRuns = await fg('--json', 'runs', 'list', '--service', 'svc2');
+    expect(JSON.parse(serviceRuns.err).error).toMatchObject({ code: 'unknown_service', message: expect.stringMatching(/^unknown feature service 'svc2': feature service 'svc2' is defined in features\/defs\.yaml:\d+ but not applied, and no run was recorded for it; run `featureguard apply`$/) });
     // A typo still gets its did-you-mean, now from materialize too.
     const typo = await fg('materialize', '--views', 'stat', '--start', '2001-01-01', '--end', '2001-01-02');
     expect(typo.err).toBe("error: unknown feature view 'stat' (did you mean 'stats'?)");
+    const typoRuns = await fg('runs', 'list', '--view', 'stat');
+    expect(typoRuns.err).toBe("error: unknown feature view 'stat' (did you mean 'stats'?): it is not defined and no run was recorded for it");
   });
 
   it('a feature added to an applied view is said to be not applied', async () => {
