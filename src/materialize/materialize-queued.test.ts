@@ -104,6 +104,24 @@ describe('a materialization of several views', () => {
     expect(end.runs.map((r) => r.status)).toEqual(['success', 'success']);
   });
 
+  it('a view that breaks before its run can record it fails that run and the ones queued behind it, and frees their views', async () => {
+    // Before: the runs stayed `running` and `queued` for as long as the process lived (its heartbeat kept them from
+    // being orphans), the views behind kept their leases, and the scheduler skipped them at every slot.
+    const handle = await startMaterialization(project, {
+      views: ['first', 'second'], start: '2001-01-03', end: '2001-01-04',
+      onRunStarted: (view) => {
+        if (view === 'first') throw new Error('database is locked');
+      },
+    });
+    await expect(handle.done).rejects.toThrow('database is locked');
+    const [first, second] = handle.runs.map((r) => project.runs.get(r.runId!));
+    expect(first).toMatchObject({ status: 'failed', message: 'failed: database is locked' });
+    expect(second).toMatchObject({ status: 'failed', message: "not started: the materialization stopped at view 'first' (database is locked)" });
+    // Both views can be materialized again at once: no lease left held.
+    const again = await startMaterialization(project, { views: ['first', 'second'], start: '2001-01-03', end: '2001-01-04' });
+    expect((await again.done).map((r) => r.status)).toEqual(['warned', 'warned']); // (an empty window: the volume check warns)
+  });
+
   it("a killed process's queued runs are failed as its running ones are", () => {
     const run = project.runs.create({ kind: 'materialize', view: 'second', status: 'queued' });
     expect(run.status).toBe('queued');

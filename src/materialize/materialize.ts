@@ -190,17 +190,28 @@ export async function startMaterialization(project: Project, options: Materializ
 
   const done = (async () => {
     const results: MaterializeResult[] = [];
-    for (const { view, run, window, lease } of planned) {
-      try {
-        results.push(run === null ? upToDate(view, window) : await materializeView(project, set, view, run, window, options, lease));
-      } finally {
-        lease.release();
-        // An apply that found the lease held after this run's last check deferred its drop to us. If the store
-        // fails, the drop stays pending for the next apply or materialization.
-        await dropIfPending(project, view.name);
+    let at = 0;
+    try {
+      for (; at < planned.length; at++) {
+        const { view, run, window, lease } = planned[at];
+        try {
+          results.push(run === null ? upToDate(view, window) : await materializeView(project, set, view, run, window, options, lease));
+        } finally {
+          lease.release();
+          // An apply that found the lease held after this run's last check deferred its drop to us. If the store
+          // fails, the drop stays pending for the next apply or materialization.
+          await dropIfPending(project, view.name);
+        }
       }
+    } catch (e) {
+      // A view that broke before its run could record it (the state database locked as it started, the engine
+      // gone): its run and those queued behind it are failed and their leases released, not left `queued` or
+      // `running` for as long as this process lives (its heartbeat keeps them from being taken as orphans).
+      failStranded(project, planned.slice(at), e);
+      throw e;
+    } finally {
+      await orphanAlerts;
     }
-    await orphanAlerts;
     return results;
   })();
   return {
@@ -212,6 +223,26 @@ export async function startMaterialization(project: Project, options: Materializ
     })),
     done,
   };
+}
+
+/**
+ * After a materialization broke off at `stranded[0]`: that view's run, if still unfinished, failed with the error,
+ * the runs queued behind it failed as not started, their leases released (the first's is, by its own `finally`).
+ */
+function failStranded(project: Project, stranded: readonly { view: FeatureViewDef; run: Run | null; lease: Lease }[], e: unknown): void {
+  const reason = e instanceof Error ? e.message : String(e);
+  stranded.forEach(({ run, lease }, i) => {
+    if (i > 0) lease.release();
+    if (run === null) return;
+    try {
+      const status = project.runs.get(run.id).status;
+      if (status !== 'queued' && status !== 'running') return;
+      const message = i === 0 ? `failed: ${reason}` : `not started: the materialization stopped at view '${stranded[0].view.name}' (${reason})`;
+      project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message });
+    } catch {
+      // The state database cannot be written now: the runs stay unfinished until this process ends, then are orphans.
+    }
+  });
 }
 
 /** Materialize and wait: one result per view, in view order. */
