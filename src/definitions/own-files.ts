@@ -27,10 +27,12 @@ export interface OwnPlaces {
   readonly stateDir: string;
   /** A SQLite online store's database file, when one is configured by path. */
   readonly onlineFile?: string;
+  /** The folders `data_roots` adds beside the root: their dot-files are off limits too. */
+  readonly dataRoots?: readonly string[];
 }
 
 /** The own places of a project at `root` with configuration `config` (the default layout without one). */
-export function ownPlacesOf(root: string, config?: Pick<ProjectConfig, 'definitions' | 'online_store'>): OwnPlaces {
+export function ownPlacesOf(root: string, config?: Pick<ProjectConfig, 'definitions' | 'online_store' | 'data_roots'>): OwnPlaces {
   const base = resolve(root);
   const store = config?.online_store;
   return {
@@ -38,7 +40,17 @@ export function ownPlacesOf(root: string, config?: Pick<ProjectConfig, 'definiti
     definitionsDir: resolve(base, config?.definitions ?? 'features'),
     stateDir: join(base, STATE_DIR_NAME),
     onlineFile: store?.type === 'sqlite' && store.path !== undefined ? resolve(base, store.path) : undefined,
+    dataRoots: (config?.data_roots ?? []).map((d) => resolve(base, d)),
   };
+}
+
+/** The part of `path` under the project root or a data root, split into names (`undefined`: under none). */
+function namesUnderRoots(places: OwnPlaces, path: string, separator: string): string[] | undefined {
+  for (const root of [places.root, ...(places.dataRoots ?? [])]) {
+    const rel = inside(root, path);
+    if (rel !== undefined) return rel.split(separator);
+  }
+  return undefined;
 }
 
 /** The path with symbolic links resolved as far as it exists. */
@@ -71,6 +83,7 @@ function bothWays(places: OwnPlaces, abs: string): { places: OwnPlaces; path: st
     definitionsDir: real(places.definitionsDir),
     stateDir: real(places.stateDir),
     onlineFile: places.onlineFile === undefined ? undefined : real(places.onlineFile),
+    dataRoots: places.dataRoots?.map(real),
   };
   return [{ places, path: resolve(abs) }, { places: realPlaces, path: real(abs) }];
 }
@@ -106,8 +119,7 @@ export function offLimitsReason(places: OwnPlaces, abs: string): string | undefi
   for (const { places: p, path } of bothWays(places, abs)) {
     // (`definitions: .` makes the project root the definitions folder: then only its definition files are off limits.)
     if (p.definitionsDir !== p.root && inside(p.definitionsDir, path) !== undefined) return `is in the definitions folder '${shown(places, places.definitionsDir)}'`;
-    const rel = inside(p.root, path);
-    const dot = rel?.split(sep).find((part) => part.startsWith('.'));
+    const dot = namesUnderRoots(p, path, sep)?.find((part) => part.startsWith('.'));
     if (dot !== undefined) return `is a dot-file or in a dot-folder ('${dot}'), which holds no data for sources`;
   }
   return undefined;
@@ -130,8 +142,7 @@ export function offLimitsGlobReason(places: OwnPlaces, absPattern: string): stri
   const probe = join(base, 'x');
   const folder = offLimitsReason(places, probe);
   if (folder !== undefined) return `reads from the folder '${shown(places, base)}', which ${folder.replace(/^is a dot-file or in a dot-folder/, 'is or is in a dot-folder')}`;
-  const rel = inside(places.root, absPattern);
-  const dot = rel?.split('/').find((part) => part.startsWith('.'));
+  const dot = namesUnderRoots(places, absPattern, '/')?.find((part) => part.startsWith('.'));
   if (dot !== undefined) return `names dot-files or dot-folders ('${dot}'), which hold no data for sources`;
   const matches = globRegExp(absPattern);
   const own = [join(places.root, CONFIG_FILE), places.onlineFile, ...['yaml', 'yml', 'json'].map((ext) => join(places.definitionsDir, `definitions.${ext}`))];

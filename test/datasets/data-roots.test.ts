@@ -142,6 +142,31 @@ describe('data_roots', () => {
     }
   });
 
+  it("refuses a data root's dot-files and dot-folders as it refuses the project's (.env, .private/)", () => {
+    // Before: only paths under the project root were checked, so a source could read a data root's .env, and
+    // a did-you-mean hint quote its first line.
+    mkdirSync(join(lake, '.private'), { recursive: true });
+    writeFileSync(join(lake, '.env'), 'SLACK_HOOK_URL=https://hooks.example/secret\n');
+    try {
+      for (const [path, dot] of [[`${lake}/.env`, '.env'], [`${lake}/.private/*.parquet`, '.private']]) {
+        writeFileSync(join(dir, 'features', 'defs.yaml'), defs(path));
+        let err: DefinitionError | undefined;
+        try {
+          loadDefinitions(dir, fs.project.config);
+        } catch (e) {
+          err = e as DefinitionError;
+        }
+        expect(err, path).toBeInstanceOf(DefinitionError);
+        expect(err!.problems[0]).toMatchObject({ file: 'features/defs.yaml', path: '/path' });
+        expect(err!.problems[0].message).toContain(`'${dot}'`);
+      }
+    } finally {
+      writeFileSync(join(dir, 'features', 'defs.yaml'), defs(`${lake}/hourly/*.parquet`));
+      rmSync(join(lake, '.private'), { recursive: true, force: true });
+      rmSync(join(lake, '.env'), { force: true });
+    }
+  });
+
   it('a push to the offline store refuses a folder in a data root that a symbolic link leads out of every root', async () => {
     const outside = mkdtempSync(join(tmpdir(), 'fg-outside-'));
     try {
