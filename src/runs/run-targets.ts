@@ -18,17 +18,23 @@ import type { Project } from '../project.js';
 export const NOT_DEFINED = 'it is not defined';
 export const NO_RUNS = 'no run was recorded for it';
 
+/**
+ * `null` when `name` is a view (service) defined now or named by a recorded run; else the defined names and the
+ * did-you-mean suffix for it (`" (did you mean 'airport_hourly'?)"`). The CLI, the API and the review pages ask it.
+ */
+export function unknownRunTarget(project: Pick<Project, 'registry' | 'runs'>, kind: 'view' | 'service', name: string): { known: string[]; suggestion: string } | null {
+  const set = project.registry.current();
+  const defined = kind === 'view' ? set.views : set.services;
+  if (defined.has(name) || project.runs.list({ [kind]: name, limit: 1 }).total > 0) return null;
+  return { known: [...defined.keys()], suggestion: didYouMean(name, defined.keys()) };
+}
+
 export function refuseUnknownRunTarget(project: Pick<Project, 'registry' | 'runs'>, filter: { view?: string; service?: string }): void {
   for (const kind of ['view', 'service'] as const) {
     const name = filter[kind];
     if (name === undefined) continue;
-    const set = project.registry.current();
-    const defined = kind === 'view' ? set.views : set.services;
-    if (defined.has(name) || project.runs.list({ [kind]: name, limit: 1 }).total > 0) continue;
-    throw new InputError(
-      `unknown feature ${kind} '${name}'${didYouMean(name, defined.keys())}: ${NOT_DEFINED} and ${NO_RUNS}`,
-      { [kind]: name, known: [...defined.keys()] },
-      `unknown_${kind}`,
-    );
+    const unknown = unknownRunTarget(project, kind, name);
+    if (unknown === null) continue;
+    throw new InputError(`unknown feature ${kind} '${name}'${unknown.suggestion}: ${NOT_DEFINED} and ${NO_RUNS}`, { [kind]: name, known: unknown.known }, `unknown_${kind}`);
   }
 }
