@@ -122,6 +122,21 @@ describe('a materialization of several views', () => {
     expect((await again.done).map((r) => r.status)).toEqual(['warned', 'warned']); // (an empty window: the volume check warns)
   });
 
+  it('runs show and the run page say a queued run is queued, not started or running', async () => {
+    const run = project.runs.create({ kind: 'materialize', view: 'second', status: 'queued' });
+    try {
+      const { formatRunShow } = await import('../cli/commands/quality-format.js');
+      const shown = formatRunShow(project.runs.get(run.id), [], [], [], false);
+      expect(shown).toContain('status QUEUED');
+      expect(shown).toMatch(/\n {2}queued \S/);
+      expect(shown).not.toMatch(/\n {2}started (?!by)/);
+      const { Verdict } = await import('../server/ui/run-detail-page.js');
+      expect(String(Verdict({ run: project.runs.get(run.id), reason: null }))).toContain('<strong>Queued</strong>');
+    } finally {
+      project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: 'test' });
+    }
+  });
+
   it("a killed process's queued runs are failed as its running ones are", () => {
     const run = project.runs.create({ kind: 'materialize', view: 'second', status: 'queued' });
     expect(run.status).toBe('queued');

@@ -60,7 +60,8 @@ export function formatRunShow(
   const lines: string[] = [];
   lines.push(`run ${run.id}`);
   lines.push(`  kind ${run.kind}  ${run.view ? `view ${run.view}` : run.service ? `service ${run.service}` : ''}  status ${run.status.toUpperCase()}`);
-  lines.push(`  started ${shortTime(run.started_at)}  finished ${shortTime(run.finished_at)}`);
+  // A queued run has not started: its time is when it was queued (set again as its work begins).
+  lines.push(run.status === 'queued' ? `  queued ${shortTime(run.started_at)}` : `  started ${shortTime(run.started_at)}  finished ${shortTime(run.finished_at)}`);
   if (run.trigger) lines.push(`  started by ${describeRunTrigger(run.trigger)}`);
   if (run.window_start) lines.push(`  window ${run.window_start} .. ${run.window_end}`);
   if (run.rows_in !== null) lines.push(`  rows in ${run.rows_in}${run.rows_out !== null ? `, out ${run.rows_out}` : ''}`);

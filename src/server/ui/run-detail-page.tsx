@@ -70,7 +70,7 @@ export interface RunDetailProps {
   canRedeliver?: boolean;
 }
 
-function Verdict(props: { run: Run; reason: string | null }) {
+export function Verdict(props: { run: Run; reason: string | null }) {
   const { run, reason } = props;
   if (run.status === 'blocked' || run.status === 'failed') {
     return (
@@ -99,7 +99,8 @@ function Verdict(props: { run: Run; reason: string | null }) {
   }
   return (
     <p class="reason" id="reason" role="status">
-      <strong>Running</strong>
+      <strong>{run.status === 'queued' ? 'Queued' : 'Running'}</strong>
+      {run.status === 'queued' ? ': waiting for the earlier views of its materialization' : ''}
     </p>
   );
 }
