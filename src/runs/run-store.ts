@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { InputError, NotFoundError } from '../errors.js';
 import { ensureColumn, ensureTables, writeWithoutWaiting, type StateDb } from '../state/state-db.js';
 import { onInterrupt } from '../state/interrupt.js';
+import { redactRedisAddresses, redactRedisAddressesIn } from '../online/redis-address.js';
 import { processAlive, processBootHost, processHost } from '../state/process-host.js';
 import { defaultRunTrigger, type RunTrigger } from './trigger.js';
 import { RUN_KINDS, RUN_STATUSES, UNFINISHED_SQL, UNFINISHED_STATUSES, type CheckResult, type Run, type RunFilter, type RunKind, type RunStatus } from './types.js';
@@ -58,10 +59,20 @@ CREATE TABLE IF NOT EXISTS profiles (
 
 type Row = Record<string, unknown>;
 
+/** A stored JSON text, parsed, with Redis addresses named safely (see `toRun`): cheap for text without one. */
+function storedJson<T>(text: string): T {
+  const value = JSON.parse(text) as T;
+  return /redis|online store/i.test(text) ? redactRedisAddressesIn(value) : value;
+}
+
 const EMPTY_COUNTS = { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 };
 
+/**
+ * A stored run as read. Its texts (message, lineage, options) name a Redis store as `redisAddress` does: an
+ * earlier version stored the store's URL with a `?password=` query (and the user name) in them.
+ */
 function toRun(r: Row): Run {
-  const json = (v: unknown) => (v == null ? null : JSON.parse(String(v)));
+  const json = <T>(v: unknown): T | null => (v == null ? null : storedJson<T>(String(v)));
   return {
     id: String(r.id),
     kind: r.kind as RunKind,
@@ -74,7 +85,7 @@ function toRun(r: Row): Run {
     window_end: (r.window_end as string | null) ?? null,
     rows_in: (r.rows_in as number | null) ?? null,
     rows_out: (r.rows_out as number | null) ?? null,
-    message: (r.message as string | null) ?? null,
+    message: r.message == null ? null : redactRedisAddresses(String(r.message)),
     counts: json(r.counts) ?? { ...EMPTY_COUNTS },
     lineage: json(r.lineage),
     options: json(r.options),
@@ -420,7 +431,7 @@ export function openRunStore(db: StateDb): RunStore {
     },
     results(runId) {
       const rows = db.prepare('SELECT record FROM check_results WHERE run_id = ? ORDER BY seq').all(runId) as { record: string }[];
-      return rows.map((r) => JSON.parse(r.record) as CheckResult);
+      return rows.map((r) => storedJson<CheckResult>(r.record));
     },
     addProfiles(runId, profiles) {
       db.transaction(() => {
