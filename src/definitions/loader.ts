@@ -19,6 +19,7 @@ import { show, validateWithSchema } from './schema-validation.js';
 import { resolveInProject, sourceRootsOf, type SourceRoots } from './source-location.js';
 import { closest, didYouMean } from './suggest.js';
 import { fetchBlockedPort } from '../alerts/bad-ports.js';
+import { redisUrlProblem } from '../online/redis-url-query.js';
 import { CHECK_METHODS } from '../guards/check-methods.js';
 import { QUALITY_FAMILIES, type QualityFamily } from '../guards/config.js';
 import type { Definition, DefinitionKind, ProjectConfig } from './types.js';
@@ -60,6 +61,12 @@ export function loadConfig(root: string): ProjectConfig {
     if (scheme !== undefined && scheme !== 'redis' && scheme !== 'rediss') {
       const pos = origin.locate('/online_store/url');
       schemaProblems.push({ file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: '/online_store/url', message: `a Redis URL is redis:// or rediss:// (TLS), not ${scheme}://` });
+    }
+    // A query option ioredis reads as text (`?connectTimeout=2000`) crashed every command that opened the store.
+    const urlProblem = store?.type === 'redis' && !store.cluster?.length && store.url !== undefined && schemaProblems.length === 0 ? redisUrlProblem(store.url) : undefined;
+    if (urlProblem !== undefined) {
+      const pos = origin.locate('/online_store/url');
+      schemaProblems.push({ file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: '/online_store/url', message: urlProblem });
     }
     const alertNames = new Map<string, number>();
     (config.alerts ?? []).forEach((alert, i) => {

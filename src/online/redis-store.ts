@@ -28,6 +28,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { FeatureguardError, InputError } from '../errors.js';
 import { redisAddress } from './redis-address.js';
+import { redisUrlProblem } from './redis-url-query.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
 import { processAlive, processBootHost, processHost } from '../state/process-host.js';
 import { BEGIN_LUA, COMMIT_LUA, LOST_LUA, MARK_DEAD_LUA, MONOTONIC_WRITE_LUA, RENEW_LUA, ROLLBACK_LUA, SESSIONS_LUA } from './redis-scripts.js';
@@ -149,6 +150,8 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   const prefix = options.key_prefix ?? 'featureguard:';
   if (/[{}]/.test(prefix)) throw new InputError(`online_store.key_prefix must not contain '{' or '}' (got '${prefix}')`);
   const where = options.cluster?.length ? `cluster ${options.cluster.join(',')}` : redisAddress(options.url ?? 'redis://127.0.0.1:6379');
+  const urlProblem = options.cluster?.length ? undefined : redisUrlProblem(options.url ?? 'redis://127.0.0.1:6379');
+  if (urlProblem !== undefined) throw new FeatureguardError('bad_online_store', `online_store.url ${urlProblem}`, { status: 500, exitCode: 2 });
   // Cluster nodes keep their own offline queue (ioredis connects them on first use); the cluster's is off.
   // The command timeout is a node option: a cluster sends every command through one of its nodes' clients.
   const nodeOptions: RedisOptions = { connectTimeout: CONNECT_TIMEOUT_MS, commandTimeout: COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1 };
