@@ -10,7 +10,9 @@
  * openLineageName('file:///data/x.parquet');   // { namespace: 'file', name: '/data/x.parquet' }
  */
 import { isAbsolute, resolve } from 'node:path';
-import type { SourceDef } from '../definitions/types.js';
+import type { FeatureViewDef, SourceDef } from '../definitions/types.js';
+import type { Registry } from '../registry/types.js';
+import type { Run } from './types.js';
 
 /** A local file (or a glob or folder of files), by its absolute path. */
 export function fileUri(path: string): string {
@@ -51,4 +53,22 @@ export function openLineageName(uri: string): { namespace: string; name: string 
   if (m) return { namespace: `${m[1]}://${m[2]}`, name: m[3] || '/' };
   const i = uri.indexOf(':');
   return i > 0 ? { namespace: uri.slice(0, i), name: uri.slice(i + 1) } : { namespace: 'featureguard', name: uri };
+}
+
+/**
+ * The source a run's view read, named as materializations name it (`sourceUri`): the view and source versions the
+ * run recorded (`definition_versions`), else the view's current source; undefined when neither is known. For runs
+ * of an earlier version, which named a push's offline output by the file it appended.
+ */
+export function recordedSourceUri(root: string, registry: Pick<Registry, 'versions' | 'current'>, run: Pick<Run, 'view' | 'lineage'>): string | undefined {
+  if (!run.view) return undefined;
+  const used = run.lineage?.definition_versions ?? {};
+  const at = <T>(kind: 'feature_view' | 'source', name: string): T | undefined => {
+    const version = used[`${kind}/${name}`]?.version;
+    return (registry.versions(kind, name).find((v) => v.version === version)?.definition ?? undefined) as T | undefined;
+  };
+  const current = registry.current();
+  const view = at<FeatureViewDef>('feature_view', run.view) ?? current.views.get(run.view);
+  const source = view && (at<SourceDef>('source', view.source) ?? current.sources.get(view.source));
+  return source ? sourceUri(root, source) : undefined;
 }

@@ -19,8 +19,9 @@
  * @example
  * const event = toOpenLineageRunEvent(run, project.runs.results(run.id), { profiles: project.runs.profiles(run.id) });
  */
+import { isAbsolute } from 'node:path';
 import { resultsPruned } from './results-pruned.js';
-import { checkedRowsUri, fileUri, onlineViewUri, openLineageName } from './dataset-names.js';
+import { checkedRowsUri, fileUri, onlineViewUri, openLineageName, pushedRowsUri } from './dataset-names.js';
 import type { CheckResult, Lineage, LineageInput, Run } from './types.js';
 
 const PRODUCER = 'https://featureguard.dev/producer';
@@ -93,11 +94,19 @@ function recordedOutput(run: Run, project: string): Lineage['output'] {
   return { kind: 'online_store', uri: onlineViewUri(project, run.view) };
 }
 
-/** Namespace and name of an output: a view's online values under one name, whatever a run recorded before (`sqlite:p/v`, `online://sqlite/v`). */
-function outputName(run: Run, o: { kind: string; uri: string }, project: string): { namespace: string; name: string } {
+/**
+ * Namespace and name of an output: a view's online values under one name, whatever a run recorded before
+ * (`sqlite:p/v`, `online://sqlite/v`); a push's offline output recorded before by the bare path of the file it
+ * appended, as the source (`sourceOf`) when it is known, as pushes name it now.
+ */
+function outputName(run: Run, o: { kind: string; uri: string }, project: string, sourceOf?: SourceOf): { namespace: string; name: string } {
   const online = o.kind === 'online' || o.kind === 'online_store';
-  return openLineageName(online && run.view ? onlineViewUri(project, run.view) : o.uri);
+  const appendedFile = run.kind === 'push' && o.kind === 'file' && isAbsolute(o.uri);
+  return openLineageName(online && run.view ? onlineViewUri(project, run.view) : (appendedFile && sourceOf?.(run)) || o.uri);
 }
+
+/** The URI of the source a run's view read, as materializations name it (`recordedSourceUri`), if known. */
+export type SourceOf = (run: Run) => string | undefined;
 
 /** Indexes of the inputs whose rows the guards checked (see the module header). */
 function checkedInputs(run: Run, inputs: readonly LineageInput[]): number[] {
@@ -174,8 +183,9 @@ function schemaPlace(run: Run): 'outputs' | 'input' | 'view' {
   return run.view && run.kind !== 'push' ? 'view' : 'input';
 }
 
-function inputDataset(i: LineageInput): OpenLineageDataset {
-  const u = openLineageName(i.uri);
+function inputDataset(i: LineageInput, project: string): OpenLineageDataset {
+  // Pushed rows recorded before as `push://VIEW`: named as pushes name them now.
+  const u = openLineageName(i.kind === 'push' && i.uri.startsWith('push://') ? pushedRowsUri(project, i.uri.slice('push://'.length)) : i.uri);
   return {
     namespace: u.namespace,
     name: u.name,
@@ -187,14 +197,14 @@ function inputDataset(i: LineageInput): OpenLineageDataset {
 export function toOpenLineageRunEvent(
   run: Run,
   results: readonly CheckResult[],
-  opts: { namespace?: string; project?: string; profiles?: readonly StoredProfile[] } = {},
+  opts: { namespace?: string; project?: string; profiles?: readonly StoredProfile[]; sourceOf?: SourceOf } = {},
 ): OpenLineageRunEvent {
   const namespace = opts.namespace ?? 'featureguard';
   // The project whose datasets the run names (`dataset-names.ts`); the job's namespace unless that was set apart.
   const project = opts.project ?? namespace;
   const eventType = run.status === 'running' ? 'RUNNING' : run.status === 'queued' ? 'OTHER' : run.status === 'failed' || run.status === 'blocked' ? 'FAIL' : 'COMPLETE';
   const recorded = recordedInputs(run);
-  const inputs: OpenLineageRunEvent['inputs'] = recorded.map(inputDataset);
+  const inputs: OpenLineageRunEvent['inputs'] = recorded.map((i) => inputDataset(i, project));
   const checked = checkedInputs(run, recorded);
   if (checked.length === 0) {
     // No recorded inputs: one dataset stands for the rows the guards checked.
@@ -210,8 +220,8 @@ export function toOpenLineageRunEvent(
   const rowCount = (rows: number) => ({ outputFacets: { outputStatistics: facet('OutputStatisticsOutputDatasetFacet', { rowCount: rows }) } });
   const outputs: OpenLineageRunEvent['outputs'] = [
     // A split build's train part has its own count (rows_out counts both parts); otherwise the run's rows out.
-    ...(out ? [{ ...outputName(run, out, project), facets: { ...quality.outputFacets }, ...('rows' in out && typeof out.rows === 'number' ? rowCount(out.rows) : run.rows_out !== null ? rowCount(run.rows_out) : {}) }] : []),
-    ...(run.lineage?.other_outputs ?? []).map((o) => ({ ...outputName(run, o, project), facets: { ...quality.outputFacets }, ...rowCount(o.rows) })),
+    ...(out ? [{ ...outputName(run, out, project, opts.sourceOf), facets: { ...quality.outputFacets }, ...('rows' in out && typeof out.rows === 'number' ? rowCount(out.rows) : run.rows_out !== null ? rowCount(run.rows_out) : {}) }] : []),
+    ...(run.lineage?.other_outputs ?? []).map((o) => ({ ...outputName(run, o, project, opts.sourceOf), facets: { ...quality.outputFacets }, ...rowCount(o.rows) })),
   ];
   return {
     eventType,

@@ -118,7 +118,9 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
       const project = await ctx.project();
       const id = await resolveRunId(project, given);
       const { toOpenLineageRunEvent } = await import('../../runs/lineage.js');
-      const event = toOpenLineageRunEvent(project.runs.get(id), project.runs.results(id), { namespace: o.namespace ?? project.config.project, project: project.config.project, profiles: project.runs.profiles(id) });
+      const { recordedSourceUri } = await import('../../runs/dataset-names.js');
+      const sourceOf = (r: Run) => recordedSourceUri(project.root, project.registry, r);
+      const event = toOpenLineageRunEvent(project.runs.get(id), project.runs.results(id), { namespace: o.namespace ?? project.config.project, project: project.config.project, profiles: project.runs.profiles(id), sourceOf });
       if (o.out) {
         try {
           writeFileSync(o.out, `${JSON.stringify(event, null, 2)}\n`);

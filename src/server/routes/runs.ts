@@ -8,6 +8,7 @@
 import { Hono } from 'hono';
 import { InputError } from '../../errors.js';
 import { parseInstant } from '../../time/instant.js';
+import { recordedSourceUri } from '../../runs/dataset-names.js';
 import { toOpenLineageRunEvent } from '../../runs/lineage.js';
 import { runReport } from '../../runs/run-report.js';
 import { runCursor } from '../../runs/run-store.js';
@@ -86,7 +87,8 @@ export function runsRoutes(ctx: ServerContext): Hono {
   app.get('/:id', (c) => c.json(runReport(ctx.project, c.req.param('id'))));
   app.get('/:id/lineage', (c) => {
     const run = runs.get(c.req.param('id'));
-    return c.json(toOpenLineageRunEvent(run, runs.results(run.id), { namespace: ctx.project.config.project, profiles: runs.profiles(run.id) }));
+    const sourceOf = (r: typeof run) => recordedSourceUri(ctx.project.root, ctx.project.registry, r);
+    return c.json(toOpenLineageRunEvent(run, runs.results(run.id), { namespace: ctx.project.config.project, profiles: runs.profiles(run.id), sourceOf }));
   });
   return app;
 }
