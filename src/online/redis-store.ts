@@ -80,9 +80,10 @@ interface ScriptClient {
   fgSessions(genKey: string, pendingKey: string, own: string, mine: string): Promise<[string, string, string, string]>;
 }
 
-function parseNode(text: string): { host: string; port: number } {
-  const m = /^(?:redis:\/\/)?\[?([^\]]+?)\]?:(\d+)$/.exec(text.trim());
-  if (!m) throw new InputError(`invalid redis cluster node '${text}': use host:port`);
+function parseNode(text: string, index: number): { host: string; port: number } {
+  const m = /^(?:redis:\/\/)?\[?([^\]@/\s]+?)\]?:(\d+)$/.exec(text.trim());
+  // Not quoted: a node written as a URL may carry a password (`redis://:pw@host:7000`), and messages reach logs.
+  if (!m) throw new InputError(`invalid redis cluster node ${index + 1} (online_store.cluster[${index}]): use host:port, without a user or password`);
   return { host: m[1], port: Number(m[2]) };
 }
 
@@ -149,14 +150,16 @@ function genOf(rec: string): string {
 export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}): Promise<OnlineStore> {
   const prefix = options.key_prefix ?? 'featureguard:';
   if (/[{}]/.test(prefix)) throw new InputError(`online_store.key_prefix must not contain '{' or '}' (got '${prefix}')`);
-  const where = options.cluster?.length ? `cluster ${options.cluster.join(',')}` : redisAddress(options.url ?? 'redis://127.0.0.1:6379');
+  // A cluster's nodes as parsed (`host:port`), never as written: that may hold a user and password.
+  const nodes = options.cluster?.length ? options.cluster.map((node, i) => parseNode(node, i)) : undefined;
+  const where = nodes ? `cluster ${nodes.map((n) => `${n.host}:${n.port}`).join(',')}` : redisAddress(options.url ?? 'redis://127.0.0.1:6379');
   const urlProblem = options.cluster?.length ? undefined : redisUrlProblem(options.url ?? 'redis://127.0.0.1:6379');
   if (urlProblem !== undefined) throw new FeatureguardError('bad_online_store', `online_store.url ${urlProblem}`, { status: 500, exitCode: 2 });
   // Cluster nodes keep their own offline queue (ioredis connects them on first use); the cluster's is off.
   // The command timeout is a node option: a cluster sends every command through one of its nodes' clients.
   const nodeOptions: RedisOptions = { connectTimeout: CONNECT_TIMEOUT_MS, commandTimeout: COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1 };
-  const client: Client = options.cluster?.length
-    ? new Cluster(options.cluster.map(parseNode), {
+  const client: Client = nodes
+    ? new Cluster(nodes, {
         enableAutoPipelining: true,
         enableOfflineQueue: false,
         lazyConnect: true,

@@ -83,6 +83,13 @@ describe('online_store.url query options', () => {
     });
   });
 
+  it('a cluster node written with a password is refused without quoting it', async () => {
+    // Before: "invalid redis cluster node 'redis://:Pw4QueryTest@127.0.0.1:7000': use host:port" (logs, stderr).
+    const refused = openRedisOnlineStore({ cluster: ['127.0.0.1:7000', `redis://:${SECRET}@127.0.0.1:7001`] });
+    await expect(refused).rejects.toMatchObject({ message: expect.stringContaining('invalid redis cluster node 2 (online_store.cluster[1])') });
+    await expect(refused).rejects.toMatchObject({ message: expect.not.stringContaining(SECRET) });
+  });
+
   it('the user name, password, database, family and name ioredis reads safely keep working', async () => {
     const dir = project(`redis://127.0.0.1:${port}/1?username=${user}&password=${SECRET}&db=1&family=4&name=fgtest`);
     expect((await runCli(['--project', dir, 'validate'])).code).toBe(0);
