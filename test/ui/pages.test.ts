@@ -91,6 +91,12 @@ describe('runs page: filters it cannot use', () => {
     expect(rows(kind.html)).toEqual(['blocked']);
   });
 
+  it('says which filter was given twice and uses the first (it took the first without a word)', async () => {
+    const twice = await get('/ui/runs?status=blocked&status=success');
+    expect(notices(twice.html)).toEqual(['&#39;status&#39; is given 2 times (&#39;blocked&#39;, &#39;success&#39;): the first is used']);
+    expect(rows(twice.html)).toEqual(['blocked']);
+  });
+
   it('keeps a view or service that names nothing known, lists no run for it, and suggests the name', async () => {
     const view = await get('/ui/runs?view=Airport_hourly&status=blocked');
     expect(notices(view.html)).toEqual([

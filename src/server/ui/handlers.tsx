@@ -27,8 +27,15 @@ import { unknownTarget } from './known-target.js';
 
 type Ctx = Context<UiEnv>;
 
+/** The query parameters of the runs page (`parseRunsQuery`). */
+const RUNS_PAGE_PARAMS: ReadonlySet<string> = new Set(['view', 'service', 'kind', 'status', 'since', 'until', 'limit', 'offset']);
+
 export function runsPage(c: Ctx, project: Project): Response | Promise<Response> {
   const q = parseRunsQuery(c.req.query());
+  // A filter given twice (`?status=blocked&status=failed`, which GET /v1/runs refuses): the first is used, and said.
+  for (const [name, values] of Object.entries(c.req.queries())) {
+    if (values.length > 1 && RUNS_PAGE_PARAMS.has(name)) q.notices.push(`'${name}' is given ${values.length} times (${values.map((v) => `'${v}'`).join(', ')}): the first is used`);
+  }
   for (const kind of ['view', 'service'] as const) {
     const name = q[kind];
     const unknown = name === undefined ? null : unknownTarget(project, kind, name);
