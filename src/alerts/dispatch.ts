@@ -29,7 +29,7 @@
 import { featuresOfView } from '../definitions/definition-set.js';
 import type { AlertConfig, DefinitionSet } from '../definitions/types.js';
 import type { Project } from '../project.js';
-import { forgetDueAlert, takeDueAlerts } from '../runs/run-store.js';
+import { forgetDueAlert, takeProjectDueAlerts } from '../runs/run-store.js';
 import type { CheckResult, Run } from '../runs/types.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { INTERRUPTED, alertTarget, forgetPending, recordAttempt, recordInterruptedTry, recordPending, listAlertAttempts, triesOf, webhookEndpoint, type AlertAttempt } from './attempts.js';
@@ -285,7 +285,7 @@ export async function alertFinishedRun(project: Project, runId: string, outcome:
  * process. A process without alerts in its featureguard.yaml leaves them to one that has them. Never throws.
  */
 export async function sendDueAlerts(project: Project, opts: AlertOptions = {}): Promise<void> {
-  const due = project.config.alerts?.length ? takeDueAlerts(project.state) : [];
+  const due = takeProjectDueAlerts(project);
   if (due.length > 0) await alertOrphanedRuns(project, due, opts);
 }
 

@@ -55,7 +55,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
     globals: () => program.opts<GlobalOptions>(),
     async project() {
       if (!project) {
-        const [{ openProject }, { failOrphanedRunsIfWritable, takeDueAlerts }] = await Promise.all([import('../project.js'), import('../runs/run-store.js')]);
+        const [{ openProject }, { failOrphanedRunsIfWritable, takeProjectDueAlerts }] = await Promise.all([import('../project.js'), import('../runs/run-store.js')]);
         const dir = program.opts<GlobalOptions>().project;
         // An unset variable in a script (`-p "$DIR"`) must not open whatever project encloses the working directory.
         if (dir !== undefined && dir.trim() === '') {
@@ -69,7 +69,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
         if (command !== 'serve') failOrphanedRunsIfWritable(project.state);
         // Without alerts configured they are left to a process that has them; one stopped before it stored their
         // deliveries leaves them due (held for a few minutes) for the next.
-        const due = command === 'serve' || !project.config.alerts?.length ? [] : takeDueAlerts(project.state);
+        const due = command === 'serve' ? [] : takeProjectDueAlerts(project);
         if (due.length > 0) await (await import('../alerts/dispatch.js')).alertOrphanedRuns(project, due, { tries: 2, timeoutMs: 3_000 });
       }
       return project;

@@ -154,6 +154,11 @@ export function takeDueAlerts(db: StateDb, now = Date.now(), holdMs = DUE_ALERT_
   }
 }
 
+/** `takeDueAlerts` of a project: one without alerts in its featureguard.yaml takes none, leaving them to a process that has them. */
+export function takeProjectDueAlerts(project: { readonly config: { readonly alerts?: readonly unknown[] }; readonly state: StateDb }): string[] {
+  return project.config.alerts?.length ? takeDueAlerts(project.state) : [];
+}
+
 /** A run whose due alerts have their deliveries stored (or that alerts nothing): no longer due. */
 export function forgetDueAlert(db: StateDb, runId: string): void {
   db.prepare('DELETE FROM alerts_due WHERE run_id = ?').run(runId);

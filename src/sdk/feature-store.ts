@@ -13,7 +13,7 @@ import { FeatureguardError, InputError } from '../errors.js';
 import { openProject, type Project } from '../project.js';
 import { applyDefinitions, type ApplyDefinitionsResult } from '../registry/apply-definitions.js';
 import type { Plan } from '../registry/types.js';
-import { failOrphanedRunsIfWritable, takeDueAlerts, type RunStore } from '../runs/run-store.js';
+import { failOrphanedRunsIfWritable, takeProjectDueAlerts, type RunStore } from '../runs/run-store.js';
 import type { CheckResult, Run, RunFilter, RunStatus } from '../runs/types.js';
 import type { ColumnProfile } from '../guards/profile-types.js';
 import { parseAgeOrInstant } from '../time/instant.js';
@@ -106,7 +106,7 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
   // signal interrupted) go out in the background (the store opens at once; `close()` waits for them).
   // A script that exits before they are stored leaves them due for the next process (`takeDueAlerts` holds them).
   failOrphanedRunsIfWritable(project.state);
-  const due = project.config.alerts?.length ? takeDueAlerts(project.state) : [];
+  const due = takeProjectDueAlerts(project);
   if (due.length > 0) void track(async () => (await import('../alerts/dispatch.js')).alertOrphanedRuns(project, due));
   return {
     project,
