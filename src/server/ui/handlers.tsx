@@ -22,13 +22,10 @@ import { HistoryPage } from './history-page.js';
 import type { UiEnv } from './env.js';
 import { RegistryPage, type BaselineRow, type VersionWithDiff } from './registry-page.js';
 import { RunDetailPage, SORT_COLUMNS, type SortColumn } from './run-detail-page.js';
-import { parseRunsQuery, runFilter, RunsPage } from './runs-page.js';
+import { parseRunsQuery, runFilter, RunsPage, RUNS_PAGE_PARAMS } from './runs-page.js';
 import { unknownTarget } from './known-target.js';
 
 type Ctx = Context<UiEnv>;
-
-/** The query parameters of the runs page (`parseRunsQuery`). */
-const RUNS_PAGE_PARAMS: ReadonlySet<string> = new Set(['view', 'service', 'kind', 'status', 'since', 'until', 'limit', 'offset']);
 
 export function runsPage(c: Ctx, project: Project): Response | Promise<Response> {
   const q = parseRunsQuery(c.req.query());

@@ -78,6 +78,10 @@ function timeFilter(raw: string | undefined, label: string, notices: string[]): 
   }
 }
 
+/** The query parameters `parseRunsQuery` reads (the record makes the compiler keep it in step with `RunsQuery`). */
+const PARAMS: Record<Exclude<keyof RunsQuery, 'notices'>, true> = { view: true, service: true, kind: true, status: true, since: true, until: true, limit: true, offset: true };
+export const RUNS_PAGE_PARAMS: ReadonlySet<string> = new Set(Object.keys(PARAMS));
+
 /** Parse the page's query string leniently: a bad value is left out with a notice, not an error page. */
 export function parseRunsQuery(q: Record<string, string | undefined>): RunsQuery {
   const notices: string[] = [];
