@@ -1,7 +1,7 @@
 /** A one-view project written into a temp folder (for CLI tests that need a project, not the flights data). */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers/temp-dir.js';
 
 export const SMALL_DEFS = `kind: entity
 name: airport
@@ -29,7 +29,7 @@ features: [stats]
 
 /** The project's folder: view `stats` (one int64 feature `n`) of entity `airport`, service `svc`, two days of hourly rows from 2001-01-01. */
 export function writeSmallProject(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dir = tempDir(prefix);
   mkdirSync(join(dir, 'features'));
   mkdirSync(join(dir, 'data'));
   writeFileSync(join(dir, 'featureguard.yaml'), 'project: small\ndefinitions: features\n');
