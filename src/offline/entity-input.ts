@@ -360,21 +360,48 @@ function readErrorReason(e: unknown): string {
   return detail ? `${lines[0]}: ${detail}` : lines[0];
 }
 
+/** CSV as the product reads it everywhere (RFC 4180, as featureguard's own CSV output writes it): `""` is the empty string, an empty field NULL. */
+const CSV_OPTIONS = `header = true, quote = '"', escape = '"', allow_quoted_nulls = false`;
+
 /**
- * `read_csv` of an entity file: the join key columns with their declared types
- * and the timestamp column as text (cast strictly later, offsets honoured);
- * the other columns' types are sniffed.
+ * `read_csv` of an entity file: the join key columns and the timestamp column as text (cast strictly later,
+ * offsets honoured); each other column with the type DuckDB's sniffer guessed only when every value of the file
+ * reads back as the same text in that type (see `losslessSql`), else as text: a 20-digit id stays its digits
+ * instead of a rounded DOUBLE, `02134` stays text, and a column whose later rows do not fit the guess is text
+ * instead of failing the build.
  */
 async function csvReader(conn: DuckDBConnection, path: string, options: LoadEntityOptions): Promise<string> {
-  const sniffed = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_csv(${literal(path)}, header = true)`)).getRowObjectsJS();
-  const present = new Set(sniffed.map((r) => String(r.column_name)));
-  const forced = new Map<string, string>();
+  const sniffed = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_csv(${literal(path)}, ${CSV_OPTIONS})`)).getRowObjectsJS()
+    .map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  const text = new Set<string>();
   // Integer keys as text, cast strictly later: DuckDB's cast while reading would round '2.5' to 3.
-  for (const key of options.joinKeys) if (present.has(key.name)) forced.set(key.name, 'VARCHAR');
-  const tsCol = options.timestampColumn ?? ENTITY_TS;
-  if (present.has(tsCol)) forced.set(tsCol, 'VARCHAR');
-  const types = [...forced].map(([name, type]) => `${literal(name)}: ${literal(type)}`).join(', ');
-  return `read_csv(${literal(path)}, header = true${forced.size > 0 ? `, types = {${types}}` : ''})`;
+  for (const key of options.joinKeys) text.add(key.name);
+  text.add(options.timestampColumn ?? ENTITY_TS);
+  const typed = sniffed.filter((c) => !text.has(c.name) && c.type !== 'VARCHAR');
+  const kept = new Set<string>();
+  if (typed.length > 0) {
+    const checks = typed.map((c, i) => `bool_and(${ident(c.name)} IS NULL OR ${losslessSql(ident(c.name), c.type)}) AS ok${i}`);
+    const row = (await conn.runAndReadAll(`SELECT ${checks.join(', ')} FROM read_csv(${literal(path)}, ${CSV_OPTIONS}, all_varchar = true)`)).getRowsJS()[0] ?? [];
+    typed.forEach((c, i) => row[i] !== false && kept.add(c.name));
+  }
+  const types = sniffed.map((c) => `${literal(c.name)}: ${literal(kept.has(c.name) ? c.type : 'VARCHAR')}`).join(', ');
+  return `read_csv(${literal(path)}, ${CSV_OPTIONS}${sniffed.length > 0 ? `, types = {${types}}` : ''})`;
+}
+
+/**
+ * SQL true when the text `v` of a CSV cell is read as `type` without changing it: an integer whose text is its
+ * canonical form (no leading zeros, no `+`), a float with at most 15 significant digits (what a double keeps
+ * exactly), `true`/`false`, an ISO date; other sniffed types (timestamps, times) as DuckDB reads them.
+ */
+function losslessSql(v: string, type: string): string {
+  if (/INT$/.test(type)) return `CAST(TRY_CAST(${v} AS ${type}) AS VARCHAR) IS NOT DISTINCT FROM ${v}`;
+  if (type === 'DOUBLE' || type === 'FLOAT') {
+    const digits = `ltrim(regexp_replace(regexp_replace(${v}, '[eE].*$', ''), '[^0-9]', '', 'g'), '0')`;
+    return `(TRY_CAST(${v} AS DOUBLE) IS NOT NULL AND length(${digits}) <= 15)`;
+  }
+  if (type === 'BOOLEAN') return `lower(${v}) IN ('true', 'false')`;
+  if (type === 'DATE') return `CAST(TRY_CAST(${v} AS DATE) AS VARCHAR) IS NOT DISTINCT FROM ${v}`;
+  return `TRY_CAST(${v} AS ${type}) IS NOT NULL`;
 }
 
 async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: string, options: LoadEntityOptions): Promise<LoadedEntities['description']> {
