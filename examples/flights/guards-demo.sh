@@ -19,6 +19,7 @@ set -uo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 example="$repo/examples/flights"
+cd "$repo" # node --import tsx finds tsx from the working folder
 which=all
 keep=0
 for arg in "$@"; do

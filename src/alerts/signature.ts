@@ -16,8 +16,9 @@ export function signBody(body: string | Buffer, secret: string): string {
 }
 
 /** Constant-time check of a received signature header against the body. */
-export function verifySignature(body: string | Buffer, header: string | undefined | null, secret: string): boolean {
-  if (!header) return false;
+export function verifySignature(body: string | Buffer, header: string | readonly string[] | undefined | null, secret: string): boolean {
+  // Node gives a header sent twice as an array: never a valid signature.
+  if (!header || typeof header !== 'string') return false;
   const expected = Buffer.from(signBody(body, secret));
   const got = Buffer.from(header);
   return expected.length === got.length && timingSafeEqual(expected, got);

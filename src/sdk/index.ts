@@ -20,3 +20,4 @@ export type { PushRequest, PushResult, PushTarget } from '../serving/push.js';
 export type { RedeliverResult } from '../alerts/redelivery.js';
 export type { ColumnProfile } from '../guards/profile-types.js';
 export type { Project } from '../project.js';
+export { verifySignature, SIGNATURE_HEADER } from '../alerts/signature.js';

@@ -66,7 +66,7 @@ const PUSH: RouteDoc['responses'] = {
 const FEAST_MATERIALIZE: RouteDoc['responses'] = {
   202: { description: 'with `?async=true`: the job started; poll it at `poll` (or `Location`)', schema: 'api/responses/feast_materialize_accepted',
     headers: { location: { description: 'The job to poll (`/v1/materialize/{job}`); absent for `feature_views: []` (no job)', schema: { type: 'string' } } } },
-  400: `${BAD_BODY}; \`start_ts\` and \`end_ts\` missing without \`disable_event_timestamp\` (\`invalid_request\`), an unknown view (\`unknown_view\`), a view that is not online (\`view_not_online\`), a window that ends before it starts or an \`async\`/\`force\` that is no boolean (\`bad_request\`)`,
+  400: `${BAD_BODY}; \`start_ts\` and \`end_ts\` missing without \`disable_event_timestamp\` (\`invalid_request\`), an unknown view (\`unknown_view\`), a view that is not online (\`view_not_online\`), a window that ends before it starts or an \`async\`/\`force\` that is no boolean (\`bad_request\`), a window that ends in the future (\`end_in_future\`)`,
   409: 'a view is materializing in this or another process (`materialization_running`)',
   422: 'a view was blocked by the guards (`materialize_blocked`, the job in `details`); nothing was written for it',
   500: 'a view\'s run failed (`materialize_failed`, the job in `details`), or an unexpected error (`internal`)',
@@ -84,7 +84,7 @@ export const ROUTES: readonly RouteDoc[] = [
   { method: 'post', path: '/v1/materialize', summary: 'Start a materialization in the background (202 with a job id; 409 while a view is materializing)', scope: 'write', body: 'api/materialize', status: 202,
     response: 'api/responses/materialize_started', headers: LOCATION,
     responses: {
-      400: `${BAD_BODY}; an unknown view (\`unknown_view\`), a view that is not online (\`view_not_online\`), a window that ends before it starts (\`bad_request\`)`,
+      400: `${BAD_BODY}; an unknown view (\`unknown_view\`), a view that is not online (\`view_not_online\`), a window that ends before it starts (\`bad_request\`) or ends in the future (\`end_in_future\`)`,
       503: SHUTTING_DOWN,
       409: 'a view is materializing in this or another process (`materialization_running`), or its online values are being dropped after an apply (`online_drop_running`)' } },
   { method: 'get', path: '/v1/materialize', summary: "This server's recent materialization jobs", scope: 'read', response: 'api/responses/materialize_jobs' },
@@ -102,7 +102,7 @@ export const ROUTES: readonly RouteDoc[] = [
       'x-featureguard-rows': { description: 'Rows in the dataset', required: true, schema: { type: 'integer' } },
     },
     responses: {
-      400: `${BAD_BODY}; an unknown view, feature or service (\`unknown_feature\`, \`unknown_service\`), two features of one name (\`feature_name_collision\`), bad entity rows (\`bad_request\`)`,
+      400: `${BAD_BODY}; an unknown view, feature or service (\`unknown_feature\`, \`unknown_service\`), two features of one name (\`feature_name_collision\`); bad entity rows: a join key or the timestamp column missing (\`missing_join_key\`, \`missing_timestamp_column\`), a value of the wrong type or out of range (\`wrong_join_key_type\`, \`wrong_timestamp_type\`, \`null_timestamp\`, \`bad_entity_value\`, \`mixed_column_types\`), column names that clash or cannot be used (\`column_collision\`, \`bad_column_name\`), rows with no columns (\`empty_entities\`), or a request the build cannot take (\`bad_request\`)`,
       413: 'body over `server.body_limit` (`payload_too_large`), more entity rows × columns than four per byte of it (`too_many_cells`), or more than 1,000 entity columns (`too_many_columns`)',
       422: 'blocked by the guards (`guard_blocked`, the run id in `details`); no dataset',
       500: 'the dataset could not be written (`output_write_failed`), or an unexpected error (`internal`)',

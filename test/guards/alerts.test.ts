@@ -13,7 +13,7 @@ import { NOT_JUDGED, deliver, fireAlerts, listAlertAttempts } from '../../src/al
 import { runInterruptCleanups } from '../../src/state/interrupt.js';
 import { failUnfinishedRuns } from '../../src/runs/run-store.js';
 import { sendHeldBackSummaries } from '../../src/alerts/held-back.js';
-import { verifySignature } from '../../src/alerts/signature.js';
+import { verifySignature } from '../../src/sdk/index.js';
 import { checkDataset, checkView } from '../../src/guards/check-run.js';
 import { runGuardStage } from '../../src/guards/stage.js';
 import { materialize } from '../../src/materialize/materialize.js';
@@ -335,6 +335,7 @@ describe('alerts', () => {
     expect(first.body).toBe(second.body);
     expect(verifySignature(second.body, second.signature, 's3cret')).toBe(true);
     expect(verifySignature(second.body, second.signature, 'wrong')).toBe(false);
+    expect(verifySignature(second.body, [String(second.signature), String(second.signature)], 's3cret')).toBe(false); // a header sent twice
     const payload = JSON.parse(second.body);
     expect(payload).toMatchObject({ event: 'featureguard.run', alert: 'retrain', run: { id: g.runId, view: 'delays', status: 'warned' }, verdict: 'warn' });
     expect(payload.matched.some((m: { check: string; feature: string; status: string }) => m.check === 'drift' && m.feature === 'delay' && m.status === 'fail')).toBe(true);

@@ -58,6 +58,11 @@ it('answers only what /openapi.json documents, in the documented shapes', async 
       if (res.status < 300 && !['/openapi.json', '/v1/datasets'].includes(path)) expect(schema, `${what}: no success schema`).toBeDefined();
       if (schema) expect(validate(schema.$ref, JSON.parse(text)), what).toBeNull();
     }
+    // An error's code is one the status's description names (a client generated from the document knows it).
+    if (res.status >= 400 && res.headers.get('content-type')?.startsWith('application/json')) {
+      const code = JSON.parse(text).error?.code as string;
+      expect(documented.description, `${what}: code ${code} not named in the ${res.status} description`).toContain(`\`${code}\``);
+    }
     for (const [name, h] of Object.entries<{ required?: boolean }>(documented.headers ?? {})) {
       if (h.required) expect(res.headers.get(name), `${what}: header ${name}`).not.toBeNull();
     }
@@ -95,6 +100,12 @@ it('answers only what /openapi.json documents, in the documented shapes', async 
     { op: ['post', '/materialize'], url: '/materialize?async=maybe', init: post(WINDOW), status: 400 },
     { op: ['post', '/materialize-incremental'], url: '/materialize-incremental?async=true', init: post({ end_ts: WINDOW.end_ts, feature_views: [] }), status: 202 },
     { op: ['post', '/v1/datasets'], url: '/v1/datasets', init: post({ features: ['origin_delays:dep_delay'], entities: { origin: ['SEA'], event_timestamp: ['2001-01-01T12:00:00Z'] }, format: 'json' }), status: 200 },
+    // Bad entity rows answer the code that names the problem.
+    { op: ['post', '/v1/datasets'], url: '/v1/datasets', init: post({ features: ['origin_delays:dep_delay'], entities: { origin: ['SEA'] }, format: 'json' }), status: 400 },
+    { op: ['post', '/v1/datasets'], url: '/v1/datasets', init: post({ features: ['origin_delays:dep_delay'], entities: { event_timestamp: ['2001-01-01T12:00:00Z'] }, format: 'json' }), status: 400 },
+    { op: ['post', '/v1/datasets'], url: '/v1/datasets', init: post({ features: ['origin_delays:dep_delay'], entities: { origin: ['SEA'], event_timestamp: [12] }, format: 'json' }), status: 400 },
+    { op: ['post', '/v1/materialize'], url: '/v1/materialize', init: post({ start: '2001-01-01', end: '2999-01-01' }), status: 400 },
+    { op: ['post', '/materialize'], url: '/materialize', init: post({ ...WINDOW, end_ts: '2999-01-01T00:00:00' }), status: 400 },
     // One entity row of 1,001 pass-through columns: over the column cap (413 too_many_columns), documented.
     { op: ['post', '/v1/datasets'], url: '/v1/datasets', init: post({ features: ['origin_delays:dep_delay'], entities: { origin: ['SEA'], event_timestamp: ['2001-01-01T12:00:00Z'], ...Object.fromEntries(Array.from({ length: 999 }, (_, i) => [`c${i}`, [i]])) }, format: 'json' }), status: 413 },
     { op: ['get', '/v1/registry'], url: '/v1/registry', status: 200 },
