@@ -44,21 +44,44 @@ export function wassersteinDistance(a: ArrayLike<number>, b: ArrayLike<number>):
  * wassersteinNormed([0, 1, 2, 3], [1, 2, 3, 4]); // 1 / 1.118... = 0.894...
  */
 export function wassersteinNormed(reference: ArrayLike<number>, current: ArrayLike<number>): number {
-  // Computed in units of the largest magnitude: the squares of values beyond about 1e154 overflow to Infinity,
-  // which made the standard deviation infinite and the score 0 — drift of any size read as none.
-  let scale = 0;
-  for (const sample of [reference, current]) for (let i = 0; i < sample.length; i++) scale = Math.max(scale, Math.abs(sample[i]));
-  if (!(scale > 0 && Number.isFinite(scale))) scale = 1;
+  // Computed in units of a power of two near the largest magnitude: the squares of values beyond about 1e154
+  // overflow to Infinity, which made the standard deviation infinite and the score 0 — drift of any size read
+  // as none. A power of two divides exactly; a scale such as max|x| rounded every value, and large values close
+  // together (int64 ids near 2^53, epoch µs) kept only a few ulps of their spread (the score came out ~2× low).
+  const scale = powerOfTwoScale(reference, current);
   const a = Float64Array.from(reference, (x) => x / scale);
   const b = Float64Array.from(current, (x) => x / scale);
-  const n = a.length;
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += a[i];
-  mean /= n;
-  let ss = 0;
-  for (let i = 0; i < n; i++) ss += (a[i] - mean) ** 2;
-  const std = Math.sqrt(ss / n);
+  const std = populationStd(a);
   const w = wassersteinDistance(a, b);
   // W / max(std, 0.001) in the data's units: the scale cancels unless the floor applies.
   return std * scale >= 0.001 ? w / std : (w * scale) / 0.001;
+}
+
+/** A power of two within a factor 2 of the largest finite magnitude of the samples (1 when there is none). */
+function powerOfTwoScale(...samples: ArrayLike<number>[]): number {
+  let max = 0;
+  for (const sample of samples) for (let i = 0; i < sample.length; i++) if (Math.abs(sample[i]) < Infinity) max = Math.max(max, Math.abs(sample[i]));
+  // log2 rounds up to 1024 for values near Number.MAX_VALUE: 2^1024 is Infinity.
+  return max > 0 ? 2 ** Math.min(1023, Math.floor(Math.log2(max))) : 1;
+}
+
+/**
+ * Population standard deviation, shifted and two-pass: the deviations are taken from the first value (exact for
+ * values within a factor 2 of it), then from their mean, with the rounding error of that mean corrected
+ * (Chan, Golub & LeVeque's corrected two-pass). Summing the raw values of a large, narrow sample cancelled.
+ */
+function populationStd(x: Float64Array): number {
+  const n = x.length;
+  const pivot = x[0];
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += x[i] - pivot;
+  const mean = sum / n;
+  let ss = 0;
+  let err = 0;
+  for (let i = 0; i < n; i++) {
+    const d = x[i] - pivot - mean;
+    ss += d * d;
+    err += d;
+  }
+  return Math.sqrt(Math.max(0, ss - (err * err) / n) / n);
 }

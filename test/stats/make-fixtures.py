@@ -18,6 +18,7 @@ import json
 import math
 import os
 import sys
+from fractions import Fraction
 
 import numpy as np
 import scipy
@@ -139,6 +140,45 @@ def wasserstein_cases():
     cases = []
     for name, a, b in specs:
         cases.append({"name": name, "a": a, "b": b, "distance": num(stats.wasserstein_distance(data(a), data(b)))})
+    return cases
+
+
+
+def wnormed_exact(a, b):
+    """W1 / max(std_ref, 0.001) without rounding trouble: the samples are scaled by a power of two (exact, so
+    W's deltas cannot overflow) and the population variance is taken in Fractions (exact), so large values
+    close together (int64 ids, epoch µs) keep their spread; NumPy's std of such values loses it."""
+    big = max(abs(float(x)) for x in np.concatenate((a, b)))
+    s = 2.0 ** math.floor(math.log2(big)) if big > 0 else 1.0
+    fa = [Fraction(float(x)) / Fraction(s) for x in a]
+    m = sum(fa, Fraction(0)) / len(fa)
+    std = math.sqrt(float(sum(((x - m) ** 2 for x in fa), Fraction(0)) / len(fa)))
+    w = stats.wasserstein_distance(a / s, b / s)
+    return w / std if std * s >= 0.001 else w * s / 0.001
+
+
+def twice_plus(spec, base):
+    """2·spec + base as a {"sum": …} sample (a spec with scale 0 is the constant `base`)."""
+    return {"sum": [spec, spec, L(spec["lcg"], spec["n"], 0, base, True)]}
+
+
+def wasserstein_normed_cases():
+    e15, two53, epoch = 10.0**15, 2.0**53, 1.7e15
+    specs = [
+        ("docs example", [0, 1, 2, 3], [1, 2, 3, 4]),
+        ("1e15 + 0..10, shifted by 1", L(74, 1000, 11, e15, True), L(75, 1000, 11, e15 + 1, True)),
+        ("int64 ids 2^53 + {0, 2, 4, 6}", twice_plus(L(76, 800, 4, 0, True), two53), twice_plus(L(77, 900, 4, 0, True), two53)),
+        ("epoch µs near 1.7e15, 5000 vs 4000", L(70, 5000, 1000, epoch, True), L(71, 4000, 1000, epoch + 150, True)),
+        ("1e15 + small fractions", L(72, 3000, 1.0, e15), L(73, 3000, 1.0, e15 + 0.25)),
+        ("negative -1e15 - 0..6", L(78, 700, 7, -e15, True), L(79, 500, 5, -e15, True)),
+        ("constant 1e15 reference (std floor)", [e15] * 5, [e15 + 2] * 3),
+        ("unequal 100 vs 73", L(41, 100), L(42, 73, 2.0, 0.2)),
+        ("magnitude 1e300", [x * 1e300 for x in [1, 2, 3, 4.5]], [x * 1e300 for x in [0.5, 2, 3.5, 6]]),
+        ("tiny 1e-300 (std floor)", [1e-300, 2e-300, 4e-300], [3e-300, 5e-300]),
+    ]
+    cases = []
+    for name, a, b in specs:
+        cases.append({"name": name, "a": a, "b": b, "normed": num(wnormed_exact(data(a), data(b)))})
     return cases
 
 
@@ -277,6 +317,7 @@ def main():
     write("smirnov.json", smirnov)
     write("chisquare.json", chisquare_cases())
     write("wasserstein.json", wasserstein_cases())
+    write("wasserstein_normed.json", wasserstein_normed_cases())
     write("jensenshannon.json", js_cases())
     write("spearman.json", spearman_cases())
     write("auc.json", auc_cases())

@@ -12,6 +12,7 @@ import {
   smirnovSf,
   spearman,
   wassersteinDistance,
+  wassersteinNormed,
   ztest2prop,
 } from '../../src/stats/index.js';
 import { close, fixture, sample, type Sample } from './fixtures.js';
@@ -58,6 +59,13 @@ describe('chisquare agrees with scipy.stats.chisquare', () => {
 describe('wassersteinDistance agrees with scipy.stats.wasserstein_distance', () => {
   for (const c of fixture<{ name: string; a: Sample; b: Sample; distance: number }>('wasserstein')) {
     it(c.name, () => expectClose(wassersteinDistance(sample(c.a), sample(c.b)), c.distance, 'distance'));
+  }
+});
+
+describe('wassersteinNormed agrees with W1 / max(std_ref, 0.001) computed exactly (Fractions, power-of-two scaling)', () => {
+  // Large values close together (int64 ids, epoch µs): the spread must survive, not be rounded to a few ulps.
+  for (const c of fixture<{ name: string; a: Sample; b: Sample; normed: number }>('wasserstein_normed')) {
+    it(c.name, () => expectClose(wassersteinNormed(sample(c.a), sample(c.b)), c.normed, 'normed'));
   }
 });
 
