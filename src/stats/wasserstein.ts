@@ -6,7 +6,8 @@ import { sortedCopy } from './sort.js';
 
 /**
  * W1 = ∫ |F_a(x) − F_b(x)| dx between the empirical CDFs of two samples
- * (the earth mover's distance in the data's units). NaN for an empty sample or NaN values.
+ * (the earth mover's distance in the data's units). NaN for an empty sample or NaN values; with ±Infinity,
+ * Infinity or NaN as SciPy's.
  *
  * @example
  * import { wassersteinDistance } from 'featureguard/stats';
@@ -19,18 +20,22 @@ export function wassersteinDistance(a: ArrayLike<number>, b: ArrayLike<number>):
   const sa = sortedCopy(a);
   const sb = sortedCopy(b);
   if (Number.isNaN(sa[n1 - 1]) || Number.isNaN(sb[n2 - 1])) return Number.NaN;
-  // Walk the merged order: between consecutive values x_k < x_{k+1}, the CDFs are
-  // (#a ≤ x_k)/n1 and (#b ≤ x_k)/n2.
-  let i = 0;
-  let j = 0;
+  // SciPy's sum over the merged sorted values x_0 ≤ … ≤ x_{N−1}, ties included (np.diff of them):
+  // |F_a(x_k) − F_b(x_k)|·(x_{k+1} − x_k), the CDFs counting the values ≤ x_k. With ±Infinity this gives SciPy's
+  // Infinity or NaN (Inf − Inf and 0·Inf are NaN); skipping ties and starting from min(a, b) did not.
+  let ia = 0;
+  let ib = 0;
+  const next = () => (ib >= n2 || (ia < n1 && sa[ia] <= sb[ib]) ? sa[ia++] : sb[ib++]);
+  let ca = 0;
+  let cb = 0;
   let total = 0;
-  let prev = Math.min(sa[0], sb[0]);
-  while (i < n1 || j < n2) {
-    const x = j >= n2 || (i < n1 && sa[i] <= sb[j]) ? sa[i] : sb[j];
-    total += Math.abs(i / n1 - j / n2) * (x - prev);
-    while (i < n1 && sa[i] <= x) i++;
-    while (j < n2 && sb[j] <= x) j++;
-    prev = x;
+  let x = next();
+  for (let k = 1; k < n1 + n2; k++) {
+    const y = next();
+    while (ca < n1 && sa[ca] <= x) ca++;
+    while (cb < n2 && sb[cb] <= x) cb++;
+    total += Math.abs(ca / n1 - cb / n2) * (y - x);
+    x = y;
   }
   return total;
 }

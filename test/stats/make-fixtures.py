@@ -182,6 +182,43 @@ def wasserstein_normed_cases():
     return cases
 
 
+def inf_json(x):
+    """±Infinity as the strings "Infinity"/"-Infinity" (JSON has no infinities), NaN as null."""
+    x = float(x)
+    return None if math.isnan(x) else str(x).replace("inf", "Infinity") if math.isinf(x) else x
+
+
+def wasserstein_inf_cases():
+    # np.diff semantics: Inf − Inf and 0·Inf are NaN, so the result is Inf or NaN as SciPy's.
+    # The last ten are the mismatches of a 1200-case fuzz against SciPy.
+    inf, big, tiny = math.inf, 1e308, 5e-324
+    two53 = 2.0**53
+    specs = [
+        ("-Inf in a", [-inf, -1], [big, 0, -1]),
+        ("two +Inf in b", [two53], [inf, 0, inf]),
+        ("one +Inf in b", [0, 1], [0, inf]),
+        ("-Inf in both", [-inf], [-inf]),
+        ("+Inf in both, same count", [0, inf], [1, inf]),
+        ("+Inf after a tie", [0, inf], [0, 1]),
+        ("deltas overflow to Inf", [-big], [big]),
+        ("±1e308 without overflow", [big, -big], [0]),
+        ("fuzz 1", [0.0], [-big, tiny, -1.0, -1.0, 1.0, 0.0, -inf, two53, -big, 1.0]),
+        ("fuzz 2", [-big, 0.0, big, -big, two53, tiny, tiny, inf, big, inf], [tiny]),
+        ("fuzz 3", [0.0, -1.0, big], [two53, 0.0, 0.0, -inf, -1.0]),
+        ("fuzz 4", [-inf, -1.0], [big, -0.0, -1.0]),
+        ("fuzz 5", [-big, two53 + 2, -big], [tiny, inf, big, tiny, two53 + 2, 1e-308, inf]),
+        ("fuzz 6", [1e-308, -inf], [tiny, 1.0, -big, tiny, -1.0]),
+        ("fuzz 7", [-1.0, inf], [-0.0, 1.0, -0.0, -inf, 1.0, 0.0, -1.0, -0.0, tiny, tiny]),
+        ("fuzz 8", [two53], [inf, 0.0, inf]),
+        ("fuzz 9", [-big, two53, tiny], [-1.0, 1e-308, -big, two53, tiny, two53, two53, -inf, 1.0, inf]),
+        ("fuzz 10", [0.0, tiny, big, tiny, two53 + 2], [1e-308, two53 + 2, -inf, two53 + 2, -0.0, big, big]),
+    ]
+    cases = []
+    for name, a, b in specs:
+        d = stats.wasserstein_distance(np.array(a, dtype=float), np.array(b, dtype=float))
+        cases.append({"name": name, "a": [inf_json(x) for x in a], "b": [inf_json(x) for x in b], "distance": inf_json(d)})
+    return cases
+
 def js_cases():
     specs = [
         ("docs example", [1.0, 0.0], [0.5, 0.5], None),
@@ -318,6 +355,8 @@ def main():
     write("chisquare.json", chisquare_cases())
     write("wasserstein.json", wasserstein_cases())
     write("wasserstein_normed.json", wasserstein_normed_cases())
+    with np.errstate(invalid="ignore", over="ignore"):
+        write("wasserstein_inf.json", wasserstein_inf_cases())
     write("jensenshannon.json", js_cases())
     write("spearman.json", spearman_cases())
     write("auc.json", auc_cases())

@@ -69,6 +69,18 @@ describe('wassersteinNormed agrees with W1 / max(std_ref, 0.001) computed exactl
   }
 });
 
+describe('wassersteinDistance with ±Infinity gives the Infinity or NaN of SciPy (np.diff semantics)', () => {
+  type Value = number | string | null; // "Infinity" / "-Infinity"; null is NaN
+  const num = (v: Value) => (v === null ? Number.NaN : Number(v));
+  for (const c of fixture<{ name: string; a: Value[]; b: Value[]; distance: Value }>('wasserstein_inf')) {
+    it(c.name, () => {
+      const got = wassersteinDistance(c.a.map(num), c.b.map(num));
+      const want = num(c.distance);
+      expect(Number.isFinite(want) ? close(got, want) : Object.is(got, want), `got ${got}, SciPy ${want}`).toBe(true);
+    });
+  }
+});
+
 describe('jensenshannon agrees with scipy.spatial.distance.jensenshannon', () => {
   for (const c of fixture<{ name: string; p: number[]; q: number[]; base: number | null; distance: number }>('jensenshannon')) {
     it(c.name, () => expectClose(jensenshannon(c.p, c.q, c.base ?? undefined), c.distance, 'distance'));
