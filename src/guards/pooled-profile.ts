@@ -13,6 +13,7 @@
 import { binCounts } from '../stats/index.js';
 import { countsOver, OTHER, topTotal, topValues } from './category-counts.js';
 import { sampleEstimates } from './profile.js';
+import { combineMoments } from './profile-sql.js';
 import { valueCount, type ColumnProfile } from './profile-types.js';
 import { maskProfile } from './profile-mask.js';
 import { compareTimestampText } from './timestamp-text.js';
@@ -46,12 +47,9 @@ function extreme(xs: readonly (number | string | null)[], pick: 'min' | 'max'): 
 
 function pooledMoments(profiles: readonly ColumnProfile[]): { mean: number | null; stddev: number | null } {
   const parts = profiles.filter((p) => p.mean !== null && valueCount(p) > 0);
-  const n = parts.reduce((s, p) => s + valueCount(p), 0);
-  if (n === 0) return { mean: null, stddev: null };
-  const mean = parts.reduce((s, p) => s + valueCount(p) * p.mean!, 0) / n;
-  if (parts.some((p) => p.stddev === null)) return { mean, stddev: null };
-  const ss = parts.reduce((s, p) => s + valueCount(p) * (p.stddev! ** 2 + (p.mean! - mean) ** 2), 0);
-  return { mean, stddev: Math.sqrt(ss / n) };
+  const moments = combineMoments(parts.map((p) => ({ n: valueCount(p), mean: p.mean!, std: p.stddev ?? 0 })));
+  if (moments === null) return { mean: null, stddev: null };
+  return { mean: moments.mean, stddev: parts.some((p) => p.stddev === null) ? null : moments.std };
 }
 
 /**

@@ -45,15 +45,22 @@ export interface GroupSpec {
 
 /** Aggregate pass: one row (or one per group `__fg_g`), columns `n`, `c<i>_<stat>`. */
 export function aggregateSql(table: string, columns: readonly TableColumn[], opts: GroupSpec = {}): string {
-  return groupedSelect(table, ['count(*) AS n', ...aggregateSelects(columns)], opts);
+  return groupedSelect(table, ['count(*) AS n', ...aggregateSelects(columns, table)], opts);
 }
 
 /** The per-column aggregates of the aggregate pass (`c<i>_nn`, `_nan`, `_inf`, `_min`, `_max`, `_mean`, `_std`). */
 /** Magnitude from which a float's squared deviation may overflow a DOUBLE in DuckDB's stddev. */
 export const HUGE = 1e150;
 
-export function aggregateSelects(columns: readonly TableColumn[]): string[] {
+/**
+ * The aggregate selects of `columns` of `table`. The stddev is of the values minus one of them (`pivot`, read by
+ * a scalar subquery that stops at the first row): DuckDB's stddev_pop of large values close together (int64 ids
+ * near 2^53, epoch µs near 1.7e15) rounded its running mean and was off by up to 2×; integers are shifted exactly
+ * (in HUGEINT) before they become DOUBLE.
+ */
+export function aggregateSelects(columns: readonly TableColumn[], table: string): string[] {
   const sel: string[] = [];
+  const pivot = (expr: string, where: string) => `(SELECT ${expr} FROM ${ident(table)} WHERE ${where} LIMIT 1)`;
   columns.forEach((col, i) => {
     const x = ident(col.name);
     const kind = columnKind(col.type);
@@ -69,11 +76,13 @@ export function aggregateSelects(columns: readonly TableColumn[]): string[] {
           `min(${fin}) AS ${c}min`, `max(${fin}) AS ${c}max`, `avg(${fin}) AS ${c}mean`,
           // DuckDB's stddev squares deviations and throws once they overflow (|x| near 1e154 and up): such values are
           // left out here, and a column holding any (its min or max says so) gets no stddev (see profileFromAggregates).
-          `stddev_pop(CASE WHEN abs(${x}) < ${HUGE} THEN ${x} END) AS ${c}std`,
+          `stddev_pop(CASE WHEN abs(${x}) < ${HUGE} THEN ${x} - ${pivot(x, `abs(${x}) < ${HUGE}`)} END) AS ${c}std`,
         );
       } else {
-        const d = col.type.startsWith('DECIMAL') || /HUGEINT/.test(col.type) ? `${x}::DOUBLE` : x;
-        sel.push(`min(${d}) AS ${c}min`, `max(${d}) AS ${c}max`, `avg(${d}) AS ${c}mean`, `stddev_pop(${d}) AS ${c}std`);
+        const asDouble = col.type.startsWith('DECIMAL') || /HUGEINT/.test(col.type);
+        const d = asDouble ? `${x}::DOUBLE` : x;
+        const shifted = asDouble ? `${d} - ${pivot(d, `${x} IS NOT NULL`)}` : `(${x}::HUGEINT - ${pivot(x, `${x} IS NOT NULL`)})::DOUBLE`;
+        sel.push(`min(${d}) AS ${c}min`, `max(${d}) AS ${c}max`, `avg(${d}) AS ${c}mean`, `stddev_pop(${shifted}) AS ${c}std`);
       }
     } else if (kind === 'timestamp') {
       sel.push(`min(${x})::VARCHAR AS ${c}min`, `max(${x})::VARCHAR AS ${c}max`);
@@ -85,6 +94,20 @@ export function aggregateSelects(columns: readonly TableColumn[]): string[] {
 type AggRow = Record<string, unknown>;
 
 const asNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/**
+ * Count, mean and population stddev of disjoint parts taken together, from theirs (null for no parts):
+ * Σ nᵢ·(stdᵢ² + (meanᵢ − mean)²) / n. The means are taken relative to the first part's: n·mean summed as is
+ * lost the spread of large values close together (int64 ids near 2^53), where meanᵢ − mean is a few units.
+ */
+export function combineMoments(parts: readonly { n: number; mean: number; std: number }[]): { n: number; mean: number; std: number } | null {
+  const n = parts.reduce((a, p) => a + p.n, 0);
+  if (n === 0) return null;
+  const pivot = parts[0].mean;
+  const shift = parts.reduce((a, p) => a + p.n * (p.mean - pivot), 0) / n;
+  const ss = parts.reduce((a, p) => a + p.n * (p.std ** 2 + (p.mean - pivot - shift) ** 2), 0);
+  return { n, mean: pivot + shift, std: Math.sqrt(ss / n) };
+}
 
 /**
  * One aggregate row from the rows of the same aggregates over disjoint parts
@@ -106,12 +129,11 @@ export function combineAggregates(parts: readonly AggRow[], columns: readonly Ta
       const stats = parts
         .map((r) => ({ n: Number(r[`${c}nn`]) - (float ? Number(r[`${c}nan`]) + Number(r[`${c}inf`]) : 0), min: asNumber(r[`${c}min`]), max: asNumber(r[`${c}max`]), mean: asNumber(r[`${c}mean`]), std: asNumber(r[`${c}std`]) }))
         .filter((p) => p.n > 0 && p.mean !== null);
-      const n = stats.reduce((a, p) => a + p.n, 0);
-      const mean = n > 0 ? stats.reduce((a, p) => a + p.n * p.mean!, 0) / n : null;
+      const moments = combineMoments(stats.map((p) => ({ n: p.n, mean: p.mean!, std: p.std ?? 0 })));
       out[`${c}min`] = stats.length ? Math.min(...stats.map((p) => p.min!)) : null;
       out[`${c}max`] = stats.length ? Math.max(...stats.map((p) => p.max!)) : null;
-      out[`${c}mean`] = mean;
-      out[`${c}std`] = mean === null ? null : Math.sqrt(stats.reduce((a, p) => a + p.n * ((p.std ?? 0) ** 2 + (p.mean! - mean) ** 2), 0) / n);
+      out[`${c}mean`] = moments?.mean ?? null;
+      out[`${c}std`] = moments?.std ?? null;
     } else if (kind === 'timestamp') {
       const texts = (k: string) => parts.map((r) => r[`${c}${k}`]).filter((v): v is string => typeof v === 'string');
       const mins = texts('min').sort(compareTimestampText);

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openOfflineEngine } from '../offline/engine.js';
-import { medianOf, profileTable, robustScale, robustStats } from './profile.js';
+import { describeTable, medianOf, profileTable, robustScale, robustStats } from './profile.js';
+import { poolProfiles } from './pooled-profile.js';
+import { rowPass } from './row-pass.js';
 import { columnKind } from './profile-sql.js';
 
 let conn: DuckDBConnection;
@@ -50,6 +52,31 @@ describe('profiles', () => {
     // Population stddev of 0, 0.5, …, 49.5: 0.5 · sqrt((100² − 1) / 12).
     expect(f.stddev).toBeCloseTo(0.5 * Math.sqrt((100 ** 2 - 1) / 12), 9);
     expect(f.sample.every(Number.isFinite)).toBe(true);
+  });
+
+  it('keeps the stddev of large values close together (int64 ids near 2^53, epoch µs), in one pass, over days and pooled', async () => {
+    // 5 days × 1000 rows: k = 2^53 + 2·day + (i % 4) (BIGINT, odd values included), b = 1e15 + day + (i % 11) (DOUBLE).
+    await conn.run(`CREATE OR REPLACE TEMP TABLE prof_big AS SELECT (9007199254740992 + 2 * d + (i % 4))::BIGINT AS k, (1e15 + d + (i % 11))::DOUBLE AS b,
+      TIMESTAMP '2024-01-01' + INTERVAL (d) DAY + INTERVAL (i) SECOND AS event_timestamp FROM range(5) t(d), range(1000) r(i)`);
+    const exactStd = (f: (d: number, i: number) => number) => {
+      const offsets = Array.from({ length: 5000 }, (_, j) => f(Math.floor(j / 1000), j % 1000));
+      const m = offsets.reduce((a, v) => a + v, 0) / offsets.length;
+      return Math.sqrt(offsets.reduce((a, v) => a + (v - m) ** 2, 0) / offsets.length);
+    };
+    const want = { k: exactStd((d, i) => 2 * d + (i % 4)), b: exactStd((d, i) => d + (i % 11)) };
+    const expectStd = (got: number | null, c: 'k' | 'b', what: string) => expect(Math.abs(got! - want[c]) / want[c], `${what}: ${c} stddev ${got}, exact ${want[c]}`).toBeLessThan(1e-9);
+    const p = await profileTable(conn, 'prof_big');
+    for (const c of ['k', 'b'] as const) expectStd(p.get(c)!.stddev, c, 'one pass');
+    // Over days (the guard stage's row pass) and pooled from per-day profiles: the parts' means combine relative to
+    // the first. Only the integer column: DuckDB's avg of such DOUBLE values is itself a few units off.
+    const pass = await rowPass(conn, 'prof_big', { columns: await describeTable(conn, 'prof_big'), byDay: true, rows: 5000, exactDuplicatesMaxRows: 1e6 });
+    expectStd((await profileTable(conn, 'prof_big', { aggregate: pass.aggregate })).get('k')!.stddev, 'k', 'combined over 5 days');
+    const days = [];
+    for (const d of [4, 3, 2, 1, 0]) {
+      await conn.run(`CREATE OR REPLACE TEMP TABLE prof_big_${d} AS SELECT k FROM prof_big WHERE event_timestamp::DATE = DATE '2024-01-01' + ${d}`);
+      days.push((await profileTable(conn, `prof_big_${d}`)).get('k')!);
+    }
+    expectStd(poolProfiles(days).stddev, 'k', 'pooled from 5 days');
   });
 
   it('bins a later profile on the reference edges and counts outliers against the reference', async () => {

@@ -67,7 +67,7 @@ export interface RowPass {
 /** Run the pass (see the module comment). */
 export async function rowPass(conn: DuckDBConnection, table: string, opts: RowPassOptions): Promise<RowPass> {
   const names = Object.keys(opts.counts ?? {});
-  const sel = ['count(*) AS n', ...aggregateSelects(opts.columns), ...names.map((n, i) => `count_if(${opts.counts![n]}) AS x${i}`)];
+  const sel = ['count(*) AS n', ...aggregateSelects(opts.columns, table), ...names.map((n, i) => `count_if(${opts.counts![n]}) AS x${i}`)];
   const checksumColumns = opts.checksumColumns ?? [];
   if (checksumColumns.length) sel.push(`coalesce(sum(hash(${checksumColumns.map(ident).join(', ')})), 0)::VARCHAR AS s`);
   const settledBy = opts.byDay && checksumColumns.length ? opts.settledBy : undefined;
