@@ -73,7 +73,11 @@ export function aggregateSelects(columns: readonly TableColumn[], table: string)
         const fin = `CASE WHEN isfinite(${x}) THEN ${x} END`;
         sel.push(
           `count_if(isnan(${x})) AS ${c}nan`, `count_if(isinf(${x})) AS ${c}inf`,
-          `min(${fin}) AS ${c}min`, `max(${fin}) AS ${c}max`, `avg(${fin}) AS ${c}mean`,
+          `min(${fin}) AS ${c}min`, `max(${fin}) AS ${c}max`,
+          // The mean of the values minus one of them, plus it: DuckDB's avg of large DOUBLEs close together (1e15 +
+          // {0..10}) lost units (1e15 + 0.6 for 1e15 + 5). Values of 1e154 and up, whose differences may overflow,
+          // keep the plain avg.
+          `CASE WHEN max(abs(${fin})) < ${HUGE} THEN ${pivot(x, `isfinite(${x})`)} + avg(${fin} - ${pivot(x, `isfinite(${x})`)}) ELSE avg(${fin}) END AS ${c}mean`,
           // DuckDB's stddev squares deviations and throws once they overflow (|x| near 1e154 and up): such values are
           // left out here, and a column holding any (its min or max says so) gets no stddev (see profileFromAggregates).
           `stddev_pop(CASE WHEN abs(${x}) < ${HUGE} THEN ${x} - ${pivot(x, `abs(${x}) < ${HUGE}`)} END) AS ${c}std`,

@@ -67,16 +67,19 @@ describe('profiles', () => {
     const expectStd = (got: number | null, c: 'k' | 'b', what: string) => expect(Math.abs(got! - want[c]) / want[c], `${what}: ${c} stddev ${got}, exact ${want[c]}`).toBeLessThan(1e-9);
     const p = await profileTable(conn, 'prof_big');
     for (const c of ['k', 'b'] as const) expectStd(p.get(c)!.stddev, c, 'one pass');
+    // The DOUBLE column's mean is exact too (DuckDB's avg of such values gave 1e15 + 0.6 for 1e15 + 5).
+    expect(p.get('b')!.mean).toBe(1e15 + 2 + 5);
     // Over days (the guard stage's row pass) and pooled from per-day profiles: the parts' means combine relative to
-    // the first. Only the integer column: DuckDB's avg of such DOUBLE values is itself a few units off.
+    // the first.
     const pass = await rowPass(conn, 'prof_big', { columns: await describeTable(conn, 'prof_big'), byDay: true, rows: 5000, exactDuplicatesMaxRows: 1e6 });
-    expectStd((await profileTable(conn, 'prof_big', { aggregate: pass.aggregate })).get('k')!.stddev, 'k', 'combined over 5 days');
+    const combined = await profileTable(conn, 'prof_big', { aggregate: pass.aggregate });
+    for (const c of ['k', 'b'] as const) expectStd(combined.get(c)!.stddev, c, 'combined over 5 days');
     const days = [];
     for (const d of [4, 3, 2, 1, 0]) {
-      await conn.run(`CREATE OR REPLACE TEMP TABLE prof_big_${d} AS SELECT k FROM prof_big WHERE event_timestamp::DATE = DATE '2024-01-01' + ${d}`);
-      days.push((await profileTable(conn, `prof_big_${d}`)).get('k')!);
+      await conn.run(`CREATE OR REPLACE TEMP TABLE prof_big_${d} AS SELECT k, b FROM prof_big WHERE event_timestamp::DATE = DATE '2024-01-01' + ${d}`);
+      days.push(await profileTable(conn, `prof_big_${d}`));
     }
-    expectStd(poolProfiles(days).stddev, 'k', 'pooled from 5 days');
+    for (const c of ['k', 'b'] as const) expectStd(poolProfiles(days.map((day) => day.get(c)!)).stddev, c, 'pooled from 5 days');
   });
 
   it('bins a later profile on the reference edges and counts outliers against the reference', async () => {
