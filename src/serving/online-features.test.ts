@@ -7,7 +7,8 @@ import { openProject, type Project } from '../project.js';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { encodeKey, encodeValues, schemaHash } from '../online/record-codec.js';
-import { formatMicros, getOnlineFeatures as getValues, getOnlineFeaturesJson } from './online-features.js';
+import { formatMicros, getOnlineFeatures as getValues, getOnlineFeaturesJson, type OnlineFeaturesResponse } from './online-features.js';
+import { buildOnlineReadPlan } from './online-plan.js';
 
 const CONFIG = `project: shop
 online_store: {type: sqlite}
@@ -71,13 +72,31 @@ const US = (iso: string) => Date.parse(iso) * 1000;
 
 /**
  * `getOnlineFeatures`, also checking that the HTTP API's text form is `JSON.stringify` of it, byte for byte, but
- * for a non-finite feature value, written as protobuf's JSON mapping writes it (`"NaN"`, also inside a list).
+ * for a non-finite feature value, written as protobuf's JSON mapping writes it (`"NaN"`, also inside a list); and
+ * that Feast's route's form (`pythonJson`) is that text with int64 keys and features of digits written bare.
  */
 async function getOnlineFeatures(...args: Parameters<typeof getValues>): ReturnType<typeof getValues> {
   const values = await getValues(...args);
   const protoJson = (_key: string, v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v);
   expect(await getOnlineFeaturesJson(...args)).toBe(JSON.stringify(values, protoJson));
+  const [project, request, options] = args;
+  expect(await getOnlineFeaturesJson(project, request, { ...options, pythonJson: true })).toBe(pythonJson(values, int64Columns(project, request), protoJson));
   return values;
+}
+
+/** Positions among a response's results of its int64 join keys and features. */
+function int64Columns(project: Project, request: Parameters<typeof getValues>[1]): Set<number> {
+  const plan = buildOnlineReadPlan(project.registry.current(), request);
+  const columns = new Set(plan.joinKeys.flatMap((k, i) => (k.type === 'int64' ? [i] : [])));
+  for (const vp of plan.views) vp.types.forEach((t, j) => t === 'int64' && columns.add(plan.joinKeys.length + vp.outputIndex[j]));
+  return columns;
+}
+
+/** `JSON.stringify(values, replacer)` with the digit strings of the `int64` columns written as bare JSON digits. */
+function pythonJson(values: OnlineFeaturesResponse, int64: Set<number>, replacer: (key: string, v: unknown) => unknown): string {
+  const MARK = '\u0001py:';
+  const results = values.results.map((r, c) => (int64.has(c) ? { ...r, values: r.values.map((v) => (typeof v === 'string' && /^-?[0-9]+$/.test(v) ? MARK + v : v)) } : r));
+  return JSON.stringify({ ...values, results }, replacer).replace(/"\\u0001py:(-?[0-9]+)"/g, '$1');
 }
 const NOW = new Date('2001-01-02T12:00:00Z');
 
@@ -213,7 +232,7 @@ describe('getOnlineFeatures', () => {
     const store = await project.onlineStore();
     // Mostly plain numbers and booleans; sometimes a null, a string or a list sends the row down the general path.
     const plain = fc.oneof(fc.double(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.boolean(), fc.constantFrom(-0, 1e21, 5e-324));
-    const value = fc.oneof({ arbitrary: plain, weight: 20 }, fc.constant(null), fc.constantFrom('a,b', 'n'), fc.array(fc.double(), { maxLength: 2 }));
+    const value = fc.oneof({ arbitrary: plain, weight: 20 }, fc.constant(null), fc.constantFrom('a,b', 'n', '9007199254740993', '-9223372036854775808'), fc.array(fc.double(), { maxLength: 2 }));
     let round = 0;
     await fc.assert(
       fc.asyncProperty(

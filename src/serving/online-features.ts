@@ -59,6 +59,16 @@ export interface OnlineReadOptions {
   readonly now?: Date;
 }
 
+/** `getOnlineFeaturesJson`'s options. */
+export interface OnlineJsonOptions extends OnlineReadOptions {
+  /**
+   * Write the answer as Feast's Python feature server does (its `/get-online-features`, read by Feast's Python
+   * client): an int64 join key or feature as bare JSON digits, also beyond ±2^53, where featureguard's own route
+   * writes those as their decimal text (for JavaScript clients, whose JSON numbers would lose the last digits).
+   */
+  readonly pythonJson?: boolean;
+}
+
 export const DEFAULT_MAX_ENTITIES = 1_000;
 
 export { formatMicros } from './online-time.js';
@@ -228,6 +238,7 @@ export async function getOnlineFeatures(project: Project, request: OnlineFeature
  * element texts are written as they are (`online-json.ts`). This is the HTTP
  * API's read; printing 50 doubles anew was the largest cost of a 1 × 50 response.
  */
-export async function getOnlineFeaturesJson(project: Project, request: OnlineFeaturesRequest, options: OnlineReadOptions = {}): Promise<string> {
-  return feastJson(await readStored(project, request, options, (store, view, features, keys) => store.readManyEncoded(view, features, keys)));
+export async function getOnlineFeaturesJson(project: Project, request: OnlineFeaturesRequest, options: OnlineJsonOptions = {}): Promise<string> {
+  const read = await readStored(project, request, options, (store, view, features, keys) => store.readManyEncoded(view, features, keys));
+  return feastJson(read, options.pythonJson === true);
 }

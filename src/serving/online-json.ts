@@ -11,7 +11,13 @@
  * that a float feature's whole numbers keep the `.0` they were stored with (`30.0`,
  * see `encodeValues`) and a non-finite value is a string (`"NaN"`, see `shown`; also
  * inside a list, see `decodeValueTexts`): property tests in `online-features.test.ts` compare the two.
+ *
+ * Feast's route (`python`) is answered as Feast's Python feature server writes its answer (Python's `json`), for
+ * Feast's Python client, which parses it with Python's `json` and merges the keys with its request: an int64 join
+ * key or feature is bare digits, also beyond ±2^53 (`"9007199254740993"` would be a `str` to it). Chosen per
+ * join key and feature type, so only int64 values pay, and featureguard's route none.
  */
+import type { FeatureType, JoinKey } from '../definitions/types.js';
 import { decodeValueTexts } from '../online/record-codec.js';
 import type { StoredEncoded } from '../online/types.js';
 import type { StoredRead } from './online-features.js';
@@ -55,10 +61,26 @@ function shown(text: string): string {
   return text === 'NaN' || text === 'Infinity' || text === '-Infinity' ? `"${text}"` : text;
 }
 
-/** The response text (see the module comment). */
-export function feastJson(read: StoredRead<StoredEncoded>): string {
+/** An int64 stored beyond ±2^53 as its decimal text (`onlineInt64`), as bare digits; other texts as they are. */
+function bareInt64(text: string): string {
+  return text.charCodeAt(0) === 34 /* " */ && QUOTED_DIGITS.test(text) ? text.slice(1, -1) : text;
+}
+const QUOTED_DIGITS = /^"-?[0-9]+"$/;
+
+/** How a feature's value texts are written: featureguard's route `shown`; Feast's (`python`) an int64's bare. */
+function valueWriter(type: FeatureType, python: boolean): (text: string) => string {
+  return python && type === 'int64' ? bareInt64 : shown;
+}
+
+/** A join key's value (a number, or the text of a string key or of an int64 beyond ±2^53) as JSON: bare digits for an int64 on Feast's route. */
+function keyWriter(key: JoinKey, python: boolean): (value: string | number) => string {
+  return python && key.type === 'int64' ? String : JSON.stringify;
+}
+
+/** The response text (see the module comment); `python`: Feast's route. */
+export function feastJson(read: StoredRead<StoredEncoded>, python = false): string {
   if (read.n === 1) {
-    const plain = plainRowJson(read);
+    const plain = plainRowJson(read, python);
     if (plain !== null) return plain;
   }
   const { plan, columns, n, stored, nowUs } = read;
@@ -66,7 +88,8 @@ export function feastJson(read: StoredRead<StoredEncoded>): string {
   const keyTimestamps = plainStrings(new Array<string>(n).fill(EPOCH));
   const keyStatuses = plainStrings(new Array<string>(n).fill('PRESENT'));
   for (const key of plan.joinKeys) {
-    parts.push(`{"values":[${columns.get(key.name)!.map((v) => JSON.stringify(v)).join(',')}],"statuses":${keyStatuses},"event_timestamps":${keyTimestamps}}`);
+    const write = keyWriter(key, python);
+    parts.push(`{"values":[${columns.get(key.name)!.map((v) => write(v)).join(',')}],"statuses":${keyStatuses},"event_timestamps":${keyTimestamps}}`);
   }
   for (let v = 0; v < plan.views.length; v++) {
     const vp = plan.views[v];
@@ -84,6 +107,7 @@ export function feastJson(read: StoredRead<StoredEncoded>): string {
     const statusesJson = plainStrings(statuses);
     const values = new Array<string>(n);
     for (let j = 0; j < vp.features.length; j++) {
+      const write = valueWriter(vp.types[j], python);
       let nulls: string[] | null = null;
       for (let i = 0; i < n; i++) {
         const row = texts[i];
@@ -93,7 +117,7 @@ export function feastJson(read: StoredRead<StoredEncoded>): string {
         if (row === undefined || t === undefined || t === 'null') {
           values[i] = 'null';
           if (row !== undefined) (nulls ??= statuses.slice())[i] = t === undefined ? 'NOT_FOUND' : 'NULL_VALUE';
-        } else values[i] = shown(t);
+        } else values[i] = write(t);
       }
       parts.push(`{"values":[${values.join(',')}],"statuses":${nulls ? plainStrings(nulls) : statusesJson},"event_timestamps":${timestampsJson}}`);
     }
@@ -118,7 +142,7 @@ const NOT_PLAIN = /["[{n]/;
  * booleans (all `PRESENT`; no comma inside a value). `null` when any of that
  * does not hold (the general path then writes the response).
  */
-function plainRowJson(read: StoredRead<StoredEncoded>): string | null {
+function plainRowJson(read: StoredRead<StoredEncoded>, python: boolean): string | null {
   const { plan, columns, stored, nowUs } = read;
   let body = '';
   for (let v = 0; v < plan.views.length; v++) {
@@ -131,6 +155,6 @@ function plainRowJson(read: StoredRead<StoredEncoded>): string | null {
     const tail = `],"statuses":["PRESENT"],"event_timestamps":["${formatCached(s.eventTs)}"]}`;
     body += `,{"values":[${inner.replaceAll(',', `${tail},{"values":[`)}${tail}`;
   }
-  const keys = plan.joinKeys.map((k) => `{"values":[${JSON.stringify(columns.get(k.name)![0])}],"statuses":["PRESENT"],"event_timestamps":["${EPOCH}"]}`);
+  const keys = plan.joinKeys.map((k) => `{"values":[${keyWriter(k, python)(columns.get(k.name)![0])}],"statuses":["PRESENT"],"event_timestamps":["${EPOCH}"]}`);
   return head(plan) + keys.join(',') + body + ']}';
 }

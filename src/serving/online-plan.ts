@@ -5,7 +5,7 @@
  * a request only validates its entities and reads the store.
  */
 import { getService, resolveFeatureRefs, serviceRefs, viewJoinKeys } from '../definitions/definition-set.js';
-import type { DefinitionSet, JoinKey } from '../definitions/types.js';
+import type { DefinitionSet, FeatureType, JoinKey } from '../definitions/types.js';
 import { storedDuration } from '../definitions/ttl.js';
 import { InputError } from '../errors.js';
 
@@ -13,6 +13,8 @@ export interface ViewReadPlan {
   readonly view: string;
   /** Features of the view to read, in output order. */
   readonly features: readonly string[];
+  /** Their types, in the same order (how Feast's route writes some values: `online-json.ts`). */
+  readonly types: readonly FeatureType[];
   /** The view's join keys, in its key order. */
   readonly joinKeys: readonly JoinKey[];
   /** 0 = unlimited. */
@@ -89,7 +91,7 @@ export function buildOnlineReadPlan(set: DefinitionSet, request: PlanRequest): O
       outputIndex.push(featureNames.length);
       featureNames.push(name);
     }
-    views.push({ view: sel.view.name, features: sel.features.map((f) => f.name), joinKeys: keys, ttlUs: storedDuration(sel.view.ttl) * 1000, outputIndex });
+    views.push({ view: sel.view.name, features: sel.features.map((f) => f.name), types: sel.features.map((f) => f.type), joinKeys: keys, ttlUs: storedDuration(sel.view.ttl) * 1000, outputIndex });
   }
   // A feature named like a join key of another requested view would be a second column of that name.
   const clash = featureNames.find((n) => joinKeys.some((k) => k.name === n));

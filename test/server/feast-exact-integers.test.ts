@@ -70,18 +70,39 @@ describe('integers beyond ±2^53 in Feast bodies', () => {
   it('writes (write-to-online-store, as Feast\'s remote online store sends them) and reads them back exactly', async () => {
     const write = await send('/write-to-online-store', `{"feature_view_name": "user_stats", "df": {"uid": [${BIG}], "cnt": [${BIG}], "score": [${BIG}], "emb": [[${BIG}, 1.5]], "event_timestamp": ["${NOW}"], "created": [null]}, "allow_registry_cache": false}`);
     expect(write.status, JSON.stringify(write.body)).toBe(200);
-    for (const path of ['/get-online-features', '/v1/online-features']) {
-      const read = await readUsers(path, `${BIG}, 9007199254740992`);
-      expect(read.status, read.text).toBe(200);
-      // The keys and the int64 value as the online API serves int64s beyond ±(2^53 − 1) (their text, exact); the
-      // float64 feature holds the nearest double, as a JSON number; the neighbouring id is another entity.
-      expect(JSON.parse(read.text).results).toEqual([
-        { values: [BIG, '9007199254740992'], statuses: ['PRESENT', 'PRESENT'], event_timestamps: expect.any(Array) },
-        { values: [9007199254740992, null], statuses: ['PRESENT', 'NOT_FOUND'], event_timestamps: expect.any(Array) },
-        { values: [BIG, null], statuses: ['PRESENT', 'NOT_FOUND'], event_timestamps: expect.any(Array) },
-        { values: [[9007199254740992, 1.5], null], statuses: ['PRESENT', 'NOT_FOUND'], event_timestamps: expect.any(Array) },
-      ]);
-    }
+    const read = await readUsers('/v1/online-features', `${BIG}, 9007199254740992`);
+    expect(read.status, read.text).toBe(200);
+    // The keys and the int64 value as featureguard's route serves int64s beyond ±(2^53 − 1) (their text, exact);
+    // the float64 feature holds the nearest double, as a JSON number; the neighbouring id is another entity.
+    expect(JSON.parse(read.text).results).toEqual([
+      { values: [BIG, '9007199254740992'], statuses: ['PRESENT', 'PRESENT'], event_timestamps: expect.any(Array) },
+      { values: [9007199254740992, null], statuses: ['PRESENT', 'NOT_FOUND'], event_timestamps: expect.any(Array) },
+      { values: [BIG, null], statuses: ['PRESENT', 'NOT_FOUND'], event_timestamps: expect.any(Array) },
+      { values: [[9007199254740992, 1.5], null], statuses: ['PRESENT', 'NOT_FOUND'], event_timestamps: expect.any(Array) },
+    ]);
+    // Feast's route: the same answer with those int64s as bare digits, as Python's json writes them.
+    const feast = await readUsers('/get-online-features', `${BIG}, 9007199254740992`);
+    expect(feast.text).toBe(read.text.replaceAll(`"${BIG}"`, BIG).replaceAll('"9007199254740992"', '9007199254740992'));
+  });
+
+  it('answers Feast\'s route with int64 keys and values beyond ±2^53 as bare JSON digits, as Feast\'s Python server writes them; featureguard\'s route keeps their text', async () => {
+    // Feast's Python client merges the answer with its request on the key: a string for an int it sent loses the row.
+    const KEY = '9007199254740995';
+    const write = await send('/write-to-online-store', `{"feature_view_name": "user_stats", "df": {"uid": [${KEY}, 5], "cnt": [-9223372036854775808, ${BIG}], "score": [1.0, 2.0], "event_timestamp": ["${NOW}", "${NOW}"]}}`);
+    expect(write.status, JSON.stringify(write.body)).toBe(200);
+    const body = `{"features": ["user_stats:cnt", "user_stats:score"], "entities": {"uid": [${KEY}, 5, 1]}}`;
+    const feast = await (await app.request('/get-online-features', post(body))).text();
+    expect(feast).toContain(`"results":[{"values":[${KEY},5,1],`);
+    expect(feast).toContain(`{"values":[-9223372036854775808,${BIG},null],`);
+    const own = await (await app.request('/v1/online-features', post(body))).text();
+    expect(own).toContain(`"results":[{"values":["${KEY}",5,1],`);
+    expect(own).toContain(`{"values":["-9223372036854775808","${BIG}",null],`);
+    // One entity row (the single-row path): the key as bare digits too.
+    const one = await (await app.request('/get-online-features', post(`{"features": ["user_stats:score"], "entities": {"uid": [${KEY}]}}`))).text();
+    expect(one).toContain(`"results":[{"values":[${KEY}],`);
+    // A string key holding digits stays a string.
+    const zip = await (await app.request('/get-online-features', post('{"features": ["zip_stats:pop"], "entities": {"zipcode": ["94107"]}}'))).text();
+    expect(zip).toContain('"results":[{"values":["94107"],');
   });
 
   it('pushes them in Feast\'s df (/push) and in featureguard\'s rows (/v1/push), negative ones and int64\'s extremes too', async () => {
@@ -91,12 +112,14 @@ describe('integers beyond ±2^53 in Feast bodies', () => {
     expect(own.status, JSON.stringify(own.body)).toBe(200);
     // Printed with indents (json.dumps(body, indent=2)): the same ids.
     const pretty = await app.request('/get-online-features', post(`{\n  "features": [\n    "user_stats:cnt"\n  ],\n  "entities": {\n    "uid": [\n      -${BIG}\n    ]\n  }\n}`));
-    expect(JSON.parse(await pretty.text()).results[1]).toMatchObject({ values: ['-9223372036854775808'], statuses: ['PRESENT'] });
-    const read = await readUsers('/get-online-features', `-${BIG}, 9223372036854775807, 1800000000000000001`);
-    expect(read.status, read.text).toBe(200);
-    const results = JSON.parse(read.text).results;
-    expect(results[0].values).toEqual([`-${BIG}`, '9223372036854775807', '1800000000000000001']);
-    expect(results[2]).toMatchObject({ values: ['-9223372036854775808', '12345678901234567', '1800000000000000002'], statuses: ['PRESENT', 'PRESENT', 'PRESENT'] });
+    expect(await pretty.text()).toContain('{"values":[-9223372036854775808],"statuses":["PRESENT"]');
+    for (const [path, q] of [['/get-online-features', ''], ['/v1/online-features', '"']]) {
+      const read = await readUsers(path, `${path === '/v1/online-features' ? `"-${BIG}"` : `-${BIG}`}, 9223372036854775807, 1800000000000000001`);
+      expect(read.status, read.text).toBe(200);
+      // Written exactly: bare digits on Feast's route, their text on featureguard's.
+      expect(read.text).toContain(`"results":[{"values":[${q}-${BIG}${q},${q}9223372036854775807${q},${q}1800000000000000001${q}],`);
+      expect(read.text).toContain(`{"values":[${q}-9223372036854775808${q},${q}12345678901234567${q},${q}1800000000000000002${q}],"statuses":["PRESENT","PRESENT","PRESENT"]`);
+    }
   });
 
   it('still refuses them where they do not fit: an int32 key or value, a string key outside Feast\'s route, beyond int64', async () => {

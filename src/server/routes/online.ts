@@ -67,7 +67,7 @@ export function onlineRoutes(ctx: ServerContext, options: { feast?: boolean } = 
     const json = await getOnlineFeaturesJson(
       ctx.project,
       { features: body.features, service: body.feature_service, entities: body.entities, fullFeatureNames: body.full_feature_names === true },
-      { maxEntities: ctx.limits.maxEntities, feastKeys: options.feast === true },
+      { maxEntities: ctx.limits.maxEntities, feastKeys: options.feast === true, pythonJson: options.feast === true },
     );
     return c.body(json, 200, { 'content-type': 'application/json' });
   });
