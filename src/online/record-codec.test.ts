@@ -68,4 +68,12 @@ describe('decodeValueTexts', () => {
     expect(decodeValueTexts(encodeValues([[NaN, 1, 2.5], -Infinity], [true, true]), null)).toEqual(['["NaN",1.0,2.5]', '-Infinity']);
     expect(decodeValueTexts(encodeValues([1, 'a,"b"']), projection(['p', 'q'], ['q', 'gone', 'p']))).toEqual(['"a,\\"b\\""', undefined, '1']);
   });
+
+  it('with bareNonFinite writes non-finite list elements as Python\'s json does (Feast\'s route), a string "NaN" still a string', () => {
+    const text = encodeValues([[NaN, 1, -Infinity], Infinity, 'NaN', [2.5]], [true, true, false, true]);
+    expect(decodeValueTexts(text, null, true)).toEqual(['[NaN,1.0,-Infinity]', 'Infinity', '"NaN"', '[2.5]']);
+    expect(decodeValueTexts(text, projection(['a', 'b', 'c', 'd'], ['d', 'a']), true)).toEqual(['[2.5]', '[NaN,1.0,-Infinity]']);
+    // An untagged vector is sliced as before.
+    expect(decodeValueTexts(encodeValues([[1, 2], 'x']), null, true)).toEqual(['[1,2]', '"x"']);
+  });
 });

@@ -126,11 +126,13 @@ export function decodeValues(text: string): unknown[] {
  * (by `JSON.stringify`, which is what `JSON.stringify` of the decoded value gives
  * back, or with `.0` on a float feature's whole numbers, see `encodeValues`). Non-finite numbers, which JSON lacks, come back as the JavaScript
  * literals `NaN`, `Infinity` and `-Infinity` (not JSON: the caller decides how to
- * show them). The online API writes these texts as they are, which saves parsing
- * the numbers and printing them again (the largest cost of a 1 × 50 response).
+ * show them); inside a list as strings (`"NaN"`), or with `bareNonFinite` as the literals too
+ * (`[1.5,NaN]`, as Python's `json` writes them: Feast's route). The online API writes these texts
+ * as they are, which saves parsing the numbers and printing them again (the largest cost of a
+ * 1 × 50 response). Only a vector holding a non-finite number (tagged) pays for either.
  */
-export function decodeValueTexts(text: string, proj: Int32Array | null): (string | undefined)[] {
-  const texts = text.charCodeAt(0) === 126 /* ~ */ ? taggedTexts(text) : splitJsonArray(text);
+export function decodeValueTexts(text: string, proj: Int32Array | null, bareNonFinite = false): (string | undefined)[] {
+  const texts = text.charCodeAt(0) === 126 /* ~ */ ? taggedTexts(text, bareNonFinite) : splitJsonArray(text);
   if (proj === null) return texts;
   const out = new Array<string | undefined>(proj.length);
   // A feature the record was written without (added to the view since): undefined, not a stored null.
@@ -138,18 +140,20 @@ export function decodeValueTexts(text: string, proj: Int32Array | null): (string
   return out;
 }
 
+const TAGGED_NON_FINITE = /\{"\$n":"(NaN|Infinity|-Infinity)"\}/g;
+
 /**
  * The element texts of a tagged vector: as stored, with each tagged non-finite number (`{"$n":"NaN"}`) replaced
  * in place: a value's own as its JavaScript literal (the caller decides how to show it), one inside a list as
  * the string protobuf's JSON mapping writes for it (`["NaN",1.0]`: the list stays JSON, and the element is not
- * confused with a missing one, as `null` would be), the list's other numbers as stored (`1.0`, not `1`: a float
- * list's whole numbers keep their `.0`).
+ * confused with a missing one, as `null` would be), or with `bare` as the literal (`[NaN,1.0]`), the list's
+ * other numbers as stored (`1.0`, not `1`: a float list's whole numbers keep their `.0`).
  */
-function taggedTexts(text: string): string[] {
+function taggedTexts(text: string, bare: boolean): string[] {
   return splitJsonArray(text.slice(1)).map((t) => {
     if (!t.includes('"$n"')) return t;
     if (t.charCodeAt(0) === 123 /* { */) return String(decodeValues(`~[${t}]`)[0]);
-    return t.replace(/\{"\$n":("(?:NaN|Infinity|-Infinity)")\}/g, '$1');
+    return t.replace(TAGGED_NON_FINITE, bare ? '$1' : '"$1"');
   });
 }
 

@@ -63,8 +63,9 @@ export interface OnlineReadOptions {
 export interface OnlineJsonOptions extends OnlineReadOptions {
   /**
    * Write the answer as Feast's Python feature server does (its `/get-online-features`, read by Feast's Python
-   * client): an int64 join key or feature as bare JSON digits, also beyond ±2^53, where featureguard's own route
-   * writes those as their decimal text (for JavaScript clients, whose JSON numbers would lose the last digits).
+   * client): an int64 join key or feature as bare JSON digits, also beyond ±2^53, and NaN and ±Infinity bare
+   * (`NaN`, `[1.5,NaN]`: then no strict JSON), where featureguard's own route writes the decimal text (for
+   * JavaScript clients, whose JSON numbers would lose the last digits) and `"NaN"`.
    */
   readonly pythonJson?: boolean;
 }

@@ -10,12 +10,15 @@
  * The text is byte for byte `JSON.stringify(await getOnlineFeatures(...))`, except
  * that a float feature's whole numbers keep the `.0` they were stored with (`30.0`,
  * see `encodeValues`) and a non-finite value is a string (`"NaN"`, see `shown`; also
- * inside a list, see `decodeValueTexts`): property tests in `online-features.test.ts` compare the two.
+ * inside a list, see `decodeValueTexts`), bare on Feast's route (below): property tests in
+ * `online-features.test.ts` compare the two.
  *
  * Feast's route (`python`) is answered as Feast's Python feature server writes its answer (Python's `json`), for
  * Feast's Python client, which parses it with Python's `json` and merges the keys with its request: an int64 join
- * key or feature is bare digits, also beyond ±2^53 (`"9007199254740993"` would be a `str` to it). Chosen per
- * join key and feature type, so only int64 values pay, and featureguard's route none.
+ * key or feature is bare digits, also beyond ±2^53 (`"9007199254740993"` would be a `str` to it), and a non-finite
+ * number is Python's bare `NaN`, `Infinity`, `-Infinity`, also inside a list (where Feast's client refuses a
+ * `"NaN"` string beside numbers, failing the whole read). The answer is then no strict JSON. Chosen per join key
+ * and feature type (and per tagged vector), so only int64 values pay, and featureguard's route nothing new.
  */
 import type { FeatureType, JoinKey } from '../definitions/types.js';
 import { decodeValueTexts } from '../online/record-codec.js';
@@ -54,7 +57,7 @@ function plainStrings(items: readonly string[]): string {
 
 /**
  * A value's text as shown: a non-finite number, which JSON lacks, as protobuf's JSON mapping writes it (`"NaN"`,
- * `"Infinity"`, `"-Infinity"`), as Feast's feature servers serve it (Go's protojson, Python's `MessageToDict`):
+ * `"Infinity"`, `"-Infinity"`), as Feast's Go feature server serves it (protojson), on featureguard's route:
  * a PRESENT value, not the null `JSON.stringify` would write, which reads as a missing one.
  */
 function shown(text: string): string {
@@ -67,9 +70,15 @@ function bareInt64(text: string): string {
 }
 const QUOTED_DIGITS = /^"-?[0-9]+"$/;
 
-/** How a feature's value texts are written: featureguard's route `shown`; Feast's (`python`) an int64's bare. */
+/** A value's text as stored (Feast's route: a non-finite number is its bare literal, as Python's `json` writes it). */
+function asStored(text: string): string {
+  return text;
+}
+
+/** How a feature's value texts are written: featureguard's route `shown`; Feast's (`python`) as stored, an int64's bare. */
 function valueWriter(type: FeatureType, python: boolean): (text: string) => string {
-  return python && type === 'int64' ? bareInt64 : shown;
+  if (!python) return shown;
+  return type === 'int64' ? bareInt64 : asStored;
 }
 
 /** A join key's value (a number, or the text of a string key or of an int64 beyond ±2^53) as JSON: bare digits for an int64 on Feast's route. */
@@ -101,7 +110,7 @@ export function feastJson(read: StoredRead<StoredEncoded>, python = false): stri
       const s = rows[i];
       statuses[i] = rowStatus(vp, s, nowUs);
       timestamps[i] = s === undefined ? EPOCH : formatCached(s.eventTs);
-      texts[i] = statuses[i] === 'PRESENT' ? decodeValueTexts(s!.encoded, s!.projection) : undefined;
+      texts[i] = statuses[i] === 'PRESENT' ? decodeValueTexts(s!.encoded, s!.projection, python) : undefined;
     }
     const timestampsJson = plainStrings(timestamps);
     const statusesJson = plainStrings(statuses);

@@ -1,8 +1,9 @@
 /**
  * NaN and ±Infinity over the Feast-compatible HTTP API: a float feature holding one is served in protobuf's JSON
- * mapping, as Feast's feature servers write it ("NaN", "Infinity", "-Infinity", status PRESENT), where it was
- * served as null with status PRESENT; a join key given one is refused naming it, where the message said
- * "got null". (A review of Feast compatibility.)
+ * mapping on /v1/online-features ("NaN", "Infinity", "-Infinity", status PRESENT), where it was served as null
+ * with status PRESENT, and bare on /get-online-features, as Python's json writes them (Feast's Python client
+ * failed a whole read on a "NaN" inside a list); a join key given one is refused naming it, where the message
+ * said "got null". (Reviews of Feast compatibility.)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +31,7 @@ beforeAll(async () => {
     defineSource({ name: 'users', path: 'data/users.parquet', timestamp_field: 'ts' }),
     defineFeatureView({
       name: 'user_stats', entities: ['user'], source: 'users', ttl: '0', online: true,
-      features: [{ name: 'score', type: 'float64', allow_nan: true }, { name: 'cnt', type: 'int64' }],
+      features: [{ name: 'score', type: 'float64', allow_nan: true }, { name: 'cnt', type: 'int64' }, { name: 'emb', type: 'float64[]', allow_nan: true }],
     }),
   ]);
   app = createApp(project, { ui: false });
@@ -41,26 +42,50 @@ afterAll(async () => {
 });
 
 describe('non-finite feature values', () => {
-  it('are served as protobuf\'s JSON mapping writes them, PRESENT, in a read of one entity row and of many alike', async () => {
+  it('are served as protobuf\'s JSON mapping writes them on featureguard\'s route (bare on Feast\'s), PRESENT, in a read of one entity row and of many alike', async () => {
     const now = new Date().toISOString();
     // As Python's json.dumps writes a pandas frame's floats: bare NaN and Infinity tokens.
     const pushed = await app.request('/push', post(`{"push_source_name": "users", "df": {"uid": [301, 302, 303, 304, 305], "ts": "${now}", "score": [NaN, Infinity, -Infinity, null, 2.5], "cnt": 7}, "to": "online"}`));
     expect(pushed.status, await pushed.clone().text()).toBe(200);
-    const read = async (path: string, uids: number[]) => {
+    const text = async (path: string, uids: number[]) => {
       const res = await app.request(path, post({ features: ['user_stats:score', 'user_stats:cnt'], entities: { uid: uids } }));
       expect(res.status).toBe(200);
-      return (await json(res)).results.slice(1) as { values: unknown[]; statuses: string[] }[];
+      return res.text();
     };
-    for (const path of ['/get-online-features', '/v1/online-features']) {
-      const [score, cnt] = await read(path, [301, 302, 303, 304, 305]);
-      expect(score).toMatchObject({ values: ['NaN', 'Infinity', '-Infinity', null, 2.5], statuses: ['PRESENT', 'PRESENT', 'PRESENT', 'NULL_VALUE', 'PRESENT'] });
-      expect(cnt).toMatchObject({ values: [7, 7, 7, 7, 7], statuses: ['PRESENT', 'PRESENT', 'PRESENT', 'PRESENT', 'PRESENT'] });
-      // One entity row at a time (the single-row path for plain vectors): the same values.
-      for (const [i, uid] of [301, 302, 303, 304, 305].entries()) {
-        const [one] = await read(path, [uid]);
-        expect([one.values[0], one.statuses[0]]).toEqual([score.values[i], score.statuses[i]]);
-      }
+    const read = async (uids: number[]) => JSON.parse(await text('/v1/online-features', uids)).results.slice(1) as { values: unknown[]; statuses: string[] }[];
+    // Feast's route: the same answer, the non-finite numbers bare, as Python's json writes them (see below).
+    const asPython = (own: string) => own.replace(/"(NaN|Infinity|-Infinity)"/g, '$1');
+    const [score, cnt] = await read([301, 302, 303, 304, 305]);
+    expect(score).toMatchObject({ values: ['NaN', 'Infinity', '-Infinity', null, 2.5], statuses: ['PRESENT', 'PRESENT', 'PRESENT', 'NULL_VALUE', 'PRESENT'] });
+    expect(cnt).toMatchObject({ values: [7, 7, 7, 7, 7], statuses: ['PRESENT', 'PRESENT', 'PRESENT', 'PRESENT', 'PRESENT'] });
+    expect(await text('/get-online-features', [301, 302, 303, 304, 305])).toBe(asPython(await text('/v1/online-features', [301, 302, 303, 304, 305])));
+    // One entity row at a time (the single-row path for plain vectors): the same values.
+    for (const [i, uid] of [301, 302, 303, 304, 305].entries()) {
+      const [one] = await read([uid]);
+      expect([one.values[0], one.statuses[0]]).toEqual([score.values[i], score.statuses[i]]);
+      expect(await text('/get-online-features', [uid])).toBe(asPython(await text('/v1/online-features', [uid])));
     }
+  });
+});
+
+describe('non-finite feature values on Feast\'s route', () => {
+  it('are written as Python\'s json writes them (bare NaN, Infinity, -Infinity), in lists too, so Feast\'s Python client reads the list; featureguard\'s route keeps strict JSON', async () => {
+    const now = new Date().toISOString();
+    const pushed = await app.request('/push', post(`{"push_source_name": "users", "df": {"uid": [401, 402], "ts": "${now}", "score": [NaN, 2.5], "cnt": 7, "emb": [[1.5, NaN, -Infinity], [2.0]]}, "to": "online"}`));
+    expect(pushed.status, await pushed.clone().text()).toBe(200);
+    const body = { features: ['user_stats:score', 'user_stats:emb'], entities: { uid: [401, 402] } };
+    const feast = await (await app.request('/get-online-features', post(body))).text();
+    // A "NaN" string in a float list made Feast's python_values_to_proto_values raise for the whole read.
+    expect(feast).toContain('{"values":[NaN,2.5],"statuses":["PRESENT","PRESENT"]');
+    expect(feast).toContain('{"values":[[1.5,NaN,-Infinity],[2.0]],"statuses":["PRESENT","PRESENT"]');
+    const own = await (await app.request('/v1/online-features', post(body))).text();
+    expect(own).toContain('{"values":["NaN",2.5],');
+    expect(own).toContain('{"values":[[1.5,"NaN","-Infinity"],[2.0]],');
+    expect(() => JSON.parse(own)).not.toThrow();
+    // One entity row (a tagged vector takes the general path): the same.
+    const one = await (await app.request('/get-online-features', post({ features: ['user_stats:score', 'user_stats:emb', 'user_stats:cnt'], entities: { uid: [401] } }))).text();
+    expect(one).toContain('{"values":[NaN],"statuses":["PRESENT"]');
+    expect(one).toContain('{"values":[[1.5,NaN,-Infinity]],"statuses":["PRESENT"]');
   });
 });
 
