@@ -46,6 +46,12 @@ describe('PII detectors', () => {
     expect(detectPii('(415) 555-2671')).toEqual(['phone']);
     expect(detectPii('192.168.0.1')).toEqual(['ip_address']);
     expect(detectPii('from 2001:db8::ff00:42:8329 at noon')).toEqual(['ip_address']);
+    // A bracketed IPv6 address with a port, as URLs and logs print it; a dotted quad at a sentence's end or with a port.
+    expect(detectPii('connect to [2001:db8::1]:443 failed')).toEqual(['ip_address']);
+    expect(detectPii('from 10.0.0.1.')).toEqual(['ip_address']);
+    expect(detectPii('10.0.0.1:8080')).toEqual(['ip_address']);
+    // Four parts of a longer dotted number are no address (a version string).
+    for (const v of ['4.1.2.0.1', '1.2.3.4.5', 'build 10.0.0.1.7', 'v2.10.0.0.1']) expect(detectPii(v), v).toEqual([]);
     expect(detectPii('999.1.1.1')).toEqual([]);
   });
 

@@ -17,7 +17,8 @@ const SSN = /\b([0-9]{3})[- .]([0-9]{2})[- .]([0-9]{4})\b/g;
 const IBAN = /\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}\b/g;
 const PHONE_INTL = /(?:^|[^\w+])\+[1-9][0-9 ().-]{6,20}[0-9]\b/g;
 const PHONE_NANP = /(?:^|[^\w])\(?[2-9][0-9]{2}\)?[ .-][2-9][0-9]{2}[ .-][0-9]{4}\b/;
-const IPV4 = /\b(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\b/;
+/** A dotted quad standing alone: not four parts of a longer dotted number (a version `4.1.2.0.1`, `1.2.3.4.5`). */
+const IPV4 = /\b(?<![\d.])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\b(?!\.\d)/;
 
 /**
  * Luhn checksum (ISO/IEC 7812) of a digit string.
@@ -133,7 +134,7 @@ export function detectPii(value: string): PiiKind[] {
   ) {
     found.push('phone');
   }
-  if (IPV4.test(value) || (value.includes(':') && value.split(/[\s,;]+/).some((t) => isIPv6(t.replace(/^[[(]|[\])]$/g, ''))))) {
+  if (IPV4.test(value) || (value.includes(':') && value.split(/[\s,;]+/).some((t) => isIPv6(t.replace(/^\[([^\]]+)\](?::\d+)?$/, '$1').replace(/^[[(]|[\])]$/g, ''))))) {
     found.push('ip_address');
   } else if (isIPv4(value.trim())) {
     found.push('ip_address');
