@@ -3,7 +3,7 @@
  * (featureguard.yaml, features/, prepare.ts, package.json, .gitignore). The example ships
  * with the package (`examples/flights`).
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
@@ -21,6 +21,8 @@ export interface InitResult {
   project: string;
   /** Files written, relative to `dir`. */
   files: string[];
+  /** With `force`: files of the example's names that already held other content, left as they were. */
+  kept: string[];
 }
 
 /** A valid project name from a folder name: `My Store-2` -> `my_store_2`. */
@@ -32,7 +34,8 @@ export function projectNameFor(dir: string): string {
 
 /**
  * Copy the example into `dir` (created when missing). Refuses a non-empty folder
- * unless `force`, which overwrites the example's files and leaves others alone.
+ * unless `force`, and a featureguard project (a `featureguard.yaml`) even then. With `force`,
+ * a file of the example's name that holds other content is the user's: it is kept and listed in `kept`.
  *
  * @example
  * scaffoldProject('my_store'); // { project: 'my_store', files: ['featureguard.yaml', ...] }
@@ -43,30 +46,48 @@ export function scaffoldProject(dir: string, options: { name?: string; force?: b
   if (!NAME.test(project)) {
     throw new InputError(`invalid project name '${project}': use 1-63 lowercase letters, digits and underscores, starting with a letter or underscore`);
   }
+  // The user's featureguard.yaml (its project name, online store, policy) is never replaced, not even with --force.
+  const ownConfig = join(target, 'featureguard.yaml');
+  if (existsSync(ownConfig)) {
+    const named = /^project:\s*['"]?([A-Za-z0-9_]+)/m.exec(safeRead(ownConfig) ?? '')?.[1];
+    throw new InputError(
+      `folder ${target} already is the featureguard project${named ? ` '${named}'` : ''} (its featureguard.yaml): init creates new projects and never overwrites one, --force or not; to look at the example, init it into another folder (featureguard init ../flights-example) and copy what you need`,
+      { file: ownConfig, ...(named ? { project: named } : {}) },
+      'already_a_project',
+    );
+  }
   if (existsSync(target) && readdirSync(target).length > 0 && !options.force) {
-    throw new InputError(`folder ${target} is not empty: choose an empty or new folder, or pass --force to overwrite the example's files in it`);
+    throw new InputError(`folder ${target} is not empty: choose an empty or new folder, or pass --force to add the example's files to it (a file of the same name with other content is kept)`);
   }
   if (!existsSync(join(EXAMPLE_DIR, 'featureguard.yaml'))) {
     throw new InputError(`the flights example is missing from this installation (${EXAMPLE_DIR})`);
   }
   mkdirSync(join(target, 'features'), { recursive: true });
   const files: string[] = [];
+  const kept: string[] = [];
+  // A file of the example's name is written when absent; one that holds other content is the user's and kept.
+  const writeExample = (rel: string, content: string) => {
+    const to = join(target, rel);
+    if (existsSync(to)) {
+      if (safeRead(to) !== content) kept.push(rel);
+      return;
+    }
+    writeFileSync(to, content);
+    files.push(rel);
+  };
   const config = readFileSync(join(EXAMPLE_DIR, 'featureguard.yaml'), 'utf8')
     .replace(/^# yaml-language-server: .*\n/m, '')
     .replace(/^project: flights$/m, `project: ${project}`);
-  writeFileSync(join(target, 'featureguard.yaml'), config);
-  files.push('featureguard.yaml');
+  writeExample('featureguard.yaml', config);
   for (const f of readdirSync(join(EXAMPLE_DIR, 'features')).sort()) {
-    copyFileSync(join(EXAMPLE_DIR, 'features', f), join(target, 'features', f));
-    files.push(`features/${f}`);
+    writeExample(`features/${f}`, readFileSync(join(EXAMPLE_DIR, 'features', f), 'utf8'));
   }
   // prepare.ts is an ES module (top-level await): in a folder whose package.json is not "type": "module" (an
   // existing CommonJS project, with --force) it is written as prepare.mts, which is a module whatever the folder.
   const pkg = join(target, 'package.json');
   const existing = existsSync(pkg) ? readPackageJson(pkg) : null;
   const script = existing !== null && existing.type !== 'module' ? 'prepare.mts' : 'prepare.ts';
-  copyFileSync(join(EXAMPLE_DIR, 'prepare.ts'), join(target, script));
-  files.push(script);
+  writeExample(script, readFileSync(join(EXAMPLE_DIR, 'prepare.ts'), 'utf8'));
   // What prepare.ts needs; featureguard itself is used from wherever it is installed.
   const dependencies = Object.fromEntries(PREPARE_DEPENDENCIES.map((name) => [name, dependencyRange(name) ?? 'latest']));
   if (existing === null) {
@@ -98,7 +119,16 @@ export function scaffoldProject(dir: string, options: { name?: string; force?: b
     writeFileSync(gitignore, `${ignored === null ? '' : ignored.endsWith('\n') || ignored === '' ? ignored : `${ignored}\n`}${lines.join('\n')}\n`);
     files.push(ignored === null ? '.gitignore' : '.gitignore (merged)');
   }
-  return { dir: relative(process.cwd(), target) || '.', project, files };
+  return { dir: relative(process.cwd(), target) || '.', project, files, kept };
+}
+
+/** A file's text, or undefined when it cannot be read (a folder, no permission): then it is not the example's. */
+function safeRead(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** A package.json's contents, or a clear error naming it. */

@@ -285,8 +285,10 @@ describe('init', () => {
     expect(readFileSync(join(target, 'featureguard.yaml'), 'utf8')).toMatch(/^project: my_store$/m);
     const again = await runCli(['init', target]);
     expect(again.code).toBe(2);
-    expect(again.err).toContain('not empty');
-    expect((await runCli(['init', target, '--force'])).code).toBe(0);
+    expect(again.err).toContain("already is the featureguard project 'my_store'");
+    // --force does not replace a project (its featureguard.yaml): init-existing-files.test.ts.
+    const forced = await runCli(['init', target, '--force']);
+    expect([forced.code, forced.err]).toEqual([2, expect.stringContaining("already is the featureguard project 'my_store'")]);
     // The scaffolded definitions load and plan (no data needed for that).
     const plan = await runCli(['--project', target, 'plan']);
     expect(plan.code).toBe(0);

@@ -39,7 +39,7 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
     .description('create a new project from the flights example')
     .argument('[dir]', 'folder to create the project in (default: --project, else the working directory)')
     .option('--name <project>', 'project name (default: derived from the folder name)')
-    .option('--force', 'write into a non-empty folder, overwriting the example files')
+    .option('--force', 'add the example into a non-empty folder that is no project yet (files of its names with other content are kept)')
     .action(async (given: string | undefined, opts: { name?: string; force?: boolean }) => {
       const { InputError } = await import('../../errors.js');
       // `--project DIR init` creates the project in DIR (it was created in the working directory).
@@ -60,7 +60,8 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       }
       ctx.print(result, () =>
         [
-          `Created project '${result.project}' in ${result.dir}: ${result.files.join(', ')}`,
+          `Created project '${result.project}' in ${result.dir}: ${result.files.join(', ') || 'no new files'}`,
+          ...(result.kept.length > 0 ? [`Kept your own ${result.kept.join(', ')}: they differ from the example's and were not overwritten (the example's definitions may refer to what they lack)`] : []),
           'Next steps:',
           ...(result.dir === '.' ? [] : [`  cd ${/^[\w./-]+$/.test(result.dir) ? result.dir : `'${result.dir.replaceAll("'", "'\\''")}'`}`]),
           `  npm install                 # what ${result.files.find((f) => f.startsWith('prepare.'))?.split(' ')[0] ?? 'prepare.ts'} needs: @duckdb/node-api, vega-datasets, tsx`,
