@@ -1,16 +1,22 @@
 /**
  * `featureguard init`: scaffold a new project from the flights example
  * (featureguard.yaml, features/, prepare.ts, package.json, .gitignore). The example ships
- * with the package (`examples/flights`).
+ * with the package (`examples/flights`). The YAML files get modelines that resolve once `npm install`
+ * has linked featureguard (a dependency of the package.json written) into `node_modules`.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
 import { dependencyRange } from '../version.js';
 
 /** The example project shipped with the package (same depth from `src/cli` and `dist/cli`). */
 export const EXAMPLE_DIR = fileURLToPath(new URL('../../examples/flights/', import.meta.url));
+/** The root of this featureguard installation (its package.json, `schemas/`). */
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** Modelines of the YAML language server, resolved through the project's `node_modules/featureguard`. */
+const CONFIG_MODELINE = '# yaml-language-server: $schema=node_modules/featureguard/schemas/project.schema.json\n';
+const DEFINITION_MODELINE = '# yaml-language-server: $schema=../node_modules/featureguard/schemas/definition.schema.json\n';
 const NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** What the example's prepare.ts imports, at the versions featureguard itself uses. */
@@ -76,11 +82,12 @@ export function scaffoldProject(dir: string, options: { name?: string; force?: b
     files.push(rel);
   };
   const config = readFileSync(join(EXAMPLE_DIR, 'featureguard.yaml'), 'utf8')
-    .replace(/^# yaml-language-server: .*\n/m, '')
+    .replace(/^# yaml-language-server: .*\n/m, CONFIG_MODELINE)
     .replace(/^project: flights$/m, `project: ${project}`);
   writeExample('featureguard.yaml', config);
   for (const f of readdirSync(join(EXAMPLE_DIR, 'features')).sort()) {
-    writeExample(`features/${f}`, readFileSync(join(EXAMPLE_DIR, 'features', f), 'utf8'));
+    const text = readFileSync(join(EXAMPLE_DIR, 'features', f), 'utf8');
+    writeExample(`features/${f}`, /\.ya?ml$/.test(f) && !text.startsWith('# yaml-language-server:') ? `${DEFINITION_MODELINE}${text}` : text);
   }
   // prepare.ts is an ES module (top-level await): in a folder whose package.json is not "type": "module" (an
   // existing CommonJS project, with --force) it is written as prepare.mts, which is a module whatever the folder.
@@ -88,8 +95,12 @@ export function scaffoldProject(dir: string, options: { name?: string; force?: b
   const existing = existsSync(pkg) ? readPackageJson(pkg) : null;
   const script = existing !== null && existing.type !== 'module' ? 'prepare.mts' : 'prepare.ts';
   writeExample(script, readFileSync(join(EXAMPLE_DIR, 'prepare.ts'), 'utf8'));
-  // What prepare.ts needs; featureguard itself is used from wherever it is installed.
-  const dependencies = Object.fromEntries(PREPARE_DEPENDENCIES.map((name) => [name, dependencyRange(name) ?? 'latest']));
+  // What prepare.ts needs, and featureguard itself: the modelines' schemas, `import 'featureguard'`.
+  // It is this installation, linked by `npm install` (offline, the same version as the CLI that wrote the project).
+  const dependencies = {
+    featureguard: `file:${relative(target, PACKAGE_ROOT).split(sep).join('/') || '.'}`,
+    ...Object.fromEntries(PREPARE_DEPENDENCIES.map((name) => [name, dependencyRange(name) ?? 'latest'])),
+  };
   if (existing === null) {
     const manifest = {
       name: project.replaceAll('_', '-').replace(/^-+/, '') || 'featureguard-project',

@@ -310,7 +310,7 @@ describe('init', () => {
     expect([existsSync(join(target, 'prepare.mts')), existsSync(join(target, 'prepare.ts'))]).toEqual([true, false]);
     const pkg = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8'));
     expect(pkg).toMatchObject({ name: 'app', scripts: { test: 'node t.js', 'prepare-data': 'tsx prepare.mts' } });
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@duckdb/node-api', 'lodash', 'tsx', 'vega-datasets']);
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@duckdb/node-api', 'featureguard', 'lodash', 'tsx', 'vega-datasets']);
     expect(pkg.dependencies.tsx).toBe('^4.0.0'); // the project's own range is kept
     expect(pkg.type).toBeUndefined();
     expect(readFileSync(join(target, '.gitignore'), 'utf8')).toBe('node_modules/\n/data/\n.featureguard/\n');
@@ -324,6 +324,8 @@ describe('init', () => {
     // The ranges featureguard itself installs: every @duckdb/node-api release is a pre-release, which ^1.5.0 never matched.
     const own = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
     expect(written.dependencies).toEqual({
+      // This installation, linked by npm install: the modelines' schemas (init-editor-schemas.test.ts), npx featureguard.
+      featureguard: `file:${relative(target, process.cwd())}`,
       '@duckdb/node-api': own.dependencies['@duckdb/node-api'],
       'vega-datasets': own.dependencies['vega-datasets'] ?? own.devDependencies['vega-datasets'],
       tsx: own.dependencies.tsx ?? own.devDependencies.tsx,

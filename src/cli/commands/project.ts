@@ -64,7 +64,7 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
           ...(result.kept.length > 0 ? [`Kept your own ${result.kept.join(', ')}: they differ from the example's and were not overwritten (the example's definitions may refer to what they lack)`] : []),
           'Next steps:',
           ...(result.dir === '.' ? [] : [`  cd ${/^[\w./-]+$/.test(result.dir) ? result.dir : `'${result.dir.replaceAll("'", "'\\''")}'`}`]),
-          `  npm install                 # what ${result.files.find((f) => f.startsWith('prepare.'))?.split(' ')[0] ?? 'prepare.ts'} needs: @duckdb/node-api, vega-datasets, tsx`,
+          `  npm install                 # what ${result.files.find((f) => f.startsWith('prepare.'))?.split(' ')[0] ?? 'prepare.ts'} needs (@duckdb/node-api, vega-datasets, tsx) and featureguard (the editor's schemas)`,
           '  npm run prepare-data        # derive the Parquet sources from vega-datasets\' 3M flights',
           '  featureguard validate && featureguard plan && featureguard apply',
         ].join('\n'),
