@@ -59,6 +59,9 @@ function load(): NonNullable<typeof cached> {
   addFormats(ajv);
   // A duration the pattern accepts but that is too long to compute with (the pattern reports malformed ones).
   ajv.addFormat(DURATION_FORMAT, { type: 'string', validate: (text) => !/^[0-9]+[smhd]$/.test(text) || durationWithinLimit(text) });
+  // The custom message editors show (VS Code's JSON and YAML language servers) where a schema refuses with `not`,
+  // `enum` or `pattern`; schema-validation.ts shows it too. An annotation: it validates nothing.
+  ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
   // Some schemas (e.g. written by hand or generated) declare draft-07; allow them next to 2020-12 ones.
   ajv.addMetaSchema(draft7MetaSchema);
   const ids = new Map<string, string>();

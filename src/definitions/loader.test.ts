@@ -90,7 +90,9 @@ describe('loadConfig', () => {
     const err = (() => { try { loadConfig(root); } catch (e) { return e; } })() as DefinitionError;
     expect(err).toBeInstanceOf(DefinitionError);
     expect(err.problems.map((p) => [p.path, p.line, p.message])).toEqual([
+      // Both at once: the checks' own message (the schema's enum refuses 'drfit' too, more tersely) is not held back.
       ['/alerts/0/statuses/0', 6, expect.stringMatching(/^must be one of pass, warn, fail, error, skipped, success, warned, blocked, failed \(got 'blocekd'\) \(did you mean 'blocked'\?\)$/)],
+      ['/alerts/0/checks/1', 5, "unknown check 'drfit': use a family (schema, provenance, class_imbalance, leakage, drift, anomaly) or family.method (did you mean 'drift'?)"],
     ]);
     writeFileSync(join(root, 'featureguard.yaml'), 'project: p\nalerts:\n  - name: a\n    url: "http://127.0.0.1:8/x"\n    checks: [drift, drfit, schema.range, leakage.target]\n');
     const err2 = (() => { try { loadConfig(root); } catch (e) { return e; } })() as DefinitionError;

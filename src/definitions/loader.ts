@@ -17,11 +17,10 @@ import { parseDefinitionFile, type ParsedObject } from './definition-files.js';
 import { definitionOrigin, setDefinitionOrigin } from './origins.js';
 import { show, validateWithSchema } from './schema-validation.js';
 import { resolveInProject, sourceRootsOf, type SourceRoots } from './source-location.js';
-import { closest, didYouMean } from './suggest.js';
+import { configProblems } from './config-checks.js';
+import { didYouMean } from './suggest.js';
 import { fetchBlockedPort } from '../alerts/bad-ports.js';
 import { redisUrlProblem } from '../online/redis-url-query.js';
-import { CHECK_METHODS } from '../guards/check-methods.js';
-import { QUALITY_FAMILIES, type QualityFamily } from '../guards/config.js';
 import type { Definition, DefinitionKind, ProjectConfig } from './types.js';
 
 export const CONFIG_FILE_NAME = 'featureguard.yaml';
@@ -46,8 +45,11 @@ export function loadConfig(root: string): ProjectConfig {
   }
   const [{ origin }] = objects;
   const value = normalize(objects[0].value);
-  const schemaProblems = validateWithSchema('project', value).map((p): DefinitionProblem => {
-    const pos = origin.locate(p.path, p.atKey);
+  // The specific checks' messages replace the schema's at the same path (it refuses the same values, more tersely).
+  const specific = configProblems(value);
+  const specificPaths = new Set(specific.map((p) => p.path));
+  const schemaProblems = [...validateWithSchema('project', value).filter((p) => !specificPaths.has(p.path)), ...specific].map((p): DefinitionProblem => {
+    const pos = origin.locate(p.path, 'atKey' in p ? p.atKey === true : undefined);
     return { file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: p.path, message: p.message };
   });
   const config = value as ProjectConfig;
@@ -57,11 +59,6 @@ export function loadConfig(root: string): ProjectConfig {
   }
   if (schemaProblems.length === 0) {
     const store = config.online_store;
-    const scheme = store?.type === 'redis' ? /^([a-z][a-z0-9+.-]*):\/\//i.exec(store.url ?? '')?.[1].toLowerCase() : undefined;
-    if (scheme !== undefined && scheme !== 'redis' && scheme !== 'rediss') {
-      const pos = origin.locate('/online_store/url');
-      schemaProblems.push({ file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: '/online_store/url', message: `a Redis URL is redis:// or rediss:// (TLS), not ${scheme}://` });
-    }
     // A query option ioredis reads as text (`?connectTimeout=2000`) crashed every command that opened the store.
     const urlProblem = store?.type === 'redis' && !store.cluster?.length && store.url !== undefined && schemaProblems.length === 0 ? redisUrlProblem(store.url) : undefined;
     if (urlProblem !== undefined) {
@@ -76,23 +73,6 @@ export function loadConfig(root: string): ProjectConfig {
         const pos = origin.locate(`/alerts/${i}/name`);
         schemaProblems.push({ file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: `/alerts/${i}/name`, message: `alert name '${alert.name}' is taken by alerts[${first}]; give each alert its own name` });
       } else alertNames.set(alert.name, i);
-      // A misspelt family or method would make the alert silently never fire (a retraining trigger that is dead).
-      (alert.checks ?? []).forEach((check, j) => {
-        const dot = check.indexOf('.');
-        const family = dot < 0 ? check : check.slice(0, dot);
-        const pos = origin.locate(`/alerts/${i}/checks/${j}`);
-        const problem = (message: string) => schemaProblems.push({ file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: `/alerts/${i}/checks/${j}`, message });
-        if (!(QUALITY_FAMILIES as readonly string[]).includes(family)) {
-          problem(`unknown check '${family}': use a family (${QUALITY_FAMILIES.join(', ')}) or family.method${didYouMean(family, QUALITY_FAMILIES)}`);
-          return;
-        }
-        if (dot < 0) return;
-        const methods = CHECK_METHODS[family as QualityFamily];
-        const method = check.slice(dot + 1);
-        if (methods.includes(method)) return;
-        const near = closest(method, methods);
-        problem(`unknown check '${check}': the ${family} checks record the methods ${methods.join(', ')}${near ? ` (did you mean '${family}.${near}'?)` : ''}; the alert would never fire`);
-      });
       const why = webhookUrlProblem(alert.url);
       if (why === null) return;
       const pos = origin.locate(`/alerts/${i}/url`);

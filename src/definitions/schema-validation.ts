@@ -44,6 +44,20 @@ export function translateErrors(errors: readonly ErrorObject[]): SchemaProblem[]
   const out: SchemaProblem[] = [];
   const consumed = new Set<ErrorObject>();
   for (const e of errors) {
+    if (e.keyword !== 'if' || consumed.has(e)) continue;
+    // `if`/`then` (a constraint that does not fit the feature's type): the `then` errors say which key and why, with
+    // the type the `if` tested; the `if` error itself only says 'must match "then" schema'.
+    consumed.add(e);
+    const base = e.schemaPath.slice(0, -'/if'.length);
+    const type = e.data !== null && typeof e.data === 'object' ? (e.data as Record<string, unknown>).type : undefined;
+    for (const x of errors) {
+      if (consumed.has(x) || !x.schemaPath.startsWith(`${base}/then/`) || !isWithin(x.instancePath, e.instancePath)) continue;
+      consumed.add(x);
+      const p = translateOne(x);
+      out.push(typeof type === 'string' ? { ...p, message: `${p.message} (this one is ${type})` } : p);
+    }
+  }
+  for (const e of errors) {
     if (consumed.has(e) || (e.keyword !== 'oneOf' && e.keyword !== 'anyOf')) continue;
     // Referenced schemas are compiled separately, so schema paths repeat across instances: match both.
     const inner = errors.filter((x) => x !== e && x.schemaPath.startsWith(`${e.schemaPath}/`) && isWithin(x.instancePath, e.instancePath));
@@ -173,9 +187,19 @@ function patternMessage(pattern: string, data: unknown, path: string): string {
   return `'${value}' does not match the pattern ${pattern}`;
 }
 
+/** Keywords whose failure a schema's `errorMessage` (the editors' custom message) explains. */
+const CUSTOM_MESSAGE_KEYWORDS = new Set(['not', 'enum', 'pattern']);
+
 function translateOne(e: ErrorObject): SchemaProblem {
   const p = e.params as Record<string, unknown>;
   const path = e.instancePath;
+  const custom = (e.parentSchema as Schema | undefined)?.errorMessage;
+  if (typeof custom === 'string' && CUSTOM_MESSAGE_KEYWORDS.has(e.keyword)) {
+    // An enum of names (alert checks) still gets its "did you mean".
+    const hint = e.keyword === 'enum' && typeof e.data === 'string' ? didYouMean(e.data, (p.allowedValues as unknown[]).map(String)) : '';
+    // The value is named for an enum (a check name), never for a pattern (a Redis URL may hold a password).
+    return { path, message: `${typeof e.data === 'string' && e.keyword === 'enum' ? `${show(e.data)}: ` : ''}${custom}${hint}` };
+  }
   switch (e.keyword) {
     case 'required':
       return { path: child(path, String(p.missingProperty)), message: `missing required property '${String(p.missingProperty)}'` };
