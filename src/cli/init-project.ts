@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
-import { dependencyRange } from '../version.js';
+import { dependencyRange, VERSION } from '../version.js';
 
 /** The example project shipped with the package (same depth from `src/cli` and `dist/cli`). */
 export const EXAMPLE_DIR = fileURLToPath(new URL('../../examples/flights/', import.meta.url));
@@ -96,9 +96,8 @@ export function scaffoldProject(dir: string, options: { name?: string; force?: b
   const script = existing !== null && existing.type !== 'module' ? 'prepare.mts' : 'prepare.ts';
   writeExample(script, readFileSync(join(EXAMPLE_DIR, 'prepare.ts'), 'utf8'));
   // What prepare.ts needs, and featureguard itself: the modelines' schemas, `import 'featureguard'`.
-  // It is this installation, linked by `npm install` (offline, the same version as the CLI that wrote the project).
   const dependencies = {
-    featureguard: `file:${relative(target, PACKAGE_ROOT).split(sep).join('/') || '.'}`,
+    featureguard: featureguardDependency(target),
     ...Object.fromEntries(PREPARE_DEPENDENCIES.map((name) => [name, dependencyRange(name) ?? 'latest'])),
   };
   if (existing === null) {
@@ -151,4 +150,14 @@ function readPackageJson(path: string): Record<string, unknown> {
     // reported below
   }
   throw new InputError(`${path} is not a JSON object; fix it, or init into another folder`, { file: path }, 'bad_package_json');
+}
+
+/**
+ * How the project written to `target` depends on featureguard: an installed package (under a `node_modules`
+ * folder: from the registry, or npx's cache, which does not last) by its version; a source checkout (this
+ * repository) by a `file:` link to it, which `npm install` links offline.
+ */
+export function featureguardDependency(target: string, root = PACKAGE_ROOT): string {
+  if (root.split(sep).includes('node_modules')) return `^${VERSION}`;
+  return `file:${relative(target, root).split(sep).join('/') || '.'}`;
 }

@@ -11,6 +11,8 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp-dir.js';
 import { runCli } from './cli-io.js';
+import { featureguardDependency } from '../../src/cli/init-project.js';
+import { VERSION } from '../../src/version.js';
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
@@ -44,5 +46,11 @@ describe('init: editor support', () => {
         expect([rel, validate(doc.toJS()), validate.errors ?? null]).toEqual([rel, true, null]);
       }
     }
+  });
+
+  it('an installed featureguard (under node_modules: the registry, npx\'s passing cache) is a version range, not a link', () => {
+    expect(featureguardDependency('/home/u/shop', '/home/u/.npm/_npx/1f2e/node_modules/featureguard/')).toBe(`^${VERSION}`);
+    expect(featureguardDependency('/home/u/shop', '/usr/lib/node_modules/featureguard/')).toBe(`^${VERSION}`);
+    expect(featureguardDependency('/home/u/shop', '/home/u/src/featureguard/')).toBe('file:../src/featureguard');
   });
 });
