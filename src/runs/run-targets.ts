@@ -1,5 +1,5 @@
 /**
- * The view or service a quality-log filter names, checked when it matched no run: `runs list --view` and
+ * The view or service a quality-log filter names, checked when it matched no run: `runs list --view`, `store.runs.list` and
  * `GET /v1/runs?view=` refuse a name that is neither defined nor named by any recorded run (a typo listed "no
  * runs" as if the view had none). A dropped view or service whose runs are kept is still a name to filter on.
  *
@@ -20,7 +20,7 @@ export const NO_RUNS = 'no run was recorded for it';
 
 /**
  * `null` when `name` is a view (service) defined now or named by a recorded run; else the defined names and the
- * did-you-mean suffix for it (`" (did you mean 'airport_hourly'?)"`). The CLI, the API and the review pages ask it.
+ * did-you-mean suffix for it (`" (did you mean 'airport_hourly'?)"`). The CLI, the API, the SDK and the review pages ask it.
  */
 export function unknownRunTarget(project: Pick<Project, 'registry' | 'runs'>, kind: 'view' | 'service', name: string): { known: string[]; suggestion: string } | null {
   const set = project.registry.current();

@@ -13,11 +13,12 @@ import { FeatureguardError, InputError } from '../errors.js';
 import { openProject, type Project } from '../project.js';
 import { applyDefinitions, type ApplyDefinitionsResult } from '../registry/apply-definitions.js';
 import type { Plan } from '../registry/types.js';
-import { failOrphanedRunsIfWritable, takeProjectDueAlerts, type RunStore } from '../runs/run-store.js';
+import { failOrphanedRunsIfWritable, takeProjectDueAlerts } from '../runs/run-store.js';
 import type { CheckResult, Run, RunFilter, RunStatus } from '../runs/types.js';
 import type { ColumnProfile } from '../guards/profile-types.js';
 import { parseAgeOrInstant } from '../time/instant.js';
 import { pastCutoff, pruneRuns, type PruneOptions, type PruneResult } from '../runs/prune.js';
+import { refuseUnknownRunTarget } from '../runs/run-targets.js';
 import type { MaterializeOptions, MaterializeResult } from '../materialize/types.js';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineReadOptions } from '../serving/online-features.js';
 import type { HistoricalFeaturesRequest, HistoricalFeaturesResult } from '../offline/historical.js';
@@ -112,7 +113,7 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
     project,
     get runs() {
       open();
-      return qualityLog(project.runs, open);
+      return qualityLog(project, open);
     },
     verifyDataset(manifestPath) {
       return track(() => verifyDataset(project, manifestPath));
@@ -179,23 +180,32 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
 }
 
 /**
- * The read-only face of the run store; `since`/`until` parsed as the CLI and the API parse them (bad ones throw).
+ * The read-only face of the run store; `since`/`until` parsed as the CLI and the API parse them (bad ones throw),
+ * and a view or service that matched nothing and is neither defined nor named by a run refused as they refuse it.
  * Each call checks `open` first: a log kept from before `close()` is a `store_closed` error, not a closed database's.
  */
-function qualityLog(runs: RunStore, open: () => void): QualityLog {
+function qualityLog(project: Pick<Project, 'registry' | 'runs'>, open: () => void): QualityLog {
+  const { runs } = project;
   return {
     get: (id) => (open(), runs.get(id)),
     list: (filter = {}) => {
       open();
       checkOptions('the run filter', filter, RUN_FILTER_KEYS, '{ view?, service?, kind?, status?, since?, until?, limit?, offset? }');
       const { since, until, ...rest } = filter;
-      return runs.list({
+      const list = runs.list({
         ...rest,
         ...(since === undefined ? {} : { since: parseAgeOrInstant(since, 'since') }),
         ...(until === undefined ? {} : { until: parseAgeOrInstant(until, 'until') }),
       });
+      if (list.total === 0) refuseUnknownRunTarget(project, rest);
+      return list;
     },
-    recent: (view, statuses, n) => (open(), runs.recent(view, statuses, n)),
+    recent: (view, statuses, n) => {
+      open();
+      const recent = runs.recent(view, statuses, n);
+      if (recent.length === 0) refuseUnknownRunTarget(project, { view });
+      return recent;
+    },
     results: (runId) => (open(), runs.results(runId)),
     // The guard stage records `ColumnProfile`s (masked ones for PII columns), which the store keeps as JSON.
     profiles: (runId) => (open(), runs.profiles(runId) as { column: string; slice: string | null; profile: ColumnProfile }[]),

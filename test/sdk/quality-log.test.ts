@@ -1,0 +1,55 @@
+/**
+ * `store.runs` answers as `runs list`/`runs show` and `GET /v1/runs` answer: a misspelt view or service is
+ * refused (not a silent "no runs"), a run is named by its id or its first 8 characters, and a list pages by
+ * `next_cursor`. (A review's findings.)
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InputError, openFeatureStore, type FeatureStore } from '../../src/sdk/index.js';
+import { guardBench, type GuardBench } from '../guards/helpers.js';
+
+let bench: GuardBench;
+let store: FeatureStore;
+beforeAll(async () => {
+  bench = await guardBench({ services: [{ kind: 'feature_service', name: 'delay_model', features: ['delays:delay'] }] });
+  store = await openFeatureStore(bench.dir);
+});
+afterAll(async () => {
+  await store?.close();
+  await bench?.close();
+});
+
+const refusal = (work: () => unknown): InputError => {
+  try {
+    work();
+  } catch (e) {
+    expect(e).toBeInstanceOf(InputError);
+    return e as InputError;
+  }
+  throw new Error('not refused');
+};
+
+describe('a view or service that is neither defined nor named by a run', () => {
+  it('list refuses it with a suggestion, as runs list and GET /v1/runs do', () => {
+    expect(refusal(() => store.runs.list({ view: 'delay', status: 'blocked' }))).toMatchObject({
+      code: 'unknown_view',
+      message: "unknown feature view 'delay' (did you mean 'delays'?): it is not defined and no run was recorded for it",
+    });
+    expect(refusal(() => store.runs.list({ service: 'delay_mode' }))).toMatchObject({ code: 'unknown_service', message: expect.stringContaining("did you mean 'delay_model'?") });
+    // Defined, without runs: an empty answer.
+    expect(store.runs.list({ view: 'delays', status: 'blocked' })).toMatchObject({ runs: [], total: 0 });
+    expect(store.runs.list({ service: 'delay_model' })).toMatchObject({ runs: [], total: 0 });
+  });
+
+  it('recent refuses it too; a defined view without such runs is []', () => {
+    expect(refusal(() => store.runs.recent('delay', ['blocked', 'failed'], 5))).toMatchObject({ code: 'unknown_view', message: expect.stringContaining("did you mean 'delays'?") });
+    expect(store.runs.recent('delays', ['blocked', 'failed'], 5)).toEqual([]);
+  });
+
+  it('a view no longer defined whose runs are kept is still a name to ask for', () => {
+    const run = bench.project.runs.create({ kind: 'push', view: 'old_view' });
+    bench.project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString() });
+    expect(store.runs.list({ view: 'old_view' }).total).toBe(1);
+    expect(store.runs.list({ view: 'old_view', status: 'blocked' }).total).toBe(0);
+    expect(store.runs.recent('old_view', ['blocked'], 5)).toEqual([]);
+  });
+});
