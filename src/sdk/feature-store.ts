@@ -19,6 +19,7 @@ import type { ColumnProfile } from '../guards/profile-types.js';
 import { parseAgeOrInstant } from '../time/instant.js';
 import { pastCutoff, pruneRuns, type PruneOptions, type PruneResult } from '../runs/prune.js';
 import { refuseUnknownRunTarget } from '../runs/run-targets.js';
+import { resolveRunId } from '../runs/run-id.js';
 import type { MaterializeOptions, MaterializeResult } from '../materialize/types.js';
 import type { OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineReadOptions } from '../serving/online-features.js';
 import type { HistoricalFeaturesRequest, HistoricalFeaturesResult } from '../offline/historical.js';
@@ -30,7 +31,11 @@ import { APPLY_KEYS, checkFeatureList, checkMaxEntities, checkOptions, checkPush
 /** A filter of the quality log: `since`/`until` as a `Date`, an instant (`2026-12-01T09:00:00+02:00`) or an age (`7d`). */
 export type QualityLogFilter = Omit<RunFilter, 'since' | 'until'> & { readonly since?: string | Date; readonly until?: string | Date };
 
-/** The quality log, read-only: runs are written by the runs themselves (materialize, dataset builds, push, check). */
+/**
+ * The quality log, read-only: runs are written by the runs themselves (materialize, dataset builds, push, check).
+ * A run id may be cut to its first 8 characters or more, as `runs list` prints it and `runs show` takes it; one that
+ * names no run is a `NotFoundError` (`not_found`), an ambiguous prefix an `InputError` (`ambiguous_run_id`).
+ */
 export interface QualityLog {
   get(id: string): Run;
   list(filter?: QualityLogFilter): { runs: Run[]; total: number };
@@ -184,10 +189,13 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
  * and a view or service that matched nothing and is neither defined nor named by a run refused as they refuse it.
  * Each call checks `open` first: a log kept from before `close()` is a `store_closed` error, not a closed database's.
  */
-function qualityLog(project: Pick<Project, 'registry' | 'runs'>, open: () => void): QualityLog {
+function qualityLog(project: Pick<Project, 'registry' | 'runs' | 'state'>, open: () => void): QualityLog {
   const { runs } = project;
+  // The run an id names (whole, or its first 8 characters or more), as the CLI resolves it: an unknown one is
+  // `not_found`, not a run without check results or profiles.
+  const run = (id: string) => (open(), resolveRunId(project, id));
   return {
-    get: (id) => (open(), runs.get(id)),
+    get: (id) => runs.get(run(id)),
     list: (filter = {}) => {
       open();
       checkOptions('the run filter', filter, RUN_FILTER_KEYS, '{ view?, service?, kind?, status?, since?, until?, limit?, offset? }');
@@ -206,9 +214,9 @@ function qualityLog(project: Pick<Project, 'registry' | 'runs'>, open: () => voi
       if (recent.length === 0) refuseUnknownRunTarget(project, { view });
       return recent;
     },
-    results: (runId) => (open(), runs.results(runId)),
+    results: (runId) => runs.results(run(runId)),
     // The guard stage records `ColumnProfile`s (masked ones for PII columns), which the store keeps as JSON.
-    profiles: (runId) => (open(), runs.profiles(runId) as { column: string; slice: string | null; profile: ColumnProfile }[]),
-    profile: (runId, column, slice) => (open(), runs.profile(runId, column, slice) as ColumnProfile | null),
+    profiles: (runId) => runs.profiles(run(runId)) as { column: string; slice: string | null; profile: ColumnProfile }[],
+    profile: (runId, column, slice) => runs.profile(run(runId), column, slice) as ColumnProfile | null,
   };
 }

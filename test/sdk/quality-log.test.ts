@@ -53,3 +53,25 @@ describe('a view or service that is neither defined nor named by a run', () => {
     expect(store.runs.recent('old_view', ['blocked'], 5)).toEqual([]);
   });
 });
+
+describe('a run named by its id', () => {
+  it('get, results, profiles and profile take the first 8 characters, as runs show and redeliverAlerts do', async () => {
+    const { runId } = await bench.runWindow('2024-01-02', '2024-01-03');
+    const short = runId.slice(0, 8);
+    expect(store.runs.get(short).id).toBe(runId);
+    expect(store.runs.results(runId).length).toBeGreaterThan(0);
+    expect(store.runs.results(short)).toEqual(store.runs.results(runId));
+    expect(store.runs.profiles(runId).length).toBeGreaterThan(0);
+    expect(store.runs.profiles(short)).toEqual(store.runs.profiles(runId));
+    expect(store.runs.profile(short, 'delay')).toEqual(store.runs.profile(runId, 'delay'));
+    expect(store.runs.profile(short, 'delay')).not.toBeNull();
+  });
+
+  it('an id that names no run is not_found, not a run without results or profiles', () => {
+    for (const read of [store.runs.get, store.runs.results, store.runs.profiles, (id: string) => store.runs.profile(id, 'delay')]) {
+      for (const id of ['bogus', '00000000-0000-0000-0000-000000000000']) {
+        expect(() => read(id), id).toThrow(expect.objectContaining({ code: 'not_found', status: 404 }));
+      }
+    }
+  });
+});
