@@ -13,7 +13,7 @@ import { FeatureguardError, InputError } from '../errors.js';
 import { openProject, type Project } from '../project.js';
 import { applyDefinitions, type ApplyDefinitionsResult } from '../registry/apply-definitions.js';
 import type { Plan } from '../registry/types.js';
-import { failOrphanedRunsIfWritable, takeProjectDueAlerts } from '../runs/run-store.js';
+import { failOrphanedRunsIfWritable, runCursor, takeProjectDueAlerts } from '../runs/run-store.js';
 import type { CheckResult, Run, RunFilter, RunStatus } from '../runs/types.js';
 import type { ColumnProfile } from '../guards/profile-types.js';
 import { parseAgeOrInstant } from '../time/instant.js';
@@ -38,7 +38,11 @@ export type QualityLogFilter = Omit<RunFilter, 'since' | 'until'> & { readonly s
  */
 export interface QualityLog {
   get(id: string): Run;
-  list(filter?: QualityLogFilter): { runs: Run[]; total: number };
+  /**
+   * Runs newest first, `limit` (default 50) from `offset`; `total` counts every run of the filters. To page without
+   * seeing a run twice while new ones are recorded, pass `next_cursor` as the next call's `cursor` (null on the last page).
+   */
+  list(filter?: QualityLogFilter): { runs: Run[]; total: number; next_cursor: string | null };
   /** The last `n` runs of a view with one of the given statuses, newest first. */
   recent(view: string, statuses: readonly RunStatus[], n: number): Run[];
   results(runId: string): CheckResult[];
@@ -200,13 +204,19 @@ function qualityLog(project: Pick<Project, 'registry' | 'runs' | 'state'>, open:
       open();
       checkOptions('the run filter', filter, RUN_FILTER_KEYS, '{ view?, service?, kind?, status?, since?, until?, limit?, offset? }');
       const { since, until, ...rest } = filter;
+      const limit = rest.limit ?? 50;
+      // One run more than the page, as GET /v1/runs asks: whether a next page exists, for `next_cursor` (a limit that
+      // is no whole number from 1 goes to the store as given, which refuses it or answers no runs).
+      const more = Number.isSafeInteger(limit) && limit >= 1;
       const list = runs.list({
         ...rest,
+        ...(more ? { limit: limit + 1 } : {}),
         ...(since === undefined ? {} : { since: parseAgeOrInstant(since, 'since') }),
         ...(until === undefined ? {} : { until: parseAgeOrInstant(until, 'until') }),
       });
       if (list.total === 0) refuseUnknownRunTarget(project, rest);
-      return list;
+      const page = more ? list.runs.slice(0, limit) : list.runs;
+      return { runs: page, total: list.total, next_cursor: list.runs.length > page.length ? runCursor(page[page.length - 1]) : null };
     },
     recent: (view, statuses, n) => {
       open();

@@ -75,3 +75,28 @@ describe('a run named by its id', () => {
     }
   });
 });
+
+describe('paging', () => {
+  it('list answers next_cursor, which cursor takes, as GET /v1/runs does (null on the last page)', () => {
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = bench.project.runs.create({ kind: 'check', view: 'delays' });
+      // Two runs started in the same millisecond: the cursor tells them apart.
+      bench.project.runs.update(r.id, { status: 'success', finished_at: new Date().toISOString(), started_at: `2003-01-0${i < 2 ? 1 : i}T00:00:00.000Z` });
+      made.push(r.id);
+    }
+    const seen: string[] = [];
+    let page = store.runs.list({ kind: 'check', limit: 2 });
+    expect(page.next_cursor).toEqual(expect.any(String));
+    for (;;) {
+      seen.push(...page.runs.map((r) => r.id));
+      expect(page.total).toBe(5);
+      if (page.next_cursor === null) break;
+      page = store.runs.list({ kind: 'check', limit: 2, cursor: page.next_cursor });
+    }
+    expect(seen).toHaveLength(5);
+    expect(new Set(seen)).toEqual(new Set(made));
+    expect(store.runs.list({ kind: 'check', limit: 5 }).next_cursor).toBeNull();
+    expect(store.runs.list({ kind: 'check', limit: 0 })).toMatchObject({ runs: [], total: 5, next_cursor: null });
+  });
+});
