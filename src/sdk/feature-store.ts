@@ -26,7 +26,7 @@ import type { HistoricalFeaturesRequest, HistoricalFeaturesResult } from '../off
 import type { PushRequest, PushResult } from '../serving/push.js';
 import type { RedeliverResult } from '../alerts/redelivery.js';
 import { verifyDataset, type DatasetVerification } from '../offline/verify-dataset.js';
-import { APPLY_KEYS, checkFeatureList, checkMaxEntities, checkOptions, checkPushedDates, HISTORICAL_KEYS, MATERIALIZE_KEYS, ONLINE_KEYS, ONLINE_READ_KEYS, PRUNE_KEYS, PUSH_KEYS, REDELIVER_KEYS, RUN_FILTER_KEYS } from './request-checks.js';
+import { APPLY_KEYS, checkFeatureList, checkMaxEntities, checkNow, checkOptions, checkPushedDates, HISTORICAL_KEYS, MATERIALIZE_KEYS, ONLINE_KEYS, ONLINE_READ_KEYS, PRUNE_KEYS, PUSH_KEYS, REDELIVER_KEYS, RUN_FILTER_KEYS } from './request-checks.js';
 
 /** A filter of the quality log: `since`/`until` as a `Date`, an instant (`2026-12-01T09:00:00+02:00`) or an age (`7d`). */
 export type QualityLogFilter = Omit<RunFilter, 'since' | 'until'> & { readonly since?: string | Date; readonly until?: string | Date };
@@ -152,6 +152,7 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
         checkOptions('the online features request', request, ONLINE_KEYS, '{ features or service, entities }');
         checkOptions('online read options', options, ONLINE_READ_KEYS, '{ maxEntities?, feastKeys?, now? }', true);
         checkMaxEntities(options);
+        checkNow(options);
         return (await import('../serving/online-features.js')).getOnlineFeatures(project, request, options);
       });
     },

@@ -67,6 +67,17 @@ export function checkMaxEntities(options: OnlineReadOptions | undefined): void {
 }
 
 /**
+ * `now` of an online read (the instant ttl is measured from): a valid `Date`. An invalid one made every ttl
+ * comparison false, so values of any age were served `PRESENT`; another value was a `TypeError`.
+ */
+export function checkNow(options: OnlineReadOptions | undefined): void {
+  const now: unknown = options?.now;
+  if (now === undefined || (now instanceof Date && Number.isFinite(now.getTime()))) return;
+  const got = now instanceof Date ? 'an invalid Date' : now === null ? 'null' : `a ${typeof now}`;
+  throw new InputError(`invalid now: a valid Date (got ${got})`, { now: String(now) }, 'bad_request');
+}
+
+/**
  * Pushed rows holding an invalid `Date` (`new Date('x')`): refused as such, in the form of the push's own
  * `invalid_rows` error (the JSON check would only say the value is not a string).
  */

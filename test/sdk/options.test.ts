@@ -106,6 +106,15 @@ describe('messages that name the argument', () => {
     expect(e).toMatchObject({ code: 'cancelled', status: 499, message: 'the dataset build was cancelled (its signal was aborted)' });
   });
 
+  it('now that is no valid Date is refused (an invalid one turned ttl off: every value was served PRESENT; a string was a TypeError)', async () => {
+    const req = { features: ['delays:delay'], entities: { airport: ['SEA'] } };
+    for (const [now, got] of [[new Date('not a date'), 'an invalid Date'], ['2030-01-01', 'a string'], [Date.now(), 'a number'], [null, 'null']] as const) {
+      const e = await refusal(() => store.getOnlineFeatures(req, { now: now as never }));
+      expect(e).toMatchObject({ code: 'bad_request', message: `invalid now: a valid Date (got ${got})` });
+    }
+    expect((await store.getOnlineFeatures(req, { now: new Date('2030-01-01T00:00:00Z') })).results).toHaveLength(2);
+  });
+
   it('maxEntities below 1 is blamed on the argument, not on server.max_entities', async () => {
     for (const max of [0, -5, 1.5]) {
       const e = await refusal(() => store.getOnlineFeatures({ features: ['delays:delay'], entities: { airport: ['SEA'] } }, { maxEntities: max }));
