@@ -185,3 +185,23 @@ describe('pruneRuns and the drift reference', () => {
     }
   });
 });
+
+describe('pruneRuns dryRun', () => {
+  it('has one meaning in what it does and what it answers: a value that is not a boolean is refused, nothing removed', () => {
+    const old: RunSpec = { kind: 'check', view: 'a', service: null, status: 'failed', rows: 0, despiteBlock: false, day: 0, details: true, attempts: false, partitions: [] };
+    const db = fill([old, { ...old, day: 1 }]);
+    try {
+      const count = () => (db.prepare('SELECT COUNT(*) AS n FROM runs').get() as { n: number }).n;
+      for (const dryRun of ['yes', 1, null]) {
+        expect(() => pruneRuns(db, { before: new Date(at(9)), keep: 0, dryRun: dryRun as never }), String(dryRun)).toThrow(expect.objectContaining({ code: 'bad_request', message: expect.stringMatching(/^invalid dryRun: true or false \(got (a string|a number|null)\)$/) }));
+      }
+      expect(count()).toBe(2);
+      expect(pruneRuns(db, { before: new Date(at(9)), keep: 0, dryRun: true })).toMatchObject({ deleted: 2, dryRun: true });
+      expect(count()).toBe(2);
+      expect(pruneRuns(db, { before: new Date(at(9)), keep: 0 })).toMatchObject({ deleted: 2, dryRun: false });
+      expect(count()).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+});

@@ -166,11 +166,15 @@ function* pruneSteps(db: StateDb, options: PruneOptions): Generator<void, PruneR
   ensureViewHistoryTable(db);
   const keep = options.keep ?? DEFAULT_KEEP_RUNS;
   if (!Number.isSafeInteger(keep) || keep < 0) throw new InputError(`invalid keep ${String(keep)}: a whole number from 0`, { keep: String(keep) }, 'bad_request');
+  // One meaning for the flag, here and in the result: a value that is not a boolean is refused (`'yes'` removed
+  // nothing yet answered `dryRun: false`).
+  const dryRun: unknown = options.dryRun === undefined ? false : options.dryRun;
+  if (typeof dryRun !== 'boolean') throw new InputError(`invalid dryRun: true or false (got ${dryRun === null ? 'null' : `a ${typeof dryRun}`})`, { dryRun: String(dryRun) }, 'bad_request');
   const before = parseCutoff(options.before, 'before');
   const { drop, trim, kept } = db.transaction(() => classify(db, before, keep))();
   // Trimmed runs only lose their details: results and profiles always exist, alert attempts only once an alert fired.
   const details = ['check_results', 'profiles', ...(hasTable(db, 'alert_attempts') ? ['alert_attempts'] : [])];
-  if (!options.dryRun) {
+  if (!dryRun) {
     // Its index on run_id, which the cascade of every removed run uses, on a database made before it existed (not
     // for a dry run, which may read a database opened read-only).
     if (hasTable(db, 'guard_partitions')) ensureTamperTables(db);
@@ -186,7 +190,7 @@ function* pruneSteps(db: StateDb, options: PruneOptions): Generator<void, PruneR
       yield;
     }
   }
-  return { deleted: drop.length, trimmed: trim.length, protected: kept, before, dryRun: options.dryRun === true };
+  return { deleted: drop.length, trimmed: trim.length, protected: kept, before, dryRun };
 }
 
 /** Remove old runs from the quality log (see the module comment), in one go (CLI, SDK). */

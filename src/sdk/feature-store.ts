@@ -26,7 +26,7 @@ import type { HistoricalFeaturesRequest, HistoricalFeaturesResult } from '../off
 import type { PushRequest, PushResult } from '../serving/push.js';
 import type { RedeliverResult } from '../alerts/redelivery.js';
 import { verifyDataset, type DatasetVerification } from '../offline/verify-dataset.js';
-import { APPLY_KEYS, checkFeatureList, checkMaxEntities, checkNow, checkOptions, checkPushedDates, HISTORICAL_KEYS, MATERIALIZE_KEYS, ONLINE_KEYS, ONLINE_READ_KEYS, PRUNE_KEYS, PUSH_KEYS, REDELIVER_KEYS, RUN_FILTER_KEYS } from './request-checks.js';
+import { APPLY_BOOLEANS, APPLY_KEYS, checkBooleans, checkFeatureList, checkMaxEntities, checkNow, checkOptions, checkPushedDates, HISTORICAL_BOOLEANS, HISTORICAL_KEYS, MATERIALIZE_BOOLEANS, MATERIALIZE_KEYS, ONLINE_BOOLEANS, ONLINE_KEYS, ONLINE_READ_BOOLEANS, ONLINE_READ_KEYS, PRUNE_BOOLEANS, PRUNE_KEYS, PUSH_BOOLEANS, PUSH_KEYS, REDELIVER_BOOLEANS, REDELIVER_KEYS, RUN_FILTER_KEYS } from './request-checks.js';
 
 /** A filter of the quality log: `since`/`until` as a `Date`, an instant (`2026-12-01T09:00:00+02:00`) or an age (`7d`). */
 export type QualityLogFilter = Omit<RunFilter, 'since' | 'until'> & { readonly since?: string | Date; readonly until?: string | Date };
@@ -130,6 +130,7 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
     pruneRuns(options) {
       open();
       checkOptions('pruneRuns options', options, PRUNE_KEYS, "{ before, keep?, dryRun? }, e.g. { before: '90d' }");
+      checkBooleans('pruneRuns options', options, PRUNE_BOOLEANS);
       return pruneRuns(project.state, { ...options, before: pastCutoff(options.before) });
     },
     plan(definitions) {
@@ -138,19 +139,23 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
     apply(definitions, options) {
       return track(async () => {
         checkOptions('apply options', options, APPLY_KEYS, '{ allowBreaking? }', true);
+        checkBooleans('apply options', options, APPLY_BOOLEANS);
         return applyDefinitions(project, defs(definitions), options);
       });
     },
     materialize(options) {
       return track(async () => {
         checkOptions('materialize options', options, MATERIALIZE_KEYS, '{ start, end?, views? } or { incremental: true }');
+        checkBooleans('materialize options', options, MATERIALIZE_BOOLEANS);
         return (await import('../materialize/materialize.js')).materialize(project, options);
       });
     },
     getOnlineFeatures(request, options) {
       return track(async () => {
         checkOptions('the online features request', request, ONLINE_KEYS, '{ features or service, entities }');
+        checkBooleans('the online features request', request, ONLINE_BOOLEANS);
         checkOptions('online read options', options, ONLINE_READ_KEYS, '{ maxEntities?, feastKeys?, now? }', true);
+        checkBooleans('online read options', options, ONLINE_READ_BOOLEANS);
         checkMaxEntities(options);
         checkNow(options);
         return (await import('../serving/online-features.js')).getOnlineFeatures(project, request, options);
@@ -159,6 +164,7 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
     getHistoricalFeatures(request) {
       return track(async () => {
         checkOptions('the historical features request', request, HISTORICAL_KEYS, '{ entities, features or service, … }');
+        checkBooleans('the historical features request', request, HISTORICAL_BOOLEANS);
         checkFeatureList(request.features);
         return (await import('../offline/historical.js')).getHistoricalFeatures(project, request);
       });
@@ -166,6 +172,7 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
     push(request) {
       return track(async () => {
         checkOptions('the push request', request, PUSH_KEYS, '{ view, rows, to? }');
+        checkBooleans('the push request', request, PUSH_BOOLEANS);
         checkPushedDates(request);
         return (await import('../serving/push.js')).push(project, request);
       });
@@ -173,6 +180,7 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
     redeliverAlerts(options = {}) {
       return track(async () => {
         checkOptions('redeliverAlerts options', options, REDELIVER_KEYS, '{ all?, runId? }');
+        checkBooleans('redeliverAlerts options', options, REDELIVER_BOOLEANS);
         // The run named as the CLI takes it (a full id or its first 8 characters); an unknown one is `not_found`,
         // not "nothing was due".
         const runId = options.runId === undefined ? undefined : (await import('../runs/run-id.js')).resolveRunId(project, options.runId);

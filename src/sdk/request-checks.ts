@@ -33,6 +33,20 @@ export const RUN_FILTER_KEYS = keys<QualityLogFilter>({ view: true, service: tru
 export const APPLY_KEYS = keys<{ allowBreaking?: boolean }>({ allowBreaking: true });
 export const REDELIVER_KEYS = keys<{ all?: boolean; runId?: string }>({ all: true, runId: true });
 
+/** The keys of `T` whose values are booleans (`dryRun?: boolean`). */
+type BooleanKeys<T> = { [K in keyof T]-?: NonNullable<T[K]> extends boolean ? K : never }[keyof T];
+/** Every boolean key of `T`, listed once (the compiler refuses a list that misses one or names another key). */
+const booleanKeys = <T>(all: Record<BooleanKeys<T>, true>): readonly string[] => Object.keys(all);
+
+export const MATERIALIZE_BOOLEANS = booleanKeys<MaterializeOptions>({ incremental: true, guards: true });
+export const HISTORICAL_BOOLEANS = booleanKeys<HistoricalFeaturesRequest>({ fullFeatureNames: true, allowFailedChecks: true, disableGuards: true });
+export const ONLINE_BOOLEANS = booleanKeys<OnlineFeaturesRequest>({ fullFeatureNames: true });
+export const ONLINE_READ_BOOLEANS = booleanKeys<OnlineReadOptions>({ feastKeys: true });
+export const PUSH_BOOLEANS = booleanKeys<PushRequest>({ ignoreUnknownColumns: true });
+export const PRUNE_BOOLEANS = booleanKeys<PruneOptions>({ dryRun: true });
+export const APPLY_BOOLEANS = booleanKeys<{ allowBreaking?: boolean }>({ allowBreaking: true });
+export const REDELIVER_BOOLEANS = booleanKeys<{ all?: boolean; runId?: string }>({ all: true });
+
 const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /**
@@ -48,6 +62,20 @@ export function checkOptions(what: string, value: unknown, known: readonly strin
     if (known.includes(key)) continue;
     const hint = known.includes(camel(key)) ? ` (did you mean '${camel(key)}'?)` : didYouMean(key, known);
     throw new InputError(`unknown option '${key}' in ${what}${hint}`, { option: key }, 'unknown_option');
+  }
+}
+
+/**
+ * The boolean options of `value` (checked by `checkOptions` first): `true`, `false` or absent. A string or a number
+ * (`dryRun: 'yes'`, `process.env.DRY_RUN`) meant one thing to one test and another to the next: `pruneRuns` removed
+ * nothing for `dryRun: 'yes'` yet answered `dryRun: false`.
+ */
+export function checkBooleans(what: string, value: object | undefined, booleans: readonly string[]): void {
+  if (value === undefined) return;
+  for (const key of booleans) {
+    const v: unknown = (value as Record<string, unknown>)[key];
+    if (v === undefined || typeof v === 'boolean') continue;
+    throw new InputError(`invalid ${key} in ${what}: true or false (got ${v === null ? 'null' : `a ${typeof v}`})`, { option: key, value: String(v) }, 'bad_request');
   }
 }
 

@@ -57,6 +57,32 @@ describe('unknown option keys', () => {
   });
 });
 
+describe('boolean options', () => {
+  it('a value that is not true or false is refused, naming the option (dryRun: \'yes\' removed nothing yet answered dryRun: false)', async () => {
+    const online = { features: ['delays:delay'], entities: { airport: ['SEA'] } };
+    const entities = [{ airport: 'SEA', event_timestamp: new Date('2024-01-10T00:00:00Z') }];
+    const cases: [string, () => unknown, string][] = [
+      ['dryRun', () => store.pruneRuns({ before: new Date(0), dryRun: 'yes' as never }), 'pruneRuns options'],
+      ['dryRun', () => store.pruneRuns({ before: new Date(0), dryRun: 1 as never }), 'pruneRuns options'],
+      ['allowBreaking', () => store.apply('not a list' as never, { allowBreaking: 'yes' as never }), 'apply options'],
+      ['incremental', () => store.materialize({ start: '2024-01-01', incremental: 'yes' as never }), 'materialize options'],
+      ['guards', () => store.materialize({ incremental: true, guards: 'no' as never }), 'materialize options'],
+      ['fullFeatureNames', () => store.getOnlineFeatures({ ...online, fullFeatureNames: 'yes' as never }), 'the online features request'],
+      ['feastKeys', () => store.getOnlineFeatures(online, { feastKeys: 1 as never }), 'online read options'],
+      ['fullFeatureNames', () => store.getHistoricalFeatures({ features: ['delays:delay'], entities, fullFeatureNames: 'true' as never }), 'the historical features request'],
+      ['allowFailedChecks', () => store.getHistoricalFeatures({ features: ['delays:delay'], entities, allowFailedChecks: 'yes' as never }), 'the historical features request'],
+      ['disableGuards', () => store.getHistoricalFeatures({ features: ['delays:delay'], entities, disableGuards: null as never }), 'the historical features request'],
+      ['ignoreUnknownColumns', () => store.push({ view: 'delays', rows: [], ignoreUnknownColumns: 'yes' as never }), 'the push request'],
+      ['all', () => store.redeliverAlerts({ all: 'yes' as never }), 'redeliverAlerts options'],
+    ];
+    for (const [option, work, what] of cases) {
+      const e = await refusal(work);
+      expect(e, option).toMatchObject({ code: 'bad_request', message: expect.stringMatching(new RegExp(`^invalid ${option} in ${what}: true or false \\(got (a string|a number|null)\\)$`)), details: { option } });
+    }
+    expect(store.pruneRuns({ before: new Date(0), dryRun: false })).toMatchObject({ dryRun: false });
+  });
+});
+
 describe('missing request objects', () => {
   it('are an InputError naming the shape, not a TypeError', async () => {
     for (const work of [
