@@ -72,7 +72,7 @@ export interface HistoricalFeaturesRequest {
   readonly testFraction?: number;
   /** Write to this file (or `<name>.train.<ext>` / `<name>.test.<ext>` when splitting) instead of returning a table. */
   readonly out?: string;
-  /** Output format; inferred from `out`'s extension when absent. */
+  /** Format of the files written to `out`; inferred from `out`'s extension when absent. Without `out` it is refused (the result is an Arrow table). */
   readonly format?: DatasetFormat;
   /** Write the outputs even when a blocking check failed. */
   readonly allowFailedChecks?: boolean;
@@ -376,6 +376,14 @@ export async function getHistoricalFeatures(project: Project, given: HistoricalF
   // One reading of "split or not" for the checks below and the build (`prepare` normalizes the same way).
   const request = withoutEmptySplit(given);
   const out = request.out === undefined ? undefined : resolve(request.baseDir ?? process.cwd(), request.out);
+  if (out === undefined && request.format !== undefined) {
+    // The format of the files `out` names: without it (an Arrow table) it would be ignored, a typo included.
+    datasetFormat('', request.format); // an unknown one is `bad_format`, with or without `out`
+    throw new InputError(
+      `format '${request.format}' applies to the files written with out; without out the result is an Arrow table (give out, e.g. out: 'train.${request.format}')`,
+      { format: request.format },
+    );
+  }
   const format = out === undefined ? undefined : datasetFormat(out, request.format);
   const compression = out === undefined || format === undefined ? null : datasetCompression(out, format);
   // The paths checked before any work: only these are ever written (a source, the state, the entity file are refused).

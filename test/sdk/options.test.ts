@@ -83,6 +83,21 @@ describe('boolean options', () => {
   });
 });
 
+describe('getHistoricalFeatures format', () => {
+  const request = { features: ['delays:delay'], entities: [{ airport: 'SEA', event_timestamp: new Date('2024-01-10T00:00:00Z') }] };
+
+  it('without out is refused (it was ignored: an Arrow table came back), and an unknown one is refused either way', async () => {
+    expect(await refusal(() => store.getHistoricalFeatures({ ...request, format: 'csv' }))).toMatchObject({
+      code: 'bad_request',
+      message: "format 'csv' applies to the files written with out; without out the result is an Arrow table (give out, e.g. out: 'train.csv')",
+    });
+    expect(await refusal(() => store.getHistoricalFeatures({ ...request, format: 'xlsx' as never }))).toMatchObject({ code: 'bad_format', message: "unknown format 'xlsx': use parquet, arrow, csv, json" });
+    expect(await refusal(() => store.getHistoricalFeatures({ ...request, format: 'xlsx' as never, out: 'x.parquet' }))).toMatchObject({ code: 'bad_format', message: "unknown format 'xlsx': use parquet, arrow, csv, json" });
+    const res = await store.getHistoricalFeatures(request);
+    expect(res.outputs[0].format).toBe('memory');
+  });
+});
+
 describe('missing request objects', () => {
   it('are an InputError naming the shape, not a TypeError', async () => {
     for (const work of [
