@@ -39,15 +39,19 @@ function compressionSuffix(path: string): string {
   return ext in COMPRESSED ? ext : '';
 }
 
-/** The format named, or inferred from the file extension (`train.csv.gz`: csv). */
-export function datasetFormat(path: string, format?: string): DatasetFormat {
+/**
+ * The format named, or inferred from the file extension (`train.csv.gz`: csv). `option` is the caller's spelling of
+ * the format option, which a name without a known extension is told to pass: `--format` (the CLI's, the default)
+ * or `format` (the SDK's, which checks `out` first).
+ */
+export function datasetFormat(path: string, format?: string, option = '--format'): DatasetFormat {
   if (format !== undefined) {
     if (!(DATASET_FORMATS as readonly string[]).includes(format)) throw new InputError(`unknown format '${format}': use ${DATASET_FORMATS.join(', ')}`, undefined, 'bad_format');
     return format as DatasetFormat;
   }
   const suffix = compressionSuffix(path);
   const f = EXTENSIONS[extname(path.slice(0, path.length - suffix.length)).toLowerCase()];
-  if (!f) throw new InputError(`cannot tell the output format from '${path}': use a .parquet, .arrow, .csv or .json file (CSV and JSON also .gz or .zst) or pass --format`, undefined, 'bad_format');
+  if (!f) throw new InputError(`cannot tell the output format from '${path}': use a .parquet, .arrow, .csv or .json file (CSV and JSON also .gz or .zst) or pass ${option}`, undefined, 'bad_format');
   return f;
 }
 

@@ -158,6 +158,8 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
         checkBooleans('online read options', options, ONLINE_READ_BOOLEANS);
         checkMaxEntities(options);
         checkNow(options);
+        // Said with the SDK's key (the serving layer names the HTTP body's, `feature_service`).
+        (await import('../serving/online-plan.js')).checkFeaturesOrService(request, 'service');
         return (await import('../serving/online-features.js')).getOnlineFeatures(project, request, options);
       });
     },
@@ -166,6 +168,8 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
         checkOptions('the historical features request', request, HISTORICAL_KEYS, '{ entities, features or service, … }');
         checkBooleans('the historical features request', request, HISTORICAL_BOOLEANS);
         checkFeatureList(request.features);
+        // An `out` without a known extension is told to pass `format` (the CLI's message names `--format`).
+        if (typeof request.out === 'string' && request.format === undefined) (await import('../offline/dataset-output.js')).datasetFormat(request.out, undefined, 'format');
         return (await import('../offline/historical.js')).getHistoricalFeatures(project, request);
       });
     },

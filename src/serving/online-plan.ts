@@ -41,17 +41,26 @@ export interface PlanRequest {
   readonly fullFeatureNames?: boolean;
 }
 
-/** Build the read plan of a request (no caching). */
-export function buildOnlineReadPlan(set: DefinitionSet, request: PlanRequest): OnlineReadPlan {
+/**
+ * A request names features or a service, one of them, the service by name. `service` is the caller's spelling of
+ * the field: `feature_service` (the HTTP body's, the default) or `service` (the SDK's, which checks it first).
+ */
+export function checkFeaturesOrService(request: PlanRequest, service = 'feature_service'): void {
+  if (request.service !== undefined && typeof request.service !== 'string') throw new InputError(`${service} must be the name of a feature service`, undefined, 'invalid_request');
   const hasFeatures = request.features !== undefined && request.features.length > 0;
   if (hasFeatures && request.service !== undefined) {
     // The request body schema cannot say this clearly (a `not` only reports "must NOT be valid"), so it is checked here.
-    const message = 'give either features or feature_service, not both';
+    const message = `give either features or ${service}, not both`;
     throw new InputError(message, { problems: [{ path: '/', message }] }, 'invalid_request');
   }
   if (!hasFeatures && request.service === undefined) {
-    throw new InputError('give either features (view:feature references) or feature_service (a feature service)', undefined, 'bad_request');
+    throw new InputError(`give either features (view:feature references) or ${service} (a feature service)`, undefined, 'bad_request');
   }
+}
+
+/** Build the read plan of a request (no caching). */
+export function buildOnlineReadPlan(set: DefinitionSet, request: PlanRequest): OnlineReadPlan {
+  checkFeaturesOrService(request);
   let refs: readonly string[];
   if (request.service !== undefined) {
     if (!set.services.has(request.service)) {
@@ -139,7 +148,7 @@ export function createPlanCache(): (set: () => DefinitionSet, generation: number
     if (request.features !== undefined && (!Array.isArray(request.features) || request.features.some((f) => typeof f !== 'string'))) {
       throw new InputError('features must be a list of feature references (view, view:* or view:feature)', undefined, 'invalid_request');
     }
-    if (request.service !== undefined && typeof request.service !== 'string') throw new InputError('feature_service must be the name of a feature service', undefined, 'invalid_request');
+    if (request.service !== undefined && typeof request.service !== 'string') checkFeaturesOrService(request);
     // `service: ''` is a service (an unknown one), not the absence of one: the key keeps them apart.
     const key = `${request.fullFeatureNames ? 1 : 0}|${request.service === undefined ? '\u0001' : request.service}|${request.features?.join('\u0000') ?? ''}`;
     if (key.length > MAX_CACHED_KEY) return buildOnlineReadPlan(set(), request);

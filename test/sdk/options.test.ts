@@ -156,6 +156,15 @@ describe('messages that name the argument', () => {
     expect((await store.getOnlineFeatures(req, { now: new Date('2030-01-01T00:00:00Z') })).results).toHaveLength(2);
   });
 
+  it("name the SDK's keys, service and format, not the HTTP body's feature_service or the CLI's --format", async () => {
+    const entities = { airport: ['SEA'] };
+    expect(await refusal(() => store.getOnlineFeatures({ entities }))).toMatchObject({ code: 'bad_request', message: 'give either features (view:feature references) or service (a feature service)' });
+    expect(await refusal(() => store.getOnlineFeatures({ features: ['delays:delay'], service: 'delay_model', entities }))).toMatchObject({ code: 'invalid_request', message: 'give either features or service, not both' });
+    expect(await refusal(() => store.getOnlineFeatures({ service: 5 as never, entities }))).toMatchObject({ code: 'invalid_request', message: 'service must be the name of a feature service' });
+    const out = await refusal(() => store.getHistoricalFeatures({ features: ['delays:delay'], entities: [{ airport: 'SEA', event_timestamp: new Date('2024-01-10T00:00:00Z') }], out: 'x.txt' }));
+    expect(out).toMatchObject({ code: 'bad_format', message: "cannot tell the output format from 'x.txt': use a .parquet, .arrow, .csv or .json file (CSV and JSON also .gz or .zst) or pass format" });
+  });
+
   it('maxEntities below 1 is blamed on the argument, not on server.max_entities', async () => {
     for (const max of [0, -5, 1.5]) {
       const e = await refusal(() => store.getOnlineFeatures({ features: ['delays:delay'], entities: { airport: ['SEA'] } }, { maxEntities: max }));
