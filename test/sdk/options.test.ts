@@ -98,6 +98,16 @@ describe('getHistoricalFeatures format', () => {
   });
 });
 
+describe('getHistoricalFeatures entity rows', () => {
+  it('take a Date and a bigint as push does, but not a typed array (push only, as the README says)', async () => {
+    const at = new Date('2024-01-10T00:00:00Z');
+    const res = await store.getHistoricalFeatures({ features: ['delays:delay'], entities: [{ airport: 'SEA', event_timestamp: at, id: 9007199254740993n }] });
+    expect(res.table!.getChild('id')!.get(0)).toBe(9007199254740993n);
+    const e = await store.getHistoricalFeatures({ features: ['delays:delay'], entities: [{ airport: 'SEA', event_timestamp: at, emb: Float32Array.from([1, 2]) }] }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'bad_entity_value', message: expect.stringContaining("entity column 'emb' holds an object in row 0") });
+  });
+});
+
 describe('missing request objects', () => {
   it('are an InputError naming the shape, not a TypeError', async () => {
     for (const work of [
