@@ -156,6 +156,22 @@ describe('sourceRelationSql', () => {
     }
   });
 
+  it('refuses a CSV timestamp feature whose UTC offset is none (+24:00, +99), as the timestamp field is; the guards\' try-cast reads it as unparsed', async () => {
+    const conn = await (await openOfflineEngine()).connect();
+    const read = async (t: string, try_: boolean) =>
+      (await conn.runAndReadAll(`SELECT ${csvCastExpr('last_login', 'timestamp', try_)} AS v FROM (VALUES (${literal(t)})) t(last_login)`)).getRowObjectsJson()[0].v;
+    try {
+      for (const bad of ['2026-11-30T10:00:00+24:00', '2026-11-30T10:00:00+99', '2026-11-30 10:00:00+09:60']) {
+        await expect(read(bad, false), bad).rejects.toThrow(/has no valid UTC offset/);
+        expect(await read(bad, true), bad).toBeNull();
+      }
+      expect([await read('2026-11-30T10:00:00+02:00', false), await read('2026-11-30T10:00:00+02:00', true), await read(' NA ', false)])
+        .toEqual(['2026-11-30 08:00:00', '2026-11-30 08:00:00', null]);
+    } finally {
+      conn.closeSync();
+    }
+  });
+
   it('reads a CSV list only when every element is a value or a null: a bad element fails the read, or is NULL for the guards to count', async () => {
     const conn = await (await openOfflineEngine()).connect();
     const texts = ['[1.0, abc]', '[1.0,]', '[1.5, NULL]', '[]', 'NA', 'abc', null];

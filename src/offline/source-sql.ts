@@ -228,8 +228,12 @@ export function rawSourceSql(roots: SourceRoots, source: SourceDef): { setup: Se
 export function utcTimestampSql(column: string): string {
   const c = ident(column);
   const text = `CAST(${c} AS VARCHAR)`;
-  const refused = `error(concat(${literal(`timestamp '`)}, ${text}, ${literal(`' in column ${column} has no valid UTC offset (hours 00-23, minutes and seconds 00-59)`)}))`;
-  return `CASE WHEN typeof(${c}) = 'VARCHAR' THEN (CASE WHEN ${badUtcOffsetSql(text)} THEN ${refused} ELSE CAST(CAST(${c} AS TIMESTAMPTZ) AS TIMESTAMP) END) ELSE CAST(${c} AS TIMESTAMP) END`;
+  return `CASE WHEN typeof(${c}) = 'VARCHAR' THEN (CASE WHEN ${badUtcOffsetSql(text)} THEN ${noUtcOffsetSql(column)} ELSE CAST(CAST(${c} AS TIMESTAMPTZ) AS TIMESTAMP) END) ELSE CAST(${c} AS TIMESTAMP) END`;
+}
+
+/** SQL failing the query with "timestamp '…+99' in column `column` has no valid UTC offset (…)". */
+function noUtcOffsetSql(column: string): string {
+  return `error(concat(${literal(`timestamp '`)}, CAST(${ident(column)} AS VARCHAR), ${literal(`' in column ${column} has no valid UTC offset (hours 00-23, minutes and seconds 00-59)`)}))`;
 }
 
 /**
@@ -281,7 +285,7 @@ export function csvKeySql(column: string, type: JoinKeyType, where: string): str
  * A CSV feature column as `type`. `try`: NULL for text that is no such value (the guards count those rows,
  * `CSV_UNPARSED`, leaving the markers out); otherwise the cast fails on such text, except on the markers,
  * which are NULL. The marker test runs only on values the cast could not read (cheap on clean files).
- * Timestamps go through TIMESTAMPTZ (offsets honoured).
+ * Timestamps go through TIMESTAMPTZ (offsets honoured); an offset that is none (`badUtcOffsetSql`) is refused.
  */
 export function csvCastExpr(column: string, type: FeatureType | JoinKeyType, try_: boolean): string {
   const c = ident(column);
@@ -299,6 +303,13 @@ export function csvCastExpr(column: string, type: FeatureType | JoinKeyType, try
     const fraction = fractionalIntegerText(column, type);
     if (try_) return `CASE WHEN ${fraction} THEN NULL ELSE ${cast('TRY_CAST')} END`;
     return `CASE WHEN ${fraction} THEN ${noWholeNumberSql(column, '', `declared ${type}`)} ELSE coalesce(${cast('TRY_CAST')}, CASE WHEN ${c} IS NULL OR ${csvMarker(column)} THEN NULL ELSE ${cast('CAST')} END) END`;
+  }
+  if (type === 'timestamp') {
+    // Text whose offset is none (`+24:00`, `+99`) would move the value by that many hours: refused, as in
+    // `utcTimestampSql` (the try form gives NULL, which the guards count as unparsed text).
+    const bad = badUtcOffsetSql(c);
+    if (try_) return `CASE WHEN ${bad} THEN NULL ELSE ${cast('TRY_CAST')} END`;
+    return `CASE WHEN ${bad} THEN ${noUtcOffsetSql(column)} ELSE coalesce(${cast('TRY_CAST')}, CASE WHEN ${c} IS NULL OR ${csvMarker(column)} THEN NULL ELSE ${cast('CAST')} END) END`;
   }
   if (try_) return cast('TRY_CAST');
   // The CAST applies to the column itself, so a failing one names it ("when casting from source column risk").
