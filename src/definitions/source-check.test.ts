@@ -68,6 +68,26 @@ describe('checkSources', () => {
     expect(problems.map((p) => p.path)).toEqual(['/features/1']);
   });
 
+  it('accepts an ISO 8601 text timestamp field in a Parquet file, a DuckDB table and a query (read through TIMESTAMPTZ), and names text that is none', async () => {
+    const engine = await openOfflineEngine();
+    await engine.run(`COPY (SELECT 'SEA' AS "Origin", '2026-12-02T14:06:00+01:00' AS ts, 3 AS deps) TO ${literal(join(root, 'data/text-ts.parquet'))} (FORMAT parquet)`);
+    await engine.run(`COPY (SELECT 'SEA' AS "Origin", 'yesterday' AS ts, 3 AS deps) TO ${literal(join(root, 'data/bad-ts.parquet'))} (FORMAT parquet)`);
+    await engine.run(`ATTACH ${literal(join(root, 'data/text-ts.duckdb'))} AS text_ts_db`);
+    await engine.run(`CREATE TABLE text_ts_db.t AS SELECT * FROM read_parquet(${literal(join(root, 'data/text-ts.parquet'))})`);
+    await engine.run('DETACH text_ts_db');
+    const view = (source: string) => defineFeatureView({ name: `v_${source}`, entities: ['airport'], source, features: [{ name: 'departures', type: 'int64' }] });
+    const sources = [
+      defineSource({ name: 'p', path: 'data/text-ts.parquet', timestamp_field: 'ts', created_timestamp_field: 'ts', field_mapping: mapping }),
+      defineSource({ name: 'd', database: 'data/text-ts.duckdb', table: 't', timestamp_field: 'ts', field_mapping: mapping }),
+      defineSource({ name: 'q', query: "SELECT * FROM 'data/text-ts.parquet'", timestamp_field: 'ts', field_mapping: mapping }),
+    ];
+    for (const src of sources) expect(await checkSources(root, [airport, src, view(src.name)]), src.name).toEqual([]);
+    const bad = defineSource({ name: 'b', path: 'data/bad-ts.parquet', timestamp_field: 'ts', field_mapping: mapping });
+    const problems = await checkSources(root, [airport, bad, view('b')]);
+    expect(problems.map((p) => p.path)).toEqual(['/timestamp_field']);
+    expect(problems[0].message).toMatch(/column 'ts' of source 'b' is text, and 'yesterday' is no ISO 8601 timestamp/);
+  });
+
   it('refuses a symbolic link leading out of the project root', async () => {
     const src = defineSource({ name: 'l', path: 'data/link.csv', timestamp_field: 'hour' });
     const problems = await checkSources(root, [src]);

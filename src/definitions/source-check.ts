@@ -11,13 +11,13 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DefinitionError, type DefinitionProblem } from '../errors.js';
-import { literal, openOfflineEngine } from '../offline/engine.js';
+import { ident, literal, openOfflineEngine } from '../offline/engine.js';
 import { isWritingName, rawSourceSql, runSetup, sourceColumnName } from '../offline/source-sql.js';
 import { definitionOrigin, problemAt } from './origins.js';
 import { OWN_FILES_RULE, offLimitsReason, type OwnPlaces } from './own-files.js';
 import { asSourceRoots, isGlob, ownPlacesUnder, resolveSourcePath, sourcePlaces, sourceResolvesInside, sourceFormat, type SourceRoots } from './source-location.js';
 import { closest, didYouMean } from './suggest.js';
-import { ACCEPTED_COLUMN_TYPES, isCompatibleType } from './type-compat.js';
+import { ACCEPTED_COLUMN_TYPES, TIMESTAMP_FIELD_TYPES, isCompatibleType, isTimestampFieldType } from './type-compat.js';
 import type { Definition, EntityDef, FeatureType, FeatureViewDef, JoinKeyType, SourceDef } from './types.js';
 
 /** First line of a DuckDB error, without the stack. */
@@ -74,11 +74,25 @@ function nearFile(own: OwnPlaces, abs: string, written: string): string {
   return ` (did you mean '${folder}${near}'?)`;
 }
 
-async function describe(conn: DuckDBConnection, roots: SourceRoots, s: SourceDef): Promise<Map<string, string>> {
+/** The source's columns and types; its relation (`from`) stays readable on `conn`. */
+async function describe(conn: DuckDBConnection, roots: SourceRoots, s: SourceDef): Promise<{ columns: Map<string, string>; from: string }> {
   const { setup, from } = rawSourceSql(roots, s);
   await runSetup(conn, setup);
   const reader = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`);
-  return new Map(reader.getRowObjectsJson().map((r) => [String(r.column_name), String(r.column_type)]));
+  return { columns: new Map(reader.getRowObjectsJson().map((r) => [String(r.column_name), String(r.column_type)])), from };
+}
+
+/** Rows of a text timestamp column that validate reads (a sample: the runs read every row). */
+const TEXT_SAMPLE = 1000;
+
+/**
+ * The first text of a timestamp column's first `TEXT_SAMPLE` rows that is no timestamp ('yesterday',
+ * '1796224175'), or undefined.
+ */
+async function unreadableTimestampText(conn: DuckDBConnection, from: string, column: string): Promise<string | undefined> {
+  const sql = `SELECT v FROM (SELECT CAST(${ident(column)} AS VARCHAR) AS v FROM ${from} LIMIT ${TEXT_SAMPLE}) WHERE v IS NOT NULL AND TRY_CAST(v AS TIMESTAMPTZ) IS NULL LIMIT 1`;
+  const rows = (await conn.runAndReadAll(sql)).getRowsJS();
+  return rows.length === 0 ? undefined : String(rows[0][0]);
 }
 
 interface ColumnCheck {
@@ -87,13 +101,15 @@ interface ColumnCheck {
   readonly what: string;
   readonly name: string;
   readonly type: FeatureType | JoinKeyType;
+  /** A timestamp field (event or created time), read through `utcTimestampSql`: text is read too. */
+  readonly field?: boolean;
 }
 
 /** The columns a source must have: its timestamps, and the keys and features of every view reading it. */
 function requiredColumns(s: SourceDef, views: FeatureViewDef[], entities: ReadonlyMap<string, EntityDef>): ColumnCheck[] {
-  const out: ColumnCheck[] = [{ def: s, pointer: '/timestamp_field', what: `timestamp field '${s.timestamp_field}'`, name: s.timestamp_field, type: 'timestamp' }];
+  const out: ColumnCheck[] = [{ def: s, pointer: '/timestamp_field', what: `timestamp field '${s.timestamp_field}'`, name: s.timestamp_field, type: 'timestamp', field: true }];
   if (s.created_timestamp_field !== undefined) {
-    out.push({ def: s, pointer: '/created_timestamp_field', what: `created timestamp field '${s.created_timestamp_field}'`, name: s.created_timestamp_field, type: 'timestamp' });
+    out.push({ def: s, pointer: '/created_timestamp_field', what: `created timestamp field '${s.created_timestamp_field}'`, name: s.created_timestamp_field, type: 'timestamp', field: true });
   }
   for (const v of views) {
     v.entities.forEach((e, i) => {
@@ -126,8 +142,9 @@ export async function checkSources(root: string | SourceRoots, defs: readonly De
         continue;
       }
       let columns: Map<string, string>;
+      let from: string;
       try {
-        columns = await describe(conn, roots, s);
+        ({ columns, from } = await describe(conn, roots, s));
       } catch (e) {
         // The setup's own refusals (a glob's file out of the roots, a table that is a view) are problems already.
         if (e instanceof DefinitionError) {
@@ -145,10 +162,15 @@ export async function checkSources(root: string | SourceRoots, defs: readonly De
         const via = column === c.name ? '' : ` (column '${column}' via field_mapping)`;
         if (type === undefined) {
           problems.push(problemAt(c.def, c.pointer, `${c.what}${via} is not a column of source '${s.name}'${didYouMean(column, columns.keys())}${via ? mappingAt(s, column) : ''}`));
-        } else if (!csv && !isCompatibleType(c.type, type)) {
+        } else if (!csv && !(c.field ? isTimestampFieldType(type) : isCompatibleType(c.type, type))) {
           // CSV is read as text and cast to the declared types on read: no column types to compare.
-          const accepted = ACCEPTED_COLUMN_TYPES[c.type as FeatureType].join(', ');
+          const accepted = (c.field ? TIMESTAMP_FIELD_TYPES : ACCEPTED_COLUMN_TYPES[c.type as FeatureType]).join(', ');
           problems.push(problemAt(c.def, c.pointer, `${c.what}${via} is declared ${c.type} but column '${column}' of source '${s.name}' is ${type} (${c.type} accepts ${accepted})`));
+        } else if (c.field && (csv || type === 'VARCHAR')) {
+          const text = await unreadableTimestampText(conn, from, column).catch(() => undefined);
+          if (text !== undefined) {
+            problems.push(problemAt(c.def, c.pointer, `${c.what}${via}: column '${column}' of source '${s.name}' is text, and '${text}' is no ISO 8601 timestamp (first ${TEXT_SAMPLE} rows read)`));
+          }
         }
       }
     }

@@ -24,6 +24,24 @@ export const ACCEPTED_COLUMN_TYPES: Readonly<Record<FeatureType, readonly string
   'float64[]': ['FLOAT[]', 'DOUBLE[]', 'integer or DECIMAL lists', 'fixed-size arrays such as DOUBLE[768]'],
 };
 
+/**
+ * Column types a source's timestamp field (event or created time) may have: it is read through
+ * `utcTimestampSql`, so ISO 8601 text is read too (an offset honoured, none is UTC), in any source.
+ */
+export const TIMESTAMP_FIELD_TYPES: readonly string[] = [...TIMESTAMPS, 'VARCHAR (ISO 8601 text)'];
+
+/** True when a source column of type `columnType` can be a timestamp field (`TIMESTAMP_FIELD_TYPES`). */
+export function isTimestampFieldType(columnType: string): boolean {
+  const t = columnType.trim().toUpperCase();
+  return t === 'VARCHAR' || TIMESTAMPS.includes(t);
+}
+
+/** True for a DuckDB integer column type (an epoch count where a timestamp was expected, say). */
+export function isIntegerType(columnType: string): boolean {
+  const t = columnType.trim().toUpperCase();
+  return [...INT64, 'UBIGINT', 'HUGEINT', 'UHUGEINT'].includes(t);
+}
+
 /** True when a DuckDB column of type `columnType` (as DESCRIBE prints it) can be read as `declared`. */
 export function isCompatibleType(declared: FeatureType | JoinKeyType, columnType: string): boolean {
   const t = columnType.trim().toUpperCase();
