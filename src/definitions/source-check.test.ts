@@ -88,6 +88,22 @@ describe('checkSources', () => {
     expect(problems[0].message).toMatch(/column 'ts' of source 'b' is text, and 'yesterday' is no ISO 8601 timestamp/);
   });
 
+  it('says how to convert an epoch event time (an integer column, or CSV text of digits) in a query source', async () => {
+    const engine = await openOfflineEngine();
+    await engine.run(`COPY (SELECT 'SEA' AS "Origin", 1796224175::BIGINT AS ts, 3 AS deps) TO ${literal(join(root, 'data/epoch.parquet'))} (FORMAT parquet)`);
+    writeFileSync(join(root, 'data/epoch.csv'), 'Origin,ts,deps\nSEA,1796224175000,3\n');
+    const view = (source: string) => defineFeatureView({ name: `v_${source}`, entities: ['airport'], source, features: [{ name: 'departures', type: 'int64' }] });
+    const pq = defineSource({ name: 'ep', path: 'data/epoch.parquet', timestamp_field: 'ts', field_mapping: mapping });
+    const [p1] = await checkSources(root, [airport, pq, view('ep')]);
+    expect(p1.path).toBe('/timestamp_field');
+    expect(p1.message).toContain("is BIGINT");
+    expect(p1.message).toContain("looks like epoch seconds or milliseconds: convert it in a query source, query: SELECT *, to_timestamp(ts) AS ts_utc FROM read_parquet('data/epoch.parquet') with timestamp_field: ts_utc (milliseconds: epoch_ms(ts))");
+    const csv = defineSource({ name: 'ec', path: 'data/epoch.csv', timestamp_field: 'ts', field_mapping: mapping });
+    const [p2] = await checkSources(root, [airport, csv, view('ec')]);
+    expect(p2.message).toContain("'1796224175000' is no ISO 8601 timestamp");
+    expect(p2.message).toContain("to_timestamp(ts::BIGINT) AS ts_utc FROM read_csv('data/epoch.csv')");
+  });
+
   it('refuses a symbolic link leading out of the project root', async () => {
     const src = defineSource({ name: 'l', path: 'data/link.csv', timestamp_field: 'hour' });
     const problems = await checkSources(root, [src]);

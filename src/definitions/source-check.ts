@@ -12,12 +12,12 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DefinitionError, type DefinitionProblem } from '../errors.js';
 import { ident, literal, openOfflineEngine } from '../offline/engine.js';
-import { isWritingName, rawSourceSql, runSetup, sourceColumnName } from '../offline/source-sql.js';
+import { epochHint, isWritingName, rawSourceSql, runSetup, sourceColumnName } from '../offline/source-sql.js';
 import { definitionOrigin, problemAt } from './origins.js';
 import { OWN_FILES_RULE, offLimitsReason, type OwnPlaces } from './own-files.js';
 import { asSourceRoots, isGlob, ownPlacesUnder, resolveSourcePath, sourcePlaces, sourceResolvesInside, sourceFormat, type SourceRoots } from './source-location.js';
 import { closest, didYouMean } from './suggest.js';
-import { ACCEPTED_COLUMN_TYPES, TIMESTAMP_FIELD_TYPES, isCompatibleType, isTimestampFieldType } from './type-compat.js';
+import { ACCEPTED_COLUMN_TYPES, TIMESTAMP_FIELD_TYPES, isCompatibleType, isIntegerType, isTimestampFieldType } from './type-compat.js';
 import type { Definition, EntityDef, FeatureType, FeatureViewDef, JoinKeyType, SourceDef } from './types.js';
 
 /** First line of a DuckDB error, without the stack. */
@@ -165,11 +165,12 @@ export async function checkSources(root: string | SourceRoots, defs: readonly De
         } else if (!csv && !(c.field ? isTimestampFieldType(type) : isCompatibleType(c.type, type))) {
           // CSV is read as text and cast to the declared types on read: no column types to compare.
           const accepted = (c.field ? TIMESTAMP_FIELD_TYPES : ACCEPTED_COLUMN_TYPES[c.type as FeatureType]).join(', ');
-          problems.push(problemAt(c.def, c.pointer, `${c.what}${via} is declared ${c.type} but column '${column}' of source '${s.name}' is ${type} (${c.type} accepts ${accepted})`));
+          const epoch = c.type === 'timestamp' && isIntegerType(type) ? epochHint(s, column) : '';
+          problems.push(problemAt(c.def, c.pointer, `${c.what}${via} is declared ${c.type} but column '${column}' of source '${s.name}' is ${type} (${c.type} accepts ${accepted})${epoch}`));
         } else if (c.field && (csv || type === 'VARCHAR')) {
           const text = await unreadableTimestampText(conn, from, column).catch(() => undefined);
           if (text !== undefined) {
-            problems.push(problemAt(c.def, c.pointer, `${c.what}${via}: column '${column}' of source '${s.name}' is text, and '${text}' is no ISO 8601 timestamp (first ${TEXT_SAMPLE} rows read)`));
+            problems.push(problemAt(c.def, c.pointer, `${c.what}${via}: column '${column}' of source '${s.name}' is text, and '${text}' is no ISO 8601 timestamp (first ${TEXT_SAMPLE} rows read)${/^\s*\d{9,}\s*$/.test(text) ? epochHint(s, column) : ''}`));
           }
         }
       }

@@ -10,7 +10,7 @@ import { DefinitionError } from '../errors.js';
 import type { FeatureDef, SourceDef } from '../definitions/types.js';
 import { literal, openOfflineEngine } from './engine.js';
 import { fingerprintSource } from './fingerprint.js';
-import { csvCastExpr, duckdbType, runSetup, sourceRelationSql, viewRelationSql, type SourceRelation } from './source-sql.js';
+import { csvCastExpr, duckdbType, runSetup, sourceRelationSql, sourceUnreadable, viewRelationSql, type SourceRelation } from './source-sql.js';
 
 let root: string;
 const roots = () => ({ root, dataRoots: [] });
@@ -170,6 +170,16 @@ describe('sourceRelationSql', () => {
     } finally {
       conn.closeSync();
     }
+  });
+
+  it('says how to convert epoch seconds or milliseconds when a run cannot read them as an event time', async () => {
+    writeFileSync(join(root, 'data/epoch.csv'), 'ORIGIN,hour,DEPS,share_delayed,busy,embedding\nSEA,1796224175,3,0.25,true,[1.0]\n');
+    const src = defineSource({ name: 'e', path: 'data/epoch.csv', timestamp_field: 'hour', field_mapping: mapping });
+    const failed = await rows(sourceRelationSql(roots(), src, spec)).then(() => undefined, (e: unknown) => e);
+    expect(failed).toBeDefined();
+    const message = sourceUnreadable('v', src, failed, root).message;
+    expect(message).toContain('timestamp field value out of range: "1796224175"');
+    expect(message).toContain("looks like epoch seconds or milliseconds: convert it in a query source, query: SELECT *, to_timestamp(hour::BIGINT) AS hour_utc FROM read_csv('data/epoch.csv')");
   });
 
   it('reads a CSV list only when every element is a value or a null: a bad element fails the read, or is NULL for the guards to count', async () => {

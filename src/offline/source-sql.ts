@@ -366,6 +366,35 @@ function sourceLocation(source: SourceDef): { label: string; details: Record<str
 }
 
 /**
+ * How to read an event time held as epoch seconds or milliseconds (an integer column, or CSV text of digits):
+ * "; looks like epoch seconds or milliseconds: convert it in a query source, query: SELECT *, to_timestamp(ts)
+ * AS ts_utc FROM read_parquet('data/e.parquet') with timestamp_field: ts_utc (milliseconds: epoch_ms(ts))".
+ */
+export function epochHint(source: SourceDef, column: string): string {
+  const csv = source.path !== undefined && sourceFormat(source) === 'csv';
+  const name = (n: string) => (/^[a-z_][a-z0-9_]*$/i.test(n) ? n : ident(n));
+  const c = csv ? `${name(column)}::BIGINT` : name(column);
+  const utc = name(`${column}_utc`);
+  const convert = `to_timestamp(${c}) AS ${utc}`;
+  const ms = `(milliseconds: epoch_ms(${c}))`;
+  const lead = '; looks like epoch seconds or milliseconds:';
+  if (source.path !== undefined) {
+    const read = `${csv ? 'read_csv' : 'read_parquet'}(${literal(source.path)})`;
+    return `${lead} convert it in a query source, query: SELECT *, ${convert} FROM ${read} with timestamp_field: ${utc} ${ms}`;
+  }
+  if (source.query !== undefined) return `${lead} convert it in the query, SELECT *, ${convert} FROM … with timestamp_field: ${utc} ${ms}`;
+  return `${lead} store it as a TIMESTAMP in the table (${convert}, ${ms.slice(1, -1)})`;
+}
+
+/** The epoch hint for a run's read failure that shows an integer where a timestamp was expected, else ''. */
+function epochFailureHint(source: SourceDef, said: string): string {
+  if (/timestamp field (value out of range|format): "\d{9,}"|Could not convert string '\d{9,}' to TIMESTAMP|\((U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?) -> TIMESTAMP/i.test(said)) {
+    return epochHint(source, sourceColumnName(source, source.timestamp_field));
+  }
+  return '';
+}
+
+/**
  * The first line of why a source could not be read, with paths inside the project root relative to it: a caller
  * (an API client too) learns which file, not where the server keeps it.
  */
@@ -390,7 +419,7 @@ export function sourceUnreadable(view: string, source: SourceDef, cause: unknown
   const column = missing?.[1] ?? missing?.[2];
   const mapped = column === undefined ? undefined : source.field_mapping?.[column];
   const reason = column === undefined
-    ? said
+    ? `${said}${epochFailureHint(source, said)}`
     : `column '${column}' is not in the source's files${mapped !== undefined ? ` (field_mapping maps it to '${mapped}')` : ''}: a feature, join key or timestamp the definitions declare and the files lack; fix the definition or the files, then apply (\`featureguard validate\` names the definition's file and line)`;
   return new FeatureguardError('source_unreadable', `feature view '${view}' could not read its source '${source.name}' (${where.label}): ${reason}`, {
     status: 500, exitCode: 3, details: { view, source: source.name, ...where.details, reason }, cause,
