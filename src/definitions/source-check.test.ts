@@ -104,6 +104,20 @@ describe('checkSources', () => {
     expect(p2.message).toContain("to_timestamp(ts::BIGINT) AS ts_utc FROM read_csv('data/epoch.csv')");
   });
 
+  it('suggests field_mapping for a column that differs only in letter case or spacing (a name like Qty is no valid feature name)', async () => {
+    const engine = await openOfflineEngine();
+    await engine.run(`COPY (SELECT 'A' AS "SKU", TIMESTAMP '2026-01-01 00:00:00' AS "Event Time", 2 AS "Qty") TO ${literal(join(root, 'data/mixed.parquet'))} (FORMAT parquet)`);
+    const sku = defineEntity({ name: 'sku', join_keys: [{ name: 'sku', type: 'string' }] });
+    const src = defineSource({ name: 'm', path: 'data/mixed.parquet', timestamp_field: 'event_time' });
+    const view = defineFeatureView({ name: 'v', entities: ['sku'], source: 'm', features: [{ name: 'qty', type: 'int64' }] });
+    const problems = await checkSources(root, [sku, src, view]);
+    expect(problems.map((p) => p.message)).toEqual([
+      "timestamp field 'event_time' is not a column of source 'm': column 'Event Time' differs only in letter case and spacing; map it: field_mapping: {\"Event Time\": event_time}",
+      "join key 'sku' of entity 'sku' is not a column of source 'm': column 'SKU' differs only in letter case; map it: field_mapping: {SKU: sku}",
+      "feature 'qty' is not a column of source 'm': column 'Qty' differs only in letter case; map it: field_mapping: {Qty: qty}",
+    ]);
+  });
+
   it('refuses a symbolic link leading out of the project root', async () => {
     const src = defineSource({ name: 'l', path: 'data/link.csv', timestamp_field: 'hour' });
     const problems = await checkSources(root, [src]);

@@ -75,6 +75,24 @@ function nearFile(own: OwnPlaces, abs: string, written: string): string {
 }
 
 /** The source's columns and types; its relation (`from`) stays readable on `conn`. */
+/** A column name as letters and digits only, lower case, words joined by '_' ('Event Time' → 'event_time'). */
+function loose(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+}
+
+/**
+ * ": column 'Qty' differs only in letter case; map it: field_mapping: {Qty: qty}" when a source column differs
+ * from `name` only in case, spaces or punctuation: a definition name must be lower case, so a "did you mean
+ * 'Qty'" would suggest a name the definitions refuse.
+ */
+function mappingHint(name: string, columns: Iterable<string>): string | undefined {
+  const match = [...columns].find((c) => c !== name && loose(c) === loose(name));
+  if (match === undefined) return undefined;
+  const how = match.toLowerCase() === name.toLowerCase() ? 'letter case' : match === match.toLowerCase() ? 'spacing' : 'letter case and spacing';
+  const key = /^[A-Za-z_][A-Za-z0-9_]*$/.test(match) ? match : JSON.stringify(match);
+  return `: column '${match}' differs only in ${how}; map it: field_mapping: {${key}: ${name}}`;
+}
+
 async function describe(conn: DuckDBConnection, roots: SourceRoots, s: SourceDef): Promise<{ columns: Map<string, string>; from: string }> {
   const { setup, from } = rawSourceSql(roots, s);
   await runSetup(conn, setup);
@@ -161,7 +179,8 @@ export async function checkSources(root: string | SourceRoots, defs: readonly De
         const type = columns.get(column);
         const via = column === c.name ? '' : ` (column '${column}' via field_mapping)`;
         if (type === undefined) {
-          problems.push(problemAt(c.def, c.pointer, `${c.what}${via} is not a column of source '${s.name}'${didYouMean(column, columns.keys())}${via ? mappingAt(s, column) : ''}`));
+          const hint = via ? undefined : mappingHint(column, columns.keys());
+          problems.push(problemAt(c.def, c.pointer, `${c.what}${via} is not a column of source '${s.name}'${hint ?? didYouMean(column, columns.keys())}${via ? mappingAt(s, column) : ''}`));
         } else if (!csv && !(c.field ? isTimestampFieldType(type) : isCompatibleType(c.type, type))) {
           // CSV is read as text and cast to the declared types on read: no column types to compare.
           const accepted = (c.field ? TIMESTAMP_FIELD_TYPES : ACCEPTED_COLUMN_TYPES[c.type as FeatureType]).join(', ');
