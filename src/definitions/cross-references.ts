@@ -7,6 +7,7 @@
 import type { DefinitionProblem } from '../errors.js';
 import { cronProblem } from '../scheduler/cron.js';
 import { definitionOrigin, problemAt } from './origins.js';
+import { patternMessage, re2Problem } from './pattern-check.js';
 import { OWN_FILES_RULE, offLimitsGlobReason, offLimitsReason } from './own-files.js';
 import { asSourceRoots, isGlob, ownPlacesUnder, resolveSourcePath, sourceFormat, sourcePlaces, type SourceRoots } from './source-location.js';
 import { didYouMean, suggestionBudget, type SuggestionBudget } from './suggest.js';
@@ -174,6 +175,8 @@ function constraintProblems(f: FeatureDef): { key: string; message: string }[] {
   for (const key of ['pattern', 'min_length', 'max_length'] as const) {
     if (f[key] !== undefined && f.type !== 'string') out.push({ key, message: `'${key}' applies to string features only (this one is ${f.type})` });
   }
+  const re2 = f.type === 'string' && typeof f.pattern === 'string' ? re2Problem(f.pattern) : undefined;
+  if (re2 !== undefined) out.push({ key: 'pattern', message: patternMessage(f.pattern!, re2) });
   if (f.min_length !== undefined && f.max_length !== undefined && f.min_length > f.max_length) {
     out.push({ key: 'max_length', message: `max_length (${f.max_length}) is smaller than min_length (${f.min_length})` });
   }

@@ -101,6 +101,14 @@ describe('schema checks', () => {
     const g2 = await bench.runWindow(...W);
     expect(g2.verdict).toBe('warn');
   });
+
+  it('names the feature and the RE2 limit when a pattern applied before it was refused is no RE2 expression', async () => {
+    bench = await guardBench({ features: [{ name: 'delay', type: 'float64' }, { name: 'carrier', type: 'string', pattern: '^(?!ZZ)[A-Z]{2}$' }] });
+    const g = await bench.runWindow(...W);
+    const e = g.results.filter((r) => r.check === 'schema' && r.status === 'error');
+    expect(e).toHaveLength(1);
+    expect(e[0].message).toMatch(/^schema check broke: .*feature carrier: pattern '\^\(\?!ZZ\)\[A-Z\]\{2\}\$' is no RE2 regular expression.*RE2 has no lookahead/);
+  });
 });
 
 describe('policies', () => {

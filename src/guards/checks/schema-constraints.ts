@@ -6,6 +6,7 @@
  * as passing, they let a column of half NaN satisfy `mostly: 0.5` whatever the rest).
  * Null constraints (`nullable: false`, `max_null_ratio`) are over all rows.
  */
+import { patternMessage, re2Problem } from '../../definitions/pattern-check.js';
 import type { FeatureDef } from '../../definitions/types.js';
 import { ident, literal } from '../../offline/engine.js';
 import type { CheckResult } from '../../runs/types.js';
@@ -52,7 +53,11 @@ export function constraintPlans(column: string, def: FeatureDef): ConstraintPlan
   }
   if (def.pattern !== undefined && def.type === 'string') {
     // re.search semantics like GE's expect_column_values_to_match_regex: anchor with ^...$ for a full match.
-    out.push({ column, constraint: 'pattern', violationSql: `${x} IS NOT NULL AND NOT regexp_matches(${x}, ${literal(def.pattern)})`, mostly, spec: { pattern: def.pattern } });
+    // A pattern RE2 cannot read (applied before validate refused it) fails the check naming the feature, not
+    // with DuckDB's bare "invalid perl operator: (?!".
+    const re2 = re2Problem(def.pattern);
+    const violation = re2 === undefined ? `NOT regexp_matches(${x}, ${literal(def.pattern)})` : `error(${literal(`feature ${column}: ${patternMessage(def.pattern, re2)}`)})`;
+    out.push({ column, constraint: 'pattern', violationSql: `${x} IS NOT NULL AND ${violation}`, mostly, spec: { pattern: def.pattern } });
   }
   if ((def.min_length !== undefined || def.max_length !== undefined) && def.type === 'string') {
     const conds = [
