@@ -6,6 +6,7 @@ import { literal, openOfflineEngine } from '../offline/engine.js';
 import { defineEntity, defineFeatureView, defineSource } from './define.js';
 import { checkSources } from './source-check.js';
 import { isCompatibleType } from './type-compat.js';
+import { widensInto } from '../offline/glob-schema.js';
 
 let root: string;
 let outside: string;
@@ -118,11 +119,37 @@ describe('checkSources', () => {
     ]);
   });
 
+  it('checks every file of a Parquet glob against the columns read: a later file of another type, or lacking a column, is named', async () => {
+    const engine = await openOfflineEngine();
+    mkdirSync(join(root, 'data/sales'));
+    const part = (n: number, cols: string) => engine.run(`COPY (SELECT 'SEA' AS "Origin", TIMESTAMP '2001-01-01 10:00:00' AS hour, ${cols}) TO ${literal(join(root, `data/sales/part-${n}.parquet`))} (FORMAT parquet)`);
+    await part(1, '1::INTEGER AS deps');
+    await part(2, '2.5::DOUBLE AS deps');
+    await part(3, '0 AS other');
+    const src = defineSource({ name: 'g', path: 'data/sales/part-*.parquet', timestamp_field: 'hour', field_mapping: mapping });
+    const view = defineFeatureView({ name: 'v', entities: ['airport'], source: 'g', features: [{ name: 'departures', type: 'int64' }] });
+    const problems = await checkSources(root, [airport, src, view]);
+    expect(problems.map((p) => [p.object, p.path])).toEqual([['source g', '/path'], ['source g', '/path']]);
+    expect(problems[0].message).toMatch(/^'data\/sales\/part-2\.parquet' \(matched by 'data\/sales\/part-\*\.parquet'\) has column 'deps' as DOUBLE \(feature 'departures', declared int64, which accepts/);
+    expect(problems[1].message).toMatch(/^'data\/sales\/part-3\.parquet' .* has no column 'deps' \(feature 'departures', declared int64\)/);
+  });
+
   it('refuses a symbolic link leading out of the project root', async () => {
     const src = defineSource({ name: 'l', path: 'data/link.csv', timestamp_field: 'hour' });
     const problems = await checkSources(root, [src]);
     expect(problems).toHaveLength(1);
     expect(problems[0].message).toMatch(/outside the project root/);
+  });
+});
+
+describe('widensInto', () => {
+  it('accepts only casts that keep every value of a later glob file in the first file\'s type', () => {
+    const yes = [['SMALLINT', 'INTEGER'], ['UTINYINT', 'SMALLINT'], ['INTEGER', 'DOUBLE'], ['SMALLINT', 'FLOAT'], ['FLOAT', 'DOUBLE'], ['DECIMAL(6,2)', 'DECIMAL(10,4)'], ['INTEGER', 'DECIMAL(12,2)'],
+      ['DATE', 'TIMESTAMP'], ['TIMESTAMP', 'TIMESTAMP WITH TIME ZONE'], ['TIMESTAMP_MS', 'TIMESTAMP_NS'], ['FLOAT[]', 'DOUBLE[]'], ['VARCHAR', 'VARCHAR']];
+    const no = [['DOUBLE', 'INTEGER'], ['BIGINT', 'INTEGER'], ['INTEGER', 'UINTEGER'], ['UINTEGER', 'INTEGER'], ['INTEGER', 'FLOAT'], ['DOUBLE', 'FLOAT'], ['DECIMAL(10,4)', 'DECIMAL(6,2)'],
+      ['VARCHAR', 'TIMESTAMP'], ['TIMESTAMP', 'VARCHAR'], ['TIMESTAMP_NS', 'TIMESTAMP'], ['TIMESTAMP', 'DATE'], ['DOUBLE[]', 'FLOAT[]'], ['INTEGER', 'INTEGER[]']];
+    for (const [f, t] of yes) expect(widensInto(f, t), `${f} -> ${t}`).toBe(true);
+    for (const [f, t] of no) expect(widensInto(f, t), `${f} -> ${t}`).toBe(false);
   });
 });
 

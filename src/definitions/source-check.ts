@@ -12,6 +12,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DefinitionError, type DefinitionProblem } from '../errors.js';
 import { ident, literal, openOfflineEngine } from '../offline/engine.js';
+import type { ReadColumn } from '../offline/glob-schema.js';
 import { epochHint, isWritingName, rawSourceSql, runSetup, sourceColumnName } from '../offline/source-sql.js';
 import { definitionOrigin, problemAt } from './origins.js';
 import { OWN_FILES_RULE, offLimitsReason, type OwnPlaces } from './own-files.js';
@@ -26,6 +27,9 @@ function reason(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0];
 }
 
+/** A glob's files that validate looks at (the runs check every file they read). */
+const GLOB_SAMPLE = 1000;
+
 /** Location problems (outside the root, missing file, no glob match), or undefined when the data is there. */
 async function locationProblem(conn: DuckDBConnection, roots: SourceRoots, s: SourceDef): Promise<DefinitionProblem | undefined> {
   const key = s.path !== undefined ? 'path' : s.database !== undefined ? 'database' : undefined;
@@ -34,7 +38,7 @@ async function locationProblem(conn: DuckDBConnection, roots: SourceRoots, s: So
   const abs = resolveSourcePath(roots, p);
   if (abs === undefined) return problemAt(s, `/${key}`, `'${p}' is outside ${sourcePlaces(roots)}; sources must be files inside the project folder, or under a folder listed in data_roots in featureguard.yaml`);
   if (key === 'path' && isGlob(p)) {
-    const reader = await conn.runAndReadAll(`SELECT file FROM glob(${literal(abs)}) LIMIT 1000`);
+    const reader = await conn.runAndReadAll(`SELECT file FROM glob(${literal(abs)}) LIMIT ${GLOB_SAMPLE}`);
     const files = reader.getRowObjectsJson().map((r) => String(r.file));
     if (files.length === 0) return problemAt(s, '/path', `no file matches '${p}'`);
     const outside = files.find((f) => !sourceResolvesInside(roots, f));
@@ -117,8 +121,10 @@ function mappingHint(name: string, columns: Iterable<string>): string | undefine
   return `: column '${match}' differs only in ${how}; map it: field_mapping: {${key}: ${name}}`;
 }
 
-async function describe(conn: DuckDBConnection, roots: SourceRoots, s: SourceDef): Promise<{ columns: Map<string, string>; from: string }> {
-  const { setup, from } = rawSourceSql(roots, s);
+async function describe(conn: DuckDBConnection, roots: SourceRoots, s: SourceDef, read: readonly ReadColumn[]): Promise<{ columns: Map<string, string>; from: string }> {
+  // A glob's files are checked to hold the columns read in types its first file's do not bend (the first
+  // GLOB_SAMPLE files, as listed; the runs check every file they read).
+  const { setup, from } = rawSourceSql(roots, s, read, GLOB_SAMPLE);
   await runSetup(conn, setup);
   const reader = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`);
   return { columns: new Map(reader.getRowObjectsJson().map((r) => [String(r.column_name), String(r.column_type)])), from };
@@ -184,10 +190,12 @@ export async function checkSources(root: string | SourceRoots, defs: readonly De
         problems.push(located);
         continue;
       }
+      const required = requiredColumns(s, views.filter((v) => v.source === s.name), entities);
       let columns: Map<string, string>;
       let from: string;
       try {
-        ({ columns, from } = await describe(conn, roots, s));
+        const read = required.map((c) => ({ column: sourceColumnName(s, c.name), what: c.what, type: c.type, field: c.field }));
+        ({ columns, from } = await describe(conn, roots, s, read));
       } catch (e) {
         // The setup's own refusals (a glob's file out of the roots, a table that is a view) are problems already.
         if (e instanceof DefinitionError) {
@@ -199,7 +207,7 @@ export async function checkSources(root: string | SourceRoots, defs: readonly De
         continue;
       }
       const csv = s.path !== undefined && sourceFormat(s) === 'csv';
-      for (const c of requiredColumns(s, views.filter((v) => v.source === s.name), entities)) {
+      for (const c of required) {
         const column = sourceColumnName(s, c.name);
         const type = columns.get(column);
         const via = column === c.name ? '' : ` (column '${column}' via field_mapping)`;

@@ -18,7 +18,7 @@ import { sourceFormat } from '../definitions/source-location.js';
 import type { FeatureDef, FeatureViewDef } from '../definitions/types.js';
 import { NotFoundError } from '../errors.js';
 import { ident, literal } from '../offline/engine.js';
-import { csvCastExpr, csvMarker, duckdbType, rawSourceSql, runSetup, sourceColumnName, sourceKeySql, utcTimestampSql, type SetupStep } from '../offline/source-sql.js';
+import { csvCastExpr, csvMarker, duckdbType, rawSourceSql, runSetup, sourceColumnName, sourceKeySql, sourceReadColumns, utcTimestampSql, type SetupStep } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
 
 /** Hidden column of a CSV view's rows: the first feature whose text is no value of its declared type, else NULL. */
@@ -36,7 +36,7 @@ export async function rawViewRelationSql(project: Project, view: FeatureViewDef,
   const set = project.registry.current();
   const source = set.sources.get(view.source);
   if (!source) throw new NotFoundError(`feature view '${view.name}' names unknown source '${view.source}'`);
-  const { setup, from } = rawSourceSql(project.sourceRoots, source);
+  const { setup, from } = rawSourceSql(project.sourceRoots, source, sourceReadColumns(source, { joinKeys: viewJoinKeys(set, view), features: view.features }));
   await runSetup(conn, setup);
   const described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjectsJson() as { column_name: string }[];
   const have = new Set(described.map((d) => d.column_name));

@@ -256,6 +256,34 @@ describe('sourceRelationSql', () => {
     }
   });
 
+  it('refuses a Parquet glob whose later file holds a column read in a type the first file\'s would bend, or lacks it, naming file, column and types', async () => {
+    const dir = join(root, 'sales');
+    mkdirSync(dir);
+    const conn = await (await openOfflineEngine()).connect();
+    const part = (n: number, cols: string) => conn.run(`COPY (SELECT 'SEA' AS "ORIGIN", TIMESTAMP '2001-01-01 10:00:00' AS hour, ${cols}) TO ${literal(join(dir, `part-${n}.parquet`))} (FORMAT parquet)`);
+    const qty = { joinKeys: airport.join_keys, features: [{ name: 'qty', type: 'int64' } as FeatureDef] };
+    const read = () => rows(sourceRelationSql(roots(), defineSource({ name: 'g', path: 'sales/part-*.parquet', timestamp_field: 'hour', field_mapping: { ORIGIN: 'origin' } }), qty));
+    const refused = () => read().then((r) => `read ${JSON.stringify(r.map((x) => x.qty))}`, (e: unknown) => (e instanceof DefinitionError ? e.message : `other: ${String(e)}`));
+    try {
+      await part(1, '1::INTEGER AS qty, 0 AS unused');
+      // Narrower integers and another type of an unread column are read as they are.
+      await part(2, "2::SMALLINT AS qty, 'x' AS unused");
+      expect(await refused()).toBe('read ["1","2"]');
+      await part(3, '2.5::DOUBLE AS qty');
+      expect(await refused()).toMatch(/'sales\/part-3\.parquet' \(matched by 'sales\/part-\*\.parquet'\) has column 'qty' as DOUBLE \(feature 'qty', declared int64, which accepts .*\): DuckDB would cast it into the first file's INTEGER \('sales\/part-1\.parquet'\)/);
+      await part(3, '3::BIGINT AS qty');
+      expect(await refused()).toMatch(/'sales\/part-3\.parquet' .* has column 'qty' as BIGINT \(feature 'qty', declared int64\), but DuckDB reads a glob with its first file's column types \('sales\/part-1\.parquet': INTEGER\) and would cast BIGINT into INTEGER/);
+      await part(3, '0 AS other');
+      expect(await refused()).toMatch(/'sales\/part-3\.parquet' .* has no column 'qty' \(feature 'qty', declared int64\), which the glob's first file 'sales\/part-1\.parquet' has/);
+      // An event time as text in a later file would lose its offset in the first file's TIMESTAMP.
+      await conn.run(`COPY (SELECT 'SEA' AS "ORIGIN", '2001-01-01 10:00:00+02:00' AS hour, 3::INTEGER AS qty) TO ${literal(join(dir, 'part-3.parquet'))} (FORMAT parquet)`);
+      expect(await refused()).toMatch(/has column 'hour' as VARCHAR \(timestamp field 'hour', declared timestamp\), but DuckDB reads a glob with its first file's column types \('sales\/part-1\.parquet': TIMESTAMP\)/);
+    } finally {
+      conn.closeSync();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads exactly the files DuckDB globs, each checked with its links resolved when it is read', async () => {
     const outside = mkdtempSync(join(tmpdir(), 'fg-outside-'));
     const g = join(root, 'g');

@@ -21,6 +21,7 @@ import { OWN_FILES_RULE, offLimitsReason } from '../definitions/own-files.js';
 import { isGlob, ownPlacesUnder, resolveSourcePath, sourceColumnName, sourceFormat, sourcePlaces, sourceResolvesInside, type SourceRoots } from '../definitions/source-location.js';
 import type { DefinitionSet, FeatureDef, FeatureType, FeatureViewDef, JoinKey, JoinKeyType, SourceDef } from '../definitions/types.js';
 import { ident, literal } from './engine.js';
+import { globSchemaStep, type ReadColumn } from './glob-schema.js';
 
 export { sourceColumnName };
 
@@ -137,8 +138,10 @@ export function globFilesVariable(abs: string): string {
 /**
  * The raw relation of a source (all its columns, untyped for CSV): a FROM item.
  * Paths must stay under the project root or a data root; a path escaping them is a `DefinitionError`.
+ * With `read` (the columns the caller reads), a Parquet glob's files are checked to hold them in types the
+ * first file's do not bend (`globSchemaStep`; the first `maxFiles` files, or all).
  */
-export function rawSourceSql(roots: SourceRoots, source: SourceDef): { setup: SetupStep[]; from: string } {
+export function rawSourceSql(roots: SourceRoots, source: SourceDef, read?: readonly ReadColumn[], maxFiles?: number): { setup: SetupStep[]; from: string } {
   const { root } = roots;
   if (source.path !== undefined) {
     const abs = resolveSourcePath(roots, source.path) ?? fail(source, '/path', `'${source.path}' is outside ${sourcePlaces(roots)}`);
@@ -179,7 +182,8 @@ export function rawSourceSql(roots: SourceRoots, source: SourceDef): { setup: Se
         await conn.run(`SET VARIABLE ${variable} = [${files.map(literal).join(', ')}]`);
       },
     };
-    return { setup: ["SET TimeZone = 'UTC'", checkFiles], from: reader(`getvariable(${literal(variable)})`) };
+    const typed = format === 'parquet' && read !== undefined && read.length > 0 ? [globSchemaStep(roots, source, variable, read, maxFiles)] : [];
+    return { setup: ["SET TimeZone = 'UTC'", checkFiles, ...typed], from: reader(`getvariable(${literal(variable)})`) };
   }
   if (source.database !== undefined && source.table !== undefined) {
     const abs = resolveSourcePath(roots, source.database) ?? fail(source, '/database', `'${source.database}' is outside ${sourcePlaces(roots)}`);
@@ -328,7 +332,7 @@ function castExpr(column: string, type: FeatureType | JoinKeyType, csv: boolean)
  * TIMESTAMPTZ columns become naive UTC; DATE becomes midnight; CSV text is cast.
  */
 export function sourceRelationSql(roots: SourceRoots, source: SourceDef, spec: SourceColumns): SourceRelation {
-  const { setup, from } = rawSourceSql(roots, source);
+  const { setup, from } = rawSourceSql(roots, source, sourceReadColumns(source, spec));
   const csv = source.path !== undefined && sourceFormat(source) === 'csv';
   const cols: string[] = [];
   // Join keys are cast plainly, as in the guards' relation: a missing-value marker in a key is an error, not a NULL key.
@@ -341,6 +345,16 @@ export function sourceRelationSql(roots: SourceRoots, source: SourceDef, spec: S
   );
   for (const f of spec.features) cols.push(`${castExpr(sourceColumnName(source, f.name), f.type, csv)} AS ${ident(f.name)}`);
   return { setup, select: `SELECT ${cols.join(', ')} FROM ${from}` };
+}
+
+/** The source columns a relation of `spec` reads: join keys, timestamp fields, features (after `field_mapping`). */
+export function sourceReadColumns(source: SourceDef, spec: SourceColumns): ReadColumn[] {
+  const fields = [source.timestamp_field, ...(source.created_timestamp_field === undefined ? [] : [source.created_timestamp_field])];
+  return [
+    ...spec.joinKeys.map((k) => ({ column: sourceColumnName(source, k.name), what: `join key '${k.name}'`, type: k.type })),
+    ...fields.map((f) => ({ column: sourceColumnName(source, f), what: `timestamp field '${f}'`, type: 'timestamp' as const, field: true })),
+    ...spec.features.map((f) => ({ column: sourceColumnName(source, f.name), what: `feature '${f.name}'`, type: f.type })),
+  ];
 }
 
 /** A join key's column of a source as the key's type (CSV text checked for fractions, see `csvKeySql`). */
