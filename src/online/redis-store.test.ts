@@ -881,6 +881,14 @@ describe('redis store: Redis not reachable', () => {
     expect(storeUnavailable(Object.assign(new Error('LOADING Redis is loading the dataset in memory'), { name: 'ReplyError' }), 'x')).toMatchObject({ code: 'store_unavailable' });
     expect(storeUnavailable(new Error('Connection is closed.'), 'x')).toMatchObject({ code: 'store_unavailable', status: 503 });
   });
+
+  it("a cluster's slots moving is said so (retry), not 'check that Redis is running': MOVED, and an auto-pipeline split by moved slots", () => {
+    const moved = Object.assign(new Error('MOVED 1936 127.0.0.1:26772'), { name: 'ReplyError' });
+    const split = new Error('All keys in the pipeline should belong to the same slots allocation group');
+    for (const e of [moved, split]) {
+      expect(storeUnavailable(e, 'x')).toMatchObject({ code: 'store_unavailable', status: 503, message: expect.stringMatching(/\(the cluster's slots moved: a master restarted, a failover or resharding\); retry$/) });
+    }
+  });
 });
 
 describe('redis store: a cluster epoch', () => {

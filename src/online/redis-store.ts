@@ -28,6 +28,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { FeatureguardError, InputError } from '../errors.js';
 import { redisAddress } from './redis-address.js';
+import { isRedirect, sendAlone } from './redis-redirects.js';
 import { redisUrlProblem } from './redis-url-query.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
 import { processAlive, processBootHost, processHost } from '../state/process-host.js';
@@ -105,17 +106,6 @@ const retryDelay = (times: number): number => Math.min(times * 100, 1_000);
 /** Server replies that mean "not serving right now" rather than "bad command". */
 const UNAVAILABLE_REPLY = /^(LOADING|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|MOVED|ASK)\b/;
 /**
- * A cluster node's redirect: the key's slot is served by another node (a master restarted, a failover, resharding).
- * ioredis follows one, but not those of an auto-pipeline whose commands were redirected with different replies
- * (several slots moved), and then leaves its slot map stale: every later request would be sent to the wrong node.
- */
-const REDIRECT_REPLY = /^(MOVED|ASK)\b/;
-
-function isRedirect(e: unknown): boolean {
-  return e instanceof Error && e.name === 'ReplyError' && REDIRECT_REPLY.test(e.message);
-}
-
-/**
  * The error a caller sees when Redis cannot be reached: `store_unavailable`
  * (HTTP 503, exit 3) naming the store. Bugs and command errors pass through.
  */
@@ -132,9 +122,11 @@ export function storeUnavailable(e: unknown, where: string, lastError?: string):
   if (e instanceof Error && e.name === 'ReplyError' && !UNAVAILABLE_REPLY.test(message)) return e;
   const reason =
     message === COMMAND_TIMED_OUT ? `no answer within ${COMMAND_TIMEOUT_MS / 1000} s`
-    : isRedirect(e) ? `${message.split('\n')[0]} (the cluster's slots moved: a master restarted, a failover or resharding; retry)`
+    : isRedirect(e) ? `${message.split('\n')[0]} (the cluster's slots moved: a master restarted, a failover or resharding)`
     : (lastError ?? message.split('\n')[0]);
-  return new FeatureguardError('store_unavailable', `the redis online store (${where}) is unavailable: ${reason}; check that Redis is running and reachable`, {
+  // Redis is running after a redirect: the slot map was refreshed, a retry goes to the nodes serving the slots now.
+  const advice = isRedirect(e) ? 'retry' : 'check that Redis is running and reachable';
+  return new FeatureguardError('store_unavailable', `the redis online store (${where}) is unavailable: ${reason}; ${advice}`, {
     status: 503,
     exitCode: 3,
     details: { store: 'redis', address: where },
@@ -182,7 +174,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     lastError = undefined;
   });
   const unavailable = (e: unknown) => storeUnavailable(e, where, client.status === 'ready' ? undefined : (lastError ?? `not connected (${client.status})`));
-  /** ioredis's cluster slot map, asked for again (see `REDIRECT_REPLY`); a failure is the next command's to report. */
+  /** ioredis's cluster slot map, asked for again (see `isRedirect`); a failure is the next command's to report. */
   const refreshSlots = (): Promise<void> =>
     new Promise((resolve) => {
       if (client instanceof Cluster) client.refreshSlotsCache(() => resolve());
@@ -609,7 +601,11 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     // are asked for once the snapshot is in (two round trips). Plain read commands: a read-only Redis user can serve.
     // The reads of one turn of the event loop share the view's snapshot (`snapshotOf`); a read again (below) takes a fresh one.
     const snapshot = snapshotOf(view, attempt > 1 || redirected);
-    const readRecords = () => Promise.all(keys.map((k) => client.hmget(entityKey(view, k), 'c', 'p')));
+    // Read again after a redirect, a cluster's keys go one command each, which ioredis redirects on its own (MOVED,
+    // ASK): a reshard still under way would split an auto-pipeline batch again (see `isRedirect`).
+    const alone = redirected && client instanceof Cluster;
+    const readRecords = () =>
+      Promise.all(keys.map((k) => (alone ? (sendAlone(client, 'hmget', [entityKey(view, k), 'c', 'p']) as Promise<(string | null)[]>) : client.hmget(entityKey(view, k), 'c', 'p'))));
     let got: readonly [[string | null, string[]], (string | null)[][]];
     try {
       got = await guarded(client instanceof Cluster ? snapshot.then(async (s) => [s, await readRecords()] as const) : Promise.all([snapshot, readRecords()]));

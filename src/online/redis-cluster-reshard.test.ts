@@ -1,0 +1,113 @@
+/**
+ * A Redis Cluster whose slots move under a store (resharding, rebalancing): its own cluster, since moving slots
+ * of the suite's shared one would redirect other tests' commands.
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisCluster, type RedisClusterProcess } from '../../test/setup/redis.js';
+import { openRedisOnlineStore, slotOfTag } from './redis-store.js';
+import type { OnlineKey, OnlineStore } from './types.js';
+
+let cluster: RedisClusterProcess;
+let admins: Map<number, Redis>;
+beforeAll(async () => {
+  cluster = await startRedisCluster(3);
+  admins = new Map(cluster.ports.map((p) => [p, new Redis({ port: p, host: '127.0.0.1' })]));
+});
+afterAll(async () => {
+  for (const a of admins?.values() ?? []) a.disconnect();
+  await cluster?.stop();
+});
+
+type Ranges = [number, number, [string, number]][];
+async function ownerOfSlot(slot: number): Promise<number> {
+  const ranges = (await admins.get(cluster.ports[0])!.cluster('SLOTS')) as unknown as Ranges;
+  return ranges.find(([lo, hi]) => slot >= lo && slot <= hi)![2][1];
+}
+const idOf = async (port: number) => String(await admins.get(port)!.cluster('MYID'));
+
+/**
+ * Move `slot` from master `from` to master `to` as `redis-cli --cluster reshard` does: IMPORTING/MIGRATING, its
+ * keys MIGRATEd; then, unless `halfway` (the slot left migrating: its keys answer ASK), the slot given to `to`.
+ */
+async function moveSlot(slot: number, from: number, to: number, halfway = false): Promise<void> {
+  const [fromId, toId] = [await idOf(from), await idOf(to)];
+  await admins.get(to)!.cluster('SETSLOT', slot, 'IMPORTING', fromId);
+  await admins.get(from)!.cluster('SETSLOT', slot, 'MIGRATING', toId);
+  const keys = (await admins.get(from)!.cluster('GETKEYSINSLOT', slot, 1000)) as string[];
+  if (keys.length > 0) await admins.get(from)!.migrate('127.0.0.1', to, '', 0, 5000, 'KEYS', ...keys);
+  if (halfway) return;
+  for (const port of [to, from, ...cluster.ports.filter((p) => p !== to && p !== from)]) await admins.get(port)!.cluster('SETSLOT', slot, 'NODE', toId);
+}
+
+describe('redis store: a cluster whose slots move (resharding)', () => {
+  const keys: OnlineKey[] = Array.from({ length: 60 }, (_, i) => [`e${i}`]);
+  const rows = (value: string, eventTs: number) => keys.map((key) => ({ key, values: [value], eventTs, createdTs: 0 }));
+
+  it('reads of many entities follow a moved slot (MOVED) and a migrating one (ASK): no 503 "All keys in the pipeline…"', async () => {
+    const key_prefix = `fgtest:${randomUUID()}:`;
+    const store: OnlineStore = await openRedisOnlineStore({ cluster: cluster.ports.map((p) => `127.0.0.1:${p}`), key_prefix });
+    try {
+      await store.writeBatch('v', ['x'], rows('before', 1));
+      const read = async () => (await store.readMany('v', ['x'], keys)).map((r) => r?.values[0]);
+      expect(await read()).toEqual(keys.map(() => 'before'));
+      const metaOwner = await ownerOfSlot(slotOfTag('meta'));
+      // Slots of entities on a master that is not `{meta}`'s and holds several of them: the store's auto-pipeline
+      // to that master mixes the moved slot with slots that stay.
+      const owners = await Promise.all(keys.map(async (k) => [slotOfTag(JSON.stringify(k)), await ownerOfSlot(slotOfTag(JSON.stringify(k)))] as const));
+      const from = cluster.ports.find((p) => p !== metaOwner)!;
+      const slots = [...new Set(owners.filter(([, o]) => o === from).map(([s]) => s))];
+      expect(slots.length).toBeGreaterThan(3);
+      const to = cluster.ports.find((p) => p !== from)!;
+      // Moved whole: the store's slot map is stale, the old master answers MOVED for it.
+      await moveSlot(slots[0], from, to);
+      expect(await read()).toEqual(keys.map(() => 'before'));
+      // Halfway: keys already migrated answer ASK from the old master.
+      await moveSlot(slots[1], from, to, true);
+      expect(await read()).toEqual(keys.map(() => 'before'));
+      await moveSlot(slots[1], from, to);
+      // Several slots at once, each read right after its move.
+      for (const slot of slots.slice(2, 4)) {
+        await moveSlot(slot, from, to);
+        expect(await read()).toEqual(keys.map(() => 'before'));
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads in a loop during `redis-cli --cluster reshard` never fail', async () => {
+    const key_prefix = `fgtest:${randomUUID()}:`;
+    const many: OnlineKey[] = Array.from({ length: 500 }, (_, i) => [`m${i}`]);
+    const store: OnlineStore = await openRedisOnlineStore({ cluster: cluster.ports.map((p) => `127.0.0.1:${p}`), key_prefix });
+    try {
+      await store.writeBatch('v', ['x'], many.map((key) => ({ key, values: ['before'], eventTs: 1, createdTs: 0 })));
+      const [from, to] = [cluster.ports[1], cluster.ports[2]];
+      const errors: string[] = [];
+      let reads = 0;
+      let resharding = true;
+      const readers = Array.from({ length: 4 }, async () => {
+        while (resharding) {
+          try {
+            const got = await store.readMany('v', ['x'], many);
+            if (got.some((r) => r?.values[0] !== 'before')) errors.push('wrong values');
+          } catch (e) {
+            errors.push((e as Error).message);
+          }
+          reads++;
+        }
+      });
+      const reshard = promisify(execFile)('redis-cli', ['--cluster', 'reshard', `127.0.0.1:${from}`, '--cluster-from', await idOf(from), '--cluster-to', await idOf(to),
+        '--cluster-slots', '1500', '--cluster-yes', '--cluster-pipeline', '10']);
+      await reshard.finally(() => (resharding = false));
+      await Promise.all(readers);
+      expect(errors).toEqual([]);
+      expect(reads).toBeGreaterThan(10);
+    } finally {
+      await store.close();
+    }
+  });
+});
