@@ -71,6 +71,19 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.online_store)).toBe(true);
   });
 
+  it("takes a Redis Cluster's username, password_env and tls (a password never in the YAML); refuses them without cluster", () => {
+    const root = project({ 'featureguard.yaml': 'project: p\nonline_store:\n  type: redis\n  cluster: ["10.0.0.1:6379"]\n  username: app\n  password_env: REDIS_PASSWORD\n  tls: true\n' });
+    expect(loadConfig(root).online_store).toEqual({ type: 'redis', cluster: ['10.0.0.1:6379'], username: 'app', password_env: 'REDIS_PASSWORD', tls: true });
+    writeFileSync(join(root, 'featureguard.yaml'), 'project: p\nonline_store:\n  type: redis\n  cluster: ["10.0.0.1:6379"]\n  password: s3cret\n');
+    const refused = (() => { try { loadConfig(root); } catch (e) { return e; } })() as DefinitionError;
+    expect(refused.problems.map((p) => p.message)).toEqual([expect.stringMatching(/^unknown property 'password'/)]);
+    writeFileSync(join(root, 'featureguard.yaml'), 'project: p\nonline_store:\n  type: redis\n  url: "redis://127.0.0.1:6379"\n  password_env: REDIS_PASSWORD\n');
+    const err = (() => { try { loadConfig(root); } catch (e) { return e; } })() as DefinitionError;
+    expect(err.problems.map((p) => [p.path, p.line, p.message])).toEqual([
+      ['/online_store/password_env', 5, 'username, password_env and tls go with cluster; a single node takes them in online_store.url (rediss://USER:PASSWORD@HOST:PORT/DB)'],
+    ]);
+  });
+
   it('takes an unquoted 0 for every duration, as for ttl', () => {
     const root = project({ 'featureguard.yaml': 'project: p\nquality:\n  provenance: {max_clock_skew: 0}\nalerts:\n  - {name: a, url: "http://127.0.0.1:8/x", min_interval: 0}\n' });
     const config = loadConfig(root);

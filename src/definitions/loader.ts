@@ -65,6 +65,12 @@ export function loadConfig(root: string): ProjectConfig {
       const pos = origin.locate('/online_store/url');
       schemaProblems.push({ file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: '/online_store/url', message: urlProblem });
     }
+    // A cluster's credentials: a single node's are in its URL, where these keys would be silently ignored.
+    const credential = store?.type === 'redis' && !store.cluster?.length ? (['username', 'password_env', 'tls'] as const).find((k) => store[k] !== undefined) : undefined;
+    if (credential !== undefined) {
+      const pos = origin.locate(`/online_store/${credential}`);
+      schemaProblems.push({ file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: `/online_store/${credential}`, message: 'username, password_env and tls go with cluster; a single node takes them in online_store.url (rediss://USER:PASSWORD@HOST:PORT/DB)' });
+    }
     const alertNames = new Map<string, number>();
     (config.alerts ?? []).forEach((alert, i) => {
       // One name, one delivery slot and summary: a second alert of that name would never be sent.

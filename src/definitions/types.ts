@@ -106,7 +106,18 @@ export type DefinitionKind = Definition['kind'];
 
 export type OnlineStoreConfig =
   | { readonly type: 'sqlite'; readonly path?: string }
-  | { readonly type: 'redis'; readonly url?: string; readonly cluster?: readonly string[]; readonly key_prefix?: string };
+  | {
+      readonly type: 'redis';
+      readonly url?: string;
+      readonly cluster?: readonly string[];
+      readonly key_prefix?: string;
+      /** With `cluster`: the nodes' ACL user. */
+      readonly username?: string;
+      /** With `cluster`: name of the environment variable holding the nodes' password. */
+      readonly password_env?: string;
+      /** With `cluster`: TLS to the nodes. */
+      readonly tls?: boolean;
+    };
 
 export interface AlertConfig {
   readonly name: string;

@@ -29,13 +29,14 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import { FeatureguardError, InputError } from '../errors.js';
 import { redisAddress } from './redis-address.js';
 import { isRedirect, sendAlone } from './redis-redirects.js';
+import { authProblem, clusterCredentials, type RedisCredentialsConfig } from './redis-credentials.js';
 import { redisUrlProblem } from './redis-url-query.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
 import { processAlive, processBootHost, processHost } from '../state/process-host.js';
 import { BEGIN_LUA, COMMIT_LUA, LOST_LUA, MARK_DEAD_LUA, MONOTONIC_WRITE_LUA, RENEW_LUA, ROLLBACK_LUA, SESSIONS_LUA } from './redis-scripts.js';
 import type { BeginWriteOptions, OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, WriteResult } from './types.js';
 
-export interface RedisOnlineStoreOptions {
+export interface RedisOnlineStoreOptions extends RedisCredentialsConfig {
   /** `redis://host:port/db` for a single node. Default `redis://127.0.0.1:6379`. */
   readonly url?: string;
   /** Cluster seed nodes `host:port`; when set, `url` is ignored. */
@@ -84,7 +85,7 @@ interface ScriptClient {
 function parseNode(text: string, index: number): { host: string; port: number } {
   const m = /^(?:redis:\/\/)?\[?([^\]@/\s]+?)\]?:(\d+)$/.exec(text.trim());
   // Not quoted: a node written as a URL may carry a password (`redis://:pw@host:7000`), and messages reach logs.
-  if (!m) throw new InputError(`invalid redis cluster node ${index + 1} (online_store.cluster[${index}]): use host:port, without a user or password`);
+  if (!m) throw new InputError(`invalid redis cluster node ${index + 1} (online_store.cluster[${index}]): use host:port, without a user or password (give those as online_store.username and password_env)`);
   return { host: m[1], port: Number(m[2]) };
 }
 
@@ -156,7 +157,9 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
         enableOfflineQueue: false,
         lazyConnect: true,
         clusterRetryStrategy: retryDelay,
-        redisOptions: nodeOptions,
+        redisOptions: { ...nodeOptions, ...clusterCredentials(options) },
+        // Over TLS the nodes are reached by the names given (not resolved first), which their certificates name.
+        ...(options.tls ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) } : {}),
       } satisfies ClusterOptions)
     : new Redis(options.url ?? 'redis://127.0.0.1:6379', {
         ...nodeOptions,
@@ -169,6 +172,9 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   let lastError: string | undefined;
   client.on('error', (e: Error) => {
     lastError = e.message.split('\n')[0];
+    // A cluster's "Failed to refresh slots cache." hides why: the last node's reply (NOAUTH, a refused connection).
+    const nodeError = (e as { lastNodeError?: Error }).lastNodeError;
+    if (nodeError) lastError = `${lastError} (${nodeError.message.split('\n')[0]})`;
   });
   client.on('ready', () => {
     lastError = undefined;
@@ -203,7 +209,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     await client.ping();
   } catch (e) {
     client.disconnect();
-    throw storeUnavailable(e, where, lastError);
+    throw authProblem(e, where, options, lastError) ?? storeUnavailable(e, where, lastError);
   }
   const leaseMs = options.session_lease_ms ?? SESSION_LEASE_MS;
   const meta = `${prefix}{meta}`;

@@ -116,14 +116,19 @@ export async function startRedisServer(): Promise<RedisProcess> {
   return startNode(await freeRedisPort(), []);
 }
 
-/** Start `n` cluster nodes and join them with `redis-cli --cluster create` (no replicas). */
-export async function startRedisCluster(n = 3): Promise<RedisClusterProcess> {
+/**
+ * Start `n` cluster nodes and join them with `redis-cli --cluster create` (no replicas); with `password`, every
+ * node requires it (`--requirepass`, `--masterauth`).
+ */
+export async function startRedisCluster(n = 3, options: { password?: string } = {}): Promise<RedisClusterProcess> {
   assertRedisInstalled();
+  const auth = options.password === undefined ? [] : ['-a', options.password, '--no-auth-warning'];
+  const authArgs = options.password === undefined ? [] : ['--requirepass', options.password, '--masterauth', options.password];
   const taken = new Set<number>();
   const ports: number[] = [];
   for (let i = 0; i < n; i++) ports.push(await freeRedisPort(taken));
   const nodes = await Promise.all(
-    ports.map((p) => startNode(p, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000'])),
+    ports.map((p) => startNode(p, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000', ...authArgs])),
   );
   const stop = async () => {
     await Promise.all(nodes.map((x) => x.stop()));
@@ -132,7 +137,7 @@ export async function startRedisCluster(n = 3): Promise<RedisClusterProcess> {
     const deadline = Date.now() + 20_000;
     for (const p of ports) {
       for (;;) {
-        const { stdout } = await run('redis-cli', ['-p', String(p), 'cluster', 'info']);
+        const { stdout } = await run('redis-cli', [...auth, '-p', String(p), 'cluster', 'info']);
         if (stdout.includes('cluster_state:ok')) break;
         if (Date.now() > deadline) throw new Error(`redis cluster node ${p} not ready:\n${stdout}`);
         await new Promise((r) => setTimeout(r, 100));
@@ -140,7 +145,7 @@ export async function startRedisCluster(n = 3): Promise<RedisClusterProcess> {
     }
   };
   try {
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await run('redis-cli', [...auth, '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
     await clusterOk();
   } catch (e) {
     await stop();
