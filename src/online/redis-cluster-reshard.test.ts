@@ -110,4 +110,26 @@ describe('redis store: a cluster whose slots move (resharding)', () => {
       await store.close();
     }
   });
+
+  it('a write batch whose slots moved (MOVED, ASK) is written, not failed with "MOVED … retry": each key sent again once', async () => {
+    const key_prefix = `fgtest:${randomUUID()}:`;
+    const store: OnlineStore = await openRedisOnlineStore({ cluster: cluster.ports.map((p) => `127.0.0.1:${p}`), key_prefix });
+    try {
+      await store.writeBatch('v', ['x'], rows('before', 1));
+      const metaOwner = await ownerOfSlot(slotOfTag('meta'));
+      const owners = await Promise.all(keys.map(async (k) => [slotOfTag(JSON.stringify(k)), await ownerOfSlot(slotOfTag(JSON.stringify(k)))] as const));
+      const from = owners.map(([, o]) => o).find((o) => o !== metaOwner)!;
+      const slots = [...new Set(owners.filter(([, o]) => o === from).map(([s]) => s))];
+      const to = cluster.ports.find((p) => p !== from && p !== metaOwner) ?? cluster.ports.find((p) => p !== from)!;
+      await moveSlot(slots[0], from, to);
+      await moveSlot(slots[1], from, to, true);
+      expect(await store.writeBatch('v', ['x'], rows('after', 2))).toEqual({ written: keys.length, skipped: 0 });
+      expect((await store.readMany('v', ['x'], keys)).map((r) => r?.values[0])).toEqual(keys.map(() => 'after'));
+      await moveSlot(slots[1], from, to);
+      // Monotonic still: an older window written over the moved slots changes nothing.
+      expect(await store.writeBatch('v', ['x'], rows('older', 1))).toEqual({ written: 0, skipped: keys.length });
+    } finally {
+      await store.close();
+    }
+  });
 });

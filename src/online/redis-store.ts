@@ -356,6 +356,30 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     if (ended.length > 0) await client.hdel(ownersKey(view), ...ended);
   };
 
+  /**
+   * A cluster's one-key script call (a session's write or rollback of one entity) that a redirect refused (its
+   * slot moved: MOVED, ASK, or its auto-pipeline batch split by moved slots), sent once more after the slot map
+   * is refreshed, on its own so that ioredis follows a further MOVED/ASK of a reshard still under way: a
+   * materialization survives a reshard instead of failing for its whole length. Safe within the session:
+   * - a redirected call did not run (a node checks the key's slot before running anything; a batch split by
+   *   moved slots is refused before it is sent), so the key was not written by it;
+   * - the script is one key's atomic compare-and-set, run where the key now lives with the same session id and
+   *   the same snapshot of the sessions as the first try: what a delay between reading the sessions and writing
+   *   does anyway (a record of a session begun since sends the row to another round), so monotonicity and the
+   *   session's invisibility until commit hold;
+   * - were it to have run, running it again is a no-op: the key holds this session's record of the same
+   *   timestamps and definitions (skipped), or a rollback finds no record of the session (nothing to undo).
+   * A standalone Redis has no redirects: its calls are returned as they are.
+   */
+  const againIfRedirected = <T>(call: Promise<T>, key: string, lua: string, args: readonly string[]): Promise<T> =>
+    !(client instanceof Cluster)
+      ? call
+      : call.catch(async (e: unknown) => {
+          if (!isRedirect(e)) throw e;
+          await refreshSlots();
+          return sendAlone(client, 'eval', [lua, 1, key, ...args]) as Promise<T>;
+        });
+
   const beginWriteRaw = async (view: string, features: readonly string[], options: BeginWriteOptions = {}): Promise<OnlineWriter> => {
     const hash = schemaHash(features, options.definition);
     const g = String(await scripts.fgBegin(genKey(view), pendingKey(view), ownersKey(view), String(leaseMs), `${processBootHost() ?? processHost()}#${process.pid}`, randomBytes(4).toString('hex')));
@@ -468,7 +492,11 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
                 args.push(ets, cts, `${g}|${ets}|${cts}|${hash}|${encodeValues(r.values, options.floats)}`);
               }
               groups.push(group);
-              calls.push(perCall === 1 ? scripts.fgWrite1(keys[0], ...args) : scripts.fgWrite(keys.length, ...keys, ...args));
+              calls.push(
+                perCall === 1
+                  ? againIfRedirected(scripts.fgWrite1(keys[0], ...args), keys[0], MONOTONIC_WRITE_LUA, args)
+                  : scripts.fgWrite(keys.length, ...keys, ...args),
+              );
             }
             // Every call settles before a failure is reported: an abort must not race a write still in flight
             // (on a cluster each node answers on its own, and a command can be resent after a failover).
@@ -522,7 +550,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
           const calls: Promise<number>[] = [];
           for (let j = i; j < Math.min(i + WRITE_CONCURRENCY, keys.length); j += perCall) {
             const group = keys.slice(j, Math.min(j + perCall, i + WRITE_CONCURRENCY, keys.length));
-            calls.push(perCall === 1 ? scripts.fgRollback1(group[0], g) : scripts.fgRollback(group.length, ...group, g));
+            calls.push(perCall === 1 ? againIfRedirected(scripts.fgRollback1(group[0], g), group[0], ROLLBACK_LUA, [g]) : scripts.fgRollback(group.length, ...group, g));
           }
           await Promise.all(calls);
         }
