@@ -29,7 +29,7 @@ describe('init: editor support', () => {
     mkdirSync(join(target, 'node_modules'));
     symlinkSync(resolve(target, spec.slice('file:'.length)), join(target, 'node_modules', 'featureguard'), 'dir');
     // An editor's validation: Ajv 2020, unknown formats ignored.
-    const ajv = new Ajv2020({ strict: false, allowUnionTypes: true, discriminator: true });
+    const ajv = new Ajv2020({ strict: false, allowUnionTypes: true, discriminator: true, logger: false });
     addFormats(ajv);
     const schemas = join(target, 'node_modules', 'featureguard', 'schemas');
     for (const f of readdirSync(schemas).filter((x) => x.endsWith('.schema.json'))) ajv.addSchema(JSON.parse(readFileSync(join(schemas, f), 'utf8')));
