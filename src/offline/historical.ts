@@ -43,6 +43,7 @@ import { checkOutputTargets } from './output-targets.js';
 import { runSetup, sourceUnreadable } from './source-sql.js';
 import { fingerprintFile, readFilesOf } from './fingerprint.js';
 import { onInterrupt } from '../state/interrupt.js';
+import { notDeliveredMessage, streamDelivery } from './stream-delivery.js';
 
 /** Entity rows: an `EntityInput`, a file path, an array of objects, or an Arrow table. */
 export type EntitySpec = EntityInput | string | readonly Readonly<Record<string, unknown>>[] | Table;
@@ -354,11 +355,12 @@ async function sourceFailure(conn: DuckDBConnection, plan: DatasetPlan, cause: u
 }
 
 /** Record the finished run (status, rows, lineage) and return it. */
-async function finishRun(p: Prepared, manifest: DatasetManifest, outputs: readonly ManifestOutput[]): Promise<Run> {
+async function finishRun(p: Prepared, manifest: DatasetManifest, outputs: readonly ManifestOutput[], streamed = false): Promise<Run> {
+  // A streamed dataset's run takes its status once its body was sent whole (`stream-delivery.ts`).
+  const final = !streamed || p.status === 'blocked';
   const message = p.status === 'blocked' ? p.guard.blockedReason : p.status === 'warned' && p.guard.verdict === 'block' ? `${WRITTEN_DESPITE_BLOCK}: ${p.guard.blockedReason ?? ''}` : null;
   return p.facts.project.runs.update(p.run.id, {
-    status: p.status,
-    finished_at: new Date().toISOString(),
+    ...(final ? { status: p.status, finished_at: new Date().toISOString() } : {}),
     rows_in: manifest.entities.rows,
     rows_out: p.status === 'blocked' ? 0 : manifest.rows,
     counts: p.guard.counts,
@@ -476,8 +478,6 @@ export async function getHistoricalFeatures(project: Project, given: HistoricalF
 }
 
 /** A dataset as a byte stream (for `POST /v1/datasets`). */
-const NOT_DELIVERED = 'the client stopped reading before the dataset was sent whole (not delivered)';
-
 export interface DatasetStream {
   readonly format: DatasetFormat;
   /** HTTP content type (Arrow: `application/vnd.apache.arrow.stream`). */
@@ -485,6 +485,7 @@ export interface DatasetStream {
   readonly status: 'success' | 'warned';
   readonly rows: number;
   readonly manifest: DatasetManifest;
+  /** The run: `running` until the body was sent whole (then `status`), or failed, not delivered. */
   readonly run: Run;
   /** The bytes; iterate once. Resources are released when it ends or is abandoned (`return()`). */
   readonly body: AsyncIterable<Uint8Array>;
@@ -522,7 +523,7 @@ export async function buildDatasetStream(
   let run: Run;
   try {
     manifest = await buildManifest(p.facts, outputs);
-    run = await finishRun(p, manifest, outputs);
+    run = await finishRun(p, manifest, outputs, true);
   } catch (e) {
     project.runs.update(p.run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
     await p.cleanup();
@@ -547,7 +548,7 @@ export async function buildDatasetStream(
     const e = request.signal?.aborted
       ? cancelled('stream:')
       : new FeatureguardError('output_write_failed', `could not write the dataset as ${format}: ${(caught as Error).message.split('\n')[0]}`, { status: 500, exitCode: 3, cause: caught });
-    project.runs.update(run.id, { status: 'failed', message: e.message });
+    project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: e.message });
     await p.cleanup();
     await alertLater();
     throw e;
@@ -558,30 +559,29 @@ export async function buildDatasetStream(
   const release = async () => {
     if (!released) (released = true), await bytes.dispose(), await p.cleanup(), await alertLater();
   };
-  // Whether the body ended (sent whole, failed, or abandoned while read): its own `finally` recorded the run then.
-  let ended = false;
+  // The run takes its status once the body was sent whole; its own `finally` records it otherwise.
+  const delivery = streamDelivery(project.runs, run.id, p.status);
   async function* body(): AsyncGenerator<Uint8Array> {
-    let sent = false;
-    let failed = false;
     try {
-      yield* bytes.chunks;
-      sent = true;
+      for await (const chunk of bytes.chunks) {
+        delivery.count(chunk);
+        yield chunk;
+      }
+      delivery.delivered();
     } catch (e) {
-      failed = true;
-      const why = request.signal?.aborted ? 'the client went away before the dataset was sent whole' : `streaming failed: ${(e as Error).message.split('\n')[0]}`;
-      project.runs.update(run.id, { status: 'failed', message: why });
+      const why = request.signal?.aborted ? notDeliveredMessage(delivery.bytes) : `streaming failed: ${(e as Error).message.split('\n')[0]}`;
+      delivery.failed(why);
       throw request.signal?.aborted ? cancelled('stream:') : e;
     } finally {
-      // A reader that stopped early (the client went away): the run says the dataset was not delivered.
-      if (!sent && !failed) project.runs.update(run.id, { status: 'failed', message: NOT_DELIVERED });
-      ended = true;
+      // A reader that stopped early (the client went away, the server cut the stream): not delivered.
+      delivery.notDelivered();
       await release();
     }
   }
   // A body never read (abandoned before its first chunk: a generator's `return()` then skips its `finally`) is
   // not delivered either.
   const cancel = async () => {
-    if (!ended) (ended = true), project.runs.update(run.id, { status: 'failed', message: NOT_DELIVERED });
+    delivery.notDelivered();
     await release();
   };
   return { format, contentType: DATASET_CONTENT_TYPES[format], status: p.status, rows: part.rows, manifest, run, body: body(), cancel };

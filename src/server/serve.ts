@@ -27,6 +27,7 @@ import { startScheduler, type Scheduler } from '../scheduler/scheduler.js';
 import { createApp, type FeatureguardApp } from './app.js';
 import { answerClientErrors } from './client-errors.js';
 import { createMaterializeJobs } from './materialize-jobs.js';
+import { bodyEnded } from './open-bodies.js';
 import { repeat } from './repeat.js';
 import { projectMaterializeFn } from './routes/materialize.js';
 
@@ -169,8 +170,10 @@ function trackRequests(server: Server): RequestTracker {
   server.removeListener('request', handle);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (closing) res.setHeader('connection', 'close');
+    // Until its body has ended too (a streamed dataset): the listener lets go of a cut stream before its run
+    // is recorded.
     const done: Promise<void> = Promise.resolve(handle.call(server, req, res))
-      .then(() => undefined, () => undefined)
+      .then(() => bodyEnded(res), () => bodyEnded(res))
       .finally(() => {
         pending.delete(done);
         // Its connection, kept alive, is idle once the answer is out.

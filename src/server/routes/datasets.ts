@@ -12,6 +12,7 @@ import { buildDatasetStream, type DatasetStream } from '../../offline/historical
 import { checkCells, rowsFromColumns } from '../../serving/push-rows.js';
 import { ExactInteger } from '../../serving/push-schema.js';
 import { readJson, validateBody } from '../body.js';
+import { holdUntilBodyEnds } from '../open-bodies.js';
 import { maxCells, type ServerContext } from '../context.js';
 
 interface DatasetBody {
@@ -26,33 +27,42 @@ interface DatasetBody {
 }
 
 /**
- * A web stream over a dataset's body; cancelling it (client gone) ends the body so resources are freed.
- * `ended` is told once whether the whole of it was sent.
+ * A web stream over a dataset's body; cancelling it (client gone, connection cut) ends the body so resources
+ * are freed. `ended` is told once whether the whole of it was sent; `settled` resolves once the body's own work
+ * is done (its run recorded, its build released), which a cancelled web stream does not wait for.
  */
-function toWebStream(stream: DatasetStream, ended: (sent: boolean) => void): ReadableStream<Uint8Array> {
+function toWebStream(stream: DatasetStream, ended: (sent: boolean) => void): { body: ReadableStream<Uint8Array>; settled: Promise<void> } {
   const it = stream.body[Symbol.asyncIterator]();
   let over = false;
+  let settle!: () => void;
+  const settled = new Promise<void>((resolve) => (settle = resolve));
   const end = (sent: boolean) => {
     if (!over) (over = true), ended(sent);
   };
-  return new ReadableStream<Uint8Array>({
+  const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         const { value, done } = await it.next();
-        if (done) (controller.close(), end(true));
+        if (done) (controller.close(), end(true), settle());
         else controller.enqueue(value);
       } catch (e) {
         end(false);
+        settle();
         controller.error(e);
       }
     },
     async cancel() {
       end(false);
-      await it.return?.();
-      // A body cancelled before its first read: return() skipped its cleanup (the connection, the temp file).
-      await stream.cancel();
+      try {
+        await it.return?.();
+        // A body cancelled before its first read: return() skipped its cleanup (the connection, the temp file).
+        await stream.cancel();
+      } finally {
+        settle();
+      }
     },
   });
+  return { body, settled };
 }
 
 /**
@@ -136,7 +146,10 @@ export function datasetRoutes(ctx: ServerContext): Hono {
     // Counted once the body ends, with the run's final status: one that fails or is abandoned after the headers
     // went out is a failed run.
     const counted = (sent: boolean) => ctx.metrics.recordRun('dataset', null, sent ? status : 'failed');
-    return new Response(toWebStream(stream, counted), {
+    const { body: bytes, settled } = toWebStream(stream, counted);
+    // `serve` counts the request open until then (its shutdown waits for it; a cut stream records its run).
+    holdUntilBodyEnds((c.env as { outgoing?: unknown } | undefined)?.outgoing, settled);
+    return new Response(bytes, {
       status: 200,
       headers: {
         'content-type': stream.contentType,
