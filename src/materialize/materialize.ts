@@ -24,6 +24,7 @@ import { onlineDefinition, viewJoinKeys } from '../definitions/definition-set.js
 import type { DefinitionSet, FeatureViewDef } from '../definitions/types.js';
 import { didYouMean } from '../definitions/suggest.js';
 import { FeatureguardError, InputError, isCallerError } from '../errors.js';
+import { checkEpochAtStart, epochAtStart, resolvedEpoch, type EpochAtStart } from './store-epoch.js';
 import { castFeaturesSql, rawViewRelationSql } from '../guards/raw-relation.js';
 import type { GuardStageResult } from '../guards/stage.js';
 import { ident, interruptQuietly } from '../offline/engine.js';
@@ -103,8 +104,10 @@ export async function startMaterialization(project: Project, options: Materializ
   let views = materializableViews(set, options.views);
   const now = new Date();
   // The online store's epoch: windows written into a store that has lost them since (a Redis restarted without
-  // persistence) do not count for incremental windows. A store unreachable now fails the runs below, recorded.
-  const epoch = options.incremental ? await project.onlineStore().then((store) => store.epoch()).catch(() => undefined) : undefined;
+  // persistence) do not count for incremental windows. A store unreachable now fails the runs below, recorded,
+  // also when it answers again by then (`store-epoch.ts`).
+  const atStart = await epochAtStart(project, options.incremental);
+  const epoch = resolvedEpoch(atStart);
   const resolveAll = () =>
     Promise.all(
       views.map((view) =>
@@ -195,7 +198,7 @@ export async function startMaterialization(project: Project, options: Materializ
       for (; at < planned.length; at++) {
         const { view, run, window, lease } = planned[at];
         try {
-          results.push(run === null ? upToDate(view, window) : await materializeView(project, set, view, run, window, options, lease));
+          results.push(run === null ? upToDate(view, window) : await materializeView(project, set, view, run, window, options, lease, atStart));
         } finally {
           lease.release();
           // An apply that found the lease held after this run's last check deferred its drop to us. If the store
@@ -285,6 +288,7 @@ async function materializeView(
   window: { start: Date; end: Date },
   options: MaterializeOptions,
   lease: Lease,
+  atStart: EpochAtStart,
 ): Promise<MaterializeResult> {
   const t0 = performance.now();
   // Its work begins now: a run queued behind the job's earlier views starts (its time from here, not the job's).
@@ -317,6 +321,7 @@ async function materializeView(
   try {
     const store = await project.onlineStore();
     const storeEpoch = await store.epoch();
+    checkEpochAtStart(atStart, storeEpoch);
     // The guards see the source's own column types (a column that changed type or vanished is a schema
     // failure that blocks, not a cast error); the online store gets the features cast to their declared types.
     const withGuards = options.guards !== false;

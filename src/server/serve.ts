@@ -217,8 +217,13 @@ export async function startServer(project: Project, options: ServeOptions = {}):
     : startScheduler(project.registry, jobs, {
       runs: project.runs,
       // In the online store's epoch, as an incremental materialization counts it: a store that lost its values
-      // (a Redis restarted without persistence) is caught up.
-      materializedUntil: async (view) => lastMaterializedEnd(project.state, view, await project.onlineStore().then((s) => s.epoch()).catch(() => undefined)),
+      // (a Redis restarted without persistence) is caught up. An epoch that cannot be read now covers nothing
+      // (the windows of every epoch would): the catch-up runs, and fails saying so if the store still does not
+      // answer.
+      materializedUntil: async (view) => {
+        const epoch = await project.onlineStore().then((s) => s.epoch()).then((e) => e, () => null);
+        return epoch === null ? null : lastMaterializedEnd(project.state, view, epoch);
+      },
       log: (msg, fields, level = 'info') => log[level](fields ?? {}, msg),
     });
   const app = createApp(project, {
