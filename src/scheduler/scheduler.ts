@@ -115,12 +115,25 @@ export function startScheduler(registry: Registry, jobs: MaterializeJobs, option
   // Fires under way, from the slot until their job ends: `stop` waits for them (a SIGTERM while a fire was still
   // working out its window stopped the server under it, and the run failed on a closed database).
   const firing = new Set<Promise<void>>();
+  // This process's fire of each view: a slot that comes while one is under way (a catch-up run, which node-cron's
+  // noOverlap does not see) waits for it instead of colliding with the process's own lease and being recorded
+  // `skipped`, "already being materialized", while the view's run goes on.
+  const inFlight = new Map<string, Promise<void>>();
   let stopped = false;
   // Returns the fire's promise: node-cron's noOverlap waits for it.
   const track = (view: string): Promise<void> => {
     if (stopped) return Promise.resolve();
-    const f = fire(view).finally(() => firing.delete(f));
+    const own = inFlight.get(view);
+    if (own) {
+      log('scheduled slot left to the run of the view under way in this process', { view });
+      return own;
+    }
+    const f = fire(view).finally(() => {
+      firing.delete(f);
+      inFlight.delete(view);
+    });
     firing.add(f);
+    inFlight.set(view, f);
     return f;
   };
 

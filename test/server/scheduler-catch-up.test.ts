@@ -6,7 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { ConflictError } from '../../src/errors.js';
 import { startMaterialization } from '../../src/materialize/materialize.js';
+import type { MaterializeResult } from '../../src/materialize/types.js';
 import { startScheduler } from '../../src/scheduler/scheduler.js';
 import { createMaterializeJobs } from '../../src/server/materialize-jobs.js';
 import { startServer } from '../../src/server/serve.js';
@@ -123,5 +125,46 @@ it('a serve that cannot listen materializes nothing (a review finding: it ran th
     expect(materializations()).toEqual([]);
   } finally {
     await new Promise((r) => taken.close(r));
+  }
+});
+
+it('a slot that comes while the catch-up run is under way waits for it, not recorded skipped against this process (a review finding)', async () => {
+  // The slot 2 s ago is caught up at once; the next, in 4 s, comes while that run still goes on.
+  const now = Date.now();
+  const second = (ms: number) => new Date(now + ms).getUTCSeconds();
+  applySchedule(`${second(-2000)},${second(4000)} * * * * *`);
+  let release: () => void = () => undefined;
+  let starts = 0;
+  let running = false;
+  // A run that lasts until released, holding the view as a lease does: a second start while it runs is a 409.
+  const jobs = createMaterializeJobs(async (o) => {
+    starts++;
+    if (running) throw new ConflictError("feature view 'origin_delays' is already being materialized (this process)");
+    running = true;
+    const window = { start: '2001-01-01T00:00:00.000Z', end: '2001-01-02T00:00:00.000Z' };
+    const done = new Promise<MaterializeResult[]>((resolve) => {
+      release = () => {
+        running = false;
+        resolve([{ view: 'origin_delays', run: null, status: 'success', window, rowsRead: 0, entitiesWritten: 0, message: null } as unknown as MaterializeResult]);
+      };
+    });
+    return { runs: [{ view: o.views![0], runId: 'r1', status: 'running', window }], done };
+  });
+  const logged: string[] = [];
+  const scheduler = startScheduler(fx.project.registry, jobs, { ...catchUpOptions(fx), pollMs: 100_000, log: (m) => logged.push(m) });
+  try {
+    expect(await scheduler.catchUp()).toEqual(['origin_delays']);
+    // Before: the slot started the view again, met the run's lease and recorded `skipped`.
+    await until(() => starts > 1 || logged.includes('scheduled slot left to the run of the view under way in this process'));
+    expect(scheduler.list()[0].last_run).toMatchObject({ status: 'running' });
+    expect(starts).toBe(1);
+    expect(logged).toContain('scheduled slot left to the run of the view under way in this process');
+    release();
+    await until(() => scheduler.list()[0].last_run?.status === 'done');
+    expect(scheduler.list()[0].last_run).toMatchObject({ status: 'done' });
+  } finally {
+    release();
+    await scheduler.stop();
+    await jobs.idle();
   }
 });
