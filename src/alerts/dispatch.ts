@@ -275,8 +275,8 @@ export async function deliver(state: Project['state'], alert: AlertConfig, runId
  * pushes call this after the online write, so the payload's `run.status` is what
  * happened). Delivery problems are recorded as attempts and never thrown.
  */
-export async function alertFinishedRun(project: Project, runId: string, outcome: RunOutcome): Promise<void> {
-  await fireAlerts(project, runId, outcome).catch(() => undefined);
+export async function alertFinishedRun(project: Project, runId: string, outcome: RunOutcome, opts: AlertOptions = {}): Promise<void> {
+  await fireAlerts(project, runId, outcome, opts).catch(() => undefined);
 }
 
 /**

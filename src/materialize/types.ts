@@ -24,6 +24,11 @@ export interface MaterializeOptions {
   readonly onProgress?: (progress: { view: string; entitiesWritten: number; entitiesTotal: number }) => void;
   /** Called as a view's run starts (a `queued` one becomes `running`). */
   readonly onRunStarted?: (view: string, runId: string) => void;
+  /**
+   * Stops the run's alert deliveries (a server stopping): the try in flight is cut and recorded as interrupted,
+   * and what was not delivered is kept for redelivery by the next process, as for `serve`'s own alert sweeps.
+   */
+  readonly alertSignal?: AbortSignal;
 }
 
 /**

@@ -20,7 +20,7 @@ import type { QualityLogFilter } from './feature-store.js';
 /** Every key of `T`, listed once (the compiler refuses a list that misses one or names another). */
 const keys = <T>(all: Record<keyof T, true>): readonly string[] => Object.keys(all);
 
-export const MATERIALIZE_KEYS = keys<MaterializeOptions>({ start: true, end: true, views: true, incremental: true, guards: true, batchSize: true, guardStage: true, onProgress: true, onRunStarted: true });
+export const MATERIALIZE_KEYS = keys<MaterializeOptions>({ start: true, end: true, views: true, incremental: true, guards: true, batchSize: true, guardStage: true, onProgress: true, onRunStarted: true, alertSignal: true });
 export const HISTORICAL_KEYS = keys<HistoricalFeaturesRequest>({
   entities: true, features: true, service: true, fullFeatureNames: true, availability: true, timestampColumn: true, splitAt: true,
   testFraction: true, out: true, format: true, allowFailedChecks: true, disableGuards: true, baseDir: true, onProgress: true, signal: true,

@@ -211,7 +211,14 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   // Open the online store before anything starts (the first request does not pay for it): a store that is down
   // at start fails the start, before the scheduler's timers could keep a process alive that never listens.
   await project.onlineStore();
-  const jobs = createMaterializeJobs(projectMaterializeFn(project));
+  // Set by close(): the alert work of the sweeps (and of this start) stops between batches and cuts the tries in
+  // flight, leaving what was not delivered kept for the next process, so a backlog against a receiver that does
+  // not answer cannot hold a SIGTERM past its grace time. The alerts of the server's materializations (scheduled
+  // or started over HTTP) too: a receiver that never answers held a stop 5 s per try.
+  const stopping = new AbortController();
+  const stop = { signal: stopping.signal };
+  const materializeFn = projectMaterializeFn(project);
+  const jobs = createMaterializeJobs((o, trigger) => materializeFn({ ...o, alertSignal: stopping.signal }, trigger));
   const scheduler = options.scheduler === false
     ? null
     : startScheduler(project.registry, jobs, {
@@ -274,11 +281,6 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   // Slots passed while no scheduler ran, once serving (a start that fails materializes nothing) and once the runs
   // of a killed process are failed (its crashed run covers nothing).
   if (scheduler) void scheduler.catchUp().catch((err: unknown) => log.error({ err }, 'scheduler catch-up failed'));
-  // Set by close(): the alert work of the sweeps (and of this start) stops between batches and cuts the tries in
-  // flight, leaving what was not delivered kept for the next process, so a backlog against a receiver that does
-  // not answer cannot hold a SIGTERM past its grace time.
-  const stopping = new AbortController();
-  const stop = { signal: stopping.signal };
   void app.context.background.track(sendDueAlerts(project, stop));
 
   // Drops left pending (a run whose process died, a store that was down) are retried in the background; runs

@@ -411,6 +411,30 @@ describe('alert redelivery', () => {
     expect(cut.every((a) => a.attempt === 4 && a.error === 'interrupted: the process stopped during this try')).toBe(true);
   });
 
+  it('a stopping serve cuts the alert delivery of its own materialization to a receiver that never answers, keeping it for redelivery (a review finding: 5 s per try)', async () => {
+    let got = 0;
+    const silent = createServer((req) => {
+      req.resume();
+      req.on('end', () => got++);
+    });
+    servers.push(silent);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    bench = await guardBench({ alerts: [{ name: 'any', url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hook`, statuses: ['success', 'warned', 'blocked', 'failed'] }] });
+    const running = await startServer(bench.project, { port: 0, quiet: true, scheduler: false, logger: pino({ level: 'silent' }) });
+    const started = await running.app.request('/v1/materialize', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ views: ['delays'], start: '2024-01-01', end: '2024-01-02' }) });
+    expect(started.status).toBe(202);
+    for (let i = 0; i < 1000 && got < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(got).toBe(1); // the first try is on the wire
+    const t0 = Date.now();
+    await running.close();
+    // Before: the close waited for the three tries' 5 s timeouts and their backoff.
+    expect(Date.now() - t0).toBeLessThan(3000);
+    silent.closeAllConnections();
+    expect(got).toBe(1);
+    const [kept] = listRedeliveries(bench.project);
+    expect(kept).toMatchObject({ alert: 'any' });
+  });
+
   it('keeps a delivery that an interrupt cut, and forgets the redeliveries of runs pruned from the quality log', async () => {
     const held: (() => void)[] = [];
     // A receiver that holds the request: the delivery is in flight when the interrupt comes.
