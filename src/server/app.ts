@@ -20,7 +20,7 @@ import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_ENTITIES, type ServerContext } from './
 import { notFoundOrWrongMethod, onError, type ErrorLogger } from './http-errors.js';
 import { createMaterializeJobs, type MaterializeJobs } from './materialize-jobs.js';
 import { createMetrics, metricsMiddleware, type ServerMetrics } from './metrics.js';
-import { registerFreshnessGauges } from './freshness-metrics.js';
+import { onlineViewNames, registerFreshnessGauges } from './freshness-metrics.js';
 import { openApiDocument } from './openapi.js';
 import { keylessBrowserGuard } from './browser-guard.js';
 import { alertRoutes } from './routes/alerts.js';
@@ -73,7 +73,7 @@ export type FeatureguardApp = Hono & { readonly context: ServerContext };
 export function createApp(project: Project, options: AppOptions = {}): FeatureguardApp {
   // Keys created or revoked over `/v1/keys` must take effect on the next request, not within a second.
   const auth = options.auth ?? createServerAuth(project.state, { alwaysRequire: options.requireKeys });
-  const metrics = options.metrics ?? createMetrics();
+  const metrics = options.metrics ?? createMetrics(() => onlineViewNames(project));
   if (!options.metrics) registerFreshnessGauges(metrics.registry, project);
   const jobs = options.jobs ?? createMaterializeJobs(projectMaterializeFn(project));
   jobs.onViewFinished ??= (view, status) => {

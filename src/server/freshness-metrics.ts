@@ -31,8 +31,13 @@ function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** The names of the project's online views now, sorted (the gauges' views, and the counters' zero series). */
+export function onlineViewNames(project: Project): string[] {
+  return [...project.registry.current().views.values()].filter((v) => v.online === true).map((v) => v.name).sort();
+}
+
 export function registerFreshnessGauges(registry: Registry, project: Project): void {
-  const views = () => [...project.registry.current().views.values()].filter((v) => v.online === true).map((v) => v.name).sort();
+  const views = () => onlineViewNames(project);
   const lastRun = (statuses: string) =>
     `SELECT status, finished_at FROM runs WHERE view = ? AND kind = 'materialize' AND status IN (${statuses}) ORDER BY started_at DESC, rowid DESC LIMIT 1`;
   new Gauge({
@@ -117,6 +122,9 @@ export function registerFreshnessGauges(registry: Registry, project: Project): v
     registers: [registry],
     collect() {
       this.reset();
+      // Every alert of featureguard.yaml has its series from the first scrape, at 0: `increase()` never counts a
+      // series' first sample, so one born at 1 would hide the alert's first lost trigger.
+      for (const a of project.config.alerts ?? []) this.inc({ alert: a.name }, 0);
       for (const a of givenUpByAlert(project.state)) this.inc({ alert: a.alert }, a.total);
     },
   });

@@ -2,11 +2,17 @@
  * Prometheus metrics of one server (`GET /metrics`): request latency per route
  * pattern, materialization and push counts, and run verdicts. Each app owns its
  * own prom-client registry, so several apps in one process (tests) don't clash.
+ * The run counters have their series from the first scrape, at 0 (every kind ×
+ * final status, and every online view × final status): `increase()` and `rate()`
+ * never count a series' first sample, so one born at 1 would hide the first run.
  */
 import type { MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { RunKind, RunStatus } from '../runs/types.js';
+import { RUN_KINDS, type RunKind, type RunStatus } from '../runs/types.js';
+
+/** The statuses a run ends with: each counter series of a run exists from the start with these. */
+const FINAL_STATUSES: readonly RunStatus[] = ['success', 'warned', 'blocked', 'failed'];
 
 export interface ServerMetrics {
   readonly registry: Registry;
@@ -19,8 +25,16 @@ export interface ServerMetrics {
   recordRun(kind: RunKind, view: string | null, status: RunStatus): void;
 }
 
-export function createMetrics(): ServerMetrics {
+/**
+ * @param views the names of the online views, asked at each scrape: their materialize and push counters get
+ * their zero series (a view applied while serving included).
+ */
+export function createMetrics(views: () => readonly string[] = () => []): ServerMetrics {
   const registry = new Registry();
+  /** Zero series of `views()` × final statuses (a no-op for those already there). */
+  const zeroPerView = (counter: Counter<'view' | 'status'>) => {
+    for (const view of views()) for (const status of FINAL_STATUSES) counter.inc({ view, status }, 0);
+  };
   // Node's default metrics are named process_* and nodejs_* already: `featureguard_process_cpu_seconds_total`.
   collectDefaultMetrics({ register: registry, prefix: 'featureguard_' });
   const httpDuration = new Histogram({
@@ -30,17 +44,19 @@ export function createMetrics(): ServerMetrics {
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     registers: [registry],
   });
-  const materializeRuns = new Counter({
+  const materializeRuns: Counter<'view' | 'status'> = new Counter({
     name: 'featureguard_materialize_runs_total',
     help: 'Materialization runs started by this server, by view and final status',
     labelNames: ['view', 'status'] as const,
     registers: [registry],
+    collect: (): void => zeroPerView(materializeRuns),
   });
-  const pushRuns = new Counter({
+  const pushRuns: Counter<'view' | 'status'> = new Counter({
     name: 'featureguard_push_runs_total',
     help: 'Push runs by view and final status',
     labelNames: ['view', 'status'] as const,
     registers: [registry],
+    collect: (): void => zeroPerView(pushRuns),
   });
   const pushRows = new Counter({
     name: 'featureguard_push_rows_total',
@@ -54,6 +70,7 @@ export function createMetrics(): ServerMetrics {
     labelNames: ['kind', 'status'] as const,
     registers: [registry],
   });
+  for (const kind of RUN_KINDS) for (const status of FINAL_STATUSES) runVerdicts.inc({ kind, status }, 0);
   return {
     registry,
     httpDuration,
