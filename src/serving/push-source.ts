@@ -77,5 +77,5 @@ function afterWrites(e: FeatureguardError, view: string, earlier: readonly PushR
   const written = earlier.filter((r) => r.status !== 'blocked').map((r) => `'${r.view}'`);
   const said = written.length > 0 ? `; before it, the rows were written for ${written.join(', ')}` : '';
   const details = e.details !== null && typeof e.details === 'object' && !Array.isArray(e.details) ? e.details : {};
-  return new FeatureguardError(e.code, `view '${view}': ${e.message}${said}`, { status: e.status, exitCode: e.exitCode, details: { ...details, views: earlier }, cause: e });
+  return new FeatureguardError(e.code, `view '${view}': ${e.message}${said}`, { status: e.status, exitCode: e.exitCode, details: { ...details, views: earlier, failed_view: view }, cause: e });
 }

@@ -55,12 +55,15 @@ function nothingToPush(c: Context, to: PushRequest['to']): Response {
 }
 
 /** A Feast push to a source several views read: one run per view; 422 `push_blocked` when the guards blocked any. */
-async function pushViewsAnswer(ctx: ServerContext, c: Context, source: string, views: readonly string[], request: Omit<PushRequest, 'view'>): Promise<Response> {
+async function pushViewsAnswer(ctx: ServerContext, c: Context, views: readonly string[], request: Omit<PushRequest, 'view'>): Promise<Response> {
   let result: ViewsPushResult;
   try {
     result = await pushToViews(ctx.project, views, request, { deliverAlerts: (d) => ctx.background.track(d), trigger: ctx.auth.runTrigger(c) });
   } catch (e) {
-    if (!(e instanceof FeatureguardError) || e.status >= 500) ctx.metrics.recordRun('push', source, 'failed');
+    // A failure part way: the views written before it count as the pushes they were, the failure as its view's.
+    const details = (e instanceof FeatureguardError ? e.details : null) as { views?: PushResult[]; failed_view?: string } | null;
+    for (const r of details?.views ?? []) countPush(ctx, r);
+    if (!(e instanceof FeatureguardError) || e.status >= 500) ctx.metrics.recordRun('push', details?.failed_view ?? null, 'failed');
     throw e;
   }
   for (const r of result.views) countPush(ctx, r);
@@ -99,7 +102,7 @@ export function pushRoutes(ctx: ServerContext): Hono {
     const views = viewsForPushSource(ctx.project, body.push_source_name as string);
     if (rows.length === 0) return nothingToPush(c, body.to);
     const request = { rows, to: body.to, ignoreUnknownColumns: true };
-    return views.length === 1 ? pushAnswer(ctx, c, { ...request, view: views[0] }) : pushViewsAnswer(ctx, c, body.push_source_name as string, views, request);
+    return views.length === 1 ? pushAnswer(ctx, c, { ...request, view: views[0] }) : pushViewsAnswer(ctx, c, views, request);
   });
   return app;
 }
