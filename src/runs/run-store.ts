@@ -178,6 +178,14 @@ export function ensureRunTables(db: StateDb): void {
   ensureColumn(db, 'run_owners', 'beat_at', 'INTEGER');
   // What started the run (JSON `RunTrigger`); null in the runs of a version that did not record it.
   ensureColumn(db, 'runs', 'trigger', 'TEXT');
+  // A view's newest runs of one kind (the freshness gauges' newest materialization, read at every scrape) without
+  // walking its other runs: a view fed by push has one a second. Made once per connection; an older state database
+  // opened read-only goes without it.
+  try {
+    ensureTables(db, 'runs_view_kind', 'CREATE INDEX IF NOT EXISTS runs_view_kind ON runs (view, kind, started_at DESC);');
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'SQLITE_READONLY') throw e;
+  }
   try {
     ensureTables(db, 'alerts_due', DUE_DDL);
   } catch (e) {

@@ -36,10 +36,30 @@ export function onlineViewNames(project: Project): string[] {
   return [...project.registry.current().views.values()].filter((v) => v.online === true).map((v) => v.name).sort();
 }
 
+/** Every `VIEWS_PER_TURN` views, the event loop's turn: a scrape of many views does not hold requests up. */
+const VIEWS_PER_TURN = 50;
+const breather = (i: number) => (i > 0 && i % VIEWS_PER_TURN === 0 ? new Promise<void>((r) => setImmediate(r)) : undefined);
+
 export function registerFreshnessGauges(registry: Registry, project: Project): void {
   const views = () => onlineViewNames(project);
-  const lastRun = (statuses: string) =>
-    `SELECT status, finished_at FROM runs WHERE view = ? AND kind = 'materialize' AND status IN (${statuses}) ORDER BY started_at DESC, rowid DESC LIMIT 1`;
+  /**
+   * Per online view, `value` of its newest materialization with one of `statuses` (views without one, or whose
+   * value is null, left out). Read by the index runs_view_kind (view, kind, started_at): the view's
+   * materializations only, newest first, never its push runs. Set by the caller once all are read: a concurrent
+   * scrape cannot see a gauge half filled.
+   */
+  const perView = async (statuses: string, value: (row: { status: string; finished_at: string | null }) => number | null) => {
+    ensureRunTables(project.state);
+    const q = project.state.prepare(`SELECT status, finished_at FROM runs WHERE view = ? AND kind = 'materialize' AND status IN (${statuses}) ORDER BY started_at DESC, rowid DESC LIMIT 1`);
+    const values: [string, number][] = [];
+    for (const [i, view] of views().entries()) {
+      await breather(i);
+      const row = q.get(view) as { status: string; finished_at: string | null } | undefined;
+      const v = row ? value(row) : null;
+      if (v !== null) values.push([view, v]);
+    }
+    return values;
+  };
   new Gauge({
     name: 'featureguard_view_materialized_until_seconds',
     help: 'End of the latest window materialized into the online store (unix seconds), per online view',
@@ -67,14 +87,10 @@ export function registerFreshnessGauges(registry: Registry, project: Project): v
     help: 'When the last successful (or warned) materialization of the view finished (unix seconds)',
     labelNames: ['view'] as const,
     registers: [registry],
-    collect() {
+    async collect() {
+      const values = await perView("'success', 'warned'", (row) => seconds(row.finished_at));
       this.reset();
-      ensureRunTables(project.state);
-      const q = project.state.prepare(lastRun("'success', 'warned'"));
-      for (const view of views()) {
-        const t = seconds((q.get(view) as { finished_at: string | null } | undefined)?.finished_at);
-        if (t !== null) this.set({ view }, t);
-      }
+      for (const [view, t] of values) this.set({ view }, t);
     },
   });
   new Gauge({
@@ -82,14 +98,10 @@ export function registerFreshnessGauges(registry: Registry, project: Project): v
     help: '1 when the newest finished materialization of the view was blocked by the guards (or failed), else 0',
     labelNames: ['view'] as const,
     registers: [registry],
-    collect() {
+    async collect() {
+      const values = await perView("'success', 'warned', 'blocked', 'failed'", (row) => (row.status === 'blocked' || row.status === 'failed' ? 1 : 0));
       this.reset();
-      ensureRunTables(project.state);
-      const q = project.state.prepare(lastRun("'success', 'warned', 'blocked', 'failed'"));
-      for (const view of views()) {
-        const row = q.get(view) as { status: string } | undefined;
-        if (row) this.set({ view }, row.status === 'blocked' || row.status === 'failed' ? 1 : 0);
-      }
+      for (const [view, v] of values) this.set({ view }, v);
     },
   });
   // Retraining triggers that did not arrive: deliveries in flight or waiting to be redelivered, and min_interval
