@@ -13,7 +13,11 @@ export function errorResponse(c: Context, status: number, code: string, message:
   return c.json({ error: { code, message, details: details ?? null } }, status as ContentfulStatusCode);
 }
 
-/** Logs unexpected errors; the server passes its pino logger. */
+/**
+ * Logs the errors of the server's side: unexpected ones (500s, bugs) and FeatureguardErrors of a 5xx status.
+ * `serve` logs a 503 of a known kind (`store_unavailable`, `shutting_down`, …) as a condition, one short line
+ * per outage and a count while it lasts, not a stack per request (`unavailable-log.ts`).
+ */
 export type ErrorLogger = (err: unknown, c: Context) => void;
 
 export function onError(log: ErrorLogger): ErrorHandler {

@@ -13,7 +13,7 @@ import { isIPv6, type AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { sendHeldBackSummaries } from '../alerts/held-back.js';
 import { keyStoreFor } from '../auth/keys.js';
-import { FeatureguardError, InputError } from '../errors.js';
+import { FeatureguardError, InputError, isFeatureguardError } from '../errors.js';
 import type { Project } from '../project.js';
 import { dropPendingViews } from '../registry/online-drops.js';
 import { pruneRunsInBackground } from '../runs/prune.js';
@@ -29,6 +29,7 @@ import { answerClientErrors } from './client-errors.js';
 import { createMaterializeJobs } from './materialize-jobs.js';
 import { bodyEnded } from './open-bodies.js';
 import { repeat } from './repeat.js';
+import { unavailableLog } from './unavailable-log.js';
 import { projectMaterializeFn } from './routes/materialize.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -233,12 +234,16 @@ export async function startServer(project: Project, options: ServeOptions = {}):
       },
       log: (msg, fields, level = 'info') => log[level](fields ?? {}, msg),
     });
+  const unavailable = unavailableLog((level, fields, msg) => log[level](fields, msg));
   const app = createApp(project, {
     requireKeys,
     jobs,
     scheduler: scheduler ?? undefined,
     requestLog: options.quiet ? undefined : (line) => log.info(line, 'request'),
-    errorLog: (err, c) => log.error({ err, method: c.req.method, path: c.req.path }, 'request failed'),
+    // A 503 of a known kind (the store down, the server stopping) is a condition, logged as one (unavailable-log.ts).
+    errorLog: (err, c) => (isFeatureguardError(err) && err.status === 503
+      ? unavailable(err, c.req.method, c.req.path)
+      : log.error({ err, method: c.req.method, path: c.req.path }, 'request failed')),
   });
 
   let server: ServerType;
