@@ -18,6 +18,7 @@ import { createServerAuth, type ServerAuth } from './auth.js';
 import { createBackgroundWork } from './background.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_ENTITIES, type ServerContext } from './context.js';
 import { notFoundOrWrongMethod, onError, type ErrorLogger } from './http-errors.js';
+import { loggedPath } from './logged-path.js';
 import { createMaterializeJobs, type MaterializeJobs } from './materialize-jobs.js';
 import { createMetrics, metricsMiddleware, type ServerMetrics } from './metrics.js';
 import { onlineViewNames, registerFreshnessGauges } from './freshness-metrics.js';
@@ -56,7 +57,10 @@ export interface AppOptions {
   ui?: boolean;
 }
 
-/** One request as logged: `client` is the peer's address, `key` the id of the API key it was let in by (when one was checked). */
+/**
+ * One request as logged: `client` is the peer's address, `key` the id of the API key it was let in by (when one was
+ * checked); a key pasted into `path` is logged as its id (`fg_<id>_…`).
+ */
 export interface RequestLogLine {
   method: string;
   path: string;
@@ -134,7 +138,7 @@ function requestLogger(log: NonNullable<AppOptions['requestLog']>, auth: ServerA
   return async (c, next) => {
     const started = performance.now();
     await next();
-    const line: RequestLogLine = { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 100) / 100 };
+    const line: RequestLogLine = { method: c.req.method, path: loggedPath(c.req.path), status: c.res.status, ms: Math.round((performance.now() - started) * 100) / 100 };
     // Who asked: the peer (no proxy header is trusted) and the key it was let in by, for an audit of writes.
     const client = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
     if (client) line.client = client;

@@ -26,6 +26,7 @@ import { lastMaterializedEnd } from '../materialize/intervals.js';
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js';
 import { createApp, type FeatureguardApp } from './app.js';
 import { answerClientErrors } from './client-errors.js';
+import { loggedPath } from './logged-path.js';
 import { createMaterializeJobs } from './materialize-jobs.js';
 import { bodyEnded } from './open-bodies.js';
 import { repeat } from './repeat.js';
@@ -242,8 +243,8 @@ export async function startServer(project: Project, options: ServeOptions = {}):
     requestLog: options.quiet ? undefined : (line) => log.info(line, 'request'),
     // A 503 of a known kind (the store down, the server stopping) is a condition, logged as one (unavailable-log.ts).
     errorLog: (err, c) => (isFeatureguardError(err) && err.status === 503
-      ? unavailable(err, c.req.method, c.req.path)
-      : log.error({ err, method: c.req.method, path: c.req.path }, 'request failed')),
+      ? unavailable(err, c.req.method, loggedPath(c.req.path))
+      : log.error({ err, method: c.req.method, path: loggedPath(c.req.path) }, 'request failed')),
   });
 
   let server: ServerType;

@@ -55,6 +55,14 @@ describe('request log', () => {
     expect(line).not.toHaveProperty('key');
   });
 
+  it('logs a key pasted into the path as its id, never its secret', async () => {
+    const res = await fetch(`${server.url}/v1/runs/${readKey.key}`, { headers: bearer(readKey.key) });
+    expect(res.status).toBe(404);
+    const [line] = await logged(`/v1/runs/fg_${readKey.id}_…`);
+    expect(line).toMatchObject({ method: 'GET', status: 404, key: readKey.id });
+    expect(JSON.stringify(lines)).not.toContain(readKey.key.slice(-43));
+  });
+
   it('records the key a web page was opened with', async () => {
     const res = await fetch(`${server.url}/ui/runs`, { headers: bearer(readKey.key), redirect: 'manual' });
     expect(res.status).toBe(200);
