@@ -19,6 +19,7 @@ import { createBackgroundWork } from './background.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_ENTITIES, type ServerContext } from './context.js';
 import { notFoundOrWrongMethod, onError, type ErrorLogger } from './http-errors.js';
 import { loggedPath } from './logged-path.js';
+import { requestRuns } from './request-runs.js';
 import { createMaterializeJobs, type MaterializeJobs } from './materialize-jobs.js';
 import { createMetrics, metricsMiddleware, type ServerMetrics } from './metrics.js';
 import { onlineViewNames, registerFreshnessGauges } from './freshness-metrics.js';
@@ -68,6 +69,9 @@ export interface RequestLogLine {
   ms: number;
   client?: string;
   key?: string;
+  /** The runs the request made (a push, a dataset build, a materialization started), and their views. */
+  run_ids?: string[];
+  views?: string[];
 }
 
 /** The running app plus the pieces `serve` needs to manage. */
@@ -145,6 +149,9 @@ function requestLogger(log: NonNullable<AppOptions['requestLog']>, auth: ServerA
     // The API's routes verify through `auth`; the web pages keep the identity they verified (cookie) on the context.
     const key = auth.verifiedIdentity(c) ?? (c.get('identity' as never) as KeyIdentity | undefined);
     if (key) line.key = key.id;
+    // Which runs it made: a caller that lost the answer (a Feast client retrying a 503) finds them in `runs list`.
+    const runs = requestRuns(c);
+    if (runs) Object.assign(line, runs);
     log(line);
   };
 }

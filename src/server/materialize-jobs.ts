@@ -56,6 +56,8 @@ export interface MaterializeJobs {
   readonly closed: boolean;
   /** Called with each finished view's result (metrics). */
   onViewFinished?: (view: string, status: MaterializeStatus) => void;
+  /** Called with each job once it ended, done or failed (`serve` logs the end of the API's jobs). */
+  onJobFinished?: (job: MaterializeJob) => void;
 }
 
 const KEEP_JOBS = 200;
@@ -117,6 +119,7 @@ export function createMaterializeJobs(start: StartMaterializeFn): MaterializeJob
         }
         jobs.set(id, job);
         prune();
+        self.onJobFinished?.(job);
         return job;
       })();
       running.add(done);

@@ -221,6 +221,13 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   const stop = { signal: stopping.signal };
   const materializeFn = projectMaterializeFn(project);
   const jobs = createMaterializeJobs((o, trigger) => materializeFn({ ...o, alertSignal: stopping.signal }, trigger));
+  // A materialization started over HTTP ends in the background: its end is logged, as a scheduled one's is.
+  jobs.onJobFinished = (job) => {
+    if (job.trigger !== 'api') return;
+    const runs = job.runs.map((r) => ({ view: r.view, id: r.run_id, status: r.status, message: r.message ?? undefined }));
+    const level = job.status === 'failed' ? 'error' : runs.some((r) => r.status === 'blocked') ? 'warn' : 'info';
+    log[level]({ job: job.id, status: job.status, runs, error: job.error ?? undefined }, job.status === 'failed' ? 'materialization failed' : 'materialization finished');
+  };
   const scheduler = options.scheduler === false
     ? null
     : startScheduler(project.registry, jobs, {

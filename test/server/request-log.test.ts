@@ -14,11 +14,13 @@ let fx: Fixture;
 let server: RunningServer;
 const lines: Record<string, unknown>[] = [];
 let readKey: { key: string; id: string };
+let writeKey: string;
 
 beforeAll(async () => {
   fx = await createFixture();
   const made = keyStoreFor(fx.project.state).create('read', 'dashboards');
   readKey = { key: made.key, id: made.info.id };
+  writeKey = keyStoreFor(fx.project.state).create('write', 'pipelines').key;
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
       for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
@@ -68,5 +70,24 @@ describe('request log', () => {
     expect(res.status).toBe(200);
     const [line] = await logged('/ui/runs');
     expect(line).toMatchObject({ status: 200, key: readKey.id });
+  });
+
+  it('names the runs a request made: a push, a blocked push, a materialization (whose end is logged too)', async () => {
+    const send = (path: string, body: unknown) => fetch(`${server.url}${path}`, { method: 'POST', headers: { ...bearer(writeKey), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const row = { origin: 'SEA', event_timestamp: '2001-01-03T00:00:00Z', dep_delay: 1, flights: 1, carrier: 'AA' };
+    const ok = (await (await send('/v1/push', { view: 'origin_delays', rows: [row] })).json()) as { run_id: string };
+    const blocked = await send('/v1/push', { view: 'origin_delays', rows: [{ ...row, flights: -1 }] });
+    expect(blocked.status).toBe(422);
+    const blockedRun = ((await blocked.json()) as { error: { details: { run_id: string } } }).error.details.run_id;
+    const started = await send('/v1/materialize', { start: '2001-01-01', end: '2001-01-02' });
+    expect(started.status).toBe(202);
+    const job = (await started.json()) as { job_id: string; runs: { run_id: string }[] };
+    const pushes = await logged('/v1/push');
+    expect(pushes.map((l) => [l.status, l.run_ids, l.views])).toEqual([[200, [ok.run_id], ['origin_delays']], [422, [blockedRun], ['origin_delays']]]);
+    expect((await logged('/v1/materialize'))[0]).toMatchObject({ status: 202, run_ids: [job.runs[0].run_id], views: ['origin_delays'] });
+    for (let i = 0; i < 100 && !lines.some((l) => l.job === job.job_id); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(lines.find((l) => l.job === job.job_id)).toMatchObject({
+      msg: 'materialization finished', status: 'done', runs: [{ view: 'origin_delays', id: job.runs[0].run_id, status: expect.stringMatching(/^(success|warned)$/) }],
+    });
   });
 });

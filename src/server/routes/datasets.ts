@@ -14,6 +14,7 @@ import { ExactInteger } from '../../serving/push-schema.js';
 import { readJson, validateBody } from '../body.js';
 import { holdUntilBodyEnds } from '../open-bodies.js';
 import { maxCells, type ServerContext } from '../context.js';
+import { noteRuns } from '../request-runs.js';
 
 interface DatasetBody {
   features?: string[];
@@ -143,6 +144,7 @@ export function datasetRoutes(ctx: ServerContext): Hono {
       throw e;
     }
     const { status } = stream;
+    noteRuns(c, [{ view: null, run_id: stream.run.id }]);
     // Counted once the body ends, with the run's final status: one that fails or is abandoned after the headers
     // went out is a failed run.
     const counted = (sent: boolean) => ctx.metrics.recordRun('dataset', null, sent ? status : 'failed');

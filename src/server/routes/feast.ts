@@ -19,6 +19,7 @@ import { FeatureguardError, InputError } from '../../errors.js';
 import type { MaterializeOptions } from '../../materialize/types.js';
 import { jsonBody, laxBoolean, readJson, validateBody } from '../body.js';
 import type { ServerContext } from '../context.js';
+import { noteRuns } from '../request-runs.js';
 import type { MaterializeJob } from '../materialize-jobs.js';
 
 interface FeastMaterializeBody {
@@ -70,6 +71,7 @@ async function answer(ctx: ServerContext, c: Context, views: readonly string[] |
     return runAsync ? c.json({ status: 'accepted', feature_views: [], job_id: null, poll: null }, 202) : c.json({ status: 'done', runs: [] });
   }
   const { job, done } = await ctx.jobs.start({ ...window, views: views ?? undefined }, 'api', ctx.auth.runTrigger(c));
+  noteRuns(c, job.runs.map((r) => ({ view: r.view, run_id: r.run_id })));
   if (runAsync) {
     return c.json({ status: 'accepted', feature_views: job.runs.map((r) => r.view), job_id: job.id, poll: `/v1/materialize/${job.id}` }, 202, {
       location: `/v1/materialize/${job.id}`,

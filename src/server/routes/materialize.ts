@@ -12,6 +12,7 @@ import type { Project } from '../../project.js';
 import { readJson, validateBody } from '../body.js';
 import { InputError } from '../../errors.js';
 import type { ServerContext } from '../context.js';
+import { noteRuns } from '../request-runs.js';
 import type { StartMaterializeFn } from '../materialize-jobs.js';
 
 interface MaterializeBody {
@@ -51,6 +52,7 @@ export function materializeRoutes(ctx: ServerContext): Hono {
       'api',
       ctx.auth.runTrigger(c),
     );
+    noteRuns(c, job.runs.map((r) => ({ view: r.view, run_id: r.run_id })));
     return c.json({ job_id: job.id, status: job.status, runs: job.runs, poll: `/v1/materialize/${job.id}` }, 202, {
       location: `/v1/materialize/${job.id}`,
     });

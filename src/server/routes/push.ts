@@ -13,6 +13,7 @@ import { pushToViews, viewsForPushSource, type ViewsPushResult } from '../../ser
 import { rowsFromColumns } from '../../serving/push-rows.js';
 import { feastFields, readJson, validateBody } from '../body.js';
 import { maxCells, type ServerContext } from '../context.js';
+import { noteRuns } from '../request-runs.js';
 
 interface PushBody {
   view?: string;
@@ -25,10 +26,12 @@ interface PushBody {
 /** Push as the HTTP API answers it: 422 `push_blocked` for a blocked push; the run counted in the metrics. */
 async function pushAnswer(ctx: ServerContext, c: Context, request: PushRequest): Promise<Response> {
   const view = request.view;
+  noteRuns(c, [{ view, run_id: null }]);
   try {
     // The answer does not wait for webhooks (their attempts are recorded with the run).
     const result = await push(ctx.project, request, { deliverAlerts: (d) => ctx.background.track(d), trigger: ctx.auth.runTrigger(c) });
     countPush(ctx, result);
+    noteRuns(c, [{ view, run_id: result.run_id }]);
     if (result.status === 'blocked') {
       throw new FeatureguardError('push_blocked', `push blocked by the guards: ${result.blocked_reason ?? 'a blocking check failed'}; nothing was written`, {
         status: 422, exitCode: 1, details: { ...result },
@@ -59,6 +62,7 @@ async function pushViewsAnswer(ctx: ServerContext, c: Context, views: readonly s
   let result: ViewsPushResult;
   try {
     result = await pushToViews(ctx.project, views, request, { deliverAlerts: (d) => ctx.background.track(d), trigger: ctx.auth.runTrigger(c) });
+    noteRuns(c, result.views.map((r) => ({ view: r.view, run_id: r.run_id })));
   } catch (e) {
     // A failure part way: the views written before it count as the pushes they were, the failure as its view's.
     const details = (e instanceof FeatureguardError ? e.details : null) as { views?: PushResult[]; failed_view?: string } | null;
