@@ -5,7 +5,10 @@
  * says the stop was not clean.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { writeSmallProject } from '../cli/small-project.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createFixture, type Fixture } from './fixture.js';
 import { addPipedView } from './piped-view.js';
@@ -53,6 +56,34 @@ it('SIGHUP (the terminal closed) stops serve gracefully, as SIGTERM does (a revi
   expect(await s.exited, s.output()).toEqual({ code: 0, signal: null });
   expect(s.log().find((l) => l.signal === 'SIGHUP')?.msg, s.output()).toMatch(/^stopping/);
   expect(s.log().at(-1)?.msg).toBe('featureguard stopped');
+}, 60_000);
+
+it('a signal while serve is still starting is not its default action (a review finding: a SIGHUP right after the serving line killed it)', async () => {
+  // An online store that accepts the connection and never answers: serve is starting (opening it) for seconds.
+  let connected = 0;
+  const silent = createTcpServer((socket) => {
+    connected++;
+    socket.on('data', () => undefined);
+  });
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  try {
+    const dir = writeSmallProject('fg-serve-starting-');
+    writeFileSync(join(dir, 'featureguard.yaml'), `project: small\ndefinitions: features\nonline_store: {type: redis, url: 'redis://127.0.0.1:${(silent.address() as AddressInfo).port}'}\n`);
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'cli', 'interrupt-child.ts'), '--project', dir, 'serve', '--port', '0', '--quiet', '--no-scheduler'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    for (let i = 0; i < 600 && connected === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(connected, output).toBeGreaterThan(0);
+    child.kill('SIGHUP');
+    // It ends as its start does (here: the store does not answer), not killed by the signal.
+    const end = await exited;
+    expect(end.signal, output).toBeNull();
+    expect(output).toMatch(/unavailable/);
+  } finally {
+    silent.close();
+  }
 }, 60_000);
 
 it('a request still running when the grace time ends has its run failed, and serve exits 143 (a review finding: the project was closed under it, its run left running, exit 0)', async () => {

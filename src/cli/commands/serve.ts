@@ -30,7 +30,21 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
       const project = await ctx.project();
       const { startServer } = await import('../../server/serve.js');
       const { exitInterrupted } = await import('../../state/interrupt.js');
-      const server = await startServer(project, { host: opts.host, port: opts.port, quiet: opts.quiet, scheduler: opts.scheduler, shutdownGraceMs: opts.grace === undefined ? undefined : opts.grace * 1000 });
+      // Handled from before the start: between the 'featureguard serving' line and the handlers below, a signal
+      // had its default action (a SIGHUP right after the line killed serve, its catch-up run left `running`). One
+      // that comes while starting is acted on once the server is up; a second one exits at once.
+      let early: NodeJS.Signals | undefined;
+      const onEarly = (signal: NodeJS.Signals) => {
+        if (early) process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15));
+        early = signal;
+      };
+      for (const s of SIGNALS) process.on(s, onEarly);
+      let server: Awaited<ReturnType<typeof startServer>>;
+      try {
+        server = await startServer(project, { host: opts.host, port: opts.port, quiet: opts.quiet, scheduler: opts.scheduler, shutdownGraceMs: opts.grace === undefined ? undefined : opts.grace * 1000 });
+      } finally {
+        for (const s of SIGNALS) process.off(s, onEarly);
+      }
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: NodeJS.Signals) => {
@@ -54,6 +68,7 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
         };
         // SIGHUP too: a closed terminal or ssh session killed serve without stopping its runs.
         for (const s of SIGNALS) process.on(s, stop);
+        if (early) stop(early);
       });
     });
 
