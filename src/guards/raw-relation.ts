@@ -5,8 +5,11 @@
  * dropped, or holds text where a number is declared — materialize can give the
  * guards this relation instead, so the schema check reports `missing_column` /
  * `type` failures and the run is `blocked` with a reason, not `failed` with a
- * binder error. Join keys and timestamps keep their casts (they must be usable);
- * CSV features are try-cast (CSV is all text), so a bad value shows up as nulls.
+ * binder error. Join keys and timestamps keep their casts (they must be usable),
+ * except a key column whose own type its declared type does not accept (a key
+ * retyped upstream: cast, its values would become other entities' keys): it is
+ * kept uncast, for the schema check to fail. CSV features are try-cast (CSV is
+ * all text), so a bad value shows up as nulls.
  *
  * @example
  * const rel = await rawViewRelationSql(project, view, conn);
@@ -15,6 +18,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import { sourceFormat } from '../definitions/source-location.js';
+import { isCompatibleType } from '../definitions/type-compat.js';
 import type { FeatureDef, FeatureViewDef } from '../definitions/types.js';
 import { NotFoundError } from '../errors.js';
 import { ident, literal } from '../offline/engine.js';
@@ -36,13 +40,19 @@ export async function rawViewRelationSql(project: Project, view: FeatureViewDef,
   const set = project.registry.current();
   const source = set.sources.get(view.source);
   if (!source) throw new NotFoundError(`feature view '${view.name}' names unknown source '${view.source}'`);
-  const { setup, from } = rawSourceSql(project.sourceRoots, source, sourceReadColumns(source, { joinKeys: viewJoinKeys(set, view), features: view.features }));
+  const read = sourceReadColumns(source, { joinKeys: viewJoinKeys(set, view), features: view.features });
+  const { setup, from } = rawSourceSql(project.sourceRoots, source, read);
   await runSetup(conn, setup);
-  const described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjectsJson() as { column_name: string }[];
-  const have = new Set(described.map((d) => d.column_name));
+  const described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjectsJson() as { column_name: string; column_type: string }[];
+  const types = new Map(described.map((d) => [d.column_name, d.column_type]));
+  const have = new Set(types.keys());
   const csv = source.path !== undefined && sourceFormat(source) === 'csv';
   const cols: string[] = [];
-  for (const k of viewJoinKeys(set, view)) cols.push(`${sourceKeySql(source, k, csv)} AS ${ident(k.name)}`);
+  for (const k of viewJoinKeys(set, view)) {
+    const raw = types.get(sourceColumnName(source, k.name));
+    const retyped = !csv && raw !== undefined && !isCompatibleType(k.type, raw);
+    cols.push(`${retyped ? ident(sourceColumnName(source, k.name)) : sourceKeySql(source, k, csv)} AS ${ident(k.name)}`);
+  }
   cols.push(`${utcTimestampSql(sourceColumnName(source, source.timestamp_field))} AS event_timestamp`);
   cols.push(source.created_timestamp_field ? `${utcTimestampSql(sourceColumnName(source, source.created_timestamp_field))} AS created_timestamp` : 'NULL::TIMESTAMP AS created_timestamp');
   const missing: string[] = [];

@@ -28,7 +28,7 @@ import { checkEpochAtStart, epochAtStart, resolvedEpoch, type EpochAtStart } fro
 import { castFeaturesSql, rawViewRelationSql } from '../guards/raw-relation.js';
 import type { GuardStageResult } from '../guards/stage.js';
 import { ident, interruptQuietly } from '../offline/engine.js';
-import { runSetup, sourceUnreadable, viewRelationSql } from '../offline/source-sql.js';
+import { sourceUnreadable } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
 import { droppedSince, dropIfPending, dropPendingError, dropPendingView, isDropPending, requestDrops, viewChangedError } from '../registry/online-drops.js';
 import type { OnlineRow } from '../online/types.js';
@@ -69,11 +69,12 @@ export function materializableViews(set: DefinitionSet, names?: readonly string[
   return views;
 }
 
-async function earliestEventTs(project: Project, set: DefinitionSet, view: FeatureViewDef): Promise<Date | null> {
+async function earliestEventTs(project: Project, view: FeatureViewDef): Promise<Date | null> {
   const conn = await (await project.engine()).connect();
   try {
-    const rel = viewRelationSql(project.sourceRoots, set, view);
-    await runSetup(conn, rel.setup);
+    // The guards' uncast relation (it runs its setup): a source the window's run will block (a retyped join key, a
+    // glob's file at fault) must not break the run before it starts.
+    const rel = await rawViewRelationSql(project, view, conn);
     const r = await conn.runAndReadAll(`SELECT epoch_ms(min(event_timestamp)) FROM (${rel.select})`);
     const v = r.getRowsJS()[0]?.[0];
     return v === null || v === undefined ? null : new Date(Number(v));
@@ -118,7 +119,7 @@ export async function startMaterialization(project: Project, options: Materializ
           incremental: options.incremental,
           lastEnd: options.incremental ? lastMaterializedEnd(project.state, view.name, epoch) : null,
           firstUncovered: (from) => firstUncovered(project.state, view.name, from, epoch),
-          earliest: () => earliestEventTs(project, set, view),
+          earliest: () => earliestEventTs(project, view),
           now,
         }),
       ),

@@ -10,7 +10,7 @@ import { DefinitionError } from '../errors.js';
 import type { FeatureDef, SourceDef } from '../definitions/types.js';
 import { literal, openOfflineEngine } from './engine.js';
 import { fingerprintSource } from './fingerprint.js';
-import { csvCastExpr, duckdbType, runSetup, sourceRelationSql, sourceUnreadable, viewRelationSql, type SourceRelation } from './source-sql.js';
+import { csvCastExpr, duckdbType, runSetup, sourceKeySql, sourceRelationSql, sourceUnreadable, viewRelationSql, type SourceRelation } from './source-sql.js';
 
 let root: string;
 const roots = () => ({ root, dataRoots: [] });
@@ -254,6 +254,34 @@ describe('sourceRelationSql', () => {
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }
+  });
+
+  it('never rounds a non-CSV integer key with a fraction into another key: refused naming the value, whole numbers read as they are', async () => {
+    const conn = await (await openOfflineEngine()).connect();
+    const src = defineSource({ name: 'p', path: 'p.parquet', timestamp_field: 'ts' });
+    const key = { name: 'customer_id', type: 'int64' as const };
+    const read = (values: string) => conn.runAndReadAll(`SELECT ${sourceKeySql(src, key)} AS k FROM (VALUES ${values}) t(customer_id)`).then(
+      (r) => JSON.stringify(r.getRowsJS().map((x) => String(x[0]))), (e: unknown) => String(e));
+    try {
+      expect(await read('(7::BIGINT), (9007199254740993::BIGINT)')).toBe('["7","9007199254740993"]');
+      expect(await read('(2.0::DECIMAL(21,1)), (3.0::DOUBLE)')).toBe('["2","3"]');
+      expect(await read('(1.6::DECIMAL(21,1))')).toMatch(/source p: column customer_id holds '1\.6', which is no whole number \(join key of type int64\)/);
+      expect(await read('(2.5::DOUBLE)')).toMatch(/holds '2\.5', which is no whole number/);
+      expect(await read("('2.5')")).toMatch(/holds '2\.5', which is no whole number/);
+    } finally {
+      conn.closeSync();
+    }
+  });
+
+  it('refuses a source whose join key column has a type the declared type does not accept, before reading a row', async () => {
+    const conn = await (await openOfflineEngine()).connect();
+    const file = join(root, 'retyped.parquet');
+    await conn.run(`COPY (SELECT 1.6::DECIMAL(21,1) AS customer_id, TIMESTAMP '2001-01-01' AS ts, 1.0 AS x) TO ${literal(file)} (FORMAT parquet)`);
+    conn.closeSync();
+    const src = defineSource({ name: 'p', path: 'retyped.parquet', timestamp_field: 'ts', field_mapping: { customer_id: 'cid' } });
+    const rel = sourceRelationSql(roots(), src, { joinKeys: [{ name: 'cid', type: 'int64' }], features: [] });
+    await expect(rows(rel)).rejects.toThrow(/^join key 'cid' \(column 'customer_id' via field_mapping\) is DECIMAL\(21,1\) in the source, declared int64, which accepts TINYINT, .*: read as int64, its values could become other entities' keys/);
+    rmSync(file);
   });
 
   it('refuses a Parquet glob whose later file holds a column read in a type the first file\'s would bend, or lacks it, naming file, column and types', async () => {

@@ -21,6 +21,7 @@ import { OWN_FILES_RULE, offLimitsReason } from '../definitions/own-files.js';
 import { isGlob, ownPlacesUnder, resolveSourcePath, sourceColumnName, sourceFormat, sourcePlaces, sourceResolvesInside, type SourceRoots } from '../definitions/source-location.js';
 import type { DefinitionSet, FeatureDef, FeatureType, FeatureViewDef, JoinKey, JoinKeyType, SourceDef } from '../definitions/types.js';
 import { ident, literal } from './engine.js';
+import { keyTypeStep } from './key-types.js';
 import { globSchemaStep, type ReadColumn } from './glob-schema.js';
 
 export { sourceColumnName };
@@ -332,8 +333,11 @@ function castExpr(column: string, type: FeatureType | JoinKeyType, csv: boolean)
  * TIMESTAMPTZ columns become naive UTC; DATE becomes midnight; CSV text is cast.
  */
 export function sourceRelationSql(roots: SourceRoots, source: SourceDef, spec: SourceColumns): SourceRelation {
-  const { setup, from } = rawSourceSql(roots, source, sourceReadColumns(source, spec));
+  const raw = rawSourceSql(roots, source, sourceReadColumns(source, spec));
+  const { from } = raw;
   const csv = source.path !== undefined && sourceFormat(source) === 'csv';
+  // A key column retyped upstream (DECIMAL, DOUBLE, text where int64 is declared) is refused before it is cast.
+  const setup = csv || spec.joinKeys.length === 0 ? raw.setup : [...raw.setup, keyTypeStep(source, spec.joinKeys, from)];
   const cols: string[] = [];
   // Join keys are cast plainly, as in the guards' relation: a missing-value marker in a key is an error, not a NULL key.
   for (const k of spec.joinKeys) cols.push(`${sourceKeySql(source, k, csv)} AS ${ident(k.name)}`);
@@ -357,11 +361,21 @@ export function sourceReadColumns(source: SourceDef, spec: SourceColumns): ReadC
   ];
 }
 
-/** A join key's column of a source as the key's type (CSV text checked for fractions, see `csvKeySql`). */
+/**
+ * A join key's column of a source as the key's type. A value with a fraction is an error naming it, never rounded
+ * into another entity's key: CSV text (`csvKeySql`), and a Parquet, table or query column that is no integer
+ * (a key retyped upstream to DECIMAL, DOUBLE or text; the guards and `keyTypeStep` refuse such a type before, this
+ * holds wherever the key is read). An integer column is cast as it is (DuckDB folds the type test when it plans).
+ */
 export function sourceKeySql(source: SourceDef, key: JoinKey, csv = source.path !== undefined && sourceFormat(source) === 'csv'): string {
   const column = sourceColumnName(source, key.name);
-  return csv ? csvKeySql(column, key.type, `source ${source.name}`) : `CAST(${ident(column)} AS ${duckdbType(key.type)})`;
+  const where = `source ${source.name}`;
+  if (csv || key.type === 'string') return csv ? csvKeySql(column, key.type, where) : `CAST(${ident(column)} AS ${duckdbType(key.type)})`;
+  return `CASE WHEN typeof(${ident(column)}) IN (${INTEGER_TYPES.map(literal).join(', ')}) THEN CAST(${ident(column)} AS ${duckdbType(key.type)}) ELSE ${csvKeySql(column, key.type, where)} END`;
 }
+
+/** DuckDB's integer types, as `typeof` names them. */
+const INTEGER_TYPES = ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'UHUGEINT'];
 
 /** The full canonical relation of a view: join keys of its entities, timestamps, all its features. */
 export function viewRelationSql(roots: SourceRoots, set: DefinitionSet, view: FeatureViewDef): SourceRelation {

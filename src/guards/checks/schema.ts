@@ -1,6 +1,7 @@
 /**
  * Schema checks (default policy block): declared feature type vs the DuckDB
- * column type (with documented coercions), missing declared columns, undeclared
+ * column type (with documented coercions), a join key's source type and a glob's
+ * files at fault (`schema-source.ts`), missing declared columns, undeclared
  * extra columns (info), null join keys and event timestamps, per-feature
  * constraints with Great Expectations' `mostly`, NaN/±Inf in float features.
  */
@@ -13,6 +14,7 @@ import { queryRows, result, type Check, type CheckContext, type CheckedFeature }
 import { countMatching } from '../row-pass.js';
 import { constraintPlans, evaluateConstraint, type ConstraintPlan } from './schema-constraints.js';
 import { CSV_UNPARSED } from '../raw-relation.js';
+import { sourceSchemaChecks } from './schema-source.js';
 
 /**
  * Does a DuckDB column type satisfy a declared feature type? With
@@ -59,6 +61,7 @@ export const schemaCheck: Check = async (ctx) => {
       out.push(result(ctx, { check: 'schema', method: 'extra_column', status: 'pass', feature: c.name, message: `undeclared column ${c.name} (${c.type}) is ignored (info)`, details: { info: true, type: c.type } }));
     }
   }
+  out.push(...(await sourceSchemaChecks(ctx)));
   out.push(...(await nullKeyChecks(ctx, types)));
   out.push(...nanChecks(ctx, present), ...(await listNanChecks(ctx, present)));
   out.push(...(await constraintChecks(ctx, present)));
