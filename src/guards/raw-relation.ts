@@ -9,7 +9,9 @@
  * except a key column whose own type its declared type does not accept (a key
  * retyped upstream: cast, its values would become other entities' keys): it is
  * kept uncast, for the schema check to fail. CSV features are try-cast (CSV is
- * all text), so a bad value shows up as nulls.
+ * all text), so a bad value shows up as nulls. A Parquet glob's file holding a
+ * column read in another type, or lacking it, is left out of the read
+ * (`globFindings` names it for the schema check) rather than cast or broken.
  *
  * @example
  * const rel = await rawViewRelationSql(project, view, conn);
@@ -41,7 +43,7 @@ export async function rawViewRelationSql(project: Project, view: FeatureViewDef,
   const source = set.sources.get(view.source);
   if (!source) throw new NotFoundError(`feature view '${view.name}' names unknown source '${view.source}'`);
   const read = sourceReadColumns(source, { joinKeys: viewJoinKeys(set, view), features: view.features });
-  const { setup, from } = rawSourceSql(project.sourceRoots, source, read);
+  const { setup, from } = rawSourceSql(project.sourceRoots, source, read, undefined, 'report');
   await runSetup(conn, setup);
   const described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjectsJson() as { column_name: string; column_type: string }[];
   const types = new Map(described.map((d) => [d.column_name, d.column_type]));

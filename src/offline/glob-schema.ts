@@ -132,14 +132,33 @@ function accepted(c: ReadColumn): string {
   return (c.field ? TIMESTAMP_FIELD_TYPES : ACCEPTED_COLUMN_TYPES[c.type as FeatureType]).join(', ');
 }
 
+/** A file of a glob at fault for a column read: it lacks the column, or holds it in a type the first file's would bend. */
+export interface GlobFinding {
+  /** `missing_column` or `type`, as the guards' schema results name them. */
+  readonly method: 'missing_column' | 'type';
+  /** The file, absolute, and relative to the project root (as messages name it). */
+  readonly path: string;
+  readonly file: string;
+  readonly column: string;
+  /** "feature 'qty'", "join key 'sku'", "timestamp field 'ts'". */
+  readonly what: string;
+  readonly declared: string;
+  /** The file's type of the column (null: lacking). */
+  readonly actual: string | null;
+  /** The glob's first file (relative) and its type of the column. */
+  readonly firstFile: string;
+  readonly firstType: string | null;
+  readonly message: string;
+}
+
 /**
- * Problems of the glob's files (the list in DuckDB variable `variable`) for the columns read: a file
- * (after the first) lacking one, holding it in a type the declared type does not accept, or in a type
- * the first file's would bend. At most the first `maxFiles` files are read (validate's sample).
+ * The glob's files (the list in DuckDB variable `variable`) at fault for the columns read: a file (after the
+ * first) lacking one, holding it in a type the declared type does not accept, or in a type the first file's
+ * would bend. At most the first `maxFiles` files are read (validate's sample).
  */
-export async function globSchemaProblems(
+export async function globSchemaFindings(
   conn: DuckDBConnection, roots: SourceRoots, source: SourceDef, variable: string, read: readonly ReadColumn[], maxFiles?: number,
-): Promise<DefinitionProblem[]> {
+): Promise<GlobFinding[]> {
   const list = maxFiles === undefined ? `getvariable(${literal(variable)})` : `getvariable(${literal(variable)})[1:${maxFiles}]`;
   const files = ((await conn.runAndReadAll(`SELECT unnest(${list})`)).getRowsJS()).map((r) => String(r[0]));
   if (files.length < 2 || read.length === 0) return [];
@@ -150,8 +169,7 @@ export async function globSchemaProblems(
   const rel = (f: string) => relative(roots.root, f);
   const first = columns.get(files[0]);
   if (first === undefined) return [];
-  const problems: DefinitionProblem[] = [];
-  const add = (message: string) => problems.push(problemAt(source, '/path', message));
+  const findings: GlobFinding[] = [];
   for (const file of files.slice(1)) {
     const have = columns.get(file);
     if (have === undefined) continue;
@@ -162,20 +180,30 @@ export async function globSchemaProblems(
       if (base === undefined) continue;
       const got = have.get(c.column.toLowerCase());
       const declared = `${c.what}, declared ${c.type}`;
+      const add = (method: GlobFinding['method'], message: string) => findings.push({
+        method, path: file, file: rel(file), column: c.column, what: c.what, declared: c.type, actual: got?.type ?? null, firstFile: rel(files[0]), firstType: base.type ?? null, message,
+      });
       if (got === undefined) {
-        add(`${where} has no column '${c.column}' (${declared}), which the glob's first file '${rel(files[0])}' has: write every file with the columns read, or move the file out of the glob`);
+        add('missing_column', `${where} has no column '${c.column}' (${declared}), which the glob's first file '${rel(files[0])}' has: write every file with the columns read, or move the file out of the glob`);
       } else if (got.type === undefined || base.type === undefined || got.type === base.type) {
         // The first file's types are checked against the declared ones where the union is (validate, the guards).
         continue;
       } else if (!readable(c, got.type)) {
-        add(`${where} has column '${c.column}' as ${got.type} (${declared}, which accepts ${accepted(c)}): DuckDB would cast it into the first file's ${base.type} ('${rel(files[0])}'); write the file with an accepted type`);
+        add('type', `${where} has column '${c.column}' as ${got.type} (${declared}, which accepts ${accepted(c)}): DuckDB would cast it into the first file's ${base.type} ('${rel(files[0])}'); write the file with an accepted type`);
       } else if (!widensInto(got.type, base.type)) {
-        add(`${where} has column '${c.column}' as ${got.type} (${declared}), but DuckDB reads a glob with its first file's column types ('${rel(files[0])}': ${base.type}) and would cast ${got.type} into ${base.type}, which can change values (a DOUBLE 2.5 cast into INTEGER reads as 2): write every file with one type for '${c.column}'`);
+        add('type', `${where} has column '${c.column}' as ${got.type} (${declared}), but DuckDB reads a glob with its first file's column types ('${rel(files[0])}': ${base.type}) and would cast ${got.type} into ${base.type}, which can change values (a DOUBLE 2.5 cast into INTEGER reads as 2): write every file with one type for '${c.column}'`);
       }
-      if (problems.length >= MAX_PROBLEMS) return problems;
+      if (findings.length >= MAX_PROBLEMS) return findings;
     }
   }
-  return problems;
+  return findings;
+}
+
+/** `globSchemaFindings` as definition problems at the source's `/path`. */
+export async function globSchemaProblems(
+  conn: DuckDBConnection, roots: SourceRoots, source: SourceDef, variable: string, read: readonly ReadColumn[], maxFiles?: number,
+): Promise<DefinitionProblem[]> {
+  return (await globSchemaFindings(conn, roots, source, variable, read, maxFiles)).map((f) => problemAt(source, '/path', f.message));
 }
 
 /** A setup step refusing (`DefinitionError`) a glob whose files `globSchemaProblems` finds fault with. */
@@ -187,4 +215,32 @@ export function globSchemaStep(roots: SourceRoots, source: SourceDef, variable: 
       if (problems.length > 0) throw new DefinitionError(problems);
     },
   };
+}
+
+/** The DuckDB variable where `globSchemaReportStep` leaves the findings of the glob whose files are in `variable`. */
+const findingsVariable = (variable: string) => `fg_findings_of_${variable}`;
+
+/**
+ * For the guards (a run that reports, not refuses): a setup step that leaves the glob's findings (all files) on
+ * the connection for `globFindingsOf`, and takes the files at fault out of the list read, so that none of their
+ * values is cast into the first file's types (nor does a missing column break the read). The run is blocked by
+ * the schema check naming them.
+ */
+export function globSchemaReportStep(roots: SourceRoots, source: SourceDef, variable: string, read: readonly ReadColumn[]) {
+  return {
+    key: `globreport:${variable}:${read.map((c) => `${c.column}/${c.type}/${c.field ? 'f' : ''}`).join(',')}`,
+    async run(conn: DuckDBConnection) {
+      const findings = await globSchemaFindings(conn, roots, source, variable, read);
+      await conn.run(`SET VARIABLE ${findingsVariable(variable)} = ${literal(JSON.stringify(findings))}`);
+      if (findings.length === 0) return;
+      const bad = new Set(findings.map((f) => f.path));
+      await conn.run(`SET VARIABLE ${variable} = list_filter(getvariable(${literal(variable)}), lambda f: NOT list_contains([${[...bad].map(literal).join(', ')}], f))`);
+    },
+  };
+}
+
+/** The findings `globSchemaReportStep` left on `conn` for the glob whose files are in `variable` (none when it did not run). */
+export async function globFindingsOf(conn: DuckDBConnection, variable: string): Promise<GlobFinding[]> {
+  const value = (await conn.runAndReadAll(`SELECT getvariable(${literal(findingsVariable(variable))})`)).getRowsJS()[0]?.[0];
+  return typeof value === 'string' ? (JSON.parse(value) as GlobFinding[]) : [];
 }

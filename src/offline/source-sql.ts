@@ -22,7 +22,7 @@ import { isGlob, ownPlacesUnder, resolveSourcePath, sourceColumnName, sourceForm
 import type { DefinitionSet, FeatureDef, FeatureType, FeatureViewDef, JoinKey, JoinKeyType, SourceDef } from '../definitions/types.js';
 import { ident, literal } from './engine.js';
 import { keyTypeStep } from './key-types.js';
-import { globSchemaStep, type ReadColumn } from './glob-schema.js';
+import { globFindingsOf, globSchemaReportStep, globSchemaStep, type GlobFinding, type ReadColumn } from './glob-schema.js';
 
 export { sourceColumnName };
 
@@ -140,9 +140,12 @@ export function globFilesVariable(abs: string): string {
  * The raw relation of a source (all its columns, untyped for CSV): a FROM item.
  * Paths must stay under the project root or a data root; a path escaping them is a `DefinitionError`.
  * With `read` (the columns the caller reads), a Parquet glob's files are checked to hold them in types the
- * first file's do not bend (`globSchemaStep`; the first `maxFiles` files, or all).
+ * first file's do not bend (`globSchemaStep`; the first `maxFiles` files, or all). `onFault: 'report'` (the
+ * guards): a file at fault is left out of the read and named by `globFindings` instead of refusing the read.
  */
-export function rawSourceSql(roots: SourceRoots, source: SourceDef, read?: readonly ReadColumn[], maxFiles?: number): { setup: SetupStep[]; from: string } {
+export function rawSourceSql(
+  roots: SourceRoots, source: SourceDef, read?: readonly ReadColumn[], maxFiles?: number, onFault: 'refuse' | 'report' = 'refuse',
+): { setup: SetupStep[]; from: string } {
   const { root } = roots;
   if (source.path !== undefined) {
     const abs = resolveSourcePath(roots, source.path) ?? fail(source, '/path', `'${source.path}' is outside ${sourcePlaces(roots)}`);
@@ -183,7 +186,8 @@ export function rawSourceSql(roots: SourceRoots, source: SourceDef, read?: reado
         await conn.run(`SET VARIABLE ${variable} = [${files.map(literal).join(', ')}]`);
       },
     };
-    const typed = format === 'parquet' && read !== undefined && read.length > 0 ? [globSchemaStep(roots, source, variable, read, maxFiles)] : [];
+    const checked = onFault === 'report' ? globSchemaReportStep(roots, source, variable, read ?? []) : globSchemaStep(roots, source, variable, read ?? [], maxFiles);
+    const typed = format === 'parquet' && read !== undefined && read.length > 0 ? [checked] : [];
     return { setup: ["SET TimeZone = 'UTC'", checkFiles, ...typed], from: reader(`getvariable(${literal(variable)})`) };
   }
   if (source.database !== undefined && source.table !== undefined) {
@@ -220,6 +224,16 @@ export function rawSourceSql(roots: SourceRoots, source: SourceDef, read?: reado
     return { setup: ["SET TimeZone = 'UTC'", `SET file_search_path = ${literal(root)}`], from: `(${query}) AS fg_query` };
   }
   return fail(source, '', 'set one of path, database + table, or query');
+}
+
+/**
+ * The files of a Parquet glob source that a read with `onFault: 'report'` on `conn` left out, with why (none
+ * for any other source, or before that read's setup ran).
+ */
+export async function globFindings(conn: DuckDBConnection, roots: SourceRoots, source: SourceDef): Promise<GlobFinding[]> {
+  if (source.path === undefined || !isGlob(source.path) || sourceFormat(source) !== 'parquet') return [];
+  const abs = resolveSourcePath(roots, source.path);
+  return abs === undefined ? [] : globFindingsOf(conn, globFilesVariable(abs));
 }
 
 /**

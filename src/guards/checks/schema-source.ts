@@ -1,16 +1,19 @@
 /**
  * Schema results about the view's source itself, for the runs that read it (materialize, `check`): a join key
  * whose own column type its declared type does not accept (retyped upstream after `apply`; the raw relation keeps
- * it uncast, so the table shows the source's type). A failure (`schema.type`) that blocks under the schema policy;
- * no key is cast into another entity's.
+ * it uncast, so the table shows the source's type), and a Parquet glob's files left out of the read because they
+ * hold a column read in another type or lack it (`globFindings`), each named. Both are failures (`schema.type`,
+ * `schema.missing_column`) that block under the schema policy; nothing is cast into another value.
  */
 import { viewJoinKeys } from '../../definitions/definition-set.js';
 import { sourceColumnName } from '../../definitions/source-location.js';
+import type { SourceDef } from '../../definitions/types.js';
 import type { CheckResult } from '../../runs/types.js';
+import { globFindings } from '../../offline/source-sql.js';
 import { keyTypeProblem } from '../../offline/key-types.js';
 import { result, type CheckContext } from '../check.js';
 
-/** The key results of a view run (none for dataset builds and pushes, which read no source here). */
+/** The key and glob-file results of a view run (none for dataset builds and pushes, which read no source here). */
 export async function sourceSchemaChecks(ctx: CheckContext): Promise<CheckResult[]> {
   if (!ctx.view || ctx.dataset || ctx.kind === 'push') return [];
   const set = ctx.project.registry.current();
@@ -27,5 +30,21 @@ export async function sourceSchemaChecks(ctx: CheckContext): Promise<CheckResult
       details: { join_key: true, declared: k.type, actual, column: sourceColumnName(source, k.name) },
     }));
   }
+  for (const f of await globFindings(ctx.conn, ctx.project.sourceRoots, source)) {
+    out.push(result(ctx, {
+      check: 'schema', method: f.method, feature: canonicalName(ctx, source, f.column), status: 'fail',
+      message: `${f.message} (its rows were left out of this run)`,
+      details: { file: f.file, column: f.column, declared: f.declared, actual: f.actual, first_file: f.firstFile, first_type: f.firstType },
+    }));
+  }
   return out;
+}
+
+/** The table's name of a source column read: the key's, the feature's, `event_timestamp` or `created_timestamp`. */
+function canonicalName(ctx: CheckContext, source: SourceDef, column: string): string {
+  const set = ctx.project.registry.current();
+  const names = [...viewJoinKeys(set, ctx.view!).map((k) => k.name), ...ctx.view!.features.map((f) => f.name)];
+  const named = names.find((n) => sourceColumnName(source, n) === column);
+  if (named !== undefined) return named;
+  return sourceColumnName(source, source.timestamp_field) === column ? 'event_timestamp' : 'created_timestamp';
 }
