@@ -24,6 +24,10 @@ async function instance(): Promise<DuckDBInstance> {
     const c = await db.connect();
     // Global setting: TIMESTAMPTZ values render and cast in UTC in every connection.
     await c.run("SET GLOBAL TimeZone = 'UTC'");
+    // No external file cache: it keys files on path, size and a coarse last-modified time, so a source file
+    // deleted and written again (same size, same second) was read with its old contents for the life of the
+    // process (`serve`, an SDK user). Sources are always read as they are now.
+    await c.run('SET GLOBAL enable_external_file_cache = false');
     c.closeSync();
     return db;
   })();
