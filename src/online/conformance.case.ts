@@ -128,6 +128,50 @@ export function describeOnlineStoreConformance(name: string, newNamespace: () =>
       expect(await store.writeBatch('d', ['x', 'y'], [row(['k'], ['older', 1], 9, 99)], { definition: 'v3' })).toEqual({ written: 0, skipped: 1 });
     });
 
+    it('under other definitions, replaces a row of equal or older created time at the same event time (a created_timestamp_field changed)', async () => {
+      const store = await open();
+      // Written under definitions A: created time 5. Under B the source has no created time (0), or another column.
+      await store.writeBatch('c', ['x'], [row(['k'], ['A c5'], 10, 5), row(['n'], ['A newer'], 20, 0)], { definition: 'A' });
+      expect(await store.writeBatch('c', ['x'], [row(['k'], ['B c0'], 10, 0)], { definition: 'B' })).toEqual({ written: 1, skipped: 0 });
+      expect((await store.readMany('c', ['x'], [['k']]))[0]).toEqual({ values: ['B c0'], eventTs: 10, createdTs: 0 });
+      // Under unchanged definitions writes stay monotonic on (event_ts, created_ts) again.
+      expect(await store.writeBatch('c', ['x'], [row(['k'], ['B again'], 10, 0)], { definition: 'B' })).toEqual({ written: 0, skipped: 1 });
+      expect(await store.writeBatch('c', ['x'], [row(['k'], ['B c1'], 10, 1)], { definition: 'B' })).toEqual({ written: 1, skipped: 0 });
+      expect(await store.writeBatch('c', ['x'], [row(['k'], ['B c0 late'], 10, 0)], { definition: 'B' })).toEqual({ written: 0, skipped: 1 });
+      expect((await store.readMany('c', ['x'], [['k']]))[0]?.values).toEqual(['B c1']);
+      // An older event time never replaces a newer one, whatever the definitions.
+      expect(await store.writeBatch('c', ['x'], [row(['n'], ['B older'], 19, 99)], { definition: 'B' })).toEqual({ written: 0, skipped: 1 });
+      expect((await store.readMany('c', ['x'], [['n']]))[0]?.values).toEqual(['A newer']);
+    });
+
+    it('matches a naive model under random writes under two definitions (property)', async () => {
+      const store = await open();
+      let round = 0;
+      const write = fc.record({ k: fc.integer({ min: 0, max: 3 }), ets: fc.integer({ min: 0, max: 3 }), cts: fc.integer({ min: 0, max: 2 }), v: fc.integer() });
+      const batch = fc.record({ def: fc.constantFrom('A', 'B'), rows: fc.uniqueArray(write, { maxLength: 4, selector: (w) => w.k }) });
+      await fc.assert(
+        fc.asyncProperty(fc.array(batch, { maxLength: 6 }), async (batches) => {
+          const view = `prop_defs_${round++}`;
+          const model = new Map<number, { def: string; ets: number; cts: number; v: number }>();
+          for (const b of batches) {
+            await store.writeBatch(view, ['v'], b.rows.map((w) => row([w.k], [w.v], w.ets, w.cts)), { definition: b.def });
+            for (const w of b.rows) {
+              const cur = model.get(w.k);
+              const newer = !cur || (cur.def !== b.def ? w.ets >= cur.ets : w.ets > cur.ets || (w.ets === cur.ets && w.cts > cur.cts));
+              if (newer) model.set(w.k, { def: b.def, ets: w.ets, cts: w.cts, v: w.v });
+            }
+          }
+          const keys = [0, 1, 2, 3];
+          const got = await store.readMany(view, ['v'], keys.map((k) => [k]));
+          expect(got).toEqual(keys.map((k) => {
+            const m = model.get(k);
+            return m ? { values: [m.v], eventTs: m.ets, createdTs: m.cts } : undefined;
+          }));
+        }),
+        { numRuns: 30 },
+      );
+    });
+
     it('projects, reorders and survives a schema change', async () => {
       const store = await open();
       await store.writeBatch('p', ['a', 'b', 'c'], [row(['k1'], [1, 2, 3], 1)]);

@@ -9,7 +9,8 @@
  * id (`<gen>.<token>`, see BEGIN_LUA; a record's gen is the number it starts with), 2 live pending gens of other sessions (",3,7,"), 3 dead (aborted or
  * expired) gens, 4 the last gen drawn when those were read, then per key:
  * event_ts (µs), created_ts (µs), record.
- * Returns per key 0 skipped (stored value is newer, or equal and of the same schema hash), 1 written,
+ * Returns per key 0 skipped (stored value is newer, or equal and of the same schema hash; of another schema hash,
+ * only a stored event_ts newer than the row's skips it), 1 written,
  * 2 written where readers saw nothing before (a new entity), or minus that
  * record's gen, not written: the key holds a record of a session begun after the
  * writer read the sessions (its gen above ARGV[4]), which the writer cannot tell
@@ -48,9 +49,13 @@ for i = 1, #KEYS do
       local bets, bcts = string.match(base, '^[^|]*|([^|]*)|([^|]*)|')
       bets = tonumber(bets)
       bcts = tonumber(bcts)
-      if ets < bets or (ets == bets and cts < bcts) then newer = false end
-      -- Equal timestamps: written again only under other definitions (another schema hash), see BeginWriteOptions.
-      if ets == bets and cts == bcts and string.match(base, '^[^|]*|[^|]*|[^|]*|([^|]*)|') == string.match(rec, '^[^|]*|[^|]*|[^|]*|([^|]*)|') then newer = false end
+      -- Under the same definitions (schema hash) monotonic on (event_ts, created_ts); a record written under other
+      -- ones is replaced by one of equal or newer event_ts, created_ts not compared (see BeginWriteOptions).
+      if string.match(base, '^[^|]*|[^|]*|[^|]*|([^|]*)|') == string.match(rec, '^[^|]*|[^|]*|[^|]*|([^|]*)|') then
+        if ets < bets or (ets == bets and cts <= bcts) then newer = false end
+      elseif ets < bets then
+        newer = false
+      end
     end
     if unknown then
       out[i] = -cgen

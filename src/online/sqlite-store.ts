@@ -3,7 +3,8 @@
  * default) in WAL mode. A write session is one SQLite transaction on a writer
  * connection, so readers (a separate connection, or other processes such as
  * `featureguard serve`) see either the state before the session or all of it.
- * Monotonic writes are one upsert whose `WHERE` compares `(event_ts, created_ts)`.
+ * Monotonic writes are one upsert whose `WHERE` compares `(event_ts, created_ts)` under the same definitions
+ * (schema hash), and `event_ts` alone against a row written under other ones (see `BeginWriteOptions.definition`).
  *
  * @example
  * const store = await openSqliteOnlineStore({ path: '/tmp/online.db' });
@@ -47,9 +48,9 @@ CREATE TABLE IF NOT EXISTS online_meta (
 const UPSERT = `INSERT INTO online_values (view, key, event_ts, created_ts, schema, payload) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (view, key) DO UPDATE SET event_ts = excluded.event_ts, created_ts = excluded.created_ts,
   schema = excluded.schema, payload = excluded.payload
-WHERE excluded.event_ts > online_values.event_ts
-   OR (excluded.event_ts = online_values.event_ts AND excluded.created_ts > online_values.created_ts)
-   OR (excluded.event_ts = online_values.event_ts AND excluded.created_ts = online_values.created_ts AND excluded.schema <> online_values.schema)`;
+WHERE (excluded.schema = online_values.schema AND (excluded.event_ts > online_values.event_ts
+     OR (excluded.event_ts = online_values.event_ts AND excluded.created_ts > online_values.created_ts)))
+   OR (excluded.schema <> online_values.schema AND excluded.event_ts >= online_values.event_ts)`;
 
 /**
  * The open read snapshots of every store in this process, by database file: a commit through any handle ends

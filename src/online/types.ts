@@ -14,10 +14,11 @@ export type OnlineKey = readonly (string | number)[];
 /** How a write session is opened. */
 export interface BeginWriteOptions {
   /**
-   * The identity of the definitions the values were computed under (a hash of the view and its source). A row
-   * whose event and created timestamps equal the stored one's replaces it when written under other definitions
-   * (a feature added, a feature mapped to another column: materializing the window again brings the values the
-   * definitions give now); under the same ones it is skipped as before.
+   * The identity of the definitions the values were computed under (a hash of the view and its source). Under the
+   * same definitions writes are monotonic on (event_ts, created_ts). A stored row written under other definitions
+   * is replaced by a row of equal or newer event_ts, created_ts not compared (a feature added, a feature mapped to
+   * another column, another or no created_timestamp_field: materializing the window again brings the values the
+   * definitions give now).
    */
   readonly definition?: string;
   /**
