@@ -53,6 +53,13 @@ describe('redis store: a password-protected cluster', () => {
     expect(e).toMatchObject({ code: 'bad_online_store', exitCode: 2, message: expect.stringMatching(/FG_TEST_CLUSTER_UNSET.*not set/) });
   });
 
+  it('with the password itself written in password_env: never repeated in the message or its details (a review finding)', async () => {
+    const e = (await openRedisOnlineStore({ cluster: seeds(), password_env: 'hunter2Secret' }).catch((x: unknown) => x)) as { code: string; message: string; details: unknown };
+    expect(e.code).toBe('bad_online_store');
+    expect(e.message).toMatch(/names a variable, which is not set.*may be the password itself/);
+    expect(JSON.stringify([e.message, e.details])).not.toContain('hunter2Secret');
+  });
+
   it('a node written with its password is refused, pointing at username and password_env', async () => {
     const e = await openRedisOnlineStore({ cluster: [`redis://:${PASSWORD}@127.0.0.1:${cluster.ports[0]}`] }).catch((x: unknown) => x);
     expect((e as Error).message).toMatch(/without a user or password \(give those as online_store\.username and password_env\)$/);

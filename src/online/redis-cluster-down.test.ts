@@ -69,4 +69,32 @@ describe('redis store: a cluster whose slots are down', () => {
       await store.close();
     }
   });
+
+  it('a store opened while a master is down opens at once and its reads fail fast (a review finding: every new process hung until the master came back)', async () => {
+    const admin = new Redis({ port: cluster.ports[0], host: '127.0.0.1' });
+    const ranges = (await admin.cluster('SLOTS')) as unknown as [number, number, [string, number]][];
+    admin.disconnect();
+    const victim = ranges.map(([, , [, port]]) => port).find((p) => p !== cluster.ports[0])!;
+    const down = cluster.restart(victim, 15_000);
+    // The cluster marks the master failed after its node timeout (5 s): cluster_state fail.
+    for (let i = 0; i < 100; i++) {
+      const probe = new Redis({ port: cluster.ports[0], host: '127.0.0.1' });
+      const info = String(await probe.cluster('INFO'));
+      probe.disconnect();
+      if (info.includes('cluster_state:fail')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const t0 = performance.now();
+    const store = await openRedisOnlineStore({ cluster: cluster.ports.map((p) => `127.0.0.1:${p}`), key_prefix: `fgtest:${randomUUID()}:` });
+    try {
+      const keys = Array.from({ length: 24 }, (_, i) => [`e${i}`]);
+      const code = await store.readMany('v', ['x'], keys).then(() => 'ok', (e: { code?: string }) => e.code ?? 'raw');
+      expect(code).toBe('store_unavailable');
+      expect(performance.now() - t0).toBeLessThan(3_000);
+    } finally {
+      await store.close();
+      await down;
+    }
+  });
 });
+

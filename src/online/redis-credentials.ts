@@ -27,8 +27,9 @@ export function clusterCredentials(config: RedisCredentialsConfig): Pick<RedisOp
   if (config.password_env !== undefined) {
     const password = process.env[config.password_env];
     if (password === undefined || password === '') {
-      throw new FeatureguardError('bad_online_store', `online_store.password_env names ${config.password_env}, which is not set in this process's environment: set it to the Redis password`, {
-        status: 500, exitCode: 2, details: { password_env: config.password_env },
+      const named = envName(config.password_env);
+      throw new FeatureguardError('bad_online_store', `online_store.password_env names ${named ?? 'a variable'}, which is not set in this process's environment: set it to the Redis password${named ? '' : ` (the name is not quoted: it is no UPPER_CASE name and may be the password itself; password_env takes the variable's name, not the password)`}`, {
+        status: 500, exitCode: 2, details: named ? { password_env: named } : {},
       });
     }
     out.password = password;
@@ -36,6 +37,14 @@ export function clusterCredentials(config: RedisCredentialsConfig): Pick<RedisOp
   // Node's defaults: the host name is checked against the certificate (see `dnsLookup` in redis-store.ts).
   if (config.tls) out.tls = {};
   return out;
+}
+
+/**
+ * `password_env` as it may be quoted: an UPPER_CASE variable name. Anything else may be the password itself,
+ * written where its variable's name goes, and is never repeated in a message, its details or a run record.
+ */
+function envName(name: string): string | undefined {
+  return /^[A-Z_][A-Z0-9_]*$/.test(name) ? name : undefined;
 }
 
 /** A Redis reply refusing the connection's credentials (or their absence). */
@@ -57,7 +66,7 @@ export function authProblem(e: unknown, where: string, config: RedisCredentialsC
         ? `the redis online store (${where}) needs a password: set online_store.password_env to the name of an environment variable holding it (and online_store.username for an ACL user)`
         : `the redis online store (${where}) needs a password: give it in online_store.url (redis://:PASSWORD@HOST:PORT/DB, or redis://USER:PASSWORD@… for an ACL user)`
       : cluster
-        ? `the redis online store (${where}) refused the user name and password (online_store.username ${config.username ?? 'default'}, the password in ${config.password_env ?? '(none)'}): WRONGPASS; check them`
+        ? `the redis online store (${where}) refused the user name and password (online_store.username ${config.username ?? 'default'}, the password in ${config.password_env === undefined ? '(none)' : (envName(config.password_env) ?? 'online_store.password_env')}): WRONGPASS; check them`
         : `the redis online store (${where}) refused the user name and password of online_store.url: WRONGPASS; check them`;
   return new FeatureguardError('online_store_auth', message, { status: 500, exitCode: 2, details: { store: 'redis', address: where }, cause: e });
 }

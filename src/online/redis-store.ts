@@ -159,6 +159,10 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
   const client: Client = nodes
     ? new Cluster(nodes, {
         enableAutoPipelining: true,
+        // Ready once the slot map is read, not once CLUSTER INFO says `cluster_state:ok`: with a master down that
+        // never came, and every process started meanwhile (`serve`, `materialize`, `online get`) hung opening the
+        // store, where the slots still up serve and the others fail fast.
+        enableReadyCheck: false,
         enableOfflineQueue: false,
         lazyConnect: true,
         clusterRetryStrategy: retryDelay,

@@ -88,7 +88,7 @@ describe('the JSON Schemas refuse what validate refuses', () => {
 
   it('still accepts the constraints that fit the type, a Unix socket, a cluster alone and every check the guards record', () => {
     const validate = ajv.getSchema('https://featureguard.dev/schemas/definition.schema.json')!;
-    for (const f of ['{name: f, type: float64, min: 0, max: 1, strict: true, allow_nan: true}', "{name: f, type: string, pattern: '^a', min_length: 1, max_length: 3}", '{name: f, type: int32, min: 0}', '{name: created_at, type: timestamp}']) {
+    for (const f of ['{name: f, type: float64, min: 0, max: 1, strict: true, allow_nan: true}', "{name: f, type: string, pattern: '^a', min_length: 1, max_length: 3}", '{name: f, type: int32, min: 0}', '{name: created_at, type: timestamp}', '{name: emb, type: "float32[]", allow_nan: true}', '{name: emb, type: "float64[]", allow_nan: true}']) {
       expect([f, validate(parse(view(f)))]).toEqual([f, true]);
     }
     const project = ajv.getSchema('https://featureguard.dev/schemas/project.schema.json')!;
