@@ -145,9 +145,13 @@ describe('checkSources', () => {
 describe('widensInto', () => {
   it('accepts only casts that keep every value of a later glob file in the first file\'s type', () => {
     const yes = [['SMALLINT', 'INTEGER'], ['UTINYINT', 'SMALLINT'], ['INTEGER', 'DOUBLE'], ['SMALLINT', 'FLOAT'], ['FLOAT', 'DOUBLE'], ['DECIMAL(6,2)', 'DECIMAL(10,4)'], ['INTEGER', 'DECIMAL(12,2)'],
-      ['DATE', 'TIMESTAMP'], ['TIMESTAMP', 'TIMESTAMP WITH TIME ZONE'], ['TIMESTAMP_MS', 'TIMESTAMP_NS'], ['FLOAT[]', 'DOUBLE[]'], ['VARCHAR', 'VARCHAR']];
-    const no = [['DOUBLE', 'INTEGER'], ['BIGINT', 'INTEGER'], ['INTEGER', 'UINTEGER'], ['UINTEGER', 'INTEGER'], ['INTEGER', 'FLOAT'], ['DOUBLE', 'FLOAT'], ['DECIMAL(10,4)', 'DECIMAL(6,2)'],
-      ['VARCHAR', 'TIMESTAMP'], ['TIMESTAMP', 'VARCHAR'], ['TIMESTAMP_NS', 'TIMESTAMP'], ['TIMESTAMP', 'DATE'], ['DOUBLE[]', 'FLOAT[]'], ['INTEGER', 'INTEGER[]']];
+      ['DATE', 'TIMESTAMP'], ['TIMESTAMP', 'TIMESTAMP WITH TIME ZONE'], ['TIMESTAMP_MS', 'TIMESTAMP_NS'], ['FLOAT[]', 'DOUBLE[]'], ['VARCHAR', 'VARCHAR'],
+      // Checked narrowing (a value out of range fails the read) and ns into the µs every timestamp is read in.
+      ['BIGINT', 'INTEGER'], ['INTEGER', 'UINTEGER'], ['UINTEGER', 'INTEGER'], ['HUGEINT', 'TINYINT'], ['BIGINT[]', 'INTEGER[]'],
+      ['TIMESTAMP_NS', 'TIMESTAMP'], ['TIMESTAMP_NS', 'TIMESTAMP WITH TIME ZONE']];
+    const no = [['DOUBLE', 'INTEGER'], ['DECIMAL(4,1)', 'INTEGER'], ['INTEGER', 'FLOAT'], ['DOUBLE', 'FLOAT'], ['DECIMAL(10,4)', 'DECIMAL(6,2)'],
+      ['VARCHAR', 'TIMESTAMP'], ['TIMESTAMP', 'VARCHAR'], ['TIMESTAMP_NS', 'TIMESTAMP_MS'], ['TIMESTAMP', 'TIMESTAMP_S'], ['TIMESTAMP', 'DATE'], ['TIMESTAMP_NS', 'DATE'],
+      ['DOUBLE[]', 'FLOAT[]'], ['INTEGER', 'INTEGER[]']];
     for (const [f, t] of yes) expect(widensInto(f, t), `${f} -> ${t}`).toBe(true);
     for (const [f, t] of no) expect(widensInto(f, t), `${f} -> ${t}`).toBe(false);
   });

@@ -45,16 +45,18 @@ function intDigits(t: string): number {
 }
 
 /**
- * True when every value of a column of type `from` is read unchanged as `to` (DuckDB's cast of a later
- * file's column into the first file's type): wider integers, integers into DOUBLE, FLOAT into DOUBLE,
- * DECIMAL into a DECIMAL with room or DOUBLE, a coarser timestamp into a finer one, lists of such.
+ * True when DuckDB's cast of a later file's column of type `from` into the first file's type `to` can
+ * change no value silently: any integer into any integer (a value out of the narrower range fails the read
+ * with a Conversion Error), integers into DOUBLE, FLOAT into DOUBLE, DECIMAL into a DECIMAL with room or
+ * DOUBLE, a coarser timestamp into a finer one, TIMESTAMP_NS into TIMESTAMP (with or without time zone:
+ * every timestamp is read in µs, a lone TIMESTAMP_NS file too), lists of such.
  */
 export function widensInto(from: string, to: string): boolean {
   if (from === to) return true;
   const [fl, tl] = [LIST.exec(from), LIST.exec(to)];
   if (fl || tl) return fl !== null && tl !== null && widensInto(fl[1], tl[1]);
   const [fi, ti] = [INT_BITS[from], INT_BITS[to]];
-  if (fi && ti) return ti[0] ? (fi[0] ? fi[1] <= ti[1] : fi[1] < ti[1]) : !fi[0] && fi[1] <= ti[1];
+  if (fi && ti) return true;
   if (fi && to === 'DOUBLE') return true;
   if (fi && to === 'FLOAT') return fi[1] <= 16;
   if (from === 'FLOAT' && to === 'DOUBLE') return true;
@@ -62,7 +64,7 @@ export function widensInto(from: string, to: string): boolean {
   if (fd && td) return Number(fd[2]) <= Number(td[2]) && Number(fd[1]) - Number(fd[2]) <= Number(td[1]) - Number(td[2]);
   if (fd && to === 'DOUBLE') return true;
   if (fi && td) return intDigits(from) <= Number(td[1]) - Number(td[2]);
-  if (from in TIME_RANK && to in TIME_RANK) return TIME_RANK[from] <= TIME_RANK[to];
+  if (from in TIME_RANK && to in TIME_RANK) return TIME_RANK[from] <= TIME_RANK[to] || (from === 'TIMESTAMP_NS' && TIME_RANK[to] === TIME_RANK.TIMESTAMP);
   return false;
 }
 
