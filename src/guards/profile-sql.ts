@@ -45,7 +45,7 @@ export interface GroupSpec {
 
 /** Aggregate pass: one row (or one per group `__fg_g`), columns `n`, `c<i>_<stat>`. */
 export function aggregateSql(table: string, columns: readonly TableColumn[], opts: GroupSpec = {}): string {
-  return groupedSelect(table, ['count(*) AS n', ...aggregateSelects(columns, table)], opts);
+  return groupedSelect(table, ['count(*) AS n', ...aggregateSelects(columns, table, opts.groupBy !== undefined)], opts);
 }
 
 /** The per-column aggregates of the aggregate pass (`c<i>_nn`, `_nan`, `_inf`, `_min`, `_max`, `_mean`, `_std`). */
@@ -53,12 +53,24 @@ export function aggregateSql(table: string, columns: readonly TableColumn[], opt
 export const HUGE = 1e150;
 
 /**
+ * How many times its spread (max − min) a group's values may lie from the pivot before its shifted stddev (and a
+ * float's shifted mean) are recomputed with a pivot of its own (`c<i>_far`, see group-moments.ts): 2^20, so the
+ * shifted values keep 32 of a DOUBLE's 52 bits for the spread.
+ */
+export const FAR_FROM_PIVOT = 2 ** 20;
+
+/**
  * The aggregate selects of `columns` of `table`. The stddev is of the values minus one of them (`pivot`, read by
  * a scalar subquery that stops at the first row): DuckDB's stddev_pop of large values close together (int64 ids
  * near 2^53, epoch µs near 1.7e15) rounded its running mean and was off by up to 2×; integers are shifted exactly
- * (in HUGEINT) before they become DOUBLE.
+ * (in HUGEINT) before they become DOUBLE. The pivot is one value of the whole table, but the selects may be grouped
+ * (slices, days), and a group far from it loses its spread in the shift (1..100 minus 4e18 is −4e18 in a DOUBLE:
+ * stddev 0, float mean 0): with `far` (grouped selects), `c<i>_far` says so, from the group's min and max, and
+ * `refineGroupMoments` recomputes those groups alone with their own min as pivot (no cost where no group is far, the
+ * usual case). Slices need it; the row pass's days do not: they are only combined, and a far day's error (below the
+ * ulp of its distance to the pivot, a value of the table) is below what the combined moments can resolve.
  */
-export function aggregateSelects(columns: readonly TableColumn[], table: string): string[] {
+export function aggregateSelects(columns: readonly TableColumn[], table: string, far = false): string[] {
   const sel: string[] = [];
   const pivot = (expr: string, where: string) => `(SELECT ${expr} FROM ${ident(table)} WHERE ${where} LIMIT 1)`;
   columns.forEach((col, i) => {
@@ -71,9 +83,11 @@ export function aggregateSelects(columns: readonly TableColumn[], table: string)
         // NaN and ±Inf become NULL, which aggregates skip: the same as `FILTER (WHERE isfinite(x))` and 2.5× faster
         // on 3M rows × 8 DOUBLE columns (DuckDB evaluates each FILTER on its own; the CASE is computed once).
         const fin = `CASE WHEN isfinite(${x}) THEN ${x} END`;
+        const [lo, hi, pm, ps] = [`min(${fin})`, `max(${fin})`, pivot(x, `isfinite(${x})`), pivot(x, `abs(${x}) < ${HUGE}`)];
+        if (far) sel.push(`greatest(abs(${hi} - ${pm}), abs(${lo} - ${pm}), abs(${hi} - ${ps}), abs(${lo} - ${ps})) > ${FAR_FROM_PIVOT} * (${hi} - ${lo}) AS ${c}far`);
         sel.push(
           `count_if(isnan(${x})) AS ${c}nan`, `count_if(isinf(${x})) AS ${c}inf`,
-          `min(${fin}) AS ${c}min`, `max(${fin}) AS ${c}max`,
+          `${lo} AS ${c}min`, `${hi} AS ${c}max`,
           // The mean of the values minus one of them, plus it: DuckDB's avg of large DOUBLEs close together (1e15 +
           // {0..10}) lost units (1e15 + 0.6 for 1e15 + 5). Values of 1e154 and up, whose differences may overflow,
           // keep the plain avg.
@@ -85,8 +99,11 @@ export function aggregateSelects(columns: readonly TableColumn[], table: string)
       } else {
         const asDouble = col.type.startsWith('DECIMAL') || /HUGEINT/.test(col.type);
         const d = asDouble ? `${x}::DOUBLE` : x;
-        const shifted = asDouble ? `${d} - ${pivot(d, `${x} IS NOT NULL`)}` : `(${x}::HUGEINT - ${pivot(x, `${x} IS NOT NULL`)})::DOUBLE`;
+        const p = pivot(asDouble ? d : `${x}::HUGEINT`, `${x} IS NOT NULL`);
+        const shifted = asDouble ? `${d} - ${p}` : `(${x}::HUGEINT - ${p})::DOUBLE`;
+        const [lo, hi] = asDouble ? [`min(${d})`, `max(${d})`] : [`min(${x})::HUGEINT`, `max(${x})::HUGEINT`];
         sel.push(`min(${d}) AS ${c}min`, `max(${d}) AS ${c}max`, `avg(${d}) AS ${c}mean`, `stddev_pop(${shifted}) AS ${c}std`);
+        if (far) sel.push(`greatest(abs(${hi} - ${p}), abs(${lo} - ${p})) > ${FAR_FROM_PIVOT} * (${hi} - ${lo}) AS ${c}far`);
       }
     } else if (kind === 'timestamp') {
       sel.push(`min(${x})::VARCHAR AS ${c}min`, `max(${x})::VARCHAR AS ${c}max`);
@@ -96,6 +113,40 @@ export function aggregateSelects(columns: readonly TableColumn[], table: string)
 }
 
 type AggRow = Record<string, unknown>;
+
+/** The group key's alias in `groupMomentsSql`. */
+export const KEY_ALIAS = '__fg_k';
+
+/** A group (its key) and a numeric column (its index) whose moments are recomputed around `pivot` (an SQL literal). */
+export interface GroupPivot {
+  readonly key: string;
+  readonly index: number;
+  readonly pivot: string;
+}
+
+/**
+ * The stddev (`c<i>_std`) and, for a float column, the mean minus the pivot (`c<i>_dmean`) of the groups in `pivots`,
+ * each column shifted by its group's own pivot (one row per key, `KEY_ALIAS`). `keyExpr` is the group's key as VARCHAR,
+ * as the grouped pass names it. Only the rows of those groups are aggregated.
+ */
+export function groupMomentsSql(table: string, columns: readonly TableColumn[], keyExpr: string, pivots: readonly GroupPivot[]): string {
+  const keys = [...new Set(pivots.map((p) => p.key))];
+  const sel: string[] = [];
+  for (const index of new Set(pivots.map((p) => p.index))) {
+    const col = columns[index];
+    const x = ident(col.name);
+    const piv = `CASE ${KEY_ALIAS} ${pivots.filter((p) => p.index === index).map((p) => `WHEN ${literal(p.key)} THEN ${p.pivot}`).join(' ')} END`;
+    const c = `c${index}_`;
+    if (isFloatType(col.type)) {
+      sel.push(`avg(CASE WHEN isfinite(${x}) THEN ${x} - ${piv} END) AS ${c}dmean`, `stddev_pop(CASE WHEN abs(${x}) < ${HUGE} THEN ${x} - ${piv} END) AS ${c}std`);
+    } else if (col.type.startsWith('DECIMAL') || /HUGEINT/.test(col.type)) {
+      sel.push(`stddev_pop(${x}::DOUBLE - ${piv}) AS ${c}std`);
+    } else {
+      sel.push(`stddev_pop((${x}::HUGEINT - ${piv})::DOUBLE) AS ${c}std`);
+    }
+  }
+  return `SELECT ${KEY_ALIAS}, ${sel.join(', ')} FROM (SELECT ${keyExpr} AS ${KEY_ALIAS}, * FROM ${ident(table)}) WHERE ${KEY_ALIAS} IN (${keys.map(literal).join(', ')}) GROUP BY 1`;
+}
 
 const asNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 

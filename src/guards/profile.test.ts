@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openOfflineEngine } from '../offline/engine.js';
-import { describeTable, medianOf, profileTable, robustScale, robustStats } from './profile.js';
+import { describeTable, medianOf, profileSlices, profileTable, robustScale, robustStats } from './profile.js';
 import { poolProfiles } from './pooled-profile.js';
 import { rowPass } from './row-pass.js';
 import { columnKind } from './profile-sql.js';
@@ -80,6 +80,34 @@ describe('profiles', () => {
       days.push(await profileTable(conn, `prof_big_${d}`));
     }
     for (const c of ['k', 'b'] as const) expectStd(poolProfiles(days.map((day) => day.get(c)!)).stddev, c, 'pooled from 5 days');
+  });
+
+  it('profiles each slice on its own values: a slice far from the table\'s first row keeps its mean and stddev', async () => {
+    // The table's first row is a huge value of slice 'big'; slice 'small' holds 1..100 (mean 50.5, std 28.866…), slice
+    // 'near' large values close together (2^53 + i % 4, 1e15 + i % 11), far from both, and 'one' a constant 1.1.
+    await conn.run(`CREATE OR REPLACE TEMP TABLE prof_sl AS SELECT * FROM (VALUES ('big', 4000000000000000000::BIGINT, 4e18::DOUBLE)) v(seg, amount, score)
+      UNION ALL SELECT 'small', i::BIGINT, i::DOUBLE FROM range(1, 101) r(i)
+      UNION ALL SELECT 'near', (9007199254740992 + i % 4)::BIGINT, (1e15 + i % 11)::DOUBLE FROM range(1000) r(i)
+      UNION ALL SELECT 'one', 7, 1.1 FROM range(3)`);
+    const slices = await profileSlices(conn, 'prof_sl', 'seg');
+    const small = slices.get('small')!;
+    const std = Math.sqrt((100 ** 2 - 1) / 12);
+    for (const c of ['amount', 'score']) {
+      expect(small.get(c)!.mean, `small ${c} mean`).toBeCloseTo(50.5, 9);
+      expect(small.get(c)!.stddev, `small ${c} stddev`).toBeCloseTo(std, 9);
+    }
+    const exact = (m: number) => {
+      const v = Array.from({ length: 1000 }, (_, i) => i % m);
+      const mean = v.reduce((a, b) => a + b, 0) / v.length;
+      return { mean, std: Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length) };
+    };
+    const near = slices.get('near')!;
+    expect(Math.abs(near.get('amount')!.stddev! - exact(4).std) / exact(4).std, `near amount stddev ${near.get('amount')!.stddev}`).toBeLessThan(1e-9);
+    expect(Math.abs(near.get('score')!.stddev! - exact(11).std) / exact(11).std, `near score stddev ${near.get('score')!.stddev}`).toBeLessThan(1e-9);
+    expect(near.get('score')!.mean).toBe(1e15 + exact(11).mean);
+    expect(slices.get('one')!.get('score')).toMatchObject({ mean: 1.1, stddev: 0 });
+    expect(slices.get('one')!.get('amount')).toMatchObject({ mean: 7, stddev: 0 });
+    expect(slices.get('big')!.get('score')).toMatchObject({ mean: 4e18, stddev: 0 });
   });
 
   it('bins a later profile on the reference edges and counts outliers against the reference', async () => {

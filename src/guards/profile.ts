@@ -18,6 +18,7 @@ import { binCounts, quantiles as quantilesOf } from '../stats/index.js';
 import type { TableColumn } from './check.js';
 import type { ColumnProfile, Quantiles } from './profile-types.js';
 import { aggregateSql, columnKind, GROUP_ALIAS, HUGE, sampleSql, topSql, type GroupSpec } from './profile-sql.js';
+import { refineGroupMoments } from './group-moments.js';
 
 export interface ProfileOptions {
   /** Columns to profile (default: every column of the table). */
@@ -123,7 +124,9 @@ async function profileGroups(
   const sampleSize = opts.sampleSize ?? 10_000;
   const zOf = (column: string): number => (typeof opts.outlierZ === 'function' ? opts.outlierZ(column) : (opts.outlierZ ?? 5));
   const keyOf = (r: Row) => (group ? String(r[GROUP_ALIAS]) : '');
-  const aggRows = !group && opts.aggregate ? [opts.aggregate] : await rows(conn, aggregateSql(table, columns, group));
+  const plainRows = !group && opts.aggregate ? [opts.aggregate] : await rows(conn, aggregateSql(table, columns, group));
+  // A slice far from the table-wide stddev pivot is recomputed around its own values (see group-moments.ts).
+  const aggRows = group?.groupBy ? await refineGroupMoments(conn, table, columns, plainRows, `${ident(group.groupBy)}::VARCHAR`, (r) => String(r[GROUP_ALIAS])) : plainRows;
   const sampled = columns.filter((c) => columnKind(c.type) === 'numeric' || columnKind(c.type) === 'categorical');
   const maxRows = Math.max(0, ...aggRows.map((r) => Number(r.n)));
   const all = !group && maxRows <= sampleSize;
