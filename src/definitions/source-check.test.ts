@@ -7,6 +7,7 @@ import { defineEntity, defineFeatureView, defineSource } from './define.js';
 import { checkSources } from './source-check.js';
 import { isCompatibleType } from './type-compat.js';
 import { widensInto } from '../offline/glob-schema.js';
+import { runSetup, sourceRelationSql } from '../offline/source-sql.js';
 
 let root: string;
 let outside: string;
@@ -87,6 +88,31 @@ describe('checkSources', () => {
     const problems = await checkSources(root, [airport, bad, view('b')]);
     expect(problems.map((p) => p.path)).toEqual(['/timestamp_field']);
     expect(problems[0].message).toMatch(/column 'ts' of source 'b' is text, and 'yesterday' is no ISO 8601 timestamp/);
+  });
+
+  it('refuses at validate the text timestamps every run refuses: an offset that is none (+24:00, +99, +09:60), in Parquet and CSV', async () => {
+    const engine = await openOfflineEngine();
+    const view = (source: string) => defineFeatureView({ name: `v_${source}`, entities: ['airport'], source, features: [{ name: 'departures', type: 'int64' }] });
+    const texts = ['2026-11-01T10:00:00Z', '2026-11-01 10:00:00+02:00', '2026-11-01', '2026-11-01T10:00:00-23:59', '2026-11-01T10:00:00+24:00', '2026-11-01T10:00:00+99', '2026-11-01T10:00:00+09:60'];
+    for (const [i, text] of texts.entries()) {
+      await engine.run(`COPY (SELECT 'SEA' AS "Origin", ${literal(text)} AS ts, 3 AS deps) TO ${literal(join(root, `data/off-${i}.parquet`))} (FORMAT parquet)`);
+      writeFileSync(join(root, `data/off-${i}.csv`), `Origin,ts,deps\nSEA,${text},3\n`);
+      for (const ext of ['parquet', 'csv']) {
+        const src = defineSource({ name: `o${i}${ext[0]}`, path: `data/off-${i}.${ext}`, timestamp_field: 'ts', field_mapping: mapping });
+        const rel = sourceRelationSql({ root, dataRoots: [] }, src, { joinKeys: airport.join_keys, features: [{ name: 'departures', type: 'int64' }] });
+        const conn = await engine.connect();
+        const run = await runSetup(conn, rel.setup).then(() => conn.runAndReadAll(rel.select)).then(() => 'read', (e: unknown) => String(e));
+        conn.closeSync();
+        const problems = await checkSources(root, [airport, src, view(src.name)]);
+        if (run === 'read') {
+          expect(problems, `${text} (${ext})`).toEqual([]);
+        } else {
+          expect(run, `${text} (${ext})`).toMatch(/has no valid UTC offset/);
+          expect(problems.map((p) => [p.path, p.message]), `${text} (${ext})`).toEqual([['/timestamp_field',
+            `timestamp field 'ts': column 'ts' of source '${src.name}' is text, and '${text}' has no valid UTC offset (hours 00-23, minutes and seconds 00-59; first 1000 rows read)`]]);
+        }
+      }
+    }
   });
 
   it('says how to convert an epoch event time (an integer column, or CSV text of digits) in a query source', async () => {

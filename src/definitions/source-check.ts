@@ -13,7 +13,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { DefinitionError, type DefinitionProblem } from '../errors.js';
 import { ident, literal, openOfflineEngine } from '../offline/engine.js';
 import type { ReadColumn } from '../offline/glob-schema.js';
-import { epochHint, isWritingName, rawSourceSql, runSetup, sourceColumnName } from '../offline/source-sql.js';
+import { badUtcOffsetSql, epochHint, isWritingName, rawSourceSql, runSetup, sourceColumnName } from '../offline/source-sql.js';
 import { definitionOrigin, problemAt } from './origins.js';
 import { OWN_FILES_RULE, offLimitsReason, type OwnPlaces } from './own-files.js';
 import { asSourceRoots, isGlob, ownPlacesUnder, resolveSourcePath, sourcePlaces, sourceResolvesInside, sourceFormat, type SourceRoots } from './source-location.js';
@@ -134,13 +134,15 @@ async function describe(conn: DuckDBConnection, roots: SourceRoots, s: SourceDef
 const TEXT_SAMPLE = 1000;
 
 /**
- * The first text of a timestamp column's first `TEXT_SAMPLE` rows that is no timestamp ('yesterday',
- * '1796224175'), or undefined.
+ * The first text of a timestamp column's first `TEXT_SAMPLE` rows that the runs refuse, or undefined: text that is
+ * no timestamp ('yesterday', '1796224175'), or whose UTC offset is none ('…+24:00', '…+99': `badUtcOffsetSql`,
+ * the runs' own test), `offset` saying which.
  */
-async function unreadableTimestampText(conn: DuckDBConnection, from: string, column: string): Promise<string | undefined> {
-  const sql = `SELECT v FROM (SELECT CAST(${ident(column)} AS VARCHAR) AS v FROM ${from} LIMIT ${TEXT_SAMPLE}) WHERE v IS NOT NULL AND TRY_CAST(v AS TIMESTAMPTZ) IS NULL LIMIT 1`;
+async function unreadableTimestampText(conn: DuckDBConnection, from: string, column: string): Promise<{ text: string; offset: boolean } | undefined> {
+  const sql = `SELECT v, ${badUtcOffsetSql('v')} AS bad_offset FROM (SELECT CAST(${ident(column)} AS VARCHAR) AS v FROM ${from} LIMIT ${TEXT_SAMPLE})
+    WHERE v IS NOT NULL AND (${badUtcOffsetSql('v')} OR TRY_CAST(v AS TIMESTAMPTZ) IS NULL) LIMIT 1`;
   const rows = (await conn.runAndReadAll(sql)).getRowsJS();
-  return rows.length === 0 ? undefined : String(rows[0][0]);
+  return rows.length === 0 ? undefined : { text: String(rows[0][0]), offset: rows[0][1] === true };
 }
 
 interface ColumnCheck {
@@ -220,9 +222,11 @@ export async function checkSources(root: string | SourceRoots, defs: readonly De
           const epoch = c.type === 'timestamp' && isIntegerType(type) ? epochHint(s, column) : '';
           problems.push(problemAt(c.def, c.pointer, `${c.what}${via} is declared ${c.type} but column '${column}' of source '${s.name}' is ${type} (${c.type} accepts ${accepted})${epoch}`));
         } else if (c.field && (csv || type === 'VARCHAR')) {
-          const text = await unreadableTimestampText(conn, from, column).catch(() => undefined);
-          if (text !== undefined) {
-            problems.push(problemAt(c.def, c.pointer, `${c.what}${via}: column '${column}' of source '${s.name}' is text, and '${text}' is no ISO 8601 timestamp (first ${TEXT_SAMPLE} rows read)${/^\s*\d{9,}\s*$/.test(text) ? epochHint(s, column) : ''}`));
+          const bad = await unreadableTimestampText(conn, from, column).catch(() => undefined);
+          if (bad?.offset) {
+            problems.push(problemAt(c.def, c.pointer, `${c.what}${via}: column '${column}' of source '${s.name}' is text, and '${bad.text}' has no valid UTC offset (hours 00-23, minutes and seconds 00-59; first ${TEXT_SAMPLE} rows read)`));
+          } else if (bad !== undefined) {
+            problems.push(problemAt(c.def, c.pointer, `${c.what}${via}: column '${column}' of source '${s.name}' is text, and '${bad.text}' is no ISO 8601 timestamp (first ${TEXT_SAMPLE} rows read)${/^\s*\d{9,}\s*$/.test(bad.text) ? epochHint(s, column) : ''}`));
           }
         }
       }
