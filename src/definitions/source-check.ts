@@ -17,7 +17,7 @@ import { badUtcOffsetSql, epochHint, isWritingName, rawSourceSql, runSetup, sour
 import { definitionOrigin, problemAt } from './origins.js';
 import { OWN_FILES_RULE, offLimitsReason, type OwnPlaces } from './own-files.js';
 import { asSourceRoots, isGlob, ownPlacesUnder, resolveSourcePath, sourcePlaces, sourceResolvesInside, sourceFormat, type SourceRoots } from './source-location.js';
-import { patternMessage, re2Problem } from './pattern-check.js';
+import { duckdbPatternProblems } from './pattern-check.js';
 import { closest, didYouMean } from './suggest.js';
 import { ACCEPTED_COLUMN_TYPES, TIMESTAMP_FIELD_TYPES, isCompatibleType, isIntegerType, isTimestampFieldType } from './type-compat.js';
 import type { Definition, EntityDef, FeatureType, FeatureViewDef, JoinKeyType, SourceDef } from './types.js';
@@ -77,29 +77,6 @@ function nearFile(own: OwnPlaces, abs: string, written: string): string {
   if (near === undefined) return '';
   const folder = written.includes('/') ? written.slice(0, written.lastIndexOf('/') + 1) : '';
   return ` (did you mean '${folder}${near}'?)`;
-}
-
-/** DuckDB's reason when its RE2 cannot compile `pattern` ("missing ]: [^]$"), or undefined. */
-async function duckdbPatternProblem(conn: DuckDBConnection, pattern: string): Promise<string | undefined> {
-  try {
-    await conn.runAndReadAll(`SELECT regexp_matches('', ${literal(pattern)})`);
-    return undefined;
-  } catch (e) {
-    return reason(e).replace(/^Invalid Input Error: /, '');
-  }
-}
-
-/** Patterns of string features that DuckDB cannot compile (the ones `re2Problem` finds are cross-reference problems already). */
-async function patternProblems(conn: DuckDBConnection, views: readonly FeatureViewDef[]): Promise<DefinitionProblem[]> {
-  const out: DefinitionProblem[] = [];
-  for (const v of views) {
-    for (const [i, f] of v.features.entries()) {
-      if (f.type !== 'string' || typeof f.pattern !== 'string' || re2Problem(f.pattern) !== undefined) continue;
-      const why = await duckdbPatternProblem(conn, f.pattern);
-      if (why !== undefined) out.push(problemAt(v, `/features/${i}/pattern`, patternMessage(f.pattern, why)));
-    }
-  }
-  return out;
 }
 
 /** The source's columns and types; its relation (`from`) stays readable on `conn`. */
@@ -185,7 +162,7 @@ export async function checkSources(root: string | SourceRoots, defs: readonly De
   if (sources.length === 0) return problems;
   const conn = await (await openOfflineEngine()).connect();
   try {
-    problems.push(...(await patternProblems(conn, views)));
+    problems.push(...(await duckdbPatternProblems(conn, views)));
     for (const s of sources) {
       const located = await locationProblem(conn, roots, s);
       if (located) {

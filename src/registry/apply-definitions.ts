@@ -16,10 +16,12 @@
  * `deferred`: that writer drops the values instead (`online-drops.ts`,
  * `online-writes.ts`).
  */
-import type { Definition } from '../definitions/types.js';
+import type { Definition, FeatureViewDef } from '../definitions/types.js';
 import { alertReferenceProblems } from '../definitions/cross-references.js';
 import { checkSources } from '../definitions/source-check.js';
-import { FeatureguardError, type DefinitionProblem } from '../errors.js';
+import { duckdbPatternProblems } from '../definitions/pattern-check.js';
+import { DefinitionError, FeatureguardError, type DefinitionProblem } from '../errors.js';
+import { openOfflineEngine } from '../offline/engine.js';
 import type { Project } from '../project.js';
 import { dropPendingViews, ensureDropTable, noteDropFailure, requestDrops } from './online-drops.js';
 
@@ -58,6 +60,10 @@ export async function applyDefinitions(
   defs: readonly Definition[],
   options: ApplyDefinitionsOptions = {},
 ): Promise<ApplyDefinitionsResult> {
+  // A pattern DuckDB's RE2 cannot compile fails every run whatever the data: refused as validate refuses it,
+  // not a source warning.
+  const patterns = await uncompiledPatterns(defs);
+  if (patterns.length > 0) throw new DefinitionError(patterns);
   const db = project.state;
   ensureDropTable(db);
   // The drops are recorded in the registry's own transaction: a crash after the commit cannot lose them. The
@@ -91,4 +97,16 @@ export async function applyDefinitions(
   // What `validate` would say about the sources: warnings, since a push-fed source may have no file yet.
   const sourceProblems = await checkSources(project.sourceRoots, defs).catch((): DefinitionProblem[] => []);
   return { ...result, dropped, deferred, source_problems: sourceProblems, alert_problems: alertReferenceProblems(project.config.alerts ?? [], defs) };
+}
+
+/** The patterns of `defs` DuckDB cannot compile (`duckdbPatternProblems`). */
+async function uncompiledPatterns(defs: readonly Definition[]): Promise<DefinitionProblem[]> {
+  const views = defs.filter((d): d is FeatureViewDef => d.kind === 'feature_view');
+  if (!views.some((v) => v.features.some((f) => typeof f.pattern === 'string'))) return [];
+  const conn = await (await openOfflineEngine()).connect();
+  try {
+    return await duckdbPatternProblems(conn, views);
+  } finally {
+    conn.closeSync();
+  }
 }

@@ -289,6 +289,23 @@ describe('plan and apply with source problems', () => {
   });
 });
 
+describe('patterns only DuckDB\'s RE2 refuses', () => {
+  it('apply refuses them (exit 2) as validate does, naming file, line and DuckDB\'s reason, and applies nothing: they do not depend on the data', async () => {
+    for (const [pattern, reason] of [['^[^]*$', 'missing ]: [^]*$'], ['^a{1001}$', 'invalid repetition size: {1001}'], ['[\\b]', 'invalid escape sequence: \\b']]) {
+      const root = projectFor({ name: pattern, files: { 'features/bad.yaml': view(`  - {name: departures, type: int64}\n  - {name: carrier, type: string, pattern: '${pattern}'}\n`) }, file: 'features/bad.yaml', line: 7, path: '/features/1/pattern', message: /./ });
+      const want = ` (feature_view extra_view) at /features/1/pattern: pattern '${pattern}' is no RE2 regular expression, which the guards run it as (DuckDB: ${reason})\n`;
+      const validate = await cli(['validate', '--project', root]);
+      expect(validate.code, pattern).toBe(2);
+      const apply = await cli(['apply', '--project', root]);
+      expect(apply.code, `${pattern}: ${apply.out}${apply.err}`).toBe(2);
+      expect(`${apply.out}\n${apply.err}\n`, pattern).toContain(`error: features/bad.yaml:7:44${want}`);
+      expect(`${validate.out}\n${validate.err}\n`, pattern).toContain(want);
+      const list = await cli(['list', '--project', root, '--json']);
+      expect([list.code, JSON.parse(list.out)], pattern).toEqual([0, []]);
+    }
+  });
+});
+
 describe('names with the prefix of featureguard\'s own columns', () => {
   it('apply refuses them (exit 2) and applies nothing: the guards would have left such a feature unchecked', async () => {
     const c = CASES.find((x) => x.name === 'feature named with the prefix of featureguard\'s own columns')!;

@@ -109,6 +109,17 @@ describe('schema checks', () => {
     expect(e).toHaveLength(1);
     expect(e[0].message).toMatch(/^schema check broke: .*feature carrier: pattern '\^\(\?!ZZ\)\[A-Z\]\{2\}\$' is no RE2 regular expression.*RE2 has no lookahead/);
   });
+
+  it('names the feature and DuckDB\'s reason for a pattern applied before apply refused it that only DuckDB\'s RE2 refuses ([^], a{1001})', async () => {
+    for (const [pattern, reason] of [['^[^]*$', 'missing ]: [^]*$'], ['^a{1001}$', 'invalid repetition size: {1001}']]) {
+      bench = await guardBench({ features: [{ name: 'delay', type: 'float64' }, { name: 'carrier', type: 'string', pattern }] });
+      const g = await bench.runWindow(...W);
+      const e = g.results.filter((r) => r.check === 'schema' && r.status === 'error');
+      expect(e.map((r) => r.message), pattern).toEqual([`schema check broke: feature carrier: pattern '${pattern}' is no RE2 regular expression, which the guards run it as (DuckDB: ${reason})`]);
+      await bench.close();
+      bench = undefined;
+    }
+  });
 });
 
 describe('policies', () => {

@@ -6,7 +6,8 @@
  * as passing, they let a column of half NaN satisfy `mostly: 0.5` whatever the rest).
  * Null constraints (`nullable: false`, `max_null_ratio`) are over all rows.
  */
-import { patternMessage, re2Problem } from '../../definitions/pattern-check.js';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { duckdbPatternReason, patternMessage, re2Problem } from '../../definitions/pattern-check.js';
 import type { FeatureDef } from '../../definitions/types.js';
 import { ident, literal } from '../../offline/engine.js';
 import type { CheckResult } from '../../runs/types.js';
@@ -67,6 +68,26 @@ export function constraintPlans(column: string, def: FeatureDef): ConstraintPlan
     out.push({ column, constraint: 'length', violationSql: `${x} IS NOT NULL AND (${conds.join(' OR ')})`, mostly, spec: { min_length: def.min_length ?? null, max_length: def.max_length ?? null } });
   }
   return out;
+}
+
+/**
+ * `count()` (the query counting the plans' violations), failing, when it fails and a pattern of `plans` is one
+ * DuckDB's RE2 cannot compile (`[^]`, `a{1001}`: applied before apply refused them), with "feature carrier: pattern
+ * '…' is no RE2 regular expression … (DuckDB: missing ]: [^]$)" instead of DuckDB's bare words. The patterns are
+ * compiled only after a failure: no cost to a run that counts.
+ */
+export async function namingPatternErrors<T>(conn: DuckDBConnection, plans: readonly ConstraintPlan[], count: () => Promise<T>): Promise<T> {
+  try {
+    return await count();
+  } catch (e) {
+    for (const p of plans) {
+      if (p.constraint !== 'pattern') continue;
+      const pattern = String(p.spec.pattern);
+      const why = await duckdbPatternReason(conn, pattern);
+      if (why !== undefined) throw new Error(`feature ${p.column}: ${patternMessage(pattern, why)}`, { cause: e });
+    }
+    throw e;
+  }
 }
 
 /** Turn violation counts into a record (`values`: non-null rows that are not NaN or ±Inf). */

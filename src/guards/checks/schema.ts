@@ -12,7 +12,7 @@ import { ident } from '../../offline/engine.js';
 import { duckdbType } from '../../offline/source-sql.js';
 import { queryRows, result, type Check, type CheckContext, type CheckedFeature } from '../check.js';
 import { countMatching } from '../row-pass.js';
-import { constraintPlans, evaluateConstraint, type ConstraintPlan } from './schema-constraints.js';
+import { constraintPlans, evaluateConstraint, namingPatternErrors, type ConstraintPlan } from './schema-constraints.js';
 import { CSV_UNPARSED } from '../raw-relation.js';
 import { sourceSchemaChecks } from './schema-source.js';
 
@@ -175,7 +175,7 @@ export function constraintCounts(ctx: Pick<CheckContext, 'columns' | 'features'>
 async function constraintChecks(ctx: CheckContext, present: readonly CheckedFeature[]): Promise<CheckResult[]> {
   const plans = present.flatMap((f) => constraintPlans(f.column, f.def as FeatureDef));
   if (plans.length === 0) return [];
-  const violations = await countMatching(ctx.conn, ctx.table, Object.fromEntries(plans.map((p) => [constraintKey(p), p.violationSql])), ctx.rowPass?.totals);
+  const violations = await namingPatternErrors(ctx.conn, plans, () => countMatching(ctx.conn, ctx.table, Object.fromEntries(plans.map((p) => [constraintKey(p), p.violationSql])), ctx.rowPass?.totals));
   return plans.map((p) => {
     const prof = ctx.profiles.get(p.column);
     const nonNull = (prof?.count ?? 0) - (prof?.nulls ?? 0);
