@@ -96,7 +96,7 @@ export async function checkView(project: Project, opts: { view: string; start: s
   return asCheckRun(project, run, conn, async (table) => {
     let rel: Awaited<ReturnType<typeof rawViewRelationSql>>;
     try {
-      rel = await rawViewRelationSql(project, view, conn);
+      rel = await rawViewRelationSql(project, view, conn, set);
       await conn.run(`CREATE TEMP TABLE ${ident(table)} AS SELECT * FROM (${rel.select}) WHERE event_timestamp >= ${sqlTs(window.start)} AND event_timestamp < ${sqlTs(window.end)}`);
     } catch (e) {
       // The same error a materialization of the window would give (paths relative to the project).
@@ -104,7 +104,7 @@ export async function checkView(project: Project, opts: { view: string; start: s
     }
     const withLineage = project.runs.update(run.id, { lineage: await viewLineage(project, set, view, conn, rel.select, { job: `check:${view.name}`, output: null }) });
     const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${ident(table)}`)).getRowsJS()[0][0]);
-    return { g: await runGuardStage({ project, run: withLineage, kind: 'check', view, conn, table, window, now: opts.now }), rows };
+    return { g: await runGuardStage({ project, run: withLineage, kind: 'check', view, conn, table, window, definitions: set, now: opts.now }), rows };
   });
 }
 
@@ -257,6 +257,6 @@ export async function checkDataset(project: Project, opts: { file: string; servi
     // What was judged, pinned: the file's content (a file replaced later is told apart), the definitions, who ran it.
     const lineage = await datasetFileLineage(project, set, service, refs.map((sel) => sel.view), file, manifest ? manifestPath : null);
     const withLineage = project.runs.update(run.id, { lineage });
-    return { g: await runGuardStage({ project, run: withLineage, kind: 'check', service, conn, table, dataset, now: opts.now }), rows };
+    return { g: await runGuardStage({ project, run: withLineage, kind: 'check', service, conn, table, dataset, definitions: set, now: opts.now }), rows };
   });
 }

@@ -11,7 +11,7 @@
  * ];
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { FeatureDef, FeatureServiceDef, FeatureViewDef } from '../definitions/types.js';
+import type { DefinitionSet, FeatureDef, FeatureServiceDef, FeatureViewDef } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import type { CheckResult, CheckStatus, Run, RunKind } from '../runs/types.js';
 import { subPolicy, type Policy, type QualityFamily, type ResolvedQuality } from './config.js';
@@ -39,6 +39,8 @@ export interface TableColumn {
 
 export interface CheckContext {
   readonly project: Project;
+  /** The definitions the run's rows were built with: checks read sources, entities and views here, never from the registry. */
+  readonly definitions: DefinitionSet;
   /** Connection on which `table` exists. Checks may create temp tables/views prefixed `fg_<check>_`. */
   readonly conn: DuckDBConnection;
   /** The rows under check (see `GuardStageInput.table`). */

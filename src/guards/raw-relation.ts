@@ -21,7 +21,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import { sourceFormat } from '../definitions/source-location.js';
 import { isCompatibleType } from '../definitions/type-compat.js';
-import type { FeatureDef, FeatureViewDef } from '../definitions/types.js';
+import type { DefinitionSet, FeatureDef, FeatureViewDef } from '../definitions/types.js';
 import { NotFoundError } from '../errors.js';
 import { ident, literal } from '../offline/engine.js';
 import { csvCastExpr, csvMarker, duckdbType, rawSourceSql, runSetup, sourceColumnName, sourceKeySql, sourceReadColumns, utcTimestampSql, type SetupStep } from '../offline/source-sql.js';
@@ -37,9 +37,8 @@ export interface RawRelation {
   readonly missing: readonly string[];
 }
 
-/** Build the uncast relation; runs the setup statements on `conn` to describe the source. */
-export async function rawViewRelationSql(project: Project, view: FeatureViewDef, conn: DuckDBConnection): Promise<RawRelation> {
-  const set = project.registry.current();
+/** Build the uncast relation; runs the setup statements on `conn` to describe the source. `set`: the run's pinned definitions (default: the registry's current ones). */
+export async function rawViewRelationSql(project: Project, view: FeatureViewDef, conn: DuckDBConnection, set: DefinitionSet = project.registry.current()): Promise<RawRelation> {
   const source = set.sources.get(view.source);
   if (!source) throw new NotFoundError(`feature view '${view.name}' names unknown source '${view.source}'`);
   const read = sourceReadColumns(source, { joinKeys: viewJoinKeys(set, view), features: view.features });

@@ -8,6 +8,7 @@
  * run never re-reads old data.
  */
 import { featuresOfView } from '../definitions/definition-set.js';
+import type { DefinitionSet } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import type { RunKind } from '../runs/types.js';
 import type { StateDb } from '../state/state-db.js';
@@ -19,6 +20,8 @@ import type { ColumnProfile, ReferenceProfiles } from './profile-types.js';
 type StoredProfile = { column: string; slice: string | null; profile: unknown };
 
 export interface ReferenceQuery {
+  /** The run's pinned definitions (which services use a view); default: the registry's current ones. */
+  definitions?: DefinitionSet;
   view?: string;
   service?: string;
   kind: RunKind;
@@ -84,15 +87,14 @@ function noReferenceReason(q: ReferenceQuery): string {
 function otherTargetProblem(project: Project, b: Baseline, q: ReferenceQuery): string | null {
   if (!q.view && !q.service) return null;
   if (q.view ? b.view === q.view : b.service === q.service) return null;
-  if (q.view && b.service && servicesUsingView(project, q.view).includes(b.service)) return null;
+  if (q.view && b.service && servicesUsingView(q.definitions ?? project.registry.current(), q.view).includes(b.service)) return null;
   const target = targetLabel(q);
   const nor = q.view && b.service ? ', nor for a service that uses it' : '';
   return `configured drift reference baseline '${b.name}' was pinned for ${targetLabel(b)}, not ${target}${nor}: pin a baseline for ${target} (featureguard baseline pin --name NAME --${q.view ? 'view' : 'service'} ${q.view ?? q.service} --from-run RUN_ID) and name it in its drift.reference, or set that to previous`;
 }
 
 /** The feature services that consume some feature of the view. */
-function servicesUsingView(project: Project, view: string): string[] {
-  const set = project.registry.current();
+function servicesUsingView(set: DefinitionSet, view: string): string[] {
   return [...set.services.values()].filter((s) => featuresOfView(set, s.features, view).length > 0).map((s) => s.name);
 }
 

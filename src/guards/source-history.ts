@@ -6,14 +6,14 @@
  * setup statements (SET, read-only ATTACH) run on the stage's connection.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { FeatureViewDef } from '../definitions/types.js';
+import type { DefinitionSet, FeatureViewDef } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import { rawViewRelationSql } from './raw-relation.js';
 
 /** A FROM-able SELECT over the view's source, or null when it cannot be built (the tamper check then reports unchecked partitions). */
-export async function defaultSourceRelation(project: Project, view: FeatureViewDef, conn: DuckDBConnection): Promise<string | null> {
+export async function defaultSourceRelation(project: Project, view: FeatureViewDef, conn: DuckDBConnection, set?: DefinitionSet): Promise<string | null> {
   try {
-    return (await rawViewRelationSql(project, view, conn)).select;
+    return (await rawViewRelationSql(project, view, conn, set)).select;
   } catch {
     return null;
   }

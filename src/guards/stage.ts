@@ -10,7 +10,7 @@
  * if (g.verdict === 'block') console.error(g.blockedReason);
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { FeatureServiceDef, FeatureViewDef } from '../definitions/types.js';
+import type { DefinitionSet, FeatureServiceDef, FeatureViewDef } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import type { CheckResult, Run, RunKind } from '../runs/types.js';
 import { fireAlerts } from '../alerts/dispatch.js';
@@ -80,6 +80,12 @@ export interface GuardStageInput {
    * view's window other than pushes (the only ones that read it).
    */
   readonly sourceRelation?: string;
+  /**
+   * The definitions the rows were read, joined and cast with (the caller's pinned `registry.current()`): every
+   * check judges by these, so an apply in another process during the run does not change what it is checked
+   * against. Default: the registry's current definitions when the stage starts.
+   */
+  readonly definitions?: DefinitionSet;
   /** Clock of the stage (tests pin it). Default: now. */
   readonly now?: Date;
   /** Fire the matching alert webhooks for this run (default true). Alerts carry the guards' verdict: they fire before the caller writes anything. */
@@ -105,6 +111,7 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   if (input.disabled) return { verdict: 'pass', results: [], blockedReason: null, counts: { ...EMPTY } };
   const { project, conn, table, view, service } = input;
   const now = input.now ?? new Date();
+  const definitions = input.definitions ?? project.registry.current();
   const timings: Record<string, number> = {};
   let mark = performance.now();
   const lap = (name: string) => {
@@ -116,15 +123,15 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   const columns = await describeTable(conn, table);
   const colNames = new Set(columns.map((c) => c.name));
   const rowCount = Number(((await conn.runAndReadAll(`SELECT count(*) AS n FROM ${ident(table)}`)).getRowObjectsJson()[0] as { n: string }).n);
-  const features = checkedFeatures(input, project.config.quality);
-  const joinKeys = input.dataset ? [...input.dataset.joinKeyColumns] : view ? viewKeyNames(project, view) : [];
+  const features = checkedFeatures(input, definitions, project.config.quality);
+  const joinKeys = input.dataset ? [...input.dataset.joinKeyColumns] : view ? viewKeyNames(definitions, view) : [];
 
-  const { reference, problem, reason } = findReference(project, { view: view?.name, service: service?.name, kind: input.kind, runId: input.run.id, setting: quality.drift.reference, outlierZ: quality.anomaly.outlier_z, minRows: quality.drift.min_rows });
+  const { reference, problem, reason } = findReference(project, { definitions, view: view?.name, service: service?.name, kind: input.kind, runId: input.run.id, setting: quality.drift.reference, outlierZ: quality.anomaly.outlier_z, minRows: quality.drift.min_rows });
   // featureguard's own hidden columns (a dataset's row ordinal and chosen-row timestamps) are not data: no profile, no drift.
   const profiled = columns.filter((c) => !c.name.startsWith('__fg_'));
   const eventTs = input.dataset ? input.dataset.entityTimestampColumn : colNames.has('event_timestamp') ? 'event_timestamp' : null;
   const base: CheckContext = {
-    project, conn, table, kind: input.kind, run: input.run, view, service, dataset: input.dataset, window: input.window, now, quality,
+    project, definitions, conn, table, kind: input.kind, run: input.run, view, service, dataset: input.dataset, window: input.window, now, quality,
     features, joinKeys, eventTimestampColumn: eventTs && colNames.has(eventTs) ? eventTs : null,
     createdTimestampColumn: !input.dataset && colNames.has('created_timestamp') ? 'created_timestamp' : null,
     columns, rowCount, profiles: new Map(), sliceProfiles: new Map(), reference, referenceProblem: problem, referenceReason: reason,
@@ -156,7 +163,7 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   const readsSource = view !== undefined && input.window !== undefined && input.kind !== 'push' && !input.dataset;
   const ctx: CheckContext = {
     ...base, createdTimestampColumn: createdTs, profiles, sliceProfiles, rowPass: pass,
-    sourceRelation: input.sourceRelation ?? (readsSource ? await defaultSourceRelation(project, view, conn) : null),
+    sourceRelation: input.sourceRelation ?? (readsSource ? await defaultSourceRelation(project, view, conn, definitions) : null),
   };
 
   const raw: CheckResult[] = [];
@@ -204,7 +211,7 @@ async function stageRowPass(ctx: CheckContext, profiled: readonly TableColumn[])
   const provenance = byDay || (ctx.dataset && ctx.eventTimestampColumn) ? provenancePassRequest(ctx) : {};
   try {
     // The tamper check's rows settled by now − landing_delay, per day, in the same pass (see tamper.ts).
-    const created = byDay && ctx.view && ctx.project.registry.current().sources.get(ctx.view.source)?.created_timestamp_field !== undefined;
+    const created = byDay && ctx.view && ctx.definitions.sources.get(ctx.view.source)?.created_timestamp_field !== undefined;
     const settledBy = created ? { column: 'created_timestamp', at: new Date(Date.now() - (durationMs(ctx.quality.provenance.landing_delay) ?? 0)) } : undefined;
     return await rowPass(ctx.conn, ctx.table, {
       columns: profiled, byDay, ...provenance, settledBy, counts: { ...provenance.counts, ...constraintCounts(ctx) },
@@ -215,15 +222,13 @@ async function stageRowPass(ctx: CheckContext, profiled: readonly TableColumn[])
   }
 }
 
-function viewKeyNames(project: Project, view: FeatureViewDef): string[] {
-  const set = project.registry.current();
+function viewKeyNames(set: DefinitionSet, view: FeatureViewDef): string[] {
   return view.entities.flatMap((e) => set.entities.get(e)?.join_keys.map((k) => k.name) ?? []);
 }
 
-function checkedFeatures(input: GuardStageInput, projectQuality: Parameters<typeof resolveQuality>[0]): CheckedFeature[] {
-  const { view, service, dataset, project } = input;
+function checkedFeatures(input: GuardStageInput, set: DefinitionSet, projectQuality: Parameters<typeof resolveQuality>[0]): CheckedFeature[] {
+  const { view, service, dataset } = input;
   if (dataset) {
-    const set = project.registry.current();
     return dataset.features.flatMap((f) => {
       const v = set.views.get(f.view);
       const def = v?.features.find((x) => x.name === f.feature);

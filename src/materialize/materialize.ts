@@ -328,7 +328,7 @@ async function materializeView(
     const withGuards = options.guards !== false;
     // The source is read here: a failure names the view and source (`sourceUnreadable`), not SQL.
     const source = set.sources.get(view.source)!;
-    const rel = await rawViewRelationSql(project, view, conn).catch((e: unknown) => {
+    const rel = await rawViewRelationSql(project, view, conn, set).catch((e: unknown) => {
       throw sourceUnreadable(view.name, source, e, project.root);
     });
     // With guards the window's rows are a (uniquely named) table of the in-memory catalog, not a TEMP table,
@@ -351,7 +351,7 @@ async function materializeView(
       const computed = side.run(`CREATE TABLE ${ident(latestTable)} AS ${latest}`).then(() => null, (e: unknown) => e).finally(() => side.closeSync());
       let verdict: GuardStageResult | undefined;
       try {
-        verdict = await guardStage({ project, run, kind: 'materialize', view, conn, table, window, disabled: false, alerts: false });
+        verdict = await guardStage({ project, run, kind: 'materialize', view, conn, table, window, definitions: set, disabled: false, alerts: false });
       } finally {
         // Blocked (or the stage broke): the latest rows are not needed, stop computing them. (If the side query
         // has not started yet, DuckDB clears the interrupt when it starts: then it runs to the end, costing time only.)

@@ -287,7 +287,7 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
     };
     guarded = request.disableGuards
       ? PASS
-      : await runGuardStage({ project, run, kind: 'dataset', service: plan.service, conn, table: dsTable, dataset, disabled: false, alerts: false });
+      : await runGuardStage({ project, run, kind: 'dataset', service: plan.service, conn, table: dsTable, dataset, definitions: set, disabled: false, alerts: false });
     const guard = guarded;
     const status = guard.verdict === 'pass' ? 'success' : guard.verdict === 'warn' || request.allowFailedChecks ? 'warned' : 'blocked';
     const types = (await conn.runAndReadAll(`DESCRIBE ${select()}`)).getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));

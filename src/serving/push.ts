@@ -405,7 +405,7 @@ export async function push(project: Project, request: PushRequest, options: Push
       ...view.features.map((f) => ({ name: f.name, type: f.type })),
     ];
     await loadPushTable(conn, table, columns, rows);
-    const guard = await runGuardStage({ project, run, kind: 'push', view, conn, table, alerts: false });
+    const guard = await runGuardStage({ project, run, kind: 'push', view, conn, table, definitions: set, alerts: false });
     guarded = guard;
     if (guard.verdict === 'block') {
       project.runs.update(run.id, {

@@ -56,6 +56,7 @@ export async function checkContext(init: ContextInit): Promise<CheckContext> {
   const run = { id: 'run-test', kind: init.dataset ? 'dataset' : 'materialize' } as Run;
   return {
     project: {} as Project,
+    definitions: { entities: new Map(), sources: new Map(), views: new Map(), services: new Map() },
     conn: init.conn,
     table: init.table,
     kind: run.kind,

@@ -56,7 +56,7 @@ function linksOf(set: DefinitionSet, view: FeatureViewDef): Link[] {
 /** Target leakage of a view's rows against every label linked to it. */
 export async function linkedLabelLeakage(ctx: CheckContext, view: FeatureViewDef): Promise<CheckResult[]> {
   if (policyOf(ctx, FAMILY) === 'off') return [];
-  const set = ctx.project.registry.current();
+  const set = ctx.definitions;
   const links = linksOf(set, view);
   if (links.length === 0) return [skipped(ctx, FAMILY, `no feature service pairs ${view.name} with a label: target leakage is checked on dataset builds`, { method: 'target' })];
   if (!ctx.eventTimestampColumn || ctx.rowCount === 0) return [skipped(ctx, FAMILY, 'no rows with an event timestamp to join labels onto', { method: 'target' })];

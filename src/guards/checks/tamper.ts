@@ -110,7 +110,7 @@ async function rangeChecksums(ctx: CheckContext, relation: string, cols: string[
  * tampered for `recheck_days`).
  */
 function shapeOf(ctx: CheckContext, view: FeatureViewDef): string {
-  const src = ctx.project.registry.current().sources.get(view.source);
+  const src = ctx.definitions.sources.get(view.source);
   return JSON.stringify([src ? sourceShape(src) : null, viewFeatureShape(view)]);
 }
 
@@ -217,7 +217,7 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   // With created timestamps a row that arrived after a run read its day (created later: a late arrival, normal
   // ingest lag) is no edit of what that run read: each range is compared as of when its run read it. Without them
   // every row counts, and a range equal to one of this window's partitions is compared with the GROUP BY result.
-  const src = ctx.project.registry.current().sources.get(view.source);
+  const src = ctx.definitions.sources.get(view.source);
   // The row pass counted the rows settled by its time less the delay, per day, and the newest created timestamp.
   const settledInPass = src?.created_timestamp_field === undefined ? null : pass?.settled ?? null;
   const landingMs = durationMs(ctx.quality.provenance.landing_delay) ?? 0;
