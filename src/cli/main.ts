@@ -4,7 +4,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { setDefaultRunTrigger } from '../runs/trigger.js';
-import { isFeatureguardError } from '../errors.js';
+import { ConflictError, isFeatureguardError } from '../errors.js';
+import { isBusy } from '../state/state-db.js';
 import type { Project } from '../project.js';
 import { keepEmptyValues, refuseEmptyOptions, refuseRepeatedOptions, type CliIo, type CommandContext, type ExitCode, type GlobalOptions, type RegisterCommands } from './context.js';
 import { registerProjectCommands } from './commands/project.js';
@@ -138,8 +139,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
     try {
       await program.parseAsync([...argv], { from: 'user' });
       return exit;
-    } catch (e) {
-      if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    } catch (caught) {
+      if (caught instanceof CommanderError) return caught.exitCode === 0 ? 0 : 2;
+      // Another process held the state database's write lock past the busy timeout: a conflict to retry, not a bug.
+      const e = isBusy(caught) ? stateBusy(caught) : caught;
       if (isFeatureguardError(e)) {
         // A name in the files but not in the registry: say to apply, not "did you mean" the applied name.
         if (project) e.message = (await unappliedMessage(project, e.code, e.message).catch(() => undefined)) ?? e.message;
@@ -161,11 +164,21 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
   }
 }
 
-/** The message of an unexpected error, with what to do for the causes users meet (a locked or read-only state database, a full disk). */
+/** SQLITE_BUSY after the state database's busy timeout, as the retryable conflict `state_busy` (exit 3). */
+function stateBusy(e: unknown): ConflictError {
+  const code = String((e as { code?: unknown }).code);
+  const text = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  return new ConflictError(
+    `${text}: another process held the state database's write lock for more than 10 s (an apply, a materialization, a prune, a backup or an open sqlite3 session); try again when it finishes (featureguard runs list shows what this command recorded)`,
+    { code },
+    'state_busy',
+  );
+}
+
+/** The message of an unexpected error, with what to do for the causes users meet (a read-only state database, a full disk). */
 function unexpectedMessage(e: unknown): string {
   const code = (e as { code?: string } | null)?.code ?? '';
   const text = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-  if (code === 'SQLITE_BUSY') return `${text}: another featureguard process held the state database's write lock for more than 10 s (a long apply, materialization or prune?); try again when it finishes`;
   if (code === 'SQLITE_READONLY') return `${text}: the state database (.featureguard/state.db) is read-only for this user`;
   if (code === 'SQLITE_FULL' || code === 'ENOSPC') return `${text}: the disk is full`;
   return text;
