@@ -118,15 +118,8 @@ export function pinBaseline(project: Project, input: PinBaselineInput): PinnedBa
   const set = project.registry.current();
   if (input.view && !set.views.has(input.view)) throw new NotFoundError(`unknown feature view '${input.view}'`, { known: [...set.views.keys()] });
   if (input.service && !set.services.has(input.service)) throw new NotFoundError(`unknown feature service '${input.service}'`, { known: [...set.services.keys()] });
-  // Replacing another target's baseline would silently take its drift reference away.
-  const existing = getBaseline(project, input.name);
-  if (existing && (existing.view !== (input.view ?? null) || existing.service !== (input.service ?? null))) {
-    throw new InputError(
-      `baseline '${input.name}' is pinned for ${targetLabel(existing)}, not ${targetLabel(input)}: a name belongs to one view or service; choose another --name, or unpin '${input.name}' first (featureguard baseline unpin ${input.name})`,
-      { name: input.name, pinned_for: existing.view ? { view: existing.view } : { service: existing.service } },
-      'baseline_name_taken',
-    );
-  }
+  // Replacing another target's baseline would silently take its drift reference away (checked again as it is written).
+  refuseOtherTarget(getBaseline(project, input.name), input);
   const runId = input.fromRun ?? manifestRunId(resolve(input.fromDataset!));
   const run = project.runs.get(runId); // NotFoundError when absent
   if (run.status === 'blocked' || run.status === 'failed' || run.status === 'running' || run.status === 'queued') {
@@ -163,13 +156,30 @@ export function pinBaseline(project: Project, input: PinBaselineInput): PinnedBa
   checkRunFitsTarget(set, run, profiles, input);
   const source = input.fromRun ? `run:${runId}` : `dataset:${resolve(input.fromDataset!)}`;
   const pinnedAt = new Date().toISOString();
-  db(project)
-    .prepare('INSERT OR REPLACE INTO baselines (name, view, service, run_id, source, pinned_at, profiles) VALUES (?, ?, ?, ?, ?, ?, ?)')
-    .run(input.name, input.view ?? null, input.service ?? null, runId, source, pinnedAt, JSON.stringify(profiles));
+  // The pin it replaces is read in the write's transaction: another process pinning the name meanwhile is seen.
+  const state = db(project);
+  const existing = state.transaction(() => {
+    const before = getBaseline(project, input.name);
+    refuseOtherTarget(before, input);
+    state
+      .prepare('INSERT OR REPLACE INTO baselines (name, view, service, run_id, source, pinned_at, profiles) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(input.name, input.view ?? null, input.service ?? null, runId, source, pinnedAt, JSON.stringify(profiles));
+    return before;
+  }).immediate();
   return {
     name: input.name, view: input.view ?? null, service: input.service ?? null, run_id: runId, source, pinned_at: pinnedAt, columns: profiles.filter((p) => !p.slice).length,
     replaced: existing ? { run_id: existing.run_id, source: existing.source, pinned_at: existing.pinned_at } : null,
   };
+}
+
+/** `baseline_name_taken` when the name is pinned for another view or service. */
+function refuseOtherTarget(existing: Baseline | null, input: PinBaselineInput): void {
+  if (!existing || (existing.view === (input.view ?? null) && existing.service === (input.service ?? null))) return;
+  throw new InputError(
+    `baseline '${input.name}' is pinned for ${targetLabel(existing)}, not ${targetLabel(input)}: a name belongs to one view or service; choose another --name, or unpin '${input.name}' first (featureguard baseline unpin ${input.name})`,
+    { name: input.name, pinned_for: existing.view ? { view: existing.view } : { service: existing.service } },
+    'baseline_name_taken',
+  );
 }
 
 /**
