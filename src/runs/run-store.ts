@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InputError, NotFoundError } from '../errors.js';
-import { ensureColumn, ensureTables, writeWithoutWaiting, type StateDb } from '../state/state-db.js';
+import { ensureColumn, ensureTables, writeWhenFree, writeWithoutWaiting, type StateDb } from '../state/state-db.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { redactRedisAddresses, redactRedisAddressesIn } from '../online/redis-address.js';
 import { processAlive, processBootHost, processHost } from '../state/process-host.js';
@@ -113,6 +113,13 @@ export interface RunStore {
   readonly db: StateDb;
   create(run: NewRun): Run;
   update(id: string, patch: RunPatch): Run;
+  /**
+   * `create` and `update`, waiting for another process's write lock on the state database on a timer
+   * (`writeWhenFree`) instead of in SQLite's synchronous busy handler, for as long as the latter would: a server
+   * recording a run (a push) goes on answering `/health` and online reads meanwhile. SQLITE_BUSY past that.
+   */
+  createWhenFree(run: NewRun): Promise<Run>;
+  updateWhenFree(id: string, patch: RunPatch): Promise<Run>;
   get(id: string): Run;
   list(filter?: RunFilter): { runs: Run[]; total: number };
   /** The last `n` runs of a view with one of the given statuses, newest first. */
@@ -340,40 +347,59 @@ export function openRunStore(db: StateDb): RunStore {
 
   const insertOwner = db.prepare('INSERT OR REPLACE INTO run_owners (run_id, pid, host, beat_at) VALUES (?, ?, ?, ?)');
   const deleteOwner = db.prepare('DELETE FROM run_owners WHERE run_id = ?');
+  // A run and its owner (which process runs it: a run whose process died, a kill -9, is failed later, not left
+  // `running` for good), written together.
+  const createTx = db.transaction((run: NewRun): string => {
+    const id = randomUUID();
+    insert.run({
+      id,
+      kind: run.kind,
+      view: run.view ?? null,
+      service: run.service ?? null,
+      status: run.status === 'queued' ? 'queued' : 'running',
+      started_at: new Date().toISOString(),
+      window_start: run.window_start ?? null,
+      window_end: run.window_end ?? null,
+      counts: JSON.stringify(EMPTY_COUNTS),
+      options: run.options ? JSON.stringify(run.options) : null,
+      trigger: JSON.stringify(run.trigger ?? defaultRunTrigger()),
+    });
+    insertOwner.run(id, process.pid, ownerHost(), Date.now());
+    return id;
+  });
+  const created = (id: string): Run => {
+    unfinished.set(id, db);
+    startHeartbeat();
+    return get(id);
+  };
+  const updateTx = db.transaction((id: string, patch: RunPatch) => {
+    if (patch.status !== undefined && !UNFINISHED_STATUSES.includes(patch.status)) deleteOwner.run(id);
+    const cols = Object.keys(patch) as (keyof RunPatch)[];
+    if (cols.length > 0) {
+      const json = new Set(['counts', 'lineage', 'options']);
+      const values = cols.map((c) => (json.has(c) && patch[c] != null ? JSON.stringify(patch[c]) : (patch[c] ?? null)));
+      db.prepare(`UPDATE runs SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...values, id);
+    }
+  });
+  const finishing = (id: string, patch: RunPatch) => {
+    if (patch.status !== undefined && !UNFINISHED_STATUSES.includes(patch.status)) unfinished.delete(id);
+  };
   return {
     db,
     create(run) {
-      const id = randomUUID();
-      unfinished.set(id, db);
-      insert.run({
-        id,
-        kind: run.kind,
-        view: run.view ?? null,
-        service: run.service ?? null,
-        status: run.status === 'queued' ? 'queued' : 'running',
-        started_at: new Date().toISOString(),
-        window_start: run.window_start ?? null,
-        window_end: run.window_end ?? null,
-        counts: JSON.stringify(EMPTY_COUNTS),
-        options: run.options ? JSON.stringify(run.options) : null,
-        trigger: JSON.stringify(run.trigger ?? defaultRunTrigger()),
-      });
-      // Which process runs it: a run whose process died (a kill -9) is failed later, not left `running` for good.
-      insertOwner.run(id, process.pid, ownerHost(), Date.now());
-      startHeartbeat();
-      return get(id);
+      return created(createTx(run));
+    },
+    async createWhenFree(run) {
+      return created(await writeWhenFree(db, () => createTx.immediate(run)));
     },
     update(id, patch) {
-      if (patch.status !== undefined && !UNFINISHED_STATUSES.includes(patch.status)) {
-        unfinished.delete(id);
-        deleteOwner.run(id);
-      }
-      const cols = Object.keys(patch) as (keyof RunPatch)[];
-      if (cols.length > 0) {
-        const json = new Set(['counts', 'lineage', 'options']);
-        const values = cols.map((c) => (json.has(c) && patch[c] != null ? JSON.stringify(patch[c]) : (patch[c] ?? null)));
-        db.prepare(`UPDATE runs SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...values, id);
-      }
+      finishing(id, patch);
+      updateTx(id, patch);
+      return get(id);
+    },
+    async updateWhenFree(id, patch) {
+      finishing(id, patch);
+      await writeWhenFree(db, () => updateTx.immediate(id, patch));
       return get(id);
     },
     get,

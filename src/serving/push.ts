@@ -183,14 +183,14 @@ export async function checkPushRows(project: Project, views: readonly string[], 
 /** A refusal of rows that do not fit `view` (the `invalid_rows` error `e`) recorded as a blocked push run, then thrown with the run id. */
 async function recordInvalidRows(project: Project, set: DefinitionSet, view: FeatureViewDef, raw: readonly Record<string, unknown>[], to: PushTarget, options: PushOptions, e: unknown): Promise<never> {
   if (!(e instanceof InputError) || e.code !== 'invalid_rows') throw e;
-  const run = project.runs.create({ kind: 'push', view: view.name, options: { to, rows: raw.length }, trigger: options.trigger });
+  const run = await project.runs.createWhenFree({ kind: 'push', view: view.name, options: { to, rows: raw.length }, trigger: options.trigger });
   const problems = (e.details as { problems?: unknown[] } | undefined)?.problems ?? [];
   const record: CheckResult = {
     run_id: run.id, check: 'schema', feature: null, slice: null, status: 'fail', policy: 'block', method: 'rows',
     value: problems.length, thresholds: null, metrics: { rows: raw.length }, message: e.message, details: { problems },
   };
   project.runs.addResults([record]);
-  project.runs.update(run.id, {
+  await project.runs.updateWhenFree(run.id, {
     status: 'blocked', finished_at: new Date().toISOString(), rows_in: raw.length, rows_out: 0, message: e.message,
     counts: { pass: 0, warn: 0, fail: 1, error: 0, skipped: 0 }, lineage: lineageOf(project, set, view, raw.length, to, 0),
   });
@@ -379,7 +379,7 @@ export async function push(project: Project, request: PushRequest, options: Push
   const offlineSource = source ?? { kind: 'source' as const, name: view.source, timestamp_field: 'event_timestamp' };
   // Refuse an impossible offline push before anything is recorded.
   if (to !== 'online') offlineTarget(project.sourceRoots, offlineSource, 'check');
-  const run = project.runs.create({ kind: 'push', view: view.name, options: { to, rows: rows.length }, trigger: options.trigger });
+  const run = await project.runs.createWhenFree({ kind: 'push', view: view.name, options: { to, rows: rows.length }, trigger: options.trigger });
   const table = `push_${randomBytes(6).toString('hex')}`;
   let guarded: GuardStageResult | null = null;
   let writing: OnlineWrite | undefined;
@@ -408,7 +408,7 @@ export async function push(project: Project, request: PushRequest, options: Push
     const guard = await runGuardStage({ project, run, kind: 'push', view, conn, table, definitions: set, alerts: false });
     guarded = guard;
     if (guard.verdict === 'block') {
-      project.runs.update(run.id, {
+      await project.runs.updateWhenFree(run.id, {
         status: 'blocked', finished_at: new Date().toISOString(), rows_in: rows.length, rows_out: 0,
         message: guard.blockedReason, counts: guard.counts, lineage: lineageOf(project, set, view, rows.length, to, 0),
       });
@@ -473,7 +473,7 @@ export async function push(project: Project, request: PushRequest, options: Push
     const status: RunStatus = guard.verdict === 'warn' ? 'warned' : 'success';
     // Where the rows went: `rows_out` counts the rows the online store took (the others are older than what it
     // holds), or the rows of the file for `to: offline`; the file of `to: both` is named beside the online output.
-    project.runs.update(run.id, {
+    await project.runs.updateWhenFree(run.id, {
       status, finished_at: new Date().toISOString(), rows_in: rows.length, rows_out: store ? written : rows.length,
       counts: guard.counts, lineage: lineageOf(project, set, view, rows.length, to, file ? rows.length : 0),
       options: { to, rows: rows.length, written, skipped, file },
@@ -485,7 +485,7 @@ export async function push(project: Project, request: PushRequest, options: Push
     keepFile?.();
     const error = file ? withFileNote(e, removeFile(file)) : e;
     // Named as a push that wrote names its datasets (its file, if any, was taken back).
-    project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (error as Error).message.split('\n')[0], lineage: lineageOf(project, set, view, rows.length, to, 0) });
+    await project.runs.updateWhenFree(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (error as Error).message.split('\n')[0], lineage: lineageOf(project, set, view, rows.length, to, 0) });
     failure = error;
     throw error;
   } finally {
