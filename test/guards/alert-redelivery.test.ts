@@ -73,6 +73,18 @@ async function failedDelivery(alerts: (url: string) => AlertConfig[]) {
 
 const MIN = 60_000;
 
+/** A receiver that accepts every request and never answers (each try would wait its 5 s timeout); `got` counts them. */
+async function silentReceiver(): Promise<{ url: string; got: () => number; server: Server }> {
+  let got = 0;
+  const server = createServer((req) => {
+    req.resume();
+    req.on('end', () => got++);
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got: () => got, server };
+}
+
 /** A receiver that answers 204 after 300 ms; `got` counts the requests. */
 async function slowReceiver(): Promise<{ url: string; got: () => number }> {
   let got = 0;
@@ -379,15 +391,8 @@ describe('alert redelivery', () => {
   });
 
   it('a stopping serve cuts a redelivery backlog against a receiver that never answers: it ends at once, every unsent one kept and due', async () => {
-    let got = 0;
-    // Accepts every request and never answers: each try would wait its 5 s timeout.
-    const silent = createServer((req) => {
-      req.resume();
-      req.on('end', () => got++);
-    });
-    servers.push(silent);
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-    bench = await guardBench({ alerts: [{ name: 'failures', url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hook`, statuses: ['failed'] }] });
+    const silent = await silentReceiver();
+    bench = await guardBench({ alerts: [{ name: 'failures', url: silent.url, statuses: ['failed'] }] });
     const project = bench.project;
     const alert = project.config.alerts![0];
     // 250 due redeliveries: three batches, 15 s of timeouts.
@@ -397,13 +402,13 @@ describe('alert redelivery', () => {
       releaseRedelivery(project.state, alert, run.id, 3);
     }
     const running = await startServer(project, { port: 0, quiet: true, scheduler: false, dropSweepMs: 20, logger: pino({ level: 'silent' }) });
-    for (let i = 0; i < 500 && got < 100; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(got).toBe(100); // the first batch is on the wire
+    for (let i = 0; i < 500 && silent.got() < 100; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(silent.got()).toBe(100); // the first batch is on the wire
     const t0 = Date.now();
     await running.close();
     expect(Date.now() - t0).toBeLessThan(2000);
-    silent.closeAllConnections();
-    expect(got).toBe(100);
+    silent.server.closeAllConnections();
+    expect(silent.got()).toBe(100);
     // Every one still kept, free for the next process and due; the cut tries are recorded as interrupted.
     expect(project.state.prepare('SELECT count(*) FROM alert_redeliveries WHERE claimed_until = 0 AND next_at <= ? AND round = 1').pluck().get(Date.now())).toBe(250);
     const cut = project.state.prepare("SELECT attempt, error FROM alert_attempts WHERE alert = 'failures'").all() as { attempt: number; error: string }[];
@@ -412,25 +417,19 @@ describe('alert redelivery', () => {
   });
 
   it('a stopping serve cuts the alert delivery of its own materialization to a receiver that never answers, keeping it for redelivery (a review finding: 5 s per try)', async () => {
-    let got = 0;
-    const silent = createServer((req) => {
-      req.resume();
-      req.on('end', () => got++);
-    });
-    servers.push(silent);
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-    bench = await guardBench({ alerts: [{ name: 'any', url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hook`, statuses: ['success', 'warned', 'blocked', 'failed'] }] });
+    const silent = await silentReceiver();
+    bench = await guardBench({ alerts: [{ name: 'any', url: silent.url, statuses: ['success', 'warned', 'blocked', 'failed'] }] });
     const running = await startServer(bench.project, { port: 0, quiet: true, scheduler: false, logger: pino({ level: 'silent' }) });
     const started = await running.app.request('/v1/materialize', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ views: ['delays'], start: '2024-01-01', end: '2024-01-02' }) });
     expect(started.status).toBe(202);
-    for (let i = 0; i < 1000 && got < 1; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(got).toBe(1); // the first try is on the wire
+    for (let i = 0; i < 1000 && silent.got() < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(silent.got()).toBe(1); // the first try is on the wire
     const t0 = Date.now();
     await running.close();
     // Before: the close waited for the three tries' 5 s timeouts and their backoff.
     expect(Date.now() - t0).toBeLessThan(3000);
-    silent.closeAllConnections();
-    expect(got).toBe(1);
+    silent.server.closeAllConnections();
+    expect(silent.got()).toBe(1);
     const [kept] = listRedeliveries(bench.project);
     expect(kept).toMatchObject({ alert: 'any' });
   });
