@@ -62,7 +62,9 @@ export async function applyDefinitions(
 ): Promise<ApplyDefinitionsResult> {
   // A pattern DuckDB's RE2 cannot compile fails every run whatever the data: refused as validate refuses it,
   // not a source warning.
-  const patterns = await uncompiledPatterns(defs);
+  // Only awaited when there are patterns: an apply without any commits synchronously, as before (a run that
+  // checks the registry before its write sees an apply started just before it).
+  const patterns = hasPatterns(defs) ? await uncompiledPatterns(defs) : [];
   if (patterns.length > 0) throw new DefinitionError(patterns);
   const db = project.state;
   ensureDropTable(db);
@@ -99,10 +101,14 @@ export async function applyDefinitions(
   return { ...result, dropped, deferred, source_problems: sourceProblems, alert_problems: alertReferenceProblems(project.config.alerts ?? [], defs) };
 }
 
+/** Whether a feature of `defs` has a `pattern`. */
+function hasPatterns(defs: readonly Definition[]): boolean {
+  return defs.some((d) => d.kind === 'feature_view' && d.features.some((f) => typeof f.pattern === 'string'));
+}
+
 /** The patterns of `defs` DuckDB cannot compile (`duckdbPatternProblems`). */
 async function uncompiledPatterns(defs: readonly Definition[]): Promise<DefinitionProblem[]> {
   const views = defs.filter((d): d is FeatureViewDef => d.kind === 'feature_view');
-  if (!views.some((v) => v.features.some((f) => typeof f.pattern === 'string'))) return [];
   const conn = await (await openOfflineEngine()).connect();
   try {
     return await duckdbPatternProblems(conn, views);

@@ -491,12 +491,13 @@ describe('an apply while a push writes (the drop is deferred to the push)', () =
     const defs = allDefs(store.project);
     await materializeDay();
     const runs = store.project.runs;
-    const update = runs.update.bind(runs);
+    // A push records its run with updateWhenFree (it waits for another process's write lock on a timer).
+    const update = runs.updateWhenFree.bind(runs);
     let applied: Awaited<ReturnType<typeof applyDefinitions>> | undefined;
-    runs.update = (id, patch) => {
+    runs.updateWhenFree = (id, patch) => {
       // The push's final status: its last check and its registration are behind it.
       if (patch.status === 'success' || patch.status === 'warned') {
-        runs.update = update;
+        runs.updateWhenFree = update;
         void applyDefinitions(store.project, retype(defs), { allowBreaking: true }).then((r) => (applied = r));
       }
       return update(id, patch);
@@ -504,7 +505,7 @@ describe('an apply while a push writes (the drop is deferred to the push)', () =
     try {
       expect(await store.push({ view: 'origin_delays', rows: [row] })).toMatchObject({ written: 1 });
     } finally {
-      runs.update = update;
+      runs.updateWhenFree = update;
     }
     for (let i = 0; i < 100 && !applied; i++) await new Promise((r) => setTimeout(r, 10));
     expect(applied).toMatchObject({ dropped: ['origin_delays'], deferred: [] });
