@@ -350,8 +350,12 @@ export function sourceRelationSql(roots: SourceRoots, source: SourceDef, spec: S
   const raw = rawSourceSql(roots, source, sourceReadColumns(source, spec));
   const { from } = raw;
   const csv = source.path !== undefined && sourceFormat(source) === 'csv';
-  // A key column retyped upstream (DECIMAL, DOUBLE, text where int64 is declared) is refused before it is cast.
-  const setup = csv || spec.joinKeys.length === 0 ? raw.setup : [...raw.setup, keyTypeStep(source, spec.joinKeys, from)];
+  // A key or feature column retyped upstream (DECIMAL, DOUBLE, text where int64 is declared) is refused before it
+  // is cast: DuckDB's cast would round it (CSV text is read and checked value by value instead).
+  // Timestamp features are parsed strictly from text (offsets honoured) and string ones written as text: no value
+  // changes, so only the others are checked.
+  const checked = spec.features.filter((f) => f.type !== 'timestamp' && f.type !== 'string');
+  const setup = csv || spec.joinKeys.length + checked.length === 0 ? raw.setup : [...raw.setup, keyTypeStep(source, spec.joinKeys, from, checked)];
   const cols: string[] = [];
   // Join keys are cast plainly, as in the guards' relation: a missing-value marker in a key is an error, not a NULL key.
   for (const k of spec.joinKeys) cols.push(`${sourceKeySql(source, k, csv)} AS ${ident(k.name)}`);

@@ -108,4 +108,17 @@ describe('a join key retyped upstream after apply', () => {
     expect(r.message).toContain("schema.type: join key 'customer_id' is DECIMAL(21,1) in the source");
     expect(await online(p)).toEqual([[0, 1, 29, 30], [null, null, null, null]]);
   });
+
+  it('a feature retyped upstream (float64 declared, text written): a dataset build refuses it, naming the feature, instead of casting it (a review finding: an int64 written as DOUBLE 2.6 was read as 3)', async () => {
+    const p = await setUp('parquet');
+    await write('parquet', `SELECT * REPLACE (noise::VARCHAR AS noise) FROM (${ROWS})`);
+    const e = await getHistoricalFeatures(p, { entities: [{ customer_id: 1, event_timestamp: '2024-01-02T23:00:00Z' }], features: ['cust:noise'] }).then(
+      (d) => `built ${JSON.stringify(d.table?.toArray().map((x) => x.toJSON()))}`,
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(FeatureguardError);
+    expect((e as FeatureguardError).code).toBe('source_unreadable');
+    expect((e as Error).message).toContain("feature 'noise' is VARCHAR in the source, declared float64");
+  });
 });
+
