@@ -16,7 +16,7 @@ import { result, type CheckContext } from '../check.js';
 /** The key and glob-file results of a view run (none for dataset builds and pushes, which read no source here). */
 export async function sourceSchemaChecks(ctx: CheckContext): Promise<CheckResult[]> {
   if (!ctx.view || ctx.dataset || ctx.kind === 'push') return [];
-  const set = ctx.project.registry.current();
+  const set = ctx.definitions;
   const source = set.sources.get(ctx.view.source);
   if (!source) return [];
   const types = new Map(ctx.columns.map((c) => [c.name, c.type]));
@@ -42,8 +42,7 @@ export async function sourceSchemaChecks(ctx: CheckContext): Promise<CheckResult
 
 /** The table's name of a source column read: the key's, the feature's, `event_timestamp` or `created_timestamp`. */
 function canonicalName(ctx: CheckContext, source: SourceDef, column: string): string {
-  const set = ctx.project.registry.current();
-  const names = [...viewJoinKeys(set, ctx.view!).map((k) => k.name), ...ctx.view!.features.map((f) => f.name)];
+  const names = [...viewJoinKeys(ctx.definitions, ctx.view!).map((k) => k.name), ...ctx.view!.features.map((f) => f.name)];
   const named = names.find((n) => sourceColumnName(source, n) === column);
   if (named !== undefined) return named;
   return sourceColumnName(source, source.timestamp_field) === column ? 'event_timestamp' : 'created_timestamp';
