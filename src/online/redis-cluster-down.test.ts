@@ -11,7 +11,8 @@ import type { OnlineStore } from './types.js';
 
 let cluster: RedisClusterProcess;
 beforeAll(async () => {
-  cluster = await startRedisCluster(3);
+  // A master is marked failed after 2 s of silence (5 s by default): the tests wait for it.
+  cluster = await startRedisCluster(3, { nodeTimeoutMs: 2_000 });
 });
 afterAll(async () => {
   await cluster?.stop();
@@ -30,15 +31,15 @@ describe('redis store: a cluster whose slots are down', () => {
       const ownerOf = (tag: string) => ranges.find(([lo, hi]) => slotOfTag(tag) >= lo && slotOfTag(tag) <= hi)![2][1];
       const victim = cluster.ports.find((p) => p !== ownerOf('meta'))!;
       const killed = performance.now();
-      const down = cluster.restart(victim, 8_000);
+      const down = cluster.restart(victim, 5_000);
       await new Promise((r) => setTimeout(r, 300));
-      // Both before the cluster marks the master failed (node timeout 5 s: connections refused) and after (CLUSTERDOWN).
+      // Both before the cluster marks the master failed (node timeout 2 s: connections refused) and after (CLUSTERDOWN).
       const latencies: number[] = [];
       const codes = new Set<string>();
       const readyLatencies: number[] = [];
       const readyCodes = new Set<string>();
-      // Until 7 s after the kill (the master comes back after 8 s).
-      for (let i = 0; performance.now() - killed < 7_000; i++) {
+      // Until 4.5 s after the kill (the master comes back after 5 s).
+      for (let i = 0; performance.now() - killed < 4_500; i++) {
         const t0 = performance.now();
         await store.readMany('v', ['x'], keys).then(
           () => codes.add('ok'),
@@ -75,8 +76,8 @@ describe('redis store: a cluster whose slots are down', () => {
     const ranges = (await admin.cluster('SLOTS')) as unknown as [number, number, [string, number]][];
     admin.disconnect();
     const victim = ranges.map(([, , [, port]]) => port).find((p) => p !== cluster.ports[0])!;
-    const down = cluster.restart(victim, 15_000);
-    // The cluster marks the master failed after its node timeout (5 s): cluster_state fail.
+    const down = cluster.restart(victim, 9_000);
+    // The cluster marks the master failed after its node timeout (2 s): cluster_state fail.
     for (let i = 0; i < 100; i++) {
       const probe = new Redis({ port: cluster.ports[0], host: '127.0.0.1' });
       const info = String(await probe.cluster('INFO'));

@@ -118,9 +118,10 @@ export async function startRedisServer(): Promise<RedisProcess> {
 
 /**
  * Start `n` cluster nodes and join them with `redis-cli --cluster create` (no replicas); with `password`, every
- * node requires it (`--requirepass`, `--masterauth`).
+ * node requires it (`--requirepass`, `--masterauth`). `nodeTimeoutMs` (default 5 s) is how long a silent master
+ * takes to be marked failed: tests of a master going down use a shorter one to wait less.
  */
-export async function startRedisCluster(n = 3, options: { password?: string } = {}): Promise<RedisClusterProcess> {
+export async function startRedisCluster(n = 3, options: { password?: string; nodeTimeoutMs?: number } = {}): Promise<RedisClusterProcess> {
   assertRedisInstalled();
   const auth = options.password === undefined ? [] : ['-a', options.password, '--no-auth-warning'];
   const authArgs = options.password === undefined ? [] : ['--requirepass', options.password, '--masterauth', options.password];
@@ -128,7 +129,7 @@ export async function startRedisCluster(n = 3, options: { password?: string } = 
   const ports: number[] = [];
   for (let i = 0; i < n; i++) ports.push(await freeRedisPort(taken));
   const nodes = await Promise.all(
-    ports.map((p) => startNode(p, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000', ...authArgs])),
+    ports.map((p) => startNode(p, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 5_000), ...authArgs])),
   );
   const stop = async () => {
     await Promise.all(nodes.map((x) => x.stop()));
