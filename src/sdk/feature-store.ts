@@ -8,11 +8,12 @@
  * await store.apply();
  */
 import { loadDefinitions, validateDefinitions } from '../definitions/loader.js';
-import type { Definition } from '../definitions/types.js';
+import type { Definition, DefinitionKind } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
 import { openProject, type Project } from '../project.js';
 import { applyDefinitions, type ApplyDefinitionsResult } from '../registry/apply-definitions.js';
 import type { Plan } from '../registry/types.js';
+import { objectVersion, type ObjectVersion, type VersionSelector } from '../registry/object-version.js';
 import { failOrphanedRunsIfWritable, runCursor, takeProjectDueAlerts } from '../runs/run-store.js';
 import type { CheckResult, Run, RunFilter, RunStatus } from '../runs/types.js';
 import type { ColumnProfile } from '../guards/profile-types.js';
@@ -61,6 +62,15 @@ export interface FeatureStore {
    * online values of views removed or changed in a breaking way (`dropped`).
    */
   apply(definitions?: readonly Definition[], options?: { allowBreaking?: boolean }): Promise<ApplyDefinitionsResult>;
+  /**
+   * One applied version of an object (`latest` by default: the current one, or a removed object's removal), with
+   * every version of it and, for a removed object, the removal (`removedSince`): what `describe NAME@N` prints.
+   * An object never applied is `not_found`; a version it does not have `unknown_version` (naming those it has).
+   *
+   * @example
+   * const { version } = store.objectVersion('feature_view', 'airport_hourly', 1);
+   */
+  objectVersion(kind: DefinitionKind, name: string, version?: VersionSelector): ObjectVersion;
   /** The quality log (read-only). */
   readonly runs: QualityLog;
   /**
@@ -142,6 +152,10 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
         checkBooleans('apply options', options, APPLY_BOOLEANS);
         return applyDefinitions(project, defs(definitions), options);
       });
+    },
+    objectVersion(kind, name, version) {
+      open();
+      return objectVersion(project.registry, kind, name, version);
     },
     materialize(options) {
       return track(async () => {

@@ -111,6 +111,10 @@ export const ROUTES: readonly RouteDoc[] = [
   { method: 'get', path: '/v1/registry/{collection}', summary: 'Current entities, sources, feature_views or feature_services', scope: 'read', params: ['collection'], response: 'api/responses/registry_items' },
   { method: 'get', path: '/v1/registry/{collection}/{name}', summary: 'One current object with its version', scope: 'read', params: ['collection', 'name'], response: 'api/responses/registry_item' },
   { method: 'get', path: '/v1/registry/{collection}/{name}/versions', summary: 'Every version of an object', scope: 'read', params: ['collection', 'name'], response: 'api/responses/registry_items' },
+  { method: 'get', path: '/v1/registry/{collection}/{name}/versions/{version}', summary: 'One version of an object (a number, or `latest`: its last), also of a removed object', scope: 'read', params: ['collection', 'name', 'version'], response: 'api/responses/registry_version',
+    responses: {
+      400: 'a version that is neither a number nor `latest` (`bad_request`)',
+      404: 'no such collection or object (`not_found`), or a version the object does not have (`unknown_version`, with the versions it has in `details.versions`)' } },
   { method: 'post', path: '/v1/registry/plan', summary: 'What applying these definitions would change', scope: 'read', body: 'api/registry_apply', responses: { 422: DEFINITIONS } },
   {
     method: 'post', path: '/v1/registry/apply', scope: 'admin', body: 'api/registry_apply',

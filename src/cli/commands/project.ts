@@ -1,5 +1,5 @@
 /**
- * Project commands: `init`, `validate`, `plan`, `apply`, `list`, `describe`.
+ * Project commands: `init`, `validate`, `plan`, `apply`, `list`, and `describe` (`describe.ts`).
  * Thin: each parses its flags, calls the loader, the registry or `applyDefinitions`, and prints.
  * Everything heavier than commander is imported inside the actions so that
  * `featureguard --help` stays fast.
@@ -9,24 +9,10 @@ import type { Command } from 'commander';
 import type { Definition, DefinitionKind } from '../../definitions/types.js';
 import type { DefinitionProblem } from '../../errors.js';
 import type { Project } from '../../project.js';
-import type { VersionRecord } from '../../registry/types.js';
 import type { CommandContext } from '../context.js';
 import { storedDuration } from '../../definitions/ttl.js';
-
-const KINDS: readonly DefinitionKind[] = ['entity', 'source', 'feature_view', 'feature_service'];
-const KIND_ALIASES: Record<string, DefinitionKind> = {
-  entity: 'entity', entities: 'entity',
-  source: 'source', sources: 'source',
-  feature_view: 'feature_view', feature_views: 'feature_view', view: 'feature_view', views: 'feature_view',
-  feature_service: 'feature_service', feature_services: 'feature_service', service: 'feature_service', services: 'feature_service',
-};
-
-async function parseKind(value: string): Promise<DefinitionKind> {
-  const key = value.toLowerCase().replaceAll('-', '_');
-  if (Object.hasOwn(KIND_ALIASES, key)) return KIND_ALIASES[key];
-  const { InputError } = await import('../../errors.js');
-  throw new InputError(`unknown kind '${value}': use entity, source, feature_view (view) or feature_service (service)`);
-}
+import { registerDescribeCommand } from './describe.js';
+import { parseKind } from '../kinds.js';
 
 async function loadProjectDefinitions(project: Project): Promise<Definition[]> {
   const { loadDefinitions } = await import('../../definitions/loader.js');
@@ -177,70 +163,7 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       );
     });
 
-  program
-    .command('describe')
-    .description('show an applied object as YAML with its versions')
-    .argument('<name>', 'object name')
-    .option('--kind <kind>', 'kind, when several kinds share the name')
-    .option('--versions', 'also show what changed in each version')
-    .action(async (name: string, opts: { kind?: string; versions?: boolean }) => {
-      const project = await ctx.project();
-      const kinds = opts.kind ? [await parseKind(opts.kind)] : KINDS;
-      const found = kinds.map((k) => project.registry.versions(k, name)).filter((v) => v.length > 0);
-      const { InputError, NotFoundError } = await import('../../errors.js');
-      if (found.length === 0) {
-        const missing = `no ${opts.kind ? `${kinds[0]} ` : 'object '}named '${name}' in the registry`;
-        // In the files but not applied: said as the other commands say it (`unapplied-hint.ts`).
-        const { unappliedObjectHint } = await import('../unapplied-hint.js');
-        const hint = await unappliedObjectHint(project, kinds, name).catch(() => undefined);
-        throw new NotFoundError(hint ? `${missing}: ${hint}` : `${missing} (run 'featureguard list')`);
-      }
-      if (found.length > 1) {
-        throw new InputError(`'${name}' names several objects (${found.map((v) => v[0]?.kind).join(', ')}): pass --kind`);
-      }
-      await printDescription(ctx, found[0] as VersionRecord[], opts.versions === true);
-    });
-}
-
-async function printDescription(ctx: CommandContext, versions: VersionRecord[], withChanges: boolean): Promise<void> {
-  const { diffFields } = await import('../../registry/diff.js');
-  const { formatFieldChanges, formatVersionLine, shortTime } = await import('../../registry/format.js');
-  const { stringify } = await import('yaml');
-  const { fileOrigin } = await import('../../definitions/origins.js');
-  const last = versions[versions.length - 1] as VersionRecord;
-  // Where the current version was applied from (null: from code or over HTTP, or applied before origins were kept).
-  const from = last.definition ? fileOrigin(last.definition) : null;
-  const history = versions.map((v, i) => ({
-    version: v.version,
-    hash: v.hash,
-    applied_at: v.applied_at,
-    removed: v.definition === null,
-    ...(withChanges ? { changes: diffFields(i === 0 ? null : versions[i - 1]?.definition ?? null, v.definition) } : {}),
-  }));
-  const value = {
-    kind: last.kind,
-    name: last.name,
-    version: last.version,
-    hash: last.hash,
-    applied_at: last.applied_at,
-    applied_from: from,
-    removed: last.definition === null,
-    definition: last.definition,
-    versions: history,
-  };
-  ctx.print(value, () => {
-    const lines = [
-      `${last.kind} ${last.name}: version ${last.version}${last.definition === null ? ' (removed)' : ''}, applied ${shortTime(last.applied_at)}${from ? ` from ${from.file}${from.line === null ? '' : `:${from.line}`}` : ''}, hash ${last.hash.slice(0, 12)}`,
-      '',
-    ];
-    if (last.definition) lines.push(stringify(last.definition, { lineWidth: 0, flowCollectionPadding: false }).trimEnd(), '');
-    lines.push(`Versions (${versions.length}):`);
-    history.forEach((h, i) => {
-      lines.push(`  ${formatVersionLine(versions[i] as VersionRecord)}`);
-      if (h.changes && i > 0) lines.push(...formatFieldChanges(h.changes, '      '));
-    });
-    return lines.join('\n');
-  });
+  registerDescribeCommand(program, ctx);
 }
 
 function countKinds(defs: readonly Definition[]): Record<DefinitionKind, number> {

@@ -1,5 +1,6 @@
 /**
- * The registry over HTTP: `GET /v1/registry/{entities,sources,feature_views,feature_services}[/:name][/versions]`,
+ * The registry over HTTP: `GET /v1/registry/{entities,sources,feature_views,feature_services}[/:name][/versions[/:n]]`
+ * (`/versions/:n`: one version, `latest` the last, also of a removed object),
  * `POST /v1/registry/plan` (read scope) and `POST /v1/registry/apply` (admin scope; it also drops the
  * online values of removed views and of views changed in a breaking way, listed in `dropped`).
  * Every read goes through `registry.current()`, which re-reads when another process applied.
@@ -10,6 +11,7 @@ import { validateDefinitions } from '../../definitions/loader.js';
 import type { Definition, DefinitionKind } from '../../definitions/types.js';
 import { FeatureguardError, NotFoundError } from '../../errors.js';
 import { applyDefinitions } from '../../registry/apply-definitions.js';
+import { objectVersion, parseVersionSelector } from '../../registry/object-version.js';
 import type { VersionRecord } from '../../registry/types.js';
 import { readJson, validateBody } from '../body.js';
 import type { ServerContext } from '../context.js';
@@ -61,6 +63,13 @@ export function registryRoutes(ctx: ServerContext): Hono {
     const versions = registry.versions(kind, c.req.param('name'));
     if (versions.length === 0) throw new NotFoundError(`no ${kind} named '${c.req.param('name')}' was ever applied`);
     return c.json({ items: versions });
+  });
+  app.get('/:collection/:name/versions/:version', read, (c) => {
+    const kind = kindOf(c.req.param('collection'));
+    const name = c.req.param('name');
+    const { version, versions, removedSince } = objectVersion(registry, kind, name, parseVersionSelector(c.req.param('version')));
+    const removed_since = removedSince ? { version: removedSince.version, applied_at: removedSince.applied_at } : null;
+    return c.json({ ...version, removed: version.definition === null, current_version: versions[versions.length - 1]?.version, removed_since });
   });
 
   app.post('/plan', read, async (c) => {
