@@ -110,7 +110,7 @@ export const ROUTES: readonly RouteDoc[] = [
   { method: 'get', path: '/v1/registry', summary: 'Registry generation and object counts', scope: 'read', response: 'api/responses/registry_summary' },
   { method: 'get', path: '/v1/registry/{collection}', summary: 'Current entities, sources, feature_views or feature_services', scope: 'read', params: ['collection'], response: 'api/responses/registry_items' },
   { method: 'get', path: '/v1/registry/{collection}/{name}', summary: 'One current object with its version', scope: 'read', params: ['collection', 'name'], response: 'api/responses/registry_item' },
-  { method: 'get', path: '/v1/registry/{collection}/{name}/versions', summary: 'Every version of an object', scope: 'read', params: ['collection', 'name'], response: 'api/responses/registry_items' },
+  { method: 'get', path: '/v1/registry/{collection}/{name}/versions', summary: 'Every version of an object, oldest first, also of a removed object (its removal: `definition` null)', scope: 'read', params: ['collection', 'name'], response: 'api/responses/registry_versions' },
   { method: 'get', path: '/v1/registry/{collection}/{name}/versions/{version}', summary: 'One version of an object (a number, or `latest`: its last), also of a removed object', scope: 'read', params: ['collection', 'name', 'version'], response: 'api/responses/registry_version',
     responses: {
       400: 'a version that is neither a number nor `latest` (`bad_request`)',

@@ -5,6 +5,7 @@
  * An unknown version is exit 2 / 404 `unknown_version`, naming the versions that exist.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -178,6 +179,15 @@ describe('a removed object', () => {
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ version: 2, removed: false, definition: { ttl: '12h' }, removed_since: { version: 3 } });
       expect(await (await app.request('/v1/registry/feature_views/delays/versions/latest')).json()).toMatchObject({ version: 3, removed: true, definition: null });
+      // The list of versions holds the removal too, as /openapi.json documents it (its definition null).
+      const list = await (await app.request('/v1/registry/feature_views/delays/versions')).json();
+      expect(list.items.map((v: { version: number; definition: unknown }) => [v.version, v.definition === null])).toEqual([[1, false], [2, false], [3, true]]);
+      const doc = await (await app.request('/openapi.json')).json();
+      const ajv = new Ajv2020({ strict: false });
+      ajv.addSchema({ $id: 'https://openapi.test/doc', components: doc.components });
+      const schema = doc.paths['/v1/registry/{collection}/{name}/versions'].get.responses['200'].content['application/json'].schema;
+      const valid = ajv.compile({ $ref: `https://openapi.test/doc${schema.$ref}` });
+      expect([valid(list), valid.errors]).toEqual([true, null]);
     } finally {
       await project.close();
     }
