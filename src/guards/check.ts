@@ -116,7 +116,7 @@ export interface ResultInit {
 }
 
 /** Build a result record with defaults (run id, nulls, the policy in force). */
-export function result(ctx: CheckContext, init: ResultInit): CheckResult {
+export function result(ctx: Pick<CheckContext, 'run' | 'features' | 'quality'>, init: ResultInit): CheckResult {
   const feature = init.feature ?? null;
   const q = (feature && ctx.features.find((f) => f.column === feature)?.quality) || ctx.quality;
   return {

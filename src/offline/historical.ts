@@ -41,6 +41,8 @@ import { buildLineage, buildManifest, entityFileFingerprint, manifestPath, plann
 import { ENTITY_TS, hiddenTimestampColumns, planViewJoins, pointInTimeJoinSql } from './point-in-time.js';
 import { checkOutputTargets } from './output-targets.js';
 import { runSetup, sourceUnreadable } from './source-sql.js';
+import type { RetypedColumn } from './key-types.js';
+import { recordRetypedBlock } from './retyped-block.js';
 import { fingerprintFile, readFilesOf } from './fingerprint.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { notDeliveredMessage, streamDelivery } from './stream-delivery.js';
@@ -226,10 +228,29 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
       ? entityFileFingerprint(entityPath, before, resolveQuality(project.config.quality, plan.service?.quality).provenance.full_hash_max_bytes)
       : Promise.resolve(null);
     entityFingerprint.catch(() => undefined); // awaited below; a build failing first must not leave it unhandled
-    // The sources are first read here: a failure names the view and source (`sourceFailure`), not SQL.
+    // The sources are first read here: a failure names the view and source (`sourceFailure`), not SQL. A key or
+    // feature retyped upstream blocks the build below, as the guards block a materialization (`retyped-block.ts`).
+    const retyped: RetypedColumn[] = [];
     try {
-      await runSetup(conn, plan.views.flatMap((v) => v.relation.setup));
+      await runSetup(conn, plan.views.flatMap((v) => v.relation.setup), retyped);
       listed(await readFilesOf(conn, project.root, plan.views.map((v) => v.source)));
+    } catch (e) {
+      throw (await sourceFailure(conn, plan, e, project.root)) ?? e;
+    }
+    if (retyped.length > 0) {
+      progress('guards', 2, loaded.rowCount);
+      const guard = (guarded = recordRetypedBlock(project, run, plan, retyped));
+      const types = (await conn.runAndReadAll(`DESCRIBE SELECT ${loaded.columns.map(ident).join(', ')} FROM ${ident(entTable)}`)).getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+      // Its sources cannot all be fingerprinted (a retyped key is not read): the lineage names them, as a failed build's.
+      const named = sources.catch(() => plannedDatasetLineage({ project, set, plan, options }, null).inputs);
+      const facts: BuildFacts = { project, set, plan, loaded, entityFile: await entityFingerprint, entTable, conn, sources: named, availability, options, splitAt: options.split_at, types, guard, status: 'blocked', run };
+      let alerted = request.disableGuards === true;
+      const alert = async () => {
+        if (!alerted) (alerted = true), await alertFinishedRun(project, run.id, guard);
+      };
+      return { conn, facts, parts: [{ part: 'all', select: '', rows: 0, range: null }], selectAll: '', status: 'blocked', guard, run, cleanup, alert };
+    }
+    try {
       progress('join', 1, loaded.rowCount);
       const entityTimeRange = loaded.timeBounds ?? undefined;
       // Views whose rows are unique on (keys, event_ts) join on the plain event time, etc.; planned only

@@ -21,7 +21,7 @@ import { OWN_FILES_RULE, offLimitsReason } from '../definitions/own-files.js';
 import { isGlob, ownPlacesUnder, resolveSourcePath, sourceColumnName, sourceFormat, sourcePlaces, sourceResolvesInside, type SourceRoots } from '../definitions/source-location.js';
 import type { DefinitionSet, FeatureDef, FeatureType, FeatureViewDef, JoinKey, JoinKeyType, SourceDef } from '../definitions/types.js';
 import { ident, literal } from './engine.js';
-import { keyTypeStep } from './key-types.js';
+import { keyTypeStep, type RetypedColumn } from './key-types.js';
 import { globFindingsOf, globSchemaReportStep, globSchemaStep, type GlobFinding, type ReadColumn } from './glob-schema.js';
 
 export { sourceColumnName };
@@ -31,16 +31,25 @@ export { sourceColumnName };
  * checks something in JavaScript between statements (a glob's files, a table that must not be a view).
  * Run them with `runSetup`.
  */
-export type SetupStep = string | { readonly key: string; run(conn: DuckDBConnection): Promise<void> };
+export type SetupStep = string | {
+  readonly key: string;
+  run(conn: DuckDBConnection): Promise<void>;
+  /** A step that refuses columns retyped upstream (`keyTypeStep`): those columns, without refusing. */
+  retyped?(conn: DuckDBConnection): Promise<RetypedColumn[]>;
+};
 
-/** Run setup steps in order; steps with the same key (or the same statement) run once. */
-export async function runSetup(conn: DuckDBConnection, steps: readonly SetupStep[]): Promise<void> {
+/**
+ * Run setup steps in order; steps with the same key (or the same statement) run once. With `retyped`, a step that
+ * refuses a key or feature retyped upstream (`keyTypeStep`) adds those columns to it instead of throwing.
+ */
+export async function runSetup(conn: DuckDBConnection, steps: readonly SetupStep[], retyped?: RetypedColumn[]): Promise<void> {
   const done = new Set<string>();
   for (const step of steps) {
     const key = typeof step === 'string' ? step : step.key;
     if (done.has(key)) continue;
     done.add(key);
     if (typeof step === 'string') await conn.run(step);
+    else if (retyped && step.retyped) retyped.push(...(await step.retyped(conn)));
     else await step.run(conn);
   }
 }

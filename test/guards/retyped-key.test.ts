@@ -1,8 +1,8 @@
 /**
  * A join key retyped upstream after `apply` (a BIGINT key rewritten as DECIMAL with fractions, or as text) must
  * never be cast into other entities' keys: materialize and `check` block with `schema.type` for the key (the
- * online store stays as it was), a dataset build refuses to read the source (`source_unreadable`), through the
- * real services, for a Parquet file and for a DuckDB table.
+ * online store stays as it was), a dataset build is blocked with the same `schema.type` result before it reads a
+ * row (it was refused with `source_unreadable`), through the real services, for a Parquet file and for a DuckDB table.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,6 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineEntity, defineFeatureView, defineSource } from '../../src/definitions/define.js';
 import type { SourceDef } from '../../src/definitions/types.js';
-import { FeatureguardError } from '../../src/errors.js';
 import { checkView } from '../../src/guards/check-run.js';
 import { materialize } from '../../src/materialize/materialize.js';
 import { getHistoricalFeatures } from '../../src/offline/historical.js';
@@ -71,7 +70,7 @@ describe('a join key retyped upstream after apply', () => {
     ['parquet', 'DECIMAL(21,1) with fractions', RETYPED, 'DECIMAL(21,1)'],
     ['table', 'DECIMAL(21,1) with fractions', RETYPED, 'DECIMAL(21,1)'],
     ['parquet', 'text', AS_TEXT, 'VARCHAR'],
-  ] as const)('%s source, key as %s: materialize and check block with schema.type, the online store is unchanged, a dataset build refuses', async (kind, _what, retyped, type) => {
+  ] as const)('%s source, key as %s: materialize, check and a dataset build block with schema.type, the online store is unchanged', async (kind, _what, retyped, type) => {
     const p = await setUp(kind);
     const [ok] = await materialize(p, { start: '2024-01-01', end: '2024-01-02' });
     expect(ok.status, ok.message ?? '').not.toMatch(/failed|blocked/);
@@ -91,13 +90,14 @@ describe('a join key retyped upstream after apply', () => {
     expect(c.verdict).toBe('block');
     expect(c.results.find((x) => x.check === 'schema' && x.method === 'type' && x.feature === 'customer_id')?.status).toBe('fail');
 
-    const e = await getHistoricalFeatures(p, { entities: [{ customer_id: 1, event_timestamp: '2024-01-02T23:00:00Z' }], features: ['cust:noise'] }).then(
-      (d) => `built ${JSON.stringify(d.table?.toArray().map((x) => x.toJSON()))}`,
-      (x: unknown) => x,
-    );
-    expect(e).toBeInstanceOf(FeatureguardError);
-    expect((e as FeatureguardError).code).toBe('source_unreadable');
-    expect((e as Error).message).toContain(`join key 'customer_id' is ${type} in the source, declared int64`);
+    const d = await getHistoricalFeatures(p, { entities: [{ customer_id: 1, event_timestamp: '2024-01-02T23:00:00Z' }], features: ['cust:noise'] });
+    expect(d.status).toBe('blocked');
+    expect(d.table).toBeNull();
+    const dsKey = d.checks.results.find((x) => x.check === 'schema' && x.method === 'type' && x.feature === 'customer_id');
+    expect(dsKey?.status).toBe('fail');
+    expect(dsKey?.details).toEqual(key?.details);
+    expect(dsKey?.message).toContain(`join key 'customer_id' is ${type} in the source, declared int64`);
+    expect(p.runs.get(d.run.id)?.status).toBe('blocked');
   });
 
   it("blocks a view's first incremental materialization too (its window starts at the source's earliest row)", async () => {
@@ -109,16 +109,14 @@ describe('a join key retyped upstream after apply', () => {
     expect(await online(p)).toEqual([[0, 1, 29, 30], [null, null, null, null]]);
   });
 
-  it('a feature retyped upstream (float64 declared, text written): a dataset build refuses it, naming the feature, instead of casting it (a review finding: an int64 written as DOUBLE 2.6 was read as 3)', async () => {
+  it('a feature retyped upstream (float64 declared, text written): a dataset build is blocked with schema.type for it instead of casting it (a review finding: an int64 written as DOUBLE 2.6 was read as 3)', async () => {
     const p = await setUp('parquet');
     await write('parquet', `SELECT * REPLACE (noise::VARCHAR AS noise) FROM (${ROWS})`);
-    const e = await getHistoricalFeatures(p, { entities: [{ customer_id: 1, event_timestamp: '2024-01-02T23:00:00Z' }], features: ['cust:noise'] }).then(
-      (d) => `built ${JSON.stringify(d.table?.toArray().map((x) => x.toJSON()))}`,
-      (x: unknown) => x,
-    );
-    expect(e).toBeInstanceOf(FeatureguardError);
-    expect((e as FeatureguardError).code).toBe('source_unreadable');
-    expect((e as Error).message).toContain("feature 'noise' is VARCHAR in the source, declared float64");
+    const d = await getHistoricalFeatures(p, { entities: [{ customer_id: 1, event_timestamp: '2024-01-02T23:00:00Z' }], features: ['cust:noise'] });
+    expect(d.status).toBe('blocked');
+    expect(d.table).toBeNull();
+    expect(d.checks.blockedReason).toContain('schema.type: noise is VARCHAR but declared float64');
+    expect(d.checks.results.find((x) => x.check === 'schema' && x.method === 'type' && x.feature === 'noise')?.details).toMatchObject({ declared: 'float64', actual: 'VARCHAR' });
   });
 });
 

@@ -74,7 +74,9 @@ export function registerDatasetCommands(program: Command, ctx: CommandContext): 
         ctx.print(res.manifest, () => {
           const lines: string[] = [];
           if (res.status === 'blocked') {
-            lines.push(`dataset blocked by checks (run ${res.run.id}): ${escapeUnsafeText(res.checks.blockedReason ?? '')}`, 'nothing was written; fix the data or pass --allow-failed-checks');
+            // Blocked despite --allow-failed-checks: a column retyped upstream, whose values a read would change.
+            const hint = opts.allowFailedChecks ? 'nothing was written: --allow-failed-checks does not waive a column retyped upstream; write it in its declared type, or declare the type it holds and apply' : 'nothing was written; fix the data or pass --allow-failed-checks';
+            lines.push(`dataset blocked by checks (run ${res.run.id}): ${escapeUnsafeText(res.checks.blockedReason ?? '')}`, hint);
           } else {
             for (const o of res.outputs) lines.push(`wrote ${o.rows.toLocaleString('en-US')} row${o.rows === 1 ? '' : 's'} to ${o.path} (${o.part === 'all' ? o.format : `${o.part}, ${o.format}`})`);
             lines.push(`manifest: ${res.outputs.map((o) => `${o.path}.manifest.json`).join(', ')}`);

@@ -7,11 +7,11 @@
  */
 import { viewJoinKeys } from '../../definitions/definition-set.js';
 import { sourceColumnName } from '../../definitions/source-location.js';
-import type { SourceDef } from '../../definitions/types.js';
+import type { JoinKey, SourceDef } from '../../definitions/types.js';
 import type { CheckResult } from '../../runs/types.js';
 import { globFindings } from '../../offline/source-sql.js';
 import { keyTypeProblem } from '../../offline/key-types.js';
-import { result, type CheckContext } from '../check.js';
+import { result, type CheckContext, type ResultInit } from '../check.js';
 
 /** The key and glob-file results of a view run (none for dataset builds and pushes, which read no source here). */
 export async function sourceSchemaChecks(ctx: CheckContext): Promise<CheckResult[]> {
@@ -23,12 +23,8 @@ export async function sourceSchemaChecks(ctx: CheckContext): Promise<CheckResult
   const out: CheckResult[] = [];
   for (const k of viewJoinKeys(set, ctx.view)) {
     const actual = types.get(k.name);
-    const problem = actual === undefined ? undefined : keyTypeProblem(source, k, actual);
-    if (problem === undefined) continue;
-    out.push(result(ctx, {
-      check: 'schema', method: 'type', feature: k.name, status: 'fail', message: problem,
-      details: { join_key: true, declared: k.type, actual, column: sourceColumnName(source, k.name) },
-    }));
+    const failed = actual === undefined ? undefined : keyTypeResult(source, k, actual);
+    if (failed) out.push(result(ctx, failed));
   }
   for (const f of await globFindings(ctx.conn, ctx.project.sourceRoots, source)) {
     out.push(result(ctx, {
@@ -38,6 +34,19 @@ export async function sourceSchemaChecks(ctx: CheckContext): Promise<CheckResult
     }));
   }
   return out;
+}
+
+/**
+ * The failed `schema.type` result of join key `key` whose column in `source` is of DuckDB type `actual`, or
+ * undefined when its declared type accepts that type (as every run records it: a dataset build too).
+ */
+export function keyTypeResult(source: SourceDef, key: JoinKey, actual: string): ResultInit | undefined {
+  const problem = keyTypeProblem(source, key, actual);
+  if (problem === undefined) return undefined;
+  return {
+    check: 'schema', method: 'type', feature: key.name, status: 'fail', message: problem,
+    details: { join_key: true, declared: key.type, actual, column: sourceColumnName(source, key.name) },
+  };
 }
 
 /** The table's name of a source column read: the key's, the feature's, `event_timestamp` or `created_timestamp`. */

@@ -10,7 +10,7 @@ import type { CheckResult } from '../../runs/types.js';
 import { ACCEPTED_COLUMN_TYPES, isCompatibleType } from '../../definitions/type-compat.js';
 import { ident } from '../../offline/engine.js';
 import { duckdbType } from '../../offline/source-sql.js';
-import { queryRows, result, type Check, type CheckContext, type CheckedFeature } from '../check.js';
+import { queryRows, result, type Check, type CheckContext, type CheckedFeature, type ResultInit } from '../check.js';
 import { countMatching } from '../row-pass.js';
 import { constraintPlans, evaluateConstraint, namingPatternErrors, type ConstraintPlan } from './schema-constraints.js';
 import { CSV_UNPARSED } from '../raw-relation.js';
@@ -31,6 +31,18 @@ function acceptedText(declared: FeatureType, lenient: boolean): string {
   return lenient ? ACCEPTED_COLUMN_TYPES[declared].join(', ') : duckdbType(declared);
 }
 
+/**
+ * The `schema.type` result of a feature column of DuckDB type `actual` against its declared type (`ok`: accepted;
+ * `accepted`: the types that are), as every run records it (a dataset build too, for a source retyped upstream).
+ */
+export function featureTypeResult(column: string, declared: FeatureType, actual: string, ok: boolean, accepted: string): ResultInit {
+  return {
+    check: 'schema', method: 'type', feature: column, status: ok ? 'pass' : 'fail',
+    message: ok ? `${column} is ${actual} (declared ${declared})` : `${column} is ${actual} but declared ${declared} (accepted: ${accepted})`,
+    details: { declared, actual, accepted },
+  };
+}
+
 const CANONICAL = new Set(['event_timestamp', 'created_timestamp']);
 
 export const schemaCheck: Check = async (ctx) => {
@@ -45,12 +57,7 @@ export const schemaCheck: Check = async (ctx) => {
     }
     const lenient = f.quality.schema.lenient_integers;
     const ok = typeMatches(f.def.type, actual, lenient);
-    const accepted = acceptedText(f.def.type, lenient);
-    out.push(result(ctx, {
-      check: 'schema', method: 'type', feature: f.column, status: ok ? 'pass' : 'fail',
-      message: ok ? `${f.column} is ${actual} (declared ${f.def.type})` : `${f.column} is ${actual} but declared ${f.def.type} (accepted: ${accepted})`,
-      details: { declared: f.def.type, actual, accepted },
-    }));
+    out.push(result(ctx, featureTypeResult(f.column, f.def.type, actual, ok, acceptedText(f.def.type, lenient))));
     if (ok) present.push(f);
   }
   if (types.has(CSV_UNPARSED)) out.push(...(await csvTextChecks(ctx, out)));
