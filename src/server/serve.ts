@@ -30,6 +30,7 @@ import { loggedPath } from './logged-path.js';
 import { createMaterializeJobs } from './materialize-jobs.js';
 import { bodyEnded } from './open-bodies.js';
 import { repeat } from './repeat.js';
+import { requestRuns } from './request-runs.js';
 import { unavailableLog } from './unavailable-log.js';
 import { projectMaterializeFn } from './routes/materialize.js';
 
@@ -249,9 +250,10 @@ export async function startServer(project: Project, options: ServeOptions = {}):
     scheduler: scheduler ?? undefined,
     requestLog: options.quiet ? undefined : (line) => log.info(line, 'request'),
     // A 503 of a known kind (the store down, the server stopping) is a condition, logged as one (unavailable-log.ts).
+    // Both name the runs the request made (a push that failed after its run was recorded), as its request line does.
     errorLog: (err, c) => (isFeatureguardError(err) && err.status === 503
-      ? unavailable(err, c.req.method, loggedPath(c.req.path))
-      : log.error({ err, method: c.req.method, path: loggedPath(c.req.path) }, 'request failed')),
+      ? unavailable(err, c.req.method, loggedPath(c.req.path), requestRuns(c))
+      : log.error({ err, method: c.req.method, path: loggedPath(c.req.path), ...requestRuns(c) }, 'request failed')),
   });
 
   let server: ServerType;

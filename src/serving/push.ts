@@ -79,6 +79,8 @@ export interface PushOptions {
   readonly deliverAlerts?: (delivery: Promise<void>) => void | Promise<void>;
   /** What started the push, recorded with its run (an HTTP request's API key); default: the process's. */
   readonly trigger?: RunTrigger;
+  /** Told the run once it is recorded, before the push can fail: a server names it in the log of a failed request. */
+  readonly onRun?: (run: { readonly view: string; readonly run_id: string }) => void;
 }
 
 /** Deliver alerts as `options` says: handed over, or awaited. */
@@ -380,6 +382,7 @@ export async function push(project: Project, request: PushRequest, options: Push
   // Refuse an impossible offline push before anything is recorded.
   if (to !== 'online') offlineTarget(project.sourceRoots, offlineSource, 'check');
   const run = await project.runs.createWhenFree({ kind: 'push', view: view.name, options: { to, rows: rows.length }, trigger: options.trigger });
+  options.onRun?.({ view: view.name, run_id: run.id });
   const table = `push_${randomBytes(6).toString('hex')}`;
   let guarded: GuardStageResult | null = null;
   let writing: OnlineWrite | undefined;

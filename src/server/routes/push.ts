@@ -8,7 +8,7 @@
 import { Hono, type Context } from 'hono';
 import { getView } from '../../definitions/definition-set.js';
 import { FeatureguardError } from '../../errors.js';
-import { push, pushTarget, type PushRequest, type PushResult } from '../../serving/push.js';
+import { push, pushTarget, type PushOptions, type PushRequest, type PushResult } from '../../serving/push.js';
 import { pushToViews, viewsForPushSource, type ViewsPushResult } from '../../serving/push-source.js';
 import { rowsFromColumns } from '../../serving/push-rows.js';
 import { feastFields, readJson, validateBody } from '../body.js';
@@ -23,13 +23,21 @@ interface PushBody {
   to?: PushRequest['to'];
 }
 
+/**
+ * The options of a request's push: alerts delivered in the background (the answer does not wait for webhooks;
+ * their attempts are recorded with the run), the request's key as the trigger, and each run noted for the request
+ * log as soon as it is recorded, so that a push failing after that (a 503) names its run too.
+ */
+function pushOptions(ctx: ServerContext, c: Context): PushOptions {
+  return { deliverAlerts: (d) => ctx.background.track(d), trigger: ctx.auth.runTrigger(c), onRun: (run) => noteRuns(c, [run]) };
+}
+
 /** Push as the HTTP API answers it: 422 `push_blocked` for a blocked push; the run counted in the metrics. */
 async function pushAnswer(ctx: ServerContext, c: Context, request: PushRequest): Promise<Response> {
   const view = request.view;
   noteRuns(c, [{ view, run_id: null }]);
   try {
-    // The answer does not wait for webhooks (their attempts are recorded with the run).
-    const result = await push(ctx.project, request, { deliverAlerts: (d) => ctx.background.track(d), trigger: ctx.auth.runTrigger(c) });
+    const result = await push(ctx.project, request, pushOptions(ctx, c));
     countPush(ctx, result);
     noteRuns(c, [{ view, run_id: result.run_id }]);
     if (result.status === 'blocked') {
@@ -61,7 +69,7 @@ function nothingToPush(c: Context, to: PushRequest['to']): Response {
 async function pushViewsAnswer(ctx: ServerContext, c: Context, views: readonly string[], request: Omit<PushRequest, 'view'>): Promise<Response> {
   let result: ViewsPushResult;
   try {
-    result = await pushToViews(ctx.project, views, request, { deliverAlerts: (d) => ctx.background.track(d), trigger: ctx.auth.runTrigger(c) });
+    result = await pushToViews(ctx.project, views, request, pushOptions(ctx, c));
     noteRuns(c, result.views.map((r) => ({ view: r.view, run_id: r.run_id })));
   } catch (e) {
     // A failure part way: the views written before it count as the pushes they were, the failure as its view's.
