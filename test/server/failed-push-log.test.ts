@@ -72,3 +72,13 @@ it('names the run of a push that failed with a 5xx after its run was created in 
   expect(lines.find((l) => l.msg === 'answering 503 store_unavailable')).toMatchObject({ path: '/v1/push', run_ids: [run.id], views: ['origin_delays'] });
   expect(await pushRunSamples()).toEqual(['featureguard_push_runs_total{view="origin_delays",status="failed"} 1']);
 });
+
+it('labels a Feast push whose first view fails with that view, and names its run', async () => {
+  const res = await send('/push', { push_source_name: 'delays_source', df: { origin: ['SEA'], event_timestamp: ['2001-01-04 10:00:00'], dep_delay: [1.5], flights: [4], carrier: ['AA'] } });
+  expect([res.status, ((await res.json()) as { error: { code: string } }).error.code]).toEqual([503, 'store_unavailable']);
+  const runs = failedRuns('origin_delays');
+  expect(runs).toHaveLength(2);
+  const [line] = await logged('/push');
+  expect(line).toMatchObject({ status: 503, run_ids: [runs[0].id], views: ['origin_delays'] });
+  expect(await pushRunSamples()).toEqual(['featureguard_push_runs_total{view="origin_delays",status="failed"} 2']);
+});

@@ -28,9 +28,19 @@ interface PushBody {
  * their attempts are recorded with the run), the request's key as the trigger, and each run noted for the request
  * log as soon as it is recorded, so that a push failing after that (a 503) names its run too.
  */
-function pushOptions(ctx: ServerContext, c: Context): PushOptions {
-  return { deliverAlerts: (d) => ctx.background.track(d), trigger: ctx.auth.runTrigger(c), onRun: (run) => noteRuns(c, [run]) };
+function pushOptions(ctx: ServerContext, c: Context, started: RecordedRun[] = []): PushOptions {
+  return {
+    deliverAlerts: (d) => ctx.background.track(d),
+    trigger: ctx.auth.runTrigger(c),
+    onRun: (run) => {
+      started.push(run);
+      noteRuns(c, [run]);
+    },
+  };
 }
+
+/** A push run as `PushOptions.onRun` tells it. */
+type RecordedRun = Parameters<NonNullable<PushOptions['onRun']>>[0];
 
 /** Push as the HTTP API answers it: 422 `push_blocked` for a blocked push; the run counted in the metrics. */
 async function pushAnswer(ctx: ServerContext, c: Context, request: PushRequest): Promise<Response> {
@@ -65,17 +75,24 @@ function nothingToPush(c: Context, to: PushRequest['to']): Response {
   return c.json({ status: 'success', to: pushTarget(to), rows: 0, views: [] });
 }
 
-/** A Feast push to a source several views read: one run per view; 422 `push_blocked` when the guards blocked any. */
-async function pushViewsAnswer(ctx: ServerContext, c: Context, views: readonly string[], request: Omit<PushRequest, 'view'>): Promise<Response> {
+/**
+ * A Feast push to a source (`source`) several views read: one run per view; 422 `push_blocked` when the guards
+ * blocked any.
+ */
+async function pushViewsAnswer(ctx: ServerContext, c: Context, source: string, views: readonly string[], request: Omit<PushRequest, 'view'>): Promise<Response> {
   let result: ViewsPushResult;
+  const started: RecordedRun[] = [];
   try {
-    result = await pushToViews(ctx.project, views, request, pushOptions(ctx, c));
+    result = await pushToViews(ctx.project, views, request, pushOptions(ctx, c, started));
     noteRuns(c, result.views.map((r) => ({ view: r.view, run_id: r.run_id })));
   } catch (e) {
-    // A failure part way: the views written before it count as the pushes they were, the failure as its view's.
+    // A failure part way: the views written before it count as the pushes they were, the failure as its view's:
+    // the view whose run was recorded and did not end (also the first, which no error names), else the source.
     const details = (e instanceof FeatureguardError ? e.details : null) as { views?: PushResult[]; failed_view?: string } | null;
-    for (const r of details?.views ?? []) countPush(ctx, r);
-    if (!(e instanceof FeatureguardError) || e.status >= 500) ctx.metrics.recordRun('push', details?.failed_view ?? null, 'failed');
+    const written = details?.views ?? [];
+    for (const r of written) countPush(ctx, r);
+    const failedView = details?.failed_view ?? started.find((r) => !written.some((w) => w.run_id === r.run_id))?.view ?? source;
+    if (!(e instanceof FeatureguardError) || e.status >= 500) ctx.metrics.recordRun('push', failedView, 'failed');
     throw e;
   }
   for (const r of result.views) countPush(ctx, r);
@@ -114,7 +131,7 @@ export function pushRoutes(ctx: ServerContext): Hono {
     const views = viewsForPushSource(ctx.project, body.push_source_name as string);
     if (rows.length === 0) return nothingToPush(c, body.to);
     const request = { rows, to: body.to, ignoreUnknownColumns: true };
-    return views.length === 1 ? pushAnswer(ctx, c, { ...request, view: views[0] }) : pushViewsAnswer(ctx, c, views, request);
+    return views.length === 1 ? pushAnswer(ctx, c, { ...request, view: views[0] }) : pushViewsAnswer(ctx, c, body.push_source_name as string, views, request);
   });
   return app;
 }
