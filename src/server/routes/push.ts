@@ -46,22 +46,37 @@ type RecordedRun = Parameters<NonNullable<PushOptions['onRun']>>[0];
 async function pushAnswer(ctx: ServerContext, c: Context, request: PushRequest): Promise<Response> {
   const view = request.view;
   noteRuns(c, [{ view, run_id: null }]);
+  const started: RecordedRun[] = [];
+  let result: PushResult;
   try {
-    const result = await push(ctx.project, request, pushOptions(ctx, c));
-    countPush(ctx, result);
-    noteRuns(c, [{ view, run_id: result.run_id }]);
-    if (result.status === 'blocked') {
-      throw new FeatureguardError('push_blocked', `push blocked by the guards: ${result.blocked_reason ?? 'a blocking check failed'}; nothing was written`, {
-        status: 422, exitCode: 1, details: { ...result },
-      });
-    }
-    return c.json(result);
+    result = await push(ctx.project, request, pushOptions(ctx, c, started));
   } catch (e) {
-    if (!(e instanceof FeatureguardError) || e.status >= 500) ctx.metrics.recordRun('push', view, 'failed');
     // Rows that did not fit the view: recorded as a blocked run (`details.run_id`), counted as one.
-    else if (e.code === 'invalid_rows' && (e.details as { run_id?: string } | undefined)?.run_id) ctx.metrics.recordRun('push', view, 'blocked');
+    if (e instanceof FeatureguardError && e.code === 'invalid_rows' && (e.details as { run_id?: string } | undefined)?.run_id) ctx.metrics.recordRun('push', view, 'blocked');
+    else countFailure(ctx, e, started, [], view);
     throw e;
   }
+  countPush(ctx, result);
+  noteRuns(c, [{ view, run_id: result.run_id }]);
+  if (result.status === 'blocked') {
+    throw new FeatureguardError('push_blocked', `push blocked by the guards: ${result.blocked_reason ?? 'a blocking check failed'}; nothing was written`, {
+      status: 422, exitCode: 1, details: { ...result },
+    });
+  }
+  return c.json(result);
+}
+
+/**
+ * A push that threw, in the metrics: `failed` when a run was recorded (`started`) that did not end with a result
+ * (`written`), since the push then marked it failed, whatever the answer (a 503, or a 409 `online_drop_pending`
+ * once the guards had passed), or when the error is the server's (5xx) before any run; a refusal before any run (a
+ * 4xx) counts nothing. Under the view the error names (`details.failed_view`), else the run's, else `fallback`.
+ */
+function countFailure(ctx: ServerContext, e: unknown, started: readonly RecordedRun[], written: readonly PushResult[], fallback: string): void {
+  const failedRun = started.find((r) => !written.some((w) => w.run_id === r.run_id));
+  if (failedRun === undefined && e instanceof FeatureguardError && e.status < 500) return;
+  const named = e instanceof FeatureguardError ? (e.details as { failed_view?: unknown } | undefined)?.failed_view : undefined;
+  ctx.metrics.recordRun('push', typeof named === 'string' ? named : (failedRun?.view ?? fallback), 'failed');
 }
 
 /** A finished push in the metrics: its run, and its rows unless it was blocked. */
@@ -86,13 +101,12 @@ async function pushViewsAnswer(ctx: ServerContext, c: Context, source: string, v
     result = await pushToViews(ctx.project, views, request, pushOptions(ctx, c, started));
     noteRuns(c, result.views.map((r) => ({ view: r.view, run_id: r.run_id })));
   } catch (e) {
-    // A failure part way: the views written before it count as the pushes they were, the failure as its view's:
-    // the view whose run was recorded and did not end (also the first, which no error names), else the source.
-    const details = (e instanceof FeatureguardError ? e.details : null) as { views?: PushResult[]; failed_view?: string } | null;
+    // A failure part way: the views written before it count as the pushes they were, the failure as its view's
+    // (also the first view's, which no error names; the source's when no run was recorded).
+    const details = (e instanceof FeatureguardError ? e.details : null) as { views?: PushResult[] } | null;
     const written = details?.views ?? [];
     for (const r of written) countPush(ctx, r);
-    const failedView = details?.failed_view ?? started.find((r) => !written.some((w) => w.run_id === r.run_id))?.view ?? source;
-    if (!(e instanceof FeatureguardError) || e.status >= 500) ctx.metrics.recordRun('push', failedView, 'failed');
+    countFailure(ctx, e, started, written, source);
     throw e;
   }
   for (const r of result.views) countPush(ctx, r);

@@ -1,0 +1,68 @@
+/**
+ * A push refused with a 4xx after its run was recorded as `failed` (409 `online_drop_pending`: the view's online
+ * values are to be dropped after an apply) counts as a failed push in the metrics, as its run says; it was not
+ * counted at all. Refusals before any run (a 400 for a bad body) still count nothing.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, expect, it } from 'vitest';
+import { loadDefinitions } from '../../src/definitions/loader.js';
+import { requestDrops } from '../../src/registry/online-drops.js';
+import { json, post, useAppFixture } from './fixture.js';
+
+const t = useAppFixture();
+
+beforeAll(() => {
+  writeFileSync(join(t.fx.dir, 'features', 'more.yaml'), `kind: feature_view
+name: origin_flights
+entities: [airport]
+source: delays_source
+online: true
+features:
+  - {name: flights, type: int64}
+`);
+  t.fx.project.registry.apply(loadDefinitions(t.fx.project.root, t.fx.project.config));
+});
+
+/** The non-zero samples of the push counters. */
+async function pushSamples(): Promise<string[]> {
+  const text = await (await t.app.request('/metrics')).text();
+  return text.split('\n').filter((l) => /^featureguard_(push_runs_total|run_verdicts_total\{kind="push")/.test(l) && !l.endsWith(' 0'));
+}
+
+const row = { origin: 'SEA', event_timestamp: '2001-01-05T10:00:00Z', dep_delay: 1.5, flights: 4, carrier: 'AA' };
+
+it('counts a push refused with 409 online_drop_pending after recording its failed run', async () => {
+  requestDrops(t.fx.project.state, ['origin_delays']);
+  const res = await t.app.request('/v1/push', post({ view: 'origin_delays', rows: [row] }));
+  const body = await json(res);
+  expect([res.status, body.error.code]).toEqual([409, 'online_drop_pending']);
+  expect(t.fx.project.runs.list({ kind: 'push' }).runs.map((r) => [r.view, r.status])).toEqual([['origin_delays', 'failed']]);
+  expect(await pushSamples()).toEqual([
+    'featureguard_push_runs_total{view="origin_delays",status="failed"} 1',
+    'featureguard_run_verdicts_total{kind="push",status="failed"} 1',
+  ]);
+});
+
+it('counts a Feast push whose second view is refused so under that view, and the first as written', async () => {
+  requestDrops(t.fx.project.state, ['origin_flights']);
+  const res = await t.app.request('/push', post({ push_source_name: 'delays_source', df: { origin: ['SFO'], event_timestamp: ['2001-01-06 10:00:00'], dep_delay: [2.5], flights: [3], carrier: ['AA'] } }));
+  const body = await json(res);
+  expect([res.status, body.error.code, body.error.details.failed_view]).toEqual([409, 'online_drop_pending', 'origin_flights']);
+  const samples = await pushSamples();
+  expect(samples).toHaveLength(5);
+  expect(samples).toEqual(expect.arrayContaining([
+    expect.stringMatching(/^featureguard_push_runs_total\{view="origin_delays",status="(success|warned)"\} 1$/),
+    'featureguard_push_runs_total{view="origin_delays",status="failed"} 1',
+    'featureguard_push_runs_total{view="origin_flights",status="failed"} 1',
+    expect.stringMatching(/^featureguard_run_verdicts_total\{kind="push",status="(success|warned)"\} 1$/),
+    'featureguard_run_verdicts_total{kind="push",status="failed"} 2',
+  ]));
+});
+
+it('still counts nothing for a push refused before any run (400)', async () => {
+  const before = await pushSamples();
+  const res = await t.app.request('/v1/push', post({ view: 'origin_delays', rows: [] }));
+  expect(res.status).toBe(400);
+  expect(await pushSamples()).toEqual(before);
+});
