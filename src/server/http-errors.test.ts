@@ -18,5 +18,9 @@ describe('onError', () => {
     const bug = await app.request('/bug');
     expect([bug.status, ((await bug.json()) as { error: { code: string } }).error.code]).toEqual([500, 'internal']);
     expect(logged).toHaveLength(2);
+    // The 503 is logged as the condition it answers (a FeatureguardError: `serve` logs it without a stack), with
+    // SQLite's reason and the SQLite error as its cause; the bug as itself (its stack logged).
+    expect(logged[0]).toMatchObject({ code: 'state_unavailable', status: 503, message: expect.stringContaining('(SQLITE_IOERR_WRITE): disk I/O error'), cause: { code: 'SQLITE_IOERR_WRITE' } });
+    expect(logged[1]).toBeInstanceOf(TypeError);
   });
 });

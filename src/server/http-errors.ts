@@ -6,7 +6,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { isFeatureguardError, type ErrorDetails } from '../errors.js';
+import { FeatureguardError, isFeatureguardError, type ErrorDetails } from '../errors.js';
 
 /** A JSON error response in the one shape every route uses. */
 export function errorResponse(c: Context, status: number, code: string, message: string, details?: ErrorDetails): Response {
@@ -14,9 +14,10 @@ export function errorResponse(c: Context, status: number, code: string, message:
 }
 
 /**
- * Logs the errors of the server's side: unexpected ones (500s, bugs) and FeatureguardErrors of a 5xx status.
- * `serve` logs a 503 of a known kind (`store_unavailable`, `shutting_down`, …) as a condition, one short line
- * per outage and a count while it lasts, not a stack per request (`unavailable-log.ts`).
+ * Logs the errors of the server's side: unexpected ones (500s, bugs) and FeatureguardErrors of a 5xx status (a
+ * SQLite error answered 503 `state_unavailable` is logged as such a FeatureguardError, the SQLite error its cause).
+ * `serve` logs a 503 of a known kind (`store_unavailable`, `state_unavailable`, `shutting_down`, …) as a condition,
+ * one short line per outage and a count while it lasts, not a stack per request (`unavailable-log.ts`).
  */
 export type ErrorLogger = (err: unknown, c: Context) => void;
 
@@ -43,9 +44,13 @@ export function onError(log: ErrorLogger): ErrorHandler {
     // a disk error, full, locked too long): the server's condition, worth retrying, not a bug.
     const sqlite = (err as { code?: unknown }).code;
     if (typeof sqlite === 'string' && /^SQLITE_(READONLY|IOERR|FULL|BUSY|CANTOPEN|LOCKED)/.test(sqlite)) {
-      log(err, c);
+      const what = `a SQLite database of the project (the state database, or the embedded online store) cannot be used now (${sqlite})`;
+      // Logged as the 503 it answers, with SQLite's reason (a CLI holding the lock is routine: `serve` logs the
+      // condition, not a stack per request); the answer does not quote SQLite.
+      const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+      log(new FeatureguardError('state_unavailable', `${what}: ${reason}`, { status: 503, exitCode: 3, details: { code: sqlite }, cause: err }), c);
       c.header('retry-after', '5');
-      return errorResponse(c, 503, 'state_unavailable', `a SQLite database of the project (the state database, or the embedded online store) cannot be used now (${sqlite}); see the server log`, { code: sqlite });
+      return errorResponse(c, 503, 'state_unavailable', `${what}; see the server log`, { code: sqlite });
     }
     log(err, c);
     return errorResponse(c, 500, 'internal', 'internal server error');
