@@ -31,6 +31,7 @@ import { redisAddress } from './redis-address.js';
 import { isRedirect, sendAlone } from './redis-redirects.js';
 import { authProblem, clusterCredentials, type RedisCredentialsConfig } from './redis-credentials.js';
 import { redisUrlProblem } from './redis-url-query.js';
+import { CERTIFICATE_PROBLEM, firstTlsProblem } from './redis-tls-probe.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
 import { processAlive, processBootHost, processHost } from '../state/process-host.js';
 import { BEGIN_LUA, COMMIT_LUA, LOST_LUA, MARK_DEAD_LUA, MONOTONIC_WRITE_LUA, RENEW_LUA, ROLLBACK_LUA, SESSIONS_LUA } from './redis-scripts.js';
@@ -131,7 +132,10 @@ export function storeUnavailable(e: unknown, where: string, lastError?: string):
     : isRedirect(e) ? `${message.split('\n')[0]} (the cluster's slots moved: a master restarted, a failover or resharding)`
     : (lastError ?? message.split('\n')[0]);
   // Redis is running after a redirect: the slot map was refreshed, a retry goes to the nodes serving the slots now.
-  const advice = isRedirect(e) ? 'retry' : 'check that Redis is running and reachable';
+  // A certificate Node does not trust is no outage: Node's CA store lacks the CA that signed it.
+  const advice = isRedirect(e) ? 'retry'
+    : CERTIFICATE_PROBLEM.test(reason) ? "Node does not trust the server's TLS certificate: for a private CA, start featureguard with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; else check the certificate (the names it is for)"
+      : 'check that Redis is running and reachable';
   return new FeatureguardError('store_unavailable', `the redis online store (${where}) is unavailable: ${reason}; ${advice}`, {
     status: 503,
     exitCode: 3,
@@ -226,7 +230,10 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     await client.ping();
   } catch (e) {
     client.disconnect();
-    throw authProblem(e, where, options, lastError) ?? storeUnavailable(e, where, lastError);
+    // A TLS cluster drops its nodes' TLS errors (see `tlsProblem`): asked of the nodes directly.
+    const tlsOptions = client instanceof Cluster ? client.options.redisOptions?.tls : undefined;
+    const tls = nodes && tlsOptions && authProblem(e, where, options, lastError) === undefined ? await firstTlsProblem(nodes, tlsOptions) : undefined;
+    throw authProblem(e, where, options, lastError) ?? storeUnavailable(e, where, tls ?? lastError);
   }
   const leaseMs = options.session_lease_ms ?? SESSION_LEASE_MS;
   const meta = `${prefix}{meta}`;
