@@ -74,8 +74,9 @@ export function registerDatasetCommands(program: Command, ctx: CommandContext): 
         ctx.print(res.manifest, () => {
           const lines: string[] = [];
           if (res.status === 'blocked') {
-            // Blocked despite --allow-failed-checks: a column retyped upstream, whose values a read would change.
-            const hint = opts.allowFailedChecks ? 'nothing was written: --allow-failed-checks does not waive a column retyped upstream; write it in its declared type, or declare the type it holds and apply' : 'nothing was written; fix the data or pass --allow-failed-checks';
+            // A column retyped upstream (schema.type), whose values a read would change, is not waived by --allow-failed-checks.
+            const retyped = res.checks.results.some((r) => r.check === 'schema' && r.method === 'type' && r.status === 'fail');
+            const hint = retyped || opts.allowFailedChecks ? 'nothing was written: --allow-failed-checks does not waive a column retyped upstream; write it in its declared type, or declare the type it holds and apply' : 'nothing was written; fix the data or pass --allow-failed-checks';
             lines.push(`dataset blocked by checks (run ${res.run.id}): ${escapeUnsafeText(res.checks.blockedReason ?? '')}`, hint);
           } else {
             for (const o of res.outputs) lines.push(`wrote ${o.rows.toLocaleString('en-US')} row${o.rows === 1 ? '' : 's'} to ${o.path} (${o.part === 'all' ? o.format : `${o.part}, ${o.format}`})`);
