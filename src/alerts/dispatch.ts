@@ -4,7 +4,9 @@
  * `featureguard.yaml` whose filter matches gets the run summary POSTed as JSON,
  * signed with HMAC-SHA256 (`X-Featureguard-Signature`), retried with backoff
  * (3 tries), and unless one arrived, redelivered for a day (`redelivery.ts`).
- * Every attempt is recorded; delivery problems never fail the run.
+ * Every attempt is recorded; delivery problems never fail the run. The records wait
+ * for another process's write lock on the state database on a timer (`writeWhenFree`),
+ * never in SQLite's synchronous busy wait: a server alerting goes on answering requests.
  *
  * @example
  * # featureguard.yaml
@@ -29,7 +31,8 @@
 import { featuresOfView } from '../definitions/definition-set.js';
 import type { AlertConfig, DefinitionSet } from '../definitions/types.js';
 import type { Project } from '../project.js';
-import { forgetDueAlert, takeProjectDueAlerts } from '../runs/run-store.js';
+import { forgetDueAlert, takeProjectDueAlertsWhenFree } from '../runs/run-store.js';
+import { writeWhenFree } from '../state/state-db.js';
 import type { CheckResult, Run } from '../runs/types.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { INTERRUPTED, alertTarget, forgetPending, recordAttempt, recordInterruptedTry, recordPending, listAlertAttempts, triesOf, webhookEndpoint, type AlertAttempt } from './attempts.js';
@@ -193,7 +196,7 @@ async function discardBody(res: Response): Promise<void> {
 /** How long a try waits for the receiver's answer: a receiver answers at once and does its work afterwards. */
 export const DELIVERY_TIMEOUT_MS = 5000;
 
-/** Tries of the record of a try that arrived, `RECORD_RETRY_MS` apart, each with the state database's busy wait (10 s). */
+/** Tries of the record of a try that arrived, `RECORD_RETRY_MS` apart, each waiting for the write lock up to the state database's busy timeout (10 s). */
 const RECORD_TRIES = 3;
 const RECORD_RETRY_MS = 1000;
 
@@ -204,12 +207,11 @@ const RECORD_RETRY_MS = 1000;
 async function recordArrived(state: Project['state'], a: AlertAttempt): Promise<void> {
   for (let n = 1; ; n++) {
     try {
-      recordAttempt(state, a);
+      await writeWhenFree(state, () => recordAttempt(state, a));
       return;
     } catch (e) {
       if ((e as { code?: string }).code !== 'SQLITE_BUSY' || n >= RECORD_TRIES) throw e;
     }
-    // Waited out of the busy handler, which blocks the thread: the process's other work goes on meanwhile.
     await new Promise((r) => setTimeout(r, RECORD_RETRY_MS));
   }
 }
@@ -262,7 +264,7 @@ export async function deliver(state: Project['state'], alert: AlertConfig, runId
     if (alert.secret_env && !secret && attempt === first) a = { ...a, error: `${a.error ? `${a.error}; ` : ''}secret env ${alert.secret_env} is not set: sent unsigned` };
     if (opts.note) a = { ...a, error: a.error ? `${opts.note}: ${a.error}` : opts.note };
     if (a.ok) await recordArrived(state, a);
-    else recordAttempt(state, a);
+    else await writeWhenFree(state, () => recordAttempt(state, a));
     attempts.push(a);
     if (a.ok) break;
     if (attempt < first + tries - 1) await pause(backoff * 2 ** (attempt - first), stop);
@@ -285,7 +287,7 @@ export async function alertFinishedRun(project: Project, runId: string, outcome:
  * process. A process without alerts in its featureguard.yaml leaves them to one that has them. Never throws.
  */
 export async function sendDueAlerts(project: Project, opts: AlertOptions = {}): Promise<void> {
-  const due = takeProjectDueAlerts(project);
+  const due = await takeProjectDueAlertsWhenFree(project);
   if (due.length > 0) await alertOrphanedRuns(project, due, opts);
 }
 
@@ -303,7 +305,7 @@ export async function alertOrphanedRuns(project: Project, runIds: readonly strin
       const run = project.runs.get(id);
       // A run with the guards off alerts nothing, as when it ends normally.
       if (run.options?.guards !== false) await fireAlerts(project, id, { verdict: null, results: project.runs.results(id), blockedReason: null }, opts);
-      forgetDueAlert(project.state, id);
+      await forgetDueAlert(project.state, id);
     }),
   );
 }
@@ -319,19 +321,20 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
   // after the next one took its lease over and alerted it.
   // One with a delivery kept for redelivery (its process was killed with the first try on the wire) is sent from there.
   const fired = new Set([...listAlertAttempts(project, runId).map((a) => a.alert), ...keptAlerts(project.state, runId)]);
+  const free = <T>(write: () => T) => writeWhenFree(project.state, write);
   const jobs = alerts.map(async (alert) => {
     if (fired.has(alert.name)) return [];
     const matched = matchAlert(alert, run, outcome, registry);
     if (!matched) return [];
     const target = alertTarget(run);
     const hold = firstTriesMs(opts.tries ?? 3, opts.timeoutMs ?? DELIVERY_TIMEOUT_MS, backoffMs(opts));
-    const slot = takeDeliverySlot(project.state, alert, target, Date.now(), hold);
+    const slot = await free(() => takeDeliverySlot(project.state, alert, target, Date.now(), hold));
     if (!slot.send) {
       const held: AlertAttempt = {
         run_id: runId, alert: alert.name, url: webhookEndpoint(alert.url), attempt: 0, status_code: null, ok: false,
         error: `not sent: within min_interval ${alert.min_interval} of the delivery at ${slot.lastSentAt}; counted in the next one`, at: new Date().toISOString(), duration_ms: 0,
       };
-      recordAttempt(project.state, held);
+      await free(() => recordAttempt(project.state, held));
       return [held];
     }
     const payload = alertPayload(project, alert, run, outcome, matched);
@@ -340,8 +343,8 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
     // try fails, or whose process is stopped or killed meanwhile, is sent again (`redelivery.ts`). A min_interval
     // alert's match is recorded on the run as held back instead (its slot counts it so too) until a try arrives or
     // fails: a process killed meanwhile leaves it to the next delivery or held-back summary.
-    scheduleRedelivery(project.state, alert, runId, body, Date.now(), hold);
-    const pending = slot.claim ? recordPending(project.state, alert, runId) : null;
+    await free(() => scheduleRedelivery(project.state, alert, runId, body, Date.now(), hold));
+    const pending = slot.claim ? await free(() => recordPending(project.state, alert, runId)) : null;
     const unpend = () => {
       if (pending !== null) forgetPending(project.state, pending);
     };
@@ -359,14 +362,14 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
     try {
       const attempts = await deliver(project.state, alert, runId, body, opts);
       if (attempts.some((a) => a.ok)) {
-        forgetRedelivery(project.state, alert, runId);
-        settleDeliverySlot(project.state, alert, target, slot);
+        await free(() => forgetRedelivery(project.state, alert, runId));
+        await free(() => settleDeliverySlot(project.state, alert, target, slot));
       } else {
-        releaseDeliverySlot(project.state, alert, target, slot);
-        releaseRedelivery(project.state, alert, runId, attempts[attempts.length - 1]?.attempt ?? 0);
-        if (lost) countGivenUp(project.state, alert.name, 1);
+        await free(() => releaseDeliverySlot(project.state, alert, target, slot));
+        await free(() => releaseRedelivery(project.state, alert, runId, attempts[attempts.length - 1]?.attempt ?? 0));
+        if (lost) await free(() => countGivenUp(project.state, alert.name, 1));
       }
-      unpend();
+      await free(unpend);
       return attempts;
     } finally {
       undo();

@@ -12,6 +12,7 @@
 import type { AlertConfig } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import { onInterrupt } from '../state/interrupt.js';
+import { writeWhenFree } from '../state/state-db.js';
 import { heldBackRuns, recordInterruptedTry, triesOf, type AlertAttempt } from './attempts.js';
 import { DELIVERY_TIMEOUT_MS, backoffMs, deliver, type AlertOptions } from './dispatch.js';
 import { firstTriesMs } from './redelivery.js';
@@ -31,14 +32,17 @@ function targetOf(target: string): Record<string, string> {
  */
 export async function sendHeldBackSummaries(project: Project, now = Date.now(), opts: AlertOptions = {}): Promise<AlertAttempt[]> {
   const alerts = project.config.alerts ?? [];
-  forgetUnconfigured(project.state, alerts, now);
+  // Every write waits for another process's write lock on a timer, never in SQLite's synchronous busy wait (`serve`
+  // sends these in the background while it answers requests).
+  const free = <T>(write: () => T) => writeWhenFree(project.state, write);
+  await free(() => forgetUnconfigured(project.state, alerts, now));
   const hold = firstTriesMs(opts.tries ?? 3, opts.timeoutMs ?? DELIVERY_TIMEOUT_MS, backoffMs(opts));
   const out: AlertAttempt[] = [];
   for (const alert of alerts) {
     if (!throttles(alert) || opts.signal?.aborted) continue;
-    for (const claim of claimHeldBack(project.state, alert, now, hold)) {
+    for (const claim of await free(() => claimHeldBack(project.state, alert, now, hold))) {
       // Stopped (`serve` stopping): the summaries not sent are put back as they were, due for the next process.
-      if (opts.signal?.aborted) unclaimHeldBack(project.state, alert, claim);
+      if (opts.signal?.aborted) await free(() => unclaimHeldBack(project.state, alert, claim));
       else out.push(...(await sendSummary(project, alert, claim, now, opts)));
     }
   }
@@ -48,12 +52,13 @@ export async function sendHeldBackSummaries(project: Project, now = Date.now(), 
 /** POST one claimed summary and settle or release its claim. */
 async function sendSummary(project: Project, alert: AlertConfig, claim: HeldBackClaim, now: number, opts: AlertOptions): Promise<AlertAttempt[]> {
   let undo: () => void = () => undefined;
+  const free = <T>(write: () => T) => writeWhenFree(project.state, write);
   try {
     const { since, runs } = heldBackRuns(project.state, alert.name, claim.target);
     // Runs pruned from the quality log meanwhile: nothing to list, nor to record the delivery on. The count
     // goes with the next delivery.
     if (runs.length === 0) {
-      unclaimHeldBack(project.state, alert, claim);
+      await free(() => unclaimHeldBack(project.state, alert, claim));
       return [];
     }
     const body = {
@@ -77,13 +82,13 @@ async function sendSummary(project: Project, alert: AlertConfig, claim: HeldBack
       releaseHeldBack(project.state, alert, claim);
     });
     const attempts = await deliver(project.state, alert, runId, JSON.stringify(body), { ...opts, note });
-    if (attempts.some((a) => a.ok)) settleHeldBack(project.state, alert, claim);
-    else if (opts.signal?.aborted) unclaimHeldBack(project.state, alert, claim);
-    else releaseHeldBack(project.state, alert, claim);
+    if (attempts.some((a) => a.ok)) await free(() => settleHeldBack(project.state, alert, claim));
+    else if (opts.signal?.aborted) await free(() => unclaimHeldBack(project.state, alert, claim));
+    else await free(() => releaseHeldBack(project.state, alert, claim));
     return attempts;
   } catch {
     // The run went between the query and the record (a prune), or the state database was busy: tried again next time.
-    releaseHeldBack(project.state, alert, claim);
+    await free(() => releaseHeldBack(project.state, alert, claim));
     return [];
   } finally {
     undo();

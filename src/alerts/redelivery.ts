@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { storedDuration } from '../definitions/ttl.js';
 import type { AlertConfig } from '../definitions/types.js';
 import type { Project } from '../project.js';
-import { ensureColumn, ensureTables, hasTable, type StateDb } from '../state/state-db.js';
+import { ensureColumn, ensureTables, hasTable, writeWhenFree, type StateDb } from '../state/state-db.js';
 import { triesOf, type AlertAttempt } from './attempts.js';
 import { countGivenUp } from './given-up.js';
 import { throttles, undeliveredHeldBack } from './throttle.js';
@@ -322,11 +322,15 @@ export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'conf
   let givenUp = 0;
   // Freed for the next process when the call is stopped (`serve` stopping) before or during its try: still due.
   const stopped = state.prepare(`UPDATE alert_redeliveries SET tries = max(tries, ?), claimed_until = 0 WHERE ${mine}`);
+  // Every write waits for another process's write lock on a timer, never in SQLite's synchronous busy wait (`serve`
+  // redelivers in the background while it answers requests).
+  const free = <T>(write: () => T) => writeWhenFree(state, write);
   for (let batch = 0; waiting ? batch * PER_BATCH < Math.max(1, waiting.length) : batch < BATCHES_PER_CALL; batch++) {
     if (options.signal?.aborted) break;
     let claimed: { rows: Row[]; givenUp: number };
     try {
-      claimed = claim(state, windows, token, clock(), runId, waiting?.slice(batch * PER_BATCH, (batch + 1) * PER_BATCH));
+      const keys = waiting?.slice(batch * PER_BATCH, (batch + 1) * PER_BATCH);
+      claimed = await free(() => claim(state, windows, token, clock(), runId, keys));
     } catch (e) {
       // A read-only state database (a reader of the project) sends nothing; `serve` logs anything else.
       if ((e as { code?: string }).code === 'SQLITE_READONLY') break;
@@ -350,22 +354,22 @@ export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'conf
         }
         const at = clock();
         if (options.signal?.aborted && !tries.some((a) => a.ok)) {
-          stopped.run(tries.length > 0 ? attempt : 0, r.run_id, r.alert, token);
+          await free(() => stopped.run(tries.length > 0 ? attempt : 0, r.run_id, r.alert, token));
           return tries;
         }
         if (tries.some((a) => a.ok)) {
           delivered++;
           // Delivered: forgotten whoever holds it now (a process that claimed it after ours ran out sends a duplicate, deduped by run id).
-          state.prepare('DELETE FROM alert_redeliveries WHERE run_id = ? AND alert = ?').run(r.run_id, r.alert);
+          await free(() => state.prepare('DELETE FROM alert_redeliveries WHERE run_id = ? AND alert = ?').run(r.run_id, r.alert));
         } else if (at + waitAfter(r.round + 1) > r.first_tried_at + windows.get(r.alert)!) {
           // The next round would come after the window: this failure was the last.
           failed++;
           givenUp++;
-          forget.run(r.run_id, r.alert, token);
-          countGivenUp(state, r.alert, 1);
+          await free(() => forget.run(r.run_id, r.alert, token));
+          await free(() => countGivenUp(state, r.alert, 1));
         } else {
           failed++;
-          later.run(at + waitAfter(r.round + 1), r.round + 1, attempt, r.run_id, r.alert, token);
+          await free(() => later.run(at + waitAfter(r.round + 1), r.round + 1, attempt, r.run_id, r.alert, token));
         }
         return tries;
       }),

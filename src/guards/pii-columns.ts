@@ -7,7 +7,7 @@
  * @example
  * knownPiiColumns(project.state, 'view:customers'); // ['email']
  */
-import { ensureTables, type StateDb } from '../state/state-db.js';
+import { ensureTables, writeWhenFree, type StateDb } from '../state/state-db.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS guard_pii_columns (
@@ -31,14 +31,14 @@ export function knownPiiColumns(db: StateDb, target: string | null): string[] {
   return db.prepare('SELECT "column" FROM guard_pii_columns WHERE target = ? ORDER BY "column"').pluck().all(target) as string[];
 }
 
-/** Remember that `columns` of `target` hold PII (found in run `runId`). */
-export function recordPiiColumns(db: StateDb, target: string | null, columns: Iterable<string>, runId: string): void {
+/** Remember that `columns` of `target` hold PII (found in run `runId`), waiting for the write lock on a timer (`writeWhenFree`). */
+export async function recordPiiColumns(db: StateDb, target: string | null, columns: Iterable<string>, runId: string): Promise<void> {
   const list = [...columns];
   if (target === null || list.length === 0) return;
   ensureTables(db, 'guard_pii_columns', DDL);
   const insert = db.prepare('INSERT OR IGNORE INTO guard_pii_columns (target, "column", run_id, found_at) VALUES (?, ?, ?, ?)');
   const now = new Date().toISOString();
-  db.transaction(() => list.forEach((c) => insert.run(target, c, runId, now))).immediate();
+  await writeWhenFree(db, () => db.transaction(() => list.forEach((c) => insert.run(target, c, runId, now))).immediate());
 }
 
 /** One remembered column: where it was found, and by which run. */

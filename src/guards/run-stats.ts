@@ -2,7 +2,7 @@
  * Small per-run facts the guards keep beside the quality log (row count, newest
  * event timestamp) so that volume history reads a few numbers, not profiles.
  */
-import { ensureTables, type StateDb } from '../state/state-db.js';
+import { ensureTables, writeWhenFree, type StateDb } from '../state/state-db.js';
 import { ensureViewHistoryTable, inViewHistorySql } from '../runs/view-history.js';
 
 const DDL = `
@@ -13,10 +13,10 @@ CREATE TABLE IF NOT EXISTS guard_run_stats (
 );
 `;
 
-/** Record the row count and newest event timestamp of a run's checked rows. */
-export function recordRunStats(db: StateDb, s: { runId: string; rows: number; maxEventTs: string | null }): void {
+/** Record the row count and newest event timestamp of a run's checked rows, waiting for the write lock on a timer (`writeWhenFree`). */
+export async function recordRunStats(db: StateDb, s: { runId: string; rows: number; maxEventTs: string | null }): Promise<void> {
   ensureTables(db, 'guard_run_stats', DDL);
-  db.prepare('INSERT OR REPLACE INTO guard_run_stats (run_id, rows, max_event_ts) VALUES (?, ?, ?)').run(s.runId, s.rows, s.maxEventTs);
+  await writeWhenFree(db, () => db.prepare('INSERT OR REPLACE INTO guard_run_stats (run_id, rows, max_event_ts) VALUES (?, ?, ?)').run(s.runId, s.rows, s.maxEventTs));
 }
 
 /**

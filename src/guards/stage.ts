@@ -178,18 +178,19 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   // Columns the PII check found personal data in: the quality log keeps no values of them either. A sample too
   // small to judge (a few rows holding a lookalike) is masked in this run only: not remembered as PII.
   const foundPii = piiColumns(policed.results);
-  recordPiiColumns(project.state, piiOf, [...foundPii.found, ...unchecked.found], input.run.id);
+  // Each record waits for another process's write lock on a timer (`writeWhenFree`): a server goes on answering.
+  await recordPiiColumns(project.state, piiOf, [...foundPii.found, ...unchecked.found], input.run.id);
   const maskedPii = new Set([...foundPii.found, ...foundPii.tooFew]);
   const results = maskResults(policed.results, maskedPii);
-  project.runs.addResults(results);
+  await project.runs.addResults(results);
   const stored: { column: string; slice?: string | null; profile: unknown }[] = [...maskColumns(profiles, maskedPii).values()].map((p) => ({ column: p.column, profile: p }));
   for (const [col, byValue] of sliceProfiles) {
     for (const [value, m] of byValue) for (const p of maskColumns(m, maskedPii).values()) stored.push({ column: p.column, slice: `${col}=${value}`, profile: p });
   }
-  project.runs.addProfiles(input.run.id, stored);
+  await project.runs.addProfiles(input.run.id, stored);
   const maxTs = eventTs ? profiles.get(eventTs)?.max : null;
-  recordRunStats(project.state, { runId: input.run.id, rows: rowCount, maxEventTs: typeof maxTs === 'string' ? maxTs : null });
-  project.runs.update(input.run.id, { counts });
+  await recordRunStats(project.state, { runId: input.run.id, rows: rowCount, maxEventTs: typeof maxTs === 'string' ? maxTs : null });
+  await project.runs.updateWhenFree(input.run.id, { counts });
   lap('store');
 
   if (input.alerts !== false) {

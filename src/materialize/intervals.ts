@@ -5,7 +5,7 @@
  * of the store's current epoch ended: windows written into a store that lost them
  * since (a Redis restarted without persistence) are written again.
  */
-import { ensureColumn, ensureTables, type StateDb } from '../state/state-db.js';
+import { ensureColumn, ensureTables, writeWhenFree, type StateDb } from '../state/state-db.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS materialized_intervals (
@@ -35,16 +35,22 @@ function table(db: StateDb): boolean {
   return ensureColumn(db, 'materialized_intervals', 'store_epoch', 'TEXT');
 }
 
-export function recordInterval(db: StateDb, view: string, start: Date, end: Date, runId: string, storeEpoch: string | null = null): void {
+/**
+ * Record a window written by run `runId`. Waits for another process's write lock on a timer (`writeWhenFree`), not
+ * in SQLite's synchronous busy wait (a server materializing goes on answering requests); uncontended, it is
+ * recorded before the call returns.
+ */
+export async function recordInterval(db: StateDb, view: string, start: Date, end: Date, runId: string, storeEpoch: string | null = null): Promise<void> {
   table(db);
-  db.prepare('INSERT INTO materialized_intervals (view, window_start, window_end, run_id, recorded_at, store_epoch) VALUES (?, ?, ?, ?, ?, ?)').run(
+  const recordedAt = new Date().toISOString();
+  await writeWhenFree(db, () => db.prepare('INSERT INTO materialized_intervals (view, window_start, window_end, run_id, recorded_at, store_epoch) VALUES (?, ?, ?, ?, ?, ?)').run(
     view,
     start.toISOString(),
     end.toISOString(),
     runId,
-    new Date().toISOString(),
+    recordedAt,
     storeEpoch,
-  );
+  ));
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import { ConflictError } from '../errors.js';
 import { ensureRunTables, failRunningRuns, runningRunIds } from '../runs/run-store.js';
-import { ensureTables, type StateDb } from '../state/state-db.js';
+import { ensureTables, writeWhenFree, writeWithoutWaiting, type StateDb } from '../state/state-db.js';
 import { isThisHost, processAlive, processHost } from '../state/process-host.js';
 
 const DDL = `
@@ -31,8 +31,11 @@ export interface Lease {
   readonly owner: string;
   /** Whether this owner still holds the lease (false once it expired and another process took it over). */
   held(): boolean;
-  /** Give the lease back (idempotent). */
-  release(): void;
+  /**
+   * Give the lease back (idempotent). Waits for another process's write lock on the state database on a timer
+   * (`writeWhenFree`), not in SQLite's synchronous busy wait; uncontended, it is given back before the call returns.
+   */
+  release(): Promise<void>;
 }
 
 interface LeaseRow {
@@ -76,8 +79,25 @@ function stoppedMessage(held: LeaseRow | undefined, now: number): string {
  * A taken view's runs still `running` (their process stopped: the lease expired,
  * its pid is dead, or it is gone) are marked `failed` in the same transaction;
  * `onFailedRuns` is called once it committed (their alerts are due: the caller sends them, `sendDueAlerts`).
+ * Waits for another process's write lock in SQLite's busy handler (a CLI); a server takes them with `acquireLeasesWhenFree`.
  */
 export function acquireLeases(db: StateDb, views: readonly string[], owner: string, options: { onFailedRuns?: () => void } = {}): Lease[] {
+  const take = leaseTaking(db, views, owner);
+  return taken(db, views, owner, take(), options);
+}
+
+/**
+ * `acquireLeases`, waiting for another process's write lock on the state database on a timer (`writeWhenFree`)
+ * instead of in SQLite's synchronous busy handler, up to the same limit: a server taking them goes on answering
+ * requests meanwhile. SQLITE_BUSY past that.
+ */
+export async function acquireLeasesWhenFree(db: StateDb, views: readonly string[], owner: string, options: { onFailedRuns?: () => void } = {}): Promise<Lease[]> {
+  const take = leaseTaking(db, views, owner);
+  return taken(db, views, owner, await writeWhenFree(db, take), options);
+}
+
+/** The transaction taking the leases (`BEGIN IMMEDIATE`): how many orphaned runs it failed. */
+function leaseTaking(db: StateDb, views: readonly string[], owner: string): () => number {
   ensureTables(db, 'materialization_leases', DDL);
   // Before the transaction: DDL inside one that rolls back would be undone while marked done.
   ensureRunTables(db);
@@ -86,9 +106,8 @@ export function acquireLeases(db: StateDb, views: readonly string[], owner: stri
   const upsert = db.prepare(`INSERT INTO materialization_leases (view, owner, pid, host, acquired_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT (view) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, host = excluded.host,
       acquired_at = excluded.acquired_at, expires_at = excluded.expires_at`);
-  let failed = 0;
-  const take = db.transaction(() => {
-    failed = 0;
+  const take = db.transaction((): number => {
+    let failed = 0;
     const now = Date.now();
     for (const view of views) {
       const held = select.get(view) as LeaseRow | undefined;
@@ -98,17 +117,23 @@ export function acquireLeases(db: StateDb, views: readonly string[], owner: stri
       failed += failRunningRuns(db, 'materialize', view, stoppedMessage(held, now)).length;
       upsert.run(view, owner, process.pid, host, new Date(now).toISOString(), now + LEASE_TTL_MS);
     }
+    return failed;
   });
-  take.immediate();
-  if (failed > 0) options.onFailedRuns?.();
+  return () => take.immediate();
+}
 
+/** The leases just taken: renewed on a timer until released. */
+function taken(db: StateDb, views: readonly string[], owner: string, failed: number, options: { onFailedRuns?: () => void }): Lease[] {
+  if (failed > 0) options.onFailedRuns?.();
   const renew = db.prepare('UPDATE materialization_leases SET expires_at = ? WHERE view = ? AND owner = ?');
   const remove = db.prepare('DELETE FROM materialization_leases WHERE view = ? AND owner = ?');
   const holds = db.prepare('SELECT 1 FROM materialization_leases WHERE view = ? AND owner = ?');
   return views.map((view) => {
     const timer = setInterval(() => {
       try {
-        renew.run(Date.now() + LEASE_TTL_MS, view, owner);
+        // Never waits for the write lock (it would stop the whole process): a busy tick is skipped, and the lease
+        // lasts LEASE_TTL_MS, several ticks.
+        writeWithoutWaiting(db, () => renew.run(Date.now() + LEASE_TTL_MS, view, owner));
       } catch {
         // busy state db: the next tick retries; the lease lasts LEASE_TTL_MS
       }
@@ -119,11 +144,11 @@ export function acquireLeases(db: StateDb, views: readonly string[], owner: stri
       view,
       owner,
       held: () => !released && holds.get(view, owner) !== undefined,
-      release() {
+      async release() {
         if (released) return;
         released = true;
         clearInterval(timer);
-        remove.run(view, owner);
+        await writeWhenFree(db, () => remove.run(view, owner));
       },
     };
   });

@@ -30,16 +30,16 @@ import type { GuardStageResult } from '../guards/stage.js';
 import { ident, interruptQuietly } from '../offline/engine.js';
 import { sourceUnreadable } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
-import { droppedSince, dropIfPending, dropPendingError, dropPendingView, isDropPending, requestDrops, viewChangedError } from '../registry/online-drops.js';
+import { droppedSince, dropIfPending, dropPendingError, dropPendingView, isDropPending, requestDropsWhenFree, viewChangedError } from '../registry/online-drops.js';
 import type { OnlineRow } from '../online/types.js';
 import { onlineViewUri } from '../runs/dataset-names.js';
 import { plannedViewLineage, viewLineage } from '../runs/lineage-record.js';
 import type { Lineage, Run } from '../runs/types.js';
 import { firstUncovered, lastMaterializedEnd, recordInterval } from './intervals.js';
 import { latestPerEntitySql, windowSql } from './latest-sql.js';
-import { stateIdentity } from '../state/state-db.js';
+import { stateIdentity, writeWhenFree } from '../state/state-db.js';
 import { floatFeatures } from '../online/record-codec.js';
-import { acquireLeases, type Lease } from './lease.js';
+import { acquireLeasesWhenFree, type Lease } from './lease.js';
 import { chunkToOnlineRows } from './online-rows.js';
 import type { MaterializationHandle, MaterializeOptions, MaterializeResult } from './types.js';
 import { resolveWindow, type ResolvedWindow } from './window.js';
@@ -128,7 +128,9 @@ export async function startMaterialization(project: Project, options: Materializ
   // Runs of a stopped process that held a lease are failed as the lease is taken; their alerts go out beside
   // this materialization, which waits for them before it resolves.
   let orphanAlerts: Promise<void> = Promise.resolve();
-  const leases = acquireLeases(project.state, views.map((v) => v.name), `materialize-${process.pid}-${randomUUID().slice(0, 8)}`, {
+  // The state database's write lock is waited for on a timer here and below (`writeWhenFree`), never in SQLite's
+  // synchronous busy wait: a server materializing goes on answering requests while another process writes.
+  const leases = await acquireLeasesWhenFree(project.state, views.map((v) => v.name), `materialize-${process.pid}-${randomUUID().slice(0, 8)}`, {
     onFailedRuns: () => (orphanAlerts = sendDueAlerts(project)),
   });
   const planned: { view: FeatureViewDef; run: Run | null; window: ResolvedWindow; lease: Lease }[] = [];
@@ -166,12 +168,12 @@ export async function startMaterialization(project: Project, options: Materializ
     // Every run now, so the job knows their ids; the views run one after another: the first is `running`, the
     // others `queued` until their work begins (then their `started_at` is set).
     let first = true;
-    views.forEach((view, i) => {
+    for (const [i, view] of views.entries()) {
       const window = windows[i];
       const empty = window.start.getTime() >= window.end.getTime();
       const run = empty
         ? null
-        : project.runs.create({
+        : await project.runs.createWhenFree({
             kind: 'materialize',
             view: view.name,
             window_start: window.start.toISOString(),
@@ -182,9 +184,9 @@ export async function startMaterialization(project: Project, options: Materializ
           });
       if (run) first = false;
       planned.push({ view, run, window, lease: leases[i] });
-    });
+    }
   } catch (e) {
-    for (const l of leases) l.release();
+    for (const l of leases) await l.release();
     // A drop this run could not finish (a push of the old definition was writing) or never reached: whoever
     // it was deferred to meanwhile found the lease held, so try once more now that it is free.
     for (const v of views) await dropIfPending(project, v.name);
@@ -201,7 +203,7 @@ export async function startMaterialization(project: Project, options: Materializ
         try {
           results.push(run === null ? upToDate(view, window) : await materializeView(project, set, view, run, window, options, lease, atStart));
         } finally {
-          lease.release();
+          await lease.release();
           // An apply that found the lease held after this run's last check deferred its drop to us. If the store
           // fails, the drop stays pending for the next apply or materialization.
           await dropIfPending(project, view.name);
@@ -211,7 +213,7 @@ export async function startMaterialization(project: Project, options: Materializ
       // A view that broke before its run could record it (the state database locked as it started, the engine
       // gone): its run and those queued behind it are failed and their leases released, not left `queued` or
       // `running` for as long as this process lives (its heartbeat keeps them from being taken as orphans).
-      failStranded(project, planned.slice(at), e);
+      await failStranded(project, planned.slice(at), e);
       throw e;
     } finally {
       await orphanAlerts;
@@ -233,20 +235,20 @@ export async function startMaterialization(project: Project, options: Materializ
  * After a materialization broke off at `stranded[0]`: that view's run, if still unfinished, failed with the error,
  * the runs queued behind it failed as not started, their leases released (the first's is, by its own `finally`).
  */
-function failStranded(project: Project, stranded: readonly { view: FeatureViewDef; run: Run | null; lease: Lease }[], e: unknown): void {
+async function failStranded(project: Project, stranded: readonly { view: FeatureViewDef; run: Run | null; lease: Lease }[], e: unknown): Promise<void> {
   const reason = e instanceof Error ? e.message : String(e);
-  stranded.forEach(({ run, lease }, i) => {
-    if (i > 0) lease.release();
-    if (run === null) return;
+  for (const [i, { run, lease }] of stranded.entries()) {
     try {
+      if (i > 0) await lease.release();
+      if (run === null) continue;
       const status = project.runs.get(run.id).status;
-      if (status !== 'queued' && status !== 'running') return;
+      if (status !== 'queued' && status !== 'running') continue;
       const message = i === 0 ? `failed: ${reason}` : `not started: the materialization stopped at view '${stranded[0].view.name}' (${reason})`;
-      project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message });
+      await project.runs.updateWhenFree(run.id, { status: 'failed', finished_at: new Date().toISOString(), message });
     } catch {
       // The state database cannot be written now: the runs stay unfinished until this process ends, then are orphans.
     }
-  });
+  }
 }
 
 /** Materialize and wait: one result per view, in view order. */
@@ -293,7 +295,7 @@ async function materializeView(
 ): Promise<MaterializeResult> {
   const t0 = performance.now();
   // Its work begins now: a run queued behind the job's earlier views starts (its time from here, not the job's).
-  const run = queued.status === 'queued' ? project.runs.update(queued.id, { status: 'running', started_at: new Date().toISOString() }) : queued;
+  const run = queued.status === 'queued' ? await project.runs.updateWhenFree(queued.id, { status: 'running', started_at: new Date().toISOString() }) : queued;
   options.onRunStarted?.(view.name, run.id);
   const base = { view: view.name, window: { start: window.start.toISOString(), end: window.end.toISOString() } };
   const table = `fg_mat_${run.id.replaceAll('-', '')}`;
@@ -307,8 +309,8 @@ async function materializeView(
   let failure: unknown = null;
   const windowTables: string[] = [];
   const conn = await (await project.engine()).connect();
-  const finish = (status: MaterializeResult['status'], message: string | null, written: number, skipped: number): MaterializeResult => {
-    const updated = project.runs.update(run.id, {
+  const finish = async (status: MaterializeResult['status'], message: string | null, written: number, skipped: number): Promise<MaterializeResult> => {
+    const updated = await project.runs.updateWhenFree(run.id, {
       status: status === 'up_to_date' ? 'success' : status,
       finished_at: new Date().toISOString(),
       rows_in: rowsRead,
@@ -360,7 +362,7 @@ async function materializeView(
       }
       guard = verdict;
       guarded = true;
-      if (guard.verdict === 'block') return finish('blocked', guard.blockedReason ?? 'a blocking check failed', 0, 0);
+      if (guard.verdict === 'block') return await finish('blocked', guard.blockedReason ?? 'a blocking check failed', 0, 0);
       if (latestFailure) throw latestFailure;
       // A table scan returns rows in insertion order, so the key order of the latest query is kept.
       latest = `SELECT * FROM ${ident(latestTable)}`;
@@ -380,7 +382,7 @@ async function materializeView(
     }
     // Exclusive: this run holds the view's lease (an earlier session it left pending in Redis is dead).
     const writer = await store.beginWrite(view.name, featureNames, {
-      exclusive: true, leaseDomain: stateIdentity(project.state), floats: floatFeatures(view.features), definition: onlineDefinition(set, view),
+      exclusive: true, leaseDomain: await writeWhenFree(project.state, () => stateIdentity(project.state)), floats: floatFeatures(view.features), definition: onlineDefinition(set, view),
     });
     let totals = { written: 0, skipped: 0 };
     try {
@@ -409,17 +411,17 @@ async function materializeView(
     }
     // Such an apply during the write: the values just written are stale, drop them.
     if (isDropPending(project.state, view.name) || droppedSince(project, set, view.name)) {
-      requestDrops(project.state, [view.name]);
+      await requestDropsWhenFree(project.state, [view.name]);
       throw await droppedDuringRun(project, view.name, 'the values this run wrote were dropped');
     }
-    recordInterval(project.state, view.name, window.start, window.end, run.id, storeEpoch);
-    return finish(guard.verdict === 'warn' ? 'warned' : 'success', null, totals.written, totals.skipped);
+    await recordInterval(project.state, view.name, window.start, window.end, run.id, storeEpoch);
+    return await finish(guard.verdict === 'warn' ? 'warned' : 'success', null, totals.written, totals.skipped);
   } catch (e) {
     const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
     failure = e;
     // Failed before the source was read: the datasets it would have read and written, named as a run that read them names them.
     lineage ??= plannedViewLineage(project, set, view, lineageTarget(project, view));
-    return finish('failed', message, 0, 0);
+    return await finish('failed', message, 0, 0);
   } finally {
     for (const t of windowTables) await conn.run(`DROP TABLE IF EXISTS ${ident(t)}`).catch(() => undefined);
     conn.closeSync();

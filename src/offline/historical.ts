@@ -204,7 +204,9 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
     ...(request.out !== undefined ? { out: resolve(request.baseDir ?? process.cwd(), request.out) } : {}),
     ...(request.disableGuards ? { guards: false } : {}),
   };
-  const run = project.runs.create({ kind: 'dataset', service: plan.service?.name ?? null, options, trigger });
+  // The run's records wait for another process's write lock on a timer (`createWhenFree`, `updateWhenFree`): a
+  // server building a dataset goes on answering requests meanwhile.
+  const run = await project.runs.createWhenFree({ kind: 'dataset', service: plan.service?.name ?? null, options, trigger });
   let guarded: GuardStageResult | null = null;
   // The glob sources' files as the build lists them (below), for the manifest.
   let listed!: (files: ReadonlyMap<string, readonly string[]>) => void;
@@ -323,7 +325,7 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
     // An interrupted statement is the cancellation, whatever DuckDB called it.
     const e = request.signal?.aborted ? cancelled(outputKind) : caught;
     listed(new Map()); // a build that failed before listing them: the fingerprints (never used) must not wait
-    project.runs.update(run.id, {
+    await project.runs.updateWhenFree(run.id, {
       status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0], lineage: plannedDatasetLineage({ project, set, plan, options }, entityUri),
     });
     await cleanup();
@@ -380,7 +382,7 @@ async function finishRun(p: Prepared, manifest: DatasetManifest, outputs: readon
   // A streamed dataset's run takes its status once its body was sent whole (`stream-delivery.ts`).
   const final = !streamed || p.status === 'blocked';
   const message = p.status === 'blocked' ? p.guard.blockedReason : p.status === 'warned' && p.guard.verdict === 'block' ? `${WRITTEN_DESPITE_BLOCK}: ${p.guard.blockedReason ?? ''}` : null;
-  return p.facts.project.runs.update(p.run.id, {
+  return p.facts.project.runs.updateWhenFree(p.run.id, {
     ...(final ? { status: p.status, finished_at: new Date().toISOString() } : {}),
     rows_in: manifest.entities.rows,
     rows_out: p.status === 'blocked' ? 0 : manifest.rows,
@@ -485,7 +487,7 @@ export async function getHistoricalFeatures(project: Project, given: HistoricalF
     return { status: p.status, table, split, outputs, manifest, run, checks: p.guard };
   } catch (e) {
     const recorded = project.runs.get(p.run.id).lineage;
-    project.runs.update(p.run.id, {
+    await project.runs.updateWhenFree(p.run.id, {
       status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0],
       ...(recorded ? {} : { lineage: plannedDatasetLineage(p.facts, p.facts.loaded.description.uri) }),
     });
@@ -546,7 +548,7 @@ export async function buildDatasetStream(
     manifest = await buildManifest(p.facts, outputs);
     run = await finishRun(p, manifest, outputs, true);
   } catch (e) {
-    project.runs.update(p.run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
+    await project.runs.updateWhenFree(p.run.id, { status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0] });
     await p.cleanup();
     await alertLater();
     throw e;
@@ -569,7 +571,7 @@ export async function buildDatasetStream(
     const e = request.signal?.aborted
       ? cancelled('stream:')
       : new FeatureguardError('output_write_failed', `could not write the dataset as ${format}: ${(caught as Error).message.split('\n')[0]}`, { status: 500, exitCode: 3, cause: caught });
-    project.runs.update(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: e.message });
+    await project.runs.updateWhenFree(run.id, { status: 'failed', finished_at: new Date().toISOString(), message: e.message });
     await p.cleanup();
     await alertLater();
     throw e;
@@ -588,21 +590,21 @@ export async function buildDatasetStream(
         delivery.count(chunk);
         yield chunk;
       }
-      delivery.delivered();
+      await delivery.delivered();
     } catch (e) {
       const why = request.signal?.aborted ? notDeliveredMessage(delivery.bytes) : `streaming failed: ${(e as Error).message.split('\n')[0]}`;
-      delivery.failed(why);
+      await delivery.failed(why);
       throw request.signal?.aborted ? cancelled('stream:') : e;
     } finally {
       // A reader that stopped early (the client went away, the server cut the stream): not delivered.
-      delivery.notDelivered();
+      await delivery.notDelivered();
       await release();
     }
   }
   // A body never read (abandoned before its first chunk: a generator's `return()` then skips its `finally`) is
   // not delivered either.
   const cancel = async () => {
-    delivery.notDelivered();
+    await delivery.notDelivered();
     await release();
   };
   return { format, contentType: DATASET_CONTENT_TYPES[format], status: p.status, rows: part.rows, manifest, run, body: body(), cancel };

@@ -8,8 +8,8 @@
  *
  * @example
  * const delivery = streamDelivery(project.runs, run.id, 'warned');
- * try { for await (const c of chunks) { delivery.count(c); yield c; } delivery.delivered(); }
- * finally { delivery.notDelivered(); } // no-op once it ended
+ * try { for await (const c of chunks) { delivery.count(c); yield c; } await delivery.delivered(); }
+ * finally { await delivery.notDelivered(); } // no-op once it ended
  */
 import type { RunStore } from '../runs/run-store.js';
 import { onInterrupt } from '../state/interrupt.js';
@@ -19,14 +19,17 @@ export interface StreamDelivery {
   count(chunk: Uint8Array): void;
   /** Bytes handed to the reader so far. */
   readonly bytes: number;
-  /** Whether the run got its final status (the calls below do nothing after the first). */
+  /**
+   * Whether the run got its final status (the calls below do nothing after the first). They record it waiting for
+   * another process's write lock on a timer (`updateWhenFree`): a server streaming goes on answering requests.
+   */
   readonly ended: boolean;
   /** The body was sent whole: the run takes its status. */
-  delivered(): void;
+  delivered(): Promise<void>;
   /** The body broke off (`message` says why). */
-  failed(message: string): void;
+  failed(message: string): Promise<void>;
   /** The reader stopped, or the stream was cut, before the end. */
-  notDelivered(): void;
+  notDelivered(): Promise<void>;
 }
 
 /** The message of a run whose stream was cut after `bytes` bytes. */
@@ -38,11 +41,11 @@ export function notDeliveredMessage(bytes: number): string {
 export function streamDelivery(runs: RunStore, runId: string, status: 'success' | 'warned'): StreamDelivery {
   let bytes = 0;
   let ended = false;
-  const end = (patch: { status: 'success' | 'warned' | 'failed'; message?: string }) => {
+  const end = async (patch: { status: 'success' | 'warned' | 'failed'; message?: string }) => {
     if (ended) return;
     ended = true;
     undo();
-    runs.update(runId, { ...patch, finished_at: new Date().toISOString() });
+    await runs.updateWhenFree(runId, { ...patch, finished_at: new Date().toISOString() });
   };
   // The run store's own interrupt cleanup fails the run ("interrupted (SIGTERM) before it finished") and marks
   // its alerts due; this one says how far the stream got. Only the message: the status is the store's to set.

@@ -34,9 +34,9 @@ import { ConflictError } from '../errors.js';
 import { allDefinitions } from '../definitions/definition-set.js';
 import type { Definition, DefinitionSet } from '../definitions/types.js';
 import { forgetIntervals } from '../materialize/intervals.js';
-import { acquireLeases } from '../materialize/lease.js';
+import { acquireLeasesWhenFree } from '../materialize/lease.js';
 import type { Project } from '../project.js';
-import { ensureColumn, ensureTables, hasTable, type StateDb } from '../state/state-db.js';
+import { ensureColumn, ensureTables, hasTable, writeWhenFree, type StateDb } from '../state/state-db.js';
 import { ensureViewHistoryTable, restartViewHistory } from '../runs/view-history.js';
 import { liveOnlineWrites } from './online-writes.js';
 import { computePlan } from './plan.js';
@@ -78,6 +78,14 @@ export function requestDrops(db: StateDb, views: readonly string[]): void {
   readCache.delete(db);
 }
 
+/**
+ * `requestDrops` outside a transaction, waiting for another process's write lock on a timer (`writeWhenFree`)
+ * rather than in SQLite's synchronous busy wait: a server's push or materialization goes on answering requests.
+ */
+export async function requestDropsWhenFree(db: StateDb, views: readonly string[]): Promise<void> {
+  await writeWhenFree(db, () => requestDrops(db, views));
+}
+
 /** Views whose drop is still pending, sorted. */
 export function pendingDrops(db: StateDb): string[] {
   ensureDropTable(db);
@@ -112,10 +120,10 @@ export async function dropPendingView(project: Project, view: string): Promise<v
   const store = await project.onlineStore();
   await store.dropView(view);
   // Read before the transaction (it may create its table: no DDL inside a transaction).
-  const pushing = liveOnlineWrites(db, view) > 0;
+  const pushing = (await liveOnlineWrites(db, view)) > 0;
   const checksums = hasTable(db, 'guard_partitions');
   ensureViewHistoryTable(db);
-  db.transaction(() => {
+  await writeWhenFree(db, () => db.transaction(() => {
     forgetIntervals(db, view);
     // The tamper check's day checksums too: the view starts afresh, its history is not compared with the old one's
     // (nor its runs: the drift reference `previous` and the volume history start again from here).
@@ -123,7 +131,7 @@ export async function dropPendingView(project: Project, view: string): Promise<v
     restartViewHistory(db, view);
     // A request that came while the store dropped stays (what it stands for may have been written meanwhile).
     if (!pushing) db.prepare('DELETE FROM online_drops_pending WHERE view = ? AND token IS ?').run(view, row.token);
-  }).immediate();
+  }).immediate());
   readCache.delete(db);
 }
 
@@ -144,7 +152,7 @@ export async function dropUnlessMaterializing(project: Project, view: string, wa
   for (;;) {
     let lease;
     try {
-      [lease] = acquireLeases(project.state, [view], owner, { onFailedRuns: () => void (orphanAlerts = sendDueAlerts(project)) });
+      [lease] = await acquireLeasesWhenFree(project.state, [view], owner, { onFailedRuns: () => void (orphanAlerts = sendDueAlerts(project)) });
     } catch (e) {
       if (!(e instanceof ConflictError && e.code === 'online_drop_running')) {
         if (e instanceof ConflictError && e.code === 'materialization_running') return 'deferred';
@@ -161,13 +169,13 @@ export async function dropUnlessMaterializing(project: Project, view: string, wa
         // Done meanwhile by another process (while this one waited for the lease, or worked through a list).
         if (!isDropPending(project.state, view)) return 'dropped';
         // A push writing the view drops the values itself when it ends (`online-writes.ts`).
-        if (liveOnlineWrites(project.state, view) > 0) return 'deferred';
+        if ((await liveOnlineWrites(project.state, view)) > 0) return 'deferred';
         await dropPendingView(project, view);
         if (!isDropPending(project.state, view)) return 'dropped';
       }
       return 'pending';
     } finally {
-      lease.release();
+      await lease.release();
       await orphanAlerts;
     }
   }

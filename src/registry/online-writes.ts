@@ -14,11 +14,11 @@
  * retry, or the next apply or materialization.
  *
  * @example
- * const writing = beginOnlineWrite(project.state, 'origin_delays');
- * try { ... } finally { writing.end(); }
+ * const writing = await beginOnlineWrite(project.state, 'origin_delays');
+ * try { ... } finally { await writing.end(); }
  */
 import { randomUUID } from 'node:crypto';
-import { ensureTables, type StateDb } from '../state/state-db.js';
+import { ensureTables, writeWhenFree, writeWithoutWaiting, type StateDb } from '../state/state-db.js';
 import { isThisHost, processAlive, processHost } from '../state/process-host.js';
 
 const DDL = `
@@ -38,19 +38,23 @@ const RENEW_EVERY_MS = 10_000;
 const mine = new Set<string>();
 
 export interface OnlineWrite {
-  /** End the registration (idempotent). */
-  end(): void;
+  /** End the registration (idempotent; its row is deleted waiting for the write lock on a timer, best effort). */
+  end(): Promise<void>;
 }
 
-/** Register an online write of `view` by this process (see the module comment). */
-export function beginOnlineWrite(db: StateDb, view: string): OnlineWrite {
+/**
+ * Register an online write of `view` by this process (see the module comment). The state database's write lock is
+ * waited for on a timer (`writeWhenFree`), never in SQLite's synchronous busy wait: a server pushing goes on
+ * answering requests while another process writes.
+ */
+export async function beginOnlineWrite(db: StateDb, view: string): Promise<OnlineWrite> {
   ensureTables(db, 'online_writes_in_flight', DDL);
   const id = randomUUID();
-  db.prepare('INSERT INTO online_writes_in_flight (id, view, pid, host, expires_at) VALUES (?, ?, ?, ?, ?)').run(id, view, process.pid, processHost(), Date.now() + TTL_MS);
+  await writeWhenFree(db, () => db.prepare('INSERT INTO online_writes_in_flight (id, view, pid, host, expires_at) VALUES (?, ?, ?, ?, ?)').run(id, view, process.pid, processHost(), Date.now() + TTL_MS));
   mine.add(id);
   const timer = setInterval(() => {
     try {
-      db.prepare('UPDATE online_writes_in_flight SET expires_at = ? WHERE id = ?').run(Date.now() + TTL_MS, id);
+      writeWithoutWaiting(db, () => db.prepare('UPDATE online_writes_in_flight SET expires_at = ? WHERE id = ?').run(Date.now() + TTL_MS, id));
     } catch {
       // busy state db: the next tick retries; the registration lasts TTL_MS
     }
@@ -58,13 +62,13 @@ export function beginOnlineWrite(db: StateDb, view: string): OnlineWrite {
   timer.unref();
   let ended = false;
   return {
-    end() {
+    async end() {
       if (ended) return;
       ended = true;
       clearInterval(timer);
       mine.delete(id);
       try {
-        db.prepare('DELETE FROM online_writes_in_flight WHERE id = ?').run(id);
+        await writeWhenFree(db, () => db.prepare('DELETE FROM online_writes_in_flight WHERE id = ?').run(id));
       } catch {
         // busy state db: no longer counted in this process, and no longer renewed, so it expires within TTL_MS elsewhere
       }
@@ -72,17 +76,21 @@ export function beginOnlineWrite(db: StateDb, view: string): OnlineWrite {
   };
 }
 
-/** How many online writes of `view` are in flight; registrations of dead processes are removed first. */
-export function liveOnlineWrites(db: StateDb, view: string): number {
+/**
+ * How many online writes of `view` are in flight; registrations of dead processes are removed first (waiting for
+ * the write lock on a timer, as `beginOnlineWrite` does).
+ */
+export async function liveOnlineWrites(db: StateDb, view: string): Promise<number> {
   ensureTables(db, 'online_writes_in_flight', DDL);
   const rows = db.prepare('SELECT id, pid, host, expires_at FROM online_writes_in_flight WHERE view = ?').all(view) as { id: string; pid: number; host: string; expires_at: number }[];
   const host = processHost();
   const now = Date.now();
   let live = 0;
+  const remove = db.prepare('DELETE FROM online_writes_in_flight WHERE id = ?');
   for (const r of rows) {
     const ours = r.host === host && r.pid === process.pid;
     const dead = r.expires_at <= now || (ours ? !mine.has(r.id) : isThisHost(r.host) && !processAlive(r.pid));
-    if (dead) db.prepare('DELETE FROM online_writes_in_flight WHERE id = ?').run(r.id);
+    if (dead) await writeWhenFree(db, () => remove.run(r.id));
     else live++;
   }
   return live;

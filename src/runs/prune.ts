@@ -33,7 +33,7 @@ import { ensureTamperTables } from '../guards/checks/tamper.js';
 import { referenceEligibleSql } from '../guards/reference.js';
 import { ensureRunTables } from './run-store.js';
 import { ensureViewHistoryTable } from './view-history.js';
-import { hasTable, type StateDb } from '../state/state-db.js';
+import { hasTable, writeWhenFree, type StateDb } from '../state/state-db.js';
 import { parseAgeOrInstant } from '../time/instant.js';
 
 /** Successful runs kept per (kind, view, service) by default: drift's `previous:<n>` goes up to 99. */
@@ -160,8 +160,11 @@ function sortedIndex(ascending: readonly number[], n: number): number {
   return i;
 }
 
-/** The prune as steps: each `yield` comes after one chunk's transaction, so an async caller can let other work in. */
-function* pruneSteps(db: StateDb, options: PruneOptions): Generator<void, PruneResult> {
+/**
+ * The prune as steps: each `yield` hands over one chunk's transaction (the caller runs it), so an async caller can let
+ * other work in, and wait for another process's write lock on a timer.
+ */
+function* pruneSteps(db: StateDb, options: PruneOptions): Generator<() => void, PruneResult> {
   ensureRunTables(db);
   ensureViewHistoryTable(db);
   const keep = options.keep ?? DEFAULT_KEEP_RUNS;
@@ -182,12 +185,12 @@ function* pruneSteps(db: StateDb, options: PruneOptions): Generator<void, PruneR
     const deleteRun = db.prepare('DELETE FROM runs WHERE id = ?');
     const deleteDetails = details.map((t) => db.prepare(`DELETE FROM ${t} WHERE run_id = ?`));
     for (let i = 0; i < drop.length; i += CHUNK) {
-      db.transaction((ids: string[]) => ids.forEach((id) => deleteRun.run(id))).immediate(drop.slice(i, i + CHUNK));
-      yield;
+      const ids = drop.slice(i, i + CHUNK);
+      yield () => db.transaction(() => ids.forEach((id) => deleteRun.run(id))).immediate();
     }
     for (let i = 0; i < trim.length; i += CHUNK) {
-      db.transaction((ids: string[]) => ids.forEach((id) => deleteDetails.forEach((s) => s.run(id)))).immediate(trim.slice(i, i + CHUNK));
-      yield;
+      const ids = trim.slice(i, i + CHUNK);
+      yield () => db.transaction(() => ids.forEach((id) => deleteDetails.forEach((s) => s.run(id)))).immediate();
     }
   }
   return { deleted: drop.length, trimmed: trim.length, protected: kept, before, dryRun };
@@ -199,15 +202,20 @@ export function pruneRuns(db: StateDb, options: PruneOptions): PruneResult {
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
+    step.value();
   }
 }
 
-/** The same, letting the event loop run between chunks (a server pruning while it answers requests). */
+/**
+ * The same, letting the event loop run between chunks (a server pruning while it answers requests), each chunk
+ * waiting for another process's write lock on a timer (`writeWhenFree`), not in SQLite's synchronous busy wait.
+ */
 export async function pruneRunsInBackground(db: StateDb, options: PruneOptions): Promise<PruneResult> {
   const steps = pruneSteps(db, options);
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
+    await writeWhenFree(db, step.value);
     await new Promise((resolve) => setImmediate(resolve));
   }
 }

@@ -20,8 +20,8 @@ describe('quality-log writes while another process writes', () => {
     const result = (check: string) => ({ run_id: run.id, check, feature: null, slice: null, status: 'pass' }) as unknown as CheckResult;
     const { ended } = await holdWriteLock(file, 400);
     const t = performance.now();
-    runs.addResults([result('drift'), result('volume')]);
-    runs.addProfiles(run.id, [{ column: 'x', slice: null, profile: { rows: 1 } }] as never);
+    await runs.addResults([result('drift'), result('volume')]);
+    await runs.addProfiles(run.id, [{ column: 'x', slice: null, profile: { rows: 1 } }] as never);
     // They waited for the lock (not failed with SQLITE_BUSY, not written around it).
     expect(performance.now() - t).toBeGreaterThan(200);
     await ended;

@@ -124,9 +124,14 @@ export interface RunStore {
   list(filter?: RunFilter): { runs: Run[]; total: number };
   /** The last `n` runs of a view with one of the given statuses, newest first. */
   recent(view: string, statuses: readonly RunStatus[], n: number): Run[];
-  addResults(results: readonly CheckResult[]): void;
+  /**
+   * Record check results (and `addProfiles` a run's column profiles), each in one transaction that waits for another
+   * process's write lock on a timer (`writeWhenFree`), as `createWhenFree` does: a server's guard stage goes on
+   * answering requests meanwhile. Uncontended, the write is done before the call returns.
+   */
+  addResults(results: readonly CheckResult[]): Promise<void>;
   results(runId: string): CheckResult[];
-  addProfiles(runId: string, profiles: readonly { column: string; slice?: string | null; profile: unknown }[]): void;
+  addProfiles(runId: string, profiles: readonly { column: string; slice?: string | null; profile: unknown }[]): Promise<void>;
   profiles(runId: string): { column: string; slice: string | null; profile: unknown }[];
   /** One column's profile (cheap: does not parse the other columns' samples), or null. */
   profile(runId: string, column: string, slice?: string | null): unknown | null;
@@ -153,12 +158,16 @@ export const DUE_ALERT_HOLD_MS = 5 * 60_000;
  */
 export function takeDueAlerts(db: StateDb, now = Date.now(), holdMs = DUE_ALERT_HOLD_MS): string[] {
   try {
-    ensureRunTables(db);
-    ensureColumn(db, 'alerts_due', 'claimed_until', 'INTEGER');
-    return (db.prepare('UPDATE alerts_due SET claimed_until = ? WHERE claimed_until IS NULL OR claimed_until <= ? RETURNING run_id').all(now + holdMs, now) as { run_id: string }[]).map((r) => r.run_id);
+    return takeDue(db, now, holdMs);
   } catch {
     return [];
   }
+}
+
+function takeDue(db: StateDb, now: number, holdMs: number): string[] {
+  ensureRunTables(db);
+  ensureColumn(db, 'alerts_due', 'claimed_until', 'INTEGER');
+  return (db.prepare('UPDATE alerts_due SET claimed_until = ? WHERE claimed_until IS NULL OR claimed_until <= ? RETURNING run_id').all(now + holdMs, now) as { run_id: string }[]).map((r) => r.run_id);
 }
 
 /** `takeDueAlerts` of a project: one without alerts in its featureguard.yaml takes none, leaving them to a process that has them. */
@@ -166,9 +175,23 @@ export function takeProjectDueAlerts(project: { readonly config: { readonly aler
   return project.config.alerts?.length ? takeDueAlerts(project.state) : [];
 }
 
-/** A run whose due alerts have their deliveries stored (or that alerts nothing): no longer due. */
-export function forgetDueAlert(db: StateDb, runId: string): void {
-  db.prepare('DELETE FROM alerts_due WHERE run_id = ?').run(runId);
+/**
+ * `takeProjectDueAlerts`, waiting for another process's write lock on a timer (`writeWhenFree`) rather than in
+ * SQLite's synchronous busy wait (a server sending them goes on answering requests meanwhile); still busy at the
+ * busy timeout, or read-only, it takes none.
+ */
+export async function takeProjectDueAlertsWhenFree(project: { readonly config: { readonly alerts?: readonly unknown[] }; readonly state: StateDb }): Promise<string[]> {
+  if (!project.config.alerts?.length) return [];
+  try {
+    return await writeWhenFree(project.state, () => takeDue(project.state, Date.now(), DUE_ALERT_HOLD_MS));
+  } catch {
+    return [];
+  }
+}
+
+/** A run whose due alerts have their deliveries stored (or that alerts nothing): no longer due (waits for the write lock on a timer). */
+export async function forgetDueAlert(db: StateDb, runId: string): Promise<void> {
+  await writeWhenFree(db, () => db.prepare('DELETE FROM alerts_due WHERE run_id = ?').run(runId));
 }
 
 /** Runs whose alerts are due (see `takeDueAlerts`). */
@@ -455,27 +478,27 @@ export function openRunStore(db: StateDb): RunStore {
         .all(view, ...statuses, n) as Row[];
       return rows.map(toRun);
     },
-    addResults(results) {
+    async addResults(results) {
       if (results.length === 0) return;
       // Immediate: a transaction that reads first cannot wait for another process's write (SQLite answers
       // SQLITE_BUSY at once instead of calling the busy handler), so it takes the write lock up front.
-      db.transaction(() => {
+      await writeWhenFree(db, () => db.transaction(() => {
         const next = new Map<string, number>();
         for (const r of results) {
           const seq = (next.get(r.run_id) ?? (maxSeq.get(r.run_id) as { m: number }).m) + 1;
           next.set(r.run_id, seq);
           insertResult.run(r.run_id, seq, r.check, r.feature, r.slice, r.status, JSON.stringify(r));
         }
-      }).immediate();
+      }).immediate());
     },
     results(runId) {
       const rows = db.prepare('SELECT record FROM check_results WHERE run_id = ? ORDER BY seq').all(runId) as { record: string }[];
       return rows.map((r) => storedJson<CheckResult>(r.record));
     },
-    addProfiles(runId, profiles) {
-      db.transaction(() => {
+    async addProfiles(runId, profiles) {
+      await writeWhenFree(db, () => db.transaction(() => {
         for (const p of profiles) insertProfile.run(runId, p.column, p.slice ?? '', JSON.stringify(p.profile));
-      }).immediate();
+      }).immediate());
     },
     profiles(runId) {
       const rows = db.prepare('SELECT "column", slice, profile FROM profiles WHERE run_id = ? ORDER BY "column", slice').all(runId) as Row[];

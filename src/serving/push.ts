@@ -27,7 +27,7 @@ import { runGuardStage, type GuardStageResult } from '../guards/stage.js';
 import { floatFeatures, onlineInt64 } from '../online/record-codec.js';
 import type { OnlineRow } from '../online/types.js';
 import type { Project } from '../project.js';
-import { droppedSince, dropIfPending, dropPendingError, dropUnlessMaterializing, isDropPending, requestDrops, viewChangedError } from '../registry/online-drops.js';
+import { droppedSince, dropIfPending, dropPendingError, dropUnlessMaterializing, isDropPending, requestDropsWhenFree, viewChangedError } from '../registry/online-drops.js';
 import { beginOnlineWrite, type OnlineWrite } from '../registry/online-writes.js';
 import { onlineViewUri, pushedRowsUri, sourceUri } from '../runs/dataset-names.js';
 import { currentUser, usedDefinitionVersions } from '../runs/lineage-record.js';
@@ -191,7 +191,7 @@ async function recordInvalidRows(project: Project, set: DefinitionSet, view: Fea
     run_id: run.id, check: 'schema', feature: null, slice: null, status: 'fail', policy: 'block', method: 'rows',
     value: problems.length, thresholds: null, metrics: { rows: raw.length }, message: e.message, details: { problems },
   };
-  project.runs.addResults([record]);
+  await project.runs.addResults([record]);
   await project.runs.updateWhenFree(run.id, {
     status: 'blocked', finished_at: new Date().toISOString(), rows_in: raw.length, rows_out: 0, message: e.message,
     counts: { pass: 0, warn: 0, fail: 1, error: 0, skipped: 0 }, lineage: lineageOf(project, set, view, raw.length, to, 0),
@@ -419,7 +419,7 @@ export async function push(project: Project, request: PushRequest, options: Push
     }
 
     // Registered before the definitions are checked again: an apply from now on defers its drop of the view to this push.
-    if (to !== 'offline') writing = beginOnlineWrite(project.state, view.name);
+    if (to !== 'offline') writing = await beginOnlineWrite(project.state, view.name);
     // A drop deferred to another writer (or left by a failed one) is pending: rows written now would go with it.
     if (to !== 'offline' && isDropPending(project.state, view.name) && !droppedSince(project, set, view.name)) {
       throw dropPendingError(view.name, '(reads answer NOT_FOUND until then)', 'push');
@@ -461,9 +461,9 @@ export async function push(project: Project, request: PushRequest, options: Push
       // between): a drop requested since the push began takes these rows with it, also when the view
       // was removed and added again unchanged. An apply after this check is after the push.
       const dropped = droppedSince(project, set, view.name) || isDropPending(project.state, view.name);
-      if (dropped) requestDrops(project.state, [view.name]);
+      if (dropped) await requestDropsWhenFree(project.state, [view.name]);
       // No longer deferring drops to itself: the drop below is done, not deferred.
-      writing?.end();
+      await writing?.end();
       if (dropped) {
         const outcome = await dropUnlessMaterializing(project, view.name);
         throw viewChanged(view.name, outcome === 'dropped'
@@ -493,7 +493,7 @@ export async function push(project: Project, request: PushRequest, options: Push
     throw error;
   } finally {
     if (writing) {
-      writing.end();
+      await writing.end();
       // A drop deferred to this push (or kept pending while it wrote) is done now, not deferring to itself.
       await dropIfPending(project, view.name);
     }

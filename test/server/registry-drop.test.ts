@@ -185,10 +185,10 @@ describe('an apply while the view is being materialized', () => {
   it('after the write: the run, once it gave its lease back, drops what the apply deferred to it', async () => {
     const defs = allDefs(fx.project);
     const runs = store.project.runs;
-    const update = runs.update.bind(runs);
+    const update = runs.updateWhenFree.bind(runs);
     let applying: ReturnType<FeatureStore['apply']> | undefined;
     // The run's final update comes after its last check for a pending drop, still under its lease.
-    runs.update = (id, patch) => {
+    runs.updateWhenFree = (id, patch) => {
       if (patch.status === 'success' && !applying) applying = store.apply(retype(defs), { allowBreaking: true });
       return update(id, patch);
     };
@@ -196,7 +196,7 @@ describe('an apply while the view is being materialized', () => {
       const [r] = await store.materialize({ views: ['origin_delays'], start: '2001-01-01', end: '2001-01-02' });
       expect(r.status).toBe('success');
     } finally {
-      runs.update = update;
+      runs.updateWhenFree = update;
     }
     expect((await applying!).deferred).toEqual(['origin_delays']);
     expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
@@ -448,7 +448,7 @@ describe('an apply while a push writes (the drop is deferred to the push)', () =
     await materializeDay();
     const state = store.project.state;
     // A push of the old definition (a process on another host) registered; an apply came; the push wrote a row and died.
-    const dead = beginOnlineWrite(state, 'origin_delays');
+    const dead = await beginOnlineWrite(state, 'origin_delays');
     try {
       state.prepare("UPDATE online_writes_in_flight SET pid = 999999, host = 'elsewhere'").run();
       expect(await store.apply(retype(defs), { allowBreaking: true })).toMatchObject({ dropped: [], deferred: ['origin_delays'] });
@@ -462,7 +462,7 @@ describe('an apply while a push writes (the drop is deferred to the push)', () =
       state.prepare('UPDATE online_writes_in_flight SET expires_at = ?').run(Date.now() - 1);
       expect(await dropPendingViews(store.project, 0)).toMatchObject({ dropped: ['origin_delays'] });
     } finally {
-      dead.end();
+      await dead.end();
     }
     expect(pending()).toEqual([]);
     expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
@@ -473,7 +473,7 @@ describe('an apply while a push writes (the drop is deferred to the push)', () =
   it('a registration of a dead process on this host does not hold a drop up, nor one of an earlier process with our pid', async () => {
     await materializeDay();
     const state = store.project.state;
-    const dead = beginOnlineWrite(state, 'origin_delays');
+    const dead = await beginOnlineWrite(state, 'origin_delays');
     try {
       state.prepare('UPDATE online_writes_in_flight SET pid = 999999').run();
       requestDrops(state, ['origin_delays']);
@@ -483,7 +483,7 @@ describe('an apply while a push writes (the drop is deferred to the push)', () =
       requestDrops(state, ['origin_delays']);
       expect(await dropUnlessMaterializing(store.project, 'origin_delays')).toBe('dropped');
     } finally {
-      dead.end();
+      await dead.end();
     }
   });
 
@@ -652,14 +652,14 @@ describe('an apply while a push writes (the drop is deferred to the push)', () =
   it('a materialization drops under its lease but keeps the drop pending while a push writes, and refuses to write', async () => {
     await materializeDay();
     const state = store.project.state;
-    const writing = beginOnlineWrite(state, 'origin_delays');
+    const writing = await beginOnlineWrite(state, 'origin_delays');
     try {
       requestDrops(state, ['origin_delays']);
       await expect(store.materialize({ views: ['origin_delays'], start: '2001-01-01', end: '2001-01-02' })).rejects.toMatchObject({ code: 'online_drop_pending', status: 409 });
       expect(pending()).toEqual(['origin_delays']);
       expect(await sqliteValues('origin_delays')).toEqual([undefined, undefined, undefined]);
     } finally {
-      writing.end();
+      await writing.end();
     }
     await materializeDay();
     expect(pending()).toEqual([]);

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { ident, literal } from '../../offline/engine.js';
 import type { CheckResult } from '../../runs/types.js';
-import { ensureColumn, ensureTables, type StateDb } from '../../state/state-db.js';
+import { ensureColumn, ensureTables, writeWhenFree, type StateDb } from '../../state/state-db.js';
 import { policyOf, queryRows, result, type CheckContext } from '../check.js';
 import { durationMs } from '../config.js';
 import type { RowPass } from '../row-pass.js';
@@ -309,7 +309,8 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   const insert = db.prepare('INSERT OR REPLACE INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id, known_by, read_at, rows_read, checksum_read) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const update = db.prepare(UPDATE_PARTITION_SQL);
   const readAt = readAsOf.toISOString();
-  db.transaction(() => {
+  // Waiting for another process's write lock on a timer (`writeWhenFree`): a server goes on answering meanwhile.
+  await writeWhenFree(db, () => db.transaction(() => {
     // Empty days too: rows appearing there later are edits of history.
     for (const p of mine) {
       const sums = recorded.get(key(p))!;
@@ -321,7 +322,7 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
       const { settle, read } = found.get(key(p)) ?? {};
       if (settle && read) update.run(settle.rows, settle.checksum, knownBy, readAt, read.rows, read.checksum, view.name, p.day, p.run_id, p.range_start, p.range_end);
     }
-  }).immediate();
+  }).immediate());
 
   const changedDays = [...new Set(changed.map((c) => c.day))].sort();
   const checked = toCheck.length - unchecked;
