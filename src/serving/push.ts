@@ -186,6 +186,7 @@ export async function checkPushRows(project: Project, views: readonly string[], 
 async function recordInvalidRows(project: Project, set: DefinitionSet, view: FeatureViewDef, raw: readonly Record<string, unknown>[], to: PushTarget, options: PushOptions, e: unknown): Promise<never> {
   if (!(e instanceof InputError) || e.code !== 'invalid_rows') throw e;
   const run = await project.runs.createWhenFree({ kind: 'push', view: view.name, options: { to, rows: raw.length }, trigger: options.trigger });
+  options.onRun?.({ view: view.name, run_id: run.id });
   const problems = (e.details as { problems?: unknown[] } | undefined)?.problems ?? [];
   const record: CheckResult = {
     run_id: run.id, check: 'schema', feature: null, slice: null, status: 'fail', policy: 'block', method: 'rows',

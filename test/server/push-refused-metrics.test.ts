@@ -66,3 +66,17 @@ it('still counts nothing for a push refused before any run (400)', async () => {
   expect(res.status).toBe(400);
   expect(await pushSamples()).toEqual(before);
 });
+
+it('counts a Feast push to several views whose rows do not fit a view as the blocked run it recorded', async () => {
+  const before = await pushSamples();
+  const res = await t.app.request('/push', post({ push_source_name: 'delays_source', df: { origin: ['SFO'], event_timestamp: ['2001-01-07 10:00:00'], dep_delay: [2.5], flights: ['many'], carrier: ['AA'] } }));
+  const body = await json(res);
+  expect([res.status, body.error.code]).toEqual([400, 'invalid_rows']);
+  const run = t.fx.project.runs.get(body.error.details.run_id);
+  expect(run?.status).toBe('blocked');
+  const after = await pushSamples();
+  expect(after.filter((l) => !before.includes(l))).toEqual([
+    `featureguard_push_runs_total{view="${run?.view}",status="blocked"} 1`,
+    'featureguard_run_verdicts_total{kind="push",status="blocked"} 1',
+  ]);
+});

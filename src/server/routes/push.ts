@@ -51,9 +51,7 @@ async function pushAnswer(ctx: ServerContext, c: Context, request: PushRequest):
   try {
     result = await push(ctx.project, request, pushOptions(ctx, c, started));
   } catch (e) {
-    // Rows that did not fit the view: recorded as a blocked run (`details.run_id`), counted as one.
-    if (e instanceof FeatureguardError && e.code === 'invalid_rows' && (e.details as { run_id?: string } | undefined)?.run_id) ctx.metrics.recordRun('push', view, 'blocked');
-    else countFailure(ctx, e, started, [], view);
+    countFailure(ctx, e, started, [], view);
     throw e;
   }
   countPush(ctx, result);
@@ -67,12 +65,19 @@ async function pushAnswer(ctx: ServerContext, c: Context, request: PushRequest):
 }
 
 /**
- * A push that threw, in the metrics: `failed` when a run was recorded (`started`) that did not end with a result
+ * A push that threw, in the metrics: `blocked` for rows that did not fit a view (an `invalid_rows` with the run it
+ * recorded); `failed` when a run was recorded (`started`) that did not end with a result
  * (`written`), since the push then marked it failed, whatever the answer (a 503, or a 409 `online_drop_pending`
  * once the guards had passed), or when the error is the server's (5xx) before any run; a refusal before any run (a
  * 4xx) counts nothing. Under the view the error names (`details.failed_view`), else the run's, else `fallback`.
  */
 function countFailure(ctx: ServerContext, e: unknown, started: readonly RecordedRun[], written: readonly PushResult[], fallback: string): void {
+  // Rows that did not fit a view: recorded as a blocked run (`details.run_id`), counted as one under its view.
+  const blockedId = e instanceof FeatureguardError && e.code === 'invalid_rows' ? (e.details as { run_id?: unknown } | undefined)?.run_id : undefined;
+  if (typeof blockedId === 'string') {
+    ctx.metrics.recordRun('push', started.find((r) => r.run_id === blockedId)?.view ?? fallback, 'blocked');
+    return;
+  }
   const failedRun = started.find((r) => !written.some((w) => w.run_id === r.run_id));
   if (failedRun === undefined && e instanceof FeatureguardError && e.status < 500) return;
   const named = e instanceof FeatureguardError ? (e.details as { failed_view?: unknown } | undefined)?.failed_view : undefined;
