@@ -7,7 +7,7 @@
  */
 import { Hono } from 'hono';
 import { InputError } from '../../errors.js';
-import { parseInstant } from '../../time/instant.js';
+import { readQueryInstant } from '../../time/query-instant.js';
 import { recordedSourceUri } from '../../runs/dataset-names.js';
 import { toOpenLineageRunEvent } from '../../runs/lineage.js';
 import { runReport } from '../../runs/run-report.js';
@@ -28,19 +28,9 @@ function intParam(name: string, raw: string | undefined, min: number, max: numbe
   return n;
 }
 
-/** A time, then a space and `HH:MM` (or `HHMM`): an offset whose '+' was not encoded (a query string reads it as a space). */
-const SPACED_OFFSET = /^(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?) (\d{2}:?\d{2})$/;
-
 function timeParam(name: string, raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
-  // After a time, a space and an offset can only be a '+' sent unencoded: read it as one.
-  const text = raw.replace(SPACED_OFFSET, '$1+$2');
-  try {
-    return parseInstant(text, `query parameter '${name}'`, name).toISOString();
-  } catch (e) {
-    if (!(e instanceof InputError) || !raw.includes(' ')) throw e;
-    throw new InputError(`${e.message} (a '+' in a query string is read as a space: encode it as %2B)`, e.details, e.code);
-  }
+  return readQueryInstant(raw, `query parameter '${name}'`, name).toISOString();
 }
 
 function enumParam<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T | undefined {

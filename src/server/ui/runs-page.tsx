@@ -5,6 +5,7 @@
  */
 import { didYouMean } from '../../definitions/suggest.js';
 import { parseInstant } from '../../time/instant.js';
+import { readQueryInstant } from '../../time/query-instant.js';
 import { RUN_STATUSES, type Run, type RunFilter, type RunKind, type RunStatus } from '../../runs/types.js';
 import { Pager, StatusBadge } from './components.js';
 import { formatCount, formatTime, formatWindow, query } from './format.js';
@@ -61,7 +62,7 @@ function oneOf<T extends string>(raw: string | undefined, allowed: readonly T[],
 }
 
 /**
- * A time filter read as `GET /v1/runs` reads it (`parseInstant`: a date alone is its midnight, a zone or a fraction
+ * A time filter read as `GET /v1/runs` reads it (`readQueryInstant`: an offset's '+' sent unencoded is a '+'; a date alone is its midnight, a zone or a fraction
  * is taken; the pages print times as `…Z`, so people paste that), written back as the datetime-local field shows
  * it, in UTC. A value that names no instant is left out with a notice, not dropped without a word. The fields have
  * `step="any"`: under the default step of a minute, a value with seconds is invalid and a browser that checks the
@@ -70,7 +71,7 @@ function oneOf<T extends string>(raw: string | undefined, allowed: readonly T[],
 function timeFilter(raw: string | undefined, label: string, notices: string[]): string | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
   try {
-    const iso = parseInstant(raw, label).toISOString();
+    const iso = readQueryInstant(raw, label).toISOString();
     return iso.endsWith(':00.000Z') ? iso.slice(0, 16) : iso.endsWith('.000Z') ? iso.slice(0, 19) : iso.slice(0, 23);
   } catch (e) {
     notices.push(`${(e as Error).message} (left out of the filters)`);
