@@ -40,3 +40,27 @@ describe('runs page: a time whose offset + arrived unencoded', () => {
     expect(rows(html)).toHaveLength(3);
   });
 });
+
+describe('runs page: a parameter that is not one of its filters', () => {
+  // A review finding: ?verdict=blocked (the form's label for `status`), ?views=… or ?run_status=… listed every run
+  // without a word, where GET /v1/runs answers 400 "unknown query parameter".
+  const known = '(view, service, kind, status, since, until, limit, offset)';
+
+  it('says which parameter it did not use, with the filter it may have meant', async () => {
+    const verdict = await get('/ui/runs?verdict=blocked');
+    expect(notices(verdict)).toEqual([`'verdict' is not a filter of this page ${known}: the verdict filter is 'status' (?status=blocked): left out of the filters`]);
+    expect(rows(verdict)).toHaveLength(3);
+    expect(verdict).toContain('>Clear</a>');
+    const views = await get('/ui/runs?views=airport_hourly&status=blocked');
+    expect(notices(views)).toEqual([`'views' is not a filter of this page ${known} (did you mean 'view'?): left out of the filters`]);
+    expect(rows(views)).toEqual([f.blocked.id]);
+    const cursor = await get('/ui/runs?cursor=abc');
+    expect(notices(cursor)).toEqual([`'cursor' is not a filter of this page ${known}: the pages page by 'offset': left out of the filters`]);
+  });
+
+  it('says nothing for the parameters the form and the pager send', async () => {
+    const all = await get('/ui/runs?view=airport_hourly&service=&kind=materialize&status=&since=2026-11-01T00:00&until=&limit=25&offset=0');
+    expect(notices(all)).toEqual([]);
+    expect(rows(all)).toHaveLength(3);
+  });
+});

@@ -22,7 +22,7 @@ import { HistoryPage } from './history-page.js';
 import type { UiEnv } from './env.js';
 import { RegistryPage, type BaselineRow, type VersionWithDiff } from './registry-page.js';
 import { RunDetailPage, SORT_COLUMNS, type SortColumn } from './run-detail-page.js';
-import { parseRunsQuery, runFilter, RunsPage, RUNS_PAGE_PARAMS } from './runs-page.js';
+import { parseRunsQuery, runFilter, RunsPage, RUNS_PAGE_PARAMS, unknownParamNotices } from './runs-page.js';
 import { unknownTarget } from './known-target.js';
 
 type Ctx = Context<UiEnv>;
@@ -33,6 +33,7 @@ export function runsPage(c: Ctx, project: Project): Response | Promise<Response>
   for (const [name, values] of Object.entries(c.req.queries())) {
     if (values.length > 1 && RUNS_PAGE_PARAMS.has(name)) q.notices.push(`'${name}' is given ${values.length} times (${values.map((v) => `'${v}'`).join(', ')}): the first is used`);
   }
+  q.notices.push(...unknownParamNotices(c.req.query()));
   for (const kind of ['view', 'service'] as const) {
     const name = q[kind];
     const unknown = name === undefined ? null : unknownTarget(project, kind, name);

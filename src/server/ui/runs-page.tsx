@@ -83,6 +83,29 @@ function timeFilter(raw: string | undefined, label: string, notices: string[]): 
 const PARAMS: Record<Exclude<keyof RunsQuery, 'notices'>, true> = { view: true, service: true, kind: true, status: true, since: true, until: true, limit: true, offset: true };
 export const RUNS_PAGE_PARAMS: ReadonlySet<string> = new Set(Object.keys(PARAMS));
 
+/** Why a parameter that is none of the page's may have been given: the form's label for it, or the API's paging. */
+const PARAM_HINTS: Readonly<Record<string, (value: string) => string>> = {
+  verdict: (v) => `: the verdict filter is 'status'${v ? ` (?status=${v.length > 40 ? `${v.slice(0, 39)}…` : v})` : ''}`,
+  cursor: () => ": the pages page by 'offset'",
+  sort: () => ': the runs are listed newest first',
+  dir: () => ': the runs are listed newest first',
+};
+
+/**
+ * A notice for each query parameter the page does not read (`GET /v1/runs` refuses them with a 400): `?verdict=blocked`,
+ * the form's word for `status`, listed every run without a word. `first` is each name's first value.
+ */
+export function unknownParamNotices(first: Readonly<Record<string, string>>): string[] {
+  const known = [...RUNS_PAGE_PARAMS];
+  return Object.entries(first)
+    .filter(([name]) => !RUNS_PAGE_PARAMS.has(name))
+    .map(([name, value]) => {
+      const shown = name.length > 60 ? `${name.slice(0, 59)}…` : name;
+      const hint = PARAM_HINTS[name]?.(value) ?? didYouMean(name, known);
+      return `'${shown}' is not a filter of this page (${known.join(', ')})${hint}: left out of the filters`;
+    });
+}
+
 /** Parse the page's query string leniently: a bad value is left out with a notice, not an error page. */
 export function parseRunsQuery(q: Record<string, string | undefined>): RunsQuery {
   const notices: string[] = [];
