@@ -64,3 +64,20 @@ describe('runs page: a parameter that is not one of its filters', () => {
     expect(rows(all)).toHaveLength(3);
   });
 });
+
+describe('history page: ?limit= out of range', () => {
+  // A review finding: ?limit=1e2 was read as 100, 100000 as 500 and -5, abc or 0 as 50, without a word.
+  const runsShown = (html: string) => /The last (\d+) run\(s\) of airport_hourly \(at most (\d+)\)/.exec(html)?.slice(1);
+
+  it('reads limit as the runs page does: one out of range is left out with a notice, not reinterpreted', async () => {
+    for (const limit of ['1e2', '100000', '-5', 'abc', '0', '2.0']) {
+      const html = await get(`/ui/features/airport_hourly/mean_delay?limit=${limit}`);
+      expect(notices(html), limit).toEqual([`'${limit}' is not a number of runs (a whole number from 1 to 500): the last 50 shown`]);
+      expect(runsShown(html), limit).toEqual(['3', '50']);
+    }
+    const two = await get('/ui/features/airport_hourly/mean_delay?limit=2');
+    expect(notices(two)).toEqual([]);
+    expect(runsShown(two)).toEqual(['2', '2']);
+    expect(notices(await get('/ui/features/airport_hourly/mean_delay?limit=500'))).toEqual([]);
+  });
+});

@@ -22,7 +22,7 @@ import { HistoryPage } from './history-page.js';
 import type { UiEnv } from './env.js';
 import { RegistryPage, type BaselineRow, type VersionWithDiff } from './registry-page.js';
 import { RunDetailPage, SORT_COLUMNS, type SortColumn } from './run-detail-page.js';
-import { parseRunsQuery, runFilter, RunsPage, RUNS_PAGE_PARAMS, unknownParamNotices } from './runs-page.js';
+import { MAX_PAGE, pagingValue, parseRunsQuery, runFilter, RunsPage, RUNS_PAGE_PARAMS, unknownParamNotices } from './runs-page.js';
 import { unknownTarget } from './known-target.js';
 
 type Ctx = Context<UiEnv>;
@@ -138,14 +138,15 @@ export function historyPage(c: Ctx, project: Project): Response | Promise<Respon
   // A view nothing names can never have runs: a 404 with the nearest name, not "No runs of this view yet".
   const unknown = unknownTarget(project, 'view', view);
   if (unknown) throw new NotFoundError(unknown, { view });
-  const limitRaw = Number(c.req.query('limit'));
-  const limit = Number.isInteger(limitRaw) && limitRaw > 0 ? Math.min(limitRaw, 500) : 50;
+  // Read as the runs page reads its limit: `1e2`, `100000` or `-5` is left out with a notice, not reinterpreted.
+  const notices: string[] = [];
+  const limit = pagingValue(c.req.query('limit'), { min: 1, max: MAX_PAGE, dflt: 50, what: 'a number of runs', fallback: 'the last 50 shown' }, notices);
   const set = project.registry.current();
   const v = set.views.get(view);
   const def = v?.features.find((f) => f.name === feature) ?? null;
   const quality = resolveQuality(project.config.quality, v?.quality, def?.quality);
   const points = featureHistory(project, view, feature, limit);
-  return c.html(<HistoryPage frame={c.get('frame')} view={view} feature={feature} def={def} quality={quality} points={points} limit={limit} />);
+  return c.html(<HistoryPage frame={c.get('frame')} view={view} feature={feature} def={def} quality={quality} points={points} limit={limit} notices={notices} />);
 }
 
 export function registryPage(c: Ctx, project: Project): Response | Promise<Response> {

@@ -12,7 +12,7 @@ import { formatNumber, formatTime } from './format.js';
 import type { HistoryPoint } from './history-data.js';
 import { Layout, type PageFrame } from './layout.js';
 
-export function HistoryPage(props: { frame: PageFrame; view: string; feature: string; def: FeatureDef | null; quality: ResolvedQuality; points: readonly HistoryPoint[]; limit: number }) {
+export function HistoryPage(props: { frame: PageFrame; view: string; feature: string; def: FeatureDef | null; quality: ResolvedQuality; points: readonly HistoryPoint[]; limit: number; notices?: readonly string[] }) {
   const { frame, view, feature, points, quality } = props;
   const runHref = (p: HistoryPoint) => `${frame.base}/runs/${encodeURIComponent(p.run.id)}/drift/${encodeURIComponent(feature)}`;
   const at = (p: HistoryPoint) => Date.parse(p.run.started_at);
@@ -40,6 +40,11 @@ export function HistoryPage(props: { frame: PageFrame; view: string; feature: st
       <h1>
         History of <code>{feature}</code> in {view}
       </h1>
+      {(props.notices ?? []).map((n) => (
+        <p class="error-box" role="alert">
+          {n}
+        </p>
+      ))}
       <p class="muted">
         The last {points.length} run(s) of {view} (at most {props.limit}), oldest left. Points link to the run’s drift view.
         {props.def ? ` Type ${props.def.type}.` : ' (The feature is not in the current registry.)'}

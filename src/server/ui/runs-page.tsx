@@ -31,9 +31,10 @@ export interface RunsQuery {
 
 /**
  * A paging value read as `GET /v1/runs` reads it (digits only, in range); one the API would refuse is left out with
- * a notice (`?limit=-5` showed one run per page, read as the smallest size, without a word).
+ * a notice (`?limit=-5` showed one run per page, read as the smallest size, without a word). The history page's
+ * `?limit=` is read the same way.
  */
-function int(raw: string | undefined, p: { min: number; max: number; dflt: number; what: string; fallback: string }, notices: string[]): number {
+export function pagingValue(raw: string | undefined, p: { min: number; max: number; dflt: number; what: string; fallback: string }, notices: string[]): number {
   if (raw === undefined || raw === '') return p.dflt;
   const n = /^[0-9]{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
   if (Number.isSafeInteger(n) && n >= p.min && n <= p.max) return n;
@@ -117,8 +118,8 @@ export function parseRunsQuery(q: Record<string, string | undefined>): RunsQuery
     status: oneOf(q.status, RUN_STATUSES, 'verdict', notices),
     since: timeFilter(q.since, "'Started from'", notices),
     until: timeFilter(q.until, "'Started before'", notices),
-    limit: int(q.limit, { min: 1, max: MAX_PAGE, dflt: 50, what: 'a page size', fallback: '50 per page shown' }, notices),
-    offset: int(q.offset, { min: 0, max: Number.MAX_SAFE_INTEGER, dflt: 0, what: 'an offset', fallback: 'the list starts at the newest run' }, notices),
+    limit: pagingValue(q.limit, { min: 1, max: MAX_PAGE, dflt: 50, what: 'a page size', fallback: '50 per page shown' }, notices),
+    offset: pagingValue(q.offset, { min: 0, max: Number.MAX_SAFE_INTEGER, dflt: 0, what: 'an offset', fallback: 'the list starts at the newest run' }, notices),
     notices,
   };
 }
