@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, Run } from '../../runs/types.js';
 import { blockedReason, RunDetailPage, sortResults } from './run-detail-page.js';
-import { parseRunsQuery, runFilter } from './runs-page.js';
+import { parseRunsQuery, runFilter, RunsPage } from './runs-page.js';
 import { flattenJson } from './format.js';
 
 describe('flattenJson', () => {
@@ -126,5 +126,30 @@ describe('RunDetailPage', () => {
     expect(html).toContain('drift: drifted');
     expect(html).toContain('(and 1 more: see the checks)');
     expect(html).toContain('No alerts were sent for this run.');
+  });
+});
+
+describe('a queued run', () => {
+  // A review finding: the run page's facts said "Started 2026-12-02 19:49:48Z" and the runs list put the time under
+  // "Started (UTC)" for a run still waiting its turn; `runs show` prints "queued <time>" (its time is when it was queued).
+  const frame = { base: '/ui', nonce: 'n', loggedIn: false, project: 'p' };
+  const queued: Run = { ...run('queued'), id: 'q1', started_at: '2026-12-02T19:49:48.000Z' };
+  const facts = (html: string) => [...html.matchAll(/<dt>([^<]*)<\/dt><dd>([\s\S]*?)<\/dd>/g)].map((m) => [m[1], m[2].replace(/<[^>]+>/g, '')]);
+
+  it("labels its time 'Queued' on its page, and a started run's 'Started'", async () => {
+    const html = String(await RunDetailPage({ frame, run: queued, results: [], sort: 'status', dir: 'asc', alertAttempts: [] }));
+    expect(facts(html)).toContainEqual(['Queued', '2026-12-02 19:49:48Z']);
+    expect(facts(html).map(([k]) => k)).not.toContain('Started');
+    expect(facts(html).map(([k]) => k)).not.toContain('Duration');
+    const started = String(await RunDetailPage({ frame, run: { ...queued, status: 'running' }, results: [], sort: 'status', dir: 'asc', alertAttempts: [] }));
+    expect(facts(started)).toContainEqual(['Started', '2026-12-02 19:49:48Z']);
+  });
+
+  it("says 'Queued' beside its time in the runs list", async () => {
+    const q = parseRunsQuery({});
+    const html = String(await RunsPage({ frame, q, runs: [queued, { ...queued, id: 'r1', status: 'running' }], total: 2, views: ['v'], services: [] }));
+    const cell = (id: string) => new RegExp(`<tr data-run-id="${id}"[^>]*><td class="mono time">([\\s\\S]*?)</td>`).exec(html)?.[1].replace(/<[^>]+>/g, '');
+    expect(cell('q1')).toBe('Queued 2026-12-02 19:49:48Z');
+    expect(cell('r1')).toBe('2026-12-02 19:49:48Z');
   });
 });

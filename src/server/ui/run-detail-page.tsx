@@ -220,15 +220,17 @@ export function RunDetailPage(props: RunDetailProps) {
   // `runs prune` kept this run's summary row (its tamper checksums are still compared) and removed the rest.
   const pruned = props.results.length === 0 && c.pass + c.warn + c.fail + c.error + c.skipped > 0;
   const subject = run.view ?? run.service ?? '';
+  const queued = run.status === 'queued';
   const facts: [string, Child][] = [
     ['Run id', <code>{run.id}</code>],
     ['Kind', run.kind],
     ['View', run.view ? <a href={`${frame.base}/runs${query({ view: run.view })}`}>{run.view}</a> : '—'],
     ['Service', run.service ?? '—'],
     ['Window', <span class="mono">{formatWindow(run.window_start, run.window_end)}</span>],
-    ['Started', <span class="mono">{formatTime(run.started_at)}</span>],
+    // A queued run has not started: its time is when it was queued (as `runs show` prints it), and it has no duration yet.
+    [queued ? 'Queued' : 'Started', <span class="mono">{formatTime(run.started_at)}</span>],
     ['Started by', run.trigger ? describeRunTrigger(run.trigger) : '—'],
-    ['Duration', formatDuration(run.started_at, run.finished_at)],
+    ...(queued ? [] : [['Duration', formatDuration(run.started_at, run.finished_at)] as [string, Child]]),
     ['Rows in / out', `${formatCount(run.rows_in)} / ${formatCount(run.rows_out)}`],
     ...pushFacts(run),
     ['Checks', `${run.counts.fail} fail · ${run.counts.error} error · ${run.counts.warn} warn · ${run.counts.pass} pass · ${run.counts.skipped} skipped`],

@@ -247,6 +247,8 @@ export function RunsPage(props: { frame: PageFrame; q: RunsQuery; runs: readonly
             props.runs.map((r) => (
               <tr data-run-id={r.id} data-status={r.status}>
                 <td class="mono time">
+                  {/* A queued run's time is when it was queued, as `runs show` prints it. */}
+                  {r.status === 'queued' ? 'Queued ' : null}
                   <a href={`${base}/runs/${encodeURIComponent(r.id)}`}>{formatTime(r.started_at)}</a>
                 </td>
                 <td>{r.kind}</td>
