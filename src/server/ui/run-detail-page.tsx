@@ -8,6 +8,7 @@ import { describeRunTrigger } from '../../runs/trigger.js';
 import type { AlertAttempt } from '../../alerts/attempts.js';
 import type { Redelivery } from '../../alerts/redelivery.js';
 import type { CheckResult, Run } from '../../runs/types.js';
+import { CheckDetails } from './check-details.js';
 import { Facts, StatusBadge } from './components.js';
 import { formatCount, formatDuration, formatNumber, formatThresholds, formatTime, formatWindow, query } from './format.js';
 import { Layout, type PageFrame } from './layout.js';
@@ -171,6 +172,7 @@ function ResultsTable(props: { frame: PageFrame; run: Run; results: readonly Che
                   </span>
                 </details>
               ) : null}
+              <CheckDetails details={r.details} runId={props.run.id} />
             </td>
           </tr>
         ))}
