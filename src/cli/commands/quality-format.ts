@@ -7,6 +7,7 @@ import type { AlertAttempt } from '../../alerts/attempts.js';
 import { describeRunTrigger } from '../../runs/trigger.js';
 import type { Redelivery } from '../../alerts/redelivery.js';
 import type { CheckResult, Run } from '../../runs/types.js';
+import { problemLine } from '../../guards/problem-text.js';
 import { escapeUnsafeText } from '../../text-safety.js';
 
 function pad(s: string, n: number): string {
@@ -45,6 +46,9 @@ export function formatRunList(runs: readonly Run[], total: number, offset = 0): 
   return `${table(rows)}\n${runs.length} of ${total} run(s)`;
 }
 
+/** At most this many problems of a result are listed under it in `runs show`. */
+const MAX_PROBLEMS_LISTED = 20;
+
 /** One result line: `[fail] provenance.tampering delay: message`. */
 export function formatCheckResult(r: CheckResult): string {
   const name = `${r.check}${r.method ? `.${r.method}` : ''}`;
@@ -73,7 +77,15 @@ export function formatRunShow(
   } else lines.push('', `checks: ${c.pass} passed, ${c.warn} warned, ${c.fail} failed, ${c.error} errors, ${c.skipped} skipped`);
   const order = { error: 0, fail: 1, warn: 2, skipped: 3, pass: 4 } as const;
   const shown = [...results].filter((r) => all || (r.status !== 'pass' && r.status !== 'skipped')).sort((a, b) => order[a.status] - order[b.status]);
-  for (const r of shown) lines.push(`  ${formatCheckResult(r)}`);
+  for (const r of shown) {
+    lines.push(`  ${formatCheckResult(r)}`);
+    // A push refused for invalid rows: its problems beyond the first the message names (all of them in --json).
+    const problems = (r.details as { problems?: unknown } | null)?.problems;
+    if (Array.isArray(problems) && problems.length > 1) {
+      for (const p of problems.slice(0, MAX_PROBLEMS_LISTED)) lines.push(`      ${problemLine(p, 200)}`);
+      if (problems.length > MAX_PROBLEMS_LISTED) lines.push(`      … and ${problems.length - MAX_PROBLEMS_LISTED} more (--json lists them all)`);
+    }
+  }
   if (!all && shown.length < results.length) lines.push(`  (${results.length - shown.length} passing/skipped checks hidden; --all shows them)`);
   if (results.length === 0 && c.pass + c.warn + c.fail + c.error + c.skipped > 0) lines.push('  (check results and profiles pruned: `runs prune` kept this run\'s summary and tamper checksums)');
   if (profiles.length > 0) {

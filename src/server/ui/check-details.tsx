@@ -4,6 +4,7 @@
  * bounded, so a result with thousands of problems or a long stored value keeps the page small; the whole record
  * stays in `GET /v1/runs/:id`. Everything is text, escaped by JSX.
  */
+import { problemLine } from '../../guards/problem-text.js';
 import { flattenJson } from './format.js';
 
 /** At most this many problems are listed; the rest are counted. */
@@ -13,22 +14,7 @@ const MAX_DETAIL_LINES = 40;
 /** A problem's path or message, or a detail's value, is cut to this many characters. */
 const MAX_TEXT = 300;
 
-interface Problem {
-  row?: unknown;
-  path?: unknown;
-  message?: unknown;
-}
-
 const cut = (s: string, max = MAX_TEXT) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
-const text = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v) ?? '');
-
-/** One problem as `row 1 /1/origin: must be string` (whatever parts it has). */
-function problemLine(p: unknown): string {
-  if (p === null || typeof p !== 'object') return cut(text(p));
-  const { row, path, message } = p as Problem;
-  const where = [row === undefined || row === null ? '' : `row ${text(row)}`, cut(text(path))].filter(Boolean).join(' ');
-  return where ? `${where}: ${cut(text(message))}` : cut(text(message) || text(p));
-}
 
 /** The problems of a result (`details.problems`), at most `MAX_PROBLEMS_SHOWN`, then how many more. */
 function Problems(props: { problems: readonly unknown[]; runId: string }) {
@@ -41,7 +27,7 @@ function Problems(props: { problems: readonly unknown[]; runId: string }) {
       </summary>
       <ul class="problems">
         {problems.slice(0, MAX_PROBLEMS_SHOWN).map((p) => (
-          <li>{problemLine(p)}</li>
+          <li>{problemLine(p, MAX_TEXT)}</li>
         ))}
       </ul>
       {more > 0 ? (
