@@ -241,7 +241,7 @@ async function prepare(project: Project, given: HistoricalFeaturesRequest, outpu
     }
     if (retyped.length > 0) {
       progress('guards', 2, loaded.rowCount);
-      const guard = (guarded = recordRetypedBlock(project, run, plan, retyped));
+      const guard = (guarded = await recordRetypedBlock(project, run, plan, retyped));
       const types = (await conn.runAndReadAll(`DESCRIBE SELECT ${loaded.columns.map(ident).join(', ')} FROM ${ident(entTable)}`)).getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
       // Its sources cannot all be fingerprinted (a retyped key is not read): the lineage names them, as a failed build's.
       const named = sources.catch(() => plannedDatasetLineage({ project, set, plan, options }, null).inputs);

@@ -7,7 +7,7 @@
  * `allowFailedChecks` say.
  *
  * @example
- * const guard = recordRetypedBlock(project, run, plan, retyped);
+ * const guard = await recordRetypedBlock(project, run, plan, retyped);
  * guard.blockedReason; // "schema.type: qty is DOUBLE but declared int64 (accepted: …) (feature view 'cust', …)"
  */
 import { ACCEPTED_COLUMN_TYPES } from '../definitions/type-compat.js';
@@ -49,9 +49,10 @@ function featureResult(plan: DatasetPlan, c: RetypedColumn): ResultInit {
 }
 
 /** Store the results of the retyped columns with the run (and its counts): the verdict of a build blocked by them. */
-export function recordRetypedBlock(project: Project, run: Run, plan: DatasetPlan, retyped: readonly RetypedColumn[]): GuardStageResult {
+export async function recordRetypedBlock(project: Project, run: Run, plan: DatasetPlan, retyped: readonly RetypedColumn[]): Promise<GuardStageResult> {
   const { results, verdict, blockedReason, counts } = applyPolicies(retypedResults(project, run, plan, retyped));
-  project.runs.addResults(results);
-  project.runs.update(run.id, { counts });
+  // Waiting for another process's write lock on a timer, as the guard stage's records do (a server goes on answering).
+  await project.runs.addResults(results);
+  await project.runs.updateWhenFree(run.id, { counts });
   return { verdict, results, blockedReason, counts };
 }
