@@ -25,11 +25,13 @@ import { openOfflineEngine } from '../offline/engine.js';
 import type { Project } from '../project.js';
 import { dropPendingViews, ensureDropTable, noteDropFailure, requestDrops } from './online-drops.js';
 
-import type { ApplyResult } from './types.js';
+import type { ApplyResult, Plan } from './types.js';
 
 export interface ApplyDefinitionsOptions {
   /** Apply breaking changes too (removed features in use, changed types, join keys). */
   readonly allowBreaking?: boolean;
+  /** Runs in the registry's transaction once the change is planned, before the commit: throwing rolls it back (the SDK's merged apply). */
+  readonly checkPlan?: (plan: Plan) => void;
 }
 
 export interface ApplyDefinitionsResult extends ApplyResult {
@@ -72,7 +74,10 @@ export async function applyDefinitions(
   // write lock is waited for on a timer: a server applying goes on serving while another process writes.
   const result = await project.registry.applyWhenFree(defs, {
     allowBreaking: options.allowBreaking === true,
-    inTransaction: (r) => requestDrops(db, r.plan.drops),
+    inTransaction: (r) => {
+      options.checkPlan?.(r.plan);
+      requestDrops(db, r.plan.drops);
+    },
   });
   // A view being materialized or pushed to is dropped by that writer (`deferred`, see online-drops.ts).
   const { dropped, deferred, pending, failed: broken } = await dropPendingViews(project);

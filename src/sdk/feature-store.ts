@@ -7,9 +7,9 @@
  * const plan = await store.plan();
  * await store.apply();
  */
-import { loadDefinitions, validateDefinitions } from '../definitions/loader.js';
+import { loadDefinitions } from '../definitions/loader.js';
 import type { Definition, DefinitionKind } from '../definitions/types.js';
-import { FeatureguardError, InputError } from '../errors.js';
+import { FeatureguardError } from '../errors.js';
 import { openProject, type Project } from '../project.js';
 import { applyDefinitions, type ApplyDefinitionsResult } from '../registry/apply-definitions.js';
 import type { Plan } from '../registry/types.js';
@@ -27,7 +27,8 @@ import type { HistoricalFeaturesRequest, HistoricalFeaturesResult } from '../off
 import type { PushRequest, PushResult } from '../serving/push.js';
 import type { RedeliverResult } from '../alerts/redelivery.js';
 import { verifyDataset, type DatasetVerification } from '../offline/verify-dataset.js';
-import { APPLY_BOOLEANS, APPLY_KEYS, checkBooleans, checkFeatureList, checkMaxEntities, checkNow, checkOptions, checkPushedDates, HISTORICAL_BOOLEANS, HISTORICAL_KEYS, MATERIALIZE_BOOLEANS, MATERIALIZE_KEYS, ONLINE_BOOLEANS, ONLINE_KEYS, ONLINE_READ_BOOLEANS, ONLINE_READ_KEYS, PRUNE_BOOLEANS, PRUNE_KEYS, PUSH_BOOLEANS, PUSH_KEYS, REDELIVER_BOOLEANS, REDELIVER_KEYS, RUN_FILTER_KEYS } from './request-checks.js';
+import { desiredDefinitions, type ApplyOptions, type PlanOptions } from './desired-definitions.js';
+import { APPLY_BOOLEANS, APPLY_KEYS, checkBooleans, checkFeatureList, checkMaxEntities, checkNow, checkOptions, checkPushedDates, HISTORICAL_BOOLEANS, HISTORICAL_KEYS, MATERIALIZE_BOOLEANS, MATERIALIZE_KEYS, ONLINE_BOOLEANS, PLAN_BOOLEANS, PLAN_KEYS, ONLINE_KEYS, ONLINE_READ_BOOLEANS, ONLINE_READ_KEYS, PRUNE_BOOLEANS, PRUNE_KEYS, PUSH_BOOLEANS, PUSH_KEYS, REDELIVER_BOOLEANS, REDELIVER_KEYS, RUN_FILTER_KEYS } from './request-checks.js';
 
 /** A filter of the quality log: `since`/`until` as a `Date`, an instant (`2026-12-01T09:00:00+02:00`) or an age (`7d`). */
 export type QualityLogFilter = Omit<RunFilter, 'since' | 'until'> & { readonly since?: string | Date; readonly until?: string | Date };
@@ -55,13 +56,28 @@ export interface QualityLog {
 
 export interface FeatureStore {
   readonly project: Project;
-  /** What `apply` would change; definitions default to the project's files. */
-  plan(definitions?: readonly Definition[]): Promise<Plan>;
   /**
-   * Apply definitions (default: the project's files) in one transaction, then drop the
-   * online values of views removed or changed in a breaking way (`dropped`).
+   * The project's definition files, loaded and validated as `apply()` reads them (frozen objects): to apply them
+   * with objects built in code as the complete registry, `apply([...await store.definitions(), extra], { replace: true })`.
    */
-  apply(definitions?: readonly Definition[], options?: { allowBreaking?: boolean }): Promise<ApplyDefinitionsResult>;
+  definitions(): Promise<Definition[]>;
+  /** What `apply` with the same arguments would change (nothing is written). */
+  plan(definitions?: readonly Definition[], options?: PlanOptions): Promise<Plan>;
+  /**
+   * Apply definitions in one transaction, then drop the online values of views removed or changed in a breaking
+   * way (`dropped`).
+   *
+   * - No list: the project's files are the complete desired registry, as `featureguard apply` applies them: an
+   *   applied object no file defines is removed.
+   * - A list (Feast's `apply(objects)`): those objects are added or updated; every other applied object stays.
+   *   Remove objects by naming them, `{ remove: ['feature_view:old_view'] }` (or `{ kind, name }`); with
+   *   `{ replace: true }` the list is the complete desired registry instead (objects not in it are removed).
+   *
+   * @example
+   * await store.apply([defineEntity({ name: 'carrier', join_keys: [{ name: 'carrier_id', type: 'string' }] })]);
+   * await store.apply([], { remove: ['entity:carrier'] });
+   */
+  apply(definitions?: readonly Definition[], options?: ApplyOptions): Promise<ApplyDefinitionsResult>;
   /**
    * One applied version of an object (`latest` by default: the current one, or a removed object's removal), with
    * every version of it and, for a removed object, the removal (`removedSince`): what `describe NAME@N` prints.
@@ -100,12 +116,6 @@ export interface FeatureStore {
 
 export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
   const project = openProject(dir);
-  // Definitions from code are validated exactly as files are (schemas, then cross-references).
-  const defs = (given?: readonly Definition[]) => {
-    if (given === undefined) return loadDefinitions(project.root, project.config);
-    if (!Array.isArray(given)) throw new InputError('definitions must be a list, e.g. [defineEntity(…), defineFeatureView(…)]', undefined, 'invalid_request');
-    return validateDefinitions(given, project.sourceRoots);
-  };
   // close() waits for the calls still running (a materialization holds a lease and a running run), and
   // calls after it are a clear error rather than a closed database's TypeError.
   const running = new Set<Promise<unknown>>();
@@ -143,14 +153,30 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
       checkBooleans('pruneRuns options', options, PRUNE_BOOLEANS);
       return pruneRuns(project.state, { ...options, before: pastCutoff(options.before) });
     },
-    plan(definitions) {
-      return track(async () => project.registry.plan(defs(definitions)));
+    definitions() {
+      return track(async () => loadDefinitions(project.root, project.config));
+    },
+    plan(definitions, options) {
+      return track(async () => {
+        checkOptions('plan options', options, PLAN_KEYS, '{ remove?, replace? }', true);
+        checkBooleans('plan options', options, PLAN_BOOLEANS);
+        return project.registry.plan(desiredDefinitions(project, definitions, options).defs);
+      });
     },
     apply(definitions, options) {
       return track(async () => {
-        checkOptions('apply options', options, APPLY_KEYS, '{ allowBreaking? }', true);
+        checkOptions('apply options', options, APPLY_KEYS, '{ allowBreaking?, remove?, replace? }', true);
         checkBooleans('apply options', options, APPLY_BOOLEANS);
-        return applyDefinitions(project, defs(definitions), options);
+        // A merged list is checked again inside the registry's transaction (`check`): an apply by another process
+        // since it read the registry makes it merge again, rather than revert that apply.
+        for (let attempt = 1; ; attempt++) {
+          const { defs, check } = desiredDefinitions(project, definitions, options);
+          try {
+            return await applyDefinitions(project, defs, { allowBreaking: options?.allowBreaking, checkPlan: check });
+          } catch (e) {
+            if (!(e instanceof FeatureguardError && e.code === 'registry_changed') || attempt === 3) throw e;
+          }
+        }
       });
     },
     objectVersion(kind, name, version) {

@@ -16,6 +16,7 @@ export type { PruneOptions, PruneResult } from '../runs/prune.js';
 export type { DatasetVerification, DatasetDifference } from '../offline/verify-dataset.js';
 export type { Plan, ObjectChange, FieldChange, VersionRecord } from '../registry/types.js';
 export type { ApplyDefinitionsResult } from '../registry/apply-definitions.js';
+export type { ApplyOptions, PlanOptions, ObjectRef } from './desired-definitions.js';
 export type { ObjectVersion, VersionSelector } from '../registry/object-version.js';
 export type { PushRequest, PushResult, PushTarget } from '../serving/push.js';
 export type { RedeliverResult } from '../alerts/redelivery.js';

@@ -15,6 +15,7 @@ import type { HistoricalFeaturesRequest } from '../offline/historical.js';
 import type { PruneOptions } from '../runs/prune.js';
 import type { OnlineFeaturesRequest, OnlineReadOptions } from '../serving/online-features.js';
 import type { PushRequest } from '../serving/push.js';
+import type { ApplyOptions, PlanOptions } from './desired-definitions.js';
 import type { QualityLogFilter } from './feature-store.js';
 
 /** Every key of `T`, listed once (the compiler refuses a list that misses one or names another). */
@@ -30,7 +31,8 @@ export const ONLINE_READ_KEYS = keys<OnlineReadOptions>({ maxEntities: true, fea
 export const PUSH_KEYS = keys<PushRequest>({ view: true, rows: true, to: true, ignoreUnknownColumns: true });
 export const PRUNE_KEYS = keys<PruneOptions>({ before: true, keep: true, dryRun: true });
 export const RUN_FILTER_KEYS = keys<QualityLogFilter>({ view: true, service: true, kind: true, status: true, since: true, until: true, limit: true, offset: true, cursor: true });
-export const APPLY_KEYS = keys<{ allowBreaking?: boolean }>({ allowBreaking: true });
+export const APPLY_KEYS = keys<ApplyOptions>({ allowBreaking: true, remove: true, replace: true });
+export const PLAN_KEYS = keys<PlanOptions>({ remove: true, replace: true });
 export const REDELIVER_KEYS = keys<{ all?: boolean; runId?: string }>({ all: true, runId: true });
 
 /** The keys of `T` whose values are booleans (`dryRun?: boolean`). */
@@ -44,7 +46,8 @@ export const ONLINE_BOOLEANS = booleanKeys<OnlineFeaturesRequest>({ fullFeatureN
 export const ONLINE_READ_BOOLEANS = booleanKeys<OnlineReadOptions>({ feastKeys: true });
 export const PUSH_BOOLEANS = booleanKeys<PushRequest>({ ignoreUnknownColumns: true });
 export const PRUNE_BOOLEANS = booleanKeys<PruneOptions>({ dryRun: true });
-export const APPLY_BOOLEANS = booleanKeys<{ allowBreaking?: boolean }>({ allowBreaking: true });
+export const APPLY_BOOLEANS = booleanKeys<ApplyOptions>({ allowBreaking: true, replace: true });
+export const PLAN_BOOLEANS = booleanKeys<PlanOptions>({ replace: true });
 export const REDELIVER_BOOLEANS = booleanKeys<{ all?: boolean; runId?: string }>({ all: true });
 
 const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());

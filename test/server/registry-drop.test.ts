@@ -59,10 +59,11 @@ describe('through the SDK', () => {
     expect(lastMaterializedEnd(fx.project.state, 'origin_delays')).not.toBeNull();
 
     // First the service that uses the view, then the view: neither apply is breaking.
-    const noService = await store.apply(defs.filter((d) => d.kind !== 'feature_service'));
+    // The list is the complete registry (`replace`): objects left out are removed.
+    const noService = await store.apply(defs.filter((d) => d.kind !== 'feature_service'), { replace: true });
     expect(noService.dropped).toEqual([]);
     expect((await sqliteValues('origin_delays'))[0]).toBeDefined();
-    const removed = await store.apply(withoutView(defs));
+    const removed = await store.apply(withoutView(defs), { replace: true });
     expect(removed.plan.breaking).toBe(false);
     expect(removed.applied.map((a) => `${a.kind}/${a.name}`)).toEqual(['feature_view/origin_delays']);
     expect(removed.dropped).toEqual(['origin_delays']);
@@ -210,7 +211,7 @@ describe('an apply while the view is being materialized', () => {
     const current = registry.current.bind(registry);
     const stale = current();
     // Removed and dropped by an apply that completes before the run takes the view's lease.
-    const removed = await store.apply(withoutView(defs), { allowBreaking: true });
+    const removed = await store.apply(withoutView(defs), { allowBreaking: true, replace: true });
     expect(removed.dropped).toEqual(['origin_delays']);
     let calls = 0;
     registry.current = () => (calls++ === 0 ? stale : current());
