@@ -28,7 +28,7 @@ import { appendColumns, columnsFromArrow, columnsFromRows, type ColType, type In
 export type EntityInput =
   | { readonly kind: 'file'; readonly path: string; readonly format?: 'parquet' | 'csv' }
   | { readonly kind: 'sql'; readonly sql: string }
-  | { readonly kind: 'rows'; readonly rows: readonly Readonly<Record<string, unknown>>[] }
+  | { readonly kind: 'rows'; readonly rows: readonly object[] }
   | { readonly kind: 'arrow'; readonly table: ArrowTable };
 
 export interface LoadedEntities {
@@ -434,7 +434,7 @@ async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: string, 
   }
   const intKeys = new Set(options.joinKeys.filter((k) => k.type !== 'string').map((k) => k.name));
   const cols = input.kind === 'rows'
-    ? input.rows.length === 0 ? noRowsColumns(options) : columnsFromRows(input.rows, intKeys)
+    ? input.rows.length === 0 ? noRowsColumns(options) : columnsFromRows(input.rows as readonly Readonly<Record<string, unknown>>[], intKeys)
     : columnsFromArrow(input.table, intKeys);
   if (cols.length === 0) {
     const what = input.kind === 'rows' ? 'the entity rows have no columns (each row is an empty object)' : 'the entity Arrow table has no columns';

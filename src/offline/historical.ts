@@ -47,8 +47,8 @@ import { fingerprintFile, readFilesOf } from './fingerprint.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { notDeliveredMessage, streamDelivery } from './stream-delivery.js';
 
-/** Entity rows: an `EntityInput`, a file path, an array of objects, or an Arrow table. */
-export type EntitySpec = EntityInput | string | readonly Readonly<Record<string, unknown>>[] | Table;
+/** Entity rows: an `EntityInput`, a file path, an array of objects (typed by an `interface` or a type alias), or an Arrow table. */
+export type EntitySpec = EntityInput | string | readonly object[] | Table;
 
 export interface DatasetProgress {
   readonly phase: 'entities' | 'join' | 'guards' | 'write' | 'done';

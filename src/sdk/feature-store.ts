@@ -22,7 +22,7 @@ import { pastCutoff, pruneRuns, type PruneOptions, type PruneResult } from '../r
 import { refuseUnknownRunTarget } from '../runs/run-targets.js';
 import { resolveRunId } from '../runs/run-id.js';
 import type { MaterializeOptions, MaterializeResult } from '../materialize/types.js';
-import type { OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineReadOptions } from '../serving/online-features.js';
+import type { EntityColumns, OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineReadOptions } from '../serving/online-features.js';
 import type { HistoricalFeaturesRequest, HistoricalFeaturesResult } from '../offline/historical.js';
 import type { PushRequest, PushResult } from '../serving/push.js';
 import type { RedeliverResult } from '../alerts/redelivery.js';
@@ -97,7 +97,7 @@ export interface FeatureStore {
   /** Materialize a window (or `incremental`) into the online store; one result per view (a blocked guard is a result). */
   materialize(options: MaterializeOptions): Promise<MaterializeResult[]>;
   /** Online features in Feast's get-online-features shape, read in-process (no server). */
-  getOnlineFeatures(request: OnlineFeaturesRequest, options?: OnlineReadOptions): Promise<OnlineFeaturesResponse>;
+  getOnlineFeatures<E extends EntityColumns<E> = Readonly<Record<string, readonly unknown[]>>>(request: OnlineFeaturesRequest<E>, options?: OnlineReadOptions): Promise<OnlineFeaturesResponse>;
   /** A point-in-time-correct training dataset (an Arrow table, or files with `out`); see the README, "Training datasets". */
   getHistoricalFeatures(request: HistoricalFeaturesRequest): Promise<HistoricalFeaturesResult>;
   /** Would building the dataset of this manifest again give the same rows? (definitions, sources, entity file, outputs) */
@@ -200,7 +200,8 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
         checkNow(options);
         // Said with the SDK's key (the serving layer names the HTTP body's, `feature_service`).
         (await import('../serving/online-plan.js')).checkFeaturesOrService(request, 'service');
-        return (await import('../serving/online-features.js')).getOnlineFeatures(project, request, options);
+        // Columns typed by an interface (no index signature) are the same plain object at run time.
+        return (await import('../serving/online-features.js')).getOnlineFeatures(project, request as OnlineFeaturesRequest, options);
       });
     },
     getHistoricalFeatures(request) {

@@ -7,7 +7,7 @@ export { FeatureguardError, DefinitionError, InputError, NotFoundError, Conflict
 export type { MaterializeOptions, MaterializeResult, MaterializeStatus } from '../materialize/types.js';
 export type { GuardStageResult } from '../guards/stage.js';
 export type { QualityConfig, QualityFamily, Policy, ResolvedQuality } from '../guards/config.js';
-export type { OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineFeatureVector, FeatureStatus, OnlineReadOptions } from '../serving/online-features.js';
+export type { OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineFeatureVector, FeatureStatus, OnlineReadOptions, EntityColumns } from '../serving/online-features.js';
 export type { HistoricalFeaturesRequest, HistoricalFeaturesResult, EntitySpec, DatasetProgress } from '../offline/historical.js';
 export type { EntityInput } from '../offline/entity-input.js';
 export type { DatasetManifest, ManifestOutput, ManifestCheckResult } from '../offline/manifest.js';

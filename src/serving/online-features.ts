@@ -25,13 +25,16 @@ import { createPlanCache, rowStatus, type OnlineReadPlan } from './online-plan.j
 
 export type FeatureStatus = 'PRESENT' | 'NOT_FOUND' | 'NULL_VALUE' | 'OUTSIDE_MAX_AGE';
 
-export interface OnlineFeaturesRequest {
+/** Columnar entity rows, one list of values per join key: an `interface` (`{ origin: string[] }`) or a type alias. */
+export type EntityColumns<E> = { readonly [K in keyof E]: readonly unknown[] };
+
+export interface OnlineFeaturesRequest<E extends EntityColumns<E> = Readonly<Record<string, readonly unknown[]>>> {
   /** Feature references `view:feature` or `view` (all its features). */
   readonly features?: readonly string[];
   /** A feature service name (instead of `features`). */
   readonly service?: string;
   /** Columnar entity rows, Feast's shape: `{origin: ['SEA', 'SFO']}`. */
-  readonly entities: Readonly<Record<string, readonly unknown[]>>;
+  readonly entities: E;
   /** Name features `view__feature` (default: `feature`). */
   readonly fullFeatureNames?: boolean;
 }

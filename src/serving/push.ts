@@ -44,8 +44,11 @@ export type PushTarget = 'online' | 'offline' | 'both';
 
 export interface PushRequest {
   readonly view: string;
-  /** Rows with the view's join keys, `event_timestamp` (RFC 3339), optional `created_timestamp`, and features. */
-  readonly rows: readonly Record<string, unknown>[];
+  /**
+   * Rows with the view's join keys, `event_timestamp` (RFC 3339), optional `created_timestamp`, and features: plain
+   * objects, typed by an `interface` or a type alias (checked against the view at run time).
+   */
+  readonly rows: readonly object[];
   /** Default `online`. Feast's `online_and_offline` is accepted as `both`. */
   readonly to?: PushTarget | 'online_and_offline';
   /** Leave out columns that are no join key, timestamp or feature of the view, as Feast does (default: refused). */
@@ -178,7 +181,7 @@ export async function checkPushRows(project: Project, views: readonly string[], 
   const set = project.registry.current();
   for (const name of views) {
     const view = getView(set, name);
-    await validatedOrRecorded(project, set, view, request.rows, to, options, request.ignoreUnknownColumns ? new Set() : null);
+    await validatedOrRecorded(project, set, view, request.rows as readonly Record<string, unknown>[], to, options, request.ignoreUnknownColumns ? new Set() : null);
   }
 }
 
