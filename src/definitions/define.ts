@@ -49,9 +49,38 @@ function make<T extends { kind: string }>(kind: T['kind'], spec: object): T {
   return deepFreeze(normalizeDurations(structuredClone({ ...spec, kind })) as T);
 }
 
+/**
+ * An entity (`kind: entity`), as the YAML loader makes it: a frozen copy, a zero duration held as `'0'`. Checked
+ * (names, join key types, references) when planned or applied, as a file's objects are, not here.
+ *
+ * @example
+ * const airport = defineEntity({ name: 'airport', join_keys: [{ name: 'origin', type: 'string' }] });
+ */
 export const defineEntity = (spec: WithoutKind<EntityDef>): EntityDef => make<EntityDef>('entity', spec);
+/**
+ * A source (`kind: source`): a `path` (file or glob, relative to the project) or a `query`, with its
+ * `timestamp_field`. A frozen copy, checked when planned or applied (the file itself when used or validated).
+ *
+ * @example
+ * const flights = defineSource({ name: 'flights', path: 'data/flights.parquet', timestamp_field: 'dep_time' });
+ */
 export const defineSource = (spec: WithoutKind<SourceDef>): SourceDef => make<SourceDef>('source', spec);
+/**
+ * A feature view (`kind: feature_view`): entities, source and typed features; `ttl: 0` (a number, as YAML's
+ * unquoted `0`) is held as `'0'`. A frozen copy, checked when planned or applied, as a file's objects are.
+ *
+ * @example
+ * const delays = defineFeatureView({ name: 'delays', entities: ['airport'], source: 'flights', ttl: '6h',
+ *   online: true, features: [{ name: 'mean_delay', type: 'float64' }] });
+ */
 export const defineFeatureView = (spec: WithoutKind<FeatureViewDef>): FeatureViewDef =>
   make<FeatureViewDef>('feature_view', spec);
+/**
+ * A feature service (`kind: feature_service`): the feature references a model reads (`view`, `view:*`,
+ * `view:feature`) and optionally its `label`. A frozen copy, checked when planned or applied.
+ *
+ * @example
+ * const model = defineFeatureService({ name: 'delay_model', features: ['delays:mean_delay'] });
+ */
 export const defineFeatureService = (spec: WithoutKind<FeatureServiceDef>): FeatureServiceDef =>
   make<FeatureServiceDef>('feature_service', spec);

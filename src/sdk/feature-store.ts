@@ -1,11 +1,6 @@
 /**
  * `openFeatureStore(dir)`: the in-process SDK. A thin facade: each method calls
  * the same service function the CLI and the HTTP server call.
- *
- * @example
- * const store = await openFeatureStore('examples/flights');
- * const plan = await store.plan();
- * await store.apply();
  */
 import { loadDefinitions } from '../definitions/loader.js';
 import type { Definition, DefinitionKind } from '../definitions/types.js';
@@ -39,6 +34,7 @@ export type QualityLogFilter = Omit<RunFilter, 'since' | 'until'> & { readonly s
  * names no run is a `NotFoundError` (`not_found`), an ambiguous prefix an `InputError` (`ambiguous_run_id`).
  */
 export interface QualityLog {
+  /** One run, by its id or its first 8 characters or more; one that names no run is `not_found`. */
   get(id: string): Run;
   /**
    * Runs newest first, `limit` (default 50) from `offset`; `total` counts every run of the filters. To page without
@@ -47,6 +43,10 @@ export interface QualityLog {
   list(filter?: QualityLogFilter): { runs: Run[]; total: number; next_cursor: string | null };
   /** The last `n` runs of a view with one of the given statuses, newest first. */
   recent(view: string, statuses: readonly RunStatus[], n: number): Run[];
+  /**
+   * The check results a run recorded (one per check, and per slice or column where it has them), by its id or its
+   * first 8 characters or more; an id that names no run is `not_found` (a run without checks answers `[]`).
+   */
   results(runId: string): CheckResult[];
   /** The column profiles the guards recorded for a run (`slice` `column=value` for a slice's, else null). */
   profiles(runId: string): { column: string; slice: string | null; profile: ColumnProfile }[];
@@ -55,6 +55,10 @@ export interface QualityLog {
 }
 
 export interface FeatureStore {
+  /**
+   * The opened project (config, registry, run store, online and offline stores): the escape hatch for tooling,
+   * internal types that may change between versions.
+   */
   readonly project: Project;
   /**
    * The project's definition files, loaded and validated as `apply()` reads them (frozen objects): to apply them
@@ -111,9 +115,27 @@ export interface FeatureStore {
    * `not_found` error, an ambiguous prefix `ambiguous_run_id`.
    */
   redeliverAlerts(options?: { all?: boolean; runId?: string }): Promise<RedeliverResult>;
+  /**
+   * Close the store: waits for the calls still running (a materialization, the alerts sent at open), then closes
+   * the state database and the online store. Calls after it (and `runs` kept from before) are a `FeatureguardError`
+   * `store_closed`; calling it again returns the same promise. With a Redis online store the process does not exit
+   * until this is awaited.
+   */
   close(): Promise<void>;
 }
 
+/**
+ * Open the feature store of a project: `dir` is the folder holding `featureguard.yaml` or a folder inside it;
+ * without one, the nearest project upward from the current directory, as the CLI finds it. No project there is a
+ * `FeatureguardError` `no_project`. Runs a killed process left `running` are failed now, and their alerts sent in
+ * the background. Call `close()` when done (with a Redis online store the process does not exit before).
+ *
+ * @example
+ * const store = await openFeatureStore('examples/flights');
+ * const plan = await store.plan();
+ * if (!plan.breaking) await store.apply();
+ * await store.close();
+ */
 export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
   const project = openProject(dir);
   // close() waits for the calls still running (a materialization holds a lease and a running run), and
