@@ -10,7 +10,7 @@
  */
 import { didYouMean } from '../definitions/suggest.js';
 import { InputError } from '../errors.js';
-import type { MaterializeOptions } from '../materialize/types.js';
+import type { MaterializeOptions } from './materialize-options.js';
 import type { HistoricalFeaturesRequest } from '../offline/historical.js';
 import type { PruneOptions } from '../runs/prune.js';
 import type { OnlineFeaturesRequest, OnlineReadOptions } from '../serving/online-features.js';
@@ -21,7 +21,7 @@ import type { QualityLogFilter } from './feature-store.js';
 /** Every key of `T`, listed once (the compiler refuses a list that misses one or names another). */
 const keys = <T>(all: Record<keyof T, true>): readonly string[] => Object.keys(all);
 
-export const MATERIALIZE_KEYS = keys<MaterializeOptions>({ start: true, end: true, views: true, incremental: true, guards: true, batchSize: true, guardStage: true, onProgress: true, onRunStarted: true, alertSignal: true });
+export const MATERIALIZE_KEYS = keys<MaterializeOptions>({ start: true, end: true, views: true, incremental: true, guards: true, onProgress: true });
 export const HISTORICAL_KEYS = keys<HistoricalFeaturesRequest>({
   entities: true, features: true, service: true, fullFeatureNames: true, availability: true, timestampColumn: true, splitAt: true,
   testFraction: true, out: true, format: true, allowFailedChecks: true, disableGuards: true, baseDir: true, onProgress: true, signal: true,

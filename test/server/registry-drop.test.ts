@@ -14,6 +14,7 @@ import { main } from '../../src/cli/main.js';
 import type { Definition } from '../../src/definitions/types.js';
 import { FeatureguardError } from '../../src/errors.js';
 import { lastMaterializedEnd, listIntervals } from '../../src/materialize/intervals.js';
+import { materialize } from '../../src/materialize/materialize.js';
 import { acquireLeases, listLeases } from '../../src/materialize/lease.js';
 import type { Project } from '../../src/project.js';
 import { applyDefinitions } from '../../src/registry/apply-definitions.js';
@@ -145,7 +146,8 @@ describe('an apply while the view is being materialized', () => {
   // commits the registry, records the drop and finds the view's lease held (so the drop is deferred to the run).
   async function materializeWithApplyAt(when: (p: { entitiesWritten: number; entitiesTotal: number }) => boolean, defs: readonly Definition[]) {
     let applying: ReturnType<FeatureStore['apply']> | undefined;
-    const [r] = await store.materialize({
+    // The internal materialization: `batchSize` is a hook, not an SDK option.
+    const [r] = await materialize(store.project, {
       views: ['origin_delays'], start: '2001-01-01', end: '2001-01-03', batchSize: 1,
       onProgress: (p) => {
         if (!applying && when(p)) applying = store.apply(defs, { allowBreaking: true });
