@@ -40,6 +40,7 @@ export interface QualityLog {
   /**
    * Runs newest first, `limit` (default 50) from `offset`; `total` counts every run of the filters. To page without
    * seeing a run twice while new ones are recorded, pass `next_cursor` as the next call's `cursor` (null on the last page).
+   * `limit: 0` counts: no runs, `total` set, `next_cursor` null (not a last page: a paging loop should not use 0).
    */
   list(filter?: QualityLogFilter): { runs: Run[]; total: number; next_cursor: string | null };
   /** The last `n` runs of a view with one of the given statuses, newest first. */
@@ -58,7 +59,7 @@ export interface QualityLog {
 export interface FeatureStore {
   /**
    * The opened project (config, registry, run store, online and offline stores): the escape hatch for tooling,
-   * internal types that may change between versions.
+   * internal types that may change between versions. Reading it after `close()` is `store_closed`.
    */
   readonly project: Project;
   /**
@@ -162,7 +163,10 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
   const due = takeProjectDueAlerts(project);
   if (due.length > 0) void track(async () => (await import('../alerts/dispatch.js')).alertOrphanedRuns(project, due));
   return {
-    project,
+    get project() {
+      open();
+      return project;
+    },
     get runs() {
       open();
       return qualityLog(project, open);

@@ -40,6 +40,11 @@ export interface OnlineFeaturesRequest<E extends EntityColumns<E> = Readonly<Rec
 }
 
 export interface OnlineFeatureVector {
+  /**
+   * One value per entity row, as stored: an `int64` key or feature is a `number`, or its decimal text
+   * (`'9007199254740993'`) beyond ±(2^53 − 1), where a number would lose digits (`getHistoricalFeatures` gives
+   * `bigint`s); `BigInt(v)` reads both.
+   */
   values: unknown[];
   statuses: FeatureStatus[];
   event_timestamps: string[];
