@@ -50,8 +50,15 @@ export interface OnlineWrite {
 export async function beginOnlineWrite(db: StateDb, view: string): Promise<OnlineWrite> {
   ensureTables(db, 'online_writes_in_flight', DDL);
   const id = randomUUID();
-  await writeWhenFree(db, () => db.prepare('INSERT INTO online_writes_in_flight (id, view, pid, host, expires_at) VALUES (?, ?, ?, ?, ?)').run(id, view, process.pid, processHost(), Date.now() + TTL_MS));
+  // Ours before its row exists: a `liveOnlineWrites` of this process running while the insert waits for the lock
+  // would otherwise take the new row for a dead process's and delete it.
   mine.add(id);
+  try {
+    await writeWhenFree(db, () => db.prepare('INSERT INTO online_writes_in_flight (id, view, pid, host, expires_at) VALUES (?, ?, ?, ?, ?)').run(id, view, process.pid, processHost(), Date.now() + TTL_MS));
+  } catch (e) {
+    mine.delete(id);
+    throw e;
+  }
   const timer = setInterval(() => {
     try {
       writeWithoutWaiting(db, () => db.prepare('UPDATE online_writes_in_flight SET expires_at = ? WHERE id = ?').run(Date.now() + TTL_MS, id));

@@ -421,8 +421,9 @@ export function openRunStore(db: StateDb): RunStore {
       return get(id);
     },
     async updateWhenFree(id, patch) {
-      finishing(id, patch);
+      // Still this process's unfinished run while its last write waits for the lock: an interrupt meanwhile fails it.
       await writeWhenFree(db, () => updateTx.immediate(id, patch));
+      finishing(id, patch);
       return get(id);
     },
     get,
