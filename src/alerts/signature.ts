@@ -3,10 +3,11 @@
  * keyed with the secret from the environment variable named by the alert's `secret_env`.
  *
  * @example
- * // receiver side
- * verifySignature(rawBody, req.headers['x-featureguard-signature'], process.env.FG_WEBHOOK_SECRET!);
+ * // receiver side (throws `webhook_secret_missing` while FG_WEBHOOK_SECRET is unset or empty)
+ * verifySignature(rawBody, req.headers['x-featureguard-signature'], process.env.FG_WEBHOOK_SECRET);
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { FeatureguardError } from '../errors.js';
 
 export const SIGNATURE_HEADER = 'X-Featureguard-Signature';
 
@@ -15,8 +16,15 @@ export function signBody(body: string | Buffer, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
-/** Constant-time check of a received signature header against the body. */
-export function verifySignature(body: string | Buffer, header: string | readonly string[] | undefined | null, secret: string): boolean {
+/**
+ * Constant-time check of a received signature header against the body. An empty or unset `secret` (a receiver's
+ * variable missing, or set to nothing) throws `FeatureguardError` `webhook_secret_missing`: anyone can sign with an
+ * empty key, so nothing is verified against it (featureguard itself sends unsigned when its secret is empty).
+ */
+export function verifySignature(body: string | Buffer, header: string | readonly string[] | undefined | null, secret: string | undefined | null): boolean {
+  if (typeof secret !== 'string' || secret.length === 0) {
+    throw new FeatureguardError('webhook_secret_missing', 'verifySignature: the secret is empty or unset: nothing can be verified against it (set the variable the receiver reads the webhook secret from, as featureguard\'s secret_env)');
+  }
   // Node gives a header sent twice as an array: never a valid signature.
   if (!header || typeof header !== 'string') return false;
   const expected = Buffer.from(signBody(body, secret));
