@@ -39,7 +39,7 @@ import { INTERRUPTED, alertTarget, forgetPending, recordAttempt, recordInterrupt
 import { countGivenUp } from './given-up.js';
 import { firstTriesMs, forgetRedelivery, keptAlerts, redeliveryWindow, releaseRedelivery, scheduleRedelivery } from './redelivery.js';
 import { SIGNATURE_HEADER, signBody } from './signature.js';
-import { releaseDeliverySlot, settleDeliverySlot, takeDeliverySlot, throttles } from './throttle.js';
+import { claimLeftoverHeldBack, releaseDeliverySlot, releaseHeldBack, settleDeliverySlot, settleHeldBack, takeDeliverySlot, throttles } from './throttle.js';
 import { warnUnsignedOnce } from './unsigned.js';
 
 export { listAlertAttempts, type AlertAttempt };
@@ -338,7 +338,13 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
       return [held];
     }
     const payload = alertPayload(project, alert, run, outcome, matched);
-    const body = JSON.stringify(throttles(alert) ? { ...payload, suppressed: slot.suppressed } : payload);
+    // Matches held back by a min_interval the alert no longer has (removed, or set to 0): this delivery reports them.
+    const leftover = throttles(alert) ? null : await free(() => claimLeftoverHeldBack(project.state, alert, target, Date.now(), hold));
+    const suppressed = throttles(alert) ? slot.suppressed : leftover?.suppressed;
+    const body = JSON.stringify(suppressed === undefined ? payload : { ...payload, suppressed });
+    const endLeftover = (arrived: boolean) => {
+      if (leftover) (arrived ? settleHeldBack : releaseHeldBack)(project.state, alert, leftover);
+    };
     // Kept for redelivery before the first try and forgotten once one arrives (an outbox): a delivery whose every
     // try fails, or whose process is stopped or killed meanwhile, is sent again (`redelivery.ts`). A min_interval
     // alert's match is recorded on the run as held back instead (its slot counts it so too) until a try arrives or
@@ -357,6 +363,7 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
       recordInterruptedTry(project.state, alert, runId, triesOf(project, runId, alert.name) + 1);
       unpend();
       releaseDeliverySlot(project.state, alert, target, slot);
+      endLeftover(false);
       if (lost) countGivenUp(project.state, alert.name, 1);
     });
     try {
@@ -364,8 +371,10 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
       if (attempts.some((a) => a.ok)) {
         await free(() => forgetRedelivery(project.state, alert, runId));
         await free(() => settleDeliverySlot(project.state, alert, target, slot));
+        await free(() => endLeftover(true));
       } else {
         await free(() => releaseDeliverySlot(project.state, alert, target, slot));
+        await free(() => endLeftover(false));
         await free(() => releaseRedelivery(project.state, alert, runId, attempts[attempts.length - 1]?.attempt ?? 0));
         if (lost) await free(() => countGivenUp(project.state, alert.name, 1));
       }

@@ -4,7 +4,8 @@
  * may never come: when an interval ends with matches held back and no delivery
  * since, one `featureguard.held_back` event per alert and view/service says how
  * many and which runs. `serve` sends them (a sweep every minute); it counts as a
- * delivery, so a target still gets at most one per interval.
+ * delivery, so a target still gets at most one per interval. An alert whose `min_interval` was removed (or set to 0)
+ * with matches held back sends their summary at the next sweep (or its next delivery for the target reports them).
  *
  * @example
  * await sendHeldBackSummaries(project); // POSTs {event: 'featureguard.held_back', suppressed: 3, runs: [...]}
@@ -16,7 +17,7 @@ import { writeWhenFree } from '../state/state-db.js';
 import { heldBackRuns, recordInterruptedTry, triesOf, type AlertAttempt } from './attempts.js';
 import { DELIVERY_TIMEOUT_MS, backoffMs, deliver, type AlertOptions } from './dispatch.js';
 import { firstTriesMs } from './redelivery.js';
-import { claimHeldBack, throttles, forgetUnconfigured, releaseHeldBack, settleHeldBack, unclaimHeldBack, type HeldBackClaim } from './throttle.js';
+import { claimHeldBack, forgetUnconfigured, releaseHeldBack, settleHeldBack, unclaimHeldBack, type HeldBackClaim } from './throttle.js';
 
 /** `view:NAME` / `service:NAME` as the payload's `target`; `{}` for runs of neither (project-wide). */
 function targetOf(target: string): Record<string, string> {
@@ -39,7 +40,8 @@ export async function sendHeldBackSummaries(project: Project, now = Date.now(), 
   const hold = firstTriesMs(opts.tries ?? 3, opts.timeoutMs ?? DELIVERY_TIMEOUT_MS, backoffMs(opts));
   const out: AlertAttempt[] = [];
   for (const alert of alerts) {
-    if (!throttles(alert) || opts.signal?.aborted) continue;
+    // An alert that no longer throttles (min_interval removed or set to 0) still sends what it held back, at once.
+    if (opts.signal?.aborted) continue;
     for (const claim of await free(() => claimHeldBack(project.state, alert, now, hold))) {
       // Stopped (`serve` stopping): the summaries not sent are put back as they were, due for the next process.
       if (opts.signal?.aborted) await free(() => unclaimHeldBack(project.state, alert, claim));

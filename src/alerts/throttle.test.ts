@@ -103,10 +103,20 @@ describe('claimHeldBack', () => {
       expect(claimHeldBack(other, alert, T + 10 * MIN)).toEqual([]);
       // The claim is a delivery: a match right after it is held back.
       expect(takeDeliverySlot(other, alert, 'view:x', T + 11 * MIN)).toMatchObject({ send: false });
-      expect(claimHeldBack(db, { ...alert, min_interval: undefined }, T + 99 * MIN)).toEqual([]);
       settleHeldBack(db, alert, claimed[0]);
     } finally {
       other.close();
+    }
+  });
+
+  it('claims at once what an alert held back once its min_interval is removed or set to 0 (no interval left to wait for)', () => {
+    const removed: AlertConfig = { ...alert, name: 'removed' };
+    matched(db, removed, 'view:r', T);
+    matched(db, removed, 'view:r', T + MIN);
+    for (const min_interval of [undefined, '0']) {
+      const [claim] = claimHeldBack(db, { ...removed, min_interval }, T + 2 * MIN);
+      expect(claim).toMatchObject({ target: 'view:r', suppressed: 1 });
+      releaseHeldBack(db, removed, claim);
     }
   });
 

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { storedDuration } from '../definitions/ttl.js';
 import type { AlertConfig } from '../definitions/types.js';
 import { ensureColumn, ensureTables, hasTable, type StateDb } from '../state/state-db.js';
+import { countGivenUp } from './given-up.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS alert_throttle (
@@ -57,6 +58,14 @@ export interface DeliveryClaim {
 /** Whether `alert` throttles its deliveries: a `min_interval` longer than 0 (`0`, which the loader keeps as `'0'`, sends every match). */
 export function throttles(alert: Pick<AlertConfig, 'min_interval'>): boolean {
   return storedDuration(alert.min_interval) > 0;
+}
+
+/**
+ * Whether a process with `alerts` has held-back matches to sweep: an alert throttles, or one did (the table is
+ * there: an alert whose min_interval was removed since may have matches held back, sent at once).
+ */
+export function heldBackToSweep(db: StateDb, alerts: readonly AlertConfig[]): boolean {
+  return alerts.some(throttles) || hasTable(db, 'alert_throttle');
 }
 
 /**
@@ -142,11 +151,13 @@ export interface HeldBackClaim {
  * transaction for `holdMs` (as long as the summary's tries can take): of processes sweeping the same state
  * database, one sends each summary. The claim restarts the interval (a summary counts as a delivery) but leaves
  * the count: it is taken only once a try arrived (`settleHeldBack`). A claim whose process was killed (a summary's,
- * or a run delivery's) runs out and is taken over by the next sweep: nothing arrived, so no interval holds.
+ * or a run delivery's) runs out and is taken over by the next sweep: nothing arrived, so no interval holds. An alert
+ * that no longer throttles (its `min_interval` removed or set to 0) has its held-back matches claimed at once.
  */
 export function claimHeldBack(db: StateDb, alert: AlertConfig, now: number, holdMs = 60_000): HeldBackClaim[] {
-  const interval = storedDuration(alert.min_interval);
-  if (interval <= 0) return [];
+  // An alert whose min_interval was removed or set to 0 has no interval left to wait for: what it held back is due now.
+  const interval = Math.max(0, storedDuration(alert.min_interval));
+  if (interval <= 0 && !hasTable(db, 'alert_throttle')) return [];
   ensureThrottleTable(db);
   const token = randomUUID();
   return db.transaction((): HeldBackClaim[] => {
@@ -160,6 +171,26 @@ export function claimHeldBack(db: StateDb, alert: AlertConfig, now: number, hold
     const claim = db.prepare('UPDATE alert_throttle SET last_sent_at = ?, claim = ?, claimed_until = ?, failing_since = coalesce(failing_since, ?) WHERE alert = ? AND target = ?');
     for (const r of rows) claim.run(now, token, now + holdMs, now, alert.name, r.target);
     return rows.map((r) => ({ target: r.target, since: r.since, suppressed: r.suppressed, takenAt: now, token, failingSince: r.failing_since }));
+  }).immediate();
+}
+
+/**
+ * Matches held back for `target` by a `min_interval` the alert no longer has (removed, or set to 0): claimed for the
+ * run delivery about to go, which reports them (`suppressed`) as a held-back summary would; settle it
+ * (`settleHeldBack`) once a try arrived, release it (`releaseHeldBack`) otherwise. null when there are none, when the
+ * alert throttles (its slot reports them), or when a summary holds them.
+ */
+export function claimLeftoverHeldBack(db: StateDb, alert: AlertConfig, target: string, now: number, holdMs = 60_000): HeldBackClaim | null {
+  if (throttles(alert) || !hasTable(db, 'alert_throttle')) return null;
+  ensureThrottleTable(db);
+  return db.transaction((): HeldBackClaim | null => {
+    const row = db
+      .prepare('SELECT last_sent_at, suppressed, claim, failing_since FROM alert_throttle WHERE alert = ? AND target = ? AND suppressed > 0 AND claimed_until <= ?')
+      .get(alert.name, target, now) as { last_sent_at: number; suppressed: number; claim: string | null; failing_since: number | null } | undefined;
+    if (!row) return null;
+    const token = randomUUID();
+    db.prepare('UPDATE alert_throttle SET claim = ?, claimed_until = ?, failing_since = coalesce(failing_since, ?) WHERE alert = ? AND target = ?').run(token, now + holdMs, now, alert.name, target);
+    return { target, since: row.claim === null ? row.last_sent_at : 0, suppressed: row.suppressed, takenAt: now, token, failingSince: row.failing_since };
   }).immediate();
 }
 
@@ -214,12 +245,21 @@ export function undeliveredHeldBack(db: StateDb, names: readonly string[]): { al
 /**
  * Forget the intervals of alerts no longer configured with a min_interval (a name that comes back starts
  * afresh), once untouched for a week: a process started with an older featureguard.yaml must not forget
- * an alert just added.
+ * an alert just added. Matches still held back by an alert no longer configured (renamed, removed) are counted as
+ * given up (`featureguard_alert_given_up_total`); those of an alert still configured without a min_interval are
+ * kept until its next delivery or summary reports them.
  */
 export function forgetUnconfigured(db: StateDb, alerts: readonly AlertConfig[], now = Date.now()): void {
   ensureThrottleTable(db);
   const names = alerts.filter(throttles).map((a) => a.name);
-  db.prepare(`DELETE FROM alert_throttle WHERE last_sent_at < ? AND alert NOT IN (${names.map(() => '?').join(', ')})`).run(now - FORGET_AFTER_MS, ...names);
+  const configured = alerts.map((a) => a.name);
+  const which = `FROM alert_throttle WHERE last_sent_at < ? AND alert NOT IN (${names.map(() => '?').join(', ')})
+    AND (suppressed = 0 OR alert NOT IN (${configured.map(() => '?').join(', ')}))`;
+  const args = [now - FORGET_AFTER_MS, ...names, ...configured];
+  db.transaction(() => {
+    for (const r of db.prepare(`SELECT alert, sum(suppressed) AS n ${which} GROUP BY alert`).all(...args) as { alert: string; n: number }[]) countGivenUp(db, r.alert, r.n);
+    db.prepare(`DELETE ${which}`).run(...args);
+  }).immediate();
 }
 
 const FORGET_AFTER_MS = 7 * 86_400_000;

@@ -20,7 +20,7 @@ import { pruneRunsInBackground } from '../runs/prune.js';
 import { failOrphanedRuns, failOrphanedRunsIfWritable } from '../runs/run-store.js';
 import { sendDueAlerts } from '../alerts/dispatch.js';
 import { sendDueRedeliveries } from '../alerts/redelivery.js';
-import { throttles } from '../alerts/throttle.js';
+import { heldBackToSweep } from '../alerts/throttle.js';
 import { warnUnsignedAlerts } from '../alerts/unsigned.js';
 import { lastMaterializedEnd } from '../materialize/intervals.js';
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js';
@@ -335,8 +335,9 @@ export async function startServer(project: Project, options: ServeOptions = {}):
       )
     : null;
 
-  // Alert matches held back by `min_interval`: a summary once the interval has ended (`held-back.ts`).
-  const heldBack = (project.config.alerts ?? []).some(throttles)
+  // Alert matches held back by `min_interval`: a summary once the interval has ended (`held-back.ts`), also for an
+  // alert whose min_interval was removed since (what it held back is sent at once).
+  const heldBack = heldBackToSweep(project.state, project.config.alerts ?? [])
     ? repeat(
         async () => {
           const attempts = await sendHeldBackSummaries(project, Date.now(), stop);
