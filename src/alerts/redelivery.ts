@@ -15,7 +15,8 @@
  * processes sharing the state database send each once. A redelivered body is the
  * original with a new `sent_at` and `"redelivery": <round>`; receivers dedupe on
  * `run.id` and `alert`. Alerts with `min_interval` are not redelivered: their failed
- * matches already count in the next delivery or held-back summary.
+ * matches already count in the next delivery or held-back summary. A delivery kept before its alert got a
+ * `min_interval` is counted so too, by the next call (`held_back`), instead of waiting unsent.
  *
  * @example
  * const attempts = await sendDueRedeliveries(project); // POSTs the due ones, records every attempt
@@ -25,9 +26,9 @@ import { storedDuration } from '../definitions/ttl.js';
 import type { AlertConfig } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import { ensureColumn, ensureTables, hasTable, writeWhenFree, type StateDb } from '../state/state-db.js';
-import { triesOf, type AlertAttempt } from './attempts.js';
+import { alertTarget, triesOf, type AlertAttempt } from './attempts.js';
 import { countGivenUp } from './given-up.js';
-import { throttles, undeliveredHeldBack } from './throttle.js';
+import { ensureThrottleTable, foldIntoHeldBack, throttles, undeliveredHeldBack } from './throttle.js';
 import { deliver, type AlertOptions } from './dispatch.js';
 
 const DDL = `
@@ -233,9 +234,14 @@ export interface RedeliverResult {
   readonly failed: number;
   /** Redeliveries that ended unsent or after a failed last round: the alert's `redeliver_for` ran out, or the alert has been gone for a week. */
   readonly given_up: number;
+  /**
+   * Deliveries kept before their alert got a `min_interval` (which is not redelivered): no longer kept, counted as
+   * held back instead, so its next delivery (`suppressed`) or held-back summary reports them.
+   */
+  readonly held_back: number;
 }
 
-const NOTHING: RedeliverResult = { attempts: [], delivered: 0, failed: 0, given_up: 0 };
+const NOTHING: RedeliverResult = { attempts: [], delivered: 0, failed: 0, given_up: 0, held_back: 0 };
 
 /** A redelivery's key. */
 type Key = readonly [runId: string, alert: string];
@@ -247,11 +253,23 @@ type Key = readonly [runId: string, alert: string];
  * (or whose claim ran out): the due ones not tried in this call already, soonest first, or with `keys` those of
  * them (`all`). Returns the claimed rows and how many were given up.
  */
-function claim(state: StateDb, windows: ReadonlyMap<string, number>, token: string, now: number, runId: string | null, keys?: readonly Key[]): { rows: Row[]; givenUp: number } {
+function claim(state: StateDb, windows: ReadonlyMap<string, number>, throttled: readonly string[], token: string, now: number, runId: string | null, keys?: readonly Key[]): { rows: Row[]; givenUp: number; heldBack: number } {
   const names = [...windows.keys()];
   const inList = names.map(() => '?').join(', ');
   return state.transaction(() => {
     let givenUp = 0;
+    let heldBack = 0;
+    // Kept before their alert got a min_interval (not in flight): counted as held back for their run's target instead.
+    if (throttled.length > 0) {
+      const fold = `FROM alert_redeliveries k JOIN runs r ON r.id = k.run_id WHERE k.alert IN (${throttled.map(() => '?').join(', ')}) AND k.claimed_until <= ? AND (? IS NULL OR k.run_id = ?)`;
+      const args = [...throttled, now, runId, runId];
+      const rows = state.prepare(`SELECT k.run_id, k.alert, r.service, r.view ${fold}`).all(...args) as { run_id: string; alert: string; service: string | null; view: string | null }[];
+      const forget = state.prepare('DELETE FROM alert_redeliveries WHERE run_id = ? AND alert = ?');
+      for (const r of rows) {
+        foldIntoHeldBack(state, r.alert, alertTarget(r), now);
+        heldBack += forget.run(r.run_id, r.alert).changes;
+      }
+    }
     const expire = state.prepare('DELETE FROM alert_redeliveries WHERE alert = ? AND first_tried_at + ? < ? AND claimed_until <= ? AND (? IS NULL OR run_id = ?)');
     for (const [alert, window] of windows) {
       const n = expire.run(alert, window, now, now, runId, runId).changes;
@@ -268,7 +286,7 @@ function claim(state: StateDb, windows: ReadonlyMap<string, number>, token: stri
         .prepare('DELETE FROM alert_redeliveries WHERE (? IS NULL OR run_id = ?) AND EXISTS (SELECT 1 FROM alert_attempts a WHERE a.run_id = alert_redeliveries.run_id AND a.alert = alert_redeliveries.alert AND a.ok = 1)')
         .run(runId, runId);
     }
-    if (names.length === 0 || keys?.length === 0) return { rows: [], givenUp };
+    if (names.length === 0 || keys?.length === 0) return { rows: [], givenUp, heldBack };
     const which = keys
       ? { sql: `(run_id, alert) IN (VALUES ${keys.map(() => '(?, ?)').join(', ')})`, args: keys.flat() }
       : { sql: 'next_at <= ? AND (claim IS NULL OR claim <> ?) AND (? IS NULL OR run_id = ?)', args: [now, token, runId, runId] };
@@ -280,7 +298,7 @@ function claim(state: StateDb, windows: ReadonlyMap<string, number>, token: stri
       .all(...names, now, ...which.args) as Row[];
     const take = state.prepare('UPDATE alert_redeliveries SET claim = ?, claimed_until = ? WHERE run_id = ? AND alert = ?');
     for (const r of rows) take.run(token, now + CLAIM_MS, r.run_id, r.alert);
-    return { rows, givenUp };
+    return { rows, givenUp, heldBack };
   }).immediate();
 }
 
@@ -302,6 +320,15 @@ export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'conf
   const clock = () => options.now ?? Date.now();
   const alerts = new Map((project.config.alerts ?? []).filter((a) => redeliveryWindow(a) > 0).map((a) => [a.name, a]));
   const windows = new Map([...alerts].map(([name, a]) => [name, redeliveryWindow(a)]));
+  // Alerts with a min_interval: what they have kept (from before they had it) is counted as held back, not sent.
+  let throttled = (project.config.alerts ?? []).filter(throttles).map((a) => a.name);
+  if (throttled.length > 0) {
+    await writeWhenFree(project.state, () => ensureThrottleTable(project.state)).catch((e: unknown) => {
+      // A read-only state database (a reader of the project) changes nothing.
+      if ((e as { code?: string }).code !== 'SQLITE_READONLY') throw e;
+      throttled = [];
+    });
+  }
   const token = randomUUID();
   const state = project.state;
   const runId = options.runId ?? null;
@@ -320,6 +347,7 @@ export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'conf
   let delivered = 0;
   let failed = 0;
   let givenUp = 0;
+  let heldBack = 0;
   // Freed for the next process when the call is stopped (`serve` stopping) before or during its try: still due.
   const stopped = state.prepare(`UPDATE alert_redeliveries SET tries = max(tries, ?), claimed_until = 0 WHERE ${mine}`);
   // Every write waits for another process's write lock on a timer, never in SQLite's synchronous busy wait (`serve`
@@ -327,16 +355,17 @@ export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'conf
   const free = <T>(write: () => T) => writeWhenFree(state, write);
   for (let batch = 0; waiting ? batch * PER_BATCH < Math.max(1, waiting.length) : batch < BATCHES_PER_CALL; batch++) {
     if (options.signal?.aborted) break;
-    let claimed: { rows: Row[]; givenUp: number };
+    let claimed: { rows: Row[]; givenUp: number; heldBack: number };
     try {
       const keys = waiting?.slice(batch * PER_BATCH, (batch + 1) * PER_BATCH);
-      claimed = await free(() => claim(state, windows, token, clock(), runId, keys));
+      claimed = await free(() => claim(state, windows, throttled, token, clock(), runId, keys));
     } catch (e) {
       // A read-only state database (a reader of the project) sends nothing; `serve` logs anything else.
       if ((e as { code?: string }).code === 'SQLITE_READONLY') break;
       throw e;
     }
     givenUp += claimed.givenUp;
+    heldBack += claimed.heldBack;
     if (claimed.rows.length === 0 && !waiting) break;
     const made = await Promise.all(
       claimed.rows.map(async (r): Promise<AlertAttempt[]> => {
@@ -376,5 +405,5 @@ export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'conf
     );
     attempts.push(...made.flat());
   }
-  return { attempts, delivered, failed, given_up: givenUp };
+  return { attempts, delivered, failed, given_up: givenUp, held_back: heldBack };
 }

@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS alert_throttle (
 `;
 
 /** The table (call it outside transactions), with the summary claim's columns added to one made by an earlier version. */
-function ensureThrottleTable(db: StateDb): void {
+export function ensureThrottleTable(db: StateDb): void {
   ensureTables(db, 'alert_throttle', DDL);
   ensureColumn(db, 'alert_throttle', 'claim', 'TEXT');
   ensureColumn(db, 'alert_throttle', 'claimed_until', 'INTEGER NOT NULL DEFAULT 0');
@@ -172,6 +172,18 @@ export function claimHeldBack(db: StateDb, alert: AlertConfig, now: number, hold
     for (const r of rows) claim.run(now, token, now + holdMs, now, alert.name, r.target);
     return rows.map((r) => ({ target: r.target, since: r.since, suppressed: r.suppressed, takenAt: now, token, failingSince: r.failing_since }));
   }).immediate();
+}
+
+/**
+ * Count a delivery kept for redelivery before its alert got a `min_interval` (which is not redelivered) as held back
+ * for `target`, reported by the next delivery or held-back summary. Nothing delivered since counts for the interval,
+ * so the summary is due at once. Call `ensureThrottleTable` first (outside the transaction).
+ */
+export function foldIntoHeldBack(db: StateDb, alert: string, target: string, now: number): void {
+  db.prepare(
+    `INSERT INTO alert_throttle (alert, target, last_sent_at, suppressed, claim, claimed_until, failing_since) VALUES (?, ?, 0, 1, NULL, 0, ?)
+     ON CONFLICT (alert, target) DO UPDATE SET suppressed = suppressed + 1, failing_since = coalesce(failing_since, excluded.failing_since)`,
+  ).run(alert, target, now);
 }
 
 /**

@@ -308,7 +308,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
       await sendDueAlerts(project, stop);
       try {
         const re = await sendDueRedeliveries(project, stop);
-        if (re.delivered + re.failed + re.given_up > 0) log.info({ delivered: re.delivered, failed: re.failed, given_up: re.given_up }, 'redelivered alerts');
+        if (re.delivered + re.failed + re.given_up + re.held_back > 0) log.info({ delivered: re.delivered, failed: re.failed, given_up: re.given_up, held_back: re.held_back }, 'redelivered alerts');
       } catch (err) {
         // Its own failure (the state database busy for long): the drops below still run.
         log.warn({ err }, 'alert redelivery failed; retrying in the next sweep');

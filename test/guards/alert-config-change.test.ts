@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { listAlertAttempts } from '../../src/alerts/dispatch.js';
 import { givenUpByAlert } from '../../src/alerts/given-up.js';
 import { sendHeldBackSummaries } from '../../src/alerts/held-back.js';
+import { listRedeliveries, redeliverAndReport } from '../../src/alerts/redelivery.js';
 import type { AlertConfig } from '../../src/definitions/types.js';
 import { openProject, type Project } from '../../src/project.js';
 import { push } from '../../src/serving/push.js';
@@ -27,22 +28,25 @@ afterEach(async () => {
   delete process.env.FEATUREGUARD_ALERT_BACKOFF_MS;
 });
 
-/** A receiver that answers 204 and keeps the bodies and headers it got. */
-async function receiver(): Promise<{ url: string; bodies: Record<string, unknown>[]; headers: Record<string, string | string[] | undefined>[] }> {
-  const bodies: Record<string, unknown>[] = [];
-  const headers: Record<string, string | string[] | undefined>[] = [];
+interface Receiver { url: string; bodies: Record<string, unknown>[]; headers: Record<string, string | string[] | undefined>[]; up: boolean }
+
+/** A receiver that answers 204 (503 while `up` is false) and keeps the bodies and headers it got. */
+async function receiver(): Promise<Receiver> {
+  const rx: Receiver = { url: '', bodies: [], headers: [], up: true };
+  const { bodies, headers } = rx;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
       headers.push(req.headers);
-      res.writeHead(204).end();
+      res.writeHead(rx.up ? 204 : 503).end();
     });
   });
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, bodies, headers };
+  rx.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  return rx;
 }
 
 const BAD = [{ airport: null, event_timestamp: '2024-01-02T00:00:00Z', delay: 1, carrier: 'AA' }];
@@ -93,5 +97,29 @@ describe('min_interval changed under matches it held back', () => {
     const { project } = await heldBackThenReconfigured((url) => ({ name: 'schema_v2', url, checks: ['schema'], statuses: ['fail'], min_interval: '1h' }));
     await sendHeldBackSummaries(project, Date.now() + 8 * 86_400_000);
     expect(givenUpByAlert(project.state)).toEqual([{ alert: 'schema', total: 2 }]);
+  });
+});
+
+describe('min_interval added under a delivery kept for redelivery', () => {
+  it('the kept delivery is counted as held back (reported by the next summary or delivery), not listed as waiting', async () => {
+    const rx = await receiver();
+    rx.up = false;
+    process.env.FEATUREGUARD_ALERT_BACKOFF_MS = '1';
+    bench = await guardBench({ alerts: [{ name: 'schema', url: rx.url, checks: ['schema'], statuses: ['fail'] }] });
+    const runId = await pushBad(bench.project);
+    expect(rx.bodies).toHaveLength(3); // every try failed: kept for redelivery
+    expect(listRedeliveries(bench.project, runId)).toHaveLength(1);
+    writeFileSync(join(bench.dir, 'featureguard.yaml'), stringify({ project: 'guards_test', alerts: [{ name: 'schema', url: rx.url, checks: ['schema'], statuses: ['fail'], min_interval: '1h' }] }));
+    const project = openProject(bench.dir);
+    opened.push(project);
+    rx.up = true;
+    const report = await redeliverAndReport(project, { all: true });
+    expect(report).toMatchObject({ delivered: 0, failed: 0, given_up: 0, held_back: 1, waiting: [], waiting_total: 0 });
+    expect(heldCount(project)).toBe(1);
+    // serve's next sweep sends the summary (nothing delivered since: no interval holds), naming the run.
+    const attempts = await sendHeldBackSummaries(project);
+    expect(attempts.map((a) => [a.run_id, a.ok])).toEqual([[runId, true]]);
+    expect(rx.bodies[3]).toMatchObject({ event: 'featureguard.held_back', suppressed: 1, runs: [{ id: runId }] });
+    expect(heldCount(project)).toBe(0);
   });
 });

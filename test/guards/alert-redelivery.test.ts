@@ -242,7 +242,7 @@ describe('alert redelivery', () => {
       const due = Date.parse(listRedeliveries(project, runId)[0].next_at);
       const sweep = sendDueRedeliveries(sweeping, { now: due });
       await new Promise((r) => setTimeout(r, 100));
-      expect(await sendDueRedeliveries({ state: other.state, config }, { all: true, now: due })).toEqual({ attempts: [], delivered: 0, failed: 0, given_up: 0 });
+      expect(await sendDueRedeliveries({ state: other.state, config }, { all: true, now: due })).toEqual({ attempts: [], delivered: 0, failed: 0, given_up: 0, held_back: 0 });
       expect(await sweep).toMatchObject({ delivered: 1 });
       expect(slow.got()).toBe(1);
       expect(listAlertAttempts(project, runId).map((a) => [a.attempt, a.ok])).toEqual([[1, false], [2, false], [3, false], [4, true]]);
@@ -253,7 +253,7 @@ describe('alert redelivery', () => {
     // Another run whose redelivery comes due only after its window: given up unsent (a server down for a day).
     const late = await failedRun(project);
     const [w] = listRedeliveries(project, late);
-    expect(await sendDueRedeliveries(project, { now: Date.parse(w.until!) + 1 })).toEqual({ attempts: [], delivered: 0, failed: 0, given_up: 1 });
+    expect(await sendDueRedeliveries(project, { now: Date.parse(w.until!) + 1 })).toEqual({ attempts: [], delivered: 0, failed: 0, given_up: 1, held_back: 0 });
     expect(listRedeliveries(project)).toEqual([]);
   });
 
@@ -324,7 +324,7 @@ describe('alert redelivery', () => {
     }
     const readOnly = new Database(project.state.name, { readonly: true });
     try {
-      expect(await sendDueRedeliveries({ state: readOnly, config: project.config }, { now: t0 + 2 * MIN })).toEqual({ attempts: [], delivered: 0, failed: 0, given_up: 0 });
+      expect(await sendDueRedeliveries({ state: readOnly, config: project.config }, { now: t0 + 2 * MIN })).toEqual({ attempts: [], delivered: 0, failed: 0, given_up: 0, held_back: 0 });
     } finally {
       readOnly.close();
     }
@@ -349,10 +349,10 @@ describe('alert redelivery', () => {
     writeFileSync(join(bench!.dir, 'featureguard.yaml'), stringify({ project: 'guards_test' }));
     const other = openProject(bench!.dir);
     try {
-      expect(await sendDueRedeliveries(other, { all: true, now: Date.now() + 6 * 24 * 60 * MIN })).toEqual({ attempts: [], delivered: 0, failed: 0, given_up: 0 });
+      expect(await sendDueRedeliveries(other, { all: true, now: Date.now() + 6 * 24 * 60 * MIN })).toEqual({ attempts: [], delivered: 0, failed: 0, given_up: 0, held_back: 0 });
       // Not this process's to redeliver: no window to show.
       expect(listRedeliveries(other)).toMatchObject([{ alert: 'kept', until: null }]);
-      expect(await sendDueRedeliveries(other, { all: true, now: Date.now() + 7 * 24 * 60 * MIN + MIN })).toEqual({ attempts: [], delivered: 0, failed: 0, given_up: 1 });
+      expect(await sendDueRedeliveries(other, { all: true, now: Date.now() + 7 * 24 * 60 * MIN + MIN })).toEqual({ attempts: [], delivered: 0, failed: 0, given_up: 1, held_back: 0 });
       expect(listRedeliveries(other)).toEqual([]);
     } finally {
       await other.close();

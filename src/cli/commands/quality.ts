@@ -97,7 +97,7 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
       const { waiting, waiting_total: total } = r;
       ctx.print(r, () =>
         [
-          `redelivered ${r.delivered}, failed ${r.failed}${r.given_up ? `, given up ${r.given_up}` : ''}; ${total} waiting`,
+          `redelivered ${r.delivered}, failed ${r.failed}${r.given_up ? `, given up ${r.given_up}` : ''}${r.held_back ? `, counted as held back ${r.held_back} (their alert has a min_interval now: its next delivery or held-back summary reports them)` : ''}; ${total} waiting`,
           ...r.attempts.slice(0, 100).map((a) => `  ${a.run_id} ${a.alert} attempt ${a.attempt}: ${a.ok ? 'delivered' : 'failed'} ${a.status_code ?? ''} ${a.error ?? ''}`.trimEnd()),
           ...(r.attempts.length > 100 ? [`  (${r.attempts.length - 100} more attempts: runs show RUN_ID lists a run's)`] : []),
           ...waiting.slice(0, 20).map((w) => `  ${w.run_id} ${w.alert} redelivery ${w.round} due ${w.next_at}`),
