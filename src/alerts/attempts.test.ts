@@ -14,7 +14,7 @@ const plan = (sql: string, params: Record<string, unknown>) =>
   (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((p) => p.detail).join('; ');
 
 describe('held-back summaries', () => {
-  const params = { alert: 'pager', target: 'view:v', since: '', fromId: 0 };
+  const params = { alert: 'pager', target: 'view:v', views: '["w"]', since: '', fromId: 0 };
 
   it('walk the alert\'s attempts by index, newest first, with no scan or sort of all of them', () => {
     // Before: "SCAN a" and temp B-trees for GROUP BY and ORDER BY over every attempt ever (24 s at 480,000).

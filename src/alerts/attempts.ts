@@ -137,13 +137,23 @@ export interface HeldBack {
   readonly runs: HeldBackRun[];
 }
 
-/** What an alert's `min_interval` counts per: `service:NAME`, `view:NAME`, or `project` for runs of neither. */
-export function alertTarget(run: { readonly service: string | null; readonly view: string | null }): string {
-  return run.service ? `service:${run.service}` : run.view ? `view:${run.view}` : 'project';
+/**
+ * What an alert's `min_interval` counts per: `service:NAME`, `view:NAME`, or `project` for runs of neither. For an
+ * alert with `services`, `services` are those the run matched through (its own, or those consuming its view): the
+ * first of them, so a model's retraining trigger is throttled per service whichever of its views drifted.
+ */
+export function alertTarget(run: { readonly service: string | null; readonly view: string | null }, services: readonly string[] = []): string {
+  return services.length > 0 ? `service:${services[0]}` : run.service ? `service:${run.service}` : run.view ? `view:${run.view}` : 'project';
 }
 
 /** `alertTarget` in SQL, over runs `r`. */
 const TARGET_OF_RUN = "(CASE WHEN r.service IS NOT NULL THEN 'service:' || r.service WHEN r.view IS NOT NULL THEN 'view:' || r.view ELSE 'project' END)";
+
+/**
+ * Runs `r` of @target, or of the views in @views (a JSON list): a `services:` alert counts the runs of the views a
+ * service consumes under `service:NAME` (see `alertTarget`).
+ */
+const OF_TARGET = `(${TARGET_OF_RUN} = @target OR (r.service IS NULL AND r.view IN (SELECT value FROM json_each(@views))))`;
 
 /**
  * The try that began the last delivery of @alert for @target that arrived: its time and id. Among that run's
@@ -151,7 +161,7 @@ const TARGET_OF_RUN = "(CASE WHEN r.service IS NOT NULL THEN 'service:' || r.ser
  */
 export const LAST_ARRIVED_SQL = `
   WITH ok AS (SELECT a.id, a.run_id FROM alert_attempts a JOIN runs r ON r.id = a.run_id
-              WHERE a.alert = @alert AND a.ok = 1 AND ${TARGET_OF_RUN} = @target ORDER BY a.id DESC LIMIT 1)
+              WHERE a.alert = @alert AND a.ok = 1 AND ${OF_TARGET} ORDER BY a.id DESC LIMIT 1)
   SELECT b.at, b.id FROM ok, alert_attempts b INDEXED BY alert_attempts_run WHERE b.run_id = ok.run_id AND b.alert = @alert AND b.attempt = 1 AND b.id <= ok.id
   ORDER BY b.id DESC LIMIT 1`;
 
@@ -162,7 +172,7 @@ export const LAST_ARRIVED_SQL = `
  */
 export const HELD_BACK_ATTEMPTS_SQL = `
   SELECT r.id, r.kind, r.view, r.service, r.status, r.started_at FROM alert_attempts a INDEXED BY alert_attempts_alert JOIN runs r ON r.id = a.run_id
-  WHERE a.alert = @alert AND a.id >= @fromId AND a.at >= @since AND ${TARGET_OF_RUN} = @target
+  WHERE a.alert = @alert AND a.id >= @fromId AND a.at >= @since AND ${OF_TARGET}
     AND NOT EXISTS (SELECT 1 FROM alert_attempts b INDEXED BY alert_attempts_run_ok WHERE b.run_id = a.run_id AND b.alert = a.alert AND b.ok = 1)
   ORDER BY a.id DESC`;
 
@@ -170,22 +180,24 @@ export const HELD_BACK_ATTEMPTS_SQL = `
 export const FIRST_SINCE_SQL = 'SELECT min(id) FROM alert_attempts WHERE alert = @alert AND at >= @since';
 
 /**
- * The runs whose matches of `alert` for `target` (`view:NAME`, `service:NAME` or `project`) reached no one
+ * The runs whose matches of `alert` for `target` (`view:NAME`, `service:NAME` or `project`; with `views`, the
+ * service's runs and those of the views it consumes) reached no one
  * (held back, or failed on every try) since the last delivery that did. Taken from the attempts themselves, so a
  * summary that failed and is retried lists the same runs again. Read newest first by index and only until `limit`
  * runs are found: with the receiver down, every try of every run piles up (and the sweep reads synchronously).
  */
-export function heldBackRuns(state: StateDb, alert: string, target: string, limit = 100): HeldBack {
+export function heldBackRuns(state: StateDb, alert: string, target: string, limit = 100, views: readonly string[] = []): HeldBack {
+  const of = { alert, target, views: JSON.stringify(views) };
   // The last delivery that arrived took its slot when its first try began (its retries came later, and matches
   // held back meanwhile are after that): since then.
   ensureTables(db(state), 'alert_attempts_held_back', HELD_BACK_DDL);
-  const last = state.prepare(LAST_ARRIVED_SQL).get({ alert, target }) as { at: string; id: number } | undefined;
+  const last = state.prepare(LAST_ARRIVED_SQL).get(of) as { at: string; id: number } | undefined;
   const since = last?.at ?? null;
   const fromId = since === null ? 0 : (state.prepare(FIRST_SINCE_SQL).pluck().get({ alert, since }) as number | null);
   const runs = new Map<string, HeldBackRun>();
   if (fromId !== null && limit !== 0) {
     // Newest attempt first: a run comes at its newest attempt (the order of the summary).
-    for (const r of state.prepare(HELD_BACK_ATTEMPTS_SQL).iterate({ alert, target, since: since ?? '', fromId }) as IterableIterator<HeldBackRun>) {
+    for (const r of state.prepare(HELD_BACK_ATTEMPTS_SQL).iterate({ ...of, since: since ?? '', fromId }) as IterableIterator<HeldBackRun>) {
       if (!runs.has(r.id)) runs.set(r.id, r);
       if (runs.size === limit) break;
     }

@@ -141,12 +141,23 @@ function aboutFeatures(r: CheckResult): string[] | null {
   return Array.isArray(named) && named.length > 0 ? named.map(String) : null;
 }
 
-/** The JSON body POSTed for a run. */
-export function alertPayload(project: Project, alert: AlertConfig, run: Run, outcome: RunOutcome, matched: readonly CheckResult[]): Record<string, unknown> {
+/**
+ * The services of an alert's `services` filter a matching run concerns: the run's own service, or those consuming
+ * its view whose results match on their own. Empty for an alert without `services`.
+ */
+export function matchedServices(alert: AlertConfig, run: Run, outcome: RunOutcome, registry?: AlertRegistry): string[] {
+  if (!alert.services?.length) return [];
+  if (run.service) return alert.services.includes(run.service) ? [run.service] : [];
+  return alert.services.filter((name) => matchAlert({ ...alert, services: [name] }, run, outcome, registry) !== null);
+}
+
+/** The JSON body POSTed for a run; `services`: those it matched through (an alert with a `services` filter). */
+export function alertPayload(project: Project, alert: AlertConfig, run: Run, outcome: RunOutcome, matched: readonly CheckResult[], services: readonly string[] = []): Record<string, unknown> {
   return {
     event: 'featureguard.run',
     alert: alert.name,
     project: project.config.project,
+    ...(alert.services?.length ? { services } : {}),
     run: {
       id: run.id, kind: run.kind, view: run.view, service: run.service,
       status: statusOf(run, outcome),
@@ -326,7 +337,9 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
     if (fired.has(alert.name)) return [];
     const matched = matchAlert(alert, run, outcome, registry);
     if (!matched) return [];
-    const target = alertTarget(run);
+    // A `services:` alert throttles per service: a model's trigger, whichever of its views matched.
+    const services = matchedServices(alert, run, outcome, registry);
+    const target = alertTarget(run, services);
     const hold = firstTriesMs(opts.tries ?? 3, opts.timeoutMs ?? DELIVERY_TIMEOUT_MS, backoffMs(opts));
     const slot = await free(() => takeDeliverySlot(project.state, alert, target, Date.now(), hold));
     if (!slot.send) {
@@ -337,7 +350,7 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
       await free(() => recordAttempt(project.state, held));
       return [held];
     }
-    const payload = alertPayload(project, alert, run, outcome, matched);
+    const payload = alertPayload(project, alert, run, outcome, matched, services);
     // Matches held back by a min_interval the alert no longer has (removed, or set to 0): this delivery reports them.
     const leftover = throttles(alert) ? null : await free(() => claimLeftoverHeldBack(project.state, alert, target, Date.now(), hold));
     const suppressed = throttles(alert) ? slot.suppressed : leftover?.suppressed;

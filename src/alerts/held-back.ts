@@ -10,6 +10,7 @@
  * @example
  * await sendHeldBackSummaries(project); // POSTs {event: 'featureguard.held_back', suppressed: 3, runs: [...]}
  */
+import { featuresOfView } from '../definitions/definition-set.js';
 import type { AlertConfig } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import { onInterrupt } from '../state/interrupt.js';
@@ -23,6 +24,21 @@ import { claimHeldBack, forgetUnconfigured, releaseHeldBack, settleHeldBack, unc
 function targetOf(target: string): Record<string, string> {
   const [kind, ...rest] = target.split(':');
   return kind === 'view' || kind === 'service' ? { [kind]: rest.join(':') } : {};
+}
+
+/** For a `service:NAME` target, the views the service consumes (its runs of them count under it); else none. */
+function viewsOfService(project: Project, target: string): string[] {
+  if (!target.startsWith('service:')) return [];
+  try {
+    const registry = project.registry.current();
+    const service = registry.services.get(target.slice('service:'.length));
+    if (!service) return [];
+    const refs = [...service.features, ...(service.label ? [service.label] : [])];
+    return [...registry.views.keys()].filter((view) => featuresOfView(registry, refs, view).length > 0);
+  } catch {
+    // A registry that no longer resolves the service's references: its own runs only.
+    return [];
+  }
 }
 
 /**
@@ -56,7 +72,7 @@ async function sendSummary(project: Project, alert: AlertConfig, claim: HeldBack
   let undo: () => void = () => undefined;
   const free = <T>(write: () => T) => writeWhenFree(project.state, write);
   try {
-    const { since, runs } = heldBackRuns(project.state, alert.name, claim.target);
+    const { since, runs } = heldBackRuns(project.state, alert.name, claim.target, 100, viewsOfService(project, claim.target));
     // Runs pruned from the quality log meanwhile: nothing to list, nor to record the delivery on. The count
     // goes with the next delivery.
     if (runs.length === 0) {
