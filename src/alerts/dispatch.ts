@@ -38,6 +38,7 @@ import { onInterrupt } from '../state/interrupt.js';
 import { INTERRUPTED, alertTarget, forgetPending, recordAttempt, recordInterruptedTry, recordPending, listAlertAttempts, triesOf, webhookEndpoint, type AlertAttempt } from './attempts.js';
 import { countGivenUp } from './given-up.js';
 import { firstTriesMs, forgetRedelivery, keptAlerts, redeliveryWindow, releaseRedelivery, scheduleRedelivery } from './redelivery.js';
+import { DELIVERY_HEADER, runDeliveryId } from './delivery-id.js';
 import { SIGNATURE_HEADER, signBody } from './signature.js';
 import { claimLeftoverHeldBack, releaseDeliverySlot, releaseHeldBack, settleDeliverySlot, settleHeldBack, takeDeliverySlot, throttles } from './throttle.js';
 import { warnUnsignedOnce } from './unsigned.js';
@@ -63,6 +64,8 @@ export interface AlertOptions {
    * held-back summary recorded on its latest run), so `runs show` does not credit it to the run.
    */
   note?: string;
+  /** The delivery's id (`delivery-id.ts`), sent as `X-Featureguard-Delivery` on every try. */
+  deliveryId?: string;
 }
 
 export interface RunOutcome {
@@ -155,6 +158,7 @@ export function matchedServices(alert: AlertConfig, run: Run, outcome: RunOutcom
 export function alertPayload(project: Project, alert: AlertConfig, run: Run, outcome: RunOutcome, matched: readonly CheckResult[], services: readonly string[] = []): Record<string, unknown> {
   return {
     event: 'featureguard.run',
+    delivery_id: runDeliveryId(run.id, alert.name),
     alert: alert.name,
     project: project.config.project,
     ...(alert.services?.length ? { services } : {}),
@@ -246,6 +250,7 @@ export async function deliver(state: Project['state'], alert: AlertConfig, runId
   const backoff = backoffMs(opts);
   const secret = alert.secret_env ? process.env[alert.secret_env] : undefined;
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'featureguard-alerts' };
+  if (opts.deliveryId) headers[DELIVERY_HEADER] = opts.deliveryId;
   if (secret) headers[SIGNATURE_HEADER] = signBody(body, secret);
   // Said once per process (serve said it at start), beside the note on the run's first attempt below.
   else warnUnsignedOnce(alert);
@@ -380,7 +385,7 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
       if (lost) countGivenUp(project.state, alert.name, 1);
     });
     try {
-      const attempts = await deliver(project.state, alert, runId, body, opts);
+      const attempts = await deliver(project.state, alert, runId, body, { ...opts, deliveryId: runDeliveryId(runId, alert.name) });
       if (attempts.some((a) => a.ok)) {
         await free(() => forgetRedelivery(project.state, alert, runId));
         await free(() => settleDeliverySlot(project.state, alert, target, slot));

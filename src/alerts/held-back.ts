@@ -16,6 +16,7 @@ import type { Project } from '../project.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { writeWhenFree } from '../state/state-db.js';
 import { heldBackRuns, recordInterruptedTry, triesOf, type AlertAttempt } from './attempts.js';
+import { heldBackDeliveryId } from './delivery-id.js';
 import { DELIVERY_TIMEOUT_MS, backoffMs, deliver, type AlertOptions } from './dispatch.js';
 import { firstTriesMs } from './redelivery.js';
 import { claimHeldBack, forgetUnconfigured, releaseHeldBack, settleHeldBack, unclaimHeldBack, type HeldBackClaim } from './throttle.js';
@@ -79,8 +80,10 @@ async function sendSummary(project: Project, alert: AlertConfig, claim: HeldBack
       await free(() => unclaimHeldBack(project.state, alert, claim));
       return [];
     }
+    const deliveryId = heldBackDeliveryId(alert.name, claim.target, since, runs.map((r) => r.id));
     const body = {
       event: 'featureguard.held_back',
+      delivery_id: deliveryId,
       alert: alert.name,
       project: project.config.project,
       target: targetOf(claim.target),
@@ -99,7 +102,7 @@ async function sendSummary(project: Project, alert: AlertConfig, claim: HeldBack
       recordInterruptedTry(project.state, alert, runId, triesOf(project, runId, alert.name) - before + 1, note);
       releaseHeldBack(project.state, alert, claim);
     });
-    const attempts = await deliver(project.state, alert, runId, JSON.stringify(body), { ...opts, note });
+    const attempts = await deliver(project.state, alert, runId, JSON.stringify(body), { ...opts, note, deliveryId });
     if (attempts.some((a) => a.ok)) await free(() => settleHeldBack(project.state, alert, claim));
     else if (opts.signal?.aborted) await free(() => unclaimHeldBack(project.state, alert, claim));
     else await free(() => releaseHeldBack(project.state, alert, claim));

@@ -13,8 +13,8 @@
  *
  * Each redelivery is claimed in one transaction (its next time pushed a minute on), so
  * processes sharing the state database send each once. A redelivered body is the
- * original with a new `sent_at` and `"redelivery": <round>`; receivers dedupe on
- * `run.id` and `alert`. Alerts with `min_interval` are not redelivered: their failed
+ * original with a new `sent_at` and `"redelivery": <round>`, and its `delivery_id`
+ * (`delivery-id.ts`), which receivers dedupe on. Alerts with `min_interval` are not redelivered: their failed
  * matches already count in the next delivery or held-back summary. A delivery kept before its alert got a
  * `min_interval` is counted so too, by the next call (`held_back`), instead of waiting unsent.
  *
@@ -27,6 +27,7 @@ import type { AlertConfig } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import { ensureColumn, ensureTables, hasTable, writeWhenFree, type StateDb } from '../state/state-db.js';
 import { alertTarget, triesOf, type AlertAttempt } from './attempts.js';
+import { runDeliveryId } from './delivery-id.js';
 import { countGivenUp } from './given-up.js';
 import { ensureThrottleTable, foldIntoHeldBack, throttles, undeliveredHeldBack } from './throttle.js';
 import { deliver, type AlertOptions } from './dispatch.js';
@@ -370,12 +371,15 @@ export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'conf
     const made = await Promise.all(
       claimed.rows.map(async (r): Promise<AlertAttempt[]> => {
         const alert = alerts.get(r.alert)!;
-        const body = { ...(JSON.parse(r.body) as Record<string, unknown>), sent_at: new Date(clock()).toISOString(), redelivery: r.round };
+        const kept = JSON.parse(r.body) as Record<string, unknown>;
+        // The original's id (a body kept by an earlier version has none: the same one, made now).
+        const deliveryId = typeof kept.delivery_id === 'string' ? kept.delivery_id : runDeliveryId(r.run_id, r.alert);
+        const body = { ...kept, delivery_id: deliveryId, sent_at: new Date(clock()).toISOString(), redelivery: r.round };
         // The run's count goes on from its recorded attempts, or from the row's when pruning removed them.
         const attempt = Math.max(r.tries, triesOf(project, r.run_id, r.alert)) + 1;
         let tries: AlertAttempt[];
         try {
-          tries = await deliver(state, alert, r.run_id, JSON.stringify(body), { ...options, tries: 1, firstAttempt: attempt });
+          tries = await deliver(state, alert, r.run_id, JSON.stringify(body), { ...options, tries: 1, firstAttempt: attempt, deliveryId });
         } catch {
           // The attempt could not be recorded: the run was pruned meanwhile (its redelivery went with it), or the
           // state database is busy or full: left claimed, tried again once the claim runs out.
@@ -388,7 +392,7 @@ export async function sendDueRedeliveries(project: Pick<Project, 'state' | 'conf
         }
         if (tries.some((a) => a.ok)) {
           delivered++;
-          // Delivered: forgotten whoever holds it now (a process that claimed it after ours ran out sends a duplicate, deduped by run id).
+          // Delivered: forgotten whoever holds it now (a process that claimed it after ours ran out sends a duplicate, deduped by its delivery_id).
           await free(() => state.prepare('DELETE FROM alert_redeliveries WHERE run_id = ? AND alert = ?').run(r.run_id, r.alert));
         } else if (at + waitAfter(r.round + 1) > r.first_tried_at + windows.get(r.alert)!) {
           // The next round would come after the window: this failure was the last.
