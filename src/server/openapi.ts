@@ -133,7 +133,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: 'post', path: '/v1/alerts/redeliver', scope: 'write', body: 'api/alerts_redeliver',
     summary: 'Send the alert deliveries that did not arrive and are due again (`all`: every one waiting), as `serve` does every 15 s; answers what was sent and what still waits',
-    responses: { 404: '`run_id` names no run (`not_found`)' },
+    responses: { 400: 'malformed JSON (`malformed_json`), a body that breaks its schema (`invalid_request`), or a `run_id` prefix several runs start with (`ambiguous_run_id`)', 404: '`run_id` (a run id or its first 8 characters or more) names no run (`not_found`)' },
   },
   { method: 'get', path: '/v1/schedules', summary: 'Scheduled views with next and last runs (the last from the quality log when this process has not run it)', scope: 'read' },
   { method: 'get', path: '/v1/keys', summary: 'API keys: id, name, scope, created, last used, revoked (never the key or its hash)', scope: 'admin', response: 'api/responses/keys' },
