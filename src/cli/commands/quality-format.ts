@@ -106,9 +106,14 @@ export function formatRunShow(
   if (alerts.length > 0 || redeliveries.length > 0) {
     lines.push('', 'alerts:');
     for (const a of alerts) {
-      // Attempt 0: held back by the alert's min_interval, not a failed delivery.
-      const what = a.ok ? 'delivered' : a.attempt === 0 ? 'held' : 'failed';
-      lines.push(`  ${a.alert} ${a.attempt === 0 ? 'not sent' : `attempt ${a.attempt}`}: ${what} ${a.status_code ?? ''} ${a.error ?? ''}`.trimEnd());
+      // Attempt 0: held back by the alert's min_interval, not a failed delivery; its reason once, without the
+      // stored `not sent: ` it would repeat.
+      if (a.attempt === 0) {
+        lines.push(`  ${a.alert} held (not sent)${a.error ? `: ${a.error.replace(/^not sent: /, '')}` : ''}`);
+        continue;
+      }
+      const what = a.ok ? 'delivered' : 'failed';
+      lines.push(`  ${a.alert} attempt ${a.attempt}: ${what}${a.status_code === null ? '' : ` ${a.status_code}`}${a.error ? ` ${a.error}` : ''}`);
     }
   }
   for (const r of redeliveries) {
