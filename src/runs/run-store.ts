@@ -528,36 +528,56 @@ export const ORPHAN_CANDIDATES_SQL = `SELECT r.id, o.pid, o.host, o.beat_at FROM
  * (`failOrphanedRunsIfWritable`); a materialization's runs are also failed when its lease is taken over.
  */
 export function failOrphanedRuns(db: StateDb, now = Date.now()): string[] {
+  const at = new Date(now).toISOString();
+  return orphansOf(db, now).filter(({ id, message }) => failOrphan(db, id, message, at)).map(({ id }) => id);
+}
+
+/**
+ * `failOrphanedRuns` for a server: each run's write waits for another process's write lock on a timer
+ * (`writeWhenFree`), not in SQLite's synchronous busy wait, so `serve` goes on answering meanwhile (its start and
+ * its sweeps call it). A run still locked at the busy timeout is left for the next sweep.
+ */
+export async function failOrphanedRunsWhenFree(db: StateDb, now = Date.now()): Promise<string[]> {
+  const at = new Date(now).toISOString();
+  const done: string[] = [];
+  for (const { id, message } of orphansOf(db, now)) {
+    try {
+      if (await writeWhenFree(db, () => db.transaction(() => failOrphan(db, id, message, at)).immediate())) done.push(id);
+    } catch {
+      // busy past the busy timeout (or read-only): the next sweep tries again
+    }
+  }
+  return done;
+}
+
+/** The running runs whose process is gone, with why (see `failOrphanedRuns`). Reads only. */
+function orphansOf(db: StateDb, now: number): { id: string; message: string }[] {
   ensureRunTables(db);
   const rows = db
     .prepare(ORPHAN_CANDIDATES_SQL)
     .all() as { id: string; pid: number; host: string; beat_at: number | null }[];
-  const done: string[] = [];
-  const at = new Date(now).toISOString();
+  const found: { id: string; message: string }[] = [];
   for (const r of rows) {
     // A row without a boot id (an earlier version) of this host and pid namespace is judged by its pid too.
     const pidHere = r.host === ownerHost() || r.host === processHost();
     // This process's own: alive, whatever its beats say (a busy database skips them). A row of this pid that this
     // process did not create is an earlier process's with the same pid: judged by its heartbeat.
     if (pidHere && r.pid === process.pid && unfinished.has(r.id)) continue;
-    let message: string;
     if (r.beat_at !== null && now - r.beat_at > ORPHAN_AFTER_MS) {
-      message = `the process that ran it (pid ${r.pid} on ${r.host}) stopped before it finished: it last said it was alive at ${new Date(r.beat_at).toISOString()}, more than ${ORPHAN_AFTER_MS / 60_000} minutes ago`;
+      found.push({ id: r.id, message: `the process that ran it (pid ${r.pid} on ${r.host}) stopped before it finished: it last said it was alive at ${new Date(r.beat_at).toISOString()}, more than ${ORPHAN_AFTER_MS / 60_000} minutes ago` });
     } else if (pidHere && r.pid !== process.pid && !processAlive(r.pid)) {
-      message = `the process that ran it (pid ${r.pid} on ${r.host}) stopped before it finished`;
-    } else {
-      continue;
-    }
-    const changed = db
-      .prepare(`UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE id = ? AND status IN ${UNFINISHED_SQL}`)
-      .run(at, message, r.id).changes;
-    db.prepare('DELETE FROM run_owners WHERE run_id = ?').run(r.id);
-    if (changed > 0) {
-      done.push(r.id);
-      markAlertDue(db, r.id);
+      found.push({ id: r.id, message: `the process that ran it (pid ${r.pid} on ${r.host}) stopped before it finished` });
     }
   }
-  return done;
+  return found;
+}
+
+/** Fail one orphaned run (if still unfinished), forget its owner, and make its alerts due; whether it changed. */
+function failOrphan(db: StateDb, id: string, message: string, at: string): boolean {
+  const changed = db.prepare(`UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE id = ? AND status IN ${UNFINISHED_SQL}`).run(at, message, id).changes;
+  db.prepare('DELETE FROM run_owners WHERE run_id = ?').run(id);
+  if (changed > 0) markAlertDue(db, id);
+  return changed > 0;
 }
 
 /**

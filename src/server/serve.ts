@@ -17,7 +17,7 @@ import { FeatureguardError, InputError, isFeatureguardError } from '../errors.js
 import type { Project } from '../project.js';
 import { dropPendingViews } from '../registry/online-drops.js';
 import { pruneRunsInBackground } from '../runs/prune.js';
-import { failOrphanedRuns, failOrphanedRunsIfWritable } from '../runs/run-store.js';
+import { failOrphanedRunsWhenFree } from '../runs/run-store.js';
 import { sendDueAlerts } from '../alerts/dispatch.js';
 import { sendDueRedeliveries } from '../alerts/redelivery.js';
 import { heldBackToSweep } from '../alerts/throttle.js';
@@ -291,7 +291,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   // their lease is taken over) are failed now, rather than shown running for good, and send their alerts beside
   // the traffic (`serve` waits for them when it stops). Only once serving: a start that fails (the port in use,
   // the store down) leaves them to the next process, alerts included.
-  const orphans = failOrphanedRuns(project.state);
+  const orphans = await failOrphanedRunsWhenFree(project.state);
   if (orphans.length) log.info({ runs: orphans }, 'marked failed the runs of processes that stopped');
   // Slots passed while no scheduler ran, once serving (a start that fails materializes nothing) and once the runs
   // of a killed process are failed (its crashed run covers nothing).
@@ -303,7 +303,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   // every try failed are redelivered when due (`redelivery.ts`).
   const sweep = repeat(
     async () => {
-      const later = failOrphanedRunsIfWritable(project.state);
+      const later = await failOrphanedRunsWhenFree(project.state);
       if (later.length) log.info({ runs: later }, 'marked failed the runs of processes that stopped');
       await sendDueAlerts(project, stop);
       try {
