@@ -30,7 +30,7 @@ import type { ApplyResult, Plan } from './types.js';
 export interface ApplyDefinitionsOptions {
   /** Apply breaking changes too (removed features in use, changed types, join keys). */
   readonly allowBreaking?: boolean;
-  /** Runs in the registry's transaction once the change is planned, before the commit: throwing rolls it back (the SDK's merged apply). */
+  /** Runs in the registry's transaction once the change is planned, before the breaking-change check: throwing rolls it back (the SDK's merged apply). */
   readonly checkPlan?: (plan: Plan) => void;
 }
 
@@ -74,10 +74,8 @@ export async function applyDefinitions(
   // write lock is waited for on a timer: a server applying goes on serving while another process writes.
   const result = await project.registry.applyWhenFree(defs, {
     allowBreaking: options.allowBreaking === true,
-    inTransaction: (r) => {
-      options.checkPlan?.(r.plan);
-      requestDrops(db, r.plan.drops);
-    },
+    checkPlan: options.checkPlan,
+    inTransaction: (r) => requestDrops(db, r.plan.drops),
   });
   // A view being materialized or pushed to is dropped by that writer (`deferred`, see online-drops.ts).
   const { dropped, deferred, pending, failed: broken } = await dropPendingViews(project);

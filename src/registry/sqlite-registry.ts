@@ -131,9 +131,10 @@ export function openSqliteRegistry(db: StateDb): Registry {
     return cache;
   };
 
-  const applyTx = db.transaction((defs: readonly Definition[], allowBreaking: boolean, inTransaction?: (result: ApplyResult) => void): ApplyResult => {
+  const applyTx = db.transaction((defs: readonly Definition[], allowBreaking: boolean, inTransaction?: (result: ApplyResult) => void, checkPlan?: (plan: Plan) => void): ApplyResult => {
     const snap = readSnapshot();
     const plan = computePlan(allDefinitions(snap.set), defs, pastViews);
+    checkPlan?.(plan);
     if (plan.breaking && !allowBreaking) {
       const reasons = plan.changes.flatMap((c) => c.breaking);
       throw new ConflictError(
@@ -185,14 +186,14 @@ export function openSqliteRegistry(db: StateDb): Registry {
     },
     apply(defs, options = {}) {
       try {
-        return applied(applyTx.immediate(defs, options.allowBreaking === true, options.inTransaction));
+        return applied(applyTx.immediate(defs, options.allowBreaking === true, options.inTransaction, options.checkPlan));
       } catch (e) {
         throw translateBusy(e);
       }
     },
     async applyWhenFree(defs, options = {}) {
       try {
-        return applied(await writeWhenFree(db, () => applyTx.immediate(defs, options.allowBreaking === true, options.inTransaction)));
+        return applied(await writeWhenFree(db, () => applyTx.immediate(defs, options.allowBreaking === true, options.inTransaction, options.checkPlan)));
       } catch (e) {
         throw translateBusy(e);
       }

@@ -56,6 +56,12 @@ export interface ApplyOptions {
   readonly allowBreaking?: boolean;
   /** Runs inside the apply's transaction, see `Registry.apply`. */
   readonly inTransaction?: (result: ApplyResult) => void;
+  /**
+   * Runs inside the apply's transaction as soon as the change is planned, before the breaking-change check and any
+   * write: throwing rolls it back (the SDK's merged apply, which a concurrent apply must send to merge again rather
+   * than be refused as a breaking change the caller never made).
+   */
+  readonly checkPlan?: (plan: Plan) => void;
 }
 
 export interface Registry {
