@@ -19,6 +19,14 @@ it('publishes the example definitions without its data or state, and no dangling
     const files = (JSON.parse(out) as { files: { path: string }[] }[])[0].files.map((f) => f.path);
     expect(files).toContain('examples/flights/featureguard.yaml');
     expect(files).toContain('dist/sdk/index.js');
+    // Every file package.json exports (and its types) is in the package: `featureguard/signature` was exported
+    // while a pack without a fresh build left its file out.
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { exports: Record<string, string | Record<string, string>>; bin: Record<string, string>; scripts: Record<string, string> };
+    const targets = Object.values(pkg.exports).flatMap((t) => (typeof t === 'string' ? [t] : Object.values(t))).filter((t) => !t.includes('*'));
+    expect(targets.map((t) => t.replace(/^\.\//, '')).filter((t) => !files.includes(t))).toEqual([]);
+    expect(Object.values(pkg.bin).map((t) => t.replace(/^\.\//, '')).filter((t) => !files.includes(t))).toEqual([]);
+    // A pack builds first, so what ships is the code of the checkout.
+    expect(pkg.scripts.prepack).toBe('npm run build');
     expect(files.filter((f) => /^examples\/[^/]+\/data\/|\/\.featureguard(\.previous)?\//.test(f))).toEqual([]);
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
     const mapped = files.filter((f) => f.endsWith('.js') && readFileSync(f, 'utf8').includes('sourceMappingURL='));
