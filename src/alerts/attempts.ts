@@ -1,6 +1,6 @@
 /** Every webhook delivery attempt, recorded in the quality log (table `alert_attempts`). */
 import type { Project } from '../project.js';
-import { ensureTables, type StateDb } from '../state/state-db.js';
+import { ensureColumn, ensureTables, type StateDb } from '../state/state-db.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS alert_attempts (
@@ -71,7 +71,18 @@ function db(state: StateDb): StateDb {
   return state;
 }
 
-export function recordAttempt(state: StateDb, a: AlertAttempt): void {
+/**
+ * Record an attempt. `target` is the `min_interval` slot the delivery or held-back match counted in (`alertTarget`):
+ * held-back summaries find their runs by it, since a run of a view two services of a `services:` alert consume
+ * counts in one of them only. An earlier version's attempts have none (their target is then told by their run).
+ */
+export function recordAttempt(state: StateDb, a: AlertAttempt, target?: string): void {
+  if (target !== undefined && ensureColumn(db(state), 'alert_attempts', 'target', 'TEXT')) {
+    state
+      .prepare('INSERT INTO alert_attempts (run_id, alert, url, attempt, status_code, ok, error, at, duration_ms, target) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(a.run_id, a.alert, webhookEndpoint(a.url), a.attempt, a.status_code, a.ok ? 1 : 0, a.error, a.at, a.duration_ms, target);
+    return;
+  }
   db(state)
     .prepare('INSERT INTO alert_attempts (run_id, alert, url, attempt, status_code, ok, error, at, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
     .run(a.run_id, a.alert, webhookEndpoint(a.url), a.attempt, a.status_code, a.ok ? 1 : 0, a.error, a.at, a.duration_ms);
@@ -93,11 +104,9 @@ export function recordInterruptedTry(state: StateDb, alert: { name: string; url:
  * (`forgetPending`): a process killed meanwhile leaves it on the run, which the next held-back summary then lists.
  * Returns its id.
  */
-export function recordPending(state: StateDb, alert: { name: string; url: string }, runId: string): number {
-  const info = db(state)
-    .prepare('INSERT INTO alert_attempts (run_id, alert, url, attempt, status_code, ok, error, at, duration_ms) VALUES (?, ?, ?, 0, NULL, 0, ?, ?, 0)')
-    .run(runId, alert.name, webhookEndpoint(alert.url), PENDING, new Date().toISOString());
-  return Number(info.lastInsertRowid);
+export function recordPending(state: StateDb, alert: { name: string; url: string }, runId: string, target?: string): number {
+  recordAttempt(state, { run_id: runId, alert: alert.name, url: alert.url, attempt: 0, status_code: null, ok: false, error: PENDING, at: new Date().toISOString(), duration_ms: 0 }, target);
+  return Number(state.prepare('SELECT last_insert_rowid()').pluck().get());
 }
 
 const PENDING = 'delivery begun, no try arrived: its process was killed while delivering (or still is); counted in the next delivery or held-back summary';
@@ -150,10 +159,11 @@ export function alertTarget(run: { readonly service: string | null; readonly vie
 const TARGET_OF_RUN = "(CASE WHEN r.service IS NOT NULL THEN 'service:' || r.service WHEN r.view IS NOT NULL THEN 'view:' || r.view ELSE 'project' END)";
 
 /**
- * Runs `r` of @target, or of the views in @views (a JSON list): a `services:` alert counts the runs of the views a
- * service consumes under `service:NAME` (see `alertTarget`).
+ * Attempts `a` (of runs `r`) counted in @target: by the target recorded with the attempt; for an earlier version's
+ * attempts (none recorded), runs of @target or of the views in @views (a JSON list): a `services:` alert counts the
+ * runs of the views a service consumes under `service:NAME` (see `alertTarget`).
  */
-const OF_TARGET = `(${TARGET_OF_RUN} = @target OR (r.service IS NULL AND r.view IN (SELECT value FROM json_each(@views))))`;
+const OF_TARGET = `(a.target = @target OR (a.target IS NULL AND (${TARGET_OF_RUN} = @target OR (r.service IS NULL AND r.view IN (SELECT value FROM json_each(@views))))))`;
 
 /**
  * The try that began the last delivery of @alert for @target that arrived: its time and id. Among that run's
@@ -191,6 +201,7 @@ export function heldBackRuns(state: StateDb, alert: string, target: string, limi
   // The last delivery that arrived took its slot when its first try began (its retries came later, and matches
   // held back meanwhile are after that): since then.
   ensureTables(db(state), 'alert_attempts_held_back', HELD_BACK_DDL);
+  ensureColumn(state, 'alert_attempts', 'target', 'TEXT');
   const last = state.prepare(LAST_ARRIVED_SQL).get(of) as { at: string; id: number } | undefined;
   const since = last?.at ?? null;
   const fromId = since === null ? 0 : (state.prepare(FIRST_SINCE_SQL).pluck().get({ alert, since }) as number | null);

@@ -66,6 +66,8 @@ export interface AlertOptions {
   note?: string;
   /** The delivery's id (`delivery-id.ts`), sent as `X-Featureguard-Delivery` on every try. */
   deliveryId?: string;
+  /** The `min_interval` slot the delivery counts in (`alertTarget`), recorded with each attempt. */
+  target?: string;
 }
 
 export interface RunOutcome {
@@ -219,10 +221,10 @@ const RECORD_RETRY_MS = 1000;
  * Record a try that arrived, again while the state database is busy (another process holds it locked longer than
  * its busy wait): unrecorded, the delivery stays kept and is redelivered, a duplicate at the receiver.
  */
-async function recordArrived(state: Project['state'], a: AlertAttempt): Promise<void> {
+async function recordArrived(state: Project['state'], a: AlertAttempt, target?: string): Promise<void> {
   for (let n = 1; ; n++) {
     try {
-      await writeWhenFree(state, () => recordAttempt(state, a));
+      await writeWhenFree(state, () => recordAttempt(state, a, target));
       return;
     } catch (e) {
       if ((e as { code?: string }).code !== 'SQLITE_BUSY' || n >= RECORD_TRIES) throw e;
@@ -279,8 +281,8 @@ export async function deliver(state: Project['state'], alert: AlertConfig, runId
     }
     if (alert.secret_env && !secret && attempt === first) a = { ...a, error: `${a.error ? `${a.error}; ` : ''}secret env ${alert.secret_env} is not set: sent unsigned` };
     if (opts.note) a = { ...a, error: a.error ? `${opts.note}: ${a.error}` : opts.note };
-    if (a.ok) await recordArrived(state, a);
-    else await writeWhenFree(state, () => recordAttempt(state, a));
+    if (a.ok) await recordArrived(state, a, opts.target);
+    else await writeWhenFree(state, () => recordAttempt(state, a, opts.target));
     attempts.push(a);
     if (a.ok) break;
     if (attempt < first + tries - 1) await pause(backoff * 2 ** (attempt - first), stop);
@@ -352,7 +354,7 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
         run_id: runId, alert: alert.name, url: webhookEndpoint(alert.url), attempt: 0, status_code: null, ok: false,
         error: `not sent: within min_interval ${alert.min_interval} of the delivery at ${slot.lastSentAt}; counted in the next one`, at: new Date().toISOString(), duration_ms: 0,
       };
-      await free(() => recordAttempt(project.state, held));
+      await free(() => recordAttempt(project.state, held, target));
       return [held];
     }
     const payload = alertPayload(project, alert, run, outcome, matched, services);
@@ -368,7 +370,7 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
     // alert's match is recorded on the run as held back instead (its slot counts it so too) until a try arrives or
     // fails: a process killed meanwhile leaves it to the next delivery or held-back summary.
     await free(() => scheduleRedelivery(project.state, alert, runId, body, Date.now(), hold));
-    const pending = slot.claim ? await free(() => recordPending(project.state, alert, runId)) : null;
+    const pending = slot.claim ? await free(() => recordPending(project.state, alert, runId, target)) : null;
     const unpend = () => {
       if (pending !== null) forgetPending(project.state, pending);
     };
@@ -385,7 +387,7 @@ export async function fireAlerts(project: Project, runId: string, outcome: RunOu
       if (lost) countGivenUp(project.state, alert.name, 1);
     });
     try {
-      const attempts = await deliver(project.state, alert, runId, body, { ...opts, deliveryId: runDeliveryId(runId, alert.name) });
+      const attempts = await deliver(project.state, alert, runId, body, { ...opts, deliveryId: runDeliveryId(runId, alert.name), target });
       if (attempts.some((a) => a.ok)) {
         await free(() => forgetRedelivery(project.state, alert, runId));
         await free(() => settleDeliverySlot(project.state, alert, target, slot));

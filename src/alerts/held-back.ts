@@ -102,7 +102,7 @@ async function sendSummary(project: Project, alert: AlertConfig, claim: HeldBack
       recordInterruptedTry(project.state, alert, runId, triesOf(project, runId, alert.name) - before + 1, note);
       releaseHeldBack(project.state, alert, claim);
     });
-    const attempts = await deliver(project.state, alert, runId, JSON.stringify(body), { ...opts, note, deliveryId });
+    const attempts = await deliver(project.state, alert, runId, JSON.stringify(body), { ...opts, note, deliveryId, target: claim.target });
     if (attempts.some((a) => a.ok)) await free(() => settleHeldBack(project.state, alert, claim));
     else if (opts.signal?.aborted) await free(() => unclaimHeldBack(project.state, alert, claim));
     else await free(() => releaseHeldBack(project.state, alert, claim));
