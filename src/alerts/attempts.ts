@@ -72,6 +72,16 @@ function db(state: StateDb): StateDb {
 }
 
 /**
+ * The `min_interval` slot a run's deliveries of `alert` counted in, as recorded with its attempts (`recordAttempt`);
+ * undefined for attempts of an earlier version (or none).
+ */
+export function recordedTarget(state: StateDb, runId: string, alert: string): string | undefined {
+  const hasColumn = (state.prepare("SELECT 1 FROM pragma_table_info('alert_attempts') WHERE name = 'target'").get() ?? null) !== null;
+  if (!hasColumn) return undefined;
+  return (state.prepare('SELECT target FROM alert_attempts WHERE run_id = ? AND alert = ? AND target IS NOT NULL ORDER BY id DESC LIMIT 1').pluck().get(runId, alert) as string | undefined) ?? undefined;
+}
+
+/**
  * Record an attempt. `target` is the `min_interval` slot the delivery or held-back match counted in (`alertTarget`):
  * held-back summaries find their runs by it, since a run of a view two services of a `services:` alert consume
  * counts in one of them only. An earlier version's attempts have none (their target is then told by their run).

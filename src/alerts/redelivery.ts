@@ -26,7 +26,7 @@ import { storedDuration } from '../definitions/ttl.js';
 import type { AlertConfig } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import { ensureColumn, ensureTables, hasTable, writeWhenFree, type StateDb } from '../state/state-db.js';
-import { alertTarget, triesOf, type AlertAttempt } from './attempts.js';
+import { alertTarget, recordedTarget, triesOf, type AlertAttempt } from './attempts.js';
 import { runDeliveryId } from './delivery-id.js';
 import { countGivenUp } from './given-up.js';
 import { ensureThrottleTable, foldIntoHeldBack, throttles, undeliveredHeldBack } from './throttle.js';
@@ -267,7 +267,8 @@ function claim(state: StateDb, windows: ReadonlyMap<string, number>, throttled: 
       const rows = state.prepare(`SELECT k.run_id, k.alert, r.service, r.view ${fold}`).all(...args) as { run_id: string; alert: string; service: string | null; view: string | null }[];
       const forget = state.prepare('DELETE FROM alert_redeliveries WHERE run_id = ? AND alert = ?');
       for (const r of rows) {
-        foldIntoHeldBack(state, r.alert, alertTarget(r), now);
+        // In the slot its tries counted in (a `services:` alert's service), else its run's.
+        foldIntoHeldBack(state, r.alert, recordedTarget(state, r.run_id, r.alert) ?? alertTarget(r), now);
         heldBack += forget.run(r.run_id, r.alert).changes;
       }
     }

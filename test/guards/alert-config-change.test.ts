@@ -122,4 +122,26 @@ describe('min_interval added under a delivery kept for redelivery', () => {
     expect(rx.bodies[3]).toMatchObject({ event: 'featureguard.held_back', suppressed: 1, runs: [{ id: runId }] });
     expect(heldCount(project)).toBe(0);
   });
+
+  it("a services: alert's kept delivery is counted in its service's slot and summarised under the service", async () => {
+    const rx = await receiver();
+    rx.up = false;
+    process.env.FEATUREGUARD_ALERT_BACKOFF_MS = '1';
+    const service = { kind: 'feature_service' as const, name: 'delay_model', features: ['delays:delay'] };
+    const alert = { name: 'schema', url: rx.url, checks: ['schema'], statuses: ['fail'], services: ['delay_model'] };
+    bench = await guardBench({ services: [service], alerts: [alert] });
+    const runId = await pushBad(bench.project);
+    expect(listRedeliveries(bench.project, runId)).toHaveLength(1);
+    writeFileSync(join(bench.dir, 'featureguard.yaml'), stringify({ project: 'guards_test', alerts: [{ ...alert, min_interval: '1h' }] }));
+    const project = openProject(bench.dir);
+    opened.push(project);
+    rx.up = true;
+    expect(await redeliverAndReport(project, { all: true })).toMatchObject({ held_back: 1, waiting: [] });
+    // Counted where its tries counted: the service's slot (the view's summary would find none of its runs).
+    expect(project.state.prepare("SELECT target, suppressed FROM alert_throttle WHERE alert = 'schema'").all()).toEqual([{ target: 'service:delay_model', suppressed: 1 }]);
+    const attempts = await sendHeldBackSummaries(project);
+    expect(attempts.map((a) => [a.run_id, a.ok])).toEqual([[runId, true]]);
+    expect(rx.bodies.at(-1)).toMatchObject({ event: 'featureguard.held_back', target: { service: 'delay_model' }, suppressed: 1, runs: [{ id: runId }] });
+    expect(heldCount(project)).toBe(0);
+  });
 });
