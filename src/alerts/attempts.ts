@@ -76,7 +76,8 @@ function db(state: StateDb): StateDb {
  * undefined for attempts of an earlier version (or none).
  */
 export function recordedTarget(state: StateDb, runId: string, alert: string): string | undefined {
-  const hasColumn = (state.prepare("SELECT 1 FROM pragma_table_info('alert_attempts') WHERE name = 'target'").get() ?? null) !== null;
+  // Asked, not added: it is read inside the redelivery's transaction, where `ensureColumn` must not run.
+  const hasColumn = state.prepare("SELECT 1 FROM pragma_table_info('alert_attempts') WHERE name = 'target'").get() !== undefined;
   if (!hasColumn) return undefined;
   return (state.prepare('SELECT target FROM alert_attempts WHERE run_id = ? AND alert = ? AND target IS NOT NULL ORDER BY id DESC LIMIT 1').pluck().get(runId, alert) as string | undefined) ?? undefined;
 }
@@ -87,15 +88,11 @@ export function recordedTarget(state: StateDb, runId: string, alert: string): st
  * counts in one of them only. An earlier version's attempts have none (their target is then told by their run).
  */
 export function recordAttempt(state: StateDb, a: AlertAttempt, target?: string): void {
-  if (target !== undefined && ensureColumn(db(state), 'alert_attempts', 'target', 'TEXT')) {
-    state
-      .prepare('INSERT INTO alert_attempts (run_id, alert, url, attempt, status_code, ok, error, at, duration_ms, target) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(a.run_id, a.alert, webhookEndpoint(a.url), a.attempt, a.status_code, a.ok ? 1 : 0, a.error, a.at, a.duration_ms, target);
-    return;
-  }
+  // A read-only database of an earlier version may lack the column: the attempt is recorded without it.
+  const withTarget = target !== undefined && ensureColumn(db(state), 'alert_attempts', 'target', 'TEXT');
   db(state)
-    .prepare('INSERT INTO alert_attempts (run_id, alert, url, attempt, status_code, ok, error, at, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-    .run(a.run_id, a.alert, webhookEndpoint(a.url), a.attempt, a.status_code, a.ok ? 1 : 0, a.error, a.at, a.duration_ms);
+    .prepare(`INSERT INTO alert_attempts (run_id, alert, url, attempt, status_code, ok, error, at, duration_ms${withTarget ? ', target' : ''}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?${withTarget ? ', ?' : ''})`)
+    .run(a.run_id, a.alert, webhookEndpoint(a.url), a.attempt, a.status_code, a.ok ? 1 : 0, a.error, a.at, a.duration_ms, ...(withTarget ? [target] : []));
 }
 
 /** The error of a try cut by the process stopping. */
