@@ -20,7 +20,7 @@ import type { Definition, FeatureViewDef } from '../definitions/types.js';
 import { alertReferenceProblems } from '../definitions/cross-references.js';
 import { checkSources } from '../definitions/source-check.js';
 import { duckdbPatternProblems } from '../definitions/pattern-check.js';
-import { DefinitionError, FeatureguardError, type DefinitionProblem } from '../errors.js';
+import { ConflictError, DefinitionError, FeatureguardError, type DefinitionProblem } from '../errors.js';
 import { openOfflineEngine } from '../offline/engine.js';
 import type { Project } from '../project.js';
 import { dropPendingViews, ensureDropTable, noteDropFailure, requestDrops } from './online-drops.js';
@@ -30,6 +30,12 @@ import type { ApplyResult, Plan } from './types.js';
 export interface ApplyDefinitionsOptions {
   /** Apply breaking changes too (removed features in use, changed types, join keys). */
   readonly allowBreaking?: boolean;
+  /**
+   * Remove the applied objects `defs` leaves out (`defs` is the complete desired set: the CLI's project directory,
+   * the SDK's). Without it, a plan that removes anything is refused, 409 `removals_not_allowed`, checked on the
+   * plan inside the apply's transaction, so a concurrent apply cannot slip a removal past it.
+   */
+  readonly allowRemovals?: boolean;
   /** Runs in the registry's transaction once the change is planned, before the breaking-change check: throwing rolls it back (the SDK's merged apply). */
   readonly checkPlan?: (plan: Plan) => void;
 }
@@ -49,12 +55,13 @@ export interface ApplyDefinitionsResult extends ApplyResult {
 }
 
 /**
- * Apply definitions to the registry in one transaction (a breaking change
- * without `allowBreaking` is a `ConflictError` and changes nothing), then drop
+ * Apply definitions to the registry in one transaction (a removal without
+ * `allowRemovals` or a breaking change without `allowBreaking` is a
+ * `ConflictError` and changes nothing), then drop
  * the online values the change invalidates (see the module comment).
  *
  * @example
- * const { applied, dropped } = await applyDefinitions(project, loadDefinitions(project.root, project.config));
+ * const { applied, dropped } = await applyDefinitions(project, loadDefinitions(project.root, project.config), { allowRemovals: true });
  * if (dropped.length) console.log(`materialize again: ${dropped.join(', ')}`);
  */
 export async function applyDefinitions(
@@ -74,7 +81,10 @@ export async function applyDefinitions(
   // write lock is waited for on a timer: a server applying goes on serving while another process writes.
   const result = await project.registry.applyWhenFree(defs, {
     allowBreaking: options.allowBreaking === true,
-    checkPlan: options.checkPlan,
+    checkPlan: (plan) => {
+      options.checkPlan?.(plan);
+      if (options.allowRemovals !== true) refuseRemovals(plan);
+    },
     inTransaction: (r) => requestDrops(db, r.plan.drops),
   });
   // A view being materialized or pushed to is dropped by that writer (`deferred`, see online-drops.ts).
@@ -102,6 +112,25 @@ export async function applyDefinitions(
   // What `validate` would say about the sources: warnings, since a push-fed source may have no file yet.
   const sourceProblems = await checkSources(project.sourceRoots, defs).catch((): DefinitionProblem[] => []);
   return { ...result, dropped, deferred, source_problems: sourceProblems, alert_problems: alertReferenceProblems(project.config.alerts ?? [], defs) };
+}
+
+/**
+ * A plan removing applied objects, refused: `POST /v1/registry/apply` with a partial body (only the view it
+ * changed) would otherwise remove every object left out and drop the online values of every view among them.
+ */
+function refuseRemovals(plan: Plan): void {
+  const removals = plan.changes.filter((c) => c.action === 'remove').map((c) => ({ kind: c.kind, name: c.name }));
+  if (removals.length === 0) return;
+  const shown = removals.slice(0, 5).map((r) => `${r.kind}/${r.name}`).join(', ');
+  const more = removals.length > 5 ? ` and ${removals.length - 5} more` : '';
+  const n = removals.length;
+  throw new ConflictError(
+    `refusing to remove ${n} applied object${n > 1 ? 's' : ''} the definitions leave out (${shown}${more}): ` +
+      'post the complete set of definitions with allow_removals: true to remove them, or include them to keep them',
+    { removals },
+    'removals_not_allowed',
+    2,
+  );
 }
 
 /** Whether a feature of `defs` has a `pattern`. */

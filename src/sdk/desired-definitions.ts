@@ -6,7 +6,7 @@
  *
  * @example
  * const { defs, check } = desiredDefinitions(project, [carrier], { remove: ['feature_view:old_view'] });
- * await applyDefinitions(project, defs, { checkPlan: check });
+ * await applyDefinitions(project, defs, { allowRemovals: true, checkPlan: check });
  */
 import { didYouMean } from '../definitions/suggest.js';
 import { DEFINITION_KINDS, loadDefinitions, validateDefinitions } from '../definitions/loader.js';

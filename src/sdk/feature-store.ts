@@ -199,7 +199,9 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
         for (let attempt = 1; ; attempt++) {
           const { defs, check } = desiredDefinitions(project, definitions, options);
           try {
-            return await applyDefinitions(project, defs, { allowBreaking: options?.allowBreaking, checkPlan: check });
+            // Removals are meant here: the project's files or a `replace` list are the complete set, and a merged
+            // list removes only what `remove` names (`check` refuses anything else).
+            return await applyDefinitions(project, defs, { allowBreaking: options?.allowBreaking, allowRemovals: true, checkPlan: check });
           } catch (e) {
             if (!(e instanceof FeatureguardError && e.code === 'registry_changed') || attempt === 3) throw e;
           }

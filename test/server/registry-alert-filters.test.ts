@@ -49,7 +49,8 @@ describe('registry plan and apply over HTTP with alerts filtering on views', () 
     const plan = await json(await app.request('/v1/registry/plan', post({ definitions: renamed() })));
     expect(plan.hasChanges).toBe(true);
     expect(plan.alert_problems).toEqual([warning]);
-    const res = await app.request('/v1/registry/apply', post({ definitions: renamed(), allow_breaking: true }));
+    // A rename removes the old name: said with `allow_removals`.
+    const res = await app.request('/v1/registry/apply', post({ definitions: renamed(), allow_breaking: true, allow_removals: true }));
     const applied = await json(res);
     expect(res.status, JSON.stringify(applied)).toBe(200);
     expect(applied.applied.map((a: { name: string }) => a.name).sort()).toEqual(['delay_service', 'origin_delays', 'origin_delays_v2']);

@@ -118,7 +118,7 @@ describe('through the SDK', () => {
       ...fx.project,
       onlineStore: () => Promise.reject(new FeatureguardError('store_unavailable', 'online store unavailable (redis://127.0.0.1:1)', { status: 503 })),
     };
-    const e = await applyDefinitions(down, withoutView(defs), { allowBreaking: true }).catch((x: unknown) => x);
+    const e = await applyDefinitions(down, withoutView(defs), { allowBreaking: true, allowRemovals: true }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(FeatureguardError);
     expect(e).toMatchObject({
       code: 'online_drop_failed', status: 503,
@@ -525,7 +525,7 @@ describe('an apply while a push writes (the drop is deferred to the push)', () =
     online.writeBatch = async (...args) => {
       online.writeBatch = writeBatch;
       const done = await writeBatch(...args);
-      applied.push(await applyDefinitions(store.project, withoutView(defs), { allowBreaking: true }));
+      applied.push(await applyDefinitions(store.project, withoutView(defs), { allowBreaking: true, allowRemovals: true }));
       applied.push(await applyDefinitions(store.project, defs));
       return done;
     };
@@ -677,9 +677,9 @@ describe('over HTTP and from the CLI', () => {
     await materializeDay();
     expect((await json(await app.request('/v1/online-features', post(READ_SEA)))).results[1].values).toEqual([23]);
 
-    // The view and the service using it: a breaking change.
-    expect((await app.request('/v1/registry/apply', post({ definitions: withoutView(defs) }))).status).toBe(409);
-    const res = await app.request('/v1/registry/apply', post({ definitions: withoutView(defs), allow_breaking: true }));
+    // The view and the service using it: removals (`allow_removals`) and a breaking change.
+    expect((await app.request('/v1/registry/apply', post({ definitions: withoutView(defs), allow_removals: true }))).status).toBe(409);
+    const res = await app.request('/v1/registry/apply', post({ definitions: withoutView(defs), allow_breaking: true, allow_removals: true }));
     const body = await json(res);
     expect(res.status, JSON.stringify(body)).toBe(200);
     expect(body.dropped).toEqual(['origin_delays']);

@@ -118,7 +118,8 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       const json = ctx.globals().json === true;
       if (!json) ctx.io.out(formatPlan(project.registry.plan(defs), { color: ctx.io.isTty, allowBreaking: opts.allowBreaking === true }));
       const { applyDefinitions } = await import('../../registry/apply-definitions.js');
-      const result = await applyDefinitions(project, defs, { allowBreaking: opts.allowBreaking === true });
+      // The project directory is the complete set: what its files no longer define is removed.
+      const result = await applyDefinitions(project, defs, { allowBreaking: opts.allowBreaking === true, allowRemovals: true });
       const applied = result.applied.map(({ definition, ...v }) => ({ ...v, removed: definition === null }));
       const { dropped, deferred } = result;
       // Applied anyway (a push-fed source may have no file yet), but said now rather than at the first materialization.

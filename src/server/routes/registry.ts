@@ -2,7 +2,8 @@
  * The registry over HTTP: `GET /v1/registry/{entities,sources,feature_views,feature_services}[/:name][/versions[/:n]]`
  * (`/versions/:n`: one version, `latest` the last, also of a removed object),
  * `POST /v1/registry/plan` (read scope) and `POST /v1/registry/apply` (admin scope; it also drops the
- * online values of removed views and of views changed in a breaking way, listed in `dropped`).
+ * online values of removed views and of views changed in a breaking way, listed in `dropped`; it removes the
+ * applied objects its `definitions` leave out only with `allow_removals: true`, else 409 `removals_not_allowed`).
  * Every read goes through `registry.current()`, which re-reads when another process applied.
  */
 import { Hono } from 'hono';
@@ -27,6 +28,7 @@ const KINDS = new Map<string, DefinitionKind>([
 interface ApplyBody {
   definitions: Definition[];
   allow_breaking?: boolean;
+  allow_removals?: boolean;
 }
 
 function item(rec: VersionRecord) {
@@ -82,7 +84,9 @@ export function registryRoutes(ctx: ServerContext): Hono {
     const body = registryBody(await readJson(c, ctx.limits.bodyLimit));
     const defs = validateDefinitions(body.definitions, ctx.project.sourceRoots, 'definitions');
     if (ctx.project.config.server?.allow_query_sources !== true) refuseNewQuerySources(registry.currentVersions(), defs);
-    return c.json(await applyDefinitions(ctx.project, defs, { allowBreaking: body.allow_breaking === true }));
+    // A body leaving applied objects out removes them only when it says so: a client posting just the view it
+    // changed must not remove everything else (refused inside the apply's transaction, on the plan it applies).
+    return c.json(await applyDefinitions(ctx.project, defs, { allowBreaking: body.allow_breaking === true, allowRemovals: body.allow_removals === true }));
   });
   return app;
 }
