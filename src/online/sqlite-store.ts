@@ -100,7 +100,8 @@ async function beginImmediate(writer: Db, file: string, waitMs: number): Promise
   }
 }
 
-type ReadRow = { key: string; event_ts: number; created_ts: number; schema: string; payload: string };
+/** A stored row as read (`raw()`: an array, which better-sqlite3 makes faster than an object): key, event_ts, created_ts, schema, payload. */
+type ReadRow = [key: string, eventTs: number, createdTs: number, schema: string, payload: string];
 
 /** A promise-chain mutex: write sessions on one instance run one after another. */
 function createMutex(): () => Promise<() => void> {
@@ -133,10 +134,10 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
   const upsert = writer.prepare(UPSERT);
   const putSchema = writer.prepare('INSERT OR IGNORE INTO online_schemas (hash, features) VALUES (?, ?)');
   const getSchema = reader.prepare('SELECT features FROM online_schemas WHERE hash = ?');
-  const readOne = reader.prepare('SELECT key, event_ts, created_ts, schema, payload FROM online_values WHERE view = ? AND key = ?');
+  const readOne = reader.prepare('SELECT key, event_ts, created_ts, schema, payload FROM online_values WHERE view = ? AND key = ?').raw();
   const readJson = reader.prepare(
     'SELECT key, event_ts, created_ts, schema, payload FROM online_values WHERE view = ? AND key IN (SELECT value FROM json_each(?))',
-  );
+  ).raw();
   const beginRead = reader.prepare('BEGIN');
   const endRead = reader.prepare('COMMIT');
   const schemas = new Map<string, readonly string[]>();
@@ -155,8 +156,8 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
   };
 
   const projectionOf = (r: ReadRow, features: readonly string[]): Int32Array | null => {
-    const proj = projections.get(r.schema, undefined, features);
-    return proj === undefined ? (projections.get(r.schema, schemaOf(r.schema), features) ?? null) : proj;
+    const proj = projections.get(r[3], undefined, features);
+    return proj === undefined ? (projections.get(r[3], schemaOf(r[3]), features) ?? null) : proj;
   };
   /**
    * Reads in one turn of the event loop share one read transaction, ended when the turn's I/O callbacks are
@@ -200,7 +201,7 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
   /** The stored rows of `keys` (in order, `undefined` where none), each decoded by `make`. */
   const read = <T>(view: string, features: readonly string[], keys: readonly OnlineKey[], make: RecordDecoder<T>): (T | undefined)[] => {
     inSnapshot();
-    const decode = (r: ReadRow) => make(r.payload, projectionOf(r, features), r.event_ts, r.created_ts);
+    const decode = (r: ReadRow) => make(r[4], projectionOf(r, features), r[1], r[2]);
     if (keys.length === 1) {
       const r = readOne.get(view, encodeKey(keys[0])) as ReadRow | undefined;
       return [r ? decode(r) : undefined];
@@ -208,7 +209,7 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
     const encoded = keys.map(encodeKey);
     const rows = readJson.all(view, JSON.stringify(encoded)) as ReadRow[];
     const byKey = new Map<string, ReadRow>();
-    for (const r of rows) byKey.set(r.key, r);
+    for (const r of rows) byKey.set(r[0], r);
     return encoded.map((k) => {
       const r = byKey.get(k);
       return r ? decode(r) : undefined;
