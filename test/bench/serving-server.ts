@@ -2,7 +2,8 @@
  * Child process of the serving benchmark: serves a project with the real API
  * (`createApp`, quiet, no scheduler) on a loopback port, plus bare Hono routes
  * `POST /bare/:scenario` that return a constant JSON body as large as the real
- * response of that scenario (the reference for throughput ratios).
+ * response of that scenario (the reference for throughput ratios), and `POST /spin/:us/:scenario`, the same plus
+ * reading the request body and `us` µs of busy work (the calibration of those ratios).
  *
  * Usage: node --import tsx test/bench/serving-server.ts <projectDir> <scenarios.json> (after `npm run build`: it serves
  * the compiled package)
@@ -10,6 +11,7 @@
  */
 import { serve } from '@hono/node-server';
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 
@@ -19,6 +21,16 @@ import { Hono } from 'hono';
 const dist = (path: string) => new URL(`../../dist/${path}`, import.meta.url).href;
 const { openProject } = (await import(dist('project.js'))) as typeof import('../../src/project.js');
 const { createApp } = (await import(dist('server/app.js'))) as typeof import('../../src/server/app.js');
+
+/** The request body as the API reads it (`data`/`end` listeners on the Node request: src/server/body.ts). */
+function readBody(env: { incoming: IncomingMessage }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    env.incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    env.incoming.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    env.incoming.on('error', reject);
+  });
+}
 
 const [dir, scenariosFile] = process.argv.slice(2);
 const scenarios = JSON.parse(readFileSync(scenariosFile, 'utf8')) as { name: string; sample: unknown }[];
@@ -32,6 +44,15 @@ for (const s of scenarios) {
   if (res.status !== 200) throw new Error(`scenario ${s.name}: ${res.status} ${await res.text()}`);
   const constant = await res.text();
   root.post(`/bare/${s.name}`, (c) => c.body(constant, 200, { 'content-type': 'application/json' }));
+  // Calibration: the bare route plus reading and parsing the request body and `us` µs of busy work, the share of
+  // the bare route's throughput a route doing that much per request gets on this machine (serving.bench.ts).
+  root.post(`/spin/:us/${s.name}`, async (c) => {
+    const us = Number(c.req.param('us'));
+    JSON.parse(await readBody(c.env as { incoming: IncomingMessage }));
+    const until = performance.now() + us / 1000;
+    while (performance.now() < until);
+    return c.body(constant, 200, { 'content-type': 'application/json' });
+  });
 }
 root.route('/', api);
 
