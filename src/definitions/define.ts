@@ -8,7 +8,7 @@
 import type { EntityDef, FeatureServiceDef, FeatureViewDef, SourceDef } from './types.js';
 
 /** Settings that take a duration (`6h`, `0`): every property of the schemas with the `featureguard-duration` format. */
-type DurationKey = 'ttl' | 'max_clock_skew' | 'landing_delay' | 'min_interval' | 'redeliver_for' | 'max_staleness';
+type DurationKey = 'ttl' | 'allowed_lateness' | 'max_clock_skew' | 'landing_delay' | 'min_interval' | 'redeliver_for' | 'max_staleness';
 
 /**
  * What a builder takes: the definition, where any duration may also be the number 0, as YAML's unquoted
@@ -31,7 +31,7 @@ export function deepFreeze<T>(value: T): T {
 }
 
 /** The same keys at run time (the record makes the compiler check that both lists agree). */
-const DURATION_KEY_SET: Record<DurationKey, true> = { ttl: true, max_clock_skew: true, landing_delay: true, min_interval: true, redeliver_for: true, max_staleness: true };
+const DURATION_KEY_SET: Record<DurationKey, true> = { ttl: true, allowed_lateness: true, max_clock_skew: true, landing_delay: true, min_interval: true, redeliver_for: true, max_staleness: true };
 export const DURATION_KEYS: ReadonlySet<string> = new Set(Object.keys(DURATION_KEY_SET));
 
 /**
@@ -67,11 +67,12 @@ export const defineEntity = (spec: WithoutKind<EntityDef>): EntityDef => make<En
 export const defineSource = (spec: WithoutKind<SourceDef>): SourceDef => make<SourceDef>('source', spec);
 /**
  * A feature view (`kind: feature_view`): entities, source and typed features; `ttl: 0` (a number, as YAML's
- * unquoted `0`) is held as `'0'`. A frozen copy, checked when planned or applied, as a file's objects are.
+ * unquoted `0`) is held as `'0'`, as is `allowed_lateness: 0`. A frozen copy, checked when planned or applied, as a
+ * file's objects are.
  *
  * @example
  * const delays = defineFeatureView({ name: 'delays', entities: ['airport'], source: 'flights', ttl: '6h',
- *   online: true, features: [{ name: 'mean_delay', type: 'float64' }] });
+ *   allowed_lateness: '2h', online: true, features: [{ name: 'mean_delay', type: 'float64' }] });
  */
 export const defineFeatureView = (spec: WithoutKind<FeatureViewDef>): FeatureViewDef =>
   make<FeatureViewDef>('feature_view', spec);

@@ -47,6 +47,7 @@ function durationProperties(node: unknown, out = new Set<string>()): Set<string>
 /** Where each duration setting is written with 0, as featureguard.yaml (or a view, for ttl). */
 const ZERO_CASES: Record<string, { config?: string; view?: Record<string, unknown> }> = {
   ttl: { view: { ttl: 0 } },
+  allowed_lateness: { view: { allowed_lateness: 0 } },
   max_clock_skew: { config: 'quality:\n  provenance: {max_clock_skew: 0}\n' },
   landing_delay: { config: 'quality:\n  provenance: {landing_delay: 0}\n' },
   max_staleness: { config: 'quality:\n  anomaly: {max_staleness: 0}\n' },

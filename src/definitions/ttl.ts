@@ -12,6 +12,7 @@ export const DURATION_FORMAT = 'featureguard-duration';
 /** What `0` means for each duration setting (by its property name), for messages; a ttl's when unnamed. */
 const ZERO_MEANS: Readonly<Record<string, string>> = {
   ttl: 'unlimited',
+  allowed_lateness: 'none: an incremental run starts where the last one ended',
   min_interval: 'every match is sent',
   redeliver_for: 'never redeliver',
   max_clock_skew: 'no skew allowed',

@@ -82,6 +82,12 @@ export interface FeatureViewDef extends Described {
   readonly source: string;
   /** `0` (unlimited) or a number with unit s, m, h, d, e.g. `6h`. */
   readonly ttl?: string;
+  /**
+   * How late a row may land and still be materialized by incremental runs: each starts this long before the last
+   * window's end (never before now − ttl, or the source's earliest row for a ttl of 0). `0` (none, the default) or a
+   * number with unit s, m, h, d, e.g. `2h`.
+   */
+  readonly allowed_lateness?: string;
   readonly online?: boolean;
   /** `label` makes this a label view. */
   readonly role?: 'feature' | 'label';

@@ -24,8 +24,9 @@ export interface WindowInput {
 
 /**
  * The window `[start, end)` of one view. Incremental: start at the last successful
- * window's end, or at the first gap before it in the view's history; first run: now − ttl, or the source's
- * earliest row when ttl is 0.
+ * window's end less the view's `allowed_lateness` (rows that landed after the run covering their event time are
+ * read again; never before where a first run starts), or at the first gap before it in the view's history; first
+ * run: now − ttl, or the source's earliest row when ttl is 0.
  */
 export interface ResolvedWindow {
   readonly start: Date;
@@ -55,13 +56,17 @@ export async function resolveWindow(input: WindowInput): Promise<ResolvedWindow>
       start.getTime() < end.getTime() ? { start, end } : { start, end: start, nothingToDo: why };
     const ttl = storedDuration(input.view.ttl);
     if (input.lastEnd) {
+      const lateness = storedDuration(input.view.allowed_lateness);
       let start = input.lastEnd;
-      if (input.firstUncovered) {
-        // ttl 0: from the source's earliest row, asked on every run: rows backfilled before the earliest one a
-        // run saw begin a gap there (trusting a history once covered skipped them for good). A source that
-        // cannot be read now fails the run itself, recorded with its reason: its window starts as covered.
+      if (input.firstUncovered || lateness > 0) {
+        // Where a first run starts. ttl 0: the source's earliest row, asked on every run: rows backfilled before
+        // the earliest one a run saw begin a gap there (trusting a history once covered skipped them for good). A
+        // source that cannot be read now fails the run itself, recorded with its reason: its window starts as covered.
         const from = ttl > 0 ? new Date(end.getTime() - ttl) : await input.earliest().catch(() => null);
-        const gap = input.firstUncovered(from);
+        // Rows that landed late are read again (online writes keep the newer value, so the overlap rewrites
+        // nothing unchanged), back to where a first run would start: older rows are expired, or not in the source.
+        if (lateness > 0) start = new Date(Math.min(start.getTime(), Math.max(start.getTime() - lateness, from?.getTime() ?? -Infinity)));
+        const gap = input.firstUncovered?.(from) ?? null;
         if (gap !== null && gap.getTime() < start.getTime()) start = gap;
       }
       return upTo(start, `already materialized up to ${input.lastEnd.toISOString()}`);
