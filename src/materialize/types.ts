@@ -10,7 +10,7 @@ export interface MaterializeOptions {
   /** Views to materialize (default: every view with `online: true`); an empty list is refused (`empty_views`). */
   readonly views?: readonly string[];
   /**
-   * Start where the view's last successful window ended (first run: now − ttl,
+   * Start where the view's last successful window ended, less the view's `allowed_lateness` (first run: now − ttl,
    * or the source's earliest row when the ttl is 0); end now (or `end`).
    */
   readonly incremental?: boolean;

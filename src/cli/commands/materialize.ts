@@ -127,7 +127,7 @@ export function registerMaterializeCommands(program: Command, ctx: CommandContex
     .option('--start <time>', 'window start, inclusive (ISO 8601, UTC unless a zone is given)')
     .option('--end <time>', 'window end, exclusive (default: now)')
     .option('--views <names>', 'comma-separated feature views (default: every online view; repeatable)', joinRepeated)
-    .option('--incremental', "start where the last successful window ended (first run: now - ttl, or the source's earliest row when the ttl is 0)")
+    .option('--incremental', "start where the last successful window ended, less the view's allowed_lateness (first run: now - ttl, or the source's earliest row when the ttl is 0)")
     .option('--no-guards', 'skip the guard stage (not recommended)')
     .action(async (opts: { start?: string; end?: string; views?: string; incremental?: boolean; guards: boolean }) => {
       const { InputError } = await import('../../errors.js');
