@@ -57,58 +57,26 @@ export interface DatasetProgress {
   readonly rows?: number;
 }
 
-/**
- * What a dataset names: feature references or a feature service, one of them. The type refuses both and neither;
- * the build refuses them too, at run time (JavaScript callers, HTTP bodies, the CLI's flags).
- */
-export type HistoricalFeatureTarget =
-  | {
-      /** Feature references: `view`, `view:*`, `view:feature`. */
-      readonly features: readonly string[];
-      readonly service?: undefined;
-    }
-  | {
-      /** A feature service (its features, plus its label as a column named after the label feature). */
-      readonly service: string;
-      readonly features?: undefined;
-    };
-
-/** A split into train and test parts: by time (`splitAt`) or by fraction (`testFraction`), not both; or none. */
-export type DatasetSplit =
-  | {
-      /** Split by time: rows with event_timestamp >= splitAt go to the test part. */
-      readonly splitAt?: string | Date;
-      readonly testFraction?: undefined;
-    }
-  | {
-      /** Split by time so that about this fraction of rows (the latest) goes to the test part. */
-      readonly testFraction?: number;
-      readonly splitAt?: undefined;
-    };
-
-/** Where the rows go: files (`out`, in `format`) or, without `out`, an Arrow table (then no `format`). */
-export type DatasetOutputTarget =
-  | {
-      /** Write to this file (or `<name>.train.<ext>` / `<name>.test.<ext>` when splitting) instead of returning a table. */
-      readonly out: string;
-      /** Format of the files written to `out`; inferred from `out`'s extension when absent. */
-      readonly format?: DatasetFormat;
-    }
-  | {
-      readonly out?: undefined;
-      /** Without `out` the result is an Arrow table: a format is refused. */
-      readonly format?: undefined;
-    };
-
-/** The fields of a dataset request besides its target, split and output. */
-export interface HistoricalFeaturesFields {
+export interface HistoricalFeaturesRequest {
   readonly entities: EntitySpec;
+  /** Feature references: `view`, `view:*`, `view:feature`. */
+  readonly features?: readonly string[];
+  /** A feature service (its features, plus its label as a column named after the label feature). */
+  readonly service?: string;
   /** Output columns `view__feature` instead of `feature`. */
   readonly fullFeatureNames?: boolean;
   /** `event` (default): event_ts <= ts; `created`: also created_ts <= ts. */
   readonly availability?: 'event' | 'created';
   /** Timestamp column of the entity rows (default `event_timestamp`); output as `event_timestamp`. */
   readonly timestampColumn?: string;
+  /** Split by time: rows with event_timestamp >= splitAt go to the test part. */
+  readonly splitAt?: string | Date;
+  /** Split by time so that about this fraction of rows (the latest) goes to the test part. */
+  readonly testFraction?: number;
+  /** Write to this file (or `<name>.train.<ext>` / `<name>.test.<ext>` when splitting) instead of returning a table. */
+  readonly out?: string;
+  /** Format of the files written to `out`; inferred from `out`'s extension when absent. Without `out` it is refused (the result is an Arrow table). */
+  readonly format?: DatasetFormat;
   /** Write the outputs even when a blocking check failed. */
   readonly allowFailedChecks?: boolean;
   /** Skip the guard stage (benchmarks). */
@@ -121,26 +89,6 @@ export interface HistoricalFeaturesFields {
    * and its run is recorded failed. The HTTP API passes its request's signal (a client that went away).
    */
   readonly signal?: AbortSignal;
-}
-
-/**
- * A dataset request: `features` or `service` (not both, not neither), at most one of `splitAt` and `testFraction`,
- * `format` only with `out`. Each is refused at run time too (JavaScript callers).
- */
-export type HistoricalFeaturesRequest = HistoricalFeatureTarget & DatasetSplit & DatasetOutputTarget & HistoricalFeaturesFields;
-
-/**
- * A dataset request as the build takes it: `features`/`service`, `splitAt`/`testFraction` and `out`/`format` in any
- * combination, refused at run time where the SDK's `HistoricalFeaturesRequest` (one of these) refuses it by type, as
- * an HTTP body or the CLI's flags are known only then.
- */
-export interface HistoricalFeaturesInput extends HistoricalFeaturesFields {
-  readonly features?: readonly string[];
-  readonly service?: string;
-  readonly splitAt?: string | Date;
-  readonly testFraction?: number;
-  readonly out?: string;
-  readonly format?: DatasetFormat;
 }
 
 /**
@@ -207,7 +155,7 @@ function describeValue(v: unknown): string {
 }
 
 /** `splitAt` and `testFraction` given as null or '' by JavaScript callers mean "no split", as before strict parsing. */
-function withoutEmptySplit(request: HistoricalFeaturesInput): HistoricalFeaturesInput {
+function withoutEmptySplit(request: HistoricalFeaturesRequest): HistoricalFeaturesRequest {
   const empty = (v: unknown) => v === null || v === '';
   if (!empty(request.splitAt) && !empty(request.testFraction)) return request;
   return { ...request, splitAt: empty(request.splitAt) ? undefined : request.splitAt, testFraction: empty(request.testFraction) ? undefined : request.testFraction };
@@ -218,7 +166,7 @@ const PASS: GuardStageResult = { verdict: 'pass', results: [], blockedReason: nu
 /** How a build hands over its alert deliveries: a server tracks them instead of answering after them. */
 type DeliverAlerts = (delivery: Promise<void>) => unknown;
 
-async function prepare(project: Project, given: HistoricalFeaturesInput, outputKind: string, deliverAlerts?: DeliverAlerts, trigger?: RunTrigger): Promise<Prepared> {
+async function prepare(project: Project, given: HistoricalFeaturesRequest, outputKind: string, deliverAlerts?: DeliverAlerts, trigger?: RunTrigger): Promise<Prepared> {
   const request = withoutEmptySplit(given);
   const set = project.registry.current();
   if (set.views.size === 0) throw new InputError('no feature views are applied in this project; run `featureguard apply` first', undefined, 'nothing_applied');
@@ -449,7 +397,7 @@ async function finishRun(p: Prepared, manifest: DatasetManifest, outputs: readon
  * written to `out` (with a manifest beside each file). Resolves to the result
  * even when blocked (`status: 'blocked'`, nothing written); throws on bad input.
  */
-export async function getHistoricalFeatures(project: Project, given: HistoricalFeaturesInput): Promise<HistoricalFeaturesResult> {
+export async function getHistoricalFeatures(project: Project, given: HistoricalFeaturesRequest): Promise<HistoricalFeaturesResult> {
   // One reading of "split or not" for the checks below and the build (`prepare` normalizes the same way).
   const request = withoutEmptySplit(given);
   const out = request.out === undefined ? undefined : resolve(request.baseDir ?? process.cwd(), request.out);
@@ -579,7 +527,7 @@ export interface DatasetStream {
  */
 export async function buildDatasetStream(
   project: Project,
-  request: HistoricalFeaturesInput,
+  request: HistoricalFeaturesRequest,
   format: DatasetFormat = 'arrow',
   options: { readonly deliverAlerts?: DeliverAlerts; readonly trigger?: RunTrigger } = {},
 ): Promise<DatasetStream> {

@@ -18,7 +18,7 @@ import { refuseUnknownRunTarget } from '../runs/run-targets.js';
 import { resolveRunId } from '../runs/run-id.js';
 import type { MaterializeResult } from '../materialize/types.js';
 import type { MaterializeOptions } from './materialize-options.js';
-import type { EntityColumns, OnlineFeaturesInput, OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineReadOptions } from '../serving/online-features.js';
+import type { EntityColumns, OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineReadOptions } from '../serving/online-features.js';
 import type { HistoricalFeaturesRequest, HistoricalFeaturesResult } from '../offline/historical.js';
 import type { PushRequest, PushResult } from '../serving/push.js';
 import type { RedeliverResult } from '../alerts/redelivery.js';
@@ -230,7 +230,7 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
         // Said with the SDK's key (the serving layer names the HTTP body's, `feature_service`).
         (await import('../serving/online-plan.js')).checkFeaturesOrService(request, 'service');
         // Columns typed by an interface (no index signature) are the same plain object at run time.
-        return (await import('../serving/online-features.js')).getOnlineFeatures(project, request as OnlineFeaturesInput, options);
+        return (await import('../serving/online-features.js')).getOnlineFeatures(project, request as OnlineFeaturesRequest, options);
       });
     },
     getHistoricalFeatures(request) {

@@ -9,8 +9,8 @@ export type { MaterializeResult, MaterializeStatus } from '../materialize/types.
 export type { MaterializeOptions } from './materialize-options.js';
 export type { GuardStageResult } from '../guards/stage.js';
 export type { QualityConfig, QualityFamily, Policy, ResolvedQuality, SchemaQuality, ProvenanceQuality, ClassImbalanceQuality, LeakageQuality, DriftQuality, AnomalyQuality } from '../guards/config.js';
-export type { OnlineFeaturesRequest, OnlineFeatureTarget, OnlineFeaturesFields, OnlineFeaturesResponse, OnlineFeatureVector, FeatureStatus, OnlineReadOptions, EntityColumns } from '../serving/online-features.js';
-export type { HistoricalFeaturesRequest, HistoricalFeatureTarget, DatasetSplit, DatasetOutputTarget, HistoricalFeaturesFields, HistoricalFeaturesResult, EntitySpec, DatasetProgress } from '../offline/historical.js';
+export type { OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineFeatureVector, FeatureStatus, OnlineReadOptions, EntityColumns } from '../serving/online-features.js';
+export type { HistoricalFeaturesRequest, HistoricalFeaturesResult, EntitySpec, DatasetProgress } from '../offline/historical.js';
 export type { EntityInput } from '../offline/entity-input.js';
 export type { DatasetManifest, ManifestOutput, ManifestCheckResult } from '../offline/manifest.js';
 export type { DatasetFormat } from '../offline/dataset-output.js';

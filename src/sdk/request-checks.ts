@@ -35,11 +35,8 @@ export const APPLY_KEYS = keys<ApplyOptions>({ allowBreaking: true, remove: true
 export const PLAN_KEYS = keys<PlanOptions>({ remove: true, replace: true });
 export const REDELIVER_KEYS = keys<{ all?: boolean; runId?: string }>({ all: true, runId: true });
 
-/**
- * The keys of `T` whose values are booleans (`dryRun?: boolean`). A key that is only `undefined` (`service?:
- * undefined`, in the member of a request union that names `features`) is none: `never` would match any type.
- */
-type BooleanKeys<T> = { [K in keyof T]-?: [NonNullable<T[K]>] extends [never] ? never : NonNullable<T[K]> extends boolean ? K : never }[keyof T];
+/** The keys of `T` whose values are booleans (`dryRun?: boolean`). */
+type BooleanKeys<T> = { [K in keyof T]-?: NonNullable<T[K]> extends boolean ? K : never }[keyof T];
 /** Every boolean key of `T`, listed once (the compiler refuses a list that misses one or names another key). */
 const booleanKeys = <T>(all: Record<BooleanKeys<T>, true>): readonly string[] => Object.keys(all);
 

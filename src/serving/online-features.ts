@@ -21,46 +21,23 @@ import { viewsWithPendingDrops } from '../registry/online-drops.js';
 import { ExactInteger } from './push-schema.js';
 import { feastJson } from './online-json.js';
 import { EPOCH, formatCached } from './online-time.js';
-import { createPlanCache, rowStatus, type OnlineReadPlan, type PlanRequest } from './online-plan.js';
+import { createPlanCache, rowStatus, type OnlineReadPlan } from './online-plan.js';
 
 export type FeatureStatus = 'PRESENT' | 'NOT_FOUND' | 'NULL_VALUE' | 'OUTSIDE_MAX_AGE';
 
 /** Columnar entity rows, one list of values per join key: an `interface` (`{ origin: string[] }`) or a type alias. */
 export type EntityColumns<E> = { readonly [K in keyof E]: readonly unknown[] };
 
-/**
- * What an online read names: feature references or a feature service, one of them. The type refuses both and
- * neither; `getOnlineFeatures` refuses them too, at run time (JavaScript callers, HTTP bodies, the CLI's flags).
- */
-export type OnlineFeatureTarget =
-  | {
-      /** Feature references `view:feature` or `view` (all its features). */
-      readonly features: readonly string[];
-      readonly service?: undefined;
-    }
-  | {
-      /** A feature service name (instead of `features`). */
-      readonly service: string;
-      readonly features?: undefined;
-    };
-
-/** The fields of an online read besides its target. */
-export interface OnlineFeaturesFields<E extends EntityColumns<E>> {
+export interface OnlineFeaturesRequest<E extends EntityColumns<E> = Readonly<Record<string, readonly unknown[]>>> {
+  /** Feature references `view:feature` or `view` (all its features). */
+  readonly features?: readonly string[];
+  /** A feature service name (instead of `features`). */
+  readonly service?: string;
   /** Columnar entity rows, Feast's shape: `{origin: ['SEA', 'SFO']}`. */
   readonly entities: E;
   /** Name features `view__feature` (default: `feature`). */
   readonly fullFeatureNames?: boolean;
 }
-
-/** An online read: `features` or `service` (not both, not neither), and the entity rows. */
-export type OnlineFeaturesRequest<E extends EntityColumns<E> = Readonly<Record<string, readonly unknown[]>>> = OnlineFeatureTarget & OnlineFeaturesFields<E>;
-
-/**
- * An online read as the serving functions take it: `features` and `service` in any combination, refused at run
- * time unless it names one (`checkFeaturesOrService`), as an HTTP body or the CLI's flags are known only then. An
- * `OnlineFeaturesRequest` (the SDK's) is one.
- */
-export interface OnlineFeaturesInput extends PlanRequest, OnlineFeaturesFields<Readonly<Record<string, readonly unknown[]>>> {}
 
 export interface OnlineFeatureVector {
   /**
@@ -151,7 +128,7 @@ function describeScalar(value: unknown): string {
 }
 
 /** Validate the entity columns against the plan: returns the normalized columns and the row count. */
-function entityColumns(plan: OnlineReadPlan, entities: OnlineFeaturesInput['entities'], max: number, definitions: () => DefinitionSet, feast = false): { columns: Map<string, (string | number)[]>; n: number } {
+function entityColumns(plan: OnlineReadPlan, entities: OnlineFeaturesRequest['entities'], max: number, definitions: () => DefinitionSet, feast = false): { columns: Map<string, (string | number)[]>; n: number } {
   if (entities === null || typeof entities !== 'object' || Array.isArray(entities)) {
     throw new InputError('entities must be an object of join key name to a list of values, e.g. {"origin": ["SEA"]}', undefined, 'bad_entity');
   }
@@ -206,7 +183,7 @@ export interface StoredRead<S> {
 
 type StoreRead<S> = (store: OnlineStore, view: string, features: readonly string[], keys: readonly OnlineKey[]) => Promise<(S | undefined)[]>;
 
-async function readStored<S>(project: Project, request: OnlineFeaturesInput, options: OnlineReadOptions, read: StoreRead<S>): Promise<StoredRead<S>> {
+async function readStored<S>(project: Project, request: OnlineFeaturesRequest, options: OnlineReadOptions, read: StoreRead<S>): Promise<StoredRead<S>> {
   let plans = planCaches.get(project);
   if (!plans) planCaches.set(project, (plans = createPlanCache()));
   const plan = plans(() => project.registry.current(), project.registry.generation(REGISTRY_MAX_AGE_MS), request);
@@ -233,7 +210,7 @@ async function readStored<S>(project: Project, request: OnlineFeaturesInput, opt
  * ttl: value null). Unknown features or services, missing join keys, wrong key
  * types and too many entities are `InputError`s (413 for too many entities).
  */
-export async function getOnlineFeatures(project: Project, request: OnlineFeaturesInput, options: OnlineReadOptions = {}): Promise<OnlineFeaturesResponse> {
+export async function getOnlineFeatures(project: Project, request: OnlineFeaturesRequest, options: OnlineReadOptions = {}): Promise<OnlineFeaturesResponse> {
   const { plan, columns, n, stored, nowUs } = await readStored(project, request, options, (store, view, features, keys) => store.readMany(view, features, keys));
   const results: OnlineFeatureVector[] = [];
   for (const key of plan.joinKeys) {
@@ -270,7 +247,7 @@ export async function getOnlineFeatures(project: Project, request: OnlineFeature
  * element texts are written as they are (`online-json.ts`). This is the HTTP
  * API's read; printing 50 doubles anew was the largest cost of a 1 × 50 response.
  */
-export async function getOnlineFeaturesJson(project: Project, request: OnlineFeaturesInput, options: OnlineJsonOptions = {}): Promise<string> {
+export async function getOnlineFeaturesJson(project: Project, request: OnlineFeaturesRequest, options: OnlineJsonOptions = {}): Promise<string> {
   const read = await readStored(project, request, options, (store, view, features, keys) => store.readManyEncoded(view, features, keys));
   return feastJson(read, options.pythonJson === true);
 }

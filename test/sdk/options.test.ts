@@ -102,7 +102,6 @@ describe('getHistoricalFeatures format', () => {
   const request = { features: ['delays:delay'], entities: [{ airport: 'SEA', event_timestamp: new Date('2024-01-10T00:00:00Z') }] };
 
   it('without out is refused (it was ignored: an Arrow table came back), and an unknown one is refused either way', async () => {
-    // @ts-expect-error a format without out (a JavaScript caller's request): the type refuses it too
     expect(await refusal(() => store.getHistoricalFeatures({ ...request, format: 'csv' }))).toMatchObject({
       code: 'bad_request',
       message: "format 'csv' applies to the files written with out; without out the result is an Arrow table (give out, e.g. out: 'train.csv')",
@@ -184,9 +183,7 @@ describe('messages that name the argument', () => {
 
   it("name the SDK's keys, service and format, not the HTTP body's feature_service or the CLI's --format", async () => {
     const entities = { airport: ['SEA'] };
-    // @ts-expect-error neither features nor service (a JavaScript caller's request): the type refuses it too
     expect(await refusal(() => store.getOnlineFeatures({ entities }))).toMatchObject({ code: 'bad_request', message: 'give either features (view:feature references) or service (a feature service)' });
-    // @ts-expect-error both features and service: the type refuses it too
     expect(await refusal(() => store.getOnlineFeatures({ features: ['delays:delay'], service: 'delay_model', entities }))).toMatchObject({ code: 'invalid_request', message: 'give either features or service, not both' });
     expect(await refusal(() => store.getOnlineFeatures({ service: 5 as never, entities }))).toMatchObject({ code: 'invalid_request', message: 'service must be the name of a feature service' });
     const out = await refusal(() => store.getHistoricalFeatures({ features: ['delays:delay'], entities: [{ airport: 'SEA', event_timestamp: new Date('2024-01-10T00:00:00Z') }], out: 'x.txt' }));
