@@ -83,7 +83,7 @@ export async function applyDefinitions(
     allowBreaking: options.allowBreaking === true,
     checkPlan: (plan) => {
       options.checkPlan?.(plan);
-      if (options.allowRemovals !== true) refuseRemovals(plan);
+      if (options.allowRemovals !== true) refuseRemovals(plan, options.allowBreaking === true);
     },
     inTransaction: (r) => requestDrops(db, r.plan.drops),
   });
@@ -118,16 +118,22 @@ export async function applyDefinitions(
  * A plan removing applied objects, refused: `POST /v1/registry/apply` with a partial body (only the view it
  * changed) would otherwise remove every object left out and drop the online values of every view among them.
  */
-function refuseRemovals(plan: Plan): void {
+function refuseRemovals(plan: Plan, allowBreaking: boolean): void {
   const removals = plan.changes.filter((c) => c.action === 'remove').map((c) => ({ kind: c.kind, name: c.name }));
   if (removals.length === 0) return;
   const shown = removals.slice(0, 5).map((r) => `${r.kind}/${r.name}`).join(', ');
   const more = removals.length > 5 ? ` and ${removals.length - 5} more` : '';
   const n = removals.length;
+  // Said at once: a rename is a removal and, for a view in use, a breaking change; the caller should not learn of
+  // the second refusal only after fixing the first.
+  const breaking = plan.breaking && !allowBreaking ? plan.changes.flatMap((c) => c.breaking) : [];
+  const alsoBreaking = breaking.length > 0
+    ? `; the plan also has breaking changes, which need allow_breaking: true as well (${breaking.slice(0, 3).join('; ')}${breaking.length > 3 ? ` and ${breaking.length - 3} more` : ''})`
+    : '';
   throw new ConflictError(
     `refusing to remove ${n} applied object${n > 1 ? 's' : ''} the definitions leave out (${shown}${more}): ` +
-      'post the complete set of definitions with allow_removals: true to remove them, or include them to keep them',
-    { removals },
+      `post the complete set of definitions with allow_removals: true to remove them, or include them to keep them${alsoBreaking}`,
+    breaking.length > 0 ? { removals, breaking } : { removals },
     'removals_not_allowed',
     2,
   );

@@ -138,7 +138,7 @@ export function openSqliteRegistry(db: StateDb): Registry {
     if (plan.breaking && !allowBreaking) {
       const reasons = plan.changes.flatMap((c) => c.breaking);
       throw new ConflictError(
-        `refusing to apply breaking changes (pass --allow-breaking / allowBreaking to apply them):\n${reasons.map((r) => `  - ${r}`).join('\n')}`,
+        `refusing to apply breaking changes (pass --allow-breaking / allowBreaking, or allow_breaking: true over HTTP, to apply them):\n${reasons.map((r) => `  - ${r}`).join('\n')}`,
         { breaking: reasons },
         'breaking_change',
         2, // a usage error (DESIGN.md: exit 2): the same apply with --allow-breaking goes through

@@ -82,6 +82,28 @@ describe('POST /v1/registry/apply and removals', () => {
     expect(await (await fx.project.onlineStore()).readMany('origin_delays', ['dep_delay'], [['SEA']])).toEqual([expect.anything()]);
   });
 
+  it('says at once when the plan also needs allow_breaking (a removal and a retyped feature)', async () => {
+    const app = createApp(fx.project);
+    const defs = allDefs(fx.project);
+    // The service left out (a removal) and a feature's type changed (a breaking change).
+    const renamed = defs.filter((d) => d.kind !== 'feature_service').map((d) => (d.kind === 'feature_view'
+      ? { ...d, features: d.features.map((f) => (f.name === 'flights' ? { ...f, type: 'float64' as const } : f)) } : d));
+    const plan = await json(await app.request('/v1/registry/plan', post({ definitions: renamed })));
+    expect(plan.breaking).toBe(true);
+    const res = await app.request('/v1/registry/apply', post({ definitions: renamed }));
+    const body = await json(res);
+    expect(res.status, JSON.stringify(body)).toBe(409);
+    expect(body.error.code).toBe('removals_not_allowed');
+    expect(body.error.message).toContain('the plan also has breaking changes, which need allow_breaking: true as well');
+    expect(body.error.details.breaking.length).toBeGreaterThan(0);
+    // With allow_breaking already given, the removal alone is named.
+    const withBreaking = await json(await app.request('/v1/registry/apply', post({ definitions: renamed, allow_breaking: true })));
+    expect(withBreaking.error.message).not.toContain('breaking');
+    expect(withBreaking.error.details.breaking).toBeUndefined();
+    const both = await app.request('/v1/registry/apply', post({ definitions: renamed, allow_breaking: true, allow_removals: true }));
+    expect(both.status, JSON.stringify(await json(both.clone()))).toBe(200);
+  });
+
   it('applies and removes with allow_removals: true', async () => {
     const app = createApp(fx.project);
     const defs = allDefs(fx.project);
