@@ -13,7 +13,7 @@ import { literal } from '../src/offline/engine.js';
 import { materialize } from '../src/materialize/materialize.js';
 import { listIntervals } from '../src/materialize/intervals.js';
 import { getOnlineFeatures } from '../src/serving/online-features.js';
-import { guardBench, type GuardBench } from './guards/helpers.js';
+import { DEFAULT_SOURCE, guardBench, type GuardBench } from './guards/helpers.js';
 
 let bench: GuardBench | undefined;
 afterEach(async () => {
@@ -76,6 +76,39 @@ describe('incremental runs with allowed_lateness', () => {
       ['2024-01-19T18:00:00.000Z', '2024-01-20T06:00:00.000Z'],
       ['2024-01-01T00:00:00.000Z', '2024-01-20T00:00:00.000Z'],
     ]);
+  });
+
+  // The window's last allowed_lateness is not settled history for the tamper check (guards/checks/tamper.ts): a
+  // row landing there with the created time its producer gave it before the run read (an hour computed at :05
+  // that lands at :40), or a row recomputed there, is materialized by the next run, not blocked as an edit.
+  it('materialize a late row whose created time is older than the run that missed it, and a recomputed row', async () => {
+    const b = (bench = await benchWithLateness('6h'));
+    const first = await run(b, '2024-01-20T00:00:00Z');
+    expect(failedChecks(first)).toEqual([]);
+    // BOS at 22:00 created 22:05 (before the first run read: an edit of settled history, were it settled), and
+    // LAX's 23:00 row recomputed: a new value, created now, the old row gone.
+    await b.conn.run(`COPY (SELECT 'BOS' AS airport, TIMESTAMP '2024-01-19 22:00:00' AS ts, TIMESTAMP '2024-01-19 22:05:00' AS created, 7.5::DOUBLE AS delay, 'AA' AS carrier)
+      TO ${literal(join(b.dir, 'data', 'rows', 'part-1.parquet'))} (FORMAT parquet)`);
+    const recomputed = `ts = TIMESTAMP '2024-01-19 23:00:00'`;
+    await b.writeSource(`SELECT airport, ts, CASE WHEN ${recomputed} THEN now()::TIMESTAMP ELSE created END AS created,
+      CASE WHEN ${recomputed} THEN 99.5 ELSE delay END AS delay, carrier FROM (${DEFAULT_SOURCE})`);
+    // Ending where the first ended: LAX's newest row in the window is the recomputed one.
+    const second = await run(b, '2024-01-20T00:00:00Z');
+    expect(second.window).toEqual({ start: '2024-01-19T18:00:00.000Z', end: '2024-01-20T00:00:00.000Z' });
+    expect(second.status, second.message ?? '').toMatch(/^(success|warned)$/);
+    expect(failedChecks(second)).toEqual([]);
+    expect((await bos(b)).values).toEqual([7.5]);
+    const lax = await getOnlineFeatures(b.project, { features: ['delays:delay'], entities: { airport: ['LAX'] } });
+    expect([lax.results[1].values, lax.results[1].event_timestamps]).toEqual([[99.5], ['2024-01-19T23:00:00Z']]);
+  });
+
+  it('still block an edit of history older than the lateness window', async () => {
+    const b = (bench = await benchWithLateness('6h'));
+    expect(failedChecks(await run(b, '2024-01-20T00:00:00Z'))).toEqual([]);
+    await b.writeSource(`SELECT airport, ts, created, CASE WHEN ts = TIMESTAMP '2024-01-15 05:00:00' THEN delay + 1 ELSE delay END AS delay, carrier FROM (${DEFAULT_SOURCE})`);
+    const second = await run(b, '2024-01-20T06:00:00Z');
+    expect(second.status).toBe('blocked');
+    expect(failedChecks(second)).toEqual([expect.stringContaining('provenance.tampering: already-materialized history changed in 1 partition(s): 2024-01-15')]);
   });
 
   it('without it (the default), leave the late row out, as before', async () => {

@@ -1,7 +1,8 @@
 /**
  * Tamper detection: every materialization stores an order-independent checksum
  * per day-partition of its window (`sum(hash(row))` and the row count, over the
- * exact time range it read). Each later run recomputes the checksums of the
+ * exact time range it read), up to the window's end less the view's `allowed_lateness` (not settled yet: the next
+ * incremental run reads that stretch again and records it). Each later run recomputes the checksums of the
  * partitions of the previous `recheck_days` that successful materializations
  * recorded, from its own rows when the range is inside its window and from the
  * source otherwise. A changed checksum is a retroactive edit of history.
@@ -15,6 +16,7 @@ import { durationMs } from '../config.js';
 import type { RowPass } from '../row-pass.js';
 import type { FeatureViewDef } from '../../definitions/types.js';
 import { sourceShape, viewFeatureShape } from '../../definitions/row-shape.js';
+import { storedDuration } from '../../definitions/ttl.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS guard_partitions (
@@ -164,16 +166,28 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   const colsHash = shortHash(`${cols.join('\u0000')}\u0000\u0000${shapeOf(ctx, view)}`);
   const { start, end } = ctx.window;
   const recheckFrom = new Date(start.getTime() - ctx.quality.provenance.recheck_days * DAY);
+  // The window's last `allowed_lateness` is not settled history: rows may still land there (or be recomputed), and
+  // the next incremental run reads it again. Recorded only up to `settledEnd`, it is compared once a later run has
+  // recorded it as settled, so a late row there is materialized, not blocked as an edit.
+  const settledEnd = Math.max(start.getTime(), end.getTime() - storedDuration(view.allowed_lateness));
 
-  // This window's partitions: [max(day, start), min(day + 1d, end)) for every day the window touches.
+  // This window's partitions: [max(day, start), min(day + 1d, settledEnd)) for every day the window touches before
+  // settledEnd; a day cut at settledEnd is counted here (the row pass counted whole days of the window).
   const byDay = new Map(days.map((d) => [d.day, d]));
   const mine: Partition[] = [];
-  for (let d = Math.floor(start.getTime() / DAY) * DAY; d < end.getTime(); d += DAY) {
+  const cut: Partition[] = [];
+  for (let d = Math.floor(start.getTime() / DAY) * DAY; d < settledEnd; d += DAY) {
     const r = byDay.get(d);
-    mine.push({
-      day: iso(new Date(d)).slice(0, 10), range_start: iso(new Date(Math.max(d, start.getTime()))), range_end: iso(new Date(Math.min(d + DAY, end.getTime()))),
+    const p: Partition = {
+      day: iso(new Date(d)).slice(0, 10), range_start: iso(new Date(Math.max(d, start.getTime()))), range_end: iso(new Date(Math.min(d + DAY, settledEnd))),
       rows: r?.rows ?? 0, checksum: r?.checksum ?? '0', columns_hash: colsHash,
-    });
+    };
+    mine.push(p);
+    if (Math.min(d + DAY, settledEnd) < Math.min(d + DAY, end.getTime())) cut.push(p);
+  }
+  if (cut.length > 0) {
+    const sums = await rangeChecksums(ctx, ident(ctx.table), cols, cut.map((p) => ({ start: new Date(p.range_start), end: new Date(p.range_end) })));
+    cut.forEach((p, i) => Object.assign(p, sums.get(i) ?? { rows: 0, checksum: '0' }));
   }
   const mineByRange = new Map(mine.map((p) => [`${p.range_start}|${p.range_end}`, p]));
 
@@ -242,6 +256,9 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
       // Counted by the row pass (as a rule): no second pass over the window.
       const settledByDay = new Map(days.map((d) => [d.day, d.settled]));
       for (const p of mine) recorded.set(key(p), settledByDay.get(Date.parse(`${p.day}T00:00:00Z`)) ?? { rows: 0, checksum: '0' });
+      // A day cut at settledEnd: its rows settled by the cutoff, counted here.
+      const settledCut = await rangeChecksums(ctx, ident(ctx.table), cols, cut.map((p) => ({ start: new Date(p.range_start), end: new Date(p.range_end), knownBy: cutoff })));
+      cut.forEach((p, i) => recorded.set(key(p), settledCut.get(i) ?? { rows: 0, checksum: '0' }));
     } else {
       // A producer's clock ahead moved the cutoff past the pass's: counted again here.
       const sums = await rangeChecksums(ctx, ident(ctx.table), cols, mine.map((p) => ({ start: new Date(p.range_start), end: new Date(p.range_end), knownBy: cutoff })));
