@@ -159,6 +159,11 @@ describe('quality review pages in Chromium', () => {
     const ttl = diff.locator('tr', { hasText: '/ttl' });
     expect(await ttl.innerText()).toContain('6h');
     expect(await ttl.innerText()).toContain('12h');
+    // allowed_lateness beside the ttl, for the view that sets it (airport_hourly: 1h) and not for one without it.
+    const summary = (view: string) => page.locator(`section.view[data-view="${view}"] > p.muted`).first().innerText();
+    expect(await summary('airport_hourly')).toMatch(/ttl 12h · allowed lateness 1h · online yes/);
+    expect(await summary('route_daily')).toMatch(/ttl 2d · online yes/);
+    expect(await summary('route_daily')).not.toContain('lateness');
     await shot('registry');
   });
 

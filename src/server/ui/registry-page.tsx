@@ -6,6 +6,7 @@
  */
 import type { Child } from 'hono/jsx';
 import type { Definition, DefinitionKind, DefinitionSet, FeatureDef, FeatureViewDef, SourceDef } from '../../definitions/types.js';
+import { storedDuration } from '../../definitions/ttl.js';
 import type { FieldChange, VersionRecord } from '../../registry/types.js';
 import { formatTime, formatValue, query } from './format.js';
 import { Layout, type PageFrame } from './layout.js';
@@ -125,7 +126,8 @@ function ViewSection(props: { frame: PageFrame; v: FeatureViewDef; versions: rea
       </ObjectHeading>
       {v.description ? <p>{v.description}</p> : null}
       <p class="muted">
-        entities {v.entities.join(', ')} · source <a href={`#${anchorOf('source', v.source)}`}>{v.source}</a> · ttl {v.ttl ?? '0 (unlimited)'} · online {v.online ? 'yes' : 'no'}
+        entities {v.entities.join(', ')} · source <a href={`#${anchorOf('source', v.source)}`}>{v.source}</a> · ttl {v.ttl ?? '0 (unlimited)'}
+        {storedDuration(v.allowed_lateness) > 0 ? ` · allowed lateness ${v.allowed_lateness}` : ''} · online {v.online ? 'yes' : 'no'}
         {v.schedule ? ` · schedule ${v.schedule}` : ''}
         {v.slices?.length ? ` · slices ${v.slices.join(', ')}` : ''} · <a href={`${frame.base}/runs${query({ view: v.name })}`}>runs</a>
       </p>
