@@ -124,7 +124,13 @@ describe('project commands on the flights example', () => {
     expect(rows.every((r) => r.version === 1 && /^[0-9a-f]{64}$/.test(r.hash))).toBe(true);
     const views = await cli('list', 'views');
     expect(views.out.split('\n')).toHaveLength(4);
-    expect(views.out).toMatch(/feature_view\s+airport_hourly\s+v1\s+[0-9a-f]{12}\s+\S+ \S+Z\s+5 features, ttl 6h, online/);
+    expect(views.out).toMatch(/feature_view\s+airport_hourly\s+v1\s+[0-9a-f]{12}\s+\S+ \S+Z\s+5 features, ttl 6h, allowed lateness 1h, online$/m);
+    // Only a view that sets allowed_lateness says it; --json's summary is the same text.
+    expect(views.out).toMatch(/feature_view\s+route_daily\s+.*\s+\d+ features, ttl 2d, online$/m);
+    expect(views.out.split('\n').filter((l) => l.includes('lateness'))).toHaveLength(1);
+    const summaries = Object.fromEntries((JSON.parse((await cli('--json', 'list', 'views')).out) as { name: string; summary: string }[]).map((r) => [r.name, r.summary]));
+    expect(summaries.airport_hourly).toBe('5 features, ttl 6h, allowed lateness 1h, online');
+    expect(summaries.route_daily).not.toContain('lateness');
     expect((await cli('list', 'nonsense')).code).toBe(2);
   });
 

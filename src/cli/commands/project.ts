@@ -195,6 +195,7 @@ function summarize(d: Definition): string {
         `${d.features.length} features`,
         d.role === 'label' ? 'label' : undefined,
         d.ttl && d.ttl !== '0' ? `ttl ${d.ttl}` : 'no ttl',
+        storedDuration(d.allowed_lateness) > 0 ? `allowed lateness ${d.allowed_lateness}` : undefined,
         d.online ? 'online' : undefined,
       ].filter(Boolean).join(', ');
     case 'feature_service':
