@@ -111,4 +111,21 @@ describe('materialize and online get commands', () => {
       renameSync(`${file}.away`, file);
     }
   });
+
+  it('heads the skipped count SKIPPED (NOT NEWER): a window read again skips every unchanged row; the JSON key stays skipped', async () => {
+    const args = ['-p', dir, 'materialize', '--start', '2001-02-01', '--end', '2001-02-03', '--views', 'route_daily', '--no-guards'];
+    const [first] = JSON.parse((await cli([args[0], args[1], '--json', ...args.slice(2)])).out) as { entitiesWritten: number; skipped: number }[];
+    expect(first.entitiesWritten).toBeGreaterThan(0);
+    // The same window again: the online store already holds each row (equal, not newer) and writes none.
+    const again = await cli(args);
+    expect(again.code).toBe(0);
+    const [header, row] = again.out.split('\n');
+    expect(header).toMatch(/ENTITIES WRITTEN\s+SKIPPED \(NOT NEWER\)\s+CHECKS/);
+    expect(header).not.toContain('SKIPPED (NEWER)');
+    const column = (line: string, name: string) => line.slice(header.indexOf(name)).split(/\s{2,}/)[0];
+    expect(column(row, 'ENTITIES WRITTEN')).toBe('0');
+    expect(column(row, 'SKIPPED (NOT NEWER)')).toBe(String(first.entitiesWritten));
+    const [third] = JSON.parse((await cli([args[0], args[1], '--json', ...args.slice(2)])).out) as Record<string, unknown>[];
+    expect(third).toMatchObject({ entitiesWritten: 0, skipped: first.entitiesWritten });
+  });
 });

@@ -30,7 +30,7 @@ function pad(rows: string[][]): string {
 }
 
 function formatResults(results: readonly MaterializeResult[]): string {
-  const rows = [['VIEW', 'STATUS', 'WINDOW', 'ROWS READ', 'ENTITIES WRITTEN', 'SKIPPED (NEWER)', 'CHECKS', 'RUN']];
+  const rows = [['VIEW', 'STATUS', 'WINDOW', 'ROWS READ', 'ENTITIES WRITTEN', 'SKIPPED (NOT NEWER)', 'CHECKS', 'RUN']];
   for (const r of results) {
     const c = r.counts;
     rows.push([
