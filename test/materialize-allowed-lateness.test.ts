@@ -78,28 +78,31 @@ describe('incremental runs with allowed_lateness', () => {
     ]);
   });
 
-  // The window's last allowed_lateness is not settled history for the tamper check (guards/checks/tamper.ts): a
-  // row landing there with the created time its producer gave it before the run read (an hour computed at :05
-  // that lands at :40), or a row recomputed there, is materialized by the next run, not blocked as an edit.
-  it('materialize a late row whose created time is older than the run that missed it, and a recomputed row', async () => {
+  // A late row keeps the created time its producer gave it (an hour computed at :05 that lands at :40): one created
+  // before the run that missed it read counts as a late arrival while it is within allowed_lateness (the tamper
+  // check's landing delay is the longer of provenance.landing_delay and allowed_lateness), not as an edit.
+  it('materialize a late row created before the run that missed it read, within allowed_lateness', async () => {
     const b = (bench = await benchWithLateness('6h'));
     const first = await run(b, '2024-01-20T00:00:00Z');
     expect(failedChecks(first)).toEqual([]);
-    // BOS at 22:00 created 22:05 (before the first run read: an edit of settled history, were it settled), and
-    // LAX's 23:00 row recomputed: a new value, created now, the old row gone.
-    await b.conn.run(`COPY (SELECT 'BOS' AS airport, TIMESTAMP '2024-01-19 22:00:00' AS ts, TIMESTAMP '2024-01-19 22:05:00' AS created, 7.5::DOUBLE AS delay, 'AA' AS carrier)
+    // Created 20 minutes before now (before the first run read), landed after it.
+    await b.conn.run(`COPY (SELECT 'BOS' AS airport, TIMESTAMP '2024-01-19 22:00:00' AS ts, (now() - INTERVAL 20 MINUTE)::TIMESTAMP AS created, 7.5::DOUBLE AS delay, 'AA' AS carrier)
       TO ${literal(join(b.dir, 'data', 'rows', 'part-1.parquet'))} (FORMAT parquet)`);
-    const recomputed = `ts = TIMESTAMP '2024-01-19 23:00:00'`;
-    await b.writeSource(`SELECT airport, ts, CASE WHEN ${recomputed} THEN now()::TIMESTAMP ELSE created END AS created,
-      CASE WHEN ${recomputed} THEN 99.5 ELSE delay END AS delay, carrier FROM (${DEFAULT_SOURCE})`);
-    // Ending where the first ended: LAX's newest row in the window is the recomputed one.
-    const second = await run(b, '2024-01-20T00:00:00Z');
-    expect(second.window).toEqual({ start: '2024-01-19T18:00:00.000Z', end: '2024-01-20T00:00:00.000Z' });
+    const second = await run(b, '2024-01-20T06:00:00Z');
     expect(second.status, second.message ?? '').toMatch(/^(success|warned)$/);
     expect(failedChecks(second)).toEqual([]);
     expect((await bos(b)).values).toEqual([7.5]);
-    const lax = await getOnlineFeatures(b.project, { features: ['delays:delay'], entities: { airport: ['LAX'] } });
-    expect([lax.results[1].values, lax.results[1].event_timestamps]).toEqual([[99.5], ['2024-01-19T23:00:00Z']]);
+  });
+
+  it('block a recomputed row that replaced the one a run read: an edit of history, even within allowed_lateness', async () => {
+    const b = (bench = await benchWithLateness('6h'));
+    expect(failedChecks(await run(b, '2024-01-20T00:00:00Z'))).toEqual([]);
+    const recomputed = `ts = TIMESTAMP '2024-01-19 23:00:00'`;
+    await b.writeSource(`SELECT airport, ts, CASE WHEN ${recomputed} THEN now()::TIMESTAMP ELSE created END AS created,
+      CASE WHEN ${recomputed} THEN 99.5 ELSE delay END AS delay, carrier FROM (${DEFAULT_SOURCE})`);
+    const second = await run(b, '2024-01-20T00:00:00Z');
+    expect(second.status).toBe('blocked');
+    expect(failedChecks(second)).toEqual([expect.stringContaining('provenance.tampering: already-materialized history changed in 1 partition(s): 2024-01-19')]);
   });
 
   it('still block an edit of history older than the lateness window', async () => {

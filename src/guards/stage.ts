@@ -17,7 +17,7 @@ import { fireAlerts } from '../alerts/dispatch.js';
 import type { CheckContext, CheckedFeature, TableColumn } from './check.js';
 import { provenancePassRequest } from './checks/provenance.js';
 import { constraintCounts } from './checks/schema.js';
-import { durationMs, resolveQuality } from './config.js';
+import { resolveQuality } from './config.js';
 import { checkFamilies } from './families.js';
 import { categoricalSample, profileSlices, profileTable, describeTable } from './profile.js';
 import { countedValues, scanPii } from './checks/pii-detectors.js';
@@ -29,6 +29,7 @@ import { findReference } from './reference.js';
 import { defaultSourceRelation } from './source-history.js';
 import { recordRunStats } from './run-stats.js';
 import { rowPass, type RowPass } from './row-pass.js';
+import { landingDelayMs } from './checks/tamper.js';
 import { applyPolicies, runFamily } from './verdict.js';
 import { ident } from '../offline/engine.js';
 import { performance } from 'node:perf_hooks';
@@ -211,9 +212,9 @@ async function stageRowPass(ctx: CheckContext, profiled: readonly TableColumn[])
   const byDay = !ctx.dataset && ctx.eventTimestampColumn === 'event_timestamp';
   const provenance = byDay || (ctx.dataset && ctx.eventTimestampColumn) ? provenancePassRequest(ctx) : {};
   try {
-    // The tamper check's rows settled by now − landing_delay, per day, in the same pass (see tamper.ts).
+    // The tamper check's rows settled by now − landing delay, per day, in the same pass (see tamper.ts).
     const created = byDay && ctx.view && ctx.definitions.sources.get(ctx.view.source)?.created_timestamp_field !== undefined;
-    const settledBy = created ? { column: 'created_timestamp', at: new Date(Date.now() - (durationMs(ctx.quality.provenance.landing_delay) ?? 0)) } : undefined;
+    const settledBy = created ? { column: 'created_timestamp', at: new Date(Date.now() - landingDelayMs(ctx)) } : undefined;
     return await rowPass(ctx.conn, ctx.table, {
       columns: profiled, byDay, ...provenance, settledBy, counts: { ...provenance.counts, ...constraintCounts(ctx) },
       rows: ctx.rowCount, exactDuplicatesMaxRows: ctx.quality.provenance.exact_duplicates_max_rows,

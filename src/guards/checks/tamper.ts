@@ -1,8 +1,7 @@
 /**
  * Tamper detection: every materialization stores an order-independent checksum
  * per day-partition of its window (`sum(hash(row))` and the row count, over the
- * exact time range it read), up to the window's end less the view's `allowed_lateness` (not settled yet: the next
- * incremental run reads that stretch again and records it). Each later run recomputes the checksums of the
+ * exact time range it read). Each later run recomputes the checksums of the
  * partitions of the previous `recheck_days` that successful materializations
  * recorded, from its own rows when the range is inside its window and from the
  * source otherwise. A changed checksum is a retroactive edit of history.
@@ -72,6 +71,17 @@ interface Partition {
   read_at?: string | null;
   rows_read?: number | null;
   checksum_read?: string | null;
+}
+
+/**
+ * How long after its created time a row may land and count as a late arrival, not an edit: `provenance.landing_delay`,
+ * or the view's `allowed_lateness` when longer. A view re-reads its last `allowed_lateness` of event time on every
+ * incremental run to pick up rows that land late; their created times are as old as the producer made them (an hour
+ * computed at :05 that lands at :40), so with only `landing_delay` (15 minutes) every such row was an edit of history,
+ * the run blocked, and the view stuck (its last end never moved).
+ */
+export function landingDelayMs(ctx: Pick<CheckContext, 'quality' | 'view'>): number {
+  return Math.max(durationMs(ctx.quality.provenance.landing_delay) ?? 0, ctx.view ? storedDuration(ctx.view.allowed_lateness) : 0);
 }
 
 /** Columns a checksum covers: keys, timestamps, features (declaration order). */
@@ -166,28 +176,16 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   const colsHash = shortHash(`${cols.join('\u0000')}\u0000\u0000${shapeOf(ctx, view)}`);
   const { start, end } = ctx.window;
   const recheckFrom = new Date(start.getTime() - ctx.quality.provenance.recheck_days * DAY);
-  // The window's last `allowed_lateness` is not settled history: rows may still land there (or be recomputed), and
-  // the next incremental run reads it again. Recorded only up to `settledEnd`, it is compared once a later run has
-  // recorded it as settled, so a late row there is materialized, not blocked as an edit.
-  const settledEnd = Math.max(start.getTime(), end.getTime() - storedDuration(view.allowed_lateness));
 
-  // This window's partitions: [max(day, start), min(day + 1d, settledEnd)) for every day the window touches before
-  // settledEnd; a day cut at settledEnd is counted here (the row pass counted whole days of the window).
+  // This window's partitions: [max(day, start), min(day + 1d, end)) for every day the window touches.
   const byDay = new Map(days.map((d) => [d.day, d]));
   const mine: Partition[] = [];
-  const cut: Partition[] = [];
-  for (let d = Math.floor(start.getTime() / DAY) * DAY; d < settledEnd; d += DAY) {
+  for (let d = Math.floor(start.getTime() / DAY) * DAY; d < end.getTime(); d += DAY) {
     const r = byDay.get(d);
-    const p: Partition = {
-      day: iso(new Date(d)).slice(0, 10), range_start: iso(new Date(Math.max(d, start.getTime()))), range_end: iso(new Date(Math.min(d + DAY, settledEnd))),
+    mine.push({
+      day: iso(new Date(d)).slice(0, 10), range_start: iso(new Date(Math.max(d, start.getTime()))), range_end: iso(new Date(Math.min(d + DAY, end.getTime()))),
       rows: r?.rows ?? 0, checksum: r?.checksum ?? '0', columns_hash: colsHash,
-    };
-    mine.push(p);
-    if (Math.min(d + DAY, settledEnd) < Math.min(d + DAY, end.getTime())) cut.push(p);
-  }
-  if (cut.length > 0) {
-    const sums = await rangeChecksums(ctx, ident(ctx.table), cols, cut.map((p) => ({ start: new Date(p.range_start), end: new Date(p.range_end) })));
-    cut.forEach((p, i) => Object.assign(p, sums.get(i) ?? { rows: 0, checksum: '0' }));
+    });
   }
   const mineByRange = new Map(mine.map((p) => [`${p.range_start}|${p.range_end}`, p]));
 
@@ -234,7 +232,7 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   const src = ctx.definitions.sources.get(view.source);
   // The row pass counted the rows settled by its time less the delay, per day, and the newest created timestamp.
   const settledInPass = src?.created_timestamp_field === undefined ? null : pass?.settled ?? null;
-  const landingMs = durationMs(ctx.quality.provenance.landing_delay) ?? 0;
+  const landingMs = landingDelayMs(ctx);
   const newestCreated = src?.created_timestamp_field === undefined ? null
     : settledInPass ? (settledInPass.newestMs ?? 0)
       : Number((await queryRows(ctx, `SELECT coalesce(epoch_ms(max(created_timestamp)), 0) AS m FROM ${ident(ctx.table)}`))[0]?.m ?? 0);
@@ -256,9 +254,6 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
       // Counted by the row pass (as a rule): no second pass over the window.
       const settledByDay = new Map(days.map((d) => [d.day, d.settled]));
       for (const p of mine) recorded.set(key(p), settledByDay.get(Date.parse(`${p.day}T00:00:00Z`)) ?? { rows: 0, checksum: '0' });
-      // A day cut at settledEnd: its rows settled by the cutoff, counted here.
-      const settledCut = await rangeChecksums(ctx, ident(ctx.table), cols, cut.map((p) => ({ start: new Date(p.range_start), end: new Date(p.range_end), knownBy: cutoff })));
-      cut.forEach((p, i) => recorded.set(key(p), settledCut.get(i) ?? { rows: 0, checksum: '0' }));
     } else {
       // A producer's clock ahead moved the cutoff past the pass's: counted again here.
       const sums = await rangeChecksums(ctx, ident(ctx.table), cols, mine.map((p) => ({ start: new Date(p.range_start), end: new Date(p.range_end), knownBy: cutoff })));
