@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { loadDefinitions } from '../../src/definitions/loader.js';
+import type { Definition } from '../../src/definitions/types.js';
 import { openOfflineEngine } from '../../src/offline/engine.js';
 import { openProject, type Project } from '../../src/project.js';
 import { createApp, type AppOptions, type FeatureguardApp } from '../../src/server/app.js';
@@ -123,4 +124,10 @@ export async function json(res: Response): Promise<any> {
   } catch {
     throw new Error(`not JSON (${res.status}): ${text.slice(0, 200)}`);
   }
+}
+
+/** Every object the project's registry holds now, as definitions (a body for `POST /v1/registry/apply`). */
+export function appliedDefinitions(project: Project): Definition[] {
+  const s = project.registry.current();
+  return [...s.entities.values(), ...s.sources.values(), ...s.views.values(), ...s.services.values()];
 }

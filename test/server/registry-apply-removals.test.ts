@@ -13,7 +13,7 @@ import type { Project } from '../../src/project.js';
 import { applyDefinitions } from '../../src/registry/apply-definitions.js';
 import { openFeatureStore, type FeatureStore } from '../../src/sdk/index.js';
 import { createApp } from '../../src/server/app.js';
-import { createFixture, ENTITY_AND_SOURCE_DEFS, json, post, READ_SEA, type Fixture } from './fixture.js';
+import { appliedDefinitions, createFixture, ENTITY_AND_SOURCE_DEFS, json, post, READ_SEA, type Fixture } from './fixture.js';
 
 let fx: Fixture;
 let store: FeatureStore;
@@ -26,10 +26,7 @@ afterEach(async () => {
   await fx?.close();
 });
 
-const allDefs = (project: Project): Definition[] => {
-  const s = project.registry.current();
-  return [...s.entities.values(), ...s.sources.values(), ...s.views.values(), ...s.services.values()];
-};
+const allDefs = appliedDefinitions;
 const entityAndSource = (defs: readonly Definition[]) => defs.filter((d) => d.kind === 'entity' || d.kind === 'source');
 /** The registry as a client sees it: its generation and each object's current version. */
 const registryState = (project: Project) => ({

@@ -24,7 +24,7 @@ import { openFeatureStore, type FeatureStore } from '../../src/sdk/index.js';
 import { createApp } from '../../src/server/app.js';
 import { startServer } from '../../src/server/serve.js';
 import { pino } from 'pino';
-import { createFixture, ENTITY_AND_SOURCE_DEFS, json, post, READ_SEA, type Fixture } from './fixture.js';
+import { appliedDefinitions, createFixture, ENTITY_AND_SOURCE_DEFS, json, post, READ_SEA, type Fixture } from './fixture.js';
 
 let fx: Fixture;
 let store: FeatureStore;
@@ -37,10 +37,7 @@ afterEach(async () => {
   await fx?.close();
 });
 
-const allDefs = (project: Project): Definition[] => {
-  const s = project.registry.current();
-  return [...s.entities.values(), ...s.sources.values(), ...s.views.values(), ...s.services.values()];
-};
+const allDefs = appliedDefinitions;
 const withoutView = (defs: readonly Definition[]) => defs.filter((d) => d.kind !== 'feature_view' && d.kind !== 'feature_service');
 
 async function materializeDay(): Promise<void> {
