@@ -14,6 +14,25 @@ import { FeatureguardError } from '../../src/errors.js';
 import { openOfflineEngine } from '../../src/offline/engine.js';
 import { openFeatureStore, type FeatureStore } from '../../src/sdk/index.js';
 
+/** An airport entity, a Parquet glob source `daily` and an online view `daily_delays` (delay, float64): the definitions several push and SDK tests share. */
+export const DAILY_DELAYS_YAML = `kind: entity
+name: airport
+join_keys: [{name: origin, type: string}]
+---
+kind: source
+name: daily
+path: data/daily/*.parquet
+timestamp_field: day
+---
+kind: feature_view
+name: daily_delays
+entities: [airport]
+source: daily
+online: true
+features:
+  - {name: delay, type: float64}
+`;
+
 export interface PushProject {
   readonly dir: string;
   readonly fs: FeatureStore;

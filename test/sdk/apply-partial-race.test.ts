@@ -8,25 +8,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { defineEntity, type FeatureStore } from '../../src/sdk/index.js';
 import { openProject } from '../../src/project.js';
 import type { FeatureViewDef } from '../../src/definitions/types.js';
-import { openPushProject, type PushProject } from '../datasets/push-project.js';
+import { DAILY_DELAYS_YAML, openPushProject, type PushProject } from '../datasets/push-project.js';
 
-const YAML = `kind: entity
-name: airport
-join_keys: [{name: origin, type: string}]
----
-kind: source
-name: daily
-path: data/daily/*.parquet
-timestamp_field: day
----
-kind: feature_view
-name: daily_delays
-entities: [airport]
-source: daily
-online: true
-features:
-  - {name: delay, type: float64}
-`;
+const YAML = DAILY_DELAYS_YAML;
 
 let project: PushProject;
 let store: FeatureStore;

@@ -11,25 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DefinitionError, defineEntity, InputError, NotFoundError, type FeatureStore } from '../../src/sdk/index.js';
 import { openProject } from '../../src/project.js';
-import { openPushProject, refusal, type PushProject } from '../datasets/push-project.js';
+import { DAILY_DELAYS_YAML, openPushProject, refusal, type PushProject } from '../datasets/push-project.js';
 
-const YAML = `kind: entity
-name: airport
-join_keys: [{name: origin, type: string}]
----
-kind: source
-name: daily
-path: data/daily/*.parquet
-timestamp_field: day
----
-kind: feature_view
-name: daily_delays
-entities: [airport]
-source: daily
-online: true
-features:
-  - {name: delay, type: float64}
-`;
+const YAML = DAILY_DELAYS_YAML;
 
 const carrier = defineEntity({ name: 'carrier', join_keys: [{ name: 'carrier_id', type: 'string' }] });
 const names = (store: FeatureStore) => {

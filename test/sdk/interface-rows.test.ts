@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, expect, expectTypeOf, it } from 'vitest';
 import type { EntityInput, EntitySpec, FeatureStore, PushRequest } from '../../src/sdk/index.js';
-import { openPushProject, type PushProject } from '../datasets/push-project.js';
+import { DAILY_DELAYS_YAML, openPushProject, type PushProject } from '../datasets/push-project.js';
 
 interface DelayRow {
   origin: string;
@@ -25,23 +25,7 @@ interface OriginKeys {
 let project: PushProject;
 let store: FeatureStore;
 beforeAll(async () => {
-  project = await openPushProject('interface_rows', `kind: entity
-name: airport
-join_keys: [{name: origin, type: string}]
----
-kind: source
-name: daily
-path: data/daily/*.parquet
-timestamp_field: day
----
-kind: feature_view
-name: daily_delays
-entities: [airport]
-source: daily
-online: true
-features:
-  - {name: delay, type: float64}
-`, { parquet: { 'daily/part-0.parquet': `SELECT 'SEA' AS origin, TIMESTAMP '2024-01-01' AS day, 1.5::DOUBLE AS delay` } });
+  project = await openPushProject('interface_rows', DAILY_DELAYS_YAML, { parquet: { 'daily/part-0.parquet': `SELECT 'SEA' AS origin, TIMESTAMP '2024-01-01' AS day, 1.5::DOUBLE AS delay` } });
   store = project.fs;
 });
 afterAll(async () => {
