@@ -11,7 +11,6 @@
  */
 import { serve } from '@hono/node-server';
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 
@@ -21,16 +20,8 @@ import { Hono } from 'hono';
 const dist = (path: string) => new URL(`../../dist/${path}`, import.meta.url).href;
 const { openProject } = (await import(dist('project.js'))) as typeof import('../../src/project.js');
 const { createApp } = (await import(dist('server/app.js'))) as typeof import('../../src/server/app.js');
-
-/** The request body as the API reads it (`data`/`end` listeners on the Node request: src/server/body.ts). */
-function readBody(env: { incoming: IncomingMessage }): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    env.incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    env.incoming.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    env.incoming.on('error', reject);
-  });
-}
+// The API's own body reader (src/server/body.ts): the calibration routes read a body as the online route does.
+const { readJson } = (await import(dist('server/body.js'))) as typeof import('../../src/server/body.js');
 
 const [dir, scenariosFile] = process.argv.slice(2);
 const scenarios = JSON.parse(readFileSync(scenariosFile, 'utf8')) as { name: string; sample: unknown }[];
@@ -48,7 +39,7 @@ for (const s of scenarios) {
   // the bare route's throughput a route doing that much per request gets on this machine (serving.bench.ts).
   root.post(`/spin/:us/${s.name}`, async (c) => {
     const us = Number(c.req.param('us'));
-    JSON.parse(await readBody(c.env as { incoming: IncomingMessage }));
+    await readJson(c);
     const until = performance.now() + us / 1000;
     while (performance.now() < until);
     return c.body(constant, 200, { 'content-type': 'application/json' });
