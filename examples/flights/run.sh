@@ -94,7 +94,7 @@ step "read online features for the delay model (routes ATL -> ORD and SEA -> SFO
   fg online get --service delay_model --entity origin=ATL,SEA --entity destination=ORD,SFO
 
 echo "(airport_hourly has ttl 6h: its newest row covers the last completed hour; once it is older than 6h, e.g. on"
-echo " unshifted 2001 data, its values come back as outside_max_age. Prepare again to move the data up to now.)"
+echo " unshifted 2001 data, its values come back as OUTSIDE_MAX_AGE. Prepare again to move the data up to now.)"
 
 step "the quality log" fg runs list
 

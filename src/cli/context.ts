@@ -43,9 +43,19 @@ export function joinRepeated(value: string, previous: string | undefined): strin
   return previous === undefined ? value : `${previous},${value}`;
 }
 
-/** A flag that may be given more than once, each value kept (`--entity origin=SEA --entity origin=SFO`). */
-export function collect(value: string, previous: readonly string[]): string[] {
-  return [...previous, value];
+/** Rows of text cells as aligned columns, two spaces apart; the first row is the header. */
+export function textTable(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+/**
+ * A flag that may be given more than once, each value kept (`--entity origin=SEA --entity origin=SFO`). Declared
+ * without a default (`--help` would print `(default: [])`): absent, the option is undefined.
+ */
+export function collect(value: string, previous: readonly string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** The parsers of the options whose values add up when repeated: every other value option is taken once. */

@@ -33,6 +33,18 @@ describe('help texts', () => {
     for (const ext of ['.parquet', '.arrow', '.feather', '.csv', '.csv.gz', '.json', '.json.zst']) expect(text).toContain(ext);
     expect(text).toContain('at least one row');
   });
+
+  it('online get --entity shows no "(default: [])"; baseline list says what its filters do', async () => {
+    expect(await help('online', 'get')).not.toContain('default: []');
+    const baseline = await help('baseline', 'list');
+    expect(baseline).toContain('--view <name> only the baselines of this view');
+    expect(baseline).toContain('--service <name> only the baselines of this feature service');
+  });
+
+  it('online get without --entity is refused with the flag named', async () => {
+    const r = await runCli(['--project', dir, 'online', 'get', '--features', 'stats:n']);
+    expect(r).toMatchObject({ code: 2, err: 'error: give at least one --entity key=value' });
+  });
 });
 
 describe('check', () => {

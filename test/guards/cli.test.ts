@@ -88,6 +88,12 @@ describe('quality CLI', () => {
     expect(pin.code).toBe(0);
     expect(pin.out).toContain("pinned baseline 'jan'");
     expect(JSON.parse((await cli(dir, '--json', 'baseline', 'list')).out)).toMatchObject([{ name: 'jan', view: 'delays', run_id: r1.runId }]);
+    // The text form is a table with a header, its columns aligned.
+    const listed = (await cli(dir, 'baseline', 'list')).out.trimEnd().split('\n');
+    expect(listed).toHaveLength(2);
+    expect(listed[0]).toMatch(/^NAME {2,}TARGET {2,}FROM {2,}PINNED$/);
+    expect(listed[1]).toMatch(/^jan {2,}view delays {2,}run:\S+ {2,}\d{4}-/);
+    expect(listed[1].indexOf('view delays')).toBe(listed[0].indexOf('TARGET'));
     // A filter that matches nothing: an empty list for a known view, a refusal for a typo.
     expect(JSON.parse((await cli(dir, '--json', 'baseline', 'list', '--service', 'svc')).out)).toEqual([]);
     expect(await cli(dir, 'baseline', 'list', '--view', 'delayz')).toMatchObject({ code: 2, err: expect.stringContaining("unknown feature view 'delayz' (did you mean 'delays'?)") });

@@ -19,8 +19,11 @@ async function materializeAndWait(body: unknown): Promise<any> {
   const res = await t.app.request('/v1/materialize', post(body));
   const started = await json(res);
   expect(res.status, JSON.stringify(started)).toBe(202);
+  // The start names the job as its own answers do (`id`), and as earlier versions did (`job_id`).
+  expect(started.job_id).toBe(started.id);
   for (let i = 0; i < 200; i++) {
-    const job = await json(await t.app.request(`/v1/materialize/${started.job_id}`));
+    const job = await json(await t.app.request(`/v1/materialize/${started.id}`));
+    expect(job.id).toBe(started.id);
     if (job.status !== 'running') return { started, job };
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -67,7 +67,7 @@ it('pushes a JSON file into the online store', async () => {
   writeFileSync(file, JSON.stringify({ df: { origin: ['SFO'], event_timestamp: ['2001-01-05T00:00:00Z'], dep_delay: [12.5], flights: [4], carrier: ['UA'] } }));
   const res = await cli('push', '--view', 'origin_delays', '--file', file);
   expect(res.code, res.err).toBe(0);
-  expect(res.out).toMatch(/Pushed 1 rows to origin_delays \(online; run .*\): 1 written online/);
+  expect(res.out).toMatch(/Pushed 1 row to origin_delays \(online; run .*\): 1 written online/);
   const read = await getOnlineFeatures(fx.project, { features: ['origin_delays:dep_delay'], entities: { origin: ['SFO'] } });
   expect(read.results[1].values).toEqual([12.5]);
   const bad = await cli('push', '--view', 'origin_delays', '--file', file, '--to', 'disk');

@@ -12,7 +12,7 @@ import { InputError, isFeatureguardError } from '../../errors.js';
 import type { MaterializeResult } from '../../materialize/types.js';
 import { guardsSkipped } from './quality-format.js';
 import type { OnlineFeaturesResponse } from '../../serving/online-features.js';
-import { collect, joinRepeated, type CommandContext } from '../context.js';
+import { collect, joinRepeated, textTable, type CommandContext } from '../context.js';
 import { onInterrupt } from '../../state/interrupt.js';
 import { BIDI_CONTROL_CLASS, escapeUnsafeText, UNSAFE_TEXT } from '../../text-safety.js';
 
@@ -24,10 +24,6 @@ const list = (text: string | undefined, flag = '--views'): string[] | undefined 
   return names;
 };
 
-function pad(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
-}
 
 function formatResults(results: readonly MaterializeResult[]): string {
   const rows = [['VIEW', 'STATUS', 'WINDOW', 'ROWS READ', 'ENTITIES WRITTEN', 'SKIPPED (NOT NEWER)', 'CHECKS', 'RUN']];
@@ -46,7 +42,7 @@ function formatResults(results: readonly MaterializeResult[]): string {
   }
   // A message may quote the data (a check's slice value): escaped, as `runs show` writes it.
   const notes = results.filter((r) => r.message).map((r) => `${r.view}: ${r.status}: ${escapeUnsafeText(r.message!)}`);
-  return [pad(rows), ...notes].join('\n');
+  return [textTable(rows), ...notes].join('\n');
 }
 
 /**
@@ -117,7 +113,7 @@ function formatOnline(res: OnlineFeaturesResponse): string {
       }),
     );
   }
-  return pad(rows);
+  return textTable(rows);
 }
 
 export function registerMaterializeCommands(program: Command, ctx: CommandContext): void {
@@ -175,14 +171,14 @@ export function registerMaterializeCommands(program: Command, ctx: CommandContex
     .description('read online features for entities (the same response as POST /v1/online-features)')
     .option('--features <refs>', 'comma-separated references view:feature or view (repeatable)', joinRepeated)
     .option('--service <name>', 'a feature service instead of --features')
-    .option('--entity <key=value>', 'entity key values, repeatable: --entity origin=SEA --entity origin=SFO (or origin=SEA,SFO; a comma inside a value is \\,)', collect, [])
+    .option('--entity <key=value>', 'entity key values, repeatable: --entity origin=SEA --entity origin=SFO (or origin=SEA,SFO; a comma inside a value is \\,)', collect)
     .option('--full-feature-names', 'name features view__feature')
-    .action(async (opts: { features?: string; service?: string; entity: string[]; fullFeatureNames?: boolean }) => {
+    .action(async (opts: { features?: string; service?: string; entity?: string[]; fullFeatureNames?: boolean }) => {
       const { InputError } = await import('../../errors.js');
       // Said with the flags (the serving layer names the HTTP body's fields, `feature_service`).
       if (opts.features !== undefined && opts.service !== undefined) throw new InputError('give --features or --service, not both', undefined, 'usage');
       if (opts.features === undefined && opts.service === undefined) throw new InputError('give --features (view:feature references) or --service (a feature service)', undefined, 'usage');
-      if (opts.entity.length === 0) throw new InputError('give at least one --entity key=value');
+      if (!opts.entity?.length) throw new InputError('give at least one --entity key=value');
       let entities: Record<string, string[]>;
       try {
         entities = parseEntityFlags(opts.entity);

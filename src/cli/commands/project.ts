@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import type { Definition, DefinitionKind } from '../../definitions/types.js';
 import type { DefinitionProblem } from '../../errors.js';
 import type { Project } from '../../project.js';
-import type { CommandContext } from '../context.js';
+import { textTable, type CommandContext } from '../context.js';
 import { storedDuration } from '../../definitions/ttl.js';
 import { registerDescribeCommand } from './describe.js';
 import { parseKind } from '../kinds.js';
@@ -157,10 +157,10 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       ctx.print(rows, () =>
         rows.length === 0
           ? `Nothing applied${kind ? ` of kind ${kind}` : ''} yet: run 'featureguard apply'.`
-          : table(
+          : textTable([
               ['KIND', 'NAME', 'VERSION', 'HASH', 'APPLIED', 'SUMMARY'],
-              rows.map((r) => [r.kind, r.name, `v${r.version}`, r.hash.slice(0, 12), shortTime(r.applied_at), r.summary]),
-            ),
+              ...rows.map((r) => [r.kind, r.name, `v${r.version}`, r.hash.slice(0, 12), shortTime(r.applied_at), r.summary]),
+            ]),
       );
     });
 
@@ -203,11 +203,6 @@ function summarize(d: Definition): string {
   }
 }
 
-function table(header: string[], rows: string[][]): string {
-  const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
-}
 
 /** What `validate` would say about the sources (missing files, columns, types): warnings for plan and apply. */
 async function sourceWarnings(roots: SourceRoots, defs: readonly Definition[]): Promise<DefinitionProblem[]> {

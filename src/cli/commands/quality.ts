@@ -11,7 +11,7 @@ import { parseAgeOrInstant } from '../../time/instant.js';
 import { resolveRunId } from '../../runs/run-id.js';
 import { RUN_KINDS, RUN_STATUSES, type CheckResult, type Run } from '../../runs/types.js';
 import { refuseUnknownRunTarget } from '../../runs/run-targets.js';
-import type { CommandContext } from '../context.js';
+import { textTable, type CommandContext } from '../context.js';
 import { formatRunList, formatRunShow, formatCheckResult } from './quality-format.js';
 import { fsInputError } from '../fs-error.js';
 import { escapeUnsafeText } from '../../text-safety.js';
@@ -174,14 +174,14 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
   baseline
     .command('list')
     .description('list pinned baselines')
-    .option('--view <name>')
-    .option('--service <name>')
+    .option('--view <name>', "only the baselines of this view (an unknown name is refused)")
+    .option('--service <name>', "only the baselines of this feature service (an unknown name is refused)")
     .action(async (o: { view?: string; service?: string }) => {
       const project = await ctx.project();
       const { listBaselines } = await import('../../guards/baselines.js');
       const list = listBaselines(project, o);
       if (list.length === 0) refuseUnknownRunTarget(project, o);
-      ctx.print(list, () => (list.length === 0 ? 'no baselines' : list.map((b) => `${b.name}  ${b.view ? `view ${b.view}` : `service ${b.service}`}  ${b.source}  ${b.pinned_at}`).join('\n')));
+      ctx.print(list, () => (list.length === 0 ? 'no baselines' : textTable([['NAME', 'TARGET', 'FROM', 'PINNED'], ...list.map((b) => [b.name, b.view ? `view ${b.view}` : `service ${b.service}`, b.source, b.pinned_at])])));
     });
 
   baseline

@@ -3,7 +3,7 @@
  * call the service, print.
  */
 import type { Command } from 'commander';
-import type { CommandContext } from '../context.js';
+import { textTable, type CommandContext } from '../context.js';
 
 /** `--grace` text as a number; blank text is no number (`Number(' ')` is 0), and is refused as out of range. */
 const seconds = (text: string): number => (text.trim() === '' ? Number.NaN : Number(text));
@@ -98,8 +98,7 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
         if (list.length === 0) return 'No API keys: the server listens on loopback only and allows every request.';
         const rows = list.map((k) => [k.id, k.name ?? '', k.scope, k.created_at, k.last_used_at ?? '-', k.revoked_at ? `revoked ${k.revoked_at}` : 'active']);
         const head = ['ID', 'NAME', 'SCOPE', 'CREATED', 'LAST USED', 'STATE'];
-        const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-        return [head, ...rows].map((r) => r.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+        return textTable([head, ...rows]);
       });
     });
   keys
@@ -139,7 +138,7 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
       ctx.print(result, () =>
         result.status === 'blocked'
           ? `Push to ${result.view} BLOCKED (run ${result.run_id}): ${result.blocked_reason ?? ''}; nothing was written.`
-          : `Pushed ${result.rows} rows to ${result.view} (${result.to}; run ${result.run_id}, ${result.status}): ` +
+          : `Pushed ${result.rows} row${result.rows === 1 ? '' : 's'} to ${result.view} (${result.to}; run ${result.run_id}, ${result.status}): ` +
             `${result.written} written online, ${result.skipped} skipped (not newer than the stored value)${result.file ? `; file ${result.file}` : ''}` +
             `${result.ignored_columns ? `; columns left out: ${result.ignored_columns.join(', ')}` : ''}.`,
       );

@@ -53,7 +53,8 @@ export function materializeRoutes(ctx: ServerContext): Hono {
       ctx.auth.runTrigger(c),
     );
     noteRuns(c, job.runs.map((r) => ({ view: r.view, run_id: r.run_id })));
-    return c.json({ job_id: job.id, status: job.status, runs: job.runs, poll: `/v1/materialize/${job.id}` }, 202, {
+    // `id` as the job's own answers (`GET /v1/materialize/:job`) name it; `job_id` kept for clients of earlier versions.
+    return c.json({ id: job.id, job_id: job.id, status: job.status, runs: job.runs, poll: `/v1/materialize/${job.id}` }, 202, {
       location: `/v1/materialize/${job.id}`,
     });
   });
