@@ -13,6 +13,7 @@ import { registerDatasetCommands } from './commands/dataset.js';
 import { registerMaterializeCommands } from './commands/materialize.js';
 import { registerServeCommands } from './commands/serve.js';
 import { registerQualityCommands } from './commands/quality.js';
+import { registerCompactCommands } from './commands/compact.js';
 import { VERSION } from '../version.js';
 import { exitInterrupted } from '../state/interrupt.js';
 import { unappliedMessage } from './unapplied-hint.js';
@@ -24,6 +25,7 @@ const modules: RegisterCommands[] = [
   registerMaterializeCommands,
   registerServeCommands,
   registerQualityCommands,
+  registerCompactCommands,
 ];
 
 const defaultIo: CliIo = {

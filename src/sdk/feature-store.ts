@@ -4,7 +4,7 @@
  */
 import { loadDefinitions } from '../definitions/loader.js';
 import type { Definition, DefinitionKind } from '../definitions/types.js';
-import { FeatureguardError } from '../errors.js';
+import { FeatureguardError, InputError } from '../errors.js';
 import { openProject, type Project } from '../project.js';
 import { applyDefinitions, type ApplyDefinitionsResult } from '../registry/apply-definitions.js';
 import type { Plan } from '../registry/types.js';
@@ -21,10 +21,15 @@ import type { MaterializeOptions } from './materialize-options.js';
 import type { EntityColumns, OnlineFeaturesRequest, OnlineFeaturesResponse, OnlineReadOptions } from '../serving/online-features.js';
 import type { HistoricalFeaturesRequest, HistoricalFeaturesResult } from '../offline/historical.js';
 import type { PushRequest, PushResult } from '../serving/push.js';
+import type { CompactOptions, CompactResult } from '../serving/push-compact.js';
 import type { RedeliverResult } from '../alerts/redelivery.js';
 import { verifyDataset, type DatasetVerification } from '../offline/verify-dataset.js';
 import { desiredDefinitions, type ApplyOptions, type PlanOptions } from './desired-definitions.js';
 import { APPLY_BOOLEANS, APPLY_KEYS, checkBooleans, checkFeatureList, checkMaxEntities, checkNow, checkOptions, checkPushedDates, HISTORICAL_BOOLEANS, HISTORICAL_KEYS, MATERIALIZE_BOOLEANS, MATERIALIZE_KEYS, ONLINE_BOOLEANS, PLAN_BOOLEANS, PLAN_KEYS, ONLINE_KEYS, ONLINE_READ_BOOLEANS, ONLINE_READ_KEYS, PRUNE_BOOLEANS, PRUNE_KEYS, PUSH_BOOLEANS, PUSH_KEYS, REDELIVER_BOOLEANS, REDELIVER_KEYS, RUN_FILTER_KEYS } from './request-checks.js';
+
+/** The keys of `compact`'s options, and its boolean ones (checked as the other calls' options are). */
+const COMPACT_KEYS = ['views', 'olderThan', 'dryRun'] as const satisfies readonly (keyof CompactOptions)[];
+const COMPACT_BOOLEANS = ['dryRun'] as const satisfies readonly (keyof CompactOptions)[];
 
 /** A filter of the quality log: `since`/`until` as a `Date`, an instant (`2026-12-01T09:00:00+02:00`) or an age (`7d`). */
 export type QualityLogFilter = Omit<RunFilter, 'since' | 'until'> & { readonly since?: string | Date; readonly until?: string | Date };
@@ -110,6 +115,16 @@ export interface FeatureStore {
   verifyDataset(manifestPath: string): Promise<DatasetVerification>;
   /** Push rows into a view (online, offline or both) after the guards; a blocked push writes nothing. */
   push(request: PushRequest): Promise<PushResult>;
+  /**
+   * Merge the files offline pushes appended to their sources' folders (one per push) into one file per folder,
+   * with the same rows and column types, holding the materialization lease of every view reading them; only the
+   * files of finished, successful pushes (`olderThan` ago: `10m`; default every one). A materialization of such a
+   * view running is a `ConflictError` (`materialization_running`) and nothing is merged. See the README, "Push".
+   *
+   * @example
+   * const { groups } = await store.compact({ olderThan: '10m' });
+   */
+  compact(options?: CompactOptions): Promise<CompactResult>;
   /**
    * Send the alert deliveries that failed and are due again (`all`: every waiting one now); `serve` does this
    * every 15 s, a process without it calls this from time to time. Delivery problems are recorded, never thrown.
@@ -249,6 +264,16 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
         checkBooleans('the push request', request, PUSH_BOOLEANS);
         checkPushedDates(request);
         return (await import('../serving/push.js')).push(project, request);
+      });
+    },
+    compact(options = {}) {
+      return track(async () => {
+        checkOptions('compact options', options, COMPACT_KEYS, "{ views?, olderThan?, dryRun? }, e.g. { olderThan: '10m' }");
+        checkBooleans('compact options', options, COMPACT_BOOLEANS);
+        if (options.views !== undefined && (!Array.isArray(options.views) || options.views.some((v) => typeof v !== 'string'))) {
+          throw new InputError('compact options: views must be a list of feature view names', { views: options.views as unknown }, 'invalid_request');
+        }
+        return (await import('../serving/push-compact.js')).compactPushedFiles(project, options);
       });
     },
     redeliverAlerts(options = {}) {

@@ -21,6 +21,7 @@ export type { ApplyDefinitionsResult } from '../registry/apply-definitions.js';
 export type { ApplyOptions, PlanOptions, ObjectRef } from './desired-definitions.js';
 export type { ObjectVersion, VersionSelector } from '../registry/object-version.js';
 export type { PushRequest, PushResult, PushTarget } from '../serving/push.js';
+export type { CompactOptions, CompactResult, CompactedGroup } from '../serving/push-compact.js';
 export type { RedeliverResult } from '../alerts/redelivery.js';
 export type { AlertAttempt } from '../alerts/attempts.js';
 export type { ColumnProfile, ProfileKind, Quantiles } from '../guards/profile-types.js';

@@ -102,7 +102,11 @@ export function formatRunShow(
     for (const o of run.lineage.other_outputs ?? []) lines.push(`  output ${o.kind} ${o.uri} (${o.rows} row${o.rows === 1 ? '' : 's'})`);
   }
   // A push's lineage names the source it appended to (as the materialization reading it does); the file is here.
-  if (run.kind === 'push' && typeof run.options?.file === 'string') lines.push(`  appended file ${run.options.file}`);
+  // Its rows may since be in the file a compaction merged it into (`featureguard compact`), the appended one removed.
+  if (run.kind === 'push' && typeof run.options?.file === 'string') {
+    const into = run.options.compacted_into;
+    lines.push(`  appended file ${run.options.file}${typeof into === 'string' ? ` (compacted into ${into})` : ''}`);
+  }
   if (alerts.length > 0 || redeliveries.length > 0) {
     lines.push('', 'alerts:');
     for (const a of alerts) {

@@ -1,0 +1,52 @@
+/**
+ * `featureguard compact`: a thin wrapper over `compactPushedFiles()`, which merges the files offline pushes appended
+ * to their sources' folders into one file per folder.
+ *
+ * @example
+ * featureguard compact --older-than 10m
+ * featureguard compact --views airport_hourly --dry-run --json
+ */
+import type { Command } from 'commander';
+import { InputError } from '../../errors.js';
+import type { CompactResult } from '../../serving/push-compact.js';
+import { joinRepeated, type CommandContext } from '../context.js';
+
+/** The result as lines: one per folder (its files, the file written or why not), then the totals. */
+export function formatCompact(result: CompactResult): string {
+  const lines: string[] = [];
+  if (result.recovered > 0) lines.push(`Finished ${result.recovered} compaction(s) a stopped process had left midway.`);
+  for (const g of result.groups) {
+    const n = `${g.files.length} file${g.files.length === 1 ? '' : 's'}`;
+    const read = g.views.length > 0 ? ` (read by ${g.views.join(', ')})` : '';
+    if (g.status === 'compacted') lines.push(`${g.folder}${read}: merged ${n}, ${g.rows} rows, into ${g.file}`);
+    else if (g.status === 'planned') lines.push(`${g.folder}${read}: would merge ${n} (${g.runs.length} push runs)`);
+    else lines.push(`${g.folder}${read}: ${g.status === 'failed' ? 'FAILED' : 'left'} ${n}: ${g.reason ?? ''}`);
+  }
+  if (result.groups.length === 0) lines.push('Nothing to compact: no folder holds two or more files of finished pushes.');
+  else lines.push(result.dry_run ? `Dry run: ${result.files_merged} files would be merged; nothing was changed.` : `Merged ${result.files_merged} files into ${result.files_written}.`);
+  return lines.join('\n');
+}
+
+export function registerCompactCommands(program: Command, ctx: CommandContext): void {
+  program
+    .command('compact')
+    .description("merge the files offline pushes appended (one per push) into one file per source folder, with the same rows and column types, holding the materialization lease of every view reading them")
+    .option('--views <names>', 'only the folders these feature views read, comma-separated (default: every folder holding pushed files; repeatable)', joinRepeated)
+    .option('--older-than <duration>', 'only the files of pushes that finished at least this long ago, e.g. 10m, 6h (default: every finished push)')
+    .option('--dry-run', 'say what would be merged; change nothing')
+    .action(async (opts: { views?: string; olderThan?: string; dryRun?: boolean }) => {
+      let views: string[] | undefined;
+      if (opts.views !== undefined) {
+        views = opts.views.split(',').map((s) => s.trim()).filter(Boolean);
+        if (views.length === 0) throw new InputError('--views is empty; leave it out for every folder holding pushed files');
+      }
+      if (opts.olderThan !== undefined && !/^(0|[0-9]+[smhd])$/.test(opts.olderThan)) {
+        throw new InputError(`invalid --older-than '${opts.olderThan}': a whole number with unit s, m, h or d, e.g. 10m`, { option: '--older-than' }, 'usage');
+      }
+      const project = await ctx.project();
+      const { compactPushedFiles } = await import('../../serving/push-compact.js');
+      const result = await compactPushedFiles(project, { views, olderThan: opts.olderThan, dryRun: opts.dryRun === true });
+      ctx.print(result, () => formatCompact(result));
+      if (result.groups.some((g) => g.status === 'failed')) ctx.setExit(3);
+    });
+}

@@ -1,0 +1,318 @@
+/**
+ * `compact`: merge the files offline pushes appended to a source's folder (one per push) into one file per folder,
+ * so that reads of the source open one file instead of thousands. Only the files of finished, successful pushes
+ * (`push-compact-plan.ts`), and only where the sources read exactly the same rows, of the same column types,
+ * afterwards: the tamper check hashes them, and a changed type would read as an edit of history.
+ *
+ * While it merges a folder the compaction holds the materialization lease of every view reading those files, so
+ * a materialization never reads the merged file beside the files it merges (every row twice). The merged file is
+ * written under a hidden name, checked (the same columns, types, row count and row checksum as the files it
+ * merges), renamed into place, and the files it merged are removed; each merged push's run records the file its
+ * rows are in now (`options.compacted_into`). A compaction that stops midway (a kill) is finished by the next one,
+ * from its journal under `.featureguard/compacting/`. Compaction records no run of its own: the run kinds are
+ * materialize, dataset, push and check.
+ *
+ * @example
+ * const result = await compactPushedFiles(project, { olderThan: '10m' });
+ * for (const g of result.groups) console.log(g.folder, g.status, g.files.length);
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConflictError, FeatureguardError, InputError, isFeatureguardError } from '../errors.js';
+import { getView } from '../definitions/definition-set.js';
+import { parseDuration } from '../definitions/ttl.js';
+import type { DefinitionSet } from '../definitions/types.js';
+import { acquireLeasesWhenFree, type Lease } from '../materialize/lease.js';
+import { interruptQuietly, literal } from '../offline/engine.js';
+import { fingerprintRelation } from '../offline/fingerprint.js';
+import { writingName } from '../offline/source-sql.js';
+import type { Project } from '../project.js';
+import { onInterrupt } from '../state/interrupt.js';
+import { writeWhenFree, type StateDb } from '../state/state-db.js';
+import { sourceReadsFile } from './push-readers.js';
+import { currentFile, filesReader, finishedPushFiles, planCompaction, schemaOf, type CompactionGroup } from './push-compact-plan.js';
+
+export interface CompactOptions {
+  /** Only the folders these views read (default: every folder holding pushed files). Every view reading a folder is still locked. */
+  readonly views?: readonly string[];
+  /** Only the files of pushes that finished at least this long ago: `10m`, `6h`, `2d` (default `0`: every finished push). */
+  readonly olderThan?: string;
+  /** Say what would be merged; change nothing (no lease is taken). */
+  readonly dryRun?: boolean;
+}
+
+/** One merged file, or files left as they are. */
+export interface CompactedGroup {
+  readonly folder: string;
+  readonly format: 'parquet' | 'csv';
+  /** The sources reading the files, and the views reading those (whose leases a compaction holds). */
+  readonly sources: readonly string[];
+  readonly views: readonly string[];
+  /**
+   * `compacted`: merged into `file`; `planned`: would be (a dry run); `skipped`: left as they are (`reason`);
+   * `failed`: the merge failed (`reason` says why, and what became of the files).
+   */
+  readonly status: 'compacted' | 'planned' | 'skipped' | 'failed';
+  /** The files merged (to be merged, or left). */
+  readonly files: readonly string[];
+  /** The file written (null unless `compacted`). */
+  readonly file: string | null;
+  /** Rows of the merged file (null unless `compacted`). */
+  readonly rows: number | null;
+  /** The push runs whose rows the files hold. */
+  readonly runs: readonly string[];
+  readonly reason: string | null;
+}
+
+export interface CompactResult {
+  readonly dry_run: boolean;
+  readonly groups: readonly CompactedGroup[];
+  /** Files merged (to be merged on a dry run) and files written. */
+  readonly files_merged: number;
+  readonly files_written: number;
+  /** Compactions a stopped process left midway that this one finished first (their journals). */
+  readonly recovered: number;
+}
+
+/** What is written before the merged file is renamed into place: enough to finish the compaction after a kill. */
+interface Journal {
+  readonly file: string;
+  readonly merged: readonly string[];
+  readonly runs: readonly string[];
+}
+
+const journalDir = (project: Project) => join(project.stateDir, 'compacting');
+
+/** The time before which a push must have finished: `now` less `olderThan` (a duration). */
+function cutoffOf(olderThan: string | undefined, now: Date): string {
+  let ms: number;
+  try {
+    ms = parseDuration(olderThan ?? '0');
+  } catch (e) {
+    throw new InputError(`invalid olderThan '${olderThan}': ${(e as Error).message.replace(/^invalid duration '[^']*': /, '')}`, { olderThan }, 'bad_request');
+  }
+  return new Date(now.getTime() - ms).toISOString();
+}
+
+/**
+ * Merge the pushed files (see the module comment). Lease conflicts (a materialization of a view reading a folder
+ * running) are a `ConflictError` before anything is merged; a folder whose files cannot be merged without changing
+ * what a source reads is a `skipped` group saying why.
+ */
+export async function compactPushedFiles(project: Project, options: CompactOptions = {}): Promise<CompactResult> {
+  const set = project.registry.current();
+  for (const v of options.views ?? []) getView(set, v);
+  const cutoff = cutoffOf(options.olderThan, new Date());
+  const conn = await (await project.engine()).connect();
+  try {
+    if (options.dryRun) {
+      const groups = await planCompaction(project, set, conn, finishedPushFiles(project.state, cutoff), options.views);
+      return summary(true, groups.map((g) => result(g, g.reason === null ? 'planned' : 'skipped')), 0);
+    }
+    const recovered = await recoverJournals(project, set);
+    // The views to lock come from the plan, and the plan is made again under the leases (another compaction may
+    // have merged files meanwhile): planned with views outside the leases, try again.
+    for (let attempt = 1; ; attempt++) {
+      const first = await planCompaction(project, set, conn, finishedPushFiles(project.state, cutoff), options.views);
+      const views = [...new Set(first.filter((g) => g.reason === null).flatMap((g) => g.views))].sort();
+      const leases = await takeLeases(project, views, first);
+      try {
+        const groups = await planCompaction(project, set, conn, finishedPushFiles(project.state, cutoff), options.views);
+        if (groups.some((g) => g.reason === null && g.views.some((v) => !views.includes(v))) && attempt < 3) continue;
+        const done: CompactedGroup[] = [];
+        for (const g of groups) {
+          if (g.reason !== null) done.push(result(g, 'skipped'));
+          else if (g.views.some((v) => !views.includes(v))) done.push({ ...result(g, 'skipped'), reason: 'views reading these files changed while the compaction began; run it again' });
+          else done.push(await mergeGroup(project, conn, g, leases).catch((e: unknown) => ({ ...result(g, 'failed'), reason: (e as Error).message })));
+        }
+        return summary(false, done, recovered);
+      } finally {
+        for (const l of leases) await l.release();
+      }
+    }
+  } finally {
+    conn.closeSync();
+  }
+}
+
+function result(g: CompactionGroup, status: CompactedGroup['status']): CompactedGroup {
+  return {
+    folder: g.folder, format: g.format, sources: g.sources, views: g.views, status,
+    files: g.files.map((f) => f.file), file: null, rows: null, runs: g.files.flatMap((f) => f.runs.map((r) => r.id)), reason: g.reason,
+  };
+}
+
+function summary(dryRun: boolean, groups: CompactedGroup[], recovered: number): CompactResult {
+  const merging = groups.filter((g) => g.status === 'compacted' || g.status === 'planned');
+  return { dry_run: dryRun, groups, files_merged: merging.reduce((n, g) => n + g.files.length, 0), files_written: groups.filter((g) => g.status === 'compacted').length, recovered };
+}
+
+/** The leases of `views`, all or none; a held one is a `ConflictError` naming the folders being compacted. */
+async function takeLeases(project: Project, views: readonly string[], groups: readonly CompactionGroup[]): Promise<Lease[]> {
+  if (views.length === 0) return [];
+  try {
+    return await acquireLeasesWhenFree(project.state, views, `compact-${process.pid}-${randomUUID().slice(0, 8)}`, {
+      onFailedRuns: () => void import('../alerts/dispatch.js').then((d) => d.sendDueAlerts(project)).catch(() => undefined),
+    });
+  } catch (e) {
+    if (!(e instanceof ConflictError)) throw e;
+    const folders = [...new Set(groups.filter((g) => g.reason === null && g.views.some((v) => views.includes(v))).map((g) => g.folder))];
+    throw new ConflictError(
+      `cannot compact the pushed files in ${folders.join(', ')} now: ${e.message}; a compaction holds the materialization lease of every view reading the files it merges`,
+      { ...(e.details as Record<string, unknown>), folders },
+      e.code,
+    );
+  }
+}
+
+/**
+ * Write the merged file of `g` under a hidden name, check it holds what the files held (columns, types, rows, row
+ * checksum), then: journal, rename into place, record it in the push runs, remove the merged files, drop the journal.
+ */
+async function mergeGroup(project: Project, conn: DuckDBConnection, g: CompactionGroup, leases: readonly Lease[]): Promise<CompactedGroup> {
+  const target = g.target!;
+  const files = g.files.map((f) => f.file);
+  const tmp = writingName(target);
+  const stopWriting = onInterrupt(() => {
+    interruptQuietly(conn);
+    rmSync(tmp, { force: true });
+  });
+  let rows: number;
+  try {
+    const fmt = g.format === 'csv' ? '(FORMAT csv, HEADER true)' : '(FORMAT parquet)';
+    await conn.run(`COPY (SELECT * FROM ${filesReader(g.format, files, true)}) TO ${literal(tmp)} ${fmt}`);
+    const [before, after] = [filesReader(g.format, files), filesReader(g.format, [tmp])];
+    const [schemaBefore, schemaAfter] = [await schemaOf(conn, before), await schemaOf(conn, after)];
+    const [sumBefore, sumAfter] = [await fingerprintRelation(conn, `SELECT * FROM ${before}`), await fingerprintRelation(conn, `SELECT * FROM ${after}`)];
+    if (schemaBefore !== schemaAfter || sumBefore.rows !== sumAfter.rows || sumBefore.checksum !== sumAfter.checksum) {
+      throw new FeatureguardError('compaction_mismatch', `the merged file of ${g.folder} does not read as the files it merges (columns ${schemaAfter} against ${schemaBefore}; ${sumAfter.rows} rows against ${sumBefore.rows}); nothing was changed`, {
+        status: 500, exitCode: 3, details: { folder: g.folder, files },
+      });
+    }
+    rows = sumAfter.rows;
+    // A lease lost to a pause longer than its ttl: a materialization may be reading the folder now.
+    const lost = leases.filter((l) => g.views.includes(l.view) && !l.held());
+    if (lost.length > 0) throw new ConflictError(`the materialization lease of ${lost.map((l) => `'${l.view}'`).join(', ')} expired and was taken over (was this process paused?); ${g.folder} was not changed`, { views: lost.map((l) => l.view) }, 'lease_lost');
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  } finally {
+    stopWriting();
+  }
+  const journal: Journal = { file: target, merged: files, runs: g.files.flatMap((f) => f.runs.map((r) => r.id)) };
+  const journalFile = writeJournal(project, journal);
+  // From the rename on, the merged file holds the rows: an interrupted compaction removes the files it merged (its
+  // journal stays, so the next compaction records the merged file in their runs). A kill -9 leaves both: the next
+  // compaction finishes it from the journal.
+  const stopRemoving = onInterrupt(() => {
+    for (const f of files) rmSync(f, { force: true });
+    return `removed the ${files.length} files merged into ${target}`;
+  });
+  try {
+    try {
+      renameSync(tmp, target);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      rmSync(journalFile, { force: true });
+      throw e;
+    }
+    // The rows are in the merged file now: the files it merged go first (a source reading both would read them
+    // twice), then the runs record where their rows are.
+    const kept = removeFiles(files);
+    if (kept.length > 0) {
+      throw new FeatureguardError('compaction_incomplete', `merged ${files.length} files into ${target}, but could not remove ${kept.map((k) => `${k.file} (${k.reason})`).join(', ')}: the merged file holds their rows, so the source reads them twice until they are removed; remove them`, {
+        status: 500, exitCode: 3, details: { folder: g.folder, file: target, not_removed: kept.map((k) => k.file) },
+      });
+    }
+    await recordMerge(project.state, journal);
+    rmSync(journalFile, { force: true });
+  } finally {
+    stopRemoving();
+  }
+  return { ...result(g, 'compacted'), file: target, rows };
+}
+
+/** Record `journal.file` in the runs whose rows the merged files held (idempotent). */
+async function recordMerge(db: StateDb, journal: Journal): Promise<void> {
+  const merged = new Set(journal.merged);
+  const read = db.prepare('SELECT options FROM runs WHERE id = ?');
+  const write = db.prepare('UPDATE runs SET options = ? WHERE id = ?');
+  await writeWhenFree(db, () => db.transaction(() => {
+    for (const id of journal.runs) {
+      const row = read.get(id) as { options: string | null } | undefined;
+      if (!row?.options) continue;
+      const options = JSON.parse(row.options) as Record<string, unknown>;
+      const now = currentFile(options);
+      if (now !== null && merged.has(now)) write.run(JSON.stringify({ ...options, compacted_into: journal.file }), id);
+    }
+  }).immediate());
+}
+
+/** Remove `files`; those that could not be, with why. */
+function removeFiles(files: readonly string[]): { file: string; reason: string }[] {
+  const kept: { file: string; reason: string }[] = [];
+  for (const file of files) {
+    try {
+      rmSync(file, { force: true });
+    } catch (e) {
+      kept.push({ file, reason: (e as Error).message });
+    }
+  }
+  return kept;
+}
+
+function writeJournal(project: Project, journal: Journal): string {
+  mkdirSync(journalDir(project), { recursive: true });
+  const file = join(journalDir(project), `${randomUUID()}.json`);
+  writeFileSync(`${file}.tmp`, JSON.stringify(journal));
+  renameSync(`${file}.tmp`, file);
+  return file;
+}
+
+/**
+ * Finish the compactions a stopped process left (their journals), under the leases of the views reading their
+ * files: with the merged file in place, record it and remove the files it merged; without it, nothing was changed
+ * but a hidden file being written, which is removed. Returns how many were finished.
+ */
+async function recoverJournals(project: Project, set: DefinitionSet): Promise<number> {
+  const dir = journalDir(project);
+  if (!existsSync(dir)) return 0;
+  let finished = 0;
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+    const path = join(dir, name);
+    let journal: Journal;
+    try {
+      journal = JSON.parse(readFileSync(path, 'utf8')) as Journal;
+    } catch {
+      continue; // being written by a compaction that has not renamed it yet
+    }
+    const files = [journal.file, ...journal.merged];
+    const sources = [...set.sources.values()].filter((s) => files.some((f) => sourceReadsFile(project.sourceRoots, s, f))).map((s) => s.name);
+    const views = [...set.views.values()].filter((v) => sources.includes(v.source)).map((v) => v.name).sort();
+    let leases: Lease[];
+    try {
+      leases = views.length === 0 ? [] : await acquireLeasesWhenFree(project.state, views, `compact-${process.pid}-${randomUUID().slice(0, 8)}`);
+    } catch (e) {
+      if (isFeatureguardError(e) && e.status === 409) {
+        throw new ConflictError(`cannot compact now: the compaction into ${journal.file} (left midway by a stopped process, or still running in another) needs the leases of ${views.map((v) => `'${v}'`).join(', ')}: ${e.message}`, e.details, e.code);
+      }
+      throw e;
+    }
+    try {
+      // The journal may have been finished by another compaction while this one waited for the leases.
+      if (!existsSync(path)) continue;
+      if (existsSync(journal.file)) {
+        const kept = removeFiles(journal.merged);
+        if (kept.length > 0) throw new FeatureguardError('compaction_incomplete', `cannot finish the compaction into ${journal.file} that a stopped process left midway: could not remove ${kept.map((k) => `${k.file} (${k.reason})`).join(', ')}, whose rows it holds; remove them`, { status: 500, exitCode: 3, details: { file: journal.file, not_removed: kept.map((k) => k.file) } });
+        await recordMerge(project.state, journal);
+      } else rmSync(writingName(journal.file), { force: true });
+      rmSync(path, { force: true });
+      finished++;
+    } finally {
+      for (const l of leases) await l.release();
+    }
+  }
+  return finished;
+}
