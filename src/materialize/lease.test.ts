@@ -45,6 +45,12 @@ describe('materialization leases', () => {
     expect(listLeases(db)).toEqual([]);
   });
 
+  it('says a compaction of pushed files holds the lease, not a materialization', () => {
+    const [held] = acquireLeases(db, ['a'], 'compact-123-abcd1234');
+    expect(() => acquireLeases(other, ['a'], 'run-2')).toThrow(/^the pushed files feature view 'a' reads are being compacted \(pid \d+ on .*\); try again in a moment$/);
+    held.release();
+  });
+
   it('takes over an expired lease and one held by a dead process', () => {
     acquireLeases(db, ['a', 'b'], 'crashed');
     db.prepare("UPDATE materialization_leases SET expires_at = 0 WHERE view = 'a'").run();

@@ -57,6 +57,9 @@ function heldError(db: StateDb, view: string, held: LeaseRow): ConflictError {
   if (held.owner.startsWith('drop-')) {
     return new ConflictError(`the online values of feature view '${view}' are being dropped (after an apply, a push or a materialization, or by serve's retry; ${where}); try again in a moment`, base, 'online_drop_running');
   }
+  if (held.owner.startsWith('compact-')) {
+    return new ConflictError(`the pushed files feature view '${view}' reads are being compacted (${where}); try again in a moment`, base, 'materialization_running');
+  }
   return runIds.length > 0
     ? new ConflictError(
         `feature view '${view}' is already being materialized (run ${runIds.join(', ')}; ${where}); wait for it to finish`,
