@@ -105,6 +105,30 @@ describe('incremental runs with allowed_lateness', () => {
     expect(failedChecks(second)).toEqual([expect.stringContaining('provenance.tampering: already-materialized history changed in 1 partition(s): 2024-01-19')]);
   });
 
+  // The band allowed_lateness opens (rows a run read that were created within it before the run read) grows with
+  // late landings: a row count and sum cannot tell an edit of a band row from a late landing beside it. Each band
+  // row's hash is recorded and must still be there.
+  it('block an edit of a row read within allowed_lateness of its creation, hidden by a late landing beside it', async () => {
+    const b = (bench = await benchWithLateness('6h'));
+    const created = literal(new Date(Date.now() - 2 * 3_600_000).toISOString().replace('T', ' ').replace('Z', ''));
+    const withBos = (delay: number) => `SELECT * FROM (${DEFAULT_SOURCE}) UNION ALL SELECT 'BOS', TIMESTAMP '2024-01-19 21:00:00', ${created}::TIMESTAMP, ${delay}::DOUBLE, 'AA'`;
+    await b.writeSource(withBos(7.5));
+    expect(failedChecks(await run(b, '2024-01-20T00:00:00Z'))).toEqual([]);
+    // A late landing alone (created an hour ago, landed after that run) is no edit.
+    await b.conn.run(`COPY (SELECT 'ORD' AS airport, TIMESTAMP '2024-01-19 22:00:00' AS ts, (now() - INTERVAL 1 HOUR)::TIMESTAMP AS created, 3.5::DOUBLE AS delay, 'AA' AS carrier)
+      TO ${literal(join(b.dir, 'data', 'rows', 'part-1.parquet'))} (FORMAT parquet)`);
+    const second = await run(b, '2024-01-20T06:00:00Z');
+    expect(second.status, second.message ?? '').toMatch(/^(success|warned)$/);
+    expect(failedChecks(second)).toEqual([]);
+    // The band row recomputed in place (same created time), and another late landing in its day: one row more, another sum.
+    await b.writeSource(withBos(99.5));
+    await b.conn.run(`COPY (SELECT 'DEN' AS airport, TIMESTAMP '2024-01-19 23:00:00' AS ts, (now() - INTERVAL 1 HOUR)::TIMESTAMP AS created, 4.5::DOUBLE AS delay, 'AA' AS carrier)
+      TO ${literal(join(b.dir, 'data', 'rows', 'part-2.parquet'))} (FORMAT parquet)`);
+    const third = await run(b, '2024-01-20T06:00:00Z');
+    expect(third.status).toBe('blocked');
+    expect(failedChecks(third)).toEqual([expect.stringContaining('provenance.tampering: already-materialized history changed in 1 partition(s): 2024-01-19')]);
+  });
+
   it('still block an edit of history older than the lateness window', async () => {
     const b = (bench = await benchWithLateness('6h'));
     expect(failedChecks(await run(b, '2024-01-20T00:00:00Z'))).toEqual([]);

@@ -61,6 +61,35 @@ describe('row pass', () => {
     expect(pass.duplicates).toBeNull();
   });
 
+  it('with settledBy: per day the rows created by then (or without a created time), and the hashes of the others up to a limit', async () => {
+    const columns = await describeTable(conn, 'rp');
+    const cols = ['k', 'event_timestamp', 'created_timestamp', 'x', 'n', 's'];
+    // Mid-way through the third day: the days before have no rows created after it, the third some, the rest all.
+    const at = new Date('2024-03-03T12:00:00Z');
+    const ref = await rows(`SELECT epoch_ms(date_trunc('day', event_timestamp)) AS d, count(*) FILTER (WHERE created_timestamp IS NULL OR created_timestamp <= TIMESTAMP '2024-03-03 12:00:00') AS sn,
+      sum(hash(${cols.join(', ')})) FILTER (WHERE created_timestamp IS NULL OR created_timestamp <= TIMESTAMP '2024-03-03 12:00:00')::VARCHAR AS ss FROM rp GROUP BY 1 ORDER BY 1`);
+    // The rows created after it, hashed one by one (not aggregated): a multiset per day, sorted here.
+    const late = await rows(`SELECT epoch_ms(date_trunc('day', event_timestamp)) AS d, hash(${cols.join(', ')})::VARCHAR AS h FROM rp WHERE created_timestamp > TIMESTAMP '2024-03-03 12:00:00'`);
+    const lateByDay = new Map<number, bigint[]>();
+    for (const r of late) lateByDay.set(Number(r.d), [...(lateByDay.get(Number(r.d)) ?? []), BigInt(String(r.h))]);
+    const sorted = (l: bigint[]) => [...l].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const counts = [...lateByDay.values()].map((l) => l.length).sort((a, b) => a - b);
+    expect(counts.length).toBeGreaterThan(1); // a day partly, days wholly after it
+    const limit = counts[0]; // the smallest day's band fits, the others do not
+    const pass = await rowPass(conn, 'rp', { columns, byDay: true, checksumColumns: cols, settledBy: { column: 'created_timestamp', at, unsettledHashesMax: limit }, rows: 4422, exactDuplicatesMaxRows: 1e6 });
+    const byDay = [...pass.days!].sort((a, b) => a.day - b.day);
+    expect(byDay.map((d) => ({ d: d.day, sn: d.settled!.rows, ss: d.settled!.checksum }))).toEqual(ref.map((r) => ({ d: Number(r.d), sn: Number(r.sn), ss: String(r.ss ?? 0) })));
+    for (const d of byDay) {
+      const want = lateByDay.get(d.day) ?? [];
+      expect(d.settled!.unsettledHashes, String(d.day)).toEqual(want.length > limit ? null : sorted(want));
+    }
+    expect(byDay.filter((d) => d.settled!.unsettledHashes === null).length).toBeGreaterThan(0);
+    expect(byDay.filter((d) => (d.settled!.unsettledHashes?.length ?? 0) > 0).length).toBeGreaterThan(0);
+    // Without a limit: no hashes asked, none given.
+    const plain = await rowPass(conn, 'rp', { columns, byDay: true, checksumColumns: cols, settledBy: { column: 'created_timestamp', at }, rows: 4422, exactDuplicatesMaxRows: 1e6 });
+    expect(plain.days!.every((d) => d.settled!.unsettledHashes === undefined)).toBe(true);
+  });
+
   it('counts duplicate (keys, event_ts) rows exactly, or on 1/16 of the key space scaled up above the limit', async () => {
     const columns = await describeTable(conn, 'rp');
     const raw = await rows('SELECT k, event_timestamp::VARCHAR AS t FROM rp');

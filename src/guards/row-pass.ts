@@ -3,7 +3,8 @@
  * timestamp (or one group when the rows have no days to partition) computes at
  * once what used to take four passes: the profile aggregates (combined over the
  * days afterwards), the per-day content checksums for tamper detection and the
- * fingerprint, counts of rows matching named conditions (future timestamps,
+ * fingerprint (and the tamper check's rows settled by a cutoff, and the hashes
+ * of the rows created after it), counts of rows matching named conditions (future timestamps,
  * constraint violations...), and duplicate (keys, event_ts) rows. Duplicates
  * share their timestamp and so their day: each day's list of key hashes (all of
  * them up to `exactDuplicatesMaxRows` rows, else the 1/16 of the key space whose
@@ -24,8 +25,11 @@ export interface DayChecksum {
   day: number;
   rows: number;
   checksum: string;
-  /** With `settledBy`: the rows created by then (or without a created timestamp), and their checksum. */
-  settled?: { rows: number; checksum: string };
+  /**
+   * With `settledBy`: the rows created by then (or without a created timestamp), and their checksum; with its
+   * `unsettledHashesMax`, the content hash of each row created after it, ascending (null when more rows were).
+   */
+  settled?: { rows: number; checksum: string; unsettledHashes?: readonly bigint[] | null };
 }
 
 export interface RowPassOptions {
@@ -41,9 +45,10 @@ export interface RowPassOptions {
   readonly duplicateKey?: readonly string[] | null;
   /**
    * With `byDay` and checksum columns: per day also the rows whose `column` (a created timestamp) is at most `at`
-   * or NULL, and their checksum, and the newest value of `column` (the tamper check's settled rows, same pass).
+   * or NULL, and their checksum, and the newest value of `column` (the tamper check's settled rows, same pass); with
+   * `unsettledHashesMax`, the hashes of the other rows too, when a day has at most that many (the tamper check's band).
    */
-  readonly settledBy?: { readonly column: string; readonly at: Date };
+  readonly settledBy?: { readonly column: string; readonly at: Date; readonly unsettledHashesMax?: number };
   /** Row count of the table and the limit up to which duplicates are counted exactly. */
   readonly rows: number;
   readonly exactDuplicatesMaxRows: number;
@@ -75,6 +80,10 @@ export async function rowPass(conn: DuckDBConnection, table: string, opts: RowPa
     const c = ident(settledBy.column);
     const by = `(${c} IS NULL OR ${c} <= ${literal(settledBy.at.toISOString().replace('T', ' ').replace('Z', ''))}::TIMESTAMP)`;
     sel.push(`count_if(${by}) AS sn`, `coalesce(sum(hash(${checksumColumns.map(ident).join(', ')})) FILTER (WHERE ${by}), 0)::VARCHAR AS ss`, `epoch_ms(max(${c})) AS sm`);
+    // Built for every day and dropped above the limit (a bounded top-n aggregate, `min(x, n)`, reserved megabytes
+    // per group and took ten times longer); only lists within it leave DuckDB.
+    const max = settledBy.unsettledHashesMax;
+    if (max !== undefined) sel.push(`CASE WHEN count_if(NOT ${by}) <= ${Math.floor(max)} THEN list_sort(list(hash(${checksumColumns.map(ident).join(', ')})) FILTER (WHERE NOT ${by})) END AS sh`);
   }
   const dupKey = opts.byDay && opts.duplicateKey?.length ? [...opts.duplicateKey.map(ident), 'event_timestamp'].join(', ') : null;
   const exact = opts.rows <= opts.exactDuplicatesMaxRows;
@@ -95,7 +104,7 @@ export async function rowPass(conn: DuckDBConnection, table: string, opts: RowPa
     days: opts.byDay
       ? rows.filter((r) => r.d !== null).map((r) => ({
         day: Number(r.d), rows: Number(r.n), checksum: checksumColumns.length ? String(r.s) : '0',
-        ...(settledBy ? { settled: { rows: Number(r.sn), checksum: String(r.ss) } } : {}),
+        ...(settledBy ? { settled: { rows: Number(r.sn), checksum: String(r.ss), ...unsettledHashes(settledBy, r) } } : {}),
       }))
       : null,
     fingerprint: checksumColumns.length
@@ -106,6 +115,14 @@ export async function rowPass(conn: DuckDBConnection, table: string, opts: RowPa
     duplicates: dupKey ? { rows: exact ? dupRows : dupRows * 16, exact } : null,
     settled: settledBy ? { at: settledBy.at, newestMs: rows.reduce<number | null>((m, r) => (r.sm == null ? m : Math.max(m ?? -Infinity, Number(r.sm))), null) } : null,
   };
+}
+
+/** A day's hashes of the rows not settled: none listed for a day of no such rows, null above the limit. */
+function unsettledHashes(settledBy: NonNullable<RowPassOptions['settledBy']>, r: Record<string, unknown>): { unsettledHashes?: bigint[] | null } {
+  const max = settledBy.unsettledHashesMax;
+  if (max === undefined) return {};
+  if (Number(r.n) - Number(r.sn) > max) return { unsettledHashes: null };
+  return { unsettledHashes: ((r.sh as string[] | null) ?? []).map((h) => BigInt(h)) };
 }
 
 /**

@@ -30,6 +30,7 @@ import { defaultSourceRelation } from './source-history.js';
 import { recordRunStats } from './run-stats.js';
 import { rowPass, type RowPass } from './row-pass.js';
 import { landingDelayMs } from './checks/tamper.js';
+import { BAND_HASHES_MAX } from './checks/tamper-band.js';
 import { applyPolicies, runFamily } from './verdict.js';
 import { ident } from '../offline/engine.js';
 import { performance } from 'node:perf_hooks';
@@ -212,9 +213,10 @@ async function stageRowPass(ctx: CheckContext, profiled: readonly TableColumn[])
   const byDay = !ctx.dataset && ctx.eventTimestampColumn === 'event_timestamp';
   const provenance = byDay || (ctx.dataset && ctx.eventTimestampColumn) ? provenancePassRequest(ctx) : {};
   try {
-    // The tamper check's rows settled by now − landing delay, per day, in the same pass (see tamper.ts).
+    // The tamper check's rows settled by now − landing delay, per day, and the hashes of the others (its band), in
+    // the same pass (see tamper.ts).
     const created = byDay && ctx.view && ctx.definitions.sources.get(ctx.view.source)?.created_timestamp_field !== undefined;
-    const settledBy = created ? { column: 'created_timestamp', at: new Date(Date.now() - landingDelayMs(ctx)) } : undefined;
+    const settledBy = created ? { column: 'created_timestamp', at: new Date(Date.now() - landingDelayMs(ctx)), unsettledHashesMax: BAND_HASHES_MAX } : undefined;
     return await rowPass(ctx.conn, ctx.table, {
       columns: profiled, byDay, ...provenance, settledBy, counts: { ...provenance.counts, ...constraintCounts(ctx) },
       rows: ctx.rowCount, exactDuplicatesMaxRows: ctx.quality.provenance.exact_duplicates_max_rows,

@@ -4,13 +4,14 @@ import { tempStateDb } from '../../../test/helpers/state-db.js';
 import { ensureRunTables } from '../../runs/run-store.js';
 import type { StateDb } from '../../state/state-db.js';
 import { LATEST_PARTITIONS_SQL, UPDATE_PARTITION_SQL, ensureTamperTables, latestPartitions } from './tamper.js';
+import { packHashes } from './tamper-band.js';
 
 const { db } = tempStateDb('tamper-sql');
 
 describe('re-recording a checksum range', () => {
   it('finds the range by its whole primary key (view, day, run), not by scanning every range of the view', () => {
     ensureTamperTables(db);
-    const plan = db.prepare(`EXPLAIN QUERY PLAN ${UPDATE_PARTITION_SQL}`).all(1, 's', 'k', 'r', 1, 's', 'v', '2001-01-01', 'run', 'a', 'b') as { detail: string }[];
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${UPDATE_PARTITION_SQL}`).all(1, 's', 'k', 'r', 1, 's', null, 'v', '2001-01-01', 'run', 'a', 'b') as { detail: string }[];
     // Before: "SEARCH guard_partitions USING INDEX … (view=?)" — every range of the view read per update, minutes
     // of CPU for a window from 1970 (20,000 days).
     expect(plan.map((p) => p.detail).join('; ')).toMatch(/\(view=\? AND day=\? AND run_id=\?\)/);
@@ -21,7 +22,7 @@ describe('re-recording a checksum range', () => {
     db.prepare("INSERT INTO runs (id, kind, status, started_at, counts) VALUES ('run1', 'materialize', 'success', '2001-01-05T00:00:00.000Z', '{}')").run();
     const insert = db.prepare("INSERT INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id) VALUES ('v', ?, ?, ?, 'h', 1, '1', 'run1')");
     for (const day of ['2001-01-01', '2001-01-02', '2001-01-03']) insert.run(day, `${day}T00:00:00.000Z`, `${day}T23:59:59.999Z`);
-    db.prepare(UPDATE_PARTITION_SQL).run(7, '77', 'k', 'r', 8, '88', 'v', '2001-01-02', 'run1', '2001-01-02T00:00:00.000Z', '2001-01-02T23:59:59.999Z');
+    db.prepare(UPDATE_PARTITION_SQL).run(7, '77', 'k', 'r', 8, '88', null, 'v', '2001-01-02', 'run1', '2001-01-02T00:00:00.000Z', '2001-01-02T23:59:59.999Z');
     const rows = db.prepare("SELECT day, rows, checksum FROM guard_partitions WHERE view = 'v' ORDER BY day").all();
     expect(rows).toEqual([
       { day: '2001-01-01', rows: 1, checksum: '1' },
@@ -48,7 +49,7 @@ describe('the earlier record compared per range', () => {
     const earlier = d
       .prepare(
         `SELECT p.day, p.range_start, p.range_end, p.rows, p.checksum, p.columns_hash, coalesce(p.known_by, r.started_at) AS known_by, p.run_id,
-                p.read_at, p.rows_read, p.checksum_read FROM guard_partitions p JOIN runs r ON r.id = p.run_id
+                p.read_at, p.rows_read, p.checksum_read, p.band_hashes FROM guard_partitions p JOIN runs r ON r.id = p.run_id
          WHERE p.view = ? AND r.kind = 'materialize' AND r.status IN ('success', 'warned') AND p.run_id <> ?
            AND p.range_end > ? AND p.range_start < ? AND p.range_end <= r.started_at
          ORDER BY r.started_at DESC, r.rowid DESC`,
@@ -89,8 +90,9 @@ describe('the earlier record compared per range', () => {
             // Whole days and parts of them (hourly windows), some ending after their run started.
             const [s, e] = [['00', '24'], ['06', '12'], ['12', '24']][p.part];
             const end = e === '24' ? `2001-01-0${2 + p.day}T00:00:00.000Z` : `${day}T${e}:00:00.000Z`;
-            d.prepare('INSERT INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id, known_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-              .run('v', day, `${day}T${s}:00:00.000Z`, end, p.hash, i, String(i), id, r.known ? `${day}T23:00:00.000Z` : null);
+            // Some with the hashes of a band: the chosen record's, not another run's of the range.
+            d.prepare('INSERT INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id, known_by, band_hashes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+              .run('v', day, `${day}T${s}:00:00.000Z`, end, p.hash, i, String(i), id, r.known ? `${day}T23:00:00.000Z` : null, r.known ? packHashes([BigInt(i), 2n ** 64n - 1n]) : null);
           }
         });
         expect(byRange(latestPartitions(d, q) as unknown as Record<string, unknown>[])).toEqual(byRange(previous(d, q)));

@@ -5,6 +5,8 @@
  * partitions of the previous `recheck_days` that successful materializations
  * recorded, from its own rows when the range is inside its window and from the
  * source otherwise. A changed checksum is a retroactive edit of history.
+ * The rows a run read that were not settled yet (created within the landing
+ * delay before it read) are recorded by their hashes: see `tamperCheck`.
  */
 import { createHash } from 'node:crypto';
 import { ident, literal } from '../../offline/engine.js';
@@ -16,6 +18,7 @@ import type { RowPass } from '../row-pass.js';
 import type { FeatureViewDef } from '../../definitions/types.js';
 import { sourceShape, viewFeatureShape } from '../../definitions/row-shape.js';
 import { storedDuration } from '../../definitions/ttl.js';
+import { BAND_HASHES_MAX, bandHoldsAll, packHashes, unpackHashes } from './tamper-band.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS guard_partitions (
@@ -41,7 +44,7 @@ CREATE INDEX IF NOT EXISTS guard_partitions_run ON guard_partitions (run_id);
  * transaction, blocking a server's event loop.
  */
 export const UPDATE_PARTITION_SQL =
-  'UPDATE guard_partitions SET rows = ?, checksum = ?, known_by = ?, read_at = ?, rows_read = ?, checksum_read = ? WHERE view = ? AND day = ? AND run_id = ? AND range_start = ? AND range_end = ?';
+  'UPDATE guard_partitions SET rows = ?, checksum = ?, known_by = ?, read_at = ?, rows_read = ?, checksum_read = ?, band_hashes = ? WHERE view = ? AND day = ? AND run_id = ? AND range_start = ? AND range_end = ?';
 
 /** Create the tamper checksums' table on this connection if needed. */
 export function ensureTamperTables(db: StateDb): void {
@@ -52,6 +55,9 @@ export function ensureTamperTables(db: StateDb): void {
   ensureColumn(db, 'guard_partitions', 'read_at', 'TEXT');
   ensureColumn(db, 'guard_partitions', 'rows_read', 'INTEGER');
   ensureColumn(db, 'guard_partitions', 'checksum_read', 'TEXT');
+  // The hashes of that band's rows (tamper-band.ts). A column, not a table: it goes wherever its range's row goes
+  // (a removed run's cascade, a dropped view, a range recorded again).
+  ensureColumn(db, 'guard_partitions', 'band_hashes', 'BLOB');
 }
 
 const DAY = 86_400_000;
@@ -71,7 +77,12 @@ interface Partition {
   read_at?: string | null;
   rows_read?: number | null;
   checksum_read?: string | null;
+  /** The hashes of the rows in (known_by, read_at] (`packHashes`); null for older records and above `BAND_HASHES_MAX`. */
+  band_hashes?: Uint8Array | null;
 }
+
+/** Rows and checksum of a range; `hashes`: of its rows created after `bandAfter` when asked (null above the cap). */
+type Sums = { rows: number; checksum: string; hashes?: readonly bigint[] | null };
 
 /**
  * How long after its created time a row may land and count as a late arrival, not an edit: `provenance.landing_delay`,
@@ -100,19 +111,26 @@ function iso(d: Date): string {
 
 /**
  * Checksums of `[start, end)` ranges over a relation, by index. With `knownBy`, only the rows created by then
- * (or without a created timestamp): what a run at that time could have read.
+ * (or without a created timestamp): what a run at that time could have read. With `bandAfter`, in the same query,
+ * the hashes of those rows created after it, ascending (null above `BAND_HASHES_MAX`).
  */
-async function rangeChecksums(ctx: CheckContext, relation: string, cols: string[], ranges: { start: Date; end: Date; knownBy?: Date }[]): Promise<Map<number, { rows: number; checksum: string }>> {
+async function rangeChecksums(ctx: CheckContext, relation: string, cols: string[], ranges: { start: Date; end: Date; knownBy?: Date; bandAfter?: Date }[]): Promise<Map<number, Sums>> {
   if (ranges.length === 0) return new Map();
-  const values = ranges.map((r, i) => `(${i}, ${sqlTs(r.start)}, ${sqlTs(r.end)}, ${r.knownBy ? sqlTs(r.knownBy) : 'NULL::TIMESTAMP'})`).join(', ');
+  const values = ranges.map((r, i) => `(${i}, ${sqlTs(r.start)}, ${sqlTs(r.end)}, ${r.knownBy ? sqlTs(r.knownBy) : 'NULL::TIMESTAMP'}, ${r.bandAfter ? sqlTs(r.bandAfter) : 'NULL::TIMESTAMP'})`).join(', ');
+  const hashed = `hash(${cols.map((c) => `t.${ident(c)}`).join(', ')})`;
+  // Rows of the band: created after `bandAfter` (none when it is NULL).
+  const band = ranges.some((r) => r.bandAfter)
+    ? `, count_if(t.created_timestamp > r.a) AS bn, CASE WHEN count_if(t.created_timestamp > r.a) <= ${BAND_HASHES_MAX} THEN list_sort(list(${hashed}) FILTER (WHERE t.created_timestamp > r.a)) END AS bh`
+    : '';
   const rows = await queryRows(
     ctx,
     // A range without rows joins one row of NULLs: it must not be hashed (an empty day's checksum is 0).
-    `SELECT r.i AS i, count(t.event_timestamp) AS n, coalesce(sum(hash(${cols.map((c) => `t.${ident(c)}`).join(', ')})) FILTER (WHERE t.event_timestamp IS NOT NULL), 0)::VARCHAR AS s
-     FROM (VALUES ${values}) AS r(i, s, e, k) LEFT JOIN ${relation} AS t ON t.event_timestamp >= r.s AND t.event_timestamp < r.e
+    `SELECT r.i AS i, count(t.event_timestamp) AS n, coalesce(sum(${hashed}) FILTER (WHERE t.event_timestamp IS NOT NULL), 0)::VARCHAR AS s${band}
+     FROM (VALUES ${values}) AS r(i, s, e, k, a) LEFT JOIN ${relation} AS t ON t.event_timestamp >= r.s AND t.event_timestamp < r.e
        AND (r.k IS NULL OR t.created_timestamp IS NULL OR t.created_timestamp <= r.k) GROUP BY r.i`,
   );
-  return new Map(rows.map((r) => [Number(r.i), { rows: Number(r.n), checksum: String(r.s) }]));
+  const hashes = (r: Record<string, unknown>) => (Number(r.bn) > BAND_HASHES_MAX ? null : ((r.bh as string[] | null) ?? []).map((h) => BigInt(h)));
+  return new Map(rows.map((r) => [Number(r.i), { rows: Number(r.n), checksum: String(r.s), ...(ranges[Number(r.i)].bandAfter ? { hashes: hashes(r) } : {}) }]));
 }
 
 /**
@@ -131,9 +149,9 @@ function shapeOf(ctx: CheckContext, view: FeatureViewDef): string {
  * max(): the preferred hash, then the newest run (padded, so that started_at then rowid compare as the pair).
  */
 export const LATEST_PARTITIONS_SQL = `
-  SELECT day, range_start, range_end, rows, checksum, columns_hash, known_by, run_id, read_at, rows_read, checksum_read FROM (
+  SELECT day, range_start, range_end, rows, checksum, columns_hash, known_by, run_id, read_at, rows_read, checksum_read, band_hashes FROM (
     SELECT p.day, p.range_start, p.range_end, p.rows, p.checksum, p.columns_hash, coalesce(p.known_by, r.started_at) AS known_by, p.run_id,
-           p.read_at, p.rows_read, p.checksum_read, r.started_at, r.rowid AS seq,
+           p.read_at, p.rows_read, p.checksum_read, p.band_hashes, r.started_at, r.rowid AS seq,
            max(printf('%d%-40s%020d', p.columns_hash = @colsHash, r.started_at, r.rowid)) AS pick
     FROM guard_partitions p JOIN runs r ON r.id = p.run_id
     -- A range lies in its day: it ends after @from only if its day is @from's or later, and starts before @end only
@@ -200,21 +218,20 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
     changed.push(c);
     changedRanges.add(`${c.range[0]}|${c.range[1]}`);
   };
-  const note = (p: Partition, now: { rows: number; checksum: string } | undefined) => {
-    if (now && now.checksum !== p.checksum) addChanged({ day: p.day, range: [p.range_start, p.range_end], before: { rows: p.rows, checksum: p.checksum }, now });
+  const note = (p: Partition, now: Sums | undefined) => {
+    if (now && now.checksum !== p.checksum) addChanged({ day: p.day, range: [p.range_start, p.range_end], before: { rows: p.rows, checksum: p.checksum }, now: { rows: now.rows, checksum: now.checksum } });
   };
-  type Sums = { rows: number; checksum: string };
   const key = (p: Pick<Partition, 'range_start' | 'range_end'>) => `${p.range_start}|${p.range_end}`;
   /**
    * Checksums of each entry's range as of its `knownBy` (all rows when undefined), from this window's rows when
    * the range is inside it and from the source otherwise (one scan for all entries), each handed to `each`.
    * Returns how many could not be computed (outside the window, with no source relation).
    */
-  const compareEntries = async <E extends { p: Partition; knownBy: Date | undefined }>(entries: E[], each: (e: E, now: Sums | undefined) => void): Promise<number> => {
+  const compareEntries = async <E extends { p: Partition; knownBy: Date | undefined; bandAfter?: Date }>(entries: E[], each: (e: E, now: Sums | undefined) => void): Promise<number> => {
     const inside = (e: E) => new Date(e.p.range_start) >= start && new Date(e.p.range_end) <= end;
     const inWindow = entries.filter(inside);
     const outside = entries.filter((e) => !inside(e));
-    const asRanges = (l: E[]) => l.map((e) => ({ start: new Date(e.p.range_start), end: new Date(e.p.range_end), knownBy: e.knownBy }));
+    const asRanges = (l: E[]) => l.map((e) => ({ start: new Date(e.p.range_start), end: new Date(e.p.range_end), knownBy: e.knownBy, bandAfter: e.bandAfter }));
     const cmp = (l: E[], now: Map<number, Sums>) => l.forEach((e, i) => each(e, now.get(i)));
     if (inWindow.length) cmp(inWindow, await rangeChecksums(ctx, ident(ctx.table), cols, asRanges(inWindow)));
     if (outside.length === 0) return 0;
@@ -247,23 +264,35 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   const cutoff = newestCreated === null ? undefined : new Date(readAtMs - landingMs);
   const knownBy = (cutoff ?? new Date(readAtMs)).toISOString();
   const asOf = (p: Partition): Date | undefined => (newestCreated !== null && p.known_by ? new Date(p.known_by) : undefined);
-  // This window's partitions as recorded: as of the cutoff when rows of the window were created after it.
-  const recorded = new Map(mine.map((p) => [key(p), { rows: p.rows, checksum: p.checksum } as Sums]));
+  // This window's partitions as recorded: as of the cutoff when rows of the window were created after it, with the
+  // hashes of those rows (the band; none when every row is settled, null without created timestamps).
+  const recorded = new Map(mine.map((p) => [key(p), { rows: p.rows, checksum: p.checksum, hashes: newestCreated === null ? null : [] } as Sums]));
   if (cutoff !== undefined && newestCreated! > cutoff.getTime()) {
+    const none: Sums = { rows: 0, checksum: '0', hashes: [] };
     if (settledInPass && settledInPass.at.getTime() === cutoff.getTime()) {
-      // Counted by the row pass (as a rule): no second pass over the window.
+      // Counted (and the band hashed) by the row pass as a rule: no second pass over the window.
       const settledByDay = new Map(days.map((d) => [d.day, d.settled]));
-      for (const p of mine) recorded.set(key(p), settledByDay.get(Date.parse(`${p.day}T00:00:00Z`)) ?? { rows: 0, checksum: '0' });
+      for (const p of mine) {
+        const s = settledByDay.get(Date.parse(`${p.day}T00:00:00Z`));
+        recorded.set(key(p), s ? { rows: s.rows, checksum: s.checksum, hashes: s.unsettledHashes ?? null } : none);
+      }
     } else {
-      // A producer's clock ahead moved the cutoff past the pass's: counted again here.
-      const sums = await rangeChecksums(ctx, ident(ctx.table), cols, mine.map((p) => ({ start: new Date(p.range_start), end: new Date(p.range_end), knownBy: cutoff })));
-      mine.forEach((p, i) => recorded.set(key(p), sums.get(i) ?? { rows: 0, checksum: '0' }));
+      // A producer's clock ahead moved the cutoff past the pass's: counted again here, as of the cutoff, and the
+      // band hashed among all the rows (one query, each range twice).
+      const ranges = mine.map((p) => ({ start: new Date(p.range_start), end: new Date(p.range_end) }));
+      const sums = await rangeChecksums(ctx, ident(ctx.table), cols, [...ranges.map((r) => ({ ...r, knownBy: cutoff })), ...ranges.map((r) => ({ ...r, bandAfter: cutoff }))]);
+      mine.forEach((p, i) => {
+        const band = sums.get(mine.length + i);
+        recorded.set(key(p), { ...(sums.get(i) ?? none), hashes: band ? band.hashes ?? null : [] });
+      });
     }
   }
   // Rows its run read in the band (known_by, read_at] — created within `landing_delay` before it read, not settled
-  // yet — are checked too: late landings can only add rows there, so fewer rows, or as many with another checksum,
-  // is an edit (an edit hidden by a late landing in the same band is the one blind spot). Unchanged ranges recorded
-  // before this run's cutoff are then recorded again as of it (`rolled`): settled as of the cutoff, read as of now.
+  // yet — are checked too: late landings can only add rows there, so each row hash recorded of the band must be
+  // there still (tamper-band.ts). A band recorded without hashes (above `BAND_HASHES_MAX` rows then or now, or by
+  // an older version) is checked by its count and sum: fewer rows, or as many with another checksum, is an edit.
+  // Unchanged ranges recorded before this run's cutoff are then recorded again as of it (`rolled`): settled as of
+  // the cutoff, read as of now, with the hashes of the band between.
   const rolls = (p: Partition) => cutoff !== undefined && p.known_by !== undefined && Date.parse(p.known_by) < cutoff.getTime();
   const readAsOf = new Date(readAtMs);
   type Role = 'check' | 'band' | 'settle' | 'read';
@@ -273,8 +302,14 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
     const k = key(p);
     found.set(k, { ...found.get(k), [role]: now });
   };
-  const entries: { p: Partition; knownBy: Date | undefined; role: Role }[] = [];
+  const entries: { p: Partition; knownBy: Date | undefined; role: Role; bandAfter?: Date }[] = [];
   const bandOf = (p: Partition) => (newestCreated !== null && p.read_at && p.rows_read != null && p.checksum_read != null ? new Date(p.read_at) : undefined);
+  // The hashes recorded of each range's band, when it had rows and they were hashed.
+  const bandHashes = new Map<string, bigint[]>();
+  for (const p of toCheck) {
+    const hashes = bandOf(p) && p.band_hashes && p.known_by ? unpackHashes(p.band_hashes) : [];
+    if (hashes.length) bandHashes.set(key(p), hashes);
+  }
   for (const p of toCheck) {
     const k = asOf(p);
     // As of a time no row of this window was created after, a range of this window is the window's own rows.
@@ -286,12 +321,19 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
     };
     asOfEntry(k, 'check');
     const band = bandOf(p);
-    if (band) asOfEntry(band, 'band');
+    // With hashes recorded, the band's rows now are hashed (from the source or this window's rows, in the query
+    // that counts them): this window's own sums hold no hashes of that band.
+    if (band && bandHashes.has(key(p))) entries.push({ p, knownBy: band, role: 'band', bandAfter: new Date(p.known_by!) });
+    else if (band) asOfEntry(band, 'band');
     if (rolls(p)) {
       const settled = mineByRange.has(key(p)) ? recorded.get(key(p)) : undefined;
       if (settled) put(p, 'settle', settled);
       else entries.push({ p, knownBy: cutoff, role: 'settle' });
-      asOfEntry(readAsOf, 'read');
+      // Read as of now, with the band this run records: its rows created after the cutoff (for a range of this
+      // window, the hashes recorded for it above).
+      const mineNow = mineAsOf(readAsOf);
+      if (mineNow) put(p, 'read', { rows: mineNow.rows, checksum: mineNow.checksum, hashes: recorded.get(key(p))?.hashes ?? null });
+      else entries.push({ p, knownBy: readAsOf, role: 'read', bandAfter: cutoff });
     }
   }
   const unchecked = await compareEntries(entries, (e, now) => put(e.p, e.role, now));
@@ -301,12 +343,19 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
     note(p, got?.check);
     const band = bandOf(p);
     if (!band || !got?.check || !got.band || isChanged(p)) continue;
+    const before = { rows: p.rows_read!, checksum: p.checksum_read! };
+    const now = { rows: got.band.rows, checksum: got.band.checksum };
+    const hashed = bandHashes.get(key(p));
+    if (hashed && got.band.hashes) {
+      if (!bandHoldsAll(got.band.hashes, hashed)) addChanged({ day: p.day, range: [p.range_start, p.range_end], before, now });
+      continue;
+    }
     const thenRows = p.rows_read! - p.rows;
     const nowRows = got.band.rows - got.check.rows;
     const thenSum = BigInt(p.checksum_read!) - BigInt(p.checksum);
     const nowSum = BigInt(got.band.checksum) - BigInt(got.check.checksum);
     if (nowRows < thenRows || (nowRows === thenRows && nowSum !== thenSum)) {
-      addChanged({ day: p.day, range: [p.range_start, p.range_end], before: { rows: p.rows_read!, checksum: p.checksum_read! }, now: got.band });
+      addChanged({ day: p.day, range: [p.range_start, p.range_end], before, now });
     }
   }
 
@@ -315,10 +364,11 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   const accept = changed.length > 0 && policyOf(ctx, 'provenance', 'tampering') !== 'block';
   const accepted = accept ? toCheck.filter(isChanged) : [];
   await compareEntries(
-    accepted.flatMap((p) => [{ p, knownBy: cutoff, role: 'settle' as Role }, { p, knownBy: readAsOf, role: 'read' as Role }]),
+    accepted.flatMap((p) => [{ p, knownBy: cutoff, role: 'settle' as Role }, { p, knownBy: readAsOf, role: 'read' as Role, bandAfter: cutoff }]),
     (e, now) => put(e.p, e.role, now),
   );
-  const insert = db.prepare('INSERT OR REPLACE INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id, known_by, read_at, rows_read, checksum_read) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare('INSERT OR REPLACE INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id, known_by, read_at, rows_read, checksum_read, band_hashes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const packed = (s: Sums) => (s.hashes ? packHashes(s.hashes) : null);
   const update = db.prepare(UPDATE_PARTITION_SQL);
   const readAt = readAsOf.toISOString();
   // Waiting for another process's write lock on a timer (`writeWhenFree`): a server goes on answering meanwhile.
@@ -326,13 +376,13 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
     // Empty days too: rows appearing there later are edits of history.
     for (const p of mine) {
       const sums = recorded.get(key(p))!;
-      insert.run(view.name, p.day, p.range_start, p.range_end, colsHash, sums.rows, sums.checksum, ctx.run.id, knownBy, readAt, p.rows, p.checksum);
+      insert.run(view.name, p.day, p.range_start, p.range_end, colsHash, sums.rows, sums.checksum, ctx.run.id, knownBy, readAt, p.rows, p.checksum, packed(sums));
     }
     for (const p of toCheck) {
       if (!p.run_id || (isChanged(p) ? !accept : !rolls(p))) continue;
       // Rolled and accepted ranges were counted both ways above (nothing when they could not be re-read).
       const { settle, read } = found.get(key(p)) ?? {};
-      if (settle && read) update.run(settle.rows, settle.checksum, knownBy, readAt, read.rows, read.checksum, view.name, p.day, p.run_id, p.range_start, p.range_end);
+      if (settle && read) update.run(settle.rows, settle.checksum, knownBy, readAt, read.rows, read.checksum, packed(read), view.name, p.day, p.run_id, p.range_start, p.range_end);
     }
   }).immediate());
 
