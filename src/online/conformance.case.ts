@@ -70,6 +70,86 @@ export function describeOnlineStoreConformance(name: string, newNamespace: () =>
       expect(await store.readManyEncoded('texts', ['s'], [])).toEqual([]);
     });
 
+    it('reads several views in one call (readManyEncodedViews) as it reads each view alone', async () => {
+      const store = await open();
+      const old = 1_000; // an event time far outside any ttl: the store returns it, the caller judges ttl
+      await store.writeBatch('mv_a', ['x', 'y'], [row(['SEA'], [1.5, 'a'], 10), row(['SFO'], [null, 'b'], 20), row([7], [3, 'int key'], 30)]);
+      await store.writeBatch('mv_b', ['z'], [row(['SEA'], [[1, 2.5]], old, 4)]);
+      // A stale vector: mv_c's SEA was written before the view gained 'w' and lost 'v'.
+      await store.writeBatch('mv_c', ['u', 'v'], [row(['SEA'], ['old u', 'old v'], 40)]);
+      await store.writeBatch('mv_c', ['u', 'w'], [row(['SFO'], ['new u', true], 50)]);
+      await store.writeBatch('mv_pair', ['n'], [row(['SEA', 'SFO'], [Number.NaN], 60), row(['SFO', 'SEA'], [Number.NEGATIVE_INFINITY], 61)]);
+      const requests = [
+        { view: 'mv_a', features: ['y', 'x'], keys: [['SEA'], ['nope'], ['SFO'], [7], ['7']] },
+        { view: 'mv_b', features: ['z'], keys: [['SEA'], ['SFO']] },
+        { view: 'mv_c', features: ['u', 'w', 'gone'], keys: [['SEA'], ['SFO'], ['SEA']] },
+        { view: 'mv_c', features: ['u', 'w'], keys: [['SFO']] },
+        { view: 'mv_pair', features: ['n'], keys: [['SFO', 'SEA'], ['SEA', 'SFO'], ['SEA']] },
+        { view: 'mv_none', features: ['x'], keys: [['SEA']] },
+        { view: 'mv_a', features: ['x'], keys: [] },
+        { view: 'mv_b', features: [], keys: [['SEA']] },
+      ];
+      const got = await store.readManyEncodedViews(requests);
+      // The reference: one readManyEncoded per request.
+      expect(got).toEqual(await Promise.all(requests.map((r) => store.readManyEncoded(r.view, r.features, r.keys))));
+      // And what was written, decoded independently of either read.
+      const values = got.map((rows) => rows.map((e) => e && { values: project(decodeValues(e.encoded), e.projection), eventTs: e.eventTs, createdTs: e.createdTs }));
+      expect(values).toEqual([
+        [{ values: ['a', 1.5], eventTs: 10, createdTs: 0 }, undefined, { values: ['b', null], eventTs: 20, createdTs: 0 }, { values: ['int key', 3], eventTs: 30, createdTs: 0 }, undefined],
+        [{ values: [[1, 2.5]], eventTs: old, createdTs: 4 }, undefined],
+        [{ values: ['old u', undefined, undefined], eventTs: 40, createdTs: 0 }, { values: ['new u', true, undefined], eventTs: 50, createdTs: 0 }, { values: ['old u', undefined, undefined], eventTs: 40, createdTs: 0 }],
+        [{ values: ['new u', true], eventTs: 50, createdTs: 0 }],
+        [{ values: [Number.NEGATIVE_INFINITY], eventTs: 61, createdTs: 0 }, { values: [Number.NaN], eventTs: 60, createdTs: 0 }, undefined],
+        [undefined],
+        [],
+        [{ values: [], eventTs: old, createdTs: 4 }],
+      ]);
+      // The stored features asked for in order: no projection, as readManyEncoded.
+      expect(got[3][0]?.projection).toBeNull();
+      expect(await store.readManyEncodedViews([])).toEqual([]);
+    });
+
+    it('reads several views in one call, each as of a committed state: a session of one view invisible until commit', async () => {
+      const opener = newNamespace();
+      const store = await open(opener);
+      const other = await open(opener);
+      await store.writeBatch('sv_a', ['x'], [row(['k'], ['a old'], 1)]);
+      await store.writeBatch('sv_b', ['x'], [row(['k'], ['b old'], 1)]);
+      const w = await store.beginWrite('sv_b', ['x']);
+      await w.write([row(['k'], ['b new'], 2), row(['j'], ['b new'], 2)]);
+      const read = async (s: OnlineStore) =>
+        (await s.readManyEncodedViews([{ view: 'sv_a', features: ['x'], keys: [['k'], ['j']] }, { view: 'sv_b', features: ['x'], keys: [['k'], ['j']] }]))
+          .map((rows) => rows.map((e) => e && decodeValues(e.encoded)[0]));
+      try {
+        for (const s of [store, other]) expect(await read(s)).toEqual([['a old', undefined], ['b old', undefined]]);
+        await w.commit();
+        for (const s of [store, other]) expect(await read(s)).toEqual([['a old', undefined], ['b new', 'b new']]);
+      } finally {
+        await w.abort(); // nothing once committed; a failed expectation must not leave the session open
+      }
+    });
+
+    it('reads several views in one call as each alone under random writes (property)', async () => {
+      const store = await open();
+      let round = 0;
+      const write = fc.record({ view: fc.integer({ min: 0, max: 2 }), k: fc.integer({ min: 0, max: 3 }), ets: fc.integer({ min: 0, max: 3 }), v: fc.integer(), wide: fc.boolean() });
+      const request = fc.record({ view: fc.integer({ min: 0, max: 3 }), features: fc.subarray(['a', 'b', 'c']), keys: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 4 }) });
+      await fc.assert(
+        fc.asyncProperty(fc.array(write, { maxLength: 10 }), fc.array(request, { maxLength: 5 }), async (writes, requests) => {
+          const prefix = `prop_views_${round++}_`;
+          for (const w of writes) {
+            // Two feature lists per view: vectors of either stay readable (projected).
+            const features = w.wide ? ['a', 'b', 'c'] : ['b', 'a'];
+            await store.writeBatch(`${prefix}${w.view}`, features, [row([w.k], features.map((f) => `${f}${w.v}`), w.ets)]);
+          }
+          const asked = requests.map((r) => ({ view: `${prefix}${r.view}`, features: r.features, keys: r.keys.map((k) => [k]) }));
+          const got = await store.readManyEncodedViews(asked);
+          expect(got).toEqual(await Promise.all(asked.map((r) => store.readManyEncoded(r.view, r.features, r.keys))));
+        }),
+        { numRuns: 25 },
+      );
+    });
+
     it('refuses a batch with a vector that is not one value per feature, writing none of it', async () => {
       const store = await open();
       for (const values of [[1], [1, 2, 3]]) {

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisCluster, type RedisClusterProcess } from '../../test/setup/redis.js';
+import { decodeValues } from './record-codec.js';
 import { openRedisOnlineStore, slotOfTag } from './redis-store.js';
 import type { OnlineKey, OnlineStore } from './types.js';
 
@@ -52,7 +53,11 @@ describe('redis store: a cluster whose slots move (resharding)', () => {
     const store: OnlineStore = await openRedisOnlineStore({ cluster: cluster.ports.map((p) => `127.0.0.1:${p}`), key_prefix });
     try {
       await store.writeBatch('v', ['x'], rows('before', 1));
+      await store.writeBatch('w', ['x'], rows('before', 1));
       const read = async () => (await store.readMany('v', ['x'], keys)).map((r) => r?.values[0]);
+      // A read of several views follows them alike (the same read).
+      const readViews = async () =>
+        (await store.readManyEncodedViews(['v', 'w'].map((view) => ({ view, features: ['x'], keys })))).map((got) => got.map((r) => r && decodeValues(r.encoded)[0]));
       expect(await read()).toEqual(keys.map(() => 'before'));
       const metaOwner = await ownerOfSlot(slotOfTag('meta'));
       // Slots of entities on a master that is not `{meta}`'s and holds several of them: the store's auto-pipeline
@@ -60,7 +65,7 @@ describe('redis store: a cluster whose slots move (resharding)', () => {
       const owners = await Promise.all(keys.map(async (k) => [slotOfTag(JSON.stringify(k)), await ownerOfSlot(slotOfTag(JSON.stringify(k)))] as const));
       const from = cluster.ports.find((p) => p !== metaOwner)!;
       const slots = [...new Set(owners.filter(([, o]) => o === from).map(([s]) => s))];
-      expect(slots.length).toBeGreaterThan(3);
+      expect(slots.length).toBeGreaterThan(5);
       const to = cluster.ports.find((p) => p !== from)!;
       // Moved whole: the store's slot map is stale, the old master answers MOVED for it.
       await moveSlot(slots[0], from, to);
@@ -74,6 +79,12 @@ describe('redis store: a cluster whose slots move (resharding)', () => {
         await moveSlot(slot, from, to);
         expect(await read()).toEqual(keys.map(() => 'before'));
       }
+      // Moved whole, then halfway, under a read of several views.
+      await moveSlot(slots[4], from, to);
+      expect(await readViews()).toEqual([keys.map(() => 'before'), keys.map(() => 'before')]);
+      await moveSlot(slots[5], from, to, true);
+      expect(await readViews()).toEqual([keys.map(() => 'before'), keys.map(() => 'before')]);
+      await moveSlot(slots[5], from, to);
     } finally {
       await store.close();
     }

@@ -10,7 +10,10 @@ import { describeOnlineStoreConformance } from './conformance.case.js';
 import { Redis } from 'ioredis';
 import { clusterEpochKeys, openRedisOnlineStore, slotOfTag, storeUnavailable } from './redis-store.js';
 import { COMMIT_LUA } from './redis-scripts.js';
+import { decodeValues } from './record-codec.js';
+import { startRedisServer } from '../../test/setup/redis.js';
 import { processHost } from '../state/process-host.js';
+import type { OnlineStore } from './types.js';
 
 /** The tests' Redis, and a key prefix no other test uses. */
 const freshRedis = () => ({ url: `redis://127.0.0.1:${inject('redisPort')}`, key_prefix: `fgtest:${randomUUID()}:` });
@@ -105,10 +108,13 @@ describe('redis store: a read-only Redis user', () => {
     const writer = await openRedisOnlineStore({ url, key_prefix });
     try {
       await writer.writeBatch('v', ['x'], [{ key: ['a'], values: [1.5], eventTs: 1, createdTs: 0 }]);
+      await writer.writeBatch('w', ['y'], [{ key: ['a'], values: [2.5], eventTs: 1, createdTs: 0 }]);
       await admin.call('ACL', 'SETUSER', user, 'on', '>pw', '~*', '+@read', '+@connection', '+info');
       const reader = await openRedisOnlineStore({ url: `redis://${user}:pw@127.0.0.1:${inject('redisPort')}`, key_prefix });
       try {
         expect((await reader.readMany('v', ['x'], [['a']]))[0]?.values).toEqual([1.5]);
+        const views = await reader.readManyEncodedViews([{ view: 'v', features: ['x'], keys: [['a']] }, { view: 'w', features: ['y'], keys: [['a']] }]);
+        expect(views.map(([e]) => e && decodeValues(e.encoded))).toEqual([[1.5], [2.5]]);
       } finally {
         await reader.close();
       }
@@ -576,6 +582,84 @@ await store.close();
   });
 });
 
+describe('redis store: a read of several views (readManyEncodedViews)', () => {
+  it('is one round trip on one node: one MGET of the counters, an HKEYS per view, an HMGET per key, all in one batch', async () => {
+    // A server of its own: its count of socket reads is this test's alone.
+    const redis = await startRedisServer();
+    const url = `redis://127.0.0.1:${redis.port}`;
+    const store = await openRedisOnlineStore({ url, key_prefix: 'rt:' });
+    const r = new Redis(url);
+    const m = await new Redis(url).monitor();
+    const commands: string[] = [];
+    m.on('monitor', (_time: string, args: string[]) => {
+      if (args[1]?.startsWith('rt:')) commands.push(args[0].toLowerCase());
+    });
+    const settle = () => new Promise((res) => setTimeout(res, 50)); // the MONITOR feed catches up; a new turn of the event loop
+    const reads = async () => Number(/total_reads_processed:(\d+)/.exec(await r.info('stats'))![1]);
+    try {
+      const views = ['v0', 'v1', 'v2'];
+      const requests = views.map((view) => ({ view, features: ['x'], keys: [['a'], ['b']] }));
+      for (const view of views) await store.writeBatch(view, ['x'], [{ key: ['a'], values: [view], eventTs: 1, createdTs: 0 }]);
+      await store.readManyEncodedViews(requests); // the first read of a feature list also asks for it (HGET), once
+      await settle();
+      commands.length = 0;
+      const before = await reads();
+      const got = await store.readManyEncodedViews(requests);
+      // The INFO asking counts one read of its own.
+      expect((await reads()) - before).toBe(2);
+      expect(got.map((rows) => rows.map((e) => e && decodeValues(e.encoded)[0]))).toEqual([['v0', undefined], ['v1', undefined], ['v2', undefined]]);
+      await settle();
+      expect(commands.sort()).toEqual(['hkeys', 'hkeys', 'hkeys', ...new Array(6).fill('hmget'), 'mget']);
+    } finally {
+      m.disconnect();
+      r.disconnect();
+      await store.close();
+      await redis.stop();
+    }
+  });
+
+  it('reads again only the views whose snapshot is older than their records, each view as of one snapshot', async () => {
+    // As 'never answers "not found"…' below, for view v of a read of v and w: sessions begin, write and commit
+    // in v between the reader's snapshot and its record reads; w is read once.
+    const { url, key_prefix } = freshRedis();
+    const reader = await openRedisOnlineStore({ url, key_prefix });
+    const writer = await openRedisOnlineStore({ url, key_prefix });
+    const rows = (value: string, eventTs: number, keys = ['a', 'b']) => keys.map((k) => ({ key: [k], values: [value], eventTs, createdTs: 0 }));
+    const proto = Redis.prototype as unknown as { hmget: (...args: unknown[]) => Promise<unknown> };
+    const original = proto.hmget;
+    let t2: Awaited<ReturnType<typeof writer.beginWrite>> | undefined;
+    const asked: string[] = [];
+    try {
+      await writer.writeBatch('v', ['x'], rows('old', 1));
+      await writer.writeBatch('w', ['x'], rows('w', 1));
+      let first = true;
+      proto.hmget = async function (this: Redis, ...args: unknown[]) {
+        asked.push(String(args[0]));
+        if (first) {
+          first = false;
+          await writer.writeBatch('v', ['x'], rows('t1', 2));
+          t2 = await writer.beginWrite('v', ['x']);
+          await t2.write(rows('t2', 3, ['a']));
+        }
+        return original.apply(this, args);
+      };
+      const got = await reader.readManyEncodedViews(['v', 'w'].map((view) => ({ view, features: ['x'], keys: [['a'], ['b']] })));
+      proto.hmget = original;
+      const values = got.map((r) => r.map((e) => e && decodeValues(e.encoded)[0]));
+      expect([['old', 'old'], ['t1', 't1']]).toContainEqual(values[0]);
+      expect(values[1]).toEqual(['w', 'w']);
+      // v's keys twice (read again), w's once.
+      expect(asked.filter((k) => k.endsWith(':v'))).toHaveLength(4);
+      expect(asked.filter((k) => k.endsWith(':w'))).toHaveLength(2);
+    } finally {
+      proto.hmget = original;
+      await t2?.abort();
+      await reader.close();
+      await writer.close();
+    }
+  });
+});
+
 describe('redis store: a reader racing a session that begins', () => {
   it('hides a record of a session begun after its snapshot of the sessions, even one not pending yet', () =>
     withStoreAndClient(async ({ store, r, key_prefix }) => {
@@ -678,7 +762,11 @@ describe('redis store: a reader whose snapshot of the sessions is older than the
 });
 
 describe('redis store: a cluster read', () => {
-  it('reads no record before its snapshot of the sessions (a record read earlier could show part of a session)', async () => {
+  it.each([
+    ['one view', (store: OnlineStore, keys: string[][]) => store.readMany('v', ['x'], keys).then((rows) => [rows.map((g) => g?.values[0])])],
+    ['several views', (store: OnlineStore, keys: string[][]) =>
+      store.readManyEncodedViews(['v', 'w'].map((view) => ({ view, features: ['x'], keys }))).then((got) => got.map((rows) => rows.map((e) => e && decodeValues(e.encoded)[0])))],
+  ])('of %s reads no record before its snapshot of the sessions (a record read earlier could show part of a session)', async (_, read) => {
     // Why: a session writes entity a (node A), entity b (node B), then commits on the `{meta}` node. A reader
     // whose HMGET of a ran before the session wrote a, and whose snapshot ran after the commit, would show the
     // session's b beside the old a. Made deterministic here by pausing the `{meta}` node: every node's MONITOR
@@ -691,6 +779,7 @@ describe('redis store: a cluster read', () => {
     try {
       const keys = Array.from({ length: 12 }, (_, i) => [`e${i}`]);
       await store.writeBatch('v', ['x'], keys.map((key, i) => ({ key, values: [i], eventTs: 1, createdTs: 0 })));
+      await store.writeBatch('w', ['x'], keys.map((key, i) => ({ key, values: [i], eventTs: 1, createdTs: 0 })));
       const slotOwner = async (key: string): Promise<number> => {
         const slot = Number(await nodes[0].cluster('KEYSLOT', key));
         const ranges = await nodes[0].cluster('SLOTS');
@@ -708,12 +797,12 @@ describe('redis store: a cluster read', () => {
         monitors.push(m);
       }
       await nodes[ports.indexOf(metaPort)].client('PAUSE', 300, 'ALL');
-      const got = await store.readMany('v', ['x'], keys);
-      expect(got.map((g) => g?.values[0])).toEqual(keys.map((_, i) => i));
+      const got = await read(store, keys);
+      for (const rows of got) expect(rows).toEqual(keys.map((_, i) => i));
       await new Promise((r) => setTimeout(r, 100)); // the MONITOR feeds catch up
-      const snapshotAt = Math.max(...seen.filter((c) => c.command === 'get' || c.command === 'hkeys').map((c) => c.time));
+      const snapshotAt = Math.max(...seen.filter((c) => c.command === 'get' || c.command === 'mget' || c.command === 'hkeys').map((c) => c.time));
       const records = seen.filter((c) => c.command === 'hmget');
-      expect(records).toHaveLength(keys.length);
+      expect(records).toHaveLength(keys.length * got.length);
       expect(records.filter((c) => c.time < snapshotAt)).toEqual([]);
     } finally {
       for (const m of monitors) m.disconnect();

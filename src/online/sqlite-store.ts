@@ -198,9 +198,8 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
   let shared = snapshotsByFile.get(real);
   if (!shared) snapshotsByFile.set(real, (shared = new Set()));
   shared.add(endSnapshot);
-  /** The stored rows of `keys` (in order, `undefined` where none), each decoded by `make`. */
+  /** The stored rows of `keys` (in order, `undefined` where none), each decoded by `make`; inside a read snapshot (`inSnapshot`). */
   const read = <T>(view: string, features: readonly string[], keys: readonly OnlineKey[], make: RecordDecoder<T>): (T | undefined)[] => {
-    inSnapshot();
     const decode = (r: ReadRow) => make(r[4], projectionOf(r, features), r[1], r[2]);
     if (keys.length === 1) {
       const r = readOne.get(view, encodeKey(keys[0])) as ReadRow | undefined;
@@ -288,10 +287,18 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
       }
     },
     async readMany(view, features, keys) {
+      inSnapshot();
       return read(view, features, keys, asStoredValue);
     },
     async readManyEncoded(view, features, keys) {
+      inSnapshot();
       return read(view, features, keys, asStoredEncoded);
+    },
+    async readManyEncodedViews(requests) {
+      // One snapshot for all the views (one pass, nothing awaited in between). One statement per view: one
+      // statement over all of them (UNION ALL, a VALUES or json_each list of (view, key)) measured no faster.
+      inSnapshot();
+      return requests.map((r) => read(r.view, r.features, r.keys, asStoredEncoded));
     },
     async dropView(view) {
       const release = await lock();

@@ -74,6 +74,13 @@ export interface StoredEncoded {
   readonly createdTs: number;
 }
 
+/** One view's part of a read of several views (`readManyEncodedViews`): what `readManyEncoded` takes. */
+export interface OnlineReadRequest {
+  readonly view: string;
+  readonly features: readonly string[];
+  readonly keys: readonly OnlineKey[];
+}
+
 export interface WriteResult {
   /** Rows that replaced an older (or absent) stored value. */
   readonly written: number;
@@ -109,6 +116,12 @@ export interface OnlineStore {
   readMany(view: string, features: readonly string[], keys: readonly OnlineKey[]): Promise<(StoredValue | undefined)[]>;
   /** `readMany` without decoding the stored vectors (the HTTP API's read). */
   readManyEncoded(view: string, features: readonly string[], keys: readonly OnlineKey[]): Promise<(StoredEncoded | undefined)[]>;
+  /**
+   * `readManyEncoded` of several views in one call: per request, in request order, what `readManyEncoded` of it
+   * returns (a view may be asked more than once). The online read of features spread over several views: one
+   * SQLite pass, one Redis round trip (a cluster: the sessions' snapshot, then the records), not one call per view.
+   */
+  readManyEncodedViews(requests: readonly OnlineReadRequest[]): Promise<(StoredEncoded | undefined)[][]>;
   /** Remove everything stored for a view. */
   dropView(view: string): Promise<void>;
   stats(): Promise<OnlineStoreStats>;

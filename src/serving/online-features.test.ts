@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadDefinitions } from '../definitions/loader.js';
 import { openProject, type Project } from '../project.js';
 import Database from 'better-sqlite3';
@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { encodeKey, encodeValues, schemaHash } from '../online/record-codec.js';
 import { formatMicros, getOnlineFeatures as getValues, getOnlineFeaturesJson, type OnlineFeaturesResponse } from './online-features.js';
 import { buildOnlineReadPlan } from './online-plan.js';
+import { requestDrops } from '../registry/online-drops.js';
 
 const CONFIG = `project: shop
 online_store: {type: sqlite}
@@ -308,5 +309,56 @@ describe('getOnlineFeatures', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('getOnlineFeatures: the views of a request', () => {
+  let dir: string;
+  let project: Project;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'fg-online-views-'));
+    mkdirSync(join(dir, 'features'));
+    writeFileSync(join(dir, 'featureguard.yaml'), CONFIG);
+    writeFileSync(join(dir, 'features', 'defs.yaml'), DEFS);
+    project = openProject(dir);
+    project.registry.apply(loadDefinitions(dir, project.config));
+    const store = await project.onlineStore();
+    await store.writeBatch('hourly', ['delay', 'label'], [{ key: ['SEA'], values: [12.5, 'ok'], eventTs: US('2001-01-02T11:30:00Z'), createdTs: 0 }]);
+    await store.writeBatch('forever', ['delay', 'vec'], [{ key: ['SEA'], values: [7, [0.5, 1]], eventTs: US('1999-01-01T00:00:00Z'), createdTs: 0 }]);
+    await store.writeBatch('per_flight', ['late'], [{ key: [42], values: [true], eventTs: US('2001-01-01T00:00:00Z'), createdTs: 0 }]);
+  });
+  afterAll(async () => {
+    await project.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('are read in one store call (readManyEncodedViews), in both forms; a view whose drop is pending is not read', async () => {
+    const store = await project.onlineStore();
+    const views = vi.spyOn(store, 'readManyEncodedViews');
+    const perView = [vi.spyOn(store, 'readMany'), vi.spyOn(store, 'readManyEncoded')];
+    const request = { features: ['hourly:delay', 'forever:vec', 'per_flight:late'], entities: { origin: ['SEA', 'NONE'], flight_id: [42, 7] }, fullFeatureNames: true };
+    try {
+      // The values, then the text of both routes (see `getOnlineFeatures` above): three reads.
+      const res = await getOnlineFeatures(project, request, { now: NOW });
+      expect(res.results.map((r) => r.values)).toEqual([['SEA', 'NONE'], [42, 7], [12.5, null], [[0.5, 1], null], [true, null]]);
+      expect(res.results.map((r) => r.statuses)).toEqual([...new Array(2).fill(['PRESENT', 'PRESENT']), ...new Array(3).fill(['PRESENT', 'NOT_FOUND'])]);
+      expect(views).toHaveBeenCalledTimes(3);
+      expect(views.mock.calls[0][0]).toEqual([
+        { view: 'hourly', features: ['delay'], keys: [['SEA'], ['NONE']] },
+        { view: 'forever', features: ['vec'], keys: [['SEA'], ['NONE']] },
+        { view: 'per_flight', features: ['late'], keys: [[42], [7]] },
+      ]);
+      for (const spy of perView) expect(spy).not.toHaveBeenCalled();
+
+      requestDrops(project.state, ['forever']);
+      views.mockClear();
+      const dropping = await getOnlineFeatures(project, request, { now: NOW });
+      expect(views.mock.calls.map(([requests]) => requests.map((r) => r.view))).toEqual(new Array(3).fill(['hourly', 'per_flight']));
+      expect(dropping.results[3]).toEqual({ values: [null, null], statuses: ['NOT_FOUND', 'NOT_FOUND'], event_timestamps: new Array(2).fill('1970-01-01T00:00:00Z') });
+      expect(dropping.results.filter((_, i) => i !== 3)).toEqual(res.results.filter((_, i) => i !== 3));
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 });

@@ -2,7 +2,7 @@
  * Online reads in Feast's `get-online-features` shape: `getOnlineFeatures`
  * (parsed values: the SDK and `featureguard online get`) and
  * `getOnlineFeaturesJson` (the response text: `POST /v1/online-features`). No
- * DuckDB here: a cached read plan, entity validation and one store read per view.
+ * DuckDB here: a cached read plan, entity validation and one store read for all the views.
  *
  * @example
  * const res = await getOnlineFeatures(project, {
@@ -14,8 +14,8 @@
  */
 import type { DefinitionSet, JoinKey } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
-import { onlineInt64 } from '../online/record-codec.js';
-import type { OnlineKey, OnlineStore } from '../online/types.js';
+import { decodeValues, onlineInt64, project as projectValues } from '../online/record-codec.js';
+import type { OnlineKey, OnlineReadRequest, StoredEncoded } from '../online/types.js';
 import type { Project } from '../project.js';
 import { viewsWithPendingDrops } from '../registry/online-drops.js';
 import { ExactInteger } from './push-schema.js';
@@ -181,9 +181,7 @@ export interface StoredRead<S> {
   readonly nowUs: number;
 }
 
-type StoreRead<S> = (store: OnlineStore, view: string, features: readonly string[], keys: readonly OnlineKey[]) => Promise<(S | undefined)[]>;
-
-async function readStored<S>(project: Project, request: OnlineFeaturesRequest, options: OnlineReadOptions, read: StoreRead<S>): Promise<StoredRead<S>> {
+async function readStored(project: Project, request: OnlineFeaturesRequest, options: OnlineReadOptions): Promise<StoredRead<StoredEncoded>> {
   let plans = planCaches.get(project);
   if (!plans) planCaches.set(project, (plans = createPlanCache()));
   const plan = plans(() => project.registry.current(), project.registry.generation(REGISTRY_MAX_AGE_MS), request);
@@ -192,15 +190,23 @@ async function readStored<S>(project: Project, request: OnlineFeaturesRequest, o
   const store = await project.onlineStore();
   // A view whose values an apply invalidated and that are not dropped yet: nothing of it is served.
   const dropping = viewsWithPendingDrops(project.state, REGISTRY_MAX_AGE_MS);
-  const stored = await Promise.all(
-    plan.views.map((vp) => {
-      if (dropping.size > 0 && dropping.has(vp.view)) return new Array<S | undefined>(n).fill(undefined);
-      const cols = vp.joinKeys.map((k) => columns.get(k.name)!);
-      const keys: OnlineKey[] = new Array(n);
-      for (let i = 0; i < n; i++) keys[i] = cols.length === 1 ? [cols[0][i]] : cols.map((c) => c[i]);
-      return read(store, vp.view, vp.features, keys);
-    }),
-  );
+  const stored = new Array<readonly (StoredEncoded | undefined)[]>(plan.views.length);
+  const requests: OnlineReadRequest[] = [];
+  const asked: number[] = [];
+  plan.views.forEach((vp, v) => {
+    if (dropping.size > 0 && dropping.has(vp.view)) {
+      stored[v] = new Array<StoredEncoded | undefined>(n).fill(undefined);
+      return;
+    }
+    const cols = vp.joinKeys.map((k) => columns.get(k.name)!);
+    const keys: OnlineKey[] = new Array(n);
+    for (let i = 0; i < n; i++) keys[i] = cols.length === 1 ? [cols[0][i]] : cols.map((c) => c[i]);
+    requests.push({ view: vp.view, features: vp.features, keys });
+    asked.push(v);
+  });
+  // Every view in one store call: one round trip (one SQLite pass), not one per view.
+  const got = requests.length > 0 ? await store.readManyEncodedViews(requests) : [];
+  asked.forEach((v, q) => (stored[v] = got[q]));
   return { plan, columns, n, stored, nowUs: (options.now ?? new Date()).getTime() * 1000 };
 }
 
@@ -211,7 +217,7 @@ async function readStored<S>(project: Project, request: OnlineFeaturesRequest, o
  * types and too many entities are `InputError`s (413 for too many entities).
  */
 export async function getOnlineFeatures(project: Project, request: OnlineFeaturesRequest, options: OnlineReadOptions = {}): Promise<OnlineFeaturesResponse> {
-  const { plan, columns, n, stored, nowUs } = await readStored(project, request, options, (store, view, features, keys) => store.readMany(view, features, keys));
+  const { plan, columns, n, stored, nowUs } = await readStored(project, request, options);
   const results: OnlineFeatureVector[] = [];
   for (const key of plan.joinKeys) {
     results.push({ values: columns.get(key.name)!, statuses: new Array<FeatureStatus>(n).fill('PRESENT'), event_timestamps: new Array<string>(n).fill(EPOCH) });
@@ -226,10 +232,11 @@ export async function getOnlineFeatures(project: Project, request: OnlineFeature
       const s = rows[i];
       const status = rowStatus(vp, s, nowUs);
       const ts = s === undefined ? EPOCH : formatCached(s.eventTs);
+      const values = status === 'PRESENT' ? projectValues(decodeValues(s!.encoded), s!.projection) : undefined;
       for (let j = 0; j < vp.outputIndex.length; j++) {
         const out = results[offset + vp.outputIndex[j]];
         out.event_timestamps[i] = ts;
-        const stored = status === 'PRESENT' ? s!.values[j] : null;
+        const stored = values === undefined ? null : values[j];
         out.values[i] = stored ?? null;
         // Nothing stored for this feature (added to the view after the row was written): not found, not a null.
         out.statuses[i] = status !== 'PRESENT' ? status : stored === undefined ? 'NOT_FOUND' : stored === null ? 'NULL_VALUE' : status;
@@ -243,11 +250,10 @@ export async function getOnlineFeatures(project: Project, request: OnlineFeature
  * `getOnlineFeatures` as JSON text, byte for byte `JSON.stringify` of its
  * result (but for a float feature's whole numbers, stored as `30.0`, and NaN and
  * ±Infinity, written `"NaN"`, `"Infinity"`, `"-Infinity"` as protobuf's JSON mapping does), built without parsing the stored values or printing them again: the
- * stores hand over the vectors as stored (`readManyEncoded`, JSON arrays), whose
+ * stores hand over the vectors as stored (`readManyEncodedViews`, JSON arrays), whose
  * element texts are written as they are (`online-json.ts`). This is the HTTP
  * API's read; printing 50 doubles anew was the largest cost of a 1 × 50 response.
  */
 export async function getOnlineFeaturesJson(project: Project, request: OnlineFeaturesRequest, options: OnlineJsonOptions = {}): Promise<string> {
-  const read = await readStored(project, request, options, (store, view, features, keys) => store.readManyEncoded(view, features, keys));
-  return feastJson(read, options.pythonJson === true);
+  return feastJson(await readStored(project, request, options), options.pythonJson === true);
 }
