@@ -18,6 +18,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { ident, literal } from '../offline/engine.js';
 import type { TableColumn } from './check.js';
 import { aggregateSelects, combineAggregates } from './profile-sql.js';
+import { queryHashRows, type HashList } from './checks/tamper-band.js';
 
 /** Checksum and row count of one day of the rows. */
 export interface DayChecksum {
@@ -27,9 +28,9 @@ export interface DayChecksum {
   checksum: string;
   /**
    * With `settledBy`: the rows created by then (or without a created timestamp), and their checksum; with its
-   * `unsettledHashesMax`, the content hash of each row created after it, ascending (null when more rows were).
+   * `unsettledHashesMax`, the content hash of each row created after it, in no order (null when more rows were).
    */
-  settled?: { rows: number; checksum: string; unsettledHashes?: readonly bigint[] | null };
+  settled?: { rows: number; checksum: string; unsettledHashes?: HashList | null };
 }
 
 export interface RowPassOptions {
@@ -81,9 +82,10 @@ export async function rowPass(conn: DuckDBConnection, table: string, opts: RowPa
     const by = `(${c} IS NULL OR ${c} <= ${literal(settledBy.at.toISOString().replace('T', ' ').replace('Z', ''))}::TIMESTAMP)`;
     sel.push(`count_if(${by}) AS sn`, `coalesce(sum(hash(${checksumColumns.map(ident).join(', ')})) FILTER (WHERE ${by}), 0)::VARCHAR AS ss`, `epoch_ms(max(${c})) AS sm`);
     // Built for every day and dropped above the limit (a bounded top-n aggregate, `min(x, n)`, reserved megabytes
-    // per group and took ten times longer); only lists within it leave DuckDB.
+    // per group and took ten times longer); only lists within it leave DuckDB, unsorted (sorted as typed arrays:
+    // list_sort in the GROUP BY took seconds on 3M band rows) and read as bigints (`queryHashRows`).
     const max = settledBy.unsettledHashesMax;
-    if (max !== undefined) sel.push(`CASE WHEN count_if(NOT ${by}) <= ${Math.floor(max)} THEN list_sort(list(hash(${checksumColumns.map(ident).join(', ')})) FILTER (WHERE NOT ${by})) END AS sh`);
+    if (max !== undefined) sel.push(`CASE WHEN count_if(NOT ${by}) <= ${Math.floor(max)} THEN list(hash(${checksumColumns.map(ident).join(', ')})) FILTER (WHERE NOT ${by}) END AS sh`);
   }
   const dupKey = opts.byDay && opts.duplicateKey?.length ? [...opts.duplicateKey.map(ident), 'event_timestamp'].join(', ') : null;
   const exact = opts.rows <= opts.exactDuplicatesMaxRows;
@@ -95,7 +97,7 @@ export async function rowPass(conn: DuckDBConnection, table: string, opts: RowPa
     : `SELECT NULL::DATE AS g, ${sel.join(', ')} FROM ${ident(table)}`;
   // Lists stay inside DuckDB: only their lengths come back.
   const sql = `SELECT epoch_ms(g::TIMESTAMP) AS d, * EXCLUDE (g${dupKey ? ', k' : ''})${dupKey ? ', coalesce(len(k) - len(list_distinct(k)), 0) AS dup' : ''} FROM (${inner})`;
-  const rows = (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  const rows = settledBy?.unsettledHashesMax !== undefined ? await queryHashRows(conn, sql) : ((await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[]);
   const parts = rows.length ? rows : [{ n: 0 }];
   const totals = Object.fromEntries(names.map((n, i) => [n, rows.reduce((a, r) => a + Number(r[`x${i}`] ?? 0), 0)]));
   const dupRows = rows.reduce((a, r) => a + Number(r.dup ?? 0), 0);
@@ -118,11 +120,11 @@ export async function rowPass(conn: DuckDBConnection, table: string, opts: RowPa
 }
 
 /** A day's hashes of the rows not settled: none listed for a day of no such rows, null above the limit. */
-function unsettledHashes(settledBy: NonNullable<RowPassOptions['settledBy']>, r: Record<string, unknown>): { unsettledHashes?: bigint[] | null } {
+function unsettledHashes(settledBy: NonNullable<RowPassOptions['settledBy']>, r: Record<string, unknown>): { unsettledHashes?: HashList | null } {
   const max = settledBy.unsettledHashesMax;
   if (max === undefined) return {};
   if (Number(r.n) - Number(r.sn) > max) return { unsettledHashes: null };
-  return { unsettledHashes: ((r.sh as string[] | null) ?? []).map((h) => BigInt(h)) };
+  return { unsettledHashes: (r.sh as HashList | null) ?? new BigUint64Array(0) };
 }
 
 /**

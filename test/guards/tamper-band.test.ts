@@ -143,4 +143,5 @@ describe('the band of rows created within the landing delay before a run read', 
     const gone = tampering(await b.runWindow('2024-01-09', '2024-01-10'));
     expect([gone.status, (gone.details as { changed: { day: string }[] }).changed.map((c) => c.day)]).toEqual(['fail', ['2024-01-06']]);
   });
+
 });

@@ -4,7 +4,7 @@ import { tempStateDb } from '../../../test/helpers/state-db.js';
 import { ensureRunTables } from '../../runs/run-store.js';
 import type { StateDb } from '../../state/state-db.js';
 import { LATEST_PARTITIONS_SQL, UPDATE_PARTITION_SQL, ensureTamperTables, latestPartitions } from './tamper.js';
-import { packHashes } from './tamper-band.js';
+import { hashList, packHashes } from './tamper-band.js';
 
 const { db } = tempStateDb('tamper-sql');
 
@@ -49,7 +49,7 @@ describe('the earlier record compared per range', () => {
     const earlier = d
       .prepare(
         `SELECT p.day, p.range_start, p.range_end, p.rows, p.checksum, p.columns_hash, coalesce(p.known_by, r.started_at) AS known_by, p.run_id,
-                p.read_at, p.rows_read, p.checksum_read, p.band_hashes FROM guard_partitions p JOIN runs r ON r.id = p.run_id
+                p.read_at, p.rows_read, p.checksum_read, length(p.band_hashes) AS band_bytes FROM guard_partitions p JOIN runs r ON r.id = p.run_id
          WHERE p.view = ? AND r.kind = 'materialize' AND r.status IN ('success', 'warned') AND p.run_id <> ?
            AND p.range_end > ? AND p.range_start < ? AND p.range_end <= r.started_at
          ORDER BY r.started_at DESC, r.rowid DESC`,
@@ -92,7 +92,7 @@ describe('the earlier record compared per range', () => {
             const end = e === '24' ? `2001-01-0${2 + p.day}T00:00:00.000Z` : `${day}T${e}:00:00.000Z`;
             // Some with the hashes of a band: the chosen record's, not another run's of the range.
             d.prepare('INSERT INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id, known_by, band_hashes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-              .run('v', day, `${day}T${s}:00:00.000Z`, end, p.hash, i, String(i), id, r.known ? `${day}T23:00:00.000Z` : null, r.known ? packHashes([BigInt(i), 2n ** 64n - 1n]) : null);
+              .run('v', day, `${day}T${s}:00:00.000Z`, end, p.hash, i, String(i), id, r.known ? `${day}T23:00:00.000Z` : null, r.known ? packHashes(hashList([BigInt(i), 2n ** 64n - 1n])) : null);
           }
         });
         expect(byRange(latestPartitions(d, q) as unknown as Record<string, unknown>[])).toEqual(byRange(previous(d, q)));

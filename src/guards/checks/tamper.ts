@@ -18,7 +18,8 @@ import type { RowPass } from '../row-pass.js';
 import type { FeatureViewDef } from '../../definitions/types.js';
 import { sourceShape, viewFeatureShape } from '../../definitions/row-shape.js';
 import { storedDuration } from '../../definitions/ttl.js';
-import { BAND_HASHES_MAX, bandHoldsAll, packHashes, unpackHashes } from './tamper-band.js';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { BAND_HASHES_MAX, bandHoldsAll, queryHashRows, packHashes, unpackHashes, type HashList } from './tamper-band.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS guard_partitions (
@@ -77,12 +78,15 @@ interface Partition {
   read_at?: string | null;
   rows_read?: number | null;
   checksum_read?: string | null;
-  /** The hashes of the rows in (known_by, read_at] (`packHashes`); null for older records and above `BAND_HASHES_MAX`. */
-  band_hashes?: Uint8Array | null;
+  /**
+   * Bytes of the hashes of the rows in (known_by, read_at] (`packHashes`, 8 each); null for older records and above
+   * `BAND_HASHES_MAX`. The hashes themselves are read only for the ranges whose band is compared (`BAND_HASHES_SQL`).
+   */
+  band_bytes?: number | null;
 }
 
 /** Rows and checksum of a range; `hashes`: of its rows created after `bandAfter` when asked (null above the cap). */
-type Sums = { rows: number; checksum: string; hashes?: readonly bigint[] | null };
+type Sums = { rows: number; checksum: string; hashes?: HashList | null };
 
 /**
  * How long after its created time a row may land and count as a late arrival, not an edit: `provenance.landing_delay`,
@@ -112,7 +116,7 @@ function iso(d: Date): string {
 /**
  * Checksums of `[start, end)` ranges over a relation, by index. With `knownBy`, only the rows created by then
  * (or without a created timestamp): what a run at that time could have read. With `bandAfter`, in the same query,
- * the hashes of those rows created after it, ascending (null above `BAND_HASHES_MAX`).
+ * the hashes of those rows created after it, in no order (null above `BAND_HASHES_MAX`).
  */
 async function rangeChecksums(ctx: CheckContext, relation: string, cols: string[], ranges: { start: Date; end: Date; knownBy?: Date; bandAfter?: Date }[]): Promise<Map<number, Sums>> {
   if (ranges.length === 0) return new Map();
@@ -120,16 +124,16 @@ async function rangeChecksums(ctx: CheckContext, relation: string, cols: string[
   const hashed = `hash(${cols.map((c) => `t.${ident(c)}`).join(', ')})`;
   // Rows of the band: created after `bandAfter` (none when it is NULL).
   const band = ranges.some((r) => r.bandAfter)
-    ? `, count_if(t.created_timestamp > r.a) AS bn, CASE WHEN count_if(t.created_timestamp > r.a) <= ${BAND_HASHES_MAX} THEN list_sort(list(${hashed}) FILTER (WHERE t.created_timestamp > r.a)) END AS bh`
+    ? `, count_if(t.created_timestamp > r.a) AS bn, CASE WHEN count_if(t.created_timestamp > r.a) <= ${BAND_HASHES_MAX} THEN list(${hashed}) FILTER (WHERE t.created_timestamp > r.a) END AS bh`
     : '';
-  const rows = await queryRows(
-    ctx,
+  // Band lists leave DuckDB unsorted and as bigints, sorted as typed arrays (`queryHashRows`).
+  const sql =
     // A range without rows joins one row of NULLs: it must not be hashed (an empty day's checksum is 0).
     `SELECT r.i AS i, count(t.event_timestamp) AS n, coalesce(sum(${hashed}) FILTER (WHERE t.event_timestamp IS NOT NULL), 0)::VARCHAR AS s${band}
      FROM (VALUES ${values}) AS r(i, s, e, k, a) LEFT JOIN ${relation} AS t ON t.event_timestamp >= r.s AND t.event_timestamp < r.e
-       AND (r.k IS NULL OR t.created_timestamp IS NULL OR t.created_timestamp <= r.k) GROUP BY r.i`,
-  );
-  const hashes = (r: Record<string, unknown>) => (Number(r.bn) > BAND_HASHES_MAX ? null : ((r.bh as string[] | null) ?? []).map((h) => BigInt(h)));
+       AND (r.k IS NULL OR t.created_timestamp IS NULL OR t.created_timestamp <= r.k) GROUP BY r.i`;
+  const rows = band ? await queryHashRows(ctx.conn, sql) : await queryRows(ctx, sql);
+  const hashes = (r: Record<string, unknown>) => (Number(r.bn) > BAND_HASHES_MAX ? null : (r.bh as HashList | null) ?? new BigUint64Array(0));
   return new Map(rows.map((r) => [Number(r.i), { rows: Number(r.n), checksum: String(r.s), ...(ranges[Number(r.i)].bandAfter ? { hashes: hashes(r) } : {}) }]));
 }
 
@@ -144,14 +148,18 @@ function shapeOf(ctx: CheckContext, view: FeatureViewDef): string {
   return JSON.stringify([src ? sourceShape(src) : null, viewFeatureShape(view)]);
 }
 
+/** The band hashes of one record, by its primary key (view, day, run_id): read per compared range, not with the others. */
+export const BAND_HASHES_SQL = 'SELECT band_hashes FROM guard_partitions WHERE view = ? AND day = ? AND run_id = ?';
+
 /**
  * The record to compare per checksum range: one group per range, whose bare columns SQLite takes from the row of
  * max(): the preferred hash, then the newest run (padded, so that started_at then rowid compare as the pair).
  */
+
 export const LATEST_PARTITIONS_SQL = `
-  SELECT day, range_start, range_end, rows, checksum, columns_hash, known_by, run_id, read_at, rows_read, checksum_read, band_hashes FROM (
+  SELECT day, range_start, range_end, rows, checksum, columns_hash, known_by, run_id, read_at, rows_read, checksum_read, band_bytes FROM (
     SELECT p.day, p.range_start, p.range_end, p.rows, p.checksum, p.columns_hash, coalesce(p.known_by, r.started_at) AS known_by, p.run_id,
-           p.read_at, p.rows_read, p.checksum_read, p.band_hashes, r.started_at, r.rowid AS seq,
+           p.read_at, p.rows_read, p.checksum_read, length(p.band_hashes) AS band_bytes, r.started_at, r.rowid AS seq,
            max(printf('%d%-40s%020d', p.columns_hash = @colsHash, r.started_at, r.rowid)) AS pick
     FROM guard_partitions p JOIN runs r ON r.id = p.run_id
     -- A range lies in its day: it ends after @from only if its day is @from's or later, and starts before @end only
@@ -266,9 +274,9 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   const asOf = (p: Partition): Date | undefined => (newestCreated !== null && p.known_by ? new Date(p.known_by) : undefined);
   // This window's partitions as recorded: as of the cutoff when rows of the window were created after it, with the
   // hashes of those rows (the band; none when every row is settled, null without created timestamps).
-  const recorded = new Map(mine.map((p) => [key(p), { rows: p.rows, checksum: p.checksum, hashes: newestCreated === null ? null : [] } as Sums]));
+  const recorded = new Map(mine.map((p) => [key(p), { rows: p.rows, checksum: p.checksum, hashes: newestCreated === null ? null : new BigUint64Array(0) } as Sums]));
   if (cutoff !== undefined && newestCreated! > cutoff.getTime()) {
-    const none: Sums = { rows: 0, checksum: '0', hashes: [] };
+    const none: Sums = { rows: 0, checksum: '0', hashes: new BigUint64Array(0) };
     if (settledInPass && settledInPass.at.getTime() === cutoff.getTime()) {
       // Counted (and the band hashed) by the row pass as a rule: no second pass over the window.
       const settledByDay = new Map(days.map((d) => [d.day, d.settled]));
@@ -283,7 +291,7 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
       const sums = await rangeChecksums(ctx, ident(ctx.table), cols, [...ranges.map((r) => ({ ...r, knownBy: cutoff })), ...ranges.map((r) => ({ ...r, bandAfter: cutoff }))]);
       mine.forEach((p, i) => {
         const band = sums.get(mine.length + i);
-        recorded.set(key(p), { ...(sums.get(i) ?? none), hashes: band ? band.hashes ?? null : [] });
+        recorded.set(key(p), { ...(sums.get(i) ?? none), hashes: band ? band.hashes ?? null : new BigUint64Array(0) });
       });
     }
   }
@@ -304,12 +312,9 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   };
   const entries: { p: Partition; knownBy: Date | undefined; role: Role; bandAfter?: Date }[] = [];
   const bandOf = (p: Partition) => (newestCreated !== null && p.read_at && p.rows_read != null && p.checksum_read != null ? new Date(p.read_at) : undefined);
-  // The hashes recorded of each range's band, when it had rows and they were hashed.
-  const bandHashes = new Map<string, bigint[]>();
-  for (const p of toCheck) {
-    const hashes = bandOf(p) && p.band_hashes && p.known_by ? unpackHashes(p.band_hashes) : [];
-    if (hashes.length) bandHashes.set(key(p), hashes);
-  }
+  // Whether the band of a range was recorded with hashes (it had rows and they were hashed); read when compared.
+  const hashedBand = (p: Partition) => Boolean(bandOf(p) && p.band_bytes && p.known_by);
+  const bandHashesOf = db.prepare(BAND_HASHES_SQL);
   for (const p of toCheck) {
     const k = asOf(p);
     // As of a time no row of this window was created after, a range of this window is the window's own rows.
@@ -323,7 +328,7 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
     const band = bandOf(p);
     // With hashes recorded, the band's rows now are hashed (from the source or this window's rows, in the query
     // that counts them): this window's own sums hold no hashes of that band.
-    if (band && bandHashes.has(key(p))) entries.push({ p, knownBy: band, role: 'band', bandAfter: new Date(p.known_by!) });
+    if (band && hashedBand(p)) entries.push({ p, knownBy: band, role: 'band', bandAfter: new Date(p.known_by!) });
     else if (band) asOfEntry(band, 'band');
     if (rolls(p)) {
       const settled = mineByRange.has(key(p)) ? recorded.get(key(p)) : undefined;
@@ -345,10 +350,12 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
     if (!band || !got?.check || !got.band || isChanged(p)) continue;
     const before = { rows: p.rows_read!, checksum: p.checksum_read! };
     const now = { rows: got.band.rows, checksum: got.band.checksum };
-    const hashed = bandHashes.get(key(p));
-    if (hashed && got.band.hashes) {
-      if (!bandHoldsAll(got.band.hashes, hashed)) addChanged({ day: p.day, range: [p.range_start, p.range_end], before, now });
-      continue;
+    if (hashedBand(p) && got.band.hashes) {
+      // One range's blob at a time, read and unpacked only here; the loop lets a server's requests in between.
+      const blob = (bandHashesOf.get(view.name, p.day, p.run_id) as { band_hashes: Uint8Array | null } | undefined)?.band_hashes;
+      if (blob && !bandHoldsAll(got.band.hashes, unpackHashes(blob))) addChanged({ day: p.day, range: [p.range_start, p.range_end], before, now });
+      await yieldToLoop();
+      if (blob) continue;
     }
     const thenRows = p.rows_read! - p.rows;
     const nowRows = got.band.rows - got.check.rows;
