@@ -144,4 +144,28 @@ describe('the band of rows created within the landing delay before a run read', 
     expect([gone.status, (gone.details as { changed: { day: string }[] }).changed.map((c) => c.day)]).toEqual(['fail', ['2024-01-06']]);
   });
 
+  it('only the newest record of a range keeps its band hashes: a window read again clears the older ones', async () => {
+    const b = await open();
+    await b.writeSource(source(BAND_ROW(3), LATE));
+    const records = () =>
+      b.project.state
+        .prepare("SELECT p.run_id AS run, length(p.band_hashes) / 8 AS hashed FROM guard_partitions p JOIN runs r ON r.id = p.run_id WHERE p.view = 'delays' AND p.day = '2024-01-05' ORDER BY r.rowid")
+        .all() as { run: string; hashed: number | null }[];
+    // The same window read three times while its band is unsettled: each run records the day again; the second rolls
+    // the first record forward (a later cutoff), the third reads at the same time as the second (nothing to roll).
+    for (const at of ['2024-02-15T00:05:00Z', '2024-02-15T00:06:00Z', '2024-02-15T00:06:00Z']) {
+      fake = Date.parse(at);
+      expect(tampering(await b.runWindow('2024-01-01', '2024-01-08'))).toMatchObject({ status: 'pass' });
+    }
+    const recs = records();
+    expect(recs.length).toBe(3);
+    // Before: every record kept its copy (8 bytes per band row per run, never cleared).
+    expect(recs.map((r) => r.hashed)).toEqual([null, null, 2]);
+    const total = b.project.state.prepare("SELECT coalesce(sum(length(band_hashes)), 0) AS n FROM guard_partitions WHERE view = 'delays'").get() as { n: number };
+    expect(total.n).toBe(2 * 8);
+    // The newest record's hashes still tell an edit of a band row hidden by a late landing beside it.
+    await b.writeSource(source(BAND_ROW(99), LATE, LATE_2));
+    fake = Date.parse('2024-02-15T00:08:00Z');
+    expect(tampering(await b.runWindow('2024-01-08', '2024-01-09'))).toMatchObject({ status: 'fail', message: expect.stringContaining('2024-01-05') });
+  });
 });

@@ -18,7 +18,8 @@ import { DuckDBTypeId, JsonDuckDBValueConverter, type DuckDBConnection, type Duc
 
 /**
  * Band rows (created after a range's `known_by`, up to its `read_at`) hashed per range at most: above it a range's
- * band is checked by its row count and checksum only. 8 bytes each in the state database (80 KB per range at most).
+ * band is checked by its row count and checksum only. 8 bytes each in the state database (80 KB per range at most),
+ * kept by the newest record of a range only.
  * 10,000, not 50,000: a first backfill of 3M rows all in the band (16,000 a day) read, stored and re-checked 3M
  * hashes, the guard stage 2× as long as without them (see README).
  */

@@ -79,8 +79,9 @@ interface Partition {
   rows_read?: number | null;
   checksum_read?: string | null;
   /**
-   * Bytes of the hashes of the rows in (known_by, read_at] (`packHashes`, 8 each); null for older records and above
-   * `BAND_HASHES_MAX`. The hashes themselves are read only for the ranges whose band is compared (`BAND_HASHES_SQL`).
+   * Bytes of the hashes of the rows in (known_by, read_at] (`packHashes`, 8 each); null for older records, above
+   * `BAND_HASHES_MAX` and for records superseded by a newer one of the range. The hashes themselves are read only for
+   * the ranges whose band is compared (`BAND_HASHES_SQL`).
    */
   band_bytes?: number | null;
 }
@@ -150,6 +151,14 @@ function shapeOf(ctx: CheckContext, view: FeatureViewDef): string {
 
 /** The band hashes of one record, by its primary key (view, day, run_id): read per compared range, not with the others. */
 export const BAND_HASHES_SQL = 'SELECT band_hashes FROM guard_partitions WHERE view = ? AND day = ? AND run_id = ?';
+
+/**
+ * Drop the band hashes of the older records of a range a run records again: only the newest record of a range is
+ * compared with (`LATEST_PARTITIONS_SQL`), and every run records its window's days again, so kept copies grew the
+ * state database by 8 bytes per band row per run.
+ */
+export const CLEAR_OLDER_BAND_HASHES_SQL =
+  'UPDATE guard_partitions SET band_hashes = NULL WHERE view = ? AND day = ? AND range_start = ? AND range_end = ? AND run_id <> ? AND band_hashes IS NOT NULL';
 
 /**
  * The record to compare per checksum range: one group per range, whose bare columns SQLite takes from the row of
@@ -377,6 +386,7 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   const insert = db.prepare('INSERT OR REPLACE INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id, known_by, read_at, rows_read, checksum_read, band_hashes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const packed = (s: Sums) => (s.hashes ? packHashes(s.hashes) : null);
   const update = db.prepare(UPDATE_PARTITION_SQL);
+  const clearOlder = db.prepare(CLEAR_OLDER_BAND_HASHES_SQL);
   const readAt = readAsOf.toISOString();
   // Waiting for another process's write lock on a timer (`writeWhenFree`): a server goes on answering meanwhile.
   await writeWhenFree(db, () => db.transaction(() => {
@@ -389,8 +399,11 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
       if (!p.run_id || (isChanged(p) ? !accept : !rolls(p))) continue;
       // Rolled and accepted ranges were counted both ways above (nothing when they could not be re-read).
       const { settle, read } = found.get(key(p)) ?? {};
-      if (settle && read) update.run(settle.rows, settle.checksum, knownBy, readAt, read.rows, read.checksum, packed(read), view.name, p.day, p.run_id, p.range_start, p.range_end);
+      // A range of this window keeps its hashes in this run's record only (cleared below).
+      if (settle && read) update.run(settle.rows, settle.checksum, knownBy, readAt, read.rows, read.checksum, mineByRange.has(key(p)) ? null : packed(read), view.name, p.day, p.run_id, p.range_start, p.range_end);
     }
+    // This run's record of each range is now the newest: older records of the range keep no hashes.
+    for (const p of mine) clearOlder.run(view.name, p.day, p.range_start, p.range_end, ctx.run.id);
   }).immediate());
 
   const changedDays = [...new Set(changed.map((c) => c.day))].sort();
