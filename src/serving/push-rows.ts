@@ -242,20 +242,36 @@ export interface FileColumn {
  */
 export async function existingColumns(conn: DuckDBConnection, target: OfflineTarget): Promise<FileColumn[]> {
   const { setup, from } = rawSourceSql(target.roots, { kind: 'source', name: target.source, path: target.readPath, format: target.format, timestamp_field: 'event_timestamp' });
-  try {
-    await runSetup(conn, setup);
-    // CSV sources are read as text (and written so): only the names and their order matter there.
-    const r = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`);
-    return (r.getRowObjectsJson() as { column_name: string; column_type: string }[]).map((x) => ({ name: x.column_name, type: x.column_type }));
-  } catch (e) {
-    if (/No files found that match the pattern/.test((e as Error).message)) return [];
-    if (e instanceof FeatureguardError) throw e;
-    const said = readFailureText(e, target.roots.root);
-    throw new FeatureguardError('source_unreadable', `cannot append these rows to the offline source '${target.source}': its files could not be read (${said})`, {
-      status: 500, exitCode: 3, details: { source: target.source, reason: said }, cause: e,
-    });
+  // "No files found" names the pattern DuckDB could not match: the glob itself when the folder holds no file (the
+  // push writes the canonical columns), or one file of the checked list that vanished between the listing and the
+  // read (a compaction merged it, a failed push's cleanup removed it): list again, never guess "no files" then.
+  const glob = resolveSourcePath(target.roots, target.readPath);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await runSetup(conn, setup);
+      // CSV sources are read as text (and written so): only the names and their order matter there.
+      const r = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`);
+      return (r.getRowObjectsJson() as { column_name: string; column_type: string }[]).map((x) => ({ name: x.column_name, type: x.column_type }));
+    } catch (e) {
+      const missing = /No files found that match the pattern "([^"]*)"/.exec((e as Error).message)?.[1];
+      if (missing !== undefined && (missing === glob || /[*?[]/.test(missing))) return [];
+      if (missing !== undefined && attempt < VANISHED_RETRIES) continue;
+      if (e instanceof FeatureguardError) throw e;
+      const said = readFailureText(e, target.roots.root);
+      if (missing !== undefined) {
+        throw new FeatureguardError('source_changed', `cannot append these rows to the offline source '${target.source}': its files kept changing while they were read (${said}; ${VANISHED_RETRIES} tries; a compaction or a failed push's cleanup removes files); push again`, {
+          status: 503, exitCode: 3, details: { source: target.source, reason: said }, cause: e,
+        });
+      }
+      throw new FeatureguardError('source_unreadable', `cannot append these rows to the offline source '${target.source}': its files could not be read (${said})`, {
+        status: 500, exitCode: 3, details: { source: target.source, reason: said }, cause: e,
+      });
+    }
   }
 }
+
+/** How many times the files of a folder are listed again when a listed file vanished before it was read. */
+const VANISHED_RETRIES = 5;
 
 /**
  * Refuse (`InputError`, code `offline_column_missing`) rows for files that have no column for a pushed column the

@@ -1,0 +1,57 @@
+/**
+ * What a compaction racing other work must never do (real DuckDB files and SQLite state): a push reading the
+ * columns of a folder whose listed file vanished (merged meanwhile) still reads the folder's real columns.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openOfflineEngine } from '../offline/engine.js';
+import { existingColumns } from './push-rows.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** `conn`, but `before` runs once just before the first statement matching `when`. */
+function hooked(conn: DuckDBConnection, when: RegExp, before: () => void): DuckDBConnection {
+  let fired = false;
+  return new Proxy(conn, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function') return v;
+      return (sql: string, ...rest: unknown[]) => {
+        if (!fired && typeof sql === 'string' && when.test(sql)) {
+          fired = true;
+          before();
+        }
+        return (v as (...a: unknown[]) => unknown).call(target, sql, ...rest);
+      };
+    },
+  });
+}
+
+describe('existingColumns while a listed file vanishes', () => {
+  it('lists the folder again and reads its real columns, never the canonical ones of an empty folder', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fg-compact-race-'));
+    dirs.push(root);
+    mkdirSync(join(root, 'data', 's'), { recursive: true });
+    const conn = await (await openOfflineEngine()).connect();
+    try {
+      for (const i of [0, 1]) {
+        await conn.run(`COPY (SELECT 1::BIGINT AS user_id, TIMESTAMP '2026-01-01' AS ts, 2.5::FLOAT AS x) TO '${join(root, 'data', 's', `part-${i}.parquet`)}' (FORMAT parquet)`);
+      }
+      // The first file listed is removed between the listing (SET VARIABLE) and the DESCRIBE, as a compaction does.
+      const racing = hooked(conn, /^DESCRIBE/, () => rmSync(join(root, 'data', 's', 'part-0.parquet')));
+      const columns = await existingColumns(racing, {
+        dir: join(root, 'data', 's'), file: join(root, 'data', 's', 'push-x.parquet'), format: 'parquet', source: 's',
+        readPath: 'data/s/*.parquet', roots: { root, dataRoots: [] },
+      });
+      expect(columns).toEqual([{ name: 'user_id', type: 'BIGINT' }, { name: 'ts', type: 'TIMESTAMP' }, { name: 'x', type: 'FLOAT' }]);
+    } finally {
+      conn.closeSync();
+    }
+  });
+});
