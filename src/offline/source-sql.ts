@@ -12,7 +12,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { DefinitionError, FeatureguardError, NotFoundError } from '../errors.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
@@ -137,6 +137,41 @@ export function isWritingName(file: string): boolean {
   return /(^|[\\/])\.[^\\/]*\.featureguard-writing$/.test(file);
 }
 
+/** Where a compaction (`serving/push-compact.ts`) keeps the journal of each merge until it is finished. */
+export function compactionJournalDir(stateDir: string): string {
+  return join(stateDir, 'compacting');
+}
+
+/**
+ * The files the pending compaction journals under `stateDir` list as merged into a file of `listed`: the merged
+ * file is in place (it was renamed in after its journal was written), so they hold rows it holds. Read after the
+ * listing: a compaction that finished meanwhile removed them, and reading them fails (a vanished file) rather than
+ * reading rows twice. Usually the folder is absent, which costs one `existsSync`.
+ */
+export function compactedAway(stateDir: string, listed: readonly string[]): Set<string> {
+  const away = new Set<string>();
+  const dir = compactionJournalDir(stateDir);
+  if (!existsSync(dir)) return away;
+  const here = new Set(listed);
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch {
+    return away;
+  }
+  for (const name of names) {
+    try {
+      const journal = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { file?: unknown; merged?: unknown };
+      if (typeof journal.file === 'string' && here.has(journal.file) && Array.isArray(journal.merged)) {
+        for (const f of journal.merged) if (typeof f === 'string') away.add(f);
+      }
+    } catch {
+      // removed (finished) since the listing, or not a journal
+    }
+  }
+  return away;
+}
+
 /**
  * The DuckDB variable (`getvariable(name)`) that holds the checked files of glob `abs` on a connection that
  * ran the source's setup: the exact list its reads use (lineage and manifests fingerprint that list).
@@ -179,7 +214,11 @@ export function rawSourceSql(
       async run(conn: DuckDBConnection) {
         // In DuckDB's order (it reads top-level files first under `**`, not sorted by name).
         // Files featureguard is writing (a push's temp file, renamed into place when complete) are no source rows.
-        const files = (await conn.runAndReadAll(`SELECT file FROM glob(${literal(abs)})`)).getRowsJS().map((r) => String(r[0])).filter((f) => !isWritingName(f));
+        const listed = (await conn.runAndReadAll(`SELECT file FROM glob(${literal(abs)})`)).getRowsJS().map((r) => String(r[0])).filter((f) => !isWritingName(f));
+        // Files a compaction merged into a file listed here, not removed yet (it runs, or was killed): their rows are
+        // in the merged file, and read both they would be read twice.
+        const merged = compactedAway(ownPlacesUnder(roots).stateDir, listed);
+        const files = merged.size === 0 ? listed : listed.filter((f) => !merged.has(f));
         // As DuckDB says it; not the pattern handed back, which it would expand again, unchecked, at read time.
         if (files.length === 0) throw new Error(`IO Error: No files found that match the pattern "${abs}"`);
         // Each listed name is a pattern to DuckDB's readers too, and there is no escaping: a name with a

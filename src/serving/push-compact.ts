@@ -9,7 +9,9 @@
  * written under a hidden name, checked (the same columns, types, row count and row checksum as the files it
  * merges), renamed into place, and the files it merged are removed; each merged push's run records the file its
  * rows are in now (`options.compacted_into`). A compaction that stops midway (a kill) is finished by the next one,
- * from its journal under `.featureguard/compacting/`. Compaction records no run of its own: the run kinds are
+ * from its journal under `.featureguard/compacting/`. Until then every read of a glob source leaves out the files a
+ * pending journal lists as merged into a file it lists (`compactedAway` in `offline/source-sql.ts`): materialize,
+ * check and dataset builds read each row once, whether or not a compaction died between the rename and the removal. Compaction records no run of its own: the run kinds are
  * materialize, dataset, push and check.
  *
  * @example
@@ -27,7 +29,7 @@ import type { DefinitionSet } from '../definitions/types.js';
 import { acquireLeasesWhenFree, type Lease } from '../materialize/lease.js';
 import { interruptQuietly, literal } from '../offline/engine.js';
 import { fingerprintRelation } from '../offline/fingerprint.js';
-import { writingName } from '../offline/source-sql.js';
+import { compactionJournalDir, writingName } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { writeWhenFree, type StateDb } from '../state/state-db.js';
@@ -83,7 +85,7 @@ interface Journal {
   readonly runs: readonly string[];
 }
 
-const journalDir = (project: Project) => join(project.stateDir, 'compacting');
+const journalDir = (project: Project) => compactionJournalDir(project.stateDir);
 
 /** The time before which a push must have finished: `now` less `olderThan` (a duration). */
 function cutoffOf(olderThan: string | undefined, now: Date): string {
