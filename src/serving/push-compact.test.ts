@@ -448,6 +448,23 @@ features: [{name: label, type: string}, {name: x, type: float64}]
   });
 });
 
+
+describe('compact, concurrently', () => {
+  it('two compactions of a folder no view reads never both merge it (a lock keyed by the folder)', async () => {
+    const p = await project('compact_noview');
+    await pushFour(p);
+    const counted = await sourceRows(p);
+    writeFileSync(join(p.dir, 'features', 'defs.yaml'), DEFS.slice(0, DEFS.indexOf('---\nkind: feature_view')));
+    await p.fs.apply();
+    const settled = await Promise.allSettled([p.fs.compact(), p.fs.compact(), p.fs.compact()]);
+    const written = settled.reduce((n, s) => n + (s.status === 'fulfilled' ? s.value.files_written : 0), 0);
+    expect(written).toBe(1);
+    for (const s of settled) if (s.status === 'rejected') expect(s.reason).toBeInstanceOf(ConflictError);
+    expect(await sourceRows(p)).toBe(counted);
+    expect(p.files('s').filter((f) => f.includes('compacted'))).toHaveLength(1);
+  });
+});
+
 /** The rows source `s` reads now, through featureguard's own listing of its glob (as materialize, check and builds do). */
 async function sourceRows(p: PushProject): Promise<number> {
   const { rawSourceSql, runSetup } = await import('../offline/source-sql.js');
@@ -474,4 +491,3 @@ async function killedAfterRename(p: PushProject, files: readonly string[]): Prom
   writeFileSync(journal, JSON.stringify({ file: g.file, merged: g.files, runs: g.runs, rows: g.rows, checksum: null }));
   return g.file!;
 }
-

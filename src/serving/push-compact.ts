@@ -21,7 +21,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ConflictError, FeatureguardError, InputError, isFeatureguardError } from '../errors.js';
 import { getView } from '../definitions/definition-set.js';
 import { parseDuration } from '../definitions/ttl.js';
@@ -119,14 +119,16 @@ export async function compactPushedFiles(project: Project, options: CompactOptio
     for (let attempt = 1; ; attempt++) {
       const first = await planCompaction(project, set, conn, finishedPushFiles(project.state, cutoff), options.views);
       const views = [...new Set(first.filter((g) => g.reason === null).flatMap((g) => g.views))].sort();
-      const leases = await takeLeases(project, views, first);
+      const folders = [...new Set(first.filter((g) => g.reason === null).map((g) => g.folder))].sort();
+      const leases = await takeLeases(project, views, folders, first);
       try {
         const groups = await planCompaction(project, set, conn, finishedPushFiles(project.state, cutoff), options.views);
-        if (groups.some((g) => g.reason === null && g.views.some((v) => !views.includes(v))) && attempt < 3) continue;
+        const unlocked = (g: CompactionGroup) => !folders.includes(g.folder) || g.views.some((v) => !views.includes(v));
+        if (groups.some((g) => g.reason === null && unlocked(g)) && attempt < 3) continue;
         const done: CompactedGroup[] = [];
         for (const g of groups) {
           if (g.reason !== null) done.push(result(g, 'skipped'));
-          else if (g.views.some((v) => !views.includes(v))) done.push({ ...result(g, 'skipped'), reason: 'views reading these files changed while the compaction began; run it again' });
+          else if (unlocked(g)) done.push({ ...result(g, 'skipped'), reason: 'views reading these files changed while the compaction began; run it again' });
           else done.push(await mergeGroup(project, conn, g, leases).catch((e: unknown) => ({ ...result(g, 'failed'), reason: (e as Error).message })));
         }
         return summary(false, done, recovered);
@@ -151,19 +153,33 @@ function summary(dryRun: boolean, groups: CompactedGroup[], recovered: number): 
   return { dry_run: dryRun, groups, files_merged: merging.reduce((n, g) => n + g.files.length, 0), files_written: groups.filter((g) => g.status === 'compacted').length, recovered };
 }
 
-/** The leases of `views`, all or none; a held one is a `ConflictError` naming the folders being compacted. */
-async function takeLeases(project: Project, views: readonly string[], groups: readonly CompactionGroup[]): Promise<Lease[]> {
-  if (views.length === 0) return [];
+/**
+ * The lease of a folder being compacted, in the materialization lease table: held for every folder merged, read
+ * by a view or not, so that two compactions never merge the same files (every row twice).
+ */
+export const folderLeaseKey = (folder: string) => `compact:${folder}`;
+
+/**
+ * The leases of `views` and of `folders` (`folderLeaseKey`), all or none; a held one is a `ConflictError` naming the
+ * folders being compacted.
+ */
+async function takeLeases(project: Project, views: readonly string[], folders: readonly string[], groups: readonly CompactionGroup[]): Promise<Lease[]> {
+  const keys = [...views, ...folders.map(folderLeaseKey)];
+  if (keys.length === 0) return [];
   try {
-    return await acquireLeasesWhenFree(project.state, views, `compact-${process.pid}-${randomUUID().slice(0, 8)}`, {
+    return await acquireLeasesWhenFree(project.state, keys, `compact-${process.pid}-${randomUUID().slice(0, 8)}`, {
       onFailedRuns: () => void import('../alerts/dispatch.js').then((d) => d.sendDueAlerts(project)).catch(() => undefined),
     });
   } catch (e) {
     if (!(e instanceof ConflictError)) throw e;
-    const folders = [...new Set(groups.filter((g) => g.reason === null && g.views.some((v) => views.includes(v))).map((g) => g.folder))];
+    const held = (e.details as { view?: string } | undefined)?.view;
+    if (held?.startsWith('compact:')) {
+      throw new ConflictError(`cannot compact the pushed files in ${held.slice('compact:'.length)} now: another compaction is merging them (${e.message.replace(/^.*\((pid [^)]*)\).*$/, '$1')}); try again in a moment`, { ...(e.details as Record<string, unknown>), folders: [held.slice('compact:'.length)] }, 'compaction_running');
+    }
+    const locked = [...new Set(groups.filter((g) => g.reason === null && g.views.some((v) => views.includes(v))).map((g) => g.folder))];
     throw new ConflictError(
-      `cannot compact the pushed files in ${folders.join(', ')} now: ${e.message}; a compaction holds the materialization lease of every view reading the files it merges`,
-      { ...(e.details as Record<string, unknown>), folders },
+      `cannot compact the pushed files in ${locked.join(', ')} now: ${e.message}; a compaction holds the materialization lease of every view reading the files it merges`,
+      { ...(e.details as Record<string, unknown>), folders: locked },
       e.code,
     );
   }
@@ -195,7 +211,7 @@ async function mergeGroup(project: Project, conn: DuckDBConnection, g: Compactio
     }
     rows = sumAfter.rows;
     // A lease lost to a pause longer than its ttl: a materialization may be reading the folder now.
-    const lost = leases.filter((l) => g.views.includes(l.view) && !l.held());
+    const lost = leases.filter((l) => (g.views.includes(l.view) || l.view === folderLeaseKey(g.folder)) && !l.held());
     if (lost.length > 0) throw new ConflictError(`the materialization lease of ${lost.map((l) => `'${l.view}'`).join(', ')} expired and was taken over (was this process paused?); ${g.folder} was not changed`, { views: lost.map((l) => l.view) }, 'lease_lost');
   } catch (e) {
     rmSync(tmp, { force: true });
@@ -295,10 +311,10 @@ async function recoverJournals(project: Project, set: DefinitionSet): Promise<nu
     const views = [...set.views.values()].filter((v) => sources.includes(v.source)).map((v) => v.name).sort();
     let leases: Lease[];
     try {
-      leases = views.length === 0 ? [] : await acquireLeasesWhenFree(project.state, views, `compact-${process.pid}-${randomUUID().slice(0, 8)}`);
+      leases = await acquireLeasesWhenFree(project.state, [...views, folderLeaseKey(dirname(journal.file))], `compact-${process.pid}-${randomUUID().slice(0, 8)}`);
     } catch (e) {
       if (isFeatureguardError(e) && e.status === 409) {
-        throw new ConflictError(`cannot compact now: the compaction into ${journal.file} (left midway by a stopped process, or still running in another) needs the leases of ${views.map((v) => `'${v}'`).join(', ')}: ${e.message}`, e.details, e.code);
+        throw new ConflictError(`cannot compact now: the compaction into ${journal.file} (left midway by a stopped process, or still running in another) needs the leases of ${[...views.map((v) => `'${v}'`), `its folder ${dirname(journal.file)}`].join(', ')}: ${e.message}`, e.details, e.code);
       }
       throw e;
     }
