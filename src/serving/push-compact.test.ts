@@ -465,6 +465,26 @@ describe('compact, concurrently', () => {
   });
 });
 
+describe('compact, recovering', () => {
+  it('a merged file that does not read as the journal recorded (lost to a power loss) is removed, and the files it merged kept', async () => {
+    const p = await project('compact_torn');
+    const files = await pushFour(p);
+    const before = await rawRows(p);
+    const target = await killedAfterRename(p, files);
+    const conn = await (await openOfflineEngine()).connect();
+    try {
+      await conn.run(`COPY (SELECT * FROM read_parquet('${files[0]}')) TO '${target}' (FORMAT parquet)`);
+    } finally {
+      conn.closeSync();
+    }
+    expect(await p.fs.compact({ olderThan: '1d' })).toMatchObject({ recovered: 1 });
+    expect(existsSync(target)).toBe(false);
+    for (const f of files) expect(existsSync(f)).toBe(true);
+    expect(await rawRows(p)).toEqual(before);
+    for (const id of p.fs.runs.list({ kind: 'push' }).runs.map((r) => r.id)) expect(p.fs.runs.get(id).options).not.toHaveProperty('compacted_into');
+  });
+});
+
 /** The rows source `s` reads now, through featureguard's own listing of its glob (as materialize, check and builds do). */
 async function sourceRows(p: PushProject): Promise<number> {
   const { rawSourceSql, runSetup } = await import('../offline/source-sql.js');
@@ -485,9 +505,28 @@ async function killedAfterRename(p: PushProject, files: readonly string[]): Prom
   const result = await p.fs.compact();
   const g = result.groups.find((x) => x.status === 'compacted')!;
   files.forEach((f, i) => writeFileSync(f, backup[i]));
+  // Killed before the runs recorded the merged file.
+  const db = new Database(join(p.dir, '.featureguard', 'state.db'));
+  try {
+    for (const id of g.runs) {
+      const { options } = db.prepare('SELECT options FROM runs WHERE id = ?').get(id) as { options: string };
+      const { compacted_into: _, ...rest } = JSON.parse(options) as Record<string, unknown>;
+      db.prepare('UPDATE runs SET options = ? WHERE id = ?').run(JSON.stringify(rest), id);
+    }
+  } finally {
+    db.close();
+  }
   const journal = join(p.dir, '.featureguard', 'compacting', 'killed.json');
   const { mkdirSync } = await import('node:fs');
   mkdirSync(join(p.dir, '.featureguard', 'compacting'), { recursive: true });
-  writeFileSync(journal, JSON.stringify({ file: g.file, merged: g.files, runs: g.runs, rows: g.rows, checksum: null }));
+  const { fingerprintRelation } = await import('../offline/fingerprint.js');
+  const conn = await (await openOfflineEngine()).connect();
+  let sum;
+  try {
+    sum = await fingerprintRelation(conn, `SELECT * FROM read_parquet([${g.files.map((f) => `'${f}'`).join(', ')}])`);
+  } finally {
+    conn.closeSync();
+  }
+  writeFileSync(journal, JSON.stringify({ file: g.file, merged: g.files, runs: g.runs, format: 'parquet', rows: sum.rows, checksum: sum.checksum }));
   return g.file!;
 }

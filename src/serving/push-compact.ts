@@ -20,7 +20,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConflictError, FeatureguardError, InputError, isFeatureguardError } from '../errors.js';
 import { getView } from '../definitions/definition-set.js';
@@ -83,6 +83,10 @@ interface Journal {
   readonly file: string;
   readonly merged: readonly string[];
   readonly runs: readonly string[];
+  /** The rows and row checksum (`fingerprintRelation`) of the merged files: the merged file must read so before they are removed. */
+  readonly format?: 'parquet' | 'csv';
+  readonly rows?: number;
+  readonly checksum?: string;
 }
 
 const journalDir = (project: Project) => compactionJournalDir(project.stateDir);
@@ -113,7 +117,7 @@ export async function compactPushedFiles(project: Project, options: CompactOptio
       const groups = await planCompaction(project, set, conn, finishedPushFiles(project.state, cutoff), options.views);
       return summary(true, groups.map((g) => result(g, g.reason === null ? 'planned' : 'skipped')), 0);
     }
-    const recovered = await recoverJournals(project, set);
+    const recovered = await recoverJournals(project, set, conn);
     // The views to lock come from the plan, and the plan is made again under the leases (another compaction may
     // have merged files meanwhile): planned with views outside the leases, try again.
     for (let attempt = 1; ; attempt++) {
@@ -198,6 +202,7 @@ async function mergeGroup(project: Project, conn: DuckDBConnection, g: Compactio
     rmSync(tmp, { force: true });
   });
   let rows: number;
+  let checksum: string;
   try {
     const fmt = g.format === 'csv' ? '(FORMAT csv, HEADER true)' : '(FORMAT parquet)';
     await conn.run(`COPY (SELECT * FROM ${filesReader(g.format, files, true)}) TO ${literal(tmp)} ${fmt}`);
@@ -210,6 +215,10 @@ async function mergeGroup(project: Project, conn: DuckDBConnection, g: Compactio
       });
     }
     rows = sumAfter.rows;
+    checksum = sumAfter.checksum;
+    // On disk before it replaces anything: after a power loss the rename must not name a file with no rows.
+    syncFile(tmp);
+    syncFile(g.folder);
     // A lease lost to a pause longer than its ttl: a materialization may be reading the folder now.
     const lost = leases.filter((l) => (g.views.includes(l.view) || l.view === folderLeaseKey(g.folder)) && !l.held());
     if (lost.length > 0) throw new ConflictError(`the materialization lease of ${lost.map((l) => `'${l.view}'`).join(', ')} expired and was taken over (was this process paused?); ${g.folder} was not changed`, { views: lost.map((l) => l.view) }, 'lease_lost');
@@ -219,7 +228,7 @@ async function mergeGroup(project: Project, conn: DuckDBConnection, g: Compactio
   } finally {
     stopWriting();
   }
-  const journal: Journal = { file: target, merged: files, runs: g.files.flatMap((f) => f.runs.map((r) => r.id)) };
+  const journal: Journal = { file: target, merged: files, runs: g.files.flatMap((f) => f.runs.map((r) => r.id)), format: g.format, rows, checksum };
   const journalFile = writeJournal(project, journal);
   // From the rename on, the merged file holds the rows: an interrupted compaction removes the files it merged (its
   // journal stays, so the next compaction records the merged file in their runs). A kill -9 leaves both: the next
@@ -231,6 +240,7 @@ async function mergeGroup(project: Project, conn: DuckDBConnection, g: Compactio
   try {
     try {
       renameSync(tmp, target);
+      syncFile(g.folder);
     } catch (e) {
       rmSync(tmp, { force: true });
       rmSync(journalFile, { force: true });
@@ -285,16 +295,54 @@ function writeJournal(project: Project, journal: Journal): string {
   mkdirSync(journalDir(project), { recursive: true });
   const file = join(journalDir(project), `${randomUUID()}.json`);
   writeFileSync(`${file}.tmp`, JSON.stringify(journal));
+  syncFile(`${file}.tmp`);
   renameSync(`${file}.tmp`, file);
+  syncFile(journalDir(project));
   return file;
+}
+
+/** fsync a file or a folder (its entries: a rename into it). A file system that cannot sync a folder is let be. */
+function syncFile(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return;
+  }
+  try {
+    fsyncSync(fd);
+  } catch {
+    // EINVAL/EISDIR on file systems (and platforms) that cannot fsync a folder
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Whether the merged file of `journal` reads as the files it merged did: the rows and checksum the journal
+ * recorded, or (a journal without them) those of the merged files, when they are all still there.
+ */
+async function mergedFileIsWhole(conn: DuckDBConnection, journal: Journal): Promise<boolean> {
+  const format = journal.format ?? (journal.file.endsWith('.csv') ? 'csv' : 'parquet');
+  let expected: { rows: number; checksum: string };
+  if (journal.rows !== undefined && journal.rows !== null && typeof journal.checksum === 'string') expected = { rows: journal.rows, checksum: journal.checksum };
+  else if (journal.merged.every((f) => existsSync(f))) expected = await fingerprintRelation(conn, `SELECT * FROM ${filesReader(format, journal.merged)}`);
+  else return true; // an older journal, its files partly removed: nothing left to compare with
+  try {
+    const got = await fingerprintRelation(conn, `SELECT * FROM ${filesReader(format, [journal.file])}`);
+    return got.rows === expected.rows && got.checksum === expected.checksum;
+  } catch {
+    return false; // unreadable (truncated by a power loss)
+  }
 }
 
 /**
  * Finish the compactions a stopped process left (their journals), under the leases of the views reading their
- * files: with the merged file in place, record it and remove the files it merged; without it, nothing was changed
+ * files: with the merged file in place and reading as the files it merged (rows and checksum the journal recorded),
+ * record it and remove the files it merged; with it not so, remove it and keep them; without it, nothing was changed
  * but a hidden file being written, which is removed. Returns how many were finished.
  */
-async function recoverJournals(project: Project, set: DefinitionSet): Promise<number> {
+async function recoverJournals(project: Project, set: DefinitionSet, conn: DuckDBConnection): Promise<number> {
   const dir = journalDir(project);
   if (!existsSync(dir)) return 0;
   let finished = 0;
@@ -321,7 +369,10 @@ async function recoverJournals(project: Project, set: DefinitionSet): Promise<nu
     try {
       // The journal may have been finished by another compaction while this one waited for the leases.
       if (!existsSync(path)) continue;
-      if (existsSync(journal.file)) {
+      if (existsSync(journal.file) && !(await mergedFileIsWhole(conn, journal))) {
+        // Not the rows it merged (a power loss before the data reached the disk): the merged files are kept.
+        rmSync(journal.file, { force: true });
+      } else if (existsSync(journal.file)) {
         const kept = removeFiles(journal.merged);
         if (kept.length > 0) throw new FeatureguardError('compaction_incomplete', `cannot finish the compaction into ${journal.file} that a stopped process left midway: could not remove ${kept.map((k) => `${k.file} (${k.reason})`).join(', ')}, whose rows it holds; remove them`, { status: 500, exitCode: 3, details: { file: journal.file, not_removed: kept.map((k) => k.file) } });
         await recordMerge(project.state, journal);
