@@ -497,6 +497,16 @@ export function readFailureText(cause: unknown, root: string): string {
 }
 
 /**
+ * The file DuckDB could not find when a checked list of a glob's files was read (it vanished after the listing: a
+ * compaction merged it, a failed push's cleanup removed it), undefined for any other failure: "No files found"
+ * naming a glob pattern is a folder with no file, which is not this.
+ */
+export function vanishedFile(cause: unknown): string | undefined {
+  const pattern = /No files found that match the pattern "([^"]*)"/.exec(cause instanceof Error ? cause.message : String(cause))?.[1];
+  return pattern === undefined || /[*?[]/.test(pattern) ? undefined : pattern;
+}
+
+/**
  * A source that could not be read (a file gone, a value that is no value of its declared type): a
  * `FeatureguardError` (code `source_unreadable`, HTTP 500, exit 3) naming the view, the source and where it
  * points, with the first line of DuckDB's message — paths relative to the project, so that an API caller learns
@@ -506,6 +516,12 @@ export function sourceUnreadable(view: string, source: SourceDef, cause: unknown
   if (cause instanceof FeatureguardError) return cause;
   const where = sourceLocation(source);
   const said = readFailureText(cause, root);
+  const vanished = vanishedFile(cause);
+  if (vanished !== undefined) {
+    return new FeatureguardError('source_changed', `feature view '${view}' could not read its source '${source.name}' (${where.label}): a file of it vanished while it was read (${vanished.replaceAll(`${root}/`, '')}; a compaction merged it, or a failed push's cleanup removed it); run it again`, {
+      status: 503, exitCode: 3, details: { view, source: source.name, ...where.details, file: vanished.replaceAll(`${root}/`, ''), reason: said }, cause,
+    });
+  }
   // A column the files lack resolves to the alias of the same name in featureguard's SELECT, and DuckDB then
   // speaks of "referenced before it is defined" (or, for an alias with side effects such as a timestamp cast,
   // "Alias … referenced"): say what it means, in featureguard's words; the binder text stays in the cause.

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openOfflineEngine } from '../offline/engine.js';
 import { existingColumns } from './push-rows.js';
+import { sourceUnreadable } from '../offline/source-sql.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -53,5 +54,29 @@ describe('existingColumns while a listed file vanishes', () => {
     } finally {
       conn.closeSync();
     }
+  });
+});
+
+describe('a read whose listed file vanished (a compaction merged it meanwhile)', () => {
+  it('is a FeatureguardError source_changed (503) naming the file and saying to run it again, not a raw DuckDB error', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fg-compact-vanish-'));
+    dirs.push(root);
+    const conn = await (await openOfflineEngine()).connect();
+    let cause: unknown;
+    try {
+      await conn.run(`SELECT * FROM read_parquet(['${join(root, 'data', 's', 'push-gone.parquet')}'])`);
+    } catch (e) {
+      cause = e;
+    } finally {
+      conn.closeSync();
+    }
+    const source = { kind: 'source' as const, name: 's', path: 'data/s/*.parquet', timestamp_field: 'ts' };
+    const e = sourceUnreadable('v', source, cause, root);
+    expect(e).toMatchObject({ code: 'source_changed', status: 503 });
+    expect(e.message).toContain("source 's'");
+    expect(e.message).toContain('data/s/push-gone.parquet');
+    expect(e.message).toContain('run it again');
+    // A glob matching nothing is not a vanished file.
+    expect(sourceUnreadable('v', source, new Error(`IO Error: No files found that match the pattern "${root}/data/s/*.parquet"`), root).code).toBe('source_unreadable');
   });
 });
