@@ -66,6 +66,8 @@ export interface CompactedGroup {
   /** The push runs whose rows the files hold. */
   readonly runs: readonly string[];
   readonly reason: string | null;
+  /** The error code of a `failed` group (`compaction_mismatch`, `lease_lost`, …); null otherwise. */
+  readonly code: string | null;
 }
 
 export interface CompactResult {
@@ -115,7 +117,7 @@ export async function compactPushedFiles(project: Project, options: CompactOptio
   try {
     if (options.dryRun) {
       const groups = await planCompaction(project, set, conn, finishedPushFiles(project.state, cutoff), options.views);
-      return summary(true, groups.map((g) => result(g, g.reason === null ? 'planned' : 'skipped')), 0);
+      return compactResultOf(true, groups.map((g) => groupOutcome(g, g.reason === null ? 'planned' : 'skipped')), 0);
     }
     const recovered = await recoverJournals(project, set, conn);
     // The views to lock come from the plan, and the plan is made again under the leases (another compaction may
@@ -131,11 +133,11 @@ export async function compactPushedFiles(project: Project, options: CompactOptio
         if (groups.some((g) => g.reason === null && unlocked(g)) && attempt < 3) continue;
         const done: CompactedGroup[] = [];
         for (const g of groups) {
-          if (g.reason !== null) done.push(result(g, 'skipped'));
-          else if (unlocked(g)) done.push({ ...result(g, 'skipped'), reason: 'views reading these files changed while the compaction began; run it again' });
-          else done.push(await mergeGroup(project, conn, g, leases).catch((e: unknown) => ({ ...result(g, 'failed'), reason: (e as Error).message })));
+          if (g.reason !== null) done.push(groupOutcome(g, 'skipped'));
+          else if (unlocked(g)) done.push({ ...groupOutcome(g, 'skipped'), reason: 'views reading these files changed while the compaction began; run it again' });
+          else done.push(await mergeGroup(project, conn, g, leases).catch((e: unknown) => ({ ...groupOutcome(g, 'failed'), reason: (e as Error).message, code: isFeatureguardError(e) ? e.code : 'compaction_failed' })));
         }
-        return summary(false, done, recovered);
+        return compactResultOf(false, done, recovered);
       } finally {
         for (const l of leases) await l.release();
       }
@@ -145,14 +147,14 @@ export async function compactPushedFiles(project: Project, options: CompactOptio
   }
 }
 
-function result(g: CompactionGroup, status: CompactedGroup['status']): CompactedGroup {
+function groupOutcome(g: CompactionGroup, status: CompactedGroup['status']): CompactedGroup {
   return {
     folder: g.folder, format: g.format, sources: g.sources, views: g.views, status,
-    files: g.files.map((f) => f.file), file: null, rows: null, runs: g.files.flatMap((f) => f.runs.map((r) => r.id)), reason: g.reason,
+    files: g.files.map((f) => f.file), file: null, rows: null, runs: g.files.flatMap((f) => f.runs.map((r) => r.id)), reason: g.reason, code: null,
   };
 }
 
-function summary(dryRun: boolean, groups: CompactedGroup[], recovered: number): CompactResult {
+function compactResultOf(dryRun: boolean, groups: CompactedGroup[], recovered: number): CompactResult {
   const merging = groups.filter((g) => g.status === 'compacted' || g.status === 'planned');
   return { dry_run: dryRun, groups, files_merged: merging.reduce((n, g) => n + g.files.length, 0), files_written: groups.filter((g) => g.status === 'compacted').length, recovered };
 }
@@ -259,7 +261,7 @@ async function mergeGroup(project: Project, conn: DuckDBConnection, g: Compactio
   } finally {
     stopRemoving();
   }
-  return { ...result(g, 'compacted'), file: target, rows };
+  return { ...groupOutcome(g, 'compacted'), file: target, rows };
 }
 
 /** Record `journal.file` in the runs whose rows the merged files held (idempotent). */

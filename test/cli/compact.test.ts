@@ -25,7 +25,7 @@ afterAll(async () => {
 describe('featureguard compact', () => {
   it('refuses a bad --older-than and an unknown view (exit 2), changing nothing', async () => {
     const bad = await fg('compact', '--older-than', '10 minutes');
-    expect([bad.code, bad.err]).toEqual([2, "error: invalid --older-than '10 minutes': a whole number with unit s, m, h or d, e.g. 10m"]);
+    expect([bad.code, bad.err]).toEqual([2, "error: invalid olderThan '10 minutes': use 0 or a whole number with unit s, m, h or d, e.g. 6h"]);
     const unknown = await fg('--json', 'compact', '--views', 'daily_delay');
     expect(unknown.code).toBe(2);
     expect(JSON.parse(unknown.err).error).toMatchObject({ code: 'unknown_view', message: expect.stringContaining("unknown feature view 'daily_delay'") });

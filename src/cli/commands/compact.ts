@@ -1,6 +1,6 @@
 /**
  * `featureguard compact`: a thin wrapper over `compactPushedFiles()`, which merges the files offline pushes appended
- * to their sources' folders into one file per folder.
+ * to their sources' folders into one file per folder and set of sources reading them.
  *
  * @example
  * featureguard compact --older-than 10m
@@ -30,7 +30,7 @@ export function formatCompact(result: CompactResult): string {
 export function registerCompactCommands(program: Command, ctx: CommandContext): void {
   program
     .command('compact')
-    .description("merge the files offline pushes appended (one per push) into one file per source folder, with the same rows and column types, holding the materialization lease of every view reading them")
+    .description("merge the files offline pushes appended (one per push) into one file per folder and set of sources reading them, with the same rows and column types, holding the materialization lease of every view reading them")
     .option('--views <names>', 'only the folders these feature views read, comma-separated (default: every folder holding pushed files; repeatable)', joinRepeated)
     .option('--older-than <duration>', 'only the files of pushes that finished at least this long ago, e.g. 10m, 6h (default: every finished push)')
     .option('--dry-run', 'say what would be merged; change nothing')
@@ -40,9 +40,7 @@ export function registerCompactCommands(program: Command, ctx: CommandContext): 
         views = opts.views.split(',').map((s) => s.trim()).filter(Boolean);
         if (views.length === 0) throw new InputError('--views is empty; leave it out for every folder holding pushed files');
       }
-      if (opts.olderThan !== undefined && !/^(0|[0-9]+[smhd])$/.test(opts.olderThan)) {
-        throw new InputError(`invalid --older-than '${opts.olderThan}': a whole number with unit s, m, h or d, e.g. 10m`, { option: '--older-than' }, 'usage');
-      }
+      // --older-than is checked by compactPushedFiles (one message and code for the CLI, the SDK and the API).
       const project = await ctx.project();
       const { compactPushedFiles } = await import('../../serving/push-compact.js');
       const result = await compactPushedFiles(project, { views, olderThan: opts.olderThan, dryRun: opts.dryRun === true });
