@@ -485,6 +485,27 @@ describe('compact, recovering', () => {
   });
 });
 
+describe('compact, after a kill before its journal', () => {
+  it("removes the hidden merged file and the journal's temp file a killed compaction left, and nothing else hidden", async () => {
+    const p = await project('compact_sweep');
+    await pushFour(p);
+    const { mkdirSync, utimesSync } = await import('node:fs');
+    const hidden = join(p.dir, 'data', 's', '.push-20250101T000000000Z-compacted-0f0e0d0c-0b0a-4908-8706-050403020100.parquet.featureguard-writing');
+    const pushing = join(p.dir, 'data', 's', '.push-20250101T000000000Z-0f0e0d0c-0b0a-4908-8706-050403020100.parquet.featureguard-writing');
+    writeFileSync(hidden, 'partial');
+    writeFileSync(pushing, 'a push writing');
+    mkdirSync(join(p.dir, '.featureguard', 'compacting'), { recursive: true });
+    const tmp = join(p.dir, '.featureguard', 'compacting', '0f0e0d0c-0b0a-4908-8706-050403020100.json.tmp');
+    writeFileSync(tmp, '{"file":');
+    const old = new Date(Date.now() - 10 * 60_000);
+    utimesSync(tmp, old, old);
+    expect((await p.fs.compact()).files_written).toBe(1);
+    expect(existsSync(hidden)).toBe(false);
+    expect(existsSync(tmp)).toBe(false);
+    expect(existsSync(pushing)).toBe(true);
+  });
+});
+
 /** The rows source `s` reads now, through featureguard's own listing of its glob (as materialize, check and builds do). */
 async function sourceRows(p: PushProject): Promise<number> {
   const { rawSourceSql, runSetup } = await import('../offline/source-sql.js');

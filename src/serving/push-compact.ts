@@ -20,13 +20,13 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConflictError, FeatureguardError, InputError, isFeatureguardError } from '../errors.js';
 import { getView } from '../definitions/definition-set.js';
 import { parseDuration } from '../definitions/ttl.js';
 import type { DefinitionSet } from '../definitions/types.js';
-import { acquireLeasesWhenFree, type Lease } from '../materialize/lease.js';
+import { acquireLeasesWhenFree, LEASE_TTL_MS, type Lease } from '../materialize/lease.js';
 import { interruptQuietly, literal } from '../offline/engine.js';
 import { fingerprintRelation } from '../offline/fingerprint.js';
 import { compactionJournalDir, writingName } from '../offline/source-sql.js';
@@ -128,6 +128,8 @@ export async function compactPushedFiles(project: Project, options: CompactOptio
       const folders = [...new Set(first.filter((g) => g.reason === null).map((g) => g.folder))].sort();
       const leases = await takeLeases(project, views, folders, first);
       try {
+        // Under the folders' leases no other compaction writes there: a hidden merged file is a killed one's.
+        for (const folder of folders) sweepKilledWrites(folder);
         const groups = await planCompaction(project, set, conn, finishedPushFiles(project.state, cutoff), options.views);
         const unlocked = (g: CompactionGroup) => !folders.includes(g.folder) || g.views.some((v) => !views.includes(v));
         if (groups.some((g) => g.reason === null && unlocked(g)) && attempt < 3) continue;
@@ -303,6 +305,23 @@ function writeJournal(project: Project, journal: Journal): string {
   return file;
 }
 
+/** A compaction's merged file while it is written (`writingName` of `push-<time>-compacted-<uuid>.<ext>`). */
+const COMPACT_WRITING = /^\.push-\d{8}T\d{9}Z-compacted-[0-9a-f-]{36}\.(parquet|csv)\.featureguard-writing$/;
+
+/**
+ * Remove the hidden merged files a compaction killed before writing its journal left in `folder` (a journal's
+ * own hidden file is removed by its recovery). Only compaction's names: a push's file being written is left.
+ */
+function sweepKilledWrites(folder: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return;
+  }
+  for (const n of names) if (COMPACT_WRITING.test(n)) rmSync(join(folder, n), { force: true });
+}
+
 /** fsync a file or a folder (its entries: a rename into it). A file system that cannot sync a folder is let be. */
 function syncFile(path: string): void {
   let fd: number;
@@ -347,6 +366,15 @@ async function mergedFileIsWhole(conn: DuckDBConnection, journal: Journal): Prom
 async function recoverJournals(project: Project, set: DefinitionSet, conn: DuckDBConnection): Promise<number> {
   const dir = journalDir(project);
   if (!existsSync(dir)) return 0;
+  // A journal a compaction was killed writing (it renames `<uuid>.json.tmp` at once; older than a lease's ttl,
+  // its writer is gone): nothing was changed yet.
+  for (const n of readdirSync(dir).filter((x) => /^[0-9a-f-]{36}\.json\.tmp$/.test(x))) {
+    try {
+      if (Date.now() - statSync(join(dir, n)).mtimeMs > LEASE_TTL_MS) rmSync(join(dir, n), { force: true });
+    } catch {
+      // gone meanwhile
+    }
+  }
   let finished = 0;
   for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
     const path = join(dir, name);
