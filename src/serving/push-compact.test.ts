@@ -506,6 +506,29 @@ describe('compact, after a kill before its journal', () => {
   });
 });
 
+describe('compact, while definitions change', () => {
+  it('locks a view an apply added while the compaction planned (the plan under the leases reads the definitions again)', async () => {
+    const p = await project('compact_apply_during', DEFS.slice(0, DEFS.indexOf('---\nkind: feature_view\nname: v_offline')));
+    await pushFour(p);
+    const stale = p.fs.project.registry.current();
+    writeFileSync(join(p.dir, 'features', 'defs.yaml'), DEFS);
+    await p.fs.apply();
+    // v_offline (added by the apply) is being materialized: its lease is held.
+    const [lease] = acquireLeases(p.fs.project.state, ['v_offline'], 'materialize-test-v_offline');
+    // The compaction's first read of the definitions predates the apply.
+    let reads = 0;
+    const registry = new Proxy(p.fs.project.registry, {
+      get: (t, k, r) => (k === 'current' ? () => (reads++ === 0 ? stale : t.current()) : Reflect.get(t, k, r)),
+    });
+    const project_ = { ...p.fs.project, registry } as typeof p.fs.project;
+    const { compactPushedFiles } = await import('./push-compact.js');
+    const before = p.files('s');
+    await expect(compactPushedFiles(project_)).rejects.toBeInstanceOf(ConflictError);
+    expect(p.files('s')).toEqual(before);
+    await lease.release();
+  });
+});
+
 /** The rows source `s` reads now, through featureguard's own listing of its glob (as materialize, check and builds do). */
 async function sourceRows(p: PushProject): Promise<number> {
   const { rawSourceSql, runSetup } = await import('../offline/source-sql.js');

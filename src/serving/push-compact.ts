@@ -122,15 +122,16 @@ export async function compactPushedFiles(project: Project, options: CompactOptio
     const recovered = await recoverJournals(project, set, conn);
     // The views to lock come from the plan, and the plan is made again under the leases (another compaction may
     // have merged files meanwhile): planned with views outside the leases, try again.
+    // The definitions are read again for each plan: an apply meanwhile may have added a view reading a folder.
     for (let attempt = 1; ; attempt++) {
-      const first = await planCompaction(project, set, conn, finishedPushFiles(project.state, cutoff), options.views);
+      const first = await planCompaction(project, project.registry.current(), conn, finishedPushFiles(project.state, cutoff), options.views);
       const views = [...new Set(first.filter((g) => g.reason === null).flatMap((g) => g.views))].sort();
       const folders = [...new Set(first.filter((g) => g.reason === null).map((g) => g.folder))].sort();
       const leases = await takeLeases(project, views, folders, first);
       try {
         // Under the folders' leases no other compaction writes there: a hidden merged file is a killed one's.
         for (const folder of folders) sweepKilledWrites(folder);
-        const groups = await planCompaction(project, set, conn, finishedPushFiles(project.state, cutoff), options.views);
+        const groups = await planCompaction(project, project.registry.current(), conn, finishedPushFiles(project.state, cutoff), options.views);
         const unlocked = (g: CompactionGroup) => !folders.includes(g.folder) || g.views.some((v) => !views.includes(v));
         if (groups.some((g) => g.reason === null && unlocked(g)) && attempt < 3) continue;
         const done: CompactedGroup[] = [];
