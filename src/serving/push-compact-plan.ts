@@ -12,7 +12,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { randomUUID } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { sourceFormat } from '../definitions/source-location.js';
 import type { DefinitionSet, SourceDef } from '../definitions/types.js';
@@ -72,6 +72,48 @@ export function finishedPushFiles(db: StateDb, cutoff: string): PushedFile[] {
     out.push({ file, runs: runs.sort((a, b) => a.id.localeCompare(b.id)) });
   }
   return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
+
+/** A push's file as `offlineTarget` names it: `push-<time>-<run id>.<ext>` (a compaction's merged file is not one). */
+const PUSH_FILE = /^push-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(parquet|csv)$/;
+
+/**
+ * `finishedPushFiles`, and the files in the folders pushes to `set`'s path sources write to that are named as a
+ * push's and whose run is not in the log any more (`runs prune` removed it; it never removes a running run, and a
+ * failed push removes its file), written at or before `cutoff` as their name says. A file whose run is in the log
+ * (running, failed) or whose name is no push's is never taken.
+ */
+export function pushedFiles(db: StateDb, project: Project, set: DefinitionSet, cutoff: string): PushedFile[] {
+  const recorded = finishedPushFiles(db, cutoff);
+  const taken = new Set(recorded.map((f) => f.file));
+  const known = db.prepare('SELECT 1 FROM runs WHERE id = ?');
+  const folders = new Set<string>();
+  for (const source of set.sources.values()) {
+    if (source.path === undefined) continue;
+    try {
+      folders.add(offlineTarget(project.sourceRoots, source, '00000000-0000-0000-0000-000000000000').dir);
+    } catch {
+      // no push goes there
+    }
+  }
+  const pruned: PushedFile[] = [];
+  for (const folder of folders) {
+    let names: string[];
+    try {
+      names = readdirSync(folder);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const m = PUSH_FILE.exec(name);
+      const file = join(folder, name);
+      if (m === null || taken.has(file) || known.get(m[8]) !== undefined) continue;
+      const at = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z`;
+      if (at > cutoff || !statSync(file, { throwIfNoEntry: false })?.isFile()) continue;
+      pruned.push({ file, runs: [{ id: m[8], started_at: at, finished_at: at }] });
+    }
+  }
+  return [...recorded, ...pruned].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
 
 /**

@@ -529,6 +529,36 @@ describe('compact, while definitions change', () => {
   });
 });
 
+describe('compact, after runs prune', () => {
+  it('merges the files of pushes whose runs were pruned, never those of a run still in the log (failed, running) nor files not named as a push', async () => {
+    const p = await project('compact_pruned');
+    const done = await pushFour(p);
+    const before = await rawRows(p);
+    const { pruneRuns } = await import('../runs/prune.js');
+    expect(pruneRuns(p.fs.project.state, { before: new Date(Date.now() + 1000), keep: 0 }).deleted).toBeGreaterThanOrEqual(4);
+    expect(p.fs.runs.list({ kind: 'push' }).runs).toHaveLength(0);
+    // A failed push's file (its run in the log) and a file named almost as a push's.
+    const failed = p.fs.project.runs.create({ kind: 'push', view: 'v', options: { to: 'offline', rows: 1 } });
+    const failedFile = join(p.dir, 'data', 's', `push-20260101T000000000Z-${failed.id}.parquet`);
+    const oddFile = join(p.dir, 'data', 's', 'push-20260101T000000000Z-not-a-run.parquet');
+    p.fs.project.runs.update(failed.id, { status: 'failed', finished_at: new Date().toISOString(), options: { to: 'offline', rows: 1, file: failedFile } });
+    const conn = await (await openOfflineEngine()).connect();
+    try {
+      for (const f of [failedFile, oddFile]) await conn.run(`COPY (SELECT 9::BIGINT AS user_id, TIMESTAMP '2026-01-02' AS ts, 9::BIGINT AS n, 2.25::FLOAT AS x) TO '${f}' (FORMAT parquet)`);
+    } finally {
+      conn.closeSync();
+    }
+    const result = await p.fs.compact();
+    expect(result.groups).toMatchObject([{ status: 'compacted', files: [...done].sort() }]);
+    for (const f of done) expect(existsSync(f)).toBe(false);
+    expect(existsSync(failedFile)).toBe(true);
+    expect(existsSync(oddFile)).toBe(true);
+    rmSync(failedFile);
+    rmSync(oddFile);
+    expect(await rawRows(p)).toEqual(before);
+  });
+});
+
 /** The rows source `s` reads now, through featureguard's own listing of its glob (as materialize, check and builds do). */
 async function sourceRows(p: PushProject): Promise<number> {
   const { rawSourceSql, runSetup } = await import('../offline/source-sql.js');

@@ -34,7 +34,7 @@ import type { Project } from '../project.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { writeWhenFree, type StateDb } from '../state/state-db.js';
 import { sourceReadsFile } from './push-readers.js';
-import { currentFile, filesReader, finishedPushFiles, planCompaction, schemaOf, type CompactionGroup } from './push-compact-plan.js';
+import { currentFile, filesReader, planCompaction, pushedFiles, schemaOf, type CompactionGroup, type PushedFile } from './push-compact-plan.js';
 
 export interface CompactOptions {
   /** Only the folders these views read (default: every folder holding pushed files). Every view reading a folder is still locked. */
@@ -116,7 +116,7 @@ export async function compactPushedFiles(project: Project, options: CompactOptio
   const conn = await (await project.engine()).connect();
   try {
     if (options.dryRun) {
-      const groups = await planCompaction(project, set, conn, finishedPushFiles(project.state, cutoff), options.views);
+      const groups = await planCompaction(project, set, conn, pushedFiles(project.state, project, set, cutoff), options.views);
       return compactResultOf(true, groups.map((g) => groupOutcome(g, g.reason === null ? 'planned' : 'skipped')), 0);
     }
     const recovered = await recoverJournals(project, set, conn);
@@ -124,14 +124,14 @@ export async function compactPushedFiles(project: Project, options: CompactOptio
     // have merged files meanwhile): planned with views outside the leases, try again.
     // The definitions are read again for each plan: an apply meanwhile may have added a view reading a folder.
     for (let attempt = 1; ; attempt++) {
-      const first = await planCompaction(project, project.registry.current(), conn, finishedPushFiles(project.state, cutoff), options.views);
+      const first = await planCompaction(project, ...planInputs(project, project.registry.current(), conn, cutoff), options.views);
       const views = [...new Set(first.filter((g) => g.reason === null).flatMap((g) => g.views))].sort();
       const folders = [...new Set(first.filter((g) => g.reason === null).map((g) => g.folder))].sort();
       const leases = await takeLeases(project, views, folders, first);
       try {
         // Under the folders' leases no other compaction writes there: a hidden merged file is a killed one's.
         for (const folder of folders) sweepKilledWrites(folder);
-        const groups = await planCompaction(project, project.registry.current(), conn, finishedPushFiles(project.state, cutoff), options.views);
+        const groups = await planCompaction(project, ...planInputs(project, project.registry.current(), conn, cutoff), options.views);
         const unlocked = (g: CompactionGroup) => !folders.includes(g.folder) || g.views.some((v) => !views.includes(v));
         if (groups.some((g) => g.reason === null && unlocked(g)) && attempt < 3) continue;
         const done: CompactedGroup[] = [];
@@ -148,6 +148,11 @@ export async function compactPushedFiles(project: Project, options: CompactOptio
   } finally {
     conn.closeSync();
   }
+}
+
+/** A plan's inputs for definitions `set`: the set and the pushed files to merge. */
+function planInputs(project: Project, set: DefinitionSet, conn: DuckDBConnection, cutoff: string): [DefinitionSet, DuckDBConnection, PushedFile[]] {
+  return [set, conn, pushedFiles(project.state, project, set, cutoff)];
 }
 
 function groupOutcome(g: CompactionGroup, status: CompactedGroup['status']): CompactedGroup {
