@@ -11,7 +11,7 @@
  * if (!v.reproducible) console.log(v.differences.map((d) => d.message));
  */
 import { existsSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type { DefinitionKind } from '../definitions/types.js';
 import { rowShape } from '../definitions/row-shape.js';
 import { contentHash } from '../registry/canonical.js';
@@ -114,18 +114,26 @@ function gone(what: string, l: Located): string {
   return `${what} ${l.at} is gone${l.original ? ` (the original at ${l.original} is still there)` : ''}`;
 }
 
+const COMPACTED = /^push-\d{8}T\d{9}Z-compacted-/;
+
 /** Differences between the files of a recorded fingerprint and of the current one. */
 function fileDifferences(name: string, was: readonly FileFingerprint[], now: readonly FileFingerprint[]): string[] {
   const before = new Map(was.map((f) => [f.path, f]));
   const after = new Map(now.map((f) => [f.path, f]));
   const out: string[] = [];
+  // A file `featureguard compact` wrote (push-<time>-compacted-<id>) in a folder a pushed file is gone from: name it.
+  const compacted = [...after.keys()].filter((p) => !before.has(p) && COMPACTED.test(basename(p)));
+  const mergedInto = (path: string) => (/^push-/.test(basename(path)) ? compacted.find((c) => dirname(c) === dirname(path)) : undefined);
   for (const [path, f] of before) {
     const g = after.get(path);
     const change = g && fileChange(f, g);
-    if (!g) out.push(`file ${path} of source '${name}' is gone`);
+    const into = g ? undefined : mergedInto(path);
+    if (!g) out.push(`file ${path} of source '${name}' is gone${into ? ` (probably merged by \`featureguard compact\` into ${into}: the rows may be the same, but the build read other files)` : ''}`);
     else if (change) out.push(`file ${path} of source '${name}' changed (${change})`);
   }
-  for (const path of after.keys()) if (!before.has(path)) out.push(`file ${path} was added to source '${name}'`);
+  for (const path of after.keys()) {
+    if (!before.has(path)) out.push(`file ${path} was added to source '${name}'${compacted.includes(path) ? ' (a file `featureguard compact` merged pushed files into)' : ''}`);
+  }
   return out;
 }
 

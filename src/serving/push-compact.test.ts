@@ -559,6 +559,24 @@ describe('compact, after runs prune', () => {
   });
 });
 
+describe('compact, then dataset verify', () => {
+  it('names the compaction when a dataset built before it is reported as not reproducible', async () => {
+    const p = await project('compact_verify');
+    await pushFour(p);
+    const out = join(p.dir, 'train.parquet');
+    await p.fs.getHistoricalFeatures({ entities: ENTITIES, features: ['v:n'], out });
+    const path = `${out}.manifest.json`;
+    expect((await p.fs.verifyDataset(path)).reproducible).toBe(true);
+    const merged = (await p.fs.compact()).groups[0].file!;
+    const v = await p.fs.verifyDataset(path);
+    expect(v.reproducible).toBe(false);
+    const messages = v.differences.map((d) => d.message);
+    expect(messages.filter((m) => m.includes('is gone'))).not.toHaveLength(0);
+    for (const m of messages.filter((x) => x.includes('is gone'))) expect(m).toContain(`merged by \`featureguard compact\` into`);
+    expect(messages.some((m) => m.includes('was added') && m.includes('featureguard compact') && m.includes(basename(merged)))).toBe(true);
+  });
+});
+
 /** The rows source `s` reads now, through featureguard's own listing of its glob (as materialize, check and builds do). */
 async function sourceRows(p: PushProject): Promise<number> {
   const { rawSourceSql, runSetup } = await import('../offline/source-sql.js');
