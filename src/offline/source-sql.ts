@@ -516,7 +516,8 @@ export function sourceUnreadable(view: string, source: SourceDef, cause: unknown
   if (cause instanceof FeatureguardError) return cause;
   const where = sourceLocation(source);
   const said = readFailureText(cause, root);
-  const vanished = vanishedFile(cause);
+  // Only a glob's listed file can vanish between its listing and the read; a single-file source's file gone is unreadable.
+  const vanished = source.path !== undefined && isGlob(source.path) ? vanishedFile(cause) : undefined;
   if (vanished !== undefined) {
     return new FeatureguardError('source_changed', `feature view '${view}' could not read its source '${source.name}' (${where.label}): a file of it vanished while it was read (${vanished.replaceAll(`${root}/`, '')}; a compaction merged it, or a failed push's cleanup removed it); run it again`, {
       status: 503, exitCode: 3, details: { view, source: source.name, ...where.details, file: vanished.replaceAll(`${root}/`, ''), reason: said }, cause,
