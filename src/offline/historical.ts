@@ -40,7 +40,7 @@ import { entityInputUri, loadEntityInput, type EntityInput, type LoadEntityOptio
 import { buildLineage, buildManifest, entityFileFingerprint, manifestPath, plannedDatasetLineage, startSourceFingerprints, writeManifest, type BuildFacts, type DatasetManifest, type ManifestOutput } from './manifest.js';
 import { ENTITY_TS, hiddenTimestampColumns, planViewJoins, pointInTimeJoinSql } from './point-in-time.js';
 import { checkOutputTargets } from './output-targets.js';
-import { runSetup, sourceUnreadable } from './source-sql.js';
+import { runSetup, sourceUnreadable, vanishedFile } from './source-sql.js';
 import type { RetypedColumn } from './key-types.js';
 import { recordRetypedBlock } from './retyped-block.js';
 import { fingerprintFile, readFilesOf } from './fingerprint.js';
@@ -374,7 +374,20 @@ async function sourceFailure(conn: DuckDBConnection, plan: DatasetPlan, cause: u
       return sourceUnreadable(v.view.name, v.source, e, root);
     }
   }
+  // Read again with a fresh listing, every source reads: a file listed by the build vanished in between (merged by a
+  // compaction, removed by a failed push's cleanup). Named by the glob source whose folder held it.
+  const vanished = vanishedFile(cause);
+  if (vanished !== undefined) {
+    const holder = plan.views.find((v) => v.source.path !== undefined && isGlob(v.source.path) && vanished.startsWith(resolve(root, globPrefix(v.source.path))));
+    if (holder) return sourceUnreadable(holder.view.name, holder.source, cause, root);
+  }
   return null;
+}
+
+/** The part of a glob before its first wildcard: the folder its files lie under. */
+function globPrefix(glob: string): string {
+  const i = glob.search(/[*?[{]/);
+  return i < 0 ? glob : glob.slice(0, i);
 }
 
 /** Record the finished run (status, rows, lineage) and return it. */
