@@ -126,7 +126,7 @@ export function offLimitsReason(places: OwnPlaces, abs: string): string | undefi
 }
 
 /** The folder part of a glob before its first wildcard (`/p/data/` of `/p/data/*.parquet`). */
-function globBase(absPattern: string): string {
+export function globBase(absPattern: string): string {
   const first = absPattern.search(/[*?[{]/);
   return first < 0 ? absPattern : absPattern.slice(0, absPattern.lastIndexOf('/', first) + 1);
 }

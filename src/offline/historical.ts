@@ -24,6 +24,7 @@ import { dirname, resolve } from 'node:path';
 import { NOT_JUDGED, alertFinishedRun } from '../alerts/dispatch.js';
 import { viewJoinKeys } from '../definitions/definition-set.js';
 import { isGlob, sourceFormat } from '../definitions/source-location.js';
+import { globBase } from '../definitions/own-files.js';
 import type { DefinitionSet } from '../definitions/types.js';
 import { FeatureguardError, InputError, isCallerError } from '../errors.js';
 import { parseInstantMicros } from '../time/instant.js';
@@ -378,16 +379,10 @@ async function sourceFailure(conn: DuckDBConnection, plan: DatasetPlan, cause: u
   // compaction, removed by a failed push's cleanup). Named by the glob source whose folder held it.
   const vanished = vanishedFile(cause);
   if (vanished !== undefined) {
-    const holder = plan.views.find((v) => v.source.path !== undefined && isGlob(v.source.path) && vanished.startsWith(resolve(root, globPrefix(v.source.path))));
+    const holder = plan.views.find((v) => v.source.path !== undefined && isGlob(v.source.path) && vanished.startsWith(globBase(resolve(root, v.source.path))));
     if (holder) return sourceUnreadable(holder.view.name, holder.source, cause, root);
   }
   return null;
-}
-
-/** The part of a glob before its first wildcard: the folder its files lie under. */
-function globPrefix(glob: string): string {
-  const i = glob.search(/[*?[{]/);
-  return i < 0 ? glob : glob.slice(0, i);
 }
 
 /** Record the finished run (status, rows, lineage) and return it. */

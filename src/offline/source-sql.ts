@@ -128,14 +128,23 @@ function attachCurrent(abs: string, alias: string): SetupStep {
   };
 }
 
+/** The end of the name featureguard writes a file under until it is complete (`writingName`). */
+export const WRITING_SUFFIX = '.featureguard-writing';
+
 /** The name featureguard writes a file under until it is complete (then renamed): hidden, and never read as a source's. */
 export function writingName(final: string): string {
-  return join(dirname(final), `.${basename(final)}.featureguard-writing`);
+  return join(dirname(final), `.${basename(final)}${WRITING_SUFFIX}`);
 }
 
 export function isWritingName(file: string): boolean {
   return /(^|[\\/])\.[^\\/]*\.featureguard-writing$/.test(file);
 }
+
+/**
+ * A file `featureguard compact` merged pushed files into (`serving/push-compact-plan.ts`): named as a push names its
+ * file, `push-<time>-<run id>.<ext>`, with `compacted-<uuid>` for the run id.
+ */
+export const COMPACTED_FILE = /^push-\d{8}T\d{9}Z-compacted-[0-9a-f-]{36}\.(parquet|csv)$/;
 
 /** Where a compaction (`serving/push-compact.ts`) keeps the journal of each merge until it is finished. */
 export function compactionJournalDir(stateDir: string): string {

@@ -21,7 +21,7 @@ import type { LineageInput } from '../runs/types.js';
 import { planDataset, type DatasetPlan } from './dataset-plan.js';
 import { fingerprintFile, type FileFingerprint } from './fingerprint.js';
 import { fingerprintEachSource, manifestPath, readManifest, type DatasetManifest } from './manifest.js';
-import { readFailureText } from './source-sql.js';
+import { COMPACTED_FILE, readFailureText } from './source-sql.js';
 
 export interface DatasetDifference {
   readonly what: 'definition' | 'source' | 'entities' | 'output';
@@ -114,15 +114,13 @@ function gone(what: string, l: Located): string {
   return `${what} ${l.at} is gone${l.original ? ` (the original at ${l.original} is still there)` : ''}`;
 }
 
-const COMPACTED = /^push-\d{8}T\d{9}Z-compacted-/;
-
 /** Differences between the files of a recorded fingerprint and of the current one. */
 function fileDifferences(name: string, was: readonly FileFingerprint[], now: readonly FileFingerprint[]): string[] {
   const before = new Map(was.map((f) => [f.path, f]));
   const after = new Map(now.map((f) => [f.path, f]));
   const out: string[] = [];
   // A file `featureguard compact` wrote (push-<time>-compacted-<id>) in a folder a pushed file is gone from: name it.
-  const compacted = [...after.keys()].filter((p) => !before.has(p) && COMPACTED.test(basename(p)));
+  const compacted = [...after.keys()].filter((p) => !before.has(p) && COMPACTED_FILE.test(basename(p)));
   const mergedInto = (path: string) => (/^push-/.test(basename(path)) ? compacted.find((c) => dirname(c) === dirname(path)) : undefined);
   for (const [path, f] of before) {
     const g = after.get(path);

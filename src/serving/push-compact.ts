@@ -29,7 +29,7 @@ import type { DefinitionSet } from '../definitions/types.js';
 import { acquireLeasesWhenFree, LEASE_TTL_MS, type Lease } from '../materialize/lease.js';
 import { interruptQuietly, literal } from '../offline/engine.js';
 import { fingerprintRelation } from '../offline/fingerprint.js';
-import { compactionJournalDir, writingName } from '../offline/source-sql.js';
+import { COMPACTED_FILE, compactionJournalDir, isWritingName, WRITING_SUFFIX, writingName } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { writeWhenFree, type StateDb } from '../state/state-db.js';
@@ -311,8 +311,8 @@ function writeJournal(project: Project, journal: Journal): string {
   return file;
 }
 
-/** A compaction's merged file while it is written (`writingName` of `push-<time>-compacted-<uuid>.<ext>`). */
-const COMPACT_WRITING = /^\.push-\d{8}T\d{9}Z-compacted-[0-9a-f-]{36}\.(parquet|csv)\.featureguard-writing$/;
+/** A compaction's merged file while it is written (the `writingName` of a `COMPACTED_FILE`). */
+const isCompactWriting = (name: string) => isWritingName(name) && COMPACTED_FILE.test(name.slice(1, -WRITING_SUFFIX.length));
 
 /**
  * Remove the hidden merged files a compaction killed before writing its journal left in `folder` (a journal's
@@ -325,7 +325,7 @@ function sweepKilledWrites(folder: string): void {
   } catch {
     return;
   }
-  for (const n of names) if (COMPACT_WRITING.test(n)) rmSync(join(folder, n), { force: true });
+  for (const n of names) if (isCompactWriting(n)) rmSync(join(folder, n), { force: true });
 }
 
 /** fsync a file or a folder (its entries: a rename into it). A file system that cannot sync a folder is let be. */

@@ -12,7 +12,7 @@ import { ownPlacesUnder, resolveSourcePath, sourcePlaces, sourceResolvesInside, 
 import type { FeatureType, JoinKey, SourceDef } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
 import { ident, interruptQuietly, literal } from '../offline/engine.js';
-import { duckdbType, rawSourceSql, readFailureText, runSetup, writingName } from '../offline/source-sql.js';
+import { duckdbType, rawSourceSql, readFailureText, runSetup, vanishedFile, writingName } from '../offline/source-sql.js';
 import { onInterrupt } from '../state/interrupt.js';
 
 /** A column of the canonical push table. */
@@ -253,12 +253,14 @@ export async function existingColumns(conn: DuckDBConnection, target: OfflineTar
       const r = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`);
       return (r.getRowObjectsJson() as { column_name: string; column_type: string }[]).map((x) => ({ name: x.column_name, type: x.column_type }));
     } catch (e) {
-      const missing = /No files found that match the pattern "([^"]*)"/.exec((e as Error).message)?.[1];
-      if (missing !== undefined && (missing === glob || /[*?[]/.test(missing))) return [];
-      if (missing !== undefined && attempt < VANISHED_RETRIES) continue;
+      // `vanishedFile`: the pattern DuckDB could not match when it is a file of the list, not a glob.
+      const missing = vanishedFile(e);
+      const noFiles = /No files found that match the pattern "/.test((e as Error).message);
+      if (noFiles && (missing === undefined || missing === glob)) return [];
+      if (noFiles && attempt < VANISHED_RETRIES) continue;
       if (e instanceof FeatureguardError) throw e;
       const said = readFailureText(e, target.roots.root);
-      if (missing !== undefined) {
+      if (noFiles) {
         throw new FeatureguardError('source_changed', `cannot append these rows to the offline source '${target.source}': its files kept changing while they were read (${said}; ${VANISHED_RETRIES} tries; a compaction or a failed push's cleanup removes files); push again`, {
           status: 503, exitCode: 3, details: { source: target.source, reason: said }, cause: e,
         });
