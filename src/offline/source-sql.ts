@@ -511,7 +511,9 @@ export function readFailureText(cause: unknown, root: string): string {
  * naming a glob pattern is a folder with no file, which is not this.
  */
 export function vanishedFile(cause: unknown): string | undefined {
-  const pattern = /No files found that match the pattern "([^"]*)"/.exec(cause instanceof Error ? cause.message : String(cause))?.[1];
+  const text = cause instanceof Error ? cause.message : String(cause);
+  // At bind time DuckDB finds no file for the listed name; after it, the file it bound cannot be opened.
+  const pattern = /No files found that match the pattern "([^"]*)"/.exec(text)?.[1] ?? /Cannot open file "([^"]*)": No such file or directory/.exec(text)?.[1];
   return pattern === undefined || /[*?[]/.test(pattern) ? undefined : pattern;
 }
 

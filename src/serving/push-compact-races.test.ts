@@ -76,6 +76,10 @@ describe('a read whose listed file vanished (a compaction merged it meanwhile)',
     expect(e.message).toContain("source 's'");
     expect(e.message).toContain('data/s/push-gone.parquet');
     expect(e.message).toContain('run it again');
+    // Listed and bound, then gone before DuckDB opened it (a build racing a compaction, seen in the review's script).
+    const opened = sourceUnreadable('v', source, new Error(`IO Error: Cannot open file "${root}/data/s/push-late.parquet": No such file or directory`), root);
+    expect(opened).toMatchObject({ code: 'source_changed', status: 503 });
+    expect(opened.message).toContain('data/s/push-late.parquet');
     // A glob matching nothing is not a vanished file.
     expect(sourceUnreadable('v', source, new Error(`IO Error: No files found that match the pattern "${root}/data/s/*.parquet"`), root).code).toBe('source_unreadable');
   });
