@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisCluster, type RedisClusterProcess } from '../../test/setup/redis.js';
-import { openRedisOnlineStore, slotOfTag } from './redis-store.js';
+import { slotOfTag } from './redis-cluster-slots.js';
+import { openRedisOnlineStore } from './redis-store.js';
 import type { OnlineStore } from './types.js';
 
 let cluster: RedisClusterProcess;

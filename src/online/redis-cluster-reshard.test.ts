@@ -9,7 +9,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisCluster, type RedisClusterProcess } from '../../test/setup/redis.js';
 import { decodeValues } from './record-codec.js';
-import { openRedisOnlineStore, slotOfTag } from './redis-store.js';
+import { slotOfTag } from './redis-cluster-slots.js';
+import { openRedisOnlineStore } from './redis-store.js';
 import type { OnlineKey, OnlineStore } from './types.js';
 
 let cluster: RedisClusterProcess;

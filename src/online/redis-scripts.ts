@@ -15,7 +15,12 @@
  * record's gen, not written: the key holds a record of a session begun after the
  * writer read the sessions (its gen above ARGV[4]), which the writer cannot tell
  * committed from pending: it reads the sessions again and writes the row again.
+ *
+ * `defineScripts` registers them on a client as the commands of `ScriptClient`.
  */
+import type { Cluster, Redis } from 'ioredis';
+
+/** A session's monotonic write of entity keys (KEYS, ARGV and replies: see the module comment). */
 export const MONOTONIC_WRITE_LUA = `
 local g, live, dead, known = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local out = {}
@@ -211,3 +216,33 @@ redis.call('HSET', KEYS[3], g, ARGV[2])
 return g
 `;
 
+
+/** The scripts as commands of a client (`defineScripts`): ioredis sends EVALSHA, and the script when Redis lacks it. */
+export interface ScriptClient {
+  fgWrite(numKeys: number, ...keysThenArgs: string[]): Promise<number[]>;
+  fgWrite1(key: string, ...args: string[]): Promise<number[]>;
+  fgRollback(numKeys: number, ...keysThenGen: string[]): Promise<number>;
+  fgRollback1(key: string, gen: string): Promise<number>;
+  fgMarkDead(pendingKey: string, gen: string, staleWithinMs: string): Promise<number>;
+  fgRenew(pendingKey: string, gen: string, leaseMs: string): Promise<number>;
+  fgCommit(pendingKey: string, genKey: string, gen: string): Promise<number>;
+  fgLost(genKey: string, pendingKey: string, gen: string): Promise<number>;
+  fgBegin(genKey: string, pendingKey: string, ownersKey: string, leaseMs: string, owner: string, token: string): Promise<string>;
+  fgSessions(genKey: string, pendingKey: string, own: string, mine: string): Promise<[string, string, string, string]>;
+}
+
+/** Register the scripts on `client` (before it connects); the same client, seen as a `ScriptClient`. */
+export function defineScripts(client: Redis | Cluster): ScriptClient {
+  client.defineCommand('fgWrite', { lua: MONOTONIC_WRITE_LUA });
+  // A cluster routes by key: one key per call, with a declared key count.
+  client.defineCommand('fgWrite1', { numberOfKeys: 1, lua: MONOTONIC_WRITE_LUA });
+  client.defineCommand('fgRollback', { lua: ROLLBACK_LUA });
+  client.defineCommand('fgRollback1', { numberOfKeys: 1, lua: ROLLBACK_LUA });
+  client.defineCommand('fgMarkDead', { numberOfKeys: 1, lua: MARK_DEAD_LUA });
+  client.defineCommand('fgRenew', { numberOfKeys: 1, lua: RENEW_LUA });
+  client.defineCommand('fgCommit', { numberOfKeys: 2, lua: COMMIT_LUA });
+  client.defineCommand('fgLost', { numberOfKeys: 2, lua: LOST_LUA });
+  client.defineCommand('fgBegin', { numberOfKeys: 3, lua: BEGIN_LUA });
+  client.defineCommand('fgSessions', { numberOfKeys: 2, lua: SESSIONS_LUA });
+  return client as unknown as ScriptClient;
+}
