@@ -9,7 +9,6 @@ import { describe, expect, inject, it, vi } from 'vitest';
 import { describeOnlineStoreConformance } from './conformance.case.js';
 import { Redis } from 'ioredis';
 import { clusterEpochKeys, slotOfTag } from './redis-cluster-slots.js';
-import { storeUnavailable } from './redis-connection.js';
 import { openRedisOnlineStore } from './redis-store.js';
 import { COMMIT_LUA } from './redis-scripts.js';
 import { decodeValues } from './record-codec.js';
@@ -962,23 +961,6 @@ describe('redis store: Redis not reachable', () => {
     expect(err).toMatchObject({ code: 'store_unavailable', status: 503, exitCode: 3 });
     expect((err as Error).message).toMatch(new RegExp(`^the redis online store \\(redis://127\\.0\\.0\\.1:${port}/0\\) is unavailable: connect ECONNREFUSED`));
     expect((err as Error).message).not.toContain('secret');
-  });
-
-  it('only connection failures become store_unavailable', () => {
-    const reply = Object.assign(new Error('WRONGTYPE Operation against a key holding the wrong kind of value'), { name: 'ReplyError' });
-    expect(storeUnavailable(reply, 'x')).toBe(reply);
-    const bug = new TypeError('x is undefined');
-    expect(storeUnavailable(bug, 'x')).toBe(bug);
-    expect(storeUnavailable(Object.assign(new Error('LOADING Redis is loading the dataset in memory'), { name: 'ReplyError' }), 'x')).toMatchObject({ code: 'store_unavailable' });
-    expect(storeUnavailable(new Error('Connection is closed.'), 'x')).toMatchObject({ code: 'store_unavailable', status: 503 });
-  });
-
-  it("a cluster's slots moving is said so (retry), not 'check that Redis is running': MOVED, and an auto-pipeline split by moved slots", () => {
-    const moved = Object.assign(new Error('MOVED 1936 127.0.0.1:26772'), { name: 'ReplyError' });
-    const split = new Error('All keys in the pipeline should belong to the same slots allocation group');
-    for (const e of [moved, split]) {
-      expect(storeUnavailable(e, 'x')).toMatchObject({ code: 'store_unavailable', status: 503, message: expect.stringMatching(/\(the cluster's slots moved: a master restarted, a failover or resharding\); retry$/) });
-    }
   });
 });
 

@@ -1,0 +1,68 @@
+/** The Redis connection's helpers, against the tests' real Redis: which failures are outages, and claiming a key once. */
+import { randomUUID } from 'node:crypto';
+import { describe, expect, inject, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { readOrClaim, storeUnavailable } from './redis-connection.js';
+
+const url = () => `redis://127.0.0.1:${inject('redisPort')}`;
+
+describe('storeUnavailable', () => {
+  it('only connection failures become store_unavailable', () => {
+    const reply = Object.assign(new Error('WRONGTYPE Operation against a key holding the wrong kind of value'), { name: 'ReplyError' });
+    expect(storeUnavailable(reply, 'x')).toBe(reply);
+    const bug = new TypeError('x is undefined');
+    expect(storeUnavailable(bug, 'x')).toBe(bug);
+    expect(storeUnavailable(Object.assign(new Error('LOADING Redis is loading the dataset in memory'), { name: 'ReplyError' }), 'x')).toMatchObject({ code: 'store_unavailable' });
+    expect(storeUnavailable(new Error('Connection is closed.'), 'x')).toMatchObject({ code: 'store_unavailable', status: 503 });
+  });
+
+  it("a cluster's slots moving is said so (retry), not 'check that Redis is running': MOVED, and an auto-pipeline split by moved slots", () => {
+    const moved = Object.assign(new Error('MOVED 1936 127.0.0.1:26772'), { name: 'ReplyError' });
+    const split = new Error('All keys in the pipeline should belong to the same slots allocation group');
+    for (const e of [moved, split]) {
+      expect(storeUnavailable(e, 'x')).toMatchObject({ code: 'store_unavailable', status: 503, message: expect.stringMatching(/\(the cluster's slots moved: a master restarted, a failover or resharding\); retry$/) });
+    }
+  });
+});
+
+describe('readOrClaim', () => {
+  it("claims a missing key once: concurrent claims all answer the value that was stored, and a later one does not make a value", async () => {
+    const client = new Redis(url());
+    const key = `fgtest:${randomUUID()}:{meta}:claimed`;
+    try {
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => readOrClaim(client, key, () => `v${i}`, 'read-only')));
+      const stored = await client.get(key);
+      // One connection runs the claims' SETs in order: the first one's value stays, the others' find it.
+      expect(stored).toBe('v0');
+      expect(answers).toEqual(new Array(10).fill(stored));
+      let made = 0;
+      expect(await readOrClaim(client, key, () => `v${++made}`, 'read-only')).toBe(stored);
+      expect(made).toBe(0);
+    } finally {
+      await client.del(key);
+      client.disconnect();
+    }
+  });
+
+  it('a Redis user that may not write answers the claimed value, or `readOnly` for a missing key, without writing', async () => {
+    const admin = new Redis(url());
+    const user = `reader_${randomUUID().slice(0, 8)}`;
+    const [claimed, missing] = [`fgtest:${randomUUID()}:{meta}:claimed`, `fgtest:${randomUUID()}:{meta}:missing`];
+    await admin.call('ACL', 'SETUSER', user, 'on', '>pw', '~*', '+@read', '+@connection');
+    await admin.set(claimed, 'theirs');
+    const reader = new Redis(`redis://${user}:pw@127.0.0.1:${inject('redisPort')}`);
+    try {
+      expect(await readOrClaim(reader, claimed, () => 'mine', 'read-only')).toBe('theirs');
+      expect(await readOrClaim(reader, missing, () => 'mine', 'read-only')).toBe('read-only');
+      expect(await admin.exists(missing)).toBe(0);
+      // Any other failure is the caller's.
+      await admin.rpush(missing, 'x');
+      await expect(readOrClaim(admin, missing, () => 'mine', 'read-only')).rejects.toThrow(/WRONGTYPE/);
+    } finally {
+      reader.disconnect();
+      await admin.call('ACL', 'DELUSER', user);
+      await admin.del(claimed, missing);
+      admin.disconnect();
+    }
+  });
+});
