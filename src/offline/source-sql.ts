@@ -140,11 +140,8 @@ export function isWritingName(file: string): boolean {
   return /(^|[\\/])\.[^\\/]*\.featureguard-writing$/.test(file);
 }
 
-/**
- * A file `featureguard compact` merged pushed files into (`serving/push-compact-plan.ts`): named as a push names its
- * file, `push-<time>-<run id>.<ext>`, with `compacted-<uuid>` for the run id.
- */
-export const COMPACTED_FILE = /^push-\d{8}T\d{9}Z-compacted-[0-9a-f-]{36}\.(parquet|csv)$/;
+/** A file `featureguard compact` merged pushed files into: see push-file-name.ts, where pushed files' names are made. */
+export { COMPACTED_FILE } from './push-file-name.js';
 
 /** Where a compaction (`serving/push-compact.ts`) keeps the journal of each merge until it is finished. */
 export function compactionJournalDir(stateDir: string): string {

@@ -17,6 +17,7 @@ import { basename, dirname, join } from 'node:path';
 import { sourceFormat } from '../definitions/source-location.js';
 import type { DefinitionSet, SourceDef } from '../definitions/types.js';
 import { literal } from '../offline/engine.js';
+import { compactedRunId, parsePushFileName } from '../offline/push-file-name.js';
 import { rawSourceSql, runSetup } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
 import type { StateDb } from '../state/state-db.js';
@@ -74,9 +75,6 @@ export function finishedPushFiles(db: StateDb, cutoff: string): PushedFile[] {
   return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
 
-/** A push's file as `offlineTarget` names it: `push-<time>-<run id>.<ext>` (a compaction's merged file is not one). */
-const PUSH_FILE = /^push-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(parquet|csv)$/;
-
 /**
  * `finishedPushFiles`, and the files in the folders pushes to `set`'s path sources write to that are named as a
  * push's and whose run is not in the log any more (`runs prune` removed it; it never removes a running run, and a
@@ -105,12 +103,13 @@ export function pushedFiles(db: StateDb, project: Project, set: DefinitionSet, c
       continue;
     }
     for (const name of names) {
-      const m = PUSH_FILE.exec(name);
+      // Named as a push's file (`parsePushFileName`: a compaction's merged file is not one).
+      const named = parsePushFileName(name);
       const file = join(folder, name);
-      if (m === null || taken.has(file) || known.get(m[8]) !== undefined) continue;
-      const at = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z`;
+      if (named === null || taken.has(file) || known.get(named.runId) !== undefined) continue;
+      const { at, runId } = named;
       if (at > cutoff || !statSync(file, { throwIfNoEntry: false })?.isFile()) continue;
-      pruned.push({ file, runs: [{ id: m[8], started_at: at, finished_at: at }] });
+      pruned.push({ file, runs: [{ id: runId, started_at: at, finished_at: at }] });
     }
   }
   return [...recorded, ...pruned].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
@@ -229,7 +228,7 @@ export async function planCompaction(project: Project, set: DefinitionSet, conn:
 function mergedFileName(project: Project, set: DefinitionSet, folder: string, format: 'parquet' | 'csv', readers: readonly string[], files: readonly PushedFile[]): string | { reason: string } {
   const earliest = Math.min(...files.flatMap((f) => f.runs.map((r) => Date.parse(r.started_at))));
   const first = files.map((f) => basename(f.file)).sort()[0];
-  const id = `compacted-${randomUUID()}`;
+  const id = compactedRunId(randomUUID());
   const pathSources = [...set.sources.values()].filter((s) => s.path !== undefined);
   for (const name of readers) {
     const source = set.sources.get(name)!;

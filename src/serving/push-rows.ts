@@ -12,6 +12,7 @@ import { ownPlacesUnder, resolveSourcePath, sourcePlaces, sourceResolvesInside, 
 import type { FeatureType, JoinKey, SourceDef } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
 import { ident, interruptQuietly, literal } from '../offline/engine.js';
+import { pushFileName, pushFileStem } from '../offline/push-file-name.js';
 import { duckdbType, rawSourceSql, readFailureText, runSetup, vanishedFile, writingName } from '../offline/source-sql.js';
 import { onInterrupt } from '../state/interrupt.js';
 
@@ -135,8 +136,8 @@ function ownChecked(target: OfflineTarget, refuse: (why: string) => InputError):
 }
 
 /**
- * The file a push appends for `source`, named with the time and run id. Only
- * `path` sources that are a folder or a glob can take appended files.
+ * The file a push appends for `source`, named with the time and run id (`pushFileName`; a glob's file name with
+ * `pushFileStem` for its `*`). Only `path` sources that are a folder or a glob can take appended files.
  */
 export function offlineTarget(roots: SourceRoots, source: SourceDef, runId: string, now = new Date()): OfflineTarget {
   const refuse = (why: string) =>
@@ -144,7 +145,6 @@ export function offlineTarget(roots: SourceRoots, source: SourceDef, runId: stri
   if (!source.path) throw refuse('only `path` sources (a folder or a glob of Parquet/CSV files) can take pushed files');
   const full = resolveSourcePath(roots, source.path);
   if (full === undefined) throw refuse(`its path '${source.path}' is outside ${sourcePlaces(roots)}`);
-  const stem = `push-${now.toISOString().replace(/[-:]/g, '').replace('.', '')}-${runId}`;
   const inferred = (p: string): 'parquet' | 'csv' => source.format ?? (/\.csv$/i.test(p) ? 'csv' : 'parquet');
   if (/[*?[{]/.test(source.path)) {
     const parts = source.path.split(/[\\/]/);
@@ -153,14 +153,14 @@ export function offlineTarget(roots: SourceRoots, source: SourceDef, runId: stri
     if (dirParts.some((p) => /[*?[{]/.test(p))) throw refuse(`the glob '${source.path}' has wildcards in a folder name`);
     if (/[?[{]/.test(base)) throw refuse(`the glob '${source.path}' uses wildcards other than '*' in the file name`);
     if (!base.includes('*')) throw refuse(`the glob '${source.path}' has no '*' in the file name`);
-    const file = base.replace('*', stem).replaceAll('*', '');
+    const file = base.replace('*', pushFileStem(now, runId)).replaceAll('*', '');
     // Joined with '/', not posix.join: an absolute path's leading '' keeps it absolute (a data root's folder).
     const dir = resolve(roots.root, dirParts.join('/') || '.');
     return ownChecked({ dir, file, format: inferred(base), source: source.name, readPath: full, roots }, refuse);
   }
   if (existsSync(full) && statSync(full).isDirectory()) {
     const format = source.format ?? 'parquet';
-    return ownChecked({ dir: full, file: `${stem}.${format}`, format, source: source.name, readPath: join(full, `*.${format}`), roots }, refuse);
+    return ownChecked({ dir: full, file: pushFileName(now, runId, format), format, source: source.name, readPath: join(full, `*.${format}`), roots }, refuse);
   }
   throw refuse(`its path '${source.path}' is a single file; use a folder or a glob (e.g. 'data/flights/*.parquet') so pushed files are picked up`);
 }

@@ -1,0 +1,91 @@
+/**
+ * The names of pushed files: every name the builder makes is recognised and parsed back to its parts (the
+ * instant against `Date#toISOString`), and the patterns accept exactly what the two hand-written patterns they
+ * replace accepted (`PUSH_FILE` of push-compact-plan.ts, `COMPACTED_FILE` of source-sql.ts), on built names, on
+ * names one edit away from them and on random text.
+ */
+import fc from 'fast-check';
+import { basename, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { COMPACTED_FILE, compactedRunId, parsePushFileName, PUSH_FILE, pushFileName, pushFileStem } from './push-file-name.js';
+import { COMPACTED_FILE as COMPACTED_FILE_OF_SOURCE_SQL, isWritingName, writingName } from './source-sql.js';
+
+/** The patterns as they were written by hand before both came from one definition: the reference. */
+const WRITTEN_PUSH_FILE = /^push-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(parquet|csv)$/;
+const WRITTEN_COMPACTED_FILE = /^push-\d{8}T\d{9}Z-compacted-[0-9a-f-]{36}\.(parquet|csv)$/;
+
+/** Instants whose ISO 8601 form has a four-digit year (a push's clock is never outside them). */
+const instant = fc.date({ min: new Date('0000-01-01T00:00:00.000Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true });
+const format = fc.constantFrom('parquet' as const, 'csv' as const);
+const pushName = fc.tuple(instant, fc.uuid(), format).map(([at, id, f]) => pushFileName(at, id, f));
+const compactedName = fc.tuple(instant, fc.uuid(), format).map(([at, id, f]) => pushFileName(at, compactedRunId(id), f));
+/** A name with one character deleted, replaced or inserted, from the characters such names are made of and a few others. */
+const edited = (names: fc.Arbitrary<string>) =>
+  fc.tuple(names, fc.nat(), fc.constantFrom(...'0123456789abcdefxABCDEF-._TZ/ '), fc.constantFrom('delete', 'replace', 'insert')).map(([name, at, c, how]) => {
+    const i = at % (name.length + 1);
+    if (how === 'delete') return name.slice(0, i) + name.slice(i + 1);
+    if (how === 'replace') return name.slice(0, i) + c + name.slice(i + 1);
+    return name.slice(0, i) + c + name.slice(i);
+  });
+
+describe('push file names', () => {
+  it('a pushed file is recognised and parsed back to the instant, run id and format it was named with (property)', () => {
+    fc.assert(
+      fc.property(instant, fc.uuid(), format, (at, runId, f) => {
+        const name = pushFileName(at, runId, f);
+        expect(name).toBe(`${pushFileStem(at, runId)}.${f}`);
+        expect(PUSH_FILE.test(name)).toBe(true);
+        expect(parsePushFileName(name)).toEqual({ at: at.toISOString(), runId, format: f });
+        expect(COMPACTED_FILE.test(name)).toBe(false);
+      }),
+      { numRuns: 2000 },
+    );
+    // Names sort by time: DuckDB reads a glob's files in name order, and compaction names its file to come first.
+    const [a, b] = [new Date('2026-01-02T03:04:05.678Z'), new Date('2026-01-02T03:04:05.679Z')];
+    expect(pushFileName(a, 'ffffffff-ffff-4fff-bfff-ffffffffffff', 'csv') < pushFileName(b, '00000000-0000-4000-8000-000000000000', 'csv')).toBe(true);
+    expect(pushFileName(a, 'r', 'parquet')).toBe('push-20260102T030405678Z-r.parquet');
+  });
+
+  it("a compaction's merged file is a compacted file, never a push's, and source-sql.ts's COMPACTED_FILE is the same pattern (property)", () => {
+    expect(COMPACTED_FILE_OF_SOURCE_SQL).toBe(COMPACTED_FILE);
+    fc.assert(
+      fc.property(compactedName, (name) => {
+        expect(COMPACTED_FILE.test(name)).toBe(true);
+        expect(PUSH_FILE.test(name)).toBe(false);
+        expect(parsePushFileName(name)).toBeNull();
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('a file still being written (hidden, `.featureguard-writing`) is neither (property)', () => {
+    fc.assert(
+      fc.property(fc.oneof(pushName, compactedName), (name) => {
+        const writing = basename(writingName(join('/data', name)));
+        expect(isWritingName(writing)).toBe(true);
+        expect(PUSH_FILE.test(writing)).toBe(false);
+        expect(COMPACTED_FILE.test(writing)).toBe(false);
+        expect(parsePushFileName(writing)).toBeNull();
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('names one edit away and random text are recognised exactly as the hand-written patterns recognised them (property)', () => {
+    fc.assert(
+      fc.property(fc.oneof(edited(pushName), edited(compactedName), fc.string({ maxLength: 80 }), fc.string().map((s) => `push-${s}.parquet`)), (name) => {
+        expect(PUSH_FILE.test(name)).toBe(WRITTEN_PUSH_FILE.test(name));
+        expect(COMPACTED_FILE.test(name)).toBe(WRITTEN_COMPACTED_FILE.test(name));
+        const parts = parsePushFileName(name);
+        expect(parts !== null).toBe(WRITTEN_PUSH_FILE.test(name));
+        // What is recognised is a name the builder makes, where its time is an instant (a month 13 is not).
+        const at = parts === null ? null : new Date(parts.at);
+        if (at !== null && !Number.isNaN(at.getTime()) && at.toISOString() === parts!.at) expect(pushFileName(at, parts!.runId, parts!.format)).toBe(name);
+      }),
+      { numRuns: 5000 },
+    );
+    for (const other of ['push-20260102T030405678Z-r.json', 'Push-20260102T030405678Z-00000000-0000-4000-8000-000000000000.csv', 'data.parquet']) {
+      expect(PUSH_FILE.test(other), other).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * The names of the files pushes append to a source's folder, `push-<time>-<run id>.<ext>`: the name a push builds
+ * (`pushFileName`, `pushFileStem`) and the patterns that recognise one (`PUSH_FILE`, `COMPACTED_FILE`), all from
+ * one definition (`nameOf`). The time is the push's UTC instant in ISO 8601 basic form to the millisecond
+ * (`20260102T030405678Z`), so that a folder's pushed files sort by time (DuckDB reads a glob's files in name
+ * order). A compaction's merged file is named as a push of the run `compacted-<uuid>` (`compactedRunId`).
+ *
+ * A glob source's push puts the stem where the glob's file name has its `*` (`part-*.parquet`: `part-push-….parquet`,
+ * see `offlineTarget` in serving/push-rows.ts); the patterns recognise the plain names only.
+ *
+ * @example
+ * pushFileName(new Date('2026-01-02T03:04:05.678Z'), runId, 'parquet'); // 'push-20260102T030405678Z-<run id>.parquet'
+ * parsePushFileName(name); // { at: '2026-01-02T03:04:05.678Z', runId, format: 'parquet' }, or null
+ */
+
+/** The one definition of a pushed file's name, from its parts: their text builds a name, their patterns match one. */
+const nameOf = (time: string, runId: string, extension: string): string => `push-${time}-${runId}${extension}`;
+
+/** `nameOf`'s time: ISO 8601 basic form, to the millisecond (one capture group a field). */
+const TIME = String.raw`(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z`;
+/** The file formats a push writes, as the extension after `nameOf`'s run id (one capture group). */
+const EXTENSION = String.raw`\.(parquet|csv)`;
+/** A push run's id: a UUID as `randomUUID` writes it. */
+const RUN_ID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const COMPACTED_RUN = 'compacted-';
+
+const namePattern = (runId: string): RegExp => new RegExp(`^${nameOf(TIME, runId, EXTENSION)}$`);
+
+/** A push's file: `push-<time>-<run id>.<ext>`, the run id a UUID (a compaction's merged file is not one). */
+export const PUSH_FILE = namePattern(`(${RUN_ID})`);
+
+/**
+ * A file `featureguard compact` merged pushed files into (`serving/push-compact-plan.ts`): named as a push names its
+ * file, with `compacted-<uuid>` for the run id.
+ */
+export const COMPACTED_FILE = namePattern(`${COMPACTED_RUN}[0-9a-f-]{36}`);
+
+/** The run id in the name of a compaction's merged file. */
+export function compactedRunId(uuid: string): string {
+  return `${COMPACTED_RUN}${uuid}`;
+}
+
+/** The time in a pushed file's name: `at` in ISO 8601 basic form, to the millisecond. */
+function nameTime(at: Date): string {
+  return at.toISOString().replace(/[-:]/g, '').replace('.', '');
+}
+
+/** The name of a push's file without its extension: `push-<time>-<run id>`. */
+export function pushFileStem(at: Date, runId: string): string {
+  return nameOf(nameTime(at), runId, '');
+}
+
+/** The name of the file a push of run `runId` writes at `at` into a source's folder. */
+export function pushFileName(at: Date, runId: string, format: 'parquet' | 'csv'): string {
+  return nameOf(nameTime(at), runId, `.${format}`);
+}
+
+/** What a pushed file's name says: when it was written (ISO 8601, UTC, milliseconds), by which run, in which format. */
+export interface PushFileNameParts {
+  readonly at: string;
+  readonly runId: string;
+  readonly format: 'parquet' | 'csv';
+}
+
+/** The parts of a push's file name (`PUSH_FILE`); null for any other name. */
+export function parsePushFileName(name: string): PushFileNameParts | null {
+  const m = PUSH_FILE.exec(name);
+  if (m === null) return null;
+  return { at: `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z`, runId: m[8], format: m[9] as 'parquet' | 'csv' };
+}
