@@ -1,7 +1,7 @@
 /**
  * The names of pushed files: every name the builder makes is recognised and parsed back to its parts (the
  * instant against `Date#toISOString`), and the patterns accept exactly what the two hand-written patterns they
- * replace accepted (`PUSH_FILE` of push-compact-plan.ts, `COMPACTED_FILE` of source-sql.ts), on built names, on
+ * replace accepted (`PUSH_FILE` as push-compact-plan.ts had it, `COMPACTED_FILE` as source-sql.ts had it), on built names, on
  * names one edit away from them and on random text.
  */
 import fc from 'fast-check';

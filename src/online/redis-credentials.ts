@@ -34,7 +34,7 @@ export function clusterCredentials(config: RedisCredentialsConfig): Pick<RedisOp
     }
     out.password = password;
   }
-  // Node's defaults: the host name is checked against the certificate (see `dnsLookup` in redis-store.ts).
+  // Node's defaults: the host name is checked against the certificate (see `dnsLookup` in redis-connection.ts).
   if (config.tls) out.tls = {};
   return out;
 }

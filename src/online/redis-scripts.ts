@@ -1,5 +1,5 @@
 /**
- * Lua run inside Redis for monotonic, session-scoped writes (see redis-store.ts).
+ * Lua run inside Redis for monotonic, session-scoped writes (see redis-write.ts; the protocol: redis-store.ts).
  *
  * Each entity key is a hash with field `c` (the latest written record) and `p`
  * (the record readers saw before `c` was written, kept while `c`'s session is
