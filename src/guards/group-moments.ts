@@ -8,14 +8,13 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { literal } from '../offline/engine.js';
-import type { TableColumn } from './check.js';
-import { columnKind, groupMomentsSql, HUGE, isFloatType, KEY_ALIAS, type GroupPivot } from './profile-sql.js';
+import { columnKind, groupMomentsSql, HUGE, isFloatType, KEY_ALIAS, type GroupPivot, type ProfiledColumn } from './profile-sql.js';
 
 type AggRow = Record<string, unknown>;
 
 /** `rows` with the mean and stddev of far groups recomputed (see the module comment); `keyOf` gives a row's `keyExpr` value. */
 export async function refineGroupMoments(
-  conn: DuckDBConnection, table: string, columns: readonly TableColumn[], rows: readonly AggRow[], keyExpr: string, keyOf: (row: AggRow) => string,
+  conn: DuckDBConnection, table: string, columns: readonly ProfiledColumn[], rows: readonly AggRow[], keyExpr: string, keyOf: (row: AggRow) => string,
 ): Promise<AggRow[]> {
   const out = rows.map((r) => ({ ...r }));
   const pivots: GroupPivot[] = [];

@@ -88,4 +88,23 @@ describe('poolProfiles', () => {
     expect(t.distinct).toBeNull();
     expect(poolProfiles([t, { ...t, distinct: 0 }]).distinct).toBeNull();
   });
+
+  it('pools the ages of timestamp profiles as numbers: exact counts and moments, the union\'s sample when it fits', async () => {
+    await conn.run(`CREATE OR REPLACE TEMP TABLE pool_age AS SELECT d, TIMESTAMP '2024-01-01' + INTERVAL (d) DAY + INTERVAL (i) MINUTE AS event_timestamp,
+        CASE WHEN i % 11 = 0 THEN NULL ELSE TIMESTAMP '2024-01-01' + INTERVAL (d) DAY + INTERVAL (i) MINUTE - INTERVAL ((i * (d + 2)) % 5000) SECOND END AS t
+      FROM range(3) a(d), range(700) r(i)`);
+    const age = { eventTimestamp: 'event_timestamp', columns: ['t'] };
+    const days = [];
+    for (const d of [2, 1, 0]) {
+      await conn.run(`CREATE OR REPLACE TEMP TABLE pool_age_${d} AS SELECT event_timestamp, t FROM pool_age WHERE d = ${d}`);
+      days.push((await profileTable(conn, `pool_age_${d}`, { age })).get('t')!);
+    }
+    const u = (await profileTable(conn, 'pool_age', { age })).get('t')!.age!;
+    const pooled = poolProfiles(days).age!;
+    expect(pooled).toMatchObject({ kind: 'numeric', column: 't', count: u.count, nulls: u.nulls, min: u.min, max: u.max, sampled: false });
+    expect(pooled.mean).toBeCloseTo(u.mean!, 9);
+    expect(pooled.stddev).toBeCloseTo(u.stddev!, 9);
+    for (const k of ['p1', 'p50', 'p99'] as const) expect(pooled.quantiles![k]).toBeCloseTo(u.quantiles![k], 9);
+    expect(pooled.deciles).toEqual(u.deciles);
+  });
 });

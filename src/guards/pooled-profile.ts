@@ -4,7 +4,8 @@
  * mean and population stddev combine exactly, top values add their counts, and
  * everything estimated from samples (quantiles, deciles, MAD, outlier rate,
  * histogram) is recomputed on a pooled sample that draws from each run in
- * proportion to its values, at most `sampleSize` in all.
+ * proportion to its values, at most `sampleSize` in all. A timestamp's age
+ * profiles (profile-age.ts) pool as numeric profiles do.
  *
  * @example
  * const ref = poolProfiles([monday.get('delay'), tuesday.get('delay')]);
@@ -73,6 +74,16 @@ function pooledTop(profiles: readonly ColumnProfile[], k: number): { top: { valu
 }
 
 /**
+ * The pooled age of timestamp profiles: only when every run has one. A run profiled before ages were would leave
+ * the pooled age of fewer runs than the reference names (drift says the reference predates age profiles instead).
+ */
+function pooledAge(profiles: readonly ColumnProfile[], opts: { sampleSize?: number; outlierZ?: number }): { age?: ColumnProfile } {
+  const ages = profiles.map((p) => p.age);
+  if (profiles[0].kind !== 'timestamp' || !ages.every((a) => a !== undefined)) return {};
+  return { age: poolProfiles(ages, opts) };
+}
+
+/**
  * Pool profiles of one column (newest first). Profiles of another kind than the
  * newest (the column changed type) are left out. `outlierZ` is the robust z of
  * the outlier definition (default 5).
@@ -89,8 +100,9 @@ export function poolProfiles(profiles: readonly ColumnProfile[], opts: { sampleS
   const size = opts.sampleSize ?? DEFAULT_SAMPLE;
   const sample = pooledSample(same, size);
   const { top, total } = pooledTop(same, Math.max(...same.map((p) => p.top?.length ?? 0)));
+  const { age: _newestAge, ...rest } = newest;
   const base: ColumnProfile = {
-    ...newest,
+    ...rest,
     count: sum((p) => p.count), nulls: sum((p) => p.nulls), nan: sum((p) => p.nan), inf: sum((p) => p.inf),
     // Not counted in any of them (timestamps; profiles stored before said 0 for those): not counted.
     distinct: same.some((p) => p.distinct === null) ? null : Math.max(...same.map((p) => p.distinct ?? 0)),
@@ -99,6 +111,7 @@ export function poolProfiles(profiles: readonly ColumnProfile[], opts: { sampleS
     ...pooledMoments(same),
     sample, top, top_total: total,
     outlier_rate_vs_reference: null,
+    ...pooledAge(same, opts),
   };
   if (newest.kind !== 'numeric') return base;
   const nums = sample.filter((v): v is number => typeof v === 'number');

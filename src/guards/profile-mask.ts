@@ -22,12 +22,14 @@ export function maskValue(value: string): string {
  * A profile that keeps no values: strings become hashes; numbers and timestamps
  * (a phone number stored as int64, a birth date) lose their sample, range,
  * quantiles and histogram, so their drift is not computed (itself when masked already).
+ * A timestamp's age is masked with it: the row's event time minus a birth date is
+ * the person's age to the second, the value itself once the event time is known.
  */
 export function maskProfile(p: ColumnProfile): ColumnProfile {
-  if (p.masked) return p;
+  if (p.masked && (p.age === undefined || p.age.masked)) return p;
   const top = p.top?.map((t) => ({ value: maskValue(t.value), count: t.count })) ?? null;
   if (p.kind !== 'categorical') {
-    return { ...p, masked: true, min: null, max: null, quantiles: null, histogram: null, deciles: null, sample: [], mad: null, top };
+    return { ...p, masked: true, min: null, max: null, quantiles: null, histogram: null, deciles: null, sample: [], mad: null, top, ...(p.age ? { age: maskProfile(p.age) } : {}) };
   }
   const text = <T>(v: T): T | string => (typeof v === 'string' ? maskValue(v) : v);
   return { ...p, masked: true, min: text(p.min), max: text(p.max), sample: p.sample.map(text), top };

@@ -62,6 +62,12 @@ export interface ColumnProfile {
   readonly top: readonly { readonly value: string; readonly count: number }[] | null;
   /** True when the column holds personal data: `top`, `sample`, `min` and `max` hold hashes of the values, not the values (profile-mask.ts). */
   readonly masked?: boolean;
+  /**
+   * Timestamp columns of rows with an event time: the numeric profile (DOUBLE, seconds) of their age, the rows'
+   * event time minus the value (profile-age.ts). Drift compares it (a timestamp's own values only ever move on).
+   * Absent in profiles stored before ages were profiled.
+   */
+  readonly age?: ColumnProfile;
 }
 
 /** A reference for drift: a pinned baseline or the last successful run. */

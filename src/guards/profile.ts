@@ -17,8 +17,9 @@ import { ident } from '../offline/engine.js';
 import { binCounts, quantiles as quantilesOf } from '../stats/index.js';
 import type { TableColumn } from './check.js';
 import type { ColumnProfile, Quantiles } from './profile-types.js';
-import { aggregateSql, columnKind, GROUP_ALIAS, HUGE, sampleSql, topSql, type GroupSpec } from './profile-sql.js';
+import { aggregateSql, columnKind, GROUP_ALIAS, HUGE, sampleSql, topSql, type GroupSpec, type ProfiledColumn } from './profile-sql.js';
 import { refineGroupMoments } from './group-moments.js';
+import { ageColumns, type AgeOptions } from './profile-age.js';
 
 export interface ProfileOptions {
   /** Columns to profile (default: every column of the table). */
@@ -36,6 +37,8 @@ export interface ProfileOptions {
   readonly exactTopRows?: number;
   /** The aggregate row of these columns when already computed (the stage's row pass): no aggregate pass. */
   readonly aggregate?: Record<string, unknown>;
+  /** Timestamp columns whose age at the rows' event time is profiled too (`ColumnProfile.age`, profile-age.ts). */
+  readonly age?: AgeOptions;
 }
 
 /** Top values counted on the sample rows, in the shape of `topSql`'s rows. */
@@ -124,10 +127,12 @@ async function profileGroups(
   const sampleSize = opts.sampleSize ?? 10_000;
   const zOf = (column: string): number => (typeof opts.outlierZ === 'function' ? opts.outlierZ(column) : (opts.outlierZ ?? 5));
   const keyOf = (r: Row) => (group ? String(r[GROUP_ALIAS]) : '');
-  const plainRows = !group && opts.aggregate ? [opts.aggregate] : await rows(conn, aggregateSql(table, columns, group));
-  // A slice far from the table-wide stddev pivot is recomputed around its own values (see group-moments.ts).
-  const aggRows = group?.groupBy ? await refineGroupMoments(conn, table, columns, plainRows, `${ident(group.groupBy)}::VARCHAR`, (r) => String(r[GROUP_ALIAS])) : plainRows;
-  const sampled = columns.filter((c) => columnKind(c.type) === 'numeric' || columnKind(c.type) === 'categorical');
+  const aggRows = !group && opts.aggregate ? [opts.aggregate] : await aggregatesOf(conn, table, columns, group);
+  // Ages are expressions over the rows: their aggregates take one pass of their own (the row pass has the columns'),
+  // their values ride on the sample of the same rows.
+  const ages = ageColumns(columns, opts.age);
+  const ageAggs = ages.length ? new Map((await aggregatesOf(conn, table, ages.map((a) => a.aged), group)).map((r) => [keyOf(r), r])) : new Map<string, Row>();
+  const sampled: ProfiledColumn[] = [...columns.filter((c) => columnKind(c.type) === 'numeric' || columnKind(c.type) === 'categorical'), ...ages.map((a) => a.aged)];
   const maxRows = Math.max(0, ...aggRows.map((r) => Number(r.n)));
   const all = !group && maxRows <= sampleSize;
   // A column named rowid would shadow DuckDB's row id that the hash sample is keyed on.
@@ -147,13 +152,27 @@ async function profileGroups(
     const complete = Number(agg.n) <= gSample.length;
     const m = new Map<string, ColumnProfile>();
     columns.forEach((column, i) => m.set(column.name, buildProfile(agg, i, column, gSample, gTop, complete, zOf(column.name), refOf(column.name, g), topFromSample)));
+    const ageAgg = ageAggs.get(g);
+    ages.forEach(({ column, aged }, i) => {
+      if (!ageAgg) return;
+      // The age is profiled as the number it is, against the reference's age (its deciles, median and MAD).
+      const age = { ...buildProfile(ageAgg, i, aged, gSample, [], complete, zOf(column), refOf(column, g)?.age, false), column };
+      m.set(column, { ...m.get(column)!, age });
+    });
     out.set(g, m);
   }
   return out;
 }
 
+/** The aggregate rows of `columns` (one per group), far groups' moments refined (group-moments.ts). */
+async function aggregatesOf(conn: DuckDBConnection, table: string, columns: readonly ProfiledColumn[], group?: GroupSpec): Promise<Row[]> {
+  const plain = await rows(conn, aggregateSql(table, columns, group));
+  // A slice far from the table-wide stddev pivot is recomputed around its own values (see group-moments.ts).
+  return group?.groupBy ? refineGroupMoments(conn, table, columns, plain, `${ident(group.groupBy)}::VARCHAR`, (r) => String(r[GROUP_ALIAS])) : plain;
+}
+
 /** The sample rows: a hash bottom-k sample of a base table, DuckDB's reservoir sample when the relation has no `rowid` (a view). */
-async function sampleOf(conn: DuckDBConnection, table: string, columns: readonly TableColumn[], size: number, seed: number, opts: Parameters<typeof sampleSql>[4] = {}): Promise<Row[]> {
+async function sampleOf(conn: DuckDBConnection, table: string, columns: readonly ProfiledColumn[], size: number, seed: number, opts: Parameters<typeof sampleSql>[4] = {}): Promise<Row[]> {
   // The sample is DOUBLE and VARCHAR only (see sampleSql): plain JS values, no JSON conversion needed.
   const read = async (o: typeof opts) => (await conn.runAndReadAll(sampleSql(table, columns, size, seed, o))).getRowObjectsJS() as Row[];
   if (opts.rows === undefined || opts.all) return read(opts);

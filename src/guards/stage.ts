@@ -20,6 +20,7 @@ import { constraintCounts } from './checks/schema.js';
 import { resolveQuality } from './config.js';
 import { checkFamilies } from './families.js';
 import { categoricalSample, profileSlices, profileTable, describeTable } from './profile.js';
+import { ageOptions } from './profile-age.js';
 import { countedValues, scanPii } from './checks/pii-detectors.js';
 import type { ColumnProfile } from './profile-types.js';
 import { maskColumns, maskValue } from './profile-mask.js';
@@ -140,7 +141,9 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   };
   const pass = await stageRowPass(base, profiled);
   lap('row pass');
-  const rawProfiles = await profileTable(conn, table, { columns: profiled, reference: reference?.profiles, outlierZ: outlierZOf(features, quality.anomaly.outlier_z), aggregate: pass?.aggregate });
+  // Timestamp features are profiled with their age at the rows' event time (drift compares that, profile-age.ts).
+  const age = ageOptions(columns, base.eventTimestampColumn, features.map((f) => f.column));
+  const rawProfiles = await profileTable(conn, table, { columns: profiled, reference: reference?.profiles, outlierZ: outlierZOf(features, quality.anomaly.outlier_z), aggregate: pass?.aggregate, age });
   // Personal data declared with pii: true, and PII in columns the PII check does not judge (join keys
   // such as an email, a dataset's pass-through columns), is masked from the start: its values reach no record.
   // Columns found to hold PII by an earlier run of this view or service stay masked.
@@ -153,7 +156,7 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   for (const s of view?.slices ?? []) {
     if (!colNames.has(s)) continue;
     const sliceCols = columns.filter((c) => features.some((f) => f.column === c.name));
-    const bySlice = await profileSlices(conn, table, s, { columns: sliceCols, maxSlices: quality.drift.max_slices, reference: reference?.slices?.get(s) });
+    const bySlice = await profileSlices(conn, table, s, { columns: sliceCols, maxSlices: quality.drift.max_slices, reference: reference?.slices?.get(s), age });
     // Slices of a column holding personal data are named by the hash of their value.
     sliceProfiles.set(s, new Map([...bySlice].map(([value, m]) => [maskedFromStart.has(s) ? maskValue(value) : value, maskColumns(m, maskedFromStart)])));
   }

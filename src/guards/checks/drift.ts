@@ -2,7 +2,8 @@
  * Drift check (default policy warn): every feature against the reference
  * (pinned baseline, last successful run, or earlier pushes pooled), per slice when the view declares
  * `slices`, and the share of drifted features (`drift_share`) for the view or
- * service as a whole.
+ * service as a whole. A timestamp feature is compared on its age at the row's
+ * time (event time − value, profile-age.ts), as a number.
  */
 import type { CheckResult } from '../../runs/types.js';
 import { result, type Check, type CheckContext, type CheckedFeature } from '../check.js';
@@ -23,8 +24,12 @@ function referenceLabel(reference: { description: string; pushes?: boolean }): s
   return `baseline '${description.slice('baseline:'.length)}'`;
 }
 
+/** How messages name a timestamp feature compared on its age. */
+const AGE_LABEL = '(age: event time − value)';
+
 function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile | undefined, cur: ColumnProfile | undefined, slice: string | null): CheckResult {
   const reference = ctx.reference!;
+  const who = `${f.column}${slice ? ` [${slice}]` : ''}`;
   const base = { check: 'drift' as const, feature: f.column, slice };
   const refDetails = {
     reference: reference.description === 'previous' ? `run:${reference.runId}` : reference.description,
@@ -32,43 +37,65 @@ function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile 
     ...(reference.runIds ? { reference_run_ids: reference.runIds } : {}),
     ...(reference.pushes ? { reference_kind: 'push' } : {}),
   };
-  if (!ref || !cur) {
-    return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: not in the ${ref ? 'current rows' : 'reference'}`, details: refDetails });
+  const skip = (message: string, details: Record<string, unknown> = refDetails) => result(ctx, { ...base, status: 'skipped', message, details });
+  if (!ref || !cur) return skip(`${who}: not in the ${ref ? 'current rows' : 'reference'}`);
+  if (ref.kind === 'timestamp' && cur.kind === 'timestamp') {
+    // A timestamp's values only move on from window to window: what is compared is its age at the row's time.
+    const aged = `${who} ${AGE_LABEL}`;
+    const ageDetails = { ...refDetails, basis: 'age_seconds' };
+    if (!cur.age) return skip(`${who}: drift is not computed for timestamp features without an event time to age them against (${cur.type}); its null rate is still checked`);
+    if (!ref.age) {
+      // Profiles stored before ages were profiled (a pooled reference has an age only when all its runs have one).
+      const predates = (reference.runIds?.length ?? 1) > 1 ? 'predate' : 'predates';
+      const next = reference.description.startsWith('baseline:') ? 'pin it again from a newer run to compare the age' : 'the runs profiled from now on have them';
+      return skip(`${aged}: ${referenceLabel(reference)} ${predates} age profiles; ${next}`, ageDetails);
+    }
+    if (ref.masked || cur.masked || ref.age.masked || cur.age.masked) return skip(`${aged}: not compared: the column holds personal data, whose profiles keep no values`, ageDetails);
+    return compared(ctx, f, ref.age, cur.age, { base, who: aged, refDetails: ageDetails });
   }
+  return compared(ctx, f, ref, cur, { base, who, refDetails });
+}
+
+/** The drift record of two profiles of one feature (`who` names it in messages). */
+function compared(
+  ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile, cur: ColumnProfile,
+  { base, who, refDetails }: { base: { check: 'drift'; feature: string; slice: string | null }; who: string; refDetails: Record<string, unknown> },
+): CheckResult {
+  const reference = ctx.reference!;
   const q = f.quality.drift;
   const curValues = valueCount(cur);
   if (curValues < q.min_rows) {
-    return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: ${curValues} value(s) < min_rows ${q.min_rows}, too few to compare`, details: refDetails });
+    return result(ctx, { ...base, status: 'skipped', message: `${who}: ${curValues} value(s) < min_rows ${q.min_rows}, too few to compare`, details: refDetails });
   }
   const refValues = valueCount(ref);
   if (refValues < q.min_rows) {
-    return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: ${refValues} value(s) in the reference < min_rows ${q.min_rows}, too few to compare`, details: refDetails });
+    return result(ctx, { ...base, status: 'skipped', message: `${who}: ${refValues} value(s) in the reference < min_rows ${q.min_rows}, too few to compare`, details: refDetails });
   }
   if (ref.kind === 'numeric' && cur.kind === 'numeric' && Math.min(ref.sample.length, cur.sample.length) < q.min_rows) {
     // Mostly-null columns: the row sample holds too few values for KS, Wasserstein or PSI to mean anything.
-    return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: only ${Math.min(ref.sample.length, cur.sample.length)} sampled value(s) (< min_rows ${q.min_rows}), too few to compare`, details: refDetails });
+    return result(ctx, { ...base, status: 'skipped', message: `${who}: only ${Math.min(ref.sample.length, cur.sample.length)} sampled value(s) (< min_rows ${q.min_rows}), too few to compare`, details: refDetails });
   }
-  if (ref.kind === cur.kind && (cur.kind === 'timestamp' || cur.kind === 'other')) {
-    // Profiles of timestamps (and lists, structs) keep no values to compare: no drift method applies, which is not a mismatch.
-    return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: drift is not computed for ${cur.kind === 'timestamp' ? 'timestamp' : 'list or struct'} features (${cur.type}); its null rate is still checked`, details: refDetails });
+  if (ref.kind === cur.kind && cur.kind === 'other') {
+    // Profiles of lists and structs keep no values to compare: no drift method applies, which is not a mismatch.
+    return result(ctx, { ...base, status: 'skipped', message: `${who}: drift is not computed for list or struct features (${cur.type}); its null rate is still checked`, details: refDetails });
   }
   const [r, c] = comparable(ref, cur);
   const d = driftOf(r, c, q);
-  if (!d) return result(ctx, { ...base, status: 'skipped', message: `${f.column}${slice ? ` [${slice}]` : ''}: not comparable (${ref.kind === cur.kind ? 'no values' : `${ref.kind} ${ref.type} in the reference, ${cur.kind} ${cur.type} now`})`, details: refDetails });
+  if (!d) return result(ctx, { ...base, status: 'skipped', message: `${who}: not comparable (${ref.kind === cur.kind ? 'no values' : `${ref.kind} ${ref.type} in the reference, ${cur.kind} ${cur.type} now`})`, details: refDetails });
   if (!Number.isFinite(d.value)) {
     // A metric that could not be computed is an error, never a silent pass.
-    return result(ctx, { ...base, status: 'error', method: d.method, metrics: d.metrics, message: `${f.column}${slice ? ` [${slice}]` : ''}: the ${d.method} drift metric could not be computed (${d.value})`, details: { ...refDetails, n_ref: d.nRef, n_cur: d.nCur } });
+    return result(ctx, { ...base, status: 'error', method: d.method, metrics: d.metrics, message: `${who}: the ${d.method} drift metric could not be computed (${d.value})`, details: { ...refDetails, n_ref: d.nRef, n_cur: d.nCur } });
   }
   const label = referenceLabel(reference);
   const pValued = d.method === 'ks' || d.method === 'chisquare' || d.method === 'z';
   const cmp = pValued ? `p ${round(d.value)} < ${q.p_value}` : `${d.method} ${round(d.value)} >= ${d.thresholds[d.method] ?? d.thresholds.fail}`;
   const message = d.driftedBy === 'method'
-    ? `${f.column}${slice ? ` [${slice}]` : ''} drifted from ${label} (${cmp})`
+    ? `${who} drifted from ${label} (${cmp})`
     : d.driftedBy === 'psi'
-      ? `${f.column}${slice ? ` [${slice}]` : ''} drifted from ${label} (psi ${round(d.metrics.psi)} >= ${q.psi_fail})`
+      ? `${who} drifted from ${label} (psi ${round(d.metrics.psi)} >= ${q.psi_fail})`
       : d.status === 'warn'
-        ? `${f.column}${slice ? ` [${slice}]` : ''} shifted from ${label} (psi ${round(d.metrics.psi)} >= ${q.psi_warn})`
-        : `${f.column}${slice ? ` [${slice}]` : ''} stable vs ${label} (${d.method} ${pValued ? 'p ' : ''}${round(d.value)}, psi ${round(d.metrics.psi)})`;
+        ? `${who} shifted from ${label} (psi ${round(d.metrics.psi)} >= ${q.psi_warn})`
+        : `${who} stable vs ${label} (${d.method} ${pValued ? 'p ' : ''}${round(d.value)}, psi ${round(d.metrics.psi)})`;
   return result(ctx, {
     ...base, status: d.status, method: d.method, value: Number.isFinite(d.value) ? d.value : null, thresholds: d.thresholds, metrics: d.metrics, message,
     details: { ...refDetails, n_ref: d.nRef, n_cur: d.nCur, drifted: d.drifted, drifted_by: d.driftedBy, histogram: d.histogram, categories: d.categories, ...(r.masked ? { masked: true } : {}) },

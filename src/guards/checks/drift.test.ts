@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { openOfflineEngine } from '../../offline/engine.js';
+import type { CheckContext } from '../check.js';
+import { resolveQuality } from '../config.js';
+import { maskProfile } from '../profile-mask.js';
+import type { ColumnProfile, ReferenceProfiles } from '../profile-types.js';
+import { profileTable } from '../profile.js';
+import { poolProfiles } from '../pooled-profile.js';
+import { driftCheck } from './drift.js';
+
+let conn: DuckDBConnection;
+beforeAll(async () => {
+  conn = await (await openOfflineEngine()).connect();
+});
+afterAll(() => conn.closeSync());
+
+/**
+ * 600 rows a minute apart from `start`, each with a timestamp feature `seen_at` that is `ageSql` seconds before the
+ * row's event time (SQL over the row number i), and a NULL event time or value now and then.
+ */
+async function window(name: string, start: string, ageSql: string): Promise<Map<string, ColumnProfile>> {
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT
+      CASE WHEN i % 97 = 5 THEN NULL ELSE TIMESTAMP '${start}' + INTERVAL (i) MINUTE END AS event_timestamp,
+      CASE WHEN i % 89 = 7 THEN NULL ELSE TIMESTAMP '${start}' + INTERVAL (i) MINUTE - to_seconds((${ageSql})::BIGINT) END AS seen_at
+    FROM range(600) r(i)`);
+  return profileTable(conn, name, { age: { eventTimestamp: 'event_timestamp', columns: ['seen_at'] } });
+}
+
+/** Ages of 10 to 70 minutes, spread by a hash of the row (`seed` draws another sample of the same distribution). */
+const fresh = (seed: number) => `(600 + hash(i, ${seed}) % 3600)::BIGINT`;
+
+const quality = resolveQuality();
+function ctx(reference: ReadonlyMap<string, ColumnProfile>, current: ReadonlyMap<string, ColumnProfile>, description = 'previous'): CheckContext {
+  const ref: ReferenceProfiles = { description, runId: 'run_ref', profiles: reference };
+  return {
+    run: { id: 'run_cur' }, quality, rowCount: 600, reference: ref, profiles: current, sliceProfiles: new Map(),
+    features: [{ column: 'seen_at', view: 'v', def: { name: 'seen_at', type: 'timestamp' }, quality }],
+  } as unknown as CheckContext;
+}
+
+const driftOfSeen = async (c: CheckContext) => (await driftCheck(c)).filter((r) => r.feature === 'seen_at');
+
+describe('drift of a timestamp feature: its age (event time − value)', () => {
+  it('passes when the ages keep their distribution in a later window, fails when they grow by hours', async () => {
+    const jan = await window('age_jan', '2024-01-01', fresh(1));
+    const mar = await window('age_mar', '2024-03-01', fresh(2));
+    const stalled = await window('age_stalled', '2024-03-01', `${fresh(2)} + 3 * 3600`);
+    const [same] = await driftOfSeen(ctx(jan, mar));
+    expect([same.status, same.method, same.message]).toEqual(['pass', 'ks', expect.stringMatching(/^seen_at \(age: event time − value\) stable vs the previous run \(ks p /)]);
+    expect(same.details).toMatchObject({ basis: 'age_seconds', reference: 'run:run_ref', n_ref: 600 - 7 - 7, n_cur: 600 - 7 - 7 });
+    expect(same.metrics?.mean_ref).toBeCloseTo(jan.get('seen_at')!.age!.mean!, 9);
+    const [grown] = await driftOfSeen(ctx(jan, stalled));
+    expect([grown.status, grown.method, grown.message]).toEqual(['fail', 'ks', expect.stringMatching(/^seen_at \(age: event time − value\) drifted from the previous run \(p [0-9.e-]+ < 0\.05\)$/)]);
+    expect(grown.details).toMatchObject({ basis: 'age_seconds', drifted: true });
+    // A mean age 3 hours older.
+    expect(grown.metrics!.mean_cur! - grown.metrics!.mean_ref!).toBeCloseTo(3 * 3600, -2);
+    // The drift share counts the age as the feature's comparison.
+    const [share] = (await driftCheck(ctx(jan, stalled))).filter((r) => r.method === 'drift_share');
+    expect(share).toMatchObject({ status: 'fail', metrics: { drifted: 1, compared: 1 } });
+  });
+
+  it('future values (negative ages) drift too', async () => {
+    const jan = await window('age_jan2', '2024-01-01', fresh(1));
+    const future = await window('age_future', '2024-03-01', `-(${fresh(2)})`);
+    const [r] = await driftOfSeen(ctx(jan, future));
+    expect(r.status).toBe('fail');
+    expect(r.metrics!.mean_cur!).toBeLessThan(0);
+  });
+
+  it('skips a reference profiled before ages were (an old run, a baseline pinned before), saying so', async () => {
+    const jan = await window('age_old', '2024-01-01', fresh(1));
+    const mar = await window('age_new', '2024-03-01', fresh(2));
+    const { age: _, ...old } = jan.get('seen_at')!;
+    const before = new Map([['seen_at', old as ColumnProfile]]);
+    const [prev] = await driftOfSeen(ctx(before, mar));
+    expect([prev.status, prev.message]).toEqual(['skipped', 'seen_at (age: event time − value): the previous run predates age profiles; the runs profiled from now on have them']);
+    const [pinned] = await driftOfSeen(ctx(before, mar, 'baseline:train'));
+    expect([pinned.status, pinned.message]).toEqual(['skipped', "seen_at (age: event time − value): baseline 'train' predates age profiles; pin it again from a newer run to compare the age"]);
+  });
+
+  it('a table without an event time to age against keeps the old skip', async () => {
+    await conn.run(`CREATE OR REPLACE TEMP TABLE age_none AS SELECT TIMESTAMP '2024-01-01' + INTERVAL (i) MINUTE AS seen_at FROM range(100) r(i)`);
+    const p = await profileTable(conn, 'age_none');
+    expect(p.get('seen_at')!.age).toBeUndefined();
+    const [r] = await driftOfSeen(ctx(p, p));
+    expect([r.status, r.message]).toEqual(['skipped', 'seen_at: drift is not computed for timestamp features without an event time to age them against (TIMESTAMP); its null rate is still checked']);
+  });
+
+  it('a masked timestamp (personal data) keeps no ages either: skipped', async () => {
+    const jan = await window('age_m1', '2024-01-01', fresh(1));
+    const mar = await window('age_m2', '2024-03-01', fresh(2));
+    const masked = maskProfile(mar.get('seen_at')!);
+    expect(masked.age).toMatchObject({ masked: true, sample: [], quantiles: null, histogram: null, deciles: null, min: null, max: null });
+    const [r] = await driftOfSeen(ctx(jan, new Map([['seen_at', masked]])));
+    expect([r.status, r.message]).toEqual(['skipped', 'seen_at (age: event time − value): not compared: the column holds personal data, whose profiles keep no values']);
+  });
+
+  it('compares against pooled runs (previous:<n>) whose ages are pooled; one run without ages leaves the pool without', async () => {
+    const days = await Promise.all([1, 2, 3].map((d) => window(`age_pool${d}`, `2024-01-0${d}`, fresh(d))));
+    const pooled = poolProfiles(days.map((d) => d.get('seen_at')!));
+    expect(pooled.age).toMatchObject({ kind: 'numeric', count: 1800, sample: expect.any(Array) });
+    expect(pooled.age!.sample).toHaveLength(3 * (600 - 14));
+    const stalled = await window('age_pool_stalled', '2024-03-01', `${fresh(9)} + 2 * 3600`);
+    const [r] = await driftOfSeen(ctx(new Map([['seen_at', pooled]]), stalled, 'previous:3'));
+    expect([r.status, r.message]).toEqual(['fail', expect.stringMatching(/^seen_at \(age: event time − value\) drifted from the previous 3 runs/)]);
+    const { age: _, ...old } = days[2].get('seen_at')!;
+    const mixed = poolProfiles([days[0].get('seen_at')!, days[1].get('seen_at')!, old as ColumnProfile]);
+    expect(mixed.age).toBeUndefined();
+  });
+});
