@@ -21,7 +21,7 @@ const dir = mkdtempSync(join(tmpdir(), 'fg-prune-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 interface RunSpec {
-  kind: 'materialize' | 'push' | 'dataset' | 'check';
+  kind: 'materialize' | 'push' | 'dataset' | 'check' | 'compact';
   view: 'a' | 'b' | null;
   service: 's' | null;
   status: 'running' | 'success' | 'warned' | 'blocked' | 'failed';
@@ -36,7 +36,7 @@ interface RunSpec {
 }
 
 const runSpec: fc.Arbitrary<RunSpec> = fc.record({
-  kind: fc.constantFrom('materialize', 'materialize', 'materialize', 'push', 'dataset', 'check'),
+  kind: fc.constantFrom('materialize', 'materialize', 'materialize', 'push', 'dataset', 'check', 'compact'),
   view: fc.constantFrom('a', 'a', 'b', null),
   service: fc.constantFrom('s', null),
   status: fc.constantFrom('running', 'success', 'success', 'warned', 'blocked', 'failed'),

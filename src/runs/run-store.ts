@@ -9,7 +9,7 @@ import { onInterrupt } from '../state/interrupt.js';
 import { redactRedisAddresses, redactRedisAddressesIn } from '../online/redis-address.js';
 import { processAlive, processBootHost, processHost } from '../state/process-host.js';
 import { defaultRunTrigger, type RunTrigger } from './trigger.js';
-import { RUN_KINDS, RUN_STATUSES, UNFINISHED_SQL, UNFINISHED_STATUSES, type CheckResult, type Run, type RunFilter, type RunKind, type RunStatus } from './types.js';
+import { RUN_KINDS, RUN_STATUSES, UNALERTED_KINDS, UNFINISHED_SQL, UNFINISHED_STATUSES, type CheckResult, type Run, type RunFilter, type RunKind, type RunStatus } from './types.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -137,9 +137,9 @@ export interface RunStore {
   profile(runId: string, column: string, slice?: string | null): unknown | null;
 }
 
-/** A run that was failed for its process (killed, interrupted, its lease taken over): its alerts are due. */
+/** A run that was failed for its process (killed, interrupted, its lease taken over): its alerts are due (not of a kind no alert selects). */
 function markAlertDue(db: StateDb, runId: string): void {
-  db.prepare('INSERT OR IGNORE INTO alerts_due (run_id) VALUES (?)').run(runId);
+  db.prepare(`INSERT OR IGNORE INTO alerts_due (run_id) SELECT id FROM runs WHERE id = ? AND kind NOT IN (${UNALERTED_KINDS.map((k) => `'${k}'`).join(', ')})`).run(runId);
 }
 
 /**

@@ -1,7 +1,11 @@
 /** The quality log's records: runs and check results (QUALITY-CHECKS.md §1). */
 import type { RunTrigger } from './trigger.js';
 
-export type RunKind = 'materialize' | 'dataset' | 'push' | 'check';
+/**
+ * What a run is: a materialization of a view, a dataset build, a push, a check, or a compaction of pushed files
+ * (`compact`: no view of its own, the views whose leases it held in `options.views`).
+ */
+export type RunKind = 'materialize' | 'dataset' | 'push' | 'check' | 'compact';
 /**
  * `queued`: created with the other views of one materialization, waiting for those before it (its `started_at` is
  * set when its work begins); `running`: its work began; `success`: every check passed; `warned`: done with
@@ -10,12 +14,17 @@ export type RunKind = 'materialize' | 'dataset' | 'push' | 'check';
 export type RunStatus = 'queued' | 'running' | 'success' | 'warned' | 'blocked' | 'failed';
 
 /** Every run kind and every status, in this order (the compiler refuses a list that misses one or names another). */
-export const RUN_KINDS = Object.keys({ materialize: true, dataset: true, push: true, check: true } satisfies Record<RunKind, true>) as readonly RunKind[];
+export const RUN_KINDS = Object.keys({ materialize: true, dataset: true, push: true, check: true, compact: true } satisfies Record<RunKind, true>) as readonly RunKind[];
 export const RUN_STATUSES = Object.keys({ queued: true, running: true, success: true, warned: true, blocked: true, failed: true } satisfies Record<RunStatus, true>) as readonly RunStatus[];
 /** The statuses of a run that has not finished: its process owns it (`run_owners`), and prune keeps it. */
 export const UNFINISHED_STATUSES: readonly RunStatus[] = ['queued', 'running'];
 /** `UNFINISHED_STATUSES` as an SQL list: `status IN ${UNFINISHED_SQL}`. */
 export const UNFINISHED_SQL = "('queued', 'running')";
+/**
+ * The kinds no alert selects (an alert's filters pick runs by views, services, checks and statuses, none by kind): a
+ * compaction changes no row a view reads, so one that fails, or is killed, is not made due for alerts either.
+ */
+export const UNALERTED_KINDS: readonly RunKind[] = ['compact'];
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'error' | 'skipped';
 
 export interface CheckResult {

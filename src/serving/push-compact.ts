@@ -11,8 +11,8 @@
  * rows are in now (`options.compacted_into`). A compaction that stops midway (a kill) is finished by the next one,
  * from its journal under `.featureguard/compacting/`. Until then every read of a glob source leaves out the files a
  * pending journal lists as merged into a file it lists (`compactedAway` in `offline/source-sql.ts`): materialize,
- * check and dataset builds read each row once, whether or not a compaction died between the rename and the removal. Compaction records no run of its own: the run kinds are
- * materialize, dataset, push and check.
+ * check and dataset builds read each row once, whether or not a compaction died between the rename and the removal.
+ * A compaction that merges something is a run of kind `compact` in the quality log (`push-compact-run.ts`).
  *
  * @example
  * const result = await compactPushedFiles(project, { olderThan: '10m' });
@@ -35,6 +35,7 @@ import { onInterrupt } from '../state/interrupt.js';
 import { writeWhenFree, type StateDb } from '../state/state-db.js';
 import { sourceReadsFile } from './push-readers.js';
 import { currentFile, filesReader, planCompaction, pushedFiles, schemaOf, type CompactionGroup, type PushedFile } from './push-compact-plan.js';
+import { compactionRun, type CompactionRun, type MergedFilePrint } from './push-compact-run.js';
 
 export interface CompactOptions {
   /** Only the folders these views read (default: every folder holding pushed files). Every view reading a folder is still locked. */
@@ -78,6 +79,8 @@ export interface CompactResult {
   readonly files_written: number;
   /** Compactions a stopped process left midway that this one finished first (their journals). */
   readonly recovered: number;
+  /** The compaction's run in the quality log (kind `compact`); null when it merged nothing (a dry run, nothing to merge). */
+  readonly run_id: string | null;
 }
 
 /** What is written before the merged file is renamed into place: enough to finish the compaction after a kill. */
@@ -119,34 +122,58 @@ export async function compactPushedFiles(project: Project, options: CompactOptio
       const groups = await planCompaction(project, set, conn, pushedFiles(project.state, project, set, cutoff), options.views);
       return compactResultOf(true, groups.map((g) => groupOutcome(g, g.reason === null ? 'planned' : 'skipped')), 0);
     }
-    const recovered = await recoverJournals(project, set, conn);
-    // The views to lock come from the plan, and the plan is made again under the leases (another compaction may
-    // have merged files meanwhile): planned with views outside the leases, try again.
-    // The definitions are read again for each plan: an apply meanwhile may have added a view reading a folder.
-    for (let attempt = 1; ; attempt++) {
-      const first = await planCompaction(project, ...planInputs(project, project.registry.current(), conn, cutoff), options.views);
-      const views = [...new Set(first.filter((g) => g.reason === null).flatMap((g) => g.views))].sort();
-      const folders = [...new Set(first.filter((g) => g.reason === null).map((g) => g.folder))].sort();
-      const leases = await takeLeases(project, views, folders, first);
-      try {
-        // Under the folders' leases no other compaction writes there: a hidden merged file is a killed one's.
-        for (const folder of folders) sweepKilledWrites(folder);
-        const groups = await planCompaction(project, ...planInputs(project, project.registry.current(), conn, cutoff), options.views);
-        const unlocked = (g: CompactionGroup) => !folders.includes(g.folder) || g.views.some((v) => !views.includes(v));
-        if (groups.some((g) => g.reason === null && unlocked(g)) && attempt < 3) continue;
-        const done: CompactedGroup[] = [];
-        for (const g of groups) {
-          if (g.reason !== null) done.push(groupOutcome(g, 'skipped'));
-          else if (unlocked(g)) done.push({ ...groupOutcome(g, 'skipped'), reason: 'views reading these files changed while the compaction began; run it again' });
-          else done.push(await mergeGroup(project, conn, g, leases).catch((e: unknown) => ({ ...groupOutcome(g, 'failed'), reason: (e as Error).message, code: isFeatureguardError(e) ? e.code : 'compaction_failed' })));
-        }
-        return compactResultOf(false, done, recovered);
-      } finally {
-        for (const l of leases) await l.release();
-      }
+    const run = compactionRun(project, options);
+    try {
+      const result = await compactUnderLeases(project, conn, cutoff, options, run);
+      return { ...result, run_id: (await run.finish())?.id ?? null };
+    } catch (e) {
+      await run.finish(e).catch(() => undefined);
+      throw e;
     }
   } finally {
     conn.closeSync();
+  }
+}
+
+/** Finish the journals left, then plan and merge under the leases (see `compactPushedFiles`), recording it in `run`. */
+async function compactUnderLeases(project: Project, conn: DuckDBConnection, cutoff: string, options: CompactOptions, run: CompactionRun): Promise<CompactResult> {
+  const recovered = await recoverJournals(project, project.registry.current(), conn, run);
+  // The views to lock come from the plan, and the plan is made again under the leases (another compaction may
+  // have merged files meanwhile): planned with views outside the leases, try again.
+  // The definitions are read again for each plan: an apply meanwhile may have added a view reading a folder.
+  for (let attempt = 1; ; attempt++) {
+    const first = await planCompaction(project, ...planInputs(project, project.registry.current(), conn, cutoff), options.views);
+    const views = [...new Set(first.filter((g) => g.reason === null).flatMap((g) => g.views))].sort();
+    const folders = [...new Set(first.filter((g) => g.reason === null).map((g) => g.folder))].sort();
+    const leases = await takeLeases(project, views, folders, first);
+    try {
+      // Under the folders' leases no other compaction writes there: a hidden merged file is a killed one's.
+      for (const folder of folders) sweepKilledWrites(folder);
+      const groups = await planCompaction(project, ...planInputs(project, project.registry.current(), conn, cutoff), options.views);
+      const unlocked = (g: CompactionGroup) => !folders.includes(g.folder) || g.views.some((v) => !views.includes(v));
+      if (groups.some((g) => g.reason === null && unlocked(g)) && attempt < 3) continue;
+      const done: CompactedGroup[] = [];
+      if (groups.some((g) => g.reason === null && !unlocked(g))) await run.begin();
+      for (const g of groups) {
+        if (g.reason !== null) done.push(groupOutcome(g, 'skipped'));
+        else if (unlocked(g)) done.push({ ...groupOutcome(g, 'skipped'), reason: 'views reading these files changed while the compaction began; run it again' });
+        else {
+          const prints: MergedFilePrint[] = [];
+          try {
+            const merged = await mergeGroup(project, conn, g, leases, prints);
+            run.merged(g, merged.group.file!, merged.group.rows!, merged.checksum, prints);
+            done.push(merged.group);
+          } catch (e) {
+            const failed = { ...groupOutcome(g, 'failed'), reason: (e as Error).message, code: isFeatureguardError(e) ? e.code : 'compaction_failed' };
+            run.failed(g, g.files.map((f) => prints.find((p) => p.path === f.file) ?? f.file), failed.reason, failed.code);
+            done.push(failed);
+          }
+        }
+      }
+      return compactResultOf(false, done, recovered);
+    } finally {
+      for (const l of leases) await l.release();
+    }
   }
 }
 
@@ -164,7 +191,7 @@ function groupOutcome(g: CompactionGroup, status: CompactedGroup['status']): Com
 
 function compactResultOf(dryRun: boolean, groups: CompactedGroup[], recovered: number): CompactResult {
   const merging = groups.filter((g) => g.status === 'compacted' || g.status === 'planned');
-  return { dry_run: dryRun, groups, files_merged: merging.reduce((n, g) => n + g.files.length, 0), files_written: groups.filter((g) => g.status === 'compacted').length, recovered };
+  return { dry_run: dryRun, groups, files_merged: merging.reduce((n, g) => n + g.files.length, 0), files_written: groups.filter((g) => g.status === 'compacted').length, recovered, run_id: null };
 }
 
 /**
@@ -203,7 +230,7 @@ async function takeLeases(project: Project, views: readonly string[], folders: r
  * Write the merged file of `g` under a hidden name, check it holds what the files held (columns, types, rows, row
  * checksum), then: journal, rename into place, record it in the push runs, remove the merged files, drop the journal.
  */
-async function mergeGroup(project: Project, conn: DuckDBConnection, g: CompactionGroup, leases: readonly Lease[]): Promise<CompactedGroup> {
+async function mergeGroup(project: Project, conn: DuckDBConnection, g: CompactionGroup, leases: readonly Lease[], prints: MergedFilePrint[]): Promise<{ group: CompactedGroup; checksum: string }> {
   const target = g.target!;
   const files = g.files.map((f) => f.file);
   const tmp = writingName(target);
@@ -214,11 +241,18 @@ async function mergeGroup(project: Project, conn: DuckDBConnection, g: Compactio
   let rows: number;
   let checksum: string;
   try {
+    // Each file's rows and row checksum (the run's lineage records them): the checksum of a sum of rows is the sum
+    // of the files' checksums, so they are read once, as a read of them all would read them.
+    for (const file of files) {
+      const print = await fingerprintRelation(conn, `SELECT * FROM ${filesReader(g.format, [file])}`);
+      prints.push({ path: file, size: statSync(file).size, ...print });
+    }
+    const sumBefore = { rows: prints.reduce((n, p) => n + p.rows, 0), checksum: String(prints.reduce((n, p) => n + BigInt(p.checksum), 0n)) };
     const fmt = g.format === 'csv' ? '(FORMAT csv, HEADER true)' : '(FORMAT parquet)';
     await conn.run(`COPY (SELECT * FROM ${filesReader(g.format, files, true)}) TO ${literal(tmp)} ${fmt}`);
     const [before, after] = [filesReader(g.format, files), filesReader(g.format, [tmp])];
     const [schemaBefore, schemaAfter] = [await schemaOf(conn, before), await schemaOf(conn, after)];
-    const [sumBefore, sumAfter] = [await fingerprintRelation(conn, `SELECT * FROM ${before}`), await fingerprintRelation(conn, `SELECT * FROM ${after}`)];
+    const sumAfter = await fingerprintRelation(conn, `SELECT * FROM ${after}`);
     if (schemaBefore !== schemaAfter || sumBefore.rows !== sumAfter.rows || sumBefore.checksum !== sumAfter.checksum) {
       throw new FeatureguardError('compaction_mismatch', `the merged file of ${g.folder} does not read as the files it merges (columns ${schemaAfter} against ${schemaBefore}; ${sumAfter.rows} rows against ${sumBefore.rows}); nothing was changed`, {
         status: 500, exitCode: 3, details: { folder: g.folder, files },
@@ -269,7 +303,7 @@ async function mergeGroup(project: Project, conn: DuckDBConnection, g: Compactio
   } finally {
     stopRemoving();
   }
-  return { ...groupOutcome(g, 'compacted'), file: target, rows };
+  return { group: { ...groupOutcome(g, 'compacted'), file: target, rows }, checksum };
 }
 
 /** Record `journal.file` in the runs whose rows the merged files held (idempotent). */
@@ -369,7 +403,7 @@ async function mergedFileIsWhole(conn: DuckDBConnection, journal: Journal): Prom
  * record it and remove the files it merged; with it not so, remove it and keep them; without it, nothing was changed
  * but a hidden file being written, which is removed. Returns how many were finished.
  */
-async function recoverJournals(project: Project, set: DefinitionSet, conn: DuckDBConnection): Promise<number> {
+async function recoverJournals(project: Project, set: DefinitionSet, conn: DuckDBConnection, run: CompactionRun): Promise<number> {
   const dir = journalDir(project);
   if (!existsSync(dir)) return 0;
   // A journal a compaction was killed writing (it renames `<uuid>.json.tmp` at once; older than a lease's ttl,
@@ -409,9 +443,11 @@ async function recoverJournals(project: Project, set: DefinitionSet, conn: DuckD
         // Not the rows it merged (a power loss before the data reached the disk): the merged files are kept.
         rmSync(journal.file, { force: true });
       } else if (existsSync(journal.file)) {
+        await run.begin();
         const kept = removeFiles(journal.merged);
         if (kept.length > 0) throw new FeatureguardError('compaction_incomplete', `cannot finish the compaction into ${journal.file} that a stopped process left midway: could not remove ${kept.map((k) => `${k.file} (${k.reason})`).join(', ')}, whose rows it holds; remove them`, { status: 500, exitCode: 3, details: { file: journal.file, not_removed: kept.map((k) => k.file) } });
         await recordMerge(project.state, journal);
+        run.merged({ folder: dirname(journal.file), sources, views }, journal.file, journal.rows ?? null, journal.checksum ?? null, journal.merged, true);
       } else rmSync(writingName(journal.file), { force: true });
       rmSync(path, { force: true });
       finished++;

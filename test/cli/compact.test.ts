@@ -37,7 +37,7 @@ describe('featureguard compact', () => {
     expect([dry.code, dry.err]).toEqual([0, '']);
     expect(dry.out).toBe(`${join(p.dir, 'data', 'daily')} (read by daily_delays): would merge 3 files (3 push runs)\nDry run: 3 files would be merged; nothing was changed.`);
     const json = await fg('--json', 'compact', '--dry-run', '--older-than', '1h');
-    expect(JSON.parse(json.out)).toEqual({ dry_run: true, groups: [], files_merged: 0, files_written: 0, recovered: 0 });
+    expect(JSON.parse(json.out)).toEqual({ dry_run: true, groups: [], files_merged: 0, files_written: 0, recovered: 0, run_id: null });
     expect(p.files('daily')).toHaveLength(4);
   });
 
@@ -63,7 +63,15 @@ describe('featureguard compact', () => {
     const runId = result.groups[0].runs[0] as string;
     const shown = await fg('runs', 'show', runId);
     expect(shown.out).toMatch(new RegExp(`appended file .*push-.*\\.parquet \\(compacted into ${merged.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)`));
+    // The compaction is a run of kind compact: runs list --kind compact lists it, runs show shows it.
+    expect(result.run_id).toMatch(/^[0-9a-f-]{36}$/);
+    const listed = await fg('--json', 'runs', 'list', '--kind', 'compact');
+    expect(listed.code, listed.err).toBe(0);
+    expect(JSON.parse(listed.out).runs).toMatchObject([{ id: result.run_id, kind: 'compact', view: null, status: 'success', rows_in: 3, rows_out: 3, options: { views: ['daily_delays'] } }]);
+    const run = await fg('runs', 'show', result.run_id);
+    expect(run.out).toContain('kind compact');
     const again = await fg('compact');
     expect([again.code, again.out]).toEqual([0, 'Nothing to compact: no folder holds two or more files of finished pushes.']);
+    expect(JSON.parse((await fg('--json', 'runs', 'list', '--kind', 'compact')).out).total).toBe(1);
   });
 });

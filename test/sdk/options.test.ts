@@ -151,7 +151,7 @@ describe('store.runs arguments', () => {
 
   it('list refuses a status or kind no run has, as it refuses a bad limit', async () => {
     expect(await refusal(() => store.runs.list({ status: 'bogus' as never }))).toMatchObject({ code: 'bad_request', message: "invalid status 'bogus': queued, running, success, warned, blocked, failed" });
-    expect(await refusal(() => store.runs.list({ kind: 'bogus' as never }))).toMatchObject({ code: 'bad_request', message: "invalid kind 'bogus': materialize, dataset, push, check" });
+    expect(await refusal(() => store.runs.list({ kind: 'bogus' as never }))).toMatchObject({ code: 'bad_request', message: "invalid kind 'bogus': materialize, dataset, push, check, compact" });
     expect(store.runs.list({ status: 'failed', kind: 'push' }).total).toBe(0);
   });
 });

@@ -36,7 +36,7 @@ describe('zero series', () => {
     for (const status of ['success', 'warned', 'blocked', 'failed']) {
       expect(sample(m, `featureguard_materialize_runs_total{view="origin_delays",status="${status}"}`)).toBe('0');
       expect(sample(m, `featureguard_push_runs_total{view="origin_delays",status="${status}"}`)).toBe('0');
-      for (const kind of ['materialize', 'dataset', 'push', 'check']) {
+      for (const kind of ['materialize', 'dataset', 'push', 'check', 'compact']) {
         expect(sample(m, `featureguard_run_verdicts_total{kind="${kind}",status="${status}"}`)).toBe('0');
       }
     }

@@ -87,7 +87,7 @@ describe('runs page: filters it cannot use', () => {
     const cased = await get('/ui/runs?status=Blocked');
     expect(notices(cased.html)).toEqual(['&#39;Blocked&#39; is not a run verdict (queued, running, success, warned, blocked, failed) (did you mean &#39;blocked&#39;?): left out of the filters']);
     const kind = await get('/ui/runs?kind=materialise&status=blocked');
-    expect(notices(kind.html)).toEqual(['&#39;materialise&#39; is not a run kind (materialize, dataset, push, check) (did you mean &#39;materialize&#39;?): left out of the filters']);
+    expect(notices(kind.html)).toEqual(['&#39;materialise&#39; is not a run kind (materialize, dataset, push, check, compact) (did you mean &#39;materialize&#39;?): left out of the filters']);
     expect(rows(kind.html)).toEqual(['blocked']);
   });
 

@@ -24,6 +24,7 @@ export function formatCompact(result: CompactResult): string {
   }
   if (result.groups.length === 0) lines.push('Nothing to compact: no folder holds two or more files of finished pushes.');
   else lines.push(result.dry_run ? `Dry run: ${result.files_merged} files would be merged; nothing was changed.` : `Merged ${result.files_merged} files into ${result.files_written}.`);
+  if (result.run_id !== null) lines.push(`Recorded as run ${result.run_id} (runs show ${result.run_id}).`);
   return lines.join('\n');
 }
 

@@ -47,7 +47,7 @@ describe('parseRunsQuery', () => {
     const q = parseRunsQuery({ view: '<script>', status: 'blocked', kind: 'nope', limit: '100000', offset: '-5', since: '2026-01-02T03:04' });
     expect(q).toMatchObject({ view: '<script>', status: 'blocked', kind: undefined, limit: 50, offset: 0, since: '2026-01-02T03:04' });
     expect(q.notices).toEqual([
-      "'nope' is not a run kind (materialize, dataset, push, check): left out of the filters",
+      "'nope' is not a run kind (materialize, dataset, push, check, compact): left out of the filters",
       "'100000' is not a page size (a whole number from 1 to 500): 50 per page shown",
       "'-5' is not an offset (a whole number from 0): the list starts at the newest run",
     ]);

@@ -6,12 +6,11 @@
 import { didYouMean } from '../../definitions/suggest.js';
 import { parseInstant } from '../../time/instant.js';
 import { readQueryInstant } from '../../time/query-instant.js';
-import { RUN_STATUSES, type Run, type RunFilter, type RunKind, type RunStatus } from '../../runs/types.js';
+import { RUN_KINDS, RUN_STATUSES, type Run, type RunFilter, type RunKind, type RunStatus } from '../../runs/types.js';
 import { Pager, StatusBadge } from './components.js';
 import { formatCount, formatTime, formatWindow, query } from './format.js';
 import { Layout, type PageFrame } from './layout.js';
 
-export const RUN_KINDS: readonly RunKind[] = ['materialize', 'dataset', 'push', 'check'];
 export const MAX_PAGE = 500;
 
 /** The filter form's values, as typed (strings), after validation. */
@@ -144,7 +143,7 @@ export function RunsPage(props: { frame: PageFrame; q: RunsQuery; runs: readonly
   return (
     <Layout frame={frame} title="Runs" section="runs">
       <h1>Runs</h1>
-      <p class="muted">Every materialization, dataset build, push and check, newest first, with the verdict of its guards.</p>
+      <p class="muted">Every materialization, dataset build, push, check and compaction, newest first, with the verdict of its guards.</p>
       {q.notices.map((n) => (
         <p class="error-box" role="alert">
           {n}
