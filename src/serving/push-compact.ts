@@ -20,7 +20,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConflictError, FeatureguardError, InputError, isFeatureguardError } from '../errors.js';
 import { getView } from '../definitions/definition-set.js';
@@ -29,12 +29,13 @@ import type { DefinitionSet } from '../definitions/types.js';
 import { acquireLeasesWhenFree, LEASE_TTL_MS, type Lease } from '../materialize/lease.js';
 import { interruptQuietly, literal } from '../offline/engine.js';
 import { fingerprintRelation } from '../offline/fingerprint.js';
-import { COMPACTED_FILE, compactionJournalDir, isWritingName, WRITING_SUFFIX, writingName } from '../offline/source-sql.js';
+import { COMPACTED_FILE, isWritingName, WRITING_SUFFIX, writingName } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { writeWhenFree, type StateDb } from '../state/state-db.js';
 import { sourceReadsFile } from './push-readers.js';
 import { currentFile, filesReader, planCompaction, pushedFiles, schemaOf, type CompactionGroup, type PushedFile } from './push-compact-plan.js';
+import { folderLeaseKey, journalDir, pendingCompactions, readJournals, type Journal, type PendingCompaction } from './push-compact-journal.js';
 import { compactionRun, type CompactionRun, type MergedFilePrint } from './push-compact-run.js';
 
 export interface CompactOptions {
@@ -79,22 +80,16 @@ export interface CompactResult {
   readonly files_written: number;
   /** Compactions a stopped process left midway that this one finished first (their journals). */
   readonly recovered: number;
+  /**
+   * Compactions a stopped process left midway (their journals under `.featureguard/compacting/`), which the next
+   * compaction finishes first, or that a live one is merging now: listed by a dry run (which touches none); empty
+   * otherwise (a compaction finishes them, `recovered`).
+   */
+  readonly pending: readonly PendingCompaction[];
   /** The compaction's run in the quality log (kind `compact`); null when it merged nothing (a dry run, nothing to merge). */
   readonly run_id: string | null;
 }
 
-/** What is written before the merged file is renamed into place: enough to finish the compaction after a kill. */
-interface Journal {
-  readonly file: string;
-  readonly merged: readonly string[];
-  readonly runs: readonly string[];
-  /** The rows and row checksum (`fingerprintRelation`) of the merged files: the merged file must read so before they are removed. */
-  readonly format?: 'parquet' | 'csv';
-  readonly rows?: number;
-  readonly checksum?: string;
-}
-
-const journalDir = (project: Project) => compactionJournalDir(project.stateDir);
 
 /** The time before which a push must have finished: `now` less `olderThan` (a duration). */
 function cutoffOf(olderThan: string | undefined, now: Date): string {
@@ -119,8 +114,13 @@ export async function compactPushedFiles(project: Project, options: CompactOptio
   const conn = await (await project.engine()).connect();
   try {
     if (options.dryRun) {
-      const groups = await planCompaction(project, set, conn, pushedFiles(project.state, project, set, cutoff), options.views);
-      return compactResultOf(true, groups.map((g) => groupOutcome(g, g.reason === null ? 'planned' : 'skipped')), 0);
+      const pending = pendingCompactions(project);
+      // The files a journal merged into a file now in place: the next compaction removes them first (that file
+      // holds their rows, and is merged with later pushes), so they are not planned again.
+      const away = new Set(pending.filter((j) => existsSync(j.file)).flatMap((j) => j.merged));
+      const files = pushedFiles(project.state, project, set, cutoff).filter((f) => !away.has(f.file));
+      const groups = await planCompaction(project, set, conn, files, options.views);
+      return { ...compactResultOf(true, groups.map((g) => groupOutcome(g, g.reason === null ? 'planned' : 'skipped')), 0), pending };
     }
     const run = compactionRun(project, options);
     try {
@@ -191,14 +191,10 @@ function groupOutcome(g: CompactionGroup, status: CompactedGroup['status']): Com
 
 function compactResultOf(dryRun: boolean, groups: CompactedGroup[], recovered: number): CompactResult {
   const merging = groups.filter((g) => g.status === 'compacted' || g.status === 'planned');
-  return { dry_run: dryRun, groups, files_merged: merging.reduce((n, g) => n + g.files.length, 0), files_written: groups.filter((g) => g.status === 'compacted').length, recovered, run_id: null };
+  return { dry_run: dryRun, groups, files_merged: merging.reduce((n, g) => n + g.files.length, 0), files_written: groups.filter((g) => g.status === 'compacted').length, recovered, pending: [], run_id: null };
 }
 
-/**
- * The lease of a folder being compacted, in the materialization lease table: held for every folder merged, read
- * by a view or not, so that two compactions never merge the same files (every row twice).
- */
-export const folderLeaseKey = (folder: string) => `compact:${folder}`;
+export { folderLeaseKey };
 
 /**
  * The leases of `views` and of `folders` (`folderLeaseKey`), all or none; a held one is a `ConflictError` naming the
@@ -416,14 +412,7 @@ async function recoverJournals(project: Project, set: DefinitionSet, conn: DuckD
     }
   }
   let finished = 0;
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
-    const path = join(dir, name);
-    let journal: Journal;
-    try {
-      journal = JSON.parse(readFileSync(path, 'utf8')) as Journal;
-    } catch {
-      continue; // being written by a compaction that has not renamed it yet
-    }
+  for (const { path, journal } of readJournals(dir)) {
     const files = [journal.file, ...journal.merged];
     const sources = [...set.sources.values()].filter((s) => files.some((f) => sourceReadsFile(project.sourceRoots, s, f))).map((s) => s.name);
     const views = [...set.views.values()].filter((v) => sources.includes(v.source)).map((v) => v.name).sort();

@@ -11,10 +11,19 @@ import { InputError } from '../../errors.js';
 import type { CompactResult } from '../../serving/push-compact.js';
 import { joinRepeated, type CommandContext } from '../context.js';
 
-/** The result as lines: one per folder (its files, the file written or why not), then the totals. */
+/**
+ * The result as lines: the compactions a stopped process left (finished, or on a dry run pending), one per folder
+ * (its files, the file written or why not), then the totals.
+ */
 export function formatCompact(result: CompactResult): string {
   const lines: string[] = [];
   if (result.recovered > 0) lines.push(`Finished ${result.recovered} compaction(s) a stopped process had left midway.`);
+  for (const j of result.pending) {
+    const n = `${j.files} file${j.files === 1 ? '' : 's'}`;
+    lines.push(j.state === 'running'
+      ? `A compaction is merging ${n} in folder ${j.folder} into ${j.file} now (pid ${j.pid}).`
+      : `A compaction was interrupted; the next compaction finishes it: ${n}, folder ${j.folder} (merged into ${j.file}).`);
+  }
   for (const g of result.groups) {
     const n = `${g.files.length} file${g.files.length === 1 ? '' : 's'}`;
     const read = g.views.length > 0 ? ` (read by ${g.views.join(', ')})` : '';
@@ -22,7 +31,7 @@ export function formatCompact(result: CompactResult): string {
     else if (g.status === 'planned') lines.push(`${g.folder}${read}: would merge ${n} (${g.runs.length} push runs)`);
     else lines.push(`${g.folder}${read}: ${g.status === 'failed' ? 'FAILED' : 'left'} ${n}: ${g.reason ?? ''}`);
   }
-  if (result.groups.length === 0) lines.push('Nothing to compact: no folder holds two or more files of finished pushes.');
+  if (result.groups.length === 0 && result.pending.length === 0) lines.push('Nothing to compact: no folder holds two or more files of finished pushes.');
   else lines.push(result.dry_run ? `Dry run: ${result.files_merged} files would be merged; nothing was changed.` : `Merged ${result.files_merged} files into ${result.files_written}.`);
   if (result.run_id !== null) lines.push(`Recorded as run ${result.run_id} (runs show ${result.run_id}).`);
   return lines.join('\n');

@@ -1,0 +1,91 @@
+/**
+ * The journals of compactions (`push-compact.ts`) under `.featureguard/compacting/`: one per merge, written before its
+ * merged file is renamed into place and removed once the files it merged are, so a journal still there is a
+ * compaction that was stopped (a `kill -9`, a power cut) and that the next compaction finishes, or one merging now.
+ * `pendingCompactions` lists them without touching anything (`compact --dry-run`).
+ *
+ * @example
+ * for (const j of pendingCompactions(project)) console.log(j.state, j.folder, j.files);
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { listLeases } from '../materialize/lease.js';
+import { compactionJournalDir } from '../offline/source-sql.js';
+import type { Project } from '../project.js';
+import { isThisHost, processAlive } from '../state/process-host.js';
+
+/** What is written before the merged file is renamed into place: enough to finish the compaction after a kill. */
+export interface Journal {
+  readonly file: string;
+  readonly merged: readonly string[];
+  readonly runs: readonly string[];
+  /** The rows and row checksum (`fingerprintRelation`) of the merged files: the merged file must read so before they are removed. */
+  readonly format?: 'parquet' | 'csv';
+  readonly rows?: number;
+  readonly checksum?: string;
+}
+
+/** A compaction's journal still there. */
+export interface PendingCompaction {
+  /** The journal file. */
+  readonly journal: string;
+  readonly folder: string;
+  /** The merged file. */
+  readonly file: string;
+  /** How many files it merges, and which. */
+  readonly files: number;
+  readonly merged: readonly string[];
+  /** The rows it merges, when the journal recorded them (null: a journal of an earlier version). */
+  readonly rows: number | null;
+  /**
+   * `interrupted`: its process stopped; the next compaction finishes it (or, if its merged file does not read as the
+   * journal recorded, removes that and keeps the files). `running`: a live compaction holds its folder's lease.
+   */
+  readonly state: 'interrupted' | 'running';
+  /** The pid of the compaction holding the folder (`running`). */
+  readonly pid?: number;
+}
+
+/**
+ * The lease of a folder being compacted, in the materialization lease table: held for every folder merged, read
+ * by a view or not, so that two compactions never merge the same files (every row twice).
+ */
+export const folderLeaseKey = (folder: string) => `compact:${folder}`;
+
+/** The folder of a project's journals. */
+export const journalDir = (project: Pick<Project, 'stateDir'>) => compactionJournalDir(project.stateDir);
+
+/** The journals in `dir`, by path, in name order; one that does not parse (being written) is left out. */
+export function readJournals(dir: string): { path: string; journal: Journal }[] {
+  if (!existsSync(dir)) return [];
+  const out: { path: string; journal: Journal }[] = [];
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+    const path = join(dir, name);
+    try {
+      out.push({ path, journal: JSON.parse(readFileSync(path, 'utf8')) as Journal });
+    } catch {
+      // being written by a compaction that has not renamed it yet, or removed meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * The journals of `project` with their state: `running` when a live process holds the lease of the folder
+ * (`compact:<folder>`), else `interrupted`. Reads only: no lease is taken, no file changed.
+ */
+export function pendingCompactions(project: Pick<Project, 'stateDir' | 'state'>): PendingCompaction[] {
+  const journals = readJournals(journalDir(project));
+  if (journals.length === 0) return [];
+  const leases = new Map(listLeases(project.state).map((l) => [l.view, l]));
+  return journals.map(({ path, journal }) => {
+    const folder = dirname(journal.file);
+    const lease = leases.get(folderLeaseKey(folder));
+    // A lease of this host whose pid is gone is a killed compaction's, until it expires.
+    const live = lease !== undefined && (!isThisHost(lease.host) || processAlive(lease.pid));
+    return {
+      journal: path, folder, file: journal.file, files: journal.merged.length, merged: journal.merged, rows: typeof journal.rows === 'number' ? journal.rows : null,
+      state: live ? 'running' : 'interrupted', ...(live ? { pid: lease.pid } : {}),
+    };
+  });
+}
