@@ -14,7 +14,7 @@ import { getService, getView, resolveFeatureRefs, viewJoinKeys } from '../defini
 import { isCompatibleType } from '../definitions/type-compat.js';
 import type { FeatureType, JoinKeyType } from '../definitions/types.js';
 import { NOT_JUDGED, alertFinishedRun } from '../alerts/dispatch.js';
-import { InputError, isCallerError } from '../errors.js';
+import { ConflictError, InputError, isCallerError } from '../errors.js';
 import { parseInstant } from '../time/instant.js';
 import { ident, literal } from '../offline/engine.js';
 import { duckdbType, sourceUnreadable } from '../offline/source-sql.js';
@@ -24,6 +24,7 @@ import type { Run } from '../runs/types.js';
 import { rawViewRelationSql } from './raw-relation.js';
 import { loadArrowIpcFile } from '../offline/arrow-file.js';
 import { runGuardStage, type DatasetGuardInfo, type GuardStageResult } from './stage.js';
+import { liveCompactionLease } from '../serving/push-compact-journal.js';
 
 export interface CheckRunResult extends GuardStageResult {
   readonly run: Run;
@@ -75,6 +76,22 @@ async function asCheckRun(
   }
 }
 
+/**
+ * A check reads its view's source without a lease (checks and materializations of a view run side by side), but
+ * never while a compaction merges the files it reads: a compaction holding the view's materialization lease
+ * refuses it (409 `compaction_running`), as it refuses a materialization; and a compaction starting while the check
+ * runs sees its running run and is refused (`check_running`, `serving/push-compact.ts`).
+ */
+function refuseWhileCompacting(project: Project, view: string): void {
+  const held = liveCompactionLease(project.state, view);
+  if (held === undefined) return;
+  throw new ConflictError(
+    `cannot check feature view '${view}' now: the pushed files it reads are being compacted (pid ${held.pid} on ${held.host}, since ${held.acquired_at}); try again in a moment`,
+    { view, owner: held.owner, pid: held.pid, host: held.host, since: held.acquired_at },
+    'compaction_running',
+  );
+}
+
 /** Run the guards on the rows of `view` with `start <= event_timestamp < end`. */
 export async function checkView(project: Project, opts: { view: string; start: string | Date; end: string | Date; now?: Date }): Promise<CheckRunResult> {
   const set = project.registry.current();
@@ -91,9 +108,12 @@ export async function checkView(project: Project, opts: { view: string; start: s
       'end_in_future',
     );
   }
+  refuseWhileCompacting(project, view.name);
   const conn = await (await project.engine()).connect();
   const run = project.runs.create({ kind: 'check', view: view.name, window_start: window.start.toISOString(), window_end: window.end.toISOString() });
   return asCheckRun(project, run, conn, async (table) => {
+    // Again with the run recorded: a compaction that took the view's lease before it was sees no check running.
+    refuseWhileCompacting(project, view.name);
     let rel: Awaited<ReturnType<typeof rawViewRelationSql>>;
     try {
       rel = await rawViewRelationSql(project, view, conn, set);

@@ -13,6 +13,7 @@ import { listLeases } from '../materialize/lease.js';
 import { compactionJournalDir } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
 import { isThisHost, processAlive } from '../state/process-host.js';
+import type { StateDb } from '../state/state-db.js';
 
 /** What is written before the merged file is renamed into place: enough to finish the compaction after a kill. */
 export interface Journal {
@@ -52,6 +53,16 @@ export interface PendingCompaction {
  */
 export const folderLeaseKey = (folder: string) => `compact:${folder}`;
 
+/**
+ * The lease of `key` (a view, or a folder's `folderLeaseKey`) when a live compaction holds it (its owner is
+ * `compact-…`): not expired, and of another host or a pid alive here (a killed one's lease of this host is taken
+ * over by the next taker, as `acquireLeases` does).
+ */
+export function liveCompactionLease(db: StateDb, key: string): { owner: string; pid: number; host: string; acquired_at: string } | undefined {
+  const lease = listLeases(db).find((l) => l.view === key && l.owner.startsWith('compact-'));
+  return lease !== undefined && (!isThisHost(lease.host) || processAlive(lease.pid)) ? lease : undefined;
+}
+
 /** The folder of a project's journals. */
 export const journalDir = (project: Pick<Project, 'stateDir'>) => compactionJournalDir(project.stateDir);
 
@@ -77,12 +88,10 @@ export function readJournals(dir: string): { path: string; journal: Journal }[] 
 export function pendingCompactions(project: Pick<Project, 'stateDir' | 'state'>): PendingCompaction[] {
   const journals = readJournals(journalDir(project));
   if (journals.length === 0) return [];
-  const leases = new Map(listLeases(project.state).map((l) => [l.view, l]));
   return journals.map(({ path, journal }) => {
     const folder = dirname(journal.file);
-    const lease = leases.get(folderLeaseKey(folder));
-    // A lease of this host whose pid is gone is a killed compaction's, until it expires.
-    const live = lease !== undefined && (!isThisHost(lease.host) || processAlive(lease.pid));
+    const lease = liveCompactionLease(project.state, folderLeaseKey(folder));
+    const live = lease !== undefined;
     return {
       journal: path, folder, file: journal.file, files: journal.merged.length, merged: journal.merged, rows: typeof journal.rows === 'number' ? journal.rows : null,
       state: live ? 'running' : 'interrupted', ...(live ? { pid: lease.pid } : {}),

@@ -31,6 +31,7 @@ import { interruptQuietly, literal } from '../offline/engine.js';
 import { fingerprintRelation } from '../offline/fingerprint.js';
 import { COMPACTED_FILE, isWritingName, WRITING_SUFFIX, writingName } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
+import { runningRunIds } from '../runs/run-store.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { writeWhenFree, type StateDb } from '../state/state-db.js';
 import { sourceReadsFile } from './push-readers.js';
@@ -147,6 +148,7 @@ async function compactUnderLeases(project: Project, conn: DuckDBConnection, cuto
     const folders = [...new Set(first.filter((g) => g.reason === null).map((g) => g.folder))].sort();
     const leases = await takeLeases(project, views, folders, first);
     try {
+      refuseRunningChecks(project.state, views, (v) => first.filter((g) => g.reason === null && g.views.includes(v)).map((g) => g.folder));
       // Under the folders' leases no other compaction writes there: a hidden merged file is a killed one's.
       for (const folder of folders) sweepKilledWrites(folder);
       const groups = await planCompaction(project, ...planInputs(project, project.registry.current(), conn, cutoff), options.views);
@@ -218,6 +220,25 @@ async function takeLeases(project: Project, views: readonly string[], folders: r
       `cannot compact the pushed files in ${locked.join(', ')} now: ${e.message}; a compaction holds the materialization lease of every view reading the files it merges`,
       { ...(e.details as Record<string, unknown>), folders: locked },
       e.code,
+    );
+  }
+}
+
+/**
+ * A check of a view reading the files (`check --view`: a running run of kind `check`) reads them without a lease:
+ * with the leases held, one running is a `ConflictError` (`check_running`, naming it) before anything is changed,
+ * and one starting later sees the leases and refuses itself (`guards/check-run.ts`), so the files a check listed
+ * are never merged away under it. `foldersOf`: the folders of a view being merged.
+ */
+function refuseRunningChecks(db: StateDb, views: readonly string[], foldersOf: (view: string) => string[]): void {
+  for (const view of views) {
+    const runIds = runningRunIds(db, 'check', view);
+    if (runIds.length === 0) continue;
+    const folders = foldersOf(view);
+    throw new ConflictError(
+      `cannot compact the pushed files in ${folders.join(', ')} now: a check of feature view '${view}' is reading them (run ${runIds.join(', ')}); try again when it has finished`,
+      { view, run_id: runIds[0], run_ids: runIds, folders },
+      'check_running',
     );
   }
 }
@@ -426,6 +447,7 @@ async function recoverJournals(project: Project, set: DefinitionSet, conn: DuckD
       throw e;
     }
     try {
+      refuseRunningChecks(project.state, views, () => [dirname(journal.file)]);
       // The journal may have been finished by another compaction while this one waited for the leases.
       if (!existsSync(path)) continue;
       if (existsSync(journal.file) && !(await mergedFileIsWhole(conn, journal))) {
