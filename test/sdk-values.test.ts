@@ -123,7 +123,7 @@ describe("a timestamp feature in Feast's writes", () => {
     const res = await app.request('/write-to-online-store', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ feature_view_name: 'delays', df: { airport: ['JFK'], ts: ['2024-02-01T11:00:00'], n: [1], seen: [1706785200.25], emb: [[1.5]] } }),
+      body: JSON.stringify({ feature_view_name: 'delays', df: { airport: ['JFK'], ts: ['2024-02-01T11:00:00'], n: [1], seen: [1706785200.25], emb: [[1.5]], x: [null] } }),
     });
     expect(res.status, await res.clone().text()).toBe(200);
     const online = await store.getOnlineFeatures({ features: ['delays:seen'], entities: { airport: ['JFK'] } });

@@ -57,7 +57,7 @@ const ONLINE: RouteDoc['responses'] = {
   503: STORE_UNAVAILABLE,
 };
 const PUSH: RouteDoc['responses'] = {
-  400: `${BAD_BODY}; rows that do not fit the view (\`invalid_rows\`, recorded as a blocked run), an unknown view or push source (\`unknown_view\`), a view that is not online for \`to: online\` (\`view_not_online\`), or an offline push the view's source cannot take (\`offline_push_unsupported\`, \`offline_type_mismatch\`, \`offline_column_missing\`, \`offline_push_shared_source\`, \`created_timestamp_not_stored\`, \`push_offline_to_several_views\`)`,
+  400: `${BAD_BODY}; rows that do not fit the view (\`invalid_rows\`, recorded as a blocked run), a Feast frame without a column for each of the view's features (\`missing_feature_columns\`, nothing written, no run), an unknown view or push source (\`unknown_view\`), a view that is not online for \`to: online\` (\`view_not_online\`), or an offline push the view's source cannot take (\`offline_push_unsupported\`, \`offline_type_mismatch\`, \`offline_column_missing\`, \`offline_push_shared_source\`, \`created_timestamp_not_stored\`, \`push_offline_to_several_views\`)`,
   409: 'an apply removed the view or changed it in a breaking way while the rows were pushed (`view_changed`): nothing was written online, or the view\'s online values were dropped; or the view\'s old online values are still being dropped after such an apply (`online_drop_pending`): push again in a moment',
   422: 'blocked by the guards (`push_blocked`, with the run); nothing was written',
   500: 'the view\'s offline files could not be read to append to them (`source_unreadable`), or an unexpected error (`internal`)',

@@ -36,6 +36,7 @@ import { onInterrupt } from '../state/interrupt.js';
 import { VERSION } from '../version.js';
 import { bodyProblems } from '../server/body.js';
 import { hasRepeatedKeys, latestPushedRows } from './push-latest.js';
+import { refuseMissingFeatureColumns } from './push-frame.js';
 import { pushFileColumns, pushRenames, pushRowValidator } from './push-schema.js';
 import { queryReadsFile, sourceReadsFile } from './push-readers.js';
 import { existingColumns, holdsMilliseconds, loadPushTable, microsToRfc3339, offlineTarget, rfc3339ToMicros, rfc3339ToMicrosBig, writeOfflineFile, type PushColumn } from './push-rows.js';
@@ -51,7 +52,11 @@ export interface PushRequest {
   readonly rows: readonly object[];
   /** Default `online`. Feast's `online_and_offline` is accepted as `both`. */
   readonly to?: PushTarget | 'online_and_offline';
-  /** Leave out columns that are no join key, timestamp or feature of the view, as Feast does (default: refused). */
+  /**
+   * Leave out columns that are no join key, timestamp or feature of the view, as Feast does (default: refused).
+   * Rows must then carry every feature column of the view, as Feast's frames do (400 `missing_feature_columns`
+   * otherwise, nothing written): a feature left out would be stored as null, and a misspelt one left out unnoticed.
+   */
   readonly ignoreUnknownColumns?: boolean;
 }
 
@@ -179,6 +184,7 @@ async function validatedOrRecorded(project: Project, set: DefinitionSet, view: F
 export async function checkPushRows(project: Project, views: readonly string[], request: Omit<PushRequest, 'view'>, options: PushOptions = {}): Promise<void> {
   const to = pushTarget(request.to);
   const set = project.registry.current();
+  if (request.ignoreUnknownColumns) refuseMissingFeatureColumns(set, views.map((name) => getView(set, name)), request.rows);
   for (const name of views) {
     const view = getView(set, name);
     await validatedOrRecorded(project, set, view, request.rows as readonly Record<string, unknown>[], to, options, request.ignoreUnknownColumns ? new Set() : null);
@@ -375,6 +381,7 @@ export async function push(project: Project, request: PushRequest, options: Push
   if (!Array.isArray(request.rows)) throw new InputError('push rows must be a list of row objects', undefined, 'invalid_rows');
   if (request.rows.length === 0) throw new InputError('push has no rows', undefined, 'invalid_rows');
   const ignored = request.ignoreUnknownColumns ? new Set<string>() : null;
+  if (ignored !== null) refuseMissingFeatureColumns(set, [view], request.rows);
   const source = set.sources.get(view.source);
   const floats = floatColumns(view, pushRenames(source));
   const validated = await validatedOrRecorded(project, set, view, request.rows.map((row) => jsonForm(row, floats)), to, options, ignored);

@@ -88,7 +88,7 @@ describe('integers beyond ±2^53 in Feast bodies', () => {
   it('answers Feast\'s route with int64 keys and values beyond ±2^53 as bare JSON digits, as Feast\'s Python server writes them; featureguard\'s route keeps their text', async () => {
     // Feast's Python client merges the answer with its request on the key: a string for an int it sent loses the row.
     const KEY = '9007199254740995';
-    const write = await send('/write-to-online-store', `{"feature_view_name": "user_stats", "df": {"uid": [${KEY}, 5], "cnt": [-9223372036854775808, ${BIG}], "score": [1.0, 2.0], "event_timestamp": ["${NOW}", "${NOW}"]}}`);
+    const write = await send('/write-to-online-store', `{"feature_view_name": "user_stats", "df": {"uid": [${KEY}, 5], "cnt": [-9223372036854775808, ${BIG}], "score": [1.0, 2.0], "emb": [null, null], "event_timestamp": ["${NOW}", "${NOW}"]}}`);
     expect(write.status, JSON.stringify(write.body)).toBe(200);
     const body = `{"features": ["user_stats:cnt", "user_stats:score"], "entities": {"uid": [${KEY}, 5, 1]}}`;
     const feast = await (await app.request('/get-online-features', post(body))).text();
@@ -106,7 +106,7 @@ describe('integers beyond ±2^53 in Feast bodies', () => {
   });
 
   it('pushes them in Feast\'s df (/push) and in featureguard\'s rows (/v1/push), negative ones and int64\'s extremes too', async () => {
-    const feast = await send('/push', `{"push_source_name": "users", "df": {"uid": [-${BIG}, 9223372036854775807], "ts": ["${NOW}", "${NOW}"], "cnt": [-9223372036854775808, 12345678901234567], "score": [1.0, 2.0]}, "to": "online"}`);
+    const feast = await send('/push', `{"push_source_name": "users", "df": {"uid": [-${BIG}, 9223372036854775807], "ts": ["${NOW}", "${NOW}"], "cnt": [-9223372036854775808, 12345678901234567], "score": [1.0, 2.0], "emb": [null, null]}, "to": "online"}`);
     expect(feast.status, JSON.stringify(feast.body)).toBe(200);
     const own = await send('/v1/push', `{"view": "user_stats", "rows": [{"uid": 1800000000000000001, "event_timestamp": "${NOW}", "cnt": 1800000000000000002, "score": 3.0}], "to": "online"}`);
     expect(own.status, JSON.stringify(own.body)).toBe(200);
@@ -133,7 +133,7 @@ describe('integers beyond ±2^53 in Feast bodies', () => {
     expect([pushed.status, pushed.body.error.code, pushed.body.error.message]).toEqual([400, 'invalid_rows', expect.stringContaining('/0/sid: must be <= 2147483647')]);
     const value = await send('/v1/push', `{"view": "shard_stats", "rows": [{"sid": 1, "event_timestamp": "${NOW}", "slots": ${BIG}}]}`);
     expect([value.status, value.body.error.message]).toEqual([400, expect.stringContaining('/0/slots: must be <= 2147483647')]);
-    const tooBig = await send('/write-to-online-store', `{"feature_view_name": "user_stats", "df": {"uid": [1], "event_timestamp": ["${NOW}"], "cnt": [9223372036854775808]}}`);
+    const tooBig = await send('/write-to-online-store', `{"feature_view_name": "user_stats", "df": {"uid": [1], "event_timestamp": ["${NOW}"], "cnt": [9223372036854775808], "score": [null], "emb": [null]}}`);
     expect([tooBig.status, tooBig.body.error.code, tooBig.body.error.message]).toEqual([400, 'invalid_rows', expect.stringContaining('/0/cnt: must be')]);
     // A string key: Feast's route reads an integer as its text (Feast's str()), exactly; featureguard's refuses it.
     const zip = await app.request('/get-online-features', post('{"features": ["zip_stats:pop"], "entities": {"zipcode": [94107000000000000001]}}'));
@@ -170,7 +170,7 @@ describe('integers beyond ±2^53 in Feast bodies', () => {
   });
 
   it('parses long floats and strings of digits as before, and refuses a number as a key', async () => {
-    const write = await send('/write-to-online-store', `{"feature_view_name": "user_stats", "df": {"uid": ["900719925474099312"], "score": [0.30000000000000004], "emb": [[12345678901234567.5, -1e300]], "event_timestamp": ["${NOW}"]}}`);
+    const write = await send('/write-to-online-store', `{"feature_view_name": "user_stats", "df": {"uid": ["900719925474099312"], "score": [0.30000000000000004], "emb": [[12345678901234567.5, -1e300]], "cnt": [null], "event_timestamp": ["${NOW}"]}}`);
     expect(write.status, JSON.stringify(write.body)).toBe(200);
     const read = JSON.parse((await readUsers('/v1/online-features', '"900719925474099312"')).text);
     expect(read.results.map((r: { values: unknown[] }) => r.values[0])).toEqual(['900719925474099312', 0.30000000000000004, null, [12345678901234568, -1e300]]);

@@ -45,7 +45,7 @@ describe('non-finite feature values', () => {
   it('are served as protobuf\'s JSON mapping writes them on featureguard\'s route (bare on Feast\'s), PRESENT, in a read of one entity row and of many alike', async () => {
     const now = new Date().toISOString();
     // As Python's json.dumps writes a pandas frame's floats: bare NaN and Infinity tokens.
-    const pushed = await app.request('/push', post(`{"push_source_name": "users", "df": {"uid": [301, 302, 303, 304, 305], "ts": "${now}", "score": [NaN, Infinity, -Infinity, null, 2.5], "cnt": 7}, "to": "online"}`));
+    const pushed = await app.request('/push', post(`{"push_source_name": "users", "df": {"uid": [301, 302, 303, 304, 305], "ts": "${now}", "score": [NaN, Infinity, -Infinity, null, 2.5], "cnt": 7, "emb": null}, "to": "online"}`));
     expect(pushed.status, await pushed.clone().text()).toBe(200);
     const text = async (path: string, uids: number[]) => {
       const res = await app.request(path, post({ features: ['user_stats:score', 'user_stats:cnt'], entities: { uid: uids } }));

@@ -92,6 +92,9 @@ it('answers only what /openapi.json documents, in the documented shapes', async 
     { op: ['post', '/v1/push'], url: '/v1/push', init: post({ push_source_name: 'origin_delays', df: { ...ROW, origin: ['SEA'] }, extra: 1 }), status: 200 },
     { op: ['post', '/push'], url: '/push', init: post({ push_source_name: 'origin_delays', df: { ...ROW, origin: ['SFO'] }, to: null, extra: 1 }), status: 200 },
     { op: ['post', '/write-to-online-store'], url: '/write-to-online-store', init: post({ feature_view_name: 'origin_delays', df: { ...ROW, origin: ['JFK'] }, allow_registry_cache: 'true', extra: 1 }), status: 200 },
+    // A frame whose feature values are all null: not written, as Feast skips it (no run).
+    { op: ['post', '/write-to-online-store'], url: '/write-to-online-store', init: post({ feature_view_name: 'origin_delays', df: { ...ROW, origin: ['JFK'], dep_delay: null, flights: null, carrier: null } }), status: 200 },
+    { op: ['post', '/push'], url: '/push', init: post({ push_source_name: 'origin_delays', df: { ...ROW, origin: ['JFK'], carrier: undefined } }), status: 400 },
     { op: ['post', '/materialize'], url: '/materialize', init: post({}), status: 400 },
     { op: ['post', '/materialize'], url: '/materialize', init: post({ start_ts: WINDOW.start_ts, feature_views: [] }), status: 400 },
     { op: ['post', '/materialize'], url: '/materialize', init: post(WINDOW), status: 200 },

@@ -10,6 +10,7 @@ import { getView } from '../../definitions/definition-set.js';
 import { FeatureguardError } from '../../errors.js';
 import { push, pushTarget, type PushOptions, type PushRequest, type PushResult } from '../../serving/push.js';
 import { pushToViews, viewsForPushSource, type ViewsPushResult } from '../../serving/push-source.js';
+import { ALL_NULL_FEATURES, featureValuesAllNull, refuseMissingFeatureColumns } from '../../serving/push-frame.js';
 import { rowsFromColumns } from '../../serving/push-rows.js';
 import { feastFields, readJson, validateBody } from '../body.js';
 import { maxCells, type ServerContext } from '../context.js';
@@ -44,6 +45,11 @@ type RecordedRun = Parameters<NonNullable<PushOptions['onRun']>>[0];
 
 /** Push as the HTTP API answers it: 422 `push_blocked` for a blocked push; the run counted in the metrics. */
 async function pushAnswer(ctx: ServerContext, c: Context, request: PushRequest): Promise<Response> {
+  return c.json(await pushResult(ctx, c, request));
+}
+
+/** The result of `pushAnswer`'s push (a blocked push thrown as 422 `push_blocked`). */
+async function pushResult(ctx: ServerContext, c: Context, request: PushRequest): Promise<PushResult> {
   const view = request.view;
   noteRuns(c, [{ view, run_id: null }]);
   const started: RecordedRun[] = [];
@@ -61,7 +67,7 @@ async function pushAnswer(ctx: ServerContext, c: Context, request: PushRequest):
       status: 422, exitCode: 1, details: { ...result },
     });
   }
-  return c.json(result);
+  return result;
 }
 
 /**
@@ -95,15 +101,58 @@ function nothingToPush(c: Context, to: PushRequest['to']): Response {
   return c.json({ status: 'success', to: pushTarget(to), rows: 0, views: [] });
 }
 
+/** A view a Feast frame was not written to online because its feature values are all null (as Feast skips it): no run. */
+interface SkippedPush {
+  readonly run_id: null;
+  readonly view: string;
+  readonly status: 'success';
+  readonly to: 'online';
+  readonly rows: 0;
+  readonly written: 0;
+  readonly skipped: 0;
+  readonly file: null;
+  readonly blocked_reason: null;
+  readonly counts: PushResult['counts'];
+  readonly skipped_reason: string;
+}
+
+const skippedPush = (view: string): SkippedPush => ({
+  run_id: null, view, status: 'success', to: 'online', rows: 0, written: 0, skipped: 0, file: null, blocked_reason: null,
+  counts: { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 }, skipped_reason: ALL_NULL_FEATURES,
+});
+
+/**
+ * A Feast frame's push to one view: refused when it lacks a feature column (in `push`); when its feature values are
+ * all null, not written online, as Feast's `write_to_online_store` skips it — `to: online` writes nothing, `to:
+ * both` appends the rows offline only, as Feast's offline write still takes them.
+ */
+async function feastPushAnswer(ctx: ServerContext, c: Context, request: PushRequest): Promise<Response> {
+  const set = ctx.project.registry.current();
+  const view = getView(set, request.view);
+  const to = pushTarget(request.to);
+  if (to === 'offline' || !featureValuesAllNull(set, view, request.rows)) return pushAnswer(ctx, c, request);
+  refuseMissingFeatureColumns(set, [view], request.rows);
+  if (to === 'online') return c.json(skippedPush(view.name));
+  const offline = await pushResult(ctx, c, { ...request, to: 'offline' });
+  return c.json({ ...offline, skipped_reason: `${ALL_NULL_FEATURES}; the rows were appended offline only, as Feast's offline write takes them` });
+}
+
 /**
  * A Feast push to a source (`source`) several views read: one run per view; 422 `push_blocked` when the guards
  * blocked any.
  */
 async function pushViewsAnswer(ctx: ServerContext, c: Context, source: string, views: readonly string[], request: Omit<PushRequest, 'view'>): Promise<Response> {
+  // Feast writes each view of the source in turn and skips one whose feature values are all null: a view's
+  // missing column is refused first (before any view is written), then the skipped views are left out.
+  const set = ctx.project.registry.current();
+  const online = views.filter((v) => set.views.get(v)?.online === true);
+  refuseMissingFeatureColumns(set, online.map((v) => getView(set, v)), request.rows);
+  const skipped = pushTarget(request.to) === 'online' ? online.filter((v) => featureValuesAllNull(set, getView(set, v), request.rows)).map(skippedPush) : [];
+  if (skipped.length > 0 && skipped.length === online.length) return c.json({ status: 'success', to: 'online', rows: 0, views: skipped });
   let result: ViewsPushResult;
   const started: RecordedRun[] = [];
   try {
-    result = await pushToViews(ctx.project, views, request, pushOptions(ctx, c, started));
+    result = await pushToViews(ctx.project, views.filter((v) => !skipped.some((s) => s.view === v)), request, pushOptions(ctx, c, started));
     noteRuns(c, result.views.map((r) => ({ view: r.view, run_id: r.run_id })));
   } catch (e) {
     // A failure part way: the views written before it count as the pushes they were, the failure as its view's
@@ -115,14 +164,15 @@ async function pushViewsAnswer(ctx: ServerContext, c: Context, source: string, v
     throw e;
   }
   for (const r of result.views) countPush(ctx, r);
+  const answer = { ...result, views: [...result.views, ...skipped].sort((a, b) => (a.view < b.view ? -1 : a.view > b.view ? 1 : 0)) };
   const blocked = result.views.filter((r) => r.status === 'blocked');
   if (blocked.length > 0) {
     const written = result.views.filter((r) => r.status !== 'blocked').map((r) => r.view);
     throw new FeatureguardError('push_blocked', `push blocked by the guards for ${blocked.map((r) => `'${r.view}' (${r.blocked_reason ?? 'a blocking check failed'})`).join(', ')}; nothing was written for ${blocked.length === 1 ? 'it' : 'them'}${written.length > 0 ? `; written for ${written.map((v) => `'${v}'`).join(', ')}` : ''}`, {
-      status: 422, exitCode: 1, details: { ...result },
+      status: 422, exitCode: 1, details: answer,
     });
   }
-  return c.json(result);
+  return c.json(answer);
 }
 
 /**
@@ -150,7 +200,7 @@ export function pushRoutes(ctx: ServerContext): Hono {
     const views = viewsForPushSource(ctx.project, body.push_source_name as string);
     if (rows.length === 0) return nothingToPush(c, body.to);
     const request = { rows, to: body.to, ignoreUnknownColumns: true };
-    return views.length === 1 ? pushAnswer(ctx, c, { ...request, view: views[0] }) : pushViewsAnswer(ctx, c, body.push_source_name as string, views, request);
+    return views.length === 1 ? feastPushAnswer(ctx, c, { ...request, view: views[0] }) : pushViewsAnswer(ctx, c, body.push_source_name as string, views, request);
   });
   return app;
 }
@@ -165,7 +215,7 @@ export function writeToOnlineStoreRoutes(ctx: ServerContext): Hono {
       getView(ctx.project.registry.current(), body.feature_view_name); // an unknown view is still a 400
       return nothingToPush(c, 'online');
     }
-    return pushAnswer(ctx, c, { view: body.feature_view_name, rows, to: 'online', ignoreUnknownColumns: true });
+    return feastPushAnswer(ctx, c, { view: body.feature_view_name, rows, to: 'online', ignoreUnknownColumns: true });
   });
   return app;
 }
