@@ -12,13 +12,15 @@
  * so that the client raises instead of reporting success. With `?async=true`:
  * 202 `{status: "accepted", feature_views, job_id, poll}`. `?force=true` is
  * accepted and changes nothing: a materialization whose process died is taken
- * over once its lease lapses, without forcing.
+ * over once its lease lapses, without forcing. An `end_ts` after now is capped at
+ * now (`end_clamped` in the answer), where `/v1/materialize` refuses it.
  */
 import { Hono, type Context } from 'hono';
 import { FeatureguardError, InputError } from '../../errors.js';
 import type { MaterializeOptions } from '../../materialize/types.js';
 import { jsonBody, laxBoolean, readJson, validateBody } from '../body.js';
 import type { ServerContext } from '../context.js';
+import { parseInstant } from '../../time/instant.js';
 import { noteRuns } from '../request-runs.js';
 import type { MaterializeJob } from '../materialize-jobs.js';
 
@@ -37,13 +39,34 @@ export function feastMaterializeRoutes(ctx: ServerContext): Hono {
   app.post('/materialize', ctx.auth.requireScope('write'), async (c) => {
     const body = validateBody<FeastMaterializeBody>('feast_materialize', windowGiven(await readJson(c, ctx.limits.bodyLimit)));
     if (body.disable_event_timestamp === true) return answer(ctx, c, body.feature_views, { start: EVERYTHING_FROM });
-    return answer(ctx, c, body.feature_views, { start: body.start_ts!, end: body.end_ts! });
+    return answer(ctx, c, body.feature_views, { start: body.start_ts! }, body.end_ts!);
   });
   app.post('/materialize-incremental', ctx.auth.requireScope('write'), async (c) => {
     const body = await jsonBody<FeastMaterializeBody & { end_ts: string }>(c, 'feast_materialize_incremental', ctx.limits.bodyLimit);
-    return answer(ctx, c, body.feature_views, { incremental: true, end: body.end_ts });
+    return answer(ctx, c, body.feature_views, { incremental: true }, body.end_ts);
   });
   return app;
+}
+
+/** How Feast's `end_ts` was taken: as sent, or capped at the server's now (`end_clamped`, the answer says so). */
+type EndTaken = { readonly end: string | Date | undefined; readonly clamped: null } | { readonly end: Date; readonly clamped: { readonly end_clamped: true; readonly end_requested: string; readonly end: string } };
+
+/**
+ * Feast's `end_ts` capped at now. Feast's server takes an end in the future, and its templates send
+ * `datetime.now()` — local time without a zone, read as UTC — so a client east of UTC, or with a clock a second
+ * ahead, sends one. A window never ends after now (an incremental run would start there and skip the rows
+ * arriving until then), so it ends at now instead. An end that is no instant is left for the window to refuse.
+ */
+function endTaken(endTs: string | undefined, now = new Date()): EndTaken {
+  if (endTs === undefined) return { end: undefined, clamped: null };
+  let end: Date;
+  try {
+    end = parseInstant(endTs, 'end_ts');
+  } catch {
+    return { end: endTs, clamped: null };
+  }
+  if (end.getTime() <= now.getTime()) return { end: endTs, clamped: null };
+  return { end: now, clamped: { end_clamped: true, end_requested: endTs, end: now.toISOString() } };
 }
 
 /**
@@ -63,24 +86,25 @@ function windowGiven(body: unknown): unknown {
   );
 }
 
-async function answer(ctx: ServerContext, c: Context, views: readonly string[] | null | undefined, window: MaterializeOptions): Promise<Response> {
+async function answer(ctx: ServerContext, c: Context, views: readonly string[] | null | undefined, window: MaterializeOptions, endTs?: string): Promise<Response> {
   const runAsync = flag('async', c.req.query('async'));
   flag('force', c.req.query('force')); // read only to refuse a value that is no boolean (see the module comment)
   // Feast materializes no view for an empty list (null means all).
   if (views !== null && views !== undefined && views.length === 0) {
     return runAsync ? c.json({ status: 'accepted', feature_views: [], job_id: null, poll: null }, 202) : c.json({ status: 'done', runs: [] });
   }
-  const { job, done } = await ctx.jobs.start({ ...window, views: views ?? undefined }, 'api', ctx.auth.runTrigger(c));
+  const { end, clamped } = endTaken(endTs);
+  const { job, done } = await ctx.jobs.start({ ...window, ...(end === undefined ? {} : { end }), views: views ?? undefined }, 'api', ctx.auth.runTrigger(c));
   noteRuns(c, job.runs.map((r) => ({ view: r.view, run_id: r.run_id })));
   if (runAsync) {
-    return c.json({ status: 'accepted', feature_views: job.runs.map((r) => r.view), job_id: job.id, poll: `/v1/materialize/${job.id}` }, 202, {
+    return c.json({ status: 'accepted', feature_views: job.runs.map((r) => r.view), job_id: job.id, poll: `/v1/materialize/${job.id}`, ...clamped }, 202, {
       location: `/v1/materialize/${job.id}`,
     });
   }
   const finished = await done;
   const failure = jobFailure(finished);
   if (failure) throw failure;
-  return c.json(finished);
+  return c.json({ ...finished, ...clamped });
 }
 
 /**
