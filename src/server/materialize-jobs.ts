@@ -3,9 +3,11 @@
  * waits only until the materialization has taken its views' leases and created
  * its runs (so a view that is materializing anywhere answers 409 at once, and
  * the job knows its run ids), then the work continues in the background.
+ * `startWhenFree` waits for a view's running materialization instead of the 409
+ * (Feast's synchronous routes, which never answer 409), up to `waitForRunningMs`.
  */
 import { randomUUID } from 'node:crypto';
-import { FeatureguardError, NotFoundError } from '../errors.js';
+import { ConflictError, FeatureguardError, NotFoundError } from '../errors.js';
 import type { MaterializationHandle, MaterializeOptions, MaterializeStatus } from '../materialize/types.js';
 import type { RunTrigger } from '../runs/trigger.js';
 import type { RunStatus } from '../runs/types.js';
@@ -46,6 +48,15 @@ export interface MaterializeJobs {
    * API key) or, without it, the `trigger` alone.
    */
   start(options: MaterializeOptions, trigger: MaterializeJob['trigger'], who?: RunTrigger): Promise<{ job: MaterializeJob; done: Promise<MaterializeJob> }>;
+  /**
+   * `start`, but a view materializing (409 `materialization_running`) is waited for, then `start` is tried again:
+   * a job of this server until it ends (its promise), another process's (a CLI) by trying again (after 1 s, then
+   * doubling up to 10 s). Past
+   * `waitForRunningMs` the 409 is thrown, saying how long it waited.
+   */
+  startWhenFree(options: MaterializeOptions, trigger: MaterializeJob['trigger'], who?: RunTrigger): Promise<{ job: MaterializeJob; done: Promise<MaterializeJob> }>;
+  /** How long `startWhenFree` waits for a running materialization (default `WAIT_FOR_RUNNING_MS`). */
+  readonly waitForRunningMs: number;
   get(id: string): MaterializeJob;
   list(): MaterializeJob[];
   /** Resolves when every running job finished (graceful shutdown). */
@@ -62,16 +73,54 @@ export interface MaterializeJobs {
 
 const KEEP_JOBS = 200;
 
+/** How long a Feast synchronous materialization waits for the view's running one before answering 409: 10 minutes. */
+export const WAIT_FOR_RUNNING_MS = 10 * 60_000;
+/**
+ * When `startWhenFree` tries again while another process (no job of this server) holds a view: after 1 s, then
+ * twice as long each time, up to 10 s (each try reads the views' windows, a ttl-0 view's source included).
+ */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 10_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
 /**
  * @example
  * const jobs = createMaterializeJobs((o, trigger) => startMaterialization(project, o, trigger));
  * const { job } = await jobs.start({ incremental: true }, 'api'); // job.runs[0].run_id
  */
-export function createMaterializeJobs(start: StartMaterializeFn): MaterializeJobs {
+export function createMaterializeJobs(start: StartMaterializeFn, options: { waitForRunningMs?: number } = {}): MaterializeJobs {
   const jobs = new Map<string, MaterializeJob>();
   const running = new Set<Promise<unknown>>();
+  // The running jobs' ends, by job id, for `startWhenFree` to wait on.
+  const ends = new Map<string, Promise<MaterializeJob>>();
   let closed = false;
   const self: MaterializeJobs = {
+    waitForRunningMs: options.waitForRunningMs ?? WAIT_FOR_RUNNING_MS,
+    async startWhenFree(materializeOptions, trigger, who) {
+      let timer: NodeJS.Timeout | undefined;
+      let late = false;
+      const deadline = new Promise<void>((resolve) => (timer = setTimeout(() => resolve(void (late = true)), self.waitForRunningMs).unref()));
+      let retryMs = RETRY_FIRST_MS;
+      try {
+        for (;;) {
+          try {
+            return await self.start(materializeOptions, trigger, who);
+          } catch (e) {
+            if (!(e instanceof ConflictError) || e.code !== 'materialization_running' || closed) throw e;
+            if (late) throw waitedError(e, self.waitForRunningMs);
+            const view = (e.details as { view?: unknown } | undefined)?.view;
+            // This server's job holding the view: until it ends. Another process's, whose end no promise tells: a retry.
+            const ours = [...jobs.values()].filter((j) => j.status === 'running' && j.runs.some((r) => r.view === view)).map((j) => ends.get(j.id));
+            const ended = ours.length > 0 ? Promise.allSettled(ours).then(() => undefined) : sleep(retryMs);
+            if (ours.length === 0) retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+            await Promise.race([ended, deadline]);
+          }
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+    },
     async start(options, trigger, who) {
       // A stopping server would otherwise start work it then has to wait for (or cut).
       if (closed) throw new FeatureguardError('shutting_down', 'the server is stopping: start the materialization on another server, or once this one is back', { status: 503, exitCode: 3 });
@@ -123,7 +172,11 @@ export function createMaterializeJobs(start: StartMaterializeFn): MaterializeJob
         return job;
       })();
       running.add(done);
-      void done.finally(() => running.delete(done));
+      ends.set(id, done);
+      void done.finally(() => {
+        running.delete(done);
+        ends.delete(id);
+      });
       return { job, done };
     },
     get(id) {
@@ -142,6 +195,10 @@ export function createMaterializeJobs(start: StartMaterializeFn): MaterializeJob
       return closed;
     },
   };
+  /** The 409 of a view still materializing once `startWhenFree` waited `ms` for it. */
+  function waitedError(e: ConflictError, ms: number): ConflictError {
+    return new ConflictError(`${e.message} (waited ${ms / 1000} s for it)`, { ...(e.details as Record<string, unknown>), waited_ms: ms }, e.code);
+  }
   function prune(): void {
     for (const [id, j] of jobs) {
       if (jobs.size <= KEEP_JOBS) break;

@@ -67,7 +67,7 @@ const FEAST_MATERIALIZE: RouteDoc['responses'] = {
   202: { description: 'with `?async=true`: the job started; poll it at `poll` (or `Location`)', schema: 'api/responses/feast_materialize_accepted',
     headers: { location: { description: 'The job to poll (`/v1/materialize/{job}`); absent for `feature_views: []` (no job)', schema: { type: 'string' } } } },
   400: `${BAD_BODY}; \`start_ts\` and \`end_ts\` missing without \`disable_event_timestamp\` (\`invalid_request\`), an unknown view (\`unknown_view\`), a view that is not online (\`view_not_online\`), a window that ends before it starts or an \`async\`/\`force\` that is no boolean (\`bad_request\`); an \`end_ts\` after now is capped at now (\`end_clamped\` in the answer), not refused`,
-  409: 'a view is materializing in this or another process (`materialization_running`)',
+  409: 'with `?async=true`, a view is materializing in this or another process (`materialization_running`); without it the answer waits for that materialization to end (up to 10 minutes, then this 409)',
   422: 'a view was blocked by the guards (`materialize_blocked`, the job in `details`); nothing was written for it',
   500: 'a view\'s run failed (`materialize_failed`, the job in `details`), or an unexpected error (`internal`)',
   503: SHUTTING_DOWN,
