@@ -167,6 +167,16 @@ describe('a Feast frame whose feature values are all null', () => {
   });
 });
 
+describe('the SDK and CLI push with ignoreUnknownColumns (Feast leniency)', () => {
+  it('refuses rows without every feature column too, before any run', async () => {
+    const { push } = await import('../../src/serving/push.js');
+    const runs = runCount();
+    await expect(push(t.fx.project, { view: 'origin_delays', rows: [{ origin: 'SEA', event_timestamp: '2001-01-10T14:00:00Z', dep_delay: 1, extra: 2 }], ignoreUnknownColumns: true }))
+      .rejects.toMatchObject({ code: 'missing_feature_columns', status: 400, details: { views: [{ view: 'origin_delays', missing: ['carrier', 'flights'] }] } });
+    expect(runCount()).toBe(runs);
+  });
+});
+
 describe("featureguard's own {view, rows} body", () => {
   it('keeps its documented rule: a row is the whole row, a nullable feature left out is stored as null', async () => {
     await seed('JFK', 12, 41, 2, 'B6');
