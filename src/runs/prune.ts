@@ -1,8 +1,11 @@
 /**
  * Retention of the quality log: every materialization, push, dataset build and
  * check is a run with its check results and column profiles (samples of up to
- * 10,000 values per column), so the state database grows with every run. Pruning
- * removes runs that started before a cutoff, except what the guards still read:
+ * 10,000 values per column), and every compaction of pushed files a run with its
+ * lineage (every kind of `RUN_KINDS`), so the state database grows with every run.
+ * Pruning removes runs that started before a cutoff, except what the guards still
+ * read (never a finished compaction's run: it has no profiles and no drift or
+ * tamper reader):
  *
  * - runs still `running`;
  * - the newest `keep` successful or warned runs with profiles of each (kind, view,

@@ -35,7 +35,8 @@ const COMPACT_BOOLEANS = ['dryRun'] as const satisfies readonly (keyof CompactOp
 export type QualityLogFilter = Omit<RunFilter, 'since' | 'until'> & { readonly since?: string | Date; readonly until?: string | Date };
 
 /**
- * The quality log, read-only: runs are written by the runs themselves (materialize, dataset builds, push, check).
+ * The quality log, read-only: runs are written by the runs themselves, of the kinds `RUN_KINDS` lists
+ * (materialize, dataset builds, push, check, and compact for a compaction of pushed files).
  * A run id may be cut to its first 8 characters or more, as `runs list` prints it and `runs show` takes it; one that
  * names no run is a `NotFoundError` (`not_found`), an ambiguous prefix an `InputError` (`ambiguous_run_id`).
  */
