@@ -3,7 +3,8 @@
  * (`pushFileName`, `pushFileStem`) and the patterns that recognise one (`PUSH_FILE`, `COMPACTED_FILE`), all from
  * one definition (`nameOf`). The time is the push's UTC instant in ISO 8601 basic form to the millisecond
  * (`20260102T030405678Z`), so that a folder's pushed files sort by time (DuckDB reads a glob's files in name
- * order). A compaction's merged file is named as a push of the run `compacted-<uuid>` (`compactedRunId`).
+ * order). A compaction's merged file is named as a push of the run `compacted-<uuid>` (`compactedRunId`). The patterns
+ * take only names whose time is a real instant (not `push-19708101T…`): no push writes another.
  *
  * A glob source's push puts the stem where the glob's file name has its `*` (`part-*.parquet`: `part-push-….parquet`,
  * see `offlineTarget` in serving/push-rows.ts); the patterns recognise the plain names only.
@@ -24,7 +25,26 @@ const EXTENSION = String.raw`\.(parquet|csv)`;
 const RUN_ID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const COMPACTED_RUN = 'compacted-';
 
-const namePattern = (runId: string): RegExp => new RegExp(`^${nameOf(TIME, runId, EXTENSION)}$`);
+/** The instant `TIME`'s seven captures (from `m[1]`) name, as `Date#toISOString` writes it; null when they name none (month 81). */
+function instantOf(m: RegExpExecArray): string | null {
+  const iso = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z`;
+  const at = new Date(iso);
+  return !Number.isNaN(at.getTime()) && at.toISOString() === iso ? iso : null;
+}
+
+/**
+ * A pattern of `nameOf` whose time must be a real instant: the regular expression alone takes any digits
+ * (`push-19708101T…`, month 81), so `exec` (which `test`, `match` and the other `RegExp` uses call) answers null
+ * for a name whose time is none. A name no push could have written is not taken for one, nor for a merged file.
+ */
+class PushNamePattern extends RegExp {
+  override exec(name: string): RegExpExecArray | null {
+    const m = super.exec(name);
+    return m !== null && instantOf(m) !== null ? m : null;
+  }
+}
+
+const namePattern = (runId: string): RegExp => new PushNamePattern(`^${nameOf(TIME, runId, EXTENSION)}$`);
 
 /** A push's file: `push-<time>-<run id>.<ext>`, the run id a UUID (a compaction's merged file is not one). */
 export const PUSH_FILE = namePattern(`(${RUN_ID})`);
@@ -62,9 +82,9 @@ export interface PushFileNameParts {
   readonly format: 'parquet' | 'csv';
 }
 
-/** The parts of a push's file name (`PUSH_FILE`); null for any other name. */
+/** The parts of a push's file name (`PUSH_FILE`); null for any other name, and for one whose time is no instant. */
 export function parsePushFileName(name: string): PushFileNameParts | null {
   const m = PUSH_FILE.exec(name);
   if (m === null) return null;
-  return { at: `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z`, runId: m[8], format: m[9] as 'parquet' | 'csv' };
+  return { at: instantOf(m)!, runId: m[8], format: m[9] as 'parquet' | 'csv' };
 }
