@@ -7,15 +7,21 @@
  * take only names whose time is a real instant (not `push-19708101T…`): no push writes another.
  *
  * A glob source's push puts the stem where the glob's file name has its `*` (`part-*.parquet`: `part-push-….parquet`,
- * see `offlineTarget` in serving/push-rows.ts); the patterns recognise the plain names only.
+ * see `offlineTarget` in serving/push-rows.ts): `pushFileNames` builds and recognises those names from the same
+ * template; `PUSH_FILE` and `COMPACTED_FILE` recognise the plain names (`*.parquet`, `*.csv`) only.
  *
  * @example
  * pushFileName(new Date('2026-01-02T03:04:05.678Z'), runId, 'parquet'); // 'push-20260102T030405678Z-<run id>.parquet'
  * parsePushFileName(name); // { at: '2026-01-02T03:04:05.678Z', runId, format: 'parquet' }, or null
  */
+import { FeatureguardError } from '../errors.js';
 
-/** The one definition of a pushed file's name, from its parts: their text builds a name, their patterns match one. */
-const nameOf = (time: string, runId: string, extension: string): string => `push-${time}-${runId}${extension}`;
+/**
+ * The one definition of a pushed file's name, from its parts: their text builds a name, their patterns match one.
+ * `before` and `after`: a glob source's text around its `*` (`part-` and `.parquet` for `part-*.parquet`); a folder
+ * source's name is the stem and its extension.
+ */
+const nameOf = (time: string, runId: string, after: string, before = ''): string => `${before}push-${time}-${runId}${after}`;
 
 /** `nameOf`'s time: ISO 8601 basic form, to the millisecond (one capture group a field). */
 const TIME = String.raw`(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z`;
@@ -54,6 +60,46 @@ export const PUSH_FILE = namePattern(`(${RUN_ID})`);
  * file, with `compacted-<uuid>` for the run id.
  */
 export const COMPACTED_FILE = namePattern(`${COMPACTED_RUN}[0-9a-f-]{36}`);
+
+/** `text` as a regular expression matching exactly it. */
+const literalPattern = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The names a push writes into a source's folder, and the merged files a compaction writes there (`pushFileNames`). */
+export interface PushFileNames {
+  /** The name of the file a push of run `runId` writes at `at`. */
+  name(at: Date, runId: string): string;
+  /** What a pushed file's name says (its time a real instant, its run id a UUID); null for any other name. */
+  parse(name: string): { readonly at: string; readonly runId: string } | null;
+  /** A compaction's merged file among them: named as a push of the run `compacted-<uuid>`. */
+  readonly compacted: RegExp;
+}
+
+/**
+ * The pushed files' names of a source whose glob's file name is `fileGlob` (`part-*.parquet`: `part-push-….parquet`;
+ * a folder source's is `*.parquet`), builder and matchers from `nameOf`: the stem where its first `*` is, any other
+ * `*` dropped, as `offlineTarget` (serving/push-rows.ts) names a push's file. The matchers take only the names the
+ * builder makes: the glob's own text around a stem whose time is a real instant and whose run id is a UUID.
+ *
+ * @example
+ * const names = pushFileNames('part-*.parquet');
+ * names.name(new Date('2026-01-02T03:04:05.678Z'), runId); // 'part-push-20260102T030405678Z-<run id>.parquet'
+ * names.parse('part-0.parquet'); // null
+ */
+export function pushFileNames(fileGlob: string): PushFileNames {
+  const star = fileGlob.indexOf('*');
+  if (star < 0) throw new FeatureguardError('push_glob_without_star', `no pushed file is named after '${fileGlob}': it has no '*'`, { status: 500, exitCode: 3, details: { glob: fileGlob } });
+  const [before, after] = [fileGlob.slice(0, star), fileGlob.slice(star + 1).replaceAll('*', '')];
+  const matcher = (runId: string) => new PushNamePattern(`^${nameOf(TIME, runId, literalPattern(after), literalPattern(before))}$`);
+  const push = matcher(`(${RUN_ID})`);
+  return {
+    name: (at, runId) => nameOf(nameTime(at), runId, after, before),
+    parse: (name) => {
+      const m = push.exec(name);
+      return m === null ? null : { at: instantOf(m)!, runId: m[8] };
+    },
+    compacted: matcher(`${COMPACTED_RUN}[0-9a-f-]{36}`),
+  };
+}
 
 /** The run id in the name of a compaction's merged file. */
 export function compactedRunId(uuid: string): string {

@@ -17,7 +17,7 @@ import { basename, dirname, join } from 'node:path';
 import { sourceFormat } from '../definitions/source-location.js';
 import type { DefinitionSet, SourceDef } from '../definitions/types.js';
 import { literal } from '../offline/engine.js';
-import { compactedRunId, parsePushFileName } from '../offline/push-file-name.js';
+import { compactedRunId, parsePushFileName, pushFileNames, type PushFileNames } from '../offline/push-file-name.js';
 import { rawSourceSql, runSetup } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
 import type { StateDb } from '../state/state-db.js';
@@ -76,26 +76,39 @@ export function finishedPushFiles(db: StateDb, cutoff: string): PushedFile[] {
 }
 
 /**
+ * The folders pushes to `set`'s path sources write to, each with the names those pushes give their files
+ * (`pushFileNames` of the source's glob file name, `part-*.parquet`; a folder source's is `*.<format>`).
+ */
+export function pushFolders(project: Project, set: DefinitionSet): Map<string, PushFileNames[]> {
+  const folders = new Map<string, PushFileNames[]>();
+  for (const source of set.sources.values()) {
+    if (source.path === undefined) continue;
+    let target;
+    try {
+      target = offlineTarget(project.sourceRoots, source, '00000000-0000-0000-0000-000000000000');
+    } catch {
+      continue; // no push goes there
+    }
+    folders.set(target.dir, [...(folders.get(target.dir) ?? []), pushFileNames(basename(target.readPath))]);
+  }
+  return folders;
+}
+
+/**
  * `finishedPushFiles`, and the files in the folders pushes to `set`'s path sources write to that are named as a
  * push's and whose run is not in the log any more (`runs prune` removed it; it never removes a running run, and a
- * failed push removes its file), written at or before `cutoff` as their name says. A file whose run is in the log
- * (running, failed) or whose name is no push's is never taken.
+ * failed push removes its file), written at or before `cutoff` as their name says. A push's name is the plain one
+ * (`push-<time>-<run id>.<ext>`) or the one a push to a source of the folder writes (`part-push-….parquet` for
+ * `part-*.parquet`): the glob's own text around a stem with a real instant and a UUID, so a file of the user's is
+ * taken only if named exactly as featureguard names its own. A file whose run is in the log (running, failed) or
+ * whose name is no push's is never taken.
  */
 export function pushedFiles(db: StateDb, project: Project, set: DefinitionSet, cutoff: string): PushedFile[] {
   const recorded = finishedPushFiles(db, cutoff);
   const taken = new Set(recorded.map((f) => f.file));
   const known = db.prepare('SELECT 1 FROM runs WHERE id = ?');
-  const folders = new Set<string>();
-  for (const source of set.sources.values()) {
-    if (source.path === undefined) continue;
-    try {
-      folders.add(offlineTarget(project.sourceRoots, source, '00000000-0000-0000-0000-000000000000').dir);
-    } catch {
-      // no push goes there
-    }
-  }
   const pruned: PushedFile[] = [];
-  for (const folder of folders) {
+  for (const [folder, templates] of pushFolders(project, set)) {
     let names: string[];
     try {
       names = readdirSync(folder);
@@ -103,8 +116,8 @@ export function pushedFiles(db: StateDb, project: Project, set: DefinitionSet, c
       continue;
     }
     for (const name of names) {
-      // Named as a push's file (`parsePushFileName`: a compaction's merged file is not one).
-      const named = parsePushFileName(name);
+      // Named as a push's file (a compaction's merged file is not one).
+      const named = parsePushFileName(name) ?? templates.reduce<{ at: string; runId: string } | null>((found, t) => found ?? t.parse(name), null);
       const file = join(folder, name);
       if (named === null || taken.has(file) || known.get(named.runId) !== undefined) continue;
       const { at, runId } = named;

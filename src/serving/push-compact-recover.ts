@@ -1,7 +1,7 @@
 /**
  * What a stopped compaction left: its journals under `.featureguard/compacting/` (`recoverJournals` finishes or
  * undoes each under the leases of the views reading its files) and the hidden merged files a compaction killed
- * before journalling left in a folder (`sweepKilledWrites`).
+ * before journalling left in a folder (`sweepKilledWrites`, by the names pushes to the folder's sources write).
  *
  * @example
  * const recovered = await recoverJournals(project, project.registry.current(), conn, run);
@@ -14,6 +14,7 @@ import { ConflictError, FeatureguardError, isFeatureguardError } from '../errors
 import type { DefinitionSet } from '../definitions/types.js';
 import { acquireLeasesWhenFree, LEASE_TTL_MS, type Lease } from '../materialize/lease.js';
 import { fingerprintRelation } from '../offline/fingerprint.js';
+import type { PushFileNames } from '../offline/push-file-name.js';
 import { COMPACTED_FILE, isWritingName, WRITING_SUFFIX, writingName } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
 import { sourceReadsFile } from './push-readers.js';
@@ -23,21 +24,29 @@ import { refuseRunningChecks } from './push-compact-leases.js';
 import { recordMerge, removeFiles } from './push-compact-merge.js';
 import type { CompactionRun } from './push-compact-run.js';
 
-/** A compaction's merged file while it is written (the `writingName` of a `COMPACTED_FILE`). */
-const isCompactWriting = (name: string) => isWritingName(name) && COMPACTED_FILE.test(name.slice(1, -WRITING_SUFFIX.length));
+/**
+ * A compaction's merged file while it is written: the `writingName` of a `COMPACTED_FILE`, or of a merged file named
+ * as a push to a source of its folder names its files (`templates`: `part-push-…-compacted-….parquet`).
+ */
+const isCompactWriting = (name: string, templates: readonly PushFileNames[]) => {
+  if (!isWritingName(name)) return false;
+  const merged = name.slice(1, -WRITING_SUFFIX.length);
+  return COMPACTED_FILE.test(merged) || templates.some((t) => t.compacted.test(merged));
+};
 
 /**
  * Remove the hidden merged files a compaction killed before writing its journal left in `folder` (a journal's
  * own hidden file is removed by its recovery). Only compaction's names: a push's file being written is left.
+ * `templates`: the names pushes to the folder's sources write (`pushFolders`).
  */
-export function sweepKilledWrites(folder: string): void {
+export function sweepKilledWrites(folder: string, templates: readonly PushFileNames[]): void {
   let names: string[];
   try {
     names = readdirSync(folder);
   } catch {
     return;
   }
-  for (const n of names) if (isCompactWriting(n)) rmSync(join(folder, n), { force: true });
+  for (const n of names) if (isCompactWriting(n, templates)) rmSync(join(folder, n), { force: true });
 }
 
 /**

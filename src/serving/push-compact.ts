@@ -27,7 +27,7 @@ import { getView } from '../definitions/definition-set.js';
 import { parseDuration } from '../definitions/ttl.js';
 import type { DefinitionSet } from '../definitions/types.js';
 import type { Project } from '../project.js';
-import { planCompaction, pushedFiles, type CompactionGroup, type PushedFile } from './push-compact-plan.js';
+import { planCompaction, pushedFiles, pushFolders, type CompactionGroup, type PushedFile } from './push-compact-plan.js';
 import { folderLeaseKey, pendingCompactions, type PendingCompaction } from './push-compact-journal.js';
 import { refuseRunningChecks, takeLeases } from './push-compact-leases.js';
 import { mergeGroup } from './push-compact-merge.js';
@@ -144,7 +144,8 @@ async function compactUnderLeases(project: Project, conn: DuckDBConnection, cuto
     try {
       refuseRunningChecks(project.state, views, (v) => first.filter((g) => g.reason === null && g.views.includes(v)).map((g) => g.folder));
       // Under the folders' leases no other compaction writes there: a hidden merged file is a killed one's.
-      for (const folder of folders) sweepKilledWrites(folder);
+      const templates = pushFolders(project, project.registry.current());
+      for (const folder of folders) sweepKilledWrites(folder, templates.get(folder) ?? []);
       const groups = await planCompaction(project, ...planInputs(project, project.registry.current(), conn, cutoff), options.views);
       const unlocked = (g: CompactionGroup) => !folders.includes(g.folder) || g.views.some((v) => !views.includes(v));
       if (groups.some((g) => g.reason === null && unlocked(g)) && attempt < 3) continue;
