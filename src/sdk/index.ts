@@ -22,6 +22,7 @@ export type { ApplyOptions, PlanOptions, ObjectRef } from './desired-definitions
 export type { ObjectVersion, VersionSelector } from '../registry/object-version.js';
 export type { PushRequest, PushResult, PushTarget } from '../serving/push.js';
 export type { CompactOptions, CompactResult, CompactedGroup } from '../serving/push-compact.js';
+export type { PendingCompaction } from '../serving/push-compact-journal.js';
 export type { RedeliverResult } from '../alerts/redelivery.js';
 export type { AlertAttempt } from '../alerts/attempts.js';
 export type { ColumnProfile, ProfileKind, Quantiles } from '../guards/profile-types.js';
