@@ -3,7 +3,8 @@
  * (`createApp`, quiet, no scheduler) on a loopback port, plus bare Hono routes
  * `POST /bare/:scenario` that return a constant JSON body as large as the real
  * response of that scenario (the reference for throughput ratios), and `POST /spin/:us/:scenario`, the same plus
- * reading the request body and `us` µs of busy work (the calibration of those ratios).
+ * reading the request body and `us` µs of busy work (the calibration of those ratios). The API is served by its own
+ * `fetch`, as `featureguard serve` serves it; the bare and calibration routes by a second Hono app, chosen by path.
  *
  * Usage: node --import tsx test/bench/serving-server.ts <projectDir> <scenarios.json> (after `npm run build`: it serves
  * the compiled package)
@@ -45,9 +46,16 @@ for (const s of scenarios) {
     return c.body(constant, 200, { 'content-type': 'application/json' });
   });
 }
-root.route('/', api);
+// Everything else is the API's own fetch, as `featureguard serve` serves it. Mounted with `root.route('/', api)`,
+// each of its handlers, its middleware included, would run wrapped in a compose of its error handler: work on every
+// request that `serve` does not do.
+const fetch = (req: Request, env: unknown): Response | Promise<Response> => {
+  const url = req.url;
+  const path = url.indexOf('/', url.indexOf('//') + 2);
+  return url.startsWith('/bare/', path) || url.startsWith('/spin/', path) ? root.fetch(req, env) : api.fetch(req, env);
+};
 
-const server = serve({ fetch: root.fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) => {
+const server = serve({ fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) => {
   process.stdout.write(`READY http://127.0.0.1:${info.port}\n`);
 });
 process.on('SIGTERM', () => {
