@@ -3,7 +3,7 @@
  * against a schema in `schemas/api/` with ajv (invalid → 400 `invalid_request`
  * with one `{path, message}` per problem).
  */
-import type { ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Context } from 'hono';
 import type { IncomingMessage } from 'node:http';
 import { FeatureguardError, InputError } from '../errors.js';
@@ -47,7 +47,14 @@ export async function readBodyText(c: Context, limit: number = DEFAULT_BODY_LIMI
   const declared = c.req.header('content-length');
   if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  if (incoming && !incoming.readableEnded && incoming.readable) return readIncoming(incoming, limit).catch(cutOff);
+  if (incoming && !incoming.readableEnded && incoming.readable) {
+    // Awaited here, not returned: an async function returning a promise takes two more microtask turns to settle.
+    try {
+      return await readIncoming(incoming, limit);
+    } catch (e) {
+      return cutOff(e);
+    }
+  }
   const source = c.req.raw.body as unknown as AsyncIterable<Uint8Array> | null;
   if (!source) return '';
   const chunks: Uint8Array[] = [];
@@ -265,6 +272,9 @@ export function laxBoolean(value: unknown): unknown {
   return value;
 }
 
+/** The validators `validateBody` used, by name (looking one up by its schema's `$id` is a cost per online read). */
+const validators = new Map<string, ValidateFunction>();
+
 /**
  * Validate `body` with the schema `api/<name>`; throws `InputError` (400) listing the problems.
  *
@@ -272,7 +282,8 @@ export function laxBoolean(value: unknown): unknown {
  * const req = validateBody<OnlineFeaturesBody>('online_features', await readJson(c, ctx.limits.bodyLimit));
  */
 export function validateBody<T>(name: string, body: unknown): T {
-  const validate = schemaValidator<T>(`api/${name}`);
+  let validate = validators.get(name) as ValidateFunction<T> | undefined;
+  if (validate === undefined) validators.set(name, (validate = schemaValidator<T>(`api/${name}`)));
   if (validate(body)) return body;
   const problems = bodyProblems(validate.errors);
   const first = problems[0];

@@ -54,15 +54,21 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Middleware: while keys are not required, refuse other hosts' names (403 `host_not_allowed`) and cross-site writes (403 `cross_site_refused`). */
 export function keylessBrowserGuard(auth: ServerAuth): MiddlewareHandler {
+  // The last Host found a loopback name: a client sends the same one on every request, checked once.
+  let loopback: string | undefined;
   // Not async: on the online read path an extra awaited frame per request costs more than the checks.
   return (c, next) => {
     // Liveness and readiness answer whatever the name (they tell nothing).
-    if (!auth.required() && c.req.path !== '/health' && c.req.path !== '/ready') {
+    const path = c.req.path;
+    if (!auth.required() && path !== '/health' && path !== '/ready') {
       const host = c.req.header('host');
-      if (host !== undefined && !loopbackHost(host)) {
-        throw new FeatureguardError('host_not_allowed', `this server has no API keys, so it answers requests addressed to localhost, 127.0.0.1 or [::1] only, not '${host}' (a web page could reach it under its own name); create a key (featureguard keys create) to serve other names`, {
-          status: 403, exitCode: 2, details: { host },
-        });
+      if (host !== undefined && host !== loopback) {
+        if (!loopbackHost(host)) {
+          throw new FeatureguardError('host_not_allowed', `this server has no API keys, so it answers requests addressed to localhost, 127.0.0.1 or [::1] only, not '${host}' (a web page could reach it under its own name); create a key (featureguard keys create) to serve other names`, {
+            status: 403, exitCode: 2, details: { host },
+          });
+        }
+        loopback = host;
       }
       if (UNSAFE.has(c.req.method) && !sameOrigin(c)) {
         throw new FeatureguardError('cross_site_refused', 'this server has no API keys, so it refuses writes a browser sends from another site (a web page cannot push, materialize or apply here); send them from a script, or create a key', {

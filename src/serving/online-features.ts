@@ -15,7 +15,7 @@
 import type { DefinitionSet, JoinKey } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
 import { decodeValues, onlineInt64, project as projectValues } from '../online/record-codec.js';
-import type { OnlineKey, OnlineReadRequest, StoredEncoded } from '../online/types.js';
+import type { OnlineKey, OnlineReadRequest, OnlineStore, StoredEncoded } from '../online/types.js';
 import type { Project } from '../project.js';
 import { viewsWithPendingDrops } from '../registry/online-drops.js';
 import { ExactInteger } from './push-schema.js';
@@ -132,14 +132,14 @@ function entityColumns(plan: OnlineReadPlan, entities: OnlineFeaturesRequest['en
   if (entities === null || typeof entities !== 'object' || Array.isArray(entities)) {
     throw new InputError('entities must be an object of join key name to a list of values, e.g. {"origin": ["SEA"]}', undefined, 'bad_entity');
   }
-  // Columns that are no join key of the requested features are left out, as Feast does (a client may send the
-  // whole entity row); they are named when a join key is missing (a typo?).
-  const others = Object.keys(entities).filter((name) => !plan.joinKeys.some((k) => k.name === name));
   let n = -1;
   const columns = new Map<string, (string | number)[]>();
   for (const key of plan.joinKeys) {
     const values = entities[key.name];
     if (values === undefined) {
+      // Columns that are no join key of the requested features are left out, as Feast does (a client may send the
+      // whole entity row); they are named when a join key is missing (a typo?).
+      const others = Object.keys(entities).filter((name) => !plan.joinKeys.some((k) => k.name === name));
       // An entity's name given for its join key (Feast's clients once took entity names): say which key it has.
       const entity = others.map((o) => definitions().entities.get(o)).find((e) => e?.join_keys.some((k) => k.name === key.name));
       const given = entity
@@ -157,8 +157,10 @@ function entityColumns(plan: OnlineReadPlan, entities: OnlineFeaturesRequest['en
         details: { limit: max, got: values.length },
       });
     }
-    // Array.from, not map: a hole ([3, , 4]) is a missing value, not a row skipped.
-    columns.set(key.name, Array.from(values, (v: unknown, i) => normalizeKey(v, key, i, feast)));
+    // Indexed, not map: a hole ([3, , 4]) is a missing value, not a row skipped.
+    const normalized = new Array<string | number>(values.length);
+    for (let i = 0; i < values.length; i++) normalized[i] = normalizeKey(values[i], key, i, feast);
+    columns.set(key.name, normalized);
   }
   return { columns, n: Math.max(n, 0) };
 }
@@ -181,32 +183,45 @@ export interface StoredRead<S> {
   readonly nowUs: number;
 }
 
+/**
+ * Each project's online store once it has opened: `project.onlineStore()` keeps handing out that one, and awaiting
+ * it again costs the online read path a turn of the microtask queue per request.
+ */
+const openStores = new WeakMap<Project, OnlineStore>();
+
 async function readStored(project: Project, request: OnlineFeaturesRequest, options: OnlineReadOptions): Promise<StoredRead<StoredEncoded>> {
   let plans = planCaches.get(project);
   if (!plans) planCaches.set(project, (plans = createPlanCache()));
   const plan = plans(() => project.registry.current(), project.registry.generation(REGISTRY_MAX_AGE_MS), request);
   const max = options.maxEntities ?? project.config.server?.max_entities ?? DEFAULT_MAX_ENTITIES;
   const { columns, n } = entityColumns(plan, request.entities, max, () => project.registry.current(), options.feastKeys === true);
-  const store = await project.onlineStore();
+  let store = openStores.get(project);
+  if (store === undefined) openStores.set(project, (store = await project.onlineStore()));
   // A view whose values an apply invalidated and that are not dropped yet: nothing of it is served.
   const dropping = viewsWithPendingDrops(project.state, REGISTRY_MAX_AGE_MS);
   const stored = new Array<readonly (StoredEncoded | undefined)[]>(plan.views.length);
   const requests: OnlineReadRequest[] = [];
   const asked: number[] = [];
-  plan.views.forEach((vp, v) => {
+  for (let v = 0; v < plan.views.length; v++) {
+    const vp = plan.views[v];
     if (dropping.size > 0 && dropping.has(vp.view)) {
       stored[v] = new Array<StoredEncoded | undefined>(n).fill(undefined);
-      return;
+      continue;
     }
-    const cols = vp.joinKeys.map((k) => columns.get(k.name)!);
     const keys: OnlineKey[] = new Array(n);
-    for (let i = 0; i < n; i++) keys[i] = cols.length === 1 ? [cols[0][i]] : cols.map((c) => c[i]);
+    if (vp.joinKeys.length === 1) {
+      const col = columns.get(vp.joinKeys[0].name)!;
+      for (let i = 0; i < n; i++) keys[i] = [col[i]];
+    } else {
+      const cols = vp.joinKeys.map((k) => columns.get(k.name)!);
+      for (let i = 0; i < n; i++) keys[i] = cols.map((c) => c[i]);
+    }
     requests.push({ view: vp.view, features: vp.features, keys });
     asked.push(v);
-  });
+  }
   // Every view in one store call: one round trip (one SQLite pass), not one per view.
   const got = requests.length > 0 ? await store.readManyEncodedViews(requests) : [];
-  asked.forEach((v, q) => (stored[v] = got[q]));
+  for (let q = 0; q < asked.length; q++) stored[asked[q]] = got[q];
   return { plan, columns, n, stored, nowUs: (options.now ?? new Date()).getTime() * 1000 };
 }
 

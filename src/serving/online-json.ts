@@ -134,13 +134,6 @@ export function feastJson(read: StoredRead<StoredEncoded>, python = false): stri
   return `${head(plan)}${parts.join(',')}]}`;
 }
 
-/** Elements of a plain vector's text (commas + 1): a vector written shorter or longer than its feature list goes the general way. */
-function elements(inner: string): number {
-  let count = 1;
-  for (let k = inner.indexOf(','); k !== -1; k = inner.indexOf(',', k + 1)) count++;
-  return count;
-}
-
 /** Anything in a stored vector's text but numbers and booleans: a string, list or object (which may hold a comma) or a null. */
 const NOT_PLAIN = /["[{n]/;
 
@@ -160,10 +153,19 @@ function plainRowJson(read: StoredRead<StoredEncoded>, python: boolean): string 
     if (s === undefined || s.projection !== null || vp.features.length === 0) return null;
     if (rowStatus(vp, s, nowUs) !== 'PRESENT' || s.encoded.charCodeAt(0) !== 91 /* [ (not a tagged vector) */) return null;
     const inner = s.encoded.slice(1, -1);
-    if (inner.length === 0 || NOT_PLAIN.test(inner) || elements(inner) !== vp.features.length) return null;
+    if (inner.length === 0 || NOT_PLAIN.test(inner)) return null;
     const tail = `],"statuses":["PRESENT"],"event_timestamps":["${formatCached(s.eventTs)}"]}`;
-    body += `,{"values":[${inner.replaceAll(',', `${tail},{"values":[`)}${tail}`;
+    const between = `${tail},{"values":[`;
+    const values = inner.replaceAll(',', between);
+    // One element per comma and one more (what the replacement added, counted from the lengths): a vector written
+    // shorter or longer than its feature list goes the general way.
+    if ((values.length - inner.length) / (between.length - 1) + 1 !== vp.features.length) return null;
+    body += `,{"values":[${values}${tail}`;
   }
-  const keys = plan.joinKeys.map((k) => `{"values":[${keyWriter(k, python)(columns.get(k.name)![0])}],"statuses":["PRESENT"],"event_timestamps":["${EPOCH}"]}`);
-  return head(plan) + keys.join(',') + body + ']}';
+  let keys = '';
+  for (let k = 0; k < plan.joinKeys.length; k++) {
+    const key = plan.joinKeys[k];
+    keys += `${k === 0 ? '' : ','}{"values":[${keyWriter(key, python)(columns.get(key.name)![0])}],"statuses":["PRESENT"],"event_timestamps":["${EPOCH}"]}`;
+  }
+  return head(plan) + keys + body + ']}';
 }

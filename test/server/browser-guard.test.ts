@@ -58,6 +58,10 @@ describe('a server without keys, against browsers', () => {
     expect((await send('GET', '/ui/runs', { host: 'evil.example' })).status).toBe(403);
     expect((await send('POST', '/v1/online-features', { host: 'evil.example', 'content-type': 'application/json' }, JSON.stringify(READ_SEA))).status).toBe(403);
     expect((await send('GET', '/health', { host: 'evil.example' })).status).toBe(200);
+    // The guard remembers the last loopback name it checked (one check per client), never a refused one.
+    for (const host of [`localhost:${port}`, `evil.example:${port}`, `localhost:${port}`, `localhost.evil.example:${port}`, `127.0.0.1:${port}`]) {
+      expect((await send('GET', '/v1/runs', { host })).status, host).toBe(host.includes('evil') ? 403 : 200);
+    }
     // Refused requests are in the request log like any other.
     expect(logged).toContainEqual(expect.objectContaining({ method: 'GET', path: '/ui/runs', status: 403 }));
   });
