@@ -134,8 +134,14 @@ export function feastJson(read: StoredRead<StoredEncoded>, python = false): stri
   return `${head(plan)}${parts.join(',')}]}`;
 }
 
-/** Anything in a stored vector's text but numbers and booleans: a string, list or object (which may hold a comma) or a null. */
-const NOT_PLAIN = /["[{n]/;
+/**
+ * Whether a stored vector's text holds numbers and booleans only: no string, list or object (which may hold a comma)
+ * and no null. Four `indexOf` scans, not one regex test for the four characters: on the ~1 KB text of 50 doubles
+ * the regex costs several times more (0.6 against 0.1 µs).
+ */
+function numbersAndBooleans(inner: string): boolean {
+  return inner.indexOf('"') === -1 && inner.indexOf('[') === -1 && inner.indexOf('{') === -1 && inner.indexOf('n') === -1;
+}
 
 /**
  * One entity row, written with one `replaceAll` per view instead of one string
@@ -153,7 +159,7 @@ function plainRowJson(read: StoredRead<StoredEncoded>, python: boolean): string 
     if (s === undefined || s.projection !== null || vp.features.length === 0) return null;
     if (rowStatus(vp, s, nowUs) !== 'PRESENT' || s.encoded.charCodeAt(0) !== 91 /* [ (not a tagged vector) */) return null;
     const inner = s.encoded.slice(1, -1);
-    if (inner.length === 0 || NOT_PLAIN.test(inner)) return null;
+    if (inner.length === 0 || !numbersAndBooleans(inner)) return null;
     const tail = `],"statuses":["PRESENT"],"event_timestamps":["${formatCached(s.eventTs)}"]}`;
     const between = `${tail},{"values":[`;
     const values = inner.replaceAll(',', between);
