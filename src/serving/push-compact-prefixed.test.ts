@@ -1,8 +1,10 @@
 /**
  * Pushed files of a glob source with text around its `*` (`part-*.parquet`: a push writes `part-push-….parquet`):
- * the names `pushFileNames` builds are exactly those a push writes (`offlineTarget`, the reference), its matcher
- * takes back only names the builder makes, and a real compaction after `runs prune` merges such files, never a
- * user's file beside them (a name with an impossible time, a run id that is no UUID, another name the glob reads).
+ * a push (`offlineTarget`, which builds the name with `pushFileNames`) writes the name the README gives, built here
+ * from the instant's UTC fields (the reference), compaction's template (from the path the source reads) builds the
+ * same, its matcher takes back only names the builder makes, and a real compaction after `runs prune` merges such
+ * files, never a user's file beside them (a name with an impossible time, a run id that is no UUID, another name
+ * the glob reads).
  */
 import fc from 'fast-check';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,18 +28,30 @@ const fileGlob = fc
   .map(([before, after, star, tail, ext]) => `${before}*${after}${star}${tail}${ext}`)
   .filter((g) => !g.startsWith('.'));
 
+/**
+ * The name a push to a source reading `glob` writes, as the README gives it, built without push-file-name.ts: the
+ * glob's file name with `push-<time>-<run id>` for its first `*` and any other `*` dropped, the time the instant's
+ * UTC fields in ISO 8601 basic form to the millisecond.
+ */
+function referenceName(glob: string, at: Date, runId: string): string {
+  const pad = (n: number, width: number) => String(n).padStart(width, '0');
+  const time = `${pad(at.getUTCFullYear(), 4)}${pad(at.getUTCMonth() + 1, 2)}${pad(at.getUTCDate(), 2)}T${pad(at.getUTCHours(), 2)}${pad(at.getUTCMinutes(), 2)}${pad(at.getUTCSeconds(), 2)}${pad(at.getUTCMilliseconds(), 3)}Z`;
+  const [before, ...after] = glob.split('*');
+  return `${before}push-${time}-${runId}${after.join('')}`;
+}
+
 describe('pushFileNames', () => {
-  it("builds the name a push to the glob writes, and parses back only the names it builds (property)", () => {
+  it("a push to the glob writes the name the README gives, which compaction's template builds and parses back, and it parses back only the names it builds (property)", () => {
     fc.assert(
       fc.property(fileGlob, instant, fc.uuid(), fc.nat(), (glob, at, runId, cut) => {
         const target = offlineTarget(roots, { kind: 'source', name: 's', path: `data/${glob}`, timestamp_field: 'ts' }, runId, at);
+        expect(target.file).toBe(referenceName(glob, at, runId));
         // As compaction derives it (`pushFolders`: the file name of the path the source reads).
         const names = pushFileNames(basename(target.readPath));
         expect(names.name(at, runId)).toBe(target.file);
-        expect(pushFileNames(glob).name(at, runId)).toBe(target.file);
         expect(names.parse(target.file)).toEqual({ at: at.toISOString(), runId });
         // A compaction's merged file, named with `compacted-<uuid>`, is a merged file and no push's.
-        const merged = offlineTarget(roots, { kind: 'source', name: 's', path: `data/${glob}`, timestamp_field: 'ts' }, compactedRunId(runId), at).file;
+        const merged = referenceName(glob, at, compactedRunId(runId));
         expect(names.compacted.test(merged)).toBe(true);
         expect(names.parse(merged)).toBeNull();
         expect(names.compacted.test(target.file)).toBe(false);

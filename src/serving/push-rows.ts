@@ -12,7 +12,7 @@ import { ownPlacesUnder, resolveSourcePath, sourcePlaces, sourceResolvesInside, 
 import type { FeatureType, JoinKey, SourceDef } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
 import { ident, interruptQuietly, literal } from '../offline/engine.js';
-import { pushFileName, pushFileStem } from '../offline/push-file-name.js';
+import { pushFileName, pushFileNames } from '../offline/push-file-name.js';
 import { duckdbType, rawSourceSql, readFailureText, runSetup, vanishedFile, writingName } from '../offline/source-sql.js';
 import { onInterrupt } from '../state/interrupt.js';
 
@@ -136,8 +136,8 @@ function ownChecked(target: OfflineTarget, refuse: (why: string) => InputError):
 }
 
 /**
- * The file a push appends for `source`, named with the time and run id (`pushFileName`; a glob's file name with
- * `pushFileStem` for its `*`). Only `path` sources that are a folder or a glob can take appended files.
+ * The file a push appends for `source`, named with the time and run id (`pushFileName`; for a glob, `pushFileNames`
+ * of its file name: the stem where its first `*` is). Only `path` sources that are a folder or a glob can take appended files.
  */
 export function offlineTarget(roots: SourceRoots, source: SourceDef, runId: string, now = new Date()): OfflineTarget {
   const refuse = (why: string) =>
@@ -153,7 +153,7 @@ export function offlineTarget(roots: SourceRoots, source: SourceDef, runId: stri
     if (dirParts.some((p) => /[*?[{]/.test(p))) throw refuse(`the glob '${source.path}' has wildcards in a folder name`);
     if (/[?[{]/.test(base)) throw refuse(`the glob '${source.path}' uses wildcards other than '*' in the file name`);
     if (!base.includes('*')) throw refuse(`the glob '${source.path}' has no '*' in the file name`);
-    const file = base.replace('*', pushFileStem(now, runId)).replaceAll('*', '');
+    const file = pushFileNames(base).name(now, runId);
     // Joined with '/', not posix.join: an absolute path's leading '' keeps it absolute (a data root's folder).
     const dir = resolve(roots.root, dirParts.join('/') || '.');
     return ownChecked({ dir, file, format: inferred(base), source: source.name, readPath: full, roots }, refuse);
