@@ -12,7 +12,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
-import type { DefinitionKind } from '../definitions/types.js';
+import type { DefinitionKind, DefinitionSet } from '../definitions/types.js';
 import { rowShape } from '../definitions/row-shape.js';
 import { contentHash } from '../registry/canonical.js';
 import { InputError } from '../errors.js';
@@ -21,6 +21,7 @@ import type { LineageInput } from '../runs/types.js';
 import { planDataset, type DatasetPlan } from './dataset-plan.js';
 import { fingerprintFile, type FileFingerprint } from './fingerprint.js';
 import { fingerprintEachSource, manifestPath, readManifest, type DatasetManifest } from './manifest.js';
+import { pushFileNames, type PushFileNames } from './push-file-name.js';
 import { COMPACTED_FILE, readFailureText } from './source-sql.js';
 
 export interface DatasetDifference {
@@ -114,14 +115,35 @@ function gone(what: string, l: Located): string {
   return `${what} ${l.at} is gone${l.original ? ` (the original at ${l.original} is still there)` : ''}`;
 }
 
-/** Differences between the files of a recorded fingerprint and of the current one. */
-function fileDifferences(name: string, was: readonly FileFingerprint[], now: readonly FileFingerprint[]): string[] {
+/**
+ * The names pushes and compactions give files in the folders of `set`'s glob sources (`pushFileNames` of each glob's
+ * file name; `part-*.parquet`: `part-push-….parquet`, merged into `part-push-…-compacted-….parquet`). Every glob's,
+ * not only a source's own: `*.parquet` reads what pushes to `part-*.parquet` in its folder wrote.
+ */
+function globPushNames(set: DefinitionSet): PushFileNames[] {
+  const globs = new Set<string>();
+  for (const source of set.sources.values()) {
+    const file = source.path?.split(/[\\/]/).pop();
+    if (file?.includes('*')) globs.add(file);
+  }
+  return [...globs].map((glob) => pushFileNames(glob));
+}
+
+/**
+ * Differences between the files of a recorded fingerprint and of the current one. `names`: the pushed and merged
+ * files' names of the project's globs (`globPushNames`), besides the plain `push-…` ones.
+ */
+function fileDifferences(name: string, was: readonly FileFingerprint[], now: readonly FileFingerprint[], names: readonly PushFileNames[]): string[] {
   const before = new Map(was.map((f) => [f.path, f]));
   const after = new Map(now.map((f) => [f.path, f]));
   const out: string[] = [];
-  // A file `featureguard compact` wrote (push-<time>-compacted-<id>) in a folder a pushed file is gone from: name it.
-  const compacted = [...after.keys()].filter((p) => !before.has(p) && COMPACTED_FILE.test(basename(p)));
-  const mergedInto = (path: string) => (/^push-/.test(basename(path)) ? compacted.find((c) => dirname(c) === dirname(path)) : undefined);
+  // A file `featureguard compact` wrote (push-<time>-compacted-<id>, a glob's part-push-<time>-compacted-<id>) in a
+  // folder a pushed file is gone from: name it. Gone, any push-… file (a push's, a merged file merged again) and a
+  // glob's pushed or merged file.
+  const isCompacted = (file: string) => COMPACTED_FILE.test(file) || names.some((n) => n.compacted.test(file));
+  const isPushed = (file: string) => /^push-/.test(file) || names.some((n) => n.parse(file) !== null || n.compacted.test(file));
+  const compacted = [...after.keys()].filter((p) => !before.has(p) && isCompacted(basename(p)));
+  const mergedInto = (path: string) => (isPushed(basename(path)) ? compacted.find((c) => dirname(c) === dirname(path)) : undefined);
   for (const [path, f] of before) {
     const g = after.get(path);
     const change = g && fileChange(f, g);
@@ -135,11 +157,11 @@ function fileDifferences(name: string, was: readonly FileFingerprint[], now: rea
   return out;
 }
 
-async function sourceDifferences(root: string, was: LineageInput, now: LineageInput | undefined): Promise<string[]> {
+async function sourceDifferences(root: string, was: LineageInput, now: LineageInput | undefined, names: readonly PushFileNames[]): Promise<string[]> {
   if (!now) return [`source '${was.name}' is no longer read by the build`];
   const a = was.fingerprint as { files?: FileFingerprint[]; rows?: number; checksum?: string; database?: FileFingerprint; views?: Record<string, string> };
   const b = now.fingerprint as typeof a;
-  if (a.files) return fileDifferences(was.name, a.files, await filesAsRecorded(root, a.files, b.files ?? []));
+  if (a.files) return fileDifferences(was.name, a.files, await filesAsRecorded(root, a.files, b.files ?? []), names);
   // A manifest from before sources read by several views were fingerprinted per view holds one view's checksum.
   const same = a.checksum === b.checksum || (a.views === undefined && b.views !== undefined && Object.values(b.views).includes(a.checksum ?? ''));
   if (a.rows !== b.rows || !same) {
@@ -181,10 +203,11 @@ export async function verifyDataset(project: Project, manifestFile: string, base
   if (plan) {
     // Each source on its own: one that cannot be read is a difference of its own, and hides no other's.
     const byName = new Map((await fingerprintEachSource(await project.engine(), project.root, plan, project.config.quality)).map((s) => [s.name, s]));
+    const names = globPushNames(set);
     for (const s of m.sources) {
       const now = byName.get(s.name);
       if (now && 'error' in now) differences.push({ what: 'source', name: s.name, message: `source '${s.name}' cannot be read: ${readFailureText(now.error, project.root)}` });
-      else for (const message of await sourceDifferences(project.root, s, now?.input)) differences.push({ what: 'source', name: s.name, message });
+      else for (const message of await sourceDifferences(project.root, s, now?.input, names)) differences.push({ what: 'source', name: s.name, message });
     }
   }
 
