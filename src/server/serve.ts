@@ -287,10 +287,11 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   // Before any delivery: every alert whose secret_env is unset here goes out unsigned (one warn line each).
   warnUnsignedAlerts(project.config.alerts ?? [], (msg, fields) => log.warn(fields, msg));
 
-  // Runs a killed process left `running` (dataset builds, pushes, checks: materializations are also failed when
-  // their lease is taken over) are failed now, rather than shown running for good, and send their alerts beside
-  // the traffic (`serve` waits for them when it stops). Only once serving: a start that fails (the port in use,
-  // the store down) leaves them to the next process, alerts included.
+  // Runs a killed process left `running`, of every kind (`RUN_KINDS`: materializations, dataset builds, pushes,
+  // checks, compactions; materializations are also failed when their lease is taken over), are failed now, rather
+  // than shown running for good, and send their alerts beside the traffic (`serve` waits for them when it stops;
+  // no alert selects a compaction's). Only once serving: a start that fails (the port in use, the store down)
+  // leaves them to the next process, alerts included.
   const orphans = await failOrphanedRunsWhenFree(project.state);
   if (orphans.length) log.info({ runs: orphans }, 'marked failed the runs of processes that stopped');
   // Slots passed while no scheduler ran, once serving (a start that fails materializes nothing) and once the runs
