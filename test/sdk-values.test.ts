@@ -4,6 +4,7 @@
  * `getOnlineFeatures`/`getHistoricalFeatures` do; the quality log is read-only
  * and parses `since`/`until` as the CLI and the API do. (A review's findings.)
  */
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeatureguardError, openFeatureStore, type FeatureStore } from '../src/sdk/index.js';
 import { guardBench, type GuardBench } from './guards/helpers.js';
@@ -104,13 +105,15 @@ describe('a store after close()', () => {
     const other = await openFeatureStore(bench.dir);
     const log = other.runs;
     const run = log.list({ limit: 1 }).runs[0];
+    // store.projectInfo: where the project is, what the published types offer instead of the internal project.
+    expect(other.projectInfo).toEqual({ root: resolve(bench.dir), stateDir: join(resolve(bench.dir), '.featureguard'), config: other.project.config });
     await other.close();
     const calls: [string, () => unknown][] = [
       ['get', () => log.get(run.id)], ['list', () => log.list()], ['recent', () => log.recent('delays', ['success'], 1)],
       ['results', () => log.results(run.id)], ['profiles', () => log.profiles(run.id)], ['profile', () => log.profile(run.id, 'n')],
       ['runs', () => other.runs], ['pruneRuns', () => other.pruneRuns({ before: new Date(0) })],
       // The escape hatch too: its closed database answered "The database connection is not open" (a review's note).
-      ['project', () => other.project.registry.current()],
+      ['project', () => other.project.registry.current()], ['projectInfo', () => other.projectInfo],
     ];
     for (const [name, call] of calls) expect(call, name).toThrow(expect.objectContaining({ code: 'store_closed' }));
   });

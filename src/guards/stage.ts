@@ -13,6 +13,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DefinitionSet, FeatureServiceDef, FeatureViewDef } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import type { CheckResult, Run, RunKind } from '../runs/types.js';
+import type { GuardStageResult } from './stage-types.js';
 import { fireAlerts } from '../alerts/dispatch.js';
 import type { CheckContext, CheckedFeature, TableColumn } from './check.js';
 import { provenancePassRequest } from './checks/provenance.js';
@@ -95,17 +96,7 @@ export interface GuardStageInput {
   readonly alerts?: boolean;
 }
 
-export interface GuardStageResult {
-  /** `block` when a check with policy `block` failed or errored. */
-  readonly verdict: 'pass' | 'warn' | 'block';
-  /** Every result, already stored in the quality log. */
-  readonly results: readonly CheckResult[];
-  /** First line of why the run is blocked, else null. */
-  readonly blockedReason: string | null;
-  readonly counts: { pass: number; warn: number; fail: number; error: number; skipped: number };
-  /** Milliseconds spent per phase (profiles, each family, storing, alerts). */
-  readonly timings?: Readonly<Record<string, number>>;
-}
+export type { GuardStageResult } from './stage-types.js';
 
 const EMPTY = { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 };
 

@@ -1,5 +1,6 @@
 /** Options and results of materialization. */
-import type { GuardStageInput, GuardStageResult } from '../guards/stage.js';
+import type { GuardStageInput } from '../guards/stage.js';
+import type { GuardStageResult } from '../guards/stage-types.js';
 import type { CheckResult, Run } from '../runs/types.js';
 
 export interface MaterializeOptions {
@@ -18,7 +19,10 @@ export interface MaterializeOptions {
   readonly guards?: boolean;
   /** Rows per online store write (default 2048, one DuckDB chunk). */
   readonly batchSize?: number;
-  /** Replace the guard stage (tests). */
+  /**
+   * Replace the guard stage (tests).
+   * @internal Left out of the published declarations: its input names DuckDB's connection.
+   */
   readonly guardStage?: (input: GuardStageInput) => Promise<GuardStageResult>;
   /** Called after each written batch (progress bars). */
   readonly onProgress?: (progress: { view: string; entitiesWritten: number; entitiesTotal: number }) => void;

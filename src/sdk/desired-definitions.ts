@@ -43,7 +43,10 @@ export interface DesiredDefinitions {
 
 const key = (kind: string, name: string) => `${kind}:${name}`;
 
-/** The definitions `store.plan`/`store.apply` ask for (`given` undefined: the project's files). */
+/**
+ * The definitions `store.plan`/`store.apply` ask for (`given` undefined: the project's files).
+ * @internal Not in the published declarations, which do not name the internal `Project`.
+ */
 export function desiredDefinitions(project: Project, given: readonly Definition[] | undefined, options: PlanOptions = {}): DesiredDefinitions {
   const remove = options.remove === undefined ? undefined : removals(options.remove);
   if (given === undefined) {

@@ -25,6 +25,7 @@ import type { CompactOptions, CompactResult } from '../serving/push-compact.js';
 import type { RedeliverResult } from '../alerts/redelivery.js';
 import { verifyDataset, type DatasetVerification } from '../offline/verify-dataset.js';
 import { desiredDefinitions, type ApplyOptions, type PlanOptions } from './desired-definitions.js';
+import type { ProjectInfo } from './project-info.js';
 import { APPLY_BOOLEANS, APPLY_KEYS, checkBooleans, checkFeatureList, checkMaxEntities, checkNow, checkOptions, checkPushedDates, HISTORICAL_BOOLEANS, HISTORICAL_KEYS, MATERIALIZE_BOOLEANS, MATERIALIZE_KEYS, ONLINE_BOOLEANS, PLAN_BOOLEANS, PLAN_KEYS, ONLINE_KEYS, ONLINE_READ_BOOLEANS, ONLINE_READ_KEYS, PRUNE_BOOLEANS, PRUNE_KEYS, PUSH_BOOLEANS, PUSH_KEYS, REDELIVER_BOOLEANS, REDELIVER_KEYS, RUN_FILTER_KEYS } from './request-checks.js';
 
 /** The keys of `compact`'s options, and its boolean ones (checked as the other calls' options are). */
@@ -64,8 +65,17 @@ export interface QualityLog {
 
 export interface FeatureStore {
   /**
-   * The opened project (config, registry, run store, online and offline stores): the escape hatch for tooling,
-   * internal types that may change between versions. Reading it after `close()` is `store_closed`.
+   * The opened project: its folder (`root`), its state folder (`stateDir`) and its parsed `featureguard.yaml`
+   * (`config`). Reading it after `close()` is `store_closed`.
+   *
+   * @example
+   * const { root, config } = store.projectInfo;
+   */
+  readonly projectInfo: ProjectInfo;
+  /**
+   * The project the SDK, the CLI and the server share (registry, run store, state database, online and offline
+   * stores). Reading it after `close()` is `store_closed`.
+   * @internal Not in the published declarations: its types are internal and name DuckDB's and better-sqlite3's.
    */
   readonly project: Project;
   /**
@@ -182,6 +192,10 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
     get project() {
       open();
       return project;
+    },
+    get projectInfo() {
+      open();
+      return Object.freeze({ root: project.root, config: project.config, stateDir: project.stateDir });
     },
     get runs() {
       open();
