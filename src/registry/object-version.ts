@@ -4,6 +4,7 @@
  * answer. Read only.
  */
 import type { DefinitionKind } from '../definitions/types.js';
+import { didYouMean } from '../definitions/suggest.js';
 import { FeatureguardError, InputError, NotFoundError } from '../errors.js';
 import type { Registry, VersionRecord } from './types.js';
 
@@ -33,6 +34,25 @@ export function parseVersionSelector(text: string, example = '1'): VersionSelect
   return Number(m[1]);
 }
 
+/** The kinds of registry objects, listed once (the compiler refuses a list that misses one or names another). */
+const KINDS = Object.keys({ entity: true, source: true, feature_view: true, feature_service: true } satisfies Record<DefinitionKind, true>);
+
+/**
+ * Refuse a kind that is not one: `view` was "no view named 'x' in the registry", as if the object were missing.
+ * The hint is the kind the word is spelt for (`featureView`, `feature-view`), ends (`view`) or is closest to.
+ */
+function checkKind(kind: unknown): asserts kind is DefinitionKind {
+  if (typeof kind === 'string' && KINDS.includes(kind)) return;
+  let hint = '';
+  if (typeof kind === 'string') {
+    const snake = kind.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[-\s]+/g, '_').toLowerCase();
+    const meant = KINDS.find((k) => k === snake) ?? KINDS.find((k) => k.endsWith(`_${snake}`));
+    hint = meant ? ` (did you mean '${meant}'?)` : didYouMean(kind, KINDS);
+  }
+  const shown = typeof kind === 'string' ? `'${kind}'` : kind === undefined ? 'undefined' : JSON.stringify(kind) ?? typeof kind;
+  throw new InputError(`unknown kind ${shown}: entity, source, feature_view or feature_service${hint}`, { kind: String(kind) }, 'invalid_request');
+}
+
 /**
  * The version `selector` (default `latest`) of `kind` `name`: a `NotFoundError` when the object was never applied,
  * 404 `unknown_version` (exit 2) naming the versions there are when it has no such version.
@@ -41,6 +61,10 @@ export function parseVersionSelector(text: string, example = '1'): VersionSelect
  * const { version, removedSince } = objectVersion(project.registry, 'feature_view', 'airport_hourly', 1);
  */
 export function objectVersion(registry: Pick<Registry, 'versions'>, kind: DefinitionKind, name: string, selector: VersionSelector = 'latest'): ObjectVersion {
+  checkKind(kind);
+  if (typeof name !== 'string' || name === '') {
+    throw new InputError(`give a ${kind}'s name: a non-empty string (got ${name === '' ? 'an empty string' : name === null ? 'null' : typeof name})`, undefined, 'invalid_request');
+  }
   if (selector !== 'latest' && !(Number.isSafeInteger(selector) && selector > 0)) {
     throw new InputError(`version ${JSON.stringify(selector)} is no version: give a version number (1, 2, …) or 'latest'`);
   }

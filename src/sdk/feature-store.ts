@@ -26,7 +26,7 @@ import type { RedeliverResult } from '../alerts/redelivery.js';
 import { verifyDataset, type DatasetVerification } from '../offline/verify-dataset.js';
 import { desiredDefinitions, type ApplyOptions, type PlanOptions } from './desired-definitions.js';
 import type { ProjectInfo } from './project-info.js';
-import { APPLY_BOOLEANS, APPLY_KEYS, checkBooleans, checkFeatureList, checkMaxEntities, checkNow, checkOptions, checkPushedDates, HISTORICAL_BOOLEANS, HISTORICAL_KEYS, MATERIALIZE_BOOLEANS, MATERIALIZE_KEYS, ONLINE_BOOLEANS, PLAN_BOOLEANS, PLAN_KEYS, ONLINE_KEYS, ONLINE_READ_BOOLEANS, ONLINE_READ_KEYS, PRUNE_BOOLEANS, PRUNE_KEYS, PUSH_BOOLEANS, PUSH_KEYS, REDELIVER_BOOLEANS, REDELIVER_KEYS, RUN_FILTER_KEYS } from './request-checks.js';
+import { APPLY_BOOLEANS, APPLY_KEYS, checkBooleans, checkFeatureList, checkFunctions, checkManifestPath, checkMaxEntities, checkNow, checkOptions, checkPushedDates, checkSignal, HISTORICAL_BOOLEANS, HISTORICAL_FUNCTIONS, HISTORICAL_KEYS, MATERIALIZE_BOOLEANS, MATERIALIZE_FUNCTIONS, MATERIALIZE_KEYS, ONLINE_BOOLEANS, PLAN_BOOLEANS, PLAN_KEYS, ONLINE_KEYS, ONLINE_READ_BOOLEANS, ONLINE_READ_KEYS, PRUNE_BOOLEANS, PRUNE_KEYS, PUSH_BOOLEANS, PUSH_KEYS, REDELIVER_BOOLEANS, REDELIVER_KEYS, RUN_FILTER_KEYS } from './request-checks.js';
 
 /** The keys of `compact`'s options, and its boolean ones (checked as the other calls' options are). */
 const COMPACT_KEYS = ['views', 'olderThan', 'dryRun'] as const satisfies readonly (keyof CompactOptions)[];
@@ -202,7 +202,10 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
       return qualityLog(project, open);
     },
     verifyDataset(manifestPath) {
-      return track(() => verifyDataset(project, manifestPath));
+      return track(async () => {
+        checkManifestPath(manifestPath);
+        return verifyDataset(project, manifestPath);
+      });
     },
     pruneRuns(options) {
       open();
@@ -246,6 +249,7 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
       return track(async () => {
         checkOptions('materialize options', options, MATERIALIZE_KEYS, '{ start, end?, views? } or { incremental: true }');
         checkBooleans('materialize options', options, MATERIALIZE_BOOLEANS);
+        checkFunctions('materialize options', options, MATERIALIZE_FUNCTIONS);
         return (await import('../materialize/materialize.js')).materialize(project, options);
       });
     },
@@ -267,6 +271,8 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
       return track(async () => {
         checkOptions('the historical features request', request, HISTORICAL_KEYS, '{ entities, features or service, … }');
         checkBooleans('the historical features request', request, HISTORICAL_BOOLEANS);
+        checkFunctions('the historical features request', request, HISTORICAL_FUNCTIONS);
+        checkSignal('the historical features request', request);
         checkFeatureList(request.features);
         // An `out` without a known extension is told to pass `format` (the CLI's message names `--format`).
         if (typeof request.out === 'string' && request.format === undefined) (await import('../offline/dataset-output.js')).datasetFormat(request.out, undefined, 'format');

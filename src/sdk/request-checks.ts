@@ -50,6 +50,23 @@ export const APPLY_BOOLEANS = booleanKeys<ApplyOptions>({ allowBreaking: true, r
 export const PLAN_BOOLEANS = booleanKeys<PlanOptions>({ replace: true });
 export const REDELIVER_BOOLEANS = booleanKeys<{ all?: boolean; runId?: string }>({ all: true });
 
+/** The options of `T` that take a callback (`onProgress`). */
+type FunctionKeys<T> = { [K in keyof T]-?: NonNullable<T[K]> extends (...args: never[]) => unknown ? K : never }[keyof T];
+/** Every callback option of `T`, listed once (the compiler refuses a list that misses one or names another key). */
+const functionKeys = <T>(all: Record<FunctionKeys<T>, true>): readonly string[] => Object.keys(all);
+
+export const MATERIALIZE_FUNCTIONS = functionKeys<MaterializeOptions>({ onProgress: true });
+export const HISTORICAL_FUNCTIONS = functionKeys<HistoricalFeaturesRequest>({ onProgress: true });
+
+/** What a value is, for a message: `null`, `a number`, `an object`, `an empty string`, `a list`. */
+export function described(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (v === '') return 'an empty string';
+  if (Array.isArray(v)) return 'a list';
+  const type = typeof v;
+  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+}
+
 const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /**
@@ -123,4 +140,31 @@ export function checkPushedDates(request: PushRequest): void {
       }
     }
   });
+}
+
+/**
+ * The callback options of `value` (checked by `checkOptions` first): a function or absent. Another value was a
+ * `TypeError` only when first called: after a dataset build had recorded its run (then failed), after a
+ * materialization had read its whole window and run the guards (then recorded failed).
+ */
+export function checkFunctions(what: string, value: object | undefined, functions: readonly string[]): void {
+  if (value === undefined) return;
+  for (const key of functions) {
+    const v: unknown = (value as Record<string, unknown>)[key];
+    if (v === undefined || typeof v === 'function') continue;
+    throw new InputError(`invalid ${key} in ${what}: a function (got ${described(v)})`, { option: key }, 'bad_request');
+  }
+}
+
+/** `signal` of a request: an `AbortSignal` or absent (another value was a `TypeError` from `addEventListener`). */
+export function checkSignal(what: string, value: { readonly signal?: unknown }): void {
+  const signal = value.signal;
+  if (signal === undefined || signal instanceof AbortSignal) return;
+  throw new InputError(`invalid signal in ${what}: an AbortSignal, e.g. AbortSignal.timeout(60_000) (got ${described(signal)})`, { option: 'signal' }, 'bad_request');
+}
+
+/** The path `verifyDataset` takes: a non-empty string (another value was Node's `TypeError` about `path`). */
+export function checkManifestPath(path: unknown): void {
+  if (typeof path === 'string' && path !== '') return;
+  throw new InputError(`verifyDataset takes the path of a dataset's manifest (FILE.manifest.json, written beside the dataset), got ${described(path)}`, undefined, 'invalid_request');
 }

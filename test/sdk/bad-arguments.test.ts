@@ -1,0 +1,73 @@
+/**
+ * Arguments of the wrong type are an `InputError` naming what was expected, refused before any run is recorded
+ * (README, "SDK": an `InputError`, not a `TypeError`). A review's findings: `verifyDataset()` / `(null)` / `(123)`
+ * were raw TypeErrors; `objectVersion('view', …)` was "no view named …" (a NotFoundError, no hint of the kinds);
+ * `onProgress: 5` failed getHistoricalFeatures with a TypeError after recording a failed run, and materialize only
+ * after reading the whole window and running the guards; `signal: 5` was a TypeError.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { InputError, openFeatureStore, type FeatureStore } from '../../src/sdk/index.js';
+import { guardBench, type GuardBench } from '../guards/helpers.js';
+
+let bench: GuardBench;
+let store: FeatureStore;
+beforeAll(async () => {
+  bench = await guardBench();
+  store = await openFeatureStore(bench.dir);
+});
+afterAll(async () => {
+  await store?.close();
+  await bench?.close();
+});
+
+const runCount = () => store.runs.list({ limit: 0 }).total;
+
+/** `call` rejects (or throws) an InputError whose message matches `message`, and records no run. */
+async function refused(call: () => unknown, message: RegExp, code = 'invalid_request'): Promise<void> {
+  const before = runCount();
+  const error = await (async () => call())().then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(InputError);
+  expect(error).toMatchObject({ code, message: expect.stringMatching(message) });
+  expect(runCount()).toBe(before);
+}
+
+const dataset = { entities: [{ airport: 'SEA', event_timestamp: new Date('2024-01-02T00:00:00Z') }], features: ['delays:delay'] };
+const window = { views: ['delays'], start: '2024-01-01T00:00:00Z', end: '2024-01-03T00:00:00Z' };
+
+it('verifyDataset refuses a missing or non-string path', async () => {
+  const verify = store.verifyDataset as (path?: unknown) => Promise<unknown>;
+  await refused(() => verify(), /verifyDataset takes the path of a dataset's manifest .*got undefined/);
+  await refused(() => verify(null), /got null/);
+  await refused(() => verify(123), /got a number/);
+  await refused(() => verify(''), /got an empty string/);
+});
+
+it('objectVersion refuses an unknown kind with the kinds and a did-you-mean, and a name that is not text', async () => {
+  const version = store.objectVersion as (kind: unknown, name: unknown, v?: unknown) => unknown;
+  await refused(() => version('view', 'delays'), /unknown kind 'view': entity, source, feature_view or feature_service \(did you mean 'feature_view'\?\)/);
+  await refused(() => version('service', 'x'), /did you mean 'feature_service'\?/);
+  await refused(() => version('featureView', 'delays'), /did you mean 'feature_view'\?/);
+  await refused(() => version(null, null), /unknown kind null: entity, source, feature_view or feature_service$/);
+  await refused(() => version('feature_view', null), /a feature_view's name: a non-empty string \(got null\)/);
+  // The check does not refuse what is there.
+  expect(store.objectVersion('feature_view', 'delays').version.version).toBe(1);
+});
+
+it('getHistoricalFeatures refuses an onProgress or a signal of the wrong type before recording a run', async () => {
+  const get = store.getHistoricalFeatures as (request: unknown) => Promise<unknown>;
+  await refused(() => get({ ...dataset, onProgress: 5 }), /invalid onProgress in the historical features request: a function \(got a number\)/, 'bad_request');
+  await refused(() => get({ ...dataset, signal: 5 }), /invalid signal in the historical features request: an AbortSignal, e\.g\. AbortSignal\.timeout\(60_000\) \(got a number\)/, 'bad_request');
+  await refused(() => get({ ...dataset, signal: {} }), /an AbortSignal, .*\(got an object\)/, 'bad_request');
+  // The same request with valid hooks builds, and records its run.
+  const before = runCount();
+  const steps: string[] = [];
+  await store.getHistoricalFeatures({ ...dataset, onProgress: (p) => steps.push(p.phase), signal: new AbortController().signal });
+  expect(steps).toContain('done');
+  expect(runCount()).toBe(before + 1);
+});
+
+it('materialize refuses an onProgress that is not a function before reading anything', async () => {
+  const materialize = store.materialize as (options: unknown) => Promise<unknown>;
+  await refused(() => materialize({ ...window, onProgress: 5 }), /invalid onProgress in materialize options: a function \(got a number\)/, 'bad_request');
+  await refused(() => materialize({ ...window, onProgress: null }), /\(got null\)/, 'bad_request');
+});
