@@ -58,6 +58,23 @@ beforeAll(() => {
     "export const verdict = (g: GuardStageResult): 'pass' | 'warn' | 'block' => g.verdict;",
     '',
   ].join('\n'));
+  // `featureguard/stats` and `featureguard/signature` under the legacy node10 resolution `"module": "commonjs"` implies,
+  // which reads no `exports`: `typesVersions` maps them.
+  const legacy = join(dir, 'legacy');
+  mkdirSync(join(legacy, 'node_modules'), { recursive: true });
+  symlinkSync(pkg, join(legacy, 'node_modules', 'featureguard'));
+  // A receiver in TypeScript has Node's types (`verifySignature` takes a Buffer too).
+  mkdirSync(join(legacy, 'node_modules', '@types'));
+  symlinkSync(realpathSync(join(repo, 'node_modules', '@types', 'node')), join(legacy, 'node_modules', '@types', 'node'));
+  writeFileSync(join(legacy, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'commonjs', target: 'es2022', strict: true, noEmit: true }, files: ['index.ts'] }));
+  writeFileSync(join(legacy, 'index.ts'), [
+    "import { ks2samp } from 'featureguard/stats';",
+    "import { verifySignature, SIGNATURE_HEADER } from 'featureguard/signature';",
+    'export const p: number = ks2samp([1, 2, 3], [2, 3, 4]).pvalue;',
+    "export const ok: boolean = verifySignature('{}', 'sha256=00', 'k');",
+    'export const header: string = SIGNATURE_HEADER;',
+    '',
+  ].join('\n'));
 }, 180_000);
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -92,3 +109,13 @@ it('publishes store.projectInfo and GuardStageResult without the internal Projec
   // featureguard publishes; a user's install has the one apache-arrow resolves.
   if (LEAKING.length === 0) expect(errors.filter((l) => !l.includes('/@types/node/'))).toEqual([]);
 }, 180_000);
+
+it('resolves the types of featureguard/stats and featureguard/signature under node10 resolution (typesVersions)', () => {
+  let out = '';
+  try {
+    execFileSync(process.execPath, [tsc, '-p', join(dir, 'legacy')], { encoding: 'utf8', stdio: 'pipe' });
+  } catch (e) {
+    out = (e as { stdout: string }).stdout;
+  }
+  expect(out.split('\n').filter((l) => /error TS\d+/.test(l) && !l.includes('/@types/node/'))).toEqual([]);
+}, 120_000);
