@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseInstant, parseInstantMicros } from './instant.js';
+import { InputError } from '../errors.js';
+import { parseAgeOrInstant, parseInstant, parseInstantMicros } from './instant.js';
 
 const iso = (text: string) => parseInstant(text, 'start').toISOString();
 
@@ -97,5 +98,23 @@ describe('parseInstantMicros', () => {
     expect(parseInstantMicros('9999-12-31T23:59:59.9999990Z', 'split')).toBe('9999-12-31T23:59:59.999999Z');
     expect(parseInstantMicros('0000-01-01T00:00:00Z', 'split')).toBe('0000-01-01T00:00:00.000000Z');
     expect(() => parseInstant(new Date(Date.UTC(10000, 0, 1)), 'splitAt')).toThrow('invalid splitAt +010000-01-01T00:00:00.000Z: it lies outside the years 0000 to 9999 (UTC)');
+  });
+});
+
+describe('parseAgeOrInstant (the quality log\'s since/until, pruneRuns\' before)', () => {
+  const now = new Date('2026-12-03T12:00:00Z');
+  it('says in its refusal that an age is accepted too, as the README and pruneRuns say (a review\'s finding)', () => {
+    expect(() => parseAgeOrInstant('yesterday', 'since', now)).toThrow(
+      "invalid since 'yesterday': use an age (a whole number with unit s, m, h, d or w, e.g. 7d) or an ISO 8601 date or time, e.g. 2001-01-31, 2001-01-31T12:00:00Z or 2001-01-31 12:00:00+02:00",
+    );
+    expect(() => parseAgeOrInstant('yesterday', 'since', now)).toThrow(InputError);
+    expect(() => parseAgeOrInstant('last week', 'before', now)).toThrow(/^invalid before 'last week': use an age \(.*e\.g\. 7d\) or an ISO 8601/);
+  });
+  it('keeps the reason of a date that looks like one, and accepts both forms', () => {
+    expect(() => parseAgeOrInstant('2001-02-30', 'since', now)).toThrow("invalid since '2001-02-30': February 2001 has 28 days");
+    expect(parseAgeOrInstant('7d', 'since', now)).toBe('2026-11-26T12:00:00.000Z');
+    expect(parseAgeOrInstant('2026-12-01T23:00:00+02:00', 'since', now)).toBe('2026-12-01T21:00:00.000Z');
+    // An instant alone (start, end, split points) says nothing of ages, which it does not take.
+    expect(() => parseInstant('yesterday', 'start')).toThrow("invalid start 'yesterday': use an ISO 8601 date or time, e.g. 2001-01-31, 2001-01-31T12:00:00Z or 2001-01-31 12:00:00+02:00");
   });
 });

@@ -31,10 +31,13 @@ function daysIn(year: number, month: number): number {
   return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
 }
 
+/** What an instant looks like, for a refusal of text that is not one. */
+const INSTANT_FORMS = 'an ISO 8601 date or time, e.g. 2001-01-31, 2001-01-31T12:00:00Z or 2001-01-31 12:00:00+02:00';
+
 /** The instant `text` names, or why it names none. */
 function check(text: string): { date: Date } | { reason: string } {
   const m = INSTANT.exec(text);
-  if (!m) return { reason: 'use an ISO 8601 date or time, e.g. 2001-01-31, 2001-01-31T12:00:00Z or 2001-01-31 12:00:00+02:00' };
+  if (!m) return { reason: `use ${INSTANT_FORMS}` };
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number);
   const frac = m[7] ?? '';
   if (month < 1 || month > 12) return { reason: `there is no month ${month}` };
@@ -111,5 +114,9 @@ export function parseAgeOrInstant(value: string | Date, what: string, now = new 
     return at.toISOString();
   }
   if (/^\d+[a-z]+$/i.test(value)) throw new InputError(`invalid ${what} '${value}': a duration is a whole number with unit s, m, h, d or w, e.g. 7d`);
+  // Text that is neither form is told of both: `parseInstant`'s refusal alone hid that `7d` is taken here.
+  if (!INSTANT.test(value.trim())) {
+    throw new InputError(`invalid ${what} '${value}': use an age (a whole number with unit s, m, h, d or w, e.g. 7d) or ${INSTANT_FORMS}`, { [what]: value });
+  }
   return parseInstant(value, what).toISOString();
 }
