@@ -5,13 +5,16 @@
  * State access goes through small store modules so a Postgres backend can be added.
  */
 import Database from 'better-sqlite3';
+// The type by name (not `Database.Database` through the default import): declarations that default-import
+// better-sqlite3 are an error for a user's compiler without `esModuleInterop`.
+import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { FeatureguardError } from '../errors.js';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 
-export type StateDb = Database.Database;
+export type StateDb = SqliteDatabase;
 
 /**
  * Open a SQLite file in WAL mode for several processes. Switching a new file to
@@ -20,7 +23,7 @@ export type StateDb = Database.Database;
  * It then waits a little and tries again (the other process has usually switched
  * the file meanwhile), for up to `busyTimeoutMs`.
  */
-export function openWalDatabase(file: string, busyTimeoutMs: number): Database.Database {
+export function openWalDatabase(file: string, busyTimeoutMs: number): StateDb {
   mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
@@ -50,7 +53,7 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
  * server's every request) while a CLI apply, a prune or a VACUUM writes. The wait is 0 for this one write and
  * put back after; nothing else can run on the connection in between. SQLite's errors (SQLITE_BUSY) are thrown.
  */
-export function writeWithoutWaiting<T>(db: Database.Database, write: () => T): T {
+export function writeWithoutWaiting<T>(db: StateDb, write: () => T): T {
   const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
   db.pragma('busy_timeout = 0');
   try {
@@ -73,7 +76,7 @@ const WRITE_RETRY_MAX_MS = 200;
  * @example
  * const result = await writeWhenFree(db, () => applyTx.immediate(defs));
  */
-export async function writeWhenFree<T>(db: Database.Database, write: () => T, waitMs?: number): Promise<T> {
+export async function writeWhenFree<T>(db: StateDb, write: () => T, waitMs?: number): Promise<T> {
   const limit = waitMs ?? (db.pragma('busy_timeout', { simple: true }) as number);
   const deadline = performance.now() + limit;
   for (let pause = 2; ; pause = Math.min(WRITE_RETRY_MAX_MS, pause * 2)) {
