@@ -29,6 +29,7 @@ import type { DefinitionSet } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import { planCompaction, pushedFiles, pushFolders, type CompactionGroup, type PushedFile } from './push-compact-plan.js';
 import { folderLeaseKey, pendingCompactions, type PendingCompaction } from './push-compact-journal.js';
+export type { PendingCompaction } from './push-compact-journal.js';
 import { refuseRunningChecks, takeLeases } from './push-compact-leases.js';
 import { mergeGroup } from './push-compact-merge.js';
 import { recoverJournals, sweepKilledWrites } from './push-compact-recover.js';
