@@ -550,6 +550,15 @@ export async function failOrphanedRunsWhenFree(db: StateDb, now = Date.now()): P
   return done;
 }
 
+/**
+ * The ids of the running runs whose process is gone (see `failOrphanedRuns`), without failing them: for a caller
+ * that must not count a killed process's run as running (a compaction refusing to merge files a check reads).
+ * Reads only.
+ */
+export function orphanedRunIds(db: StateDb, now = Date.now()): string[] {
+  return orphansOf(db, now).map(({ id }) => id);
+}
+
 /** The running runs whose process is gone, with why (see `failOrphanedRuns`). Reads only. */
 function orphansOf(db: StateDb, now: number): { id: string; message: string }[] {
   ensureRunTables(db);

@@ -30,7 +30,7 @@ import type { Project } from '../project.js';
 import { planCompaction, pushedFiles, pushFolders, type CompactionGroup, type PushedFile } from './push-compact-plan.js';
 import { folderLeaseKey, pendingCompactions, type PendingCompaction } from './push-compact-journal.js';
 export type { PendingCompaction } from './push-compact-journal.js';
-import { refuseRunningChecks, takeLeases } from './push-compact-leases.js';
+import { refuseRunningChecks, runningCheckReason, takeLeases } from './push-compact-leases.js';
 import { mergeGroup } from './push-compact-merge.js';
 import { recoverJournals, sweepKilledWrites } from './push-compact-recover.js';
 import { compactionRun, type CompactionRun, type MergedFilePrint } from './push-compact-run.js';
@@ -40,7 +40,7 @@ export interface CompactOptions {
   readonly views?: readonly string[];
   /** Only the files of pushes that finished at least this long ago: `10m`, `6h`, `2d` (default `0`: every finished push). */
   readonly olderThan?: string;
-  /** Say what would be merged; change nothing (no lease is taken). */
+  /** Say what would be merged, and what would refuse it now (a live check reading the files); change nothing (no lease is taken). */
   readonly dryRun?: boolean;
 }
 
@@ -64,6 +64,10 @@ export interface CompactedGroup {
   readonly rows: number | null;
   /** The push runs whose rows the files hold. */
   readonly runs: readonly string[];
+  /**
+   * Why the files are left (`skipped`) or could not be merged (`failed`); on a `planned` group of a dry run, what
+   * would make a compaction refuse now (a live check reading the files, `check_running`), else null.
+   */
   readonly reason: string | null;
   /** The error code of a `failed` group (`compaction_mismatch`, `lease_lost`, …); null otherwise. */
   readonly code: string | null;
@@ -116,7 +120,9 @@ export async function compactPushedFiles(project: Project, options: CompactOptio
       const away = new Set(pending.filter((j) => existsSync(j.file)).flatMap((j) => j.merged));
       const files = pushedFiles(project.state, project, set, cutoff).filter((f) => !away.has(f.file));
       const groups = await planCompaction(project, set, conn, files, options.views);
-      return { ...compactResultOf(true, groups.map((g) => groupOutcome(g, g.reason === null ? 'planned' : 'skipped')), 0), pending };
+      // A planned group a live check reads now: the compaction would refuse (check_running), and the dry run says so.
+      const planned = (g: CompactionGroup) => ({ ...groupOutcome(g, 'planned'), reason: g.views.map((v) => runningCheckReason(project.state, v)).find((r) => r !== null) ?? null });
+      return { ...compactResultOf(true, groups.map((g) => (g.reason === null ? planned(g) : groupOutcome(g, 'skipped'))), 0), pending };
     }
     const run = compactionRun(project, options);
     try {

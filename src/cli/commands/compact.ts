@@ -28,7 +28,7 @@ export function formatCompact(result: CompactResult): string {
     const n = `${g.files.length} file${g.files.length === 1 ? '' : 's'}`;
     const read = g.views.length > 0 ? ` (read by ${g.views.join(', ')})` : '';
     if (g.status === 'compacted') lines.push(`${g.folder}${read}: merged ${n}, ${g.rows} rows, into ${g.file}`);
-    else if (g.status === 'planned') lines.push(`${g.folder}${read}: would merge ${n} (${g.runs.length} push runs)`);
+    else if (g.status === 'planned') lines.push(`${g.folder}${read}: would merge ${n} (${g.runs.length} push runs)${g.reason === null ? '' : `, but not now: ${g.reason}`}`);
     else lines.push(`${g.folder}${read}: ${g.status === 'failed' ? 'FAILED' : 'left'} ${n}: ${g.reason ?? ''}`);
   }
   if (result.groups.length === 0 && result.pending.length === 0) lines.push('Nothing to compact: no folder holds two or more files of finished pushes.');
