@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openOfflineEngine } from '../offline/engine.js';
-import { poolProfiles } from './pooled-profile.js';
+import { poolProfiles, pooledAgeOf } from './pooled-profile.js';
 import type { ColumnProfile } from './profile-types.js';
 import { profileTable } from './profile.js';
 
@@ -106,5 +106,23 @@ describe('poolProfiles', () => {
     expect(pooled.stddev).toBeCloseTo(u.stddev!, 9);
     for (const k of ['p1', 'p50', 'p99'] as const) expect(pooled.quantiles![k]).toBeCloseTo(u.quantiles![k], 9);
     expect(pooled.deciles).toEqual(u.deciles);
+    expect(pooledAgeOf(poolProfiles(days))).toBeUndefined();
+
+    // A run profiled before ages were (the oldest): the age pools the two runs that have one, as their union's.
+    const { age: _, ...old } = days[2];
+    const mixed = poolProfiles([days[0], days[1], old]);
+    expect(pooledAgeOf(mixed)).toEqual({ withAge: [0, 1], of: 3 });
+    expect(mixed.count).toBe(u.count);
+    await conn.run('CREATE OR REPLACE TEMP TABLE pool_age_12 AS SELECT event_timestamp, t FROM pool_age WHERE d IN (1, 2)');
+    const u12 = (await profileTable(conn, 'pool_age_12', { age })).get('t')!.age!;
+    expect(mixed.age).toMatchObject({ kind: 'numeric', count: u12.count, nulls: u12.nulls, min: u12.min, max: u12.max, sampled: false });
+    expect(mixed.age!.mean).toBeCloseTo(u12.mean!, 9);
+    expect(mixed.age!.stddev).toBeCloseTo(u12.stddev!, 9);
+    expect(mixed.age!.deciles).toEqual(u12.deciles);
+    expect(u12.count).toBeLessThan(u.count);
+    // No run with an age: no pooled age.
+    const { age: _a, ...old1 } = days[1];
+    expect(poolProfiles([old1, old]).age).toBeUndefined();
+    expect(pooledAgeOf(poolProfiles([old1, old]))).toEqual({ withAge: [], of: 2 });
   });
 });

@@ -5,7 +5,8 @@
  * everything estimated from samples (quantiles, deciles, MAD, outlier rate,
  * histogram) is recomputed on a pooled sample that draws from each run in
  * proportion to its values, at most `sampleSize` in all. A timestamp's age
- * profiles (profile-age.ts) pool as numeric profiles do.
+ * profiles (profile-age.ts) pool as numeric profiles do, of the runs that have
+ * one (`pooledAgeOf` names those).
  *
  * @example
  * const ref = poolProfiles([monday.get('delay'), tuesday.get('delay')]);
@@ -73,13 +74,37 @@ function pooledTop(profiles: readonly ColumnProfile[], k: number): { top: { valu
   return { top, total };
 }
 
+/** Which of the profiles pooled into a timestamp profile had an age profile (`pooledAgeOf`). */
+export interface PooledAgeRuns {
+  /** Positions, in the profiles given to `poolProfiles` (newest first), of those whose ages the pooled age holds. */
+  readonly withAge: readonly number[];
+  /** How many profiles were given. */
+  readonly of: number;
+}
+
+/** The pooled timestamp profiles some of whose profiles had no age: kept beside them, not in the profile's data. */
+const partialAges = new WeakMap<ColumnProfile, PooledAgeRuns>();
+
 /**
- * The pooled age of timestamp profiles: only when every run has one. A run profiled before ages were would leave
- * the pooled age of fewer runs than the reference names (drift says the reference predates age profiles instead).
+ * Which of the profiles pooled into `profile` (a `poolProfiles` result of a timestamp column) lacked an age profile,
+ * stored before ages were profiled; undefined when all had one, or `profile` pooled nothing.
+ *
+ * @example
+ * const ref = poolProfiles([today, beforeUpgrade]);
+ * pooledAgeOf(ref); // { withAge: [0], of: 2 }: ref.age is today's age alone
+ */
+export function pooledAgeOf(profile: ColumnProfile): PooledAgeRuns | undefined {
+  return partialAges.get(profile);
+}
+
+/**
+ * The pooled age of timestamp profiles: of those that have one. A run profiled before ages were has none: the age
+ * pools fewer runs than the reference names, and `pooledAgeOf` says which (drift compares it only when those
+ * hold `min_rows` values, and says how many runs predate age profiles otherwise).
  */
 function pooledAge(profiles: readonly ColumnProfile[], opts: { sampleSize?: number; outlierZ?: number }): { age?: ColumnProfile } {
-  const ages = profiles.map((p) => p.age);
-  if (profiles[0].kind !== 'timestamp' || !ages.every((a) => a !== undefined)) return {};
+  const ages = profiles.map((p) => p.age).filter((a) => a !== undefined);
+  if (profiles[0].kind !== 'timestamp' || ages.length === 0) return {};
   return { age: poolProfiles(ages, opts) };
 }
 
@@ -113,6 +138,10 @@ export function poolProfiles(profiles: readonly ColumnProfile[], opts: { sampleS
     outlier_rate_vs_reference: null,
     ...pooledAge(same, opts),
   };
+  if (newest.kind === 'timestamp') {
+    const withAge = profiles.flatMap((p, i) => (p.kind === kindOf && p.age !== undefined ? [i] : []));
+    if (withAge.length < profiles.length) partialAges.set(base, { withAge, of: profiles.length });
+  }
   if (newest.kind !== 'numeric') return base;
   const nums = sample.filter((v): v is number => typeof v === 'number');
   const s = Float64Array.from(nums).sort();

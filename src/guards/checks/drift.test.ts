@@ -31,11 +31,11 @@ async function window(name: string, start: string, ageSql: string): Promise<Map<
 const fresh = (seed: number) => `(600 + hash(i, ${seed}) % 3600)::BIGINT`;
 
 const quality = resolveQuality();
-function ctx(reference: ReadonlyMap<string, ColumnProfile>, current: ReadonlyMap<string, ColumnProfile>, description = 'previous'): CheckContext {
-  const ref: ReferenceProfiles = { description, runId: 'run_ref', profiles: reference };
+function ctx(reference: ReadonlyMap<string, ColumnProfile>, current: ReadonlyMap<string, ColumnProfile>, description = 'previous', runIds?: string[], q = quality): CheckContext {
+  const ref: ReferenceProfiles = { description, runId: runIds?.[0] ?? 'run_ref', ...(runIds ? { runIds } : {}), profiles: reference };
   return {
-    run: { id: 'run_cur' }, quality, rowCount: 600, reference: ref, profiles: current, sliceProfiles: new Map(),
-    features: [{ column: 'seen_at', view: 'v', def: { name: 'seen_at', type: 'timestamp' }, quality }],
+    run: { id: 'run_cur' }, quality: q, rowCount: 600, reference: ref, profiles: current, sliceProfiles: new Map(),
+    features: [{ column: 'seen_at', view: 'v', def: { name: 'seen_at', type: 'timestamp' }, quality: q }],
   } as unknown as CheckContext;
 }
 
@@ -96,7 +96,7 @@ describe('drift of a timestamp feature: its age (event time − value)', () => {
     expect([r.status, r.message]).toEqual(['skipped', 'seen_at (age: event time − value): not compared: the column holds personal data, whose profiles keep no values']);
   });
 
-  it('compares against pooled runs (previous:<n>) whose ages are pooled; one run without ages leaves the pool without', async () => {
+  it('compares against pooled runs (previous:<n>) whose ages are pooled', async () => {
     const days = await Promise.all([1, 2, 3].map((d) => window(`age_pool${d}`, `2024-01-0${d}`, fresh(d))));
     const pooled = poolProfiles(days.map((d) => d.get('seen_at')!));
     expect(pooled.age).toMatchObject({ kind: 'numeric', count: 1800, sample: expect.any(Array) });
@@ -104,8 +104,44 @@ describe('drift of a timestamp feature: its age (event time − value)', () => {
     const stalled = await window('age_pool_stalled', '2024-03-01', `${fresh(9)} + 2 * 3600`);
     const [r] = await driftOfSeen(ctx(new Map([['seen_at', pooled]]), stalled, 'previous:3'));
     expect([r.status, r.message]).toEqual(['fail', expect.stringMatching(/^seen_at \(age: event time − value\) drifted from the previous 3 runs/)]);
-    const { age: _, ...old } = days[2].get('seen_at')!;
-    const mixed = poolProfiles([days[0].get('seen_at')!, days[1].get('seen_at')!, old as ColumnProfile]);
-    expect(mixed.age).toBeUndefined();
+  });
+
+  it('right after the upgrade (previous:3, some runs without ages): pools the runs with ages when they hold min_rows values, else says how many predate', async () => {
+    const days = await Promise.all([1, 2, 3].map((d) => window(`age_up${d}`, `2024-01-0${d}`, fresh(d))));
+    const old = (p: ColumnProfile): ColumnProfile => {
+      const { age: _, ...rest } = p;
+      return rest;
+    };
+    const [newest, older, oldest] = days.map((d) => d.get('seen_at')!);
+    const runIds = ['run_3', 'run_2', 'run_1'];
+    const stalled = await window('age_up_stalled', '2024-03-01', `${fresh(9)} + 2 * 3600`);
+    const steady = await window('age_up_steady', '2024-03-01', fresh(9));
+
+    // Only the newest run has ages (586 values >= min_rows 30): compared with its ages alone, a stall is seen.
+    const oneAged = poolProfiles([newest, old(older), old(oldest)]);
+    expect(oneAged.age).toEqual(newest.age);
+    const [fail] = await driftOfSeen(ctx(new Map([['seen_at', oneAged]]), stalled, 'previous:3', runIds));
+    expect([fail.status, fail.message]).toEqual(['fail', expect.stringMatching(/^seen_at \(age: event time − value\) drifted from the 1 of the previous 3 runs with age profiles \(p [0-9.e-]+ < 0\.05\)$/)]);
+    expect(fail.details).toMatchObject({ basis: 'age_seconds', reference: 'previous:3', reference_run_ids: runIds, reference_age_runs: 1, reference_age_run_ids: ['run_3'], n_ref: 600 - 14 });
+    const [pass] = await driftOfSeen(ctx(new Map([['seen_at', oneAged]]), steady, 'previous:3', runIds));
+    expect([pass.status, pass.message]).toEqual(['pass', expect.stringMatching(/^seen_at \(age: event time − value\) stable vs the 1 of the previous 3 runs with age profiles/)]);
+
+    // Two with ages: pooled as the reference of those two runs alone would be.
+    const twoAged = poolProfiles([newest, older, old(oldest)]);
+    expect(twoAged.age).toEqual(poolProfiles([newest, older]).age);
+    const [two] = await driftOfSeen(ctx(new Map([['seen_at', twoAged]]), stalled, 'previous:3', runIds));
+    expect([two.status, two.details]).toEqual(['fail', expect.objectContaining({ reference_age_runs: 2, reference_age_run_ids: ['run_3', 'run_2'], n_ref: 2 * (600 - 14) })]);
+
+    // Fewer age values than min_rows: skipped, saying exactly how many runs predate age profiles.
+    const strict = resolveQuality({ drift: { min_rows: 1000 } });
+    const [few] = await driftOfSeen(ctx(new Map([['seen_at', oneAged]]), stalled, 'previous:3', runIds, strict));
+    expect([few.status, few.message]).toEqual(['skipped', 'seen_at (age: event time − value): 2 of the previous 3 runs predate age profiles, and the 1 that has them holds 586 age value(s) < min_rows 1000; the runs profiled from now on have them']);
+    expect(few.details).toMatchObject({ reference_age_runs: 1, reference_age_run_ids: ['run_3'] });
+
+    // None with ages: as before.
+    const noneAged = poolProfiles([old(newest), old(older), old(oldest)]);
+    expect(noneAged.age).toBeUndefined();
+    const [none] = await driftOfSeen(ctx(new Map([['seen_at', noneAged]]), stalled, 'previous:3', runIds));
+    expect([none.status, none.message]).toEqual(['skipped', 'seen_at (age: event time − value): the previous 3 runs predate age profiles; the runs profiled from now on have them']);
   });
 });

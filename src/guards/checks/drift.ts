@@ -10,6 +10,7 @@ import { result, type Check, type CheckContext, type CheckedFeature } from '../c
 import { valueCount, type ColumnProfile } from '../profile-types.js';
 import { driftOf } from './drift-methods.js';
 import { comparable } from '../profile-mask.js';
+import { pooledAgeOf } from '../pooled-profile.js';
 
 function round(x: number | null): string {
   return x === null || !Number.isFinite(x) ? String(x) : Number(x.toPrecision(3)).toString();
@@ -44,13 +45,28 @@ function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile 
     const aged = `${who} ${AGE_LABEL}`;
     const ageDetails = { ...refDetails, basis: 'age_seconds' };
     if (!cur.age) return skip(`${who}: drift is not computed for timestamp features without an event time to age them against (${cur.type}); its null rate is still checked`);
+    const next = reference.description.startsWith('baseline:') ? 'pin it again from a newer run to compare the age' : 'the runs profiled from now on have them';
+    const partial = pooledAgeOf(ref);
     if (!ref.age) {
-      // Profiles stored before ages were profiled (a pooled reference has an age only when all its runs have one).
+      // Profiles stored before ages were profiled: the one run, or every run pooled.
       const predates = (reference.runIds?.length ?? 1) > 1 ? 'predate' : 'predates';
-      const next = reference.description.startsWith('baseline:') ? 'pin it again from a newer run to compare the age' : 'the runs profiled from now on have them';
       return skip(`${aged}: ${referenceLabel(reference)} ${predates} age profiles; ${next}`, ageDetails);
     }
     if (ref.masked || cur.masked || ref.age.masked || cur.age.masked) return skip(`${aged}: not compared: the column holds personal data, whose profiles keep no values`, ageDetails);
+    if (partial) {
+      // A pool (`previous:<n>`) right after the upgrade: the runs with ages are compared when they hold enough values.
+      const ids = reference.runIds?.length === partial.of ? reference.runIds : undefined;
+      const pooledDetails = { ...ageDetails, reference_age_runs: partial.withAge.length, ...(ids ? { reference_age_run_ids: partial.withAge.map((i) => ids[i]) } : {}) };
+      const without = partial.of - partial.withAge.length;
+      const values = valueCount(ref.age);
+      const min = f.quality.drift.min_rows;
+      const label = referenceLabel(reference);
+      if (values < min) {
+        const has = partial.withAge.length === 1 ? 'the 1 that has them holds' : `the ${partial.withAge.length} that have them hold`;
+        return skip(`${aged}: ${without} of ${label} ${without === 1 ? 'predates' : 'predate'} age profiles, and ${has} ${values} age value(s) < min_rows ${min}; ${next}`, pooledDetails);
+      }
+      return compared(ctx, f, ref.age, cur.age, { base, who: aged, refDetails: pooledDetails, label: `the ${partial.withAge.length} of ${label} with age profiles` });
+    }
     return compared(ctx, f, ref.age, cur.age, { base, who: aged, refDetails: ageDetails });
   }
   return compared(ctx, f, ref, cur, { base, who, refDetails });
@@ -59,7 +75,7 @@ function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile 
 /** The drift record of two profiles of one feature (`who` names it in messages). */
 function compared(
   ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile, cur: ColumnProfile,
-  { base, who, refDetails }: { base: { check: 'drift'; feature: string; slice: string | null }; who: string; refDetails: Record<string, unknown> },
+  { base, who, refDetails, label: named }: { base: { check: 'drift'; feature: string; slice: string | null }; who: string; refDetails: Record<string, unknown>; label?: string },
 ): CheckResult {
   const reference = ctx.reference!;
   const q = f.quality.drift;
@@ -86,7 +102,7 @@ function compared(
     // A metric that could not be computed is an error, never a silent pass.
     return result(ctx, { ...base, status: 'error', method: d.method, metrics: d.metrics, message: `${who}: the ${d.method} drift metric could not be computed (${d.value})`, details: { ...refDetails, n_ref: d.nRef, n_cur: d.nCur } });
   }
-  const label = referenceLabel(reference);
+  const label = named ?? referenceLabel(reference);
   const pValued = d.method === 'ks' || d.method === 'chisquare' || d.method === 'z';
   const cmp = pValued ? `p ${round(d.value)} < ${q.p_value}` : `${d.method} ${round(d.value)} >= ${d.thresholds[d.method] ?? d.thresholds.fail}`;
   const message = d.driftedBy === 'method'
