@@ -4,7 +4,7 @@
  * its runs (so a view that is materializing anywhere answers 409 at once, and
  * the job knows its run ids), then the work continues in the background.
  * `startWhenFree` waits for a view's running materialization instead of the 409
- * (Feast's synchronous routes, which never answer 409), up to `waitForRunningMs`.
+ * (Feast's synchronous routes, which never answer 409), up to `waitForRunningMs` or until the request aborts.
  */
 import { randomUUID } from 'node:crypto';
 import { ConflictError, FeatureguardError, NotFoundError } from '../errors.js';
@@ -52,9 +52,11 @@ export interface MaterializeJobs {
    * `start`, but a view materializing (409 `materialization_running`) is waited for, then `start` is tried again:
    * a job of this server until it ends (its promise), another process's (a CLI) by trying again (after 1 s, then
    * doubling up to 10 s). Past
-   * `waitForRunningMs` the 409 is thrown, saying how long it waited.
+   * `waitForRunningMs` the 409 is thrown, saying how long it waited. `signal` (the HTTP request's) ends the wait: once
+   * it aborted (the client disconnected or gave up) nothing is started and it rejects with 499 `request_aborted`, so
+   * that a client's retries do not queue a materialization each.
    */
-  startWhenFree(options: MaterializeOptions, trigger: MaterializeJob['trigger'], who?: RunTrigger): Promise<{ job: MaterializeJob; done: Promise<MaterializeJob> }>;
+  startWhenFree(options: MaterializeOptions, trigger: MaterializeJob['trigger'], who?: RunTrigger, signal?: AbortSignal): Promise<{ job: MaterializeJob; done: Promise<MaterializeJob> }>;
   /** How long `startWhenFree` waits for a running materialization (default `WAIT_FOR_RUNNING_MS`). */
   readonly waitForRunningMs: number;
   get(id: string): MaterializeJob;
@@ -97,13 +99,20 @@ export function createMaterializeJobs(start: StartMaterializeFn, options: { wait
   let closed = false;
   const self: MaterializeJobs = {
     waitForRunningMs: options.waitForRunningMs ?? WAIT_FOR_RUNNING_MS,
-    async startWhenFree(materializeOptions, trigger, who) {
+    async startWhenFree(materializeOptions, trigger, who, signal) {
       let timer: NodeJS.Timeout | undefined;
       let late = false;
       const deadline = new Promise<void>((resolve) => (timer = setTimeout(() => resolve(void (late = true)), self.waitForRunningMs).unref()));
+      // The client gone: the wait ends at once rather than when the view is free.
+      let onAbort: (() => void) | undefined;
+      const aborted = new Promise<void>((resolve) => {
+        onAbort = resolve;
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
       let retryMs = RETRY_FIRST_MS;
       try {
         for (;;) {
+          if (signal?.aborted) throw abortedError();
           try {
             return await self.start(materializeOptions, trigger, who);
           } catch (e) {
@@ -114,11 +123,12 @@ export function createMaterializeJobs(start: StartMaterializeFn, options: { wait
             const ours = [...jobs.values()].filter((j) => j.status === 'running' && j.runs.some((r) => r.view === view)).map((j) => ends.get(j.id));
             const ended = ours.length > 0 ? Promise.allSettled(ours).then(() => undefined) : sleep(retryMs);
             if (ours.length === 0) retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
-            await Promise.race([ended, deadline]);
+            await Promise.race([ended, deadline, aborted]);
           }
         }
       } finally {
         clearTimeout(timer);
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
       }
     },
     async start(options, trigger, who) {
@@ -195,6 +205,10 @@ export function createMaterializeJobs(start: StartMaterializeFn, options: { wait
       return closed;
     },
   };
+  /** `startWhenFree`'s request aborted while it waited: nothing started (499, as a body cut off is). */
+  function abortedError(): FeatureguardError {
+    return new FeatureguardError('request_aborted', 'the client closed the request while it waited for the running materialization: nothing was started', { status: 499, exitCode: 2 });
+  }
   /** The 409 of a view still materializing once `startWhenFree` waited `ms` for it. */
   function waitedError(e: ConflictError, ms: number): ConflictError {
     return new ConflictError(`${e.message} (waited ${ms / 1000} s for it)`, { ...(e.details as Record<string, unknown>), waited_ms: ms }, e.code);

@@ -15,7 +15,8 @@
  * over once its lease lapses, without forcing. An `end_ts` after now is capped at
  * now (`end_clamped` in the answer), where `/v1/materialize` refuses it. A view
  * materializing is waited for without `?async=true` (`startWhenFree`: Feast's
- * synchronous path never answers 409), and a 409 at once with it.
+ * synchronous path never answers 409) until the client disconnects (then nothing is started), and a 409 at once
+ * with it.
  */
 import { Hono, type Context } from 'hono';
 import { FeatureguardError, InputError } from '../../errors.js';
@@ -98,7 +99,7 @@ async function answer(ctx: ServerContext, c: Context, views: readonly string[] |
   const { end, clamped } = endTaken(endTs);
   // Synchronous: Feast's server never answers 409 there, so a view materializing is waited for (`startWhenFree`).
   const options = { ...window, ...(end === undefined ? {} : { end }), views: views ?? undefined };
-  const { job, done } = await (runAsync ? ctx.jobs.start(options, 'api', ctx.auth.runTrigger(c)) : ctx.jobs.startWhenFree(options, 'api', ctx.auth.runTrigger(c)));
+  const { job, done } = await (runAsync ? ctx.jobs.start(options, 'api', ctx.auth.runTrigger(c)) : ctx.jobs.startWhenFree(options, 'api', ctx.auth.runTrigger(c), c.req.raw.signal));
   noteRuns(c, job.runs.map((r) => ({ view: r.view, run_id: r.run_id })));
   if (runAsync) {
     return c.json({ status: 'accepted', feature_views: job.runs.map((r) => r.view), job_id: job.id, poll: `/v1/materialize/${job.id}`, ...clamped }, 202, {
