@@ -57,6 +57,11 @@ export interface MaterializeJobs {
    * that a client's retries do not queue a materialization each.
    */
   startWhenFree(options: MaterializeOptions, trigger: MaterializeJob['trigger'], who?: RunTrigger, signal?: AbortSignal): Promise<{ job: MaterializeJob; done: Promise<MaterializeJob> }>;
+  /**
+   * Record a job that had nothing to materialize (its `runs` each `up_to_date`, no run recorded) without starting
+   * anything: done at once, listed and polled as any job, as an incremental job with empty windows is.
+   */
+  upToDate(trigger: MaterializeJob['trigger'], runs: readonly JobRun[]): MaterializeJob;
   /** How long `startWhenFree` waits for a running materialization (default `WAIT_FOR_RUNNING_MS`). */
   readonly waitForRunningMs: number;
   get(id: string): MaterializeJob;
@@ -188,6 +193,13 @@ export function createMaterializeJobs(start: StartMaterializeFn, options: { wait
         ends.delete(id);
       });
       return { job, done };
+    },
+    upToDate(trigger, runs) {
+      const now = new Date().toISOString();
+      const job: MaterializeJob = { id: randomUUID(), trigger, status: 'done', started_at: now, finished_at: now, runs, error: null };
+      jobs.set(job.id, job);
+      prune();
+      return job;
     },
     get(id) {
       const job = jobs.get(id);

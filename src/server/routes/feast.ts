@@ -13,13 +13,15 @@
  * 202 `{status: "accepted", feature_views, job_id, poll}`. `?force=true` is
  * accepted and changes nothing: a materialization whose process died is taken
  * over once its lease lapses, without forcing. An `end_ts` after now is capped at
- * now (`end_clamped` in the answer), where `/v1/materialize` refuses it. A view
+ * now (`end_clamped` in the answer), where `/v1/materialize` refuses it; a `start_ts` at or after that capped end
+ * is nothing to materialize (each view `up_to_date`), not a 400. A view
  * materializing is waited for without `?async=true` (`startWhenFree`: Feast's
  * synchronous path never answers 409) until the client disconnects (then nothing is started), and a 409 at once
  * with it.
  */
 import { Hono, type Context } from 'hono';
 import { FeatureguardError, InputError } from '../../errors.js';
+import { materializableViews } from '../../materialize/materialize.js';
 import type { MaterializeOptions } from '../../materialize/types.js';
 import { jsonBody, laxBoolean, readJson, validateBody } from '../body.js';
 import type { ServerContext } from '../context.js';
@@ -97,6 +99,8 @@ async function answer(ctx: ServerContext, c: Context, views: readonly string[] |
     return runAsync ? c.json({ status: 'accepted', feature_views: [], job_id: null, poll: null }, 202) : c.json({ status: 'done', runs: [] });
   }
   const { end, clamped } = endTaken(endTs);
+  const start = clamped && window.start !== undefined ? instantOrNull(window.start) : null;
+  if (clamped && start !== null && start.getTime() >= Date.parse(clamped.end)) return nothingBeforeNow(ctx, c, views, start, clamped, runAsync);
   // Synchronous: Feast's server never answers 409 there, so a view materializing is waited for (`startWhenFree`).
   const options = { ...window, ...(end === undefined ? {} : { end }), views: views ?? undefined };
   const { job, done } = await (runAsync ? ctx.jobs.start(options, 'api', ctx.auth.runTrigger(c)) : ctx.jobs.startWhenFree(options, 'api', ctx.auth.runTrigger(c), c.req.raw.signal));
@@ -110,6 +114,34 @@ async function answer(ctx: ServerContext, c: Context, views: readonly string[] |
   const failure = jobFailure(finished);
   if (failure) throw failure;
   return c.json({ ...finished, ...clamped });
+}
+
+/** A window's start as an instant, or null for one that is none (left for the window to refuse). */
+function instantOrNull(start: string | Date): Date | null {
+  if (start instanceof Date) return start;
+  try {
+    return parseInstant(start, 'start_ts');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A window that is empty only because its end was capped at now (`start_ts` in the future too: a client east of UTC
+ * calling `materialize(now - 1h, now)` in naive local time): nothing to materialize, answered as an incremental run
+ * with an empty window is — each view `up_to_date`, no run recorded — rather than a 400 naming an end the client
+ * never sent. The views are checked as a materialization checks them.
+ */
+function nothingBeforeNow(ctx: ServerContext, c: Context, views: readonly string[] | null | undefined, start: Date, clamped: NonNullable<EndTaken['clamped']>, runAsync: boolean): Response {
+  const named = materializableViews(ctx.project.registry.current(), views ?? undefined).map((v) => v.name);
+  const message = `nothing to materialize: start_ts ${start.toISOString()} is not before the end ${clamped.end} (end_ts ${clamped.end_requested} capped at the server's now)`;
+  const job = ctx.jobs.upToDate('api', named.map((view) => ({
+    view, run_id: null, status: 'up_to_date', window: { start: clamped.end, end: clamped.end }, rows_read: 0, entities_written: 0, message,
+  })));
+  if (runAsync) {
+    return c.json({ status: 'accepted', feature_views: named, job_id: job.id, poll: `/v1/materialize/${job.id}`, ...clamped }, 202, { location: `/v1/materialize/${job.id}` });
+  }
+  return c.json({ ...job, ...clamped });
 }
 
 /**
