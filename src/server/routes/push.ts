@@ -8,7 +8,7 @@
 import { Hono, type Context } from 'hono';
 import { getView } from '../../definitions/definition-set.js';
 import { FeatureguardError } from '../../errors.js';
-import { push, pushTarget, type PushOptions, type PushRequest, type PushResult } from '../../serving/push.js';
+import { checkPushRows, push, pushTarget, type PushOptions, type PushRequest, type PushResult } from '../../serving/push.js';
 import { pushToViews, viewsForPushSource, type ViewsPushResult } from '../../serving/push-source.js';
 import { ALL_NULL_FEATURES, featureValuesAllNull, refuseMissingFeatureColumns } from '../../serving/push-frame.js';
 import { rowsFromColumns } from '../../serving/push-rows.js';
@@ -122,16 +122,33 @@ const skippedPush = (view: string): SkippedPush => ({
 });
 
 /**
+ * Check a frame a Feast push skips online (its feature values all null) as a push of it would be checked: missing
+ * feature columns (400 `missing_feature_columns`), then rows that do not fit each view (a join key missing, a
+ * timestamp that is no time: 400 `invalid_rows`, recorded as the view's blocked push run and counted so).
+ */
+async function checkSkippedRows(ctx: ServerContext, c: Context, views: readonly string[], request: Omit<PushRequest, 'view'>): Promise<void> {
+  const started: RecordedRun[] = [];
+  try {
+    await checkPushRows(ctx.project, views, request, pushOptions(ctx, c, started));
+  } catch (e) {
+    countFailure(ctx, e, started, [], views[0] ?? '');
+    throw e;
+  }
+}
+
+/**
  * A Feast frame's push to one view: refused when it lacks a feature column (in `push`); when its feature values are
  * all null, not written online, as Feast's `write_to_online_store` skips it — `to: online` writes nothing, `to:
- * both` appends the rows offline only, as Feast's offline write still takes them.
+ * both` appends the rows offline only, as Feast's offline write still takes them. Such a frame is checked first
+ * as any frame is: a view that is not online is refused (`view_not_online`, in `push`), and so are rows that do
+ * not fit the view.
  */
 async function feastPushAnswer(ctx: ServerContext, c: Context, request: PushRequest): Promise<Response> {
   const set = ctx.project.registry.current();
   const view = getView(set, request.view);
   const to = pushTarget(request.to);
-  if (to === 'offline' || !featureValuesAllNull(set, view, request.rows)) return pushAnswer(ctx, c, request);
-  refuseMissingFeatureColumns(set, [view], request.rows);
+  if (to === 'offline' || view.online !== true || !featureValuesAllNull(set, view, request.rows)) return pushAnswer(ctx, c, request);
+  await checkSkippedRows(ctx, c, [view.name], request);
   if (to === 'online') return c.json(skippedPush(view.name));
   const offline = await pushResult(ctx, c, { ...request, to: 'offline' });
   return c.json({ ...offline, skipped_reason: `${ALL_NULL_FEATURES}; the rows were appended offline only, as Feast's offline write takes them` });
@@ -148,6 +165,8 @@ async function pushViewsAnswer(ctx: ServerContext, c: Context, source: string, v
   const online = views.filter((v) => set.views.get(v)?.online === true);
   refuseMissingFeatureColumns(set, online.map((v) => getView(set, v)), request.rows);
   const skipped = pushTarget(request.to) === 'online' ? online.filter((v) => featureValuesAllNull(set, getView(set, v), request.rows)).map(skippedPush) : [];
+  // The skipped views' rows are checked as the pushed views' are (before any view is written).
+  if (skipped.length > 0) await checkSkippedRows(ctx, c, skipped.map((s) => s.view), request);
   if (skipped.length > 0 && skipped.length === online.length) return c.json({ status: 'success', to: 'online', rows: 0, views: skipped });
   let result: ViewsPushResult;
   const started: RecordedRun[] = [];
