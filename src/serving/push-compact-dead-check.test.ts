@@ -11,24 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatCompact } from '../cli/commands/compact.js';
-import { openPushProject, type PushProject } from '../../test/datasets/push-project.js';
-
-const DEFS = `kind: entity
-name: user
-join_keys: [{name: user_id, type: int64}]
----
-kind: source
-name: s
-path: data/s/*.parquet
-timestamp_field: ts
----
-kind: feature_view
-name: v
-entities: [user]
-source: s
-quality: {drift: off, anomaly: off}
-features: [{name: n, type: int64}]
-`;
+import { openPushProject, USER_COUNTS_SEED, USER_COUNTS_YAML, type PushProject } from '../../test/datasets/push-project.js';
 
 const projects: PushProject[] = [];
 const dirs: string[] = [];
@@ -38,7 +21,7 @@ afterEach(async () => {
 });
 
 async function pushed(name: string): Promise<PushProject> {
-  const p = await openPushProject(name, DEFS, { parquet: { 's/part-0.parquet': "SELECT 1::BIGINT AS user_id, TIMESTAMP '2026-01-01' AS ts, 11::BIGINT AS n" } });
+  const p = await openPushProject(name, USER_COUNTS_YAML, USER_COUNTS_SEED);
   projects.push(p);
   for (const u of [2, 3, 4]) await p.fs.push({ view: 'v', rows: [{ user_id: u, event_timestamp: '2026-01-02T00:00:00Z', n: u }], to: 'offline' });
   return p;

@@ -11,25 +11,8 @@ import { formatCompact } from '../cli/commands/compact.js';
 import { acquireLeases } from '../materialize/lease.js';
 import { openOfflineEngine } from '../offline/engine.js';
 import { fingerprintRelation } from '../offline/fingerprint.js';
-import { openPushProject, type PushProject } from '../../test/datasets/push-project.js';
+import { openPushProject, USER_COUNTS_SEED, USER_COUNTS_YAML, type PushProject } from '../../test/datasets/push-project.js';
 import { folderLeaseKey } from './push-compact.js';
-
-const DEFS = `kind: entity
-name: user
-join_keys: [{name: user_id, type: int64}]
----
-kind: source
-name: s
-path: data/s/*.parquet
-timestamp_field: ts
----
-kind: feature_view
-name: v
-entities: [user]
-source: s
-quality: {drift: off, anomaly: off}
-features: [{name: n, type: int64}]
-`;
 
 const projects: PushProject[] = [];
 afterEach(async () => {
@@ -53,7 +36,7 @@ function snapshot(dir: string): Record<string, string> {
 
 describe('compact --dry-run with a journal a killed compaction left', () => {
   it('lists it (result and text), touching nothing, and the next compaction finishes it', async () => {
-    const p = await openPushProject('compact_dry_journal', DEFS, { parquet: { 's/part-0.parquet': "SELECT 1::BIGINT AS user_id, TIMESTAMP '2026-01-01' AS ts, 11::BIGINT AS n" } });
+    const p = await openPushProject('compact_dry_journal', USER_COUNTS_YAML, USER_COUNTS_SEED);
     projects.push(p);
     const files: string[] = [];
     for (const u of [2, 3, 4]) files.push((await p.fs.push({ view: 'v', rows: [{ user_id: u, event_timestamp: '2026-01-02T00:00:00Z', n: u }], to: 'offline' })).file!);
