@@ -1,8 +1,9 @@
 /**
  * The embedded online store: one SQLite file (`.featureguard/online.db` by
- * default) in WAL mode. A write session is one SQLite transaction on a writer
- * connection, so readers (a separate connection, or other processes such as
- * `featureguard serve`) see either the state before the session or all of it.
+ * default) in WAL mode, with 16 KiB pages when this store made it (`sqlite-open.ts`).
+ * A write session is one SQLite transaction on a writer connection, so readers (a
+ * separate connection, or other processes such as `featureguard serve`) see either
+ * the state before the session or all of it.
  * Monotonic writes are one upsert whose `WHERE` compares `(event_ts, created_ts)` under the same definitions
  * (schema hash), and `event_ts` alone against a row written under other ones (see `BeginWriteOptions.definition`).
  *
@@ -15,6 +16,7 @@ import { realpathSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { FeatureguardError } from '../errors.js';
 import { openWalDatabase, stateError } from '../state/state-db.js';
+import { openOnlineWriter } from './sqlite-open.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
 import type { BeginWriteOptions, OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, WriteResult } from './types.js';
 
@@ -123,7 +125,8 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
   let writer: Db;
   let reader: Db;
   try {
-    writer = openWalDatabase(file, BUSY_TIMEOUT_MS);
+    // The writer first: it makes a new file, with 16 KiB pages, and its tables before the reader opens it.
+    writer = openOnlineWriter(file, BUSY_TIMEOUT_MS);
     writer.exec(DDL);
     // Every later write takes the lock through `beginImmediate`, which waits on a timer, not in SQLite.
     writer.pragma('busy_timeout = 0');
