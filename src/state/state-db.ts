@@ -21,18 +21,21 @@ export type StateDb = SqliteDatabase;
  * WAL needs a lock that SQLite does not wait for (no busy handler): when two
  * processes open it at once (a server and a CLI command), one gets SQLITE_BUSY.
  * It then waits a little and tries again (the other process has usually switched
- * the file meanwhile), for up to `busyTimeoutMs`.
+ * the file meanwhile), for up to `busyTimeoutMs`. A new file gets `pageSize` when given.
  */
-export function openWalDatabase(file: string, busyTimeoutMs: number): StateDb {
+export function openWalDatabase(file: string, busyTimeoutMs: number, pageSize?: number): StateDb {
   mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+  // Fixed by the first write of page 1 (the switch to WAL below); ignored on a file that already has pages.
+  if (pageSize !== undefined) db.pragma(`page_size = ${pageSize}`);
   const deadline = Date.now() + busyTimeoutMs;
   for (;;) {
     try {
       db.pragma('journal_mode = WAL');
       break;
     } catch (e) {
+      // Switching a new file to WAL takes a lock SQLite does not wait for.
       if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) {
         db.close();
         throw e;
