@@ -11,7 +11,8 @@ import { loadDefinitions } from '../src/definitions/loader.js';
 import { materialize, startMaterialization } from '../src/materialize/materialize.js';
 import { openOfflineEngine } from '../src/offline/engine.js';
 import { openProject, type Project } from '../src/project.js';
-import { formatMicros, getOnlineFeatures, type OnlineFeaturesResponse } from '../src/serving/online-features.js';
+import { formatMicros, getOnlineFeatures } from '../src/serving/online-features.js';
+import type { OnlineFeaturesResponse } from '../src/serving/online-features-types.js';
 import { copyFlightsProject } from './helpers/flights.js';
 
 /** The guards are tested elsewhere; here a pass-through stage isolates materialization. */

@@ -1,6 +1,7 @@
 /** Every webhook delivery attempt, recorded in the quality log (table `alert_attempts`). */
 import type { Project } from '../project.js';
 import { ensureColumn, ensureTables, type StateDb } from '../state/state-db.js';
+import type { AlertAttempt } from './attempts-types.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS alert_attempts (
@@ -29,23 +30,6 @@ CREATE INDEX IF NOT EXISTS alert_attempts_alert_ok ON alert_attempts (alert, id)
 CREATE INDEX IF NOT EXISTS alert_attempts_run_ok ON alert_attempts (run_id, alert) WHERE ok = 1;
 CREATE INDEX IF NOT EXISTS alert_attempts_alert_at ON alert_attempts (alert, at);
 `;
-
-export interface AlertAttempt {
-  run_id: string;
-  /** Alert name from featureguard.yaml. */
-  alert: string;
-  /** Scheme, host and port of the webhook, with `/…` when it has a path or query: see `webhookEndpoint`. */
-  url: string;
-  /** 1, 2, 3. */
-  attempt: number;
-  /** HTTP status, null when the request itself failed. */
-  status_code: number | null;
-  ok: boolean;
-  error: string | null;
-  /** ISO 8601 UTC time the attempt started. */
-  at: string;
-  duration_ms: number;
-}
 
 /**
  * What the quality log keeps of a webhook URL: its scheme, host and port. Paths,

@@ -35,7 +35,8 @@ import { forgetDueAlert, takeProjectDueAlertsWhenFree } from '../runs/run-store.
 import { writeWhenFree } from '../state/state-db.js';
 import type { CheckResult, Run } from '../runs/types.js';
 import { onInterrupt } from '../state/interrupt.js';
-import { INTERRUPTED, alertTarget, forgetPending, recordAttempt, recordInterruptedTry, recordPending, listAlertAttempts, triesOf, webhookEndpoint, type AlertAttempt } from './attempts.js';
+import { INTERRUPTED, alertTarget, forgetPending, recordAttempt, recordInterruptedTry, recordPending, listAlertAttempts, triesOf, webhookEndpoint } from './attempts.js';
+import type { AlertAttempt } from './attempts-types.js';
 import { countGivenUp } from './given-up.js';
 import { firstTriesMs, forgetRedelivery, keptAlerts, redeliveryWindow, releaseRedelivery, scheduleRedelivery } from './redelivery.js';
 import { DELIVERY_HEADER, runDeliveryId } from './delivery-id.js';

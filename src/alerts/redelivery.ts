@@ -26,7 +26,9 @@ import { storedDuration } from '../definitions/ttl.js';
 import type { AlertConfig } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import { ensureColumn, ensureTables, hasTable, writeWhenFree, type StateDb } from '../state/state-db.js';
-import { alertTarget, recordedTarget, triesOf, type AlertAttempt } from './attempts.js';
+import { alertTarget, recordedTarget, triesOf } from './attempts.js';
+import type { AlertAttempt } from './attempts-types.js';
+import type { RedeliverResult } from './redelivery-types.js';
 import { runDeliveryId } from './delivery-id.js';
 import { countGivenUp } from './given-up.js';
 import { ensureThrottleTable, foldIntoHeldBack, throttles, undeliveredHeldBack } from './throttle.js';
@@ -226,20 +228,6 @@ export interface RedeliverOptions extends AlertOptions {
   readonly runId?: string;
   /** With `all`: at most this many (the API's 2,000: a request must end). Default every one. */
   readonly max?: number;
-}
-
-/** What one call did: the attempts made, and how many redeliveries are still waiting for a later round. */
-export interface RedeliverResult {
-  readonly attempts: AlertAttempt[];
-  readonly delivered: number;
-  readonly failed: number;
-  /** Redeliveries that ended unsent or after a failed last round: the alert's `redeliver_for` ran out, or the alert has been gone for a week. */
-  readonly given_up: number;
-  /**
-   * Deliveries kept before their alert got a `min_interval` (which is not redelivered): no longer kept, counted as
-   * held back instead, so its next delivery (`suppressed`) or held-back summary reports them.
-   */
-  readonly held_back: number;
 }
 
 const NOTHING: RedeliverResult = { attempts: [], delivered: 0, failed: 0, given_up: 0, held_back: 0 };

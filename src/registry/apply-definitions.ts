@@ -24,8 +24,8 @@ import { ConflictError, DefinitionError, FeatureguardError, type DefinitionProbl
 import { openOfflineEngine } from '../offline/engine.js';
 import type { Project } from '../project.js';
 import { dropPendingViews, ensureDropTable, noteDropFailure, requestDrops } from './online-drops.js';
-
-import type { ApplyResult, Plan } from './types.js';
+import type { ApplyDefinitionsResult } from './apply-definitions-types.js';
+import type { Plan } from './types.js';
 
 export interface ApplyDefinitionsOptions {
   /** Apply breaking changes too (removed features in use, changed types, join keys). */
@@ -38,20 +38,6 @@ export interface ApplyDefinitionsOptions {
   readonly allowRemovals?: boolean;
   /** Runs in the registry's transaction once the change is planned, before the breaking-change check: throwing rolls it back (the SDK's merged apply). */
   readonly checkPlan?: (plan: Plan) => void;
-}
-
-export interface ApplyDefinitionsResult extends ApplyResult {
-  /** Views whose online values were dropped (and materialized windows forgotten), sorted. */
-  readonly dropped: readonly string[];
-  /**
-   * Views being materialized or pushed to right now: that writer drops the
-   * values (and writes none of the old definition) instead, see `online-drops.ts`.
-   */
-  readonly deferred: readonly string[];
-  /** What `validate` finds wrong with the sources (missing file, column, type): applied anyway, said now. */
-  readonly source_problems: readonly DefinitionProblem[];
-  /** Alerts of featureguard.yaml filtering on a view or service no longer defined (they never fire for it): applied anyway, said now. */
-  readonly alert_problems: readonly DefinitionProblem[];
 }
 
 /**

@@ -38,29 +38,10 @@ import { ensureRunTables } from './run-store.js';
 import { ensureViewHistoryTable } from './view-history.js';
 import { hasTable, writeWhenFree, type StateDb } from '../state/state-db.js';
 import { parseAgeOrInstant } from '../time/instant.js';
+import type { PruneOptions, PruneResult } from './prune-types.js';
 
 /** Successful runs kept per (kind, view, service) by default: drift's `previous:<n>` goes up to 99. */
 export const DEFAULT_KEEP_RUNS = 100;
-
-export interface PruneOptions {
-  /** Runs that started before this instant may go: a `Date`, an ISO 8601 instant or an age before now (`90d`). */
-  readonly before: Date | string;
-  /** Newest successful or warned runs kept per (kind, view, service), whatever their age (default 100). */
-  readonly keep?: number;
-  /** Count what would go without removing anything. */
-  readonly dryRun?: boolean;
-}
-
-export interface PruneResult {
-  /** Runs removed with everything recorded about them. */
-  readonly deleted: number;
-  /** Runs cut to a summary row (their tamper checksums are the newest of a day): results, profiles and alert attempts removed. Runs cut earlier are not counted again. */
-  readonly trimmed: number;
-  /** Runs older than the cutoff kept whole (running, among the newest `keep` successful runs, or a drift reference). */
-  readonly protected: number;
-  readonly before: string;
-  readonly dryRun: boolean;
-}
 
 /**
  * The cutoff `before` names (a `Date`, an instant, or an age such as `90d`), refused when it is in the future: it

@@ -6,7 +6,8 @@
  * @example
  * const { run, results, profiles, alerts } = runReport(project, 'run_123');
  */
-import { listAlertAttempts, type AlertAttempt } from '../alerts/attempts.js';
+import { listAlertAttempts } from '../alerts/attempts.js';
+import type { AlertAttempt } from '../alerts/attempts-types.js';
 import { listRedeliveries, type Redelivery } from '../alerts/redelivery.js';
 import type { Project } from '../project.js';
 import { resultsPruned } from './results-pruned.js';

@@ -12,9 +12,9 @@ import { didYouMean } from '../definitions/suggest.js';
 import { InputError } from '../errors.js';
 import type { MaterializeOptions } from './materialize-options.js';
 import type { HistoricalFeaturesRequest } from '../offline/historical.js';
-import type { PruneOptions } from '../runs/prune.js';
-import type { OnlineFeaturesRequest, OnlineReadOptions } from '../serving/online-features.js';
-import type { PushRequest } from '../serving/push.js';
+import type { PruneOptions } from '../runs/prune-types.js';
+import type { OnlineFeaturesRequest, OnlineReadOptions } from '../serving/online-features-types.js';
+import type { PushRequest } from '../serving/push-types.js';
 import type { ApplyOptions, PlanOptions } from './desired-definitions.js';
 import type { QualityLogFilter } from './feature-store.js';
 

@@ -7,7 +7,8 @@ import { openProject, type Project } from '../project.js';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { encodeKey, encodeValues, schemaHash } from '../online/record-codec.js';
-import { formatMicros, getOnlineFeatures as getValues, getOnlineFeaturesJson, type OnlineFeaturesResponse } from './online-features.js';
+import { formatMicros, getOnlineFeatures as getValues, getOnlineFeaturesJson } from './online-features.js';
+import type { OnlineFeaturesResponse } from './online-features-types.js';
 import { buildOnlineReadPlan } from './online-plan.js';
 import { requestDrops } from '../registry/online-drops.js';
 

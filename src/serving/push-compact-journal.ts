@@ -14,6 +14,7 @@ import { compactionJournalDir } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
 import { isThisHost, processAlive } from '../state/process-host.js';
 import type { StateDb } from '../state/state-db.js';
+import type { PendingCompaction } from './push-compact-types.js';
 
 /** What is written before the merged file is renamed into place: enough to finish the compaction after a kill. */
 export interface Journal {
@@ -24,27 +25,6 @@ export interface Journal {
   readonly format?: 'parquet' | 'csv';
   readonly rows?: number;
   readonly checksum?: string;
-}
-
-/** A compaction's journal still there. */
-export interface PendingCompaction {
-  /** The journal file. */
-  readonly journal: string;
-  readonly folder: string;
-  /** The merged file. */
-  readonly file: string;
-  /** How many files it merges, and which. */
-  readonly files: number;
-  readonly merged: readonly string[];
-  /** The rows it merges, when the journal recorded them (null: a journal of an earlier version). */
-  readonly rows: number | null;
-  /**
-   * `interrupted`: its process stopped; the next compaction finishes it (or, if its merged file does not read as the
-   * journal recorded, removes that and keeps the files). `running`: a live compaction holds its folder's lease.
-   */
-  readonly state: 'interrupted' | 'running';
-  /** The pid of the compaction holding the folder (`running`). */
-  readonly pid?: number;
 }
 
 /**

@@ -28,68 +28,12 @@ import { parseDuration } from '../definitions/ttl.js';
 import type { DefinitionSet } from '../definitions/types.js';
 import type { Project } from '../project.js';
 import { planCompaction, pushedFiles, pushFolders, type CompactionGroup, type PushedFile } from './push-compact-plan.js';
-import { folderLeaseKey, pendingCompactions, type PendingCompaction } from './push-compact-journal.js';
-export type { PendingCompaction } from './push-compact-journal.js';
+import { folderLeaseKey, pendingCompactions } from './push-compact-journal.js';
+import type { CompactOptions, CompactResult, CompactedGroup } from './push-compact-types.js';
 import { refuseRunningChecks, runningCheckReason, takeLeases } from './push-compact-leases.js';
 import { mergeGroup } from './push-compact-merge.js';
 import { recoverJournals, sweepKilledWrites } from './push-compact-recover.js';
 import { compactionRun, type CompactionRun, type MergedFilePrint } from './push-compact-run.js';
-
-export interface CompactOptions {
-  /** Only the folders these views read (default: every folder holding pushed files). Every view reading a folder is still locked. */
-  readonly views?: readonly string[];
-  /** Only the files of pushes that finished at least this long ago: `10m`, `6h`, `2d` (default `0`: every finished push). */
-  readonly olderThan?: string;
-  /** Say what would be merged, and what would refuse it now (a live check reading the files); change nothing (no lease is taken). */
-  readonly dryRun?: boolean;
-}
-
-/** One merged file, or files left as they are. */
-export interface CompactedGroup {
-  readonly folder: string;
-  readonly format: 'parquet' | 'csv';
-  /** The sources reading the files, and the views reading those (whose leases a compaction holds). */
-  readonly sources: readonly string[];
-  readonly views: readonly string[];
-  /**
-   * `compacted`: merged into `file`; `planned`: would be (a dry run); `skipped`: left as they are (`reason`);
-   * `failed`: the merge failed (`reason` says why, and what became of the files).
-   */
-  readonly status: 'compacted' | 'planned' | 'skipped' | 'failed';
-  /** The files merged (to be merged, or left). */
-  readonly files: readonly string[];
-  /** The file written (null unless `compacted`). */
-  readonly file: string | null;
-  /** Rows of the merged file (null unless `compacted`). */
-  readonly rows: number | null;
-  /** The push runs whose rows the files hold. */
-  readonly runs: readonly string[];
-  /**
-   * Why the files are left (`skipped`) or could not be merged (`failed`); on a `planned` group of a dry run, what
-   * would make a compaction refuse now (a live check reading the files, `check_running`), else null.
-   */
-  readonly reason: string | null;
-  /** The error code of a `failed` group (`compaction_mismatch`, `lease_lost`, …); null otherwise. */
-  readonly code: string | null;
-}
-
-export interface CompactResult {
-  readonly dry_run: boolean;
-  readonly groups: readonly CompactedGroup[];
-  /** Files merged (to be merged on a dry run) and files written. */
-  readonly files_merged: number;
-  readonly files_written: number;
-  /** Compactions a stopped process left midway that this one finished first (their journals). */
-  readonly recovered: number;
-  /**
-   * Compactions a stopped process left midway (their journals under `.featureguard/compacting/`), which the next
-   * compaction finishes first, or that a live one is merging now: listed by a dry run (which touches none); empty
-   * otherwise (a compaction finishes them, `recovered`).
-   */
-  readonly pending: readonly PendingCompaction[];
-  /** The compaction's run in the quality log (kind `compact`); null when it merged nothing (a dry run, nothing to merge). */
-  readonly run_id: string | null;
-}
 
 /** The time before which a push must have finished: `now` less `olderThan` (a duration). */
 function cutoffOf(olderThan: string | undefined, now: Date): string {

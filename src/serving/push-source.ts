@@ -19,7 +19,8 @@
 import { FeatureguardError, InputError } from '../errors.js';
 import type { Project } from '../project.js';
 import type { RunStatus } from '../runs/types.js';
-import { checkPushRows, push, type PushOptions, type PushRequest, type PushResult } from './push.js';
+import { checkPushRows, push, type PushOptions } from './push.js';
+import type { PushRequest, PushResult } from './push-types.js';
 
 /** The views a push source name means: a view of that name (featureguard's own use), else every view reading a source of that name. */
 export function viewsForPushSource(project: Project, name: string): string[] {

@@ -20,18 +20,11 @@ const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
 
 /** Declaration files the SDK entry imports (or that import them) that still import DuckDB, better-sqlite3 or `project.d.ts`. */
 const LEAKING = [
-  'alerts/attempts.d.ts', // AlertAttempt beside functions taking the Project and the state database
-  'alerts/redelivery.d.ts', // RedeliverResult, likewise
   'offline/dataset-output.d.ts', // DatasetFormat beside DuckDB's writers
   'offline/entity-input.d.ts', // EntityInput beside loadEntityInput(conn: DuckDBConnection)
   'offline/historical.d.ts', // the request and result of getHistoricalFeatures beside functions taking the Project
   'offline/manifest.d.ts', // DatasetManifest, ManifestOutput, ManifestCheckResult beside DuckDB's fingerprinting
   'offline/verify-dataset.d.ts', // DatasetVerification beside verifyDataset(project)
-  'registry/apply-definitions.d.ts', // ApplyDefinitionsResult beside applyDefinitions(project)
-  'runs/prune.d.ts', // PruneOptions, PruneResult beside pruneRuns(db: StateDb)
-  'serving/online-features.d.ts', // the online request and response beside getOnlineFeatures(project)
-  'serving/push-compact.d.ts', // CompactOptions, CompactResult beside compactPushedFiles(project)
-  'serving/push.d.ts', // PushRequest, PushResult beside push(project)
 ];
 
 let dir: string;

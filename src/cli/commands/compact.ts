@@ -8,7 +8,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
-import type { CompactResult } from '../../serving/push-compact.js';
+import type { CompactResult } from '../../serving/push-compact-types.js';
 import { joinRepeated, type CommandContext } from '../context.js';
 
 /**

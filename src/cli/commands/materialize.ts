@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { InputError, isFeatureguardError } from '../../errors.js';
 import type { MaterializeResult } from '../../materialize/types.js';
 import { guardsSkipped } from './quality-format.js';
-import type { OnlineFeaturesResponse } from '../../serving/online-features.js';
+import type { OnlineFeaturesResponse } from '../../serving/online-features-types.js';
 import { collect, joinRepeated, textTable, type CommandContext } from '../context.js';
 import { onInterrupt } from '../../state/interrupt.js';
 import { BIDI_CONTROL_CLASS, escapeUnsafeText, UNSAFE_TEXT } from '../../text-safety.js';

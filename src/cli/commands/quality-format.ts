@@ -3,7 +3,7 @@
  * quoting them, column names, URIs) goes through `escapeUnsafeText`: a terminal would act on its control characters.
  * `--json` gives it as stored.
  */
-import type { AlertAttempt } from '../../alerts/attempts.js';
+import type { AlertAttempt } from '../../alerts/attempts-types.js';
 import { describeRunTrigger } from '../../runs/trigger.js';
 import type { Redelivery } from '../../alerts/redelivery.js';
 import type { CheckResult, Run } from '../../runs/types.js';

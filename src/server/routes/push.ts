@@ -8,7 +8,8 @@
 import { Hono, type Context } from 'hono';
 import { getView } from '../../definitions/definition-set.js';
 import { FeatureguardError } from '../../errors.js';
-import { checkPushRows, push, pushTarget, type PushOptions, type PushRequest, type PushResult } from '../../serving/push.js';
+import { checkPushRows, push, pushTarget, type PushOptions } from '../../serving/push.js';
+import type { PushRequest, PushResult } from '../../serving/push-types.js';
 import { pushToViews, viewsForPushSource, type ViewsPushResult } from '../../serving/push-source.js';
 import { ALL_NULL_FEATURES, featureValuesAllNull, refuseMissingFeatureColumns } from '../../serving/push-frame.js';
 import { rowsFromColumns } from '../../serving/push-rows.js';

@@ -5,7 +5,7 @@
  */
 import type { Child } from 'hono/jsx';
 import { describeRunTrigger } from '../../runs/trigger.js';
-import type { AlertAttempt } from '../../alerts/attempts.js';
+import type { AlertAttempt } from '../../alerts/attempts-types.js';
 import type { Redelivery } from '../../alerts/redelivery.js';
 import type { CheckResult, Run } from '../../runs/types.js';
 import { CheckDetails } from './check-details.js';
