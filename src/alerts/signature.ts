@@ -12,16 +12,17 @@ import { FeatureguardError } from '../errors.js';
 export const SIGNATURE_HEADER = 'X-Featureguard-Signature';
 
 /** `sha256=<hex>` for a body. */
-export function signBody(body: string | Buffer, secret: string): string {
+export function signBody(body: string | Uint8Array, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
 /**
- * Constant-time check of a received signature header against the body. An empty or unset `secret` (a receiver's
+ * Constant-time check of a received signature header against the body (text, or its bytes: a `Buffer` is a
+ * `Uint8Array`, so the declarations need no Node types). An empty or unset `secret` (a receiver's
  * variable missing, or set to nothing) throws `FeatureguardError` `webhook_secret_missing`: anyone can sign with an
  * empty key, so nothing is verified against it (featureguard itself sends unsigned when its secret is empty).
  */
-export function verifySignature(body: string | Buffer, header: string | readonly string[] | undefined | null, secret: string | undefined | null): boolean {
+export function verifySignature(body: string | Uint8Array, header: string | readonly string[] | undefined | null, secret: string | undefined | null): boolean {
   if (typeof secret !== 'string' || secret.length === 0) {
     throw new FeatureguardError('webhook_secret_missing', 'verifySignature: the secret is empty or unset: nothing can be verified against it (set the variable the receiver reads the webhook secret from, as featureguard\'s secret_env)');
   }

@@ -13,7 +13,9 @@ import { InputError } from '../errors.js';
 import { arrowIpcChunks } from './arrow.js';
 import { ident, literal } from './engine.js';
 
-export type DatasetFormat = 'parquet' | 'arrow' | 'csv' | 'json';
+// The type is in a type-only module (the SDK's declarations import it there); re-exported for the dataset modules.
+import type { DatasetFormat } from './dataset-format-types.js';
+export type { DatasetFormat };
 export const DATASET_FORMATS: readonly DatasetFormat[] = ['parquet', 'arrow', 'csv', 'json'];
 
 /** HTTP content type of each format (Arrow: the IPC stream format). */

@@ -1,5 +1,5 @@
 /**
- * A dataset build's request (`HistoricalFeaturesRequest`, re-exported by `historical.ts`) and how it is read:
+ * A dataset build's request (`HistoricalFeaturesRequest`, declared in `historical-types.ts`) and how it is read:
  * the entity rows as an `EntityInput` (`normalizeEntities`), "no split" given as null or '' (`withoutEmptySplit`),
  * the split and availability options checked (`checkedBuildOptions`), the run's recorded options (`runOptions`),
  * and the error of a cancelled build (`cancelled`). Pure: nothing here opens a connection or writes.
@@ -12,54 +12,12 @@ import type { Table } from 'apache-arrow';
 import { resolve } from 'node:path';
 import { FeatureguardError, InputError } from '../errors.js';
 import { parseInstantMicros } from '../time/instant.js';
-import type { DatasetFormat } from './dataset-output.js';
-import type { EntityInput } from './entity-input.js';
+import type { EntityInput } from './entity-input-types.js';
+import type { EntitySpec, HistoricalFeaturesRequest } from './historical-types.js';
 import type { BuildFacts } from './manifest.js';
 import { ENTITY_TS } from './point-in-time.js';
 
-/** Entity rows: an `EntityInput`, a file path, an array of objects (typed by an `interface` or a type alias), or an Arrow table. */
-export type EntitySpec = EntityInput | string | readonly object[] | Table;
-
-export interface DatasetProgress {
-  readonly phase: 'entities' | 'join' | 'guards' | 'write' | 'done';
-  readonly step: number;
-  readonly steps: number;
-  readonly rows?: number;
-}
-
-export interface HistoricalFeaturesRequest {
-  readonly entities: EntitySpec;
-  /** Feature references: `view`, `view:*`, `view:feature`. */
-  readonly features?: readonly string[];
-  /** A feature service (its features, plus its label as a column named after the label feature). */
-  readonly service?: string;
-  /** Output columns `view__feature` instead of `feature`. */
-  readonly fullFeatureNames?: boolean;
-  /** `event` (default): event_ts <= ts; `created`: also created_ts <= ts. */
-  readonly availability?: 'event' | 'created';
-  /** Timestamp column of the entity rows (default `event_timestamp`); output as `event_timestamp`. */
-  readonly timestampColumn?: string;
-  /** Split by time: rows with event_timestamp >= splitAt go to the test part. */
-  readonly splitAt?: string | Date;
-  /** Split by time so that about this fraction of rows (the latest) goes to the test part. */
-  readonly testFraction?: number;
-  /** Write to this file (or `<name>.train.<ext>` / `<name>.test.<ext>` when splitting) instead of returning a table. */
-  readonly out?: string;
-  /** Format of the files written to `out`; inferred from `out`'s extension when absent. Without `out` it is refused (the result is an Arrow table). */
-  readonly format?: DatasetFormat;
-  /** Write the outputs even when a blocking check failed. */
-  readonly allowFailedChecks?: boolean;
-  /** Skip the guard stage (benchmarks). */
-  readonly disableGuards?: boolean;
-  /** Folder relative entity and output paths resolve against (default: the working directory). */
-  readonly baseDir?: string;
-  readonly onProgress?: (event: DatasetProgress) => void;
-  /**
-   * Cancels the build: the running DuckDB statement is interrupted, the build fails with `cancelled` (HTTP 499)
-   * and its run is recorded failed. The HTTP API passes its request's signal (a client that went away).
-   */
-  readonly signal?: AbortSignal;
-}
+export type { DatasetProgress, EntitySpec, HistoricalFeaturesRequest } from './historical-types.js';
 
 /**
  * The error of a build whose signal aborted. A stream is what the HTTP API builds (its signal is the request's:

@@ -15,7 +15,6 @@
  * make the entity table are `entity-table.ts`.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Table as ArrowTable } from 'apache-arrow';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { JoinKey } from '../definitions/types.js';
@@ -23,15 +22,9 @@ import { fileUri } from '../runs/dataset-names.js';
 import { foldAscii, ident, literal } from './engine.js';
 import { entityFileFormat, loadRaw } from './entity-raw.js';
 import { DirectReadFailed, loadFrom } from './entity-table.js';
+import type { EntityInput } from './entity-input-types.js';
 import { fingerprintOrderedRelation } from './fingerprint.js';
 import { ROW_ORDINAL } from './point-in-time.js';
-
-/** Where entity rows come from. */
-export type EntityInput =
-  | { readonly kind: 'file'; readonly path: string; readonly format?: 'parquet' | 'csv' }
-  | { readonly kind: 'sql'; readonly sql: string }
-  | { readonly kind: 'rows'; readonly rows: readonly object[] }
-  | { readonly kind: 'arrow'; readonly table: ArrowTable };
 
 export interface LoadedEntities {
   /** Temp table with `__fg_row`, the entity columns (timestamp renamed), keys cast. */

@@ -14,7 +14,8 @@ import { InputError } from '../errors.js';
 import { duckdbType } from './column-casts.js';
 import { ident, literal } from './engine.js';
 import { appendColumns, columnsFromArrow, columnsFromRows, type ColType, type InColumn } from './entity-columns.js';
-import type { EntityInput, LoadEntityOptions } from './entity-input.js';
+import type { LoadEntityOptions } from './entity-input.js';
+import type { EntityInput } from './entity-input-types.js';
 import { checkColumnNames } from './entity-table.js';
 import { ENTITY_TS } from './point-in-time.js';
 

@@ -8,39 +8,26 @@
  * unless a blocking check failed and `allowFailedChecks` is off — write the outputs
  * and a manifest beside each (`dataset-files.ts`). A blocked build writes
  * nothing (no output, no manifest); its run in the quality log says why.
- * The request's types are in `dataset-request.ts`; this module re-exports them.
+ * The request's and result's types are in `historical-types.ts`; this module re-exports them.
  *
  * @example
  * const res = await getHistoricalFeatures(project, { entities: 'data/training_entities.parquet', service: 'delay_model' });
  * if (res.status !== 'blocked') console.log(res.table!.numRows);
  */
 import type { Table } from 'apache-arrow';
-import type { GuardStageResult } from '../guards/stage.js';
 import type { Project } from '../project.js';
-import type { Run } from '../runs/types.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { arrowTableFromResult } from './arrow.js';
 import { finishRun, prepareDataset } from './dataset-build.js';
 import { fileOutputs, stagedFiles, stageManifests, writeParts } from './dataset-files.js';
-import { withoutEmptySplit, type HistoricalFeaturesRequest } from './dataset-request.js';
+import { withoutEmptySplit } from './dataset-request.js';
 import { interruptQuietly } from './engine.js';
-import { buildManifest, plannedDatasetLineage, type DatasetManifest, type ManifestOutput } from './manifest.js';
+import { buildManifest, plannedDatasetLineage } from './manifest.js';
+import type { ManifestOutput } from './manifest-types.js';
+import type { HistoricalFeaturesRequest, HistoricalFeaturesResult } from './historical-types.js';
 
-export type { DatasetProgress, EntitySpec, HistoricalFeaturesRequest } from './dataset-request.js';
+export type { DatasetProgress, EntitySpec, HistoricalFeaturesRequest, HistoricalFeaturesResult } from './historical-types.js';
 export { buildDatasetStream, type DatasetStream } from './dataset-stream.js';
-
-export interface HistoricalFeaturesResult {
-  /** `blocked`: a blocking check failed and nothing was written or returned. */
-  readonly status: 'success' | 'warned' | 'blocked';
-  /** The rows in memory (no `out`, not blocked); with a split, all rows. */
-  readonly table: Table | null;
-  /** With a split and no `out`: the train and test parts. */
-  readonly split: { readonly train: Table; readonly test: Table } | null;
-  readonly outputs: readonly ManifestOutput[];
-  readonly manifest: DatasetManifest;
-  readonly run: Run;
-  readonly checks: GuardStageResult;
-}
 
 /**
  * Build a point-in-time-correct dataset: in memory as an Arrow table, or

@@ -20,27 +20,11 @@ import type { Project } from '../project.js';
 import type { LineageInput } from '../runs/types.js';
 import { planDataset, type DatasetPlan } from './dataset-plan.js';
 import { fingerprintFile, type FileFingerprint } from './fingerprint.js';
-import { fingerprintEachSource, manifestPath, readManifest, type DatasetManifest } from './manifest.js';
+import { fingerprintEachSource, manifestPath, readManifest } from './manifest.js';
+import type { DatasetManifest } from './manifest-types.js';
 import { pushFileNames, type PushFileNames } from './push-file-name.js';
 import { COMPACTED_FILE, readFailureText } from './source-sql.js';
-
-export interface DatasetDifference {
-  readonly what: 'definition' | 'source' | 'entities' | 'output';
-  /** `feature_view/airport_hourly`, a source name, `entities`, or an output path. */
-  readonly name: string;
-  readonly message: string;
-}
-
-export interface DatasetVerification {
-  readonly manifest: string;
-  readonly run_id: string;
-  readonly created_at: string;
-  /** True when nothing below differs: a rebuild with the recorded request gives the same rows. */
-  readonly reproducible: boolean;
-  readonly differences: readonly DatasetDifference[];
-  /** What could not be checked (entity rows from memory or SQL). */
-  readonly notes: readonly string[];
-}
+import type { DatasetDifference, DatasetVerification } from './verify-dataset-types.js';
 
 function loadManifest(path: string): DatasetManifest {
   let m: DatasetManifest;

@@ -11,7 +11,7 @@
 import { didYouMean } from '../definitions/suggest.js';
 import { InputError } from '../errors.js';
 import type { MaterializeOptions } from './materialize-options.js';
-import type { HistoricalFeaturesRequest } from '../offline/historical.js';
+import type { HistoricalFeaturesRequest } from '../offline/historical-types.js';
 import type { PruneOptions } from '../runs/prune-types.js';
 import type { OnlineFeaturesRequest, OnlineReadOptions } from '../serving/online-features-types.js';
 import type { PushRequest } from '../serving/push-types.js';

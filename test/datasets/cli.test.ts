@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatasetManifest } from '../../src/offline/manifest.js';
+import type { DatasetManifest } from '../../src/offline/manifest-types.js';
 import type { Project } from '../../src/project.js';
 import { runCli } from '../cli/cli-io.js';
 import { makeTinyProject } from './tiny-project.js';

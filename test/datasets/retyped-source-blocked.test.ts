@@ -15,7 +15,7 @@ import { defineEntity, defineFeatureView, defineSource } from '../../src/definit
 import { materialize } from '../../src/materialize/materialize.js';
 import { getHistoricalFeatures } from '../../src/offline/historical.js';
 import { literal } from '../../src/offline/engine.js';
-import type { DatasetManifest } from '../../src/offline/manifest.js';
+import type { DatasetManifest } from '../../src/offline/manifest-types.js';
 import { openProject, type Project } from '../../src/project.js';
 import type { CheckResult } from '../../src/runs/types.js';
 import { createApp } from '../../src/server/app.js';

@@ -5,9 +5,12 @@
  * `import { openFeatureStore } from 'featureguard'` pulled 159 of DuckDB's .d.ts files and better-sqlite3's into the
  * user's check, 65 errors there: `store.project`'s internal `Project` and `GuardStageResult`'s module named them.)
  *
- * Some public types still live in modules whose declarations name DuckDB or the internal `Project` (LEAKING below):
- * each needs its public types in a type-only module the SDK imports instead. The list may only shrink; once empty the
- * consumer must type-check with no error at all.
+ * The public types live in type-only modules (`serving/push-types.ts`, `offline/historical-types.ts`, …) that the SDK
+ * imports, apart from the modules whose functions take the Project or a DuckDB connection: the declarations the entry
+ * reaches import neither DuckDB, better-sqlite3 nor the internal `Project`, and the consumer type-checks with no error
+ * at all. Its `featureguard` has only the package's `dependencies` beside it (as an install gives it), so that check
+ * also shows what the published types need: not `@types/better-sqlite3` (a devDependency), not `@types/node` of the
+ * user's own (apache-arrow's `Table`, in the dataset results, brings the one apache-arrow depends on).
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -18,14 +21,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 const repo = resolve(import.meta.dirname, '../..');
 const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
 
-/** Declaration files the SDK entry imports (or that import them) that still import DuckDB, better-sqlite3 or `project.d.ts`. */
-const LEAKING = [
-  'offline/dataset-output.d.ts', // DatasetFormat beside DuckDB's writers
-  'offline/entity-input.d.ts', // EntityInput beside loadEntityInput(conn: DuckDBConnection)
-  'offline/historical.d.ts', // the request and result of getHistoricalFeatures beside functions taking the Project
-  'offline/manifest.d.ts', // DatasetManifest, ManifestOutput, ManifestCheckResult beside DuckDB's fingerprinting
-  'offline/verify-dataset.d.ts', // DatasetVerification beside verifyDataset(project)
-];
+const pkgJson = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
 
 let dir: string;
 beforeAll(() => {
@@ -33,7 +29,12 @@ beforeAll(() => {
   const pkg = join(dir, 'pkg');
   execFileSync(process.execPath, [tsc, '-p', join(repo, 'tsconfig.build.json'), '--emitDeclarationOnly', '--outDir', join(pkg, 'dist')], { stdio: 'pipe' });
   copyFileSync(join(repo, 'package.json'), join(pkg, 'package.json'));
-  symlinkSync(realpathSync(join(repo, 'node_modules')), join(pkg, 'node_modules'));
+  // The package's dependencies only, as an install puts them beside it (their own dependencies resolve from the
+  // checkout's node_modules, where the links lead): no devDependency, so no @types/node or @types/better-sqlite3.
+  for (const name of Object.keys(pkgJson.dependencies)) {
+    mkdirSync(dirname(join(pkg, 'node_modules', name)), { recursive: true });
+    symlinkSync(realpathSync(join(repo, 'node_modules', name)), join(pkg, 'node_modules', name));
+  }
   const app = join(dir, 'app');
   mkdirSync(join(app, 'node_modules'), { recursive: true });
   symlinkSync(pkg, join(app, 'node_modules', 'featureguard'));
@@ -56,15 +57,13 @@ beforeAll(() => {
   const legacy = join(dir, 'legacy');
   mkdirSync(join(legacy, 'node_modules'), { recursive: true });
   symlinkSync(pkg, join(legacy, 'node_modules', 'featureguard'));
-  // A receiver in TypeScript has Node's types (`verifySignature` takes a Buffer too).
-  mkdirSync(join(legacy, 'node_modules', '@types'));
-  symlinkSync(realpathSync(join(repo, 'node_modules', '@types', 'node')), join(legacy, 'node_modules', '@types', 'node'));
+  // No @types/node: `verifySignature` takes a string or a Uint8Array (a Buffer is one), named without Node's types.
   writeFileSync(join(legacy, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'commonjs', target: 'es2022', strict: true, noEmit: true }, files: ['index.ts'] }));
   writeFileSync(join(legacy, 'index.ts'), [
     "import { ks2samp } from 'featureguard/stats';",
     "import { verifySignature, SIGNATURE_HEADER } from 'featureguard/signature';",
     'export const p: number = ks2samp([1, 2, 3], [2, 3, 4]).pvalue;',
-    "export const ok: boolean = verifySignature('{}', 'sha256=00', 'k');",
+    "export const ok: boolean = verifySignature('{}', 'sha256=00', 'k') && verifySignature(new Uint8Array([123, 125]), 'sha256=00', 'k');",
     'export const header: string = SIGNATURE_HEADER;',
     '',
   ].join('\n'));
@@ -80,37 +79,44 @@ const importsOf = (file: string): string[] => [...readFileSync(file, 'utf8').mat
 const internal = (spec: string): boolean =>
   spec.startsWith('@duckdb/') || spec === 'better-sqlite3' || /(^|\/)(project|state\/state-db|offline\/engine|guards\/stage)\.js$/.test(spec);
 
-it('publishes store.projectInfo and GuardStageResult without the internal Project or DuckDB, and names what still leaks', () => {
+/** `tsc -p dir --listFiles`: the files the check read, and its error lines. */
+function check(project: string): { files: string[]; errors: string[] } {
+  let out = '';
+  try {
+    out = execFileSync(process.execPath, [tsc, '-p', project, '--listFiles'], { encoding: 'utf8', stdio: 'pipe' });
+  } catch (e) {
+    out = (e as { stdout: string }).stdout;
+  }
+  const lines = out.split('\n').filter((l) => l !== '');
+  return { files: lines.filter((l) => !/error TS\d+/.test(l) && !l.startsWith(' ')), errors: lines.filter((l) => /error TS\d+/.test(l)) };
+}
+
+it('publishes the SDK\'s types without the internal Project, DuckDB or better-sqlite3: the consumer type-checks with no error', () => {
   const dist = join(dir, 'pkg', 'dist');
   // The modules the public types come from: what the entry and the FeatureStore interface import.
   const entry = [join(dist, 'sdk', 'index.d.ts'), join(dist, 'sdk', 'feature-store.d.ts')];
   const publicFiles = new Set(entry.flatMap((f) => importsOf(f).filter((s) => s.startsWith('.')).map((s) => resolve(dirname(f), s.replace(/\.js$/, '.d.ts')))));
   for (const f of entry) publicFiles.add(f);
   const leaking = [...publicFiles].filter((f) => existsSync(f) && importsOf(f).some(internal)).map((f) => relative(dist, f)).sort();
-  expect(leaking).toEqual(LEAKING);
+  expect(leaking).toEqual([]);
 
-  let out = '';
-  try {
-    execFileSync(process.execPath, [tsc, '-p', join(dir, 'app')], { encoding: 'utf8', stdio: 'pipe' });
-  } catch (e) {
-    out = (e as { stdout: string }).stdout;
-  }
-  const errors = out.split('\n').filter((l) => /error TS\d+/.test(l));
-  // The consumer's own file compiles: store.projectInfo is typed, store.project is not published.
-  expect(errors.filter((l) => l.startsWith('index.ts'))).toEqual([]);
-  // featureguard's own declarations hold no error without esModuleInterop (state-db.d.ts default-imported better-sqlite3).
-  expect(errors.filter((l) => l.includes('/pkg/dist/'))).toEqual([]);
-  // This checkout holds two @types/node (20 for featureguard, 25 nested under apache-arrow), which conflict whatever
-  // featureguard publishes; a user's install has the one apache-arrow resolves.
-  if (LEAKING.length === 0) expect(errors.filter((l) => !l.includes('/@types/node/'))).toEqual([]);
+  const { files, errors } = check(join(dir, 'app'));
+  // The consumer's own file compiles (store.projectInfo is typed, store.project is not published), and so does
+  // everything it reads, featureguard's declarations and apache-arrow's with Node's types included.
+  expect(errors).toEqual([]);
+  // Every declaration file of featureguard the check read (not only those the entry imports) is clean.
+  const ours = files.filter((f) => f.startsWith(realpathSync(dist)) || f.startsWith(dist));
+  expect(ours.length).toBeGreaterThan(10);
+  expect(ours.filter((f) => importsOf(f).some(internal)).map((f) => relative(dist, f))).toEqual([]);
+  // Nothing of DuckDB or better-sqlite3 is read: their types are no dependency of a user's build, and
+  // @types/better-sqlite3 is a devDependency (the check above ran without it beside the package).
+  expect(files.filter((f) => /\/(@duckdb|better-sqlite3|@types\/better-sqlite3)\//.test(f))).toEqual([]);
+  expect(pkgJson.dependencies['@types/better-sqlite3']).toBeUndefined();
+  expect(pkgJson.devDependencies['@types/better-sqlite3']).toBeDefined();
 }, 180_000);
 
-it('resolves the types of featureguard/stats and featureguard/signature under node10 resolution (typesVersions)', () => {
-  let out = '';
-  try {
-    execFileSync(process.execPath, [tsc, '-p', join(dir, 'legacy')], { encoding: 'utf8', stdio: 'pipe' });
-  } catch (e) {
-    out = (e as { stdout: string }).stdout;
-  }
-  expect(out.split('\n').filter((l) => /error TS\d+/.test(l) && !l.includes('/@types/node/'))).toEqual([]);
+it('resolves the types of featureguard/stats and featureguard/signature under node10 resolution (typesVersions), without Node\'s types', () => {
+  const { files, errors } = check(join(dir, 'legacy'));
+  expect(errors).toEqual([]);
+  expect(files.filter((f) => f.includes('/@types/node/'))).toEqual([]);
 }, 120_000);

@@ -6,7 +6,7 @@
  * `X-Featureguard-Status` and `X-Featureguard-Rows`.
  */
 import { Hono } from 'hono';
-import type { DatasetFormat } from '../../offline/dataset-output.js';
+import type { DatasetFormat } from '../../offline/dataset-format-types.js';
 import { FeatureguardError } from '../../errors.js';
 import { buildDatasetStream, type DatasetStream } from '../../offline/historical.js';
 import { checkCells, rowsFromColumns } from '../../serving/push-rows.js';
