@@ -34,9 +34,9 @@ import { currentUser, usedDefinitionVersions } from '../runs/lineage-record.js';
 import type { CheckResult, Lineage, RunStatus } from '../runs/types.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { VERSION } from '../version.js';
-import { bodyProblems } from '../server/body.js';
 import { hasRepeatedKeys, latestPushedRows } from './push-latest.js';
 import { refuseMissingFeatureColumns } from './push-frame.js';
+import { rowProblems } from './push-problems.js';
 import { pushFileColumns, pushRenames, pushRowValidator } from './push-schema.js';
 import { queryReadsFile, sourceReadsFile } from './push-readers.js';
 import { existingColumns, holdsMilliseconds, loadPushTable, microsToRfc3339, offlineTarget, rfc3339ToMicros, rfc3339ToMicrosBig, writeOfflineFile, type PushColumn } from './push-rows.js';
@@ -66,7 +66,11 @@ export function pushTarget(to: PushRequest['to']): PushTarget {
   return to === 'online_and_offline' ? 'both' : (to ?? 'online');
 }
 
+/** Problems listed in an `invalid_rows` refusal and its run's `schema` record; the rest are counted (`problem_count`, `invalid_rows`). */
 const MAX_REPORTED_PROBLEMS = 20;
+
+/** `1 problem`, `2 problems`. */
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** A date and time without an offset (`2026-12-01 09:00:00`, as pandas prints one): UTC, as DESIGN.md §3 reads naive timestamps. */
 const NAIVE_TIME = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?)$/;
@@ -90,10 +94,20 @@ function validateRows(set: DefinitionSet, view: FeatureViewDef, rows: readonly R
   const known = new Set([...keys.map((k) => k.name), ...timestamps, ...view.features.map((f) => f.name)]);
   // Feast's bodies (`ignored` set): its remote online store names the created timestamp `created`.
   const feast = ignored !== null;
+  const types = new Map<string, string>([...keys, ...view.features].map((c) => [c.name, c.type]));
+  // The first problems, listed; every row and value counted (each row is validated anyway, so counting costs
+  // only the folding of a bad row's errors into its problems).
   const problems: { row: number; path: string; message: string }[] = [];
+  let invalidRows = 0;
+  let problemCount = 0;
+  const found = (row: number, path: string, message: string) => {
+    problemCount++;
+    if (problems.length < MAX_REPORTED_PROBLEMS) problems.push({ row, path, message });
+  };
   const out = rows.map((raw, i) => {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-      problems.push({ row: i, path: `/${i}`, message: 'must be an object' });
+      invalidRows++;
+      found(i, `/${i}`, 'must be an object');
       return {};
     }
     const row: Record<string, unknown> = {};
@@ -111,16 +125,20 @@ function validateRows(set: DefinitionSet, view: FeatureViewDef, rows: readonly R
         else row[name] = value;
       }
     }
-    if (!validate(row) && problems.length < MAX_REPORTED_PROBLEMS) {
-      for (const p of bodyProblems(validate.errors)) problems.push({ row: i, path: `/${i}${p.path === '/' ? '' : p.path}`, message: p.message });
+    if (!validate(row)) {
+      invalidRows++;
+      const rowFound = rowProblems(validate.errors, row, types);
+      for (const p of rowFound) found(i, `/${i}${p.path === '/' ? '' : p.path}`, p.message);
+      if (rowFound.length === 0) found(i, `/${i}`, 'does not fit the view');
     }
     return row;
   });
-  if (problems.length > 0) {
+  if (invalidRows > 0) {
     const first = problems[0];
+    const listed = problemCount > problems.length ? ` (first ${problems.length} listed)` : '';
     throw new InputError(
-      `${problems.length >= MAX_REPORTED_PROBLEMS ? 'many' : problems.length} problem(s) in pushed rows for view '${view.name}'; first: row ${first.row} at ${first.path}: ${first.message}`,
-      { problems: problems.slice(0, MAX_REPORTED_PROBLEMS) },
+      `${plural(problemCount, 'problem')} in ${invalidRows} of ${plural(rows.length, 'pushed row')} for view '${view.name}'${listed}; first: row ${first.row} at ${first.path}: ${first.message}`,
+      { problems, invalid_rows: invalidRows, problem_count: problemCount },
       'invalid_rows',
     );
   }
@@ -161,10 +179,14 @@ async function recordInvalidRows(project: Project, set: DefinitionSet, view: Fea
   if (!(e instanceof InputError) || e.code !== 'invalid_rows') throw e;
   const run = await project.runs.createWhenFree({ kind: 'push', view: view.name, options: { to, rows: raw.length }, trigger: options.trigger });
   options.onRun?.({ view: view.name, run_id: run.id });
-  const problems = (e.details as { problems?: unknown[] } | undefined)?.problems ?? [];
+  const given = e.details as { problems?: unknown[]; invalid_rows?: number; problem_count?: number } | undefined;
+  const problems = given?.problems ?? [];
+  // The value is the rows refused; the metrics count every problem, also past the ones listed.
+  const invalidRows = given?.invalid_rows ?? problems.length;
   const record: CheckResult = {
     run_id: run.id, check: 'schema', feature: null, slice: null, status: 'fail', policy: 'block', method: 'rows',
-    value: problems.length, thresholds: null, metrics: { rows: raw.length }, message: e.message, details: { problems },
+    value: invalidRows, thresholds: null, metrics: { rows: raw.length, invalid_rows: invalidRows, problems: given?.problem_count ?? problems.length },
+    message: e.message, details: { problems },
   };
   await project.runs.addResults([record]);
   await project.runs.updateWhenFree(run.id, {

@@ -26,9 +26,9 @@ describe('a push with one bad value', () => {
     const error = JSON.parse(r.err).error;
     expect(error.details.problems).toEqual([
       { row: 0, path: '/0/small', message: 'must be <= 2147483647' },
-      { row: 1, path: '/1/n', message: "must be integer or string" },
+      { row: 1, path: '/1/n', message: 'must be an integer or a string of digits (int64)' },
     ]);
-    expect(error.message).toMatch(/^2 problem\(s\)/);
+    expect(error.message).toMatch(/^2 problems in 2 of 2 pushed rows/);
     // A null is still a value of a nullable feature.
     writeFileSync(file, '[{"origin": "SEA", "event_timestamp": "2001-01-03T00:00:00Z", "n": null, "small": null}]');
     expect((await fg('push', '--view', 'stats', '--file', file)).code).toBe(0);
