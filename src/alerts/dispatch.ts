@@ -157,7 +157,19 @@ export function matchedServices(alert: AlertConfig, run: Run, outcome: RunOutcom
   return alert.services.filter((name) => matchAlert({ ...alert, services: [name] }, run, outcome, registry) !== null);
 }
 
-/** The JSON body POSTed for a run; `services`: those it matched through (an alert with a `services` filter). */
+/**
+ * Where a run is on the server, relative to its address (the configuration does not know the address receivers
+ * reach it at): its record in the API, its review page (`/ui`, when the server serves the pages).
+ */
+export function runLinks(runId: string): { api: string; ui: string } {
+  const id = encodeURIComponent(runId);
+  return { api: `/v1/runs/${id}`, ui: `/ui/runs/${id}` };
+}
+
+/**
+ * The JSON body POSTed for a run; `services`: those it matched through (an alert with a `services` filter). Each
+ * matched result carries its `thresholds` and `policy`, so a receiver sees why it matched without calling back.
+ */
 export function alertPayload(project: Project, alert: AlertConfig, run: Run, outcome: RunOutcome, matched: readonly CheckResult[], services: readonly string[] = []): Record<string, unknown> {
   return {
     event: 'featureguard.run',
@@ -173,7 +185,8 @@ export function alertPayload(project: Project, alert: AlertConfig, run: Run, out
     verdict: outcome.verdict,
     blocked_reason: outcome.blockedReason ?? null,
     counts: countStatuses(outcome.results),
-    matched: matched.map((r) => ({ check: r.check, method: r.method, feature: r.feature, slice: r.slice, status: r.status, policy: r.policy ?? null, value: r.value, message: r.message })),
+    matched: matched.map((r) => ({ check: r.check, method: r.method, feature: r.feature, slice: r.slice, status: r.status, policy: r.policy ?? null, value: r.value, thresholds: r.thresholds ?? null, message: r.message })),
+    links: runLinks(run.id),
     sent_at: new Date().toISOString(),
   };
 }

@@ -339,6 +339,14 @@ describe('alerts', () => {
     const payload = JSON.parse(second.body);
     expect(payload).toMatchObject({ event: 'featureguard.run', alert: 'retrain', run: { id: g.runId, view: 'delays', status: 'warned' }, verdict: 'warn' });
     expect(payload.matched.some((m: { check: string; feature: string; status: string }) => m.check === 'drift' && m.feature === 'delay' && m.status === 'fail')).toBe(true);
+    // Why each result matched, without calling back: its thresholds and policy as the run recorded them, and where the run is.
+    const recorded = bench.project.runs.results(g.runId);
+    for (const m of payload.matched as { check: string; method: string | null; feature: string | null; slice: string | null; thresholds: unknown; policy: unknown }[]) {
+      const r = recorded.find((x) => x.check === m.check && x.method === m.method && x.feature === m.feature && x.slice === m.slice);
+      expect([m.thresholds, m.policy]).toEqual([r?.thresholds, r?.policy ?? null]);
+    }
+    expect(Object.keys(payload.matched.find((m: { check: string }) => m.check === 'drift').thresholds ?? {})).not.toEqual([]);
+    expect(payload.links).toEqual({ api: `/v1/runs/${g.runId}`, ui: `/ui/runs/${g.runId}` });
     const attempts = listAlertAttempts(bench.project, g.runId);
     expect(attempts.map((a) => [a.alert, a.attempt, a.status_code, a.ok])).toEqual([
       ['retrain', 1, 503, false],
