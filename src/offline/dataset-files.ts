@@ -19,10 +19,13 @@ import { FeatureguardError, InputError } from '../errors.js';
 import { resolveQuality } from '../guards/config.js';
 import type { Project } from '../project.js';
 import type { PreparedDataset } from './dataset-build.js';
-import { datasetCompression, datasetFormat, splitOutputPath, writeDatasetFile, type DatasetCompression, type DatasetFormat } from './dataset-output.js';
-import { isSplit, normalizeEntities, type HistoricalFeaturesRequest } from './dataset-request.js';
+import { datasetCompression, datasetFormat, splitOutputPath, writeDatasetFile, type DatasetCompression } from './dataset-output.js';
+import type { DatasetFormat } from './dataset-format-types.js';
+import { isSplit, normalizeEntities } from './dataset-request.js';
+import type { HistoricalFeaturesRequest } from './historical-types.js';
 import { fingerprintFile } from './fingerprint.js';
-import { manifestPath, writeManifest, type DatasetManifest, type ManifestOutput } from './manifest.js';
+import { manifestPath, writeManifest } from './manifest.js';
+import type { DatasetManifest, ManifestOutput } from './manifest-types.js';
 import { checkOutputTargets } from './output-targets.js';
 
 /** The files a build writes: `out` (absolute), their format and compression, and every path it will write. */

@@ -13,9 +13,8 @@ import { InputError } from '../errors.js';
 import { arrowIpcChunks } from './arrow.js';
 import { ident, literal } from './engine.js';
 
-// The type is in a type-only module (the SDK's declarations import it there); re-exported for the dataset modules.
+// The type is in a type-only module (the SDK's declarations import it there).
 import type { DatasetFormat } from './dataset-format-types.js';
-export type { DatasetFormat };
 export const DATASET_FORMATS: readonly DatasetFormat[] = ['parquet', 'arrow', 'csv', 'json'];
 
 /** HTTP content type of each format (Arrow: the IPC stream format). */

@@ -9,7 +9,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ident } from './engine.js';
-import type { ManifestOutput } from './manifest.js';
+import type { ManifestOutput } from './manifest-types.js';
 import { ENTITY_TS } from './point-in-time.js';
 
 /** One part of a dataset: the SELECT of its rows, how many there are, their time range. */

@@ -17,8 +17,6 @@ import type { EntitySpec, HistoricalFeaturesRequest } from './historical-types.j
 import type { BuildFacts } from './manifest.js';
 import { ENTITY_TS } from './point-in-time.js';
 
-export type { DatasetProgress, EntitySpec, HistoricalFeaturesRequest } from './historical-types.js';
-
 /**
  * The error of a build whose signal aborted. A stream is what the HTTP API builds (its signal is the request's:
  * the client went away); a build through the SDK was cancelled by its caller's signal.

@@ -12,9 +12,12 @@ import type { RunTrigger } from '../runs/trigger.js';
 import type { Run } from '../runs/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
 import { finishRun, prepareDataset, type DeliverAlerts } from './dataset-build.js';
-import { datasetBytes, DATASET_CONTENT_TYPES, type DatasetBytes, type DatasetFormat } from './dataset-output.js';
-import { cancelled, isSplit, withoutEmptySplit, type HistoricalFeaturesRequest } from './dataset-request.js';
-import { buildManifest, type DatasetManifest, type ManifestOutput } from './manifest.js';
+import { datasetBytes, DATASET_CONTENT_TYPES, type DatasetBytes } from './dataset-output.js';
+import type { DatasetFormat } from './dataset-format-types.js';
+import { cancelled, isSplit, withoutEmptySplit } from './dataset-request.js';
+import type { HistoricalFeaturesRequest } from './historical-types.js';
+import { buildManifest } from './manifest.js';
+import type { DatasetManifest, ManifestOutput } from './manifest-types.js';
 import { notDeliveredMessage, streamDelivery } from './stream-delivery.js';
 
 /** A dataset as a byte stream (for `POST /v1/datasets`). */

@@ -18,21 +18,20 @@ import type { GuardStageResult } from '../guards/stage.js';
 import type { Project } from '../project.js';
 import { fileUri, sourceUri } from '../runs/dataset-names.js';
 import { currentUser, usedDefinitionVersions } from '../runs/lineage-record.js';
-import type { CheckResult, CheckStatus, Lineage, LineageInput, Run } from '../runs/types.js';
+import type { CheckResult, Lineage, LineageInput, Run } from '../runs/types.js';
 import { VERSION } from '../version.js';
-import { splitOutputPath, type DatasetFormat } from './dataset-output.js';
+import { splitOutputPath } from './dataset-output.js';
 import type { DatasetPlan, PlannedView } from './dataset-plan.js';
 import { runSetup } from './source-sql.js';
 import type { OfflineEngine } from './engine.js';
 import type { LoadedEntities } from './entity-input.js';
 import { fingerprintFile, fingerprintOrderedRelation, fingerprintSource, type FileFingerprint } from './fingerprint.js';
 import { ROW_ORDINAL } from './point-in-time.js';
+// The manifest's types are in a type-only module (the SDK's declarations import them there).
+import type { DatasetManifest, ManifestCheckResult, ManifestOutput } from './manifest-types.js';
 
 export const MANIFEST_FORMAT_VERSION = 1;
 
-// The manifest's types are in a type-only module (the SDK's declarations import them there); re-exported for the dataset modules.
-import type { DatasetManifest, ManifestCheckResult, ManifestOutput } from './manifest-types.js';
-export type { DatasetManifest, ManifestCheckResult, ManifestOutput };
 
 /** `details` keys that hold bulky arrays (or copies of the manifest's sources), not kept in the manifest. */
 const BULKY_DETAILS = new Set(['histogram', 'categories', 'sample', 'samples', 'examples', 'inputs']);
