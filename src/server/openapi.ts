@@ -29,6 +29,8 @@ interface RouteDoc {
   /** Name of the request body schema under `schemas/` (e.g. `api/push`). */
   readonly body?: string;
   readonly params?: readonly string[];
+  /** A path parameter's description, where its name alone does not say what it takes. */
+  readonly paramDocs?: Readonly<Record<string, string>>;
   readonly query?: readonly string[];
   /** Non-JSON success response types. */
   readonly produces?: readonly string[];
@@ -51,6 +53,12 @@ const STATE_UNAVAILABLE = 'the state database (or the embedded online store) can
 const STORE_UNAVAILABLE = `the online store is unreachable (\`store_unavailable\`, \`Retry-After: 1\`), or ${STATE_UNAVAILABLE}`;
 const SHUTTING_DOWN = `the server is stopping and starts no materialization (\`shutting_down\`), or ${STATE_UNAVAILABLE}`;
 const LOCATION: Readonly<Record<string, HeaderDoc>> = { location: { description: 'The job to poll (`/v1/materialize/{job}`)', required: true, schema: { type: 'string' } } };
+/** A run named in a path as the CLI and the pages take it (`resolveRunId`). */
+const RUN_ID_PARAM: RouteDoc['paramDocs'] = { id: 'the run id or a unique prefix of at least 8 characters' };
+const RUN_ID_RESPONSES: RouteDoc['responses'] = {
+  400: 'a prefix that more than one run starts with (`ambiguous_run_id`; `details.candidates` lists up to 10 of them)',
+  404: 'no run with that id, or none starting with that prefix (`not_found`)',
+};
 const ONLINE: RouteDoc['responses'] = {
   400: `${BAD_BODY}; an unknown view, feature or service (\`unknown_feature\`, \`unknown_service\`), a view that is not online (\`view_not_online\`), a join key missing (\`missing_join_key\`) or of the wrong type or length (\`bad_entity\`), two features of one name or a reference given twice (\`feature_name_collision\`)`,
   413: 'body over `server.body_limit` (`payload_too_large`) or more entity rows than `server.max_entities` (`too_many_entities`)',
@@ -128,8 +136,8 @@ export const ROUTES: readonly RouteDoc[] = [
   },
   { method: 'get', path: '/v1/runs', summary: 'The quality log, newest first', scope: 'read', query: ['view', 'service', 'kind', 'status', 'since', 'until', 'limit', 'offset', 'cursor'], response: 'api/responses/run_list',
     responses: { 400: 'a bad query parameter (`bad_request`): an unknown parameter, kind or status, a time that is not one, a limit or offset out of range, a cursor that is none, a parameter given twice; a view or service that is neither defined nor named by a run (`unknown_view`, `unknown_service`, with a "did you mean")' } },
-  { method: 'get', path: '/v1/runs/{id}', summary: 'A run with its check results, profile summaries, alert deliveries and the redeliveries waiting', scope: 'read', params: ['id'], response: 'api/responses/run_report' },
-  { method: 'get', path: '/v1/runs/{id}/lineage', summary: 'A run as an OpenLineage RunEvent', scope: 'read', params: ['id'] },
+  { method: 'get', path: '/v1/runs/{id}', summary: 'A run with its check results, profile summaries, alert deliveries and the redeliveries waiting', scope: 'read', params: ['id'], paramDocs: RUN_ID_PARAM, response: 'api/responses/run_report', responses: RUN_ID_RESPONSES },
+  { method: 'get', path: '/v1/runs/{id}/lineage', summary: 'A run as an OpenLineage RunEvent', scope: 'read', params: ['id'], paramDocs: RUN_ID_PARAM, responses: RUN_ID_RESPONSES },
   {
     method: 'post', path: '/v1/alerts/redeliver', scope: 'write', body: 'api/alerts_redeliver',
     summary: 'Send the alert deliveries that did not arrive and are due again (`all`: every one waiting), as `serve` does every 15 s; answers what was sent and what still waits',
@@ -254,7 +262,7 @@ export function openApiDocument(): Record<string, unknown> {
       'x-featureguard-scope': r.scope,
     };
     const parameters = [
-      ...(r.params ?? []).map((p) => ({ name: p, in: 'path', required: true, schema: { type: 'string' } })),
+      ...(r.params ?? []).map((p) => ({ name: p, in: 'path', required: true, ...(r.paramDocs?.[p] ? { description: r.paramDocs[p] } : {}), schema: { type: 'string' } })),
       ...(r.query ?? []).map((p) => ({ name: p, in: 'query', required: false, schema: { type: 'string' } })),
     ];
     if (parameters.length) op.parameters = parameters;

@@ -3,13 +3,15 @@
  * `status`, `since`, `until`; paging `limit` ≤ 500, `offset` or `cursor`: the
  * `next_cursor` of the previous page), `GET /v1/runs/:id`
  * (the run report of `runs show --json`: run, check results, profile summaries, alert
- * deliveries) and `GET /v1/runs/:id/lineage` (OpenLineage RunEvent).
+ * deliveries) and `GET /v1/runs/:id/lineage` (OpenLineage RunEvent). `:id` is a run id or a unique prefix of
+ * 8+ characters, resolved as the CLI and the pages resolve it (`resolveRunId`).
  */
 import { Hono } from 'hono';
 import { InputError } from '../../errors.js';
 import { readQueryInstant } from '../../time/query-instant.js';
 import { recordedSourceUri } from '../../runs/dataset-names.js';
 import { toOpenLineageRunEvent } from '../../runs/lineage.js';
+import { resolveRunId } from '../../runs/run-id.js';
 import { runReport } from '../../runs/run-report.js';
 import { runCursor } from '../../runs/run-store.js';
 import { refuseUnknownRunTarget } from '../../runs/run-targets.js';
@@ -74,9 +76,9 @@ export function runsRoutes(ctx: ServerContext): Hono {
     const next = items.length > filter.limit ? runCursor(page[page.length - 1]) : null;
     return c.json({ runs: page, total, limit: filter.limit, offset: filter.offset, next_cursor: next });
   });
-  app.get('/:id', (c) => c.json(runReport(ctx.project, c.req.param('id'))));
+  app.get('/:id', (c) => c.json(runReport(ctx.project, resolveRunId(ctx.project, c.req.param('id')))));
   app.get('/:id/lineage', (c) => {
-    const run = runs.get(c.req.param('id'));
+    const run = runs.get(resolveRunId(ctx.project, c.req.param('id')));
     const sourceOf = (r: typeof run) => recordedSourceUri(ctx.project.root, ctx.project.registry, r);
     return c.json(toOpenLineageRunEvent(run, runs.results(run.id), { namespace: ctx.project.config.project, profiles: runs.profiles(run.id), sourceOf }));
   });
