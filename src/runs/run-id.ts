@@ -10,6 +10,9 @@ import { runIdsStartingWith } from './run-store.js';
 /** How many leading characters of a run id are enough to name it (the first group of a UUID). */
 export const RUN_ID_PREFIX = 8;
 
+/** A run id whole, as the run store makes them (a UUID). */
+const FULL_RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /**
  * The id of the run `given` names: its id, or a unique prefix of it of at least 8 hex characters. An unknown one
  * is a `NotFoundError`; an ambiguous prefix an `InputError` (`ambiguous_run_id`) that lists the runs it starts.
@@ -26,7 +29,11 @@ export function resolveRunId(project: Pick<Project, 'state' | 'runs'>, given: st
   const ids = runIdsStartingWith(project.state, prefix, 11);
   if (ids.includes(prefix)) return prefix;
   if (ids.length === 1) return ids[0];
-  if (ids.length === 0) throw new NotFoundError(`no run whose id starts with '${prefix}' (see featureguard runs list)`, { id: given });
+  if (ids.length === 0) {
+    // A whole id (a UUID) is no prefix: "no run whose id starts with" it read as if it had been cut.
+    const what = FULL_RUN_ID.test(prefix) ? `no run with id '${prefix}'` : `no run whose id starts with '${prefix}'`;
+    throw new NotFoundError(`${what} (see featureguard runs list)`, { id: given });
+  }
   const shown = ids.slice(0, 10).map((id) => {
     const r = project.runs.get(id);
     return `${id} (${r.kind} ${r.view ?? (r.service ? `service:${r.service}` : '-')}, started ${r.started_at})`;

@@ -36,6 +36,11 @@ it('takes a run id or a unique prefix of 8+ characters; a prefix two runs share 
   const missing = await json(await app.request('/v1/runs/ffffffff'));
   expect(missing.status).toBe(404);
   expect(missing.body.error.code).toBe('not_found');
+  expect(missing.body.error.message).toBe("no run whose id starts with 'ffffffff' (see featureguard runs list)");
+  // A whole id no run has is not called a prefix.
+  const whole = await json(await app.request('/v1/runs/ffffffff-0000-4000-8000-000000000000'));
+  expect(whole.status).toBe(404);
+  expect(whole.body.error.message).toBe("no run with id 'ffffffff-0000-4000-8000-000000000000' (see featureguard runs list)");
 
   // Two runs sharing their first 8 characters (ids set in the state database: random UUIDs rarely share them).
   const b = project.runs.create({ kind: 'push', view: 'delays', options: {} });
