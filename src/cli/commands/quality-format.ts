@@ -8,6 +8,7 @@ import { describeRunTrigger } from '../../runs/trigger.js';
 import type { Redelivery } from '../../alerts/redelivery.js';
 import type { CheckResult, Run } from '../../runs/types.js';
 import { problemLine } from '../../guards/problem-text.js';
+import { reasonNeedsResults, runReasonLine } from '../../runs/run-reason.js';
 import { escapeUnsafeText } from '../../text-safety.js';
 
 function pad(s: string, n: number): string {
@@ -30,8 +31,12 @@ export function guardsSkipped(run: Pick<Run, 'options'> | null | undefined): boo
   return run?.options?.guards === false;
 }
 
-/** `runs list` as a table; `offset` is how many newer runs the page skipped. */
-export function formatRunList(runs: readonly Run[], total: number, offset = 0): string {
+/**
+ * `runs list` as a table; `offset` is how many newer runs the page skipped. MESSAGE is the run's reason as its page
+ * gives it (`runReasonLine`): a warned run stores no message, so `resultsOf` reads its results (only for runs
+ * without a stored message).
+ */
+export function formatRunList(runs: readonly Run[], total: number, offset = 0, resultsOf: (runId: string) => readonly CheckResult[] = () => []): string {
   // A page past the end still says how many there are, so that a script paging on knows where to stop.
   if (runs.length === 0) return total === 0 ? 'no runs' : `no runs at --offset ${offset} (of ${total} run(s))`;
   const rows = [['ID', 'KIND', 'TARGET', 'STATUS', 'STARTED', 'WINDOW', 'CHECKS (pass/warn/fail/error)', 'MESSAGE']];
@@ -40,7 +45,7 @@ export function formatRunList(runs: readonly Run[], total: number, offset = 0): 
     rows.push([
       r.id, r.kind, r.view ?? (r.service ? `service:${r.service}` : '-'), r.status, shortTime(r.started_at),
       r.window_start ? `${r.window_start.slice(0, 10)}..${(r.window_end ?? '').slice(0, 10)}` : '-',
-      guardsSkipped(r) ? 'guards off' : `${c.pass}/${c.warn}/${c.fail}/${c.error}`, (r.message ?? '').split('\n')[0].slice(0, 80),
+      guardsSkipped(r) ? 'guards off' : `${c.pass}/${c.warn}/${c.fail}/${c.error}`, runReasonLine(r, reasonNeedsResults(r) ? resultsOf(r.id) : [], 80),
     ]);
   }
   return `${table(rows)}\n${runs.length} of ${total} run(s)`;

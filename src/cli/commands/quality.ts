@@ -52,7 +52,7 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
         since: o.since ? parseSince(o.since) : undefined, until: o.until ? parseSince(o.until, new Date(), '--until') : undefined, limit, offset,
       });
       if (list.total === 0) refuseUnknownRunTarget(project, o);
-      ctx.print(list, () => formatRunList(list.runs, list.total, offset));
+      ctx.print(list, () => formatRunList(list.runs, list.total, offset, (id) => project.runs.results(id)));
     });
 
   runs

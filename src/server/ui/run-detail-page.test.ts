@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, Run } from '../../runs/types.js';
-import { blockedReason, RunDetailPage, sortResults } from './run-detail-page.js';
+import { runReason } from '../../runs/run-reason.js';
+import { RunDetailPage, sortResults } from './run-detail-page.js';
+const blockedReason = (...a: Parameters<typeof runReason>) => runReason(...a).reason;
 import { parseRunsQuery, runFilter, RunsPage } from './runs-page.js';
 import { flattenJson } from './format.js';
 
@@ -32,7 +34,7 @@ describe('sortResults', () => {
   });
 });
 
-describe('blockedReason', () => {
+describe('runReason', () => {
   it('uses the stored message whole, every line of it', () => {
     expect(blockedReason(run('blocked', 'schema broke\nmore'), [])).toBe('schema broke\nmore');
   });

@@ -7,6 +7,7 @@ import type { Child } from 'hono/jsx';
 import { describeRunTrigger } from '../../runs/trigger.js';
 import type { AlertAttempt } from '../../alerts/attempts-types.js';
 import type { Redelivery } from '../../alerts/redelivery.js';
+import { CHECK_SEVERITY, runReason } from '../../runs/run-reason.js';
 import type { CheckResult, Run } from '../../runs/types.js';
 import { CheckDetails } from './check-details.js';
 import { Facts, StatusBadge } from './components.js';
@@ -18,7 +19,7 @@ import { SORT_SCRIPT } from './sort-script.js';
 export const SORT_COLUMNS = ['check', 'feature', 'slice', 'status', 'method', 'value'] as const;
 export type SortColumn = (typeof SORT_COLUMNS)[number];
 
-const SEVERITY: Record<string, number> = { fail: 0, error: 1, warn: 2, skipped: 3, pass: 4 };
+const SEVERITY: Readonly<Record<string, number>> = CHECK_SEVERITY;
 
 /** Sort key of a result cell (status sorts by severity, worst first). */
 function sortKey(r: CheckResult, col: SortColumn): string | number {
@@ -46,18 +47,6 @@ export function sortResults(results: readonly CheckResult[], col: SortColumn = '
     .map((x) => x.r);
 }
 
-/**
- * Why the run was blocked or failed, whole (the page's verdict; the runs list shows its first line): the stored
- * message, else the worst result (a blocking one first for blocked runs). A failed run has nothing else to show.
- */
-export function blockedReason(run: Run, results: readonly CheckResult[]): string | null {
-  if (run.message) return run.message;
-  if (run.status === 'success' || run.status === 'running' || run.status === 'queued') return null;
-  const bad = sortResults(results.filter((x) => x.status === 'fail' || x.status === 'error' || x.status === 'warn'));
-  const r = (run.status === 'blocked' ? bad.find((x) => x.policy === 'block') : undefined) ?? bad[0];
-  return r ? `${r.check}${r.feature ? ` on ${r.feature}` : ''}: ${r.message}` : null;
-}
-
 export interface RunDetailProps {
   frame: PageFrame;
   run: Run;
@@ -71,8 +60,9 @@ export interface RunDetailProps {
   canRedeliver?: boolean;
 }
 
-export function Verdict(props: { run: Run; reason: string | null }) {
-  const { run, reason } = props;
+/** The page's verdict: why the run ended as it did (`runReason`, the same words the runs list and `runs list` give). */
+export function Verdict(props: { run: Run; reason: string | null; more?: number }) {
+  const { run, reason, more = 0 } = props;
   if (run.status === 'blocked' || run.status === 'failed') {
     return (
       <p class="reason" id="reason" role="status">
@@ -85,9 +75,8 @@ export function Verdict(props: { run: Run; reason: string | null }) {
     return (
       <p class="reason warned" id="reason" role="status">
         <strong>Done with warnings: </strong>
-        {/* No reason: the results were pruned. A warned run's results are often failures under a warn policy. */}
-        <span class="why">{reason ?? `${run.counts.warn + run.counts.fail + run.counts.error} check(s) did not pass`}</span>
-        {reason !== null && run.counts.warn + run.counts.fail > 1 ? <span class="muted"> (and {run.counts.warn + run.counts.fail - 1} more: see the checks)</span> : null}
+        <span class="why">{reason}</span>
+        {more > 0 ? <span class="muted"> (and {more} more: see the checks)</span> : null}
       </p>
     );
   }
@@ -215,7 +204,7 @@ function AlertAttempts(props: { attempts: readonly AlertAttempt[] }) {
 
 export function RunDetailPage(props: RunDetailProps) {
   const { frame, run } = props;
-  const reason = blockedReason(run, props.results);
+  const { reason, more } = runReason(run, props.results);
   const runPath = `${frame.base}/runs/${encodeURIComponent(run.id)}`;
   const driftFeatures = [...new Set(props.results.filter((r) => r.check === 'drift' && r.feature).map((r) => r.feature as string))];
   const c = run.counts;
@@ -245,7 +234,7 @@ export function RunDetailPage(props: RunDetailProps) {
       <h1>
         {run.kind} {subject} <StatusBadge status={run.status} />
       </h1>
-      <Verdict run={run} reason={reason} />
+      <Verdict run={run} reason={reason} more={more} />
       <Facts items={facts} />
       {driftFeatures.length ? (
         <>

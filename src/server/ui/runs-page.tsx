@@ -135,7 +135,11 @@ function withCurrent<T>(options: readonly T[], current: T | undefined): T[] {
   return current === undefined || options.includes(current) ? [...options] : [...options, current];
 }
 
-export function RunsPage(props: { frame: PageFrame; q: RunsQuery; runs: readonly Run[]; total: number; views: readonly string[]; services: readonly string[] }) {
+/**
+ * `reasons`: each listed run's reason on one line (`runReasonLine`: a warned run's worst check, `(and N more)`),
+ * by run id; a run without one shows the first line of its message.
+ */
+export function RunsPage(props: { frame: PageFrame; q: RunsQuery; runs: readonly Run[]; total: number; views: readonly string[]; services: readonly string[]; reasons?: ReadonlyMap<string, string> }) {
   const { frame, q } = props;
   const base = frame.base;
   const params = { view: q.view, service: q.service, kind: q.kind, status: q.status, since: q.since, until: q.until };
@@ -268,7 +272,7 @@ export function RunsPage(props: { frame: PageFrame; q: RunsQuery; runs: readonly
                 <td class="num">{formatCount(r.counts?.fail ?? 0)}</td>
                 <td class="num">{formatCount(r.counts?.warn ?? 0)}</td>
                 <td class="num">{formatCount(r.rows_in)}</td>
-                <td>{r.message ? firstLine(r.message) : ''}</td>
+                <td class="why">{props.reasons?.get(r.id) ?? (r.message ? firstLine(r.message) : '')}</td>
               </tr>
             ))
           )}
