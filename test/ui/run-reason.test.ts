@@ -52,3 +52,16 @@ describe('a warned run in the lists', () => {
     expect(out.split('\n')[2]).toContain(f.blocked.message!.split('\n')[0].slice(0, 60));
   });
 });
+
+describe('runs show', () => {
+  it("names the policy of every failed or errored check, warn included", () => {
+    const results = f.project.runs.results(f.drifted.id);
+    const failed = results.filter((r) => r.status === 'fail' || r.status === 'error');
+    expect(failed.length).toBeGreaterThan(0);
+    const out = formatRunShow(f.drifted, results, [], [], false);
+    for (const r of failed) {
+      const line = out.split('\n').find((l) => l.includes(`[${r.status}]`) && l.includes(r.message.split('\n')[0].slice(0, 40)));
+      expect(line, r.message).toContain(`[${r.status}] (${r.policy}) `);
+    }
+  });
+});

@@ -54,11 +54,15 @@ export function formatRunList(runs: readonly Run[], total: number, offset = 0, r
 /** At most this many problems of a result are listed under it in `runs show`. */
 const MAX_PROBLEMS_LISTED = 20;
 
-/** One result line: `[fail] provenance.tampering delay: message`. */
+/**
+ * One result line: `[fail] (block) provenance.tampering delay: message`. A failed or errored check names its policy,
+ * `warn` too (a `[fail]` in a warned run is one whose policy only warns, as the run page's `drift (warn)` says);
+ * another status names it when it is not `warn`.
+ */
 export function formatCheckResult(r: CheckResult): string {
   const name = `${r.check}${r.method ? `.${r.method}` : ''}`;
   const where = [r.feature, r.slice ? `[${r.slice}]` : null].filter(Boolean).join(' ');
-  const policy = r.policy && r.policy !== 'warn' ? ` (${r.policy})` : '';
+  const policy = r.policy && (r.policy !== 'warn' || r.status === 'fail' || r.status === 'error') ? ` (${r.policy})` : '';
   return escapeUnsafeText(`[${r.status}]${policy} ${name}${where ? ` ${where}` : ''}: ${r.message}`);
 }
 
