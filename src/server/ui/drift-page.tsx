@@ -110,7 +110,7 @@ function BinsTable(props: { d: DriftDistribution }) {
       <tbody>
         {d.reference.map((r, i) => (
           <tr>
-            <th scope="row" class="mono">{label(i)}</th>
+            <th scope="row" class="mono category">{label(i)}</th>
             <td class="num">{formatNumber(r)}</td>
             <td class="num">{formatNumber((r / rt) * 100)}%</td>
             <td class="num">{formatNumber(d.current[i])}</td>

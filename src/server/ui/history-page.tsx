@@ -105,14 +105,14 @@ export function HistoryPage(props: { frame: PageFrame; view: string; feature: st
             <tbody>
               {[...points].reverse().map((p) => (
                 <tr>
-                  <td class="mono">
+                  <td class="mono time">
                     <a href={`${frame.base}/runs/${encodeURIComponent(p.run.id)}`}>{formatTime(p.run.started_at)}</a>
                   </td>
-                  <td>
+                  <td class="status">
                     <StatusBadge status={p.run.status} />
                   </td>
                   <td>{p.drift ? <a href={runHref(p)}><StatusBadge status={p.drift.status} /></a> : <span class="muted">—</span>}</td>
-                  <td>{p.drift?.method ?? '—'}</td>
+                  <td class="method">{p.drift?.method ?? '—'}</td>
                   <td class="num mono">{formatNumber(p.drift?.value ?? null)}</td>
                   <td class="num mono">{formatNumber(numberOrNull(p.drift?.metrics?.psi))}</td>
                   <td class="num mono">{p.nullRate === null ? '—' : `${formatNumber(p.nullRate * 100)}%`}</td>

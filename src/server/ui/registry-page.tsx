@@ -149,7 +149,7 @@ function ViewSection(props: { frame: PageFrame; v: FeatureViewDef; versions: rea
               </th>
               <td class="mono">{f.type}</td>
               <td class="mono">{constraintText(f)}</td>
-              <td>{f.description ?? ''}</td>
+              <td class="free">{f.description ?? ''}</td>
               <td>
                 <a href={`${frame.base}/features/${encodeURIComponent(v.name)}/${encodeURIComponent(f.name)}`}>history</a>
               </td>
@@ -289,7 +289,7 @@ export function RegistryPage(props: RegistryPageProps) {
                   {b.name}
                 </th>
                 <td>{b.view ?? b.service ?? '—'}</td>
-                <td class="mono">{b.run_id ? <a href={`${frame.base}/runs/${encodeURIComponent(b.run_id)}`}>{b.source}</a> : b.source}</td>
+                <td class="mono free">{b.run_id ? <a href={`${frame.base}/runs/${encodeURIComponent(b.run_id)}`}>{b.source}</a> : b.source}</td>
                 <td class="mono">{formatTime(b.pinned_at)}</td>
                 <td class="num">{b.columns}</td>
               </tr>

@@ -140,16 +140,16 @@ function ResultsTable(props: { frame: PageFrame; run: Run; results: readonly Che
             <td data-v={r.feature ?? ''}>
               {r.feature && r.check === 'drift' ? <a href={driftHref(r) ?? '#'}>{r.feature}</a> : (r.feature ?? '—')}
             </td>
-            <td data-v={r.slice ?? ''}>{r.slice ?? '—'}</td>
-            <td data-v={String(SEVERITY[r.status] ?? 5)}>
+            <td class="slice" data-v={r.slice ?? ''}>{r.slice ?? '—'}</td>
+            <td class="status" data-v={String(SEVERITY[r.status] ?? 5)}>
               <StatusBadge status={r.status} />
             </td>
-            <td data-v={r.method ?? ''}>{r.method ?? '—'}</td>
+            <td class="method" data-v={r.method ?? ''}>{r.method ?? '—'}</td>
             <td class="num mono" data-v={r.value === null ? '-Infinity' : String(r.value)}>
               {formatNumber(r.value)}
             </td>
             <td class="mono">{formatThresholds(r.thresholds)}</td>
-            <td>
+            <td class="msg">
               {r.message}
               {r.metrics && Object.keys(r.metrics).length ? (
                 <details>
@@ -188,9 +188,9 @@ function AlertAttempts(props: { attempts: readonly AlertAttempt[] }) {
         {props.attempts.map((a) => (
           <tr>
             <th scope="row">{a.alert}</th>
-            <td class="mono">{a.url}</td>
+            <td class="mono uri">{a.url}</td>
             <td class="num">{a.attempt}</td>
-            <td>
+            <td class="msg">
               <StatusBadge status={a.ok ? 'pass' : a.attempt === 0 ? 'skipped' : 'fail'} /> {attemptResult(a)}
             </td>
             <td class="mono time">{formatTime(a.at)}</td>

@@ -42,9 +42,9 @@ export function Lineage(props: { frame: PageFrame; run: Run }) {
           {(l.inputs ?? []).map((i) => (
             <tr>
               <th scope="row">{i.name}</th>
-              <td>{i.kind}</td>
-              <td class="mono">{i.uri}</td>
-              <td class="mono">
+              <td class="kind">{i.kind}</td>
+              <td class="mono uri">{i.uri}</td>
+              <td class="mono fp">
                 {flattenJson(i.fingerprint ?? {}).map(([k, v]) => (
                   <div>
                     {k}: {v}
@@ -71,7 +71,7 @@ export function Lineage(props: { frame: PageFrame; run: Run }) {
                 <a href={`${props.frame.base}/registry#obj-${key.replace(/[^a-z0-9_]+/g, '-')}`}>{key}</a>
               </th>
               <td class="num">{v.version}</td>
-              <td class="mono">{String(v.hash).slice(0, 16)}</td>
+              <td class="mono fp">{String(v.hash).slice(0, 16)}</td>
             </tr>
           ))}
         </tbody>

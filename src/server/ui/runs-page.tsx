@@ -254,7 +254,7 @@ export function RunsPage(props: { frame: PageFrame; q: RunsQuery; runs: readonly
                   {r.status === 'queued' ? 'Queued ' : null}
                   <a href={`${base}/runs/${encodeURIComponent(r.id)}`}>{formatTime(r.started_at)}</a>
                 </td>
-                <td>{r.kind}</td>
+                <td class="kind">{r.kind}</td>
                 <td>
                   {r.view ? <a href={`${base}/runs${query({ view: r.view })}`}>{r.view}</a> : null}
                   {r.service ? (
@@ -266,7 +266,7 @@ export function RunsPage(props: { frame: PageFrame; q: RunsQuery; runs: readonly
                   {!r.view && !r.service ? '—' : null}
                 </td>
                 <td class="mono">{formatWindow(r.window_start, r.window_end)}</td>
-                <td>
+                <td class="status">
                   <StatusBadge status={r.status} />
                 </td>
                 <td class="num">{formatCount(r.counts?.fail ?? 0)}</td>

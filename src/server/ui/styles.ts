@@ -17,7 +17,7 @@ header.top a[aria-current="page"] { text-decoration:underline; text-underline-of
 header.top .brand { font-weight:700; margin-right:1rem; }
 header.top form { margin-left:auto; }
 header.top button { background:transparent; color:#fff; border:1px solid #8aa; border-radius:4px; padding:.15rem .6rem; cursor:pointer; }
-main { max-width:1280px; margin:0 auto; padding:1rem 1rem 3rem; overflow-wrap:anywhere; }
+main { max-width:1280px; margin:0 auto; padding:1rem 1rem 3rem; overflow-wrap:break-word; }
 h1 { font-size:1.45rem; margin:.6rem 0 .4rem; }
 h2 { font-size:1.15rem; margin:1.6rem 0 .5rem; border-bottom:1px solid var(--line); padding-bottom:.2rem; }
 h3 { font-size:1rem; margin:1.2rem 0 .4rem; }
@@ -56,7 +56,17 @@ figure { margin:0; }
 .grid2 { display:grid; grid-template-columns: minmax(0,1fr) minmax(0,1fr); gap:1rem 2rem; }
 .drift-grid { display:grid; grid-template-columns: minmax(0, 740px) minmax(0, 1fr); gap:1rem 2rem; align-items:start; }
 @media (max-width: 1000px) { .grid2, .drift-grid { grid-template-columns: 1fr; } }
-td.time { white-space:nowrap; }
+/*
+ * Table cells keep words and numbers whole: a table sizes a column by its longest word, and 'anywhere' on the
+ * whole page let a long message squeeze the others until "34,888" broke into "34,88/8" and "materialize" into
+ * "material/ize". Numbers, kinds, verdicts, methods and times stay on one line; only text from the data, of any
+ * length (messages, reasons, URIs, hashes, JSON values, slice and category values), may break inside a word, the
+ * short ones of those kept whole up to a width.
+ */
+td.time, td.num, th.num, td.kind, td.status, td.method { white-space:nowrap; }
+td.why, td.msg, td.uri, td.fp, .diff-before, .diff-after, td.free { overflow-wrap:anywhere; }
+td.slice, th.category { overflow-wrap:anywhere; min-width:7em; }
+dl.facts dd { overflow-wrap:anywhere; min-width:0; }
 details > summary { cursor:pointer; }
 .diff-before { color:var(--fail); }
 .diff-after { color:var(--pass); }
