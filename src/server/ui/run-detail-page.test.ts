@@ -116,7 +116,7 @@ describe('RunDetailPage', () => {
     };
     const html = String(await RunDetailPage({ frame, run: pushed, results: [], sort: 'status', dir: 'asc', alertAttempts: [] }));
     expect(outputs(html)).toBe('online: online://sqlite/v file: /p/data/c/.push-x.csv (10 rows)');
-    expect(html).toMatch(/<dt>Push<\/dt><dd>to both: 10 rows, 9 written online, 1 skipped \(older than the stored value\)<\/dd>/);
+    expect(html).toMatch(/<dt>Push<\/dt><dd>to both: 10 rows, 9 written online, 1 skipped \(not newer than the stored value\)<\/dd>/);
     // One output, no rows of its own: as before.
     const one = String(await RunDetailPage({ frame, run: { ...pushed, options: null, lineage: lineage({ kind: 'online', uri: 'online://sqlite/v' }) }, results: [], sort: 'status', dir: 'asc', alertAttempts: [] }));
     expect(outputs(one)).toBe('online: online://sqlite/v');
@@ -153,5 +153,39 @@ describe('a queued run', () => {
     const cell = (id: string) => new RegExp(`<tr data-run-id="${id}"[^>]*><td class="mono time">([\\s\\S]*?)</td>`).exec(html)?.[1].replace(/<[^>]+>/g, '');
     expect(cell('q1')).toBe('Queued 2026-12-02 19:49:48Z');
     expect(cell('r1')).toBe('2026-12-02 19:49:48Z');
+  });
+});
+
+describe('wording of the run page (review findings on the flights example)', () => {
+  const frame = { base: '/ui', nonce: 'n', loggedIn: false, project: 'p' };
+  const render = async (r: Run, redeliveries: Parameters<typeof RunDetailPage>[0]['redeliveries'] = []) =>
+    String(await RunDetailPage({ frame, run: r, results: [], sort: 'status', dir: 'asc', alertAttempts: [], redeliveries }));
+  const lineage = (fingerprint: Record<string, unknown> | undefined): NonNullable<Run['lineage']> => ({
+    job: 'materialize:v', definition_versions: {}, inputs: [{ name: 'src', kind: 'file', uri: 'data/x.parquet', ...(fingerprint === undefined ? {} : { fingerprint }) }],
+    output: null, package_version: '0.1.0', host: 'h', user: 'u',
+  } as unknown as NonNullable<Run['lineage']>);
+  const fingerprintCell = (html: string) => /<td class="mono[^"]*fp">([\s\S]*?)<\/td>/.exec(html)?.[1].replace(/<[^>]+>/g, '').trim();
+
+  it('says an input whose fingerprint is empty or missing was not read, not ": {}"', async () => {
+    expect(fingerprintCell(await render({ ...run('failed', 'could not read'), lineage: lineage({}) }))).toBe('— (not read)');
+    expect(fingerprintCell(await render({ ...run('failed', 'could not read'), lineage: lineage(undefined) }))).toBe('— (not read)');
+    expect(fingerprintCell(await render({ ...run('success'), lineage: lineage({ size: 12 }) }))).toBe('size: 12');
+  });
+
+  it("says a push's skipped rows were not newer than the stored value (ties are skipped too)", async () => {
+    const html = await render({ ...run('success'), kind: 'push', options: { to: 'online', rows: 10, written: 8, skipped: 2 } });
+    expect(html).toMatch(/<dt>Push<\/dt><dd>to online: 10 rows, 8 written online, 2 skipped \(not newer than the stored value\)<\/dd>/);
+  });
+
+  it('says what a blocked or failed push attempted and that it was not written', async () => {
+    expect(await render({ ...run('blocked', 'schema: bad'), kind: 'push', options: { to: 'online', rows: 736 } })).toMatch(/<dt>Push<\/dt><dd>to online: 736 rows \(not written: blocked\)<\/dd>/);
+    expect(await render({ ...run('failed', 'store down'), kind: 'push', options: { to: 'both', rows: 5 } })).toMatch(/<dt>Push<\/dt><dd>to both: 5 rows \(none recorded as written: failed\)<\/dd>/);
+  });
+
+  it("says a redelivery the server's configuration does not know is not in the configuration it loaded at start", async () => {
+    const html = await render(run('failed', 'x'), [{ run_id: 'x', alert: 'late_hook', round: 2, next_at: '2026-12-01T00:00:00.000Z', until: null, in_flight: false }]);
+    const p = /<p class="redelivery">([\s\S]*?)<\/p>/.exec(html)![1].replace(/<[^>]+>/g, '');
+    expect(p).toBe('late_hook: redelivery 2 due 2026-12-01 00:00:00Z, not redelivered by the configuration this server loaded at start (restart it to pick up a changed featureguard.yaml)');
+    expect(html).not.toContain('this featureguard.yaml');
   });
 });

@@ -277,7 +277,8 @@ export function RunDetailPage(props: RunDetailProps) {
       {(props.redeliveries ?? []).map((r) => (
         <p class="redelivery">
           <strong>{r.alert}</strong>: redelivery {r.round} due <span class="mono time">{formatTime(r.next_at)}</span>
-          {r.until ? <>, tried until <span class="mono time">{formatTime(r.until)}</span></> : ', not redelivered by this featureguard.yaml'}
+          {/* The server reads featureguard.yaml once, at start; `runs show` reads it each time and says "this featureguard.yaml". */}
+          {r.until ? <>, tried until <span class="mono time">{formatTime(r.until)}</span></> : ', not redelivered by the configuration this server loaded at start (restart it to pick up a changed featureguard.yaml)'}
         </p>
       ))}
       {props.canRedeliver && (props.redeliveries ?? []).some((r) => r.until !== null) ? (
@@ -290,8 +291,9 @@ export function RunDetailPage(props: RunDetailProps) {
 }
 
 /**
- * What a push did with its rows (its stored options): where to, how many, how many the online store took.
- * Its offline file is named with the outputs.
+ * What a push did with its rows (its stored options): where to, how many it was given, how many the online store
+ * took. A blocked or failed push records no writes: it says so, not only the rows it was given. Its offline file is
+ * named with the outputs.
  */
 function pushFacts(run: Run): [string, Child][] {
   const o = run.options;
@@ -299,7 +301,11 @@ function pushFacts(run: Run): [string, Child][] {
   const num = (v: unknown) => (typeof v === 'number' ? formatCount(v) : null);
   const parts = [`to ${o.to}${num(o.rows) === null ? '' : `: ${num(o.rows)} rows`}`];
   if (o.to !== 'offline' && num(o.written) !== null) parts.push(`${num(o.written)} written online`);
-  if (o.to !== 'offline' && num(o.skipped) !== null) parts.push(`${num(o.skipped)} skipped (older than the stored value)`);
+  // Ties are skipped too (an equal event time keeps the stored value), as `push` and the README say.
+  if (o.to !== 'offline' && num(o.skipped) !== null) parts.push(`${num(o.skipped)} skipped (not newer than the stored value)`);
+  const unwritten = o.written === undefined && typeof o.file !== 'string';
+  if (unwritten && run.status === 'blocked') parts[0] += ' (not written: blocked)';
+  else if (unwritten && run.status === 'failed') parts[0] += ' (none recorded as written: failed)';
   return [['Push', parts.join(', ')]];
 }
 

@@ -45,11 +45,14 @@ export function Lineage(props: { frame: PageFrame; run: Run }) {
               <td class="kind">{i.kind}</td>
               <td class="mono uri">{i.uri}</td>
               <td class="mono fp">
-                {flattenJson(i.fingerprint ?? {}).map(([k, v]) => (
-                  <div>
-                    {k}: {v}
-                  </div>
-                ))}
+                {/* An empty fingerprint: the run stopped before reading the input (a failed run's source). */}
+                {i.fingerprint && Object.keys(i.fingerprint).length > 0
+                  ? flattenJson(i.fingerprint).map(([k, v]) => (
+                      <div>
+                        {k}: {v}
+                      </div>
+                    ))
+                  : '— (not read)'}
               </td>
             </tr>
           ))}
