@@ -22,8 +22,8 @@ export function StatusBadge(props: { status: RunStatus | CheckStatus | string })
   );
 }
 
-/** Previous/next links keeping the filters, with "51–100 of 10,000". */
-export function Pager(props: { base: string; params: Record<string, string | undefined>; limit: number; offset: number; total: number }) {
+/** Previous/next links keeping the filters, with "51–100 of 10,000"; `empty` when nothing matched ("0–0 of 0" said nothing). */
+export function Pager(props: { base: string; params: Record<string, string | undefined>; limit: number; offset: number; total: number; empty?: string }) {
   const { limit, offset, total } = props;
   // Past the end (an old link, a list that shrank): "newer" leads to the last page, not to another empty one.
   const beyond = total > 0 && offset >= total;
@@ -36,7 +36,7 @@ export function Pager(props: { base: string; params: Record<string, string | und
     <nav class="pager" aria-label="pages">
       {prev ? <a href={prev} rel="prev">← newer</a> : <span class="muted">← newer</span>}
       <span>
-        {beyond ? `past the last of ${formatCount(total)}` : `${formatCount(first)}–${formatCount(last)} of ${formatCount(total)}`}
+        {total === 0 ? (props.empty ?? 'none') : beyond ? `past the last of ${formatCount(total)}` : `${formatCount(first)}–${formatCount(last)} of ${formatCount(total)}`}
       </span>
       {next ? <a href={next} rel="next">older →</a> : <span class="muted">older →</span>}
     </nav>

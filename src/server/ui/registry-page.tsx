@@ -200,6 +200,9 @@ function RemovedSection(props: { frame: PageFrame; removed: readonly VersionReco
   );
 }
 
+/** `1 entity`, `2 entities`. */
+const counted = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
 export function RegistryPage(props: RegistryPageProps) {
   const { frame, set } = props;
   const vers = (kind: DefinitionKind, name: string) => props.versions.get(`${kind}/${name}`);
@@ -209,7 +212,8 @@ export function RegistryPage(props: RegistryPageProps) {
     <Layout frame={frame} title="Registry" section="registry">
       <h1>Registry</h1>
       <p class="muted">
-        What is applied now: {set.entities.size} entities, {set.sources.size} sources, {set.views.size} feature views, {set.services.size} feature services.
+        What is applied now: {counted(set.entities.size, 'entity', 'entities')}, {counted(set.sources.size, 'source')}, {counted(set.views.size, 'feature view')},{' '}
+        {counted(set.services.size, 'feature service')}.
       </p>
       <nav aria-label="registry sections">
         <a href="#entities">Entities</a> · <a href="#sources">Sources</a> · <a href="#views">Feature views</a> · <a href="#services">Feature services</a> ·{' '}

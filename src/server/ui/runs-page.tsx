@@ -223,7 +223,7 @@ export function RunsPage(props: { frame: PageFrame; q: RunsQuery; runs: readonly
         </button>
         {filtered ? <a href={`${base}/runs`}>Clear</a> : null}
       </form>
-      <Pager base={`${base}/runs`} params={params} limit={q.limit} offset={q.offset} total={props.total} />
+      <Pager base={`${base}/runs`} params={params} limit={q.limit} offset={q.offset} total={props.total} empty={filtered ? 'no runs match' : 'no runs yet'} />
       <table class="runs">
         <caption class="skip">Runs, newest first</caption>
         <thead>
@@ -278,7 +278,7 @@ export function RunsPage(props: { frame: PageFrame; q: RunsQuery; runs: readonly
           )}
         </tbody>
       </table>
-      <Pager base={`${base}/runs`} params={params} limit={q.limit} offset={q.offset} total={props.total} />
+      <Pager base={`${base}/runs`} params={params} limit={q.limit} offset={q.offset} total={props.total} empty={filtered ? 'no runs match' : 'no runs yet'} />
     </Layout>
   );
 }
