@@ -65,6 +65,21 @@ describe('lineChart', () => {
     expect(axisX - 8 - 7 * widest).toBeGreaterThanOrEqual(22); // the label's left end clears the rotated axis title
   });
 
+  it('keeps close threshold labels near the axis above it, apart, and off each other (PSI 0..10: warn 0.1, fail 0.25)', () => {
+    // A review finding: on the history page's PSI chart (a run with PSI 8.3) "warn 0.1" was pushed down onto the
+    // x axis, over "fail 0.25": labels were stacked downwards from the highest threshold.
+    const svg = lineChart({ ...spec, series: [{ label: 'psi', points: [0.05, 8.3, 0.2].map((y, i) => ({ x: t0 + i * day, y })) }] });
+    const axisY = Number(/class="axis x-axis"><line x1="[\d.]+" x2="[\d.]+" y1="([\d.]+)"/.exec(svg)![1]);
+    const labelY = (kind: string) => Number(new RegExp(`data-threshold="${kind}">.*?<text[^>]* y="([\\d.]+)"`).exec(svg)![1]);
+    const lineY = (kind: string) => Number(new RegExp(`data-threshold="${kind}"><line x1="[\\d.]+" x2="[\\d.]+" y1="([\\d.]+)"`).exec(svg)![1]);
+    // 11 px text sits on its baseline: its bottom (descenders) a few px below, its top about 9 px above.
+    for (const kind of ['warn', 'fail']) {
+      expect(labelY(kind), kind).toBeLessThanOrEqual(axisY - 3);
+      expect(labelY(kind), kind).toBeLessThanOrEqual(lineY(kind) - 3);
+    }
+    expect(labelY('warn') - labelY('fail')).toBeGreaterThanOrEqual(12);
+  });
+
   it('escapes labels', () => {
     const svg = lineChart({ ...spec, title: '</svg><script>x()</script>', series: [{ label: '"><b>', points: [{ x: t0, y: 1 }] }] });
     expect(svg).not.toContain('<script>');

@@ -91,12 +91,21 @@ export function lineChart(spec: LineChartSpec): string {
     xTicks = xt.values.map((v) => ({ pos: x(v), label: formatTick(v, xt.step) }));
     fmtX = (v) => formatNumber(v);
   }
-  // Each threshold's label sits above its line, at least a line of text below the one above it: close
-  // thresholds (warn 0.1 and fail 0.25 on a 0..6 axis) would print over each other.
+  // Each threshold's label sits above its line, at least a line of text above the label below it: close
+  // thresholds (warn 0.1 and fail 0.25 on a 0..6 axis) would print over each other. Stacked upwards from the
+  // lowest, so that none is pushed down onto the x axis (stacked downwards, "warn 0.1" sat on the axis, under
+  // "fail 0.25", when a run's PSI of 8 stretched the axis); then down again where that ran above the plot.
+  const LINE = 13;
   const labelY = new Map<number, number>();
-  let lowest = -Infinity;
-  for (const [i, t] of [...thresholds.entries()].sort((a, b) => y(a[1].value) - y(b[1].value))) {
-    lowest = Math.max(y(t.value) - 4, lowest + 12);
+  const bottomUp = [...thresholds.entries()].sort((a, b) => y(b[1].value) - y(a[1].value));
+  let highest = plot.top + plot.height;
+  for (const [i, t] of bottomUp) {
+    highest = Math.min(y(t.value) - 4, highest - LINE);
+    labelY.set(i, highest);
+  }
+  let lowest = plot.top + 10 - LINE;
+  for (const [i] of [...bottomUp].reverse()) {
+    lowest = Math.max(labelY.get(i)!, lowest + LINE);
     labelY.set(i, lowest);
   }
   const thr = thresholds.map((t, i) => {
