@@ -31,4 +31,6 @@ it('lists every problem a refused push recorded', async () => {
   expect(listed).toHaveLength(problems.length);
   expect(listed[0]).toMatch(/^ {6}row 0 \/0\/n: \S/);
   expect(listed.some((l) => /^ {6}row 3 \/3\/origin: \S/.test(l))).toBe(true);
+  // 26 problems were counted (metrics.problems) and 20 kept: the rest are said to be not kept, not left out silently.
+  expect(shown.out).toContain('      (6 more not kept: the run records its first 20)');
 });

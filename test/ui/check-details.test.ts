@@ -44,7 +44,7 @@ describe('run page: the problems of a push refused for invalid rows', () => {
     const stored = f.project.runs.results(id)[0].details as { problems: { row: number; path: string; message: string }[] };
     expect(stored.problems.length).toBeGreaterThanOrEqual(3);
     const html = await page(id);
-    expect(html).toContain(`<summary>${stored.problems.length} problems</summary>`);
+    expect(html).toContain(`<summary>${stored.problems.length} problems in 2 rows</summary>`);
     // A message past 300 characters (an int64's pattern) is cut with '…'.
     const shown = (m: string) => (m.length > 300 ? `${m.slice(0, 299)}…` : m).replaceAll("'", '&#39;').replaceAll('"', '&quot;');
     expect(problemItems(html)).toEqual(stored.problems.map((p) => `row ${p.row} ${p.path}: ${shown(p.message)}`));
@@ -67,6 +67,18 @@ describe('run page: the problems of a push refused for invalid rows', () => {
     expect(problemItems(many)).toHaveLength(100);
     expect(problemItems(many)[0].length).toBeLessThan(400);
     expect(many).toContain('and 150 more (all of them in <code>GET /v1/runs/');
+  });
+
+  // A refused push keeps its first 20 problems and counts all of them: the summary said "20 problems" for 30.
+  it('gives the counted totals of a refused push, not the number of problems it kept', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => ({ origin: 'SEA', event_timestamp: `2026-01-03T00:${String(i).padStart(2, '0')}:00Z`, departures: 'x', mean_delay: 1, share_delayed: 0.5 }));
+    const id = await refusedPush(rows);
+    const r = f.project.runs.results(id)[0];
+    expect((r.details as { problems: unknown[] }).problems).toHaveLength(20);
+    expect(r.metrics).toMatchObject({ problems: 30, invalid_rows: 30 });
+    const html = await page(id);
+    expect(html).toContain('<summary>30 problems in 30 rows (the first 20 kept)</summary>');
+    expect(problemItems(html)).toHaveLength(20);
   });
 });
 

@@ -93,6 +93,9 @@ export function formatRunShow(
     if (Array.isArray(problems) && problems.length > 1) {
       for (const p of problems.slice(0, MAX_PROBLEMS_LISTED)) lines.push(`      ${problemLine(p, 200)}`);
       if (problems.length > MAX_PROBLEMS_LISTED) lines.push(`      … and ${problems.length - MAX_PROBLEMS_LISTED} more (--json lists them all)`);
+      // A refused push keeps its first problems and counts them all (`metrics.problems`).
+      const counted = (r.metrics as { problems?: unknown } | null)?.problems;
+      if (typeof counted === 'number' && counted > problems.length) lines.push(`      (${counted - problems.length} more not kept: the run records its first ${problems.length})`);
     }
   }
   if (!all && shown.length < results.length) lines.push(`  (${results.length - shown.length} passing/skipped checks hidden; --all shows them)`);

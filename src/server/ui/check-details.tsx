@@ -16,14 +16,23 @@ const MAX_TEXT = 300;
 
 const cut = (s: string, max = MAX_TEXT) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
-/** The problems of a result (`details.problems`), at most `MAX_PROBLEMS_SHOWN`, then how many more. */
-function Problems(props: { problems: readonly unknown[]; runId: string }) {
+/**
+ * The problems of a result (`details.problems`), at most `MAX_PROBLEMS_SHOWN`, then how many more. A refused push
+ * keeps its first problems only and counts all of them in its metrics (`problems`, `invalid_rows`): the summary
+ * gives those totals, and says how many were not kept.
+ */
+function Problems(props: { problems: readonly unknown[]; metrics: Record<string, unknown> | null | undefined; runId: string }) {
   const { problems } = props;
+  const counted = props.metrics?.problems;
+  const total = typeof counted === 'number' && counted > problems.length ? counted : problems.length;
+  const rows = props.metrics?.invalid_rows;
   const more = problems.length - MAX_PROBLEMS_SHOWN;
   return (
     <details class="problems">
       <summary>
-        {problems.length} problem{problems.length === 1 ? '' : 's'}
+        {total} problem{total === 1 ? '' : 's'}
+        {typeof rows === 'number' ? ` in ${rows} row${rows === 1 ? '' : 's'}` : ''}
+        {total > problems.length ? ` (the first ${problems.length} kept)` : ''}
       </summary>
       <ul class="problems">
         {problems.slice(0, MAX_PROBLEMS_SHOWN).map((p) => (
@@ -40,7 +49,7 @@ function Problems(props: { problems: readonly unknown[]; runId: string }) {
 }
 
 /** A result's details: its problems as a list, its other fields as lines; nothing when it has none. */
-export function CheckDetails(props: { details: Record<string, unknown> | null | undefined; runId: string }) {
+export function CheckDetails(props: { details: Record<string, unknown> | null | undefined; metrics?: Record<string, unknown> | null; runId: string }) {
   const details = props.details;
   if (!details || typeof details !== 'object') return null;
   const { problems, ...rest } = details;
@@ -48,7 +57,7 @@ export function CheckDetails(props: { details: Record<string, unknown> | null | 
   const cutLines = lines.length > MAX_DETAIL_LINES;
   return (
     <>
-      {Array.isArray(problems) && problems.length ? <Problems problems={problems} runId={props.runId} /> : null}
+      {Array.isArray(problems) && problems.length ? <Problems problems={problems} metrics={props.metrics} runId={props.runId} /> : null}
       {lines.length && !(lines.length === 1 && lines[0][0] === '') ? (
         <details>
           <summary>details</summary>

@@ -161,7 +161,7 @@ function ResultsTable(props: { frame: PageFrame; run: Run; results: readonly Che
                   </span>
                 </details>
               ) : null}
-              <CheckDetails details={r.details} runId={props.run.id} />
+              <CheckDetails details={r.details} metrics={r.metrics} runId={props.run.id} />
             </td>
           </tr>
         ))}
