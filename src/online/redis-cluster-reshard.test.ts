@@ -10,6 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisCluster, type RedisClusterProcess } from '../../test/setup/redis.js';
 import { decodeValues } from './record-codec.js';
 import { slotOfTag } from './redis-cluster-slots.js';
+import { connectRedis } from './redis-connection.js';
+import { redisKeys } from './redis-keys.js';
+import { createRedisReader } from './redis-read.js';
+import { asStoredValue } from './record-codec.js';
 import { openRedisOnlineStore } from './redis-store.js';
 import type { OnlineKey, OnlineStore } from './types.js';
 
@@ -87,6 +91,51 @@ describe('redis store: a cluster whose slots move (resharding)', () => {
       expect(await readViews()).toEqual([keys.map(() => 'before'), keys.map(() => 'before')]);
       await moveSlot(slots[5], from, to);
     } finally {
+      await store.close();
+    }
+  });
+
+  it("a read's retry after a redirect is not failed by another request's auto-pipeline batch split by a slot that moved meanwhile", async () => {
+    // Under load, the retry's snapshot (GET and HKEYS on `{meta}`'s master) joined other requests' HMGETs to that
+    // master in one auto-pipeline batch; a slot among those that moved made ioredis send the batch again with the
+    // slot redirected and refuse it ("All keys in the pipeline should belong to the same slots allocation
+    // group"): a 503 for a read already on its retry. Here the other request's commands are queued by hand in the
+    // turn the retry begins, after a second slot of `{meta}`'s master moved.
+    const key_prefix = `fgtest:${randomUUID()}:`;
+    const layout = redisKeys(key_prefix);
+    const nodes = cluster.ports.map((p) => `127.0.0.1:${p}`);
+    const store: OnlineStore = await openRedisOnlineStore({ cluster: nodes, key_prefix });
+    const conn = await connectRedis({ cluster: nodes, key_prefix }, layout);
+    try {
+      await store.writeBatch('v', ['x'], rows('before', 1));
+      const from = await ownerOfSlot(slotOfTag('meta'));
+      const to = cluster.ports.find((p) => p !== from)!;
+      const owners = await Promise.all(keys.map(async (k) => [k, slotOfTag(JSON.stringify(k)), await ownerOfSlot(slotOfTag(JSON.stringify(k)))] as const));
+      const onFrom = owners.filter(([, , o]) => o === from);
+      const slots = [...new Set(onFrom.map(([, s]) => s))].filter((s) => s !== slotOfTag('meta'));
+      expect(slots.length).toBeGreaterThan(3);
+      const [first, second, stays] = slots;
+      const keyOf = (slot: number) => onFrom.find(([, s]) => s === slot)![0];
+      const failures: string[] = [];
+      const guarded = <T>(p: Promise<T>): Promise<T> =>
+        conn.guarded(p).catch(async (e: unknown) => {
+          failures.push((e as Error).message);
+          if (failures.length === 1) {
+            await moveSlot(second, from, to);
+            for (const slot of [second, stays]) void conn.client.hmget(layout.entityKey('v', keyOf(slot)), 'c', 'p').catch(() => undefined);
+          }
+          throw e;
+        });
+      const reader = createRedisReader({ ...conn, guarded }, layout);
+      expect((await reader.read([{ view: 'v', features: ['x'], keys }], asStoredValue))[0].map((r) => r?.values[0])).toEqual(keys.map(() => 'before'));
+      // Moved whole, the reader unaware: its first batch to `from` is refused, then the retry goes through.
+      await moveSlot(first, from, to);
+      const [got] = await reader.read([{ view: 'v', features: ['x'], keys }], asStoredValue);
+      expect(failures).toHaveLength(1);
+      expect(failures[0]).toMatch(/slots allocation group|MOVED/);
+      expect(got.map((r) => r?.values[0])).toEqual(keys.map(() => 'before'));
+    } finally {
+      conn.client.disconnect();
       await store.close();
     }
   });

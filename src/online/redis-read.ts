@@ -24,6 +24,15 @@ const READ_ATTEMPTS = 3;
 /** A view's snapshot of the sessions: the last gen drawn and the pending gens. */
 type Snapshot = [last: string | null, pending: string[]];
 
+/** The commands a read sends (see `createRedisReader`). */
+interface Commands {
+  get(key: string): Promise<string | null>;
+  mget(keys: string[]): Promise<(string | null)[]>;
+  hkeys(key: string): Promise<string[]>;
+  hget(key: string, field: string): Promise<string | null>;
+  hmget(key: string, ...fields: string[]): Promise<(string | null)[]>;
+}
+
 /** A store's reads: `read`, and `forgetSnapshot` for a commit of this store (a later read of this process sees it at once). */
 export interface RedisReader {
   read<T>(requests: readonly OnlineReadRequest[], make: RecordDecoder<T>): Promise<(T | undefined)[][]>;
@@ -36,10 +45,26 @@ export function createRedisReader({ client, where, guarded }: RedisConnection, l
   const schemas = new Map<string, readonly string[]>();
   const projections = new ProjectionCache();
 
-  const schemaOf = async (hash: string): Promise<readonly string[]> => {
+  /** The read commands, auto-pipelined; and each sent on its own, for a read again after a cluster redirect (see `read`). */
+  const pipelined: Commands = {
+    get: (key) => client.get(key),
+    mget: (keys) => client.mget(keys),
+    hkeys: (key) => client.hkeys(key),
+    hget: (key, field) => client.hget(key, field),
+    hmget: (key, ...fields) => client.hmget(key, ...fields),
+  };
+  const single: Commands = {
+    get: (key) => sendAlone(client, 'get', [key]) as Promise<string | null>,
+    mget: (keys) => sendAlone(client, 'mget', keys) as Promise<(string | null)[]>,
+    hkeys: (key) => sendAlone(client, 'hkeys', [key]) as Promise<string[]>,
+    hget: (key, field) => sendAlone(client, 'hget', [key, field]) as Promise<string | null>,
+    hmget: (key, ...fields) => sendAlone(client, 'hmget', [key, ...fields]) as Promise<(string | null)[]>,
+  };
+
+  const schemaOf = async (hash: string, send: Commands): Promise<readonly string[]> => {
     let s = schemas.get(hash);
     if (s === undefined) {
-      const text = await client.hget(schemasKey, hash);
+      const text = await send.hget(schemasKey, hash);
       s = text ? (JSON.parse(text) as string[]) : [];
       schemas.set(hash, s);
     }
@@ -70,14 +95,14 @@ export function createRedisReader({ client, where, guarded }: RedisConnection, l
    * The snapshots of the requests' views (in order): of those not taken this turn, the counters (one GET, or one
    * MGET for several views: all on the `{meta}` slot), then each one's HKEYS.
    */
-  const snapshotsOf = (requests: readonly OnlineReadRequest[], fresh: boolean): Promise<Snapshot>[] => {
+  const snapshotsOf = (requests: readonly OnlineReadRequest[], fresh: boolean, send: Commands): Promise<Snapshot>[] => {
     const missing: string[] = [];
     for (const { view } of requests) if (fresh || !turnSnapshots.has(view)) missing.push(view);
     if (missing.length > 0) {
       if (turnSnapshots.size === 0) setImmediate(() => turnSnapshots.clear());
-      const gens = missing.length > 1 ? client.mget(missing.map(genKey)) : undefined;
+      const gens = missing.length > 1 ? send.mget(missing.map(genKey)) : undefined;
       missing.forEach((view, i) => {
-        const s = Promise.all([gens ? gens.then((g) => g[i]) : client.get(genKey(view)), client.hkeys(pendingKey(view))]);
+        const s = Promise.all([gens ? gens.then((g) => g[i]) : send.get(genKey(view)), send.hkeys(pendingKey(view))]);
         s.catch(() => undefined); // each read awaits it and reports its failure
         turnSnapshots.set(view, s);
       });
@@ -103,14 +128,15 @@ export function createRedisReader({ client, where, guarded }: RedisConnection, l
     // The reads of one turn of the event loop share a view's snapshot (`snapshotsOf`); a read again (below) takes a
     // fresh one.
     const n = requests.length;
+    // Read again after a redirect, every command on a cluster goes on its own, which ioredis redirects itself (MOVED,
+    // ASK): in an auto-pipeline batch, beside other requests' commands to the same node, a reshard still under way
+    // would split the batch again and fail it (see `isRedirect`), the snapshot's commands too.
+    const send = redirected && client instanceof Cluster ? single : pipelined;
     // One list of replies: the `n` snapshots, then the records of every request's keys in order.
-    const calls: Promise<Snapshot | (string | null)[]>[] = snapshotsOf(requests, attempt > 1 || redirected);
-    // Read again after a redirect, a cluster's keys go one command each, which ioredis redirects on its own (MOVED,
-    // ASK): a reshard still under way would split an auto-pipeline batch again (see `isRedirect`).
-    const alone = redirected && client instanceof Cluster;
+    const calls: Promise<Snapshot | (string | null)[]>[] = snapshotsOf(requests, attempt > 1 || redirected, send);
     const readRecords = () => {
       for (const { view, keys } of requests) {
-        for (const k of keys) calls.push(alone ? (sendAlone(client, 'hmget', [entityKey(view, k), 'c', 'p']) as Promise<(string | null)[]>) : client.hmget(entityKey(view, k), 'c', 'p'));
+        for (const k of keys) calls.push(send.hmget(entityKey(view, k), 'c', 'p'));
       }
       return Promise.all(calls);
     };
@@ -142,7 +168,7 @@ export function createRedisReader({ client, where, guarded }: RedisConnection, l
         for (const rec of got[i] as (string | null)[]) if (rec !== null && later(rec)) newest = Math.max(newest, Number.parseInt(genOf(rec), 10));
       }
       if (newest > 0) {
-        const counter = (await guarded(client.get(genKey(view)))) ?? '0';
+        const counter = (await guarded(send.get(genKey(view)))) ?? '0';
         if (newest > Number(counter)) throw counterBehind(where, layout, view, newest, counter);
       }
       const rows = new Array<T | undefined>(keys.length).fill(undefined);
@@ -163,7 +189,7 @@ export function createRedisReader({ client, where, guarded }: RedisConnection, l
         if (rec === null) continue;
         let v = decode(rec, features, make);
         if (v === undefined) {
-          await guarded(schemaOf(recordSchema(rec)));
+          await guarded(schemaOf(recordSchema(rec), send));
           v = decode(rec, features, make);
         }
         rows[i] = v;
