@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, inject, it, vi } from 'vitest';
 import { describeOnlineStoreConformance } from './conformance.case.js';
-import { Redis } from 'ioredis';
+import { Redis, type Command } from 'ioredis';
 import { clusterEpochKeys, slotOfTag } from './redis-cluster-slots.js';
 import { openRedisOnlineStore } from './redis-store.js';
 import { COMMIT_LUA } from './redis-scripts.js';
@@ -46,6 +46,24 @@ async function openHooked(options: Parameters<typeof openRedisOnlineStore>[0], n
   } finally {
     proto.defineCommand = define;
   }
+}
+
+/**
+ * Run `before` when a store's read asks for a record (`HMGET`, written straight to a single node's connection), before
+ * the command goes out: to force an interleaving between a reader's snapshot of the sessions and its record reads.
+ * `keys` lists the entity keys asked for; `restore` ends the hook.
+ */
+function beforeRecordReads(before: (key: string) => Promise<void> | void): { keys: string[]; restore(): void } {
+  const proto = Redis.prototype as unknown as { sendCommand: (command: Command, stream?: unknown) => unknown };
+  const original = proto.sendCommand;
+  const keys: string[] = [];
+  proto.sendCommand = function (this: Redis, command: Command, stream?: unknown) {
+    if (command.name !== 'hmget' || stream !== undefined) return original.call(this, command, stream);
+    const key = String(command.args[0]);
+    keys.push(key);
+    return Promise.resolve(before(key)).then(() => original.call(this, command));
+  };
+  return { keys, restore: () => void (proto.sendCommand = original) };
 }
 
 /** A store on a fresh key prefix and a plain client of the same Redis, for `fn`; both closed after it. */
@@ -626,34 +644,30 @@ describe('redis store: a read of several views (readManyEncodedViews)', () => {
     const reader = await openRedisOnlineStore({ url, key_prefix });
     const writer = await openRedisOnlineStore({ url, key_prefix });
     const rows = (value: string, eventTs: number, keys = ['a', 'b']) => keys.map((k) => ({ key: [k], values: [value], eventTs, createdTs: 0 }));
-    const proto = Redis.prototype as unknown as { hmget: (...args: unknown[]) => Promise<unknown> };
-    const original = proto.hmget;
     let t2: Awaited<ReturnType<typeof writer.beginWrite>> | undefined;
-    const asked: string[] = [];
+    let hook: ReturnType<typeof beforeRecordReads> | undefined;
     try {
       await writer.writeBatch('v', ['x'], rows('old', 1));
       await writer.writeBatch('w', ['x'], rows('w', 1));
       let first = true;
-      proto.hmget = async function (this: Redis, ...args: unknown[]) {
-        asked.push(String(args[0]));
+      hook = beforeRecordReads(async () => {
         if (first) {
           first = false;
           await writer.writeBatch('v', ['x'], rows('t1', 2));
           t2 = await writer.beginWrite('v', ['x']);
           await t2.write(rows('t2', 3, ['a']));
         }
-        return original.apply(this, args);
-      };
+      });
       const got = await reader.readManyEncodedViews(['v', 'w'].map((view) => ({ view, features: ['x'], keys: [['a'], ['b']] })));
-      proto.hmget = original;
+      hook.restore();
       const values = got.map((r) => r.map((e) => e && decodeValues(e.encoded)[0]));
       expect([['old', 'old'], ['t1', 't1']]).toContainEqual(values[0]);
       expect(values[1]).toEqual(['w', 'w']);
       // v's keys twice (read again), w's once.
-      expect(asked.filter((k) => k.endsWith(':v'))).toHaveLength(4);
-      expect(asked.filter((k) => k.endsWith(':w'))).toHaveLength(2);
+      expect(hook.keys.filter((k) => k.endsWith(':v'))).toHaveLength(4);
+      expect(hook.keys.filter((k) => k.endsWith(':w'))).toHaveLength(2);
     } finally {
-      proto.hmget = original;
+      hook?.restore();
       await t2?.abort();
       await reader.close();
       await writer.close();
@@ -670,19 +684,17 @@ describe('redis store: a reader racing a session that begins', () => {
       // once the reader's snapshot is in, before its record read (the counter is never below a record's gen).
       const key = `${key_prefix}{["a"]}:v`;
       const committed = (await r.hget(key, 'c'))!;
-      const proto = Redis.prototype as unknown as { hmget: (...args: unknown[]) => Promise<unknown> };
-      const original = proto.hmget;
-      proto.hmget = async function (this: Redis, ...args: unknown[]) {
-        proto.hmget = original;
+      const hook = beforeRecordReads(async () => {
+        hook.restore();
         await new Promise((res) => setTimeout(res, 50));
         const gen = await r.incr(`${key_prefix}{meta}:gen:v`);
         await r.hset(key, 'p', committed, 'c', committed.replace(/^[^|]+\|1\|/, `${gen}|2|`).replace('committed', 'uncommitted'));
-        return original.apply(this, args);
-      };
+      });
       try {
         expect((await store.readMany('v', ['x'], [['a']]))[0]?.values).toEqual(['committed']);
+        expect(hook.keys).toEqual([key]);
       } finally {
-        proto.hmget = original;
+        hook.restore();
       }
     }));
 });
@@ -698,28 +710,28 @@ describe('redis store: a reader whose snapshot of the sessions is older than the
     const reader = await openRedisOnlineStore({ url, key_prefix });
     const writer = await openRedisOnlineStore({ url, key_prefix });
     const row = (value: string, eventTs: number, keys = ['a', 'b']) => keys.map((k) => ({ key: [k], values: [value], eventTs, createdTs: 0 }));
-    const proto = Redis.prototype as unknown as { hmget: (...args: unknown[]) => Promise<unknown> };
-    const original = proto.hmget;
     let t2: Awaited<ReturnType<typeof writer.beginWrite>> | undefined;
+    let hook: ReturnType<typeof beforeRecordReads> | undefined;
     try {
       await writer.writeBatch('v', ['x'], row('old', 1));
       let first = true;
-      proto.hmget = async function (this: Redis, ...args: unknown[]) {
+      hook = beforeRecordReads(async () => {
         if (first) {
           first = false;
           await writer.writeBatch('v', ['x'], row('t1', 2));
           t2 = await writer.beginWrite('v', ['x']);
           await t2.write(row('t2', 3, ['a']));
         }
-        return original.apply(this, args);
-      };
+      });
       // b's record is read at once (before T1), a's after T1 and T2.
       const got = await reader.readMany('v', ['x'], [['a'], ['b']]);
-      proto.hmget = original;
+      hook.restore();
       // Both 'old' (as of the snapshot) or both 't1' (committed since; T2 is pending), never T1 in one only.
       expect([['old', 'old'], ['t1', 't1']]).toContainEqual(got.map((g) => g?.values[0]));
+      // Read again with a fresh snapshot: the entities twice.
+      expect(hook.keys).toHaveLength(4);
     } finally {
-      proto.hmget = original;
+      hook?.restore();
       await t2?.abort();
       await reader.close();
       await writer.close();
@@ -731,29 +743,28 @@ describe('redis store: a reader whose snapshot of the sessions is older than the
     const reader = await openRedisOnlineStore({ url, key_prefix });
     const writer = await openRedisOnlineStore({ url, key_prefix });
     const row = (value: string, eventTs: number) => [{ key: ['a'], values: [value], eventTs, createdTs: 0 }];
-    const proto = Redis.prototype as unknown as { hmget: (...args: unknown[]) => Promise<unknown> };
-    const original = proto.hmget;
     const x = await writer.beginWrite('v', ['x']);
     let y: Awaited<ReturnType<typeof writer.beginWrite>> | undefined;
+    let hook: ReturnType<typeof beforeRecordReads> | undefined;
     try {
       await writer.writeBatch('v', ['x'], row('old', 1));
       await x.write(row('x', 2));
       y = await writer.beginWrite('v', ['x']);
       let first = true;
-      proto.hmget = async function (this: Redis, ...args: unknown[]) {
+      hook = beforeRecordReads(async () => {
         if (first) {
           first = false;
           // After the reader's snapshot (both pending there): X commits, then Y writes a (keeping X's value as `p`).
           await x.commit();
           await y!.write(row('y', 3));
         }
-        return original.apply(this, args);
-      };
+      });
       const got = await reader.readMany('v', ['x'], [['a']]);
-      proto.hmget = original;
+      hook.restore();
       expect(['old', 'x']).toContain(got[0]?.values[0]);
+      expect(hook.keys.length).toBeGreaterThan(0);
     } finally {
-      proto.hmget = original;
+      hook?.restore();
       await x.abort();
       await y?.abort();
       await reader.close();

@@ -4,7 +4,7 @@
  *
  * Layout (redis-keys.ts): one hash per (entity, view): `<prefix>{<key json>}:<view>`. The hash tag
  * is the entity key, so every view of one entity lives on one cluster slot. Reads (redis-read.ts)
- * are `HMGET` per key, auto-pipelined: one round trip per node for a whole request
+ * are `HMGET` per key, pipelined: one round trip per node for a whole request
  * (two on a cluster: the sessions' snapshot is read before the records, see `read`).
  *
  * Atomic sessions without cross-slot transactions (redis-write.ts): every record carries the id
