@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COMPACTED_FILE, compactedRunId, parsePushFileName, PUSH_FILE, pushFileName, pushFileStem } from './push-file-name.js';
+import { COMPACTED_FILE, compactedRunId, parseCompactedFileName, parsePushFileName, PUSH_FILE, pushFileName, pushFileStem } from './push-file-name.js';
 import { COMPACTED_FILE as COMPACTED_FILE_OF_SOURCE_SQL, isWritingName, writingName } from './source-sql.js';
 
 /** The patterns as they were written by hand before both came from one definition: the reference. */
@@ -28,6 +28,8 @@ function realTime(m: RegExpExecArray | null): boolean {
 }
 const isPushName = (name: string) => realTime(WRITTEN_PUSH_FILE.exec(name));
 const isCompactedName = (name: string) => realTime(/^push-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-/.exec(name)) && WRITTEN_COMPACTED_FILE.test(name);
+/** A merged file's name as a compaction writes it: `compacted-` and a UUID (the reference of `parseCompactedFileName`). */
+const isWrittenCompactedName = (name: string) => isCompactedName(name) && /-compacted-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.(parquet|csv)$/.test(name);
 
 /** A time field of `width` digits: often in its range (`low`..`high`), else any digits. */
 const field = (width: number, low: number, high: number) =>
@@ -81,6 +83,16 @@ describe('push file names', () => {
     );
   });
 
+  it("a compaction's merged file is parsed back to the instant, `compacted-<uuid>` and format it was named with; a push's file is not one (property)", () => {
+    fc.assert(
+      fc.property(instant, fc.uuid(), format, (at, uuid, f) => {
+        expect(parseCompactedFileName(pushFileName(at, compactedRunId(uuid), f))).toEqual({ at: at.toISOString(), runId: compactedRunId(uuid), format: f });
+        expect(parseCompactedFileName(pushFileName(at, uuid, f))).toBeNull();
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('a file still being written (hidden, `.featureguard-writing`) is neither (property)', () => {
     fc.assert(
       fc.property(fc.oneof(pushName, compactedName), (name) => {
@@ -121,11 +133,17 @@ describe('push file names', () => {
         expect(parts !== null).toBe(isPushName(name));
         // What is recognised is a name the builder makes.
         if (parts !== null) expect(pushFileName(new Date(parts.at), parts.runId, parts.format)).toBe(name);
+        // A merged file's parts only from a name a compaction writes (`compacted-` and a UUID, not any 36 characters).
+        const merged = parseCompactedFileName(name);
+        expect(merged !== null).toBe(isWrittenCompactedName(name));
+        if (merged !== null) expect(pushFileName(new Date(merged.at), merged.runId, merged.format)).toBe(name);
       }),
       { numRuns: 5000 },
     );
     for (const other of ['push-20260102T030405678Z-r.json', 'push-19708101T000000000Z-00000000-0000-4000-8000-000000000000.parquet', 'push-20250229T000000000Z-00000000-0000-4000-8000-000000000000.csv', 'Push-20260102T030405678Z-00000000-0000-4000-8000-000000000000.csv', 'data.parquet']) {
       expect(PUSH_FILE.test(other), other).toBe(false);
     }
+    expect(COMPACTED_FILE.test(`push-20260102T030405678Z-compacted-${'0'.repeat(36)}.parquet`)).toBe(true);
+    expect(parseCompactedFileName(`push-20260102T030405678Z-compacted-${'0'.repeat(36)}.parquet`)).toBeNull();
   });
 });

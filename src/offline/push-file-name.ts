@@ -8,7 +8,10 @@
  *
  * A glob source's push puts the stem where the glob's file name has its `*` (`part-*.parquet`: `part-push-….parquet`,
  * see `offlineTarget` in serving/push-rows.ts): `pushFileNames` builds and recognises those names from the same
- * template; `PUSH_FILE` and `COMPACTED_FILE` recognise the plain names (`*.parquet`, `*.csv`) only.
+ * template; `PUSH_FILE` and `COMPACTED_FILE` recognise the plain names (`*.parquet`, `*.csv`) only. A merged file's
+ * parts (`parseCompactedFileName`, `PushFileNames.parseCompacted`) are read only from a name a compaction writes: a
+ * real instant and `compacted-` with a UUID as `randomUUID` writes it (compaction takes such a file whose runs were
+ * pruned for its own, serving/push-compact-plan.ts).
  *
  * @example
  * pushFileName(new Date('2026-01-02T03:04:05.678Z'), runId, 'parquet'); // 'push-20260102T030405678Z-<run id>.parquet'
@@ -30,6 +33,8 @@ const EXTENSION = String.raw`\.(parquet|csv)`;
 /** A push run's id: a UUID as `randomUUID` writes it. */
 const RUN_ID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const COMPACTED_RUN = 'compacted-';
+/** The run id of a merged file's name as `compactedRunId` of a `randomUUID` writes it (one capture group). */
+const COMPACTED_RUN_ID = `(${COMPACTED_RUN}${RUN_ID})`;
 
 /** The instant `TIME`'s seven captures (from `m[1]`) name, as `Date#toISOString` writes it; null when they name none (month 81). */
 function instantOf(m: RegExpExecArray): string | null {
@@ -72,6 +77,8 @@ export interface PushFileNames {
   parse(name: string): { readonly at: string; readonly runId: string } | null;
   /** A compaction's merged file among them: named as a push of the run `compacted-<uuid>`. */
   readonly compacted: RegExp;
+  /** What a merged file's name says (its time a real instant, its run id `compacted-` and a UUID); null for any other name. */
+  parseCompacted(name: string): { readonly at: string; readonly runId: string } | null;
 }
 
 /**
@@ -91,13 +98,13 @@ export function pushFileNames(fileGlob: string): PushFileNames {
   const [before, after] = [fileGlob.slice(0, star), fileGlob.slice(star + 1).replaceAll('*', '')];
   const matcher = (runId: string) => new PushNamePattern(`^${nameOf(TIME, runId, literalPattern(after), literalPattern(before))}$`);
   const push = matcher(`(${RUN_ID})`);
+  const merged = matcher(COMPACTED_RUN_ID);
+  const partsOf = (m: RegExpExecArray | null) => (m === null ? null : { at: instantOf(m)!, runId: m[8] });
   return {
     name: (at, runId) => nameOf(nameTime(at), runId, after, before),
-    parse: (name) => {
-      const m = push.exec(name);
-      return m === null ? null : { at: instantOf(m)!, runId: m[8] };
-    },
+    parse: (name) => partsOf(push.exec(name)),
     compacted: matcher(`${COMPACTED_RUN}[0-9a-f-]{36}`),
+    parseCompacted: (name) => partsOf(merged.exec(name)),
   };
 }
 
@@ -130,7 +137,19 @@ export interface PushFileNameParts {
 
 /** The parts of a push's file name (`PUSH_FILE`); null for any other name, and for one whose time is no instant. */
 export function parsePushFileName(name: string): PushFileNameParts | null {
-  const m = PUSH_FILE.exec(name);
-  if (m === null) return null;
-  return { at: instantOf(m)!, runId: m[8], format: m[9] as 'parquet' | 'csv' };
+  return partsOfName(PUSH_FILE.exec(name));
+}
+
+const COMPACTED_NAME = namePattern(COMPACTED_RUN_ID);
+
+/**
+ * The parts of a compaction's merged file's plain name (`push-<time>-compacted-<uuid>.<ext>`, the run id
+ * `compacted-<uuid>`); null for any other name: a time that is no instant, an id that is no UUID.
+ */
+export function parseCompactedFileName(name: string): PushFileNameParts | null {
+  return partsOfName(COMPACTED_NAME.exec(name));
+}
+
+function partsOfName(m: RegExpExecArray | null): PushFileNameParts | null {
+  return m === null ? null : { at: instantOf(m)!, runId: m[8], format: m[9] as 'parquet' | 'csv' };
 }

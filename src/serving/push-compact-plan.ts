@@ -17,17 +17,24 @@ import { basename, dirname, join } from 'node:path';
 import { sourceFormat } from '../definitions/source-location.js';
 import type { DefinitionSet, SourceDef } from '../definitions/types.js';
 import { literal } from '../offline/engine.js';
-import { compactedRunId, parsePushFileName, pushFileNames, type PushFileNames } from '../offline/push-file-name.js';
+import { compactedRunId, parseCompactedFileName, parsePushFileName, pushFileNames, type PushFileNames } from '../offline/push-file-name.js';
 import { rawSourceSql, runSetup } from '../offline/source-sql.js';
 import type { Project } from '../project.js';
 import type { StateDb } from '../state/state-db.js';
+import { journalDir, readJournals } from './push-compact-journal.js';
 import { queryReadsFile, sourceReadsFile } from './push-readers.js';
 import { offlineTarget } from './push-rows.js';
 
 /** A file holding pushed rows, with the finished push runs whose rows it holds. */
 export interface PushedFile {
   readonly file: string;
+  /** The push runs whose rows it holds (empty for a merged file whose runs were pruned, `mergedAt`). */
   readonly runs: readonly { readonly id: string; readonly started_at: string; readonly finished_at: string }[];
+  /**
+   * An earlier compaction's merged file no run records any more (`runs prune` removed its runs): the time its name
+   * carries, just before the earliest push it holds (the merged file is named to sort before it).
+   */
+  readonly mergedAt?: string;
 }
 
 /** Files to merge into one (or left as they are, with `reason`). */
@@ -95,6 +102,20 @@ export function pushFolders(project: Project, set: DefinitionSet): Map<string, P
 }
 
 /**
+ * The files the runs in the log name as the file their rows are in now (`options.compacted_into`, whatever the
+ * run's kind and status) and the files a compaction's journal names (merged, or merged into): not a merged file
+ * whose runs were pruned.
+ */
+function namedMergedFiles(db: StateDb, project: Project): Set<string> {
+  const rows = db.prepare(`SELECT json_extract(options, '$.compacted_into') AS file FROM runs
+    WHERE options IS NOT NULL AND json_valid(options) AND json_extract(options, '$.compacted_into') IS NOT NULL`).all() as { file: unknown }[];
+  const named = new Set(rows.map((r) => String(r.file)));
+  // A journal's merged file is recorded in its runs by the compaction that finishes it (its recovery, first).
+  for (const { journal } of readJournals(journalDir(project))) for (const f of [journal.file, ...(journal.merged ?? [])]) named.add(f);
+  return named;
+}
+
+/**
  * `finishedPushFiles`, and the files in the folders pushes to `set`'s path sources write to that are named as a
  * push's and whose run is not in the log any more (`runs prune` removed it; it never removes a running run, and a
  * failed push removes its file), written at or before `cutoff` as their name says. A push's name is the plain one
@@ -102,12 +123,19 @@ export function pushFolders(project: Project, set: DefinitionSet): Map<string, P
  * `part-*.parquet`): the glob's own text around a stem with a real instant and a UUID, so a file of the user's is
  * taken only if named exactly as featureguard names its own. A file whose run is in the log (running, failed) or
  * whose name is no push's is never taken.
+ *
+ * And an earlier compaction's merged file whose runs were pruned (named as a compaction names it, with
+ * `compacted-<uuid>`; its name's uuid is no run's id, so it is told by the runs: no run in the log names it as
+ * `options.compacted_into`, nor a compaction's journal), written at or before `cutoff` as its modification time
+ * says (it was written after every push it holds had finished; its name's time is before the earliest). It holds
+ * pushed rows only, checked when it was merged, and is merged again by the same rules (row checksum, journal).
  */
 export function pushedFiles(db: StateDb, project: Project, set: DefinitionSet, cutoff: string): PushedFile[] {
   const recorded = finishedPushFiles(db, cutoff);
   const taken = new Set(recorded.map((f) => f.file));
   const known = db.prepare('SELECT 1 FROM runs WHERE id = ?');
   const pruned: PushedFile[] = [];
+  let namedMerged: Set<string> | undefined;
   for (const [folder, templates] of pushFolders(project, set)) {
     let names: string[];
     try {
@@ -119,7 +147,15 @@ export function pushedFiles(db: StateDb, project: Project, set: DefinitionSet, c
       // Named as a push's file (a compaction's merged file is not one).
       const named = parsePushFileName(name) ?? templates.reduce<{ at: string; runId: string } | null>((found, t) => found ?? t.parse(name), null);
       const file = join(folder, name);
-      if (named === null || taken.has(file) || known.get(named.runId) !== undefined) continue;
+      if (named === null) {
+        const merged = parseCompactedFileName(name) ?? templates.reduce<{ at: string; runId: string } | null>((found, t) => found ?? t.parseCompacted(name), null);
+        if (merged === null || taken.has(file) || (namedMerged ??= namedMergedFiles(db, project)).has(file)) continue;
+        const stat = statSync(file, { throwIfNoEntry: false });
+        if (!stat?.isFile() || stat.mtime.toISOString() > cutoff) continue;
+        pruned.push({ file, runs: [], mergedAt: merged.at });
+        continue;
+      }
+      if (taken.has(file) || known.get(named.runId) !== undefined) continue;
       const { at, runId } = named;
       if (at > cutoff || !statSync(file, { throwIfNoEntry: false })?.isFile()) continue;
       pruned.push({ file, runs: [{ id: runId, started_at: at, finished_at: at }] });
@@ -239,7 +275,7 @@ export async function planCompaction(project: Project, set: DefinitionSet, conn:
  * order, and the first file's columns are those of the read).
  */
 function mergedFileName(project: Project, set: DefinitionSet, folder: string, format: 'parquet' | 'csv', readers: readonly string[], files: readonly PushedFile[]): string | { reason: string } {
-  const earliest = Math.min(...files.flatMap((f) => f.runs.map((r) => Date.parse(r.started_at))));
+  const earliest = Math.min(...files.flatMap((f) => [...f.runs.map((r) => Date.parse(r.started_at)), ...(f.mergedAt === undefined ? [] : [Date.parse(f.mergedAt)])]));
   const first = files.map((f) => basename(f.file)).sort()[0];
   const id = compactedRunId(randomUUID());
   const pathSources = [...set.sources.values()].filter((s) => s.path !== undefined);

@@ -54,12 +54,16 @@ describe('pushFileNames', () => {
         const merged = referenceName(glob, at, compactedRunId(runId));
         expect(names.compacted.test(merged)).toBe(true);
         expect(names.parse(merged)).toBeNull();
+        expect(names.parseCompacted(merged)).toEqual({ at: at.toISOString(), runId: compactedRunId(runId) });
         expect(names.compacted.test(target.file)).toBe(false);
+        expect(names.parseCompacted(target.file)).toBeNull();
         // Cut anywhere, or with a character more: taken only when it is still a name the builder makes.
         const i = cut % (target.file.length + 1);
         for (const other of [target.file.slice(0, i) + target.file.slice(i + 1), `${target.file.slice(0, i)}x${target.file.slice(i)}`, `${target.file.slice(0, i)}9${target.file.slice(i)}`]) {
           const parts = names.parse(other);
           if (parts !== null) expect(names.name(new Date(parts.at), parts.runId)).toBe(other);
+          const mergedParts = names.parseCompacted(other);
+          if (mergedParts !== null) expect(names.name(new Date(mergedParts.at), mergedParts.runId)).toBe(other);
         }
       }),
       { numRuns: 1500 },
