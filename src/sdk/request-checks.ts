@@ -14,6 +14,7 @@ import type { MaterializeOptions } from './materialize-options.js';
 import type { HistoricalFeaturesRequest } from '../offline/historical-types.js';
 import type { PruneOptions } from '../runs/prune-types.js';
 import type { OnlineFeaturesRequest, OnlineReadOptions } from '../serving/online-features-types.js';
+import { pushProblems } from '../serving/push-problems.js';
 import type { PushRequest } from '../serving/push-types.js';
 import type { ApplyOptions, PlanOptions } from './desired-definitions.js';
 import type { QualityLogFilter } from './feature-store.js';
@@ -126,20 +127,21 @@ export function checkNow(options: OnlineReadOptions | undefined): void {
 }
 
 /**
- * Pushed rows holding an invalid `Date` (`new Date('x')`): refused as such, in the form of the push's own
- * `invalid_rows` error (the JSON check would only say the value is not a string).
+ * Pushed rows holding an invalid `Date` (`new Date('x')`): refused as such, with the push's own `invalid_rows`
+ * refusal (`pushProblems`: every invalid Date counted, the first 20 listed), before the push checks the rows'
+ * other values (the JSON check would only say the value is not a string).
  */
 export function checkPushedDates(request: PushRequest): void {
   if (!Array.isArray(request.rows)) return;
+  const problems = pushProblems();
   request.rows.forEach((row, i) => {
     if (row === null || typeof row !== 'object') return;
     for (const [column, v] of Object.entries(row)) {
-      if (v instanceof Date && Number.isNaN(v.getTime())) {
-        const problem = { row: i, path: `/${i}/${column}`, message: 'an invalid Date' };
-        throw new InputError(`1 problem(s) in pushed rows for view '${String(request.view)}'; first: row ${i} at ${problem.path}: an invalid Date`, { problems: [problem] }, 'invalid_rows');
-      }
+      if (v instanceof Date && Number.isNaN(v.getTime())) problems.found(i, `/${i}/${column.replaceAll('~', '~0').replaceAll('/', '~1')}`, 'an invalid Date');
     }
   });
+  const refusal = problems.refusal(String(request.view), request.rows.length);
+  if (refusal !== null) throw refusal;
 }
 
 /**

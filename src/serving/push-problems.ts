@@ -2,13 +2,15 @@
  * The problems of one pushed row that does not fit its view, from the errors of the row's schema (`push-schema.ts`):
  * one per bad value. A value fails every branch of its column's `anyOf` (a nullable column's `null`, an int64's
  * integer or digit string), and ajv reports each branch; said once, in words, never as the int64 digit-string
- * regular expression (hundreds of characters) the string branch holds.
+ * regular expression (hundreds of characters) the string branch holds. And the refusal of pushed rows with problems
+ * (`pushProblems`), worded the same for the push's checks and the SDK's (an invalid `Date`).
  *
  * @example
  * if (!validate(row)) problems.push(...rowProblems(validate.errors, row, columnTypes));
  * // [{ path: '/departures', message: 'must be an integer or a string of digits (int64)' }]
  */
 import type { ErrorObject } from 'ajv';
+import { InputError } from '../errors.js';
 
 /** One problem of a row: the JSON pointer of the bad value in the row (`/` for the row itself) and what is wrong. */
 export interface RowProblem {
@@ -30,6 +32,61 @@ export function int64Message(value: unknown): string {
   if (typeof value === 'string' && /^-?\d+$/.test(value)) return 'must be a string of digits within the int64 range (-9223372036854775808 to 9223372036854775807)';
   if (typeof value === 'number' && Number.isInteger(value)) return 'must be within ±9007199254740991 as a number (a JSON number beyond has lost digits); send a larger int64 as a string of its digits';
   return 'must be an integer or a string of digits (int64)';
+}
+
+/** Problems listed in an `invalid_rows` refusal and its run's `schema` record; the rest are counted (`problem_count`, `invalid_rows`). */
+export const MAX_REPORTED_PROBLEMS = 20;
+
+/** A problem of pushed rows as a refusal lists it: the row's index, the JSON pointer of the bad value in the rows, what is wrong. */
+export interface PushedRowProblem {
+  readonly row: number;
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The problems found in pushed rows: the first `MAX_REPORTED_PROBLEMS` listed, every problem and every row with one counted. */
+export interface PushProblems {
+  found(row: number, path: string, message: string): void;
+  /**
+   * The `invalid_rows` refusal of the `rowCount` rows pushed to `view` (null when nothing was found):
+   * `N problems in M of K pushed rows for view 'v' (first 20 listed); first: row i at /i/col: …`, its details
+   * `{ problems, invalid_rows, problem_count }`.
+   */
+  refusal(view: string, rowCount: number): InputError | null;
+}
+
+/** `1 problem`, `2 problems`. */
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/**
+ * Count the problems of pushed rows, and word their refusal (see `PushProblems`).
+ *
+ * @example
+ * const problems = pushProblems();
+ * problems.found(1, '/1/event_timestamp', 'an invalid Date');
+ * problems.refusal('v', 2)?.message; // "1 problem in 1 of 2 pushed rows for view 'v'; first: row 1 at /1/event_timestamp: an invalid Date"
+ */
+export function pushProblems(): PushProblems {
+  const problems: PushedRowProblem[] = [];
+  const rows = new Set<number>();
+  let count = 0;
+  return {
+    found(row, path, message) {
+      count++;
+      rows.add(row);
+      if (problems.length < MAX_REPORTED_PROBLEMS) problems.push({ row, path, message });
+    },
+    refusal(view, rowCount) {
+      if (count === 0) return null;
+      const first = problems[0];
+      const listed = count > problems.length ? ` (first ${problems.length} listed)` : '';
+      return new InputError(
+        `${plural(count, 'problem')} in ${rows.size} of ${plural(rowCount, 'pushed row')} for view '${view}'${listed}; first: row ${first.row} at ${first.path}: ${first.message}`,
+        { problems: [...problems], invalid_rows: rows.size, problem_count: count },
+        'invalid_rows',
+      );
+    },
+  };
 }
 
 function messageOf(e: ErrorObject): string {

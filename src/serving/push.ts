@@ -36,7 +36,7 @@ import { onInterrupt } from '../state/interrupt.js';
 import { VERSION } from '../version.js';
 import { hasRepeatedKeys, latestPushedRows } from './push-latest.js';
 import { refuseMissingFeatureColumns } from './push-frame.js';
-import { rowProblems } from './push-problems.js';
+import { pushProblems, rowProblems } from './push-problems.js';
 import { pushFileColumns, pushRenames, pushRowValidator } from './push-schema.js';
 import { queryReadsFile, sourceReadsFile } from './push-readers.js';
 import { existingColumns, holdsMilliseconds, loadPushTable, microsToRfc3339, offlineTarget, rfc3339ToMicros, rfc3339ToMicrosBig, writeOfflineFile, type PushColumn } from './push-rows.js';
@@ -66,12 +66,6 @@ export function pushTarget(to: PushRequest['to']): PushTarget {
   return to === 'online_and_offline' ? 'both' : (to ?? 'online');
 }
 
-/** Problems listed in an `invalid_rows` refusal and its run's `schema` record; the rest are counted (`problem_count`, `invalid_rows`). */
-const MAX_REPORTED_PROBLEMS = 20;
-
-/** `1 problem`, `2 problems`. */
-const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
-
 /** A date and time without an offset (`2026-12-01 09:00:00`, as pandas prints one): UTC, as DESIGN.md §3 reads naive timestamps. */
 const NAIVE_TIME = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?)$/;
 
@@ -97,17 +91,10 @@ function validateRows(set: DefinitionSet, view: FeatureViewDef, rows: readonly R
   const types = new Map<string, string>([...keys, ...view.features].map((c) => [c.name, c.type]));
   // The first problems, listed; every row and value counted (each row is validated anyway, so counting costs
   // only the folding of a bad row's errors into its problems).
-  const problems: { row: number; path: string; message: string }[] = [];
-  let invalidRows = 0;
-  let problemCount = 0;
-  const found = (row: number, path: string, message: string) => {
-    problemCount++;
-    if (problems.length < MAX_REPORTED_PROBLEMS) problems.push({ row, path, message });
-  };
+  const problems = pushProblems();
   const out = rows.map((raw, i) => {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-      invalidRows++;
-      found(i, `/${i}`, 'must be an object');
+      problems.found(i, `/${i}`, 'must be an object');
       return {};
     }
     const row: Record<string, unknown> = {};
@@ -126,22 +113,14 @@ function validateRows(set: DefinitionSet, view: FeatureViewDef, rows: readonly R
       }
     }
     if (!validate(row)) {
-      invalidRows++;
       const rowFound = rowProblems(validate.errors, row, types);
-      for (const p of rowFound) found(i, `/${i}${p.path === '/' ? '' : p.path}`, p.message);
-      if (rowFound.length === 0) found(i, `/${i}`, 'does not fit the view');
+      for (const p of rowFound) problems.found(i, `/${i}${p.path === '/' ? '' : p.path}`, p.message);
+      if (rowFound.length === 0) problems.found(i, `/${i}`, 'does not fit the view');
     }
     return row;
   });
-  if (invalidRows > 0) {
-    const first = problems[0];
-    const listed = problemCount > problems.length ? ` (first ${problems.length} listed)` : '';
-    throw new InputError(
-      `${plural(problemCount, 'problem')} in ${invalidRows} of ${plural(rows.length, 'pushed row')} for view '${view.name}'${listed}; first: row ${first.row} at ${first.path}: ${first.message}`,
-      { problems, invalid_rows: invalidRows, problem_count: problemCount },
-      'invalid_rows',
-    );
-  }
+  const refusal = problems.refusal(view.name, rows.length);
+  if (refusal !== null) throw refusal;
   return out;
 }
 

@@ -164,7 +164,26 @@ describe('messages that name the argument', () => {
 
   it('an invalid Date in pushed rows is called that', async () => {
     const e = await refusal(() => store.push({ view: 'delays', rows: [{ airport: 'SEA', event_timestamp: new Date('2024-02-01T00:00:00Z') }, { airport: 'SEA', event_timestamp: new Date('x') }] }));
-    expect(e).toMatchObject({ code: 'invalid_rows', message: "1 problem(s) in pushed rows for view 'delays'; first: row 1 at /1/event_timestamp: an invalid Date" });
+    // Worded as the push's own refusal of invalid rows (serving/push-problems.ts), with its totals.
+    expect(e).toMatchObject({
+      code: 'invalid_rows',
+      message: "1 problem in 1 of 2 pushed rows for view 'delays'; first: row 1 at /1/event_timestamp: an invalid Date",
+      details: { problems: [{ row: 1, path: '/1/event_timestamp', message: 'an invalid Date' }], invalid_rows: 1, problem_count: 1 },
+    });
+  });
+
+  it('invalid Dates in many pushed rows are all counted, the first 20 listed, as a push counts its problems', async () => {
+    const bad = () => new Date('x');
+    // 25 rows with an invalid event time, 3 of them with an invalid created time too, and one valid row last.
+    const rows = [...Array.from({ length: 25 }, (_, i) => ({ airport: 'SEA', event_timestamp: bad(), ...(i < 3 ? { created_timestamp: bad() } : {}) })), { airport: 'SEA', event_timestamp: new Date('2024-02-01T00:00:00Z') }];
+    const e = await refusal(() => store.push({ view: 'delays', rows }));
+    const listed = [0, 1, 2].flatMap((i) => [`/${i}/event_timestamp`, `/${i}/created_timestamp`]).concat(Array.from({ length: 14 }, (_, i) => `/${i + 3}/event_timestamp`));
+    expect(e).toMatchObject({
+      code: 'invalid_rows',
+      message: "28 problems in 25 of 26 pushed rows for view 'delays' (first 20 listed); first: row 0 at /0/event_timestamp: an invalid Date",
+      details: { invalid_rows: 25, problem_count: 28 },
+    });
+    expect((e.details as { problems: { path: string }[] }).problems.map((p) => p.path)).toEqual(listed);
   });
 
   it('a dataset build cancelled by its signal says so (not that a client went away)', async () => {
