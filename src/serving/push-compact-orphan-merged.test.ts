@@ -11,26 +11,8 @@ import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openOfflineEngine } from '../offline/engine.js';
 import { pruneRuns } from '../runs/prune.js';
-import { openPushProject, type PushProject } from '../../test/datasets/push-project.js';
+import { openPushProject, userCountsYaml, type PushProject } from '../../test/datasets/push-project.js';
 import { pushedFiles } from './push-compact-plan.js';
-
-/** The definitions of a view reading `data/s/<glob>`, with one seed file the glob reads (the user's). */
-const defs = (glob: string) => `kind: entity
-name: user
-join_keys: [{name: user_id, type: int64}]
----
-kind: source
-name: s
-path: data/s/${glob}
-timestamp_field: ts
----
-kind: feature_view
-name: v
-entities: [user]
-source: s
-quality: {drift: off, anomaly: off}
-features: [{name: n, type: int64}]
-`;
 
 const SEED = "SELECT u::BIGINT AS user_id, TIMESTAMP '2026-01-01' AS ts, u::BIGINT AS n FROM range(1, 4) a(u)";
 
@@ -73,7 +55,7 @@ describe.each([
   const mergedName = new RegExp(`^${prefix}push-\\d{8}T\\d{9}Z-compacted-[0-9a-f-]{36}\\.parquet$`);
 
   it("merges an earlier compaction's merged file whose runs were pruned with the later pushes' files, every row once, prune cycle after prune cycle", async () => {
-    const p = await openPushProject('compact_orphan', defs(glob), { parquet: { [`s/${prefix}0.parquet`]: SEED } });
+    const p = await openPushProject('compact_orphan', userCountsYaml(glob), { parquet: { [`s/${prefix}0.parquet`]: SEED } });
     projects.push(p);
     const seed = `${prefix}0.parquet`;
     // User 1 pushed twice the same day: two equal rows, which must stay two.
@@ -98,7 +80,7 @@ describe.each([
   });
 
   it("leaves files of the user's named almost as a merged file, a merged file a run or a journal names, and one newer than olderThan", async () => {
-    const p = await openPushProject('compact_orphan_kept', defs(glob), { parquet: { [`s/${prefix}0.parquet`]: SEED } });
+    const p = await openPushProject('compact_orphan_kept', userCountsYaml(glob), { parquet: { [`s/${prefix}0.parquet`]: SEED } });
     projects.push(p);
     await pushEach(p, 2, [1, 2]);
     const first = (await p.fs.compact()).groups[0].file!;

@@ -37,13 +37,14 @@ features:
  * A user entity (user_id int64), a Parquet glob source `s` (`data/s/*.parquet`, event time `ts`) and an offline view `v`
  * (n, int64; drift and anomaly off), with one seed file: the project the compaction tests of a single view share.
  */
-export const USER_COUNTS_YAML = `kind: entity
+/** A user entity, a Parquet glob source `s` reading `data/s/<glob>` and a view `v` (n, int64), drift and anomaly off. */
+export const userCountsYaml = (glob = '*.parquet') => `kind: entity
 name: user
 join_keys: [{name: user_id, type: int64}]
 ---
 kind: source
 name: s
-path: data/s/*.parquet
+path: data/s/${glob}
 timestamp_field: ts
 ---
 kind: feature_view
@@ -53,6 +54,9 @@ source: s
 quality: {drift: off, anomaly: off}
 features: [{name: n, type: int64}]
 `;
+
+/** `userCountsYaml()`: the glob `*.parquet`, as the compaction tests use it. */
+export const USER_COUNTS_YAML = userCountsYaml();
 
 /** `USER_COUNTS_YAML`'s seed: one row in `data/s/part-0.parquet`. */
 export const USER_COUNTS_SEED = { parquet: { 's/part-0.parquet': "SELECT 1::BIGINT AS user_id, TIMESTAMP '2026-01-01' AS ts, 11::BIGINT AS n" } };
