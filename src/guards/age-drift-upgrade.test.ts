@@ -2,7 +2,7 @@
  * Age drift with `reference: previous:3` right after the upgrade that added age profiles, through real
  * materializations (DuckDB source, SQLite quality log): the two older runs' stored profiles have no age (as
  * profiles stored before the upgrade), the newest has. A stall of the upstream job used to go unseen (the whole
- * pool skipped: "the previous 3 runs predate age profiles"); it is compared against the run with ages.
+ * pool skipped: "the previous 3 materializations (…) predate age profiles"); it is compared against the run with ages.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { materialize } from '../materialize/materialize.js';
@@ -42,7 +42,7 @@ describe('age drift against previous:3 right after the upgrade', () => {
 
     const [stalled] = await materialize(project, { start: '2024-01-15', end: '2024-01-17', views: ['delays'] });
     const [d] = ageDrift(stalled.checks);
-    expect([d.status, d.message]).toEqual(['fail', expect.stringMatching(/^last_departure_at \(age: event time − value\) drifted from the 1 of the previous 3 runs with age profiles \(/)]);
+    expect([d.status, d.message]).toEqual(['fail', expect.stringMatching(/^last_departure_at \(age: event time − value\) drifted from the 1 of the previous 3 materializations with age profiles \(newest run [0-9a-f]{8}, windows 2024-01-07 to 2024-01-13; /)]);
     expect(d.details).toMatchObject({ basis: 'age_seconds', reference: 'previous:3', reference_run_ids: [...runs].reverse(), reference_age_runs: 1, reference_age_run_ids: [runs[2]], n_ref: 48 });
   });
 });

@@ -45,10 +45,10 @@ describe('a timestamp feature whose upstream stalls', () => {
     expect(w1.status, w1.message ?? '').toBe('success');
     const [w2] = await materialize(b.project, week('2024-01-08', '2024-01-15'));
     const [d2] = ageDrift(w2.checks);
-    expect([w2.status, d2.status, d2.message], w2.message ?? '').toEqual(['success', 'pass', expect.stringMatching(/^last_departure_at \(age: event time − value\) stable vs the previous run/)]);
+    expect([w2.status, d2.status, d2.message], w2.message ?? '').toEqual(['success', 'pass', expect.stringMatching(/^last_departure_at \(age: event time − value\) stable vs the previous materialization \(run [0-9a-f]{8}, /)]);
     const [w3] = await materialize(b.project, week('2024-01-15', '2024-01-22'));
     const [d3] = ageDrift(w3.checks);
-    expect([w3.status, d3.status, d3.policy, d3.message]).toEqual(['warned', 'fail', 'warn', expect.stringMatching(/^last_departure_at \(age: event time − value\) drifted from the previous run \(/)]);
+    expect([w3.status, d3.status, d3.policy, d3.message]).toEqual(['warned', 'fail', 'warn', expect.stringMatching(/^last_departure_at \(age: event time − value\) drifted from the previous materialization \(run [0-9a-f]{8}, /)]);
     expect(d3.details).toMatchObject({ basis: 'age_seconds', reference: `run:${w2.run!.id}` });
     // A week of stalling: the mean age grew by about 3.5 days.
     expect((d3.metrics!.mean_cur! - d3.metrics!.mean_ref!) / 86400).toBeCloseTo(3.5, 1);
@@ -94,7 +94,7 @@ describe('a timestamp feature whose upstream stalls', () => {
       expect([...(stored.age!.sample as number[])].sort((a, b) => a - b)).toEqual(ages);
     }
     const [d] = second.checks.results.filter((r) => r.check === 'drift' && r.feature === 'last_departure_at');
-    expect([d.status, d.details?.basis, d.message]).toEqual(['fail', 'age_seconds', expect.stringMatching(/^last_departure_at \(age: event time − value\) drifted from the previous run/)]);
+    expect([d.status, d.details?.basis, d.message]).toEqual(['fail', 'age_seconds', expect.stringMatching(/^last_departure_at \(age: event time − value\) drifted from the previous dataset build \(run [0-9a-f]{8}, built /)]);
   });
 
   it('keeps no ages of a timestamp declared pii: true (event time − a birth date is the birth date): skipped, stored masked', async () => {

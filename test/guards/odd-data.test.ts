@@ -81,10 +81,10 @@ describe('drift of features read from UUID and timestamp columns', () => {
     await b.runWindow('2024-01-01', '2024-01-10');
     const g = await b.runWindow('2024-01-11', '2024-01-20');
     const [u] = pick(g, 'drift', undefined, 'u');
-    expect([u.status, u.message]).toEqual(['fail', expect.stringMatching(/^u drifted from the previous run/)]);
+    expect([u.status, u.message]).toEqual(['fail', expect.stringMatching(/^u drifted from the previous materialization \(run [0-9a-f]{8}, /)]);
     // t runs a minute per hourly row: its age grows by 59 minutes a row, so a later window's ages are all older.
     const [t] = pick(g, 'drift', undefined, 't');
-    expect([t.status, t.message, t.details?.basis]).toEqual(['fail', expect.stringMatching(/^t \(age: event time − value\) drifted from the previous run/), 'age_seconds']);
+    expect([t.status, t.message, t.details?.basis]).toEqual(['fail', expect.stringMatching(/^t \(age: event time − value\) drifted from the previous materialization \(run [0-9a-f]{8}, /), 'age_seconds']);
   });
 });
 

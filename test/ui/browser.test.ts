@@ -125,7 +125,7 @@ describe('quality review pages in Chromium', () => {
 
   it('opens the drifted run and its drift view with both histograms', async () => {
     await page.goto(`${base}/ui/runs/${fixture.drifted.id}`);
-    expect(await page.locator('#reason').innerText()).toMatch(/^Done with warnings: drift on (mean|p90)_delay: \w+ drifted from the previous run/);
+    expect(await page.locator('#reason').innerText()).toMatch(/^Done with warnings: drift on (mean|p90)_delay: \w+ drifted from the previous materialization \(run [0-9a-f]{8}, 2001-01-01 to 2001-02-01; /);
     await shot('run-drifted');
     await docsShot('run-detail', 'h1');
     await page.locator('ul.drift-links a', { hasText: 'mean_delay' }).click();

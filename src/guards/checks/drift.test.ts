@@ -47,11 +47,11 @@ describe('drift of a timestamp feature: its age (event time − value)', () => {
     const mar = await window('age_mar', '2024-03-01', fresh(2));
     const stalled = await window('age_stalled', '2024-03-01', `${fresh(2)} + 3 * 3600`);
     const [same] = await driftOfSeen(ctx(jan, mar));
-    expect([same.status, same.method, same.message]).toEqual(['pass', 'ks', expect.stringMatching(/^seen_at \(age: event time − value\) stable vs the previous run \(ks p /)]);
+    expect([same.status, same.method, same.message]).toEqual(['pass', 'ks', expect.stringMatching(/^seen_at \(age: event time − value\) stable vs the previous materialization \(run run_ref; ks p /)]);
     expect(same.details).toMatchObject({ basis: 'age_seconds', reference: 'run:run_ref', n_ref: 600 - 7 - 7, n_cur: 600 - 7 - 7 });
     expect(same.metrics?.mean_ref).toBeCloseTo(jan.get('seen_at')!.age!.mean!, 9);
     const [grown] = await driftOfSeen(ctx(jan, stalled));
-    expect([grown.status, grown.method, grown.message]).toEqual(['fail', 'ks', expect.stringMatching(/^seen_at \(age: event time − value\) drifted from the previous run \(p [0-9.e-]+ < 0\.05\)$/)]);
+    expect([grown.status, grown.method, grown.message]).toEqual(['fail', 'ks', expect.stringMatching(/^seen_at \(age: event time − value\) drifted from the previous materialization \(run run_ref; p [0-9.e-]+ < 0\.05\)$/)]);
     expect(grown.details).toMatchObject({ basis: 'age_seconds', drifted: true });
     // A mean age 3 hours older.
     expect(grown.metrics!.mean_cur! - grown.metrics!.mean_ref!).toBeCloseTo(3 * 3600, -2);
@@ -74,9 +74,9 @@ describe('drift of a timestamp feature: its age (event time − value)', () => {
     const { age: _, ...old } = jan.get('seen_at')!;
     const before = new Map([['seen_at', old as ColumnProfile]]);
     const [prev] = await driftOfSeen(ctx(before, mar));
-    expect([prev.status, prev.message]).toEqual(['skipped', 'seen_at (age: event time − value): the previous run predates age profiles; the runs profiled from now on have them']);
+    expect([prev.status, prev.message]).toEqual(['skipped', 'seen_at (age: event time − value): the previous materialization (run run_ref) predates age profiles; the runs profiled from now on have them']);
     const [pinned] = await driftOfSeen(ctx(before, mar, 'baseline:train'));
-    expect([pinned.status, pinned.message]).toEqual(['skipped', "seen_at (age: event time − value): baseline 'train' predates age profiles; pin it again from a newer run to compare the age"]);
+    expect([pinned.status, pinned.message]).toEqual(['skipped', "seen_at (age: event time − value): baseline 'train' (pinned from run run_ref) predates age profiles; pin it again from a newer run to compare the age"]);
   });
 
   it('a table without an event time to age against keeps the old skip', async () => {
@@ -103,7 +103,7 @@ describe('drift of a timestamp feature: its age (event time − value)', () => {
     expect(pooled.age!.sample).toHaveLength(3 * (600 - 14));
     const stalled = await window('age_pool_stalled', '2024-03-01', `${fresh(9)} + 2 * 3600`);
     const [r] = await driftOfSeen(ctx(new Map([['seen_at', pooled]]), stalled, 'previous:3'));
-    expect([r.status, r.message]).toEqual(['fail', expect.stringMatching(/^seen_at \(age: event time − value\) drifted from the previous 3 runs/)]);
+    expect([r.status, r.message]).toEqual(['fail', expect.stringMatching(/^seen_at \(age: event time − value\) drifted from the previous 3 materializations \(newest run run_ref; /)]);
   });
 
   it('right after the upgrade (previous:3, some runs without ages): pools the runs with ages when they hold min_rows values, else says how many predate', async () => {
@@ -121,10 +121,10 @@ describe('drift of a timestamp feature: its age (event time − value)', () => {
     const oneAged = poolProfiles([newest, old(older), old(oldest)]);
     expect(oneAged.age).toEqual(newest.age);
     const [fail] = await driftOfSeen(ctx(new Map([['seen_at', oneAged]]), stalled, 'previous:3', runIds));
-    expect([fail.status, fail.message]).toEqual(['fail', expect.stringMatching(/^seen_at \(age: event time − value\) drifted from the 1 of the previous 3 runs with age profiles \(p [0-9.e-]+ < 0\.05\)$/)]);
+    expect([fail.status, fail.message]).toEqual(['fail', expect.stringMatching(/^seen_at \(age: event time − value\) drifted from the 1 of the previous 3 materializations with age profiles \(newest run run_3; p [0-9.e-]+ < 0\.05\)$/)]);
     expect(fail.details).toMatchObject({ basis: 'age_seconds', reference: 'previous:3', reference_run_ids: runIds, reference_age_runs: 1, reference_age_run_ids: ['run_3'], n_ref: 600 - 14 });
     const [pass] = await driftOfSeen(ctx(new Map([['seen_at', oneAged]]), steady, 'previous:3', runIds));
-    expect([pass.status, pass.message]).toEqual(['pass', expect.stringMatching(/^seen_at \(age: event time − value\) stable vs the 1 of the previous 3 runs with age profiles/)]);
+    expect([pass.status, pass.message]).toEqual(['pass', expect.stringMatching(/^seen_at \(age: event time − value\) stable vs the 1 of the previous 3 materializations with age profiles \(newest run run_3; /)]);
 
     // Two with ages: pooled as the reference of those two runs alone would be.
     const twoAged = poolProfiles([newest, older, old(oldest)]);
@@ -135,13 +135,13 @@ describe('drift of a timestamp feature: its age (event time − value)', () => {
     // Fewer age values than min_rows: skipped, saying exactly how many runs predate age profiles.
     const strict = resolveQuality({ drift: { min_rows: 1000 } });
     const [few] = await driftOfSeen(ctx(new Map([['seen_at', oneAged]]), stalled, 'previous:3', runIds, strict));
-    expect([few.status, few.message]).toEqual(['skipped', 'seen_at (age: event time − value): 2 of the previous 3 runs predate age profiles, and the 1 that has them holds 586 age value(s) < min_rows 1000; the runs profiled from now on have them']);
+    expect([few.status, few.message]).toEqual(['skipped', 'seen_at (age: event time − value): 2 of the previous 3 materializations (newest run run_3) predate age profiles, and the 1 that has them holds 586 age value(s) < min_rows 1000; the runs profiled from now on have them']);
     expect(few.details).toMatchObject({ reference_age_runs: 1, reference_age_run_ids: ['run_3'] });
 
     // None with ages: as before.
     const noneAged = poolProfiles([old(newest), old(older), old(oldest)]);
     expect(noneAged.age).toBeUndefined();
     const [none] = await driftOfSeen(ctx(new Map([['seen_at', noneAged]]), stalled, 'previous:3', runIds));
-    expect([none.status, none.message]).toEqual(['skipped', 'seen_at (age: event time − value): the previous 3 runs predate age profiles; the runs profiled from now on have them']);
+    expect([none.status, none.message]).toEqual(['skipped', 'seen_at (age: event time − value): the previous 3 materializations (newest run run_3) predate age profiles; the runs profiled from now on have them']);
   });
 });

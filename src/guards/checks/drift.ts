@@ -11,18 +11,10 @@ import { valueCount, type ColumnProfile } from '../profile-types.js';
 import { driftOf } from './drift-methods.js';
 import { comparable } from '../profile-mask.js';
 import { pooledAgeOf } from '../pooled-profile.js';
+import { named, referenceDetails, referenceName, type ReferenceName } from './reference-label.js';
 
 function round(x: number | null): string {
   return x === null || !Number.isFinite(x) ? String(x) : Number(x.toPrecision(3)).toString();
-}
-
-/** How messages name the reference: the previous run, the previous 7 runs (pushes), baseline 'x'. */
-function referenceLabel(reference: { description: string; pushes?: boolean }): string {
-  const { description } = reference;
-  const runs = reference.pushes ? ['push', 'pushes'] : ['run', 'runs'];
-  if (description === 'previous') return `the previous ${runs[0]}`;
-  if (description.startsWith('previous:')) return `the previous ${description.slice('previous:'.length)} ${runs[1]}`;
-  return `baseline '${description.slice('baseline:'.length)}'`;
 }
 
 /** How messages name a timestamp feature compared on its age. */
@@ -32,14 +24,10 @@ function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile 
   const reference = ctx.reference!;
   const who = `${f.column}${slice ? ` [${slice}]` : ''}`;
   const base = { check: 'drift' as const, feature: f.column, slice };
-  const refDetails = {
-    reference: reference.description === 'previous' ? `run:${reference.runId}` : reference.description,
-    reference_run_id: reference.runId,
-    ...(reference.runIds ? { reference_run_ids: reference.runIds } : {}),
-    ...(reference.pushes ? { reference_kind: 'push' } : {}),
-  };
+  const refDetails = referenceDetails(ctx, reference);
+  const refName = referenceName(ctx, reference);
   const skip = (message: string, details: Record<string, unknown> = refDetails) => result(ctx, { ...base, status: 'skipped', message, details });
-  if (!ref || !cur) return skip(`${who}: not in the ${ref ? 'current rows' : 'reference'}`);
+  if (!ref || !cur) return skip(`${who}: not in ${ref ? 'the current rows' : named(refName)}`);
   if (ref.kind === 'timestamp' && cur.kind === 'timestamp') {
     // A timestamp's values only move on from window to window: what is compared is its age at the row's time.
     const aged = `${who} ${AGE_LABEL}`;
@@ -50,7 +38,7 @@ function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile 
     if (!ref.age) {
       // Profiles stored before ages were profiled: the one run, or every run pooled.
       const predates = (reference.runIds?.length ?? 1) > 1 ? 'predate' : 'predates';
-      return skip(`${aged}: ${referenceLabel(reference)} ${predates} age profiles; ${next}`, ageDetails);
+      return skip(`${aged}: ${named(refName)} ${predates} age profiles; ${next}`, ageDetails);
     }
     if (ref.masked || cur.masked || ref.age.masked || cur.age.masked) return skip(`${aged}: not compared: the column holds personal data, whose profiles keep no values`, ageDetails);
     if (partial) {
@@ -60,12 +48,11 @@ function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile 
       const without = partial.of - partial.withAge.length;
       const values = valueCount(ref.age);
       const min = f.quality.drift.min_rows;
-      const label = referenceLabel(reference);
       if (values < min) {
         const has = partial.withAge.length === 1 ? 'the 1 that has them holds' : `the ${partial.withAge.length} that have them hold`;
-        return skip(`${aged}: ${without} of ${label} ${without === 1 ? 'predates' : 'predate'} age profiles, and ${has} ${values} age value(s) < min_rows ${min}; ${next}`, pooledDetails);
+        return skip(`${aged}: ${without} of ${named(refName)} ${without === 1 ? 'predates' : 'predate'} age profiles, and ${has} ${values} age value(s) < min_rows ${min}; ${next}`, pooledDetails);
       }
-      return compared(ctx, f, ref.age, cur.age, { base, who: aged, refDetails: pooledDetails, label: `the ${partial.withAge.length} of ${label} with age profiles` });
+      return compared(ctx, f, ref.age, cur.age, { base, who: aged, refDetails: pooledDetails, label: { ...refName, name: `the ${partial.withAge.length} of ${refName.name} with age profiles` } });
     }
     return compared(ctx, f, ref.age, cur.age, { base, who: aged, refDetails: ageDetails });
   }
@@ -75,9 +62,10 @@ function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile 
 /** The drift record of two profiles of one feature (`who` names it in messages). */
 function compared(
   ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile, cur: ColumnProfile,
-  { base, who, refDetails, label: named }: { base: { check: 'drift'; feature: string; slice: string | null }; who: string; refDetails: Record<string, unknown>; label?: string },
+  { base, who, refDetails, label: given }: { base: { check: 'drift'; feature: string; slice: string | null }; who: string; refDetails: Record<string, unknown>; label?: ReferenceName },
 ): CheckResult {
-  const reference = ctx.reference!;
+  // The reference named with its run and window (the comparison goes in the same parenthesis).
+  const label = given ?? referenceName(ctx, ctx.reference!);
   const q = f.quality.drift;
   const curValues = valueCount(cur);
   if (curValues < q.min_rows) {
@@ -85,7 +73,7 @@ function compared(
   }
   const refValues = valueCount(ref);
   if (refValues < q.min_rows) {
-    return result(ctx, { ...base, status: 'skipped', message: `${who}: ${refValues} value(s) in the reference < min_rows ${q.min_rows}, too few to compare`, details: refDetails });
+    return result(ctx, { ...base, status: 'skipped', message: `${who}: ${refValues} value(s) in ${named(label)} < min_rows ${q.min_rows}, too few to compare`, details: refDetails });
   }
   if (ref.kind === 'numeric' && cur.kind === 'numeric' && Math.min(ref.sample.length, cur.sample.length) < q.min_rows) {
     // Mostly-null columns: the row sample holds too few values for KS, Wasserstein or PSI to mean anything.
@@ -102,16 +90,16 @@ function compared(
     // A metric that could not be computed is an error, never a silent pass.
     return result(ctx, { ...base, status: 'error', method: d.method, metrics: d.metrics, message: `${who}: the ${d.method} drift metric could not be computed (${d.value})`, details: { ...refDetails, n_ref: d.nRef, n_cur: d.nCur } });
   }
-  const label = named ?? referenceLabel(reference);
+  // The reference named with its run and window, the comparison in the same parenthesis.
   const pValued = d.method === 'ks' || d.method === 'chisquare' || d.method === 'z';
   const cmp = pValued ? `p ${round(d.value)} < ${q.p_value}` : `${d.method} ${round(d.value)} >= ${d.thresholds[d.method] ?? d.thresholds.fail}`;
   const message = d.driftedBy === 'method'
-    ? `${who} drifted from ${label} (${cmp})`
+    ? `${who} drifted from ${named(label, cmp)}`
     : d.driftedBy === 'psi'
-      ? `${who} drifted from ${label} (psi ${round(d.metrics.psi)} >= ${q.psi_fail})`
+      ? `${who} drifted from ${named(label, `psi ${round(d.metrics.psi)} >= ${q.psi_fail}`)}`
       : d.status === 'warn'
-        ? `${who} shifted from ${label} (psi ${round(d.metrics.psi)} >= ${q.psi_warn})`
-        : `${who} stable vs ${label} (${d.method} ${pValued ? 'p ' : ''}${round(d.value)}, psi ${round(d.metrics.psi)})`;
+        ? `${who} shifted from ${named(label, `psi ${round(d.metrics.psi)} >= ${q.psi_warn}`)}`
+        : `${who} stable vs ${named(label, `${d.method} ${pValued ? 'p ' : ''}${round(d.value)}, psi ${round(d.metrics.psi)}`)}`;
   return result(ctx, {
     ...base, status: d.status, method: d.method, value: Number.isFinite(d.value) ? d.value : null, thresholds: d.thresholds, metrics: d.metrics, message,
     details: { ...refDetails, n_ref: d.nRef, n_cur: d.nCur, drifted: d.drifted, drifted_by: d.driftedBy, histogram: d.histogram, categories: d.categories, ...(r.masked ? { masked: true } : {}) },
@@ -135,8 +123,8 @@ export const driftCheck: Check = async (ctx) => {
       check: 'drift', method: 'drift_share', status: share >= ctx.quality.drift.drift_share ? 'fail' : 'pass', value: share,
       thresholds: { drift_share: ctx.quality.drift.drift_share },
       metrics: { drifted: drifted.length, compared: compared.length },
-      message: `${drifted.length} of ${compared.length} feature(s) drifted (${round(share)})${share >= ctx.quality.drift.drift_share ? `: ${target} is drifted` : ''}`,
-      details: { drifted_features: drifted.map((r) => r.feature), reference: ctx.reference.description },
+      message: `${drifted.length} of ${compared.length} feature(s) drifted from ${named(referenceName(ctx, ctx.reference), `share ${round(share)}`)}${share >= ctx.quality.drift.drift_share ? `: ${target} is drifted` : ''}`,
+      details: { ...referenceDetails(ctx, ctx.reference), drifted_features: drifted.map((r) => r.feature), reference: ctx.reference.description },
     }));
   }
 

@@ -56,4 +56,12 @@ describe('referenceOf', () => {
     expect(referenceOf(result({ reference: 'run:abc', reference_run_id: 'abc' }))).toMatchObject({ runId: 'abc', baseline: null });
     expect(referenceOf(result({ reference: 'baseline:train', reference_run_id: 'r0' }))).toMatchObject({ baseline: 'train', label: 'baseline train' });
   });
+
+  it('says what the reference was as the check named it, and no more than the run for results stored before', () => {
+    const label = 'the last materialization (run 53dfc2db, 2024-01-10 to 2024-01-12)';
+    expect(referenceOf(result({ reference: 'run:53dfc2db-1111', reference_run_id: '53dfc2db-1111', reference_label: label }))).toEqual({ runId: '53dfc2db-1111', baseline: null, label });
+    // Before: a push's reference may have been the view's last materialization, not "the previous run".
+    expect(referenceOf(result({ reference: 'run:53dfc2db-1111', reference_run_id: '53dfc2db-1111' })).label).toBe('run 53dfc2db');
+    expect(referenceOf(result({ reference: 'previous:3', reference_run_id: 'aaaaaaaa-1', reference_run_ids: ['aaaaaaaa-1', 'b', 'c'], reference_kind: 'push' })).label).toBe('3 pushes pooled (newest aaaaaaaa)');
+  });
 });

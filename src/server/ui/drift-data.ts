@@ -119,18 +119,25 @@ function rangeOf(...profiles: (ColumnProfile | undefined)[]): { min: number; max
   return mins.length && maxs.length ? { min: Math.min(...mins), max: Math.max(...maxs) } : undefined;
 }
 
-/** The reference named in a drift result: a run id or a baseline name. */
+/**
+ * The reference named in a drift result: a run id or a baseline name, and how to say it. The label the check stored
+ * (`details.reference_label`: "the last materialization (run 53dfc2db, 2024-01-10 to 2024-01-12)") when there is one;
+ * results stored before it was kept name the run alone, which may have been the previous run or, for a push, the
+ * view's last materialization.
+ */
 export function referenceOf(result: CheckResult): { runId: string | null; baseline: string | null; label: string } {
   const d = isObj(result.details) ? result.details : {};
   const ref = typeof d.reference === 'string' ? d.reference : null;
   const runId = [d.reference_run_id, d.reference_run, d.ref_run_id].find((v): v is string => typeof v === 'string') ?? (ref?.startsWith('run:') ? ref.slice(4) : null);
   const baseline = ref?.startsWith('baseline:') ? ref.slice('baseline:'.length) : null;
+  if (typeof d.reference_label === 'string' && d.reference_label) return { runId, baseline, label: d.reference_label };
   const pooled = Array.isArray(d.reference_run_ids) && d.reference_run_ids.length > 1 ? d.reference_run_ids.length : 0;
+  const runs = d.reference_kind === 'push' ? ['push', 'pushes'] : ['run', 'runs'];
   const label = baseline
     ? `baseline ${baseline}`
     : pooled && runId
-      ? `the previous ${pooled} runs (newest ${runId.slice(0, 8)})`
-      : runId ? `the previous run ${runId.slice(0, 8)}` : (ref ?? 'an unknown reference');
+      ? `${pooled} ${runs[1]} pooled (newest ${runId.slice(0, 8)})`
+      : runId ? `${runs[0]} ${runId.slice(0, 8)}` : (ref ?? 'an unknown reference');
   return { runId, baseline, label };
 }
 
