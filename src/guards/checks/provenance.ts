@@ -10,6 +10,7 @@ import { queryRows, result, type Check, type CheckContext } from '../check.js';
 import { durationMs } from '../config.js';
 import { countMatching, rowPass, type RowPass, type RowPassOptions } from '../row-pass.js';
 import { checksumColumns, tamperCheck } from './tamper.js';
+import { duplicateKeys } from './duplicate-keys.js';
 
 function sqlTs(d: Date): string {
   return `TIMESTAMP ${literal(d.toISOString().replace('T', ' ').replace('Z', ''))}`;
@@ -107,16 +108,42 @@ async function rowChecks(ctx: CheckContext, pass: Pick<RowPass, 'totals' | 'dupl
       message: createdBefore > 0 ? `${createdBefore} row(s) with created_timestamp before event_timestamp` : 'created_timestamp never precedes event_timestamp',
     }));
   }
-  if (!ctx.dataset && keys.length > 0 && pass?.duplicates) {
-    out.push(result(ctx, {
-      check: 'provenance', method: 'duplicates', status: dups > 0 ? 'warn' : 'pass', value: dups,
-      message: dups > 0
-        ? `${exact ? '' : 'about '}${dups} duplicate (${keys.join(', ')}, event_timestamp) row(s)${exact ? '' : ' (estimated from 1/16 of the keys)'}`
-        : `no duplicate (keys, event_timestamp) rows${exact ? '' : ' in 1/16 of the keys'}`,
-      details: { exact },
-    }));
-  }
+  if (!ctx.dataset && keys.length > 0 && pass?.duplicates) out.push(await duplicatesRecord(ctx, keys, dups, exact));
   return out;
+}
+
+/**
+ * The duplicates warning: how many rows repeat a (keys, event_timestamp), on how many keys, how many of those with
+ * conflicting feature values, and example keys. `exact` (kept; `counted_exactly` says the same) means counted over
+ * every row rather than estimated from 1/16 of the keys, not that the rows are exact copies. The extras are read only
+ * when there are duplicates: a clean window of millions of rows pays nothing for them.
+ */
+async function duplicatesRecord(ctx: CheckContext, keys: readonly string[], dups: number, exact: boolean): Promise<CheckResult> {
+  const base = { check: 'provenance' as const, method: 'duplicates', value: dups };
+  const counted = { exact, counted_exactly: exact };
+  if (dups === 0) return result(ctx, { ...base, status: 'pass', message: `no duplicate (keys, event_timestamp) rows${exact ? '' : ' in 1/16 of the keys'}`, details: counted });
+  const about = exact ? '' : 'about ';
+  const key = `(${keys.join(', ')}, event_timestamp)`;
+  const rows = `${about}${dups} duplicate ${key} row${dups === 1 ? '' : 's'}`;
+  const estimated = exact ? '' : ' (estimated from 1/16 of the keys)';
+  let found;
+  try {
+    found = await duplicateKeys(ctx, keys, !exact);
+  } catch (e) {
+    // The count stands (and warns); only the breakdown is missing, saying why.
+    return result(ctx, { ...base, status: 'warn', message: `${rows}${estimated}`, details: { ...counted, examples_error: e instanceof Error ? e.message : String(e) } });
+  }
+  const scale = exact ? 1 : 16;
+  const [nKeys, conflicting] = [found.keys * scale, found.conflictingKeys * scale];
+  const which = conflicting === 0
+    ? 'all exact copies (the same feature values)'
+    : conflicting === nKeys ? 'all with conflicting feature values' : `${about}${conflicting} of those keys with conflicting feature values`;
+  return result(ctx, {
+    ...base, status: 'warn',
+    metrics: { rows: dups, keys: nKeys, conflicting_keys: conflicting },
+    message: `${rows} on ${about}${nKeys} key${nKeys === 1 ? '' : 's'}, ${which}${estimated}`,
+    details: { ...counted, keys: nKeys, conflicting_keys: conflicting, examples: found.examples },
+  });
 }
 
 /** Row count and order-independent content checksum of the checked rows (sum of hash(row)), plus the lineage inputs. */
