@@ -104,7 +104,7 @@ describe('quality review pages in Chromium', () => {
     await shot('runs-blocked');
     await rows.first().locator('a').first().click();
     expect(new URL(page.url()).pathname).toBe(`/ui/runs/${fixture.blocked.id}`);
-    expect(await page.locator('#reason').innerText()).toMatch(/^Blocked: schema\.range: share_delayed violates range/);
+    expect(await page.locator('#reason').innerText()).toMatch(/^Blocked: schema\.range: share_delayed outside \[0, 1\] in \d+ of \d+ rows \(min [0-9.e-]+, max [0-9.e-]+\)/);
     // Worst status first by default; the inline script sorts by check name in place (no reload).
     const col = (attr: string) => page.locator('#checks-table tbody tr').evaluateAll((rows, a) => rows.map((r) => r.getAttribute(a) ?? ''), attr);
     expect((await col('data-status'))[0]).toBe('fail');

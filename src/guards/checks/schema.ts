@@ -12,7 +12,7 @@ import { ident } from '../../offline/engine.js';
 import { duckdbType } from '../../offline/source-sql.js';
 import { queryRows, result, type Check, type CheckContext, type CheckedFeature, type ResultInit } from '../check.js';
 import { countMatching } from '../row-pass.js';
-import { constraintPlans, evaluateConstraint, namingPatternErrors, type ConstraintPlan } from './schema-constraints.js';
+import { constraintPlans, constraintSeen, evaluateConstraint, namingPatternErrors, type ConstraintPlan } from './schema-constraints.js';
 import { CSV_UNPARSED } from '../raw-relation.js';
 import { sourceSchemaChecks } from './schema-source.js';
 
@@ -183,9 +183,12 @@ async function constraintChecks(ctx: CheckContext, present: readonly CheckedFeat
   const plans = present.flatMap((f) => constraintPlans(f.column, f.def as FeatureDef));
   if (plans.length === 0) return [];
   const violations = await namingPatternErrors(ctx.conn, plans, () => countMatching(ctx.conn, ctx.table, Object.fromEntries(plans.map((p) => [constraintKey(p), p.violationSql])), ctx.rowPass?.totals));
-  return plans.map((p) => {
+  const out: CheckResult[] = [];
+  for (const p of plans) {
     const prof = ctx.profiles.get(p.column);
     const nonNull = (prof?.count ?? 0) - (prof?.nulls ?? 0);
-    return evaluateConstraint(ctx, p, { rows: ctx.rowCount, nonNull, values: nonNull - (prof?.nan ?? 0) - (prof?.inf ?? 0), violations: violations[constraintKey(p)] });
-  });
+    const broken = violations[constraintKey(p)];
+    out.push(evaluateConstraint(ctx, p, { rows: ctx.rowCount, nonNull, values: nonNull - (prof?.nan ?? 0) - (prof?.inf ?? 0), violations: broken }, await constraintSeen(ctx, p, broken)));
+  }
+  return out;
 }
