@@ -125,11 +125,17 @@ describe('quality review pages in Chromium', () => {
 
   it('opens the drifted run and its drift view with both histograms', async () => {
     await page.goto(`${base}/ui/runs/${fixture.drifted.id}`);
-    expect(await page.locator('#reason').innerText()).toMatch(/^Done with warnings: drift on (mean|p90)_delay: \w+ drifted from the previous materialization \(run [0-9a-f]{8}, 2001-01-01 to 2001-02-01; /);
+    const reference = `the previous materialization (run ${fixture.reference.id.slice(0, 8)}, 2001-01-01 to 2001-02-01`;
+    expect(await page.locator('#reason').innerText()).toMatch(/^Done with warnings: drift on (mean|p90)_delay: \w+ drifted from /);
+    expect(await page.locator('#reason').innerText()).toContain(`drifted from ${reference}; `);
     await shot('run-drifted');
     await docsShot('run-detail', 'h1');
     await page.locator('ul.drift-links a', { hasText: 'mean_delay' }).click();
     expect(new URL(page.url()).pathname).toBe(`/ui/runs/${fixture.drifted.id}/drift/mean_delay`);
+    // The page says what the run was compared with, as the check named it, linking to that run.
+    const compared = page.locator('p.muted', { hasText: 'compared with' });
+    expect(await compared.innerText()).toContain(`compared with ${reference})`);
+    expect(await compared.locator('a').getAttribute('href')).toMatch(new RegExp(`/runs/${fixture.reference.id}$`));
     const svg = page.locator('#overall svg.histogram');
     expect(await svg.isVisible()).toBe(true);
     for (const series of ['reference', 'current']) {
