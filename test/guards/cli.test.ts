@@ -54,7 +54,7 @@ describe('quality CLI', () => {
 
     const show = await cli(dir, 'runs', 'show', r2.runId);
     expect(show.out).toContain('status WARNED');
-    expect(show.out).toMatch(/\[fail\] anomaly\.volume: the window has 0 rows/);
+    expect(show.out).toMatch(/\[fail\] \(warn\) anomaly\.volume: the window has 0 rows/);
     // It says where the source's rows are: a window outside them reads nothing.
     expect(show.out).toMatch(/the window has 0 rows \(2025-01-01T00:00:00\.000Z to 2025-01-02T00:00:00\.000Z\); the source's \d+ row\(s\) span 2024-\d\d-\d\dT[\d:.]+Z to 2024-\d\d-\d\dT[\d:.]+Z/);
     const showJson = JSON.parse((await cli(dir, '--json', 'runs', 'show', r1.runId)).out) as { results: unknown[]; profiles: { column: string }[] };
