@@ -88,9 +88,12 @@ function naive(specs: RunSpec[], cutoffDay: number, keep: number): { drop: Set<s
     groups.set(g, [...(groups.get(g) ?? []), s]);
   }
   for (const g of groups.values()) g.sort(newerFirst).slice(0, keep).forEach((s) => newest.add(s.id));
-  // Drift's references, whatever min_rows: for every threshold, the newest `keep` admitted runs of each reader.
+  // Drift's references, whatever min_rows (a whole number from 1, no upper bound): for every threshold, the newest
+  // `keep` admitted runs of each reader. A run of unknown row count is admitted at every threshold, so the thresholds
+  // go one past the largest known count: there (and above) it competes only with other runs of unknown count.
   const admitted = indexed.filter((x) => ok(x) && x.details && !x.despiteBlock && (x.kind === 'dataset' ? x.service !== null : (x.kind === 'materialize' || x.kind === 'push') && x.view !== null));
-  for (const min of [1, 5, 40, 500]) {
+  const largest = Math.max(0, ...specs.map((s) => s.rows ?? 0));
+  for (let min = 1; min <= largest + 1; min++) {
     const readers = new Map<string, typeof indexed>();
     for (const s of admitted.filter((x) => (x.rows ?? min) >= min)) {
       const r = `${s.kind}|${s.kind === 'dataset' ? s.service : s.view}`;
@@ -121,10 +124,13 @@ function naive(specs: RunSpec[], cutoffDay: number, keep: number): { drop: Set<s
   return { drop, trim, kept };
 }
 
-/** Drift's reader for each view (materializations, pushes) and service, threshold and count up to `keep` (2). */
+/**
+ * Drift's reader for each view (materializations, pushes) and service, threshold and count up to `keep` (2); 501, above
+ * every row count generated, reads only runs of unknown count.
+ */
 const readers = (['a', 'b'] as const).flatMap((view) => (['materialize', 'push'] as const).map((kind) => [{ view }, kind] as const))
   .concat([[{ service: 's' }, 'dataset'] as never])
-  .flatMap(([target, kind]) => [1, 5, 30, 40, 41, 500].flatMap((minRows) => [1, 2].map((n) => [{ ...target, runId: '', minRows }, kind, n] as const)));
+  .flatMap(([target, kind]) => [1, 5, 30, 40, 41, 500, 501].flatMap((minRows) => [1, 2].map((n) => [{ ...target, runId: '', minRows }, kind, n] as const)));
 
 const ids = (db: StateDb, sql: string) => new Set((db.prepare(sql).all() as { id: string }[]).map((r) => r.id));
 
@@ -182,6 +188,30 @@ describe('pruneRuns and the drift reference', () => {
       expect(res.deleted).toBe(1); // the oldest empty window
     } finally {
       db.close();
+    }
+  });
+
+  it('keeps an old run of unknown row count while a newer run has a known one: a min_rows above that count reads only it', () => {
+    // The property's counterexample (seed -657151424): the newer run r0 holds 500 rows, the older r1 recorded none.
+    // Drift admits a run without a count at any min_rows, so with min_rows 501 (or any above 500) r1 is its reference.
+    // A materialization records no service; the example holds one as generated, and without one it is the same.
+    for (const service of ['s', null] as const) {
+      const specs: RunSpec[] = [
+        { kind: 'materialize', view: 'a', service, status: 'success', rows: 500, despiteBlock: false, day: 1, details: true, attempts: false, partitions: [] },
+        { kind: 'materialize', view: 'a', service, status: 'success', rows: null, despiteBlock: false, day: 0, details: true, attempts: false, partitions: [] },
+      ];
+      const db = fill(specs);
+      try {
+        const read = (minRows: number) => previousRuns(db, { view: 'a', runId: '', minRows }, 'materialize', 1);
+        expect([read(500), read(501)]).toEqual([['r0'], ['r1']]);
+        const want = naive(specs, 1, 1);
+        expect([want.drop.size, want.trim.size, want.kept], String(service)).toEqual([0, 0, 1]);
+        const res = pruneRuns(db, { before: new Date(at(1)), keep: 1 });
+        expect([res.deleted, res.trimmed, res.protected], String(service)).toEqual([0, 0, 1]);
+        expect([read(500), read(501)]).toEqual([['r0'], ['r1']]);
+      } finally {
+        db.close();
+      }
     }
   });
 });
