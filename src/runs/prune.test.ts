@@ -1,9 +1,9 @@
 /**
  * `pruneRuns` against a naive reference written with loops over the same rows:
  * random quality logs (kinds, views, services, statuses, row counts, equal start
- * times, tamper checksums, details present or already cut), random cutoffs and
- * `keep`; and against drift's own reader (`previousRuns`), which must find the
- * same references after a prune as before it.
+ * times, tamper checksums, details present or already cut, views whose history
+ * started over), random cutoffs and `keep`; and against drift's own reader
+ * (`previousRuns`), which must find the same references after a prune as before it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { previousRuns, WRITTEN_DESPITE_BLOCK } from '../guards/reference.js';
 import { openStateDb, type StateDb } from '../state/state-db.js';
 import { pruneRuns } from './prune.js';
 import { ensureRunTables } from './run-store.js';
+import { ensureViewHistoryTable, restartViewHistory } from './view-history.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fg-prune-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,12 +49,19 @@ const runSpec: fc.Arbitrary<RunSpec> = fc.record({
   partitions: fc.uniqueArray(fc.record({ range: fc.integer({ min: 0, max: 2 }), cols: fc.constantFrom('a', 'b') }), { maxLength: 2, selector: (p) => (p.range < 2 ? 'd0' : 'd1') }), // one checksum per day and run (the table's key)
 });
 
+/** The day each view's history last started over (its values dropped), if it did. */
+type Restarts = Partial<Record<'a' | 'b', number>>;
+
+const restarts: fc.Arbitrary<Restarts> = fc.record({ a: fc.integer({ min: 0, max: 10 }), b: fc.integer({ min: 0, max: 10 }) }, { requiredKeys: [] });
+
 const at = (day: number) => new Date(Date.UTC(2026, 0, 1 + day)).toISOString();
 
 let n = 0;
-function fill(specs: RunSpec[]): StateDb {
+function fill(specs: RunSpec[], restarted: Restarts = {}): StateDb {
   const db = openStateDb(join(dir, `state-${n++}.db`));
   ensureRunTables(db);
+  ensureViewHistoryTable(db);
+  for (const [view, day] of Object.entries(restarted)) restartViewHistory(db, view, at(day));
   ensureTamperTables(db);
   listAlertAttempts({ state: db }, ''); // creates the attempts table
   specs.forEach((s, i) => {
@@ -77,7 +85,7 @@ function fill(specs: RunSpec[]): StateDb {
 }
 
 /** The reference: which runs go, which are cut to their row, which stay, by loops. */
-function naive(specs: RunSpec[], cutoffDay: number, keep: number): { drop: Set<string>; trim: Set<string>; kept: number } {
+function naive(specs: RunSpec[], cutoffDay: number, keep: number, restarted: Restarts = {}): { drop: Set<string>; trim: Set<string>; kept: number } {
   const indexed = specs.map((s, i) => ({ ...s, id: `r${i}`, i }));
   const newerFirst = (a: { day: number; i: number }, b: { day: number; i: number }) => b.day - a.day || b.i - a.i;
   const ok = (s: RunSpec) => s.status === 'success' || s.status === 'warned';
@@ -91,7 +99,9 @@ function naive(specs: RunSpec[], cutoffDay: number, keep: number): { drop: Set<s
   // Drift's references, whatever min_rows (a whole number from 1, no upper bound): for every threshold, the newest
   // `keep` admitted runs of each reader. A run of unknown row count is admitted at every threshold, so the thresholds
   // go one past the largest known count: there (and above) it competes only with other runs of unknown count.
-  const admitted = indexed.filter((x) => ok(x) && x.details && !x.despiteBlock && (x.kind === 'dataset' ? x.service !== null : (x.kind === 'materialize' || x.kind === 'push') && x.view !== null));
+  // Not from before its view's history started over (a run of no view has none).
+  const inHistory = (x: RunSpec) => x.view === null || x.day >= (restarted[x.view] ?? 0);
+  const admitted = indexed.filter((x) => ok(x) && x.details && !x.despiteBlock && inHistory(x) && (x.kind === 'dataset' ? x.service !== null : (x.kind === 'materialize' || x.kind === 'push') && x.view !== null));
   const largest = Math.max(0, ...specs.map((s) => s.rows ?? 0));
   for (let min = 1; min <= largest + 1; min++) {
     const readers = new Map<string, typeof indexed>();
@@ -137,12 +147,12 @@ const ids = (db: StateDb, sql: string) => new Set((db.prepare(sql).all() as { id
 describe('pruneRuns', () => {
   it('removes exactly what the naive reference removes, and cuts exactly the runs it cuts', () => {
     fc.assert(
-      fc.property(fc.array(runSpec, { maxLength: 30 }), fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 2 }), (specs, cutoffDay, keep) => {
-        const db = fill(specs);
+      fc.property(fc.array(runSpec, { maxLength: 30 }), fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 2 }), restarts, (specs, cutoffDay, keep, restarted) => {
+        const db = fill(specs, restarted);
         try {
           const references = () => readers.filter(([, , n]) => n <= keep).map(([q, kind, n]) => previousRuns(db, q, kind, n));
           const before = references();
-          const want = naive(specs, cutoffDay, keep);
+          const want = naive(specs, cutoffDay, keep, restarted);
           const dry = pruneRuns(db, { before: new Date(at(cutoffDay)), keep, dryRun: true });
           expect([dry.deleted, dry.trimmed, dry.protected]).toEqual([want.drop.size, want.trim.size, want.kept]);
           expect(ids(db, 'SELECT id FROM runs').size).toBe(specs.length);
