@@ -79,6 +79,26 @@ describe.each([
     }
   });
 
+  // A regression review found: once a compaction had merged an earlier merged file (named for its older time), the
+  // later pushes' runs recorded the new merged file, and the next compaction looked for a name from their times only
+  // (a second before them at most), found none sorting before that file, and skipped the folder from then on.
+  it('merges again, without a prune, the merged file that took in an earlier one: pushes more than a second later', async () => {
+    const p = await openPushProject('compact_orphan_later', userCountsYaml(glob), { parquet: { [`s/${prefix}0.parquet`]: SEED } });
+    projects.push(p);
+    await pushEach(p, 2, [1, 2]);
+    expect((await p.fs.compact()).groups.map((g) => g.status)).toEqual(['compacted']);
+    pruneAll(p);
+    await new Promise((r) => setTimeout(r, 1_200));
+    await pushEach(p, 3, [2, 3]);
+    expect((await p.fs.compact()).groups.map((g) => g.status)).toEqual(['compacted']);
+    await pushEach(p, 4, [3, 4]);
+    const before = await rowCounts(p, glob);
+    const result = await p.fs.compact();
+    expect(result.groups.map((g) => [g.status, g.reason ?? null])).toEqual([['compacted', null]]);
+    expect(p.files('s')).toEqual([`${prefix}0.parquet`, basename(result.groups[0].file!)].sort());
+    expect(await rowCounts(p, glob)).toEqual(before);
+  });
+
   it("leaves files of the user's named almost as a merged file, a merged file a run or a journal names, and one newer than olderThan", async () => {
     const p = await openPushProject('compact_orphan_kept', userCountsYaml(glob), { parquet: { [`s/${prefix}0.parquet`]: SEED } });
     projects.push(p);

@@ -31,8 +31,10 @@ export interface PushedFile {
   /** The push runs whose rows it holds (empty for a merged file whose runs were pruned, `mergedAt`). */
   readonly runs: readonly { readonly id: string; readonly started_at: string; readonly finished_at: string }[];
   /**
-   * An earlier compaction's merged file no run records any more (`runs prune` removed its runs): the time its name
-   * carries, just before the earliest push it holds (the merged file is named to sort before it).
+   * The time a merged file's name carries, just before the earliest push it holds (the merged file is named to sort
+   * before it): for an earlier compaction's merged file no run records any more (`runs prune` removed its runs),
+   * and for a merged file later pushes' runs record, which may hold older rows whose runs were pruned. The next
+   * merged file's name must sort before it too.
    */
   readonly mergedAt?: string;
 }
@@ -131,12 +133,19 @@ function namedMergedFiles(db: StateDb, project: Project): Set<string> {
  * pushed rows only, checked when it was merged, and is merged again by the same rules (row checksum, journal).
  */
 export function pushedFiles(db: StateDb, project: Project, set: DefinitionSet, cutoff: string): PushedFile[] {
-  const recorded = finishedPushFiles(db, cutoff);
+  const folders = pushFolders(project, set);
+  // A merged file the log still names holds rows older than its runs (an earlier merged file whose runs were
+  // pruned): the time its name carries bounds the next merged file's name too.
+  const recorded = finishedPushFiles(db, cutoff).map((f) => {
+    const name = basename(f.file);
+    const merged = parseCompactedFileName(name) ?? (folders.get(dirname(f.file)) ?? []).reduce<{ at: string } | null>((found, t) => found ?? t.parseCompacted(name), null);
+    return merged === null ? f : { ...f, mergedAt: merged.at };
+  });
   const taken = new Set(recorded.map((f) => f.file));
   const known = db.prepare('SELECT 1 FROM runs WHERE id = ?');
   const pruned: PushedFile[] = [];
   let namedMerged: Set<string> | undefined;
-  for (const [folder, templates] of pushFolders(project, set)) {
+  for (const [folder, templates] of folders) {
     let names: string[];
     try {
       names = readdirSync(folder);
