@@ -55,6 +55,9 @@ export function runReasonLine(run: Run, results: readonly CheckResult[], max: nu
   return more > 0 ? `${cut} (and ${more} more)` : cut;
 }
 
+/** The results a run's reason is picked from (`runReason` reads no other): a list reads only these. */
+export const REASON_STATUSES: readonly CheckStatus[] = ['fail', 'error', 'warn'];
+
 /** Whether a list must read a run's results for its reason (only a finished run without a stored message). */
 export function reasonNeedsResults(run: Run): boolean {
   return !run.message && (run.status === 'warned' || run.status === 'blocked' || run.status === 'failed');

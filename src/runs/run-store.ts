@@ -9,7 +9,7 @@ import { onInterrupt } from '../state/interrupt.js';
 import { redactRedisAddresses, redactRedisAddressesIn } from '../online/redis-address.js';
 import { processAlive, processBootHost, processHost } from '../state/process-host.js';
 import { defaultRunTrigger, type RunTrigger } from './trigger.js';
-import { RUN_KINDS, RUN_STATUSES, UNALERTED_KINDS, UNFINISHED_SQL, UNFINISHED_STATUSES, type CheckResult, type Run, type RunFilter, type RunKind, type RunStatus } from './types.js';
+import { RUN_KINDS, RUN_STATUSES, UNALERTED_KINDS, UNFINISHED_SQL, UNFINISHED_STATUSES, type CheckResult, type CheckStatus, type Run, type RunFilter, type RunKind, type RunStatus } from './types.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -130,7 +130,8 @@ export interface RunStore {
    * answering requests meanwhile. Uncontended, the write is done before the call returns.
    */
   addResults(results: readonly CheckResult[]): Promise<void>;
-  results(runId: string): CheckResult[];
+  /** A run's results in check order; only those of `statuses` when given (a list's reasons read only the ones that did not pass). */
+  results(runId: string, statuses?: readonly CheckStatus[]): CheckResult[];
   addProfiles(runId: string, profiles: readonly { column: string; slice?: string | null; profile: unknown }[]): Promise<void>;
   profiles(runId: string): { column: string; slice: string | null; profile: unknown }[];
   /** One column's profile (cheap: does not parse the other columns' samples), or null. */
@@ -492,8 +493,10 @@ export function openRunStore(db: StateDb): RunStore {
         }
       }).immediate());
     },
-    results(runId) {
-      const rows = db.prepare('SELECT record FROM check_results WHERE run_id = ? ORDER BY seq').all(runId) as { record: string }[];
+    results(runId, statuses) {
+      const rows = (statuses === undefined
+        ? db.prepare('SELECT record FROM check_results WHERE run_id = ? ORDER BY seq').all(runId)
+        : db.prepare(`SELECT record FROM check_results WHERE run_id = ? AND status IN (${statuses.map(() => '?').join(', ') || 'NULL'}) ORDER BY seq`).all(runId, ...statuses)) as { record: string }[];
       return rows.map((r) => storedJson<CheckResult>(r.record));
     },
     async addProfiles(runId, profiles) {

@@ -9,6 +9,7 @@ import { InputError } from '../../errors.js';
 import type { Project } from '../../project.js';
 import { parseAgeOrInstant } from '../../time/instant.js';
 import { resolveRunId } from '../../runs/run-id.js';
+import { REASON_STATUSES } from '../../runs/run-reason.js';
 import { RUN_KINDS, RUN_STATUSES, type CheckResult, type Run } from '../../runs/types.js';
 import { refuseUnknownRunTarget } from '../../runs/run-targets.js';
 import { textTable, type CommandContext } from '../context.js';
@@ -52,7 +53,7 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
         since: o.since ? parseSince(o.since) : undefined, until: o.until ? parseSince(o.until, new Date(), '--until') : undefined, limit, offset,
       });
       if (list.total === 0) refuseUnknownRunTarget(project, o);
-      ctx.print(list, () => formatRunList(list.runs, list.total, offset, (id) => project.runs.results(id)));
+      ctx.print(list, () => formatRunList(list.runs, list.total, offset, (id) => project.runs.results(id, REASON_STATUSES)));
     });
 
   runs

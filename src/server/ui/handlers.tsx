@@ -24,7 +24,7 @@ import { RegistryPage, type BaselineRow, type VersionWithDiff } from './registry
 import { RunDetailPage, SORT_COLUMNS, type SortColumn } from './run-detail-page.js';
 import { MAX_PAGE, pagingValue, parseRunsQuery, runFilter, RunsPage, RUNS_PAGE_PARAMS, unknownParamNotices } from './runs-page.js';
 import { unknownTarget } from './known-target.js';
-import { reasonNeedsResults, runReasonLine } from '../../runs/run-reason.js';
+import { REASON_STATUSES, reasonNeedsResults, runReasonLine } from '../../runs/run-reason.js';
 
 type Ctx = Context<UiEnv>;
 
@@ -42,7 +42,7 @@ export function runsPage(c: Ctx, project: Project): Response | Promise<Response>
   }
   const { runs, total } = project.runs.list(runFilter(q));
   // The run page's reason, on one line: a warned run stores no message. Results are read only for runs without one.
-  const reasons = new Map(runs.map((r) => [r.id, runReasonLine(r, reasonNeedsResults(r) ? project.runs.results(r.id) : [], 160)]));
+  const reasons = new Map(runs.map((r) => [r.id, runReasonLine(r, reasonNeedsResults(r) ? project.runs.results(r.id, REASON_STATUSES) : [], 160)]));
   const set = project.registry.current();
   return c.html(<RunsPage frame={c.get('frame')} q={q} runs={runs} total={total} views={[...set.views.keys()].sort()} services={[...set.services.keys()].sort()} reasons={reasons} />);
 }
