@@ -12,6 +12,7 @@ import { OWN_FILES_RULE, offLimitsGlobReason, offLimitsReason } from './own-file
 import { asSourceRoots, isGlob, ownPlacesUnder, resolveSourcePath, sourceFormat, sourcePlaces, type SourceRoots } from './source-location.js';
 import { didYouMean, suggestionBudget, type SuggestionBudget } from './suggest.js';
 import type { Definition, DefinitionKind, EntityDef, FeatureDef, FeatureServiceDef, FeatureViewDef, SourceDef } from './types.js';
+import { pointerToken } from '../json-pointer.js';
 
 /** Column names featureguard itself puts next to join keys and features. */
 export const RESERVED_COLUMNS = ['event_timestamp', 'created_timestamp'] as const;
@@ -92,11 +93,6 @@ function checkEntity(e: EntityDef, problems: DefinitionProblem[]): void {
       problems.push(problemAt(e, `/join_keys/${i}/name`, `'${k.name}' is reserved for featureguard's own timestamp column; rename it (field_mapping can rename source columns)`));
     }
   });
-}
-
-/** A JSON Pointer token (`~` and `/` escaped). */
-function pointerToken(key: string): string {
-  return key.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
 function checkSource(s: SourceDef, roots: SourceRoots, problems: DefinitionProblem[]): void {

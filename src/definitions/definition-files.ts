@@ -5,6 +5,7 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, visit, type Document, type Node, type YAMLError } from 'yaml';
 import type { DefinitionProblem } from '../errors.js';
+import { pointerKey, pointerToken } from '../json-pointer.js';
 
 /** A line and column (1-based) in a file; absent when unknown. */
 export interface Position {
@@ -29,7 +30,7 @@ export interface ParsedObject {
 /** Split a JSON pointer into segments (`/a/0/b~1c` → `['a', '0', 'b/c']`). */
 export function pointerSegments(pointer: string): string[] {
   if (pointer === '' || pointer === '/') return [];
-  return pointer.slice(1).split('/').map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+  return pointer.slice(1).split('/').map((s) => pointerKey(s));
 }
 
 function originFor(file: string, doc: Document | undefined, lines: LineCounter, base: (string | number)[]): DefinitionOrigin {
@@ -100,7 +101,7 @@ function duplicateKeyAt(node: unknown, offset: number, pointer = ''): { key: str
       if (!isScalar(pair.key)) continue;
       const key = String(pair.key.value);
       if (pair.key.range?.[0] === offset) return { key, pointer };
-      const found = duplicateKeyAt(pair.value, offset, `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`);
+      const found = duplicateKeyAt(pair.value, offset, `${pointer}/${pointerToken(key)}`);
       if (found) return found;
     }
   } else if (isSeq(node)) {

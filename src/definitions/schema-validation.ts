@@ -7,6 +7,7 @@ import type { ErrorObject } from 'ajv/dist/2020.js';
 import { schemaValidator } from '../schemas.js';
 import { DURATION_FORMAT, DURATION_PATTERN, tooLongMessage, zeroDuration } from './ttl.js';
 import { didYouMean } from './suggest.js';
+import { pointerToken } from '../json-pointer.js';
 
 /**
  * The name rule of every registry object. `__fg_` starts featureguard's own columns in the SQL beside the
@@ -165,7 +166,7 @@ export function show(v: unknown): string {
 }
 
 function child(path: string, key: string | number): string {
-  return `${path}/${String(key).replaceAll('~', '~0').replaceAll('/', '~1')}`;
+  return `${path}/${pointerToken(String(key))}`;
 }
 
 function patternMessage(pattern: string, data: unknown, path: string): string {

@@ -21,6 +21,7 @@ import { duckdbPatternProblems } from './pattern-check.js';
 import { closest, didYouMean } from './suggest.js';
 import { ACCEPTED_COLUMN_TYPES, TIMESTAMP_FIELD_TYPES, isCompatibleType, isIntegerType, isTimestampFieldType } from './type-compat.js';
 import type { Definition, EntityDef, FeatureType, FeatureViewDef, JoinKeyType, SourceDef } from './types.js';
+import { pointerToken } from '../json-pointer.js';
 
 /** First line of a DuckDB error, without the stack. */
 function reason(e: unknown): string {
@@ -59,7 +60,7 @@ async function locationProblem(conn: DuckDBConnection, roots: SourceRoots, s: So
 
 /** Where the source's `field_mapping` names `column` ("; mapped at features/sources.yaml:5 /field_mapping/User Id"): the typo may be there. */
 function mappingAt(s: SourceDef, column: string): string {
-  const pointer = `/field_mapping/${column.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+  const pointer = `/field_mapping/${pointerToken(column)}`;
   const origin = definitionOrigin(s);
   const line = origin.locate(pointer, true).line;
   return `; mapped at ${origin.file}${line ? `:${line}` : ''} ${pointer} of source '${s.name}'`;

@@ -10,6 +10,7 @@
  */
 import type { FieldChange } from './types.js';
 import { canonicalJson } from './canonical.js';
+import { pointerToken } from '../json-pointer.js';
 
 /**
  * The differences between `before` and `after` (empty when equal).
@@ -27,7 +28,7 @@ function diffInto(path: string, a: unknown, b: unknown, out: FieldChange[]): voi
   if (a === b || canonicalJson(a ?? null) === canonicalJson(b ?? null)) return;
   if (isPlainObject(a) && isPlainObject(b)) {
     const keys = [...Object.keys(a), ...Object.keys(b).filter((k) => !(k in a))];
-    for (const k of keys) diffInto(`${path}/${escapeSegment(k)}`, a[k], b[k], out);
+    for (const k of keys) diffInto(`${path}/${pointerToken(k)}`, a[k], b[k], out);
     return;
   }
   if (Array.isArray(a) && Array.isArray(b) && isNamedList(a) && isNamedList(b)) {
@@ -44,11 +45,11 @@ function diffNamedLists(path: string, a: Named[], b: Named[], out: FieldChange[]
   const byNameA = new Map(a.map((x) => [x.name, x]));
   for (const x of a) {
     const y = byNameB.get(x.name);
-    if (y) diffInto(`${path}/${escapeSegment(x.name)}`, x, y, out);
-    else out.push({ path: `${path}/${escapeSegment(x.name)}`, before: x, after: null });
+    if (y) diffInto(`${path}/${pointerToken(x.name)}`, x, y, out);
+    else out.push({ path: `${path}/${pointerToken(x.name)}`, before: x, after: null });
   }
   for (const y of b) {
-    if (!byNameA.has(y.name)) out.push({ path: `${path}/${escapeSegment(y.name)}`, before: null, after: y });
+    if (!byNameA.has(y.name)) out.push({ path: `${path}/${pointerToken(y.name)}`, before: null, after: y });
   }
   const commonA = a.map((x) => x.name).filter((n) => byNameB.has(n));
   const commonB = b.map((x) => x.name).filter((n) => byNameA.has(n));
@@ -69,9 +70,4 @@ function isNamedList(v: unknown[]): v is Named[] {
     names.add(x.name);
   }
   return true;
-}
-
-/** JSON Pointer escaping (RFC 6901). */
-function escapeSegment(s: string): string {
-  return s.replaceAll('~', '~0').replaceAll('/', '~1');
 }

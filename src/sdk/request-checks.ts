@@ -18,6 +18,7 @@ import { pushProblems } from '../serving/push-problems.js';
 import type { PushRequest } from '../serving/push-types.js';
 import type { ApplyOptions, PlanOptions } from './desired-definitions.js';
 import type { QualityLogFilter } from './feature-store.js';
+import { pointerToken } from '../json-pointer.js';
 
 /** Every key of `T`, listed once (the compiler refuses a list that misses one or names another). */
 const keys = <T>(all: Record<keyof T, true>): readonly string[] => Object.keys(all);
@@ -137,7 +138,7 @@ export function checkPushedDates(request: PushRequest): void {
   request.rows.forEach((row, i) => {
     if (row === null || typeof row !== 'object') return;
     for (const [column, v] of Object.entries(row)) {
-      if (v instanceof Date && Number.isNaN(v.getTime())) problems.found(i, `/${i}/${column.replaceAll('~', '~0').replaceAll('/', '~1')}`, 'an invalid Date');
+      if (v instanceof Date && Number.isNaN(v.getTime())) problems.found(i, `/${i}/${pointerToken(column)}`, 'an invalid Date');
     }
   });
   const refusal = problems.refusal(String(request.view), request.rows.length);

@@ -11,6 +11,7 @@
  */
 import type { ErrorObject } from 'ajv';
 import { InputError } from '../errors.js';
+import { pointerKey } from '../json-pointer.js';
 
 /** One problem of a row: the JSON pointer of the bad value in the row (`/` for the row itself) and what is wrong. */
 export interface RowProblem {
@@ -23,8 +24,7 @@ const BRANCH = /\/anyOf\/\d+\//;
 
 /** The column of a path in a row (`/emb/3` → `emb`), JSON-pointer unescaped. */
 function columnOf(path: string): string {
-  const first = path.split('/')[1] ?? '';
-  return first.replaceAll('~1', '/').replaceAll('~0', '~');
+  return pointerKey(path.split('/')[1] ?? '');
 }
 
 /** What an int64 column takes, said for the value that was sent (`value`). */
