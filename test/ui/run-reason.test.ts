@@ -54,6 +54,28 @@ describe('a warned run in the lists', () => {
 });
 
 describe('runs show', () => {
+  it("prints a warned run's reason on its WHY line, as its page and runs list give it, and a blocked run's stored message as before", () => {
+    const results = f.project.runs.results(f.drifted.id);
+    const out = formatRunShow(f.drifted, results, [], [], false);
+    const why = out.split('\n').filter((l) => l.startsWith('  WHY: '));
+    expect(why, out).toHaveLength(1);
+    // The runs list's MESSAGE is the same reason, cut to 80 characters, with the same count of more checks.
+    const listed = formatRunList([f.drifted], 1, 0, () => results).split('\n')[1].split(/\s{2,}/).pop()!;
+    const more = f.drifted.counts.warn + f.drifted.counts.fail - 1;
+    expect(more).toBeGreaterThan(0);
+    const m = /^ {2}WHY: (.+) \(and (\d+) more: see the checks below\)$/.exec(why[0]);
+    expect(m, why[0]).not.toBeNull();
+    expect(Number(m![2])).toBe(more);
+    expect(listed).toBe(`${m![1].length > 80 ? `${m![1].slice(0, 79)}…` : m![1]} (and ${more} more)`);
+    // The worst result, named independently: a failed (warn-policy) drift check comes before the warned ones.
+    const worst = results.find((r) => r.status === 'fail') ?? results.find((r) => r.status === 'warn')!;
+    expect(m![1]).toBe(`${worst.check}${worst.feature ? ` on ${worst.feature}` : ''}: ${worst.message}`);
+
+    const blocked = formatRunShow(f.blocked, f.project.runs.results(f.blocked.id), [], [], false);
+    expect(blocked).toContain(`  WHY: ${f.blocked.message!.split('\n')[0]}`);
+    expect(formatRunShow(f.reference, f.project.runs.results(f.reference.id), [], [], false)).not.toContain('WHY:');
+  });
+
   it("names the policy of every failed or errored check, warn included", () => {
     const results = f.project.runs.results(f.drifted.id);
     const failed = results.filter((r) => r.status === 'fail' || r.status === 'error');

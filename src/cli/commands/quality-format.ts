@@ -8,7 +8,8 @@ import { describeRunTrigger } from '../../runs/trigger.js';
 import type { Redelivery } from '../../alerts/redelivery.js';
 import type { CheckResult, Run } from '../../runs/types.js';
 import { problemLine } from '../../guards/problem-text.js';
-import { reasonNeedsResults, runReasonLine } from '../../runs/run-reason.js';
+import { reasonNeedsResults, runReason, runReasonLine } from '../../runs/run-reason.js';
+import { shortTime as shortIso } from '../../registry/format.js';
 import { escapeUnsafeText } from '../../text-safety.js';
 
 function pad(s: string, n: number): string {
@@ -22,8 +23,9 @@ function table(rows: string[][]): string {
   return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : pad(c, widths[i]))).join('  ')).join('\n');
 }
 
+/** A stored time as the registry's lines print it (`2026-11-25 18:10:02Z`); `-` when there is none. */
 function shortTime(iso: string | null): string {
-  return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-';
+  return iso ? shortIso(iso) : '-';
 }
 
 /** Whether a run skipped the guard stage (`--no-guards`, SDK `guards: false` / `disableGuards`). */
@@ -78,7 +80,12 @@ export function formatRunShow(
   if (run.trigger) lines.push(`  started by ${describeRunTrigger(run.trigger)}`);
   if (run.window_start) lines.push(`  window ${run.window_start} .. ${run.window_end}`);
   if (run.rows_in !== null) lines.push(`  rows in ${run.rows_in}${run.rows_out !== null ? `, out ${run.rows_out}` : ''}`);
-  if (run.status === 'blocked' || run.status === 'failed') lines.push(`  WHY: ${run.message ?? '(no message)'}`);
+  // Why it was blocked, failed or warned, as its page and `runs list` say it: a warned run stores no message, so its
+  // worst check, with how many more did not pass.
+  if (run.status === 'blocked' || run.status === 'failed' || run.status === 'warned') {
+    const { reason, more } = runReason(run, results);
+    lines.push(`  WHY: ${reason ?? '(no message)'}${more > 0 ? ` (and ${more} more: see the checks below)` : ''}`);
+  }
   const c = run.counts;
   if (guardsSkipped(run)) {
     lines.push('', `checks: GUARDS OFF: this run skipped the guard stage${run.kind === 'materialize' ? ' (--no-guards)' : ''}, nothing was checked and no profile recorded`);
