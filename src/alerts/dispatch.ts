@@ -158,12 +158,18 @@ export function matchedServices(alert: AlertConfig, run: Run, outcome: RunOutcom
 }
 
 /**
- * Where a run is on the server, relative to its address (the configuration does not know the address receivers
- * reach it at): its record in the API, its review page (`/ui`, when the server serves the pages).
+ * Where a run is on the server: its record in the API, its review page (`/ui`, when the server serves the pages).
+ * Absolute URLs under `publicUrl` (`server.public_url`, the address receivers reach the server at, with the path a
+ * proxy serves it under); without it, paths relative to the server's address.
+ *
+ * @example
+ * runLinks('3f…', 'https://fg.example.com/team/'); // { api: 'https://fg.example.com/team/v1/runs/3f…', ui: '…/ui/runs/3f…' }
  */
-export function runLinks(runId: string): { api: string; ui: string } {
+export function runLinks(runId: string, publicUrl?: string): { api: string; ui: string } {
   const id = encodeURIComponent(runId);
-  return { api: `/v1/runs/${id}`, ui: `/ui/runs/${id}` };
+  // Normalised as a browser would (host lower-cased, `https://x` gets its `/`), then joined under its path.
+  const base = publicUrl === undefined ? '' : new URL(publicUrl).href.replace(/\/+$/, '');
+  return { api: `${base}/v1/runs/${id}`, ui: `${base}/ui/runs/${id}` };
 }
 
 /**
@@ -186,7 +192,7 @@ export function alertPayload(project: Project, alert: AlertConfig, run: Run, out
     blocked_reason: outcome.blockedReason ?? null,
     counts: countStatuses(outcome.results),
     matched: matched.map((r) => ({ check: r.check, method: r.method, feature: r.feature, slice: r.slice, status: r.status, policy: r.policy ?? null, value: r.value, thresholds: r.thresholds ?? null, message: r.message })),
-    links: runLinks(run.id),
+    links: runLinks(run.id, project.config.server?.public_url),
     sent_at: new Date().toISOString(),
   };
 }

@@ -8,7 +8,7 @@
  * with matches held back sends their summary at the next sweep (or its next delivery for the target reports them).
  *
  * @example
- * await sendHeldBackSummaries(project); // POSTs {event: 'featureguard.held_back', suppressed: 3, runs: [...]}
+ * await sendHeldBackSummaries(project); // POSTs {event: 'featureguard.held_back', suppressed: 3, runs: [{id, …, links}]}
  */
 import { featuresOfView } from '../definitions/definition-set.js';
 import type { AlertConfig } from '../definitions/types.js';
@@ -18,7 +18,7 @@ import { writeWhenFree } from '../state/state-db.js';
 import { heldBackRuns, recordInterruptedTry, triesOf } from './attempts.js';
 import type { AlertAttempt } from './attempts-types.js';
 import { heldBackDeliveryId } from './delivery-id.js';
-import { DELIVERY_TIMEOUT_MS, backoffMs, deliver, type AlertOptions } from './dispatch.js';
+import { DELIVERY_TIMEOUT_MS, backoffMs, deliver, runLinks, type AlertOptions } from './dispatch.js';
 import { firstTriesMs } from './redelivery.js';
 import { claimHeldBack, forgetUnconfigured, releaseHeldBack, settleHeldBack, unclaimHeldBack, type HeldBackClaim } from './throttle.js';
 
@@ -90,7 +90,8 @@ async function sendSummary(project: Project, alert: AlertConfig, claim: HeldBack
       target: targetOf(claim.target),
       suppressed: claim.suppressed,
       since,
-      runs,
+      // Each run's links, as a run's own delivery has them: the summary's runs may be of several views (a service's).
+      runs: runs.map((r) => ({ ...r, links: runLinks(r.id, project.config.server?.public_url) })),
       sent_at: new Date(now).toISOString(),
     };
     // Recorded on the latest held-back run: `runs show` of it lists the summary's attempts, each saying it is the summary.

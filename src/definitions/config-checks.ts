@@ -1,6 +1,6 @@
 /**
  * Checks of `featureguard.yaml` whose messages say more than the JSON Schema's (which refuses the same values, so
- * editors flag them): a Redis URL's scheme, `url` with `cluster`, and an alert's `checks`. They read the raw
+ * editors flag them): a Redis URL's scheme, `url` with `cluster`, an alert's `checks` and `server.public_url`. They read the raw
  * config defensively, so they run even when other parts of it fail the schema, and `loadConfig` shows their
  * message in place of the schema's at the same path.
  *
@@ -25,7 +25,25 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 
 export function configProblems(config: unknown): ConfigProblem[] {
   if (!isObject(config)) return [];
-  return [...onlineStoreProblems(config.online_store), ...alertCheckProblems(config.alerts)];
+  return [...onlineStoreProblems(config.online_store), ...alertCheckProblems(config.alerts), ...publicUrlProblems(config.server)];
+}
+
+/**
+ * `server.public_url`: the base of the links webhook bodies carry, so an absolute http(s) URL. A query or fragment
+ * would end up in the middle of every link, and a user name or password in every receiver's log.
+ */
+function publicUrlProblems(server: unknown): ConfigProblem[] {
+  if (!isObject(server) || server.public_url === undefined) return [];
+  const path = '/server/public_url';
+  const value = server.public_url;
+  if (typeof value !== 'string') return [{ path, message: 'must be text: an absolute http or https URL (e.g. https://featureguard.example.com)' }];
+  const u = URL.canParse(value) ? new URL(value) : null;
+  if (u === null || !/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return [{ path, message: 'not an absolute http or https URL (e.g. https://featureguard.example.com)' }];
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return [{ path, message: `the server's public URL is http or https, not ${u.protocol.slice(0, -1)}` }];
+  if (u.username !== '' || u.password !== '') return [{ path, message: 'no user name or password in the public URL: every webhook body would carry them' }];
+  if (value.includes('?')) return [{ path, message: 'no query in the public URL: the run links are paths under it' }];
+  if (value.includes('#')) return [{ path, message: 'no fragment in the public URL: the run links are paths under it' }];
+  return [];
 }
 
 function onlineStoreProblems(store: unknown): ConfigProblem[] {

@@ -154,6 +154,8 @@ export interface ServerConfig {
   readonly port?: number;
   readonly max_entities?: number;
   readonly body_limit?: number;
+  /** The address webhook receivers reach the server at: alert bodies' `links` are absolute URLs under it. */
+  readonly public_url?: string;
   /**
    * Accept sources with a new or changed `query` through `POST /v1/registry/apply`
    * (default false: a query runs its SQL on the server, which can read any file the

@@ -47,6 +47,8 @@ export interface BenchOptions {
   alerts?: AlertConfig[];
   /** `quality_log:` of featureguard.yaml (retention). */
   qualityLog?: { keep_days: number; keep_runs?: number };
+  /** `server:` of featureguard.yaml. */
+  server?: Record<string, unknown>;
   services?: FeatureServiceDef[];
   /** Read the source through a glob (`data/rows/*.parquet`, one file) instead of one file's path. */
   sourceGlob?: boolean;
@@ -74,6 +76,7 @@ export async function guardBench(opts: BenchOptions = {}): Promise<GuardBench> {
   if (opts.quality) config.quality = opts.quality;
   if (opts.alerts) config.alerts = opts.alerts;
   if (opts.qualityLog) config.quality_log = opts.qualityLog;
+  if (opts.server) config.server = opts.server;
   writeFileSync(join(dir, 'featureguard.yaml'), stringify(config));
   const project = openProject(dir);
   const engine = await project.engine();
