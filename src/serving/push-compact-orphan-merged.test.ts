@@ -13,6 +13,7 @@ import { openOfflineEngine } from '../offline/engine.js';
 import { pruneRuns } from '../runs/prune.js';
 import { openPushProject, userCountsYaml, type PushProject } from '../../test/datasets/push-project.js';
 import { pushedFiles } from './push-compact-plan.js';
+import { formatCompact } from '../cli/commands/compact.js';
 
 const SEED = "SELECT u::BIGINT AS user_id, TIMESTAMP '2026-01-01' AS ts, u::BIGINT AS n FROM range(1, 4) a(u)";
 
@@ -97,6 +98,42 @@ describe.each([
     expect(result.groups.map((g) => [g.status, g.reason ?? null])).toEqual([['compacted', null]]);
     expect(p.files('s')).toEqual([`${prefix}0.parquet`, basename(result.groups[0].file!)].sort());
     expect(await rowCounts(p, glob)).toEqual(before);
+  });
+
+  // A review finding: a dry run over a folder holding only earlier merged files whose runs were pruned (as earlier
+  // versions left one per prune cycle) said "would merge 2 files (0 push runs)".
+  it('says a group of earlier merged files whose runs were pruned re-merges them, and counts them beside push runs', async () => {
+    const p = await openPushProject('compact_orphan_only', userCountsYaml(glob), { parquet: { [`s/${prefix}0.parquet`]: SEED } });
+    projects.push(p);
+    const dir = join(p.dir, 'data', 's');
+    await pushEach(p, 2, [1, 2]);
+    const first = (await p.fs.compact()).groups[0].file!;
+    pruneAll(p);
+    // The first merged file written "later" than the next compaction's cutoff: that one merges only the new pushes.
+    const later = new Date(Date.now() + 3_600_000);
+    utimesSync(first, later, later);
+    await pushEach(p, 3, [3, 4]);
+    const second = (await p.fs.compact()).groups[0].file!;
+    expect(p.files('s')).toEqual([`${prefix}0.parquet`, basename(first), basename(second)].sort());
+    pruneAll(p);
+    const old = new Date(Date.now() - 3_600_000);
+    utimesSync(first, old, old);
+
+    const dry = await p.fs.compact({ dryRun: true });
+    expect(dry.groups).toMatchObject([{ status: 'planned', runs: [], earlier_merged: 2 }]);
+    expect([...dry.groups[0].files].sort()).toEqual([first, second].sort());
+    expect(formatCompact(dry).split('\n')[0]).toBe(`${dir} (read by v): would merge 2 files (re-merging 2 earlier merged files whose push runs were pruned)`);
+
+    // Beside the files of pushes: the push runs, and the earlier merged files among the files.
+    const pushed = await pushEach(p, 4, [5, 6, 7]);
+    const mixed = await p.fs.compact({ dryRun: true });
+    expect(mixed.groups).toMatchObject([{ status: 'planned', earlier_merged: 2 }]);
+    expect([...mixed.groups[0].runs].sort()).toEqual(p.fs.runs.list({}).runs.map((r) => r.id).sort());
+    expect(mixed.groups[0].runs).toHaveLength(pushed.length);
+    expect(formatCompact(mixed).split('\n')[0]).toBe(`${dir} (read by v): would merge 5 files (3 push runs, 2 earlier merged files)`);
+    const done = await p.fs.compact();
+    expect(done.groups).toMatchObject([{ status: 'compacted', earlier_merged: 2 }]);
+    expect(formatCompact(done).split('\n')[0]).toMatch(new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(read by v\\): merged 5 files \\(3 push runs, 2 earlier merged files\\), 7 rows, into `));
   });
 
   it("leaves files of the user's named almost as a merged file, a merged file a run or a journal names, and one newer than olderThan", async () => {

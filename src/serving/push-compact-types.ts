@@ -34,6 +34,11 @@ export interface CompactedGroup {
   /** The push runs whose rows the files hold. */
   readonly runs: readonly string[];
   /**
+   * How many of `files` are earlier compactions' merged files, merged again (with `runs` empty: all of them, whose
+   * push runs `runs prune` removed).
+   */
+  readonly earlier_merged: number;
+  /**
    * Why the files are left (`skipped`) or could not be merged (`failed`); on a `planned` group of a dry run, what
    * would make a compaction refuse now (a live check reading the files, `check_running`), else null.
    */

@@ -133,7 +133,8 @@ function planInputs(project: Project, set: DefinitionSet, conn: DuckDBConnection
 function groupOutcome(g: CompactionGroup, status: CompactedGroup['status']): CompactedGroup {
   return {
     folder: g.folder, format: g.format, sources: g.sources, views: g.views, status,
-    files: g.files.map((f) => f.file), file: null, rows: null, runs: g.files.flatMap((f) => f.runs.map((r) => r.id)), reason: g.reason, code: null,
+    files: g.files.map((f) => f.file), file: null, rows: null, runs: g.files.flatMap((f) => f.runs.map((r) => r.id)),
+    earlier_merged: g.files.filter((f) => f.mergedAt !== undefined).length, reason: g.reason, code: null,
   };
 }
 

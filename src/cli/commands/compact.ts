@@ -8,7 +8,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
-import type { CompactResult } from '../../serving/push-compact-types.js';
+import type { CompactResult, CompactedGroup } from '../../serving/push-compact-types.js';
 import { joinRepeated, type CommandContext } from '../context.js';
 
 /**
@@ -27,14 +27,24 @@ export function formatCompact(result: CompactResult): string {
   for (const g of result.groups) {
     const n = `${g.files.length} file${g.files.length === 1 ? '' : 's'}`;
     const read = g.views.length > 0 ? ` (read by ${g.views.join(', ')})` : '';
-    if (g.status === 'compacted') lines.push(`${g.folder}${read}: merged ${n}, ${g.rows} rows, into ${g.file}`);
-    else if (g.status === 'planned') lines.push(`${g.folder}${read}: would merge ${n} (${g.runs.length} push runs)${g.reason === null ? '' : `, but not now: ${g.reason}`}`);
+    if (g.status === 'compacted') lines.push(`${g.folder}${read}: merged ${n}${g.earlier_merged > 0 ? ` ${holding(g)}` : ''}, ${g.rows} rows, into ${g.file}`);
+    else if (g.status === 'planned') lines.push(`${g.folder}${read}: would merge ${n} ${holding(g)}${g.reason === null ? '' : `, but not now: ${g.reason}`}`);
     else lines.push(`${g.folder}${read}: ${g.status === 'failed' ? 'FAILED' : 'left'} ${n}: ${g.reason ?? ''}`);
   }
   if (result.groups.length === 0 && result.pending.length === 0) lines.push('Nothing to compact: no folder holds two or more files of finished pushes.');
   else lines.push(result.dry_run ? `Dry run: ${result.files_merged} files would be merged; nothing was changed.` : `Merged ${result.files_merged} files into ${result.files_written}.`);
   if (result.run_id !== null) lines.push(`Recorded as run ${result.run_id} (runs show ${result.run_id}).`);
   return lines.join('\n');
+}
+
+/**
+ * What a group's files are: `(3 push runs)`, `(3 push runs, 2 earlier merged files)`, or for earlier merged files
+ * alone, whose runs were pruned, `(re-merging 2 earlier merged files whose push runs were pruned)`.
+ */
+function holding(g: CompactedGroup): string {
+  const merged = `${g.earlier_merged} earlier merged file${g.earlier_merged === 1 ? '' : 's'}`;
+  if (g.runs.length === 0 && g.earlier_merged > 0) return `(re-merging ${merged} whose push runs were pruned)`;
+  return `(${g.runs.length} push run${g.runs.length === 1 ? '' : 's'}${g.earlier_merged > 0 ? `, ${merged}` : ''})`;
 }
 
 export function registerCompactCommands(program: Command, ctx: CommandContext): void {
