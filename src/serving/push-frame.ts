@@ -10,6 +10,7 @@
  *
  * @example
  * refuseMissingFeatureColumns(set, [view], rows); // 400 missing_feature_columns
+ * rowsMissingFeatures(set, view, [{ origin: 'SEA' }]); // [['dep_delay', 'flights']]
  * if (featureValuesAllNull(set, view, rows)) return skipped;
  */
 import type { DefinitionSet, FeatureViewDef } from '../definitions/types.js';
@@ -30,26 +31,45 @@ const has = (row: object, key: string): boolean => Object.prototype.hasOwnProper
 
 /** The view's features that some row carries under none of their columns, sorted. */
 export function missingFeatureColumns(set: DefinitionSet, view: FeatureViewDef, rows: readonly object[]): string[] {
-  const missing = new Set<string>();
-  for (const [feature, columns] of featureColumns(set, view)) {
-    if (rows.some((row) => row !== null && typeof row === 'object' && !columns.some((c) => has(row, c)))) missing.add(feature);
-  }
-  return [...missing].sort();
+  return [...new Set(rowsMissingFeatures(set, view, rows).flat())].sort();
+}
+
+/** For each row, the view's features it carries under none of their columns, in the view's order (none for a row that is no object). */
+export function rowsMissingFeatures(set: DefinitionSet, view: FeatureViewDef, rows: readonly object[]): string[][] {
+  const columns = [...featureColumns(set, view)];
+  return rows.map((row) => (row !== null && typeof row === 'object' ? columns.filter(([, cs]) => !cs.some((c) => has(row, c))).map(([f]) => f) : []));
+}
+
+/** A view whose features some pushed rows leave out, and those features. */
+export interface LackingView {
+  readonly view: string;
+  readonly missing: readonly string[];
+}
+
+/** The views of `views` that some row leaves a feature column of out, each with those features (sorted). */
+export function lackingViews(set: DefinitionSet, views: readonly FeatureViewDef[], rows: readonly object[]): LackingView[] {
+  return views.map((view) => ({ view: view.name, missing: missingFeatureColumns(set, view, rows) })).filter((v) => v.missing.length > 0);
+}
+
+/** The message of a refusal of rows that leave out feature columns of `lacking` (of one view, a run's message). */
+export function missingColumnsMessage(lacking: readonly LackingView[]): string {
+  const said = lacking.map((v) => `view '${v.view}': ${v.missing.map((m) => `'${m}'`).join(', ')}`).join('; ');
+  return `the pushed frame lacks feature columns (${said}): a Feast frame carries every feature of the view, as Feast's write_to_online_store reads them (a missing one is a KeyError there); send a column of nulls for a feature without values; nothing was written`;
 }
 
 /**
  * Refuse rows that leave out a feature column of any of `views` (400 `missing_feature_columns`, each view with its
- * missing columns in `details.views`), before anything is recorded or written.
+ * missing columns in `details.views`), before anything is written. A push records the refusal first
+ * (`refuseMissingColumnsRecorded` in `push-refusal.ts`).
  */
 export function refuseMissingFeatureColumns(set: DefinitionSet, views: readonly FeatureViewDef[], rows: readonly object[]): void {
-  const lacking = views.map((view) => ({ view: view.name, missing: missingFeatureColumns(set, view, rows) })).filter((v) => v.missing.length > 0);
-  if (lacking.length === 0) return;
-  const said = lacking.map((v) => `view '${v.view}': ${v.missing.map((m) => `'${m}'`).join(', ')}`).join('; ');
-  throw new InputError(
-    `the pushed frame lacks feature columns (${said}): a Feast frame carries every feature of the view, as Feast's write_to_online_store reads them (a missing one is a KeyError there); send a column of nulls for a feature without values; nothing was written`,
-    { views: lacking },
-    'missing_feature_columns',
-  );
+  const lacking = lackingViews(set, views, rows);
+  if (lacking.length > 0) throw missingColumnsError(lacking);
+}
+
+/** The 400 `missing_feature_columns` of `lacking` (its entries are the error's `details.views`, as given). */
+export function missingColumnsError(lacking: readonly LackingView[]): InputError {
+  return new InputError(missingColumnsMessage(lacking), { views: lacking }, 'missing_feature_columns');
 }
 
 /** A missing value as pandas' `isnull` sees one: null, absent, or NaN. */

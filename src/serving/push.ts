@@ -12,10 +12,8 @@
  * });
  * if (result.status === 'blocked') console.log(result.blocked_reason);
  */
-import type { RunTrigger } from '../runs/trigger.js';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { NOT_JUDGED, alertFinishedRun } from '../alerts/dispatch.js';
@@ -29,37 +27,18 @@ import type { OnlineRow } from '../online/types.js';
 import type { Project } from '../project.js';
 import { droppedSince, dropIfPending, dropPendingError, dropUnlessMaterializing, isDropPending, requestDropsWhenFree, viewChangedError } from '../registry/online-drops.js';
 import { beginOnlineWrite, type OnlineWrite } from '../registry/online-writes.js';
-import { onlineViewUri, pushedRowsUri, sourceUri } from '../runs/dataset-names.js';
-import { currentUser, usedDefinitionVersions } from '../runs/lineage-record.js';
-import type { CheckResult, Lineage, RunStatus } from '../runs/types.js';
+import type { RunStatus } from '../runs/types.js';
 import { onInterrupt } from '../state/interrupt.js';
-import { VERSION } from '../version.js';
 import { hasRepeatedKeys, latestPushedRows } from './push-latest.js';
-import { refuseMissingFeatureColumns } from './push-frame.js';
 import { pushProblems, rowProblems } from './push-problems.js';
+import { lineageOf } from './push-lineage.js';
+import { recordRefusedPush, refuseMissingColumnsRecorded, sendAlerts, type PushOptions } from './push-refusal.js';
 import { pushFileColumns, pushRenames, pushRowValidator } from './push-schema.js';
 import { queryReadsFile, sourceReadsFile } from './push-readers.js';
 import { existingColumns, holdsMilliseconds, loadPushTable, microsToRfc3339, offlineTarget, rfc3339ToMicros, rfc3339ToMicrosBig, writeOfflineFile, type PushColumn } from './push-rows.js';
 import type { PushRequest, PushResult, PushTarget } from './push-types.js';
 
-export interface PushOptions {
-  /**
-   * Take over the delivery of the run's alerts instead of the push waiting for it
-   * (a server answers at once; webhook retries can take seconds). Without it the
-   * push resolves once every alert attempt is made and recorded. The push awaits
-   * what it returns (a bounded queue returns the delivery itself when full).
-   */
-  readonly deliverAlerts?: (delivery: Promise<void>) => void | Promise<void>;
-  /** What started the push, recorded with its run (an HTTP request's API key); default: the process's. */
-  readonly trigger?: RunTrigger;
-  /** Told the run once it is recorded, before the push can fail: a server names it in the log of a failed request. */
-  readonly onRun?: (run: { readonly view: string; readonly run_id: string }) => void;
-}
-
-/** Deliver alerts as `options` says: handed over, or awaited. */
-async function sendAlerts(options: PushOptions, delivery: Promise<void>): Promise<void> {
-  await (options.deliverAlerts ? options.deliverAlerts(delivery) : delivery);
-}
+export type { PushOptions } from './push-refusal.js';
 
 /** A request's `to` as featureguard names it: `online` when left out, Feast's `online_and_offline` as `both`. */
 export function pushTarget(to: PushRequest['to']): PushTarget {
@@ -146,7 +125,7 @@ async function validatedOrRecorded(project: Project, set: DefinitionSet, view: F
 export async function checkPushRows(project: Project, views: readonly string[], request: Omit<PushRequest, 'view'>, options: PushOptions = {}): Promise<void> {
   const to = pushTarget(request.to);
   const set = project.registry.current();
-  if (request.ignoreUnknownColumns) refuseMissingFeatureColumns(set, views.map((name) => getView(set, name)), request.rows);
+  if (request.ignoreUnknownColumns) await refuseMissingColumnsRecorded(project, set, views.map((name) => getView(set, name)), request.rows, to, options);
   for (const name of views) {
     const view = getView(set, name);
     await validatedOrRecorded(project, set, view, request.rows as readonly Record<string, unknown>[], to, options, request.ignoreUnknownColumns ? new Set() : null);
@@ -156,50 +135,14 @@ export async function checkPushRows(project: Project, views: readonly string[], 
 /** A refusal of rows that do not fit `view` (the `invalid_rows` error `e`) recorded as a blocked push run, then thrown with the run id. */
 async function recordInvalidRows(project: Project, set: DefinitionSet, view: FeatureViewDef, raw: readonly Record<string, unknown>[], to: PushTarget, options: PushOptions, e: unknown): Promise<never> {
   if (!(e instanceof InputError) || e.code !== 'invalid_rows') throw e;
-  const run = await project.runs.createWhenFree({ kind: 'push', view: view.name, options: { to, rows: raw.length }, trigger: options.trigger });
-  options.onRun?.({ view: view.name, run_id: run.id });
   const given = e.details as { problems?: unknown[]; invalid_rows?: number; problem_count?: number } | undefined;
   const problems = given?.problems ?? [];
   // The value is the rows refused; the metrics count every problem, also past the ones listed.
   const invalidRows = given?.invalid_rows ?? problems.length;
-  const record: CheckResult = {
-    run_id: run.id, check: 'schema', feature: null, slice: null, status: 'fail', policy: 'block', method: 'rows',
-    value: invalidRows, thresholds: null, metrics: { rows: raw.length, invalid_rows: invalidRows, problems: given?.problem_count ?? problems.length },
-    message: e.message, details: { problems },
-  };
-  await project.runs.addResults([record]);
-  await project.runs.updateWhenFree(run.id, {
-    status: 'blocked', finished_at: new Date().toISOString(), rows_in: raw.length, rows_out: 0, message: e.message,
-    counts: { pass: 0, warn: 0, fail: 1, error: 0, skipped: 0 }, lineage: lineageOf(project, set, view, raw.length, to, 0),
+  const runId = await recordRefusedPush(project, set, view, raw.length, to, options, {
+    message: e.message, invalidRows, problems: given?.problem_count ?? problems.length, details: { problems },
   });
-  await sendAlerts(options, alertFinishedRun(project, run.id, { verdict: 'block', results: [record], blockedReason: e.message }));
-  throw new InputError(e.message, { ...(e.details as Record<string, unknown>), run_id: run.id }, 'invalid_rows');
-}
-
-/**
- * A push's lineage. Its outputs are named as every run names them (`dataset-names.ts`): the view in the online
- * store as a materialization writes it, and, for `to: offline`/`both`, the view's source as a materialization reads
- * it (the appended file is the run's `options.file`). `appended`: the rows the file took (0 when none was written).
- * The definition versions are those of `set`, the definitions the push validated and judged its rows by (read when it
- * began), not whatever an apply landing meanwhile made current.
- */
-function lineageOf(project: Project, set: DefinitionSet, view: FeatureViewDef, rows: number, to: PushTarget, appended: number): Lineage {
-  const keys = [`feature_view/${view.name}`, `source/${view.source}`, ...view.entities.map((e) => `entity/${e}`)];
-  const definition_versions = usedDefinitionVersions(project.registry, set, keys);
-  const source = set.sources.get(view.source);
-  const offline = source ? { kind: 'file', uri: sourceUri(project.root, source) } : null;
-  const online = { kind: 'online_store', uri: onlineViewUri(project.config.project, view.name) };
-  return {
-    job: `push:${view.name}`,
-    definition_versions,
-    inputs: [{ name: `push:${view.name}`, kind: 'push', uri: pushedRowsUri(project.config.project, view.name), fingerprint: { rows } }],
-    output: to === 'offline' ? offline : online,
-    // `to: both`: the source the rows were appended to as well (the run's rows_out counts the online writes).
-    ...(to === 'both' && offline ? { other_outputs: [{ ...offline, rows: appended }] } : {}),
-    package_version: VERSION,
-    host: hostname(),
-    user: currentUser(),
-  };
+  throw new InputError(e.message, { ...(e.details as Record<string, unknown>), run_id: runId }, 'invalid_rows');
 }
 
 /**
@@ -347,7 +290,7 @@ export async function push(project: Project, request: PushRequest, options: Push
   if (!Array.isArray(request.rows)) throw new InputError('push rows must be a list of row objects', undefined, 'invalid_rows');
   if (request.rows.length === 0) throw new InputError('push has no rows', undefined, 'invalid_rows');
   const ignored = request.ignoreUnknownColumns ? new Set<string>() : null;
-  if (ignored !== null) refuseMissingFeatureColumns(set, [view], request.rows);
+  if (ignored !== null) await refuseMissingColumnsRecorded(project, set, [view], request.rows, to, options);
   const source = set.sources.get(view.source);
   const floats = floatColumns(view, pushRenames(source));
   const validated = await validatedOrRecorded(project, set, view, request.rows.map((row) => jsonForm(row, floats)), to, options, ignored);

@@ -49,7 +49,7 @@ async function seed(origin: string, h: number, dep_delay: number, flights: numbe
 }
 
 describe('a Feast frame that leaves out feature columns', () => {
-  it('is refused on /push (400 missing_feature_columns naming them), nothing written, no run', async () => {
+  it('is refused on /push (400 missing_feature_columns naming them), nothing written, the refusal a blocked run', async () => {
     await seed('SEA', 1, 11, 7, 'AS');
     const runs = runCount();
     const res = await t.app.request('/push', post({
@@ -58,9 +58,11 @@ describe('a Feast frame that leaves out feature columns', () => {
     const body = await json(res);
     expect([res.status, body.error?.code], JSON.stringify(body)).toEqual([400, 'missing_feature_columns']);
     expect(body.error.message).toContain("'carrier', 'flights'");
-    expect(body.error.details).toMatchObject({ views: [{ view: 'origin_delays', missing: ['carrier', 'flights'] }] });
+    expect(body.error.details).toMatchObject({ views: [{ view: 'origin_delays', missing: ['carrier', 'flights'], run_id: expect.any(String) }] });
     expect(await online('SEA')).toEqual([11, 7, 'AS', 7]);
-    expect(runCount()).toBe(runs);
+    // Recorded as the view's blocked push run (push-refusal-runs.test.ts checks the record).
+    expect(runCount()).toBe(runs + 1);
+    expect(t.fx.project.runs.get(body.error.details.views[0].run_id)).toMatchObject({ kind: 'push', view: 'origin_delays', status: 'blocked' });
   });
 
   it('is refused for to: online_and_offline and offline too, with no file appended', async () => {
@@ -70,7 +72,7 @@ describe('a Feast frame that leaves out feature columns', () => {
         push_source_name: 'origin_delays', df: { origin: ['SEA'], event_timestamp: ['2001-01-10 09:00:00'], dep_delay: [13], flights: [8] }, to,
       }));
       const body = await json(res);
-      expect([res.status, body.error?.code, body.error?.details?.views], to).toEqual([400, 'missing_feature_columns', [{ view: 'origin_delays', missing: ['carrier'] }]]);
+      expect([res.status, body.error?.code, body.error?.details?.views], to).toEqual([400, 'missing_feature_columns', [{ view: 'origin_delays', missing: ['carrier'], run_id: expect.any(String) }]]);
     }
     expect(files()).toEqual(before);
     expect(await online('SEA')).toEqual([11, 7, 'AS', 7]);
@@ -82,7 +84,7 @@ describe('a Feast frame that leaves out feature columns', () => {
     }));
     const body = await json(res);
     expect([res.status, body.error?.code], JSON.stringify(body)).toEqual([400, 'missing_feature_columns']);
-    expect(body.error.details.views).toEqual([{ view: 'origin_delays', missing: ['carrier', 'dep_delay'] }]);
+    expect(body.error.details.views).toEqual([{ view: 'origin_delays', missing: ['carrier', 'dep_delay'], run_id: expect.any(String) }]);
     expect(await online('SEA')).toEqual([11, 7, 'AS', 7]);
   });
 
@@ -93,7 +95,7 @@ describe('a Feast frame that leaves out feature columns', () => {
     }));
     const body = await json(res);
     expect([res.status, body.error?.code], JSON.stringify(body)).toEqual([400, 'missing_feature_columns']);
-    expect(body.error.details.views).toEqual([{ view: 'origin_delays', missing: ['carrier'] }]);
+    expect(body.error.details.views).toEqual([{ view: 'origin_delays', missing: ['carrier'], run_id: expect.any(String) }]);
     expect(await online('SEA')).toEqual([11, 7, 'AS', 7]);
   });
 
@@ -168,12 +170,12 @@ describe('a Feast frame whose feature values are all null', () => {
 });
 
 describe('the SDK and CLI push with ignoreUnknownColumns (Feast leniency)', () => {
-  it('refuses rows without every feature column too, before any run', async () => {
+  it('refuses rows without every feature column too, recording the refusal as a blocked run', async () => {
     const { push } = await import('../../src/serving/push.js');
     const runs = runCount();
     await expect(push(t.fx.project, { view: 'origin_delays', rows: [{ origin: 'SEA', event_timestamp: '2001-01-10T14:00:00Z', dep_delay: 1, extra: 2 }], ignoreUnknownColumns: true }))
-      .rejects.toMatchObject({ code: 'missing_feature_columns', status: 400, details: { views: [{ view: 'origin_delays', missing: ['carrier', 'flights'] }] } });
-    expect(runCount()).toBe(runs);
+      .rejects.toMatchObject({ code: 'missing_feature_columns', status: 400, details: { views: [{ view: 'origin_delays', missing: ['carrier', 'flights'], run_id: expect.any(String) }] } });
+    expect(runCount()).toBe(runs + 1);
   });
 });
 

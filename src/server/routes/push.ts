@@ -11,7 +11,8 @@ import { FeatureguardError } from '../../errors.js';
 import { checkPushRows, push, pushTarget, type PushOptions } from '../../serving/push.js';
 import type { PushRequest, PushResult } from '../../serving/push-types.js';
 import { pushToViews, viewsForPushSource, type ViewsPushResult } from '../../serving/push-source.js';
-import { ALL_NULL_FEATURES, featureValuesAllNull, refuseMissingFeatureColumns } from '../../serving/push-frame.js';
+import { ALL_NULL_FEATURES, featureValuesAllNull } from '../../serving/push-frame.js';
+import { refuseMissingColumnsRecorded } from '../../serving/push-refusal.js';
 import { rowsFromColumns } from '../../serving/push-rows.js';
 import { feastFields, readJson, validateBody } from '../body.js';
 import { maxCells, type ServerContext } from '../context.js';
@@ -72,23 +73,35 @@ async function pushResult(ctx: ServerContext, c: Context, request: PushRequest):
 }
 
 /**
- * A push that threw, in the metrics: `blocked` for rows that did not fit a view (an `invalid_rows` with the run it
- * recorded); `failed` when a run was recorded (`started`) that did not end with a result
+ * A push that threw, in the metrics: `blocked` for rows that did not fit a view or left out its feature columns (an
+ * `invalid_rows` or `missing_feature_columns` with the runs it recorded); `failed` when a run was recorded (`started`) that did not end with a result
  * (`written`), since the push then marked it failed, whatever the answer (a 503, or a 409 `online_drop_pending`
  * once the guards had passed), or when the error is the server's (5xx) before any run; a refusal before any run (a
  * 4xx) counts nothing. Under the view the error names (`details.failed_view`), else the run's, else `fallback`.
  */
 function countFailure(ctx: ServerContext, e: unknown, started: readonly RecordedRun[], written: readonly PushResult[], fallback: string): void {
-  // Rows that did not fit a view: recorded as a blocked run (`details.run_id`), counted as one under its view.
-  const blockedId = e instanceof FeatureguardError && e.code === 'invalid_rows' ? (e.details as { run_id?: unknown } | undefined)?.run_id : undefined;
-  if (typeof blockedId === 'string') {
-    ctx.metrics.recordRun('push', started.find((r) => r.run_id === blockedId)?.view ?? fallback, 'blocked');
+  // Rows that did not fit a view, or left out its feature columns: recorded as blocked runs, counted so under their views.
+  const blocked = blockedRuns(e);
+  if (blocked.length > 0) {
+    for (const id of blocked) ctx.metrics.recordRun('push', started.find((r) => r.run_id === id)?.view ?? fallback, 'blocked');
     return;
   }
   const failedRun = started.find((r) => !written.some((w) => w.run_id === r.run_id));
   if (failedRun === undefined && e instanceof FeatureguardError && e.status < 500) return;
   const named = e instanceof FeatureguardError ? (e.details as { failed_view?: unknown } | undefined)?.failed_view : undefined;
   ctx.metrics.recordRun('push', typeof named === 'string' ? named : (failedRun?.view ?? fallback), 'failed');
+}
+
+/**
+ * The blocked runs a refusal names: an `invalid_rows` its `details.run_id`, a `missing_feature_columns` the `run_id`
+ * of each view in `details.views` (none when the refusal recorded no run: no rows, a ragged frame).
+ */
+function blockedRuns(e: unknown): string[] {
+  if (!(e instanceof FeatureguardError)) return [];
+  const details = e.details as { run_id?: unknown; views?: unknown } | undefined;
+  if (e.code === 'invalid_rows') return typeof details?.run_id === 'string' ? [details.run_id] : [];
+  if (e.code !== 'missing_feature_columns' || !Array.isArray(details?.views)) return [];
+  return details.views.map((v: { run_id?: unknown }) => v.run_id).filter((id): id is string => typeof id === 'string');
 }
 
 /** A finished push in the metrics: its run, and its rows unless it was blocked. */
@@ -164,7 +177,14 @@ async function pushViewsAnswer(ctx: ServerContext, c: Context, source: string, v
   // missing column is refused first (before any view is written), then the skipped views are left out.
   const set = ctx.project.registry.current();
   const online = views.filter((v) => set.views.get(v)?.online === true);
-  refuseMissingFeatureColumns(set, online.map((v) => getView(set, v)), request.rows);
+  // A view's missing columns recorded as its blocked run, as a single view's push records them.
+  const refusing: RecordedRun[] = [];
+  try {
+    await refuseMissingColumnsRecorded(ctx.project, set, online.map((v) => getView(set, v)), request.rows, pushTarget(request.to), pushOptions(ctx, c, refusing));
+  } catch (e) {
+    countFailure(ctx, e, refusing, [], source);
+    throw e;
+  }
   const skipped = pushTarget(request.to) === 'online' ? online.filter((v) => featureValuesAllNull(set, getView(set, v), request.rows)).map(skippedPush) : [];
   // The skipped views' rows are checked as the pushed views' are (before any view is written).
   if (skipped.length > 0) await checkSkippedRows(ctx, c, skipped.map((s) => s.view), request);
