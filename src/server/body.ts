@@ -1,21 +1,18 @@
 /**
  * Request bodies: read JSON (malformed → 400 `malformed_json`) and validate it
  * against a schema in `schemas/api/` with ajv (invalid → 400 `invalid_request`
- * with one `{path, message}` per problem).
+ * with one `{path, message}` per problem, in words: `body-problems.ts`).
  */
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import type { Context } from 'hono';
 import type { IncomingMessage } from 'node:http';
 import { FeatureguardError, InputError } from '../errors.js';
 import { schemaValidator } from '../schemas.js';
 import { ExactInteger } from '../serving/push-schema.js';
+import { bodyProblems } from './body-problems.js';
 import { DEFAULT_BODY_LIMIT } from './context.js';
 
-/** One problem in a request body. */
-export interface BodyProblem {
-  readonly path: string;
-  readonly message: string;
-}
+export { bodyProblems, type BodyProblem } from './body-problems.js';
 
 /**
  * The 413 of a body over the limit. `streamed`: found while reading a body of no declared length, part of which
@@ -217,37 +214,6 @@ function numbersOutside(body: unknown): unknown {
   // A loop, not recursion: a body may nest thousands deep.
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) visit(next, false);
   return body;
-}
-
-/** Readable problems from ajv errors, without the noise of failed `oneOf`/`if` branches when real problems exist. */
-export function bodyProblems(errors: readonly ErrorObject[] | null | undefined): BodyProblem[] {
-  const all = (errors ?? []).map((e) => ({
-    keyword: e.keyword,
-    // The `{type: 'null'}` branch of a nullable value's `anyOf`: its "must be null" only repeats another error.
-    nullBranch: e.keyword === 'type' && (e.params as { type?: unknown }).type === 'null' && /\/anyOf\/\d+\/type$/.test(e.schemaPath),
-    branchType: e.keyword === 'type' && /\/anyOf\/\d+\/type$/.test(e.schemaPath) ? String((e.params as { type?: unknown }).type) : undefined,
-    path: e.instancePath || '/',
-    message: e.keyword === 'additionalProperties'
-      ? `unknown property '${String((e.params as { additionalProperty?: string }).additionalProperty)}'`
-      : e.keyword === 'enum'
-        ? `${e.message ?? 'invalid'}: ${((e.params as { allowedValues?: unknown[] }).allowedValues ?? []).map(String).join(', ')}`
-        : (e.message ?? 'invalid'),
-  }));
-  const combinators = new Set(['oneOf', 'anyOf', 'if', 'not']);
-  const otherAt = new Set(all.filter((p) => !p.nullBranch && !combinators.has(p.keyword)).map((p) => p.path));
-  const specific = all.filter((p) => !combinators.has(p.keyword) && !(p.nullBranch && otherAt.has(p.path)));
-  const chosen = specific.length > 0 ? specific : all;
-  // One value failing every type branch of an `anyOf` (an int64's integer or digit string) is one problem:
-  // "must be integer or string", said where the first branch was.
-  const branchTypes = new Map<string, string[]>();
-  for (const p of chosen) if (p.branchType !== undefined) branchTypes.set(p.path, [...(branchTypes.get(p.path) ?? []), p.branchType]);
-  const seen = new Set<string>();
-  return chosen
-    .map(({ path, message, branchType }) => ({ path, message: branchType !== undefined ? `must be ${[...new Set(branchTypes.get(path))].join(' or ')}` : message }))
-    .filter((p) => {
-      const k = `${p.path} ${p.message}`;
-      return seen.has(k) ? false : (seen.add(k), true);
-    });
 }
 
 /**

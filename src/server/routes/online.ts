@@ -13,6 +13,7 @@ import { Hono } from 'hono';
 import { InputError } from '../../errors.js';
 import { getOnlineFeaturesJson } from '../../serving/online-features.js';
 import { feastFields, laxBoolean, readJson, validateBody } from '../body.js';
+import { LAX_BOOLEAN_WORDS, shown } from '../body-problems.js';
 import type { ServerContext } from '../context.js';
 
 /** The Feast `get-online-features` request body. */
@@ -33,7 +34,15 @@ export function feastReadBody(body: unknown): unknown {
   const fields = feastFields(body, READ_FIELDS) as Record<string, unknown>;
   if (fields.feature_service === '') delete fields.feature_service;
   else if (typeof fields.feature_service === 'string') delete fields.features;
-  if ('full_feature_names' in fields) fields.full_feature_names = laxBoolean(fields.full_feature_names);
+  if ('full_feature_names' in fields) {
+    const full = laxBoolean(fields.full_feature_names);
+    if (typeof full !== 'boolean') {
+      // Said as what Feast takes (its text forms too), not as the schema's "must be a boolean".
+      const message = `must be ${LAX_BOOLEAN_WORDS}, got ${shown(full)}`;
+      throw new InputError(`invalid request body: /full_feature_names ${message}`, { problems: [{ path: '/full_feature_names', message }] }, 'invalid_request');
+    }
+    fields.full_feature_names = full;
+  }
   return fields;
 }
 
