@@ -29,7 +29,7 @@ import { verifyDataset } from '../offline/verify-dataset.js';
 import type { DatasetVerification } from '../offline/verify-dataset-types.js';
 import { desiredDefinitions, type ApplyOptions, type PlanOptions } from './desired-definitions.js';
 import type { ProjectInfo } from './project-info.js';
-import { APPLY_BOOLEANS, APPLY_KEYS, checkBooleans, checkFeatureList, checkFunctions, checkManifestPath, checkMaxEntities, checkNow, checkOptions, checkPushedDates, checkSignal, HISTORICAL_BOOLEANS, HISTORICAL_FUNCTIONS, HISTORICAL_KEYS, MATERIALIZE_BOOLEANS, MATERIALIZE_FUNCTIONS, MATERIALIZE_KEYS, ONLINE_BOOLEANS, PLAN_BOOLEANS, PLAN_KEYS, ONLINE_KEYS, ONLINE_READ_BOOLEANS, ONLINE_READ_KEYS, PRUNE_BOOLEANS, PRUNE_KEYS, PUSH_BOOLEANS, PUSH_KEYS, REDELIVER_BOOLEANS, REDELIVER_KEYS, RUN_FILTER_KEYS } from './request-checks.js';
+import { APPLY_BOOLEANS, APPLY_KEYS, checkBooleans, checkFeatureList, checkFunctions, checkManifestPath, checkMaxEntities, checkNow, checkOptions, checkSignal, HISTORICAL_BOOLEANS, HISTORICAL_FUNCTIONS, HISTORICAL_KEYS, MATERIALIZE_BOOLEANS, MATERIALIZE_FUNCTIONS, MATERIALIZE_KEYS, ONLINE_BOOLEANS, PLAN_BOOLEANS, PLAN_KEYS, ONLINE_KEYS, ONLINE_READ_BOOLEANS, ONLINE_READ_KEYS, PRUNE_BOOLEANS, PRUNE_KEYS, PUSH_BOOLEANS, PUSH_KEYS, REDELIVER_BOOLEANS, REDELIVER_KEYS, RUN_FILTER_KEYS } from './request-checks.js';
 
 /** The keys of `compact`'s options, and its boolean ones (checked as the other calls' options are). */
 const COMPACT_KEYS = ['views', 'olderThan', 'dryRun'] as const satisfies readonly (keyof CompactOptions)[];
@@ -286,7 +286,6 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
       return track(async () => {
         checkOptions('the push request', request, PUSH_KEYS, '{ view, rows, to? }');
         checkBooleans('the push request', request, PUSH_BOOLEANS);
-        checkPushedDates(request);
         return (await import('../serving/push.js')).push(project, request);
       });
     },

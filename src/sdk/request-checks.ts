@@ -14,11 +14,9 @@ import type { MaterializeOptions } from './materialize-options.js';
 import type { HistoricalFeaturesRequest } from '../offline/historical-types.js';
 import type { PruneOptions } from '../runs/prune-types.js';
 import type { OnlineFeaturesRequest, OnlineReadOptions } from '../serving/online-features-types.js';
-import { pushProblems } from '../serving/push-problems.js';
 import type { PushRequest } from '../serving/push-types.js';
 import type { ApplyOptions, PlanOptions } from './desired-definitions.js';
 import type { QualityLogFilter } from './feature-store.js';
-import { pointerToken } from '../json-pointer.js';
 
 /** Every key of `T`, listed once (the compiler refuses a list that misses one or names another). */
 const keys = <T>(all: Record<keyof T, true>): readonly string[] => Object.keys(all);
@@ -125,24 +123,6 @@ export function checkNow(options: OnlineReadOptions | undefined): void {
   if (now === undefined || (now instanceof Date && Number.isFinite(now.getTime()))) return;
   const got = now instanceof Date ? 'an invalid Date' : now === null ? 'null' : `a ${typeof now}`;
   throw new InputError(`invalid now: a valid Date (got ${got})`, { now: String(now) }, 'bad_request');
-}
-
-/**
- * Pushed rows holding an invalid `Date` (`new Date('x')`): refused as such, with the push's own `invalid_rows`
- * refusal (`pushProblems`: every invalid Date counted, the first 20 listed), before the push checks the rows'
- * other values (the JSON check would only say the value is not a string).
- */
-export function checkPushedDates(request: PushRequest): void {
-  if (!Array.isArray(request.rows)) return;
-  const problems = pushProblems();
-  request.rows.forEach((row, i) => {
-    if (row === null || typeof row !== 'object') return;
-    for (const [column, v] of Object.entries(row)) {
-      if (v instanceof Date && Number.isNaN(v.getTime())) problems.found(i, `/${i}/${pointerToken(column)}`, 'an invalid Date');
-    }
-  });
-  const refusal = problems.refusal(String(request.view), request.rows.length);
-  if (refusal !== null) throw refusal;
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import type { ErrorObject } from 'ajv';
 import { InputError } from '../errors.js';
-import { pointerKey } from '../json-pointer.js';
+import { pointerKey, pointerToken } from '../json-pointer.js';
 
 /** One problem of a row: the JSON pointer of the bad value in the row (`/` for the row itself) and what is wrong. */
 export interface RowProblem {
@@ -87,6 +87,22 @@ export function pushProblems(): PushProblems {
       );
     },
   };
+}
+
+/**
+ * The invalid `Date`s (`new Date('x')`) in rows an SDK caller pushed, each a problem (`an invalid Date`, at the
+ * row's own column name): refused as such before the rows' other values are checked (the JSON check would only say
+ * the value is not a string).
+ */
+export function invalidDates(rows: readonly unknown[]): PushProblems {
+  const problems = pushProblems();
+  rows.forEach((row, i) => {
+    if (row === null || typeof row !== 'object') return;
+    for (const [column, v] of Object.entries(row)) {
+      if (v instanceof Date && Number.isNaN(v.getTime())) problems.found(i, `/${i}/${pointerToken(column)}`, 'an invalid Date');
+    }
+  });
+  return problems;
 }
 
 function messageOf(e: ErrorObject): string {

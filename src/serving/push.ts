@@ -30,7 +30,7 @@ import { beginOnlineWrite, type OnlineWrite } from '../registry/online-writes.js
 import type { RunStatus } from '../runs/types.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { hasRepeatedKeys, latestPushedRows } from './push-latest.js';
-import { pushProblems, rowProblems } from './push-problems.js';
+import { invalidDates, pushProblems, rowProblems } from './push-problems.js';
 import { lineageOf } from './push-lineage.js';
 import { recordRefusedPush, refuseMissingColumnsRecorded, sendAlerts, type PushOptions } from './push-refusal.js';
 import { pushFileColumns, pushRenames, pushRowValidator } from './push-schema.js';
@@ -70,6 +70,9 @@ function validateRows(set: DefinitionSet, view: FeatureViewDef, rows: readonly R
   const types = new Map<string, string>([...keys, ...view.features].map((c) => [c.name, c.type]));
   // The first problems, listed; every row and value counted (each row is validated anyway, so counting costs
   // only the folding of a bad row's errors into its problems).
+  // An SDK row's invalid `Date` is refused as such (and recorded, below), before its other values are checked.
+  const dates = invalidDates(rows).refusal(view.name, rows.length);
+  if (dates !== null) throw dates;
   const problems = pushProblems();
   const out = rows.map((raw, i) => {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {

@@ -167,3 +167,28 @@ describe('refusals before there are rows of a known view to judge record no run'
     expect([res.status, body.error.code, runs]).toEqual([status, code, []]);
   });
 });
+
+describe('an SDK push holding an invalid Date', () => {
+  it('is refused as before (400 invalid_rows, an invalid Date) and recorded as a blocked run', async () => {
+    const store = await openFeatureStore(t.fx.dir);
+    try {
+      const rows = [
+        { origin: 'SEA', event_timestamp: new Date(at), dep_delay: 1, flights: 2, carrier: 'AA' },
+        { origin: 'SFO', event_timestamp: new Date('x'), dep_delay: 1, flights: 2, carrier: 'AA' },
+      ];
+      let error: { code?: string; message?: string; details?: Record<string, unknown> } = {};
+      const runs = await runsOf(async () => {
+        error = await store.push({ view: 'origin_delays', rows }).then(() => ({}), (e: Error) => e);
+      });
+      expect(runs.map((r) => [r.view, r.status, r.rows_in])).toEqual([['origin_delays', 'blocked', 2]]);
+      expect(error).toMatchObject({
+        code: 'invalid_rows',
+        message: "1 problem in 1 of 2 pushed rows for view 'origin_delays'; first: row 1 at /1/event_timestamp: an invalid Date",
+        details: { problems: [{ row: 1, path: '/1/event_timestamp', message: 'an invalid Date' }], invalid_rows: 1, problem_count: 1, run_id: runs[0].id },
+      });
+      expect(t.fx.project.runs.results(runs[0].id)[0]).toMatchObject({ check: 'schema', value: 1, metrics: { rows: 2, invalid_rows: 1, problems: 1 } });
+    } finally {
+      await store.close();
+    }
+  });
+});
