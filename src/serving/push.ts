@@ -122,8 +122,8 @@ async function validatedOrRecorded(project: Project, set: DefinitionSet, view: F
 
 /**
  * Check rows against each of several views as `push` does before any is written (`pushToViews`): rows that
- * do not fit one of them are recorded as that view's blocked push run and thrown (400 `invalid_rows`, naming
- * the run), as `push` would.
+ * leave out a view's feature columns (with `ignoreUnknownColumns`) or do not fit one of them are recorded as that
+ * view's blocked push run and thrown (400 `missing_feature_columns` or `invalid_rows`, naming the runs), as `push` would.
  */
 export async function checkPushRows(project: Project, views: readonly string[], request: Omit<PushRequest, 'view'>, options: PushOptions = {}): Promise<void> {
   const to = pushTarget(request.to);

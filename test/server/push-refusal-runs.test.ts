@@ -91,6 +91,8 @@ describe('a Feast frame that leaves out feature columns', () => {
     expect(runs.map((r) => [r.view, r.status, r.rows_in])).toEqual([['origin_delays', 'blocked', 2]]);
     expect(body.error.details.views).toEqual([{ view: 'origin_delays', missing: ['carrier'], run_id: runs[0].id }]);
     expect(t.fx.project.runs.results(runs[0].id)[0]).toMatchObject({ value: 2, metrics: { rows: 2, invalid_rows: 2, problems: 2 } });
+    // Counted blocked under the view, as the two refusals before (one on /push, one on /write-to-online-store).
+    expect(await pushSamples()).toEqual(['featureguard_push_runs_total{view="origin_delays",status="blocked"} 3']);
   });
 
   it('an SDK push with ignoreUnknownColumns: a blocked run counting the rows that lack a column', async () => {
