@@ -31,10 +31,17 @@ const has = (row: object, key: string): boolean => Object.prototype.hasOwnProper
 
 /** The view's features that some row carries under none of their columns, sorted. */
 export function missingFeatureColumns(set: DefinitionSet, view: FeatureViewDef, rows: readonly object[]): string[] {
-  return [...new Set(rowsMissingFeatures(set, view, rows).flat())].sort();
+  const missing = new Set<string>();
+  for (const [feature, columns] of featureColumns(set, view)) {
+    if (rows.some((row) => row !== null && typeof row === 'object' && !columns.some((c) => has(row, c)))) missing.add(feature);
+  }
+  return [...missing].sort();
 }
 
-/** For each row, the view's features it carries under none of their columns, in the view's order (none for a row that is no object). */
+/**
+ * For each row, the view's features it carries under none of their columns, in the view's order (none for a row
+ * that is no object): a refusal's problems, once `missingFeatureColumns` found some (every row's checked here).
+ */
 export function rowsMissingFeatures(set: DefinitionSet, view: FeatureViewDef, rows: readonly object[]): string[][] {
   const columns = [...featureColumns(set, view)];
   return rows.map((row) => (row !== null && typeof row === 'object' ? columns.filter(([, cs]) => !cs.some((c) => has(row, c))).map(([f]) => f) : []));

@@ -68,11 +68,11 @@ function validateRows(set: DefinitionSet, view: FeatureViewDef, rows: readonly R
   // Feast's bodies (`ignored` set): its remote online store names the created timestamp `created`.
   const feast = ignored !== null;
   const types = new Map<string, string>([...keys, ...view.features].map((c) => [c.name, c.type]));
-  // The first problems, listed; every row and value counted (each row is validated anyway, so counting costs
-  // only the folding of a bad row's errors into its problems).
-  // An SDK row's invalid `Date` is refused as such (and recorded, below), before its other values are checked.
+  // An SDK row's invalid `Date` is refused as such (and recorded, `validatedOrRecorded`), before its other values are checked.
   const dates = invalidDates(rows).refusal(view.name, rows.length);
   if (dates !== null) throw dates;
+  // The first problems, listed; every row and value counted (each row is validated anyway, so counting costs
+  // only the folding of a bad row's errors into its problems).
   const problems = pushProblems();
   const out = rows.map((raw, i) => {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
