@@ -119,10 +119,11 @@ function wordAlternatives(e: ErrorObject, inner: readonly ErrorObject[], outside
     const given = branches.filter((b) => requiredOf(b).every((r) => Object.hasOwn(data, r)));
     // Both of two exclusive sets given (each branch's `not` refuses the other's).
     if (given.length > 1 && inner.some((x) => x.keyword === 'not')) return [{ path, message: `must have only one of the properties ${listed(given.flatMap(requiredOf))}` }];
-    // Another problem of the body (a property of the wrong type) is what to fix; the branches only repeat it.
-    if (outside) return [];
     const forms = branches.map((b) => requiredOf(b).map((r) => `'${r}'`).join(' and '));
     if (given.length === 0) return [{ path, message: `must have one of the properties ${forms.join(', ').replace(/, ([^,]*)$/, ' or $1')}` }];
+    // The properties of a branch are there, and another problem of the body (one of them of the wrong type) is
+    // what to fix: the branches' errors only repeat it.
+    if (outside) return [];
     // The properties of one branch are there: its other errors say what is wrong with them.
     const i = branches.indexOf(given[0]);
     return wordAll(inner.filter((x) => x.schemaPath.startsWith(`${e.schemaPath}/${i}/`) && x.keyword !== 'required' && x.keyword !== 'not'), false);

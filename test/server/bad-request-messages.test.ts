@@ -73,6 +73,8 @@ describe('alternative properties of a body', () => {
     ['/v1/datasets', { features: ['origin_delays'], entities: ENTITIES, entity_rows: [{ origin: 'SEA', event_timestamp: '2001-01-01T00:00:00Z' }] }, [['/', "must have only one of the properties 'entities' or 'entity_rows'"]]],
     ['/v1/datasets', { features: ['origin_delays'], entities: ENTITIES, entity_rows: [] }, [['/', "must have only one of the properties 'entities' or 'entity_rows'"], ['/entity_rows', 'must not be empty']]],
     ['/v1/push', { rows: [] }, [['/', "must have one of the properties 'view' or 'push_source_name'"]]],
+    // Both problems: the missing entities are not a consequence of the features' type.
+    ['/v1/datasets', { features: 5 }, [['/', "must have one of the properties 'entities' or 'entity_rows'"], ['/features', 'must be an array, got number']]],
     ['/v1/push', { view: 'origin_delays', rows: [], df: {} }, [['/', "must have only one of the properties 'rows' or 'df'"]]],
   ] as Case[])('%s %j', async (route, body, problems) => {
     const answer = await json(await t.app.request(route, post(body)));
