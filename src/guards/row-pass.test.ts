@@ -1,7 +1,7 @@
 /**
  * The row pass against independent computations on the same DuckDB table: the
- * ungrouped aggregate pass, a plain per-day GROUP BY for the checksums, and
- * duplicates counted in JS from the raw rows.
+ * ungrouped aggregate pass and a plain per-day GROUP BY for the checksums.
+ * (Duplicate keys are counted apart: checks/duplicate-keys.test.ts.)
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,7 +34,6 @@ describe('row pass', () => {
     const cols = ['k', 'event_timestamp', 'created_timestamp', 'x', 'n', 's'];
     const pass = await rowPass(conn, 'rp', {
       columns, byDay: true, checksumColumns: cols, counts: { big: 'n > 10', early: 'created_timestamp < event_timestamp' },
-      duplicateKey: ['k'], rows: 4422, exactDuplicatesMaxRows: 1e6,
     });
     const [agg] = await rows(aggregateSql('rp', columns));
     for (const [key, value] of Object.entries(agg)) {
@@ -51,14 +50,13 @@ describe('row pass', () => {
   it('without days: one aggregate row, the fingerprint of all rows and the counts (a dataset)', async () => {
     const columns = await describeTable(conn, 'rp');
     const cols = columns.map((c) => c.name);
-    const pass = await rowPass(conn, 'rp', { columns, byDay: false, checksumColumns: cols, counts: { big: 'n > 10' }, rows: 4422, exactDuplicatesMaxRows: 1e6 });
+    const pass = await rowPass(conn, 'rp', { columns, byDay: false, checksumColumns: cols, counts: { big: 'n > 10' } });
     const [agg] = await rows(aggregateSql('rp', columns));
     expect(pass.aggregate.n).toBe(Number(agg.n));
     const [f] = await rows(`SELECT count(*) AS n, sum(hash(${cols.join(', ')}))::VARCHAR AS s, count(*) FILTER (WHERE n > 10) AS big FROM rp`);
     expect(pass.days).toBeNull();
     expect(pass.fingerprint).toEqual({ rows: 4422, checksum: String(f.s) });
     expect(pass.totals).toEqual({ big: Number(f.big) });
-    expect(pass.duplicates).toBeNull();
   });
 
   it('with settledBy: per day the rows created by then (or without a created time), and the hashes of the others up to a limit', async () => {
@@ -76,7 +74,7 @@ describe('row pass', () => {
     const counts = [...lateByDay.values()].map((l) => l.length).sort((a, b) => a - b);
     expect(counts.length).toBeGreaterThan(1); // a day partly, days wholly after it
     const limit = counts[0]; // the smallest day's band fits, the others do not
-    const pass = await rowPass(conn, 'rp', { columns, byDay: true, checksumColumns: cols, settledBy: { column: 'created_timestamp', at, unsettledHashesMax: limit }, rows: 4422, exactDuplicatesMaxRows: 1e6 });
+    const pass = await rowPass(conn, 'rp', { columns, byDay: true, checksumColumns: cols, settledBy: { column: 'created_timestamp', at, unsettledHashesMax: limit } });
     const byDay = [...pass.days!].sort((a, b) => a.day - b.day);
     expect(byDay.map((d) => ({ d: d.day, sn: d.settled!.rows, ss: d.settled!.checksum }))).toEqual(ref.map((r) => ({ d: Number(r.d), sn: Number(r.sn), ss: String(r.ss ?? 0) })));
     for (const d of byDay) {
@@ -87,30 +85,15 @@ describe('row pass', () => {
     expect(byDay.filter((d) => d.settled!.unsettledHashes === null).length).toBeGreaterThan(0);
     expect(byDay.filter((d) => (d.settled!.unsettledHashes?.length ?? 0) > 0).length).toBeGreaterThan(0);
     // Without a limit: no hashes asked, none given.
-    const plain = await rowPass(conn, 'rp', { columns, byDay: true, checksumColumns: cols, settledBy: { column: 'created_timestamp', at }, rows: 4422, exactDuplicatesMaxRows: 1e6 });
+    const plain = await rowPass(conn, 'rp', { columns, byDay: true, checksumColumns: cols, settledBy: { column: 'created_timestamp', at } });
     expect(plain.days!.every((d) => d.settled!.unsettledHashes === undefined)).toBe(true);
   });
 
-  it('counts duplicate (keys, event_ts) rows exactly, or on 1/16 of the key space scaled up above the limit', async () => {
+  it('without days: one group, no checksums', async () => {
     const columns = await describeTable(conn, 'rp');
-    const raw = await rows('SELECT k, event_timestamp::VARCHAR AS t FROM rp');
-    const seen = new Map<string, number>();
-    for (const r of raw) seen.set(`${r.k}|${r.t}`, (seen.get(`${r.k}|${r.t}`) ?? 0) + 1);
-    const naive = [...seen.values()].reduce((a, n) => a + n - 1, 0);
-    expect(naive).toBe(22);
-    const exact = await rowPass(conn, 'rp', { columns, byDay: true, duplicateKey: ['k'], rows: 4422, exactDuplicatesMaxRows: 1e6 });
-    expect(exact.duplicates).toEqual({ rows: naive, exact: true });
-    const estimated = await rowPass(conn, 'rp', { columns, byDay: true, duplicateKey: ['k'], rows: 4422, exactDuplicatesMaxRows: 100 });
-    const [part] = await rows(`SELECT count(*) - count(DISTINCT hash(k, event_timestamp)) AS d FROM rp WHERE hash(k, event_timestamp) % 16 = 0`);
-    expect(estimated.duplicates).toEqual({ rows: Number(part.d) * 16, exact: false });
-  });
-
-  it('without days: one group, no checksums, no duplicates', async () => {
-    const columns = await describeTable(conn, 'rp');
-    const pass = await rowPass(conn, 'rp', { columns, byDay: false, counts: { big: 'n > 10' }, duplicateKey: ['k'], rows: 4422, exactDuplicatesMaxRows: 1e6 });
+    const pass = await rowPass(conn, 'rp', { columns, byDay: false, counts: { big: 'n > 10' } });
     expect(pass.days).toBeNull();
     expect(pass.fingerprint).toBeNull();
-    expect(pass.duplicates).toBeNull();
     expect(pass.aggregate.n).toBe(4422);
   });
 });

@@ -5,13 +5,12 @@
  * days afterwards), the per-day content checksums for tamper detection and the
  * fingerprint (and the tamper check's rows settled by a cutoff, and the hashes
  * of the rows created after it), counts of rows matching named conditions (future timestamps,
- * constraint violations...), and duplicate (keys, event_ts) rows. Duplicates
- * share their timestamp and so their day: each day's list of key hashes (all of
- * them up to `exactDuplicatesMaxRows` rows, else the 1/16 of the key space whose
- * hash is 0 mod 16, scaled up) is compared with its distinct values.
+ * constraint violations...). Duplicate (keys, event_ts) rows are counted by a
+ * query of their own, with the rest of their warning (checks/duplicate-keys.ts):
+ * a per-day list of key hashes here cost more than that whole query.
  *
  * @example
- * const pass = await rowPass(conn, 'fg_rows', { columns, byDay: true, checksumColumns: ['airport', 'event_timestamp', 'delay'], counts: { future: 'event_timestamp > now()' }, duplicateKey: ['airport'], exactDuplicatesMaxRows: 1e6, rows: 5000 });
+ * const pass = await rowPass(conn, 'fg_rows', { columns, byDay: true, checksumColumns: ['airport', 'event_timestamp', 'delay'], counts: { future: 'event_timestamp > now()' } });
  * pass.totals.future; pass.days[0].checksum; pass.aggregate.c0_mean;
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -36,23 +35,18 @@ export interface DayChecksum {
 export interface RowPassOptions {
   /** Columns to profile (the aggregate part of their profiles). */
   readonly columns: readonly TableColumn[];
-  /** Group by the day of `event_timestamp` (checksums and duplicates need it). */
+  /** Group by the day of `event_timestamp` (the per-day checksums need it). */
   readonly byDay: boolean;
   /** Columns of the content checksum (per day when `byDay`, and the fingerprint of all rows). */
   readonly checksumColumns?: readonly string[];
   /** Name → SQL condition: rows matching each are counted. */
   readonly counts?: Readonly<Record<string, string>>;
-  /** Join key columns of the duplicate check (by day only; with `event_timestamp`). */
-  readonly duplicateKey?: readonly string[] | null;
   /**
    * With `byDay` and checksum columns: per day also the rows whose `column` (a created timestamp) is at most `at`
    * or NULL, and their checksum, and the newest value of `column` (the tamper check's settled rows, same pass); with
    * `unsettledHashesMax`, the hashes of the other rows too, when a day has at most that many (the tamper check's band).
    */
   readonly settledBy?: { readonly column: string; readonly at: Date; readonly unsettledHashesMax?: number };
-  /** Row count of the table and the limit up to which duplicates are counted exactly. */
-  readonly rows: number;
-  readonly exactDuplicatesMaxRows: number;
 }
 
 export interface RowPass {
@@ -65,8 +59,7 @@ export interface RowPass {
   readonly checksumColumns: readonly string[];
   /** Rows matching each named condition. */
   readonly totals: Record<string, number>;
-  /** Extra rows beyond the first per (keys, event_ts); null when not computed. */
-  readonly duplicates: { readonly rows: number; readonly exact: boolean } | null;  /** With `settledBy`: the cutoff it used and the newest value of its column (epoch ms; null without rows). */
+  /** With `settledBy`: the cutoff it used and the newest value of its column (epoch ms; null without rows). */
   readonly settled: { readonly at: Date; readonly newestMs: number | null } | null;
 }
 
@@ -87,20 +80,15 @@ export async function rowPass(conn: DuckDBConnection, table: string, opts: RowPa
     const max = settledBy.unsettledHashesMax;
     if (max !== undefined) sel.push(`CASE WHEN count_if(NOT ${by}) <= ${Math.floor(max)} THEN list(hash(${checksumColumns.map(ident).join(', ')})) FILTER (WHERE NOT ${by}) END AS sh`);
   }
-  const dupKey = opts.byDay && opts.duplicateKey?.length ? [...opts.duplicateKey.map(ident), 'event_timestamp'].join(', ') : null;
-  const exact = opts.rows <= opts.exactDuplicatesMaxRows;
-  if (dupKey) sel.push(`list(hash(${dupKey}))${exact ? '' : ` FILTER (WHERE hash(${dupKey}) % 16 = 0)`} AS k`);
   // Grouped by a DATE (not an epoch number): DuckDB aggregates a small DATE domain far faster (perfect hashing).
   // Without days, one ungrouped aggregate (a third faster than grouping by a constant; it answers one row even for no rows).
   const inner = opts.byDay
     ? `SELECT event_timestamp::DATE AS g, ${sel.join(', ')} FROM ${ident(table)} GROUP BY 1`
     : `SELECT NULL::DATE AS g, ${sel.join(', ')} FROM ${ident(table)}`;
-  // Lists stay inside DuckDB: only their lengths come back.
-  const sql = `SELECT epoch_ms(g::TIMESTAMP) AS d, * EXCLUDE (g${dupKey ? ', k' : ''})${dupKey ? ', coalesce(len(k) - len(list_distinct(k)), 0) AS dup' : ''} FROM (${inner})`;
+  const sql = `SELECT epoch_ms(g::TIMESTAMP) AS d, * EXCLUDE (g) FROM (${inner})`;
   const rows = settledBy?.unsettledHashesMax !== undefined ? await queryHashRows(conn, sql) : ((await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[]);
   const parts = rows.length ? rows : [{ n: 0 }];
   const totals = Object.fromEntries(names.map((n, i) => [n, rows.reduce((a, r) => a + Number(r[`x${i}`] ?? 0), 0)]));
-  const dupRows = rows.reduce((a, r) => a + Number(r.dup ?? 0), 0);
   return {
     aggregate: combineAggregates(parts, opts.columns),
     days: opts.byDay
@@ -114,7 +102,6 @@ export async function rowPass(conn: DuckDBConnection, table: string, opts: RowPa
       : null,
     checksumColumns,
     totals,
-    duplicates: dupKey ? { rows: exact ? dupRows : dupRows * 16, exact } : null,
     settled: settledBy ? { at: settledBy.at, newestMs: rows.reduce<number | null>((m, r) => (r.sm == null ? m : Math.max(m ?? -Infinity, Number(r.sm))), null) } : null,
   };
 }

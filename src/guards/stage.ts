@@ -213,7 +213,6 @@ async function stageRowPass(ctx: CheckContext, profiled: readonly TableColumn[])
     const settledBy = created ? { column: 'created_timestamp', at: new Date(Date.now() - landingDelayMs(ctx)), unsettledHashesMax: BAND_HASHES_MAX } : undefined;
     return await rowPass(ctx.conn, ctx.table, {
       columns: profiled, byDay, ...provenance, settledBy, counts: { ...provenance.counts, ...constraintCounts(ctx) },
-      rows: ctx.rowCount, exactDuplicatesMaxRows: ctx.quality.provenance.exact_duplicates_max_rows,
     });
   } catch {
     return undefined;
