@@ -1,5 +1,5 @@
 /**
- * Checks across definitions (after each passed its JSON Schema): references to
+ * Checks across definitions (after each passed its JSON Schema; the references of one that did not, too): references to
  * entities, sources, views and features exist, names are unique, services have no
  * colliding feature names, labels come from label views, constraints fit types,
  * paths stay under the project root, schedules are valid cron expressions.
@@ -13,6 +13,7 @@ import { asSourceRoots, isGlob, ownPlacesUnder, resolveSourcePath, sourceFormat,
 import { didYouMean, suggestionBudget, type SuggestionBudget } from './suggest.js';
 import type { Definition, DefinitionKind, EntityDef, FeatureDef, FeatureServiceDef, FeatureViewDef, SourceDef } from './types.js';
 import { pointerToken } from '../json-pointer.js';
+import type { ReferenceFields, ServiceReferences, ViewReferences } from './reference-fields.js';
 
 /** Column names featureguard itself puts next to join keys and features. */
 export const RESERVED_COLUMNS = ['event_timestamp', 'created_timestamp'] as const;
@@ -23,8 +24,11 @@ export type KnownNames = ReadonlyMap<DefinitionKind, ReadonlySet<string>>;
 const NUMERIC = new Set(['int32', 'int64', 'float32', 'float64']);
 const FLOAT = new Set(['float32', 'float64', 'float32[]', 'float64[]']);
 
-/** All cross-reference problems of a set of schema-valid definitions. */
-export function checkCrossReferences(defs: readonly Definition[], root: string | SourceRoots, known?: KnownNames): DefinitionProblem[] {
+/**
+ * All cross-reference problems of a set of schema-valid definitions, and of the references of views and services
+ * that failed their schema (`partial`, `referenceFields`: as far as the fields they are in are well-typed).
+ */
+export function checkCrossReferences(defs: readonly Definition[], root: string | SourceRoots, known?: KnownNames, partial: readonly ReferenceFields[] = []): DefinitionProblem[] {
   const problems: DefinitionProblem[] = [];
   // One budget for every suggestion below: a set naming thousands of unknown names would otherwise compare each
   // with every known name (a request of a hundred kilobytes held the server for seconds).
@@ -54,22 +58,7 @@ export function checkCrossReferences(defs: readonly Definition[], root: string |
   const roots = asSourceRoots(root);
   for (const s of byKind.source.values()) checkSource(s, roots, problems);
   for (const v of byKind.feature_view.values()) {
-    if (!isKnown('source', v.source)) problems.push(problemAt(v, '/source', unknown('source', v.source)));
-    const keyOwner = new Map<string, string>();
-    v.entities.forEach((name, i) => {
-      const ent = byKind.entity.get(name);
-      if (!ent) {
-        if (!isKnown('entity', name)) problems.push(problemAt(v, `/entities/${i}`, unknown('entity', name)));
-        return;
-      }
-      for (const k of ent.join_keys) {
-        const other = keyOwner.get(k.name);
-        if (other !== undefined && other !== name) {
-          problems.push(problemAt(v, `/entities/${i}`, `entities '${other}' and '${name}' both have join key '${k.name}'`));
-        }
-        keyOwner.set(k.name, name);
-      }
-    });
+    const keyOwner = checkViewReferences(v, byKind.entity, isKnown, unknown, problems);
     checkFeatures(v, new Set(keyOwner.keys()), budget, problems);
     const cronIssue = v.schedule === undefined ? null : cronProblem(v.schedule);
     if (cronIssue) {
@@ -80,7 +69,39 @@ export function checkCrossReferences(defs: readonly Definition[], root: string |
     }
   }
   for (const s of byKind.feature_service.values()) checkService(s, byKind.feature_view, byKind.entity, isKnown, unknown, budget, problems);
+  for (const p of partial) {
+    if (p.kind === 'feature_view') checkViewReferences(p, byKind.entity, isKnown, unknown, problems);
+    else checkService(p, byKind.feature_view, byKind.entity, isKnown, unknown, budget, problems);
+  }
   return problems;
+}
+
+/** A view's source and entities exist, and no two of its entities share a join key; returns its join keys (key -> entity). */
+function checkViewReferences(
+  v: ViewReferences,
+  entities: ReadonlyMap<string, EntityDef>,
+  isKnown: (kind: DefinitionKind, name: string) => boolean,
+  unknown: (kind: DefinitionKind, name: string) => string,
+  problems: DefinitionProblem[],
+): Map<string, string> {
+  if (v.source !== undefined && !isKnown('source', v.source)) problems.push(problemAt(v, '/source', unknown('source', v.source)));
+  const keyOwner = new Map<string, string>();
+  v.entities.forEach((name, i) => {
+    if (typeof name !== 'string') return;
+    const ent = entities.get(name);
+    if (!ent) {
+      if (!isKnown('entity', name)) problems.push(problemAt(v, `/entities/${i}`, unknown('entity', name)));
+      return;
+    }
+    for (const k of ent.join_keys) {
+      const other = keyOwner.get(k.name);
+      if (other !== undefined && other !== name) {
+        problems.push(problemAt(v, `/entities/${i}`, `entities '${other}' and '${name}' both have join key '${k.name}'`));
+      }
+      keyOwner.set(k.name, name);
+    }
+  });
+  return keyOwner;
 }
 
 function checkEntity(e: EntityDef, problems: DefinitionProblem[]): void {
@@ -189,7 +210,7 @@ function constraintProblems(f: FeatureDef): { key: string; message: string }[] {
 }
 
 function checkService(
-  s: FeatureServiceDef,
+  s: ServiceReferences,
   views: ReadonlyMap<string, FeatureViewDef>,
   entities: ReadonlyMap<string, EntityDef>,
   isKnown: (kind: DefinitionKind, name: string) => boolean,
@@ -207,6 +228,7 @@ function checkService(
     } else if (!first) provided.set(name, { view, at });
   };
   s.features.forEach((ref, i) => {
+    if (typeof ref !== 'string') return;
     const at = `/features/${i}`;
     const [viewName, featureName] = ref.split(':', 2) as [string, string | undefined];
     const view = views.get(viewName);
@@ -234,7 +256,7 @@ function checkService(
     } else if (!view.features.some((f) => f.name === featureName)) {
       problems.push(problemAt(s, '/label', `label view '${viewName}' has no feature '${featureName}'${didYouMean(featureName, view.features.map((f) => f.name), budget)}`));
     } else add(featureName, viewName, '/label');
-    const listed = s.features.findIndex((ref) => ref.split(':', 1)[0] === viewName);
+    const listed = s.features.findIndex((ref) => typeof ref === 'string' && ref.split(':', 1)[0] === viewName);
     if (view?.role === 'label' && listed >= 0) {
       problems.push(problemAt(s, `/features/${listed}`, `label view '${viewName}' is the service's label (${s.label}): it is joined once, through label; remove it from features`));
     }
@@ -246,8 +268,9 @@ function checkService(
  * mean one type. (A feature named like one of them is refused where it collides: a read or build without full
  * feature names.)
  */
-function checkServiceKeys(s: FeatureServiceDef, views: ReadonlyMap<string, FeatureViewDef>, entities: ReadonlyMap<string, EntityDef>, problems: DefinitionProblem[]): void {
-  const refs = [...s.features.map((ref, i) => ({ ref, at: `/features/${i}` })), ...(s.label ? [{ ref: s.label, at: '/label' }] : [])];
+function checkServiceKeys(s: ServiceReferences, views: ReadonlyMap<string, FeatureViewDef>, entities: ReadonlyMap<string, EntityDef>, problems: DefinitionProblem[]): void {
+  const listed = s.features.flatMap((ref, i) => (typeof ref === 'string' ? [{ ref, at: `/features/${i}` }] : []));
+  const refs = [...listed, ...(s.label ? [{ ref: s.label, at: '/label' }] : [])];
   const keys = new Map<string, { type: string; entity: string; at: string }>();
   for (const { ref, at } of refs) {
     for (const e of views.get(ref.split(':', 1)[0])?.entities ?? []) {

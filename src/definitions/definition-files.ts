@@ -6,6 +6,7 @@
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, visit, type Document, type Node, type YAMLError } from 'yaml';
 import type { DefinitionProblem } from '../errors.js';
 import { pointerKey, pointerToken } from '../json-pointer.js';
+import { looksLikeDataFile } from './kindless.js';
 
 /** A line and column (1-based) in a file; absent when unknown. */
 export interface Position {
@@ -17,6 +18,8 @@ export interface Position {
 export interface DefinitionOrigin {
   /** File path relative to the project root, with `/` separators. */
   readonly file: string;
+  /** The object's own place in its file: `/3` for the fourth item of a JSON list; absent (`''`) for a whole document. */
+  readonly pointer?: string;
   /** Line and column of a JSON pointer inside the object (`/features/1/type`); `atKey` points at the key. */
   locate(pointer: string, atKey?: boolean): Position;
 }
@@ -36,6 +39,7 @@ export function pointerSegments(pointer: string): string[] {
 function originFor(file: string, doc: Document | undefined, lines: LineCounter, base: (string | number)[]): DefinitionOrigin {
   return {
     file,
+    pointer: base.map((segment) => `/${segment}`).join(''),
     locate(pointer, atKey = false) {
       if (!doc) return {};
       const segs: (string | number)[] = [...base, ...pointerSegments(pointer)];
@@ -203,6 +207,9 @@ function parseJsonFile(file: string, text: string): { objects: ParsedObject[]; p
     const pos = at !== undefined ? toPosition(lines, at) : {};
     return { objects: [], problems: [problem(file, pos, `invalid JSON: ${reason.replace(/ in JSON at position \d+.*$/, '')}`)] };
   }
+  // A data file's rows are one problem of the whole file (`dataFileProblem`): no line to find in them, and parsing
+  // thousands of rows again took seconds.
+  if (Array.isArray(value) && looksLikeDataFile(value)) return { objects: value.map((v, i) => ({ value: v, origin: originFor(file, undefined, lines, [i]) })), problems: [] };
   // JSON is YAML: parse again with the YAML parser only to map paths to lines.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const dup = doc.errors.find((e) => e.code === 'DUPLICATE_KEY');

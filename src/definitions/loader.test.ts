@@ -264,6 +264,9 @@ describe('loadDefinitions', () => {
     expect(err.problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.path}`)).toEqual([
       'features/a.yaml:2:7 /name',
       'features/a.yaml:3:12 /join_keys',
+      // The view's references are checked beside its schema error (no entity is named 'airport': 'Airport' is no name).
+      'features/b.yaml:3:12 /entities/0',
+      'features/b.yaml:4:9 /source',
       'features/b.yaml:5:28 /features/0/type',
     ]);
     expect(err.message).not.toMatch(/instancePath|schemaPath|at Object\./);

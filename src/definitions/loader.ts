@@ -14,8 +14,10 @@ import { DefinitionError, type DefinitionProblem } from '../errors.js';
 import { checkCrossReferences } from './cross-references.js';
 import { deepFreeze, normalizeDurations as normalize } from './define.js';
 import { parseDefinitionFile, type ParsedObject } from './definition-files.js';
-import { definitionOrigin, setDefinitionOrigin } from './origins.js';
+import { dataFileProblem, hasKind, kindlessRestProblem, MAX_KINDLESS_LISTED } from './kindless.js';
+import { definitionOrigin, pathInFile, setDefinitionOrigin } from './origins.js';
 import { show, validateWithSchema } from './schema-validation.js';
+import { referenceFields, type ReferenceFields } from './reference-fields.js';
 import { resolveInProject, sourceRootsOf, type SourceRoots } from './source-location.js';
 import { configProblems } from './config-checks.js';
 import { didYouMean } from './suggest.js';
@@ -86,7 +88,16 @@ export function loadConfig(root: string): ProjectConfig {
     });
   }
   if (schemaProblems.length > 0) throw new DefinitionError(schemaProblems);
+  // Kept for the problems found later (a definitions folder that does not exist), located as these are.
+  setDefinitionOrigin(config, origin);
   return deepFreeze(config);
+}
+
+/** A problem of featureguard.yaml at `pointer`: with line and column when `config` was read by `loadConfig`. */
+function configProblem(config: ProjectConfig, pointer: string, message: string): DefinitionProblem {
+  const origin = definitionOrigin(config);
+  const pos = origin.file === CONFIG_FILE_NAME ? origin.locate(pointer) : {};
+  return { file: CONFIG_FILE_NAME, line: pos.line, column: pos.column, path: pointer, message };
 }
 
 /** Why a webhook URL cannot be delivered to, or null. */
@@ -237,12 +248,15 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** Validate one parsed object; returns the definition when it passed its schema. */
-function validateObject(obj: ParsedObject, problems: DefinitionProblem[], known: Map<DefinitionKind, Set<string>>): Definition | undefined {
+/**
+ * Validate one parsed object; returns the definition when it passed its schema. A view or service that did not
+ * has its references added to `partial` (checked with the others: `referenceFields`).
+ */
+function validateObject(obj: ParsedObject, problems: DefinitionProblem[], known: Map<DefinitionKind, Set<string>>, partial: ReferenceFields[]): Definition | undefined {
   const { value, origin } = obj;
   const at = (path: string, message: string, object?: string, atKey = false): DefinitionProblem => {
     const pos = origin.locate(path, atKey);
-    return { file: origin.file, line: pos.line, column: pos.column, path, object, message };
+    return { file: origin.file, line: pos.line, column: pos.column, path: pathInFile(origin, path), object, message };
   };
   if (!isRecord(value)) {
     problems.push(at('', `expected a definition (a mapping with kind: ${DEFINITION_KINDS.join(' | ')}), got ${show(value)}`));
@@ -263,7 +277,13 @@ function validateObject(obj: ParsedObject, problems: DefinitionProblem[], known:
   const normalized = normalize(value);
   const schemaProblems = validateWithSchema(k, normalized);
   for (const p of schemaProblems) problems.push(at(p.path, p.message, object, p.atKey));
-  return schemaProblems.length === 0 ? (normalized as unknown as Definition) : undefined;
+  if (schemaProblems.length === 0) return normalized as unknown as Definition;
+  const refs = isRecord(normalized) ? referenceFields(normalized) : undefined;
+  if (refs !== undefined) {
+    setDefinitionOrigin(refs, origin);
+    partial.push(refs);
+  }
+  return undefined;
 }
 
 /** Problems in file order, then by line (stable for problems without a line). */
@@ -298,14 +318,15 @@ function* definitionTexts(root: string, dir: string, problems: DefinitionProblem
 export function loadDefinitions(root: string, config: ProjectConfig): Definition[] {
   const folder = config.definitions ?? 'features';
   const dir = resolveInProject(root, folder);
-  if (dir === undefined) throw new DefinitionError([{ file: CONFIG_FILE_NAME, path: '/definitions', message: `'${folder}' is outside the project root` }]);
+  if (dir === undefined) throw new DefinitionError([configProblem(config, '/definitions', `'${folder}' is outside the project root`)]);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     const what = existsSync(dir) ? `'${folder}' is a file, not a folder of definitions` : `definitions folder '${folder}' does not exist`;
-    throw new DefinitionError([{ file: CONFIG_FILE_NAME, path: '/definitions', message: what }]);
+    throw new DefinitionError([configProblem(config, '/definitions', what)]);
   }
   const problems: DefinitionProblem[] = [];
   const known = new Map<DefinitionKind, Set<string>>(DEFINITION_KINDS.map((k) => [k, new Set<string>()]));
   const defs: Definition[] = [];
+  const partial: ReferenceFields[] = [];
   for (const { file, text } of definitionTexts(root, dir, problems)) {
     try {
       const parsed = parseDefinitionFile(file, text);
@@ -313,8 +334,19 @@ export function loadDefinitions(root: string, config: ProjectConfig): Definition
       // A file that did not parse: the names it holds at top level are not "unknown" elsewhere as well (one YAML
       // slip in entities.yaml was reported again as an unknown entity in every view using it).
       if (parsed.problems.length > 0) for (const m of text.matchAll(TOP_LEVEL_NAME)) for (const names of known.values()) names.add(m[1]);
+      // A data file left in the folder (thousands of rows, none with a kind): one problem, not one per row.
+      const dataFile = dataFileProblem(file, parsed.objects);
+      if (dataFile !== undefined) {
+        problems.push(dataFile);
+        continue;
+      }
+      const kindless = parsed.objects.filter((o) => !hasKind(o.value));
+      const rest = kindlessRestProblem(file, parsed.objects, kindless);
+      if (rest !== undefined) problems.push(rest);
+      const unlisted = new Set(kindless.slice(MAX_KINDLESS_LISTED));
       for (const obj of parsed.objects) {
-        const def = validateObject(obj, problems, known);
+        if (unlisted.has(obj)) continue;
+        const def = validateObject(obj, problems, known, partial);
         if (def) {
           setDefinitionOrigin(def, obj.origin);
           defs.push(def);
@@ -326,7 +358,7 @@ export function loadDefinitions(root: string, config: ProjectConfig): Definition
       problems.push({ file, path: '', message: `cannot read this file: values nested too deeply (${e.message})` });
     }
   }
-  problems.push(...checkCrossReferences(defs, sourceRootsOf(root, config), known));
+  problems.push(...checkCrossReferences(defs, sourceRootsOf(root, config), known, partial));
   if (problems.length > 0) throw new DefinitionError(sortProblems(problems));
   return defs.map((d) => deepFreeze(d));
 }
@@ -345,11 +377,12 @@ export function validateDefinitions(input: readonly unknown[], root: string | So
   const problems: DefinitionProblem[] = [];
   const known = new Map<DefinitionKind, Set<string>>(DEFINITION_KINDS.map((k) => [k, new Set<string>()]));
   const defs: Definition[] = [];
+  const partial: ReferenceFields[] = [];
   input.forEach((value, i) => {
     const fromFile = isRecord(value) ? definitionOrigin(value) : null;
     const origin = fromFile && fromFile.file !== '(code)' ? fromFile : { file: `${label}[${i}]`, locate: () => ({}) };
     try {
-      const def = validateObject({ value, origin }, problems, known);
+      const def = validateObject({ value, origin }, problems, known, partial);
       if (def) {
         setDefinitionOrigin(def, origin);
         defs.push(def);
@@ -361,7 +394,7 @@ export function validateDefinitions(input: readonly unknown[], root: string | So
       problems.push({ file: origin.file, path: '', message: `values nested too deeply (${e.message})` });
     }
   });
-  problems.push(...checkCrossReferences(defs, root, known));
+  problems.push(...checkCrossReferences(defs, root, known, partial));
   if (problems.length > 0) throw new DefinitionError(sortProblems(problems));
   return defs.map((d) => deepFreeze(d));
 }

@@ -26,9 +26,15 @@ export function fileOrigin(def: object): { file: string; line: number | null } |
   return { file: o.file, line: o.locate('').line ?? null };
 }
 
-/** A problem about a JSON pointer inside a definition. */
-export function problemAt(def: Definition, pointer: string, message: string, atKey = false): DefinitionProblem {
+/** The path a problem shows for `pointer` inside an object from `origin`: from the file's root (`/3/features/0` in a JSON list). */
+export function pathInFile(origin: DefinitionOrigin, pointer: string): string {
+  return `${origin.pointer ?? ''}${pointer}`;
+}
+
+/** A problem about a JSON pointer inside a definition (or inside an object that failed its schema: its name may be missing). */
+export function problemAt(def: Pick<Definition, 'kind'> & { readonly name?: unknown }, pointer: string, message: string, atKey = false): DefinitionProblem {
   const origin = definitionOrigin(def);
   const pos = origin.locate(pointer, atKey);
-  return { file: origin.file, line: pos.line, column: pos.column, path: pointer, object: `${def.kind} ${def.name}`, message };
+  const object = typeof def.name === 'string' ? `${def.kind} ${def.name}` : def.kind;
+  return { file: origin.file, line: pos.line, column: pos.column, path: pathInFile(origin, pointer), object, message };
 }

@@ -95,8 +95,30 @@ function mappingHint(name: string, columns: Iterable<string>): string | undefine
   const match = [...columns].find((c) => c !== name && loose(c) === loose(name));
   if (match === undefined) return undefined;
   const how = match.toLowerCase() === name.toLowerCase() ? 'letter case' : match === match.toLowerCase() ? 'spacing' : 'letter case and spacing';
-  const key = /^[A-Za-z_][A-Za-z0-9_]*$/.test(match) ? match : JSON.stringify(match);
-  return `: column '${match}' differs only in ${how}; map it: field_mapping: {${key}: ${name}}`;
+  return `: column '${match}' differs only in ${how}; map it: field_mapping: {${mappingKey(match)}: ${name}}`;
+}
+
+/** A field_mapping key: the column's name, quoted when YAML would not read it plain. */
+function mappingKey(column: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(column) ? column : JSON.stringify(column);
+}
+
+/** Unused columns named in a rename hint, at most. */
+const RENAME_CANDIDATES = 5;
+
+/**
+ * "; column 'mean_delay' (DOUBLE) is read by no view: if 'avg_delay' renames it, map it on source 's': field_mapping:
+ * {mean_delay: avg_delay}" when the source has columns no view reads of a type the feature or key accepts (a
+ * feature renamed in its view, its column not), or '' when none. `field_mapping` maps a source column to a name.
+ */
+function renameHint(s: SourceDef, c: ColumnCheck, candidates: readonly (readonly [string, string])[]): string {
+  if (candidates.length === 0 || candidates.length > RENAME_CANDIDATES) return '';
+  const [[only, type]] = candidates;
+  if (candidates.length === 1) {
+    return `; column '${only}' (${type}) is read by no view: if '${c.name}' renames it, map it on source '${s.name}': field_mapping: {${mappingKey(only)}: ${c.name}}`;
+  }
+  const listed = candidates.map(([name, t]) => `'${name}' (${t})`).join(', ');
+  return `; columns ${listed} are read by no view: if '${c.name}' renames one, map it on source '${s.name}': field_mapping: {COLUMN: ${c.name}}`;
 }
 
 async function describe(conn: DuckDBConnection, roots: SourceRoots, s: SourceDef, read: readonly ReadColumn[]): Promise<{ columns: Map<string, string>; from: string }> {
@@ -187,13 +209,18 @@ export async function checkSources(root: string | SourceRoots, defs: readonly De
         continue;
       }
       const csv = s.path !== undefined && sourceFormat(s) === 'csv';
+      const read = new Set(required.map((c) => sourceColumnName(s, c.name).toLowerCase()));
       for (const c of required) {
         const column = sourceColumnName(s, c.name);
         const type = columns.get(column);
         const via = column === c.name ? '' : ` (column '${column}' via field_mapping)`;
         if (type === undefined) {
+          // A column another name reads is no answer: mapping it would take it from that one.
+          const unused = [...columns].filter(([name]) => !read.has(name.toLowerCase()));
           const hint = via ? undefined : mappingHint(column, columns.keys());
-          problems.push(problemAt(c.def, c.pointer, `${c.what}${via} is not a column of source '${s.name}'${hint ?? didYouMean(column, columns.keys())}${via ? mappingAt(s, column) : ''}`));
+          const near = hint ?? didYouMean(column, unused.map(([name]) => name));
+          const renamed = near === '' && !via && c.def.kind === 'feature_view' ? renameHint(s, c, unused.filter(([, t]) => csv || isCompatibleType(c.type, t))) : '';
+          problems.push(problemAt(c.def, c.pointer, `${c.what}${via} is not a column of source '${s.name}'${near}${renamed}${via ? mappingAt(s, column) : ''}`));
         } else if (!csv && !(c.field ? isTimestampFieldType(type) : isCompatibleType(c.type, type))) {
           // CSV is read as text and cast to the declared types on read: no column types to compare.
           const accepted = (c.field ? TIMESTAMP_FIELD_TYPES : ACCEPTED_COLUMN_TYPES[c.type as FeatureType]).join(', ');

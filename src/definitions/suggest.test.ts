@@ -51,4 +51,13 @@ describe('suggest', () => {
     expect(didYouMean('zzz', ['airport'])).toBe('');
     expect(didYouMean('drfit', ['schema', 'drift'])).toBe(" (did you mean 'drift'?)");
   });
+
+  it('suggests no name a whole part of which is another word (three edits in nine characters, yet no typo)', () => {
+    expect(closest('avg_delay', ['p90_delay'])).toBeUndefined();
+    expect(closest('sum_delay', ['avg_delay', 'sum_delays'])).toBe('sum_delays');
+    // Typos inside a part still are: swapped, dropped, one character replaced.
+    expect(closest('mean_dealy', ['p90_delay', 'mean_delay'])).toBe('mean_delay');
+    expect(closest('p50_delay', ['p90_delay'])).toBe('p90_delay');
+    expect(closest('entites', ['entities'])).toBe('entities');
+  });
 });

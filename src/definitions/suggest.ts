@@ -62,8 +62,23 @@ function boundedDistance(a: string, b: string, max: number, budget: SuggestionBu
 }
 
 /**
+ * Whether two names differ by a whole part, not a typo in it: between their common start and end, both have two
+ * characters or more and none of them stays in place (`avg_delay` and `p90_delay`: 'avg' against 'p90', three edits
+ * in nine characters, yet another word, another column).
+ */
+function anotherWord(a: string, b: string, distance: number): boolean {
+  let start = 0;
+  while (start < a.length && start < b.length && a[start] === b[start]) start++;
+  let end = 0;
+  while (end < a.length - start && end < b.length - start && a[a.length - 1 - end] === b[b.length - 1 - end]) end++;
+  const restA = a.length - start - end;
+  const restB = b.length - start - end;
+  return restA >= 2 && restB >= 2 && distance >= Math.max(restA, restB);
+}
+
+/**
  * A candidate close enough to `word` to be a likely typo (within a third of the longer name's length, at least
- * one edit), the closest one when the budget allows. With a budget, each call spends a lookup and the cells it
+ * one edit, and not a whole part of it replaced: `anotherWord`), the closest one when the budget allows. With a budget, each call spends a lookup and the cells it
  * computes; none is looked for once it is spent.
  */
 export function closest(word: string, candidates: Iterable<string>, budget: SuggestionBudget = { lookups: 1, cells: Infinity }): string | undefined {
@@ -81,7 +96,7 @@ export function closest(word: string, candidates: Iterable<string>, budget: Sugg
     // A prefix (`hour` for `hour_utc`) is a likely intent too: one edit.
     const prefix = Math.min(w.length, l.length) >= 3 && (w.startsWith(l) || l.startsWith(w));
     const d = w === l ? 0 : prefix ? 1 : boundedDistance(w, l, bound, budget);
-    if (d <= bound) [best, bestDistance] = [c, d];
+    if (d <= bound && !anotherWord(w, l, d)) [best, bestDistance] = [c, d];
   }
   return best;
 }
