@@ -26,13 +26,19 @@ function noun(objects: readonly ParsedObject[], count: number): string {
   return `${list ? 'item' : 'document'}${count === 1 ? '' : 's'}`;
 }
 
+/** Keys only definitions have: a few objects holding one are definitions whose `kind:` was forgotten. */
+const DEFINITION_KEYS = ['join_keys', 'timestamp_field', 'entities', 'features'];
+
+const isRow = (v: unknown): boolean => isMapping(v) && !DEFINITION_KEYS.some((k) => k in v);
+
 /**
- * Whether objects are a data file's: two or more, none with a kind, and mappings (rows) or more than
- * `MAX_KINDLESS_LISTED` (a few stray values are named one by one).
+ * Whether objects are a data file's: two or more, none with a kind, and more than `MAX_KINDLESS_LISTED`, or
+ * mappings none of which has a key of a definition (rows). A few stray values, or definitions whose `kind:` was
+ * forgotten, are named one by one.
  */
 export function looksLikeDataFile(values: readonly unknown[]): boolean {
   if (values.length < 2 || values.some(hasKind)) return false;
-  return values.length > MAX_KINDLESS_LISTED || values.every(isMapping);
+  return values.length > MAX_KINDLESS_LISTED || values.every(isRow);
 }
 
 /** One problem for a file whose objects look like a data file's (`looksLikeDataFile`), or undefined. */

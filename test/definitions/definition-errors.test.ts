@@ -70,6 +70,12 @@ describe('a data file in the definitions folder', () => {
     expect(problems.map((p) => p.message)).toEqual(['none of the 2 documents of features/rows.yaml has a kind: is it a data file? move it outside the definitions folder (definitions: in featureguard.yaml)']);
   });
 
+  it('not for a few definitions whose kind was forgotten: each is named', () => {
+    const root = project({ 'features/more.yaml': 'name: route\njoin_keys: [{name: dest, type: string}]\n---\nname: carrier\njoin_keys: [{name: code, type: string}]\n' });
+    const problems = problemsOf(root);
+    expect(problems.map((p) => [p.line, p.message.slice(0, 15)])).toEqual([[1, "missing 'kind':"], [4, "missing 'kind':"]]);
+  });
+
   it("names each item of a JSON list by its index (/0, /1), not '/'", () => {
     const root = project({ 'features/x.json': '["oops", []]\n' });
     const problems = problemsOf(root);
