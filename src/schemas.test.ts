@@ -76,4 +76,17 @@ describe('schemas', () => {
     expect(v({ ...base, path: 'a.parquet', query: 'select 1' })).toBe(false);
     expect(v({ ...base, database: 'a.duckdb' })).toBe(false);
   });
+  it('refuses integer bounds beyond ±(2^53 − 1) of integer features, as validate does (they are read inexactly)', () => {
+    const v = schemaValidator('feature_view');
+    const view = (f: object) => ({ kind: 'feature_view', name: 'v', entities: ['e'], source: 's', features: [{ name: 'x', ...f }] });
+    for (const type of ['int64', 'int32']) {
+      // JSON.parse reads 9007199254740993 as 9007199254740992: one past the safe range.
+      for (const f of JSON.parse(`[{"max": 9007199254740993}, {"min": -9007199254740993}, {"allowed_values": [1, 9007199254740993]}]`) as object[]) {
+        expect(v(view({ type, ...f })), `${type} ${JSON.stringify(f)}`).toBe(false);
+      }
+      expect(v(view({ type, min: -9007199254740991, max: 9007199254740991, allowed_values: [9007199254740991, 'x'] }))).toBe(true);
+    }
+    // A float bound is not an integer read inexactly: validate takes it, and so does the schema.
+    expect(v(view({ type: 'float64', max: 1e300, allowed_values: [1e20] }))).toBe(true);
+  });
 });
