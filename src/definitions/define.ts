@@ -44,9 +44,13 @@ export function normalizeDurations<T>(value: T): T {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, DURATION_KEYS.has(k) && v === 0 ? '0' : normalizeDurations(v)])) as T;
 }
 
-/** A definition as the YAML loader makes it: `kind` as named here (a `kind` in `spec` does not win), durations normalized, frozen. */
+/**
+ * A definition as the YAML loader makes it: `kind` as named here (a `kind` in `spec` does not win) and first, as a
+ * file writes it (`describe` prints the keys in order), durations normalized, frozen.
+ */
 function make<T extends { kind: string }>(kind: T['kind'], spec: object): T {
-  return deepFreeze(normalizeDurations(structuredClone({ ...spec, kind })) as T);
+  const { kind: _stray, ...rest } = spec as { kind?: unknown };
+  return deepFreeze(normalizeDurations(structuredClone({ kind, ...rest })) as T);
 }
 
 /**

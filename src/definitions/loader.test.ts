@@ -148,6 +148,9 @@ describe('loadDefinitions', () => {
     const untyped = { name: 'v', entities: ['airport'], source: 's', ttl: 0, quality: { provenance: { max_clock_skew: 0 } }, features: [] } as unknown as Parameters<typeof defineFeatureView>[0];
     expect(defineFeatureView(untyped)).toMatchObject({ kind: 'feature_view', ttl: '0', quality: { provenance: { max_clock_skew: '0' } } });
     expect(defineEntity({ kind: 'source', name: 'e', join_keys: [] } as unknown as Parameters<typeof defineEntity>[0]).kind).toBe('entity');
+    // `kind` first, as a YAML file writes it (what `describe` prints), whatever the spec's order.
+    expect(Object.keys(defineEntity({ name: 'e', join_keys: [] }))).toEqual(['kind', 'name', 'join_keys']);
+    expect(Object.keys(defineFeatureService({ features: ['v'], name: 's', kind: 'entity' } as unknown as Parameters<typeof defineFeatureService>[0]))).toEqual(['kind', 'features', 'name']);
   });
 
   it('builders take a zero duration as the number 0 in typed code too, as YAML writes it, and hold it as the loader does', () => {

@@ -14,9 +14,10 @@ import type { Definition, DefinitionKind } from '../definitions/types.js';
 import { ConflictError, InputError, NotFoundError } from '../errors.js';
 import type { Project } from '../project.js';
 import type { Plan } from '../registry/types.js';
+import { KIND_NAMES, kindOfAlias, type KindName } from './kind-aliases.js';
 
-/** An applied object, as `'kind:name'` (`'feature_view:airport_hourly'`) or `{ kind, name }`. */
-export type ObjectRef = `${DefinitionKind}:${string}` | { readonly kind: DefinitionKind; readonly name: string };
+/** An applied object, as `'kind:name'` (`'feature_view:airport_hourly'`, or with an alias of the kind as the CLI takes it: `'view:airport_hourly'`) or `{ kind, name }`. */
+export type ObjectRef = `${KindName}:${string}` | { readonly kind: KindName; readonly name: string };
 
 /** How `store.plan(definitions, options)` reads a list of definitions (see `FeatureStore.apply`). */
 export interface PlanOptions {
@@ -86,7 +87,7 @@ export function desiredDefinitions(project: Project, given: readonly Definition[
   };
 }
 
-/** `remove` checked: a list of `'kind:name'` or `{ kind, name }` with a known kind. */
+/** `remove` checked: a list of `'kind:name'` or `{ kind, name }` with a known kind (or an alias of one: `view`, `entities`). */
 function removals(refs: unknown): { kind: DefinitionKind; name: string; key: string }[] {
   const shape = "a list of 'kind:name' or { kind, name }, e.g. ['feature_view:airport_hourly']";
   if (!Array.isArray(refs)) throw new InputError(`remove must be ${shape}`, undefined, 'invalid_request');
@@ -96,10 +97,12 @@ function removals(refs: unknown): { kind: DefinitionKind; name: string; key: str
     if (typeof ref === 'string' && ref.includes(':')) [kind, name] = [ref.slice(0, ref.indexOf(':')), ref.slice(ref.indexOf(':') + 1)];
     else if (ref !== null && typeof ref === 'object' && !Array.isArray(ref)) ({ kind, name } = ref as { kind?: unknown; name?: unknown });
     else throw new InputError(`invalid remove entry ${JSON.stringify(ref) ?? String(ref)}: ${shape}`, undefined, 'invalid_request');
-    if (typeof kind !== 'string' || !(DEFINITION_KINDS as readonly string[]).includes(kind)) {
-      throw new InputError(`invalid kind ${JSON.stringify(kind) ?? String(kind)} in remove: entity, source, feature_view or feature_service${typeof kind === 'string' ? didYouMean(kind, DEFINITION_KINDS) : ''}`, undefined, 'invalid_request');
+    // The kind as the CLI's `list` and `describe` take it: `view:old_view` too.
+    const canonical = typeof kind === 'string' ? kindOfAlias(kind) : undefined;
+    if (canonical === undefined) {
+      throw new InputError(`invalid kind ${JSON.stringify(kind) ?? String(kind)} in remove: ${KIND_NAMES}${typeof kind === 'string' ? didYouMean(kind, DEFINITION_KINDS) : ''}`, undefined, 'invalid_request');
     }
     if (typeof name !== 'string' || name === '') throw new InputError(`invalid name in remove entry ${JSON.stringify(ref)}: ${shape}`, undefined, 'invalid_request');
-    return { kind: kind as DefinitionKind, name, key: key(kind, name) };
+    return { kind: canonical, name, key: key(canonical, name) };
   });
 }

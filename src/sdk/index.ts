@@ -19,6 +19,7 @@ export type { DatasetVerification, DatasetDifference } from '../offline/verify-d
 export type { Plan, ObjectChange, FieldChange, VersionRecord, DropReason } from '../registry/types.js';
 export type { ApplyDefinitionsResult } from '../registry/apply-definitions-types.js';
 export type { ApplyOptions, PlanOptions, ObjectRef } from './desired-definitions.js';
+export type { KindName } from './kind-aliases.js';
 export type { ObjectVersion, VersionSelector } from '../registry/object-version.js';
 export type { PushRequest, PushResult, PushTarget } from '../serving/push-types.js';
 export type { CompactOptions, CompactResult, CompactedGroup, PendingCompaction } from '../serving/push-compact-types.js';

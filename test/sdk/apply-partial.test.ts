@@ -67,6 +67,15 @@ describe('apply(list) adds or updates the objects given, and removes nothing', (
 });
 
 describe('removing is explicit', () => {
+  it("{ remove } takes the kind aliases the CLI's list and describe take (view, entities, feature-views, ...)", async () => {
+    const removed = async (remove: never) => (await store.plan([], { remove })).changes.filter((c) => c.action === 'remove').map((c) => `${c.kind}:${c.name}`);
+    expect(await removed(['view:daily_delays'] as never)).toEqual(['feature_view:daily_delays']);
+    expect(await removed([{ kind: 'entities', name: 'carrier' }] as never)).toEqual(['entity:carrier']);
+    expect(await removed(['Feature-Views:daily_delays'] as never)).toEqual(['feature_view:daily_delays']);
+    // The same object under two spellings is one removal, not two.
+    expect(await removed(['view:daily_delays', 'feature_view:daily_delays'] as never)).toEqual(['feature_view:daily_delays']);
+  });
+
   it('{ remove } removes the objects named (kind:name or {kind, name}), and nothing else', async () => {
     const plan = await store.plan([], { remove: ['entity:carrier'] });
     expect(plan.changes.filter((c) => c.action !== 'unchanged').map((c) => `${c.action} ${c.kind}:${c.name}`)).toEqual(['remove entity:carrier']);
@@ -80,7 +89,7 @@ describe('removing is explicit', () => {
     expect((await refusal(() => store.apply([], { remove: ['entity:carier'] }), NotFoundError)).message).toContain("no entity 'carier' is applied");
     expect((await refusal(() => store.apply([carrier], { remove: ['entity:carrier'] }), InputError)).code).toBe('invalid_request');
     expect((await refusal(() => store.apply([], { remove: ['carrier'] as never }), InputError)).message).toContain("'kind:name'");
-    expect((await refusal(() => store.apply([], { remove: [{ kind: 'entities', name: 'carrier' }] as never }), InputError)).message).toContain('entity, source, feature_view or feature_service');
+    expect((await refusal(() => store.apply([], { remove: [{ kind: 'entty', name: 'carrier' }] as never }), InputError)).message).toContain('entity, source, feature_view (view) or feature_service (service)');
     expect((await refusal(() => store.plan([carrier], { remove: ['entity:airport'], replace: true }), InputError)).code).toBe('invalid_request');
     expect((await refusal(() => store.apply(undefined, { remove: ['entity:airport'] }), InputError)).message).toContain("the project's files");
     expect((await refusal(() => store.apply([], { replace: 'yes' as never }), InputError)).code).toBe('bad_request');
