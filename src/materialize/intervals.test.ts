@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tempStateDb } from '../../test/helpers/state-db.js';
-import { lastMaterializedEnd, recordInterval } from './intervals.js';
+import { ensureIntervalTable, firstUncovered, forgetStoredFeatures, lastMaterializedEnd, recordInterval } from './intervals.js';
 
 const { db } = tempStateDb('intervals');
 
@@ -32,5 +32,29 @@ describe('lastMaterializedEnd with the online store epoch', () => {
     expect(lastMaterializedEnd(db, 'f', 'B')).toBeNull();
     // Without an epoch to compare (the store could not be asked), every window counts, as before.
     expect(lastMaterializedEnd(db, 'f')).toEqual(new Date('2001-01-02T00:00:00Z'));
+  });
+});
+
+describe('windows and the features they stored', () => {
+  const day = (d: number) => new Date(Date.UTC(2001, 0, d));
+  it('count only when they stored every feature of the view as read now; windows of an earlier version count until an apply changes what is stored', async () => {
+    const [a, b] = ['["a","int64","a"]', '["b","int64","b"]'];
+    await recordInterval(db, 'sf', day(1), day(2), 'r0'); // before stored features were kept
+    await recordInterval(db, 'sf', day(2), day(3), 'r1', null, [a]);
+    expect(lastMaterializedEnd(db, 'sf', undefined, [a])).toEqual(day(3));
+    // b added: no window stored it, except the one recorded before features were kept (nothing says it did not).
+    expect(lastMaterializedEnd(db, 'sf', undefined, [a, b])).toEqual(day(2));
+    expect(firstUncovered(db, 'sf', null, undefined, [a, b])).toEqual(day(2));
+    // The apply that added b marks the window of the earlier version: it stored none of them as far as anyone knows.
+    ensureIntervalTable(db);
+    forgetStoredFeatures(db, ['sf']);
+    expect(lastMaterializedEnd(db, 'sf', undefined, [a, b])).toBeNull();
+    await recordInterval(db, 'sf', day(3), day(4), 'r2', null, [a, b]);
+    expect(lastMaterializedEnd(db, 'sf', undefined, [a, b])).toEqual(day(4));
+    expect(firstUncovered(db, 'sf', day(1), undefined, [a, b])).toEqual(day(1)); // a gap from day 1 to day 3
+    // A feature removed asks for nothing: the windows stored it and more.
+    expect(lastMaterializedEnd(db, 'sf', undefined, [b])).toEqual(day(4));
+    // Without features (freshness, serve), every window counts, as before.
+    expect(lastMaterializedEnd(db, 'sf')).toEqual(day(4));
   });
 });

@@ -3,7 +3,8 @@
  * been written to the online store, by which run, into which of its epochs
  * (`OnlineStore.epoch`). `--incremental` starts where the last successful window
  * of the store's current epoch ended: windows written into a store that lost them
- * since (a Redis restarted without persistence) are written again.
+ * since (a Redis restarted without persistence) are written again; so are windows that did not store every feature
+ * the view has now, as it is read now (`stored-features.ts`: a feature added, or read from another column).
  */
 import { ensureColumn, ensureTables, writeWhenFree, type StateDb } from '../state/state-db.js';
 
@@ -27,12 +28,40 @@ export interface MaterializedInterval {
   readonly recorded_at: string;
   /** The online store's epoch the window was written into; null for windows recorded before epochs were kept. */
   readonly store_epoch: string | null;
+  /** The features the window stored (JSON: `storedFeatures`); null for windows recorded before they were kept. */
+  readonly stored_features: string | null;
 }
 
-/** The table, with `store_epoch` added to one made by an earlier version (false: read-only, none to read). */
+/** The table, with `store_epoch` and `stored_features` added to one made by an earlier version (false: read-only, none to read). */
 function table(db: StateDb): boolean {
   ensureTables(db, 'materialized_intervals', DDL);
+  featuresKept(db);
   return ensureColumn(db, 'materialized_intervals', 'store_epoch', 'TEXT');
+}
+
+/** Whether the table has `stored_features` (added to one made by an earlier version; false: read-only, none kept). */
+const featuresKept = (db: StateDb): boolean => ensureColumn(db, 'materialized_intervals', 'stored_features', 'TEXT');
+
+/** The table and its columns, made outside a transaction (an apply's `forgetStoredFeatures` runs inside one). */
+export function ensureIntervalTable(db: StateDb): void {
+  table(db);
+}
+
+/**
+ * For an apply that changes what `views` store (`Plan.rereads`), inside its transaction: their windows recorded
+ * before stored features were kept count as having stored none, so the next `--incremental` run re-reads the ttl
+ * window (the windows recorded since say what they stored). Call `ensureIntervalTable` before the transaction.
+ */
+export function forgetStoredFeatures(db: StateDb, views: readonly string[]): void {
+  const mark = db.prepare("UPDATE materialized_intervals SET stored_features = '[]' WHERE view = ? AND stored_features IS NULL");
+  for (const v of views) mark.run(v);
+}
+
+/** Whether a window that stored `stored` (null: recorded before they were kept) stored every one of `features`. */
+function storedAll(stored: string | null, features: readonly string[] | undefined): boolean {
+  if (features === undefined || stored === null) return true;
+  const had = new Set(JSON.parse(stored) as string[]);
+  return features.every((f) => had.has(f));
 }
 
 /**
@@ -40,16 +69,25 @@ function table(db: StateDb): boolean {
  * in SQLite's synchronous busy wait (a server materializing goes on answering requests); uncontended, it is
  * recorded before the call returns.
  */
-export async function recordInterval(db: StateDb, view: string, start: Date, end: Date, runId: string, storeEpoch: string | null = null): Promise<void> {
+export async function recordInterval(
+  db: StateDb,
+  view: string,
+  start: Date,
+  end: Date,
+  runId: string,
+  storeEpoch: string | null = null,
+  features: readonly string[] | null = null,
+): Promise<void> {
   table(db);
   const recordedAt = new Date().toISOString();
-  await writeWhenFree(db, () => db.prepare('INSERT INTO materialized_intervals (view, window_start, window_end, run_id, recorded_at, store_epoch) VALUES (?, ?, ?, ?, ?, ?)').run(
+  await writeWhenFree(db, () => db.prepare('INSERT INTO materialized_intervals (view, window_start, window_end, run_id, recorded_at, store_epoch, stored_features) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
     view,
     start.toISOString(),
     end.toISOString(),
     runId,
     recordedAt,
     storeEpoch,
+    features === null ? null : JSON.stringify(features),
   ));
 }
 
@@ -69,19 +107,27 @@ function ofViewAndEpoch(db: StateDb, view: string, storeEpoch?: string): { where
     : { where: 'view = ?', params: [view] };
 }
 
-/** End of the latest successful window of `view` (as it counts: `COUNTED_END`), or null when it was never materialized. */
-export function lastMaterializedEnd(db: StateDb, view: string, storeEpoch?: string): Date | null {
+/**
+ * End of the latest successful window of `view` (as it counts: `COUNTED_END`), or null when it was never materialized.
+ * With `features` (`storedFeatures` of the view now), only windows that stored every one of them count.
+ */
+export function lastMaterializedEnd(db: StateDb, view: string, storeEpoch?: string, features?: readonly string[]): Date | null {
+  if (features !== undefined) {
+    const ends = coveredWindows(db, view, storeEpoch, features).map((w) => w.end);
+    return ends.length === 0 ? null : new Date(ends.reduce((a, b) => (b > a ? b : a)));
+  }
   const { where, params } = ofViewAndEpoch(db, view, storeEpoch);
   const row = db.prepare(`SELECT max(${COUNTED_END}) AS e FROM materialized_intervals WHERE ${where}`).get(...params) as { e: string | null };
   return row.e === null ? null : new Date(row.e);
 }
 
-/** The windows of `view` written into the store's epoch, oldest start first, each ending as it counts. */
-function coveredWindows(db: StateDb, view: string, storeEpoch?: string): { start: string; end: string; run_id: string }[] {
+/** The windows of `view` written into the store's epoch (and storing every one of `features`), oldest start first, each ending as it counts. */
+function coveredWindows(db: StateDb, view: string, storeEpoch?: string, features?: readonly string[]): { start: string; end: string; run_id: string }[] {
   const { where, params } = ofViewAndEpoch(db, view, storeEpoch);
-  return db
-    .prepare(`SELECT window_start AS start, ${COUNTED_END} AS "end", run_id FROM materialized_intervals WHERE ${where} ORDER BY window_start`)
-    .all(...params) as { start: string; end: string; run_id: string }[];
+  const rows = db
+    .prepare(`SELECT window_start AS start, ${COUNTED_END} AS "end", run_id, ${featuresKept(db) ? 'stored_features' : 'NULL AS stored_features'} FROM materialized_intervals WHERE ${where} ORDER BY window_start`)
+    .all(...params) as { start: string; end: string; run_id: string; stored_features: string | null }[];
+  return rows.filter((r) => storedAll(r.stored_features, features)).map(({ start, end, run_id }) => ({ start, end, run_id }));
 }
 
 /**
@@ -89,8 +135,8 @@ function coveredWindows(db: StateDb, view: string, storeEpoch?: string): { start
  * the store's epoch covers, or null when none was recorded. `--incremental` starts there: a gap left before or
  * between windows (a manual window first, a window never written) is materialized instead of skipped for good.
  */
-export function firstUncovered(db: StateDb, view: string, from: Date | null, storeEpoch?: string): Date | null {
-  const windows = coveredWindows(db, view, storeEpoch);
+export function firstUncovered(db: StateDb, view: string, from: Date | null, storeEpoch?: string, features?: readonly string[]): Date | null {
+  const windows = coveredWindows(db, view, storeEpoch, features);
   if (windows.length === 0) return null;
   let cursor = from ?? new Date(windows[0].start);
   for (const w of windows) {
@@ -104,7 +150,9 @@ export function firstUncovered(db: StateDb, view: string, from: Date | null, sto
 
 /** Intervals of a view, newest first. */
 export function listIntervals(db: StateDb, view: string, limit = 100): MaterializedInterval[] {
-  if (!table(db)) return (db.prepare('SELECT *, NULL AS store_epoch FROM materialized_intervals WHERE view = ? ORDER BY window_end DESC LIMIT ?').all(view, limit) as MaterializedInterval[]);
+  const epochs = table(db);
+  const missing = `${epochs ? '' : ', NULL AS store_epoch'}${featuresKept(db) ? '' : ', NULL AS stored_features'}`;
+  if (missing !== '') return db.prepare(`SELECT *${missing} FROM materialized_intervals WHERE view = ? ORDER BY window_end DESC LIMIT ?`).all(view, limit) as MaterializedInterval[];
   return db.prepare('SELECT * FROM materialized_intervals WHERE view = ? ORDER BY window_end DESC LIMIT ?').all(view, limit) as MaterializedInterval[];
 }
 

@@ -36,6 +36,7 @@ import { onlineViewUri } from '../runs/dataset-names.js';
 import { plannedViewLineage, viewLineage } from '../runs/lineage-record.js';
 import type { Lineage, Run } from '../runs/types.js';
 import { firstUncovered, lastMaterializedEnd, recordInterval } from './intervals.js';
+import { storedFeatures } from './stored-features.js';
 import { latestPerEntitySql, windowSql } from './latest-sql.js';
 import { stateIdentity, writeWhenFree } from '../state/state-db.js';
 import { floatFeatures } from '../online/record-codec.js';
@@ -117,8 +118,10 @@ export async function startMaterialization(project: Project, options: Materializ
           start: options.start,
           end: options.end,
           incremental: options.incremental,
-          lastEnd: options.incremental ? lastMaterializedEnd(project.state, view.name, epoch) : null,
-          firstUncovered: (from) => firstUncovered(project.state, view.name, from, epoch),
+          // Windows that stored every feature of the view as it is read now: after an apply that added one, or reads
+          // one from another column, the ttl window is read again (`stored-features.ts`).
+          lastEnd: options.incremental ? lastMaterializedEnd(project.state, view.name, epoch, storedFeatures(view, set.sources.get(view.source))) : null,
+          firstUncovered: (from) => firstUncovered(project.state, view.name, from, epoch, storedFeatures(view, set.sources.get(view.source))),
           earliest: () => earliestEventTs(project, view),
           now,
         }),
@@ -414,7 +417,7 @@ async function materializeView(
       await requestDropsWhenFree(project.state, [view.name]);
       throw await droppedDuringRun(project, view.name, 'the values this run wrote were dropped');
     }
-    await recordInterval(project.state, view.name, window.start, window.end, run.id, storeEpoch);
+    await recordInterval(project.state, view.name, window.start, window.end, run.id, storeEpoch, storedFeatures(view, set.sources.get(view.source)));
     return await finish(guard.verdict === 'warn' ? 'warned' : 'success', null, totals.written, totals.skipped);
   } catch (e) {
     const message = e instanceof Error ? e.message.split('\n')[0] : String(e);

@@ -21,6 +21,7 @@ import { alertReferenceProblems } from '../definitions/cross-references.js';
 import { checkSources } from '../definitions/source-check.js';
 import { duckdbPatternProblems } from '../definitions/pattern-check.js';
 import { ConflictError, DefinitionError, FeatureguardError, type DefinitionProblem } from '../errors.js';
+import { ensureIntervalTable, forgetStoredFeatures } from '../materialize/intervals.js';
 import { openOfflineEngine } from '../offline/engine.js';
 import type { Project } from '../project.js';
 import { dropPendingViews, ensureDropTable, noteDropFailure, requestDrops } from './online-drops.js';
@@ -63,15 +64,20 @@ export async function applyDefinitions(
   if (patterns.length > 0) throw new DefinitionError(patterns);
   const db = project.state;
   ensureDropTable(db);
+  ensureIntervalTable(db);
   // The drops are recorded in the registry's own transaction: a crash after the commit cannot lose them. The
-  // write lock is waited for on a timer: a server applying goes on serving while another process writes.
+  // write lock is waited for on a timer: a server applying goes on serving while another process writes. So is
+  // what the windows of views whose stored features change did not store (`Plan.rereads`).
   const result = await project.registry.applyWhenFree(defs, {
     allowBreaking: options.allowBreaking === true,
     checkPlan: (plan) => {
       options.checkPlan?.(plan);
       if (options.allowRemovals !== true) refuseRemovals(plan, options.allowBreaking === true);
     },
-    inTransaction: (r) => requestDrops(db, r.plan.drops),
+    inTransaction: (r) => {
+      requestDrops(db, r.plan.drops);
+      forgetStoredFeatures(db, r.plan.rereads);
+    },
   });
   // A view being materialized or pushed to is dropped by that writer (`deferred`, see online-drops.ts).
   const { dropped, deferred, pending, failed: broken } = await dropPendingViews(project);

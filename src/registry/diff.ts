@@ -6,11 +6,15 @@
  * use the name as the segment (`/features/mean_delay/type`). A pure reordering
  * of named elements is reported once at `<array path>#order` with the name lists.
  * Other arrays (entity lists, feature references) are compared as a whole.
- * Absent values are reported as `null`.
+ * Absent values are reported as `null`. Between two versions of a definition (objects of the same `kind`), a
+ * field whose values differ only as written (a default written out or left out, `tags: {}`, `1h` as `3600s`: see
+ * `withoutDefaults`) is no change, and is left out beside the real ones; the values are shown as written.
  */
 import type { FieldChange } from './types.js';
 import { canonicalJson } from './canonical.js';
-import { pointerToken } from '../json-pointer.js';
+import { pointerKey, pointerToken } from '../json-pointer.js';
+import type { Definition } from '../definitions/types.js';
+import { withoutDefaults } from './without-defaults.js';
 
 /**
  * The differences between `before` and `after` (empty when equal).
@@ -21,7 +25,17 @@ import { pointerToken } from '../json-pointer.js';
 export function diffFields(before: unknown, after: unknown): FieldChange[] {
   const out: FieldChange[] = [];
   diffInto('', before, after, out);
-  return out;
+  if (!isDefinition(before) || !isDefinition(after) || before.kind !== after.kind) return out;
+  // `withoutDefaults` rewrites top-level fields only: a change under a field counts when that field's normal form changed.
+  const [a, b] = [withoutDefaults(before), withoutDefaults(after)];
+  return out.filter((c) => {
+    const key = pointerKey(c.path.slice(1).split(/[/#]/)[0]);
+    return canonicalJson(a[key] ?? null) !== canonicalJson(b[key] ?? null);
+  });
+}
+
+function isDefinition(v: unknown): v is Definition {
+  return isPlainObject(v) && typeof v.kind === 'string';
 }
 
 function diffInto(path: string, a: unknown, b: unknown, out: FieldChange[]): void {

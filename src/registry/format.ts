@@ -67,6 +67,7 @@ export function formatPlan(plan: Plan, options: FormatOptions = {}): string {
   }
   for (const c of plan.changes) if (c.action !== 'unchanged') lines.push(...formatObjectChange(c, options));
   lines.push(...formatDrops(plan.drops, plan.dropReasons, false));
+  lines.push(...plan.notes);
   if (plan.breaking) {
     const count = plan.changes.reduce((s, c) => s + c.breaking.length, 0);
     const verdict = options.allowBreaking ? 'applied because of --allow-breaking' : `apply refuses ${count > 1 ? 'them' : 'it'} unless --allow-breaking`;

@@ -4,6 +4,8 @@
  * - a feature's type changed;
  * - a feature removed (or its whole view removed) that a current or desired
  *   feature service uses (by `view`, `view:*`, `view:feature` or as its label);
+ * - a view set to `online: false` (or `online` left out) that a current or desired feature service reads features of
+ *   (its label is read offline);
  * - join keys changed: an entity's join keys, or a view's entities;
  * - a source's `timestamp_field` changed, or the column its event times or a reading view's join keys come from
  *   (`field_mapping`), or a view moved to a source that reads either from other columns;
@@ -13,10 +15,11 @@
  */
 import { InputError } from '../errors.js';
 import type { Definition, DefinitionKind, FeatureServiceDef, FeatureViewDef, EntityDef, SourceDef } from '../definitions/types.js';
-import { ttlLength } from '../definitions/row-shape.js';
 import { sourceColumnName } from '../definitions/source-location.js';
 import { canonicalJson } from './canonical.js';
+import { ttlLength } from '../definitions/row-shape.js';
 import { diffFields } from './diff.js';
+import { withoutDefaults } from './without-defaults.js';
 import type { DropReason, ObjectChange, Plan } from './types.js';
 
 /** Kinds in dependency order (what plans and listings are sorted by). */
@@ -66,12 +69,49 @@ export function computePlan(current: readonly Definition[], desired: readonly De
     }
   }
   changes.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const drops = viewsToDrop(changes, desired, cur);
   return {
     changes,
     hasChanges: changes.some((c) => c.action !== 'unchanged'),
     breaking: changes.some((c) => c.breaking.length > 0),
-    ...dropsOf(viewsToDrop(changes, desired), cur, want),
+    ...dropsOf(drops, cur, want),
+    ...rereadsOf(drops, cur, want),
   };
+}
+
+/**
+ * Online views (kept, not dropped) whose stored features an apply changes (`Plan.rereads`): a feature added, or one
+ * read from another source column (`field_mapping`, or a move to another source). The stored windows do not hold
+ * that (`stored-features.ts`), so the next materialization, `--incremental` too, re-reads the ttl window; until
+ * then an added feature is NOT_FOUND and a remapped one keeps its old column's values. Said in `notes`.
+ */
+function rereadsOf(drops: readonly string[], cur: ReadonlyMap<string, Definition>, want: ReadonlyMap<string, Definition>): Pick<Plan, 'rereads' | 'notes'> {
+  const rereads: string[] = [];
+  const notes: string[] = [];
+  for (const after of want.values()) {
+    if (after.kind !== 'feature_view' || after.online !== true || drops.includes(after.name)) continue;
+    const before = cur.get(objectKey('feature_view', after.name));
+    if (before?.kind !== 'feature_view' || before.online !== true) continue;
+    const column = (v: FeatureViewDef, defs: ReadonlyMap<string, Definition>, f: string) => {
+      const source = defs.get(objectKey('source', v.source)) as SourceDef | undefined;
+      return source ? sourceColumnName(source, f) : f;
+    };
+    const had = new Set(before.features.map((f) => f.name));
+    const added = after.features.filter((f) => !had.has(f.name)).map((f) => f.name);
+    const moved = after.features.filter((f) => had.has(f.name) && column(before, cur, f.name) !== column(after, want, f.name)).map((f) => f.name);
+    if (added.length === 0 && moved.length === 0) continue;
+    rereads.push(after.name);
+    const ttl = ttlLength(after.ttl ?? 0) === 0 ? 'the source from its earliest row' : `the last ${after.ttl}`;
+    const until = `until the next materialization, which re-reads ${ttl}`;
+    if (added.length > 0) {
+      notes.push(`Apply adds ${added.join(', ')} to ${after.name}: online reads return NOT_FOUND for ${added.length > 1 ? 'them' : 'it'} ${until}.`);
+    }
+    for (const f of moved) {
+      const [from, to] = [column(before, cur, f), column(after, want, f)];
+      notes.push(`Apply reads ${f} of ${after.name} from column '${to}' instead of '${from}': online reads return the values read from '${from}' ${until}.`);
+    }
+  }
+  return { rereads: rereads.sort(), notes };
 }
 
 /** The drops, with what dropping means for each (`Plan.dropReasons`): its online state before and after. */
@@ -91,11 +131,11 @@ function dropsOf(views: string[], cur: ReadonlyMap<string, Definition>, want: Re
 /**
  * The views whose online values applying the changes invalidates (`Plan.drops`): removed views,
  * views with a breaking change (join keys, a feature's type, a feature in use
- * removed), and views of `desired` keyed by an entity whose join keys changed or
- * reading a source whose time column or key columns changed.
- *
+ * removed), views no longer online (`online: true` to false or left out: their values are never read or
+ * re-materialized again, and would be served if the view went online again), and views of `desired` keyed by an
+ * entity whose join keys changed or reading a source whose time column or key columns changed.
  */
-function viewsToDrop(changes: readonly ObjectChange[], desired: readonly Definition[]): string[] {
+function viewsToDrop(changes: readonly ObjectChange[], desired: readonly Definition[], current: ReadonlyMap<string, Definition>): string[] {
   const out = new Set<string>();
   const rekeyed = new Set<string>();
   // A source whose time or key columns changed: its views' values and windows are on another time axis or keyed otherwise.
@@ -106,34 +146,14 @@ function viewsToDrop(changes: readonly ObjectChange[], desired: readonly Definit
     if (c.kind === 'feature_view' && (c.action === 'remove' || (c.action === 'change' && c.breaking.length > 0))) out.add(c.name);
   }
   for (const d of desired) {
-    if (d.kind === 'feature_view' && (d.entities.some((e) => rekeyed.has(e)) || retimed.has(d.source))) out.add(d.name);
+    if (d.kind !== 'feature_view') continue;
+    if (d.entities.some((e) => rekeyed.has(e)) || retimed.has(d.source)) out.add(d.name);
+    const before = current.get(objectKey('feature_view', d.name));
+    if (before?.kind === 'feature_view' && before.online === true && d.online !== true) out.add(d.name);
   }
   return [...out].sort();
 }
 
-
-const isEmpty = (v: unknown): boolean => (Array.isArray(v) ? v.length === 0 : v !== null && typeof v === 'object' && Object.keys(v).length === 0);
-
-/**
- * A definition without the settings written as their defaults (`online: false`, `role: feature`, `ttl: 0`,
- * `allowed_lateness: 0`, empty `tags`, `slices` or `quality`), and its durations by their length: writing a default
- * out, or dropping it, or the same ttl in another unit (`1d` as `24h`), is no change (no new version).
- */
-function withoutDefaults(def: Definition): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(def)) {
-    if ((k === 'tags' || k === 'slices' || k === 'quality') && isEmpty(v)) continue;
-    if (def.kind === 'feature_view' && ((k === 'online' && v === false) || (k === 'role' && v === 'feature'))) continue;
-    if (def.kind === 'feature_view' && (k === 'ttl' || k === 'allowed_lateness')) {
-      // A ttl of zero in any unit (`0s`, `0d`) is `0`, unlimited: the default (an allowed_lateness's, none).
-      const length = ttlLength(v as string | number);
-      if (length !== 0) out[k] = length;
-      continue;
-    }
-    out[k] = v;
-  }
-  return out;
-}
 
 function breakingReasons(
   before: Definition,
@@ -201,6 +221,13 @@ function viewBreaking(before: FeatureViewDef, after: FeatureViewDef | undefined,
   const out: string[] = [];
   if (after && before.entities.join(',') !== after.entities.join(',')) {
     out.push(`join keys of feature view '${before.name}' changed: entities [${before.entities.join(', ')}] -> [${after.entities.join(', ')}]`);
+  }
+  // Set to `online: false` (or `online` left out): every online read of a service reading it fails (`view_not_online`).
+  if (after && before.online === true && after.online !== true) {
+    const users = [...new Set(services.filter((s) => s.features.some((r) => r === before.name || r.startsWith(`${before.name}:`))).map((s) => s.name))];
+    if (users.length) {
+      out.push(`feature view '${before.name}' is no longer online but feature service${users.length > 1 ? 's' : ''} ${users.join(', ')} use${users.length > 1 ? '' : 's'} it`);
+    }
   }
   const afterFeatures = new Map((after?.features ?? []).map((f) => [f.name, f]));
   for (const f of before.features) {

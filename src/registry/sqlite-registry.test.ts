@@ -83,7 +83,7 @@ describe('sqlite registry', () => {
     const spelled = withView({ role: 'feature', tags: {}, slices: [], quality: {} });
     expect(reg.apply(spelled).applied).toEqual([]);
     const offline = { ...view, online: false, ttl: '0' };
-    reg.apply([airport, source, defineFeatureView(offline), service]);
+    reg.apply([airport, source, defineFeatureView(offline), service], { allowBreaking: true }); // the service reads it online
     const { online: _online, ttl: _ttl, ...bare } = offline;
     expect(reg.plan([airport, source, defineFeatureView(bare), service]).hasChanges).toBe(false);
     // A real change still is one.
@@ -167,8 +167,10 @@ describe('sqlite registry', () => {
     expect(reasons([airport, source2, view, service])).toEqual([
       "timestamp field of source 'airport_hourly_source' changed from 'hour' to 'hour_end'",
     ]);
+    // No longer online while the service reads it: every online read of the service would fail.
+    expect(reasons(withView({ ttl: '1d', online: false }))).toEqual(["feature view 'airport_hourly' is no longer online but feature service delay_model uses it"]);
     // Non-breaking edits.
-    expect(reasons(withView({ ttl: '1d', online: false }))).toEqual([]);
+    expect(reasons(withView({ ttl: '1d', description: 'hourly' }))).toEqual([]);
   });
 
   it('sees applies from another connection without reopening, and caches otherwise', () => {

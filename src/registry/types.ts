@@ -33,6 +33,13 @@ export interface Plan {
    * windows and quality history start afresh.
    */
   readonly dropReasons: Readonly<Record<string, DropReason>>;
+  /**
+   * Online views, not dropped, whose stored features applying changes (a feature added, or read from another source
+   * column): their next materialization, `--incremental` too, re-reads the ttl window (sorted).
+   */
+  readonly rereads: readonly string[];
+  /** What applying means for reads beyond `drops`, one sentence each (`rereads`: what reads return until then). */
+  readonly notes: readonly string[];
 }
 
 export type DropReason = 'changed' | 'removed' | 'no_longer_online' | 'offline';

@@ -1,0 +1,139 @@
+/**
+ * Review findings on apply, end to end (SDK, SQLite online store, DuckDB reading real Parquet):
+ * - a view set to `online: false` while a feature service reads it was applied as a harmless edit, and its rows
+ *   stayed in the online store; now it is refused without allowBreaking, and applied with it, its rows are deleted;
+ * - a feature added to an online view stayed NOT_FOUND for good: `--incremental` read only the window since the last
+ *   run; now the next incremental run after such an apply re-reads the ttl window (and the plan says so).
+ */
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConflictError, defineFeatureView, type FeatureViewDef } from '../../src/sdk/index.js';
+import { formatPlan } from '../../src/registry/format.js';
+import { openOfflineEngine } from '../../src/offline/engine.js';
+import { openPushProject, refusal, type PushProject } from '../datasets/push-project.js';
+
+const YAML = `kind: entity
+name: airport
+join_keys: [{name: origin, type: string}]
+---
+kind: source
+name: daily
+path: data/daily/*.parquet
+timestamp_field: day
+---
+kind: feature_view
+name: daily_delays
+entities: [airport]
+source: daily
+ttl: 30d
+online: true
+quality: {drift: off, anomaly: off}
+features:
+  - {name: delay, type: float64}
+---
+kind: feature_service
+name: delay_model
+features: [daily_delays]
+`;
+// Rows of the last days (inside the ttl), two per airport: the latest one is what the online store holds.
+const ROWS = `SELECT * FROM (VALUES
+  ('SEA', now()::TIMESTAMP - INTERVAL 50 HOUR, 1.5::DOUBLE, 10::BIGINT, 'x'),
+  ('SEA', now()::TIMESTAMP - INTERVAL 26 HOUR, 2.5::DOUBLE, 12::BIGINT, 'y'),
+  ('JFK', now()::TIMESTAMP - INTERVAL 30 HOUR, 4.0::DOUBLE, 7::BIGINT, 'z')
+) t(origin, day, delay, departures, tail)`;
+
+let project: PushProject | undefined;
+afterEach(async () => {
+  await project?.close();
+  project = undefined;
+});
+
+const open = async () => (project = await openPushProject('apply_online', YAML, { parquet: { 'daily/part-0.parquet': ROWS } }));
+const current = (p: PushProject) => p.fs.project.registry.current();
+const withView = (p: PushProject, patch: Partial<FeatureViewDef>) => {
+  const set = current(p);
+  const view = set.views.get('daily_delays')!;
+  return [...set.entities.values(), ...set.sources.values(), defineFeatureView({ ...view, ...patch }), ...set.services.values()];
+};
+const stored = async (p: PushProject, features: string[]) =>
+  (await (await p.fs.project.onlineStore()).readMany('daily_delays', features, [['SEA'], ['JFK']])).map((v) => v?.values ?? null);
+
+/** The latest value per airport of `column`, computed by DuckDB from the Parquet file itself. */
+async function latest(p: PushProject, column: string): Promise<Record<string, unknown>> {
+  const conn = await (await openOfflineEngine()).connect();
+  try {
+    const rows = (await conn.runAndReadAll(`SELECT origin, arg_max(${column}, day) AS v FROM read_parquet('${join(p.dir, 'data/daily/*.parquet')}') GROUP BY origin`)).getRowObjectsJS();
+    return Object.fromEntries(rows.map((r) => [r.origin as string, typeof r.v === 'bigint' ? Number(r.v) : r.v]));
+  } finally {
+    conn.closeSync();
+  }
+}
+
+describe('a view in use set to online: false', () => {
+  it('is refused without allowBreaking; with it, its online rows are deleted', async () => {
+    const p = await open();
+    const run = await p.fs.materialize({ incremental: true });
+    expect(run.map((r) => [r.status, r.message ?? null, r.entitiesWritten])).toEqual([['success', null, 2]]);
+    expect((await stored(p, ['delay'])).every((v) => v !== null)).toBe(true);
+    const offline = withView(p, { online: false });
+    const plan = await p.fs.plan(offline);
+    expect(plan.breaking).toBe(true);
+    expect(plan.dropReasons).toEqual({ daily_delays: 'no_longer_online' });
+    const e = await refusal(() => p.fs.apply(offline), ConflictError);
+    expect(e.code).toBe('breaking_change');
+    expect(e.message).toContain("feature view 'daily_delays' is no longer online but feature service delay_model uses it");
+    expect((await stored(p, ['delay'])).every((v) => v !== null)).toBe(true);
+    const result = await p.fs.apply(offline, { allowBreaking: true });
+    expect(result.dropped).toEqual(['daily_delays']);
+    expect(await stored(p, ['delay'])).toEqual([null, null]);
+  });
+});
+
+describe('a feature added to an online view', () => {
+  it('is served after the next incremental run, which re-reads the ttl window; the plan says so', async () => {
+    const p = await open();
+    const first = await p.fs.materialize({ incremental: true });
+    expect(first.map((r) => r.status)).toEqual(['success']);
+    // Up to date: an incremental run now reads only the moment since.
+    expect((await p.fs.materialize({ incremental: true }))[0]?.rowsRead).toBe(0);
+    const view = current(p).views.get('daily_delays')!;
+    const added = withView(p, { features: [...view.features, { name: 'departures', type: 'int64' }] });
+    const plan = await p.fs.plan(added);
+    expect(plan.drops).toEqual([]);
+    expect(plan.notes).toEqual([
+      'Apply adds departures to daily_delays: online reads return NOT_FOUND for it until the next materialization, which re-reads the last 30d.',
+    ]);
+    expect(formatPlan(plan)).toContain('Apply adds departures to daily_delays: online reads return NOT_FOUND for it until the next materialization, which re-reads the last 30d.');
+    await p.fs.apply(added);
+    const again = await p.fs.materialize({ incremental: true });
+    expect(again.map((r) => r.status)).toEqual(['success']);
+    const want = await latest(p, 'departures');
+    expect(Object.keys(want).sort()).toEqual(['JFK', 'SEA']);
+    const read = await p.fs.getOnlineFeatures({ features: ['daily_delays:departures'], entities: { origin: ['SEA', 'JFK'] } });
+    expect(read.results[1].statuses).toEqual(['PRESENT', 'PRESENT']);
+    expect(read.results[1].values).toEqual([want.SEA, want.JFK]);
+    expect(again[0]?.rowsRead).toBe(3);
+    // And only once: the run after that reads only the moment since again.
+    expect((await p.fs.materialize({ incremental: true }))[0]?.rowsRead).toBe(0);
+  });
+
+  it('read from another column through field_mapping, is re-read by the next incremental run', async () => {
+    const p = await open();
+    const withDepartures = withView(p, { features: [{ name: 'delay', type: 'float64' }, { name: 'departures', type: 'int64' }] });
+    await p.fs.apply(withDepartures);
+    await p.fs.materialize({ incremental: true });
+    const set = current(p);
+    const src = set.sources.get('daily')!;
+    // `delay` is now read from the column `departures` (cast to float64), `departures`... stays.
+    const remapped = [...set.entities.values(), { ...src, field_mapping: { departures: 'delay', delay: 'ignored' } }, ...set.views.values(), ...set.services.values()];
+    const plan = await p.fs.plan(remapped as never);
+    expect(plan.notes).toEqual([
+      "Apply reads delay of daily_delays from column 'departures' instead of 'delay': online reads return the values read from 'delay' until the next materialization, which re-reads the last 30d.",
+    ]);
+    await p.fs.apply(remapped as never);
+    await p.fs.materialize({ incremental: true });
+    const want = await latest(p, 'departures::DOUBLE');
+    const read = await p.fs.getOnlineFeatures({ features: ['daily_delays:delay'], entities: { origin: ['SEA', 'JFK'] } });
+    expect(read.results[1].values).toEqual([want.SEA, want.JFK]);
+  });
+});
