@@ -1,7 +1,7 @@
 /**
  * Applying definitions, with what that means for the online store. After the
  * registry commits, the online values of every feature view the plan lists in
- * `drops` (removed, or changed in a breaking way: see `computePlan`) are dropped
+ * `drops` (removed, no longer online, or changed in a breaking way: see `computePlan`) are dropped
  * (`OnlineStore.dropView`) and its materialized windows forgotten: a view added
  * again later under the same name never serves the old values, and its next
  * `--incremental` run starts afresh. The CLI `apply`, the SDK's `apply` and

@@ -22,8 +22,9 @@ export interface Plan {
   readonly hasChanges: boolean;
   readonly breaking: boolean;
   /**
-   * Views whose online values applying drops (sorted): removed, changed in a breaking way, keyed by an entity
-   * whose join keys changed, or reading a source whose time or join key columns changed.
+   * Views whose online values applying drops (sorted): removed, no longer online (`online: true` to false), changed
+   * in a breaking way, keyed by an entity whose join keys changed, or reading a source whose time or join key columns
+   * changed.
    */
   readonly drops: readonly string[];
   /**
