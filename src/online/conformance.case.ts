@@ -150,6 +150,46 @@ export function describeOnlineStoreConformance(name: string, newNamespace: () =>
       );
     });
 
+    it('reads one entity of several views in one call as each view alone (property: one key per request, key lists shared or not)', async () => {
+      const store = await open();
+      let round = 0;
+      const keys: OnlineKey[] = [['SEA'], [7], ['7'], ['SEA', 'SFO'], ['SFO', 'SEA'], ['Zürich "q" \\ |']];
+      const write = fc.record({ view: fc.integer({ min: 0, max: 5 }), k: fc.integer({ min: 0, max: keys.length - 1 }), ets: fc.integer({ min: 0, max: 3 }), v: fc.nat({ max: 1000 }) });
+      // One feature list per view (its stored vectors then project, or not), so a write wins by (event, created) time alone.
+      const featuresOf = (view: number) => (view % 2 === 0 ? ['a', 'b', 'c'] : ['c', 'a']);
+      // Several views of one entity, as the online read asks for them: one key list, shared by the views of the
+      // same join keys (one array) or not (equal arrays), a view asked twice, a view never written.
+      const request = fc.record({ view: fc.integer({ min: 0, max: 6 }), features: fc.subarray(['a', 'b', 'c']), shared: fc.boolean() });
+      await fc.assert(
+        fc.asyncProperty(fc.array(write, { maxLength: 12 }), fc.integer({ min: 0, max: keys.length - 1 }), fc.array(request, { minLength: 1, maxLength: 7 }), async (writes, k, requests) => {
+          const prefix = `prop_entity_${round++}_`;
+          for (const w of writes) {
+            const features = featuresOf(w.view);
+            await store.writeBatch(`${prefix}${w.view}`, features, [row(keys[w.k], features.map((f) => `${f}${w.v}`), w.ets, w.v)]);
+          }
+          const one = [keys[k]];
+          const asked = requests.map((r) => ({ view: `${prefix}${r.view}`, features: r.features, keys: r.shared ? one : [[...keys[k]]] }));
+          const got = await store.readManyEncodedViews(asked);
+          expect(got).toEqual(await Promise.all(asked.map((r) => store.readManyEncoded(r.view, r.features, r.keys))));
+          // And the last write of each (view, key) that won, decoded independently of either read.
+          const won = new Map<number, { values: string[]; ets: number; v: number; features: string[] }>();
+          for (const w of writes) {
+            const prev = won.get(w.view);
+            if (w.k === k && (prev === undefined || w.ets > prev.ets || (w.ets === prev.ets && w.v > prev.v))) {
+              const features = featuresOf(w.view);
+              won.set(w.view, { values: features.map((f) => `${f}${w.v}`), ets: w.ets, v: w.v, features });
+            }
+          }
+          const expected = requests.map((r) => {
+            const w = won.get(r.view);
+            return [w && { values: r.features.map((f) => (w.features.includes(f) ? w.values[w.features.indexOf(f)] : undefined)), eventTs: w.ets, createdTs: w.v }];
+          });
+          expect(got.map((rows) => rows.map((e) => e && { values: project(decodeValues(e.encoded), e.projection), eventTs: e.eventTs, createdTs: e.createdTs }))).toEqual(expected);
+        }),
+        { numRuns: 40 },
+      );
+    });
+
     it('refuses a batch with a vector that is not one value per feature, writing none of it', async () => {
       const store = await open();
       for (const values of [[1], [1, 2, 3]]) {

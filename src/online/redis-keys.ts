@@ -21,6 +21,8 @@ export interface RedisKeys {
   /** `<prefix>{meta}`: the start of every key that is no entity's. */
   readonly meta: string;
   readonly entityKey: (view: string, key: OnlineKey) => string;
+  /** `entityKey` up to the view's name (`<prefix>{<key json>}:`): the part every view of the entity shares. */
+  readonly entityPrefix: (key: OnlineKey) => string;
   /** The last gen drawn for a view's sessions. */
   readonly genKey: (view: string) => string;
   /** A view's sessions not yet committed, by gen (`0` once dead). */
@@ -48,6 +50,7 @@ export function redisKeys(prefix: string): RedisKeys {
     prefix,
     meta,
     entityKey: (view, key) => `${prefix}{${encodeKey(key)}}:${view}`,
+    entityPrefix: (key) => `${prefix}{${encodeKey(key)}}:`,
     genKey: (view) => `${meta}:gen:${view}`,
     pendingKey: (view) => `${meta}:pending:${view}`,
     exclusiveKey: (view) => `${meta}:exclusive:${view}`,

@@ -17,7 +17,7 @@ import { ProjectionCache, type RecordDecoder } from './record-codec.js';
 import type { RedisConnection } from './redis-connection.js';
 import { counterBehind, genOf, recordSchema, type RedisKeys } from './redis-keys.js';
 import { isRedirect, sendAlone } from './redis-redirects.js';
-import type { OnlineReadRequest } from './types.js';
+import type { OnlineKey, OnlineReadRequest } from './types.js';
 
 /** Reads of an entity whose records all came from sessions begun after the read's snapshot (see `read`). */
 const READ_ATTEMPTS = 3;
@@ -75,7 +75,7 @@ export interface RedisReader {
 
 /** The reads of the store behind `conn` (see the module comment). */
 export function createRedisReader({ client, where, guarded }: RedisConnection, layout: RedisKeys): RedisReader {
-  const { entityKey, genKey, pendingKey, schemasKey } = layout;
+  const { entityPrefix, genKey, pendingKey, schemasKey } = layout;
   const schemas = new Map<string, readonly string[]>();
   const projections = new ProjectionCache();
 
@@ -168,8 +168,15 @@ export function createRedisReader({ client, where, guarded }: RedisConnection, l
     // One list of replies: the `n` snapshots, then the records of every request's keys in order.
     const calls: Promise<Snapshot | (string | null)[]>[] = snapshotsOf(requests, attempt > 1 || redirected, send);
     const readRecords = () => {
+      // Each key list's entity keys encoded once: the views of one entity share one list (`entityPrefix`).
+      let lastKeys: readonly OnlineKey[] | undefined;
+      let prefixes: string[] = [];
       for (const { view, keys } of requests) {
-        for (const k of keys) calls.push(send.hmget(entityKey(view, k), 'c', 'p'));
+        if (keys !== lastKeys) {
+          lastKeys = keys;
+          prefixes = keys.map(entityPrefix);
+        }
+        for (const p of prefixes) calls.push(send.hmget(p + view, 'c', 'p'));
       }
       return Promise.all(calls);
     };

@@ -18,7 +18,7 @@ import { FeatureguardError } from '../errors.js';
 import { openWalDatabase, stateError } from '../state/state-db.js';
 import { openOnlineWriter } from './sqlite-open.js';
 import { asStoredEncoded, asStoredValue, checkVectorLengths, encodeKey, encodeValues, ProjectionCache, schemaHash, type RecordDecoder } from './record-codec.js';
-import type { BeginWriteOptions, OnlineKey, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, WriteResult } from './types.js';
+import type { BeginWriteOptions, OnlineKey, OnlineReadRequest, OnlineRow, OnlineStore, OnlineStoreStats, OnlineWriter, StoredEncoded, WriteResult } from './types.js';
 
 export interface SqliteOnlineStoreOptions {
   /** File path, absolute or relative to `root`. Default `.featureguard/online.db`. */
@@ -64,6 +64,9 @@ function endSnapshotsOf(file: string): void {
   for (const end of snapshotsByFile.get(file) ?? []) end();
 }
 
+/** The most views `readOneEach` reads in one statement (SQLite allows 500 terms of a compound SELECT). */
+const MAX_ONE_EACH = 64;
+
 /** How long reads may share one read transaction (see `inSnapshot`). */
 const SNAPSHOT_MAX_MS = 2;
 
@@ -104,6 +107,8 @@ async function beginImmediate(writer: Db, file: string, waitMs: number): Promise
 
 /** A stored row as read (`raw()`: an array, which better-sqlite3 makes faster than an object): key, event_ts, created_ts, schema, payload. */
 type ReadRow = [key: string, eventTs: number, createdTs: number, schema: string, payload: string];
+/** A row of `readOneEach`'s statement: the position of its request in place of the key. */
+type EachRow = [request: number, eventTs: number, createdTs: number, schema: string, payload: string];
 
 /** A promise-chain mutex: write sessions on one instance run one after another. */
 function createMutex(): () => Promise<() => void> {
@@ -141,6 +146,8 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
   const readJson = reader.prepare(
     'SELECT key, event_ts, created_ts, schema, payload FROM online_values WHERE view = ? AND key IN (SELECT value FROM json_each(?))',
   ).raw();
+  /** `readOneEach` statements by number of views (prepared on first use). */
+  const oneEach = new Map<number, ReturnType<typeof reader.prepare>>();
   const beginRead = reader.prepare('BEGIN');
   const endRead = reader.prepare('COMMIT');
   const schemas = new Map<string, readonly string[]>();
@@ -158,7 +165,7 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
     return s;
   };
 
-  const projectionOf = (r: ReadRow, features: readonly string[]): Int32Array | null => {
+  const projectionOf = (r: ReadRow | EachRow, features: readonly string[]): Int32Array | null => {
     const proj = projections.get(r[3], undefined, features);
     return proj === undefined ? (projections.get(r[3], schemaOf(r[3]), features) ?? null) : proj;
   };
@@ -216,6 +223,43 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
       const r = byKey.get(k);
       return r ? decode(r) : undefined;
     });
+  };
+
+  /**
+   * `readManyEncodedViews` of one key per request (an online read of one entity over several views): one statement
+   * for all of them (`UNION ALL` of one lookup per view, each row tagged with its request's position), where a
+   * statement per view cost a call into SQLite, a statement reset and a key column read per view. Each request's
+   * key is encoded once per key list (the views of one entity share it). `undefined` when not every request has
+   * exactly one key, or there are more than `MAX_ONE_EACH` requests (then one statement per view).
+   */
+  const readOneEach = (requests: readonly OnlineReadRequest[]): (StoredEncoded | undefined)[][] | undefined => {
+    const n = requests.length;
+    if (n < 2 || n > MAX_ONE_EACH) return undefined;
+    const params = new Array<string>(2 * n);
+    let lastKeys: readonly OnlineKey[] | undefined;
+    let lastEncoded = '';
+    for (let q = 0; q < n; q++) {
+      const keys = requests[q].keys;
+      if (keys.length !== 1) return undefined;
+      if (keys !== lastKeys) {
+        lastKeys = keys;
+        lastEncoded = encodeKey(keys[0]);
+      }
+      params[2 * q] = requests[q].view;
+      params[2 * q + 1] = lastEncoded;
+    }
+    let statement = oneEach.get(n);
+    if (statement === undefined) {
+      const one = (q: number) => `SELECT ${q}, event_ts, created_ts, schema, payload FROM online_values WHERE view = ? AND key = ?`;
+      oneEach.set(n, (statement = reader.prepare(Array.from({ length: n }, (_, q) => one(q)).join(' UNION ALL ')).raw()));
+    }
+    const out = new Array<(StoredEncoded | undefined)[]>(n);
+    for (let q = 0; q < n; q++) out[q] = [undefined];
+    for (const r of statement.all(params) as EachRow[]) {
+      const q = r[0];
+      out[q][0] = asStoredEncoded(r[4], projectionOf(r, requests[q].features), r[1], r[2]);
+    }
+    return out;
   };
 
   const beginWrite = async (view: string, features: readonly string[], options: BeginWriteOptions = {}): Promise<OnlineWriter> => {
@@ -298,10 +342,10 @@ export async function openSqliteOnlineStore(options: SqliteOnlineStoreOptions = 
       return read(view, features, keys, asStoredEncoded);
     },
     async readManyEncodedViews(requests) {
-      // One snapshot for all the views (one pass, nothing awaited in between). One statement per view: one
-      // statement over all of them (UNION ALL, a VALUES or json_each list of (view, key)) measured no faster.
+      // One snapshot for all the views (one pass, nothing awaited in between). One entity: one statement for all
+      // the views (`readOneEach`); several: one per view (each takes all the view's keys at once).
       inSnapshot();
-      return requests.map((r) => read(r.view, r.features, r.keys, asStoredEncoded));
+      return readOneEach(requests) ?? requests.map((r) => read(r.view, r.features, r.keys, asStoredEncoded));
     },
     async dropView(view) {
       const release = await lock();

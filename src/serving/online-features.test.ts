@@ -352,6 +352,10 @@ describe('getOnlineFeatures: the views of a request', () => {
         { view: 'forever', features: ['vec'], keys: [['SEA'], ['NONE']] },
         { view: 'per_flight', features: ['late'], keys: [[42], [7]] },
       ]);
+      // The views of one entity share one key list (each store encodes it once); another entity's is its own.
+      const [hourly, forever, perFlight] = views.mock.calls[0][0];
+      expect(forever.keys).toBe(hourly.keys);
+      expect(perFlight.keys).not.toBe(hourly.keys);
       for (const spy of perView) expect(spy).not.toHaveBeenCalled();
 
       requestDrops(project.state, ['forever']);
@@ -360,6 +364,11 @@ describe('getOnlineFeatures: the views of a request', () => {
       expect(views.mock.calls.map(([requests]) => requests.map((r) => r.view))).toEqual(new Array(3).fill(['hourly', 'per_flight']));
       expect(dropping.results[3]).toEqual({ values: [null, null], statuses: ['NOT_FOUND', 'NOT_FOUND'], event_timestamps: new Array(2).fill('1970-01-01T00:00:00Z') });
       expect(dropping.results.filter((_, i) => i !== 3)).toEqual(res.results.filter((_, i) => i !== 3));
+      // The first view of the entity's key list dropping: the next one still reads its keys.
+      views.mockClear();
+      const reordered = await getOnlineFeatures(project, { ...request, features: ['forever:vec', 'hourly:delay'] }, { now: NOW });
+      expect(views.mock.calls[0][0]).toEqual([{ view: 'hourly', features: ['delay'], keys: [['SEA'], ['NONE']] }]);
+      expect(reordered.results.map((r) => r.values)).toEqual([['SEA', 'NONE'], [null, null], [12.5, null]]);
     } finally {
       vi.restoreAllMocks();
     }

@@ -159,19 +159,24 @@ async function readStored(project: Project, request: OnlineFeaturesRequest, opti
   const stored = new Array<readonly (StoredEncoded | undefined)[]>(plan.views.length);
   const requests: OnlineReadRequest[] = [];
   const asked: number[] = [];
+  // The key lists by the view that first has their join keys (`keysOf`): one list for the views of one entity.
+  const keyLists = new Array<OnlineKey[] | undefined>(plan.views.length);
   for (let v = 0; v < plan.views.length; v++) {
     const vp = plan.views[v];
     if (dropping.size > 0 && dropping.has(vp.view)) {
       stored[v] = new Array<StoredEncoded | undefined>(n).fill(undefined);
       continue;
     }
-    const keys: OnlineKey[] = new Array(n);
-    if (vp.joinKeys.length === 1) {
-      const col = columns.get(vp.joinKeys[0].name)!;
-      for (let i = 0; i < n; i++) keys[i] = [col[i]];
-    } else {
-      const cols = vp.joinKeys.map((k) => columns.get(k.name)!);
-      for (let i = 0; i < n; i++) keys[i] = cols.map((c) => c[i]);
+    let keys = keyLists[vp.keysOf];
+    if (keys === undefined) {
+      keyLists[vp.keysOf] = keys = new Array<OnlineKey>(n);
+      if (vp.joinKeys.length === 1) {
+        const col = columns.get(vp.joinKeys[0].name)!;
+        for (let i = 0; i < n; i++) keys[i] = [col[i]];
+      } else {
+        const cols = vp.joinKeys.map((k) => columns.get(k.name)!);
+        for (let i = 0; i < n; i++) keys[i] = cols.map((c) => c[i]);
+      }
     }
     requests.push({ view: vp.view, features: vp.features, keys });
     asked.push(v);

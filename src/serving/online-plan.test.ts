@@ -11,6 +11,7 @@ const set = definitionSet([
   defineSource({ name: 's', path: 'data/s.parquet', timestamp_field: 'ts' }),
   defineFeatureView({ name: 'hourly', entities: ['airport'], source: 's', online: true, features: [{ name: 'delay', type: 'float64' }] }),
   defineFeatureView({ name: 'flight_info', entities: ['flight'], source: 's', online: true, features: [{ name: 'origin', type: 'string' }] }),
+  defineFeatureView({ name: 'daily', entities: ['airport'], source: 's', online: true, features: [{ name: 'daily_delay', type: 'float64' }] }),
   defineFeatureService({ name: 'both', features: ['hourly', 'flight_info'] }),
 ]);
 
@@ -20,6 +21,11 @@ describe('online read plan', () => {
     expect(buildOnlineReadPlan(set, { service: 'both', fullFeatureNames: true }).featureNames).toEqual(['hourly__delay', 'flight_info__origin']);
     // Alone, the view has no such key: no collision.
     expect(buildOnlineReadPlan(set, { features: ['flight_info:origin'] }).featureNames).toEqual(['origin']);
+  });
+
+  it('names for each view the first view with the same join keys (keysOf): their key lists are one', () => {
+    const plan = buildOnlineReadPlan(set, { features: ['flight_info:origin', 'hourly:delay', 'daily:daily_delay'], fullFeatureNames: true });
+    expect(plan.views.map((v) => [v.view, v.keysOf])).toEqual([['flight_info', 0], ['hourly', 1], ['daily', 1]]);
   });
 });
 

@@ -25,6 +25,11 @@ export interface ViewReadPlan {
    * fast path of `getOnlineFeaturesJson` relies on this).
    */
   readonly outputIndex: readonly number[];
+  /**
+   * The first view of the plan with the same join keys in the same order (this one's own position when none before
+   * it): the views of one entity share its key list, built and encoded once per request.
+   */
+  readonly keysOf: number;
 }
 
 export interface OnlineReadPlan {
@@ -100,7 +105,9 @@ export function buildOnlineReadPlan(set: DefinitionSet, request: PlanRequest): O
       outputIndex.push(featureNames.length);
       featureNames.push(name);
     }
-    views.push({ view: sel.view.name, features: sel.features.map((f) => f.name), types: sel.features.map((f) => f.type), joinKeys: keys, ttlUs: storedDuration(sel.view.ttl) * 1000, outputIndex });
+    const same = views.findIndex((vp) => vp.joinKeys.length === keys.length && vp.joinKeys.every((k, i) => k.name === keys[i].name));
+    const keysOf = same === -1 ? views.length : same;
+    views.push({ view: sel.view.name, features: sel.features.map((f) => f.name), types: sel.features.map((f) => f.type), joinKeys: keys, ttlUs: storedDuration(sel.view.ttl) * 1000, outputIndex, keysOf });
   }
   // A feature named like a join key of another requested view would be a second column of that name.
   const clash = featureNames.find((n) => joinKeys.some((k) => k.name === n));
