@@ -64,6 +64,37 @@ describe('API keys', () => {
     expect(() => keys.revoke('nonexistent')).toThrow(/no API key/);
   });
 
+  it('revokes by the key itself (a leaked key), and never repeats its secret', () => {
+    const keys = fresh();
+    const leaked = keys.create('write', 'leaked');
+    const other = keys.create('read', 'other');
+    const secret = leaked.key.slice(`fg_${leaked.info.id}_`.length);
+    const info = keys.revoke(leaked.key);
+    expect(info).toMatchObject({ id: leaked.info.id, name: 'leaked', revoked_at: expect.any(String) });
+    expect(keys.verify(leaked.key)).toBeNull();
+    expect(keys.verify(other.key)).not.toBeNull();
+    // Again: as by id, revoking twice is fine (the key still proves which one it is).
+    expect(keys.revoke(leaked.key)).toMatchObject({ id: leaked.info.id, revoked_at: info.revoked_at });
+    // The shape of a key whose secret matches no key: refused, naming its id part only.
+    const forged = `fg_${other.info.id}_${secret}`;
+    const refusal = (arg: string): Error => {
+      try {
+        keys.revoke(arg);
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error(`revoke(${arg.slice(0, 14)}…) did not refuse`);
+    };
+    for (const arg of [forged, `fg_0123456789_${secret}`, `fg_${leaked.info.id}_${secret.slice(0, 20)}`]) {
+      const e = refusal(arg);
+      expect(e).toMatchObject({ code: 'not_found' });
+      expect(JSON.stringify({ message: e.message, details: (e as { details?: unknown }).details })).not.toContain(secret.slice(0, 20));
+      expect(e.message).toContain(`fg_${arg.slice(3, 13)}_…`);
+    }
+    expect(keys.verify(other.key)).not.toBeNull();
+    expect(keys.activeCount()).toBe(1);
+  });
+
   it('is visible to a second connection (another process)', () => {
     const keys = fresh();
     const { key } = keys.create('admin');

@@ -67,8 +67,11 @@ export interface KeyStore {
   /** Create a key; the returned `key` is shown once and never stored. */
   create(scope: Scope, name?: string): { key: string; info: ApiKeyInfo };
   list(): ApiKeyInfo[];
-  /** Revoke by id; revoking twice is fine, an unknown id is a `NotFoundError`. */
-  revoke(id: string): ApiKeyInfo;
+  /**
+   * Revoke by id, or by the key itself (a leaked key: the one its secret proves); revoking twice is fine. An unknown
+   * id, or a key whose secret matches no key, is a `NotFoundError` naming the key as `fg_<id>_…`, never its secret.
+   */
+  revoke(idOrKey: string): ApiKeyInfo;
   /** The identity of a presented key, or null (unknown, malformed or revoked). */
   verify(key: string): KeyIdentity | null;
   /** Number of keys that are not revoked (any process may have changed it). */
@@ -107,6 +110,30 @@ function toInfo(r: KeyRow): ApiKeyInfo {
   return { id: r.id, name: r.name, scope: r.scope, created_at: r.created_at, last_used_at: r.last_used_at, revoked_at: r.revoked_at };
 }
 
+/** A key as the CLI's `--json` and the API show it: its `ApiKeyInfo` and whether it is revoked. */
+export type ShownKey = ApiKeyInfo & { readonly revoked: boolean };
+
+/**
+ * What `keys list|create|revoke --json` and `/v1/keys` show of a key (one shape for both).
+ *
+ * @example
+ * shownKey(keys.revoke(id)); // { id, name, scope, ..., revoked_at: '2026-…', revoked: true }
+ */
+export function shownKey(info: ApiKeyInfo): ShownKey {
+  return { ...info, revoked: info.revoked_at !== null };
+}
+
+/** Whether `hash` is the stored hash `stored`, in constant time. */
+function sameHash(stored: Buffer, hash: Buffer): boolean {
+  const b = Buffer.from(stored);
+  return b.length === hash.length && timingSafeEqual(b, hash);
+}
+
+/** An argument as a message may repeat it: anything shaped as a key (even cut short) as `fg_<id>_…`, without its secret. */
+function withoutSecret(arg: string): string {
+  return arg.replace(/^fg_([a-z0-9]{10})_.*$/s, 'fg_$1_…');
+}
+
 /**
  * Open the key store of a state database.
  *
@@ -135,9 +162,16 @@ export function openKeyStore(db: StateDb): KeyStore {
       return { key, info: toInfo(byId.get(id) as KeyRow) };
     },
     list: () => (all.all() as KeyRow[]).map(toInfo),
-    revoke(id) {
+    revoke(idOrKey) {
+      // The key itself (someone holding a leaked key revokes that key): the one whose hash it is, never another
+      // key of its id part. The secret is never repeated, in a message or in details.
+      const m = KEY_RE.exec(idOrKey);
+      const id = m ? m[1] : idOrKey;
       const row = byId.get(id) as KeyRow | undefined;
-      if (!row) throw new NotFoundError(`no API key with id '${id}'`);
+      if (m && !(row && sameHash(row.hash, sha256(idOrKey)))) {
+        throw new NotFoundError(`no API key matches '${withoutSecret(idOrKey)}' (the key's secret is not shown): revoke by id, as keys list shows it`, { id });
+      }
+      if (!row) throw new NotFoundError(`no API key with id '${withoutSecret(id)}'`);
       revokeStmt.run(new Date().toISOString(), id);
       return toInfo(byId.get(id) as KeyRow);
     },
@@ -148,8 +182,7 @@ export function openKeyStore(db: StateDb): KeyStore {
       if (!m) return null;
       const row = byId.get(m[1]) as KeyRow | undefined;
       if (!row || row.revoked_at !== null) return null;
-      const stored = Buffer.from(row.hash);
-      if (stored.length !== presented.length || !timingSafeEqual(stored, presented)) return null;
+      if (!sameHash(row.hash, presented)) return null;
       const now = Date.now();
       if (now - (touched.get(row.id) ?? 0) > LAST_USED_EVERY_MS) {
         touched.set(row.id, now);

@@ -149,7 +149,7 @@ export const ROUTES: readonly RouteDoc[] = [
     method: 'post', path: '/v1/keys', scope: 'admin', body: 'api/keys_create', status: 201, response: 'api/responses/key_created',
     summary: 'Create an API key; the answer shows the key once (open while no key exists on a loopback server, so the first key can be created)',
   },
-  { method: 'delete', path: '/v1/keys/{id}', summary: 'Revoke an API key (at once, in every process)', scope: 'admin', params: ['id'], response: 'api/responses/key' },
+  { method: 'delete', path: '/v1/keys/{id}', summary: 'Revoke an API key, by id or by the key itself (at once, in every process); 404 for an unknown id or a key matching none, named without its secret', scope: 'admin', params: ['id'], response: 'api/responses/key' },
   { method: 'get', path: '/health', summary: 'Liveness', scope: null, response: 'api/responses/health' },
   {
     method: 'get', path: '/ready', summary: 'Readiness: state database and online store reachable', scope: null, response: 'readiness',

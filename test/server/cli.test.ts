@@ -39,6 +39,36 @@ it('creates, lists and revokes keys; the key is printed once and only its hash i
   expect((await cli('keys', 'create', '--scope', 'root')).code).toBe(2);
 });
 
+it('revokes by the key itself without printing its secret; --json shows keys as the API does (revoked)', async () => {
+  const app = createApp(fx.project);
+  const admin = keyStoreFor(fx.project.state).create('admin', 'shape test').key;
+  const created = await cli('--json', 'keys', 'create', '--scope', 'read', '--name', 'leaked');
+  expect(created.code, created.err).toBe(0);
+  const made = JSON.parse(created.out);
+  expect(made).toMatchObject({ revoked: false, revoked_at: null });
+  const secret = made.key.slice(`fg_${made.id}_`.length);
+  // One shape: the CLI's --json records are the API's (plus the key, once).
+  const viaHttp = (await (await app.request('/v1/keys', { headers: bearer(admin) })).json()) as { keys: { id: string }[] };
+  const listed = JSON.parse((await cli('--json', 'keys', 'list')).out) as { id: string }[];
+  expect(listed).toEqual(viaHttp.keys);
+  expect(Object.keys(made).sort()).toEqual([...Object.keys(listed[0]), 'key'].sort());
+
+  const forged = `fg_${made.id}_${'A'.repeat(43)}`;
+  const refused = await cli('keys', 'revoke', forged);
+  expect(refused.code).toBe(2);
+  expect(refused.err).toContain(`fg_${made.id}_…`);
+  expect(refused.err + refused.out).not.toContain('A'.repeat(43));
+  expect(keyStoreFor(fx.project.state).verify(made.key)).not.toBeNull();
+
+  const revoked = await cli('--json', 'keys', 'revoke', made.key);
+  expect(revoked.code, revoked.err).toBe(0);
+  expect(JSON.parse(revoked.out)).toMatchObject({ id: made.id, revoked: true, revoked_at: expect.any(String) });
+  expect(revoked.out + revoked.err).not.toContain(secret);
+  expect(keyStoreFor(fx.project.state).verify(made.key)).toBeNull();
+  const text = await cli('keys', 'revoke', made.key);
+  expect(text.out).toBe(`Revoked key ${made.id}.\n`);
+});
+
 it('keys create refuses the names POST /v1/keys refuses (empty, over 200 characters), and takes those it takes', async () => {
   const app = createApp(fx.project);
   const admin = keyStoreFor(fx.project.state).create('admin', 'names test').key;

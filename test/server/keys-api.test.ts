@@ -82,6 +82,27 @@ describe('/v1/keys', () => {
     expect((await json(unknown)).error).toMatchObject({ code: 'not_found', message: expect.stringContaining('0123456789') });
   });
 
+  it('revokes by the key itself (DELETE /v1/keys/<key>); a key matching none is a 404 without its secret', async () => {
+    const store = keyStoreFor(t.fx.project.state);
+    const adminKey = store.create('admin', 'revoker').key;
+    const leaked = store.create('read', 'leaked');
+    const secret = leaked.key.slice(`fg_${leaked.info.id}_`.length);
+    const forged = `fg_${leaked.info.id}_${'B'.repeat(43)}`;
+    const refused = await t.app.request(`/v1/keys/${forged}`, { method: 'DELETE', headers: bearer(adminKey) });
+    expect(refused.status).toBe(404);
+    const refusedText = await refused.text();
+    expect(refusedText).not.toContain('B'.repeat(43));
+    expect(JSON.parse(refusedText).error.message).toContain(`fg_${leaked.info.id}_…`);
+    expect(store.verify(leaked.key)).not.toBeNull();
+
+    const res = await t.app.request(`/v1/keys/${leaked.key}`, { method: 'DELETE', headers: bearer(adminKey) });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).not.toContain(secret);
+    expect(JSON.parse(text)).toMatchObject({ id: leaked.info.id, revoked: true, revoked_at: expect.any(String) });
+    expect(store.verify(leaked.key)).toBeNull();
+  });
+
   it('is in the OpenAPI document', async () => {
     const doc = await json(await t.app.request('/openapi.json'));
     expect(doc.paths['/v1/keys'].get['x-featureguard-scope']).toBe('admin');

@@ -79,12 +79,12 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
     .requiredOption('--scope <scope>', 'read, write or admin')
     .option('--name <name>', 'a label to recognise the key by')
     .action(async (opts: { scope: string; name?: string }) => {
-      const { isScope, keyStoreFor } = await import('../../auth/keys.js');
+      const { isScope, keyStoreFor, shownKey } = await import('../../auth/keys.js');
       const { InputError } = await import('../../errors.js');
       if (!isScope(opts.scope)) throw new InputError(`--scope must be read, write or admin (got '${opts.scope}')`);
       const project = await ctx.project();
       const { key, info } = keyStoreFor(project.state).create(opts.scope, opts.name);
-      ctx.print({ ...info, key }, () =>
+      ctx.print({ ...shownKey(info), key }, () =>
         [`Created ${info.scope} key ${info.id}${info.name ? ` (${info.name})` : ''}. Store it now, it is not shown again:`, '', `  ${key}`, ''].join('\n'),
       );
     });
@@ -92,9 +92,9 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
     .command('list')
     .description('list keys (id, name, scope, created, last used, revoked)')
     .action(async () => {
-      const { keyStoreFor } = await import('../../auth/keys.js');
+      const { keyStoreFor, shownKey } = await import('../../auth/keys.js');
       const list = keyStoreFor((await ctx.project()).state).list();
-      ctx.print(list, () => {
+      ctx.print(list.map(shownKey), () => {
         if (list.length === 0) return 'No API keys: the server listens on loopback only and allows every request.';
         const rows = list.map((k) => [k.id, k.name ?? '', k.scope, k.created_at, k.last_used_at ?? '-', k.revoked_at ? `revoked ${k.revoked_at}` : 'active']);
         const head = ['ID', 'NAME', 'SCOPE', 'CREATED', 'LAST USED', 'STATE'];
@@ -103,12 +103,12 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
     });
   keys
     .command('revoke')
-    .description('revoke a key by id (takes effect at once in running servers)')
-    .argument('<id>', 'key id, as shown by keys list')
+    .description('revoke a key by id, or by the key itself (a leaked key; takes effect at once in running servers)')
+    .argument('<id>', 'key id, as shown by keys list, or the key')
     .action(async (id: string) => {
-      const { keyStoreFor } = await import('../../auth/keys.js');
+      const { keyStoreFor, shownKey } = await import('../../auth/keys.js');
       const info = keyStoreFor((await ctx.project()).state).revoke(id);
-      ctx.print(info, () => `Revoked key ${info.id}.`);
+      ctx.print(shownKey(info), () => `Revoked key ${info.id}.`);
     });
 
   program
