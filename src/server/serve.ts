@@ -125,6 +125,15 @@ export function checkBinding(project: Project, host: string): { requireKeys: boo
 }
 
 /**
+ * Whether requests need a key as the server starts, for its startup line: `required (3 active)`, or on a loopback
+ * server without keys `none: loopback only (required once a key is created)`.
+ */
+function keysRequirement(project: Project, requireKeys: boolean): string {
+  const active = keyStoreFor(project.state).activeCount();
+  return requireKeys || active > 0 ? `required (${active} active)` : 'none: loopback only (required once a key is created)';
+}
+
+/**
  * The answer to a request no route could be given (@hono/node-server cannot make a URL of it: a backslash in
  * the path, a Host header that is no host), in the API's error shape instead of a bare 400; anything else that
  * escaped the app is a logged 500.
@@ -283,7 +292,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}`;
-  log.info({ url, keys: requireKeys ? 'required' : 'when created', scheduler: scheduler !== null }, 'featureguard serving');
+  log.info({ url, keys: keysRequirement(project, requireKeys), scheduler: scheduler !== null }, 'featureguard serving');
   // Before any delivery: every alert whose secret_env is unset here goes out unsigned (one warn line each).
   warnUnsignedAlerts(project.config.alerts ?? [], (msg, fields) => log.warn(fields, msg));
 
