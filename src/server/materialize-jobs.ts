@@ -8,7 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConflictError, FeatureguardError, NotFoundError } from '../errors.js';
-import type { MaterializationHandle, MaterializeOptions, MaterializeStatus } from '../materialize/types.js';
+import type { GuardStageResult } from '../guards/stage-types.js';
+import type { MaterializationHandle, MaterializeOptions, MaterializeResult, MaterializeStatus } from '../materialize/types.js';
 import type { RunTrigger } from '../runs/trigger.js';
 import type { RunStatus } from '../runs/types.js';
 
@@ -24,11 +25,22 @@ export interface JobRun {
   readonly window: { readonly start: string; readonly end: string };
   readonly rows_read: number | null;
   readonly entities_written: number | null;
+  /** Entities not written because the online store holds a newer value (or an equal one); null until the run ends. */
+  readonly skipped: number | null;
+  /** The guards' results by status (as the run records them); null until the run ends. */
+  readonly counts: GuardStageResult['counts'] | null;
   readonly message: string | null;
 }
 
+/** A job's run as `upToDate`'s callers give it (`skipped` and `counts` are 0 for a view with nothing to do). */
+export type UpToDateRun = Omit<JobRun, 'skipped' | 'counts'>;
+
 export interface MaterializeJob {
   readonly id: string;
+  /** The same id, as the 202 of `POST /v1/materialize` named it first. */
+  readonly job_id: string;
+  /** Where to poll the job: `/v1/materialize/<id>`. */
+  readonly poll: string;
   readonly trigger: 'api' | 'schedule';
   /**
    * `running`; `done` when every view ran to its verdict (its run `success`, `warned` or `blocked`, or the view
@@ -61,7 +73,7 @@ export interface MaterializeJobs {
    * Record a job that had nothing to materialize (its `runs` each `up_to_date`, no run recorded) without starting
    * anything: done at once, listed and polled as any job, as an incremental job with empty windows is.
    */
-  upToDate(trigger: MaterializeJob['trigger'], runs: readonly JobRun[]): MaterializeJob;
+  upToDate(trigger: MaterializeJob['trigger'], runs: readonly UpToDateRun[]): MaterializeJob;
   /** How long `startWhenFree` waits for a running materialization (default `WAIT_FOR_RUNNING_MS`). */
   readonly waitForRunningMs: number;
   get(id: string): MaterializeJob;
@@ -88,6 +100,32 @@ export const WAIT_FOR_RUNNING_MS = 10 * 60_000;
  */
 const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 10_000;
+
+const NO_COUNTS: GuardStageResult['counts'] = { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 };
+
+/** The job's fields naming it: its id, also as `job_id`, and where to poll it. */
+const jobIds = (id: string) => ({ id, job_id: id, poll: `/v1/materialize/${id}` });
+
+/** A view's run once it ended, as the job shows it. */
+function finishedRun(r: MaterializeResult): JobRun {
+  return {
+    view: r.view, run_id: r.run?.id ?? null, status: r.status, window: r.window,
+    rows_read: r.rowsRead, entities_written: r.entitiesWritten, skipped: r.skipped, counts: r.counts, message: r.message,
+  };
+}
+
+/**
+ * A view's run as its materialization starts: `up_to_date` is already final (nothing read, written or checked; the
+ * reason comes with the job's end), the others unknown until they end.
+ */
+function startedRun(r: MaterializationHandle['runs'][number]): JobRun {
+  const final = r.status === 'up_to_date';
+  return {
+    view: r.view, run_id: r.runId, status: r.status, window: r.window,
+    rows_read: final ? 0 : null, entities_written: final ? 0 : null, skipped: final ? 0 : null, counts: final ? { ...NO_COUNTS } : null,
+    message: final ? 'nothing to materialize: the window is empty' : null,
+  };
+}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
@@ -152,15 +190,12 @@ export function createMaterializeJobs(start: StartMaterializeFn, options: { wait
       // A scheduled job's runs say so; an HTTP one's carry the request's trigger (its API key).
       const handle = await start({ ...options, onRunStarted }, who ?? { source: trigger });
       job = {
-        id,
+        ...jobIds(id),
         trigger,
         status: 'running',
         started_at: new Date().toISOString(),
         finished_at: null,
-        runs: handle.runs.map((r) => ({
-          view: r.view, run_id: r.runId, status: r.status, window: r.window,
-          rows_read: null, entities_written: null, message: null,
-        })),
+        runs: handle.runs.map(startedRun),
         error: null,
       };
       jobs.set(id, job);
@@ -172,10 +207,7 @@ export function createMaterializeJobs(start: StartMaterializeFn, options: { wait
             // A failed run fails the job, as the quality log and the scheduler's last run say.
             status: results.some((r) => r.status === 'failed') ? 'failed' : 'done',
             finished_at: new Date().toISOString(),
-            runs: results.map((r) => ({
-              view: r.view, run_id: r.run?.id ?? null, status: r.status, window: r.window,
-              rows_read: r.rowsRead, entities_written: r.entitiesWritten, message: r.message,
-            })),
+            runs: results.map(finishedRun),
           };
           for (const r of results) self.onViewFinished?.(r.view, r.status);
         } catch (e) {
@@ -192,11 +224,17 @@ export function createMaterializeJobs(start: StartMaterializeFn, options: { wait
         running.delete(done);
         ends.delete(id);
       });
+      // Nothing to materialize in any view (no run recorded): its end is known at once (the leases released), so
+      // the answer says `done` with each view's reason, as a poll right after does, not `running`.
+      if (handle.runs.every((r) => r.status === 'up_to_date')) return { job: await done, done };
       return { job, done };
     },
     upToDate(trigger, runs) {
       const now = new Date().toISOString();
-      const job: MaterializeJob = { id: randomUUID(), trigger, status: 'done', started_at: now, finished_at: now, runs, error: null };
+      const job: MaterializeJob = {
+        ...jobIds(randomUUID()), trigger, status: 'done', started_at: now, finished_at: now,
+        runs: runs.map((r) => ({ ...r, skipped: 0, counts: { ...NO_COUNTS } })), error: null,
+      };
       jobs.set(job.id, job);
       prune();
       return job;

@@ -1,6 +1,6 @@
 /**
  * `POST /v1/materialize` (write scope): starts a materialization in the
- * background and answers 202 with a job id and the run id of each view; 409
+ * background and answers 202 with the job as `GET /v1/materialize/:job` shows it (its id, the run id of each view); 409
  * while one of the views is materializing (in any process). `GET /v1/materialize/:job`
  * polls a job; `GET /v1/materialize` lists this server's recent jobs. `start` and
  * `end` are read as the CLI reads them (`parseInstant`): an ISO 8601 date is
@@ -53,10 +53,9 @@ export function materializeRoutes(ctx: ServerContext): Hono {
       ctx.auth.runTrigger(c),
     );
     noteRuns(c, job.runs.map((r) => ({ view: r.view, run_id: r.run_id })));
-    // `id` as the job's own answers (`GET /v1/materialize/:job`) name it; `job_id` kept for clients of earlier versions.
-    return c.json({ id: job.id, job_id: job.id, status: job.status, runs: job.runs, poll: `/v1/materialize/${job.id}` }, 202, {
-      location: `/v1/materialize/${job.id}`,
-    });
+    // The job as a poll answers it (`id`, also as `job_id` for clients of earlier versions, and `poll`): a job with
+    // nothing to do is already `done` here.
+    return c.json(job, 202, { location: job.poll });
   });
   app.get('/', ctx.auth.requireScope('read'), (c) => c.json({ jobs: ctx.jobs.list() }));
   app.get('/:job', ctx.auth.requireScope('read'), (c) => c.json(ctx.jobs.get(c.req.param('job'))));
