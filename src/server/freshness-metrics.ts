@@ -1,10 +1,11 @@
 /**
  * Freshness gauges on `GET /metrics`, read from the state database at scrape time
  * (so materializations run by the CLI, another server or the scheduler all count):
- * per online view, how far it is materialized, when its last materialization
- * succeeded, and whether its newest finished one was blocked; and per alert, the
- * deliveries that have not arrived and those given up. The usual feature store SLO alert is
- * `time() - featureguard_view_materialized_until_seconds > 7200`.
+ * per online view, how far it is materialized, the newest event its online values hold, when its last
+ * materialization succeeded, and whether its newest finished one was blocked; and per alert, the
+ * deliveries that have not arrived and those given up. A stale-data alert is
+ * `time() - featureguard_view_newest_event_seconds > 7200` (the windows' end, `materialized_until`, moves with
+ * every run, also when upstream stopped producing rows: it tells a stopped scheduler, not stale data).
  *
  * @example
  * registerFreshnessGauges(metrics.registry, project);
@@ -14,6 +15,7 @@ import { givenUpByAlert } from '../alerts/given-up.js';
 import { undeliveredByAlert } from '../alerts/redelivery.js';
 import { lastMaterializedEnd } from '../materialize/intervals.js';
 import type { Project } from '../project.js';
+import { newestEventReader } from '../runs/newest-event.js';
 import { ensureRunTables } from '../runs/run-store.js';
 
 const seconds = (iso: string | null | undefined) => (iso ? Date.parse(iso) / 1000 : null);
@@ -42,6 +44,14 @@ const breather = (i: number) => (i > 0 && i % VIEWS_PER_TURN === 0 ? new Promise
 
 export function registerFreshnessGauges(registry: Registry, project: Project): void {
   const views = () => onlineViewNames(project);
+  /** The online store's epoch, or null when it does not answer within EPOCH_TIMEOUT_MS. */
+  const storeEpoch = async (): Promise<string | null> => {
+    try {
+      return await withinMs((async () => (await project.onlineStore()).epoch())(), EPOCH_TIMEOUT_MS);
+    } catch {
+      return null;
+    }
+  };
   /**
    * Per online view, `value` of its newest materialization with one of `statuses` (views without one, or whose
    * value is null, left out). Read by the index runs_view_kind (view, kind, started_at): the view's
@@ -70,16 +80,33 @@ export function registerFreshnessGauges(registry: Registry, project: Project): v
       // Windows written into the store as it is now (its epoch): after Redis lost its data (a restart without
       // persistence) the view counts as never materialized, as `--incremental` counts it, not as fresh. A store
       // that does not answer, or not within EPOCH_TIMEOUT_MS, reports no value (alert on its absence as on staleness).
-      let epoch: string;
-      try {
-        epoch = await withinMs((async () => (await project.onlineStore()).epoch())(), EPOCH_TIMEOUT_MS);
-      } catch {
-        return;
-      }
+      const epoch = await storeEpoch();
+      if (epoch === null) return;
       for (const view of views()) {
         const end = lastMaterializedEnd(project.state, view, epoch);
         if (end) this.set({ view }, end.getTime() / 1000);
       }
+    },
+  });
+  const newest = newestEventReader(project.state);
+  new Gauge({
+    name: 'featureguard_view_newest_event_seconds',
+    help: 'Newest event timestamp of the rows written to the online store (unix seconds), per online view, from its materializations and online pushes: an empty window does not move it',
+    labelNames: ['view'] as const,
+    registers: [registry],
+    async collect() {
+      // As materialized_until: runs written into the store as it is now, and no value while it does not answer.
+      const epoch = await storeEpoch();
+      const values: [string, number][] = [];
+      if (epoch !== null) {
+        for (const [i, view] of views().entries()) {
+          await breather(i);
+          const ms = newest.read(view, epoch);
+          if (ms !== null) values.push([view, ms / 1000]);
+        }
+      }
+      this.reset();
+      for (const [view, t] of values) this.set({ view }, t);
     },
   });
   new Gauge({
