@@ -143,7 +143,7 @@ export const ROUTES: readonly RouteDoc[] = [
     summary: 'Send the alert deliveries that did not arrive and are due again (`all`: every one waiting), as `serve` does every 15 s; answers what was sent and what still waits',
     responses: { 400: 'malformed JSON (`malformed_json`), a body that breaks its schema (`invalid_request`), or a `run_id` prefix several runs start with (`ambiguous_run_id`)', 404: '`run_id` (a run id or its first 8 characters or more) names no run (`not_found`)' },
   },
-  { method: 'get', path: '/v1/schedules', summary: 'Scheduled views with next and last runs (the last from the quality log when this process has not run it)', scope: 'read' },
+  { method: 'get', path: '/v1/schedules', summary: 'Scheduled views with next and last runs (the last from the quality log when this process has not run it), and `latest_run`: the view\'s newest materialization in the quality log, whoever ran it', scope: 'read' },
   { method: 'get', path: '/v1/keys', summary: 'API keys: id, name, scope, created, last used, revoked (never the key or its hash)', scope: 'admin', response: 'api/responses/keys' },
   {
     method: 'post', path: '/v1/keys', scope: 'admin', body: 'api/keys_create', status: 201, response: 'api/responses/key_created',

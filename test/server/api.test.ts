@@ -340,6 +340,7 @@ describe('registry, runs, schedules', () => {
         source: 'quality_log', started_at: newest.started_at, finished_at: newest.finished_at, status: 'done', job_id: null,
         runs: [{ id: newest.id, status: newest.status }], message: newest.message,
       },
+      latest_run: { id: newest.id, status: newest.status, started_at: newest.started_at, finished_at: newest.finished_at, trigger: newest.trigger },
     }]);
     expect(newest.finished_at).not.toBeNull();
     const next = Date.parse(body.schedules[0].next_run);

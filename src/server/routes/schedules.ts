@@ -2,7 +2,8 @@
  * `GET /v1/schedules`: each scheduled view's cron, next run and last run. The
  * last run is the scheduler's own when this process ran it, else the view's
  * newest materialize run from the quality log (after a restart, on a replica
- * started with `--no-scheduler`, or outside `serve`).
+ * started with `--no-scheduler`, or outside `serve`). `latest_run` is always the
+ * view's newest materialize run in the quality log, whoever ran it.
  */
 import { Hono } from 'hono';
 import { withLastRunsFromLog } from '../../scheduler/last-run.js';
