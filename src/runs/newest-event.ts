@@ -9,10 +9,6 @@
  * A view fed by a push a second has millions of runs: each view's answer is kept in memory and a later read only
  * looks at the runs started since the oldest run not finished at the last read (by the index on view, kind and
  * start), not at all of them.
- *
- * @example
- * const newest = newestEventReader(project.state);
- * newest.read('origin_delays', await store.epoch()); // ms since the epoch, or null
  */
 import { timestampTextMs } from '../guards/timestamp-text.js';
 import { ensureColumn, hasTable, type StateDb } from '../state/state-db.js';
@@ -40,6 +36,13 @@ interface Row {
 
 const FINISHED = new Set(['success', 'warned', 'blocked', 'failed']);
 
+/**
+ * A reader of views' newest events written online, keeping what it read (one per server: `/metrics`).
+ *
+ * @example
+ * const newest = newestEventReader(project.state);
+ * const ms = newest.read('origin_delays', await (await project.onlineStore()).epoch());
+ */
 export function newestEventReader(db: StateDb): NewestEventReader {
   const states = new Map<string, ViewState>();
   let query: ((view: string, epoch: string, from: string) => Row[]) | null = null;
