@@ -4,7 +4,8 @@
  * point-in-time SQL statement into a temp table (with hidden per-view timestamp columns for the leakage check),
  * cut it into parts (`datasetParts`) and run the guard stage on it. The result, a `PreparedDataset`, holds the
  * open connection and the run; its caller writes or streams the rows, records the run (`finishRun`), then
- * calls `cleanup` and `alert`. A build that fails here records its run failed and releases everything itself.
+ * calls `cleanup` and `alert`. A build that fails here records its run failed and releases everything itself;
+ * one refused for a caller's mistake before its run was created (bad entity rows) records none.
  *
  * @example
  * const p = await prepareDataset(project, request, 'parquet');
@@ -32,6 +33,7 @@ import { cancelled, checkedBuildOptions, isSplit, normalizeEntities, runOptions,
 import type { DatasetProgress, HistoricalFeaturesRequest } from './historical-types.js';
 import { ident, interruptQuietly } from './engine.js';
 import { entityInputUri, loadEntityInput, type LoadEntityOptions } from './entity-input.js';
+import type { EntityInput } from './entity-input-types.js';
 import { readFilesOf } from './fingerprint.js';
 import { buildLineage, entityFileFingerprint, plannedDatasetLineage, startSourceFingerprints, type BuildFacts } from './manifest.js';
 import type { DatasetManifest, ManifestOutput } from './manifest-types.js';
@@ -94,11 +96,13 @@ export async function prepareDataset(
   };
   const options = runOptions(request, outputKind, availability, splitAtMicros);
   // The run's records wait for another process's write lock on a timer (`createWhenFree`, `updateWhenFree`): a
-  // server building a dataset goes on answering requests meanwhile.
-  const run = await project.runs.createWhenFree({ kind: 'dataset', service: plan.service?.name ?? null, options, trigger });
+  // server building a dataset goes on answering requests meanwhile. The run is created once the entity rows are
+  // loaded and checked against the request: a caller's mistake found before (`refused`) records no run.
+  const createRun = () => project.runs.createWhenFree({ kind: 'dataset', service: plan.service?.name ?? null, options, trigger });
+  let created: Run | undefined;
   let guarded: GuardStageResult | null = null;
   // Alerts of the run with its final status, once: `alert` of the result.
-  const alertOnce = (guard: GuardStageResult) => {
+  const alertOnce = (run: Run, guard: GuardStageResult) => {
     let alerted = request.disableGuards === true;
     return async () => {
       if (!alerted) (alerted = true), await alertFinishedRun(project, run.id, guard);
@@ -110,17 +114,18 @@ export async function prepareDataset(
   const sources = startSourceFingerprints(engine, project.root, plan, project.config.quality, new Promise((r) => (listed = r)));
   // The entity rows' URI, for the lineage of a build that fails before it records its own.
   let entityUri: string | null = null;
+  let input: EntityInput | undefined;
   try {
     progress('entities', 0);
     // An entity file as the load begins: fingerprinted once its rows are loaded, while the join runs.
-    const input = normalizeEntities(request.entities);
-    entityUri = entityInputUri(input, request.baseDir, run.id);
+    input = normalizeEntities(request.entities);
     const entityPath = input.kind === 'file' && !isGlob(input.path) ? resolve(request.baseDir ?? process.cwd(), input.path) : null;
     const before = entityPath === null ? undefined : statSync(entityPath, { throwIfNoEntry: false });
     const loaded = await loadEntityInput(conn, input, {
       timestampColumn: request.timestampColumn, joinKeys: plan.joinKeys, keysUnless: labelOnlyKeys(plan, set), table: entTable, baseDir: request.baseDir,
     });
     plan = reconcileWithEntities(plan, loaded.columns);
+    const run = (created = await createRun());
     // Rows in memory are named by their fingerprint once loaded (`memoryEntityUri`).
     entityUri = loaded.description.uri;
     const entityFingerprint = entityPath !== null && before?.isFile()
@@ -143,7 +148,7 @@ export async function prepareDataset(
       // Its sources cannot all be fingerprinted (a retyped key is not read): the lineage names them, as a failed build's.
       const named = sources.catch(() => plannedDatasetLineage({ project, set, plan, options }, null).inputs);
       const facts: BuildFacts = { project, set, plan, loaded, entityFile: await entityFingerprint, entTable, conn, sources: named, availability, options, splitAt: options.split_at, types, guard, status: 'blocked', run };
-      return { conn, facts, parts: [{ part: 'all', select: '', rows: 0, range: null }], selectAll: '', status: 'blocked', guard, run, cleanup, alert: alertOnce(guard) };
+      return { conn, facts, parts: [{ part: 'all', select: '', rows: 0, range: null }], selectAll: '', status: 'blocked', guard, run, cleanup, alert: alertOnce(run, guard) };
     }
     try {
       progress('join', 1, loaded.rowCount);
@@ -185,13 +190,23 @@ export async function prepareDataset(
     const types = await describe(select());
     const entityFile = await entityFingerprint;
     const facts: BuildFacts = { project, set, plan, loaded, entityFile, entTable, conn, sources, availability, options, splitAt, types, guard, status, run };
-    return { conn, facts, parts, selectAll: select(), status, guard, run, cleanup, alert: alertOnce(guard) };
+    return { conn, facts, parts, selectAll: select(), status, guard, run, cleanup, alert: alertOnce(run, guard) };
   } catch (caught) {
     // An interrupted statement is the cancellation, whatever DuckDB called it.
     const e = request.signal?.aborted ? cancelled(outputKind) : caught;
     listed(new Map()); // a build that failed before listing them: the fingerprints (never used) must not wait
+    if (created === undefined && refused(e)) {
+      // Refused before any work (bad entity rows, a name collision): no run, as for a request refused before
+      // the build opened anything; exit 2 / a 400, which counts no dataset verdict either.
+      await cleanup();
+      throw e;
+    }
+    // A build that failed before its run was created (cancelled, or DuckDB failing while loading) records it failed.
+    const run = created ?? (await createRun());
+    // Rows in memory that were not loaded are named by the run (`entityInputUri`).
+    const uri = entityUri ?? (input === undefined ? null : entityInputUri(input, request.baseDir, run.id));
     await project.runs.updateWhenFree(run.id, {
-      status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0], lineage: plannedDatasetLineage({ project, set, plan, options }, entityUri),
+      status: 'failed', finished_at: new Date().toISOString(), message: (e as Error).message.split('\n')[0], lineage: plannedDatasetLineage({ project, set, plan, options }, uri),
     });
     await cleanup();
     // The guards ran and something after them broke: their alerts go out with the failed run. A run that failed
@@ -218,6 +233,11 @@ export async function finishRun(p: PreparedDataset, manifest: DatasetManifest, o
     message,
     lineage: buildLineage(p.facts, manifest, outputs),
   });
+}
+
+/** A caller's mistake (a 4xx, exit 2), not a cancellation: refused before the build's run is created. */
+function refused(e: unknown): boolean {
+  return isCallerError(e) && (e as FeatureguardError).code !== 'cancelled';
 }
 
 /** The join keys only the label view needs: entity rows that carry the label already need not have them. */

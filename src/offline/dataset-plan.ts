@@ -42,6 +42,9 @@ export interface PlanRequest {
   readonly fullFeatureNames?: boolean;
 }
 
+/** Every spelling of the full feature names option, for messages any caller reads. */
+const FULL_NAMES = 'CLI --full-feature-names, SDK fullFeatureNames, API full_feature_names';
+
 /** Resolve a request into a join plan. */
 export function planDataset(roots: SourceRoots, set: DefinitionSet, request: PlanRequest): DatasetPlan {
   if (request.features?.length && request.service) throw new InputError('give features or a service, not both', undefined, 'bad_request');
@@ -67,7 +70,7 @@ export function planDataset(roots: SourceRoots, set: DefinitionSet, request: Pla
         throw new InputError(
           full
             ? `features of '${prev}' and '${sel.view.name}' both become column '${column}' with full feature names (view__feature: a view or feature name holds '__'); select only one of them`
-            : `feature name '${f.name}' is in both '${prev}' and '${sel.view.name}'; use full feature names (--full-feature-names) or select only one`,
+            : `feature name '${f.name}' is in both '${prev}' and '${sel.view.name}'; use full feature names (${FULL_NAMES}) or select only one`,
           { column, views: [prev, sel.view.name] },
           'feature_name_collision',
         );
@@ -116,8 +119,8 @@ export function reconcileWithEntities(plan: DatasetPlan, entityColumns: readonly
         const key = joinKeys.find((k) => foldAscii(k.name) === foldAscii(clash));
         const keyView = key && views.find((w) => w !== v && w.view.entities.includes(key.entity))?.view.name;
         const fix = keyView !== undefined
-          ? `rename the feature (it clashes with join key '${key!.name}' of view '${keyView}')${plan.fullFeatureNames ? '' : ' or use full feature names'}`
-          : plan.fullFeatureNames ? 'rename that column' : 'rename that column or use full feature names';
+          ? `rename the feature (it clashes with join key '${key!.name}' of view '${keyView}')${plan.fullFeatureNames ? '' : ` or use full feature names (${FULL_NAMES})`}`
+          : plan.fullFeatureNames ? 'rename that column' : `rename that column or use full feature names (${FULL_NAMES})`;
         throw new InputError(
           `feature '${v.view.name}:${f.feature}' would be output as '${f.column}', which is already a column of the entity rows${same ? `, '${clash}'${same}` : ''}; ${fix}`,
           { column: clash, view: v.view.name },

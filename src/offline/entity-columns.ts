@@ -91,7 +91,35 @@ function intKeyValues(name: string, values: readonly unknown[]): unknown[] {
   });
 }
 
-export function columnsFromRows(rows: readonly Readonly<Record<string, unknown>>[], intKeys: ReadonlySet<string> = new Set()): InColumn[] {
+/** The join keys of a build by column name: their declared type and the entity that declares each. */
+export type EntityKeys = ReadonlyMap<string, { readonly type: string; readonly entity: string }>;
+
+/**
+ * A join key's value as a JSON client (or the SDK) gave it, quoted when it is text: `'abc'`, `3.5`, `true`.
+ */
+function shown(v: unknown): string {
+  return typeof v === 'string' ? `'${v}'` : v instanceof Date ? v.toISOString() : String(v);
+}
+
+/**
+ * The first value of a join key column that is none of its type, refused with its row (a JSON client cannot cast
+ * a column, so the message names the value, not the column's type): an int key takes whole numbers, bigints and
+ * digit strings (after `intKeyValues`), a string key strings.
+ */
+function checkKeyValues(name: string, key: { readonly type: string; readonly entity: string }, values: readonly unknown[]): void {
+  const int = key.type !== 'string';
+  const row = values.findIndex((v) => v !== null && (int ? typeof v !== 'bigint' && !(typeof v === 'number' && Number.isInteger(v)) : typeof v !== 'string'));
+  if (row < 0) return;
+  const v = values[row];
+  const fix = int ? `give whole numbers within the ${key.type} range (JSON numbers, or digit strings for ids beyond ±2^53)` : `send it as a string${typeof v === 'number' || typeof v === 'bigint' ? ` ('${String(v)}')` : ''}`;
+  throw new InputError(
+    `entity column '${name}' holds ${shown(v)} in row ${row}, which is no ${key.type} (join key of entity '${key.entity}'); ${fix}`,
+    { column: name, value: typeof v === 'bigint' ? String(v) : v instanceof Date ? v.toISOString() : v, row },
+    'wrong_join_key_type',
+  );
+}
+
+export function columnsFromRows(rows: readonly Readonly<Record<string, unknown>>[], keys: EntityKeys = new Map()): InColumn[] {
   const names: string[] = [];
   const seen = new Set<string>();
   rows.forEach((r, row) => {
@@ -102,13 +130,17 @@ export function columnsFromRows(rows: readonly Readonly<Record<string, unknown>>
   for (const r of rows) for (const k of Object.keys(r)) if (!seen.has(k)) (seen.add(k), names.push(k));
   return names.map((name) => {
     const given = rows.map((r) => r[name] ?? null);
-    return intKeys.has(name) ? intKeyColumn(name, given) : { name, type: inferType(name, given), values: given };
+    const key = keys.get(name);
+    if (key === undefined) return { name, type: inferType(name, given), values: given };
+    if (key.type === 'string') return checkKeyValues(name, key, given), { name, type: inferType(name, given), values: given };
+    return intKeyColumn(name, given, key);
   });
 }
 
 /** An int join key's column: exact integers (see `intKeyValues`); all nulls are still a BIGINT column, not text. */
-function intKeyColumn(name: string, given: readonly unknown[]): InColumn {
+function intKeyColumn(name: string, given: readonly unknown[], key?: { readonly type: string; readonly entity: string }): InColumn {
   const values = intKeyValues(name, given);
+  if (key !== undefined) checkKeyValues(name, key, values);
   return { name, type: values.every((v) => v === null) ? 'BIGINT' : inferType(name, values), values };
 }
 

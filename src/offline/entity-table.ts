@@ -56,11 +56,11 @@ export async function loadFrom(
     );
   }
   if (!types.has(tsCol)) {
-    throw new InputError(
-      `the entity rows have no timestamp column '${tsCol}' (columns: ${names.join(', ')}); add an '${ENTITY_TS}' column or name yours (CLI --timestamp-column, SDK timestampColumn, API timestamp_column)`,
-      { columns: names },
-      'missing_timestamp_column',
-    );
+    // A column named by the caller: said as theirs, not as the default's "add an event_timestamp column".
+    const message = options.timestampColumn !== undefined && options.timestampColumn !== ENTITY_TS
+      ? `the entity rows have no column '${tsCol}', named as their timestamp column (CLI --timestamp-column, SDK timestampColumn, API timestamp_column) (columns: ${names.join(', ')}); name one of their columns`
+      : `the entity rows have no timestamp column '${tsCol}' (columns: ${names.join(', ')}); add an '${ENTITY_TS}' column or name yours (CLI --timestamp-column, SDK timestampColumn, API timestamp_column)`;
+    throw new InputError(message, { columns: names, timestamp_column: tsCol }, 'missing_timestamp_column');
   }
   const keyAsTime = options.joinKeys.find((k) => k.name === tsCol);
   if (keyAsTime) {
