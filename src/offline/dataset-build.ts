@@ -116,9 +116,9 @@ export async function prepareDataset(
   let entityUri: string | null = null;
   let input: EntityInput | undefined;
   try {
+    input = normalizeEntities(request.entities);
     progress('entities', 0);
     // An entity file as the load begins: fingerprinted once its rows are loaded, while the join runs.
-    input = normalizeEntities(request.entities);
     const entityPath = input.kind === 'file' && !isGlob(input.path) ? resolve(request.baseDir ?? process.cwd(), input.path) : null;
     const before = entityPath === null ? undefined : statSync(entityPath, { throwIfNoEntry: false });
     const loaded = await loadEntityInput(conn, input, {

@@ -46,12 +46,17 @@ function compressionSuffix(path: string): string {
  * or `format` (the SDK's, which checks `out` first).
  */
 export function datasetFormat(path: string, format?: string, option = '--format'): DatasetFormat {
+  const suffix = compressionSuffix(path);
+  const ext = extname(path.slice(0, path.length - suffix.length)).toLowerCase();
+  const f = EXTENSIONS[ext];
   if (format !== undefined) {
     if (!(DATASET_FORMATS as readonly string[]).includes(format)) throw new InputError(`unknown format '${format}': use ${DATASET_FORMATS.join(', ')}`, undefined, 'bad_format');
+    // A file named for another format would be read as that format by whoever opens it (CSV under a .parquet name).
+    if (f !== undefined && f !== format) {
+      throw new InputError(`${option} ${format} would write ${format} to '${path}', whose ${ext} name says ${f}: name the file for its format or drop ${option}`, { path, format, named: f }, 'bad_format');
+    }
     return format as DatasetFormat;
   }
-  const suffix = compressionSuffix(path);
-  const f = EXTENSIONS[extname(path.slice(0, path.length - suffix.length)).toLowerCase()];
   if (!f) throw new InputError(`cannot tell the output format from '${path}': use a .parquet, .arrow, .csv or .json file (CSV and JSON also .gz or .zst) or pass ${option}`, undefined, 'bad_format');
   return f;
 }

@@ -101,7 +101,7 @@ export async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: s
       // query() takes the text as it is: a trailing `;` or comment cannot end up inside wrapping parentheses.
       await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(raw)} AS SELECT * FROM query(${literal(query)}) AS __fg_q`);
     } catch (e) {
-      throw new InputError(`the entity SQL query failed: ${(e as Error).message.split('\n')[0]}`, undefined, 'bad_entity_sql');
+      throw sqlFailed(e);
     }
     return;
   }
@@ -124,13 +124,24 @@ export async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: s
 }
 
 /**
+ * The entity SQL's failure; a file it names that is not there is said with the folder its relative paths
+ * resolve against: the process's working directory (DuckDB's), whatever `baseDir` a caller gave for files.
+ */
+function sqlFailed(e: unknown): InputError {
+  const reason = (e as Error).message.split('\n')[0];
+  const missing = /No files found that match the pattern|No such file or directory/.test(reason);
+  const where = missing ? ` (relative paths in the query resolve against the working directory, ${process.cwd()})` : '';
+  return new InputError(`the entity SQL query failed: ${reason}${where}`, missing ? { working_directory: process.cwd() } : undefined, 'bad_entity_sql');
+}
+
+/**
  * The entity SQL as one query, checked before it runs: one statement, and a SELECT (or VALUES, FROM …).
  * Anything else would run with the process's DuckDB: a `COPY` writing files, an `ATTACH`, a `SET GLOBAL
  * TimeZone` that shifts every later build's timestamps. A trailing `;` and comments are allowed.
  */
 async function singleSelect(conn: DuckDBConnection, sql: string): Promise<string> {
   if (sql.trim() === '') throw new InputError('the entity SQL is empty: give a query (a SELECT) that returns the entity rows', undefined, 'bad_entity_sql');
-  const failed = (e: unknown) => new InputError(`the entity SQL query failed: ${(e as Error).message.split('\n')[0]}`, undefined, 'bad_entity_sql');
+  const failed = sqlFailed;
   const statements = await conn.extractStatements(sql).catch((e: unknown) => {
     throw failed(e);
   });

@@ -11,6 +11,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { JoinKey } from '../definitions/types.js';
 import { InputError } from '../errors.js';
+import { parseInstant } from '../time/instant.js';
 import { duckdbType, INTEGER_TYPES, badUtcOffsetSql, fractionalIntegerText } from './column-casts.js';
 import { foldAscii, ident } from './engine.js';
 import type { LoadedEntities, LoadEntityOptions } from './entity-input.js';
@@ -115,9 +116,9 @@ export async function loadFrom(
   if (tsType === 'VARCHAR') {
     const c = ident(tsCol);
     const bad = (await conn.runAndReadAll(
-      `SELECT ${c} AS v FROM ${from} WHERE ${badUtcOffsetSql(c)} LIMIT 1`,
+      `SELECT ${c} AS v, ${how.ordinal} AS r FROM ${from} WHERE ${badUtcOffsetSql(c)} ORDER BY ${how.ordinal} LIMIT 1`,
     )).getRowObjectsJS()[0];
-    if (bad) throw new InputError(`entity timestamp '${String(bad.v)}' in '${tsCol}' has no valid UTC offset (hours 00-23, minutes and seconds 00-59)`, { value: String(bad.v) }, 'wrong_timestamp_type');
+    if (bad) throw badTimestamp(tsCol, String(bad.v), Number(bad.r), 'it has no valid UTC offset (hours 00-23, minutes and seconds 00-59)');
   }
   const columns = names.map((n) => (n === tsCol ? ENTITY_TS : n));
   const select = names.map((n) => (n === tsCol ? `${tsExpr} AS ${ENTITY_TS}` : `${keyExpr.get(n) ?? ident(n)} AS ${ident(n)}`));
@@ -133,21 +134,31 @@ export async function loadFrom(
     if (key) {
       throw new InputError(`entity column '${key.name}' holds a value that is no ${key.type} (join key of entity '${key.entity}'): ${reason}`, { column: key.name }, 'wrong_join_key_type');
     }
+    // Text DuckDB cannot read as a time: the first such row, said as the strict time parser says it.
+    if (tsType === 'VARCHAR') {
+      const c = ident(tsCol);
+      const bad = (await conn.runAndReadAll(
+        `SELECT ${c} AS v, ${how.ordinal} AS r FROM ${from} WHERE ${c} IS NOT NULL AND TRY_CAST(${c} AS TIMESTAMPTZ) IS NULL ORDER BY ${how.ordinal} LIMIT 1`,
+      )).getRowObjectsJS()[0];
+      if (bad) throw badTimestamp(tsCol, String(bad.v), Number(bad.r), instantReason(String(bad.v)) ?? reason);
+    }
     throw new InputError(`could not read entity timestamp column '${tsCol}' as a timestamp: ${reason}`, undefined, 'wrong_timestamp_type');
   }
   const stats = (await conn.runAndReadAll(
-    `SELECT count(*) AS n, count(${ENTITY_TS}) AS t, strftime(min(${ENTITY_TS}), '%Y-%m-%dT%H:%M:%S.%fZ') AS lo, strftime(max(${ENTITY_TS}), '%Y-%m-%dT%H:%M:%S.%fZ') AS hi,
+    `SELECT count(*) AS n, count(${ENTITY_TS}) AS t, min(${ROW_ORDINAL}) FILTER (WHERE ${ENTITY_TS} IS NULL) AS null_row,
+      min(${ROW_ORDINAL}) FILTER (WHERE NOT isfinite(${ENTITY_TS}) OR year(${ENTITY_TS}) NOT BETWEEN 1 AND 9999) AS odd_row, strftime(min(${ENTITY_TS}), '%Y-%m-%dT%H:%M:%S.%fZ') AS lo, strftime(max(${ENTITY_TS}), '%Y-%m-%dT%H:%M:%S.%fZ') AS hi,
       min(${ENTITY_TS})::VARCHAR AS blo, max(${ENTITY_TS})::VARCHAR AS bhi,
       arg_min(${ENTITY_TS}::VARCHAR, ${ROW_ORDINAL}) FILTER (WHERE NOT isfinite(${ENTITY_TS}) OR year(${ENTITY_TS}) NOT BETWEEN 1 AND 9999) AS odd
       FROM ${ident(options.table)}`,
   )).getRowObjectsJS()[0];
   const n = Number(stats.n);
   if (Number(stats.t) !== n) {
-    throw new InputError(`${n - Number(stats.t)} entity row(s) have no timestamp in '${tsCol}'; every entity row needs one`, undefined, 'null_timestamp');
+    const row = Number(stats.null_row);
+    throw new InputError(`${n - Number(stats.t)} entity row(s) have no timestamp in '${tsCol}', the first row ${row}; every entity row needs one`, { column: tsCol, row, rows: n - Number(stats.t) }, 'null_timestamp');
   }
   if (stats.odd !== null && stats.odd !== undefined) {
     // DuckDB reads 'infinity', '-infinity' and dates BC as timestamps; no feature row can be joined at them.
-    throw new InputError(`entity timestamp '${String(stats.odd)}' in '${tsCol}' is not a time in the years 1 to 9999`, { value: String(stats.odd) }, 'wrong_timestamp_type');
+    throw badTimestamp(tsCol, String(stats.odd), Number(stats.odd_row), 'it is not a time in the years 1 to 9999');
   }
   return {
     table: options.table, columns, rowCount: n,
@@ -155,6 +166,24 @@ export async function loadFrom(
     timeBounds: n > 0 ? { min: String(stats.blo), max: String(stats.bhi) } : null,
     description,
   };
+}
+
+/**
+ * A timestamp value of the entity rows that is no time (`bad_entity_timestamp`), with its row (counted from 0 in
+ * the input order: a file's first data row, the first row object, the query's first row is row 0).
+ */
+function badTimestamp(column: string, value: string, row: number, reason: string): InputError {
+  return new InputError(`entity timestamp '${value}' in '${column}' (row ${row}) is no valid time: ${reason}`, { column, value, row }, 'bad_entity_timestamp');
+}
+
+/** Why the strict time parser refuses `text` (`February 2026 has 28 days`), or undefined when it reads it. */
+function instantReason(text: string): string | undefined {
+  try {
+    parseInstant(text, 'entity timestamp');
+    return undefined;
+  } catch (e) {
+    return (e as Error).message.replace(/^invalid entity timestamp '.*?': /s, '');
+  }
 }
 
 /**

@@ -54,16 +54,23 @@ export function manifestPath(outputPath: string): string {
   return `${outputPath}.manifest.json`;
 }
 
-/** Write `manifest` to `path`, with the entity file and outputs also relative to `path`'s folder (`relative_path`). */
+/** Write `manifest` to `path`, with the entity file and outputs also relative to `path`'s folder (`locatedManifest`). */
 export function writeManifest(path: string, manifest: DatasetManifest): void {
+  writeFileSync(path, `${JSON.stringify(locatedManifest(path, manifest), null, 2)}\n`);
+}
+
+/**
+ * `manifest` as it is written to `path`: the entity file and outputs also relative to `path`'s folder
+ * (`relative_path`). What `dataset build --json` prints, the written manifest's content.
+ */
+export function locatedManifest(path: string, manifest: DatasetManifest): DatasetManifest {
   const folder = dirname(resolve(path));
   const file = (manifest.entities.fingerprint as { file?: unknown }).file !== undefined && manifest.entities.uri.startsWith('file://');
-  const located: DatasetManifest = {
+  return {
     ...manifest,
     entities: file ? { ...manifest.entities, relative_path: relative(folder, manifest.entities.uri.slice('file://'.length)) } : manifest.entities,
     outputs: manifest.outputs.map((o) => (o.path === null ? o : { ...o, relative_path: relative(folder, o.path) })),
   };
-  writeFileSync(path, `${JSON.stringify(located, null, 2)}\n`);
 }
 
 export function readManifest(path: string): DatasetManifest {

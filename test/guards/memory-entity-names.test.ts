@@ -65,8 +65,13 @@ describe('in-memory entity rows in lineage', () => {
   });
 
   it('are named by the run when a build failed before it could load them', async () => {
+    // Rows refused (no columns) record no run at all; a build cancelled before it loaded them records one.
+    const before = bench.project.runs.list({ kind: 'dataset' }).total;
+    await expect(getHistoricalFeatures(bench.project, { entities: [{}, {}], features: ['delays:delay'] })).rejects.toThrow(/no columns/);
+    expect(bench.project.runs.list({ kind: 'dataset' }).total).toBe(before);
     const fail = async () => {
-      await expect(getHistoricalFeatures(bench.project, { entities: [{}, {}], features: ['delays:delay'] })).rejects.toThrow(/no columns/);
+      const signal = AbortSignal.abort();
+      await expect(getHistoricalFeatures(bench.project, { entities: [{ origin: 'SEA' }], features: ['delays:delay'], signal })).rejects.toThrow(/cancelled/);
       return bench.project.runs.list({ kind: 'dataset', status: 'failed', limit: 1 }).runs[0];
     };
     const [one, two] = [await fail(), await fail()];

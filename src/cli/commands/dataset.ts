@@ -52,6 +52,7 @@ export function registerDatasetCommands(program: Command, ctx: CommandContext): 
       if (opts.splitAt !== undefined) parseInstant(opts.splitAt, '--split-at');
       const project = await ctx.project();
       const { getHistoricalFeatures } = await import('../../offline/historical.js');
+      const { locatedManifest, manifestPath } = await import('../../offline/manifest.js');
       const json = ctx.globals().json ?? false;
       const bar = ctx.io.isTty && !json ? await progressBar() : null;
       try {
@@ -71,7 +72,9 @@ export function registerDatasetCommands(program: Command, ctx: CommandContext): 
         });
         bar?.stop();
         if (res.status === 'blocked') ctx.setExit(1);
-        ctx.print(res.manifest, () => {
+        // --json prints the manifest as written beside the outputs (with `relative_path`); a blocked build wrote none.
+        const written = res.outputs.find((o) => o.path !== null)?.path;
+        ctx.print(written ? locatedManifest(manifestPath(written), { ...res.manifest, run_id: res.run.id }) : res.manifest, () => {
           const lines: string[] = [];
           if (res.status === 'blocked') {
             // A column retyped upstream (schema.type), whose values a read would change, is not waived by --allow-failed-checks.

@@ -39,8 +39,9 @@ export function validDatasetBody<T>(body: unknown): T {
   } catch (e) {
     if (!(e instanceof FeatureguardError) || e.code !== 'invalid_request' || given === null) throw e;
     const problems = ((e.details as { problems?: BodyProblem[] } | undefined)?.problems ?? []).map((p) => {
-      const unknown = /^unknown property '(.*)'$/.exec(p.message);
-      const near = unknown && p.path === '/' ? meant(unknown[1]) : undefined;
+      const unknown = /^unknown property '([^']*)'/.exec(p.message);
+      // (A suggestion the shared wording made already is kept as it is.)
+      const near = unknown && p.path === '/' && !p.message.includes('did you mean') ? meant(unknown[1]) : undefined;
       return { ...p, unknown: unknown !== null, message: near === undefined ? p.message : `${p.message} (did you mean '${near}'?)` };
     });
     // A misspelt field is the cause; the `required` problems its absence makes come after it.
