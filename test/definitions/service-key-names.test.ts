@@ -72,6 +72,6 @@ describe('a service feature named like another view\'s join key', () => {
   it('a dataset build says to rename the feature, not the column', async () => {
     expect((await fg('apply')).code).toBe(0);
     const r = await fg('dataset', 'build', '--service', 'svc', '--entities', join(dir, 'entities.csv'), '--out', join(dir, 'out.parquet'));
-    expect([r.code, r.err]).toEqual([2, "error: feature 'stats:carrier' would be output as 'carrier', which is already a column of the entity rows; rename the feature (it clashes with join key 'carrier' of view 'carriers') or use full feature names"]);
+    expect([r.code, r.err]).toEqual([2, "error: feature 'stats:carrier' would be output as 'carrier', which is already a column of the entity rows; rename the feature (it clashes with join key 'carrier' of view 'carriers') or use full feature names (CLI --full-feature-names, SDK fullFeatureNames, API full_feature_names)"]);
   });
 });
