@@ -202,7 +202,10 @@ export async function prepareDataset(
       throw e;
     }
     // A build that failed before its run was created (cancelled, or DuckDB failing while loading) records it failed.
-    const run = created ?? (await createRun());
+    const run = created ?? (await createRun().catch(async (err: unknown) => {
+      await cleanup(); // the run could not be created either: the connection is released all the same
+      throw err;
+    }));
     // Rows in memory that were not loaded are named by the run (`entityInputUri`).
     const uri = entityUri ?? (input === undefined ? null : entityInputUri(input, request.baseDir, run.id));
     await project.runs.updateWhenFree(run.id, {
