@@ -1,8 +1,8 @@
 /**
  * The stage every dataset build shares (`getHistoricalFeatures`, `buildDatasetStream`): resolve the request
  * against the applied registry, load the entity rows, plan each view's join (`planViewJoins`), run one
- * point-in-time SQL statement into a temp table (with hidden per-view timestamp columns for the leakage check),
- * cut it into parts (`datasetParts`) and run the guard stage on it. The result, a `PreparedDataset`, holds the
+ * point-in-time SQL statement into a temp table (with hidden per-view timestamp columns for the leakage check when
+ * the guards run), cut it into parts (`datasetParts`) and run the guard stage on it. The result, a `PreparedDataset`, holds the
  * open connection and the run; its caller writes or streams the rows, records the run (`finishRun`), then
  * calls `cleanup` and `alert`. A build that fails here records its run failed and releases everything itself;
  * one refused for a caller's mistake before its run was created (bad entity rows) records none.
@@ -158,7 +158,9 @@ export async function prepareDataset(
       const views = await planViewJoins(conn, pitViews(plan, set), {
         availability, entityTimeRange, entityRows: loaded.rowCount, probe: (_, i) => cheapToRescan(plan.views[i].source),
       });
-      const sql = pointInTimeJoinSql({ entitySql: `SELECT * FROM ${ident(entTable)}`, entityColumns: loaded.columns, views, availability, hiddenColumns: true, entityTimeRange });
+      // The hidden columns (the ordinal, the chosen rows' times) are read by the guards only: without them, the
+      // join sorts and stores fewer columns (the output is the same).
+      const sql = pointInTimeJoinSql({ entitySql: `SELECT * FROM ${ident(entTable)}`, entityColumns: loaded.columns, views, availability, hiddenColumns: !request.disableGuards, entityTimeRange });
       await conn.run(`CREATE TEMP TABLE ${ident(dsTable)} AS ${sql}`);
     } catch (e) {
       throw (await sourceFailure(conn, plan, e, project.root)) ?? e;
