@@ -76,6 +76,23 @@ function wordOne(e: ErrorObject): BodyProblem {
       return { path, message: Number(p.limit) === 1 ? 'must not be empty' : `must have at least ${String(p.limit)} items, got ${Array.isArray(e.data) ? e.data.length : 0}` };
     case 'maxItems':
       return { path, message: `must have at most ${String(p.limit)} items, got ${Array.isArray(e.data) ? e.data.length : '?'}` };
+    case 'minProperties': {
+      const got = e.data !== null && typeof e.data === 'object' ? Object.keys(e.data).length : 0;
+      // `entities` (a join key name -> its column) is the only object of `schemas/api/` with a least size.
+      if (/\/entities$/.test(path) && Number(p.limit) === 1) return { path, message: 'must name at least one entity column' };
+      return { path, message: Number(p.limit) === 1 ? 'must not be empty' : `must have at least ${String(p.limit)} properties, got ${got}` };
+    }
+    case 'maxProperties': {
+      const got = e.data !== null && typeof e.data === 'object' ? Object.keys(e.data).length : '?';
+      return { path, message: `must have at most ${String(p.limit)} properties, got ${got}` };
+    }
+    case 'uniqueItems': {
+      // ajv names the later item first (`items ## 1 and 0 are identical`).
+      const [first, second] = [Number(p.j), Number(p.i)].sort((a, b) => a - b);
+      const item = Array.isArray(e.data) ? (e.data as unknown[])[first] : undefined;
+      const what = typeof item === 'string' || typeof item === 'number' ? `names ${shown(item)} twice` : 'has the same item twice';
+      return { path, message: `${what} (items ${first} and ${second})` };
+    }
     case 'minLength':
       return { path, message: Number(p.limit) === 1 ? 'must not be empty' : `must have at least ${String(p.limit)} characters` };
     case 'maxLength':
@@ -153,8 +170,11 @@ function wordAll(errors: readonly ErrorObject[], top: boolean): BodyProblem[] {
     for (const x of inner) consumed.add(x);
     out.push(...wordAlternatives(c, inner, top && plain.length > 0));
   }
-  // The alternatives first: which properties a body must have is said before what is wrong with one of them.
-  return [...out, ...plain.map(wordOne)];
+  // The alternatives first: which properties a body must have is said before what is wrong with one of them; but an
+  // unknown property with a did-you-mean before both, as it is the cause (`featurs` for a missing `features`).
+  const words = plain.map((e) => ({ e, p: wordOne(e) }));
+  const misspelt = (x: { e: ErrorObject; p: BodyProblem }) => x.e.keyword === 'additionalProperties' && x.p.message.includes('(did you mean');
+  return [...words.filter(misspelt).map((x) => x.p), ...out, ...words.filter((x) => !misspelt(x)).map((x) => x.p)];
 }
 
 /** Readable problems from ajv errors (see the module comment), each once, in ajv's order of the values. */

@@ -15,7 +15,7 @@ import type { RunTrigger } from '../runs/trigger.js';
 import type { CheckResult } from '../runs/types.js';
 import { lackingViews, missingColumnsError, missingColumnsMessage, rowsMissingFeatures } from './push-frame.js';
 import { lineageOf } from './push-lineage.js';
-import { pushProblems } from './push-problems.js';
+import type { PushedRowProblem } from './push-problems.js';
 import type { PushTarget } from './push-types.js';
 
 export interface PushOptions {
@@ -64,11 +64,37 @@ export async function recordRefusedPush(project: Project, set: DefinitionSet, vi
 }
 
 /**
+ * The problems of rows that leave out feature columns of `view`: one per missing column, however many rows lack
+ * it (`no row has the feature column 'f'`, or `2 of 4 rows lack the feature column 'f' (first: row 1)`), at the
+ * first row that lacks it; and the rows that lack any.
+ */
+export function missingColumnProblems(set: DefinitionSet, view: FeatureViewDef, rows: readonly object[]): { problems: PushedRowProblem[]; invalidRows: number } {
+  const lacking = new Map<string, { first: number; count: number }>();
+  let invalidRows = 0;
+  rowsMissingFeatures(set, view, rows).forEach((missing, i) => {
+    if (missing.length > 0) invalidRows++;
+    for (const feature of missing) {
+      const seen = lacking.get(feature);
+      if (seen) seen.count++;
+      else lacking.set(feature, { first: i, count: 1 });
+    }
+  });
+  const problems = [...lacking.keys()].sort().map((feature) => {
+    const { first, count } = lacking.get(feature) as { first: number; count: number };
+    const message = count === rows.length
+      ? `no row has the feature column '${feature}'`
+      : `${count} of ${rows.length} rows ${count === 1 ? 'lacks' : 'lack'} the feature column '${feature}' (first: row ${first})`;
+    return { row: first, path: `/${first}`, message };
+  });
+  return { problems, invalidRows };
+}
+
+/**
  * Refuse rows that leave out a feature column of any of `views` (rows pushed with `ignoreUnknownColumns`, as a Feast
- * frame is): each such view's refusal recorded as its blocked push run — one problem per row and feature it lacks
- * (`must have the feature column 'f'`), the view's missing columns in the details' `missing_columns` — then thrown
- * as 400 `missing_feature_columns`, each entry of `details.views` with its `run_id`. Views whose columns are all
- * there get no run (nothing is written for them either).
+ * frame is): each such view's refusal recorded as its blocked push run — one problem per feature column it lacks
+ * (`missingColumnProblems`), the view's missing columns in the details' `missing_columns` — then thrown as 400
+ * `missing_feature_columns`, each entry of `details.views` with its `run_id`. Views whose columns are all there get
+ * no run (nothing is written for them either).
  */
 export async function refuseMissingColumnsRecorded(project: Project, set: DefinitionSet, views: readonly FeatureViewDef[], rows: readonly object[], to: PushTarget, options: PushOptions): Promise<void> {
   const lacking = lackingViews(set, views, rows);
@@ -76,15 +102,10 @@ export async function refuseMissingColumnsRecorded(project: Project, set: Defini
   const recorded = [];
   for (const entry of lacking) {
     const view = views.find((v) => v.name === entry.view) as FeatureViewDef;
-    const problems = pushProblems();
-    rowsMissingFeatures(set, view, rows).forEach((missing, i) => {
-      for (const feature of [...missing].sort()) problems.found(i, `/${i}`, `must have the feature column '${feature}'`);
-    });
-    // The counts, as a refusal of invalid rows gives them (its message is not this refusal's).
-    const counted = problems.refusal(view.name, rows.length)?.details as { problems: unknown[]; invalid_rows: number; problem_count: number };
+    const { problems, invalidRows } = missingColumnProblems(set, view, rows);
     const runId = await recordRefusedPush(project, set, view, rows.length, to, options, {
-      message: missingColumnsMessage([entry]), invalidRows: counted.invalid_rows, problems: counted.problem_count,
-      details: { missing_columns: entry.missing, problems: counted.problems },
+      message: missingColumnsMessage([entry]), invalidRows, problems: problems.length,
+      details: { missing_columns: entry.missing, problems },
     });
     recorded.push({ ...entry, run_id: runId });
   }

@@ -21,6 +21,8 @@ const cases: Record<string, Case[]> = {
     ['/v1/online-features', { features: ['Origin Delays'], entities: SEA }, [['/features/0', "must be a feature reference (view, view:feature or view:*), got 'Origin Delays'"]]],
     ['/v1/online-features', { features: ['origin_delays'], entities: SEA, full_feature_names: 'yes' }, [['/full_feature_names', 'must be a boolean, got string']]],
     ['/v1/online-features', { features: [], entities: SEA }, [['/features', 'must not be empty']]],
+    ['/v1/online-features', { features: ['origin_delays'], entities: {} }, [['/entities', 'must name at least one entity column']]],
+    ['/v1/datasets', { features: ['origin_delays'], entities: {} }, [['/entities', 'must name at least one entity column']]],
     ['/v1/online-features', [1, 2], [['/', 'must be an object, got array']]],
     ['/v1/online-features', { features: ['origin_delays'] }, [['/', "must have required property 'entities'"]]],
     ['/v1/online-features', { features: ['origin_delays'], entities: SEA, full_feature_name: true }, [['/', "unknown property 'full_feature_name' (did you mean 'full_feature_names'?)"]]],
@@ -31,6 +33,8 @@ const cases: Record<string, Case[]> = {
     ['/v1/materialize', { start: 5, end: '2001-01-01' }, [['/start', 'must be a string, got number']]],
     ['/v1/materialize', { views: 'origin_delays', incremental: true }, [['/views', 'must be an array, got string']]],
     ['/v1/materialize', { views: ['Origin'], incremental: true }, [['/views/0', "must be a name (1-63 lowercase letters, digits and underscores, starting with a letter or underscore), got 'Origin'"]]],
+    ['/v1/materialize', { views: ['origin_delays', 'origin_delays'], incremental: true }, [['/views', "names 'origin_delays' twice (items 0 and 1)"]]],
+    ['/materialize', { feature_views: ['origin_delays', 'x', 'origin_delays'], start_ts: '2001-01-01T00:00:00Z', end_ts: '2001-01-02T00:00:00Z' }, [['/feature_views', "names 'origin_delays' twice (items 0 and 2)"]]],
     ['/v1/materialize', { incremental: 'yes' }, [['/incremental', 'must be a boolean, got string']]],
     ['/materialize-incremental', { end_ts: 5 }, [['/end_ts', 'must be a string, got number']]],
   ],
@@ -70,6 +74,9 @@ describe.each(Object.entries(cases))('%s', (_, list) => {
 describe('alternative properties of a body', () => {
   it.each([
     ['/v1/online-features', { entities: SEA }, [['/', "must have one of the properties 'features' or 'feature_service'"]]],
+    // A misspelt property is the cause of the missing one: its did-you-mean first.
+    ['/v1/online-features', { featurs: ['origin_delays'], entities: SEA }, [['/', "unknown property 'featurs' (did you mean 'features'?)"], ['/', "must have one of the properties 'features' or 'feature_service'"]]],
+    ['/v1/datasets', { features: ['origin_delays'], entites: ENTITIES }, [['/', "unknown property 'entites' (did you mean 'entities'?)"], ['/', "must have one of the properties 'entities' or 'entity_rows'"]]],
     ['/v1/datasets', { features: ['origin_delays'], entities: ENTITIES, entity_rows: [{ origin: 'SEA', event_timestamp: '2001-01-01T00:00:00Z' }] }, [['/', "must have only one of the properties 'entities' or 'entity_rows'"]]],
     ['/v1/datasets', { features: ['origin_delays'], entities: ENTITIES, entity_rows: [] }, [['/', "must have only one of the properties 'entities' or 'entity_rows'"], ['/entity_rows', 'must not be empty']]],
     ['/v1/push', { rows: [] }, [['/', "must have one of the properties 'view' or 'push_source_name'"]]],

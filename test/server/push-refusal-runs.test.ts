@@ -58,14 +58,14 @@ describe('a Feast frame that leaves out feature columns', () => {
     expect(run.counts).toEqual({ pass: 0, warn: 0, fail: 1, error: 0, skipped: 0 });
     const results = t.fx.project.runs.results(run.id);
     expect(results).toHaveLength(1);
-    // 3 rows, each without 2 columns: 3 invalid rows, 6 problems.
+    // 3 rows, each without 2 columns: 3 invalid rows, one problem per missing column (not per row and column).
     expect(results[0]).toMatchObject({
       check: 'schema', status: 'fail', policy: 'block', method: 'rows', value: 3,
-      metrics: { rows: 3, invalid_rows: 3, problems: 6 }, message: body.error.message,
+      metrics: { rows: 3, invalid_rows: 3, problems: 2 }, message: body.error.message,
     });
     expect(results[0].details).toEqual({
       missing_columns: ['carrier', 'flights'],
-      problems: [0, 1, 2].flatMap((row) => ['carrier', 'flights'].map((c) => ({ row, path: `/${row}`, message: `must have the feature column '${c}'` }))),
+      problems: ['carrier', 'flights'].map((c) => ({ row: 0, path: '/0', message: `no row has the feature column '${c}'` })),
     });
     expect(await pushSamples()).toEqual(['featureguard_push_runs_total{view="origin_delays",status="blocked"} 1']);
   });
@@ -90,7 +90,7 @@ describe('a Feast frame that leaves out feature columns', () => {
     expect([res.status, body.error.code]).toEqual([400, 'missing_feature_columns']);
     expect(runs.map((r) => [r.view, r.status, r.rows_in])).toEqual([['origin_delays', 'blocked', 2]]);
     expect(body.error.details.views).toEqual([{ view: 'origin_delays', missing: ['carrier'], run_id: runs[0].id }]);
-    expect(t.fx.project.runs.results(runs[0].id)[0]).toMatchObject({ value: 2, metrics: { rows: 2, invalid_rows: 2, problems: 2 } });
+    expect(t.fx.project.runs.results(runs[0].id)[0]).toMatchObject({ value: 2, metrics: { rows: 2, invalid_rows: 2, problems: 1 } });
     // Counted blocked under the view, as the two refusals before (one on /push, one on /write-to-online-store).
     expect(await pushSamples()).toEqual(['featureguard_push_runs_total{view="origin_delays",status="blocked"} 3']);
   });
@@ -111,18 +111,40 @@ describe('a Feast frame that leaves out feature columns', () => {
       });
       expect([error.code, runs.map((r) => [r.view, r.status, r.rows_in])]).toEqual(['missing_feature_columns', [['origin_delays', 'blocked', 4]]]);
       expect(error.details).toEqual({ views: [{ view: 'origin_delays', missing: ['carrier', 'dep_delay'], run_id: runs[0].id }] });
-      // Row 1 lacks carrier, row 3 carrier and dep_delay.
+      // Row 1 lacks carrier, row 3 carrier and dep_delay: 2 invalid rows, a problem per missing column.
       expect(t.fx.project.runs.results(runs[0].id)[0]).toMatchObject({
-        value: 2, metrics: { rows: 4, invalid_rows: 2, problems: 3 },
+        value: 2, metrics: { rows: 4, invalid_rows: 2, problems: 2 },
         details: { missing_columns: ['carrier', 'dep_delay'], problems: [
-          { row: 1, path: '/1', message: "must have the feature column 'carrier'" },
-          { row: 3, path: '/3', message: "must have the feature column 'carrier'" },
-          { row: 3, path: '/3', message: "must have the feature column 'dep_delay'" },
+          { row: 1, path: '/1', message: "2 of 4 rows lack the feature column 'carrier' (first: row 1)" },
+          { row: 3, path: '/3', message: "1 of 4 rows lacks the feature column 'dep_delay' (first: row 3)" },
         ] },
       });
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('a large Feast frame that leaves out feature columns', () => {
+  it('records one problem per missing column, not per row: 1000 rows lacking 2 columns, 2 problems', async () => {
+    const n = 1000;
+    const df = { origin: Array.from({ length: n }, (_, i) => `A${i}`), event_timestamp: Array(n).fill(at), dep_delay: Array.from({ length: n }, (_, i) => i) };
+    let res!: Response;
+    const runs = await runsOf(async () => {
+      res = await t.app.request('/push', post({ push_source_name: 'origin_delays', df }));
+    });
+    const body = await json(res);
+    expect([res.status, body.error.code, runs.length]).toEqual([400, 'missing_feature_columns', 1]);
+    expect(body.error.details).toEqual({ views: [{ view: 'origin_delays', missing: ['carrier', 'flights'], run_id: runs[0].id }] });
+    const results = t.fx.project.runs.results(runs[0].id);
+    expect(results[0]).toMatchObject({ value: n, metrics: { rows: n, invalid_rows: n, problems: 2 } });
+    expect(results[0].details).toEqual({
+      missing_columns: ['carrier', 'flights'],
+      problems: [
+        { row: 0, path: '/0', message: "no row has the feature column 'carrier'" },
+        { row: 0, path: '/0', message: "no row has the feature column 'flights'" },
+      ],
+    });
   });
 });
 
