@@ -68,6 +68,10 @@ describe('webhook links', () => {
     ['http://10.0.0.5:6567', 'http://10.0.0.5:6567/'],
     ['https://example.com/featureguard', 'https://example.com/featureguard/'],
     ['https://example.com/featureguard/', 'https://example.com/featureguard/'],
+    // Non-ASCII host and path (an IRI): the links are the URL's serialized form (punycode host, percent-encoded path).
+    ['https://bücher.example/', 'https://xn--bcher-kva.example/'],
+    ['https://fg.example.com/équipe/', 'https://fg.example.com/%C3%A9quipe/'],
+    ['https://bücher.example/équipe', 'https://xn--bcher-kva.example/%C3%A9quipe/'],
   ])('are absolute URLs under server.public_url %s', async (publicUrl, base) => {
     const rx = await receiver();
     bench = await guardBench({ alerts: [{ name: 'failures', url: rx.url, statuses: ['failed'] }], server: { public_url: publicUrl } });
@@ -117,9 +121,18 @@ describe('server.public_url in featureguard.yaml', () => {
     for (const ok of ['https://fg.example.com', 'http://127.0.0.1:6567/', 'https://example.com/featureguard', 'HTTPS://FG.example.com/x/']) expect(problemsOf(ok), ok).toEqual([]);
   });
 
+  it('takes a non-ASCII host or path, as WHATWG URL does (ajv\'s `uri` format refused them)', () => {
+    for (const ok of ['https://bücher.example/', 'https://fg.example.com/équipe', 'https://bücher.example/équipe/', 'https://xn--bcher-kva.example/']) {
+      expect(URL.canParse(ok), ok).toBe(true);
+      expect(problemsOf(ok), ok).toEqual([]);
+    }
+  });
+
   it.each([
     ['fg.example.com', /absolute http or https URL/],
     ['/featureguard', /absolute http or https URL/],
+    ['https://fg example.com/', /absolute http or https URL/],
+    ['https://[::1/', /absolute http or https URL/],
     ['ftp://fg.example.com', /http or https, not ftp/],
     ['https://fg.example.com/?team=a', /no query/],
     ['https://fg.example.com/#runs', /no fragment/],
