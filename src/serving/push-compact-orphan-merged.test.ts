@@ -136,6 +136,33 @@ describe.each([
     expect(formatCompact(done).split('\n')[0]).toMatch(new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(read by v\\): merged 5 files \\(3 push runs, 2 earlier merged files\\), 7 rows, into `));
   });
 
+  // A regression review found: a plain push file whose run was pruned was counted as a "push run" ("merged 2 files
+  // (1 push run, 1 earlier merged file)" for 2 push files, one run pruned), though `runs show` no longer finds it.
+  it('counts a push file whose run was pruned as such, not as a push run', async () => {
+    const p = await openPushProject('compact_pruned_push', userCountsYaml(glob), { parquet: { [`s/${prefix}0.parquet`]: SEED } });
+    projects.push(p);
+    const dir = join(p.dir, 'data', 's');
+    const [gone] = await pushEach(p, 2, [1]);
+    pruneAll(p);
+    const dryGone = await p.fs.compact({ dryRun: true });
+    // One file alone is nothing to merge; a second pruned push makes two.
+    expect(dryGone.groups).toEqual([]);
+    const [gone2] = await pushEach(p, 2, [2]);
+    pruneAll(p);
+    const onlyPruned = await p.fs.compact({ dryRun: true });
+    expect(onlyPruned.groups).toMatchObject([{ status: 'planned', earlier_merged: 0, pruned_push_files: 2 }]);
+    expect(formatCompact(onlyPruned).split('\n')[0]).toBe(`${dir} (read by v): would merge 2 files (2 push files whose runs were pruned)`);
+    const [kept] = await pushEach(p, 3, [3]);
+    const live = p.fs.runs.list({}).runs.map((r) => r.id);
+    expect(live).toHaveLength(1);
+    const done = await p.fs.compact();
+    expect([...done.groups[0].files].sort()).toEqual([gone, gone2, kept].sort());
+    // `runs` keeps every run id the files' names carry, as before; the new count says which are gone.
+    expect(done.groups).toMatchObject([{ status: 'compacted', earlier_merged: 0, pruned_push_files: 2 }]);
+    expect(done.groups[0].runs).toHaveLength(3);
+    expect(formatCompact(done).split('\n')[0]).toMatch(new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(read by v\\): merged 3 files \\(1 push run, 2 push files whose runs were pruned\\), 3 rows, into `));
+  });
+
   it("leaves files of the user's named almost as a merged file, a merged file a run or a journal names, and one newer than olderThan", async () => {
     const p = await openPushProject('compact_orphan_kept', userCountsYaml(glob), { parquet: { [`s/${prefix}0.parquet`]: SEED } });
     projects.push(p);

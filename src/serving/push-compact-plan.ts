@@ -37,6 +37,8 @@ export interface PushedFile {
    * merged file's name must sort before it too.
    */
   readonly mergedAt?: string;
+  /** A push's file whose run `runs prune` removed: its one run is the id its name carries, which the log no longer holds. */
+  readonly pruned?: true;
 }
 
 /** Files to merge into one (or left as they are, with `reason`). */
@@ -167,7 +169,7 @@ export function pushedFiles(db: StateDb, project: Project, set: DefinitionSet, c
       if (taken.has(file) || known.get(named.runId) !== undefined) continue;
       const { at, runId } = named;
       if (at > cutoff || !statSync(file, { throwIfNoEntry: false })?.isFile()) continue;
-      pruned.push({ file, runs: [{ id: runId, started_at: at, finished_at: at }] });
+      pruned.push({ file, runs: [{ id: runId, started_at: at, finished_at: at }], pruned: true });
     }
   }
   return [...recorded, ...pruned].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));

@@ -39,6 +39,11 @@ export interface CompactedGroup {
    */
   readonly earlier_merged: number;
   /**
+   * How many of `files` are push files whose run `runs prune` removed (`runs` still holds the id each one's name
+   * carries, which `runs show` no longer finds).
+   */
+  readonly pruned_push_files: number;
+  /**
    * Why the files are left (`skipped`) or could not be merged (`failed`); on a `planned` group of a dry run, what
    * would make a compaction refuse now (a live check reading the files, `check_running`), else null.
    */

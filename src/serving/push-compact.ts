@@ -134,7 +134,8 @@ function groupOutcome(g: CompactionGroup, status: CompactedGroup['status']): Com
   return {
     folder: g.folder, format: g.format, sources: g.sources, views: g.views, status,
     files: g.files.map((f) => f.file), file: null, rows: null, runs: g.files.flatMap((f) => f.runs.map((r) => r.id)),
-    earlier_merged: g.files.filter((f) => f.mergedAt !== undefined).length, reason: g.reason, code: null,
+    earlier_merged: g.files.filter((f) => f.mergedAt !== undefined).length, pruned_push_files: g.files.filter((f) => f.pruned === true).length,
+    reason: g.reason, code: null,
   };
 }
 

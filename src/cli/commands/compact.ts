@@ -27,7 +27,7 @@ export function formatCompact(result: CompactResult): string {
   for (const g of result.groups) {
     const n = `${g.files.length} file${g.files.length === 1 ? '' : 's'}`;
     const read = g.views.length > 0 ? ` (read by ${g.views.join(', ')})` : '';
-    if (g.status === 'compacted') lines.push(`${g.folder}${read}: merged ${n}${g.earlier_merged > 0 ? ` ${holding(g)}` : ''}, ${g.rows} rows, into ${g.file}`);
+    if (g.status === 'compacted') lines.push(`${g.folder}${read}: merged ${n}${g.earlier_merged > 0 || (g.pruned_push_files ?? 0) > 0 ? ` ${holding(g)}` : ''}, ${g.rows} rows, into ${g.file}`);
     else if (g.status === 'planned') lines.push(`${g.folder}${read}: would merge ${n} ${holding(g)}${g.reason === null ? '' : `, but not now: ${g.reason}`}`);
     else lines.push(`${g.folder}${read}: ${g.status === 'failed' ? 'FAILED' : 'left'} ${n}: ${g.reason ?? ''}`);
   }
@@ -38,13 +38,22 @@ export function formatCompact(result: CompactResult): string {
 }
 
 /**
- * What a group's files are: `(3 push runs)`, `(3 push runs, 2 earlier merged files)`, or for earlier merged files
- * alone, whose runs were pruned, `(re-merging 2 earlier merged files whose push runs were pruned)`.
+ * What a group's files are: `(3 push runs)`, `(3 push runs, 2 earlier merged files)`, `(1 push run, 2 push files
+ * whose runs were pruned)`, or for earlier merged files alone, whose runs were pruned, `(re-merging 2 earlier merged
+ * files whose push runs were pruned)`.
  */
 function holding(g: CompactedGroup): string {
   const merged = `${g.earlier_merged} earlier merged file${g.earlier_merged === 1 ? '' : 's'}`;
-  if (g.runs.length === 0 && g.earlier_merged > 0) return `(re-merging ${merged} whose push runs were pruned)`;
-  return `(${g.runs.length} push run${g.runs.length === 1 ? '' : 's'}${g.earlier_merged > 0 ? `, ${merged}` : ''})`;
+  // A result of an earlier version has no `pruned_push_files`: its runs all counted as push runs.
+  const prunedFiles = g.pruned_push_files ?? 0;
+  const live = g.runs.length - prunedFiles;
+  if (live === 0 && prunedFiles === 0 && g.earlier_merged > 0) return `(re-merging ${merged} whose push runs were pruned)`;
+  const parts = [
+    ...(live > 0 || (prunedFiles === 0 && g.earlier_merged === 0) ? [`${live} push run${live === 1 ? '' : 's'}`] : []),
+    ...(prunedFiles > 0 ? [`${prunedFiles} push file${prunedFiles === 1 ? '' : 's'} whose run${prunedFiles === 1 ? ' was' : 's were'} pruned`] : []),
+    ...(g.earlier_merged > 0 ? [merged] : []),
+  ];
+  return `(${parts.join(', ')})`;
 }
 
 export function registerCompactCommands(program: Command, ctx: CommandContext): void {
