@@ -76,7 +76,7 @@ export interface CheckContext {
   readonly referenceProblem?: string | null;
   /** Why there is no reference (no baseline, no earlier run that qualifies), for the drift check's message. */
   readonly referenceReason?: string;
-  /** The stage's one pass over the rows (profile aggregates, day checksums, row counts, duplicates), when it ran. */
+  /** The stage's one pass over the rows (profile aggregates, day checksums, row counts), when it ran. */
   readonly rowPass?: RowPass;
   /** SQL relation (usable after FROM) over the view's whole source in canonical columns, for re-reading history. */
   readonly sourceRelation?: string | null;

@@ -199,7 +199,8 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
 
 /**
  * One pass over the rows for the profile aggregates, the schema constraints and
- * provenance (day checksums, row counts, duplicates): see row-pass.ts. If it
+ * provenance (day checksums, row counts; duplicates have their own query in
+ * checks/duplicate-keys.ts): see row-pass.ts. If it
  * fails (an unexpected type in some condition), each part runs its own pass and
  * reports its own error.
  */
