@@ -29,6 +29,8 @@ import { verifyDataset } from '../offline/verify-dataset.js';
 import type { DatasetVerification } from '../offline/verify-dataset-types.js';
 import { desiredDefinitions, type ApplyOptions, type PlanOptions } from './desired-definitions.js';
 import type { ProjectInfo } from './project-info.js';
+import { withPushedDropNote } from '../registry/pushed-views.js';
+import { kindOfAlias, type KindName } from './kind-aliases.js';
 import { APPLY_BOOLEANS, APPLY_KEYS, checkBooleans, checkFeatureList, checkFunctions, checkManifestPath, checkMaxEntities, checkNow, checkOptions, checkSignal, HISTORICAL_BOOLEANS, HISTORICAL_FUNCTIONS, HISTORICAL_KEYS, MATERIALIZE_BOOLEANS, MATERIALIZE_FUNCTIONS, MATERIALIZE_KEYS, ONLINE_BOOLEANS, PLAN_BOOLEANS, PLAN_KEYS, ONLINE_KEYS, ONLINE_READ_BOOLEANS, ONLINE_READ_KEYS, PRUNE_BOOLEANS, PRUNE_KEYS, PUSH_BOOLEANS, PUSH_KEYS, REDELIVER_BOOLEANS, REDELIVER_KEYS, RUN_FILTER_KEYS } from './request-checks.js';
 
 /** The keys of `compact`'s options, and its boolean ones (checked as the other calls' options are). */
@@ -106,12 +108,13 @@ export interface FeatureStore {
   /**
    * One applied version of an object (`latest` by default: the current one, or a removed object's removal), with
    * every version of it and, for a removed object, the removal (`removedSince`): what `describe NAME@N` prints.
-   * An object never applied is `not_found`; a version it does not have `unknown_version` (naming those it has).
+   * An object never applied is `not_found`; a version it does not have `unknown_version` (naming those it has). The
+   * kind may be given as the CLI takes it: `view`, `service`, a plural, in any case, with `-` for `_`.
    *
    * @example
    * const { version } = store.objectVersion('feature_view', 'airport_hourly', 1);
    */
-  objectVersion(kind: DefinitionKind, name: string, version?: VersionSelector): ObjectVersion;
+  objectVersion(kind: KindName, name: string, version?: VersionSelector): ObjectVersion;
   /** The quality log (read-only). */
   readonly runs: QualityLog;
   /**
@@ -223,7 +226,7 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
       return track(async () => {
         checkOptions('plan options', options, PLAN_KEYS, '{ remove?, replace? }', true);
         checkBooleans('plan options', options, PLAN_BOOLEANS);
-        return project.registry.plan(desiredDefinitions(project, definitions, options).defs);
+        return withPushedDropNote(project.state, project.registry.plan(desiredDefinitions(project, definitions, options).defs));
       });
     },
     apply(definitions, options) {
@@ -237,7 +240,8 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
           try {
             // Removals are meant here: the project's files or a `replace` list are the complete set, and a merged
             // list removes only what `remove` names (`check` refuses anything else).
-            return await applyDefinitions(project, defs, { allowBreaking: options?.allowBreaking, allowRemovals: true, checkPlan: check });
+            const result = await applyDefinitions(project, defs, { allowBreaking: options?.allowBreaking, allowRemovals: true, checkPlan: check });
+            return { ...result, plan: withPushedDropNote(project.state, result.plan) };
           } catch (e) {
             if (!(e instanceof FeatureguardError && e.code === 'registry_changed') || attempt === 3) throw e;
           }
@@ -246,7 +250,8 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
     },
     objectVersion(kind, name, version) {
       open();
-      return objectVersion(project.registry, kind, name, version);
+      // The kind as the CLI and `apply`'s `remove` take it (`view`, `services`, …); anything else is refused by name.
+      return objectVersion(project.registry, (typeof kind === 'string' ? kindOfAlias(kind) : undefined) ?? (kind as DefinitionKind), name, version);
     },
     materialize(options) {
       return track(async () => {

@@ -123,10 +123,10 @@ export const ROUTES: readonly RouteDoc[] = [
     responses: {
       400: 'a version that is neither a number nor `latest` (`bad_request`)',
       404: 'no such collection or object (`not_found`), or a version the object does not have (`unknown_version`, with the versions it has in `details.versions`)' } },
-  { method: 'post', path: '/v1/registry/plan', summary: 'What applying these definitions would change', scope: 'read', body: 'api/registry_apply', responses: { 422: DEFINITIONS } },
+  { method: 'post', path: '/v1/registry/plan', summary: 'What applying these definitions would change: the objects and fields, breaking changes, the views whose online values apply drops (`drops`, why in `dropReasons`: `changed`, `removed`, `no_longer_online` or `offline`), the views whose next materialization re-reads their ttl window (`rereads`), and `notes` (among them the removed or no longer online views fed by push, whose pushed values cannot be re-materialized from the source)', scope: 'read', body: 'api/registry_apply', response: 'api/responses/registry_plan', responses: { 422: DEFINITIONS } },
   {
-    method: 'post', path: '/v1/registry/apply', scope: 'admin', body: 'api/registry_apply',
-    summary: 'Apply definitions (admin); drops the online values of removed views and of views changed in a breaking way (`dropped`; `deferred`: views being materialized or pushed to, whose running writer drops them instead)',
+    method: 'post', path: '/v1/registry/apply', scope: 'admin', body: 'api/registry_apply', response: 'api/responses/registry_apply_result',
+    summary: 'Apply definitions (admin); drops the online values of removed views, of views no longer online and of views changed in a breaking way (`dropped`, why in `plan.dropReasons`; `deferred`: views being materialized or pushed to, whose running writer drops them instead); `plan` carries `rereads` and `notes` as the plan does',
     responses: {
       403: "the key's scope is below 'admin' (`forbidden`), a source with a new or changed `query` while `server.allow_query_sources` is off (`query_source_refused`), or, while no API key exists, another host name or a cross-site write (`host_not_allowed`, `cross_site_refused`)",
       409: '`definitions` leaving applied objects out without `allow_removals: true` (`removals_not_allowed`, the objects in `details.removals`), breaking changes without `allow_breaking` (`breaking_change`), or another process held the write lock of the state database past its busy timeout, 10 s (`registry_busy`)',

@@ -182,7 +182,11 @@ describe('getOnlineFeatures', () => {
       code: 'feature_name_collision',
       message: expect.stringMatching(/hourly.*forever/),
     });
-    await expect(bad({ features: ['offline_only:z'], entities: { origin: ['SEA'] } })).rejects.toMatchObject({ code: 'view_not_online' });
+    // The message says what the definition has (it read "is not online (online: true)", as if it were online).
+    await expect(bad({ features: ['offline_only:z'], entities: { origin: ['SEA'] } })).rejects.toMatchObject({
+      code: 'view_not_online',
+      message: "feature view 'offline_only' is not online (its definition has online: false) and has no online values",
+    });
   });
 
   it('reads bigint keys and refuses what untyped JavaScript can pass with InputErrors, not TypeErrors', async () => {

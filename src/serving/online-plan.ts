@@ -82,7 +82,8 @@ export function buildOnlineReadPlan(set: DefinitionSet, request: PlanRequest): O
   const views: ViewReadPlan[] = [];
   for (const sel of selections) {
     if (sel.view.online !== true) {
-      throw new InputError(`feature view '${sel.view.name}' is not online (online: true) and has no online values`, { view: sel.view.name }, 'view_not_online');
+      const has = sel.view.online === false ? 'has online: false' : 'does not set online: true';
+      throw new InputError(`feature view '${sel.view.name}' is not online (its definition ${has}) and has no online values`, { view: sel.view.name }, 'view_not_online');
     }
     const keys = viewJoinKeys(set, sel.view);
     for (const k of keys) {

@@ -1,7 +1,8 @@
 /**
  * Arguments of the wrong type are an `InputError` naming what was expected, refused before any run is recorded
  * (README, "SDK": an `InputError`, not a `TypeError`). A review's findings: `verifyDataset()` / `(null)` / `(123)`
- * were raw TypeErrors; `objectVersion('view', …)` was "no view named …" (a NotFoundError, no hint of the kinds);
+ * were raw TypeErrors; `objectVersion('viewz', …)` was "no viewz named …" (a NotFoundError, no hint of the kinds; the
+ * aliases `view`, `services`, … are kinds as `apply`'s `remove` takes them);
  * `onProgress: 5` failed getHistoricalFeatures with a TypeError after recording a failed run, and materialize only
  * after reading the whole window and running the guards; `signal: 5` was a TypeError.
  */
@@ -44,13 +45,23 @@ it('verifyDataset refuses a missing or non-string path', async () => {
 
 it('objectVersion refuses an unknown kind with the kinds and a did-you-mean, and a name that is not text', async () => {
   const version = store.objectVersion as (kind: unknown, name: unknown, v?: unknown) => unknown;
-  await refused(() => version('view', 'delays'), /unknown kind 'view': entity, source, feature_view or feature_service \(did you mean 'feature_view'\?\)/);
-  await refused(() => version('service', 'x'), /did you mean 'feature_service'\?/);
+  await refused(() => version('feature_vew', 'delays'), /unknown kind 'feature_vew': entity, source, feature_view or feature_service \(did you mean 'feature_view'\?\)/);
+  await refused(() => version('viewz', 'delays'), /unknown kind 'viewz': entity, source, feature_view or feature_service$/);
+  await refused(() => version('featureService', 'x'), /did you mean 'feature_service'\?/);
   await refused(() => version('featureView', 'delays'), /did you mean 'feature_view'\?/);
   await refused(() => version(null, null), /unknown kind null: entity, source, feature_view or feature_service$/);
   await refused(() => version('feature_view', null), /a feature_view's name: a non-empty string \(got null\)/);
   // The check does not refuse what is there.
   expect(store.objectVersion('feature_view', 'delays').version.version).toBe(1);
+});
+
+it("objectVersion takes the kind aliases the CLI and apply's remove take", () => {
+  const version = store.objectVersion as (kind: string, name: string, v?: unknown) => ReturnType<FeatureStore['objectVersion']>;
+  for (const kind of ['view', 'views', 'feature_views', 'Feature-View', 'VIEW']) expect(version(kind, 'delays').version).toMatchObject({ kind: 'feature_view', name: 'delays', version: 1 });
+  expect(version('entities', 'airport').version).toMatchObject({ kind: 'entity', name: 'airport' });
+  expect(version('sources', 'rows').version).toMatchObject({ kind: 'source', name: 'rows' });
+  // An alias names the kind: a view is not found as a service.
+  expect(() => version('service', 'delays')).toThrow(/no feature_service named 'delays'/);
 });
 
 it('getHistoricalFeatures refuses an onProgress or a signal of the wrong type before recording a run', async () => {

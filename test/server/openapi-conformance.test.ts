@@ -7,7 +7,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { expect, it } from 'vitest';
-import { bearer, json, post, READ_SEA, useAppFixture } from './fixture.js';
+import { appliedDefinitions, bearer, json, post, READ_SEA, useAppFixture } from './fixture.js';
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 const t = useAppFixture();
@@ -141,6 +141,14 @@ it('answers only what /openapi.json documents, in the documented shapes', async 
   await check({ op: ['get', '/v1/materialize/{job}'], url: `/v1/materialize/${jobId}`, status: 200 });
   const run = (await json(await t.app.request('/v1/runs?limit=1'))).runs[0];
   await check({ op: ['get', '/v1/runs/{id}'], url: `/v1/runs/${run.id}`, status: 200 });
+
+  // The plan and apply answers: a plan removing the view pushed to above (drops, dropReasons, notes), an apply
+  // that changes nothing.
+  const defs = appliedDefinitions(t.fx.project);
+  const plan = await json(await check({ op: ['post', '/v1/registry/plan'], url: '/v1/registry/plan', init: post({ definitions: defs.filter((d) => d.name !== 'origin_delays' && d.kind !== 'feature_service') }), status: 200 }));
+  expect(plan.dropReasons).toMatchObject({ origin_delays: 'removed' });
+  expect(plan.notes.join('\n')).toMatch(/origin_delays was fed by push/);
+  await check({ op: ['post', '/v1/registry/apply'], url: '/v1/registry/apply', init: post({ definitions: defs }), status: 200 });
 
   // Keys last: once one exists, every request needs one.
   const created = await json(await check({ op: ['post', '/v1/keys'], url: '/v1/keys', init: post({ scope: 'admin', name: 'ops' }), status: 201 }));

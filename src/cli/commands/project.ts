@@ -97,7 +97,8 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
     .action(async () => {
       const project = await ctx.project();
       const defs = await loadProjectDefinitions(project);
-      const plan = project.registry.plan(defs);
+      const { withPushedDropNote } = await import('../../registry/pushed-views.js');
+      const plan = withPushedDropNote(project.state, project.registry.plan(defs));
       const { formatPlan } = await import('../../registry/format.js');
       const sourceProblems = await sourceWarnings(project.sourceRoots, defs);
       const { alertReferenceProblems } = await import('../../definitions/cross-references.js');
@@ -115,8 +116,9 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       const project = await ctx.project();
       const defs = await loadProjectDefinitions(project);
       const { formatDrops, formatPlan } = await import('../../registry/format.js');
+      const { withPushedDropNote } = await import('../../registry/pushed-views.js');
       const json = ctx.globals().json === true;
-      if (!json) ctx.io.out(formatPlan(project.registry.plan(defs), { color: ctx.io.isTty, allowBreaking: opts.allowBreaking === true }));
+      if (!json) ctx.io.out(formatPlan(withPushedDropNote(project.state, project.registry.plan(defs)), { color: ctx.io.isTty, allowBreaking: opts.allowBreaking === true }));
       const { applyDefinitions } = await import('../../registry/apply-definitions.js');
       // The project directory is the complete set: what its files no longer define is removed.
       const result = await applyDefinitions(project, defs, { allowBreaking: opts.allowBreaking === true, allowRemovals: true });
@@ -124,7 +126,7 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       const { dropped, deferred } = result;
       // Applied anyway (a push-fed source may have no file yet), but said now rather than at the first materialization.
       const { source_problems: sourceProblems, alert_problems: alertProblems } = result;
-      ctx.print({ plan: result.plan, applied, dropped, deferred, source_problems: sourceProblems, alert_problems: alertProblems }, () =>
+      ctx.print({ plan: withPushedDropNote(project.state, result.plan), applied, dropped, deferred, source_problems: sourceProblems, alert_problems: alertProblems }, () =>
         [
           ...(sourceProblems.length ? [warningText(sourceProblems)] : []),
           ...(alertProblems.length ? [alertWarningText(alertProblems)] : []),

@@ -14,6 +14,7 @@ import { FeatureguardError, NotFoundError } from '../../errors.js';
 import { applyDefinitions } from '../../registry/apply-definitions.js';
 import { objectVersion, parseVersionSelector } from '../../registry/object-version.js';
 import type { VersionRecord } from '../../registry/types.js';
+import { withPushedDropNote } from '../../registry/pushed-views.js';
 import { readJson, validateBody } from '../body.js';
 import type { ServerContext } from '../context.js';
 
@@ -78,7 +79,8 @@ export function registryRoutes(ctx: ServerContext): Hono {
     const body = registryBody(await readJson(c, ctx.limits.bodyLimit));
     const defs = validateDefinitions(body.definitions, ctx.project.sourceRoots, 'definitions');
     // An alert left filtering on a view the request renames or removes would stop firing without a word.
-    return c.json({ ...registry.plan(defs), alert_problems: alertReferenceProblems(ctx.project.config.alerts ?? [], defs) });
+    // A pushed view removed or taken offline loses values no materialization brings back: said in `notes`.
+    return c.json({ ...withPushedDropNote(ctx.project.state, registry.plan(defs)), alert_problems: alertReferenceProblems(ctx.project.config.alerts ?? [], defs) });
   });
   app.post('/apply', ctx.auth.requireScope('admin'), async (c) => {
     const body = registryBody(await readJson(c, ctx.limits.bodyLimit));
@@ -86,7 +88,8 @@ export function registryRoutes(ctx: ServerContext): Hono {
     if (ctx.project.config.server?.allow_query_sources !== true) refuseNewQuerySources(registry.currentVersions(), defs);
     // A body leaving applied objects out removes them only when it says so: a client posting just the view it
     // changed must not remove everything else (refused inside the apply's transaction, on the plan it applies).
-    return c.json(await applyDefinitions(ctx.project, defs, { allowBreaking: body.allow_breaking === true, allowRemovals: body.allow_removals === true }));
+    const result = await applyDefinitions(ctx.project, defs, { allowBreaking: body.allow_breaking === true, allowRemovals: body.allow_removals === true });
+    return c.json({ ...result, plan: withPushedDropNote(ctx.project.state, result.plan) });
   });
   return app;
 }
