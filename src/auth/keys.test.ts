@@ -85,11 +85,19 @@ describe('API keys', () => {
       }
       throw new Error(`revoke(${arg.slice(0, 14)}…) did not refuse`);
     };
-    for (const arg of [forged, `fg_0123456789_${secret}`, `fg_${leaked.info.id}_${secret.slice(0, 20)}`]) {
+    // Anything starting with fg_ is a key (the real one plus a character, one cut short): the same refusal as a
+    // wrong secret, never "no API key with id 'fg_…'" as if it were an id.
+    for (const arg of [forged, `fg_0123456789_${secret}`, `fg_${leaked.info.id}_${secret.slice(0, 20)}`, `${other.key}x`, `${other.key.slice(0, -1)}!`]) {
       const e = refusal(arg);
       expect(e).toMatchObject({ code: 'not_found' });
+      expect(e.message).toMatch(/^no API key matches /);
       expect(JSON.stringify({ message: e.message, details: (e as { details?: unknown }).details })).not.toContain(secret.slice(0, 20));
+      expect(JSON.stringify({ message: e.message, details: (e as { details?: unknown }).details })).not.toContain(other.key.slice(14, 34));
       expect(e.message).toContain(`fg_${arg.slice(3, 13)}_…`);
+    }
+    for (const arg of ['fg_', 'fg_short', `fg_${other.info.id}`]) {
+      const e = refusal(arg);
+      expect(e.message).toMatch(/^no API key matches /);
     }
     expect(keys.verify(other.key)).not.toBeNull();
     expect(keys.activeCount()).toBe(1);

@@ -165,12 +165,17 @@ export function openKeyStore(db: StateDb): KeyStore {
     revoke(idOrKey) {
       // The key itself (someone holding a leaked key revokes that key): the one whose hash it is, never another
       // key of its id part. The secret is never repeated, in a message or in details.
-      const m = KEY_RE.exec(idOrKey);
-      const id = m ? m[1] : idOrKey;
-      const row = byId.get(id) as KeyRow | undefined;
-      if (m && !(row && sameHash(row.hash, sha256(idOrKey)))) {
-        throw new NotFoundError(`no API key matches '${withoutSecret(idOrKey)}' (the key's secret is not shown): revoke by id, as keys list shows it`, { id });
+      // Anything starting with `fg_` is taken as a key, also when malformed (a character too many or too few): ids
+      // never start so, and as an id it would be repeated whole.
+      if (idOrKey.startsWith('fg_')) {
+        const id = /^fg_([a-z0-9]{10})_/.exec(idOrKey)?.[1];
+        const row = id === undefined ? undefined : (byId.get(id) as KeyRow | undefined);
+        if (!(KEY_RE.test(idOrKey) && row && sameHash(row.hash, sha256(idOrKey)))) {
+          throw new NotFoundError(`no API key matches '${id === undefined ? 'fg_…' : withoutSecret(idOrKey)}' (the key's secret is not shown): revoke by id, as keys list shows it`, id === undefined ? undefined : { id });
+        }
       }
+      const id = idOrKey.startsWith('fg_') ? idOrKey.slice(3, 13) : idOrKey;
+      const row = byId.get(id) as KeyRow | undefined;
       if (!row) throw new NotFoundError(`no API key with id '${withoutSecret(id)}'`);
       revokeStmt.run(new Date().toISOString(), id);
       return toInfo(byId.get(id) as KeyRow);
