@@ -41,7 +41,7 @@ it('follows the newest event written online, not the end of the windows', async 
   expect(await gauges()).toEqual({ newest: at('2001-01-05T06:30:00Z'), until: at('2001-01-03T00:00:00Z') });
 });
 
-it('reads the runs by index from a start time on, and each materialization window by its index', async () => {
+it('reads the runs by index: the first time by view and start, later by rowid and id, each window by its index', async () => {
   const state = t.fx.project.state;
   const asked: string[] = [];
   const prepare = state.prepare.bind(state);
@@ -50,16 +50,22 @@ it('reads the runs by index from a start time on, and each materialization windo
     return prepare(sql);
   }) as typeof state.prepare;
   try {
-    // A fresh app: its reader prepares its query.
+    // A fresh app: its reader prepares its queries.
     const { createApp } = await import('../../src/server/app.js');
     expect((await createApp(t.fx.project).request('/metrics')).status).toBe(200);
   } finally {
     state.prepare = prepare as typeof state.prepare;
   }
-  expect(asked).toHaveLength(1);
-  const plan = (state.prepare(`EXPLAIN QUERY PLAN ${asked[0]}`).all({ view: 'origin_delays', epoch: 'x', from: '2001' }) as { detail: string }[]).map((r) => r.detail);
-  // The view's runs from `from` on (a million push runs before it are not walked), each window by its own index.
-  expect(plan).toContainEqual(expect.stringMatching(/^SEARCH r USING INDEX runs_view(_kind)? \(view=\? (AND kind=\? )?AND started_at>\?\)$/));
-  expect(plan).toContainEqual(expect.stringMatching(/^SEARCH i USING INDEX materialized_intervals_view \(view=\? AND window_end=\?\)$/));
-  expect(plan.filter((d) => d.startsWith('SCAN'))).toEqual([]);
+  // The first read (one aggregate), the runs added since, the runs unfinished then.
+  expect(asked).toHaveLength(3);
+  const plans = asked.map((sql) => (state.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ view: 'origin_delays', epoch: 'x', since: '2001', seen: 0, ids: '[]' }) as { detail: string }[]).map((r) => r.detail));
+  // The view's runs from `since` on (a million push runs before it are not walked), each window by its own index.
+  expect(plans[0]).toContainEqual(expect.stringMatching(/^SEARCH r USING INDEX runs_view(_kind)? \(view=\? (AND kind=\? )?AND started_at>\?\)$/));
+  expect(plans[1]).toContainEqual('SEARCH r USING INTEGER PRIMARY KEY (rowid>?)');
+  expect(plans[2]).toContainEqual(expect.stringMatching(/^SEARCH r USING INDEX sqlite_autoindex_runs_1 \(id=\?\)$/));
+  for (const plan of plans) {
+    expect(plan).toContainEqual('SEARCH i USING INDEX materialized_intervals_view (view=? AND window_end=?)');
+    expect(plan).toContainEqual(expect.stringMatching(/^SEARCH s USING INDEX sqlite_autoindex_guard_run_stats_1 \(run_id=\?\)( LEFT-JOIN)?$/));
+    expect(plan.filter((d) => d.startsWith('SCAN') && !/^SCAN json_each/.test(d))).toEqual([]);
+  }
 });
