@@ -50,8 +50,8 @@ const PLAIN = `(${TS} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' OR (${TS
 interface Queries {
   /** The newest plain text, the other texts (JSON array), the unfinished runs' ids (JSON array): runs up to rowid `seen`. */
   first(view: string, epoch: string, since: string, seen: number): { plain: string | null; other: string; pending: string };
-  /** The view's runs after rowid `seen`. */
-  added(view: string, epoch: string, since: string, seen: number): Row[];
+  /** The view's runs after rowid `seen`, up to `upto`. */
+  added(view: string, epoch: string, since: string, seen: number, upto: number): Row[];
   /** The runs of these ids. */
   byId(ids: string[]): Row[];
 }
@@ -98,12 +98,12 @@ export function newestEventReader(db: StateDb): NewestEventReader {
     // NOT INDEXED: by the rowid (the runs added since), never by the view's index (all its history).
     const added = db.prepare(`
       SELECT ${columns} NOT INDEXED LEFT JOIN guard_run_stats s ON s.run_id = r.id
-      WHERE r.rowid > @seen AND r.view = @view AND r.kind IN ('materialize', 'push') AND r.started_at >= @since`);
+      WHERE r.rowid > @seen AND r.rowid <= @upto AND r.view = @view AND r.kind IN ('materialize', 'push') AND r.started_at >= @since`);
     const byId = db.prepare(`SELECT ${columns} LEFT JOIN guard_run_stats s ON s.run_id = r.id WHERE r.id IN (SELECT value FROM json_each(@ids))`);
     const bind = (p: Record<string, unknown>, epoch: string) => (epochs ? { ...p, epoch } : p);
     const q: Queries = {
       first: (view, epoch, since, seen) => first.get(bind({ view, since, seen }, epoch)) as ReturnType<Queries['first']>,
-      added: (view, epoch, since, seen) => added.all(bind({ view, since, seen }, epoch)) as Row[],
+      added: (view, epoch, since, seen, upto) => added.all(bind({ view, since, seen, upto }, epoch)) as Row[],
       byId: (ids) => (ids.length ? (byId.all(bind({ ids: JSON.stringify(ids) }, '')) as Row[]) : []),
     };
     // Kept once the windows' table exists (before it, only pushes can have written: asked again next time).
@@ -127,7 +127,7 @@ export function newestEventReader(db: StateDb): NewestEventReader {
         return state.newest;
       }
       const pending: string[] = [];
-      for (const row of [...q.byId(state.pending), ...q.added(view, storeEpoch, since, state.seen)]) {
+      for (const row of [...q.byId(state.pending), ...q.added(view, storeEpoch, since, state.seen, seen)]) {
         if (!FINISHED.includes(row.status)) pending.push(row.id);
         else if ((row.status === 'success' || row.status === 'warned') && row.wrote) state.newest = newer(state.newest, ms(row.max_event_ts));
       }
