@@ -1,5 +1,6 @@
 /**
- * The note a plan carries for views it removes (or takes offline) that were fed by push: their pushed online values
+ * The note a plan carries for views whose online values it drops (removed, taken offline, changed in a breaking
+ * way) that were fed by push: their pushed online values
  * come from no source, so no materialization brings them back. The plan itself is pure over definitions (the
  * registry computes it in its transaction); the callers that print or answer one (CLI, SDK, HTTP) add this note
  * from the quality log, one indexed query (`runs_view_kind`) per view that loses its online values.
@@ -21,10 +22,10 @@ function pushedOnline(db: StateDb, view: string): boolean {
   }
 }
 
-/** The note for the views of `plan` it removes or takes offline that were fed by push, or none. */
+/** The note for the views whose online values `plan` drops (removed, taken offline, changed) that were fed by push, or none. */
 export function pushedDropNote(db: StateDb, plan: Plan): string | undefined {
-  const gone = plan.drops.filter((v) => plan.dropReasons[v] === 'removed' || plan.dropReasons[v] === 'no_longer_online');
-  const pushed = gone.filter((v) => pushedOnline(db, v));
+  // Every drop loses the pushed values: a removal, a view taken offline, a breaking change (a retype, new keys).
+  const pushed = plan.drops.filter((v) => pushedOnline(db, v));
   if (pushed.length === 0) return undefined;
   const many = pushed.length > 1;
   return `${pushed.join(', ')} ${many ? 'were' : 'was'} fed by push: ${many ? 'their' : 'its'} pushed online values cannot be re-materialized from ${many ? 'their sources' : 'its source'} (only the offline push files, if ${many ? 'they' : 'it'} wrote them, keep them).`;

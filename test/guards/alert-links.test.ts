@@ -4,7 +4,7 @@
  * `server.public_url` they are absolute. A held-back summary carried no links at all: each run it lists now has its
  * own. Real deliveries to a real local HTTP receiver; the expected URLs are built with WHATWG `URL`, not the code's join.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -126,6 +126,18 @@ describe('server.public_url in featureguard.yaml', () => {
       expect(URL.canParse(ok), ok).toBe(true);
       expect(problemsOf(ok), ok).toEqual([]);
     }
+  });
+
+  it('is checked by the JSON Schema alone as an editor checks it: URLs with spaces, <>, a broken IPv6 host are refused there too', () => {
+    // The editor-side check (no `format: uri`, which refused non-ASCII hosts): the schema's own pattern, compiled as ajv does (`u`).
+    const schema = JSON.parse(readFileSync(join(__dirname, '..', '..', 'schemas', 'project.schema.json'), 'utf8'));
+    const pattern = new RegExp(schema.properties.server.properties.public_url.pattern, 'u');
+    const good = ['https://fg.example.com', 'http://127.0.0.1:6567/', 'https://[::1]:8080/fg/', 'https://bücher.example/équipe/', 'HTTPS://FG.example.com/x/', 'http://h/a%20b'];
+    const bad = ['https://exa mple.com', 'https://a<b>.com', 'https://[::1', 'https://[::1]x/', 'https://example.com/a b', 'https://example.com/"x"', 'https://u:p@x.com', 'https://x.com?q', 'https://x.com#f', 'ftp://x', 'https://'];
+    expect(good.filter((v) => !pattern.test(v))).toEqual([]);
+    expect(bad.filter((v) => pattern.test(v))).toEqual([]);
+    // Whatever the schema takes, the loader's own check (WHATWG URL) takes too.
+    for (const v of good) expect(problemsOf(v), v).toEqual([]);
   });
 
   it.each([

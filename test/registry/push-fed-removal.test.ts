@@ -70,6 +70,14 @@ it('the SDK plan notes the pushed view among the removed ones, and only it', asy
   expect((await project.fs.plan()).notes.some((n) => /fed by push/.test(n))).toBe(false);
 });
 
+it('a breaking change of the pushed view (a retype, which drops its online values) has the note too', async () => {
+  // A review finding: only removed and offline views had it, while a retype drops the pushed values as surely.
+  const defs = (await project.fs.definitions()).map((d) => (d.kind === 'feature_view' && d.name === 'daily_delays' ? { ...d, features: [{ name: 'delay', type: 'int64' as const }] } : d));
+  const plan = await project.fs.plan(defs);
+  expect(plan.dropReasons).toEqual({ daily_delays: 'changed' });
+  expect(plan.notes.join('\n')).toMatch(NOTE);
+});
+
 it('the CLI plan prints the note after the drop line', async () => {
   let out = '';
   // The project's files without daily_delays: the CLI plan removes it.
