@@ -254,7 +254,7 @@ export function validateBody<T>(name: string, body: unknown): T {
   const problems = bodyProblems(validate.errors);
   const first = problems[0];
   throw new InputError(
-    `invalid request body${first ? `: ${first.path} ${first.message}` : ''}`,
+    `invalid request body${first ? `: ${first.path === '/' ? '' : `${first.path} `}${first.message}` : ''}`,
     { problems },
     'invalid_request',
   );

@@ -106,7 +106,7 @@ describe('materialize and online features', () => {
     // Neither is still refused by the schema.
     const neither = await t.app.request('/v1/online-features', post({ entities: { origin: ['SEA'] } }));
     expect(neither.status).toBe(400);
-    expect((await json(neither)).error.message).toBe("invalid request body: / must have one of the properties 'features' or 'feature_service'");
+    expect((await json(neither)).error.message).toBe("invalid request body: must have one of the properties 'features' or 'feature_service'");
   });
 
   it('reads a feature service with full feature names', async () => {

@@ -64,7 +64,7 @@ describe.each(Object.entries(cases))('%s', (_, list) => {
     expect(answer).toEqual({
       error: {
         code: 'invalid_request',
-        message: `invalid request body: ${problems[0][0]} ${problems[0][1]}`,
+        message: `invalid request body: ${problems[0][0] === '/' ? '' : `${problems[0][0]} `}${problems[0][1]}`,
         details: { problems: problems.map(([path, message]) => ({ path, message })) },
       },
     });
@@ -77,8 +77,9 @@ describe('alternative properties of a body', () => {
     // A misspelt property is the cause of the missing one: its did-you-mean first.
     ['/v1/online-features', { featurs: ['origin_delays'], entities: SEA }, [['/', "unknown property 'featurs' (did you mean 'features'?)"], ['/', "must have one of the properties 'features' or 'feature_service'"]]],
     ['/v1/datasets', { features: ['origin_delays'], entites: ENTITIES }, [['/', "unknown property 'entites' (did you mean 'entities'?)"], ['/', "must have one of the properties 'entities' or 'entity_rows'"]]],
-    ['/v1/datasets', { features: ['origin_delays'], entities: ENTITIES, entity_rows: [{ origin: 'SEA', event_timestamp: '2001-01-01T00:00:00Z' }] }, [['/', "must have only one of the properties 'entities' or 'entity_rows'"]]],
-    ['/v1/datasets', { features: ['origin_delays'], entities: ENTITIES, entity_rows: [] }, [['/', "must have only one of the properties 'entities' or 'entity_rows'"], ['/entity_rows', 'must not be empty']]],
+    // The datasets route says it as the CLI does (src/server/routes/dataset-body.ts), the cause alone.
+    ['/v1/datasets', { features: ['origin_delays'], entities: ENTITIES, entity_rows: [{ origin: 'SEA', event_timestamp: '2001-01-01T00:00:00Z' }] }, [['/', "give 'entities' or 'entity_rows', not both"]]],
+    ['/v1/datasets', { features: ['origin_delays'], entities: ENTITIES, entity_rows: [] }, [['/', "give 'entities' or 'entity_rows', not both"]]],
     ['/v1/push', { rows: [] }, [['/', "must have one of the properties 'view' or 'push_source_name'"]]],
     // Both problems: the missing entities are not a consequence of the features' type.
     ['/v1/datasets', { features: 5 }, [['/', "must have one of the properties 'entities' or 'entity_rows'"], ['/features', 'must be an array, got number']]],
@@ -87,7 +88,7 @@ describe('alternative properties of a body', () => {
     const answer = await json(await t.app.request(route, post(body)));
     expect(answer.error).toEqual({
       code: 'invalid_request',
-      message: `invalid request body: ${problems[0][0]} ${problems[0][1]}`,
+      message: `invalid request body: ${problems[0][0] === '/' ? '' : `${problems[0][0]} `}${problems[0][1]}`,
       details: { problems: problems.map(([path, message]) => ({ path, message })) },
     });
   });

@@ -102,7 +102,7 @@ describe('body mistakes', () => {
 
   it('puts an unknown property first, with a did-you-mean', async () => {
     const e = await error({ service: 'delay_service', entity_rows: rows });
-    expect(e.message).toBe("invalid request body: / unknown property 'service' (did you mean 'feature_service'?)");
+    expect(e.message).toBe("invalid request body: unknown property 'service' (did you mean 'feature_service'?)");
     const problems = (e.details as { problems: { message: string }[] }).problems;
     expect(problems[0].message).toBe("unknown property 'service' (did you mean 'feature_service'?)");
     expect((await error({ features: ['origin_delays:flights'], entity_row: rows })).message).toMatch(/unknown property 'entity_row' \(did you mean 'entity_rows'\?\)$/);

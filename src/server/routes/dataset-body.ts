@@ -6,7 +6,7 @@
  *
  * @example
  * validDatasetBody<DatasetBody>({ service: 'delay_model', entity_rows: [...] });
- * // InputError: invalid request body: / unknown property 'service' (did you mean 'feature_service'?)
+ * // InputError: invalid request body: unknown property 'service' (did you mean 'feature_service'?)
  */
 import { closest } from '../../definitions/suggest.js';
 import { FeatureguardError, InputError } from '../../errors.js';
@@ -47,6 +47,6 @@ export function validDatasetBody<T>(body: unknown): T {
     // A misspelt field is the cause; the `required` problems its absence makes come after it.
     const ordered = [...problems.filter((p) => p.unknown), ...problems.filter((p) => !p.unknown)].map(({ path, message }) => ({ path, message }));
     const first = ordered[0];
-    throw new InputError(`invalid request body${first ? `: ${first.path} ${first.message}` : ''}`, { problems: ordered }, 'invalid_request');
+    throw new InputError(`invalid request body${first ? `: ${first.path === '/' ? '' : `${first.path} `}${first.message}` : ''}`, { problems: ordered }, 'invalid_request');
   }
 }
