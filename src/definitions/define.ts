@@ -5,7 +5,7 @@
  * @example
  * const airport = defineEntity({ name: 'airport', join_keys: [{ name: 'origin', type: 'string' }] });
  */
-import type { EntityDef, FeatureServiceDef, FeatureViewDef, SourceDef } from './types.js';
+import type { EntityDef, FeatureServiceDef, FeatureViewDef, SourceDef, SourceSpec } from './types.js';
 
 /** Settings that take a duration (`6h`, `0`): every property of the schemas with the `featureguard-duration` format. */
 type DurationKey = 'ttl' | 'allowed_lateness' | 'max_clock_skew' | 'landing_delay' | 'min_interval' | 'redeliver_for' | 'max_staleness';
@@ -62,13 +62,20 @@ function make<T extends { kind: string }>(kind: T['kind'], spec: object): T {
  */
 export const defineEntity = (spec: WithoutKind<EntityDef>): EntityDef => make<EntityDef>('entity', spec);
 /**
- * A source (`kind: source`): a `path` (file or glob, relative to the project) or a `query`, with its
- * `timestamp_field`. A frozen copy, checked when planned or applied (the file itself when used or validated).
+ * A source (`kind: source`): exactly one of a `path` (file or glob, relative to the project, with an optional
+ * `format`), a `database` + `table`, or a `query` (the types refuse none, two, or a `database` without its `table`),
+ * with its `timestamp_field`. A copy of a source (`{ ...source, description: … }`, with its `kind`) is taken as a
+ * `SourceDef`. A frozen copy, checked when planned or applied (the file itself when used or validated).
  *
  * @example
  * const flights = defineSource({ name: 'flights', path: 'data/flights.parquet', timestamp_field: 'dep_time' });
  */
-export const defineSource = (spec: WithoutKind<SourceDef>): SourceDef => make<SourceDef>('source', spec);
+export function defineSource(spec: DefinitionInput<SourceSpec>): SourceDef;
+/** A copy of a source (`{ ...source, description: … }`, its `kind` with it), typed as a source is: no cast needed. */
+export function defineSource(spec: SourceDef): SourceDef;
+export function defineSource(spec: object): SourceDef {
+  return make<SourceDef>('source', spec);
+}
 /**
  * A feature view (`kind: feature_view`): entities, source and typed features; `ttl: 0` (a number, as YAML's
  * unquoted `0`) is held as `'0'`, as is `allowed_lateness: 0`. A frozen copy, checked when planned or applied, as a

@@ -51,6 +51,37 @@ export interface SourceDef extends Described {
   readonly field_mapping?: Readonly<Record<string, string>>;
 }
 
+/** Where a source's rows come from, as `defineSource` takes it: exactly one of these (the schema's `oneOf`). */
+export interface PathSourceSpec {
+  /** Parquet or CSV file or glob, relative to the project root. */
+  readonly path: string;
+  /** `parquet` or `csv`; inferred from the path's extension when absent. */
+  readonly format?: 'parquet' | 'csv';
+  readonly database?: never;
+  readonly table?: never;
+  readonly query?: never;
+}
+export interface TableSourceSpec {
+  /** A `.duckdb` file under the project root, opened read-only. */
+  readonly database: string;
+  /** Table (or `schema.table`) inside `database`. */
+  readonly table: string;
+  readonly path?: never;
+  readonly format?: never;
+  readonly query?: never;
+}
+export interface QuerySourceSpec {
+  /** A DuckDB SQL query over files under the project root. */
+  readonly query: string;
+  readonly path?: never;
+  readonly format?: never;
+  readonly database?: never;
+  readonly table?: never;
+}
+/** A source as `defineSource` takes it: its location (`path`, `database` + `table`, or `query`) and the rest. */
+export type SourceSpec = Omit<SourceDef, 'kind' | 'path' | 'format' | 'database' | 'table' | 'query'> &
+  (PathSourceSpec | TableSourceSpec | QuerySourceSpec);
+
 export interface FeatureConstraints {
   readonly nullable?: boolean;
   readonly max_null_ratio?: number;

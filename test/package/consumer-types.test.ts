@@ -41,7 +41,7 @@ beforeAll(() => {
   writeFileSync(join(app, 'package.json'), '{ "type": "commonjs" }\n');
   writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'commonjs', target: 'es2022', strict: true, noEmit: true }, files: ['index.ts'] }));
   writeFileSync(join(app, 'index.ts'), [
-    "import { openFeatureStore, type FeatureStore, type GuardStageResult, type ProjectInfo } from 'featureguard';",
+    "import { defineSource, openFeatureStore, type FeatureStore, type GuardStageResult, type ProjectInfo } from 'featureguard';",
     'export async function root(dir: string): Promise<string> {',
     '  const store: FeatureStore = await openFeatureStore(dir);',
     '  const info: ProjectInfo = store.projectInfo;',
@@ -50,6 +50,9 @@ beforeAll(() => {
     '  return info.root + info.stateDir;',
     '}',
     "export const verdict = (g: GuardStageResult): 'pass' | 'warn' | 'block' => g.verdict;",
+    "export const flights = defineSource({ name: 'flights', path: 'data/flights.parquet', timestamp_field: 'dep_time' });",
+    '// @ts-expect-error a source is a path, a table or a query: the published defineSource refuses two',
+    "export const both = defineSource({ name: 'flights', path: 'data/flights.parquet', query: 'SELECT 1', timestamp_field: 'dep_time' });",
     '',
   ].join('\n'));
   // `featureguard/stats` and `featureguard/signature` under the legacy node10 resolution `"module": "commonjs"` implies,
