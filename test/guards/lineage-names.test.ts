@@ -5,7 +5,7 @@
  * dataset build never writes the online store, failed or not. And what a run that wrote nothing, or whose results
  * were pruned, says about it.
  */
-import { renameSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { materialize } from '../../src/materialize/materialize.js';
@@ -71,12 +71,16 @@ describe('dataset names across run kinds', () => {
     const build = bench.project.runs.create({ kind: 'dataset', service: 'svc' });
     expect(exportRun(bench, build.id).outputs).toEqual([]);
 
-    const err = await getHistoricalFeatures(bench.project, { service: 'svc', entities: { kind: 'sql', sql: "SELECT * FROM 'nope.parquet'" }, out: join(bench.dir, 'out', 'd.parquet'), baseDir: bench.dir }).catch((e: Error) => e);
+    // A build that fails once running (its source file unreadable; an entity input that cannot be read is refused
+    // before any run is recorded).
+    writeFileSync(join(bench.dir, 'data', 'rows.parquet'), 'not a parquet file');
+    const sql = "SELECT 'SEA' AS airport, TIMESTAMP '2024-01-10' AS event_timestamp";
+    const err = await getHistoricalFeatures(bench.project, { service: 'svc', entities: { kind: 'sql', sql }, out: join(bench.dir, 'out', 'd.parquet'), baseDir: bench.dir }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     const [run] = bench.project.runs.list({ kind: 'dataset', status: 'failed' }).runs;
     const e = exportRun(bench, run.id);
     expect(e.outputs.filter((o) => o.namespace.startsWith('featureguard://'))).toEqual([]);
-    expect(names(e.inputs)).toEqual([['file', join(bench.dir, 'data', 'rows.parquet')], ['sql', "SELECT * FROM 'nope.parquet'"]]);
+    expect(names(e.inputs)).toEqual([['file', join(bench.dir, 'data', 'rows.parquet')], ['sql', sql]]);
     expect(run.lineage?.definition_versions).toHaveProperty('feature_service/svc');
   });
 });
@@ -104,7 +108,8 @@ describe('a dataset build that writes nothing', () => {
     expect(e.outputs.map((o) => (o.outputFacets?.outputStatistics as { rowCount: number }).rowCount)).toEqual([0, 0]);
 
     // A failed build names them too.
-    await getHistoricalFeatures(bench.project, { service: 'svc', entities: { kind: 'sql', sql: "SELECT * FROM 'nope.parquet'" }, out: join(bench.dir, 'out', 'c.parquet') }).catch(() => undefined);
+    writeFileSync(join(bench.dir, 'data', 'rows.parquet'), 'not a parquet file');
+    await getHistoricalFeatures(bench.project, { service: 'svc', entities, out: join(bench.dir, 'out', 'c.parquet') }).catch(() => undefined);
     const [failed] = bench.project.runs.list({ kind: 'dataset', status: 'failed' }).runs;
     expect(failed.options).toMatchObject({ out: join(bench.dir, 'out', 'c.parquet') });
     expect(names(exportRun(bench, failed.id).outputs)).toEqual([['file', join(bench.dir, 'out', 'c.parquet')]]);
