@@ -8,25 +8,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { createApp } from '../../src/server/app.js';
-import { openPushProject, type PushProject } from '../datasets/push-project.js';
+import { DAILY_DELAYS_YAML, openPushProject, type PushProject } from '../datasets/push-project.js';
 
-const YAML = `kind: entity
-name: airport
-join_keys: [{name: origin, type: string}]
----
-kind: source
-name: daily
-path: data/daily/*.parquet
-timestamp_field: day
----
-kind: feature_view
-name: daily_delays
-entities: [airport]
-source: daily
-online: true
-features:
-  - {name: delay, type: float64}
----
+// The shared airport entity, `daily` source and pushed view `daily_delays`, with a view never pushed to and one pushed
+// to offline only over the same source.
+const YAML = `${DAILY_DELAYS_YAML}---
 kind: feature_view
 name: batch_delays
 entities: [airport]

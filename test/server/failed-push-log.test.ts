@@ -3,15 +3,13 @@
  * log line and the metrics count it under its view, also a Feast push to a source several views read whose first
  * view fails (it was counted under `view=""`, and its line named no run).
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadDefinitions } from '../../src/definitions/loader.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
 import { startRedisServer, type RedisProcess } from '../setup/redis.js';
 import { createFixture, type Fixture } from './fixture.js';
+import { addOriginFlightsView } from './origin-flights-view.js';
 
 let redis: RedisProcess;
 let fx: Fixture;
@@ -21,15 +19,7 @@ const lines: Record<string, unknown>[] = [];
 beforeAll(async () => {
   redis = await startRedisServer();
   fx = await createFixture({ onlineStore: `{type: redis, url: "redis://127.0.0.1:${redis.port}", key_prefix: "fgfailedlog:"}` });
-  writeFileSync(join(fx.dir, 'features', 'more.yaml'), `kind: feature_view
-name: origin_flights
-entities: [airport]
-source: delays_source
-online: true
-features:
-  - {name: flights, type: int64}
-`);
-  fx.project.registry.apply(loadDefinitions(fx.project.root, fx.project.config));
+  addOriginFlightsView(fx);
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
       for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);

@@ -3,33 +3,24 @@
  * to each of them (feast-dev/feast `FeatureStore.push`). Each view is its own push run, judged by its own
  * guards; rows that fit no view write nothing; only online (an offline file would need every view's columns).
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadDefinitions } from '../../src/definitions/loader.js';
 import { requestDrops } from '../../src/registry/online-drops.js';
 import { json, post, useAppFixture } from './fixture.js';
+import { addOriginFlightsView } from './origin-flights-view.js';
 
 const t = useAppFixture();
 
 beforeAll(() => {
   // A second online view and an offline-only one over the fixture's source `delays_source`.
-  writeFileSync(join(t.fx.dir, 'features', 'more.yaml'), `kind: feature_view
-name: origin_flights
-entities: [airport]
-source: delays_source
-online: true
-features:
-  - {name: flights, type: int64}
----
-kind: feature_view
+  addOriginFlightsView(t.fx, `kind: feature_view
 name: origin_history
 entities: [airport]
 source: delays_source
 features:
   - {name: carrier, type: string}
 `);
-  t.fx.project.registry.apply(loadDefinitions(t.fx.project.root, t.fx.project.config));
 });
 
 const df = (origin: string, day: string, dep_delay: unknown, flights: unknown = 4) => ({

@@ -6,25 +6,17 @@
  * `feature_store.py`). featureguard's own `{view, rows}` body keeps its documented rule: a row is the entity's
  * whole row, a nullable feature left out is stored as null.
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadDefinitions } from '../../src/definitions/loader.js';
 import { json, post, useAppFixture } from './fixture.js';
+import { addOriginFlightsView } from './origin-flights-view.js';
 
 const t = useAppFixture();
 
 beforeAll(() => {
   // A second online view over the fixture's source: a push to the source goes to both views.
-  writeFileSync(join(t.fx.dir, 'features', 'more.yaml'), `kind: feature_view
-name: origin_flights
-entities: [airport]
-source: delays_source
-online: true
-features:
-  - {name: flights, type: int64}
-`);
-  t.fx.project.registry.apply(loadDefinitions(t.fx.project.root, t.fx.project.config));
+  addOriginFlightsView(t.fx);
 });
 
 /** origin_delays' features, then origin_flights' one, as served for `origin`. */

@@ -4,26 +4,17 @@
  * which recorded nothing before) alike. Refusals before there are rows to judge for a known view (an unknown view,
  * no rows, a body too large or unreadable, too many cells, ragged columns, a body that is no push) record none.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadDefinitions } from '../../src/definitions/loader.js';
 import { openFeatureStore } from '../../src/sdk/index.js';
 import { json, post, useAppFixture } from './fixture.js';
+import { addOriginFlightsView } from './origin-flights-view.js';
 
 const t = useAppFixture();
 
 beforeAll(() => {
   // A second online view over the fixture's source: a push to the source goes to both views.
-  writeFileSync(join(t.fx.dir, 'features', 'more.yaml'), `kind: feature_view
-name: origin_flights
-entities: [airport]
-source: delays_source
-online: true
-features:
-  - {name: flights, type: int64}
-`);
-  t.fx.project.registry.apply(loadDefinitions(t.fx.project.root, t.fx.project.config));
+  addOriginFlightsView(t.fx);
 });
 
 const pushRuns = () => t.fx.project.runs.list({ kind: 'push', limit: 1000 }).runs;

@@ -3,25 +3,15 @@
  * values are to be dropped after an apply) counts as a failed push in the metrics, as its run says; it was not
  * counted at all. Refusals before any run (a 400 for a bad body) still count nothing.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { loadDefinitions } from '../../src/definitions/loader.js';
 import { requestDrops } from '../../src/registry/online-drops.js';
 import { json, post, useAppFixture } from './fixture.js';
+import { addOriginFlightsView } from './origin-flights-view.js';
 
 const t = useAppFixture();
 
 beforeAll(() => {
-  writeFileSync(join(t.fx.dir, 'features', 'more.yaml'), `kind: feature_view
-name: origin_flights
-entities: [airport]
-source: delays_source
-online: true
-features:
-  - {name: flights, type: int64}
-`);
-  t.fx.project.registry.apply(loadDefinitions(t.fx.project.root, t.fx.project.config));
+  addOriginFlightsView(t.fx);
 });
 
 /** The non-zero samples of the push counters. */
