@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { FeatureguardError, InputError } from '../errors.js';
 import { schemaValidator } from '../schemas.js';
 import { ExactInteger } from '../serving/push-schema.js';
-import { bodyProblems } from './body-problems.js';
+import { bodyProblems, type BodyProblem } from './body-problems.js';
 import { DEFAULT_BODY_LIMIT } from './context.js';
 
 export { bodyProblems, type BodyProblem } from './body-problems.js';
@@ -251,13 +251,13 @@ export function validateBody<T>(name: string, body: unknown): T {
   let validate = validators.get(name) as ValidateFunction<T> | undefined;
   if (validate === undefined) validators.set(name, (validate = schemaValidator<T>(`api/${name}`)));
   if (validate(body)) return body;
-  const problems = bodyProblems(validate.errors);
+  throw invalidBody(bodyProblems(validate.errors));
+}
+
+/** The 400 `invalid_request` for a body with `problems`, its message naming the first (no path for the body itself). */
+export function invalidBody(problems: readonly BodyProblem[]): InputError {
   const first = problems[0];
-  throw new InputError(
-    `invalid request body${first ? `: ${first.path === '/' ? '' : `${first.path} `}${first.message}` : ''}`,
-    { problems },
-    'invalid_request',
-  );
+  return new InputError(`invalid request body${first ? `: ${first.path === '/' ? '' : `${first.path} `}${first.message}` : ''}`, { problems }, 'invalid_request');
 }
 
 /** Read (at most `limit` bytes, `server.body_limit`) and validate a JSON body in one step. */

@@ -9,8 +9,8 @@
  * // InputError: invalid request body: unknown property 'service' (did you mean 'feature_service'?)
  */
 import { closest } from '../../definitions/suggest.js';
-import { FeatureguardError, InputError } from '../../errors.js';
-import { validateBody, type BodyProblem } from '../body.js';
+import { FeatureguardError } from '../../errors.js';
+import { invalidBody, validateBody, type BodyProblem } from '../body.js';
 
 const FIELDS = ['features', 'feature_service', 'entities', 'entity_rows', 'full_feature_names', 'availability', 'timestamp_column', 'format'];
 
@@ -29,8 +29,7 @@ export function validDatasetBody<T>(body: unknown): T {
   if (given !== null) {
     for (const [a, b] of ONE_OF) {
       if (given[a] !== undefined && given[b] !== undefined) {
-        const message = `give '${a}' or '${b}', not both`;
-        throw new InputError(`invalid request body: ${message}`, { problems: [{ path: '/', message }] }, 'invalid_request');
+        throw invalidBody([{ path: '/', message: `give '${a}' or '${b}', not both` }]);
       }
     }
   }
@@ -45,8 +44,6 @@ export function validDatasetBody<T>(body: unknown): T {
       return { ...p, unknown: unknown !== null, message: near === undefined ? p.message : `${p.message} (did you mean '${near}'?)` };
     });
     // A misspelt field is the cause; the `required` problems its absence makes come after it.
-    const ordered = [...problems.filter((p) => p.unknown), ...problems.filter((p) => !p.unknown)].map(({ path, message }) => ({ path, message }));
-    const first = ordered[0];
-    throw new InputError(`invalid request body${first ? `: ${first.path === '/' ? '' : `${first.path} `}${first.message}` : ''}`, { problems: ordered }, 'invalid_request');
+    throw invalidBody([...problems.filter((p) => p.unknown), ...problems.filter((p) => !p.unknown)].map(({ path, message }) => ({ path, message })));
   }
 }

@@ -12,7 +12,7 @@
 import { Hono } from 'hono';
 import { InputError } from '../../errors.js';
 import { getOnlineFeaturesJson } from '../../serving/online-features.js';
-import { feastFields, laxBoolean, readJson, validateBody } from '../body.js';
+import { feastFields, invalidBody, laxBoolean, readJson, validateBody } from '../body.js';
 import { LAX_BOOLEAN_WORDS, shown } from '../body-problems.js';
 import type { ServerContext } from '../context.js';
 
@@ -38,8 +38,7 @@ export function feastReadBody(body: unknown): unknown {
     const full = laxBoolean(fields.full_feature_names);
     if (typeof full !== 'boolean') {
       // Said as what Feast takes (its text forms too), not as the schema's "must be a boolean".
-      const message = `must be ${LAX_BOOLEAN_WORDS}, got ${shown(full)}`;
-      throw new InputError(`invalid request body: /full_feature_names ${message}`, { problems: [{ path: '/full_feature_names', message }] }, 'invalid_request');
+      throw invalidBody([{ path: '/full_feature_names', message: `must be ${LAX_BOOLEAN_WORDS}, got ${shown(full)}` }]);
     }
     fields.full_feature_names = full;
   }
