@@ -3,12 +3,15 @@
  * words as a refused push's are (`push-problems.ts`): the type wanted and the type sent (`must be an array, got
  * string`), the allowed values and the value sent, what a name, a feature reference or a time looks like — never
  * a pattern's regular expression, `must be equal to constant`, or one problem per failed branch of a `oneOf`.
+ * What the schema says in its own terms is said for every route alike: two fields of which a body gives one (a
+ * `oneOf`/`anyOf` of `{required: [a], not: {required: [b]}}` and its mirror) as "give 'a' or 'b', not both", and
+ * an unknown property first, with the field it likely meant (`meant`).
  *
  * @example
  * bodyProblems(validate.errors); // [{ path: '/format', message: "must be one of arrow, parquet, csv, json, got 'xlsx'" }]
  */
 import type { ErrorObject } from 'ajv';
-import { didYouMean } from '../definitions/suggest.js';
+import { closest, didYouMean } from '../definitions/suggest.js';
 
 /** One problem in a request body. */
 export interface BodyProblem {
@@ -53,6 +56,20 @@ const typeWords = (types: readonly string[]) => {
   return words.length <= 2 ? words.join(' or ') : `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`;
 };
 
+/**
+ * The property an unknown one likely meant, of `names` (the object's properties): a near spelling (`closest`), or
+ * else the one name it is the start or the end of, as a whole part (`service` for `feature_service`, `rows` for
+ * `entity_rows`; none when two names end so).
+ */
+export function meant(unknown: string, names: readonly string[]): string | undefined {
+  const near = closest(unknown, names);
+  if (near !== undefined) return near;
+  const part = unknown.toLowerCase();
+  if (part.length < 4) return undefined;
+  const whole = names.filter((n) => n.endsWith(`_${part}`) || n.startsWith(`${part}_`));
+  return whole.length === 1 ? whole[0] : undefined;
+}
+
 /** One error in words (`got` what was sent). */
 function wordOne(e: ErrorObject): BodyProblem {
   const p = e.params as Record<string, unknown>;
@@ -70,7 +87,8 @@ function wordOne(e: ErrorObject): BodyProblem {
       return { path, message: `must be ${PATTERN_WORDS.get(String(p.pattern)) ?? 'in the form its description gives (GET /openapi.json)'}, got ${shown(e.data)}` };
     case 'additionalProperties': {
       const prop = String(p.additionalProperty);
-      return { path, message: `unknown property '${prop}'${didYouMean(prop, Object.keys(((e.parentSchema as Schema | undefined)?.properties ?? {}) as Schema))}` };
+      const near = meant(prop, Object.keys(((e.parentSchema as Schema | undefined)?.properties ?? {}) as Schema));
+      return { path, message: `unknown property '${prop}'${near === undefined ? '' : ` (did you mean '${near}'?)`}` };
     }
     case 'minItems':
       return { path, message: Number(p.limit) === 1 ? 'must not be empty' : `must have at least ${String(p.limit)} items, got ${Array.isArray(e.data) ? e.data.length : 0}` };
@@ -121,28 +139,40 @@ function fitsType(s: Schema, v: unknown): boolean {
 }
 
 const requiredOf = (s: Schema): string[] => (Array.isArray(s.required) ? (s.required as string[]) : []);
-const listed = (names: readonly string[]) => names.map((n) => `'${n}'`).join(', ').replace(/, ([^,]*)$/, ' or $1');
+/** The properties a branch refuses beside its own (`not: {required: [...]}`). */
+const refusedOf = (s: Schema): string[] => (s.not !== null && typeof s.not === 'object' ? requiredOf(s.not as Schema) : []);
+const either = (forms: readonly string[]) => forms.join(', ').replace(/, ([^,]*)$/, ' or $1');
+/** A branch's properties as a message names them (`'start' and 'end'`). */
+const formOf = (s: Schema) => requiredOf(s).map((r) => `'${r}'`).join(' and ');
 
 /**
  * A `oneOf`/`anyOf` that failed (`e`), with the errors of its branches (`inner`): for alternative sets of properties
- * of an object (entities or entity_rows), which one to give; for alternative forms of a value (a type or null, an
- * int64 as a number or digits), the errors of the branch of the value's type, or the types it may take.
+ * of an object (entities or entity_rows), which one to give, or, given more than one of them where each branch
+ * refuses the others (`not: {required}`) and no branch takes them together, to give one, not both; for
+ * alternative forms of a value (a type or null, an int64 as a number or digits), the errors of the branch of the
+ * value's type, or the types it may take.
  */
 function wordAlternatives(e: ErrorObject, inner: readonly ErrorObject[], outside: boolean): BodyProblem[] {
   const branches = (Array.isArray(e.schema) ? e.schema : []) as Schema[];
   const path = e.instancePath || '/';
   const data = e.data;
   if (branches.length > 0 && branches.every((b) => requiredOf(b).length > 0) && data !== null && typeof data === 'object' && !Array.isArray(data)) {
-    const given = branches.filter((b) => requiredOf(b).every((r) => Object.hasOwn(data, r)));
-    // Both of two exclusive sets given (each branch's `not` refuses the other's).
-    if (given.length > 1 && inner.some((x) => x.keyword === 'not')) return [{ path, message: `must have only one of the properties ${listed(given.flatMap(requiredOf))}` }];
-    const forms = branches.map((b) => requiredOf(b).map((r) => `'${r}'`).join(' and '));
-    if (given.length === 0) return [{ path, message: `must have one of the properties ${forms.join(', ').replace(/, ([^,]*)$/, ' or $1')}` }];
+    const has = (names: readonly string[]) => names.every((r) => Object.hasOwn(data, r));
+    const given = branches.filter((b) => has(requiredOf(b)));
+    // Exclusive sets given together: each given branch refuses another given set (materialize's `start` with
+    // `incremental: false` is a branch of its own, so `start` and `incremental` are no such pair).
+    if (given.length > 1 && given.every((b) => refusedOf(b).length > 0 && has(refusedOf(b)))) {
+      const forms = [...new Set(given.map(formOf))];
+      return [{ path, message: forms.length === 2 ? `give ${forms[0]} or ${forms[1]}, not both` : `give only one of ${either(forms)}` }];
+    }
+    // A branch that takes the properties of another and more (`start` and `incremental`) is not named apart.
+    const wider = (b: Schema) => branches.some((o) => o !== b && requiredOf(o).length < requiredOf(b).length && requiredOf(o).every((r) => requiredOf(b).includes(r)));
+    if (given.length === 0) return [{ path, message: `must have one of the properties ${either([...new Set(branches.filter((b) => !wider(b)).map(formOf))])}` }];
     // The properties of a branch are there, and another problem of the body (one of them of the wrong type) is
     // what to fix: the branches' errors only repeat it.
     if (outside) return [];
-    // The properties of one branch are there: its other errors say what is wrong with them.
-    const i = branches.indexOf(given[0]);
+    // The properties of a branch are there (of the most specific, of several): its other errors say what is wrong.
+    const i = branches.indexOf(given.reduce((a, b) => (requiredOf(b).length > requiredOf(a).length ? b : a)));
     return wordAll(inner.filter((x) => x.schemaPath.startsWith(`${e.schemaPath}/${i}/`) && x.keyword !== 'required' && x.keyword !== 'not'), false);
   }
   const fitting = branches
@@ -171,10 +201,9 @@ function wordAll(errors: readonly ErrorObject[], top: boolean): BodyProblem[] {
     out.push(...wordAlternatives(c, inner, top && plain.length > 0));
   }
   // The alternatives first: which properties a body must have is said before what is wrong with one of them; but an
-  // unknown property with a did-you-mean before both, as it is the cause (`featurs` for a missing `features`).
-  const words = plain.map((e) => ({ e, p: wordOne(e) }));
-  const misspelt = (x: { e: ErrorObject; p: BodyProblem }) => x.e.keyword === 'additionalProperties' && x.p.message.includes('(did you mean');
-  return [...words.filter(misspelt).map((x) => x.p), ...out, ...words.filter((x) => !misspelt(x)).map((x) => x.p)];
+  // unknown property before both, as it is the likely cause (`featurs` or `service` for a missing field).
+  const unknown = plain.filter((e) => e.keyword === 'additionalProperties');
+  return [...unknown.map(wordOne), ...out, ...plain.filter((e) => e.keyword !== 'additionalProperties').map(wordOne)];
 }
 
 /** Readable problems from ajv errors (see the module comment), each once, in ajv's order of the values. */

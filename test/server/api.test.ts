@@ -100,7 +100,7 @@ describe('materialize and online features', () => {
       const res = await t.app.request(path, post({ features: ['origin_delays:dep_delay'], feature_service: 'delay_service', entities: { origin: ['SEA'] } }));
       const body = await json(res);
       expect(res.status).toBe(400);
-      expect(body.error).toMatchObject({ code: 'invalid_request', message: 'give either features or feature_service, not both' });
+      expect(body.error).toMatchObject({ code: 'invalid_request', message: "invalid request body: give 'features' or 'feature_service', not both" });
       expect(body.error.message).not.toMatch(/must NOT be valid/);
     }
     // Neither is still refused by the schema.

@@ -11,11 +11,10 @@ import { FeatureguardError } from '../../errors.js';
 import { buildDatasetStream, type DatasetStream } from '../../offline/historical.js';
 import { checkCells, rowsFromColumns } from '../../serving/push-rows.js';
 import { ExactInteger } from '../../serving/push-schema.js';
-import { readJson } from '../body.js';
+import { readJson, validateBody } from '../body.js';
 import { holdUntilBodyEnds } from '../open-bodies.js';
 import { maxCells, type ServerContext } from '../context.js';
 import { noteRuns } from '../request-runs.js';
-import { validDatasetBody } from './dataset-body.js';
 
 interface DatasetBody {
   features?: string[];
@@ -112,7 +111,7 @@ export function datasetRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.post('/', ctx.auth.requireScope('read'), async (c) => {
     // Int64 ids beyond ±2^53 come as bare numbers from Python clients: read exactly, as online reads and pushes are.
-    const body = validDatasetBody<DatasetBody>(await readJson(c, ctx.limits.bodyLimit));
+    const body = validateBody<DatasetBody>('datasets', await readJson(c, ctx.limits.bodyLimit));
     if (body.entities) checkColumns(Object.keys(body.entities).length, 'entities');
     const rows = exactIntegersAsBigints(body.entity_rows ?? rowsFromColumns(body.entities ?? {}, 'entities', 'bad_entity', maxCells(ctx.limits)));
     // Every row object's own columns are columns of all rows (null where a row lacks them).

@@ -7,7 +7,9 @@
  * Feast's path reads a body as Feast's server does (`feastReadBody`): fields it
  * does not know are ignored, a null is an absent field, and a named feature service
  * wins over `features`. featureguard's own path refuses all of that, so that a
- * misspelt field is a 400 instead of a silent default.
+ * misspelt field is a 400 instead of a silent default, and both `features` and
+ * `feature_service` a 400 ("give 'features' or 'feature_service', not both": the
+ * schema's pair, said as for every route by `body-problems.ts`).
  */
 import { Hono } from 'hono';
 import { InputError } from '../../errors.js';
@@ -45,15 +47,6 @@ export function feastReadBody(body: unknown): unknown {
   return fields;
 }
 
-/** featureguard's own read body, refused plainly when it names both targets (the schema's `not` says only "must NOT be valid"). */
-function oneTarget(body: unknown): unknown {
-  if (body !== null && typeof body === 'object' && 'features' in body && 'feature_service' in body) {
-    const message = 'give either features or feature_service, not both';
-    throw new InputError(message, { problems: [{ path: '/', message }] }, 'invalid_request');
-  }
-  return body;
-}
-
 /**
  * A reference given twice is refused, as Feast's `_validate_feature_refs` refuses it (the answer would have fewer
  * columns than were asked for); the SDK and datasets read it once.
@@ -70,7 +63,7 @@ export function onlineRoutes(ctx: ServerContext, options: { feast?: boolean } = 
   const app = new Hono();
   app.post('/', ctx.auth.requireScope('read'), async (c) => {
     const raw = await readJson(c, ctx.limits.bodyLimit);
-    const body = validateBody<FeastOnlineRequest>('online_features', options.feast ? feastReadBody(raw) : oneTarget(raw));
+    const body = validateBody<FeastOnlineRequest>('online_features', options.feast ? feastReadBody(raw) : raw);
     if (body.features) refuseRepeatedRefs(body.features);
     const json = await getOnlineFeaturesJson(
       ctx.project,
