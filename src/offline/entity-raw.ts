@@ -107,7 +107,7 @@ export async function loadRaw(conn: DuckDBConnection, input: EntityInput, raw: s
   }
   const intKeys = new Set(options.joinKeys.filter((k) => k.type !== 'string').map((k) => k.name));
   const cols = input.kind === 'rows'
-    ? input.rows.length === 0 ? noRowsColumns(options) : columnsFromRows(input.rows as readonly Readonly<Record<string, unknown>>[], new Map(options.joinKeys.map((k) => [k.name, k])))
+    ? input.rows.length === 0 ? noRowsColumns(options) : columnsFromRows(input.rows as readonly Readonly<Record<string, unknown>>[], new Map(options.joinKeys.map((k) => [k.name, k])), options.timestampColumn ?? ENTITY_TS)
     : columnsFromArrow(input.table, intKeys);
   if (cols.length === 0) {
     const what = input.kind === 'rows' ? 'the entity rows have no columns (each row is an empty object)' : 'the entity Arrow table has no columns';

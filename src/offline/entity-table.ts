@@ -15,6 +15,7 @@ import { parseInstant } from '../time/instant.js';
 import { duckdbType, INTEGER_TYPES, badUtcOffsetSql, fractionalIntegerText } from './column-casts.js';
 import { foldAscii, ident } from './engine.js';
 import type { LoadedEntities, LoadEntityOptions } from './entity-input.js';
+import { badEntityTimestamp as badTimestamp, entityRow } from './entity-row.js';
 import { ENTITY_TS, ROW_ORDINAL } from './point-in-time.js';
 
 const TIMESTAMP_TYPES = new Set(['TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS', 'TIMESTAMP WITH TIME ZONE', 'DATE']);
@@ -148,17 +149,21 @@ export async function loadFrom(
     `SELECT count(*) AS n, count(${ENTITY_TS}) AS t, min(${ROW_ORDINAL}) FILTER (WHERE ${ENTITY_TS} IS NULL) AS null_row,
       min(${ROW_ORDINAL}) FILTER (WHERE NOT isfinite(${ENTITY_TS}) OR year(${ENTITY_TS}) NOT BETWEEN 1 AND 9999) AS odd_row, strftime(min(${ENTITY_TS}), '%Y-%m-%dT%H:%M:%S.%fZ') AS lo, strftime(max(${ENTITY_TS}), '%Y-%m-%dT%H:%M:%S.%fZ') AS hi,
       min(${ENTITY_TS})::VARCHAR AS blo, max(${ENTITY_TS})::VARCHAR AS bhi,
-      arg_min(${ENTITY_TS}::VARCHAR, ${ROW_ORDINAL}) FILTER (WHERE NOT isfinite(${ENTITY_TS}) OR year(${ENTITY_TS}) NOT BETWEEN 1 AND 9999) AS odd
+      arg_min(${ENTITY_TS}::VARCHAR, ${ROW_ORDINAL}) FILTER (WHERE NOT isfinite(${ENTITY_TS}) OR year(${ENTITY_TS}) NOT BETWEEN 1 AND 9999) AS odd,
+      arg_min(year(${ENTITY_TS}), ${ROW_ORDINAL}) FILTER (WHERE NOT isfinite(${ENTITY_TS}) OR year(${ENTITY_TS}) NOT BETWEEN 1 AND 9999) AS odd_year
       FROM ${ident(options.table)}`,
   )).getRowObjectsJS()[0];
   const n = Number(stats.n);
   if (Number(stats.t) !== n) {
     const row = Number(stats.null_row);
-    throw new InputError(`${n - Number(stats.t)} entity row(s) have no timestamp in '${tsCol}', the first row ${row}; every entity row needs one`, { column: tsCol, row, rows: n - Number(stats.t) }, 'null_timestamp');
+    throw new InputError(`${n - Number(stats.t)} entity row(s) have no timestamp in '${tsCol}', the first at ${entityRow(row)}; every entity row needs one`, { column: tsCol, row, rows: n - Number(stats.t) }, 'null_timestamp');
   }
   if (stats.odd !== null && stats.odd !== undefined) {
-    // DuckDB reads 'infinity', '-infinity' and dates BC as timestamps; no feature row can be joined at them.
-    throw badTimestamp(tsCol, String(stats.odd), Number(stats.odd_row), 'it is not a time in the years 1 to 9999');
+    // DuckDB reads 'infinity', '-infinity', dates BC and years past 9999 as timestamps; no feature row can be joined
+    // at them. Text is named as it was given, not as DuckDB's cast wrote it back.
+    const row = Number(stats.odd_row);
+    const given = tsType === 'VARCHAR' ? await textAt(conn, from, how.ordinal, tsCol, row) : undefined;
+    throw badTimestamp(tsCol, given ?? String(stats.odd), row, outsideYearsReason(stats.odd_year === null ? null : Number(stats.odd_year)));
   }
   return {
     table: options.table, columns, rowCount: n,
@@ -168,12 +173,17 @@ export async function loadFrom(
   };
 }
 
-/**
- * A timestamp value of the entity rows that is no time (`bad_entity_timestamp`), with its row (counted from 0 in
- * the input order: a file's first data row, the first row object, the query's first row is row 0).
- */
-function badTimestamp(column: string, value: string, row: number, reason: string): InputError {
-  return new InputError(`entity timestamp '${value}' in '${column}' (row ${row}) is no valid time: ${reason}`, { column, value, row }, 'bad_entity_timestamp');
+/** Why a timestamp DuckDB holds is no time a feature row can be joined at: its `year` (null for ±infinity). */
+function outsideYearsReason(year: number | null): string {
+  if (year === null) return 'it is infinite: give a time in the years 1 to 9999';
+  if (year > 9999) return `year ${year} (in UTC) is beyond 9999, the last year a timestamp holds here`;
+  return `it lies before the year 1 (year ${year} as DuckDB counts years BC), the first year a timestamp holds here`;
+}
+
+/** The text of the timestamp column at input row `row`, as given. */
+async function textAt(conn: DuckDBConnection, from: string, ordinal: string, column: string, row: number): Promise<string | undefined> {
+  const found = (await conn.runAndReadAll(`SELECT ${ident(column)} AS v FROM ${from} WHERE ${ordinal} = ${row}`)).getRowObjectsJS()[0];
+  return found === undefined || found.v === null ? undefined : String(found.v);
 }
 
 /** Why the strict time parser refuses `text` (`February 2026 has 28 days`), or undefined when it reads it. */

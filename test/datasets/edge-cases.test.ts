@@ -177,7 +177,7 @@ describe('dataset build edge cases', () => {
     ['int key as text beyond int64', { entities: [{ user_id: '9223372036854775808', event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'bad_entity_value', [/'user_id'/, /outside the 64-bit integer range of its join key/]],
     ['timestamp column chosen beside EVENT_TIMESTAMP', { entities: [{ user_id: 1, ts: at('01:00:00'), EVENT_TIMESTAMP: 'x' }], features: ['user_stats'], timestampColumn: 'ts' }, 'column_collision', [/'EVENT_TIMESTAMP'/]],
     ['null timestamp', { entities: [{ user_id: 1, event_timestamp: null }, { user_id: 1, event_timestamp: at('01:00:00') }], features: ['user_stats'] }, 'null_timestamp', [/1 entity row/]],
-    ['timestamp that is no timestamp', { entities: [{ user_id: 1, event_timestamp: 'yesterday' }], features: ['user_stats'] }, 'bad_entity_timestamp', [/'yesterday' in 'event_timestamp' \(row 0\)/]],
+    ['timestamp that is no timestamp', { entities: [{ user_id: 1, event_timestamp: 'yesterday' }], features: ['user_stats'] }, 'bad_entity_timestamp', [/'yesterday' in 'event_timestamp' at row 0 \(counting from 0\)/]],
     ['features and service', { entities: [{ user_id: 1, event_timestamp: at('01:00:00') }], features: ['user_stats'], service: 'fraud_model' }, 'bad_request', [/not both/]],
     ['missing entity file', { entities: 'nope.parquet', features: ['user_stats'] }, 'missing_entity_file', [/nope\.parquet/]],
   ])('error: %s', async (_name, req, code, patterns) => {

@@ -55,7 +55,7 @@ describe('entity CSV files', () => {
     writeFileSync(join(dir, 'bad-ts.csv'), 'merchant,event_timestamp\n10001,03/01/2001 12:30\n');
     const e = await failure({ entities: 'bad-ts.csv', features: ['merchant_stats:risk'] });
     expect(e).toMatchObject({ code: 'bad_entity_timestamp', exitCode: 2, details: { column: 'event_timestamp', value: '03/01/2001 12:30', row: 0 } });
-    expect(e.message).toMatch(/^entity timestamp '03\/01\/2001 12:30' in 'event_timestamp' \(row 0\) is no valid time: use an ISO 8601/);
+    expect(e.message).toMatch(/^entity timestamp '03\/01\/2001 12:30' in 'event_timestamp' at row 0 \(counting from 0\) is no valid time: use an ISO 8601/);
   });
 
   it('dataset build --entities zips.csv works from the CLI', async () => {
@@ -117,7 +117,7 @@ describe('entity Parquet files', () => {
     await engine.run(`COPY (SELECT 1 AS user_id, 'yesterday' AS event_timestamp) TO ${q('bad-ts.parquet')} (FORMAT parquet)`);
     const e = await failure({ entities: 'bad-ts.parquet', features: ['user_stats:txn_count'] });
     expect(e).toMatchObject({ code: 'bad_entity_timestamp', exitCode: 2, details: { value: 'yesterday', row: 0 } });
-    expect(e.message).toMatch(/^entity timestamp 'yesterday' in 'event_timestamp' \(row 0\) is no valid time: /);
+    expect(e.message).toMatch(/^entity timestamp 'yesterday' in 'event_timestamp' at row 0 \(counting from 0\) is no valid time: /);
     expect(await failure({ entities: 'bad-ts.parquet', features: ['merchant_stats:risk'] })).toMatchObject({ code: 'missing_join_key' });
     writeFileSync(join(dir, 'not-parquet.parquet'), 'this is not a parquet file\n');
     expect(await failure({ entities: 'not-parquet.parquet', features: ['user_stats:txn_count'] })).toMatchObject({ code: 'bad_entity_file', exitCode: 2 });
@@ -168,7 +168,7 @@ describe('entity rows from the SDK', () => {
     const e = await failure({ entities: [{ user_id: 1, event_timestamp: at, USER_ID: 2 }], features: ['user_stats:txn_count'] });
     expect(e).toMatchObject({ code: 'column_collision', exitCode: 2, message: "entity columns 'user_id' and 'USER_ID' differ only in case, which is one column name here; rename or drop one" });
     const bad = await failure({ entities: [{ user_id: 1, event_timestamp: at }, { user_id: 1, event_timestamp: '2024-01-01T02:00:00+99:00' }], features: ['user_stats:txn_count'] });
-    expect(bad).toMatchObject({ code: 'bad_entity_timestamp', exitCode: 2, message: "entity timestamp '2024-01-01T02:00:00+99:00' in 'event_timestamp' (row 1) is no valid time: it has no valid UTC offset (hours 00-23, minutes and seconds 00-59)" });
+    expect(bad).toMatchObject({ code: 'bad_entity_timestamp', exitCode: 2, message: "entity timestamp '2024-01-01T02:00:00+99:00' in 'event_timestamp' at row 1 (counting from 0) is no valid time: it has no valid UTC offset (hours 00-23, minutes and seconds 00-59)" });
     // DuckDB reads ±HH, ±HH:MM and ±HH:MM:SS and would shift the time by any numbers in them.
     for (const text of ['2024-01-01T02:00:00+99', '2024-01-01T02:00:00+99:00:00', '2024-01-01T02:00:00+09:00:99', '2024-01-01T02:00:00+09:60', '2024-01-01T02:00-24']) {
       const e = await failure({ entities: [{ user_id: 1, event_timestamp: text }], features: ['user_stats:txn_count'] });
@@ -189,8 +189,8 @@ describe('entity rows from the SDK', () => {
     for (const entities of [undefined, null, 42, { user_id: [1], event_timestamp: [at] }, { kind: 'file' }, { kind: 'rows' }, { kind: 'sql', sql: 7 }]) {
       expect(await bad(entities), JSON.stringify(entities) ?? 'undefined').toMatchObject({ code: 'bad_entities', exitCode: 2 });
     }
-    expect(await bad([{ user_id: 1, event_timestamp: at }, null])).toMatchObject({ code: 'bad_entity_value', message: expect.stringContaining('entity row 1 is null') });
-    expect(await bad([{ user_id: 1, event_timestamp: new Date('x') }])).toMatchObject({ code: 'bad_entity_value', message: "entity column 'event_timestamp' holds an invalid Date in row 0" });
+    expect(await bad([{ user_id: 1, event_timestamp: at }, null])).toMatchObject({ code: 'bad_entity_value', message: expect.stringContaining('entity row 1 (counting from 0) is null') });
+    expect(await bad([{ user_id: 1, event_timestamp: new Date('x') }])).toMatchObject({ code: 'bad_entity_timestamp', message: "entity timestamp 'Invalid Date' in 'event_timestamp' at row 0 (counting from 0) is no valid time: it is an invalid Date (new Date() of something that is no time)" });
   });
 
   it('keep int64 values at the edge of the range exactly', async () => {

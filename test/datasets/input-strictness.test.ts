@@ -117,7 +117,7 @@ describe('entity rows from the SDK', () => {
   it('an Arrow Float64 key beyond ±2^53 is refused like the same number in rows (two ids would become one)', async () => {
     const table = tableFromArrays({ user_id: Float64Array.from([9007199254740993, 1]), event_timestamp: ['2024-01-01T04:00:00Z', '2024-01-01T04:00:00Z'] });
     const e = await failure({ entities: table, features: ['scores:score'] });
-    expect(e).toMatchObject({ code: 'bad_entity_value', exitCode: 2, message: expect.stringMatching(/^entity column 'user_id' holds 9007199254740992 in row 0, a number beyond ±2\^53/) });
+    expect(e).toMatchObject({ code: 'bad_entity_value', exitCode: 2, message: expect.stringMatching(/^entity column 'user_id' holds 9007199254740992 in row 0 \(counting from 0\), a number beyond ±2\^53/) });
     // Whole numbers within range still join.
     const ok = tableFromArrays({ user_id: Float64Array.from([2, 1]), event_timestamp: [at, at] });
     expect(rows(await build({ entities: ok, features: ['scores:score'] })).map((r) => r.score)).toEqual([200, 100]);
@@ -137,7 +137,7 @@ describe('entity rows from the SDK', () => {
     const nulls = await build({ entities: [{ user_id: null, event_timestamp: at }], features: ['scores:score'] });
     expect([nulls.status, nulls.run.message]).toEqual(['blocked', 'schema.null_key: 1 row(s) with a null join key user_id']);
     expect(await failure({ entities: [{ user_id: '12345678901234567890', event_timestamp: at }], features: ['scores:score'] })).toMatchObject({
-      code: 'bad_entity_value', message: "entity column 'user_id' holds 12345678901234567890 in row 0, outside the 64-bit integer range of its join key",
+      code: 'bad_entity_value', message: "entity column 'user_id' holds 12345678901234567890 in row 0 (counting from 0), outside the 64-bit integer range of its join key",
     });
     expect(await failure({ entities: { kind: 'sql', sql: '  ' }, features: ['scores:score'] })).toMatchObject({ code: 'bad_entity_sql', message: expect.stringMatching(/^the entity SQL is empty/) });
   });

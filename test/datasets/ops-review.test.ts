@@ -56,7 +56,7 @@ describe('entity timestamps that are no time', () => {
     writeFileSync(join(dir, 'bad-ts.csv'), 'user_id,event_timestamp\n1,2024-01-01T01:30:00Z\n2,2026-02-30T00:00:00Z\n');
     const e = await buildFailure(project, dir, { entities: { kind: 'file', path: 'bad-ts.csv' }, features });
     expect(e.code).toBe('bad_entity_timestamp');
-    expect(e.message).toBe("entity timestamp '2026-02-30T00:00:00Z' in 'event_timestamp' (row 1) is no valid time: February 2026 has 28 days");
+    expect(e.message).toBe("entity timestamp '2026-02-30T00:00:00Z' in 'event_timestamp' at row 1 (counting from 0) is no valid time: February 2026 has 28 days");
     expect(e.details).toEqual({ column: 'event_timestamp', value: '2026-02-30T00:00:00Z', row: 1 });
   });
 
@@ -75,7 +75,7 @@ describe('entity timestamps that are no time', () => {
     const rows = [{ user_id: 1, event_timestamp: '2024-01-01T01:30:00Z' }, { user_id: 2, event_timestamp: null }];
     const e = await buildFailure(project, dir, { entities: rows, features });
     expect(e.code).toBe('null_timestamp');
-    expect(e.message).toMatch(/1 entity row\(s\) have no timestamp in 'event_timestamp', the first row 1;/);
+    expect(e.message).toMatch(/1 entity row\(s\) have no timestamp in 'event_timestamp', the first at row 1 \(counting from 0\);/);
     expect(e.details).toMatchObject({ row: 1, rows: 1 });
   });
 });

@@ -98,7 +98,7 @@ describe('pass-through columns', () => {
 
   it('refuse a JSON integer beyond ±2^53 (it lost digits already); as a string it passes through exactly', async () => {
     const err = await t.failure({ entities: [{ ...ENTITIES[0], other_id: 9007199254740993 }], features: ['user_stats:txn_count'] });
-    expect([err.code, err.message]).toEqual(['bad_entity_value', expect.stringContaining("'other_id' holds 9007199254740992 in row 0, a whole number beyond ±2^53")]);
+    expect([err.code, err.message]).toEqual(['bad_entity_value', expect.stringContaining("'other_id' holds 9007199254740992 in row 0 (counting from 0), a whole number beyond ±2^53")]);
     const ok = await t.build({ entities: [{ ...ENTITIES[0], other_id: '9007199254740993' }], features: ['user_stats:txn_count'] });
     expect(ok.table!.get(0)!.toJSON().other_id).toBe('9007199254740993');
   });

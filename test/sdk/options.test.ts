@@ -119,7 +119,7 @@ describe('getHistoricalFeatures entity rows', () => {
     const res = await store.getHistoricalFeatures({ features: ['delays:delay'], entities: [{ airport: 'SEA', event_timestamp: at, id: 9007199254740993n }] });
     expect(res.table!.getChild('id')!.get(0)).toBe(9007199254740993n);
     const e = await store.getHistoricalFeatures({ features: ['delays:delay'], entities: [{ airport: 'SEA', event_timestamp: at, emb: Float32Array.from([1, 2]) }] }).catch((x: unknown) => x);
-    expect(e).toMatchObject({ code: 'bad_entity_value', message: expect.stringContaining("entity column 'emb' holds an object in row 0") });
+    expect(e).toMatchObject({ code: 'bad_entity_value', message: expect.stringContaining("entity column 'emb' holds an object in row 0 (counting from 0)") });
   });
 });
 

@@ -76,13 +76,13 @@ describe('join key values', () => {
     const at = '2001-01-02T00:00:00Z';
     const mixed = await error({ features: ['flight_stats:delay'], entity_rows: [{ flight_id: '2', event_timestamp: at }, { flight_id: 'abc', event_timestamp: at }] });
     expect(mixed).toMatchObject({ status: 400, code: 'wrong_join_key_type', details: { column: 'flight_id', value: 'abc', row: 1 } });
-    expect(mixed.message).toMatch(/'flight_id' holds 'abc' in row 1, which is no int64.*whole numbers/);
+    expect(mixed.message).toMatch(/'flight_id' holds 'abc' in row 1 \(counting from 0\), which is no int64.*whole numbers/);
     const alone = await error({ features: ['flight_stats:delay'], entities: { flight_id: ['abc'], event_timestamp: [at] } });
     expect(alone).toMatchObject({ code: 'wrong_join_key_type', details: { value: 'abc', row: 0 } });
     expect(alone.message).not.toMatch(/cast the column/);
     const fraction = await error({ features: ['flight_stats:delay'], entities: { flight_id: [2.0, 3.5], event_timestamp: [at, at] } });
     expect(fraction).toMatchObject({ code: 'wrong_join_key_type', details: { value: 3.5, row: 1 } });
-    expect(fraction.message).toMatch(/holds 3\.5 in row 1/);
+    expect(fraction.message).toMatch(/holds 3\.5 in row 1 \(counting from 0\)/);
     // Digit strings are ids: taken (the build goes on to its source, which does not exist here).
     expect((await error({ features: ['flight_stats:delay'], entities: { flight_id: ['2', 3], event_timestamp: [at, at] } })).code).not.toBe('wrong_join_key_type');
     const stringKey = await error({ features: ['origin_delays:flights'], entity_rows: [{ origin: 7, event_timestamp: at }] });

@@ -159,7 +159,7 @@ describe('integers beyond ±2^53 in Feast bodies', () => {
     }
     // Beyond int64 it is refused still, quoting the digits sent (they were rounded: 1234567890123456800).
     const beyond = await send('/v1/datasets', `{"features": ["user_stats:cnt"], "entities": {"uid": [1], "event_timestamp": ["${at}"], "request_id": [12345678901234567890123]}}`);
-    expect([beyond.status, beyond.body.error.code, beyond.body.error.message]).toEqual([400, 'bad_entity_value', expect.stringContaining("'request_id' holds 12345678901234567890123 in row 0, outside the 64-bit integer range")]);
+    expect([beyond.status, beyond.body.error.code, beyond.body.error.message]).toEqual([400, 'bad_entity_value', expect.stringContaining("'request_id' holds 12345678901234567890123 in row 0 (counting from 0), outside the 64-bit integer range")]);
   });
 
   it('leaves other bodies as they were: a definition\'s bound beyond ±2^53 gets the definition\'s own message', async () => {

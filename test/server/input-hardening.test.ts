@@ -45,7 +45,7 @@ describe('POST /v1/datasets with awkward entity rows', () => {
     const body = await json(res);
     expect(res.status, JSON.stringify(body)).toBe(400);
     expect(body.error).toMatchObject({ code: 'bad_entity_value', details: { column: 'n', row: 1 } });
-    expect(body.error.message).toMatch(/entity column 'n' holds .* in row 1, outside the 64-bit integer range/);
+    expect(body.error.message).toMatch(/entity column 'n' holds .* in row 1 \(counting from 0\), outside the 64-bit integer range/);
   });
 
   it('objects, arrays and reserved column names are 400s', async () => {

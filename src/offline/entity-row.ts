@@ -1,0 +1,16 @@
+/**
+ * How the entity rows' errors name a row: by its index in the input order, counting from 0, as every `details.row`
+ * and the push refusals (`row 0 at /0/event_timestamp`) do. A file's first data row (below a CSV header), the first
+ * row object and the query's first row are row 0; the message says so, since a CSV file's line numbers count from 1.
+ *
+ * @example
+ * entityRow(2); // 'row 2 (counting from 0)'
+ */
+import { InputError } from '../errors.js';
+
+export const entityRow = (row: number): string => `row ${row} (counting from 0)`;
+
+/** A timestamp value of the entity rows that is no time (`bad_entity_timestamp`): the value, its row and why. */
+export function badEntityTimestamp(column: string, value: string, row: number, reason: string): InputError {
+  return new InputError(`entity timestamp '${value}' in '${column}' at ${entityRow(row)} is no valid time: ${reason}`, { column, value, row }, 'bad_entity_timestamp');
+}
