@@ -9,12 +9,12 @@
  * await applyDefinitions(project, defs, { allowRemovals: true, checkPlan: check });
  */
 import { didYouMean } from '../definitions/suggest.js';
-import { DEFINITION_KINDS, loadDefinitions, validateDefinitions } from '../definitions/loader.js';
+import { loadDefinitions, validateDefinitions } from '../definitions/loader.js';
 import type { Definition, DefinitionKind } from '../definitions/types.js';
 import { ConflictError, InputError, NotFoundError } from '../errors.js';
 import type { Project } from '../project.js';
 import type { Plan } from '../registry/types.js';
-import { KIND_NAMES, kindOfAlias, type KindName } from './kind-aliases.js';
+import { KIND_NAMES, kindOfAlias, kindSuggestion, type KindName } from './kind-aliases.js';
 
 /** An applied object, as `'kind:name'` (`'feature_view:airport_hourly'`, or with an alias of the kind as the CLI takes it: `'view:airport_hourly'`) or `{ kind, name }`. */
 export type ObjectRef = `${KindName}:${string}` | { readonly kind: KindName; readonly name: string };
@@ -100,7 +100,7 @@ function removals(refs: unknown): { kind: DefinitionKind; name: string; key: str
     // The kind as the CLI's `list` and `describe` take it: `view:old_view` too.
     const canonical = typeof kind === 'string' ? kindOfAlias(kind) : undefined;
     if (canonical === undefined) {
-      throw new InputError(`invalid kind ${JSON.stringify(kind) ?? String(kind)} in remove: ${KIND_NAMES}${typeof kind === 'string' ? didYouMean(kind, DEFINITION_KINDS) : ''}`, undefined, 'invalid_request');
+      throw new InputError(`invalid kind ${JSON.stringify(kind) ?? String(kind)} in remove: ${KIND_NAMES}${typeof kind === 'string' ? kindSuggestion(kind) : ''}`, undefined, 'invalid_request');
     }
     if (typeof name !== 'string' || name === '') throw new InputError(`invalid name in remove entry ${JSON.stringify(ref)}: ${shape}`, undefined, 'invalid_request');
     return { kind: canonical, name, key: key(canonical, name) };

@@ -3,7 +3,7 @@
  * the same service function the CLI and the HTTP server call.
  */
 import { loadDefinitions } from '../definitions/loader.js';
-import type { Definition, DefinitionKind } from '../definitions/types.js';
+import type { Definition } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
 import { openProject, type Project } from '../project.js';
 import { applyDefinitions } from '../registry/apply-definitions.js';
@@ -30,7 +30,7 @@ import type { DatasetVerification } from '../offline/verify-dataset-types.js';
 import { desiredDefinitions, type ApplyOptions, type PlanOptions } from './desired-definitions.js';
 import type { ProjectInfo } from './project-info.js';
 import { withPushedDropNote } from '../registry/pushed-views.js';
-import { kindOfAlias, type KindName } from './kind-aliases.js';
+import { kindOfAlias, unknownKind, type KindName } from './kind-aliases.js';
 import { APPLY_BOOLEANS, APPLY_KEYS, checkBooleans, checkFeatureList, checkFunctions, checkManifestPath, checkMaxEntities, checkNow, checkOptions, checkSignal, HISTORICAL_BOOLEANS, HISTORICAL_FUNCTIONS, HISTORICAL_KEYS, MATERIALIZE_BOOLEANS, MATERIALIZE_FUNCTIONS, MATERIALIZE_KEYS, ONLINE_BOOLEANS, PLAN_BOOLEANS, PLAN_KEYS, ONLINE_KEYS, ONLINE_READ_BOOLEANS, ONLINE_READ_KEYS, PRUNE_BOOLEANS, PRUNE_KEYS, PUSH_BOOLEANS, PUSH_KEYS, REDELIVER_BOOLEANS, REDELIVER_KEYS, RUN_FILTER_KEYS } from './request-checks.js';
 
 /** The keys of `compact`'s options, and its boolean ones (checked as the other calls' options are). */
@@ -250,8 +250,11 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
     },
     objectVersion(kind, name, version) {
       open();
-      // The kind as the CLI and `apply`'s `remove` take it (`view`, `services`, …); anything else is refused by name.
-      return objectVersion(project.registry, (typeof kind === 'string' ? kindOfAlias(kind) : undefined) ?? (kind as DefinitionKind), name, version);
+      // The kind as the CLI and `apply`'s `remove` take it (`view`, `services`, …); anything else is refused with
+      // every name a kind goes by and the closest of them.
+      const canonical = typeof kind === 'string' ? kindOfAlias(kind) : undefined;
+      if (canonical === undefined) throw unknownKind(kind);
+      return objectVersion(project.registry, canonical, name, version);
     },
     materialize(options) {
       return track(async () => {

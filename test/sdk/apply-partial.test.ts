@@ -90,6 +90,8 @@ describe('removing is explicit', () => {
     expect((await refusal(() => store.apply([carrier], { remove: ['entity:carrier'] }), InputError)).code).toBe('invalid_request');
     expect((await refusal(() => store.apply([], { remove: ['carrier'] as never }), InputError)).message).toContain("'kind:name'");
     expect((await refusal(() => store.apply([], { remove: [{ kind: 'entty', name: 'carrier' }] as never }), InputError)).message).toContain('entity, source, feature_view (view) or feature_service (service)');
+    // The closest alias is suggested, as objectVersion suggests it (a typo of `view` had no hint).
+    expect((await refusal(() => store.apply([], { remove: ['veiw:old'] as never }), InputError)).message).toMatch(/\(did you mean 'view'\?\)$/);
     expect((await refusal(() => store.plan([carrier], { remove: ['entity:airport'], replace: true }), InputError)).code).toBe('invalid_request');
     expect((await refusal(() => store.apply(undefined, { remove: ['entity:airport'] }), InputError)).message).toContain("the project's files");
     expect((await refusal(() => store.apply([], { replace: 'yes' as never }), InputError)).code).toBe('bad_request');

@@ -43,13 +43,18 @@ it('verifyDataset refuses a missing or non-string path', async () => {
   await refused(() => verify(''), /got an empty string/);
 });
 
-it('objectVersion refuses an unknown kind with the kinds and a did-you-mean, and a name that is not text', async () => {
+it('objectVersion refuses an unknown kind with the kinds, their aliases and the closest of them, and a name that is not text', async () => {
   const version = store.objectVersion as (kind: unknown, name: unknown, v?: unknown) => unknown;
-  await refused(() => version('feature_vew', 'delays'), /unknown kind 'feature_vew': entity, source, feature_view or feature_service \(did you mean 'feature_view'\?\)/);
-  await refused(() => version('viewz', 'delays'), /unknown kind 'viewz': entity, source, feature_view or feature_service$/);
+  const KINDS = "entity, source, feature_view \\(view\\) or feature_service \\(service\\), or their plurals \\(entities, views, …\\), in any case";
+  await refused(() => version('feature_vew', 'delays'), new RegExp(`^unknown kind 'feature_vew': use ${KINDS} \\(did you mean 'feature_view'\\?\\)$`));
+  // The aliases are suggested too: a typo of `view` was refused with no hint (only the four kinds were compared).
+  await refused(() => version('veiw', 'delays'), new RegExp(`^unknown kind 'veiw': use ${KINDS} \\(did you mean 'view'\\?\\)$`));
+  await refused(() => version('servces', 'x'), /\(did you mean 'services'\?\)$/);
+  await refused(() => version('Entitys', 'x'), /\(did you mean 'entity'\?\)$/);
   await refused(() => version('featureService', 'x'), /did you mean 'feature_service'\?/);
   await refused(() => version('featureView', 'delays'), /did you mean 'feature_view'\?/);
-  await refused(() => version(null, null), /unknown kind null: entity, source, feature_view or feature_service$/);
+  await refused(() => version('table', 'x'), new RegExp(`^unknown kind 'table': use ${KINDS}$`));
+  await refused(() => version(null, null), new RegExp(`^unknown kind null: use ${KINDS}$`));
   await refused(() => version('feature_view', null), /a feature_view's name: a non-empty string \(got null\)/);
   // The check does not refuse what is there.
   expect(store.objectVersion('feature_view', 'delays').version.version).toBe(1);
