@@ -6,7 +6,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from './errors.js';
+import { configProblems } from './definitions/config-checks.js';
 import { loadConfig } from './definitions/loader.js';
+import { validateWithSchema } from './definitions/schema-validation.js';
 import { sourceRootsOf, type SourceRoots } from './definitions/source-location.js';
 import type { ProjectConfig } from './definitions/types.js';
 import { openOfflineEngine, type OfflineEngine } from './offline/engine.js';
@@ -84,4 +86,20 @@ export function openProject(dir?: string): Project {
       state.close();
     },
   };
+}
+
+/**
+ * `project` with `server.public_url` set to `url` (`serve --public-url`, over featureguard.yaml's), checked as the
+ * file's is: by the project schema (its pattern) and the config checks, whose words win, as `loadConfig` shows
+ * them. A refusal is an `InputError` naming `flag`, never echoing the URL (it may hold a password).
+ *
+ * @example
+ * const served = withPublicUrl(project, 'https://featureguard.example.com');
+ */
+export function withPublicUrl(project: Project, url: string, flag = '--public-url'): Project {
+  const config = { ...project.config, server: { ...project.config.server, public_url: url } };
+  const at = (p: { path: string }) => p.path === '/server/public_url';
+  const problem = configProblems(config).find(at) ?? validateWithSchema('project', config).find(at);
+  if (problem) throw new InputError(`${flag}: ${problem.message}`, { option: flag }, 'usage');
+  return { ...project, config };
 }

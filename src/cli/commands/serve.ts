@@ -20,14 +20,16 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
     .option('--quiet', 'no log line per request')
     .option('--no-scheduler', 'do not run view schedules')
     .option('--grace <seconds>', 'on a stop signal, how long open requests may run before their connections are cut (default 30)', seconds)
-    .action(async (opts: { host?: string; port?: number; quiet?: boolean; scheduler?: boolean; grace?: number }) => {
+    .option('--public-url <url>', 'the address webhook receivers reach the server at, for absolute links in webhook bodies (default server.public_url)')
+    .action(async (opts: { host?: string; port?: number; quiet?: boolean; scheduler?: boolean; grace?: number; publicUrl?: string }) => {
       const { InputError } = await import('../../errors.js');
       if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) {
         throw new InputError(`--port must be an integer from 0 to 65535`);
       }
       // Below the orchestrator's own (Kubernetes' terminationGracePeriodSeconds, 30 s by default), or it kills first.
       if (opts.grace !== undefined && !(opts.grace >= 0 && opts.grace <= 86_400)) throw new InputError('--grace must be a number of seconds from 0 to 86400');
-      const project = await ctx.project();
+      const opened = await ctx.project();
+      const project = opts.publicUrl === undefined ? opened : (await import('../../project.js')).withPublicUrl(opened, opts.publicUrl);
       const { startServer } = await import('../../server/serve.js');
       const { exitInterrupted } = await import('../../state/interrupt.js');
       // Handled from before the start: between the 'featureguard serving' line and the handlers below, a signal
