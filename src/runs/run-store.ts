@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InputError, NotFoundError } from '../errors.js';
-import { ensureColumn, ensureTables, writeWhenFree, writeWithoutWaiting, type StateDb } from '../state/state-db.js';
+import { ensureColumn, ensureTables, isBusy, writeWhenFree, writeWithoutWaiting, type StateDb } from '../state/state-db.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { redactRedisAddresses, redactRedisAddressesIn } from '../online/redis-address.js';
 import { processAlive, processBootHost, processHost } from '../state/process-host.js';
@@ -538,19 +538,38 @@ export function failOrphanedRuns(db: StateDb, now = Date.now()): string[] {
 /**
  * `failOrphanedRuns` for a server: each run's write waits for another process's write lock on a timer
  * (`writeWhenFree`), not in SQLite's synchronous busy wait, so `serve` goes on answering meanwhile (its start and
- * its sweeps call it). A run still locked at the busy timeout is left for the next sweep.
+ * its sweeps call it). A run still locked at the busy timeout is left for the next sweep. Once `signal` aborts (the
+ * server stopping) the wait ends within `STOP_CHECK_MS` and the runs not failed yet are left to the next process.
  */
-export async function failOrphanedRunsWhenFree(db: StateDb, now = Date.now()): Promise<string[]> {
+export async function failOrphanedRunsWhenFree(db: StateDb, now = Date.now(), opts: { signal?: AbortSignal } = {}): Promise<string[]> {
   const at = new Date(now).toISOString();
   const done: string[] = [];
   for (const { id, message } of orphansOf(db, now)) {
+    if (opts.signal?.aborted) break;
     try {
-      if (await writeWhenFree(db, () => db.transaction(() => failOrphan(db, id, message, at)).immediate())) done.push(id);
+      if (await writeUnlessStopped(db, () => db.transaction(() => failOrphan(db, id, message, at)).immediate(), opts.signal)) done.push(id);
     } catch {
-      // busy past the busy timeout (or read-only): the next sweep tries again
+      // busy past the busy timeout, stopped (or read-only): the next sweep or process tries again
     }
   }
   return done;
+}
+
+/** How often a wait for the write lock looks at its stop signal. */
+const STOP_CHECK_MS = 200;
+
+/** `writeWhenFree`, in waits of `STOP_CHECK_MS` that end once `signal` aborts (SQLITE_BUSY then, the write not made). */
+async function writeUnlessStopped<T>(db: StateDb, write: () => T, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return writeWhenFree(db, write);
+  const deadline = performance.now() + (db.pragma('busy_timeout', { simple: true }) as number);
+  for (;;) {
+    const left = deadline - performance.now();
+    try {
+      return await writeWhenFree(db, write, Math.max(0, Math.min(STOP_CHECK_MS, left)));
+    } catch (e) {
+      if (!isBusy(e) || signal.aborted || deadline - performance.now() <= 0) throw e;
+    }
+  }
 }
 
 /**

@@ -301,19 +301,28 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   // than shown running for good, and send their alerts beside the traffic (`serve` waits for them when it stops;
   // no alert selects a compaction's). Only once serving: a start that fails (the port in use, the store down)
   // leaves them to the next process, alerts included.
-  const orphans = await failOrphanedRunsWhenFree(project.state);
-  if (orphans.length) log.info({ runs: orphans }, 'marked failed the runs of processes that stopped');
-  // Slots passed while no scheduler ran, once serving (a start that fails materializes nothing) and once the runs
-  // of a killed process are failed (its crashed run covers nothing).
-  if (scheduler) void scheduler.catchUp().catch((err: unknown) => log.error({ err }, 'scheduler catch-up failed'));
-  void app.context.background.track(sendDueAlerts(project, stop));
+  // In the background (`close` awaits it): failing them waits for the state database's write lock, which another
+  // process (an apply, a backup) may hold for long; that wait held startServer after its 'featureguard serving'
+  // line, and with it the CLI's stop handlers. It ends once the server stops (the runs left to the next process).
+  const failOrphans = async () => {
+    const orphans = await failOrphanedRunsWhenFree(project.state, Date.now(), stop).catch((err: unknown) => {
+      log.warn({ err }, 'failing the runs of processes that stopped failed; retrying in the next sweep');
+      return [];
+    });
+    if (orphans.length) log.info({ runs: orphans }, 'marked failed the runs of processes that stopped');
+    // Slots passed while no scheduler ran, once serving (a start that fails materializes nothing) and once the runs
+    // of a killed process are failed (its crashed run covers nothing).
+    if (scheduler && !stopping.signal.aborted) void scheduler.catchUp().catch((err: unknown) => log.error({ err }, 'scheduler catch-up failed'));
+    await sendDueAlerts(project, stop);
+  };
+  void app.context.background.track(failOrphans());
 
   // Drops left pending (a run whose process died, a store that was down) are retried in the background; runs
   // of a process killed meanwhile (a CLI materialization, out of memory) are failed and alerted; alerts whose
   // every try failed are redelivered when due (`redelivery.ts`).
   const sweep = repeat(
     async () => {
-      const later = await failOrphanedRunsWhenFree(project.state);
+      const later = await failOrphanedRunsWhenFree(project.state, Date.now(), stop);
       if (later.length) log.info({ runs: later }, 'marked failed the runs of processes that stopped');
       await sendDueAlerts(project, stop);
       try {

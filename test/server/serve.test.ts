@@ -150,6 +150,8 @@ it('fails at start the runs a killed process left running', async () => {
   fx.project.state.prepare('UPDATE run_owners SET pid = ? WHERE run_id = ?').run(spawnSync(process.execPath, ['-e', '0']).pid, run.id);
   const other = await startServer(fx.project, { port: 0, quiet: true, scheduler: false, logger: pino({ level: 'silent' }) });
   try {
+    // In the background once serving (startServer does not wait for the state database's write lock).
+    for (let i = 0; i < 100 && fx.project.runs.get(run.id).status === 'running'; i++) await new Promise((r) => setTimeout(r, 20));
     expect(fx.project.runs.get(run.id)).toMatchObject({ status: 'failed', message: expect.stringContaining('stopped before it finished') });
   } finally {
     await other.close();
