@@ -316,7 +316,25 @@ export async function deliver(state: Project['state'], alert: AlertConfig, runId
  * happened). Delivery problems are recorded as attempts and never thrown.
  */
 export async function alertFinishedRun(project: Project, runId: string, outcome: RunOutcome, opts: AlertOptions = {}): Promise<void> {
-  await fireAlerts(project, runId, outcome, opts).catch(() => undefined);
+  const delivery = fireAlerts(project, runId, outcome, opts).catch(() => undefined);
+  const track = opts.signal ? backgrounds.get(opts.signal) : undefined;
+  await (track ? track(delivery) : delivery);
+}
+
+/** The trackers of `deliverInBackground`, by the stop signal they were given with. */
+const backgrounds = new WeakMap<AbortSignal, (delivery: Promise<unknown>) => Promise<void>>();
+
+/**
+ * From now on, `alertFinishedRun` under `signal` (a server's stop signal, which its materializations alert under)
+ * hands the delivery to `track` and goes on once `track` resolves, instead of waiting for the receiver: a receiver
+ * that never answers (5 s per try) kept a materialization job `running`. `track` keeps the delivery for the
+ * server's stop, which aborts `signal` (cutting the try in flight) and waits for it.
+ *
+ * @example
+ * deliverInBackground(stopping.signal, (d) => app.context.background.track(d));
+ */
+export function deliverInBackground(signal: AbortSignal, track: (delivery: Promise<unknown>) => Promise<void>): void {
+  backgrounds.set(signal, track);
 }
 
 /**

@@ -18,7 +18,7 @@ import type { Project } from '../project.js';
 import { dropPendingViews } from '../registry/online-drops.js';
 import { pruneRunsInBackground } from '../runs/prune.js';
 import { failOrphanedRunsWhenFree } from '../runs/run-store.js';
-import { sendDueAlerts } from '../alerts/dispatch.js';
+import { deliverInBackground, sendDueAlerts } from '../alerts/dispatch.js';
 import { sendDueRedeliveries } from '../alerts/redelivery.js';
 import { heldBackToSweep } from '../alerts/throttle.js';
 import { warnUnsignedAlerts } from '../alerts/unsigned.js';
@@ -265,6 +265,10 @@ export async function startServer(project: Project, options: ServeOptions = {}):
       : log.error({ err, method: c.req.method, path: loggedPath(c.req.path), ...requestRuns(c) }, 'request failed')),
   });
 
+  // The alerts of the server's materializations go out beside them (`close` cuts and awaits them): a receiver that
+  // never answers kept a job `running` for 5 s per try, and a scheduled run's slot with it.
+  deliverInBackground(stopping.signal, (delivery) => app.context.background.track(delivery));
+
   let server: ServerType;
   try {
     server = await new Promise((resolve, reject) => {
@@ -313,7 +317,7 @@ export async function startServer(project: Project, options: ServeOptions = {}):
     // Slots passed while no scheduler ran, once serving (a start that fails materializes nothing) and once the runs
     // of a killed process are failed (its crashed run covers nothing).
     if (scheduler && !stopping.signal.aborted) void scheduler.catchUp().catch((err: unknown) => log.error({ err }, 'scheduler catch-up failed'));
-    await sendDueAlerts(project, stop);
+    if (!stopping.signal.aborted) await sendDueAlerts(project, stop);
   };
   void app.context.background.track(failOrphans());
 
