@@ -106,3 +106,29 @@ it('`featureguard serve` stops on the first SIGHUP after its serving line while 
   }
   expect(fx.project.runs.get(id).status).toBe('running'); // left to the next process, which fails it
 }, 60_000);
+
+it('the catch-up of a slot whose run was killed still comes after that run is failed, once the lock is free', async () => {
+  // A daily slot 3 s ago, and its run, started by a process killed since.
+  const slot = new Date(Date.now() - 3000);
+  const s = fx.project.registry.current();
+  fx.project.registry.apply([...s.entities.values(), ...s.sources.values(), { ...s.views.get('origin_delays')!, schedule: `${slot.getUTCSeconds()} ${slot.getUTCMinutes()} ${slot.getUTCHours()} * * *` }, ...s.services.values()]);
+  const crashed = fx.project.runs.create({ kind: 'materialize', view: 'origin_delays', options: { incremental: true } });
+  fx.project.state.prepare('UPDATE run_owners SET pid = ? WHERE run_id = ?').run(spawnSync(process.execPath, ['-e', '0']).pid, crashed.id);
+  const materializations = () => fx.project.runs.list({ view: 'origin_delays', kind: 'materialize' }).runs;
+  const lock = await holdWriteLock(stateFile(), 60_000);
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  try {
+    const t0 = Date.now();
+    server = await startServer(fx.project, { port: 0, quiet: true, logger: silent });
+    expect(Date.now() - t0).toBeLessThan(3000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(materializations().map((r) => r.id)).toEqual([crashed.id]); // no catch-up yet: the crashed run is not failed
+    await lock.release();
+    await until(() => materializations().some((r) => r.status === 'success' || r.status === 'warned'), 20_000);
+    expect(fx.project.runs.get(crashed.id).status).toBe('failed');
+    expect(materializations().map((r) => r.status)).toEqual([expect.stringMatching(/^(success|warned)$/), 'failed']);
+  } finally {
+    await lock.release();
+    await server?.close();
+  }
+}, 60_000);
