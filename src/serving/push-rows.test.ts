@@ -112,6 +112,18 @@ describe('rowsFromColumns', () => {
     expect(rowsFromColumns({ a: [1, 2], b: ['x', 'y'] })).toEqual([{ a: 1, b: 'x' }, { a: 2, b: 'y' }]);
     expect(() => rowsFromColumns({ a: [1, 2], b: ['x'] })).toThrow(/same length/);
   });
+
+  it("reads {index: value} columns (pandas' default orient) as pandas does: the union of the index keys, first seen first", () => {
+    // pd.DataFrame({'a': {'x': 1, 'w': 2}, 'b': {'w': 3, 'v': 4}, 'c': 'k'}): index ['x', 'w', 'v'], NaN where a column lacks one.
+    expect(rowsFromColumns({ a: { x: 1, w: 2 }, b: { w: 3, v: 4 }, c: 'k' })).toEqual([
+      { a: 1, b: null, c: 'k' }, { a: 2, b: 3, c: 'k' }, { a: null, b: 4, c: 'k' },
+    ]);
+    // Integer keys (a RangeIndex written by to_json / to_dict) come in ascending order, as JSON.parse gives them.
+    expect(rowsFromColumns(JSON.parse('{"a": {"1": 1, "0": 2}, "b": [5, 6]}'))).toEqual([{ a: 2, b: 5 }, { a: 1, b: 6 }]);
+    expect(rowsFromColumns({ a: {} })).toEqual([]);
+    expect(() => rowsFromColumns({ a: { 0: 1, 1: 2 }, b: [1, 2, 3] }, 'df', 'invalid_rows')).toThrow(/'b' has 3 values.*2 index keys/);
+    expect(() => rowsFromColumns({ a: [1, 2], b: {} })).toThrow(/'a' has 2 values.*0 index keys/);
+  });
 });
 
 describe('loadPushTable', () => {

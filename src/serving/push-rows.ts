@@ -357,14 +357,47 @@ export function checkCells(rows: number, columns: number, maxCells: number, fiel
   });
 }
 
-/** Columns as rows (Feast's `df` of a push, the `entities` of a dataset request); every column must have the same length. */
+/**
+ * Columns as rows (Feast's `df` of a push, the `entities` of a dataset request); every column must have the same
+ * length. A column may also be `{index: value}`, pandas' default orient (`df.to_dict()`, `df.to_json()`), which
+ * Feast's `pd.DataFrame(request.df)` reads: the rows are then the union of those columns' index keys, first seen
+ * first (integer keys in ascending order, as `JSON.parse` gives them), a key a column lacks null there, and a list
+ * column beside them is taken by position, so it must have as many values as there are keys.
+ */
 export function rowsFromColumns(df: Record<string, unknown>, field = 'df', code = 'invalid_rows', maxCells = Infinity): Record<string, unknown>[] {
+  const indexed = Object.entries(df).filter((e): e is [string, Record<string, unknown>] => isIndexColumn(e[1]));
+  const index = indexed.length > 0 ? indexKeys(indexed.map(([, v]) => v)) : null;
   // A single value stands for every row (pandas broadcasts a scalar column; Feast's own examples send one).
   const first = Object.entries(df).find(([, v]) => Array.isArray(v)) as [string, unknown[]] | undefined;
-  const n = first ? first[1].length : Object.keys(df).length > 0 ? 1 : 0;
+  const n = index ? index.length : first ? first[1].length : Object.keys(df).length > 0 ? 1 : 0;
   checkCells(n, Object.keys(df).length, maxCells, field);
-  const cols = Object.entries(df).map(([k, v]): [string, unknown[]] => [k, Array.isArray(v) ? v : new Array<unknown>(n).fill(v)]);
+  if (index && first) {
+    const bad = Object.entries(df).filter((e): e is [string, unknown[]] => Array.isArray(e[1]) && e[1].length !== n).map(([k, v]) => ({ column: k, length: v.length }));
+    if (bad.length > 0) {
+      throw new InputError(`'${field}' mixes column shapes: '${bad[0].column}' has ${bad[0].length} values, but the {index: value} columns (${indexed.map(([k]) => `'${k}'`).join(', ')}) have ${n} index keys; send every column as a list of values (df.to_dict('list')) or every column as {index: value}`, { columns: bad, index_keys: n }, code);
+    }
+  }
+  const cols = Object.entries(df).map(([k, v]): [string, unknown[]] => [
+    k, Array.isArray(v) ? v : index && isIndexColumn(v) ? index.map((i) => (Object.hasOwn(v, i) ? v[i] : null)) : new Array<unknown>(n).fill(v),
+  ]);
   const bad = cols.filter(([, v]) => v.length !== n).map(([k, v]) => ({ column: k, length: v.length }));
   if (bad.length > 0) throw new InputError(`every column of '${field}' must have the same length (${first?.[0]} has ${n}, ${bad[0].column} ${bad[0].length})`, { columns: bad }, code);
   return Array.from({ length: n }, (_, i) => Object.fromEntries(cols.map(([k, v]) => [k, v[i]])));
+}
+
+/**
+ * A plain object as a column: `{index: value}` (no value of a row is a plain object, so none is broadcast). Not an
+ * exact integer of the body (`ExactInteger`, a class), which is a scalar.
+ */
+function isIndexColumn(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** The union of the columns' index keys, first seen first. */
+function indexKeys(columns: readonly Record<string, unknown>[]): string[] {
+  const keys = new Set<string>();
+  for (const c of columns) for (const k of Object.keys(c)) keys.add(k);
+  return [...keys];
 }

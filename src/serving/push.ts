@@ -48,9 +48,18 @@ export function pushTarget(to: PushRequest['to']): PushTarget {
 /** A date and time without an offset (`2026-12-01 09:00:00`, as pandas prints one): UTC, as DESIGN.md §3 reads naive timestamps. */
 const NAIVE_TIME = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?)$/;
 
-function utcIfNaive(v: unknown): unknown {
+/**
+ * What else `pd.to_datetime` reads in Feast's bodies (Feast converts a pushed frame's times with it): a date alone
+ * (pandas' `astype(str)` of all-midnight datetimes, `json.dumps(default=str)` of a `date`) as midnight UTC, and a
+ * date and time followed by ` UTC`.
+ */
+const FEAST_DATE = /^\d{4}-\d\d-\d\d$/;
+const FEAST_UTC = / ?UTC$/;
+
+function utcIfNaive(v: unknown, feast: boolean): unknown {
   if (typeof v !== 'string') return v;
-  const m = NAIVE_TIME.exec(v);
+  if (feast && FEAST_DATE.test(v)) return `${v}T00:00:00Z`;
+  const m = NAIVE_TIME.exec(feast ? v.replace(FEAST_UTC, '') : v);
   return m ? `${m[1]}T${m[2].length === 5 ? `${m[2]}:00` : m[2]}Z` : v;
 }
 
@@ -87,7 +96,7 @@ function validateRows(set: DefinitionSet, view: FeatureViewDef, rows: readonly R
       else {
         const value = typeof v === 'number' && Number.isNaN(v) && !floats.has(name) ? null
           : feast && typeof v === 'number' && timestampFeatures.has(name) ? epochSecondsText(v)
-            : timestamps.has(name) ? utcIfNaive(v) : v;
+            : timestamps.has(name) ? utcIfNaive(v, feast) : v;
         // An own property even for `__proto__` (an assignment would set the row's prototype, and its fields
         // would pass as the row's own): the schema then refuses it as any unknown property.
         if (name === '__proto__') Object.defineProperty(row, name, { value, enumerable: true, writable: true, configurable: true });

@@ -20,10 +20,12 @@
  * with it.
  */
 import { Hono, type Context } from 'hono';
+import type { DefinitionSet } from '../../definitions/types.js';
 import { FeatureguardError, InputError } from '../../errors.js';
 import { materializableViews } from '../../materialize/materialize.js';
 import type { MaterializeOptions } from '../../materialize/types.js';
-import { jsonBody, laxBoolean, readJson, validateBody } from '../body.js';
+import { invalidBody, jsonBody, laxBoolean, readJson, validateBody } from '../body.js';
+import { LAX_BOOLEAN_WORDS, shown } from '../body-problems.js';
 import type { ServerContext } from '../context.js';
 import { parseInstant } from '../../time/instant.js';
 import { noteRuns } from '../request-runs.js';
@@ -42,7 +44,7 @@ const EVERYTHING_FROM = '1970-01-01T00:00:00Z';
 export function feastMaterializeRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.post('/materialize', ctx.auth.requireScope('write'), async (c) => {
-    const body = validateBody<FeastMaterializeBody>('feast_materialize', windowGiven(await readJson(c, ctx.limits.bodyLimit)));
+    const body = validateBody<FeastMaterializeBody>('feast_materialize', windowGiven(laxBooleans(await readJson(c, ctx.limits.bodyLimit))));
     if (body.disable_event_timestamp === true) return answer(ctx, c, body.feature_views, { start: EVERYTHING_FROM });
     return answer(ctx, c, body.feature_views, { start: body.start_ts! }, body.end_ts!);
   });
@@ -72,6 +74,22 @@ function endTaken(endTs: string | undefined, now = new Date()): EndTaken {
   }
   if (end.getTime() <= now.getTime()) return { end: endTs, clamped: null };
   return { end: now, clamped: { end_clamped: true, end_requested: endTs, end: now.toISOString() } };
+}
+
+/**
+ * A Feast body's booleans as pydantic's lax mode reads them (`"true"`, `1`, `"off"`: `laxBoolean`), as the reads'
+ * `full_feature_names` is; another value is a 400 naming the words taken (the schema would say "must be boolean").
+ */
+function laxBooleans(body: unknown): unknown {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  const given = { ...(body as Record<string, unknown>) };
+  for (const field of ['disable_event_timestamp', 'full_feature_names']) {
+    if (!(field in given) || given[field] === null) continue;
+    const read = laxBoolean(given[field]);
+    if (typeof read !== 'boolean') throw invalidBody([{ path: `/${field}`, message: `must be ${LAX_BOOLEAN_WORDS}, got ${shown(read)}` }]);
+    given[field] = read;
+  }
+  return given;
 }
 
 /**
@@ -187,4 +205,49 @@ export function feastDocumentRoutes(): Hono {
     });
   }
   return app;
+}
+
+/**
+ * Feast's versioned references in a read's `features` (`_parse_feature_ref`): `view@latest:feature` (and `view@:feature`)
+ * is `view:feature`, and so is `view@vN:feature` when N is the view's current version (`currentVersion`; a view it
+ * does not know is left for the read to refuse). Another version is a 400 `versioned_read_not_supported`: only the
+ * current definition is served. Anything else is left as it is, for the schema to refuse.
+ */
+export function feastFeatureRefs(features: unknown, currentVersion: (view: string) => number | undefined): unknown {
+  if (!Array.isArray(features) || !features.some((f) => typeof f === 'string' && f.includes('@'))) return features;
+  return features.map((f: unknown) => (typeof f === 'string' ? unversionedRef(f, currentVersion) : f));
+}
+
+function unversionedRef(ref: string, currentVersion: (view: string) => number | undefined): string {
+  const colon = ref.indexOf(':');
+  const at = ref.indexOf('@');
+  if (colon < 0 || at < 0 || at > colon) return ref;
+  const [view, version, feature] = [ref.slice(0, at), ref.slice(at + 1, colon), ref.slice(colon + 1)];
+  if (version === '' || version.toLowerCase() === 'latest') return `${view}:${feature}`;
+  const asked = /^[vV](\d+)$/.exec(version);
+  if (asked === null) return ref;
+  const current = currentVersion(view);
+  if (current === undefined || current === Number(asked[1])) return `${view}:${feature}`;
+  throw new InputError(
+    `feature reference '${ref}' asks for version v${Number(asked[1])} of feature view '${view}': featureguard serves only the current version (v${current}); ask for '${view}:${feature}'`,
+    { reference: ref, view, version: Number(asked[1]), current_version: current },
+    'versioned_read_not_supported',
+  );
+}
+
+/**
+ * A read's `entities` with an entity's name read as its join key, as Feast still reads one (deprecated,
+ * `_prepare_entities_to_read_from_online_store`): a column named after an entity with exactly one join key, which
+ * is no join key itself, and whose join key is not given too. Null when no column is such a name.
+ */
+export function entityNamesAsJoinKeys<T>(entities: Record<string, T>, set: DefinitionSet): Record<string, T> | null {
+  const joinKeys = new Set([...set.entities.values()].flatMap((e) => e.join_keys.map((k) => k.name)));
+  let renamed = false;
+  const out = Object.fromEntries(Object.entries(entities).map(([name, values]) => {
+    const keys = joinKeys.has(name) ? undefined : set.entities.get(name)?.join_keys;
+    if (keys?.length !== 1 || keys[0].name in entities) return [name, values];
+    renamed = true;
+    return [keys[0].name, values];
+  }));
+  return renamed ? out : null;
 }

@@ -1,0 +1,170 @@
+/**
+ * Bodies Feast's own code builds, which featureguard refused (review of stop 33, feast-dev/feast f0bc0700):
+ * - push timestamps `pd.to_datetime` reads: a date alone (pandas' `astype(str)` of all-midnight datetimes) and
+ *   `… UTC` (utils.py `_convert_arrow_fv_to_proto`);
+ * - a `df` in pandas' default orient, `{column: {index: value}}` (`pd.DataFrame(request.df)`, feature_server.py);
+ * - `view@latest:feature` and `view@vN:feature` references (utils.py `_parse_feature_ref`);
+ * - an entity's name in place of its join key (utils.py `_prepare_entities_to_read_from_online_store`: deprecated,
+ *   still accepted);
+ * - `disable_event_timestamp` as pydantic's lax bool reads it (feature_server.py `MaterializeRequest`).
+ */
+import { describe, expect, it } from 'vitest';
+import { json, post, useAppFixture } from './fixture.js';
+
+const t = useAppFixture();
+
+const runCount = () => t.fx.project.runs.list({ limit: 1000 }).total;
+
+/** A Feast `/push` to the fixture's view, `df` as given. */
+const feastPush = (df: unknown, path = '/push') =>
+  t.app.request(path, post(path === '/push' ? { push_source_name: 'origin_delays', df, to: 'online' } : { feature_view_name: 'origin_delays', df }));
+
+/** dep_delay, flights, carrier of `origin` (value, status, event timestamp each), read on Feast's route. */
+async function online(origin: string): Promise<{ values: unknown[]; statuses: string[]; ts: string[] }> {
+  const res = await t.app.request('/get-online-features', post({
+    features: ['origin_delays:dep_delay', 'origin_delays:flights', 'origin_delays:carrier'], entities: { origin: [origin] },
+  }));
+  const body = await json(res);
+  expect(res.status, JSON.stringify(body)).toBe(200);
+  const rs = body.results.slice(1) as { values: unknown[]; statuses: string[]; event_timestamps: string[] }[];
+  return { values: rs.map((r) => r.values[0]), statuses: rs.map((r) => r.statuses[0]), ts: rs.map((r) => r.event_timestamps[0]) };
+}
+
+describe('Feast push timestamps pd.to_datetime reads', () => {
+  it('takes a date alone as midnight UTC, on /push and /write-to-online-store', async () => {
+    const res = await feastPush({ origin: ['SEA'], event_timestamp: ['2001-01-11'], dep_delay: [1.5], flights: [3], carrier: ['AA'] });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await online('SEA')).toMatchObject({ values: [1.5, 3, 'AA'], ts: ['2001-01-11T00:00:00Z', '2001-01-11T00:00:00Z', '2001-01-11T00:00:00Z'] });
+    const write = await feastPush({ origin: ['SEA'], event_timestamp: ['2001-01-12'], dep_delay: [2.5], flights: [4], carrier: ['AB'] }, '/write-to-online-store');
+    expect(write.status, await write.clone().text()).toBe(200);
+    expect(await online('SEA')).toMatchObject({ values: [2.5, 4, 'AB'], ts: ['2001-01-12T00:00:00Z', '2001-01-12T00:00:00Z', '2001-01-12T00:00:00Z'] });
+  });
+
+  it("takes '… UTC' as UTC", async () => {
+    const res = await feastPush({ origin: ['SFO'], event_timestamp: ['2001-01-12 10:59:42 UTC'], dep_delay: [1], flights: [1], carrier: ['UA'] });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect((await online('SFO')).ts[0]).toBe('2001-01-12T10:59:42Z');
+  });
+
+  it("leaves featureguard's own /v1/push as strict as it was (RFC 3339, or a naive date and time)", async () => {
+    for (const at of ['2001-01-13', '2001-01-13 10:59:42 UTC']) {
+      const res = await t.app.request('/v1/push', post({ view: 'origin_delays', rows: [{ origin: 'SEA', event_timestamp: at, dep_delay: 9, flights: 9, carrier: 'ZZ' }] }));
+      const body = await json(res);
+      expect([res.status, body.error?.code, body.error?.message], at).toEqual([400, 'invalid_rows', expect.stringContaining('event_timestamp')]);
+    }
+  });
+});
+
+describe("a Feast df in pandas' default orient ({column: {index: value}})", () => {
+  it('is read as rows by index: one row', async () => {
+    const runs = runCount();
+    const res = await feastPush({ origin: { 0: 'JFK' }, event_timestamp: { 0: '2001-01-11T10:59:42.000' }, dep_delay: { 0: 1.25 }, flights: { 0: 2 }, carrier: { 0: 'B6' } });
+    const body = await json(res);
+    expect([res.status, body.rows], JSON.stringify(body)).toEqual([200, 1]);
+    expect(runCount()).toBe(runs + 1);
+    expect(await online('JFK')).toMatchObject({ values: [1.25, 2, 'B6'], statuses: ['PRESENT', 'PRESENT', 'PRESENT'] });
+  });
+
+  it('two index keys are two rows; an index a column lacks is null there; a scalar column is every row', async () => {
+    const res = await feastPush({
+      origin: { 0: 'BOS', 1: 'LAX' }, event_timestamp: '2001-01-11T11:00:00Z', dep_delay: { 0: 3.5, 1: 4.5 }, flights: { 1: 7, 0: 6 }, carrier: { 0: 'DL' },
+    });
+    const body = await json(res);
+    expect([res.status, body.rows], JSON.stringify(body)).toEqual([200, 2]);
+    expect(await online('BOS')).toMatchObject({ values: [3.5, 6, 'DL'] });
+    expect(await online('LAX')).toMatchObject({ values: [4.5, 7, null], statuses: ['PRESENT', 'PRESENT', 'NULL_VALUE'] });
+  });
+
+  it('list columns beside index columns are taken by position when the lengths agree, as pandas does', async () => {
+    const res = await feastPush({ origin: ['ORD', 'ATL'], event_timestamp: { 0: '2001-01-11T12:00:00Z', 1: '2001-01-11T12:00:00Z' }, dep_delay: [5, 6], flights: { 0: 1, 1: 2 }, carrier: ['AA', 'DL'] });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect((await online('ATL')).values).toEqual([6, 2, 'DL']);
+  });
+
+  it('mixed shapes of different lengths are one 400, before any run is recorded', async () => {
+    const runs = runCount();
+    for (const path of ['/push', '/write-to-online-store']) {
+      const res = await feastPush({ origin: ['ORD', 'ATL'], event_timestamp: '2001-01-11T13:00:00Z', dep_delay: { 0: 1, 1: 2, 2: 3 }, flights: [1, 2], carrier: ['AA', 'DL'] }, path);
+      const body = await json(res);
+      expect([res.status, body.error?.code], JSON.stringify(body)).toEqual([400, 'invalid_rows']);
+      expect(body.error.message).toContain("'dep_delay'");
+      expect(body.error.details?.run_id).toBeUndefined();
+    }
+    expect(runCount()).toBe(runs);
+  });
+});
+
+describe('versioned feature references on /get-online-features', () => {
+  const read = async (path: string, features: string[], full = false) => {
+    const res = await t.app.request(path, post({ features, entities: { origin: ['SEA'] }, full_feature_names: full }));
+    return [res.status, await json(res)] as const;
+  };
+
+  it("reads view@latest:feature as view:feature (Feast's _parse_feature_ref), and @vN when N is the current version", async () => {
+    const version = t.fx.project.registry.currentVersions().get('feature_view/origin_delays')!.version;
+    const [, plain] = await read('/get-online-features', ['origin_delays:dep_delay', 'origin_delays:flights']);
+    const [, plainFull] = await read('/get-online-features', ['origin_delays:dep_delay', 'origin_delays:flights'], true);
+    expect(plain.results[1].values).toEqual([2.5]);
+    for (const v of ['@latest', '@LATEST', '@', `@v${version}`, `@V${version}`]) {
+      const [status, body] = await read('/get-online-features', [`origin_delays${v}:dep_delay`, 'origin_delays:flights']);
+      expect([status, body], v).toEqual([200, plain]);
+      const [, full] = await read('/get-online-features', [`origin_delays${v}:dep_delay`, `origin_delays${v}:flights`], true);
+      expect(full, v).toEqual(plainFull);
+    }
+    expect(plainFull.metadata.feature_names).toEqual(['origin', 'origin_delays__dep_delay', 'origin_delays__flights']);
+  });
+
+  it('refuses another version with a 400 naming the reference and the version served', async () => {
+    const version = t.fx.project.registry.currentVersions().get('feature_view/origin_delays')!.version;
+    const [status, body] = await read('/get-online-features', ['origin_delays:flights', `origin_delays@v${version + 8}:dep_delay`]);
+    expect([status, body.error?.code], JSON.stringify(body)).toEqual([400, 'versioned_read_not_supported']);
+    expect(body.error.message).toContain(`'origin_delays@v${version + 8}:dep_delay'`);
+    expect(body.error.message).toContain(`v${version}`);
+  });
+
+  it("leaves featureguard's own route refusing them", async () => {
+    const [status] = await read('/v1/online-features', ['origin_delays@latest:dep_delay']);
+    expect(status).toBe(400);
+  });
+});
+
+describe("an entity's name in place of its join key", () => {
+  it("is read as its join key on /get-online-features (Feast: deprecated, accepted), answered under the join key's name", async () => {
+    const res = await t.app.request('/get-online-features', post({ features: ['origin_delays:dep_delay'], entities: { airport: ['SEA', 'NOPE'] } }));
+    const body = await json(res);
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    expect(body.metadata.feature_names).toEqual(['origin', 'dep_delay']);
+    expect(body.results[0].values).toEqual(['SEA', 'NOPE']);
+    expect(body.results[1]).toMatchObject({ values: [2.5, null], statuses: ['PRESENT', 'NOT_FOUND'] });
+  });
+
+  it('is still a 400 missing_join_key on /v1/online-features', async () => {
+    const res = await t.app.request('/v1/online-features', post({ features: ['origin_delays:dep_delay'], entities: { airport: ['SEA'] } }));
+    const body = await json(res);
+    expect([res.status, body.error?.code]).toEqual([400, 'missing_join_key']);
+  });
+});
+
+describe("Feast's /materialize disable_event_timestamp as pydantic reads a bool", () => {
+  it('takes "true" and 1 as true: everything up to now', async () => {
+    for (const given of ['true', 1, 'yes']) {
+      const res = await t.app.request('/materialize', post({ disable_event_timestamp: given, feature_views: ['origin_delays'] }));
+      const job = await json(res);
+      expect(res.status, JSON.stringify(job)).toBe(200);
+      expect(job.runs[0].window.start).toBe('1970-01-01T00:00:00.000Z');
+    }
+  });
+
+  it('takes "false" and 0 as false (a window is required) and refuses other words, naming the allowed ones', async () => {
+    for (const given of ['false', 0]) {
+      const res = await t.app.request('/materialize', post({ disable_event_timestamp: given, feature_views: ['origin_delays'] }));
+      expect([res.status, (await json(res)).error?.message]).toEqual([400, expect.stringContaining('start_ts and end_ts required')]);
+      const windowed = await t.app.request('/materialize', post({ disable_event_timestamp: given, start_ts: '2001-01-01', end_ts: '2001-01-02', feature_views: ['origin_delays'] }));
+      expect((await json(windowed)).runs?.[0].window.start).toBe('2001-01-01T00:00:00.000Z');
+    }
+    const res = await t.app.request('/materialize', post({ disable_event_timestamp: 'maybe', feature_views: ['origin_delays'] }));
+    const body = await json(res);
+    expect([res.status, body.error?.message]).toEqual([400, expect.stringContaining('yes, no, on, off')]);
+    expect(body.error.message).toContain('disable_event_timestamp');
+  });
+});
