@@ -100,7 +100,7 @@ export function floatFeatures(features: readonly { readonly type: string }[]): b
 
 /** JSON text of a float feature's value: a whole number with `.0` (valid JSON, parsed back to the same number). */
 function floatText(v: unknown): string {
-  if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 1e21) return `${v}.0`;
+  if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 1e21) return `${Object.is(v, -0) ? '-0' : v}.0`;
   if (Array.isArray(v)) return `[${v.map(floatText).join(',')}]`;
   return JSON.stringify(v) ?? 'null';
 }

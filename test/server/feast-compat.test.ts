@@ -6,7 +6,8 @@
  * - `view@latest:feature` and `view@vN:feature` references (utils.py `_parse_feature_ref`);
  * - an entity's name in place of its join key (utils.py `_prepare_entities_to_read_from_online_store`: deprecated,
  *   still accepted);
- * - `disable_event_timestamp` as pydantic's lax bool reads it (feature_server.py `MaterializeRequest`).
+ * - `disable_event_timestamp` as pydantic's lax bool reads it (feature_server.py `MaterializeRequest`);
+ * - `-0.0`, which Python's `json` writes with its sign.
  */
 import { describe, expect, it } from 'vitest';
 import { json, post, useAppFixture } from './fixture.js';
@@ -142,6 +143,18 @@ describe("an entity's name in place of its join key", () => {
     const res = await t.app.request('/v1/online-features', post({ features: ['origin_delays:dep_delay'], entities: { airport: ['SEA'] } }));
     const body = await json(res);
     expect([res.status, body.error?.code]).toEqual([400, 'missing_join_key']);
+  });
+});
+
+describe('-0.0', () => {
+  it('is served with its sign, as Python writes it, on both routes', async () => {
+    const body = '{"push_source_name": "origin_delays", "df": {"origin": ["MIA"], "event_timestamp": ["2001-01-11 10:00:00"], "dep_delay": [-0.0], "flights": [0], "carrier": ["AA"]}}';
+    const res = await t.app.request('/push', post(body));
+    expect(res.status, await res.clone().text()).toBe(200);
+    for (const path of ['/get-online-features', '/v1/online-features']) {
+      const text = await (await t.app.request(path, post({ features: ['origin_delays:dep_delay'], entities: { origin: ['MIA'] } }))).text();
+      expect(text, path).toContain('"values":[-0.0]');
+    }
   });
 });
 
