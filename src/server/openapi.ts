@@ -60,7 +60,7 @@ const RUN_ID_RESPONSES: RouteDoc['responses'] = {
   404: 'no run with that id, or none starting with that prefix (`not_found`)',
 };
 const ONLINE: RouteDoc['responses'] = {
-  400: `${BAD_BODY}; an unknown view, feature or service (\`unknown_feature\`, \`unknown_service\`), a view that is not online (\`view_not_online\`), a join key missing (\`missing_join_key\`) or of the wrong type or length (\`bad_entity\`), two features of one name or a reference given twice (\`feature_name_collision\`)`,
+  400: `${BAD_BODY}; an unknown view, feature or service (\`unknown_feature\`, \`unknown_service\`), a view that is not online (\`view_not_online\`), a join key missing (\`missing_join_key\`) or of the wrong type or length (\`bad_entity\`), two features of one name or a reference given twice (\`feature_name_collision\`); on \`/get-online-features\`, a \`view@vN:feature\` reference to a version that is not the view's current one (\`versioned_read_not_supported\`)`,
   413: 'body over `server.body_limit` (`payload_too_large`) or more entity rows than `server.max_entities` (`too_many_entities`)',
   503: STORE_UNAVAILABLE,
 };
