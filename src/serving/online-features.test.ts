@@ -263,6 +263,32 @@ describe('getOnlineFeatures', () => {
     );
   });
 
+  it('one entity row over views of different event timestamps, read again in either order, gives each view its own timestamp in both forms (property)', async () => {
+    // The one-row path (`plainRowJson`) writes each view's timestamp beside its values: never another view's, whatever
+    // the order of the views or what an earlier read wrote (a cache of the timestamp texts must keep them apart).
+    const store = await project.onlineStore();
+    const plain = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.boolean());
+    // Within the hourly view's ttl; whole seconds, milliseconds and microseconds (0, 3 and 6 fraction digits).
+    const ts = fc.tuple(fc.integer({ min: 0, max: 3599 }), fc.constantFrom(0, 250_000, 123_456, 7)).map(([s, us]) => NOW.getTime() * 1000 - s * 1_000_000 - us);
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(plain, { minLength: 3, maxLength: 3 }), fc.array(plain, { minLength: 2, maxLength: 2 }), ts, ts, async (hourly, forever, hourlyTs, foreverTs) => {
+        const key = `T${round++}`;
+        // Every feature the view has now (a test above adds one): the row is then read without remapping.
+        const hourlyFeatures = buildOnlineReadPlan(project.registry.current(), { features: ['hourly'] }).views[0].features;
+        await store.writeBatch('hourly', hourlyFeatures, [{ key: [key], values: hourly.slice(0, hourlyFeatures.length), eventTs: hourlyTs, createdTs: 0 }]);
+        await store.writeBatch('forever', ['delay', 'vec'], [{ key: [key], values: forever, eventTs: foreverTs, createdTs: 0 }]);
+        for (const features of [['hourly', 'forever'], ['forever', 'hourly'], ['hourly', 'forever']]) {
+          const res = await getOnlineFeatures(project, { features, entities: { origin: [key] }, fullFeatureNames: true }, { now: NOW });
+          const names = res.metadata.feature_names.slice(1);
+          expect(res.results.slice(1).map((r) => r.event_timestamps[0])).toEqual(names.map((n) => formatMicros(n.startsWith('hourly__') ? hourlyTs : foreverTs)));
+          expect(res.results.slice(1).map((r) => r.statuses[0])).toEqual(names.map(() => 'PRESENT'));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('a stored vector shorter or longer than its feature list reads the same in both forms (property)', async () => {
     // The stores refuse such vectors (`bad_vector`); written here straight into the SQLite file, as a
     // store of another version might have left them.
