@@ -1,5 +1,11 @@
 /** The Redis connection's helpers, against the tests' real Redis: which failures are outages, and claiming a key once. */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { readOrClaim, storeUnavailable } from './redis-connection.js';
@@ -63,6 +69,43 @@ describe('readOrClaim', () => {
       await admin.call('ACL', 'DELUSER', user);
       await admin.del(claimed, missing);
       admin.disconnect();
+    }
+  });
+});
+
+describe('a Redis that refuses the connection', () => {
+  it("lets the process exit as soon as the store is closed (ioredis's 2 s disconnect timer waited for a socket that had closed already)", async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    const dir = mkdtempSync(join(tmpdir(), 'fg-redis-refused-'));
+    writeFileSync(join(dir, 'featureguard.yaml'), `project: refused\nonline_store:\n  type: redis\n  url: redis://127.0.0.1:${port}\n`);
+    const sdk = fileURLToPath(new URL('../sdk/index.ts', import.meta.url));
+    // The SDK as a script uses it: open the store, a call that needs Redis fails, close, then nothing left to do.
+    const script = `
+      const { openFeatureStore } = await import(${JSON.stringify(sdk)});
+      const store = await openFeatureStore(${JSON.stringify(dir)});
+      const t0 = performance.now();
+      const code = await store.project.onlineStore().then(() => 'connected', (e) => e.code);
+      const failedMs = performance.now() - t0;
+      await store.close();
+      const closed = performance.now();
+      process.on('exit', () => console.log(JSON.stringify({ code, failedMs, exitMs: performance.now() - closed, active: process.getActiveResourcesInfo() })));
+    `;
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      const exitCode = await new Promise((resolve) => child.on('exit', resolve));
+      expect(exitCode).toBe(0);
+      const r = JSON.parse(out) as { code: string; failedMs: number; exitMs: number };
+      expect(r.code).toBe('store_unavailable');
+      expect(r.failedMs).toBeLessThan(1_000);
+      // Was about 2,000 ms (a Timeout left behind by the failed connect).
+      expect(r.exitMs).toBeLessThan(500);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -52,6 +52,13 @@ export interface RedisConnection {
 
 const CONNECT_TIMEOUT_MS = 2_000;
 /**
+ * How long `disconnect()` waits for the socket to close before destroying it. ioredis waits 2 s by default on a
+ * timer that only the socket's `close` clears, and a socket whose connection was refused has closed already: after
+ * a failed connect (or a close once Redis went away), that timer alone kept a script, `online get` or a cron run
+ * alive 2 s. Disconnecting drops pending replies anyway; a graceful close is `quit()` (redis-store.ts).
+ */
+const DISCONNECT_TIMEOUT_MS = 0;
+/**
  * How long a command may wait for its answer. Without it a connected Redis that stops answering (SIGSTOP, a
  * partition after connecting) holds every read and scrape until it answers again: the socket stays open, so
  * nothing else notices. Generous next to a command's normal milliseconds, so a busy event loop does not trip it.
@@ -138,7 +145,7 @@ export async function connectRedis(options: RedisOnlineStoreOptions, keys: Redis
   if (urlProblem !== undefined) throw new FeatureguardError('bad_online_store', `online_store.url ${urlProblem}`, { status: 500, exitCode: 2 });
   // Cluster nodes keep their own offline queue (ioredis connects them on first use); the cluster's is off.
   // The command timeout is a node option: a cluster sends every command through one of its nodes' clients.
-  const nodeOptions: RedisOptions = { connectTimeout: CONNECT_TIMEOUT_MS, commandTimeout: COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1 };
+  const nodeOptions: RedisOptions = { connectTimeout: CONNECT_TIMEOUT_MS, disconnectTimeout: DISCONNECT_TIMEOUT_MS, commandTimeout: COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1 };
   const client = nodes
     ? new Cluster(nodes, {
         enableAutoPipelining: true,
