@@ -169,19 +169,20 @@ for (const storeKind of ['sqlite', 'redis', 'redis-cluster'] as const) {
       expect(project.runs.get(blocked[0].run!.id).status).toBe('blocked');
       expect(await read()).toEqual(before);
 
-      const failed = await materialize(project, {
+      // A failure after 20 entities were sent: the progress callback's own exception, which the caller gets back.
+      const fire = new Error('disk on fire');
+      await expect(materialize(project, {
         guardStage,
         start: '2001-01-04',
         end: '2001-01-10',
         views: ['airport_hourly'],
         batchSize: 10,
         onProgress: (p) => {
-          if (p.entitiesWritten >= 20) throw new Error('disk on fire');
+          if (p.entitiesWritten >= 20) throw fire;
         },
-      });
-      expect(failed[0].status).toBe('failed');
-      expect(failed[0].message).toBe('disk on fire');
-      expect(project.runs.get(failed[0].run!.id).status).toBe('failed');
+      })).rejects.toBe(fire);
+      const [failed] = project.runs.list({ view: 'airport_hourly', limit: 1 }).runs;
+      expect(failed).toMatchObject({ status: 'failed', message: 'the onProgress callback threw: disk on fire', window_start: '2001-01-04T00:00:00.000Z' });
       expect(await read()).toEqual(before);
       expect(await (await project.onlineStore()).stats()).toEqual(statsBefore);
 

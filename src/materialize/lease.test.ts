@@ -34,9 +34,14 @@ describe('materialization leases', () => {
     }
     expect(err).toBeInstanceOf(ConflictError);
     expect(err).toMatchObject({ code: 'materialization_running', status: 409, details: { view: 'a', owner: 'run-1', pid: process.pid } });
-    // No run of 'a' is in the quality log: the holder is "another process", not a made-up run id.
-    expect((err as ConflictError).message).toMatch(/^feature view 'a' is already being materialized by another process \(pid \d+ on /);
+    // No run of 'a' is in the quality log: the holder is named, not a made-up run id. Held by this very process (its
+    // pid on this host), it is not "another process" showing our own pid.
+    expect((err as ConflictError).message).toMatch(/^feature view 'a' is already being materialized by this process \(another materialization started at \d{4}-[\d-]+T[\d:.]+Z\); wait for it to finish$/);
     expect((err as ConflictError).details).not.toHaveProperty('run_id');
+    // Held by another live process (the lease row says so): "another process", with its pid.
+    db.prepare("UPDATE materialization_leases SET pid = ? WHERE view = 'a'").run(process.ppid);
+    expect(() => acquireLeases(other, ['b', 'a'], 'run-2')).toThrow(new RegExp(`^feature view 'a' is already being materialized by another process \\(pid ${process.ppid} on `));
+    db.prepare("UPDATE materialization_leases SET pid = ? WHERE view = 'a'").run(process.pid);
     expect(listLeases(db).map((l) => l.view)).toEqual(['a']);
     a.release();
     const leases = acquireLeases(other, ['b', 'a'], 'run-2');

@@ -51,6 +51,8 @@ interface LeaseRow {
 /** The 409 for a view whose lease is held: names the holder's running run(s) when the quality log has them. */
 function heldError(db: StateDb, view: string, held: LeaseRow): ConflictError {
   const runIds = runningRunIds(db, 'materialize', view, held.acquired_at);
+  // Held by this process: another call of it (two SDK calls, two stores of one project) started a materialization.
+  const ours = held.pid === process.pid && isThisHost(held.host);
   const where = `pid ${held.pid} on ${held.host}, since ${held.acquired_at}`;
   const base = { view, owner: held.owner, pid: held.pid, host: held.host, since: held.acquired_at };
   // Dropping a view's online values after an apply takes its lease too (registry/online-drops.ts).
@@ -66,7 +68,7 @@ function heldError(db: StateDb, view: string, held: LeaseRow): ConflictError {
         { ...base, run_id: runIds[0], run_ids: runIds },
         'materialization_running',
       )
-    : new ConflictError(`feature view '${view}' is already being materialized by another process (${where}); wait for it to finish`, base, 'materialization_running');
+    : new ConflictError(`feature view '${view}' is already being materialized ${ours ? `by this process (another materialization started at ${held.acquired_at})` : `by another process (${where})`}; wait for it to finish`, base, 'materialization_running');
 }
 
 /** Why the runs a lease's previous holder left `running` failed. */

@@ -47,6 +47,22 @@ import { resolveWindow, type ResolvedWindow } from './window.js';
 
 const NO_COUNTS = { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 };
 
+/**
+ * The caller's `onProgress` threw (its exception is `error`): the materialization stops at that view, whose run is
+ * failed naming it, and `done` rejects with the caller's own exception rather than recording it as a result.
+ */
+class CallbackFailure extends Error {
+  constructor(readonly error: unknown) {
+    super(`the onProgress callback threw: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  }
+}
+
+/** Why each `failed` result failed (the SDK rejects when the online store failed every run: `store.materialize`). */
+const failures = new WeakMap<MaterializeResult, unknown>();
+
+/** The error a `failed` result of `materialize` failed with (undefined for other results). */
+export const failureOf = (result: MaterializeResult): unknown => failures.get(result);
+
 /** The views a request names, or every online feature view. */
 export function materializableViews(set: DefinitionSet, names?: readonly string[]): FeatureViewDef[] {
   if (names !== undefined && (!Array.isArray(names) || names.some((n) => typeof n !== 'string'))) {
@@ -98,7 +114,8 @@ const viewChanged = (view: string, what: string) => viewChangedError(view, 'it w
  * `ConflictError` with code `materialization_running` when one is held, or
  * `online_drop_running` while an apply drops a view's values) and
  * creates the runs, then works in the background. `done` never rejects for a
- * view's failure: that is a result with status `failed`.
+ * view's failure: that is a result with status `failed` (an `onProgress` that
+ * throws stops it, and `done` rejects with that exception).
  */
 export async function startMaterialization(project: Project, options: MaterializeOptions = {}, trigger?: RunTrigger): Promise<MaterializationHandle> {
   // Bad input (unknown view, bad times) is a 400 even while a view is being materialized: checked before the leases.
@@ -217,7 +234,7 @@ export async function startMaterialization(project: Project, options: Materializ
       // gone): its run and those queued behind it are failed and their leases released, not left `queued` or
       // `running` for as long as this process lives (its heartbeat keeps them from being taken as orphans).
       await failStranded(project, planned.slice(at), e);
-      throw e;
+      throw e instanceof CallbackFailure ? e.error : e;
     } finally {
       await orphanAlerts;
     }
@@ -312,6 +329,13 @@ async function materializeView(
   let failure: unknown = null;
   const windowTables: string[] = [];
   const conn = await (await project.engine()).connect();
+  const progress = (p: { view: string; entitiesWritten: number; entitiesTotal: number }) => {
+    try {
+      options.onProgress?.(p);
+    } catch (error) {
+      throw new CallbackFailure(error);
+    }
+  };
   const finish = async (status: MaterializeResult['status'], message: string | null, written: number, skipped: number): Promise<MaterializeResult> => {
     const updated = await project.runs.updateWhenFree(run.id, {
       status: status === 'up_to_date' ? 'success' : status,
@@ -375,7 +399,7 @@ async function materializeView(
       ? Number((await conn.runAndReadAll(`SELECT count(*) FROM (${latest})`)).getRowsJS()[0][0])
       : 0;
     const batchSize = options.batchSize ?? 2048;
-    options.onProgress?.({ view: view.name, entitiesWritten: 0, entitiesTotal: total });
+    progress({ view: view.name, entitiesWritten: 0, entitiesTotal: total });
     // An apply that removed the view or changed it in a breaking way while this run read it: write nothing (and
     // do the drop deferred to this run). A lease lost to a pause longer than its ttl: write nothing either.
     if (isDropPending(project.state, view.name)) throw await droppedDuringRun(project, view.name, 'nothing was written');
@@ -396,7 +420,7 @@ async function materializeView(
         await writer.write(pending);
         sent += pending.length;
         pending = [];
-        options.onProgress?.({ view: view.name, entitiesWritten: sent, entitiesTotal: total });
+        progress({ view: view.name, entitiesWritten: sent, entitiesTotal: total });
       };
       for (;;) {
         const chunk = await result.fetchChunk();
@@ -424,7 +448,10 @@ async function materializeView(
     failure = e;
     // Failed before the source was read: the datasets it would have read and written, named as a run that read them names them.
     lineage ??= plannedViewLineage(project, set, view, lineageTarget(project, view));
-    return await finish('failed', message, 0, 0);
+    const result = await finish('failed', message, 0, 0);
+    if (e instanceof CallbackFailure) throw e;
+    failures.set(result, e);
+    return result;
   } finally {
     for (const t of windowTables) await conn.run(`DROP TABLE IF EXISTS ${ident(t)}`).catch(() => undefined);
     conn.closeSync();

@@ -9,6 +9,7 @@ import { getService, resolveFeatureRefs, viewJoinKeys, type ViewSelection } from
 import { storedDuration } from '../definitions/ttl.js';
 import type { DefinitionSet, FeatureServiceDef, FeatureViewDef, JoinKey, SourceDef } from '../definitions/types.js';
 import { InputError } from '../errors.js';
+import { FULL_NAMES } from '../definitions/full-names.js';
 import { foldAscii } from './engine.js';
 import type { PitViewSpec } from './point-in-time.js';
 import { viewRelationSql, type SourceRelation } from './source-sql.js';
@@ -41,9 +42,6 @@ export interface PlanRequest {
   readonly service?: string;
   readonly fullFeatureNames?: boolean;
 }
-
-/** Every spelling of the full feature names option, for messages any caller reads. */
-const FULL_NAMES = 'CLI --full-feature-names, SDK fullFeatureNames, API full_feature_names';
 
 /** Resolve a request into a join plan. */
 export function planDataset(roots: SourceRoots, set: DefinitionSet, request: PlanRequest): DatasetPlan {

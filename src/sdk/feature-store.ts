@@ -122,7 +122,17 @@ export interface FeatureStore {
    * the quality log, keeping what the guards still read (README, "Retention").
    */
   pruneRuns(options: PruneOptions): PruneResult;
-  /** Materialize a window (or `incremental`) into the online store; one result per view (a blocked guard is a result). */
+  /**
+   * Materialize a window (or `incremental`) into the online store; one result per view. A blocked guard is a result
+   * (`blocked`), and so is a view that failed (`failed`: its source could not be read, the store failed meanwhile):
+   * check both, as `featureguard materialize` exits 1 and 3 on them. When the online store failed every view's run
+   * (`store_unavailable`: nothing could be written) the call rejects with that `FeatureguardError` (the runs are
+   * recorded failed, `details.results` holds them); an `onProgress` that throws stops it and rejects with that exception.
+   *
+   * @example
+   * const results = await store.materialize({ incremental: true });
+   * if (results.some((r) => r.status === 'blocked' || r.status === 'failed')) process.exitCode = 1;
+   */
   materialize(options: MaterializeOptions): Promise<MaterializeResult[]>;
   /** Online features in Feast's get-online-features shape, read in-process (no server). */
   getOnlineFeatures<E extends EntityColumns<E> = Readonly<Record<string, readonly unknown[]>>>(request: OnlineFeaturesRequest<E>, options?: OnlineReadOptions): Promise<OnlineFeaturesResponse>;
@@ -261,7 +271,8 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
         checkOptions('materialize options', options, MATERIALIZE_KEYS, '{ start, end?, views? } or { incremental: true }');
         checkBooleans('materialize options', options, MATERIALIZE_BOOLEANS);
         checkFunctions('materialize options', options, MATERIALIZE_FUNCTIONS);
-        return (await import('../materialize/materialize.js')).materialize(project, options);
+        const { materialize, failureOf } = await import('../materialize/materialize.js');
+        return nothingRanRefused(await materialize(project, options), failureOf);
       });
     },
     getOnlineFeatures(request, options) {
@@ -325,6 +336,26 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
       return closing;
     },
   };
+}
+
+/** The online store's own failures: with every run failed by one of them, nothing could be materialized. */
+const STORE_FAILURES = new Set(['store_unavailable', 'bad_online_store', 'online_store_in_use', 'online_store_permission']);
+
+/**
+ * `results`, unless the online store failed every run (unreachable, misconfigured): then a rejection with its error
+ * (`store_unavailable`, exit code 3), as `getOnlineFeatures` rejects, the results in `details.results`. A view that
+ * failed on its own (an unreadable source) stays a `failed` result beside the others.
+ */
+function nothingRanRefused(results: MaterializeResult[], failureOf: (r: MaterializeResult) => unknown): MaterializeResult[] {
+  const ran = results.filter((r) => r.status !== 'up_to_date');
+  const causes = ran.map(failureOf);
+  const store = (e: unknown): e is FeatureguardError => e instanceof FeatureguardError && STORE_FAILURES.has(e.code);
+  if (ran.length === 0 || !causes.every(store)) return results;
+  const cause = causes[0] as FeatureguardError;
+  const runs = ran.map((r) => `view '${r.view}': run ${r.run?.id.slice(0, 8)} failed`).join('; ');
+  throw new FeatureguardError(cause.code, `${cause.message}; nothing was materialized (${runs})`, {
+    status: cause.status, exitCode: cause.exitCode, details: { ...(Array.isArray(cause.details) ? {} : cause.details), results }, cause,
+  });
 }
 
 /**

@@ -44,6 +44,10 @@ export interface OnlineReadOptions {
    * decimal text (Feast converts with `str()`: a zip code sent as 94107 is "94107").
    */
   readonly feastKeys?: boolean;
-  /** Reference time for ttl checks (tests). Default now. */
+  /**
+   * The instant a view's ttl is measured from (default now): a value older than the ttl before it is
+   * `OUTSIDE_MAX_AGE`. Not a read as of that instant: the online store keeps only the latest value per entity, so a
+   * value stamped after `now` is still served `PRESENT`.
+   */
   readonly now?: Date;
 }

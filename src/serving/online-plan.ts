@@ -8,6 +8,7 @@ import { getService, resolveFeatureRefs, serviceRefs, viewJoinKeys } from '../de
 import type { DefinitionSet, FeatureType, JoinKey } from '../definitions/types.js';
 import { storedDuration } from '../definitions/ttl.js';
 import { InputError } from '../errors.js';
+import { FULL_NAMES } from '../definitions/full-names.js';
 
 export interface ViewReadPlan {
   readonly view: string;
@@ -68,9 +69,7 @@ export function buildOnlineReadPlan(set: DefinitionSet, request: PlanRequest): O
   checkFeaturesOrService(request);
   let refs: readonly string[];
   if (request.service !== undefined) {
-    if (!set.services.has(request.service)) {
-      throw new InputError(`unknown feature service '${request.service}'`, { known: [...set.services.keys()] }, 'unknown_service');
-    }
+    // An unknown one: `getService` suggests the closest name.
     refs = serviceRefs(getService(set, request.service));
   } else {
     refs = request.features ?? [];
@@ -97,7 +96,7 @@ export function buildOnlineReadPlan(set: DefinitionSet, request: PlanRequest): O
       const prev = owner.get(name);
       if (prev !== undefined) {
         throw new InputError(
-          `feature name '${name}' comes from both '${prev}' and '${sel.view.name}'; use full feature names (view__feature)`,
+          `feature name '${name}' comes from both '${prev}' and '${sel.view.name}'; use full feature names (${FULL_NAMES})`,
           { feature: name, views: [prev, sel.view.name] },
           'feature_name_collision',
         );
@@ -114,7 +113,7 @@ export function buildOnlineReadPlan(set: DefinitionSet, request: PlanRequest): O
   const clash = featureNames.find((n) => joinKeys.some((k) => k.name === n));
   if (clash !== undefined) {
     throw new InputError(
-      `feature '${clash}' of view '${owner.get(clash)}' is named like a join key of another requested view; use full feature names (view__feature)`,
+      `feature '${clash}' of view '${owner.get(clash)}' is named like a join key of another requested view; use full feature names (${FULL_NAMES})`,
       { feature: clash, views: [owner.get(clash)] },
       'feature_name_collision',
     );

@@ -159,6 +159,8 @@ describe('POST /v1/materialize and materializations of other processes', () => {
 
   it('409 says "another process" when no running run is known', async () => {
     const [lease] = acquireLeases(fx.project.state, ['origin_delays'], 'materialize-1-abc');
+    // Held by another live process (a lease of this one says "by this process").
+    fx.project.state.prepare("UPDATE materialization_leases SET pid = ? WHERE view = 'origin_delays'").run(process.ppid);
     try {
       const body = await json(await app.request('/v1/materialize', post({ views: ['origin_delays'], incremental: true })));
       expect(body.error.message).toMatch(/^feature view 'origin_delays' is already being materialized by another process \(pid /);
