@@ -95,4 +95,9 @@ describe('lineChart', () => {
   it('says so when there is nothing to draw', () => {
     expect(lineChart({ ...spec, series: [{ label: 'psi', points: [] }] })).toContain('no values to draw');
   });
+
+  it('counts in its description only the points it draws (a run without a value is no point)', () => {
+    const svg = lineChart(spec);
+    expect(svg).toContain('>psi: 3 points (1 without a value); null rate: 4 points; thresholds warn 0.1, fail 0.25.</desc>');
+  });
 });

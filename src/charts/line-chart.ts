@@ -145,6 +145,13 @@ export function lineChart(spec: LineChartSpec): string {
     thr.join('') +
     series.join('') +
     legend(plot, spec.series.map((s, i) => ({ label: s.label, style: seriesStyle(i), swatch: 'line' as const })));
-  const desc = `${spec.series.map((s) => `${s.label}: ${s.points.length} points`).join('; ')}${thresholds.length ? `; thresholds ${thresholds.map((t) => `${t.label} ${formatNumber(t.value)}`).join(', ')}` : ''}.`;
+  // Only the points drawn: a run without a value (a skipped check) is no point, and counting it told a screen reader
+  // of 413 points where 6 were drawn.
+  const pointCount = (s: LineSeries) => {
+    const drawn = s.points.filter((p) => p.y !== null && Number.isFinite(p.y)).length;
+    const missing = s.points.length - drawn;
+    return `${drawn} point${drawn === 1 ? '' : 's'}${missing ? ` (${missing} without a value)` : ''}`;
+  };
+  const desc = `${spec.series.map((s) => `${s.label}: ${pointCount(s)}`).join('; ')}${thresholds.length ? `; thresholds ${thresholds.map((t) => `${t.label} ${formatNumber(t.value)}`).join(', ')}` : ''}.`;
   return svgRoot({ ...frame, desc }, body);
 }

@@ -105,7 +105,8 @@ describe('baselines', () => {
     expect((await pinServiceBaseline(b, 'train')).code).toBe(0);
     expect((await cli(b.dir, 'baseline', 'pin', '--name', 'jan', '--view', 'delays', '--from-run', r1.runId)).code).toBe(0);
     const unpin = await cli(b.dir, 'baseline', 'unpin', 'jan');
-    expect(unpin.out).toBe(`unpinned baseline 'jan' of view delays; its drift is now measured against the previous successful run (${r1.runId})\n`);
+    // Warned runs are references too, and only of min_rows or more rows (src/guards/reference.ts): not "the previous successful run".
+    expect(unpin.out).toBe(`unpinned baseline 'jan' of view delays; its drift is now measured against the newest run of 30 or more rows that succeeded or warned (${r1.runId}; drift.reference: previous)\n`);
     // The service's baseline (a training set, a row per entity row) is not the view's reference by default; by name it is.
     expect(findReference(b.project, { view: 'delays', kind: 'materialize', runId: 'none', setting: 'previous' }).reference).toMatchObject({ description: 'previous', runId: r1.runId });
     expect(findReference(b.project, { view: 'delays', kind: 'materialize', runId: 'none', setting: 'baseline:train' }).reference).toMatchObject({ description: 'baseline:train' });

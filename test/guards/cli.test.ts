@@ -105,9 +105,9 @@ describe('quality CLI', () => {
     expect(check.code).toBe(0);
     const c = JSON.parse(check.out) as { results: { check: string; feature: string | null; details: Record<string, unknown> }[] };
     expect(c.results.find((x) => x.check === 'drift' && x.feature === 'delay')!.details.reference).toBe('baseline:jan');
-    // Unpinned: back to the reference setting (the previous successful run).
+    // Unpinned: back to the reference setting (the newest run that succeeded or warned).
     const unpin = await cli(dir, 'baseline', 'unpin', 'jan');
-    expect(unpin.out).toContain("unpinned baseline 'jan' of view delays; its drift is now measured against the previous successful run (");
+    expect(unpin.out).toContain("unpinned baseline 'jan' of view delays; its drift is now measured against the newest run of 30 or more rows that succeeded or warned (");
     expect(JSON.parse((await cli(dir, '--json', 'baseline', 'list')).out)).toEqual([]);
     expect((await cli(dir, 'baseline', 'unpin', 'jan')).code).toBe(2);
     const after = JSON.parse((await cli(dir, '--json', 'check', '--view', 'delays', '--start', '2024-01-15', '--end', '2024-01-22')).out) as typeof c;

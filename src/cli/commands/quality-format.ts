@@ -9,6 +9,7 @@ import type { Redelivery } from '../../alerts/redelivery.js';
 import type { CheckResult, Run } from '../../runs/types.js';
 import { problemLine } from '../../guards/problem-text.js';
 import { reasonNeedsResults, runReason, runReasonLine } from '../../runs/run-reason.js';
+import { blockedNextStep, pushFacts } from '../../runs/run-facts.js';
 import { shortTime as shortIso } from '../../registry/format.js';
 import { escapeUnsafeText } from '../../text-safety.js';
 
@@ -71,6 +72,8 @@ export function formatCheckResult(r: CheckResult): string {
 /** `runs show` as a report. */
 export function formatRunShow(
   run: Run, results: readonly CheckResult[], profiles: readonly Record<string, unknown>[], alerts: readonly AlertAttempt[], all: boolean, redeliveries: readonly Redelivery[] = [],
+  /** For a blocked materialization: the last run that wrote the values the online store keeps (`lastWriterBefore`). */
+  kept: Run | null = null,
 ): string {
   const lines: string[] = [];
   lines.push(`run ${run.id}`);
@@ -80,12 +83,17 @@ export function formatRunShow(
   if (run.trigger) lines.push(`  started by ${describeRunTrigger(run.trigger)}`);
   if (run.window_start) lines.push(`  window ${run.window_start} .. ${run.window_end}`);
   if (run.rows_in !== null) lines.push(`  rows in ${run.rows_in}${run.rows_out !== null ? `, out ${run.rows_out}` : ''}`);
+  // What a push wrote, in its page's words: why out is 0 (skipped as not newer, or blocked).
+  const push = pushFacts(run);
+  if (push !== null) lines.push(`  push: ${push}`);
   // Why it was blocked, failed or warned, as its page and `runs list` say it: a warned run stores no message, so its
   // worst check, with how many more did not pass.
   if (run.status === 'blocked' || run.status === 'failed' || run.status === 'warned') {
     const { reason, more } = runReason(run, results);
     lines.push(`  WHY: ${reason ?? '(no message)'}${more > 0 ? ` (and ${more} more: see the checks below)` : ''}`);
   }
+  const next = blockedNextStep(run, kept);
+  if (next) lines.push(`  NEXT: ${next.written}`, `  after fixing the source, re-run the window: ${next.command}`);
   const c = run.counts;
   if (guardsSkipped(run)) {
     lines.push('', `checks: GUARDS OFF: this run skipped the guard stage${run.kind === 'materialize' ? ' (--no-guards)' : ''}, nothing was checked and no profile recorded`);

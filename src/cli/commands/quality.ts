@@ -81,7 +81,10 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
       const project = await ctx.project();
       const { runReport } = await import('../../runs/run-report.js');
       const report = runReport(project, await resolveRunId(project, id));
-      ctx.print(report, () => formatRunShow(report.run, report.results, report.profiles, report.alerts, Boolean(o.all), report.redeliveries));
+      // A blocked materialization names the run whose values the online store kept (`--json` is the report as before).
+      const { lastWriterBefore } = await import('../../runs/run-facts.js');
+      const kept = report.run.kind === 'materialize' && report.run.status === 'blocked' ? lastWriterBefore(project.runs, report.run) : null;
+      ctx.print(report, () => formatRunShow(report.run, report.results, report.profiles, report.alerts, Boolean(o.all), report.redeliveries, kept));
     });
 
   const alerts = program.command('alerts').description('webhook deliveries: redeliver those whose every try failed');
@@ -191,7 +194,7 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
     .option('--force', 'unpin even though drift.reference names it (those drift checks then error until it is pinned again)')
     .action(async (name: string, o: { force?: boolean }) => {
       const project = await ctx.project();
-      const { unpinBaseline, targetsNamingBaseline, targetLabel } = await import('../../guards/baselines.js');
+      const { driftSettingsOf, unpinBaseline, targetsNamingBaseline, targetLabel } = await import('../../guards/baselines.js');
       const { currentReference } = await import('../../guards/reference.js');
       const b = unpinBaseline(project, name, { force: o.force === true });
       if (!b) throw new InputError(`no baseline named '${name}' (see featureguard baseline list)`, { name }, 'not_found');
@@ -200,12 +203,14 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
       const now = currentReference(project, target);
       const namedBy = targetsNamingBaseline(project, name);
       const othersNaming = namedBy.filter((t) => (t.view ?? null) !== b.view || (t.service ?? null) !== b.service);
+      // As findReference takes a run (src/guards/reference.ts): one that succeeded or warned, of min_rows or more rows.
+      const rows = `${driftSettingsOf(project, target).min_rows} or more rows`;
       const against = now.reference?.startsWith('baseline:')
         ? `baseline '${now.reference.slice('baseline:'.length)}'`
         : now.reference === 'previous'
-          ? `the previous successful run (${now.runIds[0]})`
+          ? `the newest run of ${rows} that succeeded or warned (${now.runIds[0]}; drift.reference: previous)`
           : now.reference
-            ? `the previous ${now.runIds.length} successful runs, pooled (${now.reference})`
+            ? `the previous ${now.runIds.length} runs of ${rows} that succeeded or warned, pooled (${now.reference})`
             : null;
       const text = [
         `unpinned baseline '${name}' of ${targetLabel(b)}; ${against ? `its drift is now measured against ${against}` : now.problem ? `its drift checks now error: ${now.problem}` : `its drift is skipped until there is a reference (${now.reason})`}`,

@@ -143,27 +143,47 @@ function Section(props: { frame: PageFrame; feature: string; s: DriftSection; id
           <Chart id={`drift-${props.idx}`} title={`${props.feature}${r.slice ? ` (${r.slice})` : ''}: reference vs current`} feature={props.feature} d={props.s.distribution} />
         </div>
         <div>
-          <p>
-            Decision: <strong>{r.method ?? '—'}</strong> = <span class="mono">{formatNumber(r.value, 4)}</span>{' '}
-            <span class="muted">(thresholds: {formatThresholds(r.thresholds)})</span>
-          </p>
-          <MetricsTable result={r} />
+          {r.status === 'skipped' || (r.method === null && r.value === null) ? (
+            // Nothing was measured: "Decision: — = —" over an empty metrics table said nothing of why.
+            <p class="no-decision">
+              No decision: {r.status === 'skipped' ? 'skipped' : r.status}
+              {r.message ? ` (${r.message})` : ''}
+            </p>
+          ) : (
+            <p>
+              Decision: <strong>{r.method ?? '—'}</strong> = <span class="mono">{formatNumber(r.value, 4)}</span>{' '}
+              <span class="muted">(thresholds: {formatThresholds(r.thresholds)})</span>
+            </p>
+          )}
+          {Object.keys(r.metrics ?? {}).length ? <MetricsTable result={r} /> : null}
         </div>
       </div>
     </section>
   );
 }
 
-export function DriftPage(props: { frame: PageFrame; run: Run; feature: string; reference: { label: string; runId: string | null }; sections: readonly DriftSection[] }) {
+export function DriftPage(props: {
+  frame: PageFrame;
+  run: Run;
+  feature: string;
+  /** What the run's drift was compared with; null when nothing was (every drift check skipped). */
+  reference: { label: string; runId: string | null } | null;
+  sections: readonly DriftSection[];
+  /** No result for the feature: `" (did you mean 'x'?)"` among the run's drift features, or ''. */
+  suggestion?: string;
+  /** Whether to link the feature's history (a feature the view has, or had). Default: when the run has a view. */
+  history?: boolean;
+}) {
   const { frame, run, feature } = props;
   const runPath = `${frame.base}/runs/${encodeURIComponent(run.id)}`;
   const overall = props.sections.filter((s) => !s.result.slice);
   const slices = props.sections.filter((s) => s.result.slice);
+  const ref = props.reference;
   return (
     <Layout frame={frame} title={`Drift of ${feature}`} section="runs">
       <p>
         <a href={runPath}>← run {run.id.slice(0, 8)}</a>
-        {run.view ? (
+        {run.view && props.history !== false ? (
           <>
             {' · '}
             <a href={`${frame.base}/features/${encodeURIComponent(run.view)}/${encodeURIComponent(feature)}`}>history of {feature}</a>
@@ -175,10 +195,20 @@ export function DriftPage(props: { frame: PageFrame; run: Run; feature: string; 
         {run.view ? <> in {run.view}</> : null}
       </h1>
       <p class="muted">
-        Run started {formatTime(run.started_at)}; compared with{' '}
-        {props.reference.runId ? <a href={`${frame.base}/runs/${encodeURIComponent(props.reference.runId)}`}>{props.reference.label}</a> : <strong>{props.reference.label}</strong>}.
+        Run started {formatTime(run.started_at)}
+        {ref ? (
+          <>
+            ; compared with {ref.runId ? <a href={`${frame.base}/runs/${encodeURIComponent(ref.runId)}`}>{ref.label}</a> : <strong>{ref.label}</strong>}.
+          </>
+        ) : (
+          '.'
+        )}
       </p>
-      {props.sections.length === 0 ? <p>No drift results for this feature in this run.</p> : null}
+      {props.sections.length === 0 ? (
+        <p>
+          No drift results for {feature} in this run{props.suggestion ?? ''}.
+        </p>
+      ) : null}
       {overall.map((s, i) => (
         <Section frame={frame} feature={feature} s={s} idx={i} level={2} />
       ))}

@@ -8,22 +8,24 @@ import { listRedeliveries, sendDueRedeliveries } from '../../alerts/redelivery.j
 import { scopeAllows } from '../../auth/keys.js';
 import { FeatureguardError, NotFoundError } from '../../errors.js';
 import { resolveQuality } from '../../guards/config.js';
-import { getBaseline, listBaselines } from '../../guards/baselines.js';
+import { driftSettingsOf, getBaseline, listBaselines } from '../../guards/baselines.js';
 import type { ColumnProfile } from '../../guards/profile-types.js';
 import type { Project } from '../../project.js';
 import { resolveRunId } from '../../runs/run-id.js';
-import type { Run } from '../../runs/types.js';
+import { lastWriterBefore } from '../../runs/run-facts.js';
+import { RUN_KINDS, type CheckResult, type Run } from '../../runs/types.js';
 import { diffFields } from '../../registry/diff.js';
 import type { DefinitionKind } from '../../definitions/types.js';
 import { driftDistribution, referenceOf } from './drift-data.js';
 import { DriftPage, type DriftSection } from './drift-page.js';
-import { featureHistory } from './history-data.js';
+import { featureHistory, featureHistoryLeftOut } from './history-data.js';
 import { HistoryPage } from './history-page.js';
 import type { UiEnv } from './env.js';
 import { RegistryPage, type BaselineRow, type VersionWithDiff } from './registry-page.js';
 import { RunDetailPage, SORT_COLUMNS, type SortColumn } from './run-detail-page.js';
-import { MAX_PAGE, pagingValue, parseRunsQuery, runFilter, RunsPage, RUNS_PAGE_PARAMS, unknownParamNotices } from './runs-page.js';
-import { unknownTarget } from './known-target.js';
+import { MAX_PAGE, oneOf, pagingValue, parseRunsQuery, runFilter, RunsPage, RUNS_PAGE_PARAMS, unknownParamNotices } from './runs-page.js';
+import { unknownFeature, unknownTarget } from './known-target.js';
+import { didYouMean } from '../../definitions/suggest.js';
 import { REASON_STATUSES, reasonNeedsResults, runReasonLine } from '../../runs/run-reason.js';
 
 type Ctx = Context<UiEnv>;
@@ -67,7 +69,17 @@ export function runDetailPage(c: Ctx, project: Project): Response | Promise<Resp
   const dir = c.req.query('dir') === 'desc' ? 'desc' : 'asc';
   const attempts = listAlertAttempts(project, run.id);
   return c.html(
-    <RunDetailPage frame={c.get('frame')} run={run} results={results} sort={sort} dir={dir} alertAttempts={attempts} redeliveries={listRedeliveries(project, run.id)} canRedeliver={mayRedeliver(c)} />,
+    <RunDetailPage
+      frame={c.get('frame')}
+      run={run}
+      results={results}
+      sort={sort}
+      dir={dir}
+      alertAttempts={attempts}
+      redeliveries={listRedeliveries(project, run.id)}
+      canRedeliver={mayRedeliver(c)}
+      kept={run.kind === 'materialize' && run.status === 'blocked' ? lastWriterBefore(project.runs, run) : null}
+    />,
   );
 }
 
@@ -118,12 +130,20 @@ export function driftPage(c: Ctx, project: Project): Response | Promise<Response
     }
     return refCache.get(key) ?? [];
   };
-  let reference: { label: string; runId: string | null } = { label: 'the reference', runId: null };
+  // What the run's drift was compared with: this feature's overall result's reference, else (no result for it: a
+  // 404) that of the run's other features, which share it; none when nothing was compared.
+  const named = (r: CheckResult) => {
+    const ref = referenceOf(r);
+    return ref.runId || ref.baseline || (r.status !== 'skipped' && r.status !== 'error') ? { label: ref.label, runId: ref.runId } : null;
+  };
+  const allDrift = results.length ? [] : project.runs.results(run.id).filter((r) => r.check === 'drift' && r.feature);
+  let reference: { label: string; runId: string | null } | null = null;
+  for (const r of allDrift) if (!r.slice) reference ??= named(r);
   const sections: DriftSection[] = results
     .sort((a, b) => (a.slice === null ? -1 : b.slice === null ? 1 : a.slice.localeCompare(b.slice)))
     .map((result) => {
       const ref = referenceOf(result);
-      if (!result.slice) reference = { label: ref.label, runId: ref.runId };
+      if (!result.slice) reference = named(result);
       const refStored = ref.baseline
         ? referenceProfiles(`b:${ref.baseline}`, () => getBaseline(project, ref.baseline as string)?.profiles ?? [])
         : ref.runId
@@ -132,8 +152,17 @@ export function driftPage(c: Ctx, project: Project): Response | Promise<Response
       const distribution = driftDistribution(result, profileFor(current, feature, result.slice), profileFor(refStored, feature, result.slice));
       return { result, distribution };
     });
-  return c.html(<DriftPage frame={c.get('frame')} run={run} feature={feature} reference={reference} sections={sections} />, results.length ? 200 : 404);
+  // No result for the feature: the nearest feature the run has drift results for, and a history link only for a feature the view has.
+  const suggestion = results.length ? '' : didYouMean(feature, new Set(allDrift.map((r) => r.feature as string)));
+  const history = run.view !== null && (results.length > 0 || unknownFeature(project, run.view, feature) === null);
+  return c.html(
+    <DriftPage frame={c.get('frame')} run={run} feature={feature} reference={reference} sections={sections} suggestion={suggestion} history={history} />,
+    results.length ? 200 : 404,
+  );
 }
+
+/** The query parameters of the history page. */
+const HISTORY_PARAMS = ['kind', 'limit'] as const;
 
 export function historyPage(c: Ctx, project: Project): Response | Promise<Response> {
   const view = c.req.param('view') ?? '';
@@ -141,15 +170,25 @@ export function historyPage(c: Ctx, project: Project): Response | Promise<Respon
   // A view nothing names can never have runs: a 404 with the nearest name, not "No runs of this view yet".
   const unknown = unknownTarget(project, 'view', view);
   if (unknown) throw new NotFoundError(unknown, { view });
-  // Read as the runs page reads its limit: `1e2`, `100000` or `-5` is left out with a notice, not reinterpreted.
+  // So is a feature of it that nothing names: a misspelt one gave a 200 page of dashes.
+  const unknownName = unknownFeature(project, view, feature);
+  if (unknownName) throw new NotFoundError(unknownName, { view, feature });
+  // Read as the runs page reads its limit and kind: `1e2`, `100000`, `-5` or `?kind=pushes` is left out with a notice, not reinterpreted.
   const notices: string[] = [];
   const limit = pagingValue(c.req.query('limit'), { min: 1, max: MAX_PAGE, dflt: 50, what: 'a number of runs', fallback: 'the last 50 shown' }, notices);
+  const kind = oneOf(c.req.query('kind'), RUN_KINDS, 'kind', notices);
+  for (const name of Object.keys(c.req.query())) {
+    if ((HISTORY_PARAMS as readonly string[]).includes(name)) continue;
+    const shown = name.length > 60 ? `${name.slice(0, 59)}…` : name;
+    notices.push(`'${shown}' is not a parameter of this page (${HISTORY_PARAMS.join(', ')})${didYouMean(name, HISTORY_PARAMS)}: left out`);
+  }
   const set = project.registry.current();
   const v = set.views.get(view);
   const def = v?.features.find((f) => f.name === feature) ?? null;
   const quality = resolveQuality(project.config.quality, v?.quality, def?.quality);
-  const points = featureHistory(project, view, feature, limit);
-  return c.html(<HistoryPage frame={c.get('frame')} view={view} feature={feature} def={def} quality={quality} points={points} limit={limit} notices={notices} />);
+  const points = featureHistory(project, view, feature, limit, kind);
+  const leftOut = kind ? 0 : featureHistoryLeftOut(project, view, feature);
+  return c.html(<HistoryPage frame={c.get('frame')} view={view} feature={feature} def={def} quality={quality} points={points} limit={limit} kind={kind ?? null} leftOut={leftOut} notices={notices} />);
 }
 
 export function registryPage(c: Ctx, project: Project): Response | Promise<Response> {
@@ -169,5 +208,14 @@ export function registryPage(c: Ctx, project: Project): Response | Promise<Respo
   const removed = [...project.registry.removedVersions().values()];
   for (const r of removed) add(r.kind, r.name);
   const baselines: BaselineRow[] = listBaselines(project);
-  return c.html(<RegistryPage frame={c.get('frame')} set={set} versions={versions} removed={removed} baselines={baselines} />);
+  // What drift is measured against with no baseline: the project's setting, then each view or service that sets its own.
+  const projectDrift = resolveQuality(project.config.quality).drift;
+  const references = [{ target: null as string | null, setting: projectDrift.reference, minRows: projectDrift.min_rows }];
+  for (const [kind, names] of [['view', set.views.keys()], ['service', set.services.keys()]] as const) {
+    for (const name of names) {
+      const d = driftSettingsOf(project, kind === 'view' ? { view: name } : { service: name });
+      if (d.reference !== projectDrift.reference || d.min_rows !== projectDrift.min_rows) references.push({ target: `${kind} ${name}`, setting: d.reference, minRows: d.min_rows });
+    }
+  }
+  return c.html(<RegistryPage frame={c.get('frame')} set={set} versions={versions} removed={removed} baselines={baselines} references={references} />);
 }

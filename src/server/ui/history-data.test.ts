@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openRunStore } from '../../runs/run-store.js';
 import { openStateDb } from '../../state/state-db.js';
-import { driftResultsSql, featureHistory } from './history-data.js';
+import { driftResultsSql, featureHistory, featureHistoryLeftOut } from './history-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fg-history-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,6 +39,37 @@ describe('featureHistory', () => {
     // The first unsliced drift result of the feature per run, as before.
     const byRun = new Map(featureHistory({ runs, state }, 'v', 'x').map((p) => [p.run.id, p.drift?.value ?? null]));
     expect(ids.map((id) => byRun.get(id))).toEqual([1, 3, null]);
+    state.close();
+  });
+});
+
+describe('featureHistory with pushes', () => {
+  it('leaves out by default the pushes whose drift of the feature measured nothing, and takes a kind', async () => {
+    const state = openStateDb(join(dir, 'pushes.db'));
+    const runs = openRunStore(state);
+    const drift = (id: string, status: 'pass' | 'skipped') =>
+      runs.addResults([{ run_id: id, check: 'drift', method: status === 'pass' ? 'psi' : null, feature: 'x', slice: null, status, value: status === 'pass' ? 0.01 : null, thresholds: null, metrics: null, message: '', details: null }]);
+    let n = 0;
+    const create = (kind: 'materialize' | 'push') => {
+      const r = runs.create({ kind, view: 'v' });
+      state.prepare('UPDATE runs SET started_at = ? WHERE id = ?').run(new Date(Date.UTC(2026, 0, 1, 0, n++)).toISOString(), r.id);
+      return r;
+    };
+    const m = create('materialize');
+    const measured = create('push');
+    await drift(measured.id, 'pass');
+    const tiny: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const p = create('push');
+      await drift(p.id, 'skipped');
+      tiny.push(p.id);
+    }
+    const ids = (h: ReturnType<typeof featureHistory>) => h.map((p) => p.run.id);
+    // Oldest first: the materialization (a first run: no drift result, but a null rate), the measured push.
+    expect(ids(featureHistory({ runs, state }, 'v', 'x', 3))).toEqual([m.id, measured.id]);
+    expect(featureHistoryLeftOut({ runs, state }, 'v', 'x')).toBe(5);
+    expect(ids(featureHistory({ runs, state }, 'v', 'x', 3, 'push'))).toEqual(tiny.slice(2));
+    expect(ids(featureHistory({ runs, state }, 'v', 'x', 50, 'materialize'))).toEqual([m.id]);
     state.close();
   });
 });

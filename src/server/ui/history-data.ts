@@ -5,7 +5,7 @@
  * the JSON fields needed: a profile's 10,000-value sample is never parsed.
  */
 import type { Project } from '../../project.js';
-import type { CheckResult, Run } from '../../runs/types.js';
+import type { CheckResult, Run, RunKind } from '../../runs/types.js';
 
 export interface HistoryPoint {
   readonly run: Run;
@@ -25,9 +25,23 @@ export function driftResultsSql(n: number): string {
   return `SELECT run_id, record FROM check_results WHERE run_id IN (${marks}) AND +"check" = 'drift' AND +feature = ? AND slice IS NULL ORDER BY run_id, seq`;
 }
 
-/** The feature's history over the view's last `limit` runs, oldest first. */
-export function featureHistory(project: Pick<Project, 'runs' | 'state'>, view: string, feature: string, limit = 50): HistoryPoint[] {
-  const { runs } = project.runs.list({ view, limit });
+/** The kinds of run that check a whole window of a view: each has values for its features (a first run: a null rate). */
+export const WINDOW_KINDS: readonly RunKind[] = ['materialize', 'dataset', 'check'];
+
+/**
+ * A run of the view with values for the feature: a run of a window (`WINDOW_KINDS`), or a push whose drift of the
+ * feature measured something. A view that takes pushes records one run per push, most of a row or two with drift
+ * skipped (`min_rows`): listed with the rest, its 50 newest runs were such pushes and the charts had nothing to draw.
+ */
+const HAS_VALUES_SQL = `(kind IN (${WINDOW_KINDS.map((k) => `'${k}'`).join(', ')})
+  OR EXISTS (SELECT 1 FROM check_results cr WHERE cr.run_id = runs.id AND +cr."check" = 'drift' AND +cr.feature = @feature AND cr.slice IS NULL AND cr.status <> 'skipped'))`;
+
+/**
+ * The feature's history over the view's last `limit` runs, oldest first: of `kind` when given, else the runs with
+ * values for the feature (`HAS_VALUES_SQL`; `featureHistoryLeftOut` counts the others).
+ */
+export function featureHistory(project: Pick<Project, 'runs' | 'state'>, view: string, feature: string, limit = 50, kind?: RunKind): HistoryPoint[] {
+  const runs = kind ? project.runs.list({ view, kind, limit }).runs : runsWithValues(project, view, feature, limit);
   if (runs.length === 0) return [];
   const ids = runs.map((r) => r.id);
   const drift = new Map<string, CheckResult>();
@@ -64,4 +78,17 @@ export function featureHistory(project: Pick<Project, 'runs' | 'state'>, view: s
   return runs
     .map((run) => ({ run, drift: drift.get(run.id) ?? null, nullRate: nulls.get(run.id)?.rate ?? null, rows: nulls.get(run.id)?.rows ?? null }))
     .reverse();
+}
+
+function runsWithValues(project: Pick<Project, 'runs' | 'state'>, view: string, feature: string, limit: number): Run[] {
+  const ids = project.state
+    .prepare(`SELECT id FROM runs WHERE view = @view AND ${HAS_VALUES_SQL} ORDER BY started_at DESC, id LIMIT @limit`)
+    .all({ view, feature, limit }) as { id: string }[];
+  return ids.map((r) => project.runs.get(r.id));
+}
+
+/** How many runs of the view the default history leaves out: those without values for the feature (tiny pushes). */
+export function featureHistoryLeftOut(project: Pick<Project, 'runs' | 'state'>, view: string, feature: string): number {
+  const row = project.state.prepare(`SELECT COUNT(*) AS n FROM runs WHERE view = @view AND NOT ${HAS_VALUES_SQL}`).get({ view, feature }) as { n: number };
+  return row.n;
 }

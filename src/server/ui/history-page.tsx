@@ -8,12 +8,16 @@ import { lineChart, type ThresholdLine } from '../../charts/index.js';
 import type { FeatureDef } from '../../definitions/types.js';
 import type { ResolvedQuality } from '../../guards/config.js';
 import { StatusBadge } from './components.js';
-import { formatNumber, formatTime } from './format.js';
+import { formatCount, formatNumber, formatTime, query } from './format.js';
 import type { HistoryPoint } from './history-data.js';
+import type { RunKind } from '../../runs/types.js';
 import { Layout, type PageFrame } from './layout.js';
 
-export function HistoryPage(props: { frame: PageFrame; view: string; feature: string; def: FeatureDef | null; quality: ResolvedQuality; points: readonly HistoryPoint[]; limit: number; notices?: readonly string[] }) {
+export function HistoryPage(props: { frame: PageFrame; view: string; feature: string; def: FeatureDef | null; quality: ResolvedQuality; points: readonly HistoryPoint[]; limit: number; kind?: RunKind | null; leftOut?: number; notices?: readonly string[] }) {
   const { frame, view, feature, points, quality } = props;
+  const kind = props.kind ?? null;
+  const leftOut = props.leftOut ?? 0;
+  const histPath = `${frame.base}/features/${encodeURIComponent(view)}/${encodeURIComponent(feature)}`;
   const runHref = (p: HistoryPoint) => `${frame.base}/runs/${encodeURIComponent(p.run.id)}/drift/${encodeURIComponent(feature)}`;
   const at = (p: HistoryPoint) => Date.parse(p.run.started_at);
   const psi = points.map((p) => ({ x: at(p), y: numberOrNull(p.drift?.metrics?.psi), href: p.drift ? runHref(p) : undefined }));
@@ -45,11 +49,27 @@ export function HistoryPage(props: { frame: PageFrame; view: string; feature: st
           {n}
         </p>
       ))}
-      <p class="muted">
-        The last {points.length} run(s) of {view} (at most {props.limit}), oldest left. Points link to the run’s drift view.
-        {props.def ? ` Type ${props.def.type}.` : ' (The feature is not in the current registry.)'}
-      </p>
-      {points.length === 0 ? <p>No runs of this view yet.</p> : null}
+      {points.length ? (
+        <p class="muted">
+          The last {runCount(points.length, kind)} of {view}
+          {kind ? '' : ` with values for ${feature} (materializations, dataset builds, checks, and pushes that measured its drift)`} (at most {props.limit}), oldest
+          left. Points link to the run’s drift view.
+          {props.def ? ` Type ${props.def.type}.` : ' (The feature is not in the current registry.)'}
+        </p>
+      ) : (
+        <p>{kind ? `No ${kind} runs of ${view} yet.` : leftOut ? `No runs of ${view} with values for ${feature} yet.` : `No runs of ${view} yet.`}</p>
+      )}
+      {leftOut > 0 ? (
+        <p class="muted" id="left-out">
+          {formatCount(leftOut)} {leftOut === 1 ? 'push without a drift value for ' : 'pushes without a drift value for '}
+          {feature} {leftOut === 1 ? 'is' : 'are'} left out (too few rows to compare): <a href={`${histPath}${query({ kind: 'push', limit: props.limit === 50 ? undefined : props.limit })}`}>list the pushes</a>.
+        </p>
+      ) : null}
+      {kind ? (
+        <p class="muted">
+          Only {kind} runs (<code>?kind={kind}</code>): <a href={`${histPath}${query({ limit: props.limit === 50 ? undefined : props.limit })}`}>the runs with values for {feature}</a>.
+        </p>
+      ) : null}
       {points.length ? (
         <div class="grid2">
           <section aria-labelledby="h-psi">
@@ -125,6 +145,11 @@ export function HistoryPage(props: { frame: PageFrame; view: string; feature: st
       ) : null}
     </Layout>
   );
+}
+
+/** `1 run`, `3 push runs`. */
+function runCount(n: number, kind: RunKind | null): string {
+  return `${formatCount(n)} ${kind ? `${kind} ` : ''}run${n === 1 ? '' : 's'}`;
 }
 
 function numberOrNull(v: unknown): number | null {

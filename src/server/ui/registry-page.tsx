@@ -10,6 +10,7 @@ import { storedDuration } from '../../definitions/ttl.js';
 import type { FieldChange, VersionRecord } from '../../registry/types.js';
 import { formatTime, formatValue, query } from './format.js';
 import { Layout, type PageFrame } from './layout.js';
+import { PUSHES_POOLED } from '../../guards/reference.js';
 
 export interface VersionWithDiff {
   readonly record: VersionRecord;
@@ -35,6 +36,27 @@ export interface RegistryPageProps {
   /** The removal of each object whose last version removed it, by kind and name. */
   removed?: readonly VersionRecord[];
   baselines: readonly BaselineRow[];
+  /** What drift is measured against with no baseline pinned: the project's `drift.reference`, then each view or service that sets its own. */
+  references?: readonly { target: string | null; setting: string; minRows: number }[];
+}
+
+/**
+ * What drift is measured against under a `drift.reference` setting, in words (as `findReference` in
+ * src/guards/reference.ts finds it): a run that succeeded or warned, of `min_rows` or more rows; `previous:<n>`
+ * pools n of them. A baseline pinned for the view or service wins over `previous`.
+ */
+export function describeDriftReference(setting: string, minRows: number): string {
+  const rows = `${minRows} or more rows`;
+  const m = /^previous(?::(\d+))?$/.exec(setting);
+  if (m) {
+    const n = m[1] ? Math.max(1, Number(m[1])) : 1;
+    const kinds = 'a materialization of a view, a dataset build of a service';
+    return n === 1
+      ? `the newest run of ${rows} that succeeded or warned (${kinds}; a view fed only by pushes pools its last ${m[1] ? 1 : PUSHES_POOLED}) (drift.reference: ${setting})`
+      : `the previous ${n} runs of ${rows} that succeeded or warned, pooled (${kinds}; a view fed only by pushes pools its last ${n}) (drift.reference: ${setting})`;
+  }
+  if (setting.startsWith('baseline:')) return `baseline '${setting.slice('baseline:'.length)}', which is not pinned: drift checks error until it is (drift.reference: ${setting})`;
+  return `drift.reference: ${setting}`;
 }
 
 export const anchorOf = (kind: DefinitionKind, name: string) => `obj-${kind}-${name}`;
@@ -272,9 +294,21 @@ export function RegistryPage(props: RegistryPageProps) {
       {removed.length ? <RemovedSection frame={frame} removed={removed} versions={props.versions} /> : null}
       <h2 id="baselines">Baselines</h2>
       {props.baselines.length === 0 ? (
-        <p class="muted">
-          No baselines pinned (<code>featureguard baseline pin</code>); drift is measured against the previous successful run.
-        </p>
+        <>
+          {(props.references ?? [{ target: null, setting: 'previous', minRows: 30 }]).map((r) => (
+            <p class="muted">
+              {r.target === null ? (
+                <>
+                  No baselines pinned (<code>featureguard baseline pin</code>); drift is measured against {describeDriftReference(r.setting, r.minRows)}.
+                </>
+              ) : (
+                <>
+                  {r.target}: drift is measured against {describeDriftReference(r.setting, r.minRows)}.
+                </>
+              )}
+            </p>
+          ))}
+        </>
       ) : (
         <table class="baselines">
           <thead>

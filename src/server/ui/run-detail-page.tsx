@@ -8,6 +8,7 @@ import { describeRunTrigger } from '../../runs/trigger.js';
 import type { AlertAttempt } from '../../alerts/attempts-types.js';
 import type { Redelivery } from '../../alerts/redelivery.js';
 import { CHECK_SEVERITY, runReason } from '../../runs/run-reason.js';
+import { blockedNextStep, pushFacts } from '../../runs/run-facts.js';
 import type { CheckResult, Run } from '../../runs/types.js';
 import { CheckDetails } from './check-details.js';
 import { Facts, StatusBadge } from './components.js';
@@ -58,6 +59,8 @@ export interface RunDetailProps {
   redeliveries?: readonly Redelivery[];
   /** Whether this visitor may press "Redeliver now" (keys not required, or a key with write scope). */
   canRedeliver?: boolean;
+  /** For a blocked materialization: the last run that wrote the values the online store keeps (`lastWriterBefore`). */
+  kept?: Run | null;
 }
 
 /** The page's verdict: why the run ended as it did (`runReason`, the same words the runs list and `runs list` give). */
@@ -212,6 +215,7 @@ export function RunDetailPage(props: RunDetailProps) {
   const pruned = props.results.length === 0 && c.pass + c.warn + c.fail + c.error + c.skipped > 0;
   const subject = run.view ?? run.service ?? '';
   const queued = run.status === 'queued';
+  const push = pushFacts(run);
   const facts: [string, Child][] = [
     ['Run id', <code>{run.id}</code>],
     ['Kind', run.kind],
@@ -222,10 +226,12 @@ export function RunDetailPage(props: RunDetailProps) {
     [queued ? 'Queued' : 'Started', <span class="mono">{formatTime(run.started_at)}</span>],
     ['Started by', run.trigger ? describeRunTrigger(run.trigger) : '—'],
     ...(queued ? [] : [['Duration', formatDuration(run.started_at, run.finished_at)] as [string, Child]]),
-    ['Rows in / out', `${formatCount(run.rows_in)} / ${formatCount(run.rows_out)}`],
-    ...pushFacts(run),
-    ['Checks', `${run.counts.fail} fail · ${run.counts.error} error · ${run.counts.warn} warn · ${run.counts.pass} pass · ${run.counts.skipped} skipped`],
+    // A run that failed before reading anything read no rows: `0 / 0` would say its source was empty.
+    ['Rows in / out', run.status === 'failed' && !run.rows_in && !run.rows_out ? '— / —' : `${formatCount(run.rows_in)} / ${formatCount(run.rows_out)}`],
+    ...(push === null ? [] : [['Push', push] as [string, Child]]),
+    ['Checks', `${failCount(run, props.results)} · ${run.counts.error} error · ${run.counts.warn} warn · ${run.counts.pass} pass · ${run.counts.skipped} skipped`],
   ];
+  const next = blockedNextStep(run, props.kept ?? null);
   return (
     <Layout frame={frame} title={`Run ${run.id.slice(0, 8)} ${subject}`} section="runs" script={SORT_SCRIPT}>
       <p>
@@ -235,6 +241,12 @@ export function RunDetailPage(props: RunDetailProps) {
         {run.kind} {subject} <StatusBadge status={run.status} />
       </h1>
       <Verdict run={run} reason={reason} more={more} />
+      {next ? (
+        <p class="next-step" id="next-step">
+          <strong>What now: </strong>
+          {next.written[0].toUpperCase() + next.written.slice(1)}. After fixing the source, re-run the window: <code>{next.command}</code>
+        </p>
+      ) : null}
       <Facts items={facts} />
       {driftFeatures.length ? (
         <>
@@ -291,22 +303,15 @@ export function RunDetailPage(props: RunDetailProps) {
 }
 
 /**
- * What a push did with its rows (its stored options): where to, how many it was given, how many the online store
- * took. A blocked or failed push records no writes: it says so, not only the rows it was given. Its offline file is
- * named with the outputs.
+ * The run's failed checks, with those under a warn policy named: a warned run's fails all are (a fail under a block
+ * policy blocks), and `4 fail · 0 warn` on a warned run read as a contradiction. The CLI says `4 fail (warn policy)`.
  */
-function pushFacts(run: Run): [string, Child][] {
-  const o = run.options;
-  if (run.kind !== 'push' || !o || typeof o.to !== 'string') return [];
-  const num = (v: unknown) => (typeof v === 'number' ? formatCount(v) : null);
-  const parts = [`to ${o.to}${num(o.rows) === null ? '' : `: ${num(o.rows)} rows`}`];
-  if (o.to !== 'offline' && num(o.written) !== null) parts.push(`${num(o.written)} written online`);
-  // Ties are skipped too (an equal event time keeps the stored value), as `push` and the README say.
-  if (o.to !== 'offline' && num(o.skipped) !== null) parts.push(`${num(o.skipped)} skipped (not newer than the stored value)`);
-  const unwritten = o.written === undefined && typeof o.file !== 'string';
-  if (unwritten && run.status === 'blocked') parts[0] += ' (not written: blocked)';
-  else if (unwritten && run.status === 'failed') parts[0] += ' (none recorded as written: failed)';
-  return [['Push', parts.join(', ')]];
+export function failCount(run: Run, results: readonly CheckResult[]): string {
+  const n = run.counts.fail;
+  if (n === 0) return '0 fail';
+  const underWarn = results.length ? results.filter((r) => r.status === 'fail' && r.policy === 'warn').length : run.status === 'warned' || run.status === 'success' ? n : 0;
+  if (underWarn >= n) return `${formatCount(n)} fail (warn policy)`;
+  return underWarn > 0 ? `${formatCount(n)} fail (${formatCount(underWarn)} under warn policy)` : `${formatCount(n)} fail`;
 }
 
 /** An attempt's result in words: its HTTP status and what went wrong, the status once (errors often start with it). */

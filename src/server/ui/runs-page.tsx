@@ -53,7 +53,7 @@ const CHECK_WORDS: Readonly<Record<string, string>> = {
  * A kind or verdict read as `GET /v1/runs` reads it (one of the list, exactly; empty is "any"). One the API would
  * refuse is left out with a notice, not dropped without a word: `?status=fail` listed every run as if unfiltered.
  */
-function oneOf<T extends string>(raw: string | undefined, allowed: readonly T[], what: string, notices: string[]): T | undefined {
+export function oneOf<T extends string>(raw: string | undefined, allowed: readonly T[], what: string, notices: string[]): T | undefined {
   if (raw === undefined || raw === '') return undefined;
   if ((allowed as readonly string[]).includes(raw)) return raw as T;
   const hint = what === 'verdict' && CHECK_WORDS[raw] ? `: that is a check status; ${CHECK_WORDS[raw]}` : didYouMean(raw, allowed);
@@ -233,7 +233,9 @@ export function RunsPage(props: { frame: PageFrame; q: RunsQuery; runs: readonly
             <th scope="col">View or service</th>
             <th scope="col">Window</th>
             <th scope="col">Verdict</th>
-            <th scope="col" class="num">Fail</th>
+            <th scope="col" class="num" title="Failed checks. Under a warn policy a failing check warns the run: a warned run's fails say (warn policy).">
+              Fail
+            </th>
             <th scope="col" class="num">Warn</th>
             <th scope="col" class="num">Rows</th>
             <th scope="col">Why</th>
@@ -243,7 +245,16 @@ export function RunsPage(props: { frame: PageFrame; q: RunsQuery; runs: readonly
           {props.runs.length === 0 ? (
             <tr>
               <td colspan={9} class="muted">
-                {props.total > 0 ? 'No runs on this page: the list ends before it.' : `No runs${filtered ? ' match these filters' : ' yet: run `featureguard materialize`'}.`}
+                {props.total > 0 ? (
+                  'No runs on this page: the list ends before it.'
+                ) : filtered ? (
+                  'No runs match these filters.'
+                ) : (
+                  <>
+                    No runs yet: a run is recorded by <code>featureguard materialize</code>, <code>featureguard dataset build</code>, <code>featureguard push</code> or{' '}
+                    <code>featureguard check</code>.
+                  </>
+                )}
               </td>
             </tr>
           ) : (
@@ -269,9 +280,13 @@ export function RunsPage(props: { frame: PageFrame; q: RunsQuery; runs: readonly
                 <td class="status">
                   <StatusBadge status={r.status} />
                 </td>
-                <td class="num">{formatCount(r.counts?.fail ?? 0)}</td>
+                <td class="num">
+                  {formatCount(r.counts?.fail ?? 0)}
+                  {/* A warned (or successful) run's fails are all under a warn policy: one under a block policy blocks. */}
+                  {(r.counts?.fail ?? 0) > 0 && (r.status === 'warned' || r.status === 'success') ? <span class="muted"> (warn policy)</span> : null}
+                </td>
                 <td class="num">{formatCount(r.counts?.warn ?? 0)}</td>
-                <td class="num">{formatCount(r.rows_in)}</td>
+                <td class="num">{r.status === 'failed' && !r.rows_in && !r.rows_out ? '—' : formatCount(r.rows_in)}</td>
                 <td class="why">{props.reasons?.get(r.id) ?? (r.message ? firstLine(r.message) : '')}</td>
               </tr>
             ))
