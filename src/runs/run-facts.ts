@@ -62,13 +62,13 @@ export function lastWriterBefore(runs: Pick<RunStore, 'list'>, run: Run): Run | 
 
 /**
  * What a blocked materialization left behind and how to go on: nothing was written, so the online store keeps the
- * values of `kept` (the last run that wrote, `lastWriterBefore`); once the source is fixed, the command re-runs the
- * same window. Null for any other run.
+ * values it had, last written by `kept` (`lastWriterBefore`; each entity keeps its newest value, from whichever run
+ * wrote it); once the source is fixed, the command re-runs the same window. Null for any other run.
  */
 export function blockedNextStep(run: Run, kept: Run | null): { written: string; command: string } | null {
   if (run.kind !== 'materialize' || run.status !== 'blocked' || !run.view) return null;
   const written = kept
-    ? `nothing was written: the online store keeps the values of run ${kept.id.slice(0, 8)} (${kept.kind}${kept.window_start || kept.window_end ? `, ${shortWindow(kept.window_start, kept.window_end)}` : ''})`
+    ? `nothing was written: the online store keeps the values it had (last written by ${kept.kind} run ${kept.id.slice(0, 8)}${kept.window_start || kept.window_end ? `, window ${shortWindow(kept.window_start, kept.window_end)}` : ''})`
     : 'nothing was written: the online store keeps the values it had';
   const window = `${run.window_start ? ` --start ${run.window_start}` : ''}${run.window_end ? ` --end ${run.window_end}` : ''}`;
   return { written, command: `featureguard materialize --views ${run.view}${window}` };

@@ -132,14 +132,14 @@ describe('a blocked materialization says what to do next (finding 5)', () => {
   const command = 'featureguard materialize --views airport_hourly --start 2001-06-01T00:00:00.000Z --end 2001-07-01T00:00:00.000Z';
   it('on its page: nothing written, the values kept, and the command that re-runs the window', async () => {
     const t = text((await get(`/ui/runs/${f.blocked.id}`)).html);
-    expect(t).toContain(`Nothing was written: the online store keeps the values of run ${f.drifted.id.slice(0, 8)} (materialize, 2001-06-01 → 2001-07-01).`);
+    expect(t).toContain(`Nothing was written: the online store keeps the values it had (last written by materialize run ${f.drifted.id.slice(0, 8)}, window 2001-06-01 → 2001-07-01).`);
     expect(t).toContain(`After fixing the source, re-run the window: ${command}`);
   });
   it('in runs show, the same', () => {
     const kept = lastWriterBefore(f.project.runs, f.blocked);
     expect(kept?.id).toBe(f.drifted.id);
     const out = formatRunShow(f.blocked, f.project.runs.results(f.blocked.id), [], [], false, [], kept);
-    expect(out).toContain(`  NEXT: nothing was written: the online store keeps the values of run ${f.drifted.id.slice(0, 8)} (materialize, 2001-06-01 → 2001-07-01)`);
+    expect(out).toContain(`  NEXT: nothing was written: the online store keeps the values it had (last written by materialize run ${f.drifted.id.slice(0, 8)}, window 2001-06-01 → 2001-07-01)`);
     expect(out).toContain(`  after fixing the source, re-run the window: ${command}`);
   });
 });

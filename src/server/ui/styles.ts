@@ -42,6 +42,8 @@ th a.sort:hover { text-decoration:underline; }
 .reason .why { white-space:pre-wrap; }
 .reason.warned { border-color:#E69F00; background:#fdf3dc; }
 .reason.ok { border-color:#009E73; background:#e6f4ef; }
+.next-step { border-left:5px solid var(--line); background:var(--bg2); padding:.5rem .9rem; margin:-.4rem 0 1rem; }
+.next-step code { overflow-wrap:anywhere; }
 form.filters { display:flex; flex-wrap:wrap; gap:.6rem 1rem; align-items:flex-end; background:var(--bg2); padding:.7rem .9rem; border-radius:6px; margin:.6rem 0; }
 form.filters label { display:flex; flex-direction:column; font-size:.85em; color:var(--muted); gap:.15rem; }
 input, select, button { font:inherit; padding:.25rem .4rem; border:1px solid #b9b9c3; border-radius:4px; background:#fff; color:var(--fg); }
