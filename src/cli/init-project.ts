@@ -83,6 +83,9 @@ export function scaffoldProject(dir: string, options: { name?: string; force?: b
   };
   const config = readFileSync(join(EXAMPLE_DIR, 'featureguard.yaml'), 'utf8')
     .replace(/^# yaml-language-server: .*\n/m, CONFIG_MODELINE)
+    // The example's own comment names its script for the repository; a project prepares through its package.json
+    // script, as init's next steps say (prepare.ts or prepare.mts, whichever was written).
+    .replace(/^# Prepare the data first: .*$/m, '# Prepare the data first: npm run prepare-data   (see "The flights example" in featureguard\'s README)')
     .replace(/^project: flights$/m, `project: ${project}`);
   writeExample('featureguard.yaml', config);
   for (const f of readdirSync(join(EXAMPLE_DIR, 'features')).sort()) {
