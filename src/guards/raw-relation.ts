@@ -35,6 +35,27 @@ export interface RawRelation {
   readonly select: string;
   /** Declared features the source does not have. */
   readonly missing: readonly string[];
+  /** Source columns the view does not read (no join key, timestamp field or feature), with their DuckDB types. */
+  readonly undeclared: readonly { readonly name: string; readonly type: string }[];
+}
+
+/**
+ * The undeclared source columns of the relations built last, by their `select`: the schema check reports them (info)
+ * and names those of a compatible type when a declared feature is missing (a likely rename), from the DESCRIBE the
+ * relation was built with (no other read of the source). The stage's `sourceRelation` is such a `select`.
+ */
+const undeclaredBySelect = new Map<string, RawRelation['undeclared']>();
+const REMEMBERED = 32;
+
+/** The undeclared columns of the source `select` (a `RawRelation`'s) reads, or undefined when it was not built here. */
+export function undeclaredSourceColumns(select: string): RawRelation['undeclared'] | undefined {
+  return undeclaredBySelect.get(select);
+}
+
+function remember(select: string, undeclared: RawRelation['undeclared']): void {
+  undeclaredBySelect.delete(select);
+  undeclaredBySelect.set(select, undeclared);
+  if (undeclaredBySelect.size > REMEMBERED) undeclaredBySelect.delete(undeclaredBySelect.keys().next().value!);
 }
 
 /** Build the uncast relation; runs the setup statements on `conn` to describe the source. `set`: the run's pinned definitions (default: the registry's current ones). */
@@ -70,7 +91,11 @@ export async function rawViewRelationSql(project: Project, view: FeatureViewDef,
   // CSV text that is no value of the declared type would silently become NULL: the row names the first such
   // feature in a hidden column, which the schema check counts (and which is neither profiled nor written).
   if (unparsed.length > 0) cols.push(`CASE ${unparsed.join(' ')} END AS ${CSV_UNPARSED}`);
-  return { setup, select: `SELECT ${cols.join(', ')} FROM ${from}`, missing };
+  const used = new Set(read.map((r) => r.column));
+  const undeclared = described.filter((d) => !used.has(d.column_name) && !d.column_name.startsWith('__fg_')).map((d) => ({ name: d.column_name, type: d.column_type }));
+  const select = `SELECT ${cols.join(', ')} FROM ${from}`;
+  remember(select, undeclared);
+  return { setup, select, missing, undeclared };
 }
 
 /**

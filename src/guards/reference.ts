@@ -15,6 +15,7 @@ import type { StateDb } from '../state/state-db.js';
 import { ensureViewHistoryTable, inViewHistorySql } from '../runs/view-history.js';
 import { driftSettingsOf, getBaseline, pinnedBaselineFor, targetLabel, type Baseline } from './baselines.js';
 import { poolProfiles } from './pooled-profile.js';
+import { WRITTEN_DESPITE_BLOCK } from '../runs/count-text.js';
 import type { ColumnProfile, ReferenceProfiles } from './profile-types.js';
 
 type StoredProfile = { column: string; slice: string | null; profile: unknown };
@@ -33,10 +34,15 @@ export interface ReferenceQuery {
   outlierZ?: number;
   /** Runs with fewer rows are no reference (drift would be skipped against them): the drift check's `min_rows`. */
   minRows?: number;
+  /**
+   * Runs where this check failed for this feature are passed over (the class reference: a run that lost a class,
+   * warned rather than blocked, would make the loss what the next run is compared with).
+   */
+  notFailed?: { check: string; feature: string };
 }
 
 /** How a dataset build written despite blocking checks (`allowFailedChecks`) starts its run's message: no reference. */
-export const WRITTEN_DESPITE_BLOCK = 'written despite blocking checks (allowFailedChecks)';
+export { WRITTEN_DESPITE_BLOCK } from '../runs/count-text.js';
 
 /**
  * The reference, or null with the reason (`problem` is set when a configured baseline is missing or was
@@ -152,13 +158,16 @@ export function referenceEligibleSql(alias: string, minRows: string): string {
  * The last `n` runs of `kind` that drift may take as the reference of the view (materializations, pushes) or service
  * (dataset builds), newest first.
  */
-export function previousRuns(db: StateDb, q: Pick<ReferenceQuery, 'view' | 'service' | 'runId' | 'minRows'>, kind: RunKind, n: number): string[] {
+export function previousRuns(db: StateDb, q: Pick<ReferenceQuery, 'view' | 'service' | 'runId' | 'minRows' | 'notFailed'>, kind: RunKind, n: number): string[] {
   const [col, val] = q.view ? ['view', q.view] : q.service ? ['service', q.service] : [null, null];
   if (!col) return [];
   ensureViewHistoryTable(db);
+  const notFailed = q.notFailed
+    ? `AND NOT EXISTS (SELECT 1 FROM check_results c WHERE c.run_id = runs.id AND c."check" = @check AND c.feature = @feature AND c.status = 'fail')`
+    : '';
   const rows = db
-    .prepare(`SELECT id FROM runs WHERE ${col} = @val AND kind = @kind AND id <> @run AND ${referenceEligibleSql('runs', '@min_rows')} ORDER BY started_at DESC, rowid DESC LIMIT @n`)
-    .all({ val, kind, run: q.runId, min_rows: q.minRows ?? 1, n }) as { id: string }[];
+    .prepare(`SELECT id FROM runs WHERE ${col} = @val AND kind = @kind AND id <> @run AND ${referenceEligibleSql('runs', '@min_rows')} ${notFailed} ORDER BY started_at DESC, rowid DESC LIMIT @n`)
+    .all({ val, kind, run: q.runId, min_rows: q.minRows ?? 1, n, ...(q.notFailed ? { check: q.notFailed.check, feature: q.notFailed.feature } : {}) }) as { id: string }[];
   return rows.map((r) => r.id);
 }
 

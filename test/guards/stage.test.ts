@@ -218,10 +218,10 @@ describe('guard stage', () => {
     bench = await guardBench({ role: 'label', features: [{ name: 'delay', type: 'float64' }, { name: 'carrier', type: 'string' }], viewQuality: { leakage: { pii: 'warn' } } });
     const emails = "SELECT * REPLACE ('ann' || hash(event_timestamp) % 3 || '@example.com' AS carrier) FROM w";
     // Undeclared: the first run finds the PII (masked from then on in what is stored), the second compares hash to hash.
-    await bench.runWindow('2024-01-01', '2024-01-08', { transform: emails });
+    const first = await bench.runWindow('2024-01-01', '2024-01-08', { transform: emails });
     const g = await bench.runWindow('2024-01-08', '2024-01-15', { transform: emails });
     const balance = pick(g, 'class_imbalance', 'imbalance', 'carrier')[0];
-    expect(balance.details).toMatchObject({ vanished: [], masked: true, reference: 'previous' });
+    expect(balance.details).toMatchObject({ vanished: [], masked: true, reference: `run:${first.runId}` });
     expect(Object.keys((balance.details as { counts: Record<string, number> }).counts).sort()).toEqual([0, 1, 2].map((i) => maskValue(`ann${i}@example.com`)).sort());
     expect(JSON.stringify(g.results)).not.toMatch(/ann\d@example\.com/);
   });

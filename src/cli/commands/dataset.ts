@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { escapeUnsafeText } from '../../text-safety.js';
+import { failCount } from '../../runs/count-text.js';
 import { parseInstant } from '../../time/instant.js';
 import { joinRepeated, type CommandContext } from '../context.js';
 import { onInterrupt } from '../../state/interrupt.js';
@@ -86,7 +87,7 @@ export function registerDatasetCommands(program: Command, ctx: CommandContext): 
             lines.push(`manifest: ${res.outputs.map((o) => `${o.path}.manifest.json`).join(', ')}`);
           }
           const c = res.checks.counts;
-          lines.push(`checks: ${c.pass} pass, ${c.warn} warn, ${c.fail} fail, ${c.error} error, ${c.skipped} skipped — run ${res.run.id} (${res.status})`);
+          lines.push(`checks: ${c.pass} pass, ${c.warn} warn, ${failCount({ status: res.status, message: res.run.message, counts: c }, 'fail')}, ${c.error} error, ${c.skipped} skipped — run ${res.run.id} (${res.status})`);
           for (const r of res.checks.results) if (r.status === 'fail' || r.status === 'warn' || r.status === 'error') lines.push(escapeUnsafeText(`  ${r.status.padEnd(5)} ${r.check}${r.feature ? ` [${r.feature}]` : ''}: ${r.message}`));
           return lines.join('\n');
         });

@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { InputError, isFeatureguardError } from '../../errors.js';
 import type { MaterializeResult } from '../../materialize/types.js';
 import { guardsSkipped } from './quality-format.js';
+import { failCount } from '../../runs/count-text.js';
 import type { OnlineFeaturesResponse } from '../../serving/online-features-types.js';
 import { collect, joinRepeated, textTable, type CommandContext } from '../context.js';
 import { onInterrupt } from '../../state/interrupt.js';
@@ -36,7 +37,7 @@ function formatResults(results: readonly MaterializeResult[]): string {
       String(r.rowsRead),
       String(r.entitiesWritten),
       String(r.skipped),
-      guardsSkipped(r.run) ? 'guards off' : `${c.pass} pass, ${c.warn} warn, ${c.fail} fail, ${c.error} error`,
+      guardsSkipped(r.run) ? 'guards off' : `${c.pass} pass, ${c.warn} warn, ${r.run ? failCount(r.run, 'fail') : `${c.fail} fail`}, ${c.error} error`,
       r.run?.id ?? '-',
     ]);
   }
@@ -125,6 +126,7 @@ export function registerMaterializeCommands(program: Command, ctx: CommandContex
     .option('--views <names>', 'comma-separated feature views (default: every online view; repeatable)', joinRepeated)
     .option('--incremental', "start where the last successful window ended, less the view's allowed_lateness (first run: now - ttl, or the source's earliest row when the ttl is 0)")
     .option('--no-guards', 'skip the guard stage (not recommended)')
+    .addHelpText('after', '\nDry run: featureguard check --view NAME --start TIME --end TIME runs the same guards on the window and writes nothing.\n')
     .action(async (opts: { start?: string; end?: string; views?: string; incremental?: boolean; guards: boolean }) => {
       const { InputError } = await import('../../errors.js');
       if (!opts.incremental && opts.start === undefined) throw new InputError('give --start (and optionally --end), or --incremental');

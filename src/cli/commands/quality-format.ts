@@ -8,6 +8,7 @@ import { describeRunTrigger } from '../../runs/trigger.js';
 import type { Redelivery } from '../../alerts/redelivery.js';
 import type { CheckResult, Run } from '../../runs/types.js';
 import { problemLine } from '../../guards/problem-text.js';
+import { failCount, failsOnlyWarned } from '../../runs/count-text.js';
 import { reasonNeedsResults, runReason, runReasonLine } from '../../runs/run-reason.js';
 import { blockedNextStep, pushFacts } from '../../runs/run-facts.js';
 import { shortTime as shortIso } from '../../registry/format.js';
@@ -48,7 +49,7 @@ export function formatRunList(runs: readonly Run[], total: number, offset = 0, r
     rows.push([
       r.id, r.kind, r.view ?? (r.service ? `service:${r.service}` : '-'), r.status, shortTime(r.started_at),
       r.window_start ? `${r.window_start.slice(0, 10)}..${(r.window_end ?? '').slice(0, 10)}` : '-',
-      guardsSkipped(r) ? 'guards off' : `${c.pass}/${c.warn}/${c.fail}/${c.error}`, runReasonLine(r, reasonNeedsResults(r) ? resultsOf(r.id) : [], 80),
+      guardsSkipped(r) ? 'guards off' : `${c.pass}/${c.warn}/${c.fail}${failsOnlyWarned(r) ? ' (warn policy)' : ''}/${c.error}`, runReasonLine(r, reasonNeedsResults(r) ? resultsOf(r.id) : [], 80),
     ]);
   }
   return `${table(rows)}\n${runs.length} of ${total} run(s)`;
@@ -98,7 +99,7 @@ export function formatRunShow(
   if (guardsSkipped(run)) {
     lines.push('', `checks: GUARDS OFF: this run skipped the guard stage${run.kind === 'materialize' ? ' (--no-guards)' : ''}, nothing was checked and no profile recorded`);
     if (run.kind === 'materialize') lines.push('  later runs cannot detect edits of its window (no checksums were recorded for it)');
-  } else lines.push('', `checks: ${c.pass} passed, ${c.warn} warned, ${c.fail} failed, ${c.error} errors, ${c.skipped} skipped`);
+  } else lines.push('', `checks: ${c.pass} passed, ${c.warn} warned, ${failCount(run, 'failed')}, ${c.error} errors, ${c.skipped} skipped`);
   const order = { error: 0, fail: 1, warn: 2, skipped: 3, pass: 4 } as const;
   const shown = [...results].filter((r) => all || (r.status !== 'pass' && r.status !== 'skipped')).sort((a, b) => order[a.status] - order[b.status]);
   for (const r of shown) {

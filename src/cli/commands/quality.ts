@@ -10,6 +10,7 @@ import type { Project } from '../../project.js';
 import { parseAgeOrInstant } from '../../time/instant.js';
 import { resolveRunId } from '../../runs/run-id.js';
 import { REASON_STATUSES } from '../../runs/run-reason.js';
+import { failCount } from '../../runs/count-text.js';
 import { RUN_KINDS, RUN_STATUSES, type CheckResult, type Run } from '../../runs/types.js';
 import { refuseUnknownRunTarget } from '../../runs/run-targets.js';
 import { textTable, type CommandContext } from '../context.js';
@@ -268,6 +269,6 @@ function formatCheck(run: Run, verdict: string, reason: string | null, results: 
   const drift = noReference
     ? `; drift not checked: no reference (${escapeUnsafeText(noReference.message.replace(/^no reference yet: /, ''))}; pin one with featureguard baseline pin --from-dataset or --from-run)`
     : '';
-  lines.push(`${c.pass} passed, ${c.warn} warned, ${c.fail} failed, ${c.error} errors, ${c.skipped} skipped${drift}`);
+  lines.push(`${c.pass} passed, ${c.warn} warned, ${failCount(run, 'failed')}, ${c.error} errors, ${c.skipped} skipped${drift}`);
   return lines.join('\n');
 }

@@ -3,12 +3,19 @@
  * per label column, class shares, minority share, IR = max/min count and
  * normalised entropy; warn when IR > `max_imbalance_ratio` (10); fail when a
  * class of the reference vanished, the minority class has fewer than
- * `min_class_count` (30) rows (a single class present warns). Numeric labels are
- * skipped unless `bins` are configured (then the bins are the classes).
+ * `min_class_count` (30) rows (a single class present warns, with no IR or
+ * minority share: there is no minority). Numeric labels are skipped unless
+ * `bins` are configured (then the bins are the classes).
+ *
+ * The class reference is drift's, except that with `previous` a run whose class
+ * check failed for the label is passed over (see `classReference`).
  */
 import { ident } from '../../offline/engine.js';
 import type { CheckResult } from '../../runs/types.js';
 import { queryRows, result, skipped, type Check, type CheckContext } from '../check.js';
+import type { ReferenceProfiles } from '../profile-types.js';
+import { findReference } from '../reference.js';
+import { referenceDetails } from './reference-label.js';
 import { binLabel, classBalance } from './class-imbalance-metrics.js';
 import { classExpr, columnType, isNestedType, isNumberType, labelColumns, labelPresent, labelType } from './label-columns.js';
 import { maskProfile, maskValue } from '../profile-mask.js';
@@ -22,9 +29,27 @@ function binCaseSql(column: string, edges: readonly number[]): string {
   return `CASE ${parts.join(' ')} ELSE '${binLabel(Infinity, edges)}' END`;
 }
 
+/**
+ * What the label's classes are compared with: the drift reference, except that `previous` (or `previous:<n>`) passes
+ * over runs whose class check failed for this label. Such a run ends `warned` under the default warn policy, so it
+ * is drift's reference; as the class reference it would make the lost class the norm, and the next run that lost it
+ * too would pass the comparison (the spec fails a run on a class of the reference that vanished: a reference that
+ * failed that test is no reference). A pinned baseline is taken as it is: pinning a run is how a class dropped on
+ * purpose stops failing.
+ */
+function classReference(ctx: CheckContext, column: string): ReferenceProfiles | null {
+  const reference = ctx.reference;
+  // A unit test's context has no state database.
+  if (!reference || reference.description.startsWith('baseline:') || !ctx.project?.state) return reference;
+  return findReference(ctx.project, {
+    definitions: ctx.definitions, view: ctx.view?.name, service: ctx.service?.name, kind: ctx.kind, runId: ctx.run.id,
+    setting: ctx.quality.drift.reference, minRows: ctx.quality.drift.min_rows, notFailed: { check: FAMILY, feature: column },
+  }).reference;
+}
+
 /** Classes the reference profile knows for this label (top values, else distinct sample values). */
-function referenceClasses(ctx: CheckContext, column: string, bins: readonly number[] | null, masked: boolean): string[] {
-  const reference = ctx.reference?.profiles.get(column);
+function referenceClasses(classRef: ReferenceProfiles | null, column: string, bins: readonly number[] | null, masked: boolean): string[] {
+  const reference = classRef?.profiles.get(column);
   if (!reference) return [];
   const ref = masked ? maskProfile(reference) : reference;
   if (bins) return [...new Set(ref.sample.filter((v): v is number => typeof v === 'number').map((v) => binLabel(v, bins)))];
@@ -49,7 +74,8 @@ async function checkLabel(ctx: CheckContext, column: string): Promise<CheckResul
     `SELECT ${expr} AS v, count(*) AS n FROM ${ident(ctx.table)} WHERE ${labelPresent(ctx, column)} GROUP BY 1`,
   );
   // Personal data (a masked profile on either side) is counted by the hash of each class, as profiles keep it.
-  const masked = Boolean(ctx.profiles.get(column)?.masked || ctx.reference?.profiles.get(column)?.masked) && !bins;
+  const classRef = classReference(ctx, column);
+  const masked = Boolean(ctx.profiles.get(column)?.masked || classRef?.profiles.get(column)?.masked) && !bins;
   // A numeric label's reference classes come from its profile's sample, which holds JavaScript numbers: classes are
   // compared as those numbers print (an int64 class beyond ±2^53 as the double it is nearest), or a class present
   // on both sides would read as vanished.
@@ -60,7 +86,7 @@ async function checkLabel(ctx: CheckContext, column: string): Promise<CheckResul
     const name = masked ? maskValue(className(r.v)) : className(r.v);
     counts.set(name, (counts.get(name) ?? 0) + Number(r.n));
   }
-  const refClasses = referenceClasses(ctx, column, kind === 'numeric' ? bins : null, masked);
+  const refClasses = referenceClasses(classRef, column, kind === 'numeric' ? bins : null, masked);
   const b = classBalance(counts, refClasses);
   if (b.total === 0) {
     return skipped(ctx, FAMILY, `${column} has no labelled rows`, { feature: column, method: 'imbalance' });
@@ -69,23 +95,27 @@ async function checkLabel(ctx: CheckContext, column: string): Promise<CheckResul
   const warnings: string[] = [];
   if (b.vanished.length) failures.push(`class${b.vanished.length > 1 ? 'es' : ''} ${b.vanished.map((v) => `'${v}'`).join(', ')} of the reference vanished`);
   if (b.minorityCount < q.min_class_count) failures.push(`minority class '${b.minorityClass}' has ${b.minorityCount} rows < ${q.min_class_count}`);
-  if (b.classes.length === 1) warnings.push(`only one class ('${b.classes[0].value}') is present`);
+  // One class has no minority: its imbalance ratio (1) and minority share (100%) would read as perfectly balanced.
+  const one = b.classes.length === 1;
+  if (one) warnings.push(`only one class ('${b.classes[0].value}') is present`);
   else if (b.imbalanceRatio > q.max_imbalance_ratio) warnings.push(`imbalance ratio ${b.imbalanceRatio.toFixed(2)} > ${q.max_imbalance_ratio}`);
   const status = failures.length ? 'fail' : warnings.length ? 'warn' : 'pass';
   const problems = [...failures, ...warnings];
-  const summary = `${b.classes.length} classes, minority '${b.minorityClass}' ${(100 * b.minorityShare).toPrecision(3)}% (${b.minorityCount} rows), IR ${b.imbalanceRatio.toFixed(2)}`;
+  const summary = one
+    ? `1 class, ${b.minorityCount} rows: no imbalance ratio or minority share`
+    : `${b.classes.length} classes, minority '${b.minorityClass}' ${(100 * b.minorityShare).toPrecision(3)}% (${b.minorityCount} rows), IR ${b.imbalanceRatio.toFixed(2)}`;
   return result(ctx, {
     check: FAMILY,
     method: 'imbalance',
     feature: column,
     status,
-    value: b.imbalanceRatio,
+    value: one ? null : b.imbalanceRatio,
     thresholds: { warn: q.max_imbalance_ratio, min_class_count: q.min_class_count },
     metrics: {
       classes: b.classes.length,
-      minority_share: b.minorityShare,
+      minority_share: one ? null : b.minorityShare,
       minority_count: b.minorityCount,
-      imbalance_ratio: b.imbalanceRatio,
+      imbalance_ratio: one ? null : b.imbalanceRatio,
       normalized_entropy: b.normalizedEntropy,
       vanished_classes: b.vanished.length,
     },
@@ -94,7 +124,7 @@ async function checkLabel(ctx: CheckContext, column: string): Promise<CheckResul
       shares: Object.fromEntries(b.classes.slice(0, 50).map((c) => [c.value, c.share])),
       counts: Object.fromEntries(b.classes.slice(0, 50).map((c) => [c.value, c.count])),
       vanished: b.vanished,
-      reference: ctx.reference?.description ?? null,
+      ...(classRef ? referenceDetails(ctx, classRef) : { reference: null }),
       ...(bins ? { bins } : {}),
       ...(masked ? { masked: true } : {}),
     },

@@ -124,7 +124,7 @@ export const driftCheck: Check = async (ctx) => {
       thresholds: { drift_share: ctx.quality.drift.drift_share },
       metrics: { drifted: drifted.length, compared: compared.length },
       message: `${drifted.length} of ${compared.length} feature(s) drifted from ${named(referenceName(ctx, ctx.reference), `share ${round(share)}`)}${share >= ctx.quality.drift.drift_share ? `: ${target} is drifted` : ''}`,
-      details: { ...referenceDetails(ctx, ctx.reference), drifted_features: drifted.map((r) => r.feature), reference: ctx.reference.description },
+      details: { ...referenceDetails(ctx, ctx.reference), drifted_features: drifted.map((r) => r.feature) },
     }));
   }
 

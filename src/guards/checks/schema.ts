@@ -1,8 +1,9 @@
 /**
  * Schema checks (default policy block): declared feature type vs the DuckDB
  * column type (with documented coercions), a join key's source type and a glob's
- * files at fault (`schema-source.ts`), missing declared columns, undeclared
- * extra columns (info), null join keys and event timestamps, per-feature
+ * files at fault (`schema-source.ts`), missing declared columns (naming the
+ * undeclared source columns of a compatible type as likely renames), undeclared
+ * extra columns (info; a view's from its source's DESCRIBE, `raw-relation.ts`), null join keys and event timestamps, per-feature
  * constraints with Great Expectations' `mostly`, NaN/±Inf in float features.
  */
 import type { FeatureDef, FeatureType } from '../../definitions/types.js';
@@ -13,7 +14,7 @@ import { duckdbType } from '../../offline/source-sql.js';
 import { queryRows, result, type Check, type CheckContext, type CheckedFeature, type ResultInit } from '../check.js';
 import { countMatching } from '../row-pass.js';
 import { constraintPlans, constraintSeen, evaluateConstraint, namingPatternErrors, type ConstraintPlan } from './schema-constraints.js';
-import { CSV_UNPARSED } from '../raw-relation.js';
+import { CSV_UNPARSED, undeclaredSourceColumns } from '../raw-relation.js';
 import { sourceSchemaChecks } from './schema-source.js';
 
 /**
@@ -48,11 +49,21 @@ const CANONICAL = new Set(['event_timestamp', 'created_timestamp']);
 export const schemaCheck: Check = async (ctx) => {
   const out: CheckResult[] = [];
   const types = new Map(ctx.columns.map((c) => [c.name, c.type]));
+  // A view's rows hold only what it declares: the source's other columns come from the DESCRIBE its relation was built with.
+  const undeclared = (!ctx.dataset && ctx.sourceRelation && undeclaredSourceColumns(ctx.sourceRelation)) || [];
   const present: CheckedFeature[] = [];
   for (const f of ctx.features) {
     const actual = types.get(f.column);
     if (actual === undefined) {
-      out.push(result(ctx, { check: 'schema', method: 'missing_column', feature: f.column, status: 'fail', message: `declared feature ${f.column} (${f.def.type}) is missing from the rows` }));
+      // An undeclared source column of a type the feature accepts is likely the feature renamed upstream.
+      const renames = undeclared.filter((c) => isCompatibleType(f.def.type, c.type));
+      const hint = renames.length
+        ? `; the source has undeclared column${renames.length > 1 ? 's' : ''} ${renames.map((c) => `${c.name} (${c.type})`).join(', ')} of a compatible type: renamed?`
+        : '';
+      out.push(result(ctx, {
+        check: 'schema', method: 'missing_column', feature: f.column, status: 'fail', message: `declared feature ${f.column} (${f.def.type}) is missing from the rows${hint}`,
+        ...(renames.length ? { details: { likely_renames: renames.map((c) => c.name) } } : {}),
+      }));
       continue;
     }
     const lenient = f.quality.schema.lenient_integers;
@@ -66,6 +77,10 @@ export const schemaCheck: Check = async (ctx) => {
     for (const c of ctx.columns) {
       if (declared.has(c.name) || c.name.startsWith('__fg_')) continue;
       out.push(result(ctx, { check: 'schema', method: 'extra_column', status: 'pass', feature: c.name, message: `undeclared column ${c.name} (${c.type}) is ignored (info)`, details: { info: true, type: c.type } }));
+    }
+    for (const c of undeclared) {
+      if (types.has(c.name)) continue;
+      out.push(result(ctx, { check: 'schema', method: 'extra_column', status: 'pass', feature: c.name, message: `undeclared source column ${c.name} (${c.type}) is not read (info)`, details: { info: true, type: c.type } }));
     }
   }
   out.push(...(await sourceSchemaChecks(ctx)));

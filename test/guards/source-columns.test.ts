@@ -1,0 +1,50 @@
+/**
+ * Undeclared columns of a view's source (QUALITY-CHECKS.md: "undeclared extra columns (info)"), read from the
+ * source itself on a real Parquet file: the window's rows hold only declared columns, so these come from the
+ * DESCRIBE the raw relation was built with. A renamed column is a missing declared feature and an extra column,
+ * and the missing one's message names the likely rename.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_SOURCE, guardBench, pick, type GuardBench } from './helpers.js';
+
+let bench: GuardBench | undefined;
+afterEach(async () => {
+  await bench?.close();
+  bench = undefined;
+});
+
+const W = ['2024-01-01', '2024-01-08'] as const;
+
+describe('undeclared source columns', () => {
+  it('extra source columns are reported as info (status pass, in source order) and changes no verdict', async () => {
+    bench = await guardBench();
+    await bench.writeSource(`SELECT *, 'B' || (i % 9) AS gate FROM (${DEFAULT_SOURCE.replace('FROM range(24 * 31) r(i)', ', i FROM range(24 * 31) r(i)')})`);
+    const g = await bench.runWindow(...W);
+    const extra = pick(g, 'schema', 'extra_column');
+    expect(extra.map((r) => [r.feature, r.status, r.message, r.details])).toEqual([
+      ['i', 'pass', 'undeclared source column i (BIGINT) is not read (info)', { info: true, type: 'BIGINT' }],
+      ['gate', 'pass', 'undeclared source column gate (VARCHAR) is not read (info)', { info: true, type: 'VARCHAR' }],
+    ]);
+    expect(g.verdict).toBe('pass');
+  });
+
+  it('a renamed column: missing_column for the declared name, naming the compatible undeclared one, and extra_column for the new name', async () => {
+    bench = await guardBench();
+    await bench.writeSource(`SELECT * RENAME (delay AS avg_delay), 'x' AS note FROM (${DEFAULT_SOURCE})`);
+    const g = await bench.runWindow(...W);
+    const [missing] = pick(g, 'schema', 'missing_column', 'delay');
+    expect(missing.status).toBe('fail');
+    expect(missing.message).toBe('declared feature delay (float64) is missing from the rows; the source has undeclared column avg_delay (DOUBLE) of a compatible type: renamed?');
+    expect(missing.details).toMatchObject({ likely_renames: ['avg_delay'] });
+    expect(pick(g, 'schema', 'extra_column').map((r) => [r.feature, r.status])).toEqual([['avg_delay', 'pass'], ['note', 'pass']]);
+    expect(g.verdict).toBe('block');
+  });
+
+  it('a `check` of the window reports them too', async () => {
+    bench = await guardBench();
+    await bench.writeSource(`SELECT * RENAME (carrier AS airline) FROM (${DEFAULT_SOURCE})`);
+    const g = await bench.runWindow(...W, { kind: 'check' });
+    expect(pick(g, 'schema', 'missing_column', 'carrier')[0].message).toMatch(/undeclared column airline \(VARCHAR\) of a compatible type: renamed\?$/);
+    expect(pick(g, 'schema', 'extra_column').map((r) => r.feature)).toEqual(['airline']);
+  });
+});
