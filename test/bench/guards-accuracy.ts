@@ -61,7 +61,7 @@ function maxPsi(results: readonly CheckResult[]): number {
 }
 
 /** `CALIBRATION` × x rounded up to 0.05, never below the default `floor`. */
-const calibrated = (x: number, floor: number) => Math.max(floor, Number((Math.ceil((CALIBRATION * x) / 0.05 - 1e-9) * 0.05).toFixed(2)));
+export const calibrated = (x: number, floor: number) => Math.max(floor, Number((Math.ceil((CALIBRATION * x) / 0.05 - 1e-9) * 0.05).toFixed(2)));
 
 /** Set the drift thresholds of the bench view and service (their own quality, as a team would apply it). */
 function calibrate(project: Project, thresholds: { distance: number; psi_fail: number }): void {
