@@ -171,6 +171,15 @@ export function previousRuns(db: StateDb, q: Pick<ReferenceQuery, 'view' | 'serv
   return rows.map((r) => r.id);
 }
 
+/** Whether `check` failed for `feature` in any of the runs (the class reference passes over such runs). */
+export function failedIn(db: StateDb, runIds: readonly string[], check: string, feature: string): boolean {
+  if (runIds.length === 0) return false;
+  const row = db
+    .prepare(`SELECT 1 FROM check_results WHERE run_id IN (SELECT value FROM json_each(@ids)) AND "check" = @check AND feature = @feature AND status = 'fail' LIMIT 1`)
+    .get({ ids: JSON.stringify(runIds), check, feature });
+  return row !== undefined;
+}
+
 /**
  * Build reference maps from stored profiles. A baseline pinned from a dataset
  * build may name columns `view__feature`: for a view they are mapped to `feature`.

@@ -14,7 +14,7 @@ import { ident } from '../../offline/engine.js';
 import type { CheckResult } from '../../runs/types.js';
 import { queryRows, result, skipped, type Check, type CheckContext } from '../check.js';
 import type { ReferenceProfiles } from '../profile-types.js';
-import { findReference } from '../reference.js';
+import { failedIn, findReference } from '../reference.js';
 import { referenceDetails } from './reference-label.js';
 import { binLabel, classBalance } from './class-imbalance-metrics.js';
 import { classExpr, columnType, isNestedType, isNumberType, labelColumns, labelPresent, labelType } from './label-columns.js';
@@ -41,6 +41,9 @@ function classReference(ctx: CheckContext, column: string): ReferenceProfiles | 
   const reference = ctx.reference;
   // A unit test's context has no state database.
   if (!reference || reference.description.startsWith('baseline:') || !ctx.project?.state) return reference;
+  // Looked up again (reading older runs' profiles) only when a run of the reference failed the check.
+  const ids = reference.runIds ?? (reference.runId ? [reference.runId] : []);
+  if (!failedIn(ctx.project.state, ids, FAMILY, column)) return reference;
   return findReference(ctx.project, {
     definitions: ctx.definitions, view: ctx.view?.name, service: ctx.service?.name, kind: ctx.kind, runId: ctx.run.id,
     setting: ctx.quality.drift.reference, minRows: ctx.quality.drift.min_rows, notFailed: { check: FAMILY, feature: column },
