@@ -380,7 +380,8 @@ async function materializeView(
       const computed = side.run(`CREATE TABLE ${ident(latestTable)} AS ${latest}`).then(() => null, (e: unknown) => e).finally(() => side.closeSync());
       let verdict: GuardStageResult | undefined;
       try {
-        verdict = await guardStage({ project, run, kind: 'materialize', view, conn, table, window, definitions: set, disabled: false, alerts: false });
+        // With its lineage: the provenance fingerprint lists the inputs it read, with their fingerprints.
+        verdict = await guardStage({ project, run: { ...run, lineage }, kind: 'materialize', view, conn, table, window, definitions: set, disabled: false, alerts: false });
       } finally {
         // Blocked (or the stage broke): the latest rows are not needed, stop computing them. (If the side query
         // has not started yet, DuckDB clears the interrupt when it starts: then it runs to the end, costing time only.)

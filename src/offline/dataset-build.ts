@@ -35,7 +35,7 @@ import { ident, interruptQuietly } from './engine.js';
 import { entityInputUri, loadEntityInput, type LoadEntityOptions } from './entity-input.js';
 import type { EntityInput } from './entity-input-types.js';
 import { readFilesOf } from './fingerprint.js';
-import { buildLineage, entityFileFingerprint, plannedDatasetLineage, startSourceFingerprints, type BuildFacts } from './manifest.js';
+import { buildLineage, entityFileFingerprint, guardStageLineage, plannedDatasetLineage, startSourceFingerprints, type BuildFacts } from './manifest.js';
 import type { DatasetManifest, ManifestOutput } from './manifest-types.js';
 import { ENTITY_TS, hiddenTimestampColumns, planViewJoins, pointInTimeJoinSql } from './point-in-time.js';
 import type { RetypedColumn } from './key-types.js';
@@ -184,9 +184,10 @@ export async function prepareDataset(
       availability,
       split,
     };
+    // With its lineage: the provenance fingerprint lists the sources and entity rows read, with their fingerprints.
     guarded = request.disableGuards
       ? PASS
-      : await runGuardStage({ project, run, kind: 'dataset', service: plan.service, conn, table: dsTable, dataset, definitions: set, disabled: false, alerts: false });
+      : await runGuardStage({ project, run: { ...run, lineage: await guardStageLineage({ project, set, plan, options, loaded, sources }, entityFingerprint) }, kind: 'dataset', service: plan.service, conn, table: dsTable, dataset, definitions: set, disabled: false, alerts: false });
     const guard = guarded;
     const status = guard.verdict === 'pass' ? 'success' : guard.verdict === 'warn' || request.allowFailedChecks ? 'warned' : 'blocked';
     const types = await describe(select());

@@ -337,6 +337,22 @@ export function plannedDatasetLineage(f: Pick<BuildFacts, 'project' | 'set' | 'p
   };
 }
 
+/**
+ * The lineage the guard stage sees (its provenance fingerprint lists these inputs): the sources as fingerprinted
+ * while the join ran, and the entity rows (their file's fingerprint, when they came from one). The run records the
+ * full lineage once its outputs are written (`buildLineage`); a source that could not be fingerprinted is named
+ * without one, as `plannedDatasetLineage` names it.
+ */
+export async function guardStageLineage(f: Pick<BuildFacts, 'project' | 'set' | 'plan' | 'options' | 'loaded' | 'sources'>, entityFile: Promise<FileFingerprint | null>): Promise<Lineage> {
+  const planned = plannedDatasetLineage(f, f.loaded.description.uri);
+  const printed = new Map((await f.sources.catch(() => [] as LineageInput[])).map((s) => [s.name, s]));
+  const file = await entityFile.catch(() => null);
+  return {
+    ...planned,
+    inputs: planned.inputs.map((i) => (i.kind === 'entities' ? { ...i, fingerprint: file ? { file } : {} } : printed.get(i.name) ?? i)),
+  };
+}
+
 /** The files a build was asked to write (`out`, or its train and test parts when split), with their format. */
 function requestedFiles(options: BuildFacts['options']): { format: string; path: string }[] {
   if (options.out === undefined) return [];

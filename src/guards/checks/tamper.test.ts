@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { tempStateDb } from '../../../test/helpers/state-db.js';
 import { ensureRunTables } from '../../runs/run-store.js';
 import type { StateDb } from '../../state/state-db.js';
-import { LATEST_PARTITIONS_SQL, UPDATE_PARTITION_SQL, ensureTamperTables, latestPartitions } from './tamper.js';
+import { LAST_RECORDED_DAY_SQL, LATEST_PARTITIONS_SQL, UPDATE_PARTITION_SQL, ensureTamperTables, latestPartitions } from './tamper.js';
 import { hashList, packHashes } from './tamper-band.js';
 
 const { db } = tempStateDb('tamper-sql');
@@ -11,7 +11,7 @@ const { db } = tempStateDb('tamper-sql');
 describe('re-recording a checksum range', () => {
   it('finds the range by its whole primary key (view, day, run), not by scanning every range of the view', () => {
     ensureTamperTables(db);
-    const plan = db.prepare(`EXPLAIN QUERY PLAN ${UPDATE_PARTITION_SQL}`).all(1, 's', 'k', 'r', 1, 's', null, 'v', '2001-01-01', 'run', 'a', 'b') as { detail: string }[];
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${UPDATE_PARTITION_SQL}`).all(1, 's', 'k', 'r', 1, 's', null, null, 'v', '2001-01-01', 'run', 'a', 'b') as { detail: string }[];
     // Before: "SEARCH guard_partitions USING INDEX … (view=?)" — every range of the view read per update, minutes
     // of CPU for a window from 1970 (20,000 days).
     expect(plan.map((p) => p.detail).join('; ')).toMatch(/\(view=\? AND day=\? AND run_id=\?\)/);
@@ -22,7 +22,7 @@ describe('re-recording a checksum range', () => {
     db.prepare("INSERT INTO runs (id, kind, status, started_at, counts) VALUES ('run1', 'materialize', 'success', '2001-01-05T00:00:00.000Z', '{}')").run();
     const insert = db.prepare("INSERT INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id) VALUES ('v', ?, ?, ?, 'h', 1, '1', 'run1')");
     for (const day of ['2001-01-01', '2001-01-02', '2001-01-03']) insert.run(day, `${day}T00:00:00.000Z`, `${day}T23:59:59.999Z`);
-    db.prepare(UPDATE_PARTITION_SQL).run(7, '77', 'k', 'r', 8, '88', null, 'v', '2001-01-02', 'run1', '2001-01-02T00:00:00.000Z', '2001-01-02T23:59:59.999Z');
+    db.prepare(UPDATE_PARTITION_SQL).run(7, '77', 'k', 'r', 8, '88', null, null, 'v', '2001-01-02', 'run1', '2001-01-02T00:00:00.000Z', '2001-01-02T23:59:59.999Z');
     const rows = db.prepare("SELECT day, rows, checksum FROM guard_partitions WHERE view = 'v' ORDER BY day").all();
     expect(rows).toEqual([
       { day: '2001-01-01', rows: 1, checksum: '1' },
@@ -44,12 +44,20 @@ describe('the earlier record compared per range', () => {
     expect(plan).toMatch(/guard_partitions_view_day \(view=\? AND day>\? AND day<\?\)/);
   });
 
+  it('finds the last recorded day before a window through the (view, day) index, newest first, without sorting', () => {
+    ensureRunTables(db);
+    ensureTamperTables(db);
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${LAST_RECORDED_DAY_SQL}`).all({ view: 'v', exceptRun: 'me', start: '2001-01-04T00:00:00.000Z', colsHash: 'C', legacyHash: 'L' }) as { detail: string }[]).map((p) => p.detail).join('; ');
+    expect(plan).toMatch(/guard_partitions_view_day \(view=\? AND day<\?\)/);
+    expect(plan).not.toMatch(/TEMP B-TREE/);
+  });
+
   /** The previous selection: every record, newest run first, one kept per range in JavaScript. */
   function previous(d: StateDb, q: Parameters<typeof latestPartitions>[1]): Record<string, unknown>[] {
     const earlier = d
       .prepare(
         `SELECT p.day, p.range_start, p.range_end, p.rows, p.checksum, p.columns_hash, coalesce(p.known_by, r.started_at) AS known_by, p.run_id,
-                p.read_at, p.rows_read, p.checksum_read, length(p.band_hashes) AS band_bytes FROM guard_partitions p JOIN runs r ON r.id = p.run_id
+                p.read_at, p.rows_read, p.checksum_read, length(p.band_hashes) AS band_bytes, p.column_types FROM guard_partitions p JOIN runs r ON r.id = p.run_id
          WHERE p.view = ? AND r.kind = 'materialize' AND r.status IN ('success', 'warned') AND p.run_id <> ?
            AND p.range_end > ? AND p.range_start < ? AND p.range_end <= r.started_at
          ORDER BY r.started_at DESC, r.rowid DESC`,

@@ -45,7 +45,7 @@ CREATE INDEX IF NOT EXISTS guard_partitions_run ON guard_partitions (run_id);
  * transaction, blocking a server's event loop.
  */
 export const UPDATE_PARTITION_SQL =
-  'UPDATE guard_partitions SET rows = ?, checksum = ?, known_by = ?, read_at = ?, rows_read = ?, checksum_read = ?, band_hashes = ? WHERE view = ? AND day = ? AND run_id = ? AND range_start = ? AND range_end = ?';
+  'UPDATE guard_partitions SET rows = ?, checksum = ?, known_by = ?, read_at = ?, rows_read = ?, checksum_read = ?, band_hashes = ?, column_types = ? WHERE view = ? AND day = ? AND run_id = ? AND range_start = ? AND range_end = ?';
 
 /** Create the tamper checksums' table on this connection if needed. */
 export function ensureTamperTables(db: StateDb): void {
@@ -59,6 +59,9 @@ export function ensureTamperTables(db: StateDb): void {
   // The hashes of that band's rows (tamper-band.ts). A column, not a table: it goes wherever its range's row goes
   // (a removed run's cascade, a dropped view, a range recorded again).
   ensureColumn(db, 'guard_partitions', 'band_hashes', 'BLOB');
+  // The source's column types its checksum hashed (`{column: DuckDB type}`): a range recorded under other types is
+  // not compared (the same values hash differently as another type); null for older records, compared as before.
+  ensureColumn(db, 'guard_partitions', 'column_types', 'TEXT');
 }
 
 const DAY = 86_400_000;
@@ -84,6 +87,8 @@ interface Partition {
    * the ranges whose band is compared (`BAND_HASHES_SQL`).
    */
   band_bytes?: number | null;
+  /** The source's column types its checksum hashed (JSON, `{column: type}`); null for older records. */
+  column_types?: string | null;
 }
 
 /** Rows and checksum of a range; `hashes`: of its rows created after `bandAfter` when asked (null above the cap). */
@@ -166,9 +171,9 @@ export const CLEAR_OLDER_BAND_HASHES_SQL =
  */
 
 export const LATEST_PARTITIONS_SQL = `
-  SELECT day, range_start, range_end, rows, checksum, columns_hash, known_by, run_id, read_at, rows_read, checksum_read, band_bytes FROM (
+  SELECT day, range_start, range_end, rows, checksum, columns_hash, known_by, run_id, read_at, rows_read, checksum_read, band_bytes, column_types FROM (
     SELECT p.day, p.range_start, p.range_end, p.rows, p.checksum, p.columns_hash, coalesce(p.known_by, r.started_at) AS known_by, p.run_id,
-           p.read_at, p.rows_read, p.checksum_read, length(p.band_hashes) AS band_bytes, r.started_at, r.rowid AS seq,
+           p.read_at, p.rows_read, p.checksum_read, length(p.band_hashes) AS band_bytes, p.column_types, r.started_at, r.rowid AS seq,
            max(printf('%d%-40s%020d', p.columns_hash = @colsHash, r.started_at, r.rowid)) AS pick
     FROM guard_partitions p JOIN runs r ON r.id = p.run_id
     -- A range lies in its day: it ends after @from only if its day is @from's or later, and starts before @end only
@@ -197,6 +202,39 @@ export function latestPartitions(db: StateDb, q: { view: string; exceptRun: stri
   return db.prepare(LATEST_PARTITIONS_SQL).all(q) as Partition[];
 }
 
+/**
+ * The latest day before `start` that a successful materialization other than `exceptRun` recorded a comparable
+ * range of (under `colsHash` or `legacyHash`), or null. Walks the (view, day) index backwards from `start`'s day.
+ */
+export const LAST_RECORDED_DAY_SQL = `
+  SELECT p.day FROM guard_partitions p JOIN runs r ON r.id = p.run_id
+  WHERE p.view = @view AND p.day <= substr(@start, 1, 10) AND p.range_start < @start AND p.columns_hash IN (@colsHash, @legacyHash)
+    AND r.kind = 'materialize' AND r.status IN ('success', 'warned') AND p.run_id <> @exceptRun AND p.range_end <= r.started_at
+  ORDER BY p.day DESC LIMIT 1`;
+
+/**
+ * Where the re-check begins: `recheck_days` before the end of the recorded history before the window (`start`, or
+ * the end of the last day recorded when the schedule paused since): a window starting more than `recheck_days`
+ * after the history it follows re-checks that history all the same, not nothing.
+ */
+function recheckFrom(db: StateDb, q: { view: string; exceptRun: string; start: Date; colsHash: string; legacyHash: string }, recheckDays: number): Date {
+  const last = db.prepare(LAST_RECORDED_DAY_SQL).get({ ...q, start: iso(q.start) }) as { day: string } | undefined;
+  const until = last ? Math.min(q.start.getTime(), Date.parse(`${last.day}T00:00:00Z`) + DAY) : q.start.getTime();
+  return new Date(until - recheckDays * DAY);
+}
+
+/** `departures BIGINT -> DOUBLE` for each checksum column whose type differs from the one a range was recorded under. */
+function retypedColumns(recorded: string | null | undefined, cols: readonly string[], typeOf: ReadonlyMap<string, string>): string[] {
+  if (!recorded) return [];
+  let then: Record<string, unknown>;
+  try {
+    then = JSON.parse(recorded) as Record<string, unknown>;
+  } catch {
+    return [];
+  }
+  return cols.filter((c) => typeof then[c] === 'string' && then[c] !== typeOf.get(c)).map((c) => `${c} ${String(then[c])} -> ${typeOf.get(c) ?? '?'}`);
+}
+
 /** The tamper check of a materialization (and partition bookkeeping for later runs). */
 export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checksumColumns' | 'days' | 'settled'> | undefined): Promise<CheckResult[]> {
   const view = ctx.view;
@@ -210,7 +248,11 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   const shortHash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
   const colsHash = shortHash(`${cols.join('\u0000')}\u0000\u0000${shapeOf(ctx, view)}`);
   const { start, end } = ctx.window;
-  const recheckFrom = new Date(start.getTime() - ctx.quality.provenance.recheck_days * DAY);
+  const legacyHash = shortHash(cols.join('\u0000'));
+  const from = recheckFrom(db, { view: view.name, exceptRun: ctx.run.id, start, colsHash, legacyHash }, ctx.quality.provenance.recheck_days);
+  // The source's types of the checksum columns, recorded with each range: the same values hash differently as another type.
+  const typeOf = new Map(ctx.columns.map((c) => [c.name, c.type]));
+  const columnTypes = JSON.stringify(Object.fromEntries(cols.map((c) => [c, typeOf.get(c) ?? null])));
 
   // This window's partitions: [max(day, start), min(day + 1d, end)) for every day the window touches.
   const byDay = new Map(days.map((d) => [d.day, d]));
@@ -225,7 +267,10 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   const mineByRange = new Map(mine.map((p) => [`${p.range_start}|${p.range_end}`, p]));
 
   // Latest recorded checksum per partition range of successful materializations.
-  const toCheck = latestPartitions(db, { view: view.name, exceptRun: ctx.run.id, from: iso(recheckFrom), end: iso(end), colsHash, legacyHash: shortHash(cols.join('\u0000')) });
+  const toCheck = latestPartitions(db, { view: view.name, exceptRun: ctx.run.id, from: iso(from), end: iso(end), colsHash, legacyHash });
+  // Ranges recorded under other source column types (a retype, same values or not): not compared, but recorded again
+  // under this run's types below (as rolled ranges are), so that an edit after the retype is caught by the next run.
+  const retyped = new Map(toCheck.map((p) => [p, retypedColumns(p.column_types, cols, typeOf)] as const).filter(([, r]) => r.length > 0));
 
   type Change = { day: string; range: [string, string]; before: { rows: number; checksum: string }; now: { rows: number; checksum: string } };
   const changed: Change[] = [];
@@ -333,13 +378,16 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
       if (mineNow) put(p, role, mineNow);
       else entries.push({ p, knownBy: t, role });
     };
-    asOfEntry(k, 'check');
-    const band = bandOf(p);
-    // With hashes recorded, the band's rows now are hashed (from the source or this window's rows, in the query
-    // that counts them): this window's own sums hold no hashes of that band.
-    if (band && hashedBand(p)) entries.push({ p, knownBy: band, role: 'band', bandAfter: new Date(p.known_by!) });
-    else if (band) asOfEntry(band, 'band');
-    if (rolls(p)) {
+    const isRetyped = retyped.has(p);
+    if (!isRetyped) {
+      asOfEntry(k, 'check');
+      const band = bandOf(p);
+      // With hashes recorded, the band's rows now are hashed (from the source or this window's rows, in the query
+      // that counts them): this window's own sums hold no hashes of that band.
+      if (band && hashedBand(p)) entries.push({ p, knownBy: band, role: 'band', bandAfter: new Date(p.known_by!) });
+      else if (band) asOfEntry(band, 'band');
+    }
+    if (rolls(p) || isRetyped) {
       const settled = mineByRange.has(key(p)) ? recorded.get(key(p)) : undefined;
       if (settled) put(p, 'settle', settled);
       else entries.push({ p, knownBy: cutoff, role: 'settle' });
@@ -383,7 +431,7 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
     accepted.flatMap((p) => [{ p, knownBy: cutoff, role: 'settle' as Role }, { p, knownBy: readAsOf, role: 'read' as Role, bandAfter: cutoff }]),
     (e, now) => put(e.p, e.role, now),
   );
-  const insert = db.prepare('INSERT OR REPLACE INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id, known_by, read_at, rows_read, checksum_read, band_hashes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare('INSERT OR REPLACE INTO guard_partitions (view, day, range_start, range_end, columns_hash, rows, checksum, run_id, known_by, read_at, rows_read, checksum_read, band_hashes, column_types) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const packed = (s: Sums) => (s.hashes ? packHashes(s.hashes) : null);
   const update = db.prepare(UPDATE_PARTITION_SQL);
   const clearOlder = db.prepare(CLEAR_OLDER_BAND_HASHES_SQL);
@@ -393,28 +441,45 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
     // Empty days too: rows appearing there later are edits of history.
     for (const p of mine) {
       const sums = recorded.get(key(p))!;
-      insert.run(view.name, p.day, p.range_start, p.range_end, colsHash, sums.rows, sums.checksum, ctx.run.id, knownBy, readAt, p.rows, p.checksum, packed(sums));
+      insert.run(view.name, p.day, p.range_start, p.range_end, colsHash, sums.rows, sums.checksum, ctx.run.id, knownBy, readAt, p.rows, p.checksum, packed(sums), columnTypes);
     }
     for (const p of toCheck) {
-      if (!p.run_id || (isChanged(p) ? !accept : !rolls(p))) continue;
+      if (!p.run_id || (isChanged(p) ? !accept : !(rolls(p) || retyped.has(p)))) continue;
       // Rolled and accepted ranges were counted both ways above (nothing when they could not be re-read).
       const { settle, read } = found.get(key(p)) ?? {};
       // A range of this window keeps its hashes in this run's record only (cleared below).
-      if (settle && read) update.run(settle.rows, settle.checksum, knownBy, readAt, read.rows, read.checksum, mineByRange.has(key(p)) ? null : packed(read), view.name, p.day, p.run_id, p.range_start, p.range_end);
+      if (settle && read) update.run(settle.rows, settle.checksum, knownBy, readAt, read.rows, read.checksum, mineByRange.has(key(p)) ? null : packed(read), columnTypes, view.name, p.day, p.run_id, p.range_start, p.range_end);
     }
     // This run's record of each range is now the newest: older records of the range keep no hashes.
     for (const p of mine) clearOlder.run(view.name, p.day, p.range_start, p.range_end, ctx.run.id);
   }).immediate());
 
+  // Counted in days (a day may have been recorded as several ranges): value, metrics and message count the same unit.
+  const daysOf = (l: readonly Partition[]) => [...new Set(l.map((p) => p.day))].sort();
   const changedDays = [...new Set(changed.map((c) => c.day))].sort();
-  const checked = toCheck.length - unchecked;
+  const checkedDays = daysOf(toCheck.filter((p) => found.get(key(p))?.check));
+  const checkedSet = new Set(checkedDays);
+  const uncheckedDays = unchecked ? daysOf(toCheck.filter((p) => !retyped.has(p) && !found.get(key(p))?.check && !checkedSet.has(p.day))) : [];
+  const retypedDays = daysOf([...retyped.keys()].filter((p) => !checkedSet.has(p.day)));
+  const retypes = [...new Set([...retyped.values()].flat())];
+  const notCompared = retypedDays.length ? `not compared: ${retypes.join(', ')} (source type changed)` : '';
+  const withoutSource = uncheckedDays.length ? `${uncheckedDays.length} not re-checkable without the source` : '';
+  const status = changed.length > 0 ? 'fail' : checkedDays.length > 0 ? 'pass' : 'skipped';
+  const message = changed.length > 0
+    ? `already-materialized history changed in ${changedDays.length} partition(s): ${changedDays.join(', ')}${notCompared ? `; ${retypedDays.length} other(s) ${notCompared}` : ''}`
+    : status === 'pass'
+      ? `${checkedDays.length} earlier partition(s) unchanged${withoutSource ? ` (${withoutSource})` : ''}${notCompared ? `; ${retypedDays.length} ${notCompared}` : ''}`
+      : toCheck.length === 0
+        ? 'no earlier partitions to re-check: no successful materialization recorded checksums of this view before this window under its current definition'
+        : `${[notCompared && `${retypedDays.length} earlier partition(s) ${notCompared}`, withoutSource && `${uncheckedDays.length} earlier partition(s) not re-checkable without the source`].filter(Boolean).join('; ')}`;
   return [result(ctx, {
     check: 'provenance', method: 'tampering', sub: 'tampering',
-    status: changed.length > 0 ? 'fail' : 'pass', value: changed.length,
-    metrics: { partitions_checked: checked, partitions_changed: changed.length, partitions_unchecked: unchecked },
-    message: changed.length > 0
-      ? `already-materialized history changed in ${changedDays.length} partition(s): ${changedDays.join(', ')}`
-      : `${checked} earlier partition(s) unchanged${unchecked ? ` (${unchecked} not re-checkable without the source)` : ''}`,
-    details: { changed, recheck_days: ctx.quality.provenance.recheck_days },
+    status, value: changedDays.length,
+    metrics: {
+      partitions_checked: checkedDays.length, partitions_changed: changedDays.length, partitions_unchecked: uncheckedDays.length,
+      ...(retypedDays.length ? { partitions_not_compared: retypedDays.length } : {}),
+    },
+    message,
+    details: { changed, recheck_days: ctx.quality.provenance.recheck_days, ...(retypes.length ? { retyped: retypes } : {}) },
   })];
 }
