@@ -62,6 +62,16 @@ describe('tamper detection after a pause', () => {
     // The last 7 recorded days (Jan 4-10), not 0.
     expect(tampering(g)).toMatchObject({ status: 'pass', metrics: { partitions_checked: 7, partitions_changed: 0 } });
   });
+
+  it('counts recorded days, not calendar days: a short window after the pause leaves the days before it re-checked', async () => {
+    bench = await guardBench();
+    await bench.runWindow('2024-01-01', '2024-01-04');
+    expect(tampering(await bench.runWindow('2024-01-20', '2024-01-21'))).toMatchObject({ status: 'pass', metrics: { partitions_checked: 3 } });
+    await bench.writeSource(`SELECT * REPLACE (CASE WHEN ts = TIMESTAMP '2024-01-02 07:00' THEN delay + 1 ELSE delay END AS delay) FROM (${DEFAULT_SOURCE})`);
+    // The last 7 recorded days before Jan 21: Jan 20 and Jan 1-3.
+    const t = tampering(await bench.runWindow('2024-01-21', '2024-01-22'));
+    expect(t).toMatchObject({ status: 'fail', value: 1, metrics: { partitions_checked: 4, partitions_changed: 1 }, message: expect.stringContaining('2024-01-02') });
+  });
 });
 
 /** Hourly rows of 3 airports over January 2024 with an integer `departures` and a `mean_distance` of 3 decimals. */

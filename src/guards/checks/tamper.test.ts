@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { tempStateDb } from '../../../test/helpers/state-db.js';
 import { ensureRunTables } from '../../runs/run-store.js';
 import type { StateDb } from '../../state/state-db.js';
-import { LAST_RECORDED_DAY_SQL, LATEST_PARTITIONS_SQL, UPDATE_PARTITION_SQL, ensureTamperTables, latestPartitions } from './tamper.js';
+import { LAST_RECORDED_DAYS_SQL, LATEST_PARTITIONS_SQL, UPDATE_PARTITION_SQL, ensureTamperTables, latestPartitions } from './tamper.js';
 import { hashList, packHashes } from './tamper-band.js';
 
 const { db } = tempStateDb('tamper-sql');
@@ -44,10 +44,10 @@ describe('the earlier record compared per range', () => {
     expect(plan).toMatch(/guard_partitions_view_day \(view=\? AND day>\? AND day<\?\)/);
   });
 
-  it('finds the last recorded day before a window through the (view, day) index, newest first, without sorting', () => {
+  it('finds the last recorded days before a window through the (view, day) index, newest first, without sorting', () => {
     ensureRunTables(db);
     ensureTamperTables(db);
-    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${LAST_RECORDED_DAY_SQL}`).all({ view: 'v', exceptRun: 'me', start: '2001-01-04T00:00:00.000Z', colsHash: 'C', legacyHash: 'L' }) as { detail: string }[]).map((p) => p.detail).join('; ');
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${LAST_RECORDED_DAYS_SQL}`).all({ view: 'v', exceptRun: 'me', start: '2001-01-04T00:00:00.000Z', colsHash: 'C', legacyHash: 'L', days: 7 }) as { detail: string }[]).map((p) => p.detail).join('; ');
     expect(plan).toMatch(/guard_partitions_view_day \(view=\? AND day<\?\)/);
     expect(plan).not.toMatch(/TEMP B-TREE/);
   });

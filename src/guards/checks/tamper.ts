@@ -203,24 +203,25 @@ export function latestPartitions(db: StateDb, q: { view: string; exceptRun: stri
 }
 
 /**
- * The latest day before `start` that a successful materialization other than `exceptRun` recorded a comparable
- * range of (under `colsHash` or `legacyHash`), or null. Walks the (view, day) index backwards from `start`'s day.
+ * The last `@days` days before `start` that successful materializations other than `exceptRun` recorded comparable
+ * ranges of (under `colsHash` or `legacyHash`), newest first. Walks the (view, day) index backwards from `start`'s day.
  */
-export const LAST_RECORDED_DAY_SQL = `
+export const LAST_RECORDED_DAYS_SQL = `
   SELECT p.day FROM guard_partitions p JOIN runs r ON r.id = p.run_id
   WHERE p.view = @view AND p.day <= substr(@start, 1, 10) AND p.range_start < @start AND p.columns_hash IN (@colsHash, @legacyHash)
     AND r.kind = 'materialize' AND r.status IN ('success', 'warned') AND p.run_id <> @exceptRun AND p.range_end <= r.started_at
-  ORDER BY p.day DESC LIMIT 1`;
+  GROUP BY p.day ORDER BY p.day DESC LIMIT @days`;
 
 /**
- * Where the re-check begins: `recheck_days` before the end of the recorded history before the window (`start`, or
- * the end of the last day recorded when the schedule paused since): a window starting more than `recheck_days`
- * after the history it follows re-checks that history all the same, not nothing.
+ * Where the re-check begins: `recheck_days` before the window, or earlier, at the first of the last `recheck_days`
+ * days recorded before it: a window starting after a pause (the schedule stopped, history recorded up to weeks
+ * before) re-checks the last `recheck_days` of that history, not nothing.
  */
 function recheckFrom(db: StateDb, q: { view: string; exceptRun: string; start: Date; colsHash: string; legacyHash: string }, recheckDays: number): Date {
-  const last = db.prepare(LAST_RECORDED_DAY_SQL).get({ ...q, start: iso(q.start) }) as { day: string } | undefined;
-  const until = last ? Math.min(q.start.getTime(), Date.parse(`${last.day}T00:00:00Z`) + DAY) : q.start.getTime();
-  return new Date(until - recheckDays * DAY);
+  const calendar = q.start.getTime() - recheckDays * DAY;
+  const days = db.prepare(LAST_RECORDED_DAYS_SQL).all({ ...q, start: iso(q.start), days: Math.max(1, Math.ceil(recheckDays)) }) as { day: string }[];
+  const first = days.length ? Date.parse(`${days[days.length - 1].day}T00:00:00Z`) : calendar;
+  return new Date(Math.min(calendar, first));
 }
 
 /** `departures BIGINT -> DOUBLE` for each checksum column whose type differs from the one a range was recorded under. */
