@@ -105,6 +105,22 @@ describe('tamper detection across a source column retype', () => {
     expect(tampering(next).message).not.toContain('2024-01-04');
   });
 
+  it('checksums recorded before column types were (an upgrade) are compared as before, then take the types: a later retype is not an edit', async () => {
+    bench = await guardBench({ features: [{ name: 'departures', type: 'int64' }, { name: 'mean_distance', type: 'float64' }] });
+    await bench.writeSource(TYPED_SOURCE);
+    // Without a created timestamp: no re-checked range is recorded again as of a later cutoff (rolled).
+    const { defineSource } = await import('../../src/definitions/define.js');
+    const current = bench.project.registry.current();
+    bench.project.registry.apply([...current.entities.values(), defineSource({ name: 'rows', path: 'data/rows.parquet', timestamp_field: 'ts' }), ...current.views.values()]);
+    await bench.runWindow('2024-01-01', '2024-01-08');
+    bench.project.state.prepare('UPDATE guard_partitions SET column_types = NULL').run();
+    // As before: compared, unchanged; an edit would be caught.
+    expect(tampering(await bench.runWindow('2024-01-08', '2024-01-09'))).toMatchObject({ status: 'pass', metrics: { partitions_checked: 7 } });
+    expect(bench.project.state.prepare('SELECT count(*) AS n FROM guard_partitions WHERE column_types IS NULL').get()).toEqual({ n: 0 });
+    await bench.writeSource(RETYPED);
+    expect(tampering(await bench.runWindow('2024-01-09', '2024-01-10'))).toMatchObject({ status: 'skipped', message: expect.stringContaining('(source type changed)') });
+  });
+
   it('without a retype, the same equal values compare unchanged (the control)', async () => {
     bench = await guardBench({ features: [{ name: 'departures', type: 'int64' }, { name: 'mean_distance', type: 'float64' }] });
     await bench.writeSource(TYPED_SOURCE);

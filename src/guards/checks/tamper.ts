@@ -154,6 +154,10 @@ function shapeOf(ctx: CheckContext, view: FeatureViewDef): string {
   return JSON.stringify([src ? sourceShape(src) : null, viewFeatureShape(view)]);
 }
 
+/** Record the column types of a range recorded without them (by an older version), by its whole primary key. */
+export const TYPE_LEGACY_PARTITION_SQL =
+  'UPDATE guard_partitions SET column_types = ? WHERE view = ? AND day = ? AND run_id = ? AND range_start = ? AND range_end = ? AND column_types IS NULL';
+
 /** The band hashes of one record, by its primary key (view, day, run_id): read per compared range, not with the others. */
 export const BAND_HASHES_SQL = 'SELECT band_hashes FROM guard_partitions WHERE view = ? AND day = ? AND run_id = ?';
 
@@ -436,6 +440,7 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   const packed = (s: Sums) => (s.hashes ? packHashes(s.hashes) : null);
   const update = db.prepare(UPDATE_PARTITION_SQL);
   const clearOlder = db.prepare(CLEAR_OLDER_BAND_HASHES_SQL);
+  const typeLegacy = db.prepare(TYPE_LEGACY_PARTITION_SQL);
   const readAt = readAsOf.toISOString();
   // Waiting for another process's write lock on a timer (`writeWhenFree`): a server goes on answering meanwhile.
   await writeWhenFree(db, () => db.transaction(() => {
@@ -445,6 +450,9 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
       insert.run(view.name, p.day, p.range_start, p.range_end, colsHash, sums.rows, sums.checksum, ctx.run.id, knownBy, readAt, p.rows, p.checksum, packed(sums), columnTypes);
     }
     for (const p of toCheck) {
+      // A range recorded before types were (an older version) and found unchanged under this run's types: recorded
+      // under them, so that a retype later is told from an edit.
+      if (p.run_id && !p.column_types && found.get(key(p))?.check && !isChanged(p) && !rolls(p)) typeLegacy.run(columnTypes, view.name, p.day, p.run_id, p.range_start, p.range_end);
       if (!p.run_id || (isChanged(p) ? !accept : !(rolls(p) || retyped.has(p)))) continue;
       // Rolled and accepted ranges were counted both ways above (nothing when they could not be re-read).
       const { settle, read } = found.get(key(p)) ?? {};
