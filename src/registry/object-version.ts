@@ -53,6 +53,12 @@ function checkKind(kind: unknown): asserts kind is DefinitionKind {
   throw new InputError(`unknown kind ${shown}: entity, source, feature_view or feature_service${hint}`, { kind: String(kind) }, 'invalid_request');
 }
 
+/** ` (did you mean 'x'?)` naming the closest object of `kind`, current or removed (both have versions), or `''`. */
+function nameHint(registry: Pick<Registry, 'currentVersions' | 'removedVersions'>, kind: DefinitionKind, name: string): string {
+  const names = [...registry.currentVersions().values(), ...registry.removedVersions().values()].filter((v) => v.kind === kind).map((v) => v.name);
+  return didYouMean(name, names);
+}
+
 /**
  * The version `selector` (default `latest`) of `kind` `name`: a `NotFoundError` when the object was never applied,
  * 404 `unknown_version` (exit 2) naming the versions there are when it has no such version.
@@ -60,7 +66,7 @@ function checkKind(kind: unknown): asserts kind is DefinitionKind {
  * @example
  * const { version, removedSince } = objectVersion(project.registry, 'feature_view', 'airport_hourly', 1);
  */
-export function objectVersion(registry: Pick<Registry, 'versions'>, kind: DefinitionKind, name: string, selector: VersionSelector = 'latest'): ObjectVersion {
+export function objectVersion(registry: Pick<Registry, 'versions' | 'currentVersions' | 'removedVersions'>, kind: DefinitionKind, name: string, selector: VersionSelector = 'latest'): ObjectVersion {
   checkKind(kind);
   if (typeof name !== 'string' || name === '') {
     throw new InputError(`give a ${kind}'s name: a non-empty string (got ${name === '' ? 'an empty string' : name === null ? 'null' : typeof name})`, undefined, 'invalid_request');
@@ -70,7 +76,7 @@ export function objectVersion(registry: Pick<Registry, 'versions'>, kind: Defini
   }
   const versions = registry.versions(kind, name);
   const last = versions[versions.length - 1];
-  if (!last) throw new NotFoundError(`no ${kind} named '${name}' in the registry`);
+  if (!last) throw new NotFoundError(`no ${kind} named '${name}' in the registry${nameHint(registry, kind, name)}`);
   const version = selector === 'latest' ? last : versions.find((v) => v.version === selector);
   if (!version) {
     const numbers = versions.map((v) => v.version);

@@ -69,6 +69,17 @@ it("objectVersion takes the kind aliases the CLI and apply's remove take", () =>
   expect(() => version('service', 'delays')).toThrow(/no feature_service named 'delays'/);
 });
 
+it('objectVersion suggests the closest name of that kind for a misspelt name, as a view typo elsewhere does', () => {
+  const version = store.objectVersion as (kind: string, name: string, v?: unknown) => ReturnType<FeatureStore['objectVersion']>;
+  // A wrong NAME (the kind is right) was "no feature_view named 'delay' in the registry", with no hint.
+  expect(() => version('view', 'delay')).toThrow(/^no feature_view named 'delay' in the registry \(did you mean 'delays'\?\)$/);
+  expect(() => version('entity', 'airprot')).toThrow(/^no entity named 'airprot' in the registry \(did you mean 'airport'\?\)$/);
+  expect(() => version('source', 'rwos')).toThrow(/\(did you mean 'rows'\?\)$/);
+  // Only names of that kind: the view 'delays' is no service, and nothing unlike any name is suggested.
+  expect(() => version('service', 'delay')).toThrow(/^no feature_service named 'delay' in the registry$/);
+  expect(() => version('view', 'zzzzzz')).toThrow(/^no feature_view named 'zzzzzz' in the registry$/);
+});
+
 it('getHistoricalFeatures refuses an onProgress or a signal of the wrong type before recording a run', async () => {
   const get = store.getHistoricalFeatures as (request: unknown) => Promise<unknown>;
   await refused(() => get({ ...dataset, onProgress: 5 }), /invalid onProgress in the historical features request: a function \(got a number\)/, 'bad_request');
