@@ -209,6 +209,41 @@ function constraintProblems(f: FeatureDef): { key: string; message: string }[] {
   return out;
 }
 
+/** Feature name -> the views that have it (sorted), per set of views: built once, on the first bare reference. */
+const viewsByFeature = new WeakMap<ReadonlyMap<string, FeatureViewDef>, Map<string, string[]>>();
+
+/**
+ * The problem of a service reference naming no view: a bare feature name (`txn_count`, no `view:`) is offered as the
+ * reference to the view that has that feature (`user_stats:txn_count`), or to each of those that do; anything else
+ * gets the closest view name.
+ */
+function unknownView(viewName: string, featureName: string | undefined, views: ReadonlyMap<string, FeatureViewDef>, unknown: (kind: DefinitionKind, name: string) => string): string {
+  if (featureName === undefined) {
+    let index = viewsByFeature.get(views);
+    if (!index) {
+      index = new Map();
+      for (const v of views.values()) {
+        for (const f of v.features) {
+          const names = index.get(f.name);
+          if (names) names.push(v.name);
+          else index.set(f.name, [v.name]);
+        }
+      }
+      for (const names of index.values()) names.sort();
+      viewsByFeature.set(views, index);
+    }
+    const owners = index.get(viewName);
+    if (owners) {
+      // At most five named: a feature name many views share (`value`) would otherwise make the message a list.
+      const refs = owners.slice(0, 5).map((v) => `'${v}:${viewName}'`);
+      const more = owners.length - refs.length;
+      const listed = more > 0 ? `${refs.join(', ')} or ${more} more` : refs.length <= 2 ? refs.join(' or ') : `${refs.slice(0, -1).join(', ')} or ${refs[refs.length - 1]}`;
+      return `unknown feature view '${viewName}' (did you mean ${listed}? a service names a feature as view:feature)`;
+    }
+  }
+  return unknown('feature_view', viewName);
+}
+
 function checkService(
   s: ServiceReferences,
   views: ReadonlyMap<string, FeatureViewDef>,
@@ -233,7 +268,7 @@ function checkService(
     const [viewName, featureName] = ref.split(':', 2) as [string, string | undefined];
     const view = views.get(viewName);
     if (!view) {
-      if (!isKnown('feature_view', viewName)) problems.push(problemAt(s, at, unknown('feature_view', viewName)));
+      if (!isKnown('feature_view', viewName)) problems.push(problemAt(s, at, unknownView(viewName, featureName, views, unknown)));
       return;
     }
     if (featureName === undefined || featureName === '*') {
@@ -247,10 +282,10 @@ function checkService(
     add(featureName, viewName, at);
   });
   if (s.label !== undefined) {
-    const [viewName, featureName] = s.label.split(':', 2) as [string, string];
+    const [viewName, featureName] = s.label.split(':', 2) as [string, string | undefined];
     const view = views.get(viewName);
     if (!view) {
-      if (!isKnown('feature_view', viewName)) problems.push(problemAt(s, '/label', unknown('feature_view', viewName)));
+      if (!isKnown('feature_view', viewName)) problems.push(problemAt(s, '/label', unknownView(viewName, featureName, views, unknown)));
     } else if (view.role !== 'label') {
       problems.push(problemAt(s, '/label', `'${viewName}' is not a label view: a label must come from a feature view with role: label`));
     } else if (!view.features.some((f) => f.name === featureName)) {

@@ -40,3 +40,14 @@ it('a misspelt view is matched against view names, a misspelt feature against th
   expect(await refusal(['user_stats'], 'outcom:fraud')).toMatch(/at \/label: unknown feature view 'outcom' \(did you mean 'outcome'\?\)$/);
   expect(await refusal(['user_stats'], 'outcome:frud')).toMatch(/label view 'outcome' has no feature 'frud' \(did you mean 'fraud'\?\)$/);
 });
+
+it("a bare feature name (no 'view:') is offered as the reference to the view that has it, or to each of the views that do", async () => {
+  // `features: ['txn_count']` was "unknown feature view 'txn_count'", with no hint that the view was missing.
+  expect(await refusal(['txn_count'])).toMatch(/at \/features\/0: unknown feature view 'txn_count' \(did you mean 'user_stats:txn_count'\? a service names a feature as view:feature\)$/);
+  // Two views have a feature 'risk': both are named.
+  expect(await refusal(['user_stats', 'risk'])).toMatch(/at \/features\/1: unknown feature view 'risk' \(did you mean 'merchant_stats:risk' or 'user_risk:risk'\? a service names a feature as view:feature\)$/);
+  // The label too: a bare label feature names its label view.
+  expect(await refusal(['user_stats'], 'fraud')).toMatch(/at \/label: unknown feature view 'fraud' \(did you mean 'outcome:fraud'\? a service names a feature as view:feature\)$/);
+  // A name that is neither a view nor a feature keeps the view suggestion (or none).
+  expect(await refusal(['user_stat'])).toMatch(/unknown feature view 'user_stat' \(did you mean 'user_stats'\?\)$/);
+});
