@@ -1,14 +1,15 @@
 /**
- * How the entity rows' errors name a row: by its index in the input order, counting from 0, as every `details.row`
- * and the push refusals (`row 0 at /0/event_timestamp`) do. A file's first data row (below a CSV header), the first
- * row object and the query's first row are row 0; the message says so, since a CSV file's line numbers count from 1.
+ * How the entity rows' errors name a row: by its index in the input order, counting from 0, as every `details.row`,
+ * the online reads and the push refusals (`row 0 (counting from 0) at /0/event_timestamp`) do (`rowNumber`). A file's
+ * first data row (below a CSV header), the first row object and the query's first row are row 0.
  *
  * @example
  * entityRow(2); // 'row 2 (counting from 0)'
  */
 import { InputError } from '../errors.js';
+import { rowNumber } from '../row-number.js';
 
-export const entityRow = (row: number): string => `row ${row} (counting from 0)`;
+export const entityRow = rowNumber;
 
 /** A timestamp value of the entity rows that is no time (`bad_entity_timestamp`): the value, its row and why. */
 export function badEntityTimestamp(column: string, value: string, row: number, reason: string): InputError {

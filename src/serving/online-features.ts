@@ -18,6 +18,7 @@ import { decodeValues, onlineInt64, project as projectValues } from '../online/r
 import type { OnlineKey, OnlineReadRequest, OnlineStore, StoredEncoded } from '../online/types.js';
 import type { Project } from '../project.js';
 import { viewsWithPendingDrops } from '../registry/online-drops.js';
+import { rowNumber } from '../row-number.js';
 import { ExactInteger } from './push-schema.js';
 import { feastJson } from './online-json.js';
 import { EPOCH, formatCached } from './online-time.js';
@@ -46,7 +47,7 @@ function normalizeKey(value: unknown, key: JoinKey, row: number, feast: boolean)
   if (key.type === 'string') {
     if (typeof value === 'string') return value;
     if (feast && (Number.isSafeInteger(value) || typeof value === 'bigint')) return String(value);
-    throw new InputError(`entity '${key.name}' row ${row}: expected a string, got ${value === null ? 'null' : typeof value === 'bigint' ? 'number' : typeof value}`, { join_key: key.name, row }, 'bad_entity');
+    throw new InputError(`entity '${key.name}' ${rowNumber(row)}: expected a string, got ${value === null ? 'null' : typeof value === 'bigint' ? 'number' : typeof value}`, { join_key: key.name, row }, 'bad_entity');
   }
   // Digit strings are accepted: JSON clients send int64 as text (JavaScript ones must beyond ±2^53: their JSON
   // numbers that large have lost their last digits), and the CLI has only text. An int64 beyond ±2^53 is a text
@@ -54,20 +55,20 @@ function normalizeKey(value: unknown, key: JoinKey, row: number, feast: boolean)
   if ((typeof value === 'string' && /^-?\d{1,19}$/.test(value)) || typeof value === 'bigint') {
     const v = onlineInt64(value);
     if (v === undefined || (typeof v === 'string' && key.type !== 'int64')) {
-      throw new InputError(`entity '${key.name}' row ${row}: ${String(value)} is out of ${key.type} range`, { join_key: key.name, row }, 'bad_entity');
+      throw new InputError(`entity '${key.name}' ${rowNumber(row)}: ${String(value)} is out of ${key.type} range`, { join_key: key.name, row }, 'bad_entity');
     }
     value = v;
     if (typeof v === 'string') return v;
   }
   if (typeof value === 'number' && Number.isSafeInteger(value)) {
     if (key.type === 'int32' && (value < -2_147_483_648 || value > 2_147_483_647)) {
-      throw new InputError(`entity '${key.name}' row ${row}: ${value} is out of int32 range`, { join_key: key.name, row }, 'bad_entity');
+      throw new InputError(`entity '${key.name}' ${rowNumber(row)}: ${value} is out of int32 range`, { join_key: key.name, row }, 'bad_entity');
     }
     return value;
   }
   const shown = Number.isInteger(value) ? `${String(value)} (beyond ±2^53 a floating-point number is not exact: send it as a string of its digits, or a bigint)`
     : value === Infinity || value === -Infinity ? `${String(value)} (what a JSON number beyond ±1.8e308 reads as)` : describeScalar(value);
-  throw new InputError(`entity '${key.name}' row ${row}: expected an integer (${key.type}), got ${shown}`, { join_key: key.name, row }, 'bad_entity');
+  throw new InputError(`entity '${key.name}' ${rowNumber(row)}: expected an integer (${key.type}), got ${shown}`, { join_key: key.name, row }, 'bad_entity');
 }
 
 /**

@@ -64,12 +64,12 @@ describe('pushProblems', () => {
     expect(pushProblems().refusal('v', 3)).toBeNull();
     const one = pushProblems();
     one.found(1, '/1/at', 'an invalid Date');
-    expect(one.refusal('v', 2)).toMatchObject({ code: 'invalid_rows', status: 400, message: "1 problem in 1 of 2 pushed rows for view 'v'; first: row 1 at /1/at: an invalid Date", details: { problems: [{ row: 1, path: '/1/at', message: 'an invalid Date' }], invalid_rows: 1, problem_count: 1 } });
+    expect(one.refusal('v', 2)).toMatchObject({ code: 'invalid_rows', status: 400, message: "1 problem in 1 of 2 pushed rows for view 'v'; first: row 1 (counting from 0) at /1/at: an invalid Date", details: { problems: [{ row: 1, path: '/1/at', message: 'an invalid Date' }], invalid_rows: 1, problem_count: 1 } });
     const many = pushProblems();
     // 30 rows with two problems each, out of 31: 60 problems in 30 rows, the first 20 (of rows 0-9) listed.
     for (let row = 0; row < 30; row++) for (const c of ['n', 'm']) many.found(row, `/${row}/${c}`, 'bad');
     const e = many.refusal('v', 31)!;
-    expect(e.message).toBe("60 problems in 30 of 31 pushed rows for view 'v' (first 20 listed); first: row 0 at /0/n: bad");
+    expect(e.message).toBe("60 problems in 30 of 31 pushed rows for view 'v' (first 20 listed); first: row 0 (counting from 0) at /0/n: bad");
     expect(e.details).toMatchObject({ invalid_rows: 30, problem_count: 60 });
     expect((e.details as { problems: { row: number }[] }).problems.map((p) => p.row)).toEqual(Array.from({ length: 20 }, (_, i) => Math.floor(i / 2)));
   });

@@ -12,6 +12,7 @@
 import type { ErrorObject } from 'ajv';
 import { InputError } from '../errors.js';
 import { pointerKey, pointerToken } from '../json-pointer.js';
+import { rowNumber } from '../row-number.js';
 
 /** One problem of a row: the JSON pointer of the bad value in the row (`/` for the row itself) and what is wrong. */
 export interface RowProblem {
@@ -49,7 +50,7 @@ export interface PushProblems {
   found(row: number, path: string, message: string): void;
   /**
    * The `invalid_rows` refusal of the `rowCount` rows pushed to `view` (null when nothing was found):
-   * `N problems in M of K pushed rows for view 'v' (first 20 listed); first: row i at /i/col: …`, its details
+   * `N problems in M of K pushed rows for view 'v' (first 20 listed); first: row i (counting from 0) at /i/col: …`, its details
    * `{ problems, invalid_rows, problem_count }`.
    */
   refusal(view: string, rowCount: number): InputError | null;
@@ -64,7 +65,7 @@ const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
  * @example
  * const problems = pushProblems();
  * problems.found(1, '/1/event_timestamp', 'an invalid Date');
- * problems.refusal('v', 2)?.message; // "1 problem in 1 of 2 pushed rows for view 'v'; first: row 1 at /1/event_timestamp: an invalid Date"
+ * problems.refusal('v', 2)?.message; // "1 problem in 1 of 2 pushed rows for view 'v'; first: row 1 (counting from 0) at /1/event_timestamp: an invalid Date"
  */
 export function pushProblems(): PushProblems {
   const problems: PushedRowProblem[] = [];
@@ -81,7 +82,7 @@ export function pushProblems(): PushProblems {
       const first = problems[0];
       const listed = count > problems.length ? ` (first ${problems.length} listed)` : '';
       return new InputError(
-        `${plural(count, 'problem')} in ${rows.size} of ${plural(rowCount, 'pushed row')} for view '${view}'${listed}; first: row ${first.row} at ${first.path}: ${first.message}`,
+        `${plural(count, 'problem')} in ${rows.size} of ${plural(rowCount, 'pushed row')} for view '${view}'${listed}; first: ${rowNumber(first.row)} at ${first.path}: ${first.message}`,
         { problems: [...problems], invalid_rows: rows.size, problem_count: count },
         'invalid_rows',
       );

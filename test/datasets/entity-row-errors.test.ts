@@ -88,7 +88,7 @@ describe('row numbers', () => {
   it('count from 0 as a push refusal of the same rows does, and say so', async () => {
     const rows = [{ user_id: 1, event_timestamp: at }, { user_id: 1, event_timestamp: at }, { user_id: 1, event_timestamp: new Date('x') }];
     const pushed = invalidDates(rows).refusal('v', rows.length)!;
-    const pushedRow = Number(/first: row (\d+) at/.exec(pushed.message)![1]);
+    const pushedRow = Number(/first: row (\d+) \(counting from 0\) at/.exec(pushed.message)![1]);
     expect(pushedRow).toBe(rows.findIndex((r) => r.event_timestamp instanceof Date));
     const e = await failure(rows);
     expect(e.details).toMatchObject({ row: pushedRow });
@@ -109,5 +109,15 @@ describe('row numbers', () => {
       expect(err.details, err.message).toMatchObject({ row: 1 });
       expect(err.message).toMatch(/row 1 \(counting from 0\)/);
     }
+  });
+
+  it('are said the same way by a push refusal as by the entity errors', async () => {
+    // A push refusal counted from 0 without saying so ("first: row 1 at /1/…"), as online reads did.
+    const rows = [{ user_id: 1, event_timestamp: at }, { user_id: 1, event_timestamp: new Date('x') }];
+    const pushed = invalidDates(rows).refusal('v', rows.length)!;
+    expect(pushed.message).toBe("1 problem in 1 of 2 pushed rows for view 'v'; first: row 1 (counting from 0) at /1/event_timestamp: an invalid Date");
+    // (An online read's: test/server/int64-keys.test.ts and feast-*.test.ts, over an online view.)
+    const dataset = await failure([{ user_id: 1, event_timestamp: at }, { user_id: 'x', event_timestamp: at }]);
+    expect(dataset.message).toContain('row 1 (counting from 0)');
   });
 });

@@ -46,7 +46,7 @@ describe('a push refused for bad values', () => {
     const rows = [0, 1, 2, 3, 4].map((i) => row(i, i === 1 || i === 3 ? 'twelve' : i));
     const e = await refusal(() => p.fs.push({ view: 'daily_flights', rows }), FeatureguardError);
     expect(e.code).toBe('invalid_rows');
-    expect(e.message).toBe(`2 problems in 2 of 5 pushed rows for view 'daily_flights'; first: row 1 at /1/departures: ${INT64}`);
+    expect(e.message).toBe(`2 problems in 2 of 5 pushed rows for view 'daily_flights'; first: row 1 (counting from 0) at /1/departures: ${INT64}`);
     const details = e.details as Record<string, unknown>;
     expect(details.problems).toEqual([
       { row: 1, path: '/1/departures', message: INT64 },
@@ -72,7 +72,7 @@ describe('a push refused for bad values', () => {
     const badDelays = rows.filter((r) => r.delay !== null && typeof r.delay !== 'number').length;
     expect([rows.length, bad, badDelays]).toEqual([737, 737, 8]);
     const e = await refusal(() => p.fs.push({ view: 'daily_flights', rows }), FeatureguardError);
-    expect(e.message).toBe(`745 problems in 737 of 737 pushed rows for view 'daily_flights' (first 20 listed); first: row 0 at /0/departures: ${INT64}`);
+    expect(e.message).toBe(`745 problems in 737 of 737 pushed rows for view 'daily_flights' (first 20 listed); first: row 0 (counting from 0) at /0/departures: ${INT64}`);
     const details = e.details as { problems: { row: number; message: string }[]; invalid_rows: number; problem_count: number; run_id: string };
     expect(details.problems).toHaveLength(20);
     expect(details.problems.every((x) => x.message.length < 100)).toBe(true);

@@ -153,7 +153,7 @@ describe('alerts', () => {
       { airport: null, event_timestamp: '2024-01-02T00:00:00Z', delay: 1, carrier: 'AA' },
     ];
     const error = await push(bench.project, { view: 'delays', rows }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'invalid_rows', status: 400, message: expect.stringMatching(/row 1 at \/1\/airport/) });
+    expect(error).toMatchObject({ code: 'invalid_rows', status: 400, message: expect.stringMatching(/row 1 \(counting from 0\) at \/1\/airport/) });
     const runId = (error as { details: { run_id: string } }).details.run_id;
     expect(bench.project.runs.get(runId)).toMatchObject({ kind: 'push', view: 'delays', status: 'blocked', rows_in: 2, rows_out: 0, counts: { fail: 1 } });
     expect(bench.project.runs.results(runId)).toMatchObject([{ check: 'schema', method: 'rows', status: 'fail', policy: 'block', details: { problems: [expect.objectContaining({ row: 1 })] } }]);

@@ -167,7 +167,7 @@ describe('messages that name the argument', () => {
     // Worded as the push's own refusal of invalid rows (serving/push-problems.ts), with its totals.
     expect(e).toMatchObject({
       code: 'invalid_rows',
-      message: "1 problem in 1 of 2 pushed rows for view 'delays'; first: row 1 at /1/event_timestamp: an invalid Date",
+      message: "1 problem in 1 of 2 pushed rows for view 'delays'; first: row 1 (counting from 0) at /1/event_timestamp: an invalid Date",
       details: { problems: [{ row: 1, path: '/1/event_timestamp', message: 'an invalid Date' }], invalid_rows: 1, problem_count: 1 },
     });
   });
@@ -180,7 +180,7 @@ describe('messages that name the argument', () => {
     const listed = [0, 1, 2].flatMap((i) => [`/${i}/event_timestamp`, `/${i}/created_timestamp`]).concat(Array.from({ length: 14 }, (_, i) => `/${i + 3}/event_timestamp`));
     expect(e).toMatchObject({
       code: 'invalid_rows',
-      message: "28 problems in 25 of 26 pushed rows for view 'delays' (first 20 listed); first: row 0 at /0/event_timestamp: an invalid Date",
+      message: "28 problems in 25 of 26 pushed rows for view 'delays' (first 20 listed); first: row 0 (counting from 0) at /0/event_timestamp: an invalid Date",
       details: { invalid_rows: 25, problem_count: 28 },
     });
     expect((e.details as { problems: { path: string }[] }).problems.map((p) => p.path)).toEqual(listed);

@@ -50,7 +50,7 @@ describe("Feast's clients, unchanged", () => {
     expect([numeric, numericBody.results?.[0].values, numericBody.results?.[1].statuses]).toEqual([200, ['94107'], ['NOT_FOUND']]);
     expect((await read('/v1/online-features', { features: ['origin_delays:flights'], entities: { origin: [94107] } }))[0]).toBe(400);
     const [badKey, badKeyBody] = await read('/get-online-features', { features: ['origin_delays:flights'], entities: { origin: [1.5] } });
-    expect([badKey, badKeyBody.error.message]).toEqual([400, "entity 'origin' row 0: expected a string, got number"]);
+    expect([badKey, badKeyBody.error.message]).toEqual([400, "entity 'origin' row 0 (counting from 0): expected a string, got number"]);
   });
 
   it("answers Feast's document retrieval with a 404 that says there is no vector search (its client tries /search, then the old route)", async () => {

@@ -125,9 +125,9 @@ describe('integers beyond ±2^53 in Feast bodies', () => {
   it('still refuses them where they do not fit: an int32 key or value, a string key outside Feast\'s route, beyond int64', async () => {
     for (const path of ['/get-online-features', '/v1/online-features']) {
       const int32 = await send(path, `{"features": ["shard_stats:load"], "entities": {"sid": [${BIG}]}}`);
-      expect([int32.status, int32.body.error.code, int32.body.error.message]).toEqual([400, 'bad_entity', `entity 'sid' row 0: ${BIG} is out of int32 range`]);
+      expect([int32.status, int32.body.error.code, int32.body.error.message]).toEqual([400, 'bad_entity', `entity 'sid' row 0 (counting from 0): ${BIG} is out of int32 range`]);
       const int64 = await send(path, '{"features": ["user_stats:cnt"], "entities": {"uid": [9223372036854775808]}}');
-      expect([int64.status, int64.body.error.message]).toEqual([400, "entity 'uid' row 0: 9223372036854775808 is out of int64 range"]);
+      expect([int64.status, int64.body.error.message]).toEqual([400, "entity 'uid' row 0 (counting from 0): 9223372036854775808 is out of int64 range"]);
     }
     const pushed = await send('/v1/push', `{"view": "shard_stats", "rows": [{"sid": ${BIG}, "event_timestamp": "${NOW}", "load": 1.0}]}`);
     expect([pushed.status, pushed.body.error.code, pushed.body.error.message]).toEqual([400, 'invalid_rows', expect.stringContaining('/0/sid: must be <= 2147483647')]);
@@ -139,7 +139,7 @@ describe('integers beyond ±2^53 in Feast bodies', () => {
     const zip = await app.request('/get-online-features', post('{"features": ["zip_stats:pop"], "entities": {"zipcode": [94107000000000000001]}}'));
     expect(JSON.parse(await zip.text()).results[0].values).toEqual(['94107000000000000001']);
     const own = await send('/v1/online-features', '{"features": ["zip_stats:pop"], "entities": {"zipcode": [94107000000000000001]}}');
-    expect([own.status, own.body.error.message]).toEqual([400, "entity 'zipcode' row 0: expected a string, got number"]);
+    expect([own.status, own.body.error.message]).toEqual([400, "entity 'zipcode' row 0 (counting from 0): expected a string, got number"]);
   });
 
   it('builds datasets with them (POST /v1/datasets): an int64 key joins its own id, a pass-through keeps its digits, a float column the nearest double', async () => {

@@ -97,7 +97,7 @@ describe('non-finite numbers as join keys', () => {
         const res = await app.request(path, post(`{"features": ["user_stats:score"], "entities": {"uid": [${sent}]}}`));
         const body = await json(res);
         const said = shown === 'NaN' ? 'NaN' : `${shown} (what a JSON number beyond ±1.8e308 reads as)`;
-        expect([res.status, body.error.code, body.error.message], sent).toEqual([400, 'bad_entity', `entity 'uid' row 0: expected an integer (int64), got ${said}`]);
+        expect([res.status, body.error.code, body.error.message], sent).toEqual([400, 'bad_entity', `entity 'uid' row 0 (counting from 0): expected an integer (int64), got ${said}`]);
       }
     }
   });

@@ -66,6 +66,6 @@ it('reads materialized keys beyond 2^53 given as digit strings (or bigint), and 
 it('a key value nested thousands deep is a 400 naming its kind, not a 500 from a stack overflow (a review finding)', async () => {
   const deep = JSON.parse('['.repeat(5_000) + ']'.repeat(5_000)) as unknown;
   await expect(getOnlineFeaturesJson(store.project, { features: ['user_scores:score'], entities: { uid: [deep as number] } })).rejects.toMatchObject({
-    status: 400, message: "entity 'uid' row 0: expected an integer (int64), got a list",
+    status: 400, message: "entity 'uid' row 0 (counting from 0): expected an integer (int64), got a list",
   });
 });

@@ -13,7 +13,7 @@ it('answers one problem per bad value, with the totals of the run', async () => 
   const res = await t.app.request('/v1/push', post({ view: 'origin_delays', rows: [good, { ...good, origin: 'SFO', dep_delay: 'late', flights: 'four' }] }));
   const body = await json(res);
   expect([res.status, body.error.code]).toEqual([400, 'invalid_rows']);
-  expect(body.error.message).toBe("2 problems in 1 of 2 pushed rows for view 'origin_delays'; first: row 1 at /1/dep_delay: must be number");
+  expect(body.error.message).toBe("2 problems in 1 of 2 pushed rows for view 'origin_delays'; first: row 1 (counting from 0) at /1/dep_delay: must be number");
   expect(body.error.details).toMatchObject({
     problems: [
       { row: 1, path: '/1/dep_delay', message: 'must be number' },

@@ -198,7 +198,7 @@ describe('an SDK push holding an invalid Date', () => {
       expect(runs.map((r) => [r.view, r.status, r.rows_in])).toEqual([['origin_delays', 'blocked', 2]]);
       expect(error).toMatchObject({
         code: 'invalid_rows',
-        message: "1 problem in 1 of 2 pushed rows for view 'origin_delays'; first: row 1 at /1/event_timestamp: an invalid Date",
+        message: "1 problem in 1 of 2 pushed rows for view 'origin_delays'; first: row 1 (counting from 0) at /1/event_timestamp: an invalid Date",
         details: { problems: [{ row: 1, path: '/1/event_timestamp', message: 'an invalid Date' }], invalid_rows: 1, problem_count: 1, run_id: runs[0].id },
       });
       expect(t.fx.project.runs.results(runs[0].id)[0]).toMatchObject({ check: 'schema', value: 1, metrics: { rows: 2, invalid_rows: 1, problems: 1 } });
