@@ -83,7 +83,8 @@ export function formatRunShow(
   lines.push(run.status === 'queued' ? `  queued ${shortTime(run.started_at)}` : `  started ${shortTime(run.started_at)}  finished ${shortTime(run.finished_at)}`);
   if (run.trigger) lines.push(`  started by ${describeRunTrigger(run.trigger)}`);
   if (run.window_start) lines.push(`  window ${run.window_start} .. ${run.window_end}`);
-  if (run.rows_in !== null) lines.push(`  rows in ${run.rows_in}${run.rows_out !== null ? `, out ${run.rows_out}` : ''}`);
+  // A failed run that read nothing has no counts to give (0 would read as an empty window): `—`, as its page says.
+  if (run.rows_in !== null) lines.push(run.status === 'failed' && !run.rows_in && !run.rows_out ? '  rows in —, out —' : `  rows in ${run.rows_in}${run.rows_out !== null ? `, out ${run.rows_out}` : ''}`);
   // What a push wrote, in its page's words: why out is 0 (skipped as not newer, or blocked).
   const push = pushFacts(run);
   if (push !== null) lines.push(`  push: ${push}`);
