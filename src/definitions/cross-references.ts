@@ -282,10 +282,10 @@ function checkService(
     add(featureName, viewName, at);
   });
   if (s.label !== undefined) {
-    const [viewName, featureName] = s.label.split(':', 2) as [string, string | undefined];
+    const [viewName, featureName] = s.label.split(':', 2) as [string, string];
     const view = views.get(viewName);
     if (!view) {
-      if (!isKnown('feature_view', viewName)) problems.push(problemAt(s, '/label', unknownView(viewName, featureName, views, unknown)));
+      if (!isKnown('feature_view', viewName)) problems.push(problemAt(s, '/label', unknownView(viewName, s.label.includes(':') ? featureName : undefined, views, unknown)));
     } else if (view.role !== 'label') {
       problems.push(problemAt(s, '/label', `'${viewName}' is not a label view: a label must come from a feature view with role: label`));
     } else if (!view.features.some((f) => f.name === featureName)) {
