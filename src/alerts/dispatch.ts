@@ -340,10 +340,11 @@ export function deliverInBackground(signal: AbortSignal, track: (delivery: Promi
 /**
  * Send the alerts that are due (`takeDueAlerts`): of runs failed for their process — killed (`failOrphanedRuns`),
  * a lease taken over, or interrupted by a signal whose handler could only mark them. Each is taken by one
- * process. A process without alerts in its featureguard.yaml leaves them to one that has them. Never throws.
+ * process. A process without alerts in its featureguard.yaml leaves them to one that has them. Never throws. Once
+ * `opts.signal` aborts, the wait for the write lock to take them ends too (they stay due for the next process).
  */
 export async function sendDueAlerts(project: Project, opts: AlertOptions = {}): Promise<void> {
-  const due = await takeProjectDueAlertsWhenFree(project);
+  const due = await takeProjectDueAlertsWhenFree(project, { signal: opts.signal });
   if (due.length > 0) await alertOrphanedRuns(project, due, opts);
 }
 

@@ -151,7 +151,7 @@ export async function startMaterialization(project: Project, options: Materializ
   // The state database's write lock is waited for on a timer here and below (`writeWhenFree`), never in SQLite's
   // synchronous busy wait: a server materializing goes on answering requests while another process writes.
   const leases = await acquireLeasesWhenFree(project.state, views.map((v) => v.name), `materialize-${process.pid}-${randomUUID().slice(0, 8)}`, {
-    onFailedRuns: () => (orphanAlerts = sendDueAlerts(project)),
+    onFailedRuns: () => (orphanAlerts = sendDueAlerts(project, { signal: options.alertSignal })),
   });
   const planned: { view: FeatureViewDef; run: Run | null; window: ResolvedWindow; lease: Lease }[] = [];
   try {

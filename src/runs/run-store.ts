@@ -179,12 +179,13 @@ export function takeProjectDueAlerts(project: { readonly config: { readonly aler
 /**
  * `takeProjectDueAlerts`, waiting for another process's write lock on a timer (`writeWhenFree`) rather than in
  * SQLite's synchronous busy wait (a server sending them goes on answering requests meanwhile); still busy at the
- * busy timeout, or read-only, it takes none.
+ * busy timeout, or read-only, it takes none. Once `signal` aborts (a server stopping) the wait ends within
+ * `STOP_CHECK_MS`, taking none: they stay due for the next process.
  */
-export async function takeProjectDueAlertsWhenFree(project: { readonly config: { readonly alerts?: readonly unknown[] }; readonly state: StateDb }): Promise<string[]> {
-  if (!project.config.alerts?.length) return [];
+export async function takeProjectDueAlertsWhenFree(project: { readonly config: { readonly alerts?: readonly unknown[] }; readonly state: StateDb }, opts: { signal?: AbortSignal } = {}): Promise<string[]> {
+  if (!project.config.alerts?.length || opts.signal?.aborted) return [];
   try {
-    return await writeWhenFree(project.state, () => takeDue(project.state, Date.now(), DUE_ALERT_HOLD_MS));
+    return await writeUnlessStopped(project.state, () => takeDue(project.state, Date.now(), DUE_ALERT_HOLD_MS), opts.signal);
   } catch {
     return [];
   }

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NOT_JUDGED, deliver, fireAlerts, listAlertAttempts } from '../../src/alerts/dispatch.js';
+import { NOT_JUDGED, deliver, fireAlerts, listAlertAttempts, sendDueAlerts } from '../../src/alerts/dispatch.js';
 import { runInterruptCleanups } from '../../src/state/interrupt.js';
 import { failUnfinishedRuns } from '../../src/runs/run-store.js';
 import { sendHeldBackSummaries } from '../../src/alerts/held-back.js';
@@ -546,6 +546,27 @@ describe('alerts', () => {
     expect(r.status).toBe('success');
     expect(bench.project.runs.get(old.id)).toMatchObject({ status: 'failed', message: expect.stringContaining('lease expired') });
     expect(rx.received.map((x) => JSON.parse(x.body) as { run: { id: string; status: string } }).map((b) => [b.run.id, b.run.status])).toEqual([[old.id, 'failed']]);
+  });
+
+  it("leaves a taken-over run's alerts due when the materialization runs under a stopped server's signal", async () => {
+    // The lease takeover sent them without the server's stop signal (`alertSignal`): a stopping serve could not cut them.
+    const rx = await receiver(0);
+    server = rx.server;
+    bench = await guardBench({ alerts: [{ name: 'failures', url: rx.url, statuses: ['failed'] }] });
+    const state = bench.project.state;
+    acquireLeases(state, ['delays'], 'materialize-elsewhere');
+    const old = bench.project.runs.create({ kind: 'materialize', view: 'delays' });
+    state.prepare('UPDATE run_owners SET host = ? WHERE run_id = ?').run('elsewhere/pid:1', old.id);
+    state.prepare('UPDATE materialization_leases SET host = ?, pid = 1, expires_at = 0 WHERE view = ?').run('elsewhere/pid:1', 'delays');
+    const stopped = new AbortController();
+    stopped.abort();
+    const [r] = await materialize(bench.project, { start: '2024-01-01', end: '2024-01-08', views: ['delays'], alertSignal: stopped.signal });
+    expect(r.status).toBe('success');
+    expect(bench.project.runs.get(old.id)).toMatchObject({ status: 'failed', message: expect.stringContaining('lease expired') });
+    expect(rx.received).toHaveLength(0);
+    // Still due, and not taken: the next process (here, without a stop) sends it.
+    await sendDueAlerts(bench.project);
+    expect(rx.received.map((x) => JSON.parse(x.body) as { run: { id: string } }).map((b) => b.run.id)).toEqual([old.id]);
   });
 
   it("hands a streamed dataset's alert deliveries to the server (which waits for them when it stops)", async () => {
