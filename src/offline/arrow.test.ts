@@ -71,3 +71,28 @@ describe('Arrow from DuckDB results', () => {
     }
   });
 });
+
+describe('Arrow text and boolean columns', () => {
+  it('gives VARCHAR, BOOLEAN and text-fallback columns value for value as DuckDB holds them, across chunks and batches', async () => {
+    // 5000 rows: 3 DuckDB chunks, 2 record batches of up to 3000; inline (≤ 12 bytes) and pointer strings, astral characters, '' and NULLs.
+    const sql = `SELECT
+        CASE WHEN i % 11 = 0 THEN NULL WHEN i % 13 = 0 THEN '' ELSE repeat(chr(CAST(32 + (i * 7919) % 1200 AS INTEGER)) || chr(CAST(128512 + i % 80 AS INTEGER)), CAST(i % 17 AS INTEGER)) END AS s,
+        CASE WHEN i % 5 = 0 THEN NULL ELSE i % 3 = 0 END AS b,
+        CASE WHEN i % 9 = 0 THEN NULL ELSE INTERVAL (i) MINUTE END AS iv,
+        'all' AS c
+      FROM range(5000) t(i)`;
+    const conn = await (await openOfflineEngine()).connect();
+    try {
+      const expected = (await conn.runAndReadAll(`SELECT s, b, CAST(iv AS VARCHAR) AS iv, c FROM (${sql})`)).getRowObjectsJS();
+      const chunks: Uint8Array[] = [];
+      for await (const c of arrowIpcChunks(await conn.stream(sql), 'stream', 3000)) chunks.push(c);
+      for (const table of [await arrowTableFromResult(await conn.stream(sql), 3000), tableFromIPC(Buffer.concat(chunks))]) {
+        expect(table.batches.map((b) => b.numRows)).toEqual([4096, 904]);
+        expect(table.schema.fields.map((f) => String(f.type))).toEqual(['Utf8', 'Bool', 'Utf8', 'Utf8']);
+        expect(table.toArray().map((r) => ({ ...r.toJSON() }))).toEqual(expected);
+      }
+    } finally {
+      conn.closeSync();
+    }
+  });
+});

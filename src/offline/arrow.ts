@@ -22,6 +22,7 @@ import {
   Schema, Struct, Table, TimestampMicrosecond, TimestampMillisecond, TimestampNanosecond, TimestampSecond, Uint16, Uint32, Uint64, Uint8, Utf8, makeData, vectorFromArray,
   type DataType, type Data,
 } from 'apache-arrow';
+import { BoolDataBuilder, Utf8DataBuilder } from './arrow-utf8.js';
 
 export const DEFAULT_BATCH_ROWS = 65_536;
 
@@ -158,19 +159,40 @@ class ColumnCollector {
       return makeData({ type: p.arrow, length, nullCount: nulls, nullBitmap: nulls > 0 ? bitmap : null, data: values } as never);
     }
     if (p.arrow instanceof Decimal) return decimalData(p.arrow, parts, length);
+    if (p.arrow instanceof Utf8) return utf8Data(parts, length);
+    if (p.arrow instanceof Bool) return boolData(parts, length);
     const values: unknown[] = [];
-    const nested = p.arrow instanceof List || p.arrow instanceof Struct;
     for (const { vec, n } of parts) {
-      for (let i = 0; i < n; i++) {
-        const v = vec.getItem(i) as unknown;
-        if (v === null || v === undefined) values.push(null);
-        else if (p.arrow instanceof Bool) values.push(Boolean(v));
-        else if (nested) values.push(nestedValue(p.arrow, v));
-        else values.push(typeof v === 'string' ? v : String(v));
-      }
+      for (let i = 0; i < n; i++) values.push(nestedValue(p.arrow, vec.getItem(i)));
     }
     return vectorFromArray(values, p.arrow).data[0];
   }
+}
+
+/**
+ * A VARCHAR column, or any column given as text, as Utf8, written straight into Arrow's buffers. `getItem` is the
+ * only public way @duckdb/node-api reads a VARCHAR vector (its raw string_t view is private).
+ */
+function utf8Data(parts: readonly { vec: DuckDBVector; n: number }[], length: number): Data {
+  const b = new Utf8DataBuilder(length);
+  for (const { vec, n } of parts) {
+    for (let i = 0; i < n; i++) {
+      const v = vec.getItem(i) as unknown;
+      b.append(v === null || v === undefined ? null : typeof v === 'string' ? v : String(v));
+    }
+  }
+  return b.finish();
+}
+
+function boolData(parts: readonly { vec: DuckDBVector; n: number }[], length: number): Data {
+  const b = new BoolDataBuilder(length);
+  for (const { vec, n } of parts) {
+    for (let i = 0; i < n; i++) {
+      const v = vec.getItem(i) as unknown;
+      b.append(v === null || v === undefined ? null : Boolean(v));
+    }
+  }
+  return b.finish();
 }
 
 /**
