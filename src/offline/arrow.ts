@@ -2,7 +2,8 @@
  * DuckDB results as Apache Arrow: `@duckdb/node-api` cannot emit Arrow, so record
  * batches are assembled from DuckDB's column chunks. Fixed-width columns copy the
  * chunk's typed array and validity bitmap directly (no per-value JS objects), so
- * millions of rows stream through with little memory. Chunks are gathered into
+ * millions of rows stream through with little memory; text and boolean columns are written straight into Arrow's
+ * buffers (arrow-utf8.ts), lists and structs go through `vectorFromArray`. Chunks are gathered into
  * record batches of about `batchRows` rows.
  *
  * Type mapping: BOOLEAN→Bool, (U)TINY/SMALL/INT/BIGINT→(Ui)nt8..64, FLOAT→Float32,
