@@ -62,6 +62,8 @@ describe('Utf8DataBuilder (Utf8 columns built without vectorFromArray)', () => {
 
   it('gives no validity bitmap when there are no nulls, and an all-null column with empty offsets', () => {
     expect(utf8(['a', '', 'bc']).nullBitmap?.length ?? 0).toBe(0);
+    // Its byte buffer keeps no unused room (an in-memory table holds every batch).
+    expect((utf8(['a', '', 'bc']).values as Uint8Array).buffer.byteLength).toBe(3);
     const allNull = utf8([null, null, null]);
     expect([allNull.nullCount, Array.from(allNull.valueOffsets as Int32Array)]).toEqual([3, [0, 0, 0, 0]]);
     expect(layout(utf8([]))).toEqual(layout(vectorFromArray([], new Utf8()).data[0]));

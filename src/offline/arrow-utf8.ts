@@ -66,7 +66,9 @@ export class Utf8DataBuilder {
   finish(): Data<Utf8> {
     if (this.rows !== this.length) throw new Error(`Utf8DataBuilder: ${this.rows} of ${this.length} rows appended`);
     const { bitmap, nulls } = this.validity;
-    return makeData({ type: new Utf8(), length: this.length, nullCount: nulls, nullBitmap: bitmap, valueOffsets: this.offsets, data: this.bytes.subarray(0, this.size) });
+    // An in-memory table keeps every batch: give back the room the first guess or the doubling left unused.
+    const data = this.bytes.length - this.size > this.bytes.length >> 3 ? this.bytes.slice(0, this.size) : this.bytes.subarray(0, this.size);
+    return makeData({ type: new Utf8(), length: this.length, nullCount: nulls, nullBitmap: bitmap, valueOffsets: this.offsets, data });
   }
 
   /**
