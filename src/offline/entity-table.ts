@@ -162,7 +162,9 @@ export async function loadFrom(
     // DuckDB reads 'infinity', '-infinity', dates BC and years past 9999 as timestamps; no feature row can be joined
     // at them. Text is named as it was given, not as DuckDB's cast wrote it back.
     const row = Number(stats.odd_row);
-    const given = tsType === 'VARCHAR' ? await textAt(conn, from, how.ordinal, tsCol, row) : undefined;
+    // An SDK row's `Date` (a TIMESTAMP of its milliseconds) as JavaScript writes it (`+010000-01-01T00:00:00.000Z`).
+    const given = tsType === 'VARCHAR' ? await textAt(conn, from, how.ordinal, tsCol, row)
+      : description.kind === 'rows' ? await dateAt(conn, options.table, row) : undefined;
     throw badTimestamp(tsCol, given ?? String(stats.odd), row, outsideYearsReason(stats.odd_year === null ? null : Number(stats.odd_year)));
   }
   return {
@@ -178,6 +180,15 @@ function outsideYearsReason(year: number | null): string {
   if (year === null) return 'it is infinite: give a time in the years 1 to 9999';
   if (year > 9999) return `year ${year} (in UTC) is beyond 9999, the last year a timestamp holds here`;
   return `it lies before the year 1 (year ${year} as DuckDB counts years BC), the first year a timestamp holds here`;
+}
+
+/** The entity table's timestamp at `row` as `Date.toISOString` writes it (SDK rows hold `Date`s), if it is an instant. */
+async function dateAt(conn: DuckDBConnection, table: string, row: number): Promise<string | undefined> {
+  const got = (await conn.runAndReadAll(
+    `SELECT epoch_ms(${ENTITY_TS}) AS ms FROM ${ident(table)} WHERE ${ROW_ORDINAL} = ${Number(row)} AND isfinite(${ENTITY_TS})`,
+  )).getRowObjectsJS()[0];
+  const d = got === undefined ? undefined : new Date(Number(got.ms));
+  return d === undefined || Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
 /** The text of the timestamp column at input row `row`, as given. */

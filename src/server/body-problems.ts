@@ -59,14 +59,15 @@ const typeWords = (types: readonly string[]) => {
 /**
  * The property an unknown one likely meant, of `names` (the object's properties): a near spelling (`closest`), or
  * else the one name it is the start or the end of, as a whole part (`service` for `feature_service`, `rows` for
- * `entity_rows`; none when two names end so).
+ * `entity_rows`; none when two names end so) whose type takes the value sent (`fits`: `names: [...]` is not
+ * `full_feature_names`, a boolean).
  */
-export function meant(unknown: string, names: readonly string[]): string | undefined {
+export function meant(unknown: string, names: readonly string[], fits: (name: string) => boolean = () => true): string | undefined {
   const near = closest(unknown, names);
   if (near !== undefined) return near;
   const part = unknown.toLowerCase();
   if (part.length < 4) return undefined;
-  const whole = names.filter((n) => n.endsWith(`_${part}`) || n.startsWith(`${part}_`));
+  const whole = names.filter((n) => (n.endsWith(`_${part}`) || n.startsWith(`${part}_`)) && fits(n));
   return whole.length === 1 ? whole[0] : undefined;
 }
 
@@ -87,7 +88,10 @@ function wordOne(e: ErrorObject): BodyProblem {
       return { path, message: `must be ${PATTERN_WORDS.get(String(p.pattern)) ?? 'in the form its description gives (GET /openapi.json)'}, got ${shown(e.data)}` };
     case 'additionalProperties': {
       const prop = String(p.additionalProperty);
-      const near = meant(prop, Object.keys(((e.parentSchema as Schema | undefined)?.properties ?? {}) as Schema));
+      const properties = ((e.parentSchema as Schema | undefined)?.properties ?? {}) as Record<string, unknown>;
+      const sent = e.data !== null && typeof e.data === 'object' ? (e.data as Record<string, unknown>)[prop] : undefined;
+      const fits = (name: string) => { const s = properties[name]; return s === null || typeof s !== 'object' || fitsType(s as Schema, sent); };
+      const near = meant(prop, Object.keys(properties), fits);
       return { path, message: `unknown property '${prop}'${near === undefined ? '' : ` (did you mean '${near}'?)`}` };
     }
     case 'minItems':

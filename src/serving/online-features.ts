@@ -100,7 +100,10 @@ function entityColumns(plan: OnlineReadPlan, entities: OnlineFeaturesRequest['en
       const others = Object.keys(entities).filter((name) => !plan.joinKeys.some((k) => k.name === name));
       // An entity's name given for its join key (Feast's clients once took entity names): say which key it has.
       const entity = others.map((o) => definitions().entities.get(o)).find((e) => e?.join_keys.some((k) => k.name === key.name));
-      const given = entity
+      const keys = entity?.join_keys.map((k) => `'${k.name}'`) ?? [];
+      const given = entity && keys.length > 1
+        ? ` ('${entity.name}' is the entity; its join keys are ${keys.slice(0, -1).join(', ')} and ${keys[keys.length - 1]}: name the columns after the join keys${feast ? '; an entity name is read as its key only for one-key entities' : ''})`
+        : entity
         ? ` ('${entity.name}' is the entity; its join key is '${key.name}': name the column after the join key)`
         : others.length ? ` (given: ${others.map((o) => `'${o}'`).join(', ')}, which no requested feature is keyed by)` : '';
       throw new InputError(`missing join key '${key.name}' in entities${given}`, { join_key: key.name }, 'missing_join_key');

@@ -106,8 +106,18 @@ export function invalidDates(rows: readonly unknown[]): PushProblems {
   return problems;
 }
 
-function messageOf(e: ErrorObject): string {
+/** What a `date-time` value looks like, said as a request body's is (`body-problems.ts`), with the value sent. */
+export function dateTimeMessage(value: unknown): string {
+  const text = typeof value === 'string' ? `'${value.length > 60 ? `${value.slice(0, 57)}...` : value}'` : String(value);
+  return `must be an ISO 8601 time, e.g. 2026-11-12T10:00:00Z, got ${text}`;
+}
+
+function messageOf(e: ErrorObject, row?: Record<string, unknown>): string {
   if (e.keyword === 'additionalProperties') return `unknown property '${String((e.params as { additionalProperty?: string }).additionalProperty)}'`;
+  if (e.keyword === 'format' && (e.params as { format?: unknown }).format === 'date-time' && row !== undefined) {
+    const column = columnOf(e.instancePath);
+    return dateTimeMessage(Object.hasOwn(row, column) ? row[column] : undefined);
+  }
   return e.message ?? 'invalid';
 }
 
@@ -130,7 +140,7 @@ export function rowProblems(errors: readonly ErrorObject[] | null | undefined, r
   for (const [path, chosen] of byPath) {
     if (!chosen.some((e) => BRANCH.test(e.schemaPath))) {
       // Not a value failing branches: the row itself (a missing or unknown property each a problem), or one value's one error.
-      for (const message of new Set(chosen.map(messageOf))) out.push({ path, message });
+      for (const message of new Set(chosen.map((e) => messageOf(e, row)))) out.push({ path, message });
       continue;
     }
     const column = columnOf(path);
@@ -140,7 +150,7 @@ export function rowProblems(errors: readonly ErrorObject[] | null | undefined, r
     }
     // Another column's value failing branches of its type: said once, the types joined ("must be number or string").
     const typesWanted = [...new Set(chosen.filter((e) => e.keyword === 'type').map((e) => String((e.params as { type?: unknown }).type)))];
-    const messages = [...new Set(chosen.filter((e) => e.keyword !== 'type').map(messageOf))];
+    const messages = [...new Set(chosen.filter((e) => e.keyword !== 'type').map((e) => messageOf(e, row)))];
     out.push({ path, message: [...(typesWanted.length > 0 ? [`must be ${typesWanted.join(' or ')}`] : []), ...messages].join('; ') });
   }
   return out;

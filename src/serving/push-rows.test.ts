@@ -118,11 +118,23 @@ describe('rowsFromColumns', () => {
     expect(rowsFromColumns({ a: { x: 1, w: 2 }, b: { w: 3, v: 4 }, c: 'k' })).toEqual([
       { a: 1, b: null, c: 'k' }, { a: 2, b: 3, c: 'k' }, { a: null, b: 4, c: 'k' },
     ]);
-    // Integer keys (a RangeIndex written by to_json / to_dict) come in ascending order, as JSON.parse gives them.
-    expect(rowsFromColumns(JSON.parse('{"a": {"1": 1, "0": 2}, "b": [5, 6]}'))).toEqual([{ a: 2, b: 5 }, { a: 1, b: 6 }]);
+    // Integer keys (a RangeIndex written by to_json / to_dict) come in ascending order, as JSON.parse gives them:
+    // index columns line up by key, whatever order each was sent in.
+    expect(rowsFromColumns(JSON.parse('{"a": {"1": "JFK", "0": "SEA"}, "b": {"0": 1, "1": 2}, "c": "k"}'))).toEqual([
+      { a: 'SEA', b: 1, c: 'k' }, { a: 'JFK', b: 2, c: 'k' },
+    ]);
     expect(rowsFromColumns({ a: {} })).toEqual([]);
-    expect(() => rowsFromColumns({ a: { 0: 1, 1: 2 }, b: [1, 2, 3] }, 'df', 'invalid_rows')).toThrow(/'b' has 3 values.*2 index keys/);
-    expect(() => rowsFromColumns({ a: [1, 2], b: {} })).toThrow(/'a' has 2 values.*0 index keys/);
+  });
+
+  it('refuses any mix of list and {index: value} columns (JSON.parse reorders integer keys, a list keeps pandas\' order)', () => {
+    // pandas' order was 1, 0 (a sorted frame): the list column follows it, the index column is parsed as 0, 1.
+    const mixed = () => rowsFromColumns(JSON.parse('{"origin": {"1": "JFK", "0": "SEA"}, "dep_delay": [10, 20]}'), 'df', 'invalid_rows');
+    expect(mixed).toThrow(/'df' mixes column shapes/);
+    expect(mixed).toThrow(expect.objectContaining({ code: 'invalid_rows', details: expect.objectContaining({ list_columns: ['dep_delay'], index_columns: ['origin'] }) }));
+    // Same lengths or not, and whatever the keys: always one refusal.
+    expect(() => rowsFromColumns({ a: { 0: 1, 1: 2 }, b: [1, 2, 3] })).toThrow(/mixes column shapes.*'b'.*2 index keys/);
+    expect(() => rowsFromColumns({ a: { x: 1 }, b: [1] })).toThrow(/mixes column shapes.*1 index key[^s]/);
+    expect(() => rowsFromColumns({ a: [1, 2], b: {} })).toThrow(/mixes column shapes.*0 index keys/);
   });
 });
 

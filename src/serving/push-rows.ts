@@ -361,8 +361,9 @@ export function checkCells(rows: number, columns: number, maxCells: number, fiel
  * Columns as rows (Feast's `df` of a push, the `entities` of a dataset request); every column must have the same
  * length. A column may also be `{index: value}`, pandas' default orient (`df.to_dict()`, `df.to_json()`), which
  * Feast's `pd.DataFrame(request.df)` reads: the rows are then the union of those columns' index keys, first seen
- * first (integer keys in ascending order, as `JSON.parse` gives them), a key a column lacks null there, and a list
- * column beside them is taken by position, so it must have as many values as there are keys.
+ * first (integer keys in ascending order, as `JSON.parse` gives them), a key a column lacks null there. A list
+ * column beside them is refused: it keeps pandas' index order, which `JSON.parse` lost for the integer keys of the
+ * others (a frame indexed 1, 0 would give one entity another's values).
  */
 export function rowsFromColumns(df: Record<string, unknown>, field = 'df', code = 'invalid_rows', maxCells = Infinity): Record<string, unknown>[] {
   const indexed = Object.entries(df).filter((e): e is [string, Record<string, unknown>] => isIndexColumn(e[1]));
@@ -372,10 +373,13 @@ export function rowsFromColumns(df: Record<string, unknown>, field = 'df', code 
   const n = index ? index.length : first ? first[1].length : Object.keys(df).length > 0 ? 1 : 0;
   checkCells(n, Object.keys(df).length, maxCells, field);
   if (index && first) {
-    const bad = Object.entries(df).filter((e): e is [string, unknown[]] => Array.isArray(e[1]) && e[1].length !== n).map(([k, v]) => ({ column: k, length: v.length }));
-    if (bad.length > 0) {
-      throw new InputError(`'${field}' mixes column shapes: '${bad[0].column}' has ${bad[0].length} values, but the {index: value} columns (${indexed.map(([k]) => `'${k}'`).join(', ')}) have ${n} index keys; send every column as a list of values (df.to_dict('list')) or every column as {index: value}`, { columns: bad, index_keys: n }, code);
-    }
+    const lists = Object.entries(df).filter((e): e is [string, unknown[]] => Array.isArray(e[1]));
+    const names = (cols: readonly [string, unknown][]) => cols.map(([k]) => `'${k}'`).join(', ');
+    throw new InputError(
+      `'${field}' mixes column shapes: ${names(lists)} ${lists.length === 1 ? 'is a list' : 'are lists'} of values (${lists.map(([, v]) => v.length).join(', ')}), the {index: value} columns (${names(indexed)}) have ${n} index ${n === 1 ? 'key' : 'keys'}, and which index key a list's value belongs to cannot be told (JSON keeps no integer keys' order); send every column as a list of values (df.to_dict('list')) or every column as {index: value}`,
+      { list_columns: lists.map(([k]) => k), index_columns: indexed.map(([k]) => k), index_keys: n },
+      code,
+    );
   }
   const cols = Object.entries(df).map(([k, v]): [string, unknown[]] => [
     k, Array.isArray(v) ? v : index && isIndexColumn(v) ? index.map((i) => (Object.hasOwn(v, i) ? v[i] : null)) : new Array<unknown>(n).fill(v),

@@ -51,15 +51,17 @@ const NAIVE_TIME = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?)$/;
 /**
  * What else `pd.to_datetime` reads in Feast's bodies (Feast converts a pushed frame's times with it): a date alone
  * (pandas' `astype(str)` of all-midnight datetimes, `json.dumps(default=str)` of a `date`) as midnight UTC, and a
- * date and time followed by ` UTC`.
+ * date or a date and time followed by ` UTC`.
  */
 const FEAST_DATE = /^\d{4}-\d\d-\d\d$/;
 const FEAST_UTC = / ?UTC$/;
 
 function utcIfNaive(v: unknown, feast: boolean): unknown {
   if (typeof v !== 'string') return v;
-  if (feast && FEAST_DATE.test(v)) return `${v}T00:00:00Z`;
-  const m = NAIVE_TIME.exec(feast ? v.replace(FEAST_UTC, '') : v);
+  // `2026-11-12 UTC` too: pd.to_datetime reads a date with ` UTC` as midnight UTC.
+  const local = feast ? v.replace(FEAST_UTC, '') : v;
+  if (feast && FEAST_DATE.test(local)) return `${local}T00:00:00Z`;
+  const m = NAIVE_TIME.exec(local);
   return m ? `${m[1]}T${m[2].length === 5 ? `${m[2]}:00` : m[2]}Z` : v;
 }
 

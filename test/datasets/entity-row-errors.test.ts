@@ -121,3 +121,13 @@ describe('row numbers', () => {
     expect(dataset.message).toContain('row 1 (counting from 0)');
   });
 });
+
+describe('an SDK Date past 9999', () => {
+  it("is named as its toISOString(), not as DuckDB writes the timestamp back", async () => {
+    const late = new Date('+010000-01-01T00:00:00Z');
+    const e = await failure([{ user_id: 1, event_timestamp: new Date(at) }, { user_id: 1, event_timestamp: late }]);
+    expect(e).toMatchObject({ code: 'bad_entity_timestamp', details: { value: late.toISOString(), row: 1 } });
+    expect(e.message).toContain(`'${late.toISOString()}'`);
+    expect(e.message).not.toContain('10000-01-01 00:00:00');
+  });
+});

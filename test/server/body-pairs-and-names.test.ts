@@ -75,3 +75,20 @@ describe('the field an unknown property likely meant', () => {
     expect([meant('delay', ['avg_delay', 'max_delay']), meant('source', ['push_source_name']), meant('df', ['raw_df']), meant('xyz', fields)]).toEqual([undefined, undefined, undefined, undefined]);
   });
 });
+
+describe('the field meant, by the end of its name, fits the value sent', () => {
+  it('is not suggested when its type does not take the value (a list is no boolean)', async () => {
+    const fields = ['features', 'feature_service', 'entities', 'entity_rows', 'full_feature_names'];
+    expect(meant('names', fields, (f) => f !== 'full_feature_names')).toBeUndefined();
+    const ask = async (extra: Record<string, unknown>) => {
+      const res = await t.app.request('/v1/online-features', post({ features: ['origin_delays'], entities: SEA, ...extra }));
+      return (await json(res)).error?.message as string;
+    };
+    const list = await ask({ names: ['a'] });
+    expect(list).toContain("unknown property 'names'");
+    expect(list).not.toContain('did you mean');
+    expect(await ask({ names: true })).toContain("unknown property 'names' (did you mean 'full_feature_names'?)");
+    // A near spelling is still said whatever the value.
+    expect(await ask({ full_feature_name: ['a'] })).toContain("(did you mean 'full_feature_names'?)");
+  });
+});

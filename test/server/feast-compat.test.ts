@@ -9,7 +9,10 @@
  * - `disable_event_timestamp` as pydantic's lax bool reads it (feature_server.py `MaterializeRequest`);
  * - `-0.0`, which Python's `json` writes with its sign.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadDefinitions } from '../../src/definitions/loader.js';
 import { json, post, useAppFixture } from './fixture.js';
 
 const t = useAppFixture();
@@ -76,22 +79,23 @@ describe("a Feast df in pandas' default orient ({column: {index: value}})", () =
     expect(await online('LAX')).toMatchObject({ values: [4.5, 7, null], statuses: ['PRESENT', 'PRESENT', 'NULL_VALUE'] });
   });
 
-  it('list columns beside index columns are taken by position when the lengths agree, as pandas does', async () => {
-    const res = await feastPush({ origin: ['ORD', 'ATL'], event_timestamp: { 0: '2001-01-11T12:00:00Z', 1: '2001-01-11T12:00:00Z' }, dep_delay: [5, 6], flights: { 0: 1, 1: 2 }, carrier: ['AA', 'DL'] });
-    expect(res.status, await res.clone().text()).toBe(200);
-    expect((await online('ATL')).values).toEqual([6, 2, 'DL']);
-  });
-
-  it('mixed shapes of different lengths are one 400, before any run is recorded', async () => {
+  it('any mix of list and index columns is one 400 before any run (integer keys are reordered by JSON.parse, a list is not)', async () => {
     const runs = runCount();
-    for (const path of ['/push', '/write-to-online-store']) {
-      const res = await feastPush({ origin: ['ORD', 'ATL'], event_timestamp: '2001-01-11T13:00:00Z', dep_delay: { 0: 1, 1: 2, 2: 3 }, flights: [1, 2], carrier: ['AA', 'DL'] }, path);
-      const body = await json(res);
-      expect([res.status, body.error?.code], JSON.stringify(body)).toEqual([400, 'invalid_rows']);
-      expect(body.error.message).toContain("'dep_delay'");
-      expect(body.error.details?.run_id).toBeUndefined();
+    // pandas' index order 1, 0: the list column follows it, the index column parses as 0, 1 (JFK would get SEA's values).
+    const df = '{"origin": {"1": "JFK", "0": "SEA"}, "event_timestamp": "2001-01-11T13:00:00Z", "dep_delay": [77, 88], "flights": {"1": 1, "0": 2}, "carrier": "AA"}';
+    for (const [path, body] of [
+      ['/push', `{"push_source_name": "origin_delays", "to": "online", "df": ${df}}`],
+      ['/write-to-online-store', `{"feature_view_name": "origin_delays", "df": ${df}}`],
+      ['/push', JSON.stringify({ push_source_name: 'origin_delays', to: 'online', df: { origin: ['ORD', 'ATL'], event_timestamp: '2001-01-11T13:00:00Z', dep_delay: { 0: 1, 1: 2, 2: 3 }, flights: [1, 2], carrier: ['AA', 'DL'] } })],
+    ] as const) {
+      const res = await t.app.request(path, post(body));
+      const got = await json(res);
+      expect([res.status, got.error?.code], JSON.stringify(got)).toEqual([400, 'invalid_rows']);
+      expect(got.error.message).toContain("'df' mixes column shapes");
+      expect(got.error.details?.run_id).toBeUndefined();
     }
     expect(runCount()).toBe(runs);
+    expect((await online('JFK')).values).not.toContain(88);
   });
 });
 
@@ -179,5 +183,83 @@ describe("Feast's /materialize disable_event_timestamp as pydantic reads a bool"
     const body = await json(res);
     expect([res.status, body.error?.message]).toEqual([400, expect.stringContaining('yes, no, on, off')]);
     expect(body.error.message).toContain('disable_event_timestamp');
+  });
+});
+
+describe("Feast's /materialize-incremental full_feature_names as pydantic reads a bool, as /materialize does", () => {
+  it('takes "true" (202) and refuses "maybe" naming the words taken', async () => {
+    const res = await t.app.request('/materialize-incremental?async=true', post({ end_ts: '2001-01-02T00:00:00', feature_views: ['origin_delays'], full_feature_names: 'true' }));
+    expect(res.status, await res.clone().text()).toBe(202);
+    const bad = await t.app.request('/materialize-incremental?async=true', post({ end_ts: '2001-01-02T00:00:00', feature_views: ['origin_delays'], full_feature_names: 'maybe' }));
+    const body = await json(bad);
+    expect([bad.status, body.error?.message]).toEqual([400, expect.stringContaining('yes, no, on, off')]);
+    expect(body.error.message).toContain('full_feature_names');
+  });
+});
+
+describe('errors after the Feast rewrites quote what the client sent', () => {
+  const read = async (body: unknown) => {
+    const res = await t.app.request('/get-online-features', post(body));
+    return [res.status, (await json(res)).error] as const;
+  };
+
+  it('a versioned reference and its plain form are the same reference', async () => {
+    const [status, error] = await read({ features: ['origin_delays@latest:dep_delay', 'origin_delays:dep_delay'], entities: { origin: ['SEA'] } });
+    expect([status, error?.code]).toEqual([400, 'feature_name_collision']);
+    expect(error.message).toContain("'origin_delays@latest:dep_delay' and 'origin_delays:dep_delay' are the same reference");
+  });
+
+  it('an unknown view is named in the reference as sent', async () => {
+    const [status, error] = await read({ features: ['nosuch@latest:n'], entities: { origin: ['SEA'] } });
+    expect(status).toBe(400);
+    expect(error.message).toContain("reference 'nosuch@latest:n'");
+    expect(error.message).not.toContain("'nosuch:n'");
+  });
+
+  it("an entity's name read as its join key is named as sent", async () => {
+    const [status, error] = await read({ features: ['origin_delays:dep_delay'], entities: { airport: [true] } });
+    expect([status, error?.code]).toEqual([400, 'bad_entity']);
+    expect(error.message).toMatch(/^entity 'airport' \(read as join key 'origin'\)/);
+  });
+});
+
+describe("Feast push timestamps: a date followed by ' UTC'", () => {
+  it("takes '2001-01-13 UTC' as midnight UTC on /push", async () => {
+    const res = await feastPush({ origin: ['DEN'], event_timestamp: ['2001-01-13 UTC'], dep_delay: [1], flights: [1], carrier: ['UA'] });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect((await online('DEN')).ts[0]).toBe('2001-01-13T00:00:00Z');
+  });
+
+  it('says what a time looks like, as body errors do, where /v1/push refuses one', async () => {
+    const res = await t.app.request('/v1/push', post({ view: 'origin_delays', rows: [{ origin: 'SEA', event_timestamp: '2001-01-13 UTC', dep_delay: 9, flights: 9, carrier: 'ZZ' }] }));
+    const body = await json(res);
+    expect(body.error?.message).toContain("must be an ISO 8601 time, e.g. 2026-11-12T10:00:00Z, got '2001-01-13 UTC'");
+    expect(body.error.message).not.toContain('format');
+  });
+});
+
+describe('a missing join key of a two-key entity', () => {
+  it('names every key, and on the Feast route says an entity name is read as its key only for one-key entities', async () => {
+    writeFileSync(join(t.fx.dir, 'features', 'route.yaml'), `kind: entity
+name: route
+join_keys: [{name: origin, type: string}, {name: destination, type: string}]
+---
+kind: feature_view
+name: route_delays
+entities: [route]
+source: delays_source
+ttl: "0"
+online: true
+features:
+  - {name: dep_delay, type: float64}
+`);
+    t.fx.project.registry.apply(loadDefinitions(t.fx.project.root, t.fx.project.config));
+    for (const path of ['/get-online-features', '/v1/online-features']) {
+      const res = await t.app.request(path, post({ features: ['route_delays:dep_delay'], entities: { route: ['SEA'] } }));
+      const body = await json(res);
+      expect([res.status, body.error?.code], path).toEqual([400, 'missing_join_key']);
+      expect(body.error.message, path).toContain("its join keys are 'origin' and 'destination'");
+      expect(body.error.message.includes('an entity name is read as its key only for one-key entities'), path).toBe(path === '/get-online-features');
+    }
   });
 });

@@ -24,7 +24,7 @@ import type { DefinitionSet } from '../../definitions/types.js';
 import { FeatureguardError, InputError } from '../../errors.js';
 import { materializableViews } from '../../materialize/materialize.js';
 import type { MaterializeOptions } from '../../materialize/types.js';
-import { invalidBody, jsonBody, laxBoolean, readJson, validateBody } from '../body.js';
+import { invalidBody, laxBoolean, readJson, validateBody } from '../body.js';
 import { LAX_BOOLEAN_WORDS, shown } from '../body-problems.js';
 import type { ServerContext } from '../context.js';
 import { parseInstant } from '../../time/instant.js';
@@ -49,7 +49,7 @@ export function feastMaterializeRoutes(ctx: ServerContext): Hono {
     return answer(ctx, c, body.feature_views, { start: body.start_ts! }, body.end_ts!);
   });
   app.post('/materialize-incremental', ctx.auth.requireScope('write'), async (c) => {
-    const body = await jsonBody<FeastMaterializeBody & { end_ts: string }>(c, 'feast_materialize_incremental', ctx.limits.bodyLimit);
+    const body = validateBody<FeastMaterializeBody & { end_ts: string }>('feast_materialize_incremental', laxBooleans(await readJson(c, ctx.limits.bodyLimit)));
     return answer(ctx, c, body.feature_views, { incremental: true }, body.end_ts);
   });
   return app;
@@ -240,14 +240,31 @@ function unversionedRef(ref: string, currentVersion: (view: string) => number | 
  * `_prepare_entities_to_read_from_online_store`): a column named after an entity with exactly one join key, which
  * is no join key itself, and whose join key is not given too. Null when no column is such a name.
  */
-export function entityNamesAsJoinKeys<T>(entities: Record<string, T>, set: DefinitionSet): Record<string, T> | null {
+export function entityNamesAsJoinKeys<T>(entities: Record<string, T>, set: DefinitionSet): { entities: Record<string, T>; renamed: Map<string, string> } | null {
   const joinKeys = new Set([...set.entities.values()].flatMap((e) => e.join_keys.map((k) => k.name)));
-  let renamed = false;
+  // Join key -> the entity name sent for it, for errors to name the column as sent.
+  const renamed = new Map<string, string>();
   const out = Object.fromEntries(Object.entries(entities).map(([name, values]) => {
     const keys = joinKeys.has(name) ? undefined : set.entities.get(name)?.join_keys;
     if (keys?.length !== 1 || keys[0].name in entities) return [name, values];
-    renamed = true;
+    renamed.set(keys[0].name, name);
     return [keys[0].name, values];
   }));
-  return renamed ? out : null;
+  return renamed.size > 0 ? { entities: out, renamed } : null;
+}
+
+/**
+ * An error of a read after Feast's rewrites, saying what the client sent: each rewritten reference quoted as sent
+ * (`refs`: as read -> as sent), and a join key read from an entity's name as `entity 'airport' (read as join key
+ * 'origin')` (`keys`: join key -> the name sent). The error itself, its message changed.
+ */
+export function asSent(e: unknown, refs: ReadonlyMap<string, string>, keys: ReadonlyMap<string, string>): unknown {
+  if (!(e instanceof FeatureguardError)) return e;
+  let message = e.message;
+  for (const [read, sent] of refs) message = message.replaceAll(`'${read}'`, `'${sent}'`);
+  for (const [key, name] of keys) {
+    message = message.replaceAll(`entity '${key}'`, `entity '${name}' (read as join key '${key}')`).replaceAll(`entities.${key} `, `entities.${name} (read as join key '${key}') `);
+  }
+  e.message = message;
+  return e;
 }

@@ -18,7 +18,7 @@ import { getOnlineFeaturesJson } from '../../serving/online-features.js';
 import { feastFields, invalidBody, laxBoolean, readJson, validateBody } from '../body.js';
 import { LAX_BOOLEAN_WORDS, shown } from '../body-problems.js';
 import type { ServerContext } from '../context.js';
-import { entityNamesAsJoinKeys, feastFeatureRefs } from './feast.js';
+import { asSent, entityNamesAsJoinKeys, feastFeatureRefs } from './feast.js';
 
 /** The Feast `get-online-features` request body. */
 export interface FeastOnlineRequest {
@@ -54,12 +54,23 @@ export function feastReadBody(body: unknown, currentVersion: (view: string) => n
  * A reference given twice is refused, as Feast's `_validate_feature_refs` refuses it (the answer would have fewer
  * columns than were asked for); the SDK and datasets read it once.
  */
-function refuseRepeatedRefs(refs: readonly string[]): void {
-  const seen = new Set<string>();
-  for (const ref of refs) {
-    if (seen.has(ref)) throw new InputError(`feature reference '${ref}' is given twice; give each reference once`, { reference: ref }, 'feature_name_collision');
-    seen.add(ref);
-  }
+function refuseRepeatedRefs(refs: readonly string[], sent: readonly string[] = refs): void {
+  const seen = new Map<string, number>();
+  refs.forEach((ref, i) => {
+    const first = seen.get(ref);
+    if (first === undefined) return void seen.set(ref, i);
+    // Two references Feast's rewrite made one (`view@latest:f` and `view:f`): both named as sent.
+    if (sent[first] !== sent[i]) {
+      throw new InputError(`feature references '${sent[first]}' and '${sent[i]}' are the same reference ('${ref}'); give each reference once`, { reference: sent[i], same_as: sent[first] }, 'feature_name_collision');
+    }
+    throw new InputError(`feature reference '${sent[i]}' is given twice; give each reference once`, { reference: sent[i] }, 'feature_name_collision');
+  });
+}
+
+/** The references of a Feast read as the client sent them (before `feastFeatureRefs`), by index of `read`. */
+function refsAsSent(raw: unknown, read: readonly string[]): string[] {
+  const given = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>).features : undefined;
+  return read.map((r, i) => (Array.isArray(given) && typeof given[i] === 'string' ? (given[i] as string) : r));
 }
 
 export function onlineRoutes(ctx: ServerContext, options: { feast?: boolean } = {}): Hono {
@@ -68,7 +79,11 @@ export function onlineRoutes(ctx: ServerContext, options: { feast?: boolean } = 
   app.post('/', ctx.auth.requireScope('read'), async (c) => {
     const raw = await readJson(c, ctx.limits.bodyLimit);
     const body = validateBody<FeastOnlineRequest>('online_features', options.feast ? feastReadBody(raw, currentVersion) : raw);
-    if (body.features) refuseRepeatedRefs(body.features);
+    const sent = body.features && options.feast ? refsAsSent(raw, body.features) : body.features;
+    if (body.features) refuseRepeatedRefs(body.features, sent);
+    // Read -> sent, for the references Feast's rewrite changed; join key -> the entity name sent for it.
+    const refs = new Map((body.features ?? []).flatMap((r, i) => (sent && sent[i] !== r ? [[r, sent[i]] as const] : [])));
+    let keys = new Map<string, string>();
     const read = (entities: FeastOnlineRequest['entities']) => getOnlineFeaturesJson(
       ctx.project,
       { features: body.features, service: body.feature_service, entities, fullFeatureNames: body.full_feature_names === true },
@@ -76,12 +91,17 @@ export function onlineRoutes(ctx: ServerContext, options: { feast?: boolean } = 
     );
     let json: string;
     try {
-      json = await read(body.entities);
+      try {
+        json = await read(body.entities);
+      } catch (e) {
+        // Feast's path: an entity's name for its join key is read as the key (`entityNamesAsJoinKeys`), looked up only then.
+        const named = options.feast && e instanceof InputError && e.code === 'missing_join_key' ? entityNamesAsJoinKeys(body.entities, ctx.project.registry.current()) : null;
+        if (named === null) throw e;
+        keys = named.renamed;
+        json = await read(named.entities);
+      }
     } catch (e) {
-      // Feast's path: an entity's name for its join key is read as the key (`entityNamesAsJoinKeys`), looked up only then.
-      const named = options.feast && e instanceof InputError && e.code === 'missing_join_key' ? entityNamesAsJoinKeys(body.entities, ctx.project.registry.current()) : null;
-      if (named === null) throw e;
-      json = await read(named);
+      throw refs.size > 0 || keys.size > 0 ? asSent(e, refs, keys) : e;
     }
     return c.body(json, 200, { 'content-type': 'application/json' });
   });
