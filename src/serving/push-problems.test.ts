@@ -46,7 +46,7 @@ describe('rowProblems', () => {
     expect(problems({ ...ok, small: 3e9, emb: [1, 'x'], at: 'yesterday' })).toEqual([
       { path: '/small', message: 'must be <= 2147483647' },
       { path: '/emb/1', message: 'must be number' },
-      { path: '/at', message: 'must match format "date-time"' },
+      { path: '/at', message: "must be an ISO 8601 time, e.g. 2026-11-12T10:00:00Z, got 'yesterday'" },
     ]);
   });
 

@@ -178,7 +178,7 @@ describe('push', () => {
     expect(body.error.code).toBe('invalid_rows');
     const problems = body.error.details.problems.map((p: any) => `${p.path}: ${p.message}`);
     expect(problems).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^\/1\/event_timestamp: must match format "date-time"/),
+      expect.stringMatching(/^\/1\/event_timestamp: must be an ISO 8601 time, e.g. 2026-11-12T10:00:00Z, got 'yesterday'$/),
       expect.stringMatching(/^\/1\/dep_delay: must be number/),
       expect.stringMatching(/^\/1\/flights: must be an integer or a string of digits \(int64\)$/),
       expect.stringMatching(/^\/1: unknown property 'extra'/),
