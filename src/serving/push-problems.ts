@@ -107,7 +107,7 @@ export function invalidDates(rows: readonly unknown[]): PushProblems {
 }
 
 /** What a `date-time` value looks like, said as a request body's is (`body-problems.ts`), with the value sent. */
-export function dateTimeMessage(value: unknown): string {
+function dateTimeMessage(value: unknown): string {
   const text = typeof value === 'string' ? `'${value.length > 60 ? `${value.slice(0, 57)}...` : value}'` : String(value);
   return `must be an ISO 8601 time, e.g. 2026-11-12T10:00:00Z, got ${text}`;
 }
