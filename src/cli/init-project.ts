@@ -29,6 +29,11 @@ export interface InitResult {
   files: string[];
   /** With `force`: files of the example's names that already held other content, left as they were. */
   kept: string[];
+  /**
+   * The command that prepares the data: `npm run prepare-data`, or, when the package.json already has a
+   * `prepare-data` script of its own (kept), the script run directly (`npx tsx prepare.mts`).
+   */
+  prepareCommand: string;
 }
 
 /** A valid project name from a folder name: `My Store-2` -> `my_store_2`. */
@@ -81,22 +86,27 @@ export function scaffoldProject(dir: string, options: { name?: string; force?: b
     writeFileSync(to, content);
     files.push(rel);
   };
+  // prepare.ts is an ES module (top-level await): in a folder whose package.json is not "type": "module" (an
+  // existing CommonJS project, with --force) it is written as prepare.mts, which is a module whatever the folder.
+  const pkg = join(target, 'package.json');
+  const existing = existsSync(pkg) ? readPackageJson(pkg) : null;
+  const script = existing !== null && existing.type !== 'module' ? 'prepare.mts' : 'prepare.ts';
+  // A `prepare-data` script the package.json already has is the user's (`python etl.py`) unless it runs ours: it is
+  // kept, and the next steps and featureguard.yaml then name our script's command itself, not `npm run prepare-data`.
+  const ownScripts = (existing?.scripts ?? {}) as Record<string, unknown>;
+  const theirs = 'prepare-data' in ownScripts && ownScripts['prepare-data'] !== `tsx ${script}`;
+  const prepareCommand = theirs ? `npx tsx ${script}` : 'npm run prepare-data';
   const config = readFileSync(join(EXAMPLE_DIR, 'featureguard.yaml'), 'utf8')
     .replace(/^# yaml-language-server: .*\n/m, CONFIG_MODELINE)
-    // The example's own comment names its script for the repository; a project prepares through its package.json
-    // script, as init's next steps say (prepare.ts or prepare.mts, whichever was written).
-    .replace(/^# Prepare the data first: .*$/m, '# Prepare the data first: npm run prepare-data   (see "The flights example" in featureguard\'s README)')
+    // The example's own comment names its script for the repository; a project prepares with the command init's
+    // next steps print (its package.json script, or prepare.ts/.mts run directly beside a prepare-data of the user's).
+    .replace(/^# Prepare the data first: .*$/m, `# Prepare the data first: ${prepareCommand}   (see "The flights example" in featureguard's README)`)
     .replace(/^project: flights$/m, `project: ${project}`);
   writeExample('featureguard.yaml', config);
   for (const f of readdirSync(join(EXAMPLE_DIR, 'features')).sort()) {
     const text = readFileSync(join(EXAMPLE_DIR, 'features', f), 'utf8');
     writeExample(`features/${f}`, /\.ya?ml$/.test(f) && !text.startsWith('# yaml-language-server:') ? `${DEFINITION_MODELINE}${text}` : text);
   }
-  // prepare.ts is an ES module (top-level await): in a folder whose package.json is not "type": "module" (an
-  // existing CommonJS project, with --force) it is written as prepare.mts, which is a module whatever the folder.
-  const pkg = join(target, 'package.json');
-  const existing = existsSync(pkg) ? readPackageJson(pkg) : null;
-  const script = existing !== null && existing.type !== 'module' ? 'prepare.mts' : 'prepare.ts';
   writeExample(script, readFileSync(join(EXAMPLE_DIR, 'prepare.ts'), 'utf8'));
   // What prepare.ts needs, and featureguard itself: the modelines' schemas, `import 'featureguard'`.
   const dependencies = {
@@ -132,7 +142,7 @@ export function scaffoldProject(dir: string, options: { name?: string; force?: b
     writeFileSync(gitignore, `${ignored === null ? '' : ignored.endsWith('\n') || ignored === '' ? ignored : `${ignored}\n`}${lines.join('\n')}\n`);
     files.push(ignored === null ? '.gitignore' : '.gitignore (merged)');
   }
-  return { dir: relative(process.cwd(), target) || '.', project, files, kept };
+  return { dir: relative(process.cwd(), target) || '.', project, files, kept, prepareCommand };
 }
 
 /** A file's text, or undefined when it cannot be read (a folder, no permission): then it is not the example's. */

@@ -29,4 +29,36 @@ describe('init: the command that prepares the data', () => {
       expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).scripts['prepare-data']).toBe(`tsx ${script}`);
     }
   });
+
+  it('beside a prepare-data script of the user\'s own, both name the command that runs init\'s script, and the user\'s is kept', async () => {
+    for (const type of [undefined, 'module']) {
+      const dir = join(tempDir('fg-init-prep-own-'), 'etl');
+      mkdirSync(dir);
+      const own = { name: 'etl', ...(type ? { type } : {}), scripts: { 'prepare-data': 'python etl.py' } };
+      writeFileSync(join(dir, 'package.json'), JSON.stringify(own));
+      const r = await runCli(['init', dir, '--force']);
+      expect(r.code, r.err).toBe(0);
+      const script = type === 'module' ? 'prepare.ts' : 'prepare.mts';
+      const nextSteps = commands(r.out.slice(r.out.indexOf('Next steps:')));
+      expect(nextSteps).toEqual([`npx tsx ${script}`]);
+      expect(r.out).toContain("your package.json's prepare-data script is your own");
+      const config = readFileSync(join(dir, 'featureguard.yaml'), 'utf8');
+      expect(commands(config.split('\n').filter((l) => l.startsWith('#')).join('\n'))).toEqual(nextSteps);
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      expect(pkg.scripts).toEqual({ 'prepare-data': 'python etl.py' });
+      expect(Object.keys(pkg.dependencies)).toContain('tsx');
+      const json = await runCli(['--json', 'init', join(tempDir('fg-init-prep-json-'), 'p')]);
+      expect(JSON.parse(json.out)).toMatchObject({ prepareCommand: 'npm run prepare-data' });
+    }
+  });
+
+  it('a prepare-data script that already runs init\'s script (init run again) is still named by npm run', async () => {
+    const dir = join(tempDir('fg-init-prep-again-'), 'again');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'again', scripts: { 'prepare-data': 'tsx prepare.mts' } }));
+    const r = await runCli(['init', dir, '--force']);
+    expect(r.code, r.err).toBe(0);
+    expect(commands(r.out.slice(r.out.indexOf('Next steps:')))).toEqual(['npm run prepare-data']);
+    expect(readFileSync(join(dir, 'featureguard.yaml'), 'utf8')).toContain('# Prepare the data first: npm run prepare-data ');
+  });
 });

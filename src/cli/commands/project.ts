@@ -51,7 +51,7 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
           'Next steps:',
           ...(result.dir === '.' ? [] : [`  cd ${/^[\w./-]+$/.test(result.dir) ? result.dir : `'${result.dir.replaceAll("'", "'\\''")}'`}`]),
           `  npm install                 # what ${result.files.find((f) => f.startsWith('prepare.'))?.split(' ')[0] ?? 'prepare.ts'} needs (@duckdb/node-api, vega-datasets, tsx) and featureguard (the editor's schemas)`,
-          '  npm run prepare-data        # derive the Parquet sources from vega-datasets\' 3M flights',
+          `  ${result.prepareCommand.padEnd(28)}# derive the Parquet sources from vega-datasets' 3M flights${result.prepareCommand.startsWith('npm run') ? '' : ' (your package.json\'s prepare-data script is your own)'}`,
           '  featureguard validate && featureguard plan && featureguard apply',
         ].join('\n'),
       );
