@@ -3,12 +3,16 @@
  * - every `](#anchor)` link names a heading, by GitHub's slug rules (lowercase, punctuation dropped, spaces to
  *   hyphens, a repeated heading gets `-1`, `-2`, ...);
  * - no table has two rows with the same first cell (two copies of a row drift apart and contradict each other);
- * - every ```yaml block that is a featureguard.yaml (or a part of one) validates with `featureguard validate` on the
- *   flights example, without warnings; every block of definitions (`kind:`) passes the loader's validation
- *   (JSON Schema per kind, then cross-references) together with the example's definitions it leaves in place.
+ * - every ```yaml/```yml block (any indentation) is classified by readme-yaml.ts: one that is a featureguard.yaml (or
+ *   a part of one) has only the project's top-level keys (an unknown one is named with its README line) and validates
+ *   with `featureguard validate` on the flights example, without warnings; every block of definitions (`kind:`), and
+ *   every `<!-- lint: fragment of KIND -->` merged into the example's definition of that kind, passes the loader's
+ *   validation (JSON Schema per kind, then cross-references) together with the example's definitions it leaves in
+ *   place; a block left unchecked is marked `<!-- lint: skip: WHY -->` or names its (other) file in its first line.
+ * README_LINT_FILE=path lints another README (a mutated copy, to see these tests fail).
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseAllDocuments, parseDocument, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../cli/cli-io.js';
@@ -16,8 +20,11 @@ import { copyFlightsProject, FLIGHTS_EXAMPLE_DIR } from '../helpers/flights.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { validateDefinitions } from '../../src/definitions/loader.js';
 import { schemaObject } from '../../src/schemas.js';
+import { configProblems, mergeFragment, yamlBlocks } from './readme-yaml.js';
 
-const README = readFileSync(join(process.cwd(), 'README.md'), 'utf8');
+const README_FILE = resolve(process.env.README_LINT_FILE ?? join(process.cwd(), 'README.md'));
+const README = readFileSync(README_FILE, 'utf8');
+const projectKeys = new Set(Object.keys((schemaObject('project') as { properties: Record<string, unknown> }).properties));
 
 interface Line {
   n: number;
@@ -37,22 +44,6 @@ function proseLines(md: string): Line[] {
     }
     if (fence === null) out.push({ n: i + 1, text });
   });
-  return out;
-}
-
-/** The fenced blocks of one language, with the line of their opening fence. */
-function codeBlocks(md: string, lang: string): { line: number; text: string }[] {
-  const out: { line: number; text: string }[] = [];
-  const lines = md.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^(`{3,})(\S*)/.exec(lines[i]);
-    if (!open) continue;
-    const body: string[] = [];
-    let j = i + 1;
-    while (j < lines.length && !lines[j].startsWith(open[1])) body.push(lines[j++]);
-    if (open[2] === lang) out.push({ line: i + 1, text: body.join('\n') });
-    i = j;
-  }
   return out;
 }
 
@@ -135,19 +126,80 @@ describe('README.md', () => {
     expect(repeatedFirstCells(README)).toEqual([]);
   });
 
-  const yamlBlocks = codeBlocks(README, 'yaml').map((b) => ({ ...b, docs: parseAllDocuments(b.text).map((d) => d.toJS() as unknown) }));
+  const blocks = yamlBlocks(README);
   const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-  // Another file's YAML (Feast's feature_store.yaml, a CI workflow) says which file it is in its first line.
-  const otherFile = (text: string) => /^#\s*\S+\.ya?ml\b/.test(text) && !/^#\s*featureguard\.yaml\b/.test(text);
-  const projectKeys = new Set(Object.keys((schemaObject('project') as { properties: Record<string, unknown> }).properties));
-  const definitionBlocks = yamlBlocks.filter((b) => b.docs.some((d) => isRecord(d) && 'kind' in d));
-  const configBlocks = yamlBlocks.filter(
-    (b) => !otherFile(b.text) && b.docs.length === 1 && isRecord(b.docs[0]) && !('kind' in b.docs[0]) && Object.keys(b.docs[0]).every((k) => projectKeys.has(k)),
-  );
+  const definitionBlocks = blocks.filter((b) => b.class === 'definitions');
+  const fragmentBlocks = blocks.filter((b) => b.class === 'fragment');
+  const configBlocks = blocks.filter((b) => b.class === 'config');
 
-  it('finds the featureguard.yaml and definition examples', () => {
-    expect(definitionBlocks.length).toBeGreaterThanOrEqual(4);
-    expect(configBlocks.length).toBeGreaterThanOrEqual(8);
+  it('classifies YAML blocks: yml and indented fences, marks, unknown top-level keys named with their line', () => {
+    const md = [
+      '# T', // 1
+      '```yaml', // 2
+      'qualty: {drift: {policy: warn}}', // 3
+      '```', // 4
+      '- a list item:', // 5
+      '  ```yml', // 6
+      '  quality: {}', // 7
+      '  alert: []', // 8
+      '  ```', // 9
+      '<!-- lint: fragment of feature_view -->', // 10
+      '', // 11
+      '~~~yaml', // 12
+      'features: []', // 13
+      '~~~', // 14
+      '<!-- lint: skip: Prometheus rules -->', // 15
+      '```yaml', // 16
+      '- alert: X', // 17
+      '```', // 18
+      '```yaml', // 19
+      '- alert: Y', // 20
+      '```', // 21
+      '```yaml', // 22
+      '# .github/workflows/x.yml', // 23
+      'on: push', // 24
+      '```', // 25
+      '```yaml', // 26
+      'kind: entity', // 27
+      '```', // 28
+      '```text', // 29
+      'qualty: 1', // 30
+      '```', // 31
+    ].join('\n');
+    const got = yamlBlocks(md);
+    expect(got.map((b) => [b.line, b.class, b.mark])).toEqual([
+      [2, 'config', undefined],
+      [6, 'config', undefined],
+      [12, 'fragment', 'feature_view'],
+      [16, 'skipped', 'Prometheus rules'],
+      [19, 'config', undefined],
+      [22, 'other-file', undefined],
+      [26, 'definitions', undefined],
+    ]);
+    expect(got[1].text).toBe('quality: {}\nalert: []');
+    const problems = got.filter((b) => b.class === 'config').flatMap((b) => configProblems(b, projectKeys));
+    expect(problems).toEqual([
+      expect.stringMatching(/^README\.md:3: unknown top-level key 'qualty' of featureguard\.yaml \(did you mean 'quality'\?\)/),
+      expect.stringMatching(/^README\.md:8: unknown top-level key 'alert' of featureguard\.yaml \(did you mean 'alerts'\?\)/),
+      expect.stringMatching(/^README\.md:19: not a mapping: .*<!-- lint: skip: WHY -->/),
+    ]);
+    expect(configProblems(yamlBlocks('```yaml\n# only a comment\n```')[0], projectKeys)).toEqual([expect.stringMatching(/^README\.md:1: no YAML value \(comments only\)/)]);
+    expect(configProblems(yamlBlocks('```yaml\nquality: {a: 1\n```')[0], projectKeys)).toEqual([expect.stringMatching(/^README\.md:\d+: /)]);
+    expect(mergeFragment({ name: 'v', features: [{ name: 'a' }], quality: { x: 1 } }, { features: [{ name: 'b' }], quality: { y: 2 } })).toEqual({
+      name: 'v',
+      features: [{ name: 'a' }, { name: 'b' }],
+      quality: { y: 2 },
+    });
+  });
+
+  it('has featureguard.yaml and definition examples to check', () => {
+    expect(definitionBlocks.map((b) => b.line), 'no definition block found: is the fence syntax still ```yaml?').not.toEqual([]);
+    expect(configBlocks.map((b) => b.line), 'no featureguard.yaml block found: is the fence syntax still ```yaml?').not.toEqual([]);
+  });
+
+  it('every featureguard.yaml example has only the project\'s top-level keys, and every unchecked block says why', () => {
+    expect(configBlocks.flatMap((b) => configProblems(b, projectKeys))).toEqual([]);
+    expect(blocks.flatMap((b) => (b.class === 'config' ? [] : b.errors))).toEqual([]);
   });
 
   it('every definition example passes the loader, beside the flights example definitions it does not replace', () => {
@@ -157,8 +209,16 @@ describe('README.md', () => {
     }
     const key = (d: Record<string, unknown>) => `${String(d.kind)}:${String(d.name)}`;
     const problems: string[] = [];
-    for (const b of definitionBlocks) {
-      const own = b.docs.filter(isRecord);
+    for (const b of [...definitionBlocks, ...fragmentBlocks]) {
+      let own = b.docs.filter(isRecord);
+      if (b.class === 'fragment') {
+        const into = example.find((d) => d.kind === b.mark);
+        if (into === undefined || own.length !== 1) {
+          problems.push(`README.md:${b.line}: a fragment of ${b.mark} is one mapping, and the flights example has a ${b.mark} to merge it into`);
+          continue;
+        }
+        own = [mergeFragment(into, own[0])];
+      }
       const names = new Set(own.map(key));
       try {
         validateDefinitions([...example.filter((d) => !names.has(key(d))), ...own], FLIGHTS_EXAMPLE_DIR, `README.md:${b.line}`);
@@ -170,10 +230,11 @@ describe('README.md', () => {
   });
 
   it('every featureguard.yaml example validates on the flights example without warnings', async () => {
+    const checkable = configBlocks.filter((b) => configProblems(b, projectKeys).length === 0);
     const base = await copyFlightsProject(join(tempDir('fg-readme-'), 'flights'), { data: 'link' });
     const exampleConfig = parseDocument(readFileSync(join(FLIGHTS_EXAMPLE_DIR, 'featureguard.yaml'), 'utf8')).toJS() as Record<string, unknown>;
     const results: string[] = [];
-    for (const b of configBlocks) {
+    for (const b of checkable) {
       const fragment = b.docs[0] as Record<string, unknown>;
       // An alert's secret is the deployer's: set here, so that only what the README wrote can warn.
       const secrets = ((fragment.alerts ?? []) as { secret_env?: string }[]).map((a) => a.secret_env).filter((s): s is string => s !== undefined);
