@@ -5,10 +5,11 @@
  *
  * @example
  * pushFacts(run); // 'to online: 1 row, 0 written online, 1 skipped (not newer than the stored value)'
- * blockedNextStep(run, lastWriterBefore(project.runs, run))?.command; // 'featureguard materialize --views …'
+ * blockedNextStep(run, keptValues(project.runs, run))?.command; // 'featureguard materialize --views …'
  */
 import type { RunStore } from './run-store.js';
 import type { Run } from './types.js';
+import { viewHistoryStart } from './view-history.js';
 
 const count = (n: number) => n.toLocaleString('en-US');
 
@@ -34,42 +35,69 @@ export function pushFacts(run: Run): string | null {
   return parts.join(', ');
 }
 
-/** The window as the pages print it: dates alone when both ends are midnights. */
-function shortWindow(start: string | null, end: string | null): string {
-  const f = (s: string | null) => {
-    if (!s) return '…';
-    const iso = new Date(Date.parse(s)).toISOString();
-    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : `${iso.slice(0, 19).replace('T', ' ')}Z`;
-  };
-  return `${f(start)} → ${f(end)}`;
+/** `2026-12-03 06:00:00Z` (UTC, seconds), as the pages print a time. */
+function formatTime(iso: string): string {
+  return `${new Date(Date.parse(iso)).toISOString().slice(0, 19).replace('T', ' ')}Z`;
 }
 
 /**
- * The newest run of `run`'s view that wrote to the online store before it started (a materialization or a push that
- * succeeded or warned): the values a blocked run left in place. Null for a run of no view, or when none did.
+ * A window `[start, end)` as the run page, the runs list and `runs show`'s NEXT line print it: dates alone when both
+ * ends are midnights (`2026-12-02 → 2026-12-03`), else both times (`2026-12-03 00:00:00Z → 2026-12-03 06:00:00Z`);
+ * `…` for an open end, `—` when it has none.
  */
-export function lastWriterBefore(runs: Pick<RunStore, 'list'>, run: Run): Run | null {
+export function formatWindow(start: string | null, end: string | null): string {
+  if (!start && !end) return '—';
+  const midnight = (s: string | null) => s === null || new Date(Date.parse(s)).toISOString().endsWith('T00:00:00.000Z');
+  const dates = midnight(start) && midnight(end);
+  const f = (s: string | null) => (s === null ? '…' : dates ? new Date(Date.parse(s)).toISOString().slice(0, 10) : formatTime(s));
+  return `${f(start)} → ${f(end)}`;
+}
+
+/** What the online store held for a blocked run's view when it started (`keptValues`). */
+export interface KeptValues {
+  /** The newest run that wrote the view's values since its history last started over; null when none did. */
+  readonly writer: Run | null;
+  /** When an apply last dropped the view's online values (its history started over, ISO 8601), or null when never. */
+  readonly droppedAt: string | null;
+}
+
+/**
+ * What the online store held for `run`'s view when it started: the newest run of the view that wrote to it before
+ * (a materialization, or a push to `online` or `both`, that succeeded or warned and wrote a row), since the view's
+ * history last started over (an apply that dropped its values, as the drift reference and the tamper check count it),
+ * and when that was. Null for a run of no view.
+ */
+export function keptValues(runs: Pick<RunStore, 'db' | 'get'>, run: Run): KeptValues | null {
   if (!run.view) return null;
-  let newest: Run | null = null;
-  for (const kind of ['materialize', 'push'] as const) {
-    for (const status of ['success', 'warned'] as const) {
-      const [r] = runs.list({ view: run.view, kind, status, until: run.started_at, limit: 1 }).runs;
-      if (r && r.id !== run.id && (r.rows_out ?? 1) > 0 && (!newest || r.started_at > newest.started_at)) newest = r;
-    }
-  }
-  return newest;
+  const db = runs.db;
+  // Read only (a page or `runs show` creates no table): the same bound as `inViewHistorySql`, for this one view.
+  const droppedAt = viewHistoryStart(db, run.view);
+  // The newest of each kind (by the index on view, kind and start: a view fed by a push a second has millions of runs),
+  // each the newest that wrote, then the newer of the two.
+  const newest = (kind: string, also = '') => `SELECT * FROM (SELECT id, started_at FROM runs WHERE view = @view AND kind = '${kind}'
+    AND status IN ('success', 'warned') AND rows_out > 0 ${also} AND started_at < @before AND started_at >= @since AND id <> @id
+    ORDER BY started_at DESC LIMIT 1)`;
+  const id = db
+    .prepare(`SELECT id FROM (${newest('materialize')} UNION ALL ${newest('push', "AND coalesce(json_extract(options, '$.to'), 'online') <> 'offline'")}) ORDER BY started_at DESC LIMIT 1`)
+    .pluck()
+    .get({ view: run.view, before: run.started_at, since: droppedAt ?? '', id: run.id }) as string | undefined;
+  return { writer: id === undefined ? null : runs.get(id), droppedAt };
 }
 
 /**
  * What a blocked materialization left behind and how to go on: nothing was written, so the online store keeps the
- * values it had, last written by `kept` (`lastWriterBefore`; each entity keeps its newest value, from whichever run
- * wrote it); once the source is fixed, the command re-runs the same window. Null for any other run.
+ * values it had, last written by `kept.writer` (`keptValues`; each entity keeps its newest value, from whichever run
+ * wrote it), or has none (an apply dropped them, or no run wrote the view yet: reads answer NOT_FOUND); once the source
+ * is fixed, the command re-runs the same window. Null for any other run.
  */
-export function blockedNextStep(run: Run, kept: Run | null): { written: string; command: string } | null {
+export function blockedNextStep(run: Run, kept: KeptValues | null): { written: string; command: string } | null {
   if (run.kind !== 'materialize' || run.status !== 'blocked' || !run.view) return null;
-  const written = kept
-    ? `nothing was written: the online store keeps the values it had (last written by ${kept.kind} run ${kept.id.slice(0, 8)}${kept.window_start || kept.window_end ? `, window ${shortWindow(kept.window_start, kept.window_end)}` : ''})`
-    : 'nothing was written: the online store keeps the values it had';
+  const writer = kept?.writer ?? null;
+  const written = writer
+    ? `nothing was written: the online store keeps the values it had (last written by ${writer.kind} run ${writer.id.slice(0, 8)}${writer.window_start || writer.window_end ? `, window ${formatWindow(writer.window_start, writer.window_end)}` : ''})`
+    : kept?.droppedAt
+      ? `nothing was written: the online store has no values of ${run.view} since an apply dropped them (${formatTime(kept.droppedAt)}); online reads answer NOT_FOUND until a run writes the view`
+      : `nothing was written: no run has written ${run.view} yet; online reads answer NOT_FOUND until one does`;
   const window = `${run.window_start ? ` --start ${run.window_start}` : ''}${run.window_end ? ` --end ${run.window_end}` : ''}`;
   return { written, command: `featureguard materialize --views ${run.view}${window}` };
 }

@@ -14,7 +14,7 @@ import { formatRunShow } from '../../src/cli/commands/quality-format.js';
 import { openProject } from '../../src/project.js';
 import { uiRoutes } from '../../src/server/ui/index.js';
 import type { CheckResult, Run } from '../../src/runs/types.js';
-import { lastWriterBefore } from '../../src/runs/run-facts.js';
+import { keptValues } from '../../src/runs/run-facts.js';
 import { airport, createUiFixture, service, setStartedAt, source, viewV2, type UiFixture } from './fixture.js';
 
 let f: UiFixture;
@@ -37,7 +37,7 @@ const at = (i: number) => new Date(Date.parse('2026-11-23T00:00:00.000Z') + i * 
 async function onePush(i: number, options: Record<string, unknown>, status: 'success' | 'blocked' = 'success'): Promise<Run> {
   const run = f.project.runs.create({ kind: 'push', view: 'airport_hourly', options });
   await f.project.runs.addProfiles(run.id, [{ column: 'mean_delay', profile: { count: 1, nulls: 0 } }]);
-  const drift: CheckResult = { run_id: run.id, check: 'drift', feature: 'mean_delay', slice: null, status: 'skipped', policy: 'warn', method: null, value: null, thresholds: null, metrics: null, message: 'mean_delay: 1 value < min_rows 30: not compared', details: { reason: 'min_rows', n_cur: 1, min_rows: 30 } };
+  const drift: CheckResult = { run_id: run.id, check: 'drift', feature: 'mean_delay', slice: null, status: 'skipped', policy: 'warn', method: null, value: null, thresholds: null, metrics: null, message: 'mean_delay: 1 value(s) < min_rows 30, too few to compare', details: { reason: 'min_rows', n_cur: 1, min_rows: 30 } };
   await f.project.runs.addResults([drift]);
   f.project.runs.update(run.id, { status, counts: { pass: 0, warn: 0, fail: 0, error: 0, skipped: 1 }, rows_in: 1, rows_out: status === 'blocked' ? 0 : Number(options.written ?? 1), finished_at: at(i), message: status === 'blocked' ? 'schema.range: share_delayed outside [0, 1]' : null });
   setStartedAt(f.project, run.id, at(i));
@@ -74,7 +74,8 @@ describe("a feature's history once the view takes pushes (finding 1)", () => {
     for (const r of [f.reference, f.drifted, f.blocked, measuredPush]) expect(html).toContain(`/ui/runs/${r.id}"`);
     for (const r of pushes) expect(html).not.toContain(`/ui/runs/${r.id}"`);
     // It says what it left out and how to see it.
-    expect(text(html)).toContain('62 pushes without a drift value for mean_delay are left out');
+    // The blocked push wrote nothing: said apart, not counted with the values left out.
+    expect(text(html)).toContain('61 pushes without a drift value for mean_delay are left out (61 with too few values to compare, under drift.min_rows). 1 blocked push is left out too (nothing written)');
     expect(html).toContain('href="/ui/features/airport_hourly/mean_delay?kind=push"');
   });
 
@@ -136,8 +137,8 @@ describe('a blocked materialization says what to do next (finding 5)', () => {
     expect(t).toContain(`After fixing the source, re-run the window: ${command}`);
   });
   it('in runs show, the same', () => {
-    const kept = lastWriterBefore(f.project.runs, f.blocked);
-    expect(kept?.id).toBe(f.drifted.id);
+    const kept = keptValues(f.project.runs, f.blocked);
+    expect(kept?.writer?.id).toBe(f.drifted.id);
     const out = formatRunShow(f.blocked, f.project.runs.results(f.blocked.id), [], [], false, [], kept);
     expect(out).toContain(`  NEXT: nothing was written: the online store keeps the values it had (last written by materialize run ${f.drifted.id.slice(0, 8)}, window 2001-06-01 → 2001-07-01)`);
     expect(out).toContain(`  after fixing the source, re-run the window: ${command}`);
@@ -159,7 +160,7 @@ describe('a skipped drift check (finding 9)', () => {
   it('says it was skipped and why, with no empty decision or metrics table', async () => {
     const { html } = await get(`/ui/runs/${pushes[0].id}/drift/mean_delay`);
     const t = text(html);
-    expect(t).toContain('No decision: skipped (mean_delay: 1 value < min_rows 30: not compared)');
+    expect(t).toContain('No decision: skipped (mean_delay: 1 value(s) < min_rows 30, too few to compare)');
     expect(t).not.toContain('Decision: —');
     expect(html).not.toContain('<table class="metrics">');
   });

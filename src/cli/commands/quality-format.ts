@@ -10,7 +10,7 @@ import type { CheckResult, Run } from '../../runs/types.js';
 import { problemLine } from '../../guards/problem-text.js';
 import { failCount, failsOnlyWarned } from '../../runs/count-text.js';
 import { reasonNeedsResults, runReason, runReasonLine } from '../../runs/run-reason.js';
-import { blockedNextStep, pushFacts } from '../../runs/run-facts.js';
+import { blockedNextStep, pushFacts, type KeptValues } from '../../runs/run-facts.js';
 import { shortTime as shortIso } from '../../registry/format.js';
 import { escapeUnsafeText } from '../../text-safety.js';
 
@@ -73,8 +73,8 @@ export function formatCheckResult(r: CheckResult): string {
 /** `runs show` as a report. */
 export function formatRunShow(
   run: Run, results: readonly CheckResult[], profiles: readonly Record<string, unknown>[], alerts: readonly AlertAttempt[], all: boolean, redeliveries: readonly Redelivery[] = [],
-  /** For a blocked materialization: the last run that wrote the values the online store keeps (`lastWriterBefore`). */
-  kept: Run | null = null,
+  /** For a blocked materialization: what the online store kept, and the last run that wrote it (`keptValues`). */
+  kept: KeptValues | null = null,
 ): string {
   const lines: string[] = [];
   lines.push(`run ${run.id}`);

@@ -83,8 +83,8 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
       const { runReport } = await import('../../runs/run-report.js');
       const report = runReport(project, await resolveRunId(project, id));
       // A blocked materialization names the run whose values the online store kept (`--json` is the report as before).
-      const { lastWriterBefore } = await import('../../runs/run-facts.js');
-      const kept = report.run.kind === 'materialize' && report.run.status === 'blocked' ? lastWriterBefore(project.runs, report.run) : null;
+      const { keptValues } = await import('../../runs/run-facts.js');
+      const kept = report.run.kind === 'materialize' && report.run.status === 'blocked' ? keptValues(project.runs, report.run) : null;
       ctx.print(report, () => formatRunShow(report.run, report.results, report.profiles, report.alerts, Boolean(o.all), report.redeliveries, kept));
     });
 

@@ -126,6 +126,9 @@ function Section(props: { frame: PageFrame; feature: string; s: DriftSection; id
   const r = props.s.result;
   const heading = r.slice ? `Slice ${r.slice}` : 'All rows';
   const anchor = r.slice ? `slice-${encodeURIComponent(r.slice)}` : 'overall';
+  // Nothing was measured: "Decision: — = —" over an empty metrics table said nothing of why. The reason is said once,
+  // in that line (it was the message above it as well).
+  const decided = !(r.status === 'skipped' || (r.method === null && r.value === null));
   return (
     <section class="drift-section" id={anchor} aria-labelledby={`${anchor}-h`} data-slice={r.slice ?? ''}>
       {props.level === 2 ? (
@@ -137,24 +140,25 @@ function Section(props: { frame: PageFrame; feature: string; s: DriftSection; id
           {heading} <StatusBadge status={r.status} />
         </h3>
       )}
-      <p>{r.message}</p>
+      {decided ? (
+        <p>{r.message}</p>
+      ) : (
+        <p class="no-decision">
+          No decision: {r.status === 'skipped' ? 'skipped' : r.status}
+          {r.message ? ` (${r.message})` : ''}
+        </p>
+      )}
       <div class="drift-grid">
         <div>
           <Chart id={`drift-${props.idx}`} title={`${props.feature}${r.slice ? ` (${r.slice})` : ''}: reference vs current`} feature={props.feature} d={props.s.distribution} />
         </div>
         <div>
-          {r.status === 'skipped' || (r.method === null && r.value === null) ? (
-            // Nothing was measured: "Decision: — = —" over an empty metrics table said nothing of why.
-            <p class="no-decision">
-              No decision: {r.status === 'skipped' ? 'skipped' : r.status}
-              {r.message ? ` (${r.message})` : ''}
-            </p>
-          ) : (
+          {decided ? (
             <p>
               Decision: <strong>{r.method ?? '—'}</strong> = <span class="mono">{formatNumber(r.value, 4)}</span>{' '}
               <span class="muted">(thresholds: {formatThresholds(r.thresholds)})</span>
             </p>
-          )}
+          ) : null}
           {Object.keys(r.metrics ?? {}).length ? <MetricsTable result={r} /> : null}
         </div>
       </div>
@@ -166,7 +170,7 @@ export function DriftPage(props: {
   frame: PageFrame;
   run: Run;
   feature: string;
-  /** What the run's drift was compared with; null when nothing was (every drift check skipped). */
+  /** What the run's drift of the feature was compared with; null when nothing was (its drift check skipped). */
   reference: { label: string; runId: string | null } | null;
   sections: readonly DriftSection[];
   /** No result for the feature: `" (did you mean 'x'?)"` among the run's drift features, or ''. */

@@ -11,16 +11,8 @@ export function formatTime(iso: string | null | undefined): string {
   return `${new Date(t).toISOString().slice(0, 19).replace('T', ' ')}Z`;
 }
 
-/** A window `[start, end)` compactly: dates only when both are midnights. */
-export function formatWindow(start: string | null, end: string | null): string {
-  if (!start && !end) return '—';
-  const f = (s: string | null) => {
-    if (!s) return '…';
-    const iso = new Date(Date.parse(s)).toISOString();
-    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : formatTime(s);
-  };
-  return `${f(start)} → ${f(end)}`;
-}
+/** A window `[start, end)` compactly: the one formatter the run page, the runs list and `runs show`'s NEXT line share. */
+export { formatWindow } from '../../runs/run-facts.js';
 
 /** `1.2 s`, `3 min 4 s`. */
 export function formatDuration(startIso: string, endIso: string | null): string {

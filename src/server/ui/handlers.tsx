@@ -12,7 +12,7 @@ import { driftSettingsOf, getBaseline, listBaselines } from '../../guards/baseli
 import type { ColumnProfile } from '../../guards/profile-types.js';
 import type { Project } from '../../project.js';
 import { resolveRunId } from '../../runs/run-id.js';
-import { lastWriterBefore } from '../../runs/run-facts.js';
+import { keptValues } from '../../runs/run-facts.js';
 import { RUN_KINDS, type CheckResult, type Run } from '../../runs/types.js';
 import { diffFields } from '../../registry/diff.js';
 import type { DefinitionKind } from '../../definitions/types.js';
@@ -23,7 +23,7 @@ import { HistoryPage } from './history-page.js';
 import type { UiEnv } from './env.js';
 import { RegistryPage, type BaselineRow, type VersionWithDiff } from './registry-page.js';
 import { RunDetailPage, SORT_COLUMNS, type SortColumn } from './run-detail-page.js';
-import { MAX_PAGE, oneOf, pagingValue, parseRunsQuery, runFilter, RunsPage, RUNS_PAGE_PARAMS, unknownParamNotices } from './runs-page.js';
+import { MAX_PAGE, oneOf, pagingValue, parseRunsQuery, repeatedParamNotices, runFilter, RunsPage, RUNS_PAGE_PARAMS, unknownParamNotices } from './runs-page.js';
 import { unknownFeature, unknownTarget } from './known-target.js';
 import { didYouMean } from '../../definitions/suggest.js';
 import { REASON_STATUSES, reasonNeedsResults, runReasonLine } from '../../runs/run-reason.js';
@@ -33,9 +33,7 @@ type Ctx = Context<UiEnv>;
 export function runsPage(c: Ctx, project: Project): Response | Promise<Response> {
   const q = parseRunsQuery(c.req.query());
   // A filter given twice (`?status=blocked&status=failed`, which GET /v1/runs refuses): the first is used, and said.
-  for (const [name, values] of Object.entries(c.req.queries())) {
-    if (values.length > 1 && RUNS_PAGE_PARAMS.has(name)) q.notices.push(`'${name}' is given ${values.length} times (${values.map((v) => `'${v}'`).join(', ')}): the first is used`);
-  }
+  q.notices.push(...repeatedParamNotices(c.req.queries(), RUNS_PAGE_PARAMS));
   q.notices.push(...unknownParamNotices(c.req.query()));
   for (const kind of ['view', 'service'] as const) {
     const name = q[kind];
@@ -78,7 +76,7 @@ export function runDetailPage(c: Ctx, project: Project): Response | Promise<Resp
       alertAttempts={attempts}
       redeliveries={listRedeliveries(project, run.id)}
       canRedeliver={mayRedeliver(c)}
-      kept={run.kind === 'materialize' && run.status === 'blocked' ? lastWriterBefore(project.runs, run) : null}
+      kept={run.kind === 'materialize' && run.status === 'blocked' ? keptValues(project.runs, run) : null}
     />,
   );
 }
@@ -131,10 +129,12 @@ export function driftPage(c: Ctx, project: Project): Response | Promise<Response
     return refCache.get(key) ?? [];
   };
   // What the run's drift was compared with: this feature's overall result's reference, else (no result for it: a
-  // 404) that of the run's other features, which share it; none when nothing was compared.
+  // 404) that of the run's other features, which share it; none when nothing was compared. A skipped result (too
+  // few values) may name the reference it would have taken: "compared with" it was not.
   const named = (r: CheckResult) => {
+    if (r.status === 'skipped') return null;
     const ref = referenceOf(r);
-    return ref.runId || ref.baseline || (r.status !== 'skipped' && r.status !== 'error') ? { label: ref.label, runId: ref.runId } : null;
+    return ref.runId || ref.baseline || r.status !== 'error' ? { label: ref.label, runId: ref.runId } : null;
   };
   const allDrift = results.length ? [] : project.runs.results(run.id).filter((r) => r.check === 'drift' && r.feature);
   let reference: { label: string; runId: string | null } | null = null;
@@ -175,6 +175,8 @@ export function historyPage(c: Ctx, project: Project): Response | Promise<Respon
   if (unknownName) throw new NotFoundError(unknownName, { view, feature });
   // Read as the runs page reads its limit and kind: `1e2`, `100000`, `-5` or `?kind=pushes` is left out with a notice, not reinterpreted.
   const notices: string[] = [];
+  // A parameter given twice (`?kind=push&kind=materialize`): the first is used, and said, as on /ui/runs.
+  notices.push(...repeatedParamNotices(c.req.queries(), HISTORY_PARAMS));
   const limit = pagingValue(c.req.query('limit'), { min: 1, max: MAX_PAGE, dflt: 50, what: 'a number of runs', fallback: 'the last 50 shown' }, notices);
   const kind = oneOf(c.req.query('kind'), RUN_KINDS, 'kind', notices);
   for (const name of Object.keys(c.req.query())) {
@@ -187,7 +189,7 @@ export function historyPage(c: Ctx, project: Project): Response | Promise<Respon
   const def = v?.features.find((f) => f.name === feature) ?? null;
   const quality = resolveQuality(project.config.quality, v?.quality, def?.quality);
   const points = featureHistory(project, view, feature, limit, kind);
-  const leftOut = kind ? 0 : featureHistoryLeftOut(project, view, feature);
+  const leftOut = kind ? new Map() : featureHistoryLeftOut(project, view, feature);
   return c.html(<HistoryPage frame={c.get('frame')} view={view} feature={feature} def={def} quality={quality} points={points} limit={limit} kind={kind ?? null} leftOut={leftOut} notices={notices} />);
 }
 

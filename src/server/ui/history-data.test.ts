@@ -67,7 +67,11 @@ describe('featureHistory with pushes', () => {
     const ids = (h: ReturnType<typeof featureHistory>) => h.map((p) => p.run.id);
     // Oldest first: the materialization (a first run: no drift result, but a null rate), the measured push.
     expect(ids(featureHistory({ runs, state }, 'v', 'x', 3))).toEqual([m.id, measured.id]);
-    expect(featureHistoryLeftOut({ runs, state }, 'v', 'x')).toBe(5);
+    // Not finished (the runs were never updated): counted as such, not as values left out.
+    expect(featureHistoryLeftOut({ runs, state }, 'v', 'x')).toEqual(new Map([['running', 5]]));
+    runs.update(tiny[0], { status: 'success' });
+    runs.update(tiny[1], { status: 'blocked' });
+    expect(featureHistoryLeftOut({ runs, state }, 'v', 'x')).toEqual(new Map([['running', 3], ['blocked', 1], ['not_measured', 1]]));
     expect(ids(featureHistory({ runs, state }, 'v', 'x', 3, 'push'))).toEqual(tiny.slice(2));
     expect(ids(featureHistory({ runs, state }, 'v', 'x', 50, 'materialize'))).toEqual([m.id]);
     state.close();

@@ -32,6 +32,7 @@ export const WINDOW_KINDS: readonly RunKind[] = ['materialize', 'dataset', 'chec
  * A run of the view with values for the feature: a run of a window (`WINDOW_KINDS`), or a push whose drift of the
  * feature measured something. A view that takes pushes records one run per push, most of a row or two with drift
  * skipped (`min_rows`): listed with the rest, its 50 newest runs were such pushes and the charts had nothing to draw.
+ * The others are counted by why (`featureHistoryLeftOut`).
  */
 const HAS_VALUES_SQL = `(kind IN (${WINDOW_KINDS.map((k) => `'${k}'`).join(', ')})
   OR EXISTS (SELECT 1 FROM check_results cr WHERE cr.run_id = runs.id AND +cr."check" = 'drift' AND +cr.feature = @feature AND cr.slice IS NULL AND cr.status <> 'skipped'))`;
@@ -87,8 +88,34 @@ function runsWithValues(project: Pick<Project, 'runs' | 'state'>, view: string, 
   return ids.map((r) => project.runs.get(r.id));
 }
 
-/** How many runs of the view the default history leaves out: those without values for the feature (tiny pushes). */
-export function featureHistoryLeftOut(project: Pick<Project, 'runs' | 'state'>, view: string, feature: string): number {
-  const row = project.state.prepare(`SELECT COUNT(*) AS n FROM runs WHERE view = @view AND NOT ${HAS_VALUES_SQL}`).get({ view, feature }) as { n: number };
-  return row.n;
+/**
+ * Why the default history left a push out. A push that wrote its values (succeeded or warned) has no drift value for
+ * the feature because: its drift had too few values to compare (`min_rows`: the push's own values, as the drift check's
+ * message says it), there was no reference yet (a first push), or drift was not measured for another reason (skipped
+ * otherwise, or no drift check ran). A push that wrote nothing is counted by its status (blocked, failed, running, queued).
+ */
+export type LeftOutReason = 'min_rows' | 'no_reference' | 'not_measured' | 'blocked' | 'failed' | 'running' | 'queued';
+
+/**
+ * The reason of a run left out (`runs` row): for one that wrote, from the first overall drift result of the feature,
+ * else of the run (a run without a reference records one result, of no feature). The messages are the drift check's
+ * (src/guards/checks/drift.ts): `mean_delay: 5 value(s) < min_rows 30, too few to compare`, `… only 12 sampled
+ * value(s) (< min_rows 30) …`, `no reference yet: …`.
+ */
+const LEFT_OUT_REASON_SQL = `CASE WHEN status NOT IN ('success', 'warned') THEN status ELSE coalesce((
+    SELECT CASE WHEN m LIKE 'no reference yet%' THEN 'no_reference'
+      WHEN m LIKE '%value(s) < min_rows %' OR m LIKE '%sampled value(s) (< min_rows %' THEN 'min_rows' ELSE 'not_measured' END
+    FROM (SELECT json_extract(cr.record, '$.message') AS m FROM check_results cr
+      WHERE cr.run_id = runs.id AND +cr."check" = 'drift' AND (+cr.feature = @feature OR cr.feature IS NULL) AND cr.slice IS NULL
+      ORDER BY cr.feature IS NULL, cr.seq LIMIT 1)), 'not_measured') END`;
+
+/**
+ * The runs of the view the default history leaves out (those without values for the feature: pushes whose drift of
+ * it measured nothing), counted by why (`LeftOutReason`); none: an empty map.
+ */
+export function featureHistoryLeftOut(project: Pick<Project, 'runs' | 'state'>, view: string, feature: string): Map<LeftOutReason, number> {
+  const rows = project.state
+    .prepare(`SELECT ${LEFT_OUT_REASON_SQL} AS reason, COUNT(*) AS n FROM runs WHERE view = @view AND NOT ${HAS_VALUES_SQL} GROUP BY reason`)
+    .all({ view, feature }) as { reason: LeftOutReason; n: number }[];
+  return new Map(rows.map((r) => [r.reason, r.n]));
 }

@@ -9,14 +9,14 @@ import type { FeatureDef } from '../../definitions/types.js';
 import type { ResolvedQuality } from '../../guards/config.js';
 import { StatusBadge } from './components.js';
 import { formatCount, formatNumber, formatTime, query } from './format.js';
-import type { HistoryPoint } from './history-data.js';
+import type { HistoryPoint, LeftOutReason } from './history-data.js';
 import type { RunKind } from '../../runs/types.js';
 import { Layout, type PageFrame } from './layout.js';
 
-export function HistoryPage(props: { frame: PageFrame; view: string; feature: string; def: FeatureDef | null; quality: ResolvedQuality; points: readonly HistoryPoint[]; limit: number; kind?: RunKind | null; leftOut?: number; notices?: readonly string[] }) {
+export function HistoryPage(props: { frame: PageFrame; view: string; feature: string; def: FeatureDef | null; quality: ResolvedQuality; points: readonly HistoryPoint[]; limit: number; kind?: RunKind | null; leftOut?: ReadonlyMap<LeftOutReason, number>; notices?: readonly string[] }) {
   const { frame, view, feature, points, quality } = props;
   const kind = props.kind ?? null;
-  const leftOut = props.leftOut ?? 0;
+  const leftOut = leftOutText(props.leftOut ?? new Map(), feature);
   const histPath = `${frame.base}/features/${encodeURIComponent(view)}/${encodeURIComponent(feature)}`;
   const runHref = (p: HistoryPoint) => `${frame.base}/runs/${encodeURIComponent(p.run.id)}/drift/${encodeURIComponent(feature)}`;
   const at = (p: HistoryPoint) => Date.parse(p.run.started_at);
@@ -59,10 +59,9 @@ export function HistoryPage(props: { frame: PageFrame; view: string; feature: st
       ) : (
         <p>{kind ? `No ${kind} runs of ${view} yet.` : leftOut ? `No runs of ${view} with values for ${feature} yet.` : `No runs of ${view} yet.`}</p>
       )}
-      {leftOut > 0 ? (
+      {leftOut ? (
         <p class="muted" id="left-out">
-          {formatCount(leftOut)} {leftOut === 1 ? 'push without a drift value for ' : 'pushes without a drift value for '}
-          {feature} {leftOut === 1 ? 'is' : 'are'} left out (too few rows to compare): <a href={`${histPath}${query({ kind: 'push', limit: props.limit === 50 ? undefined : props.limit })}`}>list the pushes</a>.
+          {leftOut}: <a href={`${histPath}${query({ kind: 'push', limit: props.limit === 50 ? undefined : props.limit })}`}>list the pushes</a>.
         </p>
       ) : null}
       {kind ? (
@@ -145,6 +144,43 @@ export function HistoryPage(props: { frame: PageFrame; view: string; feature: st
       ) : null}
     </Layout>
   );
+}
+
+/** Why a push wrote values without a drift value for the feature, after its count. */
+const WRITTEN_REASONS: readonly [LeftOutReason, string][] = [
+  ['min_rows', 'with too few values to compare, under drift.min_rows'],
+  ['no_reference', 'with no drift reference yet'],
+  ['not_measured', 'whose drift was not measured'],
+];
+
+/** What a push that wrote nothing is called, counted: `1 blocked push`, `2 pushes not finished`. */
+const UNWRITTEN: readonly [LeftOutReason, (n: number) => string][] = [
+  ['blocked', (n) => `${formatCount(n)} blocked ${pushes(n)}`],
+  ['failed', (n) => `${formatCount(n)} failed ${pushes(n)}`],
+  ['running', (n) => `${formatCount(n)} ${pushes(n)} still running`],
+  ['queued', (n) => `${formatCount(n)} queued ${pushes(n)}`],
+];
+
+const pushes = (n: number) => (n === 1 ? 'push' : 'pushes');
+
+/**
+ * The pushes the history left out, by why: those that wrote values without a drift value for the feature (too few
+ * values, no reference yet, not measured), then those that wrote nothing (blocked, failed, unfinished), never counted
+ * as values. '' when none was left out.
+ */
+function leftOutText(leftOut: ReadonlyMap<LeftOutReason, number>, feature: string): string {
+  const sentences: string[] = [];
+  const why = WRITTEN_REASONS.filter(([r]) => (leftOut.get(r) ?? 0) > 0).map(([r, words]) => `${formatCount(leftOut.get(r)!)} ${words}`);
+  const written = WRITTEN_REASONS.reduce((n, [r]) => n + (leftOut.get(r) ?? 0), 0);
+  if (written > 0) sentences.push(`${formatCount(written)} ${pushes(written)} without a drift value for ${feature} ${written === 1 ? 'is' : 'are'} left out (${why.join('; ')})`);
+  const unwritten = UNWRITTEN.filter(([r]) => (leftOut.get(r) ?? 0) > 0);
+  const nothing = unwritten.reduce((n, [r]) => n + leftOut.get(r)!, 0);
+  if (nothing > 0) {
+    const list = unwritten.map(([r, words]) => words(leftOut.get(r)!));
+    const named = list.length > 1 ? `${list.slice(0, -1).join(', ')} and ${list.at(-1)}` : list[0];
+    sentences.push(`${named} ${nothing === 1 ? 'is' : 'are'} left out${written > 0 ? ' too' : ''} (nothing written)`);
+  }
+  return sentences.join('. ');
 }
 
 /** `1 run`, `3 push runs`. */

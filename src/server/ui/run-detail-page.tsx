@@ -8,7 +8,7 @@ import { describeRunTrigger } from '../../runs/trigger.js';
 import type { AlertAttempt } from '../../alerts/attempts-types.js';
 import type { Redelivery } from '../../alerts/redelivery.js';
 import { CHECK_SEVERITY, runReason } from '../../runs/run-reason.js';
-import { blockedNextStep, pushFacts } from '../../runs/run-facts.js';
+import { blockedNextStep, pushFacts, type KeptValues } from '../../runs/run-facts.js';
 import type { CheckResult, Run } from '../../runs/types.js';
 import { CheckDetails } from './check-details.js';
 import { Facts, StatusBadge } from './components.js';
@@ -59,8 +59,8 @@ export interface RunDetailProps {
   redeliveries?: readonly Redelivery[];
   /** Whether this visitor may press "Redeliver now" (keys not required, or a key with write scope). */
   canRedeliver?: boolean;
-  /** For a blocked materialization: the last run that wrote the values the online store keeps (`lastWriterBefore`). */
-  kept?: Run | null;
+  /** For a blocked materialization: what the online store kept, and the last run that wrote it (`keptValues`). */
+  kept?: KeptValues | null;
 }
 
 /** The page's verdict: why the run ended as it did (`runReason`, the same words the runs list and `runs list` give). */
@@ -304,7 +304,8 @@ export function RunDetailPage(props: RunDetailProps) {
 
 /**
  * The run's failed checks, with those under a warn policy named: a warned run's fails all are (a fail under a block
- * policy blocks), and `4 fail · 0 warn` on a warned run read as a contradiction. The CLI says `4 fail (warn policy)`.
+ * policy blocks), and `4 fail · 0 warn` on a warned run read as a contradiction. The CLI says it as well: `runs show`
+ * prints `checks: 33 passed, 0 warned, 4 failed (warn policy), …` and `runs list` `33/0/4 (warn policy)/0`.
  */
 export function failCount(run: Run, results: readonly CheckResult[]): string {
   const n = run.counts.fail;

@@ -106,6 +106,17 @@ export function unknownParamNotices(first: Readonly<Record<string, string>>): st
     });
 }
 
+/**
+ * A notice for each parameter of `params` given more than once (`?status=blocked&status=failed`, which GET /v1/runs
+ * refuses): the page uses the first, and says so. `all` is each name's values (`c.req.queries()`).
+ */
+export function repeatedParamNotices(all: Readonly<Record<string, readonly string[]>>, params: Iterable<string>): string[] {
+  const read = new Set(params);
+  return Object.entries(all)
+    .filter(([name, values]) => values.length > 1 && read.has(name))
+    .map(([name, values]) => `'${name}' is given ${values.length} times (${values.map((v) => `'${v}'`).join(', ')}): the first is used`);
+}
+
 /** Parse the page's query string leniently: a bad value is left out with a notice, not an error page. */
 export function parseRunsQuery(q: Record<string, string | undefined>): RunsQuery {
   const notices: string[] = [];
