@@ -42,8 +42,20 @@ describe('class imbalance reference', () => {
     const [r] = pick(await bench.runWindow('2024-01-08', '2024-01-15'), 'class_imbalance');
     expect(r.status).toBe('warn');
     expect(r.value).toBeNull();
-    expect(r.metrics).toMatchObject({ classes: 1, imbalance_ratio: null, minority_share: null, normalized_entropy: 1 });
+    // No minority: the only class's count as minority_count would read as a minority of all the rows. Normalised
+    // entropy (1 − H/ln K) is 1, a single class, as documented.
+    expect(r.metrics).toEqual({ classes: 1, imbalance_ratio: null, minority_share: null, minority_count: null, normalized_entropy: 1, vanished_classes: 0 });
+    expect(r.details).toMatchObject({ counts: { false: 168 } });
     expect(r.message).toMatch(/^late: only one class \('false'\) is present/);
     expect(r.message).not.toMatch(/IR 1|minority 'false' 100/);
+  });
+
+  it('one class under min_class_count: the failure names the only class, not a minority', async () => {
+    bench = await guardBench({ role: 'label', features: [{ name: 'late', type: 'string' }] });
+    await bench.writeSource(SOURCE);
+    const [r] = pick(await bench.runWindow('2024-01-08', '2024-01-09'), 'class_imbalance');
+    expect(r.status).toBe('fail');
+    expect(r.message).toBe("late: the only class 'false' has 24 rows < 30; only one class ('false') is present (1 class, 24 rows: no imbalance ratio or minority share)");
+    expect(r.metrics).toMatchObject({ minority_count: null, normalized_entropy: 1 });
   });
 });

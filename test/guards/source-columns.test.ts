@@ -40,6 +40,23 @@ describe('undeclared source columns', () => {
     expect(g.verdict).toBe('block');
   });
 
+  it('many compatible undeclared columns: the hint names the 3 closest names and counts the rest; details keep the 20 closest', async () => {
+    bench = await guardBench();
+    const extras = Array.from({ length: 200 }, (_, i) => `i + ${i} AS extra_${i + 1}`).join(', ');
+    // The renamed column comes last in the source: the ranking, not the source order, puts it first.
+    await bench.writeSource(`SELECT * EXCLUDE (delay), ${extras}, delay AS avg_delay, 'x' AS note FROM (${DEFAULT_SOURCE.replace('FROM range(24 * 31) r(i)', ', i FROM range(24 * 31) r(i)')})`);
+    const g = await bench.runWindow(...W);
+    const [missing] = pick(g, 'schema', 'missing_column', 'delay');
+    // avg_delay (the rename, 4 edits from delay) first, then the nearest others in source order among equals
+    // (extra_1 .. extra_9 are 6 edits from delay; i is 5: i, then extra_1, extra_2 of the BIGINTs).
+    expect(missing.message).toBe('declared feature delay (float64) is missing from the rows; the source has undeclared columns avg_delay (DOUBLE), i (BIGINT), extra_1 (BIGINT) and 199 more of a compatible type: renamed?');
+    expect(missing.message.length).toBeLessThan(300);
+    const d = missing.details as { likely_renames: string[]; likely_renames_total: number };
+    expect(d.likely_renames).toHaveLength(20);
+    expect(d.likely_renames.slice(0, 3)).toEqual(['avg_delay', 'i', 'extra_1']);
+    expect(d.likely_renames_total).toBe(202);
+  });
+
   it('a `check` of the window reports them too', async () => {
     bench = await guardBench();
     await bench.writeSource(`SELECT * RENAME (carrier AS airline) FROM (${DEFAULT_SOURCE})`);

@@ -61,12 +61,14 @@ const MAX_PROBLEMS_LISTED = 20;
 /**
  * One result line: `[fail] (block) provenance.tampering delay: message`. A failed or errored check names its policy,
  * `warn` too (a `[fail]` in a warned run is one whose policy only warns, as the run page's `drift (warn)` says);
- * another status names it when it is not `warn`.
+ * another status names it when it is not `warn`; an info record (`details.info`) names none.
  */
 export function formatCheckResult(r: CheckResult): string {
   const name = `${r.check}${r.method ? `.${r.method}` : ''}`;
   const where = [r.feature, r.slice ? `[${r.slice}]` : null].filter(Boolean).join(' ');
-  const policy = r.policy && (r.policy !== 'warn' || r.status === 'fail' || r.status === 'error') ? ` (${r.policy})` : '';
+  // An info record (an undeclared column) can neither fail nor block: its family's policy would read as its own.
+  const info = r.details?.info === true;
+  const policy = r.policy && !info && (r.policy !== 'warn' || r.status === 'fail' || r.status === 'error') ? ` (${r.policy})` : '';
   return escapeUnsafeText(`[${r.status}]${policy} ${name}${where ? ` ${where}` : ''}: ${r.message}`);
 }
 

@@ -4,7 +4,7 @@
  * normalised entropy; warn when IR > `max_imbalance_ratio` (10); fail when a
  * class of the reference vanished, the minority class has fewer than
  * `min_class_count` (30) rows (a single class present warns, with no IR or
- * minority share: there is no minority). Numeric labels are skipped unless
+ * minority share or minority count: there is no minority; normalised entropy 1). Numeric labels are skipped unless
  * `bins` are configured (then the bins are the classes).
  *
  * The class reference is drift's, except that with `previous` a run whose class
@@ -97,9 +97,10 @@ async function checkLabel(ctx: CheckContext, column: string): Promise<CheckResul
   const failures: string[] = [];
   const warnings: string[] = [];
   if (b.vanished.length) failures.push(`class${b.vanished.length > 1 ? 'es' : ''} ${b.vanished.map((v) => `'${v}'`).join(', ')} of the reference vanished`);
-  if (b.minorityCount < q.min_class_count) failures.push(`minority class '${b.minorityClass}' has ${b.minorityCount} rows < ${q.min_class_count}`);
-  // One class has no minority: its imbalance ratio (1) and minority share (100%) would read as perfectly balanced.
+  // One class has no minority: its imbalance ratio (1) and minority share (100%) would read as perfectly balanced,
+  // its minority count as a minority of all the rows. (Normalised entropy 1 − H/ln K stays 1: a single class.)
   const one = b.classes.length === 1;
+  if (b.minorityCount < q.min_class_count) failures.push(`${one ? 'the only' : 'minority'} class '${b.minorityClass}' has ${b.minorityCount} rows < ${q.min_class_count}`);
   if (one) warnings.push(`only one class ('${b.classes[0].value}') is present`);
   else if (b.imbalanceRatio > q.max_imbalance_ratio) warnings.push(`imbalance ratio ${b.imbalanceRatio.toFixed(2)} > ${q.max_imbalance_ratio}`);
   const status = failures.length ? 'fail' : warnings.length ? 'warn' : 'pass';
@@ -117,7 +118,7 @@ async function checkLabel(ctx: CheckContext, column: string): Promise<CheckResul
     metrics: {
       classes: b.classes.length,
       minority_share: one ? null : b.minorityShare,
-      minority_count: b.minorityCount,
+      minority_count: one ? null : b.minorityCount,
       imbalance_ratio: one ? null : b.imbalanceRatio,
       normalized_entropy: b.normalizedEntropy,
       vanished_classes: b.vanished.length,

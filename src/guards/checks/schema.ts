@@ -2,7 +2,7 @@
  * Schema checks (default policy block): declared feature type vs the DuckDB
  * column type (with documented coercions), a join key's source type and a glob's
  * files at fault (`schema-source.ts`), missing declared columns (naming the
- * undeclared source columns of a compatible type as likely renames), undeclared
+ * undeclared source columns of a compatible type as likely renames, the 3 closest names), undeclared
  * extra columns (info; a view's from its source's DESCRIBE, `raw-relation.ts`), null join keys and event timestamps, per-feature
  * constraints with Great Expectations' `mostly`, NaN/±Inf in float features.
  */
@@ -11,6 +11,7 @@ import type { CheckResult } from '../../runs/types.js';
 import { ACCEPTED_COLUMN_TYPES, isCompatibleType } from '../../definitions/type-compat.js';
 import { ident } from '../../offline/engine.js';
 import { duckdbType } from '../../offline/source-sql.js';
+import { editDistance } from '../../definitions/suggest.js';
 import { queryRows, result, type Check, type CheckContext, type CheckedFeature, type ResultInit } from '../check.js';
 import { countMatching } from '../row-pass.js';
 import { constraintPlans, constraintSeen, evaluateConstraint, namingPatternErrors, type ConstraintPlan } from './schema-constraints.js';
@@ -46,6 +47,19 @@ export function featureTypeResult(column: string, declared: FeatureType, actual:
 
 const CANONICAL = new Set(['event_timestamp', 'created_timestamp']);
 
+/** Candidates a missing column's message names (the rest are counted), and its `details.likely_renames` keeps. */
+const RENAMES_NAMED = 3;
+const RENAMES_KEPT = 20;
+
+/** Undeclared columns of a compatible type, the closest name to the missing one first (edit distance; ties in source order). */
+function likelyRenames<C extends { name: string }>(missing: string, candidates: readonly C[]): C[] {
+  const m = missing.toLowerCase();
+  return candidates
+    .map((c, i) => ({ c, i, d: editDistance(m, c.name.toLowerCase()) }))
+    .sort((a, b) => a.d - b.d || a.i - b.i)
+    .map((x) => x.c);
+}
+
 export const schemaCheck: Check = async (ctx) => {
   const out: CheckResult[] = [];
   const types = new Map(ctx.columns.map((c) => [c.name, c.type]));
@@ -56,13 +70,15 @@ export const schemaCheck: Check = async (ctx) => {
     const actual = types.get(f.column);
     if (actual === undefined) {
       // An undeclared source column of a type the feature accepts is likely the feature renamed upstream.
-      const renames = undeclared.filter((c) => isCompatibleType(f.def.type, c.type));
+      const renames = likelyRenames(f.column, undeclared.filter((c) => isCompatibleType(f.def.type, c.type)));
+      const named = renames.slice(0, RENAMES_NAMED);
+      const more = renames.length - named.length;
       const hint = renames.length
-        ? `; the source has undeclared column${renames.length > 1 ? 's' : ''} ${renames.map((c) => `${c.name} (${c.type})`).join(', ')} of a compatible type: renamed?`
+        ? `; the source has undeclared column${renames.length > 1 ? 's' : ''} ${named.map((c) => `${c.name} (${c.type})`).join(', ')}${more ? ` and ${more} more` : ''} of a compatible type: renamed?`
         : '';
       out.push(result(ctx, {
         check: 'schema', method: 'missing_column', feature: f.column, status: 'fail', message: `declared feature ${f.column} (${f.def.type}) is missing from the rows${hint}`,
-        ...(renames.length ? { details: { likely_renames: renames.map((c) => c.name) } } : {}),
+        ...(renames.length ? { details: { likely_renames: renames.slice(0, RENAMES_KEPT).map((c) => c.name), likely_renames_total: renames.length } } : {}),
       }));
       continue;
     }
