@@ -85,7 +85,7 @@ const TYPED_SOURCE = `
 const RETYPED = `SELECT * REPLACE (departures::DOUBLE AS departures, mean_distance::DECIMAL(18,6) AS mean_distance) FROM (${TYPED_SOURCE})`;
 
 describe('tamper detection across a source column retype', () => {
-  it('a retype with equal values is not compared (only the schema check fails); an edit after it is caught on the next run', async () => {
+  it('a retype with equal values compares unchanged as the recorded types (only the schema check fails); an edit after it is caught on the next run', async () => {
     bench = await guardBench({ features: [{ name: 'departures', type: 'int64' }, { name: 'mean_distance', type: 'float64' }] });
     await bench.writeSource(TYPED_SOURCE);
     expect((await bench.runWindow('2024-01-01', '2024-01-08')).verdict).not.toBe('block');
@@ -94,9 +94,8 @@ describe('tamper detection across a source column retype', () => {
     const failed = g.results.filter((r) => r.status === 'fail');
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.every((r) => r.check === 'schema'), JSON.stringify(failed.map((r) => [r.check, r.method, r.message]))).toBe(true);
-    expect(tampering(g)).toMatchObject({ status: 'skipped', message: expect.stringContaining('not compared: departures BIGINT -> DOUBLE') });
-    expect(tampering(g).message).toContain('mean_distance DOUBLE -> DECIMAL(18,6)');
-    expect(tampering(g).message).toContain('(source type changed)');
+    // Cast back to BIGINT and DOUBLE, the values are the recorded ones.
+    expect(tampering(g)).toMatchObject({ status: 'pass', message: '7 earlier partition(s) unchanged', details: { retyped: ['departures BIGINT -> DOUBLE', 'mean_distance DOUBLE -> DECIMAL(18,6)'] } });
 
     // A real edit of an already-materialized day, after the retype.
     await bench.writeSource(`SELECT * REPLACE (CASE WHEN ts::DATE = DATE '2024-01-05' AND airport = 'SEA' THEN departures + 1 ELSE departures END AS departures) FROM (${RETYPED})`);
@@ -118,7 +117,7 @@ describe('tamper detection across a source column retype', () => {
     expect(tampering(await bench.runWindow('2024-01-08', '2024-01-09'))).toMatchObject({ status: 'pass', metrics: { partitions_checked: 7 } });
     expect(bench.project.state.prepare('SELECT count(*) AS n FROM guard_partitions WHERE column_types IS NULL').get()).toEqual({ n: 0 });
     await bench.writeSource(RETYPED);
-    expect(tampering(await bench.runWindow('2024-01-09', '2024-01-10'))).toMatchObject({ status: 'skipped', message: expect.stringContaining('(source type changed)') });
+    expect(tampering(await bench.runWindow('2024-01-09', '2024-01-10'))).toMatchObject({ status: 'pass', details: { retyped: expect.arrayContaining(['departures BIGINT -> DOUBLE']) } });
   });
 
   it('without a retype, the same equal values compare unchanged (the control)', async () => {
@@ -126,6 +125,90 @@ describe('tamper detection across a source column retype', () => {
     await bench.writeSource(TYPED_SOURCE);
     await bench.runWindow('2024-01-01', '2024-01-08');
     expect(tampering(await bench.runWindow('2024-01-08', '2024-01-09'))).toMatchObject({ status: 'pass', metrics: { partitions_checked: 7, partitions_changed: 0 } });
+  });
+});
+
+describe('tamper detection across a retype, cast back to the recorded types', () => {
+  const typed = { features: [{ name: 'departures', type: 'int64' as const }, { name: 'mean_distance', type: 'float64' as const }] };
+  const editSea = (col: string, rel: string) => `SELECT * REPLACE (CASE WHEN ts::DATE = DATE '2024-01-05' AND airport = 'SEA' THEN ${col} + 7 ELSE ${col} END AS ${col}) FROM (${rel})`;
+
+  it('BIGINT -> INTEGER with an edit in another column is blocked naming the day', async () => {
+    bench = await guardBench(typed);
+    await bench.writeSource(TYPED_SOURCE);
+    await bench.runWindow('2024-01-01', '2024-01-08');
+    await bench.writeSource(editSea('mean_distance', `SELECT * REPLACE (departures::INTEGER AS departures) FROM (${TYPED_SOURCE})`));
+    const t = tampering(await bench.runWindow('2024-01-08', '2024-01-09'));
+    expect(t).toMatchObject({ status: 'fail', value: 1, message: expect.stringContaining('2024-01-05') });
+    expect(t.message).not.toContain('not compared');
+  });
+
+  it('BIGINT -> DOUBLE with equal values is not an edit', async () => {
+    bench = await guardBench(typed);
+    await bench.writeSource(TYPED_SOURCE);
+    await bench.runWindow('2024-01-01', '2024-01-08');
+    await bench.writeSource(`SELECT * REPLACE (departures::DOUBLE AS departures) FROM (${TYPED_SOURCE})`);
+    expect(tampering(await bench.runWindow('2024-01-08', '2024-01-09')).status).not.toBe('fail');
+  });
+
+  it('DOUBLE -> BIGINT with an edit is blocked', async () => {
+    bench = await guardBench({ features: [{ name: 'departures', type: 'float64' }, { name: 'mean_distance', type: 'float64' }] });
+    const asDouble = `SELECT * REPLACE (departures::DOUBLE AS departures) FROM (${TYPED_SOURCE})`;
+    await bench.writeSource(asDouble);
+    await bench.runWindow('2024-01-01', '2024-01-08');
+    await bench.writeSource(editSea('departures', `SELECT * REPLACE (departures::BIGINT AS departures) FROM (${asDouble})`));
+    expect(tampering(await bench.runWindow('2024-01-08', '2024-01-09'))).toMatchObject({ status: 'fail', message: expect.stringContaining('2024-01-05') });
+  });
+
+  it('TIMESTAMP -> TIMESTAMPTZ of the created time (read as TIMESTAMP, no retype): unchanged, an edit in another column blocked', async () => {
+    bench = await guardBench(typed);
+    await bench.writeSource(TYPED_SOURCE);
+    await bench.runWindow('2024-01-01', '2024-01-08');
+    const tz = `SELECT * REPLACE (timezone('UTC', created) AS created) FROM (${TYPED_SOURCE})`;
+    await bench.writeSource(tz);
+    const same = tampering(await bench.runWindow('2024-01-08', '2024-01-09'));
+    expect(same).toMatchObject({ status: 'pass' });
+    expect(same.details).not.toHaveProperty('retyped');
+    await bench.writeSource(editSea('mean_distance', tz));
+    expect(tampering(await bench.runWindow('2024-01-09', '2024-01-10'))).toMatchObject({ status: 'fail', message: expect.stringContaining('2024-01-05') });
+  });
+
+  it('a retype whose values do not cast back (VARCHAR words) is not compared', async () => {
+    bench = await guardBench(typed);
+    await bench.writeSource(TYPED_SOURCE);
+    await bench.runWindow('2024-01-01', '2024-01-08');
+    await bench.writeSource(`SELECT * REPLACE ('n' || departures::VARCHAR AS departures) FROM (${TYPED_SOURCE})`);
+    expect(tampering(await bench.runWindow('2024-01-08', '2024-01-09'))).toMatchObject({ status: 'skipped', message: expect.stringContaining('departures BIGINT -> VARCHAR (source type changed)') });
+  });
+});
+
+describe('tamper detection after a pause, with source retention', () => {
+  it('recorded days the source no longer holds at all are reported as not compared, not as edits', async () => {
+    bench = await guardBench();
+    await bench.runWindow('2024-01-01', '2024-01-04');
+    await bench.writeSource(`SELECT * FROM (${DEFAULT_SOURCE}) WHERE ts >= TIMESTAMP '2024-01-04'`);
+    const g = await bench.runWindow('2024-01-14', '2024-01-15');
+    expect(tampering(g)).toMatchObject({ status: 'skipped', message: expect.stringContaining('no rows now for 2024-01-01 .. 2024-01-03 (source retention?)') });
+    expect(g.verdict).not.toBe('block');
+  });
+
+  it('an edit (not a deletion) of such a day after the gap is still blocked', async () => {
+    bench = await guardBench();
+    await bench.runWindow('2024-01-01', '2024-01-04');
+    await bench.writeSource(`SELECT * REPLACE (CASE WHEN ts::DATE = DATE '2024-01-02' AND airport = 'SEA' THEN delay + 1 ELSE delay END AS delay) FROM (${DEFAULT_SOURCE})`);
+    const g = await bench.runWindow('2024-01-14', '2024-01-15');
+    expect(tampering(g)).toMatchObject({ status: 'fail', message: expect.stringContaining('2024-01-02') });
+  });
+
+  it('a day partly deleted after the gap is still a change; a day within recheck_days with all rows gone is too', async () => {
+    bench = await guardBench();
+    await bench.runWindow('2024-01-01', '2024-01-04');
+    await bench.runWindow('2024-01-10', '2024-01-12');
+    // Jan 2: half its rows gone (a gap day); Jan 10: all gone (inside the 7 days before Jan 12).
+    await bench.writeSource(`SELECT * FROM (${DEFAULT_SOURCE}) WHERE NOT (ts::DATE = DATE '2024-01-02' AND hour(ts) < 12) AND ts::DATE <> DATE '2024-01-10'`);
+    const t = tampering(await bench.runWindow('2024-01-12', '2024-01-13'));
+    expect(t).toMatchObject({ status: 'fail' });
+    expect(t.message).toContain('2024-01-02');
+    expect(t.message).toContain('2024-01-10');
   });
 });
 

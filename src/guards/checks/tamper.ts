@@ -91,8 +91,29 @@ interface Partition {
   column_types?: string | null;
 }
 
-/** Rows and checksum of a range; `hashes`: of its rows created after `bandAfter` when asked (null above the cap). */
-type Sums = { rows: number; checksum: string; hashes?: HashList | null };
+/**
+ * Rows and checksum of a range; `hashes`: of its rows created after `bandAfter` when asked (null above the cap);
+ * `uncast`: with a cast to recorded types, the rows whose value of a retyped column did not cast (not comparable).
+ */
+type Sums = { rows: number; checksum: string; hashes?: HashList | null; uncast?: number };
+
+/** Column -> the type a range recorded it under, for the checksum columns retyped since (`castBack`). */
+type CastTo = ReadonlyMap<string, { then: string; now: string }>;
+
+/** DuckDB hashes these types' values alike (the stored microseconds): no cast needed, and a cast would move by the time zone. */
+const SAME_HASH = [['TIMESTAMP', 'TIMESTAMP WITH TIME ZONE']];
+
+/**
+ * A checksum column's value as the type a range recorded it under: equal values hash equal again, an edit does
+ * not. A value that does not cast back exactly (5.5 recorded as BIGINT: 6) hashes as NULL, so it differs; one that
+ * does not cast at all counts in `failed` (the range is then not compared).
+ */
+function castBack(col: string, to: { then: string; now: string } | undefined): { expr: string; failed?: string } {
+  const c = `t.${ident(col)}`;
+  if (!to || SAME_HASH.some((g) => g.includes(to.then.toUpperCase()) && g.includes(to.now.toUpperCase()))) return { expr: c };
+  const cast = `TRY_CAST(${c} AS ${to.then})`;
+  return { expr: `CASE WHEN TRY_CAST(${cast} AS ${to.now}) IS NOT DISTINCT FROM ${c} THEN ${cast} END`, failed: `(${c} IS NOT NULL AND ${cast} IS NULL)` };
+}
 
 /**
  * How long after its created time a row may land and count as a late arrival, not an edit: `provenance.landing_delay`,
@@ -124,10 +145,13 @@ function iso(d: Date): string {
  * (or without a created timestamp): what a run at that time could have read. With `bandAfter`, in the same query,
  * the hashes of those rows created after it, in no order (null above `BAND_HASHES_MAX`).
  */
-async function rangeChecksums(ctx: CheckContext, relation: string, cols: string[], ranges: { start: Date; end: Date; knownBy?: Date; bandAfter?: Date }[]): Promise<Map<number, Sums>> {
+async function rangeChecksums(ctx: CheckContext, relation: string, cols: string[], ranges: { start: Date; end: Date; knownBy?: Date; bandAfter?: Date }[], castTo?: CastTo): Promise<Map<number, Sums>> {
   if (ranges.length === 0) return new Map();
   const values = ranges.map((r, i) => `(${i}, ${sqlTs(r.start)}, ${sqlTs(r.end)}, ${r.knownBy ? sqlTs(r.knownBy) : 'NULL::TIMESTAMP'}, ${r.bandAfter ? sqlTs(r.bandAfter) : 'NULL::TIMESTAMP'})`).join(', ');
-  const hashed = `hash(${cols.map((c) => `t.${ident(c)}`).join(', ')})`;
+  const exprs = cols.map((c) => castBack(c, castTo?.get(c)));
+  const hashed = `hash(${exprs.map((e) => e.expr).join(', ')})`;
+  const failed = exprs.flatMap((e) => (e.failed ? [e.failed] : []));
+  const uncast = failed.length ? `, count_if(${failed.join(' OR ')}) AS f` : '';
   // Rows of the band: created after `bandAfter` (none when it is NULL).
   const band = ranges.some((r) => r.bandAfter)
     ? `, count_if(t.created_timestamp > r.a) AS bn, CASE WHEN count_if(t.created_timestamp > r.a) <= ${BAND_HASHES_MAX} THEN list(${hashed}) FILTER (WHERE t.created_timestamp > r.a) END AS bh`
@@ -135,12 +159,12 @@ async function rangeChecksums(ctx: CheckContext, relation: string, cols: string[
   // Band lists leave DuckDB unsorted and as bigints, sorted as typed arrays (`queryHashRows`).
   const sql =
     // A range without rows joins one row of NULLs: it must not be hashed (an empty day's checksum is 0).
-    `SELECT r.i AS i, count(t.event_timestamp) AS n, coalesce(sum(${hashed}) FILTER (WHERE t.event_timestamp IS NOT NULL), 0)::VARCHAR AS s${band}
+    `SELECT r.i AS i, count(t.event_timestamp) AS n, coalesce(sum(${hashed}) FILTER (WHERE t.event_timestamp IS NOT NULL), 0)::VARCHAR AS s${uncast}${band}
      FROM (VALUES ${values}) AS r(i, s, e, k, a) LEFT JOIN ${relation} AS t ON t.event_timestamp >= r.s AND t.event_timestamp < r.e
        AND (r.k IS NULL OR t.created_timestamp IS NULL OR t.created_timestamp <= r.k) GROUP BY r.i`;
   const rows = band ? await queryHashRows(ctx.conn, sql) : await queryRows(ctx, sql);
   const hashes = (r: Record<string, unknown>) => (Number(r.bn) > BAND_HASHES_MAX ? null : (r.bh as HashList | null) ?? new BigUint64Array(0));
-  return new Map(rows.map((r) => [Number(r.i), { rows: Number(r.n), checksum: String(r.s), ...(ranges[Number(r.i)].bandAfter ? { hashes: hashes(r) } : {}) }]));
+  return new Map(rows.map((r) => [Number(r.i), { rows: Number(r.n), checksum: String(r.s), ...(uncast ? { uncast: Number(r.f) } : {}), ...(ranges[Number(r.i)].bandAfter ? { hashes: hashes(r) } : {}) }]));
 }
 
 /**
@@ -228,16 +252,24 @@ function recheckFrom(db: StateDb, q: { view: string; exceptRun: string; start: D
   return new Date(Math.min(calendar, first));
 }
 
-/** `departures BIGINT -> DOUBLE` for each checksum column whose type differs from the one a range was recorded under. */
-function retypedColumns(recorded: string | null | undefined, cols: readonly string[], typeOf: ReadonlyMap<string, string>): string[] {
-  if (!recorded) return [];
+/**
+ * The checksum columns whose type differs from the one a range was recorded under: `departures BIGINT -> DOUBLE`
+ * each, and the recorded types to cast them back to (`castBack`).
+ */
+function retypedColumns(recorded: string | null | undefined, cols: readonly string[], typeOf: ReadonlyMap<string, string>): { labels: string[]; castTo: CastTo } {
+  const none = { labels: [], castTo: new Map() };
+  if (!recorded) return none;
   let then: Record<string, unknown>;
   try {
     then = JSON.parse(recorded) as Record<string, unknown>;
   } catch {
-    return [];
+    return none;
   }
-  return cols.filter((c) => typeof then[c] === 'string' && then[c] !== typeOf.get(c)).map((c) => `${c} ${String(then[c])} -> ${typeOf.get(c) ?? '?'}`);
+  const retyped = cols.filter((c) => typeof then[c] === 'string' && then[c] !== typeOf.get(c));
+  return {
+    labels: retyped.map((c) => `${c} ${String(then[c])} -> ${typeOf.get(c) ?? '?'}`),
+    castTo: new Map(retyped.filter((c) => typeOf.has(c)).map((c) => [c, { then: String(then[c]), now: typeOf.get(c)! }])),
+  };
 }
 
 /** The tamper check of a materialization (and partition bookkeeping for later runs). */
@@ -273,9 +305,11 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
 
   // Latest recorded checksum per partition range of successful materializations.
   const toCheck = latestPartitions(db, { view: view.name, exceptRun: ctx.run.id, from: iso(from), end: iso(end), colsHash, legacyHash });
-  // Ranges recorded under other source column types (a retype, same values or not): not compared, but recorded again
-  // under this run's types below (as rolled ranges are), so that an edit after the retype is caught by the next run.
-  const retyped = new Map(toCheck.map((p) => [p, retypedColumns(p.column_types, cols, typeOf)] as const).filter(([, r]) => r.length > 0));
+  // Ranges recorded under other source column types (a retype, same values or not): compared with the retyped
+  // columns cast back to the recorded types (`castBack`: BIGINT -> INTEGER or DOUBLE with equal values is unchanged,
+  // an edit in any column is not); not compared only when a value does not cast back. Recorded again under this
+  // run's types below (as rolled ranges are), so that the next run compares without a cast.
+  const retypedAll = new Map(toCheck.map((p) => [p, retypedColumns(p.column_types, cols, typeOf)] as const).filter(([, r]) => r.labels.length > 0));
 
   type Change = { day: string; range: [string, string]; before: { rows: number; checksum: string }; now: { rows: number; checksum: string } };
   const changed: Change[] = [];
@@ -294,20 +328,34 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
    * the range is inside it and from the source otherwise (one scan for all entries), each handed to `each`.
    * Returns how many could not be computed (outside the window, with no source relation).
    */
-  const compareEntries = async <E extends { p: Partition; knownBy: Date | undefined; bandAfter?: Date }>(entries: E[], each: (e: E, now: Sums | undefined) => void): Promise<number> => {
+  const compareEntries = async <E extends { p: Partition; knownBy: Date | undefined; bandAfter?: Date; cast?: CastTo }>(entries: E[], each: (e: E, now: Sums | undefined) => void): Promise<number> => {
+    // Entries cast back to recorded types go in a query per set of types; one that fails leaves them not compared.
+    const groups = new Map<string, E[]>();
+    for (const e of entries) {
+      const k = e.cast ? JSON.stringify([...e.cast]) : '';
+      groups.set(k, [...(groups.get(k) ?? []), e]);
+    }
+    let unchecked = 0;
+    for (const [k, group] of groups) {
+      if (!k) unchecked += await compareGroup(group, each);
+      else await compareGroup(group, each, group[0].cast).catch(() => undefined);
+    }
+    return unchecked;
+  };
+  const compareGroup = async <E extends { p: Partition; knownBy: Date | undefined; bandAfter?: Date }>(entries: E[], each: (e: E, now: Sums | undefined) => void, castTo?: CastTo): Promise<number> => {
     const inside = (e: E) => new Date(e.p.range_start) >= start && new Date(e.p.range_end) <= end;
     const inWindow = entries.filter(inside);
     const outside = entries.filter((e) => !inside(e));
     const asRanges = (l: E[]) => l.map((e) => ({ start: new Date(e.p.range_start), end: new Date(e.p.range_end), knownBy: e.knownBy, bandAfter: e.bandAfter }));
     const cmp = (l: E[], now: Map<number, Sums>) => l.forEach((e, i) => each(e, now.get(i)));
-    if (inWindow.length) cmp(inWindow, await rangeChecksums(ctx, ident(ctx.table), cols, asRanges(inWindow)));
+    if (inWindow.length) cmp(inWindow, await rangeChecksums(ctx, ident(ctx.table), cols, asRanges(inWindow), castTo));
     if (outside.length === 0) return 0;
     if (!ctx.sourceRelation) return new Set(outside.map((e) => e.p)).size;
     // Read only the span of the re-checked ranges from the source (filter pushdown into the scan).
     const lo = new Date(Math.min(...outside.map((e) => Date.parse(e.p.range_start))));
     const hi = new Date(Math.max(...outside.map((e) => Date.parse(e.p.range_end))));
     const rel = `(SELECT * FROM (${ctx.sourceRelation}) WHERE event_timestamp >= ${sqlTs(lo)} AND event_timestamp < ${sqlTs(hi)})`;
-    cmp(outside, await rangeChecksums(ctx, rel, cols, asRanges(outside)));
+    cmp(outside, await rangeChecksums(ctx, rel, cols, asRanges(outside), castTo));
     return 0;
   };
   // With created timestamps a row that arrived after a run read its day (created later: a late arrival, normal
@@ -369,7 +417,7 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
     const k = key(p);
     found.set(k, { ...found.get(k), [role]: now });
   };
-  const entries: { p: Partition; knownBy: Date | undefined; role: Role; bandAfter?: Date }[] = [];
+  const entries: { p: Partition; knownBy: Date | undefined; role: Role; bandAfter?: Date; cast?: CastTo }[] = [];
   const bandOf = (p: Partition) => (newestCreated !== null && p.read_at && p.rows_read != null && p.checksum_read != null ? new Date(p.read_at) : undefined);
   // Whether the band of a range was recorded with hashes (it had rows and they were hashed); read when compared.
   const hashedBand = (p: Partition) => Boolean(bandOf(p) && p.band_bytes && p.known_by);
@@ -383,8 +431,10 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
       if (mineNow) put(p, role, mineNow);
       else entries.push({ p, knownBy: t, role });
     };
-    const isRetyped = retyped.has(p);
-    if (!isRetyped) {
+    const isRetyped = retypedAll.has(p);
+    // Compared from the source or this window's rows with the retyped columns cast back (not this window's sums).
+    if (isRetyped) entries.push({ p, knownBy: k, role: 'check', cast: retypedAll.get(p)!.castTo });
+    else {
       asOfEntry(k, 'check');
       const band = bandOf(p);
       // With hashes recorded, the band's rows now are hashed (from the source or this window's rows, in the query
@@ -403,7 +453,9 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
       else entries.push({ p, knownBy: readAsOf, role: 'read', bandAfter: cutoff });
     }
   }
-  const unchecked = await compareEntries(entries, (e, now) => put(e.p, e.role, now));
+  // A range with a value that did not cast back to its recorded type gets no 'check': not compared.
+  const unchecked = await compareEntries(entries, (e, now) => put(e.p, e.role, e.cast && now?.uncast ? undefined : now));
+  const retyped = new Map([...retypedAll].filter(([p]) => !found.get(key(p))?.check).map(([p, r]) => [p, r.labels] as const));
   const isChanged = (p: Partition) => changedRanges.has(key(p));
   for (const p of toCheck) {
     const got = found.get(key(p));
@@ -428,6 +480,20 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
     }
   }
 
+  // A recorded day reached only because the schedule paused (before the usual `recheck_days`) whose rows are all
+  // gone now is no edit: a source with retention no longer keeps it (the re-check never reached there before).
+  // Not compared, left as recorded; a day with rows left that changed is still a change.
+  const calendarFrom = start.getTime() - ctx.quality.provenance.recheck_days * DAY;
+  const rangesOfDay = new Map<string, Partition[]>();
+  for (const p of toCheck) rangesOfDay.set(p.day, [...(rangesOfDay.get(p.day) ?? []), p]);
+  const goneDays = [...new Set(changed.map((c) => c.day))].filter((d) => rangesOfDay.get(d)!.every((p) => Date.parse(p.range_end) <= calendarFrom && found.get(key(p))?.check?.rows === 0)).sort();
+  const gone = new Set(goneDays);
+  for (let i = changed.length - 1; i >= 0; i--) {
+    if (!gone.has(changed[i].day)) continue;
+    changedRanges.delete(`${changed[i].range[0]}|${changed[i].range[1]}`);
+    changed.splice(i, 1);
+  }
+
   // Under a policy that lets the run on (`warn`), a changed range is accepted as it is now once reported: its record
   // is updated in place (one edit, one report); under `block` it stays until a run is let on.
   const accept = changed.length > 0 && policyOf(ctx, 'provenance', 'tampering') !== 'block';
@@ -450,10 +516,11 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
       insert.run(view.name, p.day, p.range_start, p.range_end, colsHash, sums.rows, sums.checksum, ctx.run.id, knownBy, readAt, p.rows, p.checksum, packed(sums), columnTypes);
     }
     for (const p of toCheck) {
+      if (gone.has(p.day)) continue;
       // A range recorded before types were (an older version) and found unchanged under this run's types: recorded
       // under them, so that a retype later is told from an edit.
       if (p.run_id && !p.column_types && found.get(key(p))?.check && !isChanged(p) && !rolls(p)) typeLegacy.run(columnTypes, view.name, p.day, p.run_id, p.range_start, p.range_end);
-      if (!p.run_id || (isChanged(p) ? !accept : !(rolls(p) || retyped.has(p)))) continue;
+      if (!p.run_id || (isChanged(p) ? !accept : !(rolls(p) || retypedAll.has(p)))) continue;
       // Rolled and accepted ranges were counted both ways above (nothing when they could not be re-read).
       const { settle, read } = found.get(key(p)) ?? {};
       // A range of this window keeps its hashes in this run's record only (cleared below).
@@ -466,29 +533,34 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   // Counted in days (a day may have been recorded as several ranges): value, metrics and message count the same unit.
   const daysOf = (l: readonly Partition[]) => [...new Set(l.map((p) => p.day))].sort();
   const changedDays = [...new Set(changed.map((c) => c.day))].sort();
-  const checkedDays = daysOf(toCheck.filter((p) => found.get(key(p))?.check));
+  const checkedDays = daysOf(toCheck.filter((p) => found.get(key(p))?.check && !gone.has(p.day)));
   const checkedSet = new Set(checkedDays);
-  const uncheckedDays = unchecked ? daysOf(toCheck.filter((p) => !retyped.has(p) && !found.get(key(p))?.check && !checkedSet.has(p.day))) : [];
+  const uncheckedDays = unchecked ? daysOf(toCheck.filter((p) => !retypedAll.has(p) && !found.get(key(p))?.check && !checkedSet.has(p.day))) : [];
   const retypedDays = daysOf([...retyped.keys()].filter((p) => !checkedSet.has(p.day)));
   const retypes = [...new Set([...retyped.values()].flat())];
+  // Every retype seen, compared cast back or not.
+  const retypesAll = [...new Set([...retypedAll.values()].flatMap((r) => r.labels))];
   const notCompared = retypedDays.length ? `not compared: ${retypes.join(', ')} (source type changed)` : '';
   const withoutSource = uncheckedDays.length ? `${uncheckedDays.length} not re-checkable without the source` : '';
+  const goneSpan = goneDays.length > 1 ? `${goneDays[0]} .. ${goneDays[goneDays.length - 1]}` : goneDays[0];
+  const noRows = goneDays.length ? `${goneDays.length} earlier partition(s) not compared: no rows now for ${goneSpan} (source retention?)` : '';
   const status = changed.length > 0 ? 'fail' : checkedDays.length > 0 ? 'pass' : 'skipped';
   const message = changed.length > 0
-    ? `already-materialized history changed in ${changedDays.length} partition(s): ${changedDays.join(', ')}${notCompared ? `; ${retypedDays.length} other(s) ${notCompared}` : ''}`
+    ? `already-materialized history changed in ${changedDays.length} partition(s): ${changedDays.join(', ')}${notCompared ? `; ${retypedDays.length} other(s) ${notCompared}` : ''}${noRows ? `; ${noRows}` : ''}`
     : status === 'pass'
-      ? `${checkedDays.length} earlier partition(s) unchanged${withoutSource ? ` (${withoutSource})` : ''}${notCompared ? `; ${retypedDays.length} ${notCompared}` : ''}`
+      ? `${checkedDays.length} earlier partition(s) unchanged${withoutSource ? ` (${withoutSource})` : ''}${notCompared ? `; ${retypedDays.length} ${notCompared}` : ''}${noRows ? `; ${noRows}` : ''}`
       : toCheck.length === 0
         ? 'no earlier partitions to re-check: no successful materialization recorded checksums of this view before this window under its current definition'
-        : `${[notCompared && `${retypedDays.length} earlier partition(s) ${notCompared}`, withoutSource && `${uncheckedDays.length} earlier partition(s) not re-checkable without the source`].filter(Boolean).join('; ')}`;
+        : `${[notCompared && `${retypedDays.length} earlier partition(s) ${notCompared}`, withoutSource && `${uncheckedDays.length} earlier partition(s) not re-checkable without the source`, noRows].filter(Boolean).join('; ')}`;
   return [result(ctx, {
     check: 'provenance', method: 'tampering', sub: 'tampering',
     status, value: changedDays.length,
     metrics: {
       partitions_checked: checkedDays.length, partitions_changed: changedDays.length, partitions_unchecked: uncheckedDays.length,
       ...(retypedDays.length ? { partitions_not_compared: retypedDays.length } : {}),
+      ...(goneDays.length ? { partitions_no_rows_now: goneDays.length } : {}),
     },
     message,
-    details: { changed, recheck_days: ctx.quality.provenance.recheck_days, ...(retypes.length ? { retyped: retypes } : {}) },
+    details: { changed, recheck_days: ctx.quality.provenance.recheck_days, ...(retypesAll.length ? { retyped: retypesAll } : {}), ...(goneDays.length ? { no_rows_now: goneDays } : {}) },
   })];
 }
