@@ -11,6 +11,7 @@
 import { alertFinishedRun } from '../alerts/dispatch.js';
 import type { DefinitionSet, FeatureViewDef } from '../definitions/types.js';
 import type { Project } from '../project.js';
+import { rowNumber } from '../row-number.js';
 import type { RunTrigger } from '../runs/trigger.js';
 import type { CheckResult } from '../runs/types.js';
 import { lackingViews, missingColumnsError, missingColumnsMessage, rowsMissingFeatures } from './push-frame.js';
@@ -65,7 +66,7 @@ export async function recordRefusedPush(project: Project, set: DefinitionSet, vi
 
 /**
  * The problems of rows that leave out feature columns of `view`: one per missing column, however many rows lack
- * it (`no row has the feature column 'f'`, or `2 of 4 rows lack the feature column 'f' (first: row 1)`), at the
+ * it (`no row has the feature column 'f'`, or `2 of 4 rows lack the feature column 'f'; first: row 1 (counting from 0)`), at the
  * first row that lacks it; and the rows that lack any.
  */
 export function missingColumnProblems(set: DefinitionSet, view: FeatureViewDef, rows: readonly object[]): { problems: PushedRowProblem[]; invalidRows: number } {
@@ -83,7 +84,7 @@ export function missingColumnProblems(set: DefinitionSet, view: FeatureViewDef, 
     const { first, count } = lacking.get(feature) as { first: number; count: number };
     const message = count === rows.length
       ? `no row has the feature column '${feature}'`
-      : `${count} of ${rows.length} rows ${count === 1 ? 'lacks' : 'lack'} the feature column '${feature}' (first: row ${first})`;
+      : `${count} of ${rows.length} rows ${count === 1 ? 'lacks' : 'lack'} the feature column '${feature}'; first: ${rowNumber(first)}`;
     return { row: first, path: `/${first}`, message };
   });
   return { problems, invalidRows };

@@ -170,4 +170,17 @@ describe('loadPushTable', () => {
       conn.closeSync();
     }
   });
+
+  it('names a row DuckDB refuses as the other push refusals do, counting from 0 and saying so (details.row the same number)', async () => {
+    const conn = await (await openOfflineEngine()).connect();
+    try {
+      const rows = [{ ts: '2001-01-01T00:00:00Z' }, { ts: '2001-01-01T00:00:01Z' }, { ts: 'soon' }];
+      const e = await loadPushTable(conn, 'push_rows_bad', [{ name: 'ts', type: 'timestamp' }], rows).then(() => null, (x: Error & { details?: unknown; code?: string }) => x);
+      expect(e).toMatchObject({ code: 'invalid_rows', details: { row: 2 } });
+      expect(e!.message).toBe("pushed row 2 (counting from 0) could not be loaded: invalid timestamp 'soon'");
+    } finally {
+      await conn.run('DROP TABLE IF EXISTS push_rows_bad');
+      conn.closeSync();
+    }
+  });
 });

@@ -11,6 +11,7 @@ import { offLimitsReason } from '../definitions/own-files.js';
 import { ownPlacesUnder, resolveSourcePath, sourcePlaces, sourceResolvesInside, type SourceRoots } from '../definitions/source-location.js';
 import type { FeatureType, JoinKey, SourceDef } from '../definitions/types.js';
 import { FeatureguardError, InputError } from '../errors.js';
+import { rowNumber } from '../row-number.js';
 import { ident, interruptQuietly, literal } from '../offline/engine.js';
 import { pushFileName, pushFileNames } from '../offline/push-file-name.js';
 import { duckdbType, rawSourceSql, readFailureText, runSetup, vanishedFile, writingName } from '../offline/source-sql.js';
@@ -100,7 +101,7 @@ export async function loadPushTable(
   } catch (e) {
     app.clear();
     // The rows passed the schema; what DuckDB still refuses is a value the caller sent.
-    const which = i < rows.length ? `pushed row ${i}` : 'pushed rows';
+    const which = i < rows.length ? `pushed ${rowNumber(i)}` : 'pushed rows';
     throw new InputError(`${which} could not be loaded: ${(e as Error).message.split('\n')[0]}`, i < rows.length ? { row: i } : undefined, 'invalid_rows');
   } finally {
     try {

@@ -21,6 +21,7 @@ import { getView, onlineDefinition, viewJoinKeys } from '../definitions/definiti
 import { sourceColumnName } from '../definitions/source-location.js';
 import type { DefinitionSet, FeatureViewDef, SourceDef } from '../definitions/types.js';
 import { FeatureguardError, InputError, isCallerError } from '../errors.js';
+import { rowNumber } from '../row-number.js';
 import { runGuardStage, type GuardStageResult } from '../guards/stage.js';
 import { floatFeatures, onlineInt64 } from '../online/record-codec.js';
 import type { OnlineRow } from '../online/types.js';
@@ -255,7 +256,7 @@ function offlineCreatedTimes(view: FeatureViewDef, source: SourceDef | undefined
   const name = raw.some((r) => r !== null && typeof r === 'object' && 'created_timestamp' in r) ? 'created_timestamp' : 'created';
   if (ignored === null) {
     throw new InputError(
-      `row ${sent} has a created_timestamp, but the source '${view.source}' of feature view '${view.name}' has no created_timestamp_field, so the offline copy of the rows cannot hold it (and online it would outrank rows of the same event time that training sets hold); leave it out, or add a created_timestamp_field to the source`,
+      `${rowNumber(sent)} has a created_timestamp, but the source '${view.source}' of feature view '${view.name}' has no created_timestamp_field, so the offline copy of the rows cannot hold it (and online it would outrank rows of the same event time that training sets hold); leave it out, or add a created_timestamp_field to the source`,
       { view: view.name, source: view.source, row: sent },
       'created_timestamp_not_stored',
     );

@@ -71,7 +71,7 @@ describe('a to: both push into a source without created_timestamp_field', () => 
   it('refuses a row with a created time (the files cannot hold it; online it would outrank what training sets hold)', async () => {
     const e = await refusal(() => project.fs.push({ view: 'plain_v', rows: [{ user_id: 2, event_timestamp: at, created_timestamp: '2026-01-02T00:00:05Z', n: 1 }], to: 'both' }), InputError);
     expect(e).toMatchObject({ code: 'created_timestamp_not_stored', status: 400, details: { view: 'plain_v', source: 'plain', row: 0 } });
-    expect(e.message).toMatch(/the source 'plain' of feature view 'plain_v' has no created_timestamp_field/);
+    expect(e.message).toMatch(/^row 0 \(counting from 0\) has a created_timestamp, but the source 'plain' of feature view 'plain_v' has no created_timestamp_field/);
     expect(project.files('plain')).toEqual(['part-0.parquet']);
     // Online only, the created time is the online store's alone to compare: taken.
     expect((await project.fs.push({ view: 'plain_v', rows: [{ user_id: 2, event_timestamp: at, created_timestamp: '2026-01-02T00:00:05Z', n: 1 }], to: 'online' })).written).toBe(1);

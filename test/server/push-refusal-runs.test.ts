@@ -106,8 +106,8 @@ describe('a Feast frame that leaves out feature columns', () => {
       expect(t.fx.project.runs.results(runs[0].id)[0]).toMatchObject({
         value: 2, metrics: { rows: 4, invalid_rows: 2, problems: 2 },
         details: { missing_columns: ['carrier', 'dep_delay'], problems: [
-          { row: 1, path: '/1', message: "2 of 4 rows lack the feature column 'carrier' (first: row 1)" },
-          { row: 3, path: '/3', message: "1 of 4 rows lacks the feature column 'dep_delay' (first: row 3)" },
+          { row: 1, path: '/1', message: "2 of 4 rows lack the feature column 'carrier'; first: row 1 (counting from 0)" },
+          { row: 3, path: '/3', message: "1 of 4 rows lacks the feature column 'dep_delay'; first: row 3 (counting from 0)" },
         ] },
       });
     } finally {
