@@ -86,6 +86,13 @@ describe('describe NAME of an object defined in the files but not applied', () =
     expect(otherKind.err).toBe("error: no feature_view named 'svc2' in the registry (run 'featureguard list')");
     const unknown = await run('describe', 'nope');
     expect(unknown.err).toBe("error: no object named 'nope' in the registry (run 'featureguard list')");
+    // A misspelt name gets the did-you-mean the SDK and the API give (any kind; with --kind, that kind's names).
+    const typo = await run('describe', 'stat');
+    expect([typo.code, typo.err]).toEqual([2, "error: no object named 'stat' in the registry (did you mean 'stats'?)"]);
+    expect((await run('describe', 'airprot', '--kind', 'entity')).err).toBe("error: no entity named 'airprot' in the registry (did you mean 'airport'?)");
+    expect((await run('describe', 'sv', '--kind', 'service')).err).toBe("error: no feature_service named 'sv' in the registry (did you mean 'svc'?)");
+    expect((await run('describe', 'airprot', '--kind', 'view')).err).toBe("error: no feature_view named 'airprot' in the registry (run 'featureguard list')");
+    expect(JSON.parse((await run('--json', 'describe', 'stat@1')).err).error).toMatchObject({ code: 'not_found', message: "no object named 'stat' in the registry (did you mean 'stats'?)" });
     const json = await run('--json', 'describe', 'carrier');
     expect(JSON.parse(json.err).error).toMatchObject({ code: 'not_found', message: expect.stringContaining("entity 'carrier' is defined in features/defs.yaml:24 but not applied") });
   });

@@ -32,7 +32,12 @@ export function registerDescribeCommand(program: Command, ctx: CommandContext): 
         // In the files but not applied: said as the other commands say it (`unapplied-hint.ts`).
         const { unappliedObjectHint } = await import('../unapplied-hint.js');
         const hint = await unappliedObjectHint(project, kinds, name).catch(() => undefined);
-        throw new NotFoundError(hint ? `${missing}: ${hint}` : `${missing} (run 'featureguard list')`);
+        if (hint) throw new NotFoundError(`${missing}: ${hint}`);
+        // A misspelt name: the closest object of the kinds asked for, current or removed, as `objectVersion` suggests.
+        const { didYouMean } = await import('../../definitions/suggest.js');
+        const { registry } = project;
+        const names = [...registry.currentVersions().values(), ...registry.removedVersions().values()].filter((v) => kinds.includes(v.kind)).map((v) => v.name);
+        throw new NotFoundError(`${missing}${didYouMean(name, names) || " (run 'featureguard list')"}`);
       }
       if (found.length > 1) {
         throw new InputError(`'${name}' names several objects (${found.join(', ')}): pass --kind`);
