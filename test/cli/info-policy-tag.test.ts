@@ -14,6 +14,9 @@ const base: CheckResult = {
 describe('policy tag of a result line', () => {
   it('an info record has none', () => {
     expect(formatCheckResult(base)).toBe('[pass] schema.extra_column extra_1: undeclared source column extra_1 (BIGINT) is not read (info)');
+    // The one record summing up the columns past the 20th names no feature.
+    const summary = { ...base, feature: null, message: '2 more undeclared columns: extra_21, extra_22', details: { info: true, more: 2, columns: ['extra_21', 'extra_22'] } };
+    expect(formatCheckResult(summary)).toBe('[pass] schema.extra_column: 2 more undeclared columns: extra_21, extra_22');
   });
 
   it('a passing record of a block family keeps (block); a failing one too', () => {

@@ -57,6 +57,31 @@ describe('undeclared source columns', () => {
     expect(d.likely_renames_total).toBe(202);
   });
 
+  it('many undeclared columns: the first 20 are a record each, the rest ONE record naming them (not a record per column per run)', async () => {
+    bench = await guardBench();
+    const extras = Array.from({ length: 200 }, (_, i) => `${i}::BIGINT AS extra_${i + 1}`).join(', ');
+    await bench.writeSource(`SELECT *, ${extras} FROM (${DEFAULT_SOURCE})`);
+    const g = await bench.runWindow(...W);
+    const extra = pick(g, 'schema', 'extra_column');
+    expect(extra).toHaveLength(21);
+    expect(extra.slice(0, 20).map((r) => r.feature)).toEqual(Array.from({ length: 20 }, (_, i) => `extra_${i + 1}`));
+    const summary = extra[20];
+    expect(summary.feature).toBeNull();
+    expect(summary.status).toBe('pass');
+    expect(summary.message).toBe(`180 more undeclared columns: ${Array.from({ length: 10 }, (_, i) => `extra_${i + 21}`).join(', ')}, …`);
+    expect(summary.details).toEqual({ info: true, more: 180, columns: Array.from({ length: 180 }, (_, i) => `extra_${i + 21}`) });
+    expect(g.verdict).toBe('pass');
+  });
+
+  it('21 undeclared columns: 20 records and one summary naming the last one, with no ellipsis', async () => {
+    bench = await guardBench();
+    const extras = Array.from({ length: 21 }, (_, i) => `'x' AS note_${i + 1}`).join(', ');
+    await bench.writeSource(`SELECT *, ${extras} FROM (${DEFAULT_SOURCE})`);
+    const extra = pick(await bench.runWindow(...W), 'schema', 'extra_column');
+    expect(extra.map((r) => r.feature)).toEqual([...Array.from({ length: 20 }, (_, i) => `note_${i + 1}`), null]);
+    expect(extra[20].message).toBe('1 more undeclared column: note_21');
+  });
+
   it('a `check` of the window reports them too', async () => {
     bench = await guardBench();
     await bench.writeSource(`SELECT * RENAME (carrier AS airline) FROM (${DEFAULT_SOURCE})`);

@@ -3,7 +3,7 @@
  * column type (with documented coercions), a join key's source type and a glob's
  * files at fault (`schema-source.ts`), missing declared columns (naming the
  * undeclared source columns of a compatible type as likely renames, the 3 closest names), undeclared
- * extra columns (info; a view's from its source's DESCRIBE, `raw-relation.ts`), null join keys and event timestamps, per-feature
+ * extra columns (info, the first 20 a record each and the rest one; a view's from its source's DESCRIBE, `raw-relation.ts`), null join keys and event timestamps, per-feature
  * constraints with Great Expectations' `mostly`, NaN/±Inf in float features.
  */
 import type { FeatureDef, FeatureType } from '../../definitions/types.js';
@@ -51,6 +51,29 @@ const CANONICAL = new Set(['event_timestamp', 'created_timestamp']);
 const RENAMES_NAMED = 3;
 const RENAMES_KEPT = 20;
 
+/** Undeclared columns recorded one by one; the others are one summary record (a wide source recorded 200 per run). */
+const EXTRAS_RECORDED = 20;
+/** Names of the summarized columns its message shows (`details.columns` holds them all). */
+const EXTRAS_NAMED = 10;
+
+/**
+ * The `schema.extra_column` records of a run: the first `EXTRAS_RECORDED` undeclared columns one each, then one
+ * record for the rest, `180 more undeclared columns: extra_21, extra_22, …` (`details.more`, `details.columns`).
+ */
+function extraColumnResults(extras: readonly ResultInit[]): ResultInit[] {
+  if (extras.length <= EXTRAS_RECORDED) return [...extras];
+  const rest = extras.slice(EXTRAS_RECORDED).map((r) => r.feature as string);
+  const named = `${rest.slice(0, EXTRAS_NAMED).join(', ')}${rest.length > EXTRAS_NAMED ? ', …' : ''}`;
+  return [
+    ...extras.slice(0, EXTRAS_RECORDED),
+    {
+      check: 'schema', method: 'extra_column', status: 'pass', feature: null,
+      message: `${rest.length} more undeclared column${rest.length === 1 ? '' : 's'}: ${named}`,
+      details: { info: true, more: rest.length, columns: rest },
+    },
+  ];
+}
+
 /** Undeclared columns of a compatible type, the closest name to the missing one first (edit distance; ties in source order). */
 function likelyRenames<C extends { name: string }>(missing: string, candidates: readonly C[]): C[] {
   const m = missing.toLowerCase();
@@ -90,14 +113,16 @@ export const schemaCheck: Check = async (ctx) => {
   if (types.has(CSV_UNPARSED)) out.push(...(await csvTextChecks(ctx, out)));
   if (!ctx.dataset) {
     const declared = new Set([...ctx.features.map((f) => f.column), ...ctx.joinKeys, ...CANONICAL, ...(ctx.view?.slices ?? [])]);
+    const extras: ResultInit[] = [];
     for (const c of ctx.columns) {
       if (declared.has(c.name) || c.name.startsWith('__fg_')) continue;
-      out.push(result(ctx, { check: 'schema', method: 'extra_column', status: 'pass', feature: c.name, message: `undeclared column ${c.name} (${c.type}) is ignored (info)`, details: { info: true, type: c.type } }));
+      extras.push({ check: 'schema', method: 'extra_column', status: 'pass', feature: c.name, message: `undeclared column ${c.name} (${c.type}) is ignored (info)`, details: { info: true, type: c.type } });
     }
     for (const c of undeclared) {
       if (types.has(c.name)) continue;
-      out.push(result(ctx, { check: 'schema', method: 'extra_column', status: 'pass', feature: c.name, message: `undeclared source column ${c.name} (${c.type}) is not read (info)`, details: { info: true, type: c.type } }));
+      extras.push({ check: 'schema', method: 'extra_column', status: 'pass', feature: c.name, message: `undeclared source column ${c.name} (${c.type}) is not read (info)`, details: { info: true, type: c.type } });
     }
+    out.push(...extraColumnResults(extras).map((r) => result(ctx, r)));
   }
   out.push(...(await sourceSchemaChecks(ctx)));
   out.push(...(await nullKeyChecks(ctx, types)));
