@@ -60,7 +60,8 @@ export function ensureTamperTables(db: StateDb): void {
   // (a removed run's cascade, a dropped view, a range recorded again).
   ensureColumn(db, 'guard_partitions', 'band_hashes', 'BLOB');
   // The source's column types its checksum hashed (`{column: DuckDB type}`): a range recorded under other types is
-  // not compared (the same values hash differently as another type); null for older records, compared as before.
+  // compared cast back to them (the same values hash differently as another type); null for older records, whose
+  // types come from their run's column profiles (`profiledTypes`).
   ensureColumn(db, 'guard_partitions', 'column_types', 'TEXT');
 }
 
@@ -253,6 +254,26 @@ function recheckFrom(db: StateDb, q: { view: string; exceptRun: string; start: D
 }
 
 /**
+ * The types each run read the checksum columns as, by its column profiles (`{column: type}` JSON per run id), for
+ * the ranges recorded without types (by an older version): every version stored the type of each column it
+ * profiled, and it profiled the rows it hashed. A run without profiles (pruned) has no entry.
+ */
+export const PROFILED_TYPES_SQL = `
+  SELECT run_id, "column", json_extract(profile, '$.type') AS type FROM profiles
+  WHERE run_id IN (SELECT value FROM json_each(@runs)) AND "column" IN (SELECT value FROM json_each(@cols)) AND slice = ''`;
+
+function profiledTypes(db: StateDb, ranges: readonly Partition[], cols: readonly string[]): Map<string, string> {
+  const runs = [...new Set(ranges.filter((p) => !p.column_types && p.run_id).map((p) => p.run_id!))];
+  const byRun = new Map<string, Record<string, string>>();
+  if (runs.length === 0) return new Map();
+  const rows = db.prepare(PROFILED_TYPES_SQL).all({ runs: JSON.stringify(runs), cols: JSON.stringify(cols) }) as { run_id: string; column: string; type: unknown }[];
+  for (const r of rows) {
+    if (typeof r.type === 'string') byRun.set(r.run_id, { ...byRun.get(r.run_id), [r.column]: r.type });
+  }
+  return new Map([...byRun].map(([run, types]) => [run, JSON.stringify(types)]));
+}
+
+/**
  * The checksum columns whose type differs from the one a range was recorded under: `departures BIGINT -> DOUBLE`
  * each, and the recorded types to cast them back to (`castBack`).
  */
@@ -309,7 +330,12 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   // columns cast back to the recorded types (`castBack`: BIGINT -> INTEGER or DOUBLE with equal values is unchanged,
   // an edit in any column is not); not compared only when a value does not cast back. Recorded again under this
   // run's types below (as rolled ranges are), so that the next run compares without a cast.
-  const retypedAll = new Map(toCheck.map((p) => [p, retypedColumns(p.column_types, cols, typeOf)] as const).filter(([, r]) => r.labels.length > 0));
+  // A range recorded without types (an older version) takes them from its run's column profiles, so that a retype
+  // before the first run of this version is cast back as well; without them (pruned) it is compared as it is.
+  const typesByRun = profiledTypes(db, toCheck, cols);
+  const recordedTypes = (p: Partition) => p.column_types ?? (p.run_id ? typesByRun.get(p.run_id) : undefined);
+  const untyped = new Set(toCheck.filter((p) => !recordedTypes(p)).map((p) => `${p.range_start}|${p.range_end}`));
+  const retypedAll = new Map(toCheck.map((p) => [p, retypedColumns(recordedTypes(p), cols, typeOf)] as const).filter(([, r]) => r.labels.length > 0));
 
   type Change = { day: string; range: [string, string]; before: { rows: number; checksum: string }; now: { rows: number; checksum: string } };
   const changed: Change[] = [];
@@ -533,6 +559,11 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   // Counted in days (a day may have been recorded as several ranges): value, metrics and message count the same unit.
   const daysOf = (l: readonly Partition[]) => [...new Set(l.map((p) => p.day))].sort();
   const changedDays = [...new Set(changed.map((c) => c.day))].sort();
+  // Changed days compared without knowing the types they were hashed as: a retype reads as an edit there.
+  const untypedDays = new Set(changed.filter((c) => untyped.has(`${c.range[0]}|${c.range[1]}`)).map((c) => c.day));
+  const untypedNote = untypedDays.size
+    ? ` (${untypedDays.size < changedDays.length ? `${untypedDays.size} of them ` : ''}recorded before column types were kept; if the source was retyped, this may be the retype: run one materialization with quality: {provenance: {tampering: warn}} on the view to accept it)`
+    : '';
   const checkedDays = daysOf(toCheck.filter((p) => found.get(key(p))?.check && !gone.has(p.day)));
   const checkedSet = new Set(checkedDays);
   const uncheckedDays = unchecked ? daysOf(toCheck.filter((p) => !retypedAll.has(p) && !found.get(key(p))?.check && !checkedSet.has(p.day))) : [];
@@ -546,7 +577,7 @@ export async function tamperCheck(ctx: CheckContext, pass: Pick<RowPass, 'checks
   const noRows = goneDays.length ? `${goneDays.length} earlier partition(s) not compared: no rows now for ${goneSpan} (source retention?)` : '';
   const status = changed.length > 0 ? 'fail' : checkedDays.length > 0 ? 'pass' : 'skipped';
   const message = changed.length > 0
-    ? `already-materialized history changed in ${changedDays.length} partition(s): ${changedDays.join(', ')}${notCompared ? `; ${retypedDays.length} other(s) ${notCompared}` : ''}${noRows ? `; ${noRows}` : ''}`
+    ? `already-materialized history changed in ${changedDays.length} partition(s): ${changedDays.join(', ')}${untypedNote}${notCompared ? `; ${retypedDays.length} other(s) ${notCompared}` : ''}${noRows ? `; ${noRows}` : ''}`
     : status === 'pass'
       ? `${checkedDays.length} earlier partition(s) unchanged${withoutSource ? ` (${withoutSource})` : ''}${notCompared ? `; ${retypedDays.length} ${notCompared}` : ''}${noRows ? `; ${noRows}` : ''}`
       : toCheck.length === 0
