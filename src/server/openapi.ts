@@ -153,7 +153,7 @@ export const ROUTES: readonly RouteDoc[] = [
   { method: 'get', path: '/health', summary: 'Liveness', scope: null, response: 'api/responses/health' },
   {
     method: 'get', path: '/ready', summary: 'Readiness: state database and online store reachable', scope: null, response: 'readiness',
-    responses: { 503: { description: 'not ready: the state database or the online store did not answer (within 1.5 s)', schema: 'readiness' } },
+    responses: { 503: { description: 'not ready: the state database or the online store did not answer (within 1.5 s), one of their files was removed or replaced under the server, or the server is stopping', schema: 'readiness' } },
   },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', scope: null, produces: ['text/plain'] },
   { method: 'get', path: '/openapi.json', summary: 'This document', scope: null },

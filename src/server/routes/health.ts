@@ -1,11 +1,11 @@
 /**
  * `GET /health` (the process is up) and `GET /ready` (state database and online
- * store answer, the state database is still the project's file, and the server
+ * store answer, the state database and a SQLite online store are still the project's files, and the server
  * is not stopping). `/ready` answers within about
  * two seconds: a store that does not answer in time counts as not ready (503).
  */
 import { statSync } from 'node:fs';
-import { relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { Hono } from 'hono';
 import { FeatureguardError } from '../../errors.js';
 import { VERSION } from '../../version.js';
@@ -55,12 +55,24 @@ function onlineStoreProblem(e: unknown): { ok: false; code: string; error: strin
   return { ok: false, code, error: code === 'store_unavailable' ? 'the online store is unavailable' : `the online store cannot be used (${code})` };
 }
 
+/** The SQLite online store's file (as the store opens it), or null for another store type. */
+function sqliteStoreFile(ctx: ServerContext): string | null {
+  const config = ctx.project.config.online_store ?? { type: 'sqlite' };
+  if (config.type !== 'sqlite') return null;
+  const rel = (config as { path?: string }).path ?? join('.featureguard', 'online.db');
+  return isAbsolute(rel) ? rel : join(ctx.project.root, rel);
+}
+
 export function healthRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   const statePath = ctx.project.state.name;
   const opened = statePath === ':memory:' || statePath === '' ? null : fileIdentity(statePath);
   // Relative to the project: `/ready` needs no key, and the server's folders are not everyone's business.
   const shown = relative(ctx.project.root, statePath);
+  // The SQLite online store's file, as the server opened it (once the store is open): removed or replaced, the
+  // server reads its old values while every other process writes the new file.
+  const storeFile = sqliteStoreFile(ctx);
+  let storeOpened: string | null | undefined;
   app.get('/health', (c) => c.json({ status: 'ok', version: VERSION }));
   app.get('/ready', async (c) => {
     const checks: Record<string, { ok: boolean; code?: string; error?: string }> = {};
@@ -76,11 +88,13 @@ export function healthRoutes(ctx: ServerContext): Hono {
     try {
       const probe = (async () => {
         const store = await ctx.project.onlineStore();
+        if (storeFile !== null) storeOpened ??= fileIdentity(storeFile);
         await store.readMany('__featureguard_ready__', [], [['ready']]);
       })();
       probe.catch(() => undefined); // settles after a timeout: never an unhandled rejection
       await withTimeout(probe, READY_TIMEOUT_MS, 'the online store');
-      checks.online_store = { ok: true };
+      const problem = storeFile === null ? null : stateFileProblem(storeFile, storeOpened ?? null, relative(ctx.project.root, storeFile));
+      checks.online_store = problem ? { ok: false, code: 'store_file_gone', error: problem } : { ok: true };
     } catch (e) {
       checks.online_store = onlineStoreProblem(e);
     }
