@@ -3,16 +3,19 @@
  * pattern, materialization and push counts, and run verdicts. Each app owns its
  * own prom-client registry, so several apps in one process (tests) don't clash.
  * The run counters have their series from the first scrape, at 0 (every kind ×
- * final status, and every online view × final status): `increase()` and `rate()`
- * never count a series' first sample, so one born at 1 would hide the first run.
+ * final status, and every online view × final status; the pushed rows every online view × destination):
+ * `increase()` and `rate()` never count a series' first sample, so one born at 1 would hide the first run.
  */
 import type { MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { RUN_KINDS, type RunKind, type RunStatus } from '../runs/types.js';
+import type { PushTarget } from '../serving/push-types.js';
 
 /** The statuses a run ends with: each counter series of a run exists from the start with these. */
 const FINAL_STATUSES: readonly RunStatus[] = ['success', 'warned', 'blocked', 'failed'];
+/** Where a push writes: each online view's rows counter exists from the start for each. */
+const PUSH_TARGETS = Object.keys({ online: true, offline: true, both: true } satisfies Record<PushTarget, true>) as readonly PushTarget[];
 
 export interface ServerMetrics {
   readonly registry: Registry;
@@ -58,11 +61,14 @@ export function createMetrics(views: () => readonly string[] = () => []): Server
     registers: [registry],
     collect: (): void => zeroPerView(pushRuns),
   });
-  const pushRows = new Counter({
+  const pushRows: Counter<'view' | 'to'> = new Counter({
     name: 'featureguard_push_rows_total',
     help: 'Rows accepted by push, by view and destination',
     labelNames: ['view', 'to'] as const,
     registers: [registry],
+    collect: (): void => {
+      for (const view of views()) for (const to of PUSH_TARGETS) pushRows.inc({ view, to }, 0);
+    },
   });
   const runVerdicts = new Counter({
     name: 'featureguard_run_verdicts_total',

@@ -40,6 +40,8 @@ describe('zero series', () => {
         expect(sample(m, `featureguard_run_verdicts_total{kind="${kind}",status="${status}"}`)).toBe('0');
       }
     }
+    // The rows pushed too: a series born at 500 hid the first push's rows from `increase()` (a review finding).
+    for (const to of ['online', 'offline', 'both']) expect(sample(m, `featureguard_push_rows_total{view="origin_delays",to="${to}"}`), to).toBe('0');
   });
 
   it('counts from the zero series on: a given-up delivery is an increase of 1', async () => {
@@ -60,6 +62,8 @@ features:
 `);
     const { loadDefinitions } = await import('../../src/definitions/loader.js');
     project.registry.apply(loadDefinitions(project.root, project.config));
-    expect(sample(await scrape(), 'featureguard_push_runs_total{view="later_delays",status="blocked"}')).toBe('0');
+    const m = await scrape();
+    expect(sample(m, 'featureguard_push_runs_total{view="later_delays",status="blocked"}')).toBe('0');
+    expect(sample(m, 'featureguard_push_rows_total{view="later_delays",to="online"}')).toBe('0');
   });
 });
