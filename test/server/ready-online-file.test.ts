@@ -6,8 +6,10 @@
  */
 import { copyFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp, type FeatureguardApp } from '../../src/server/app.js';
+import { startServer } from '../../src/server/serve.js';
 import { createFixture, type Fixture } from './fixture.js';
 
 let fx: Fixture;
@@ -39,4 +41,19 @@ it('/ready is 503 once the SQLite online store file was removed or replaced unde
     status: 503,
     online_store: { ok: false, code: 'store_file_gone', error: `${join('.featureguard', 'online.db')} was replaced after the server opened it; restart the server` },
   });
+});
+
+it('`serve`: a file removed before the first /ready is told too (the store is opened at start)', async () => {
+  const other = await createFixture();
+  const server = await startServer(other.project, { port: 0, quiet: true, scheduler: false, logger: pino({ level: 'silent' }) });
+  try {
+    const file = join(other.dir, '.featureguard', 'online.db');
+    renameSync(file, `${file}.moved`);
+    const res = await fetch(`${server.url}/ready`);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { checks: Record<string, unknown> }).checks.online_store).toMatchObject({ ok: false, code: 'store_file_gone' });
+  } finally {
+    await server.close();
+    await other.close();
+  }
 });

@@ -69,10 +69,11 @@ export function healthRoutes(ctx: ServerContext): Hono {
   const opened = statePath === ':memory:' || statePath === '' ? null : fileIdentity(statePath);
   // Relative to the project: `/ready` needs no key, and the server's folders are not everyone's business.
   const shown = relative(ctx.project.root, statePath);
-  // The SQLite online store's file, as the server opened it (once the store is open): removed or replaced, the
-  // server reads its old values while every other process writes the new file.
+  // The SQLite online store's file, as the server opened it (`serve` opens the store before this; else the file
+  // once the store is open): removed or replaced, the server reads its old values while every other process
+  // writes the new file.
   const storeFile = sqliteStoreFile(ctx);
-  let storeOpened: string | null | undefined;
+  let storeOpened = storeFile === null ? null : (fileIdentity(storeFile) ?? undefined);
   app.get('/health', (c) => c.json({ status: 'ok', version: VERSION }));
   app.get('/ready', async (c) => {
     const checks: Record<string, { ok: boolean; code?: string; error?: string }> = {};
