@@ -37,6 +37,7 @@ import type { CheckResult, Run } from '../runs/types.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { INTERRUPTED, alertTarget, forgetPending, recordAttempt, recordInterruptedTry, recordPending, listAlertAttempts, triesOf, webhookEndpoint } from './attempts.js';
 import type { AlertAttempt } from './attempts-types.js';
+import { datasetOutputs } from './dataset-outputs.js';
 import { countGivenUp } from './given-up.js';
 import { firstTriesMs, forgetRedelivery, keptAlerts, redeliveryWindow, releaseRedelivery, scheduleRedelivery } from './redelivery.js';
 import { DELIVERY_HEADER, runDeliveryId } from './delivery-id.js';
@@ -174,9 +175,11 @@ export function runLinks(runId: string, publicUrl?: string): { api: string; ui: 
 
 /**
  * The JSON body POSTed for a run; `services`: those it matched through (an alert with a `services` filter). Each
- * matched result carries its `thresholds` and `policy`, so a receiver sees why it matched without calling back.
+ * matched result carries its `thresholds` and `policy`, so a receiver sees why it matched without calling back; a
+ * dataset build's `run.outputs` names the files it wrote and their manifests.
  */
 export function alertPayload(project: Project, alert: AlertConfig, run: Run, outcome: RunOutcome, matched: readonly CheckResult[], services: readonly string[] = []): Record<string, unknown> {
+  const status = statusOf(run, outcome);
   return {
     event: 'featureguard.run',
     delivery_id: runDeliveryId(run.id, alert.name),
@@ -185,8 +188,10 @@ export function alertPayload(project: Project, alert: AlertConfig, run: Run, out
     ...(alert.services?.length ? { services } : {}),
     run: {
       id: run.id, kind: run.kind, view: run.view, service: run.service,
-      status: statusOf(run, outcome),
+      status,
       started_at: run.started_at, window_start: run.window_start, window_end: run.window_end,
+      // A dataset build's files and their manifests: what a retraining job triggered by the build reads.
+      ...(run.kind === 'dataset' ? { outputs: datasetOutputs(run, status) } : {}),
     },
     verdict: outcome.verdict,
     blocked_reason: outcome.blockedReason ?? null,
