@@ -16,6 +16,7 @@ import type { Project } from '../project.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { writeWhenFree } from '../state/state-db.js';
 import { heldBackRuns, recordInterruptedTry, triesOf } from './attempts.js';
+import { datasetOutputs } from './dataset-outputs.js';
 import type { AlertAttempt } from './attempts-types.js';
 import { heldBackDeliveryId } from './delivery-id.js';
 import { DELIVERY_TIMEOUT_MS, backoffMs, deliver, runLinks, type AlertOptions } from './dispatch.js';
@@ -91,7 +92,8 @@ async function sendSummary(project: Project, alert: AlertConfig, claim: HeldBack
       suppressed: claim.suppressed,
       since,
       // Each run's links, as a run's own delivery has them: the summary's runs may be of several views (a service's).
-      runs: runs.map((r) => ({ ...r, links: runLinks(r.id, project.config.server?.public_url) })),
+      // A dataset build's files and manifests too (`run.outputs` of its own delivery): the builds a job would retrain on.
+      runs: runs.map((r) => ({ ...r, ...(r.kind === 'dataset' ? { outputs: datasetOutputs(project.runs.get(r.id), r.status) } : {}), links: runLinks(r.id, project.config.server?.public_url) })),
       sent_at: new Date(now).toISOString(),
     };
     // Recorded on the latest held-back run: `runs show` of it lists the summary's attempts, each saying it is the summary.

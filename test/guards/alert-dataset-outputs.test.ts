@@ -31,7 +31,7 @@ beforeAll(async () => {
   const made = await makeTinyProject();
   dir = made.dir;
   await made.project.close();
-  writeFileSync(join(dir, 'featureguard.yaml'), `project: tiny\nalerts:\n  - name: built\n    url: ${url}\n    statuses: [success, warned, blocked, failed]\n`);
+  writeFileSync(join(dir, 'featureguard.yaml'), `project: tiny\nalerts:\n  - name: built\n    url: ${url}\n    statuses: [success, warned, blocked, failed]\n  - name: nightly\n    url: ${url}\n    statuses: [success, warned]\n    min_interval: 1h\n`);
   project = openProject(dir);
 });
 afterAll(async () => {
@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 
 const ENTITIES = [{ user_id: 1, event_timestamp: '2024-01-01T02:30:00Z' }, { user_id: 2, event_timestamp: '2024-01-01T05:30:00Z' }];
-const bodyOf = (runId: string) => bodies.find((b) => b.run.id === runId);
+const bodyOf = (runId: string) => bodies.find((b) => b.alert === 'built' && b.run?.id === runId);
 
 describe('the alert body of a dataset build', () => {
   it('lists the files written and their manifests, absolute', async () => {
@@ -67,5 +67,19 @@ describe('the alert body of a dataset build', () => {
     const { fireAlerts, NOT_JUDGED } = await import('../../src/alerts/dispatch.js');
     await fireAlerts(project, r.id, NOT_JUDGED);
     expect(bodyOf(r.id)?.run).not.toHaveProperty('outputs');
+  });
+});
+
+describe('a held-back summary of dataset builds', () => {
+  it("lists each held-back build's files and manifests, as the build's own delivery would have", async () => {
+    const { sendHeldBackSummaries } = await import('../../src/alerts/held-back.js');
+    // Builds within the interval of the first delivery of `nightly` are held back.
+    const res = await getHistoricalFeatures(project, { baseDir: dir, entities: ENTITIES, features: ['user_stats:txn_count'], out: 'out/held.parquet' });
+    project.state.prepare('UPDATE alert_throttle SET last_sent_at = last_sent_at - 3600000').run();
+    await sendHeldBackSummaries(project);
+    const summary = bodies.find((b) => b.event === 'featureguard.held_back' && b.runs.some((r: { id: string }) => r.id === res.run.id));
+    const path = join(dir, 'out', 'held.parquet');
+    expect(summary).toBeDefined();
+    expect(summary?.runs.find((r: { id: string }) => r.id === res.run.id)?.outputs).toEqual([{ part: 'all', format: 'parquet', path, manifest: `${path}.manifest.json`, rows: 2 }]);
   });
 });
