@@ -8,6 +8,7 @@
  * datasetOutputs(run); // [{ part: 'all', format: 'parquet', path: '/srv/train.parquet', manifest: '/srv/train.parquet.manifest.json', rows: 2 }]
  */
 import { manifestPath } from '../offline/manifest.js';
+import { fileUriPath } from '../runs/dataset-names.js';
 import type { Run } from '../runs/types.js';
 
 export interface AlertDatasetOutput {
@@ -21,8 +22,6 @@ export interface AlertDatasetOutput {
   rows: number | null;
 }
 
-const FILE = 'file://';
-
 /** The files a finished dataset build wrote; `status`: the run's status as the body says it (`success` and `warned` wrote). */
 export function datasetOutputs(run: Run, status: string): AlertDatasetOutput[] {
   const lineage = run.lineage;
@@ -31,9 +30,8 @@ export function datasetOutputs(run: Run, status: string): AlertDatasetOutput[] {
   const all = [{ ...lineage.output, rows: lineage.output.rows ?? (others.length === 0 ? run.rows_out : null) }, ...others];
   return all
     .map((o, i) => ({ o, part: others.length === 0 ? ('all' as const) : i === 0 ? ('train' as const) : ('test' as const) }))
-    .filter(({ o }) => o.uri.startsWith(FILE))
-    .map(({ o, part }) => {
-      const path = o.uri.slice(FILE.length);
-      return { part, format: o.kind.replace(/^dataset:/, ''), path, manifest: manifestPath(path), rows: o.rows ?? null };
+    .flatMap(({ o, part }) => {
+      const path = fileUriPath(o.uri);
+      return path === undefined ? [] : [{ part, format: o.kind.replace(/^dataset:/, ''), path, manifest: manifestPath(path), rows: o.rows ?? null }];
     });
 }

@@ -9,7 +9,8 @@ import {
 } from '@duckdb/node-api';
 import { Type, type Table as ArrowTable } from 'apache-arrow';
 import { InputError } from '../errors.js';
-import { badEntityTimestamp, entityRow } from './entity-row.js';
+import { badEntityTimestamp } from './entity-row.js';
+import { rowNumber } from '../row-number.js';
 
 /** Types of the raw table's columns: what rows infer (BOOLEAN, BIGINT, DOUBLE, VARCHAR, TIMESTAMP), and what Arrow declares. */
 export type ColType =
@@ -27,7 +28,7 @@ function inferType(name: string, values: readonly unknown[], timestamp = false):
     if (v === null || v === undefined) return;
     if (v instanceof Date) {
       if (Number.isNaN(v.getTime()) && timestamp) throw badEntityTimestamp(name, String(v), row, 'it is an invalid Date (new Date() of something that is no time)');
-      if (Number.isNaN(v.getTime())) throw new InputError(`entity column '${name}' holds an invalid Date in ${entityRow(row)}`, { column: name, row }, 'bad_entity_value');
+      if (Number.isNaN(v.getTime())) throw new InputError(`entity column '${name}' holds an invalid Date in ${rowNumber(row)}`, { column: name, row }, 'bad_entity_value');
       kinds.add('date');
     }
     // A whole number beyond the int64 range is refused below (an id sent as a JSON number has lost digits
@@ -35,7 +36,7 @@ function inferType(name: string, values: readonly unknown[], timestamp = false):
     else if (typeof v === 'number') kinds.add(Number.isInteger(v) ? 'int' : 'float');
     else if (typeof v === 'object') {
       throw new InputError(
-        `entity column '${name}' holds ${Array.isArray(v) ? 'an array' : 'an object'} in ${entityRow(row)}; entity values must be strings, numbers, booleans or timestamps`,
+        `entity column '${name}' holds ${Array.isArray(v) ? 'an array' : 'an object'} in ${rowNumber(row)}; entity values must be strings, numbers, booleans or timestamps`,
         { column: name, row },
         'bad_entity_value',
       );
@@ -49,7 +50,7 @@ function inferType(name: string, values: readonly unknown[], timestamp = false):
     if (row >= 0) {
       // Refused rather than read as floats: it may be an id (a uint64 hash) that lost digits already.
       throw new InputError(
-        `entity column '${name}' holds ${String(values[row])} in ${entityRow(row)}, outside the 64-bit integer range; send such values as strings`,
+        `entity column '${name}' holds ${String(values[row])} in ${rowNumber(row)}, outside the 64-bit integer range; send such values as strings`,
         { column: name, row },
         'bad_entity_value',
       );
@@ -59,7 +60,7 @@ function inferType(name: string, values: readonly unknown[], timestamp = false):
     const inexact = values.findIndex((v) => typeof v === 'number' && !Number.isSafeInteger(v));
     if (inexact >= 0) {
       throw new InputError(
-        `entity column '${name}' holds ${String(values[inexact])} in ${entityRow(inexact)}, a whole number beyond ±2^53 that is not exact any more (its last digits are lost); send such ids as strings (or bigints in the SDK)`,
+        `entity column '${name}' holds ${String(values[inexact])} in ${rowNumber(inexact)}, a whole number beyond ±2^53 that is not exact any more (its last digits are lost); send such ids as strings (or bigints in the SDK)`,
         { column: name, row: inexact },
         'bad_entity_value',
       );
@@ -80,12 +81,12 @@ function intKeyValues(name: string, values: readonly unknown[]): unknown[] {
   return values.map((v, row) => {
     if (typeof v === 'string' && /^-?\d+$/.test(v)) {
       const n = BigInt(v);
-      if (n < INT64_MIN || n > INT64_MAX) throw new InputError(`entity column '${name}' holds ${v} in ${entityRow(row)}, outside the 64-bit integer range of its join key`, { column: name, row }, 'bad_entity_value');
+      if (n < INT64_MIN || n > INT64_MAX) throw new InputError(`entity column '${name}' holds ${v} in ${rowNumber(row)}, outside the 64-bit integer range of its join key`, { column: name, row }, 'bad_entity_value');
       return n;
     }
     if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) {
       throw new InputError(
-        `entity column '${name}' holds ${v} in ${entityRow(row)}, a number beyond ±2^53 that is not exact any more (its last digits are lost); send such ids as strings (or bigints in the SDK)`,
+        `entity column '${name}' holds ${v} in ${rowNumber(row)}, a number beyond ±2^53 that is not exact any more (its last digits are lost); send such ids as strings (or bigints in the SDK)`,
         { column: name, row },
         'bad_entity_value',
       );
@@ -116,7 +117,7 @@ function checkKeyValues(name: string, key: { readonly type: string; readonly ent
   const v = values[row];
   const fix = int ? `give whole numbers within the ${key.type} range (JSON numbers, or digit strings for ids beyond ±2^53)` : `send it as a string${typeof v === 'number' || typeof v === 'bigint' ? ` ('${String(v)}')` : ''}`;
   throw new InputError(
-    `entity column '${name}' holds ${shown(v)} in ${entityRow(row)}, which is no ${key.type} (join key of entity '${key.entity}'); ${fix}`,
+    `entity column '${name}' holds ${shown(v)} in ${rowNumber(row)}, which is no ${key.type} (join key of entity '${key.entity}'); ${fix}`,
     { column: name, value: typeof v === 'bigint' ? String(v) : v instanceof Date ? v.toISOString() : v, row },
     'wrong_join_key_type',
   );
@@ -128,7 +129,7 @@ export function columnsFromRows(rows: readonly Readonly<Record<string, unknown>>
   const seen = new Set<string>();
   rows.forEach((r, row) => {
     if (r === null || typeof r !== 'object' || Array.isArray(r)) {
-      throw new InputError(`entity ${entityRow(row)} is ${r === null ? 'null' : Array.isArray(r) ? 'an array' : `a ${typeof r}`}; each entity row is an object of column values`, { row }, 'bad_entity_value');
+      throw new InputError(`entity ${rowNumber(row)} is ${r === null ? 'null' : Array.isArray(r) ? 'an array' : `a ${typeof r}`}; each entity row is an object of column values`, { row }, 'bad_entity_value');
     }
   });
   for (const r of rows) for (const k of Object.keys(r)) if (!seen.has(k)) (seen.add(k), names.push(k));
@@ -269,7 +270,7 @@ export function appendColumns(app: DuckDBAppender, cols: readonly InColumn[]): v
         else appendValue(app, c.type, v);
       } catch (e) {
         // Every type above takes every value its column can hold: a value it does not is named, never DuckDB's bare reason.
-        throw new InputError(`entity column '${c.name}' holds ${String(v)} in ${entityRow(r)}, which a ${c.type} column cannot: ${(e as Error).message.split('\n')[0]}`, { column: c.name, row: r }, 'bad_entity_value');
+        throw new InputError(`entity column '${c.name}' holds ${String(v)} in ${rowNumber(r)}, which a ${c.type} column cannot: ${(e as Error).message.split('\n')[0]}`, { column: c.name, row: r }, 'bad_entity_value');
       }
     }
     app.endRow();

@@ -15,7 +15,8 @@ import { parseInstant } from '../time/instant.js';
 import { duckdbType, INTEGER_TYPES, badUtcOffsetSql, fractionalIntegerText } from './column-casts.js';
 import { foldAscii, ident } from './engine.js';
 import type { LoadedEntities, LoadEntityOptions } from './entity-input.js';
-import { badEntityTimestamp as badTimestamp, entityRow } from './entity-row.js';
+import { badEntityTimestamp as badTimestamp } from './entity-row.js';
+import { rowNumber } from '../row-number.js';
 import { ENTITY_TS, ROW_ORDINAL } from './point-in-time.js';
 
 const TIMESTAMP_TYPES = new Set(['TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS', 'TIMESTAMP WITH TIME ZONE', 'DATE']);
@@ -156,7 +157,7 @@ export async function loadFrom(
   const n = Number(stats.n);
   if (Number(stats.t) !== n) {
     const row = Number(stats.null_row);
-    throw new InputError(`${n - Number(stats.t)} entity row(s) have no timestamp in '${tsCol}', the first at ${entityRow(row)}; every entity row needs one`, { column: tsCol, row, rows: n - Number(stats.t) }, 'null_timestamp');
+    throw new InputError(`${n - Number(stats.t)} entity row(s) have no timestamp in '${tsCol}', the first at ${rowNumber(row)}; every entity row needs one`, { column: tsCol, row, rows: n - Number(stats.t) }, 'null_timestamp');
   }
   if (stats.odd !== null && stats.odd !== undefined) {
     // DuckDB reads 'infinity', '-infinity', dates BC and years past 9999 as timestamps; no feature row can be joined

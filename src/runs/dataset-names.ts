@@ -19,6 +19,11 @@ export function fileUri(path: string): string {
   return `file://${path}`;
 }
 
+/** The path of a `fileUri` (`file:///data/x.parquet` → `/data/x.parquet`); undefined for any other URI. */
+export function fileUriPath(uri: string): string | undefined {
+  return uri.startsWith('file://') ? uri.slice('file://'.length) : undefined;
+}
+
 /** A feature view's values in the project's online store (whichever store type holds them). */
 export function onlineViewUri(project: string, view: string): string {
   return `featureguard://${project}/online/${view}`;
@@ -47,7 +52,8 @@ export function sourceUri(root: string, source: Pick<SourceDef, 'path' | 'databa
  * path (as runs recorded before) is a local file.
  */
 export function openLineageName(uri: string): { namespace: string; name: string } {
-  if (uri.startsWith('file://')) return { namespace: 'file', name: uri.slice('file://'.length) || '/' };
+  const path = fileUriPath(uri);
+  if (path !== undefined) return { namespace: 'file', name: path || '/' };
   if (isAbsolute(uri)) return { namespace: 'file', name: uri };
   const m = /^([a-z][a-z0-9+.-]*):\/\/([^/]*)(.*)$/i.exec(uri);
   if (m) return { namespace: `${m[1]}://${m[2]}`, name: m[3] || '/' };
