@@ -145,3 +145,35 @@ describe('drift of a timestamp feature: its age (event time − value)', () => {
     expect([none.status, none.message]).toEqual(['skipped', 'seen_at (age: event time − value): the previous 3 materializations (newest run run_3) predate age profiles; the runs profiled from now on have them']);
   });
 });
+
+describe('why a drift record is skipped: a code in details.reason', () => {
+  /** A numeric feature `x` of `n` rows, one in `nullEvery` NULL (0: none). */
+  async function numeric(name: string, n: number, nullEvery = 0): Promise<Map<string, ColumnProfile>> {
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT CASE WHEN ${nullEvery} > 0 AND i % ${nullEvery} = 0 THEN NULL ELSE (i % 37)::DOUBLE END AS x FROM range(${n}) r(i)`);
+    return profileTable(conn, name);
+  }
+  function numCtx(reference: ReadonlyMap<string, ColumnProfile> | null, current: ReadonlyMap<string, ColumnProfile>, rowCount = 600): CheckContext {
+    return {
+      run: { id: 'run_cur' }, quality, rowCount, profiles: current, sliceProfiles: new Map(),
+      reference: reference ? { description: 'previous', runId: 'run_ref', profiles: reference } : undefined,
+      features: [{ column: 'x', view: 'v', def: { name: 'x', type: 'float64' }, quality }],
+    } as unknown as CheckContext;
+  }
+  const why = async (c: CheckContext) => (await driftCheck(c)).map((r) => [r.feature, r.status, (r.details as { reason?: string } | null)?.reason ?? null]);
+
+  it('names too few values (current or reference), no reference, no rows, a missing feature; a comparison has none', async () => {
+    const big = await numeric('n_big', 600);
+    const small = await numeric('n_small', 5);
+    expect(await why(numCtx(big, small))).toEqual([['x', 'skipped', 'min_rows']]);
+    // The reference's values too few: the same code (the message says whose).
+    const [ref] = await driftCheck(numCtx(small, big));
+    expect([ref.message, (ref.details as { reason: string; reference: string })]).toEqual([
+      'x: 5 value(s) in the previous materialization (run run_ref) < min_rows 30, too few to compare', expect.objectContaining({ reason: 'min_rows', reference: 'run:run_ref' }),
+    ]);
+    expect(await why(numCtx(null, big))).toEqual([[null, 'skipped', 'no_reference']]);
+    expect(await why(numCtx(big, big, 0))).toEqual([[null, 'skipped', 'no_rows']]);
+    expect(await why(numCtx(new Map(), big))).toEqual([['x', 'skipped', 'missing']]);
+    const compared = await why(numCtx(big, await numeric('n_big2', 600)));
+    expect(compared).toEqual([['x', 'pass', null], [null, 'pass', null]]);
+  });
+});

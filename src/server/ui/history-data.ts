@@ -98,14 +98,17 @@ export type LeftOutReason = 'min_rows' | 'no_reference' | 'not_measured' | 'bloc
 
 /**
  * The reason of a run left out (`runs` row): for one that wrote, from the first overall drift result of the feature,
- * else of the run (a run without a reference records one result, of no feature). The messages are the drift check's
- * (src/guards/checks/drift.ts): `mean_delay: 5 value(s) < min_rows 30, too few to compare`, `… only 12 sampled
- * value(s) (< min_rows 30) …`, `no reference yet: …`.
+ * else of the run (a run without a reference records one result, of no feature). A skipped drift record says why in
+ * `details.reason` (`DriftSkipReason`, src/guards/checks/drift.ts): `min_rows` and `no_reference` are named, any other
+ * code is not measured. A record stored before the code has none: its message is matched instead, as the drift check
+ * worded it then (`mean_delay: 5 value(s) < min_rows 30, too few to compare`, `… only 12 sampled value(s) (< min_rows
+ * 30) …`, `no reference yet: …`); never the message of a record with a code, so rewording the check breaks nothing.
  */
 const LEFT_OUT_REASON_SQL = `CASE WHEN status NOT IN ('success', 'warned') THEN status ELSE coalesce((
-    SELECT CASE WHEN m LIKE 'no reference yet%' THEN 'no_reference'
+    SELECT CASE WHEN code IN ('min_rows', 'no_reference') THEN code WHEN code IS NOT NULL THEN 'not_measured'
+      WHEN m LIKE 'no reference yet%' THEN 'no_reference'
       WHEN m LIKE '%value(s) < min_rows %' OR m LIKE '%sampled value(s) (< min_rows %' THEN 'min_rows' ELSE 'not_measured' END
-    FROM (SELECT json_extract(cr.record, '$.message') AS m FROM check_results cr
+    FROM (SELECT json_extract(cr.record, '$.details.reason') AS code, json_extract(cr.record, '$.message') AS m FROM check_results cr
       WHERE cr.run_id = runs.id AND +cr."check" = 'drift' AND (+cr.feature = @feature OR cr.feature IS NULL) AND cr.slice IS NULL
       ORDER BY cr.feature IS NULL, cr.seq LIMIT 1)), 'not_measured') END`;
 
