@@ -319,27 +319,24 @@ export async function deliver(state: Project['state'], alert: AlertConfig, runId
  * Fire the alerts of a run once it has its final status (materializations and
  * pushes call this after the online write, so the payload's `run.status` is what
  * happened). Delivery problems are recorded as attempts and never thrown.
- */
-export async function alertFinishedRun(project: Project, runId: string, outcome: RunOutcome, opts: AlertOptions = {}): Promise<void> {
-  const delivery = fireAlerts(project, runId, outcome, opts).catch(() => undefined);
-  const track = opts.signal ? backgrounds.get(opts.signal) : undefined;
-  await (track ? track(delivery) : delivery);
-}
-
-/** The trackers of `deliverInBackground`, by the stop signal they were given with. */
-const backgrounds = new WeakMap<AbortSignal, (delivery: Promise<unknown>) => Promise<void>>();
-
-/**
- * From now on, `alertFinishedRun` under `signal` (a server's stop signal, which its materializations alert under)
- * hands the delivery to `track` and goes on once `track` resolves, instead of waiting for the receiver: a receiver
- * that never answers (5 s per try) kept a materialization job `running`. `track` keeps the delivery for the
- * server's stop, which aborts `signal` (cutting the try in flight) and waits for it.
+ *
+ * With `opts.deliverAlerts` (a server's background work) the delivery is handed to it and this resolves once it
+ * resolves, instead of waiting for the receiver: a receiver that never answers (5 s per try) kept a materialization
+ * job `running`. The caller then owns the delivery; `opts.signal` still cuts its tries.
  *
  * @example
- * deliverInBackground(stopping.signal, (d) => app.context.background.track(d));
+ * await alertFinishedRun(project, run.id, guard, { signal: stopping.signal, deliverAlerts: (d) => background.track(d) });
  */
-export function deliverInBackground(signal: AbortSignal, track: (delivery: Promise<unknown>) => Promise<void>): void {
-  backgrounds.set(signal, track);
+export async function alertFinishedRun(project: Project, runId: string, outcome: RunOutcome, opts: FinishedRunAlertOptions = {}): Promise<void> {
+  const { deliverAlerts, ...alertOptions } = opts;
+  const delivery = fireAlerts(project, runId, outcome, alertOptions).catch(() => undefined);
+  await (deliverAlerts ? deliverAlerts(delivery) : delivery);
+}
+
+/** `alertFinishedRun`'s options: those of a delivery, and who takes it over. */
+export interface FinishedRunAlertOptions extends AlertOptions {
+  /** Take over the delivery instead of waiting for it (see `alertFinishedRun`); resolves when the run may go on. */
+  readonly deliverAlerts?: (delivery: Promise<unknown>) => Promise<void>;
 }
 
 /**

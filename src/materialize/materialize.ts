@@ -459,7 +459,7 @@ async function materializeView(
     // Alerts go out with the run's final status: a write that failed after the guards passed says `failed`. A run
     // that failed before its guards judged it alerts too (an alert on `failed` runs pages someone), unless the
     // guards are off or the caller caused it.
-    const alertOptions = { signal: options.alertSignal };
+    const alertOptions = { signal: options.alertSignal, deliverAlerts: options.deliverAlerts };
     if (guarded) await alertFinishedRun(project, run.id, guard, alertOptions);
     else if (options.guards !== false && !isCallerError(failure)) await alertFinishedRun(project, run.id, NOT_JUDGED, alertOptions);
   }

@@ -33,6 +33,11 @@ export interface MaterializeOptions {
    * and what was not delivered is kept for redelivery by the next process, as for `serve`'s own alert sweeps.
    */
   readonly alertSignal?: AbortSignal;
+  /**
+   * Take over the run's alert delivery instead of the run waiting for the receiver (a server's background work,
+   * which its stop awaits): resolves when the run may go on. Without it the run ends once every try is made.
+   */
+  readonly deliverAlerts?: (delivery: Promise<unknown>) => Promise<void>;
 }
 
 /**

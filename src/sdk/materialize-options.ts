@@ -1,7 +1,7 @@
 /**
  * The options of the SDK's `store.materialize`: the window and views `POST /v1/materialize` takes, without the
  * hooks internal callers pass to the materialization itself (a replaced guard stage, the write batch size, a
- * run-started callback, an alert abort signal: the server, the scheduler and tests). `guardStage` let a caller
+ * run-started callback, an alert abort signal and who takes over the alert delivery: the server, the scheduler and tests). `guardStage` let a caller
  * skip the guards with a run that looked checked; `store.materialize` refuses each as an unknown option.
  *
  * @example
@@ -10,4 +10,4 @@
 import type { MaterializeOptions as MaterializeRunOptions } from '../materialize/types.js';
 
 /** What `store.materialize` takes: `start`/`end` (or `incremental`), `views`, `guards`, `onProgress`. */
-export interface MaterializeOptions extends Omit<MaterializeRunOptions, 'batchSize' | 'guardStage' | 'onRunStarted' | 'alertSignal'> {}
+export interface MaterializeOptions extends Omit<MaterializeRunOptions, 'batchSize' | 'guardStage' | 'onRunStarted' | 'alertSignal' | 'deliverAlerts'> {}

@@ -18,7 +18,7 @@ import type { Project } from '../project.js';
 import { dropPendingViews } from '../registry/online-drops.js';
 import { pruneRunsInBackground } from '../runs/prune.js';
 import { failOrphanedRunsWhenFree } from '../runs/run-store.js';
-import { deliverInBackground, sendDueAlerts } from '../alerts/dispatch.js';
+import { sendDueAlerts } from '../alerts/dispatch.js';
 import { sendDueRedeliveries } from '../alerts/redelivery.js';
 import { heldBackToSweep } from '../alerts/throttle.js';
 import { warnUnsignedAlerts } from '../alerts/unsigned.js';
@@ -230,7 +230,11 @@ export async function startServer(project: Project, options: ServeOptions = {}):
   const stopping = new AbortController();
   const stop = { signal: stopping.signal };
   const materializeFn = projectMaterializeFn(project);
-  const jobs = createMaterializeJobs((o, trigger) => materializeFn({ ...o, alertSignal: stopping.signal }, trigger));
+  // The alerts of the server's materializations (scheduled or over HTTP) go out beside them, in the app's background
+  // work (`close` cuts and awaits them): a receiver that never answers kept a job `running` for 5 s per try, and a
+  // scheduled run's slot with it. `app` is made below, before anything can start a job (nothing awaits between).
+  const deliverAlerts = (delivery: Promise<unknown>) => app.context.background.track(delivery);
+  const jobs = createMaterializeJobs((o, trigger) => materializeFn({ ...o, alertSignal: stopping.signal, deliverAlerts }, trigger));
   // A materialization started over HTTP ends in the background: its end is logged, as a scheduled one's is.
   jobs.onJobFinished = (job) => {
     if (job.trigger !== 'api') return;
@@ -264,10 +268,6 @@ export async function startServer(project: Project, options: ServeOptions = {}):
       ? unavailable(err, c.req.method, loggedPath(c.req.path), requestRuns(c))
       : log.error({ err, method: c.req.method, path: loggedPath(c.req.path), ...requestRuns(c) }, 'request failed')),
   });
-
-  // The alerts of the server's materializations go out beside them (`close` cuts and awaits them): a receiver that
-  // never answers kept a job `running` for 5 s per try, and a scheduled run's slot with it.
-  deliverInBackground(stopping.signal, (delivery) => app.context.background.track(delivery));
 
   let server: ServerType;
   try {

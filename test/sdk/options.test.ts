@@ -60,7 +60,7 @@ describe('unknown option keys', () => {
 describe('materialize test hooks', () => {
   it('are not SDK options: the types leave them out and store.materialize refuses them (guardStage skipped the guards with a run that looked checked)', async () => {
     const guardStage = async () => ({ verdict: 'pass' as const, results: [], blockedReason: null, counts: { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 } });
-    const hooks: [string, unknown][] = [['guardStage', guardStage], ['batchSize', 1], ['onRunStarted', () => {}], ['alertSignal', new AbortController().signal]];
+    const hooks: [string, unknown][] = [['guardStage', guardStage], ['batchSize', 1], ['onRunStarted', () => {}], ['alertSignal', new AbortController().signal], ['deliverAlerts', async () => {}]];
     for (const [hook, value] of hooks) {
       const e = await refusal(() => store.materialize({ start: '2024-01-01', end: '2024-01-02', [hook]: value }));
       expect(e, hook).toMatchObject({ code: 'unknown_option', details: { option: hook } });
