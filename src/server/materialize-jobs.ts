@@ -200,6 +200,7 @@ export function createMaterializeJobs(start: StartMaterializeFn, options: { wait
       };
       jobs.set(id, job);
       const done = (async () => {
+        let finished: { view: string; status: MaterializeStatus }[];
         try {
           const results = await handle.done;
           job = {
@@ -209,12 +210,18 @@ export function createMaterializeJobs(start: StartMaterializeFn, options: { wait
             finished_at: new Date().toISOString(),
             runs: results.map(finishedRun),
           };
-          for (const r of results) self.onViewFinished?.(r.view, r.status);
+          finished = results;
         } catch (e) {
           job = { ...job, status: 'failed', finished_at: new Date().toISOString(), error: (e as Error).message };
+          // The materialization broke (`done` rejected): no result says how each view ended, and the runs it had not
+          // finished were failed with it. Each view that has a run is counted once as a failed run, as the job is
+          // (a view finished before the break is counted so too: its own status is in the quality log).
+          finished = job.runs.filter((r) => r.run_id !== null).map((r) => ({ view: r.view, status: 'failed' }));
         }
         jobs.set(id, job);
         prune();
+        // Outside the try (and once the job is kept): a count that throws is not counted again as a broken materialization.
+        for (const r of finished) self.onViewFinished?.(r.view, r.status);
         self.onJobFinished?.(job);
         return job;
       })();
