@@ -92,6 +92,12 @@ export function createMetrics(views: () => readonly string[] = () => []): Server
   };
 }
 
+/**
+ * The `view` label of a run counted under a name the client sent that no recorded run vouches for (a push failing
+ * before its run, when the name is none the registry has): a typo or a made-up name must not make a series of its own.
+ */
+export const UNKNOWN_VIEW_LABEL = '(unknown)';
+
 /** Middleware timing every request under its route pattern (`/v1/runs/:id`, not the concrete path). */
 export function metricsMiddleware(metrics: ServerMetrics): MiddlewareHandler {
   return async (c, next) => {

@@ -16,6 +16,7 @@ import { refuseMissingColumnsRecorded } from '../../serving/push-refusal.js';
 import { rowsFromColumns } from '../../serving/push-rows.js';
 import { feastFields, readJson, validateBody } from '../body.js';
 import { maxCells, type ServerContext } from '../context.js';
+import { UNKNOWN_VIEW_LABEL } from '../metrics.js';
 import { noteRuns } from '../request-runs.js';
 
 interface PushBody {
@@ -77,7 +78,8 @@ async function pushResult(ctx: ServerContext, c: Context, request: PushRequest):
  * `invalid_rows` or `missing_feature_columns` with the runs it recorded); `failed` when a run was recorded (`started`) that did not end with a result
  * (`written`), since the push then marked it failed, whatever the answer (a 503, or a 409 `online_drop_pending`
  * once the guards had passed), or when the error is the server's (5xx) before any run; a refusal before any run (a
- * 4xx) counts nothing. Under the view the error names (`details.failed_view`), else the run's, else `fallback`.
+ * 4xx) counts nothing. Under the view the error names (`details.failed_view`), else the run's, else `fallback` (the
+ * name the client sent: kept only when the registry has it, `knownName`).
  */
 function countFailure(ctx: ServerContext, e: unknown, started: readonly RecordedRun[], written: readonly PushResult[], fallback: string): void {
   // Rows that did not fit a view, or left out its feature columns: recorded as blocked runs, counted so under their views.
@@ -89,7 +91,21 @@ function countFailure(ctx: ServerContext, e: unknown, started: readonly Recorded
   const failedRun = started.find((r) => !written.some((w) => w.run_id === r.run_id));
   if (failedRun === undefined && e instanceof FeatureguardError && e.status < 500) return;
   const named = e instanceof FeatureguardError ? (e.details as { failed_view?: unknown } | undefined)?.failed_view : undefined;
-  ctx.metrics.recordRun('push', typeof named === 'string' ? named : (failedRun?.view ?? fallback), 'failed');
+  ctx.metrics.recordRun('push', typeof named === 'string' ? named : (failedRun?.view ?? knownName(ctx, fallback)), 'failed');
+}
+
+/**
+ * A name a request sent (a view, or a Feast push source) as a metrics label: itself when the registry has a view or
+ * source of that name, else `UNKNOWN_VIEW_LABEL` (also when the registry cannot be read, the failure being counted).
+ * A 5xx before any run was counted under whatever the client sent: each typo a new series, without bound.
+ */
+function knownName(ctx: ServerContext, name: string): string {
+  try {
+    const set = ctx.project.registry.current();
+    return set.views.has(name) || set.sources.has(name) ? name : UNKNOWN_VIEW_LABEL;
+  } catch {
+    return UNKNOWN_VIEW_LABEL;
+  }
 }
 
 /**
