@@ -53,12 +53,18 @@ const RENAMES_KEPT = 20;
 
 /** Undeclared columns recorded one by one; the others are one summary record (a wide source recorded 200 per run). */
 const EXTRAS_RECORDED = 20;
-/** Names of the summarized columns its message shows (`details.columns` holds them all). */
+/** Names of the summarized columns its message shows. */
 const EXTRAS_NAMED = 10;
+/**
+ * Names of the summarized columns its `details.columns` keeps (`details.more` counts them all): a source of 10,000
+ * columns recorded every name in every run's record.
+ */
+const EXTRAS_KEPT = 100;
 
 /**
  * The `schema.extra_column` records of a run: the first `EXTRAS_RECORDED` undeclared columns one each, then one
- * record for the rest, `180 more undeclared columns: extra_21, extra_22, …` (`details.more`, `details.columns`).
+ * record for the rest, `180 more undeclared columns: extra_21, extra_22, …` (`details.more` their count,
+ * `details.columns` the first `EXTRAS_KEPT` of them).
  */
 function extraColumnResults(extras: readonly ResultInit[]): ResultInit[] {
   if (extras.length <= EXTRAS_RECORDED) return [...extras];
@@ -69,7 +75,7 @@ function extraColumnResults(extras: readonly ResultInit[]): ResultInit[] {
     {
       check: 'schema', method: 'extra_column', status: 'pass', feature: null,
       message: `${rest.length} more undeclared column${rest.length === 1 ? '' : 's'}: ${named}`,
-      details: { info: true, more: rest.length, columns: rest },
+      details: { info: true, more: rest.length, columns: rest.slice(0, EXTRAS_KEPT) },
     },
   ];
 }
