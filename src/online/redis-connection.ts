@@ -145,7 +145,9 @@ export async function connectRedis(options: RedisOnlineStoreOptions, keys: Redis
   if (urlProblem !== undefined) throw new FeatureguardError('bad_online_store', `online_store.url ${urlProblem}`, { status: 500, exitCode: 2 });
   // Cluster nodes keep their own offline queue (ioredis connects them on first use); the cluster's is off.
   // The command timeout is a node option: a cluster sends every command through one of its nodes' clients.
-  const nodeOptions: RedisOptions = { connectTimeout: CONNECT_TIMEOUT_MS, disconnectTimeout: DISCONNECT_TIMEOUT_MS, commandTimeout: COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1 };
+  // No ready check (INFO): a user with the README's ACLs may not run INFO, and ioredis then printed "Skipping the
+  // ready check because INFO command fails: NOPERM" on stderr per connection; the store checks the connection itself.
+  const nodeOptions: RedisOptions = { connectTimeout: CONNECT_TIMEOUT_MS, disconnectTimeout: DISCONNECT_TIMEOUT_MS, commandTimeout: COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1, enableReadyCheck: false };
   const client = nodes
     ? new Cluster(nodes, {
         enableAutoPipelining: true,
@@ -201,7 +203,10 @@ export async function connectRedis(options: RedisOnlineStoreOptions, keys: Redis
   const scripts = defineScripts(client);
   try {
     await client.connect();
-    await client.ping();
+    // A read, not PING (a `@connection` command, which the README's ACLs `+@read` and `+@read +@write +@scripting
+    // +time` do not grant: every reader and writer with them was refused `NOPERM … 'ping'`). The key is the
+    // store's own, so a user limited to `~<prefix>*` may read it.
+    await client.get(keys.projectKey);
   } catch (e) {
     client.disconnect();
     // A TLS cluster drops its nodes' TLS errors (see `tlsProblem`): asked of the nodes directly.
