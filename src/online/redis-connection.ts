@@ -83,6 +83,25 @@ function parseNode(text: string, index: number): { host: string; port: number } 
   return { host: m[1], port: Number(m[2]) };
 }
 
+/** A Redis reply refusing a command to the connection's user. */
+const PERMISSION_REPLY = /NOPERM|can't run this command/;
+
+/**
+ * The reply refusing a command to the store's user, when that is why `e` failed: the command's own reply, or on a
+ * cluster the last node's reply behind "Failed to refresh slots cache." (`lastNodeError`, or the client's last
+ * error while not connected): a user without `cluster|slots` read as an outage.
+ */
+function permissionReply(e: unknown, lastError: string | undefined): string | undefined {
+  const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof Error && e.name === 'ReplyError' && PERMISSION_REPLY.test(message)) return message.split('\n')[0];
+  const nodeError = (e as { lastNodeError?: Error } | null)?.lastNodeError?.message;
+  for (const text of [nodeError, lastError]) {
+    const line = text?.split('\n')[0];
+    if (line !== undefined && PERMISSION_REPLY.test(line)) return /\((NOPERM[^)]*)\)/.exec(line)?.[1] ?? line;
+  }
+  return undefined;
+}
+
 /**
  * The error a caller sees when Redis cannot be reached: `store_unavailable`
  * (HTTP 503, exit 3) naming the store. Bugs and command errors pass through.
@@ -90,10 +109,11 @@ function parseNode(text: string, index: number): { host: string; port: number } 
 export function storeUnavailable(e: unknown, where: string, lastError?: string): unknown {
   if (e instanceof FeatureguardError || e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError || e instanceof ReferenceError) return e;
   const message = e instanceof Error ? e.message : String(e);
-  if (e instanceof Error && e.name === 'ReplyError' && /NOPERM|can't run this command/.test(message)) {
+  const refused = permissionReply(e, lastError);
+  if (refused !== undefined) {
     return new FeatureguardError(
       'online_store_permission',
-      `the Redis user of the online store (${where}) may not run a command featureguard needs: ${message.split('\n')[0]}; reads need read commands only, writers read, write and scripting commands and TIME (ACL: +@read +@write +@scripting +time)`,
+      `the Redis user of the online store (${where}) may not run a command featureguard needs: ${refused}; reads need read commands only, writers read, write and scripting commands and TIME (ACL: ~<prefix>* +@read for readers, +@read +@write +@scripting +time for writers; on a cluster also +cluster|slots)`,
       { status: 500, exitCode: 2, details: { store: 'redis', address: where }, cause: e },
     );
   }

@@ -114,3 +114,21 @@ describe.each([
     });
   });
 });
+
+describe('a cluster user without +cluster|slots', () => {
+  const bare = `bare_${randomUUID().slice(0, 8)}`;
+  beforeAll(async () => {
+    await Promise.all(admins.slice(1).map((a) => a.call('ACL', 'SETUSER', bare, 'on', `>${PW}`, '~fgtest_acl_*', ...WRITER.split(' '))));
+  });
+  afterAll(async () => {
+    await Promise.all(admins.slice(1).map((a) => a.call('ACL', 'DELUSER', bare)));
+  });
+
+  it('is a permission error naming the command and the ACL (exit 2), not an outage (a review finding: "Failed to refresh slots cache … check that Redis is running", exit 3)', async () => {
+    const e = (await openRedisOnlineStore({ ...cluster(bare), key_prefix: `fgtest_acl_${randomUUID()}:` }).catch((x: unknown) => x)) as { code?: string; exitCode?: number; message: string };
+    expect(e).toMatchObject({ code: 'online_store_permission', exitCode: 2 });
+    expect(e.message).toMatch(/NOPERM.*'cluster\|slots'/);
+    expect(e.message).toContain('+cluster|slots');
+    expect(e.message).not.toMatch(/check that Redis is running/);
+  });
+});
