@@ -225,8 +225,9 @@ export async function connectRedis(options: RedisOnlineStoreOptions, keys: Redis
     await client.connect();
     // A read, not PING (a `@connection` command, which the README's ACLs `+@read` and `+@read +@write +@scripting
     // +time` do not grant: every reader and writer with them was refused `NOPERM … 'ping'`). The key is the
-    // store's own, so a user limited to `~<prefix>*` may read it.
-    await client.get(keys.projectKey);
+    // store's own, so a user limited to `~<prefix>*` may read it. A cluster answered `CLUSTER SLOTS` to connect,
+    // and a read would reach `{meta}`'s master only: a store opened while another master is down opens.
+    if (!(client instanceof Cluster)) await client.get(keys.projectKey);
   } catch (e) {
     client.disconnect();
     // A TLS cluster drops its nodes' TLS errors (see `tlsProblem`): asked of the nodes directly.
