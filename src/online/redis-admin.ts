@@ -1,6 +1,6 @@
 /**
  * The Redis online store's operations on whole views and on the store: dropping a view's keys, the entity counts
- * (`stats`) and the store's epoch (which changes when Redis lost its keys).
+ * (`stats`), the store's epoch (which changes when Redis lost its keys) and `/ready`'s probe of every master.
  *
  * @example
  * const admin = createRedisAdmin(conn, keys);
@@ -18,6 +18,8 @@ export interface RedisAdmin {
   dropView(view: string): Promise<void>;
   stats(): Promise<OnlineStoreStats>;
   epoch(): Promise<string>;
+  /** Every master answers a read (see `ReadyProbe`); a failure names the node. */
+  probeReady(): Promise<void>;
 }
 
 function globEscape(text: string): string {
@@ -68,5 +70,35 @@ export function createRedisAdmin({ client }: RedisConnection, layout: RedisKeys)
     return { type: 'redis', views: Object.fromEntries(views.map((v, i) => [v, { entities: Number(counts[i] ?? 0) }])) };
   };
 
-  return { dropView, stats, epoch };
+  /**
+   * One read on every master of the slot map the client holds, all at once (a single node: one read). A slot no
+   * master serves, or a master that does not answer, fails like a read of its slots would, the node named first.
+   * Read commands only (`GET` of the master's epoch key): a read-only user's `/ready` works too.
+   */
+  const probeReady = async (): Promise<void> => {
+    if (!(client instanceof Cluster)) {
+      await client.get(layout.projectKey);
+      return;
+    }
+    const ranges = new Map<string, [number, number, [string, number, string]][]>();
+    for (let slot = 0; slot < 16_384; slot++) {
+      const node = client.slots[slot]?.[0];
+      if (node === undefined) throw new Error(`CLUSTERDOWN slot ${slot} is served by no master the client knows`);
+      const own = ranges.get(node) ?? [];
+      const last = own.at(-1);
+      if (last && last[1] === slot - 1) last[1] = slot;
+      else own.push([slot, slot, [node, 0, node]]);
+      ranges.set(node, own);
+    }
+    await Promise.all(
+      [...ranges].map(async ([node, slots]) => {
+        await client.get(clusterEpochKeys(slots, prefix)[0]).catch((e: unknown) => {
+          if (e instanceof Error) e.message = `${node}: ${e.message}`;
+          throw e;
+        });
+      }),
+    );
+  };
+
+  return { dropView, stats, epoch, probeReady };
 }

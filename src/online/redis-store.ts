@@ -32,11 +32,12 @@ import { connectRedis, type RedisOnlineStoreOptions } from './redis-connection.j
 import { redisKeys } from './redis-keys.js';
 import { createRedisReader } from './redis-read.js';
 import { createRedisWriter } from './redis-write.js';
+import type { ReadyProbe } from './ready-probe.js';
 import type { OnlineStore } from './types.js';
 
 export type { RedisOnlineStoreOptions } from './redis-connection.js';
 
-export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}): Promise<OnlineStore> {
+export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}): Promise<OnlineStore & ReadyProbe> {
   const prefix = options.key_prefix ?? 'featureguard:';
   if (/[{}]/.test(prefix)) throw new InputError(`online_store.key_prefix must not contain '{' or '}' (got '${prefix}')`);
   const keys = redisKeys(prefix);
@@ -66,6 +67,7 @@ export async function openRedisOnlineStore(options: RedisOnlineStoreOptions = {}
     dropView: (view) => guarded(admin.dropView(view)),
     stats: () => guarded(admin.stats()),
     epoch: () => guarded(admin.epoch()),
+    probeReady: () => guarded(admin.probeReady()),
     async close() {
       // Sessions left open can neither renew nor commit from now on: no longer alive for this process's writers.
       stopSessions();

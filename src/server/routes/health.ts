@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { Hono } from 'hono';
 import { FeatureguardError } from '../../errors.js';
+import { hasReadyProbe } from '../../online/ready-probe.js';
 import { VERSION } from '../../version.js';
 import type { ServerContext } from '../context.js';
 
@@ -90,7 +91,9 @@ export function healthRoutes(ctx: ServerContext): Hono {
       const probe = (async () => {
         const store = await ctx.project.onlineStore();
         if (storeFile !== null) storeOpened ??= fileIdentity(storeFile);
-        await store.readMany('__featureguard_ready__', [], [['ready']]);
+        // A Redis Cluster: every master, each a read of its own slots (one read reached one master only).
+        if (hasReadyProbe(store)) await store.probeReady();
+        else await store.readMany('__featureguard_ready__', [], [['ready']]);
       })();
       probe.catch(() => undefined); // settles after a timeout: never an unhandled rejection
       await withTimeout(probe, READY_TIMEOUT_MS, 'the online store');
