@@ -17,7 +17,7 @@ import { redisAddress } from './redis-address.js';
 import { isRedirect } from './redis-redirects.js';
 import { authProblem, clusterCredentials, type RedisCredentialsConfig } from './redis-credentials.js';
 import { redisUrlProblem } from './redis-url-query.js';
-import { CERTIFICATE_PROBLEM, firstTlsProblem } from './redis-tls-probe.js';
+import { CERTIFICATE_PROBLEM, NO_TLS_HANDSHAKE, firstTlsProblem } from './redis-tls-probe.js';
 import { defineScripts, type ScriptClient } from './redis-scripts.js';
 import type { RedisKeys } from './redis-keys.js';
 
@@ -126,6 +126,7 @@ export function storeUnavailable(e: unknown, where: string, lastError?: string):
   // A certificate Node does not trust is no outage: Node's CA store lacks the CA that signed it.
   const advice = isRedirect(e) ? 'retry'
     : CERTIFICATE_PROBLEM.test(reason) ? "Node does not trust the server's TLS certificate: for a private CA, start featureguard with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; else check the certificate (the names it is for)"
+      : NO_TLS_HANDSHAKE.test(reason) ? 'for a server without TLS use redis:// (a cluster: drop tls: true)'
       : 'check that Redis is running and reachable';
   return new FeatureguardError('store_unavailable', `the redis online store (${where}) is unavailable: ${reason}; ${advice}`, {
     status: 503,
@@ -230,9 +231,11 @@ export async function connectRedis(options: RedisOnlineStoreOptions, keys: Redis
     if (!(client instanceof Cluster)) await client.get(keys.projectKey);
   } catch (e) {
     client.disconnect();
-    // A TLS cluster drops its nodes' TLS errors (see `tlsProblem`): asked of the nodes directly.
-    const tlsOptions = client instanceof Cluster ? client.options.redisOptions?.tls : undefined;
-    const tls = nodes && tlsOptions && authProblem(e, where, options, lastError) === undefined ? await firstTlsProblem(nodes, tlsOptions) : undefined;
+    // A TLS cluster drops its nodes' TLS errors (see `tlsProblem`): asked of the nodes directly. A single node over
+    // TLS that timed out may be a plain Redis, which takes the connection and never answers the handshake.
+    const tlsOptions = client instanceof Cluster ? client.options.redisOptions?.tls : client.options.tls;
+    const targets = nodes ?? (client instanceof Cluster || !/ETIMEDOUT|timed out/i.test(lastError ?? (e as Error).message ?? '') ? undefined : [{ host: client.options.host ?? '127.0.0.1', port: client.options.port ?? 6379 }]);
+    const tls = targets && tlsOptions && authProblem(e, where, options, lastError) === undefined ? await firstTlsProblem(targets, tlsOptions) : undefined;
     throw authProblem(e, where, options, lastError) ?? storeUnavailable(e, where, tls ?? lastError);
   }
   const conn: RedisConnection = { client, scripts, where, guarded, refreshSlots };

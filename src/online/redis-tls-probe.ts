@@ -11,28 +11,41 @@ import { connect, type ConnectionOptions } from 'node:tls';
 /** How long the probe waits for a handshake before it says nothing. */
 const PROBE_TIMEOUT_MS = 2_000;
 
+/** The start of `tlsProblem`'s answer for a server that took the connection but never answered the handshake. */
+const NO_HANDSHAKE = 'no TLS handshake from';
+
 /**
  * The error of a TLS handshake with `host:port` made as the store's node connections make it (`tls`: their TLS
- * options), or undefined when it succeeds or does not end within `timeoutMs`.
+ * options), or undefined when it succeeds or the connection is not even taken within `timeoutMs`. A server that
+ * takes the TCP connection and never answers the handshake within `timeoutMs` does not speak TLS: a plain Redis
+ * reads the client's hello as a command and waits for the rest (then ioredis said only `connect ETIMEDOUT`).
  */
 export function tlsProblem(host: string, port: number, tls: ConnectionOptions, timeoutMs = PROBE_TIMEOUT_MS): Promise<string | undefined> {
   return new Promise((resolve) => {
     const socket = connect({ ...tls, host, port });
+    let connected = false;
+    socket.once('connect', () => (connected = true));
     const done = (problem?: string) => {
       socket.destroy();
       resolve(problem);
     };
     socket.once('secureConnect', () => done());
     socket.once('error', (e: Error & { code?: string }) => done(`${e.message.split('\n')[0]}${e.code && !e.message.includes(e.code) ? ` (${e.code})` : ''}`));
-    socket.setTimeout(timeoutMs, () => done());
+    socket.setTimeout(timeoutMs, () =>
+      done(connected ? `${NO_HANDSHAKE} ${host}:${port}: does this server use TLS? (it took the connection but answered no TLS handshake within ${timeoutMs / 1000} s)` : undefined),
+    );
   });
 }
+
+/** A `tlsProblem` answer saying the server does not speak TLS. */
+export const NO_TLS_HANDSHAKE = new RegExp(`^${NO_HANDSHAKE} `);
 
 /** The problem of the first of `nodes` that has one, naming it; all asked at once (at most `PROBE_TIMEOUT_MS`). */
 export async function firstTlsProblem(nodes: readonly { host: string; port: number }[], tls: ConnectionOptions): Promise<string | undefined> {
   const problems = await Promise.all(nodes.map((n) => tlsProblem(n.host, n.port, tls)));
   const i = problems.findIndex((p) => p !== undefined);
-  return i < 0 ? undefined : `${nodes[i].host}:${nodes[i].port}: ${problems[i]}`;
+  if (i < 0) return undefined;
+  return NO_TLS_HANDSHAKE.test(problems[i]!) ? problems[i] : `${nodes[i].host}:${nodes[i].port}: ${problems[i]}`;
 }
 
 /** A TLS error saying Node does not trust a server's certificate, or that it names another host. */
