@@ -106,7 +106,7 @@ function permissionReply(e: unknown, lastError: string | undefined): string | un
  * The error a caller sees when Redis cannot be reached: `store_unavailable`
  * (HTTP 503, exit 3) naming the store. Bugs and command errors pass through.
  */
-export function storeUnavailable(e: unknown, where: string, lastError?: string): unknown {
+export function storeUnavailable(e: unknown, where: string, lastError?: string, nodesDown?: string): unknown {
   if (e instanceof FeatureguardError || e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError || e instanceof ReferenceError) return e;
   const message = e instanceof Error ? e.message : String(e);
   const refused = permissionReply(e, lastError);
@@ -121,7 +121,7 @@ export function storeUnavailable(e: unknown, where: string, lastError?: string):
   const reason =
     message === COMMAND_TIMED_OUT ? `no answer within ${COMMAND_TIMEOUT_MS / 1000} s`
     : isRedirect(e) ? `${message.split('\n')[0]} (the cluster's slots moved: a master restarted, a failover or resharding)`
-    : (lastError ?? message.split('\n')[0]);
+    : (lastError ?? message.split('\n')[0]) + (nodesDown ? ` (${nodesDown})` : '');
   // Redis is running after a redirect: the slot map was refreshed, a retry goes to the nodes serving the slots now.
   // A certificate Node does not trust is no outage: Node's CA store lacks the CA that signed it.
   const advice = isRedirect(e) ? 'retry'
@@ -134,6 +134,22 @@ export function storeUnavailable(e: unknown, where: string, lastError?: string):
     details: { store: 'redis', address: where },
     cause: e,
   });
+}
+
+/** Connection states of a cluster node that is not serving: gone, or trying to connect again. */
+const NODE_DOWN = new Set(['connecting', 'reconnecting', 'close', 'end']);
+
+/**
+ * The masters of a cluster's slot map whose connection is down (dropped from the client's pool, or not
+ * connected): for messages, where ioredis says only `Connection is closed.`, naming no node. Undefined when none.
+ * A node never used yet (`wait`) is not counted.
+ */
+function mastersDown(client: Cluster): string | undefined {
+  const status = new Map(client.nodes('master').map((n) => [`${n.options.host}:${n.options.port}`, n.status]));
+  const down = [...new Set(client.slots.map((s) => s?.[0]).filter((k): k is string => k !== undefined))]
+    .filter((key) => !status.has(key) || NODE_DOWN.has(status.get(key)!))
+    .sort();
+  return down.length === 0 ? undefined : `master ${down.join(', ')} not connected`;
 }
 
 /**
@@ -209,7 +225,8 @@ export async function connectRedis(options: RedisOnlineStoreOptions, keys: Redis
   client.on('ready', () => {
     lastError = undefined;
   });
-  const unavailable = (e: unknown) => storeUnavailable(e, where, client.status === 'ready' ? undefined : (lastError ?? `not connected (${client.status})`));
+  const unavailable = (e: unknown) =>
+    storeUnavailable(e, where, client.status === 'ready' ? undefined : (lastError ?? `not connected (${client.status})`), client instanceof Cluster ? mastersDown(client) : undefined);
   const refreshSlots = (): Promise<void> =>
     new Promise((resolve) => {
       if (client instanceof Cluster) client.refreshSlotsCache(() => resolve());

@@ -47,6 +47,13 @@ it('answers 503 store_unavailable within 1.5 s of a master going away that holds
   }
   expect(seen?.body.checks.online_store.code).toBe('store_unavailable');
   expect(seen!.ms).toBeLessThan(1_500);
+  // A read of the dead master's slots names it (it said only `Connection is closed.`).
+  const store = await fx.project.onlineStore();
+  const keys = Array.from({ length: 30 }, (_, i) => [`e${i}`]);
+  const e = (await store.readMany('origin_delays', ['dep_delay'], keys).catch((x: unknown) => x)) as { code?: string; message: string };
+  expect(e.code).toBe('store_unavailable');
+  expect(e.message).toContain(`127.0.0.1:${victim}`);
+  expect(e.message.match(/127\.0\.0\.1:\d+/g)!.slice(3)).toEqual([`127.0.0.1:${victim}`]);
   await down;
   let back = 0;
   for (let i = 0; i < 50 && back !== 200; i++) {
