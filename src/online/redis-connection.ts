@@ -270,6 +270,8 @@ async function checkTarget({ client, where, guarded }: RedisConnection, keys: Re
   const db = client instanceof Cluster ? 0 : (client.options.db ?? 0);
   if (db > 0) {
     await client.select(db).catch((e: unknown) => {
+      // SELECT is a `@connection` command: a user without it may not switch, whatever databases there are.
+      if (permissionReply(e, undefined) !== undefined) throw storeUnavailable(e, where);
       throw new FeatureguardError('bad_online_store', `online_store.url selects Redis database ${db}, which ${where} does not have: ${(e as Error).message.split('\n')[0]}`, {
         status: 500, exitCode: 2, details: { db },
       });

@@ -132,3 +132,19 @@ describe('a cluster user without +cluster|slots', () => {
     expect(e.message).not.toMatch(/check that Redis is running/);
   });
 });
+
+describe('a single node URL selecting a database other than 0', () => {
+  it('needs +select beside the README ACL: without it, a permission error naming SELECT (it said the database did not exist)', async () => {
+    const url = (user: string) => `redis://${user}:${PW}@127.0.0.1:${inject('redisPort')}/1`;
+    const e = (await openRedisOnlineStore({ url: url(reader), key_prefix: `fgtest_acl_${randomUUID()}:` }).catch((x: unknown) => x)) as { code?: string; exitCode?: number; message: string };
+    expect(e).toMatchObject({ code: 'online_store_permission', exitCode: 2 });
+    expect(e.message).toMatch(/NOPERM.*'select'/);
+    await admins[0].call('ACL', 'SETUSER', reader, '+select');
+    try {
+      const store = await openRedisOnlineStore({ url: url(reader), key_prefix: `fgtest_acl_${randomUUID()}:` });
+      await store.close();
+    } finally {
+      await admins[0].call('ACL', 'SETUSER', reader, '-select');
+    }
+  });
+});
