@@ -235,13 +235,18 @@ function unknownView(viewName: string, featureName: string | undefined, views: R
     const owners = index.get(viewName);
     if (owners) {
       // At most five named: a feature name many views share (`value`) would otherwise make the message a list.
-      const refs = owners.slice(0, 5).map((v) => `'${v}:${viewName}'`);
-      const more = owners.length - refs.length;
-      const listed = more > 0 ? `${refs.join(', ')} or ${more} more` : refs.length <= 2 ? refs.join(' or ') : `${refs.slice(0, -1).join(', ')} or ${refs[refs.length - 1]}`;
-      return `unknown feature view '${viewName}' (did you mean ${listed}? a service names a feature as view:feature)`;
+      return `unknown feature view '${viewName}' (did you mean ${listReferences(owners.map((v) => `${v}:${viewName}`))}? a service names a feature as view:feature)`;
     }
   }
   return unknown('feature_view', viewName);
+}
+
+/** `'a'`, `'a' or 'b'`, `'a', 'b' or 'c'`; at most five named (a name many views share would make the message a list). */
+function listReferences(refs: readonly string[]): string {
+  const shown = refs.slice(0, 5).map((r) => `'${r}'`);
+  const more = refs.length - shown.length;
+  if (more > 0) return `${shown.join(', ')} or ${more} more`;
+  return shown.length <= 2 ? shown.join(' or ') : `${shown.slice(0, -1).join(', ')} or ${shown[shown.length - 1]}`;
 }
 
 function checkService(
@@ -282,12 +287,16 @@ function checkService(
     add(featureName, viewName, at);
   });
   if (s.label !== undefined) {
-    const [viewName, featureName] = s.label.split(':', 2) as [string, string];
+    // Without ':' (`label: churn_label`, which its schema refuses too) featureName is undefined.
+    const [viewName, featureName] = s.label.split(':', 2) as [string, string | undefined];
     const view = views.get(viewName);
     if (!view) {
-      if (!isKnown('feature_view', viewName)) problems.push(problemAt(s, '/label', unknownView(viewName, s.label.includes(':') ? featureName : undefined, views, unknown)));
+      if (!isKnown('feature_view', viewName)) problems.push(problemAt(s, '/label', unknownView(viewName, featureName, views, unknown)));
     } else if (view.role !== 'label') {
       problems.push(problemAt(s, '/label', `'${viewName}' is not a label view: a label must come from a feature view with role: label`));
+    } else if (featureName === undefined) {
+      const refs = view.features.map((f) => `${viewName}:${f.name}`);
+      problems.push(problemAt(s, '/label', `label '${s.label}' names a view, not a feature: use the form view:feature, ${refs.length === 1 ? 'i.e.' : 'e.g.'} ${listReferences(refs)}`));
     } else if (!view.features.some((f) => f.name === featureName)) {
       problems.push(problemAt(s, '/label', `label view '${viewName}' has no feature '${featureName}'${didYouMean(featureName, view.features.map((f) => f.name), budget)}`));
     } else add(featureName, viewName, '/label');

@@ -139,6 +139,28 @@ describe('an object with a schema error', () => {
     expect(problems.filter((p) => !/must be|must be a string|got/.test(p))).toEqual(["4 /features/0: feature view 'hourly' has no feature 'mean_dealy' (did you mean 'mean_delay'?)"]);
   });
 
+  it("a service whose label names a label view but no feature: the form and the view's features, no crash", () => {
+    const label = 'kind: feature_view\nname: outcome\nrole: label\nentities: [airport]\nsource: hourly_source\nfeatures:\n  - {name: delayed, type: bool}\n  - {name: late_minutes, type: int64}\n';
+    const service = 'kind: feature_service\nname: svc\nfeatures: [hourly]\nlabel: outcome\n';
+    const problems = problemsOf(project({ 'features/label.yaml': label, 'features/svc.yaml': service }));
+    expect(problems.map((p) => `${p.file}:${p.line} ${p.path}: ${p.message}`)).toEqual([
+      "features/svc.yaml:4 /label: 'outcome' is not a valid label reference: use 'label_view:feature' (names use 1-63 lowercase letters, digits and underscores and start with a letter or underscore)",
+      "features/svc.yaml:4 /label: label 'outcome' names a view, not a feature: use the form view:feature, e.g. 'outcome:delayed' or 'outcome:late_minutes'",
+    ]);
+    // Over HTTP (the plan and apply routes) the same, not a TypeError.
+    const defs = [
+      { kind: 'entity', name: 'airport', join_keys: [{ name: 'origin', type: 'string' }] },
+      { kind: 'source', name: 'hourly_source', path: 'data/hourly.parquet', timestamp_field: 'hour_end' },
+      { kind: 'feature_view', name: 'outcome', role: 'label', entities: ['airport'], source: 'hourly_source', features: [{ name: 'delayed', type: 'bool' }] },
+      { kind: 'feature_service', name: 'svc', features: [], label: 'outcome' },
+    ];
+    const err = (() => { try { validateDefinitions(defs, tempDir('fg-def-errors-'), 'definitions'); } catch (e) { return e; } })();
+    expect(err).toBeInstanceOf(DefinitionError);
+    expect((err as DefinitionError).problems.filter((p) => p.path === '/label' && !p.message.includes('not a valid label reference')).map((p) => `${p.file} ${p.path}: ${p.message}`)).toEqual([
+      "definitions[3] /label: label 'outcome' names a view, not a feature: use the form view:feature, i.e. 'outcome:delayed'",
+    ]);
+  });
+
   it('a view whose source is no string: only the schema error', () => {
     const view = 'kind: feature_view\nname: late\nentities: airport\nsource: 5\nfeatures: [{name: x, type: int64}]\n';
     const problems = problemsOf(project({ 'features/late.yaml': view }));

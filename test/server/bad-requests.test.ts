@@ -52,6 +52,13 @@ const cases: Case[] = [
   ['registry apply bad definition', '/v1/registry/apply', post({ definitions: [{ kind: 'entity', name: 'Bad Name' }] }), 422, 'invalid_definition'],
   ['registry apply unknown reference', '/v1/registry/apply', post({ definitions: [{ kind: 'feature_view', name: 'v2', entities: ['nope'], source: 'nope', features: [{ name: 'x', type: 'float64' }] }] }), 422, 'invalid_definition'],
   ['registry plan unknown reference', '/v1/registry/plan', post({ definitions: [{ kind: 'feature_service', name: 's', features: ['nope'] }] }), 422, 'invalid_definition'],
+  // A label naming its view but no feature was a TypeError in the reference check: a 500.
+  ['registry plan label without feature', '/v1/registry/plan', post({ definitions: [
+    { kind: 'entity', name: 'airport', join_keys: [{ name: 'origin', type: 'string' }] },
+    { kind: 'source', name: 'delays_source', path: 'data/delays/*.parquet', timestamp_field: 'event_timestamp' },
+    { kind: 'feature_view', name: 'outcome', role: 'label', entities: ['airport'], source: 'delays_source', features: [{ name: 'flights', type: 'int64' }] },
+    { kind: 'feature_service', name: 's', features: ['outcome'], label: 'outcome' },
+  ] }), 422, 'invalid_definition'],
   ['registry apply unknown kind', '/v1/registry/apply', post({ definitions: [{ kind: 'table', name: 'x' }] }), 422, 'invalid_definition'],
   ['registry apply unknown body member', '/v1/registry/apply', post({ definitions: [], allow_breakin: true }), 400, 'invalid_request'],
   ['registry apply not a list', '/v1/registry/plan', post({ definitions: 'all' }), 400, 'invalid_request'],
