@@ -4,7 +4,7 @@
  * `featureguard.yaml`). Heavy modules are imported inside actions so that
  * `featureguard --help` stays fast.
  */
-import type { Command } from 'commander';
+import type { Command, Option } from 'commander';
 import { InputError } from '../errors.js';
 import { escapeUnsafeText } from '../text-safety.js';
 import type { Project } from '../project.js';
@@ -88,6 +88,37 @@ export function refuseRepeatedOptions(command: Command): void {
   for (const sub of command.commands) refuseRepeatedOptions(sub);
 }
 
+/** The options `checkRequiredOptionsLast` took over from commander's own (earlier) check. */
+const REQUIRED = new WeakSet<Option>();
+
+/** Whether the command must be given `option` (declared with `.requiredOption`). */
+function isRequired(option: Option): boolean {
+  return option.mandatory || REQUIRED.has(option);
+}
+
+/**
+ * Required options (`.requiredOption`) of `command` and its subcommands are checked after unknown options, in a
+ * `preAction` hook: commander checks them first, so a misspelt one (`dataset build --output x.parquet`) was said as
+ * `required option '--out <file>' not specified` instead of `unknown option '--output' (Did you mean --out?)`.
+ * The message of one really left out stays commander's. Call it once, after every option is declared.
+ */
+export function checkRequiredOptionsLast(command: Command): void {
+  const required = command.options.filter((o) => o.mandatory);
+  for (const option of required) {
+    REQUIRED.add(option);
+    option.makeOptionMandatory(false);
+  }
+  if (required.length > 0) {
+    command.hook('preAction', (hooked) => {
+      for (const option of required) {
+        if (hooked.getOptionValue(option.attributeName()) !== undefined) continue;
+        hooked.error(`error: required option '${option.flags}' not specified`, { code: 'commander.missingMandatoryOptionValue' });
+      }
+    });
+  }
+  for (const sub of command.commands) checkRequiredOptionsLast(sub);
+}
+
 /**
  * An option given `""` keeps `""` as its value, whatever its parser would make of it (`Number('')` is 0: `serve
  * --grace "$UNSET"` cut open requests at once), so that `refuseEmptyOptions` refuses it. Options that add up
@@ -116,6 +147,6 @@ export function refuseEmptyOptions(_hooked: Command, command: Command): void {
     if (values[option.attributeName()] !== '') continue;
     const flag = option.long ?? option.flags;
     const what = option.flags.match(/<[^>]+>/)?.[0] ?? 'a value';
-    throw new InputError(`${flag} is empty: give ${what}${option.mandatory ? '' : ', or leave the option out'}`, { option: flag }, 'empty_option');
+    throw new InputError(`${flag} is empty: give ${what}${isRequired(option) ? '' : ', or leave the option out'}`, { option: flag }, 'empty_option');
   }
 }

@@ -7,7 +7,7 @@ import { setDefaultRunTrigger } from '../runs/trigger.js';
 import { ConflictError, isFeatureguardError } from '../errors.js';
 import { isBusy } from '../state/state-db.js';
 import type { Project } from '../project.js';
-import { keepEmptyValues, refuseEmptyOptions, refuseRepeatedOptions, type CliIo, type CommandContext, type ExitCode, type GlobalOptions, type RegisterCommands } from './context.js';
+import { checkRequiredOptionsLast, keepEmptyValues, refuseEmptyOptions, refuseRepeatedOptions, type CliIo, type CommandContext, type ExitCode, type GlobalOptions, type RegisterCommands } from './context.js';
 import { registerProjectCommands } from './commands/project.js';
 import { registerDatasetCommands } from './commands/dataset.js';
 import { registerMaterializeCommands } from './commands/materialize.js';
@@ -90,6 +90,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
   // A parser (`Number`) does not turn it into a value first.
   for (const command of program.commands) if (command.name() !== 'keys') command.hook('preAction', refuseEmptyOptions);
   keepEmptyValues(program);
+  // A misspelt option (`--output` for `--out`) is said as unknown, not as the required option it was meant to be.
+  checkRequiredOptionsLast(program);
   // A single-value option given twice (`check --view a --view b`) is refused, not "the last one wins".
   refuseRepeatedOptions(program);
   // The executable (not tests calling main in-process): Ctrl-C or a kill runs the registered cleanups

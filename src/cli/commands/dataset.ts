@@ -38,7 +38,7 @@ export function registerDatasetCommands(program: Command, ctx: CommandContext): 
     .option('--full-feature-names', 'name columns view__feature')
     .option('--availability <mode>', 'event (values with event_timestamp <= the entity timestamp) or created (also created_timestamp <= it)', 'event')
     .option('--timestamp-column <name>', 'timestamp column of the entity rows (output as event_timestamp)')
-    .requiredOption('--out <file>', 'output file (.parquet, .arrow or .feather, .csv, .json; .csv.gz, .json.zst compressed; any case); a manifest is written to FILE.manifest.json')
+    .requiredOption('-o, --out <file>', 'output file (.parquet, .arrow or .feather, .csv, .json; .csv.gz, .json.zst compressed; any case); a manifest is written to FILE.manifest.json')
     .option('--format <format>', 'parquet, arrow, csv or json (default: from the extension)')
     .option('--split-at <timestamp>', 'rows at or after this time go to FILE.test.EXT, the rest to FILE.train.EXT')
     .option('--test-fraction <f>', 'split by time: the latest round(f·n) rows, at least one row, and those tied with them are the test part')
