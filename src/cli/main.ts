@@ -2,7 +2,7 @@
  * The `featureguard` CLI: a thin layer over the same services the SDK exposes.
  * Each command module registers itself; errors are mapped to exit codes once here.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { setDefaultRunTrigger } from '../runs/trigger.js';
 import { ConflictError, isFeatureguardError } from '../errors.js';
 import { isBusy } from '../state/state-db.js';
@@ -43,7 +43,14 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
     .option('--json', 'machine-readable JSON output')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
-    .showHelpAfterError();
+    // Each command's help lists --project and --json (they go after the command too), not the program's --version.
+    .configureHelp({
+      showGlobalOptions: true,
+      visibleGlobalOptions(cmd: Command) {
+        return Help.prototype.visibleGlobalOptions.call(this as Help, cmd).filter((o) => o.long !== '--version');
+      },
+    })
+    .showHelpAfterError('(add --help for usage)');
 
   let exit: ExitCode = 0;
   /** A write to stdout or stderr that failed, but for a closed pipe: the command exits 3. */

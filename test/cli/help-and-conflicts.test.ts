@@ -41,6 +41,30 @@ describe('help texts', () => {
     expect(baseline).toContain('--service <name> only the baselines of this feature service');
   });
 
+  it("every command's help lists the global options --project and --json (not --version, the program's own)", async () => {
+    for (const argv of [['runs', 'list'], ['dataset', 'build'], ['materialize'], ['keys', 'create'], ['dataset']]) {
+      const r = await runCli([...argv, '--help']);
+      const global = r.out.slice(r.out.indexOf('Global Options:'));
+      expect(r.out, argv.join(' ')).toContain('Global Options:');
+      expect(global).toMatch(/-p, --project <dir> +project folder/);
+      expect(global).toMatch(/--json +machine-readable JSON output/);
+      expect(global).not.toContain('--version');
+    }
+    // The program's own help lists them once, as its options.
+    const root = (await runCli(['--help'])).out;
+    expect(root).not.toContain('Global Options:');
+    expect(root).toMatch(/-V, --version/);
+  });
+
+  it('a typo prints the error, its did-you-mean and a pointer to --help, not the whole help', async () => {
+    const option = await runCli(['materialize', '--veiws', 'x']);
+    expect([option.code, option.out, option.err]).toEqual([2, '', "error: unknown option '--veiws'\n(Did you mean --views?)\n(add --help for usage)"]);
+    const command = await runCli(['materialze']);
+    expect([command.code, command.out, command.err]).toEqual([2, '', "error: unknown command 'materialze'\n(Did you mean materialize?)\n(add --help for usage)"]);
+    const missing = await runCli(['push', '--file', 'rows.json']);
+    expect([missing.code, missing.err]).toEqual([2, "error: required option '--view <view>' not specified\n(add --help for usage)"]);
+  });
+
   it('online get without --entity is refused with the flag named', async () => {
     const r = await runCli(['--project', dir, 'online', 'get', '--features', 'stats:n']);
     expect(r).toMatchObject({ code: 2, err: 'error: give at least one --entity key=value' });
