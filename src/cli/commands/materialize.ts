@@ -12,6 +12,7 @@ import { InputError, isFeatureguardError } from '../../errors.js';
 import type { MaterializeResult } from '../../materialize/types.js';
 import { guardsSkipped } from './quality-format.js';
 import { failCount } from '../../runs/count-text.js';
+import { runReasonLine } from '../../runs/run-reason.js';
 import type { OnlineFeaturesResponse } from '../../serving/online-features-types.js';
 import { collect, joinRepeated, textTable, type CommandContext } from '../context.js';
 import { onInterrupt } from '../../state/interrupt.js';
@@ -41,8 +42,12 @@ function formatResults(results: readonly MaterializeResult[]): string {
       r.run?.id ?? '-',
     ]);
   }
-  // A message may quote the data (a check's slice value): escaped, as `runs show` writes it.
-  const notes = results.filter((r) => r.message).map((r) => `${r.view}: ${r.status}: ${escapeUnsafeText(r.message!)}`);
+  // A message may quote the data (a check's slice value): escaped, as `runs show` writes it. A warned run has no
+  // message of its own: its worst check says why, as in `runs list` (`… (and 2 more)`).
+  const notes = results.flatMap((r) => {
+    const message = r.message ?? (r.status === 'warned' && r.run ? runReasonLine(r.run, r.checks, Infinity) : '');
+    return message ? [`${r.view}: ${r.status}: ${escapeUnsafeText(message)}`] : [];
+  });
   return [textTable(rows), ...notes].join('\n');
 }
 
