@@ -35,7 +35,7 @@ export function retypedResults(project: Project, run: Run, plan: DatasetPlan, re
     const views = plan.views.filter((v) => v.source.name === c.source);
     const init = c.joinKey ? keyTypeResult(views[0].source, { name: c.name, type: c.declared as JoinKeyType }, c.actual) : featureResult(plan, c);
     if (!init) continue;
-    const where = ` (feature view${views.length === 1 ? '' : 's'} ${views.map((v) => `'${v.view.name}'`).join(', ')}, source '${c.source}': the dataset build read none of its rows; read as declared, its values would change, so allowFailedChecks does not waive it)`;
+    const where = ` (feature view${views.length === 1 ? '' : 's'} ${views.map((v) => `'${v.view.name}'`).join(', ')}, source '${c.source}': the dataset build read none of its rows; read as declared, its values would change, so neither --allow-failed-checks nor the SDK's allowFailedChecks waives it)`;
     out.push(result(ctx, { ...init, message: `${init.message}${where}`, policy: 'block' }));
   }
   return out;

@@ -88,6 +88,8 @@ describe('a dataset build over a source retyped upstream', () => {
     expect(Object.keys(qty.details ?? {}).sort()).toEqual(Object.keys(mQty.details ?? {}).sort());
     expect(qty.details).toEqual(mQty.details);
     expect(qty.message).toContain(mQty.message);
+    // Said to the SDK and to the CLI alike: both names of the option.
+    expect(qty.message).toContain("so neither --allow-failed-checks nor the SDK's allowFailedChecks waives it");
     expect(res.checks.blockedReason).toMatch(/^schema\.type: qty is DOUBLE but declared int64/);
 
     // The quality log: a blocked dataset run with the result.

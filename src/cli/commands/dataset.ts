@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { escapeUnsafeText } from '../../text-safety.js';
 import { failCount } from '../../runs/count-text.js';
+import { formatCheckResult } from './quality-format.js';
 import { parseInstant } from '../../time/instant.js';
 import { joinRepeated, type CommandContext } from '../context.js';
 import { onInterrupt } from '../../state/interrupt.js';
@@ -27,10 +28,10 @@ interface BuildOptions {
 }
 
 export function registerDatasetCommands(program: Command, ctx: CommandContext): void {
-  const dataset = program.command('dataset').description('Point-in-time-correct training datasets');
+  const dataset = program.command('dataset').description('point-in-time-correct training datasets');
   dataset
     .command('build')
-    .description('Join features onto entity rows as of each row\'s timestamp and write the dataset with a manifest')
+    .description('join features onto entity rows as of each row\'s timestamp and write the dataset with a manifest')
     .option('--entities <file>', 'entity rows: Parquet or CSV file with join keys and event_timestamp')
     .option('--entities-sql <sql>', 'entity rows from a DuckDB SQL query')
     .option('--features <refs>', 'comma-separated references: view, view:*, view:feature (repeatable)', joinRepeated)
@@ -88,7 +89,8 @@ export function registerDatasetCommands(program: Command, ctx: CommandContext): 
           }
           const c = res.checks.counts;
           lines.push(`checks: ${c.pass} pass, ${c.warn} warn, ${failCount({ status: res.status, message: res.run.message, counts: c }, 'fail')}, ${c.error} error, ${c.skipped} skipped — run ${res.run.id} (${res.status})`);
-          for (const r of res.checks.results) if (r.status === 'fail' || r.status === 'warn' || r.status === 'error') lines.push(escapeUnsafeText(`  ${r.status.padEnd(5)} ${r.check}${r.feature ? ` [${r.feature}]` : ''}: ${r.message}`));
+          // As `runs show` writes them: `[fail] (warn) class_imbalance churned: …`, the policy telling a warning from a block.
+          for (const r of res.checks.results) if (r.status === 'fail' || r.status === 'warn' || r.status === 'error') lines.push(`  ${formatCheckResult(r)}`);
           return lines.join('\n');
         });
       } finally {

@@ -194,7 +194,7 @@ function summarize(d: Definition): string {
       return d.path ?? (d.table ? `${d.database}:${d.table}` : 'query');
     case 'feature_view':
       return [
-        `${d.features.length} features`,
+        `${d.features.length} feature${d.features.length === 1 ? '' : 's'}`,
         d.role === 'label' ? 'label' : undefined,
         d.ttl && d.ttl !== '0' ? `ttl ${d.ttl}` : 'no ttl',
         storedDuration(d.allowed_lateness) > 0 ? `allowed lateness ${d.allowed_lateness}` : undefined,

@@ -95,10 +95,12 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
     .description('list keys (id, name, scope, created, last used, revoked)')
     .action(async () => {
       const { keyStoreFor, shownKey } = await import('../../auth/keys.js');
+      const { shortTime } = await import('../../registry/format.js');
       const list = keyStoreFor((await ctx.project()).state).list();
       ctx.print(list.map(shownKey), () => {
         if (list.length === 0) return 'No API keys: the server listens on loopback only and allows every request.';
-        const rows = list.map((k) => [k.id, k.name ?? '', k.scope, k.created_at, k.last_used_at ?? '-', k.revoked_at ? `revoked ${k.revoked_at}` : 'active']);
+        // Times as `list` and `runs list` write them (`2026-12-03 20:09:27Z`); --json keeps them ISO.
+        const rows = list.map((k) => [k.id, k.name ?? '', k.scope, shortTime(k.created_at), k.last_used_at ? shortTime(k.last_used_at) : '-', k.revoked_at ? `revoked ${shortTime(k.revoked_at)}` : 'active']);
         const head = ['ID', 'NAME', 'SCOPE', 'CREATED', 'LAST USED', 'STATE'];
         return textTable([head, ...rows]);
       });
