@@ -20,6 +20,7 @@ const NOT_DEFINED_CLAUSE = `: ${NOT_DEFINED} and ${NO_RUNS}`;
 
 /** The error message with "defined in FILE:LINE but not applied" (or "nothing is applied yet"), or undefined when that does not apply. */
 export async function unappliedMessage(project: Project, code: string, message: string): Promise<string | undefined> {
+  if (code === 'view_not_online') return notOnlineMessage(project, message);
   if (!CODES.has(code)) return undefined;
   const m = UNKNOWN.exec(message);
   if (!m) return undefined;
@@ -40,6 +41,20 @@ export async function unappliedMessage(project: Project, code: string, message: 
   const what = m[3] !== undefined ? `feature '${m[3]}' of view '${name}'` : `feature ${m[1]} '${name}'`;
   const base = stated.replace(/ \(did you mean [^)]*\)/, '');
   return `${base}: ${what} is defined in ${where(found, pointer)} but not applied${also}; run \`featureguard apply\``;
+}
+
+const NOT_ONLINE = /^feature view '([^']*)' is not online in its applied definition/;
+
+/**
+ * A view materialized by name whose applied definition is offline while its file sets `online: true` (an edit not
+ * applied): "FILE:LINE sets online: true but is not applied; run `featureguard apply`", not "set online: true".
+ */
+async function notOnlineMessage(project: Project, message: string): Promise<string | undefined> {
+  const m = NOT_ONLINE.exec(message);
+  if (!m) return undefined;
+  const found = await definedObject(project, ['feature_view'], m[1]);
+  if (found?.value.online !== true) return undefined;
+  return `${m[0]}: ${where(found, '/online')} sets online: true but is not applied; run \`featureguard apply\``;
 }
 
 /**

@@ -77,7 +77,7 @@ export function materializableViews(set: DefinitionSet, names?: readonly string[
     return [...new Set(names)].map((name) => {
       const v = set.views.get(name);
       if (!v) throw new InputError(`unknown feature view '${name}'${didYouMean(name, set.views.keys())}`, { known: [...set.views.keys()] }, 'unknown_view');
-      if (!v.online) throw new InputError(`feature view '${name}' is not online: set online: true to materialize it`, { view: name }, 'view_not_online');
+      if (!v.online) throw new InputError(`feature view '${name}' is not online in its applied definition: set online: true in its definition and run \`featureguard apply\` to materialize it`, { view: name }, 'view_not_online');
       return v;
     });
   }

@@ -96,4 +96,28 @@ describe('describe NAME of an object defined in the files but not applied', () =
     const json = await run('--json', 'describe', 'carrier');
     expect(JSON.parse(json.err).error).toMatchObject({ code: 'not_found', message: expect.stringContaining("entity 'carrier' is defined in features/defs.yaml:24 but not applied") });
   });
+
+});
+
+describe('a view not online in the registry', () => {
+  it('a view set online: true in its file but applied offline: materialize says to apply, not to set online: true', async () => {
+    const own = writeSmallProject('fg-not-online-');
+    const fg = (...argv: string[]) => runCli(['--project', own, ...argv]);
+    const file = join(own, 'features', 'defs.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('online: true', 'online: false'));
+    const applied = await fg('apply');
+    expect(applied.code, applied.err).toBe(0);
+    // Offline in the file too: set it online (and apply).
+    const offline = await fg('materialize', '--views', 'stats', '--start', '2001-01-01', '--end', '2001-01-02');
+    expect([offline.code, offline.err]).toEqual([2, "error: feature view 'stats' is not online in its applied definition: set online: true in its definition and run `featureguard apply` to materialize it"]);
+    // Online in the file, not applied: said so, with where.
+    writeFileSync(file, readFileSync(file, 'utf8').replace('online: false', 'online: true'));
+    const r = await fg('materialize', '--views', 'stats', '--start', '2001-01-01', '--end', '2001-01-02');
+    expect([r.code, r.err]).toEqual([2, "error: feature view 'stats' is not online in its applied definition: features/defs.yaml:16 sets online: true but is not applied; run `featureguard apply`"]);
+    const json = await fg('--json', 'materialize', '--views', 'stats', '--start', '2001-01-01', '--end', '2001-01-02');
+    expect(JSON.parse(json.err).error).toMatchObject({ code: 'view_not_online', message: expect.stringContaining('sets online: true but is not applied') });
+    expect((await fg('apply')).code).toBe(0);
+    expect((await fg('materialize', '--views', 'stats', '--start', '2001-01-01', '--end', '2001-01-02')).code).toBe(0);
+    rmSync(own, { recursive: true, force: true });
+  });
 });
