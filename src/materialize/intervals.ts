@@ -4,9 +4,11 @@
  * (`OnlineStore.epoch`). `--incremental` starts where the last successful window
  * of the store's current epoch ended: windows written into a store that lost them
  * since (a Redis restarted without persistence) are written again; so are windows that did not store every feature
- * the view has now, as it is read now (`stored-features.ts`: a feature added, or read from another column).
+ * the view has now, as it is read now (`stored-features.ts`: a feature added, read from another column, or from
+ * another file, table or source).
  */
 import { ensureColumn, ensureTables, writeWhenFree, type StateDb } from '../state/state-db.js';
+import { isSourceEntry } from './stored-features.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS materialized_intervals (
@@ -49,19 +51,30 @@ export function ensureIntervalTable(db: StateDb): void {
 
 /**
  * For an apply that changes what `views` store (`Plan.rereads`), inside its transaction: their windows recorded
- * before stored features were kept count as having stored none, so the next `--incremental` run re-reads the ttl
- * window (the windows recorded since say what they stored). Call `ensureIntervalTable` before the transaction.
+ * before stored features, or their source, were kept count as having stored none, so the next `--incremental` run
+ * re-reads the ttl window (the windows recorded since say what they stored, and from which source). Call
+ * `ensureIntervalTable` before the transaction.
  */
 export function forgetStoredFeatures(db: StateDb, views: readonly string[]): void {
-  const mark = db.prepare("UPDATE materialized_intervals SET stored_features = '[]' WHERE view = ? AND stored_features IS NULL");
-  for (const v of views) mark.run(v);
+  const rows = db.prepare('SELECT rowid AS id, stored_features AS stored FROM materialized_intervals WHERE view = ?');
+  const mark = db.prepare("UPDATE materialized_intervals SET stored_features = '[]' WHERE rowid = ?");
+  for (const v of views) {
+    for (const r of rows.all(v) as { id: number; stored: string | null }[]) {
+      if (r.stored === null || !(JSON.parse(r.stored) as string[]).some(isSourceEntry)) mark.run(r.id);
+    }
+  }
 }
 
-/** Whether a window that stored `stored` (null: recorded before they were kept) stored every one of `features`. */
+/**
+ * Whether a window that stored `stored` (null: recorded before they were kept) stored every one of `features`. A
+ * window recorded before its source was kept (no source entry) counts for any source: an upgrade re-reads nothing.
+ */
 function storedAll(stored: string | null, features: readonly string[] | undefined): boolean {
   if (features === undefined || stored === null) return true;
-  const had = new Set(JSON.parse(stored) as string[]);
-  return features.every((f) => had.has(f));
+  const entries = JSON.parse(stored) as string[];
+  const had = new Set(entries);
+  const sourceKept = entries.some(isSourceEntry);
+  return features.every((f) => had.has(f) || (!sourceKept && isSourceEntry(f)));
 }
 
 /**

@@ -9,13 +9,15 @@
  * - join keys changed: an entity's join keys, or a view's entities;
  * - a source's `timestamp_field` changed, or the column its event times or a reading view's join keys come from
  *   (`field_mapping`), or a view moved to a source that reads either from other columns;
+ *   (a source reading other rows with the same columns, another `path`, is not breaking: its views are in `rereads`);
  * - a feature added back to a view with another type than it had in an earlier version (since the view was last
  *   removed): removing a feature leaves its online values, which would then be served as the new type.
  * Pure functions over definitions: the registry runs them inside its transaction.
  */
 import { InputError } from '../errors.js';
 import type { Definition, DefinitionKind, FeatureServiceDef, FeatureViewDef, EntityDef, SourceDef } from '../definitions/types.js';
-import { sourceColumnName } from '../definitions/source-location.js';
+import { describeSourceLocation, sourceColumnName } from '../definitions/source-location.js';
+import { sourceIdentityChanges } from '../materialize/stored-features.js';
 import { canonicalJson } from './canonical.js';
 import { ttlLength } from '../definitions/row-shape.js';
 import { diffFields } from './diff.js';
@@ -80,10 +82,11 @@ export function computePlan(current: readonly Definition[], desired: readonly De
 }
 
 /**
- * Online views (kept, not dropped) whose stored features an apply changes (`Plan.rereads`): a feature added, or one
- * read from another source column (`field_mapping`, or a move to another source). The stored windows do not hold
- * that (`stored-features.ts`), so the next materialization, `--incremental` too, re-reads the ttl window; until
- * then an added feature is NOT_FOUND and a remapped one keeps its old column's values. Said in `notes`.
+ * Online views (kept, not dropped) whose stored features an apply changes (`Plan.rereads`): a feature added, one
+ * read from another source column (`field_mapping`), or rows read from elsewhere: the source's file, table or query
+ * changed, or the view moved to another source (`sourceIdentity`). The stored windows do not hold that
+ * (`stored-features.ts`), so the next materialization, `--incremental` too, re-reads the ttl window; until then an
+ * added feature is NOT_FOUND and a remapped or re-sourced one keeps its old values. Said in `notes`.
  */
 function rereadsOf(drops: readonly string[], cur: ReadonlyMap<string, Definition>, want: ReadonlyMap<string, Definition>): Pick<Plan, 'rereads' | 'notes'> {
   const rereads: string[] = [];
@@ -92,14 +95,13 @@ function rereadsOf(drops: readonly string[], cur: ReadonlyMap<string, Definition
     if (after.kind !== 'feature_view' || after.online !== true || drops.includes(after.name)) continue;
     const before = cur.get(objectKey('feature_view', after.name));
     if (before?.kind !== 'feature_view' || before.online !== true) continue;
-    const column = (v: FeatureViewDef, defs: ReadonlyMap<string, Definition>, f: string) => {
-      const source = defs.get(objectKey('source', v.source)) as SourceDef | undefined;
-      return source ? sourceColumnName(source, f) : f;
-    };
+    const [from, to] = [cur.get(objectKey('source', before.source)) as SourceDef | undefined, want.get(objectKey('source', after.source)) as SourceDef | undefined];
+    const column = (source: SourceDef | undefined, f: string) => (source ? sourceColumnName(source, f) : f);
     const had = new Set(before.features.map((f) => f.name));
     const added = after.features.filter((f) => !had.has(f.name)).map((f) => f.name);
-    const moved = after.features.filter((f) => had.has(f.name) && column(before, cur, f.name) !== column(after, want, f.name)).map((f) => f.name);
-    if (added.length === 0 && moved.length === 0) continue;
+    const moved = after.features.filter((f) => had.has(f.name) && column(from, f.name) !== column(to, f.name)).map((f) => f.name);
+    const resourced = from && to ? sourceIdentityChanges(from, to) : [];
+    if (added.length === 0 && moved.length === 0 && resourced.length === 0) continue;
     rereads.push(after.name);
     const ttl = ttlLength(after.ttl ?? 0) === 0 ? 'the source from its earliest row' : `the last ${after.ttl}`;
     const until = `until the next materialization, which re-reads ${ttl}`;
@@ -107,11 +109,22 @@ function rereadsOf(drops: readonly string[], cur: ReadonlyMap<string, Definition
       notes.push(`Apply adds ${added.join(', ')} to ${after.name}: online reads return NOT_FOUND for ${added.length > 1 ? 'them' : 'it'} ${until}.`);
     }
     for (const f of moved) {
-      const [from, to] = [column(before, cur, f), column(after, want, f)];
-      notes.push(`Apply reads ${f} of ${after.name} from column '${to}' instead of '${from}': online reads return the values read from '${from}' ${until}.`);
+      notes.push(`Apply reads ${f} of ${after.name} from column '${column(to, f)}' instead of '${column(from, f)}': online reads return the values read from '${column(from, f)}' ${until}.`);
     }
+    if (from && to && resourced.length > 0) notes.push(`${sourceNote(after.name, from, to, resourced)} ${until}.`);
   }
   return { rereads: rereads.sort(), notes };
+}
+
+/** The note for a view whose source now gives other rows (`rereadsOf`), up to "until …". */
+function sourceNote(view: string, from: SourceDef, to: SourceDef, changed: readonly string[]): string {
+  const [a, b] = [describeSourceLocation(from), describeSourceLocation(to)];
+  if (from.name !== to.name) {
+    return `Apply reads ${view} from source '${to.name}' (${b}) instead of source '${from.name}' (${a}): online reads return the values read from source '${from.name}'`;
+  }
+  if (a !== b) return `Apply reads ${view} from ${b} instead of ${a} (source '${from.name}'): online reads return the values read from ${a}`;
+  const fields = changed.map((k) => ({ timestamp_column: 'event time column', created_column: 'created time column' })[k as string] ?? k);
+  return `Apply changes the ${fields.join(', ')} of source '${from.name}', which ${view} reads: online reads return the values read before`;
 }
 
 /** The drops, with what dropping means for each (`Plan.dropReasons`): its online state before and after. */

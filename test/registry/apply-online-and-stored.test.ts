@@ -3,7 +3,9 @@
  * - a view set to `online: false` while a feature service reads it was applied as a harmless edit, and its rows
  *   stayed in the online store; now it is refused without allowBreaking, and applied with it, its rows are deleted;
  * - a feature added to an online view stayed NOT_FOUND for good: `--incremental` read only the window since the last
- *   run; now the next incremental run after such an apply re-reads the ttl window (and the plan says so).
+ *   run; now the next incremental run after such an apply re-reads the ttl window (and the plan says so);
+ * - so did the old source's values when a view's source changed with the same columns (another `path`, or the view
+ *   moved to another source): the plan said nothing and `--incremental` read 0 rows; now it is re-read the same way.
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,6 +13,7 @@ import { ConflictError, defineFeatureView, type FeatureViewDef } from '../../src
 import { formatPlan } from '../../src/registry/format.js';
 import { openOfflineEngine } from '../../src/offline/engine.js';
 import { openPushProject, refusal, type PushProject } from '../datasets/push-project.js';
+import { openStateDb } from '../../src/state/state-db.js';
 
 const YAML = `kind: entity
 name: airport
@@ -48,7 +51,10 @@ afterEach(async () => {
   project = undefined;
 });
 
-const open = async () => (project = await openPushProject('apply_online', YAML, { parquet: { 'daily/part-0.parquet': ROWS } }));
+// The same rows and columns with other values: what a source moved to another file reads.
+const OTHER_ROWS = `SELECT origin, day, delay + 100 AS delay, departures * 3 AS departures, tail FROM (${ROWS})`;
+const open = async () =>
+  (project = await openPushProject('apply_online', YAML, { parquet: { 'daily/part-0.parquet': ROWS, 'other/part-0.parquet': OTHER_ROWS } }));
 const current = (p: PushProject) => p.fs.project.registry.current();
 const withView = (p: PushProject, patch: Partial<FeatureViewDef>) => {
   const set = current(p);
@@ -59,10 +65,10 @@ const stored = async (p: PushProject, features: string[]) =>
   (await (await p.fs.project.onlineStore()).readMany('daily_delays', features, [['SEA'], ['JFK']])).map((v) => v?.values ?? null);
 
 /** The latest value per airport of `column`, computed by DuckDB from the Parquet file itself. */
-async function latest(p: PushProject, column: string): Promise<Record<string, unknown>> {
+async function latest(p: PushProject, column: string, folder = 'daily'): Promise<Record<string, unknown>> {
   const conn = await (await openOfflineEngine()).connect();
   try {
-    const rows = (await conn.runAndReadAll(`SELECT origin, arg_max(${column}, day) AS v FROM read_parquet('${join(p.dir, 'data/daily/*.parquet')}') GROUP BY origin`)).getRowObjectsJS();
+    const rows = (await conn.runAndReadAll(`SELECT origin, arg_max(${column}, day) AS v FROM read_parquet('${join(p.dir, 'data', folder, '*.parquet')}') GROUP BY origin`)).getRowObjectsJS();
     return Object.fromEntries(rows.map((r) => [r.origin as string, typeof r.v === 'bigint' ? Number(r.v) : r.v]));
   } finally {
     conn.closeSync();
@@ -135,5 +141,79 @@ describe('a feature added to an online view', () => {
     const want = await latest(p, 'departures::DOUBLE');
     const read = await p.fs.getOnlineFeatures({ features: ['daily_delays:delay'], entities: { origin: ['SEA', 'JFK'] } });
     expect(read.results[1].values).toEqual([want.SEA, want.JFK]);
+  });
+});
+
+describe('a view whose source changed without its columns changing', () => {
+  const delays = async (p: PushProject) => (await p.fs.getOnlineFeatures({ features: ['daily_delays:delay'], entities: { origin: ['SEA', 'JFK'] } })).results[1].values;
+  const withSource = (p: PushProject, patch: Record<string, unknown>) => {
+    const set = current(p);
+    return [...set.entities.values(), { ...set.sources.get('daily')!, ...patch }, ...set.views.values(), ...set.services.values()] as never;
+  };
+
+  it('another path: the plan lists it in rereads with a note, and the next incremental run serves the new file', async () => {
+    const p = await open();
+    expect((await p.fs.materialize({ incremental: true })).map((r) => r.status)).toEqual(['success']);
+    const old = await latest(p, 'delay');
+    expect(await delays(p)).toEqual([old.SEA, old.JFK]);
+    const moved = withSource(p, { path: 'data/other/*.parquet', description: 'moved' });
+    const plan = await p.fs.plan(moved);
+    expect([plan.drops, plan.rereads, plan.breaking]).toEqual([[], ['daily_delays'], false]);
+    expect(plan.notes).toEqual([
+      "Apply reads daily_delays from file 'data/other/*.parquet' instead of file 'data/daily/*.parquet' (source 'daily'): online reads return the values read from file 'data/daily/*.parquet' until the next materialization, which re-reads the last 30d.",
+    ]);
+    await p.fs.apply(moved);
+    const again = await p.fs.materialize({ incremental: true });
+    expect(again.map((r) => [r.status, r.rowsRead])).toEqual([['success', 3]]);
+    const want = await latest(p, 'delay', 'other');
+    expect(want.SEA).toBe((old.SEA as number) + 100);
+    expect(await delays(p)).toEqual([want.SEA, want.JFK]);
+    // Once: the run after that reads only the moment since.
+    expect((await p.fs.materialize({ incremental: true }))[0]?.rowsRead).toBe(0);
+    // A description or tags of the source are not where rows come from: no reread.
+    const described = withSource(p, { description: 'described again', tags: { team: 'ops' } });
+    expect((await p.fs.plan(described)).rereads).toEqual([]);
+    await p.fs.apply(described);
+    expect((await p.fs.materialize({ incremental: true }))[0]?.rowsRead).toBe(0);
+  });
+
+  it('moved to another source with the same columns: re-read the same way', async () => {
+    const p = await open();
+    const set = current(p);
+    const other = { ...set.sources.get('daily')!, name: 'other', path: 'data/other/*.parquet' };
+    await p.fs.apply([...set.entities.values(), ...set.sources.values(), other, ...set.views.values(), ...set.services.values()] as never);
+    await p.fs.materialize({ incremental: true });
+    const moved = withView(p, { source: 'other' });
+    const plan = await p.fs.plan(moved);
+    expect([plan.drops, plan.rereads, plan.breaking]).toEqual([[], ['daily_delays'], false]);
+    expect(plan.notes).toEqual([
+      "Apply reads daily_delays from source 'other' (file 'data/other/*.parquet') instead of source 'daily' (file 'data/daily/*.parquet'): online reads return the values read from source 'daily' until the next materialization, which re-reads the last 30d.",
+    ]);
+    await p.fs.apply(moved);
+    expect((await p.fs.materialize({ incremental: true }))[0]?.rowsRead).toBe(3);
+    const want = await latest(p, 'delay', 'other');
+    expect(await delays(p)).toEqual([want.SEA, want.JFK]);
+  });
+
+  it('windows recorded before sources were kept: no reread on upgrade, one once the source changes', async () => {
+    const p = await open();
+    await p.fs.materialize({ incremental: true });
+    // What an earlier version recorded: the features only, no source.
+    const state = openStateDb(join(p.dir, '.featureguard', 'state.db'));
+    const rows = state.prepare('SELECT rowid AS id, stored_features AS f FROM materialized_intervals').all() as { id: number; f: string }[];
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      const kept = (JSON.parse(r.f) as string[]).filter((e) => e.startsWith('['));
+      expect(kept.length).toBeLessThan((JSON.parse(r.f) as string[]).length);
+      state.prepare('UPDATE materialized_intervals SET stored_features = ? WHERE rowid = ?').run(JSON.stringify(kept), r.id);
+    }
+    state.close();
+    expect((await p.fs.materialize({ incremental: true }))[0]?.rowsRead).toBe(0);
+    const moved = withSource(p, { path: 'data/other/*.parquet' });
+    expect((await p.fs.plan(moved)).rereads).toEqual(['daily_delays']);
+    await p.fs.apply(moved);
+    expect((await p.fs.materialize({ incremental: true }))[0]?.rowsRead).toBe(3);
+    const want = await latest(p, 'delay', 'other');
+    expect(await delays(p)).toEqual([want.SEA, want.JFK]);
   });
 });
