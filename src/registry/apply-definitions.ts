@@ -37,6 +37,8 @@ export interface ApplyDefinitionsOptions {
    * plan inside the apply's transaction, so a concurrent apply cannot slip a removal past it.
    */
   readonly allowRemovals?: boolean;
+  /** Apply only onto this registry generation (a plan's `generation`), else 409 `registry_changed`: see `ApplyOptions.expectedGeneration`. */
+  readonly expectedGeneration?: number;
   /** Runs in the registry's transaction once the change is planned, before the breaking-change check: throwing rolls it back (the SDK's merged apply). */
   readonly checkPlan?: (plan: Plan) => void;
 }
@@ -70,6 +72,7 @@ export async function applyDefinitions(
   // what the windows of views whose stored features change did not store (`Plan.rereads`).
   const result = await project.registry.applyWhenFree(defs, {
     allowBreaking: options.allowBreaking === true,
+    expectedGeneration: options.expectedGeneration,
     checkPlan: (plan) => {
       options.checkPlan?.(plan);
       if (options.allowRemovals !== true) refuseRemovals(plan, options.allowBreaking === true);

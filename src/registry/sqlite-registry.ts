@@ -19,7 +19,7 @@ import { ensureColumn, ensureTables, isBusy, writeWhenFree, type StateDb } from 
 import { viewHistoryStart } from '../runs/view-history.js';
 import { contentHash } from './canonical.js';
 import { computePlan, objectKey } from './plan.js';
-import type { ApplyResult, Plan, Registry, VersionRecord } from './types.js';
+import type { ApplyOptions, ApplyResult, Plan, Registry, VersionRecord } from './types.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS registry_applies (
@@ -131,9 +131,13 @@ export function openSqliteRegistry(db: StateDb): Registry {
     return cache;
   };
 
-  const applyTx = db.transaction((defs: readonly Definition[], allowBreaking: boolean, inTransaction?: (result: ApplyResult) => void, checkPlan?: (plan: Plan) => void): ApplyResult => {
+  const applyTx = db.transaction((defs: readonly Definition[], options: ApplyOptions): ApplyResult => {
+    const { inTransaction, checkPlan } = options;
+    const allowBreaking = options.allowBreaking === true;
     const snap = readSnapshot();
-    const plan = computePlan(allDefinitions(snap.set), defs, pastViews);
+    // Checked in the write transaction: no apply can slip in between the check and the write.
+    if (options.expectedGeneration !== undefined && snap.generation !== options.expectedGeneration) throw registryChanged(options.expectedGeneration, snap.generation);
+    const plan: Plan = { ...computePlan(allDefinitions(snap.set), defs, pastViews), generation: snap.generation };
     checkPlan?.(plan);
     if (plan.breaking && !allowBreaking) {
       const reasons = plan.changes.flatMap((c) => c.breaking);
@@ -146,7 +150,7 @@ export function openSqliteRegistry(db: StateDb): Registry {
     }
     const changed = plan.changes.filter((c) => c.action !== 'unchanged');
     if (changed.length === 0) {
-      const none = { plan, applied: [] };
+      const none = { plan, applied: [], generation: snap.generation };
       inTransaction?.(none);
       return none;
     }
@@ -165,7 +169,7 @@ export function openSqliteRegistry(db: StateDb): Registry {
       insertVersion.run(c.kind, c.name, version, hash, appliedAt, json, applyId, ...(origin === 'origin' ? [from] : []));
       applied.push(toRecord({ kind: c.kind, name: c.name, version, hash, applied_at: appliedAt, definition: json, origin: from }));
     }
-    const result = { plan, applied };
+    const result = { plan, applied, generation: generationStmt.get() as number };
     inTransaction?.(result);
     return result;
   });
@@ -182,18 +186,19 @@ export function openSqliteRegistry(db: StateDb): Registry {
     currentVersions: () => snapshot().versions,
     removedVersions: () => snapshot().removed,
     plan(defs): Plan {
-      return computePlan(allDefinitions(readSnapshot().set), defs, pastViews);
+      const snap = readSnapshot();
+      return { ...computePlan(allDefinitions(snap.set), defs, pastViews), generation: snap.generation };
     },
     apply(defs, options = {}) {
       try {
-        return applied(applyTx.immediate(defs, options.allowBreaking === true, options.inTransaction, options.checkPlan));
+        return applied(applyTx.immediate(defs, options));
       } catch (e) {
         throw translateBusy(e);
       }
     },
     async applyWhenFree(defs, options = {}) {
       try {
-        return applied(await writeWhenFree(db, () => applyTx.immediate(defs, options.allowBreaking === true, options.inTransaction, options.checkPlan)));
+        return applied(await writeWhenFree(db, () => applyTx.immediate(defs, options)));
       } catch (e) {
         throw translateBusy(e);
       }
@@ -232,6 +237,20 @@ function appliedOrigin(row: VersionRow): DefinitionOrigin {
   return { file: stored.file, locate: () => (stored.line === null ? {} : { line: stored.line, column: 1 }) };
 }
 
+
+/**
+ * An apply made against generation `expected` (`ApplyOptions.expectedGeneration`) while the registry is at `actual`:
+ * another apply came in between (a teammate's change the caller has not seen, which its full set would revert).
+ */
+function registryChanged(expected: number, actual: number): ConflictError {
+  return new ConflictError(
+    `the registry changed since generation ${expected} (it is at generation ${actual}: another apply came in between); nothing was applied: ` +
+      'plan again against the current registry, review its changes, and apply with the new generation',
+    { expected_generation: expected, generation: actual },
+    'registry_changed',
+    2,
+  );
+}
 
 /**
  * SQLITE_BUSY after the busy timeout: another process held the state database's write lock too long. Which

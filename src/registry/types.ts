@@ -41,6 +41,11 @@ export interface Plan {
   readonly rereads: readonly string[];
   /** What applying means for reads beyond `drops`, one sentence each (`rereads`: what reads return until then). */
   readonly notes: readonly string[];
+  /**
+   * The registry's generation the plan was made against (`Registry.generation`; set by `Registry.plan` and in apply
+   * results, absent from `computePlan` alone): give it as `expectedGeneration` to apply only onto that registry.
+   */
+  readonly generation?: number;
 }
 
 export type DropReason = 'changed' | 'removed' | 'no_longer_online' | 'offline';
@@ -58,10 +63,18 @@ export interface VersionRecord {
 export interface ApplyResult {
   readonly plan: Plan;
   readonly applied: readonly VersionRecord[];
+  /** The registry's generation after the apply (the plan's own when nothing changed): the next apply's `expectedGeneration`. */
+  readonly generation: number;
 }
 
 export interface ApplyOptions {
   readonly allowBreaking?: boolean;
+  /**
+   * Apply only if the registry is still at this generation (`Registry.generation`, a plan's `generation`), checked
+   * inside the apply's transaction; otherwise a 409 `registry_changed` `ConflictError` (details `expected_generation`
+   * and `generation`) and nothing is written: a full set reviewed before a teammate's apply must not revert it.
+   */
+  readonly expectedGeneration?: number;
   /** Runs inside the apply's transaction, see `Registry.apply`. */
   readonly inTransaction?: (result: ApplyResult) => void;
   /**

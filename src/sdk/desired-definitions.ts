@@ -27,10 +27,16 @@ export interface PlanOptions {
   readonly replace?: boolean;
 }
 
-/** `store.apply` options: `PlanOptions` and `allowBreaking`. */
+/** `store.apply` options: `PlanOptions`, `allowBreaking` and `expectedGeneration`. */
 export interface ApplyOptions extends PlanOptions {
   /** Apply breaking changes too (removed features in use, changed types, join keys). */
   readonly allowBreaking?: boolean;
+  /**
+   * Apply only if the registry is still at this generation (a plan's `generation`), checked inside the apply's
+   * transaction: otherwise a `ConflictError` `registry_changed` (details `expected_generation`, `generation`) and
+   * nothing is applied, so a set reviewed before another process applied does not revert that apply.
+   */
+  readonly expectedGeneration?: number;
 }
 
 export interface DesiredDefinitions {

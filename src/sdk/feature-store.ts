@@ -241,8 +241,12 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
     },
     apply(definitions, options) {
       return track(async () => {
-        checkOptions('apply options', options, APPLY_KEYS, '{ allowBreaking?, remove?, replace? }', true);
+        checkOptions('apply options', options, APPLY_KEYS, '{ allowBreaking?, remove?, replace?, expectedGeneration? }', true);
         checkBooleans('apply options', options, APPLY_BOOLEANS);
+        const expectedGeneration = options?.expectedGeneration;
+        if (expectedGeneration !== undefined && !(Number.isSafeInteger(expectedGeneration) && expectedGeneration >= 0)) {
+          throw new InputError(`expectedGeneration must be a registry generation (an integer, 0 or more, as a plan's generation), not ${JSON.stringify(expectedGeneration) ?? String(expectedGeneration)}`, undefined, 'invalid_request');
+        }
         // A merged list is checked again inside the registry's transaction (`check`): an apply by another process
         // since it read the registry makes it merge again, rather than revert that apply.
         for (let attempt = 1; ; attempt++) {
@@ -250,10 +254,11 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
           try {
             // Removals are meant here: the project's files or a `replace` list are the complete set, and a merged
             // list removes only what `remove` names (`check` refuses anything else).
-            const result = await applyDefinitions(project, defs, { allowBreaking: options?.allowBreaking, allowRemovals: true, checkPlan: check });
+            const result = await applyDefinitions(project, defs, { allowBreaking: options?.allowBreaking, allowRemovals: true, checkPlan: check, expectedGeneration });
             return { ...result, plan: withPushedDropNote(project.state, result.plan) };
           } catch (e) {
-            if (!(e instanceof FeatureguardError && e.code === 'registry_changed') || attempt === 3) throw e;
+            // Merged again only when no generation was expected: with one, the registry moved past it for good.
+            if (!(e instanceof FeatureguardError && e.code === 'registry_changed') || attempt === 3 || expectedGeneration !== undefined) throw e;
           }
         }
       });

@@ -31,7 +31,7 @@ export const ONLINE_READ_KEYS = keys<OnlineReadOptions>({ maxEntities: true, fea
 export const PUSH_KEYS = keys<PushRequest>({ view: true, rows: true, to: true, ignoreUnknownColumns: true });
 export const PRUNE_KEYS = keys<PruneOptions>({ before: true, keep: true, dryRun: true });
 export const RUN_FILTER_KEYS = keys<QualityLogFilter>({ view: true, service: true, kind: true, status: true, since: true, until: true, limit: true, offset: true, cursor: true });
-export const APPLY_KEYS = keys<ApplyOptions>({ allowBreaking: true, remove: true, replace: true });
+export const APPLY_KEYS = keys<ApplyOptions>({ allowBreaking: true, remove: true, replace: true, expectedGeneration: true });
 export const PLAN_KEYS = keys<PlanOptions>({ remove: true, replace: true });
 export const REDELIVER_KEYS = keys<{ all?: boolean; runId?: string }>({ all: true, runId: true });
 

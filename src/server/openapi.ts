@@ -129,7 +129,7 @@ export const ROUTES: readonly RouteDoc[] = [
     summary: 'Apply definitions (admin); drops the online values of removed views, of views no longer online and of views changed in a breaking way (`dropped`, why in `plan.dropReasons`; `deferred`: views being materialized or pushed to, whose running writer drops them instead); `plan` carries `rereads` and `notes` as the plan does',
     responses: {
       403: "the key's scope is below 'admin' (`forbidden`), a source with a new or changed `query` while `server.allow_query_sources` is off (`query_source_refused`), or, while no API key exists, another host name or a cross-site write (`host_not_allowed`, `cross_site_refused`)",
-      409: '`definitions` leaving applied objects out without `allow_removals: true` (`removals_not_allowed`, the objects in `details.removals`), breaking changes without `allow_breaking` (`breaking_change`), or another process held the write lock of the state database past its busy timeout, 10 s (`registry_busy`)',
+      409: '`definitions` leaving applied objects out without `allow_removals: true` (`removals_not_allowed`, the objects in `details.removals`), breaking changes without `allow_breaking` (`breaking_change`), an `expected_generation` the registry has moved past: another apply came in between (`registry_changed`, both generations in `details`), or another process held the write lock of the state database past its busy timeout, 10 s (`registry_busy`)',
       422: DEFINITIONS,
       503: `applied, but the online values to drop could not be (\`online_drop_failed\`); applying again drops them; or ${STATE_UNAVAILABLE}`,
     },

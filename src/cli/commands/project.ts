@@ -112,7 +112,9 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
     .command('apply')
     .description('apply the definitions to the registry in one transaction (refuses breaking changes by default)')
     .option('--allow-breaking', 'apply breaking changes too (type changes, removed features in use, join keys)')
-    .action(async (opts: { allowBreaking?: boolean }) => {
+    .option('--expect-generation <n>', "apply only if the registry is still at generation n (the 'generation' of plan --json): refused, exit 2 registry_changed, when another apply came in between")
+    .action(async (opts: { allowBreaking?: boolean; expectGeneration?: string }) => {
+      const expectedGeneration = opts.expectGeneration === undefined ? undefined : await generationArgument(opts.expectGeneration);
       const project = await ctx.project();
       const defs = await loadProjectDefinitions(project);
       const { formatDrops, formatPlan } = await import('../../registry/format.js');
@@ -121,7 +123,7 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       if (!json) ctx.io.out(formatPlan(withPushedDropNote(project.state, project.registry.plan(defs)), { color: ctx.io.isTty, allowBreaking: opts.allowBreaking === true }));
       const { applyDefinitions } = await import('../../registry/apply-definitions.js');
       // The project directory is the complete set: what its files no longer define is removed.
-      const result = await applyDefinitions(project, defs, { allowBreaking: opts.allowBreaking === true, allowRemovals: true });
+      const result = await applyDefinitions(project, defs, { allowBreaking: opts.allowBreaking === true, allowRemovals: true, expectedGeneration });
       const applied = result.applied.map(({ definition, ...v }) => ({ ...v, removed: definition === null }));
       const { dropped, deferred } = result;
       // Applied anyway (a push-fed source may have no file yet), but said now rather than at the first materialization.
@@ -167,6 +169,14 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
     });
 
   registerDescribeCommand(program, ctx);
+}
+
+/** `--expect-generation`'s value: a registry generation (a whole number, 0 or more), else a usage error. */
+async function generationArgument(value: string): Promise<number> {
+  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (Number.isSafeInteger(n)) return n;
+  const { InputError } = await import('../../errors.js');
+  throw new InputError(`invalid --expect-generation '${value}': a registry generation, a whole number as plan --json prints it ('generation')`, undefined, 'bad_arguments');
 }
 
 function countKinds(defs: readonly Definition[]): Record<DefinitionKind, number> {

@@ -3,7 +3,8 @@
  * (`/versions/:n`: one version, `latest` the last, also of a removed object),
  * `POST /v1/registry/plan` (read scope) and `POST /v1/registry/apply` (admin scope; it also drops the
  * online values of removed views and of views changed in a breaking way, listed in `dropped`; it removes the
- * applied objects its `definitions` leave out only with `allow_removals: true`, else 409 `removals_not_allowed`).
+ * applied objects its `definitions` leave out only with `allow_removals: true`, else 409 `removals_not_allowed`;
+ * with `expected_generation`, only if the registry is still at that generation, else 409 `registry_changed`).
  * Every read goes through `registry.current()`, which re-reads when another process applied.
  */
 import { Hono } from 'hono';
@@ -30,6 +31,7 @@ interface ApplyBody {
   definitions: Definition[];
   allow_breaking?: boolean;
   allow_removals?: boolean;
+  expected_generation?: number;
 }
 
 function item(rec: VersionRecord) {
@@ -88,7 +90,13 @@ export function registryRoutes(ctx: ServerContext): Hono {
     if (ctx.project.config.server?.allow_query_sources !== true) refuseNewQuerySources(registry.currentVersions(), defs);
     // A body leaving applied objects out removes them only when it says so: a client posting just the view it
     // changed must not remove everything else (refused inside the apply's transaction, on the plan it applies).
-    const result = await applyDefinitions(ctx.project, defs, { allowBreaking: body.allow_breaking === true, allowRemovals: body.allow_removals === true });
+    // A body reviewed against a generation (`GET /v1/registry`, a plan's `generation`) applies only onto it: 409
+    // `registry_changed` when another apply came in between, checked inside the apply's transaction.
+    const result = await applyDefinitions(ctx.project, defs, {
+      allowBreaking: body.allow_breaking === true,
+      allowRemovals: body.allow_removals === true,
+      expectedGeneration: body.expected_generation,
+    });
     return c.json({ ...result, plan: withPushedDropNote(ctx.project.state, result.plan) });
   });
   return app;
