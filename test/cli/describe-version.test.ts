@@ -145,7 +145,7 @@ describe('one version through the SDK and the API', () => {
 describe('a removed object', () => {
   beforeAll(async () => {
     writeDefinitions(ENTITY_AND_SOURCE);
-    const r = await cli('apply', '--allow-breaking');
+    const r = await cli('apply', '--allow-breaking', '--allow-removals');
     expect(r.code, r.err).toBe(0);
   });
 

@@ -238,7 +238,8 @@ describe('project commands on the flights example', () => {
     expect(JSON.parse((await run('--json', 'plan')).out).alert_problems).toEqual([
       { file: 'featureguard.yaml', path: '/alerts/0/views/0', message: expect.stringContaining("filters on feature view 'route_daily', which is not defined") },
     ]);
-    const applied = await run('apply', '--allow-breaking');
+    // A rename removes the old name: --allow-removals.
+    const applied = await run('apply', '--allow-breaking', '--allow-removals');
     expect(applied.code).toBe(0);
     expect(applied.out).toContain(warning);
     expect(applied.out).toContain('feature_view route_daily_v2 v1');

@@ -68,7 +68,7 @@ describe('runs list and pii list filtered on a view or service', () => {
     expect((await fg('apply')).code).toBe(0);
     expect((await fg('materialize', '--views', 'extra', '--start', '2001-01-01', '--end', '2001-01-02')).code).toBe(0);
     rmSync(defs);
-    const applied = await fg('apply', '--allow-breaking');
+    const applied = await fg('apply', '--allow-breaking', '--allow-removals');
     expect(applied.code, applied.err).toBe(0);
     const r = await fg('runs', 'list', '--view', 'extra');
     expect([r.code, r.out], r.err).toEqual([0, expect.stringMatching(/ extra .*\n1 of 1 run\(s\)$/)]);

@@ -2,9 +2,10 @@
  * `POST /v1/registry/apply` removes applied objects only when the body says so (`allow_removals: true`): a body
  * that leaves objects out (a client posting only the view it changed) is refused 409 `removals_not_allowed`,
  * listing them, and changes nothing — neither the registry nor the online values. The CLI `apply` (a project
- * directory is the complete set) and the SDK's `apply(list, { replace: true })` still remove.
+ * directory is the complete set) removes with `--allow-removals` only (exit 2 without, listing them), and the SDK's
+ * `apply(list, { replace: true })` still removes.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -148,16 +149,47 @@ describe('POST /v1/registry/apply and removals', () => {
   });
 });
 
-describe('callers that mean the complete set still remove', () => {
-  it('featureguard apply removes what the project directory no longer defines', async () => {
+describe('callers that mean the complete set remove when asked to', () => {
+  const cli = async (...argv: string[]) => {
+    let [out, err] = ['', ''];
+    const code = await main(['--project', fx.dir, ...argv], { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), isTty: false });
+    return { code, out, err };
+  };
+
+  it('featureguard apply refuses to remove what the project directory no longer defines (exit 2) until --allow-removals', async () => {
     await materializeDay();
+    const before = registryState(fx.project);
     writeFileSync(join(fx.dir, 'features', 'defs.yaml'), ENTITY_AND_SOURCE_DEFS);
-    let out = '';
-    let err = '';
-    const code = await main(['--project', fx.dir, 'apply', '--allow-breaking'], { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), isTty: false });
-    expect(code, `${out}\n${err}`).toBe(0);
-    expect(out).toContain('Applied 2 changes');
-    expect(out).toContain('Dropped the online values of origin_delays (removed).');
+    const refused = await cli('apply', '--allow-breaking');
+    expect(refused.code, refused.out + refused.err).toBe(2);
+    expect(refused.out).toContain('- feature_view origin_delays'); // the plan, printed before
+    expect(refused.err).toContain("error: refusing to remove 2 applied objects the project's files no longer define (pass --allow-removals to remove them, dropping the online values of removed views, or restore their definitions to keep them):");
+    expect(refused.err).toContain('  - feature_view origin_delays\n  - feature_service delay_service');
+    expect(refused.err).not.toContain('allow_removals');
+    const json = await cli('--json', 'apply');
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.err).error).toMatchObject({
+      code: 'removals_not_allowed',
+      message: expect.stringContaining('which need --allow-breaking as well'),
+      details: { removals: [{ kind: 'feature_view', name: 'origin_delays' }, { kind: 'feature_service', name: 'delay_service' }], breaking: expect.arrayContaining(["feature 'origin_delays:dep_delay' removed with its view but feature service delay_service uses it"]) },
+    });
+    // Nothing removed, nothing dropped.
+    expect(registryState(fx.project)).toEqual(before);
+    expect(await (await fx.project.onlineStore()).readMany('origin_delays', ['dep_delay'], [['SEA']])).toEqual([expect.anything()]);
+
+    const applied = await cli('apply', '--allow-breaking', '--allow-removals');
+    expect(applied.code, `${applied.out}\n${applied.err}`).toBe(0);
+    expect(applied.out).toContain('Applied 2 changes');
+    expect(applied.out).toContain('Dropped the online values of origin_delays (removed).');
+    expect(await (await fx.project.onlineStore()).readMany('origin_delays', ['dep_delay'], [['SEA']])).toEqual([undefined]);
+  });
+
+  it('featureguard apply without removals needs no flag', async () => {
+    const file = join(fx.dir, 'features', 'defs.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('name: delay_service', 'name: delay_service\ndescription: the model'));
+    const r = await cli('apply');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('Applied 1 change: feature_service delay_service v2.');
   });
 
   it("the SDK's apply with replace: true and with remove removes; applyDefinitions alone refuses", async () => {

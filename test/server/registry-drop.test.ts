@@ -694,7 +694,7 @@ describe('over HTTP and from the CLI', () => {
     writeFileSync(join(fx.dir, 'features', 'defs.yaml'), ENTITY_AND_SOURCE_DEFS);
     let out = '';
     let err = '';
-    const code = await main(['--project', fx.dir, 'apply', '--allow-breaking'], { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), isTty: false });
+    const code = await main(['--project', fx.dir, 'apply', '--allow-breaking', '--allow-removals'], { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), isTty: false });
     expect(code, err).toBe(0);
     expect(out).toContain('Applied 2 changes');
     expect(out).toContain('Dropped the online values of origin_delays (removed).');

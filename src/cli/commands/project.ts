@@ -112,8 +112,9 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
     .command('apply')
     .description('apply the definitions to the registry in one transaction (refuses breaking changes by default)')
     .option('--allow-breaking', 'apply breaking changes too (type changes, removed features in use, join keys)')
+    .option('--allow-removals', "remove the applied objects the project's files no longer define (and drop the online values of removed views)")
     .option('--expect-generation <n>', "apply only if the registry is still at generation n (the 'generation' of plan --json): refused, exit 2 registry_changed, when another apply came in between")
-    .action(async (opts: { allowBreaking?: boolean; expectGeneration?: string }) => {
+    .action(async (opts: { allowBreaking?: boolean; allowRemovals?: boolean; expectGeneration?: string }) => {
       const expectedGeneration = opts.expectGeneration === undefined ? undefined : await generationArgument(opts.expectGeneration);
       const project = await ctx.project();
       const defs = await loadProjectDefinitions(project);
@@ -122,8 +123,12 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       const json = ctx.globals().json === true;
       if (!json) ctx.io.out(formatPlan(withPushedDropNote(project.state, project.registry.plan(defs)), { color: ctx.io.isTty, allowBreaking: opts.allowBreaking === true }));
       const { applyDefinitions } = await import('../../registry/apply-definitions.js');
-      // The project directory is the complete set: what its files no longer define is removed.
-      const result = await applyDefinitions(project, defs, { allowBreaking: opts.allowBreaking === true, allowRemovals: true, expectedGeneration });
+      // The project directory is the complete set: what its files no longer define is removed, with --allow-removals
+      // only (a deleted or moved file, a bad merge, must not remove objects and drop their online values unasked).
+      const result = await applyDefinitions(project, defs, { allowBreaking: opts.allowBreaking === true, allowRemovals: opts.allowRemovals === true, expectedGeneration })
+        .catch(async (e: unknown) => {
+          throw await removalsRefused(e);
+        });
       const applied = result.applied.map(({ definition, ...v }) => ({ ...v, removed: definition === null }));
       const { dropped, deferred } = result;
       // Applied anyway (a push-fed source may have no file yet), but said now rather than at the first materialization.
@@ -169,6 +174,27 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
     });
 
   registerDescribeCommand(program, ctx);
+}
+
+/**
+ * `removals_not_allowed` (its message speaks of the HTTP body) as the CLI says it: every removal, and the flags to
+ * pass. Anything else as it is.
+ */
+async function removalsRefused(e: unknown): Promise<unknown> {
+  const { ConflictError, FeatureguardError } = await import('../../errors.js');
+  if (!(e instanceof FeatureguardError) || e.code !== 'removals_not_allowed') return e;
+  const details = e.details as { removals: { kind: string; name: string }[]; breaking?: string[] };
+  const n = details.removals.length;
+  const breaking = details.breaking ?? [];
+  return new ConflictError(
+    `refusing to remove ${n} applied object${n > 1 ? 's' : ''} the project's files no longer define (pass --allow-removals to remove ` +
+      `${n > 1 ? 'them' : 'it'}, dropping the online values of removed views, or restore ${n > 1 ? 'their definitions' : 'its definition'} to keep ${n > 1 ? 'them' : 'it'})` +
+      `${breaking.length > 0 ? '; the plan also has breaking changes, which need --allow-breaking as well' : ''}:\n` +
+      [...details.removals.map((r) => `  - ${r.kind} ${r.name}`), ...breaking.map((b) => `  - BREAKING: ${b}`)].join('\n'),
+    e.details,
+    'removals_not_allowed',
+    2,
+  );
 }
 
 /** `--expect-generation`'s value: a registry generation (a whole number, 0 or more), else a usage error. */
