@@ -1,7 +1,7 @@
 /**
  * The registry over HTTP: `GET /v1/registry/{entities,sources,feature_views,feature_services}[/:name][/versions[/:n]]`
  * (`/versions/:n`: one version, `latest` the last, also of a removed object),
- * `POST /v1/registry/plan` (read scope) and `POST /v1/registry/apply` (admin scope; it also drops the
+ * `POST /v1/registry/plan` (read scope; with the sources' problems, `source_problems`, as the CLI's plan warns of them) and `POST /v1/registry/apply` (admin scope; it also drops the
  * online values of removed views and of views changed in a breaking way, listed in `dropped`; it removes the
  * applied objects its `definitions` leave out only with `allow_removals: true`, else 409 `removals_not_allowed`;
  * with `expected_generation`, only if the registry is still at that generation, else 409 `registry_changed`).
@@ -10,8 +10,9 @@
 import { Hono } from 'hono';
 import { alertReferenceProblems } from '../../definitions/cross-references.js';
 import { validateDefinitions } from '../../definitions/loader.js';
+import { checkSources } from '../../definitions/source-check.js';
 import type { Definition, DefinitionKind } from '../../definitions/types.js';
-import { FeatureguardError, NotFoundError } from '../../errors.js';
+import { FeatureguardError, NotFoundError, type DefinitionProblem } from '../../errors.js';
 import { applyDefinitions } from '../../registry/apply-definitions.js';
 import { objectVersion, parseVersionSelector } from '../../registry/object-version.js';
 import type { VersionRecord } from '../../registry/types.js';
@@ -82,7 +83,14 @@ export function registryRoutes(ctx: ServerContext): Hono {
     const defs = validateDefinitions(body.definitions, ctx.project.sourceRoots, 'definitions');
     // An alert left filtering on a view the request renames or removes would stop firing without a word.
     // A pushed view removed or taken offline loses values no materialization brings back: said in `notes`.
-    return c.json({ ...withPushedDropNote(ctx.project.state, registry.plan(defs)), alert_problems: alertReferenceProblems(ctx.project.config.alerts ?? [], defs) });
+    // What `validate` finds wrong with the sources, as the CLI's plan warns of it (apply reports it only once applied):
+    // warnings, never a failed plan (a push-fed source may have no file yet; a check that cannot run says nothing).
+    const sourceProblems = await checkSources(ctx.project.sourceRoots, defs).catch((): DefinitionProblem[] => []);
+    return c.json({
+      ...withPushedDropNote(ctx.project.state, registry.plan(defs)),
+      source_problems: sourceProblems,
+      alert_problems: alertReferenceProblems(ctx.project.config.alerts ?? [], defs),
+    });
   });
   app.post('/apply', ctx.auth.requireScope('admin'), async (c) => {
     const body = registryBody(await readJson(c, ctx.limits.bodyLimit));
