@@ -285,6 +285,16 @@ function stampCreatedTimes(rows: Record<string, unknown>[], fileType: string | u
   });
 }
 
+/**
+ * Rows of an online-only push to a source with a `created_timestamp_field`, stamped with the push's time as an
+ * offline push's are (`stampCreatedTimes`): a row the source's files hold for the same event time, created before
+ * the push, is older, so a later materialization of it leaves the pushed value online (without a created time the
+ * pushed row lost to any row of its event time). A created time the caller sent is kept.
+ */
+function onlineCreatedTimes(source: SourceDef | undefined, rows: Record<string, unknown>[]): Record<string, unknown>[] {
+  return source?.created_timestamp_field === undefined ? rows : stampCreatedTimes(rows, undefined, new Date());
+}
+
 /** The last millisecond of year 9999, the latest time the schema takes (`storableInstant`). */
 const LAST_MS = Date.parse('9999-12-31T23:59:59.999Z');
 
@@ -309,7 +319,7 @@ export async function push(project: Project, request: PushRequest, options: Push
   const source = set.sources.get(view.source);
   const floats = floatColumns(view, pushRenames(source));
   const validated = await validatedOrRecorded(project, set, view, request.rows.map((row) => jsonForm(row, floats)), to, options, ignored);
-  let rows = to === 'online' ? validated : offlineCreatedTimes(view, source, validated, request.rows, ignored);
+  let rows = to === 'online' ? onlineCreatedTimes(source, validated) : offlineCreatedTimes(view, source, validated, request.rows, ignored);
   const ignoredColumns = ignored !== null && ignored.size > 0 ? { ignored_columns: [...ignored].sort() } : {};
   const keys = viewJoinKeys(set, view);
 
