@@ -28,7 +28,7 @@ export const HISTORICAL_KEYS = keys<HistoricalFeaturesRequest>({
 });
 export const ONLINE_KEYS = keys<OnlineFeaturesRequest>({ features: true, service: true, entities: true, fullFeatureNames: true });
 export const ONLINE_READ_KEYS = keys<OnlineReadOptions>({ maxEntities: true, feastKeys: true, now: true });
-export const PUSH_KEYS = keys<PushRequest>({ view: true, rows: true, to: true, ignoreUnknownColumns: true });
+export const PUSH_KEYS = keys<PushRequest>({ view: true, rows: true, to: true, ignoreUnknownColumns: true, idempotencyKey: true });
 export const PRUNE_KEYS = keys<PruneOptions>({ before: true, keep: true, dryRun: true });
 export const RUN_FILTER_KEYS = keys<QualityLogFilter>({ view: true, service: true, kind: true, status: true, since: true, until: true, limit: true, offset: true, cursor: true });
 export const APPLY_KEYS = keys<ApplyOptions>({ allowBreaking: true, remove: true, replace: true, expectedGeneration: true });

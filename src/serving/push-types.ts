@@ -21,6 +21,12 @@ export interface PushRequest {
    * otherwise, nothing written): a feature left out would be stored as null, and a misspelt one left out unnoticed.
    */
   readonly ignoreUnknownColumns?: boolean;
+  /**
+   * A key naming this push (HTTP: the `Idempotency-Key` header): a push of the same view with the same key and
+   * request within 24 hours answers this push's answer again (`replayed: true`, same `run_id`) and writes nothing;
+   * the same key with another request is a 409 `idempotency_key_reused`. 1 to 255 printable characters.
+   */
+  readonly idempotencyKey?: string;
 }
 
 export interface PushResult {
@@ -38,4 +44,6 @@ export interface PushResult {
   readonly counts: { pass: number; warn: number; fail: number; error: number; skipped: number };
   /** With `ignoreUnknownColumns`: the columns left out (absent when none were). */
   readonly ignored_columns?: readonly string[];
+  /** True when this is the answer of an earlier push with the same idempotency key, replayed (nothing was written). */
+  readonly replayed?: true;
 }

@@ -32,6 +32,7 @@ import type { RunStatus } from '../runs/types.js';
 import { onInterrupt } from '../state/interrupt.js';
 import { hasRepeatedKeys, latestPushedRows } from './push-latest.js';
 import { invalidDates, pushProblems, rowProblems } from './push-problems.js';
+import { idempotencyKeyOf, pushRequestDigest, recordPushAnswer, replayedPush } from './push-idempotency.js';
 import { lineageOf } from './push-lineage.js';
 import { recordRefusedPush, refuseMissingColumnsRecorded, sendAlerts, type PushOptions } from './push-refusal.js';
 import { pushFileColumns, pushRenames, pushRowValidator } from './push-schema.js';
@@ -300,6 +301,19 @@ const LAST_MS = Date.parse('9999-12-31T23:59:59.999Z');
 
 /** Push rows into a view (see the module comment). Bad rows are an `InputError` listing the problems. */
 export async function push(project: Project, request: PushRequest, options: PushOptions = {}): Promise<PushResult> {
+  const key = idempotencyKeyOf(request);
+  if (key === undefined) return pushOnce(project, request, options);
+  // A retry of a push that answered (see push-idempotency.ts): its answer again, nothing written.
+  const digest = pushRequestDigest(request, pushTarget(request.to));
+  const earlier = replayedPush(project.state, request.view, key, digest);
+  if (earlier !== null) return earlier;
+  const result = await pushOnce(project, request, options);
+  await recordPushAnswer(project.state, request.view, key, digest, result);
+  return result;
+}
+
+/** One push of `request` (`push` without its idempotency key's replay). */
+async function pushOnce(project: Project, request: PushRequest, options: PushOptions): Promise<PushResult> {
   const to = pushTarget(request.to);
   if (!['online', 'offline', 'both'].includes(to)) throw new InputError(`'to' must be online, offline or both`, { to: request.to });
   const set = project.registry.current();
@@ -326,7 +340,8 @@ export async function push(project: Project, request: PushRequest, options: Push
   const offlineSource = source ?? { kind: 'source' as const, name: view.source, timestamp_field: 'event_timestamp' };
   // Refuse an impossible offline push before anything is recorded.
   if (to !== 'online') offlineTarget(project.sourceRoots, offlineSource, 'check');
-  const run = await project.runs.createWhenFree({ kind: 'push', view: view.name, options: { to, rows: rows.length }, trigger: options.trigger });
+  const keyed = request.idempotencyKey === undefined ? {} : { idempotency_key: request.idempotencyKey };
+  const run = await project.runs.createWhenFree({ kind: 'push', view: view.name, options: { to, rows: rows.length, ...keyed }, trigger: options.trigger });
   options.onRun?.({ view: view.name, run_id: run.id });
   const table = `push_${randomBytes(6).toString('hex')}`;
   let guarded: GuardStageResult | null = null;
@@ -424,7 +439,7 @@ export async function push(project: Project, request: PushRequest, options: Push
     await project.runs.updateWhenFree(run.id, {
       status, finished_at: new Date().toISOString(), rows_in: rows.length, rows_out: store ? written : rows.length,
       counts: guard.counts, lineage: lineageOf(project, set, view, rows.length, to, file ? rows.length : 0),
-      options: { to, rows: rows.length, written, skipped, file },
+      options: { to, rows: rows.length, written, skipped, file, ...keyed },
     });
     keepFile?.();
     return { run_id: run.id, view: view.name, status, to, rows: rows.length, written, skipped, file, blocked_reason: null, counts: guard.counts, ...ignoredColumns };

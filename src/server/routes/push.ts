@@ -48,8 +48,12 @@ type RecordedRun = Parameters<NonNullable<PushOptions['onRun']>>[0];
 
 /** Push as the HTTP API answers it: 422 `push_blocked` for a blocked push; the run counted in the metrics. */
 async function pushAnswer(ctx: ServerContext, c: Context, request: PushRequest): Promise<Response> {
-  return c.json(await pushResult(ctx, c, request));
+  const result = await pushResult(ctx, c, request);
+  return c.json(result, 200, result.replayed ? REPLAYED : undefined);
 }
+
+/** The header of an answer replayed for an `Idempotency-Key` sent before (see push-idempotency.ts). */
+const REPLAYED = { 'idempotent-replayed': 'true' };
 
 /** The result of `pushAnswer`'s push (a blocked push thrown as 422 `push_blocked`). */
 async function pushResult(ctx: ServerContext, c: Context, request: PushRequest): Promise<PushResult> {
@@ -63,7 +67,8 @@ async function pushResult(ctx: ServerContext, c: Context, request: PushRequest):
     countFailure(ctx, e, started, [], view);
     throw e;
   }
-  countPush(ctx, result);
+  // A replay is the earlier push's answer: its run was counted then.
+  if (!result.replayed) countPush(ctx, result);
   noteRuns(c, [{ view, run_id: result.run_id }]);
   if (result.status === 'blocked') {
     throw new FeatureguardError('push_blocked', `push blocked by the guards: ${result.blocked_reason ?? 'a blocking check failed'}; nothing was written`, {
@@ -219,7 +224,7 @@ async function pushViewsAnswer(ctx: ServerContext, c: Context, source: string, v
     countFailure(ctx, e, started, written, source);
     throw e;
   }
-  for (const r of result.views) countPush(ctx, r);
+  for (const r of result.views) if (!r.replayed) countPush(ctx, r);
   const answer = { ...result, views: [...result.views, ...skipped].sort((a, b) => (a.view < b.view ? -1 : a.view > b.view ? 1 : 0)) };
   const blocked = result.views.filter((r) => r.status === 'blocked');
   if (blocked.length > 0) {
@@ -228,7 +233,7 @@ async function pushViewsAnswer(ctx: ServerContext, c: Context, source: string, v
       status: 422, exitCode: 1, details: answer,
     });
   }
-  return c.json(answer);
+  return c.json(answer, 200, result.views.length > 0 && result.views.every((r) => r.replayed) ? REPLAYED : undefined);
 }
 
 /**
@@ -250,12 +255,15 @@ export function pushRoutes(ctx: ServerContext): Hono {
     const raw = await readJson(c, ctx.limits.bodyLimit);
     const body = validateBody<PushBody>('push', isFeastPush(raw) ? feastFields(raw, FEAST_PUSH_FIELDS) : raw);
     const rows = body.rows ?? rowsFromColumns(body.df ?? {}, 'df', 'invalid_rows', maxCells(ctx.limits));
-    if (body.view !== undefined) return pushAnswer(ctx, c, { view: body.view, rows, to: body.to });
+    // A retried request's key (checked by `push`): the first answer again, nothing written twice.
+    const idempotencyKey = c.req.header('idempotency-key');
+    const keyed = idempotencyKey === undefined ? {} : { idempotencyKey };
+    if (body.view !== undefined) return pushAnswer(ctx, c, { view: body.view, rows, to: body.to, ...keyed });
     // Feast's body (`push_source_name`, `df`): columns the view does not have are left out, as Feast does, and a
     // source several views read is pushed to each of them.
     const views = viewsForPushSource(ctx.project, body.push_source_name as string);
     if (rows.length === 0) return nothingToPush(c, body.to);
-    const request = { rows, to: body.to, ignoreUnknownColumns: true };
+    const request = { rows, to: body.to, ignoreUnknownColumns: true, ...keyed };
     return views.length === 1 ? feastPushAnswer(ctx, c, { ...request, view: views[0] }) : pushViewsAnswer(ctx, c, body.push_source_name as string, views, request);
   });
   return app;
