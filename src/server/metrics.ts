@@ -8,9 +8,10 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { RUN_KINDS, type RunKind, type RunStatus } from '../runs/types.js';
 import type { PushTarget } from '../serving/push-types.js';
+import { pushesWaiting } from '../serving/push-queue.js';
 
 /** The statuses a run ends with: each counter series of a run exists from the start with these. */
 const FINAL_STATUSES: readonly RunStatus[] = ['success', 'warned', 'blocked', 'failed'];
@@ -69,6 +70,12 @@ export function createMetrics(views: () => readonly string[] = () => []): Server
     collect: (): void => {
       for (const view of views()) for (const to of PUSH_TARGETS) pushRows.inc({ view, to }, 0);
     },
+  });
+  const pushQueue: Gauge = new Gauge({
+    name: 'featureguard_push_queue_depth',
+    help: 'Pushes waiting for an earlier push of the same view to finish (pushes of one view run one after another)',
+    registers: [registry],
+    collect: (): void => pushQueue.set(pushesWaiting()),
   });
   const runVerdicts = new Counter({
     name: 'featureguard_run_verdicts_total',

@@ -34,6 +34,7 @@ import { hasRepeatedKeys, latestPushedRows } from './push-latest.js';
 import { invalidDates, pushProblems, rowProblems } from './push-problems.js';
 import { idempotencyKeyOf, pushRequestDigest, recordPushAnswer, replayedPush } from './push-idempotency.js';
 import { lineageOf } from './push-lineage.js';
+import { inViewQueue } from './push-queue.js';
 import { recordRefusedPush, refuseMissingColumnsRecorded, sendAlerts, type PushOptions } from './push-refusal.js';
 import { pushFileColumns, pushRenames, pushRowValidator } from './push-schema.js';
 import { queryReadsFile, sourceReadsFile } from './push-readers.js';
@@ -301,6 +302,12 @@ const LAST_MS = Date.parse('9999-12-31T23:59:59.999Z');
 
 /** Push rows into a view (see the module comment). Bad rows are an `InputError` listing the problems. */
 export async function push(project: Project, request: PushRequest, options: PushOptions = {}): Promise<PushResult> {
+  // After the pushes of this view that came first (push-queue.ts); an idempotency key's retry so finds their answer.
+  return inViewQueue(project, String(request.view), () => pushKeyed(project, request, options));
+}
+
+/** `push` in its view's turn: a retry of an idempotency key's push answered from the earlier answer. */
+async function pushKeyed(project: Project, request: PushRequest, options: PushOptions): Promise<PushResult> {
   const key = idempotencyKeyOf(request);
   if (key === undefined) return pushOnce(project, request, options);
   // A retry of a push that answered (see push-idempotency.ts): its answer again, nothing written.

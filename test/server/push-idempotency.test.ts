@@ -75,6 +75,14 @@ describe('POST /v1/push with an Idempotency-Key', () => {
     expect(await offlineRows('2001-01-05T00:00:00Z')).toBe(1);
   });
 
+  it('answers the same key sent twice at once with one run: the second waits for the first and replays it', async () => {
+    const body = { view: 'origin_delays', to: 'both', rows: [row(8, '2001-01-07T00:00:00Z')] };
+    const [a, b] = await Promise.all([0, 1].map(async () => json(await t.app.request('/v1/push', post(body, { 'idempotency-key': 'k-race' })))));
+    expect(b.run_id).toBe(a.run_id);
+    expect([a.replayed, b.replayed].filter(Boolean)).toEqual([true]);
+    expect(await offlineRows('2001-01-07T00:00:00Z')).toBe(1);
+  });
+
   it('takes idempotencyKey in the SDK push', async () => {
     const request = { view: 'origin_delays', to: 'offline' as const, rows: [row(5, '2001-01-06T00:00:00Z')], idempotencyKey: 'k-sdk' };
     const a = await push(t.fx.project, request);
