@@ -14,7 +14,7 @@ import { FeatureguardError, InputError } from '../errors.js';
 import { rowNumber } from '../row-number.js';
 import { ident, interruptQuietly, literal } from '../offline/engine.js';
 import { pushFileName, pushFileNames } from '../offline/push-file-name.js';
-import { duckdbType, rawSourceSql, readFailureText, runSetup, vanishedFile, writingName } from '../offline/source-sql.js';
+import { compactedAway, duckdbType, isWritingName, rawSourceSql, readFailureText, runSetup, vanishedFile, writingName } from '../offline/source-sql.js';
 import { onInterrupt } from '../state/interrupt.js';
 
 /** A column of the canonical push table. */
@@ -236,19 +236,25 @@ export interface FileColumn {
 }
 
 /**
- * The columns of the files the source reads now (names and types), none when there are no files yet. Read from
- * the same checked list of files as the source's reads (`rawSourceSql`): a file still being written (or left by
- * a push that was killed) is not probed. Any other failure fails the push: guessing "no files" would write the
- * canonical types and bypass `refuseLossyCasts`.
+ * The columns of the files the source reads now (names and types), none when there are no files yet: the first
+ * file's, in the order the source's reads list them (`rawSourceSql`: DuckDB's glob order, a file still being
+ * written or left by a killed push not listed, a file merged by a compaction not removed yet left out), as a
+ * read of the folder takes its columns from its first file. Only that file is checked and read (a push into a
+ * folder of 346 files spent about 100 ms checking and describing all of them). Any other failure fails the push:
+ * guessing "no files" would write the canonical types and bypass `refuseLossyCasts`.
  */
 export async function existingColumns(conn: DuckDBConnection, target: OfflineTarget): Promise<FileColumn[]> {
-  const { setup, from } = rawSourceSql(target.roots, { kind: 'source', name: target.source, path: target.readPath, format: target.format, timestamp_field: 'event_timestamp' });
   // "No files found" names the pattern DuckDB could not match: the glob itself when the folder holds no file (the
-  // push writes the canonical columns), or one file of the checked list that vanished between the listing and the
-  // read (a compaction merged it, a failed push's cleanup removed it): list again, never guess "no files" then.
+  // push writes the canonical columns), or the listed file that vanished between the listing and the read (a
+  // compaction merged it, a failed push's cleanup removed it): list again, never guess "no files" then.
   const glob = resolveSourcePath(target.roots, target.readPath);
   for (let attempt = 1; ; attempt++) {
     try {
+      const first = glob === undefined ? undefined : await firstListedFile(conn, target.roots, glob);
+      if (first === null) return [];
+      // A name DuckDB would read as a pattern again (or a path out of the roots): the whole list's read refuses it.
+      const path = first === undefined || /[*?[]/.test(first) ? target.readPath : first;
+      const { setup, from } = rawSourceSql(target.roots, { kind: 'source', name: target.source, path, format: target.format, timestamp_field: 'event_timestamp' });
       await runSetup(conn, setup);
       // CSV sources are read as text (and written so): only the names and their order matter there.
       const r = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`);
@@ -271,6 +277,16 @@ export async function existingColumns(conn: DuckDBConnection, target: OfflineTar
       });
     }
   }
+}
+
+/**
+ * The first file a read of glob `abs` lists (as `rawSourceSql` lists them: in DuckDB's order, files being written
+ * and files a compaction merged away left out); null when there is none.
+ */
+async function firstListedFile(conn: DuckDBConnection, roots: SourceRoots, abs: string): Promise<string | null> {
+  const listed = (await conn.runAndReadAll(`SELECT file FROM glob(${literal(abs)})`)).getRowsJS().map((r) => String(r[0])).filter((f) => !isWritingName(f));
+  const merged = compactedAway(ownPlacesUnder(roots).stateDir, listed);
+  return listed.find((f) => !merged.has(f)) ?? null;
 }
 
 /** How many times the files of a folder are listed again when a listed file vanished before it was read. */
