@@ -29,6 +29,9 @@ export function pushFacts(run: Run): string | null {
   if (o.to !== 'offline' && written !== null) parts.push(`${count(written)} written online`);
   // Ties are skipped too (an equal event time keeps the stored value), as `push` and the README say.
   if (o.to !== 'offline' && skipped !== null) parts.push(`${count(skipped)} skipped (not newer than the stored value)`);
+  // Recorded apart since it was counted in `skipped`: rows beaten within the push, never compared with the store.
+  const superseded = num(o.superseded);
+  if (o.to !== 'offline' && superseded !== null && superseded > 0) parts.push(`${count(superseded)} superseded (a newer row of the same entity in this push)`);
   const unwritten = o.written === undefined && typeof o.file !== 'string';
   if (unwritten && run.status === 'blocked') parts[0] += ' (not written: blocked)';
   else if (unwritten && run.status === 'failed') parts[0] += ' (none recorded as written: failed)';

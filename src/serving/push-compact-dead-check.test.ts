@@ -72,7 +72,7 @@ describe('compaction with a check run left running', () => {
     expect(dry.groups).toMatchObject([{ status: 'planned', reason, code: null }]);
     expect(dry.files_merged).toBe(3);
     expect(formatCompact(dry).split('\n')).toEqual([
-      `${folder} (read by v): would merge 3 files (3 push runs), but not now: ${reason}`,
+      `${folder} (read by v): would merge 3 files (3 push files), but not now: ${reason}`,
       'Dry run: 3 files would be merged; nothing was changed.',
     ]);
     await expect(p.fs.compact()).rejects.toMatchObject({ code: 'check_running', status: 409, details: { run_id: run.id } });

@@ -124,16 +124,16 @@ describe.each([
     expect([...dry.groups[0].files].sort()).toEqual([first, second].sort());
     expect(formatCompact(dry).split('\n')[0]).toBe(`${dir} (read by v): would merge 2 files (re-merging 2 earlier merged files whose push runs were pruned)`);
 
-    // Beside the files of pushes: the push runs, and the earlier merged files among the files.
+    // Beside the files of pushes: the push files, and the earlier merged files among the files.
     const pushed = await pushEach(p, 4, [5, 6, 7]);
     const mixed = await p.fs.compact({ dryRun: true });
     expect(mixed.groups).toMatchObject([{ status: 'planned', earlier_merged: 2 }]);
     expect([...mixed.groups[0].runs].sort()).toEqual(p.fs.runs.list({}).runs.map((r) => r.id).sort());
     expect(mixed.groups[0].runs).toHaveLength(pushed.length);
-    expect(formatCompact(mixed).split('\n')[0]).toBe(`${dir} (read by v): would merge 5 files (3 push runs, 2 earlier merged files)`);
+    expect(formatCompact(mixed).split('\n')[0]).toBe(`${dir} (read by v): would merge 5 files (3 push files, 2 earlier merged files)`);
     const done = await p.fs.compact();
     expect(done.groups).toMatchObject([{ status: 'compacted', earlier_merged: 2 }]);
-    expect(formatCompact(done).split('\n')[0]).toMatch(new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(read by v\\): merged 5 files \\(3 push runs, 2 earlier merged files\\), 7 rows, into `));
+    expect(formatCompact(done).split('\n')[0]).toMatch(new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(read by v\\): merged 5 files \\(3 push files, 2 earlier merged files\\), 7 rows, into `));
   });
 
   // A regression review found: a plain push file whose run was pruned was counted as a "push run" ("merged 2 files
@@ -160,7 +160,7 @@ describe.each([
     // `runs` keeps every run id the files' names carry, as before; the new count says which are gone.
     expect(done.groups).toMatchObject([{ status: 'compacted', earlier_merged: 0, pruned_push_files: 2 }]);
     expect(done.groups[0].runs).toHaveLength(3);
-    expect(formatCompact(done).split('\n')[0]).toMatch(new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(read by v\\): merged 3 files \\(1 push run, 2 push files whose runs were pruned\\), 3 rows, into `));
+    expect(formatCompact(done).split('\n')[0]).toMatch(new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(read by v\\): merged 3 files \\(1 push file, 2 push files whose runs were pruned\\), 3 rows, into `));
   });
 
   it("leaves files of the user's named almost as a merged file, a merged file a run or a journal names, and one newer than olderThan", async () => {

@@ -35,9 +35,11 @@ export interface PushResult {
   readonly status: RunStatus;
   readonly to: PushTarget;
   readonly rows: number;
-  /** Online rows that replaced an older value; `skipped` ones were older than what the store holds. */
+  /** Online rows that replaced an older value; `skipped` ones were not newer than what the store holds. */
   readonly written: number;
   readonly skipped: number;
+  /** Rows of an entity that a newer row of the same entity in this push beat (not offered to the online store). */
+  readonly superseded: number;
   /** The file appended to the offline source, if any. */
   readonly file: string | null;
   readonly blocked_reason: string | null;

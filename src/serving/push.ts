@@ -382,7 +382,7 @@ async function pushOnce(project: Project, request: PushRequest, options: PushOpt
         status: 'blocked', finished_at: new Date().toISOString(), rows_in: rows.length, rows_out: 0,
         message: guard.blockedReason, counts: guard.counts, lineage: lineageOf(project, set, view, rows.length, to, 0),
       });
-      return { run_id: run.id, view: view.name, status: 'blocked', to, rows: rows.length, written: 0, skipped: 0, file: null, blocked_reason: guard.blockedReason, counts: guard.counts, ...ignoredColumns };
+      return { run_id: run.id, view: view.name, status: 'blocked', to, rows: rows.length, written: 0, skipped: 0, superseded: 0, file: null, blocked_reason: guard.blockedReason, counts: guard.counts, ...ignoredColumns };
     }
 
     // Registered before the definitions are checked again: an apply from now on defers its drop of the view to this push.
@@ -408,6 +408,8 @@ async function pushOnce(project: Project, request: PushRequest, options: PushOpt
     if (droppedSince(project, set, view.name)) throw viewChanged(view.name, 'nothing was written');
     let written = 0;
     let skipped = 0;
+    // Rows beaten by a newer row of the same entity in this push (never offered to the store).
+    let superseded = 0;
     if (store) {
       const features = view.features.map((f) => f.name);
       const online: OnlineRow[] = rows.map((r) => ({
@@ -419,11 +421,11 @@ async function pushOnce(project: Project, request: PushRequest, options: PushOpt
         createdTs: r.created_timestamp == null ? 0 : rfc3339ToMicros(String(r.created_timestamp)),
       }));
       // Rows of one entity: the one a training set built now holds goes online (the store would keep the first of
-      // equal timestamps), the others count as skipped.
+      // equal timestamps), the others count as superseded.
       const latest = hasRepeatedKeys(online.map((r) => r.key)) ? await latestPushedRows(conn, table, keys, view.features) : null;
       const kept = latest ? online.filter((_, i) => latest.has(i)) : online;
       ({ written, skipped } = await store.writeBatch(view.name, features, kept, { floats: floatFeatures(view.features), definition: onlineDefinition(set, view) }));
-      skipped += online.length - kept.length;
+      superseded = online.length - kept.length;
       // Last check, still registered (so no other process can clear a drop deferred to this push in
       // between): a drop requested since the push began takes these rows with it, also when the view
       // was removed and added again unchanged. An apply after this check is after the push.
@@ -446,10 +448,10 @@ async function pushOnce(project: Project, request: PushRequest, options: PushOpt
     await project.runs.updateWhenFree(run.id, {
       status, finished_at: new Date().toISOString(), rows_in: rows.length, rows_out: store ? written : rows.length,
       counts: guard.counts, lineage: lineageOf(project, set, view, rows.length, to, file ? rows.length : 0),
-      options: { to, rows: rows.length, written, skipped, file, ...keyed },
+      options: { to, rows: rows.length, written, skipped, superseded, file, ...keyed },
     });
     keepFile?.();
-    return { run_id: run.id, view: view.name, status, to, rows: rows.length, written, skipped, file, blocked_reason: null, counts: guard.counts, ...ignoredColumns };
+    return { run_id: run.id, view: view.name, status, to, rows: rows.length, written, skipped, superseded, file, blocked_reason: null, counts: guard.counts, ...ignoredColumns };
   } catch (e) {
     // A failed push takes its file back: a caller that retries it must not find its rows twice offline.
     keepFile?.();

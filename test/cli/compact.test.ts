@@ -35,7 +35,7 @@ describe('featureguard compact', () => {
   it('says what a dry run would merge, and changes nothing', async () => {
     const dry = await fg('compact', '--dry-run');
     expect([dry.code, dry.err]).toEqual([0, '']);
-    expect(dry.out).toBe(`${join(p.dir, 'data', 'daily')} (read by daily_delays): would merge 3 files (3 push runs)\nDry run: 3 files would be merged; nothing was changed.`);
+    expect(dry.out).toBe(`${join(p.dir, 'data', 'daily')} (read by daily_delays): would merge 3 files (3 push files)\nDry run: 3 files would be merged; nothing was changed.`);
     const json = await fg('--json', 'compact', '--dry-run', '--older-than', '1h');
     expect(JSON.parse(json.out)).toEqual({ dry_run: true, groups: [], files_merged: 0, files_written: 0, recovered: 0, pending: [], run_id: null });
     expect(p.files('daily')).toHaveLength(4);

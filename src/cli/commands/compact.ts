@@ -38,20 +38,25 @@ export function formatCompact(result: CompactResult): string {
 }
 
 /**
- * What a group's files are: `(3 push runs)`, `(3 push runs, 2 earlier merged files)`, `(1 push run, 2 push files
- * whose runs were pruned)`, or for earlier merged files alone, whose runs were pruned, `(re-merging 2 earlier merged
- * files whose push runs were pruned)`.
+ * What a group's files are: `(3 push files)`, `(152 push files, 1 earlier merged file (6 runs))` — an earlier
+ * merged file holds the rows of several runs, counted apart from the push files (one run each) — `(1 push file, 2
+ * push files whose runs were pruned)`, or for earlier merged files alone, whose runs were pruned, `(re-merging 2
+ * earlier merged files whose push runs were pruned)`.
  */
 function holding(g: CompactedGroup): string {
-  const merged = `${g.earlier_merged} earlier merged file${g.earlier_merged === 1 ? '' : 's'}`;
-  // A result of an earlier version has no `pruned_push_files`: its runs all counted as push runs.
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  // A result of an earlier version has no `pruned_push_files`: its push files all counted as live.
   const prunedFiles = g.pruned_push_files ?? 0;
-  const live = g.runs.length - prunedFiles;
-  if (live === 0 && prunedFiles === 0 && g.earlier_merged > 0) return `(re-merging ${merged} whose push runs were pruned)`;
+  const pushFiles = g.files.length - g.earlier_merged;
+  const live = pushFiles - prunedFiles;
+  // `runs` holds each push file's run and the runs whose rows the earlier merged files hold.
+  const mergedRuns = Math.max(0, g.runs.length - pushFiles);
+  const merged = plural(g.earlier_merged, 'earlier merged file', 'earlier merged files');
+  if (pushFiles === 0 && mergedRuns === 0 && g.earlier_merged > 0) return `(re-merging ${merged} whose push runs were pruned)`;
   const parts = [
-    ...(live > 0 || (prunedFiles === 0 && g.earlier_merged === 0) ? [`${live} push run${live === 1 ? '' : 's'}`] : []),
-    ...(prunedFiles > 0 ? [`${prunedFiles} push file${prunedFiles === 1 ? '' : 's'} whose run${prunedFiles === 1 ? ' was' : 's were'} pruned`] : []),
-    ...(g.earlier_merged > 0 ? [merged] : []),
+    ...(live > 0 || (prunedFiles === 0 && g.earlier_merged === 0) ? [plural(live, 'push file', 'push files')] : []),
+    ...(prunedFiles > 0 ? [`${plural(prunedFiles, 'push file', 'push files')} whose run${prunedFiles === 1 ? ' was' : 's were'} pruned`] : []),
+    ...(g.earlier_merged > 0 ? [`${merged}${mergedRuns > 0 ? ` (${plural(mergedRuns, 'run', 'runs')})` : ''}`] : []),
   ];
   return `(${parts.join(', ')})`;
 }

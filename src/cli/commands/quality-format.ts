@@ -49,10 +49,27 @@ export function formatRunList(runs: readonly Run[], total: number, offset = 0, r
     rows.push([
       r.id, r.kind, r.view ?? (r.service ? `service:${r.service}` : '-'), r.status, shortTime(r.started_at),
       r.window_start ? `${r.window_start.slice(0, 10)}..${(r.window_end ?? '').slice(0, 10)}` : '-',
-      guardsSkipped(r) ? 'guards off' : `${c.pass}/${c.warn}/${c.fail}${failsOnlyWarned(r) ? ' (warn policy)' : ''}/${c.error}`, runReasonLine(r, reasonNeedsResults(r) ? resultsOf(r.id) : [], 80),
+      guardsSkipped(r) ? 'guards off' : `${c.pass}/${c.warn}/${c.fail}${failsOnlyWarned(r) ? ' (warn policy)' : ''}/${c.error}`, runReasonLine(r, reasonNeedsResults(r) ? resultsOf(r.id) : [], 80) || pushListLine(r),
     ]);
   }
   return `${table(rows)}\n${runs.length} of ${total} run(s)`;
+}
+
+/**
+ * A push without a reason to give, in `runs list`'s MESSAGE: what it did with its rows (`to both: 1 row, 1 written`,
+ * `to offline: 3 rows, appended`; `runs show`'s `push:` line says more). Empty for other runs.
+ */
+function pushListLine(run: Run): string {
+  const o = run.options;
+  if (run.kind !== 'push' || !o || typeof o.to !== 'string' || typeof o.rows !== 'number') return '';
+  const n = (v: unknown) => (typeof v === 'number' ? v : 0);
+  const parts = [`to ${o.to}: ${o.rows} row${o.rows === 1 ? '' : 's'}`];
+  if (o.to !== 'offline' && typeof o.written === 'number') {
+    parts.push(`${o.written} written`);
+    if (n(o.skipped) > 0) parts.push(`${n(o.skipped)} skipped`);
+    if (n(o.superseded) > 0) parts.push(`${n(o.superseded)} superseded`);
+  } else if (o.to === 'offline' && typeof o.file === 'string') parts.push('appended');
+  return parts.join(', ');
 }
 
 /** At most this many problems of a result are listed under it in `runs show`. */

@@ -145,6 +145,7 @@ interface SkippedPush {
   readonly rows: 0;
   readonly written: 0;
   readonly skipped: 0;
+  readonly superseded: 0;
   readonly file: null;
   readonly blocked_reason: null;
   readonly counts: PushResult['counts'];
@@ -152,7 +153,7 @@ interface SkippedPush {
 }
 
 const skippedPush = (view: string): SkippedPush => ({
-  run_id: null, view, status: 'success', to: 'online', rows: 0, written: 0, skipped: 0, file: null, blocked_reason: null,
+  run_id: null, view, status: 'success', to: 'online', rows: 0, written: 0, skipped: 0, superseded: 0, file: null, blocked_reason: null,
   counts: { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 }, skipped_reason: ALL_NULL_FEATURES,
 });
 
