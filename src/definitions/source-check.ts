@@ -13,7 +13,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { DefinitionError, type DefinitionProblem } from '../errors.js';
 import { ident, literal, openOfflineEngine } from '../offline/engine.js';
 import type { ReadColumn } from '../offline/glob-schema.js';
-import { badUtcOffsetSql, epochHint, isWritingName, rawSourceSql, runSetup, sourceColumnName } from '../offline/source-sql.js';
+import { badUtcOffsetSql, duckdbType, epochHint, fractionalIntegerText, isWritingName, rawSourceSql, runSetup, sourceColumnName } from '../offline/source-sql.js';
 import { definitionOrigin, problemAt } from './origins.js';
 import { OWN_FILES_RULE, offLimitsReason, type OwnPlaces } from './own-files.js';
 import { asSourceRoots, isGlob, ownPlacesUnder, resolveSourcePath, sourcePlaces, sourceResolvesInside, sourceFormat, type SourceRoots } from './source-location.js';
@@ -145,6 +145,20 @@ async function unreadableTimestampText(conn: DuckDBConnection, from: string, col
   return rows.length === 0 ? undefined : { text: String(rows[0][0]), offset: rows[0][1] === true };
 }
 
+/** Text values a problem names, at most. */
+const TEXT_EXAMPLES = 3;
+
+/**
+ * Up to `TEXT_EXAMPLES` distinct texts of an integer join key column of a CSV source, in its first `TEXT_SAMPLE`
+ * rows, that are no whole number of `type` ('C1', '2.5', a value out of range): the runs' cast refuses them.
+ */
+async function unreadableKeyText(conn: DuckDBConnection, from: string, column: string, type: 'int32' | 'int64'): Promise<string[]> {
+  const sample = `SELECT CAST(${ident(column)} AS VARCHAR) AS v, row_number() OVER () AS n FROM (SELECT * FROM ${from} LIMIT ${TEXT_SAMPLE})`;
+  const bad = `v IS NOT NULL AND (TRY_CAST(v AS ${duckdbType(type)}) IS NULL OR ${fractionalIntegerText('v', type)})`;
+  const rows = (await conn.runAndReadAll(`SELECT v, min(n) AS n FROM (${sample}) WHERE ${bad} GROUP BY v ORDER BY n LIMIT ${TEXT_EXAMPLES}`)).getRowsJS();
+  return rows.map((r) => String(r[0]));
+}
+
 interface ColumnCheck {
   readonly def: Definition;
   readonly pointer: string;
@@ -153,6 +167,8 @@ interface ColumnCheck {
   readonly type: FeatureType | JoinKeyType;
   /** A timestamp field (event or created time), read through `utcTimestampSql`: text is read too. */
   readonly field?: boolean;
+  /** A join key (of entity `entity`). */
+  readonly key?: { readonly entity: string };
 }
 
 /** The columns a source must have: its timestamps, and the keys and features of every view reading it. */
@@ -164,7 +180,7 @@ function requiredColumns(s: SourceDef, views: FeatureViewDef[], entities: Readon
   for (const v of views) {
     v.entities.forEach((e, i) => {
       for (const k of entities.get(e)?.join_keys ?? []) {
-        out.push({ def: v, pointer: `/entities/${i}`, what: `join key '${k.name}' of entity '${e}'`, name: k.name, type: k.type });
+        out.push({ def: v, pointer: `/entities/${i}`, what: `join key '${k.name}' of entity '${e}'`, name: k.name, type: k.type, key: { entity: e } });
       }
     });
     v.features.forEach((f, i) => out.push({ def: v, pointer: `/features/${i}`, what: `feature '${f.name}'`, name: f.name, type: f.type }));
@@ -232,6 +248,13 @@ export async function checkSources(root: string | SourceRoots, defs: readonly De
             problems.push(problemAt(c.def, c.pointer, `${c.what}${via}: column '${column}' of source '${s.name}' is text, and '${bad.text}' has no valid UTC offset (hours 00-23, minutes and seconds 00-59; first ${TEXT_SAMPLE} rows read)`));
           } else if (bad !== undefined) {
             problems.push(problemAt(c.def, c.pointer, `${c.what}${via}: column '${column}' of source '${s.name}' is text, and '${bad.text}' is no ISO 8601 timestamp (first ${TEXT_SAMPLE} rows read)${/^\s*\d{9,}\s*$/.test(bad.text) ? epochHint(s, column) : ''}`));
+          }
+        } else if (csv && c.key !== undefined && (c.type === 'int32' || c.type === 'int64')) {
+          // CSV text is cast to the key's type on read, and a run fails on the first text that is none.
+          const bad = await unreadableKeyText(conn, from, column, c.type).catch(() => []);
+          if (bad.length > 0) {
+            const values = bad.map((b) => `'${b}'`).join(', ');
+            problems.push(problemAt(c.def, c.pointer, `${c.what}${via} is declared ${c.type}, but column '${column}' of source '${s.name}' ('${s.path}') holds ${values}, ${bad.length === 1 ? 'which is no' : 'which are no'} ${c.type} value${bad.length === 1 ? '' : 's'} (first ${TEXT_SAMPLE} rows read); give whole numbers within the ${c.type} range in the file, or declare the key string on the entity`));
           }
         }
       }

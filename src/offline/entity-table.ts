@@ -13,6 +13,7 @@ import type { JoinKey } from '../definitions/types.js';
 import { InputError } from '../errors.js';
 import { parseInstant } from '../time/instant.js';
 import { duckdbType, INTEGER_TYPES, badUtcOffsetSql, fractionalIntegerText } from './column-casts.js';
+import { csvHeaderFault } from './csv-header.js';
 import { foldAscii, ident } from './engine.js';
 import type { LoadedEntities, LoadEntityOptions } from './entity-input.js';
 import { badEntityTimestamp as badTimestamp } from './entity-row.js';
@@ -42,16 +43,17 @@ export async function loadFrom(
   const tsCol = options.timestampColumn ?? ENTITY_TS;
   const names = [...types.keys()];
   checkColumnNames(names);
-  if (!types.has(tsCol) && names.length === 1 && /[,;|\t]/.test(names[0])) {
-    // DuckDB's CSV sniffer gives up on a ragged file and reads each line as one column.
+  // DuckDB's CSV sniffer gives up on a ragged file and reads each line as one column, or takes a data row for the
+  // header when the rows have more fields than the header line (`csvHeaderFault`, shared with the CSV sources).
+  const fault = types.has(tsCol) ? undefined : csvHeaderFault(names);
+  if (fault?.kind === 'one_column') {
     throw new InputError(
       `the entity file could not be split into columns (it was read as one column named '${names[0]}'): check for rows with more or fewer fields than the header, or unbalanced quotes`,
       { columns: names },
       'bad_entity_file',
     );
   }
-  if (!types.has(tsCol) && how.description.kind === 'file' && names.some((n) => /^\d{4}-\d{2}-\d{2}/.test(n))) {
-    // DuckDB's CSV sniffer takes a data row for the header when the rows have more fields than the header line.
+  if (fault?.kind === 'data_names' && how.description.kind === 'file') {
     throw new InputError(
       `the entity file's column names look like data (${names.join(', ')}): check that its first line is a header with a name for every field of the rows (rows with more fields than the header)`,
       { columns: names },

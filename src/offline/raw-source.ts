@@ -21,6 +21,7 @@ import { attachAlias, attachCurrent } from './attach-database.js';
 import { ident, literal } from './engine.js';
 import { globFindingsOf, globSchemaReportStep, globSchemaStep, type GlobFinding, type ReadColumn } from './glob-schema.js';
 import { compactedAway, isWritingName } from './pending-files.js';
+import { csvHeaderStep } from './csv-header.js';
 import type { SetupStep } from './setup-step.js';
 
 function fail(source: SourceDef, pointer: string, message: string): never {
@@ -65,7 +66,9 @@ export function rawSourceSql(
     const reader = (files: string) => (format === 'parquet'
       ? `read_parquet(${files})`
       : `read_csv(${files}, header = true, all_varchar = true, quote = '"', escape = '"', allow_quoted_nulls = false)`);
-    if (!isGlob(source.path)) return { setup: ["SET TimeZone = 'UTC'"], from: reader(literal(abs)) };
+    // A CSV file whose header DuckDB could not split (a row with more fields) is refused in one message naming it.
+    const header = (files: string) => (format === 'csv' && read !== undefined && read.length > 0 ? [csvHeaderStep(source, files, reader(files), read)] : []);
+    if (!isGlob(source.path)) return { setup: ["SET TimeZone = 'UTC'", ...header(literal(abs))], from: reader(literal(abs)) };
     // A glob's files are listed by DuckDB (its own glob, so exactly what it would read), checked with every
     // link resolved — files land in a shared data root after the apply, links too — and the checked list is
     // what is read: a file planted after the check is not.
@@ -97,7 +100,8 @@ export function rawSourceSql(
     };
     const checked = onFault === 'report' ? globSchemaReportStep(roots, source, variable, read ?? []) : globSchemaStep(roots, source, variable, read ?? [], maxFiles);
     const typed = format === 'parquet' && read !== undefined && read.length > 0 ? [checked] : [];
-    return { setup: ["SET TimeZone = 'UTC'", checkFiles, ...typed], from: reader(`getvariable(${literal(variable)})`) };
+    const files = `getvariable(${literal(variable)})`;
+    return { setup: ["SET TimeZone = 'UTC'", checkFiles, ...typed, ...header(files)], from: reader(files) };
   }
   if (source.database !== undefined && source.table !== undefined) {
     const abs = resolveSourcePath(roots, source.database) ?? fail(source, '/database', `'${source.database}' is outside ${sourcePlaces(roots)}`);

@@ -50,6 +50,24 @@ function epochFailureHint(source: SourceDef, said: string): string {
   return '';
 }
 
+/** Declared types as DuckDB's cast errors name their DuckDB types. */
+const CAST_TYPES: Record<string, string> = { INT64: 'int64', BIGINT: 'int64', INT32: 'int32', INTEGER: 'int32', DOUBLE: 'float64', FLOAT: 'float32', BOOL: 'bool', BOOLEAN: 'bool' };
+
+/**
+ * A value the read could not cast to its column's declared type, from DuckDB's message ("Could not convert string
+ * 'C1' to INT64 when casting from source column customer_id", or featureguard's "column n holds '2.5', which is
+ * no whole number (join key of type int64)"), in featureguard's words with what to do; undefined for other failures.
+ */
+function castFailure(source: SourceDef, said: string): { reason: string; details: Record<string, string> } | undefined {
+  const cast = /Could not convert string '(.*)' to ([A-Z0-9_]+) when casting from source column (.+)$/.exec(said);
+  const whole = cast ? undefined : /column (.+) holds '(.*)', which is no whole number \((?:join key of type|declared) (\w+)\)/.exec(said);
+  if (!cast && !whole) return undefined;
+  const [column, value, type] = cast ? [cast[3], cast[1], CAST_TYPES[cast[2]] ?? cast[2].toLowerCase()] : [whole![1], whole![2], whole![3]];
+  const csv = source.path !== undefined && sourceFormat(source) === 'csv' ? ' (a CSV source is text, cast to the declared types as it is read)' : '';
+  const reason = `column '${column}' holds '${value}', which is no value of its declared type ${type}${csv}; fix the value in the source, or declare the type its values have, then apply (\`featureguard validate\` checks the first rows of a CSV file)`;
+  return { reason, details: { column, value, declared_type: type } };
+}
+
 /**
  * The first line of why a source could not be read, with paths inside the project root relative to it: a caller
  * (an API client too) learns which file, not where the server keeps it.
@@ -93,6 +111,12 @@ export function sourceUnreadable(view: string, source: SourceDef, cause: unknown
   const missing = /Column "([^"]+)" referenced that exists in the SELECT clause|Alias "([^"]+)" referenced - but the expression has side effects/.exec(said);
   const column = missing?.[1] ?? missing?.[2];
   const mapped = column === undefined ? undefined : source.field_mapping?.[column];
+  const badValue = column === undefined ? castFailure(source, said) : undefined;
+  if (badValue !== undefined) {
+    return new FeatureguardError('source_unreadable', `feature view '${view}' could not read its source '${source.name}' (${where.label}): ${badValue.reason}`, {
+      status: 500, exitCode: 3, details: { view, source: source.name, ...where.details, ...badValue.details, reason: badValue.reason }, cause,
+    });
+  }
   const reason = column === undefined
     ? `${said}${epochFailureHint(source, said)}`
     : `column '${column}' is not in the source's files${mapped !== undefined ? ` (field_mapping maps it to '${mapped}')` : ''}: a feature, join key or timestamp the definitions declare and the files lack; fix the definition or the files, then apply (\`featureguard validate\` names the definition's file and line)`;

@@ -47,7 +47,7 @@ describe('a CSV source', () => {
     const [bad] = await materialize(project, { start: '2024-01-02', end: '2024-01-03', views: ['stats'] });
     expect(bad.status).toBe('blocked');
     expect(bad.checks.find((r) => r.check === 'schema' && r.method === 'type' && r.feature === 'sales')).toMatchObject({
-      status: 'fail', value: 2, message: '2 row(s) of sales hold CSV text that is no int64 value (it would be read as null)',
+      status: 'fail', value: 2, message: "2 row(s) of sales hold CSV text that is no int64 value, e.g. 'abc', '2x' (it would be read as null)", details: { examples: ['abc', '2x'] },
     });
     // The hidden column is no data: not an extra column, not profiled.
     expect(bad.checks.some((r) => r.feature === '__fg_csv_unparsed')).toBe(false);

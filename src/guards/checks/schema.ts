@@ -10,7 +10,7 @@ import type { FeatureDef, FeatureType } from '../../definitions/types.js';
 import type { CheckResult } from '../../runs/types.js';
 import { ACCEPTED_COLUMN_TYPES, isCompatibleType } from '../../definitions/type-compat.js';
 import { ident } from '../../offline/engine.js';
-import { duckdbType } from '../../offline/source-sql.js';
+import { csvCastExpr, csvMarker, duckdbType, rawSourceSql, sourceColumnName, utcTimestampSql } from '../../offline/source-sql.js';
 import { editDistance } from '../../definitions/suggest.js';
 import { queryRows, result, type Check, type CheckContext, type CheckedFeature, type ResultInit } from '../check.js';
 import { countMatching } from '../row-pass.js';
@@ -139,8 +139,8 @@ export const schemaCheck: Check = async (ctx) => {
 
 /**
  * A CSV source is text: a feature's value that does not parse as its declared type (`abc` in an int64
- * column) is a type failure with the count of such rows, not a NULL that passes. Replaces the type
- * results of those features (their column type is the declared one after the try-cast).
+ * column) is a type failure with the count of such rows and a few of the texts, not a NULL that passes.
+ * Replaces the type results of those features (their column type is the declared one after the try-cast).
  */
 async function csvTextChecks(ctx: CheckContext, results: CheckResult[]): Promise<CheckResult[]> {
   const rows = await queryRows(ctx, `SELECT ${CSV_UNPARSED} AS f, count(*) AS n FROM ${ident(ctx.table)} WHERE ${CSV_UNPARSED} IS NOT NULL GROUP BY 1`);
@@ -151,13 +151,44 @@ async function csvTextChecks(ctx: CheckContext, results: CheckResult[]): Promise
     const n = Number(r.n);
     const i = results.findIndex((x) => x.method === 'type' && x.feature === f.column);
     if (i >= 0) results.splice(i, 1);
+    const examples = await unparsedExamples(ctx, f);
+    const eg = examples.length > 0 ? `, e.g. ${examples.map((e) => `'${e}'`).join(', ')}` : '';
     out.push(result(ctx, {
       check: 'schema', method: 'type', feature: f.column, status: 'fail', value: n,
-      message: `${n} row(s) of ${f.column} hold CSV text that is no ${f.def.type} value (it would be read as null)`,
-      details: { declared: f.def.type, actual: 'VARCHAR (CSV text)', unparsed_rows: n },
+      message: `${n} row(s) of ${f.column} hold CSV text that is no ${f.def.type} value${eg} (it would be read as null)`,
+      details: { declared: f.def.type, actual: 'VARCHAR (CSV text)', unparsed_rows: n, ...(examples.length > 0 ? { examples } : {}) },
     }));
   }
   return out;
+}
+
+/** Texts of an unparsed CSV feature a `schema.type` failure shows, at most. */
+const UNPARSED_EXAMPLES = 3;
+
+/**
+ * Up to `UNPARSED_EXAMPLES` distinct texts of feature `f` in the view's CSV source, within the run's window, that
+ * are no value of its declared type (first seen first), read again from the source's relation (whose setup the
+ * run's read ran on this connection); none when that read fails.
+ */
+async function unparsedExamples(ctx: CheckContext, f: CheckedFeature): Promise<string[]> {
+  const source = ctx.view === undefined ? undefined : ctx.definitions.sources.get(ctx.view.source);
+  if (source?.path === undefined || f.def.type === 'string') return [];
+  try {
+    const { from } = rawSourceSql(ctx.project.sourceRoots, source);
+    const col = sourceColumnName(source, f.def.name);
+    const ts = utcTimestampSql(sourceColumnName(source, source.timestamp_field));
+    const inWindow = ctx.window === undefined ? 'true' : `${ts} >= ${sqlInstant(ctx.window.start)} AND ${ts} < ${sqlInstant(ctx.window.end)}`;
+    const sample = `SELECT CAST(${ident(col)} AS VARCHAR) AS v, row_number() OVER () AS n, ${ident(col)} IS NOT NULL AND ${csvCastExpr(col, f.def.type, true)} IS NULL AND NOT ${csvMarker(col)} AS bad, ${inWindow} AS w FROM ${from}`;
+    const got = await queryRows(ctx, `SELECT v FROM (${sample}) WHERE bad AND w GROUP BY v ORDER BY min(n) LIMIT ${UNPARSED_EXAMPLES}`);
+    return got.map((g) => String(g.v));
+  } catch {
+    return [];
+  }
+}
+
+/** A window bound as a TIMESTAMP literal (naive UTC, as the rows' event_timestamp). */
+function sqlInstant(d: Date): string {
+  return `TIMESTAMP '${d.toISOString().replace('T', ' ').replace('Z', '')}'`;
 }
 
 async function nullKeyChecks(ctx: CheckContext, types: Map<string, string>): Promise<CheckResult[]> {
