@@ -64,7 +64,8 @@ function castFailure(source: SourceDef, said: string): { reason: string; details
   if (!cast && !whole) return undefined;
   const [column, value, type] = cast ? [cast[3], cast[1], CAST_TYPES[cast[2]] ?? cast[2].toLowerCase()] : [whole![1], whole![2], whole![3]];
   const csv = source.path !== undefined && sourceFormat(source) === 'csv' ? ' (a CSV source is text, cast to the declared types as it is read)' : '';
-  const reason = `column '${column}' holds '${value}', which is no value of its declared type ${type}${csv}; fix the value in the source, or declare the type its values have, then apply (\`featureguard validate\` checks the first rows of a CSV file)`;
+  const what = cast ? `no value of its declared type ${type}` : `no whole number, as its declared type ${type} requires`;
+  const reason = `column '${column}' holds '${value}', which is ${what}${csv}; fix the value in the source, or declare the type its values have, then apply (\`featureguard validate\` checks the first rows of a CSV file)`;
   return { reason, details: { column, value, declared_type: type } };
 }
 

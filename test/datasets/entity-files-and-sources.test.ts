@@ -211,9 +211,9 @@ describe('sources that break after apply', () => {
   it('a CSV value that does not parse as the declared type names the view, source, path and column', async () => {
     writeFileSync(join(dir, 'data', 'merchant_stats.csv'), `${original}acme,2024-01-01T01:00:00Z,abc\n`);
     const e = await failure(req);
-    expect(e).toMatchObject({ code: 'source_unreadable', exitCode: 3, details: { view: 'merchant_stats', source: 'merchant_src', path: 'data/merchant_stats.csv' } });
+    expect(e).toMatchObject({ code: 'source_unreadable', exitCode: 3, details: { view: 'merchant_stats', source: 'merchant_src', path: 'data/merchant_stats.csv', column: 'risk', value: 'abc', declared_type: 'float64' } });
     expect(e.message).toBe(
-      "feature view 'merchant_stats' could not read its source 'merchant_src' (path 'data/merchant_stats.csv'): Conversion Error: Could not convert string 'abc' to DOUBLE when casting from source column risk",
+      "feature view 'merchant_stats' could not read its source 'merchant_src' (path 'data/merchant_stats.csv'): column 'risk' holds 'abc', which is no value of its declared type float64 (a CSV source is text, cast to the declared types as it is read); fix the value in the source, or declare the type its values have, then apply (`featureguard validate` checks the first rows of a CSV file)",
     );
     const [run] = project.runs.list({ kind: 'dataset', status: 'failed' }).runs;
     expect(run.message).toBe(e.message);

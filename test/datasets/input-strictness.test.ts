@@ -83,9 +83,9 @@ describe('CSV integers with a fraction', () => {
       writeFileSync(join(dir, 'data', 'scores.csv'), `${SCORES}2.5,2024-01-01T01:00:00Z,999\n`);
       const e = await failure({ entities: [{ user_id: 3, event_timestamp: '2024-01-01T04:00:00Z' }], features: ['scores:score'] });
       expect(e).toMatchObject({ code: 'source_unreadable', exitCode: 3 });
-      expect(e.message).toMatch(/could not read its source 'scores_src' .*column user_id holds '2\.5', which is no whole number/);
+      expect(e.message).toMatch(/could not read its source 'scores_src' .*column 'user_id' holds '2\.5', which is no whole number, as its declared type int64 requires/);
       writeFileSync(join(dir, 'data', 'scores.csv'), `${SCORES}4,2024-01-01T01:00:00Z,4.5\n`);
-      expect((await failure({ entities: [{ user_id: 4, event_timestamp: '2024-01-01T04:00:00Z' }], features: ['scores:score'] })).message).toMatch(/column score holds '4\.5', which is no whole number \(declared int64\)/);
+      expect((await failure({ entities: [{ user_id: 4, event_timestamp: '2024-01-01T04:00:00Z' }], features: ['scores:score'] })).message).toMatch(/column 'score' holds '4\.5', which is no whole number, as its declared type int64 requires/);
       writeFileSync(join(dir, 'data', 'scores.csv'), `${SCORES}4,2024-01-01T01:00:00Z,4.0\n`);
       expect(rows(await build({ entities: [{ user_id: 4, event_timestamp: '2024-01-01T04:00:00Z' }], features: ['scores:score'] })).map((r) => r.score)).toEqual([4]);
     } finally {
