@@ -10,6 +10,6 @@ export const CHECK_METHODS: Readonly<Record<QualityFamily, readonly string[]>> =
   provenance: ['fingerprint', 'timestamps', 'future_timestamps', 'created_before_event', 'duplicates', 'future_source_rows', 'tampering'],
   drift: ['drift_share', 'ks', 'chisquare', 'z', 'jensenshannon', 'wasserstein', 'psi'],
   anomaly: ['volume', 'freshness', 'null_rate', 'outliers'],
-  class_imbalance: ['imbalance'],
+  class_imbalance: ['imbalance', 'labelled_rows'],
   leakage: ['target', 'temporal', 'overlap', 'pii'],
 };

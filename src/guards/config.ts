@@ -52,6 +52,8 @@ export interface ClassImbalanceQuality {
   min_class_count: number;
   /** Bin edges for numeric labels (else numeric labels are skipped). */
   bins: number[] | null;
+  /** Dataset builds: fail a part (whole set, train or test) whose share of labelled rows is below this. */
+  min_labelled_share: number;
 }
 
 export interface LeakageQuality {
@@ -150,7 +152,7 @@ export const DEFAULT_QUALITY: ResolvedQuality = Object.freeze({
     full_hash_max_bytes: 256 * 1024 * 1024,
     exact_duplicates_max_rows: 1_000_000,
   },
-  class_imbalance: { policy: 'warn', max_imbalance_ratio: 10, min_class_count: 30, bins: null },
+  class_imbalance: { policy: 'warn', max_imbalance_ratio: 10, min_class_count: 30, bins: null, min_labelled_share: 0.5 },
   leakage: {
     policy: 'warn',
     temporal: 'block',

@@ -95,6 +95,18 @@ export function planDataset(roots: SourceRoots, set: DefinitionSet, request: Pla
 }
 
 /**
+ * A note for each label view selected as features (`--features churn_label`, no service): its features are
+ * written as plain features, the manifest has no label and the label checks (class balance, label coverage,
+ * target leakage) are skipped. That is what was asked for; the note says so, and how to build with the label.
+ */
+export function labelViewNotes(plan: DatasetPlan): string[] {
+  if (plan.service) return [];
+  return plan.views
+    .filter((v) => v.view.role === 'label' && !v.isLabel)
+    .map((v) => `${v.view.name} is a label view: its features are written as features and the label checks are skipped; use a service with label: ${v.features.map((f) => `${v.view.name}:${f.feature}`).join(' or ')}`);
+}
+
+/**
  * Check output column names against the entity columns. A label the entity rows
  * already carry is taken from them (its view is not joined); any other clash is an error.
  */

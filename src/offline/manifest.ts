@@ -21,7 +21,7 @@ import { currentUser, usedDefinitionVersions } from '../runs/lineage-record.js';
 import type { CheckResult, Lineage, LineageInput, Run } from '../runs/types.js';
 import { VERSION } from '../version.js';
 import { splitOutputPath } from './dataset-output.js';
-import type { DatasetPlan, PlannedView } from './dataset-plan.js';
+import { labelViewNotes, type DatasetPlan, type PlannedView } from './dataset-plan.js';
 import { runSetup } from './source-sql.js';
 import type { OfflineEngine } from './engine.js';
 import type { LoadedEntities } from './entity-input.js';
@@ -277,9 +277,10 @@ export async function buildManifest(f: BuildFacts, outputs: readonly ManifestOut
       counts: g.counts,
       results: g.results.map(manifestCheckResult),
     },
-    notes: f.plan.labelColumn && !f.plan.views.some((v) => v.isLabel)
-      ? [`label '${f.plan.labelColumn}' taken from the entity rows (they already had that column)`]
-      : [],
+    notes: [
+      ...(f.plan.labelColumn && !f.plan.views.some((v) => v.isLabel) ? [`label '${f.plan.labelColumn}' taken from the entity rows (they already had that column)`] : []),
+      ...labelViewNotes(f.plan),
+    ],
   };
 }
 

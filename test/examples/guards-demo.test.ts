@@ -91,8 +91,11 @@ describe('guards demo on the flights data', () => {
 
     const shown = await cliJson<Shown>('runs', 'show', manifest.run_id);
     expect(shown.json.run).toMatchObject({ kind: 'dataset', service: 'delay_model', status: 'warned' });
-    const logged = shown.json.results.filter((r) => r.check === 'class_imbalance');
+    const logged = shown.json.results.filter((r) => r.check === 'class_imbalance' && r.method === 'imbalance');
     expect(logged).toHaveLength(1);
+    // Every entity row (a flight of May 1-3) has its label: the label coverage passes.
+    const covered = shown.json.results.filter((r) => r.check === 'class_imbalance' && r.method === 'labelled_rows');
+    expect(covered.map((r) => [r.status, r.details?.part, r.metrics?.labelled_rows, r.metrics?.rows])).toEqual([['pass', 'all', Number(ref.n), Number(ref.n)]]);
     expect(logged[0]).toMatchObject({ feature: 'delayed', status: 'warn' });
     expect(logged[0].value).toBeCloseTo(ir, 9);
     expect(logged[0].thresholds).toMatchObject({ warn: 3 });

@@ -87,6 +87,8 @@ export function registerDatasetCommands(program: Command, ctx: CommandContext): 
             for (const o of res.outputs) lines.push(`wrote ${o.rows.toLocaleString('en-US')} row${o.rows === 1 ? '' : 's'} to ${o.path} (${o.part === 'all' ? o.format : `${o.part}, ${o.format}`})`);
             lines.push(`manifest: ${res.outputs.map((o) => `${o.path}.manifest.json`).join(', ')}`);
           }
+          // What the manifest notes (a label view selected as features, a label taken from the entity rows).
+          for (const n of res.manifest.notes) lines.push(escapeUnsafeText(`note: ${n}`));
           const c = res.checks.counts;
           lines.push(`checks: ${c.pass} pass, ${c.warn} warn, ${failCount({ status: res.status, message: res.run.message, counts: c }, 'fail')}, ${c.error} error, ${c.skipped} skipped — run ${res.run.id} (${res.status})`);
           // As `runs show` writes them: `[fail] (warn) class_imbalance churned: …`, the policy telling a warning from a block.

@@ -5,7 +5,8 @@
  * class of the reference vanished, the minority class has fewer than
  * `min_class_count` (30) rows (a single class present warns, with no IR or
  * minority share or minority count: there is no minority; normalised entropy 1). Numeric labels are skipped unless
- * `bins` are configured (then the bins are the classes).
+ * `bins` are configured (then the bins are the classes). A dataset build's label
+ * also gets its coverage, per part (`labelled_rows`, see label-coverage.ts).
  *
  * The class reference is drift's, except that with `previous` a run whose class
  * check failed for the label is passed over (see `classReference`).
@@ -17,6 +18,7 @@ import type { ReferenceProfiles } from '../profile-types.js';
 import { failedIn, findReference } from '../reference.js';
 import { referenceDetails } from './reference-label.js';
 import { binLabel, classBalance } from './class-imbalance-metrics.js';
+import { labelCoverage } from './label-coverage.js';
 import { classExpr, columnType, isNestedType, isNumberType, labelColumns, labelPresent, labelType } from './label-columns.js';
 import { maskProfile, maskValue } from '../profile-mask.js';
 
@@ -135,11 +137,17 @@ async function checkLabel(ctx: CheckContext, column: string): Promise<CheckResul
   });
 }
 
-/** Class balance of every label column (dataset label, or the features of a label view). */
+/**
+ * Class balance of every label column (dataset label, or the features of a label view); for a dataset build's
+ * label, its coverage too (`labelled_rows`, one result a part: the class balance counts labelled rows only).
+ */
 export const classImbalanceCheck: Check = async (ctx) => {
   const labels = labelColumns(ctx);
   if (!labels.length) return [skipped(ctx, FAMILY, 'no label column: class imbalance applies to dataset builds with a label and to label views', { method: 'imbalance' })];
   const out: CheckResult[] = [];
-  for (const column of labels) out.push(await checkLabel(ctx, column));
+  for (const column of labels) {
+    out.push(await checkLabel(ctx, column));
+    if (ctx.dataset?.labelColumn === column) out.push(...(await labelCoverage(ctx, column)));
+  }
   return out;
 };
