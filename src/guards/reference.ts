@@ -155,6 +155,14 @@ export function referenceEligibleSql(alias: string, minRows: string): string {
 }
 
 /**
+ * Which failed results of the class check pass a run over as the class reference: all but a label coverage
+ * result (`labelled_rows`) of a part that still had labels. A build whose test part is 40% labelled still has its
+ * classes; passing it over would leave builds that always sit under `min_labelled_share` with no class reference,
+ * and vanished classes unnoticed. A part without any label is passed over (its classes are none).
+ */
+const CLASS_LOSS_SQL = `(coalesce(json_extract(record, '$.method'), '') <> 'labelled_rows' OR coalesce(json_extract(record, '$.metrics.labelled_rows'), 0) = 0)`;
+
+/**
  * The last `n` runs of `kind` that drift may take as the reference of the view (materializations, pushes) or service
  * (dataset builds), newest first.
  */
@@ -163,7 +171,7 @@ export function previousRuns(db: StateDb, q: Pick<ReferenceQuery, 'view' | 'serv
   if (!col) return [];
   ensureViewHistoryTable(db);
   const notFailed = q.notFailed
-    ? `AND NOT EXISTS (SELECT 1 FROM check_results c WHERE c.run_id = runs.id AND c."check" = @check AND c.feature = @feature AND c.status = 'fail')`
+    ? `AND NOT EXISTS (SELECT 1 FROM check_results c WHERE c.run_id = runs.id AND c."check" = @check AND c.feature = @feature AND c.status = 'fail' AND ${CLASS_LOSS_SQL})`
     : '';
   const rows = db
     .prepare(`SELECT id FROM runs WHERE ${col} = @val AND kind = @kind AND id <> @run AND ${referenceEligibleSql('runs', '@min_rows')} ${notFailed} ORDER BY started_at DESC, rowid DESC LIMIT @n`)
@@ -175,7 +183,7 @@ export function previousRuns(db: StateDb, q: Pick<ReferenceQuery, 'view' | 'serv
 export function failedIn(db: StateDb, runIds: readonly string[], check: string, feature: string): boolean {
   if (runIds.length === 0) return false;
   const row = db
-    .prepare(`SELECT 1 FROM check_results WHERE run_id IN (SELECT value FROM json_each(@ids)) AND "check" = @check AND feature = @feature AND status = 'fail' LIMIT 1`)
+    .prepare(`SELECT 1 FROM check_results WHERE run_id IN (SELECT value FROM json_each(@ids)) AND "check" = @check AND feature = @feature AND status = 'fail' AND ${CLASS_LOSS_SQL} LIMIT 1`)
     .get({ ids: JSON.stringify(runIds), check, feature });
   return row !== undefined;
 }
