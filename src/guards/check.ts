@@ -16,6 +16,7 @@ import type { Project } from '../project.js';
 import type { CheckResult, CheckStatus, Run, RunKind } from '../runs/types.js';
 import { subPolicy, type Policy, type QualityFamily, type ResolvedQuality } from './config.js';
 import type { ColumnProfile, ReferenceProfiles } from './profile-types.js';
+import type { PushPool } from './push-pool.js';
 import type { RowPass } from './row-pass.js';
 import type { DatasetGuardInfo } from './stage.js';
 
@@ -70,6 +71,11 @@ export interface CheckContext {
   readonly profiles: ReadonlyMap<string, ColumnProfile>;
   /** Current slice profiles: slice column → slice value → column → profile. */
   readonly sliceProfiles: ReadonlyMap<string, ReadonlyMap<string, ReadonlyMap<string, ColumnProfile>>>;
+  /**
+   * A push of fewer rows than drift's `min_rows` pooled with the view's latest earlier small pushes (push-pool.ts):
+   * drift and the null and outlier rates judge its features on the pool's profiles (`judgedProfile`).
+   */
+  readonly pool?: PushPool | null;
   /** The drift reference, or null on a first run without a baseline. */
   readonly reference: ReferenceProfiles | null;
   /** Why there is no reference when one was configured but is missing (drift records `error`). */
@@ -80,6 +86,11 @@ export interface CheckContext {
   readonly rowPass?: RowPass;
   /** SQL relation (usable after FROM) over the view's whole source in canonical columns, for re-reading history. */
   readonly sourceRelation?: string | null;
+}
+
+/** The profile drift and the null and outlier rates judge a column on: the push's pool when pooled, else the rows' own. */
+export function judgedProfile(ctx: Pick<CheckContext, 'profiles' | 'pool'>, column: string): ColumnProfile | undefined {
+  return ctx.pool?.profiles.get(column) ?? ctx.profiles.get(column);
 }
 
 /** A check family. */

@@ -28,6 +28,7 @@ import { maskColumns, maskValue } from './profile-mask.js';
 import { knownPiiColumns, piiTarget, recordPiiColumns } from './pii-columns.js';
 import { OTHER } from './category-counts.js';
 import { findReference } from './reference.js';
+import { pushPool } from './push-pool.js';
 import { defaultSourceRelation } from './source-history.js';
 import { recordRunStats } from './run-stats.js';
 import { rowPass, type RowPass } from './row-pass.js';
@@ -157,8 +158,13 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   // Only the tamper check and future_source_rows read the whole source, both on a view's window and never for a
   // push: building the relation lists (and resolves) every file of the source, which a push would pay for nothing.
   const readsSource = view !== undefined && input.window !== undefined && input.kind !== 'push' && !input.dataset;
+  // A push too small to judge on its own is judged on a pool of the view's latest small pushes (push-pool.ts).
+  const pool = input.kind === 'push' && view && reference
+    ? pushPool(project.state, project.runs, { view: view.name, runId: input.run.id, rows: rowCount, minRows: poolMinRows(quality.drift.min_rows, features), current: profiles, reference, outlierZ: outlierZOf(features, quality.anomaly.outlier_z) })
+    : null;
+  lap('pool');
   const ctx: CheckContext = {
-    ...base, createdTimestampColumn: createdTs, profiles, sliceProfiles, rowPass: pass,
+    ...base, createdTimestampColumn: createdTs, profiles, sliceProfiles, rowPass: pass, pool,
     sourceRelation: input.sourceRelation ?? (readsSource ? await defaultSourceRelation(project, view, conn, definitions) : null),
   };
 
@@ -286,6 +292,11 @@ function maskResults(results: readonly CheckResult[], columns: ReadonlySet<strin
     }
     return r;
   });
+}
+
+/** Rows a push needs to be judged on its own: the largest `drift.min_rows` of the view and its features. */
+function poolMinRows(viewMinRows: number, features: readonly CheckedFeature[]): number {
+  return Math.max(viewMinRows, ...features.map((f) => f.quality.drift.min_rows));
 }
 
 /** The robust z of each column's outlier rate: its feature's `anomaly.outlier_z`, else the view's. */

@@ -7,7 +7,8 @@
  * not on fewer rows (values) than drift's `min_rows`.
  */
 import type { CheckResult } from '../../runs/types.js';
-import { queryRows, result, type Check, type CheckContext } from '../check.js';
+import { judgedProfile, queryRows, result, type Check, type CheckContext } from '../check.js';
+import { poolDetails, poolNote } from '../push-pool.js';
 import { durationMs } from '../config.js';
 import { medianOf, referenceScale, robustScale, robustStats } from '../profile.js';
 import { volumeHistory } from '../run-stats.js';
@@ -127,10 +128,12 @@ function perFeature(ctx: CheckContext): CheckResult[] {
   if (!ref) return out;
   // Every rate names the reference it was compared with, as drift does.
   const refName = referenceName(ctx, ref);
-  const details = referenceDetails(ctx, ref);
+  // A small push is judged on its pool (push-pool.ts), saying so.
+  const details = { ...referenceDetails(ctx, ref), ...poolDetails(ctx.pool) };
+  const pooled = poolNote(ctx.pool);
   for (const f of ctx.features) {
     const a = f.quality.anomaly;
-    const cur = ctx.profiles.get(f.column);
+    const cur = judgedProfile(ctx, f.column);
     const rp = ref.profiles.get(f.column);
     if (!cur || !rp || cur.count === 0 || rp.count === 0) continue;
     // A rate of a few rows says nothing (one null optional value in a 1-row push is a null rate of 1): below drift's
@@ -140,8 +143,8 @@ function perFeature(ctx: CheckContext): CheckResult[] {
     const outliersApply = cur.kind === 'numeric' && rp.kind === 'numeric';
     if (cur.count < min) {
       const why = `${cur.count} row(s) < min_rows ${min}, too few to judge`;
-      out.push(result(ctx, { check: 'anomaly', method: 'null_rate', feature: f.column, status: 'skipped', thresholds: { min_rows: min }, metrics: { rows: cur.count }, message: `${f.column} null rate not judged: ${why}`, details }));
-      if (outliersApply) out.push(result(ctx, { check: 'anomaly', method: 'outliers', feature: f.column, status: 'skipped', thresholds: { min_rows: min }, metrics: { rows: cur.count }, message: `${f.column} outlier rate not judged: ${why}`, details }));
+      out.push(result(ctx, { check: 'anomaly', method: 'null_rate', feature: f.column, status: 'skipped', thresholds: { min_rows: min }, metrics: { rows: cur.count }, message: `${f.column} null rate not judged${pooled}: ${why}`, details }));
+      if (outliersApply) out.push(result(ctx, { check: 'anomaly', method: 'outliers', feature: f.column, status: 'skipped', thresholds: { min_rows: min }, metrics: { rows: cur.count }, message: `${f.column} outlier rate not judged${pooled}: ${why}`, details }));
       continue;
     }
     // Missing: NULL, NaN or ±Inf (a float feature allowed NaN that turns all NaN has no values left either).
@@ -151,16 +154,16 @@ function perFeature(ctx: CheckContext): CheckResult[] {
       check: 'anomaly', method: 'null_rate', feature: f.column, status: jump > a.null_rate_jump ? 'warn' : 'pass', value: jump,
       thresholds: { null_rate_jump: a.null_rate_jump },
       metrics: { null_rate: now, null_rate_ref: before },
-      message: `${f.column} null rate (NULL, NaN, ±Inf) ${fmt(now)} vs ${fmt(before)} in ${named(refName, jump > a.null_rate_jump ? `jump ${fmt(jump)} > ${a.null_rate_jump}` : undefined)}`,
+      message: `${f.column} null rate (NULL, NaN, ±Inf)${pooled} ${fmt(now)} vs ${fmt(before)} in ${named(refName, jump > a.null_rate_jump ? `jump ${fmt(jump)} > ${a.null_rate_jump}` : undefined)}`,
       details,
     }));
     if (outliersApply && valueCount(cur) < min) {
-      out.push(result(ctx, { check: 'anomaly', method: 'outliers', feature: f.column, status: 'skipped', thresholds: { min_rows: min }, metrics: { values: valueCount(cur) }, message: `${f.column} outlier rate not judged: ${valueCount(cur)} value(s) < min_rows ${min}, too few to judge`, details }));
+      out.push(result(ctx, { check: 'anomaly', method: 'outliers', feature: f.column, status: 'skipped', thresholds: { min_rows: min }, metrics: { values: valueCount(cur) }, message: `${f.column} outlier rate not judged${pooled}: ${valueCount(cur)} value(s) < min_rows ${min}, too few to judge`, details }));
     } else if (outliersApply && cur.outlier_rate_vs_reference === null) {
       // No scale to measure by: the reference's values are all one value (its MAD and mean deviation are 0), or it keeps none.
       const p50 = rp.quantiles?.p50;
       const why = p50 !== undefined && p50 !== null && referenceScale(rp) === 0 ? `every value of ${named(refName)} is ${fmt(p50)}, no spread to measure outliers by` : `${named(refName)} keeps no values to measure outliers by`;
-      out.push(result(ctx, { check: 'anomaly', method: 'outliers', feature: f.column, status: 'skipped', metrics: { values: valueCount(cur) }, message: `${f.column} outlier rate not judged: ${why}`, details }));
+      out.push(result(ctx, { check: 'anomaly', method: 'outliers', feature: f.column, status: 'skipped', metrics: { values: valueCount(cur) }, message: `${f.column} outlier rate not judged${pooled}: ${why}`, details }));
     } else if (outliersApply && cur.outlier_rate_vs_reference !== null) {
       const rate = cur.outlier_rate_vs_reference;
       // References stored before the mean-deviation fallback have no rate of their own when their MAD is 0.
@@ -170,7 +173,7 @@ function perFeature(ctx: CheckContext): CheckResult[] {
         check: 'anomaly', method: 'outliers', feature: f.column, status: bad ? 'warn' : 'pass', value: rate,
         thresholds: { factor: a.outlier_factor, min_rate: a.outlier_min_rate, z: a.outlier_z },
         metrics: { outlier_rate: rate, outlier_rate_ref: refRate },
-        message: `${f.column} outlier rate ${fmt(rate)} vs ${fmt(refRate)} in ${named(refName, bad ? `more than ${fmt(a.outlier_factor)}x and above ${fmt(a.outlier_min_rate * 100)}%` : undefined)}`,
+        message: `${f.column} outlier rate${pooled} ${fmt(rate)} vs ${fmt(refRate)} in ${named(refName, bad ? `more than ${fmt(a.outlier_factor)}x and above ${fmt(a.outlier_min_rate * 100)}%` : undefined)}`,
         details,
       }));
     }

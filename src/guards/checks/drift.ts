@@ -6,7 +6,8 @@
  * time (event time − value, profile-age.ts), as a number.
  */
 import type { CheckResult } from '../../runs/types.js';
-import { result, type Check, type CheckContext, type CheckedFeature } from '../check.js';
+import { judgedProfile, result, type Check, type CheckContext, type CheckedFeature } from '../check.js';
+import { poolDetails, poolNote } from '../push-pool.js';
 import { valueCount, type ColumnProfile } from '../profile-types.js';
 import { driftOf } from './drift-methods.js';
 import { comparable } from '../profile-mask.js';
@@ -34,15 +35,18 @@ const AGE_LABEL = '(age: event time − value)';
 
 function featureRecord(ctx: CheckContext, f: CheckedFeature, ref: ColumnProfile | undefined, cur: ColumnProfile | undefined, slice: string | null): CheckResult {
   const reference = ctx.reference!;
-  const who = `${f.column}${slice ? ` [${slice}]` : ''}`;
+  // A small push judged on its pool says so (slices are not pooled).
+  const pool = slice === null ? ctx.pool : null;
+  const bare = `${f.column}${slice ? ` [${slice}]` : ''}`;
+  const who = `${bare}${poolNote(pool)}`;
   const base = { check: 'drift' as const, feature: f.column, slice };
-  const refDetails = referenceDetails(ctx, reference);
+  const refDetails = { ...referenceDetails(ctx, reference), ...poolDetails(pool) };
   const refName = referenceName(ctx, reference);
   const skip = (reason: DriftSkipReason, message: string, details: Record<string, unknown> = refDetails) => result(ctx, { ...base, status: 'skipped', message, details: { ...details, reason } });
   if (!ref || !cur) return skip('missing', `${who}: not in ${ref ? 'the current rows' : named(refName)}`);
   if (ref.kind === 'timestamp' && cur.kind === 'timestamp') {
     // A timestamp's values only move on from window to window: what is compared is its age at the row's time.
-    const aged = `${who} ${AGE_LABEL}`;
+    const aged = `${bare} ${AGE_LABEL}${poolNote(pool)}`;
     const ageDetails = { ...refDetails, basis: 'age_seconds' };
     if (!cur.age) return skip('no_event_time', `${who}: drift is not computed for timestamp features without an event time to age them against (${cur.type}); its null rate is still checked`);
     const next = reference.description.startsWith('baseline:') ? 'pin it again from a newer run to compare the age' : 'the runs profiled from now on have them';
@@ -124,7 +128,7 @@ export const driftCheck: Check = async (ctx) => {
   if (!ctx.reference) return [result(ctx, { check: 'drift', status: 'skipped', message: `no reference yet: ${ctx.referenceReason || 'no pinned baseline and no earlier successful run'}`, details: { reason: 'no_reference' } })];
   if (ctx.rowCount === 0) return [result(ctx, { check: 'drift', status: 'skipped', message: 'no rows to compare', details: { reason: 'no_rows' } })];
   const out: CheckResult[] = [];
-  const perFeature = ctx.features.filter((f) => f.quality.drift.policy !== 'off').map((f) => featureRecord(ctx, f, ctx.reference!.profiles.get(f.column), ctx.profiles.get(f.column), null));
+  const perFeature = ctx.features.filter((f) => f.quality.drift.policy !== 'off').map((f) => featureRecord(ctx, f, ctx.reference!.profiles.get(f.column), judgedProfile(ctx, f.column), null));
   out.push(...perFeature);
 
   const compared = perFeature.filter((r) => r.status !== 'skipped');

@@ -108,7 +108,8 @@ async function rowChecks(ctx: CheckContext, pass: Pick<RowPass, 'totals'> | unde
 }
 
 /**
- * The duplicates warning: how many rows repeat a (keys, event_timestamp), on how many keys, how many of those with
+ * The duplicates warning: how many rows repeat a (keys, event_timestamp) (with a created time: and created time;
+ * other created times are corrections, counted in a pass), on how many keys, how many of those with
  * conflicting feature values, and example keys, all from one query. Counted over every row up to
  * `exact_duplicates_max_rows` rows; above, exactly on 1/16 of the key space (duplicates share their hash) and scaled
  * up. `exact` (kept; `counted_exactly` says the same) means counted over every row rather than estimated from 1/16 of
@@ -127,21 +128,35 @@ async function duplicatesRecord(ctx: CheckContext, keys: readonly string[]): Pro
   }
   const scale = exact ? 1 : 16;
   const dups = found.rows * scale;
-  const base = { check: 'provenance' as const, method: 'duplicates', value: dups };
-  if (dups === 0) return result(ctx, { ...base, status: 'pass', message: `no duplicate (keys, event_timestamp) rows${exact ? '' : ' in 1/16 of the keys'}`, details: counted });
   const about = exact ? '' : 'about ';
-  const key = `(${keys.join(', ')}, event_timestamp)`;
-  const rows = `${about}${dups} duplicate ${key} row${dups === 1 ? '' : 's'}`;
   const estimated = exact ? '' : ' (estimated from 1/16 of the keys)';
+  // With a created time, a later row of a key and time is a correction (the newest created is served and trained
+  // on): counted, never a warning; duplicates are rows that tie on the created time too.
+  const created = ctx.createdTimestampColumn;
+  const [fixes, fixedKeys] = [found.corrections * scale, found.correctedKeys * scale];
+  const corrections = created ? { corrections: fixes, corrected_keys: fixedKeys } : {};
+  const fixed = fixes === 0 ? ''
+    : `; ${about}${fixes} correction${fixes === 1 ? '' : 's'} on ${about}${fixedKeys} key${fixedKeys === 1 ? '' : 's'} (a row with a later ${created} for the same key and time: the newest is served and trained on)`;
+  const base = { check: 'provenance' as const, method: 'duplicates', value: dups };
+  const key = `(${[...keys, 'event_timestamp', ...(created ? [created] : [])].join(', ')})`;
+  if (dups === 0) {
+    const examples = fixes > 0 ? { examples: found.examples } : {};
+    return result(ctx, {
+      ...base, status: 'pass', ...(created ? { metrics: { rows: 0, corrections: fixes } } : {}),
+      message: `no duplicate ${key} rows${exact ? '' : ' in 1/16 of the keys'}${fixed}${fixes > 0 ? estimated : ''}`,
+      details: { ...counted, ...corrections, ...examples },
+    });
+  }
+  const rows = `${about}${dups} duplicate ${key} row${dups === 1 ? '' : 's'}`;
   const [nKeys, conflicting] = [found.keys * scale, found.conflictingKeys * scale];
   const which = conflicting === 0
     ? 'all exact copies (the same feature values)'
     : conflicting === nKeys ? 'all with conflicting feature values' : `${about}${conflicting} of those keys with conflicting feature values`;
   return result(ctx, {
     ...base, status: 'warn',
-    metrics: { rows: dups, keys: nKeys, conflicting_keys: conflicting },
-    message: `${rows} on ${about}${nKeys} key${nKeys === 1 ? '' : 's'}, ${which}${estimated}`,
-    details: { ...counted, keys: nKeys, conflicting_keys: conflicting, examples: found.examples },
+    metrics: { rows: dups, keys: nKeys, conflicting_keys: conflicting, ...(created ? { corrections: fixes } : {}) },
+    message: `${rows} on ${about}${nKeys} key${nKeys === 1 ? '' : 's'}, ${which}${fixed}${estimated}`,
+    details: { ...counted, keys: nKeys, conflicting_keys: conflicting, ...corrections, examples: found.examples },
   });
 }
 
