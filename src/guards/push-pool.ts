@@ -55,26 +55,28 @@ export interface PushPoolQuery {
 
 /**
  * The pool of a push of fewer than `minRows` rows, or null when the push is not small or no earlier small push
- * can be pooled with it. Pushes whose guards ran (profiles stored) and were written or blocked count: a blocked
+ * can be pooled with it. Pushes whose guards ran (profiles stored) count, written or blocked, or still writing
+ * (a concurrent push judged before this one; its rows counted from its options until it records them): a blocked
  * push is part of what the stream sent, and leaving it out would keep the pool on the rows before the block
- * (every later push judged, and blocked, on them).
+ * (every later push judged, and blocked, on them). Pushes judged at the same moment do not see each other.
  */
 export function pushPool(db: StateDb, runs: Pick<RunStore, 'profiles'>, q: PushPoolQuery): PushPool | null {
   if (q.rows >= q.minRows || q.rows === 0) return null;
   const most = q.minRows * POOL_ROWS_PER_MIN_ROWS;
   ensureViewHistoryTable(db);
   const earlier = db
-    .prepare(`SELECT id, rows_in FROM runs WHERE view = @view AND kind = 'push' AND id <> @run
-      AND status IN ('success', 'warned', 'blocked') AND rows_in > 0 AND rows_in < @min
+    .prepare(`SELECT id, rows FROM (SELECT id, view, status, started_at, rowid AS r, coalesce(rows_in, json_extract(options, '$.rows')) AS rows FROM runs
+        WHERE view = @view AND kind = 'push' AND id <> @run) runs
+      WHERE status IN ('success', 'warned', 'blocked', 'running') AND rows > 0 AND rows < @min
       AND EXISTS (SELECT 1 FROM profiles p WHERE p.run_id = runs.id) AND ${inViewHistorySql('runs')}
-      ORDER BY started_at DESC, rowid DESC LIMIT @limit`)
-    .all({ view: q.view, run: q.runId, min: q.minRows, limit: most - q.rows }) as { id: string; rows_in: number }[];
+      ORDER BY started_at DESC, r DESC LIMIT @limit`)
+    .all({ view: q.view, run: q.runId, min: q.minRows, limit: most - q.rows }) as { id: string; rows: number }[];
   const taken: { id: string; profiles: ReadonlyMap<string, ColumnProfile> }[] = [];
   let rows = q.rows;
   for (const r of earlier) {
-    if (rows + Number(r.rows_in) > most) break;
+    if (rows + Number(r.rows) > most) break;
     taken.push({ id: r.id, profiles: fromStored('push', r.id, runs.profiles(r.id)).profiles });
-    rows += Number(r.rows_in);
+    rows += Number(r.rows);
   }
   if (taken.length === 0) return null;
   const profiles = new Map<string, ColumnProfile>();

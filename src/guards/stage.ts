@@ -103,6 +103,40 @@ const EMPTY = { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 };
 
 /** Run the guards on `input.table` and store profiles and results with the run. */
 export async function runGuardStage(input: GuardStageInput): Promise<GuardStageResult> {
+  const turn: PoolTurn = {};
+  try {
+    return await guardStage(input, turn);
+  } finally {
+    turn.release?.();
+  }
+}
+
+/** A small push's turn to read its view's pool and store its own profiles (`poolTurn`), released once they are stored. */
+interface PoolTurn {
+  release?: () => void;
+}
+
+/** Per project and view, the last small push's turn (push-pool.ts): they read their pool and store their profiles one at a time. */
+const poolTurns = new Map<string, Promise<void>>();
+
+/**
+ * Wait for the small pushes of the view before this one (in this process) to have stored their profiles, so that
+ * concurrent one-row pushes each see the others in their pool rather than all judging an empty one.
+ */
+async function poolTurn(key: string): Promise<() => void> {
+  const before = poolTurns.get(key) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((resolve) => (release = resolve));
+  const last = before.then(() => mine);
+  poolTurns.set(key, last);
+  await before;
+  return () => {
+    release();
+    if (poolTurns.get(key) === last) poolTurns.delete(key);
+  };
+}
+
+async function guardStage(input: GuardStageInput, turn: PoolTurn): Promise<GuardStageResult> {
   if (input.disabled) return { verdict: 'pass', results: [], blockedReason: null, counts: { ...EMPTY } };
   const { project, conn, table, view, service } = input;
   const now = input.now ?? new Date();
@@ -158,9 +192,12 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
   // Only the tamper check and future_source_rows read the whole source, both on a view's window and never for a
   // push: building the relation lists (and resolves) every file of the source, which a push would pay for nothing.
   const readsSource = view !== undefined && input.window !== undefined && input.kind !== 'push' && !input.dataset;
-  // A push too small to judge on its own is judged on a pool of the view's latest small pushes (push-pool.ts).
+  // A push too small to judge on its own is judged on a pool of the view's latest small pushes (push-pool.ts), one
+  // such push of the view at a time from here until its profiles are stored.
+  const minPool = poolMinRows(quality.drift.min_rows, features);
+  if (input.kind === 'push' && view && reference && rowCount < minPool) turn.release = await poolTurn(`${project.root}\u0000${view.name}`);
   const pool = input.kind === 'push' && view && reference
-    ? pushPool(project.state, project.runs, { view: view.name, runId: input.run.id, rows: rowCount, minRows: poolMinRows(quality.drift.min_rows, features), current: profiles, reference, outlierZ: outlierZOf(features, quality.anomaly.outlier_z) })
+    ? pushPool(project.state, project.runs, { view: view.name, runId: input.run.id, rows: rowCount, minRows: minPool, current: profiles, reference, outlierZ: outlierZOf(features, quality.anomaly.outlier_z) })
     : null;
   lap('pool');
   const ctx: CheckContext = {
@@ -190,6 +227,8 @@ export async function runGuardStage(input: GuardStageInput): Promise<GuardStageR
     for (const [value, m] of byValue) for (const p of maskColumns(m, maskedPii).values()) stored.push({ column: p.column, slice: `${col}=${value}`, profile: p });
   }
   await project.runs.addProfiles(input.run.id, stored);
+  turn.release?.();
+  turn.release = undefined;
   const maxTs = eventTs ? profiles.get(eventTs)?.max : null;
   await recordRunStats(project.state, { runId: input.run.id, rows: rowCount, maxEventTs: typeof maxTs === 'string' ? maxTs : null });
   await project.runs.updateWhenFree(input.run.id, { counts });

@@ -3,7 +3,7 @@
  * `min_rows` is judged on a pool of the view's latest small pushes (src/guards/push-pool.ts). On the real flights
  * example (unshifted 2001 data) through the HTTP API: 60 drifted one-row pushes are refused from the push that
  * brings the pool to 30 rows on, as one push of the 60 rows is; real rows of the next day pushed one at a time keep
- * passing; rows with every feature null are judged on the pool's null rate.
+ * passing; rows with every feature null are judged on the pool's null rate; pushes sent at once see each other.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,6 +86,13 @@ describe('small pushes are judged on a pool of the latest ones', () => {
     const online = (await (await app.request('/v1/online-features', post({ features: ['airport_hourly:mean_delay'], entities: { origin: ['D028', 'D029', 'D059'] } }))).json()) as any;
     // (2001 values are older than the view's 6h ttl: withheld, but found.)
     expect(online.results[1].statuses).toEqual(['OUTSIDE_MAX_AGE', 'NOT_FOUND', 'NOT_FOUND']);
+  }, 120_000);
+
+  it('60 drifted one-row pushes sent at once: each waits for the ones before it, 29 are written and 31 refused', async () => {
+    const app = await flights('{drift: {policy: block}}');
+    const codes = await Promise.all(DRIFTED.map(async (row) => (await push(app, [row])).status));
+    expect(codes.filter((c) => c === 200)).toHaveLength(29);
+    expect(codes.filter((c) => c === 422)).toHaveLength(31);
   }, 120_000);
 
   // Under the default distance (0.1) any 30 real airport-hours are drifted from the day before by chance (normed
