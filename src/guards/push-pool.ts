@@ -98,9 +98,13 @@ function withOutlierRate(p: ColumnProfile, ref: ColumnProfile | undefined, z: nu
   return { ...p, outlier_rate_vs_reference: values.filter((v) => Math.abs(v - median) > z * scale).length / values.length };
 }
 
-/** What a pooled record's details say of its pool; empty without one. */
+/**
+ * What a pooled record's details say of its pool, empty without one: the pushes (this one included) and rows pooled,
+ * and the oldest earlier push (the pool is this push and the view's small pushes since). Not every run id: a pool
+ * of up to 299 pushes named in each of a push's records would make each one-row push store tens of kilobytes.
+ */
 export function poolDetails(pool: PushPool | null | undefined): Record<string, unknown> {
-  return pool ? { pooled: { pushes: pool.runIds.length + 1, rows: pool.rows, run_ids: pool.runIds } } : {};
+  return pool ? { pooled: { pushes: pool.runIds.length + 1, rows: pool.rows, oldest_run_id: pool.runIds[pool.runIds.length - 1] } } : {};
 }
 
 /** How a pooled record's message names its pool: `(pooled: this push's 1 row and 29 earlier pushes', 30 rows)`. */

@@ -68,9 +68,11 @@ describe('small pushes are judged on a pool of the latest ones', () => {
     expect(batch.body.error.code).toBe('push_blocked');
     const codes: number[] = [];
     let thirtieth: any;
+    let first = '';
     for (const [i, row] of DRIFTED.entries()) {
       const r = await push(app, [row]);
       codes.push(r.status);
+      if (i === 0) first = r.body.run_id;
       if (i === 29) thirtieth = r.body;
     }
     expect(codes.slice(0, 29)).toEqual(Array(29).fill(200));
@@ -80,8 +82,7 @@ describe('small pushes are judged on a pool of the latest ones', () => {
     const drift = project!.runs.results(runId).filter((r) => r.check === 'drift' && r.feature === 'mean_delay')[0];
     expect(drift.status).toBe('fail');
     expect(drift.message).toMatch(/^mean_delay \(pooled: this push's 1 row and 29 earlier pushes', 30 rows\) drifted from the last materialization/);
-    expect(drift.details).toMatchObject({ pooled: { pushes: 30, rows: 30 } });
-    expect((drift.details as any).pooled.run_ids).toHaveLength(29);
+    expect(drift.details).toMatchObject({ pooled: { pushes: 30, rows: 30, oldest_run_id: first } });
     // Nothing of the refused pushes is served: the online store holds the 29 written rows only.
     const online = (await (await app.request('/v1/online-features', post({ features: ['airport_hourly:mean_delay'], entities: { origin: ['D028', 'D029', 'D059'] } }))).json()) as any;
     // (2001 values are older than the view's 6h ttl: withheld, but found.)
