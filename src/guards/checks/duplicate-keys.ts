@@ -63,13 +63,22 @@ export function duplicateKeysSql(table: string, keys: readonly string[], feature
  */
 function correctionsSql(table: string, key: readonly string[], keys: readonly string[], conflicting: string, opts: { sampled: boolean; limit: number; created: string }): string {
   const created = ident(opts.created);
-  return `WITH t AS (
-      SELECT ${key.join(', ')}, count(*) AS fg_n, ${conflicting} AS fg_c
-      FROM ${ident(table)}${opts.sampled ? ` WHERE hash(${key.join(', ')}) % 16 = 0` : ''}
-      GROUP BY ${key.join(', ')}, ${created}),
+  const t = ident(table);
+  // Only the keys and times of more than one row are grouped again: a semi join on them (NULL keys match as
+  // values) keeps the query about as fast as the one without a created time (median wall time on airport_hourly's
+  // 424k rows: 94 against 294 ms without duplicates, 178 against 174 with 47k corrections, on a loaded 2-core
+  // machine), where grouping every row by its created time and then by key took about twice as long.
+  const same = key.map((k) => `${t}.${k} IS NOT DISTINCT FROM fg_k.${k}`).join(' AND ');
+  return `WITH fg_k AS (
+      SELECT ${key.join(', ')} FROM ${t}${opts.sampled ? ` WHERE hash(${key.join(', ')}) % 16 = 0` : ''}
+      GROUP BY ${key.join(', ')} HAVING count(*) > 1),
+    fg_t AS (
+      SELECT ${key.map((k) => `${t}.${k}`).join(', ')}, count(*) AS fg_n, ${conflicting} AS fg_c
+      FROM ${t} SEMI JOIN fg_k ON ${same}
+      GROUP BY ${key.map((k) => `${t}.${k}`).join(', ')}, ${t}.${created}),
     d AS (
       SELECT ${key.join(', ')}, sum(fg_n) AS fg_all, sum(fg_n - 1) AS fg_rows, count(*) - 1 AS fg_corrections, bool_or(fg_n > 1 AND fg_c) AS fg_conflicting
-      FROM t GROUP BY ${key.join(', ')} HAVING sum(fg_n) > 1)
+      FROM fg_t GROUP BY ${key.join(', ')})
     SELECT *, sum(fg_rows) OVER () AS fg_duplicate_rows, count_if(fg_rows > 0) OVER () AS fg_keys, count_if(fg_conflicting) OVER () AS fg_conflicting_keys,
       sum(fg_corrections) OVER () AS fg_correction_rows, count_if(fg_corrections > 0) OVER () AS fg_corrected_keys
     FROM d ORDER BY fg_conflicting DESC, fg_rows > 0 DESC, fg_all DESC, event_timestamp, ${keys.map(ident).join(', ')}
