@@ -73,6 +73,15 @@ const CLUSTER_RETRY_DELAY_MS = 50;
 const CLUSTER_SLOTS_REFRESH_TIMEOUT_MS = 500;
 /** Reconnect delay: grows to at most a second, forever (the store comes back when Redis does). */
 const retryDelay = (times: number): number => Math.min(times * 100, 1_000);
+/**
+ * How long opening the store waits for a Redis that answers LOADING (loading its RDB or AOF after a restart), and
+ * how often it asks meanwhile. Before the connection's PING was removed, ioredis's ready check waited for the
+ * load; without a wait `serve` and every CLI command exited 3 within seconds of a Redis restart.
+ */
+const LOADING_WAIT_MS = 60_000;
+const LOADING_POLL_MS = 250;
+/** A Redis reply saying it is loading its dataset and serves nothing yet. */
+const LOADING_REPLY = /^LOADING\b/;
 /** Server replies that mean "not serving right now" rather than "bad command". */
 const UNAVAILABLE_REPLY = /^(LOADING|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|MOVED|ASK)\b/;
 
@@ -125,6 +134,7 @@ export function storeUnavailable(e: unknown, where: string, lastError?: string, 
   // Redis is running after a redirect: the slot map was refreshed, a retry goes to the nodes serving the slots now.
   // A certificate Node does not trust is no outage: Node's CA store lacks the CA that signed it.
   const advice = isRedirect(e) ? 'retry'
+    : LOADING_REPLY.test(reason) ? 'Redis is loading its dataset into memory (after a restart): retry once loaded'
     : CERTIFICATE_PROBLEM.test(reason) ? "Node does not trust the server's TLS certificate: for a private CA, start featureguard with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; else check the certificate (the names it is for)"
       : NO_TLS_HANDSHAKE.test(reason) ? 'for a server without TLS use redis:// (a cluster: drop tls: true)'
       : 'check that Redis is running and reachable';
@@ -134,6 +144,27 @@ export function storeUnavailable(e: unknown, where: string, lastError?: string, 
     details: { store: 'redis', address: where },
     cause: e,
   });
+}
+
+/**
+ * `command()`'s answer, asked again every `LOADING_POLL_MS` while Redis answers LOADING, for at most
+ * `LOADING_WAIT_MS` (then its LOADING error); one warning says why the process waits.
+ */
+async function whileLoading<T>(command: () => Promise<T>, where: string): Promise<T> {
+  const until = Date.now() + LOADING_WAIT_MS;
+  let warned = false;
+  for (;;) {
+    try {
+      return await command();
+    } catch (e) {
+      if (!(e instanceof Error && e.name === 'ReplyError' && LOADING_REPLY.test(e.message)) || Date.now() >= until) throw e;
+      if (!warned) {
+        warned = true;
+        process.emitWarning(`Redis is loading its dataset; waiting (the online store ${where}, up to ${LOADING_WAIT_MS / 1000} s)`, { type: 'FeatureguardWarning', code: 'FEATUREGUARD_REDIS_LOADING' });
+      }
+      await new Promise((r) => setTimeout(r, LOADING_POLL_MS));
+    }
+  }
 }
 
 /** Connection states of a cluster node that is not serving: gone, or trying to connect again. */
@@ -244,8 +275,9 @@ export async function connectRedis(options: RedisOnlineStoreOptions, keys: Redis
     // A read, not PING (a `@connection` command, which the README's ACLs `+@read` and `+@read +@write +@scripting
     // +time` do not grant: every reader and writer with them was refused `NOPERM … 'ping'`). The key is the
     // store's own, so a user limited to `~<prefix>*` may read it. A cluster answered `CLUSTER SLOTS` to connect,
-    // and a read would reach `{meta}`'s master only: a store opened while another master is down opens.
-    if (!(client instanceof Cluster)) await client.get(keys.projectKey);
+    // and a read would reach `{meta}`'s master only: a store opened while another master is down opens. A Redis
+    // loading its dataset answers LOADING to the read: waited for, as ioredis's ready check did.
+    if (!(client instanceof Cluster)) await whileLoading(() => client.get(keys.projectKey), where);
   } catch (e) {
     client.disconnect();
     // A TLS cluster drops its nodes' TLS errors (see `tlsProblem`): asked of the nodes directly. A single node over
