@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Cluster, type Redis } from 'ioredis';
 import { clusterEpochKeys } from './redis-cluster-slots.js';
-import { readOrClaim, type RedisConnection } from './redis-connection.js';
+import { failedOn, readOrClaim, type RedisConnection } from './redis-connection.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { OnlineStoreStats } from './types.js';
 
@@ -92,9 +92,9 @@ export function createRedisAdmin({ client }: RedisConnection, layout: RedisKeys)
     }
     await Promise.all(
       [...ranges].map(async ([node, slots]) => {
+        // The node beside the error, not in its message: `storeUnavailable` reads that (CLUSTERDOWN, a timeout).
         await client.get(clusterEpochKeys(slots, prefix)[0]).catch((e: unknown) => {
-          if (e instanceof Error) e.message = `${node}: ${e.message}`;
-          throw e;
+          throw failedOn(e, node);
         });
       }),
     );

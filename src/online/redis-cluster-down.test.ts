@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisCluster, type RedisClusterProcess } from '../../test/setup/redis.js';
 import { slotOfTag } from './redis-cluster-slots.js';
 import { openRedisOnlineStore } from './redis-store.js';
+import type { ReadyProbe } from './ready-probe.js';
 import type { OnlineStore } from './types.js';
 
 let cluster: RedisClusterProcess;
@@ -39,6 +40,7 @@ describe('redis store: a cluster whose slots are down', () => {
       const codes = new Set<string>();
       const readyLatencies: number[] = [];
       const readyCodes = new Set<string>();
+      const probeMessages = new Set<string>();
       // Until 4.5 s after the kill (the master comes back after 5 s).
       for (let i = 0; performance.now() - killed < 4_500; i++) {
         const t0 = performance.now();
@@ -54,12 +56,25 @@ describe('redis store: a cluster whose slots are down', () => {
           (e: { code?: string }) => readyCodes.add(e.code ?? 'raw'),
         );
         readyLatencies.push(performance.now() - t1);
+        // The store's own probe of every master (`probeReady`): its node-named failures, CLUSTERDOWN once the
+        // cluster marks the master failed, are outages too (they read as `internal_error` on `/ready`).
+        const t2 = performance.now();
+        await (store as OnlineStore & ReadyProbe).probeReady().then(
+          () => readyCodes.add('ok'),
+          (e: { code?: string; message: string }) => {
+            readyCodes.add(e.code ?? `raw: ${e.message}`);
+            if (e.code === 'store_unavailable') probeMessages.add(e.message.replace(/^.*is unavailable: /, ''));
+          },
+        );
+        readyLatencies.push(performance.now() - t2);
         await new Promise((r) => setTimeout(r, 500));
       }
       expect([...codes]).toEqual(['store_unavailable']);
       expect(Math.max(...latencies)).toBeLessThan(1_200);
       expect([...readyCodes].filter((c) => c !== 'ok' && c !== 'store_unavailable')).toEqual([]);
       expect(Math.max(...readyLatencies)).toBeLessThan(1_200);
+      // After the node timeout (2 s) the masters still up answer CLUSTERDOWN, the node that answered named.
+      expect([...probeMessages].some((m) => /^127\.0\.0\.1:\d+: CLUSTERDOWN/.test(m))).toBe(true);
       await down;
       let back: unknown[] | undefined;
       for (let i = 0; i < 30 && back === undefined; i++) {

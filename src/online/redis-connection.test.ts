@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { readOrClaim, storeUnavailable } from './redis-connection.js';
+import { failedOn, readOrClaim, storeUnavailable } from './redis-connection.js';
 
 const url = () => `redis://127.0.0.1:${inject('redisPort')}`;
 
@@ -28,6 +28,23 @@ describe('storeUnavailable', () => {
     for (const e of [moved, split]) {
       expect(storeUnavailable(e, 'x')).toMatchObject({ code: 'store_unavailable', status: 503, message: expect.stringMatching(/\(the cluster's slots moved: a master restarted, a failover or resharding\); retry$/) });
     }
+  });
+});
+
+describe("storeUnavailable of a failure on a named cluster node (/ready's probe of every master)", () => {
+  it('is still an outage, the node named: CLUSTERDOWN, LOADING and a timeout (they read as internal_error on /ready)', () => {
+    const node = '127.0.0.1:7001';
+    const clusterDown = failedOn(Object.assign(new Error('CLUSTERDOWN The cluster is down'), { name: 'ReplyError' }), node);
+    expect(storeUnavailable(clusterDown, 'cluster x')).toMatchObject({ code: 'store_unavailable', status: 503, message: expect.stringContaining(`is unavailable: ${node}: CLUSTERDOWN The cluster is down; check that Redis is running`) });
+    const loading = failedOn(Object.assign(new Error('LOADING Redis is loading the dataset in memory'), { name: 'ReplyError' }), node);
+    expect(storeUnavailable(loading, 'cluster x')).toMatchObject({ code: 'store_unavailable', message: expect.stringContaining(`${node}: LOADING`) });
+    const timedOut = failedOn(new Error('Command timed out'), node);
+    expect(storeUnavailable(timedOut, 'cluster x')).toMatchObject({ code: 'store_unavailable', message: expect.stringContaining(`is unavailable: ${node}: no answer within 2 s;`) });
+    // The error itself is left as it was: ioredis and the classification read its message.
+    expect((clusterDown as Error).message).toBe('CLUSTERDOWN The cluster is down');
+    // A command error on a node stays the caller's.
+    const wrongType = failedOn(Object.assign(new Error('WRONGTYPE Operation against a key holding the wrong kind of value'), { name: 'ReplyError' }), node);
+    expect(storeUnavailable(wrongType, 'cluster x')).toBe(wrongType);
   });
 });
 

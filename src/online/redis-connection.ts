@@ -111,6 +111,18 @@ function permissionReply(e: unknown, lastError: string | undefined): string | un
   return undefined;
 }
 
+/** The cluster node a failure came from, set by `failedOn`. */
+const FAILED_NODE = Symbol('featureguard.redisNode');
+
+/**
+ * `e`, marked as the failure of the command sent to the cluster node `node` (`host:port`): `storeUnavailable`
+ * names the node. Its message is left as it is: the classification reads it (`LOADING`, `CLUSTERDOWN`, a timeout).
+ */
+export function failedOn(e: unknown, node: string): unknown {
+  if (e instanceof Error) Object.defineProperty(e, FAILED_NODE, { value: node, configurable: true });
+  return e;
+}
+
 /**
  * The error a caller sees when Redis cannot be reached: `store_unavailable`
  * (HTTP 503, exit 3) naming the store. Bugs and command errors pass through.
@@ -127,10 +139,11 @@ export function storeUnavailable(e: unknown, where: string, lastError?: string, 
     );
   }
   if (e instanceof Error && e.name === 'ReplyError' && !UNAVAILABLE_REPLY.test(message)) return e;
-  const reason =
+  const node = e instanceof Error ? (e as { [FAILED_NODE]?: string })[FAILED_NODE] : undefined;
+  const reason = (node === undefined ? '' : `${node}: `) + (
     message === COMMAND_TIMED_OUT ? `no answer within ${COMMAND_TIMEOUT_MS / 1000} s`
     : isRedirect(e) ? `${message.split('\n')[0]} (the cluster's slots moved: a master restarted, a failover or resharding)`
-    : (lastError ?? message.split('\n')[0]) + (nodesDown ? ` (${nodesDown})` : '');
+    : (lastError ?? message.split('\n')[0]) + (nodesDown ? ` (${nodesDown})` : ''));
   // Redis is running after a redirect: the slot map was refreshed, a retry goes to the nodes serving the slots now.
   // A certificate Node does not trust is no outage: Node's CA store lacks the CA that signed it.
   const advice = isRedirect(e) ? 'retry'
