@@ -147,7 +147,7 @@ export function storeUnavailable(e: unknown, where: string, lastError?: string, 
   // Redis is running after a redirect: the slot map was refreshed, a retry goes to the nodes serving the slots now.
   // A certificate Node does not trust is no outage: Node's CA store lacks the CA that signed it.
   const advice = isRedirect(e) ? 'retry'
-    : LOADING_REPLY.test(reason) ? 'Redis is loading its dataset into memory (after a restart): retry once loaded'
+    : LOADING_REPLY.test(reason) ? 'retry once loaded (a restarted Redis reads its RDB or AOF first)'
     : CERTIFICATE_PROBLEM.test(reason) ? "Node does not trust the server's TLS certificate: for a private CA, start featureguard with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; else check the certificate (the names it is for)"
       : NO_TLS_HANDSHAKE.test(reason) ? 'for a server without TLS use redis:// (a cluster: drop tls: true)'
       : 'check that Redis is running and reachable';
