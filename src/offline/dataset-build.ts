@@ -29,7 +29,7 @@ import type { RunTrigger } from '../runs/trigger.js';
 import type { Run } from '../runs/types.js';
 import { datasetParts, type DatasetPart } from './dataset-parts.js';
 import { pitViews, planDataset, reconcileWithEntities, type DatasetPlan, type PlannedView } from './dataset-plan.js';
-import { cancelled, checkedBuildOptions, isSplit, normalizeEntities, runOptions, withoutEmptySplit } from './dataset-request.js';
+import { cancelled, checkedBuildOptions, isSplit, normalizeEntities, requestDefinitions, runOptions, withoutEmptySplit } from './dataset-request.js';
 import type { DatasetProgress, HistoricalFeaturesRequest } from './historical-types.js';
 import { ident, interruptQuietly } from './engine.js';
 import { entityInputUri, loadEntityInput, type LoadEntityOptions } from './entity-input.js';
@@ -70,7 +70,7 @@ export async function prepareDataset(
   project: Project, given: HistoricalFeaturesRequest, outputKind: string, deliverAlerts?: DeliverAlerts, trigger?: RunTrigger,
 ): Promise<PreparedDataset> {
   const request = withoutEmptySplit(given);
-  const set = project.registry.current();
+  const set = requestDefinitions(project, request);
   if (set.views.size === 0) throw new InputError('no feature views are applied in this project; run `featureguard apply` first', undefined, 'nothing_applied');
   let plan = planDataset(project.sourceRoots, set, request);
   // Read before the connection opens: a split point that is no instant (or lies past 9999) leaves nothing open.

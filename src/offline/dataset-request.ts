@@ -15,6 +15,9 @@ import { parseInstantMicros } from '../time/instant.js';
 import type { EntityInput } from './entity-input-types.js';
 import type { EntitySpec, HistoricalFeaturesRequest } from './historical-types.js';
 import type { BuildFacts } from './manifest.js';
+import type { DatasetManifest } from './manifest-types.js';
+import type { DefinitionSet } from '../definitions/types.js';
+import type { Project } from '../project.js';
 import { ENTITY_TS } from './point-in-time.js';
 
 /**
@@ -90,4 +93,35 @@ export function runOptions(
     ...(request.out !== undefined ? { out: resolve(request.baseDir ?? process.cwd(), request.out) } : {}),
     ...(request.disableGuards ? { guards: false } : {}),
   };
+}
+
+/** What a rebuild (`rebuild.ts`) adds to a request: the definitions it pins, and what it adds to the manifest. */
+export interface RebuildHooks {
+  /** The recorded versions of the definitions (`recordedDefinitions`), built with instead of the applied ones. */
+  readonly definitions: DefinitionSet;
+  /** The manifest as the rebuild records it (`rebuilt_from`); may refuse the rows (the build then writes nothing). */
+  readonly amend: (manifest: DatasetManifest) => Promise<DatasetManifest>;
+}
+
+/** Kept under a symbol: no caller of `getHistoricalFeatures` gives it, and the request's spread copies keep it. */
+const REBUILD = Symbol('featureguard.rebuild');
+
+/** `request` built as a rebuild (see `RebuildHooks`). */
+export function asRebuild(request: HistoricalFeaturesRequest, hooks: RebuildHooks): HistoricalFeaturesRequest {
+  return { ...request, [REBUILD]: hooks } as HistoricalFeaturesRequest;
+}
+
+/** The definitions a build resolves its request against: a rebuild's recorded ones, else the applied ones. */
+export function requestDefinitions(project: Project, request: HistoricalFeaturesRequest): DefinitionSet {
+  return rebuildHooks(request)?.definitions ?? project.registry.current();
+}
+
+/** The manifest a build records: a rebuild's amended (`RebuildHooks.amend`), else `manifest` itself. */
+export async function recordedManifest(request: HistoricalFeaturesRequest, manifest: DatasetManifest): Promise<DatasetManifest> {
+  const hooks = rebuildHooks(request);
+  return hooks ? hooks.amend(manifest) : manifest;
+}
+
+function rebuildHooks(request: HistoricalFeaturesRequest): RebuildHooks | undefined {
+  return (request as { [REBUILD]?: RebuildHooks })[REBUILD];
 }

@@ -20,7 +20,7 @@ import { onInterrupt } from '../state/interrupt.js';
 import { arrowTableFromResult } from './arrow.js';
 import { finishRun, prepareDataset } from './dataset-build.js';
 import { fileOutputs, stagedFiles, stageManifests, writeParts } from './dataset-files.js';
-import { withoutEmptySplit } from './dataset-request.js';
+import { recordedManifest, withoutEmptySplit } from './dataset-request.js';
 import { interruptQuietly } from './engine.js';
 import { buildManifest, plannedDatasetLineage } from './manifest.js';
 import type { ManifestOutput } from './manifest-types.js';
@@ -62,7 +62,7 @@ export async function getHistoricalFeatures(project: Project, given: HistoricalF
         for (const part of p.parts) outputs.push({ part: part.part, path: null, format: 'memory', rows: part.rows, bytes: null, time_range: part.range });
       }
     }
-    const manifest = await buildManifest(p.facts, outputs);
+    const manifest = await recordedManifest(request, await buildManifest(p.facts, outputs));
     const run = await finishRun(p, manifest, outputs);
     // Manifests too go to temp files; then every file is renamed into place, outputs and manifests together.
     stageManifests(outputs, manifest, run.id, staged);

@@ -65,6 +65,12 @@ export interface DatasetManifest {
     readonly results: readonly ManifestCheckResult[];
   };
   readonly notes: readonly string[];
+  /**
+   * A dataset rebuilt at another manifest's definition versions (`dataset build --from-manifest`): that manifest
+   * (absolute path, SHA-256 of its bytes, its run) and what changed since in the sources it read (the rows were
+   * built from them as they are now; `sources` above records their new fingerprints).
+   */
+  readonly rebuilt_from?: { readonly manifest: string; readonly sha256: string; readonly run_id: string; readonly warnings: readonly string[] };
 }
 
 /**

@@ -23,6 +23,7 @@ import { fingerprintFile, type FileFingerprint } from './fingerprint.js';
 import { fingerprintEachSource, manifestPath, readManifest } from './manifest.js';
 import type { DatasetManifest } from './manifest-types.js';
 import { pushFileNames, type PushFileNames } from './push-file-name.js';
+import { recordedDefinitions } from './rebuild-definitions.js';
 import { COMPACTED_FILE, readFailureText } from './source-sql.js';
 import type { DatasetDifference, DatasetVerification } from './verify-dataset-types.js';
 
@@ -104,7 +105,7 @@ function gone(what: string, l: Located): string {
  * file name; `part-*.parquet`: `part-push-….parquet`, merged into `part-push-…-compacted-….parquet`). Every glob's,
  * not only a source's own: `*.parquet` reads what pushes to `part-*.parquet` in its folder wrote.
  */
-function globPushNames(set: DefinitionSet): PushFileNames[] {
+export function globPushNames(set: DefinitionSet): PushFileNames[] {
   const globs = new Set<string>();
   for (const source of set.sources.values()) {
     const file = source.path?.split(/[\\/]/).pop();
@@ -141,7 +142,7 @@ function fileDifferences(name: string, was: readonly FileFingerprint[], now: rea
   return out;
 }
 
-async function sourceDifferences(root: string, was: LineageInput, now: LineageInput | undefined, names: readonly PushFileNames[]): Promise<string[]> {
+export async function sourceDifferences(root: string, was: LineageInput, now: LineageInput | undefined, names: readonly PushFileNames[]): Promise<string[]> {
   if (!now) return [`source '${was.name}' is no longer read by the build`];
   const a = was.fingerprint as { files?: FileFingerprint[]; rows?: number; checksum?: string; database?: FileFingerprint; views?: Record<string, string> };
   const b = now.fingerprint as typeof a;
@@ -161,8 +162,17 @@ export async function verifyDataset(project: Project, manifestFile: string, base
   const differences: DatasetDifference[] = [];
   const notes: string[] = [];
 
+  // A rebuilt dataset (`dataset build --from-manifest`) was built at its recorded versions: checked against those.
+  let pinned: DefinitionSet | null = null;
+  if (m.rebuilt_from) {
+    try {
+      pinned = recordedDefinitions(project.registry, m.definitions);
+    } catch (e) {
+      differences.push({ what: 'definition', name: 'definitions', message: (e as Error).message });
+    }
+  }
   const versions = project.registry.currentVersions();
-  for (const [key, rec] of Object.entries(m.definitions)) {
+  for (const [key, rec] of m.rebuilt_from ? [] : Object.entries(m.definitions)) {
     const now = versions.get(key);
     if (!now) differences.push({ what: 'definition', name: key, message: `${key.replace('/', " '")}' is no longer applied` });
     else if (now.hash !== rec.hash) {
@@ -177,7 +187,7 @@ export async function verifyDataset(project: Project, manifestFile: string, base
   }
 
   // The sources as the build fingerprints them (same relations, same full-hash limits).
-  const set = project.registry.current();
+  const set = pinned ?? project.registry.current();
   let plan: DatasetPlan | null = null;
   try {
     plan = planDataset(project.sourceRoots, set, m.request.service ? { service: m.request.service, fullFeatureNames: m.request.full_feature_names } : { features: m.request.features, fullFeatureNames: m.request.full_feature_names });

@@ -27,6 +27,7 @@ import type { CompactOptions, CompactResult } from '../serving/push-compact-type
 import type { RedeliverResult } from '../alerts/redelivery-types.js';
 import { verifyDataset } from '../offline/verify-dataset.js';
 import type { DatasetVerification } from '../offline/verify-dataset-types.js';
+import type { RebuildOptions, RebuildResult } from '../offline/rebuild-types.js';
 import { desiredDefinitions, type ApplyOptions, type PlanOptions } from './desired-definitions.js';
 import type { ProjectInfo } from './project-info.js';
 import { withPushedDropNote } from '../registry/pushed-views.js';
@@ -36,6 +37,10 @@ import { APPLY_BOOLEANS, APPLY_KEYS, checkBooleans, checkFeatureList, checkFunct
 /** The keys of `compact`'s options, and its boolean ones (checked as the other calls' options are). */
 const COMPACT_KEYS = ['views', 'olderThan', 'dryRun'] as const satisfies readonly (keyof CompactOptions)[];
 const COMPACT_BOOLEANS = ['dryRun'] as const satisfies readonly (keyof CompactOptions)[];
+/** The keys of `rebuildDataset`'s options, its boolean and its function ones. */
+const REBUILD_KEYS = ['out', 'format', 'strict', 'baseDir', 'onProgress', 'signal'] as const satisfies readonly (keyof RebuildOptions)[];
+const REBUILD_BOOLEANS = ['strict'] as const satisfies readonly (keyof RebuildOptions)[];
+const REBUILD_FUNCTIONS = ['onProgress'] as const satisfies readonly (keyof RebuildOptions)[];
 
 /** A filter of the quality log: `since`/`until` as a `Date`, an instant (`2026-12-01T09:00:00+02:00`) or an age (`7d`). */
 export type QualityLogFilter = Omit<RunFilter, 'since' | 'until'> & { readonly since?: string | Date; readonly until?: string | Date };
@@ -140,6 +145,15 @@ export interface FeatureStore {
   getHistoricalFeatures(request: HistoricalFeaturesRequest): Promise<HistoricalFeaturesResult>;
   /** Would building the dataset of this manifest again give the same rows? (definitions, sources, entity file, outputs) */
   verifyDataset(manifestPath: string): Promise<DatasetVerification>;
+  /**
+   * Build a manifest's dataset again: its entity input (refused when it changed), request and options, at the
+   * definition versions it recorded (from the registry's history, not the applied ones). `out` writes files with a
+   * manifest recording `rebuilt_from`; without it, an Arrow table. See the README, "Rebuilding a dataset".
+   *
+   * @example
+   * const { warnings } = await store.rebuildDataset('train.parquet.manifest.json', { out: 'train.rebuilt.parquet' });
+   */
+  rebuildDataset(manifestPath: string, options?: RebuildOptions): Promise<RebuildResult>;
   /** Push rows into a view (online, offline or both) after the guards; a blocked push writes nothing. */
   push(request: PushRequest): Promise<PushResult>;
   /**
@@ -221,6 +235,19 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
       return track(async () => {
         checkManifestPath(manifestPath);
         return verifyDataset(project, manifestPath);
+      });
+    },
+    rebuildDataset(manifestPath, options = {}) {
+      return track(async () => {
+        if (typeof manifestPath !== 'string' || manifestPath === '') {
+          throw new InputError(`rebuildDataset takes the path of a dataset's manifest (FILE.manifest.json, written beside the dataset), got ${manifestPath === '' ? 'an empty string' : typeof manifestPath}`, undefined, 'invalid_request');
+        }
+        checkOptions('rebuildDataset options', options, REBUILD_KEYS, "{ out?, format?, strict?, baseDir? }, e.g. { out: 'train.rebuilt.parquet' }");
+        checkBooleans('rebuildDataset options', options, REBUILD_BOOLEANS);
+        checkFunctions('rebuildDataset options', options, REBUILD_FUNCTIONS);
+        checkSignal('rebuildDataset options', options);
+        if (typeof options.out === 'string' && options.format === undefined) (await import('../offline/dataset-output.js')).datasetFormat(options.out, undefined, 'format');
+        return (await import('../offline/rebuild.js')).rebuildDataset(project, manifestPath, options);
       });
     },
     pruneRuns(options) {

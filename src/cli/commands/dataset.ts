@@ -4,6 +4,7 @@
  * when a blocking check failed (nothing written), 2 for bad input.
  */
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import { InputError } from '../../errors.js';
 import { escapeUnsafeText } from '../../text-safety.js';
 import { failCount } from '../../runs/count-text.js';
@@ -20,8 +21,10 @@ interface BuildOptions {
   fullFeatureNames?: boolean;
   availability?: string;
   timestampColumn?: string;
-  out: string;
+  out?: string;
   format?: string;
+  fromManifest?: string;
+  strict?: boolean;
   splitAt?: string;
   testFraction?: string;
   allowFailedChecks?: boolean;
@@ -39,13 +42,18 @@ export function registerDatasetCommands(program: Command, ctx: CommandContext): 
     .option('--full-feature-names', 'name columns view__feature')
     .option('--availability <mode>', 'event (values with event_timestamp <= the entity timestamp) or created (also created_timestamp <= it)', 'event')
     .option('--timestamp-column <name>', 'timestamp column of the entity rows (output as event_timestamp)')
-    .requiredOption('-o, --out <file>', 'output file (.parquet, .arrow or .feather, .csv, .json; .csv.gz, .json.zst compressed; any case); a manifest is written to FILE.manifest.json')
+    .option('--from-manifest <manifest>', 'rebuild the dataset of this FILE.manifest.json: its entity input, request and options, at the definition versions it recorded (default --out: FILE with .rebuilt before its extension)')
+    .option('--strict', 'with --from-manifest: refuse when a source changed since the recorded build (default: build from it as it is now and warn)')
+    .option('-o, --out <file>', 'output file (.parquet, .arrow or .feather, .csv, .json; .csv.gz, .json.zst compressed; any case); a manifest is written to FILE.manifest.json')
     .option('--format <format>', 'parquet, arrow, csv or json (default: from the extension)')
     .option('--split-at <timestamp>', 'rows at or after this time go to FILE.test.EXT, the rest to FILE.train.EXT')
     .option('--test-fraction <f>', 'split by time: the latest round(f·n) rows, at least one row, and those tied with them are the test part')
     .option('--allow-failed-checks', 'write the outputs even if a blocking check failed')
     .addHelpText('after', '\nExample:\n  featureguard dataset build --entities data/training_entities.parquet --service delay_model --out train.parquet\n')
-    .action(async (opts: BuildOptions) => {
+    .action(async (opts: BuildOptions, cmd: Command) => {
+      if (opts.fromManifest !== undefined) return rebuild(ctx, opts, cmd);
+      if (opts.strict) throw new InputError('--strict goes with --from-manifest', undefined, 'usage');
+      if (opts.out === undefined) throw new InputError("required option '-o, --out <file>' not specified", undefined, 'usage');
       if ((opts.entities === undefined) === (opts.entitiesSql === undefined)) throw new InputError('give exactly one of --entities FILE or --entities-sql SQL', undefined, 'usage');
       if (opts.availability !== 'event' && opts.availability !== 'created') throw new InputError(`--availability must be event or created, not '${opts.availability}'`, undefined, 'usage');
       if (opts.splitAt !== undefined && opts.testFraction !== undefined) throw new InputError('give --split-at or --test-fraction, not both', undefined, 'usage');
@@ -117,6 +125,46 @@ export function registerDatasetCommands(program: Command, ctx: CommandContext): 
         ...v.notes.map((n) => `  note: ${n}`),
       ].map(escapeUnsafeText).join('\n'));
     });
+}
+
+/** The options a rebuild takes from its manifest: refused beside `--from-manifest`. */
+const REQUEST_OPTIONS = ['entities', 'entitiesSql', 'features', 'service', 'fullFeatureNames', 'availability', 'timestampColumn', 'splitAt', 'testFraction', 'allowFailedChecks'] as const;
+
+/** `dataset build --from-manifest`: `rebuildDataset`, printed as a build is, with the manifest it rebuilt and the changed sources. */
+async function rebuild(ctx: CommandContext, opts: BuildOptions, cmd: Command): Promise<void> {
+  const given = REQUEST_OPTIONS.filter((o) => cmd.getOptionValueSource(o) === 'cli').map((o) => `--${o.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  if (given.length > 0) throw new InputError(`--from-manifest takes the request from the manifest: drop ${given.join(', ')}`, undefined, 'usage');
+  const { defaultRebuildOut, loadManifest, rebuildDataset } = await import('../../offline/rebuild.js');
+  const manifestFile = resolve(opts.fromManifest!);
+  const out = opts.out ?? defaultRebuildOut(loadManifest(manifestFile).manifest);
+  if (out === null) throw new InputError(`the dataset of ${manifestFile} was built in memory: give --out FILE`, undefined, 'usage');
+  const project = await ctx.project();
+  const { locatedManifest, manifestPath } = await import('../../offline/manifest.js');
+  const json = ctx.globals().json ?? false;
+  const bar = ctx.io.isTty && !json ? await progressBar() : null;
+  try {
+    const res = await rebuildDataset(project, manifestFile, {
+      out, format: opts.format as 'parquet' | undefined, strict: opts.strict ?? false,
+      onProgress: bar ? (p) => bar.update(p.step, { phase: p.phase }) : undefined,
+    });
+    bar?.stop();
+    if (res.status === 'blocked') ctx.setExit(1);
+    const written = res.outputs.find((o) => o.path !== null)?.path;
+    ctx.print(written ? locatedManifest(manifestPath(written), { ...res.manifest, run_id: res.run.id }) : res.manifest, () => {
+      const lines = [`rebuilt from ${manifestFile} (run ${res.manifest.rebuilt_from?.run_id ?? '?'}) at its definition versions`];
+      for (const w of res.warnings) lines.push(`warning: ${w} (built from it as it is now)`);
+      if (res.status === 'blocked') lines.push(`dataset blocked by checks (run ${res.run.id}): ${res.checks.blockedReason ?? ''}`, 'nothing was written');
+      else {
+        for (const o of res.outputs) lines.push(`wrote ${o.rows.toLocaleString('en-US')} row${o.rows === 1 ? '' : 's'} to ${o.path} (${o.part === 'all' ? o.format : `${o.part}, ${o.format}`})`);
+        lines.push(`manifest: ${res.outputs.map((o) => `${o.path}.manifest.json`).join(', ')}`);
+      }
+      const c = res.checks.counts;
+      lines.push(`checks: ${c.pass} pass, ${c.warn} warn, ${failCount({ status: res.status, message: res.run.message, counts: c }, 'fail')}, ${c.error} error, ${c.skipped} skipped — run ${res.run.id} (${res.status})`);
+      return lines.map(escapeUnsafeText).join('\n');
+    });
+  } finally {
+    bar?.stop();
+  }
 }
 
 async function progressBar(): Promise<{ update(step: number, payload: { phase: string }): void; stop(): void }> {
