@@ -38,11 +38,10 @@ export async function rebuildDataset(project: Project, manifestFile: string, opt
   const entities = await recordedEntities(path, m);
   const definitions = recordedDefinitions(project.registry, m.definitions);
   const planned = m.request.service ? { service: m.request.service } : { features: m.request.features };
-  const set = definitions;
-  const names = globPushNames(set);
+  const names = globPushNames(definitions);
   if (options.strict) {
     // Refused before any work: each source the manifest records, fingerprinted as the build would.
-    const plan = planDataset(project.sourceRoots, set, { ...planned, fullFeatureNames: m.request.full_feature_names });
+    const plan = planDataset(project.sourceRoots, definitions, { ...planned, fullFeatureNames: m.request.full_feature_names });
     const now = new Map((await fingerprintEachSource(await project.engine(), project.root, plan, project.config.quality)).map((s) => [s.name, s]));
     const changes: string[] = [];
     for (const s of m.sources) {

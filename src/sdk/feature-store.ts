@@ -32,7 +32,7 @@ import { desiredDefinitions, type ApplyOptions, type PlanOptions } from './desir
 import type { ProjectInfo } from './project-info.js';
 import { withPushedDropNote } from '../registry/pushed-views.js';
 import { kindOfAlias, unknownKind, type KindName } from './kind-aliases.js';
-import { APPLY_BOOLEANS, APPLY_KEYS, checkBooleans, checkFeatureList, checkFunctions, checkManifestPath, checkMaxEntities, checkNow, checkOptions, checkSignal, HISTORICAL_BOOLEANS, HISTORICAL_FUNCTIONS, HISTORICAL_KEYS, MATERIALIZE_BOOLEANS, MATERIALIZE_FUNCTIONS, MATERIALIZE_KEYS, ONLINE_BOOLEANS, PLAN_BOOLEANS, PLAN_KEYS, ONLINE_KEYS, ONLINE_READ_BOOLEANS, ONLINE_READ_KEYS, PRUNE_BOOLEANS, PRUNE_KEYS, PUSH_BOOLEANS, PUSH_KEYS, REDELIVER_BOOLEANS, REDELIVER_KEYS, RUN_FILTER_KEYS } from './request-checks.js';
+import { APPLY_BOOLEANS, APPLY_KEYS, checkBooleans, described, checkFeatureList, checkFunctions, checkManifestPath, checkMaxEntities, checkNow, checkOptions, checkSignal, HISTORICAL_BOOLEANS, HISTORICAL_FUNCTIONS, HISTORICAL_KEYS, MATERIALIZE_BOOLEANS, MATERIALIZE_FUNCTIONS, MATERIALIZE_KEYS, ONLINE_BOOLEANS, PLAN_BOOLEANS, PLAN_KEYS, ONLINE_KEYS, ONLINE_READ_BOOLEANS, ONLINE_READ_KEYS, PRUNE_BOOLEANS, PRUNE_KEYS, PUSH_BOOLEANS, PUSH_KEYS, REDELIVER_BOOLEANS, REDELIVER_KEYS, RUN_FILTER_KEYS } from './request-checks.js';
 
 /** The keys of `compact`'s options, and its boolean ones (checked as the other calls' options are). */
 const COMPACT_KEYS = ['views', 'olderThan', 'dryRun'] as const satisfies readonly (keyof CompactOptions)[];
@@ -240,7 +240,7 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
     rebuildDataset(manifestPath, options = {}) {
       return track(async () => {
         if (typeof manifestPath !== 'string' || manifestPath === '') {
-          throw new InputError(`rebuildDataset takes the path of a dataset's manifest (FILE.manifest.json, written beside the dataset), got ${manifestPath === '' ? 'an empty string' : typeof manifestPath}`, undefined, 'invalid_request');
+          throw new InputError(`rebuildDataset takes the path of a dataset's manifest (FILE.manifest.json, written beside the dataset), got ${described(manifestPath)}`, undefined, 'invalid_request');
         }
         checkOptions('rebuildDataset options', options, REBUILD_KEYS, "{ out?, format?, strict?, baseDir? }, e.g. { out: 'train.rebuilt.parquet' }");
         checkBooleans('rebuildDataset options', options, REBUILD_BOOLEANS);

@@ -81,6 +81,10 @@ describe('dataset build --from-manifest', () => {
       const bySdk = res.table!.toArray().map((r) => r.toJSON());
       expect(bySdk.map((r) => r.txn_count === null ? null : Number(r.txn_count))).toEqual([10, 21, 50]);
       expect(res.manifest.rebuilt_from?.manifest).toBe(join(dir, 'train.parquet.manifest.json'));
+      const rebuild = store.rebuildDataset as (path?: unknown, options?: unknown) => Promise<unknown>;
+      await expect(rebuild(null)).rejects.toMatchObject({ name: 'InputError', message: expect.stringMatching(/rebuildDataset takes the path of a dataset's manifest .*got null/) });
+      await expect(rebuild('m.json', { strict: 'yes' })).rejects.toMatchObject({ name: 'InputError' });
+      await expect(rebuild('m.json', { outt: 'x.parquet' })).rejects.toMatchObject({ name: 'InputError' });
     } finally {
       await store.close();
     }

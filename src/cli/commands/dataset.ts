@@ -53,7 +53,8 @@ export function registerDatasetCommands(program: Command, ctx: CommandContext): 
     .action(async (opts: BuildOptions, cmd: Command) => {
       if (opts.fromManifest !== undefined) return rebuild(ctx, opts, cmd);
       if (opts.strict) throw new InputError('--strict goes with --from-manifest', undefined, 'usage');
-      if (opts.out === undefined) throw new InputError("required option '-o, --out <file>' not specified", undefined, 'usage');
+      // Required unless --from-manifest (which has a default): said as commander says a required option left out.
+      if (opts.out === undefined) cmd.error("error: required option '-o, --out <file>' not specified", { code: 'commander.missingMandatoryOptionValue' });
       if ((opts.entities === undefined) === (opts.entitiesSql === undefined)) throw new InputError('give exactly one of --entities FILE or --entities-sql SQL', undefined, 'usage');
       if (opts.availability !== 'event' && opts.availability !== 'created') throw new InputError(`--availability must be event or created, not '${opts.availability}'`, undefined, 'usage');
       if (opts.splitAt !== undefined && opts.testFraction !== undefined) throw new InputError('give --split-at or --test-fraction, not both', undefined, 'usage');
