@@ -31,12 +31,12 @@ async function rows(path: string): Promise<string> {
   return JSON.stringify(await engine.all(`SELECT * FROM read_parquet(${literal(path)})`));
 }
 
-function applyTtl(ttl: string): void {
+async function applyTtl(ttl: string): Promise<void> {
   const project = openProject(dir);
   try {
     project.registry.apply(definitions.map((d) => (d.kind === 'feature_view' && d.name === 'user_stats' ? defineFeatureView({ ...d, ttl }) : d)));
   } finally {
-    void project.close();
+    await project.close();
   }
 }
 
@@ -45,7 +45,7 @@ describe('dataset build --from-manifest', () => {
     const first = join(dir, 'train.parquet');
     const manifest = `${first}.manifest.json`;
     expect((await cli('dataset', 'build', '--entities', join(dir, 'entities.csv'), '--service', 'fraud_model', '--out', first)).code).toBe(0);
-    applyTtl('10m');
+    await applyTtl('10m');
     expect((await cli('dataset', 'verify', manifest)).out).toMatch(/NOT reproducible[\s\S]*feature_view 'user_stats' changed since the build \(version 1 → 2\)/);
 
     const plain = join(dir, 'plain.parquet');
