@@ -43,18 +43,20 @@ export async function unappliedMessage(project: Project, code: string, message: 
   return `${base}: ${what} is defined in ${where(found, pointer)} but not applied${also}; run \`featureguard apply\``;
 }
 
-const NOT_ONLINE = /^feature view '([^']*)' is not online in its applied definition/;
+/** `materialize`'s refusal ("… is not online in its applied definition: …") and an online read's ("… is not online (its definition has online: false) and has no online values"). */
+const NOT_ONLINE = /^feature view '([^']*)' is not online(?: in its applied definition:| \(its definition [^)]*\) and has no online values$)/;
 
 /**
- * A view materialized by name whose applied definition is offline while its file sets `online: true` (an edit not
- * applied): "FILE:LINE sets online: true but is not applied; run `featureguard apply`", not "set online: true".
+ * A view materialized or read online whose applied definition is offline while its file sets `online: true` (an
+ * edit not applied): "… is not online in its applied definition: FILE:LINE sets online: true but is not applied; run
+ * `featureguard apply`", not "set online: true" or "its definition has online: false".
  */
 async function notOnlineMessage(project: Project, message: string): Promise<string | undefined> {
   const m = NOT_ONLINE.exec(message);
   if (!m) return undefined;
   const found = await definedObject(project, ['feature_view'], m[1]);
   if (found?.value.online !== true) return undefined;
-  return `${m[0]}: ${where(found, '/online')} sets online: true but is not applied; run \`featureguard apply\``;
+  return `feature view '${m[1]}' is not online in its applied definition: ${where(found, '/online')} sets online: true but is not applied; run \`featureguard apply\``;
 }
 
 /**

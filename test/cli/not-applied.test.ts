@@ -110,12 +110,19 @@ describe('a view not online in the registry', () => {
     // Offline in the file too: set it online (and apply).
     const offline = await fg('materialize', '--views', 'stats', '--start', '2001-01-01', '--end', '2001-01-02');
     expect([offline.code, offline.err]).toEqual([2, "error: feature view 'stats' is not online in its applied definition: set online: true in its definition and run `featureguard apply` to materialize it"]);
+    const offlineGet = await fg('online', 'get', '--features', 'stats:n', '--entity', 'origin=SEA');
+    expect([offlineGet.code, offlineGet.err]).toEqual([2, "error: feature view 'stats' is not online (its definition has online: false) and has no online values"]);
     // Online in the file, not applied: said so, with where.
     writeFileSync(file, readFileSync(file, 'utf8').replace('online: false', 'online: true'));
     const r = await fg('materialize', '--views', 'stats', '--start', '2001-01-01', '--end', '2001-01-02');
     expect([r.code, r.err]).toEqual([2, "error: feature view 'stats' is not online in its applied definition: features/defs.yaml:16 sets online: true but is not applied; run `featureguard apply`"]);
     const json = await fg('--json', 'materialize', '--views', 'stats', '--start', '2001-01-01', '--end', '2001-01-02');
     expect(JSON.parse(json.err).error).toMatchObject({ code: 'view_not_online', message: expect.stringContaining('sets online: true but is not applied') });
+    // An online read says the same (it said "is not online (its definition has online: false)", which the file did not).
+    const get = await fg('online', 'get', '--features', 'stats:n', '--entity', 'origin=SEA');
+    expect([get.code, get.err]).toEqual([2, "error: feature view 'stats' is not online in its applied definition: features/defs.yaml:16 sets online: true but is not applied; run `featureguard apply`"]);
+    const getJson = await fg('--json', 'online', 'get', '--features', 'stats:n', '--entity', 'origin=SEA');
+    expect(JSON.parse(getJson.err).error).toMatchObject({ code: 'view_not_online', message: expect.stringContaining('features/defs.yaml:16 sets online: true but is not applied') });
     expect((await fg('apply')).code).toBe(0);
     expect((await fg('materialize', '--views', 'stats', '--start', '2001-01-01', '--end', '2001-01-02')).code).toBe(0);
     rmSync(own, { recursive: true, force: true });
