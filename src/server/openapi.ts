@@ -32,6 +32,8 @@ interface RouteDoc {
   /** A path parameter's description, where its name alone does not say what it takes. */
   readonly paramDocs?: Readonly<Record<string, string>>;
   readonly query?: readonly string[];
+  /** Request headers the route reads (all optional), by name. */
+  readonly requestHeaders?: Readonly<Record<string, { readonly description: string; readonly schema: Readonly<Record<string, unknown>> }>>;
   /** Non-JSON success response types. */
   readonly produces?: readonly string[];
   /** The success status; null: the route never succeeds (it says why in its error). */
@@ -71,6 +73,21 @@ const PUSH: RouteDoc['responses'] = {
   500: 'the view\'s offline files could not be read to append to them (`source_unreadable`), or an unexpected error (`internal`)',
   503: STORE_UNAVAILABLE,
 };
+/** `/v1/push` and `/push` read an `Idempotency-Key` (see push-idempotency.ts); `/write-to-online-store` does not. */
+const IDEMPOTENCY_KEY: RouteDoc['requestHeaders'] = {
+  'Idempotency-Key': {
+    description: 'Names this push, so a retry of it is not pushed twice: the same view, key and request (target, rows, object keys in any order) within 24 hours answers the first push\'s answer again (same `run_id`, `"replayed": true`, header `Idempotent-Replayed: true`) and writes nothing; the same key with another request is a 409 `idempotency_key_reused`. 1 to 255 printable characters. Without it a repeated request is a new push',
+    schema: { type: 'string', minLength: 1, maxLength: 255 },
+  },
+};
+const REPLAYED: Readonly<Record<string, HeaderDoc>> = {
+  'idempotent-replayed': { description: '`true` when the answer is the replay of an earlier push with the same `Idempotency-Key` (nothing was written); absent otherwise', schema: { type: 'string' } },
+};
+const KEYED_PUSH: RouteDoc['responses'] = {
+  ...PUSH,
+  400: `${PUSH[400] as string}; an \`Idempotency-Key\` that is empty, longer than 255 characters or has control characters (\`invalid_idempotency_key\`)`,
+  409: `${PUSH[409] as string}; or the \`Idempotency-Key\` was sent within 24 hours with another request (\`idempotency_key_reused\`): nothing was written`,
+};
 const FEAST_MATERIALIZE: RouteDoc['responses'] = {
   202: { description: 'with `?async=true`: the job started; poll it at `poll` (or `Location`)', schema: 'api/responses/feast_materialize_accepted',
     headers: { location: { description: 'The job to poll (`/v1/materialize/{job}`); absent for `feature_views: []` (no job)', schema: { type: 'string' } } } },
@@ -86,8 +103,8 @@ const DEFINITIONS = 'definitions with unknown references or other problems (`inv
 export const ROUTES: readonly RouteDoc[] = [
   { method: 'post', path: '/v1/online-features', summary: 'Online feature values for entity rows (Feast get-online-features shape)', scope: 'read', body: 'api/online_features', response: 'api/responses/online_features', responses: ONLINE },
   { method: 'post', path: '/get-online-features', summary: 'Feast-compatible alias of /v1/online-features (a body read as Feast reads it), answered as Feast\'s Python feature server writes it: int64 join keys and features as bare digits, also beyond ±2^53, and NaN/±Infinity as bare NaN, Infinity, -Infinity (Python\'s json; then no strict JSON: JavaScript clients should use /v1/online-features)', scope: 'read', body: 'api/feast_online_features', response: 'api/responses/online_features', responses: ONLINE },
-  { method: 'post', path: '/v1/push', summary: 'Push rows into a view (online, offline or both) after the guards', scope: 'write', body: 'api/feast_push', response: 'api/responses/push_result', responses: PUSH },
-  { method: 'post', path: '/push', summary: 'Feast-compatible alias of /v1/push (a Feast body read as Feast reads it)', scope: 'write', body: 'api/feast_push', response: 'api/responses/push_result', responses: PUSH },
+  { method: 'post', path: '/v1/push', summary: 'Push rows into a view (online, offline or both) after the guards', scope: 'write', body: 'api/feast_push', response: 'api/responses/push_result', headers: REPLAYED, requestHeaders: IDEMPOTENCY_KEY, responses: KEYED_PUSH },
+  { method: 'post', path: '/push', summary: 'Feast-compatible alias of /v1/push (a Feast body read as Feast reads it)', scope: 'write', body: 'api/feast_push', response: 'api/responses/push_result', headers: REPLAYED, requestHeaders: IDEMPOTENCY_KEY, responses: KEYED_PUSH },
   { method: 'post', path: '/write-to-online-store', summary: "Feast's remote online store writes: a push to: online of one view's columns", scope: 'write', body: 'api/write_to_online_store', response: 'api/responses/push_result', responses: PUSH },
   { method: 'post', path: '/v1/materialize', summary: 'Start a materialization in the background (202 with a job id; 409 while a view is materializing)', scope: 'write', body: 'api/materialize', status: 202,
     response: 'api/responses/materialize_started', headers: LOCATION,
@@ -264,6 +281,7 @@ export function openApiDocument(): Record<string, unknown> {
     const parameters = [
       ...(r.params ?? []).map((p) => ({ name: p, in: 'path', required: true, ...(r.paramDocs?.[p] ? { description: r.paramDocs[p] } : {}), schema: { type: 'string' } })),
       ...(r.query ?? []).map((p) => ({ name: p, in: 'query', required: false, schema: { type: 'string' } })),
+      ...Object.entries(r.requestHeaders ?? {}).map(([name, h]) => ({ name, in: 'header', required: false, description: h.description, schema: h.schema })),
     ];
     if (parameters.length) op.parameters = parameters;
     if (r.body && schemas[componentName(r.body)]) {
