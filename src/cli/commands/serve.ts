@@ -143,7 +143,8 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
         result.status === 'blocked'
           ? `Push to ${result.view} BLOCKED (run ${result.run_id}): ${result.blocked_reason ?? ''}; nothing was written.`
           : `Pushed ${result.rows} row${result.rows === 1 ? '' : 's'} to ${result.view} (${result.to}; run ${result.run_id}, ${result.status}): ` +
-            `${result.written} written online, ${result.skipped} skipped (not newer than the stored value)${result.file ? `; file ${result.file}` : ''}` +
+            `${result.written} written online, ${result.skipped} skipped (not newer than the stored value)` +
+            `${result.superseded > 0 ? `, ${result.superseded} superseded (a newer row of the same entity in this push)` : ''}${result.file ? `; file ${result.file}` : ''}` +
             `${result.ignored_columns ? `; columns left out: ${result.ignored_columns.join(', ')}` : ''}.`,
       );
     });
