@@ -46,6 +46,17 @@ describe('POST /v1/push with an Idempotency-Key', () => {
     expect(runs.map((r) => r.id)).toEqual([a.run_id]);
   });
 
+  it('answers a retry of a blocked push with its 422 again, marked Idempotent-Replayed, with the same run', async () => {
+    const body = { view: 'origin_delays', to: 'both', rows: [{ ...row(1, '2001-01-06T00:00:00Z'), flights: -5 }] };
+    const first = await t.app.request('/v1/push', post(body, { 'idempotency-key': 'k-blocked' }));
+    const a = await json(first);
+    expect([first.status, a.error.code, first.headers.get('idempotent-replayed')]).toEqual([422, 'push_blocked', null]);
+    const second = await t.app.request('/v1/push', post(body, { 'idempotency-key': 'k-blocked' }));
+    const b = await json(second);
+    expect([second.status, b.error.code, second.headers.get('idempotent-replayed')]).toEqual([422, 'push_blocked', 'true']);
+    expect(b.error.details.run_id).toBe(a.error.details.run_id);
+  });
+
   it('refuses the same key with another body: 409 idempotency_key_reused, nothing written', async () => {
     const key = 'k-2';
     const first = await t.app.request('/v1/push', post({ view: 'origin_delays', to: 'both', rows: [row(1, '2001-01-03T00:00:00Z')] }, { 'idempotency-key': key }));

@@ -71,6 +71,8 @@ async function pushResult(ctx: ServerContext, c: Context, request: PushRequest):
   if (!result.replayed) countPush(ctx, result);
   noteRuns(c, [{ view, run_id: result.run_id }]);
   if (result.status === 'blocked') {
+    // The replay of a blocked push is its 422 again, marked as one as the 200 of a replay is.
+    if (result.replayed) c.header('idempotent-replayed', 'true');
     throw new FeatureguardError('push_blocked', `push blocked by the guards: ${result.blocked_reason ?? 'a blocking check failed'}; nothing was written`, {
       status: 422, exitCode: 1, details: { ...result },
     });
