@@ -10,6 +10,8 @@ export interface FormatOptions {
   color?: boolean;
   /** The plan is about to be applied with `--allow-breaking` (changes the breaking-change note). */
   allowBreaking?: boolean;
+  /** The plan is about to be applied with `--allow-removals` (changes the removal note). */
+  allowRemovals?: boolean;
 }
 
 const MARK = { add: '+', change: '~', remove: '-', unchanged: ' ' } as const;
@@ -72,6 +74,11 @@ export function formatPlan(plan: Plan, options: FormatOptions = {}): string {
     const count = plan.changes.reduce((s, c) => s + c.breaking.length, 0);
     const verdict = options.allowBreaking ? 'applied because of --allow-breaking' : `apply refuses ${count > 1 ? 'them' : 'it'} unless --allow-breaking`;
     lines.push(paint(`${count} breaking change${count > 1 ? 's' : ''}: ${verdict}.`, ANSI.breaking, options.color));
+  }
+  // The CLI's apply removes only with --allow-removals (the SDK's and HTTP's plan is the plain object).
+  if (n.remove > 0) {
+    const verdict = options.allowRemovals ? 'applied because of --allow-removals' : `apply refuses ${n.remove > 1 ? 'them' : 'it'} unless --allow-removals`;
+    lines.push(paint(`${n.remove} removal${n.remove > 1 ? 's' : ''}: ${verdict}.`, ANSI.remove, options.color));
   }
   return lines.join('\n');
 }

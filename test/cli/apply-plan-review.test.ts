@@ -31,3 +31,32 @@ describe('apply --json', () => {
     expect([again.applied.length, again.generation]).toEqual([0, next.generation]);
   });
 });
+
+describe('plan with a removal', () => {
+  it('says apply refuses it unless --allow-removals, as it says for breaking changes; apply --allow-removals says it is applied', async () => {
+    expect((await fg('apply')).code).toBe(0);
+    // The service left out of the files: one removal, not breaking.
+    writeFileSync(defsFile(), SMALL_DEFS.slice(0, SMALL_DEFS.indexOf('---\nkind: feature_service')));
+    const plan = await fg('plan');
+    expect(plan.code).toBe(0);
+    expect(plan.out).toContain('  - feature_service svc');
+    expect(plan.out.split('\n')).toContain('1 removal: apply refuses it unless --allow-removals.');
+    expect(plan.out).not.toContain('breaking change');
+    // The refused apply prints the same plan first.
+    const refused = await fg('apply');
+    expect(refused.code).toBe(2);
+    expect(refused.out.split('\n')).toContain('1 removal: apply refuses it unless --allow-removals.');
+    const applied = await fg('apply', '--allow-removals');
+    expect(applied.code).toBe(0);
+    expect(applied.out.split('\n')).toContain('1 removal: applied because of --allow-removals.');
+    // --json's plan is the plain object: no text added.
+    expect(JSON.stringify(JSON.parse((await fg('--json', 'plan')).out))).not.toContain('allow-removals');
+  });
+
+  it('counts several removals', async () => {
+    expect((await fg('apply')).code).toBe(0);
+    writeFileSync(defsFile(), SMALL_DEFS.slice(0, SMALL_DEFS.indexOf('---\nkind: feature_view')));
+    const plan = await fg('plan');
+    expect(plan.out.split('\n')).toContain('2 removals: apply refuses them unless --allow-removals.');
+  });
+});

@@ -121,7 +121,7 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       const { formatDrops, formatPlan } = await import('../../registry/format.js');
       const { withPushedDropNote } = await import('../../registry/pushed-views.js');
       const json = ctx.globals().json === true;
-      if (!json) ctx.io.out(formatPlan(withPushedDropNote(project.state, project.registry.plan(defs)), { color: ctx.io.isTty, allowBreaking: opts.allowBreaking === true }));
+      if (!json) ctx.io.out(formatPlan(withPushedDropNote(project.state, project.registry.plan(defs)), { color: ctx.io.isTty, allowBreaking: opts.allowBreaking === true, allowRemovals: opts.allowRemovals === true }));
       const { applyDefinitions } = await import('../../registry/apply-definitions.js');
       // The project directory is the complete set: what its files no longer define is removed, with --allow-removals
       // only (a deleted or moved file, a bad merge, must not remove objects and drop their online values unasked).
