@@ -8,7 +8,7 @@
  * another file, table or source).
  */
 import { ensureColumn, ensureTables, writeWhenFree, type StateDb } from '../state/state-db.js';
-import { isSourceEntry } from './stored-features.js';
+import { comparableEntry, isSourceEntry } from './stored-features.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS materialized_intervals (
@@ -72,9 +72,9 @@ const SOURCE_ENTRY_START = JSON.stringify([JSON.stringify({ source: {} })]).slic
 function storedAll(stored: string | null, features: readonly string[] | undefined): boolean {
   if (features === undefined || stored === null) return true;
   const entries = JSON.parse(stored) as string[];
-  const had = new Set(entries);
+  const had = new Set(entries.map(comparableEntry));
   const sourceKept = entries.some(isSourceEntry);
-  return features.every((f) => had.has(f) || (!sourceKept && isSourceEntry(f)));
+  return features.every((f) => had.has(comparableEntry(f)) || (!sourceKept && isSourceEntry(f)));
 }
 
 /**

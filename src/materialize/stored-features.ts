@@ -8,17 +8,18 @@
  * (earlier versions) hold no source entry: they count whatever the source is now, until an apply changes the source
  * (`forgetStoredFeatures`).
  */
+import { normalize } from 'node:path';
 import { sourceColumnName, sourceFormat } from '../definitions/source-location.js';
 import type { FeatureViewDef, SourceDef } from '../definitions/types.js';
 
 /**
- * What decides which rows a source gives its views: its name, where it reads (path and format, database and table,
- * or query) and the columns of its event and created times. Not its description or tags, nor the columns of the
- * features (recorded per feature) or of the join keys and event times (changing those is breaking: the windows are
- * dropped).
+ * What decides which rows a source gives its views: where it reads (path and format, database and table, or query)
+ * and the columns of its event and created times. Not its name (a source renamed, or a view moved to another source
+ * reading the same file, gives the same rows), its description or tags, nor the columns of the features (recorded
+ * per feature) or of the join keys and event times (changing those is breaking: the windows are dropped). The path
+ * as the loader resolves it: `./data/x.parquet` is `data/x.parquet`.
  */
 export interface SourceIdentity {
-  readonly name: string;
   readonly path?: string;
   readonly format?: string;
   readonly database?: string;
@@ -31,8 +32,7 @@ export interface SourceIdentity {
 /** The identity of `source` (`SourceIdentity`): `format` as inferred from the path when left out. */
 export function sourceIdentity(source: SourceDef): SourceIdentity {
   const created = source.created_timestamp_field;
-  return {
-    name: source.name,
+  return identity({
     path: source.path,
     format: source.path === undefined ? undefined : sourceFormat(source),
     database: source.database,
@@ -40,6 +40,19 @@ export function sourceIdentity(source: SourceDef): SourceIdentity {
     query: source.query,
     timestamp_column: sourceColumnName(source, source.timestamp_field),
     created_column: created === undefined ? undefined : sourceColumnName(source, created),
+  });
+}
+
+/** `fields` in `SourceIdentity`'s order, the path normalised (one text per identity). */
+function identity(fields: SourceIdentity): SourceIdentity {
+  return {
+    path: fields.path === undefined ? undefined : normalize(fields.path),
+    format: fields.format,
+    database: fields.database,
+    table: fields.table,
+    query: fields.query,
+    timestamp_column: fields.timestamp_column,
+    created_column: fields.created_column,
   };
 }
 
@@ -53,11 +66,21 @@ export function sourceIdentityChanges(before: SourceDef, after: SourceDef): (key
 export const isSourceEntry = (entry: string): boolean => entry.startsWith('{');
 
 /**
+ * An entry of a window's stored features as it compares with `storedFeatures`' now: a source entry recorded with the
+ * source's name, or its path as written (by the version of 2026-12-03), as one without the name, its path normalised.
+ */
+export function comparableEntry(entry: string): string {
+  if (!isSourceEntry(entry)) return entry;
+  const { source } = JSON.parse(entry) as { source: SourceIdentity };
+  return JSON.stringify({ source: identity(source) });
+}
+
+/**
  * One text per feature of `view` (`["name","type","column"]`), and one for its source (`{"source":{…}}`,
  * `sourceIdentity`), as recorded with each materialized window.
  *
  * @example
- * storedFeatures(view, source); // ['["mean_delay","float64","avg_delay"]', '{"source":{"name":"flights","path":"data/flights.parquet",…}}']
+ * storedFeatures(view, source); // ['["mean_delay","float64","avg_delay"]', '{"source":{"path":"data/flights.parquet","format":"parquet",…}}']
  */
 export function storedFeatures(view: FeatureViewDef, source: SourceDef | undefined): string[] {
   const features = view.features.map((f) => JSON.stringify([f.name, f.type, source ? sourceColumnName(source, f.name) : f.name]));

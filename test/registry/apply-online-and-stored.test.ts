@@ -195,6 +195,44 @@ describe('a view whose source changed without its columns changing', () => {
     expect(await delays(p)).toEqual([want.SEA, want.JFK]);
   });
 
+  it('a source renamed (same file), or its path spelt another way (./data/…): no reread, also for windows recorded with the source name', async () => {
+    const p = await open();
+    await p.fs.materialize({ incremental: true });
+    // What the version of 2026-12-03 recorded: the source entry with the source's name first.
+    const state = openStateDb(join(p.dir, '.featureguard', 'state.db'));
+    const rows = state.prepare('SELECT rowid AS id, stored_features AS f FROM materialized_intervals').all() as { id: number; f: string }[];
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      const entries = (JSON.parse(r.f) as string[]).map((e) => {
+        if (!e.startsWith('{')) return e;
+        const { source } = JSON.parse(e) as { source: Record<string, unknown> };
+        return JSON.stringify({ source: { name: 'daily', ...source } });
+      });
+      state.prepare('UPDATE materialized_intervals SET stored_features = ? WHERE rowid = ?').run(JSON.stringify(entries), r.id);
+    }
+    state.close();
+    expect((await p.fs.materialize({ incremental: true }))[0]?.rowsRead).toBe(0);
+    // The view moved to a source of another name reading the same file.
+    const set = current(p);
+    const renamed = { ...set.sources.get('daily')!, name: 'daily_renamed' };
+    const view = defineFeatureView({ ...set.views.get('daily_delays')!, source: 'daily_renamed' });
+    const moved = [...set.entities.values(), ...set.sources.values(), renamed, view, ...set.services.values()] as never;
+    const plan = await p.fs.plan(moved);
+    expect([plan.drops, plan.rereads, plan.notes]).toEqual([[], [], []]);
+    await p.fs.apply(moved);
+    expect((await p.fs.materialize({ incremental: true }))[0]?.rowsRead).toBe(0);
+    // The same path spelt with './': the loader reads the same file.
+    const dotted = [...current(p).entities.values(), ...[...current(p).sources.values()].map((s) => ({ ...s, path: './data/daily/*.parquet' })), ...current(p).views.values(), ...current(p).services.values()] as never;
+    expect((await p.fs.plan(dotted)).rereads).toEqual([]);
+    await p.fs.apply(dotted);
+    expect((await p.fs.materialize({ incremental: true }))[0]?.rowsRead).toBe(0);
+    // Another file still is a reread.
+    const other = [...current(p).entities.values(), ...[...current(p).sources.values()].map((s) => ({ ...s, path: 'data/other/*.parquet' })), ...current(p).views.values(), ...current(p).services.values()] as never;
+    expect((await p.fs.plan(other)).rereads).toEqual(['daily_delays']);
+    await p.fs.apply(other);
+    expect((await p.fs.materialize({ incremental: true }))[0]?.rowsRead).toBe(3);
+  });
+
   it('windows recorded before sources were kept: no reread on upgrade, one once the source changes', async () => {
     const p = await open();
     await p.fs.materialize({ incremental: true });
