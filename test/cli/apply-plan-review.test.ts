@@ -60,3 +60,22 @@ describe('plan with a removal', () => {
     expect(plan.out.split('\n')).toContain('2 removals: apply refuses them unless --allow-removals.');
   });
 });
+
+describe('apply --expect-generation onto a registry that moved', () => {
+  it('says the registry moved instead of printing a plan made against the current registry, then refuses', async () => {
+    const reviewed = JSON.parse((await fg('--json', 'plan')).out) as { generation: number };
+    // A teammate's apply comes in between: the registry now matches the files.
+    expect((await fg('apply')).code).toBe(0);
+    const now = JSON.parse((await fg('--json', 'plan')).out) as { generation: number };
+    expect(now.generation).toBeGreaterThan(reviewed.generation);
+    const r = await fg('apply', '--expect-generation', String(reviewed.generation));
+    expect(r.code).toBe(2);
+    expect(r.out).not.toContain('Plan:');
+    expect(r.out).not.toContain('No changes');
+    expect(r.out).toBe(`The registry moved from generation ${reviewed.generation} to ${now.generation} since the plan you reviewed: nothing applied.`);
+    expect(r.err).toMatch(/^error: the registry changed since generation \d+/);
+    // At the current generation: the plan as before.
+    const ok = await fg('apply', '--expect-generation', String(now.generation));
+    expect([ok.code, ok.out.split('\n')[0]]).toEqual([0, 'Plan: 0 to add, 0 to change, 0 to remove, 4 unchanged.']);
+  });
+});

@@ -121,7 +121,14 @@ export function registerProjectCommands(program: Command, ctx: CommandContext): 
       const { formatDrops, formatPlan } = await import('../../registry/format.js');
       const { withPushedDropNote } = await import('../../registry/pushed-views.js');
       const json = ctx.globals().json === true;
-      if (!json) ctx.io.out(formatPlan(withPushedDropNote(project.state, project.registry.plan(defs)), { color: ctx.io.isTty, allowBreaking: opts.allowBreaking === true, allowRemovals: opts.allowRemovals === true }));
+      if (!json) {
+        const plan = project.registry.plan(defs);
+        // Another apply came in between: the plan against the current registry is not the one reviewed (apply refuses).
+        const moved = expectedGeneration !== undefined && plan.generation !== undefined && plan.generation !== expectedGeneration;
+        ctx.io.out(moved
+          ? `The registry moved from generation ${expectedGeneration} to ${plan.generation} since the plan you reviewed: nothing applied.`
+          : formatPlan(withPushedDropNote(project.state, plan), { color: ctx.io.isTty, allowBreaking: opts.allowBreaking === true, allowRemovals: opts.allowRemovals === true }));
+      }
       const { applyDefinitions } = await import('../../registry/apply-definitions.js');
       // The project directory is the complete set: what its files no longer define is removed, with --allow-removals
       // only (a deleted or moved file, a bad merge, must not remove objects and drop their online values unasked).
