@@ -79,3 +79,22 @@ describe('apply --expect-generation onto a registry that moved', () => {
     expect([ok.code, ok.out.split('\n')[0]]).toEqual([0, 'Plan: 0 to add, 0 to change, 0 to remove, 4 unchanged.']);
   });
 });
+
+describe('the removal refusal', () => {
+  it('speaks of dropping online values only when a view is among the removals', async () => {
+    expect((await fg('apply')).code).toBe(0);
+    writeFileSync(defsFile(), SMALL_DEFS.slice(0, SMALL_DEFS.indexOf('---\nkind: feature_service')));
+    const service = await fg('apply');
+    expect(service.code).toBe(2);
+    expect(service.err).toBe(
+      "error: refusing to remove 1 applied object the project's files no longer define (pass --allow-removals to remove it, or restore its definition to keep it):\n  - feature_service svc",
+    );
+    writeFileSync(defsFile(), SMALL_DEFS.slice(0, SMALL_DEFS.indexOf('---\nkind: feature_view')));
+    const view = await fg('apply');
+    expect(view.code).toBe(2);
+    expect(view.err.split('\n')[0]).toContain(
+      "error: refusing to remove 2 applied objects the project's files no longer define (pass --allow-removals to remove them, dropping the online values of removed views, or restore their definitions to keep them)",
+    );
+    expect(readFileSync(defsFile(), 'utf8')).not.toContain('feature_view');
+  });
+});

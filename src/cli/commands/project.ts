@@ -193,9 +193,11 @@ async function removalsRefused(e: unknown): Promise<unknown> {
   const details = e.details as { removals: { kind: string; name: string }[]; breaking?: string[] };
   const n = details.removals.length;
   const breaking = details.breaking ?? [];
+  // Only a removed view has online values to drop.
+  const views = details.removals.some((r) => r.kind === 'feature_view');
   return new ConflictError(
     `refusing to remove ${n} applied object${n > 1 ? 's' : ''} the project's files no longer define (pass --allow-removals to remove ` +
-      `${n > 1 ? 'them' : 'it'}, dropping the online values of removed views, or restore ${n > 1 ? 'their definitions' : 'its definition'} to keep ${n > 1 ? 'them' : 'it'})` +
+      `${n > 1 ? 'them' : 'it'}${views ? ', dropping the online values of removed views' : ''}, or restore ${n > 1 ? 'their definitions' : 'its definition'} to keep ${n > 1 ? 'them' : 'it'})` +
       `${breaking.length > 0 ? '; the plan also has breaking changes, which need --allow-breaking as well' : ''}:\n` +
       [...details.removals.map((r) => `  - ${r.kind} ${r.name}`), ...breaking.map((b) => `  - BREAKING: ${b}`)].join('\n'),
     e.details,
