@@ -36,13 +36,22 @@ const defaultIo: CliIo = {
 
 /** Run the CLI with `argv` (without `node` and the script); resolves to the exit code. */
 export async function main(argv: readonly string[], io: CliIo = defaultIo, options: { handleSignals?: boolean } = {}): Promise<number> {
+  // A flag the parser refuses comes before the options are known: `--json` among the arguments (not after `--`).
+  const end = argv.indexOf('--');
+  const jsonArgs = (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+  /** A usage error said under --json: its text and the usage hint after it are left to `run`'s `{"error"}`. */
+  let quietUsage = false;
   const program = new Command('featureguard')
     .description('A feature store with built-in data-quality guards')
     .version(VERSION)
     .option('-p, --project <dir>', 'project folder (default: nearest folder upward with featureguard.yaml)')
     .option('--json', 'machine-readable JSON output')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .configureOutput({
+      writeOut: (s) => io.out(s.trimEnd()),
+      writeErr: (s) => (quietUsage ? undefined : io.err(s.trimEnd())),
+      outputError: (s, write) => (jsonArgs ? (quietUsage = true) : write(s)),
+    })
     // Each command's help lists --project and --json (they go after the command too), not the program's --version.
     .configureHelp({
       showGlobalOptions: true,
@@ -151,7 +160,12 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, optio
       await program.parseAsync([...argv], { from: 'user' });
       return exit;
     } catch (caught) {
-      if (caught instanceof CommanderError) return caught.exitCode === 0 ? 0 : 2;
+      if (caught instanceof CommanderError) {
+        if (caught.exitCode === 0) return 0;
+        // Under --json, as featureguard's own usage errors are (it was plain text even then).
+        if (quietUsage) io.err(JSON.stringify({ error: { code: 'usage', message: caught.message.replace(/^error: /, ''), details: null } }, null, 2));
+        return 2;
+      }
       // Another process held the state database's write lock past the busy timeout: a conflict to retry, not a bug.
       const e = isBusy(caught) ? stateBusy(caught) : caught;
       if (isFeatureguardError(e)) {

@@ -98,3 +98,26 @@ describe('the removal refusal', () => {
     expect(readFileSync(defsFile(), 'utf8')).not.toContain('feature_view');
   });
 });
+
+describe('a flag the parser refuses, under --json', () => {
+  it('is one {"error"} document on stderr, code usage, exit 2; plain text without --json', async () => {
+    for (const argv of [['runs', 'prune', '--json'], ['--json', 'runs', 'prune']]) {
+      const r = await fg(...argv);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe('');
+      expect(JSON.parse(r.err)).toEqual({ error: { code: 'usage', message: "required option '--older-than <when>' not specified", details: null } });
+    }
+    const unknown = await fg('--json', 'apply', '--allow-removal');
+    expect(unknown.code).toBe(2);
+    const e = (JSON.parse(unknown.err) as { error: { code: string; message: string } }).error;
+    expect(e.code).toBe('usage');
+    expect(e.message).toMatch(/^unknown option '--allow-removal'/);
+    expect(e.message).toContain('--allow-removals');
+    const plain = await fg('runs', 'prune');
+    expect([plain.code, plain.err]).toEqual([2, "error: required option '--older-than <when>' not specified\n(add --help for usage)"]);
+    // Help is not an error.
+    const help = await fg('--json', 'runs', 'prune', '--help');
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('--older-than');
+  });
+});
