@@ -86,7 +86,7 @@ export function recordSchema(rec: string): string {
 export function counterBehind(where: string, keys: RedisKeys, view: string, gen: number, counter: string): FeatureguardError {
   return new FeatureguardError(
     'online_store_inconsistent',
-    `view '${view}' in the redis online store (${where}) holds records of write session ${gen} but its session counter is at ${counter}: the counter key was lost (evicted: run the online Redis with maxmemory-policy noeviction; or a failover lost its last writes). Writes to the view are refused until its online values are rebuilt: delete its keys (patterns '${keys.prefix}{*}:${view}' and '${keys.prefix}{meta}:*:${view}') and materialize it again`,
+    `view '${view}' in the redis online store (${where}) holds records of write session ${gen} but its session counter is at ${counter}: the counter key was lost (evicted: run the online Redis with maxmemory-policy noeviction; or a failover lost its last writes). Reads and writes of the view are refused until its online values are rebuilt: run \`featureguard online drop ${view} --yes\` (it drops the view's keys under '${keys.prefix}' on every master and resets its session keys; reads answer NOT_FOUND meanwhile), then the command it prints (\`featureguard materialize --incremental --views ${view}\`)`,
     { status: 503, exitCode: 3, details: { view, record_gen: gen, counter } },
   );
 }

@@ -28,6 +28,7 @@ import type { RedeliverResult } from '../alerts/redelivery-types.js';
 import { verifyDataset } from '../offline/verify-dataset.js';
 import type { DatasetVerification } from '../offline/verify-dataset-types.js';
 import type { RebuildOptions, RebuildResult } from '../offline/rebuild-types.js';
+import type { DropOnlineValuesResult } from '../online/drop-view.js';
 import { desiredDefinitions, type ApplyOptions, type PlanOptions } from './desired-definitions.js';
 import type { ProjectInfo } from './project-info.js';
 import { withPushedDropNote } from '../registry/pushed-views.js';
@@ -139,6 +140,17 @@ export interface FeatureStore {
    * if (results.some((r) => r.status === 'blocked' || r.status === 'failed')) process.exitCode = 1;
    */
   materialize(options: MaterializeOptions): Promise<MaterializeResult[]>;
+  /**
+   * Drop one view's online values on the configured store (every Redis master), reset its Redis session keys and
+   * forget its materialized windows: a view whose reads answer `online_store_inconsistent` (its `{meta}` keys lost)
+   * serves again once materialized anew (`rebuild` says how). Reads answer NOT_FOUND from the call on. A
+   * materialization holding the view's lease drops the values itself (`outcome: 'deferred'`). See the README,
+   * "Online stores".
+   *
+   * @example
+   * const { rebuild } = await store.dropOnlineValues('driver_stats'); // featureguard materialize --incremental --views driver_stats
+   */
+  dropOnlineValues(view: string): Promise<DropOnlineValuesResult>;
   /** Online features in Feast's get-online-features shape, read in-process (no server). */
   getOnlineFeatures<E extends EntityColumns<E> = Readonly<Record<string, readonly unknown[]>>>(request: OnlineFeaturesRequest<E>, options?: OnlineReadOptions): Promise<OnlineFeaturesResponse>;
   /** A point-in-time-correct training dataset (an Arrow table, or files with `out`); see the README, "Training datasets". */
@@ -306,6 +318,9 @@ export async function openFeatureStore(dir?: string): Promise<FeatureStore> {
         const { materialize, failureOf } = await import('../materialize/materialize.js');
         return nothingRanRefused(await materialize(project, options), failureOf);
       });
+    },
+    dropOnlineValues(view) {
+      return track(async () => (await import('../online/drop-view.js')).dropOnlineValues(project, view));
     },
     getOnlineFeatures(request, options) {
       return track(async () => {

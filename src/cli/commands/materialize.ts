@@ -1,11 +1,12 @@
 /**
- * `featureguard materialize` and `featureguard online get`: thin wrappers over
- * `materialize()` and `getOnlineFeatures()`.
+ * `featureguard materialize`, `featureguard online get` and `featureguard online drop`: thin wrappers over
+ * `materialize()`, `getOnlineFeatures()` and `dropOnlineValues()`.
  *
  * @example
  * featureguard materialize --start 2001-01-01 --end 2001-01-08 --views airport_hourly
  * featureguard materialize --incremental
  * featureguard online get --features airport_hourly:mean_delay --entity origin=SEA,SFO
+ * featureguard online drop airport_hourly --yes
  */
 import type { Command } from 'commander';
 import { InputError, isFeatureguardError } from '../../errors.js';
@@ -122,6 +123,26 @@ function formatOnline(res: OnlineFeaturesResponse): string {
   return textTable(rows);
 }
 
+/** Ask `question` on the terminal: true for y or yes. */
+async function confirm(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+function dropText(r: import('../../online/drop-view.js').DropOnlineValuesResult): string {
+  const what = {
+    dropped: `dropped the online values of '${r.view}' (${r.store} store) and forgot its ${r.intervalsForgotten} materialized window(s)`,
+    deferred: `a materialization (or a push) is writing '${r.view}': it drops the values when it ends (its run fails, saying so); reads of the view answer NOT_FOUND from now on`,
+    pending: `another drop of '${r.view}' held it too long: the drop stays pending (reads answer NOT_FOUND; a running serve or the next materialization does it); run this command again in a moment`,
+  }[r.outcome];
+  return `${what}\nrebuild: ${r.rebuild}`;
+}
+
 export function registerMaterializeCommands(program: Command, ctx: CommandContext): void {
   program
     .command('materialize')
@@ -172,7 +193,30 @@ export function registerMaterializeCommands(program: Command, ctx: CommandContex
       }
     });
 
-  const online = program.command('online').description('read the online store');
+  const online = program.command('online').description('read the online store, drop a view\'s online values');
+  online
+    .command('drop')
+    .description("drop a view's online values on the configured store (every Redis master), reset its session keys and forget its materialized windows, to rebuild them")
+    .argument('<view>', 'the feature view')
+    .option('--yes', 'do not ask for confirmation (needed when not on a terminal)')
+    .addHelpText('after', "\nReads of the view answer NOT_FOUND from the drop until it is materialized again; the command prints how.\nA materialization holding the view's lease drops the values itself when it ends (its run fails).\n")
+    .action(async (view: string, opts: { yes?: boolean }) => {
+      const { InputError } = await import('../../errors.js');
+      if (!opts.yes) {
+        if (!ctx.io.isTty || !process.stdin.isTTY) throw new InputError(`dropping the online values of '${view}' needs confirmation: pass --yes (not on a terminal)`, { view }, 'confirmation_required');
+        if (!(await confirm(`Drop every online value of feature view '${view}'? Reads answer NOT_FOUND until it is materialized again. [y/N] `))) {
+          ctx.io.err('nothing dropped');
+          ctx.setExit(1);
+          return;
+        }
+      }
+      const project = await ctx.project();
+      const { dropOnlineValues } = await import('../../online/drop-view.js');
+      const r = await dropOnlineValues(project, view);
+      ctx.print(r, () => dropText(r));
+      if (r.outcome === 'pending') ctx.setExit(3);
+    });
+
   online
     .command('get')
     .description('read online features for entities (the same response as POST /v1/online-features)')
