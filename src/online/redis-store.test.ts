@@ -423,7 +423,7 @@ await store.close();
       await r.del(`${key_prefix}{meta}:gen:v`);
       // New sessions would draw the gens of existing records (and an abort of one would delete a committed entity).
       await expect(store.writeBatch('v', ['x'], [row('k3', 'new', 9)])).rejects.toMatchObject({
-        code: 'online_store_inconsistent', status: 503, message: expect.stringMatching(/session counter is at .*maxmemory-policy noeviction.*materialize it again/),
+        code: 'online_store_inconsistent', status: 503, message: expect.stringMatching(/session counter is at .*maxmemory-policy noeviction.*run `featureguard online drop [a-z_]+ --yes`.*featureguard materialize --incremental/),
       });
       // Nothing was written over the records.
       expect(await r.hget(`${key_prefix}{["k3"]}:v`, 'c')).toMatch(/\["v3"\]$/);
@@ -485,7 +485,7 @@ await store.close();
       const row = (k: string, value: string, eventTs: number) => ({ key: [k], values: [value], eventTs, createdTs: 0 });
       for (let i = 1; i <= 6; i++) await store.writeBatch('v', ['x'], [row(`k${i}`, `v${i}`, i)]);
       const read = (...ks: string[]) => store.readMany('v', ['x'], ks.map((k) => [k]));
-      const inconsistent = { code: 'online_store_inconsistent', status: 503, message: expect.stringMatching(/session counter is at .*materialize it again/) };
+      const inconsistent = { code: 'online_store_inconsistent', status: 503, message: expect.stringMatching(/session counter is at .*featureguard online drop [a-z_]+ --yes/) };
       // Gone: every entity of the view read as missing.
       await r.del(`${key_prefix}{meta}:gen:v`);
       await expect(read('k1', 'k6')).rejects.toMatchObject({ ...inconsistent, details: { view: 'v', record_gen: 6, counter: '0' } });
