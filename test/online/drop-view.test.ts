@@ -9,11 +9,12 @@ import { Cluster, Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
 import { acquireLeases } from '../../src/materialize/lease.js';
 import { listIntervals } from '../../src/materialize/intervals.js';
-import { materialize } from '../../src/materialize/materialize.js';
+import { materialize, startMaterialization } from '../../src/materialize/materialize.js';
 import { dropOnlineValues } from '../../src/online/drop-view.js';
 import { redisKeys } from '../../src/online/redis-keys.js';
 import { isDropPending } from '../../src/registry/online-drops.js';
 import { getOnlineFeatures } from '../../src/serving/online-features.js';
+import { openFeatureStore } from '../../src/sdk/index.js';
 import { runCli } from '../cli/cli-io.js';
 import { createFixture, READ_SEA, type Fixture } from '../server/fixture.js';
 
@@ -83,6 +84,23 @@ describe('dropping a view\'s online values', () => {
     }
   });
 
+  it('a drop during a running materialization: that run drops the values (nothing left, no window kept, nothing pending)', async () => {
+    const fx = await createFixture();
+    try {
+      await materialize(fx.project, incremental);
+      const handle = await startMaterialization(fx.project, { views: [VIEW], start: '2001-01-01', guards: false });
+      const r = await dropOnlineValues(fx.project, VIEW);
+      expect(['deferred', 'dropped']).toContain(r.outcome);
+      const [run] = await handle.done;
+      if (r.outcome === 'deferred') expect([run.status, run.message]).toEqual(['failed', expect.stringMatching(/nothing was written|the values this run wrote were dropped/)]);
+      expect(await storedSea(fx)).toBeUndefined();
+      expect(listIntervals(fx.project.state, VIEW)).toEqual([]);
+      expect(isDropPending(fx.project.state, VIEW)).toBe(false);
+    } finally {
+      await fx.close();
+    }
+  });
+
   it('CLI: refuses without --yes off a terminal (exit 2, nothing dropped); with --yes drops and prints the rebuild command', async () => {
     const fx = await createFixture();
     try {
@@ -99,6 +117,21 @@ describe('dropping a view\'s online values', () => {
       const json = await runCli(['online', 'drop', VIEW, '--yes', '--json', '-p', fx.dir]);
       expect(JSON.parse(json.out)).toMatchObject({ view: VIEW, store: 'sqlite', outcome: 'dropped', intervalsForgotten: 0, rebuild: REBUILD });
     } finally {
+      await fx.close();
+    }
+  });
+
+  it('SDK: store.dropOnlineValues(view) drops as the CLI does; a name that is no string is a bad request', async () => {
+    const fx = await createFixture();
+    const store = await openFeatureStore(fx.dir);
+    try {
+      await store.materialize(incremental);
+      expect((await store.getOnlineFeatures(READ_SEA)).results[1].values).toEqual([23]);
+      expect(await store.dropOnlineValues(VIEW)).toEqual({ view: VIEW, store: 'sqlite', outcome: 'dropped', intervalsForgotten: 1, rebuild: REBUILD });
+      expect((await store.getOnlineFeatures(READ_SEA)).results[1].statuses).toEqual(['NOT_FOUND']);
+      await expect(store.dropOnlineValues(42 as unknown as string)).rejects.toMatchObject({ code: 'invalid_request' });
+    } finally {
+      await store.close();
       await fx.close();
     }
   });
