@@ -93,8 +93,15 @@ export interface DriftQuality {
   max_slices: number;
   /** Minimum rows of a slice (in reference and current) to be compared. */
   min_slice_rows: number;
-  /** Minimum non-null current values of a feature to be compared at all (tiny pushes are skipped). */
+  /** Minimum non-null current values of a feature to be compared at all (tiny pushes are skipped, or pooled). */
   min_rows: number;
+  /**
+   * Judge a push of fewer than `min_rows` rows on a pool of the view's recent small pushes (push-pool.ts): `null`
+   * (the default) pools them under `policy: block` only, where a stream sent one row at a time would otherwise slip
+   * past what a batch is refused for; under `warn` a pool of a stream's latest rows, judged against a reference of
+   * whole days, warns on most pushes of a real stream, so it is asked for (`true`) rather than given.
+   */
+  pool_pushes: boolean | null;
 }
 
 export interface AnomalyQuality {
@@ -176,6 +183,7 @@ export const DEFAULT_QUALITY: ResolvedQuality = Object.freeze({
     max_slices: 20,
     min_slice_rows: 30,
     min_rows: 30,
+    pool_pushes: null,
   },
   anomaly: {
     policy: 'warn',

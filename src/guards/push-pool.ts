@@ -2,13 +2,20 @@
  * The pool a small push is judged on: a push of fewer rows than drift's `min_rows` holds too few values for drift,
  * null-rate or outlier-rate to mean anything on its own, so a stream sent one row at a time would never be judged,
  * and could pass a batch the guards block. Its rows are pooled with those of the view's latest earlier small pushes
- * (newest first, written or blocked, since the view's history last started over), up to `POOL_ROWS_PER_MIN_ROWS`
+ * (newest first, written or still writing, started within the last `POOL_WINDOW_MS`, since the view's history last
+ * started over), up to `POOL_ROWS_PER_MIN_ROWS`
  * × `min_rows` rows: from the push that brings the pool to `min_rows` rows, every small push is judged on the
  * stream's latest rows, and under `block` refused when they drift. The pool goes on growing past `min_rows` (to 300
  * rows by default) since 30 values of a real feature are far from its reference by chance alone: 30 real
  * airport-hours of a day are 0.1 to 0.2 standard deviations (normed Wasserstein) from the day before's rows, a
  * drift under the defaults, 300 rarely more than 0.1. The pushes' stored profiles are pooled (their samples
  * hold every value of a small push), so no pushed value is kept beyond the profiles the quality log keeps anyway.
+ * Pooling is asked for by `drift.pool_pushes` (by default under `policy: block` only, see config.ts).
+ *
+ * A refused push is not pooled: one drifted row refused would otherwise stay in the pool of the next 300 pushes and
+ * refuse them all, clean ones too. Rows written before a block (up to `min_rows` − 1 of a drifted stream) stay in the
+ * pool until they are older than `POOL_WINDOW_MS`: for at most that long a clean stream after a drifted one is judged
+ * with them.
  *
  * @example
  * const pool = pushPool(project.state, project.runs, { view: 'airport_hourly', runId: run.id, rows: 1, minRows: 30, current, reference, outlierZ });
@@ -24,6 +31,9 @@ import { fromStored } from './reference.js';
 
 /** How many times `min_rows` rows the pool holds at most. */
 export const POOL_ROWS_PER_MIN_ROWS = 10;
+
+/** How far back a pool reaches: pushes started earlier are not pooled (an hour). */
+export const POOL_WINDOW_MS = 60 * 60 * 1000;
 
 /** A small push's rows pooled with earlier small pushes of its view. */
 export interface PushPool {
@@ -55,22 +65,21 @@ export interface PushPoolQuery {
 
 /**
  * The pool of a push of fewer than `minRows` rows, or null when the push is not small or no earlier small push
- * can be pooled with it. Pushes whose guards ran (profiles stored) count, written or blocked, or still writing
- * (a concurrent push judged before this one; its rows counted from its options until it records them): a blocked
- * push is part of what the stream sent, and leaving it out would keep the pool on the rows before the block
- * (every later push judged, and blocked, on them). Pushes judged at the same moment do not see each other.
+ * can be pooled with it. Pushes of the last `POOL_WINDOW_MS` whose guards ran (profiles stored) count, written or
+ * still writing (a concurrent push judged before this one; its rows counted from its options until it records them),
+ * not refused ones (see the module comment). Pushes judged at the same moment do not see each other.
  */
-export function pushPool(db: StateDb, runs: Pick<RunStore, 'profiles'>, q: PushPoolQuery): PushPool | null {
+export function pushPool(db: StateDb, runs: Pick<RunStore, 'profiles'>, q: PushPoolQuery, now = Date.now()): PushPool | null {
   if (q.rows >= q.minRows || q.rows === 0) return null;
   const most = q.minRows * POOL_ROWS_PER_MIN_ROWS;
   ensureViewHistoryTable(db);
   const earlier = db
     .prepare(`SELECT id, rows FROM (SELECT id, view, status, started_at, rowid AS r, coalesce(rows_in, json_extract(options, '$.rows')) AS rows FROM runs
         WHERE view = @view AND kind = 'push' AND id <> @run) runs
-      WHERE status IN ('success', 'warned', 'blocked', 'running') AND rows > 0 AND rows < @min
+      WHERE status IN ('success', 'warned', 'running') AND started_at >= @since AND rows > 0 AND rows < @min
       AND EXISTS (SELECT 1 FROM profiles p WHERE p.run_id = runs.id) AND ${inViewHistorySql('runs')}
       ORDER BY started_at DESC, r DESC LIMIT @limit`)
-    .all({ view: q.view, run: q.runId, min: q.minRows, limit: most - q.rows }) as { id: string; rows: number }[];
+    .all({ view: q.view, run: q.runId, min: q.minRows, since: new Date(now - POOL_WINDOW_MS).toISOString(), limit: most - q.rows }) as { id: string; rows: number }[];
   const taken: { id: string; profiles: ReadonlyMap<string, ColumnProfile> }[] = [];
   let rows = q.rows;
   for (const r of earlier) {

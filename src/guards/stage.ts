@@ -195,8 +195,9 @@ async function guardStage(input: GuardStageInput, turn: PoolTurn): Promise<Guard
   // A push too small to judge on its own is judged on a pool of the view's latest small pushes (push-pool.ts), one
   // such push of the view at a time from here until its profiles are stored.
   const minPool = poolMinRows(quality.drift.min_rows, features);
-  if (input.kind === 'push' && view && reference && rowCount < minPool) turn.release = await poolTurn(`${project.root}\u0000${view.name}`);
-  const pool = input.kind === 'push' && view && reference
+  const pooling = input.kind === 'push' && view !== undefined && reference !== null && (quality.drift.pool_pushes ?? quality.drift.policy === 'block');
+  if (pooling && rowCount < minPool) turn.release = await poolTurn(`${project.root}\u0000${view.name}`);
+  const pool = pooling
     ? pushPool(project.state, project.runs, { view: view.name, runId: input.run.id, rows: rowCount, minRows: minPool, current: profiles, reference, outlierZ: outlierZOf(features, quality.anomaly.outlier_z) })
     : null;
   lap('pool');

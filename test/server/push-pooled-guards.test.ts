@@ -13,6 +13,7 @@ import { loadDefinitions } from '../../src/definitions/loader.js';
 import { materialize } from '../../src/materialize/materialize.js';
 import { openOfflineEngine } from '../../src/offline/engine.js';
 import { openProject, type Project } from '../../src/project.js';
+import { pushPool, POOL_WINDOW_MS } from '../../src/guards/push-pool.js';
 import { createApp, type FeatureguardApp } from '../../src/server/app.js';
 import { copyFlightsProject } from '../helpers/flights.js';
 import { post } from './fixture.js';
@@ -113,6 +114,34 @@ describe('small pushes are judged on a pool of the latest ones', () => {
     const last = project!.runs.results(project!.runs.recent('airport_hourly', ['success', 'warned'], 1)[0].id).filter((r) => r.check === 'drift' && r.feature === 'mean_delay')[0];
     expect(last.status).not.toBe('skipped');
     expect(last.details).toMatchObject({ pooled: { pushes: expect.any(Number), rows: expect.any(Number) } });
+  }, 180_000);
+
+  it('a refused push is not pooled: the clean pushes after one drifted row are written (no pool of 300 refused)', async () => {
+    const app = await flights('{drift: {policy: block, distance: 0.45, psi_fail: 0.35}}');
+    const rows = await realRows(45);
+    for (const row of rows.slice(0, 35)) expect((await push(app, [row])).status).toBe(200);
+    const refused = await push(app, [DRIFTED[0]]);
+    expect([refused.status, refused.body.error?.code]).toEqual([422, 'push_blocked']);
+    const after: number[] = [];
+    for (const row of rows.slice(35)) after.push((await push(app, [row])).status);
+    expect(after).toEqual(Array(10).fill(200));
+    // The pool of the last push holds the 45 written rows, not the refused one.
+    const last = project!.runs.results(project!.runs.recent('airport_hourly', ['success', 'warned'], 1)[0].id).filter((r) => r.check === 'drift' && r.feature === 'mean_delay')[0];
+    expect(last.details).toMatchObject({ pooled: { pushes: 45, rows: 45 } });
+    // An hour on, none of them is pooled any more.
+    const current = new Map(project!.runs.profiles(refused.body.error.details.run_id).map((p) => [p.column, p.profile as any]));
+    const query = { view: 'airport_hourly', runId: 'next', rows: 1, minRows: 30, current, reference: null, outlierZ: () => 5 };
+    expect(pushPool(project!.state, project!.runs, query)?.rows).toBe(46);
+    expect(pushPool(project!.state, project!.runs, query, Date.now() + POOL_WINDOW_MS + 60_000)).toBeNull();
+  }, 180_000);
+
+  it('under drift warn (the default policy) small pushes are not pooled unless pool_pushes: true', async () => {
+    const app = await flights('{drift: {policy: warn}}');
+    const rows = await realRows(32);
+    let last: any;
+    for (const row of rows) last = (await push(app, [row])).body;
+    const drift = project!.runs.results(last.run_id).filter((r) => r.check === 'drift' && r.feature === 'mean_delay')[0];
+    expect([last.status, drift.status, drift.details?.pooled]).toEqual(['success', 'skipped', undefined]);
   }, 180_000);
 
   it('rows with every feature null: judged on the pool, its null rate and the drift of the values pooled with them', async () => {
