@@ -118,10 +118,19 @@ export function globPushNames(set: DefinitionSet): PushFileNames[] {
  * Differences between the files of a recorded fingerprint and of the current one. `names`: the pushed and merged
  * files' names of the project's globs (`globPushNames`), besides the plain `push-…` ones.
  */
-function fileDifferences(name: string, was: readonly FileFingerprint[], now: readonly FileFingerprint[], names: readonly PushFileNames[]): string[] {
+function fileDifferences(root: string, name: string, was: readonly FileFingerprint[], now: readonly FileFingerprint[], names: readonly PushFileNames[]): string[] {
   const before = new Map(was.map((f) => [f.path, f]));
   const after = new Map(now.map((f) => [f.path, f]));
   const out: string[] = [];
+  // Files the source no longer reads though they are still there: its path changed (a file still there is not gone).
+  const left = [...before.keys()].filter((p) => !after.has(p) && existsSync(resolve(root, p)));
+  if (left.length > 0) {
+    const added = [...after.keys()].filter((p) => !before.has(p));
+    const reads = added.length > 0 ? `now reads ${added.join(', ')} instead of` : 'no longer reads';
+    out.push(`source '${name}' ${reads} ${left.join(', ')} (which ${left.length === 1 ? 'is' : 'are'} still there)`);
+    for (const p of left) before.delete(p);
+    for (const p of added) after.delete(p);
+  }
   // A file `featureguard compact` wrote (push-<time>-compacted-<id>, a glob's part-push-<time>-compacted-<id>) in a
   // folder a pushed file is gone from: name it. Gone, any push-… file (a push's, a merged file merged again) and a
   // glob's pushed or merged file.
@@ -146,7 +155,7 @@ export async function sourceDifferences(root: string, was: LineageInput, now: Li
   if (!now) return [`source '${was.name}' is no longer read by the build`];
   const a = was.fingerprint as { files?: FileFingerprint[]; rows?: number; checksum?: string; database?: FileFingerprint; views?: Record<string, string> };
   const b = now.fingerprint as typeof a;
-  if (a.files) return fileDifferences(was.name, a.files, await filesAsRecorded(root, a.files, b.files ?? []), names);
+  if (a.files) return fileDifferences(root, was.name, a.files, await filesAsRecorded(root, a.files, b.files ?? []), names);
   // A manifest from before sources read by several views were fingerprinted per view holds one view's checksum.
   const same = a.checksum === b.checksum || (a.views === undefined && b.views !== undefined && Object.values(b.views).includes(a.checksum ?? ''));
   if (a.rows !== b.rows || !same) {
