@@ -120,7 +120,11 @@ export function shortTime(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
-/** A version's one-line summary: `v2  2026-11-25 18:12:00Z  9a8b7c6d5e4f`, `(removed)` for removals. */
-export function formatVersionLine(v: VersionRecord): string {
-  return `v${v.version}  ${shortTime(v.applied_at)}  ${v.hash.slice(0, 12)}${v.definition === null ? '  (removed)' : ''}`;
+/**
+ * A version's one-line summary: `v2  2026-11-25 18:12:00Z  9a8b7c6d5e4f`, `(removed)` for removals, `(same as v1)`
+ * for a version whose definition is an earlier one's (`sameAs`: a rollback).
+ */
+export function formatVersionLine(v: VersionRecord, sameAs: number | null = null): string {
+  const mark = v.definition === null ? '  (removed)' : sameAs !== null ? `  (same as v${sameAs})` : '';
+  return `v${v.version}  ${shortTime(v.applied_at)}  ${v.hash.slice(0, 12)}${mark}`;
 }

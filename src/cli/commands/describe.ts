@@ -4,6 +4,8 @@
  * looked up by `objectVersion` (`registry/object-version.ts`), which the SDK and the API call too.
  * `@` splits the name from the version: definition names are `[a-z_][a-z0-9_]*` (schemas/*.schema.json), so it
  * cannot be part of one. (`--version N` cannot be: the program's own `--version` is read anywhere on the line.)
+ * `--definition` prints the version's definition alone, as YAML a definitions file takes (a rollback: paste it
+ * into the object's file and apply; the new version has that version's hash).
  */
 import type { Command } from 'commander';
 import type { ObjectVersion } from '../../registry/object-version.js';
@@ -18,7 +20,8 @@ export function registerDescribeCommand(program: Command, ctx: CommandContext): 
     .argument('<name>', 'object name, or NAME@N for version N (NAME@latest: the current one)')
     .option('--kind <kind>', 'kind, when several kinds share the name')
     .option('--versions', 'also show what changed in each version')
-    .action(async (ref: string, opts: { kind?: string; versions?: boolean }) => {
+    .option('--definition', "print only the version's definition, as YAML to paste into a definitions file (a rollback)")
+    .action(async (ref: string, opts: { kind?: string; versions?: boolean; definition?: boolean }) => {
       const at = ref.indexOf('@');
       const name = at < 0 ? ref : ref.slice(0, at);
       const { objectVersion, parseVersionSelector } = await import('../../registry/object-version.js');
@@ -42,8 +45,24 @@ export function registerDescribeCommand(program: Command, ctx: CommandContext): 
       if (found.length > 1) {
         throw new InputError(`'${name}' names several objects (${found.join(', ')}): pass --kind`);
       }
-      await printDescription(ctx, objectVersion(project.registry, found[0] as VersionRecord['kind'], name, selector), opts.versions === true);
+      const shown = objectVersion(project.registry, found[0] as VersionRecord['kind'], name, selector);
+      if (opts.definition) await printDefinition(ctx, shown);
+      else await printDescription(ctx, shown, opts.versions === true);
     });
+}
+
+/** `--definition`: the definition alone (`--json`: the object), `kind` and `name` first; a removal has none. */
+async function printDefinition(ctx: CommandContext, { version: v, versions }: ObjectVersion): Promise<void> {
+  if (v.definition === null) {
+    const { InputError } = await import('../../errors.js');
+    const before = [...versions].reverse().find((h) => h.version < v.version && h.definition !== null);
+    const hint = before ? `: give its last definition, 'featureguard describe ${v.name}@${before.version} --definition'` : '';
+    throw new InputError(`version ${v.version} removes ${v.kind} '${v.name}'${hint}`, { kind: v.kind, name: v.name, version: v.version }, 'no_definition');
+  }
+  const { stringify } = await import('yaml');
+  const { kind, name, ...rest } = v.definition;
+  const definition = { kind, name, ...rest };
+  ctx.print(definition, () => stringify(definition, { lineWidth: 0, flowCollectionPadding: false }).trimEnd());
 }
 
 async function printDescription(ctx: CommandContext, shown: ObjectVersion, withChanges: boolean): Promise<void> {
@@ -60,6 +79,7 @@ async function printDescription(ctx: CommandContext, shown: ObjectVersion, withC
     hash: h.hash,
     applied_at: h.applied_at,
     removed: h.definition === null,
+    same_as: sameAs(versions, i),
     ...(withChanges ? { changes: diffFields(i === 0 ? null : versions[i - 1]?.definition ?? null, h.definition) } : {}),
   }));
   const value = {
@@ -84,7 +104,7 @@ async function printDescription(ctx: CommandContext, shown: ObjectVersion, withC
     if (v.definition) lines.push(stringify(v.definition, { lineWidth: 0, flowCollectionPadding: false }).trimEnd(), '');
     lines.push(`Versions (${versions.length}):`);
     history.forEach((h, i) => {
-      lines.push(`  ${formatVersionLine(versions[i] as VersionRecord)}`);
+      lines.push(`  ${formatVersionLine(versions[i] as VersionRecord, h.same_as)}`);
       if (h.changes && i > 0) lines.push(...formatFieldChanges(h.changes, '      '));
     });
     return lines.join('\n');
@@ -101,4 +121,11 @@ function versionNote({ version: v, versions, removedSince }: ObjectVersion, last
   if (removedSince) return [`(removed since version ${removedSince.version}, applied ${shortTime(removedSince.applied_at)}: this is an earlier version)`];
   if (v !== last) return [`(an older version: the current one is version ${last.version})`];
   return [];
+}
+
+/** The earliest version before `versions[i]` with the same definition (a rollback to it), or null. */
+function sameAs(versions: readonly VersionRecord[], i: number): number | null {
+  const v = versions[i] as VersionRecord;
+  if (v.definition === null) return null;
+  return versions.slice(0, i).find((h) => h.definition !== null && h.hash === v.hash)?.version ?? null;
 }
