@@ -16,6 +16,7 @@
  * `deferred`: that writer drops the values instead (`online-drops.ts`,
  * `online-writes.ts`).
  */
+import type { AppliedBy } from './applied-by.js';
 import type { Definition, FeatureViewDef } from '../definitions/types.js';
 import { alertReferenceProblems } from '../definitions/cross-references.js';
 import { checkSources } from '../definitions/source-check.js';
@@ -29,6 +30,8 @@ import type { ApplyDefinitionsResult } from './apply-definitions-types.js';
 import type { Plan } from './types.js';
 
 export interface ApplyDefinitionsOptions {
+  /** Who applies, recorded with the versions (`ApplyOptions.appliedBy`). */
+  readonly appliedBy?: AppliedBy;
   /** Apply breaking changes too (removed features in use, changed types, join keys). */
   readonly allowBreaking?: boolean;
   /**
@@ -73,6 +76,7 @@ export async function applyDefinitions(
   const result = await project.registry.applyWhenFree(defs, {
     allowBreaking: options.allowBreaking === true,
     expectedGeneration: options.expectedGeneration,
+    appliedBy: options.appliedBy,
     checkPlan: (plan) => {
       options.checkPlan?.(plan);
       if (options.allowRemovals !== true) refuseRemovals(plan, options.allowBreaking === true);

@@ -3,6 +3,7 @@
  * `--json` output is the plain objects). Compact: one line per object, one
  * indented line per changed field, breaking changes marked `!`.
  */
+import { describeAppliedBy } from './applied-by.js';
 import type { DropReason, FieldChange, ObjectChange, Plan, VersionRecord } from './types.js';
 
 export interface FormatOptions {
@@ -122,9 +123,10 @@ export function shortTime(iso: string): string {
 
 /**
  * A version's one-line summary: `v2  2026-11-25 18:12:00Z  9a8b7c6d5e4f`, `(removed)` for removals, `(same as v1)`
- * for a version whose definition is an earlier one's (`sameAs`: a rollback).
+ * for a version whose definition is an earlier one's (`sameAs`: a rollback), then who applied it (`by cli alice@build-7`).
  */
 export function formatVersionLine(v: VersionRecord, sameAs: number | null = null): string {
   const mark = v.definition === null ? '  (removed)' : sameAs !== null ? `  (same as v${sameAs})` : '';
-  return `v${v.version}  ${shortTime(v.applied_at)}  ${v.hash.slice(0, 12)}${mark}`;
+  const by = v.applied_by ? `  by ${describeAppliedBy(v.applied_by)}` : '';
+  return `v${v.version}  ${shortTime(v.applied_at)}  ${v.hash.slice(0, 12)}${mark}${by}`;
 }

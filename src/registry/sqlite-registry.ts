@@ -17,6 +17,7 @@ import { fileOrigin, setDefinitionOrigin } from '../definitions/origins.js';
 import type { Definition, DefinitionKind, DefinitionSet, FeatureViewDef } from '../definitions/types.js';
 import { ensureColumn, ensureTables, isBusy, writeWhenFree, type StateDb } from '../state/state-db.js';
 import { viewHistoryStart } from '../runs/view-history.js';
+import { localAppliedBy, type AppliedBy } from './applied-by.js';
 import { contentHash } from './canonical.js';
 import { computePlan, objectKey } from './plan.js';
 import type { ApplyOptions, ApplyResult, Plan, Registry, VersionRecord } from './types.js';
@@ -74,6 +75,8 @@ export function openSqliteRegistry(db: StateDb): Registry {
   // Registries made before origins were kept have no `origin` column: it is added, unless the state database is
   // read-only (a reader of an older project), which then reads no origins.
   const origin = ensureColumn(db, 'registry_versions', 'origin', 'TEXT') ? 'origin' : 'NULL AS origin';
+  // Who applied (JSON `AppliedBy`), likewise added to older registries; null for applies made before.
+  const withAppliedBy = ensureColumn(db, 'registry_applies', 'applied_by', 'TEXT');
   const generationStmt = db.prepare('SELECT coalesce(max(id), 0) AS g FROM registry_versions').pluck();
   const latestStmt = db.prepare(`
     SELECT kind, name, version, hash, applied_at, definition, ${origin} FROM registry_versions v
@@ -82,7 +85,12 @@ export function openSqliteRegistry(db: StateDb): Registry {
   const versionsStmt = db.prepare(
     `SELECT kind, name, version, hash, applied_at, definition, ${origin} FROM registry_versions WHERE kind = ? AND name = ? ORDER BY version`,
   );
-  const insertApply = db.prepare('INSERT INTO registry_applies (applied_at, changes, allow_breaking, pid) VALUES (?, ?, ?, ?)');
+  const appliedByStmt = db.prepare(
+    `SELECT v.version, ${withAppliedBy ? 'a.applied_by' : 'NULL AS applied_by'} FROM registry_versions v LEFT JOIN registry_applies a ON a.id = v.apply_id WHERE v.kind = ? AND v.name = ?`,
+  );
+  const insertApply = db.prepare(withAppliedBy
+    ? 'INSERT INTO registry_applies (applied_at, changes, allow_breaking, pid, applied_by) VALUES (?, ?, ?, ?, ?)'
+    : 'INSERT INTO registry_applies (applied_at, changes, allow_breaking, pid) VALUES (?, ?, ?, ?)');
   const insertVersion = db.prepare(
     origin === 'origin'
       ? 'INSERT INTO registry_versions (kind, name, version, hash, applied_at, definition, apply_id, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
@@ -155,7 +163,8 @@ export function openSqliteRegistry(db: StateDb): Registry {
       return none;
     }
     const appliedAt = new Date().toISOString();
-    const applyId = insertApply.run(appliedAt, changed.length, allowBreaking ? 1 : 0, process.pid).lastInsertRowid;
+    const by = withAppliedBy ? [JSON.stringify(options.appliedBy ?? localAppliedBy())] : [];
+    const applyId = insertApply.run(appliedAt, changed.length, allowBreaking ? 1 : 0, process.pid, ...by).lastInsertRowid;
     const desired = new Map(defs.map((d) => [objectKey(d.kind, d.name), d]));
     const applied: VersionRecord[] = [];
     for (const c of changed) {
@@ -204,7 +213,8 @@ export function openSqliteRegistry(db: StateDb): Registry {
       }
     },
     versions(kind, name) {
-      return (versionsStmt.all(kind, name) as VersionRow[]).map(toRecord);
+      const by = new Map((appliedByStmt.raw().all(kind, name) as [number, string | null][]).map(([v, a]) => [v, a === null ? null : (JSON.parse(a) as AppliedBy)]));
+      return (versionsStmt.all(kind, name) as VersionRow[]).map((row) => ({ ...toRecord(row), applied_by: by.get(row.version) ?? null }));
     },
     generation,
   };

@@ -1,4 +1,5 @@
 /** The registry: every version of every applied definition, with plan/apply. */
+import type { AppliedBy } from './applied-by.js';
 import type { Definition, DefinitionKind, DefinitionSet } from '../definitions/types.js';
 
 export interface FieldChange {
@@ -58,6 +59,8 @@ export interface VersionRecord {
   readonly applied_at: string;
   /** null when this version records a removal. */
   readonly definition: Definition | null;
+  /** Who applied it (`Registry.versions` only; null: applied before this was recorded). */
+  readonly applied_by?: AppliedBy | null;
 }
 
 export interface ApplyResult {
@@ -75,6 +78,8 @@ export interface ApplyOptions {
    * and `generation`) and nothing is written: a full set reviewed before a teammate's apply must not revert it.
    */
   readonly expectedGeneration?: number;
+  /** Who applies (recorded with the versions): default this process's user and host (`localAppliedBy`). */
+  readonly appliedBy?: AppliedBy;
   /** Runs inside the apply's transaction, see `Registry.apply`. */
   readonly inTransaction?: (result: ApplyResult) => void;
   /**

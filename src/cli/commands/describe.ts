@@ -79,6 +79,7 @@ async function printDescription(ctx: CommandContext, shown: ObjectVersion, withC
     hash: h.hash,
     applied_at: h.applied_at,
     removed: h.definition === null,
+    applied_by: h.applied_by ?? null,
     same_as: sameAs(versions, i),
     ...(withChanges ? { changes: diffFields(i === 0 ? null : versions[i - 1]?.definition ?? null, h.definition) } : {}),
   }));
@@ -89,6 +90,7 @@ async function printDescription(ctx: CommandContext, shown: ObjectVersion, withC
     hash: v.hash,
     applied_at: v.applied_at,
     applied_from: from,
+    applied_by: v.applied_by ?? null,
     removed: v.definition === null,
     definition: v.definition,
     current_version: last.version,

@@ -14,6 +14,7 @@ import { checkSources } from '../../definitions/source-check.js';
 import type { Definition, DefinitionKind } from '../../definitions/types.js';
 import { FeatureguardError, NotFoundError, type DefinitionProblem } from '../../errors.js';
 import { applyDefinitions } from '../../registry/apply-definitions.js';
+import { httpAppliedBy } from '../../registry/applied-by.js';
 import { objectVersion, parseVersionSelector } from '../../registry/object-version.js';
 import type { VersionRecord } from '../../registry/types.js';
 import { withPushedDropNote } from '../../registry/pushed-views.js';
@@ -104,6 +105,7 @@ export function registryRoutes(ctx: ServerContext): Hono {
       allowBreaking: body.allow_breaking === true,
       allowRemovals: body.allow_removals === true,
       expectedGeneration: body.expected_generation,
+      appliedBy: httpAppliedBy(ctx.auth.runTrigger(c)),
     });
     return c.json({ ...result, plan: withPushedDropNote(ctx.project.state, result.plan) });
   });
