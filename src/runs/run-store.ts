@@ -455,6 +455,14 @@ export function openRunStore(db: StateDb): RunStore {
         where.push('started_at < ?');
         args.push(filter.until);
       }
+      if (filter.definition) {
+        const { key, version } = filter.definition;
+        if (typeof key !== 'string' || !/^(entity|source|feature_view|feature_service)\/[a-z_][a-z0-9_]*$/.test(key) || !Number.isSafeInteger(version)) {
+          throw new InputError(`invalid definition ${JSON.stringify(filter.definition)}: {key: 'KIND/NAME', version: N}`, undefined, 'bad_request');
+        }
+        where.push('json_extract(lineage, ?) = ?');
+        args.push(`$.definition_versions.${JSON.stringify(filter.definition.key)}.version`, filter.definition.version);
+      }
       const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
       // `total` counts every run of the filters; the cursor only says where this page starts.
       const total = (db.prepare(`SELECT COUNT(*) AS n FROM runs ${w}`).get(...args) as { n: number }).n;

@@ -96,6 +96,8 @@ export interface RunFilter {
   until?: string;
   limit?: number;
   offset?: number;
+  /** Only the runs whose lineage records this registry version (`definition_versions`: `feature_view/x`, 2). */
+  definition?: { readonly key: string; readonly version: number };
   /**
    * Only the runs listed after the run this names (`runCursor` of the last run of a page: `GET /v1/runs` answers it
    * as `next_cursor`): pages that repeat no row while new runs arrive, as `offset` ones do.

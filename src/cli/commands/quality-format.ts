@@ -145,6 +145,9 @@ export function formatRunShow(
   }
   if (run.lineage) {
     lines.push('', `lineage: job ${run.lineage.job}, package ${run.lineage.package_version}, ${run.lineage.user}@${run.lineage.host}`);
+    // The registry versions it used (`describe NAME@N` shows one; `runs list --definition NAME@N` the runs that used it).
+    const used = Object.entries(run.lineage.definition_versions ?? {}).sort(([a], [b]) => a.localeCompare(b));
+    if (used.length > 0) lines.push(`  definitions ${used.map(([key, v]) => `${key} v${v.version}`).join(', ')}`);
     for (const i of run.lineage.inputs) lines.push(`  input ${i.name} (${i.kind}) ${i.uri}`);
     if (run.lineage.output) lines.push(`  output ${run.lineage.output.kind} ${run.lineage.output.uri}`);
     for (const o of run.lineage.other_outputs ?? []) lines.push(`  output ${o.kind} ${o.uri} (${o.rows} row${o.rows === 1 ? '' : 's'})`);

@@ -41,15 +41,19 @@ export function registerQualityCommands(program: Command, ctx: CommandContext): 
     .option('--status <status>', `only runs with this status (${RUN_STATUSES.join(', ')})`)
     .option('--since <when>', 'only runs started since (ISO date/time or a duration like 7d)')
     .option('--until <when>', 'only runs started before (ISO date/time or a duration like 1d: that long ago)')
+    .option('--definition <name@n>', 'only runs that used version N of this object (NAME@N; KIND/NAME@N when kinds share the name)')
     .option('--limit <n>', 'at most n runs', '20')
     .option('--offset <n>', 'skip the newest n runs (paging)', '0')
-    .action(async (o: { view?: string; service?: string; kind?: string; status?: string; since?: string; until?: string; limit: string; offset: string }) => {
+    .action(async (o: { view?: string; service?: string; kind?: string; status?: string; since?: string; until?: string; definition?: string; limit: string; offset: string }) => {
       const limit = /^[0-9]{1,9}$/.test(o.limit) ? Number(o.limit) : Number.NaN;
       if (!(limit >= 1)) throw new InputError(`invalid --limit '${o.limit}': a whole number from 1 to 999999999`);
       const offset = /^[0-9]{1,9}$/.test(o.offset) ? Number(o.offset) : Number.NaN;
       if (!(offset >= 0)) throw new InputError(`invalid --offset '${o.offset}': a whole number from 0 to 999999999`);
       const project = await ctx.project();
+      const { usedDefinition } = await import('../../runs/used-definition.js');
+      const definition = o.definition === undefined ? undefined : usedDefinition(project.registry, o.definition);
       const list = project.runs.list({
+        definition,
         view: o.view, service: o.service, kind: oneOf(o.kind, RUN_KINDS, '--kind'), status: oneOf(o.status, RUN_STATUSES, '--status'),
         since: o.since ? parseSince(o.since) : undefined, until: o.until ? parseSince(o.until, new Date(), '--until') : undefined, limit, offset,
       });
