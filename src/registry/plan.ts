@@ -77,8 +77,25 @@ export function computePlan(current: readonly Definition[], desired: readonly De
     hasChanges: changes.some((c) => c.action !== 'unchanged'),
     breaking: changes.some((c) => c.breaking.length > 0),
     ...dropsOf(drops, cur, want),
-    ...rereadsOf(drops, cur, want),
+    ...withNewViewNotes(rereadsOf(drops, cur, want), changes, want),
   };
+}
+
+/**
+ * An online view added that a service of `want` reads: it has no online values until materialized (a renamed view
+ * too: the service's reads of the names it now takes from it are NOT_FOUND meanwhile). Added to `notes`.
+ */
+function withNewViewNotes(r: Pick<Plan, 'rereads' | 'notes'>, changes: readonly ObjectChange[], want: ReadonlyMap<string, Definition>): Pick<Plan, 'rereads' | 'notes'> {
+  const notes = [...r.notes];
+  for (const c of changes) {
+    const view = c.action === 'add' && c.kind === 'feature_view' ? want.get(objectKey('feature_view', c.name)) : undefined;
+    if (view?.kind !== 'feature_view' || view.online !== true) continue;
+    const readers = [...want.values()].filter((d): d is FeatureServiceDef => d.kind === 'feature_service' && view.features.some((f) => serviceUses(d, view.name, f.name))).map((s) => s.name);
+    if (readers.length === 0) continue;
+    const many = readers.length > 1;
+    notes.push(`Apply adds ${view.name}: feature service${many ? 's' : ''} ${readers.join(', ')} read${many ? '' : 's'} it, and ${many ? 'their' : 'its'} online reads of ${view.name} return NOT_FOUND until ${view.name} is materialized.`);
+  }
+  return { rereads: r.rereads, notes };
 }
 
 /**
@@ -183,7 +200,7 @@ function breakingReasons(
       return sourceBreaking(before, after as SourceDef | undefined, desired);
     case 'feature_view':
       return [
-        ...viewBreaking(before, after as FeatureViewDef | undefined, services),
+        ...viewBreaking(before, after as FeatureViewDef | undefined, services, desired),
         ...readdedFeatures(before, after as FeatureViewDef | undefined, pastViews),
         ...sourceSwitched(before, after as FeatureViewDef | undefined, current, desired),
       ];
@@ -230,8 +247,14 @@ function joinKeyNames(view: FeatureViewDef, definitions: ReadonlyMap<string, Def
   return view.entities.flatMap((e) => (definitions.get(objectKey('entity', e)) as EntityDef | undefined)?.join_keys.map((k) => k.name) ?? []);
 }
 
-function viewBreaking(before: FeatureViewDef, after: FeatureViewDef | undefined, services: readonly FeatureServiceDef[]): string[] {
+function viewBreaking(before: FeatureViewDef, after: FeatureViewDef | undefined, services: readonly FeatureServiceDef[], desired: ReadonlyMap<string, Definition> = new Map()): string[] {
   const out: string[] = [];
+  // A removed view whose service now reads every feature it read from it from other views (a rename): said once.
+  const moved = after ? new Map<string, string[]>() : readElsewhere(before, services, desired);
+  for (const [service, views] of moved) {
+    const read = before.features.filter((f) => services.some((s) => s.name === service && serviceUses(s, before.name, f.name))).map((f) => f.name);
+    out.push(`feature view '${before.name}' removed, but feature service ${service} reads ${read.join(', ')} from it; after the apply it reads the same names from ${views.join(', ')}`);
+  }
   if (after && before.entities.join(',') !== after.entities.join(',')) {
     out.push(`join keys of feature view '${before.name}' changed: entities [${before.entities.join(', ')}] -> [${after.entities.join(', ')}]`);
   }
@@ -248,12 +271,30 @@ function viewBreaking(before: FeatureViewDef, after: FeatureViewDef | undefined,
     if (g && g.type !== f.type) {
       out.push(`type of feature '${before.name}:${f.name}' changed from ${f.type} to ${g.type}`);
     } else if (!g) {
-      const users = [...new Set(services.filter((s) => serviceUses(s, before.name, f.name)).map((s) => s.name))];
+      const users = [...new Set(services.filter((s) => serviceUses(s, before.name, f.name)).map((s) => s.name))].filter((s) => !moved.has(s));
       if (users.length) {
         const what = after ? `feature '${before.name}:${f.name}' removed` : `feature '${before.name}:${f.name}' removed with its view`;
         out.push(`${what} but feature service${users.length > 1 ? 's' : ''} ${users.join(', ')} use${users.length > 1 ? '' : 's'} it`);
       }
     }
+  }
+  return out;
+}
+
+/**
+ * The services (current version) reading `removed` whose desired version reads none of it but reads every feature
+ * name they read from it from another view, with those views: a rename, which `viewBreaking` says once.
+ */
+function readElsewhere(removed: FeatureViewDef, services: readonly FeatureServiceDef[], desired: ReadonlyMap<string, Definition>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const views = [...desired.values()].filter((d): d is FeatureViewDef => d.kind === 'feature_view' && d.name !== removed.name);
+  for (const s of services) {
+    const read = removed.features.filter((f) => serviceUses(s, removed.name, f.name));
+    const next = desired.get(objectKey('feature_service', s.name));
+    if (read.length === 0 || next?.kind !== 'feature_service' || out.has(s.name)) continue;
+    if (removed.features.some((f) => serviceUses(next, removed.name, f.name))) continue;
+    const from = read.map((f) => views.find((v) => v.features.some((g) => g.name === f.name && g.type === f.type) && serviceUses(next, v.name, f.name))?.name);
+    if (from.every((v) => v !== undefined)) out.set(s.name, [...new Set(from as string[])]);
   }
   return out;
 }
