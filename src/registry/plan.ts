@@ -77,7 +77,7 @@ export function computePlan(current: readonly Definition[], desired: readonly De
     hasChanges: changes.some((c) => c.action !== 'unchanged'),
     breaking: changes.some((c) => c.breaking.length > 0),
     ...dropsOf(drops, cur, want),
-    ...withNewViewNotes(rereadsOf(drops, cur, want), changes, want),
+    ...withNewViewNotes(rereadsOf(drops, cur, want, pastViews), changes, want),
   };
 }
 
@@ -105,7 +105,7 @@ function withNewViewNotes(r: Pick<Plan, 'rereads' | 'notes'>, changes: readonly 
  * (`stored-features.ts`), so the next materialization, `--incremental` too, re-reads the ttl window; until then an
  * added feature is NOT_FOUND and a remapped or re-sourced one keeps its old values. Said in `notes`.
  */
-function rereadsOf(drops: readonly string[], cur: ReadonlyMap<string, Definition>, want: ReadonlyMap<string, Definition>): Pick<Plan, 'rereads' | 'notes'> {
+function rereadsOf(drops: readonly string[], cur: ReadonlyMap<string, Definition>, want: ReadonlyMap<string, Definition>, pastViews: PastViews = () => []): Pick<Plan, 'rereads' | 'notes'> {
   const rereads: string[] = [];
   const notes: string[] = [];
   for (const after of want.values()) {
@@ -122,8 +122,17 @@ function rereadsOf(drops: readonly string[], cur: ReadonlyMap<string, Definition
     rereads.push(after.name);
     const ttl = ttlLength(after.ttl ?? 0) === 0 ? 'the source from its earliest row' : `the last ${after.ttl}`;
     const until = `until the next materialization, which re-reads ${ttl}`;
-    if (added.length > 0) {
-      notes.push(`Apply adds ${added.join(', ')} to ${after.name}: online reads return NOT_FOUND for ${added.length > 1 ? 'them' : 'it'} ${until}.`);
+    // A feature an earlier version (since the view's values were last dropped) had with this type: removing it kept
+    // its values, which reads return again unless a materialization since rewrote the entity.
+    const past = pastViews(after.name);
+    const kept = (f: string) => past.some((v) => v.features.some((g) => g.name === f && g.type === after.features.find((h) => h.name === f)?.type));
+    const back = added.filter(kept);
+    const fresh = added.filter((f) => !kept(f));
+    if (fresh.length > 0) {
+      notes.push(`Apply adds ${fresh.join(', ')} to ${after.name}: online reads return NOT_FOUND for ${fresh.length > 1 ? 'them' : 'it'} ${until}.`);
+    }
+    if (back.length > 0) {
+      notes.push(`Apply adds ${back.join(', ')} back to ${after.name}: online reads return the values kept from before ${back.length > 1 ? 'their' : 'its'} removal, or NOT_FOUND where none is kept (an entity never materialized, or materialized since), ${until}.`);
     }
     for (const f of moved) {
       notes.push(`Apply reads ${f} of ${after.name} from column '${column(to, f)}' instead of '${column(from, f)}': online reads return the values read from '${column(from, f)}' ${until}.`);

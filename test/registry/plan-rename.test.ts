@@ -1,10 +1,12 @@
 /**
  * Renaming a view a service reads: the service's new version reads the same feature names from the new view.
  * The plan says so once for the service (not once per feature), and notes that the new view answers NOT_FOUND
- * until it is materialized.
+ * until it is materialized. Removing and re-adding a feature with no materialization in between: its values were
+ * kept, so the plan does not say NOT_FOUND for it.
  */
 import { describe, expect, it } from 'vitest';
 import { defineEntity, defineFeatureService, defineFeatureView, defineSource } from '../../src/definitions/define.js';
+import type { FeatureViewDef } from '../../src/definitions/types.js';
 import { computePlan } from '../../src/registry/plan.js';
 
 const base = [
@@ -33,4 +35,17 @@ describe('plan of a view rename', () => {
     expect(partial.changes.find((c) => c.name === 'route_daily')!.breaking).toEqual(features.map((f) => `feature 'route_daily:${f.name}' removed with its view but feature service delay_model uses it`));
   });
 
+  it('says a feature removed and added back may return its kept values, not only NOT_FOUND', () => {
+    const view = (fs: typeof features) => defineFeatureView({ ...routeView('route_daily'), features: fs });
+    const withAll = [...base, view(features), service(['route_daily:route_departures'])];
+    const without = [...base, view(features.slice(0, 2)), service(['route_daily:route_departures'])];
+    // The version without route_share was applied after the one with it, and nothing dropped its values since.
+    const past = (name: string): FeatureViewDef[] => (name === 'route_daily' ? [view(features) as FeatureViewDef, view(features.slice(0, 2)) as FeatureViewDef] : []);
+    const readded = computePlan(without, withAll, past);
+    expect(readded.rereads).toEqual(['route_daily']);
+    expect(readded.notes).toEqual(['Apply adds route_share back to route_daily: online reads return the values kept from before its removal, or NOT_FOUND where none is kept (an entity never materialized, or materialized since), until the next materialization, which re-reads the last 2d.']);
+    // Never there before: NOT_FOUND, as before.
+    const added = computePlan(without, withAll, () => [view(features.slice(0, 2)) as FeatureViewDef]);
+    expect(added.notes).toContain('Apply adds route_share to route_daily: online reads return NOT_FOUND for it until the next materialization, which re-reads the last 2d.');
+  });
 });
