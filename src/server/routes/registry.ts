@@ -62,9 +62,18 @@ export function registryRoutes(ctx: ServerContext): Hono {
     const kind = kindOf(c.req.param('collection'));
     const name = c.req.param('name');
     const rec = registry.currentVersions().get(`${kind}/${name}`) ?? currentOf(kind).find((r) => r.name === name);
-    if (!rec) throw new NotFoundError(`no ${kind} named '${name}' in the registry`);
+    if (!rec) throw notCurrent(kind, c.req.param('collection'), name);
     return c.json(item(rec));
   });
+  /** A removed object says when and where its versions are (they are still listed); another, that there is none. */
+  const notCurrent = (kind: DefinitionKind, collection: string, name: string): NotFoundError => {
+    const removal = registry.removedVersions().get(`${kind}/${name}`);
+    if (!removal) return new NotFoundError(`no ${kind} named '${name}' in the registry`);
+    return new NotFoundError(
+      `${kind} '${name}' was removed at version ${removal.version} (${removal.applied_at}); its versions: GET /v1/registry/${collection}/${name}/versions`,
+      { kind, name, removed_version: removal.version, removed_at: removal.applied_at },
+    );
+  };
   app.get('/:collection/:name/versions', read, (c) => {
     const kind = kindOf(c.req.param('collection'));
     const versions = registry.versions(kind, c.req.param('name'));
