@@ -3,7 +3,7 @@
  * files with the first file's schema), read from that file alone — not from a DESCRIBE over every file of a folder
  * that grows by one file per push (346 files: a push's median 192 ms, 88 ms after a compaction).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,23 +60,12 @@ describe('existingColumns of a folder whose files differ', () => {
 });
 
 describe('existingColumns of a folder of many files', () => {
-  it('costs about what one file costs: 400 files take under 4x the time of 2', async () => {
-    for (let i = 0; i < 400; i++) await write('many', `part-${String(i).padStart(4, '0')}.parquet`, OLD, 'parquet');
-    await write('two', 'part-0.parquet', OLD, 'parquet');
-    await write('two', 'part-1.parquet', OLD, 'parquet');
-    const time = async (folder: string) => {
-      const ms: number[] = [];
-      for (let i = 0; i < 9; i++) {
-        const c = await (await openOfflineEngine()).connect();
-        const t = performance.now();
-        await existingColumns(c, target(folder, 'parquet'));
-        ms.push(performance.now() - t);
-        c.closeSync();
-      }
-      return ms.sort((a, b) => a - b)[4];
-    };
-    await time('two');
-    const [many, two] = [await time('many'), await time('two')];
-    expect(many, `400 files ${many.toFixed(1)} ms, 2 files ${two.toFixed(1)} ms`).toBeLessThan(4 * two + 5);
+  // Its cost (the per-file checks of every listed file, 96 ms for 346 files, 4.3 ms after) is a benchmark's to
+  // measure, not a test's: a timed test fails on a loaded host. What a test can hold: the later files do not matter.
+  it('takes the first file\'s columns whatever the later files hold, one that is no Parquet at all included', async () => {
+    await write('many', 'part-0000.parquet', OLD, 'parquet');
+    for (let i = 1; i < 50; i++) await write('many', `part-${String(i).padStart(4, '0')}.parquet`, OLD, 'parquet');
+    writeFileSync(join(root, 'data', 'many', 'part-0050.parquet'), 'not a parquet file');
+    expect(await columns('many', 'parquet')).toEqual(['origin VARCHAR', 'ts TIMESTAMP', 'v DOUBLE']);
   });
 });

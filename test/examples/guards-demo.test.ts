@@ -75,7 +75,7 @@ describe('guards demo on the flights data', () => {
     const out = join(dir, 'data', 'train_may.parquet');
     const build = await cli('dataset', 'build', '--service', 'delay_model', '--availability', 'created', '--entities-sql', entities, '--out', out);
     expect(build.code).toBe(0);
-    expect(build.out).toMatch(/warn\s+class_imbalance \[delayed\]: delayed: imbalance ratio \d+\.\d+ > 3/);
+    expect(build.out).toMatch(/\[warn\] class_imbalance\.imbalance delayed: delayed: imbalance ratio \d+\.\d+ > 3/);
 
     // Independent reference: on-time / delayed flights of May 1-3 (2001).
     const ref = await one<{ n: bigint; pos: bigint }>(`SELECT count(*) AS n, count(*) FILTER (WHERE delayed) AS pos
