@@ -24,27 +24,9 @@ import { rawViewRelationSql } from '../guards/raw-relation.js';
 import { listIntervals } from '../materialize/intervals.js';
 import type { Project } from '../project.js';
 import { dropUnlessMaterializing, requestDropsWhenFree } from '../registry/online-drops.js';
+import type { DropOnlineValuesResult } from './drop-view-types.js';
 
-/** What `dropOnlineValues` did. */
-export interface DropOnlineValuesResult {
-  readonly view: string;
-  /** The online store's type (`sqlite`, `redis`). */
-  readonly store: string;
-  /**
-   * `dropped`: the values are gone and the windows forgotten. `deferred`: a materialization holds the view's lease
-   * (or a push is writing it) and drops them when it ends. `pending`: another drop held the lease too long; a running
-   * `serve`, the next materialization or this call again does it. Until then reads answer NOT_FOUND for the view.
-   */
-  readonly outcome: 'dropped' | 'deferred' | 'pending';
-  /** Materialized windows forgotten (0 unless `dropped`). */
-  readonly intervalsForgotten: number;
-  /**
-   * The command that writes the values again: `materialize --incremental` (the windows are forgotten: it reads the
-   * ttl window); a ttl-0 view's whole history, `materialize --start <the source's earliest row>` (the start the
-   * first incremental run takes too).
-   */
-  readonly rebuild: string;
-}
+export type { DropOnlineValuesResult } from './drop-view-types.js';
 
 /**
  * Drop `view`'s online values (see the module comment). An unknown view is `unknown_view`, one that is not online

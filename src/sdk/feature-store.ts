@@ -28,7 +28,7 @@ import type { RedeliverResult } from '../alerts/redelivery-types.js';
 import { verifyDataset } from '../offline/verify-dataset.js';
 import type { DatasetVerification } from '../offline/verify-dataset-types.js';
 import type { RebuildOptions, RebuildResult } from '../offline/rebuild-types.js';
-import type { DropOnlineValuesResult } from '../online/drop-view.js';
+import type { DropOnlineValuesResult } from '../online/drop-view-types.js';
 import { desiredDefinitions, type ApplyOptions, type PlanOptions } from './desired-definitions.js';
 import type { ProjectInfo } from './project-info.js';
 import { withPushedDropNote } from '../registry/pushed-views.js';

@@ -24,7 +24,9 @@ export type { ObjectVersion, VersionSelector } from '../registry/object-version.
 export type { PushRequest, PushResult, PushTarget } from '../serving/push-types.js';
 export type { CompactOptions, CompactResult, CompactedGroup, PendingCompaction } from '../serving/push-compact-types.js';
 export type { RedeliverResult } from '../alerts/redelivery-types.js';
-export type { DropOnlineValuesResult } from '../online/drop-view.js';
+export type { DropOnlineValuesResult } from '../online/drop-view-types.js';
+export type { AppliedBy } from '../registry/applied-by.js';
+export type { RebuildOptions, RebuildResult } from '../offline/rebuild-types.js';
 export type { AlertAttempt } from '../alerts/attempts-types.js';
 export type { ColumnProfile, ProfileKind, Quantiles } from '../guards/profile-types.js';
 export type { ProjectInfo } from './project-info.js';
