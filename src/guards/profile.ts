@@ -207,13 +207,7 @@ function buildProfile(agg: Row, i: number, column: TableColumn, sample: Row[], t
     const { quantiles, deciles, mad, outlierRate } = sampleEstimates(s, z);
     // PSI bins are the reference's own deciles (never its histogram's edges, which are *its* reference's).
     const edges = ref?.deciles?.length ? ref.deciles : deciles;
-    const refScale = ref ? referenceScale(ref) : 0;
-    let vsRef: number | null = null;
-    if (refScale > 0 && s.length) {
-      const refMedian = ref!.quantiles!.p50;
-      const lim = z * refScale;
-      vsRef = values.filter((v) => Math.abs(v - refMedian) > lim).length / values.length;
-    }
+    const vsRef = ref ? outlierShareVsReference(values, ref, z) : null;
     return {
       ...base, ...empty,
       distinct: new Set(values).size,
@@ -265,6 +259,17 @@ export function robustScale(values: ArrayLike<number>, median: number, mad?: num
 }
 
 /** The scale outliers are measured in against a numeric reference profile (robustScale of its sample); 0 when it has none. */
+/**
+ * The share of `values` beyond `z` robust deviations of the reference's median (its outliers as the reference
+ * defines them); null without values or when the reference has no spread.
+ */
+export function outlierShareVsReference(values: readonly number[], ref: ColumnProfile, z: number): number | null {
+  const scale = referenceScale(ref);
+  if (scale <= 0 || values.length === 0) return null;
+  const median = ref.quantiles!.p50;
+  return values.filter((v) => Math.abs(v - median) > z * scale).length / values.length;
+}
+
 export function referenceScale(ref: ColumnProfile): number {
   const median = ref.quantiles?.p50;
   if (ref.kind !== 'numeric' || median === undefined || median === null) return 0;

@@ -25,7 +25,7 @@ import type { RunStore } from '../runs/run-store.js';
 import { ensureViewHistoryTable, inViewHistorySql } from '../runs/view-history.js';
 import type { StateDb } from '../state/state-db.js';
 import { poolProfiles } from './pooled-profile.js';
-import { referenceScale } from './profile.js';
+import { outlierShareVsReference } from './profile.js';
 import type { ColumnProfile, ReferenceProfiles } from './profile-types.js';
 import { fromStored } from './reference.js';
 
@@ -100,11 +100,8 @@ export function pushPool(db: StateDb, runs: Pick<RunStore, 'profiles'>, q: PushP
 /** The pooled profile with its share of values beyond `z` robust deviations of the reference's median (profile.ts measures a push's own so). */
 function withOutlierRate(p: ColumnProfile, ref: ColumnProfile | undefined, z: number): ColumnProfile {
   if (p.kind !== 'numeric' || !ref || ref.kind !== 'numeric') return p;
-  const scale = referenceScale(ref);
-  const values = p.sample.filter((v): v is number => typeof v === 'number');
-  if (scale === 0 || values.length === 0) return p;
-  const median = ref.quantiles!.p50;
-  return { ...p, outlier_rate_vs_reference: values.filter((v) => Math.abs(v - median) > z * scale).length / values.length };
+  const rate = outlierShareVsReference(p.sample.filter((v): v is number => typeof v === 'number'), ref, z);
+  return rate === null ? p : { ...p, outlier_rate_vs_reference: rate };
 }
 
 /**
